@@ -1,0 +1,151 @@
+using ZtStream.Contracts.Events;
+
+namespace ZtStream.Contracts.Alerts;
+
+/// <summary>
+/// An explained alert from the Verifier. Deduplicated: the same principal, detector and resource
+/// class within a window keeps one <see cref="DedupKey"/>; later occurrences raise <see cref="Count"/>
+/// and <see cref="LastSeen"/> on the same <see cref="Id"/>.
+/// </summary>
+public sealed record Alert
+{
+    /// <summary>Schema version.</summary>
+    public int Schema { get; init; } = SchemaVersions.Current;
+
+    /// <summary>Alert id; stable across updates of a deduplicated alert.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>principal | detector | resource class | window start; equal keys are one alert.</summary>
+    public required string DedupKey { get; init; }
+
+    /// <summary>Principal (subject id, else workload id).</summary>
+    public required string Principal { get; init; }
+
+    /// <summary>The detector that contributed most (see <see cref="Detectors"/>).</summary>
+    public required string Detector { get; init; }
+
+    /// <summary>Risk score 0–100.</summary>
+    public required int Score { get; init; }
+
+    /// <summary>low, medium, high, critical (see <see cref="Severities"/>).</summary>
+    public required string Severity { get; init; }
+
+    /// <summary>Why it fired, in words and numbers.</summary>
+    public required IReadOnlyList<AlertReason> Reasons { get; init; }
+
+    /// <summary>The ids of the events that produced it.</summary>
+    public required IReadOnlyList<string> EvidenceEventIds { get; init; }
+
+    /// <summary>Subject id, when the principal is a subject.</summary>
+    public string? SubjectId { get; init; }
+
+    /// <summary>The workload involved.</summary>
+    public AlertWorkload? Workload { get; init; }
+
+    /// <summary>The token involved.</summary>
+    public AlertToken? Token { get; init; }
+
+    /// <summary>Resource class (data class, or resource type) the alert is about.</summary>
+    public string? ResourceClass { get; init; }
+
+    /// <summary>Event time of the first evidence.</summary>
+    public required DateTimeOffset FirstSeen { get; init; }
+
+    /// <summary>Event time of the latest evidence.</summary>
+    public required DateTimeOffset LastSeen { get; init; }
+
+    /// <summary>How many times this deduplicated alert fired.</summary>
+    public int Count { get; init; } = 1;
+
+    /// <summary>Alerts raised by the Responder itself (e.g. response storm) set this; Verifier alerts leave it null.</summary>
+    public string? RaisedBy { get; init; }
+}
+
+/// <summary>One reason behind an alert.</summary>
+/// <param name="Detector">The detector that produced it.</param>
+/// <param name="Rule">Rule or feature name within the detector.</param>
+/// <param name="Score">Contribution to the risk score, 0–100.</param>
+/// <param name="Text">The explanation with its numbers.</param>
+public sealed record AlertReason(string Detector, string Rule, int Score, string Text);
+
+/// <summary>The workload named by an alert.</summary>
+/// <param name="Id">Workload id.</param>
+/// <param name="Namespace">Namespace.</param>
+/// <param name="Name">Name.</param>
+public sealed record AlertWorkload(string Id, string? Namespace, string? Name);
+
+/// <summary>The token named by an alert.</summary>
+/// <param name="Jti">Token id.</param>
+/// <param name="SessionId">Session id.</param>
+/// <param name="ClientId">OAuth client id.</param>
+public sealed record AlertToken(string? Jti, string? SessionId, string? ClientId);
+
+/// <summary>Detector names.</summary>
+public static class Detectors
+{
+    /// <summary>Deterministic zero-trust policy rules.</summary>
+    public const string Policy = "policy";
+    /// <summary>Per-principal statistical baselines.</summary>
+    public const string Baseline = "baseline";
+    /// <summary>The ML.NET anomaly model.</summary>
+    public const string Model = "model";
+    /// <summary>The Responder's own safety alerts.</summary>
+    public const string Responder = "responder";
+}
+
+/// <summary>Severity names and their score bands.</summary>
+public static class Severities
+{
+    /// <summary>Score below 40.</summary>
+    public const string Low = "low";
+    /// <summary>Score 40–69.</summary>
+    public const string Medium = "medium";
+    /// <summary>Score 70–89.</summary>
+    public const string High = "high";
+    /// <summary>Score 90 and above.</summary>
+    public const string Critical = "critical";
+
+    /// <summary>The severity band of a score.</summary>
+    public static string FromScore(int score) => score switch
+    {
+        >= 90 => Critical,
+        >= 70 => High,
+        >= 40 => Medium,
+        _ => Low,
+    };
+
+    /// <summary>Order of a severity name (low = 0 … critical = 3, unknown = -1).</summary>
+    public static int Rank(string? severity) => severity switch
+    {
+        Low => 0,
+        Medium => 1,
+        High => 2,
+        Critical => 3,
+        _ => -1,
+    };
+}
+
+/// <summary>An analyst's verdict on an alert, fed back to the Verifier over <c>zt.feedback.v1</c>.</summary>
+public sealed record AlertFeedback
+{
+    /// <summary>Schema version.</summary>
+    public int Schema { get; init; } = SchemaVersions.Current;
+    /// <summary>Feedback id.</summary>
+    public required string Id { get; init; }
+    /// <summary>The alert judged.</summary>
+    public required string AlertId { get; init; }
+    /// <summary>false_positive or true_positive.</summary>
+    public required string Verdict { get; init; }
+    /// <summary>Principal the verdict applies to.</summary>
+    public required string Principal { get; init; }
+    /// <summary>Detector/rule scopes to suppress (e.g. <c>baseline/first_access</c>).</summary>
+    public required IReadOnlyList<string> Rules { get; init; }
+    /// <summary>Resource class scope; null means any.</summary>
+    public string? ResourceClass { get; init; }
+    /// <summary>Who gave the verdict.</summary>
+    public required string By { get; init; }
+    /// <summary>When given.</summary>
+    public required DateTimeOffset At { get; init; }
+    /// <summary>When the suppression lapses.</summary>
+    public required DateTimeOffset ExpiresAt { get; init; }
+}

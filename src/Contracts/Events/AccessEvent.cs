@@ -1,0 +1,186 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ZtStream.Contracts.Events;
+
+/// <summary>
+/// The canonical access event: one record for everything Ingest accepts after normalisation.
+/// JSON field names are snake_case. Required: <c>id</c>, <c>time</c>, <c>kind</c>, and
+/// <c>subject.id</c> or <c>workload.id</c>.
+/// </summary>
+public sealed record AccessEvent
+{
+    /// <summary>The schema version of this record; absent in input means <see cref="SchemaVersions.Current"/>.</summary>
+    public int Schema { get; init; } = SchemaVersions.Current;
+
+    /// <summary>Unique event id chosen by the producer; downstream deduplicates on it.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>When the access happened (event time, not arrival time).</summary>
+    public required DateTimeOffset Time { get; init; }
+
+    /// <summary>The authenticated source that delivered the event; stamped by Ingest from its credential, never read from the body.</summary>
+    public string? Source { get; init; }
+
+    /// <summary>What happened: see <see cref="EventKinds"/>.</summary>
+    public required string Kind { get; init; }
+
+    /// <summary>The human or machine identity acting.</summary>
+    public Subject? Subject { get; init; }
+
+    /// <summary>The token presented, when the access carried one.</summary>
+    public TokenInfo? Token { get; init; }
+
+    /// <summary>The workload (pod, container, process) the access came from.</summary>
+    public Workload? Workload { get; init; }
+
+    /// <summary>Network endpoints of the access.</summary>
+    public NetworkInfo? Network { get; init; }
+
+    /// <summary>What was accessed.</summary>
+    public ResourceRef? Resource { get; init; }
+
+    /// <summary>The verb: read, write, delete, exec, GET, create …</summary>
+    public string? Action { get; init; }
+
+    /// <summary>success, denied, error (see <see cref="Outcomes"/>).</summary>
+    public string? Outcome { get; init; }
+
+    /// <summary>Bytes transferred by the access (read or written).</summary>
+    public long? Bytes { get; init; }
+
+    /// <summary>Protocol status code (HTTP status, Kubernetes response code).</summary>
+    public int? Status { get; init; }
+
+    /// <summary>The client's user agent.</summary>
+    public string? UserAgent { get; init; }
+
+    /// <summary>Source-specific fields, and any unknown input fields, kept verbatim.</summary>
+    public Dictionary<string, JsonElement>? Attributes { get; init; }
+
+    /// <summary>The principal this event belongs to: subject id, else workload id. It is the partition key.</summary>
+    [JsonIgnore]
+    public string PrincipalKey => !string.IsNullOrEmpty(Subject?.Id) ? Subject!.Id : Workload?.Id ?? string.Empty;
+}
+
+/// <summary>The acting identity.</summary>
+public sealed record Subject
+{
+    /// <summary>Stable identifier (user id, service-account name such as <c>system:serviceaccount:ns:name</c>).</summary>
+    public required string Id { get; init; }
+
+    /// <summary>user, service_account, workload, anonymous.</summary>
+    public string? Type { get; init; }
+
+    /// <summary>Tenant or organisation.</summary>
+    public string? Tenant { get; init; }
+}
+
+/// <summary>The token the access presented.</summary>
+public sealed record TokenInfo
+{
+    /// <summary>The token's <c>jti</c>.</summary>
+    public string? Jti { get; init; }
+
+    /// <summary>The OAuth client the token was issued to.</summary>
+    public string? ClientId { get; init; }
+
+    /// <summary>The token's session id (<c>sid</c>), when it has one.</summary>
+    public string? SessionId { get; init; }
+
+    /// <summary>Issue time (<c>iat</c>).</summary>
+    public DateTimeOffset? IssuedAt { get; init; }
+
+    /// <summary>Expiry (<c>exp</c>).</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+
+    /// <summary>The workload id the token was issued to, when it is bound to one.</summary>
+    public string? BoundWorkload { get; init; }
+}
+
+/// <summary>A workload: a pod, container or process.</summary>
+public sealed record Workload
+{
+    /// <summary>Stable identifier, e.g. <c>namespace/pod-name</c>.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>Name (pod or deployment).</summary>
+    public string? Name { get; init; }
+
+    /// <summary>Kubernetes namespace.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>Container image.</summary>
+    public string? Image { get; init; }
+
+    /// <summary>Node the workload runs on.</summary>
+    public string? Node { get; init; }
+
+    /// <summary>Service account the workload runs as.</summary>
+    public string? ServiceAccount { get; init; }
+}
+
+/// <summary>Network endpoints.</summary>
+public sealed record NetworkInfo
+{
+    /// <summary>Source IP address.</summary>
+    public string? SrcIp { get; init; }
+
+    /// <summary>Destination IP address.</summary>
+    public string? DstIp { get; init; }
+
+    /// <summary>Destination port.</summary>
+    public int? DstPort { get; init; }
+}
+
+/// <summary>The accessed resource.</summary>
+public sealed record ResourceRef
+{
+    /// <summary>Resource type: http_route, table, bucket, secrets, pods, clusterrolebindings …</summary>
+    public string? Type { get; init; }
+
+    /// <summary>Resource identifier (route template, object path, <c>namespace/name</c>).</summary>
+    public string? Id { get; init; }
+
+    /// <summary>Data classification, e.g. <c>confidential/customers</c>.</summary>
+    public string? DataClass { get; init; }
+}
+
+/// <summary>Well-known event kinds.</summary>
+public static class EventKinds
+{
+    /// <summary>A user or workload authenticated.</summary>
+    public const string AuthLogin = "auth.login";
+    /// <summary>A token was issued.</summary>
+    public const string AuthTokenIssued = "auth.token_issued";
+    /// <summary>A token was refreshed.</summary>
+    public const string AuthTokenRefreshed = "auth.token_refreshed";
+    /// <summary>A session ended.</summary>
+    public const string AuthLogout = "auth.logout";
+    /// <summary>An authenticated request to an application.</summary>
+    public const string AccessRequest = "access.request";
+    /// <summary>A read or write of classified data.</summary>
+    public const string AccessData = "access.data";
+    /// <summary>A Kubernetes API server audit event.</summary>
+    public const string K8sAudit = "k8s.audit";
+    /// <summary>A runtime security alert (Falco).</summary>
+    public const string RuntimeAlert = "runtime.alert";
+}
+
+/// <summary>Well-known outcomes.</summary>
+public static class Outcomes
+{
+    /// <summary>The access was allowed and succeeded.</summary>
+    public const string Success = "success";
+    /// <summary>The access was refused (401/403).</summary>
+    public const string Denied = "denied";
+    /// <summary>The access failed for another reason.</summary>
+    public const string Error = "error";
+}
+
+/// <summary>Schema versions of the contracts.</summary>
+public static class SchemaVersions
+{
+    /// <summary>The version this build writes.</summary>
+    public const int Current = 1;
+}

@@ -1,0 +1,30 @@
+using System.Text.Json;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+
+namespace ZtStream.Contracts.Serialization;
+
+/// <summary>Byte-level (de)serialisation of the records that travel on the event log.</summary>
+public static class ContractJson
+{
+    /// <summary>UTF-8 JSON of an access event.</summary>
+    public static byte[] Serialize(AccessEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, ContractsJsonContext.Default.AccessEvent);
+
+    /// <summary>UTF-8 JSON of an alert.</summary>
+    public static byte[] Serialize(Alert a) => JsonSerializer.SerializeToUtf8Bytes(a, ContractsJsonContext.Default.Alert);
+
+    /// <summary>UTF-8 JSON of feedback.</summary>
+    public static byte[] Serialize(AlertFeedback f) => JsonSerializer.SerializeToUtf8Bytes(f, ContractsJsonContext.Default.AlertFeedback);
+
+    /// <summary>Reads an access event, or throws <see cref="JsonException"/>.</summary>
+    public static AccessEvent DeserializeEvent(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize(utf8, ContractsJsonContext.Default.AccessEvent) ?? throw new JsonException("null event");
+
+    /// <summary>Reads an alert, or throws <see cref="JsonException"/>.</summary>
+    public static Alert DeserializeAlert(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize(utf8, ContractsJsonContext.Default.Alert) ?? throw new JsonException("null alert");
+
+    /// <summary>Reads feedback, or throws <see cref="JsonException"/>.</summary>
+    public static AlertFeedback DeserializeFeedback(ReadOnlySpan<byte> utf8) =>
+        JsonSerializer.Deserialize(utf8, ContractsJsonContext.Default.AlertFeedback) ?? throw new JsonException("null feedback");
+}

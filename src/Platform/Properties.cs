@@ -1,0 +1,3 @@
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Ingest")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Verifier")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Responder")]
