@@ -73,6 +73,7 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         Positive(p, $"{S}:Revocations:StaleAfter", r.StaleAfter);
         Positive(p, $"{S}:Revocations:MinReconnectDelay", r.MinReconnectDelay);
         Positive(p, $"{S}:Revocations:RequestTimeout", r.RequestTimeout);
+        Positive(p, $"{S}:Revocations:IdleTimeout", r.IdleTimeout);
         if (r.MaxReconnectDelay < r.MinReconnectDelay)
         {
             p.Add($"{S}:Revocations:MaxReconnectDelay must be at least MinReconnectDelay (got {r.MaxReconnectDelay} < {r.MinReconnectDelay}).");

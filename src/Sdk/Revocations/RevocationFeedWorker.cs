@@ -80,7 +80,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 needSnapshot = true;
                 reason = ex.Message;
             }
-            catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException or OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                reason = "no data or keep-alive within the idle timeout, or a request timed out";
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or JsonException)
             {
                 reason = ex.Message;
             }
@@ -122,12 +126,14 @@ internal sealed class RevocationFeedWorker : BackgroundService
             throw new FeedRefusedException($"stream answered {(int)response.StatusCode}");
         }
 
-        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
+        await using var body = new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout);
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);
         // Connected again: the next failure starts the backoff from the beginning.
         _failures = 0;
-        await foreach (var item in SseParser.Create(body).EnumerateAsync(cancellationToken))
+        await foreach (var item in SseParser.Create(body).EnumerateAsync(linked.Token))
         {
             if (item.EventType != RevocationFeed.EventName)
             {
@@ -168,4 +174,56 @@ internal sealed class RevocationFeedWorker : BackgroundService
     }
 
     private sealed class FeedRefusedException(string message) : Exception(message);
+
+    /// <summary>Re-arms the idle timer on every read, so only a silent connection trips it.</summary>
+    private sealed class IdleWatch(Stream inner, CancellationTokenSource idle, TimeSpan timeout) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Rearm(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Rearm(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
+
+        public override async ValueTask DisposeAsync()
+        {
+            await inner.DisposeAsync();
+            await base.DisposeAsync();
+        }
+
+        private int Rearm(int read)
+        {
+            if (read > 0)
+            {
+                idle.CancelAfter(timeout);
+            }
+
+            return read;
+        }
+    }
 }
