@@ -228,6 +228,26 @@ public sealed class ZtStreamClientTests
     }
 
     [Fact]
+    public async Task Enqueue_ManyThreadsIntoASmallQueue_EveryEventDeliveredOrCountedDropped()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => { o.QueueCapacity = 50; o.BatchSize = 20; }));
+        const int threads = 4, perThread = 500;
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < perThread; i++)
+            {
+                client.Enqueue(Event($"{t}-{i}"));
+            }
+        })));
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(threads * perThread, client.Delivered + client.Dropped);
+        Assert.Equal(client.Delivered, ingest.Accepted.Count);
+        Assert.Equal(ingest.Accepted.Count, ingest.Accepted.Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
     public void Constructor_InvalidOptions_ListsEveryProblem()
     {
         var options = new ZtStreamOptions { Endpoint = new Uri("ftp://x"), BatchSize = 0, MaxAttempts = 0, FlushInterval = TimeSpan.Zero };
