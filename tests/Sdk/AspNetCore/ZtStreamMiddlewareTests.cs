@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using ZtStream.Contracts.Events;
 using ZtStream.Sdk.Tests.Client;
@@ -148,8 +150,33 @@ public sealed class ZtStreamMiddlewareTests
         var token = SampleApp.Token("alice", "jti-1");
         await using (var open = await SampleApp.StartAsync(Configure(ingest.BaseAddress, nowhere)))
         {
+            var factory = open.App.Services.GetRequiredService<IMeterFactory>();
+            long unverified = 0;
+            using var listener = new MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "ztstream.sdk.requests.unverified")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "mode", Value: "fail_open" })
+                    {
+                        Interlocked.Add(ref unverified, value);
+                    }
+                }
+            });
+            listener.Start();
+
             using var allowed = await open.GetAsync("/api/orders", token);
+            using var again = await open.GetAsync("/api/orders", token);
             Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(2, Interlocked.Read(ref unverified));
         }
 
         await using var closed = await SampleApp.StartAsync(Configure(ingest.BaseAddress, nowhere, o => o.Revocations.FailClosed = true));
