@@ -172,6 +172,24 @@ public sealed class ZtStreamClientTests
     }
 
     [Fact]
+    public async Task Send_413TooLarge_SplitsUntilPartsFit()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = r => Task.FromResult(r.Events.Count > 2 ? new IngestReply(413) : IngestReply.Accepted);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        for (var i = 0; i < 7; i++)
+        {
+            client.Enqueue(Event($"e{i}"));
+        }
+
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(7, client.Delivered);
+        Assert.Equal(7, ingest.Accepted.Select(e => e.Id).Distinct().Count());
+        Assert.All(ingest.Requests.Where(r => r.Events.Count <= 2), r => Assert.NotEmpty(r.Events));
+    }
+
+    [Fact]
     public async Task Send_SourceKeyRefused_FailsWithoutRetry()
     {
         await using var ingest = await FakeIngest.StartAsync();
