@@ -186,6 +186,7 @@ public sealed class ZtStreamClientTests
 
         Assert.Equal(7, client.Delivered);
         Assert.Equal(7, ingest.Accepted.Select(e => e.Id).Distinct().Count());
+        Assert.Contains(ingest.Requests, r => r.Events.Count == 7);
         Assert.All(ingest.Requests.Where(r => r.Events.Count <= 2), r => Assert.NotEmpty(r.Events));
     }
 
