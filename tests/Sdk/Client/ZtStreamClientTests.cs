@@ -12,7 +12,7 @@ namespace ZtStream.Sdk.Tests.Client;
 
 public sealed class ZtStreamClientTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     internal static ZtStreamOptions Options(Uri endpoint, Action<ZtStreamOptions>? more = null)
     {

@@ -10,7 +10,7 @@ namespace ZtStream.Sdk.Tests.Revocations;
 
 public sealed class RevocationFeedWorkerTests
 {
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private static IHost StartHost(Uri feed, Action<ZtStreamRevocationOptions> more)
     {
