@@ -8,6 +8,8 @@ namespace ZtStream.Ingest.Serialization;
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(ZtStream.Ingest.Endpoints.AcceptedBatch))]
+[JsonSerializable(typeof(ZtStream.Ingest.Endpoints.IngestProblem))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
