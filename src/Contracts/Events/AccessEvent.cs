@@ -10,8 +10,14 @@ namespace ZtStream.Contracts.Events;
 /// </summary>
 public sealed record AccessEvent
 {
-    /// <summary>The schema version of this record; absent in input means <see cref="SchemaVersions.Current"/>.</summary>
-    public int Schema { get; init; } = SchemaVersions.Current;
+    private readonly int schema = SchemaVersions.Current;
+
+    /// <summary>The schema version of this record; absent (or 0) in input means <see cref="SchemaVersions.Current"/>.</summary>
+    public int Schema
+    {
+        get => schema == 0 ? SchemaVersions.Current : schema;
+        init => schema = value;
+    }
 
     /// <summary>Unique event id chosen by the producer; downstream deduplicates on it.</summary>
     public required string Id { get; init; }
