@@ -28,6 +28,12 @@ internal sealed record EventLogOptions
     /// <summary>How long an append may wait for acknowledgement before it counts as unavailable.</summary>
     public TimeSpan AppendTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Pause before a failed record's next attempt, multiplied by the attempt number.</summary>
+    public TimeSpan RetryBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How long a stopping consumer may take to finish its record and commit stored offsets.</summary>
+    public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Extra librdkafka settings (e.g. security.protocol, sasl.*), passed through.</summary>
     public Dictionary<string, string> KafkaSettings { get; init; } = [];
 }

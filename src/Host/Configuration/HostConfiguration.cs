@@ -1,0 +1,74 @@
+using Microsoft.Extensions.Configuration;
+
+namespace ZtStream.Host.Configuration;
+
+/// <summary>Builds the one configuration every command reads: defaults, then the config file, then ZTSTREAM_ variables, then switches.</summary>
+internal static class HostConfiguration
+{
+    public const string EnvironmentPrefix = "ZTSTREAM_";
+
+    public static IConfigurationRoot Build(HostArguments arguments, ICollection<string> problems)
+    {
+        var builder = new ConfigurationBuilder();
+        if (arguments.ConfigFile is { } file)
+        {
+            var path = Path.GetFullPath(file);
+            if (!File.Exists(path))
+            {
+                problems.Add($"--config: file '{file}' does not exist");
+            }
+            else
+            {
+                try
+                {
+                    var bytes = File.ReadAllBytes(path);
+                    builder.AddJsonStream(new MemoryStream(bytes));
+                    ReportUnknownKeys(bytes, file, problems);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    problems.Add($"--config: cannot read '{file}': {e.Message}");
+                }
+            }
+        }
+
+        builder.AddEnvironmentVariables(EnvironmentPrefix);
+        builder.AddInMemoryCollection(arguments.Overrides);
+        foreach (var key in arguments.Overrides.Keys.Where(k => !ConfigurationSchema.IsKnown(k)))
+        {
+            problems.Add($"--set: unknown configuration key '{key}'");
+        }
+
+        try
+        {
+            return builder.Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            problems.Add($"--config: '{arguments.ConfigFile}' is not valid JSON: {e.Message}");
+            return new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(arguments.Overrides).Build();
+        }
+    }
+
+    /// <summary>A key the binary does not read is almost always a typo that would silently leave a default in force.</summary>
+    private static void ReportUnknownKeys(byte[] json, string file, ICollection<string> problems)
+    {
+        IConfigurationRoot fileOnly;
+        try
+        {
+            fileOnly = new ConfigurationBuilder().AddJsonStream(new MemoryStream(json)).Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            return; // reported as malformed by the caller
+        }
+
+        foreach (var (key, value) in fileOnly.AsEnumerable())
+        {
+            if (value is not null && !ConfigurationSchema.IsKnown(key))
+            {
+                problems.Add($"--config: unknown key '{key}' in '{file}'");
+            }
+        }
+    }
+}
