@@ -1,3 +1,4 @@
+using ZtStream.Host.Demo;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
@@ -13,5 +14,6 @@ internal static class CommandCatalog
         new SourcesCommand(),
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
+        new DemoCommand(),
     ];
 }

@@ -61,7 +61,7 @@ internal static class RunCommand
     }
 
     /// <summary>Builds the host, or returns null with every configuration problem listed.</summary>
-    internal static WebApplication? Build(CliContext context, List<string> problems)
+    internal static WebApplication? Build(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
     {
         var configuration = context.Configuration;
         var roles = RoleSet.Parse(configuration["Roles"], problems);
@@ -112,6 +112,7 @@ internal static class RunCommand
             services.AddResponder(configuration);
         }
 
+        customize?.Invoke(builder);
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
