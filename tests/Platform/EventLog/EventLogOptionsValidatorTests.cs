@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
@@ -45,6 +46,7 @@ public sealed class EventLogOptionsValidatorTests
         var log = provider.GetRequiredService<IEventLog>();
         Assert.IsType<InProcessEventLog>(log);
         Assert.Same(log, provider.GetRequiredService<IEventLog>());
+        Assert.Contains(provider.GetServices<IHostedService>(), s => s is EventLogTopicsInitializer);
     }
 
     [Fact]

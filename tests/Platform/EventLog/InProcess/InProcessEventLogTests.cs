@@ -7,7 +7,7 @@ using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.EventLog.InProcess;
 
-/// <summary>What only the in-process log has: bounded retention and its hand-over between members.</summary>
+/// <summary>What only the in-process log has: bounded retention by record count, and its gauge.</summary>
 public sealed class InProcessEventLogTests : IDisposable
 {
     private readonly List<CancellationTokenSource> _stops = [];
@@ -58,30 +58,6 @@ public sealed class InProcessEventLogTests : IDisposable
         Assert.Equal(10, log.RetainedRecords());
         Assert.Contains(handler.Handled, r => Value(r) == "13");
         Assert.DoesNotContain(handler.Handled, r => Value(r) == "0");
-    }
-
-    [Fact]
-    public async Task Consume_MemberLeaves_RemainingMemberTakesOverAtTheCommittedOffset()
-    {
-        using var log = NewLog();
-        var leaving = new RecordingHandler();
-        var staying = new RecordingHandler();
-        var stopLeaving = Consume(log, "group", leaving);
-        Consume(log, "group", staying);
-        await Eventually.TrueAsync(() => leaving.AssignedPartitions.Count > 0 && staying.AssignedPartitions.Count > 0, "both members own partitions");
-        var keys = Enumerable.Range(0, 30).Select(i => $"principal-{i}").ToArray();
-        await log.AppendAsync("zt.cap.v1", [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k)))], Ct);
-        await Eventually.TrueAsync(() => leaving.Handled.Count + staying.Handled.Count == 30, "the first batch was handled");
-
-        await stopLeaving.CancelAsync();
-        await Eventually.TrueAsync(() => staying.AssignedPartitions.Count == 3, "the staying member owns every partition");
-        await log.AppendAsync("zt.cap.v1", [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k + "-again")))], Ct);
-        await Eventually.TrueAsync(() => staying.Handled.Count(r => Value(r).EndsWith("-again", StringComparison.Ordinal)) == 30, "the second batch was handled");
-
-        Assert.True(leaving.RevokedCount > 0);
-
-        // Nothing the leaving member handled is handed again: the new owner resumed at its committed offsets.
-        Assert.Equal(60, leaving.Handled.Count + staying.Handled.Count);
     }
 
     [Fact]
