@@ -243,6 +243,34 @@ public abstract class EventLogContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consume_MemberLeaves_RemainingMemberTakesOverAtTheCommittedOffset()
+    {
+        await OpenAsync();
+        var group = Group();
+        var leaving = new RecordingHandler();
+        var staying = new RecordingHandler();
+        var partitions = PartitionCount(Log, Topic);
+        var (stopLeaving, leavingRuns) = Start(group, leaving);
+        Start(group, staying);
+        await Eventually.TrueAsync(() => leaving.AssignedPartitions.Count > 0 && staying.AssignedPartitions.Count > 0, "both members own partitions");
+        var keys = Enumerable.Range(0, 30).Select(i => $"principal-{i}").ToArray();
+        await Log.AppendAsync(Topic, [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k)))], Ct);
+        await Eventually.TrueAsync(() => leaving.Handled.Count + staying.Handled.Count == 30, "the first batch was handled");
+
+        await stopLeaving.CancelAsync();
+        await leavingRuns.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Eventually.TrueAsync(() => staying.AssignedPartitions.Count == partitions, "the staying member owns every partition");
+        await Log.AppendAsync(Topic, [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k + "-again")))], Ct);
+        await Eventually.TrueAsync(() => staying.Handled.Count(r => Encoding.UTF8.GetString(r.Value.Span).EndsWith("-again", StringComparison.Ordinal)) == 30, "the second batch was handled");
+
+        Assert.True(leaving.RevokedCount > 0);
+
+        // Nothing the leaving member handled is handed again: the new owner resumed at its committed offsets
+        // (a re-delivered record would come before the second batch in its partition).
+        Assert.Equal(60, leaving.Handled.Count + staying.Handled.Count);
+    }
+
+    [Fact]
     public async Task Append_Nothing_IsANoOp()
     {
         await OpenAsync();
