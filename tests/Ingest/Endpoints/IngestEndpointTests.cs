@@ -4,11 +4,12 @@ using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Platform.EventLog;
+using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>The acceptance behaviour of issue 3, against each event-log implementation.</summary>
-public sealed class IngestEndpointTests
+public sealed class IngestEndpointTests(KafkaFixture kafka)
 {
     public static TheoryData<string> Logs => [TestLogs.InProcess, TestLogs.Kafka];
 
@@ -16,7 +17,7 @@ public sealed class IngestEndpointTests
     [MemberData(nameof(Logs))]
     public async Task PostEvents_ValidBatch_Returns202AndEveryEventIsInTheLogWithTheStampedSource(string logKind)
     {
-        var log = await TestLogs.CreateAsync(logKind);
+        var log = TestLogs.Create(logKind, kafka);
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("orders-api");
         var ids = Payloads.Ids("valid", 5);
@@ -43,7 +44,7 @@ public sealed class IngestEndpointTests
     [MemberData(nameof(Logs))]
     public async Task PostEvents_TwoBadOfFive_ProducesTheThreeGoodAndNamesIndexAndFieldOfTheBad(string logKind)
     {
-        var log = await TestLogs.CreateAsync(logKind);
+        var log = TestLogs.Create(logKind, kafka);
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("mixed");
         var body = Payloads.Array(
@@ -70,7 +71,7 @@ public sealed class IngestEndpointTests
     [MemberData(nameof(Logs))]
     public async Task PostEvents_NoOrBadOrRevokedCredential_Returns401AndProducesNothing(string logKind)
     {
-        var log = await TestLogs.CreateAsync(logKind);
+        var log = TestLogs.Create(logKind, kafka);
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("revoked-later");
         Assert.True(await server.RevokeSourceAsync("revoked-later"));
@@ -100,7 +101,7 @@ public sealed class IngestEndpointTests
     [MemberData(nameof(Logs))]
     public async Task PostEvents_LogUnavailable_Returns503WithRetryAfterAndTheRetryArrivesOncePerId(string logKind)
     {
-        var inner = await TestLogs.CreateAsync(logKind);
+        var inner = TestLogs.Create(logKind, kafka);
         var log = new SwitchableEventLog(inner) { Available = false };
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("flaky");
@@ -130,7 +131,7 @@ public sealed class IngestEndpointTests
     [MemberData(nameof(Logs))]
     public async Task PostK8sAudit_RegressionTraces_AreProducedWithTheStampedSource(string logKind)
     {
-        var log = await TestLogs.CreateAsync(logKind);
+        var log = TestLogs.Create(logKind, kafka);
         // The traces are from 2018 and 2020.
         await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
         var key = await server.AddSourceAsync("kube-apiserver");
@@ -153,7 +154,7 @@ public sealed class IngestEndpointTests
     [MemberData(nameof(Logs))]
     public async Task PostFalco_RealAlertLine_IsProducedKeyedByWorkload(string logKind)
     {
-        var log = await TestLogs.CreateAsync(logKind);
+        var log = TestLogs.Create(logKind, kafka);
         await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
         var key = await server.AddSourceAsync("falco");
 

@@ -15,6 +15,7 @@ using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
+using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -24,8 +25,11 @@ internal sealed class IngestServer : IAsyncDisposable
     private readonly WebApplication app;
     private readonly string folder;
 
-    private IngestServer(WebApplication app, string folder, Uri address, IStore store, string topic)
+    private readonly IEventLog log;
+
+    private IngestServer(WebApplication app, string folder, Uri address, IStore store, string topic, IEventLog log)
     {
+        this.log = log;
         this.app = app;
         this.folder = folder;
         Address = address;
@@ -47,7 +51,7 @@ internal sealed class IngestServer : IAsyncDisposable
     public static async Task<IngestServer> StartAsync(IEventLog log, Dictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
         var folder = Directory.CreateTempSubdirectory("ztstream-ingest-").FullName;
-        var topic = $"zt.events.test-{Guid.NewGuid():N}";
+        var topic = KafkaFixture.UniqueTopic("ingest");
         var config = new Dictionary<string, string?>
         {
             ["Ingest:Topic"] = topic,
@@ -77,7 +81,7 @@ internal sealed class IngestServer : IAsyncDisposable
         app.MapIngest();
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new IngestServer(app, folder, new Uri(address), store, topic);
+        return new IngestServer(app, folder, new Uri(address), store, topic, log);
     }
 
     /// <summary>Adds a source and returns its key, as <c>ztstream sources add</c> would.</summary>
@@ -118,6 +122,8 @@ internal sealed class IngestServer : IAsyncDisposable
         Client.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+        (log as SwitchableEventLog)?.Inner.Dispose();
+        (log as IDisposable)?.Dispose();
         try
         {
             Directory.Delete(folder, recursive: true);

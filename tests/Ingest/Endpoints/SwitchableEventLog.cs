@@ -5,6 +5,8 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 /// <summary>An event log that can be made unavailable, as a broker outage or a full producer queue would.</summary>
 internal sealed class SwitchableEventLog(IEventLog inner) : IEventLog
 {
+    public IDisposable Inner => (IDisposable)inner;
+
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(2);
 
     public volatile bool Available = true;
