@@ -40,6 +40,9 @@ internal sealed class IngestServer : IAsyncDisposable
 
     public Uri Address { get; }
 
+    /// <summary>The HTTP/2-only (h2c) listener.</summary>
+    public Uri Http2Address { get; private init; } = null!;
+
     public IStore Store { get; }
 
     public string Topic { get; }
@@ -68,7 +71,12 @@ internal sealed class IngestServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(config);
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1AndHttp2));
+        // Without TLS there is no ALPN, so Kestrel answers prior-knowledge HTTP/2 (h2c) only on an HTTP/2-only endpoint.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http1AndHttp2);
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = HttpProtocols.Http2);
+        });
         if (time is not null)
         {
             builder.Services.AddSingleton(time);
@@ -80,8 +88,8 @@ internal sealed class IngestServer : IAsyncDisposable
         var app = builder.Build();
         app.MapIngest();
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new IngestServer(app, folder, new Uri(address), store, topic, log);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToList();
+        return new IngestServer(app, folder, new Uri(addresses[0]), store, topic, log) { Http2Address = new Uri(addresses[1]) };
     }
 
     /// <summary>Adds a source and returns its key, as <c>ztstream sources add</c> would.</summary>
@@ -101,7 +109,7 @@ internal sealed class IngestServer : IAsyncDisposable
 
     public Task<HttpResponseMessage> PostAsync(string path, byte[] body, string? key, string contentType = "application/json", Version? version = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
+        var request = new HttpRequestMessage(HttpMethod.Post, version == HttpVersion.Version20 ? new Uri(Http2Address, path) : new Uri(path, UriKind.Relative)) { Content = new ByteArrayContent(body) };
         request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
         if (key is not null)
         {
