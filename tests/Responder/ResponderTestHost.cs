@@ -49,8 +49,8 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     public Dictionary<string, string?> Settings { get; } = [];
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
-    /// <summary>Registers the bus; the default is the MassTransit test harness.</summary>
-    public Action<IServiceCollection>? ConfigureBus { get; set; }
+    /// <summary>False: MassTransit's test harness (in memory). True: AddCommandBus as the host does, from section <c>Bus</c>.</summary>
+    public bool UseRealBus { get; init; }
 
     public IServiceProvider Services => _app!.Services;
     public HttpClient Client { get; private set; } = null!;
@@ -86,14 +86,22 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         builder.Services.AddStore(builder.Configuration);
         builder.Services.AddSingleton<IEventLog>(EventLog);
         builder.Services.AddResponder(builder.Configuration);
-        if (ConfigureBus is null)
+        if (UseRealBus)
         {
-            builder.Services.AddMassTransitTestHarness(ResponderRole.AddResponderConsumers);
-            builder.Services.AddSingleton<ICommandBus, PublishingCommandBus>();
+            builder.Services.AddCommandBus(builder.Configuration, ResponderRole.AddResponderConsumers);
         }
         else
         {
-            ConfigureBus(builder.Services);
+            // The harness replaces AddCommandBus's AddMassTransit; ICommandBus is the real one, sending to the consumers' queues.
+            var consumers = new List<Type>();
+            builder.Services.AddMassTransitTestHarness(x =>
+            {
+                x.SetKebabCaseEndpointNameFormatter();
+                ResponderRole.AddResponderConsumers(x);
+                consumers.AddRange(CommandRoutes.FindConsumers(x));
+            });
+            builder.Services.AddSingleton(_ => new CommandRoutes(consumers));
+            builder.Services.AddSingleton<ICommandBus, MassTransitCommandBus>();
         }
 
         ConfigureServices?.Invoke(builder.Services);

@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using MassTransit;
 using ZtStream.Contracts.Commands;
-using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
@@ -50,14 +48,6 @@ internal sealed class MemoryEventLog : IEventLog
             Interlocked.Increment(ref Handled);
         }
     }
-}
-
-/// <summary>Sends commands by publishing them: every consumer endpoint subscribes to its message type.</summary>
-internal sealed class PublishingCommandBus(IBus bus) : ICommandBus
-{
-    public Task SendAsync<T>(T command, CancellationToken cancellationToken) where T : class => bus.Publish(command, cancellationToken);
-
-    public Task PublishAsync<T>(T message, CancellationToken cancellationToken) where T : class => bus.Publish(message, cancellationToken);
 }
 
 /// <summary>Records isolate/release calls; idempotent like a real driver; can be told to fail.</summary>
