@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using ZtStream.Host.Configuration;
 using ZtStream.Host.Run;
 using ZtStream.Platform.Hosting;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog;
@@ -25,7 +26,7 @@ internal static class EventLogServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton<IEventLog>(sp => options.Kind.Trim().ToLowerInvariant() switch
         {
-            EventLogOptions.Kafka => throw new NotSupportedException("EventLog:Kind kafka is not available in this build"),
+            EventLogOptions.Kafka => new KafkaEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()),
             _ => new InProcessEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<InProcessEventLog>>()),
         });
         return services;
