@@ -145,7 +145,8 @@ internal static class ActionFromCommand
         Id = id,
         Kind = kind,
         Mode = ResponseModes.Manual,
-        State = ActionStates.Queued,
+        // The command is already on its way (it is what we are handling), so nothing is sent again.
+        State = ActionStates.Dispatched,
         AlertId = alertId,
         Reason = reason,
         Decision = $"command received from {requestedBy}",
