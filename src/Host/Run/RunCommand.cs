@@ -9,6 +9,8 @@ using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Responder;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;
@@ -110,6 +112,7 @@ internal static class RunCommand
         if (roles.Responder)
         {
             services.AddResponder(configuration);
+            services.AddResponderDrivers(configuration);
         }
 
         customize?.Invoke(builder);
@@ -129,6 +132,7 @@ internal static class RunCommand
         if (roles.Responder)
         {
             app.MapResponder();
+            app.MapSharedSignals();
         }
 
         return app;
