@@ -41,6 +41,12 @@ internal interface IEventLog
 
     /// <summary>Joins <paramref name="spec"/>'s group and hands records to <paramref name="handler"/> until cancelled.</summary>
     Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates <paramref name="topics"/> if missing (with the configured partitions, replication and retention);
+    /// the host calls it once at start. A cluster that cannot create topics is logged, not fatal.
+    /// </summary>
+    Task EnsureTopicsAsync(IEnumerable<string> topics, CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>What a consumer does with records and partition changes.</summary>

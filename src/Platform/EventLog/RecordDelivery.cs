@@ -1,0 +1,94 @@
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+
+namespace ZtStream.Platform.EventLog;
+
+/// <summary>
+/// Hands one record to a handler with the retry and dead-letter rules both implementations share: up to
+/// <see cref="ConsumerSpec.MaxAttempts"/> attempts, a <see cref="PoisonRecordException"/> at once, then the record
+/// goes to the dead-letter topic with the reason, and only then may the caller store the offset.
+/// </summary>
+internal sealed class RecordDelivery(
+    IEventLog log,
+    TimeSpan retryBackoff,
+    TimeProvider time,
+    EventLogMetrics metrics,
+    ILogger logger)
+{
+    /// <summary>
+    /// Returns once the record is handled or dead-lettered. Throws <see cref="OperationCanceledException"/> when
+    /// <paramref name="cancellationToken"/> fires first; the record's offset must then not be stored.
+    /// </summary>
+    public async Task DeliverAsync(ConsumerSpec spec, IRecordHandler handler, ConsumedRecord record, CancellationToken cancellationToken)
+    {
+        var maxAttempts = Math.Max(1, spec.MaxAttempts);
+        string? reason = null;
+        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        {
+            try
+            {
+                await handler.HandleAsync(record, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (PoisonRecordException poison)
+            {
+                reason = "poison: " + poison.Message;
+                break;
+            }
+            catch (Exception ex)
+            {
+                EventLogLog.HandlerFailed(logger, record.Topic, record.Partition, record.Offset, attempt, maxAttempts, ex);
+                reason = $"failed {attempt} attempt(s): {ex.GetType().Name}: {ex.Message}";
+                if (attempt < maxAttempts)
+                {
+                    metrics.Retried.Add(1);
+                    await Task.Delay(retryBackoff * attempt, time, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        await DeadLetterAsync(record, reason!, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task DeadLetterAsync(ConsumedRecord record, string reason, CancellationToken cancellationToken)
+    {
+        var deadLetterTopic = DeadLetterHeaders.TopicFor(record.Topic);
+        var dead = new LogRecord(record.Key, record.Value, DeadLetterHeadersFor(record, reason));
+
+        // Nothing is dropped silently: while the dead-letter topic refuses the record, keep trying (the offset is
+        // not stored meanwhile, so a crash here re-delivers the record rather than losing it).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await log.AppendAsync(deadLetterTopic, [dead], cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (EventLogUnavailableException ex)
+            {
+                EventLogLog.DeadLetterAppendFailed(logger, record.Topic, record.Partition, record.Offset, ex);
+                var wait = TimeSpan.FromTicks(Math.Min(ex.RetryAfter.Ticks, (retryBackoff * attempt).Ticks));
+                await Task.Delay(wait > TimeSpan.Zero ? wait : retryBackoff, time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        metrics.DeadLettered.Add(1);
+        EventLogLog.DeadLettered(logger, record.Topic, record.Partition, record.Offset, deadLetterTopic, reason);
+    }
+
+    internal static Dictionary<string, string> DeadLetterHeadersFor(ConsumedRecord record, string reason)
+    {
+        var headers = new Dictionary<string, string>(record.Headers, StringComparer.Ordinal)
+        {
+            [DeadLetterHeaders.Reason] = reason,
+            [DeadLetterHeaders.OriginalTopic] = record.Topic,
+            [DeadLetterHeaders.OriginalPartition] = record.Partition.ToString(CultureInfo.InvariantCulture),
+            [DeadLetterHeaders.OriginalOffset] = record.Offset.ToString(CultureInfo.InvariantCulture),
+        };
+        return headers;
+    }
+}

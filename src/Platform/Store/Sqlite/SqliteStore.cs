@@ -1,0 +1,86 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Platform.Store.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file. WAL lets readers run beside the one writer; the busy timeout makes
+/// a second writer wait instead of failing at once; foreign keys are off in SQLite unless asked for.
+/// </summary>
+internal sealed class SqliteStore : IStore
+{
+    /// <summary>How long a connection waits for another connection's write lock.</summary>
+    internal const int BusyTimeoutMilliseconds = 30_000;
+
+    private readonly string connectionString;
+    private int walEnabled;
+
+    static SqliteStore() => StoreTypeHandlers.Register();
+
+    public SqliteStore(StoreOptions options)
+    {
+        var builder = Build(options);
+        connectionString = builder.ConnectionString;
+        FilePath = builder.DataSource;
+        if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(FilePath))
+        {
+            var folder = Path.GetDirectoryName(Path.GetFullPath(FilePath));
+            if (!string.IsNullOrEmpty(folder))
+            {
+                Directory.CreateDirectory(folder);
+            }
+        }
+    }
+
+    public StoreDialect Dialect => StoreDialect.Sqlite;
+
+    /// <summary>The database file (as configured).</summary>
+    public string FilePath { get; }
+
+    /// <summary>
+    /// <see cref="StoreOptions.ConnectionString"/> may be a bare file path or a full SQLite connection string
+    /// (anything with '='); otherwise <see cref="StoreOptions.SqlitePath"/> names the file.
+    /// </summary>
+    internal static SqliteConnectionStringBuilder Build(StoreOptions options)
+    {
+        var configured = options.ConnectionString;
+        var builder = string.IsNullOrWhiteSpace(configured)
+            ? new SqliteConnectionStringBuilder { DataSource = options.SqlitePath }
+            : configured.Contains('=', StringComparison.Ordinal)
+                ? new SqliteConnectionStringBuilder(configured)
+                : new SqliteConnectionStringBuilder { DataSource = configured };
+        if (builder.Mode == SqliteOpenMode.ReadOnly)
+        {
+            throw new ArgumentException("The SQLite store needs a writable database (Mode=ReadOnly was given).", nameof(options));
+        }
+
+        builder.ForeignKeys = true;
+        builder.Pooling = true;
+        builder.DefaultTimeout = BusyTimeoutMilliseconds / 1000;
+        return builder;
+    }
+
+    public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            await using var command = connection.CreateCommand();
+
+            // busy_timeout is per connection; journal_mode=WAL is stored in the file, so once per process is enough.
+            command.CommandText = Volatile.Read(ref walEnabled) == 0
+                ? $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds}; PRAGMA journal_mode = WAL;"
+                : $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};";
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref walEnabled, 1);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store.Sqlite;
+
+namespace ZtStream.Platform.Store;
+
+/// <summary>Checks section <c>Store</c>, listing every problem at once.</summary>
+internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
+{
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static IReadOnlyList<string> Validate(StoreOptions options)
+    {
+        var problems = new List<string>();
+        var kind = options.Kind?.Trim().ToLowerInvariant();
+        switch (kind)
+        {
+            case StoreOptions.Sqlite:
+                if (string.IsNullOrWhiteSpace(options.ConnectionString) && string.IsNullOrWhiteSpace(options.SqlitePath))
+                {
+                    problems.Add("Store:SqlitePath (or Store:ConnectionString) is required when Store:Kind is sqlite");
+                }
+                else
+                {
+                    try
+                    {
+                        SqliteStore.Build(options);
+                    }
+                    catch (ArgumentException e)
+                    {
+                        problems.Add($"Store:ConnectionString is not a usable SQLite connection string: {e.Message}");
+                    }
+                }
+
+                break;
+            case StoreOptions.Postgres:
+                if (string.IsNullOrWhiteSpace(options.ConnectionString))
+                {
+                    problems.Add("Store:ConnectionString is required when Store:Kind is postgres");
+                }
+                else
+                {
+                    try
+                    {
+                        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+                        if (string.IsNullOrWhiteSpace(builder.Host))
+                        {
+                            problems.Add("Store:ConnectionString names no Host");
+                        }
+                    }
+                    catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
+                    {
+                        problems.Add($"Store:ConnectionString is not a valid PostgreSQL connection string: {e.Message}");
+                    }
+                }
+
+                break;
+            default:
+                problems.Add($"Store:Kind '{options.Kind}' is not one of {StoreOptions.Sqlite}, {StoreOptions.Postgres}");
+                break;
+        }
+
+        return problems;
+    }
+
+    public ValidateOptionsResult Validate(string? name, StoreOptions options)
+    {
+        var problems = Validate(options);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

@@ -1,0 +1,58 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store.Migrations;
+using ZtStream.Platform.Store.Postgres;
+using ZtStream.Platform.Store.Sqlite;
+
+namespace ZtStream.Platform.Store;
+
+internal static class StoreServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates section <c>Store</c>, registers the <see cref="IStore"/> singleton it names, a
+    /// <see cref="StoreMigrator"/> (for commands that need the store without the host) and a hosted service
+    /// that migrates before any other hosted service starts. Components add their <see cref="IMigrationSource"/>s
+    /// as singletons.
+    /// </summary>
+    internal static IServiceCollection AddStore(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StoreOptions>()
+            .Bind(configuration.GetSection(StoreOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IStore>(sp => CreateStore(
+            sp.GetRequiredService<IOptions<StoreOptions>>().Value,
+            sp.GetService<ILoggerFactory>()?.CreateLogger("ZtStream.Platform.Store")));
+        services.TryAddSingleton<StoreMigrator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, StoreMigrationService>());
+        return services;
+    }
+
+    /// <summary>The store <paramref name="options"/> name; they must have passed <see cref="StoreOptionsValidator"/>.</summary>
+    internal static IStore CreateStore(StoreOptions options, ILogger? logger = null)
+    {
+        IStore store = options.Kind.Trim().ToLowerInvariant() switch
+        {
+            StoreOptions.Postgres => new PostgresStore(options),
+            StoreOptions.Sqlite => new SqliteStore(options),
+            _ => throw new OptionsValidationException(StoreOptions.Section, typeof(StoreOptions), StoreOptionsValidator.Validate(options)),
+        };
+        if (logger is not null)
+        {
+            StoreLog.StoreOpened(logger, store.Dialect, store switch
+            {
+                PostgresStore postgres => postgres.Location,
+                SqliteStore sqlite => Path.GetFullPath(sqlite.FilePath),
+                _ => "?",
+            });
+        }
+
+        return store;
+    }
+}
