@@ -1,1 +1,3 @@
-return 0;
+using ZtStream.Host.Cli;
+
+return await ZtStreamCli.RunAsync(args, Console.Out, Console.Error);
