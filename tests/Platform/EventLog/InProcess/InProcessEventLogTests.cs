@@ -19,7 +19,7 @@ public sealed class InProcessEventLogTests : IDisposable
     {
         using var log = NewLog(maxQueued: 10);
         var blocked = new TaskCompletionSource();
-        var handler = new RecordingHandler { OnRecord = (_, _) => blocked.Task };
+        var handler = new RecordingHandler { OnRecord = (_, _, _) => blocked.Task };
         Consume(log, "lagging", handler);
         await log.AppendAsync("zt.cap.v1", Records(10), Ct);
 
