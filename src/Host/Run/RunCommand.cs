@@ -9,6 +9,8 @@ using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Responder;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;
@@ -61,7 +63,7 @@ internal static class RunCommand
     }
 
     /// <summary>Builds the host, or returns null with every configuration problem listed.</summary>
-    internal static WebApplication? Build(CliContext context, List<string> problems)
+    internal static WebApplication? Build(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
     {
         var configuration = context.Configuration;
         var roles = RoleSet.Parse(configuration["Roles"], problems);
@@ -110,8 +112,10 @@ internal static class RunCommand
         if (roles.Responder)
         {
             services.AddResponder(configuration);
+            services.AddResponderDrivers(configuration);
         }
 
+        customize?.Invoke(builder);
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -128,6 +132,7 @@ internal static class RunCommand
         if (roles.Responder)
         {
             app.MapResponder();
+            app.MapSharedSignals();
         }
 
         return app;
