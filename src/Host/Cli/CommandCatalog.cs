@@ -1,4 +1,5 @@
 using ZtStream.Host.Demo;
+using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
@@ -15,5 +16,7 @@ internal static class CommandCatalog
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
         new DemoCommand(),
+        new SimulateFeedCommand(),
+        new SampleCommand(),
     ];
 }

@@ -3,7 +3,9 @@ using System.Reflection;
 using ZtStream.Ingest.Options;
 using ZtStream.Platform.Options;
 using ZtStream.Responder;
+using ZtStream.Host.Sample;
 using ZtStream.Responder.Drivers;
+using ZtStream.SampleService;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Configuration;
@@ -28,6 +30,8 @@ internal static class ConfigurationSchema
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (SampleHostOptions.Section, typeof(SampleHostOptions)),
+        (SampleOptions.SectionName, typeof(SampleOptions)),
     ];
 
     private static readonly Lazy<SchemaNode> Root = new(BuildRoot);

@@ -117,7 +117,7 @@ internal sealed class DemoCommand : ICliCommand
             }
 
             var clock = Stopwatch.StartNew();
-            var feed = new DemoFeed(baseUrl, key, settings);
+            var feed = new DemoFeed([baseUrl], key, settings);
             var monitor = new DemoMonitor(app.Services, feed, o, clock);
             var feeding = feed.RunAsync(stop.Token);
             var watching = monitor.RunAsync(stop.Token);

@@ -17,11 +17,12 @@ internal sealed record AttackStart(string Scenario, string Principal, DateTimeOf
 /// each attack waits for its slot, so attacks arrive every <see cref="DemoSettings.Interval"/> of wall clock.
 /// Event times stay the simulation's (a recent, already-past week), so the Verifier sees a consistent timeline.
 /// </summary>
-internal sealed class DemoFeed(Uri ingest, string sourceKey, DemoSettings settings)
+internal sealed class DemoFeed(IReadOnlyList<Uri> ingests, string sourceKey, DemoSettings settings)
 {
     private const int BatchSize = 1_000;
     private readonly ConcurrentDictionary<string, AttackStart> attacks = new(StringComparer.Ordinal);
     private long sent;
+    private long batches;
 
     /// <summary>Attacks started so far, by principal.</summary>
     public IReadOnlyDictionary<string, AttackStart> AttacksByPrincipal => attacks;
@@ -32,7 +33,7 @@ internal sealed class DemoFeed(Uri ingest, string sourceKey, DemoSettings settin
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        using var http = new HttpClient { BaseAddress = ingest, Timeout = TimeSpan.FromSeconds(30) };
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", sourceKey);
         var clock = Stopwatch.StartNew();
         var simulator = new TrafficSimulator(new SimulationOptions
@@ -97,7 +98,10 @@ internal sealed class DemoFeed(Uri ingest, string sourceKey, DemoSettings settin
         {
             using var content = new ByteArrayContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            using var response = await http.PostAsync(new Uri("/v1/events", UriKind.Relative), content, cancellationToken);
+            // Batches go to the Ingest instances in turn; each is acknowledged before the next leaves, so a
+            // principal's events stay in order across instances.
+            var target = ingests[(int)(Interlocked.Increment(ref batches) % ingests.Count)];
+            using var response = await http.PostAsync(new Uri(target, "/v1/events"), content, cancellationToken);
             if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests && attempt < 20)
             {
                 // Back-pressure: wait as told, then send the same batch again.

@@ -23,7 +23,17 @@ internal static class RunCommand
     public static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var app = Build(context, problems);
+        WebApplication? app;
+        try
+        {
+            app = Build(context, problems);
+        }
+        catch (OptionsValidationException e)
+        {
+            // Some options are resolved while endpoints are mapped (consumer definitions, policies): still a configuration error.
+            return await ZtStreamCli.FailAsync(context.Error, e.Failures);
+        }
+
         if (app is null)
         {
             return await ZtStreamCli.FailAsync(context.Error, problems);
@@ -43,6 +53,11 @@ internal static class RunCommand
             catch (OperationCanceledException)
             {
                 return 0;
+            }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                await context.Error.WriteLineAsync($"ztstream: cannot listen: {e.Message}");
+                return 1;
             }
 
             await context.Out.WriteLineAsync($"ztstream: roles {app.Services.GetRequiredService<RoleSet>()} listening on {string.Join(", ", app.Urls)}");
