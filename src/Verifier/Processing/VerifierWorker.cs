@@ -25,6 +25,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 {
     public const string ConsumerGroup = "zt-verifier";
 
+    private readonly VerifierTopics topics;
     private readonly IEventLog log;
     private readonly CheckpointStore checkpoints;
     private readonly VerifierOptions options;
@@ -37,8 +38,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly ModelHost? model;
     private ModelSnapshot? unsavedModel;
 
-    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger)
+    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null)
     {
+        this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
         this.options = options.Value;
@@ -55,6 +57,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Events scored by this instance since it started (all partitions).</summary>
     public long EventsScored { get; private set; }
 
+    /// <summary>Feedback verdicts this instance applied.</summary>
+    public int FeedbackApplied { get; private set; }
+
     /// <summary>Alerts (new or updated) this instance appended.</summary>
     public long AlertsAppended { get; private set; }
 
@@ -68,8 +73,8 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         var feedbackHandler = new FeedbackHandler(this);
         await Task.WhenAll(
-            log.ConsumeAsync(new ConsumerSpec(ConsumerGroup, [Topics.Events]), this, stoppingToken),
-            log.ConsumeAsync(new ConsumerSpec($"{ConsumerGroup}-feedback-{Guid.NewGuid():N}", [Topics.Feedback]), feedbackHandler, stoppingToken));
+            log.ConsumeAsync(new ConsumerSpec(topics.Group, [topics.Events]), this, stoppingToken),
+            log.ConsumeAsync(new ConsumerSpec($"{topics.Group}-feedback-{Guid.NewGuid():N}", [topics.Feedback]), feedbackHandler, stoppingToken));
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
@@ -95,7 +100,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         try
         {
             var p = NewPartition();
-            var saved = await checkpoints.LoadAsync(ConsumerGroup, topic, partition, cancellationToken);
+            var saved = await checkpoints.LoadAsync(topics.Group, topic, partition, cancellationToken);
             if (saved is not null)
             {
                 p.Engine.Restore(saved.State);
@@ -168,7 +173,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
             if (result.Alert is { } alert)
             {
-                await log.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
+                await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
                 AlertsAppended++;
                 VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
             }
@@ -210,6 +215,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 p.Engine.ApplyFeedback(f);
             }
 
+            FeedbackApplied++;
             VerifierLog.FeedbackApplied(logger, f.Id, f.Verdict, f.Principal, string.Join(", ", f.Rules), f.ExpiresAt);
         }
         finally
@@ -223,7 +229,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
         var state = p.Engine.Checkpoint();
-        await checkpoints.SaveAsync(ConsumerGroup, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
+        await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;
         p.LastCheckpoint = time.GetUtcNow();
         VerifierLog.Checkpointed(logger, topic, partition, p.NextOffset, state.Length);
@@ -263,4 +269,10 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             return worker.ApplyFeedbackAsync(f, cancellationToken);
         }
     }
+}
+
+/// <summary>Where the worker reads and writes; tests give each run its own topics and group.</summary>
+internal sealed record VerifierTopics(string Events, string Alerts, string Feedback, string Group)
+{
+    public static VerifierTopics Default { get; } = new(Topics.Events, Topics.Alerts, Topics.Feedback, VerifierWorker.ConsumerGroup);
 }
