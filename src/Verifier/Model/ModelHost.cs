@@ -8,7 +8,11 @@ using ZtStream.Verifier.Scoring;
 namespace ZtStream.Verifier.Model;
 
 /// <summary>A trained model as stored: version, when (event time) and the ML.NET model bytes.</summary>
-internal sealed record ModelSnapshot(int Version, DateTimeOffset TrainedAt, int Samples, byte[] Bytes);
+internal sealed record ModelSnapshot(int Version, DateTimeOffset TrainedAt, int Samples, byte[] Bytes)
+{
+    /// <summary>Reconstruction error above which an event counts as anomalous (calibrated on the training sample).</summary>
+    public float Threshold { get; init; } = float.PositiveInfinity;
+}
 
 /// <summary>
 /// The ML.NET RandomizedPca anomaly model: trained on a benign warm-up window (events that raised no alert),
@@ -112,7 +116,7 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
         Install(model.Model, rows);
         trainedAt = time;
         Version++;
-        Latest = new ModelSnapshot(Version, time, n, ms.ToArray());
+        Latest = new ModelSnapshot(Version, time, n, ms.ToArray()) { Threshold = projection!.Threshold };
         Trained?.Invoke(Latest);
     }
 
@@ -128,6 +132,11 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
         }
 
         Install(t.Model, calibration?.Select(c => new FeatureRow { Features = c }).ToList() ?? []);
+        if (calibration is null or { Count: 0 })
+        {
+            projection = projection! with { Threshold = snapshot.Threshold };
+        }
+
         Version = snapshot.Version;
         trainedAt = snapshot.TrainedAt;
         Latest = snapshot;

@@ -151,7 +151,8 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
     private void Role(AccessEvent e, JsonElement body, bool hasBody, string id, string verb, List<Contribution> output)
     {
         var user = e.Subject?.Id ?? "";
-        if (verb is "create" or "update" or "patch" or "delete" && PolicyLists.Matches(k.SystemRolePrefixes.ConvertAll(p => p.EndsWith('*') ? p : p + "*"), Name(id)))
+        if (verb is "create" or "update" or "patch" or "delete" && PolicyLists.Matches(k.SystemRolePrefixes.ConvertAll(p => p.EndsWith('*') ? p : p + "*"), Name(id))
+            && !PolicyLists.Matches(k.SystemRoleExceptions, Name(id)))
         {
             Add(output, 75, $"{user} {verb} system role {id}; kubernetes.system_role_prefixes protects it");
             return;

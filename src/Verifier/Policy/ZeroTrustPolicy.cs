@@ -140,6 +140,9 @@ internal sealed class KubernetesPolicy
     /// <summary>Prefixes of system roles that must not be modified or deleted.</summary>
     public List<string> SystemRolePrefixes { get; set; } = [];
 
+    /// <summary>System roles whose changes are expected (e.g. <c>system:coredns</c>).</summary>
+    public List<string> SystemRoleExceptions { get; set; } = [];
+
     public List<string> AdminRoles { get; set; } = [];
 
     public bool DenyAnonymous { get; set; }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace ZtStream.Verifier.Processing;
+
+/// <summary>Verifier log messages; event ids 4000–4099.</summary>
+internal static partial class VerifierLog
+{
+    [LoggerMessage(4000, LogLevel.Information, "Verifier partition {Topic}[{Partition}] assigned; restored {Principals} principals, resuming at offset {Offset}")]
+    public static partial void PartitionRestored(ILogger logger, string topic, int partition, int principals, long offset);
+
+    [LoggerMessage(4001, LogLevel.Information, "Verifier partition {Topic}[{Partition}] assigned without a checkpoint; starting cold")]
+    public static partial void PartitionCold(ILogger logger, string topic, int partition);
+
+    [LoggerMessage(4002, LogLevel.Information, "Verifier partition {Topic}[{Partition}] revoked; checkpointed at offset {Offset}")]
+    public static partial void PartitionRevoked(ILogger logger, string topic, int partition, long offset);
+
+    [LoggerMessage(4003, LogLevel.Debug, "Verifier checkpointed {Topic}[{Partition}] at offset {Offset} ({Bytes} bytes)")]
+    public static partial void Checkpointed(ILogger logger, string topic, int partition, long offset, int bytes);
+
+    [LoggerMessage(4004, LogLevel.Information, "Alert {AlertId} on {Principal}: {Severity} ({Score}) by {Detector}, count {Count}")]
+    public static partial void AlertRaised(ILogger logger, string alertId, string principal, string severity, int score, string detector, int count);
+
+    [LoggerMessage(4005, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} for [{Rules}] until {ExpiresAt}")]
+    public static partial void FeedbackApplied(ILogger logger, string feedbackId, string verdict, string principal, string rules, DateTimeOffset expiresAt);
+
+    [LoggerMessage(4006, LogLevel.Information, "Anomaly model v{Version} trained on {Samples} benign events and saved")]
+    public static partial void ModelSaved(ILogger logger, int version, int samples);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Verifier record {Topic}[{Partition}]@{Offset} is not a valid event: {Reason}")]
+    public static partial void BadRecord(ILogger logger, string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(4008, LogLevel.Information, "Anomaly model v{Version} loaded from the store")]
+    public static partial void ModelLoaded(ILogger logger, int version);
+}

@@ -1,0 +1,45 @@
+using ZtStream.Verifier.Policy;
+
+namespace ZtStream.Verifier.Tests.Policy;
+
+public sealed class PolicyLoaderTests
+{
+    [Fact]
+    public void Default_Parses_WithEveryKey()
+    {
+        var p = DefaultPolicy.Load();
+        Assert.Contains(p.DataClasses, d => d.Name == "confidential/payments");
+        Assert.NotEmpty(p.Segmentation.Rules);
+        Assert.True(p.Tokens.EnforceBinding);
+        Assert.NotEmpty(p.ProtectedResources);
+        Assert.NotNull(p.Kubernetes.ExecAllowed);
+    }
+
+    [Fact]
+    public void Extends_ListsAppend_ScalarsOverride()
+    {
+        var dir = Directory.CreateTempSubdirectory("zt-policy-").FullName;
+        File.WriteAllText(Path.Combine(dir, "base.yaml"), "kubernetes:\n  allowed_users: [a]\n  deny_anonymous: false\n");
+        File.WriteAllText(Path.Combine(dir, "top.yaml"), "extends: base.yaml\nkubernetes:\n  allowed_users: [b]\n  deny_anonymous: true\n");
+        var p = PolicyLoader.LoadFile(Path.Combine(dir, "top.yaml"));
+        Assert.Equal(["a", "b"], p.Kubernetes.AllowedUsers);
+        Assert.True(p.Kubernetes.DenyAnonymous);
+        Directory.Delete(dir, true);
+    }
+
+    [Fact]
+    public void Invalid_ListsEveryProblem()
+    {
+        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(
+            "data_classes:\n  - name: ''\nsegmentation:\n  default: maybe\ntokens:\n  expiry_grace_seconds: -1\n"));
+        Assert.Contains("data_classes[0].name is empty", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("segmentation.default", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("expiry_grace_seconds", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnknownKey_IsAnError()
+    {
+        Assert.Throws<PolicyException>(() => PolicyLoader.Parse("tokenz:\n  enforce_binding: true\n"));
+    }
+}

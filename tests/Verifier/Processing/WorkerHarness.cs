@@ -1,0 +1,94 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Migrations;
+using ZtStream.Platform.Store.Sqlite;
+using ZtStream.Verifier.Processing;
+using ZtStream.Verifier.State;
+
+namespace ZtStream.Verifier.Tests.Processing;
+
+/// <summary>A SQLite store in a temp folder with the verifier's schema, and helpers to drive workers over a log.</summary>
+internal sealed class WorkerHarness : IAsyncDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("zt-verifier-").FullName;
+
+    private WorkerHarness(IEventLog log, VerifierTopics topics)
+    {
+        Log = log;
+        Topics = topics;
+        Store = new SqliteStore(new StoreOptions { ConnectionString = Path.Combine(dir, "zt.db") });
+    }
+
+    public IEventLog Log { get; }
+
+    public VerifierTopics Topics { get; }
+
+    public IStore Store { get; }
+
+    public ConcurrentDictionary<string, Alert> Alerts { get; } = new();
+
+    public ConcurrentBag<Alert> AlertMessages { get; } = [];
+
+    public static async Task<WorkerHarness> CreateAsync(IEventLog log, VerifierTopics topics)
+    {
+        var h = new WorkerHarness(log, topics);
+        await new StoreMigrator(h.Store, [new VerifierMigrations()]).MigrateAsync(CancellationToken.None);
+        return h;
+    }
+
+    public VerifierWorker NewWorker() => new(Log, new CheckpointStore(Store, TimeProvider.System),
+        Options.Create(new VerifierOptions { ModelEnabled = false, CheckpointEveryRecords = 10 }), TimeProvider.System, NullLogger<VerifierWorker>.Instance, Topics);
+
+    public Task AppendAsync(IEnumerable<AccessEvent> events) =>
+        Log.AppendAsync(Topics.Events, [.. events.Select(e => new LogRecord(e.PrincipalKey, ContractJson.Serialize(e)))], CancellationToken.None);
+
+    /// <summary>Collects alerts from the alerts topic until cancelled.</summary>
+    public Task WatchAlertsAsync(CancellationToken cancellationToken) =>
+        Log.ConsumeAsync(new ConsumerSpec($"watch-{Guid.NewGuid():N}", [Topics.Alerts]), new Collector(this), cancellationToken);
+
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                throw new TimeoutException($"timed out waiting for {what}");
+            }
+
+            await Task.Delay(25, CancellationToken.None);
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private sealed class Collector(WorkerHarness h) : IRecordHandler
+    {
+        public Task HandleAsync(ConsumedRecord record, CancellationToken cancellationToken)
+        {
+            var a = ContractJson.DeserializeAlert(record.Value.Span);
+            h.AlertMessages.Add(a);
+            h.Alerts[a.Id] = a;
+            return Task.CompletedTask;
+        }
+    }
+}

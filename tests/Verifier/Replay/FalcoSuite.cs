@@ -1,0 +1,106 @@
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.K8sAudit;
+
+namespace ZtStream.Verifier.Tests.Replay;
+
+/// <summary>Falco's k8s-audit regression suite (../shared/data/falco-k8s-audit) and the readers the host injects into replay.</summary>
+internal static class FalcoSuite
+{
+    public const string Variable = "ZTSTREAM_FALCO_SUITE";
+
+    public static readonly IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>> Readers =
+        new Dictionary<string, Func<Stream, IEnumerable<AccessEvent>>>(StringComparer.Ordinal)
+        {
+            ["k8s-audit"] = s => K8sAuditMapper.Map(ReadAll(s)).Events,
+            ["falco"] = s => FalcoMapper.Map(ReadAll(s)).Events,
+        };
+
+    /// <summary>The suite folder: from the environment, else found walking up from the test binaries.</summary>
+    public static string? Folder()
+    {
+        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } env && Directory.Exists(env))
+        {
+            return env;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "shared", "data", "falco-k8s-audit");
+            if (File.Exists(Path.Combine(candidate, "expectations.json")))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
+    }
+
+    public static string PolicyFolder => Path.Combine(AppContext.BaseDirectory, "TestData");
+
+    /// <summary>Falco rules files → the ZtStream policy files expressing the same allow-lists.</summary>
+    public static List<string> PolicyFiles(IEnumerable<string> rulesFiles)
+    {
+        var files = new List<string> { Path.Combine(PolicyFolder, "falco-equivalent-policy.yaml") };
+        foreach (var r in rulesFiles)
+        {
+            var overlay = Path.Combine(PolicyFolder, "falco", r);
+            if (File.Exists(overlay))
+            {
+                files.Add(overlay);
+            }
+        }
+
+        return files;
+    }
+
+    /// <summary>One policy file extending all of <paramref name="files"/> (written next to the test binaries).</summary>
+    public static string Compose(IReadOnlyList<string> files)
+    {
+        if (files.Count == 1)
+        {
+            return files[0];
+        }
+
+        var path = Path.Combine(Path.GetTempPath(), $"zt-falco-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "extends:\n" + string.Concat(files.Select(f => $"  - \"{f}\"\n")));
+        return path;
+    }
+
+    public static List<Expectation> Expectations(string folder)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "expectations.json")));
+        var list = new List<Expectation>();
+        foreach (var t in doc.RootElement.EnumerateArray())
+        {
+            list.Add(new Expectation(
+                t.GetProperty("test").GetString()!,
+                t.GetProperty("trace_file").GetString()!,
+                t.GetProperty("detect").GetBoolean(),
+                t.TryGetProperty("detect_level", out var l) && l.ValueKind == JsonValueKind.String ? l.GetString() : null,
+                [.. t.GetProperty("rules_files").EnumerateArray().Select(x => x.GetString()!)],
+                [.. t.GetProperty("detect_counts").EnumerateObject().Select(p => p.Name)]));
+        }
+
+        return list;
+    }
+
+    private static byte[] ReadAll(Stream s)
+    {
+        using var ms = new MemoryStream();
+        s.CopyTo(ms);
+        return ms.ToArray();
+    }
+}
+
+internal sealed record Expectation(string Test, string TraceFile, bool Detect, string? Level, IReadOnlyList<string> RulesFiles, IReadOnlyList<string> Rules)
+{
+    /// <summary>WARNING or above must alert; INFO/NOTICE tracking rules need not.</summary>
+    public bool MustAlert => Detect && Level is "WARNING" or "ERROR" or "CRITICAL" or "ALERT" or "EMERGENCY";
+
+    public bool MustNotAlert => !Detect;
+
+    /// <summary>Tests of Falco's own rule language with a custom rule (no k8s_audit_rules.yaml loaded).</summary>
+    public bool IsRuleLanguageTest => !RulesFiles.Any(r => r.Contains("k8s_audit_rules", StringComparison.Ordinal));
+}

@@ -1,0 +1,114 @@
+using ZtStream.Contracts.Alerts;
+using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Verifier.Tests.Replay;
+
+/// <summary>
+/// Every Falco k8s-audit test: with the policy expressing the same allow-lists, an alert where Falco expects a
+/// WARNING, none where it expects nothing. INFO/NOTICE tracking detections need no alert.
+/// </summary>
+public sealed class FalcoSuiteTests
+{
+    public static TheoryData<string> Tests()
+    {
+        var data = new TheoryData<string>();
+        if (FalcoSuite.Folder() is { } folder)
+        {
+            foreach (var e in FalcoSuite.Expectations(folder))
+            {
+                data.Add(e.Test);
+            }
+        }
+        else
+        {
+            data.Add("(suite missing)");
+        }
+
+        return data;
+    }
+
+    internal static List<Alert> Run(string folder, Expectation e)
+    {
+        var policy = PolicyLoader.LoadFile(FalcoSuite.Compose(FalcoSuite.PolicyFiles(e.RulesFiles)));
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, policy);
+        using var stream = File.OpenRead(Path.Combine(folder, "traces", e.TraceFile));
+        var alerts = new List<Alert>();
+        foreach (var ev in FalcoSuite.Readers["k8s-audit"](stream))
+        {
+            if (engine.Score(ev).Alert is { } a)
+            {
+                alerts.Add(a);
+            }
+        }
+
+        return alerts;
+    }
+
+    [Theory]
+    [MemberData(nameof(Tests))]
+    public void Trace_AlertsExactlyWhereFalcoWarns(string test)
+    {
+        var folder = FalcoSuite.Folder();
+        if (folder is null)
+        {
+            Assert.Skip($"Falco k8s-audit suite not found (set {FalcoSuite.Variable})");
+        }
+
+        var e = FalcoSuite.Expectations(folder).Single(x => x.Test == test);
+        if (e.IsRuleLanguageTest)
+        {
+            Assert.Skip("tests Falco's rule language with a custom rule, not a detection");
+        }
+
+        var alerts = Run(folder, e);
+        if (e.MustAlert)
+        {
+            Assert.True(alerts.Count > 0, $"{test}: Falco expects {string.Join(", ", e.Rules)} ({e.Level}); no alert");
+            Assert.All(alerts, a => Assert.True(Severities.Rank(a.Severity) >= Severities.Rank(Severities.High), a.Severity));
+        }
+        else if (e.MustNotAlert)
+        {
+            Assert.True(alerts.Count == 0, $"{test}: Falco expects nothing; alerted: {string.Join(" | ", alerts.SelectMany(a => a.Reasons).Select(r => r.Text))}");
+        }
+    }
+}
+
+public sealed class FalcoSuiteTableTests
+{
+    /// <summary>The whole suite at once; writes the table docs/detection.md shows to the temp folder.</summary>
+    [Fact]
+    public void Suite_EveryWarningAlerted_NoAlertWhereFalcoIsSilent()
+    {
+        var folder = FalcoSuite.Folder();
+        if (folder is null)
+        {
+            Assert.Skip($"Falco k8s-audit suite not found (set {FalcoSuite.Variable})");
+        }
+
+        var rows = new List<string> { "| Falco test | trace | Falco expects | ZtStream | top reason |", "|---|---|---|---|---|" };
+        var failures = new List<string>();
+        foreach (var e in FalcoSuite.Expectations(folder))
+        {
+            var expects = e.Detect ? $"{string.Join(", ", e.Rules)} ({e.Level})" : "nothing";
+            if (e.IsRuleLanguageTest)
+            {
+                rows.Add($"| {e.Test} | {e.TraceFile} | {expects} | n/a (Falco rule-language test) | |");
+                continue;
+            }
+
+            var alerts = FalcoSuiteTests.Run(folder, e);
+            var outcome = alerts.Count == 0 ? "no alert" : $"{alerts.Count} alert(s), {alerts.Max(a => a.Score)} {alerts.MaxBy(a => a.Score)!.Severity}";
+            var reason = alerts.Count == 0 ? "" : alerts.MaxBy(a => a.Score)!.Reasons[0].Text.Replace("|", "\\|", StringComparison.Ordinal);
+            var ok = e.MustAlert ? alerts.Count > 0 : !e.MustNotAlert || alerts.Count == 0;
+            rows.Add($"| {e.Test} | {e.TraceFile} | {expects} | {(ok ? "" : "**FAIL** ")}{outcome} | {reason} |");
+            if (!ok)
+            {
+                failures.Add(e.Test);
+            }
+        }
+
+        File.WriteAllLines(Path.Combine(Path.GetTempPath(), "ztstream-falco-suite.md"), rows);
+        Assert.Empty(failures);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Replay;
+using ZtStream.Verifier.Simulation;
+
+namespace ZtStream.Verifier.Tests.Replay;
+
+public sealed class ReplayCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("zt-replay-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static (CliContext Context, StringWriter Out, StringWriter Err) Context(Dictionary<string, string?>? config = null)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(config ?? new() { ["Verifier:ModelEnabled"] = "false" }).Build();
+        return (new CliContext(o, e, configuration, TimeProvider.System), o, e);
+    }
+
+    [Fact]
+    public async Task SimulateThenReplay_Json_LastLineIsTheEvaluation()
+    {
+        var events = Path.Combine(dir, "events.ndjson");
+        var labels = Path.Combine(dir, "labels.ndjson");
+        var (simCtx, _, simErr) = Context();
+        Assert.Equal(0, await new SimulateCommand().RunAsync(
+            ["--principals", "120", "--days", "2", "--seed", "9", "--scenarios", "pod-exec,bulk-exfiltration", "--out", events, "--labels", labels], simCtx, CancellationToken.None));
+        Assert.Contains("2 scenarios injected", simErr.ToString(), StringComparison.Ordinal);
+
+        var (ctx, output, _) = Context();
+        Assert.Equal(0, await new ReplayCommand().RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None));
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var last = JsonDocument.Parse(lines[^1]);
+        var root = last.RootElement;
+        Assert.Equal(["scenarios", "false_positives_per_1000_principal_days", "events", "alerts"], root.EnumerateObject().Select(p => p.Name).Take(4));
+        foreach (var name in new[] { "pod-exec", "bulk-exfiltration" })
+        {
+            var s = root.GetProperty("scenarios").GetProperty(name);
+            Assert.True(s.GetProperty("detected").GetBoolean());
+            Assert.Contains(s.GetProperty("severity").GetString(), new[] { "high", "critical" });
+            Assert.True(s.GetProperty("events_to_detection").GetInt32() >= 1);
+        }
+
+        Assert.Equal(File.ReadLines(events).Count(), root.GetProperty("events").GetInt64());
+        Assert.Equal(lines.Length - 1, lines.Take(lines.Length - 1).Count(l => l.Contains("\"dedup_key\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Replay_K8sAuditTraceWithInjectedReader_PrintsAlert()
+    {
+        var folder = FalcoSuite.Folder();
+        if (folder is null)
+        {
+            Assert.Skip($"Falco k8s-audit suite not found (set {FalcoSuite.Variable})");
+        }
+
+        var (ctx, output, err) = Context();
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync(
+            [Path.Combine(folder, "traces", "attach_cluster_admin_role.json"), "--format", "k8s-audit", "--policy", Path.Combine(FalcoSuite.PolicyFolder, "falco-equivalent-policy.yaml")],
+            ctx, CancellationToken.None);
+        Assert.True(code == 0, err.ToString());
+        Assert.Contains("admin role cluster-admin", output.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_BadUsage_ListsEveryProblem()
+    {
+        var (ctx, _, err) = Context(new() { ["Verifier:AlertThreshold"] = "0" });
+        var code = await new ReplayCommand().RunAsync(["missing.ndjson", "--format", "pcap", "--policy", "nope.yaml"], ctx, CancellationToken.None);
+        Assert.Equal(2, code);
+        var text = err.ToString();
+        Assert.Contains("missing.ndjson", text, StringComparison.Ordinal);
+        Assert.Contains("--format must be one of ndjson", text, StringComparison.Ordinal);
+        Assert.Contains("nope.yaml", text, StringComparison.Ordinal);
+        Assert.Contains("AlertThreshold", text, StringComparison.Ordinal);
+    }
+}
