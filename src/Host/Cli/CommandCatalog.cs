@@ -16,6 +16,7 @@ internal static class CommandCatalog
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
         new DemoCommand(),
+        new BenchCommand(),
         new SimulateFeedCommand(),
         new SampleCommand(),
     ];

@@ -58,49 +58,18 @@ internal sealed class DemoCommand : ICliCommand
 
     private static async Task<int> RunDemoAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
     {
-        var policyPath = Path.Combine(folder, "response.yaml");
-        await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
-        var consoleToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var urls = settings.Urls ?? context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
-        var overrides = new Dictionary<string, string?>
+        var embedded = await EmbeddedPipeline.StartAsync(settings, folder, context, cancellationToken);
+        if (embedded is null)
         {
-            ["Urls"] = urls,
-            ["Store:Kind"] = "sqlite",
-            ["Store:SqlitePath"] = Path.Combine(folder, "ztstream.db"),
-            ["EventLog:Kind"] = "inprocess",
-            ["Bus:Kind"] = "inmemory",
-            ["Responder:PolicyPath"] = policyPath,
-            ["Responder:Isolator"] = "simulated",
-            ["Responder:SchedulerInterval"] = "00:00:01",
-            ["Responder:ApiTokens:0:Name"] = "demo",
-            ["Responder:ApiTokens:0:Role"] = "responder",
-            ["Responder:ApiTokens:0:Token"] = consoleToken,
-            ["Ingest:RatePerSecond"] = "1000000",
-            ["Ingest:RateBurst"] = "1000000",
-        };
-        var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
-        var problems = new List<string>();
-        var app = RunCommand.Build(context with { Configuration = configuration }, problems, builder =>
-        {
-            // The terminal shows the demo's own table; the roles' logs would drown it.
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton<IWorkloadIsolator, DemoIsolator>();
-        });
-        if (app is null)
-        {
-            return await ZtStreamCli.FailAsync(context.Error, problems);
+            return ZtStreamCli.UsageError;
         }
 
-        await using (app)
+        await using (embedded)
         {
-            await app.StartAsync(cancellationToken);
-            var baseUrl = new Uri(app.Urls.First());
-            var key = SourceKeys.NewKey();
-            await app.Services.GetRequiredService<SourceCredentialStore>().AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken);
-
+            var baseUrl = embedded.BaseUrl;
             var o = context.Out;
             await o.WriteLineAsync($"ZtStream demo — all roles embedded at {baseUrl}");
-            await o.WriteLineAsync($"  console:  {new Uri(baseUrl, "/console/")}   sign in with token {consoleToken}");
+            await o.WriteLineAsync($"  console:  {new Uri(baseUrl, "/console/")}   sign in with token {embedded.ConsoleToken}");
             await o.WriteLineAsync($"  feed:     {new Uri(baseUrl, "/v1/revocations")}   audit: {new Uri(baseUrl, "/v1/audit")}");
             await o.WriteLineAsync($"  traffic:  {settings.Principals} simulated principals, seed {settings.Seed}, an attack every {settings.Interval.TotalSeconds:0.#} s ({string.Join(", ", settings.Scenarios)})");
             if (!settings.NoBrowser)
@@ -117,8 +86,8 @@ internal sealed class DemoCommand : ICliCommand
             }
 
             var clock = Stopwatch.StartNew();
-            var feed = new DemoFeed([baseUrl], key, settings);
-            var monitor = new DemoMonitor(app.Services, feed, o, clock);
+            var feed = new DemoFeed([baseUrl], embedded.SourceKey, settings);
+            var monitor = new DemoMonitor(embedded.Services, feed, o, clock);
             var feeding = feed.RunAsync(stop.Token);
             var watching = monitor.RunAsync(stop.Token);
             try
@@ -135,32 +104,11 @@ internal sealed class DemoCommand : ICliCommand
             }
 
             await monitor.PollOnceAsync(CancellationToken.None);
-            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await app.StopAsync(stopTimeout.Token);
             await o.WriteLineAsync();
             await o.WriteLineAsync(monitor.SummaryJson());
         }
 
         return 0;
-    }
-
-    private static int FreePort(int preferred)
-    {
-        foreach (var port in new[] { preferred, 0 })
-        {
-            try
-            {
-                using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            }
-            catch (SocketException)
-            {
-                // Taken: fall back to any free port.
-            }
-        }
-
-        throw new InvalidOperationException("no free loopback port");
     }
 }
 

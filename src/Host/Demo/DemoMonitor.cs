@@ -26,6 +26,9 @@ internal sealed class DemoMonitor(IServiceProvider services, DemoFeed feed, Text
     private readonly HashSet<string> alertedScenarios = new(StringComparer.Ordinal);
     private bool headerWritten;
 
+    /// <summary>Attacks that have at least one alert so far.</summary>
+    public int AlertedAttacks => alertedScenarios.Count;
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));

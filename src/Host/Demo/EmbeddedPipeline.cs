@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Host.Cli;
+using ZtStream.Host.Run;
+using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Platform.Hosting;
+using ZtStream.Responder.Isolation;
+
+namespace ZtStream.Host.Demo;
+
+/// <summary>
+/// Every role in this process on the embedded seams, in a throwaway folder, with the demo response policy, a
+/// registered source key and a console token — what <c>demo</c> and <c>bench</c> run against.
+/// </summary>
+internal sealed class EmbeddedPipeline(WebApplication app, string sourceKey, string consoleToken) : IAsyncDisposable
+{
+    public Uri BaseUrl { get; } = new(app.Urls.First());
+
+    public string SourceKey { get; } = sourceKey;
+
+    public string ConsoleToken { get; } = consoleToken;
+
+    public IServiceProvider Services => app.Services;
+
+    /// <summary>Starts it, or prints every configuration problem and returns null.</summary>
+    public static async Task<EmbeddedPipeline?> StartAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
+    {
+        var policyPath = Path.Combine(folder, "response.yaml");
+        await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
+        var consoleToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
+        var urls = settings.Urls ?? context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
+        var overrides = new Dictionary<string, string?>
+        {
+            ["Urls"] = urls,
+            ["Store:Kind"] = "sqlite",
+            ["Store:SqlitePath"] = Path.Combine(folder, "ztstream.db"),
+            ["EventLog:Kind"] = "inprocess",
+            ["Bus:Kind"] = "inmemory",
+            ["Responder:PolicyPath"] = policyPath,
+            ["Responder:Isolator"] = "simulated",
+            ["Responder:SchedulerInterval"] = "00:00:01",
+            ["Responder:ApiTokens:0:Name"] = "demo",
+            ["Responder:ApiTokens:0:Role"] = "responder",
+            ["Responder:ApiTokens:0:Token"] = consoleToken,
+            ["Ingest:RatePerSecond"] = "1000000",
+            ["Ingest:RateBurst"] = "1000000",
+        };
+        var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
+        var problems = new List<string>();
+        var app = RunCommand.Build(context with { Configuration = configuration }, problems, builder =>
+        {
+            // The terminal shows the demo's own table; the roles' logs would drown it.
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+            builder.Services.AddSingleton<IWorkloadIsolator, DemoIsolator>();
+        });
+        if (app is null)
+        {
+            await ZtStreamCli.FailAsync(context.Error, problems);
+            return null;
+        }
+
+        await app.StartAsync(cancellationToken);
+        var key = SourceKeys.NewKey();
+        await app.Services.GetRequiredService<SourceCredentialStore>().AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken);
+        return new EmbeddedPipeline(app, key, consoleToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await app.StopAsync(stopTimeout.Token);
+        }
+        finally
+        {
+            await app.DisposeAsync();
+        }
+    }
+
+    private static int FreePort(int preferred)
+    {
+        foreach (var port in new[] { preferred, 0 })
+        {
+            try
+            {
+                using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
+                listener.Start();
+                return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            }
+            catch (SocketException)
+            {
+                // Taken: fall back to any free port.
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback port");
+    }
+}
