@@ -1,3 +1,5 @@
+using ZtStream.Host.Demo;
+using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
@@ -13,5 +15,8 @@ internal static class CommandCatalog
         new SourcesCommand(),
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
+        new DemoCommand(),
+        new SimulateFeedCommand(),
+        new SampleCommand(),
     ];
 }

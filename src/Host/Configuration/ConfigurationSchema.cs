@@ -3,9 +3,9 @@ using System.Reflection;
 using ZtStream.Ingest.Options;
 using ZtStream.Platform.Options;
 using ZtStream.Responder;
-using ZtStream.Responder.Isolation.Kubernetes;
-using ZtStream.Responder.Isolation.Nftables;
-using ZtStream.Responder.Revocation.OAuth;
+using ZtStream.Host.Sample;
+using ZtStream.Responder.Drivers;
+using ZtStream.SampleService;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Configuration;
@@ -29,9 +29,9 @@ internal static class ConfigurationSchema
         (IngestOptions.Section, typeof(IngestOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
-        (OAuthRevocationOptions.Section, typeof(OAuthRevocationOptions)),
-        (KubernetesIsolationOptions.Section, typeof(KubernetesIsolationOptions)),
-        (NftablesIsolationOptions.Section, typeof(NftablesIsolationOptions)),
+        (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (SampleHostOptions.Section, typeof(SampleHostOptions)),
+        (SampleOptions.SectionName, typeof(SampleOptions)),
     ];
 
     private static readonly Lazy<SchemaNode> Root = new(BuildRoot);

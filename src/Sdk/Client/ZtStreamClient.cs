@@ -347,6 +347,15 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
                         continue;
                     }
 
+                    case 413 when pending.Count > 1:
+                    {
+                        // Over Ingest's body or item limit: halve until each part fits; a single item too large is rejected below.
+                        var half = pending.Count / 2;
+                        await SendAsync(pending.GetRange(0, half), cancellationToken);
+                        await SendAsync(pending.GetRange(half, pending.Count - half), cancellationToken);
+                        return;
+                    }
+
                     case 401 or 403:
                         _logger.SourceKeyRefused(status, pending.Count);
                         Fail(pending.Count);

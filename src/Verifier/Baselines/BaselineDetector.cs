@@ -26,6 +26,7 @@ internal struct EventFacts
     public long Bytes;
     public bool WarmedUp;
     public bool UnusualHour;
+    public bool NewInWindow;
 }
 
 /// <summary>
@@ -79,10 +80,7 @@ internal sealed class BaselineDetector(VerifierOptions options)
             s.WindowBytes += f.Bytes;
         }
 
-        if (f.Resource != 0)
-        {
-            s.WindowResources.Add(f.Resource);
-        }
+        f.NewInWindow = f.Resource != 0 && !f.Denied && s.WindowResources.Add(f.Resource);
     }
 
     public void Evaluate(AccessEvent e, in Identity who, PrincipalState s, PeerIndex peers, in EventFacts f, List<Contribution> output)
@@ -120,7 +118,8 @@ internal sealed class BaselineDetector(VerifierOptions options)
             }
         }
 
-        if (s.WindowBytes >= 4 * options.BytesMinimum && s.WindowBytes > 10 * s.WindowBytesMax && s.RateMean.Weight >= 5)
+        // Window rules fire only on events that feed the spike, so traffic after a burst in the same window is not blamed.
+        if (f.Bytes > s.WindowBytesMax && !f.Write && s.WindowBytes >= 4 * options.BytesMinimum && s.WindowBytes > 10 * s.WindowBytesMax && s.RateMean.Weight >= 5)
         {
             output.Add(new(Detectors.Baseline, Rules.BytesSpike, 75,
                 $"read {Numbers.Bytes(s.WindowBytes)} in {windowText}; busiest window before {Numbers.Bytes(s.WindowBytesMax)}"));
@@ -132,13 +131,13 @@ internal sealed class BaselineDetector(VerifierOptions options)
                 $"{Numbers.Int(s.WindowCount)} requests in {windowText}; busiest window before {Numbers.One(s.RateMax)}, mean {Numbers.One(s.RateMean.Mean)}"));
         }
 
-        if (s.WindowResources.Count > Math.Max(options.BreadthMinimum, options.SpikeFactor * s.BreadthMax))
+        if (f.NewInWindow && s.WindowResources.Count > Math.Max(options.BreadthMinimum, options.SpikeFactor * s.BreadthMax))
         {
             output.Add(new(Detectors.Baseline, Rules.BreadthSpike, 70,
                 $"{Numbers.Int(s.WindowResources.Count)} distinct resources in {windowText}; before at most {Numbers.One(s.BreadthMax)}"));
         }
 
-        if (s.WindowDenied > Math.Max(options.DeniedMinimum, options.SpikeFactor * s.DeniedMax))
+        if (f.Denied && s.WindowDenied > Math.Max(options.DeniedMinimum, options.SpikeFactor * s.DeniedMax))
         {
             output.Add(new(Detectors.Baseline, Rules.DenialSpike, 75,
                 $"{Numbers.Int(s.WindowDenied)} denied requests in {windowText} ({Numbers.Int(s.WindowDenied * 100 / Math.Max(1, s.WindowCount))}% of {Numbers.Int(s.WindowCount)}); before at most {Numbers.One(s.DeniedMax)}"));

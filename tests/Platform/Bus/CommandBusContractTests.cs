@@ -34,6 +34,18 @@ public abstract class CommandBusContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Send_ConsumerDefinitionNamingItsQueue_GoesToThatQueue()
+    {
+        var bus = await StartAsync();
+        var command = new RenamedCommand(runId, Guid.NewGuid());
+
+        await bus.SendAsync(command, Ct);
+
+        await recorder.WaitForAsync<RenamedCommand>(nameof(RenamedConsumer), r => r.Id == command.Id);
+        Assert.Equal(RenamedConsumerDefinition.Queue, recorder.Seen.Single(s => s.Message is RenamedCommand r && r.Id == command.Id).InputAddress!.Segments[^1]);
+    }
+
+    [Fact]
     public async Task Publish_Event_ReachesEverySubscriber()
     {
         var bus = await StartAsync();
@@ -128,6 +140,7 @@ public abstract class CommandBusContractTests : IAsyncDisposable
             bus.AddConsumer<CountThingConsumer>();
             bus.AddConsumer<FlakyConsumer, FlakyConsumerDefinition>();
             bus.AddConsumer<FlakyFaultConsumer>();
+            bus.AddConsumer<RenamedConsumer, RenamedConsumerDefinition>();
             bus.AddConsumer<ContestedConsumerA>();
             bus.AddConsumer<ContestedConsumerB>();
         });

@@ -11,6 +11,9 @@ public sealed record ThingHappened(Guid RunId, Guid Id, string What);
 /// <summary>Fails <see cref="FailTimes"/> attempts, then succeeds.</summary>
 public sealed record FlakyCommand(Guid RunId, Guid Id, int FailTimes);
 
+/// <summary>A command whose consumer's definition names its queue.</summary>
+public sealed record RenamedCommand(Guid RunId, Guid Id);
+
 /// <summary>A command nobody consumes.</summary>
 public sealed record OrphanCommand(Guid Id);
 
@@ -133,4 +136,20 @@ public sealed class ContestedConsumerA : IConsumer<ContestedCommand>
 public sealed class ContestedConsumerB : IConsumer<ContestedCommand>
 {
     public Task Consume(ConsumeContext<ContestedCommand> context) => Task.CompletedTask;
+}
+
+public sealed class RenamedConsumer(BusRecorder recorder) : IConsumer<RenamedCommand>
+{
+    public Task Consume(ConsumeContext<RenamedCommand> context)
+    {
+        recorder.Record(nameof(RenamedConsumer), context.Message, context.ReceiveContext.InputAddress);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class RenamedConsumerDefinition : ConsumerDefinition<RenamedConsumer>
+{
+    public const string Queue = "zt-renamed-actions";
+
+    public RenamedConsumerDefinition() => EndpointName = Queue;
 }

@@ -22,6 +22,7 @@ internal sealed class SampleApp : IAsyncDisposable
 {
     public const string Issuer = "https://idp.test";
     public const string Audience = "sample-api";
+    public static readonly byte[] ReportChunk = new byte[1000];
     public const string OrdersBody = "[{\"id\":1},{\"id\":2}]";
     private static readonly SymmetricSecurityKey Key = new(Encoding.UTF8.GetBytes("ztstream-sample-signing-key-of-at-least-32-bytes!"));
 
@@ -57,6 +58,15 @@ internal sealed class SampleApp : IAsyncDisposable
         app.UseAuthorization();
         app.MapGet("/api/customers/{id}", (string id) => Results.Json(new { id, name = "Ada" })).RequireAuthorization();
         app.MapGet("/api/orders", () => Results.Text(OrdersBody, "application/json")).RequireAuthorization();
+        app.MapGet("/api/report", async (HttpContext http) =>
+        {
+            // Written through the response stream in chunks, not the pipe, to count both paths.
+            for (var i = 0; i < 3; i++)
+            {
+                await http.Response.Body.WriteAsync(ReportChunk);
+            }
+        }).RequireAuthorization();
+        app.MapGet("/api/fail", string () => throw new InvalidOperationException("boom")).RequireAuthorization();
         app.MapGet("/health", () => "ok");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -1,4 +1,6 @@
+using System.Diagnostics.Metrics;
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using ZtStream.Contracts.Events;
 using ZtStream.Sdk.Tests.Client;
@@ -148,8 +150,33 @@ public sealed class ZtStreamMiddlewareTests
         var token = SampleApp.Token("alice", "jti-1");
         await using (var open = await SampleApp.StartAsync(Configure(ingest.BaseAddress, nowhere)))
         {
+            var factory = open.App.Services.GetRequiredService<IMeterFactory>();
+            long unverified = 0;
+            using var listener = new MeterListener();
+            listener.InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Scope == factory && instrument.Name == "ztstream.sdk.requests.unverified")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            };
+            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag is { Key: "mode", Value: "fail_open" })
+                    {
+                        Interlocked.Add(ref unverified, value);
+                    }
+                }
+            });
+            listener.Start();
+
             using var allowed = await open.GetAsync("/api/orders", token);
+            using var again = await open.GetAsync("/api/orders", token);
             Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(2, Interlocked.Read(ref unverified));
         }
 
         await using var closed = await SampleApp.StartAsync(Configure(ingest.BaseAddress, nowhere, o => o.Revocations.FailClosed = true));
@@ -169,5 +196,50 @@ public sealed class ZtStreamMiddlewareTests
             using var response = await app.GetAsync("/api/orders", token);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
+    }
+
+    [Fact]
+    public async Task StreamWrites_AreCounted_AndAnUnhandledExceptionIsRecordedAsError()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var app = await SampleApp.StartAsync(Configure(ingest.BaseAddress));
+        var token = SampleApp.Token("alice", "jti-1");
+
+        using var report = await app.GetAsync("/api/report", token);
+        using var failed = await app.GetAsync("/api/fail", token);
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+
+        var events = await ingest.WaitForAcceptedAsync(_ => true, 2, Patience);
+        Assert.Equal(3 * SampleApp.ReportChunk.Length, Assert.Single(events, e => e.Resource?.Id == "/api/report").Bytes);
+        var error = Assert.Single(events, e => e.Resource?.Id == "/api/fail");
+        Assert.Equal(Outcomes.Error, error.Outcome);
+        Assert.Equal(500, error.Status);
+    }
+
+    [Fact]
+    public async Task RevocationLatency_PublishToFirst401_IsReported()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var feed = await FakeRevocationFeed.StartAsync();
+        await using var app = await SampleApp.StartAsync(Configure(ingest.BaseAddress, feed.BaseAddress));
+        await feed.WaitForStreamRequestsAsync(1, Patience);
+        var samples = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            var token = SampleApp.Token("alice", $"latency-{i}");
+            using (var warm = await app.GetAsync("/api/orders", token))
+            {
+                Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
+            }
+
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            feed.Publish(jti: $"latency-{i}");
+            using var revoked = await app.PollUntilAsync("/api/orders", token, HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(1));
+            Assert.NotNull(revoked);
+            samples.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        samples.Sort();
+        TestContext.Current.TestOutputHelper?.WriteLine($"publish-to-401 over loopback (ms, includes one poll round trip): median {samples[5]:F1}, max {samples[^1]:F1}");
     }
 }

@@ -172,6 +172,24 @@ public sealed class ZtStreamClientTests
     }
 
     [Fact]
+    public async Task Send_413TooLarge_SplitsUntilPartsFit()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = r => Task.FromResult(r.Events.Count > 2 ? new IngestReply(413) : IngestReply.Accepted);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        for (var i = 0; i < 7; i++)
+        {
+            client.Enqueue(Event($"e{i}"));
+        }
+
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(7, client.Delivered);
+        Assert.Equal(7, ingest.Accepted.Select(e => e.Id).Distinct().Count());
+        Assert.All(ingest.Requests.Where(r => r.Events.Count <= 2), r => Assert.NotEmpty(r.Events));
+    }
+
+    [Fact]
     public async Task Send_SourceKeyRefused_FailsWithoutRetry()
     {
         await using var ingest = await FakeIngest.StartAsync();
@@ -225,6 +243,26 @@ public sealed class ZtStreamClientTests
 
         Assert.Equal(1, client.Failed);
         never.SetResult(IngestReply.Accepted);
+    }
+
+    [Fact]
+    public async Task Enqueue_ManyThreadsIntoASmallQueue_EveryEventDeliveredOrCountedDropped()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => { o.QueueCapacity = 50; o.BatchSize = 20; }));
+        const int threads = 4, perThread = 500;
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < perThread; i++)
+            {
+                client.Enqueue(Event($"{t}-{i}"));
+            }
+        })));
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(threads * perThread, client.Delivered + client.Dropped);
+        Assert.Equal(client.Delivered, ingest.Accepted.Count);
+        Assert.Equal(ingest.Accepted.Count, ingest.Accepted.Select(e => e.Id).Distinct().Count());
     }
 
     [Fact]

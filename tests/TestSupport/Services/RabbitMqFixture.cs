@@ -178,6 +178,8 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     /// </summary>
     private sealed class LocalNode : IAsyncDisposable
     {
+        private const string FolderPrefix = "zt-rmq-";
+
         private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
         private static readonly TimeSpan CtlTimeout = TimeSpan.FromMinutes(2);
 
@@ -242,7 +244,8 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
         public static async Task<LocalNode> StartAsync(string binaries)
         {
-            var folder = Path.Combine(Path.GetTempPath(), $"zt-rmq-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
+            await ReapOrphansAsync().ConfigureAwait(false);
+            var folder = Path.Combine(Path.GetTempPath(), $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
             Directory.CreateDirectory(folder);
             var epmd = LocalProcess.Find("epmd");
             var epmdWasRunning = epmd is not null && (await LocalProcess.RunAsync(epmd, ["-names"], TimeSpan.FromSeconds(10)).ConfigureAwait(false)).Succeeded;
@@ -374,6 +377,42 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
 
         private void OnProcessExit(object? sender, EventArgs e) => StopAsync().GetAwaiter().GetResult();
+
+        /// <summary>
+        /// Kills nodes of test runs that were killed before they could clean up (a node outlives its parent) and removes
+        /// their folders. The pid comes from the node's pid file and must name a process started from that folder.
+        /// </summary>
+        private static async Task ReapOrphansAsync()
+        {
+            foreach (var orphan in LocalProcess.Orphans(Path.GetTempPath(), FolderPrefix).ToList())
+            {
+                var pidFile = Path.Combine(orphan, "rabbitmq.pid");
+                if (File.Exists(pidFile)
+                    && int.TryParse((await File.ReadAllTextAsync(pidFile).ConfigureAwait(false)).Trim(), out var pid)
+                    && LocalProcess.IsAlive(pid, orphan))
+                {
+                    try
+                    {
+                        using var process = Process.GetProcessById(pid);
+                        process.Kill(entireProcessTree: true);
+                        await process.WaitForExitAsync().ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+                    {
+                        // Already gone.
+                    }
+                }
+
+                try
+                {
+                    LocalProcess.DeleteFolder(orphan);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another run may be reaping the same folder.
+                }
+            }
+        }
 
         private void Append(string? line)
         {
