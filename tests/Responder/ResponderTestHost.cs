@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Http.Features;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.AspNetCore.Builder;
@@ -53,13 +54,26 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     public bool UseRealBus { get; init; }
 
     public IServiceProvider Services => _app!.Services;
+
+    /// <summary>Listen on loopback for real (for clients that cannot use the test server, such as the SDK or a browser).</summary>
+    public bool UseKestrel { get; init; }
+
+    public Uri? BaseAddress { get; private set; }
     public HttpClient Client { get; private set; } = null!;
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
 
     public async Task<ResponderTestHost> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseTestServer();
+        if (UseKestrel)
+        {
+            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+        }
+        else
+        {
+            builder.WebHost.UseTestServer();
+        }
+
         builder.Logging.ClearProviders();
         var settings = new Dictionary<string, string?>
         {
@@ -108,13 +122,24 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         _app = builder.Build();
         _app.MapResponder();
         await _app.StartAsync(TestContext.Current.CancellationToken);
-        Client = _app.GetTestClient();
+        if (UseKestrel)
+        {
+            var address = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.GetRequiredFeature<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>().Addresses.First();
+            BaseAddress = new Uri(address);
+            Client = new HttpClient { BaseAddress = BaseAddress };
+        }
+        else
+        {
+            Client = _app.GetTestClient();
+        }
+
         return this;
     }
 
     public HttpClient ClientFor(string token)
     {
-        var client = _app!.GetTestClient();
+        var client = UseKestrel ? new HttpClient { BaseAddress = BaseAddress } : _app!.GetTestClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return client;
     }

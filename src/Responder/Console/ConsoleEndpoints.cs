@@ -1,4 +1,3 @@
-using System.Reflection;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -12,32 +11,35 @@ internal static class ConsoleEndpoints
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(BasePath, () => Results.Redirect(BasePath + "/"));
-        endpoints.MapGet(BasePath + "/{**path}", (string? path) =>
-        {
-            var name = string.IsNullOrEmpty(path) ? "index.html" : path;
-            if (name.Contains("..", StringComparison.Ordinal))
-            {
-                return Results.NotFound();
-            }
-
-            var stream = typeof(ConsoleEndpoints).Assembly.GetManifestResourceStream("console/" + name);
-            if (stream is null)
-            {
-                return Results.NotFound();
-            }
-
-            var type = Path.GetExtension(name) switch
-            {
-                ".html" => "text/html; charset=utf-8",
-                ".js" => "text/javascript; charset=utf-8",
-                ".css" => "text/css; charset=utf-8",
-                ".svg" => "image/svg+xml",
-                _ => "application/octet-stream",
-            };
-            return Results.Stream(stream, type);
-        });
+        // Routing treats "/console" and "/console/" alike; only the bare form is redirected, so relative URLs resolve.
+        endpoints.MapGet(BasePath, (HttpContext http) => http.Request.Path.Value?.EndsWith('/') == true
+            ? Serve(null)
+            : Results.Redirect(BasePath + "/"));
+        endpoints.MapGet(BasePath + "/{**path}", (string? path) => Serve(path));
     }
 
-    internal static Assembly Assembly => typeof(ConsoleEndpoints).Assembly;
+    private static IResult Serve(string? path)
+    {
+        var name = string.IsNullOrEmpty(path) ? "index.html" : path;
+        if (name.Contains("..", StringComparison.Ordinal))
+        {
+            return Results.NotFound();
+        }
+
+        var stream = typeof(ConsoleEndpoints).Assembly.GetManifestResourceStream("console/" + name);
+        if (stream is null)
+        {
+            return Results.NotFound();
+        }
+
+        var type = Path.GetExtension(name) switch
+        {
+            ".html" => "text/html; charset=utf-8",
+            ".js" => "text/javascript; charset=utf-8",
+            ".css" => "text/css; charset=utf-8",
+            ".svg" => "image/svg+xml",
+            _ => "application/octet-stream",
+        };
+        return Results.Stream(stream, type);
+    }
 }

@@ -1,0 +1,83 @@
+using System.Net;
+using Microsoft.Playwright;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests.Console;
+
+public sealed class ConsoleTests
+{
+    private const string Chromium = "/usr/bin/chromium";
+
+    private const string ApprovalPolicy = """
+        rules:
+          - name: ask-revoke
+            severity: high
+            action: revoke_token
+            mode: approval
+        """;
+
+    [Fact]
+    public async Task Console_ServesItsFiles_AndRefusesPathsOutsideIt()
+    {
+        using var folder = new TempFolder();
+        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        var index = await host.Client.GetAsync("/console/", ct);
+        Assert.Equal(HttpStatusCode.OK, index.StatusCode);
+        Assert.Equal("text/html", index.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("console.js", await index.Content.ReadAsStringAsync(ct));
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync("/console/console.js", ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await host.Client.GetAsync("/console/missing.js", ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Console_SignInSeeAlertApproveAction()
+    {
+        if (!File.Exists(Chromium))
+        {
+            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
+        }
+
+        using var folder = new TempFolder();
+        await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy) { UseKestrel = true }.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
+        var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
+
+        using var playwright = await Playwright.CreateAsync();
+        var profile = Directory.CreateDirectory(Path.Combine(folder.Path, "chromium-profile")).FullName;
+        await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
+        await page.GetByTestId("token").FillAsync(ResponderTestHost.ResponderToken);
+        await page.GetByTestId("signin").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
+
+        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-1]");
+        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("mallory");
+        await Assertions.Expect(row.GetByTestId("severity")).ToHaveTextAsync("critical");
+        await row.ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync("token issued to billing-api used from batch-runner");
+        await Assertions.Expect(page.GetByTestId("evidence")).ToContainTextAsync("evt-ui-1-1");
+        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync("pending_approval");
+        await action.GetByTestId("approve").ClickAsync();
+
+        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(pending.Id, ct))!.State == ActionStates.Done, "approved in the console and done");
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']").GetByTestId("action-state")).ToHaveTextAsync("done");
+        var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);
+        Assert.Equal("rex", Assert.Single(audit).Actor);
+    }
+}

@@ -1,0 +1,81 @@
+using Dapper;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Platform.Store;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Tests.Actions;
+using ZtStream.Responder.Tests.Fakes;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests;
+
+/// <summary>The responder's SQL on PostgreSQL (a database per test): the same flows the SQLite tests cover.</summary>
+public sealed class PostgresResponderTests(PostgresFixture postgres)
+{
+    private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
+    {
+        var database = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        var host = new ResponderTestHost(folder.Path, policy) { ConfigureServices = services };
+        host.Settings["Store:Kind"] = "postgres";
+        host.Settings["Store:ConnectionString"] = database;
+        return await host.StartAsync();
+    }
+
+    [Fact]
+    public async Task Postgres_AlertsBudgetRevocationsAndAudit()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical);
+        var ct = TestContext.Current.CancellationToken;
+        Assert.Equal(StoreDialect.Postgres, host.Get<IStore>().Dialect);
+        var processor = host.Get<AlertProcessor>();
+
+        for (var i = 0; i < 8; i++)
+        {
+            await processor.HandleAsync(TestAlerts.Critical($"pg-{i}", principal: $"user-{i}"), ct);
+        }
+
+        Assert.Equal(AlertUpsertOutcome.Duplicate, await processor.HandleAsync(TestAlerts.Critical("pg-0", principal: "user-0"), ct));
+        Assert.Equal(AlertUpsertOutcome.Updated, await processor.HandleAsync(TestAlerts.Critical("pg-0", principal: "user-0", count: 2), ct));
+        var actions = await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 100), ct);
+        Assert.Equal(8, actions.Count);
+        Assert.Equal(5, actions.Count(a => a.Mode == "automatic"));
+        Assert.Equal(3, actions.Count(a => a.State == ActionStates.PendingApproval));
+        Assert.Single(await host.Get<AlertStore>().QueryAsync(new AlertQuery(Detector: Detectors.Responder), ct));
+        await Eventually.HoldsAsync(
+            async () => (await host.Get<RevocationStore>().SnapshotAsync(ct)).Revocations.Count == 5, "five revocations listed");
+        var snapshot = await host.Get<RevocationStore>().SnapshotAsync(ct);
+        Assert.Equal(snapshot.Revocations.Select(r => r.Version).Order(), snapshot.Revocations.Select(r => r.Version));
+        Assert.Equal(5, snapshot.Version);
+        Assert.Equal(["created", "updated"], (await host.Get<AlertStore>().HistoryAsync("pg-0", ct)).Select(h => h.Change));
+
+        var audit = host.Get<AuditLog>();
+        Assert.NotEmpty(await audit.QueryAsync(new AuditQuery(AlertId: "pg-0", Kind: AuditKinds.Decision), ct));
+        await using var connection = await host.Get<IStore>().OpenAsync(ct);
+        await Assert.ThrowsAsync<PostgresException>(() => connection.ExecuteAsync("DELETE FROM responder_audit"));
+    }
+
+    [Fact]
+    public async Task Postgres_IsolationTtlReleaseAndApprovalExpiry()
+    {
+        using var folder = new TempFolder();
+        var isolator = new RecordingIsolator();
+        await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
+        var ct = TestContext.Current.CancellationToken;
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("pg-ttl", workload: new AlertWorkload("pod-pg", "shop", "pg")), ct);
+        var store = host.Get<ActionStore>();
+        var id = (await store.QueryAsync(new ActionQuery(AlertId: "pg-ttl"), ct)).Single().Id;
+        await Eventually.HoldsAsync(async () => (await store.GetAsync(id, ct))!.State == ActionStates.Active, "active");
+
+        host.Time.Advance(TimeSpan.FromMinutes(11));
+        await host.Get<ActionTimekeeper>().RunOnceAsync(ct);
+
+        await Eventually.HoldsAsync(async () => (await store.GetAsync(id, ct))!.State == ActionStates.Released, "released");
+        Assert.Equal(["isolate pod-pg", "release pod-pg"], isolator.Calls);
+    }
+}
