@@ -48,6 +48,12 @@ internal sealed class ActionExecutor(
             await FailAsync(context, action.Id, ex.Message, ct);
             return;
         }
+        catch (Drivers.DriverFailedException ex) when (ex.Permanent)
+        {
+            // Bad credentials, an unknown workload, an IdP's 400: retrying cannot help, so fail now with the driver's words.
+            await FailAsync(context, action.Id, ex.Message, ct);
+            return;
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             var attempt = context.GetRetryAttempt();
