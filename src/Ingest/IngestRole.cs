@@ -1,6 +1,17 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using ZtStream.Ingest.Endpoints;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.RateLimiting;
+using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Telemetry;
+using ZtStream.Ingest.Validation;
+using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest;
 
@@ -9,11 +20,43 @@ internal static class IngestRole
 {
     public const string Name = "ingest";
 
+    /// <summary>
+    /// Registers Ingest's services, its <c>Ingest</c> options (validated on start, every problem listed) and its
+    /// store migrations. The host provides <see cref="IStore"/> (AddStore) and the event log (AddEventLog).
+    /// </summary>
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<IngestOptions>()
+            .Bind(configuration.GetSection(IngestOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, IngestMigrations>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<IngestMetrics>();
+        services.TryAddSingleton<SourceCredentialStore>();
+        services.TryAddSingleton<SourceAuthenticator>();
+        services.TryAddSingleton<SourceRateLimiter>();
+        services.TryAddSingleton<EventValidator>();
+        services.TryAddSingleton<EventBatchParser>();
+        services.TryAddSingleton<IngestHandler>();
         return services;
     }
 
-    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints) => endpoints;
+    /// <summary>
+    /// <c>POST /v1/events</c> (JSON array, NDJSON, CloudEvents batch), <c>POST /v1/sources/k8s-audit</c>
+    /// (audit webhook EventList) and <c>POST /v1/sources/falco</c> (Falco http_output, falcosidekick webhook).
+    /// </summary>
+    public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.MapPost("/v1/events", Handle(IngestEndpoint.Events)).WithName("ingest-events");
+        endpoints.MapPost("/v1/sources/k8s-audit", Handle(IngestEndpoint.K8sAudit)).WithName("ingest-k8s-audit");
+        endpoints.MapPost("/v1/sources/falco", Handle(IngestEndpoint.Falco)).WithName("ingest-falco");
+        return endpoints;
+    }
+
+    private static RequestDelegate Handle(IngestEndpoint endpoint) =>
+        context => context.RequestServices.GetRequiredService<IngestHandler>().HandleAsync(context, endpoint);
 }

@@ -1,4 +1,7 @@
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Ingest")]
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Verifier")]
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Responder")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Ingest.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Verifier.Tests")]
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Responder.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Sdk.Tests")]

@@ -1,6 +1,12 @@
 using System.Collections;
 using System.Reflection;
+using ZtStream.Ingest.Options;
 using ZtStream.Platform.Options;
+using ZtStream.Responder;
+using ZtStream.Host.Sample;
+using ZtStream.Responder.Drivers;
+using ZtStream.SampleService;
+using ZtStream.Verifier;
 
 namespace ZtStream.Host.Configuration;
 
@@ -20,6 +26,12 @@ internal static class ConfigurationSchema
         (EventLogOptions.Section, typeof(EventLogOptions)),
         (StoreOptions.Section, typeof(StoreOptions)),
         (BusOptions.Section, typeof(BusOptions)),
+        (IngestOptions.Section, typeof(IngestOptions)),
+        (VerifierOptions.Section, typeof(VerifierOptions)),
+        (ResponderOptions.Section, typeof(ResponderOptions)),
+        (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (SampleHostOptions.Section, typeof(SampleHostOptions)),
+        (SampleOptions.SectionName, typeof(SampleOptions)),
     ];
 
     private static readonly Lazy<SchemaNode> Root = new(BuildRoot);
@@ -84,7 +96,26 @@ internal static class ConfigurationSchema
 
         foreach (var (section, type) in Sections)
         {
-            root.Children[section] = Describe(type, depth: 0);
+            // Sections may be nested (Responder:Drivers:OAuth): walk to the parent, then merge.
+            var parent = root;
+            var parts = section.Split(':');
+            foreach (var part in parts[..^1])
+            {
+                parent = parent.Children.TryGetValue(part, out var existing) ? existing : parent.Children[part] = new SchemaNode();
+            }
+
+            var described = Describe(type, depth: 0);
+            if (parent.Children.TryGetValue(parts[^1], out var already))
+            {
+                foreach (var (name, child) in described.Children)
+                {
+                    already.Children.TryAdd(name, child);
+                }
+            }
+            else
+            {
+                parent.Children[parts[^1]] = described;
+            }
         }
 
         return root;

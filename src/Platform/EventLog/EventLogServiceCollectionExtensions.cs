@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog;
@@ -9,7 +10,8 @@ namespace ZtStream.Platform.EventLog;
 internal static class EventLogServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds section <c>EventLog</c>, validates it and registers the chosen <see cref="IEventLog"/> as a singleton.
+    /// Binds section <c>EventLog</c>, validates it and registers the chosen <see cref="IEventLog"/> as a singleton,
+    /// plus a hosted service that creates ZtStream's topics at start.
     /// Throws <see cref="EventLogConfigurationException"/> listing every problem (the host prints them and exits 2).
     /// </summary>
     internal static IServiceCollection AddEventLog(this IServiceCollection services, IConfiguration configuration)
@@ -25,9 +27,10 @@ internal static class EventLogServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton<IEventLog>(sp => options.Kind.Trim().ToLowerInvariant() switch
         {
-            EventLogOptions.Kafka => throw new NotSupportedException("EventLog:Kind kafka is not available in this build"),
+            EventLogOptions.Kafka => new KafkaEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()),
             _ => new InProcessEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<InProcessEventLog>>()),
         });
+        services.AddHostedService<EventLogTopicsInitializer>();
         return services;
     }
 

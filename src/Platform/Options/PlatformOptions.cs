@@ -34,8 +34,14 @@ internal sealed record EventLogOptions
     /// <summary>How long a stopping consumer may take to finish its record and commit stored offsets.</summary>
     public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Extra librdkafka settings (e.g. security.protocol, sasl.*), passed through.</summary>
+    /// <summary>How long topic creation at start may take before ZtStream carries on (a cluster may auto-create instead).</summary>
+    public TimeSpan TopicCreationTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Extra librdkafka settings for every client (e.g. security.protocol, sasl.*), passed through.</summary>
     public Dictionary<string, string> KafkaSettings { get; init; } = [];
+
+    /// <summary>Extra librdkafka settings for consumers only (e.g. fetch.wait.max.ms), passed through after <see cref="KafkaSettings"/>.</summary>
+    public Dictionary<string, string> KafkaConsumerSettings { get; init; } = [];
 }
 
 /// <summary>Section <c>Store</c>.</summary>

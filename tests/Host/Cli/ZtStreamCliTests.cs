@@ -102,6 +102,26 @@ public sealed class ZtStreamCliTests
     }
 
     [Fact]
+    public async Task Run_InvalidResponsePolicy_ExitsTwoInsteadOfCrashing()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-policy-");
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(policy, "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n", TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync(
+                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+
+            Assert.Equal(2, code);
+            Assert.Contains("explode", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task UnknownCommand_ExitsTwoWithUsage()
     {
         var (code, _, err) = await RunAsync("frobnicate");

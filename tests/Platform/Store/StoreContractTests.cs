@@ -185,6 +185,43 @@ public abstract class StoreContractTests : IAsyncDisposable
             "INSERT INTO zt_child (id, parent_id) VALUES ('c', 'missing')", cancellationToken: Ct)));
     }
 
+    [Fact]
+    public async Task Store_ConcurrentWritersFromSeparateStores_AllCommit()
+    {
+        var options = await CreateDatabaseAsync();
+        var first = Track(StoreServiceCollectionExtensions.CreateStore(options));
+        await Migrator(first, Source(new Migration("w", 1, "writes", "CREATE TABLE zt_writes (writer INTEGER NOT NULL, n INTEGER NOT NULL);", "CREATE TABLE zt_writes (writer integer NOT NULL, n integer NOT NULL);"))).MigrateAsync(Ct);
+        var writers = Enumerable.Range(0, 4).Select(_ => Track(StoreServiceCollectionExtensions.CreateStore(options))).ToList();
+
+        // On SQLite one writer holds the lock at a time: the others must wait for it (busy timeout), not fail.
+        await Task.WhenAll(writers.Select((store, writer) => Task.Run(
+            async () =>
+            {
+                for (var n = 0; n < 10; n++)
+                {
+                    await using var connection = await store.OpenAsync(Ct);
+                    await using var transaction = await connection.BeginTransactionAsync(Ct);
+                    await connection.ExecuteAsync(new CommandDefinition("INSERT INTO zt_writes (writer, n) VALUES (@writer, @n)", new { writer, n }, transaction, cancellationToken: Ct));
+                    await connection.ExecuteAsync(new CommandDefinition("UPDATE zt_writes SET n = n WHERE writer = @writer", new { writer }, transaction, cancellationToken: Ct));
+                    await transaction.CommitAsync(Ct);
+                }
+            },
+            Ct)));
+
+        await using var check = await first.OpenAsync(Ct);
+        Assert.Equal(40L, await check.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM zt_writes", cancellationToken: Ct)));
+    }
+
+    [Fact]
+    public async Task HealthCheck_ReachableStore_IsHealthy()
+    {
+        var store = await NewStoreAsync();
+
+        var result = await new StoreHealthCheck(store).CheckHealthAsync(new() { Registration = new("store", _ => null!, null, null) }, Ct);
+
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, result.Status);
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var store in stores)

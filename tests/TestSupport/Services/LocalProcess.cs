@@ -147,6 +147,57 @@ public static class LocalProcess
         }
     }
 
+    /// <summary>
+    /// Folders named <c>{prefix}{pid}-…</c> in <paramref name="parent"/> whose test process is gone: what a run that was
+    /// killed (not failed — failures still dispose) left behind, for the fixture to stop and remove.
+    /// </summary>
+    public static IEnumerable<string> Orphans(string parent, string prefix)
+    {
+        if (!Directory.Exists(parent))
+        {
+            yield break;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(parent, prefix + "*"))
+        {
+            var rest = Path.GetFileName(folder)[prefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest[..dash], out var pid) && pid != Environment.ProcessId && !IsAlive(pid))
+            {
+                yield return folder;
+            }
+        }
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> runs and its command line mentions <paramref name="marker"/> (guards against pid reuse).</summary>
+    public static bool IsAlive(int pid, string? marker = null)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            if (process.HasExited)
+            {
+                return false;
+            }
+
+            if (marker is null)
+            {
+                return true;
+            }
+
+            var commandLine = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline") : string.Empty;
+            return commandLine.Contains(marker, StringComparison.Ordinal);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static void Append(StringBuilder output, string? line)
     {
         if (line is null)

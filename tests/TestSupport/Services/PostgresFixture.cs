@@ -156,6 +156,8 @@ public sealed class PostgresFixture : IAsyncLifetime
     /// <summary>A cluster made with initdb in a temp folder; as root, the server runs as the postgres user, as it insists.</summary>
     private sealed class LocalCluster : IAsyncDisposable
     {
+        private const string FolderPrefix = "zt-pg-";
+
         private readonly string binaries;
         private readonly string folder;
         private readonly string dataFolder;
@@ -199,7 +201,8 @@ public sealed class PostgresFixture : IAsyncLifetime
 
             // The postgres user must reach the folder: a root-only TMPDIR would not do, /tmp always does.
             var parent = asPostgresUser ? "/tmp" : Path.GetTempPath();
-            var folder = Path.Combine(parent, $"zt-pg-{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
+            await ReapOrphansAsync(binaries, parent, asPostgresUser).ConfigureAwait(false);
+            var folder = Path.Combine(parent, $"{FolderPrefix}{Environment.ProcessId}-{Guid.NewGuid():N}"[..32]);
             Directory.CreateDirectory(folder);
             var cluster = new LocalCluster(binaries, folder, LocalProcess.FreePort(), asPostgresUser);
             try
@@ -271,6 +274,32 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
 
         private void OnProcessExit(object? sender, EventArgs e) => StopAsync().GetAwaiter().GetResult();
+
+        /// <summary>Stops and removes clusters of test runs that were killed before they could clean up.</summary>
+        private static async Task ReapOrphansAsync(string binaries, string parent, bool asPostgresUser)
+        {
+            foreach (var orphan in LocalProcess.Orphans(parent, FolderPrefix).ToList())
+            {
+                var data = Path.Combine(orphan, "data");
+                if (File.Exists(Path.Combine(data, "postmaster.pid")))
+                {
+                    var pgCtl = Path.Combine(binaries, "pg_ctl");
+                    string[] stop = ["-D", data, "-m", "immediate", "-w", "-t", "30", "stop"];
+                    await (asPostgresUser
+                        ? LocalProcess.RunAsync("runuser", ["-u", "postgres", "--", pgCtl, .. stop], CommandTimeout)
+                        : LocalProcess.RunAsync(pgCtl, stop, CommandTimeout)).ConfigureAwait(false);
+                }
+
+                try
+                {
+                    LocalProcess.DeleteFolder(orphan);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Another run may be reaping the same folder.
+                }
+            }
+        }
 
         private Task<LocalProcess.Result> RunAsync(string tool, IEnumerable<string> arguments)
         {

@@ -1,0 +1,354 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.RateLimiting;
+using ZtStream.Ingest.Serialization;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Telemetry;
+using ZtStream.Ingest.Validation;
+using ZtStream.Platform.EventLog;
+
+namespace ZtStream.Ingest.Endpoints;
+
+/// <summary>The three ingest endpoints.</summary>
+internal enum IngestEndpoint
+{
+    Events,
+    K8sAudit,
+    Falco,
+}
+
+/// <summary>
+/// One request, start to end: authenticate the source, rate-limit it, read the body within limits, map and
+/// validate each item, append the good ones to <see cref="Topics.Events"/> keyed by principal, and answer
+/// 202 (all accepted), 207 (some) or a problem document. 202/207 are sent only after the log acknowledged.
+/// </summary>
+internal sealed class IngestHandler(
+    SourceAuthenticator authenticator,
+    SourceRateLimiter rateLimiter,
+    EventBatchParser eventParser,
+    EventValidator validator,
+    IEventLog eventLog,
+    IngestMetrics metrics,
+    IOptions<IngestOptions> options,
+    TimeProvider time,
+    ILogger<IngestHandler> logger)
+{
+    public const string SourceHeader = "zt-source";
+
+    public async Task HandleAsync(HttpContext context, IngestEndpoint endpoint)
+    {
+        var started = time.GetTimestamp();
+        var status = await HandleCoreAsync(context, endpoint);
+        metrics.BatchCompleted(Name(endpoint), status, time.GetElapsedTime(started));
+    }
+
+    private async Task<int> HandleCoreAsync(HttpContext context, IngestEndpoint endpoint)
+    {
+        var name = Name(endpoint);
+        var aborted = context.RequestAborted;
+        string? source;
+        try
+        {
+            source = await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), aborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogMessages.CredentialStoreFailed(logger, ex, name);
+            return await ProblemAsync(context, 503, "store-unavailable", "Credential store unavailable",
+                "The source credential could not be checked; retry later.", retryAfter: TimeSpan.FromSeconds(5));
+        }
+
+        if (source is null)
+        {
+            LogMessages.Unauthorized(logger, name, context.Connection.RemoteIpAddress?.ToString());
+            metrics.Rejected("unknown", name, "unauthorized", 1);
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\"";
+            return await ProblemAsync(context, 401, "unauthorized", "Source credential missing or not valid",
+                "Send the source's API key as 'Authorization: Bearer <key>'. Keys are made with 'ztstream sources add NAME'.");
+        }
+
+        if (!rateLimiter.TryEnter(source, out var wait))
+        {
+            LogMessages.RateLimited(logger, source, name, wait);
+            metrics.Rejected(source, name, "rate_limited", 1);
+            return await ProblemAsync(context, 429, "rate-limited", "Source rate limit exceeded",
+                $"Source '{source}' may send {options.Value.RatePerSecond:0.##} events per second (burst {options.Value.RateBurst}).", retryAfter: wait);
+        }
+
+        EventsFormat format = EventsFormat.Json;
+        if (endpoint == IngestEndpoint.Events && !TryFormat(context.Request.ContentType, out format))
+        {
+            metrics.Rejected(source, name, "unsupported_media_type", 1);
+            return await ProblemAsync(context, 415, "unsupported-media-type", "Unsupported content type",
+                $"'{Clip(context.Request.ContentType ?? string.Empty)}' is not accepted; send application/json (an array of events), application/x-ndjson or {CloudEventMapping.BatchMediaType}.");
+        }
+
+        var max = options.Value.MaxBodyBytes;
+        if (context.Request.ContentLength > max)
+        {
+            metrics.Rejected(source, name, "too_large", 1);
+            return await ProblemAsync(context, 413, "body-too-large", "Request body too large",
+                $"The body is {context.Request.ContentLength} bytes; the limit is {max}.");
+        }
+
+        byte[]? buffer = null;
+        try
+        {
+            int length;
+            (buffer, length) = await ReadBodyAsync(context, max);
+            if (length > max)
+            {
+                metrics.Rejected(source, name, "too_large", 1);
+                return await ProblemAsync(context, 413, "body-too-large", "Request body too large", $"The body is over the limit of {max} bytes.");
+            }
+
+            var body = buffer.AsSpan(0, length);
+            var result = endpoint switch
+            {
+                IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+                IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+                _ => eventParser.Parse(body, format),
+            };
+            return await AcceptAsync(context, endpoint, source, result);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            metrics.Rejected(source, name, ex.StatusCode == 413 ? "too_large" : "malformed", 1);
+            return await ProblemAsync(context, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : 400, "unreadable-body", "Request body could not be read", ex.Message);
+        }
+        catch (IOException ex)
+        {
+            metrics.Rejected(source, name, "malformed", 1);
+            return await ProblemAsync(context, 400, "unreadable-body", "Request body could not be read", ex.Message);
+        }
+        finally
+        {
+            if (buffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    private async Task<int> AcceptAsync(HttpContext context, IngestEndpoint endpoint, string source, MapResult result)
+    {
+        var name = Name(endpoint);
+        var o = options.Value;
+        if (result.ItemCount > o.MaxItemsPerBatch)
+        {
+            metrics.Rejected(source, name, "too_large", result.ItemCount);
+            return await ProblemAsync(context, 413, "batch-too-large", "Too many items in one request",
+                $"The batch holds {result.ItemCount} items; the limit is {o.MaxItemsPerBatch}. Split it.");
+        }
+
+        if (result.ItemCount == 0)
+        {
+            metrics.Rejected(source, name, "invalid", 1);
+            return await ProblemAsync(context, 400, "empty-batch", "The batch holds no events", "Send at least one item.");
+        }
+
+        var errors = new List<ItemError>(result.Errors);
+        var good = new List<Contracts.Events.AccessEvent>(result.Items.Count);
+        foreach (var item in result.Items)
+        {
+            // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
+            if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
+            {
+                good.Add(item.Event with { Source = source });
+            }
+        }
+
+        errors.Sort((a, b) => a.Index.CompareTo(b.Index));
+        if (errors.Count > 0)
+        {
+            metrics.Rejected(source, name, "invalid", errors.Select(e => e.Index).Distinct().Count());
+        }
+
+        if (good.Count == 0)
+        {
+            return await WriteAsync(context, 400, new IngestProblem
+            {
+                Type = IngestProblem.TypeBase + "invalid-events",
+                Title = "No item was accepted",
+                Status = 400,
+                Detail = $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).",
+                Accepted = 0,
+                Errors = errors,
+            });
+        }
+
+        rateLimiter.Charge(source, good.Count);
+        var records = new LogRecord[good.Count];
+        var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
+        for (var i = 0; i < good.Count; i++)
+        {
+            records[i] = new LogRecord(good[i].PrincipalKey, ContractJson.Serialize(good[i]), headers);
+        }
+
+        metrics.AppendStarted(records.Length);
+        try
+        {
+            await eventLog.AppendAsync(o.Topic, records, context.RequestAborted);
+        }
+        catch (EventLogUnavailableException ex)
+        {
+            LogMessages.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
+            metrics.Rejected(source, name, "log_unavailable", records.Length);
+            return await ProblemAsync(context, 503, "event-log-unavailable", "Event log unavailable",
+                $"Nothing from this request was accepted: {ex.Message}. Retry the same request later.", retryAfter: ex.RetryAfter);
+        }
+        finally
+        {
+            metrics.AppendEnded(records.Length);
+        }
+
+        metrics.Accepted(source, name, good.Count);
+        LogMessages.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
+        var ids = good.ConvertAll(e => e.Id);
+        if (errors.Count == 0)
+        {
+            context.Response.StatusCode = 202;
+            context.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new AcceptedBatch(good.Count, ids), IngestJsonContext.Default.AcceptedBatch, context.RequestAborted);
+            return 202;
+        }
+
+        return await WriteAsync(context, 207, new IngestProblem
+        {
+            Type = IngestProblem.TypeBase + "partially-accepted",
+            Title = "Some items were rejected",
+            Status = 207,
+            Detail = $"{good.Count} of {result.ItemCount} item(s) accepted; the rejected ones are listed in errors (index, field, reason).",
+            Accepted = good.Count,
+            AcceptedIds = ids,
+            Errors = errors,
+        });
+    }
+
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // Our own limit answers with a problem document; the server's would only abort the read.
+            limit.MaxRequestBodySize = max + 1L;
+        }
+
+        var declared = context.Request.ContentLength;
+        var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)Math.Min(declared.Value + 1, max + 1L) : 16 * 1024);
+        var length = 0;
+        var stream = context.Request.Body;
+        try
+        {
+            while (true)
+            {
+                if (length == buffer.Length)
+                {
+                    if (length > max)
+                    {
+                        return (buffer, length);
+                    }
+
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, max + 1L));
+                    buffer.AsSpan(0, length).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+
+                var read = await stream.ReadAsync(buffer.AsMemory(length), context.RequestAborted);
+                if (read == 0)
+                {
+                    return (buffer, length);
+                }
+
+                length += read;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            throw;
+        }
+    }
+
+    private static bool TryFormat(string? contentType, out EventsFormat format)
+    {
+        format = EventsFormat.Json;
+        if (string.IsNullOrWhiteSpace(contentType))
+        {
+            return true;
+        }
+
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType.Value is not { } mediaType)
+        {
+            return false;
+        }
+
+        switch (mediaType.ToLowerInvariant())
+        {
+            case "application/json":
+            case "application/x-ndjson":
+            case "application/ndjson":
+            case "application/jsonl":
+            case "application/json-lines":
+                format = EventsFormat.Json;
+                return true;
+            case CloudEventMapping.BatchMediaType:
+                format = EventsFormat.CloudEventsBatch;
+                return true;
+            case CloudEventMapping.StructuredMediaType:
+                format = EventsFormat.CloudEvent;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static Task<int> ProblemAsync(HttpContext context, int status, string type, string title, string detail, TimeSpan? retryAfter = null)
+    {
+        int? seconds = null;
+        if (retryAfter is { } wait)
+        {
+            seconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600);
+            context.Response.Headers.RetryAfter = seconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return WriteAsync(context, status, new IngestProblem
+        {
+            Type = IngestProblem.TypeBase + type,
+            Title = title,
+            Status = status,
+            Detail = detail,
+            RetryAfterSeconds = seconds,
+        });
+    }
+
+    private static async Task<int> WriteAsync(HttpContext context, int status, IngestProblem problem)
+    {
+        var instance = problem with { Instance = context.Request.Path.Value };
+        context.Response.StatusCode = status;
+        context.Response.ContentType = IngestProblem.MediaType;
+        await JsonSerializer.SerializeAsync(context.Response.Body, instance, IngestJsonContext.Default.IngestProblem, CancellationToken.None);
+        return status;
+    }
+
+    private static string Name(IngestEndpoint endpoint) => endpoint switch
+    {
+        IngestEndpoint.K8sAudit => "k8s-audit",
+        IngestEndpoint.Falco => "falco",
+        _ => "events",
+    };
+
+    private static string Clip(string s) => s.Length <= 80 ? s : string.Concat(s.AsSpan(0, 80), "…");
+}

@@ -1,0 +1,45 @@
+using ZtStream.Contracts;
+
+namespace ZtStream.Ingest.Options;
+
+/// <summary>Section <c>Ingest</c>: request limits, validation bounds and per-source rate limits.</summary>
+internal sealed record IngestOptions
+{
+    public const string Section = "Ingest";
+
+    /// <summary>The event-log topic accepted events are appended to.</summary>
+    public string Topic { get; init; } = Topics.Events;
+
+    /// <summary>Largest request body accepted; larger is answered 413.</summary>
+    public int MaxBodyBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Most items (events, audit events, alerts) in one request; more is answered 413.</summary>
+    public int MaxItemsPerBatch { get; init; } = 5_000;
+
+    /// <summary>Longest event id.</summary>
+    public int MaxIdLength { get; init; } = 256;
+
+    /// <summary>Longest value of any other string field of an event.</summary>
+    public int MaxFieldLength { get; init; } = 2_048;
+
+    /// <summary>Largest <c>attributes</c> object of one event, as JSON.</summary>
+    public int MaxAttributesBytes { get; init; } = 128 * 1024;
+
+    /// <summary>Embedded objects a source adapter keeps (an audit event's request/response object) above this are summarised.</summary>
+    public int MaxSourceObjectBytes { get; init; } = 32 * 1024;
+
+    /// <summary>How far ahead of this server's clock an event's time may be.</summary>
+    public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How old an event may be.</summary>
+    public TimeSpan MaxEventAge { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Sustained events per second each source may send (token bucket refill rate).</summary>
+    public double RatePerSecond { get; init; } = 5_000;
+
+    /// <summary>Events a source may send in a burst above the sustained rate (token bucket size).</summary>
+    public int RateBurst { get; init; } = 20_000;
+
+    /// <summary>How long a verified credential is trusted before the store is asked again; a revocation takes effect within it.</summary>
+    public TimeSpan CredentialCacheTime { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+
+namespace ZtStream.Ingest.Options;
+
+/// <summary>Checks section <c>Ingest</c> and reports every problem at once.</summary>
+internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+{
+    public ValidateOptionsResult Validate(string? name, IngestOptions options)
+    {
+        var problems = Problems(options);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    public static IReadOnlyList<string> Problems(IngestOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        List<string> problems = [];
+        const string s = IngestOptions.Section;
+        if (string.IsNullOrWhiteSpace(options.Topic))
+        {
+            problems.Add($"{s}:Topic must not be empty");
+        }
+
+        if (options.MaxBodyBytes < 1024)
+        {
+            problems.Add($"{s}:MaxBodyBytes must be at least 1024 (is {options.MaxBodyBytes})");
+        }
+
+        if (options.MaxItemsPerBatch < 1)
+        {
+            problems.Add($"{s}:MaxItemsPerBatch must be at least 1 (is {options.MaxItemsPerBatch})");
+        }
+
+        if (options.MaxIdLength < 8)
+        {
+            problems.Add($"{s}:MaxIdLength must be at least 8 (is {options.MaxIdLength})");
+        }
+
+        if (options.MaxFieldLength < 64)
+        {
+            problems.Add($"{s}:MaxFieldLength must be at least 64 (is {options.MaxFieldLength})");
+        }
+
+        if (options.MaxAttributesBytes < 256)
+        {
+            problems.Add($"{s}:MaxAttributesBytes must be at least 256 (is {options.MaxAttributesBytes})");
+        }
+
+        if (options.MaxSourceObjectBytes < 64 || options.MaxSourceObjectBytes > options.MaxAttributesBytes)
+        {
+            problems.Add($"{s}:MaxSourceObjectBytes must be between 64 and MaxAttributesBytes ({options.MaxAttributesBytes}) (is {options.MaxSourceObjectBytes})");
+        }
+
+        if (options.MaxClockSkew < TimeSpan.Zero)
+        {
+            problems.Add($"{s}:MaxClockSkew must not be negative (is {options.MaxClockSkew})");
+        }
+
+        if (options.MaxEventAge <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:MaxEventAge must be positive (is {options.MaxEventAge})");
+        }
+
+        if (!(options.RatePerSecond > 0) || double.IsInfinity(options.RatePerSecond))
+        {
+            problems.Add($"{s}:RatePerSecond must be a positive number (is {options.RatePerSecond})");
+        }
+
+        if (options.RateBurst < 1)
+        {
+            problems.Add($"{s}:RateBurst must be at least 1 (is {options.RateBurst})");
+        }
+
+        if (options.CredentialCacheTime < TimeSpan.Zero || options.CredentialCacheTime > TimeSpan.FromMinutes(10))
+        {
+            problems.Add($"{s}:CredentialCacheTime must be between 0 and 00:10:00 (is {options.CredentialCacheTime})");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,17 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ZtStream.Ingest.Serialization;
+
+/// <summary>Source-generated JSON metadata for what Ingest writes itself (attribute values, problem documents).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(ZtStream.Ingest.Endpoints.AcceptedBatch))]
+[JsonSerializable(typeof(ZtStream.Ingest.Endpoints.IngestProblem))]
+[JsonSerializable(typeof(bool))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
+[JsonSerializable(typeof(Dictionary<string, JsonElement>))]
+internal sealed partial class IngestJsonContext : JsonSerializerContext;

@@ -1,0 +1,67 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+using ZtStream.Ingest.Options;
+
+namespace ZtStream.Ingest.Sources.Credentials;
+
+/// <summary>
+/// Turns an <c>Authorization: Bearer</c> value into the source name it belongs to. Verified keys are remembered
+/// for <see cref="IngestOptions.CredentialCacheTime"/> so the store is not asked on every request; unknown keys
+/// are not remembered, so random guesses cannot fill memory.
+/// </summary>
+internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOptions<IngestOptions> options, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, (string Name, DateTimeOffset Until)> verified = new(StringComparer.Ordinal);
+
+    /// <summary>The source name, or null for a missing, malformed, unknown or revoked key.</summary>
+    public async ValueTask<string?> AuthenticateAsync(string? authorization, CancellationToken cancellationToken)
+    {
+        if (!TryReadBearer(authorization, out var key))
+        {
+            return null;
+        }
+
+        var hash = SourceKeys.Hash(key);
+        var now = time.GetUtcNow();
+        if (verified.TryGetValue(hash, out var hit) && hit.Until > now)
+        {
+            return hit.Name;
+        }
+
+        var name = await credentials.FindActiveAsync(hash, cancellationToken);
+        if (name is null)
+        {
+            verified.TryRemove(hash, out _);
+            return null;
+        }
+
+        var ttl = options.Value.CredentialCacheTime;
+        if (ttl > TimeSpan.Zero)
+        {
+            verified[hash] = (name, now + ttl);
+        }
+
+        return name;
+    }
+
+    /// <summary>Forgets cached keys (after a revocation made in this process).</summary>
+    public void Forget() => verified.Clear();
+
+    internal static bool TryReadBearer(string? authorization, out string key)
+    {
+        key = string.Empty;
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        var value = authorization.AsSpan(7).Trim();
+        if (value.IsEmpty || value.Length > SourceKeys.MaxKeyLength)
+        {
+            return false;
+        }
+
+        key = value.ToString();
+        return true;
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using ZtStream.Ingest.Serialization;
+
+namespace ZtStream.Ingest.Sources;
+
+/// <summary>Small readers over <see cref="JsonElement"/> used by the adapters: absent, null and wrong-typed all read as "not there".</summary>
+internal static class JsonFields
+{
+    public static JsonElement? Child(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null
+            ? value
+            : null;
+
+    public static string? String(this JsonElement element, string name) =>
+        element.Child(name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+
+    public static string? String(this JsonElement? element, string name) => element is { } e ? e.String(name) : null;
+
+    public static int? Int(this JsonElement element, string name) =>
+        element.Child(name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt32(out var number) ? number : null;
+
+    /// <summary>The first string of an array property.</summary>
+    public static string? FirstString(this JsonElement element, string name) =>
+        element.Child(name) is { ValueKind: JsonValueKind.Array } array && array.GetArrayLength() > 0 && array[0].ValueKind == JsonValueKind.String
+            ? array[0].GetString()
+            : null;
+
+    /// <summary>RFC 3339 time; Falco writes nanoseconds, which <see cref="DateTimeOffset"/> cannot hold, so the fraction is cut to 7 digits.</summary>
+    public static bool TryParseTime(string? text, out DateTimeOffset time)
+    {
+        time = default;
+        if (string.IsNullOrWhiteSpace(text) || text.Length > 64)
+        {
+            return false;
+        }
+
+        var dot = text.IndexOf('.', StringComparison.Ordinal);
+        if (dot > 0)
+        {
+            var end = dot + 1;
+            while (end < text.Length && char.IsAsciiDigit(text[end]))
+            {
+                end++;
+            }
+
+            if (end - dot - 1 > 7)
+            {
+                text = string.Concat(text.AsSpan(0, dot + 8), text.AsSpan(end));
+            }
+        }
+
+        return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
+    }
+
+    /// <summary>A copy that outlives its document, or a summary when the value is larger than <paramref name="maxBytes"/>.</summary>
+    public static JsonElement Bounded(JsonElement value, int maxBytes)
+    {
+        var size = JsonMarshal.GetRawUtf8Value(value).Length;
+        if (size <= maxBytes)
+        {
+            return value.Clone();
+        }
+
+        var summary = new Dictionary<string, JsonElement>
+        {
+            ["truncated"] = Of(true),
+            ["bytes"] = Of(size),
+        };
+        if (value.String("kind") is { } kind)
+        {
+            summary["kind"] = Of(kind);
+        }
+
+        return JsonSerializer.SerializeToElement(summary, IngestJsonContext.Default.DictionaryStringJsonElement);
+    }
+
+    public static JsonElement Of(string value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.String);
+
+    public static JsonElement Of(bool value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.Boolean);
+
+    public static JsonElement Of(long value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.Int64);
+
+    public static JsonElement Of(IReadOnlyList<string> values) => JsonSerializer.SerializeToElement(values, IngestJsonContext.Default.IReadOnlyListString);
+}

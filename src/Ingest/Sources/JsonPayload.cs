@@ -1,0 +1,112 @@
+using System.Text.Json;
+
+namespace ZtStream.Ingest.Sources;
+
+/// <summary>One top-level value of a payload, or why it could not be read.</summary>
+internal readonly record struct PayloadValue(int Index, JsonDocument? Document, string? Error);
+
+/// <summary>Reading the top-level values of a source payload: one JSON value, several concatenated, or one per line.</summary>
+internal static class JsonPayload
+{
+    private const int MaxDepth = 64;
+    private static readonly JsonReaderOptions MultipleValues = new() { AllowMultipleValues = true, MaxDepth = MaxDepth };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
+
+    /// <summary>
+    /// The top-level values of <paramref name="json"/>. When the payload does not parse as a whole but its first line is a
+    /// complete value, it is read line by line (NDJSON), so one bad line costs one item rather than the batch.
+    /// The caller disposes the documents.
+    /// </summary>
+    public static List<PayloadValue> ReadValues(ReadOnlySpan<byte> json)
+    {
+        var values = new List<PayloadValue>();
+        var reader = new Utf8JsonReader(json, MultipleValues);
+        try
+        {
+            while (reader.Read())
+            {
+                values.Add(new PayloadValue(values.Count, JsonDocument.ParseValue(ref reader), null));
+            }
+
+            if (values.Count == 0)
+            {
+                values.Add(new PayloadValue(0, null, "the body is empty: expected JSON"));
+            }
+
+            return values;
+        }
+        catch (JsonException ex)
+        {
+            foreach (var value in values)
+            {
+                value.Document?.Dispose();
+            }
+
+            values.Clear();
+            if (!FirstLineIsComplete(json))
+            {
+                values.Add(new PayloadValue(0, null, Describe(ex)));
+                return values;
+            }
+        }
+
+        var rest = json;
+        var lineNumber = 0;
+        while (!rest.IsEmpty)
+        {
+            var newline = rest.IndexOf((byte)'\n');
+            var line = (newline < 0 ? rest : rest[..newline]).Trim(" \t\r"u8);
+            rest = newline < 0 ? [] : rest[(newline + 1)..];
+            lineNumber++;
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            try
+            {
+                values.Add(new PayloadValue(values.Count, JsonDocument.Parse(line.ToArray(), DocumentOptions), null));
+            }
+            catch (JsonException ex)
+            {
+                values.Add(new PayloadValue(values.Count, null, $"line {lineNumber}: {Describe(ex)}"));
+            }
+        }
+
+        return values;
+    }
+
+    private static bool FirstLineIsComplete(ReadOnlySpan<byte> json)
+    {
+        var newline = json.IndexOf((byte)'\n');
+        if (newline < 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var _ = JsonDocument.Parse(json[..newline].ToArray(), DocumentOptions);
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A reader error in words, with position, without the exception's internal path noise.</summary>
+    public static string Describe(JsonException ex)
+    {
+        var message = ex.Message;
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        if (cut > 0)
+        {
+            message = message[..cut].TrimEnd();
+        }
+
+        return ex.LineNumber is { } line
+            ? $"malformed JSON at line {line + 1}, byte {ex.BytePositionInLine + 1}: {message}"
+            : $"malformed JSON: {message}";
+    }
+}

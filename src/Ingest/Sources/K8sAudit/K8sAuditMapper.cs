@@ -1,0 +1,302 @@
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+
+namespace ZtStream.Ingest.Sources.K8sAudit;
+
+/// <summary>
+/// Maps the Kubernetes API server's audit webhook payload (an <c>audit.k8s.io/v1</c> <c>EventList</c>, a single
+/// <c>Event</c>, an array of events, or one event per line as in audit log files) onto canonical events of kind
+/// <c>k8s.audit</c>. Pure: bytes in, events and per-item errors out.
+/// </summary>
+internal static class K8sAuditMapper
+{
+    public const string ServiceAccountPrefix = "system:serviceaccount:";
+
+    // Kubernetes 1.29+ puts the pod a service-account token was bound to into user.extra.
+    private const string ExtraPodName = "authentication.kubernetes.io/pod-name";
+    private const string ExtraNodeName = "authentication.kubernetes.io/node-name";
+
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
+    {
+        options ??= SourceMapOptions.Default;
+        var items = new List<MappedEvent>();
+        var errors = new List<ItemError>();
+        var index = 0;
+        foreach (var value in JsonPayload.ReadValues(json))
+        {
+            using var document = value.Document;
+            if (document is null)
+            {
+                errors.Add(new ItemError(index++, "$", value.Error ?? "malformed JSON"));
+                continue;
+            }
+
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var element in root.EnumerateArray())
+                {
+                    MapOne(element, index++, options, items, errors);
+                }
+            }
+            else if (root.ValueKind == JsonValueKind.Object && root.String("kind") == "EventList")
+            {
+                if (root.Child("items") is not { ValueKind: JsonValueKind.Array } list)
+                {
+                    errors.Add(new ItemError(index++, "items", "an EventList needs an \"items\" array"));
+                    continue;
+                }
+
+                foreach (var element in list.EnumerateArray())
+                {
+                    MapOne(element, index++, options, items, errors);
+                }
+            }
+            else
+            {
+                MapOne(root, index++, options, items, errors);
+            }
+        }
+
+        return new MapResult(items, errors);
+    }
+
+    private static void MapOne(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, "$", $"not a Kubernetes audit event: expected a JSON object, got {Describe(e)}"));
+            return;
+        }
+
+        if (!e.TryGetProperty("kind", out var kindElement) || kindElement.ValueKind != JsonValueKind.String || kindElement.GetString() != "Event")
+        {
+            errors.Add(new ItemError(index, "kind",
+                $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : Describe(kindElement))}"));
+            return;
+        }
+
+        var auditId = e.String("auditID");
+        if (string.IsNullOrEmpty(auditId))
+        {
+            errors.Add(new ItemError(index, "auditID", "required: the audit event's id"));
+            return;
+        }
+
+        // The access happened when the request arrived; every stage of one request shares it.
+        var timeText = e.String("requestReceivedTimestamp") ?? e.String("stageTimestamp") ?? e.String("timestamp");
+        if (timeText is null)
+        {
+            errors.Add(new ItemError(index, "requestReceivedTimestamp", "required: none of requestReceivedTimestamp, stageTimestamp or timestamp is present"));
+            return;
+        }
+
+        if (!JsonFields.TryParseTime(timeText, out var time))
+        {
+            errors.Add(new ItemError(index, "requestReceivedTimestamp", $"not an RFC 3339 timestamp: \"{Truncate(timeText)}\""));
+            return;
+        }
+
+        var user = e.Child("user");
+        var realUser = user.String("username");
+        var impersonated = e.Child("impersonatedUser");
+        var actingUser = impersonated.String("username") ?? realUser;
+        if (string.IsNullOrEmpty(actingUser))
+        {
+            errors.Add(new ItemError(index, "user.username", "required: the audit event names no user"));
+            return;
+        }
+
+        var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        {
+            ["k8s.audit_id"] = JsonFields.Of(auditId),
+        };
+        AddString(attributes, "k8s.stage", e.String("stage"));
+        AddString(attributes, "k8s.level", e.String("level"));
+        AddString(attributes, "k8s.request_uri", e.String("requestURI"));
+        AddString(attributes, "k8s.stage_timestamp", e.String("stageTimestamp"));
+        AddString(attributes, "k8s.api_version", e.String("apiVersion"));
+
+        var actingIdentity = impersonated ?? user;
+        AddString(attributes, "k8s.uid", actingIdentity.String("uid"));
+        if (actingIdentity?.Child("groups") is { ValueKind: JsonValueKind.Array } groups)
+        {
+            attributes["k8s.groups"] = groups.Clone();
+        }
+
+        if (impersonated is not null)
+        {
+            // The subject is whom the request acted as; who really sent it stays visible for detectors.
+            AddString(attributes, "k8s.impersonated_by", realUser);
+            if (user?.Child("groups") is { ValueKind: JsonValueKind.Array } realGroups)
+            {
+                attributes["k8s.impersonated_by_groups"] = realGroups.Clone();
+            }
+        }
+
+        if (e.Child("annotations") is { ValueKind: JsonValueKind.Object } annotations)
+        {
+            attributes["k8s.annotations"] = JsonFields.Bounded(annotations, options.MaxObjectBytes);
+        }
+
+        if (e.Child("sourceIPs") is { ValueKind: JsonValueKind.Array } ips && ips.GetArrayLength() > 1)
+        {
+            attributes["k8s.source_ips"] = ips.Clone();
+        }
+
+        if (e.Child("requestObject") is { } requestObject)
+        {
+            attributes["k8s.request_object"] = JsonFields.Bounded(requestObject, options.MaxObjectBytes);
+        }
+
+        if (e.Child("responseObject") is { } responseObject)
+        {
+            attributes["k8s.response_object"] = JsonFields.Bounded(responseObject, options.MaxObjectBytes);
+        }
+
+        var objectRef = e.Child("objectRef");
+        AddString(attributes, "k8s.api_group", objectRef.String("apiGroup"));
+
+        var status = e.Child("responseStatus") is { } responseStatus ? responseStatus.Int("code") : null;
+        var decision = e.Child("annotations").String("authorization.k8s.io/decision");
+
+        var userExtra = actingIdentity?.Child("extra");
+        items.Add(new MappedEvent(index, new AccessEvent
+        {
+            Id = auditId,
+            Time = time,
+            Kind = EventKinds.K8sAudit,
+            Subject = new Subject { Id = actingUser, Type = SubjectType(actingUser) },
+            Workload = ServiceAccountWorkload(actingUser, userExtra),
+            Network = e.FirstString("sourceIPs") is { } ip ? new NetworkInfo { SrcIp = ip } : null,
+            Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e)),
+            Action = e.String("verb"),
+            Status = status,
+            Outcome = Outcome(status, decision),
+            UserAgent = e.String("userAgent"),
+            Attributes = attributes,
+        }));
+    }
+
+    /// <summary><c>system:serviceaccount:NS:NAME</c> → (NS, NAME).</summary>
+    public static bool TryParseServiceAccount(string username, out string ns, out string name)
+    {
+        ns = name = string.Empty;
+        if (!username.StartsWith(ServiceAccountPrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        var rest = username.AsSpan(ServiceAccountPrefix.Length);
+        var colon = rest.IndexOf(':');
+        if (colon <= 0 || colon == rest.Length - 1)
+        {
+            return false;
+        }
+
+        ns = rest[..colon].ToString();
+        name = rest[(colon + 1)..].ToString();
+        return true;
+    }
+
+    private static string SubjectType(string username) => username switch
+    {
+        "system:anonymous" => "anonymous",
+        _ when username.StartsWith(ServiceAccountPrefix, StringComparison.Ordinal) => "service_account",
+        _ when username.StartsWith("system:node:", StringComparison.Ordinal) => "node",
+        _ => "user",
+    };
+
+    private static Workload? ServiceAccountWorkload(string username, JsonElement? extra)
+    {
+        if (!TryParseServiceAccount(username, out var ns, out var name))
+        {
+            return null;
+        }
+
+        var pod = extra.FirstStringOf(ExtraPodName);
+        return new Workload
+        {
+            // Without the bound pod the service account itself is the finest workload identity the audit event gives.
+            Id = pod is null ? $"{ns}/serviceaccount:{name}" : $"{ns}/{pod}",
+            Name = pod,
+            Namespace = ns,
+            Node = extra.FirstStringOf(ExtraNodeName),
+            ServiceAccount = name,
+        };
+    }
+
+    private static string? FirstStringOf(this JsonElement? extra, string key) =>
+        extra is { } e ? e.FirstString(key) : null;
+
+    /// <summary>A create names its object only in the body: the response's name, else the request's.</summary>
+    private static string? CreatedName(JsonElement e) =>
+        e.Child("responseObject")?.Child("metadata").String("name") ?? e.Child("requestObject")?.Child("metadata").String("name");
+
+    private static ResourceRef? Resource(JsonElement? objectRef, string? requestUri, string? createdName)
+    {
+        if (objectRef is not { } o)
+        {
+            // Non-resource requests (/healthz, /version, /apis) carry only the URI.
+            return requestUri is null ? null : new ResourceRef { Type = "non_resource_url", Id = PathOf(requestUri) };
+        }
+
+        var resource = o.String("resource");
+        var subresource = o.String("subresource");
+        var ns = o.String("namespace");
+        var name = o.String("name") ?? createdName;
+        return new ResourceRef
+        {
+            Type = subresource is null ? resource : $"{resource}/{subresource}",
+            Id = (ns, name) switch
+            {
+                (not null, not null) => $"{ns}/{name}",
+                (null, not null) => name,
+                (not null, null) => $"{ns}/",
+                _ => null,
+            },
+        };
+    }
+
+    private static string PathOf(string uri)
+    {
+        var q = uri.IndexOf('?', StringComparison.Ordinal);
+        return q < 0 ? uri : uri[..q];
+    }
+
+    private static string? Outcome(int? status, string? decision)
+    {
+        if (status is 401 or 403 || decision == "forbid")
+        {
+            return Outcomes.Denied;
+        }
+
+        return status switch
+        {
+            null => null,
+            < 400 => Outcomes.Success,
+            _ => Outcomes.Error,
+        };
+    }
+
+    private static void AddString(Dictionary<string, JsonElement> attributes, string key, string? value)
+    {
+        if (value is not null)
+        {
+            attributes[key] = JsonFields.Of(value);
+        }
+    }
+
+    private static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => $"string \"{Truncate(e.GetString() ?? string.Empty)}\"",
+        JsonValueKind.Number => $"number {Truncate(e.GetRawText())}",
+        JsonValueKind.True or JsonValueKind.False => $"boolean {e.GetRawText()}",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        _ => e.ValueKind.ToString(),
+    };
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
+}

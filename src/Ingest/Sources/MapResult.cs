@@ -1,0 +1,25 @@
+using ZtStream.Contracts.Events;
+
+namespace ZtStream.Ingest.Sources;
+
+/// <summary>Why one input item was not accepted. <paramref name="Field"/> is a dotted path in that item ("$" for the item itself).</summary>
+internal sealed record ItemError(int Index, string Field, string Reason);
+
+/// <summary>One canonical event and the position of the input item it came from.</summary>
+internal sealed record MappedEvent(int Index, AccessEvent Event);
+
+/// <summary>What a source adapter made of a payload: the events it could map and an error for each item it could not.</summary>
+internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList<ItemError> Errors)
+{
+    public IReadOnlyList<AccessEvent> Events => [.. Items.Select(i => i.Event)];
+
+    /// <summary>Input items seen (mapped plus rejected).</summary>
+    public int ItemCount => Items.Count + Errors.Count;
+}
+
+/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event.</summary>
+/// <param name="MaxObjectBytes">Embedded objects (a request or response object, Falco's output fields) above this are replaced by a summary.</param>
+internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024)
+{
+    public static SourceMapOptions Default { get; } = new();
+}

@@ -1,0 +1,97 @@
+using System.Text.Json;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Ingest.Sources;
+
+namespace ZtStream.Ingest.Validation;
+
+/// <summary>The body formats <c>POST /v1/events</c> takes.</summary>
+internal enum EventsFormat
+{
+    /// <summary>A JSON array of events (or one event object); also NDJSON, since both read the same way.</summary>
+    Json,
+
+    /// <summary>A JSON array of CloudEvents whose <c>data</c> is an event.</summary>
+    CloudEventsBatch,
+
+    /// <summary>One structured CloudEvent.</summary>
+    CloudEvent,
+}
+
+/// <summary>Reads the items of a <c>/v1/events</c> body into events and per-item errors.</summary>
+internal sealed class EventBatchParser(EventValidator validator)
+{
+    public MapResult Parse(ReadOnlySpan<byte> body, EventsFormat format)
+    {
+        var items = new List<MappedEvent>();
+        var errors = new List<ItemError>();
+        var index = 0;
+        foreach (var value in JsonPayload.ReadValues(body))
+        {
+            using var document = value.Document;
+            if (document is null)
+            {
+                errors.Add(new ItemError(index++, "$", value.Error ?? "malformed JSON"));
+                continue;
+            }
+
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var element in root.EnumerateArray())
+                {
+                    ParseOne(element, index++, format, items, errors);
+                }
+            }
+            else
+            {
+                ParseOne(root, index++, format, items, errors);
+            }
+        }
+
+        return new MapResult(items, errors);
+    }
+
+    private void ParseOne(JsonElement element, int index, EventsFormat format, List<MappedEvent> items, List<ItemError> errors)
+    {
+        var e = format == EventsFormat.Json
+            ? validator.Parse(element, index, string.Empty, errors)
+            : ParseCloudEvent(element, index, errors);
+        if (e is not null)
+        {
+            items.Add(new MappedEvent(index, e));
+        }
+    }
+
+    private Contracts.Events.AccessEvent? ParseCloudEvent(JsonElement element, int index, List<ItemError> errors)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, "$", "expected a CloudEvent object"));
+            return null;
+        }
+
+        var before = errors.Count;
+        if (element.String("specversion") != "1.0")
+        {
+            errors.Add(new ItemError(index, "specversion", "required: must be \"1.0\""));
+        }
+
+        if (element.String("type") is var type && type != CloudEventMapping.AccessEventType)
+        {
+            errors.Add(new ItemError(index, "type", $"must be \"{CloudEventMapping.AccessEventType}\", got {(type is null ? "nothing" : $"\"{(type.Length > 64 ? type[..64] : type)}\"")}"));
+        }
+
+        if (element.String("datacontenttype") is { } contentType && !contentType.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add(new ItemError(index, "datacontenttype", $"must be application/json, got \"{(contentType.Length > 64 ? contentType[..64] : contentType)}\""));
+        }
+
+        if (element.Child("data") is not { ValueKind: JsonValueKind.Object } data)
+        {
+            errors.Add(new ItemError(index, "data", "required: the event, as a JSON object (data_base64 is not accepted)"));
+            return null;
+        }
+
+        return errors.Count > before ? null : validator.Parse(data, index, "data.", errors);
+    }
+}

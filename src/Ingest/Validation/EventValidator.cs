@@ -1,0 +1,279 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
+
+namespace ZtStream.Ingest.Validation;
+
+/// <summary>
+/// Reads canonical events from JSON and checks every event, whatever its source, against the limits of
+/// <see cref="IngestOptions"/>. Problems are reported per item with the field's dotted path.
+/// </summary>
+internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvider time)
+{
+    private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
+    {
+        "schema", "id", "time", "source", "kind", "subject", "token", "workload", "network",
+        "resource", "action", "outcome", "bytes", "status", "user_agent", "attributes",
+    };
+
+    /// <summary>
+    /// The event in <paramref name="item"/>, or null with its problems added to <paramref name="errors"/>.
+    /// Unknown top-level fields are kept in <c>attributes</c>; a <c>source</c> in the body is ignored (Ingest stamps it).
+    /// </summary>
+    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors)
+    {
+        if (item.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), $"expected an event object, got {Kind(item)}"));
+            return null;
+        }
+
+        var before = errors.Count;
+        RequireString(item, "id", index, prefix, errors);
+        if (RequireString(item, "time", index, prefix, errors) is { } timeText && !Sources.JsonFields.TryParseTime(timeText, out _))
+        {
+            errors.Add(new ItemError(index, prefix + "time", $"not an RFC 3339 timestamp: \"{Clip(timeText)}\""));
+        }
+
+        RequireString(item, "kind", index, prefix, errors);
+        if (item.TryGetProperty("schema", out var schema) && schema.ValueKind != JsonValueKind.Null)
+        {
+            if (schema.ValueKind != JsonValueKind.Number || !schema.TryGetInt32(out var version))
+            {
+                errors.Add(new ItemError(index, prefix + "schema", $"must be an integer, got {Kind(schema)}"));
+            }
+            else if (version != SchemaVersions.Current)
+            {
+                errors.Add(new ItemError(index, prefix + "schema", $"unsupported schema version {version}; this Ingest reads version {SchemaVersions.Current}"));
+            }
+        }
+
+        var subjectId = IdOf(item, "subject", index, prefix, errors);
+        var workloadId = IdOf(item, "workload", index, prefix, errors);
+        if (subjectId is false && workloadId is false)
+        {
+            errors.Add(new ItemError(index, prefix + "subject.id", "required: an event needs subject.id or workload.id"));
+        }
+
+        if (item.TryGetProperty("attributes", out var attributes) && attributes.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            errors.Add(new ItemError(index, prefix + "attributes", $"must be an object, got {Kind(attributes)}"));
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        AccessEvent e;
+        try
+        {
+            e = item.Deserialize(ContractsJsonContext.Default.AccessEvent) ?? throw new JsonException("null");
+        }
+        catch (JsonException ex)
+        {
+            errors.Add(new ItemError(index, prefix + FieldOf(ex.Path), $"wrong type or format: {Sources.JsonPayload.Describe(ex)}"));
+            return null;
+        }
+
+        Dictionary<string, JsonElement>? merged = null;
+        foreach (var property in item.EnumerateObject())
+        {
+            if (!KnownFields.Contains(property.Name))
+            {
+                merged ??= e.Attributes is null ? new(StringComparer.Ordinal) : new(e.Attributes, StringComparer.Ordinal);
+                merged.TryAdd(property.Name, property.Value.Clone());
+            }
+        }
+
+        e = e with { Source = null, Schema = SchemaVersions.Current, Attributes = merged ?? e.Attributes };
+        return Check(e, index, prefix, errors) ? e : null;
+    }
+
+    /// <summary>Checks lengths, sizes and the time window; false (with errors added) when the event breaks one.</summary>
+    public bool Check(AccessEvent e, int index, string prefix, List<ItemError> errors)
+    {
+        var o = options.Value;
+        var before = errors.Count;
+        if (string.IsNullOrEmpty(e.Id))
+        {
+            errors.Add(new ItemError(index, prefix + "id", "required: must not be empty"));
+        }
+        else if (e.Id.Length > o.MaxIdLength)
+        {
+            errors.Add(new ItemError(index, prefix + "id", $"is {e.Id.Length} characters; the limit is {o.MaxIdLength}"));
+        }
+
+        if (string.IsNullOrEmpty(e.Kind))
+        {
+            errors.Add(new ItemError(index, prefix + "kind", "required: must not be empty"));
+        }
+
+        if (string.IsNullOrEmpty(e.PrincipalKey))
+        {
+            errors.Add(new ItemError(index, prefix + "subject.id", "required: an event needs subject.id or workload.id"));
+        }
+
+        Length("kind", e.Kind);
+        Length("subject.id", e.Subject?.Id);
+        Length("subject.type", e.Subject?.Type);
+        Length("subject.tenant", e.Subject?.Tenant);
+        Length("token.jti", e.Token?.Jti);
+        Length("token.client_id", e.Token?.ClientId);
+        Length("token.session_id", e.Token?.SessionId);
+        Length("token.bound_workload", e.Token?.BoundWorkload);
+        Length("workload.id", e.Workload?.Id);
+        Length("workload.name", e.Workload?.Name);
+        Length("workload.namespace", e.Workload?.Namespace);
+        Length("workload.image", e.Workload?.Image);
+        Length("workload.node", e.Workload?.Node);
+        Length("workload.service_account", e.Workload?.ServiceAccount);
+        Length("network.src_ip", e.Network?.SrcIp);
+        Length("network.dst_ip", e.Network?.DstIp);
+        Length("resource.type", e.Resource?.Type);
+        Length("resource.id", e.Resource?.Id);
+        Length("resource.data_class", e.Resource?.DataClass);
+        Length("action", e.Action);
+        Length("outcome", e.Outcome);
+        Length("user_agent", e.UserAgent);
+
+        if (e.Bytes < 0)
+        {
+            errors.Add(new ItemError(index, prefix + "bytes", $"must not be negative (is {e.Bytes})"));
+        }
+
+        if (e.Status is < 0 or > 999)
+        {
+            errors.Add(new ItemError(index, prefix + "status", $"must be between 0 and 999 (is {e.Status})"));
+        }
+
+        if (e.Network?.DstPort is < 0 or > 65535)
+        {
+            errors.Add(new ItemError(index, prefix + "network.dst_port", $"must be between 0 and 65535 (is {e.Network.DstPort})"));
+        }
+
+        var now = time.GetUtcNow();
+        if (e.Time > now + o.MaxClockSkew)
+        {
+            errors.Add(new ItemError(index, prefix + "time",
+                $"{e.Time:O} is {Describe(e.Time - now)} ahead of the server clock; at most {Describe(o.MaxClockSkew)} is accepted"));
+        }
+        else if (e.Time < now - o.MaxEventAge)
+        {
+            errors.Add(new ItemError(index, prefix + "time",
+                $"{e.Time:O} is {Describe(now - e.Time)} old; events older than {Describe(o.MaxEventAge)} are not accepted"));
+        }
+
+        if (e.Attributes is { Count: > 0 } attributes)
+        {
+            var size = 2L;
+            foreach (var (key, value) in attributes)
+            {
+                size += key.Length + 4 + JsonMarshal.GetRawUtf8Value(value).Length;
+            }
+
+            if (size > o.MaxAttributesBytes)
+            {
+                errors.Add(new ItemError(index, prefix + "attributes", $"is about {size} bytes of JSON; the limit is {o.MaxAttributesBytes}"));
+            }
+        }
+
+        return errors.Count == before;
+
+        void Length(string field, string? value)
+        {
+            if (value is not null && value.Length > o.MaxFieldLength)
+            {
+                errors.Add(new ItemError(index, prefix + field, $"is {value.Length} characters; the limit is {o.MaxFieldLength}"));
+            }
+        }
+    }
+
+    private static string? RequireString(JsonElement item, string name, int index, string prefix, List<ItemError> errors)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new ItemError(index, prefix + name, "required"));
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            errors.Add(new ItemError(index, prefix + name, $"must be a string, got {Kind(value)}"));
+            return null;
+        }
+
+        var text = value.GetString();
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            errors.Add(new ItemError(index, prefix + name, "must not be empty"));
+            return null;
+        }
+
+        return text;
+    }
+
+    /// <summary>True when <c>{name}.id</c> is a usable string, false when the object is absent; a present object without an id is an error.</summary>
+    private static bool? IdOf(JsonElement item, string name, int index, string prefix, List<ItemError> errors)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return false;
+        }
+
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, prefix + name, $"must be an object, got {Kind(value)}"));
+            return null;
+        }
+
+        if (!value.TryGetProperty("id", out var id) || id.ValueKind == JsonValueKind.Null)
+        {
+            errors.Add(new ItemError(index, $"{prefix}{name}.id", $"required when {name} is given"));
+            return null;
+        }
+
+        if (id.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(id.GetString()))
+        {
+            errors.Add(new ItemError(index, $"{prefix}{name}.id", $"must be a non-empty string, got {Kind(id)}"));
+            return null;
+        }
+
+        return true;
+    }
+
+    /// <summary><c>$.token.issued_at</c> → <c>token.issued_at</c>; <c>$['a b']</c> → <c>a b</c>.</summary>
+    internal static string FieldOf(string? path)
+    {
+        if (string.IsNullOrEmpty(path) || path == "$")
+        {
+            return "$";
+        }
+
+        var field = path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+        return field.Replace("['", ".", StringComparison.Ordinal).Replace("']", string.Empty, StringComparison.Ordinal).TrimStart('.');
+    }
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => "nothing",
+    };
+
+    private static string Clip(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalDays >= 1 ? $"{span.TotalDays:0.#} days"
+        : span.TotalHours >= 1 ? $"{span.TotalHours:0.#} hours"
+        : span.TotalMinutes >= 1 ? $"{span.TotalMinutes:0.#} minutes"
+        : $"{span.TotalSeconds:0.#} seconds";
+}

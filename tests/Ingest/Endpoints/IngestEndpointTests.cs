@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Endpoints;
+using ZtStream.Platform.EventLog;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>The acceptance behaviour of issue 3, against each event-log implementation.</summary>
+public sealed class IngestEndpointTests(KafkaFixture kafka)
+{
+    public static TheoryData<string> Logs => [TestLogs.InProcess, TestLogs.Kafka];
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public async Task PostEvents_ValidBatch_Returns202AndEveryEventIsInTheLogWithTheStampedSource(string logKind)
+    {
+        var log = TestLogs.Create(logKind, kafka);
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("orders-api");
+        var ids = Payloads.Ids("valid", 5);
+        // A source named in the body is ignored: Ingest stamps it from the credential.
+        var body = Payloads.Array([.. ids.Select((id, i) => Payloads.Event(id, subject: $"user-{i % 2}", extra: ",\"source\":\"forged\""))]);
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(5, accepted.GetProperty("accepted").GetInt32());
+        Assert.Equal(ids, accepted.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
+        var read = await LogReader.ReadAsync(log, server.Topic, ids.Length);
+        Assert.Equal(ids.Order(), read.Select(r => r.Event.Id).Order());
+        Assert.All(read, r =>
+        {
+            Assert.Equal("orders-api", r.Event.Source);
+            Assert.Equal(r.Event.Subject!.Id, r.Record.Key);
+            Assert.Equal("orders-api", r.Record.Headers[IngestHandler.SourceHeader]);
+        });
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public async Task PostEvents_TwoBadOfFive_ProducesTheThreeGoodAndNamesIndexAndFieldOfTheBad(string logKind)
+    {
+        var log = TestLogs.Create(logKind, kafka);
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("mixed");
+        var body = Payloads.Array(
+            Payloads.Event("m-0"),
+            """{"time":"2026-11-28T10:00:00Z","kind":"access.request","subject":{"id":"bob"}}""",
+            Payloads.Event("m-2"),
+            """{"id":"m-3","time":"2026-11-28T10:00:00Z","kind":"access.request"}""",
+            Payloads.Event("m-4"));
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(207, problem.GetProperty("status").GetInt32());
+        Assert.Equal(["m-0", "m-2", "m-4"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
+        var errors = problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(1, "id"), (3, "subject.id")], errors);
+        var read = await LogReader.ReadAsync(log, server.Topic, 3);
+        Assert.Equal(["m-0", "m-2", "m-4"], read.Select(r => r.Event.Id).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public async Task PostEvents_NoOrBadOrRevokedCredential_Returns401AndProducesNothing(string logKind)
+    {
+        var log = TestLogs.Create(logKind, kafka);
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("revoked-later");
+        Assert.True(await server.RevokeSourceAsync("revoked-later"));
+        var body = Payloads.Array(Payloads.Event("u-1"));
+
+        foreach (var credential in new[] { null, "zts_not-a-key", key })
+        {
+            using var response = await server.PostAsync("/v1/events", body, credential);
+
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        }
+
+        // A control event from a valid source shows the topic is readable; nothing from the refused requests is on it.
+        var good = await server.AddSourceAsync("control");
+        using (var ok = await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("control-1")), good))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
+        }
+
+        var read = await LogReader.ReadAsync(log, server.Topic, 1);
+        Assert.Equal(["control-1"], read.Select(r => r.Event.Id));
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public async Task PostEvents_LogUnavailable_Returns503WithRetryAfterAndTheRetryArrivesOncePerId(string logKind)
+    {
+        var inner = TestLogs.Create(logKind, kafka);
+        var log = new SwitchableEventLog(inner) { Available = false };
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("flaky");
+        var ids = Payloads.Ids("retry", 4);
+        var body = Payloads.Array([.. ids.Select(id => Payloads.Event(id))]);
+
+        using (var refused = await server.PostAsync("/v1/events", body, key))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal(TimeSpan.FromSeconds(2), refused.Headers.RetryAfter?.Delta);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+            Assert.Equal(503, problem.GetProperty("status").GetInt32());
+        }
+
+        Assert.Equal(1, log.RefusedAppends);
+        log.Available = true;
+        using (var retried = await server.PostAsync("/v1/events", body, key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
+        }
+
+        var read = await LogReader.ReadAsync(log, server.Topic, ids.Length, quiet: TimeSpan.FromMilliseconds(500));
+        Assert.Equal(ids.Order(), read.Select(r => r.Event.Id).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public async Task PostK8sAudit_RegressionTraces_AreProducedWithTheStampedSource(string logKind)
+    {
+        var log = TestLogs.Create(logKind, kafka);
+        // The traces are from 2018 and 2020.
+        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
+        var key = await server.AddSourceAsync("kube-apiserver");
+        var items = string.Join(",", new[] { "exec_pod.json", "create_nginx_pod_privileged.json", "create_kube_system_secret.json" }
+            .Select(n => System.Text.Encoding.UTF8.GetString(Sources.TestData.K8sTrace(n)).Trim()));
+        var body = $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{{items}}]}""";
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", body, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var read = await LogReader.ReadAsync(log, server.Topic, 3);
+        Assert.Equal(3, read.Count);
+        Assert.All(read, r => Assert.Equal("kube-apiserver", r.Event.Source));
+        var exec = Assert.Single(read, r => r.Event.Resource?.Type == "pods/exec").Event;
+        Assert.Equal("minikube-user", exec.Subject?.Id);
+        Assert.Equal(EventKinds.K8sAudit, exec.Kind);
+    }
+
+    [Theory]
+    [MemberData(nameof(Logs))]
+    public async Task PostFalco_RealAlertLine_IsProducedKeyedByWorkload(string logKind)
+    {
+        var log = TestLogs.Create(logKind, kafka);
+        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
+        var key = await server.AddSourceAsync("falco");
+
+        using var response = await server.PostAsync("/v1/sources/falco", Sources.TestData.Falco("terminal-shell.json"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        Assert.Equal("default/alpine", read.Record.Key);
+        Assert.Equal(EventKinds.RuntimeAlert, read.Event.Kind);
+        Assert.Equal("falco", read.Event.Source);
+    }
+}

@@ -1,0 +1,266 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Ingest.Endpoints;
+using ZtStream.Ingest.Telemetry;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>Formats, limits and refusals of the endpoints (in-process log).</summary>
+public sealed class IngestLimitsTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PostEvents_OverTheSourceRate_Returns429WithRetryAfterUntilTokensRefill()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartAsync(
+            TestLogs.Create(TestLogs.InProcess, new KafkaFixture()),
+            new() { ["Ingest:RatePerSecond"] = "2", ["Ingest:RateBurst"] = "4" },
+            time);
+        var key = await server.AddSourceAsync("chatty");
+        var other = await server.AddSourceAsync("quiet");
+        string Batch(string prefix) => Payloads.Array([.. Payloads.Ids(prefix, 4).Select(id => Payloads.Event(id, time.GetUtcNow()))]);
+
+        using (var first = await server.PostAsync("/v1/events", Batch("a"), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        using (var limited = await server.PostAsync("/v1/events", Batch("b"), key))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            // The bucket is empty: one token takes half a second at 2/s, rounded up to whole seconds.
+            Assert.Equal(TimeSpan.FromSeconds(1), limited.Headers.RetryAfter?.Delta);
+            var problem = await limited.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        }
+
+        // Limits are per source.
+        using (var otherSource = await server.PostAsync("/v1/events", Batch("c"), other))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, otherSource.StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var after = await server.PostAsync("/v1/events", Batch("d"), key);
+        Assert.Equal(HttpStatusCode.Accepted, after.StatusCode);
+    }
+
+    [Fact]
+    public async Task PostEvents_CloudEventsBatch_IsAcceptedAndABadEnvelopeIsNamed()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("ce");
+        var events = Payloads.Ids("ce", 2).Select(id => ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Payloads.Event(id))))
+            .Select(e => Encoding.UTF8.GetString(CloudEventMapping.SerializeStructured(e)));
+        var body = "[" + string.Join(",", events) + """,{"specversion":"1.0","id":"x","source":"s","type":"com.example.other","data":{}}]""";
+
+        using var response = await server.PostAsync("/v1/events", body, key, CloudEventMapping.BatchMediaType);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal(2, error.GetProperty("index").GetInt32());
+        Assert.Equal("type", error.GetProperty("field").GetString());
+        var read = await LogReader.ReadAsync(log, server.Topic, 2);
+        Assert.Equal(["ce-0", "ce-1"], read.Select(r => r.Event.Id).Order());
+        Assert.All(read, r => Assert.Equal("ce", r.Event.Source));
+    }
+
+    [Fact]
+    public async Task PostEvents_CloudEventWithBadData_NamesTheFieldInsideData()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("ce");
+        var body = """{"specversion":"1.0","id":"x","source":"s","type":"io.ztstream.access.v1","data":{"id":"e1","kind":"access.request","subject":{"id":"a"}}}""";
+
+        using var response = await server.PostAsync("/v1/events", body, key, CloudEventMapping.StructuredMediaType);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("data.time", problem.GetProperty("errors")[0].GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task PostEvents_NdjsonWithABadLine_AcceptsTheOtherLinesAndKeepsUnknownFields()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("shipper");
+        var body = Payloads.Event("n-0", extra: ",\"trace_id\":\"abc123\",\"attributes\":{\"region\":\"eu\"}") + "\n"
+            + "{\"id\":\"n-1\", this is not json\n"
+            + Payloads.Event("n-2") + "\n";
+
+        using var response = await server.PostAsync("/v1/events", body, key, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(1, problem.GetProperty("errors")[0].GetProperty("index").GetInt32());
+        Assert.Contains("line 2", problem.GetProperty("errors")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var read = await LogReader.ReadAsync(log, server.Topic, 2);
+        var first = Assert.Single(read, r => r.Event.Id == "n-0").Event;
+        Assert.Equal("abc123", first.Attributes!["trace_id"].GetString());
+        Assert.Equal("eu", first.Attributes["region"].GetString());
+        Assert.Equal(SchemaVersions.Current, first.Schema);
+    }
+
+    [Fact]
+    public async Task PostEvents_OverHttp2_IsAccepted()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("h2");
+
+        using var response = await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("h2-1")), key, version: HttpVersion.Version20);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(HttpVersion.Version20, response.Version);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task PostEvents_BodyOverTheLimit_Returns413Problem(bool declareLength)
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), new() { ["Ingest:MaxBodyBytes"] = "2048" });
+        var key = await server.AddSourceAsync("big");
+        var body = Encoding.UTF8.GetBytes(Payloads.Array([.. Payloads.Ids("big", 20).Select(id => Payloads.Event(id))]));
+        Assert.True(body.Length > 2048);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events")
+        {
+            Content = declareLength ? new ByteArrayContent(body) : new StreamContent(new NoLengthStream(body)),
+        };
+        request.Headers.Authorization = new("Bearer", key);
+        request.Content.Headers.ContentType = new("application/json");
+
+        using var response = await server.Client.SendAsync(request, Ct);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task PostEvents_MoreItemsThanTheLimit_Returns413NamingTheLimit()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), new() { ["Ingest:MaxItemsPerBatch"] = "3" });
+        var key = await server.AddSourceAsync("many");
+
+        using var response = await server.PostAsync("/v1/events", Payloads.Array([.. Payloads.Ids("many", 4).Select(id => Payloads.Event(id))]), key);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Contains("limit is 3", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostEvents_TimeOutOfWindowAndFieldTooLong_EachNamedWithItsIndex()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), new() { ["Ingest:MaxFieldLength"] = "64" });
+        var key = await server.AddSourceAsync("skewed");
+        var body = Payloads.Array(
+            Payloads.Event("t-0", DateTimeOffset.UtcNow.AddHours(2)),
+            Payloads.Event("t-1", DateTimeOffset.UtcNow.AddDays(-90)),
+            Payloads.Event("t-2", extra: $",\"user_agent\":\"{new string('x', 65)}\""),
+            Payloads.Event(new string('i', 300)));
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var errors = problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString())).ToList();
+        Assert.Equal([(0, "time"), (1, "time"), (2, "user_agent"), (3, "id")], errors.Select(e => (e.Item1, e.Item2)));
+        Assert.Contains("ahead of the server clock", errors[0].Item3, StringComparison.Ordinal);
+        Assert.Contains("old", errors[1].Item3, StringComparison.Ordinal);
+        Assert.Contains("limit is 64", errors[2].Item3, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostEvents_UnsupportedContentType_Returns415()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("xml");
+
+        using var response = await server.PostAsync("/v1/events", "<events/>", key, "application/xml");
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task PostK8sAudit_MalformedTrace_Returns400NamingKind()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("kube");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.K8sTrace("fal_01_003.json"), key);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors")[0];
+        Assert.Equal("kind", error.GetProperty("field").GetString());
+        Assert.Contains("not recognized as a Kubernetes audit event", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostFalco_PlainTextOutput_Returns400SayingJsonIsNeeded()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("falco-text");
+
+        using var response = await server.PostAsync("/v1/sources/falco", "23:39:44.834631763: Notice A shell was spawned", key, "text/plain");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors")[0];
+        Assert.Contains("malformed JSON", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Metrics_AcceptedAndRejectedAreCountedPerSourceAndReason()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("metered");
+        var measurements = new List<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == IngestMetrics.MeterName)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            lock (measurements)
+            {
+                measurements.Add((instrument.Name, value, tags.ToArray().ToDictionary(t => t.Key, t => t.Value)));
+            }
+        });
+        listener.Start();
+
+        using (await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("k-0"), Payloads.Event("k-1"), "{\"id\":\"k-2\"}"), key))
+        {
+        }
+
+        lock (measurements)
+        {
+            var accepted = Assert.Single(measurements, m => m.Instrument == "ztstream.ingest.events.accepted" && Equals(m.Tags["source"], "metered"));
+            Assert.Equal(2, accepted.Value);
+            var rejected = Assert.Single(measurements, m => m.Instrument == "ztstream.ingest.events.rejected" && Equals(m.Tags["source"], "metered"));
+            Assert.Equal(1, rejected.Value);
+            Assert.Equal("invalid", rejected.Tags["reason"]);
+        }
+    }
+
+    /// <summary>A body sent chunked, without Content-Length.</summary>
+    private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
+    {
+        public override bool CanSeek => false;
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.EventLog.Kafka;
+using ZtStream.Platform.Options;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>The event-log implementations the endpoint tests run against.</summary>
+internal static class TestLogs
+{
+    public const string InProcess = "inprocess";
+    public const string Kafka = "kafka";
+
+    /// <summary>A fresh log of <paramref name="kind"/>; Kafka skips the test (or fails it under CI) when there is no Kafka.</summary>
+    public static IEventLog Create(string kind, KafkaFixture kafka) => kind switch
+    {
+        InProcess => new InProcessEventLog(new EventLogOptions(), TimeProvider.System, NullLogger<InProcessEventLog>.Instance),
+        _ => new KafkaEventLog(
+            new EventLogOptions
+            {
+                Kind = EventLogOptions.Kafka,
+                BootstrapServers = kafka.Require(),
+                KafkaConsumerSettings = new Dictionary<string, string>(kafka.ConsumerSettings),
+                // The mock cluster auto-creates topics and cannot create them on request; do not wait long to find that out.
+                TopicCreationTimeout = kafka.IsMockCluster ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10),
+            },
+            TimeProvider.System,
+            NullLoggerFactory.Instance),
+    };
+}

@@ -1,0 +1,97 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.Kafka;
+using ZtStream.Platform.Options;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Platform.Tests.EventLog.Kafka;
+
+public sealed class KafkaEventLogTests(KafkaFixture kafka)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Consumer_KilledBetweenHandlingAndStoringTheOffset_NextConsumerHandlesTheRecordAgain()
+    {
+        var topic = KafkaFixture.UniqueTopic("crash");
+        var group = KafkaFixture.UniqueGroup("crash");
+        using var log = new KafkaEventLog(KafkaTestOptions.For(kafka, new EventLogOptions()), TimeProvider.System, NullLoggerFactory.Instance);
+        await log.EnsureTopicsAsync([topic], Ct);
+        await log.AppendAsync(topic, [.. Enumerable.Range(0, 3).Select(i => new LogRecord("principal-1", Encoding.UTF8.GetBytes($"{i}")))], Ct);
+
+        // The consumer dies right after handling "1": its effect happened, its offset was never stored.
+        log.AfterHandledBeforeStore = record =>
+        {
+            if (Encoding.UTF8.GetString(record.Value.Span) == "1")
+            {
+                throw new ConsumerKilled();
+            }
+        };
+        var crashed = new RecordingHandler();
+        using var stopCrashed = new CancellationTokenSource();
+        var crashing = log.ConsumeAsync(new ConsumerSpec(group, [topic]), crashed, stopCrashed.Token);
+        await Assert.ThrowsAsync<ConsumerKilled>(() => crashing.WaitAsync(TimeSpan.FromSeconds(60), Ct));
+        Assert.Equal(["0", "1"], crashed.Handled.Select(Value));
+
+        log.AfterHandledBeforeStore = null;
+        var next = new RecordingHandler();
+        using var stopNext = new CancellationTokenSource();
+        var running = log.ConsumeAsync(new ConsumerSpec(group, [topic]), next, stopNext.Token);
+        try
+        {
+            await Eventually.TrueAsync(() => next.Handled.Count >= 2, "the next consumer handled the rest", TimeSpan.FromSeconds(60));
+
+            // "0" was stored before the crash and is not handed again; "1" was handled but not stored, so it is.
+            Assert.Equal(["1", "2"], next.Handled.Select(Value));
+        }
+        finally
+        {
+            await stopNext.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Append_BrokerUnreachable_ThrowsUnavailableWithRetryAfter()
+    {
+        var options = new EventLogOptions
+        {
+            Kind = EventLogOptions.Kafka,
+            BootstrapServers = "127.0.0.1:1", // nothing listens on port 1
+            AppendTimeout = TimeSpan.FromSeconds(2),
+        };
+        using var log = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
+
+        var append = log.AppendAsync("zt.unreachable.v1", [new LogRecord("k", "v"u8.ToArray())], Ct);
+        var refused = await Assert.ThrowsAsync<EventLogUnavailableException>(() => append.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+
+        Assert.True(refused.RetryAfter > TimeSpan.Zero);
+        Assert.Equal(0, log.InFlight);
+    }
+
+    [Fact]
+    public async Task Append_ProducerQueueFull_ThrowsUnavailableAtOnce()
+    {
+        var options = new EventLogOptions
+        {
+            Kind = EventLogOptions.Kafka,
+            BootstrapServers = "127.0.0.1:1",
+            MaxQueuedRecords = 1,
+            AppendTimeout = TimeSpan.FromSeconds(5),
+        };
+        using var log = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
+        var waiting = log.AppendAsync("zt.full.v1", [new LogRecord("k", "first"u8.ToArray())], Ct);
+
+        // The one queue slot is taken by a record nobody can acknowledge: the next append is refused, not queued.
+        var refused = await Assert.ThrowsAsync<EventLogUnavailableException>(() => log.AppendAsync("zt.full.v1", [new LogRecord("k", "second"u8.ToArray())], Ct));
+
+        Assert.Contains("QueueFull", refused.Message, StringComparison.Ordinal);
+        Assert.False(waiting.IsCompleted);
+        await Assert.ThrowsAsync<EventLogUnavailableException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
+    private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
+
+    private sealed class ConsumerKilled : Exception;
+}

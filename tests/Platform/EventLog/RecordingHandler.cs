@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+using ZtStream.Platform.EventLog;
+
+namespace ZtStream.Platform.Tests.EventLog;
+
+/// <summary>Records what a consumer hands it; behaviour per record and per assignment is pluggable.</summary>
+internal sealed class RecordingHandler : IRecordHandler
+{
+    private readonly ConcurrentQueue<ConsumedRecord> _handled = new();
+    private readonly ConcurrentDictionary<(int Partition, long Offset), int> _attempts = new();
+    private readonly ConcurrentDictionary<(string Topic, int Partition), bool> _assigned = new();
+
+    /// <summary>Runs before a record counts as handled; throw to fail the attempt. Gets the attempt number (1-based).</summary>
+    public Func<ConsumedRecord, int, CancellationToken, Task>? OnRecord { get; init; }
+
+    /// <summary>What <see cref="OnPartitionAssignedAsync"/> answers.</summary>
+    public Func<string, int, long?>? StartAt { get; init; }
+
+    public IReadOnlyList<ConsumedRecord> Handled => [.. _handled];
+
+    public IReadOnlyCollection<int> AssignedPartitions => [.. _assigned.Keys.Select(k => k.Partition).Order()];
+
+    public int RevokedCount;
+
+    public int AttemptsFor(ConsumedRecord record) => AttemptsFor(record.Partition, record.Offset);
+
+    public int AttemptsFor(int partition, long offset) => _attempts.GetValueOrDefault((partition, offset));
+
+    public async Task HandleAsync(ConsumedRecord record, CancellationToken cancellationToken)
+    {
+        var attempt = _attempts.AddOrUpdate((record.Partition, record.Offset), 1, (_, n) => n + 1);
+        if (OnRecord is not null)
+        {
+            await OnRecord(record, attempt, cancellationToken);
+        }
+
+        _handled.Enqueue(record);
+    }
+
+    public ValueTask<long?> OnPartitionAssignedAsync(string topic, int partition, CancellationToken cancellationToken)
+    {
+        _assigned[(topic, partition)] = true;
+        return ValueTask.FromResult(StartAt?.Invoke(topic, partition));
+    }
+
+    public ValueTask OnPartitionRevokedAsync(string topic, int partition, CancellationToken cancellationToken)
+    {
+        _assigned.TryRemove((topic, partition), out _);
+        Interlocked.Increment(ref RevokedCount);
+        return ValueTask.CompletedTask;
+    }
+}
+
+internal static class Eventually
+{
+    /// <summary>Awaits <paramref name="condition"/>, checking every 20 ms; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out waiting until {what}");
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+}
