@@ -1,0 +1,104 @@
+using Microsoft.Extensions.Configuration;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Platform.Hosting;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+
+namespace ZtStream.Ingest.Tests.Sources;
+
+public sealed class SourcesCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-sources-").FullName;
+
+    private string DbPath => Path.Combine(folder, "ztstream.db");
+
+    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = DbPath })
+            .Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await new SourcesCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Add_PrintsTheKeyAloneOnTheLastLineAndTheKeyAuthenticates()
+    {
+        var (code, output, _) = await RunAsync("add", "kube-apiserver");
+
+        Assert.Equal(0, code);
+        var key = output.TrimEnd().Split('\n')[^1].Trim();
+        Assert.StartsWith(SourceKeys.Prefix, key, StringComparison.Ordinal);
+        Assert.Equal(47, key.Length);
+
+        // The same store, as `ztstream run` would open it from the same configuration.
+        var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath });
+        var authenticator = new SourceAuthenticator(new SourceCredentialStore(store, TimeProvider.System), Microsoft.Extensions.Options.Options.Create(new IngestOptions()), TimeProvider.System);
+        Assert.Equal("kube-apiserver", await authenticator.AuthenticateAsync($"Bearer {key}", CancellationToken.None));
+        Assert.Null(await authenticator.AuthenticateAsync($"Bearer {key}x", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task List_ShowsNamesAndRevocationButNeverKeysOrHashes()
+    {
+        var (_, added, _) = await RunAsync("add", "falco");
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+        await RunAsync("add", "orders-api");
+        Assert.Equal(0, (await RunAsync("revoke", "falco")).Code);
+
+        var (code, output, _) = await RunAsync("list");
+
+        Assert.Equal(0, code);
+        var lines = output.TrimEnd().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("NAME", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("falco", lines[1], StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\s-\s*$", lines[1]);
+        Assert.EndsWith("-", lines[2].TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain(key, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(SourceKeys.Hash(key), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_MakesTheKeyFailAndTheNameCanBeAddedAgainWithANewKey()
+    {
+        var (_, first, _) = await RunAsync("add", "rotating");
+        var oldKey = first.TrimEnd().Split('\n')[^1].Trim();
+        Assert.Equal(1, (await RunAsync("add", "rotating")).Code);
+
+        Assert.Equal(0, (await RunAsync("revoke", "rotating")).Code);
+        Assert.Equal(1, (await RunAsync("revoke", "rotating")).Code);
+        var (code, second, _) = await RunAsync("add", "rotating");
+        var newKey = second.TrimEnd().Split('\n')[^1].Trim();
+
+        Assert.Equal(0, code);
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Null(await credentials.FindActiveAsync(SourceKeys.Hash(oldKey), CancellationToken.None));
+        Assert.Equal("rotating", await credentials.FindActiveAsync(SourceKeys.Hash(newKey), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData()]
+    [InlineData("add")]
+    [InlineData("delete", "x")]
+    [InlineData("add", "Bad Name")]
+    [InlineData("list", "extra")]
+    public async Task BadUsage_Exits2WithUsageOnStandardError(params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.NotEmpty(error);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+}
