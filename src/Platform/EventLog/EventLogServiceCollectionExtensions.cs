@@ -10,7 +10,8 @@ namespace ZtStream.Platform.EventLog;
 internal static class EventLogServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds section <c>EventLog</c>, validates it and registers the chosen <see cref="IEventLog"/> as a singleton.
+    /// Binds section <c>EventLog</c>, validates it and registers the chosen <see cref="IEventLog"/> as a singleton,
+    /// plus a hosted service that creates ZtStream's topics at start.
     /// Throws <see cref="EventLogConfigurationException"/> listing every problem (the host prints them and exits 2).
     /// </summary>
     internal static IServiceCollection AddEventLog(this IServiceCollection services, IConfiguration configuration)
@@ -29,6 +30,7 @@ internal static class EventLogServiceCollectionExtensions
             EventLogOptions.Kafka => new KafkaEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()),
             _ => new InProcessEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<InProcessEventLog>>()),
         });
+        services.AddHostedService<EventLogTopicsInitializer>();
         return services;
     }
 

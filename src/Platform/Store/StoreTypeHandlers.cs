@@ -17,19 +17,24 @@ internal static class StoreTypeHandlers
     {
         if (Interlocked.Exchange(ref registered, 1) == 0)
         {
+            // Dapper consults its built-in type map before handlers and would hand DateTimeOffset parameters to
+            // the provider untouched (SetValue never called); without the map entry the handler sees both directions.
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset));
+            SqlMapper.RemoveTypeMap(typeof(DateTimeOffset?));
             SqlMapper.AddTypeHandler(new DateTimeOffsetHandler());
         }
     }
 
     /// <summary>
     /// SQLite has no timestamp type: a <see cref="DateTimeOffset"/> is stored as ISO-8601 text in UTC with a
-    /// fixed seven-digit fraction (<c>2026-11-28T15:04:05.1234567Z</c>). Fixed width and one offset make the
+    /// fixed six-digit fraction (<c>2026-11-28T15:04:05.123456Z</c>). Fixed width and one offset make the
     /// text sort in time order, so <c>ORDER BY</c> and range comparisons work on the column as they do on
-    /// PostgreSQL's <c>timestamptz</c>. Values come back from both dialects with offset zero.
+    /// PostgreSQL's <c>timestamptz</c>; microseconds (truncated) because that is what <c>timestamptz</c> keeps,
+    /// so a value reads back the same from both. Values come back from both dialects with offset zero.
     /// </summary>
     internal sealed class DateTimeOffsetHandler : SqlMapper.TypeHandler<DateTimeOffset>
     {
-        public const string SqliteFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
+        public const string SqliteFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
 
         public static string ToSqliteText(DateTimeOffset value) =>
             value.UtcDateTime.ToString(SqliteFormat, CultureInfo.InvariantCulture);

@@ -31,7 +31,7 @@ public abstract class EventLogContractTests : IAsyncLifetime
     /// <summary>Builds the log and its topic; first thing every test does (so a missing service skips the test itself).</summary>
     private protected async Task OpenAsync()
     {
-        _log = CreateLog(new EventLogOptions { Partitions = 3, RetryBackoff = TimeSpan.FromMilliseconds(10), ShutdownDrainTimeout = TimeSpan.FromSeconds(5) });
+        _log = CreateLog(new EventLogOptions { Partitions = 3, RetryBackoff = TimeSpan.FromMilliseconds(10), ShutdownDrainTimeout = TimeSpan.FromSeconds(2) });
         await _log.EnsureTopicsAsync([Topic], Ct);
     }
 
@@ -138,7 +138,7 @@ public abstract class EventLogContractTests : IAsyncLifetime
         await AppendOneKeyAsync(5);
         var handler = new RecordingHandler
         {
-            OnRecord = (record, attempt) => Encoding.UTF8.GetString(record.Value.Span) == "2" && attempt == 1
+            OnRecord = (record, attempt, _) => Encoding.UTF8.GetString(record.Value.Span) == "2" && attempt == 1
                 ? throw new InvalidOperationException("transient")
                 : Task.CompletedTask,
         };
@@ -157,7 +157,7 @@ public abstract class EventLogContractTests : IAsyncLifetime
         await AppendOneKeyAsync(5);
         var handler = new RecordingHandler
         {
-            OnRecord = (record, _) => Encoding.UTF8.GetString(record.Value.Span) == "1"
+            OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == "1"
                 ? throw new PoisonRecordException("schema 9 is not supported")
                 : Task.CompletedTask,
         };
@@ -186,7 +186,7 @@ public abstract class EventLogContractTests : IAsyncLifetime
         await AppendOneKeyAsync(3);
         var handler = new RecordingHandler
         {
-            OnRecord = (record, _) => Encoding.UTF8.GetString(record.Value.Span) == "0"
+            OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == "0"
                 ? throw new InvalidOperationException("store is down")
                 : Task.CompletedTask,
         };
@@ -240,6 +240,98 @@ public abstract class EventLogContractTests : IAsyncLifetime
         await Eventually.TrueAsync(() => handler.Handled.Count >= 4, "the records from the requested offset were handled");
 
         Assert.Equal(["6", "7", "8", "9"], handler.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
+
+    [Fact]
+    public async Task Consume_MemberLeaves_RemainingMemberTakesOverAtTheCommittedOffset()
+    {
+        await OpenAsync();
+        var group = Group();
+        var leaving = new RecordingHandler();
+        var staying = new RecordingHandler();
+        var partitions = PartitionCount(Log, Topic);
+        var (stopLeaving, leavingRuns) = Start(group, leaving);
+        Start(group, staying);
+        await Eventually.TrueAsync(() => leaving.AssignedPartitions.Count > 0 && staying.AssignedPartitions.Count > 0, "both members own partitions");
+        var keys = Enumerable.Range(0, 30).Select(i => $"principal-{i}").ToArray();
+        await Log.AppendAsync(Topic, [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k)))], Ct);
+        await Eventually.TrueAsync(() => leaving.Handled.Count + staying.Handled.Count == 30, "the first batch was handled");
+
+        await stopLeaving.CancelAsync();
+        await leavingRuns.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await Eventually.TrueAsync(() => staying.AssignedPartitions.Count == partitions, "the staying member owns every partition");
+        await Log.AppendAsync(Topic, [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k + "-again")))], Ct);
+        await Eventually.TrueAsync(() => staying.Handled.Count(r => Encoding.UTF8.GetString(r.Value.Span).EndsWith("-again", StringComparison.Ordinal)) == 30, "the second batch was handled");
+
+        Assert.True(leaving.RevokedCount > 0);
+
+        // Nothing the leaving member handled is handed again: the new owner resumed at its committed offsets
+        // (a re-delivered record would come before the second batch in its partition).
+        Assert.Equal(60, leaving.Handled.Count + staying.Handled.Count);
+    }
+
+    [Fact]
+    public async Task Stop_WhileHandling_RecordFinishesWithinTheDrainAndIsNotHandedAgain()
+    {
+        await OpenAsync();
+        var group = Group();
+        await AppendOneKeyAsync(3);
+        var entered = new TaskCompletionSource();
+        var release = new TaskCompletionSource();
+        var stopped = new RecordingHandler
+        {
+            OnRecord = async (record, _, _) =>
+            {
+                if (Encoding.UTF8.GetString(record.Value.Span) == "1")
+                {
+                    entered.TrySetResult();
+                    await release.Task;
+                }
+            },
+        };
+        var (stop, running) = Start(group, stopped);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await stop.CancelAsync();
+        release.SetResult();
+        await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(["0", "1"], stopped.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+
+        var next = new RecordingHandler();
+        Start(group, next);
+        await Eventually.TrueAsync(() => next.Handled.Count >= 1, "the next consumer handled the rest");
+        Assert.Equal(["2"], next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
+
+    [Fact]
+    public async Task Stop_HandlerOutlastsTheDrain_RecordIsHandedAgain()
+    {
+        await OpenAsync();
+        var group = Group();
+        await AppendOneKeyAsync(2);
+        var entered = new TaskCompletionSource();
+        var stuck = new RecordingHandler
+        {
+            OnRecord = async (record, _, cancellationToken) =>
+            {
+                if (Encoding.UTF8.GetString(record.Value.Span) == "1")
+                {
+                    entered.TrySetResult();
+                    await Task.Delay(Timeout.Infinite, cancellationToken); // only the drain deadline ends this
+                }
+            },
+        };
+        var (stop, running) = Start(group, stuck);
+        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.Equal(["0"], stuck.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+
+        var next = new RecordingHandler();
+        Start(group, next);
+        await Eventually.TrueAsync(() => next.Handled.Count >= 1, "the next consumer handled the abandoned record");
+        Assert.Equal(["1"], next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
 
     [Fact]

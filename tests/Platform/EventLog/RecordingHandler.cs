@@ -11,7 +11,7 @@ internal sealed class RecordingHandler : IRecordHandler
     private readonly ConcurrentDictionary<(string Topic, int Partition), bool> _assigned = new();
 
     /// <summary>Runs before a record counts as handled; throw to fail the attempt. Gets the attempt number (1-based).</summary>
-    public Func<ConsumedRecord, int, Task>? OnRecord { get; init; }
+    public Func<ConsumedRecord, int, CancellationToken, Task>? OnRecord { get; init; }
 
     /// <summary>What <see cref="OnPartitionAssignedAsync"/> answers.</summary>
     public Func<string, int, long?>? StartAt { get; init; }
@@ -31,7 +31,7 @@ internal sealed class RecordingHandler : IRecordHandler
         var attempt = _attempts.AddOrUpdate((record.Partition, record.Offset), 1, (_, n) => n + 1);
         if (OnRecord is not null)
         {
-            await OnRecord(record, attempt);
+            await OnRecord(record, attempt, cancellationToken);
         }
 
         _handled.Enqueue(record);

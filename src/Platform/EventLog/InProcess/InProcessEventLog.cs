@@ -178,24 +178,27 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
         Volatile.Write(ref log.Retained, log.Retained - count);
     }
 
-    private async Task RunMemberAsync(Member member, CancellationToken cancellationToken)
+    private async Task RunMemberAsync(Member member, CancellationToken stopping)
     {
+        // The handler's token fires ShutdownDrainTimeout after stopping does, so the record in hand can finish.
+        using var handling = new CancellationTokenSource();
+        using var drain = stopping.Register(() => handling.CancelAfter(_options.ShutdownDrainTimeout));
         Join(member);
         try
         {
-            while (!cancellationToken.IsCancellationRequested)
+            while (!stopping.IsCancellationRequested)
             {
                 member.Signal.Reset();
-                await ReconcileAsync(member, cancellationToken).ConfigureAwait(false);
-                if (!await ConsumeRoundAsync(member, cancellationToken).ConfigureAwait(false))
+                await ReconcileAsync(member, handling.Token).ConfigureAwait(false);
+                if (!await ConsumeRoundAsync(member, stopping, handling.Token).ConfigureAwait(false))
                 {
-                    await member.Signal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    await member.Signal.WaitAsync(stopping).ConfigureAwait(false);
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
-            // Stopping: the record in hand (if any) keeps its uncommitted offset and is handed again later.
+            // Stopping: a record whose handler did not finish in time keeps its uncommitted offset and is handed again.
         }
         finally
         {
@@ -376,7 +379,7 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
     }
 
     /// <summary>Hands up to a batch from each owned partition to the handler; false when there was nothing to do.</summary>
-    private async Task<bool> ConsumeRoundAsync(Member member, CancellationToken cancellationToken)
+    private async Task<bool> ConsumeRoundAsync(Member member, CancellationToken stopping, CancellationToken handling)
     {
         var progressed = false;
         foreach (var partition in member.Positions.Keys.ToArray())
@@ -397,12 +400,17 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
 
             foreach (var record in batch)
             {
+                if (stopping.IsCancellationRequested)
+                {
+                    return false;
+                }
+
                 if (Volatile.Read(ref member.Group.Generation) != member.SeenGeneration)
                 {
                     return true; // a rebalance is waiting: reconcile before the next record
                 }
 
-                await _delivery.DeliverAsync(member.Spec, member.Handler, record, cancellationToken).ConfigureAwait(false);
+                await _delivery.DeliverAsync(member.Spec, member.Handler, record, handling).ConfigureAwait(false);
                 lock (log.Gate)
                 {
                     log.Partitions[partition.Partition].Committed[member.Group.Id] = record.Offset + 1;

@@ -171,12 +171,13 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
         }
 
         // Asking for a topic's metadata makes a broker with auto-creation enabled create it, so consumers that
-        // subscribe next find it with its partitions.
+        // subscribe next find it with its partitions. Short: a cluster that is down already cost the timeout above.
+        var metadataTimeout = TimeSpan.FromTicks(Math.Min(timeout.Ticks, TimeSpan.FromSeconds(2).Ticks));
         foreach (var name in names)
         {
             try
             {
-                admin.GetMetadata(name, timeout);
+                admin.GetMetadata(name, metadataTimeout);
             }
             catch (KafkaException ex)
             {

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
@@ -11,7 +9,7 @@ namespace ZtStream.Platform.Tests.EventLog.Kafka;
 public sealed class KafkaEventLogContractTests(KafkaFixture kafka) : EventLogContractTests
 {
     private protected override IEventLog CreateLog(EventLogOptions options) =>
-        new KafkaEventLog(KafkaTestOptions.For(kafka, options), TimeProvider.System, TestOutputLoggerFactory.Create(LogLevel.Debug));
+        new KafkaEventLog(KafkaTestOptions.For(kafka, options), TimeProvider.System, TestOutputLoggerFactory.Create());
 
     private protected override int PartitionCount(IEventLog log, string topic) =>
         ((KafkaEventLog)log).PartitionCount(topic, TimeSpan.FromSeconds(10));

@@ -70,6 +70,27 @@ public sealed class KafkaEventLogTests(KafkaFixture kafka)
         Assert.Equal(0, log.InFlight);
     }
 
+    [Fact]
+    public async Task Append_ProducerQueueFull_ThrowsUnavailableAtOnce()
+    {
+        var options = new EventLogOptions
+        {
+            Kind = EventLogOptions.Kafka,
+            BootstrapServers = "127.0.0.1:1",
+            MaxQueuedRecords = 1,
+            AppendTimeout = TimeSpan.FromSeconds(5),
+        };
+        using var log = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
+        var waiting = log.AppendAsync("zt.full.v1", [new LogRecord("k", "first"u8.ToArray())], Ct);
+
+        // The one queue slot is taken by a record nobody can acknowledge: the next append is refused, not queued.
+        var refused = await Assert.ThrowsAsync<EventLogUnavailableException>(() => log.AppendAsync("zt.full.v1", [new LogRecord("k", "second"u8.ToArray())], Ct));
+
+        Assert.Contains("QueueFull", refused.Message, StringComparison.Ordinal);
+        Assert.False(waiting.IsCompleted);
+        await Assert.ThrowsAsync<EventLogUnavailableException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct));
+    }
+
     private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
 
     private sealed class ConsumerKilled : Exception;

@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Platform.Bus;
+
+/// <summary>Checks section <c>Bus</c>, listing every problem at once.</summary>
+internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
+{
+    private static readonly string[] RabbitMqSchemes = ["amqp", "amqps", "rabbitmq", "rabbitmqs"];
+
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static IReadOnlyList<string> Validate(BusOptions options)
+    {
+        var problems = new List<string>();
+        switch (options.Kind?.Trim().ToLowerInvariant())
+        {
+            case BusOptions.InMemory:
+                break;
+            case BusOptions.RabbitMq:
+                if (string.IsNullOrWhiteSpace(options.RabbitMqUri))
+                {
+                    problems.Add("Bus:RabbitMqUri is required when Bus:Kind is rabbitmq");
+                }
+                else if (!Uri.TryCreate(options.RabbitMqUri, UriKind.Absolute, out var uri) || !RabbitMqSchemes.Contains(uri.Scheme, StringComparer.OrdinalIgnoreCase))
+                {
+                    problems.Add($"Bus:RabbitMqUri '{RabbitMqEndpoint.Redact(options.RabbitMqUri)}' is not an amqp:// or amqps:// URI");
+                }
+                else if (string.IsNullOrEmpty(uri.Host))
+                {
+                    problems.Add("Bus:RabbitMqUri names no host");
+                }
+
+                break;
+            default:
+                problems.Add($"Bus:Kind '{options.Kind}' is not one of {BusOptions.InMemory}, {BusOptions.RabbitMq}");
+                break;
+        }
+
+        return problems;
+    }
+
+    public ValidateOptionsResult Validate(string? name, BusOptions options)
+    {
+        var problems = Validate(options);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+}

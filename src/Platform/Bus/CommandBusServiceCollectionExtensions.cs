@@ -1,0 +1,82 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Platform.Bus;
+
+internal static class CommandBusServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates section <c>Bus</c> and adds MassTransit on the transport it names (in-memory by default,
+    /// or RabbitMQ), with kebab-case endpoint names and one receive endpoint per consumer (<c>ConfigureEndpoints</c>),
+    /// plus <see cref="ICommandBus"/>. <paramref name="configureConsumers"/> registers every role's consumers and their
+    /// definitions (retry policies belong there). The host waits for the bus to start, so nothing is sent to or
+    /// published past a queue that does not exist yet.
+    /// </summary>
+    internal static IServiceCollection AddCommandBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configureConsumers)
+    {
+        var section = configuration.GetSection(BusOptions.Section);
+        services.AddOptions<BusOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BusOptions>, BusOptionsValidator>());
+
+        // The transport is chosen while registering; a bad Kind falls back to in-memory here and stops the host at start.
+        var options = section.Get<BusOptions>() ?? new BusOptions();
+        var useRabbitMq = BusOptionsValidator.Validate(options).Count == 0 && options.Kind.Trim().Equals(BusOptions.RabbitMq, StringComparison.OrdinalIgnoreCase);
+
+        var consumerTypes = new List<Type>();
+        services.AddMassTransit(bus =>
+        {
+            bus.SetKebabCaseEndpointNameFormatter();
+            configureConsumers(bus);
+            consumerTypes.AddRange(CommandRoutes.FindConsumers(bus));
+            if (useRabbitMq)
+            {
+                var endpoint = RabbitMqEndpoint.Parse(options.RabbitMqUri!);
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    LogTransport(context, "rabbitmq", endpoint.ToString());
+                    cfg.Host(endpoint.Host, endpoint.Port, endpoint.VirtualHost, host =>
+                    {
+                        host.Username(endpoint.Username);
+                        host.Password(endpoint.Password);
+                        if (endpoint.UseTls)
+                        {
+                            host.UseSsl(ssl => ssl.ServerName = endpoint.Host);
+                        }
+                    });
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, cfg) =>
+                {
+                    LogTransport(context, "inmemory", "this process");
+                    cfg.ConfigureEndpoints(context);
+                });
+            }
+        });
+        services.AddOptions<MassTransitHostOptions>().Configure(host =>
+        {
+            host.WaitUntilStarted = true;
+            host.StartTimeout = TimeSpan.FromSeconds(60);
+            host.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        services.TryAddSingleton(_ => new CommandRoutes(consumerTypes));
+        services.TryAddSingleton<ICommandBus, MassTransitCommandBus>();
+        return services;
+    }
+
+    private static void LogTransport(IBusRegistrationContext context, string transport, string location)
+    {
+        var logger = context.GetService<ILoggerFactory>()?.CreateLogger("ZtStream.Platform.Bus");
+        if (logger is not null)
+        {
+            BusLog.BusConfigured(logger, transport, location);
+        }
+    }
+}

@@ -1,0 +1,169 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Evaluation;
+using ZtStream.Verifier.Model;
+using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Scoring;
+using ZtStream.Verifier.Simulation;
+
+namespace ZtStream.Verifier.Replay;
+
+/// <summary>
+/// <c>ztstream replay FILE [--format ndjson|k8s-audit|falco] [--policy FILE] [--labels FILE] [--json]</c>: runs the
+/// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
+/// Readers for formats other than ndjson are given by the host (they live in Ingest).
+/// </summary>
+internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>>? readers = null) : ICliCommand
+{
+    public const string Ndjson = "ndjson";
+    private static readonly string[] Valued = ["format", "policy", "labels"];
+    private static readonly string[] Flags = ["json"];
+
+    public string Name => "replay";
+
+    public string Summary => "score recorded events offline (event time) and print alerts; with labels, detection and false-positive rates";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    {
+        var a = new CliArgs(args, Valued, Flags);
+        var format = a.Value("format") ?? Ndjson;
+        if (a.Positional.Count != 1)
+        {
+            a.Problems.Add(a.Positional.Count == 0 ? "FILE is required" : $"only one FILE may be given (got {a.Positional.Count})");
+        }
+        else if (!File.Exists(a.Positional[0]))
+        {
+            a.Problems.Add($"file '{a.Positional[0]}' does not exist");
+        }
+
+        if (format != Ndjson && (readers is null || !readers.ContainsKey(format)))
+        {
+            a.Problems.Add($"--format must be one of {string.Join("|", Formats())} (got '{format}')");
+        }
+
+        if (a.Value("policy") is { } pp && !File.Exists(pp))
+        {
+            a.Problems.Add($"policy file '{pp}' does not exist");
+        }
+
+        if (a.Value("labels") is { } lp && !File.Exists(lp))
+        {
+            a.Problems.Add($"labels file '{lp}' does not exist");
+        }
+
+        var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
+        options = options with { PolicyPath = null };
+        a.Problems.AddRange(options.Validate());
+
+        ZeroTrustPolicy? policy = null;
+        if (a.Problems.Count == 0)
+        {
+            try
+            {
+                policy = a.Value("policy") is { } path ? PolicyLoader.LoadFile(path) : DefaultPolicy.Load();
+            }
+            catch (PolicyException ex)
+            {
+                a.Problems.Add(ex.Message);
+            }
+        }
+
+        if (a.Problems.Count > 0)
+        {
+            foreach (var p in a.Problems)
+            {
+                await context.Error.WriteLineAsync($"replay: {p}");
+            }
+
+            await context.Error.WriteLineAsync($"usage: ztstream replay FILE [--format {string.Join("|", Formats())}] [--policy FILE] [--labels FILE] [--json]");
+            return 2;
+        }
+
+        var labels = a.Value("labels") is { } labelsPath ? SimulateCommand.ReadLabels(labelsPath) : null;
+        var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null);
+        var evaluator = labels is null ? null : new Evaluator(labels);
+        var errors = 0;
+        await using var stream = File.OpenRead(a.Positional[0]);
+        IEnumerable<AccessEvent> events = format == Ndjson ? ReadNdjson(stream, () => errors++) : readers![format](stream);
+        foreach (var e in events)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var result = engine.Score(e);
+            evaluator?.Observe(e, result);
+            if (result.Alert is { } alert)
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
+            }
+        }
+
+        if (errors > 0)
+        {
+            await context.Error.WriteLineAsync($"replay: {errors} lines were not valid events and were skipped");
+        }
+
+        if (evaluator is not null)
+        {
+            var report = evaluator.Report();
+            if (a.Has("json"))
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, VerifierJsonContext.Default.EvaluationReport));
+            }
+            else
+            {
+                await WriteTableAsync(context.Out, report);
+            }
+        }
+
+        return 0;
+    }
+
+    private IEnumerable<string> Formats() => [Ndjson, .. (readers?.Keys ?? [])];
+
+    /// <summary>One canonical event per line; blank lines skipped; a bad line is counted, not fatal.</summary>
+    public static IEnumerable<AccessEvent> ReadNdjson(Stream stream, Action? onError = null)
+    {
+        using var reader = new StreamReader(stream, leaveOpen: true);
+        while (reader.ReadLine() is { } line)
+        {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            AccessEvent? e;
+            try
+            {
+                e = JsonSerializer.Deserialize(line, ContractsJsonContext.Default.AccessEvent);
+            }
+            catch (JsonException)
+            {
+                e = null;
+            }
+
+            if (e is null)
+            {
+                onError?.Invoke();
+                continue;
+            }
+
+            yield return e;
+        }
+    }
+
+    public static async Task WriteTableAsync(TextWriter o, EvaluationReport r)
+    {
+        await o.WriteLineAsync("scenario                     detected  severity  events-to-detection  principal");
+        foreach (var (name, s) in r.Scenarios)
+        {
+            await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{name,-28} {(s.Detected ? "yes" : "NO"),-9} {s.Severity,-9} {(s.EventsToDetection?.ToString(CultureInfo.InvariantCulture) ?? "-"),-20} {s.Principal}"));
+        }
+
+        await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"events {r.Events}, alerts {r.Alerts}, false positives {r.FalsePositiveAlerts} = {r.FalsePositivesPer1000PrincipalDays} per 1,000 benign principal-days ({r.BenignPrincipalDays} principal-days)"));
+    }
+}

@@ -1,0 +1,273 @@
+using System.IO.Compression;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Verifier.Baselines;
+using ZtStream.Verifier.Feedback;
+using ZtStream.Verifier.Model;
+using ZtStream.Verifier.Policy;
+
+namespace ZtStream.Verifier.Scoring;
+
+/// <summary>What scoring one event produced.</summary>
+/// <param name="Score">Combined risk 0–100 (0 when nothing fired).</param>
+/// <param name="Alert">The alert to publish (new, or an update of a deduplicated one), else null.</param>
+/// <param name="Duplicate">The event id was scored before; nothing was done.</param>
+internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate);
+
+/// <summary>
+/// The scoring core: bytes or an event in, alert or not out. Pure and single-threaded (one engine per partition);
+/// no I/O. Everything it remembers can be written to and read from a checkpoint.
+/// </summary>
+internal sealed class ScoringEngine
+{
+    private const int CheckpointFormat = 1;
+    private const int RecentIdCapacity = 65_536;
+
+    private readonly VerifierOptions options;
+    private readonly PolicyDetector policy;
+    private readonly BaselineDetector baselines;
+    private readonly Dictionary<string, PrincipalState> principals = new(StringComparer.Ordinal);
+    private readonly PeerIndex peers = new();
+    private readonly AlertBook alerts;
+    private readonly SuppressionList suppressions = new();
+    private readonly List<Contribution> found = new(16);
+    private readonly HashSet<ulong> recentIds = new(RecentIdCapacity);
+    private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
+    private readonly float[] features = new float[ModelFeatures.Count];
+    private int recentNext;
+
+    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null)
+    {
+        this.options = options;
+        this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
+        baselines = new BaselineDetector(options);
+        alerts = new AlertBook(options.DedupWindow);
+        Model = model;
+    }
+
+    public ModelHost? Model { get; }
+
+    public int PrincipalCount => principals.Count;
+
+    public SuppressionList Suppressions => suppressions;
+
+    public long EventsScored { get; private set; }
+
+    /// <summary>Scores one serialized event (UTF-8 JSON of <see cref="AccessEvent"/>).</summary>
+    public ScoreResult Score(ReadOnlySpan<byte> utf8) => Score(ContractJson.DeserializeEvent(utf8));
+
+    public ScoreResult Score(AccessEvent e)
+    {
+        var idHash = StableHash.Of(e.Id);
+        if (!RememberId(idHash))
+        {
+            return new ScoreResult(0, null, Duplicate: true);
+        }
+
+        var who = new Identity(e);
+        if (who.Principal.Length == 0)
+        {
+            return default;
+        }
+
+        EventsScored++;
+        var state = GetState(who.Principal);
+        var facts = default(EventFacts);
+        baselines.Observe(e, who, state, ref facts);
+
+        found.Clear();
+        policy.Evaluate(e, who, state, found);
+        baselines.Evaluate(e, who, state, peers, facts, found);
+        var modelHost = Model;
+        if (modelHost is not null)
+        {
+            ModelFeatures.Fill(features, e, state, facts);
+            modelHost.Evaluate(features, e.Time, found);
+        }
+
+        var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
+        var score = 0;
+        if (found.Count > 0)
+        {
+            // Drop what an analyst's verdict suppresses, then combine the rest as independent evidence:
+            // risk = 1 - Π(1 - s_i/100).
+            var keep = 1.0;
+            for (var i = found.Count - 1; i >= 0; i--)
+            {
+                var c = found[i];
+                if (suppressions.IsSuppressed(who.Principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
+                {
+                    found.RemoveAt(i);
+                    continue;
+                }
+
+                keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
+            }
+
+            score = (int)Math.Round(100 * (1 - keep));
+        }
+
+        var alerting = score >= options.AlertThreshold;
+        baselines.Learn(e, state, peers, facts, alerting);
+        if (modelHost is not null)
+        {
+            modelHost.Observe(features, e.Time, alerting);
+        }
+
+        return alerting ? new ScoreResult(score, alerts.Record(e, who.Principal, score, found), false) : new ScoreResult(score, null, false);
+    }
+
+    /// <summary>Applies an analyst verdict: suppression of its scope, and its behaviour folded into the baseline.</summary>
+    public void ApplyFeedback(AlertFeedback feedback)
+    {
+        suppressions.Add(feedback);
+        if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal)
+            && feedback.ResourceClass is { } rc && principals.TryGetValue(feedback.Principal, out var s))
+        {
+            // A data class judged legitimate becomes known, so first-access reasons stop for it for good.
+            s.DataClasses.Add(StableHash.Of(rc));
+        }
+    }
+
+    public PrincipalState? StateOf(string principal) => principals.GetValueOrDefault(principal);
+
+    private PrincipalState GetState(string principal)
+    {
+        if (!principals.TryGetValue(principal, out var s))
+        {
+            if (principals.Count >= options.MaxPrincipals)
+            {
+                EvictOldest();
+            }
+
+            s = new PrincipalState();
+            principals[principal] = s;
+        }
+
+        return s;
+    }
+
+    private void EvictOldest()
+    {
+        // Rare (only past MaxPrincipals): drop the least recently seen twentieth in one pass.
+        var ticks = new List<long>(principals.Count);
+        foreach (var s in principals.Values)
+        {
+            ticks.Add(s.LastSeenTicks);
+        }
+
+        ticks.Sort();
+        var cutoff = ticks[Math.Max(0, (ticks.Count / 20) - 1)];
+        var stale = new List<string>();
+        foreach (var (k, s) in principals)
+        {
+            if (s.LastSeenTicks <= cutoff)
+            {
+                stale.Add(k);
+            }
+        }
+
+        foreach (var k in stale)
+        {
+            principals.Remove(k);
+        }
+    }
+
+    private bool RememberId(ulong hash)
+    {
+        if (!recentIds.Add(hash))
+        {
+            return false;
+        }
+
+        var old = recentRing[recentNext];
+        if (old != 0)
+        {
+            recentIds.Remove(old);
+        }
+
+        recentRing[recentNext] = hash;
+        recentNext = (recentNext + 1) % RecentIdCapacity;
+        return true;
+    }
+
+    /// <summary>Writes everything the engine remembers (gzip-compressed binary, versioned).</summary>
+    public void WriteCheckpoint(Stream stream)
+    {
+        using var gz = new GZipStream(stream, CompressionLevel.Fastest, leaveOpen: true);
+        using var w = new BinaryWriter(gz);
+        w.Write(CheckpointFormat);
+        w.Write(EventsScored);
+        w.Write(principals.Count);
+        foreach (var (k, s) in principals)
+        {
+            w.Write(k);
+            s.Write(w);
+        }
+
+        peers.Write(w);
+        alerts.Write(w);
+        suppressions.Write(w);
+        w.Write(recentNext);
+        w.Write(RecentIdCapacity);
+        foreach (var h in recentRing)
+        {
+            w.Write(h);
+        }
+    }
+
+    public void ReadCheckpoint(Stream stream)
+    {
+        using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
+        using var r = new BinaryReader(gz);
+        var format = r.ReadInt32();
+        if (format != CheckpointFormat)
+        {
+            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat}");
+        }
+
+        EventsScored = r.ReadInt64();
+        principals.Clear();
+        var n = r.ReadInt32();
+        for (var i = 0; i < n; i++)
+        {
+            var k = r.ReadString();
+            principals[k] = PrincipalState.Read(r);
+        }
+
+        peers.Read(r);
+        alerts.Read(r);
+        suppressions.Read(r);
+        recentNext = r.ReadInt32();
+        var cap = r.ReadInt32();
+        recentIds.Clear();
+        for (var i = 0; i < cap; i++)
+        {
+            var h = r.ReadUInt64();
+            if (i < RecentIdCapacity)
+            {
+                recentRing[i] = h;
+                if (h != 0)
+                {
+                    recentIds.Add(h);
+                }
+            }
+        }
+
+        recentNext %= RecentIdCapacity;
+    }
+
+    public byte[] Checkpoint()
+    {
+        using var ms = new MemoryStream();
+        WriteCheckpoint(ms);
+        return ms.ToArray();
+    }
+
+    public void Restore(byte[] checkpoint)
+    {
+        using var ms = new MemoryStream(checkpoint);
+        ReadCheckpoint(ms);
+    }
+}

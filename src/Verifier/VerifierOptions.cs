@@ -1,0 +1,125 @@
+namespace ZtStream.Verifier;
+
+/// <summary>Section <c>Verifier</c>: policy, windows and thresholds of the scoring (see docs/detection.md).</summary>
+internal sealed record VerifierOptions
+{
+    public const string Section = "Verifier";
+
+    /// <summary>Zero-trust policy YAML; null runs without policy rules (baselines and model only).</summary>
+    public string? PolicyPath { get; init; }
+
+    /// <summary>Risk score from which an alert is raised.</summary>
+    public int AlertThreshold { get; init; } = 60;
+
+    /// <summary>Event time a principal must be known before its baselines may fire.</summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromHours(16);
+
+    /// <summary>Minimum events a principal must have before its baselines may fire.</summary>
+    public int WarmUpEvents { get; init; } = 20;
+
+    /// <summary>Rate, breadth and denial windows.</summary>
+    public TimeSpan Window { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Alerts with the same principal, detector and resource class within this gap update one alert.</summary>
+    public TimeSpan DedupWindow { get; init; } = TimeSpan.FromHours(6);
+
+    /// <summary>Time constant of the rolling byte statistics (an old sample weighs e^-1 after this long).</summary>
+    public TimeSpan BaselineHorizon { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Bytes of one read (or of one window) below which no volume reason fires.</summary>
+    public long BytesMinimum { get; init; } = 50L * 1024 * 1024;
+
+    /// <summary>Standard deviations (of the log-volume) above the rolling mean for a volume reason.</summary>
+    public double BytesSigma { get; init; } = 5;
+
+    /// <summary>Factor over the busiest window seen for a rate, breadth or denial reason.</summary>
+    public double SpikeFactor { get; init; } = 4;
+
+    /// <summary>Requests in one window below which no rate reason fires.</summary>
+    public int RateMinimum { get; init; } = 150;
+
+    /// <summary>Distinct resources in one window below which no breadth reason fires.</summary>
+    public int BreadthMinimum { get; init; } = 25;
+
+    /// <summary>Denials in one window below which no denial reason fires.</summary>
+    public int DeniedMinimum { get; init; } = 15;
+
+    /// <summary>Principals one partition keeps; the least recently seen is dropped beyond it.</summary>
+    public int MaxPrincipals { get; init; } = 200_000;
+
+    /// <summary>Whether the ML.NET model contributes.</summary>
+    public bool ModelEnabled { get; init; } = true;
+
+    /// <summary>Event time of benign traffic collected before the first model is trained.</summary>
+    public TimeSpan ModelWarmUp { get; init; } = TimeSpan.FromHours(20);
+
+    /// <summary>Event time between retrainings.</summary>
+    public TimeSpan ModelRetrainInterval { get; init; } = TimeSpan.FromDays(1);
+
+    /// <summary>Wall-clock time between state checkpoints of a partition.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Records after which a partition is checkpointed even before <see cref="CheckpointInterval"/>.</summary>
+    public int CheckpointEveryRecords { get; init; } = 5_000;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (AlertThreshold is < 1 or > 100)
+        {
+            problems.Add($"{Section}:AlertThreshold must be 1–100 (is {AlertThreshold})");
+        }
+
+        Positive(problems, WarmUp, nameof(WarmUp), allowZero: true);
+        Positive(problems, Window, nameof(Window));
+        Positive(problems, DedupWindow, nameof(DedupWindow));
+        Positive(problems, BaselineHorizon, nameof(BaselineHorizon));
+        Positive(problems, ModelWarmUp, nameof(ModelWarmUp));
+        Positive(problems, ModelRetrainInterval, nameof(ModelRetrainInterval));
+        Positive(problems, CheckpointInterval, nameof(CheckpointInterval));
+        if (WarmUpEvents < 0)
+        {
+            problems.Add($"{Section}:WarmUpEvents must not be negative");
+        }
+
+        if (BytesMinimum < 1)
+        {
+            problems.Add($"{Section}:BytesMinimum must be positive");
+        }
+
+        if (BytesSigma <= 0 || SpikeFactor <= 1)
+        {
+            problems.Add($"{Section}:BytesSigma must be positive and SpikeFactor above 1");
+        }
+
+        if (RateMinimum < 1 || BreadthMinimum < 1 || DeniedMinimum < 1)
+        {
+            problems.Add($"{Section}:RateMinimum, BreadthMinimum and DeniedMinimum must be positive");
+        }
+
+        if (MaxPrincipals < 1)
+        {
+            problems.Add($"{Section}:MaxPrincipals must be positive");
+        }
+
+        if (CheckpointEveryRecords < 1)
+        {
+            problems.Add($"{Section}:CheckpointEveryRecords must be positive");
+        }
+
+        if (PolicyPath is not null && !File.Exists(PolicyPath))
+        {
+            problems.Add($"{Section}:PolicyPath '{PolicyPath}' does not exist");
+        }
+
+        return problems;
+    }
+
+    private static void Positive(List<string> problems, TimeSpan value, string name, bool allowZero = false)
+    {
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero))
+        {
+            problems.Add($"{Section}:{name} must be {(allowZero ? "zero or more" : "positive")} (is {value})");
+        }
+    }
+}

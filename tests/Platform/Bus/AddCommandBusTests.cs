@@ -1,0 +1,22 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Bus;
+
+namespace ZtStream.Platform.Tests.Bus;
+
+public sealed class AddCommandBusTests
+{
+    [Fact]
+    public async Task AddCommandBus_BadConfiguration_FailsAtStartListingEveryProblem()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Kind"] = "rabbitmq" });
+        builder.Services.AddCommandBus(builder.Configuration, bus => bus.AddConsumer<PingConsumer>());
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(["Bus:RabbitMqUri is required when Bus:Kind is rabbitmq"], error.Failures);
+    }
+}

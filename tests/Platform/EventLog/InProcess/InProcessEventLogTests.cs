@@ -1,0 +1,120 @@
+using System.Diagnostics.Metrics;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Platform.Tests.EventLog.InProcess;
+
+/// <summary>What only the in-process log has: bounded retention by record count, and its gauge.</summary>
+public sealed class InProcessEventLogTests : IDisposable
+{
+    private readonly List<CancellationTokenSource> _stops = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Append_PastCapacityWhileAGroupLags_ThrowsUnavailableWithRetryAfter()
+    {
+        using var log = NewLog(maxQueued: 10);
+        var blocked = new TaskCompletionSource();
+        var handler = new RecordingHandler { OnRecord = (_, _, _) => blocked.Task };
+        Consume(log, "lagging", handler);
+        await log.AppendAsync("zt.cap.v1", Records(10), Ct);
+
+        var refused = await Assert.ThrowsAsync<EventLogUnavailableException>(() => log.AppendAsync("zt.cap.v1", Records(1), Ct));
+
+        Assert.True(refused.RetryAfter > TimeSpan.Zero);
+        blocked.SetResult();
+    }
+
+    [Fact]
+    public async Task Append_AtCapacityAfterEveryGroupCommitted_DropsHandledRecordsAndAccepts()
+    {
+        using var log = NewLog(maxQueued: 10);
+        var handler = new RecordingHandler();
+        Consume(log, "quick", handler);
+        await log.AppendAsync("zt.cap.v1", Records(10), Ct);
+        await Eventually.TrueAsync(() => handler.Handled.Count == 10, "the group handled the first ten");
+
+        await log.AppendAsync("zt.cap.v1", Records(10, first: 10), Ct);
+
+        await Eventually.TrueAsync(() => handler.Handled.Count == 20, "the group handled the next ten");
+        Assert.Equal(10, log.RetainedRecords());
+    }
+
+    [Fact]
+    public async Task Append_AtCapacityWithNoGroup_KeepsTheNewestRecords()
+    {
+        using var log = NewLog(maxQueued: 10);
+        await log.AppendAsync("zt.cap.v1", Records(10), Ct);
+        await log.AppendAsync("zt.cap.v1", Records(4, first: 10), Ct);
+
+        var handler = new RecordingHandler();
+        Consume(log, "late", handler);
+        await Eventually.TrueAsync(() => handler.Handled.Count == 10, "the late group read what was retained");
+
+        Assert.Equal(10, log.RetainedRecords());
+        Assert.Contains(handler.Handled, r => Value(r) == "13");
+        Assert.DoesNotContain(handler.Handled, r => Value(r) == "0");
+    }
+
+    [Fact]
+    public async Task QueueDepthGauge_ReportsRetainedRecords()
+    {
+        using var log = NewLog();
+        await log.AppendAsync("zt.gauge.v1", Records(7), Ct);
+        long? observed = null;
+        using var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (instrument.Meter.Name == EventLogMetrics.MeterName && instrument.Name == "ztstream.eventlog.queue_depth")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+            {
+                if (tag is { Key: "implementation", Value: "inprocess" } && value == 7)
+                {
+                    observed = value;
+                }
+            }
+        });
+        listener.Start();
+
+        listener.RecordObservableInstruments();
+
+        Assert.Equal(7, observed);
+    }
+
+    public void Dispose()
+    {
+        foreach (var stop in _stops)
+        {
+            stop.Cancel();
+            stop.Dispose();
+        }
+    }
+
+    private static InProcessEventLog NewLog(int maxQueued = 1000) =>
+        new(new EventLogOptions { MaxQueuedRecords = maxQueued, RetryBackoff = TimeSpan.FromMilliseconds(1) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+
+    private CancellationTokenSource Consume(InProcessEventLog log, string group, RecordingHandler handler)
+    {
+        var stop = new CancellationTokenSource();
+        _stops.Add(stop);
+        _ = log.ConsumeAsync(new ConsumerSpec(group, ["zt.cap.v1"]), handler, stop.Token);
+        return stop;
+    }
+
+    private static LogRecord[] Records(int count, int first = 0) =>
+        [.. Enumerable.Range(first, count).Select(i => new LogRecord($"principal-{i % 5}", Encoding.UTF8.GetBytes($"{i}")))];
+
+    private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
+}

@@ -1,0 +1,213 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace ZtStream.TestSupport.Services;
+
+/// <summary>Runs the local service binaries fixtures fall back to (initdb, pg_ctl, rabbitmqctl …).</summary>
+public static class LocalProcess
+{
+    public sealed record Result(int ExitCode, string Output)
+    {
+        public bool Succeeded => ExitCode == 0;
+    }
+
+    public static bool IsRoot => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
+
+    /// <summary>Runs to completion (killed after <paramref name="timeout"/>), capturing stdout and stderr together.</summary>
+    public static async Task<Result> RunAsync(
+        string fileName,
+        IEnumerable<string> arguments,
+        TimeSpan timeout,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        if (environment is not null)
+        {
+            foreach (var (key, value) in environment)
+            {
+                info.Environment[key] = value;
+            }
+        }
+
+        using var process = new Process { StartInfo = info };
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => Append(output, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+            lock (output)
+            {
+                return new Result(-1, $"timed out after {timeout.TotalSeconds:0} s: {output}");
+            }
+        }
+
+        lock (output)
+        {
+            return new Result(process.ExitCode, output.ToString());
+        }
+    }
+
+    /// <summary>A TCP port nothing listens on now (the OS picks it; another process could still take it first).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// <summary>Polls until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
+    public static async Task<bool> WaitForPortAsync(int port, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, port).ConfigureAwait(false);
+                return true;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(100).ConfigureAwait(false);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The first of <paramref name="candidates"/> that exists as a file, or one found on PATH by <paramref name="name"/>.</summary>
+    public static string? Find(string name, params string[] candidates)
+    {
+        foreach (var candidate in candidates)
+        {
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        foreach (var folder in (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var path = Path.Combine(folder, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Deletes a folder the fixture made, tolerating what is already gone.</summary>
+    public static void DeleteFolder(string? folder)
+    {
+        if (folder is null || !Directory.Exists(folder))
+        {
+            return;
+        }
+
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process may still be closing a file; one retry after it lets go.
+            Thread.Sleep(200);
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Folders named <c>{prefix}{pid}-…</c> in <paramref name="parent"/> whose test process is gone: what a run that was
+    /// killed (not failed — failures still dispose) left behind, for the fixture to stop and remove.
+    /// </summary>
+    public static IEnumerable<string> Orphans(string parent, string prefix)
+    {
+        if (!Directory.Exists(parent))
+        {
+            yield break;
+        }
+
+        foreach (var folder in Directory.EnumerateDirectories(parent, prefix + "*"))
+        {
+            var rest = Path.GetFileName(folder)[prefix.Length..];
+            var dash = rest.IndexOf('-', StringComparison.Ordinal);
+            if (dash > 0 && int.TryParse(rest[..dash], out var pid) && pid != Environment.ProcessId && !IsAlive(pid))
+            {
+                yield return folder;
+            }
+        }
+    }
+
+    /// <summary>Whether process <paramref name="pid"/> runs and its command line mentions <paramref name="marker"/> (guards against pid reuse).</summary>
+    public static bool IsAlive(int pid, string? marker = null)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            if (process.HasExited)
+            {
+                return false;
+            }
+
+            if (marker is null)
+            {
+                return true;
+            }
+
+            var commandLine = File.Exists($"/proc/{pid}/cmdline") ? File.ReadAllText($"/proc/{pid}/cmdline") : string.Empty;
+            return commandLine.Contains(marker, StringComparison.Ordinal);
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void Append(StringBuilder output, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (output)
+        {
+            output.AppendLine(line);
+        }
+    }
+}

@@ -1,0 +1,96 @@
+using ZtStream.Contracts.Alerts;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Verifier.Tests.Feedback;
+
+public sealed class FeedbackTests
+{
+    private static ScoringEngine Warm(params string[] principals)
+    {
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
+        foreach (var p in principals)
+        {
+            foreach (var e in Events.WarmHistory(p))
+            {
+                engine.Score(e);
+            }
+        }
+
+        return engine;
+    }
+
+    private static AlertFeedback FalsePositive(string principal, string rule, string? resourceClass, DateTimeOffset expires) => new()
+    {
+        Id = "fb-1",
+        AlertId = "alt-1",
+        Verdict = "false_positive",
+        Principal = principal,
+        Rules = [rule],
+        ResourceClass = resourceClass,
+        By = "analyst@acme",
+        At = Events.T0.AddHours(48),
+        ExpiresAt = expires,
+    };
+
+    [Fact]
+    public void FalsePositive_SuppressesSameRuleForThatPrincipalAndClassOnly()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        const string b = "system:serviceaccount:shop:worker";
+        var engine = Warm(a, b);
+        engine.ApplyFeedback(FalsePositive(a, "baseline/bytes_spike", "internal/orders", Events.T0.AddDays(10)));
+
+        // Same principal, rule and class: suppressed.
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+
+        // Same principal, other resource class: still fires.
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49.5), a, dataClass: "internal/billing", bytes: 2_000_000_000)).Alert);
+
+        // Other principal, same class: still fires.
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49.6), b, workload: "shop/worker-1", bytes: 2_000_000_000)).Alert);
+    }
+
+    [Fact]
+    public void FalsePositive_OtherRule_DoesNotSuppress()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        engine.ApplyFeedback(FalsePositive(a, "baseline/first_data_class", "internal/orders", Events.T0.AddDays(10)));
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+    }
+
+    [Fact]
+    public void FalsePositive_Expired_FiresAgain()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        engine.ApplyFeedback(FalsePositive(a, "baseline", null, Events.T0.AddHours(50)));
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+        Assert.Equal(1, engine.Suppressions.Count);
+
+        // Past the expiry (event time), the same behaviour alerts again.
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(51), a, bytes: 2_000_000_000)).Alert);
+        Assert.Equal(0, engine.Suppressions.Count);
+    }
+
+    [Fact]
+    public void FalsePositive_FirstDataClass_FoldsClassIntoBaseline()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        engine.ApplyFeedback(FalsePositive(a, "baseline/first_data_class", "restricted/hr", Events.T0.AddHours(49)));
+
+        // Even after the suppression lapses, the class is known now: no first-access reason.
+        var r = engine.Score(Events.Read(Events.T0.AddHours(60), a, dataClass: "restricted/hr"));
+        Assert.Null(r.Alert);
+    }
+
+    [Fact]
+    public void TruePositive_SuppressesNothing()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        engine.ApplyFeedback(FalsePositive(a, "baseline", null, Events.T0.AddDays(10)) with { Verdict = "true_positive" });
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+    }
+}

@@ -1,0 +1,99 @@
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Verifier.Tests.Scoring;
+
+public sealed class ScoringEngineTests
+{
+    private static ScoringEngine Warm(VerifierOptions? options = null, ZeroTrustPolicy? policy = null)
+    {
+        var engine = new ScoringEngine(options ?? new VerifierOptions { ModelEnabled = false }, policy);
+        foreach (var e in Events.WarmHistory())
+        {
+            Assert.Null(engine.Score(e).Alert);
+        }
+
+        return engine;
+    }
+
+    [Fact]
+    public void Score_SteadyTraffic_RaisesNothing()
+    {
+        var engine = Warm();
+        var r = engine.Score(Events.Read(Events.T0.AddHours(48.5)));
+        Assert.Null(r.Alert);
+        Assert.True(r.Score < 60);
+    }
+
+    [Fact]
+    public void Score_SameEventIdTwice_ScoresOnce()
+    {
+        var engine = Warm();
+        var e = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        var first = engine.Score(e);
+        var again = engine.Score(e);
+        Assert.NotNull(first.Alert);
+        Assert.True(again.Duplicate);
+        Assert.Null(again.Alert);
+    }
+
+    [Fact]
+    public void Score_Bytes_AcceptsSerializedEvent()
+    {
+        var engine = Warm();
+        var r = engine.Score(ContractJson.Serialize(Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000)));
+        Assert.Equal(Detectors.Baseline, r.Alert?.Detector);
+    }
+
+    [Fact]
+    public void Alert_RepeatedWithinDedupWindow_UpdatesOneAlert()
+    {
+        var engine = Warm();
+        var first = engine.Score(Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000)).Alert!;
+        var second = engine.Score(Events.Read(Events.T0.AddHours(49.1), bytes: 2_100_000_000)).Alert!;
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(first.DedupKey, second.DedupKey);
+        Assert.Equal(2, second.Count);
+        Assert.Equal(Events.T0.AddHours(49.1), second.LastSeen);
+        Assert.Equal(first.FirstSeen, second.FirstSeen);
+        Assert.Equal(2, second.EvidenceEventIds.Count);
+    }
+
+    [Fact]
+    public void Alert_AfterDedupWindow_IsNewAlert()
+    {
+        var engine = Warm(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromHours(1) });
+        var first = engine.Score(Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000)).Alert!;
+        var later = engine.Score(Events.Read(Events.T0.AddHours(51), bytes: 2_000_000_000)).Alert!;
+        Assert.NotEqual(first.Id, later.Id);
+        Assert.Equal(1, later.Count);
+    }
+
+    [Fact]
+    public void Alert_CarriesPrincipalWorkloadTokenAndEvidence()
+    {
+        var engine = Warm();
+        var e = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000, token: new() { Jti = "j-1", ClientId = "api" });
+        var alert = engine.Score(e).Alert!;
+        Assert.Equal("system:serviceaccount:shop:api", alert.Principal);
+        Assert.Equal("shop/api-1", alert.Workload?.Id);
+        Assert.Equal("j-1", alert.Token?.Jti);
+        Assert.Equal([e.Id], alert.EvidenceEventIds);
+        Assert.Equal("internal/orders", alert.ResourceClass);
+        Assert.Equal(Severities.FromScore(alert.Score), alert.Severity);
+    }
+
+    [Fact]
+    public void Score_BeforeWarmUp_BaselinesStayQuiet()
+    {
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false });
+        for (var i = 0; i < 5; i++)
+        {
+            engine.Score(Events.Read(Events.T0.AddMinutes(i)));
+        }
+
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddMinutes(10), bytes: 5_000_000_000)).Alert);
+    }
+}

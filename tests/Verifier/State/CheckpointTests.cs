@@ -1,0 +1,76 @@
+using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Scoring;
+using ZtStream.Verifier.Simulation;
+
+namespace ZtStream.Verifier.Tests.State;
+
+public sealed class CheckpointTests
+{
+    [Fact]
+    public void Restore_MidStream_ContinuesExactlyLikeUninterrupted()
+    {
+        var options = new VerifierOptions { ModelEnabled = false };
+        var events = new TrafficSimulator(new SimulationOptions { Principals = 60, Days = 2, Seed = 5 }).Generate().Select(s => s.Event).ToList();
+        var cut = events.Count / 2;
+
+        var whole = new ScoringEngine(options, DefaultPolicy.Load());
+        var expected = events.Select(e => whole.Score(e)).Select(r => (r.Score, r.Alert?.Id, r.Alert?.Count)).ToList();
+
+        var first = new ScoringEngine(options, DefaultPolicy.Load());
+        var got = events.Take(cut).Select(e => first.Score(e)).Select(r => (r.Score, r.Alert?.Id, r.Alert?.Count)).ToList();
+        var checkpoint = first.Checkpoint();
+
+        var second = new ScoringEngine(options, DefaultPolicy.Load());
+        second.Restore(checkpoint);
+        got.AddRange(events.Skip(cut).Select(e => second.Score(e)).Select(r => (r.Score, r.Alert?.Id, r.Alert?.Count)));
+
+        Assert.Equal(expected, got);
+        Assert.Equal(whole.PrincipalCount, second.PrincipalCount);
+        Assert.Contains(expected, x => x.Id is not null);
+    }
+
+    [Fact]
+    public void Restore_ReplayedEventsAfterCheckpoint_AreDuplicatesNotNewAlerts()
+    {
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options);
+        foreach (var e in Events.WarmHistory())
+        {
+            engine.Score(e);
+        }
+
+        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        var alert = engine.Score(exfil).Alert!;
+        var checkpoint = engine.Checkpoint();
+
+        var restored = new ScoringEngine(options);
+        restored.Restore(checkpoint);
+        var again = restored.Score(exfil);
+        Assert.True(again.Duplicate);
+
+        // The baseline survived: the next exfiltration updates the same alert rather than starting cold.
+        var next = restored.Score(Events.Read(Events.T0.AddHours(49.2), bytes: 2_000_000_000)).Alert!;
+        Assert.Equal(alert.Id, next.Id);
+        Assert.Equal(2, next.Count);
+    }
+
+    [Fact]
+    public void Restore_BaselinesSurvive()
+    {
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options);
+        foreach (var e in Events.WarmHistory())
+        {
+            engine.Score(e);
+        }
+
+        var restored = new ScoringEngine(options);
+        restored.Restore(engine.Checkpoint());
+        var before = engine.StateOf("system:serviceaccount:shop:api")!;
+        var after = restored.StateOf("system:serviceaccount:shop:api")!;
+        Assert.Equal(before.Events, after.Events);
+        Assert.Equal(before.LogBytes.Mean, after.LogBytes.Mean);
+        Assert.Equal(before.Resources.Count, after.Resources.Count);
+        Assert.Equal(before.HourCounts, after.HourCounts);
+    }
+}
