@@ -87,6 +87,7 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("delete", "x")]
     [InlineData("add", "Bad Name")]
     [InlineData("list", "extra")]
+    [InlineData("revoke", "x", "--key-file", "f")]
     public async Task BadUsage_Exits2WithUsageOnStandardError(params string[] args)
     {
         var (code, output, error) = await RunAsync(args);
@@ -94,6 +95,37 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(2, code);
         Assert.Empty(output);
         Assert.NotEmpty(error);
+    }
+
+    [Fact]
+    public async Task AddWithKeyFile_WritesANewKeyThenRegistersTheFileKeyAgainWithoutHarm()
+    {
+        var keyFile = Path.Combine(folder, "keys", "sample.key");
+
+        var (code, output, _) = await RunAsync("add", "sample", "--key-file", keyFile);
+
+        Assert.Equal(0, code);
+        var key = (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim();
+        Assert.Equal(key, output.TrimEnd().Split('\n')[^1].Trim());
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        }
+
+        // A rerun of the same setup step succeeds and keeps the key.
+        var again = await RunAsync("add", "sample", "--key-file", keyFile);
+        Assert.Equal(0, again.Code);
+        Assert.Equal(key, (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim());
+
+        // A file key for a new source is registered as given.
+        var shared = Path.Combine(folder, "given.key");
+        await File.WriteAllTextAsync(shared, "zts_given-key-0123456789abcdefghij\n", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await RunAsync("add", "given", "--key-file", shared)).Code);
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Equal("given", await credentials.FindActiveAsync(SourceKeys.Hash("zts_given-key-0123456789abcdefghij"), CancellationToken.None));
+
+        // Another source's key file does not silently take over an active name.
+        Assert.Equal(1, (await RunAsync("add", "sample", "--key-file", shared)).Code);
     }
 
     public void Dispose()
