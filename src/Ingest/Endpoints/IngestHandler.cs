@@ -114,13 +114,20 @@ internal sealed class IngestHandler(
                 return await ProblemAsync(context, 413, "body-too-large", "Request body too large", $"The body is over the limit of {max} bytes.");
             }
 
-            var body = buffer.AsSpan(0, length);
-            var result = endpoint switch
+            MapResult result;
+            try
             {
-                IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-                IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-                _ => eventParser.Parse(body, format),
-            };
+                result = Map(endpoint, format, buffer.AsSpan(0, length));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The mappers report bad items as errors; reaching here is a defect, but the sender still gets a clear 400, not a 500.
+                LogMessages.BatchFailed(logger, ex, name);
+                metrics.Rejected(source, name, "malformed", 1);
+                return await ProblemAsync(context, 400, "unprocessable-body", "Request body could not be processed",
+                    "The body could not be read as this endpoint's format.");
+            }
+
             return await AcceptAsync(context, endpoint, source, result);
         }
         catch (BadHttpRequestException ex)
@@ -236,6 +243,13 @@ internal sealed class IngestHandler(
             Errors = errors,
         });
     }
+
+    private MapResult Map(IngestEndpoint endpoint, EventsFormat format, ReadOnlySpan<byte> body) => endpoint switch
+    {
+        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        _ => eventParser.Parse(body, format),
+    };
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
     {

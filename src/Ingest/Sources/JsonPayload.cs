@@ -8,6 +8,8 @@ internal readonly record struct PayloadValue(int Index, JsonDocument? Document, 
 /// <summary>Reading the top-level values of a source payload: one JSON value, several concatenated, or one per line.</summary>
 internal static class JsonPayload
 {
+    public const string InvalidText = "the item holds text that is not valid UTF-8";
+
     private const int MaxDepth = 64;
     private static readonly JsonReaderOptions MultipleValues = new() { AllowMultipleValues = true, MaxDepth = MaxDepth };
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };

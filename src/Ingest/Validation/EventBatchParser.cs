@@ -53,9 +53,20 @@ internal sealed class EventBatchParser(EventValidator validator)
 
     private void ParseOne(JsonElement element, int index, EventsFormat format, List<MappedEvent> items, List<ItemError> errors)
     {
-        var e = format == EventsFormat.Json
-            ? validator.Parse(element, index, string.Empty, errors)
-            : ParseCloudEvent(element, index, errors);
+        Contracts.Events.AccessEvent? e;
+        try
+        {
+            e = format == EventsFormat.Json
+                ? validator.Parse(element, index, string.Empty, errors)
+                : ParseCloudEvent(element, index, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
+            errors.Add(new ItemError(index, "$", JsonPayload.InvalidText));
+            return;
+        }
+
         if (e is not null)
         {
             items.Add(new MappedEvent(index, e));

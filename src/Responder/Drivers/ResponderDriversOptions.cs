@@ -43,7 +43,7 @@ internal sealed record ResponderDriversOptions
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var revoker in TokenRevokers)
         {
-            var name = revoker.Trim();
+            var name = revoker.Trim().ToLowerInvariant();
             if (name is not (OAuthTokenRevoker.DriverName or SharedSignalsTransmitter.DriverName))
             {
                 problems.Add($"{Section}:TokenRevokers: '{revoker}' is not a token revoker (oauth, ssf)");

@@ -47,15 +47,40 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     /// <summary>Forgets cached keys (after a revocation made in this process).</summary>
     public void Forget() => verified.Clear();
 
+    /// <summary>
+    /// The key from <c>Bearer KEY</c>, or from <c>Basic base64(name:KEY)</c> — what clients that can only put
+    /// credentials in the URL send (Falco's http_output: <c>https://falco:KEY@ingest/v1/sources/falco</c>).
+    /// </summary>
     internal static bool TryReadBearer(string? authorization, out string key)
     {
         key = string.Empty;
-        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (authorization is null || authorization.Length > 2 * SourceKeys.MaxKeyLength + 16)
         {
             return false;
         }
 
-        var value = authorization.AsSpan(7).Trim();
+        ReadOnlySpan<char> value;
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            value = authorization.AsSpan(7).Trim();
+        }
+        else if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            Span<byte> decoded = stackalloc byte[authorization.Length];
+            if (!Convert.TryFromBase64Chars(authorization.AsSpan(6).Trim(), decoded, out var length))
+            {
+                return false;
+            }
+
+            var pair = System.Text.Encoding.UTF8.GetString(decoded[..length]);
+            var colon = pair.IndexOf(':', StringComparison.Ordinal);
+            value = colon < 0 ? [] : pair.AsSpan(colon + 1);
+        }
+        else
+        {
+            return false;
+        }
+
         if (value.IsEmpty || value.Length > SourceKeys.MaxKeyLength)
         {
             return false;

@@ -11,6 +11,9 @@ internal static class SourceKeys
 {
     public const string Prefix = "zts_";
 
+    /// <summary>Shortest key accepted from a key file: below this a key is guessable.</summary>
+    public const int MinKeyLength = 24;
+
     /// <summary>Longest bearer value worth hashing; anything longer cannot be a key.</summary>
     public const int MaxKeyLength = 128;
 

@@ -44,7 +44,20 @@ internal static class FalcoMapper
         return new MapResult(items, errors);
     }
 
-    private static void MapOne(JsonElement alert, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement element, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        try
+        {
+            MapOneCore(element, index, options, items, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
+            errors.Add(new ItemError(index, "$", JsonPayload.InvalidText));
+        }
+    }
+
+    private static void MapOneCore(JsonElement alert, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
         if (alert.ValueKind != JsonValueKind.Object)
         {

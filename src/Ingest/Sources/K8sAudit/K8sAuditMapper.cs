@@ -39,7 +39,7 @@ internal static class K8sAuditMapper
                     MapOne(element, index++, options, items, errors);
                 }
             }
-            else if (root.ValueKind == JsonValueKind.Object && root.String("kind") == "EventList")
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var listKind) && listKind.ValueKind == JsonValueKind.String && listKind.ValueEquals("EventList"u8))
             {
                 if (root.Child("items") is not { ValueKind: JsonValueKind.Array } list)
                 {
@@ -61,7 +61,20 @@ internal static class K8sAuditMapper
         return new MapResult(items, errors);
     }
 
-    private static void MapOne(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement element, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        try
+        {
+            MapOneCore(element, index, options, items, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
+            errors.Add(new ItemError(index, "$", JsonPayload.InvalidText));
+        }
+    }
+
+    private static void MapOneCore(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {

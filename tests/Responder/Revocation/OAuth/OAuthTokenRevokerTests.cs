@@ -116,6 +116,22 @@ public sealed class OAuthTokenRevokerTests
     }
 
     [Fact]
+    public async Task RevokeToken_RetryAfterAsHttpDate_WaitsUntilThatTime()
+    {
+        var time = new RecordingTimeProvider();
+        var at = time.GetUtcNow().AddSeconds(5).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        var (idp, seen) = await StartIdpAsync((503, at, null), (200, null, null));
+        await using var _ = idp;
+
+        var result = await Revoker(idp, time).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken);
+
+        Assert.True(result.Changed);
+        Assert.Equal(2, seen.Count);
+        // The date has whole seconds, so the wait is a little under five seconds.
+        Assert.InRange(Assert.Single(time.Delays), TimeSpan.FromSeconds(3), TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task RevokeToken_500WithoutRetryAfter_BacksOffExponentiallyThenGivesUpTransiently()
     {
         var (idp, seen) = await StartIdpAsync((500, null, """{"error":"server_error"}"""));

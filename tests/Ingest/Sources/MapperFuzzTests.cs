@@ -1,0 +1,60 @@
+using System.Text;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.K8sAudit;
+
+namespace ZtStream.Ingest.Tests.Sources;
+
+/// <summary>The adapters are pure functions over untrusted bytes: whatever comes in, they return, never throw.</summary>
+public sealed class MapperFuzzTests
+{
+    [Fact]
+    public void Map_MutatedRealPayloads_NeverThrowAndAccountForEveryItem()
+    {
+        var random = new Random(20261128);
+        byte[][] seeds =
+        [
+            TestData.K8sTrace("create_nginx_pod_privileged.json"),
+            TestData.K8sTrace("create_configmap_sensitive_values.json"),
+            TestData.K8sTrace("exec_pod.json"),
+            TestData.Falco("terminal-shell.json"),
+            TestData.Falco("sidekick-webhook.json"),
+        ];
+
+        for (var i = 0; i < 3000; i++)
+        {
+            var seed = seeds[random.Next(seeds.Length)];
+            var body = (byte[])seed.Clone();
+            for (var n = random.Next(1, 6); n > 0; n--)
+            {
+                body[random.Next(body.Length)] = (byte)random.Next(256);
+            }
+
+            if (random.Next(3) == 0)
+            {
+                body = body[..random.Next(body.Length + 1)];
+            }
+
+            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body) })
+            {
+                Assert.True(result.ItemCount >= 1, Encoding.UTF8.GetString(body));
+                Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
+                Assert.Equal(result.ItemCount, result.Items.Select(m => m.Index).Concat(result.Errors.Select(e => e.Index)).Distinct().Count());
+            }
+        }
+    }
+
+    [Fact]
+    public void Map_InvalidUtf8InAString_IsAnItemError()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"kind":"Event","auditID":"a","requestReceivedTimestamp":"2026-01-01T00:00:00Z","user":{"username":"XX"}}""");
+        var at = Array.IndexOf(body, (byte)'X');
+        body[at] = 0xC3;
+        body[at + 1] = 0x28;
+
+        var result = K8sAuditMapper.Map(body);
+
+        Assert.Empty(result.Events);
+        Assert.Equal(JsonPayload.InvalidText, Assert.Single(result.Errors).Reason);
+    }
+}

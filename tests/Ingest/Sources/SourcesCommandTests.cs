@@ -1,0 +1,136 @@
+using Microsoft.Extensions.Configuration;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Platform.Hosting;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+
+namespace ZtStream.Ingest.Tests.Sources;
+
+public sealed class SourcesCommandTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-sources-").FullName;
+
+    private string DbPath => Path.Combine(folder, "ztstream.db");
+
+    private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = DbPath })
+            .Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await new SourcesCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), TestContext.Current.CancellationToken);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Add_PrintsTheKeyAloneOnTheLastLineAndTheKeyAuthenticates()
+    {
+        var (code, output, _) = await RunAsync("add", "kube-apiserver");
+
+        Assert.Equal(0, code);
+        var key = output.TrimEnd().Split('\n')[^1].Trim();
+        Assert.StartsWith(SourceKeys.Prefix, key, StringComparison.Ordinal);
+        Assert.Equal(47, key.Length);
+
+        // The same store, as `ztstream run` would open it from the same configuration.
+        var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath });
+        var authenticator = new SourceAuthenticator(new SourceCredentialStore(store, TimeProvider.System), Microsoft.Extensions.Options.Options.Create(new IngestOptions()), TimeProvider.System);
+        Assert.Equal("kube-apiserver", await authenticator.AuthenticateAsync($"Bearer {key}", CancellationToken.None));
+        Assert.Null(await authenticator.AuthenticateAsync($"Bearer {key}x", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task List_ShowsNamesAndRevocationButNeverKeysOrHashes()
+    {
+        var (_, added, _) = await RunAsync("add", "falco");
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+        await RunAsync("add", "orders-api");
+        Assert.Equal(0, (await RunAsync("revoke", "falco")).Code);
+
+        var (code, output, _) = await RunAsync("list");
+
+        Assert.Equal(0, code);
+        var lines = output.TrimEnd().Split('\n');
+        Assert.Equal(3, lines.Length);
+        Assert.StartsWith("NAME", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("falco", lines[1], StringComparison.Ordinal);
+        Assert.DoesNotMatch(@"\s-\s*$", lines[1]);
+        Assert.EndsWith("-", lines[2].TrimEnd(), StringComparison.Ordinal);
+        Assert.DoesNotContain(key, output, StringComparison.Ordinal);
+        Assert.DoesNotContain(SourceKeys.Hash(key), output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Revoke_MakesTheKeyFailAndTheNameCanBeAddedAgainWithANewKey()
+    {
+        var (_, first, _) = await RunAsync("add", "rotating");
+        var oldKey = first.TrimEnd().Split('\n')[^1].Trim();
+        Assert.Equal(1, (await RunAsync("add", "rotating")).Code);
+
+        Assert.Equal(0, (await RunAsync("revoke", "rotating")).Code);
+        Assert.Equal(1, (await RunAsync("revoke", "rotating")).Code);
+        var (code, second, _) = await RunAsync("add", "rotating");
+        var newKey = second.TrimEnd().Split('\n')[^1].Trim();
+
+        Assert.Equal(0, code);
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Null(await credentials.FindActiveAsync(SourceKeys.Hash(oldKey), CancellationToken.None));
+        Assert.Equal("rotating", await credentials.FindActiveAsync(SourceKeys.Hash(newKey), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData()]
+    [InlineData("add")]
+    [InlineData("delete", "x")]
+    [InlineData("add", "Bad Name")]
+    [InlineData("list", "extra")]
+    [InlineData("revoke", "x", "--key-file", "f")]
+    public async Task BadUsage_Exits2WithUsageOnStandardError(params string[] args)
+    {
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        Assert.NotEmpty(error);
+    }
+
+    [Fact]
+    public async Task AddWithKeyFile_WritesANewKeyThenRegistersTheFileKeyAgainWithoutHarm()
+    {
+        var keyFile = Path.Combine(folder, "keys", "sample.key");
+
+        var (code, output, _) = await RunAsync("add", "sample", "--key-file", keyFile);
+
+        Assert.Equal(0, code);
+        var key = (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim();
+        Assert.Equal(key, output.TrimEnd().Split('\n')[^1].Trim());
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        }
+
+        // A rerun of the same setup step succeeds and keeps the key.
+        var again = await RunAsync("add", "sample", "--key-file", keyFile);
+        Assert.Equal(0, again.Code);
+        Assert.Equal(key, (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim());
+
+        // A file key for a new source is registered as given.
+        var shared = Path.Combine(folder, "given.key");
+        await File.WriteAllTextAsync(shared, "zts_given-key-0123456789abcdefghij\n", TestContext.Current.CancellationToken);
+        Assert.Equal(0, (await RunAsync("add", "given", "--key-file", shared)).Code);
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Equal("given", await credentials.FindActiveAsync(SourceKeys.Hash("zts_given-key-0123456789abcdefghij"), CancellationToken.None));
+
+        // Another source's key file does not silently take over an active name.
+        Assert.Equal(1, (await RunAsync("add", "sample", "--key-file", shared)).Code);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Validation;
+
+namespace ZtStream.Ingest.Tests.Validation;
+
+public sealed class EventValidatorTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    private static EventValidator Validator(IngestOptions? options = null) =>
+        new(Microsoft.Extensions.Options.Options.Create(options ?? new IngestOptions()), new FakeTimeProvider(Now));
+
+    private static (ZtStream.Contracts.Events.AccessEvent? Event, List<ItemError> Errors) Parse(string json, IngestOptions? options = null)
+    {
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ItemError>();
+        return (Validator(options).Parse(document.RootElement, 7, string.Empty, errors), errors);
+    }
+
+    [Fact]
+    public void Parse_MinimalEventWithWorkloadOnly_IsAcceptedWithSchemaOne()
+    {
+        var (e, errors) = Parse("""{"id":"w1","time":"2026-11-28T11:59:00Z","kind":"access.data","workload":{"id":"shop/cart-1"}}""");
+
+        Assert.Empty(errors);
+        Assert.Equal(1, e!.Schema);
+        Assert.Equal("shop/cart-1", e.PrincipalKey);
+    }
+
+    [Fact]
+    public void Parse_EveryMissingRequiredField_IsListedForTheItem()
+    {
+        var (e, errors) = Parse("""{"subject":{"type":"user"},"schema":2}""");
+
+        Assert.Null(e);
+        Assert.All(errors, error => Assert.Equal(7, error.Index));
+        Assert.Equal(["id", "time", "kind", "schema", "subject.id"], errors.Select(x => x.Field));
+    }
+
+    [Theory]
+    [InlineData("""{"id":5,"time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"}}""", "id", "must be a string")]
+    [InlineData("""{"id":"a","time":"noon","kind":"k","subject":{"id":"a"}}""", "time", "RFC 3339")]
+    [InlineData("""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":"alice"}""", "subject", "must be an object")]
+    [InlineData("""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"},"bytes":"many"}""", "bytes", "wrong type")]
+    [InlineData("""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"},"token":{"issued_at":3}}""", "token.issued_at", "wrong type")]
+    [InlineData("""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"},"bytes":-1}""", "bytes", "negative")]
+    [InlineData("""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"},"network":{"dst_port":70000}}""", "network.dst_port", "65535")]
+    [InlineData("""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"},"attributes":[1]}""", "attributes", "must be an object")]
+    [InlineData("""[1,2]""", "$", "expected an event object")]
+    public void Parse_BadField_NamesFieldAndReason(string json, string field, string reason)
+    {
+        var (e, errors) = Parse(json);
+
+        Assert.Null(e);
+        var error = Assert.Single(errors);
+        Assert.Equal(field, error.Field);
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_AttributesOverTheLimit_AreRefused()
+    {
+        var big = new string('v', 400);
+        var (e, errors) = Parse($$"""{"id":"a","time":"2026-11-28T11:59:00Z","kind":"k","subject":{"id":"a"},"note":"{{big}}"}""", new IngestOptions { MaxAttributesBytes = 256 });
+
+        Assert.Null(e);
+        Assert.Equal("attributes", Assert.Single(errors).Field);
+    }
+
+    [Fact]
+    public void Parse_UnknownFieldsAndNanosecondTime_AreKept()
+    {
+        var (e, errors) = Parse("""{"id":"a","time":"2026-11-28T11:59:00.123456789Z","kind":"k","subject":{"id":"a"},"geo":{"country":"NL"},"attributes":{"geo":"kept-first"}}""");
+
+        Assert.Empty(errors);
+        // An explicit attribute wins over an unknown top-level field of the same name.
+        Assert.Equal("kept-first", e!.Attributes!["geo"].GetString());
+        Assert.Equal(new DateTimeOffset(2026, 11, 28, 11, 59, 0, TimeSpan.Zero).AddTicks(1234567), e.Time);
+    }
+
+    [Theory]
+    [InlineData("$.token.issued_at", "token.issued_at")]
+    [InlineData("$", "$")]
+    [InlineData(null, "$")]
+    [InlineData("$['odd name']", "odd name")]
+    public void FieldOf_JsonPath_IsDotted(string? path, string field) => Assert.Equal(field, EventValidator.FieldOf(path));
+}

@@ -1,0 +1,119 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Migrations;
+using ZtStream.Responder.Isolation.Docker;
+using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests.Drivers;
+
+/// <summary>The drivers' SQL (SSF outbox and keys, Docker ledger) on both dialects, each test on a fresh database.</summary>
+public abstract class DriverStoreContractTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 28, 12, 0, 0, 123, TimeSpan.Zero);
+
+    private protected abstract Task<StoreOptions> CreateDatabaseAsync();
+
+    private async Task<IStore> StoreAsync()
+    {
+        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
+        await new StoreMigrator(store, [new SsfMigrations(), new DockerMigrations()]).MigrateAsync(TestContext.Current.CancellationToken);
+        return store;
+    }
+
+    [Fact]
+    public async Task Outbox_EnqueueClaimRetryDeliver_FollowsTheLifecycle()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var outbox = new SsfOutbox(await StoreAsync());
+        var action = Guid.NewGuid();
+
+        Assert.True(await outbox.EnqueueAsync(action, "crm", "jti-1", "a.b.c", Start, ct));
+        Assert.False(await outbox.EnqueueAsync(action, "crm", "jti-2", "d.e.f", Start, ct));
+        Assert.True(await outbox.EnqueueAsync(action, "siem", "jti-3", "g.h.i", Start, ct));
+
+        var due = await outbox.DueAsync(Start, 10, ct);
+        Assert.Equal(["jti-1", "jti-3"], due.Select(i => i.Jti));
+        var item = due[0];
+        Assert.Equal(Start, item.NextAttemptAt);
+
+        Assert.True(await outbox.ClaimAsync(item, Start.AddSeconds(20), ct));
+        Assert.False(await outbox.ClaimAsync(item, Start.AddSeconds(20), ct));
+        Assert.Equal(["jti-3"], (await outbox.DueAsync(Start.AddSeconds(1), 10, ct)).Select(i => i.Jti));
+
+        await outbox.MarkRetryAsync(item.Id, "connection refused", Start.AddSeconds(5), ct);
+        Assert.DoesNotContain(await outbox.DueAsync(Start.AddSeconds(4), 10, ct), i => i.Jti == "jti-1");
+        var again = Assert.Single(await outbox.DueAsync(Start.AddSeconds(5), 10, ct), i => i.Jti == "jti-1");
+        Assert.Equal(1, again.Attempts);
+        Assert.Equal("connection refused", again.LastError);
+
+        await outbox.MarkDeliveredAsync(item.Id, Start.AddSeconds(6), ct);
+        await outbox.MarkFailedAsync(due[1].Id, "rejected with 400: invalid_audience", Start.AddSeconds(6), ct);
+        Assert.Empty(await outbox.DueAsync(Start.AddDays(1), 10, ct));
+
+        var rows = await outbox.ForActionAsync(action, ct);
+        Assert.Equal([(SsfOutbox.Delivered, 2L, (string?)null), (SsfOutbox.Failed, 1L, "rejected with 400: invalid_audience")], rows.Select(r => (r.State, r.Attempts, r.LastError)));
+        Assert.All(rows, r => Assert.Equal(Start.AddSeconds(6), r.FinishedAt));
+    }
+
+    [Fact]
+    public async Task SigningKeys_GeneratedOnceAndSharedByEveryInstance()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = await StoreAsync();
+        var options = new SharedSignalsOptions { Issuer = new Uri("https://ztstream.test") };
+
+        using var first = new SsfSigningKeys(store, options, new FakeTimeProvider(Start), NullLogger<SsfSigningKeys>.Instance);
+        using var second = new SsfSigningKeys(store, options, new FakeTimeProvider(Start), NullLogger<SsfSigningKeys>.Instance);
+        var a = await first.GetAsync(ct);
+        var b = await second.GetAsync(ct);
+
+        Assert.Equal(a.KeyId, b.KeyId);
+        Assert.Equal(a.PublicJwk.ToJsonString(), b.PublicJwk.ToJsonString());
+        Assert.Equal("RS256", a.PublicJwk["alg"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task DockerLedger_RecordsOnceAndTracksRelease()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var ledger = new DockerIsolationLedger(await StoreAsync());
+        var action = Guid.NewGuid();
+        var isolation = new DockerIsolation(action, "c0ffee", [new AttachedNetwork("backend", "net-b", ["web"], "172.20.0.10", null)], Start, null);
+
+        Assert.True(await ledger.RecordAsync(isolation, ct));
+        Assert.False(await ledger.RecordAsync(isolation with { ContainerId = "other" }, ct));
+
+        var active = await ledger.ActiveForAsync("c0ffee", ct);
+        Assert.NotNull(active);
+        Assert.Equal(action, active.ActionId);
+        Assert.Equal(isolation.Networks, active.Networks, (x, y) => x.Network == y.Network && x.Aliases.SequenceEqual(y.Aliases) && x.IPv4Address == y.IPv4Address);
+
+        await ledger.MarkReleasedAsync(action, Start.AddMinutes(5), ct);
+        Assert.Null(await ledger.ActiveForAsync("c0ffee", ct));
+        Assert.Equal(Start.AddMinutes(5), (await ledger.GetAsync(action, ct))!.ReleasedAt);
+    }
+}
+
+public sealed class SqliteDriverStoreContractTests : DriverStoreContractTests, IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-drivers-").FullName;
+
+    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
+        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = Path.Combine(folder, $"{Guid.NewGuid():N}.db") });
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+}
+
+public sealed class PostgresDriverStoreContractTests(PostgresFixture postgres) : DriverStoreContractTests, IClassFixture<PostgresFixture>
+{
+    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken) };
+}
