@@ -40,7 +40,8 @@ internal sealed class BenchCommand : ICliCommand
             {
                 var clock = Stopwatch.StartNew();
                 var feed = new DemoFeed([embedded.BaseUrl], embedded.SourceKey, settings);
-                var monitor = new DemoMonitor(embedded.Services, feed, TextWriter.Null, clock);
+                using var monitor = new DemoMonitor(embedded, feed, TextWriter.Null, clock);
+                feed.AttackStarting = monitor.OnAttackStarting;
                 await feed.RunAsync(cancellationToken);
                 var ingested = clock.Elapsed;
 

@@ -71,6 +71,7 @@ internal sealed class DemoCommand : ICliCommand
             await o.WriteLineAsync($"ZtStream demo — all roles embedded at {baseUrl}");
             await o.WriteLineAsync($"  console:  {new Uri(baseUrl, "/console/")}   sign in with token {embedded.ConsoleToken}");
             await o.WriteLineAsync($"  feed:     {new Uri(baseUrl, "/v1/revocations")}   audit: {new Uri(baseUrl, "/v1/audit")}");
+            await o.WriteLineAsync($"  sample:   {embedded.SampleUrl} (SDK-instrumented; each attacked principal's token is tried there after its revocation)");
             await o.WriteLineAsync($"  traffic:  {settings.Principals} simulated principals, seed {settings.Seed}, an attack every {settings.Interval.TotalSeconds:0.#} s ({string.Join(", ", settings.Scenarios)})");
             if (!settings.NoBrowser)
             {
@@ -87,7 +88,8 @@ internal sealed class DemoCommand : ICliCommand
 
             var clock = Stopwatch.StartNew();
             var feed = new DemoFeed([baseUrl], embedded.SourceKey, settings);
-            var monitor = new DemoMonitor(embedded.Services, feed, o, clock);
+            using var monitor = new DemoMonitor(embedded, feed, o, clock);
+            feed.AttackStarting = monitor.OnAttackStarting;
             var feeding = feed.RunAsync(stop.Token);
             var watching = monitor.RunAsync(stop.Token);
             try
@@ -104,6 +106,7 @@ internal sealed class DemoCommand : ICliCommand
             }
 
             await monitor.PollOnceAsync(CancellationToken.None);
+            await monitor.DrainAsync();
             await o.WriteLineAsync();
             await o.WriteLineAsync(monitor.SummaryJson());
         }

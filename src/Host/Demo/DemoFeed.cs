@@ -31,6 +31,9 @@ internal sealed class DemoFeed(IReadOnlyList<Uri> ingests, string sourceKey, Dem
 
     public bool Finished { get; private set; }
 
+    /// <summary>Called as an attack is about to be sent (before any of its events).</summary>
+    public Action<AttackStart>? AttackStarting { get; set; }
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
@@ -58,7 +61,9 @@ internal sealed class DemoFeed(IReadOnlyList<Uri> ingests, string sourceKey, Dem
                     await Task.Delay(wait, cancellationToken);
                 }
 
-                attacks[item.Event.PrincipalKey] = new AttackStart(scenario, item.Event.PrincipalKey, DateTimeOffset.UtcNow);
+                var start = new AttackStart(scenario, item.Event.PrincipalKey, DateTimeOffset.UtcNow);
+                AttackStarting?.Invoke(start);
+                attacks[item.Event.PrincipalKey] = start;
                 nextSlot = clock.Elapsed + settings.Interval;
             }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 
@@ -12,8 +13,12 @@ namespace ZtStream.Host.Demo;
 /// Watches the Responder's store and prints one line per new alert and per action outcome, with the time from
 /// the attack's first event to the alert and to enforcement; keeps the numbers for the closing summary.
 /// </summary>
-internal sealed class DemoMonitor(IServiceProvider services, DemoFeed feed, TextWriter output, Stopwatch clock)
+internal sealed class DemoMonitor(EmbeddedPipeline pipeline, DemoFeed feed, TextWriter output, Stopwatch clock) : IDisposable
 {
+    private static readonly string[] Revocations = [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions];
+    private readonly HttpClient sample = new() { BaseAddress = pipeline.SampleUrl, Timeout = TimeSpan.FromSeconds(5) };
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> tokens = new(StringComparer.Ordinal);
+    private readonly List<Task> refusals = [];
     private static readonly string[] Enforced = [ActionStates.Done, ActionStates.Active, ActionStates.Released];
     private readonly HashSet<string> seenAlerts = new(StringComparer.Ordinal);
     private readonly Dictionary<Guid, string> actionStates = [];
@@ -38,10 +43,17 @@ internal sealed class DemoMonitor(IServiceProvider services, DemoFeed feed, Text
         }
     }
 
+    public void Dispose() => sample.Dispose();
+
+    /// <summary>The attacked identity signs in to the sample service while it is still trusted.</summary>
+    public void OnAttackStarting(AttackStart attack) =>
+        tokens.TryAdd(attack.Principal, pipeline.SampleTokens.CreateToken(attack.Principal, sessionId: null, clientId: "demo", minutes: 60));
+
     public async Task PollOnceAsync(CancellationToken cancellationToken)
     {
-        var alertStore = services.GetRequiredService<AlertStore>();
-        var actionStore = services.GetRequiredService<ActionStore>();
+        var alertStore = pipeline.Services.GetRequiredService<AlertStore>();
+        var actionStore = pipeline.Services.GetRequiredService<ActionStore>();
+
         foreach (var stored in (await alertStore.QueryAsync(new AlertQuery(Limit: 500), cancellationToken)).Reverse())
         {
             if (!seenAlerts.Add(stored.Alert.Id))
@@ -92,13 +104,66 @@ internal sealed class DemoMonitor(IServiceProvider services, DemoFeed feed, Text
 
                 if (attack is not null && enforcedScenarios.Add(attack.Scenario))
                 {
-                    var ms = (action.UpdatedAt - attack.SentAt).TotalMilliseconds;
-                    timeToEnforcement.Add(ms);
-                    latency = $"enforced +{ms:0} ms";
+                    if (Revocations.Contains(action.Kind) && action.SubjectId is { } subject && tokens.TryGetValue(subject, out var token))
+                    {
+                        // Enforcement is when the SDK-protected service refuses the identity, not when the store says so.
+                        refusals.Add(WatchRefusalAsync(attack, subject, token, cancellationToken));
+                    }
+                    else
+                    {
+                        var ms = (action.UpdatedAt - attack.SentAt).TotalMilliseconds;
+                        lock (timeToEnforcement)
+                        {
+                            timeToEnforcement.Add(ms);
+                        }
+
+                        latency = $"enforced +{ms:0} ms";
+                    }
                 }
             }
 
             await WriteAsync($"→ {action.Kind}", action.Principal ?? "-", scenario, $"{action.State}: {action.Target}{(action.Error is null ? "" : " — " + action.Error)}", latency);
+        }
+    }
+
+    /// <summary>Waits for the refusals being watched (bounded by their own timeouts).</summary>
+    public Task DrainAsync() => Task.WhenAll(refusals);
+
+    private async Task WatchRefusalAsync(AttackStart attack, string subject, string token, CancellationToken cancellationToken)
+    {
+        var deadline = clock.Elapsed + TimeSpan.FromSeconds(10);
+        while (clock.Elapsed < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders");
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+            try
+            {
+                using var response = await sample.SendAsync(request, cancellationToken);
+                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+                {
+                    var ms = (DateTimeOffset.UtcNow - attack.SentAt).TotalMilliseconds;
+                    lock (timeToEnforcement)
+                    {
+                        timeToEnforcement.Add(ms);
+                    }
+
+                    await WriteAsync("→ sample service: 401", subject, attack.Scenario, "token refused: revoked (SDK enforcement)", $"enforced +{ms:0} ms");
+                    return;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(50, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
@@ -138,7 +203,22 @@ internal sealed class DemoMonitor(IServiceProvider services, DemoFeed feed, Text
         return new JsonObject { ["p50"] = At(sorted, 0.50), ["p99"] = At(sorted, 0.99) };
     }
 
+    private readonly SemaphoreSlim writing = new(1, 1);
+
     private async Task WriteAsync(string what, string principal, string scenario, string detail, string latency)
+    {
+        await writing.WaitAsync();
+        try
+        {
+            await WriteLineAsync(what, principal, scenario, detail, latency);
+        }
+        finally
+        {
+            writing.Release();
+        }
+    }
+
+    private async Task WriteLineAsync(string what, string principal, string scenario, string detail, string latency)
     {
         if (!headerWritten)
         {

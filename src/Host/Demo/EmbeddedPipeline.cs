@@ -3,6 +3,8 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
 using ZtStream.Host.Cli;
 using ZtStream.Host.Run;
+using ZtStream.Host.Sample;
+using ZtStream.SampleService;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Isolation;
@@ -13,9 +15,15 @@ namespace ZtStream.Host.Demo;
 /// Every role in this process on the embedded seams, in a throwaway folder, with the demo response policy, a
 /// registered source key and a console token — what <c>demo</c> and <c>bench</c> run against.
 /// </summary>
-internal sealed class EmbeddedPipeline(WebApplication app, string sourceKey, string consoleToken) : IAsyncDisposable
+internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample, string sourceKey, string consoleToken) : IAsyncDisposable
 {
     public Uri BaseUrl { get; } = new(app.Urls.First());
+
+    /// <summary>The SDK-instrumented sample service, enforcing this pipeline's revocation feed.</summary>
+    public Uri SampleUrl { get; } = new(sample.Urls.First());
+
+    /// <summary>Mints tokens the sample service accepts, as an identity provider would.</summary>
+    public SampleOptions SampleTokens { get; } = sample.Services.GetRequiredService<SampleOptions>();
 
     public string SourceKey { get; } = sourceKey;
 
@@ -61,9 +69,15 @@ internal sealed class EmbeddedPipeline(WebApplication app, string sourceKey, str
         }
 
         await app.StartAsync(cancellationToken);
+        var credentials = app.Services.GetRequiredService<SourceCredentialStore>();
         var key = SourceKeys.NewKey();
-        await app.Services.GetRequiredService<SourceCredentialStore>().AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken);
-        return new EmbeddedPipeline(app, key, consoleToken);
+        await credentials.AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken);
+        var sampleKey = SourceKeys.NewKey();
+        await credentials.AddAsync("sample-service", SourceKeys.Hash(sampleKey), cancellationToken);
+        var baseUrl = new Uri(app.Urls.First());
+        var sample = SampleCommand.Build(configuration, baseUrl, sampleKey, baseUrl, "http://127.0.0.1:0");
+        await sample.StartAsync(cancellationToken);
+        return new EmbeddedPipeline(app, sample, key, consoleToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -71,10 +85,12 @@ internal sealed class EmbeddedPipeline(WebApplication app, string sourceKey, str
         using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
+            await sample.StopAsync(stopTimeout.Token);
             await app.StopAsync(stopTimeout.Token);
         }
         finally
         {
+            await sample.DisposeAsync();
             await app.DisposeAsync();
         }
     }

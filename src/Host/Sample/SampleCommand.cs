@@ -92,6 +92,7 @@ internal sealed class SampleCommand : ICliCommand
             ["ZtStream:Workload:Id"] = "demo/sample-service",
             ["ZtStream:Workload:Name"] = "sample-service",
             ["ZtStream:Workload:Namespace"] = "demo",
+            ["urls"] = urls,
         };
         if (issueTokens)
         {
@@ -101,7 +102,6 @@ internal sealed class SampleCommand : ICliCommand
         builder.Configuration.AddInMemoryCollection(sdk);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.UseUrls(urls);
         builder.AddSampleService();
         var app = builder.Build();
         app.UseAuthentication();
