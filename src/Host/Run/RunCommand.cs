@@ -98,8 +98,12 @@ internal static class RunCommand
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("MassTransit", LogLevel.Warning);
         builder.WebHost.UseKestrelCore();
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = HttpProtocols.Http1AndHttp2));
-        builder.WebHost.UseUrls(configuration["Urls"] ?? DefaultUrls);
+        var urls = configuration["Urls"] ?? DefaultUrls;
+
+        // HTTP/2 is negotiated through TLS (ALPN); on plain http Kestrel would only warn that it cannot offer it.
+        var protocols = urls.Contains("https://", StringComparison.OrdinalIgnoreCase) ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = protocols));
+        builder.WebHost.UseUrls(urls);
 
         var services = builder.Services;
         services.AddSingleton(roles);
