@@ -19,12 +19,15 @@ internal sealed class WorkerHarness : IAsyncDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("zt-verifier-").FullName;
 
-    private WorkerHarness(IEventLog log, VerifierTopics topics)
+    private WorkerHarness(IEventLog log, VerifierTopics topics, IStore? store = null)
     {
         Log = log;
         Topics = topics;
-        Store = new SqliteStore(new StoreOptions { ConnectionString = Path.Combine(dir, "zt.db") });
+        Store = store ?? new SqliteStore(new StoreOptions { ConnectionString = Path.Combine(dir, "zt.db") });
     }
+
+    /// <summary>A second instance's view: another log client, the same store and topics.</summary>
+    public WorkerHarness WithLog(IEventLog log) => new(log, Topics, Store);
 
     public IEventLog Log { get; }
 
