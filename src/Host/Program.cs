@@ -1,3 +1,8 @@
 using ZtStream.Host.Cli;
 
-return await ZtStreamCli.RunAsync(args, Console.Out, Console.Error);
+namespace ZtStream.Host;
+
+internal static class EntryPoint
+{
+    private static Task<int> Main(string[] args) => ZtStreamCli.RunAsync(args, Console.Out, Console.Error);
+}

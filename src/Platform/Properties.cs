@@ -4,3 +4,4 @@
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Ingest.Tests")]
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Verifier.Tests")]
 [assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Responder.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("ZtStream.Sdk.Tests")]

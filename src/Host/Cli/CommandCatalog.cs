@@ -1,9 +1,22 @@
+using ZtStream.Host.Demo;
+using ZtStream.Host.Sample;
+using ZtStream.Ingest.Sources;
 using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Replay;
+using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Cli;
 
 /// <summary>The sub-commands the roles contribute to the binary.</summary>
 internal static class CommandCatalog
 {
-    public static IReadOnlyList<ICliCommand> Create() => [];
+    public static IReadOnlyList<ICliCommand> Create() =>
+    [
+        new SourcesCommand(),
+        new SimulateCommand(),
+        new ReplayCommand(SourceFileReaders.All),
+        new DemoCommand(),
+        new SimulateFeedCommand(),
+        new SampleCommand(),
+    ];
 }

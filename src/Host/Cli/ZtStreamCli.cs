@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.InteropServices;
 using ZtStream.Host.Configuration;
 using ZtStream.Host.Run;
 using ZtStream.Platform.Hosting;
@@ -36,7 +37,8 @@ internal static class ZtStreamCli
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        using var sigint = OnInterrupt(cts);
+        using var sigint = OnSignal(PosixSignal.SIGINT, cts);
+        using var sigterm = OnSignal(PosixSignal.SIGTERM, cts);
         var context = new CliContext(stdout, stderr, configuration, TimeProvider.System);
         if (name == "run")
         {
@@ -82,12 +84,12 @@ internal static class ZtStreamCli
         }
     }
 
-    private static PosixSignalRegistration? OnInterrupt(CancellationTokenSource cts)
+    private static PosixSignalRegistration? OnSignal(PosixSignal signal, CancellationTokenSource cts)
     {
-        // Ctrl-C stops the command cleanly through its token instead of killing the process mid-write.
+        // Ctrl-C and SIGTERM (docker stop, Kubernetes) stop the command cleanly through its token instead of killing it mid-write.
         try
         {
-            return PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+            return PosixSignalRegistration.Create(signal, ctx =>
             {
                 ctx.Cancel = true;
                 cts.Cancel();

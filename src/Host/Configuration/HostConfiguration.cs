@@ -21,9 +21,9 @@ internal static class HostConfiguration
             {
                 try
                 {
-                    // Parse eagerly so a malformed file is a configuration problem, not a crash later.
-                    using var stream = File.OpenRead(path);
-                    builder.AddJsonStream(new MemoryStream(File.ReadAllBytes(path)));
+                    var bytes = File.ReadAllBytes(path);
+                    builder.AddJsonStream(new MemoryStream(bytes));
+                    ReportUnknownKeys(bytes, file, problems);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
@@ -34,6 +34,11 @@ internal static class HostConfiguration
 
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         builder.AddInMemoryCollection(arguments.Overrides);
+        foreach (var key in arguments.Overrides.Keys.Where(k => !ConfigurationSchema.IsKnown(k)))
+        {
+            problems.Add($"--set: unknown configuration key '{key}'");
+        }
+
         try
         {
             return builder.Build();
@@ -42,6 +47,28 @@ internal static class HostConfiguration
         {
             problems.Add($"--config: '{arguments.ConfigFile}' is not valid JSON: {e.Message}");
             return new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(arguments.Overrides).Build();
+        }
+    }
+
+    /// <summary>A key the binary does not read is almost always a typo that would silently leave a default in force.</summary>
+    private static void ReportUnknownKeys(byte[] json, string file, ICollection<string> problems)
+    {
+        IConfigurationRoot fileOnly;
+        try
+        {
+            fileOnly = new ConfigurationBuilder().AddJsonStream(new MemoryStream(json)).Build();
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
+        {
+            return; // reported as malformed by the caller
+        }
+
+        foreach (var (key, value) in fileOnly.AsEnumerable())
+        {
+            if (value is not null && !ConfigurationSchema.IsKnown(key))
+            {
+                problems.Add($"--config: unknown key '{key}' in '{file}'");
+            }
         }
     }
 }

@@ -9,6 +9,8 @@ using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Responder;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;
@@ -21,7 +23,17 @@ internal static class RunCommand
     public static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var app = Build(context, problems);
+        WebApplication? app;
+        try
+        {
+            app = Build(context, problems);
+        }
+        catch (OptionsValidationException e)
+        {
+            // Some options are resolved while endpoints are mapped (consumer definitions, policies): still a configuration error.
+            return await ZtStreamCli.FailAsync(context.Error, e.Failures);
+        }
+
         if (app is null)
         {
             return await ZtStreamCli.FailAsync(context.Error, problems);
@@ -42,6 +54,11 @@ internal static class RunCommand
             {
                 return 0;
             }
+            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            {
+                await context.Error.WriteLineAsync($"ztstream: cannot listen: {e.Message}");
+                return 1;
+            }
 
             await context.Out.WriteLineAsync($"ztstream: roles {app.Services.GetRequiredService<RoleSet>()} listening on {string.Join(", ", app.Urls)}");
             try
@@ -61,7 +78,7 @@ internal static class RunCommand
     }
 
     /// <summary>Builds the host, or returns null with every configuration problem listed.</summary>
-    internal static WebApplication? Build(CliContext context, List<string> problems)
+    internal static WebApplication? Build(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
     {
         var configuration = context.Configuration;
         var roles = RoleSet.Parse(configuration["Roles"], problems);
@@ -110,8 +127,10 @@ internal static class RunCommand
         if (roles.Responder)
         {
             services.AddResponder(configuration);
+            services.AddResponderDrivers(configuration);
         }
 
+        customize?.Invoke(builder);
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Text("ok"));
         app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
@@ -128,6 +147,7 @@ internal static class RunCommand
         if (roles.Responder)
         {
             app.MapResponder();
+            app.MapSharedSignals();
         }
 
         return app;

@@ -24,7 +24,11 @@ internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
                 {
                     try
                     {
-                        SqliteStore.Build(options);
+                        var builder = SqliteStore.Build(options);
+                        if (builder.Mode == Microsoft.Data.Sqlite.SqliteOpenMode.Memory || builder.DataSource == ":memory:")
+                        {
+                            problems.Add("Store:ConnectionString names an in-memory SQLite database, which every connection would see empty; name a file");
+                        }
                     }
                     catch (ArgumentException e)
                     {

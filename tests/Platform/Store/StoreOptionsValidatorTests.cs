@@ -37,6 +37,15 @@ public sealed class StoreOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData(":memory:")]
+    [InlineData("Data Source=zt;Mode=Memory")]
+    public void Validate_SqliteInMemory_IsAnError(string connectionString)
+    {
+        var problem = Assert.Single(StoreOptionsValidator.Validate(new StoreOptions { ConnectionString = connectionString }));
+        Assert.Contains("in-memory", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("Postgres", "Host=db;Database=zt")]
     [InlineData("SQLITE", null)]
     [InlineData("sqlite", "Data Source=/var/lib/ztstream/zt.db")]

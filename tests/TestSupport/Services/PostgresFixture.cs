@@ -8,7 +8,8 @@ namespace ZtStream.TestSupport.Services;
 /// One PostgreSQL server per test assembly (<c>[assembly: AssemblyFixture(typeof(PostgresFixture))]</c>), found in
 /// this order: <c>ZTSTREAM_TEST_POSTGRES</c> (a connection string); a Docker engine through Testcontainers; a
 /// throwaway cluster from the locally installed server binaries (initdb in a temp folder, 127.0.0.1 on a free
-/// port, trust auth), removed on dispose. Each test (class) takes its own database from <see cref="CreateDatabaseAsync"/>.
+/// port, trust auth), removed on dispose. The server starts when a test first asks for it. Each test (class) takes its
+/// own database from <see cref="CreateDatabaseAsync"/>.
 /// </summary>
 public sealed class PostgresFixture : IAsyncLifetime
 {
@@ -20,12 +21,25 @@ public sealed class PostgresFixture : IAsyncLifetime
     private PostgreSqlContainer? container;
     private LocalCluster? cluster;
     private string? adminConnectionString;
+    private readonly Lock startLock = new();
+    private Task? start;
     private string? unavailableReason;
 
     /// <summary>Where the server came from: environment, docker or local (for test output).</summary>
     public string Source { get; private set; } = "none";
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Nothing starts until a test asks: a run that needs no PostgreSQL pays nothing for it.</summary>
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private Task EnsureStartedAsync()
+    {
+        lock (startLock)
+        {
+            return start ??= StartAsync();
+        }
+    }
+
+    private async Task StartAsync()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
@@ -36,7 +50,7 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
 
         var reasons = new List<string> { $"{Variable} is not set" };
-        if (ContainerEngineProbe.MayBeAvailable())
+        if (await ContainerEngineProbe.AnswersAsync().ConfigureAwait(false))
         {
             try
             {
@@ -80,24 +94,25 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>A connection string to the server's admin database; skips (or fails, on CI) when there is no server.</summary>
-    public string AdminConnectionString
+    /// <summary>
+    /// A connection string to the server's admin database, starting the server on first use; skips (or fails, on CI)
+    /// when there is no server. The start is shared, so it is not cancelled with the test that happened to come first.
+    /// </summary>
+    public async Task<string> GetAdminConnectionStringAsync(CancellationToken cancellationToken = default)
     {
-        get
+        await EnsureStartedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (adminConnectionString is null)
         {
-            if (adminConnectionString is null)
-            {
-                ServiceRequirement.Unavailable("PostgreSQL", unavailableReason ?? "the fixture was not initialised");
-            }
-
-            return adminConnectionString!;
+            ServiceRequirement.Unavailable("PostgreSQL", unavailableReason ?? "the fixture could not start");
         }
+
+        return adminConnectionString!;
     }
 
     /// <summary>Creates an empty database of its own for the caller and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)
     {
-        var admin = AdminConnectionString;
+        var admin = await GetAdminConnectionStringAsync(cancellationToken).ConfigureAwait(false);
         var name = $"zt_test_{Guid.NewGuid():N}";
         await using (var connection = new NpgsqlConnection(admin))
         {
@@ -116,6 +131,19 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (start is not null)
+        {
+            try
+            {
+                // Waits for a start still under way; its failure was already reported to the tests that asked.
+                await start.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Nothing more to report here; whatever did start is cleaned up below.
+            }
+        }
+
         if (Source == "environment" && adminConnectionString is not null)
         {
             // A shared server outlives the run: drop what this run created.

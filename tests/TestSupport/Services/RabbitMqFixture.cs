@@ -8,7 +8,8 @@ namespace ZtStream.TestSupport.Services;
 /// <summary>
 /// One RabbitMQ broker per test assembly (<c>[assembly: AssemblyFixture(typeof(RabbitMqFixture))]</c>), found in this
 /// order: <c>ZTSTREAM_TEST_RABBITMQ</c> (an amqp URI); a Docker engine through Testcontainers; a node of the locally
-/// installed <c>rabbitmq-server</c> with its own name, ports and data folder, stopped and removed on dispose.
+/// installed <c>rabbitmq-server</c> with its own name, ports and data folder, stopped and removed on dispose. The
+/// broker starts when a test first asks for it.
 /// Each test takes a virtual host of its own from <see cref="CreateVirtualHostAsync"/>, so queues and exchanges
 /// never meet another test's (a broker given by URI cannot be asked for vhosts: tests then share its vhost).
 /// </summary>
@@ -23,13 +24,26 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     private RabbitMqContainer? container;
     private LocalNode? node;
     private Uri? baseUri;
+    private readonly Lock startLock = new();
+    private Task? start;
     private string? unavailableReason;
     private int virtualHostCounter;
 
     /// <summary>Where the broker came from: environment, docker or local.</summary>
     public string Source { get; private set; } = "none";
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Nothing starts until a test asks: a run that needs no RabbitMQ pays nothing for it.</summary>
+    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
+
+    private Task EnsureStartedAsync()
+    {
+        lock (startLock)
+        {
+            return start ??= StartAsync();
+        }
+    }
+
+    private async Task StartAsync()
     {
         var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
         if (!string.IsNullOrWhiteSpace(fromEnvironment))
@@ -40,7 +54,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
 
         var reasons = new List<string> { $"{Variable} is not set" };
-        if (ContainerEngineProbe.MayBeAvailable())
+        if (await ContainerEngineProbe.AnswersAsync().ConfigureAwait(false))
         {
             try
             {
@@ -83,24 +97,25 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>The broker's URI (default vhost); skips (or fails, on CI) when there is no broker.</summary>
-    public Uri AmqpUri
+    /// <summary>
+    /// The broker's URI (default vhost), starting the broker on first use; skips (or fails, on CI) when there is no
+    /// broker. The start is shared, so it is not cancelled with the test that happened to come first.
+    /// </summary>
+    public async Task<Uri> GetAmqpUriAsync(CancellationToken cancellationToken = default)
     {
-        get
+        await EnsureStartedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (baseUri is null)
         {
-            if (baseUri is null)
-            {
-                ServiceRequirement.Unavailable("RabbitMQ", unavailableReason ?? "the fixture was not initialised");
-            }
-
-            return baseUri!;
+            ServiceRequirement.Unavailable("RabbitMQ", unavailableReason ?? "the fixture could not start");
         }
+
+        return baseUri!;
     }
 
     /// <summary>An amqp URI to a virtual host nobody else uses (on a broker given by URI: that broker's own vhost).</summary>
     public async Task<Uri> CreateVirtualHostAsync(CancellationToken cancellationToken = default)
     {
-        var uri = AmqpUri;
+        var uri = await GetAmqpUriAsync(cancellationToken).ConfigureAwait(false);
         if (node is null && container is null)
         {
             return uri;
@@ -130,6 +145,19 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
+        if (start is not null)
+        {
+            try
+            {
+                // Waits for a start still under way; its failure was already reported to the tests that asked.
+                await start.ConfigureAwait(false);
+            }
+            catch (Exception)
+            {
+                // Nothing more to report here; whatever did start is cleaned up below.
+            }
+        }
+
         await DisposeContainerAsync().ConfigureAwait(false);
         if (node is not null)
         {

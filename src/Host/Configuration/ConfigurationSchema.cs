@@ -1,0 +1,180 @@
+using System.Collections;
+using System.Reflection;
+using ZtStream.Ingest.Options;
+using ZtStream.Platform.Options;
+using ZtStream.Responder;
+using ZtStream.Host.Sample;
+using ZtStream.Responder.Drivers;
+using ZtStream.SampleService;
+using ZtStream.Verifier;
+
+namespace ZtStream.Host.Configuration;
+
+/// <summary>
+/// Every configuration key the binary reads, derived from the options records so it cannot drift from them.
+/// Used to reject unknown keys in a config file (a typo must not silently fall back to a default) and by the
+/// deployment-consistency tests.
+/// </summary>
+internal static class ConfigurationSchema
+{
+    /// <summary>Top-level keys that are not an options section.</summary>
+    private static readonly string[] PlainKeys = ["Roles", "Urls"];
+
+    /// <summary>Options sections and their records.</summary>
+    internal static IReadOnlyList<(string Section, Type Options)> Sections { get; } =
+    [
+        (EventLogOptions.Section, typeof(EventLogOptions)),
+        (StoreOptions.Section, typeof(StoreOptions)),
+        (BusOptions.Section, typeof(BusOptions)),
+        (IngestOptions.Section, typeof(IngestOptions)),
+        (VerifierOptions.Section, typeof(VerifierOptions)),
+        (ResponderOptions.Section, typeof(ResponderOptions)),
+        (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (SampleHostOptions.Section, typeof(SampleHostOptions)),
+        (SampleOptions.SectionName, typeof(SampleOptions)),
+    ];
+
+    private static readonly Lazy<SchemaNode> Root = new(BuildRoot);
+
+    /// <summary>True when <paramref name="key"/> (<c>Section:Key</c>, case-insensitive) is read by the binary.</summary>
+    public static bool IsKnown(string key)
+    {
+        var node = Root.Value;
+        foreach (var part in key.Split(':'))
+        {
+            if (node.AnyChild)
+            {
+                return true;
+            }
+
+            if (!node.Children.TryGetValue(part, out var child))
+            {
+                return false;
+            }
+
+            node = child;
+        }
+
+        return true;
+    }
+
+    /// <summary>Every leaf key, for documentation and tests (<c>*</c> stands for any name or index).</summary>
+    public static IEnumerable<string> Keys()
+    {
+        var result = new List<string>();
+        Collect(Root.Value, prefix: null, result);
+        return result;
+    }
+
+    private static void Collect(SchemaNode node, string? prefix, List<string> into)
+    {
+        if (node.AnyChild)
+        {
+            into.Add(prefix + ":*");
+            return;
+        }
+
+        if (node.Children.Count == 0 && prefix is not null)
+        {
+            into.Add(prefix);
+            return;
+        }
+
+        foreach (var (name, child) in node.Children)
+        {
+            Collect(child, prefix is null ? name : $"{prefix}:{name}", into);
+        }
+    }
+
+    private static SchemaNode BuildRoot()
+    {
+        var root = new SchemaNode();
+        foreach (var key in PlainKeys)
+        {
+            root.Children[key] = new SchemaNode();
+        }
+
+        foreach (var (section, type) in Sections)
+        {
+            // Sections may be nested (Responder:Drivers:OAuth): walk to the parent, then merge.
+            var parent = root;
+            var parts = section.Split(':');
+            foreach (var part in parts[..^1])
+            {
+                parent = parent.Children.TryGetValue(part, out var existing) ? existing : parent.Children[part] = new SchemaNode();
+            }
+
+            var described = Describe(type, depth: 0);
+            if (parent.Children.TryGetValue(parts[^1], out var already))
+            {
+                foreach (var (name, child) in described.Children)
+                {
+                    already.Children.TryAdd(name, child);
+                }
+            }
+            else
+            {
+                parent.Children[parts[^1]] = described;
+            }
+        }
+
+        return root;
+    }
+
+    private static SchemaNode Describe(Type type, int depth)
+    {
+        var node = new SchemaNode();
+        if (depth > 6 || IsScalar(type))
+        {
+            return node;
+        }
+
+        if (typeof(IDictionary).IsAssignableFrom(type) || IsGenericOf(type, typeof(IDictionary<,>)) || IsGenericOf(type, typeof(IReadOnlyDictionary<,>)))
+        {
+            node.AnyChild = true;
+            return node;
+        }
+
+        if (type != typeof(string) && typeof(IEnumerable).IsAssignableFrom(type))
+        {
+            // A list binds from Key:0, Key:1 …: any index below is valid.
+            node.AnyChild = true;
+            return node;
+        }
+
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetSetMethod() is null && !property.PropertyType.IsClass)
+            {
+                continue;
+            }
+
+            if (property.GetIndexParameters().Length > 0)
+            {
+                continue;
+            }
+
+            node.Children[property.Name] = Describe(property.PropertyType, depth + 1);
+        }
+
+        return node;
+    }
+
+    private static bool IsScalar(Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        return t.IsPrimitive || t.IsEnum || t == typeof(string) || t == typeof(decimal) || t == typeof(TimeSpan)
+            || t == typeof(DateTimeOffset) || t == typeof(DateTime) || t == typeof(Uri) || t == typeof(Guid);
+    }
+
+    private static bool IsGenericOf(Type type, Type generic) =>
+        (type.IsGenericType && type.GetGenericTypeDefinition() == generic)
+        || type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == generic);
+
+    private sealed class SchemaNode
+    {
+        public Dictionary<string, SchemaNode> Children { get; } = new(StringComparer.OrdinalIgnoreCase);
+
+        public bool AnyChild { get; set; }
+    }
+}

@@ -1,0 +1,113 @@
+using Microsoft.Extensions.Configuration;
+using ZtStream.Host.Cli;
+using ZtStream.Platform.Hosting;
+using ZtStream.SampleService;
+
+namespace ZtStream.Host.Sample;
+
+/// <summary>Section <c>Sample</c> as the binary reads it: where the sample service sends events and reads revocations.</summary>
+internal sealed record SampleHostOptions
+{
+    public const string Section = "Sample";
+
+    /// <summary>Ingest's base URL.</summary>
+    public Uri? IngestUrl { get; init; }
+
+    /// <summary>A file holding the sample's Ingest source key (written by <c>sources add sample --key-file</c>).</summary>
+    public string? SourceKeyFile { get; init; }
+
+    /// <summary>The Responder's base URL, for the revocation feed.</summary>
+    public Uri? RevocationFeedUrl { get; init; }
+}
+
+/// <summary>
+/// <c>ztstream sample</c>: the SDK-instrumented sample service (JWT bearer, a few API routes) that the demo and
+/// docker-compose run to show enforcement: its requests become access events, and a revoked token gets 401.
+/// </summary>
+internal sealed class SampleCommand : ICliCommand
+{
+    public string Name => "sample";
+
+    public string Summary => "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl)";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Configuration.GetSection(SampleHostOptions.Section).Get<SampleHostOptions>() ?? new SampleHostOptions();
+        var problems = new List<string>();
+        if (args.Count > 0)
+        {
+            problems.Add($"sample: unexpected argument '{args[0]}'");
+        }
+
+        string? key = null;
+        if (options.SourceKeyFile is { } file)
+        {
+            if (File.Exists(file))
+            {
+                key = (await File.ReadAllTextAsync(file, cancellationToken)).Trim();
+            }
+            else
+            {
+                problems.Add($"Sample:SourceKeyFile: '{file}' does not exist");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            return await ZtStreamCli.FailAsync(context.Error, problems);
+        }
+
+        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090");
+        await using (app)
+        {
+            await app.StartAsync(cancellationToken);
+            await context.Out.WriteLineAsync($"sample service listening on {string.Join(", ", app.Urls)}");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // Ctrl-C or SIGTERM.
+            }
+
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await app.StopAsync(stop.Token);
+        }
+
+        return 0;
+    }
+
+    /// <summary>The sample service wired to an Ingest and a revocation feed; also used in-process by the demo.</summary>
+    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        var sdk = new Dictionary<string, string?>
+        {
+            ["ZtStream:Endpoint"] = ingest?.ToString(),
+            ["ZtStream:SourceKey"] = sourceKey,
+            ["ZtStream:Revocations:Feed"] = feed?.ToString(),
+            ["ZtStream:Workload:Id"] = "demo/sample-service",
+            ["ZtStream:Workload:Name"] = "sample-service",
+            ["ZtStream:Workload:Namespace"] = "demo",
+        };
+        if (issueTokens)
+        {
+            sdk["Sample:IssueTokens"] = "true";
+        }
+
+        builder.Configuration.AddInMemoryCollection(sdk);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseKestrelCore();
+        builder.WebHost.UseUrls(urls);
+        builder.AddSampleService();
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseZtStreamSample();
+        app.UseAuthorization();
+        app.MapSampleEndpoints();
+        return app;
+    }
+}

@@ -1,0 +1,305 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ZtStream.Contracts.Commands;
+using ZtStream.Platform.Bus;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Policy;
+
+namespace ZtStream.Responder.Actions;
+
+/// <summary>A request that can never succeed (nothing to act on, no driver): it fails at once, without retries.</summary>
+internal sealed class ActionRejectedException(string reason) : Exception(reason);
+
+/// <summary>Result of a responder's request on an action.</summary>
+internal enum ActionChange
+{
+    Done,
+    NotFound,
+    /// <summary>The action is not in a state that allows it (e.g. approving a finished action).</summary>
+    Conflict,
+}
+
+/// <summary>
+/// Every state change of an action goes through here: compare-and-set in the store, one audit entry with the
+/// state before and after, and the command sent when an action becomes queued.
+/// </summary>
+internal sealed class ActionService(
+    ActionStore actions,
+    AuditLog audit,
+    ICommandBus bus,
+    ResponsePolicy policy,
+    TimeProvider time,
+    ILogger<ActionService> logger)
+{
+    /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
+    public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
+    {
+        if (!await actions.TryInsertAsync(action, cancellationToken))
+        {
+            var existing = await actions.GetAsync(action.Id, cancellationToken) ?? action;
+            return (existing, false);
+        }
+
+        await audit.AppendAsync(
+            AuditKinds.Decision,
+            actor,
+            $"{action.Kind} on {action.Target}: {action.Mode} ({action.Decision})",
+            cancellationToken,
+            actionId: action.Id.ToString(),
+            alertId: action.AlertId,
+            principal: action.Principal,
+            afterJson: Json(action));
+        if (action.State == ActionStates.Queued)
+        {
+            await DispatchAsync(action, cancellationToken);
+        }
+
+        return (action, true);
+    }
+
+    /// <summary>Sends the command of a queued action. Sending twice is harmless: consumers act once per action id.</summary>
+    public async Task DispatchAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        switch (action.Kind)
+        {
+            case ActionKinds.RevokeToken:
+                await bus.SendAsync(
+                    new RevokeToken
+                    {
+                        ActionId = action.Id,
+                        AlertId = action.AlertId,
+                        Jti = action.Jti,
+                        SessionId = action.SessionId,
+                        SubjectId = action.SubjectId,
+                        ClientId = action.ClientId,
+                        Reason = action.Reason,
+                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
+                    },
+                    cancellationToken);
+                break;
+            case ActionKinds.RevokeSubjectSessions:
+                await bus.SendAsync(
+                    new RevokeSubjectSessions
+                    {
+                        ActionId = action.Id,
+                        AlertId = action.AlertId,
+                        SubjectId = action.SubjectId ?? throw new InvalidOperationException("revoke_subject_sessions without a subject"),
+                        NotBefore = action.DecidedAt ?? now,
+                        Reason = action.Reason,
+                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
+                    },
+                    cancellationToken);
+                break;
+            case ActionKinds.IsolateWorkload:
+                await bus.SendAsync(
+                    new IsolateWorkload
+                    {
+                        ActionId = action.Id,
+                        AlertId = action.AlertId,
+                        WorkloadId = action.WorkloadId ?? throw new InvalidOperationException("isolate_workload without a workload"),
+                        Namespace = action.Namespace,
+                        Name = action.WorkloadName,
+                        ExpiresAt = now + Ttl(action),
+                        Reason = action.Reason,
+                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
+                    },
+                    cancellationToken);
+                break;
+            case ActionKinds.ReleaseWorkload:
+                await bus.SendAsync(
+                    new ReleaseWorkload
+                    {
+                        ActionId = action.Id,
+                        IsolationActionId = action.IsolationActionId ?? throw new InvalidOperationException("release_workload without its isolation"),
+                        WorkloadId = action.WorkloadId ?? "",
+                        Namespace = action.Namespace,
+                        Name = action.WorkloadName,
+                        Reason = action.Reason,
+                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
+                    },
+                    cancellationToken);
+                break;
+            default:
+                return;
+        }
+
+        ResponderLog.CommandSent(logger, action.Kind, action.Id);
+        var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
+        // Losing this race to the consumer (already done) is fine: the state only moves forward.
+        await actions.TryUpdateAsync(sent, ActionStates.Queued, cancellationToken);
+        await audit.AppendAsync(
+            AuditKinds.CommandSent,
+            action.DecidedBy ?? action.RequestedBy,
+            $"sent {action.Kind} for {action.Target}",
+            cancellationToken,
+            actionId: action.Id.ToString(),
+            alertId: action.AlertId,
+            principal: action.Principal);
+    }
+
+    public async Task<(ActionChange Change, ActionRecord? Action)> ApproveAsync(Guid id, string by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var (change, after) = await TransitionAsync(
+            id,
+            [ActionStates.PendingApproval],
+            a => a with { State = ActionStates.Queued, DecidedAt = now, DecidedBy = by, UpdatedAt = now },
+            AuditKinds.Approved,
+            by,
+            a => $"approved {a.Kind} on {a.Target}",
+            cancellationToken);
+        if (after is not null && change == ActionChange.Done)
+        {
+            await DispatchAsync(after, cancellationToken);
+        }
+
+        return (change, after);
+    }
+
+    public Task<(ActionChange Change, ActionRecord? Action)> RejectAsync(Guid id, string by, string? why, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return TransitionAsync(
+            id,
+            [ActionStates.PendingApproval],
+            a => a with { State = ActionStates.Rejected, DecidedAt = now, DecidedBy = by, UpdatedAt = now, Error = why },
+            AuditKinds.Rejected,
+            by,
+            a => $"rejected {a.Kind} on {a.Target}{(why is null ? "" : $": {why}")}",
+            cancellationToken);
+    }
+
+    public Task<(ActionChange Change, ActionRecord? Action)> ExpireApprovalAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return TransitionAsync(
+            action.Id,
+            [ActionStates.PendingApproval],
+            a => a with { State = ActionStates.Expired, UpdatedAt = now, Error = $"nobody approved it by {a.ApprovalExpiresAt:O}" },
+            AuditKinds.ApprovalExpired,
+            "system",
+            a => $"approval of {a.Kind} on {a.Target} expired",
+            cancellationToken);
+    }
+
+    /// <summary>Moves an active isolation's automatic release to now + <paramref name="ttl"/> (the policy default when null).</summary>
+    public Task<(ActionChange Change, ActionRecord? Action)> ExtendAsync(Guid id, TimeSpan? ttl, string by, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var span = ttl ?? policy.IsolationTtl;
+        return TransitionAsync(
+            id,
+            [ActionStates.Active],
+            a => a with { ExpiresAt = now + span, TtlSeconds = (long)span.TotalSeconds, UpdatedAt = now },
+            AuditKinds.Extended,
+            by,
+            a => $"extended isolation of {a.Target} until {now + span:O}",
+            cancellationToken);
+    }
+
+    /// <summary>Starts the release of an active isolation: one release action per isolation, whoever asks.</summary>
+    public async Task<(ActionChange Change, ActionRecord? Release)> ReleaseAsync(Guid isolationId, string by, string reason, CancellationToken cancellationToken)
+    {
+        var isolation = await actions.GetAsync(isolationId, cancellationToken);
+        if (isolation is null)
+        {
+            return (ActionChange.NotFound, null);
+        }
+
+        if (isolation.Kind != ActionKinds.IsolateWorkload)
+        {
+            return (ActionChange.Conflict, isolation);
+        }
+
+        var releaseId = ActionRecord.DeterministicId("release", isolationId.ToString());
+        if (isolation.State == ActionStates.Releasing || isolation.State == ActionStates.Released)
+        {
+            return (ActionChange.Done, await actions.GetAsync(releaseId, cancellationToken));
+        }
+
+        var now = time.GetUtcNow();
+        var (change, _) = await TransitionAsync(
+            isolationId,
+            [ActionStates.Active],
+            a => a with { State = ActionStates.Releasing, UpdatedAt = now },
+            AuditKinds.ReleaseRequested,
+            by,
+            a => $"release of {a.Target} requested: {reason}",
+            cancellationToken);
+        if (change != ActionChange.Done)
+        {
+            return (change, isolation);
+        }
+
+        var release = new ActionRecord
+        {
+            Id = releaseId,
+            Kind = ActionKinds.ReleaseWorkload,
+            Mode = by == "ttl" ? ResponseModes.Automatic : ResponseModes.Manual,
+            State = ActionStates.Queued,
+            AlertId = isolation.AlertId,
+            Principal = isolation.Principal,
+            WorkloadId = isolation.WorkloadId,
+            Namespace = isolation.Namespace,
+            WorkloadName = isolation.WorkloadName,
+            IsolationActionId = isolationId,
+            Reason = reason,
+            Decision = by == "ttl" ? "isolation time-to-live passed" : $"requested by {by}",
+            RequestedBy = by,
+            CreatedAt = now,
+            UpdatedAt = now,
+            DecidedAt = now,
+            DecidedBy = by,
+        };
+        var (created, _) = await CreateAsync(release, by, cancellationToken);
+        return (ActionChange.Done, created);
+    }
+
+    /// <summary>Reads, checks the state, writes with compare-and-set and audits before/after; retries a lost race a few times.</summary>
+    public async Task<(ActionChange Change, ActionRecord? Action)> TransitionAsync(
+        Guid id,
+        IReadOnlyCollection<string> from,
+        Func<ActionRecord, ActionRecord> change,
+        string auditKind,
+        string actor,
+        Func<ActionRecord, string> summary,
+        CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var before = await actions.GetAsync(id, cancellationToken);
+            if (before is null)
+            {
+                return (ActionChange.NotFound, null);
+            }
+
+            if (!from.Contains(before.State))
+            {
+                return (ActionChange.Conflict, before);
+            }
+
+            var after = change(before);
+            if (await actions.TryUpdateAsync(after, before.State, cancellationToken))
+            {
+                await audit.AppendAsync(
+                    auditKind,
+                    actor,
+                    summary(after),
+                    cancellationToken,
+                    actionId: id.ToString(),
+                    alertId: after.AlertId,
+                    principal: after.Principal,
+                    beforeJson: Json(before),
+                    afterJson: Json(after));
+                return (ActionChange.Done, after);
+            }
+        }
+
+        return (ActionChange.Conflict, await actions.GetAsync(id, cancellationToken));
+    }
+
+    public TimeSpan Ttl(ActionRecord action) => action.TtlSeconds is { } s ? TimeSpan.FromSeconds(s) : policy.IsolationTtl;
+
+    public static string Json(ActionRecord action) => JsonSerializer.Serialize(action, ResponderJsonContext.Default.ActionRecord);
+}

@@ -1,0 +1,118 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace ZtStream.Responder.Api;
+
+/// <summary>Who called: the configured token's name and role.</summary>
+internal sealed record Caller(string Name, string Role)
+{
+    public bool IsResponder => Role == ApiRoles.Responder;
+}
+
+/// <summary>
+/// Bearer API tokens from options. Only SHA-256 hashes are kept in memory and compared in constant time,
+/// so a timing probe learns nothing and a config holding <c>TokenSha256</c> holds no secret.
+/// </summary>
+internal sealed class ApiTokenAuthenticator
+{
+    private readonly List<(byte[] Hash, Caller Caller)> _tokens;
+    private readonly byte[]? _feedHash;
+
+    public ApiTokenAuthenticator(IOptions<ResponderOptions> options)
+    {
+        _tokens = [.. options.Value.ApiTokens.Select(t => (
+            Convert.FromHexString(t.TokenSha256 is { Length: > 0 } h ? h : HashHex(t.Token ?? "")),
+            new Caller(t.Name, t.Role)))];
+        _feedHash = options.Value.FeedToken is { Length: > 0 } f ? SHA256.HashData(Encoding.UTF8.GetBytes(f)) : null;
+    }
+
+    public static string HashHex(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+
+    public Caller? Authenticate(HttpContext http)
+    {
+        var presented = Bearer(http);
+        if (presented is null)
+        {
+            return null;
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        Caller? found = null;
+        foreach (var (expected, caller) in _tokens)
+        {
+            // No early exit: every configured token is compared, whichever matches.
+            if (CryptographicOperations.FixedTimeEquals(hash, expected))
+            {
+                found = caller;
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>True when the feed is open or the caller presented the feed token (or any API token).</summary>
+    public bool FeedAllowed(HttpContext http)
+    {
+        if (_feedHash is null)
+        {
+            return true;
+        }
+
+        var presented = Bearer(http);
+        if (presented is null)
+        {
+            return false;
+        }
+
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _feedHash)
+            || Authenticate(http) is not null;
+    }
+
+    private static string? Bearer(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        return header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && header.Length > prefix.Length
+            ? header[prefix.Length..].Trim()
+            : null;
+    }
+}
+
+internal static class ApiAuth
+{
+    private const string CallerKey = "zt.responder.caller";
+
+    /// <summary>401 without a valid token, 403 when a responder is needed and an analyst called.</summary>
+    public static TBuilder RequireApiRole<TBuilder>(this TBuilder builder, string role)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter(async (context, next) =>
+        {
+            var http = context.HttpContext;
+            var caller = http.RequestServices.GetRequiredService<ApiTokenAuthenticator>().Authenticate(http);
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ZtStream.Responder.Api");
+            if (caller is null)
+            {
+                ResponderLog.ApiRejected(logger, http.Request.Path, "no valid API token");
+                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream\"";
+                return Results.Json(new ApiError("a valid API token is required (Authorization: Bearer ...)"), ResponderJsonContext.Default.ApiError, statusCode: 401);
+            }
+
+            if (role == ApiRoles.Responder && !caller.IsResponder)
+            {
+                ResponderLog.ApiRejected(logger, http.Request.Path, $"{caller.Name} is an analyst");
+                return Results.Json(new ApiError("this needs the responder role"), ResponderJsonContext.Default.ApiError, statusCode: 403);
+            }
+
+            http.Items[CallerKey] = caller;
+            return await next(context);
+        });
+
+    public static Caller CallerOf(HttpContext http) =>
+        http.Items[CallerKey] as Caller ?? throw new InvalidOperationException("endpoint is missing RequireApiRole");
+}

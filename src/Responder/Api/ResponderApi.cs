@@ -1,0 +1,336 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Commands;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Policy;
+
+namespace ZtStream.Responder.Api;
+
+/// <summary>The REST API the SOC console and responders use (see docs/response.md).</summary>
+internal static class ResponderApi
+{
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        var analyst = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Analyst);
+        var responder = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Responder);
+
+        analyst.MapGet("/me", (HttpContext http) =>
+        {
+            var caller = ApiAuth.CallerOf(http);
+            return Results.Json(new CallerView(caller.Name, caller.Role), ResponderJsonContext.Default.CallerView);
+        });
+        analyst.MapGet("/alerts", ListAlertsAsync);
+        analyst.MapGet("/alerts/{id}", GetAlertAsync);
+        analyst.MapPost("/alerts/{id}/verdict", VerdictAsync);
+        analyst.MapGet("/actions", ListActionsAsync);
+        analyst.MapGet("/actions/{id:guid}", GetActionAsync);
+        analyst.MapGet("/audit", AuditAsync);
+
+        responder.MapPost("/actions", TriggerAsync);
+        responder.MapPost("/actions/{id:guid}/approve", (Guid id, HttpContext http, ActionService s) =>
+            Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted)));
+        responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
+        {
+            var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
+            return await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
+        });
+        responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
+        {
+            var body = await ReadAsync(http, ResponderJsonContext.Default.ExtendRequest);
+            if (body?.TtlSeconds is <= 0)
+            {
+                return Error(400, "ttl_seconds must be positive");
+            }
+
+            TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
+            return await Answer(s.ExtendAsync(id, ttl, ApiAuth.CallerOf(http).Name, http.RequestAborted));
+        });
+        responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
+        {
+            var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
+            var caller = ApiAuth.CallerOf(http);
+            return await Answer(s.ReleaseAsync(id, caller.Name, body?.Reason ?? $"released by {caller.Name}", http.RequestAborted));
+        });
+    }
+
+    private static async Task<IResult> ListAlertsAsync(HttpContext http, AlertStore alerts)
+    {
+        var q = http.Request.Query;
+        var errors = new List<string>();
+        var query = new AlertQuery(
+            Status: q["status"].FirstOrDefault(),
+            Severity: q["severity"].FirstOrDefault(),
+            Principal: q["principal"].FirstOrDefault(),
+            Detector: q["detector"].FirstOrDefault(),
+            Since: Time(q["since"], "since", errors),
+            Until: Time(q["until"], "until", errors),
+            Limit: Int(q["limit"], 50, "limit", errors),
+            Offset: Int(q["offset"], 0, "offset", errors));
+        if (errors.Count > 0)
+        {
+            return Error(400, string.Join("; ", errors));
+        }
+
+        var items = await alerts.QueryAsync(query, http.RequestAborted);
+        return Results.Json(
+            new AlertPage([.. items.Select(AlertView.From)], Math.Clamp(query.Limit, 1, 500), query.Offset),
+            ResponderJsonContext.Default.AlertPage);
+    }
+
+    private static async Task<IResult> GetAlertAsync(string id, HttpContext http, AlertStore alerts, ActionStore actions)
+    {
+        var stored = await alerts.GetAsync(id, http.RequestAborted);
+        if (stored is null)
+        {
+            return Error(404, $"no alert {id}");
+        }
+
+        var history = await alerts.HistoryAsync(id, http.RequestAborted);
+        var related = await actions.QueryAsync(new ActionQuery(AlertId: id, Limit: 1000), http.RequestAborted);
+        return Results.Json(new AlertDetail(AlertView.From(stored), history, related), ResponderJsonContext.Default.AlertDetail);
+    }
+
+    private static async Task<IResult> VerdictAsync(
+        string id, HttpContext http, AlertStore alerts, IEventLog log, AuditLog audit, IOptions<ResponderOptions> options, TimeProvider time)
+    {
+        var body = await ReadAsync(http, ResponderJsonContext.Default.VerdictRequest);
+        if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
+        {
+            return Error(400, "verdict must be false_positive or true_positive");
+        }
+
+        var stored = await alerts.GetAsync(id, http.RequestAborted);
+        if (stored is null)
+        {
+            return Error(404, $"no alert {id}");
+        }
+
+        var caller = ApiAuth.CallerOf(http);
+        var now = time.GetUtcNow();
+        var feedback = new AlertFeedback
+        {
+            Id = Guid.NewGuid().ToString(),
+            AlertId = id,
+            Verdict = body.Verdict,
+            Principal = stored.Alert.Principal,
+            Rules = body.Rules is { Count: > 0 } rules ? rules : [.. stored.Alert.Reasons.Select(r => $"{r.Detector}/{r.Rule}").Distinct()],
+            ResourceClass = stored.Alert.ResourceClass,
+            By = caller.Name,
+            At = now,
+            ExpiresAt = now + options.Value.VerdictSuppression,
+        };
+        try
+        {
+            // The Verifier learns first; if the log cannot take it, nothing is recorded and the analyst retries.
+            await log.AppendAsync(Topics.Feedback, [new LogRecord(feedback.Principal, ContractJson.Serialize(feedback))], http.RequestAborted);
+        }
+        catch (EventLogUnavailableException ex)
+        {
+            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return Error(503, $"the event log cannot take the verdict now: {ex.Message}");
+        }
+
+        await alerts.SetVerdictAsync(id, body.Verdict, caller.Name, body.Note, http.RequestAborted);
+        await audit.AppendAsync(
+            AuditKinds.Verdict,
+            caller.Name,
+            $"{body.Verdict} on alert {id}{(body.Note is null ? "" : $": {body.Note}")}",
+            http.RequestAborted,
+            alertId: id,
+            principal: stored.Alert.Principal,
+            beforeJson: $$"""{"status":{{JsonSerializer.Serialize(stored.Status)}}}""",
+            afterJson: JsonSerializer.Serialize(feedback, ContractsJsonContext.Default.AlertFeedback));
+        return Results.Json(feedback, ResponderJsonContext.Default.AlertFeedback);
+    }
+
+    private static async Task<IResult> ListActionsAsync(HttpContext http, ActionStore actions)
+    {
+        var q = http.Request.Query;
+        var errors = new List<string>();
+        var query = new ActionQuery(
+            State: q["state"].FirstOrDefault(),
+            Kind: q["kind"].FirstOrDefault(),
+            AlertId: q["alert_id"].FirstOrDefault(),
+            Limit: Int(q["limit"], 100, "limit", errors),
+            Offset: Int(q["offset"], 0, "offset", errors));
+        if (errors.Count > 0)
+        {
+            return Error(400, string.Join("; ", errors));
+        }
+
+        var items = await actions.QueryAsync(query, http.RequestAborted);
+        return Results.Json(items.ToList(), ResponderJsonContext.Default.ListActionRecord);
+    }
+
+    private static async Task<IResult> GetActionAsync(Guid id, HttpContext http, ActionStore actions)
+    {
+        var action = await actions.GetAsync(id, http.RequestAborted);
+        return action is null ? Error(404, $"no action {id}") : Results.Json(action, ResponderJsonContext.Default.ActionRecord);
+    }
+
+    private static async Task<IResult> AuditAsync(HttpContext http, AuditLog audit)
+    {
+        var q = http.Request.Query;
+        var errors = new List<string>();
+        var query = new AuditQuery(
+            ActionId: q["action_id"].FirstOrDefault(),
+            AlertId: q["alert_id"].FirstOrDefault(),
+            Principal: q["principal"].FirstOrDefault(),
+            Actor: q["actor"].FirstOrDefault(),
+            Kind: q["kind"].FirstOrDefault(),
+            Since: Time(q["since"], "since", errors),
+            Until: Time(q["until"], "until", errors),
+            Limit: Int(q["limit"], 100, "limit", errors));
+        if (errors.Count > 0)
+        {
+            return Error(400, string.Join("; ", errors));
+        }
+
+        var entries = await audit.QueryAsync(query, http.RequestAborted);
+        return Results.Json(entries.ToList(), ResponderJsonContext.Default.ListAuditEntry);
+    }
+
+    private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, ResponsePolicy policy, TimeProvider time)
+    {
+        var body = await ReadAsync(http, ResponderJsonContext.Default.ActionRequest);
+        if (body is null)
+        {
+            return Error(400, "a JSON body is required");
+        }
+
+        var errors = new List<string>();
+        switch (body.Kind)
+        {
+            case ActionKinds.RevokeToken when body.Jti is null && body.SessionId is null:
+                errors.Add("revoke_token needs jti or session_id");
+                break;
+            case ActionKinds.RevokeSubjectSessions when body.SubjectId is null:
+                errors.Add("revoke_subject_sessions needs subject_id");
+                break;
+            case ActionKinds.IsolateWorkload when body.WorkloadId is null:
+                errors.Add("isolate_workload needs workload_id");
+                break;
+            case ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions or ActionKinds.IsolateWorkload:
+                break;
+            default:
+                errors.Add("kind must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)");
+                break;
+        }
+
+        if (body.TtlSeconds is <= 0)
+        {
+            errors.Add("ttl_seconds must be positive");
+        }
+
+        if (errors.Count > 0)
+        {
+            return Error(400, string.Join("; ", errors));
+        }
+
+        var caller = ApiAuth.CallerOf(http);
+        var now = time.GetUtcNow();
+        var action = new ActionRecord
+        {
+            Id = Guid.NewGuid(),
+            Kind = body.Kind!,
+            Mode = ResponseModes.Manual,
+            State = ActionStates.Queued,
+            AlertId = body.AlertId,
+            Principal = body.SubjectId ?? body.WorkloadId,
+            SubjectId = body.SubjectId,
+            Jti = body.Jti,
+            SessionId = body.SessionId,
+            ClientId = body.ClientId,
+            WorkloadId = body.WorkloadId,
+            Namespace = body.Namespace,
+            WorkloadName = body.Name,
+            TtlSeconds = body.TtlSeconds ?? (body.Kind == ActionKinds.IsolateWorkload ? (long)policy.IsolationTtl.TotalSeconds : null),
+            Reason = body.Reason ?? $"triggered by {caller.Name}",
+            Decision = $"triggered by {caller.Name}",
+            RequestedBy = caller.Name,
+            CreatedAt = now,
+            UpdatedAt = now,
+            DecidedAt = now,
+            DecidedBy = caller.Name,
+        };
+        var (created, _) = await service.CreateAsync(action, caller.Name, http.RequestAborted);
+        return Results.Json(created, ResponderJsonContext.Default.ActionRecord, statusCode: 202);
+    }
+
+    private static async Task<IResult> Answer(Task<(ActionChange Change, ActionRecord? Action)> operation)
+    {
+        var (change, action) = await operation;
+        return change switch
+        {
+            ActionChange.Done when action is not null => Results.Json(action, ResponderJsonContext.Default.ActionRecord),
+            ActionChange.Done => Results.NoContent(),
+            ActionChange.NotFound => Error(404, "no such action"),
+            _ => Error(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
+        };
+    }
+
+    private static async Task<T?> ReadAsync<T>(HttpContext http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+        where T : class
+    {
+        if (http.Request.ContentLength is 0 || !http.Request.HasJsonContentType())
+        {
+            return null;
+        }
+
+        try
+        {
+            return await http.Request.ReadFromJsonAsync(type, http.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static IResult Error(int status, string message) =>
+        Results.Json(new ApiError(message), ResponderJsonContext.Default.ApiError, statusCode: status);
+
+    private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<string> errors)
+    {
+        var text = value.FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        {
+            return t;
+        }
+
+        errors.Add($"{name} must be an ISO 8601 time");
+        return null;
+    }
+
+    private static int Int(Microsoft.Extensions.Primitives.StringValues value, int fallback, string name, List<string> errors)
+    {
+        var text = value.FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            return n;
+        }
+
+        errors.Add($"{name} must be a non-negative integer");
+        return fallback;
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace ZtStream.Responder.Drivers;
+
+/// <summary>Log messages of the Responder's external drivers; event ids 5100–5199.</summary>
+internal static partial class DriverLog
+{
+    [LoggerMessage(5100, LogLevel.Information, "OAuth revocation for action {ActionId} accepted with {Status} after {Attempts} attempt(s)")]
+    public static partial void OAuthRevoked(ILogger logger, Guid actionId, int status, int attempts);
+
+    [LoggerMessage(5101, LogLevel.Warning, "OAuth revocation for action {ActionId}: attempt {Attempt} failed ({Reason}); retrying in {Delay}")]
+    public static partial void OAuthRetrying(ILogger logger, Guid actionId, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(5110, LogLevel.Information, "SET {Jti} for action {ActionId} queued for receiver {Receiver}")]
+    public static partial void SetQueued(ILogger logger, string jti, Guid actionId, string receiver);
+
+    [LoggerMessage(5111, LogLevel.Information, "SET {Jti} delivered to receiver {Receiver} after {Attempts} attempt(s)")]
+    public static partial void SetDelivered(ILogger logger, string jti, string receiver, int attempts);
+
+    [LoggerMessage(5112, LogLevel.Warning, "SET {Jti} to receiver {Receiver}: attempt {Attempts} failed ({Reason}); next at {NextAttempt}")]
+    public static partial void SetDeliveryRetry(ILogger logger, string jti, string receiver, int attempts, string reason, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(5113, LogLevel.Error, "SET {Jti} rejected by receiver {Receiver}: {Reason}; not retried")]
+    public static partial void SetRejected(ILogger logger, string jti, string receiver, string reason);
+
+    [LoggerMessage(5114, LogLevel.Information, "Generated a new {Algorithm} SET signing key {KeyId} and stored it")]
+    public static partial void SigningKeyGenerated(ILogger logger, string algorithm, string keyId);
+
+    [LoggerMessage(5115, LogLevel.Error, "SET delivery pass failed")]
+    public static partial void SetDeliveryPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5120, LogLevel.Information, "Action {ActionId}: quarantined pod {Namespace}/{Pod} with NetworkPolicy {Policy}")]
+    public static partial void KubernetesIsolated(ILogger logger, Guid actionId, string @namespace, string pod, string policy);
+
+    [LoggerMessage(5121, LogLevel.Information, "Action {ActionId}: released pod {Namespace}/{Pod} (NetworkPolicy {Policy})")]
+    public static partial void KubernetesReleased(ILogger logger, Guid actionId, string @namespace, string pod, string policy);
+
+    [LoggerMessage(5130, LogLevel.Information, "Action {ActionId}: added nftables table {Table} in {Target}")]
+    public static partial void NftablesIsolated(ILogger logger, Guid actionId, string target, string table);
+
+    [LoggerMessage(5131, LogLevel.Information, "Action {ActionId}: deleted nftables table {Table} in {Target}")]
+    public static partial void NftablesReleased(ILogger logger, Guid actionId, string target, string table);
+
+    [LoggerMessage(5140, LogLevel.Information, "Action {ActionId}: disconnected container {Container} from {Networks}")]
+    public static partial void DockerIsolated(ILogger logger, Guid actionId, string container, string networks);
+
+    [LoggerMessage(5141, LogLevel.Information, "Action {ActionId}: reconnected container {Container} to {Networks}")]
+    public static partial void DockerReleased(ILogger logger, Guid actionId, string container, string networks);
+}

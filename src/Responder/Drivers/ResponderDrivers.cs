@@ -1,0 +1,130 @@
+using Docker.DotNet;
+using k8s;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Isolation.Docker;
+using ZtStream.Responder.Isolation.Kubernetes;
+using ZtStream.Responder.Isolation.Nftables;
+using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Revocation.OAuth;
+using ZtStream.Responder.Revocation.SharedSignals;
+
+namespace ZtStream.Responder.Drivers;
+
+/// <summary>Registers the external drivers that section <c>Responder:Drivers</c> enables.</summary>
+internal static class ResponderDrivers
+{
+    /// <summary>
+    /// Binds and validates <c>Responder:Drivers</c> (every problem listed, at start), then registers each enabled
+    /// driver as an <see cref="ITokenRevoker"/> or the one <see cref="IWorkloadIsolator"/>, with what it needs:
+    /// the SSF outbox, its delivery service and migrations, the Docker ledger and its migrations. Drivers that
+    /// keep state need the store (<c>AddStore</c>), registered by the host.
+    /// </summary>
+    internal static IServiceCollection AddResponderDrivers(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(ResponderDriversOptions.Section);
+        services.AddOptions<ResponderDriversOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderDriversOptions>, ResponderDriversOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+
+        // Registration reads the same binding the validator checks; a bad section fails at start, not here.
+        var options = section.Get<ResponderDriversOptions>() ?? new ResponderDriversOptions();
+
+        if (options.Uses(OAuthTokenRevoker.DriverName))
+        {
+            services.AddHttpClient(OAuthTokenRevoker.DriverName);
+            services.AddSingleton<ITokenRevoker>(sp => new OAuthTokenRevoker(
+                sp.GetRequiredService<IHttpClientFactory>().CreateClient(OAuthTokenRevoker.DriverName),
+                Value(sp).OAuth,
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<OAuthTokenRevoker>>()));
+        }
+
+        if (options.Uses(SharedSignalsTransmitter.DriverName))
+        {
+            AddSharedSignals(services);
+        }
+
+        switch (options.IsolationKind())
+        {
+            case KubernetesWorkloadIsolator.DriverName:
+                services.AddSingleton<IKubernetes>(sp => new Kubernetes(KubernetesConfiguration(Value(sp).Kubernetes)));
+                services.AddSingleton<IWorkloadIsolator>(sp => new KubernetesWorkloadIsolator(
+                    sp.GetRequiredService<IKubernetes>(),
+                    Value(sp).Kubernetes,
+                    sp.GetRequiredService<ILogger<KubernetesWorkloadIsolator>>()));
+                break;
+            case NftablesWorkloadIsolator.DriverName:
+                services.TryAddSingleton<IProcessRunner, ProcessRunner>();
+                services.AddSingleton<IWorkloadIsolator>(sp => new NftablesWorkloadIsolator(
+                    sp.GetRequiredService<IProcessRunner>(),
+                    Value(sp).Nftables,
+                    sp.GetRequiredService<ILogger<NftablesWorkloadIsolator>>()));
+                break;
+            case DockerWorkloadIsolator.DriverName:
+                services.AddSingleton<IMigrationSource, DockerMigrations>();
+                services.AddSingleton<DockerIsolationLedger>();
+                services.AddSingleton<IDockerNetworks>(sp =>
+                {
+                    var docker = Value(sp).Docker;
+                    return new DockerEngineNetworks(new DockerClientBuilder().WithEndpoint(docker.Endpoint).WithTimeout(docker.RequestTimeout).Build());
+                });
+                services.AddSingleton<IWorkloadIsolator, DockerWorkloadIsolator>();
+                break;
+        }
+
+        return services;
+    }
+
+    private static void AddSharedSignals(IServiceCollection services)
+    {
+        services.AddSingleton<IMigrationSource, SsfMigrations>();
+        services.AddSingleton(sp => Value(sp).SharedSignals);
+        services.AddSingleton<SsfSigningKeys>();
+        services.AddSingleton<SsfOutbox>();
+        services.AddSingleton<SsfDeliverySignal>();
+        services.AddHttpClient(SsfDeliveryService.HttpClientName);
+        services.AddSingleton<SharedSignalsTransmitter>();
+        services.AddSingleton<ITokenRevoker>(sp => sp.GetRequiredService<SharedSignalsTransmitter>());
+        services.AddSingleton<SsfDeliveryService>();
+        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SsfDeliveryService>());
+    }
+
+    private static ResponderDriversOptions Value(IServiceProvider services) =>
+        services.GetRequiredService<IOptions<ResponderDriversOptions>>().Value;
+
+    private static KubernetesClientConfiguration KubernetesConfiguration(KubernetesIsolationOptions options)
+    {
+        KubernetesClientConfiguration configuration;
+        if (!string.IsNullOrEmpty(options.KubeconfigPath))
+        {
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(options.KubeconfigPath);
+        }
+        else if (KubernetesClientConfiguration.IsInCluster())
+        {
+            configuration = KubernetesClientConfiguration.InClusterConfig();
+        }
+        else if (options.Host is not null)
+        {
+            configuration = new KubernetesClientConfiguration();
+        }
+        else
+        {
+            configuration = KubernetesClientConfiguration.BuildDefaultConfig();
+        }
+
+        if (options.Host is not null)
+        {
+            configuration.Host = options.Host.ToString().TrimEnd('/');
+        }
+
+        return configuration;
+    }
+}

@@ -1,0 +1,28 @@
+namespace ZtStream.Responder.Isolation.Docker;
+
+/// <summary>Section <c>Responder:Drivers:Docker</c>: network disconnect of containers.</summary>
+internal sealed record DockerIsolationOptions
+{
+    public const string Section = "Responder:Drivers:Docker";
+
+    /// <summary>The engine, e.g. unix:///var/run/docker.sock (default) or tcp://host:2376.</summary>
+    public Uri Endpoint { get; init; } = new("unix:///var/run/docker.sock");
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (!Endpoint.IsAbsoluteUri || Endpoint.Scheme is not ("unix" or "tcp" or "http" or "https" or "npipe"))
+        {
+            problems.Add($"{Section}:Endpoint must be a unix://, npipe://, tcp:// or http(s):// URL (got '{Endpoint}')");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:RequestTimeout must be positive");
+        }
+
+        return problems;
+    }
+}

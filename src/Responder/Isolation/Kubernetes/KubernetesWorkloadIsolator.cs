@@ -1,0 +1,269 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using ZtStream.Contracts.Commands;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Revocation;
+
+namespace ZtStream.Responder.Isolation.Kubernetes;
+
+/// <summary>
+/// Quarantines a pod: a NetworkPolicy that selects <c>LabelKey=&lt;action id&gt;</c> and allows no ingress and no
+/// egress (but DNS and the API server when configured), then that label on the pod. Both carry the isolating
+/// action id, so the cluster itself records what to undo: release deletes that policy and removes the label only
+/// while it still holds that id.
+/// </summary>
+internal sealed class KubernetesWorkloadIsolator(
+    IKubernetes client,
+    KubernetesIsolationOptions options,
+    ILogger<KubernetesWorkloadIsolator> logger) : IWorkloadIsolator
+{
+    public const string DriverName = "kubernetes";
+    public const string PolicyPrefix = "ztstream-quarantine-";
+    public const string ManagedByLabel = "app.kubernetes.io/managed-by";
+    public const string ActionIdLabel = "ztstream.io/action-id";
+
+    public string Name => DriverName;
+
+    public static string PolicyName(Guid isolationActionId) => PolicyPrefix + LabelValue(isolationActionId);
+
+    public static string LabelValue(Guid actionId) => actionId.ToString("N");
+
+    public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
+    {
+        var ns = command.Namespace ?? options.DefaultNamespace;
+        var podName = command.Name ?? command.WorkloadId;
+        var value = LabelValue(command.ActionId);
+
+        var pod = await ReadPodAsync(podName, ns, cancellationToken)
+            ?? throw new DriverFailedException(DriverName, $"pod {ns}/{podName} not found", permanent: true);
+        var current = pod.Metadata.Labels?.TryGetValue(options.LabelKey, out var v) == true ? v : null;
+        if (current is not null && current != value)
+        {
+            return new DriverResult(false, $"kubernetes: pod {ns}/{podName} is already quarantined by action {current}; nothing added");
+        }
+
+        var policyName = PolicyName(command.ActionId);
+        if (current == value)
+        {
+            if (await PolicyExistsAsync(policyName, ns, cancellationToken))
+            {
+                return new DriverResult(false, $"kubernetes: pod {ns}/{podName} is already quarantined by this action (NetworkPolicy {ns}/{policyName})");
+            }
+
+            await CreatePolicyAsync(BuildPolicy(command, policyName, ns), ns, cancellationToken);
+            return new DriverResult(true, $"kubernetes: pod {ns}/{podName} was labelled already; recreated NetworkPolicy {ns}/{policyName}");
+        }
+
+        await CreatePolicyAsync(BuildPolicy(command, policyName, ns), ns, cancellationToken);
+
+        // The policy exists before the label: a pod is never labelled without the policy that isolates it.
+        var patch = new V1Patch(
+            new JsonObject { ["metadata"] = new JsonObject { ["labels"] = new JsonObject { [options.LabelKey] = value } } }.ToJsonString(),
+            V1Patch.PatchType.MergePatch);
+        await CallAsync(() => client.CoreV1.PatchNamespacedPodAsync(patch, podName, ns, cancellationToken: cancellationToken), $"label pod {ns}/{podName}");
+        DriverLog.KubernetesIsolated(logger, command.ActionId, ns, podName, policyName);
+        return new DriverResult(true, $"kubernetes: created NetworkPolicy {ns}/{policyName} (deny all ingress and egress{Allowances()}) and labelled pod {ns}/{podName} {options.LabelKey}={value}");
+    }
+
+    public async Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken)
+    {
+        var ns = command.Namespace ?? options.DefaultNamespace;
+        var podName = command.Name ?? command.WorkloadId;
+        var value = LabelValue(command.IsolationActionId);
+        var policyName = PolicyName(command.IsolationActionId);
+        var done = new List<string>();
+
+        var pod = await ReadPodAsync(podName, ns, cancellationToken);
+        if (pod?.Metadata.Labels?.TryGetValue(options.LabelKey, out var current) == true && current == value)
+        {
+            // The test op makes the removal conditional on the label still being ours, atomically.
+            var path = "/metadata/labels/" + options.LabelKey.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal);
+            var operations = new JsonArray
+            {
+                new JsonObject { ["op"] = "test", ["path"] = path, ["value"] = value },
+                new JsonObject { ["op"] = "remove", ["path"] = path },
+            };
+            var patch = new V1Patch(operations.ToJsonString(), V1Patch.PatchType.JsonPatch);
+            await CallAsync(() => client.CoreV1.PatchNamespacedPodAsync(patch, podName, ns, cancellationToken: cancellationToken), $"unlabel pod {ns}/{podName}");
+            done.Add($"removed label {options.LabelKey}={value} from pod {ns}/{podName}");
+        }
+
+        try
+        {
+            await client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(policyName, ns, cancellationToken: cancellationToken);
+            done.Add($"deleted NetworkPolicy {ns}/{policyName}");
+        }
+        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // Already gone: nothing of this isolation is left to undo there.
+        }
+        catch (HttpOperationException exception)
+        {
+            throw Failure(exception, $"delete NetworkPolicy {ns}/{policyName}");
+        }
+
+        if (done.Count == 0)
+        {
+            return new DriverResult(false, $"kubernetes: pod {ns}/{podName} is already released from action {value} (no label, no NetworkPolicy)");
+        }
+
+        DriverLog.KubernetesReleased(logger, command.ActionId, ns, podName, policyName);
+        return new DriverResult(true, "kubernetes: " + string.Join("; ", done));
+    }
+
+    private V1NetworkPolicy BuildPolicy(IsolateWorkload command, string policyName, string ns)
+    {
+        var egress = new List<V1NetworkPolicyEgressRule>();
+        if (options.AllowDns)
+        {
+            egress.Add(new V1NetworkPolicyEgressRule
+            {
+                To =
+                [
+                    new V1NetworkPolicyPeer
+                    {
+                        NamespaceSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { ["kubernetes.io/metadata.name"] = options.DnsNamespace } },
+                        PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(options.DnsPodLabels) },
+                    },
+                ],
+                Ports =
+                [
+                    new V1NetworkPolicyPort { Protocol = "UDP", Port = 53 },
+                    new V1NetworkPolicyPort { Protocol = "TCP", Port = 53 },
+                ],
+            });
+        }
+
+        if (options.ApiServerCidrs.Count > 0)
+        {
+            egress.Add(new V1NetworkPolicyEgressRule
+            {
+                To = [.. options.ApiServerCidrs.Select(cidr => new V1NetworkPolicyPeer { IpBlock = new V1IPBlock { Cidr = cidr } })],
+                Ports = [.. options.ApiServerPorts.Select(port => new V1NetworkPolicyPort { Protocol = "TCP", Port = port })],
+            });
+        }
+
+        return new V1NetworkPolicy
+        {
+            ApiVersion = "networking.k8s.io/v1",
+            Kind = "NetworkPolicy",
+            Metadata = new V1ObjectMeta
+            {
+                Name = policyName,
+                NamespaceProperty = ns,
+                Labels = new Dictionary<string, string>
+                {
+                    [ManagedByLabel] = "ztstream",
+                    [ActionIdLabel] = LabelValue(command.ActionId),
+                },
+                Annotations = new Dictionary<string, string>
+                {
+                    ["ztstream.io/workload"] = command.WorkloadId,
+                    ["ztstream.io/reason"] = command.Reason,
+                    ["ztstream.io/requested-by"] = command.RequestedBy,
+                },
+            },
+            Spec = new V1NetworkPolicySpec
+            {
+                PodSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string> { [options.LabelKey] = LabelValue(command.ActionId) } },
+                PolicyTypes = ["Ingress", "Egress"],
+                // No ingress rules and only the configured egress rules: everything else is denied.
+                Ingress = [],
+                Egress = egress,
+            },
+        };
+    }
+
+    private async Task<bool> CreatePolicyAsync(V1NetworkPolicy policy, string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, ns, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.Conflict)
+        {
+            // Named after the action id, so an existing one is ours from an earlier attempt.
+            return false;
+        }
+        catch (HttpOperationException exception)
+        {
+            throw Failure(exception, $"create NetworkPolicy {ns}/{policy.Metadata.Name}");
+        }
+    }
+
+    private async Task<bool> PolicyExistsAsync(string name, string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync(name, ns, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (HttpOperationException exception)
+        {
+            throw Failure(exception, $"read NetworkPolicy {ns}/{name}");
+        }
+    }
+
+    private async Task<V1Pod?> ReadPodAsync(string name, string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+        catch (HttpOperationException exception)
+        {
+            throw Failure(exception, $"read pod {ns}/{name}");
+        }
+    }
+
+    private static async Task CallAsync(Func<Task> call, string what)
+    {
+        try
+        {
+            await call();
+        }
+        catch (HttpOperationException exception)
+        {
+            throw Failure(exception, what);
+        }
+    }
+
+    private static DriverFailedException Failure(HttpOperationException exception, string what)
+    {
+        var status = (int)exception.Response.StatusCode;
+        var body = exception.Response.Content;
+        var detail = string.IsNullOrEmpty(body) ? "" : $": {(body.Length > 300 ? body[..300] : body)}";
+        // 5xx and 429 pass; 401/403 (RBAC), 404 and 422 will not fix themselves.
+        var permanent = status is >= 400 and < 500 and not 429 and not 409;
+        return new DriverFailedException(DriverName, $"{what} failed with {status}{detail}", permanent, exception);
+    }
+
+    private string Allowances()
+    {
+        var parts = new List<string>();
+        if (options.AllowDns)
+        {
+            parts.Add("DNS to " + options.DnsNamespace);
+        }
+
+        if (options.ApiServerCidrs.Count > 0)
+        {
+            parts.Add("the API server at " + string.Join(", ", options.ApiServerCidrs));
+        }
+
+        return parts.Count == 0 ? "" : " except " + string.Join(" and ", parts);
+    }
+}

@@ -1,0 +1,42 @@
+namespace ZtStream.Responder.Isolation.Nftables;
+
+/// <summary>Section <c>Responder:Drivers:Nftables</c>: nftables rules inside a workload's network namespace.</summary>
+internal sealed record NftablesIsolationOptions
+{
+    public const string Section = "Responder:Drivers:Nftables";
+
+    public string NftPath { get; init; } = "nft";
+
+    public string IpPath { get; init; } = "ip";
+
+    public string NsenterPath { get; init; } = "nsenter";
+
+    /// <summary>The table (family inet) that holds the quarantine; release deletes exactly this table.</summary>
+    public string TableName { get; init; } = "ztstream_quarantine";
+
+    /// <summary>Where <c>ip netns</c> keeps named namespaces.</summary>
+    public string NetnsDirectory { get; init; } = "/run/netns";
+
+    public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (string.IsNullOrWhiteSpace(NftPath) || string.IsNullOrWhiteSpace(IpPath) || string.IsNullOrWhiteSpace(NsenterPath))
+        {
+            problems.Add($"{Section}: NftPath, IpPath and NsenterPath are required");
+        }
+
+        if (string.IsNullOrEmpty(TableName) || TableName.Length > 64 || !TableName.All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+        {
+            problems.Add($"{Section}:TableName must be 1..64 letters, digits or '_' (got '{TableName}')");
+        }
+
+        if (CommandTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:CommandTimeout must be positive");
+        }
+
+        return problems;
+    }
+}

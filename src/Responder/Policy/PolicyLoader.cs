@@ -1,0 +1,211 @@
+using System.Globalization;
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Commands;
+
+namespace ZtStream.Responder.Policy;
+
+/// <summary>Reads the response policy YAML (see docs/response.md), collecting every problem instead of stopping at the first.</summary>
+internal static class PolicyLoader
+{
+    private static readonly string[] KnownActions =
+        [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions, ActionKinds.IsolateWorkload, ActionKinds.Notify];
+
+    private static readonly string[] KnownModes = [ResponseModes.Automatic, ResponseModes.Approval, ResponseModes.DryRun];
+
+    /// <summary>Parses <paramref name="yaml"/>; returns null and adds to <paramref name="errors"/> when it is not valid.</summary>
+    public static ResponsePolicy? Load(string yaml, List<string> errors, string where = "policy")
+    {
+        PolicyDocument? doc;
+        try
+        {
+            doc = new DeserializerBuilder()
+                .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                .Build()
+                .Deserialize<PolicyDocument?>(yaml);
+        }
+        catch (YamlException ex)
+        {
+            errors.Add($"{where}: {ex.Start}: {(ex.InnerException ?? ex).Message}");
+            return null;
+        }
+
+        doc ??= new PolicyDocument();
+        var before = errors.Count;
+        var rules = new List<PolicyRule>();
+        var ruleNames = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < doc.Rules.Count; i++)
+        {
+            var r = doc.Rules[i];
+            var at = $"{where}: rules[{i}]";
+            if (string.IsNullOrWhiteSpace(r.Name))
+            {
+                errors.Add($"{at}: name is required.");
+            }
+            else if (!ruleNames.Add(r.Name))
+            {
+                errors.Add($"{at}: name '{r.Name}' is used twice.");
+            }
+
+            var severity = r.Severity ?? Severities.Low;
+            if (Severities.Rank(severity) < 0)
+            {
+                errors.Add($"{at}: severity must be low, medium, high or critical, not '{severity}'.");
+            }
+
+            if (r.Action is null || !KnownActions.Contains(r.Action))
+            {
+                errors.Add($"{at}: action must be one of {string.Join(", ", KnownActions)}, not '{r.Action}'.");
+            }
+
+            if (r.Mode is null || !KnownModes.Contains(r.Mode))
+            {
+                errors.Add($"{at}: mode must be one of {string.Join(", ", KnownModes)}, not '{r.Mode}'.");
+            }
+
+            rules.Add(new PolicyRule(r.Name ?? "", Blank(r.Detector), Blank(r.Rule), severity, r.Action ?? "", r.Mode ?? ""));
+        }
+
+        var budgetDoc = doc.Budget ?? new BudgetDocument();
+        var window = Duration(budgetDoc.Window, $"{where}: budget.window", errors) ?? ResponsePolicy.DefaultBudget.Window;
+        var budget = new BlastRadiusBudget(
+            budgetDoc.MaxAutomatic ?? ResponsePolicy.DefaultBudget.MaxAutomatic,
+            budgetDoc.MaxAutomaticPerNamespace ?? ResponsePolicy.DefaultBudget.MaxAutomaticPerNamespace,
+            window);
+        if (budget.MaxAutomatic < 0)
+        {
+            errors.Add($"{where}: budget.max_automatic must be 0 or more (0 sends every action to approval).");
+        }
+
+        if (budget.MaxAutomaticPerNamespace < 0)
+        {
+            errors.Add($"{where}: budget.max_automatic_per_namespace must be 0 or more.");
+        }
+
+        if (window <= TimeSpan.Zero)
+        {
+            errors.Add($"{where}: budget.window must be positive.");
+        }
+
+        var ttl = Duration(doc.Isolation?.DefaultTtl, $"{where}: isolation.default_ttl", errors) ?? ResponsePolicy.DefaultIsolationTtl;
+        if (ttl <= TimeSpan.Zero)
+        {
+            errors.Add($"{where}: isolation.default_ttl must be positive.");
+        }
+
+        var expiry = Duration(doc.Approval?.ExpiresAfter, $"{where}: approval.expires_after", errors) ?? ResponsePolicy.DefaultApprovalExpiry;
+        if (expiry <= TimeSpan.Zero)
+        {
+            errors.Add($"{where}: approval.expires_after must be positive.");
+        }
+
+        if (errors.Count > before)
+        {
+            return null;
+        }
+
+        return new ResponsePolicy(
+            rules,
+            doc.Protected?.Subjects ?? [],
+            doc.Protected?.Workloads ?? [],
+            budget,
+            ttl,
+            expiry,
+            doc.DryRun);
+    }
+
+    /// <summary>Loads a file known to be valid (options validation ran first).</summary>
+    public static ResponsePolicy LoadFile(string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return ResponsePolicy.Default;
+        }
+
+        var errors = new List<string>();
+        return Load(File.ReadAllText(path), errors, $"policy '{path}'")
+            ?? throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
+    }
+
+    /// <summary><c>90s</c>, <c>15m</c>, <c>1h</c>, <c>2d</c>, or a TimeSpan such as <c>00:15:00</c>.</summary>
+    internal static TimeSpan? Duration(string? text, string key, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        text = text.Trim();
+        var unit = text[^1];
+        if (char.IsLetter(unit) && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
+        {
+            TimeSpan? value = unit switch
+            {
+                's' => TimeSpan.FromSeconds(n),
+                'm' => TimeSpan.FromMinutes(n),
+                'h' => TimeSpan.FromHours(n),
+                'd' => TimeSpan.FromDays(n),
+                _ => null,
+            };
+            if (value is not null)
+            {
+                return value;
+            }
+        }
+        else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
+        {
+            return span;
+        }
+
+        errors.Add($"{key}: '{text}' is not a duration (e.g. 90s, 15m, 1h, 2d).");
+        return null;
+    }
+
+    private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    // YamlDotNet binds by reflection onto settable properties; these stay private to the loader.
+    private sealed class PolicyDocument
+    {
+        public bool DryRun { get; set; }
+        public List<RuleDocument> Rules { get; set; } = [];
+        public ProtectedDocument? Protected { get; set; }
+        public BudgetDocument? Budget { get; set; }
+        public IsolationDocument? Isolation { get; set; }
+        public ApprovalDocument? Approval { get; set; }
+    }
+
+    private sealed class RuleDocument
+    {
+        public string? Name { get; set; }
+        public string? Detector { get; set; }
+        public string? Rule { get; set; }
+        public string? Severity { get; set; }
+        public string? Action { get; set; }
+        public string? Mode { get; set; }
+    }
+
+    private sealed class ProtectedDocument
+    {
+        public List<string> Subjects { get; set; } = [];
+        public List<string> Workloads { get; set; } = [];
+    }
+
+    private sealed class BudgetDocument
+    {
+        public int? MaxAutomatic { get; set; }
+        public int? MaxAutomaticPerNamespace { get; set; }
+        public string? Window { get; set; }
+    }
+
+    private sealed class IsolationDocument
+    {
+        public string? DefaultTtl { get; set; }
+    }
+
+    private sealed class ApprovalDocument
+    {
+        public string? ExpiresAfter { get; set; }
+    }
+}

@@ -1,0 +1,247 @@
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Commands;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder.Policy;
+
+/// <summary>
+/// Turns an alert into actions: every matching rule proposes one; protected targets and an exhausted
+/// blast-radius budget send automatic actions to approval, and the first one deferred in a window raises the
+/// window's one "response storm" alert. Decisions are serialised in this process so the budget count and the
+/// insert that consumes it cannot interleave.
+/// </summary>
+internal sealed class ResponseDecider(
+    ResponsePolicy policy,
+    ActionStore actions,
+    ActionService service,
+    AlertStore alerts,
+    AuditLog audit,
+    TimeProvider time,
+    ILogger<ResponseDecider> logger) : IDisposable
+{
+    public const string StormRule = "blast_radius_budget";
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public async Task<IReadOnlyList<ActionRecord>> DecideAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        if (alert.RaisedBy is not null)
+        {
+            return [];
+        }
+
+        var decided = new List<ActionRecord>();
+        var toDispatch = new List<ActionRecord>();
+        // CreateAsync sends the command of an automatic action while the gate is held: sending is quick, and the
+        // budget count then never sees a decided action that has not been stored.
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            foreach (var rule in policy.Rules)
+            {
+                if (!rule.Matches(alert))
+                {
+                    continue;
+                }
+
+                var proposal = Propose(rule, alert);
+                if (proposal is null)
+                {
+                    await audit.AppendAsync(
+                        AuditKinds.Decision,
+                        $"policy:{rule.Name}",
+                        $"{rule.Action} skipped: the alert names no {TargetNoun(rule.Action)}",
+                        cancellationToken,
+                        alertId: alert.Id,
+                        principal: alert.Principal);
+                    continue;
+                }
+
+                var existing = await actions.GetAsync(proposal.Id, cancellationToken);
+                if (existing is not null)
+                {
+                    // Decided before (redelivery or an update of a deduplicated alert); a crash may have left it unsent.
+                    if (existing.State == ActionStates.Queued)
+                    {
+                        toDispatch.Add(existing);
+                    }
+
+                    continue;
+                }
+
+                var action = await ApplyLimitsAsync(rule, proposal, cancellationToken);
+                var (stored, isNew) = await service.CreateAsync(action, $"policy:{rule.Name}", cancellationToken);
+                if (isNew)
+                {
+                    decided.Add(stored);
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+
+        foreach (var action in toDispatch)
+        {
+            await service.DispatchAsync(action, cancellationToken);
+        }
+
+        return decided;
+    }
+
+    private async Task<ActionRecord> ApplyLimitsAsync(PolicyRule rule, ActionRecord proposal, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var mode = rule.Mode;
+        var decision = $"rule {rule.Name}: {rule.Mode}";
+        if (policy.DryRun)
+        {
+            mode = ResponseModes.DryRun;
+            decision = $"rule {rule.Name}: the policy is in dry-run mode";
+        }
+        else if (mode == ResponseModes.Automatic && proposal.Kind != ActionKinds.Notify)
+        {
+            if (policy.IsProtectedSubject(proposal.SubjectId) && proposal.Kind is ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions)
+            {
+                mode = ResponseModes.Approval;
+                decision = $"rule {rule.Name}: subject {proposal.SubjectId} is protected, never acted on automatically";
+            }
+            else if (proposal.Kind == ActionKinds.IsolateWorkload && policy.IsProtectedWorkload(proposal.WorkloadId, proposal.Namespace, proposal.WorkloadName))
+            {
+                mode = ResponseModes.Approval;
+                decision = $"rule {rule.Name}: workload {proposal.Target} is protected, never acted on automatically";
+            }
+            else
+            {
+                var budget = policy.Budget;
+                var since = now - budget.Window;
+                var global = await actions.CountAutomaticSinceAsync(since, null, cancellationToken);
+                string? exceeded = null;
+                if (global >= budget.MaxAutomatic)
+                {
+                    exceeded = $"{global} automatic actions in the last {budget.Window} reached the global budget of {budget.MaxAutomatic}";
+                }
+                else if (proposal.Namespace is { } ns)
+                {
+                    var inNamespace = await actions.CountAutomaticSinceAsync(since, ns, cancellationToken);
+                    if (inNamespace >= budget.MaxAutomaticPerNamespace)
+                    {
+                        exceeded = $"{inNamespace} automatic actions in namespace {ns} in the last {budget.Window} reached the per-namespace budget of {budget.MaxAutomaticPerNamespace}";
+                    }
+                }
+
+                if (exceeded is not null)
+                {
+                    mode = ResponseModes.Approval;
+                    decision = $"rule {rule.Name}: blast-radius budget exhausted ({exceeded}); waiting for approval";
+                    ResponderLog.BudgetExhausted(logger, proposal.Kind, proposal.Target, exceeded);
+                    await RaiseStormAsync(exceeded, now, cancellationToken);
+                }
+            }
+        }
+
+        var state = mode switch
+        {
+            ResponseModes.Automatic when proposal.Kind == ActionKinds.Notify => ActionStates.Done,
+            ResponseModes.Automatic => ActionStates.Queued,
+            ResponseModes.DryRun => ActionStates.DryRun,
+            _ => ActionStates.PendingApproval,
+        };
+        return proposal with
+        {
+            CreatedAt = now,
+            UpdatedAt = now,
+            Mode = mode,
+            State = state,
+            Decision = decision,
+            DecidedAt = mode == ResponseModes.Approval ? null : now,
+            DecidedBy = mode == ResponseModes.Approval ? null : $"policy:{rule.Name}",
+            ApprovalExpiresAt = mode == ResponseModes.Approval ? now + policy.ApprovalExpiry : null,
+            Detail = state == ActionStates.Done ? "recorded for the analysts; nothing acted on" : null,
+        };
+    }
+
+    /// <summary>One storm alert per budget window (fixed buckets); later deferrals in the window raise its count.</summary>
+    private async Task RaiseStormAsync(string why, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var windowTicks = policy.Budget.Window.Ticks;
+        var bucket = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % windowTicks), TimeSpan.Zero);
+        var id = $"response-storm-{bucket.ToUnixTimeSeconds()}";
+        var existing = await alerts.GetAsync(id, cancellationToken);
+        var count = (existing?.Alert.Count ?? 0) + 1;
+        var alert = new Alert
+        {
+            Id = id,
+            DedupKey = $"ztstream-responder|{Detectors.Responder}|{StormRule}|{bucket:O}",
+            Principal = "ztstream-responder",
+            Detector = Detectors.Responder,
+            Score = 95,
+            Severity = Severities.Critical,
+            Reasons = [new AlertReason(Detectors.Responder, StormRule, 95, $"response storm: {count} actions held for approval since {bucket:O}; {why}")],
+            EvidenceEventIds = [],
+            FirstSeen = existing?.Alert.FirstSeen ?? now,
+            LastSeen = now,
+            Count = count,
+            RaisedBy = "responder",
+        };
+        var (outcome, _) = await alerts.UpsertAsync(alert, cancellationToken);
+        if (outcome == AlertUpsertOutcome.Created)
+        {
+            ResponderLog.ResponseStorm(logger, id, why);
+            await audit.AppendAsync(
+                AuditKinds.StormRaised,
+                "system",
+                $"response storm alert {id}: {why}",
+                cancellationToken,
+                alertId: id,
+                principal: alert.Principal,
+                afterJson: JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
+        }
+    }
+
+    private static ActionRecord? Propose(PolicyRule rule, Alert alert)
+    {
+        ActionRecord Base(params string?[] target) => new()
+        {
+            Id = ActionRecord.DeterministicId([alert.Id, rule.Action, .. target]),
+            Kind = rule.Action,
+            Mode = rule.Mode,
+            State = ActionStates.PendingApproval,
+            AlertId = alert.Id,
+            Rule = rule.Name,
+            Principal = alert.Principal,
+            SubjectId = alert.SubjectId,
+            Reason = $"alert {alert.Id} ({alert.Severity}, score {alert.Score}): {alert.Reasons.FirstOrDefault()?.Text ?? alert.Detector}",
+            Decision = "",
+            RequestedBy = $"policy:{rule.Name}",
+            CreatedAt = alert.LastSeen,
+            UpdatedAt = alert.LastSeen,
+        };
+
+        return rule.Action switch
+        {
+            ActionKinds.RevokeToken when alert.Token is { } t && (t.Jti is not null || t.SessionId is not null) =>
+                Base(t.Jti, t.SessionId) with { Jti = t.Jti, SessionId = t.SessionId, ClientId = t.ClientId },
+            ActionKinds.RevokeSubjectSessions when alert.SubjectId is not null => Base(alert.SubjectId),
+            ActionKinds.IsolateWorkload when alert.Workload is { } w =>
+                Base(w.Id) with { WorkloadId = w.Id, Namespace = w.Namespace, WorkloadName = w.Name },
+            ActionKinds.Notify => Base(),
+            _ => null,
+        };
+    }
+
+    private static string TargetNoun(string action) => action switch
+    {
+        ActionKinds.RevokeToken => "token id or session id",
+        ActionKinds.RevokeSubjectSessions => "subject",
+        ActionKinds.IsolateWorkload => "workload",
+        _ => "target",
+    };
+
+    public void Dispose() => _gate.Dispose();
+}

@@ -1,0 +1,31 @@
+using System.Text.Json.Serialization;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Api;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder;
+
+/// <summary>JSON of the REST API and of the before/after state in the audit trail (snake_case, like the contracts).</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ActionRecord))]
+[JsonSerializable(typeof(List<ActionRecord>))]
+[JsonSerializable(typeof(AlertView))]
+[JsonSerializable(typeof(AlertPage))]
+[JsonSerializable(typeof(AlertDetail))]
+[JsonSerializable(typeof(AuditEntry))]
+[JsonSerializable(typeof(List<AuditEntry>))]
+[JsonSerializable(typeof(VerdictRequest))]
+[JsonSerializable(typeof(ActionRequest))]
+[JsonSerializable(typeof(ExtendRequest))]
+[JsonSerializable(typeof(NoteRequest))]
+[JsonSerializable(typeof(CallerView))]
+[JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(AlertFeedback))]
+[JsonSerializable(typeof(Alert))]
+[JsonSerializable(typeof(AlertHistoryEntry))]
+internal sealed partial class ResponderJsonContext : JsonSerializerContext;

@@ -1,0 +1,169 @@
+using ZtStream.Platform.Store;
+
+namespace ZtStream.Responder;
+
+/// <summary>
+/// The responder's tables. Times are Unix milliseconds (BIGINT) so one SQL text serves both dialects;
+/// only identity columns and the append-only guard of the audit table differ.
+/// </summary>
+internal sealed class ResponderMigrations : IMigrationSource
+{
+    public const string Component = "responder";
+
+    private const string Common = """
+        CREATE TABLE responder_alerts (
+            id TEXT PRIMARY KEY,
+            dedup_key TEXT NOT NULL,
+            principal TEXT NOT NULL,
+            detector TEXT NOT NULL,
+            severity TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            first_seen BIGINT NOT NULL,
+            last_seen BIGINT NOT NULL,
+            subject_id TEXT NULL,
+            workload_id TEXT NULL,
+            namespace TEXT NULL,
+            resource_class TEXT NULL,
+            raised_by TEXT NULL,
+            status TEXT NOT NULL,
+            verdict_by TEXT NULL,
+            alert_json TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_responder_alerts_last_seen ON responder_alerts (last_seen);
+        CREATE INDEX ix_responder_alerts_principal ON responder_alerts (principal);
+
+        CREATE TABLE responder_actions (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            mode TEXT NOT NULL,
+            state TEXT NOT NULL,
+            alert_id TEXT NULL,
+            rule TEXT NULL,
+            principal TEXT NULL,
+            subject_id TEXT NULL,
+            jti TEXT NULL,
+            session_id TEXT NULL,
+            client_id TEXT NULL,
+            workload_id TEXT NULL,
+            namespace TEXT NULL,
+            workload_name TEXT NULL,
+            isolation_action_id TEXT NULL,
+            ttl_seconds BIGINT NULL,
+            reason TEXT NOT NULL,
+            decision TEXT NOT NULL,
+            requested_by TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            decided_at BIGINT NULL,
+            decided_by TEXT NULL,
+            approval_expires_at BIGINT NULL,
+            expires_at BIGINT NULL,
+            attempts INTEGER NOT NULL,
+            detail TEXT NULL,
+            error TEXT NULL
+        );
+        CREATE INDEX ix_responder_actions_alert ON responder_actions (alert_id);
+        CREATE INDEX ix_responder_actions_state ON responder_actions (state);
+        CREATE INDEX ix_responder_actions_decided ON responder_actions (mode, decided_at);
+
+        CREATE TABLE responder_revocation_version (
+            id INTEGER PRIMARY KEY,
+            version BIGINT NOT NULL
+        );
+        INSERT INTO responder_revocation_version (id, version) VALUES (1, 0);
+
+        CREATE TABLE responder_revocations (
+            version BIGINT PRIMARY KEY,
+            action_id TEXT NOT NULL,
+            entry_kind TEXT NOT NULL,
+            jti TEXT NULL,
+            session_id TEXT NULL,
+            subject_id TEXT NULL,
+            not_before BIGINT NULL,
+            revoked_at BIGINT NOT NULL,
+            expires_at BIGINT NULL,
+            reason TEXT NULL,
+            UNIQUE (action_id, entry_kind)
+        );
+        """;
+
+    private const string SqliteSpecific = """
+        CREATE TABLE responder_alert_history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            alert_id TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            change TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            score INTEGER NOT NULL,
+            severity TEXT NOT NULL,
+            status TEXT NOT NULL,
+            actor TEXT NULL,
+            detail TEXT NULL
+        );
+        CREATE INDEX ix_responder_alert_history_alert ON responder_alert_history (alert_id);
+
+        CREATE TABLE responder_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action_id TEXT NULL,
+            alert_id TEXT NULL,
+            principal TEXT NULL,
+            summary TEXT NOT NULL,
+            before_json TEXT NULL,
+            after_json TEXT NULL
+        );
+        CREATE INDEX ix_responder_audit_at ON responder_audit (at);
+        CREATE INDEX ix_responder_audit_action ON responder_audit (action_id);
+        CREATE INDEX ix_responder_audit_alert ON responder_audit (alert_id);
+        CREATE TRIGGER responder_audit_no_update BEFORE UPDATE ON responder_audit
+        BEGIN SELECT RAISE(ABORT, 'responder_audit is append-only'); END;
+        CREATE TRIGGER responder_audit_no_delete BEFORE DELETE ON responder_audit
+        BEGIN SELECT RAISE(ABORT, 'responder_audit is append-only'); END;
+        """;
+
+    private const string PostgresSpecific = """
+        CREATE TABLE responder_alert_history (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            alert_id TEXT NOT NULL,
+            at BIGINT NOT NULL,
+            change TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            score INTEGER NOT NULL,
+            severity TEXT NOT NULL,
+            status TEXT NOT NULL,
+            actor TEXT NULL,
+            detail TEXT NULL
+        );
+        CREATE INDEX ix_responder_alert_history_alert ON responder_alert_history (alert_id);
+
+        CREATE TABLE responder_audit (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            at BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action_id TEXT NULL,
+            alert_id TEXT NULL,
+            principal TEXT NULL,
+            summary TEXT NOT NULL,
+            before_json TEXT NULL,
+            after_json TEXT NULL
+        );
+        CREATE INDEX ix_responder_audit_at ON responder_audit (at);
+        CREATE INDEX ix_responder_audit_action ON responder_audit (action_id);
+        CREATE INDEX ix_responder_audit_alert ON responder_audit (alert_id);
+        CREATE FUNCTION responder_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'responder_audit is append-only'; END $$;
+        CREATE TRIGGER responder_audit_no_change BEFORE UPDATE OR DELETE ON responder_audit
+        FOR EACH ROW EXECUTE FUNCTION responder_audit_append_only();
+        """;
+
+    public IEnumerable<Migration> Migrations { get; } =
+    [
+        new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
+    ];
+}

@@ -1,0 +1,78 @@
+namespace ZtStream.Responder.Revocation.OAuth;
+
+/// <summary>Section <c>Responder:Drivers:OAuth</c>: an IdP's RFC 7009 token revocation endpoint.</summary>
+internal sealed record OAuthRevocationOptions
+{
+    public const string Section = "Responder:Drivers:OAuth";
+    public const string ClientSecretBasic = "client_secret_basic";
+    public const string ClientSecretPost = "client_secret_post";
+
+    /// <summary>The revocation endpoint, e.g. https://idp.example.com/oauth2/revoke.</summary>
+    public Uri? Endpoint { get; init; }
+
+    public string? ClientId { get; init; }
+
+    public string? ClientSecret { get; init; }
+
+    /// <summary><c>client_secret_basic</c> (default, RFC 6749 §2.3.1) or <c>client_secret_post</c>.</summary>
+    public string ClientAuthentication { get; init; } = ClientSecretBasic;
+
+    /// <summary>Sent as token_type_hint; empty to send none.</summary>
+    public string? TokenTypeHint { get; init; } = "access_token";
+
+    /// <summary>Attempts per revocation, the first included, on 5xx and transport errors.</summary>
+    public int MaxAttempts { get; init; } = 4;
+
+    /// <summary>First backoff when the endpoint gives no Retry-After; doubles per attempt.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The longest single wait, for Retry-After too: a longer Retry-After ends the attempts (the action's own retry takes over).</summary>
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Endpoint is null)
+        {
+            problems.Add($"{Section}:Endpoint is required");
+        }
+        else if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != Uri.UriSchemeHttps && Endpoint.Scheme != Uri.UriSchemeHttp))
+        {
+            problems.Add($"{Section}:Endpoint must be an absolute http(s) URL (got '{Endpoint}')");
+        }
+
+        if (string.IsNullOrWhiteSpace(ClientId))
+        {
+            problems.Add($"{Section}:ClientId is required");
+        }
+
+        if (string.IsNullOrEmpty(ClientSecret))
+        {
+            problems.Add($"{Section}:ClientSecret is required");
+        }
+
+        if (ClientAuthentication is not (ClientSecretBasic or ClientSecretPost))
+        {
+            problems.Add($"{Section}:ClientAuthentication must be {ClientSecretBasic} or {ClientSecretPost} (got '{ClientAuthentication}')");
+        }
+
+        if (MaxAttempts is < 1 or > 20)
+        {
+            problems.Add($"{Section}:MaxAttempts must be 1..20 (got {MaxAttempts})");
+        }
+
+        if (InitialBackoff < TimeSpan.Zero || MaxBackoff < InitialBackoff)
+        {
+            problems.Add($"{Section}:InitialBackoff must be >= 0 and <= MaxBackoff");
+        }
+
+        if (RequestTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:RequestTimeout must be positive");
+        }
+
+        return problems;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using ZtStream.Contracts.Commands;
+using ZtStream.Responder.Drivers;
+
+namespace ZtStream.Responder.Revocation.OAuth;
+
+/// <summary>
+/// Revokes tokens at an IdP's OAuth 2.0 revocation endpoint (RFC 7009): a form POST with client authentication.
+/// 200 means done, also for a token the IdP does not know (RFC 7009 §2.2); 503 and other 5xx are retried with
+/// backoff that honours Retry-After; 400 and 401 fail with the IdP's error.
+/// </summary>
+internal sealed class OAuthTokenRevoker(
+    HttpClient http,
+    OAuthRevocationOptions options,
+    TimeProvider time,
+    ILogger<OAuthTokenRevoker> logger) : ITokenRevoker
+{
+    public const string DriverName = "oauth";
+
+    public string Name => DriverName;
+
+    public async Task<DriverResult> RevokeTokenAsync(RevokeToken command, CancellationToken cancellationToken)
+    {
+        // RFC 7009 revokes one token; ZtStream knows tokens by their id (jti), which IdPs that support
+        // revocation by id accept in the token parameter. A session id is the next best handle.
+        var token = command.Jti ?? command.SessionId;
+        if (string.IsNullOrEmpty(token))
+        {
+            return new DriverResult(false, "oauth: nothing to revoke (the command names no token id or session id)");
+        }
+
+        var attempt = 0;
+        var backoff = options.InitialBackoff;
+        while (true)
+        {
+            attempt++;
+            TimeSpan? wait;
+            string transient;
+            try
+            {
+                using var request = BuildRequest(token);
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                timeout.CancelAfter(options.RequestTimeout);
+                using var response = await http.SendAsync(request, timeout.Token);
+                if (response.IsSuccessStatusCode)
+                {
+                    DriverLog.OAuthRevoked(logger, command.ActionId, (int)response.StatusCode, attempt);
+                    return new DriverResult(true, $"oauth: the IdP accepted the revocation of {Describe(command)} ({(int)response.StatusCode}; RFC 7009 answers 200 for unknown tokens too)");
+                }
+
+                var error = await ReadErrorAsync(response, cancellationToken);
+                if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
+                {
+                    var what = response.StatusCode == HttpStatusCode.Unauthorized
+                        ? "client authentication failed"
+                        : "the IdP rejected the revocation";
+                    throw new DriverFailedException(DriverName, $"{what} ({(int)response.StatusCode}{error})", permanent: true);
+                }
+
+                transient = $"{(int)response.StatusCode}{error}";
+                wait = RetryAfter(response);
+            }
+            catch (HttpRequestException exception)
+            {
+                transient = exception.Message;
+                wait = null;
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                transient = $"no answer within {options.RequestTimeout.TotalSeconds:0.#} s";
+                wait = null;
+            }
+
+            if (wait > options.MaxBackoff)
+            {
+                throw new DriverFailedException(DriverName, $"the IdP asked to retry after {wait.Value.TotalSeconds:0} s, beyond the {options.MaxBackoff.TotalSeconds:0} s limit ({transient})", permanent: false);
+            }
+
+            if (attempt >= options.MaxAttempts)
+            {
+                throw new DriverFailedException(DriverName, $"gave up after {attempt} attempts: {transient}", permanent: false);
+            }
+
+            var delay = wait ?? backoff;
+            DriverLog.OAuthRetrying(logger, command.ActionId, attempt, transient, delay);
+            await Task.Delay(delay, time, cancellationToken);
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
+        }
+    }
+
+    public Task<DriverResult> RevokeSubjectSessionsAsync(RevokeSubjectSessions command, CancellationToken cancellationToken) =>
+        // RFC 7009 has no subject-wide revocation; the built-in list and SSF carry that one.
+        Task.FromResult(new DriverResult(false, "oauth: RFC 7009 cannot revoke all of a subject's sessions; left to the other drivers"));
+
+    private HttpRequestMessage BuildRequest(string token)
+    {
+        var form = new List<KeyValuePair<string, string>> { new("token", token) };
+        if (!string.IsNullOrEmpty(options.TokenTypeHint))
+        {
+            form.Add(new("token_type_hint", options.TokenTypeHint));
+        }
+
+        var request = new HttpRequestMessage(HttpMethod.Post, options.Endpoint);
+        if (options.ClientAuthentication == OAuthRevocationOptions.ClientSecretPost)
+        {
+            form.Add(new("client_id", options.ClientId!));
+            form.Add(new("client_secret", options.ClientSecret!));
+        }
+        else
+        {
+            // RFC 6749 §2.3.1: both parts are form-encoded before they are joined and base64-encoded.
+            var credentials = $"{FormEncode(options.ClientId!)}:{FormEncode(options.ClientSecret!)}";
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        }
+
+        request.Content = new FormUrlEncodedContent(form);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return request;
+    }
+
+    private static string FormEncode(string value) => WebUtility.UrlEncode(value);
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var retryAfter = response.Headers.RetryAfter;
+        if (retryAfter?.Delta is { } delta)
+        {
+            return delta;
+        }
+
+        if (retryAfter?.Date is { } date)
+        {
+            var delay = date - time.GetUtcNow();
+            return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+
+    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        string body;
+        try
+        {
+            body = await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return "";
+        }
+
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return "";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            var error = root.TryGetProperty("error", out var e) ? e.GetString() : null;
+            var description = root.TryGetProperty("error_description", out var d) ? d.GetString() : null;
+            if (error is not null)
+            {
+                return description is null ? $": {error}" : $": {error} — {description}";
+            }
+        }
+        catch (JsonException)
+        {
+            // Not the RFC 6749 error shape: show the start of what came back.
+        }
+
+        return $": {(body.Length > 200 ? body[..200] : body)}";
+    }
+
+    private static string Describe(RevokeToken command) =>
+        command.Jti is not null ? $"token {command.Jti}" : $"session {command.SessionId}";
+}

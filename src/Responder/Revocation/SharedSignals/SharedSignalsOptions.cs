@@ -1,0 +1,128 @@
+namespace ZtStream.Responder.Revocation.SharedSignals;
+
+/// <summary>Section <c>Responder:Drivers:SharedSignals</c>: the OpenID Shared Signals (CAEP) transmitter.</summary>
+internal sealed record SharedSignalsOptions
+{
+    public const string Section = "Responder:Drivers:SharedSignals";
+    public const string Rs256 = "RS256";
+    public const string Es256 = "ES256";
+
+    /// <summary>The transmitter's issuer identifier: the <c>iss</c> of every SET and of the SSF configuration.</summary>
+    public Uri? Issuer { get; init; }
+
+    /// <summary>Where receivers fetch the keys; defaults to <c>{Issuer}/.well-known/jwks.json</c>.</summary>
+    public Uri? JwksUri { get; init; }
+
+    /// <summary><c>RS256</c> (default; the CAEP interoperability profile requires it) or <c>ES256</c>.</summary>
+    public string SigningAlgorithm { get; init; } = Rs256;
+
+    /// <summary>A PEM private key (RSA for RS256, P-256 for ES256). Empty: a key is generated on first start and kept in the store.</summary>
+    public string? SigningKeyPath { get; init; }
+
+    /// <summary>The <c>kid</c> of a PEM key; defaults to its RFC 7638 thumbprint.</summary>
+    public string? KeyId { get; init; }
+
+    /// <summary>The <c>iss</c> of <c>iss_sub</c> subject identifiers (the IdP that issued the subjects); defaults to <see cref="Issuer"/>.</summary>
+    public string? SubjectIssuer { get; init; }
+
+    /// <summary>Push receivers (RFC 8935) by name; every revocation is sent to each.</summary>
+    public Dictionary<string, SsfReceiverOptions> Receivers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>First retry delay of an unacknowledged SET; doubles per attempt up to <see cref="MaxBackoff"/>. Retries never stop.</summary>
+    public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the outbox is checked when nothing new was queued.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan DeliveryTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>The issuer exactly as configured: <c>iss</c> must match the SSF configuration's issuer character for character.</summary>
+    public string IssuerId() => Issuer!.OriginalString;
+
+    public Uri EffectiveJwksUri() => JwksUri ?? new Uri(IssuerId().TrimEnd('/') + "/.well-known/jwks.json");
+
+    public string EffectiveSubjectIssuer() => SubjectIssuer ?? IssuerId();
+
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Issuer is null || !Issuer.IsAbsoluteUri || (Issuer.Scheme != Uri.UriSchemeHttps && Issuer.Scheme != Uri.UriSchemeHttp)
+            || !string.IsNullOrEmpty(Issuer.Query) || !string.IsNullOrEmpty(Issuer.Fragment))
+        {
+            problems.Add($"{Section}:Issuer is required: an absolute https URL without query or fragment (got '{Issuer}')");
+        }
+
+        if (JwksUri is not null && !JwksUri.IsAbsoluteUri)
+        {
+            problems.Add($"{Section}:JwksUri must be absolute (got '{JwksUri}')");
+        }
+
+        if (SigningAlgorithm is not (Rs256 or Es256))
+        {
+            problems.Add($"{Section}:SigningAlgorithm must be {Rs256} or {Es256} (got '{SigningAlgorithm}')");
+        }
+        else if (!string.IsNullOrEmpty(SigningKeyPath))
+        {
+            if (!File.Exists(SigningKeyPath))
+            {
+                problems.Add($"{Section}:SigningKeyPath '{SigningKeyPath}' does not exist");
+            }
+            else
+            {
+                try
+                {
+                    SsfSigningKeys.FromPem(File.ReadAllText(SigningKeyPath), SigningAlgorithm, KeyId).Dispose();
+                }
+                catch (Exception exception) when (exception is ArgumentException or System.Security.Cryptography.CryptographicException)
+                {
+                    problems.Add($"{Section}:SigningKeyPath '{SigningKeyPath}' holds no usable {SigningAlgorithm} private key: {exception.Message}");
+                }
+            }
+        }
+
+        if (Receivers.Count == 0)
+        {
+            problems.Add($"{Section}:Receivers needs at least one receiver (Endpoint, Audience)");
+        }
+
+        foreach (var (name, receiver) in Receivers)
+        {
+            if (receiver.Endpoint is null || !receiver.Endpoint.IsAbsoluteUri || (receiver.Endpoint.Scheme != Uri.UriSchemeHttps && receiver.Endpoint.Scheme != Uri.UriSchemeHttp))
+            {
+                problems.Add($"{Section}:Receivers:{name}:Endpoint must be an absolute http(s) URL (got '{receiver.Endpoint}')");
+            }
+
+            if (string.IsNullOrWhiteSpace(receiver.Audience))
+            {
+                problems.Add($"{Section}:Receivers:{name}:Audience is required (the receiver's aud)");
+            }
+        }
+
+        if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)
+        {
+            problems.Add($"{Section}:InitialBackoff must be positive and <= MaxBackoff");
+        }
+
+        if (PollInterval <= TimeSpan.Zero || DeliveryTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{Section}:PollInterval and DeliveryTimeout must be positive");
+        }
+
+        return problems;
+    }
+}
+
+/// <summary>A push receiver registered in configuration.</summary>
+internal sealed record SsfReceiverOptions
+{
+    /// <summary>The receiver's push endpoint (RFC 8935).</summary>
+    public Uri? Endpoint { get; init; }
+
+    /// <summary>The <c>aud</c> of SETs for this receiver.</summary>
+    public string? Audience { get; init; }
+
+    /// <summary>Sent as the Authorization header, e.g. <c>Bearer …</c>, when the receiver asks for one.</summary>
+    public string? Authorization { get; init; }
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using ZtStream.Responder.Drivers;
+
+namespace ZtStream.Responder.Revocation.SharedSignals;
+
+/// <summary>
+/// Pushes queued SETs to their receivers (RFC 8935): POST <c>application/secevent+jwt</c>; 202 is the
+/// acknowledgement; 400 with an error object is a permanent rejection of that SET, recorded; anything else
+/// (the receiver down, 5xx, 401/403 while credentials are being fixed) is retried with capped exponential
+/// backoff, without end, because a revocation a receiver never hears of is a session that stays open.
+/// </summary>
+internal sealed class SsfDeliveryService(
+    SsfOutbox outbox,
+    SsfDeliverySignal signal,
+    SharedSignalsOptions options,
+    IHttpClientFactory httpClients,
+    TimeProvider time,
+    ILogger<SsfDeliveryService> logger) : BackgroundService
+{
+    public const string HttpClientName = "ztstream-ssf-push";
+    private const int BatchSize = 50;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await DeliverDueAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // The store may be briefly unavailable; the outbox keeps everything for the next pass.
+                DriverLog.SetDeliveryPassFailed(logger, exception);
+            }
+
+            try
+            {
+                await signal.WaitAsync(options.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass over what is due; returns how many items were attempted.</summary>
+    internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var due = await outbox.DueAsync(time.GetUtcNow(), BatchSize, cancellationToken);
+        var attempted = 0;
+        foreach (var item in due)
+        {
+            var now = time.GetUtcNow();
+            if (!await outbox.ClaimAsync(item, now + options.DeliveryTimeout + options.DeliveryTimeout, cancellationToken))
+            {
+                continue;
+            }
+
+            attempted++;
+            await DeliverAsync(item, cancellationToken);
+        }
+
+        return attempted;
+    }
+
+    private async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken)
+    {
+        if (!options.Receivers.TryGetValue(item.Receiver, out var receiver))
+        {
+            await outbox.MarkFailedAsync(item.Id, $"receiver '{item.Receiver}' is no longer configured", time.GetUtcNow(), cancellationToken);
+            DriverLog.SetRejected(logger, item.Jti, item.Receiver, "receiver no longer configured");
+            return;
+        }
+
+        string error;
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Endpoint)
+            {
+                Content = new StringContent(item.SetToken, Encoding.ASCII),
+            };
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(SecurityEventTokens.MediaType);
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (!string.IsNullOrEmpty(receiver.Authorization))
+            {
+                request.Headers.TryAddWithoutValidation("Authorization", receiver.Authorization);
+            }
+
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(options.DeliveryTimeout);
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                await outbox.MarkDeliveredAsync(item.Id, time.GetUtcNow(), cancellationToken);
+                DriverLog.SetDelivered(logger, item.Jti, item.Receiver, (int)item.Attempts + 1);
+                return;
+            }
+
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            if (response.StatusCode == HttpStatusCode.BadRequest)
+            {
+                var reason = $"rejected with 400{Rfc8935Error(body)}";
+                await outbox.MarkFailedAsync(item.Id, reason, time.GetUtcNow(), cancellationToken);
+                DriverLog.SetRejected(logger, item.Jti, item.Receiver, reason);
+                return;
+            }
+
+            error = $"answered {(int)response.StatusCode}{Rfc8935Error(body)}";
+        }
+        catch (HttpRequestException exception)
+        {
+            error = exception.Message;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            error = $"no answer within {options.DeliveryTimeout.TotalSeconds:0.#} s";
+        }
+
+        var attempts = item.Attempts + 1;
+        var backoff = TimeSpan.FromTicks((long)Math.Min(options.MaxBackoff.Ticks, options.InitialBackoff.Ticks * Math.Pow(2, Math.Min(attempts - 1, 30))));
+        var next = time.GetUtcNow() + backoff;
+        await outbox.MarkRetryAsync(item.Id, error, next, cancellationToken);
+        DriverLog.SetDeliveryRetry(logger, item.Jti, item.Receiver, (int)attempts, error, next);
+    }
+
+    /// <summary>RFC 8935 §2.3: <c>{"err": "...", "description": "..."}</c>; shown as is when it is not that.</summary>
+    private static string Rfc8935Error(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return "";
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("err", out var err))
+            {
+                var description = root.TryGetProperty("description", out var d) ? d.GetString() : null;
+                return description is null ? $": {err.GetString()}" : $": {err.GetString()} — {description}";
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: fall through.
+        }
+
+        return $": {(body.Length > 200 ? body[..200] : body)}";
+    }
+}

@@ -1,0 +1,145 @@
+using Dapper;
+using ZtStream.Platform.Store;
+
+namespace ZtStream.Responder.Revocation.SharedSignals;
+
+/// <summary>One SET for one receiver, as the outbox holds it.</summary>
+internal sealed record OutboxItem
+{
+    public required long Id { get; init; }
+
+    public required string ActionId { get; init; }
+
+    public required string Receiver { get; init; }
+
+    public required string Jti { get; init; }
+
+    public required string SetToken { get; init; }
+
+    public required string State { get; init; }
+
+    public required long Attempts { get; init; }
+
+    public required DateTimeOffset NextAttemptAt { get; init; }
+
+    public DateTimeOffset? FinishedAt { get; init; }
+
+    public string? LastError { get; init; }
+}
+
+/// <summary>
+/// The durable outbox of signed SETs: written when a revocation is handled, drained by
+/// <see cref="SsfDeliveryService"/> until each receiver acknowledges (202) or rejects (400) its SET.
+/// One row per (action, receiver), so a replayed command queues nothing new.
+/// </summary>
+internal sealed class SsfOutbox(IStore store)
+{
+    public const string Pending = "pending";
+    public const string Delivered = "delivered";
+    public const string Failed = "failed";
+
+    private const string Columns = """
+        id AS Id, action_id AS ActionId, receiver AS Receiver, jti AS Jti, set_token AS SetToken, state AS State,
+        attempts AS Attempts, next_attempt_at AS NextAttemptAt, finished_at AS FinishedAt, last_error AS LastError
+        """;
+
+    private const string InsertSql = """
+        INSERT INTO responder_ssf_outbox (action_id, receiver, jti, set_token, state, attempts, next_attempt_at, created_at)
+        VALUES (@ActionId, @Receiver, @Jti, @SetToken, 'pending', 0, @Now, @Now)
+        ON CONFLICT (action_id, receiver) DO NOTHING
+        """;
+
+    private const string DueSql = $"""
+        SELECT {Columns}
+        FROM responder_ssf_outbox
+        WHERE state = 'pending' AND next_attempt_at <= @Now
+        ORDER BY next_attempt_at, id
+        LIMIT @Limit
+        """;
+
+    private const string ClaimSql = """
+        UPDATE responder_ssf_outbox
+        SET next_attempt_at = @LeaseUntil
+        WHERE id = @Id AND state = 'pending' AND next_attempt_at = @Seen
+        """;
+
+    private const string DeliveredSql = """
+        UPDATE responder_ssf_outbox
+        SET state = 'delivered', attempts = attempts + 1, finished_at = @Now, last_error = NULL
+        WHERE id = @Id
+        """;
+
+    private const string FailedSql = """
+        UPDATE responder_ssf_outbox
+        SET state = 'failed', attempts = attempts + 1, finished_at = @Now, last_error = @Error
+        WHERE id = @Id
+        """;
+
+    private const string RetrySql = """
+        UPDATE responder_ssf_outbox
+        SET attempts = attempts + 1, next_attempt_at = @Next, last_error = @Error
+        WHERE id = @Id
+        """;
+
+    private const string ByActionSql = $"""
+        SELECT {Columns}
+        FROM responder_ssf_outbox
+        WHERE action_id = @ActionId
+        ORDER BY receiver
+        """;
+
+    /// <summary>Queues <paramref name="setToken"/>; false when this action already has a SET for this receiver.</summary>
+    public async Task<bool> EnqueueAsync(Guid actionId, string receiver, string jti, string setToken, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var inserted = await connection.ExecuteAsync(new CommandDefinition(
+            InsertSql,
+            new { ActionId = actionId.ToString(), Receiver = receiver, Jti = jti, SetToken = setToken, Now = now },
+            cancellationToken: cancellationToken));
+        return inserted == 1;
+    }
+
+    public async Task<IReadOnlyList<OutboxItem>> DueAsync(DateTimeOffset now, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<OutboxItem>(new CommandDefinition(DueSql, new { Now = now, Limit = limit }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    /// <summary>
+    /// Takes a due item for one delivery attempt by moving its due time past the attempt; false when another
+    /// transmitter instance took it first. A crash mid-attempt leaves it due again once the lease ends.
+    /// </summary>
+    public async Task<bool> ClaimAsync(OutboxItem item, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var claimed = await connection.ExecuteAsync(new CommandDefinition(
+            ClaimSql,
+            new { item.Id, LeaseUntil = leaseUntil, Seen = item.NextAttemptAt },
+            cancellationToken: cancellationToken));
+        return claimed == 1;
+    }
+
+    public Task MarkDeliveredAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(DeliveredSql, new { Id = id, Now = now }, cancellationToken);
+
+    public Task MarkFailedAsync(long id, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        ExecuteAsync(FailedSql, new { Id = id, Error = error, Now = now }, cancellationToken);
+
+    public Task MarkRetryAsync(long id, string error, DateTimeOffset next, CancellationToken cancellationToken) =>
+        ExecuteAsync(RetrySql, new { Id = id, Error = error, Next = next }, cancellationToken);
+
+    /// <summary>What became of an action's SETs, one row per receiver.</summary>
+    public async Task<IReadOnlyList<OutboxItem>> ForActionAsync(Guid actionId, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<OutboxItem>(new CommandDefinition(ByActionSql, new { ActionId = actionId.ToString() }, cancellationToken: cancellationToken));
+        return [.. rows];
+    }
+
+    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
+    }
+}

@@ -1,0 +1,95 @@
+using Microsoft.Extensions.Options;
+
+namespace ZtStream.Sdk.Configuration;
+
+/// <summary>Reports every problem of <see cref="ZtStreamOptions"/> at once.</summary>
+internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ZtStreamOptions options)
+    {
+        var problems = Problems(options);
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    public static List<string> Problems(ZtStreamOptions o)
+    {
+        var p = new List<string>();
+        const string S = ZtStreamOptions.SectionName;
+        if (!IsHttpUri(o.Endpoint))
+        {
+            p.Add($"{S}:Endpoint must be an absolute http or https address of Ingest (got '{o.Endpoint}').");
+        }
+
+        if (string.IsNullOrWhiteSpace(o.SourceKey))
+        {
+            p.Add($"{S}:SourceKey is required (create one with 'ztstream sources add NAME').");
+        }
+
+        if (o.BatchSize is < 1 or > 10_000)
+        {
+            p.Add($"{S}:BatchSize must be between 1 and 10000 (got {o.BatchSize}).");
+        }
+
+        if (o.QueueCapacity < Math.Max(1, o.BatchSize) || o.QueueCapacity > 10_000_000)
+        {
+            p.Add($"{S}:QueueCapacity must be at least BatchSize ({o.BatchSize}) and at most 10000000 (got {o.QueueCapacity}).");
+        }
+
+        Positive(p, $"{S}:FlushInterval", o.FlushInterval);
+        Positive(p, $"{S}:MinBackoff", o.MinBackoff);
+        Positive(p, $"{S}:RequestTimeout", o.RequestTimeout);
+        if (o.MaxBackoff < o.MinBackoff)
+        {
+            p.Add($"{S}:MaxBackoff must be at least MinBackoff (got {o.MaxBackoff} < {o.MinBackoff}).");
+        }
+
+        if (o.MaxAttempts < 1)
+        {
+            p.Add($"{S}:MaxAttempts must be at least 1 (got {o.MaxAttempts}).");
+        }
+
+        if (o.ShutdownTimeout < TimeSpan.Zero)
+        {
+            p.Add($"{S}:ShutdownTimeout must not be negative (got {o.ShutdownTimeout}).");
+        }
+
+        if (o.Workload is null)
+        {
+            p.Add($"{S}:Workload must not be null.");
+        }
+
+        var r = o.Revocations;
+        if (r is null)
+        {
+            p.Add($"{S}:Revocations must not be null.");
+            return p;
+        }
+
+        if (r.Feed is not null && !IsHttpUri(r.Feed))
+        {
+            p.Add($"{S}:Revocations:Feed must be an absolute http or https address of the Responder (got '{r.Feed}').");
+        }
+
+        Positive(p, $"{S}:Revocations:StaleAfter", r.StaleAfter);
+        Positive(p, $"{S}:Revocations:MinReconnectDelay", r.MinReconnectDelay);
+        Positive(p, $"{S}:Revocations:RequestTimeout", r.RequestTimeout);
+        Positive(p, $"{S}:Revocations:IdleTimeout", r.IdleTimeout);
+        if (r.MaxReconnectDelay < r.MinReconnectDelay)
+        {
+            p.Add($"{S}:Revocations:MaxReconnectDelay must be at least MinReconnectDelay (got {r.MaxReconnectDelay} < {r.MinReconnectDelay}).");
+        }
+
+        return p;
+    }
+
+    private static void Positive(List<string> problems, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{key} must be positive (got {value}).");
+        }
+    }
+
+    private static bool IsHttpUri(Uri? uri) =>
+        uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}

@@ -1,0 +1,109 @@
+namespace ZtStream.Sdk;
+
+/// <summary>
+/// Settings of the ZtStream SDK, bound from the configuration section <c>ZtStream</c>
+/// (see <see cref="SectionName"/>) and then from the delegate given to
+/// <see cref="ZtStreamServiceCollectionExtensions.AddZtStream"/>. Every problem is reported at start.
+/// </summary>
+public sealed record ZtStreamOptions
+{
+    /// <summary>The configuration section the options are bound from.</summary>
+    public const string SectionName = "ZtStream";
+
+    /// <summary>Base address of ZtStream Ingest, e.g. <c>http://ztstream-ingest:8080</c>; events go to <c>POST {Endpoint}/v1/events</c>.</summary>
+    public Uri? Endpoint { get; set; }
+
+    /// <summary>The source key Ingest issued for this application (<c>ztstream sources add NAME</c>); sent as <c>Authorization: Bearer</c>.</summary>
+    public string? SourceKey { get; set; }
+
+    /// <summary>Most events sent in one request. Default 100.</summary>
+    public int BatchSize { get; set; } = 100;
+
+    /// <summary>Longest an event waits for its batch to fill before the batch is sent anyway. Default 1 second.</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Events held in memory while Ingest is slow or away; when full, the oldest is dropped and counted. Default 10,000.</summary>
+    public int QueueCapacity { get; set; } = 10_000;
+
+    /// <summary>First retry delay (before jitter); doubles per attempt. Default 200 ms.</summary>
+    public TimeSpan MinBackoff { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Cap of the exponential retry delay. A <c>Retry-After</c> from Ingest is honoured as given. Default 30 seconds.</summary>
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Attempts per batch before its events are given up and counted as failed. Default 8.</summary>
+    public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Timeout of one request to Ingest. Default 10 seconds.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long disposal (application shutdown) may spend sending what is still queued. Default 5 seconds.</summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The workload this application runs as; stamped on every event. Unset fields fall back to environment variables.</summary>
+    public ZtStreamWorkloadOptions Workload { get; set; } = new();
+
+    /// <summary>Enforcement of the Responder's revocations.</summary>
+    public ZtStreamRevocationOptions Revocations { get; set; } = new();
+}
+
+/// <summary>
+/// The workload identity stamped on access events (section <c>ZtStream:Workload</c>). A field left empty is taken from
+/// the environment: <c>ZTSTREAM_WORKLOAD_*</c> first, then the Kubernetes downward-API names listed on each property.
+/// </summary>
+public sealed record ZtStreamWorkloadOptions
+{
+    /// <summary>Stable workload id. Environment: <c>ZTSTREAM_WORKLOAD_ID</c>; otherwise <c>{Namespace}/{Name}</c>, or <see cref="Name"/> alone.</summary>
+    public string? Id { get; set; }
+
+    /// <summary>Pod (or process) name. Environment: <c>ZTSTREAM_WORKLOAD_NAME</c>, then <c>POD_NAME</c>.</summary>
+    public string? Name { get; set; }
+
+    /// <summary>Kubernetes namespace. Environment: <c>ZTSTREAM_WORKLOAD_NAMESPACE</c>, then <c>POD_NAMESPACE</c>.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>Service account. Environment: <c>ZTSTREAM_WORKLOAD_SERVICE_ACCOUNT</c>, then <c>SERVICE_ACCOUNT</c>.</summary>
+    public string? ServiceAccount { get; set; }
+
+    /// <summary>Node name. Environment: <c>ZTSTREAM_WORKLOAD_NODE</c>, then <c>NODE_NAME</c>.</summary>
+    public string? Node { get; set; }
+
+    /// <summary>Container image. Environment: <c>ZTSTREAM_WORKLOAD_IMAGE</c>.</summary>
+    public string? Image { get; set; }
+}
+
+/// <summary>Enforcement settings (section <c>ZtStream:Revocations</c>).</summary>
+public sealed record ZtStreamRevocationOptions
+{
+    /// <summary>Base address of the Responder serving the revocation feed; unset turns enforcement off.</summary>
+    public Uri? Feed { get; set; }
+
+    /// <summary>Optional bearer credential for the feed.</summary>
+    public string? Key { get; set; }
+
+    /// <summary>
+    /// What to do with an authenticated request while the revocation list is not current (never loaded, or the feed
+    /// has been unreachable longer than <see cref="StaleAfter"/>): <c>false</c> (default) lets it through and counts it
+    /// as unverified; <c>true</c> answers 503. Revocations already known are enforced either way.
+    /// </summary>
+    public bool FailClosed { get; set; }
+
+    /// <summary>How long after losing the feed the list still counts as current. Default 30 seconds.</summary>
+    public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>First reconnect delay (before jitter). Default 250 ms.</summary>
+    public TimeSpan MinReconnectDelay { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Cap of the reconnect delay. Default 30 seconds.</summary>
+    public TimeSpan MaxReconnectDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A stream silent for this long (no entry, no keep-alive comment) is taken for a dead connection and reopened
+    /// with <c>Last-Event-ID</c>, so a half-open connection cannot leave enforcement blind. The Responder sends a
+    /// keep-alive every 15 seconds. Default 60 seconds.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Timeout of the snapshot request. Default 10 seconds.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,76 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Sdk.Configuration;
+using ZtStream.Sdk.Revocations;
+using ZtStream.Sdk.Telemetry;
+
+namespace ZtStream.Sdk;
+
+/// <summary>Registers the ZtStream SDK.</summary>
+public static class ZtStreamServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the <see cref="ZtStreamClient"/> (a singleton), the revocation feed follower and the options: bound from the
+    /// configuration section <c>ZtStream</c> when an <see cref="IConfiguration"/> is registered, then
+    /// <paramref name="configure"/>, then workload fields from the environment; validated at start. Pair with
+    /// <see cref="ZtStreamApplicationBuilderExtensions.UseZtStream"/>.
+    /// </summary>
+    public static IServiceCollection AddZtStream(this IServiceCollection services, Action<ZtStreamOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var options = services.AddOptions<ZtStreamOptions>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<ZtStreamOptions>, BindFromConfiguration>());
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.PostConfigure(o => WorkloadIdentity.ApplyEnvironment(o.Workload ??= new(), Environment.GetEnvironmentVariable));
+        options.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ZtStreamOptions>, ZtStreamOptionsValidator>());
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<SdkMetrics>();
+        services.TryAddSingleton<RevocationList>();
+        services.TryAddSingleton(sp => new ZtStreamClient(
+            sp.GetRequiredService<IOptions<ZtStreamOptions>>().Value,
+            handler: null,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>(),
+            sp.GetRequiredService<SdkMetrics>()));
+        services.AddHttpClient(RevocationFeedWorker.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RevocationFeedWorker>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ClientShutdown>());
+        return services;
+    }
+
+    private sealed class BindFromConfiguration(IServiceProvider services) : IConfigureOptions<ZtStreamOptions>
+    {
+        public void Configure(ZtStreamOptions options) =>
+            services.GetService<IConfiguration>()?.GetSection(ZtStreamOptions.SectionName).Bind(options);
+    }
+
+    /// <summary>
+    /// Sends what is queued (bounded by the shutdown timeout) once every hosted service has stopped — so after the
+    /// web server drained its in-flight requests and their events are queued — and while logging still works.
+    /// </summary>
+    private sealed class ClientShutdown(ZtStreamClient client) : IHostedLifecycleService
+    {
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StoppedAsync(CancellationToken cancellationToken) => await client.DisposeAsync();
+    }
+}

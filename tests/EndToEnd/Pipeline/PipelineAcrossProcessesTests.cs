@@ -1,0 +1,240 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Host.Sample;
+using ZtStream.SampleService;
+using ZtStream.TestSupport.Processes;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.EndToEnd.Pipeline;
+
+/// <summary>
+/// The real binary as separate processes — ingest, two verifiers in one group, responder — over Kafka, PostgreSQL
+/// and RabbitMQ, with an SDK-protected sample app: an attack sent through Ingest's HTTP endpoint is detected,
+/// the token is revoked and the app refuses it; a verifier killed mid-stream loses and duplicates no alert.
+/// </summary>
+public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture rabbit) : IAsyncDisposable
+{
+    private const string ApiToken = "e2e-responder-token-0123456789abcdef0123456789";
+    private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(120);
+    private readonly List<ZtStreamProcess> processes = [];
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-e2e-");
+
+    [Fact]
+    public async Task Attack_IsDetectedRevokedAndRefused_AndAVerifierCrashLosesAndDuplicatesNothing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var bootstrap = kafka.Require();
+        var database = await postgres.CreateDatabaseAsync(ct);
+        var amqp = await rabbit.CreateVirtualHostAsync(ct);
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(policy, """
+            rules:
+              - name: revoke-stolen-tokens
+                severity: high
+                action: revoke_token
+                mode: automatic
+            budget:
+              max_automatic: 100
+              max_automatic_per_namespace: 100
+              window: 5m
+            """, ct);
+        string[] seams =
+        [
+            "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database,
+            "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(), "--urls", "http://127.0.0.1:0",
+            "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000",
+            "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
+            "--set", "EventLog:TopicCreationTimeout=00:00:02",
+        ];
+
+        // A source credential, made by the CLI against the same store the roles use.
+        var sources = await StartAsync("sources", ["sources", "add", "e2e-app", .. seams], waitForListening: false, ct);
+        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
+        var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+
+        // The responder first: it applies the store's migrations and owns the revocation feed.
+        var responder = await StartAsync("responder", ["run", "--roles", "responder", .. seams,
+            "--set", $"Responder:PolicyPath={policy}",
+            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
+            "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", "Responder:SchedulerInterval=00:00:01"], true, ct);
+        var started = await Task.WhenAll(
+            StartAsync("ingest", ["run", "--roles", "ingest", .. seams], true, ct),
+            StartAsync("verifier-1", ["run", "--roles", "verifier", .. seams], true, ct),
+            StartAsync("verifier-2", ["run", "--roles", "verifier", .. seams], true, ct));
+        var (ingest, verifier1) = (started[0], started[1]);
+
+        // The SDK-protected sample app, fed by this Ingest and enforcing this Responder's feed.
+        var sampleConfig = new ConfigurationBuilder().Build();
+        await using var sample = SampleCommand.Build(sampleConfig, ingest.Url, key, responder.Url, "http://127.0.0.1:0");
+        await sample.StartAsync(ct);
+        using var app = new HttpClient { BaseAddress = new Uri(sample.Urls.First()) };
+        using var ingestHttp = new HttpClient { BaseAddress = ingest.Url };
+        ingestHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var api = new HttpClient { BaseAddress = responder.Url };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
+
+        // Alice's token works at the app before the attack.
+        var jti = $"jti-{Guid.NewGuid():N}";
+        var token = Token("alice", jti);
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", token, ct)).StatusCode);
+
+        // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
+        await SendAsync(ingestHttp, StolenTokenEvents("alice", jti), ct);
+        var alert = await WaitForAlertsAsync(api, "alice", 1, ct);
+        Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
+
+        // The token is revoked and the app refuses it, without restarting.
+        var refused = await PollAsync(async () =>
+        {
+            using var r = await GetAsync(app, "/api/orders", token, ct);
+            return r.StatusCode == HttpStatusCode.Unauthorized && r.Headers.WwwAuthenticate.ToString().Contains("revoked", StringComparison.Ordinal);
+        }, DetectionTimeout, ct);
+        Assert.True(refused, "the sample app did not refuse the revoked token");
+        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", Token("bob", $"jti-{Guid.NewGuid():N}"), ct)).StatusCode);
+
+        // A verifier dies mid-stream; attacks on several principals (spread over the partitions) still each raise one alert.
+        verifier1.Kill();
+        var victims = Enumerable.Range(1, 6).Select(i => $"victim-{i}").ToArray();
+        foreach (var victim in victims)
+        {
+            await SendAsync(ingestHttp, StolenTokenEvents(victim, $"jti-{Guid.NewGuid():N}"), ct);
+        }
+
+        foreach (var victim in victims)
+        {
+            await WaitForAlertsAsync(api, victim, 1, ct);
+        }
+
+        // Let any redelivery from the dead member's uncommitted offsets play out, then count again.
+        await Task.Delay(TimeSpan.FromSeconds(8), ct);
+        foreach (var principal in victims.Append("alice"))
+        {
+            var alerts = await AlertsAsync(api, principal, ct);
+            Assert.True(alerts.Count == 1, $"{principal}: expected exactly one alert, got {alerts.Count}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in processes)
+        {
+            await p.DisposeAsync();
+        }
+
+        try
+        {
+            folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process still exiting holds a file; the temp folder is reclaimed later.
+        }
+    }
+
+    private async Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct)
+    {
+        try
+        {
+            var p = await ZtStreamProcess.StartAsync(name, args, workingDirectory: folder.FullName, waitForListening: waitForListening, cancellationToken: ct);
+            lock (processes)
+            {
+                processes.Add(p);
+            }
+
+            return p;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{name} did not start: {e.Message}", e);
+        }
+    }
+
+    private static List<AccessEvent> StolenTokenEvents(string subject, string jti)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var token = new TokenInfo { Jti = jti, ClientId = "shop-web", IssuedAt = now.AddMinutes(-30), ExpiresAt = now.AddMinutes(30), BoundWorkload = "shop/web-1" };
+        AccessEvent At(int i, string workload) => new()
+        {
+            Id = $"{subject}-{jti}-{i}",
+            Time = now.AddSeconds(-20 + i),
+            Kind = EventKinds.AccessRequest,
+            Subject = new Subject { Id = subject, Type = "user" },
+            Token = token,
+            Workload = new Workload { Id = workload, Namespace = "shop", Name = workload[(workload.IndexOf('/', StringComparison.Ordinal) + 1)..] },
+            Resource = new ResourceRef { Type = "http_route", Id = "/api/orders" },
+            Action = "GET",
+            Outcome = Outcomes.Success,
+            Status = 200,
+            Bytes = 512,
+        };
+        return [At(0, "shop/web-1"), At(1, "shop/web-1"), At(2, "shop/web-1"), At(3, "shop/evil-7")];
+    }
+
+    private static async Task SendAsync(HttpClient ingest, List<AccessEvent> events, CancellationToken ct)
+    {
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(events, ContractsJsonContext.Default.ListAccessEvent));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await ingest.PostAsync(new Uri("/v1/events", UriKind.Relative), content, ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static async Task<List<JsonElement>> WaitForAlertsAsync(HttpClient api, string principal, int count, CancellationToken ct)
+    {
+        List<JsonElement> alerts = [];
+        var found = await PollAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, DetectionTimeout, ct);
+        Assert.True(found, $"no alert for {principal} within {DetectionTimeout.TotalSeconds} s");
+        return alerts;
+    }
+
+    private static async Task<List<JsonElement>> AlertsAsync(HttpClient api, string principal, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), ct));
+        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    private static Task<HttpResponseMessage> GetAsync(HttpClient app, string path, string token, CancellationToken ct)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return app.SendAsync(request, ct);
+    }
+
+    private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(250, ct);
+        }
+
+        return false;
+    }
+
+    private static string Token(string subject, string jti)
+    {
+        var sample = new SampleOptions();
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = sample.Issuer,
+            Audience = sample.Audience,
+            Claims = new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti, ["client_id"] = "shop-web" },
+            IssuedAt = now.AddMinutes(-1),
+            NotBefore = now.AddMinutes(-1),
+            Expires = now.AddMinutes(30),
+            SigningCredentials = new SigningCredentials(sample.Key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+}

@@ -1,0 +1,141 @@
+using ZtStream.Host.Cli;
+
+namespace ZtStream.Host.Tests.Cli;
+
+public sealed class ZtStreamCliTests
+{
+    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await ZtStreamCli.RunAsync(args, stdout, stderr, TestContext.Current.CancellationToken);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
+    public async Task Run_UnknownEventLogKind_ExitsTwoWithOneLineNamingTheKey()
+    {
+        var (code, _, err) = await RunAsync("run", "--event-log", "carrier-pigeon");
+
+        Assert.Equal(2, code);
+        var line = Assert.Single(Lines(err));
+        Assert.Contains("EventLog:Kind", line, StringComparison.Ordinal);
+        Assert.Contains("carrier-pigeon", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_SeveralProblems_ListsEveryOneOnItsOwnLine()
+    {
+        var (code, _, err) = await RunAsync("run", "--event-log", "kafka", "--store", "postgres", "--bus", "rabbitmq", "--roles", "ingest,janitor");
+
+        Assert.Equal(2, code);
+        var lines = Lines(err);
+        Assert.Contains(lines, l => l.Contains("BootstrapServers", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("ConnectionString", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("RabbitMqUri", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("janitor", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_ConfigFileWithUnknownKind_ExitsTwo()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": "tape"}}""", TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync("run", "--config", file);
+
+            Assert.Equal(2, code);
+            Assert.Contains("'tape'", Assert.Single(Lines(err)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Run_ConfigFileWithMisspeltKey_ExitsTwoNamingTheKey()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{"EventLog": {"Knid": "kafka"}}""", TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync("run", "--config", file);
+
+            Assert.Equal(2, code);
+            Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(Lines(err)), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Run_MissingConfigFile_ExitsTwo()
+    {
+        var (code, _, err) = await RunAsync("run", "--config", "/nonexistent/ztstream.json");
+
+        Assert.Equal(2, code);
+        Assert.Contains("does not exist", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_MalformedConfigFile_ExitsTwoInsteadOfCrashing()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": """, TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync("run", "--config", file);
+
+            Assert.Equal(2, code);
+            Assert.Contains("not valid JSON", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Run_InvalidResponsePolicy_ExitsTwoInsteadOfCrashing()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-policy-");
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(policy, "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n", TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync(
+                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+
+            Assert.Equal(2, code);
+            Assert.Contains("explode", err, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task UnknownCommand_ExitsTwoWithUsage()
+    {
+        var (code, _, err) = await RunAsync("frobnicate");
+
+        Assert.Equal(2, code);
+        Assert.Contains("usage: ztstream", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SwitchWithoutValue_IsAProblemNotACrash()
+    {
+        var (code, _, err) = await RunAsync("run", "--event-log");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--event-log needs a value", err, StringComparison.Ordinal);
+    }
+}

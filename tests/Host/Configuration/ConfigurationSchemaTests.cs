@@ -1,0 +1,33 @@
+using ZtStream.Host.Configuration;
+
+namespace ZtStream.Host.Tests.Configuration;
+
+public sealed class ConfigurationSchemaTests
+{
+    [Theory]
+    [InlineData("EventLog:Kind")]
+    [InlineData("eventlog:bootstrapservers")]
+    [InlineData("EventLog:KafkaSettings:security.protocol")]
+    [InlineData("Store:ConnectionString")]
+    [InlineData("Bus:RabbitMqUri")]
+    [InlineData("Roles")]
+    [InlineData("Urls")]
+    public void IsKnown_KeysTheBinaryReads(string key) => Assert.True(ConfigurationSchema.IsKnown(key));
+
+    [Theory]
+    [InlineData("EventLog:Knid")]
+    [InlineData("Stroe:Kind")]
+    [InlineData("Bus:RabbitUri")]
+    public void IsKnown_Typos_AreUnknown(string key) => Assert.False(ConfigurationSchema.IsKnown(key));
+
+    [Fact]
+    public void Keys_ListEverySwitchTarget()
+    {
+        var keys = ConfigurationSchema.Keys().ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+        foreach (var target in HostArguments.Switches.Values)
+        {
+            Assert.Contains(target, keys);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ZtStream.Host.Cli;
+
+namespace ZtStream.Host.Tests.Run;
+
+public sealed partial class RunCommandTests
+{
+    [Fact]
+    public async Task Run_EmbeddedDefaults_AnswersHealthzAndReadyz()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var folder = Directory.CreateTempSubdirectory("zt-run-");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var run = ZtStreamCli.RunAsync(
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
+            TextWriter.Synchronized(stdout),
+            TextWriter.Synchronized(stderr),
+            stop.Token);
+        try
+        {
+            var url = await WaitForListeningUrlAsync(stdout, run, ct);
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+
+            var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
+            var readyz = await http.GetAsync(new Uri("/readyz", UriKind.Relative), ct);
+
+            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+            Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
+            Assert.True(File.Exists(Path.Combine(folder.FullName, "zt.db")), "the SQLite store was created and migrated");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await run);
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static async Task<string> WaitForListeningUrlAsync(StringWriter stdout, Task<int> run, CancellationToken ct)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            if (run.IsCompleted)
+            {
+                Assert.Fail($"ztstream run exited with {await run} before listening");
+            }
+
+            var match = ListeningUrl().Match(stdout.ToString());
+            if (match.Success)
+            {
+                return match.Groups[1].Value;
+            }
+
+            await Task.Delay(50, deadline.Token);
+        }
+    }
+
+    [GeneratedRegex(@"listening on (http://[^\s,]+)")]
+    private static partial Regex ListeningUrl();
+}

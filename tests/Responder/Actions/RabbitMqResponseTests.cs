@@ -1,0 +1,64 @@
+using Microsoft.Extensions.DependencyInjection;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Tests.Fakes;
+using ZtStream.Responder.Tests.Revocation;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests.Actions;
+
+/// <summary>The same responses over a real RabbitMQ broker (a virtual host per test), with the bus the host uses.</summary>
+public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
+{
+    private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
+    {
+        var vhost = await rabbitMq.CreateVirtualHostAsync(TestContext.Current.CancellationToken);
+        var host = new ResponderTestHost(folder.Path, policy) { UseRealBus = true, ConfigureServices = services };
+        host.Settings["Bus:Kind"] = "rabbitmq";
+        host.Settings["Bus:RabbitMqUri"] = vhost.ToString();
+        return await host.StartAsync();
+    }
+
+    [Fact]
+    public async Task CriticalAlert_OverRabbitMq_OneRevocationOnTheFeed_EvenWhenDeliveredTwice()
+    {
+        using var folder = new TempFolder();
+        var revoker = new CountingRevoker();
+        await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical, s => s.AddSingleton<ITokenRevoker>(revoker));
+        var ct = TestContext.Current.CancellationToken;
+        await using var stream = await SseReader.OpenAsync(host.Client, Contracts.Revocations.RevocationFeed.StreamPath, null, ct);
+
+        var alert = TestAlerts.Critical("rmq-1", jti: "jti-rmq");
+        await host.PublishAlertAsync(alert);
+        await host.PublishAlertAsync(alert);
+
+        var message = await stream.NextEventAsync(ct);
+        Assert.Contains("\"jti\":\"jti-rmq\"", message.Data);
+        var actions = host.Get<ActionStore>();
+        await Eventually.HoldsAsync(() => Task.FromResult(host.EventLog.Handled == 2), "both deliveries handled");
+        await Eventually.HoldsAsync(
+            async () => (await actions.QueryAsync(new ActionQuery(AlertId: "rmq-1"), ct)).SingleOrDefault()?.State == ActionStates.Done,
+            "revocation done");
+        Assert.Single(await actions.QueryAsync(new ActionQuery(AlertId: "rmq-1"), ct));
+        Assert.Equal(1, revoker.Calls);
+        Assert.Single((await host.Get<RevocationStore>().SnapshotAsync(ct)).Revocations);
+    }
+
+    [Fact]
+    public async Task FailingIsolation_OverRabbitMq_EndsFailedWithTheReason()
+    {
+        using var folder = new TempFolder();
+        var isolator = new RecordingIsolator { FailuresLeft = int.MaxValue };
+        await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
+        var ct = TestContext.Current.CancellationToken;
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("rmq-2", workload: new AlertWorkload("pod-r", "shop", "r")), ct);
+        var id = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "rmq-2"), ct)).Single().Id;
+
+        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(id, ct))!.State == ActionStates.Failed, "failed");
+        Assert.Contains("the isolation API answered 500", (await host.Get<ActionStore>().GetAsync(id, ct))!.Error);
+        Assert.Equal(3, isolator.Calls.Count);
+    }
+}

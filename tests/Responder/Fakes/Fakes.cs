@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using ZtStream.Contracts.Commands;
+using ZtStream.Platform.EventLog;
+using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Revocation;
+
+namespace ZtStream.Responder.Tests.Fakes;
+
+/// <summary>An event log in memory: appends are kept per topic, and one consumer reads a topic in order.</summary>
+internal sealed class MemoryEventLog : IEventLog
+{
+    private readonly ConcurrentDictionary<string, Channel<ConsumedRecord>> _topics = new();
+    private readonly ConcurrentDictionary<string, ConcurrentQueue<LogRecord>> _appended = new();
+    private long _offset;
+
+    public IReadOnlyList<LogRecord> Appended(string topic) => _appended.TryGetValue(topic, out var q) ? [.. q] : [];
+
+    public int Handled;
+
+    public Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+    {
+        var channel = _topics.GetOrAdd(topic, _ => Channel.CreateUnbounded<ConsumedRecord>());
+        foreach (var r in records)
+        {
+            _appended.GetOrAdd(topic, _ => new()).Enqueue(r);
+            channel.Writer.TryWrite(new ConsumedRecord(
+                topic, 0, Interlocked.Increment(ref _offset), r.Key, r.Value, r.Headers ?? new Dictionary<string, string>(), DateTimeOffset.UnixEpoch));
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public async Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken)
+    {
+        var channel = _topics.GetOrAdd(spec.Topics[0], _ => Channel.CreateUnbounded<ConsumedRecord>());
+        await foreach (var record in channel.Reader.ReadAllAsync(cancellationToken))
+        {
+            try
+            {
+                await handler.HandleAsync(record, cancellationToken);
+            }
+            catch (PoisonRecordException)
+            {
+                // dead-lettered in the real log
+            }
+
+            Interlocked.Increment(ref Handled);
+        }
+    }
+}
+
+/// <summary>Records isolate/release calls; idempotent like a real driver; can be told to fail.</summary>
+internal sealed class RecordingIsolator : IWorkloadIsolator
+{
+    private readonly ConcurrentDictionary<string, bool> _isolated = new();
+
+    public string Name => "recording";
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Calls that throw before one succeeds (int.MaxValue: always).</summary>
+    public int FailuresLeft;
+
+    public Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"isolate {command.WorkloadId}");
+        if (FailuresLeft > 0)
+        {
+            Interlocked.Decrement(ref FailuresLeft);
+            throw new InvalidOperationException("the isolation API answered 500");
+        }
+
+        return Task.FromResult(_isolated.TryAdd(command.WorkloadId, true)
+            ? new DriverResult(true, $"isolated {command.WorkloadId}")
+            : new DriverResult(false, $"{command.WorkloadId} was already isolated"));
+    }
+
+    public Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken)
+    {
+        Calls.Enqueue($"release {command.WorkloadId}");
+        return Task.FromResult(_isolated.TryRemove(command.WorkloadId, out _)
+            ? new DriverResult(true, $"released {command.WorkloadId}")
+            : new DriverResult(false, $"{command.WorkloadId} was not isolated"));
+    }
+
+    public bool IsIsolated(string workloadId) => _isolated.ContainsKey(workloadId);
+}
+
+/// <summary>A token revoker that counts calls and can be told to fail.</summary>
+internal sealed class CountingRevoker : ITokenRevoker
+{
+    public string Name => "counting";
+
+    public int Calls;
+
+    public int FailuresLeft;
+
+    public Task<DriverResult> RevokeTokenAsync(RevokeToken command, CancellationToken cancellationToken) => Call();
+
+    public Task<DriverResult> RevokeSubjectSessionsAsync(RevokeSubjectSessions command, CancellationToken cancellationToken) => Call();
+
+    private Task<DriverResult> Call()
+    {
+        Interlocked.Increment(ref Calls);
+        if (FailuresLeft > 0)
+        {
+            Interlocked.Decrement(ref FailuresLeft);
+            throw new HttpRequestException("the IdP answered 503");
+        }
+
+        return Task.FromResult(new DriverResult(true, "revoked at the IdP"));
+    }
+}

@@ -1,0 +1,202 @@
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+using ZtStream.Contracts.Commands;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Isolation.Kubernetes;
+
+namespace ZtStream.Responder.Tests.Isolation.Kubernetes;
+
+public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
+{
+    private const string Ns = "payments";
+    private const string Pod = "api-7d9f";
+    private const string Key = "ztstream.io/quarantine";
+    private const string PoliciesPath = "/apis/networking.k8s.io/v1/namespaces/payments/networkpolicies";
+    private const string PodPath = "/api/v1/namespaces/payments/pods/api-7d9f";
+    private FakeApiServer server = null!;
+    private k8s.Kubernetes client = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        server = await FakeApiServer.StartAsync();
+        server.AddPod(Ns, Pod, new() { ["app"] = "api" });
+        server.AddPolicy(Ns, "default-deny-unrelated");
+        client = new k8s.Kubernetes(new KubernetesClientConfiguration { Host = server.BaseAddress.ToString().TrimEnd('/') });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        client.Dispose();
+        await server.DisposeAsync();
+    }
+
+    private KubernetesWorkloadIsolator Isolator(KubernetesIsolationOptions? options = null) =>
+        new(client, options ?? new KubernetesIsolationOptions(), NullLogger<KubernetesWorkloadIsolator>.Instance);
+
+    private static IsolateWorkload Isolate(Guid id) => new()
+    {
+        ActionId = id,
+        WorkloadId = "k8s:payments/api-7d9f",
+        Namespace = Ns,
+        Name = Pod,
+        Reason = "exec into pod",
+        RequestedBy = "policy:runtime",
+    };
+
+    private static ReleaseWorkload Release(Guid isolation) => new()
+    {
+        ActionId = Guid.NewGuid(),
+        IsolationActionId = isolation,
+        WorkloadId = "k8s:payments/api-7d9f",
+        Namespace = Ns,
+        Name = Pod,
+        Reason = "false positive",
+        RequestedBy = "alice",
+    };
+
+    [Fact]
+    public async Task Isolate_CreatesDenyAllPolicyThenLabelsThePod()
+    {
+        var id = Guid.NewGuid();
+        var value = id.ToString("N");
+
+        var result = await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+
+        Assert.True(result.Changed);
+        var writes = server.Requests.Where(r => r.Method != "GET").ToList();
+        Assert.Equal(["POST " + PoliciesPath, "PATCH " + PodPath], writes.Select(r => r.ToString()));
+
+        var policy = JsonNode.Parse(writes[0].Body)!;
+        Assert.Equal($"ztstream-quarantine-{value}", policy["metadata"]!["name"]!.GetValue<string>());
+        Assert.Equal(value, policy["spec"]!["podSelector"]!["matchLabels"]![Key]!.GetValue<string>());
+        Assert.Equal(["Ingress", "Egress"], policy["spec"]!["policyTypes"]!.AsArray().Select(t => t!.GetValue<string>()));
+        Assert.Empty(policy["spec"]!["ingress"]?.AsArray() ?? []);
+        Assert.Empty(policy["spec"]!["egress"]?.AsArray() ?? []);
+
+        Assert.StartsWith("application/merge-patch+json", writes[1].ContentType, StringComparison.Ordinal);
+        Assert.Equal(value, JsonNode.Parse(writes[1].Body)!["metadata"]!["labels"]![Key]!.GetValue<string>());
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "api", [Key] = value }, server.PodLabels(Ns, Pod));
+    }
+
+    [Fact]
+    public async Task Isolate_Twice_SecondIsANoOpThatWritesNothing()
+    {
+        var id = Guid.NewGuid();
+        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        server.ClearRequests();
+
+        var again = await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+
+        Assert.False(again.Changed);
+        Assert.Contains("already quarantined by this action", again.Detail, StringComparison.Ordinal);
+        Assert.All(server.Requests, r => Assert.Equal("GET", r.Method));
+    }
+
+    [Fact]
+    public async Task Isolate_PodQuarantinedByAnotherAction_IsANoOpNamingIt()
+    {
+        var first = Guid.NewGuid();
+        await Isolator().IsolateAsync(Isolate(first), TestContext.Current.CancellationToken);
+        server.ClearRequests();
+
+        var second = await Isolator().IsolateAsync(Isolate(Guid.NewGuid()), TestContext.Current.CancellationToken);
+
+        Assert.False(second.Changed);
+        Assert.Contains(first.ToString("N"), second.Detail, StringComparison.Ordinal);
+        Assert.All(server.Requests, r => Assert.Equal("GET", r.Method));
+    }
+
+    [Fact]
+    public async Task Release_DeletesExactlyThePolicyAndLabelIsolateAdded()
+    {
+        var id = Guid.NewGuid();
+        var value = id.ToString("N");
+        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        server.ClearRequests();
+
+        var result = await Isolator().ReleaseAsync(Release(id), TestContext.Current.CancellationToken);
+
+        Assert.True(result.Changed);
+        var writes = server.Requests.Where(r => r.Method != "GET").ToList();
+        Assert.Equal(["PATCH " + PodPath, $"DELETE {PoliciesPath}/ztstream-quarantine-{value}"], writes.Select(r => r.ToString()));
+        Assert.StartsWith("application/json-patch+json", writes[0].ContentType, StringComparison.Ordinal);
+        var operations = JsonNode.Parse(writes[0].Body)!.AsArray();
+        Assert.Equal("test", operations[0]!["op"]!.GetValue<string>());
+        Assert.Equal(value, operations[0]!["value"]!.GetValue<string>());
+        Assert.Equal("remove", operations[1]!["op"]!.GetValue<string>());
+        Assert.Equal("/metadata/labels/ztstream.io~1quarantine", operations[1]!["path"]!.GetValue<string>());
+
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "api" }, server.PodLabels(Ns, Pod));
+        Assert.Equal(["payments/default-deny-unrelated"], server.Policies.Keys);
+    }
+
+    [Fact]
+    public async Task Release_Twice_SecondIsANoOpThatSaysSo()
+    {
+        var id = Guid.NewGuid();
+        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        await Isolator().ReleaseAsync(Release(id), TestContext.Current.CancellationToken);
+        server.ClearRequests();
+
+        var again = await Isolator().ReleaseAsync(Release(id), TestContext.Current.CancellationToken);
+
+        Assert.False(again.Changed);
+        Assert.Contains("already released", again.Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Requests, r => r.Method == "PATCH");
+        Assert.Equal(["payments/default-deny-unrelated"], server.Policies.Keys);
+    }
+
+    [Fact]
+    public async Task Release_OfAnotherIsolation_LeavesTheCurrentQuarantineInPlace()
+    {
+        var id = Guid.NewGuid();
+        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+
+        var other = await Isolator().ReleaseAsync(Release(Guid.NewGuid()), TestContext.Current.CancellationToken);
+
+        Assert.False(other.Changed);
+        Assert.Equal(id.ToString("N"), server.PodLabels(Ns, Pod)[Key]);
+        Assert.Contains($"payments/ztstream-quarantine-{id:N}", server.Policies.Keys);
+    }
+
+    [Fact]
+    public async Task Isolate_WithDnsAndApiServerAllowed_AddsOnlyThoseEgressRules()
+    {
+        var options = new KubernetesIsolationOptions { AllowDns = true, ApiServerCidrs = ["10.96.0.1/32"], ApiServerPorts = [443] };
+
+        await Isolator(options).IsolateAsync(Isolate(Guid.NewGuid()), TestContext.Current.CancellationToken);
+
+        var policy = JsonNode.Parse(server.Requests.Single(r => r.Method == "POST").Body)!;
+        var egress = policy["spec"]!["egress"]!.AsArray();
+        Assert.Equal(2, egress.Count);
+        Assert.Equal("kube-system", egress[0]!["to"]![0]!["namespaceSelector"]!["matchLabels"]!["kubernetes.io/metadata.name"]!.GetValue<string>());
+        Assert.Equal("kube-dns", egress[0]!["to"]![0]!["podSelector"]!["matchLabels"]!["k8s-app"]!.GetValue<string>());
+        Assert.Equal(["UDP:53", "TCP:53"], egress[0]!["ports"]!.AsArray().Select(p => $"{p!["protocol"]}:{p["port"]}"));
+        Assert.Equal("10.96.0.1/32", egress[1]!["to"]![0]!["ipBlock"]!["cidr"]!.GetValue<string>());
+        Assert.Equal(["TCP:443"], egress[1]!["ports"]!.AsArray().Select(p => $"{p!["protocol"]}:{p["port"]}"));
+        Assert.Empty(policy["spec"]!["ingress"]?.AsArray() ?? []);
+    }
+
+    [Fact]
+    public async Task Isolate_MissingPod_FailsPermanently()
+    {
+        var command = Isolate(Guid.NewGuid()) with { Name = "gone" };
+
+        var failure = await Assert.ThrowsAsync<DriverFailedException>(() => Isolator().IsolateAsync(command, TestContext.Current.CancellationToken));
+
+        Assert.True(failure.Permanent);
+        Assert.Contains("payments/gone not found", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(server.Requests, r => r.Method != "GET");
+    }
+
+    [Fact]
+    public void Rbac_GrantsExactlyTheVerbsTheDriverUses()
+    {
+        Assert.Contains("resources: [\"pods\"]\n    verbs: [\"get\", \"patch\"]", KubernetesRbac.ClusterRole, StringComparison.Ordinal);
+        Assert.Contains("resources: [\"networkpolicies\"]\n    verbs: [\"get\", \"create\", \"delete\"]", KubernetesRbac.ClusterRole, StringComparison.Ordinal);
+        Assert.DoesNotContain("list", KubernetesRbac.ClusterRole, StringComparison.Ordinal);
+        Assert.DoesNotContain("*", KubernetesRbac.ClusterRole, StringComparison.Ordinal);
+    }
+}

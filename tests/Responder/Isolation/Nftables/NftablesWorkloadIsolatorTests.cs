@@ -1,0 +1,171 @@
+using System.Net;
+using Microsoft.Extensions.Logging.Abstractions;
+using Xunit;
+using ZtStream.Contracts.Commands;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Isolation.Nftables;
+
+namespace ZtStream.Responder.Tests.Isolation.Nftables;
+
+public sealed class NftablesWorkloadIsolatorTests
+{
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
+
+    private static NftablesWorkloadIsolator Isolator(IProcessRunner? runner = null) =>
+        new(runner ?? new ProcessRunner(), new NftablesIsolationOptions(), NullLogger<NftablesWorkloadIsolator>.Instance);
+
+    private static IsolateWorkload Isolate(Guid id, string name) => new()
+    {
+        ActionId = id,
+        WorkloadId = "host:" + name,
+        Name = name,
+        Reason = "egress to unknown host",
+        RequestedBy = "policy:egress",
+    };
+
+    private static ReleaseWorkload Release(Guid isolation, string name) => new()
+    {
+        ActionId = Guid.NewGuid(),
+        IsolationActionId = isolation,
+        WorkloadId = "host:" + name,
+        Name = name,
+        Reason = "done",
+        RequestedBy = "alice",
+    };
+
+    [Fact]
+    public async Task IsolateThenRelease_RealNamespaces_CutsAndRestoresTcp()
+    {
+        await using var pair = await NetnsPair.CreateAsync();
+        var service = pair!.Listen();
+        var ct = TestContext.Current.CancellationToken;
+        var id = Guid.NewGuid();
+
+        Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), "before isolation A reaches B");
+
+        var isolated = await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
+        Assert.True(isolated.Changed, isolated.Detail);
+        Assert.False(await pair.CanConnectFromAAsync(service, ConnectTimeout), "isolated A must not reach B");
+
+        var again = await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
+        Assert.False(again.Changed);
+        Assert.Contains("already quarantined by this action", again.Detail, StringComparison.Ordinal);
+
+        var released = await Isolator().ReleaseAsync(Release(id, pair.A), ct);
+        Assert.True(released.Changed, released.Detail);
+        Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), "released A reaches B again");
+
+        var releasedAgain = await Isolator().ReleaseAsync(Release(id, pair.A), ct);
+        Assert.False(releasedAgain.Changed);
+        Assert.Contains("already released", releasedAgain.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task IsolateByProcessId_RealNamespaces_CutsTheProcesssNamespace()
+    {
+        await using var pair = await NetnsPair.CreateAsync();
+        var service = pair!.Listen();
+        using var sleeper = pair.StartSleeperInA();
+        var ct = TestContext.Current.CancellationToken;
+        var id = Guid.NewGuid();
+        var address = $"pid:{sleeper.Id}";
+        try
+        {
+            // `ip netns exec` switches namespace and then execs: wait until the process is in A.
+            await WaitForNamespaceOfAsync(sleeper.Id, pair.A, ct);
+
+            var isolated = await Isolator().IsolateAsync(Isolate(id, address), ct);
+            Assert.True(isolated.Changed, isolated.Detail);
+            Assert.False(await pair.CanConnectFromAAsync(service, ConnectTimeout));
+
+            var released = await Isolator().ReleaseAsync(Release(id, address), ct);
+            Assert.True(released.Changed, released.Detail);
+            Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout));
+        }
+        finally
+        {
+            sleeper.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Fact]
+    public async Task Release_OfAnotherIsolation_LeavesTheQuarantineInPlace()
+    {
+        await using var pair = await NetnsPair.CreateAsync();
+        var service = pair!.Listen();
+        var ct = TestContext.Current.CancellationToken;
+        var id = Guid.NewGuid();
+        await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
+
+        var other = await Isolator().ReleaseAsync(Release(Guid.NewGuid(), pair.A), ct);
+
+        Assert.False(other.Changed);
+        Assert.Contains(id.ToString("N"), other.Detail, StringComparison.Ordinal);
+        Assert.False(await pair.CanConnectFromAAsync(service, ConnectTimeout));
+    }
+
+    [Fact]
+    public async Task Isolate_UnknownNamespace_FailsPermanentlyWithoutRunningAnything()
+    {
+        var runner = new RecordingRunner(new ProcessResult(0, "", ""));
+
+        var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
+            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), "ztt-does-not-exist"), TestContext.Current.CancellationToken));
+
+        Assert.True(failure.Permanent);
+        Assert.Contains("no network namespace 'ztt-does-not-exist'", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+    }
+
+    [Fact]
+    public async Task Isolate_NftFails_ReasonCarriesItsStderr()
+    {
+        var runner = new RecordingRunner(new ProcessResult(1, "", "Error: Could not process rule: Operation not permitted"));
+
+        var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
+            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), $"pid:{Environment.ProcessId}"), TestContext.Current.CancellationToken));
+
+        Assert.Contains("Operation not permitted", failure.Message, StringComparison.Ordinal);
+        var call = Assert.Single(runner.Calls);
+        Assert.Equal("nsenter", call.File);
+        Assert.Equal([$"--net=/proc/{Environment.ProcessId}/ns/net", "nft", "list", "tables", "inet"], call.Arguments);
+    }
+
+    [Theory]
+    [InlineData("pid:abc")]
+    [InlineData("pid:-1")]
+    [InlineData("../etc")]
+    [InlineData("netns:")]
+    public void Resolve_BadAddress_IsRejected(string address) =>
+        Assert.True(Assert.Throws<DriverFailedException>(() => NftablesWorkloadIsolator.Resolve(address)).Permanent);
+
+    private static async Task WaitForNamespaceOfAsync(int pid, string netns, CancellationToken ct)
+    {
+        var target = new FileInfo($"/run/netns/{netns}");
+        for (var i = 0; i < 100; i++)
+        {
+            // Same namespace = same inode of the nsfs file.
+            var output = await new ProcessRunner().RunAsync("stat", ["-L", "-c", "%i", $"/proc/{pid}/ns/net", target.FullName], null, TimeSpan.FromSeconds(5), ct);
+            var inodes = output.Stdout.Split('\n');
+            if (inodes.Length == 2 && inodes[0] == inodes[1])
+            {
+                return;
+            }
+
+            await Task.Delay(20, ct);
+        }
+
+        throw new TimeoutException($"process {pid} never entered {netns}");
+    }
+
+    private sealed class RecordingRunner(ProcessResult result) : IProcessRunner
+    {
+        public List<(string File, IReadOnlyList<string> Arguments)> Calls { get; } = [];
+
+        public Task<ProcessResult> RunAsync(string fileName, IReadOnlyList<string> arguments, string? standardInput, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            Calls.Add((fileName, arguments));
+            return Task.FromResult(result);
+        }
+    }
+}

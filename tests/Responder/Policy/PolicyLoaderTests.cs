@@ -1,0 +1,100 @@
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Policy;
+
+namespace ZtStream.Responder.Tests.Policy;
+
+public sealed class PolicyLoaderTests
+{
+    [Fact]
+    public void Load_DocumentedExample_ReadsEveryKey()
+    {
+        var docs = File.ReadAllText(Path.Combine(RepoRoot(), "docs", "response.md"));
+        var start = docs.IndexOf("```yaml", StringComparison.Ordinal) + "```yaml".Length;
+        var yaml = docs[start..docs.IndexOf("```", start, StringComparison.Ordinal)];
+        var errors = new List<string>();
+
+        var policy = PolicyLoader.Load(yaml, errors);
+
+        Assert.Empty(errors);
+        Assert.NotNull(policy);
+        Assert.True(policy.Rules.Count >= 3);
+        Assert.Equal(new BlastRadiusBudget(5, 2, TimeSpan.FromMinutes(1)), policy.Budget);
+        Assert.Equal(TimeSpan.FromHours(1), policy.IsolationTtl);
+        Assert.Equal(TimeSpan.FromHours(8), policy.ApprovalExpiry);
+        Assert.True(policy.IsProtectedWorkload("x", "kube-system", "coredns"));
+        Assert.True(policy.IsProtectedSubject("break-glass-admin"));
+    }
+
+    [Fact]
+    public void Load_BadPolicy_ListsEveryProblem()
+    {
+        const string yaml = """
+            rules:
+              - name: a
+                severity: urgent
+                action: delete_everything
+                mode: yolo
+              - name: a
+                action: notify
+                mode: automatic
+            budget:
+              max_automatic: -1
+              window: soon
+            isolation:
+              default_ttl: 0s
+            approval:
+              expires_after: -5m
+            """;
+        var errors = new List<string>();
+
+        Assert.Null(PolicyLoader.Load(yaml, errors));
+
+        Assert.Contains(errors, e => e.Contains("severity must be", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("action must be", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("mode must be", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("used twice", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("max_automatic must be", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("budget.window: 'soon'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("default_ttl must be positive", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("expires_after must be positive", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_UnknownKey_IsAnError()
+    {
+        var errors = new List<string>();
+        Assert.Null(PolicyLoader.Load("rulez: []", errors));
+        Assert.Single(errors);
+    }
+
+    [Theory]
+    [InlineData("critical", null, null, "critical", true)]
+    [InlineData("critical", null, null, "high", false)]
+    [InlineData("low", "policy", null, "low", true)]
+    [InlineData("low", "baseline", null, "low", false)]
+    [InlineData("low", null, "token_workload_mismatch", "low", true)]
+    [InlineData("low", "baseline", "token_workload_mismatch", "low", false)]
+    public void Rule_Matches_BySeverityDetectorAndReasonRule(string min, string? detector, string? rule, string severity, bool expected)
+    {
+        var policyRule = new PolicyRule("r", detector, rule, min, "notify", "automatic");
+        var alert = TestAlerts.Critical("m") with { Severity = severity };
+        Assert.Equal(expected, policyRule.Matches(alert));
+    }
+
+    [Theory]
+    [InlineData("kube-system/*", "kube-system/coredns", true)]
+    [InlineData("*-db-*", "shop-db-0", true)]
+    [InlineData("payments/api", "payments/api-2", false)]
+    public void Glob_Matches(string pattern, string value, bool expected) => Assert.Equal(expected, Glob.IsMatch(pattern, value));
+
+    internal static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+}

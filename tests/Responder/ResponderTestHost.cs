@@ -1,0 +1,194 @@
+using System.Net.Http.Headers;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.Bus;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Store;
+using ZtStream.Responder.Tests.Fakes;
+
+namespace ZtStream.Responder.Tests;
+
+/// <summary>
+/// One Responder in a test server: the real role, a SQLite file store, an in-memory event log, a fake clock,
+/// and MassTransit's test harness (or another bus given by <see cref="ConfigureBus"/>).
+/// </summary>
+internal sealed class ResponderTestHost : IAsyncDisposable
+{
+    public const string AnalystToken = "analyst-token-0123456789abcdef0123456789";
+    public const string ResponderToken = "responder-token-0123456789abcdef012345678";
+
+    private WebApplication? _app;
+
+    public ResponderTestHost(string folder, string? policyYaml = null, FakeTimeProvider? time = null)
+    {
+        Folder = folder;
+        DatabasePath = Path.Combine(folder, "responder.db");
+        Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        if (policyYaml is not null)
+        {
+            PolicyPath = Path.Combine(folder, "response.yaml");
+            File.WriteAllText(PolicyPath, policyYaml);
+        }
+    }
+
+    public string Folder { get; }
+    public string DatabasePath { get; }
+    public string? PolicyPath { get; }
+    public FakeTimeProvider Time { get; }
+    public MemoryEventLog EventLog { get; init; } = new();
+    public Dictionary<string, string?> Settings { get; } = [];
+    public Action<IServiceCollection>? ConfigureServices { get; set; }
+
+    /// <summary>False: MassTransit's test harness (in memory). True: AddCommandBus as the host does, from section <c>Bus</c>.</summary>
+    public bool UseRealBus { get; init; }
+
+    public IServiceProvider Services => _app!.Services;
+    public HttpClient Client { get; private set; } = null!;
+    public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
+
+    public async Task<ResponderTestHost> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseTestServer();
+        builder.Logging.ClearProviders();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Store:Kind"] = "sqlite",
+            ["Store:ConnectionString"] = DatabasePath,
+            ["Responder:PolicyPath"] = PolicyPath,
+            ["Responder:CommandRetries"] = "2",
+            ["Responder:RetryMinBackoff"] = "00:00:00.010",
+            ["Responder:RetryMaxBackoff"] = "00:00:00.050",
+            ["Responder:ApiTokens:0:Name"] = "ana",
+            ["Responder:ApiTokens:0:Role"] = "analyst",
+            ["Responder:ApiTokens:0:Token"] = AnalystToken,
+            ["Responder:ApiTokens:1:Name"] = "rex",
+            ["Responder:ApiTokens:1:Role"] = "responder",
+            ["Responder:ApiTokens:1:TokenSha256"] = ZtStream.Responder.Api.ApiTokenAuthenticator.HashHex(ResponderToken),
+        };
+        foreach (var (k, v) in Settings)
+        {
+            settings[k] = v;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<TimeProvider>(Time);
+        builder.Services.AddStore(builder.Configuration);
+        builder.Services.AddSingleton<IEventLog>(EventLog);
+        builder.Services.AddResponder(builder.Configuration);
+        if (UseRealBus)
+        {
+            builder.Services.AddCommandBus(builder.Configuration, ResponderRole.AddResponderConsumers);
+        }
+        else
+        {
+            // The harness replaces AddCommandBus's AddMassTransit; ICommandBus is the real one, sending to the consumers' queues.
+            var consumers = new List<Type>();
+            builder.Services.AddMassTransitTestHarness(x =>
+            {
+                x.SetKebabCaseEndpointNameFormatter();
+                ResponderRole.AddResponderConsumers(x);
+                consumers.AddRange(CommandRoutes.FindConsumers(x));
+            });
+            builder.Services.AddSingleton(_ => new CommandRoutes(consumers));
+            builder.Services.AddSingleton<ICommandBus, MassTransitCommandBus>();
+        }
+
+        ConfigureServices?.Invoke(builder.Services);
+        _app = builder.Build();
+        _app.MapResponder();
+        await _app.StartAsync(TestContext.Current.CancellationToken);
+        Client = _app.GetTestClient();
+        return this;
+    }
+
+    public HttpClient ClientFor(string token)
+    {
+        var client = _app!.GetTestClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return client;
+    }
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Puts the alert on <c>zt.alerts.v1</c>, as the Verifier does.</summary>
+    public Task PublishAlertAsync(Alert alert) =>
+        EventLog.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], TestContext.Current.CancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null)
+        {
+            await _app.StopAsync(CancellationToken.None);
+            await _app.DisposeAsync();
+        }
+    }
+}
+
+internal static class TestAlerts
+{
+    public static Alert Critical(string id, string principal = "alice", string? jti = null, AlertWorkload? workload = null, int count = 1) => new()
+    {
+        Id = id,
+        DedupKey = $"{principal}|policy|customers|0",
+        Principal = principal,
+        Detector = Detectors.Policy,
+        Score = 95,
+        Severity = Severities.Critical,
+        Reasons = [new AlertReason(Detectors.Policy, "token_workload_mismatch", 95, "token issued to billing-api used from batch-runner")],
+        EvidenceEventIds = [$"evt-{id}-1", $"evt-{id}-2"],
+        SubjectId = principal,
+        Token = new AlertToken(jti ?? $"jti-{id}", null, "web"),
+        Workload = workload,
+        ResourceClass = "confidential/customers",
+        FirstSeen = new DateTimeOffset(2026, 3, 2, 8, 59, 0, TimeSpan.Zero),
+        LastSeen = new DateTimeOffset(2026, 3, 2, 8, 59, 30, TimeSpan.Zero),
+        Count = count,
+    };
+}
+
+internal static class Eventually
+{
+    /// <summary>Polls until <paramref name="condition"/> holds (the work is asynchronous: bus, consumers, background services).</summary>
+    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (!await condition())
+        {
+            if (clock.ElapsedMilliseconds > timeoutMs)
+            {
+                Assert.Fail($"timed out waiting for: {what}");
+            }
+
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
+}
+
+/// <summary>A fresh temporary folder per test, removed afterwards.</summary>
+internal sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("zt-responder-").FullName;
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // SQLite may still hold the file for a moment on some systems; the OS temp cleaner takes it.
+        }
+    }
+}

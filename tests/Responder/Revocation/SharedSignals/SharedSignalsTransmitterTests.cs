@@ -1,0 +1,279 @@
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Xunit;
+using ZtStream.Contracts.Commands;
+using ZtStream.Responder.Revocation.SharedSignals;
+
+namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
+
+public sealed class SharedSignalsTransmitterTests : IDisposable
+{
+    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-{Guid.NewGuid():N}.db");
+    private readonly HttpClient http = new();
+
+    public void Dispose()
+    {
+        http.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static RevokeSubjectSessions SubjectWide(Guid id) => new()
+    {
+        ActionId = id,
+        SubjectId = "jane.smith@example.com",
+        NotBefore = DateTimeOffset.FromUnixTimeSeconds(1_790_000_000),
+        Reason = "Impossible travel: 2 logins 9,000 km apart in 5 minutes",
+        RequestedBy = "policy:impossible-travel",
+    };
+
+    private static RevokeToken OneSession(Guid id) => new()
+    {
+        ActionId = id,
+        SessionId = "dMTlD|1600802906337.16|16008.16",
+        Jti = "tok-1",
+        SubjectId = "99beb27c-c1c2-4955-882a-e0dc4996fcbc",
+        Reason = "token used from an unbound workload",
+        RequestedBy = "alice@soc",
+    };
+
+    /// <summary>Validates like a receiver: keys from the published JWKS, explicit type, issuer and audience.</summary>
+    private async Task<JsonWebToken> ValidateAsync(TransmitterHost host, string token)
+    {
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), TestContext.Current.CancellationToken));
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = TransmitterHost.Issuer,
+            ValidAudience = TransmitterHost.Audience,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidTypes = [SecurityEventTokens.TokenType],
+            // SETs carry no exp (SSF 1.0 forbids it).
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+        });
+        Assert.True(result.IsValid, result.Exception?.ToString());
+        return (JsonWebToken)result.SecurityToken;
+    }
+
+    private static JsonObject Payload(JsonWebToken token) =>
+        JsonNode.Parse(Base64UrlEncoder.Decode(token.EncodedPayload))!.AsObject();
+
+    private static JsonArray Vectors()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "Revocation", "SharedSignals", "session-revoked-vectors.json");
+        return JsonNode.Parse(File.ReadAllText(path))!["vectors"]!.AsArray();
+    }
+
+    [Fact]
+    public async Task RevokeSubjectSessions_ReceiverGetsSetThatValidatesAgainstPublishedJwks()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await FakeReceiver.StartAsync();
+        await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
+        var id = Guid.NewGuid();
+
+        var result = await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(id), ct);
+
+        Assert.True(result.Changed, result.Detail);
+        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET", ct);
+        var pushed = Assert.Single(receiver.Pushed);
+        Assert.Equal("application/secevent+jwt", pushed.ContentType);
+        Assert.Equal("Bearer receiver-secret", pushed.Authorization);
+
+        var token = await ValidateAsync(host, pushed.Body);
+        Assert.Equal("secevent+jwt", token.Typ);
+        Assert.Equal("RS256", token.Alg);
+        var jwks = JsonNode.Parse(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), ct))!;
+        Assert.Equal(jwks["keys"]![0]!["kid"]!.GetValue<string>(), token.Kid);
+        Assert.Null(jwks["keys"]![0]!["d"]);
+
+        var claims = Payload(token);
+        Assert.Equal(TransmitterHost.Issuer, claims["iss"]!.GetValue<string>());
+        Assert.Equal(TransmitterHost.Audience, claims["aud"]!.GetValue<string>());
+        Assert.Matches("^[0-9a-f]{32}$", claims["jti"]!.GetValue<string>());
+        Assert.InRange(claims["iat"]!.GetValue<long>(), DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeSeconds(), DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeSeconds());
+        Assert.Equal(id.ToString(), claims["txn"]!.GetValue<string>());
+        Assert.Null(claims["sub"]);
+        Assert.Null(claims["exp"]);
+        Assert.Equal(
+            JsonNode.Parse("""{"format":"iss_sub","iss":"https://idp.example.com/","sub":"jane.smith@example.com"}"""),
+            claims["sub_id"],
+            JsonNode.DeepEquals);
+
+        var events = claims["events"]!.AsObject();
+        var (type, body) = Assert.Single(events);
+        Assert.Equal(SecurityEventTokens.SessionRevoked, type);
+        Assert.Equal(1_790_000_000, body!["event_timestamp"]!.GetValue<long>());
+        Assert.Equal("policy", body["initiating_entity"]!.GetValue<string>());
+        Assert.Equal("Impossible travel: 2 logins 9,000 km apart in 5 minutes", body["reason_admin"]!["en"]!.GetValue<string>());
+
+        var rows = await host.WaitForOutboxAsync(id, r => r.All(i => i.State == SsfOutbox.Delivered), ct);
+        Assert.Equal(claims["jti"]!.GetValue<string>(), Assert.Single(rows).Jti);
+    }
+
+    [Fact]
+    public async Task SetShape_MatchesTheSpecVectors()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await FakeReceiver.StartAsync();
+        await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
+        await host.Transmitter.RevokeTokenAsync(OneSession(Guid.NewGuid()), ct);
+        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET", ct);
+        var claims = Payload(await ValidateAsync(host, receiver.Pushed.Single().Body));
+
+        var vectors = Vectors();
+        Assert.Equal(4, vectors.Count);
+        var topLevel = vectors.SelectMany(v => v!["set"]!.AsObject().Select(p => p.Key)).ToHashSet();
+        var eventMembers = vectors.SelectMany(v => v!["set"]!["events"]![SecurityEventTokens.SessionRevoked]!.AsObject().Select(p => p.Key)).ToHashSet();
+        // Every claim and event member we send appears in the spec's own session-revoked examples, and every
+        // claim those examples all carry, we carry too.
+        Assert.Subset(topLevel, claims.Select(p => p.Key).ToHashSet());
+        var required = vectors.Select(v => v!["set"]!.AsObject().Select(p => p.Key).ToHashSet()).Aggregate((a, b) => [.. a.Intersect(b)]);
+        Assert.Superset(required, claims.Select(p => p.Key).ToHashSet());
+        var ours = claims["events"]![SecurityEventTokens.SessionRevoked]!.AsObject();
+        Assert.Subset(eventMembers, ours.Select(p => p.Key).ToHashSet());
+        Assert.Equal(JsonValueKind.Number, ours["event_timestamp"]!.GetValueKind());
+        Assert.Equal("admin", ours["initiating_entity"]!.GetValue<string>());
+
+        // Complex subject as in the vectors: a session (opaque) and its user (iss_sub).
+        var complexVector = vectors.Select(v => v!["set"]!["sub_id"]!).First(s => s["format"]!.GetValue<string>() == "complex" && s["session"] is not null);
+        var subject = claims["sub_id"]!;
+        Assert.Equal("complex", subject["format"]!.GetValue<string>());
+        Assert.Equal(complexVector["session"]!.AsObject().Select(p => p.Key).Order(), subject["session"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal(complexVector["user"]!.AsObject().Select(p => p.Key).Order(), subject["user"]!.AsObject().Select(p => p.Key).Order());
+        Assert.Equal("dMTlD|1600802906337.16|16008.16", subject["session"]!["id"]!.GetValue<string>());
+        Assert.Equal("99beb27c-c1c2-4955-882a-e0dc4996fcbc", subject["user"]!["sub"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task ReceiverDown_SetIsDeliveredOnceItComesBack_AcrossARestart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        int port;
+        await using (var probe = await FakeReceiver.StartAsync())
+        {
+            port = probe.Port;
+        }
+
+        var settings = TransmitterHost.Settings(database, port);
+        var id = Guid.NewGuid();
+        string queuedJti;
+        string keyId;
+        await using (var first = await TransmitterHost.StartAsync(settings))
+        {
+            Assert.True((await first.Transmitter.RevokeTokenAsync(OneSession(id), ct)).Changed);
+            var rows = await first.WaitForOutboxAsync(id, r => r.Count == 1 && r[0].Attempts >= 2, ct);
+            Assert.Equal(SsfOutbox.Pending, rows[0].State);
+            Assert.NotNull(rows[0].LastError);
+            queuedJti = rows[0].Jti;
+            keyId = JsonNode.Parse(await http.GetStringAsync(new Uri(first.BaseAddress, ".well-known/jwks.json"), ct))!["keys"]![0]!["kid"]!.GetValue<string>();
+        }
+
+        // The Responder "restarts" (a new service provider on the same store), then the receiver comes back.
+        await using var second = await TransmitterHost.StartAsync(settings);
+        await using var receiver = await FakeReceiver.StartAsync(port);
+
+        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the queued SET", ct);
+        var token = await ValidateAsync(second, receiver.Pushed.Single().Body);
+        Assert.Equal(queuedJti, token.Id);
+        Assert.Equal(keyId, token.Kid);
+        var rows2 = await second.WaitForOutboxAsync(id, r => r[0].State == SsfOutbox.Delivered, ct);
+        Assert.Null(rows2[0].LastError);
+        Assert.Single(receiver.Pushed);
+    }
+
+    [Fact]
+    public async Task Receiver400_IsRecordedAsAPermanentFailureAndNotRetried()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await FakeReceiver.StartAsync(status: 400, errorBody: """{"err":"invalid_audience","description":"aud is not ours"}""");
+        await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
+        var id = Guid.NewGuid();
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(id), ct);
+
+        var rows = await host.WaitForOutboxAsync(id, r => r.Count == 1 && r[0].State == SsfOutbox.Failed, ct);
+        Assert.Contains("invalid_audience — aud is not ours", rows[0].LastError, StringComparison.Ordinal);
+        Assert.Equal(1, rows[0].Attempts);
+        Assert.Equal(0, await host.Services.GetRequiredService<SsfDeliveryService>().DeliverDueAsync(ct));
+        Assert.Single(receiver.Pushed);
+    }
+
+    [Fact]
+    public async Task SameActionTwice_QueuesOneSet()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await FakeReceiver.StartAsync();
+        await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
+        var id = Guid.NewGuid();
+
+        var first = await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(id), ct);
+        var second = await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(id), ct);
+
+        Assert.True(first.Changed);
+        Assert.False(second.Changed);
+        Assert.Contains("already queued", second.Detail, StringComparison.Ordinal);
+        Assert.Single(await host.Outbox.ForActionAsync(id, ct));
+    }
+
+    [Fact]
+    public async Task Es256KeyFromPem_SignsWithItsThumbprintAndPublishesIt()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var pemPath = database + ".pem";
+        using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
+        {
+            await File.WriteAllTextAsync(pemPath, ec.ExportPkcs8PrivateKeyPem(), ct);
+        }
+
+        try
+        {
+            await using var receiver = await FakeReceiver.StartAsync();
+            var settings = TransmitterHost.Settings(database, receiver.Port);
+            settings["Responder:Drivers:SharedSignals:SigningAlgorithm"] = "ES256";
+            settings["Responder:Drivers:SharedSignals:SigningKeyPath"] = pemPath;
+            await using var host = await TransmitterHost.StartAsync(settings);
+
+            await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(Guid.NewGuid()), ct);
+            await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET", ct);
+
+            var token = await ValidateAsync(host, receiver.Pushed.Single().Body);
+            Assert.Equal("ES256", token.Alg);
+            var key = JsonNode.Parse(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), ct))!["keys"]![0]!;
+            Assert.Equal("EC", key["kty"]!.GetValue<string>());
+            Assert.Equal("P-256", key["crv"]!.GetValue<string>());
+            var jwk = new JsonWebKey(key.ToJsonString());
+            Assert.Equal(Base64UrlEncoder.Encode(jwk.ComputeJwkThumbprint()), token.Kid);
+        }
+        finally
+        {
+            File.Delete(pemPath);
+        }
+    }
+
+    [Fact]
+    public async Task SsfConfiguration_IsPublishedAtTheWellKnownPaths()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, 9));
+
+        foreach (var path in new[] { ".well-known/ssf-configuration", ".well-known/ssf-configuration/responder" })
+        {
+            using var response = await http.GetAsync(new Uri(host.BaseAddress, path), ct);
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var metadata = (await response.Content.ReadFromJsonAsync<JsonObject>(ct))!;
+            Assert.Equal("1_0", metadata["spec_version"]!.GetValue<string>());
+            Assert.Equal(TransmitterHost.Issuer, metadata["issuer"]!.GetValue<string>());
+            Assert.Equal(TransmitterHost.Issuer + "/.well-known/jwks.json", metadata["jwks_uri"]!.GetValue<string>());
+            Assert.Equal(["urn:ietf:rfc:8935"], metadata["delivery_methods_supported"]!.AsArray().Select(m => m!.GetValue<string>()));
+        }
+    }
+}

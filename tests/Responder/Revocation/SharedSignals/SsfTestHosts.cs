@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using ZtStream.Platform.Store;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.Responder.Tests.Drivers;
+
+namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
+
+/// <summary>A push receiver on loopback (RFC 8935) that records what it gets and answers as told.</summary>
+internal sealed class FakeReceiver : IAsyncDisposable
+{
+    private readonly LoopbackApp app;
+
+    private FakeReceiver(LoopbackApp app, ConcurrentQueue<Push> pushed)
+    {
+        this.app = app;
+        Pushed = pushed;
+    }
+
+    internal sealed record Push(string? ContentType, string? Authorization, string Body);
+
+    public ConcurrentQueue<Push> Pushed { get; }
+
+    public int Port => app.Port;
+
+    public static async Task<FakeReceiver> StartAsync(int port = 0, int status = 202, string? errorBody = null, ConcurrentQueue<Push>? pushed = null)
+    {
+        pushed ??= new ConcurrentQueue<Push>();
+        var app = await LoopbackApp.StartAsync(
+            web => web.MapPost("/events", async (HttpContext context) =>
+            {
+                using var reader = new StreamReader(context.Request.Body);
+                var body = await reader.ReadToEndAsync();
+                pushed.Enqueue(new Push(context.Request.ContentType, context.Request.Headers.Authorization.ToString(), body));
+                context.Response.StatusCode = status;
+                if (errorBody is not null)
+                {
+                    context.Response.ContentType = "application/json";
+                    await context.Response.WriteAsync(errorBody);
+                }
+            }),
+            port: port);
+        return new FakeReceiver(app, pushed);
+    }
+
+    public ValueTask DisposeAsync() => app.DisposeAsync();
+}
+
+/// <summary>
+/// The Responder's transmitter side on loopback: the store (SQLite file), the drivers from configuration and the
+/// discovery endpoints. Two hosts made one after the other on the same file stand for a restart.
+/// </summary>
+internal sealed class TransmitterHost : IAsyncDisposable
+{
+    public const string Issuer = "https://ztstream.test/responder";
+    public const string Audience = "https://siem.example/caep";
+
+    private readonly LoopbackApp app;
+
+    private TransmitterHost(LoopbackApp app) => this.app = app;
+
+    public Uri BaseAddress => app.BaseAddress;
+
+    public IServiceProvider Services => app.Services;
+
+    public ITokenRevoker Transmitter => app.Services.GetServices<ITokenRevoker>().Single(r => r.Name == "ssf");
+
+    public SsfOutbox Outbox => app.Services.GetRequiredService<SsfOutbox>();
+
+    public static Dictionary<string, string?> Settings(string databaseFile, int receiverPort) => new()
+    {
+        ["Store:Kind"] = "sqlite",
+        ["Store:ConnectionString"] = databaseFile,
+        ["Responder:Drivers:TokenRevokers:0"] = "ssf",
+        ["Responder:Drivers:SharedSignals:Issuer"] = Issuer,
+        ["Responder:Drivers:SharedSignals:SubjectIssuer"] = "https://idp.example.com/",
+        ["Responder:Drivers:SharedSignals:Receivers:siem:Endpoint"] = $"http://127.0.0.1:{receiverPort}/events",
+        ["Responder:Drivers:SharedSignals:Receivers:siem:Audience"] = Audience,
+        ["Responder:Drivers:SharedSignals:Receivers:siem:Authorization"] = "Bearer receiver-secret",
+        ["Responder:Drivers:SharedSignals:InitialBackoff"] = "00:00:00.100",
+        ["Responder:Drivers:SharedSignals:MaxBackoff"] = "00:00:00.300",
+        ["Responder:Drivers:SharedSignals:PollInterval"] = "00:00:00.050",
+    };
+
+    public static async Task<TransmitterHost> StartAsync(Dictionary<string, string?> settings)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var app = await LoopbackApp.StartAsync(
+            web => web.MapSharedSignals(),
+            services => services.AddStore(configuration).AddResponderDrivers(configuration));
+        return new TransmitterHost(app);
+    }
+
+    /// <summary>Polls the outbox until <paramref name="done"/> holds for the action's rows (10 s at most).</summary>
+    public async Task<IReadOnlyList<OutboxItem>> WaitForOutboxAsync(Guid actionId, Func<IReadOnlyList<OutboxItem>, bool> done, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var rows = await Outbox.ForActionAsync(actionId, ct);
+            if (done(rows))
+            {
+                return rows;
+            }
+
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException("outbox never reached the expected state: " + string.Join("; ", rows));
+            }
+
+            await Task.Delay(25, ct);
+        }
+    }
+
+    public ValueTask DisposeAsync() => app.DisposeAsync();
+}
+
+internal static class Wait
+{
+    public static async Task UntilAsync(Func<bool> condition, string what, CancellationToken ct)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (!condition())
+        {
+            if (DateTimeOffset.UtcNow > deadline)
+            {
+                throw new TimeoutException("timed out waiting until " + what);
+            }
+
+            await Task.Delay(25, ct);
+        }
+    }
+}

@@ -1,0 +1,134 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ZtStream.Sdk;
+
+namespace ZtStream.Sdk.Tests.AspNetCore;
+
+/// <summary>A small ASP.NET Core service using the SDK with JWT bearer auth (symmetric test key) on loopback Kestrel.</summary>
+internal sealed class SampleApp : IAsyncDisposable
+{
+    public const string Issuer = "https://idp.test";
+    public const string Audience = "sample-api";
+    public static readonly byte[] ReportChunk = new byte[1000];
+    public const string OrdersBody = "[{\"id\":1},{\"id\":2}]";
+    private static readonly SymmetricSecurityKey Key = new(Encoding.UTF8.GetBytes("ztstream-sample-signing-key-of-at-least-32-bytes!"));
+
+    private SampleApp(WebApplication app, HttpClient http)
+    {
+        App = app;
+        Http = http;
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<SampleApp> StartAsync(Action<ZtStreamOptions> configure)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services
+            .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
+            .AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
+            {
+                ValidIssuer = Issuer,
+                ValidAudience = Audience,
+                IssuerSigningKey = Key,
+            });
+        builder.Services.AddAuthorization();
+        builder.Services.AddZtStream(configure);
+
+        var app = builder.Build();
+        app.UseAuthentication();
+        app.UseZtStream();
+        app.UseAuthorization();
+        app.MapGet("/api/customers/{id}", (string id) => Results.Json(new { id, name = "Ada" })).RequireAuthorization();
+        app.MapGet("/api/orders", () => Results.Text(OrdersBody, "application/json")).RequireAuthorization();
+        app.MapGet("/api/report", async (HttpContext http) =>
+        {
+            // Written through the response stream in chunks, not the pipe, to count both paths.
+            for (var i = 0; i < 3; i++)
+            {
+                await http.Response.Body.WriteAsync(ReportChunk);
+            }
+        }).RequireAuthorization();
+        app.MapGet("/api/fail", string () => throw new InvalidOperationException("boom")).RequireAuthorization();
+        app.MapGet("/health", () => "ok");
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new SampleApp(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(10) });
+    }
+
+    public static string Token(string subject, string jti, string? sessionId = null, DateTimeOffset? issuedAt = null, string clientId = "web-portal")
+    {
+        var iat = (issuedAt ?? DateTimeOffset.UtcNow).UtcDateTime;
+        var claims = new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti, ["client_id"] = clientId };
+        if (sessionId is not null)
+        {
+            claims["sid"] = sessionId;
+        }
+
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            Claims = claims,
+            IssuedAt = iat,
+            NotBefore = iat,
+            Expires = iat.AddHours(1),
+            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+        });
+    }
+
+    public async Task<HttpResponseMessage> GetAsync(string path, string? token, string userAgent = "sdk-tests/1.0")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        request.Headers.UserAgent.ParseAdd(userAgent);
+        return await Http.SendAsync(request);
+    }
+
+    /// <summary>Polls until <paramref name="path"/> answers <paramref name="status"/> for the token, or the deadline passes.</summary>
+    public async Task<HttpResponseMessage?> PollUntilAsync(string path, string token, HttpStatusCode status, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            var response = await GetAsync(path, token);
+            if (response.StatusCode == status)
+            {
+                return response;
+            }
+
+            response.Dispose();
+            await Task.Delay(20);
+        }
+
+        return null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}

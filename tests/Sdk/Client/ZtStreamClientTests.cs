@@ -1,0 +1,291 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+using ZtStream.Contracts.Events;
+using ZtStream.Sdk;
+using ZtStream.TestSupport.Ingest;
+
+namespace ZtStream.Sdk.Tests.Client;
+
+public sealed class ZtStreamClientTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    internal static ZtStreamOptions Options(Uri endpoint, Action<ZtStreamOptions>? more = null)
+    {
+        var o = new ZtStreamOptions { Endpoint = endpoint, SourceKey = "test-key", MinBackoff = TimeSpan.FromMilliseconds(5), MaxBackoff = TimeSpan.FromMilliseconds(20) };
+        more?.Invoke(o);
+        return o;
+    }
+
+    internal static AccessEvent Event(string id) => new()
+    {
+        Id = id,
+        Time = DateTimeOffset.UnixEpoch,
+        Kind = EventKinds.AccessRequest,
+        Subject = new Subject { Id = "alice" },
+    };
+
+    [Fact]
+    public async Task Enqueue_QueueFull_DropsOldestAndCounts()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var firstArrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ingest.Reply = async request =>
+        {
+            if (request.Number == 1)
+            {
+                firstArrived.TrySetResult();
+                await release.Task;
+            }
+
+            return IngestReply.Accepted;
+        };
+        using var meters = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var factory = meters.GetRequiredService<IMeterFactory>();
+        long droppedMetric = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Scope == factory && instrument.Meter.Name == ZtStreamClient.MeterName && instrument.Name == "ztstream.sdk.events.dropped")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref droppedMetric, value));
+        listener.Start();
+
+        await using var client = new ZtStreamClient(
+            Options(ingest.BaseAddress, o => { o.QueueCapacity = 3; o.BatchSize = 1; }), meterFactory: factory);
+        Assert.True(client.Enqueue(Event("e0")));
+        await firstArrived.Task.WaitAsync(Patience);
+        for (var i = 1; i <= 5; i++)
+        {
+            Assert.True(client.Enqueue(Event($"e{i}")));
+        }
+
+        Assert.Equal(2, client.Dropped);
+        Assert.Equal(2, Interlocked.Read(ref droppedMetric));
+        release.SetResult();
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(["e0", "e3", "e4", "e5"], ingest.Accepted.Select(e => e.Id).Order().ToArray());
+        Assert.Equal(4, client.Delivered);
+    }
+
+    [Fact]
+    public async Task Send_503WithRetryAfter_WaitsAndDeliversOnce()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var arrivals = new List<DateTimeOffset>();
+        ingest.Reply = request =>
+        {
+            lock (arrivals)
+            {
+                arrivals.Add(time.GetUtcNow());
+            }
+
+            return Task.FromResult(request.Number == 1
+                ? new IngestReply(StatusCodes503, RetryAfter: TimeSpan.FromSeconds(7))
+                : IngestReply.Accepted);
+        };
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.RequestTimeout = TimeSpan.FromHours(1)), timeProvider: time);
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            client.Enqueue(Event(id));
+        }
+
+        var flushed = client.FlushAsync();
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!flushed.IsCompleted)
+        {
+            // Advance only once the previous request was answered, so the retry timer is measured from it.
+            await Task.Delay(20, deadline.Token);
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await flushed;
+        Assert.Equal(2, arrivals.Count);
+        Assert.True(arrivals[1] - arrivals[0] >= TimeSpan.FromSeconds(7), $"retried after {arrivals[1] - arrivals[0]}");
+        Assert.Equal(["a", "b", "c"], ingest.Accepted.Select(e => e.Id).Order().ToArray());
+        Assert.Equal(3, client.Delivered);
+        Assert.Equal(0, client.Failed);
+    }
+
+    private const int StatusCodes503 = 503;
+
+    [Fact]
+    public async Task Send_207WithInvalidItem_CountsItRejectedAndDoesNotRetry()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = _ => Task.FromResult(new IngestReply(207, Invalid: [1]));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        client.Enqueue(Event("a"));
+        client.Enqueue(Event("bad"));
+        client.Enqueue(Event("c"));
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Single(ingest.Requests);
+        Assert.Equal(1, client.Rejected);
+        Assert.Equal(2, client.Delivered);
+    }
+
+    [Fact]
+    public async Task Send_400NamingSomeItems_ResendsOnlyTheGoodOnesOnce()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = r => Task.FromResult(r.Number == 1 ? new IngestReply(400, Invalid: [0, 2]) : IngestReply.Accepted);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        foreach (var id in new[] { "bad1", "b", "bad2", "d" })
+        {
+            client.Enqueue(Event(id));
+        }
+
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(2, ingest.Requests.Count);
+        Assert.Equal(["b", "d"], ingest.Requests[1].Events.Select(e => e.Id).ToArray());
+        Assert.Equal(2, client.Rejected);
+        Assert.Equal(2, client.Delivered);
+    }
+
+    [Fact]
+    public async Task Send_400ForEveryItem_RejectsWithoutRetry()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = _ => Task.FromResult(new IngestReply(400));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        client.Enqueue(Event("a"));
+        client.Enqueue(Event("b"));
+        await client.FlushAsync().WaitAsync(Patience);
+        client.Enqueue(Event("c"));
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(2, ingest.Requests.Count);
+        Assert.Equal(3, client.Rejected);
+        Assert.Equal(0, client.Delivered);
+    }
+
+    [Fact]
+    public async Task Send_413TooLarge_SplitsUntilPartsFit()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = r => Task.FromResult(r.Events.Count > 2 ? new IngestReply(413) : IngestReply.Accepted);
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        for (var i = 0; i < 7; i++)
+        {
+            client.Enqueue(Event($"e{i}"));
+        }
+
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(7, client.Delivered);
+        Assert.Equal(7, ingest.Accepted.Select(e => e.Id).Distinct().Count());
+        Assert.Contains(ingest.Requests, r => r.Events.Count == 7);
+        Assert.All(ingest.Requests.Where(r => r.Events.Count <= 2), r => Assert.NotEmpty(r.Events));
+    }
+
+    [Fact]
+    public async Task Send_SourceKeyRefused_FailsWithoutRetry()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        ingest.Reply = _ => Task.FromResult(new IngestReply(401));
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+        client.Enqueue(Event("a"));
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Single(ingest.Requests);
+        Assert.Equal("Bearer test-key", ingest.Requests[0].Authorization);
+        Assert.Equal(1, client.Failed);
+    }
+
+    [Fact]
+    public async Task Send_IngestDown_GivesUpAfterMaxAttemptsWithoutThrowing()
+    {
+        await using var client = new ZtStreamClient(Options(ClosedPort(), o => o.MaxAttempts = 3));
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(client.Enqueue(Event($"e{i}")));
+        }
+
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(5, client.Failed);
+        Assert.Equal(0, client.Delivered);
+    }
+
+    [Fact]
+    public async Task Dispose_SendsWhatIsQueued()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.FlushInterval = TimeSpan.FromHours(1)));
+        client.Enqueue(Event("a"));
+        client.Enqueue(Event("b"));
+        await client.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(["a", "b"], ingest.Accepted.Select(e => e.Id).Order().ToArray());
+        Assert.False(client.Enqueue(Event("late")));
+    }
+
+    [Fact]
+    public async Task Dispose_IngestHangs_ReturnsAfterShutdownTimeoutAndCountsTheRest()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        var never = new TaskCompletionSource<IngestReply>();
+        ingest.Reply = _ => never.Task;
+        var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200)));
+        client.Enqueue(Event("a"));
+        await client.DisposeAsync().AsTask().WaitAsync(Patience);
+
+        Assert.Equal(1, client.Failed);
+        never.SetResult(IngestReply.Accepted);
+    }
+
+    [Fact]
+    public async Task Enqueue_ManyThreadsIntoASmallQueue_EveryEventDeliveredOrCountedDropped()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => { o.QueueCapacity = 50; o.BatchSize = 20; }));
+        const int threads = 4, perThread = 500;
+        await Task.WhenAll(Enumerable.Range(0, threads).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < perThread; i++)
+            {
+                client.Enqueue(Event($"{t}-{i}"));
+            }
+        })));
+        await client.FlushAsync().WaitAsync(Patience);
+
+        Assert.Equal(threads * perThread, client.Delivered + client.Dropped);
+        Assert.Equal(client.Delivered, ingest.Accepted.Count);
+        Assert.Equal(ingest.Accepted.Count, ingest.Accepted.Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void Constructor_InvalidOptions_ListsEveryProblem()
+    {
+        var options = new ZtStreamOptions { Endpoint = new Uri("ftp://x"), BatchSize = 0, MaxAttempts = 0, FlushInterval = TimeSpan.Zero };
+        var ex = Assert.Throws<ArgumentException>(() => new ZtStreamClient(options));
+
+        Assert.Contains("Endpoint", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("SourceKey", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("BatchSize", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxAttempts", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("FlushInterval", ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>An address nothing listens on.</summary>
+    internal static Uri ClosedPort()
+    {
+        using var socket = new TcpListener(IPAddress.Loopback, 0);
+        socket.Start();
+        var port = ((IPEndPoint)socket.LocalEndpoint).Port;
+        socket.Stop();
+        return new Uri($"http://127.0.0.1:{port}");
+    }
+}

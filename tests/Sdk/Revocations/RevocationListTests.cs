@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Time.Testing;
+using Xunit;
+using ZtStream.Contracts.Revocations;
+using ZtStream.Sdk.Revocations;
+
+namespace ZtStream.Sdk.Tests.Revocations;
+
+public sealed class RevocationListTests
+{
+    private static readonly DateTimeOffset Now = DateTimeOffset.Parse("2026-01-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture);
+    private readonly FakeTimeProvider _time = new(Now);
+
+    private static Revocation Entry(long version, string? jti = null, string? sid = null, string? sub = null, DateTimeOffset? notBefore = null, DateTimeOffset? expiresAt = null) =>
+        new() { Version = version, Jti = jti, SessionId = sid, SubjectId = sub, NotBefore = notBefore, RevokedAt = Now, ExpiresAt = expiresAt };
+
+    [Fact]
+    public void Match_TokenSessionOrSubject_FindsEach()
+    {
+        var list = new RevocationList(_time);
+        list.Load(new RevocationSnapshot { Version = 3, Revocations = [Entry(1, jti: "j1"), Entry(2, sid: "s1"), Entry(3, sub: "alice", notBefore: Now)] });
+
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, "bob", Now));
+        Assert.Equal(RevocationMatch.Session, list.Match("j2", "s1", "bob", Now));
+        Assert.Equal(RevocationMatch.Subject, list.Match("j2", "s2", "alice", Now.AddMinutes(-1)));
+        Assert.Equal(RevocationMatch.None, list.Match("j2", "s2", "alice", Now.AddSeconds(1)));
+        Assert.Equal(RevocationMatch.None, list.Match("j2", "s2", "bob", Now));
+        Assert.Equal(3, list.Version);
+    }
+
+    [Fact]
+    public void Match_SubjectEntryAndTokenWithoutIssueTime_CountsAsRevoked()
+    {
+        var list = new RevocationList(_time);
+        list.Apply(Entry(1, sub: "alice", notBefore: Now));
+
+        Assert.Equal(RevocationMatch.Subject, list.Match(null, null, "alice", issuedAt: null));
+    }
+
+    [Fact]
+    public void Apply_LaterSubjectCutOff_Wins()
+    {
+        var list = new RevocationList(_time);
+        list.Apply(Entry(1, sub: "alice", notBefore: Now.AddHours(-2)));
+        list.Apply(Entry(2, sub: "alice", notBefore: Now));
+        list.Apply(Entry(3, sub: "alice", notBefore: Now.AddHours(-1)));
+
+        Assert.Equal(RevocationMatch.Subject, list.Match(null, null, "alice", Now.AddMinutes(-30)));
+        Assert.Equal(3, list.Version);
+    }
+
+    [Fact]
+    public void Match_ExpiredEntry_IsIgnored()
+    {
+        var list = new RevocationList(_time);
+        list.Apply(Entry(1, jti: "j1", expiresAt: Now.AddMinutes(5)));
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        Assert.Equal(RevocationMatch.None, list.Match("j1", null, null, null));
+    }
+
+    [Fact]
+    public void Load_Snapshot_ReplacesEarlierEntries()
+    {
+        var list = new RevocationList(_time);
+        list.Apply(Entry(1, jti: "old"));
+        list.Load(new RevocationSnapshot { Version = 7, Revocations = [Entry(7, jti: "new")] });
+
+        Assert.Equal(RevocationMatch.None, list.Match("old", null, null, null));
+        Assert.Equal(RevocationMatch.Token, list.Match("new", null, null, null));
+    }
+
+    [Fact]
+    public void IsCurrent_FollowsLoadConnectionAndStaleness()
+    {
+        var list = new RevocationList(_time);
+        var staleAfter = TimeSpan.FromSeconds(30);
+        Assert.False(list.IsCurrent(staleAfter));
+
+        list.Load(new RevocationSnapshot { Version = 0, Revocations = [] });
+        list.MarkConnected();
+        _time.Advance(TimeSpan.FromMinutes(5));
+        Assert.True(list.IsCurrent(staleAfter));
+
+        list.MarkDisconnected();
+        _time.Advance(TimeSpan.FromSeconds(29));
+        Assert.True(list.IsCurrent(staleAfter));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(list.IsCurrent(staleAfter));
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Xunit;
+
+namespace ZtStream.Sdk.Tests;
+
+public sealed class ZtStreamServiceCollectionExtensionsTests
+{
+    [Fact]
+    public void AddZtStream_BindsTheZtStreamSection_ThenTheDelegate()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ZtStream:Endpoint"] = "http://ingest:8080",
+            ["ZtStream:SourceKey"] = "from-config",
+            ["ZtStream:BatchSize"] = "25",
+            ["ZtStream:Workload:Name"] = "orders-1",
+            ["ZtStream:Revocations:Feed"] = "http://responder:8080",
+            ["ZtStream:Revocations:FailClosed"] = "true",
+        });
+        builder.Services.AddZtStream(o => o.BatchSize = 50);
+        using var host = builder.Build();
+        var options = host.Services.GetRequiredService<IOptions<ZtStreamOptions>>().Value;
+
+        Assert.Equal(new Uri("http://ingest:8080"), options.Endpoint);
+        Assert.Equal("from-config", options.SourceKey);
+        Assert.Equal(50, options.BatchSize);
+        Assert.Equal("orders-1", options.Workload.Name);
+        Assert.Equal(new Uri("http://responder:8080"), options.Revocations.Feed);
+        Assert.True(options.Revocations.FailClosed);
+    }
+
+    [Fact]
+    public async Task AddZtStream_InvalidOptions_StopsTheHostAtStartListingEveryProblem()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddZtStream(o =>
+        {
+            o.BatchSize = 0;
+            o.Revocations.Feed = new Uri("ftp://responder");
+        });
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Contains(ex.Failures, f => f.Contains("ZtStream:Endpoint", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("ZtStream:SourceKey", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("ZtStream:BatchSize", StringComparison.Ordinal));
+        Assert.Contains(ex.Failures, f => f.Contains("ZtStream:Revocations:Feed", StringComparison.Ordinal));
+    }
+}

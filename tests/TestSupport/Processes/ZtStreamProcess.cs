@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace ZtStream.TestSupport.Processes;
+
+/// <summary>
+/// The real <c>ztstream</c> binary started as a separate process (<c>dotnet ztstream.dll …</c>), with its output
+/// captured for diagnostics. Disposing kills the whole process tree, also when a test fails.
+/// </summary>
+public sealed partial class ZtStreamProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly ConcurrentQueue<string> output = new();
+    private readonly TaskCompletionSource<string> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ZtStreamProcess(Process process, string name)
+    {
+        this.process = process;
+        Name = name;
+    }
+
+    public string Name { get; }
+
+    /// <summary>The address it listens on, once <see cref="StartAsync"/> returned.</summary>
+    public Uri Url { get; private set; } = new("http://127.0.0.1");
+
+    public bool HasExited => process.HasExited;
+
+    public string Output => string.Join('\n', output);
+
+    /// <summary>The ztstream.dll next to the test assembly (a ProjectReference to src/Host puts it there).</summary>
+    public static string BinaryPath => Path.Combine(AppContext.BaseDirectory, "ztstream.dll");
+
+    /// <summary>Starts <c>ztstream ARGS</c>; for <c>run</c>, waits until it prints the address it listens on.</summary>
+    public static async Task<ZtStreamProcess> StartAsync(
+        string name,
+        IReadOnlyList<string> args,
+        IReadOnlyDictionary<string, string>? environment = null,
+        string? workingDirectory = null,
+        bool waitForListening = true,
+        CancellationToken cancellationToken = default)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(BinaryPath);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[key] = value;
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var started = new ZtStreamProcess(process, name);
+        process.OutputDataReceived += (_, e) => started.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => started.OnLine(e.Data);
+        process.Exited += (_, _) => started.listening.TrySetException(new InvalidOperationException($"{name} exited with {SafeExitCode(process)}:\n{started.Output}"));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (waitForListening)
+        {
+            try
+            {
+                var url = await started.listening.Task.WaitAsync(TimeSpan.FromSeconds(60), cancellationToken);
+                started.Url = new Uri(url);
+            }
+            catch
+            {
+                await started.DisposeAsync();
+                throw;
+            }
+        }
+
+        return started;
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return process.ExitCode;
+    }
+
+    /// <summary>Kills the process at once, as a crash would.</summary>
+    public void Kill()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            Kill();
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await process.WaitForExitAsync(cts.Token);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OperationCanceledException)
+        {
+            // Already gone, or never started.
+        }
+
+        process.Dispose();
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        output.Enqueue(line);
+        var match = ListeningLine().Match(line);
+        if (match.Success)
+        {
+            listening.TrySetResult(match.Groups[1].Value);
+        }
+    }
+
+    private static string SafeExitCode(Process p)
+    {
+        try
+        {
+            return p.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (InvalidOperationException)
+        {
+            return "?";
+        }
+    }
+
+    [GeneratedRegex(@"listening on (http://[^\s,]+)")]
+    private static partial Regex ListeningLine();
+}
