@@ -126,12 +126,14 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
         var ml = new MLContext(seed: 1);
         using var ms = new MemoryStream(snapshot.Bytes);
         var transformer = ml.Model.Load(ms, out _);
-        if (transformer is not AnomalyPredictionTransformer<PcaModelParameters> t)
+        // A loaded transformer is typed by what the file says, not by the generic it was saved as.
+        var last = transformer is TransformerChain<ITransformer> chain ? chain.LastTransformer : transformer;
+        if (last is not IPredictionTransformer<object> { Model: PcaModelParameters pca })
         {
             throw new InvalidDataException("stored model is not a RandomizedPca anomaly model");
         }
 
-        Install(t.Model, calibration?.Select(c => new FeatureRow { Features = c }).ToList() ?? []);
+        Install(pca, calibration?.Select(c => new FeatureRow { Features = c }).ToList() ?? []);
         if (calibration is null or { Count: 0 })
         {
             projection = projection! with { Threshold = snapshot.Threshold };

@@ -17,14 +17,23 @@ namespace ZtStream.Verifier.Tests.Processing;
 /// <summary>A SQLite store in a temp folder with the verifier's schema, and helpers to drive workers over a log.</summary>
 internal sealed class WorkerHarness : IAsyncDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-verifier-").FullName;
+    private readonly string? dir;
 
-    private WorkerHarness(IEventLog log, VerifierTopics topics)
+    private WorkerHarness(IEventLog log, VerifierTopics topics, IStore? store = null)
     {
         Log = log;
         Topics = topics;
-        Store = new SqliteStore(new StoreOptions { ConnectionString = Path.Combine(dir, "zt.db") });
+        if (store is null)
+        {
+            dir = Directory.CreateTempSubdirectory("zt-verifier-").FullName;
+            store = new SqliteStore(new StoreOptions { ConnectionString = Path.Combine(dir, "zt.db") });
+        }
+
+        Store = store;
     }
+
+    /// <summary>A second instance's view: another log client, the same store and topics.</summary>
+    public WorkerHarness WithLog(IEventLog log) => new(log, Topics, Store);
 
     public IEventLog Log { get; }
 
@@ -72,7 +81,10 @@ internal sealed class WorkerHarness : IAsyncDisposable
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {
-            Directory.Delete(dir, recursive: true);
+            if (dir is not null)
+            {
+                Directory.Delete(dir, recursive: true);
+            }
         }
         catch (IOException)
         {

@@ -1,0 +1,3 @@
+using ZtStream.TestSupport.Services;
+
+[assembly: AssemblyFixture(typeof(KafkaFixture))]
