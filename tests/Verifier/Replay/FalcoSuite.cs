@@ -25,6 +25,13 @@ internal static class FalcoSuite
             return env;
         }
 
+        // A copy ships with the tests (Apache-2.0, see its README.txt), so the suite runs wherever the tests do.
+        var shipped = Path.Combine(AppContext.BaseDirectory, "TestData", "falco-k8s-audit");
+        if (File.Exists(Path.Combine(shipped, "expectations.json")))
+        {
+            return shipped;
+        }
+
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             var candidate = Path.Combine(dir.FullName, "shared", "data", "falco-k8s-audit");
