@@ -167,14 +167,6 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
         Assert.True(failure.Permanent);
     }
 
-    [Fact]
-    public void RealEngine_IsolateAndRelease()
-    {
-        // Not a ServiceRequirement: CI has no engine by design, and an engine test needs an image to run,
-        // which cannot be pulled here. The engine calls themselves are thin (DockerEngineNetworks).
-        Assert.Skip("needs a Docker Engine and a runnable image; the remember/reconnect logic is covered above with a fake engine");
-    }
-
     private sealed class FakeDocker : IDockerNetworks
     {
         private readonly Dictionary<string, (string Name, List<AttachedNetwork> Networks)> containers = [];
