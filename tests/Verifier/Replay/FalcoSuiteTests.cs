@@ -15,7 +15,8 @@ public sealed class FalcoSuiteTests
         var data = new TheoryData<string>();
         if (FalcoSuite.Folder() is { } folder)
         {
-            foreach (var e in FalcoSuite.Expectations(folder))
+            // The rule-language test exercises Falco's own rule syntax with a custom rule: no detection to compare.
+            foreach (var e in FalcoSuite.Expectations(folder).Where(e => !e.IsRuleLanguageTest))
             {
                 data.Add(e.Test);
             }
@@ -50,17 +51,9 @@ public sealed class FalcoSuiteTests
     public void Trace_AlertsExactlyWhereFalcoWarns(string test)
     {
         var folder = FalcoSuite.Folder();
-        if (folder is null)
-        {
-            Assert.Skip($"Falco k8s-audit suite not found (set {FalcoSuite.Variable})");
-        }
+        Assert.NotNull(folder);
 
         var e = FalcoSuite.Expectations(folder).Single(x => x.Test == test);
-        if (e.IsRuleLanguageTest)
-        {
-            Assert.Skip("tests Falco's rule language with a custom rule, not a detection");
-        }
-
         var alerts = Run(folder, e);
         if (e.MustAlert)
         {
@@ -81,10 +74,7 @@ public sealed class FalcoSuiteTableTests
     public void Suite_EveryWarningAlerted_NoAlertWhereFalcoIsSilent()
     {
         var folder = FalcoSuite.Folder();
-        if (folder is null)
-        {
-            Assert.Skip($"Falco k8s-audit suite not found (set {FalcoSuite.Variable})");
-        }
+        Assert.NotNull(folder);
 
         var rows = new List<string> { "| Falco test | trace | Falco expects | ZtStream | top reason |", "|---|---|---|---|---|" };
         var failures = new List<string>();
