@@ -5,6 +5,12 @@ namespace ZtStream.Ingest.Sources;
 /// <summary>One top-level value of a payload, or why it could not be read.</summary>
 internal readonly record struct PayloadValue(int Index, JsonDocument? Document, string? Error);
 
+/// <summary>Maps one input item at <paramref name="index"/>, adding the event it yields or the errors it holds.</summary>
+internal delegate void ItemMapper(JsonElement item, int index, List<MappedEvent> items, List<ItemError> errors);
+
+/// <summary>The items a top-level wrapper object holds (such as an <c>EventList</c>), or why they cannot be read.</summary>
+internal readonly record struct WrappedItems(JsonElement Items, string? ErrorField = null, string? Error = null);
+
 /// <summary>Reading the top-level values of a source payload: one JSON value, several concatenated, or one per line.</summary>
 internal static class JsonPayload
 {
@@ -15,11 +21,65 @@ internal static class JsonPayload
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
     /// <summary>
+    /// Maps every item of a payload: each top-level value is an item, or a list of them when it is an array (or a wrapper
+    /// <paramref name="unwrap"/> recognizes, returning null for any other value). Items are numbered in order across the
+    /// whole payload, so an unreadable value or a bad item costs one index and one error, never the batch.
+    /// </summary>
+    public static MapResult MapItems(ReadOnlySpan<byte> json, ItemMapper mapOne, Func<JsonElement, WrappedItems?>? unwrap = null)
+    {
+        var items = new List<MappedEvent>();
+        var errors = new List<ItemError>();
+        var index = 0;
+        foreach (var value in ReadValues(json))
+        {
+            using var document = value.Document;
+            if (document is null)
+            {
+                errors.Add(new ItemError(index++, "$", value.Error ?? "malformed JSON"));
+                continue;
+            }
+
+            var root = document.RootElement;
+            var list = root.ValueKind == JsonValueKind.Array ? new WrappedItems(root) : unwrap?.Invoke(root);
+            if (list is not { } wrapped)
+            {
+                MapOne(root, index++);
+            }
+            else if (wrapped.Error is { } error)
+            {
+                errors.Add(new ItemError(index++, wrapped.ErrorField ?? "$", error));
+            }
+            else
+            {
+                foreach (var element in wrapped.Items.EnumerateArray())
+                {
+                    MapOne(element, index++);
+                }
+            }
+        }
+
+        return new MapResult(items, errors);
+
+        void MapOne(JsonElement element, int at)
+        {
+            try
+            {
+                mapOne(element, at, items, errors);
+            }
+            catch (InvalidOperationException)
+            {
+                // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
+                errors.Add(new ItemError(at, "$", InvalidText));
+            }
+        }
+    }
+
+    /// <summary>
     /// The top-level values of <paramref name="json"/>. When the payload does not parse as a whole but its first line is a
     /// complete value, it is read line by line (NDJSON), so one bad line costs one item rather than the batch.
     /// The caller disposes the documents.
     /// </summary>
-    public static List<PayloadValue> ReadValues(ReadOnlySpan<byte> json)
+    private static List<PayloadValue> ReadValues(ReadOnlySpan<byte> json)
     {
         var values = new List<PayloadValue>();
         var reader = new Utf8JsonReader(json, MultipleValues);

@@ -22,55 +22,16 @@ internal sealed class EventBatchParser(EventValidator validator)
 {
     public MapResult Parse(ReadOnlySpan<byte> body, EventsFormat format)
     {
-        var items = new List<MappedEvent>();
-        var errors = new List<ItemError>();
-        var index = 0;
-        foreach (var value in JsonPayload.ReadValues(body))
+        return JsonPayload.MapItems(body, (element, index, items, errors) =>
         {
-            using var document = value.Document;
-            if (document is null)
-            {
-                errors.Add(new ItemError(index++, "$", value.Error ?? "malformed JSON"));
-                continue;
-            }
-
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var element in root.EnumerateArray())
-                {
-                    ParseOne(element, index++, format, items, errors);
-                }
-            }
-            else
-            {
-                ParseOne(root, index++, format, items, errors);
-            }
-        }
-
-        return new MapResult(items, errors);
-    }
-
-    private void ParseOne(JsonElement element, int index, EventsFormat format, List<MappedEvent> items, List<ItemError> errors)
-    {
-        Contracts.Events.AccessEvent? e;
-        try
-        {
-            e = format == EventsFormat.Json
+            var e = format == EventsFormat.Json
                 ? validator.Parse(element, index, string.Empty, errors)
                 : ParseCloudEvent(element, index, errors);
-        }
-        catch (InvalidOperationException)
-        {
-            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
-            errors.Add(new ItemError(index, "$", JsonPayload.InvalidText));
-            return;
-        }
-
-        if (e is not null)
-        {
-            items.Add(new MappedEvent(index, e));
-        }
+            if (e is not null)
+            {
+                items.Add(new MappedEvent(index, e));
+            }
+        });
     }
 
     private Contracts.Events.AccessEvent? ParseCloudEvent(JsonElement element, int index, List<ItemError> errors)

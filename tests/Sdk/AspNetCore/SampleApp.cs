@@ -4,16 +4,12 @@ using System.Security.Claims;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Sdk;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Sdk.Tests.AspNetCore;
 
@@ -38,9 +34,7 @@ internal sealed class SampleApp : IAsyncDisposable
 
     public static async Task<SampleApp> StartAsync(Action<ZtStreamOptions> configure)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var builder = LoopbackApp.CreateBuilder();
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
             .AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
@@ -68,9 +62,8 @@ internal sealed class SampleApp : IAsyncDisposable
         }).RequireAuthorization();
         app.MapGet("/api/fail", string () => throw new InvalidOperationException("boom")).RequireAuthorization();
         app.MapGet("/health", () => "ok");
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new SampleApp(app, new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromSeconds(10) });
+        var address = await LoopbackApp.StartAsync(app);
+        return new SampleApp(app, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) });
     }
 
     public static string Token(string subject, string jti, string? sessionId = null, DateTimeOffset? issuedAt = null, string clientId = "web-portal")

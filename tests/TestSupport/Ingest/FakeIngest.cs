@@ -1,16 +1,10 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.TestSupport.Ingest;
 
@@ -48,15 +42,11 @@ public sealed class FakeIngest : IAsyncDisposable
 
     public static async Task<FakeIngest> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var builder = LoopbackApp.CreateBuilder();
         var app = builder.Build();
         var ingest = new FakeIngest(app);
         app.MapPost("/v1/events", ingest.HandleAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        ingest.BaseAddress = new Uri(address);
+        ingest.BaseAddress = await LoopbackApp.StartAsync(app);
         return ingest;
     }
 

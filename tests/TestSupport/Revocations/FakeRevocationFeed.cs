@@ -1,17 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.TestSupport.Revocations;
 
@@ -58,16 +52,12 @@ public sealed class FakeRevocationFeed : IAsyncDisposable
 
     public static async Task<FakeRevocationFeed> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        var builder = LoopbackApp.CreateBuilder();
         var app = builder.Build();
         var feed = new FakeRevocationFeed(app);
         app.MapGet(RevocationFeed.SnapshotPath, feed.SnapshotAsync);
         app.MapGet(RevocationFeed.StreamPath, feed.StreamAsync);
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        feed.BaseAddress = new Uri(address);
+        feed.BaseAddress = await LoopbackApp.StartAsync(app);
         return feed;
     }
 

@@ -1,6 +1,5 @@
 using Npgsql;
 using Testcontainers.PostgreSql;
-using Xunit;
 
 namespace ZtStream.TestSupport.Services;
 
@@ -11,103 +10,20 @@ namespace ZtStream.TestSupport.Services;
 /// port, trust auth), removed on dispose. The server starts when a test first asks for it. Each test (class) takes its
 /// own database from <see cref="CreateDatabaseAsync"/>.
 /// </summary>
-public sealed class PostgresFixture : IAsyncLifetime
+public sealed class PostgresFixture() : ServiceFixture<string, PostgreSqlContainer>("PostgreSQL", Variable)
 {
     public const string Variable = "ZTSTREAM_TEST_POSTGRES";
     private const string Image = "postgres:15-alpine";
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromSeconds(90);
 
     private readonly List<string> createdDatabases = [];
-    private PostgreSqlContainer? container;
     private LocalCluster? cluster;
-    private string? adminConnectionString;
-    private readonly Lock startLock = new();
-    private Task? start;
-    private string? unavailableReason;
-
-    /// <summary>Where the server came from: environment, docker or local (for test output).</summary>
-    public string Source { get; private set; } = "none";
-
-    /// <summary>Nothing starts until a test asks: a run that needs no PostgreSQL pays nothing for it.</summary>
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    private Task EnsureStartedAsync()
-    {
-        lock (startLock)
-        {
-            return start ??= StartAsync();
-        }
-    }
-
-    private async Task StartAsync()
-    {
-        var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            adminConnectionString = fromEnvironment;
-            Source = "environment";
-            return;
-        }
-
-        var reasons = new List<string> { $"{Variable} is not set" };
-        if (await ContainerEngineProbe.AnswersAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                container = new PostgreSqlBuilder(Image).Build();
-                using var cts = new CancellationTokenSource(ContainerEngineProbe.StartTimeout);
-                await container.StartAsync(cts.Token).ConfigureAwait(false);
-                adminConnectionString = container.GetConnectionString();
-                Source = "docker";
-                return;
-            }
-            catch (Exception e)
-            {
-                reasons.Add($"Docker: {e.GetType().Name}: {e.Message}");
-                await DisposeContainerAsync().ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            reasons.Add("no Docker engine");
-        }
-
-        var binaries = LocalCluster.FindBinaries();
-        if (binaries is null)
-        {
-            reasons.Add("no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin or on PATH");
-            unavailableReason = string.Join("; ", reasons);
-            return;
-        }
-
-        try
-        {
-            cluster = await LocalCluster.StartAsync(binaries).ConfigureAwait(false);
-            adminConnectionString = cluster.ConnectionString;
-            Source = "local";
-        }
-        catch (Exception e)
-        {
-            reasons.Add($"local cluster from {binaries}: {e.Message}");
-            unavailableReason = string.Join("; ", reasons);
-            cluster = null;
-        }
-    }
 
     /// <summary>
     /// A connection string to the server's admin database, starting the server on first use; skips (or fails, on CI)
-    /// when there is no server. The start is shared, so it is not cancelled with the test that happened to come first.
+    /// when there is no server.
     /// </summary>
-    public async Task<string> GetAdminConnectionStringAsync(CancellationToken cancellationToken = default)
-    {
-        await EnsureStartedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (adminConnectionString is null)
-        {
-            ServiceRequirement.Unavailable("PostgreSQL", unavailableReason ?? "the fixture could not start");
-        }
-
-        return adminConnectionString!;
-    }
+    public Task<string> GetAdminConnectionStringAsync(CancellationToken cancellationToken = default) => GetAddressAsync(cancellationToken);
 
     /// <summary>Creates an empty database of its own for the caller and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)
@@ -129,41 +45,28 @@ public sealed class PostgresFixture : IAsyncLifetime
         return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override string FromEnvironment(string value) => value;
+
+    protected override PostgreSqlContainer BuildContainer() => new PostgreSqlBuilder(Image).Build();
+
+    protected override string AddressOf(PostgreSqlContainer container) => container.GetConnectionString();
+
+    protected override string? FindBinaries(out string missing)
     {
-        if (start is not null)
-        {
-            try
-            {
-                // Waits for a start still under way; its failure was already reported to the tests that asked.
-                await start.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Nothing more to report here; whatever did start is cleaned up below.
-            }
-        }
+        missing = "no PostgreSQL server binaries (initdb, pg_ctl) under /usr/lib/postgresql/*/bin or on PATH";
+        return LocalCluster.FindBinaries();
+    }
 
-        if (Source == "environment" && adminConnectionString is not null)
-        {
-            // A shared server outlives the run: drop what this run created.
-            NpgsqlConnection.ClearAllPools();
-            string[] names;
-            lock (createdDatabases)
-            {
-                names = [.. createdDatabases];
-            }
+    protected override async Task<string> StartLocalAsync(string binaries)
+    {
+        cluster = await LocalCluster.StartAsync(binaries).ConfigureAwait(false);
+        return cluster.ConnectionString;
+    }
 
-            await using var connection = new NpgsqlConnection(adminConnectionString);
-            await connection.OpenAsync().ConfigureAwait(false);
-            foreach (var name in names)
-            {
-                await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-                await command.ExecuteNonQueryAsync().ConfigureAwait(false);
-            }
-        }
+    protected override string DescribeLocal(string binaries) => $"local cluster from {binaries}";
 
-        await DisposeContainerAsync().ConfigureAwait(false);
+    protected override async ValueTask StopLocalAsync()
+    {
         if (cluster is not null)
         {
             NpgsqlConnection.ClearAllPools();
@@ -172,12 +75,22 @@ public sealed class PostgresFixture : IAsyncLifetime
         }
     }
 
-    private async Task DisposeContainerAsync()
+    protected override async ValueTask ReleaseSharedAsync(string address)
     {
-        if (container is not null)
+        // A shared server outlives the run: drop what this run created.
+        NpgsqlConnection.ClearAllPools();
+        string[] names;
+        lock (createdDatabases)
         {
-            await container.DisposeAsync().ConfigureAwait(false);
-            container = null;
+            names = [.. createdDatabases];
+        }
+
+        await using var connection = new NpgsqlConnection(address);
+        await connection.OpenAsync().ConfigureAwait(false);
+        foreach (var name in names)
+        {
+            await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+            await command.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Text;
 using Testcontainers.RabbitMq;
-using Xunit;
 
 namespace ZtStream.TestSupport.Services;
 
@@ -13,7 +12,7 @@ namespace ZtStream.TestSupport.Services;
 /// Each test takes a virtual host of its own from <see cref="CreateVirtualHostAsync"/>, so queues and exchanges
 /// never meet another test's (a broker given by URI cannot be asked for vhosts: tests then share its vhost).
 /// </summary>
-public sealed class RabbitMqFixture : IAsyncLifetime
+public sealed class RabbitMqFixture() : ServiceFixture<Uri, RabbitMqContainer>("RabbitMQ", Variable)
 {
     public const string Variable = "ZTSTREAM_TEST_RABBITMQ";
     private const string Image = "rabbitmq:3.13-alpine";
@@ -21,102 +20,20 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     private readonly Queue<string> spareVirtualHosts = new();
     private readonly SemaphoreSlim virtualHostLock = new(1, 1);
-    private RabbitMqContainer? container;
     private LocalNode? node;
-    private Uri? baseUri;
-    private readonly Lock startLock = new();
-    private Task? start;
-    private string? unavailableReason;
     private int virtualHostCounter;
-
-    /// <summary>Where the broker came from: environment, docker or local.</summary>
-    public string Source { get; private set; } = "none";
-
-    /// <summary>Nothing starts until a test asks: a run that needs no RabbitMQ pays nothing for it.</summary>
-    public ValueTask InitializeAsync() => ValueTask.CompletedTask;
-
-    private Task EnsureStartedAsync()
-    {
-        lock (startLock)
-        {
-            return start ??= StartAsync();
-        }
-    }
-
-    private async Task StartAsync()
-    {
-        var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            baseUri = new Uri(fromEnvironment);
-            Source = "environment";
-            return;
-        }
-
-        var reasons = new List<string> { $"{Variable} is not set" };
-        if (await ContainerEngineProbe.AnswersAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                container = new RabbitMqBuilder(Image).Build();
-                using var cts = new CancellationTokenSource(ContainerEngineProbe.StartTimeout);
-                await container.StartAsync(cts.Token).ConfigureAwait(false);
-                baseUri = new Uri(container.GetConnectionString());
-                Source = "docker";
-                return;
-            }
-            catch (Exception e)
-            {
-                reasons.Add($"Docker: {e.GetType().Name}: {e.Message}");
-                await DisposeContainerAsync().ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            reasons.Add("no Docker engine");
-        }
-
-        var binaries = LocalNode.FindBinaries();
-        if (binaries is null)
-        {
-            reasons.Add("rabbitmq-server is not installed (apt-get install rabbitmq-server)");
-            unavailableReason = string.Join("; ", reasons);
-            return;
-        }
-
-        try
-        {
-            node = await LocalNode.StartAsync(binaries).ConfigureAwait(false);
-            baseUri = node.AmqpUri;
-            Source = "local";
-        }
-        catch (Exception e)
-        {
-            reasons.Add($"local rabbitmq-server: {e.Message}");
-            unavailableReason = string.Join("; ", reasons);
-        }
-    }
 
     /// <summary>
     /// The broker's URI (default vhost), starting the broker on first use; skips (or fails, on CI) when there is no
-    /// broker. The start is shared, so it is not cancelled with the test that happened to come first.
+    /// broker.
     /// </summary>
-    public async Task<Uri> GetAmqpUriAsync(CancellationToken cancellationToken = default)
-    {
-        await EnsureStartedAsync().WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (baseUri is null)
-        {
-            ServiceRequirement.Unavailable("RabbitMQ", unavailableReason ?? "the fixture could not start");
-        }
-
-        return baseUri!;
-    }
+    public Task<Uri> GetAmqpUriAsync(CancellationToken cancellationToken = default) => GetAddressAsync(cancellationToken);
 
     /// <summary>An amqp URI to a virtual host nobody else uses (on a broker given by URI: that broker's own vhost).</summary>
     public async Task<Uri> CreateVirtualHostAsync(CancellationToken cancellationToken = default)
     {
         var uri = await GetAmqpUriAsync(cancellationToken).ConfigureAwait(false);
-        if (node is null && container is null)
+        if (node is null && Container is null)
         {
             return uri;
         }
@@ -143,29 +60,39 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
     }
 
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        if (start is not null)
-        {
-            try
-            {
-                // Waits for a start still under way; its failure was already reported to the tests that asked.
-                await start.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // Nothing more to report here; whatever did start is cleaned up below.
-            }
-        }
+        await base.DisposeAsync().ConfigureAwait(false);
+        virtualHostLock.Dispose();
+    }
 
-        await DisposeContainerAsync().ConfigureAwait(false);
+    protected override Uri FromEnvironment(string value) => new(value);
+
+    protected override RabbitMqContainer BuildContainer() => new RabbitMqBuilder(Image).Build();
+
+    protected override Uri AddressOf(RabbitMqContainer container) => new(container.GetConnectionString());
+
+    protected override string? FindBinaries(out string missing)
+    {
+        missing = "rabbitmq-server is not installed (apt-get install rabbitmq-server)";
+        return LocalNode.FindBinaries();
+    }
+
+    protected override async Task<Uri> StartLocalAsync(string binaries)
+    {
+        node = await LocalNode.StartAsync(binaries).ConfigureAwait(false);
+        return node.AmqpUri;
+    }
+
+    protected override string DescribeLocal(string binaries) => "local rabbitmq-server";
+
+    protected override async ValueTask StopLocalAsync()
+    {
         if (node is not null)
         {
             await node.DisposeAsync().ConfigureAwait(false);
             node = null;
         }
-
-        virtualHostLock.Dispose();
     }
 
     /// <summary>Erlang to add vhosts and give guest all rights on them in one CLI call.</summary>
@@ -184,19 +111,10 @@ public sealed class RabbitMqFixture : IAsyncLifetime
             return;
         }
 
-        var result = await container!.ExecAsync(["rabbitmqctl", "eval", expression]).ConfigureAwait(false);
+        var result = await Container!.ExecAsync(["rabbitmqctl", "eval", expression]).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"rabbitmqctl eval failed ({result.ExitCode}): {result.Stdout} {result.Stderr}");
-        }
-    }
-
-    private async Task DisposeContainerAsync()
-    {
-        if (container is not null)
-        {
-            await container.DisposeAsync().ConfigureAwait(false);
-            container = null;
         }
     }
 

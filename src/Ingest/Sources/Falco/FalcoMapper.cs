@@ -15,49 +15,10 @@ internal static class FalcoMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        var items = new List<MappedEvent>();
-        var errors = new List<ItemError>();
-        var index = 0;
-        foreach (var value in JsonPayload.ReadValues(json))
-        {
-            using var document = value.Document;
-            if (document is null)
-            {
-                errors.Add(new ItemError(index++, "$", value.Error ?? "malformed JSON"));
-                continue;
-            }
-
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var element in root.EnumerateArray())
-                {
-                    MapOne(element, index++, options, items, errors);
-                }
-            }
-            else
-            {
-                MapOne(root, index++, options, items, errors);
-            }
-        }
-
-        return new MapResult(items, errors);
+        return JsonPayload.MapItems(json, (alert, index, items, errors) => MapOne(alert, index, options, items, errors));
     }
 
-    private static void MapOne(JsonElement element, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
-    {
-        try
-        {
-            MapOneCore(element, index, options, items, errors);
-        }
-        catch (InvalidOperationException)
-        {
-            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
-            errors.Add(new ItemError(index, "$", JsonPayload.InvalidText));
-        }
-    }
-
-    private static void MapOneCore(JsonElement alert, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement alert, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
         if (alert.ValueKind != JsonValueKind.Object)
         {

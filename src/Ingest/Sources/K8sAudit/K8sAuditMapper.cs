@@ -19,62 +19,23 @@ internal static class K8sAuditMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        var items = new List<MappedEvent>();
-        var errors = new List<ItemError>();
-        var index = 0;
-        foreach (var value in JsonPayload.ReadValues(json))
-        {
-            using var document = value.Document;
-            if (document is null)
-            {
-                errors.Add(new ItemError(index++, "$", value.Error ?? "malformed JSON"));
-                continue;
-            }
-
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Array)
-            {
-                foreach (var element in root.EnumerateArray())
-                {
-                    MapOne(element, index++, options, items, errors);
-                }
-            }
-            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("kind", out var listKind) && listKind.ValueKind == JsonValueKind.String && listKind.ValueEquals("EventList"u8))
-            {
-                if (root.Child("items") is not { ValueKind: JsonValueKind.Array } list)
-                {
-                    errors.Add(new ItemError(index++, "items", "an EventList needs an \"items\" array"));
-                    continue;
-                }
-
-                foreach (var element in list.EnumerateArray())
-                {
-                    MapOne(element, index++, options, items, errors);
-                }
-            }
-            else
-            {
-                MapOne(root, index++, options, items, errors);
-            }
-        }
-
-        return new MapResult(items, errors);
+        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors), EventListItems);
     }
 
-    private static void MapOne(JsonElement element, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    /// <summary>The events of an <c>audit.k8s.io</c> <c>EventList</c>; null for any other value, which is then one event.</summary>
+    private static WrappedItems? EventListItems(JsonElement root)
     {
-        try
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("kind", out var listKind) || listKind.ValueKind != JsonValueKind.String || !listKind.ValueEquals("EventList"u8))
         {
-            MapOneCore(element, index, options, items, errors);
+            return null;
         }
-        catch (InvalidOperationException)
-        {
-            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
-            errors.Add(new ItemError(index, "$", JsonPayload.InvalidText));
-        }
+
+        return root.Child("items") is { ValueKind: JsonValueKind.Array } list
+            ? new WrappedItems(list)
+            : new WrappedItems(root, "items", "an EventList needs an \"items\" array");
     }
 
-    private static void MapOneCore(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
