@@ -1,7 +1,6 @@
 using System.IO.Compression;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
@@ -35,6 +34,7 @@ internal sealed class ScoringEngine
     private readonly HashSet<ulong> recentIds = new(RecentIdCapacity);
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
+    private readonly EventReader reader = new();
     private int recentNext;
 
     public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null)
@@ -55,7 +55,8 @@ internal sealed class ScoringEngine
     public long EventsScored { get; private set; }
 
     /// <summary>Scores one serialized event (UTF-8 JSON of <see cref="AccessEvent"/>).</summary>
-    public ScoreResult Score(ReadOnlySpan<byte> utf8) => Score(ContractJson.DeserializeEvent(utf8));
+    /// <remarks>Read by <see cref="EventReader"/>: one reader pass, repeated values reuse their strings.</remarks>
+    public ScoreResult Score(ReadOnlySpan<byte> utf8) => Score(reader.Read(utf8));
 
     public ScoreResult Score(AccessEvent e)
     {

@@ -1,0 +1,653 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+
+namespace ZtStream.Verifier.Scoring;
+
+/// <summary>
+/// Reads an <see cref="AccessEvent"/> from UTF-8 JSON in one forward <see cref="Utf8JsonReader"/> pass, reusing the
+/// strings of repeated low-cardinality values (kinds, principals, resources, agents …) instead of allocating them per
+/// event. It handles exactly the shape the contract serializer writes; on anything else (attributes, unknown or
+/// duplicate properties, unexpected tokens, missing required fields) it falls back to the full
+/// <see cref="ContractJson.DeserializeEvent"/>, so the result (or the error) is always the same as the contract's.
+/// Not thread-safe: one per scoring engine.
+/// </summary>
+internal sealed class EventReader
+{
+    private const int MaxInternedBytes = 96;
+    private const int InternSlots = 4096;
+
+    private readonly byte[]?[] internKeys = new byte[]?[InternSlots];
+    private readonly string?[] internValues = new string?[InternSlots];
+
+    public AccessEvent Read(ReadOnlySpan<byte> utf8) => TryRead(utf8) ?? ContractJson.DeserializeEvent(utf8);
+
+    /// <summary>The event, or null when the input is outside what the fast pass handles.</summary>
+    internal AccessEvent? TryRead(ReadOnlySpan<byte> utf8)
+    {
+        try
+        {
+            return ReadEvent(utf8);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private AccessEvent? ReadEvent(ReadOnlySpan<byte> utf8)
+    {
+        var r = new Utf8JsonReader(utf8, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+        if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+        {
+            return null;
+        }
+
+        var seen = 0;
+        int? schema = null;
+        string? id = null, source = null, kind = null, action = null, outcome = null, userAgent = null;
+        DateTimeOffset time = default;
+        Subject? subject = null;
+        TokenInfo? token = null;
+        Workload? workload = null;
+        NetworkInfo? network = null;
+        ResourceRef? resource = null;
+        long? bytes = null;
+        int? status = null;
+
+        while (r.Read())
+        {
+            if (r.TokenType == JsonTokenType.EndObject)
+            {
+                if (id is null || kind is null || (seen & Bit.Time) == 0 || r.Read())
+                {
+                    return null;
+                }
+
+                // Schema = 0 leaves the event exactly as a missing "schema" does (the getter reports Current).
+                return new AccessEvent
+                {
+                    Schema = schema ?? 0,
+                    Id = id,
+                    Time = time,
+                    Source = source,
+                    Kind = kind,
+                    Subject = subject,
+                    Token = token,
+                    Workload = workload,
+                    Network = network,
+                    Resource = resource,
+                    Action = action,
+                    Outcome = outcome,
+                    Bytes = bytes,
+                    Status = status,
+                    UserAgent = userAgent,
+                };
+            }
+
+            if (r.TokenType != JsonTokenType.PropertyName || r.ValueIsEscaped)
+            {
+                return null;
+            }
+
+            var name = r.ValueSpan;
+            int bit;
+            if (!r.Read())
+            {
+                return null;
+            }
+
+            if (name.SequenceEqual("id"u8))
+            {
+                bit = Bit.Id;
+                id = ReadString(ref r, intern: false);
+                if (id is null)
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("time"u8))
+            {
+                bit = Bit.Time;
+                if (r.TokenType != JsonTokenType.String || !r.TryGetDateTimeOffset(out time))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("kind"u8))
+            {
+                bit = Bit.Kind;
+                kind = ReadString(ref r, intern: true);
+                if (kind is null)
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("source"u8))
+            {
+                bit = Bit.Source;
+                if (!TryReadNullableString(ref r, true, out source))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("subject"u8))
+            {
+                bit = Bit.Subject;
+                if (!TryReadSubject(ref r, out subject))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("token"u8))
+            {
+                bit = Bit.Token;
+                if (!TryReadToken(ref r, out token))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("workload"u8))
+            {
+                bit = Bit.Workload;
+                if (!TryReadWorkload(ref r, out workload))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("network"u8))
+            {
+                bit = Bit.Network;
+                if (!TryReadNetwork(ref r, out network))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("resource"u8))
+            {
+                bit = Bit.Resource;
+                if (!TryReadResource(ref r, out resource))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("action"u8))
+            {
+                bit = Bit.Action;
+                if (!TryReadNullableString(ref r, true, out action))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("outcome"u8))
+            {
+                bit = Bit.Outcome;
+                if (!TryReadNullableString(ref r, true, out outcome))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("user_agent"u8))
+            {
+                bit = Bit.UserAgent;
+                if (!TryReadNullableString(ref r, true, out userAgent))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("bytes"u8))
+            {
+                bit = Bit.Bytes;
+                if (r.TokenType == JsonTokenType.Null)
+                {
+                    bytes = null;
+                }
+                else if (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var b))
+                {
+                    bytes = b;
+                }
+                else
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("status"u8))
+            {
+                bit = Bit.Status;
+                if (!TryReadNullableInt(ref r, out status))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("schema"u8))
+            {
+                bit = Bit.Schema;
+                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var sv))
+                {
+                    return null;
+                }
+
+                schema = sv;
+            }
+            else
+            {
+                // Attributes, unknown properties: the contract serializer decides.
+                return null;
+            }
+
+            if ((seen & bit) != 0)
+            {
+                return null;
+            }
+
+            seen |= bit;
+        }
+
+        return null;
+    }
+
+    private bool TryReadSubject(ref Utf8JsonReader r, out Subject? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        string? id = null, type = null, tenant = null;
+        var seen = 0;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
+        {
+            var name = r.ValueSpan;
+            r.Read();
+            int bit;
+            bool ok;
+            if (name.SequenceEqual("id"u8))
+            {
+                (bit, ok) = (1, (id = ReadString(ref r, true)) is not null);
+            }
+            else if (name.SequenceEqual("type"u8))
+            {
+                (bit, ok) = (2, TryReadNullableString(ref r, true, out type));
+            }
+            else if (name.SequenceEqual("tenant"u8))
+            {
+                (bit, ok) = (4, TryReadNullableString(ref r, true, out tenant));
+            }
+            else
+            {
+                return false;
+            }
+
+            if (!ok || (seen & bit) != 0)
+            {
+                return false;
+            }
+
+            seen |= bit;
+        }
+
+        if (r.TokenType != JsonTokenType.EndObject || id is null)
+        {
+            return false;
+        }
+
+        value = new Subject { Id = id, Type = type, Tenant = tenant };
+        return true;
+    }
+
+    private bool TryReadToken(ref Utf8JsonReader r, out TokenInfo? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        string? jti = null, clientId = null, sessionId = null, bound = null;
+        DateTimeOffset? issued = null, expires = null;
+        var seen = 0;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
+        {
+            var name = r.ValueSpan;
+            r.Read();
+            int bit;
+            bool ok;
+            if (name.SequenceEqual("jti"u8))
+            {
+                (bit, ok) = (1, TryReadNullableString(ref r, false, out jti));
+            }
+            else if (name.SequenceEqual("client_id"u8))
+            {
+                (bit, ok) = (2, TryReadNullableString(ref r, true, out clientId));
+            }
+            else if (name.SequenceEqual("session_id"u8))
+            {
+                (bit, ok) = (4, TryReadNullableString(ref r, false, out sessionId));
+            }
+            else if (name.SequenceEqual("issued_at"u8))
+            {
+                (bit, ok) = (8, TryReadNullableTime(ref r, out issued));
+            }
+            else if (name.SequenceEqual("expires_at"u8))
+            {
+                (bit, ok) = (16, TryReadNullableTime(ref r, out expires));
+            }
+            else if (name.SequenceEqual("bound_workload"u8))
+            {
+                (bit, ok) = (32, TryReadNullableString(ref r, true, out bound));
+            }
+            else
+            {
+                return false;
+            }
+
+            if (!ok || (seen & bit) != 0)
+            {
+                return false;
+            }
+
+            seen |= bit;
+        }
+
+        if (r.TokenType != JsonTokenType.EndObject)
+        {
+            return false;
+        }
+
+        value = new TokenInfo { Jti = jti, ClientId = clientId, SessionId = sessionId, IssuedAt = issued, ExpiresAt = expires, BoundWorkload = bound };
+        return true;
+    }
+
+    private bool TryReadWorkload(ref Utf8JsonReader r, out Workload? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        string? id = null, name0 = null, ns = null, image = null, node = null, sa = null;
+        var seen = 0;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
+        {
+            var name = r.ValueSpan;
+            r.Read();
+            int bit;
+            bool ok;
+            if (name.SequenceEqual("id"u8))
+            {
+                (bit, ok) = (1, (id = ReadString(ref r, true)) is not null);
+            }
+            else if (name.SequenceEqual("name"u8))
+            {
+                (bit, ok) = (2, TryReadNullableString(ref r, true, out name0));
+            }
+            else if (name.SequenceEqual("namespace"u8))
+            {
+                (bit, ok) = (4, TryReadNullableString(ref r, true, out ns));
+            }
+            else if (name.SequenceEqual("image"u8))
+            {
+                (bit, ok) = (8, TryReadNullableString(ref r, true, out image));
+            }
+            else if (name.SequenceEqual("node"u8))
+            {
+                (bit, ok) = (16, TryReadNullableString(ref r, true, out node));
+            }
+            else if (name.SequenceEqual("service_account"u8))
+            {
+                (bit, ok) = (32, TryReadNullableString(ref r, true, out sa));
+            }
+            else
+            {
+                return false;
+            }
+
+            if (!ok || (seen & bit) != 0)
+            {
+                return false;
+            }
+
+            seen |= bit;
+        }
+
+        if (r.TokenType != JsonTokenType.EndObject || id is null)
+        {
+            return false;
+        }
+
+        value = new Workload { Id = id, Name = name0, Namespace = ns, Image = image, Node = node, ServiceAccount = sa };
+        return true;
+    }
+
+    private bool TryReadNetwork(ref Utf8JsonReader r, out NetworkInfo? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        string? src = null, dst = null;
+        int? port = null;
+        var seen = 0;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
+        {
+            var name = r.ValueSpan;
+            r.Read();
+            int bit;
+            bool ok;
+            if (name.SequenceEqual("src_ip"u8))
+            {
+                (bit, ok) = (1, TryReadNullableString(ref r, true, out src));
+            }
+            else if (name.SequenceEqual("dst_ip"u8))
+            {
+                (bit, ok) = (2, TryReadNullableString(ref r, true, out dst));
+            }
+            else if (name.SequenceEqual("dst_port"u8))
+            {
+                (bit, ok) = (4, TryReadNullableInt(ref r, out port));
+            }
+            else
+            {
+                return false;
+            }
+
+            if (!ok || (seen & bit) != 0)
+            {
+                return false;
+            }
+
+            seen |= bit;
+        }
+
+        if (r.TokenType != JsonTokenType.EndObject)
+        {
+            return false;
+        }
+
+        value = new NetworkInfo { SrcIp = src, DstIp = dst, DstPort = port };
+        return true;
+    }
+
+    private bool TryReadResource(ref Utf8JsonReader r, out ResourceRef? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        string? type = null, id = null, dataClass = null;
+        var seen = 0;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
+        {
+            var name = r.ValueSpan;
+            r.Read();
+            int bit;
+            bool ok;
+            if (name.SequenceEqual("type"u8))
+            {
+                (bit, ok) = (1, TryReadNullableString(ref r, true, out type));
+            }
+            else if (name.SequenceEqual("id"u8))
+            {
+                (bit, ok) = (2, TryReadNullableString(ref r, true, out id));
+            }
+            else if (name.SequenceEqual("data_class"u8))
+            {
+                (bit, ok) = (4, TryReadNullableString(ref r, true, out dataClass));
+            }
+            else
+            {
+                return false;
+            }
+
+            if (!ok || (seen & bit) != 0)
+            {
+                return false;
+            }
+
+            seen |= bit;
+        }
+
+        if (r.TokenType != JsonTokenType.EndObject)
+        {
+            return false;
+        }
+
+        value = new ResourceRef { Type = type, Id = id, DataClass = dataClass };
+        return true;
+    }
+
+    private static bool TryReadNullableInt(ref Utf8JsonReader r, out int? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v))
+        {
+            value = v;
+            return true;
+        }
+
+        return false;
+    }
+
+    private static bool TryReadNullableTime(ref Utf8JsonReader r, out DateTimeOffset? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out var v))
+        {
+            value = v;
+            return true;
+        }
+
+        return false;
+    }
+
+    private bool TryReadNullableString(ref Utf8JsonReader r, bool intern, out string? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        value = ReadString(ref r, intern);
+        return value is not null;
+    }
+
+    /// <summary>A string token's value (null when the token is not a string).</summary>
+    private string? ReadString(ref Utf8JsonReader r, bool intern)
+    {
+        if (r.TokenType != JsonTokenType.String)
+        {
+            return null;
+        }
+
+        if (!intern || r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > MaxInternedBytes)
+        {
+            return r.GetString();
+        }
+
+        return Intern(r.ValueSpan);
+    }
+
+    /// <summary>
+    /// A direct-mapped cache of recent values (fixed memory: a colliding value replaces the slot). The strings are
+    /// equal in value to what a fresh decode gives; only the allocation is saved.
+    /// </summary>
+    private string Intern(ReadOnlySpan<byte> utf8)
+    {
+        var h = 2166136261u;
+        foreach (var b in utf8)
+        {
+            h = (h ^ b) * 16777619u;
+        }
+
+        var slot = (int)(h & (InternSlots - 1));
+        var key = internKeys[slot];
+        if (key is not null && utf8.SequenceEqual(key))
+        {
+            return internValues[slot]!;
+        }
+
+        if (!Utf8.IsValid(utf8))
+        {
+            throw new JsonException("invalid UTF-8");
+        }
+
+        var s = Encoding.UTF8.GetString(utf8);
+        internKeys[slot] = utf8.ToArray();
+        internValues[slot] = s;
+        return s;
+    }
+
+    private static class Bit
+    {
+        public const int Id = 1, Time = 2, Kind = 4, Source = 8, Subject = 16, Token = 32, Workload = 64, Network = 128,
+            Resource = 256, Action = 512, Outcome = 1024, UserAgent = 2048, Bytes = 4096, Status = 8192, Schema = 16384;
+    }
+}
