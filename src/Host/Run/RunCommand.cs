@@ -117,7 +117,7 @@ internal static class RunCommand
                 ResponderRole.AddResponderConsumers(bus);
             }
         });
-        services.AddHealthChecks().AddCheck<StoreReadinessCheck>("store", tags: ["ready"]);
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         if (roles.Ingest)
         {
             services.AddIngest(configuration);
@@ -168,26 +168,6 @@ internal static class RunCommand
         {
             problems.Add($"{section}: {e.Message}");
             return new T();
-        }
-    }
-}
-
-/// <summary>Ready when the store answers.</summary>
-internal sealed class StoreReadinessCheck(IStore store) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await using var connection = await store.OpenAsync(cancellationToken);
-            await using var command = connection.CreateCommand();
-            command.CommandText = "SELECT 1";
-            await command.ExecuteScalarAsync(cancellationToken);
-            return HealthCheckResult.Healthy();
-        }
-        catch (Exception e)
-        {
-            return HealthCheckResult.Unhealthy("store unreachable", e);
         }
     }
 }
