@@ -64,6 +64,12 @@ public sealed record AccessEvent
     /// <summary>Source-specific fields, and any unknown input fields, kept verbatim.</summary>
     public Dictionary<string, JsonElement>? Attributes { get; init; }
 
+    /// <summary>
+    /// The source's original object as received (a Kubernetes audit event, a Falco alert, an IdP log record),
+    /// bounded in size; kept so that rules can match any of its fields. Null for events sent in canonical form.
+    /// </summary>
+    public JsonElement? Raw { get; init; }
+
     /// <summary>The principal this event belongs to: subject id, else workload id. It is the partition key.</summary>
     [JsonIgnore]
     public string PrincipalKey => !string.IsNullOrEmpty(Subject?.Id) ? Subject!.Id : Workload?.Id ?? string.Empty;

@@ -96,14 +96,14 @@ internal sealed class BaselineDetector(VerifierOptions options)
             var peerUses = peers.Uses(f.PeerGroup, f.DataClass);
             var group = who.Namespace is { } ns ? "namespace " + ns : "tenant " + (e.Subject?.Tenant ?? "(none)");
             output.Add(peerUses
-                ? new(Detectors.Baseline, Rules.FirstDataClass, 45,
+                ? new(Detectors.Baseline, RuleNames.FirstDataClass, 45,
                     $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); peers in {group} use it")
-                : new(Detectors.Baseline, Rules.FirstDataClass, 75,
+                : new(Detectors.Baseline, RuleNames.FirstDataClass, 75,
                     $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); no peer in {group} has used it ({Numbers.Int(peers.ClassCount(f.PeerGroup))} classes seen there)"));
         }
         else if (f.NewResource && !f.Denied && s.Resources.Count >= 8)
         {
-            output.Add(new(Detectors.Baseline, Rules.FirstResource, 10,
+            output.Add(new(Detectors.Baseline, RuleNames.FirstResource, 10,
                 $"first access to {e.Resource!.Type} {e.Resource.Id} ({Numbers.Int(s.Resources.Count)} resources known)"));
         }
 
@@ -113,7 +113,7 @@ internal sealed class BaselineDetector(VerifierOptions options)
             if (z >= options.BytesSigma && f.Bytes >= 20 * s.RawBytes.Mean)
             {
                 var sigma = (f.Bytes - s.RawBytes.Mean) / Math.Max(s.RawBytes.StdDev, 1);
-                output.Add(new(Detectors.Baseline, Rules.BytesSpike, Math.Min(95, 50 + (int)(3 * z)),
+                output.Add(new(Detectors.Baseline, RuleNames.BytesSpike, Math.Min(95, 50 + (int)(3 * z)),
                     $"read {Numbers.Bytes(f.Bytes)} of {dc ?? e.Resource?.Type ?? "data"}; {horizonText} mean {Numbers.Bytes(s.RawBytes.Mean)}, {Numbers.One(sigma)}σ ({Numbers.One(z)}σ on log scale)"));
             }
         }
@@ -121,25 +121,25 @@ internal sealed class BaselineDetector(VerifierOptions options)
         // Window rules fire only on events that feed the spike, so traffic after a burst in the same window is not blamed.
         if (f.Bytes > s.WindowBytesMax && !f.Write && s.WindowBytes >= 4 * options.BytesMinimum && s.WindowBytes > 10 * s.WindowBytesMax && s.RateMean.Weight >= 5)
         {
-            output.Add(new(Detectors.Baseline, Rules.BytesSpike, 75,
+            output.Add(new(Detectors.Baseline, RuleNames.BytesSpike, 75,
                 $"read {Numbers.Bytes(s.WindowBytes)} in {windowText}; busiest window before {Numbers.Bytes(s.WindowBytesMax)}"));
         }
 
         if (s.WindowCount > Math.Max(options.RateMinimum, options.SpikeFactor * s.RateMax))
         {
-            output.Add(new(Detectors.Baseline, Rules.RateSpike, 65,
+            output.Add(new(Detectors.Baseline, RuleNames.RateSpike, 65,
                 $"{Numbers.Int(s.WindowCount)} requests in {windowText}; busiest window before {Numbers.One(s.RateMax)}, mean {Numbers.One(s.RateMean.Mean)}"));
         }
 
         if (f.NewInWindow && s.WindowResources.Count > Math.Max(options.BreadthMinimum, options.SpikeFactor * s.BreadthMax))
         {
-            output.Add(new(Detectors.Baseline, Rules.BreadthSpike, 70,
+            output.Add(new(Detectors.Baseline, RuleNames.BreadthSpike, 70,
                 $"{Numbers.Int(s.WindowResources.Count)} distinct resources in {windowText}; before at most {Numbers.One(s.BreadthMax)}"));
         }
 
         if (f.Denied && s.WindowDenied > Math.Max(options.DeniedMinimum, options.SpikeFactor * s.DeniedMax))
         {
-            output.Add(new(Detectors.Baseline, Rules.DenialSpike, 75,
+            output.Add(new(Detectors.Baseline, RuleNames.DenialSpike, 75,
                 $"{Numbers.Int(s.WindowDenied)} denied requests in {windowText} ({Numbers.Int(s.WindowDenied * 100 / Math.Max(1, s.WindowCount))}% of {Numbers.Int(s.WindowCount)}); before at most {Numbers.One(s.DeniedMax)}"));
         }
 
@@ -148,7 +148,7 @@ internal sealed class BaselineDetector(VerifierOptions options)
             var i = s.TokenWorkloadIndex(f.Token);
             if (i >= 0 && s.TokenWorkloads[i] != 0 && s.TokenWorkloads[i] != f.Workload)
             {
-                output.Add(new(Detectors.Baseline, Rules.TokenNewWorkload, 70,
+                output.Add(new(Detectors.Baseline, RuleNames.TokenNewWorkload, 70,
                     $"token {e.Token!.Jti} used from workload {who.WorkloadId}, {Numbers.Int(s.Workloads.Count)} workloads known, not the one it was first used from"));
             }
         }
@@ -163,17 +163,17 @@ internal sealed class BaselineDetector(VerifierOptions options)
 
         if (novel > 0 && f.UnusualHour)
         {
-            output.Add(new(Detectors.Baseline, novel >= 2 ? Rules.NewSourceUnusualHour : Rules.NewSource, novel >= 2 ? 80 : 35,
+            output.Add(new(Detectors.Baseline, novel >= 2 ? RuleNames.NewSourceUnusualHour : RuleNames.NewSource, novel >= 2 ? 80 : 35,
                 $"{Sources(e, f)} at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})"));
         }
         else if (novel > 0 && s.Workloads.Count + s.Ips.Count > 0)
         {
-            output.Add(new(Detectors.Baseline, Rules.NewSource, 5 * novel,
+            output.Add(new(Detectors.Baseline, RuleNames.NewSource, 5 * novel,
                 $"{Sources(e, f)} ({Numbers.Int(s.Ips.Count)} addresses, {Numbers.Int(s.Agents.Count)} user agents known)"));
         }
         else if (f.UnusualHour)
         {
-            output.Add(new(Detectors.Baseline, Rules.UnusualHour, 25,
+            output.Add(new(Detectors.Baseline, RuleNames.UnusualHour, 25,
                 $"active at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})"));
         }
     }

@@ -68,7 +68,7 @@ internal sealed class ModelHost(VerifierOptions options, int seed = 1)
         }
 
         var ratio = error / p.Threshold;
-        output.Add(new(Detectors.Model, Rules.Reconstruction, (int)Math.Min(45, 20 + (5 * ratio)),
+        output.Add(new(Detectors.Model, RuleNames.Reconstruction, (int)Math.Min(45, 20 + (5 * ratio)),
             $"PCA reconstruction error {Numbers.One(ratio)}× the benign 99.9th percentile (model v{Numbers.Int(Version)}); most deviant: {ModelFeatures.Names[first]} {Numbers.One(features[first])} (benign mean {Numbers.One(p.Mean[first])}), {ModelFeatures.Names[second]} {Numbers.One(features[second])} (benign mean {Numbers.One(p.Mean[second])})"));
     }
 

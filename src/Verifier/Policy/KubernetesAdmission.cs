@@ -286,5 +286,5 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
     private static void Add(List<Contribution> output, int score, string text) =>
-        output.Add(new(Detectors.Policy, Rules.K8sAdmission, score, text));
+        output.Add(new(Detectors.Policy, RuleNames.K8sAdmission, score, text));
 }

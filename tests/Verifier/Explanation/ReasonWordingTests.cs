@@ -31,14 +31,14 @@ public sealed class ReasonWordingTests
     [Fact]
     public void BytesSpike_NamesVolumeMeanAndSigma()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), bytes: 2_254_857_830, dataClass: "confidential/customers"), Rules.BytesSpike);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), bytes: 2_254_857_830, dataClass: "confidential/customers"), RuleNames.BytesSpike);
         Assert.Equal("read 2.1 GB of confidential/customers; 30-day mean 1.1 MB, 16038.1σ (30.2σ on log scale)", text);
     }
 
     [Fact]
     public void FirstDataClass_NoPeer_NamesClassAndHistory()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), dataClass: "restricted/hr"), Rules.FirstDataClass);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), dataClass: "restricted/hr"), RuleNames.FirstDataClass);
         Assert.Equal("first access to data class restricted/hr in 2 days of history (1 classes known); no peer in namespace shop has used it (1 classes seen there)", text);
     }
 
@@ -50,7 +50,7 @@ public sealed class ReasonWordingTests
         for (var i = 0; i < 20 && text is null; i++)
         {
             var r = engine.Score(Events.Read(Events.T0.AddHours(49).AddSeconds(i), resource: $"shop/admin-{i}", outcome: Outcomes.Denied, dataClass: null));
-            text = r.Alert?.Reasons.FirstOrDefault(x => x.Rule == Rules.DenialSpike)?.Text;
+            text = r.Alert?.Reasons.FirstOrDefault(x => x.Rule == RuleNames.DenialSpike)?.Text;
         }
 
         Assert.Equal("16 denied requests in 5 min (100% of 16); before at most 0", text);
@@ -64,8 +64,8 @@ public sealed class ReasonWordingTests
         for (var i = 0; i < 200; i++)
         {
             var r = engine.Score(Events.Read(Events.T0.AddHours(49).AddSeconds(i), resource: $"shop/t-{i}"));
-            rate ??= r.Alert?.Reasons.FirstOrDefault(x => x.Rule == Rules.RateSpike)?.Text;
-            breadth ??= r.Alert?.Reasons.FirstOrDefault(x => x.Rule == Rules.BreadthSpike)?.Text;
+            rate ??= r.Alert?.Reasons.FirstOrDefault(x => x.Rule == RuleNames.RateSpike)?.Text;
+            breadth ??= r.Alert?.Reasons.FirstOrDefault(x => x.Rule == RuleNames.BreadthSpike)?.Text;
         }
 
         Assert.Equal("26 distinct resources in 5 min; before at most 1", breadth);
@@ -77,7 +77,7 @@ public sealed class ReasonWordingTests
     {
         var engine = Warm(ZeroTrustPolicy.Empty);
         engine.Score(Events.Read(Events.T0.AddHours(48.2), token: new() { Jti = "jti-9" }));
-        var text = Reason(engine, Events.Read(Events.T0.AddHours(48.3), workload: "default/debug", token: new() { Jti = "jti-9" }), Rules.TokenNewWorkload);
+        var text = Reason(engine, Events.Read(Events.T0.AddHours(48.3), workload: "default/debug", token: new() { Jti = "jti-9" }), RuleNames.TokenNewWorkload);
         Assert.Equal("token jti-9 used from workload default/debug, 1 workloads known, not the one it was first used from", text);
     }
 
@@ -96,28 +96,28 @@ public sealed class ReasonWordingTests
             }
         }
 
-        var text = Reason(engine, Events.Read(Events.T0.AddDays(2).AddHours(3), "user:ana", resource: "/api/a", workload: "", ip: "185.220.101.47", agent: "python-requests/2.32"), Rules.NewSourceUnusualHour);
+        var text = Reason(engine, Events.Read(Events.T0.AddDays(2).AddHours(3), "user:ana", resource: "/api/a", workload: "", ip: "185.220.101.47", agent: "python-requests/2.32"), RuleNames.NewSourceUnusualHour);
         Assert.Equal("new address 185.220.101.47, new user agent python-requests/2.32 at 03:00 UTC, an hour never active in 48 events (active hours 09:00–16:00)", text);
     }
 
     [Fact]
     public void PolicyDataClass_NamesRule()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), dataClass: "confidential/payments", resource: "payments/cards"), Rules.DataClass);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), dataClass: "confidential/payments", resource: "payments/cards"), RuleNames.DataClass);
         Assert.Equal("service account shop/api read confidential/payments (table payments/cards); policy data_classes[confidential/payments].read does not allow it", text);
     }
 
     [Fact]
     public void TokenBinding_NamesBoundAndUsedWorkload()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), workload: "default/attacker", token: new() { Jti = "jti-1", BoundWorkload = "shop/api-1" }), Rules.TokenBinding);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), workload: "default/attacker", token: new() { Jti = "jti-1", BoundWorkload = "shop/api-1" }), RuleNames.TokenBinding);
         Assert.Equal("token jti-1 is bound to workload shop/api-1 but was used from default/attacker; policy tokens.enforce_binding", text);
     }
 
     [Fact]
     public void TokenExpired_NamesExpiryAndLateness()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), token: new() { Jti = "jti-2", ExpiresAt = Events.T0.AddHours(48) }), Rules.TokenExpired);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), token: new() { Jti = "jti-2", ExpiresAt = Events.T0.AddHours(48) }), RuleNames.TokenExpired);
         Assert.Equal("token jti-2 expired at 2026-01-07 00:00:00Z and was used 1 h later", text);
     }
 
@@ -126,7 +126,7 @@ public sealed class ReasonWordingTests
     {
         var engine = Warm();
         engine.Score(Events.Read(Events.T0.AddHours(48.5), kind: EventKinds.AuthLogout, token: new() { Jti = "jti-3" }, resourceType: null, dataClass: null));
-        var text = Reason(engine, Events.Read(Events.T0.AddHours(49), token: new() { Jti = "jti-3" }), Rules.TokenRevoked);
+        var text = Reason(engine, Events.Read(Events.T0.AddHours(49), token: new() { Jti = "jti-3" }), RuleNames.TokenRevoked);
         Assert.Equal("token jti-3 was revoked (session logged out) at 2026-01-07 00:30:00Z and used 30 min later", text);
     }
 
@@ -135,35 +135,35 @@ public sealed class ReasonWordingTests
     {
         var text = Reason(Warm(principal: "system:serviceaccount:frontend:web"),
             Events.Read(Events.T0.AddHours(49), "system:serviceaccount:frontend:web", workload: "frontend/web-1", resourceType: "service", resource: "payments/ledger", dataClass: null, action: "POST"),
-            Rules.Segmentation);
+            RuleNames.Segmentation);
         Assert.Equal("frontend/web-1 in namespace frontend called payments/ledger; segmentation allows frontend to reach only [checkout, catalog, search, identity]", text);
     }
 
     [Fact]
     public void ProtectedResource_NamesRule()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), resourceType: "secrets", resource: "kube-system/bootstrap-token", dataClass: null, action: "get", kind: EventKinds.K8sAudit), Rules.ProtectedResource);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), resourceType: "secrets", resource: "kube-system/bootstrap-token", dataClass: null, action: "get", kind: EventKinds.K8sAudit), RuleNames.ProtectedResource);
         Assert.Equal("service account shop/api get protected resource secrets kube-system/bootstrap-token; policy protected_resources 'kube-system/*' does not allow it", text);
     }
 
     [Fact]
     public void PodExec_NamesPodAndRule()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), "user:bob", workload: "", resourceType: "pods/exec", resource: "payments/pay-1", dataClass: null, action: "create", kind: EventKinds.K8sAudit), Rules.PodExec);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), "user:bob", workload: "", resourceType: "pods/exec", resource: "payments/pay-1", dataClass: null, action: "create", kind: EventKinds.K8sAudit), RuleNames.PodExec);
         Assert.Equal("user:bob ran exec in pod payments/pay-1; kubernetes.exec_allowed does not list it", text);
     }
 
     [Fact]
     public void SecretsRead_NamesSecretAndNamespace()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), resourceType: "secrets", resource: "payments/db-password", dataClass: null, action: "get", kind: EventKinds.K8sAudit), Rules.SecretsRead);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), resourceType: "secrets", resource: "payments/db-password", dataClass: null, action: "get", kind: EventKinds.K8sAudit), RuleNames.SecretsRead);
         Assert.Equal("service account shop/api read secret payments/db-password outside its namespace shop; kubernetes.secret_readers does not list it", text);
     }
 
     [Fact]
     public void RbacChange_NamesObjectAndRule()
     {
-        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), resourceType: "clusterrolebindings", resource: "api-admin", dataClass: null, action: "create", kind: EventKinds.K8sAudit), Rules.RbacChange);
+        var text = Reason(Warm(), Events.Read(Events.T0.AddHours(49), resourceType: "clusterrolebindings", resource: "api-admin", dataClass: null, action: "create", kind: EventKinds.K8sAudit), RuleNames.RbacChange);
         Assert.Equal("service account shop/api create clusterrolebindings api-admin; kubernetes.rbac_writers does not list it", text);
     }
 
@@ -178,7 +178,7 @@ public sealed class ReasonWordingTests
                 ["k8s.request_object"] = JsonDocument.Parse("""{"spec":{"containers":[{"image":"nginx:1.27","securityContext":{"privileged":true}}]}}""").RootElement,
             },
         };
-        var text = Reason(new ScoringEngine(Options, DefaultPolicy.Load()), e, Rules.K8sAdmission);
+        var text = Reason(new ScoringEngine(Options, DefaultPolicy.Load()), e, RuleNames.K8sAdmission);
         Assert.Equal("pod default/nginx-1 runs privileged container image nginx; kubernetes.privileged_images does not list it", text);
     }
 }

@@ -40,7 +40,7 @@ public sealed class ModelHostTests
         host.Evaluate([21.4f, 5.5f, 4.6f, 4.1f, 1, 0, 1, 1, 1, 1], Events.T0.AddDays(1), found);
         var c = Assert.Single(found);
         Assert.Equal("model", c.Detector);
-        Assert.Equal(Rules.Reconstruction, c.Rule);
+        Assert.Equal(RuleNames.Reconstruction, c.Rule);
         Assert.InRange(c.Score, 20, 45);
         Assert.Matches(@"^PCA reconstruction error [0-9.]+× the benign 99\.9th percentile \(model v1\); most deviant: .+ [0-9.]+ \(benign mean [0-9.]+\), .+ [0-9.]+ \(benign mean [0-9.]+\)$", c.Text);
     }
