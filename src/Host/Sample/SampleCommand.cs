@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Cli;
+using System.CommandLine;
 using ZtStream.Platform.Hosting;
 using ZtStream.SampleService;
 
@@ -26,19 +26,17 @@ internal sealed record SampleHostOptions
 /// </summary>
 internal sealed class SampleCommand : ICliCommand
 {
-    public string Name => "sample";
+    public Command Build()
+    {
+        var command = new Command("sample", "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl)");
+        command.SetCliAction((_, context, ct) => RunAsync(context, ct));
+        return command;
+    }
 
-    public string Summary => "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl)";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         var options = context.Configuration.GetSection(SampleHostOptions.Section).Get<SampleHostOptions>() ?? new SampleHostOptions();
         var problems = new List<string>();
-        if (args.Count > 0)
-        {
-            problems.Add($"sample: unexpected argument '{args[0]}'");
-        }
-
         string? key = null;
         if (options.SourceKeyFile is { } file)
         {
@@ -54,7 +52,7 @@ internal sealed class SampleCommand : ICliCommand
 
         if (problems.Count > 0)
         {
-            return await ZtStreamCli.FailAsync(context.Error, problems);
+            return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
         var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090");
