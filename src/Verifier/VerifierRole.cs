@@ -34,6 +34,7 @@ internal static class VerifierRole
         return services;
     }
 
+    /// <summary>The Verifier serves no endpoints; it maps nothing, and is here so every role composes the same way.</summary>
     public static IEndpointRouteBuilder MapVerifier(this IEndpointRouteBuilder endpoints) => endpoints;
 }
 

@@ -1,16 +1,9 @@
 using System.CommandLine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using ZtStream.Ingest;
-using ZtStream.Platform.Bus;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Responder;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;
@@ -137,16 +130,6 @@ internal static class RunCommand
         var services = builder.Services;
         services.AddSingleton(roles);
         services.AddSingleton(context.Time);
-        services.AddStore(configuration);
-        services.AddEventLog(configuration);
-        services.AddCommandBus(configuration, bus =>
-        {
-            if (roles.Responder)
-            {
-                ResponderRole.AddResponderConsumers(bus);
-            }
-        });
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         if (roles.Ingest)
         {
             services.AddIngest(configuration);
@@ -160,13 +143,12 @@ internal static class RunCommand
         if (roles.Responder)
         {
             services.AddResponder(configuration);
-            services.AddResponderDrivers(configuration);
         }
 
+        services.AddPlatform(configuration);
         customize?.Invoke(builder);
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPlatform();
         if (roles.Ingest)
         {
             app.MapIngest();
@@ -180,7 +162,6 @@ internal static class RunCommand
         if (roles.Responder)
         {
             app.MapResponder();
-            app.MapSharedSignals();
         }
 
         return app;

@@ -18,6 +18,7 @@ using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Endpoints;
 
@@ -185,14 +186,10 @@ internal sealed class IngestHandler(
 
         if (good.Count == 0)
         {
-            return await WriteAsync(context, 400, new IngestProblem
+            return await WriteAsync(context, Problems.Create(
+                400, "invalid-events", "No item was accepted", $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).", errors) with
             {
-                Type = IngestProblem.TypeBase + "invalid-events",
-                Title = "No item was accepted",
-                Status = 400,
-                Detail = $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).",
                 Accepted = 0,
-                Errors = errors,
             });
         }
 
@@ -232,15 +229,11 @@ internal sealed class IngestHandler(
             return 202;
         }
 
-        return await WriteAsync(context, 207, new IngestProblem
+        return await WriteAsync(context, Problems.Create(
+            207, "partially-accepted", "Some items were rejected", $"{good.Count} of {result.ItemCount} item(s) accepted; the rejected ones are listed in errors (index, field, reason).", errors) with
         {
-            Type = IngestProblem.TypeBase + "partially-accepted",
-            Title = "Some items were rejected",
-            Status = 207,
-            Detail = $"{good.Count} of {result.ItemCount} item(s) accepted; the rejected ones are listed in errors (index, field, reason).",
             Accepted = good.Count,
             AcceptedIds = ids,
-            Errors = errors,
         });
     }
 
@@ -329,32 +322,16 @@ internal sealed class IngestHandler(
         }
     }
 
-    private static Task<int> ProblemAsync(HttpContext context, int status, string type, string title, string detail, TimeSpan? retryAfter = null)
-    {
-        int? seconds = null;
-        if (retryAfter is { } wait)
+    private static Task<int> ProblemAsync(HttpContext context, int status, string type, string title, string detail, TimeSpan? retryAfter = null) =>
+        WriteAsync(context, Problems.Create(status, type, title, detail) with
         {
-            seconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600);
-            context.Response.Headers.RetryAfter = seconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return WriteAsync(context, status, new IngestProblem
-        {
-            Type = IngestProblem.TypeBase + type,
-            Title = title,
-            Status = status,
-            Detail = detail,
-            RetryAfterSeconds = seconds,
+            RetryAfterSeconds = retryAfter is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600) : null,
         });
-    }
 
-    private static async Task<int> WriteAsync(HttpContext context, int status, IngestProblem problem)
+    private static async Task<int> WriteAsync(HttpContext context, Problem problem)
     {
-        var instance = problem with { Instance = context.Request.Path.Value };
-        context.Response.StatusCode = status;
-        context.Response.ContentType = IngestProblem.MediaType;
-        await JsonSerializer.SerializeAsync(context.Response.Body, instance, IngestJsonContext.Default.IngestProblem, CancellationToken.None);
-        return status;
+        await Problems.WriteAsync(context, problem);
+        return problem.Status;
     }
 
     private static string Name(IngestEndpoint endpoint) => endpoint switch

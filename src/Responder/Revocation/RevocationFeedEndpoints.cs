@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Revocation;
@@ -21,13 +22,15 @@ internal static class RevocationFeedEndpoints
 {
     private const int BatchSize = 500;
 
+    private static readonly Problem FeedUnauthorized = Problems.Of(401, "the revocation feed needs the feed token or an API token (Authorization: Bearer ...)");
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(RevocationFeed.SnapshotPath, async (HttpContext http, RevocationStore store, ApiTokenAuthenticator auth) =>
         {
             if (!auth.FeedAllowed(http))
             {
-                return Results.StatusCode(401);
+                return Problems.Result(FeedUnauthorized);
             }
 
             var snapshot = await store.SnapshotAsync(http.RequestAborted);
@@ -47,7 +50,7 @@ internal static class RevocationFeedEndpoints
     {
         if (!auth.FeedAllowed(http))
         {
-            http.Response.StatusCode = 401;
+            await Problems.WriteAsync(http, FeedUnauthorized);
             return;
         }
 
@@ -55,8 +58,7 @@ internal static class RevocationFeedEndpoints
         var resumeFrom = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["last_event_id"].FirstOrDefault();
         if (!string.IsNullOrEmpty(resumeFrom) && !long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out last))
         {
-            http.Response.StatusCode = 400;
-            await http.Response.WriteAsync("Last-Event-ID must be a revocation version", http.RequestAborted);
+            await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, "Last-Event-ID", "must be a revocation version (a whole number)")]));
             return;
         }
 
