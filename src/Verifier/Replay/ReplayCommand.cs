@@ -64,7 +64,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
 
         var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
         options = options with { PolicyPath = null };
-        problems.AddRange(options.Validate());
+        problems.AddRange(VerifierOptionsValidator.Validate(options));
 
         ZeroTrustPolicy? policy = null;
         if (problems.Count == 0)
