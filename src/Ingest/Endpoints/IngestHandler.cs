@@ -66,14 +66,14 @@ internal sealed class IngestHandler(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogMessages.CredentialStoreFailed(logger, ex, name);
+            IngestLog.CredentialStoreFailed(logger, ex, name);
             return await ProblemAsync(context, 503, "store-unavailable", "Credential store unavailable",
                 "The source credential could not be checked; retry later.", retryAfter: TimeSpan.FromSeconds(5));
         }
 
         if (source is null)
         {
-            LogMessages.Unauthorized(logger, name, context.Connection.RemoteIpAddress?.ToString());
+            IngestLog.Unauthorized(logger, name, context.Connection.RemoteIpAddress?.ToString());
             metrics.Rejected("unknown", name, "unauthorized", 1);
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\"";
             return await ProblemAsync(context, 401, "unauthorized", "Source credential missing or not valid",
@@ -82,7 +82,7 @@ internal sealed class IngestHandler(
 
         if (!rateLimiter.TryEnter(source, out var wait))
         {
-            LogMessages.RateLimited(logger, source, name, wait);
+            IngestLog.RateLimited(logger, source, name, wait);
             metrics.Rejected(source, name, "rate_limited", 1);
             return await ProblemAsync(context, 429, "rate-limited", "Source rate limit exceeded",
                 $"Source '{source}' may send {options.Value.RatePerSecond:0.##} events per second (burst {options.Value.RateBurst}).", retryAfter: wait);
@@ -123,7 +123,7 @@ internal sealed class IngestHandler(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The mappers report bad items as errors; reaching here is a defect, but the sender still gets a clear 400, not a 500.
-                LogMessages.BatchFailed(logger, ex, name);
+                IngestLog.BatchFailed(logger, ex, name);
                 metrics.Rejected(source, name, "malformed", 1);
                 return await ProblemAsync(context, 400, "unprocessable-body", "Request body could not be processed",
                     "The body could not be read as this endpoint's format.");
@@ -208,7 +208,7 @@ internal sealed class IngestHandler(
         }
         catch (EventLogUnavailableException ex)
         {
-            LogMessages.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
+            IngestLog.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
             metrics.Rejected(source, name, "log_unavailable", records.Length);
             return await ProblemAsync(context, 503, "event-log-unavailable", "Event log unavailable",
                 $"Nothing from this request was accepted: {ex.Message}. Retry the same request later.", retryAfter: ex.RetryAfter);
@@ -219,7 +219,7 @@ internal sealed class IngestHandler(
         }
 
         metrics.Accepted(source, name, good.Count);
-        LogMessages.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
+        IngestLog.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
         var ids = good.ConvertAll(e => e.Id);
         if (errors.Count == 0)
         {
