@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using ZtStream.Platform;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.Store;
 using ZtStream.Responder.Actions;
@@ -46,7 +47,7 @@ internal static class ResponderRole
         services.TryAddSingleton<ActionStore>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<RevocationStore>();
-        services.TryAddSingleton<RevocationSignal>();
+        services.TryAddKeyedSingleton<WakeSignal>(RevocationFeedEndpoints.WakeKey);
         services.TryAddSingleton<ActionService>();
         services.TryAddSingleton<ActionExecutor>();
         services.TryAddSingleton<ResponseDecider>();

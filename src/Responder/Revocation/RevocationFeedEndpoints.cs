@@ -5,9 +5,11 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
+using ZtStream.Platform;
 using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 
@@ -20,6 +22,9 @@ namespace ZtStream.Responder.Revocation;
 /// </summary>
 internal static class RevocationFeedEndpoints
 {
+    /// <summary>The key of the <see cref="WakeSignal"/> set when this process adds an entry.</summary>
+    public const string WakeKey = "revocations";
+
     private const int BatchSize = 500;
 
     private static readonly Problem FeedUnauthorized = Problems.Of(401, "the revocation feed needs the feed token or an API token (Authorization: Bearer ...)");
@@ -43,7 +48,7 @@ internal static class RevocationFeedEndpoints
     private static async Task StreamAsync(
         HttpContext http,
         RevocationStore store,
-        RevocationSignal signal,
+        [FromKeyedServices(WakeKey)] WakeSignal signal,
         ApiTokenAuthenticator auth,
         IOptions<ResponderOptions> options,
         TimeProvider time)
