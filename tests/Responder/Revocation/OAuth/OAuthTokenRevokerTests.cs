@@ -8,6 +8,7 @@ using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Tests.Drivers;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Responder.Tests.Revocation.OAuth;
 

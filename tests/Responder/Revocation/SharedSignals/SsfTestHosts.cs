@@ -8,6 +8,7 @@ using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Responder.Tests.Drivers;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
