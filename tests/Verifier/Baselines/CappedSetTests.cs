@@ -1,0 +1,103 @@
+using ZtStream.Verifier.Baselines;
+
+namespace ZtStream.Verifier.Tests.Baselines;
+
+public sealed class CappedSetTests
+{
+    [Fact]
+    public void Add_NewThenAgain_TrueThenFalse()
+    {
+        var set = new CappedSet(4);
+
+        Assert.True(set.Add(7));
+        Assert.False(set.Add(7));
+        Assert.True(set.Contains(7));
+        Assert.Equal(1, set.Count);
+    }
+
+    [Fact]
+    public void Add_BeyondCapacity_OverwritesTheOldestAndStaysAtCapacity()
+    {
+        var set = new CappedSet(3);
+        foreach (var h in new ulong[] { 1, 2, 3, 4 })
+        {
+            set.Add(h);
+        }
+
+        Assert.Equal(3, set.Count);
+        Assert.False(set.Contains(1));
+        Assert.True(set.Contains(4));
+
+        // The overwritten item is new again, and takes the next-oldest slot.
+        Assert.True(set.Add(1));
+        Assert.False(set.Contains(2));
+        Assert.True(set.Contains(3));
+    }
+
+    [Fact]
+    public void WriteRead_RoundTrip_KeepsMembersAndWhichIsOldest()
+    {
+        var set = new CappedSet(3);
+        foreach (var h in new ulong[] { 10, 20, 30, 40 })
+        {
+            set.Add(h);
+        }
+
+        var copy = RoundTrip(set, new CappedSet(3));
+        copy.Add(50);
+        set.Add(50);
+
+        foreach (var h in new ulong[] { 10, 20, 30, 40, 50 })
+        {
+            Assert.Equal(set.Contains(h), copy.Contains(h));
+        }
+
+        Assert.False(copy.Contains(20));
+    }
+
+    [Fact]
+    public void Read_IntoSmallerCapacity_KeepsWhatFits()
+    {
+        var set = new CappedSet(4);
+        foreach (var h in new ulong[] { 1, 2, 3, 4 })
+        {
+            set.Add(h);
+        }
+
+        var smaller = RoundTrip(set, new CappedSet(2));
+
+        Assert.Equal(2, smaller.Count);
+        Assert.True(smaller.Contains(1));
+        Assert.True(smaller.Contains(2));
+        Assert.True(smaller.Add(5));
+        Assert.Equal(2, smaller.Count);
+    }
+
+    [Fact]
+    public void Clear_EmptiesButKeepsCapacity()
+    {
+        var set = new CappedSet(2);
+        set.Add(1);
+        set.Add(2);
+
+        set.Clear();
+
+        Assert.Equal(0, set.Count);
+        Assert.False(set.Contains(1));
+        Assert.Equal(2, set.Capacity);
+    }
+
+    private static CappedSet RoundTrip(CappedSet from, CappedSet into)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            from.Write(writer);
+        }
+
+        buffer.Position = 0;
+        using var reader = new BinaryReader(buffer);
+        into.Read(reader);
+        return into;
+    }
+}
