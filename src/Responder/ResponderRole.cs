@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform;
 using ZtStream.Platform.Bus;
@@ -57,9 +56,9 @@ internal static class ResponderRole
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, RevocationListRevoker>());
 
         services.TryAddSingleton<AlertConsumerService>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, AlertConsumerService>(sp => sp.GetRequiredService<AlertConsumerService>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AlertConsumerService>(sp => sp.GetRequiredService<AlertConsumerService>()));
         services.TryAddSingleton<ActionTimekeeper>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
         services.AddResponderDrivers(configuration);
         services.AddCommandConsumers(AddResponderConsumers);
         return services;

@@ -13,13 +13,8 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class BenchCommand : ICliCommand
 {
-    public Command Build()
-    {
-        var command = new Command("bench", "measure the embedded pipeline end to end (HTTP ingest → scoring → response); prints one JSON line");
-        var settings = DemoSettings.AddOptions(command);
-        command.SetCliAction((parsed, context, ct) => RunAsync(settings(parsed), context, ct));
-        return command;
-    }
+    public Command Build() => DemoSettings.CreateCommand(
+        "bench", "measure the embedded pipeline end to end (HTTP ingest → scoring → response); prints one JSON line", RunAsync);
 
     private static async Task<int> RunAsync(DemoSettings parsed, CliContext context, CancellationToken cancellationToken)
     {

@@ -10,13 +10,8 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class DemoCommand : ICliCommand
 {
-    public Command Build()
-    {
-        var command = new Command("demo", "run everything embedded with simulated traffic and live attacks; prints alerts and actions as they happen");
-        var settings = DemoSettings.AddOptions(command);
-        command.SetCliAction((parsed, context, ct) => RunAsync(settings(parsed), context, ct));
-        return command;
-    }
+    public Command Build() => DemoSettings.CreateCommand(
+        "demo", "run everything embedded with simulated traffic and live attacks; prints alerts and actions as they happen", RunAsync);
 
     private static async Task<int> RunAsync(DemoSettings settings, CliContext context, CancellationToken cancellationToken)
     {

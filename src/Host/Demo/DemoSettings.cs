@@ -8,6 +8,15 @@ namespace ZtStream.Host.Demo;
 /// <summary>The simulated traffic of <c>demo</c>, <c>bench</c> and <c>simulate-feed</c>, and the options that set it.</summary>
 internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed, IReadOnlyList<string> Scenarios, int Principals, TimeSpan Interval)
 {
+    /// <summary>A command that takes just these settings (<c>demo</c>, <c>bench</c>) and runs <paramref name="run"/> with them.</summary>
+    public static Command CreateCommand(string name, string description, Func<DemoSettings, CliContext, CancellationToken, Task<int>> run)
+    {
+        var command = new Command(name, description);
+        var settings = AddOptions(command);
+        command.SetCliAction((parsed, context, ct) => run(settings(parsed), context, ct));
+        return command;
+    }
+
     /// <summary>Adds the settings' options to <paramref name="command"/>; returns how to read them from its parse result.</summary>
     public static Func<ParseResult, DemoSettings> AddOptions(Command command)
     {
@@ -15,7 +24,7 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
         var noBrowser = new Option<bool>("--no-browser") { Description = "do not suggest opening the console" };
         var duration = Seconds("--duration", "stop after this many seconds (default: until Ctrl-C)", allowZero: false);
         var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 };
-        var scenarios = Verifier.Simulation.Scenarios.CreateOption("--scenario", "--scenarios");
+        var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
         var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 60 }.Between(20, 5_000);
         var interval = Seconds("--interval", "wall-clock seconds between attacks (default 4)", allowZero: true);
         foreach (var option in new Option[] { noBrowser, duration, seed, scenarios, principals, interval })

@@ -46,20 +46,26 @@ internal static class RunCommand
             }
 
             await context.Out.WriteLineAsync($"ztstream: roles {app.Services.GetRequiredService<RoleSet>()} listening on {string.Join(", ", app.Urls)}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM: fall through to a clean stop.
-            }
-
-            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await app.StopAsync(stopTimeout.Token);
+            await ServeUntilStoppedAsync(app, TimeSpan.FromSeconds(15), cancellationToken);
         }
 
         return 0;
+    }
+
+    /// <summary>Serves until Ctrl-C or SIGTERM cancels <paramref name="cancellationToken"/>, then stops within <paramref name="stopTimeout"/>.</summary>
+    internal static async Task ServeUntilStoppedAsync(WebApplication app, TimeSpan stopTimeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: fall through to a clean stop.
+        }
+
+        using var stopping = new CancellationTokenSource(stopTimeout);
+        await app.StopAsync(stopping.Token);
     }
 
     /// <summary>

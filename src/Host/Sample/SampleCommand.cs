@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using ZtStream.Host.Run;
 using ZtStream.Platform.Hosting;
 using ZtStream.SampleService;
 
@@ -45,17 +46,7 @@ internal sealed class SampleCommand : ICliCommand
         {
             await app.StartAsync(cancellationToken);
             await context.Out.WriteLineAsync($"sample service listening on {string.Join(", ", app.Urls)}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM.
-            }
-
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await app.StopAsync(stop.Token);
+            await RunCommand.ServeUntilStoppedAsync(app, TimeSpan.FromSeconds(10), cancellationToken);
         }
 
         return 0;

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog.InProcess;
@@ -32,7 +31,7 @@ internal static class EventLogServiceCollectionExtensions
                 _ => new InProcessEventLog(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InProcessEventLog>>()),
             };
         });
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EventLogTopicsInitializer>());
+        services.AddHostedService<EventLogTopicsInitializer>();
         return services;
     }
 }

@@ -18,46 +18,29 @@ internal static class ActionCommands
         var by = action.DecidedBy ?? action.RequestedBy;
         return action.Kind switch
         {
+            // Each arm: what every command carries (action, alert, reason, who), then what this kind needs.
             ActionKinds.RevokeToken => new RevokeToken
             {
-                ActionId = action.Id,
-                AlertId = action.AlertId,
-                Jti = action.Jti,
-                SessionId = action.SessionId,
-                SubjectId = action.SubjectId,
-                ClientId = action.ClientId,
-                Reason = action.Reason,
-                RequestedBy = by,
+                ActionId = action.Id, AlertId = action.AlertId, Reason = action.Reason, RequestedBy = by,
+                Jti = action.Jti, SessionId = action.SessionId, SubjectId = action.SubjectId, ClientId = action.ClientId,
             },
             ActionKinds.RevokeSubjectSessions => new RevokeSubjectSessions
             {
-                ActionId = action.Id,
-                AlertId = action.AlertId,
+                ActionId = action.Id, AlertId = action.AlertId, Reason = action.Reason, RequestedBy = by,
                 SubjectId = action.SubjectId ?? throw new InvalidOperationException("revoke_subject_sessions without a subject"),
                 NotBefore = action.DecidedAt ?? now,
-                Reason = action.Reason,
-                RequestedBy = by,
             },
             ActionKinds.IsolateWorkload => new IsolateWorkload
             {
-                ActionId = action.Id,
-                AlertId = action.AlertId,
+                ActionId = action.Id, AlertId = action.AlertId, Reason = action.Reason, RequestedBy = by,
                 WorkloadId = action.WorkloadId ?? throw new InvalidOperationException("isolate_workload without a workload"),
-                Namespace = action.Namespace,
-                Name = action.WorkloadName,
-                ExpiresAt = now + ttl,
-                Reason = action.Reason,
-                RequestedBy = by,
+                Namespace = action.Namespace, Name = action.WorkloadName, ExpiresAt = now + ttl,
             },
             ActionKinds.ReleaseWorkload => new ReleaseWorkload
             {
-                ActionId = action.Id,
+                ActionId = action.Id, Reason = action.Reason, RequestedBy = by,
                 IsolationActionId = action.IsolationActionId ?? throw new InvalidOperationException("release_workload without its isolation"),
-                WorkloadId = action.WorkloadId ?? "",
-                Namespace = action.Namespace,
-                Name = action.WorkloadName,
-                Reason = action.Reason,
-                RequestedBy = by,
+                WorkloadId = action.WorkloadId ?? "", Namespace = action.Namespace, Name = action.WorkloadName,
             },
             _ => null,
         };
@@ -74,11 +57,7 @@ internal static class ActionCommands
         };
 
     public static ActionRecord FromCommand(RevokeSubjectSessions m, DateTimeOffset now) =>
-        Received(m.ActionId, ActionKinds.RevokeSubjectSessions, m.AlertId, m.Reason, m.RequestedBy, now) with
-        {
-            SubjectId = m.SubjectId,
-            Principal = m.SubjectId,
-        };
+        Received(m.ActionId, ActionKinds.RevokeSubjectSessions, m.AlertId, m.Reason, m.RequestedBy, now) with { SubjectId = m.SubjectId, Principal = m.SubjectId };
 
     public static ActionRecord FromCommand(IsolateWorkload m, DateTimeOffset now) =>
         Received(m.ActionId, ActionKinds.IsolateWorkload, m.AlertId, m.Reason, m.RequestedBy, now) with

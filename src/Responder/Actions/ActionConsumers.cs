@@ -30,12 +30,7 @@ internal sealed class IsolateWorkloadConsumer(ActionExecutor executor, IsolatorS
     public Task Consume(ConsumeContext<IsolateWorkload> context)
     {
         var m = context.Message;
-        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), async (_, ct) =>
-        {
-            var isolator = isolators.Select();
-            var result = await isolator.IsolateAsync(m, ct);
-            return new WorkDone($"{isolator.Name}: {result.Detail}", result.Changed, StaysActive: true);
-        });
+        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), (_, ct) => isolators.RunAsync(i => i.IsolateAsync(m, ct), staysActive: true));
     }
 }
 
@@ -45,11 +40,6 @@ internal sealed class ReleaseWorkloadConsumer(ActionExecutor executor, IsolatorS
     public Task Consume(ConsumeContext<ReleaseWorkload> context)
     {
         var m = context.Message;
-        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), async (_, ct) =>
-        {
-            var isolator = isolators.Select();
-            var result = await isolator.ReleaseAsync(m, ct);
-            return new WorkDone($"{isolator.Name}: {result.Detail}", result.Changed);
-        });
+        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), (_, ct) => isolators.RunAsync(i => i.ReleaseAsync(m, ct)));
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Actions;
 
@@ -25,5 +26,13 @@ internal sealed class IsolatorSelector(IEnumerable<IWorkloadIsolator> isolators,
             _ => throw new ActionRejectedException(
                 $"several workload isolators are registered ({string.Join(", ", all.Select(i => i.Name))}): choose one with Responder:Isolator"),
         };
+    }
+
+    /// <summary>Runs <paramref name="call"/> on the selected isolator; the detail names the isolator.</summary>
+    public async Task<WorkDone> RunAsync(Func<IWorkloadIsolator, Task<DriverResult>> call, bool staysActive = false)
+    {
+        var isolator = Select();
+        var result = await call(isolator);
+        return new WorkDone($"{isolator.Name}: {result.Detail}", result.Changed, staysActive);
     }
 }

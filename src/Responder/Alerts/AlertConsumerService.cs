@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -26,7 +25,7 @@ internal sealed class AlertConsumerService(
         {
             alert = ContractJson.DeserializeAlert(record.Value.Span);
         }
-        catch (JsonException ex)
+        catch (System.Text.Json.JsonException ex)
         {
             throw new PoisonRecordException($"not an alert: {ex.Message}", ex);
         }

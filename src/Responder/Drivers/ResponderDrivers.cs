@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZtStream.Platform;
 using ZtStream.Platform.Store;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Isolation.Docker;
@@ -90,7 +89,7 @@ internal static class ResponderDrivers
         services.AddSingleton(sp => Value(sp).SharedSignals);
         services.AddSingleton<SsfSigningKeys>();
         services.AddSingleton<SsfOutbox>();
-        services.TryAddKeyedSingleton<WakeSignal>(SsfDeliveryService.WakeKey);
+        services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
         services.AddHttpClient(SsfDeliveryService.HttpClientName);
         services.AddSingleton<SharedSignalsTransmitter>();
         services.AddSingleton<ITokenRevoker>(sp => sp.GetRequiredService<SharedSignalsTransmitter>());

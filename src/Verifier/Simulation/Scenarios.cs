@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace ZtStream.Verifier.Simulation;
 
 /// <summary>Injected attack scenarios: stable kebab-case names used by <c>simulate --scenarios</c>, labels and the demo.</summary>
@@ -54,23 +52,4 @@ internal static class Scenarios
 
         return result;
     }
-
-    /// <summary>The <c>--scenarios</c> option of the commands that simulate traffic: all (default), none, or a comma-separated list.</summary>
-    public static Option<List<string>> CreateOption(string name, params string[] aliases) => new(name, aliases)
-    {
-        Description = $"attack scenarios to inject: all (default), none, or a comma-separated list of {string.Join(", ", All)}",
-        HelpName = "all|none|a,b",
-        Arity = ArgumentArity.ExactlyOne,
-        DefaultValueFactory = _ => [.. All],
-        CustomParser = result =>
-        {
-            var scenarios = Parse(result.Tokens[^1].Value, out var unknown);
-            foreach (var u in unknown)
-            {
-                result.AddError($"unknown scenario '{u}' (known: {string.Join(", ", All)}, all, none)");
-            }
-
-            return scenarios;
-        },
-    };
 }

@@ -17,7 +17,7 @@ internal sealed class SimulateCommand : ICliCommand
         var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 200 }.Between(20, 1_000_000);
         var days = new Option<int>("--days") { Description = "days of traffic", HelpName = "D", DefaultValueFactory = _ => 2 }.Between(1, 365);
         var seed = new Option<int>("--seed") { Description = "random seed: the same seed writes the same traffic", HelpName = "S", DefaultValueFactory = _ => 1 };
-        var scenarios = Scenarios.CreateOption("--scenarios");
+        var scenarios = ScenariosOption("--scenarios");
         var output = new Option<string>("--out") { Description = "events file (NDJSON); standard output when absent", HelpName = "events.ndjson" };
         var labels = new Option<string>("--labels") { Description = "ground-truth file: one line per injected attack", HelpName = "labels.ndjson" };
         var command = new Command("simulate", "write realistic container traffic with injected attacks (NDJSON) and their labels")
@@ -38,6 +38,25 @@ internal sealed class SimulateCommand : ICliCommand
             ct));
         return command;
     }
+
+    /// <summary>The <c>--scenarios</c> option of the commands that simulate traffic: all (default), none, or a comma-separated list.</summary>
+    public static Option<List<string>> ScenariosOption(string name, params string[] aliases) => new(name, aliases)
+    {
+        Description = $"attack scenarios to inject: all (default), none, or a comma-separated list of {string.Join(", ", Scenarios.All)}",
+        HelpName = "all|none|a,b",
+        Arity = ArgumentArity.ExactlyOne,
+        DefaultValueFactory = _ => [.. Scenarios.All],
+        CustomParser = result =>
+        {
+            var scenarios = Scenarios.Parse(result.Tokens[^1].Value, out var unknown);
+            foreach (var u in unknown)
+            {
+                result.AddError($"unknown scenario '{u}' (known: {string.Join(", ", Scenarios.All)}, all, none)");
+            }
+
+            return scenarios;
+        },
+    };
 
     private static async Task<int> RunAsync(SimulationOptions options, string? outPath, string? labelsPath, CliContext context, CancellationToken cancellationToken)
     {

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -136,7 +135,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (token is not null)
         {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
         }
 
         if (body is not null && method is not ("GET" or "HEAD"))

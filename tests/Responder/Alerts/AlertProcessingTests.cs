@@ -1,10 +1,7 @@
-using System.Text;
-using ZtStream.Contracts;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Tests.Actions;
 
 namespace ZtStream.Responder.Tests.Alerts;
 
@@ -53,7 +50,7 @@ public sealed class AlertProcessingTests
         using var folder = new TempFolder();
         await using var host = await Started(folder);
 
-        var error = await Assert.ThrowsAsync<PoisonRecordException>(() => host.Get<AlertConsumerService>().HandleAsync(Record(Encoding.UTF8.GetBytes(value)), Ct));
+        var error = await Assert.ThrowsAsync<PoisonRecordException>(() => host.Get<AlertConsumerService>().HandleAsync(Record(System.Text.Encoding.UTF8.GetBytes(value)), Ct));
 
         Assert.StartsWith("not an alert", error.Message, StringComparison.Ordinal);
         Assert.Empty(await host.Get<AlertStore>().QueryAsync(new AlertQuery(Limit: 10), Ct));
@@ -62,11 +59,11 @@ public sealed class AlertProcessingTests
     private static async Task<ResponderTestHost> Started(TempFolder folder)
     {
         // The consumer is driven by hand here, not by the log.
-        var host = new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical);
+        var host = new ResponderTestHost(folder.Path, Actions.ResponseFlowTests.RevokeCritical);
         host.Settings["Responder:ConsumeAlerts"] = "false";
         return await host.StartAsync();
     }
 
     private static ConsumedRecord Record(byte[] value) =>
-        new(Topics.Alerts, 0, 0, "alice", value, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+        new(Contracts.Topics.Alerts, 0, 0, "alice", value, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
 }

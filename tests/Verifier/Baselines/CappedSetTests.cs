@@ -18,11 +18,7 @@ public sealed class CappedSetTests
     [Fact]
     public void Add_BeyondCapacity_OverwritesTheOldestAndStaysAtCapacity()
     {
-        var set = new CappedSet(3);
-        foreach (var h in new ulong[] { 1, 2, 3, 4 })
-        {
-            set.Add(h);
-        }
+        var set = Filled(3, 1, 2, 3, 4);
 
         Assert.Equal(3, set.Count);
         Assert.False(set.Contains(1));
@@ -37,11 +33,7 @@ public sealed class CappedSetTests
     [Fact]
     public void WriteRead_RoundTrip_KeepsMembersAndWhichIsOldest()
     {
-        var set = new CappedSet(3);
-        foreach (var h in new ulong[] { 10, 20, 30, 40 })
-        {
-            set.Add(h);
-        }
+        var set = Filled(3, 10, 20, 30, 40);
 
         var copy = RoundTrip(set, new CappedSet(3));
         copy.Add(50);
@@ -58,11 +50,7 @@ public sealed class CappedSetTests
     [Fact]
     public void Read_IntoSmallerCapacity_KeepsWhatFits()
     {
-        var set = new CappedSet(4);
-        foreach (var h in new ulong[] { 1, 2, 3, 4 })
-        {
-            set.Add(h);
-        }
+        var set = Filled(4, 1, 2, 3, 4);
 
         var smaller = RoundTrip(set, new CappedSet(2));
 
@@ -76,15 +64,24 @@ public sealed class CappedSetTests
     [Fact]
     public void Clear_EmptiesButKeepsCapacity()
     {
-        var set = new CappedSet(2);
-        set.Add(1);
-        set.Add(2);
+        var set = Filled(2, 1, 2);
 
         set.Clear();
 
         Assert.Equal(0, set.Count);
         Assert.False(set.Contains(1));
         Assert.Equal(2, set.Capacity);
+    }
+
+    private static CappedSet Filled(int capacity, params ulong[] hashes)
+    {
+        var set = new CappedSet(capacity);
+        foreach (var h in hashes)
+        {
+            set.Add(h);
+        }
+
+        return set;
     }
 
     private static CappedSet RoundTrip(CappedSet from, CappedSet into)

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using ZtStream.Responder.Tests.Drivers;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Responder.Tests.Isolation.Kubernetes;
 

@@ -8,7 +8,6 @@ using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Tests.Drivers;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Responder.Tests.Revocation.OAuth;
 

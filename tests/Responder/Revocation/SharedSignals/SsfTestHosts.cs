@@ -7,8 +7,6 @@ using ZtStream.Platform.Store;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.SharedSignals;
-using ZtStream.Responder.Tests.Drivers;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
