@@ -102,6 +102,12 @@ internal static class FalcoItemReader
             errors.Add(new RuleLoadError(file, (int)ex.Start.Line, null, $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
             return;
         }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet's scanner gives up this way on some malformed flow collections; it has no position then.
+            errors.Add(new RuleLoadError(file, 1, null, $"not valid YAML: {ex.Message}"));
+            return;
+        }
 
         foreach (var root in documents)
         {

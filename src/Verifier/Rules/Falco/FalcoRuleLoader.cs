@@ -76,7 +76,7 @@ internal sealed partial class FalcoRuleLoader
             return FalcoItemReader.Documents(text) is [YamlSequenceNode seq, ..]
                 && seq.Children.OfType<YamlMappingNode>().Any(m => FalcoItemReader.ItemKinds.Any(k => m.Children.ContainsKey(new YamlScalarNode(k))));
         }
-        catch (YamlException)
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
         {
             return false;
         }
