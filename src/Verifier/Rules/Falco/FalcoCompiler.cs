@@ -46,6 +46,29 @@ internal sealed class FalcoNotNode(FalcoNode child) : FalcoNode
     public override bool Eval(in FalcoEvent e) => !child.Eval(e);
 }
 
+/// <summary>A macro: evaluated once per event and remembered in the event's cache, since most rules share their macros.</summary>
+internal sealed class FalcoMemoNode(FalcoNode inner, int slot) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e)
+    {
+        var cache = e.Cache;
+        if (cache is null)
+        {
+            return inner.Eval(e);
+        }
+
+        var state = cache.States[slot];
+        if (state != FalcoEventCache.Unknown)
+        {
+            return state == FalcoEventCache.Yes;
+        }
+
+        var result = inner.Eval(e);
+        cache.States[slot] = result ? FalcoEventCache.Yes : FalcoEventCache.No;
+        return result;
+    }
+}
+
 /// <summary>How a check combines the values of its field.</summary>
 internal enum FalcoQuantifier
 {
@@ -92,7 +115,7 @@ internal sealed class FalcoCompileException(string message) : Exception(message)
 /// and shared), list names inside value lists are replaced by their items, fields are bound to their extractors
 /// and values to their tests. Anything unknown is an error naming the construct.
 /// </summary>
-internal sealed class FalcoCompiler(FalcoDefinitions definitions)
+internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slots)
 {
     private readonly Dictionary<string, FalcoNode> macros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> failedMacros = new(StringComparer.Ordinal);
@@ -245,6 +268,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions)
                 throw Remember(name, $"in macro '{name}' ({macro.Origin}): {ex.Message}");
             }
 
+            compiled = new FalcoMemoNode(compiled, slots.Next());
             macros[name] = compiled;
             return compiled;
         }
@@ -265,7 +289,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions)
         FalcoField field;
         try
         {
-            field = FalcoFieldCatalog.Bind(check.Field, check.Arg);
+            field = FalcoFieldCatalog.Bind(check.Field, check.Arg, slots);
         }
         catch (FalcoCompileException ex)
         {

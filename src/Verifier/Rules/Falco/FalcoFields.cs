@@ -49,22 +49,22 @@ internal ref struct FalcoVisit(FalcoValueTest test, bool all)
 }
 
 /// <summary>A single-valued field found at a fixed place in the JSON.</summary>
-internal sealed class FalcoPathField(string text, FalcoJsonPath path) : FalcoField(text, isList: false)
+internal sealed class FalcoPathField(string text, FalcoRootPath path) : FalcoField(text, isList: false)
 {
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
-        present = path.TryGet(e.Root, out var v);
+        present = path.TryGet(e, out var v);
         return present && test.Test(FalcoJson.Utf8(v));
     }
 }
 
 /// <summary>A list field read from a JSON array (each element a value), optionally one element by index.</summary>
-internal sealed class FalcoArrayField(string text, FalcoJsonPath path, int index) : FalcoField(text, isList: true)
+internal sealed class FalcoArrayField(string text, FalcoRootPath path, int index) : FalcoField(text, isList: true)
 {
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!path.TryGet(e.Root, out var array) || array.ValueKind != JsonValueKind.Array)
+        if (!path.TryGet(e, out var array) || array.ValueKind != JsonValueKind.Array)
         {
             return false;
         }
@@ -116,16 +116,16 @@ internal sealed class FalcoContainerField : FalcoField
 {
     private static readonly byte[] Zero = "0"u8.ToArray();
 
-    private readonly FalcoJsonPath containers;
+    private readonly FalcoRootPath containers;
     private readonly FalcoContainerValue kind;
     private readonly FalcoJsonPath? setting;
-    private readonly FalcoJsonPath? podSetting;
+    private readonly FalcoRootPath? podSetting;
     private readonly int index;
 
-    public FalcoContainerField(string text, string list, FalcoContainerValue kind, string[]? setting, int index)
+    public FalcoContainerField(string text, FalcoSlots slots, string list, FalcoContainerValue kind, string[]? setting, int index)
         : base(text, isList: true)
     {
-        containers = FalcoJsonPath.Of("requestObject", "spec", list);
+        containers = slots.Path("requestObject", "spec", list);
         this.kind = kind;
         this.index = index;
         this.setting = kind switch
@@ -136,13 +136,13 @@ internal sealed class FalcoContainerField : FalcoField
             FalcoContainerValue.EffectiveId => FalcoJsonPath.Of(["securityContext", .. setting!]),
             _ => new FalcoJsonPath(setting!),
         };
-        podSetting = kind == FalcoContainerValue.EffectiveId ? FalcoJsonPath.Of(["requestObject", "spec", "securityContext", .. setting!]) : null;
+        podSetting = kind == FalcoContainerValue.EffectiveId ? slots.Path(["requestObject", "spec", "securityContext", .. setting!]) : null;
     }
 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!containers.TryGet(e.Root, out var array) || array.ValueKind != JsonValueKind.Array)
+        if (!containers.TryGet(e, out var array) || array.ValueKind != JsonValueKind.Array)
         {
             return false;
         }
@@ -153,7 +153,7 @@ internal sealed class FalcoContainerField : FalcoField
         }
 
         ReadOnlySpan<byte> podId = Zero;
-        if (podSetting is not null && podSetting.TryGet(e.Root, out var pod))
+        if (podSetting is not null && podSetting.TryGet(e, out var pod))
         {
             podId = FalcoJson.Utf8(pod);
         }
@@ -251,15 +251,15 @@ internal sealed class FalcoContainerField : FalcoField
 }
 
 /// <summary><c>ka.req.role.rules.{verbs,resources,apiGroups,nonResourceURLs}</c>: the named array of every rule, flattened.</summary>
-internal sealed class FalcoRoleRulesField(string text, string key, int index) : FalcoField(text, isList: true)
+internal sealed class FalcoRoleRulesField(string text, FalcoSlots slots, string key, int index) : FalcoField(text, isList: true)
 {
-    private static readonly FalcoJsonPath Rules = FalcoJsonPath.Of("requestObject", "rules");
+    private readonly FalcoRootPath rules = slots.Path("requestObject", "rules");
     private readonly byte[] key = Encoding.UTF8.GetBytes(key);
 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!Rules.TryGet(e.Root, out var rules) || rules.ValueKind != JsonValueKind.Array)
+        if (!this.rules.TryGet(e, out var rules) || rules.ValueKind != JsonValueKind.Array)
         {
             return false;
         }
@@ -288,15 +288,15 @@ internal sealed class FalcoRoleRulesField(string text, string key, int index) : 
 }
 
 /// <summary>Per-volume list fields of <c>requestObject.spec.volumes</c>: a value at a path, or the volume's type keys.</summary>
-internal sealed class FalcoVolumeField(string text, string[]? path, int index) : FalcoField(text, isList: true)
+internal sealed class FalcoVolumeField(string text, FalcoSlots slots, string[]? path, int index) : FalcoField(text, isList: true)
 {
-    private static readonly FalcoJsonPath Volumes = FalcoJsonPath.Of("requestObject", "spec", "volumes");
+    private readonly FalcoRootPath volumesPath = slots.Path("requestObject", "spec", "volumes");
     private readonly FalcoJsonPath? path = path is null ? null : new FalcoJsonPath(path);
 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!Volumes.TryGet(e.Root, out var volumes) || volumes.ValueKind != JsonValueKind.Array)
+        if (!volumesPath.TryGet(e, out var volumes) || volumes.ValueKind != JsonValueKind.Array)
         {
             return false;
         }
@@ -351,15 +351,15 @@ internal sealed class FalcoVolumeField(string text, string[]? path, int index) :
 }
 
 /// <summary><c>ka.req.binding.subjects.*_names</c>: the names (or namespace:name) of the binding's subjects of one kind.</summary>
-internal sealed class FalcoBindingSubjectsField(string text, string kind, bool withNamespace) : FalcoField(text, isList: true)
+internal sealed class FalcoBindingSubjectsField(string text, FalcoSlots slots, string kind, bool withNamespace) : FalcoField(text, isList: true)
 {
-    private static readonly FalcoJsonPath Subjects = FalcoJsonPath.Of("requestObject", "subjects");
+    private readonly FalcoRootPath subjectsPath = slots.Path("requestObject", "subjects");
     private readonly byte[] kind = Encoding.UTF8.GetBytes(kind);
 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!Subjects.TryGet(e.Root, out var subjects) || subjects.ValueKind != JsonValueKind.Array)
+        if (!subjectsPath.TryGet(e, out var subjects) || subjects.ValueKind != JsonValueKind.Array)
         {
             return false;
         }
@@ -414,7 +414,7 @@ internal static class FalcoFieldCatalog
         Required,
     }
 
-    private sealed record Spec(Arg Arg, Func<string, string?, int, FalcoField> Bind);
+    private sealed record Spec(Arg Arg, Func<string, string?, int, FalcoSlots, FalcoField> Bind);
 
     private static readonly byte[] True = "true"u8.ToArray();
     private static readonly byte[] False = "false"u8.ToArray();
@@ -427,7 +427,7 @@ internal static class FalcoFieldCatalog
     public static bool IsKnown(string name) => Fields.ContainsKey(name);
 
     /// <summary>Binds <paramref name="name"/>[<paramref name="arg"/>] or explains why it cannot be.</summary>
-    public static FalcoField Bind(string name, string? arg)
+    public static FalcoField Bind(string name, string? arg, FalcoSlots slots)
     {
         if (!Fields.TryGetValue(name, out var spec))
         {
@@ -446,17 +446,17 @@ internal static class FalcoFieldCatalog
         }
 
         var index = spec.Arg == Arg.Index && arg is not null ? int.Parse(arg, CultureInfo.InvariantCulture) : -1;
-        return spec.Bind(text, arg, index);
+        return spec.Bind(text, arg, index, slots);
     }
 
     private static Dictionary<string, Spec> Build()
     {
         var f = new Dictionary<string, Spec>(StringComparer.Ordinal);
 
-        void Path(string name, params string[] path) => f[name] = new Spec(Arg.None, (t, _, _) => new FalcoPathField(t, new FalcoJsonPath(path)));
-        void Array(string name, Arg arg, params string[] path) => f[name] = new Spec(arg, (t, _, i) => new FalcoArrayField(t, new FalcoJsonPath(path), i));
-        void Computed(string name, Arg arg, Func<string?, FalcoComputedField.Compute> compute) =>
-            f[name] = new Spec(arg, (t, a, _) => new FalcoComputedField(t, compute(a)));
+        void Path(string name, params string[] path) => f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path)));
+        void Array(string name, Arg arg, params string[] path) => f[name] = new Spec(arg, (t, _, i, slots) => new FalcoArrayField(t, slots.Path(path), i));
+        void Computed(string name, Arg arg, Func<string?, FalcoSlots, FalcoComputedField.Compute> compute) =>
+            f[name] = new Spec(arg, (t, a, _, slots) => new FalcoComputedField(t, compute(a, slots)));
 
         // k8saudit plugin (plugins/k8saudit/pkg/k8saudit/extract.go).
         Path("ka.auditid", "auditID");
@@ -474,21 +474,21 @@ internal static class FalcoFieldCatalog
         Path("ka.target.resource", "objectRef", "resource");
         Path("ka.target.subresource", "objectRef", "subresource");
         Array("ka.req.binding.subjects", Arg.None, "requestObject", "subjects");
-        f["ka.req.binding.subjects.user_names"] = new Spec(Arg.None, (t, _, _) => new FalcoBindingSubjectsField(t, "User", false));
-        f["ka.req.binding.subjects.group_names"] = new Spec(Arg.None, (t, _, _) => new FalcoBindingSubjectsField(t, "Group", false));
-        f["ka.req.binding.subjects.serviceaccount_names"] = new Spec(Arg.None, (t, _, _) => new FalcoBindingSubjectsField(t, "ServiceAccount", false));
-        f["ka.req.binding.subjects.serviceaccount_ns_names"] = new Spec(Arg.None, (t, _, _) => new FalcoBindingSubjectsField(t, "ServiceAccount", true));
+        f["ka.req.binding.subjects.user_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "User", false));
+        f["ka.req.binding.subjects.group_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "Group", false));
+        f["ka.req.binding.subjects.serviceaccount_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "ServiceAccount", false));
+        f["ka.req.binding.subjects.serviceaccount_ns_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "ServiceAccount", true));
         Path("ka.req.binding.role", "requestObject", "roleRef", "name");
 
         // Deprecated; the plugin answers "true" whatever the argument.
-        Computed("ka.req.binding.subject.has_name", Arg.Required, _ => Constant(True));
+        Computed("ka.req.binding.subject.has_name", Arg.Required, (_, _) => Constant(True));
         Path("ka.req.configmap.name", "objectRef", "name");
         Path("ka.req.configmap.obj", "requestObject", "data");
 
         foreach (var (prefix, list) in new[] { ("ka.req.pod.containers", "containers"), ("ka.req.pod.initContainers", "initContainers"), ("ka.req.pod.ephemeralContainers", "ephemeralContainers") })
         {
             void Container(string suffix, FalcoContainerValue kind, params string[] setting) =>
-                f[$"{prefix}.{suffix}"] = new Spec(Arg.Index, (t, _, i) => new FalcoContainerField(t, list, kind, setting, i));
+                f[$"{prefix}.{suffix}"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoContainerField(t, slots, list, kind, setting, i));
 
             Container("image", FalcoContainerValue.Image);
             Container("image.repository", FalcoContainerValue.Repository);
@@ -505,13 +505,13 @@ internal static class FalcoFieldCatalog
             Container("host_port", FalcoContainerValue.HostPort);
         }
 
-        Computed("ka.req.container.image", Arg.None, _ => FirstContainer(repository: false));
-        Computed("ka.req.container.image.repository", Arg.None, _ => FirstContainer(repository: true));
+        Computed("ka.req.container.image", Arg.None, (_, slots) => FirstContainer(slots, repository: false));
+        Computed("ka.req.container.image.repository", Arg.None, (_, slots) => FirstContainer(slots, repository: true));
         Path("ka.req.pod.host_ipc", "requestObject", "spec", "hostIPC");
         Path("ka.req.pod.host_network", "requestObject", "spec", "hostNetwork");
         Path("ka.req.container.host_network", "requestObject", "spec", "hostNetwork");
         Path("ka.req.pod.host_pid", "requestObject", "spec", "hostPID");
-        Computed("ka.req.container.privileged", Arg.None, _ => AnyContainerPrivileged);
+        Computed("ka.req.container.privileged", Arg.None, (_, slots) => AnyContainerPrivileged(slots));
         Path("ka.req.pod.run_as_user", "requestObject", "spec", "securityContext", "runAsUser");
         Path("ka.req.pod.run_as_group", "requestObject", "spec", "securityContext", "runAsGroup");
         Path("ka.req.pod.fs_group", "requestObject", "spec", "securityContext", "fsGroup");
@@ -519,14 +519,14 @@ internal static class FalcoFieldCatalog
         Array("ka.req.role.rules", Arg.None, "requestObject", "rules");
         foreach (var key in new[] { "apiGroups", "nonResourceURLs", "verbs", "resources" })
         {
-            f[$"ka.req.role.rules.{key}"] = new Spec(Arg.Index, (t, _, i) => new FalcoRoleRulesField(t, key, i));
+            f[$"ka.req.role.rules.{key}"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoRoleRulesField(t, slots, key, i));
         }
 
         Path("ka.req.service.type", "requestObject", "spec", "type");
         Array("ka.req.service.ports", Arg.Index, "requestObject", "spec", "ports");
-        f["ka.req.pod.volumes.hostpath"] = new Spec(Arg.Index, (t, _, i) => new FalcoVolumeField(t, ["hostPath", "path"], i));
-        f["ka.req.pod.volumes.flexvolume_driver"] = new Spec(Arg.Index, (t, _, i) => new FalcoVolumeField(t, ["flexVolume", "driver"], i));
-        f["ka.req.pod.volumes.volume_type"] = new Spec(Arg.Index, (t, _, i) => new FalcoVolumeField(t, null, i));
+        f["ka.req.pod.volumes.hostpath"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, ["hostPath", "path"], i));
+        f["ka.req.pod.volumes.flexvolume_driver"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, ["flexVolume", "driver"], i));
+        f["ka.req.pod.volumes.volume_type"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, null, i));
         Computed("ka.req.volume.hostpath", Arg.Required, VolumeHostPath);
         Path("ka.resp.name", "responseObject", "metadata", "name");
         Path("ka.response.code", "responseStatus", "code");
@@ -537,15 +537,15 @@ internal static class FalcoFieldCatalog
         // json plugin (plugins/json): jevt.* are its backward-compatible aliases.
         foreach (var p in new[] { "json", "jevt" })
         {
-            f[$"{p}.value"] = new Spec(Arg.Required, (t, a, _) => new FalcoPathField(t, FalcoJsonPath.FromPointer(a!)));
-            Computed($"{p}.obj", Arg.None, _ => WholeObject);
-            Computed($"{p}.rawtime", Arg.None, _ => RawTime);
+            f[$"{p}.value"] = new Spec(Arg.Required, (t, a, _, slots) => new FalcoPathField(t, slots.Pointer(a!)));
+            Computed($"{p}.obj", Arg.None, (_, _) => WholeObject);
+            Computed($"{p}.rawtime", Arg.None, (_, _) => RawTime);
         }
 
         // Generic event fields every Falco source has.
-        Computed("evt.rawtime", Arg.None, _ => RawTime);
-        Computed("evt.time.iso8601", Arg.None, _ => Iso8601);
-        Computed("evt.source", Arg.None, _ => Constant("k8s_audit"u8.ToArray()));
+        Computed("evt.rawtime", Arg.None, (_, _) => RawTime);
+        Computed("evt.time.iso8601", Arg.None, (_, _) => Iso8601);
+        Computed("evt.source", Arg.None, (_, _) => Constant("k8s_audit"u8.ToArray()));
         return f;
     }
 
@@ -586,14 +586,14 @@ internal static class FalcoFieldCatalog
         return true;
     }
 
-    private static FalcoComputedField.Compute FirstContainer(bool repository)
+    private static FalcoComputedField.Compute FirstContainer(FalcoSlots slots, bool repository)
     {
-        var path = FalcoJsonPath.Of("requestObject", "spec", "containers", "0", "image");
+        var path = slots.Path("requestObject", "spec", "containers", "0", "image");
         return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
             array = null;
-            if (!path.TryGet(e.Root, out var image))
+            if (!path.TryGet(e, out var image))
             {
                 return false;
             }
@@ -604,41 +604,45 @@ internal static class FalcoFieldCatalog
         };
     }
 
-    private static bool AnyContainerPrivileged(in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array)
+    private static FalcoComputedField.Compute AnyContainerPrivileged(FalcoSlots slots)
     {
-        written = 0;
-        array = null;
-        if (!FalcoJsonPath.Of("requestObject", "spec", "containers").TryGet(e.Root, out var containers) || containers.ValueKind != JsonValueKind.Array)
+        var path = slots.Path("requestObject", "spec", "containers");
+        return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
-            return false;
-        }
-
-        array = False;
-        foreach (var c in containers.EnumerateArray())
-        {
-            if (c.ValueKind == JsonValueKind.Object && c.TryGetProperty("securityContext"u8, out var sc) && sc.ValueKind == JsonValueKind.Object
-                && sc.TryGetProperty("privileged"u8, out var p) && p.ValueKind == JsonValueKind.True)
+            written = 0;
+            array = null;
+            if (!path.TryGet(e, out var containers) || containers.ValueKind != JsonValueKind.Array)
             {
-                array = True;
-                break;
+                return false;
             }
-        }
 
-        return true;
+            array = False;
+            foreach (var c in containers.EnumerateArray())
+            {
+                if (c.ValueKind == JsonValueKind.Object && c.TryGetProperty("securityContext"u8, out var sc) && sc.ValueKind == JsonValueKind.Object
+                    && sc.TryGetProperty("privileged"u8, out var p) && p.ValueKind == JsonValueKind.True)
+                {
+                    array = True;
+                    break;
+                }
+            }
+
+            return true;
+        };
     }
 
     /// <summary><c>ka.req.volume.hostpath[/path]</c> (deprecated): "true" when a volume uses that host path, or one under it when the argument ends with '*'.</summary>
-    private static FalcoComputedField.Compute VolumeHostPath(string? arg)
+    private static FalcoComputedField.Compute VolumeHostPath(string? arg, FalcoSlots slots)
     {
         var prefix = arg!.EndsWith('*');
         var wanted = Encoding.UTF8.GetBytes(prefix ? arg[..^1] : arg);
-        var volumes = FalcoJsonPath.Of("requestObject", "spec", "volumes");
+        var volumes = slots.Path("requestObject", "spec", "volumes");
         var hostPath = FalcoJsonPath.Of("hostPath", "path");
         return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
             array = null;
-            if (!volumes.TryGet(e.Root, out var list) || list.ValueKind != JsonValueKind.Array)
+            if (!volumes.TryGet(e, out var list) || list.ValueKind != JsonValueKind.Array)
             {
                 return false;
             }
@@ -662,14 +666,14 @@ internal static class FalcoFieldCatalog
     }
 
     /// <summary><c>ka.uri.param[key]</c>: the first value of that query parameter, decoded as Go's url.ParseQuery does.</summary>
-    private static FalcoComputedField.Compute UriParam(string? key)
+    private static FalcoComputedField.Compute UriParam(string? key, FalcoSlots slots)
     {
-        var uriPath = FalcoJsonPath.Of("requestURI");
+        var uriPath = slots.Path("requestURI");
         return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
             array = null;
-            if (!uriPath.TryGet(e.Root, out var uriElement))
+            if (!uriPath.TryGet(e, out var uriElement))
             {
                 return false;
             }

@@ -37,14 +37,15 @@ internal sealed partial class FalcoRuleLoader
         }
 
         errors.AddRange(definitions.Errors);
-        var compiler = new FalcoCompiler(definitions);
+        var slots = new FalcoSlots();
+        var compiler = new FalcoCompiler(definitions, slots);
         var rules = new List<Rule>();
         var disabled = new List<string>();
         foreach (var state in definitions.Rules.Where(r => !r.Broken))
         {
             try
             {
-                var rule = Compile(state, compiler);
+                var rule = Compile(state, compiler, slots);
                 if (state.Enabled)
                 {
                     rules.Add(rule);
@@ -112,7 +113,7 @@ internal sealed partial class FalcoRuleLoader
     [GeneratedRegex(@"^T\d{4}(\.\d{3})?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TechniqueTag();
 
-    private static Rule Compile(FalcoRuleState state, FalcoCompiler compiler)
+    private static Rule Compile(FalcoRuleState state, FalcoCompiler compiler, FalcoSlots slots)
     {
         var source = state.Source ?? "syscall";
         if (source != Source)
@@ -127,7 +128,7 @@ internal sealed partial class FalcoRuleLoader
             condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
         }
 
-        var output = FalcoOutputTemplate.Compile(state.Output);
+        var output = FalcoOutputTemplate.Compile(state.Output, slots);
         var tags = state.Tags.ToList();
         return new Rule(
             Id: state.Name,
@@ -138,7 +139,7 @@ internal sealed partial class FalcoRuleLoader
             Tactics: Tactics(tags),
             Description: state.Description?.Trim(),
             Origin: state.Origin,
-            Condition: new FalcoRuleMatcher(state.Name, state.Priority, tags, condition, output));
+            Condition: new FalcoRuleMatcher(state.Name, state.Priority, tags, condition, output, slots));
     }
 
     /// <summary>

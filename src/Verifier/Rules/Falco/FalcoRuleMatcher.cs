@@ -13,9 +13,11 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher
 {
     private readonly FalcoNode condition;
     private readonly FalcoOutputTemplate output;
+    private readonly FalcoSlots slots;
 
-    public FalcoRuleMatcher(string ruleName, FalcoPriority priority, IReadOnlyList<string> tags, FalcoNode condition, FalcoOutputTemplate output)
+    public FalcoRuleMatcher(string ruleName, FalcoPriority priority, IReadOnlyList<string> tags, FalcoNode condition, FalcoOutputTemplate output, FalcoSlots slots)
     {
+        this.slots = slots;
         RuleName = ruleName;
         Priority = priority;
         Tags = tags;
@@ -33,16 +35,16 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher
     /// <summary>The output template as written in the rule.</summary>
     public string OutputTemplate => output.Text;
 
-    public bool Matches(RuleEvent e) => View(e) is { } view && condition.Eval(view);
+    public bool Matches(RuleEvent e) =>
+        e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw
+        && condition.Eval(new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots)));
 
     /// <summary>
     /// The rule's <c>output</c> for this event, as Falco prints it: each <c>%field</c> replaced by its value, list
     /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
     /// </summary>
-    public string RenderOutput(RuleEvent e) => output.Render(View(e) ?? new FalcoEvent(default, e.Event.Time));
-
-    private static FalcoEvent? View(RuleEvent e) =>
-        e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw ? new FalcoEvent(raw, e.Event.Time) : null;
+    public string RenderOutput(RuleEvent e) =>
+        output.Render(new FalcoEvent(e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw ? raw : default, e.Event.Time));
 }
 
 /// <summary>A Falco <c>output</c> string with its <c>%field</c> references bound at load.</summary>
@@ -59,7 +61,7 @@ internal sealed class FalcoOutputTemplate
     public string Text { get; }
 
     /// <summary>Binds every <c>%field</c> (an unknown field is an error, as in Falco); a '%' not followed by a field name stays as it is.</summary>
-    public static FalcoOutputTemplate Compile(string text)
+    public static FalcoOutputTemplate Compile(string text, FalcoSlots slots)
     {
         var parts = new List<object>();
         var literal = new StringBuilder();
@@ -83,7 +85,7 @@ internal sealed class FalcoOutputTemplate
 
             try
             {
-                parts.Add(FalcoFieldCatalog.Bind(name, arg));
+                parts.Add(FalcoFieldCatalog.Bind(name, arg, slots));
             }
             catch (FalcoCompileException ex)
             {

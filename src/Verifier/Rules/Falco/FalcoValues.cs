@@ -7,12 +7,169 @@ using System.Text.RegularExpressions;
 
 namespace ZtStream.Verifier.Rules.Falco;
 
-/// <summary>What a compiled Falco condition reads: the audit event's JSON and the event time (for <c>jevt.rawtime</c>).</summary>
-internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time)
+/// <summary>
+/// What a compiled Falco condition reads: the audit event's JSON, the event time (for <c>jevt.rawtime</c>), and
+/// the per-event cache of values already looked up and macros already evaluated (none when rendering output).
+/// </summary>
+internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time, FalcoEventCache? cache = null)
 {
     public JsonElement Root { get; } = root;
 
     public DateTimeOffset Time { get; } = time;
+
+    public FalcoEventCache? Cache { get; } = cache;
+}
+
+/// <summary>
+/// The cache slots of one loaded rule set: one per distinct JSON path the fields read from the event's root (each
+/// path sharing its prefix's slot) and one per macro. Built while compiling, on one thread; read-only afterwards.
+/// </summary>
+internal sealed class FalcoSlots
+{
+    private readonly Dictionary<string, FalcoRootPath> paths = new(StringComparer.Ordinal);
+
+    public int Count { get; private set; }
+
+    public int Next() => Count++;
+
+    /// <summary>The path from the event's root through <paramref name="keys"/>, interned so equal paths share a slot.</summary>
+    public FalcoRootPath Path(params IReadOnlyList<string> keys)
+    {
+        FalcoRootPath? path = null;
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var key = string.Join('\u0000', keys.Take(i + 1));
+            if (!paths.TryGetValue(key, out var next))
+            {
+                next = new FalcoRootPath(path, keys[i], Next());
+                paths[key] = next;
+            }
+
+            path = next;
+        }
+
+        return path ?? throw new ArgumentException("a path needs at least one key", nameof(keys));
+    }
+
+    /// <summary>An RFC 6901 JSON pointer, as the json plugin reads it (a leading '/' is optional, ~1 is '/', ~0 is '~').</summary>
+    public FalcoRootPath Pointer(string pointer)
+    {
+        var p = pointer.StartsWith('/') ? pointer[1..] : pointer;
+        return Path([.. p.Split('/').Select(k => k.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))]);
+    }
+}
+
+/// <summary>
+/// Per-thread memory of the event being evaluated: the 48 rules of a typical file share a dozen macros (kevt, pod,
+/// kcreate …) and paths (objectRef/resource, verb …), so each is evaluated or looked up once per event instead of
+/// once per rule. Keyed by the <see cref="RuleEvent"/> instance (immutable) and the rule set's slots; a different
+/// event or rule set starts afresh. Holds the last event of the thread until the next one.
+/// </summary>
+internal sealed class FalcoEventCache
+{
+    public const byte Unknown = 0;
+    public const byte Yes = 1;
+    public const byte No = 2;
+
+    [ThreadStatic]
+    private static FalcoEventCache? current;
+
+    private object? owner;
+    private FalcoSlots? slots;
+
+    private FalcoEventCache(int size)
+    {
+        States = new byte[size];
+        Values = new JsonElement[size];
+    }
+
+    /// <summary>Per slot: <see cref="Unknown"/>, or for a path found/missing, for a macro true/false.</summary>
+    public byte[] States { get; private set; }
+
+    public JsonElement[] Values { get; private set; }
+
+    public static FalcoEventCache For(object owner, FalcoSlots slots)
+    {
+        var cache = current ??= new FalcoEventCache(Math.Max(64, slots.Count));
+        if (ReferenceEquals(cache.owner, owner) && ReferenceEquals(cache.slots, slots))
+        {
+            return cache;
+        }
+
+        if (cache.States.Length < slots.Count)
+        {
+            cache.States = new byte[slots.Count];
+            cache.Values = new JsonElement[slots.Count];
+        }
+        else
+        {
+            Array.Clear(cache.States, 0, slots.Count);
+        }
+
+        cache.owner = owner;
+        cache.slots = slots;
+        return cache;
+    }
+}
+
+/// <summary>A path from the event's root, one key (or array index) past its parent, with its cache slot.</summary>
+internal sealed class FalcoRootPath
+{
+    private readonly FalcoRootPath? parent;
+    private readonly byte[] name;
+    private readonly int index;
+    private readonly int slot;
+
+    public FalcoRootPath(FalcoRootPath? parent, string key, int slot)
+    {
+        this.parent = parent;
+        name = Encoding.UTF8.GetBytes(key);
+        index = key.Length > 0 && key.All(char.IsAsciiDigit) && int.TryParse(key, out var i) ? i : -1;
+        this.slot = slot;
+    }
+
+    public bool TryGet(in FalcoEvent e, out JsonElement value)
+    {
+        var cache = e.Cache;
+        if (cache is not null)
+        {
+            switch (cache.States[slot])
+            {
+                case FalcoEventCache.Yes:
+                    value = cache.Values[slot];
+                    return true;
+                case FalcoEventCache.No:
+                    value = default;
+                    return false;
+            }
+        }
+
+        var found = parent is null ? Step(e.Root, out value) : parent.TryGet(e, out var from) & Step(from, out value);
+        if (cache is not null)
+        {
+            cache.States[slot] = found ? FalcoEventCache.Yes : FalcoEventCache.No;
+            cache.Values[slot] = value;
+        }
+
+        return found;
+    }
+
+    private bool Step(JsonElement from, out JsonElement value)
+    {
+        if (from.ValueKind == JsonValueKind.Object)
+        {
+            return from.TryGetProperty(name, out value);
+        }
+
+        if (from.ValueKind == JsonValueKind.Array && index >= 0 && index < from.GetArrayLength())
+        {
+            value = from[index];
+            return true;
+        }
+
+        value = default;
+        return false;
+    }
 }
 
 /// <summary>
@@ -45,7 +202,7 @@ internal static class FalcoJson
     public static string Text(JsonElement e) => Encoding.UTF8.GetString(Utf8(e));
 }
 
-/// <summary>A path of object keys (and array indexes) resolved once at compile time into UTF-8 names.</summary>
+/// <summary>A path of object keys (and array indexes) below some element (a container, a volume), in UTF-8 names.</summary>
 internal sealed class FalcoJsonPath
 {
     private readonly byte[][] names;
@@ -58,13 +215,6 @@ internal sealed class FalcoJsonPath
     }
 
     public static FalcoJsonPath Of(params string[] keys) => new(keys);
-
-    /// <summary>An RFC 6901 JSON pointer, as the json plugin reads it (a leading '/' is optional, ~1 is '/', ~0 is '~').</summary>
-    public static FalcoJsonPath FromPointer(string pointer)
-    {
-        var p = pointer.StartsWith('/') ? pointer[1..] : pointer;
-        return new FalcoJsonPath([.. p.Split('/').Select(k => k.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))]);
-    }
 
     public bool TryGet(JsonElement from, out JsonElement value)
     {

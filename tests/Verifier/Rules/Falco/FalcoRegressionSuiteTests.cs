@@ -60,6 +60,35 @@ public sealed class FalcoRegressionSuiteTests
         }
     }
 
+    /// <summary>
+    /// Rules of one set share macros and lookups through a per-event cache; evaluating every rule on a fresh event
+    /// object (no sharing) must give the same answers, in any order and for events that alternate.
+    /// </summary>
+    [Fact]
+    public void Trace_SharedPerEventCache_GivesTheSameAnswersAsFreshEvaluation()
+    {
+        var rules = FalcoTestData.Load(FalcoTestData.RulesFile(FalcoTestData.RulesHead)).Rules;
+        var other = FalcoTestData.Load(FalcoTestData.RulesFile(FalcoTestData.Rules050)).Rules;
+        var events = Directory.GetFiles(Path.Combine(FalcoTestData.Folder, "traces"), "*.json").SelectMany(f => FalcoTestData.Trace(Path.GetFileName(f))).ToList();
+        var matches = 0;
+
+        foreach (var e in events)
+        {
+            foreach (var rule in rules.Reverse())
+            {
+                var shared = rule.Condition.Matches(e);
+                var otherSet = other.FirstOrDefault(o => o.Id == rule.Id)?.Condition.Matches(e);
+                var fresh = rule.Condition.Matches(new RuleEvent(e.Event));
+
+                Assert.True(shared == fresh, $"{rule.Id} on {e.Event.Id}: shared {shared}, fresh {fresh}");
+                Assert.True(otherSet is null || rule.Id.Contains("Attach/Exec", StringComparison.Ordinal) || otherSet == fresh, $"{rule.Id} on {e.Event.Id}: 0.5.0 {otherSet}, HEAD {fresh}");
+                matches += shared ? 1 : 0;
+            }
+        }
+
+        Assert.InRange(matches, 40, events.Count * rules.Count / 2);
+    }
+
     [Fact]
     public void Suite_HasEveryExpectation_AndEveryNamedRuleExistsInTheLoadedFiles()
     {
