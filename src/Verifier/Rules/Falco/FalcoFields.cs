@@ -544,7 +544,9 @@ internal static class FalcoFieldCatalog
 
         // Generic event fields every Falco source has.
         Computed("evt.rawtime", Arg.None, (_, _) => RawTime);
-        Computed("evt.time.iso8601", Arg.None, (_, _) => Iso8601);
+        Computed("evt.time", Arg.None, (_, _) => Time("HH:mm:ss.fffffff"));
+        Computed("evt.datetime", Arg.None, (_, _) => Time("yyyy-MM-dd HH:mm:ss.fffffff"));
+        Computed("evt.time.iso8601", Arg.None, (_, _) => Time("yyyy-MM-dd'T'HH:mm:ss.fffffff", "Z"));
         Computed("evt.source", Arg.None, (_, _) => Constant("k8s_audit"u8.ToArray()));
         return f;
     }
@@ -570,21 +572,20 @@ internal static class FalcoFieldCatalog
         return ns.TryFormat(buffer, out written, default, CultureInfo.InvariantCulture);
     }
 
-    private static bool Iso8601(in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array)
-    {
-        array = null;
-        var utc = e.Time.UtcDateTime;
-        var ok = utc.TryFormat(buffer, out written, "yyyy-MM-dd'T'HH:mm:ss.fffffff", CultureInfo.InvariantCulture);
-        if (!ok || written + 3 > buffer.Length)
+    /// <summary>The event time in UTC, to the nanosecond as Falco prints it (.NET time has 100 ns ticks).</summary>
+    private static FalcoComputedField.Compute Time(string format, string suffix = "") =>
+        (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
-            return false;
-        }
+            array = null;
+            if (!e.Time.UtcDateTime.TryFormat(buffer, out written, format, CultureInfo.InvariantCulture)
+                || !Encoding.UTF8.TryGetBytes("00" + suffix, buffer[written..], out var tail))
+            {
+                return false;
+            }
 
-        // Nanosecond precision as Falco prints it; .NET time has 100 ns ticks.
-        "00Z"u8.CopyTo(buffer[written..]);
-        written += 3;
-        return true;
-    }
+            written += tail;
+            return true;
+        };
 
     private static FalcoComputedField.Compute FirstContainer(FalcoSlots slots, bool repository)
     {

@@ -103,7 +103,9 @@ internal sealed class FalcoEventCache
         }
         else
         {
+            // Values too, so the thread holds no element of an earlier event's document.
             Array.Clear(cache.States, 0, slots.Count);
+            Array.Clear(cache.Values, 0, slots.Count);
         }
 
         cache.owner = owner;

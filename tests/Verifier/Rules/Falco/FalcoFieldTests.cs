@@ -207,6 +207,24 @@ public sealed class FalcoFieldTests
     }
 
     [Fact]
+    public void Field_EventTime_InNanosecondsAndUtc()
+    {
+        var rule = Single("""
+            - rule: time
+              desc: renders the event time
+              condition: jevt.rawtime exists
+              output: "%evt.time.iso8601 | %evt.datetime | %evt.time | %jevt.rawtime | %evt.rawtime"
+              priority: DEBUG
+              source: k8s_audit
+            """);
+        var at = new DateTimeOffset(2024, 2, 29, 23, 59, 58, 123, TimeSpan.FromHours(2)).AddTicks(4567);
+
+        var rendered = ((FalcoRuleMatcher)rule.Condition).RenderOutput(Event(CreatePod, at));
+
+        Assert.Equal("2024-02-29T21:59:58.123456700Z | 2024-02-29 21:59:58.123456700 | 21:59:58.123456700 | 1709243998123456700 | 1709243998123456700", rendered);
+    }
+
+    [Fact]
     public void Catalog_CoversEveryFieldTheRulesFilesUse()
     {
         var used = new[] { RulesHead, Rules050, RulesGke }
