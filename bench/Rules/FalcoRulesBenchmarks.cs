@@ -27,7 +27,7 @@ public class FalcoRulesBenchmarks
     {
         var folder = Path.Combine(AppContext.BaseDirectory, "TestData", "falco-k8s-audit");
         var path = Path.Combine(folder, "rules", "k8s_audit_rules.plugins-HEAD.yaml");
-        var result = new FalcoRuleLoader().Load([(path, File.ReadAllText(path))]);
+        var result = FalcoRuleLoader.Load([(path, File.ReadAllText(path))]);
         if (result.Errors.Count > 0 || result.Rules.Count != 48)
         {
             throw new InvalidOperationException($"expected 48 rules and no errors: {string.Join("; ", result.Errors)}");

@@ -17,11 +17,18 @@ internal sealed partial class FalcoRuleLoader
     /// <summary>The one Falco event source ZtStream evaluates: Kubernetes audit events (the k8saudit plugin's fields).</summary>
     public const string Source = "k8s_audit";
 
-    /// <summary>Rules that loaded but are disabled (<c>enabled: false</c>), by name; they are not in the result's rules.</summary>
-    public IReadOnlyList<string> Disabled { get; private set; } = [];
+    private FalcoRuleLoader()
+    {
+    }
 
     /// <summary>Loads <paramref name="files"/> (path for messages, text) in order.</summary>
-    public RuleLoadResult Load(IReadOnlyList<(string Path, string Text)> files)
+    public static RuleLoadResult Load(IReadOnlyList<(string Path, string Text)> files) => Load(files, out _);
+
+    /// <summary>
+    /// Loads <paramref name="files"/> in order; <paramref name="disabled"/> names the rules that loaded but are
+    /// disabled (<c>enabled: false</c>), which are not among the result's rules.
+    /// </summary>
+    public static RuleLoadResult Load(IReadOnlyList<(string Path, string Text)> files, out IReadOnlyList<string> disabled)
     {
         var items = new List<FalcoItem>();
         var errors = new List<RuleLoadError>();
@@ -40,7 +47,7 @@ internal sealed partial class FalcoRuleLoader
         var slots = new FalcoSlots();
         var compiler = new FalcoCompiler(definitions, slots);
         var rules = new List<Rule>();
-        var disabled = new List<string>();
+        var off = new List<string>();
         foreach (var state in definitions.Rules.Where(r => !r.Broken))
         {
             try
@@ -52,7 +59,7 @@ internal sealed partial class FalcoRuleLoader
                 }
                 else
                 {
-                    disabled.Add(state.Name);
+                    off.Add(state.Name);
                 }
             }
             catch (FalcoCompileException ex)
@@ -61,7 +68,7 @@ internal sealed partial class FalcoRuleLoader
             }
         }
 
-        Disabled = disabled;
+        disabled = off;
         var order = files.Select((f, i) => (f.Path, i)).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         return new RuleLoadResult(rules, [.. errors.OrderBy(e => order.GetValueOrDefault(e.File)).ThenBy(e => e.Line)]);
     }

@@ -156,13 +156,11 @@ public sealed class FalcoAppendOverrideTests
         """)]
     public void RuleDisabled_IsNotLoaded_AndIsListedAsDisabled(string disable)
     {
-        var loader = new FalcoRuleLoader();
-
-        var result = loader.Load([("base.yaml", Base), ("local.yaml", disable)]);
+        var result = FalcoRuleLoader.Load([("base.yaml", Base), ("local.yaml", disable)], out var disabled);
 
         Assert.Empty(result.Errors);
         Assert.Empty(result.Rules);
-        Assert.Equal([RuleName], loader.Disabled);
+        Assert.Equal([RuleName], disabled);
     }
 
     [Fact]

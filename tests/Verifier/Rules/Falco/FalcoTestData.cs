@@ -21,7 +21,7 @@ internal static class FalcoTestData
         return (path, File.ReadAllText(path));
     }
 
-    public static RuleLoadResult Load(params (string Path, string Text)[] files) => new FalcoRuleLoader().Load(files);
+    public static RuleLoadResult Load(params (string Path, string Text)[] files) => FalcoRuleLoader.Load(files);
 
     /// <summary>Loads inline rules text as one file named <paramref name="name"/>; asserts it loads without errors.</summary>
     public static IReadOnlyList<Rule> LoadClean(string yaml, string name = "inline.yaml")
