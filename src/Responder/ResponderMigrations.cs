@@ -162,8 +162,53 @@ internal sealed class ResponderMigrations : IMigrationSource
         FOR EACH ROW EXECUTE FUNCTION responder_audit_append_only();
         """;
 
+    // The audit chain: each row's sequence number and hash, the chain head beside the table (seq, hash, and how many rows
+    // predate the chain), and guards so the head only moves forward one row at a time and neither table can be truncated.
+    private const string AuditHead = """
+        CREATE UNIQUE INDEX ux_responder_audit_seq ON responder_audit (seq);
+        CREATE TABLE responder_audit_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            seq BIGINT NOT NULL,
+            hash TEXT NOT NULL,
+            unchained_rows BIGINT NOT NULL
+        );
+        INSERT INTO responder_audit_head (id, seq, hash, unchained_rows)
+        SELECT 1, 0, '0000000000000000000000000000000000000000000000000000000000000000', COUNT(*) FROM responder_audit;
+        """;
+
+    private const string AuditChainSqlite = """
+        ALTER TABLE responder_audit ADD COLUMN seq BIGINT NULL;
+        ALTER TABLE responder_audit ADD COLUMN prev_hash TEXT NULL;
+        ALTER TABLE responder_audit ADD COLUMN hash TEXT NULL;
+        """ + AuditHead + """
+        CREATE TRIGGER responder_audit_head_forward BEFORE UPDATE ON responder_audit_head
+        WHEN NEW.id <> OLD.id OR NEW.seq <> OLD.seq + 1 OR NEW.unchained_rows <> OLD.unchained_rows
+        BEGIN SELECT RAISE(ABORT, 'responder_audit_head only moves forward one row at a time'); END;
+        CREATE TRIGGER responder_audit_head_no_delete BEFORE DELETE ON responder_audit_head
+        BEGIN SELECT RAISE(ABORT, 'responder_audit_head only moves forward one row at a time'); END;
+        """;
+
+    private const string AuditChainPostgres = """
+        ALTER TABLE responder_audit ADD COLUMN seq BIGINT NULL, ADD COLUMN prev_hash TEXT NULL, ADD COLUMN hash TEXT NULL;
+        """ + AuditHead + """
+        CREATE FUNCTION responder_audit_head_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF TG_OP = 'UPDATE' AND NEW.id = OLD.id AND NEW.seq = OLD.seq + 1 AND NEW.unchained_rows = OLD.unchained_rows THEN
+                RETURN NEW;
+            END IF;
+            RAISE EXCEPTION 'responder_audit_head only moves forward one row at a time';
+        END $$;
+        CREATE TRIGGER responder_audit_head_guard BEFORE UPDATE OR DELETE ON responder_audit_head
+        FOR EACH ROW EXECUTE FUNCTION responder_audit_head_forward();
+        CREATE TRIGGER responder_audit_head_no_truncate BEFORE TRUNCATE ON responder_audit_head
+        FOR EACH STATEMENT EXECUTE FUNCTION responder_audit_head_forward();
+        CREATE TRIGGER responder_audit_no_truncate BEFORE TRUNCATE ON responder_audit
+        FOR EACH STATEMENT EXECUTE FUNCTION responder_audit_append_only();
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
+        new(Component, 2, "audit hash chain", AuditChainSqlite, AuditChainPostgres),
     ];
 }

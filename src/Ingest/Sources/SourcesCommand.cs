@@ -51,30 +51,9 @@ internal sealed class SourcesCommand : ICliCommand
         return name;
     }
 
-    /// <summary>Opens and migrates the store the configuration names, runs <paramref name="verb"/> on its credentials, and closes it.</summary>
-    private static async Task<int> RunAsync(CliContext context, Func<SourceCredentialStore, CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
-    {
-        var storeOptions = context.Configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
-        var problems = StoreOptionsValidator.Validate(storeOptions);
-        if (problems.Count > 0)
-        {
-            return await CliCommandLine.FailAsync(context.Error, problems);
-        }
-
-        var store = StoreServiceCollectionExtensions.CreateStore(storeOptions);
-        try
-        {
-            await new StoreMigrator(store, [new IngestMigrations()], context.Time).MigrateAsync(cancellationToken);
-            return await verb(new SourceCredentialStore(store, context.Time), cancellationToken);
-        }
-        finally
-        {
-            if (store is IAsyncDisposable disposable)
-            {
-                await disposable.DisposeAsync();
-            }
-        }
-    }
+    /// <summary>Runs <paramref name="verb"/> on the credentials in the store the configuration names.</summary>
+    private static Task<int> RunAsync(CliContext context, Func<SourceCredentialStore, CancellationToken, Task<int>> verb, CancellationToken cancellationToken) =>
+        CliStore.RunAsync(context, [new IngestMigrations()], (store, ct) => verb(new SourceCredentialStore(store, context.Time), ct), cancellationToken);
 
     private static async Task<int> AddAsync(
         SourceCredentialStore credentials, string name, string? keyFile, CliContext context, CancellationToken cancellationToken)

@@ -30,10 +30,39 @@ internal sealed class SqliteStore : IStore
             {
                 Directory.CreateDirectory(folder);
             }
+
+            CreateOwnerOnly(FilePath);
         }
     }
 
     public StoreDialect Dialect => StoreDialect.Sqlite;
+
+    /// <summary>
+    /// Creates the database file readable and writable by its owner alone (0600) before SQLite does: it holds the audit
+    /// trail and generated signing keys, and SQLite would create it with the process umask (usually world-readable). The
+    /// -wal and -shm files SQLite makes later take the database file's permissions. An existing file is left as it is.
+    /// </summary>
+    internal static void CreateOwnerOnly(string path)
+    {
+        if (OperatingSystem.IsWindows() || path is ":memory:" || path.StartsWith("file:", StringComparison.OrdinalIgnoreCase) || File.Exists(path))
+        {
+            return;
+        }
+
+        try
+        {
+            using var created = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            });
+        }
+        catch (IOException) when (File.Exists(path))
+        {
+            // Another process created it first.
+        }
+    }
 
     /// <summary>The database file (as configured).</summary>
     public string FilePath { get; }
