@@ -9,13 +9,30 @@ internal static class ConsoleEndpoints
 {
     public const string BasePath = "/console";
 
+    /// <summary>
+    /// Scripts, styles, images and API calls only from this origin (no inline script or style attribute, so text from
+    /// monitored traffic that slipped into the page could not run), never framed (no clickjacking of the approve and
+    /// release buttons).
+    /// </summary>
+    public const string ContentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
+        var console = endpoints.MapGroup("").AddEndpointFilter(async (context, next) =>
+        {
+            var headers = context.HttpContext.Response.Headers;
+            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            return await next(context);
+        });
+
         // Routing treats "/console" and "/console/" alike; only the bare form is redirected, so relative URLs resolve.
-        endpoints.MapGet(BasePath, (HttpContext http) => http.Request.Path.Value?.EndsWith('/') == true
+        console.MapGet(BasePath, (HttpContext http) => http.Request.Path.Value?.EndsWith('/') == true
             ? Serve(null)
             : Results.Redirect(BasePath + "/"));
-        endpoints.MapGet(BasePath + "/{**path}", (string? path) => Serve(path));
+        console.MapGet(BasePath + "/{**path}", (string? path) => Serve(path));
     }
 
     private static IResult Serve(string? path)

@@ -57,6 +57,14 @@ public sealed class ConsoleTests
         });
         var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
         page.SetDefaultTimeout(15_000);
+        var blocked = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+            {
+                blocked.Add(message.Text);
+            }
+        };
 
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
         await page.GetByTestId("token").FillAsync(ResponderTestHost.ResponderToken);
@@ -79,5 +87,26 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']").GetByTestId("action-state")).ToHaveTextAsync("done");
         var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);
         Assert.Equal("rex", Assert.Single(audit).Actor);
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/actions").ToString());
+        await Assertions.Expect(page.Locator("a.filter").First).ToBeVisibleAsync();
+        Assert.Empty(blocked);
+    }
+
+    [Fact]
+    public async Task Console_SendsContentSecurityPolicyNoSniffAndNoFraming()
+    {
+        using var folder = new TempFolder();
+        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        foreach (var path in new[] { "/console/", "/console/console.js", "/console/console.css", "/console/missing.js" })
+        {
+            using var response = await host.Client.GetAsync(path, ct);
+            var csp = string.Join(",", response.Headers.GetValues("Content-Security-Policy"));
+            Assert.Contains("default-src 'self'", csp, StringComparison.Ordinal);
+            Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+            Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
+            Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        }
     }
 }

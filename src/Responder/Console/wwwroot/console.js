@@ -167,7 +167,7 @@ async function actionsView(view) {
   const params = new URLSearchParams(location.hash.split("?")[1] || "");
   const actions = await api("GET", "/v1/actions?" + params.toString());
   view.append(el("h2", {}, "Actions"),
-    el("p", {}, ["pending_approval", "active", "failed", ""].map(s => el("a", { href: "#/actions" + (s ? "?state=" + s : ""), style: "margin-right:1rem" }, s || "all"))),
+    el("p", {}, ["pending_approval", "active", "failed", ""].map(s => el("a", { href: "#/actions" + (s ? "?state=" + s : ""), class: "filter" }, s || "all"))),
     actionsTable(actions, () => render()));
 }
 
