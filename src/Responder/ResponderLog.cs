@@ -38,4 +38,19 @@ internal static partial class ResponderLog
 
     [LoggerMessage(5040, LogLevel.Warning, "Rejected API call to {Path}: {Why}")]
     public static partial void ApiRejected(ILogger logger, string path, string why);
+
+    [LoggerMessage(5060, LogLevel.Warning, "The revocation feed accepts no credential and is not anonymous: SDKs cannot read it. Set Responder:Feed:Token or TokenFile (or API tokens), or Responder:Feed:Anonymous=true")]
+    public static partial void FeedUnreadable(ILogger logger);
+
+    [LoggerMessage(5061, LogLevel.Warning, "Made a new {What} at first start; it is in {Path} (mode 0600)")]
+    public static partial void TokenFileCreated(ILogger logger, string what, string path);
+
+    [LoggerMessage(5062, LogLevel.Warning, "Refused a revocation stream for {Credential}: it holds {Open} streams, the most one credential may")]
+    public static partial void FeedStreamRefused(ILogger logger, string credential, int open);
+
+    [LoggerMessage(5063, LogLevel.Error, "Reading the revocation feed from the store failed; retrying")]
+    public static partial void FeedReadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5064, LogLevel.Information, "Revocation entry {Version} lifted by {By}: {Reason}")]
+    public static partial void RevocationLifted(ILogger logger, long version, string by, string reason);
 }

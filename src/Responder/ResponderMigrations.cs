@@ -206,9 +206,27 @@ internal sealed class ResponderMigrations : IMigrationSource
         FOR EACH STATEMENT EXECUTE FUNCTION responder_audit_append_only();
         """;
 
+    // Revocation entries carry the token's expiry (the action records it) and may be lifted, the lift taking a feed
+    // version of its own; automatic actions take a slot of the blast-radius budget in a table all instances share.
+    private const string RevocationLiftAndBudget = """
+        ALTER TABLE responder_actions ADD COLUMN token_expires_at BIGINT NULL;
+        ALTER TABLE responder_revocations ADD COLUMN lifted_version BIGINT NULL;
+        ALTER TABLE responder_revocations ADD COLUMN lifted_at BIGINT NULL;
+        ALTER TABLE responder_revocations ADD COLUMN lifted_by TEXT NULL;
+        ALTER TABLE responder_revocations ADD COLUMN lift_reason TEXT NULL;
+        CREATE INDEX ix_responder_revocations_lifted ON responder_revocations (lifted_version);
+        CREATE TABLE responder_budget_slots (
+            action_id TEXT PRIMARY KEY,
+            namespace TEXT NULL,
+            taken_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_responder_budget_slots_taken ON responder_budget_slots (taken_at);
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
         new(Component, 2, "audit hash chain", AuditChainSqlite, AuditChainPostgres),
+        new(Component, 3, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget, RevocationLiftAndBudget),
     ];
 }

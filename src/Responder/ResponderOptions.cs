@@ -14,9 +14,6 @@ internal sealed record ResponderOptions
     /// <summary>Who may call the REST API and the console, with which role.</summary>
     public List<ApiTokenOptions> ApiTokens { get; init; } = [];
 
-    /// <summary>When set, the revocation feed requires <c>Authorization: Bearer {FeedToken}</c>.</summary>
-    public string? FeedToken { get; init; }
-
     /// <summary>Retries of a failing command before it ends as ActionFailed.</summary>
     public int CommandRetries { get; init; } = 4;
 
@@ -31,12 +28,6 @@ internal sealed record ResponderOptions
     /// <summary>A queued action not dispatched after this long (e.g. a crash in between) is sent again.</summary>
     public TimeSpan RedispatchAfter { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the SSE feed polls the store for entries written by other instances.</summary>
-    public TimeSpan FeedPollInterval { get; init; } = TimeSpan.FromSeconds(1);
-
-    /// <summary>Interval of SSE keep-alive comments.</summary>
-    public TimeSpan FeedKeepAlive { get; init; } = TimeSpan.FromSeconds(15);
-
     /// <summary>How long a false-positive verdict suppresses the same rule for the same principal.</summary>
     public TimeSpan VerdictSuppression { get; init; } = TimeSpan.FromDays(30);
 
@@ -44,7 +35,10 @@ internal sealed record ResponderOptions
     public bool ConsumeAlerts { get; init; } = true;
 }
 
-/// <summary>One API caller. Give <see cref="TokenSha256"/> (hex) rather than <see cref="Token"/> so the secret is not in the config.</summary>
+/// <summary>
+/// One API caller. Give <see cref="TokenSha256"/> (hex) rather than <see cref="Token"/> so the secret is not in the config,
+/// or <see cref="TokenFile"/> to have a token generated at first start.
+/// </summary>
 internal sealed record ApiTokenOptions
 {
     public string Name { get; init; } = "";
@@ -55,4 +49,7 @@ internal sealed record ApiTokenOptions
     public string? Token { get; init; }
 
     public string? TokenSha256 { get; init; }
+
+    /// <summary>A file holding the token; made with a new random token (mode 0600) at first start when it does not exist.</summary>
+    public string? TokenFile { get; init; }
 }

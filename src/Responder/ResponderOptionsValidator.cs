@@ -42,14 +42,7 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
 
         Positive(errors, options.SchedulerInterval, nameof(options.SchedulerInterval));
         Positive(errors, options.RedispatchAfter, nameof(options.RedispatchAfter));
-        Positive(errors, options.FeedPollInterval, nameof(options.FeedPollInterval));
-        Positive(errors, options.FeedKeepAlive, nameof(options.FeedKeepAlive));
         Positive(errors, options.VerdictSuppression, nameof(options.VerdictSuppression));
-
-        if (options.FeedToken is { Length: > 0 and < MinTokenLength })
-        {
-            errors.Add($"Responder:FeedToken must be at least {MinTokenLength} characters.");
-        }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -73,9 +66,16 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
 
             var hasToken = !string.IsNullOrEmpty(t.Token);
             var hasHash = !string.IsNullOrEmpty(t.TokenSha256);
-            if (hasToken == hasHash)
+            var hasFile = !string.IsNullOrEmpty(t.TokenFile);
+            if ((hasToken ? 1 : 0) + (hasHash ? 1 : 0) + (hasFile ? 1 : 0) != 1)
             {
-                errors.Add($"{at}: give exactly one of Token or TokenSha256.");
+                errors.Add($"{at}: give exactly one of Token, TokenSha256 or TokenFile.");
+                continue;
+            }
+
+            if (hasFile)
+            {
+                errors.AddRange(TokenFiles.Check(t.TokenFile!, $"{at}:TokenFile"));
                 continue;
             }
 

@@ -16,6 +16,7 @@ using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder;
 
@@ -38,6 +39,10 @@ internal static class ResponderRole
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ResponderOptions>().Bind(configuration.GetSection(ResponderOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderOptions>, ResponderOptionsValidator>());
+        services.AddOptions<RevocationFeedOptions>().Bind(configuration.GetSection(RevocationFeedOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationFeedOptions>, RevocationFeedOptionsValidator>());
+        services.AddMetrics();
+        services.TryAddSingleton<ResponderMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
@@ -47,6 +52,9 @@ internal static class ResponderRole
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<RevocationStore>();
         services.TryAddKeyedSingleton<WakeSignal>(RevocationFeedEndpoints.WakeKey);
+        services.TryAddSingleton<FeedStreamLimiter>();
+        services.TryAddSingleton<RevocationFeedHub>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, RevocationFeedHub>(sp => sp.GetRequiredService<RevocationFeedHub>()));
         services.TryAddSingleton<ActionService>();
         services.TryAddSingleton<ActionExecutor>();
         services.TryAddSingleton<ResponseDecider>();
@@ -76,6 +84,9 @@ internal static class ResponderRole
     /// <summary>The REST API, the revocation feed, the console and, when that driver is on, the Shared Signals discovery documents.</summary>
     public static IEndpointRouteBuilder MapResponder(this IEndpointRouteBuilder endpoints)
     {
+        // Token files are read, or made at first start, now rather than at the first request: an operator reads a new
+        // console token from its file as soon as the process is up.
+        endpoints.ServiceProvider.GetRequiredService<ApiTokenAuthenticator>();
         ResponderApi.Map(endpoints);
         RevocationFeedEndpoints.Map(endpoints);
         ConsoleEndpoints.Map(endpoints);

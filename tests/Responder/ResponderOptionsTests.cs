@@ -1,3 +1,4 @@
+using ZtStream.Responder.Revocation;
 namespace ZtStream.Responder.Tests;
 
 public sealed class ResponderOptionsTests
@@ -28,7 +29,7 @@ public sealed class ResponderOptionsTests
         Assert.Contains(failures, f => f.Contains("Role must be", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("at least 32", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("used twice", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("exactly one of Token or TokenSha256", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("exactly one of Token, TokenSha256 or TokenFile", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("64 hex digits", StringComparison.Ordinal));
     }
 
@@ -39,12 +40,69 @@ public sealed class ResponderOptionsTests
         var path = Path.Combine(folder.Path, "bad.yaml");
         File.WriteAllText(path, "budget:\n  max_automatic: -2\nisolation:\n  default_ttl: forever\n");
 
-        var result = new ResponderOptionsValidator().Validate(null, new ResponderOptions { PolicyPath = path, FeedToken = "short" });
+        var result = new ResponderOptionsValidator().Validate(null, new ResponderOptions
+        {
+            PolicyPath = path,
+            ApiTokens = [new ApiTokenOptions { Name = "console", Role = "responder", TokenFile = Path.Combine(folder.Path, "no-such-folder", "t") }],
+        });
 
         var failures = result.Failures!.ToList();
         Assert.Contains(failures, f => f.Contains("max_automatic", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("default_ttl", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("FeedToken", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Responder:ApiTokens:0:TokenFile", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ValidateFeed_EveryProblemListed()
+    {
+        var failures = RevocationFeedOptionsValidator.Validate(new RevocationFeedOptions
+        {
+            Token = "short",
+            TokenFile = "/tmp/x",
+            DefaultExpiry = TimeSpan.Zero,
+            MaxStreamsPerCredential = 0,
+            PollInterval = TimeSpan.Zero,
+            KeepAlive = TimeSpan.Zero,
+            BufferSize = 0,
+        });
+
+        foreach (var key in new[] { "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential", "PollInterval", "KeepAlive", "BufferSize" })
+        {
+            Assert.Contains(failures, f => f.Contains(key, StringComparison.Ordinal));
+        }
+
+        Assert.Empty(RevocationFeedOptionsValidator.Validate(new RevocationFeedOptions()));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task TokenFiles_MissingFileIsMadeOnceOwnerOnly_AndServesAsTheConsoleToken()
+    {
+        using var folder = new TempFolder();
+        var file = Path.Combine(folder.Path, "console.token");
+        await using (var host = new ResponderTestHost(folder.Path))
+        {
+            host.Settings["Responder:ApiTokens:2:Name"] = "console";
+            host.Settings["Responder:ApiTokens:2:Role"] = "responder";
+            host.Settings["Responder:ApiTokens:2:TokenFile"] = file;
+            await host.StartAsync();
+
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            var token = File.ReadAllText(file).Trim();
+            Assert.True(token.Length >= ResponderOptionsValidator.MinTokenLength);
+            var me = await host.ClientFor(token).GetStringAsync("/v1/me", TestContext.Current.CancellationToken);
+            Assert.Contains("\"console\"", me, StringComparison.Ordinal);
+        }
+
+        var first = File.ReadAllText(file);
+        await using (var again = new ResponderTestHost(folder.Path))
+        {
+            again.Settings["Responder:ApiTokens:2:Name"] = "console";
+            again.Settings["Responder:ApiTokens:2:Role"] = "responder";
+            again.Settings["Responder:ApiTokens:2:TokenFile"] = file;
+            await again.StartAsync();
+            Assert.Equal(first, File.ReadAllText(file));
+        }
     }
 
     [Fact]

@@ -78,7 +78,11 @@ public sealed record AlertWorkload(string Id, string? Namespace, string? Name);
 /// <param name="Jti">Token id.</param>
 /// <param name="SessionId">Session id.</param>
 /// <param name="ClientId">OAuth client id.</param>
-public sealed record AlertToken(string? Jti, string? SessionId, string? ClientId);
+public sealed record AlertToken(string? Jti, string? SessionId, string? ClientId)
+{
+    /// <summary>When the token expires (its <c>exp</c>), when the evidence said: a revocation of it need not outlive it.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
+}
 
 /// <summary>Detector names.</summary>
 public static class Detectors

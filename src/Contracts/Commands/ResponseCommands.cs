@@ -15,6 +15,8 @@ public sealed record RevokeToken
     public string? SubjectId { get; init; }
     /// <summary>OAuth client id the token was issued to.</summary>
     public string? ClientId { get; init; }
+    /// <summary>When the token expires (its <c>exp</c>), when known: its revocation entry is kept until then.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
     /// <summary>Why, for the audit trail and the SET.</summary>
     public required string Reason { get; init; }
     /// <summary>Who asked: <c>policy:NAME</c> or a user.</summary>
@@ -32,6 +34,8 @@ public sealed record RevokeSubjectSessions
     public required string SubjectId { get; init; }
     /// <summary>Tokens issued before this time are revoked.</summary>
     public required DateTimeOffset NotBefore { get; init; }
+    /// <summary>When the last token issued before <see cref="NotBefore"/> expires, when known; else the Responder's default lifetime applies.</summary>
+    public DateTimeOffset? ExpiresAt { get; init; }
     /// <summary>Why.</summary>
     public required string Reason { get; init; }
     /// <summary>Who asked.</summary>

@@ -22,12 +22,39 @@ public sealed record Revocation
     public DateTimeOffset? ExpiresAt { get; init; }
     /// <summary>Why.</summary>
     public string? Reason { get; init; }
+    /// <summary>The Responder action that listed it (what a responder lifts it by, through the action's revocations).</summary>
+    public string? ActionId { get; init; }
+}
+
+/// <summary>
+/// A responder lifted an entry (<c>POST /v1/revocations/{version}/lift</c>): it is no longer in force. Sent on the stream
+/// as <c>event: lift</c> with its own feed <see cref="Version"/> (the SSE id), so a client resuming after it still gets it;
+/// the entry itself leaves the snapshot.
+/// </summary>
+public sealed record RevocationLift
+{
+    /// <summary>Feed version of the lift; the SSE event id.</summary>
+    public required long Version { get; init; }
+    /// <summary>Version of the entry lifted.</summary>
+    public required long Lifts { get; init; }
+    /// <summary>The lifted entry's token id, if it was a token entry.</summary>
+    public string? Jti { get; init; }
+    /// <summary>The lifted entry's session id, if it was a session entry.</summary>
+    public string? SessionId { get; init; }
+    /// <summary>The lifted entry's subject, if it was a subject-wide entry.</summary>
+    public string? SubjectId { get; init; }
+    /// <summary>When it was lifted.</summary>
+    public required DateTimeOffset LiftedAt { get; init; }
+    /// <summary>Why.</summary>
+    public string? Reason { get; init; }
 }
 
 /// <summary>
 /// <c>GET /v1/revocations</c>: the whole list at <see cref="Version"/>. A client then follows
 /// <c>GET /v1/revocations/stream</c> with <c>Last-Event-ID: {Version}</c>; each SSE message has
-/// <c>event: revocation</c>, <c>id: {entry version}</c> and one <see cref="Revocation"/> as JSON data.
+/// <c>event: revocation</c>, <c>id: {entry version}</c> and one <see cref="Revocation"/> as JSON data, or
+/// <c>event: lift</c> and one <see cref="RevocationLift"/>. Entries past their <see cref="Revocation.ExpiresAt"/> and
+/// lifted entries are not in the snapshot; a client drops them from its own list.
 /// </summary>
 public sealed record RevocationSnapshot
 {
@@ -46,4 +73,6 @@ public static class RevocationFeed
     public const string StreamPath = "/v1/revocations/stream";
     /// <summary>SSE event name of an entry.</summary>
     public const string EventName = "revocation";
+    /// <summary>SSE event name of a <see cref="RevocationLift"/>.</summary>
+    public const string LiftEventName = "lift";
 }

@@ -24,6 +24,7 @@ namespace ZtStream.Contracts.Serialization;
 [JsonSerializable(typeof(ActionFailed))]
 [JsonSerializable(typeof(Revocation))]
 [JsonSerializable(typeof(RevocationSnapshot))]
+[JsonSerializable(typeof(RevocationLift))]
 [JsonSerializable(typeof(CloudEvent))]
 [JsonSerializable(typeof(List<CloudEvent>))]
 [JsonSerializable(typeof(Dictionary<string, JsonElement>))]

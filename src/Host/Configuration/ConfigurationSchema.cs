@@ -30,6 +30,7 @@ internal static class ConfigurationSchema
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (ZtStream.Responder.Revocation.RevocationFeedOptions.Section, typeof(ZtStream.Responder.Revocation.RevocationFeedOptions)),
         (SampleHostOptions.Section, typeof(SampleHostOptions)),
         (SampleOptions.SectionName, typeof(SampleOptions)),
     ];

@@ -50,6 +50,8 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Responder:ApiTokens:0:Name"] = "demo",
             ["Responder:ApiTokens:0:Role"] = "responder",
             ["Responder:ApiTokens:0:Token"] = consoleToken,
+            // The demo's sample service and the people trying it read the feed without a credential; `run` does not.
+            ["Responder:Feed:Anonymous"] = "true",
             ["Ingest:RatePerSecond"] = "1000000",
             ["Ingest:RateBurst"] = "1000000",
         };

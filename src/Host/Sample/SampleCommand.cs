@@ -14,7 +14,7 @@ internal sealed class SampleCommand : ICliCommand
 {
     public Command Build()
     {
-        var command = new Command("sample", "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl)");
+        var command = new Command("sample", "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl, Sample:RevocationFeedKeyFile)");
         command.SetCliAction((_, context, ct) => RunAsync(context, ct));
         return command;
     }
@@ -23,25 +23,15 @@ internal sealed class SampleCommand : ICliCommand
     {
         var options = context.Configuration.GetSection(SampleHostOptions.Section).Get<SampleHostOptions>() ?? new SampleHostOptions();
         var problems = new List<string>();
-        string? key = null;
-        if (options.SourceKeyFile is { } file)
-        {
-            if (File.Exists(file))
-            {
-                key = (await File.ReadAllTextAsync(file, cancellationToken)).Trim();
-            }
-            else
-            {
-                problems.Add($"Sample:SourceKeyFile: '{file}' does not exist");
-            }
-        }
+        var key = await ReadKeyAsync(options.SourceKeyFile, "Sample:SourceKeyFile", problems, cancellationToken);
+        var feedKey = await ReadKeyAsync(options.RevocationFeedKeyFile, "Sample:RevocationFeedKeyFile", problems, cancellationToken);
 
         if (problems.Count > 0)
         {
             return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
-        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090");
+        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090", feedKey: feedKey);
         await using (app)
         {
             await app.StartAsync(cancellationToken);
@@ -52,8 +42,24 @@ internal sealed class SampleCommand : ICliCommand
         return 0;
     }
 
+    private static async Task<string?> ReadKeyAsync(string? file, string key, List<string> problems, CancellationToken cancellationToken)
+    {
+        if (file is null)
+        {
+            return null;
+        }
+
+        if (!File.Exists(file))
+        {
+            problems.Add($"{key}: '{file}' does not exist");
+            return null;
+        }
+
+        return (await File.ReadAllTextAsync(file, cancellationToken)).Trim();
+    }
+
     /// <summary>The sample service wired to an Ingest and a revocation feed; also used in-process by the demo.</summary>
-    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false)
+    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false, string? feedKey = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.Sources.Clear();
@@ -63,6 +69,7 @@ internal sealed class SampleCommand : ICliCommand
             ["ZtStream:Endpoint"] = ingest?.ToString(),
             ["ZtStream:SourceKey"] = sourceKey,
             ["ZtStream:Revocations:Feed"] = feed?.ToString(),
+            ["ZtStream:Revocations:Key"] = feedKey,
             ["ZtStream:Workload:Id"] = "demo/sample-service",
             ["ZtStream:Workload:Name"] = "sample-service",
             ["ZtStream:Workload:Namespace"] = "demo",

@@ -13,4 +13,7 @@ internal sealed record SampleHostOptions
 
     /// <summary>The Responder's base URL, for the revocation feed.</summary>
     public Uri? RevocationFeedUrl { get; init; }
+
+    /// <summary>A file holding the feed credential (the Responder's <c>Responder:Feed:TokenFile</c>); none for an anonymous feed.</summary>
+    public string? RevocationFeedKeyFile { get; init; }
 }

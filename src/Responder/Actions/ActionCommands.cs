@@ -23,12 +23,13 @@ internal static class ActionCommands
             {
                 ActionId = action.Id, AlertId = action.AlertId, Reason = action.Reason, RequestedBy = by,
                 Jti = action.Jti, SessionId = action.SessionId, SubjectId = action.SubjectId, ClientId = action.ClientId,
+                ExpiresAt = action.TokenExpiresAt,
             },
             ActionKinds.RevokeSubjectSessions => new RevokeSubjectSessions
             {
                 ActionId = action.Id, AlertId = action.AlertId, Reason = action.Reason, RequestedBy = by,
                 SubjectId = action.SubjectId ?? throw new InvalidOperationException("revoke_subject_sessions without a subject"),
-                NotBefore = action.DecidedAt ?? now,
+                NotBefore = action.DecidedAt ?? now, ExpiresAt = action.TokenExpiresAt,
             },
             ActionKinds.IsolateWorkload => new IsolateWorkload
             {
@@ -53,11 +54,17 @@ internal static class ActionCommands
             SessionId = m.SessionId,
             SubjectId = m.SubjectId,
             ClientId = m.ClientId,
+            TokenExpiresAt = m.ExpiresAt,
             Principal = m.SubjectId,
         };
 
     public static ActionRecord FromCommand(RevokeSubjectSessions m, DateTimeOffset now) =>
-        Received(m.ActionId, ActionKinds.RevokeSubjectSessions, m.AlertId, m.Reason, m.RequestedBy, now) with { SubjectId = m.SubjectId, Principal = m.SubjectId };
+        Received(m.ActionId, ActionKinds.RevokeSubjectSessions, m.AlertId, m.Reason, m.RequestedBy, now) with
+        {
+            SubjectId = m.SubjectId,
+            TokenExpiresAt = m.ExpiresAt,
+            Principal = m.SubjectId,
+        };
 
     public static ActionRecord FromCommand(IsolateWorkload m, DateTimeOffset now) =>
         Received(m.ActionId, ActionKinds.IsolateWorkload, m.AlertId, m.Reason, m.RequestedBy, now) with

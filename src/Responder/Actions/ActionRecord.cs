@@ -45,6 +45,8 @@ internal sealed record ActionRecord
     public string? Jti { get; init; }
     public string? SessionId { get; init; }
     public string? ClientId { get; init; }
+    /// <summary>For a token revocation: when the token expires, if the evidence said; its revocation entry lasts until then.</summary>
+    public DateTimeOffset? TokenExpiresAt { get; init; }
     public string? WorkloadId { get; init; }
     public string? Namespace { get; init; }
     public string? WorkloadName { get; init; }

@@ -12,7 +12,7 @@ internal sealed class ActionStore(IStore store)
 {
     private const string Columns = """
         id AS Id, kind AS Kind, mode AS Mode, state AS State, alert_id AS AlertId, rule AS Rule, principal AS Principal,
-        subject_id AS SubjectId, jti AS Jti, session_id AS SessionId, client_id AS ClientId, workload_id AS WorkloadId,
+        subject_id AS SubjectId, jti AS Jti, session_id AS SessionId, client_id AS ClientId, token_expires_at AS TokenExpiresAt, workload_id AS WorkloadId,
         namespace AS Namespace, workload_name AS WorkloadName, isolation_action_id AS IsolationActionId,
         ttl_seconds AS TtlSeconds, reason AS Reason, decision AS Decision, requested_by AS RequestedBy,
         created_at AS CreatedAt, updated_at AS UpdatedAt, decided_at AS DecidedAt, decided_by AS DecidedBy,
@@ -21,10 +21,10 @@ internal sealed class ActionStore(IStore store)
 
     private const string Insert = """
         INSERT INTO responder_actions (id, kind, mode, state, alert_id, rule, principal, subject_id, jti, session_id, client_id,
-            workload_id, namespace, workload_name, isolation_action_id, ttl_seconds, reason, decision, requested_by,
+            token_expires_at, workload_id, namespace, workload_name, isolation_action_id, ttl_seconds, reason, decision, requested_by,
             created_at, updated_at, decided_at, decided_by, approval_expires_at, expires_at, attempts, detail, error)
         VALUES (@Id, @Kind, @Mode, @State, @AlertId, @Rule, @Principal, @SubjectId, @Jti, @SessionId, @ClientId,
-            @WorkloadId, @Namespace, @WorkloadName, @IsolationActionId, @TtlSeconds, @Reason, @Decision, @RequestedBy,
+            @TokenExpiresAt, @WorkloadId, @Namespace, @WorkloadName, @IsolationActionId, @TtlSeconds, @Reason, @Decision, @RequestedBy,
             @CreatedAt, @UpdatedAt, @DecidedAt, @DecidedBy, @ApprovalExpiresAt, @ExpiresAt, @Attempts, @Detail, @Error)
         ON CONFLICT (id) DO NOTHING
         """;
@@ -124,6 +124,7 @@ internal sealed class ActionStore(IStore store)
         Jti = a.Jti,
         SessionId = a.SessionId,
         ClientId = a.ClientId,
+        TokenExpiresAt = a.TokenExpiresAt?.ToUnixTimeMilliseconds(),
         WorkloadId = a.WorkloadId,
         Namespace = a.Namespace,
         WorkloadName = a.WorkloadName,
@@ -156,6 +157,7 @@ internal sealed class ActionStore(IStore store)
         Jti = r.Jti,
         SessionId = r.SessionId,
         ClientId = r.ClientId,
+        TokenExpiresAt = Time(r.TokenExpiresAt),
         WorkloadId = r.WorkloadId,
         Namespace = r.Namespace,
         WorkloadName = r.WorkloadName,
@@ -190,6 +192,7 @@ internal sealed class ActionStore(IStore store)
         public string? Jti { get; set; }
         public string? SessionId { get; set; }
         public string? ClientId { get; set; }
+        public long? TokenExpiresAt { get; set; }
         public string? WorkloadId { get; set; }
         public string? Namespace { get; set; }
         public string? WorkloadName { get; set; }

@@ -28,7 +28,8 @@ internal sealed record ActionRequest(
     string? Name,
     long? TtlSeconds,
     string? AlertId,
-    string? Reason);
+    string? Reason,
+    DateTimeOffset? TokenExpiresAt = null);
 
 internal sealed record ExtendRequest(long? TtlSeconds);
 

@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Api;
 
@@ -13,19 +15,33 @@ internal sealed record Caller(string Name, string Role)
 
 /// <summary>
 /// Bearer API tokens from options. Only SHA-256 hashes are kept in memory and compared in constant time,
-/// so a timing probe learns nothing and a config holding <c>TokenSha256</c> holds no secret.
+/// so a timing probe learns nothing and a config holding <c>TokenSha256</c> holds no secret. Token files are read
+/// (or made, at first start) when this is built, which the Responder does as it maps its endpoints.
 /// </summary>
 internal sealed class ApiTokenAuthenticator
 {
+    /// <summary>The feed credential of readers without one, where the feed allows them.</summary>
+    public const string AnonymousCredential = "anonymous";
+
+    /// <summary>The feed credential of whoever presents <see cref="RevocationFeedOptions.Token"/>.</summary>
+    public const string FeedTokenCredential = "feed-token";
+
     private readonly List<(byte[] Hash, Caller Caller)> _tokens;
     private readonly byte[]? _feedHash;
+    private readonly bool _anonymousFeed;
 
-    public ApiTokenAuthenticator(IOptions<ResponderOptions> options)
+    public ApiTokenAuthenticator(IOptions<ResponderOptions> options, IOptions<RevocationFeedOptions> feed, ILogger<ApiTokenAuthenticator> logger)
     {
         _tokens = [.. options.Value.ApiTokens.Select(t => (
-            Convert.FromHexString(t.TokenSha256 is { Length: > 0 } h ? h : HashHex(t.Token ?? "")),
+            Convert.FromHexString(t.TokenSha256 is { Length: > 0 } h ? h : HashHex(t.Token ?? FromFile(t.TokenFile!, $"API token '{t.Name}' ({t.Role})", logger))),
             new Caller(t.Name, t.Role)))];
-        _feedHash = options.Value.FeedToken is { Length: > 0 } f ? SHA256.HashData(Encoding.UTF8.GetBytes(f)) : null;
+        var feedToken = feed.Value.TokenFile is { Length: > 0 } file ? FromFile(file, "revocation feed token", logger) : feed.Value.Token;
+        _feedHash = feedToken is { Length: > 0 } f ? SHA256.HashData(Encoding.UTF8.GetBytes(f)) : null;
+        _anonymousFeed = feed.Value.Anonymous;
+        if (!_anonymousFeed && _feedHash is null && _tokens.Count == 0)
+        {
+            ResponderLog.FeedUnreadable(logger);
+        }
     }
 
     public static string HashHex(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
@@ -52,22 +68,36 @@ internal sealed class ApiTokenAuthenticator
         return found;
     }
 
-    /// <summary>True when the feed is open or the caller presented the feed token (or any API token).</summary>
-    public bool FeedAllowed(HttpContext http)
+    /// <summary>
+    /// Who reads the feed: <see cref="FeedTokenCredential"/>, an API token's name, or <see cref="AnonymousCredential"/>
+    /// where the feed is open and no credential was sent; null when the request may not read it (no credential on a
+    /// private feed, or one that is not valid, even on an open feed).
+    /// </summary>
+    public string? FeedCredential(HttpContext http)
     {
-        if (_feedHash is null)
-        {
-            return true;
-        }
-
         var presented = Bearer(http);
         if (presented is null)
         {
-            return false;
+            return _anonymousFeed && !http.Request.Headers.ContainsKey("Authorization") ? AnonymousCredential : null;
         }
 
-        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _feedHash)
-            || Authenticate(http) is not null;
+        if (_feedHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _feedHash))
+        {
+            return FeedTokenCredential;
+        }
+
+        return Authenticate(http) is { } caller ? "api:" + caller.Name : null;
+    }
+
+    private static string FromFile(string path, string what, ILogger logger)
+    {
+        var token = TokenFiles.ReadOrCreate(path, out var created);
+        if (created)
+        {
+            ResponderLog.TokenFileCreated(logger, what, Path.GetFullPath(path));
+        }
+
+        return token;
     }
 
     private static string? Bearer(HttpContext http)

@@ -274,6 +274,7 @@ internal static class ResponderApi
             Jti = body.Jti,
             SessionId = body.SessionId,
             ClientId = body.ClientId,
+            TokenExpiresAt = body.TokenExpiresAt,
             WorkloadId = body.WorkloadId,
             Namespace = body.Namespace,
             WorkloadName = body.Name,

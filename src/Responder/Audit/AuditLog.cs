@@ -21,6 +21,7 @@ internal static class AuditKinds
     public const string AttemptFailed = "action.attempt_failed";
     public const string Completed = "action.completed";
     public const string Failed = "action.failed";
+    public const string RevocationLifted = "revocation.lifted";
 }
 
 /// <summary>

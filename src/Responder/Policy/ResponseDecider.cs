@@ -226,7 +226,7 @@ internal sealed class ResponseDecider(
         return rule.Action switch
         {
             ActionKinds.RevokeToken when alert.Token is { } t && (t.Jti is not null || t.SessionId is not null) =>
-                Base(t.Jti, t.SessionId) with { Jti = t.Jti, SessionId = t.SessionId, ClientId = t.ClientId },
+                Base(t.Jti, t.SessionId) with { Jti = t.Jti, SessionId = t.SessionId, ClientId = t.ClientId, TokenExpiresAt = t.ExpiresAt },
             ActionKinds.RevokeSubjectSessions when alert.SubjectId is not null => Base(alert.SubjectId),
             ActionKinds.IsolateWorkload when alert.Workload is { } w =>
                 Base(w.Id) with { WorkloadId = w.Id, Namespace = w.Namespace, WorkloadName = w.Name },

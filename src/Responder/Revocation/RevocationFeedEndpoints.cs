@@ -1,40 +1,43 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform;
 using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>
-/// <c>GET /v1/revocations</c> (snapshot) and <c>GET /v1/revocations/stream</c> (server-sent events, resumable with
-/// <c>Last-Event-ID</c>). A stream wakes at once for entries added in this process and polls the store for
-/// entries other instances added.
+/// <c>GET /v1/revocations</c> (snapshot), <c>GET /v1/revocations/stream</c> (server-sent events, resumable with
+/// <c>Last-Event-ID</c>), both for a feed credential (<see cref="ApiTokenAuthenticator.FeedCredential"/>), and
+/// <c>POST /v1/revocations/{version}/lift</c> for responders. Streams are served from <see cref="RevocationFeedHub"/>'s
+/// memory and capped per credential.
 /// </summary>
 internal static class RevocationFeedEndpoints
 {
-    /// <summary>The key of the <see cref="WakeSignal"/> set when this process adds an entry.</summary>
+    /// <summary>The key of the <see cref="WakeSignal"/> set when this process lists or lifts an entry.</summary>
     public const string WakeKey = "revocations";
 
-    private const int BatchSize = 500;
-
-    private static readonly Problem FeedUnauthorized = Problems.Of(401, "the revocation feed needs the feed token or an API token (Authorization: Bearer ...)");
+    private static readonly Problem FeedUnauthorized =
+        Problems.Of(401, "the revocation feed needs a credential: the feed token or an API token (Authorization: Bearer ...)");
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapGet(RevocationFeed.SnapshotPath, async (HttpContext http, RevocationStore store, ApiTokenAuthenticator auth) =>
         {
-            if (!auth.FeedAllowed(http))
+            if (auth.FeedCredential(http) is null)
             {
+                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-feed\"";
                 return Problems.Result(FeedUnauthorized);
             }
 
@@ -43,18 +46,23 @@ internal static class RevocationFeedEndpoints
         });
 
         endpoints.MapGet(RevocationFeed.StreamPath, StreamAsync);
+        endpoints.MapPost("/v1/revocations/{version:long}/lift", LiftAsync).RequireApiRole(ApiRoles.Responder);
     }
 
     private static async Task StreamAsync(
         HttpContext http,
-        RevocationStore store,
-        [FromKeyedServices(WakeKey)] WakeSignal signal,
+        RevocationFeedHub hub,
+        FeedStreamLimiter limiter,
         ApiTokenAuthenticator auth,
-        IOptions<ResponderOptions> options,
-        TimeProvider time)
+        ResponderMetrics metrics,
+        IOptions<RevocationFeedOptions> options,
+        TimeProvider time,
+        ILogger<RevocationFeedHub> logger)
     {
-        if (!auth.FeedAllowed(http))
+        var credential = auth.FeedCredential(http);
+        if (credential is null)
         {
+            http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-feed\"";
             await Problems.WriteAsync(http, FeedUnauthorized);
             return;
         }
@@ -67,6 +75,33 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
+        var max = options.Value.MaxStreamsPerCredential;
+        if (!limiter.TryEnter(credential, max, out var held))
+        {
+            ResponderLog.FeedStreamRefused(logger, credential, held);
+            metrics.StreamRefused(credential);
+            await Problems.WriteAsync(http, Problems.Create(429, "too-many-streams", "Too many revocation streams",
+                $"this credential holds {held} open streams, the most Responder:Feed:MaxStreamsPerCredential allows ({max}); close one or retry later") with
+            {
+                RetryAfterSeconds = 30,
+            });
+            return;
+        }
+
+        metrics.StreamOpened();
+        try
+        {
+            await FollowAsync(http, last, hub, options.Value.KeepAlive, time);
+        }
+        finally
+        {
+            limiter.Exit(credential);
+            metrics.StreamClosed();
+        }
+    }
+
+    private static async Task FollowAsync(HttpContext http, long last, RevocationFeedHub hub, TimeSpan keepAlive, TimeProvider time)
+    {
         var ct = http.RequestAborted;
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
@@ -75,33 +110,24 @@ internal static class RevocationFeedEndpoints
         await http.Response.WriteAsync("retry: 1000\n\n", ct);
         await http.Response.Body.FlushAsync(ct);
 
-        var poll = options.Value.FeedPollInterval;
-        var keepAlive = options.Value.FeedKeepAlive;
         var lastWrite = time.GetTimestamp();
-        var buffer = new StringBuilder();
+        var items = new List<SseItem>();
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                // Take the signal before reading, so an entry added during the read still wakes the next wait.
-                var wake = signal.NextAsync();
-                var entries = await store.SinceAsync(last, BatchSize, ct);
-                if (entries.Count > 0)
+                // Taken before reading, so items buffered during the read still wake the next wait.
+                var next = hub.NextAsync();
+                items.Clear();
+                await hub.ReadAsync(last, items, ct);
+                if (items.Count > 0)
                 {
-                    buffer.Clear();
-                    foreach (var entry in entries)
-                    {
-                        buffer.Append("event: ").Append(RevocationFeed.EventName).Append('\n')
-                            .Append("id: ").Append(entry.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation)).Append("\n\n");
-                        last = entry.Version;
-                    }
-
-                    await http.Response.WriteAsync(buffer.ToString(), ct);
-                    await http.Response.Body.FlushAsync(ct);
+                    await WriteAsync(http, items, ct);
+                    last = items[^1].Version;
                     lastWrite = time.GetTimestamp();
-                    if (entries.Count == BatchSize)
+                    if (items.Count >= RevocationFeedHub.BatchSize)
                     {
+                        // Caught up one batch from the store: read on before waiting.
                         continue;
                     }
                 }
@@ -113,8 +139,8 @@ internal static class RevocationFeedEndpoints
                 }
 
                 using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var tick = Task.Delay(poll < keepAlive ? poll : keepAlive, time, delay.Token);
-                await Task.WhenAny(wake, tick);
+                var tick = Task.Delay(keepAlive, time, delay.Token);
+                await Task.WhenAny(next, tick);
                 await delay.CancelAsync();
             }
         }
@@ -123,4 +149,60 @@ internal static class RevocationFeedEndpoints
             // The client went away.
         }
     }
+
+    private static async Task WriteAsync(HttpContext http, List<SseItem> items, CancellationToken ct)
+    {
+        foreach (var item in items)
+        {
+            await http.Response.WriteAsync(item.Text, ct);
+        }
+
+        await http.Response.Body.FlushAsync(ct);
+    }
+
+    /// <summary>
+    /// Lifts one entry: it leaves the snapshot, the stream publishes the lift and SDKs drop it. Only the built-in list
+    /// changes: an IdP or a Shared Signals receiver told of the revocation is told nothing new (there is no "un-revoke"
+    /// to send); the audit trail records who lifted it and why.
+    /// </summary>
+    private static async Task<IResult> LiftAsync(
+        long version, HttpContext http, RevocationStore store, AuditLog audit, [FromKeyedServices(WakeKey)] WakeSignal written, ILogger<RevocationFeedHub> logger)
+    {
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body?.Reason))
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "required: say why the revocation is lifted (it goes into the audit trail)")]));
+        }
+
+        var caller = ApiAuth.CallerOf(http);
+        var (outcome, lift, entry) = await store.LiftAsync(version, caller.Name, body.Reason, http.RequestAborted);
+        switch (outcome)
+        {
+            case LiftOutcome.NotFound:
+                return Problems.Result(404, $"no revocation entry {version}");
+            case LiftOutcome.AlreadyLifted:
+                return Problems.Result(409, $"revocation entry {version} was already lifted at {lift!.LiftedAt:O}");
+        }
+
+        written.Set();
+        ResponderLog.RevocationLifted(logger, version, caller.Name, body.Reason);
+        await audit.AppendAsync(
+            AuditKinds.RevocationLifted,
+            caller.Name,
+            $"lifted revocation {version} ({Describe(entry!)}): {body.Reason}",
+            http.RequestAborted,
+            actionId: entry!.ActionId,
+            principal: entry.SubjectId,
+            beforeJson: JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation),
+            afterJson: JsonSerializer.Serialize(lift!, ContractsJsonContext.Default.RevocationLift));
+        return Results.Json(lift!, ContractsJsonContext.Default.RevocationLift);
+    }
+
+    private static string Describe(Contracts.Revocations.Revocation entry) =>
+        entry.Jti is not null ? $"token {entry.Jti}" : entry.SessionId is not null ? $"session {entry.SessionId}" : $"sessions of {entry.SubjectId}";
 }

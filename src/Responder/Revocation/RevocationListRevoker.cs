@@ -1,12 +1,23 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using ZtStream.Platform;
 
 namespace ZtStream.Responder.Revocation;
 
-/// <summary>The built-in revocation list as a token-revocation driver; always enabled because the SDK follows it.</summary>
+/// <summary>
+/// The built-in revocation list as a token-revocation driver; always enabled because the SDK follows it. Each entry is
+/// kept until the tokens it covers have expired: the token's <c>exp</c> (plus <see cref="ClockSkew"/>) when the command
+/// carries it, else <see cref="RevocationFeedOptions.DefaultExpiry"/> from when the entry starts to apply.
+/// </summary>
 internal sealed class RevocationListRevoker(
-    RevocationStore store, [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal feed) : ITokenRevoker
+    RevocationStore store,
+    [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal feed,
+    IOptions<RevocationFeedOptions> options,
+    TimeProvider time) : ITokenRevoker
 {
+    /// <summary>What JWT validators accept past <c>exp</c> by default (ASP.NET Core's JwtBearer: 5 minutes).</summary>
+    public static readonly TimeSpan ClockSkew = TimeSpan.FromMinutes(5);
+
     public string Name => "revocation-list";
 
     public async Task<DriverResult> RevokeTokenAsync(Contracts.Commands.RevokeToken command, CancellationToken cancellationToken)
@@ -16,22 +27,23 @@ internal sealed class RevocationListRevoker(
             throw new Actions.ActionRejectedException("the command names neither a token id (jti) nor a session id");
         }
 
+        var expires = ExpiresAt(command.ExpiresAt, time.GetUtcNow());
         var details = new List<string>();
         var changed = false;
         if (command.Jti is not null)
         {
             var (entry, added) = await store.AddAsync(
-                new RevocationRequest(command.ActionId, RevocationStore.JtiEntry, command.Jti, null, null, null, command.Reason), cancellationToken);
+                new RevocationRequest(command.ActionId, RevocationStore.JtiEntry, command.Jti, null, null, null, command.Reason, expires), cancellationToken);
             changed |= added;
-            details.Add(added ? $"token {command.Jti} listed at version {entry.Version}" : $"token {command.Jti} already listed at version {entry.Version}");
+            details.Add(added ? $"token {command.Jti} listed at version {entry.Version} until {expires:O}" : $"token {command.Jti} already listed at version {entry.Version}");
         }
 
         if (command.SessionId is not null)
         {
             var (entry, added) = await store.AddAsync(
-                new RevocationRequest(command.ActionId, RevocationStore.SessionEntry, null, command.SessionId, null, null, command.Reason), cancellationToken);
+                new RevocationRequest(command.ActionId, RevocationStore.SessionEntry, null, command.SessionId, null, null, command.Reason, expires), cancellationToken);
             changed |= added;
-            details.Add(added ? $"session {command.SessionId} listed at version {entry.Version}" : $"session {command.SessionId} already listed at version {entry.Version}");
+            details.Add(added ? $"session {command.SessionId} listed at version {entry.Version} until {expires:O}" : $"session {command.SessionId} already listed at version {entry.Version}");
         }
 
         if (changed)
@@ -44,8 +56,9 @@ internal sealed class RevocationListRevoker(
 
     public async Task<DriverResult> RevokeSubjectSessionsAsync(Contracts.Commands.RevokeSubjectSessions command, CancellationToken cancellationToken)
     {
+        var expires = ExpiresAt(command.ExpiresAt, command.NotBefore);
         var (entry, added) = await store.AddAsync(
-            new RevocationRequest(command.ActionId, RevocationStore.SubjectEntry, null, null, command.SubjectId, command.NotBefore, command.Reason), cancellationToken);
+            new RevocationRequest(command.ActionId, RevocationStore.SubjectEntry, null, null, command.SubjectId, command.NotBefore, command.Reason, expires), cancellationToken);
         if (added)
         {
             feed.Set();
@@ -54,7 +67,10 @@ internal sealed class RevocationListRevoker(
         return new DriverResult(
             added,
             added
-                ? $"sessions of {command.SubjectId} issued before {command.NotBefore:O} listed at version {entry.Version}"
+                ? $"sessions of {command.SubjectId} issued before {command.NotBefore:O} listed at version {entry.Version} until {expires:O}"
                 : $"sessions of {command.SubjectId} already listed at version {entry.Version}");
     }
+
+    private DateTimeOffset ExpiresAt(DateTimeOffset? tokenExpiresAt, DateTimeOffset from) =>
+        tokenExpiresAt is { } exp ? exp + ClockSkew : from + options.Value.DefaultExpiry;
 }

@@ -1,5 +1,5 @@
 namespace ZtStream.Responder.Revocation;
 
-/// <summary>What a new revocation entry covers (exactly one of jti, session or subject).</summary>
+/// <summary>What a new revocation entry covers (exactly one of jti, session or subject) and until when it is kept.</summary>
 internal sealed record RevocationRequest(
-    Guid ActionId, string EntryKind, string? Jti, string? SessionId, string? SubjectId, DateTimeOffset? NotBefore, string? Reason);
+    Guid ActionId, string EntryKind, string? Jti, string? SessionId, string? SubjectId, DateTimeOffset? NotBefore, string? Reason, DateTimeOffset ExpiresAt);

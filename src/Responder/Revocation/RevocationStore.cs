@@ -1,13 +1,25 @@
-using System.Data.Common;
 using Dapper;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Platform.Store;
 
 namespace ZtStream.Responder.Revocation;
 
+/// <summary>One thing the feed publishes, in version order: an entry listed, or an entry lifted.</summary>
+internal sealed record FeedItem(long Version, Contracts.Revocations.Revocation? Entry, RevocationLift? Lift);
+
+/// <summary>What <see cref="RevocationStore.LiftAsync"/> did.</summary>
+internal enum LiftOutcome
+{
+    Lifted,
+    NotFound,
+    AlreadyLifted,
+}
+
 /// <summary>
-/// The built-in revocation list. Versions come from a one-row counter bumped in the same transaction as the
-/// insert: the row lock orders writers, so a reader that saw version N never later finds a smaller one committed.
+/// The built-in revocation list. Versions come from a one-row counter bumped in the same transaction as each insert
+/// and each lift: the row lock orders writers, so a reader that saw version N never later finds a smaller one
+/// committed. A lift keeps the entry's row (the audit and the action still point at it) and gives the lift a version
+/// of its own, which is how the stream tells clients to drop the entry.
 /// </summary>
 internal sealed class RevocationStore(IStore store, TimeProvider time)
 {
@@ -16,9 +28,12 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
     public const string SubjectEntry = "subject";
 
     private const string Columns = """
-        version AS Version, jti AS Jti, session_id AS SessionId, subject_id AS SubjectId, not_before AS NotBefore,
-        revoked_at AS RevokedAt, expires_at AS ExpiresAt, reason AS Reason
+        version AS Version, action_id AS ActionId, jti AS Jti, session_id AS SessionId, subject_id AS SubjectId, not_before AS NotBefore,
+        revoked_at AS RevokedAt, expires_at AS ExpiresAt, reason AS Reason, lifted_version AS LiftedVersion, lifted_at AS LiftedAt,
+        lifted_by AS LiftedBy, lift_reason AS LiftReason
         """;
+
+    private const string NextVersion = "UPDATE responder_revocation_version SET version = version + 1 WHERE id = 1 RETURNING version";
 
     /// <summary>Adds the entry once per action id and kind; returns it and whether this call added it.</summary>
     public async Task<(Contracts.Revocations.Revocation Entry, bool Added)> AddAsync(RevocationRequest request, CancellationToken cancellationToken)
@@ -26,10 +41,7 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         // Taking the counter's row lock first serialises concurrent adders (PostgreSQL) before the existence check.
-        var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "UPDATE responder_revocation_version SET version = version + 1 WHERE id = 1 RETURNING version",
-            transaction: tx,
-            cancellationToken: cancellationToken));
+        var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextVersion, transaction: tx, cancellationToken: cancellationToken));
         var existing = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM responder_revocations WHERE action_id = @ActionId AND entry_kind = @EntryKind",
             new { ActionId = request.ActionId.ToString(), request.EntryKind },
@@ -44,11 +56,13 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         var row = new Row
         {
             Version = next,
+            ActionId = request.ActionId.ToString(),
             Jti = request.Jti,
             SessionId = request.SessionId,
             SubjectId = request.SubjectId,
             NotBefore = request.NotBefore?.ToUnixTimeMilliseconds(),
             RevokedAt = time.GetUtcNow().ToUnixTimeMilliseconds(),
+            ExpiresAt = request.ExpiresAt.ToUnixTimeMilliseconds(),
             Reason = request.Reason,
         };
         await connection.ExecuteAsync(new CommandDefinition(
@@ -59,7 +73,7 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
             new
             {
                 row.Version,
-                ActionId = request.ActionId.ToString(),
+                row.ActionId,
                 request.EntryKind,
                 row.Jti,
                 row.SessionId,
@@ -75,15 +89,51 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         return (ToEntry(row), true);
     }
 
-    /// <summary>Every entry in force, and the list's version.</summary>
+    /// <summary>
+    /// Lifts the entry of version <paramref name="entryVersion"/>: from now on it is out of the snapshot, and the stream
+    /// publishes the returned lift at a new feed version.
+    /// </summary>
+    public async Task<(LiftOutcome Outcome, RevocationLift? Lift, Contracts.Revocations.Revocation? Entry)> LiftAsync(
+        long entryVersion, string by, string reason, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextVersion, transaction: tx, cancellationToken: cancellationToken));
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM responder_revocations WHERE version = @Version", new { Version = entryVersion }, tx, cancellationToken: cancellationToken));
+        if (row is null || row.LiftedVersion is not null)
+        {
+            await tx.RollbackAsync(cancellationToken);
+            return (row is null ? LiftOutcome.NotFound : LiftOutcome.AlreadyLifted, row is null ? null : ToLift(row), row is null ? null : ToEntry(row));
+        }
+
+        var lifted = row with { LiftedVersion = next, LiftedAt = time.GetUtcNow().ToUnixTimeMilliseconds(), LiftedBy = by, LiftReason = reason };
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE responder_revocations SET lifted_version = @LiftedVersion, lifted_at = @LiftedAt, lifted_by = @LiftedBy, lift_reason = @LiftReason
+            WHERE version = @Version AND lifted_version IS NULL
+            """,
+            new { lifted.LiftedVersion, lifted.LiftedAt, lifted.LiftedBy, lifted.LiftReason, lifted.Version },
+            tx,
+            cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+        return (LiftOutcome.Lifted, ToLift(lifted), ToEntry(lifted));
+    }
+
+    /// <summary>Every entry in force (not lifted, not expired), and the list's version.</summary>
     public async Task<RevocationSnapshot> SnapshotAsync(CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            "SELECT version FROM responder_revocation_version WHERE id = 1", transaction: tx, cancellationToken: cancellationToken));
+        var version = await CurrentVersionAsync(connection, tx, cancellationToken);
+        // A lift committed after the version was read has a higher version: the entry is still in this snapshot, and
+        // the stream from this version brings the lift.
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"SELECT {Columns} FROM responder_revocations WHERE version <= @Version AND (expires_at IS NULL OR expires_at > @Now) ORDER BY version",
+            $"""
+            SELECT {Columns} FROM responder_revocations
+            WHERE version <= @Version AND (lifted_version IS NULL OR lifted_version > @Version) AND (expires_at IS NULL OR expires_at > @Now)
+            ORDER BY version
+            """,
             new { Version = version, Now = time.GetUtcNow().ToUnixTimeMilliseconds() },
             tx,
             cancellationToken: cancellationToken));
@@ -91,16 +141,46 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         return new RevocationSnapshot { Version = version, Revocations = [.. rows.Select(ToEntry)] };
     }
 
-    /// <summary>Entries with a version above <paramref name="afterVersion"/>, oldest first.</summary>
-    public async Task<IReadOnlyList<Contracts.Revocations.Revocation>> SinceAsync(long afterVersion, int limit, CancellationToken cancellationToken)
+    /// <summary>The highest feed version handed out.</summary>
+    public async Task<long> VersionAsync(CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        var rows = await connection.QueryAsync<Row>(new CommandDefinition(
+        return await CurrentVersionAsync(connection, null, cancellationToken);
+    }
+
+    /// <summary>The entry of version <paramref name="version"/> (lifted or not), or null.</summary>
+    public async Task<Contracts.Revocations.Revocation?> GetAsync(long version, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM responder_revocations WHERE version = @Version", new { Version = version }, cancellationToken: cancellationToken));
+        return row is null ? null : ToEntry(row);
+    }
+
+    /// <summary>Entries listed and entries lifted at a feed version above <paramref name="afterVersion"/>, oldest first, at most <paramref name="limit"/>.</summary>
+    public async Task<IReadOnlyList<FeedItem>> SinceAsync(long afterVersion, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var added = await connection.QueryAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM responder_revocations WHERE version > @After ORDER BY version LIMIT @Limit",
             new { After = afterVersion, Limit = limit },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(ToEntry)];
+        var lifted = await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM responder_revocations WHERE lifted_version > @After ORDER BY lifted_version LIMIT @Limit",
+            new { After = afterVersion, Limit = limit },
+            cancellationToken: cancellationToken));
+
+        // Each query's first `limit` holds every item of the merged first `limit`.
+        var items = new List<FeedItem>();
+        items.AddRange(added.Select(r => new FeedItem(r.Version, ToEntry(r), null)));
+        items.AddRange(lifted.Select(r => new FeedItem(r.LiftedVersion!.Value, null, ToLift(r))));
+        items.Sort((a, b) => a.Version.CompareTo(b.Version));
+        return items.Count > limit ? items.GetRange(0, limit) : items;
     }
+
+    private static Task<long> CurrentVersionAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction? tx, CancellationToken cancellationToken) =>
+        connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT version FROM responder_revocation_version WHERE id = 1", transaction: tx, cancellationToken: cancellationToken));
 
     private static Contracts.Revocations.Revocation ToEntry(Row r) => new()
     {
@@ -108,15 +188,32 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         Jti = r.Jti,
         SessionId = r.SessionId,
         SubjectId = r.SubjectId,
-        NotBefore = r.NotBefore is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.NotBefore.Value),
+        NotBefore = Time(r.NotBefore),
         RevokedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.RevokedAt),
-        ExpiresAt = r.ExpiresAt is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(r.ExpiresAt.Value),
+        ExpiresAt = Time(r.ExpiresAt),
         Reason = r.Reason,
+        ActionId = r.ActionId,
     };
 
-    private sealed class Row
+    private static RevocationLift? ToLift(Row r) => r.LiftedVersion is { } version
+        ? new RevocationLift
+        {
+            Version = version,
+            Lifts = r.Version,
+            Jti = r.Jti,
+            SessionId = r.SessionId,
+            SubjectId = r.SubjectId,
+            LiftedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.LiftedAt ?? 0),
+            Reason = r.LiftReason,
+        }
+        : null;
+
+    private static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
+
+    private sealed record Row
     {
         public long Version { get; set; }
+        public string ActionId { get; set; } = "";
         public string? Jti { get; set; }
         public string? SessionId { get; set; }
         public string? SubjectId { get; set; }
@@ -124,5 +221,9 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         public long RevokedAt { get; set; }
         public long? ExpiresAt { get; set; }
         public string? Reason { get; set; }
+        public long? LiftedVersion { get; set; }
+        public long? LiftedAt { get; set; }
+        public string? LiftedBy { get; set; }
+        public string? LiftReason { get; set; }
     }
 }

@@ -105,7 +105,9 @@ internal sealed class ZtStreamMiddleware
     /// <summary>Answers the request itself when the token is revoked, or when the list is not current and enforcement fails closed.</summary>
     private bool Refuse(HttpContext context, TokenClaims claims)
     {
-        var match = _revocations.Match(claims.Jti, claims.SessionId, claims.Subject, claims.IssuedAt);
+        // The subject as the events name it: a client-credentials token without `sub` speaks as its client, so a
+        // subject-wide revocation of that client applies to it.
+        var match = _revocations.Match(claims.Jti, claims.SessionId, claims.Subject ?? claims.ClientId, claims.IssuedAt);
         if (match != RevocationMatch.None)
         {
             var what = match switch

@@ -135,29 +135,26 @@ internal sealed class RevocationFeedWorker : BackgroundService
         _failures = 0;
         await foreach (var item in SseParser.Create(body).EnumerateAsync(linked.Token))
         {
-            if (item.EventType != RevocationFeed.EventName)
-            {
-                continue;
-            }
-
-            Revocation? entry;
             try
             {
-                entry = JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.Revocation);
+                switch (item.EventType)
+                {
+                    case RevocationFeed.EventName when JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.Revocation) is { } entry:
+                        _list.Apply(entry);
+                        _metrics.RevocationsApplied.Add(1);
+                        break;
+                    case RevocationFeed.LiftEventName when JsonSerializer.Deserialize(item.Data, ContractsJsonContext.Default.RevocationLift) is { } lift:
+                        _list.Apply(lift);
+                        _metrics.RevocationsLifted.Add(1);
+                        break;
+                    default:
+                        break;
+                }
             }
             catch (JsonException ex)
             {
                 _logger.FeedMessageMalformed(item.EventId ?? "?", ex.Message);
-                continue;
             }
-
-            if (entry is null)
-            {
-                continue;
-            }
-
-            _list.Apply(entry);
-            _metrics.RevocationsApplied.Add(1);
         }
     }
 

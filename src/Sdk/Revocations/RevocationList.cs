@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Collections.Immutable;
 using ZtStream.Contracts.Revocations;
 
 namespace ZtStream.Sdk.Revocations;
@@ -14,7 +15,8 @@ internal enum RevocationMatch
 
 /// <summary>
 /// The revocations in force, indexed by token id, session id and subject so a request is checked with three O(1)
-/// lookups. One writer (the feed worker), any number of readers (requests).
+/// lookups. One writer (the feed worker), any number of readers (requests). Entries past their <c>expires_at</c> stop
+/// matching at once and are dropped from memory within a minute; a lifted entry is dropped when its lift arrives.
 /// </summary>
 internal sealed class RevocationList
 {
@@ -26,12 +28,12 @@ internal sealed class RevocationList
     private int _loaded;
     private int _connected;
     private long _lostAtTicks;
-    private DateTimeOffset _lastPrune;
+    private long _pruneAfterTicks;
 
     public RevocationList(TimeProvider time)
     {
         _time = time;
-        _lastPrune = time.GetUtcNow();
+        _pruneAfterTicks = (time.GetUtcNow() + PruneEvery).UtcTicks;
     }
 
     /// <summary>Highest feed version applied; the <c>Last-Event-ID</c> to resume from.</summary>
@@ -39,6 +41,7 @@ internal sealed class RevocationList
 
     public bool Loaded => Volatile.Read(ref _loaded) != 0;
 
+    /// <summary>Entries held (expired ones until the next prune).</summary>
     public int Count => _index.Count;
 
     /// <summary>Replaces everything with a snapshot (a fresh index, swapped in whole so readers never see half of it).</summary>
@@ -62,16 +65,16 @@ internal sealed class RevocationList
     {
         var now = _time.GetUtcNow();
         _index.Add(entry, now);
-        if (entry.Version > Interlocked.Read(ref _version))
-        {
-            Interlocked.Exchange(ref _version, entry.Version);
-        }
+        Advance(entry.Version);
+        PruneIfDue(now);
+    }
 
-        if (now - _lastPrune >= PruneEvery)
-        {
-            _lastPrune = now;
-            _index.Prune(now);
-        }
+    /// <summary>Drops the entry a responder lifted.</summary>
+    public void Apply(RevocationLift lift)
+    {
+        _index.Remove(lift);
+        Advance(lift.Version);
+        PruneIfDue(_time.GetUtcNow());
     }
 
     /// <summary>
@@ -87,6 +90,7 @@ internal sealed class RevocationList
         }
 
         var now = _time.GetUtcNow();
+        PruneIfDue(now);
         if (jti is not null && index.Tokens.TryGetValue(jti, out var byToken) && Live(byToken, now))
         {
             return RevocationMatch.Token;
@@ -97,10 +101,15 @@ internal sealed class RevocationList
             return RevocationMatch.Session;
         }
 
-        if (subject is not null && index.Subjects.TryGetValue(subject, out var bySubject) && Live(bySubject, now)
-            && (issuedAt is null || issuedAt < Index.NotBefore(bySubject)))
+        if (subject is not null && index.Subjects.TryGetValue(subject, out var bySubject))
         {
-            return RevocationMatch.Subject;
+            foreach (var entry in bySubject)
+            {
+                if (Live(entry, now) && (issuedAt is null || issuedAt < Index.NotBefore(entry)))
+                {
+                    return RevocationMatch.Subject;
+                }
+            }
         }
 
         return RevocationMatch.None;
@@ -130,6 +139,24 @@ internal sealed class RevocationList
         Volatile.Write(ref _connected, 0);
     }
 
+    private void Advance(long version)
+    {
+        if (version > Interlocked.Read(ref _version))
+        {
+            Interlocked.Exchange(ref _version, version);
+        }
+    }
+
+    /// <summary>Drops expired entries at most once a minute, on whichever thread comes first (the others go on).</summary>
+    private void PruneIfDue(DateTimeOffset now)
+    {
+        var due = Interlocked.Read(ref _pruneAfterTicks);
+        if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _pruneAfterTicks, (now + PruneEvery).UtcTicks, due) == due)
+        {
+            _index.Prune(now);
+        }
+    }
+
     private void MarkContact() => Interlocked.Exchange(ref _lostAtTicks, _time.GetTimestamp());
 
     private static bool Live(Revocation r, DateTimeOffset now) => r.ExpiresAt is null || r.ExpiresAt > now;
@@ -138,11 +165,13 @@ internal sealed class RevocationList
     {
         public ConcurrentDictionary<string, Revocation> Tokens { get; } = new(StringComparer.Ordinal);
         public ConcurrentDictionary<string, Revocation> Sessions { get; } = new(StringComparer.Ordinal);
-        public ConcurrentDictionary<string, Revocation> Subjects { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Every subject-wide entry of a subject: one may be lifted or expire while an earlier one still applies.</summary>
+        public ConcurrentDictionary<string, ImmutableArray<Revocation>> Subjects { get; } = new(StringComparer.Ordinal);
 
         public bool IsEmpty => Tokens.IsEmpty && Sessions.IsEmpty && Subjects.IsEmpty;
 
-        public int Count => Tokens.Count + Sessions.Count + Subjects.Count;
+        public int Count => Tokens.Count + Sessions.Count + Subjects.Sum(s => s.Value.Length);
 
         public static DateTimeOffset NotBefore(Revocation r) => r.NotBefore ?? r.RevokedAt;
 
@@ -163,8 +192,36 @@ internal sealed class RevocationList
             }
             else if (!string.IsNullOrEmpty(r.SubjectId))
             {
-                // Several subject-wide entries: the latest cut-off covers the earlier ones.
-                Subjects.AddOrUpdate(r.SubjectId, static (_, add) => add, static (_, old, add) => NotBefore(add) >= NotBefore(old) ? add : old, r);
+                Subjects.AddOrUpdate(
+                    r.SubjectId,
+                    static (_, add) => [add],
+                    static (_, old, add) => old.Any(e => e.Version == add.Version) ? old : old.Add(add),
+                    r);
+            }
+        }
+
+        public void Remove(RevocationLift lift)
+        {
+            // Only the lifted version goes: a later entry for the same token or subject stays in force.
+            if (!string.IsNullOrEmpty(lift.Jti))
+            {
+                RemoveVersion(Tokens, lift.Jti, lift.Lifts);
+            }
+            else if (!string.IsNullOrEmpty(lift.SessionId))
+            {
+                RemoveVersion(Sessions, lift.SessionId, lift.Lifts);
+            }
+            else if (!string.IsNullOrEmpty(lift.SubjectId) && Subjects.TryGetValue(lift.SubjectId, out var entries))
+            {
+                var kept = entries.RemoveAll(e => e.Version == lift.Lifts);
+                if (kept.IsEmpty)
+                {
+                    Subjects.TryRemove(new KeyValuePair<string, ImmutableArray<Revocation>>(lift.SubjectId, entries));
+                }
+                else
+                {
+                    Subjects.TryUpdate(lift.SubjectId, kept, entries);
+                }
             }
         }
 
@@ -172,7 +229,29 @@ internal sealed class RevocationList
         {
             Prune(Tokens, now);
             Prune(Sessions, now);
-            Prune(Subjects, now);
+            foreach (var (subject, entries) in Subjects)
+            {
+                var kept = entries.RemoveAll(e => !Live(e, now));
+                if (kept.Length != entries.Length)
+                {
+                    if (kept.IsEmpty)
+                    {
+                        Subjects.TryRemove(new KeyValuePair<string, ImmutableArray<Revocation>>(subject, entries));
+                    }
+                    else
+                    {
+                        Subjects.TryUpdate(subject, kept, entries);
+                    }
+                }
+            }
+        }
+
+        private static void RemoveVersion(ConcurrentDictionary<string, Revocation> map, string key, long version)
+        {
+            if (map.TryGetValue(key, out var entry) && entry.Version == version)
+            {
+                map.TryRemove(new KeyValuePair<string, Revocation>(key, entry));
+            }
         }
 
         private static void Prune(ConcurrentDictionary<string, Revocation> map, DateTimeOffset now)
@@ -181,7 +260,7 @@ internal sealed class RevocationList
             {
                 if (!Live(value, now))
                 {
-                    map.TryRemove(key, out _);
+                    map.TryRemove(new KeyValuePair<string, Revocation>(key, value));
                 }
             }
         }

@@ -21,6 +21,7 @@ internal sealed class SdkMetrics
         UnverifiedRequests = Meter.CreateCounter<long>("ztstream.sdk.requests.unverified", "{request}", "Requests seen while the revocation list was not current (tag mode: fail_open or fail_closed).");
         FeedReconnects = Meter.CreateCounter<long>("ztstream.sdk.revocations.reconnects", "{connection}", "Revocation feed (re)connection attempts after a failure or a dropped stream.");
         RevocationsApplied = Meter.CreateCounter<long>("ztstream.sdk.revocations.applied", "{entry}", "Revocation entries received from the feed.");
+        RevocationsLifted = Meter.CreateCounter<long>("ztstream.sdk.revocations.lifted", "{entry}", "Revocation entries a responder lifted, dropped from the list.");
     }
 
     public Meter Meter { get; }
@@ -34,4 +35,5 @@ internal sealed class SdkMetrics
     public Counter<long> UnverifiedRequests { get; }
     public Counter<long> FeedReconnects { get; }
     public Counter<long> RevocationsApplied { get; }
+    public Counter<long> RevocationsLifted { get; }
 }

@@ -22,6 +22,7 @@ namespace ZtStream.EndToEnd.Pipeline;
 public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture rabbit) : IAsyncDisposable
 {
     private const string ApiToken = "e2e-responder-token-0123456789abcdef0123456789";
+    private const string FeedToken = "e2e-feed-token-0123456789abcdef0123456789abcd";
     private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(120);
     private readonly List<ZtStreamProcess> processes = [];
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-e2e-");
@@ -63,7 +64,8 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var responder = await StartAsync("responder", ["run", "--roles", "responder", .. seams,
             "--set", $"Responder:PolicyPath={policy}",
             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", "Responder:SchedulerInterval=00:00:01"], true, ct);
+            "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", "Responder:SchedulerInterval=00:00:01",
+            "--set", $"Responder:Feed:Token={FeedToken}"], true, ct);
         var started = await Task.WhenAll(
             StartAsync("ingest", ["run", "--roles", "ingest", .. seams], true, ct),
             StartAsync("verifier-1", ["run", "--roles", "verifier", .. seams], true, ct),
@@ -72,7 +74,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
         // The SDK-protected sample app, fed by this Ingest and enforcing this Responder's feed.
         var sampleConfig = new ConfigurationBuilder().Build();
-        await using var sample = SampleCommand.Build(sampleConfig, ingest.Url, key, responder.Url, "http://127.0.0.1:0");
+        await using var sample = SampleCommand.Build(sampleConfig, ingest.Url, key, responder.Url, "http://127.0.0.1:0", feedKey: FeedToken);
         await sample.StartAsync(ct);
         using var app = new HttpClient { BaseAddress = new Uri(sample.Urls.First()) };
         using var ingestHttp = new HttpClient { BaseAddress = ingest.Url };

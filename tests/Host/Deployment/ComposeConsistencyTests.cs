@@ -104,6 +104,42 @@ public sealed class ComposeConsistencyTests
         }
     }
 
+    [Fact]
+    public void Compose_PublishesPortsOnLoopbackOnly()
+    {
+        var published = 0;
+        foreach (var (name, node) in Services.Value.Children)
+        {
+            if (((YamlMappingNode)node).Children.TryGetValue("ports", out var ports))
+            {
+                foreach (var port in ((YamlSequenceNode)ports).Children.Select(p => ((YamlScalarNode)p).Value!))
+                {
+                    published++;
+                    Assert.True(port.StartsWith("127.0.0.1:", StringComparison.Ordinal), $"{((YamlScalarNode)name).Value} publishes '{port}' on every interface");
+                }
+            }
+        }
+
+        Assert.True(published >= 4);
+    }
+
+    [Fact]
+    public void Compose_ShipsNoApiOrFeedToken_TheResponderMakesThemAtFirstStart()
+    {
+        var responder = Environment(Service("responder"));
+        Assert.DoesNotContain(responder.Keys, k => k.EndsWith("__Token", StringComparison.Ordinal) || k.EndsWith("__TokenSha256", StringComparison.Ordinal));
+        Assert.StartsWith("/data/console/", responder["ZTSTREAM_Responder__ApiTokens__0__TokenFile"], StringComparison.Ordinal);
+        Assert.StartsWith("/data/feed/", responder["ZTSTREAM_Responder__Feed__TokenFile"], StringComparison.Ordinal);
+        Assert.Equal(responder["ZTSTREAM_Responder__Feed__TokenFile"], Environment(Service("sample"))["ZTSTREAM_Sample__RevocationFeedKeyFile"]);
+
+        // Only the Responder mounts the console token's volume.
+        foreach (var (name, node) in Services.Value.Children)
+        {
+            var volumes = ((YamlMappingNode)node).Children.TryGetValue("volumes", out var v) ? ((YamlSequenceNode)v).Children.Select(x => ((YamlScalarNode)x).Value!) : [];
+            Assert.True(((YamlScalarNode)name).Value == "responder" || !volumes.Any(x => x.StartsWith("console-token:", StringComparison.Ordinal)));
+        }
+    }
+
     private static YamlMappingNode Service(string name) => (YamlMappingNode)Services.Value[name];
 
     private static bool IsZtStream(YamlMappingNode service) =>

@@ -31,7 +31,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         {
             ["Urls"] = "http://127.0.0.1:0",
             ["Store:SqlitePath"] = Path.Combine(folder.FullName, "zt.db"),
-            ["Responder:FeedToken"] = "feed-token-0123456789abcdefghijklmnopqrstu",
+            ["Responder:Feed:Token"] = "feed-token-0123456789abcdefghijklmnopqrstu",
             ["Responder:ApiTokens:0:Name"] = "rex",
             ["Responder:ApiTokens:0:Role"] = "responder",
             ["Responder:ApiTokens:0:Token"] = ResponderToken,

@@ -29,7 +29,7 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
         var revoker = new CountingRevoker();
         await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical, s => s.AddSingleton<ITokenRevoker>(revoker));
         var ct = TestContext.Current.CancellationToken;
-        await using var stream = await SseReader.OpenAsync(host.Client, Contracts.Revocations.RevocationFeed.StreamPath, null, ct);
+        await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), Contracts.Revocations.RevocationFeed.StreamPath, null, ct);
 
         var alert = TestAlerts.Critical("rmq-1", jti: "jti-rmq");
         await host.PublishAlertAsync(alert);

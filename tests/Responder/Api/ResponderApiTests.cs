@@ -72,7 +72,7 @@ public sealed class ResponderApiTests
         Assert.Contains("pending_approval", entry.GetProperty("before_json").GetString());
         Assert.Contains("queued", entry.GetProperty("after_json").GetString());
 
-        var snapshot = await host.Client.GetFromJsonAsync<JsonElement>("/v1/revocations", ct);
+        var snapshot = await responder.GetFromJsonAsync<JsonElement>("/v1/revocations", ct);
         Assert.Equal("jti-approve", snapshot.GetProperty("revocations")[0].GetProperty("jti").GetString());
     }
 

@@ -17,7 +17,7 @@ public sealed class RevocationFeedTests
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
         var ct = TestContext.Current.CancellationToken;
-        await using var stream = await SseReader.OpenAsync(host.Client, RevocationFeed.StreamPath, null, ct);
+        await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
         await host.PublishAlertAsync(TestAlerts.Critical("sse-1", jti: "jti-sse"));
 
@@ -40,10 +40,10 @@ public sealed class RevocationFeedTests
             await revoker.RevokeTokenAsync(new RevokeToken { ActionId = Guid.NewGuid(), Jti = $"j{i}", Reason = "t", RequestedBy = "t" }, ct);
         }
 
-        var snapshot = await host.Client.GetFromJsonAsync<JsonElement>(RevocationFeed.SnapshotPath, ct);
+        var snapshot = await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync<JsonElement>(RevocationFeed.SnapshotPath, ct);
         Assert.Equal(3, snapshot.GetProperty("version").GetInt64());
 
-        await using var stream = await SseReader.OpenAsync(host.Client, RevocationFeed.StreamPath, "1", ct);
+        await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, "1", ct);
         var second = await stream.NextEventAsync(ct);
         var third = await stream.NextEventAsync(ct);
         Assert.Equal(["2", "3"], [second.Id, third.Id]);
@@ -55,10 +55,10 @@ public sealed class RevocationFeedTests
     {
         using var folder = new TempFolder();
         await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:FeedKeepAlive"] = "00:00:15";
+        host.Settings["Responder:Feed:KeepAlive"] = "00:00:15";
         await host.StartAsync();
         var ct = TestContext.Current.CancellationToken;
-        await using var stream = await SseReader.OpenAsync(host.Client, RevocationFeed.StreamPath, null, ct);
+        await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
         var comment = stream.NextCommentAsync(ct);
         // The stream's wait is on the fake clock; advance until its timer has been armed and fires.
@@ -78,7 +78,7 @@ public sealed class RevocationFeedTests
         await using var writer = await new ResponderTestHost(folder.Path).StartAsync();
         await using var reader = await new ResponderTestHost(folder.Path).StartAsync();
         var ct = TestContext.Current.CancellationToken;
-        await using var stream = await SseReader.OpenAsync(reader.Client, RevocationFeed.StreamPath, null, ct);
+        await using var stream = await SseReader.OpenAsync(reader.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
         await writer.Get<ITokenRevoker>().RevokeSubjectSessionsAsync(
             new RevokeSubjectSessions { ActionId = Guid.NewGuid(), SubjectId = "mallory", NotBefore = writer.Time.GetUtcNow(), Reason = "t", RequestedBy = "t" }, ct);
@@ -96,16 +96,36 @@ public sealed class RevocationFeedTests
     }
 
     [Fact]
-    public async Task Feed_WithFeedToken_RequiresIt()
+    public async Task Feed_WithoutCredential_401_WithTheFeedTokenOrAnyApiToken_Served()
+    {
+        using var folder = new TempFolder();
+        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+
+        foreach (var path in new[] { RevocationFeed.SnapshotPath, RevocationFeed.StreamPath })
+        {
+            using var anonymous = await host.Client.GetAsync(path, ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+            Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+            using var wrong = await host.ClientFor("not-a-token-of-this-responder-0123456789").GetAsync(path, ct);
+            Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await host.ClientFor(ResponderTestHost.FeedToken).GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.ClientFor(ResponderTestHost.AnalystToken).GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Feed_Anonymous_ServedWithoutCredential_ButAWrongCredentialIsStill401()
     {
         using var folder = new TempFolder();
         await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:FeedToken"] = "feed-token-0123456789abcdef0123456789";
+        host.Settings["Responder:Feed:Anonymous"] = "true";
         await host.StartAsync();
         var ct = TestContext.Current.CancellationToken;
 
-        Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
-        Assert.Equal(HttpStatusCode.OK, (await host.ClientFor("feed-token-0123456789abcdef0123456789").GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await host.ClientFor("not-a-token-of-this-responder-0123456789").GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
     }
 
     [Fact]

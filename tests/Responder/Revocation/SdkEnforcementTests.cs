@@ -12,7 +12,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using System.Net.Http.Json;
 using ZtStream.Contracts.Commands;
+using ZtStream.Contracts.Revocations;
+using ZtStream.Responder.Audit;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Actions;
 using ZtStream.Sdk;
@@ -31,7 +34,7 @@ public sealed class SdkEnforcementTests
         var revoker = host.Get<ITokenRevoker>();
 
         await RevocationFeedContract.VerifyAsync(
-            host.Client,
+            host.ClientFor(ResponderTestHost.FeedToken),
             jti => revoker.RevokeTokenAsync(new RevokeToken { ActionId = Guid.NewGuid(), Jti = jti, Reason = "contract", RequestedBy = "test" }, default),
             TestContext.Current.CancellationToken);
     }
@@ -40,7 +43,7 @@ public sealed class SdkEnforcementTests
     public async Task CriticalAlert_AutomaticRevocation_SdkProtectedAppRejectsTheToken()
     {
         using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var stolen = ProtectedApp.Token("alice", "jti-stolen-sdk");
@@ -52,6 +55,65 @@ public sealed class SdkEnforcementTests
         await Eventually.HoldsAsync(async () => (await app.GetAsync(stolen)).StatusCode == HttpStatusCode.Unauthorized, "the app rejects the revoked token");
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(other)).StatusCode);
     }
+
+    [Fact]
+    public async Task Lift_ByAResponder_TheAppAcceptsTheTokenAgain_TheEntryLeavesTheSnapshot_AndTheAuditShowsWhoAndWhy()
+    {
+        using var folder = new TempFolder();
+        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, WallClock()) { UseKestrel = true }.StartAsync();
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
+        var ct = TestContext.Current.CancellationToken;
+        var token = ProtectedApp.Token("alice", "jti-lift");
+        await responder.PublishAlertAsync(TestAlerts.Critical("lift-1", jti: "jti-lift"));
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.Unauthorized, "the app rejects the revoked token");
+        var feed = responder.ClientFor(ResponderTestHost.FeedToken);
+        var entry = (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ZtStream.Contracts.Serialization.ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations.Single(r => r.Jti == "jti-lift");
+        var lift = $"/v1/revocations/{entry.Version}/lift";
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await responder.ClientFor(ResponderTestHost.AnalystToken).PostAsJsonAsync(lift, new { reason = "x" }, ct)).StatusCode);
+        using var noReason = await responder.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync(lift, new { }, ct);
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        Assert.Contains("reason", await noReason.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        using var lifted = await responder.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync(lift, new { reason = "false positive: alice's own laptop" }, ct);
+        Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.OK, "the app accepts the token again");
+        Assert.DoesNotContain((await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ZtStream.Contracts.Serialization.ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations, r => r.Version == entry.Version);
+        Assert.Equal(HttpStatusCode.Conflict, (await responder.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync(lift, new { reason = "again" }, ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await responder.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync("/v1/revocations/999999/lift", new { reason = "x" }, ct)).StatusCode);
+        var audit = await responder.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), ct);
+        var record = Assert.Single(audit);
+        Assert.Equal("rex", record.Actor);
+        Assert.Equal(entry.ActionId, record.ActionId);
+        Assert.Contains("alice's own laptop", record.Summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SubjectRevocation_OfAClient_RefusesItsClientCredentialsTokenWithoutSub()
+    {
+        using var folder = new TempFolder();
+        await using var responder = await new ResponderTestHost(folder.Path, time: WallClock()) { UseKestrel = true }.StartAsync();
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
+        var machine = ProtectedApp.Token(new Dictionary<string, object> { ["client_id"] = "billing-batch", ["jti"] = "jti-cc" });
+        var otherMachine = ProtectedApp.Token(new Dictionary<string, object> { ["client_id"] = "reporting", ["jti"] = "jti-cc-2" });
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(machine)).StatusCode);
+
+        await responder.Get<ITokenRevoker>().RevokeSubjectSessionsAsync(new RevokeSubjectSessions
+        {
+            ActionId = Guid.NewGuid(), SubjectId = "billing-batch", NotBefore = DateTimeOffset.UtcNow.AddMinutes(1), Reason = "test", RequestedBy = "test",
+        }, TestContext.Current.CancellationToken);
+
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(machine)).StatusCode == HttpStatusCode.Unauthorized, "the client's token is refused");
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(otherMachine)).StatusCode);
+    }
+
+    /// <summary>
+    /// The Responder's clock at the wall-clock time the app (and its SDK) lives in: revocation entries expire on the
+    /// Responder's time and the SDK drops them on its own.
+    /// </summary>
+    private static Microsoft.Extensions.Time.Testing.FakeTimeProvider WallClock() => new(DateTimeOffset.UtcNow);
 
     /// <summary>A service using the SDK with JWT bearer authentication (symmetric test key) on loopback.</summary>
     private sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsyncDisposable
@@ -77,6 +139,7 @@ public sealed class SdkEnforcementTests
                 o.Endpoint = ingest;
                 o.SourceKey = "app-key";
                 o.Revocations.Feed = feed;
+                o.Revocations.Key = ResponderTestHost.FeedToken;
             });
             var web = builder.Build();
             web.UseAuthentication();
@@ -88,11 +151,13 @@ public sealed class SdkEnforcementTests
             return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) });
         }
 
-        public static string Token(string subject, string jti) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });
+
+        public static string Token(Dictionary<string, object> claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = Issuer,
             Audience = Audience,
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti },
+            Claims = claims,
             IssuedAt = DateTime.UtcNow,
             Expires = DateTime.UtcNow.AddHours(1),
             SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),

@@ -88,4 +88,69 @@ public sealed class RevocationListTests
         _time.Advance(TimeSpan.FromSeconds(2));
         Assert.False(list.IsCurrent(staleAfter));
     }
+
+    private static RevocationLift Lift(long version, long lifts, string? jti = null, string? sid = null, string? sub = null) =>
+        new() { Version = version, Lifts = lifts, Jti = jti, SessionId = sid, SubjectId = sub, LiftedAt = Now };
+
+    [Fact]
+    public void ApplyLift_DropsThatEntryOnly_AndAdvancesTheVersion()
+    {
+        var list = new RevocationList(_time);
+        list.Load(new RevocationSnapshot { Version = 3, Revocations = [Entry(1, jti: "j1"), Entry(2, sid: "s1"), Entry(3, jti: "j3")] });
+
+        list.Apply(Lift(4, 1, jti: "j1"));
+        list.Apply(Lift(5, 2, sid: "s1"));
+
+        Assert.Equal(RevocationMatch.None, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.None, list.Match(null, "s1", null, null));
+        Assert.Equal(RevocationMatch.Token, list.Match("j3", null, null, null));
+        Assert.Equal(5, list.Version);
+        Assert.Equal(1, list.Count);
+    }
+
+    [Fact]
+    public void ApplyLift_OfAnOlderEntryForTheSameToken_KeepsTheNewerOne()
+    {
+        var list = new RevocationList(_time);
+        list.Apply(Entry(1, jti: "j1"));
+        list.Apply(Entry(2, jti: "j1"));
+
+        list.Apply(Lift(3, 1, jti: "j1"));
+
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+    }
+
+    [Fact]
+    public void ApplyLift_OfOneSubjectEntry_AnEarlierCutOffStillApplies()
+    {
+        var list = new RevocationList(_time);
+        list.Apply(Entry(1, sub: "alice", notBefore: Now.AddHours(-1)));
+        list.Apply(Entry(2, sub: "alice", notBefore: Now));
+
+        list.Apply(Lift(3, 2, sub: "alice"));
+
+        Assert.Equal(RevocationMatch.None, list.Match(null, null, "alice", Now.AddMinutes(-30)));
+        Assert.Equal(RevocationMatch.Subject, list.Match(null, null, "alice", Now.AddHours(-2)));
+        list.Apply(Lift(4, 1, sub: "alice"));
+        Assert.Equal(RevocationMatch.None, list.Match(null, null, "alice", Now.AddHours(-2)));
+        Assert.Equal(0, list.Count);
+    }
+
+    [Fact]
+    public void ExpiredEntries_LeaveTheListWithinAMinute_EvenWithoutNewEntries()
+    {
+        var list = new RevocationList(_time);
+        list.Load(new RevocationSnapshot
+        {
+            Version = 3,
+            Revocations = [Entry(1, jti: "j1", expiresAt: Now.AddMinutes(5)), Entry(2, sub: "bob", notBefore: Now, expiresAt: Now.AddMinutes(5)), Entry(3, jti: "j3")],
+        });
+        Assert.Equal(3, list.Count);
+
+        _time.Advance(TimeSpan.FromMinutes(6));
+        list.Match("anything", null, null, null);
+
+        Assert.Equal(1, list.Count);
+        Assert.Equal(RevocationMatch.Token, list.Match("j3", null, null, null));
+    }
 }

@@ -1,0 +1,38 @@
+namespace ZtStream.Responder.Revocation;
+
+/// <summary>Section <c>Responder:Feed</c>: who may read the revocation feed, how long its entries last, how streams are served.</summary>
+internal sealed record RevocationFeedOptions
+{
+    public const string Section = "Responder:Feed";
+
+    /// <summary>
+    /// Serve the feed without a credential. Off by default: the feed names subjects, sessions and why they were revoked.
+    /// <c>ztstream demo</c> turns it on; a deployment gives its SDKs <see cref="Token"/> (or <see cref="TokenFile"/>).
+    /// </summary>
+    public bool Anonymous { get; init; }
+
+    /// <summary>A bearer token that may read the feed and nothing else (any API token may read it too).</summary>
+    public string? Token { get; init; }
+
+    /// <summary>A file holding <see cref="Token"/>; made with a new random token (mode 0600) at first start when it does not exist.</summary>
+    public string? TokenFile { get; init; }
+
+    /// <summary>
+    /// How long an entry lasts when the revoked token's expiry is not known (subject-wide entries, tokens without
+    /// <c>exp</c>): past it the entry leaves the snapshot and the SDKs' lists. Set it to the longest token lifetime
+    /// your identity provider issues.
+    /// </summary>
+    public TimeSpan DefaultExpiry { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Streams one credential may hold open at once (every anonymous reader counts as one credential).</summary>
+    public int MaxStreamsPerCredential { get; init; } = 64;
+
+    /// <summary>How often the feed looks in the store for entries other Responder instances wrote (this instance's own wake it at once).</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Interval of SSE keep-alive comments.</summary>
+    public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Feed items kept in memory for streams to resume from; a stream further behind reads the store once to catch up.</summary>
+    public int BufferSize { get; init; } = 10_000;
+}

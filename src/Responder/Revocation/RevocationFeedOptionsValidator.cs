@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+using ZtStream.Responder.Api;
+
+namespace ZtStream.Responder.Revocation;
+
+/// <summary>Checks section <c>Responder:Feed</c>, listing every problem at once.</summary>
+internal sealed class RevocationFeedOptionsValidator : IValidateOptions<RevocationFeedOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RevocationFeedOptions options) => OptionsValidation.ToResult(Validate(options));
+
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static IReadOnlyList<string> Validate(RevocationFeedOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        const string at = RevocationFeedOptions.Section;
+        var errors = new List<string>();
+        if (!string.IsNullOrEmpty(options.Token) && !string.IsNullOrEmpty(options.TokenFile))
+        {
+            errors.Add($"{at}: give Token or TokenFile, not both.");
+        }
+
+        if (options.Token is { Length: > 0 and < ResponderOptionsValidator.MinTokenLength })
+        {
+            errors.Add($"{at}:Token must be at least {ResponderOptionsValidator.MinTokenLength} characters.");
+        }
+
+        if (options.TokenFile is { Length: > 0 } file)
+        {
+            errors.AddRange(TokenFiles.Check(file, $"{at}:TokenFile"));
+        }
+
+        if (options.DefaultExpiry <= TimeSpan.Zero || options.DefaultExpiry > TimeSpan.FromDays(366))
+        {
+            errors.Add($"{at}:DefaultExpiry must be positive and at most 366 days (is {options.DefaultExpiry}).");
+        }
+
+        if (options.MaxStreamsPerCredential is < 1 or > 100_000)
+        {
+            errors.Add($"{at}:MaxStreamsPerCredential must be 1–100000 (is {options.MaxStreamsPerCredential}).");
+        }
+
+        if (options.PollInterval <= TimeSpan.Zero)
+        {
+            errors.Add($"{at}:PollInterval must be positive.");
+        }
+
+        if (options.KeepAlive <= TimeSpan.Zero)
+        {
+            errors.Add($"{at}:KeepAlive must be positive.");
+        }
+
+        if (options.BufferSize is < 1 or > 1_000_000)
+        {
+            errors.Add($"{at}:BufferSize must be 1–1000000 (is {options.BufferSize}).");
+        }
+
+        return errors;
+    }
+}
