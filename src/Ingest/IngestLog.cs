@@ -22,4 +22,10 @@ internal static partial class IngestLog
 
     [LoggerMessage(3005, LogLevel.Error, "Unexpected failure handling a batch on {Endpoint}")]
     public static partial void BatchFailed(ILogger logger, Exception exception, string endpoint);
+
+    [LoggerMessage(3060, LogLevel.Warning, "Source {Source} sent {Count} item(s) on {Endpoint} outside its scope; refused")]
+    public static partial void OutsideScope(ILogger logger, string source, string endpoint, int count);
+
+    [LoggerMessage(3061, LogLevel.Warning, "Source {Source} reached its cap of {Cap} new principals per minute on {Endpoint}; answered 429, retry after {RetryAfter}")]
+    public static partial void NewPrincipalsCapped(ILogger logger, string source, string endpoint, int cap, TimeSpan retryAfter);
 }

@@ -9,6 +9,7 @@ using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.Store;
@@ -40,6 +41,7 @@ internal static class IngestRole
         services.TryAddSingleton<SourceRateLimiter>();
         services.TryAddSingleton<EventValidator>();
         services.TryAddSingleton<EventBatchParser>();
+        services.TryAddSingleton<SourceGate>();
         services.TryAddSingleton<IngestHandler>();
         return services;
     }

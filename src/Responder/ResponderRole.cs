@@ -57,6 +57,7 @@ internal static class ResponderRole
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, RevocationFeedHub>(sp => sp.GetRequiredService<RevocationFeedHub>()));
         services.TryAddSingleton<ActionService>();
         services.TryAddSingleton<ActionExecutor>();
+        services.TryAddSingleton<BlastRadiusLedger>();
         services.TryAddSingleton<ResponseDecider>();
         services.TryAddSingleton<AlertProcessor>();
         services.TryAddSingleton<IsolatorSelector>();

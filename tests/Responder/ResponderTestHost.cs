@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using ZtStream.Contracts;
 using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
@@ -174,6 +175,9 @@ internal static class TestAlerts
         Severity = Severities.Critical,
         Reasons = [new AlertReason(Detectors.Policy, "token_workload_mismatch", 95, "token issued to billing-api used from batch-runner")],
         EvidenceEventIds = [$"evt-{id}-1", $"evt-{id}-2"],
+        // From a source whose scope vouches for the subject and the workload: automatic actions may go ahead.
+        EvidenceSources = ["orders-api"],
+        EvidenceScope = [SourceScopes.Subject, SourceScopes.Workload],
         SubjectId = principal,
         Token = new AlertToken(jti ?? $"jti-{id}", null, "web"),
         Workload = workload,

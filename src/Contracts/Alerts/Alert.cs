@@ -36,6 +36,16 @@ public sealed record Alert
     /// <summary>The ids of the events that produced it.</summary>
     public required IReadOnlyList<string> EvidenceEventIds { get; init; }
 
+    /// <summary>The sources that delivered the evidence (at most a few).</summary>
+    public IReadOnlyList<string>? EvidenceSources { get; init; }
+
+    /// <summary>
+    /// What every evidence event's source vouched for (<see cref="AccessEvent.SourceScope"/>: <c>subject</c>,
+    /// <c>workload</c>); empty or null when any of it came from a source without such a scope. The Responder acts on a
+    /// subject or a workload automatically only when the evidence vouches for it.
+    /// </summary>
+    public IReadOnlyList<string>? EvidenceScope { get; init; }
+
     /// <summary>Subject id, when the principal is a subject.</summary>
     public string? SubjectId { get; init; }
 

@@ -28,6 +28,14 @@ public sealed record AccessEvent
     /// <summary>The authenticated source that delivered the event; stamped by Ingest from its credential, never read from the body.</summary>
     public string? Source { get; init; }
 
+    /// <summary>
+    /// What Ingest vouches for about this event, from the delivering source's scope (see <see cref="SourceScopes"/>):
+    /// <c>subject</c> when the source may speak only for the subjects its scope names, <c>workload</c> likewise for
+    /// namespaces or workloads. Null when the source has no scope. Stamped by Ingest, never read from the body; the
+    /// Responder acts automatically only on what the evidence's sources vouch for.
+    /// </summary>
+    public IReadOnlyList<string>? SourceScope { get; init; }
+
     /// <summary>What happened: see <see cref="EventKinds"/>.</summary>
     public required string Kind { get; init; }
 
@@ -177,6 +185,15 @@ public static class EventKinds
     public const string K8sAudit = "k8s.audit";
     /// <summary>A runtime security alert (Falco).</summary>
     public const string RuntimeAlert = "runtime.alert";
+}
+
+/// <summary>What a source's scope can vouch for (<see cref="AccessEvent.SourceScope"/>).</summary>
+public static class SourceScopes
+{
+    /// <summary>The event's subject is one the source may speak for.</summary>
+    public const string Subject = "subject";
+    /// <summary>The event's workload is one the source may speak for.</summary>
+    public const string Workload = "workload";
 }
 
 /// <summary>Well-known outcomes.</summary>

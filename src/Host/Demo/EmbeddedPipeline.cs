@@ -5,6 +5,7 @@ using ZtStream.Host.Run;
 using ZtStream.Host.Sample;
 using ZtStream.SampleService;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Isolation;
 
@@ -72,9 +73,12 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         await app.StartAsync(cancellationToken);
         var credentials = app.Services.GetRequiredService<SourceCredentialStore>();
         var key = SourceKeys.NewKey();
-        await credentials.AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken);
+        // The simulator plays a whole cluster, so it is trusted (explicitly) to speak for any subject and namespace; the
+        // sample service only for its own workload and the users it authenticated.
+        await credentials.AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken, new SourceScope(Subjects: ["*"], Namespaces: ["*"]));
         var sampleKey = SourceKeys.NewKey();
-        await credentials.AddAsync("sample-service", SourceKeys.Hash(sampleKey), cancellationToken);
+        await credentials.AddAsync("sample-service", SourceKeys.Hash(sampleKey), cancellationToken,
+            new SourceScope(Kinds: ["access.request"], Subjects: ["*"], Workloads: ["demo/sample-service"]));
         var baseUrl = new Uri(app.Urls.First());
         var sample = SampleCommand.Build(configuration, baseUrl, sampleKey, baseUrl, "http://127.0.0.1:0");
         await sample.StartAsync(cancellationToken);

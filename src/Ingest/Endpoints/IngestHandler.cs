@@ -15,6 +15,7 @@ using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
@@ -42,6 +43,7 @@ internal sealed class IngestHandler(
     EventValidator validator,
     IEventLog eventLog,
     IngestMetrics metrics,
+    SourceGate gate,
     IOptions<IngestOptions> options,
     TimeProvider time,
     ILogger<IngestHandler> logger)
@@ -60,9 +62,11 @@ internal sealed class IngestHandler(
         var name = Name(endpoint);
         var aborted = context.RequestAborted;
         string? source;
+        SourceScope scope;
         try
         {
-            source = await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), aborted);
+            var authenticated = await authenticator.AuthenticateSourceAsync(context.Request.Headers.Authorization.ToString(), aborted);
+            (source, scope) = (authenticated?.Name, authenticated?.Scope ?? SourceScope.None);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -129,7 +133,7 @@ internal sealed class IngestHandler(
                     "The body could not be read as this endpoint's format.");
             }
 
-            return await AcceptAsync(context, endpoint, source, result);
+            return await AcceptAsync(context, endpoint, source, scope, result);
         }
         catch (BadHttpRequestException ex)
         {
@@ -150,7 +154,7 @@ internal sealed class IngestHandler(
         }
     }
 
-    private async Task<int> AcceptAsync(HttpContext context, IngestEndpoint endpoint, string source, MapResult result)
+    private async Task<int> AcceptAsync(HttpContext context, IngestEndpoint endpoint, string source, SourceScope scope, MapResult result)
     {
         var name = Name(endpoint);
         var o = options.Value;
@@ -169,28 +173,42 @@ internal sealed class IngestHandler(
 
         var errors = new List<ItemError>(result.Errors);
         var good = new List<Contracts.Events.AccessEvent>(result.Items.Count);
+        var outside = 0;
         foreach (var item in result.Items)
         {
             // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
             if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
-                good.Add(item.Event with { Source = source });
+                if (gate.Admit(item.Event, item.Index, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
+                {
+                    good.Add(admitted);
+                }
+                else
+                {
+                    outside++;
+                }
             }
         }
 
         errors.Sort((a, b) => a.Index.CompareTo(b.Index));
-        if (errors.Count > 0)
+        if (outside > 0)
         {
-            metrics.Rejected(source, name, "invalid", errors.Select(e => e.Index).Distinct().Count());
+            IngestLog.OutsideScope(logger, source, name, outside);
+            metrics.Rejected(source, name, "outside_scope", outside);
+        }
+
+        if (errors.Count > outside)
+        {
+            metrics.Rejected(source, name, "invalid", errors.Select(e => e.Index).Distinct().Count() - outside);
         }
 
         if (good.Count == 0)
         {
-            return await WriteAsync(context, Problems.Create(
-                400, "invalid-events", "No item was accepted", $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).", errors) with
-            {
-                Accepted = 0,
-            });
+            // Every item outside the source's scope: refused for who sent it (403), not for what it holds.
+            var refused = outside == result.ItemCount
+                ? Problems.Create(403, "outside-scope", "Outside the source's scope", $"No item was accepted: all {result.ItemCount} are outside the scope of source {source}; see errors (index, field, reason).", errors)
+                : Problems.Create(400, "invalid-events", "No item was accepted", $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).", errors);
+            return await WriteAsync(context, refused with { Accepted = 0 });
         }
 
         rateLimiter.Charge(source, good.Count);

@@ -1,19 +1,18 @@
 using System.CommandLine;
 using System.Globalization;
-using Microsoft.Extensions.Configuration;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
-using ZtStream.Platform.Store.Migrations;
 
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>
-/// <c>ztstream sources add NAME | list | revoke NAME</c>: source credentials in the same store <c>ztstream run</c>
-/// uses (section <c>Store</c> of the same configuration). <c>add</c> prints the new key alone on its last line;
-/// only its hash is kept, so it is never shown again. With <c>--key-file FILE</c>, an existing file's key is
-/// registered (again without harm), and otherwise a new key is made and also written to FILE (mode 0600).
+/// <c>ztstream sources add NAME [scope] | update NAME [scope] | list | revoke NAME</c>: source credentials and scopes in
+/// the same store <c>ztstream run</c> uses (section <c>Store</c> of the same configuration). <c>add</c> prints the new
+/// key alone on its last line; only its hash is kept, so it is never shown again. With <c>--key-file FILE</c>, an
+/// existing file's key is registered (again without harm), and otherwise a new key is made and also written to FILE
+/// (mode 0600). The scope (<c>--kinds</c>, <c>--subjects</c>, <c>--namespaces</c>, <c>--workloads</c>) limits what the
+/// source may speak for; <c>add</c> without one warns, since such a source may speak for anyone.
 /// </summary>
 internal sealed class SourcesCommand : ICliCommand
 {
@@ -25,17 +24,77 @@ internal sealed class SourcesCommand : ICliCommand
             Description = "register the key this file holds, or write a new key to it (mode 0600) when it does not exist",
             HelpName = "FILE",
         };
+        var addScope = new ScopeOptions();
         var add = new Command("add", "register a source and print its key (shown only now)") { addName, keyFile };
-        add.SetCliAction((parsed, context, ct) => RunAsync(context, (credentials, c) => AddAsync(credentials, parsed.GetValue(addName)!, parsed.GetValue(keyFile), context, c), ct));
+        addScope.AddTo(add);
+        add.SetCliAction((parsed, context, ct) => RunAsync(context, (credentials, c) =>
+            AddAsync(credentials, parsed.GetValue(addName)!, parsed.GetValue(keyFile), addScope.Read(parsed, SourceScope.None), context, c), ct));
 
-        var list = new Command("list", "list sources with when they were created and revoked (never keys)");
+        var updateName = NameArgument();
+        var updateScope = new ScopeOptions();
+        var update = new Command("update", "change a source's scope: each option given replaces that part (an empty value lifts the limit); Ingest applies it within Ingest:CredentialCacheTime") { updateName };
+        updateScope.AddTo(update);
+        update.SetCliAction((parsed, context, ct) => RunAsync(context, (credentials, c) =>
+            UpdateAsync(credentials, parsed.GetValue(updateName)!, parsed, updateScope, context, c), ct));
+
+        var list = new Command("list", "list sources with when they were created and revoked, and their scopes (never keys)");
         list.SetCliAction((_, context, ct) => RunAsync(context, (credentials, c) => ListAsync(credentials, context, c), ct));
 
         var revokeName = NameArgument();
         var revoke = new Command("revoke", "revoke a source's key; Ingest refuses it within Ingest:CredentialCacheTime") { revokeName };
         revoke.SetCliAction((parsed, context, ct) => RunAsync(context, (credentials, c) => RevokeAsync(credentials, parsed.GetValue(revokeName)!, context, c), ct));
 
-        return new Command("sources", "Source credentials for Ingest: sources add NAME [--key-file FILE] | sources list | sources revoke NAME") { add, list, revoke };
+        return new Command(
+            "sources",
+            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
+        {
+            add, update, list, revoke,
+        };
+    }
+
+    /// <summary>The four scope options, each a comma-separated list of patterns (<c>*</c> matches any run of characters).</summary>
+    private sealed class ScopeOptions
+    {
+        private readonly Option<string> kinds = Pattern("--kinds", "K,…", "event kinds the source may send (e.g. access.request,auth.login; k8s.audit for an audit webhook)");
+        private readonly Option<string> subjects = Pattern("--subjects", "GLOB,…", "subjects its events may name (subject.id), e.g. 'user:*@shop.example'");
+        private readonly Option<string> namespaces = Pattern("--namespaces", "NS,…", "namespaces its events' workloads may be in (workload.namespace)");
+        private readonly Option<string> workloads = Pattern("--workloads", "GLOB,…", "workloads its events may name (workload.id, or namespace/name), e.g. 'shop/web-*'");
+
+        public void AddTo(Command command)
+        {
+            command.Add(kinds);
+            command.Add(subjects);
+            command.Add(namespaces);
+            command.Add(workloads);
+        }
+
+        /// <summary><paramref name="current"/> with each option given replacing its part ("" lifts the limit).</summary>
+        public SourceScope Read(ParseResult parsed, SourceScope current) => new(
+            Part(parsed, kinds, current.Kinds),
+            Part(parsed, subjects, current.Subjects),
+            Part(parsed, namespaces, current.Namespaces),
+            Part(parsed, workloads, current.Workloads));
+
+        public bool AnyGiven(ParseResult parsed) =>
+            new[] { kinds, subjects, namespaces, workloads }.Any(o => parsed.GetResult(o) is not null);
+
+        private static IReadOnlyList<string>? Part(ParseResult parsed, Option<string> option, IReadOnlyList<string>? current) =>
+            parsed.GetResult(option) is null ? current : parsed.GetValue(option) is { Length: > 0 } given ? SourceScope.Split(given) : null;
+
+        private static Option<string> Pattern(string name, string helpName, string description)
+        {
+            var option = new Option<string>(name) { Description = description, HelpName = helpName };
+            option.Validators.Add(result =>
+            {
+                var value = result.GetValueOrDefault<string>() ?? "";
+                var bad = SourceScope.Split(value)!.FirstOrDefault(p => p.Length > 256 || p.Any(char.IsWhiteSpace));
+                if (bad is not null)
+                {
+                    result.AddError($"{name}: '{bad}' is not a pattern (at most 256 characters, no spaces)");
+                }
+            });
+            return option;
+        }
     }
 
     private static Argument<string> NameArgument()
@@ -56,7 +115,7 @@ internal sealed class SourcesCommand : ICliCommand
         CliStore.RunAsync(context, [new IngestMigrations()], (store, ct) => verb(new SourceCredentialStore(store, context.Time), ct), cancellationToken);
 
     private static async Task<int> AddAsync(
-        SourceCredentialStore credentials, string name, string? keyFile, CliContext context, CancellationToken cancellationToken)
+        SourceCredentialStore credentials, string name, string? keyFile, SourceScope scope, CliContext context, CancellationToken cancellationToken)
     {
         string? givenKey = null;
         if (keyFile is not null && File.Exists(keyFile))
@@ -71,7 +130,7 @@ internal sealed class SourcesCommand : ICliCommand
 
         var key = givenKey ?? SourceKeys.NewKey();
         var hash = SourceKeys.Hash(key);
-        if (await credentials.AddAsync(name, hash, cancellationToken) == AddSourceResult.AlreadyActive)
+        if (await credentials.AddAsync(name, hash, cancellationToken, scope) == AddSourceResult.AlreadyActive)
         {
             // Registering the key a key file already holds again is a no-op, so a one-shot setup job may rerun.
             if (givenKey is null || await credentials.FindActiveAsync(hash, cancellationToken) != name)
@@ -88,6 +147,16 @@ internal sealed class SourcesCommand : ICliCommand
         if (keyFile is not null && givenKey is null)
         {
             await WriteKeyFileAsync(keyFile, key, cancellationToken);
+        }
+
+        if (scope.IsUnscoped)
+        {
+            await context.Error.WriteLineAsync(
+                $"sources: warning: '{name}' has no scope, so its key may speak for any subject, namespace and workload; limit it with 'ztstream sources update {name} --subjects … --namespaces … --workloads … --kinds …' (docs/sources.md)");
+        }
+        else
+        {
+            await context.Error.WriteLineAsync($"sources: '{name}' may speak for: {scope.Describe()}");
         }
 
         await context.Out.WriteLineAsync(givenKey is null
@@ -115,6 +184,26 @@ internal sealed class SourcesCommand : ICliCommand
         await writer.WriteLineAsync(key.AsMemory(), cancellationToken);
     }
 
+    private static async Task<int> UpdateAsync(
+        SourceCredentialStore credentials, string name, ParseResult parsed, ScopeOptions options, CliContext context, CancellationToken cancellationToken)
+    {
+        if (!options.AnyGiven(parsed))
+        {
+            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads"]);
+        }
+
+        var current = (await credentials.ListAsync(cancellationToken)).FirstOrDefault(s => s.Name == name && s.RevokedAt is null);
+        var scope = options.Read(parsed, current?.Scope ?? SourceScope.None);
+        if (current is null || !await credentials.UpdateScopeAsync(name, scope, cancellationToken))
+        {
+            await context.Error.WriteLineAsync($"sources: no active source named '{name}'");
+            return 1;
+        }
+
+        await context.Out.WriteLineAsync($"Source '{name}' may now speak for: {scope.Describe()}. Running Ingest processes apply it within Ingest:CredentialCacheTime.");
+        return 0;
+    }
+
     private static async Task<int> RevokeAsync(SourceCredentialStore credentials, string name, CliContext context, CancellationToken cancellationToken)
     {
         if (!await credentials.RevokeAsync(name, cancellationToken))
@@ -131,11 +220,11 @@ internal sealed class SourcesCommand : ICliCommand
     {
         var sources = await credentials.ListAsync(cancellationToken);
         var width = Math.Max(4, sources.Count == 0 ? 0 : sources.Max(s => s.Name.Length));
-        await context.Out.WriteLineAsync($"{"NAME".PadRight(width)}  {"CREATED",-20}  REVOKED");
+        await context.Out.WriteLineAsync($"{"NAME".PadRight(width)}  {"CREATED",-20}  {"REVOKED",-20}  SCOPE");
         foreach (var source in sources)
         {
             var revoked = source.RevokedAt is { } at ? Format(at) : "-";
-            await context.Out.WriteLineAsync($"{source.Name.PadRight(width)}  {Format(source.CreatedAt),-20}  {revoked}");
+            await context.Out.WriteLineAsync($"{source.Name.PadRight(width)}  {Format(source.CreatedAt),-20}  {revoked,-20}  {source.Scope.Describe()}");
         }
 
         return 0;

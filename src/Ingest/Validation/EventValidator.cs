@@ -17,12 +17,13 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
     private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
     {
         "schema", "id", "time", "source", "kind", "subject", "token", "workload", "network",
-        "resource", "action", "outcome", "bytes", "status", "user_agent", "attributes",
+        "resource", "action", "outcome", "bytes", "status", "user_agent", "attributes", "source_scope",
     };
 
     /// <summary>
     /// The event in <paramref name="item"/>, or null with its problems added to <paramref name="errors"/>.
-    /// Unknown top-level fields are kept in <c>attributes</c>; a <c>source</c> in the body is ignored (Ingest stamps it).
+    /// Unknown top-level fields are kept in <c>attributes</c>; a <c>source</c> or <c>source_scope</c> in the body is ignored
+    /// (Ingest stamps both).
     /// </summary>
     public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors)
     {
@@ -90,7 +91,7 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             }
         }
 
-        e = e with { Source = null, Schema = SchemaVersions.Current, Attributes = merged ?? e.Attributes };
+        e = e with { Source = null, SourceScope = null, Schema = SchemaVersions.Current, Attributes = merged ?? e.Attributes };
         return Check(e, index, prefix, errors) ? e : null;
     }
 

@@ -75,17 +75,6 @@ internal sealed class ActionStore(IStore store)
         return await QueryRowsAsync(sql.ToString(), p, cancellationToken);
     }
 
-    /// <summary>Automatic actions decided since <paramref name="since"/>, all of them or those in one namespace.</summary>
-    public async Task<int> CountAutomaticSinceAsync(DateTimeOffset since, string? ns, CancellationToken cancellationToken)
-    {
-        var sql = ns is null
-            ? "SELECT COUNT(*) FROM responder_actions WHERE mode = 'automatic' AND kind <> 'notify' AND decided_at >= @Since"
-            : "SELECT COUNT(*) FROM responder_actions WHERE mode = 'automatic' AND kind <> 'notify' AND decided_at >= @Since AND namespace = @Ns";
-        await using var connection = await store.OpenAsync(cancellationToken);
-        return (int)await connection.ExecuteScalarAsync<long>(new CommandDefinition(
-            sql, new { Since = since.ToUnixTimeMilliseconds(), Ns = ns }, cancellationToken: cancellationToken));
-    }
-
     public Task<IReadOnlyList<ActionRecord>> DueIsolationsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
         QueryRowsAsync(
             $"SELECT {Columns} FROM responder_actions WHERE state = 'active' AND expires_at IS NOT NULL AND expires_at <= @Now ORDER BY expires_at",

@@ -65,7 +65,7 @@ internal static class PolicyLoader
                 errors.Add($"{at}: mode must be one of {string.Join(", ", KnownModes)}, not '{r.Mode}'.");
             }
 
-            rules.Add(new PolicyRule(r.Name ?? "", Blank(r.Detector), Blank(r.Rule), severity, r.Action ?? "", r.Mode ?? ""));
+            rules.Add(new PolicyRule(r.Name ?? "", Blank(r.Detector), Blank(r.Rule), severity, r.Action ?? "", r.Mode ?? "", r.RequireEvidenceScope));
         }
 
         var budgetDoc = doc.Budget ?? new BudgetDocument();
@@ -113,7 +113,8 @@ internal static class PolicyLoader
             budget,
             ttl,
             expiry,
-            doc.DryRun);
+            doc.DryRun,
+            doc.RequireEvidenceScope ?? true);
     }
 
     /// <summary>Loads a file known to be valid (options validation ran first).</summary>
@@ -169,6 +170,7 @@ internal static class PolicyLoader
     private sealed class PolicyDocument
     {
         public bool DryRun { get; set; }
+        public bool? RequireEvidenceScope { get; set; }
         public List<RuleDocument> Rules { get; set; } = [];
         public ProtectedDocument? Protected { get; set; }
         public BudgetDocument? Budget { get; set; }
@@ -184,6 +186,7 @@ internal static class PolicyLoader
         public string? Severity { get; set; }
         public string? Action { get; set; }
         public string? Mode { get; set; }
+        public bool? RequireEvidenceScope { get; set; }
     }
 
     private sealed class ProtectedDocument

@@ -2,10 +2,12 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
+using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Isolation;
 
 namespace ZtStream.Responder.Policy;
 
@@ -19,6 +21,7 @@ internal sealed class ResponseDecider(
     ResponsePolicy policy,
     ActionStore actions,
     ActionService service,
+    BlastRadiusLedger ledger,
     AlertStore alerts,
     AuditLog audit,
     TimeProvider time,
@@ -48,13 +51,13 @@ internal sealed class ResponseDecider(
                     continue;
                 }
 
-                var proposal = Propose(rule, alert);
+                var proposal = Propose(rule, alert, out var skipped);
                 if (proposal is null)
                 {
                     await audit.AppendAsync(
                         AuditKinds.Decision,
                         $"policy:{rule.Name}",
-                        $"{rule.Action} skipped: the alert names no {TargetNoun(rule.Action)}",
+                        $"{rule.Action} skipped: {skipped}",
                         cancellationToken,
                         alertId: alert.Id,
                         principal: alert.Principal);
@@ -73,7 +76,7 @@ internal sealed class ResponseDecider(
                     continue;
                 }
 
-                var action = await ApplyLimitsAsync(rule, proposal, cancellationToken);
+                var action = await ApplyLimitsAsync(rule, proposal, alert, cancellationToken);
                 var (stored, isNew) = await service.CreateAsync(action, $"policy:{rule.Name}", cancellationToken);
                 if (isNew)
                 {
@@ -94,7 +97,7 @@ internal sealed class ResponseDecider(
         return decided;
     }
 
-    private async Task<ActionRecord> ApplyLimitsAsync(PolicyRule rule, ActionRecord proposal, CancellationToken cancellationToken)
+    private async Task<ActionRecord> ApplyLimitsAsync(PolicyRule rule, ActionRecord proposal, Alert alert, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var mode = rule.Mode;
@@ -116,25 +119,16 @@ internal sealed class ResponseDecider(
                 mode = ResponseModes.Approval;
                 decision = $"rule {rule.Name}: workload {proposal.Target} is protected, never acted on automatically";
             }
+            else if ((rule.RequireEvidenceScope ?? policy.RequireEvidenceScope) && Unvouched(alert, proposal) is { } unvouched)
+            {
+                mode = ResponseModes.Approval;
+                decision = $"rule {rule.Name}: {unvouched}; waiting for approval";
+            }
             else
             {
-                var budget = policy.Budget;
-                var since = now - budget.Window;
-                var global = await actions.CountAutomaticSinceAsync(since, null, cancellationToken);
-                string? exceeded = null;
-                if (global >= budget.MaxAutomatic)
-                {
-                    exceeded = $"{global} automatic actions in the last {budget.Window} reached the global budget of {budget.MaxAutomatic}";
-                }
-                else if (proposal.Namespace is { } ns)
-                {
-                    var inNamespace = await actions.CountAutomaticSinceAsync(since, ns, cancellationToken);
-                    if (inNamespace >= budget.MaxAutomaticPerNamespace)
-                    {
-                        exceeded = $"{inNamespace} automatic actions in namespace {ns} in the last {budget.Window} reached the per-namespace budget of {budget.MaxAutomaticPerNamespace}";
-                    }
-                }
-
+                // The budget's slots are in the store all instances share, taken under one lock: two Responders
+                // deciding at once cannot both take the last slot.
+                var exceeded = await ledger.TryTakeAsync(proposal.Id, proposal.Namespace, now, policy.Budget, cancellationToken);
                 if (exceeded is not null)
                 {
                     mode = ResponseModes.Approval;
@@ -204,7 +198,28 @@ internal sealed class ResponseDecider(
         }
     }
 
-    private static ActionRecord? Propose(PolicyRule rule, Alert alert)
+    /// <summary>
+    /// Why the alert's evidence does not vouch for the action's target (null when it does): a revocation needs evidence
+    /// whose every source's scope limits the subjects it may speak for, an isolation one that limits the workloads.
+    /// </summary>
+    private static string? Unvouched(Alert alert, ActionRecord proposal)
+    {
+        var (needed, noun, target) = proposal.Kind switch
+        {
+            ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions => (SourceScopes.Subject, "subjects", $"subject {proposal.SubjectId ?? alert.Principal}"),
+            ActionKinds.IsolateWorkload => (SourceScopes.Workload, "namespaces or workloads", proposal.Target),
+            _ => (null, "", ""),
+        };
+        if (needed is null || alert.EvidenceScope?.Contains(needed) == true)
+        {
+            return null;
+        }
+
+        var sources = alert.EvidenceSources is { Count: > 0 } s ? $"source(s) {string.Join(", ", s)}" : "sources it does not name";
+        return $"the evidence does not vouch for {target}: it came from {sources}, and not every one has a scope that limits the {noun} it may speak for";
+    }
+
+    private static ActionRecord? Propose(PolicyRule rule, Alert alert, out string? skipped)
     {
         ActionRecord Base(params string?[] target) => new()
         {
@@ -222,6 +237,13 @@ internal sealed class ResponseDecider(
             CreatedAt = alert.LastSeen,
             UpdatedAt = alert.LastSeen,
         };
+
+        skipped = $"the alert names no {TargetNoun(rule.Action)}";
+        if (rule.Action == ActionKinds.IsolateWorkload && alert.Workload is { } target && WorkloadTargets.NotAWorkload(target.Id, target.Name) is { } notAWorkload)
+        {
+            skipped = notAWorkload;
+            return null;
+        }
 
         return rule.Action switch
         {

@@ -1,5 +1,6 @@
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
+using ZtStream.Platform;
 
 namespace ZtStream.Responder.Policy;
 
@@ -16,8 +17,11 @@ internal static class ResponseModes
     public const string Manual = "manual";
 }
 
-/// <summary>One rule: which alerts (detector, reason rule, minimum severity) lead to which action in which mode.</summary>
-internal sealed record PolicyRule(string Name, string? Detector, string? Rule, string MinSeverity, string Action, string Mode)
+/// <summary>
+/// One rule: which alerts (detector, reason rule, minimum severity) lead to which action in which mode;
+/// <paramref name="RequireEvidenceScope"/> overrides the policy's for this rule.
+/// </summary>
+internal sealed record PolicyRule(string Name, string? Detector, string? Rule, string MinSeverity, string Action, string Mode, bool? RequireEvidenceScope = null)
 {
     public bool Matches(Alert alert)
     {
@@ -53,7 +57,11 @@ internal sealed record PolicyRule(string Name, string? Detector, string? Rule, s
 /// <see cref="MaxAutomaticPerNamespace"/> for the workloads of one namespace.</summary>
 internal sealed record BlastRadiusBudget(int MaxAutomatic, int MaxAutomaticPerNamespace, TimeSpan Window);
 
-/// <summary>The loaded response policy.</summary>
+/// <summary>
+/// The loaded response policy. <paramref name="RequireEvidenceScope"/>: an automatic revocation or isolation needs
+/// evidence whose sources vouch for its subject or workload (their scopes limit what they may speak for); otherwise it
+/// waits for approval.
+/// </summary>
 internal sealed record ResponsePolicy(
     IReadOnlyList<PolicyRule> Rules,
     IReadOnlyList<string> ProtectedSubjects,
@@ -61,7 +69,8 @@ internal sealed record ResponsePolicy(
     BlastRadiusBudget Budget,
     TimeSpan IsolationTtl,
     TimeSpan ApprovalExpiry,
-    bool DryRun)
+    bool DryRun,
+    bool RequireEvidenceScope = true)
 {
     public static readonly TimeSpan DefaultIsolationTtl = TimeSpan.FromHours(1);
     public static readonly TimeSpan DefaultApprovalExpiry = TimeSpan.FromHours(8);
@@ -91,36 +100,5 @@ internal sealed record ResponsePolicy(
         var qualified = ns is null ? name : $"{ns}/{name}";
         return ProtectedWorkloads.Any(p =>
             (workloadId is not null && Glob.IsMatch(p, workloadId)) || (qualified is not null && Glob.IsMatch(p, qualified)));
-    }
-}
-
-/// <summary><c>*</c> matches any run of characters; everything else is literal.</summary>
-internal static class Glob
-{
-    public static bool IsMatch(string pattern, string value) => IsMatch(pattern.AsSpan(), value.AsSpan());
-
-    private static bool IsMatch(ReadOnlySpan<char> pattern, ReadOnlySpan<char> value)
-    {
-        var star = pattern.IndexOf('*');
-        if (star < 0)
-        {
-            return pattern.SequenceEqual(value);
-        }
-
-        if (!value.StartsWith(pattern[..star]))
-        {
-            return false;
-        }
-
-        var rest = pattern[(star + 1)..];
-        for (var i = star; i <= value.Length; i++)
-        {
-            if (IsMatch(rest, value[i..]))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

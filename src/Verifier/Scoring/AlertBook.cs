@@ -16,6 +16,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
 {
     private const int MaxEvidence = 32;
     private const int MaxReasons = 8;
+    private const int MaxSources = 8;
     private readonly Dictionary<string, Alert> open = new(StringComparer.Ordinal);
     private long sweepAfterTicks;
 
@@ -47,6 +48,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
                 Severity = Severities.FromScore(Math.Max(score, current.Score)),
                 Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),
                 EvidenceEventIds = current.EvidenceEventIds.Count < MaxEvidence ? [.. current.EvidenceEventIds, e.Id] : current.EvidenceEventIds,
+                EvidenceSources = AddSource(current.EvidenceSources, e.Source),
+                EvidenceScope = Intersect(current.EvidenceScope, e.SourceScope),
             };
             open[key] = updated;
 
@@ -67,15 +70,40 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
             Severity = severity,
             Reasons = Merge(reasons, []),
             EvidenceEventIds = [e.Id],
+            EvidenceSources = e.Source is { } source ? [source] : null,
+            EvidenceScope = e.SourceScope,
             SubjectId = e.Subject?.Id,
             Workload = e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) : null,
-            Token = e.Token is { } t ? new AlertToken(t.Jti, t.SessionId, t.ClientId) : null,
+            Token = e.Token is { } t ? new AlertToken(t.Jti, t.SessionId, t.ClientId) { ExpiresAt = t.ExpiresAt } : null,
             ResourceClass = resourceClass,
             FirstSeen = e.Time,
             LastSeen = e.Time,
         };
         open[key] = alert;
         return alert;
+    }
+
+    /// <summary>The sources of the evidence, each once, at most <see cref="MaxSources"/>.</summary>
+    private static IReadOnlyList<string>? AddSource(IReadOnlyList<string>? sources, string? source)
+    {
+        if (source is null || (sources is not null && (sources.Count >= MaxSources || sources.Contains(source))))
+        {
+            return sources;
+        }
+
+        return sources is null ? [source] : [.. sources, source];
+    }
+
+    /// <summary>What every piece of evidence vouches for: one event from a source that does not vouch for the subject takes it away.</summary>
+    private static IReadOnlyList<string>? Intersect(IReadOnlyList<string>? vouched, IReadOnlyList<string>? next)
+    {
+        if (vouched is null || vouched.Count == 0 || next is null || next.Count == 0)
+        {
+            return vouched is null || vouched.Count == 0 ? vouched : [];
+        }
+
+        var kept = vouched.Where(next.Contains).ToArray();
+        return kept.Length == vouched.Count ? vouched : kept;
     }
 
     private static List<AlertReason> Merge(List<Contribution> first, IReadOnlyList<AlertReason> then)

@@ -17,6 +17,10 @@ namespace ZtStream.Verifier.Scoring;
 internal sealed class EventReader
 {
     private const int MaxInternedBytes = 96;
+
+    private static readonly string[] ScopeSubject = [SourceScopes.Subject];
+    private static readonly string[] ScopeWorkload = [SourceScopes.Workload];
+    private static readonly string[] ScopeBoth = [SourceScopes.Subject, SourceScopes.Workload];
     private const int InternSlots = 4096;
 
     private readonly byte[]?[] internKeys = new byte[]?[InternSlots];
@@ -52,6 +56,7 @@ internal sealed class EventReader
         var seen = 0;
         int? schema = null;
         string? id = null, source = null, kind = null, action = null, outcome = null, userAgent = null;
+        IReadOnlyList<string>? sourceScope = null;
         DateTimeOffset time = default;
         Subject? subject = null;
         TokenInfo? token = null;
@@ -77,6 +82,7 @@ internal sealed class EventReader
                     Id = id,
                     Time = time,
                     Source = source,
+                    SourceScope = sourceScope,
                     Kind = kind,
                     Subject = subject,
                     Token = token,
@@ -133,6 +139,14 @@ internal sealed class EventReader
             {
                 bit = Bit.Source;
                 if (!TryReadNullableString(ref r, true, out source))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("source_scope"u8))
+            {
+                bit = Bit.SourceScope;
+                if (!TryReadSourceScope(ref r, out sourceScope))
                 {
                     return null;
                 }
@@ -587,6 +601,50 @@ internal sealed class EventReader
         return false;
     }
 
+    /// <summary>
+    /// Ingest's <c>source_scope</c> as Ingest writes it (<c>["subject"]</c>, <c>["workload"]</c>, <c>["subject","workload"]</c>),
+    /// as shared arrays so no event allocates one; anything else goes to the contract serializer.
+    /// </summary>
+    private static bool TryReadSourceScope(ref Utf8JsonReader r, out IReadOnlyList<string>? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartArray)
+        {
+            return false;
+        }
+
+        var seen = 0;
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray)
+        {
+            if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped)
+            {
+                return false;
+            }
+
+            var next = r.ValueSpan.SequenceEqual("subject"u8) ? 1 : r.ValueSpan.SequenceEqual("workload"u8) ? 2 : 0;
+            if (next == 0 || next <= seen)
+            {
+                return false;
+            }
+
+            seen |= next;
+        }
+
+        value = seen switch
+        {
+            1 => ScopeSubject,
+            2 => ScopeWorkload,
+            3 => ScopeBoth,
+            _ => [],
+        };
+        return true;
+    }
+
     private bool TryReadNullableString(ref Utf8JsonReader r, bool intern, out string? value)
     {
         value = null;
@@ -648,6 +706,6 @@ internal sealed class EventReader
     private static class Bit
     {
         public const int Id = 1, Time = 2, Kind = 4, Source = 8, Subject = 16, Token = 32, Workload = 64, Network = 128,
-            Resource = 256, Action = 512, Outcome = 1024, UserAgent = 2048, Bytes = 4096, Status = 8192, Schema = 16384;
+            Resource = 256, Action = 512, Outcome = 1024, UserAgent = 2048, Bytes = 4096, Status = 8192, Schema = 16384, SourceScope = 32768;
     }
 }

@@ -92,11 +92,11 @@ internal sealed class IngestServer : IAsyncDisposable
         return new IngestServer(app, folder, new Uri(addresses[0]), store, topic, log) { Http2Address = new Uri(addresses[1]) };
     }
 
-    /// <summary>Adds a source and returns its key, as <c>ztstream sources add</c> would.</summary>
-    public async Task<string> AddSourceAsync(string name)
+    /// <summary>Adds a source (with a scope, if given) and returns its key, as <c>ztstream sources add</c> would.</summary>
+    public async Task<string> AddSourceAsync(string name, ZtStream.Ingest.Sources.Scopes.SourceScope? scope = null)
     {
         var key = SourceKeys.NewKey();
-        var added = await new SourceCredentialStore(Store, TimeProvider.System).AddAsync(name, SourceKeys.Hash(key), CancellationToken.None);
+        var added = await new SourceCredentialStore(Store, TimeProvider.System).AddAsync(name, SourceKeys.Hash(key), CancellationToken.None, scope);
         Assert.Equal(AddSourceResult.Added, added);
         return key;
     }

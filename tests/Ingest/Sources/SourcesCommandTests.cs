@@ -57,8 +57,8 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("NAME", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("falco", lines[1], StringComparison.Ordinal);
-        Assert.DoesNotMatch(@"\s-\s*$", lines[1]);
-        Assert.EndsWith("-", lines[2].TrimEnd(), StringComparison.Ordinal);
+        Assert.Matches(@"Z\s+\d{4}-\d\d-\d\dT\S+Z\s+\(none", lines[1]);
+        Assert.Matches(@"Z\s+-\s+\(none", lines[2]);
         Assert.DoesNotContain(key, output, StringComparison.Ordinal);
         Assert.DoesNotContain(SourceKeys.Hash(key), output, StringComparison.Ordinal);
     }
@@ -81,9 +81,54 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal("rotating", await credentials.FindActiveAsync(SourceKeys.Hash(newKey), CancellationToken.None));
     }
 
+    [Fact]
+    public async Task Add_WithScope_ListShowsIt_UpdateReplacesOnlyWhatIsGiven_AndTheKeyCarriesIt()
+    {
+        var (code, added, addError) = await RunAsync("add", "shop-app", "--namespaces", "shop", "--subjects", "user:*@shop.example,svc:orders", "--kinds", "access.request");
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("warning", addError, StringComparison.Ordinal);
+        Assert.Contains("kinds=access.request subjects=user:*@shop.example,svc:orders namespaces=shop", addError, StringComparison.Ordinal);
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+
+        Assert.Equal(0, (await RunAsync("update", "shop-app", "--workloads", "shop/web-*", "--kinds", "")).Code);
+        var (_, listed, _) = await RunAsync("list");
+
+        var line = Assert.Single(listed.Split('\n'), l => l.StartsWith("shop-app", StringComparison.Ordinal));
+        Assert.EndsWith("subjects=user:*@shop.example,svc:orders namespaces=shop workloads=shop/web-*", line.TrimEnd(), StringComparison.Ordinal);
+        var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath });
+        var source = await new SourceCredentialStore(store, TimeProvider.System).FindActiveSourceAsync(SourceKeys.Hash(key), CancellationToken.None);
+        Assert.Equal(["shop"], source!.Scope.Namespaces);
+        Assert.Null(source.Scope.Kinds);
+        Assert.Equal(["shop/web-*"], source.Scope.Workloads);
+    }
+
+    [Fact]
+    public async Task Add_WithoutScope_WarnsThatItMaySpeakForAnyone_ListSaysSo()
+    {
+        var (code, _, error) = await RunAsync("add", "wide-open");
+
+        Assert.Equal(0, code);
+        Assert.Contains("warning: 'wide-open' has no scope", error, StringComparison.Ordinal);
+        Assert.Contains("(none: speaks for anything)", (await RunAsync("list")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_UnknownOrRevokedSource_Exits1_WithoutAnyScopeOption_Exits2()
+    {
+        await RunAsync("add", "gone");
+        await RunAsync("revoke", "gone");
+
+        Assert.Equal(1, (await RunAsync("update", "gone", "--subjects", "x")).Code);
+        Assert.Equal(1, (await RunAsync("update", "never-added", "--subjects", "x")).Code);
+        var (code, _, error) = await RunAsync("update", "gone");
+        Assert.Equal(2, code);
+        Assert.Contains("give at least one of --kinds", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData()]
     [InlineData("add")]
+    [InlineData("add", "x", "--subjects", "has space")]
     [InlineData("delete", "x")]
     [InlineData("add", "Bad Name")]
     [InlineData("list", "extra")]

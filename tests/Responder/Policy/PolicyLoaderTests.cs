@@ -1,3 +1,4 @@
+using ZtStream.Platform;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Policy;
 

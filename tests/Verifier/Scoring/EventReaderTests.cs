@@ -68,6 +68,34 @@ public sealed class EventReaderTests
     }
 
     [Theory]
+    [InlineData("subject")]
+    [InlineData("workload")]
+    [InlineData("subject", "workload")]
+    [InlineData]
+    public void Read_SourceScopeAsIngestWritesIt_FastAndEqualToTheContract(params string[] scope)
+    {
+        var bytes = ContractJson.Serialize(Events.Read(Events.T0) with { Source = "orders-api", SourceScope = scope });
+
+        var read = new EventReader().TryRead(bytes);
+
+        Assert.NotNull(read);
+        Assert.Equal(scope, read.SourceScope);
+        Assert.Equal(bytes, ContractJson.Serialize(read));
+    }
+
+    [Theory]
+    [InlineData("""["workload","subject"]""")]
+    [InlineData("""["subject","subject"]""")]
+    [InlineData("""["tenant"]""")]
+    public void Read_SourceScopeInAnotherShape_DefersToTheContract(string scope)
+    {
+        var bytes = Encoding.UTF8.GetBytes($$"""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"access.data","source_scope":{{scope}}}""");
+
+        Assert.Null(new EventReader().TryRead(bytes));
+        Assert.Equal(ContractJson.DeserializeEvent(bytes).SourceScope, new EventReader().Read(bytes).SourceScope);
+    }
+
+    [Theory]
     [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00"}""")]
     [InlineData("""{"id":"a","time":"yesterday","kind":"access.data"}""")]
     [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"access.data","bytes":"12"}""")]

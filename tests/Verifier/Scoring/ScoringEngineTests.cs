@@ -86,6 +86,29 @@ public sealed class ScoringEngineTests
     }
 
     [Fact]
+    public void Alert_EvidenceScope_IsWhatEveryEvidenceEventVouchedFor_WithItsSourcesAndTheTokensExpiry()
+    {
+        var engine = Warm();
+        var exp = Events.T0.AddHours(50);
+        var first = engine.Score(Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000, token: new() { Jti = "j-2", ExpiresAt = exp })
+            with { Source = "orders-api", SourceScope = ["subject", "workload"] }).Alert!;
+        Assert.Equal(["subject", "workload"], first.EvidenceScope);
+        Assert.Equal(["orders-api"], first.EvidenceSources);
+        Assert.Equal(exp, first.Token?.ExpiresAt);
+
+        var second = engine.Score(Events.Read(Events.T0.AddHours(49.1), bytes: 2_100_000_000) with { Source = "gateway", SourceScope = ["subject"] }).Alert!;
+        Assert.Equal(first.Id, second.Id);
+        Assert.Equal(["subject"], second.EvidenceScope);
+        Assert.Equal(["orders-api", "gateway"], second.EvidenceSources);
+
+        // One event from a source that vouches for nothing takes the rest away for good.
+        engine.Score(Events.Read(Events.T0.AddHours(49.2), bytes: 2_200_000_000) with { Source = "legacy" });
+        var fourth = engine.Score(Events.Read(Events.T0.AddHours(49.3), bytes: 4_400_000_000) with { Source = "orders-api", SourceScope = ["subject", "workload"] }).Alert!;
+        Assert.Empty(fourth.EvidenceScope!);
+        Assert.Equal(["orders-api", "gateway", "legacy"], fourth.EvidenceSources);
+    }
+
+    [Fact]
     public void Score_BeforeWarmUp_BaselinesStayQuiet()
     {
         var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false });

@@ -2,7 +2,7 @@ using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest.Sources.Credentials;
 
-/// <summary>The ingest component's schema: source credentials.</summary>
+/// <summary>The ingest component's schema: source credentials and their scopes.</summary>
 internal sealed class IngestMigrations : IMigrationSource
 {
     public const string Component = "ingest";
@@ -26,5 +26,16 @@ internal sealed class IngestMigrations : IMigrationSource
                     revoked_at timestamptz NULL
                 );
                 """),
+        new(Component, 2, "source scopes",
+            Sqlite: Scopes,
+            Postgres: Scopes),
     ];
+
+    // Each dimension of a source's scope as its comma-joined patterns; NULL when the dimension is not limited.
+    private const string Scopes = """
+        ALTER TABLE ingest_sources ADD COLUMN scope_kinds TEXT NULL;
+        ALTER TABLE ingest_sources ADD COLUMN scope_subjects TEXT NULL;
+        ALTER TABLE ingest_sources ADD COLUMN scope_namespaces TEXT NULL;
+        ALTER TABLE ingest_sources ADD COLUMN scope_workloads TEXT NULL;
+        """;
 }

@@ -5,16 +5,21 @@ using ZtStream.Ingest.Options;
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>
-/// Turns an <c>Authorization: Bearer</c> value into the source name it belongs to. Verified keys are remembered
-/// for <see cref="IngestOptions.CredentialCacheTime"/> so the store is not asked on every request; unknown keys
-/// are not remembered, so random guesses cannot fill memory.
+/// Turns an <c>Authorization: Bearer</c> value into the source it belongs to, with its scope. Verified keys are
+/// remembered for <see cref="IngestOptions.CredentialCacheTime"/> so the store is not asked on every request (a
+/// revocation or a scope change takes effect within that time); unknown keys are not remembered, so random guesses
+/// cannot fill memory.
 /// </summary>
 internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOptions<IngestOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (string Name, DateTimeOffset Until)> verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (AuthenticatedSource Source, DateTimeOffset Until)> verified = new(StringComparer.Ordinal);
 
     /// <summary>The source name, or null for a missing, malformed, unknown or revoked key.</summary>
-    public async ValueTask<string?> AuthenticateAsync(string? authorization, CancellationToken cancellationToken)
+    public async ValueTask<string?> AuthenticateAsync(string? authorization, CancellationToken cancellationToken) =>
+        (await AuthenticateSourceAsync(authorization, cancellationToken))?.Name;
+
+    /// <summary>The source and its scope, or null for a missing, malformed, unknown or revoked key.</summary>
+    public async ValueTask<AuthenticatedSource?> AuthenticateSourceAsync(string? authorization, CancellationToken cancellationToken)
     {
         if (!TryReadBearer(authorization, out var key))
         {
@@ -25,11 +30,11 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
         var now = time.GetUtcNow();
         if (verified.TryGetValue(hash, out var hit) && hit.Until > now)
         {
-            return hit.Name;
+            return hit.Source;
         }
 
-        var name = await credentials.FindActiveAsync(hash, cancellationToken);
-        if (name is null)
+        var source = await credentials.FindActiveSourceAsync(hash, cancellationToken);
+        if (source is null)
         {
             verified.TryRemove(hash, out _);
             return null;
@@ -38,10 +43,10 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
         var ttl = options.Value.CredentialCacheTime;
         if (ttl > TimeSpan.Zero)
         {
-            verified[hash] = (name, now + ttl);
+            verified[hash] = (source, now + ttl);
         }
 
-        return name;
+        return source;
     }
 
     /// <summary>Forgets cached keys (after a revocation made in this process).</summary>

@@ -1,4 +1,5 @@
 using Dapper;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest.Sources.Credentials;
@@ -11,7 +12,12 @@ internal sealed record SourceInfo
     public required DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? RevokedAt { get; init; }
+
+    public SourceScope Scope { get; init; } = SourceScope.None;
 }
+
+/// <summary>A source whose key was verified, with what it may speak for.</summary>
+internal sealed record AuthenticatedSource(string Name, SourceScope Scope);
 
 /// <summary>The outcome of <see cref="SourceCredentialStore.AddAsync"/>.</summary>
 internal enum AddSourceResult
@@ -20,25 +26,31 @@ internal enum AddSourceResult
     AlreadyActive,
 }
 
-/// <summary>Source credentials in the store (table <c>ingest_sources</c>); the SQL is the same in both dialects.</summary>
+/// <summary>Source credentials and scopes in the store (table <c>ingest_sources</c>); the SQL is the same in both dialects.</summary>
 internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
 {
     // A revoked name may be added again (key rotation); an active one may not.
     private const string Upsert = """
-        INSERT INTO ingest_sources (name, key_hash, created_at, revoked_at)
-        VALUES (@Name, @KeyHash, @CreatedAt, NULL)
-        ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at, revoked_at = NULL
+        INSERT INTO ingest_sources (name, key_hash, created_at, revoked_at, scope_kinds, scope_subjects, scope_namespaces, scope_workloads)
+        VALUES (@Name, @KeyHash, @CreatedAt, NULL, @Kinds, @Subjects, @Namespaces, @Workloads)
+        ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at, revoked_at = NULL,
+            scope_kinds = excluded.scope_kinds, scope_subjects = excluded.scope_subjects,
+            scope_namespaces = excluded.scope_namespaces, scope_workloads = excluded.scope_workloads
         WHERE ingest_sources.revoked_at IS NOT NULL
         """;
 
-    private const string SelectAll = """
-        SELECT name AS Name, created_at AS CreatedAt, revoked_at AS RevokedAt
+    private const string ScopeColumns = """
+        scope_kinds AS Kinds, scope_subjects AS Subjects, scope_namespaces AS Namespaces, scope_workloads AS Workloads
+        """;
+
+    private const string SelectAll = $"""
+        SELECT name AS Name, created_at AS CreatedAt, revoked_at AS RevokedAt, {ScopeColumns}
         FROM ingest_sources
         ORDER BY name
         """;
 
-    private const string SelectByHash = """
-        SELECT name AS Name, key_hash AS KeyHash, revoked_at AS RevokedAt
+    private const string SelectByHash = $"""
+        SELECT name AS Name, key_hash AS KeyHash, revoked_at AS RevokedAt, {ScopeColumns}
         FROM ingest_sources
         WHERE key_hash = @KeyHash
         """;
@@ -48,18 +60,31 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
         WHERE name = @Name AND revoked_at IS NULL
         """;
 
-    public async Task<AddSourceResult> AddAsync(string name, string keyHash, CancellationToken cancellationToken)
+    private const string UpdateScope = """
+        UPDATE ingest_sources SET scope_kinds = @Kinds, scope_subjects = @Subjects, scope_namespaces = @Namespaces, scope_workloads = @Workloads
+        WHERE name = @Name AND revoked_at IS NULL
+        """;
+
+    public async Task<AddSourceResult> AddAsync(string name, string keyHash, CancellationToken cancellationToken, SourceScope? scope = null)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.ExecuteAsync(new CommandDefinition(
-            Upsert, new { Name = name, KeyHash = keyHash, CreatedAt = time.GetUtcNow() }, cancellationToken: cancellationToken));
+            Upsert, Parameters(name, scope ?? SourceScope.None, new { KeyHash = keyHash, CreatedAt = time.GetUtcNow() }), cancellationToken: cancellationToken));
         return rows == 1 ? AddSourceResult.Added : AddSourceResult.AlreadyActive;
+    }
+
+    /// <summary>Replaces an active source's scope; false when there is no active source of that name.</summary>
+    public async Task<bool> UpdateScopeAsync(string name, SourceScope scope, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(UpdateScope, Parameters(name, scope, null), cancellationToken: cancellationToken)) == 1;
     }
 
     public async Task<IReadOnlyList<SourceInfo>> ListAsync(CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        return [.. await connection.QueryAsync<SourceInfo>(new CommandDefinition(SelectAll, cancellationToken: cancellationToken))];
+        var rows = await connection.QueryAsync<SourceRow>(new CommandDefinition(SelectAll, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new SourceInfo { Name = r.Name, CreatedAt = r.CreatedAt, RevokedAt = r.RevokedAt, Scope = r.ToScope() })];
     }
 
     /// <summary>Revokes an active source; false when there is none of that name.</summary>
@@ -71,15 +96,53 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
     }
 
     /// <summary>The active source whose key has <paramref name="keyHash"/>, or null.</summary>
-    public async Task<string?> FindActiveAsync(string keyHash, CancellationToken cancellationToken)
+    public async Task<string?> FindActiveAsync(string keyHash, CancellationToken cancellationToken) =>
+        (await FindActiveSourceAsync(keyHash, cancellationToken))?.Name;
+
+    /// <summary>The active source whose key has <paramref name="keyHash"/>, with its scope, or null.</summary>
+    public async Task<AuthenticatedSource?> FindActiveSourceAsync(string keyHash, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
             SelectByHash, new { KeyHash = keyHash }, cancellationToken: cancellationToken));
-        return row is { RevokedAt: null } && SourceKeys.HashesEqual(row.KeyHash, keyHash) ? row.Name : null;
+        return row is { RevokedAt: null } && SourceKeys.HashesEqual(row.KeyHash, keyHash) ? new AuthenticatedSource(row.Name, row.ToScope()) : null;
     }
 
-    private sealed record CredentialRow
+    private static DynamicParameters Parameters(string name, SourceScope scope, object? more)
+    {
+        var p = new DynamicParameters(more);
+        p.Add("Name", name);
+        p.Add("Kinds", SourceScope.Join(scope.Kinds));
+        p.Add("Subjects", SourceScope.Join(scope.Subjects));
+        p.Add("Namespaces", SourceScope.Join(scope.Namespaces));
+        p.Add("Workloads", SourceScope.Join(scope.Workloads));
+        return p;
+    }
+
+    private record ScopeRow
+    {
+        public string? Kinds { get; init; }
+
+        public string? Subjects { get; init; }
+
+        public string? Namespaces { get; init; }
+
+        public string? Workloads { get; init; }
+
+        public SourceScope ToScope() =>
+            new(SourceScope.Split(Kinds), SourceScope.Split(Subjects), SourceScope.Split(Namespaces), SourceScope.Split(Workloads));
+    }
+
+    private sealed record SourceRow : ScopeRow
+    {
+        public required string Name { get; init; }
+
+        public required DateTimeOffset CreatedAt { get; init; }
+
+        public DateTimeOffset? RevokedAt { get; init; }
+    }
+
+    private sealed record CredentialRow : ScopeRow
     {
         public required string Name { get; init; }
 

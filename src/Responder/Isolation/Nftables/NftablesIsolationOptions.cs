@@ -19,6 +19,9 @@ internal sealed record NftablesIsolationOptions
 
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Where the kernel's process files are (proc(5)); a test points it elsewhere.</summary>
+    public string ProcDirectory { get; init; } = "/proc";
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();

@@ -11,7 +11,8 @@ namespace ZtStream.Responder.Isolation.Nftables;
 /// Quarantines a Linux workload by its network namespace: one dedicated nftables table (family inet) whose input
 /// and output chains drop everything but loopback. The workload is addressed by the command's Name (else its
 /// WorkloadId): <c>pid:1234</c> enters the namespace of that process (<c>nsenter --net=/proc/1234/ns/net</c>),
-/// <c>netns:NAME</c> or a bare name a named namespace (<c>ip netns exec NAME</c>). The table's comment records the
+/// <c>netns:NAME</c> or a bare name a named namespace (<c>ip netns exec NAME</c>). Only what can be a workload's own
+/// namespace is accepted: never init's (pid 1), the host's or the Responder's own, which a quarantine would cut off. The table's comment records the
 /// isolating action, so a release undoes only its own isolation, and undoes it by deleting exactly that table.
 /// </summary>
 internal sealed partial class NftablesWorkloadIsolator(
@@ -99,13 +100,19 @@ internal sealed partial class NftablesWorkloadIsolator(
         var arguments = new List<string>();
         if (target.Pid is { } pid)
         {
-            if (!File.Exists($"/proc/{pid}/ns/net"))
+            var netns = Path.Combine(options.ProcDirectory, pid.ToString(CultureInfo.InvariantCulture), "ns", "net");
+            if (!File.Exists(netns))
             {
-                throw new DriverFailedException(DriverName, $"no process {pid} (no /proc/{pid}/ns/net)", permanent: true);
+                throw new DriverFailedException(DriverName, $"no process {pid} (no {netns})", permanent: true);
+            }
+
+            if (HostNamespaceOf(pid, options.ProcDirectory) is { } host)
+            {
+                throw new DriverFailedException(DriverName, $"process {pid} is in {host}: quarantining it would cut the host off, so only a process in a network namespace of its own is a workload", permanent: true);
             }
 
             file = options.NsenterPath;
-            arguments.Add($"--net=/proc/{pid}/ns/net");
+            arguments.Add($"--net={netns}");
             arguments.Add(options.NftPath);
         }
         else
@@ -140,6 +147,46 @@ internal sealed partial class NftablesWorkloadIsolator(
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Which host network namespace process <paramref name="pid"/> shares ("the host's network namespace" for init's,
+    /// "the Responder's own network namespace" for ours), or null when its namespace is another one. Namespaces are
+    /// compared by their <c>/proc/PID/ns/net</c> link (<c>net:[inode]</c>); one that cannot be read is taken as the
+    /// host's, since a quarantine that might cut the host off is not tried.
+    /// </summary>
+    internal static string? HostNamespaceOf(int pid, string proc)
+    {
+        static string? Link(string path)
+        {
+            try
+            {
+                // The raw link text, "net:[inode]": the namespace's identity whichever process path it is read through.
+                return new FileInfo(path).LinkTarget is { Length: > 0 } link ? link : null;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return null;
+            }
+        }
+
+        if (pid == 1)
+        {
+            return "the host's network namespace (it is init)";
+        }
+
+        var target = Link(Path.Combine(proc, pid.ToString(CultureInfo.InvariantCulture), "ns", "net"));
+        if (target is null)
+        {
+            return "a network namespace that cannot be read";
+        }
+
+        if (Link(Path.Combine(proc, "1", "ns", "net")) == target)
+        {
+            return "the host's network namespace";
+        }
+
+        return Link(Path.Combine(proc, "self", "ns", "net")) == target ? "the Responder's own network namespace" : null;
     }
 
     internal static NetnsTarget Resolve(string address)

@@ -120,15 +120,47 @@ public sealed class NftablesWorkloadIsolatorTests
     [Fact]
     public async Task Isolate_NftFails_ReasonCarriesItsStderr()
     {
+        using var netns = new TempNetnsDirectory("ztt-fake");
         var runner = new RecordingRunner(new ProcessResult(1, "", "Error: Could not process rule: Operation not permitted"));
+        var isolator = new NftablesWorkloadIsolator(runner, new NftablesIsolationOptions { NetnsDirectory = netns.Path }, NullLogger<NftablesWorkloadIsolator>.Instance);
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), $"pid:{Environment.ProcessId}"), TestContext.Current.CancellationToken));
+            isolator.IsolateAsync(Isolate(Guid.NewGuid(), "ztt-fake"), TestContext.Current.CancellationToken));
 
         Assert.Contains("Operation not permitted", failure.Message, StringComparison.Ordinal);
         var call = Assert.Single(runner.Calls);
-        Assert.Equal("nsenter", call.File);
-        Assert.Equal([$"--net=/proc/{Environment.ProcessId}/ns/net", "nft", "list", "tables", "inet"], call.Arguments);
+        Assert.Equal("ip", call.File);
+        Assert.Equal(["netns", "exec", "ztt-fake", "nft", "list", "tables", "inet"], call.Arguments);
+    }
+
+    [Theory]
+    [InlineData("pid:1")]
+    [InlineData("self")]
+    public async Task Isolate_ProcessInTheHostsOrTheRespondersNetworkNamespace_RefusedPermanently_NothingRun(string address)
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "network namespaces are Linux");
+        var runner = new RecordingRunner(new ProcessResult(0, "", ""));
+        var target = address == "self" ? $"pid:{Environment.ProcessId}" : address;
+
+        var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
+            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), target), TestContext.Current.CancellationToken));
+
+        Assert.True(failure.Permanent);
+        Assert.Contains("would cut the host off", failure.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Calls);
+    }
+
+    private sealed class TempNetnsDirectory : IDisposable
+    {
+        public TempNetnsDirectory(string name)
+        {
+            Path = Directory.CreateTempSubdirectory("ztt-netns-").FullName;
+            File.WriteAllText(System.IO.Path.Combine(Path, name), "");
+        }
+
+        public string Path { get; }
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
     }
 
     [Theory]

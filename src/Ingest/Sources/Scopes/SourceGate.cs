@@ -1,0 +1,28 @@
+using ZtStream.Contracts.Events;
+using ZtStream.Platform.Http;
+
+namespace ZtStream.Ingest.Sources.Scopes;
+
+/// <summary>
+/// The one place an item passes between being read and being appended to the log, whichever way it came in: it is
+/// refused when it is outside its source's scope (the error names the field and the scope), and otherwise stamped
+/// with the source that delivered it and what that source vouches for — values from the body never survive.
+/// </summary>
+internal sealed class SourceGate
+{
+    /// <summary>The event as it goes to the log, or null (and an error added) when it is outside <paramref name="scope"/>.</summary>
+    /// <param name="adapter">True when a source adapter (Kubernetes audit, Falco …) made the event from the system's own record.</param>
+    public AccessEvent? Admit(AccessEvent e, int index, string source, SourceScope scope, bool adapter, List<ItemError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (scope.Check(e, index, source) is { } outside)
+        {
+            errors.Add(outside);
+            return null;
+        }
+
+        return e with { Source = source, SourceScope = scope.Vouches(adapter) };
+    }
+}

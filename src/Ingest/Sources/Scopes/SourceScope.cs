@@ -1,0 +1,132 @@
+using ZtStream.Contracts.Events;
+using ZtStream.Platform;
+using ZtStream.Platform.Http;
+
+namespace ZtStream.Ingest.Sources.Scopes;
+
+/// <summary>
+/// What a source may speak for: the event kinds it may send, and the subjects, namespaces and workloads its events may
+/// name (patterns, <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
+/// without any scope speaks for anything, as before scopes existed. An event outside its source's scope never reaches
+/// the log (<see cref="Check"/>).
+/// </summary>
+internal sealed record SourceScope(
+    IReadOnlyList<string>? Kinds = null,
+    IReadOnlyList<string>? Subjects = null,
+    IReadOnlyList<string>? Namespaces = null,
+    IReadOnlyList<string>? Workloads = null)
+{
+    public static SourceScope None { get; } = new();
+
+    private static readonly string[] SubjectOnly = [SourceScopes.Subject];
+    private static readonly string[] WorkloadOnly = [SourceScopes.Workload];
+    private static readonly string[] Both = [SourceScopes.Subject, SourceScopes.Workload];
+
+    /// <summary>True when no dimension is limited.</summary>
+    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null;
+
+    /// <summary>
+    /// What events this source delivered vouch for (<see cref="AccessEvent.SourceScope"/>): the subject when the scope
+    /// names the subjects, the workload when it names namespaces or workloads. Through a source adapter's own endpoint
+    /// (<paramref name="adapter"/>: Kubernetes audit, Falco, an identity provider) a source limited to kinds speaks only
+    /// as the adapter reads the system's own record (the API server's authenticated user, Falco's pod), so its events
+    /// vouch for both.
+    /// </summary>
+    public IReadOnlyList<string>? Vouches(bool adapter)
+    {
+        if (adapter && Kinds is not null)
+        {
+            return Both;
+        }
+
+        var subject = Subjects is not null;
+        var workload = Namespaces is not null || Workloads is not null;
+        return subject && workload ? Both : subject ? SubjectOnly : workload ? WorkloadOnly : null;
+    }
+
+    /// <summary>
+    /// Null when <paramref name="e"/> is within the scope; otherwise the item's error (field, and a reason that starts
+    /// "outside the scope of source NAME"). Each limited dimension is checked where the event names it: an event with no
+    /// subject says nothing about subjects; but a workload without a namespace cannot be shown to be in an allowed one.
+    /// </summary>
+    public ItemError? Check(AccessEvent e, int index, string source)
+    {
+        if (Kinds is not null && !Matches(Kinds, e.Kind))
+        {
+            return Outside(index, source, "kind", e.Kind, Kinds);
+        }
+
+        if (Subjects is not null && !string.IsNullOrEmpty(e.Subject?.Id) && !Matches(Subjects, e.Subject.Id))
+        {
+            return Outside(index, source, "subject.id", e.Subject.Id, Subjects);
+        }
+
+        if (e.Workload is { } w)
+        {
+            if (Namespaces is not null && (string.IsNullOrEmpty(w.Namespace) || !Matches(Namespaces, w.Namespace)))
+            {
+                return string.IsNullOrEmpty(w.Namespace)
+                    ? new ItemError(index, "workload.namespace", $"outside the scope of source {source}: it may speak only for workloads in namespaces {List(Namespaces)}, and this workload names no namespace")
+                    : Outside(index, source, "workload.namespace", w.Namespace, Namespaces);
+            }
+
+            if (Workloads is not null && !Matches(Workloads, w.Id) && !(w.Namespace is not null && w.Name is not null && Matches(Workloads, $"{w.Namespace}/{w.Name}")))
+            {
+                return Outside(index, source, "workload.id", w.Id, Workloads);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=…</c>, or <c>(none: speaks for anything)</c>.</summary>
+    public string Describe()
+    {
+        if (IsUnscoped)
+        {
+            return "(none: speaks for anything)";
+        }
+
+        var parts = new List<string>(4);
+        Add(parts, "kinds", Kinds);
+        Add(parts, "subjects", Subjects);
+        Add(parts, "namespaces", Namespaces);
+        Add(parts, "workloads", Workloads);
+        return string.Join(' ', parts);
+    }
+
+    /// <summary>How a dimension is stored: its patterns joined by commas, null when not limited.</summary>
+    public static string? Join(IReadOnlyList<string>? patterns) => patterns is null ? null : string.Join(',', patterns);
+
+    /// <summary>Patterns from a comma-separated list; null (not limited) for null, an empty list for "".</summary>
+    public static IReadOnlyList<string>? Split(string? joined) =>
+        joined is null ? null : joined.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    private static bool Matches(IReadOnlyList<string> patterns, string value)
+    {
+        foreach (var pattern in patterns)
+        {
+            if (Glob.IsMatch(pattern, value))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static ItemError Outside(int index, string source, string field, string value, IReadOnlyList<string> allowed) =>
+        new(index, field, $"outside the scope of source {source}: '{Clip(value)}' is not one of {List(allowed)}");
+
+    private static string List(IReadOnlyList<string> patterns) => patterns.Count == 0 ? "(none)" : string.Join(", ", patterns);
+
+    private static void Add(List<string> parts, string name, IReadOnlyList<string>? patterns)
+    {
+        if (patterns is not null)
+        {
+            parts.Add($"{name}={(patterns.Count == 0 ? "(none)" : string.Join(',', patterns))}");
+        }
+    }
+
+    private static string Clip(string s) => s.Length <= 120 ? s : string.Concat(s.AsSpan(0, 120), "…");
+}

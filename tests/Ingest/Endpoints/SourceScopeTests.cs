@@ -1,0 +1,174 @@
+using System.Diagnostics.Metrics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Scopes;
+using ZtStream.Ingest.Telemetry;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>
+/// Sources speak only for what they own: over HTTP, an item outside its source's scope is refused with its index,
+/// field and "outside the scope of source NAME", counted, and never appended; what is accepted carries the source and
+/// what it vouches for, whatever the body claimed.
+/// </summary>
+public sealed class SourceScopeTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static string Event(string id, string subject = "user:alice", string? ns = null, string? workload = null, string kind = "access.request", string extra = "")
+    {
+        var w = "";
+        if (workload is not null || ns is not null)
+        {
+            var name = (workload ?? $"{ns}/web-1").Split('/')[^1];
+            w = ",\"workload\":{\"id\":\"" + (workload ?? $"{ns}/web-1") + "\",\"name\":\"" + name + "\"" + (ns is null ? "" : ",\"namespace\":\"" + ns + "\"") + "}";
+        }
+
+        var time = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        return "{\"id\":\"" + id + "\",\"time\":\"" + time + "\",\"kind\":\"" + kind + "\",\"subject\":{\"id\":\"" + subject + "\"}" + w + extra + "}";
+    }
+
+    private static async Task<IngestServer> StartAsync() => await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+
+    [Fact]
+    public async Task NamespaceScope_WorkloadInAnotherNamespace_RefusedNamingTheScope_TheSameForItsOwn_Accepted()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("shop-app", new SourceScope(Namespaces: ["shop"]));
+
+        using var payments = await server.PostAsync("/v1/events", Payloads.Array(Event("p-1", ns: "payments")), key);
+        using var shop = await server.PostAsync("/v1/events", Payloads.Array(Event("s-1", ns: "shop")), key);
+
+        Assert.Equal(HttpStatusCode.Forbidden, payments.StatusCode);
+        Assert.Equal("application/problem+json", payments.Content.Headers.ContentType?.MediaType);
+        var problem = await payments.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal(0, error.GetProperty("index").GetInt32());
+        Assert.Equal("workload.namespace", error.GetProperty("field").GetString());
+        Assert.StartsWith("outside the scope of source shop-app", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("'payments' is not one of shop", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, shop.StatusCode);
+
+        var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1));
+        Assert.Equal("s-1", logged.Event.Id);
+        Assert.Equal("shop-app", logged.Event.Source);
+        Assert.Equal([SourceScopes.Workload], logged.Event.SourceScope);
+    }
+
+    [Fact]
+    public async Task MixedBatch_EachDimension_207WithEveryOutsideItemByIndexAndField_CountedAsOutsideScope()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("orders-api", new SourceScope(
+            Kinds: ["access.*", "auth.login"], Subjects: ["user:*@shop.example"], Namespaces: ["shop", "shop-*"], Workloads: ["shop*/orders-*"]));
+        var measurements = new List<(long Value, string? Reason)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == IngestMetrics.MeterName && instrument.Name == "ztstream.ingest.events.rejected")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            lock (measurements)
+            {
+                measurements.Add((value, tags.ToArray().FirstOrDefault(t => t.Key == "reason").Value as string));
+            }
+        });
+        listener.Start();
+
+        var body = Payloads.Array(
+            Event("m-0", "user:bob@shop.example", ns: "shop", workload: "shop/orders-1"),
+            Event("m-1", "user:ceo@corp.example", ns: "shop", workload: "shop/orders-1"),
+            Event("m-2", "user:bob@shop.example", ns: "shop", workload: "shop/orders-1", kind: "k8s.audit"),
+            Event("m-3", "user:bob@shop.example", ns: "shop-eu", workload: "shop-eu/orders-2", kind: "auth.login"),
+            Event("m-4", "user:bob@shop.example", ns: "shop", workload: "shop/payments-1"),
+            Event("m-5", "user:bob@shop.example", workload: "orders-1"),
+            "{\"id\":\"m-6\"}");
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var errors = problem.GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString()!)).ToList();
+        Assert.Equal([(1, "subject.id"), (2, "kind"), (4, "workload.id"), (5, "workload.namespace")], errors.Where(e => e.Item1 < 6).Select(e => (e.Item1, e.Item2)));
+        Assert.All(errors.Where(e => e.Item1 < 6), e => Assert.StartsWith("outside the scope of source orders-api", e.Item3, StringComparison.Ordinal));
+        Assert.Contains("names no namespace", errors.Single(e => e.Item1 == 5).Item3, StringComparison.Ordinal);
+        Assert.Contains(errors, e => e.Item1 == 6);
+        Assert.Equal(["m-0", "m-3"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
+        lock (measurements)
+        {
+            Assert.Equal(4, measurements.Where(m => m.Reason == "outside_scope").Sum(m => m.Value));
+            Assert.Equal(1, measurements.Where(m => m.Reason == "invalid").Sum(m => m.Value));
+        }
+
+        var logged = await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 2);
+        Assert.Equal(["m-0", "m-3"], logged.Select(r => r.Event.Id).Order());
+        Assert.All(logged, r => Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], r.Event.SourceScope));
+    }
+
+    [Fact]
+    public async Task UnscopedSource_KeepsTodaysBehaviour_AndTheBodyCannotClaimASourceOrWhatItVouchesFor()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("legacy-app");
+
+        using var response = await server.PostAsync("/v1/events",
+            Payloads.Array(Event("u-1", "user:ceo", ns: "payments", extra: ",\"source\":\"kube-apiserver\",\"source_scope\":[\"subject\",\"workload\"]")), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1)).Event;
+        Assert.Equal("legacy-app", logged.Source);
+        Assert.Null(logged.SourceScope);
+        Assert.True(logged.Attributes is null || !logged.Attributes.ContainsKey("source_scope"));
+    }
+
+    [Fact]
+    public async Task AuditWebhookSource_LimitedToItsKind_VouchesThroughTheAdapter_AndItsNamespaceLimitApplies()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("kube-apiserver", new SourceScope(Kinds: [EventKinds.K8sAudit], Namespaces: ["shop"]));
+        static string Audit(string id, string user) => $$"""
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{{id}}","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/shop/secrets","verb":"list","user":{"username":"{{user}}","groups":["system:serviceaccounts"]},
+             "sourceIPs":["10.0.0.7"],"objectRef":{"resource":"secrets","namespace":"shop","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},
+             "requestReceivedTimestamp":"{{DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}}",
+             "stageTimestamp":"{{DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}}"}
+            """;
+        var body = $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{{Audit("a-0", "system:serviceaccount:shop:web")}},{{Audit("a-1", "system:serviceaccount:payments:api")}},{{Audit("a-2", "jane@corp.example")}}]}""";
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", body, key);
+        using var viaEvents = await server.PostAsync("/v1/events", Payloads.Array(Event("e-0")), key);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var error = Assert.Single((await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").EnumerateArray());
+        Assert.Equal((1, "workload.namespace"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+        Assert.Equal(HttpStatusCode.Forbidden, viaEvents.StatusCode);
+        var logged = await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 2);
+        Assert.Equal(["a-0", "a-2"], logged.Select(r => r.Event.Id).Order());
+        Assert.All(logged, r => Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], r.Event.SourceScope));
+    }
+
+    [Fact]
+    public async Task ScopeChange_AppliesToTheNextRequest_WhenTheCredentialCacheIsOff()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("narrowed");
+        using var before = await server.PostAsync("/v1/events", Payloads.Array(Event("c-0", "user:ceo")), key);
+        Assert.Equal(HttpStatusCode.Accepted, before.StatusCode);
+
+        Assert.True(await new ZtStream.Ingest.Sources.Credentials.SourceCredentialStore(server.Store, TimeProvider.System)
+            .UpdateScopeAsync("narrowed", new SourceScope(Subjects: ["svc:*"]), Ct));
+        using var after = await server.PostAsync("/v1/events", Payloads.Array(Event("c-1", "user:ceo")), key);
+
+        Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
+    }
+}
