@@ -76,7 +76,7 @@ internal static class ZtStreamCli
         writer.WriteLine("usage: ztstream <command> [options]");
         writer.WriteLine();
         writer.WriteLine("  run        run roles: --roles ingest,verifier,responder (default all) [--config FILE]");
-        writer.WriteLine("             [--event-log inprocess|kafka --kafka HOST:PORT] [--store sqlite|postgres --postgres CONN]");
+        writer.WriteLine("             [--event-log file|memory|kafka --event-log-path DIR --kafka HOST:PORT] [--store sqlite|postgres --postgres CONN]");
         writer.WriteLine("             [--bus inmemory|rabbitmq --rabbitmq URI] [--urls URL] [--set Section:Key=value]");
         foreach (var command in commands)
         {

@@ -13,6 +13,7 @@ internal sealed record HostArguments(string? ConfigFile, IReadOnlyDictionary<str
         ["--roles"] = "Roles",
         ["--event-log"] = "EventLog:Kind",
         ["--kafka"] = "EventLog:BootstrapServers",
+        ["--event-log-path"] = "EventLog:Path",
         ["--store"] = "Store:Kind",
         ["--postgres"] = "Store:ConnectionString",
         ["--sqlite"] = "Store:SqlitePath",

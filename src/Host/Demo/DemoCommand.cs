@@ -18,7 +18,7 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class DemoCommand : ICliCommand
 {
-    private const string Usage = "usage: ztstream demo [--no-browser] [--duration SECONDS] [--seed N] [--scenario NAME] [--principals N] [--interval SECONDS] [--urls URL]";
+    private const string Usage = "usage: ztstream demo [--no-browser] [--duration SECONDS] [--seed N] [--scenario NAME] [--principals N] [--interval SECONDS] [--urls URL] [--memory]";
 
     public string Name => "demo";
 
@@ -118,6 +118,10 @@ internal sealed class DemoCommand : ICliCommand
 /// <summary>The demo's command-line options.</summary>
 internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed, IReadOnlyList<string> Scenarios, int Principals, TimeSpan Interval, string? Urls)
 {
+    /// <summary><c>--memory</c>: the memory-only event log instead of the durable file log (to measure the log's share).</summary>
+    public bool MemoryLog { get; init; }
+
+
     public static (DemoSettings Settings, List<string> Problems) Parse(IReadOnlyList<string> args)
     {
         var problems = new List<string>();
@@ -126,6 +130,7 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
         int seed = 7, principals = 60;
         var interval = TimeSpan.FromSeconds(4);
         string? urls = null;
+        var memoryLog = false;
         IReadOnlyList<string> scenarios = ZtStream.Verifier.Simulation.Scenarios.All;
         for (var i = 0; i < args.Count; i++)
         {
@@ -202,12 +207,15 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
                 case "--urls":
                     urls = Next();
                     break;
+                case "--memory":
+                    memoryLog = true;
+                    break;
                 default:
                     problems.Add($"unknown argument '{args[i]}'");
                     break;
             }
         }
 
-        return (new DemoSettings(noBrowser, duration, seed, scenarios, principals, interval, urls), problems);
+        return (new DemoSettings(noBrowser, duration, seed, scenarios, principals, interval, urls) { MemoryLog = memoryLog }, problems);
     }
 }

@@ -23,6 +23,18 @@ internal sealed record ConsumerSpec(string GroupId, IReadOnlyList<string> Topics
 
     /// <summary>Where a partition with no committed offset starts.</summary>
     public bool StartFromEarliest { get; init; } = true;
+
+    /// <summary>Throws unless <paramref name="spec"/> names a group and at least one topic and <paramref name="handler"/> is given.</summary>
+    public static void Check(ConsumerSpec spec, IRecordHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.GroupId);
+        if (spec.Topics.Count == 0)
+        {
+            throw new ArgumentException("A consumer needs at least one topic.", nameof(spec));
+        }
+    }
 }
 
 /// <summary>
@@ -47,6 +59,21 @@ internal interface IEventLog
     /// the host calls it once at start. A cluster that cannot create topics is logged, not fatal.
     /// </summary>
     Task EnsureTopicsAsync(IEnumerable<string> topics, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>A partition's retained range: records <see cref="Start"/> to <see cref="End"/> − 1.</summary>
+internal sealed record PartitionBounds(int Partition, long Start, long End);
+
+/// <summary>
+/// Reads a topic without joining a group (<c>ztstream dlq</c>): what each partition holds, and records by offset.
+/// </summary>
+internal interface IEventLogBrowser
+{
+    /// <summary>Every partition of <paramref name="topic"/> with its retained range (empty when the topic does not exist).</summary>
+    Task<IReadOnlyList<PartitionBounds>> PartitionsAsync(string topic, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="max"/> records of one partition from <paramref name="from"/> on, in offset order.</summary>
+    Task<IReadOnlyList<ConsumedRecord>> ReadAsync(string topic, int partition, long from, int max, CancellationToken cancellationToken);
 }
 
 /// <summary>What a consumer does with records and partition changes.</summary>

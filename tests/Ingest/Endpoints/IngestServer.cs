@@ -134,6 +134,11 @@ internal sealed class IngestServer : IAsyncDisposable
         (log as IDisposable)?.Dispose();
         try
         {
+            if (log is ZtStream.Platform.EventLog.FileLog.FileEventLog file)
+            {
+                Directory.Delete(file.Root, recursive: true);
+            }
+
             Directory.Delete(folder, recursive: true);
         }
         catch (IOException)

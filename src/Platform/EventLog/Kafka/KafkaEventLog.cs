@@ -28,7 +28,7 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
     private volatile bool _producerFatal;
     private long _inFlight;
 
-    public KafkaEventLog(EventLogOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    public KafkaEventLog(EventLogOptions options, TimeProvider time, ILoggerFactory loggerFactory, ConsumerHealth? health = null)
     {
         if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
@@ -40,7 +40,7 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<KafkaEventLog>();
         _metrics = new EventLogMetrics(EventLogOptions.Kafka, () => Interlocked.Read(ref _inFlight));
-        _delivery = new RecordDelivery(this, options.RetryBackoff, time, _metrics, _logger);
+        _delivery = new RecordDelivery(this, options, time, _metrics, health ?? new ConsumerHealth(time), _logger);
         _producer = BuildProducer();
     }
 
@@ -104,13 +104,7 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
 
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(handler);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.GroupId);
-        if (spec.Topics.Count == 0)
-        {
-            throw new ArgumentException("A consumer needs at least one topic.", nameof(spec));
-        }
+        ConsumerSpec.Check(spec, handler);
 
         var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, _logger);
         return loop.Start(cancellationToken);
