@@ -19,7 +19,7 @@ internal sealed class Segment : IDisposable
 
     private readonly List<long> _indexOffsets = [];
     private readonly List<long> _indexPositions = [];
-    private long _lastIndexedPosition = long.MinValue;
+    private long _lastIndexedPosition = -IndexInterval;
 
     private Segment(string logPath, long baseOffset, SafeFileHandle handle)
     {
@@ -200,7 +200,7 @@ internal sealed class Segment : IDisposable
             _indexPositions.Add(BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16) + 8)..]));
         }
 
-        _lastIndexedPosition = _indexPositions.Count > 0 ? _indexPositions[^1] : long.MinValue;
+        _lastIndexedPosition = _indexPositions.Count > 0 ? _indexPositions[^1] : -IndexInterval;
         return true;
     }
 

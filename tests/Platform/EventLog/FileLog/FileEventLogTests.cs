@@ -273,3 +273,32 @@ public sealed class FileEventLogTests : IDisposable
 
     private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
 }
+
+/// <summary>The sparse index a segment keeps to find an offset without reading the file from its start.</summary>
+public sealed class SegmentIndexTests
+{
+    [Fact]
+    public void Floor_AfterIndexingFramesOfAKilobyte_ReturnsAnEntryWithinOneIntervalOfTheOffset()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-segment-").FullName;
+        try
+        {
+            using var segment = Segment.Create(folder, 1000);
+            for (var i = 0; i < 100; i++)
+            {
+                segment.Index(1000 + i, i * 1000L);
+            }
+
+            var (offset, position) = segment.Floor(1050);
+
+            Assert.InRange(offset, 1050 - (Segment.IndexInterval / 1000) - 1, 1050);
+            Assert.Equal((offset - 1000) * 1000, position);
+            Assert.Equal((1000L, 0L), segment.Floor(1000));
+            Assert.Equal((1000L, 0L), segment.Floor(5));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}
