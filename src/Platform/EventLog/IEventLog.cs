@@ -74,6 +74,12 @@ internal interface IEventLogBrowser
 
     /// <summary>Up to <paramref name="max"/> records of one partition from <paramref name="from"/> on, in offset order.</summary>
     Task<IReadOnlyList<ConsumedRecord>> ReadAsync(string topic, int partition, long from, int max, CancellationToken cancellationToken);
+
+    /// <summary><paramref name="group"/>'s committed offset on a partition, or null when it has none.</summary>
+    Task<long?> CommittedOffsetAsync(string group, string topic, int partition, CancellationToken cancellationToken);
+
+    /// <summary>Commits <paramref name="offset"/> (the next record to read) for <paramref name="group"/>, durably where the log is durable.</summary>
+    Task CommitOffsetAsync(string group, string topic, int partition, long offset, CancellationToken cancellationToken);
 }
 
 /// <summary>What a consumer does with records and partition changes.</summary>

@@ -205,8 +205,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             Advance(record, p);
             if (unsavedModel is { } m)
             {
-                unsavedModel = null;
+                // Cleared only once saved: a store that is down keeps the model for the next record's attempt.
                 await checkpoints.SaveModelAsync(m, cancellationToken);
+                unsavedModel = null;
                 VerifierLog.ModelSaved(logger, m.Version, m.Samples);
             }
 

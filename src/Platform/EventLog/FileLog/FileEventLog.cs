@@ -202,6 +202,16 @@ internal sealed partial class FileEventLog : IEventLog, IEventLogBrowser, ILocal
         return Task.FromResult<IReadOnlyList<ConsumedRecord>>(batch);
     }
 
+    public Task<long?> CommittedOffsetAsync(string group, string topic, int partition, CancellationToken cancellationToken) =>
+        Task.FromResult(_offsets.TryGet(group, topic, partition, out var offset) ? offset : (long?)null);
+
+    public Task CommitOffsetAsync(string group, string topic, int partition, long offset, CancellationToken cancellationToken)
+    {
+        _offsets.Commit(group, topic, partition, offset);
+        _offsets.Flush();
+        return Task.CompletedTask;
+    }
+
     /// <summary>Writes the consumer groups' committed offsets now (also done every <see cref="EventLogOptions.OffsetCommitInterval"/>).</summary>
     public void FlushOffsets()
     {

@@ -24,6 +24,7 @@ internal sealed class InProcessEventLog : IEventLog, IEventLogBrowser, ILocalPar
     private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
     private readonly EventLogMetrics _metrics;
     private readonly LocalConsumerGroups _groups;
+    private readonly MemoryGroupOffsets _offsets = new();
 
     public InProcessEventLog(EventLogOptions options, TimeProvider time, ILogger<InProcessEventLog> logger, ConsumerHealth? health = null)
     {
@@ -33,7 +34,7 @@ internal sealed class InProcessEventLog : IEventLog, IEventLogBrowser, ILocalPar
         _logger = logger;
         _metrics = new EventLogMetrics(EventLogOptions.Memory, RetainedRecords);
         var delivery = new RecordDelivery(this, options, time, _metrics, health ?? new ConsumerHealth(time), logger);
-        _groups = new LocalConsumerGroups(this, new MemoryGroupOffsets(), delivery, options.ShutdownDrainTimeout, logger);
+        _groups = new LocalConsumerGroups(this, _offsets, delivery, options.ShutdownDrainTimeout, logger);
     }
 
     /// <summary>Records held across all topics (the <c>queue_depth</c> gauge).</summary>
@@ -124,6 +125,15 @@ internal sealed class InProcessEventLog : IEventLog, IEventLogBrowser, ILocalPar
         var batch = new List<ConsumedRecord>();
         Read(topic, partition, from, max, batch);
         return Task.FromResult<IReadOnlyList<ConsumedRecord>>(batch);
+    }
+
+    public Task<long?> CommittedOffsetAsync(string group, string topic, int partition, CancellationToken cancellationToken) =>
+        Task.FromResult(_offsets.TryGet(group, topic, partition, out var offset) ? offset : (long?)null);
+
+    public Task CommitOffsetAsync(string group, string topic, int partition, long offset, CancellationToken cancellationToken)
+    {
+        _offsets.Commit(group, topic, partition, offset);
+        return Task.CompletedTask;
     }
 
     public void Dispose() => _metrics.Dispose();
