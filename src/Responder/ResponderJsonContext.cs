@@ -25,6 +25,7 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(NoteRequest))]
 [JsonSerializable(typeof(CallerView))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(FieldError))]
 [JsonSerializable(typeof(AlertFeedback))]
 [JsonSerializable(typeof(Alert))]
 [JsonSerializable(typeof(AlertHistoryEntry))]

@@ -100,13 +100,13 @@ internal static class ApiAuth
             {
                 ResponderLog.ApiRejected(logger, http.Request.Path, "no valid API token");
                 http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream\"";
-                return Results.Json(new ApiError("a valid API token is required (Authorization: Bearer ...)"), ResponderJsonContext.Default.ApiError, statusCode: 401);
+                return ApiError.Result(401, "a valid API token is required (Authorization: Bearer ...)");
             }
 
             if (role == ApiRoles.Responder && !caller.IsResponder)
             {
                 ResponderLog.ApiRejected(logger, http.Request.Path, $"{caller.Name} is an analyst");
-                return Results.Json(new ApiError("this needs the responder role"), ResponderJsonContext.Default.ApiError, statusCode: 403);
+                return ApiError.Result(403, "this needs the responder role");
             }
 
             http.Items[CallerKey] = caller;

@@ -42,14 +42,19 @@ internal static class ResponderApi
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
             var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
+            if (Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength)) is { } invalid)
+            {
+                return invalid;
+            }
+
             return await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
             var body = await ReadAsync(http, ResponderJsonContext.Default.ExtendRequest);
-            if (body?.TtlSeconds is <= 0)
+            if (Invalid(Bounds.Ttl(body?.TtlSeconds)) is { } invalid)
             {
-                return Error(400, "ttl_seconds must be positive");
+                return invalid;
             }
 
             TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
@@ -58,6 +63,11 @@ internal static class ResponderApi
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
             var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
+            if (Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength)) is { } invalid)
+            {
+                return invalid;
+            }
+
             var caller = ApiAuth.CallerOf(http);
             return await Answer(s.ReleaseAsync(id, caller.Name, body?.Reason ?? $"released by {caller.Name}", http.RequestAborted));
         });
@@ -106,7 +116,23 @@ internal static class ResponderApi
         var body = await ReadAsync(http, ResponderJsonContext.Default.VerdictRequest);
         if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
         {
-            return Error(400, "verdict must be false_positive or true_positive");
+            return Invalid([new FieldError("verdict", "must be false_positive or true_positive")])!;
+        }
+
+        List<FieldError> bad = [.. Bounds.Text("note", body.Note, Bounds.MaxReasonLength)];
+        if (body.Rules is { } asked)
+        {
+            if (asked.Count > Bounds.MaxRules)
+            {
+                bad.Add(new FieldError("rules", $"at most {Bounds.MaxRules} rules"));
+            }
+
+            bad.AddRange(asked.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
+        }
+
+        if (Invalid(bad) is { } invalid)
+        {
+            return invalid;
         }
 
         var stored = await alerts.GetAsync(id, http.RequestAborted);
@@ -208,33 +234,38 @@ internal static class ResponderApi
             return Error(400, "a JSON body is required");
         }
 
-        var errors = new List<string>();
+        var errors = new List<FieldError>();
         switch (body.Kind)
         {
             case ActionKinds.RevokeToken when body.Jti is null && body.SessionId is null:
-                errors.Add("revoke_token needs jti or session_id");
+                errors.Add(new FieldError("jti", "revoke_token needs jti or session_id"));
                 break;
             case ActionKinds.RevokeSubjectSessions when body.SubjectId is null:
-                errors.Add("revoke_subject_sessions needs subject_id");
+                errors.Add(new FieldError("subject_id", "revoke_subject_sessions needs subject_id"));
                 break;
             case ActionKinds.IsolateWorkload when body.WorkloadId is null:
-                errors.Add("isolate_workload needs workload_id");
+                errors.Add(new FieldError("workload_id", "isolate_workload needs workload_id"));
                 break;
             case ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions or ActionKinds.IsolateWorkload:
                 break;
             default:
-                errors.Add("kind must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)");
+                errors.Add(new FieldError("kind", "must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)"));
                 break;
         }
 
-        if (body.TtlSeconds is <= 0)
+        errors.AddRange(Bounds.Ttl(body.TtlSeconds));
+        errors.AddRange(Bounds.Text("jti", body.Jti, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("session_id", body.SessionId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("subject_id", body.SubjectId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("client_id", body.ClientId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("workload_id", body.WorkloadId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("namespace", body.Namespace, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("name", body.Name, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("alert_id", body.AlertId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("reason", body.Reason, Bounds.MaxReasonLength));
+        if (Invalid(errors) is { } invalid)
         {
-            errors.Add("ttl_seconds must be positive");
-        }
-
-        if (errors.Count > 0)
-        {
-            return Error(400, string.Join("; ", errors));
+            return invalid;
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -297,8 +328,14 @@ internal static class ResponderApi
         }
     }
 
-    private static IResult Error(int status, string message) =>
-        Results.Json(new ApiError(message), ResponderJsonContext.Default.ApiError, statusCode: status);
+    private static IResult Error(int status, string message) => ApiError.Result(status, message);
+
+    /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
+    private static IResult? Invalid(IEnumerable<FieldError> errors)
+    {
+        var list = errors.ToList();
+        return list.Count == 0 ? null : ApiError.Result(400, string.Join("; ", list.Select(e => $"{e.Field}: {e.Reason}")), list);
+    }
 
     private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<string> errors)
     {
