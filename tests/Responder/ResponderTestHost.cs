@@ -47,6 +47,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     public string? PolicyPath { get; }
     public FakeTimeProvider Time { get; }
     public MemoryEventLog EventLog { get; init; } = new();
+
+    /// <summary>A real event log to use instead of <see cref="EventLog"/> (its retries and dead letters are under test).</summary>
+    public IEventLog? Log { get; init; }
     public Dictionary<string, string?> Settings { get; } = [];
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
@@ -98,7 +101,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<TimeProvider>(Time);
         builder.Services.AddStore(builder.Configuration);
-        builder.Services.AddSingleton<IEventLog>(EventLog);
+        builder.Services.AddSingleton<IEventLog>(Log ?? EventLog);
         builder.Services.AddResponder(builder.Configuration);
         if (UseRealBus)
         {

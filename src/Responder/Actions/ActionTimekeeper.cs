@@ -17,6 +17,9 @@ internal sealed class ActionTimekeeper(
     TimeProvider time,
     ILogger<ActionTimekeeper> logger) : BackgroundService
 {
+    /// <summary>How long one action's step in a pass may take.</summary>
+    internal static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>
     /// One pass; returns how many actions it moved. Each action is handled on its own: one that fails (a driver,
     /// the bus or a bad stored value) is logged and tried again next pass, and never stops the others.
@@ -27,19 +30,19 @@ internal sealed class ActionTimekeeper(
         var moved = 0;
         foreach (var isolation in await actions.DueIsolationsAsync(now, cancellationToken))
         {
-            moved += await EachAsync(isolation, "release after its time-to-live", async () =>
+            moved += await EachAsync(isolation, "release after its time-to-live", cancellationToken, async step =>
             {
                 var (change, _) = await service.ReleaseAsync(
-                    isolation.Id, "ttl", $"isolation time-to-live passed at {isolation.ExpiresAt:O}", cancellationToken);
+                    isolation.Id, "ttl", $"isolation time-to-live passed at {isolation.ExpiresAt:O}", step);
                 return change == ActionChange.Done;
             });
         }
 
         foreach (var pending in await actions.ExpiredApprovalsAsync(now, cancellationToken))
         {
-            moved += await EachAsync(pending, "expire its approval", async () =>
+            moved += await EachAsync(pending, "expire its approval", cancellationToken, async step =>
             {
-                var (change, _) = await service.ExpireApprovalAsync(pending, cancellationToken);
+                var (change, _) = await service.ExpireApprovalAsync(pending, step);
                 return change == ActionChange.Done;
             });
         }
@@ -50,9 +53,9 @@ internal sealed class ActionTimekeeper(
         // command was lost with a broker or a process); consumers act once per action id, so sending again is safe.
         foreach (var unsent in (await actions.StaleQueuedAsync(stale, cancellationToken)).Concat(await actions.StaleDispatchedAsync(stale, cancellationToken)))
         {
-            moved += await EachAsync(unsent, "send its command", async () =>
+            moved += await EachAsync(unsent, "send its command", cancellationToken, async step =>
             {
-                await service.DispatchAsync(unsent, cancellationToken);
+                await service.DispatchAsync(unsent, step);
                 return true;
             });
         }
@@ -60,13 +63,19 @@ internal sealed class ActionTimekeeper(
         return moved;
     }
 
-    private async Task<int> EachAsync(ActionRecord action, string what, Func<Task<bool>> step)
+    /// <summary>
+    /// Runs one action's step with at most <see cref="StepTimeout"/>: a bus that waits for a broker that is down must
+    /// not hold up the releases and expiries behind it.
+    /// </summary>
+    private async Task<int> EachAsync(ActionRecord action, string what, CancellationToken pass, Func<CancellationToken, Task<bool>> step)
     {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(pass);
+        limit.CancelAfter(StepTimeout);
         try
         {
-            return await step() ? 1 : 0;
+            return await step(limit.Token) ? 1 : 0;
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !pass.IsCancellationRequested)
         {
             ResponderLog.TimekeeperActionFailed(logger, action.Id, action.Kind, what, ex);
             return 0;
