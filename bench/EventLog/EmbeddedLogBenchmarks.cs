@@ -9,17 +9,16 @@ namespace ZtStream.Benchmarks.EventLog;
 /// <summary>
 /// The durable embedded log's candidates side by side (issue 10): segment files (<see cref="FileEventLog"/>, under
 /// each fsync policy) and SQLite in WAL mode (<see cref="SqliteWalLogCandidate"/>). <c>Append</c>: four concurrent
-/// writers each append 10 batches of 500 records of 300 bytes (Ingest's unit), every append waiting for its
-/// acknowledgement — 20,000 records per operation, reported per record. <c>Consume</c>: 20,000 records read back from
+/// writers each append batches of <see cref="BatchSize"/> records of 300 bytes (500: Ingest's unit from a log shipper;
+/// 10: an SDK flushing small batches), every append waiting for its acknowledgement — 20,000 records per operation,
+/// reported per record. <c>Consume</c>: 20,000 records read back from
 /// the start of their partitions in batches of 256, as a consumer group does. A fresh folder per iteration.
 /// </summary>
 [MemoryDiagnoser]
 public class EmbeddedLogBenchmarks
 {
     private const int Writers = 4;
-    private const int BatchesPerWriter = 10;
-    private const int BatchSize = 500;
-    private const int Records = Writers * BatchesPerWriter * BatchSize;
+    private const int Records = 20_000;
     private const string Topic = "zt.bench.v1";
 
     private readonly byte[] _value = new byte[300];
@@ -31,6 +30,11 @@ public class EmbeddedLogBenchmarks
     /// <summary><c>file-group</c>, <c>file-always</c>, <c>file-os</c> or <c>sqlite-wal</c>.</summary>
     [Params("file-group", "file-always", "file-os", "sqlite-wal")]
     public string Candidate { get; set; } = "file-group";
+
+    [Params(500, 10)]
+    public int BatchSize { get; set; } = 500;
+
+    private int BatchesPerWriter => Records / Writers / BatchSize;
 
     [GlobalSetup]
     public void Setup()
