@@ -185,6 +185,31 @@ internal static class TestAlerts
     };
 }
 
+internal static class TestActions
+{
+    /// <summary>A manual action on alice, decided and last touched <paramref name="minutesAgo"/> minutes before the host's clock.</summary>
+    public static ZtStream.Responder.Actions.ActionRecord Manual(ResponderTestHost host, string kind, string state, int minutesAgo)
+    {
+        var at = host.Time.GetUtcNow().AddMinutes(-minutesAgo);
+        return new ZtStream.Responder.Actions.ActionRecord
+        {
+            Id = Guid.NewGuid(),
+            Kind = kind,
+            Mode = "manual",
+            State = state,
+            Principal = "alice",
+            SubjectId = "alice",
+            Reason = "test",
+            Decision = "test",
+            RequestedBy = "rex",
+            CreatedAt = at,
+            UpdatedAt = at,
+            DecidedAt = at,
+            DecidedBy = "rex",
+        };
+    }
+}
+
 internal static class Eventually
 {
     /// <summary>Polls until <paramref name="condition"/> holds (the work is asynchronous: bus, consumers, background services).</summary>

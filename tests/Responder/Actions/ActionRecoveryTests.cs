@@ -20,7 +20,7 @@ public sealed class ActionRecoveryTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var lost = Action(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 5) with { Jti = "jti-lost" };
+        var lost = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 5) with { Jti = "jti-lost" };
         await host.Get<ActionStore>().TryInsertAsync(lost, Ct);
 
         var moved = await host.Get<ActionTimekeeper>().RunOnceAsync(Ct);
@@ -39,7 +39,7 @@ public sealed class ActionRecoveryTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var inFlight = Action(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 0) with { Jti = "jti-in-flight" };
+        var inFlight = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 0) with { Jti = "jti-in-flight" };
         await host.Get<ActionStore>().TryInsertAsync(inFlight, Ct);
 
         Assert.Equal(0, await host.Get<ActionTimekeeper>().RunOnceAsync(Ct));
@@ -54,8 +54,8 @@ public sealed class ActionRecoveryTests
         var store = host.Get<ActionStore>();
 
         // Stored without its workload (as by an older version): sending it throws on every pass.
-        var broken = Action(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 10);
-        var healthy = Action(host, ActionKinds.RevokeToken, ActionStates.Queued, minutesAgo: 5) with { Jti = "jti-after-the-broken-one" };
+        var broken = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 10);
+        var healthy = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Queued, minutesAgo: 5) with { Jti = "jti-after-the-broken-one" };
         await store.TryInsertAsync(broken, Ct);
         await store.TryInsertAsync(healthy, Ct);
 
@@ -75,7 +75,7 @@ public sealed class ActionRecoveryTests
         var isolator = new RecordingIsolator();
         await using var host = new ResponderTestHost(folder.Path) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
         await host.StartAsync();
-        var huge = Action(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 5) with
+        var huge = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 5) with
         {
             WorkloadId = "pod-9",
             Namespace = "shop",
@@ -132,26 +132,5 @@ public sealed class ActionRecoveryTests
         Assert.Equal(400, problem.GetProperty("status").GetInt32());
         Assert.Contains(field, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
-    }
-
-    private static ActionRecord Action(ResponderTestHost host, string kind, string state, int minutesAgo)
-    {
-        var at = host.Time.GetUtcNow().AddMinutes(-minutesAgo);
-        return new ActionRecord
-        {
-            Id = Guid.NewGuid(),
-            Kind = kind,
-            Mode = "manual",
-            State = state,
-            Principal = "alice",
-            SubjectId = "alice",
-            Reason = "test",
-            Decision = "test",
-            RequestedBy = "rex",
-            CreatedAt = at,
-            UpdatedAt = at,
-            DecidedAt = at,
-            DecidedBy = "rex",
-        };
     }
 }

@@ -30,24 +30,7 @@ public sealed class RabbitMqOutageTests
         var timekeeper = host.Get<ActionTimekeeper>();
 
         await rabbitMq.StopBrokerAsync();
-        var decided = host.Time.GetUtcNow().AddMinutes(-5);
-        var action = new ActionRecord
-        {
-            Id = Guid.NewGuid(),
-            Kind = ActionKinds.RevokeToken,
-            Mode = "manual",
-            State = ActionStates.Queued,
-            Principal = "alice",
-            SubjectId = "alice",
-            Jti = "jti-during-outage",
-            Reason = "test",
-            Decision = "test",
-            RequestedBy = "rex",
-            CreatedAt = decided,
-            UpdatedAt = decided,
-            DecidedAt = decided,
-            DecidedBy = "rex",
-        };
+        var action = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Queued, minutesAgo: 5) with { Jti = "jti-during-outage" };
         await store.TryInsertAsync(action, Ct);
 
         // A pass while the broker is down cannot send; it gives the send its step timeout and goes on without
