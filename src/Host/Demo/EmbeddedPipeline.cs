@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Cli;
 using ZtStream.Host.Run;
 using ZtStream.Host.Sample;
 using ZtStream.SampleService;
@@ -32,18 +31,19 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
     public IServiceProvider Services => app.Services;
 
     /// <summary>Starts it, or prints every configuration problem and returns null.</summary>
-    public static async Task<EmbeddedPipeline?> StartAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
+    /// <param name="memoryLog">The memory-only event log instead of the durable file log in <paramref name="folder"/>.</param>
+    public static async Task<EmbeddedPipeline?> StartAsync(string folder, CliContext context, CancellationToken cancellationToken, bool memoryLog = false)
     {
         var policyPath = Path.Combine(folder, "response.yaml");
         await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
         var consoleToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var urls = settings.Urls ?? context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
+        var urls = context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
         var overrides = new Dictionary<string, string?>
         {
             ["Urls"] = urls,
             ["Store:Kind"] = "sqlite",
             ["Store:SqlitePath"] = Path.Combine(folder, "ztstream.db"),
-            ["EventLog:Kind"] = settings.MemoryLog ? "memory" : "file",
+            ["EventLog:Kind"] = memoryLog ? "memory" : "file",
             ["EventLog:Path"] = Path.Combine(folder, "eventlog"),
             ["Bus:Kind"] = "inmemory",
             ["Responder:PolicyPath"] = policyPath,
@@ -57,7 +57,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         };
         var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
         var problems = new List<string>();
-        var app = RunCommand.Build(context with { Configuration = configuration }, problems, builder =>
+        var app = RunCommand.BuildValidated(context with { Configuration = configuration }, problems, builder =>
         {
             // The terminal shows the demo's own table; the roles' logs would drown it.
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -65,7 +65,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         });
         if (app is null)
         {
-            await ZtStreamCli.FailAsync(context.Error, problems);
+            await CliCommandLine.FailAsync(context.Error, problems);
             return null;
         }
 

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
@@ -15,26 +16,21 @@ internal static class EventLogServiceCollectionExtensions
     public const string DefaultFolderName = "eventlog";
 
     /// <summary>
-    /// Binds section <c>EventLog</c>, validates it and registers the chosen <see cref="IEventLog"/> as a singleton,
-    /// a hosted service that creates ZtStream's topics at start, and the consumers' health (<c>/readyz</c> says
-    /// "Degraded" while a consumer is paused on a transient fault).
-    /// Throws <see cref="EventLogConfigurationException"/> listing every problem (the host prints them and exits 2).
+    /// Binds section <c>EventLog</c> (validated on start, every problem listed) and registers the chosen
+    /// <see cref="IEventLog"/> as a singleton, a hosted service that creates ZtStream's topics at start, and the
+    /// consumers' health (<c>/readyz</c> says "Degraded" while a consumer is paused on a transient fault).
     /// </summary>
     internal static IServiceCollection AddEventLog(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = BindEventLogOptions(configuration);
-        var problems = EventLogOptionsValidator.Validate(options);
-        if (problems.Count > 0)
-        {
-            throw new EventLogConfigurationException(problems);
-        }
-
-        services.AddSingleton(options);
-        services.TryAddSingleton(sp => new ConsumerHealth(sp.GetService<TimeProvider>() ?? TimeProvider.System));
-        services.AddSingleton<IEventLog>(sp => Create(
-            options,
-            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+        services.AddOptions<EventLogOptions>().Bind(configuration.GetSection(EventLogOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => WithDefaultPath(sp.GetRequiredService<IOptions<EventLogOptions>>().Value, configuration));
+        services.TryAddSingleton(sp => new ConsumerHealth(sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<IEventLog>(sp => Create(
+            sp.GetRequiredService<EventLogOptions>(),
+            sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<ConsumerHealth>()));
         services.AddHostedService<EventLogTopicsInitializer>();
@@ -51,24 +47,20 @@ internal static class EventLogServiceCollectionExtensions
             _ => new FileEventLog(options, time, loggers.CreateLogger<FileEventLog>(), health, writable),
         };
 
-    /// <summary>Binds section <c>EventLog</c> (defaults for what is absent); the file log's path defaults to a folder beside the SQLite store.</summary>
-    internal static EventLogOptions BindEventLogOptions(IConfiguration configuration)
+    /// <summary>Binds section <c>EventLog</c> (defaults for what is absent), for commands that need the log without the host.</summary>
+    internal static EventLogOptions BindEventLogOptions(IConfiguration configuration) =>
+        WithDefaultPath(configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>() ?? new EventLogOptions(), configuration);
+
+    /// <summary>The file log's path defaults to a folder beside the SQLite store's file.</summary>
+    private static EventLogOptions WithDefaultPath(EventLogOptions options, IConfiguration configuration)
     {
-        var options = configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>() ?? new EventLogOptions();
-        if (string.IsNullOrWhiteSpace(options.Path))
+        if (!string.IsNullOrWhiteSpace(options.Path))
         {
-            var store = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
-            var beside = Path.GetDirectoryName(Path.GetFullPath(store.SqlitePath)) ?? Directory.GetCurrentDirectory();
-            options = options with { Path = Path.Combine(beside, DefaultFolderName) };
+            return options;
         }
 
-        return options;
+        var store = configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
+        var beside = Path.GetDirectoryName(Path.GetFullPath(store.SqlitePath)) ?? Directory.GetCurrentDirectory();
+        return options with { Path = Path.Combine(beside, DefaultFolderName) };
     }
-}
-
-/// <summary>The <c>EventLog</c> section is invalid; <see cref="Problems"/> has one line per problem.</summary>
-internal sealed class EventLogConfigurationException(IReadOnlyList<string> problems)
-    : Exception(string.Join(Environment.NewLine, problems))
-{
-    public IReadOnlyList<string> Problems { get; } = problems;
 }

@@ -1,3 +1,4 @@
+using ZtStream.Platform.Http;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
@@ -36,33 +37,6 @@ internal sealed record NoteRequest(string? Reason);
 
 internal sealed record CallerView(string Name, string Role);
 
-/// <summary>One rejected input: the JSON field or query parameter, and why.</summary>
-internal sealed record FieldError(string Field, string Reason);
-
-/// <summary>
-/// Every API error, as an RFC 9457 problem document (<c>application/problem+json</c>). <see cref="Error"/> repeats
-/// <see cref="Detail"/> for clients that read the earlier <c>{"error": …}</c> shape; <see cref="Errors"/> names each
-/// rejected field.
-/// </summary>
-internal sealed record ApiError(string Type, string Title, int Status, string Detail, string Error, IReadOnlyList<FieldError>? Errors = null)
-{
-    public const string MediaType = "application/problem+json";
-    public const string InvalidRequestType = "https://ztstream.io/problems/invalid-request";
-
-    public static Microsoft.AspNetCore.Http.IResult Result(int status, string detail, IReadOnlyList<FieldError>? errors = null) =>
-        Microsoft.AspNetCore.Http.Results.Json(
-            new ApiError(
-                errors is { Count: > 0 } ? InvalidRequestType : "about:blank",
-                errors is { Count: > 0 } ? "Invalid request" : Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
-                status,
-                detail,
-                detail,
-                errors is { Count: > 0 } ? errors : null),
-            ResponderJsonContext.Default.ApiError,
-            MediaType,
-            status);
-}
-
 /// <summary>Limits on what the API accepts, so a value it takes can never break what runs on it later.</summary>
 internal static class Bounds
 {
@@ -70,20 +44,20 @@ internal static class Bounds
     public const int MaxReasonLength = 2000;
     public const int MaxRules = 64;
 
-    public static IEnumerable<FieldError> Ttl(long? seconds)
+    public static IEnumerable<ItemError> Ttl(long? seconds)
     {
         var max = (long)ActionService.MaxTtl.TotalSeconds;
         if (seconds is { } s && (s < 1 || s > max))
         {
-            yield return new FieldError("ttl_seconds", $"must be from 1 to {max} (30 days); was {s}");
+            yield return new ItemError(0, "ttl_seconds", $"must be from 1 to {max} (30 days); was {s}");
         }
     }
 
-    public static IEnumerable<FieldError> Text(string field, string? value, int max)
+    public static IEnumerable<ItemError> Text(string field, string? value, int max)
     {
         if (value is { Length: var length } && length > max)
         {
-            yield return new FieldError(field, $"must be at most {max} characters; was {length}");
+            yield return new ItemError(0, field, $"must be at most {max} characters; was {length}");
         }
     }
 }

@@ -9,6 +9,7 @@ using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
@@ -41,17 +42,18 @@ internal static class ResponderApi
             Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted)));
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
-            if (Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength)) is { } invalid)
-            {
-                return invalid;
-            }
-
-            return await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+            return problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))
+                ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var body = await ReadAsync(http, ResponderJsonContext.Default.ExtendRequest);
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ExtendRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
             if (Invalid(Bounds.Ttl(body?.TtlSeconds)) is { } invalid)
             {
                 return invalid;
@@ -62,10 +64,10 @@ internal static class ResponderApi
         });
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
-            if (Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength)) is { } invalid)
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+            if ((problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))) is { } refused)
             {
-                return invalid;
+                return refused;
             }
 
             var caller = ApiAuth.CallerOf(http);
@@ -76,7 +78,7 @@ internal static class ResponderApi
     private static async Task<IResult> ListAlertsAsync(HttpContext http, AlertStore alerts)
     {
         var q = http.Request.Query;
-        var errors = new List<string>();
+        var errors = new List<ItemError>();
         var query = new AlertQuery(
             Status: q["status"].FirstOrDefault(),
             Severity: q["severity"].FirstOrDefault(),
@@ -88,7 +90,7 @@ internal static class ResponderApi
             Offset: Int(q["offset"], 0, "offset", errors));
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var items = await alerts.QueryAsync(query, http.RequestAborted);
@@ -102,7 +104,7 @@ internal static class ResponderApi
         var stored = await alerts.GetAsync(id, http.RequestAborted);
         if (stored is null)
         {
-            return Error(404, $"no alert {id}");
+            return Problems.Result(404, $"no alert {id}");
         }
 
         var history = await alerts.HistoryAsync(id, http.RequestAborted);
@@ -113,18 +115,23 @@ internal static class ResponderApi
     private static async Task<IResult> VerdictAsync(
         string id, HttpContext http, AlertStore alerts, IEventLog log, AuditLog audit, IOptions<ResponderOptions> options, TimeProvider time)
     {
-        var body = await ReadAsync(http, ResponderJsonContext.Default.VerdictRequest);
-        if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.VerdictRequest);
+        if (problem is not null)
         {
-            return Invalid([new FieldError("verdict", "must be false_positive or true_positive")])!;
+            return problem;
         }
 
-        List<FieldError> bad = [.. Bounds.Text("note", body.Note, Bounds.MaxReasonLength)];
+        if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "verdict", "must be false_positive or true_positive")]));
+        }
+
+        List<ItemError> bad = [.. Bounds.Text("note", body.Note, Bounds.MaxReasonLength)];
         if (body.Rules is { } asked)
         {
             if (asked.Count > Bounds.MaxRules)
             {
-                bad.Add(new FieldError("rules", $"at most {Bounds.MaxRules} rules"));
+                bad.Add(new ItemError(0, "rules", $"at most {Bounds.MaxRules} rules"));
             }
 
             bad.AddRange(asked.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
@@ -138,7 +145,7 @@ internal static class ResponderApi
         var stored = await alerts.GetAsync(id, http.RequestAborted);
         if (stored is null)
         {
-            return Error(404, $"no alert {id}");
+            return Problems.Result(404, $"no alert {id}");
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -162,8 +169,10 @@ internal static class ResponderApi
         }
         catch (EventLogUnavailableException ex)
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Error(503, $"the event log cannot take the verdict now: {ex.Message}");
+            return Problems.Result(Problems.Create(503, "event-log-unavailable", "Event log unavailable", $"the event log cannot take the verdict now: {ex.Message}") with
+            {
+                RetryAfterSeconds = (int)Math.Ceiling(ex.RetryAfter.TotalSeconds),
+            });
         }
 
         await alerts.SetVerdictAsync(id, body.Verdict, caller.Name, body.Note, http.RequestAborted);
@@ -182,7 +191,7 @@ internal static class ResponderApi
     private static async Task<IResult> ListActionsAsync(HttpContext http, ActionStore actions)
     {
         var q = http.Request.Query;
-        var errors = new List<string>();
+        var errors = new List<ItemError>();
         var query = new ActionQuery(
             State: q["state"].FirstOrDefault(),
             Kind: q["kind"].FirstOrDefault(),
@@ -191,7 +200,7 @@ internal static class ResponderApi
             Offset: Int(q["offset"], 0, "offset", errors));
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var items = await actions.QueryAsync(query, http.RequestAborted);
@@ -201,13 +210,13 @@ internal static class ResponderApi
     private static async Task<IResult> GetActionAsync(Guid id, HttpContext http, ActionStore actions)
     {
         var action = await actions.GetAsync(id, http.RequestAborted);
-        return action is null ? Error(404, $"no action {id}") : Results.Json(action, ResponderJsonContext.Default.ActionRecord);
+        return action is null ? Problems.Result(404, $"no action {id}") : Results.Json(action, ResponderJsonContext.Default.ActionRecord);
     }
 
     private static async Task<IResult> AuditAsync(HttpContext http, AuditLog audit)
     {
         var q = http.Request.Query;
-        var errors = new List<string>();
+        var errors = new List<ItemError>();
         var query = new AuditQuery(
             ActionId: q["action_id"].FirstOrDefault(),
             AlertId: q["alert_id"].FirstOrDefault(),
@@ -219,7 +228,7 @@ internal static class ResponderApi
             Limit: Int(q["limit"], 100, "limit", errors));
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var entries = await audit.QueryAsync(query, http.RequestAborted);
@@ -228,28 +237,33 @@ internal static class ResponderApi
 
     private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, ResponsePolicy policy, TimeProvider time)
     {
-        var body = await ReadAsync(http, ResponderJsonContext.Default.ActionRequest);
-        if (body is null)
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ActionRequest);
+        if (problem is not null)
         {
-            return Error(400, "a JSON body is required");
+            return problem;
         }
 
-        var errors = new List<FieldError>();
+        if (body is null)
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "$", "a JSON body is required")]));
+        }
+
+        var errors = new List<ItemError>();
         switch (body.Kind)
         {
             case ActionKinds.RevokeToken when body.Jti is null && body.SessionId is null:
-                errors.Add(new FieldError("jti", "revoke_token needs jti or session_id"));
+                errors.Add(new ItemError(0, "jti", "revoke_token needs jti or session_id"));
                 break;
             case ActionKinds.RevokeSubjectSessions when body.SubjectId is null:
-                errors.Add(new FieldError("subject_id", "revoke_subject_sessions needs subject_id"));
+                errors.Add(new ItemError(0, "subject_id", "revoke_subject_sessions needs subject_id"));
                 break;
             case ActionKinds.IsolateWorkload when body.WorkloadId is null:
-                errors.Add(new FieldError("workload_id", "isolate_workload needs workload_id"));
+                errors.Add(new ItemError(0, "workload_id", "isolate_workload needs workload_id"));
                 break;
             case ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions or ActionKinds.IsolateWorkload:
                 break;
             default:
-                errors.Add(new FieldError("kind", "must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)"));
+                errors.Add(new ItemError(0, "kind", "must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)"));
                 break;
         }
 
@@ -298,6 +312,13 @@ internal static class ResponderApi
         return Results.Json(created, ResponderJsonContext.Default.ActionRecord, statusCode: 202);
     }
 
+    /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
+    private static IResult? Invalid(IEnumerable<ItemError> errors)
+    {
+        var list = errors.ToList();
+        return list.Count == 0 ? null : Problems.Result(Problems.Invalid(list));
+    }
+
     private static async Task<IResult> Answer(Task<(ActionChange Change, ActionRecord? Action)> operation)
     {
         var (change, action) = await operation;
@@ -305,39 +326,12 @@ internal static class ResponderApi
         {
             ActionChange.Done when action is not null => Results.Json(action, ResponderJsonContext.Default.ActionRecord),
             ActionChange.Done => Results.NoContent(),
-            ActionChange.NotFound => Error(404, "no such action"),
-            _ => Error(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
+            ActionChange.NotFound => Problems.Result(404, "no such action"),
+            _ => Problems.Result(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
         };
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpContext http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-        where T : class
-    {
-        if (http.Request.ContentLength is 0 || !http.Request.HasJsonContentType())
-        {
-            return null;
-        }
-
-        try
-        {
-            return await http.Request.ReadFromJsonAsync(type, http.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static IResult Error(int status, string message) => ApiError.Result(status, message);
-
-    /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
-    private static IResult? Invalid(IEnumerable<FieldError> errors)
-    {
-        var list = errors.ToList();
-        return list.Count == 0 ? null : ApiError.Result(400, string.Join("; ", list.Select(e => $"{e.Field}: {e.Reason}")), list);
-    }
-
-    private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<string> errors)
+    private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<ItemError> errors)
     {
         var text = value.FirstOrDefault();
         if (string.IsNullOrEmpty(text))
@@ -350,11 +344,11 @@ internal static class ResponderApi
             return t;
         }
 
-        errors.Add($"{name} must be an ISO 8601 time");
+        errors.Add(new ItemError(0, name, "must be an ISO 8601 time"));
         return null;
     }
 
-    private static int Int(Microsoft.Extensions.Primitives.StringValues value, int fallback, string name, List<string> errors)
+    private static int Int(Microsoft.Extensions.Primitives.StringValues value, int fallback, string name, List<ItemError> errors)
     {
         var text = value.FirstOrDefault();
         if (string.IsNullOrEmpty(text))
@@ -367,7 +361,7 @@ internal static class ResponderApi
             return n;
         }
 
-        errors.Add($"{name} must be a non-negative integer");
+        errors.Add(new ItemError(0, name, "must be a non-negative integer"));
         return fallback;
     }
 }

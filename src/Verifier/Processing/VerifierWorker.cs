@@ -60,7 +60,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Feedback verdicts this instance applied.</summary>
     public int FeedbackApplied { get; private set; }
 
-    /// <summary>Alerts (new or updated) this instance appended.</summary>
+    /// <summary>Alerts (new or updated) whose append succeeded: each once, however often its append was tried.</summary>
     public long AlertsAppended { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

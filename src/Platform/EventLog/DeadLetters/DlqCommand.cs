@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -21,67 +22,75 @@ internal sealed class DlqCommand : ICliCommand
     public const string ReplayGroup = "ztstream-dlq-replay";
     public const string ReplayedFromHeader = "zt-dlq-replayed-from";
 
-    private const string Usage = """
-        usage: ztstream dlq list TOPIC [--limit N]
-               ztstream dlq show TOPIC PARTITION:OFFSET
-               ztstream dlq replay TOPIC [PARTITION:OFFSET ...]
-          TOPIC      a dead-letter topic, or the topic it belongs to (zt.events.v1 → zt.events.dlq.v1)
-          list       one line per dead-lettered record: position, time, key, where it came from, whether it was
-                     replayed, and why it was dead-lettered (newest last; --limit N, default 100, per partition)
-          show       one record: its headers and its value
-          replay     append records back to the topic they came from: those not replayed yet, or the given ones
-        The file log is read beside a running ztstream; replaying into it needs the folder, so stop ztstream first.
-        """;
-
-    public string Name => "dlq";
-
-    public string Summary => "Dead-lettered records: dlq list TOPIC | dlq show TOPIC PARTITION:OFFSET | dlq replay TOPIC [PARTITION:OFFSET ...]";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public Command Build()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(context);
-        if (args.Count == 0 || args.Any(a => a is "-h" or "--help" or "help"))
-        {
-            await (args.Count == 0 ? context.Error : context.Out).WriteLineAsync(Usage);
-            return args.Count == 0 ? 2 : 0;
-        }
+        var listTopic = TopicArgument();
+        var limit = new Option<int>("--limit") { Description = "records per partition, newest last", HelpName = "N", DefaultValueFactory = _ => 100 }.Between(1, 1_000_000);
+        var list = new Command("list", "one line per dead-lettered record: position, time, key, where it came from, replayed or waiting, and why") { listTopic, limit };
+        list.SetCliAction((parsed, context, ct) => RunAsync(context, writable: false, (_, browser) => ListAsync(browser, DeadLetterTopic(parsed.GetValue(listTopic)!), parsed.GetValue(limit), context, ct)));
 
-        var (verb, topic, positions, limit, problems) = Parse(args);
-        if (problems.Count > 0)
+        var showTopic = TopicArgument();
+        var position = PositionsArgument(ArgumentArity.ExactlyOne);
+        var show = new Command("show", "one record: its headers and its value") { showTopic, position };
+        show.SetCliAction((parsed, context, ct) => RunAsync(context, writable: false, (_, browser) => ShowAsync(browser, DeadLetterTopic(parsed.GetValue(showTopic)!), Position(parsed.GetValue(position)![0]), context, ct)));
+
+        var replayTopic = TopicArgument();
+        var positions = PositionsArgument(ArgumentArity.ZeroOrMore);
+        var replay = new Command("replay", "append records back to the topic they came from: those not replayed yet, or the given ones (a file log must not be in use)") { replayTopic, positions };
+        replay.SetCliAction((parsed, context, ct) => RunAsync(context, writable: true, (log, browser) =>
+            ReplayAsync(log, browser, DeadLetterTopic(parsed.GetValue(replayTopic)!), [.. (parsed.GetValue(positions) ?? []).Select(Position)], context, ct)));
+
+        return new Command("dlq", "Dead-lettered records: dlq list TOPIC | dlq show TOPIC PARTITION:OFFSET | dlq replay TOPIC [PARTITION:OFFSET ...]") { list, show, replay };
+    }
+
+    private static Argument<string> TopicArgument() => new("TOPIC")
+    {
+        Description = "a dead-letter topic, or the topic it belongs to (zt.events.v1 means zt.events.dlq.v1)",
+    };
+
+    private static Argument<string[]> PositionsArgument(ArgumentArity arity)
+    {
+        var positions = new Argument<string[]>("PARTITION:OFFSET") { Description = "a record's position, e.g. 0:42", Arity = arity };
+        positions.Validators.Add(result =>
         {
-            foreach (var problem in problems)
+            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
             {
-                await context.Error.WriteLineAsync($"dlq: {problem}");
+                if (!TryParsePosition(text, out _))
+                {
+                    result.AddError($"'{text}' is not a PARTITION:OFFSET position (e.g. 0:42)");
+                }
             }
+        });
+        return positions;
+    }
 
-            await context.Error.WriteLineAsync(Usage);
-            return 2;
-        }
+    private static string DeadLetterTopic(string topic) =>
+        topic.Contains(".dlq", StringComparison.Ordinal) ? topic : DeadLetterHeaders.TopicFor(topic);
 
+    private static (int Partition, long Offset) Position(string text) =>
+        TryParsePosition(text, out var position) ? position : throw new ArgumentException($"'{text}' is not a PARTITION:OFFSET position", nameof(text));
+
+    /// <summary>Opens the log section <c>EventLog</c> names (a file log read-only unless <paramref name="writable"/>), runs <paramref name="verb"/>, closes it.</summary>
+    private static async Task<int> RunAsync(CliContext context, bool writable, Func<IEventLog, IEventLogBrowser, Task<int>> verb)
+    {
         var options = EventLogServiceCollectionExtensions.BindEventLogOptions(context.Configuration);
         var invalid = EventLogOptionsValidator.Validate(options);
         if (invalid.Count > 0)
         {
-            foreach (var problem in invalid)
-            {
-                await context.Error.WriteLineAsync($"configuration error: {problem}");
-            }
-
-            return 2;
+            return await CliCommandLine.FailAsync(context.Error, invalid);
         }
 
         if (options.NormalizedKind == EventLogOptions.Memory)
         {
             await context.Error.WriteLineAsync("dlq: the memory event log lives only inside the process that runs it; there is nothing to inspect from here");
-            return 2;
+            return CliCommandLine.UsageError;
         }
 
         IEventLog log;
         try
         {
             // Reading needs no ownership of a file log's folder, so it works beside a running ztstream.
-            log = EventLogServiceCollectionExtensions.Create(options, context.Time, NullLoggerFactory.Instance, writable: verb == "replay");
+            log = EventLogServiceCollectionExtensions.Create(options, context.Time, NullLoggerFactory.Instance, writable: writable);
         }
         catch (EventLogLockedException e)
         {
@@ -96,71 +105,12 @@ internal sealed class DlqCommand : ICliCommand
 
         try
         {
-            var browser = (IEventLogBrowser)log;
-            var deadLetters = topic!.Contains(".dlq", StringComparison.Ordinal) ? topic : DeadLetterHeaders.TopicFor(topic);
-            return verb switch
-            {
-                "list" => await ListAsync(browser, deadLetters, limit, context, cancellationToken),
-                "show" => await ShowAsync(browser, deadLetters, positions[0], context, cancellationToken),
-                _ => await ReplayAsync(log, browser, deadLetters, positions, context, cancellationToken),
-            };
+            return await verb(log, (IEventLogBrowser)log);
         }
         finally
         {
             (log as IDisposable)?.Dispose();
         }
-    }
-
-    private static (string Verb, string? Topic, List<(int Partition, long Offset)> Positions, int Limit, List<string> Problems) Parse(IReadOnlyList<string> args)
-    {
-        var problems = new List<string>();
-        var verb = args[0];
-        if (verb is not ("list" or "show" or "replay"))
-        {
-            problems.Add($"unknown command '{verb}' (list, show or replay)");
-        }
-
-        string? topic = null;
-        var positions = new List<(int, long)>();
-        var limit = 100;
-        for (var i = 1; i < args.Count; i++)
-        {
-            if (args[i] == "--limit" && verb == "list")
-            {
-                if (i + 1 >= args.Count || !int.TryParse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit < 1)
-                {
-                    problems.Add("--limit needs a positive whole number");
-                }
-            }
-            else if (args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                problems.Add($"unknown option '{args[i]}'");
-            }
-            else if (topic is null)
-            {
-                topic = args[i];
-            }
-            else if (TryParsePosition(args[i], out var position) && verb != "list")
-            {
-                positions.Add(position);
-            }
-            else
-            {
-                problems.Add($"'{args[i]}' is not a PARTITION:OFFSET position (e.g. 0:42)");
-            }
-        }
-
-        if (topic is null)
-        {
-            problems.Add("TOPIC is required");
-        }
-
-        if (verb == "show" && positions.Count != 1)
-        {
-            problems.Add("show needs exactly one PARTITION:OFFSET");
-        }
-
-        return (verb, topic, positions, limit, problems);
     }
 
     private static bool TryParsePosition(string text, out (int Partition, long Offset) position)
