@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace ZtStream.Platform.EventLog;
 
@@ -40,17 +39,5 @@ internal sealed class ConsumerHealth(TimeProvider time)
     private sealed class PauseToken(ConsumerHealth owner) : IDisposable
     {
         public void Dispose() => owner._paused.TryRemove(this, out _);
-    }
-}
-
-/// <summary><c>Degraded</c> while a consumer is paused on a transient fault, naming each; else healthy.</summary>
-internal sealed class ConsumerHealthCheck(ConsumerHealth health) : IHealthCheck
-{
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
-    {
-        var paused = health.Paused;
-        return Task.FromResult(paused.Count == 0
-            ? HealthCheckResult.Healthy("every consumer is making progress")
-            : HealthCheckResult.Degraded(string.Join("; ", paused.Select(p => p.ToString()))));
     }
 }

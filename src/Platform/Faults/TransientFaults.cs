@@ -6,12 +6,6 @@ using ZtStream.Platform.EventLog;
 namespace ZtStream.Platform.Faults;
 
 /// <summary>
-/// Thrown where a dependency is known to be unavailable for now (the caller may also wrap the original error):
-/// the work is retried until it is back, never dead-lettered.
-/// </summary>
-internal sealed class TransientException(string message, Exception? inner = null) : Exception(message, inner);
-
-/// <summary>
 /// Tells a failure that will go away on its own (a store, bus or log that is down, busy or failing over) from one
 /// that will happen again on every attempt (malformed input, a handler bug). Only the second kind may ever end in a
 /// dead-letter topic; the first is retried with backoff while the consumer reports itself degraded.

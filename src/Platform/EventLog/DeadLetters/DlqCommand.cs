@@ -30,12 +30,12 @@ internal sealed class DlqCommand : ICliCommand
         list.SetCliAction((parsed, context, ct) => RunAsync(context, writable: false, (_, browser) => ListAsync(browser, DeadLetterTopic(parsed.GetValue(listTopic)!), parsed.GetValue(limit), context, ct)));
 
         var showTopic = TopicArgument();
-        var position = PositionsArgument(ArgumentArity.ExactlyOne);
+        var position = PositionsArgument<string>(ArgumentArity.ExactlyOne);
         var show = new Command("show", "one record: its headers and its value") { showTopic, position };
-        show.SetCliAction((parsed, context, ct) => RunAsync(context, writable: false, (_, browser) => ShowAsync(browser, DeadLetterTopic(parsed.GetValue(showTopic)!), Position(parsed.GetValue(position)![0]), context, ct)));
+        show.SetCliAction((parsed, context, ct) => RunAsync(context, writable: false, (_, browser) => ShowAsync(browser, DeadLetterTopic(parsed.GetValue(showTopic)!), Position(parsed.GetValue(position)!), context, ct)));
 
         var replayTopic = TopicArgument();
-        var positions = PositionsArgument(ArgumentArity.ZeroOrMore);
+        var positions = PositionsArgument<string[]>(ArgumentArity.ZeroOrMore);
         var replay = new Command("replay", "append records back to the topic they came from: those not replayed yet, or the given ones (a file log must not be in use)") { replayTopic, positions };
         replay.SetCliAction((parsed, context, ct) => RunAsync(context, writable: true, (log, browser) =>
             ReplayAsync(log, browser, DeadLetterTopic(parsed.GetValue(replayTopic)!), [.. (parsed.GetValue(positions) ?? []).Select(Position)], context, ct)));
@@ -48,16 +48,16 @@ internal sealed class DlqCommand : ICliCommand
         Description = "a dead-letter topic, or the topic it belongs to (zt.events.v1 means zt.events.dlq.v1)",
     };
 
-    private static Argument<string[]> PositionsArgument(ArgumentArity arity)
+    private static Argument<T> PositionsArgument<T>(ArgumentArity arity)
     {
-        var positions = new Argument<string[]>("PARTITION:OFFSET") { Description = "a record's position, e.g. 0:42", Arity = arity };
+        var positions = new Argument<T>("PARTITION:OFFSET") { Description = "a record's position, e.g. 0:42", Arity = arity };
         positions.Validators.Add(result =>
         {
-            foreach (var text in result.GetValueOrDefault<string[]>() ?? [])
+            foreach (var token in result.Tokens)
             {
-                if (!TryParsePosition(text, out _))
+                if (!TryParsePosition(token.Value, out _))
                 {
-                    result.AddError($"'{text}' is not a PARTITION:OFFSET position (e.g. 0:42)");
+                    result.AddError($"'{token.Value}' is not a PARTITION:OFFSET position (e.g. 0:42)");
                 }
             }
         });

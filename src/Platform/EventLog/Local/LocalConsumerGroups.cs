@@ -2,31 +2,6 @@ using Microsoft.Extensions.Logging;
 
 namespace ZtStream.Platform.EventLog.Local;
 
-/// <summary>The partitions of a log kept by this process (in memory or in files), as its consumer groups read them.</summary>
-internal interface ILocalPartitions
-{
-    /// <summary>Partitions of <paramref name="topic"/>, creating the topic when it does not exist yet.</summary>
-    int PartitionCount(string topic);
-
-    /// <summary>The first retained offset and the offset the next record will get (records below it are readable).</summary>
-    (long Start, long End) Bounds(string topic, int partition);
-
-    /// <summary>Adds up to <paramref name="max"/> records at or after <paramref name="from"/> to <paramref name="batch"/>, in offset order.</summary>
-    void Read(string topic, int partition, long from, int max, List<ConsumedRecord> batch);
-}
-
-/// <summary>Committed offsets of the consumer groups of a local log.</summary>
-internal interface IGroupOffsets
-{
-    bool TryGet(string group, string topic, int partition, out long offset);
-
-    /// <summary>Records <paramref name="offset"/> as the next one <paramref name="group"/> reads; cheap, may be made durable later.</summary>
-    void Commit(string group, string topic, int partition, long offset);
-
-    /// <summary>Makes every committed offset durable (a no-op where nothing outlives the process).</summary>
-    void Flush();
-}
-
 /// <summary>
 /// Consumer groups over a log this process keeps: members of a group split each subscribed topic's partitions,
 /// a partition moves only after its old owner has revoked it, and callbacks and handlers run on the member's own
@@ -429,19 +404,5 @@ internal sealed class LocalConsumerGroups(
         public readonly Dictionary<TopicPartition, long> Positions = [];
 
         public int SeenGeneration;
-    }
-}
-
-/// <summary>Committed offsets kept in memory only (the in-process log).</summary>
-internal sealed class MemoryGroupOffsets : IGroupOffsets
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Group, string Topic, int Partition), long> _committed = new();
-
-    public bool TryGet(string group, string topic, int partition, out long offset) => _committed.TryGetValue((group, topic, partition), out offset);
-
-    public void Commit(string group, string topic, int partition, long offset) => _committed[(group, topic, partition)] = offset;
-
-    public void Flush()
-    {
     }
 }

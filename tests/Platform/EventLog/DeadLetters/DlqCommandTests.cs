@@ -83,26 +83,29 @@ public sealed class DlqCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("purge", "zt.orders.v1")]
-    [InlineData("show", "zt.orders.v1")]
-    [InlineData("show", "zt.orders.v1", "zero:one")]
-    [InlineData("list")]
-    [InlineData("list", "zt.orders.v1", "--limit", "-3")]
-    public async Task BadUsage_ExitsTwoWithTheUsage(params string[] args)
+    [InlineData("'purge'", "purge", "zt.orders.v1")]
+    [InlineData("PARTITION:OFFSET", "show", "zt.orders.v1")]
+    [InlineData("'zero:one' is not a PARTITION:OFFSET position", "show", "zt.orders.v1", "zero:one")]
+    [InlineData("'7' is not a PARTITION:OFFSET position", "replay", "zt.orders.v1", "0:1", "7")]
+    [InlineData("TOPIC", "list")]
+    [InlineData("--limit must be a whole number", "list", "zt.orders.v1", "--limit", "-3")]
+    public async Task BadUsage_ExitsTwoNamingTheProblemWithTheUsage(string problem, params string[] args)
     {
         var (code, _, error) = await RunAsync(args);
 
         Assert.Equal(2, code);
-        Assert.Contains("usage: ztstream dlq list TOPIC", error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+        Assert.Contains("usage: ztstream dlq", error, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Help_PrintsTheUsageAndSucceeds()
     {
-        var (code, output, _) = await RunAsync("--help");
+        var (code, output, _) = await RunAsync("replay", "--help");
 
         Assert.Equal(0, code);
-        Assert.Contains("ztstream dlq replay TOPIC", output, StringComparison.Ordinal);
+        Assert.Contains("PARTITION:OFFSET", output, StringComparison.Ordinal);
+        Assert.Contains("not replayed yet", output, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_folder, recursive: true);
