@@ -62,6 +62,9 @@ internal sealed record VerifierOptions
     /// <summary>Records after which a partition is checkpointed even before <see cref="CheckpointInterval"/>.</summary>
     public int CheckpointEveryRecords { get; init; } = 5_000;
 
+    /// <summary>Section <c>Verifier:Rules</c>: the detection rules that score events.</summary>
+    public Rules.RuleOptions Rules { get; init; } = new();
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
@@ -107,6 +110,7 @@ internal sealed record VerifierOptions
             problems.Add($"{Section}:CheckpointEveryRecords must be positive");
         }
 
+        problems.AddRange(Rules.Validate($"{Section}:Rules"));
         if (PolicyPath is not null && !File.Exists(PolicyPath))
         {
             problems.Add($"{Section}:PolicyPath '{PolicyPath}' does not exist");

@@ -7,6 +7,7 @@ using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Evaluation;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.Simulation;
 
@@ -60,8 +61,14 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
         a.Problems.AddRange(options.Validate());
 
         ZeroTrustPolicy? policy = null;
+        RuleSet rules = RuleSet.Empty;
         if (a.Problems.Count == 0)
         {
+            // The same rules `run` would load; a bad rule file is a usage error here too.
+            var loaded = RuleLoader.LoadConfigured(options.Rules);
+            a.Problems.AddRange(loaded.Errors.Select(e => $"{VerifierOptions.Section}:Rules: {e}"));
+            rules = new RuleSet(loaded.Rules);
+
             try
             {
                 policy = a.Value("policy") is { } path ? PolicyLoader.LoadFile(path) : DefaultPolicy.Load();
@@ -84,7 +91,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
         }
 
         var labels = a.Value("labels") is { } labelsPath ? SimulateCommand.ReadLabels(labelsPath) : null;
-        var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null);
+        var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels);
         var errors = 0;
         await using var stream = File.OpenRead(a.Positional[0]);
