@@ -74,6 +74,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
     private static string Explain(Rule rule, RuleEvent e)
     {
         var sb = new StringBuilder(rule.Title).Append(": ");
+        if (e.Event.Action is { } action)
+        {
+            sb.Append(action).Append(' ');
+        }
+
         var resource = e.Event.Resource;
         if (resource?.Type is not null || resource?.Id is not null)
         {
@@ -89,6 +94,12 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             var shown = 0;
             foreach (var (path, value) in matcher.Explain(e))
             {
+                if (path is "kind" or "action" or "resource.type" or "resource.id")
+                {
+                    // Already in the words before.
+                    continue;
+                }
+
                 if (shown++ == MaxShownValues)
                 {
                     sb.Append(", …");

@@ -21,6 +21,11 @@ internal static class RuleYaml
         {
             throw new RuleFormatException($"not valid YAML: {Message(ex)}", (int)ex.Start.Line);
         }
+        catch (InvalidOperationException ex)
+        {
+            // The YAML scanner fails this way on some malformed input (an unclosed flow sequence): still the file's error, never a crash.
+            throw new RuleFormatException($"not valid YAML: {ex.Message}");
+        }
 
         return [.. stream.Documents];
     }

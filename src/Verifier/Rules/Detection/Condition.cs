@@ -21,7 +21,9 @@ internal static class Condition
         var node = parser.Expression();
         if (!parser.AtEnd)
         {
-            throw new RuleFormatException($"condition '{text}': unexpected '{parser.Current}'");
+            throw new RuleFormatException(string.Equals(parser.Current, "near", StringComparison.OrdinalIgnoreCase)
+                ? $"condition '{text}': 'near' is not supported (deprecated in Sigma)"
+                : $"condition '{text}': unexpected '{parser.Current}'");
         }
 
         return node;
