@@ -328,6 +328,12 @@ internal sealed class FieldPath
                     raw = raw[1..^1];
                 }
 
+                // Most values are short ASCII compared for equality or a prefix: decide on the bytes when the test can.
+                if (w.Mode == Mode.Test && w.Trace is null && w.Test!.TryTestUtf8(raw, out var decided))
+                {
+                    return decided;
+                }
+
                 if (raw.Contains((byte)'\\'))
                 {
                     var s = v.GetString()!;

@@ -34,6 +34,16 @@ internal readonly ref struct Leaf(LeafKind kind, ReadOnlySpan<char> text, JsonEl
 internal interface ILeafTest
 {
     bool Test(scoped in Leaf leaf, RuleEvent e);
+
+    /// <summary>
+    /// Tests a JSON string by its UTF-8 bytes (unescaped), sparing the decoding into text; false when this test
+    /// cannot decide from bytes, and <see cref="Test"/> is used instead.
+    /// </summary>
+    bool TryTestUtf8(ReadOnlySpan<byte> utf8, out bool result)
+    {
+        result = false;
+        return false;
+    }
 }
 
 /// <summary>What an explained match found: the field paths and values that made it true.</summary>

@@ -15,14 +15,18 @@ internal sealed class TextPattern : ILeafTest
     private readonly string literal;
     private readonly Part[] parts;
     private readonly StringComparison comparison;
+    private readonly byte[]? asciiLiteral;
+    private readonly bool cased;
 
     private TextPattern(Kind kind, string literal, Part[] parts, bool cased, string shown)
     {
         this.kind = kind;
         this.literal = literal;
         this.parts = parts;
+        this.cased = cased;
         comparison = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         Shown = shown;
+        asciiLiteral = kind is Kind.Exact or Kind.StartsWith or Kind.EndsWith && System.Text.Ascii.IsValid(literal) ? System.Text.Encoding.ASCII.GetBytes(literal) : null;
     }
 
     private enum Kind
@@ -107,6 +111,37 @@ internal sealed class TextPattern : ILeafTest
         };
     }
 
+    public bool TryTestUtf8(ReadOnlySpan<byte> utf8, out bool result)
+    {
+        if (kind == Kind.AnyValue)
+        {
+            result = true;
+            return true;
+        }
+
+        if (asciiLiteral is not { } lit)
+        {
+            result = false;
+            return false;
+        }
+
+        // An ASCII literal equals, starts or ends a UTF-8 text only where those bytes are the same ASCII bytes.
+        var slice = kind switch
+        {
+            Kind.Exact => utf8,
+            Kind.StartsWith => utf8.Length >= lit.Length ? utf8[..lit.Length] : default,
+            _ => utf8.Length >= lit.Length ? utf8[^lit.Length..] : default,
+        };
+        if (kind != Kind.Exact && utf8.Length < lit.Length)
+        {
+            result = false;
+            return true;
+        }
+
+        result = slice.Length == lit.Length && (cased ? slice.SequenceEqual(lit) : System.Text.Ascii.EqualsIgnoreCase(slice, lit));
+        return true;
+    }
+
     public bool Test(scoped in Leaf leaf, RuleEvent e)
     {
         if (kind == Kind.AnyValue)
@@ -189,6 +224,27 @@ internal sealed class TextPattern : ILeafTest
 /// <summary>Any of several tests (a Sigma list of values: OR).</summary>
 internal sealed class AnyOfTests(ILeafTest[] tests) : ILeafTest
 {
+    public bool TryTestUtf8(ReadOnlySpan<byte> utf8, out bool result)
+    {
+        foreach (var t in tests)
+        {
+            if (!t.TryTestUtf8(utf8, out var one))
+            {
+                result = false;
+                return false;
+            }
+
+            if (one)
+            {
+                result = true;
+                return true;
+            }
+        }
+
+        result = false;
+        return true;
+    }
+
     public bool Test(scoped in Leaf leaf, RuleEvent e)
     {
         foreach (var t in tests)
