@@ -96,8 +96,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         while (DateTime.UtcNow < deadline)
         {
             using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=10", UriKind.Relative), ct));
-            foreach (var alert in doc.RootElement.GetProperty("items").EnumerateArray())
+            foreach (var item in doc.RootElement.GetProperty("items").EnumerateArray())
             {
+                var alert = item.GetProperty("alert");
                 if (alert.GetProperty("reasons").EnumerateArray().Any(r => r.GetProperty("detector").GetString() == "rule" && r.GetProperty("rule").GetString() == rule))
                 {
                     return alert.Clone();
