@@ -88,15 +88,18 @@ public class ScoringBenchmarks
 
     private static string SigmaFolder()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
-            var candidate = Path.Combine(dir.FullName, "tests", "Verifier", "TestData", "sigma-k8s-audit");
-            if (Directory.Exists(candidate))
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                return candidate;
+                var candidate = Path.Combine(dir.FullName, "tests", "Verifier", "TestData", "sigma-k8s-audit");
+                if (Directory.Exists(candidate))
+                {
+                    return candidate;
+                }
             }
         }
 
-        throw new DirectoryNotFoundException("tests/Verifier/TestData/sigma-k8s-audit not found above " + AppContext.BaseDirectory);
+        throw new DirectoryNotFoundException("tests/Verifier/TestData/sigma-k8s-audit not found above " + AppContext.BaseDirectory + " or the working folder");
     }
 }
