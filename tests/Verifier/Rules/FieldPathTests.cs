@@ -67,6 +67,20 @@ public sealed class FieldPathTests
     }
 
     [Fact]
+    public void Neq_OnAList_MatchesWhenSomeValueIsNotAllowed()
+    {
+        // "Some container runs an image from outside the registry": an allow-list over every container.
+        var rule = Detection("""
+            sel:
+              all_containers.image|neq|startswith: registry.example.com/
+            condition: sel
+            """);
+        Assert.False(rule.Matches(Audit("create", "pods", extra: """{"requestObject":{"spec":{"containers":[{"name":"a","image":"registry.example.com/a:1"}],"initContainers":[{"name":"i","image":"registry.example.com/init:1"}]}}}""")));
+        Assert.True(rule.Matches(Audit("create", "pods", extra: """{"requestObject":{"spec":{"containers":[{"name":"a","image":"registry.example.com/a:1"}],"initContainers":[{"name":"i","image":"docker.io/evil:1"}]}}}""")));
+        Assert.False(rule.Matches(Audit("create", "pods", extra: """{"requestObject":{"spec":{}}}""")));
+    }
+
+    [Fact]
     public void RawPath_IndexPicksOneElement()
     {
         var rule = Detection("""

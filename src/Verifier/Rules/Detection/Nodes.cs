@@ -20,6 +20,8 @@ internal sealed class FieldItem(FieldPath path, ILeafTest[] tests, bool all, boo
         _ => new AnyOfTests(tests),
     };
 
+    private NoneOf? none;
+
     public FieldPath Path => path;
 
     public override bool Eval(RuleEvent e, MatchTrace? trace)
@@ -37,14 +39,9 @@ internal sealed class FieldItem(FieldPath path, ILeafTest[] tests, bool all, boo
 
         if (negate)
         {
-            // neq: the field has a value and none of its values is one of those listed.
-            if (!path.Exists(e) || (any is not null && path.Any(e, any, null)))
-            {
-                return false;
-            }
-
-            trace?.Add(path.Text, path.First(e) ?? "(value)");
-            return true;
+            // neq: some value of the field is none of those listed. On a single value that is "differs"; on a list
+            // (every container's image) it is "one of them is not allowed", which an allow-list needs.
+            return path.Any(e, none ??= new NoneOf(any), trace);
         }
 
         if (all)
@@ -96,6 +93,12 @@ internal sealed class FieldItem(FieldPath path, ILeafTest[] tests, bool all, boo
 
         return kinds;
     }
+}
+
+/// <summary>A scalar value that passes none of the tests (<c>neq</c>).</summary>
+internal sealed class NoneOf(ILeafTest? any) : ILeafTest
+{
+    public bool Test(scoped in Leaf leaf, RuleEvent e) => leaf.IsScalar && (any is null || !any.Test(leaf, e));
 }
 
 /// <summary>Sigma keywords: values searched in every string of the source's object (or of the canonical event).</summary>
