@@ -93,4 +93,49 @@ public sealed class RuleTestRunnerTests
             """);
         Assert.All(results, r => Assert.True(r.Passed, r.ToString()));
     }
+
+    [Fact]
+    public void FalcoInput_IsMappedByTheFalcoReader_AndRawHoldsTheAlert()
+    {
+        // Falco's JSON output (json_output: true), as its http_output posts it.
+        var results = Run("""
+            id: shell-in-payments
+            title: Shell in a payments container
+            severity: critical
+            techniques: [T1059]
+            detection:
+              shell:
+                kind: runtime.alert
+                raw.rule: Terminal shell in container
+                raw.output_fields.k8s.ns.name: payments
+              condition: shell
+            tests:
+              - name: shell in a payments pod
+                expect: match
+                falco:
+                  output: "23:39:44.834631763: Notice A shell was spawned in a container (user=root container_id=5892b41bcf46 shell=sh)"
+                  priority: Notice
+                  rule: Terminal shell in container
+                  source: syscall
+                  time: "2021-01-14T23:39:44.834631763Z"
+                  tags: [container, mitre_execution, shell, T1059]
+                  hostname: node-1
+                  output_fields:
+                    container.id: 5892b41bcf46
+                    evt.time: 1610667584834631763
+                    k8s.ns.name: payments
+                    k8s.pod.name: api-7d9
+                    proc.cmdline: sh
+                    user.name: root
+              - name: the same rule in another namespace
+                expect: no_match
+                falco:
+                  output: "23:40:00.000000000: Notice A shell was spawned in a container"
+                  priority: Notice
+                  rule: Terminal shell in container
+                  time: "2021-01-14T23:40:00Z"
+                  output_fields: {container.id: aa11bb22cc33, k8s.ns.name: shop, k8s.pod.name: web-1}
+            """);
+        Assert.All(results, r => Assert.True(r.Passed, r.ToString()));
+    }
 }
