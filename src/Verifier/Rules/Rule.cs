@@ -6,6 +6,15 @@ internal interface IRuleMatcher
     bool Matches(RuleEvent e);
 }
 
+/// <summary>
+/// A condition that can say what it matched, in words, for the alert's reason (Falco rules render their
+/// <c>output</c>). Conditions without it are explained by the rule's title and the event's resource.
+/// </summary>
+internal interface IRuleExplainer
+{
+    string Explain(RuleEvent e);
+}
+
 /// <summary>Where a rule was defined: the file and the 1-based line of its definition.</summary>
 internal sealed record RuleOrigin(string File, int Line)
 {

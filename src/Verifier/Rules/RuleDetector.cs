@@ -73,6 +73,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     private static string Explain(Rule rule, RuleEvent e)
     {
+        if (rule.Condition is IRuleExplainer explainer)
+        {
+            return $"{rule.Title}: {explainer.Explain(e)} (rule {rule.Id})";
+        }
+
         var sb = new StringBuilder(rule.Title).Append(": ");
         if (e.Event.Action is { } action)
         {

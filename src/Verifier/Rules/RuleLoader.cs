@@ -9,9 +9,10 @@ internal sealed record RuleSource(string Path, string Text);
 
 /// <summary>
 /// A rule format loaded by its own loader (Falco): how to recognise a file of it, and how to load all its files at once
-/// (in order: later files append to or override earlier ones).
+/// (in order: later files append to or override earlier ones). <paramref name="Kinds"/> are the event kinds its rules
+/// apply to when a rule does not say (the set is indexed by them).
 /// </summary>
-internal sealed record RuleFormatLoader(string Format, Func<string, bool> Recognises, Func<IReadOnlyList<(string Path, string Text)>, RuleLoadResult> Load);
+internal sealed record RuleFormatLoader(string Format, Func<string, bool> Recognises, Func<IReadOnlyList<(string Path, string Text)>, RuleLoadResult> Load, IReadOnlyList<string>? Kinds = null);
 
 /// <summary>
 /// Loads rules from the built-in library and from files and directories, dispatching each file by its shape: a file
@@ -26,8 +27,8 @@ internal static class RuleLoader
     private const string ResourcePrefix = "ZtStream.Verifier.Rules.Library.";
 
     /// <summary>
-    /// Formats with their own loader. The Falco rules language (<c>Falco/FalcoRuleLoader</c>) is wired here:
-    /// <c>new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.Load)</c>.
+    /// Formats with their own loader. The Falco rules language (<c>Falco/FalcoRuleLoader</c>, Kubernetes-audit rules)
+    /// is wired here: <c>new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.Load, [EventKinds.K8sAudit])</c>.
     /// </summary>
     public static IReadOnlyList<RuleFormatLoader> Formats { get; } = [];
 
@@ -209,7 +210,7 @@ internal static class RuleLoader
             errors.AddRange(loaded.Errors);
             foreach (var rule in loaded.Rules)
             {
-                Add(rule, rules, seen, errors);
+                Add(rule.Kinds.Count == 0 && format.Kinds is { Count: > 0 } kinds ? rule with { Kinds = kinds } : rule, rules, seen, errors);
             }
         }
 

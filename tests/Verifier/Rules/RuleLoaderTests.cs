@@ -69,7 +69,23 @@ public sealed class RuleLoaderTests : IDisposable
         Assert.NotNull(given);
         Assert.Equal(["base.yaml", "overrides.yaml"], given.Select(f => f.Path));
         Assert.Equal(["a", "Shell in container"], result.Rules.Select(r => r.Id));
+        Assert.Empty(result.Rules[1].Kinds); // the format names no kinds: evaluated for every event
         Assert.Equal("overrides.yaml:2: rule 'Other': unknown field ka.nope", Assert.Single(result.Errors).ToString());
+    }
+
+    [Fact]
+    public void ExtraFormat_Kinds_IndexItsRules_AndItsExplanationIsTheReason()
+    {
+        var falco = new RuleFormatLoader(RuleFormats.Falco, _ => true, files =>
+            new RuleLoadResult([new Rule("Attach to cluster-admin Role", "Attach to cluster-admin Role", RuleFormats.Falco, "high", [], [], null, new RuleOrigin(files[0].Path, 1), new ExplainingMatcher())], []),
+            [ZtStream.Contracts.Events.EventKinds.K8sAudit]);
+        var rule = Assert.Single(RuleLoader.Load([new RuleSource("f.yaml", FalcoFile)], [falco]).Rules);
+        Assert.Equal(["k8s.audit"], rule.Kinds);
+        var engine = new Verifier.Scoring.ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet([rule])));
+        var alert = engine.Score(RuleTesting.Audit("create", "clusterrolebindings", ns: null, name: "b", apiGroup: "rbac.authorization.k8s.io")).Alert;
+        Assert.Equal("Attach to cluster-admin Role: Cluster Role Binding to cluster-admin role (user=alice@example.com) (rule Attach to cluster-admin Role)",
+            Assert.Single(alert!.Reasons, r => r.Detector == "rule").Text);
+        Assert.Equal(0, engine.Score(Events.Read(Events.T0)).Score);
     }
 
     [Fact]
@@ -114,5 +130,12 @@ public sealed class RuleLoaderTests : IDisposable
     private sealed class ConstMatcher(bool value) : IRuleMatcher
     {
         public bool Matches(RuleEvent e) => value;
+    }
+
+    private sealed class ExplainingMatcher : IRuleMatcher, IRuleExplainer
+    {
+        public bool Matches(RuleEvent e) => e.Event.Kind == ZtStream.Contracts.Events.EventKinds.K8sAudit;
+
+        public string Explain(RuleEvent e) => $"Cluster Role Binding to cluster-admin role (user={e.Event.Subject?.Id})";
     }
 }
