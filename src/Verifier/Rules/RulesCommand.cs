@@ -38,7 +38,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, Func<Stream, IEnu
 
         var verb = args[0];
         var a = new CliArgs([.. args.Skip(1)], [], ["json", "help"]);
-        if (a.Has("help"))
+        if (a.Has("help") || a.Positional.Contains("-h"))
         {
             await context.Out.WriteLineAsync(Usage);
             return 0;

@@ -123,6 +123,7 @@ public sealed class RulesCommandTests : IDisposable
     [InlineData(new[] { "list", "--frobnicate" }, 2)]
     [InlineData(new[] { "--help" }, 0)]
     [InlineData(new[] { "list", "--help" }, 0)]
+    [InlineData(new[] { "coverage", "-h" }, 0)]
     public async Task Usage_BadArgumentsExitTwo_HelpExitsZero(string[] args, int expected)
     {
         var (code, output, err) = await Run(args);
