@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Verifier.Rules;
 
@@ -22,7 +23,7 @@ internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOption
     {
         var rules = options.Value.Rules;
         var current = holder.Current;
-        RulesLog.Loaded(logger, current.Rules.Count, current.Rules.Count(r => r.Enabled), current.Version);
+        VerifierLog.RulesLoaded(logger, current.Rules.Count, current.Rules.Count(r => r.Enabled), current.Version);
         var watchers = new List<FileSystemWatcher>();
         try
         {
@@ -74,16 +75,16 @@ internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOption
         {
             foreach (var e in result.Errors)
             {
-                RulesLog.RuleRejected(logger, e.File, e.Line, e.RuleId is null ? "" : $" (rule '{e.RuleId}')", e.Reason);
+                VerifierLog.RuleRejected(logger, e.File, e.Line, e.RuleId is null ? "" : $" (rule '{e.RuleId}')", e.Reason);
             }
 
-            RulesLog.ReloadKeptPrevious(logger, result.Errors.Count, holder.Current.Rules.Count);
+            VerifierLog.RulesReloadKeptPrevious(logger, result.Errors.Count, holder.Current.Rules.Count);
             return false;
         }
 
         var next = new RuleSet(result.Rules, holder.Current.Version + 1);
         holder.Swap(next);
-        RulesLog.Loaded(logger, next.Rules.Count, next.Rules.Count(r => r.Enabled), next.Version);
+        VerifierLog.RulesLoaded(logger, next.Rules.Count, next.Rules.Count(r => r.Enabled), next.Version);
         return true;
     }
 
@@ -93,7 +94,7 @@ internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOption
         var directory = Directory.Exists(full) ? full : Path.GetDirectoryName(full);
         if (directory is null || !Directory.Exists(directory))
         {
-            RulesLog.WatcherFailed(logger, path, "the folder does not exist");
+            VerifierLog.RuleWatcherFailed(logger, path, "the folder does not exist");
             return null;
         }
 
@@ -112,16 +113,16 @@ internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOption
             watcher.Renamed += (_, _) => changed.Writer.TryWrite(true);
             watcher.Error += (_, e) =>
             {
-                RulesLog.WatcherFailed(logger, path, e.GetException().Message);
+                VerifierLog.RuleWatcherFailed(logger, path, e.GetException().Message);
                 changed.Writer.TryWrite(true);
             };
             watcher.EnableRaisingEvents = true;
-            RulesLog.Watching(logger, directory);
+            VerifierLog.RulesWatching(logger, directory);
             return watcher;
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
         {
-            RulesLog.WatcherFailed(logger, path, ex.Message);
+            VerifierLog.RuleWatcherFailed(logger, path, ex.Message);
             return null;
         }
     }

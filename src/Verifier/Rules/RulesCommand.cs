@@ -1,9 +1,9 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using ZtStream.Contracts.Events;
 using ZtStream.Platform.Hosting;
-using ZtStream.Verifier.Replay;
 using ZtStream.Verifier.Rules.Testing;
 
 namespace ZtStream.Verifier.Rules;
@@ -12,67 +12,64 @@ namespace ZtStream.Verifier.Rules;
 /// <c>ztstream rules test|list|coverage [PATH…]</c>: runs the rules' embedded tests, lists what loads (and what fails,
 /// with file, line and reason), and shows the ATT&amp;CK techniques covered. Without a PATH the configured set is used:
 /// the built-in library (unless <c>Verifier:Rules:Builtin</c> is false) and <c>Verifier:Rules:Paths</c>. Source readers
-/// for tests written as a source's payload are given by the host (they live in Ingest).
+/// for tests written as a source's payload are given by the host (they live in Ingest). Exit codes: 0 all good, 1 a
+/// test or a file failed, 2 bad usage.
 /// </summary>
 internal sealed class RulesCommand(IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>>? readers = null) : ICliCommand
 {
-    private const string Usage = """
-        usage: ztstream rules test [PATH…]             run every embedded test; exit 1 naming each failing test
-               ztstream rules list [PATH…] [--json]    id, format, severity, techniques of each rule; failing files with their reason
-               ztstream rules coverage [PATH…] [--json] the ATT&CK techniques covered, and by which rules
-        PATH is a rule file or a directory (ZtStream, Sigma or Falco rules). Without PATH: the built-in library and
-        Verifier:Rules:Paths. Exit codes: 0 all good, 1 a test or a file failed, 2 bad usage.
-        """;
-
-    public string Name => "rules";
-
-    public string Summary => "test, list and show ATT&CK coverage of detection rules (ZtStream, Sigma, Falco): rules test|list|coverage [PATH…]";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public Command Build()
     {
-        if (args.Count == 0 || args[0] is "-h" or "--help" or "help")
-        {
-            await (args.Count == 0 ? context.Error : context.Out).WriteLineAsync(Usage);
-            return args.Count == 0 ? 2 : 0;
-        }
+        var testPaths = Paths();
+        var test = new Command("test", "run every embedded test (the configured rules when no PATH); exit 1 naming each failing test") { testPaths };
+        test.SetCliAction((parsed, context, ct) => TestAsync(Load(parsed.GetValue(testPaths), context), context.Out, ct));
 
-        var verb = args[0];
-        var a = new CliArgs([.. args.Skip(1)], [], ["json", "help"]);
-        if (a.Has("help") || a.Positional.Contains("-h"))
-        {
-            await context.Out.WriteLineAsync(Usage);
-            return 0;
-        }
+        var listPaths = Paths();
+        var listJson = Json("one JSON object per rule and per failing file; the last line is {\"loaded\": N, \"failed\": N}");
+        var list = new Command("list", "id, format, severity and ATT&CK techniques of each rule; failing files with their reason") { listPaths, listJson };
+        list.SetCliAction((parsed, context, _) => ListAsync(Load(parsed.GetValue(listPaths), context), parsed.GetValue(listJson), context.Out));
 
-        if (verb is not ("test" or "list" or "coverage"))
-        {
-            a.Problems.Add($"unknown sub-command '{verb}' (test, list or coverage)");
-        }
+        var coveragePaths = Paths();
+        var coverageJson = Json("one JSON object per technique, then a summary");
+        var coverage = new Command("coverage", "the ATT&CK techniques covered, and by which rules") { coveragePaths, coverageJson };
+        coverage.SetCliAction((parsed, context, _) => CoverageAsync(Load(parsed.GetValue(coveragePaths), context), parsed.GetValue(coverageJson), context.Out));
 
-        if (verb == "test" && a.Has("json"))
+        return new Command("rules", "detection rules (ZtStream, Sigma, Falco): rules test | list | coverage [PATH…]; exit 1 when a test or a file fails") { test, list, coverage };
+    }
+
+    private static Argument<string[]> Paths()
+    {
+        var paths = new Argument<string[]>("PATH")
         {
-            a.Problems.Add("--json applies to list and coverage");
+            Description = "rule files or directories (ZtStream, Sigma or Falco rules); none: the built-in library and Verifier:Rules:Paths",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+
+        // An option this command does not have would otherwise be read as a path that does not exist.
+        paths.Validators.Add(result =>
+        {
+            foreach (var token in result.Tokens)
+            {
+                if (token.Value.StartsWith('-'))
+                {
+                    result.AddError($"unknown option '{token.Value}'");
+                }
+            }
+        });
+        return paths;
+    }
+
+    private static Option<bool> Json(string description) => new("--json") { Description = description };
+
+    /// <summary>The given paths alone, or (none given) the set <c>run</c> would load.</summary>
+    private static RuleLoadResult Load(string[]? paths, CliContext context)
+    {
+        if (paths is { Length: > 0 })
+        {
+            return LoadPaths(paths);
         }
 
         var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>()?.Rules ?? new RuleOptions();
-        if (a.Problems.Count > 0)
-        {
-            foreach (var p in a.Problems)
-            {
-                await context.Error.WriteLineAsync($"rules: {p}");
-            }
-
-            await context.Error.WriteLineAsync(Usage);
-            return 2;
-        }
-
-        var loaded = a.Positional.Count == 0 ? RuleLoader.LoadConfigured(options) : LoadPaths(a.Positional);
-        return verb switch
-        {
-            "test" => await TestAsync(loaded, context.Out, cancellationToken),
-            "list" => await ListAsync(loaded, a.Has("json"), context.Out),
-            _ => await CoverageAsync(loaded, a.Has("json"), context.Out),
-        };
+        return RuleLoader.LoadConfigured(options);
     }
 
     private static RuleLoadResult LoadPaths(IReadOnlyList<string> paths)

@@ -52,7 +52,7 @@ public sealed partial class RunCommandTests
             var code = await ZtStreamCli.RunAsync(
                 ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", "Verifier:Rules:Paths:0=" + bad],
                 stdout, stderr, TestContext.Current.CancellationToken);
-            Assert.Equal(ZtStreamCli.UsageError, code);
+            Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
             var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));
             Assert.Contains(lines, l => l.Contains($"{bad}:11: rule 'b': 'severity' must be one of", StringComparison.Ordinal));
