@@ -1,5 +1,7 @@
 using YamlDotNet.RepresentationModel;
+using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Rules.Detection;
+using ZtStream.Verifier.Rules.Falco;
 using ZtStream.Verifier.Rules.Sigma;
 
 namespace ZtStream.Verifier.Rules;
@@ -27,10 +29,11 @@ internal static class RuleLoader
     private const string ResourcePrefix = "ZtStream.Verifier.Rules.Library.";
 
     /// <summary>
-    /// Formats with their own loader. The Falco rules language (<c>Falco/FalcoRuleLoader</c>, Kubernetes-audit rules)
-    /// is wired here: <c>new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.Load, [EventKinds.K8sAudit])</c>.
+    /// Formats with their own loader: the Falco rules language (<c>Falco/FalcoRuleLoader</c>), whose rules are
+    /// Kubernetes-audit rules.
     /// </summary>
-    public static IReadOnlyList<RuleFormatLoader> Formats { get; } = [];
+    public static IReadOnlyList<RuleFormatLoader> Formats { get; } =
+        [new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.Load, [EventKinds.K8sAudit])];
 
     /// <summary>The built-in library (embedded <c>Rules/Library/*.yaml</c>), in name order.</summary>
     public static IReadOnlyList<RuleSource> Builtin()
