@@ -89,6 +89,29 @@ public sealed class RuleLoaderTests : IDisposable
     }
 
     [Fact]
+    public void FalcoRulesFile_LoadsThroughTheDispatcher_AndScoresWithItsOutputAsTheReason()
+    {
+        var data = Path.Combine(AppContext.BaseDirectory, "TestData", "falco-k8s-audit");
+        var errors = new List<RuleLoadError>();
+        var result = RuleLoader.Load(RuleLoader.Read([SigmaRuleTests.Folder(), Path.Combine(data, "rules", "k8s_audit_rules.plugins-HEAD.yaml")], errors));
+        Assert.Empty(errors);
+        Assert.Empty(result.Errors);
+        Assert.Equal(16, result.Rules.Count(r => r.Format == RuleFormats.Sigma));
+        var falco = result.Rules.Where(r => r.Format == RuleFormats.Falco).ToList();
+        Assert.Equal(48, falco.Count);
+        Assert.All(falco, r => Assert.Equal(["k8s.audit"], r.Kinds));
+
+        var engine = new Verifier.Scoring.ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(result.Rules)));
+        using var trace = File.OpenRead(Path.Combine(data, "traces", "attach_cluster_admin_role.json"));
+        var e = Assert.Single(Replay.FalcoSuite.Readers["k8s-audit"](trace));
+        var alert = engine.Score(e).Alert;
+        var reason = Assert.Single(alert!.Reasons, r => r.Rule == "Attach to cluster-admin Role");
+        Assert.Equal("rule", reason.Detector);
+        Assert.StartsWith("Attach to cluster-admin Role: Cluster Role Binding to cluster-admin role (user=", reason.Text, StringComparison.Ordinal);
+        Assert.EndsWith("(rule Attach to cluster-admin Role)", reason.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ExtraFormat_LoaderThrowing_IsAnErrorAndOtherFormatsLoad()
     {
         var broken = new RuleFormatLoader(RuleFormats.Falco, _ => true, _ => throw new InvalidOperationException("boom"));
