@@ -6,15 +6,6 @@ internal interface IRuleMatcher
     bool Matches(RuleEvent e);
 }
 
-/// <summary>
-/// A condition that can say what it matched, in words, for the alert's reason (Falco rules render their
-/// <c>output</c>). Conditions without it are explained by the rule's title and the event's resource.
-/// </summary>
-internal interface IRuleExplainer
-{
-    string Explain(RuleEvent e);
-}
-
 /// <summary>Where a rule was defined: the file and the 1-based line of its definition.</summary>
 internal sealed record RuleOrigin(string File, int Line)
 {
@@ -77,40 +68,6 @@ internal sealed record Rule(
 
     /// <summary>The score a match contributes: the rule's own, else its severity's.</summary>
     public int EffectiveScore => Score ?? RuleScores.FromSeverity(Severity);
-}
-
-/// <summary>
-/// A rule's aggregation: matching events are counted (or the distinct values of <see cref="Field"/>) per group of
-/// <see cref="GroupBy"/> values within <see cref="Window"/> of event time; the rule matches an event that brings its
-/// group to <see cref="Threshold"/> or above.
-/// </summary>
-/// <param name="Function"><c>count</c> or <c>distinct_count</c>.</param>
-/// <param name="Field">The field whose distinct values are counted (distinct_count only).</param>
-/// <param name="GroupBy">Fields whose values form the group.</param>
-/// <param name="Window">Event-time window.</param>
-/// <param name="Threshold">The count from which the rule matches.</param>
-internal sealed record RuleAggregation(string Function, Detection.FieldPath? Field, IReadOnlyList<Detection.FieldPath> GroupBy, TimeSpan Window, int Threshold)
-{
-    public const string Count = "count";
-    public const string DistinctCount = "distinct_count";
-
-    /// <summary>Identifies the definition, so state kept for an older definition of the same rule id is not reused.</summary>
-    public string Fingerprint => string.Join('|', Function, Field?.Text ?? "", string.Join(',', GroupBy.Select(g => g.Text)), Window.Ticks, Threshold);
-}
-
-/// <summary>One embedded test: its input events (canonical, or a source's payload mapped by that source's reader) and the expected outcome.</summary>
-/// <param name="Name">Test name.</param>
-/// <param name="ExpectMatch">match (true) or no_match (false).</param>
-/// <param name="Input">Where the events come from.</param>
-/// <param name="Line">Line of the test in the rule file.</param>
-internal sealed record RuleTest(string Name, bool ExpectMatch, RuleTestInput Input, int Line);
-
-/// <summary>A test's input: canonical events as JSON, or a payload in a source's own format (<c>k8s-audit</c>, <c>falco</c>).</summary>
-/// <param name="Format"><c>events</c> for canonical events, else the source reader's format name.</param>
-/// <param name="Json">UTF-8 JSON: an array of canonical events, or the source payload.</param>
-internal sealed record RuleTestInput(string Format, byte[] Json)
-{
-    public const string Events = "events";
 }
 
 /// <summary>Rule file formats.</summary>

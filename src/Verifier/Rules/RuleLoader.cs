@@ -6,16 +6,6 @@ using ZtStream.Verifier.Rules.Sigma;
 
 namespace ZtStream.Verifier.Rules;
 
-/// <summary>One rule file's text and the name errors call it by (a path, or <c>builtin:NAME</c>).</summary>
-internal sealed record RuleSource(string Path, string Text);
-
-/// <summary>
-/// A rule format loaded by its own loader (Falco): how to recognise a file of it, and how to load all its files at once
-/// (in order: later files append to or override earlier ones). <paramref name="Kinds"/> are the event kinds its rules
-/// apply to when a rule does not say (the set is indexed by them).
-/// </summary>
-internal sealed record RuleFormatLoader(string Format, Func<string, bool> Recognises, Func<IReadOnlyList<(string Path, string Text)>, RuleLoadResult> Load, IReadOnlyList<string>? Kinds = null);
-
 /// <summary>
 /// Loads rules from the built-in library and from files and directories, dispatching each file by its shape: a file
 /// an extra format recognises goes to that format's loader (Falco); a YAML document with a logsource and a detection

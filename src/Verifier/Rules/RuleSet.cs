@@ -34,13 +34,3 @@ internal sealed class RuleSet
     /// <summary>The enabled rules an event of <paramref name="kind"/> evaluates.</summary>
     public Rule[] For(string kind) => byKind.TryGetValue(kind, out var rules) ? rules : anyKind;
 }
-
-/// <summary>The rule set in force; swapped whole on reload, read once per event, so an event never sees half a reload.</summary>
-internal sealed class RuleSetHolder(RuleSet initial)
-{
-    private RuleSet current = initial;
-
-    public RuleSet Current => Volatile.Read(ref current);
-
-    public void Swap(RuleSet next) => Volatile.Write(ref current, next);
-}

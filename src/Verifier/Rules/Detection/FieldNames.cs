@@ -3,12 +3,6 @@ using ZtStream.Contracts.Events;
 
 namespace ZtStream.Verifier.Rules.Detection;
 
-/// <summary>Turns a field name of a rule into a compiled path; throws <see cref="RuleFormatException"/> for a name it does not know.</summary>
-internal interface IFieldResolver
-{
-    FieldPath Resolve(string name);
-}
-
 /// <summary>
 /// ZtStream field names: the canonical event's fields by their JSON names, <c>attributes.KEY[.path]</c>, the
 /// source's original object under <c>raw.</c>, and two derived roots reaching into the workload object an event

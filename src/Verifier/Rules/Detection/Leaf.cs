@@ -29,37 +29,3 @@ internal readonly ref struct Leaf(LeafKind kind, ReadOnlySpan<char> text, JsonEl
     /// <summary>Strings, numbers and booleans: the values text patterns apply to.</summary>
     public bool IsScalar => Kind is LeafKind.String or LeafKind.Number or LeafKind.Bool;
 }
-
-/// <summary>A test of one value (a compiled Sigma value with its modifiers).</summary>
-internal interface ILeafTest
-{
-    bool Test(scoped in Leaf leaf, RuleEvent e);
-
-    /// <summary>
-    /// Tests a JSON string by its UTF-8 bytes (unescaped), sparing the decoding into text; false when this test
-    /// cannot decide from bytes, and <see cref="Test"/> is used instead.
-    /// </summary>
-    bool TryTestUtf8(ReadOnlySpan<byte> utf8, out bool result)
-    {
-        result = false;
-        return false;
-    }
-}
-
-/// <summary>What an explained match found: the field paths and values that made it true.</summary>
-internal sealed class MatchTrace
-{
-    public List<(string Path, string Value)> Values { get; } = [];
-
-    public int Count => Values.Count;
-
-    public void Add(string path, string value) => Values.Add((path, value));
-
-    public void Truncate(int count)
-    {
-        if (Values.Count > count)
-        {
-            Values.RemoveRange(count, Values.Count - count);
-        }
-    }
-}

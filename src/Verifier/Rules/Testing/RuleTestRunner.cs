@@ -6,13 +6,6 @@ using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.Verifier.Rules.Testing;
 
-/// <summary>The outcome of one embedded test.</summary>
-internal sealed record RuleTestResult(Rule Rule, RuleTest Test, bool Passed, string Detail)
-{
-    public override string ToString() =>
-        $"{Rule.Origin.File}:{Test.Line}: rule {Rule.Id}, test '{Test.Name}': {(Passed ? "ok" : Detail)}";
-}
-
 /// <summary>
 /// Runs a rule's embedded tests: the input becomes events (canonical events as written, or a source's payload mapped by
 /// that source's reader — the same readers <c>ztstream replay --format</c> uses), each is evaluated in order by a fresh
