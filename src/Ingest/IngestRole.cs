@@ -46,7 +46,9 @@ internal static class IngestRole
 
     /// <summary>
     /// <c>POST /v1/events</c> (JSON array, NDJSON, CloudEvents batch), <c>POST /v1/sources/k8s-audit</c>
-    /// (audit webhook EventList) and <c>POST /v1/sources/falco</c> (Falco http_output, falcosidekick webhook).
+    /// (audit webhook EventList), <c>POST /v1/sources/falco</c> (Falco http_output, falcosidekick webhook), and the
+    /// identity providers: <c>/v1/sources/okta</c> (Event Hooks, with the verification GET), <c>/v1/sources/entra</c>
+    /// (diagnostic-settings records), <c>/v1/sources/keycloak</c> and <c>/v1/sources/auth0</c> (log streams).
     /// </summary>
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
     {
@@ -54,6 +56,12 @@ internal static class IngestRole
         endpoints.MapPost("/v1/events", Handle(IngestEndpoint.Events)).WithName("ingest-events");
         endpoints.MapPost("/v1/sources/k8s-audit", Handle(IngestEndpoint.K8sAudit)).WithName("ingest-k8s-audit");
         endpoints.MapPost("/v1/sources/falco", Handle(IngestEndpoint.Falco)).WithName("ingest-falco");
+        endpoints.MapPost("/v1/sources/okta", Handle(IngestEndpoint.Okta)).WithName("ingest-okta");
+        endpoints.MapGet("/v1/sources/okta", context => context.RequestServices.GetRequiredService<IngestHandler>().HandleOktaVerificationAsync(context))
+            .WithName("ingest-okta-verification");
+        endpoints.MapPost("/v1/sources/entra", Handle(IngestEndpoint.Entra)).WithName("ingest-entra");
+        endpoints.MapPost("/v1/sources/keycloak", Handle(IngestEndpoint.Keycloak)).WithName("ingest-keycloak");
+        endpoints.MapPost("/v1/sources/auth0", Handle(IngestEndpoint.Auth0)).WithName("ingest-auth0");
         return endpoints;
     }
 

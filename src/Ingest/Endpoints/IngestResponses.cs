@@ -2,6 +2,9 @@ using ZtStream.Ingest.Sources;
 
 namespace ZtStream.Ingest.Endpoints;
 
+/// <summary>The answer to Okta's event hook verification request.</summary>
+internal sealed record OktaVerification(string Verification);
+
 /// <summary>The answer to a fully accepted batch (202).</summary>
 internal sealed record AcceptedBatch(int Accepted, IReadOnlyList<string> Ids);
 

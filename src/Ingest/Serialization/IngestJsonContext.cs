@@ -10,6 +10,7 @@ namespace ZtStream.Ingest.Serialization;
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ZtStream.Ingest.Endpoints.AcceptedBatch))]
 [JsonSerializable(typeof(ZtStream.Ingest.Endpoints.IngestProblem))]
+[JsonSerializable(typeof(ZtStream.Ingest.Endpoints.OktaVerification))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]
