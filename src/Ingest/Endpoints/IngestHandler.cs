@@ -47,13 +47,13 @@ internal sealed class IngestHandler(
     SourceRateLimiter rateLimiter,
     EventBatchParser eventParser,
     EventValidator validator,
-    IEventLog eventLog,
+    EventAppender appender,
     IngestMetrics metrics,
     IOptions<IngestOptions> options,
     TimeProvider time,
     ILogger<IngestHandler> logger)
 {
-    public const string SourceHeader = "zt-source";
+    public const string SourceHeader = EventAppender.SourceHeader;
 
     public async Task HandleAsync(HttpContext context, IngestEndpoint endpoint)
     {
@@ -224,7 +224,7 @@ internal sealed class IngestHandler(
             // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
             if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
-                good.Add(item.Event with { Source = source });
+                good.Add(item.Event);
             }
         }
 
@@ -248,28 +248,16 @@ internal sealed class IngestHandler(
         }
 
         rateLimiter.Charge(source, good.Count);
-        var records = new LogRecord[good.Count];
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
-        for (var i = 0; i < good.Count; i++)
-        {
-            records[i] = new LogRecord(good[i].PrincipalKey, ContractJson.Serialize(good[i]), headers);
-        }
-
-        metrics.AppendStarted(records.Length);
         try
         {
-            await eventLog.AppendAsync(o.Topic, records, context.RequestAborted);
+            await appender.AppendAsync(good, source, context.RequestAborted);
         }
         catch (EventLogUnavailableException ex)
         {
-            LogMessages.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
-            metrics.Rejected(source, name, "log_unavailable", records.Length);
+            LogMessages.EventLogUnavailable(logger, ex, good.Count, source, ex.RetryAfter);
+            metrics.Rejected(source, name, "log_unavailable", good.Count);
             return await ProblemAsync(context, 503, "event-log-unavailable", "Event log unavailable",
                 $"Nothing from this request was accepted: {ex.Message}. Retry the same request later.", retryAfter: ex.RetryAfter);
-        }
-        finally
-        {
-            metrics.AppendEnded(records.Length);
         }
 
         metrics.Accepted(source, name, good.Count);
