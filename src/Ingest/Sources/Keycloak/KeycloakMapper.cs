@@ -273,9 +273,10 @@ internal static class KeycloakMapper
                 e.Set(IdentityAttributes.Change, operation == "CREATE" ? "created" : "deleted");
                 AffectsTarget(e, targetUser ?? representation.Text("username"));
                 break;
-            case "USER" when operation == "UPDATE" && representation.Flag("enabled") is { } enabled:
+            case "USER" when operation == "UPDATE":
+                // Every user update carries "enabled"; only false says something happened to the account itself.
                 e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, enabled ? "enabled" : "disabled");
+                e.Set(IdentityAttributes.Change, representation.Flag("enabled") == false ? "disabled" : "update");
                 AffectsTarget(e, targetUser);
                 break;
             case "IDENTITY_PROVIDER":

@@ -81,6 +81,18 @@ public sealed class KeycloakMapperTests
     }
 
     [Fact]
+    public void Map_ARoutineUserUpdate_IsAnUpdateNotADisable()
+    {
+        var body = """{"time":1714652100000,"realmId":"acme","authDetails":{"userId":"adm"},"operationType":"UPDATE","resourceType":"USER","resourcePath":"users/u-7","representation":"{\"id\":\"u-7\",\"firstName\":\"Bo\",\"enabled\":true}"}"""u8;
+
+        var e = Assert.Single(KeycloakMapper.Map(body).Events);
+
+        Assert.Equal(EventKinds.AuthAccountChange, e.Kind);
+        Assert.Equal("update", e.Attr(IdentityAttributes.Change));
+        Assert.Equal("u-7", e.Subject?.Id);
+    }
+
+    [Fact]
     public void Map_WebhookExtensionLines_ReadPrefixedTypesUidAndAuthDetails()
     {
         var e = KeycloakMapper.Map(TestData.Idp("keycloak", "webhook.ndjson")).Events;
