@@ -12,7 +12,8 @@ namespace ZtStream.EndToEnd.SharedSignals;
 /// <summary>
 /// The real binary, every role in one process on the embedded seams, with the shipped response policy: a CAEP
 /// session-revoked SET pushed by a transmitter whose JWKS is served on loopback ends the subject's sessions in the
-/// revocation feed the SDK follows; the same SET again revokes nothing more; a SET for another audience is refused.
+/// revocation feed the SDK follows; the same SET again revokes nothing more, also after the process was killed and
+/// started again; a SET for another audience is refused.
 /// </summary>
 public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
 {
@@ -30,14 +31,15 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
         Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
         var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
 
-        var node = await StartAsync("ztstream", [
+        string[] run = [
             "run", "--urls", "http://127.0.0.1:0",
             "--set", $"Responder:PolicyPath={ShippedResponsePolicy()}",
             "--set", "Responder:SchedulerInterval=00:00:01",
             "--set", "Ingest:Ssf:Transmitters:okta:Issuer=" + transmitter.Issuer,
             "--set", "Ingest:Ssf:Transmitters:okta:JwksUri=" + transmitter.JwksUri,
             "--set", "Ingest:Ssf:Transmitters:okta:Audience=" + Audience,
-        ], waitForListening: true, ct);
+        ];
+        var node = await StartAsync("ztstream", run, waitForListening: true, ct);
         using var http = new HttpClient { BaseAddress = node.Url, Timeout = TimeSpan.FromSeconds(30) };
         var subject = new JsonObject { ["format"] = "iss_sub", ["iss"] = transmitter.Issuer, ["sub"] = "jane.smith@example.com" };
         var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, subject, new JsonObject
@@ -71,9 +73,22 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
         Assert.Single(await SubjectRevocationsAsync(http, "jane.smith@example.com", ct));
         Assert.Equal(version, (await SnapshotAsync(http, ct)).GetProperty("version").GetInt64());
 
+        // Killed and started again on the same store: the replay window survived, so the SET is still a duplicate.
+        node.Kill();
+        var restarted = await StartAsync("ztstream-restarted", run, waitForListening: true, ct);
+        using var httpAfter = new HttpClient { BaseAddress = restarted.Url, Timeout = TimeSpan.FromSeconds(30) };
+        using (var afterRestart = await PushAsync(httpAfter, set, key, ct))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, afterRestart.StatusCode);
+        }
+
+        await Task.Delay(TimeSpan.FromSeconds(5), ct);
+        Assert.Single(await SubjectRevocationsAsync(httpAfter, "jane.smith@example.com", ct));
+        Assert.Equal(version, (await SnapshotAsync(httpAfter, ct)).GetProperty("version").GetInt64());
+
         // A SET addressed to someone else.
         var other = transmitter.Sign(transmitter.Claims("https://other-receiver.example/", TestTransmitter.SessionRevoked, subject.DeepClone().AsObject()));
-        using var refused = await PushAsync(http, other, key, ct);
+        using var refused = await PushAsync(httpAfter, other, key, ct);
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         var error = await refused.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Equal("invalid_audience", error.GetProperty("err").GetString());
