@@ -76,8 +76,10 @@ internal sealed class SsfPollingService(
             {
                 return;
             }
-            catch (Exception exception) when (exception is HttpRequestException or JsonException or TaskCanceledException or PollUnavailableException)
+            catch (Exception exception)
             {
+                // Whatever went wrong (the transmitter down, a bad answer, the store or log unavailable), this
+                // transmitter's loop backs off and tries again; it must never stop the host or the other loops.
                 failures++;
                 wait = TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks * 4, TimeSpan.FromSeconds(1).Ticks * (1L << Math.Min(failures, 16))));
                 LogMessages.PollFailed(logger, name, exception.Message, wait);
