@@ -45,7 +45,7 @@ internal sealed class SsfKeySets(IHttpClientFactory httpClients, IOptions<SsfRec
             {
                 var keys = await FetchAsync(settings.JwksUri!, o.HttpTimeout, cancellationToken);
                 cache[transmitter] = new Entry(keys, time.GetUtcNow());
-                LogMessages.JwksFetched(logger, transmitter, keys.Count);
+                IngestLog.JwksFetched(logger, transmitter, keys.Count);
                 return keys;
             }
             catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException or ArgumentException or InvalidOperationException && !cancellationToken.IsCancellationRequested)
@@ -54,7 +54,7 @@ internal sealed class SsfKeySets(IHttpClientFactory httpClients, IOptions<SsfRec
                 {
                     // Keep the keys we know: a JWKS outage must not stop SETs signed with them.
                     cache[transmitter] = stale with { FetchedAt = time.GetUtcNow() - o.JwksCacheTime + o.JwksRefetchInterval };
-                    LogMessages.JwksFetchFailed(logger, exception, transmitter, stale.Keys.Count);
+                    IngestLog.JwksFetchFailed(logger, exception, transmitter, stale.Keys.Count);
                     return stale.Keys;
                 }
 

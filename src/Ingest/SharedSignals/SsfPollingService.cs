@@ -82,7 +82,7 @@ internal sealed class SsfPollingService(
                 // transmitter's loop backs off and tries again; it must never stop the host or the other loops.
                 failures++;
                 wait = TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks * 4, TimeSpan.FromSeconds(1).Ticks * (1L << Math.Min(failures, 16))));
-                LogMessages.PollFailed(logger, name, exception.Message, wait);
+                IngestLog.PollFailed(logger, name, exception.Message, wait);
             }
 
             if (wait > TimeSpan.Zero)
@@ -136,7 +136,7 @@ internal sealed class SsfPollingService(
         // The transmitter has what was acknowledged or reported: stop sending it.
         pending.Clear();
         var sets = response.Sets ?? [];
-        LogMessages.Polled(logger, name, sets.Count, response.MoreAvailable);
+        IngestLog.Polled(logger, name, sets.Count, response.MoreAvailable);
         foreach (var (jti, token) in sets)
         {
             var receipt = await receiver.ReceiveAsync(token ?? string.Empty, SsfReceiver.Poll, pushSource: null, polledFrom: name, cancellationToken);

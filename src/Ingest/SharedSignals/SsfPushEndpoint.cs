@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.Sources.Credentials;
 
@@ -28,7 +27,7 @@ internal sealed class SsfPushEndpoint(
     ILogger<SsfPushEndpoint> logger)
 {
     public const string Path = "/v1/ssf/events";
-    private const string TypeBase = IngestProblem.TypeBase + "ssf-";
+    private const string TypeBase = Problem.TypeBase + "ssf-";
 
     public async Task HandleAsync(HttpContext context)
     {
@@ -40,25 +39,25 @@ internal sealed class SsfPushEndpoint(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogMessages.CredentialStoreFailed(logger, ex, "ssf");
-            context.Response.Headers.RetryAfter = "5";
-            await WriteAsync(context, 503, "temporarily_unavailable", "The source credential could not be checked; retry later.");
+            IngestLog.CredentialStoreFailed(logger, ex, "ssf");
+            await Problems.WriteAsync(context, Problems.Create(503, "store-unavailable", "Credential store unavailable",
+                "The source credential could not be checked; retry later.") with { RetryAfterSeconds = 5 });
             return;
         }
 
         if (source is null)
         {
-            LogMessages.Unauthorized(logger, "ssf", context.Connection.RemoteIpAddress?.ToString());
+            IngestLog.Unauthorized(logger, "ssf", context.Connection.RemoteIpAddress?.ToString());
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\"";
-            await WriteAsync(context, 401, SetErrors.AuthenticationFailed,
-                "Send a ZtStream source key as 'Authorization: Bearer <key>' (made with 'ztstream sources add NAME').", IngestProblem.MediaType);
+            await Problems.WriteAsync(context, Problems.Create(401, "ssf-authentication-failed", "The transmitter could not be authenticated",
+                "Send a ZtStream source key as 'Authorization: Bearer <key>' (made with 'ztstream sources add NAME')."));
             return;
         }
 
         var max = options.Value.MaxSetBytes;
         if (context.Request.ContentLength > max)
         {
-            await WriteAsync(context, 413, SetErrors.InvalidRequest, $"The SET is {context.Request.ContentLength} bytes; the limit is {max}.");
+            await Problems.WriteAsync(context, Problems.Create(413, "body-too-large", "Request body too large", $"The SET is {context.Request.ContentLength} bytes; the limit is {max}."));
             return;
         }
 
@@ -75,7 +74,7 @@ internal sealed class SsfPushEndpoint(
 
         if (token.Length > max)
         {
-            await WriteAsync(context, 413, SetErrors.InvalidRequest, $"The SET is over the limit of {max} bytes.");
+            await Problems.WriteAsync(context, Problems.Create(413, "body-too-large", "Request body too large", $"The SET is over the limit of {max} bytes."));
             return;
         }
 
@@ -87,9 +86,8 @@ internal sealed class SsfPushEndpoint(
                 context.Response.StatusCode = 202;
                 return;
             case SetOutcome.Unavailable:
-                context.Response.Headers.RetryAfter = ((int)Math.Clamp(Math.Ceiling((receipt.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds), 1, 3600))
-                    .ToString(System.Globalization.CultureInfo.InvariantCulture);
-                await WriteAsync(context, 503, "temporarily_unavailable", "Nothing from this SET was kept; push it again later.");
+                await Problems.WriteAsync(context, Problems.Create(503, "event-log-unavailable", "The SET could not be kept now", "Nothing from this SET was kept; push it again later.")
+                    with { RetryAfterSeconds = (int)Math.Clamp(Math.Ceiling((receipt.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds), 1, 3600) });
                 return;
             default:
                 await WriteAsync(context, 400, receipt.Rejection!.Error, receipt.Rejection.Description);
@@ -116,10 +114,11 @@ internal sealed class SsfPushEndpoint(
         return new string(buffer, 0, length);
     }
 
-    private static Task WriteAsync(HttpContext context, int status, string err, string description, string mediaType = "application/json")
+    /// <summary>A refused SET: RFC 8935 §2.3's <c>application/json</c> body, which the transmitter reads, with the RFC 9457 members.</summary>
+    private static Task WriteAsync(HttpContext context, int status, string err, string description)
     {
         context.Response.StatusCode = status;
-        context.Response.ContentType = mediaType;
+        context.Response.ContentType = "application/json";
         var body = new SetErrorResponse(err, description, TypeBase + err.Replace('_', '-'), Title(err), status, context.Request.Path.Value);
         return JsonSerializer.SerializeAsync(context.Response.Body, body, IngestJsonContext.Default.SetErrorResponse, CancellationToken.None);
     }

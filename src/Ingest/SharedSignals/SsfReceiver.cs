@@ -63,7 +63,7 @@ internal sealed class SsfReceiver(
         if (set is null)
         {
             metrics.Rejected(pushSource ?? "ssf:" + polledFrom, Endpoint, "invalid", 1);
-            LogMessages.SetRejected(logger, delivery, pushSource, rejection!.Error, rejection.Description);
+            IngestLog.SetRejected(logger, delivery, pushSource, rejection!.Error, rejection.Description);
             return await RecordAsync(audit with { Error = rejection.Error, Description = rejection.Description }, new SetReceipt(SetOutcome.Rejected, rejection), delivery, cancellationToken);
         }
 
@@ -75,13 +75,13 @@ internal sealed class SsfReceiver(
             await PruneAsync(cancellationToken);
             if (await received.SeenAsync(set.Issuer, set.Jti, cancellationToken))
             {
-                LogMessages.SetDuplicate(logger, set.Jti, set.Transmitter, delivery);
+                IngestLog.SetDuplicate(logger, set.Jti, set.Transmitter, delivery);
                 return await RecordAsync(audit with { Outcome = SsfReceivedStore.Duplicate }, new SetReceipt(SetOutcome.Duplicate, Jti: set.Jti), delivery, cancellationToken);
             }
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            LogMessages.SetStoreFailed(logger, exception, delivery);
+            IngestLog.SetStoreFailed(logger, exception, delivery);
             return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
         }
 
@@ -100,7 +100,7 @@ internal sealed class SsfReceiver(
                 : "the SET names no subject ZtStream can attribute its events to";
             var refused = new SetRejection(SetErrors.InvalidRequest, why);
             metrics.Rejected(source, Endpoint, "invalid", 1);
-            LogMessages.SetRejected(logger, delivery, pushSource, refused.Error, refused.Description);
+            IngestLog.SetRejected(logger, delivery, pushSource, refused.Error, refused.Description);
             return await RecordAsync(audit with { Error = refused.Error, Description = refused.Description }, new SetReceipt(SetOutcome.Rejected, refused, Jti: set.Jti), delivery, cancellationToken);
         }
 
@@ -116,18 +116,18 @@ internal sealed class SsfReceiver(
         }
         catch (EventLogUnavailableException exception)
         {
-            LogMessages.EventLogUnavailable(logger, exception, events.Count, source, exception.RetryAfter);
+            IngestLog.EventLogUnavailable(logger, exception, events.Count, source, exception.RetryAfter);
             metrics.Rejected(source, Endpoint, "log_unavailable", events.Count);
             return new SetReceipt(SetOutcome.Unavailable, RetryAfter: exception.RetryAfter, Jti: set.Jti);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The events are in the log but the jti is not remembered: asking for the SET again is safe (same event ids).
-            LogMessages.SetStoreFailed(logger, exception, delivery);
+            IngestLog.SetStoreFailed(logger, exception, delivery);
             return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
         }
 
-        LogMessages.SetAccepted(logger, set.Jti, set.Transmitter, delivery, events.Count, audit.EventTypes!);
+        IngestLog.SetAccepted(logger, set.Jti, set.Transmitter, delivery, events.Count, audit.EventTypes!);
         return await RecordAsync(audit with { Outcome = SsfReceivedStore.Accepted }, new SetReceipt(SetOutcome.Accepted, Jti: set.Jti), delivery, cancellationToken);
     }
 
@@ -140,7 +140,7 @@ internal sealed class SsfReceiver(
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
             // The SET's effect stands; only its audit row is missing, which the log records instead.
-            LogMessages.SetStoreFailed(logger, exception, delivery);
+            IngestLog.SetStoreFailed(logger, exception, delivery);
         }
 
         return receipt;

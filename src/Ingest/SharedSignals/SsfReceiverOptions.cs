@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>
@@ -47,83 +45,6 @@ internal sealed record SsfReceiverOptions
 
         return null;
     }
-
-    public IReadOnlyList<string> Validate()
-    {
-        var problems = new List<string>();
-        const string s = Section;
-        if (ReplayWindow <= TimeSpan.Zero)
-        {
-            problems.Add($"{s}:ReplayWindow must be positive (is {ReplayWindow})");
-        }
-
-        if (MaxClockSkew < TimeSpan.Zero)
-        {
-            problems.Add($"{s}:MaxClockSkew must not be negative (is {MaxClockSkew})");
-        }
-
-        if (JwksCacheTime <= TimeSpan.Zero || JwksRefetchInterval < TimeSpan.Zero)
-        {
-            problems.Add($"{s}:JwksCacheTime must be positive and JwksRefetchInterval not negative");
-        }
-
-        if (PollInterval <= TimeSpan.Zero || HttpTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"{s}:PollInterval and HttpTimeout must be positive");
-        }
-
-        if (MaxSetBytes < 1024)
-        {
-            problems.Add($"{s}:MaxSetBytes must be at least 1024 (is {MaxSetBytes})");
-        }
-
-        var issuers = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (name, t) in Transmitters)
-        {
-            var p = $"{s}:Transmitters:{name}";
-            if (string.IsNullOrWhiteSpace(t.Issuer))
-            {
-                problems.Add($"{p}:Issuer is required: the iss the transmitter signs its SETs with");
-            }
-            else if (!issuers.TryAdd(t.Issuer, name))
-            {
-                problems.Add($"{p}:Issuer '{t.Issuer}' is also the issuer of transmitter '{issuers[t.Issuer]}'; each issuer belongs to one transmitter");
-            }
-
-            if (!IsHttpUrl(t.JwksUri))
-            {
-                problems.Add($"{p}:JwksUri is required: the absolute http(s) URL of the transmitter's JWKS (got '{t.JwksUri}')");
-            }
-
-            if (string.IsNullOrWhiteSpace(t.Audience))
-            {
-                problems.Add($"{p}:Audience is required: the aud the transmitter addresses ZtStream with");
-            }
-
-            if (t.PollEndpoint is not null && !IsHttpUrl(t.PollEndpoint))
-            {
-                problems.Add($"{p}:PollEndpoint must be an absolute http(s) URL (got '{t.PollEndpoint}')");
-            }
-
-            if (t.PollMaxEvents is < 1 or > 1000)
-            {
-                problems.Add($"{p}:PollMaxEvents must be 1–1000 (is {t.PollMaxEvents})");
-            }
-
-            foreach (var algorithm in t.Algorithms)
-            {
-                if (!SetValidator.AsymmetricAlgorithms.Contains(algorithm))
-                {
-                    problems.Add($"{p}:Algorithms: '{algorithm}' is not an asymmetric JWS algorithm ({string.Join(", ", SetValidator.AsymmetricAlgorithms)})");
-                }
-            }
-        }
-
-        return problems;
-    }
-
-    private static bool IsHttpUrl(Uri? uri) =>
-        uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 }
 
 /// <summary>One transmitter ZtStream receives from.</summary>
@@ -154,13 +75,4 @@ internal sealed record SsfTransmitterOptions
     public List<string> Algorithms { get; init; } = [];
 
     public IReadOnlyList<string> EffectiveAlgorithms => Algorithms.Count == 0 ? ["RS256", "ES256", "PS256"] : Algorithms;
-}
-
-internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiverOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SsfReceiverOptions options)
-    {
-        var problems = options.Validate();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
 }

@@ -91,7 +91,7 @@ internal static class ResponderDrivers
         services.AddSingleton<SsfOutbox>();
         services.AddSingleton<SsfStreamStore>();
         services.AddSingleton<SsfClients>();
-        services.AddSingleton<SsfDeliverySignal>();
+        services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
         services.AddHttpClient(SsfDeliveryService.HttpClientName);
         services.AddSingleton<SharedSignalsTransmitter>();
         services.AddSingleton<ITokenRevoker>(sp => sp.GetRequiredService<SharedSignalsTransmitter>());

@@ -60,9 +60,6 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Feedback verdicts this instance applied.</summary>
     public int FeedbackApplied { get; private set; }
 
-    /// <summary>Alerts (new or updated) this instance appended.</summary>
-    public long AlertsAppended { get; private set; }
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (model is not null && await checkpoints.LatestModelAsync(stoppingToken) is { } stored)
@@ -174,7 +171,6 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             if (result.Alert is { } alert)
             {
                 await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
-                AlertsAppended++;
                 VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
             }
 

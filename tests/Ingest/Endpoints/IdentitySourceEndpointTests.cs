@@ -3,9 +3,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ZtStream.Contracts.Events;
-using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Tests.Sources;
+using ZtStream.Platform.Http;
 using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
@@ -100,10 +100,10 @@ public sealed class IdentitySourceEndpointTests
         using var badRequest = await server.Client.SendAsync(noChallenge, ct);
 
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
-        Assert.Equal(IngestProblem.MediaType, unauthorized.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Problem.MediaType, unauthorized.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("abc", await unauthorized.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, badRequest.StatusCode);
-        Assert.Equal(IngestProblem.MediaType, badRequest.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Problem.MediaType, badRequest.Content.Headers.ContentType?.MediaType);
         var problem = await badRequest.Content.ReadFromJsonAsync<JsonElement>(ct);
         Assert.Contains("x-okta-verification-challenge", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }

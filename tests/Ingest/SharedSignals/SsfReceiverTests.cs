@@ -226,7 +226,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.Equal(SetErrors.AuthenticationFailed, body.GetProperty("err").GetString());
+        Assert.Equal("https://ztstream.io/problems/ssf-authentication-failed", body.GetProperty("type").GetString());
     }
 
     [Fact]

@@ -11,7 +11,6 @@ internal static class SharedSignalsEndpoints
 {
     public const string JwksPath = "/.well-known/jwks.json";
     public const string ConfigurationPath = "/.well-known/ssf-configuration";
-    public const string PushDeliveryMethod = SsfDelivery.PushMethod;
 
     /// <summary>
     /// GET /.well-known/jwks.json (every key a receiver may need, during a rotation both), GET

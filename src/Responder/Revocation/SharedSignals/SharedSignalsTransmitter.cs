@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Commands;
+using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
@@ -21,7 +23,7 @@ internal sealed class SharedSignalsTransmitter(
     SsfOutbox outbox,
     SsfStreamStore streams,
     SsfSigningKeys keys,
-    SsfDeliverySignal signal,
+    [FromKeyedServices(SsfDeliveryService.WakeKey)] WakeSignal signal,
     SharedSignalsOptions options,
     TimeProvider time,
     ILogger<SharedSignalsTransmitter> logger) : ITokenRevoker
@@ -117,30 +119,7 @@ internal sealed class SharedSignalsTransmitter(
             }
         }
 
-        signal.Notify();
+        signal.Set();
         return (queued, already);
     }
-}
-
-/// <summary>Wakes the delivery loop when something was queued, so a SET does not wait for the next poll.</summary>
-internal sealed class SsfDeliverySignal
-{
-    private readonly SemaphoreSlim semaphore = new(0, 1);
-
-    public void Notify()
-    {
-        if (semaphore.CurrentCount == 0)
-        {
-            try
-            {
-                semaphore.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled: one wake-up is enough.
-            }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => semaphore.WaitAsync(timeout, cancellationToken);
 }

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
@@ -19,13 +21,16 @@ namespace ZtStream.Responder.Revocation.SharedSignals;
 internal sealed class SsfDeliveryService(
     SsfOutbox outbox,
     SsfStreamStore streams,
-    SsfDeliverySignal signal,
+    [FromKeyedServices(SsfDeliveryService.WakeKey)] WakeSignal signal,
     SharedSignalsOptions options,
     IHttpClientFactory httpClients,
     TimeProvider time,
     ILogger<SsfDeliveryService> logger) : BackgroundService
 {
     public const string HttpClientName = "ztstream-ssf-push";
+
+    /// <summary>The key of the <see cref="WakeSignal"/> the transmitter sets when it queues SETs.</summary>
+    public const string WakeKey = "ssf-outbox";
     private const int BatchSize = 50;
 
     private readonly Dictionary<string, Task> draining = new(StringComparer.Ordinal);
@@ -34,6 +39,8 @@ internal sealed class SsfDeliveryService(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the pass: SETs queued while it runs wake the wait below.
+            var wake = signal.NextAsync();
             try
             {
                 await StartDueReceiversAsync(stoppingToken);
@@ -48,14 +55,9 @@ internal sealed class SsfDeliveryService(
                 DriverLog.SetDeliveryPassFailed(logger, exception);
             }
 
-            try
-            {
-                await signal.WaitAsync(options.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                break;
-            }
+            // Woken by new SETs or a drain loop ending, else by the poll interval (retries coming due); a stop ends
+            // the delay and the loop.
+            await Task.WhenAny(wake, Task.Delay(options.PollInterval, time, stoppingToken));
         }
 
         Task[] running;
@@ -113,7 +115,7 @@ internal sealed class SsfDeliveryService(
             }
 
             // More may have come due for this receiver while it was busy.
-            signal.Notify();
+            signal.Set();
         }
     }
 

@@ -6,6 +6,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using ZtStream.Platform;
+using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 
@@ -61,7 +63,6 @@ internal static class SsfStreamEndpoints
     public const string PollPath = "/ssf/poll";
     public const string SignalsPath = "/v1/ssf/signals";
     private const int MaxBody = 64 * 1024;
-    private const string ProblemBase = "https://ztstream.io/problems/ssf-";
 
     internal static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -247,7 +248,7 @@ internal static class SsfStreamEndpoints
         }
         else if (status == SsfStreamStatus.Enabled)
         {
-            services.Signal.Notify();
+            services.Signal.Set();
         }
 
         await AuditAsync(http, "ssf.stream_status", client, $"stream {id} {status}" + (updated.Reason is null ? "" : $": {updated.Reason}"), id);
@@ -292,8 +293,8 @@ internal static class SsfStreamEndpoints
         if (stream.VerifiedAt is { } last && now - last < services.Options.MinVerificationInterval)
         {
             var wait = services.Options.MinVerificationInterval - (now - last);
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            return Problem(429, "verification-too-soon", "Verification requested too soon", $"Ask at most once every {services.Options.MinVerificationInterval.TotalSeconds:0.#} s (min_verification_interval).");
+            return Problem(429, "verification-too-soon", "Verification requested too soon",
+                $"Ask at most once every {services.Options.MinVerificationInterval.TotalSeconds:0.#} s (min_verification_interval).", (int)Math.Ceiling(wait.TotalSeconds));
         }
 
         var payload = new JsonObject();
@@ -638,8 +639,8 @@ internal static class SsfStreamEndpoints
     private static IResult NotFound(string streamId) =>
         Problem(404, "stream-not-found", "No such stream", $"This receiver has no stream '{Clip(streamId, 64)}'.");
 
-    private static IResult Problem(int status, string type, string title, string detail) =>
-        Results.Problem(detail: detail, statusCode: status, title: title, type: ProblemBase + type);
+    private static IResult Problem(int status, string type, string title, string detail, int? retryAfterSeconds = null) =>
+        Problems.Result(Problems.Create(status, "ssf-" + type, title, detail) with { RetryAfterSeconds = retryAfterSeconds });
 
     /// <summary>A JSON answer written from the node itself, so no reflection-based serializer is involved.</summary>
     private static IResult Json(JsonNode node, int statusCode = 200) =>
@@ -655,13 +656,13 @@ internal static class SsfStreamEndpoints
         }
     }
 
-    private sealed record SsfServices(SsfStreamStore Streams, SsfOutbox Outbox, SharedSignalsTransmitter Transmitter, SsfDeliverySignal Signal, SharedSignalsOptions Options, TimeProvider Time);
+    private sealed record SsfServices(SsfStreamStore Streams, SsfOutbox Outbox, SharedSignalsTransmitter Transmitter, WakeSignal Signal, SharedSignalsOptions Options, TimeProvider Time);
 
     private static SsfServices Services(HttpContext http)
     {
         var s = http.RequestServices;
         return new(s.GetRequiredService<SsfStreamStore>(), s.GetRequiredService<SsfOutbox>(), s.GetRequiredService<SharedSignalsTransmitter>(),
-            s.GetRequiredService<SsfDeliverySignal>(), s.GetRequiredService<SharedSignalsOptions>(), s.GetRequiredService<TimeProvider>());
+            s.GetRequiredKeyedService<WakeSignal>(SsfDeliveryService.WakeKey), s.GetRequiredService<SharedSignalsOptions>(), s.GetRequiredService<TimeProvider>());
     }
 
     private static string Events(IEnumerable<string> events) => new JsonArray([.. events.Distinct(StringComparer.Ordinal).Select(e => (JsonNode)e)]).ToJsonString();
