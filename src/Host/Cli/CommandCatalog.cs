@@ -4,6 +4,7 @@ using ZtStream.Ingest.Sources;
 using ZtStream.Platform.EventLog.DeadLetters;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Cli;
@@ -16,6 +17,7 @@ internal static class CommandCatalog
         new SourcesCommand(),
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
+        new RulesCommand(SourceFileReaders.All),
         new DemoCommand(),
         new BenchCommand(),
         new SimulateFeedCommand(),
