@@ -55,8 +55,9 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
             "--set", "EventLog:TopicCreationTimeout=00:00:02",
         ];
 
-        // A source credential, made by the CLI against the same store the roles use.
-        var sources = await StartAsync("sources", ["sources", "add", "e2e-app", .. seams], waitForListening: false, ct);
+        // A source credential, made by the CLI against the same store the roles use; trusted to speak for any subject, so
+        // its evidence may revoke automatically.
+        var sources = await StartAsync("sources", ["sources", "add", "e2e-app", "--subjects", "*", .. seams], waitForListening: false, ct);
         Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
         var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
 

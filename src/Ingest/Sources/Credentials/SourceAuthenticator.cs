@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Options;
 
 namespace ZtStream.Ingest.Sources.Credentials;
@@ -13,6 +14,33 @@ namespace ZtStream.Ingest.Sources.Credentials;
 internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOptions<IngestOptions> options, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, (AuthenticatedSource Source, DateTimeOffset Until)> verified = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (SourceScope Scope, DateTimeOffset Until)> scopes = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The scope of a source already authenticated by name (a SET pushed with its key): from what its authentication
+    /// remembered, else from the store, remembered as long as a verified key.
+    /// </summary>
+    public async ValueTask<SourceScope> ScopeOfAsync(string name, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (scopes.TryGetValue(name, out var hit) && hit.Until > now)
+        {
+            return hit.Scope;
+        }
+
+        var scope = await credentials.FindScopeAsync(name, cancellationToken);
+        Remember(name, scope, now);
+        return scope;
+    }
+
+    private void Remember(string name, SourceScope scope, DateTimeOffset now)
+    {
+        var ttl = options.Value.CredentialCacheTime;
+        if (ttl > TimeSpan.Zero)
+        {
+            scopes[name] = (scope, now + ttl);
+        }
+    }
 
     /// <summary>The source name, or null for a missing, malformed, unknown or revoked key.</summary>
     public async ValueTask<string?> AuthenticateAsync(string? authorization, CancellationToken cancellationToken) =>
@@ -46,6 +74,7 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
             verified[hash] = (source, now + ttl);
         }
 
+        Remember(source.Name, source.Scope, now);
         return source;
     }
 

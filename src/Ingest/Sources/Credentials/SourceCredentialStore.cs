@@ -55,6 +55,12 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
         WHERE key_hash = @KeyHash
         """;
 
+    private const string SelectScopeByName = $"""
+        SELECT {ScopeColumns}
+        FROM ingest_sources
+        WHERE name = @Name AND revoked_at IS NULL
+        """;
+
     private const string Revoke = """
         UPDATE ingest_sources SET revoked_at = @RevokedAt
         WHERE name = @Name AND revoked_at IS NULL
@@ -106,6 +112,14 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
         var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
             SelectByHash, new { KeyHash = keyHash }, cancellationToken: cancellationToken));
         return row is { RevokedAt: null } && SourceKeys.HashesEqual(row.KeyHash, keyHash) ? new AuthenticatedSource(row.Name, row.ToScope()) : null;
+    }
+
+    /// <summary>The scope of the active source <paramref name="name"/>; none for an unknown name (it cannot have sent anything).</summary>
+    public async Task<SourceScope> FindScopeAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<ScopeRow>(new CommandDefinition(SelectScopeByName, new { Name = name }, cancellationToken: cancellationToken));
+        return row?.ToScope() ?? SourceScope.None;
     }
 
     private static DynamicParameters Parameters(string name, SourceScope scope, object? more)

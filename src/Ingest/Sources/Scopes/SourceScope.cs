@@ -18,6 +18,13 @@ internal sealed record SourceScope(
 {
     public static SourceScope None { get; } = new();
 
+    /// <summary>
+    /// A source the operator configured by its own identity rather than with a key (a polled Shared Signals
+    /// transmitter, its issuer and signing keys named in configuration): any kind, and through its adapter it vouches
+    /// for what it reports.
+    /// </summary>
+    public static SourceScope Attested { get; } = new(Kinds: ["*"]);
+
     private static readonly string[] SubjectOnly = [SourceScopes.Subject];
     private static readonly string[] WorkloadOnly = [SourceScopes.Workload];
     private static readonly string[] Both = [SourceScopes.Subject, SourceScopes.Workload];
