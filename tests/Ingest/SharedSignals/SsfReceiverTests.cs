@@ -242,6 +242,25 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Push_FromAKeyScopedToIdentityEvents_VouchesForTheSubject_OutsideTheScope_IsAccessDeniedAndNothingAppended()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var idp = await server.AddSourceAsync("okta-ssf", new ZtStream.Ingest.Sources.Scopes.SourceScope(Kinds: ["auth.*"]));
+        var narrow = await server.AddSourceAsync("okta-hr-only", new ZtStream.Ingest.Sources.Scopes.SourceScope(Subjects: ["*@hr.example.com"]));
+
+        using var accepted = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), idp);
+        using var refused = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("ceo@example.com"))), narrow);
+
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var (err, body) = await ErrorAsync(refused);
+        Assert.Equal(SetErrors.AccessDenied, err);
+        Assert.Contains("outside the scope of source okta-hr-only", body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1, quiet: TimeSpan.FromMilliseconds(500)));
+        Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], read.Event.SourceScope);
+    }
+
+    [Fact]
     public async Task Push_AfterTheTransmitterRotatesItsKey_RefetchesTheJwksAndAccepts()
     {
         var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
