@@ -41,6 +41,7 @@ internal static class IngestRole
         services.TryAddSingleton<SourceCredentialStore>();
         services.TryAddSingleton<SourceAuthenticator>();
         services.TryAddSingleton<SourceRateLimiter>();
+        services.TryAddSingleton<NewPrincipalLimiter>();
         services.TryAddSingleton<EventValidator>();
         services.TryAddSingleton<EventBatchParser>();
         services.TryAddSingleton<SourceGate>();

@@ -34,6 +34,12 @@ internal sealed record ResponderOptions
     /// <summary>How long a false-positive verdict suppresses the same rule for the same principal.</summary>
     public TimeSpan VerdictSuppression { get; init; } = TimeSpan.FromDays(30);
 
+    /// <summary>Open alerts one principal may have; a new one past it is merged into that principal's "alert flood" alert (kept in its history), not acted on.</summary>
+    public int MaxOpenAlertsPerPrincipal { get; init; } = 50;
+
+    /// <summary>Open alerts over all principals; a new one past it is merged into the one instance-wide "alert flood" alert.</summary>
+    public int MaxOpenAlerts { get; init; } = 50_000;
+
     /// <summary>Consume <c>zt.alerts.v1</c> (off only for tools that use the API alone).</summary>
     public bool ConsumeAlerts { get; init; } = true;
 }

@@ -43,6 +43,10 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
         Positive(errors, options.SchedulerInterval, nameof(options.SchedulerInterval));
         Positive(errors, options.RedispatchAfter, nameof(options.RedispatchAfter));
         Positive(errors, options.VerdictSuppression, nameof(options.VerdictSuppression));
+        if (options.MaxOpenAlertsPerPrincipal < 1 || options.MaxOpenAlerts < 1)
+        {
+            errors.Add("Responder:MaxOpenAlertsPerPrincipal and Responder:MaxOpenAlerts must be positive.");
+        }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         var hashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

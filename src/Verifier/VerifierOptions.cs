@@ -44,8 +44,21 @@ internal sealed record VerifierOptions
     /// <summary>Denials in one window below which no denial reason fires.</summary>
     public int DeniedMinimum { get; init; } = 15;
 
-    /// <summary>Principals one partition keeps; the least recently seen is dropped beyond it.</summary>
-    public int MaxPrincipals { get; init; } = 200_000;
+    /// <summary>
+    /// Principals this Verifier instance tracks, over all its partitions. Beyond it the least recently seen are evicted,
+    /// their baselines parked in the store first (those with at least <see cref="ParkMinEvents"/> events), so a
+    /// principal that returns gets its baseline back.
+    /// </summary>
+    public int MaxPrincipals { get; init; } = 50_000;
+
+    /// <summary>Events a principal must have had for its state to be parked when it is evicted (a one-off principal has no baseline to keep).</summary>
+    public int ParkMinEvents { get; init; } = 2;
+
+    /// <summary>Open alerts one principal may have; further new ones are merged into that principal's one "alert flood" alert.</summary>
+    public int MaxOpenAlertsPerPrincipal { get; init; } = 20;
+
+    /// <summary>Open alerts this instance keeps over all principals; further new ones are merged into one instance-wide "alert flood" alert.</summary>
+    public int MaxOpenAlerts { get; init; } = 5_000;
 
     /// <summary>Whether the ML.NET model contributes.</summary>
     public bool ModelEnabled { get; init; } = true;

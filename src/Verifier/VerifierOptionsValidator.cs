@@ -55,6 +55,16 @@ internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOption
             problems.Add($"{VerifierOptions.Section}:MaxPrincipals must be positive");
         }
 
+        if (options.ParkMinEvents < 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:ParkMinEvents must be positive");
+        }
+
+        if (options.MaxOpenAlertsPerPrincipal < 1 || options.MaxOpenAlerts < 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:MaxOpenAlertsPerPrincipal and MaxOpenAlerts must be positive");
+        }
+
         if (options.CheckpointEveryRecords < 1)
         {
             problems.Add($"{VerifierOptions.Section}:CheckpointEveryRecords must be positive");

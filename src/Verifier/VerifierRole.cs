@@ -8,6 +8,7 @@ using ZtStream.Platform.Store;
 using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.State;
+using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier;
 
@@ -33,11 +34,19 @@ internal static class VerifierRole
         services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
         services.TryAddSingleton<RuleReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleReloader>(sp => sp.GetRequiredService<RuleReloader>()));
+        services.TryAddSingleton(sp => new StateBudget(sp.GetRequiredService<IOptions<VerifierOptions>>().Value));
+        services.AddMetrics();
+        services.TryAddSingleton<VerifierMetrics>();
         services.TryAddSingleton<VerifierWorker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VerifierWorker>(sp => sp.GetRequiredService<VerifierWorker>()));
         return services;
     }
 
-    /// <summary>The Verifier serves no endpoints; it maps nothing, and is here so every role composes the same way.</summary>
-    public static IEndpointRouteBuilder MapVerifier(this IEndpointRouteBuilder endpoints) => endpoints;
+    /// <summary>The Verifier serves no endpoints; it only creates its meter, so its caps are visible from the start.</summary>
+    public static IEndpointRouteBuilder MapVerifier(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        endpoints.ServiceProvider.GetRequiredService<VerifierMetrics>();
+        return endpoints;
+    }
 }

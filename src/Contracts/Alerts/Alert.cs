@@ -99,6 +99,8 @@ public static class Detectors
 {
     /// <summary>Deterministic zero-trust policy rules.</summary>
     public const string Policy = "policy";
+    /// <summary>The Verifier about itself: its caps (rule <c>alert_flood</c>: open alerts past a cap, merged into one).</summary>
+    public const string Verifier = "verifier";
     /// <summary>Per-principal statistical baselines.</summary>
     public const string Baseline = "baseline";
     /// <summary>The ML.NET anomaly model.</summary>

@@ -47,6 +47,7 @@ internal enum IngestEndpoint
 internal sealed class IngestHandler(
     SourceAuthenticator authenticator,
     SourceRateLimiter rateLimiter,
+    NewPrincipalLimiter newPrincipals,
     EventBatchParser eventParser,
     EventValidator validator,
     EventAppender appender,
@@ -260,6 +261,16 @@ internal sealed class IngestHandler(
                 ? Problems.Create(403, "outside-scope", "Outside the source's scope", $"No item was accepted: all {result.ItemCount} are outside the scope of source {source}; see errors (index, field, reason).", errors)
                 : Problems.Create(400, "invalid-events", "No item was accepted", $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).", errors);
             return await WriteAsync(context, refused with { Accepted = 0 });
+        }
+
+        if (!newPrincipals.TryAdmit(source, good, out var newPrincipalsWait, out var fresh))
+        {
+            // Nothing of this request is taken: the source sends it again after the minute, as any 429.
+            IngestLog.NewPrincipalsCapped(logger, source, name, o.MaxNewPrincipalsPerMinute, newPrincipalsWait);
+            metrics.Rejected(source, name, "new_principals", good.Count);
+            return await ProblemAsync(context, 429, "too-many-new-principals", "Too many new principals from this source",
+                $"This request names {fresh} principal(s) this Ingest has not seen recently; source '{source}' may bring {o.MaxNewPrincipalsPerMinute} new principals a minute (Ingest:MaxNewPrincipalsPerMinute). Nothing from it was accepted; send it again after Retry-After{(fresh > o.MaxNewPrincipalsPerMinute ? ", split into requests of fewer new principals" : "")}.",
+                retryAfter: newPrincipalsWait);
         }
 
         rateLimiter.Charge(source, good.Count);

@@ -40,6 +40,16 @@ internal sealed record IngestOptions
     /// <summary>Events a source may send in a burst above the sustained rate (token bucket size).</summary>
     public int RateBurst { get; init; } = 20_000;
 
+    /// <summary>
+    /// New principals (subjects or workloads this Ingest has not seen recently) one source may bring per minute; past it
+    /// the source's requests that would bring more are answered 429 until the minute is over. 0 turns the cap off.
+    /// A flood of made-up identities from one key then costs the Verifier at most this much state a minute.
+    /// </summary>
+    public int MaxNewPrincipalsPerMinute { get; init; } = 2_000;
+
+    /// <summary>How many recently seen principals Ingest remembers to tell a new one from a known one (8 bytes each, about 32 with the index).</summary>
+    public int KnownPrincipals { get; init; } = 200_000;
+
     /// <summary>How long a verified credential is trusted before the store is asked again; a revocation takes effect within it.</summary>
     public TimeSpan CredentialCacheTime { get; init; } = TimeSpan.FromSeconds(5);
 }

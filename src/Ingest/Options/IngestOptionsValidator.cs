@@ -64,6 +64,16 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             problems.Add($"{s}:RatePerSecond must be a positive number (is {options.RatePerSecond})");
         }
 
+        if (options.MaxNewPrincipalsPerMinute < 0)
+        {
+            problems.Add($"{s}:MaxNewPrincipalsPerMinute must be 0 (off) or more (is {options.MaxNewPrincipalsPerMinute})");
+        }
+
+        if (options.KnownPrincipals is < 1 or > 10_000_000)
+        {
+            problems.Add($"{s}:KnownPrincipals must be 1–10000000 (is {options.KnownPrincipals})");
+        }
+
         if (options.RateBurst < 1)
         {
             problems.Add($"{s}:RateBurst must be at least 1 (is {options.RateBurst})");

@@ -24,7 +24,7 @@ internal sealed class IngestMetrics
     public void Accepted(string source, string endpoint, int count) =>
         accepted.Add(count, new("source", source), new("endpoint", endpoint));
 
-    /// <summary>Reasons: invalid, unauthorized, too_large, rate_limited, log_unavailable, malformed, unsupported_media_type, outside_scope.</summary>
+    /// <summary>Reasons: invalid, unauthorized, too_large, rate_limited, log_unavailable, malformed, unsupported_media_type, outside_scope, new_principals.</summary>
     public void Rejected(string source, string endpoint, string reason, int count) =>
         rejected.Add(count, new("source", source), new("endpoint", endpoint), new("reason", reason));
 

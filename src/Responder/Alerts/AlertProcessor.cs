@@ -1,16 +1,38 @@
 using System.Text.Json;
+using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Policy;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Alerts;
 
-/// <summary>Stores an alert (or its update) and lets the policy decide what to do about it.</summary>
-internal sealed class AlertProcessor(AlertStore alerts, ResponseDecider decider, AuditLog audit)
+/// <summary>
+/// Stores an alert (or its update) and lets the policy decide what to do about it. A new alert past a cap on open
+/// alerts (<see cref="ResponderOptions.MaxOpenAlertsPerPrincipal"/>, <see cref="ResponderOptions.MaxOpenAlerts"/>) is
+/// merged into one "alert flood" alert instead: kept whole in that alert's history and in the audit trail, not acted on.
+/// </summary>
+internal sealed class AlertProcessor(
+    AlertStore alerts, ResponseDecider decider, AuditLog audit, IOptions<ResponderOptions> options, ResponderMetrics metrics, TimeProvider time)
 {
+    public const string FloodRule = "alert_flood";
+
+    private static readonly TimeSpan FloodWindow = TimeSpan.FromHours(1);
+
     public async Task<AlertUpsertOutcome> HandleAsync(Alert alert, CancellationToken cancellationToken)
     {
+        if (alert.RaisedBy is null && await alerts.GetAsync(alert.Id, cancellationToken) is null)
+        {
+            var (mine, all) = await alerts.OpenCountsAsync(alert.Principal, cancellationToken);
+            var o = options.Value;
+            if (mine >= o.MaxOpenAlertsPerPrincipal || all >= o.MaxOpenAlerts)
+            {
+                await MergeIntoFloodAsync(alert, perPrincipal: mine >= o.MaxOpenAlertsPerPrincipal, mine, all, cancellationToken);
+                return AlertUpsertOutcome.Created;
+            }
+        }
+
         var (outcome, before) = await alerts.UpsertAsync(alert, cancellationToken);
         if (outcome != AlertUpsertOutcome.Duplicate)
         {
@@ -34,4 +56,59 @@ internal sealed class AlertProcessor(AlertStore alerts, ResponseDecider decider,
 
         return outcome;
     }
+
+    /// <summary>The flood alert of the principal (or of everyone) for this hour, one count more, with the merged alert in its history.</summary>
+    private async Task MergeIntoFloodAsync(Alert alert, bool perPrincipal, long mine, long all, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var bucket = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % FloodWindow.Ticks), TimeSpan.Zero);
+        var principal = perPrincipal ? alert.Principal : "ztstream-responder";
+        var id = FloodId(principal, bucket);
+        var existing = await alerts.GetAsync(id, cancellationToken);
+        var count = (existing?.Alert.Count ?? 0) + 1;
+        var why = perPrincipal
+            ? $"alert flood: {alert.Principal} already has {mine} open alerts (Responder:MaxOpenAlertsPerPrincipal {options.Value.MaxOpenAlertsPerPrincipal}); {count} more merged here since {bucket:O}, each kept in this alert's history"
+            : $"alert flood: {all} open alerts (Responder:MaxOpenAlerts {options.Value.MaxOpenAlerts}); {count} more merged here since {bucket:O}, each kept in this alert's history";
+        var reasons = new List<AlertReason> { new(Detectors.Responder, FloodRule, Math.Max(alert.Score, existing?.Alert.Score ?? 0), why) };
+        foreach (var r in existing?.Alert.Reasons.Skip(1) ?? [])
+        {
+            reasons.Add(r);
+        }
+
+        if (reasons.Count < 8 && alert.Reasons.FirstOrDefault() is { } top)
+        {
+            reasons.Add(perPrincipal ? top : top with { Text = $"{alert.Principal}: {top.Text}" });
+        }
+
+        var flood = new Alert
+        {
+            Id = id,
+            DedupKey = $"{principal}|{Detectors.Responder}|{FloodRule}|{bucket:O}",
+            Principal = principal,
+            Detector = Detectors.Responder,
+            Score = reasons[0].Score,
+            Severity = Severities.FromScore(reasons[0].Score),
+            Reasons = reasons,
+            EvidenceEventIds = [.. (existing?.Alert.EvidenceEventIds ?? []).Concat(alert.EvidenceEventIds).Take(32)],
+            SubjectId = perPrincipal ? alert.SubjectId : null,
+            FirstSeen = existing?.Alert.FirstSeen ?? alert.FirstSeen,
+            LastSeen = alert.LastSeen > (existing?.Alert.LastSeen ?? alert.LastSeen) ? alert.LastSeen : existing?.Alert.LastSeen ?? alert.LastSeen,
+            Count = count,
+            RaisedBy = "responder",
+        };
+        var merged = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert);
+        await alerts.UpsertAsync(flood, cancellationToken, detail: $"merged alert {alert.Id}: {merged}");
+        metrics.AlertMerged(perPrincipal ? "per_principal" : "total");
+        await audit.AppendAsync(
+            AuditKinds.AlertMerged,
+            "responder",
+            $"{alert.Severity} alert {alert.Id} on {alert.Principal} merged into alert flood {id}: {why}",
+            cancellationToken,
+            alertId: alert.Id,
+            principal: alert.Principal,
+            afterJson: merged);
+    }
+
+    private static string FloodId(string principal, DateTimeOffset bucket) =>
+        $"alert-flood-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(principal)).AsSpan(0, 8))}-{bucket.ToUnixTimeSeconds()}";
 }

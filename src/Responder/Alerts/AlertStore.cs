@@ -68,8 +68,19 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         VALUES (@AlertId, @At, @Change, @Count, @Score, @Severity, @Status, @Actor, @Detail)
         """;
 
+    /// <summary>Open alerts (raised by the Verifier, not yet given a verdict) of <paramref name="principal"/>, and of everyone.</summary>
+    public async Task<(long Principal, long Total)> OpenCountsAsync(string principal, CancellationToken cancellationToken)
+    {
+        const string count = "SELECT COUNT(*) FROM responder_alerts WHERE status = 'open' AND raised_by IS NULL";
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var mine = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count + " AND principal = @principal", new { principal }, cancellationToken: cancellationToken));
+        var all = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count, cancellationToken: cancellationToken));
+        return (mine, all);
+    }
+
     /// <summary>Stores a new alert, or updates it when <see cref="Alert.Count"/> grew; a redelivery changes nothing.</summary>
-    public async Task<(AlertUpsertOutcome Outcome, StoredAlert? Before)> UpsertAsync(Alert alert, CancellationToken cancellationToken)
+    /// <param name="detail">What the history entry of this change says (e.g. the alert merged into a flood alert).</param>
+    public async Task<(AlertUpsertOutcome Outcome, StoredAlert? Before)> UpsertAsync(Alert alert, CancellationToken cancellationToken, string? detail = null)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -113,7 +124,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
                 alert.Severity,
                 Status = before?.Status ?? AlertStatuses.Open,
                 Actor = alert.RaisedBy ?? "verifier",
-                Detail = (string?)null,
+                Detail = detail,
             },
             tx,
             cancellationToken: cancellationToken));

@@ -11,6 +11,7 @@ internal static class AuditKinds
     public const string AlertUpdated = "alert.updated";
     public const string Verdict = "alert.verdict";
     public const string StormRaised = "alert.storm";
+    public const string AlertMerged = "alert.merged";
     public const string Decision = "action.decided";
     public const string Approved = "action.approved";
     public const string Rejected = "action.rejected";

@@ -1,8 +1,9 @@
 namespace ZtStream.Verifier.Baselines;
 
 /// <summary>
-/// Everything the Verifier remembers about one principal. Fixed size: about 5.6 KB whatever the traffic
-/// (capacities below; see docs/detection.md "Memory").
+/// Everything the Verifier remembers about one principal. Bounded: at most about 5.6 KB whatever the traffic
+/// (capacities below; see docs/detection.md "Memory"), and about 1 KB for a principal seen once, since the sets grow
+/// with use.
 /// </summary>
 internal sealed class PrincipalState
 {
@@ -123,6 +124,24 @@ internal sealed class PrincipalState
         w.Write(DeniedMax);
         w.Write(WindowBytesMax);
         RateMean.Write(w);
+    }
+
+    /// <summary>The state alone, as it is parked in the store when its principal is evicted.</summary>
+    public byte[] ToBytes()
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            Write(w);
+        }
+
+        return ms.ToArray();
+    }
+
+    public static PrincipalState FromBytes(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return Read(r);
     }
 
     public static PrincipalState Read(BinaryReader r)

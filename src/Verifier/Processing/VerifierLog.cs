@@ -53,4 +53,10 @@ internal static partial class VerifierLog
 
     [LoggerMessage(4054, LogLevel.Warning, "Rule watcher for {Path} failed ({Reason}); rules reload on the next change seen elsewhere")]
     public static partial void RuleWatcherFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]
+    public static partial void PrincipalsParked(ILogger logger, int count, int principals, int max);
+
+    [LoggerMessage(4061, LogLevel.Debug, "Principal {Principal} returned to partition {Partition}: its parked baseline is back")]
+    public static partial void PrincipalUnparked(ILogger logger, string principal, int partition);
 }

@@ -38,11 +38,24 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
     private readonly RuleSetHolder rules;
+    private readonly StateBudget budget;
     private ModelSnapshot? unsavedModel;
 
-    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null, RuleSetHolder? rules = null)
+    // Whether the store may hold parked principals: until it does, a new principal is not looked up there.
+    private bool anyParked = true;
+
+    public VerifierWorker(
+        IEventLog log,
+        CheckpointStore checkpoints,
+        IOptions<VerifierOptions> options,
+        TimeProvider time,
+        ILogger<VerifierWorker> logger,
+        VerifierTopics? topics = null,
+        RuleSetHolder? rules = null,
+        StateBudget? budget = null)
     {
         this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
+        this.budget = budget ?? new StateBudget(options.Value);
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -66,6 +79,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Alerts (new or updated) whose append succeeded: each once, however often its append was tried.</summary>
     public long AlertsAppended { get; private set; }
 
+    /// <summary>The caps this instance keeps (principals, open alerts) and what they did.</summary>
+    public StateBudget Budget => budget;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (model is not null && await checkpoints.LatestModelAsync(stoppingToken) is { } stored)
@@ -73,6 +89,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             model.Load(stored);
             VerifierLog.ModelLoaded(logger, stored.Version);
         }
+
+        // Parked baselines older than the baseline horizon have decayed to nothing: forget them.
+        anyParked = await checkpoints.PruneParkedAsync(topics.Group, time.GetUtcNow() - options.BaselineHorizon, stoppingToken) > 0;
 
         var feedbackHandler = new FeedbackHandler(this);
         await Task.WhenAll(
@@ -137,7 +156,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         {
             if (partitions.Remove((topic, partition), out var p))
             {
+                await ParkAsync(CancellationToken.None);
                 await CheckpointAsync(topic, partition, p, CancellationToken.None);
+                budget.Unregister(p.Engine);
                 VerifierLog.PartitionRevoked(logger, topic, partition, p.NextOffset);
             }
         }
@@ -181,6 +202,14 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 return;
             }
 
+            // A principal evicted earlier gets its parked baseline back before its event is scored.
+            if (anyParked && record.Key.Length > 0 && !p.Engine.Knows(record.Key)
+                && await checkpoints.ParkedAsync(topics.Group, record.Key, cancellationToken) is { } parked)
+            {
+                p.Engine.Adopt(record.Key, Baselines.PrincipalState.FromBytes(parked));
+                VerifierLog.PrincipalUnparked(logger, record.Key, record.Partition);
+            }
+
             ScoreResult result;
             try
             {
@@ -206,6 +235,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             Advance(record, p);
+            await ParkAsync(cancellationToken);
             if (unsavedModel is { } m)
             {
                 // Cleared only once saved: a store that is down keeps the model for the next record's attempt.
@@ -280,11 +310,29 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
-    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules)) { LastCheckpoint = time.GetUtcNow() };
+    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules, budget)) { LastCheckpoint = time.GetUtcNow() };
+
+    /// <summary>
+    /// Writes the states the engines evicted to the store. Until it succeeds no partition is checkpointed: the last
+    /// checkpoints still hold those principals, and a crash re-scores its way back to the same eviction.
+    /// </summary>
+    private async Task ParkAsync(CancellationToken cancellationToken)
+    {
+        if (budget.WaitingToPark == 0)
+        {
+            return;
+        }
+
+        var states = budget.ToPark.Select(x => (x.Principal, x.State.ToBytes())).ToList();
+        await checkpoints.ParkAsync(topics.Group, states, cancellationToken);
+        budget.MarkParked();
+        anyParked = true;
+        VerifierLog.PrincipalsParked(logger, states.Count, budget.Principals, budget.MaxPrincipals);
+    }
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
-        if (p.PendingAlert is not null)
+        if (p.PendingAlert is not null || budget.WaitingToPark > 0)
         {
             // The state already holds a record whose alert is not on the alerts topic yet. The previous checkpoint
             // stays: restoring it re-scores that record and raises the alert again.

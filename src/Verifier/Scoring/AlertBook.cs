@@ -3,6 +3,7 @@ using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Baselines;
+using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Scoring;
 
@@ -12,13 +13,24 @@ namespace ZtStream.Verifier.Scoring;
 /// Ids are derived from the dedup key and the first evidence event, so re-scoring the same events after a
 /// restore yields the same id, never a second alert.
 /// </summary>
-internal sealed class AlertBook(TimeSpan dedupWindow)
+internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int maxOpenPerPrincipal)
 {
     private const int MaxEvidence = 32;
     private const int MaxReasons = 8;
     private const int MaxSources = 8;
+    /// <summary>Principal of the instance-wide flood alert, and its rule.</summary>
+    public const string InstancePrincipal = "ztstream-verifier";
+    public const string FloodRule = "alert_flood";
+
     private readonly Dictionary<string, Alert> open = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, int> openPerPrincipal = new(StringComparer.Ordinal);
+
+    // At most one per principal past its cap, and one for the instance: kept apart so they never count against a cap.
+    private readonly Dictionary<string, Alert> floods = new(StringComparer.Ordinal);
     private long sweepAfterTicks;
+
+    /// <summary>Open alerts held (flood alerts not counted).</summary>
+    public int OpenCount => open.Count;
 
     /// <summary>Records an occurrence; returns the alert to publish, or null when this update need not be published.</summary>
     public Alert? Record(AccessEvent e, string principal, int score, List<Contribution> reasons)
@@ -34,54 +46,127 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
 
         var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
         var key = string.Concat(principal, "|", top.Detector, "|", resourceClass);
-        var severity = Severities.FromScore(score);
         Sweep(e.Time.UtcTicks);
         if (open.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
         {
-            var count = current.Count + 1;
             var raised = score > current.Score;
-            var updated = current with
+            var updated = Occurred(current, e, score) with
             {
-                Count = count,
-                LastSeen = e.Time > current.LastSeen ? e.Time : current.LastSeen,
-                Score = Math.Max(score, current.Score),
-                Severity = Severities.FromScore(Math.Max(score, current.Score)),
                 Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),
-                EvidenceEventIds = current.EvidenceEventIds.Count < MaxEvidence ? [.. current.EvidenceEventIds, e.Id] : current.EvidenceEventIds,
-                EvidenceSources = AddSource(current.EvidenceSources, e.Source),
                 EvidenceScope = Intersect(current.EvidenceScope, e.SourceScope),
             };
             open[key] = updated;
-
-            // Publish the first occurrences and then at powers of two, or when the alert got worse: a burst of
-            // thousands of events updates one alert without flooding the alerts topic.
-            return raised || (count & (count - 1)) == 0 ? updated : null;
+            return Publish(updated, raised);
         }
 
-        var windowStart = e.Time.UtcTicks - (e.Time.UtcTicks % dedupWindow.Ticks);
-        var dedupKey = string.Concat(key, "|", new DateTimeOffset(windowStart, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
-        var alert = new Alert
+        // A new alert past a cap is merged into one flood alert (the principal's, or the instance's) instead of being
+        // held on its own: a flood costs one alert's memory and one alert's worth of the alerts topic.
+        if (openPerPrincipal.GetValueOrDefault(principal) >= maxOpenPerPrincipal)
         {
-            Id = "alt-" + StableHash.Combine(StableHash.Of(dedupKey), StableHash.Of(e.Id)).ToString("x16", CultureInfo.InvariantCulture),
-            DedupKey = dedupKey,
-            Principal = principal,
-            Detector = top.Detector,
-            Score = score,
-            Severity = severity,
-            Reasons = Merge(reasons, []),
-            EvidenceEventIds = [e.Id],
-            EvidenceSources = e.Source is { } source ? [source] : null,
+            return Flood(e, principal, score, top, perPrincipal: true);
+        }
+
+        if (budget.OpenAlerts >= budget.MaxOpenAlerts)
+        {
+            return Flood(e, principal, score, top, perPrincipal: false);
+        }
+
+        var alert = Opened(key, e, principal, top.Detector, score, Merge(reasons, [])) with
+        {
             EvidenceScope = e.SourceScope,
             SubjectId = e.Subject?.Id,
             Workload = e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) : null,
             Token = e.Token is { } t ? new AlertToken(t.Jti, t.SessionId, t.ClientId) { ExpiresAt = t.ExpiresAt } : null,
             ResourceClass = resourceClass,
+        };
+        open[key] = alert;
+        openPerPrincipal[principal] = openPerPrincipal.GetValueOrDefault(principal) + 1;
+        budget.OpenAlerts++;
+        return alert;
+    }
+
+    /// <summary>
+    /// Merges a new alert into the flood alert of <paramref name="principal"/> (past its cap) or of the instance (past
+    /// the total cap): its count, evidence and reasons grow; it is published at counts 1, 2, 4, 8 … or when it gets worse.
+    /// </summary>
+    private Alert? Flood(AccessEvent e, string principal, int score, Contribution top, bool perPrincipal)
+    {
+        budget.AlertsMerged++;
+        var floodPrincipal = perPrincipal ? principal : InstancePrincipal;
+        var key = string.Concat(floodPrincipal, "|", Detectors.Verifier, "|", FloodRule);
+        var merged = new AlertReason(top.Detector, top.Rule, top.Score, perPrincipal ? top.Text : $"{principal}: {top.Text}");
+        if (floods.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
+        {
+            var updated = Occurred(current, e, score);
+            var reasons = new List<AlertReason>(current.Reasons) { [0] = FloodReason(perPrincipal, principal, updated.Count, updated.Score) };
+            AddReason(reasons, merged);
+            updated = updated with
+            {
+                Reasons = reasons,
+                EvidenceScope = perPrincipal ? Intersect(current.EvidenceScope, e.SourceScope) : null,
+            };
+            floods[key] = updated;
+            return Publish(updated, score > current.Score);
+        }
+
+        var flood = Opened(key, e, floodPrincipal, Detectors.Verifier, score, [FloodReason(perPrincipal, principal, 1, score), merged]) with
+        {
+            // The instance-wide flood names no one to act on; a principal's flood is that principal's.
+            EvidenceScope = perPrincipal ? e.SourceScope : null,
+            SubjectId = perPrincipal ? e.Subject?.Id : null,
+            Workload = perPrincipal && e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) : null,
+            ResourceClass = FloodRule,
+            RaisedBy = perPrincipal ? null : Detectors.Verifier,
+        };
+        floods[key] = flood;
+        return flood;
+    }
+
+    /// <summary>A new alert under <paramref name="key"/>: its id derives from the key, the window and the first evidence.</summary>
+    private Alert Opened(string key, AccessEvent e, string principal, string detector, int score, List<AlertReason> reasons)
+    {
+        var windowStart = e.Time.UtcTicks - (e.Time.UtcTicks % dedupWindow.Ticks);
+        var dedupKey = string.Concat(key, "|", new DateTimeOffset(windowStart, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        return new Alert
+        {
+            Id = "alt-" + StableHash.Combine(StableHash.Of(dedupKey), StableHash.Of(e.Id)).ToString("x16", CultureInfo.InvariantCulture),
+            DedupKey = dedupKey,
+            Principal = principal,
+            Detector = detector,
+            Score = score,
+            Severity = Severities.FromScore(score),
+            Reasons = reasons,
+            EvidenceEventIds = [e.Id],
+            EvidenceSources = e.Source is { } source ? [source] : null,
             FirstSeen = e.Time,
             LastSeen = e.Time,
         };
-        open[key] = alert;
-        return alert;
     }
+
+    /// <summary>One more occurrence of <paramref name="current"/>: count, last seen, the worse score, more evidence.</summary>
+    private static Alert Occurred(Alert current, AccessEvent e, int score) => current with
+    {
+        Count = current.Count + 1,
+        LastSeen = e.Time > current.LastSeen ? e.Time : current.LastSeen,
+        Score = Math.Max(score, current.Score),
+        Severity = Severities.FromScore(Math.Max(score, current.Score)),
+        EvidenceEventIds = current.EvidenceEventIds.Count < MaxEvidence ? [.. current.EvidenceEventIds, e.Id] : current.EvidenceEventIds,
+        EvidenceSources = AddSource(current.EvidenceSources, e.Source),
+    };
+
+    /// <summary>
+    /// Publish the first occurrences and then at powers of two, or when the alert got worse: a burst of thousands of
+    /// events updates one alert without flooding the alerts topic.
+    /// </summary>
+    private static Alert? Publish(Alert updated, bool worse) => worse || (updated.Count & (updated.Count - 1)) == 0 ? updated : null;
+
+    private AlertReason FloodReason(bool perPrincipal, string principal, int merged, int score) => new(
+        Detectors.Verifier,
+        FloodRule,
+        score,
+        perPrincipal
+            ? $"alert flood: {principal} already has {maxOpenPerPrincipal} open alerts (Verifier:MaxOpenAlertsPerPrincipal); {merged} more merged here"
+            : $"alert flood: this Verifier holds {budget.MaxOpenAlerts} open alerts (Verifier:MaxOpenAlerts); {merged} more merged here, the reasons below are the first of them");
 
     /// <summary>The sources of the evidence, each once, at most <see cref="MaxSources"/>.</summary>
     private static IReadOnlyList<string>? AddSource(IReadOnlyList<string>? sources, string? source)
@@ -161,28 +246,74 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
         }
 
         sweepAfterTicks = nowTicks + dedupWindow.Ticks;
-        List<string>? stale = null;
-        foreach (var (k, a) in open)
+        foreach (var (k, a) in Stale(open, nowTicks))
         {
-            if (nowTicks - a.LastSeen.UtcTicks > dedupWindow.Ticks)
-            {
-                (stale ??= []).Add(k);
-            }
+            open.Remove(k);
+            Closed(a.Principal);
         }
 
-        if (stale is not null)
+        foreach (var (k, _) in Stale(floods, nowTicks))
         {
-            foreach (var k in stale)
-            {
-                open.Remove(k);
-            }
+            floods.Remove(k);
         }
     }
 
-    public void Write(BinaryWriter w)
+    private List<(string Key, Alert Alert)> Stale(Dictionary<string, Alert> alerts, long nowTicks)
     {
-        w.Write(open.Count);
-        foreach (var (k, a) in open)
+        var stale = new List<(string, Alert)>();
+        foreach (var (k, a) in alerts)
+        {
+            if (nowTicks - a.LastSeen.UtcTicks > dedupWindow.Ticks)
+            {
+                stale.Add((k, a));
+            }
+        }
+
+        return stale;
+    }
+
+    private void Closed(string principal)
+    {
+        budget.OpenAlerts--;
+        if (openPerPrincipal.TryGetValue(principal, out var n) && n > 1)
+        {
+            openPerPrincipal[principal] = n - 1;
+        }
+        else
+        {
+            openPerPrincipal.Remove(principal);
+        }
+    }
+
+    /// <summary>The open alerts, for the checkpoint.</summary>
+    public void Write(BinaryWriter w) => Write(w, open);
+
+    /// <summary>The flood alerts, for the checkpoint (a section of their own after the rest, since format 3).</summary>
+    public void WriteFloods(BinaryWriter w) => Write(w, floods);
+
+    public void Read(BinaryReader r)
+    {
+        foreach (var a in open.Values)
+        {
+            Closed(a.Principal);
+        }
+
+        Read(r, open);
+        foreach (var a in open.Values)
+        {
+            openPerPrincipal[a.Principal] = openPerPrincipal.GetValueOrDefault(a.Principal) + 1;
+            budget.OpenAlerts++;
+        }
+
+        floods.Clear();
+    }
+
+    public void ReadFloods(BinaryReader r) => Read(r, floods);
+
+    private static void Write(BinaryWriter w, Dictionary<string, Alert> alerts)
+    {
+        w.Write(alerts.Count);
+        foreach (var (k, a) in alerts)
         {
             w.Write(k);
             var bytes = ContractJson.Serialize(a);
@@ -191,15 +322,15 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
         }
     }
 
-    public void Read(BinaryReader r)
+    private static void Read(BinaryReader r, Dictionary<string, Alert> into)
     {
-        open.Clear();
+        into.Clear();
         var n = r.ReadInt32();
         for (var i = 0; i < n; i++)
         {
             var k = r.ReadString();
             var len = r.ReadInt32();
-            open[k] = ContractJson.DeserializeAlert(r.ReadBytes(len));
+            into[k] = ContractJson.DeserializeAlert(r.ReadBytes(len));
         }
     }
 }

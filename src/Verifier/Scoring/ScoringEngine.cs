@@ -6,6 +6,7 @@ using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Scoring;
 
@@ -21,12 +22,15 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    // 2 adds the rules' aggregation state after the recent ids; 1 (without it) is still read.
-    private const int CheckpointFormat = 2;
+    // Each format appends to the one before, which is still read: 2 adds the rules' aggregation state after the recent
+    // ids, 3 the flood alerts after that.
+    private const int CheckpointFormat = 3;
+    private const int CheckpointFormatWithoutFloods = 2;
     private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
 
     private readonly VerifierOptions options;
+    private readonly StateBudget budget;
     private readonly PolicyDetector policy;
     private readonly BaselineDetector baselines;
     private readonly RuleDetector rules;
@@ -45,15 +49,21 @@ internal sealed class ScoringEngine
     /// <param name="policy">The zero-trust policy; none when null.</param>
     /// <param name="model">The anomaly model host; none when null.</param>
     /// <param name="rules">The detection rules in force (swapped on reload between events); none when null.</param>
-    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null, RuleSetHolder? rules = null)
+    /// <param name="budget">The caps this engine shares with the instance's other engines; its own when null.</param>
+    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null, RuleSetHolder? rules = null, StateBudget? budget = null)
     {
         this.options = options;
+        this.budget = budget ?? new StateBudget(options);
+        this.budget.Register(this);
         this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
         this.rules = new RuleDetector(rules ?? new RuleSetHolder(RuleSet.Empty));
         baselines = new BaselineDetector(options);
-        alerts = new AlertBook(options.DedupWindow);
+        alerts = new AlertBook(options.DedupWindow, this.budget, options.MaxOpenAlertsPerPrincipal);
         Model = model;
     }
+
+    /// <summary>Open alerts this engine holds (flood alerts not counted).</summary>
+    public int OpenAlertCount => alerts.OpenCount;
 
     public ModelHost? Model { get; }
 
@@ -146,46 +156,64 @@ internal sealed class ScoringEngine
 
     public PrincipalState? StateOf(string principal) => principals.GetValueOrDefault(principal);
 
+    /// <summary>Whether this engine tracks <paramref name="principal"/> now.</summary>
+    public bool Knows(string principal) => principals.ContainsKey(principal);
+
+    /// <summary>Takes back a principal's state parked when it was evicted (before its next event is scored).</summary>
+    public void Adopt(string principal, PrincipalState state)
+    {
+        if (!principals.ContainsKey(principal))
+        {
+            budget.MakeRoom();
+            principals[principal] = state;
+            budget.Principals++;
+        }
+    }
+
     private PrincipalState GetState(string principal)
     {
         if (!principals.TryGetValue(principal, out var s))
         {
-            if (principals.Count >= options.MaxPrincipals)
-            {
-                EvictOldest();
-            }
-
+            budget.MakeRoom();
             s = new PrincipalState();
             principals[principal] = s;
+            budget.Principals++;
         }
 
         return s;
     }
 
-    private void EvictOldest()
+    /// <summary>Adds when each principal was last seen (event time) to <paramref name="into"/>.</summary>
+    public void CollectLastSeen(List<long> into)
     {
-        // Rare (only past MaxPrincipals): drop the least recently seen twentieth in one pass.
-        var ticks = new List<long>(principals.Count);
         foreach (var s in principals.Values)
         {
-            ticks.Add(s.LastSeenTicks);
+            into.Add(s.LastSeenTicks);
         }
+    }
 
-        ticks.Sort();
-        var cutoff = ticks[Math.Max(0, (ticks.Count / 20) - 1)];
-        var stale = new List<string>();
+    /// <summary>
+    /// Gives up the principals last seen at or before <paramref name="cutoffTicks"/> (rare: only past the instance's
+    /// <see cref="VerifierOptions.MaxPrincipals"/>). The caller parks what it gets.
+    /// </summary>
+    public List<(string Principal, PrincipalState State)> EvictSeenUpTo(long cutoffTicks)
+    {
+        var stale = new List<(string, PrincipalState)>();
         foreach (var (k, s) in principals)
         {
-            if (s.LastSeenTicks <= cutoff)
+            if (s.LastSeenTicks <= cutoffTicks)
             {
-                stale.Add(k);
+                stale.Add((k, s));
             }
         }
 
-        foreach (var k in stale)
+        foreach (var (k, _) in stale)
         {
             principals.Remove(k);
         }
+
+        budget.Principals -= stale.Count;
+        return stale;
     }
 
     private bool RememberId(ulong hash)
@@ -231,6 +259,7 @@ internal sealed class ScoringEngine
         }
 
         rules.Aggregations.Write(w);
+        alerts.WriteFloods(w);
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -238,12 +267,13 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format is not (CheckpointFormat or CheckpointFormatWithoutRules))
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutFloods or CheckpointFormatWithoutRules))
         {
-            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat} or {CheckpointFormatWithoutRules}");
+            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutFloods} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
+        budget.Principals -= principals.Count;
         principals.Clear();
         var n = r.ReadInt32();
         for (var i = 0; i < n; i++)
@@ -251,6 +281,9 @@ internal sealed class ScoringEngine
             var k = r.ReadString();
             principals[k] = PrincipalState.Read(r);
         }
+
+        // A restored partition may hold more than this instance's cap allows; the next new principal evicts down to it.
+        budget.Principals += principals.Count;
 
         peers.Read(r);
         alerts.Read(r);
@@ -272,13 +305,18 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
-        if (format == CheckpointFormat)
+        if (format != CheckpointFormatWithoutRules)
         {
             rules.Aggregations.Read(r);
         }
         else
         {
             rules.Aggregations.Clear();
+        }
+
+        if (format == CheckpointFormat)
+        {
+            alerts.ReadFloods(r);
         }
     }
 

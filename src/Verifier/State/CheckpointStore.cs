@@ -79,6 +79,42 @@ internal sealed class CheckpointStore(IStore store, TimeProvider time)
             : new ModelSnapshot((int)row.Version, DateTimeOffset.Parse(row.TrainedAt, CultureInfo.InvariantCulture), (int)row.Samples, row.Model) { Threshold = (float)row.Threshold };
     }
 
+    /// <summary>Parks evicted principals' states (serialised <see cref="Baselines.PrincipalState"/>), replacing any earlier ones, in one transaction.</summary>
+    public async Task ParkAsync(string group, IReadOnlyList<(string Principal, byte[] State)> principals, CancellationToken cancellationToken)
+    {
+        const string sql = """
+            INSERT INTO verifier_parked_principals (consumer_group, principal, state, parked_at_ms)
+            VALUES (@group, @principal, @state, @now)
+            ON CONFLICT (consumer_group, principal) DO UPDATE SET state = excluded.state, parked_at_ms = excluded.parked_at_ms
+            """;
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            sql, principals.Select(p => new { group, principal = p.Principal, state = p.State, now }), tx, cancellationToken: cancellationToken));
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    /// <summary>The parked state of <paramref name="principal"/>, or null.</summary>
+    public async Task<byte[]?> ParkedAsync(string group, string principal, CancellationToken cancellationToken)
+    {
+        const string sql = "SELECT state FROM verifier_parked_principals WHERE consumer_group = @group AND principal = @principal";
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<byte[]?>(new CommandDefinition(sql, new { group, principal }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Forgets parked states older than <paramref name="before"/> (their baselines have decayed away); returns how many parked states are left.</summary>
+    public async Task<long> PruneParkedAsync(string group, DateTimeOffset before, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM verifier_parked_principals WHERE consumer_group = @group AND parked_at_ms < @before",
+            new { group, before = before.ToUnixTimeMilliseconds() },
+            cancellationToken: cancellationToken));
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT COUNT(*) FROM verifier_parked_principals WHERE consumer_group = @group", new { group }, cancellationToken: cancellationToken));
+    }
+
     private sealed class CheckpointRow
     {
         public long NextOffset { get; set; }

@@ -2,7 +2,10 @@ using ZtStream.Platform.Store;
 
 namespace ZtStream.Verifier.State;
 
-/// <summary>The verifier component's schema: per-partition state checkpoints (with the next offset) and trained models.</summary>
+/// <summary>
+/// The verifier component's schema: per-partition state checkpoints (with the next offset), trained models, and the
+/// states of principals evicted past the instance's cap (parked until they return).
+/// </summary>
 internal sealed class VerifierMigrations : IMigrationSource
 {
     public const string Component = "verifier";
@@ -47,6 +50,27 @@ internal sealed class VerifierMigrations : IMigrationSource
                     threshold   double precision NOT NULL,
                     model       bytea            NOT NULL
                 );
+                """),
+        new(Component, 2, "parked principals",
+            Sqlite: """
+                CREATE TABLE verifier_parked_principals (
+                    consumer_group TEXT    NOT NULL,
+                    principal      TEXT    NOT NULL,
+                    state          BLOB    NOT NULL,
+                    parked_at_ms   INTEGER NOT NULL,
+                    PRIMARY KEY (consumer_group, principal)
+                );
+                CREATE INDEX ix_verifier_parked_at ON verifier_parked_principals (parked_at_ms);
+                """,
+            Postgres: """
+                CREATE TABLE verifier_parked_principals (
+                    consumer_group text   NOT NULL,
+                    principal      text   NOT NULL,
+                    state          bytea  NOT NULL,
+                    parked_at_ms   bigint NOT NULL,
+                    PRIMARY KEY (consumer_group, principal)
+                );
+                CREATE INDEX ix_verifier_parked_at ON verifier_parked_principals (parked_at_ms);
                 """),
     ];
 }

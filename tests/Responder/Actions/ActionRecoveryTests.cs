@@ -28,7 +28,7 @@ public sealed class ActionRecoveryTests
         Assert.Equal(1, moved);
         await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(lost.Id, Ct))!.State == ActionStates.Done, "the re-sent revocation is done");
         Assert.True(await host.Harness.Consumed.Any<RevokeToken>(x => x.Context.Message.ActionId == lost.Id, Ct));
-        var snapshot = await host.Client.GetFromJsonAsync<JsonElement>("/v1/revocations", Ct);
+        var snapshot = await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync<JsonElement>("/v1/revocations", Ct);
         Assert.Contains(snapshot.GetProperty("revocations").EnumerateArray(), r => r.GetProperty("jti").GetString() == "jti-lost");
         var sent = await host.Get<AuditLog>().QueryAsync(new AuditQuery(ActionId: lost.Id.ToString(), Kind: AuditKinds.CommandSent), Ct);
         Assert.Contains(sent, e => e.Summary.Contains("again", StringComparison.Ordinal));

@@ -31,6 +31,23 @@ public sealed class CappedSetTests
     }
 
     [Fact]
+    public void Add_GrowingPastEachSizeToTheCapacity_KeepsEveryItemThenOverwritesTheOldest()
+    {
+        var set = new CappedSet(10);
+        for (ulong i = 1; i <= 10; i++)
+        {
+            Assert.True(set.Add(i));
+        }
+
+        Assert.All(Enumerable.Range(1, 10), i => Assert.True(set.Contains((ulong)i)));
+        Assert.True(set.Add(11));
+        Assert.Equal(10, set.Count);
+        Assert.False(set.Contains(1));
+        Assert.True(set.Contains(2));
+        Assert.Equal(10, RoundTrip(set, new CappedSet(10)).Count);
+    }
+
+    [Fact]
     public void WriteRead_RoundTrip_KeepsMembersAndWhichIsOldest()
     {
         var set = Filled(3, 10, 20, 30, 40);

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Ingest.Tests.Endpoints;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.RateLimiting;
+
+/// <summary>
+/// A source may bring at most Ingest:MaxNewPrincipalsPerMinute new principals a minute: past it, over HTTP, its
+/// requests that would bring more are 429 (nothing taken, Retry-After to the next minute), while its known principals
+/// and every other source go on.
+/// </summary>
+public sealed class NewPrincipalCapTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task FloodOfMadeUpIdentities_429ForThatSourceOnly_KnownPrincipalsAndOtherSourcesGoOn_NextMinuteAgain()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 10, 0, 10, TimeSpan.Zero));
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxNewPrincipalsPerMinute"] = "5", ["Ingest:MaxEventAge"] = "3650.00:00:00" }, time);
+        var flooder = await server.AddSourceAsync("flooder");
+        var steady = await server.AddSourceAsync("steady");
+        string Batch(string prefix, int count, int first = 0) =>
+            Payloads.Array([.. Enumerable.Range(first, count).Select(i => Payloads.Event($"{prefix}-{Guid.NewGuid():N}", time.GetUtcNow(), subject: $"user:{prefix}-{i}"))]);
+
+        using (var firstFive = await server.PostAsync("/v1/events", Batch("fake", 5), flooder))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, firstFive.StatusCode);
+        }
+
+        using var sixth = await server.PostAsync("/v1/events", Batch("fake", 3, first: 5), flooder);
+        Assert.Equal(HttpStatusCode.TooManyRequests, sixth.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(50), sixth.Headers.RetryAfter?.Delta);
+        var problem = await sixth.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.EndsWith("/too-many-new-principals", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("may bring 5 new principals a minute", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // The principals it already brought are known: their events pass; another source's new ones too.
+        using (var known = await server.PostAsync("/v1/events", Batch("fake", 5), flooder))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, known.StatusCode);
+        }
+
+        using (var other = await server.PostAsync("/v1/events", Batch("real", 5), steady))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, other.StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(50));
+        using (var nextMinute = await server.PostAsync("/v1/events", Batch("fake", 3, first: 5), flooder))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, nextMinute.StatusCode);
+        }
+
+        var logged = await LogReader.ReadAsync(log, server.Topic, 18);
+        Assert.Equal(18, logged.Count);
+        Assert.Equal(13, logged.Select(r => r.Event.PrincipalKey).Distinct().Count());
+    }
+}

@@ -1,0 +1,73 @@
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Tests.Actions;
+
+namespace ZtStream.Responder.Tests.Alerts;
+
+/// <summary>
+/// Open alerts are capped per principal and in total: a new alert past a cap is merged into one "alert flood" alert,
+/// kept whole in its history and the audit trail, and not acted on; updates of alerts already stored still go through.
+/// </summary>
+public sealed class AlertCapTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PastThePerPrincipalCap_NewAlertsMergeIntoThatPrincipalsFloodAlert_NotActedOn_NothingLost()
+    {
+        using var folder = new TempFolder();
+        await using var host = new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical);
+        host.Settings["Responder:MaxOpenAlertsPerPrincipal"] = "3";
+        await host.StartAsync();
+        var processor = host.Get<AlertProcessor>();
+
+        for (var i = 0; i < 8; i++)
+        {
+            await processor.HandleAsync(TestAlerts.Critical($"cap-{i}", principal: "mallory", jti: $"jti-{i}"), Ct);
+        }
+
+        await processor.HandleAsync(TestAlerts.Critical("cap-1", principal: "mallory", jti: "jti-1", count: 2), Ct);
+        await processor.HandleAsync(TestAlerts.Critical("other-1", principal: "alice"), Ct);
+
+        var store = host.Get<AlertStore>();
+        var mallory = await store.QueryAsync(new AlertQuery(Principal: "mallory", Limit: 100), Ct);
+        var flood = Assert.Single(mallory, a => a.Alert.Detector == Detectors.Responder);
+        Assert.Equal(5, flood.Alert.Count);
+        Assert.Equal(AlertProcessor.FloodRule, flood.Alert.Reasons[0].Rule);
+        Assert.Contains("mallory already has 3 open alerts", flood.Alert.Reasons[0].Text, StringComparison.Ordinal);
+        Assert.Equal(3, mallory.Count(a => a.Alert.Detector != Detectors.Responder));
+        Assert.Equal(2, (await store.GetAsync("cap-1", Ct))!.Alert.Count);
+        Assert.NotNull(await store.GetAsync("other-1", Ct));
+
+        // Merged alerts are kept, each in the flood alert's history, and audited; none was acted on.
+        var history = await store.HistoryAsync(flood.Alert.Id, Ct);
+        Assert.Equal(5, history.Count);
+        Assert.All(new[] { "cap-3", "cap-4", "cap-5", "cap-6", "cap-7" }, id => Assert.Contains(history, h => h.Detail!.Contains($"merged alert {id}", StringComparison.Ordinal)));
+        Assert.Equal(5, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.AlertMerged), Ct)).Count);
+        Assert.Empty(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "cap-5"), Ct));
+        Assert.Empty(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: flood.Alert.Id), Ct));
+    }
+
+    [Fact]
+    public async Task PastTheTotalCap_AnyNewAlertMergesIntoTheOneInstanceFloodAlert()
+    {
+        using var folder = new TempFolder();
+        await using var host = new ResponderTestHost(folder.Path);
+        host.Settings["Responder:MaxOpenAlerts"] = "4";
+        await host.StartAsync();
+        var processor = host.Get<AlertProcessor>();
+
+        for (var i = 0; i < 10; i++)
+        {
+            await processor.HandleAsync(TestAlerts.Critical($"total-{i}", principal: $"fake-{i}"), Ct);
+        }
+
+        var all = await host.Get<AlertStore>().QueryAsync(new AlertQuery(Limit: 100), Ct);
+        Assert.Equal(5, all.Count);
+        var flood = Assert.Single(all, a => a.Alert.Detector == Detectors.Responder);
+        Assert.Equal(("ztstream-responder", 6), (flood.Alert.Principal, flood.Alert.Count));
+        Assert.Null(flood.Alert.SubjectId);
+    }
+}

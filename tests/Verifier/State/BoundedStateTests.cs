@@ -1,0 +1,169 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Verifier.Processing;
+using ZtStream.Verifier.Scoring;
+using ZtStream.Verifier.State;
+using ZtStream.Verifier.Tests.Processing;
+
+namespace ZtStream.Verifier.Tests.State;
+
+/// <summary>
+/// Bounded state, degrading safely: principals capped per instance (not per partition) with the least recently seen
+/// evicted and their baselines parked, so a returning principal gets them back; open alerts capped per principal and in
+/// total, the excess merged into one alert-flood alert.
+/// </summary>
+public sealed class BoundedStateTests
+{
+    private static AccessEvent Expired(DateTimeOffset t, string principal) =>
+        Events.Read(t, principal: principal, token: new TokenInfo { Jti = $"jti-{principal}", ExpiresAt = t.AddHours(-1) });
+
+    [Fact]
+    public void PrincipalCap_IsPerInstance_AcrossEngines_AndOnlyPrincipalsWithABaselineAreParked()
+    {
+        var options = new VerifierOptions { ModelEnabled = false, MaxPrincipals = 100 };
+        var budget = new StateBudget(options);
+        var a = new ScoringEngine(options, budget: budget);
+        var b = new ScoringEngine(options, budget: budget);
+        for (var i = 0; i < 60; i++)
+        {
+            // Two events each: a baseline worth keeping.
+            a.Score(Events.Read(Events.T0.AddSeconds(i), principal: $"user:a{i}"));
+            a.Score(Events.Read(Events.T0.AddSeconds(i).AddMilliseconds(1), principal: $"user:a{i}"));
+        }
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            b.Score(Events.Read(Events.T0.AddMinutes(10).AddSeconds(i), principal: $"user:flood{i}"));
+        }
+
+        Assert.InRange(budget.Principals, 1, 100);
+        Assert.Equal(a.PrincipalCount + b.PrincipalCount, budget.Principals);
+        Assert.True(budget.Evicted >= 960);
+        // The old principals of engine a were the least recently seen and had two events each: parked, not lost.
+        Assert.Equal(60, budget.ToPark.Count(p => p.Principal.StartsWith("user:a", StringComparison.Ordinal)));
+        Assert.DoesNotContain(budget.ToPark, p => p.Principal.StartsWith("user:flood", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task EvictedPrincipal_WhenItReturns_GetsItsParkedBaselineBack_FromTheStore()
+    {
+        using var log = new InProcessEventLog(new ZtStream.Platform.Options.EventLogOptions { Partitions = 2 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+        var topics = new VerifierTopics($"ev-{Guid.NewGuid():N}", $"al-{Guid.NewGuid():N}", $"fb-{Guid.NewGuid():N}", $"g-{Guid.NewGuid():N}");
+        await using var harness = await WorkerHarness.CreateAsync(log, topics);
+        var options = new VerifierOptions { ModelEnabled = false, MaxPrincipals = 20, CheckpointEveryRecords = 10 };
+        var worker = new VerifierWorker(log, new CheckpointStore(harness.Store, TimeProvider.System), Options.Create(options), TimeProvider.System, NullLogger<VerifierWorker>.Instance, topics);
+        using var stop = new CancellationTokenSource();
+        var running = worker.StartAsync(stop.Token);
+
+        await harness.AppendAsync(Events.WarmHistory("user:veteran", workload: "shop/api-1", hours: 30));
+        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 30, TimeSpan.FromSeconds(30), "the veteran's history scored");
+        await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(31).AddSeconds(i), principal: $"user:once-{i}")));
+        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 230, TimeSpan.FromSeconds(30), "the one-off principals scored");
+        Assert.True(worker.Budget.Principals <= 20);
+        Assert.True(worker.Budget.Parked >= 1);
+
+        var store = new CheckpointStore(harness.Store, TimeProvider.System);
+        var parked = await store.ParkedAsync(topics.Group, "user:veteran", CancellationToken.None);
+        Assert.Equal(30, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked!).Events);
+
+        // It returns, then is pushed out again by another crowd: what is parked now is its history plus the return,
+        // so the worker took the parked baseline back rather than starting it over.
+        await harness.AppendAsync([Events.Read(Events.T0.AddHours(32), principal: "user:veteran")]);
+        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 231, TimeSpan.FromSeconds(30), "the veteran's return scored");
+        await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(33).AddSeconds(i), principal: $"user:twice-{i}")));
+        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 431, TimeSpan.FromSeconds(30), "the second crowd scored");
+
+        await stop.CancelAsync();
+        await worker.StopAsync(CancellationToken.None);
+        await running;
+        parked = await store.ParkedAsync(topics.Group, "user:veteran", CancellationToken.None);
+        Assert.Equal(31, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked!).Events);
+    }
+
+    [Fact]
+    public void OpenAlerts_PastThePerPrincipalCap_MergeIntoThatPrincipalsOneFloodAlert()
+    {
+        var options = new VerifierOptions { ModelEnabled = false, MaxOpenAlertsPerPrincipal = 3 };
+        var engine = new ScoringEngine(options);
+        var published = new List<Alert>();
+        for (var i = 0; i < 10; i++)
+        {
+            // Ten resource classes: ten alerts if nothing capped them.
+            var e = Expired(Events.T0.AddMinutes(i), "user:noisy") with { Resource = new ResourceRef { Type = "table", Id = $"t{i}", DataClass = $"class-{i}" } };
+            if (engine.Score(e).Alert is { } alert)
+            {
+                published.Add(alert);
+            }
+        }
+
+        Assert.Equal(3, engine.OpenAlertCount);
+        var flood = published.Where(a => a.Detector == Detectors.Verifier).ToList();
+        Assert.Single(flood.Select(a => a.Id).Distinct());
+        Assert.Equal([1, 2, 4], flood.Select(a => a.Count));
+        Assert.Equal("user:noisy", flood[^1].Principal);
+        Assert.Equal(AlertBook.FloodRule, flood[^1].Reasons[0].Rule);
+        Assert.Contains("user:noisy already has 3 open alerts", flood[^1].Reasons[0].Text, StringComparison.Ordinal);
+        Assert.Null(flood[^1].RaisedBy);
+    }
+
+    [Fact]
+    public void OpenAlerts_PastTheTotalCap_MergeIntoOneInstanceFloodAlert_ThatSurvivesACheckpoint()
+    {
+        var options = new VerifierOptions { ModelEnabled = false, MaxOpenAlerts = 50 };
+        var budget = new StateBudget(options);
+        var engine = new ScoringEngine(options, budget: budget);
+        var flood = new List<Alert>();
+        for (var i = 0; i < 1_000; i++)
+        {
+            if (engine.Score(Expired(Events.T0.AddSeconds(i), $"user:fake-{i}")).Alert is { Detector: Detectors.Verifier } alert)
+            {
+                flood.Add(alert);
+            }
+        }
+
+        Assert.Equal(50, budget.OpenAlerts);
+        Assert.Equal(950, budget.AlertsMerged);
+        var last = flood[^1];
+        Assert.Single(flood.Select(a => a.Id).Distinct());
+        Assert.Equal(512, last.Count);
+        Assert.Equal((AlertBook.InstancePrincipal, Detectors.Verifier), (last.Principal, last.RaisedBy));
+        Assert.Null(last.SubjectId);
+        Assert.True(flood.Count <= 11, "published at powers of two, not per merged alert");
+
+        // Restored, the same flood alert goes on counting (next published at 1024), and no cap was forgotten.
+        var restored = new ScoringEngine(options);
+        restored.Restore(engine.Checkpoint());
+        Assert.Equal(50, restored.OpenAlertCount);
+        var published = new List<Alert>();
+        for (var i = 1_000; i < 1_074; i++)
+        {
+            if (restored.Score(Expired(Events.T0.AddSeconds(i), $"user:fake-{i}")).Alert is { } alert)
+            {
+                published.Add(alert);
+            }
+        }
+
+        Assert.Equal((last.Id, 1_024), (Assert.Single(published).Id, published[0].Count));
+    }
+
+    [Fact]
+    public void Checkpoint_FromBeforeFloodAlerts_IsStillRead_WithItsOpenAlertsCounted()
+    {
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options);
+        for (var i = 0; i < 5; i++)
+        {
+            engine.Score(Expired(Events.T0.AddSeconds(i), $"user:old-{i}"));
+        }
+
+        var budget = new StateBudget(options);
+        var restored = new ScoringEngine(options, budget: budget);
+        restored.Restore(ZtStream.Verifier.Tests.Rules.CheckpointFormats.AsFormatTwo(engine.Checkpoint()));
+
+        Assert.Equal((5, 5), (restored.OpenAlertCount, budget.OpenAlerts));
+        Assert.Equal(5, budget.Principals);
+    }
+}
