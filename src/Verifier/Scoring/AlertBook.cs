@@ -25,7 +25,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     private readonly Dictionary<string, Alert> open = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> openPerPrincipal = new(StringComparer.Ordinal);
 
-    // At most one per principal past its cap, and one for the instance: kept apart so they never count against a cap.
+    // At most one per principal past its cap, kept apart so they never count against a cap; the instance's one is in
+    // the budget, which every engine of the instance shares.
     private readonly Dictionary<string, Alert> floods = new(StringComparer.Ordinal);
     private long sweepAfterTicks;
 
@@ -95,7 +96,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         var floodPrincipal = perPrincipal ? principal : InstancePrincipal;
         var key = string.Concat(floodPrincipal, "|", Detectors.Verifier, "|", FloodRule);
         var merged = new AlertReason(top.Detector, top.Rule, top.Score, perPrincipal ? top.Text : $"{principal}: {top.Text}");
-        if (floods.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
+        var book = perPrincipal ? floods : budget.InstanceFloods;
+        if (book.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
         {
             var updated = Occurred(current, e, score);
             var reasons = new List<AlertReason>(current.Reasons) { [0] = FloodReason(perPrincipal, principal, updated.Count, updated.Score) };
@@ -105,7 +107,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
                 Reasons = reasons,
                 EvidenceScope = perPrincipal ? Intersect(current.EvidenceScope, e.SourceScope) : null,
             };
-            floods[key] = updated;
+            book[key] = updated;
             return Publish(updated, score > current.Score);
         }
 
@@ -118,7 +120,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             ResourceClass = FloodRule,
             RaisedBy = perPrincipal ? null : Detectors.Verifier,
         };
-        floods[key] = flood;
+        book[key] = flood;
         return flood;
     }
 
@@ -252,9 +254,12 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             Closed(a.Principal);
         }
 
-        foreach (var (k, _) in Stale(floods, nowTicks))
+        foreach (var book in new[] { floods, budget.InstanceFloods })
         {
-            floods.Remove(k);
+            foreach (var (k, _) in Stale(book, nowTicks))
+            {
+                book.Remove(k);
+            }
         }
     }
 
@@ -289,7 +294,17 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     public void Write(BinaryWriter w) => Write(w, open);
 
     /// <summary>The flood alerts, for the checkpoint (a section of their own after the rest, since format 3).</summary>
-    public void WriteFloods(BinaryWriter w) => Write(w, floods);
+    /// <remarks>Every engine's checkpoint carries the instance's flood alert too, so whichever partitions a restart brings back, it goes on counting.</remarks>
+    public void WriteFloods(BinaryWriter w)
+    {
+        var all = new Dictionary<string, Alert>(floods, StringComparer.Ordinal);
+        foreach (var (k, a) in budget.InstanceFloods)
+        {
+            all[k] = a;
+        }
+
+        Write(w, all);
+    }
 
     public void Read(BinaryReader r)
     {
@@ -308,7 +323,23 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         floods.Clear();
     }
 
-    public void ReadFloods(BinaryReader r) => Read(r, floods);
+    public void ReadFloods(BinaryReader r)
+    {
+        var all = new Dictionary<string, Alert>(StringComparer.Ordinal);
+        Read(r, all);
+        foreach (var (k, a) in all)
+        {
+            if (a.Principal != InstancePrincipal)
+            {
+                floods[k] = a;
+            }
+            else if (!budget.InstanceFloods.TryGetValue(k, out var known) || known.Count < a.Count)
+            {
+                // Several partitions bring back their copy of the one instance flood: the latest wins.
+                budget.InstanceFloods[k] = a;
+            }
+        }
+    }
 
     private static void Write(BinaryWriter w, Dictionary<string, Alert> alerts)
     {

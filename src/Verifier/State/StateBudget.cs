@@ -39,6 +39,9 @@ internal sealed class StateBudget(int maxPrincipals, int maxOpenAlerts, int park
     /// <summary>New alerts merged into a flood alert since start.</summary>
     public long AlertsMerged { get; internal set; }
 
+    /// <summary>The instance-wide alert-flood alert (one key), shared by every engine's alert book.</summary>
+    public Dictionary<string, ZtStream.Contracts.Alerts.Alert> InstanceFloods { get; } = new(StringComparer.Ordinal);
+
     /// <summary>Evicted principals' states waiting to be written to the store.</summary>
     public int WaitingToPark => toPark.Count;
 

@@ -27,6 +27,9 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
 
     public bool HasExited => process.HasExited;
 
+    /// <summary>The operating system's process id (for /proc/ID/status: its memory).</summary>
+    public int ProcessId => process.Id;
+
     public string Output => string.Join('\n', output);
 
     /// <summary>The ztstream.dll next to the test assembly (a ProjectReference to src/Host puts it there).</summary>

@@ -150,6 +150,36 @@ public sealed class BoundedStateTests
     }
 
     [Fact]
+    public void OpenAlerts_PastTheTotalCap_OnSeveralPartitions_AllMergeIntoTheSameOneFloodAlert()
+    {
+        var options = new VerifierOptions { ModelEnabled = false, MaxOpenAlerts = 10 };
+        var budget = new StateBudget(options);
+        var engines = Enumerable.Range(0, 3).Select(_ => new ScoringEngine(options, budget: budget)).ToList();
+        var flood = new List<Alert>();
+        for (var i = 0; i < 300; i++)
+        {
+            if (engines[i % 3].Score(Expired(Events.T0.AddSeconds(i), $"user:fake-{i}")).Alert is { Detector: Detectors.Verifier } alert)
+            {
+                flood.Add(alert);
+            }
+        }
+
+        Assert.Single(flood.Select(a => a.Id).Distinct());
+        Assert.Equal(256, flood[^1].Count);
+
+        // Restored on another instance from any one partition's checkpoint, the flood goes on counting there.
+        var elsewhere = new ScoringEngine(options);
+        elsewhere.Restore(engines[1].Checkpoint());
+        var later = Enumerable.Range(300, 300)
+            .Select(i => elsewhere.Score(Expired(Events.T0.AddSeconds(i), $"user:fake-{i}")).Alert)
+            .OfType<Alert>()
+            .Where(a => a.Detector == Detectors.Verifier)
+            .ToList();
+        Assert.All(later, a => Assert.Equal(flood[0].Id, a.Id));
+        Assert.Contains(later, a => a.Count == 512);
+    }
+
+    [Fact]
     public void Checkpoint_FromBeforeFloodAlerts_IsStillRead_WithItsOpenAlertsCounted()
     {
         var options = new VerifierOptions { ModelEnabled = false };
