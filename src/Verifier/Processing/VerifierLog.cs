@@ -31,4 +31,10 @@ internal static partial class VerifierLog
 
     [LoggerMessage(4008, LogLevel.Information, "Anomaly model v{Version} loaded from the store")]
     public static partial void ModelLoaded(ILogger logger, int version);
+
+    [LoggerMessage(4009, LogLevel.Warning, "Verifier partition {Topic}[{Partition}]: the event log refused {Count} derived link record(s) ({Reason}); they stay in the partition's checkpointed outbox and are appended later")]
+    public static partial void LinksDeferred(ILogger logger, string topic, int partition, int count, string reason);
+
+    [LoggerMessage(4010, LogLevel.Debug, "Verifier appended {Count} derived link record(s) from {Topic}[{Partition}]")]
+    public static partial void LinksAppended(ILogger logger, string topic, int partition, int count);
 }

@@ -63,6 +63,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Alerts (new or updated) this instance appended.</summary>
     public long AlertsAppended { get; private set; }
 
+    /// <summary>Derived link records (bindings, taints) this instance appended for other partitions.</summary>
+    public long LinksAppended { get; private set; }
+
+    /// <summary>Derived link records this instance folded into its partitions' state.</summary>
+    public long LinksApplied { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (model is not null && await checkpoints.LatestModelAsync(stoppingToken) is { } stored)
@@ -178,7 +184,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
             }
 
-            if (!result.Duplicate)
+            await AppendLinksAsync(record.Topic, record.Partition, p, cancellationToken);
+            if (result.IsLink)
+            {
+                LinksApplied++;
+            }
+            else if (!result.Duplicate)
             {
                 EventsScored++;
             }
@@ -224,10 +235,55 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
+    /// <summary>
+    /// Appends the records the partition's engine derived for other principals (runtime links), keyed by their principal, to
+    /// the events topic so the partitions owning them learn it. A log that refuses appends just now (back-pressure of the
+    /// embedded log, whose backlog this very consumer drains) leaves them in the engine's outbox, which the checkpoint
+    /// keeps; the next record or checkpoint retries.
+    /// </summary>
+    private async Task AppendLinksAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
+    {
+        var outbox = p.Engine.Links.Outbox;
+        if (outbox.Count == 0)
+        {
+            return;
+        }
+
+        var records = new LogRecord[outbox.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]));
+        }
+
+        try
+        {
+            await log.AppendAsync(topics.Events, records, cancellationToken);
+        }
+        catch (EventLogUnavailableException ex)
+        {
+            VerifierLog.LinksDeferred(logger, topic, partition, records.Length, ex.Message);
+            return;
+        }
+
+        p.Engine.Links.Delivered(records.Length);
+        LinksAppended += records.Length;
+        VerifierLog.LinksAppended(logger, topic, partition, records.Length);
+    }
+
     private Partition NewPartition() => new(new ScoringEngine(options, policy, model)) { LastCheckpoint = time.GetUtcNow() };
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
+        try
+        {
+            await AppendLinksAsync(topic, partition, p, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The outbox is part of the checkpoint below: whatever could not be appended now is appended after a restore.
+            VerifierLog.LinksDeferred(logger, topic, partition, p.Engine.Links.Outbox.Count, ex.Message);
+        }
+
         var state = p.Engine.Checkpoint();
         await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;

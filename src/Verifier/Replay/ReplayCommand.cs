@@ -109,6 +109,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
             scored++;
             var result = engine.Score(e);
+            engine.DeliverLinksLocally();
             evaluator?.Observe(e, result);
             if (result.Alert is { } alert)
             {
