@@ -9,6 +9,4 @@ public static class Topics
     public const string Alerts = "zt.alerts.v1";
     /// <summary>Analyst verdicts for the Verifier, key = principal.</summary>
     public const string Feedback = "zt.feedback.v1";
-    /// <summary>What could not be processed, with the reason in the <c>zt-dlq-reason</c> header.</summary>
-    public const string EventsDeadLetter = "zt.events.dlq.v1";
 }

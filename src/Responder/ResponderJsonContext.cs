@@ -24,7 +24,6 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(ExtendRequest))]
 [JsonSerializable(typeof(NoteRequest))]
 [JsonSerializable(typeof(CallerView))]
-[JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(AlertFeedback))]
 [JsonSerializable(typeof(Alert))]
 [JsonSerializable(typeof(AlertHistoryEntry))]

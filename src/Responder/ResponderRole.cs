@@ -4,57 +4,67 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ZtStream.Platform;
+using ZtStream.Platform.Bus;
 using ZtStream.Platform.Store;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console;
+using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder;
 
 /// <summary>Composes the responder role into a host: services, then endpoints.</summary>
 /// <remarks>
-/// The host also registers the seams (IStore, IEventLog, ICommandBus) and calls
-/// <see cref="AddResponderConsumers"/> inside its bus configuration. Drivers register
-/// <see cref="ITokenRevoker"/>s and <see cref="Isolation.IWorkloadIsolator"/>s; the built-in revocation list is always on.
+/// The host adds the seams (store, event log, command bus) after the roles, so the bus is built with the consumers
+/// <see cref="AddResponder"/> contributes. Drivers register <see cref="ITokenRevoker"/>s and
+/// <see cref="Isolation.IWorkloadIsolator"/>s; the built-in revocation list is always on.
 /// </remarks>
 internal static class ResponderRole
 {
     public const string Name = "responder";
 
+    /// <summary>
+    /// Binds and validates section <c>Responder</c> and <c>Responder:Drivers</c>, registers the Responder's stores,
+    /// services, drivers, background services and migrations, and contributes the command consumers to the bus.
+    /// </summary>
     public static IServiceCollection AddResponder(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ResponderOptions>().Bind(configuration.GetSection(ResponderOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderOptions>, ResponderOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        services.AddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
-        services.AddSingleton<IMigrationSource, ResponderMigrations>();
+        services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 
-        services.AddSingleton<AlertStore>();
-        services.AddSingleton<ActionStore>();
-        services.AddSingleton<AuditLog>();
-        services.AddSingleton<RevocationStore>();
-        services.AddSingleton<RevocationSignal>();
-        services.AddSingleton<ActionService>();
-        services.AddSingleton<ActionExecutor>();
-        services.AddSingleton<ResponseDecider>();
-        services.AddSingleton<AlertProcessor>();
-        services.AddSingleton<IsolatorSelector>();
-        services.AddSingleton<ApiTokenAuthenticator>();
-        services.AddSingleton<ITokenRevoker, RevocationListRevoker>();
+        services.TryAddSingleton<AlertStore>();
+        services.TryAddSingleton<ActionStore>();
+        services.TryAddSingleton<AuditLog>();
+        services.TryAddSingleton<RevocationStore>();
+        services.TryAddKeyedSingleton<WakeSignal>(RevocationFeedEndpoints.WakeKey);
+        services.TryAddSingleton<ActionService>();
+        services.TryAddSingleton<ActionExecutor>();
+        services.TryAddSingleton<ResponseDecider>();
+        services.TryAddSingleton<AlertProcessor>();
+        services.TryAddSingleton<IsolatorSelector>();
+        services.TryAddSingleton<ApiTokenAuthenticator>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, RevocationListRevoker>());
 
-        services.AddSingleton<AlertConsumerService>();
-        services.AddHostedService(sp => sp.GetRequiredService<AlertConsumerService>());
-        services.AddSingleton<ActionTimekeeper>();
-        services.AddHostedService(sp => sp.GetRequiredService<ActionTimekeeper>());
+        services.TryAddSingleton<AlertConsumerService>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AlertConsumerService>(sp => sp.GetRequiredService<AlertConsumerService>()));
+        services.TryAddSingleton<ActionTimekeeper>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
+        services.AddResponderDrivers(configuration);
+        services.AddCommandConsumers(AddResponderConsumers);
         return services;
     }
 
-    /// <summary>The command consumers, each with retry and backoff from its definition. Call inside AddCommandBus.</summary>
+    /// <summary>The command consumers, each with retry and backoff from its definition.</summary>
     internal static void AddResponderConsumers(IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<RevokeTokenConsumer, ResponderConsumerDefinition<RevokeTokenConsumer>>();
@@ -63,11 +73,13 @@ internal static class ResponderRole
         bus.AddConsumer<ReleaseWorkloadConsumer, ResponderConsumerDefinition<ReleaseWorkloadConsumer>>();
     }
 
+    /// <summary>The REST API, the revocation feed, the console and, when that driver is on, the Shared Signals discovery documents.</summary>
     public static IEndpointRouteBuilder MapResponder(this IEndpointRouteBuilder endpoints)
     {
         ResponderApi.Map(endpoints);
         RevocationFeedEndpoints.Map(endpoints);
         ConsoleEndpoints.Map(endpoints);
+        endpoints.MapSharedSignals();
         return endpoints;
     }
 }

@@ -34,27 +34,6 @@ internal static class VerifierRole
         return services;
     }
 
+    /// <summary>The Verifier serves no endpoints; it maps nothing, and is here so every role composes the same way.</summary>
     public static IEndpointRouteBuilder MapVerifier(this IEndpointRouteBuilder endpoints) => endpoints;
-}
-
-/// <summary>Reports every problem of section <c>Verifier</c> at once (and that the policy file parses).</summary>
-internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOptions>
-{
-    public ValidateOptionsResult Validate(string? name, VerifierOptions options)
-    {
-        var problems = new List<string>(options.Validate());
-        if (options.PolicyPath is { } path && File.Exists(path))
-        {
-            try
-            {
-                Policy.PolicyLoader.LoadFile(path);
-            }
-            catch (Policy.PolicyException ex)
-            {
-                problems.Add($"{VerifierOptions.Section}:PolicyPath: {ex.Message}");
-            }
-        }
-
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
 }

@@ -102,7 +102,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         builder.Services.AddResponder(builder.Configuration);
         if (UseRealBus)
         {
-            builder.Services.AddCommandBus(builder.Configuration, ResponderRole.AddResponderConsumers);
+            builder.Services.AddCommandBus(builder.Configuration);
         }
         else
         {

@@ -3,7 +3,7 @@ namespace ZtStream.Verifier.Tests;
 public sealed class VerifierOptionsTests
 {
     [Fact]
-    public void Defaults_AreValid() => Assert.Empty(new VerifierOptions().Validate());
+    public void Defaults_AreValid() => Assert.Empty(VerifierOptionsValidator.Validate(new VerifierOptions()));
 
     [Fact]
     public void Validate_ListsEveryProblem()

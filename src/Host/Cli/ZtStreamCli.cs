@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ZtStream.Host.Configuration;
@@ -9,79 +11,63 @@ namespace ZtStream.Host.Cli;
 /// <summary>The <c>ztstream</c> command line: <c>run</c> and the sub-commands the roles contribute.</summary>
 internal static class ZtStreamCli
 {
-    /// <summary>Exit code of a bad command line or configuration.</summary>
-    public const int UsageError = 2;
-
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken = default)
     {
-        var commands = CommandCatalog.Create();
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        ArgumentNullException.ThrowIfNull(args);
+
+        // "ztstream help" and "ztstream version" read as the switches they have always stood for.
+        if (args is ["help"] or ["version"])
         {
-            WriteUsage(stdout, commands);
-            return args.Length == 0 ? UsageError : 0;
+            args = [$"--{args[0]}"];
         }
 
-        if (args[0] is "--version" or "version")
+        var switches = new HostSwitches();
+        var root = CreateRoot(switches);
+        if (args.Length == 0)
         {
-            await stdout.WriteLineAsync(Assembly.GetExecutingAssembly().GetName().Version?.ToString() ?? "0");
-            return 0;
-        }
-
-        var name = args[0];
-        var parsed = HostArguments.Parse(args[1..]);
-        var problems = new List<string>(parsed.Problems);
-        var configuration = HostConfiguration.Build(parsed, problems);
-        if (problems.Count > 0)
-        {
-            return await FailAsync(stderr, problems);
+            // Bare "ztstream": what there is to run, with a usage exit code.
+            await CliCommandLine.InvokeAsync(root, ["--help"], stdout, stderr, (_, _) => throw new UnreachableException(), cancellationToken);
+            return CliCommandLine.UsageError;
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var sigint = OnSignal(PosixSignal.SIGINT, cts);
         using var sigterm = OnSignal(PosixSignal.SIGTERM, cts);
-        var context = new CliContext(stdout, stderr, configuration, TimeProvider.System);
-        if (name == "run")
+        return await CliCommandLine.InvokeAsync(root, args, stdout, stderr, (parsed, problems) =>
         {
-            if (parsed.Rest.Count > 0)
+            var configuration = HostConfiguration.Build(switches.Read(parsed, problems), problems);
+            return new CliContext(stdout, stderr, configuration, TimeProvider.System);
+        }, cts.Token);
+    }
+
+    /// <summary>The whole command tree: the shared switches, <c>run</c>, and every command of <see cref="CommandCatalog"/>.</summary>
+    internal static Command CreateRoot(HostSwitches? switches = null)
+    {
+        var root = CliCommandLine.CreateRoot("ZtStream: zero-trust continuous verification for containerized applications.");
+        foreach (var option in (switches ?? new HostSwitches()).Options)
+        {
+            root.Add(option);
+        }
+
+        var version = new Option<bool>("--version") { Description = "print the version and exit" };
+        root.Add(version);
+        root.Add(RunCommand.Build());
+        foreach (var command in CommandCatalog.Create())
+        {
+            root.Add(command.Build());
+        }
+
+        root.SetCliAction(async (parsed, context, _) =>
+        {
+            if (parsed.GetValue(version))
             {
-                return await FailAsync(stderr, [$"run: unknown argument '{parsed.Rest[0]}'"]);
+                await context.Out.WriteLineAsync(Assembly.GetExecutingAssembly().GetName().Version?.ToString() ?? "0");
+                return 0;
             }
 
-            return await RunCommand.RunAsync(context, cts.Token);
-        }
-
-        var command = commands.FirstOrDefault(c => c.Name == name);
-        if (command is null)
-        {
-            await stderr.WriteLineAsync($"unknown command '{name}'");
-            WriteUsage(stderr, commands);
-            return UsageError;
-        }
-
-        return await command.RunAsync(parsed.Rest, context, cts.Token);
-    }
-
-    internal static async Task<int> FailAsync(TextWriter stderr, IEnumerable<string> problems)
-    {
-        foreach (var problem in problems)
-        {
-            await stderr.WriteLineAsync($"configuration error: {problem}");
-        }
-
-        return UsageError;
-    }
-
-    private static void WriteUsage(TextWriter writer, IReadOnlyList<ICliCommand> commands)
-    {
-        writer.WriteLine("usage: ztstream <command> [options]");
-        writer.WriteLine();
-        writer.WriteLine("  run        run roles: --roles ingest,verifier,responder (default all) [--config FILE]");
-        writer.WriteLine("             [--event-log inprocess|kafka --kafka HOST:PORT] [--store sqlite|postgres --postgres CONN]");
-        writer.WriteLine("             [--bus inmemory|rabbitmq --rabbitmq URI] [--urls URL] [--set Section:Key=value]");
-        foreach (var command in commands)
-        {
-            writer.WriteLine($"  {command.Name,-10} {command.Summary}");
-        }
+            return await CliCommandLine.UsageAsync(context.Error, parsed, ["a command is required"]);
+        });
+        return root;
     }
 
     private static PosixSignalRegistration? OnSignal(PosixSignal signal, CancellationTokenSource cts)

@@ -1,7 +1,7 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using ZtStream.Host.Cli;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Host.Demo;
@@ -13,27 +13,20 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class BenchCommand : ICliCommand
 {
-    public string Name => "bench";
+    public Command Build() => DemoSettings.CreateCommand(
+        "bench", "measure the embedded pipeline end to end (HTTP ingest → scoring → response); prints one JSON line", RunAsync);
 
-    public string Summary => "measure the embedded pipeline end to end (HTTP ingest → scoring → response); prints one JSON line";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoSettings parsed, CliContext context, CancellationToken cancellationToken)
     {
-        var (parsed, problems) = DemoSettings.Parse(args);
-        if (problems.Count > 0)
-        {
-            return await ZtStreamCli.FailAsync(context.Error, problems);
-        }
-
         // No pacing: attacks go in as soon as their turn comes.
         var settings = parsed with { Interval = TimeSpan.Zero, NoBrowser = true };
         var folder = Directory.CreateTempSubdirectory("ztstream-bench-");
         try
         {
-            var embedded = await EmbeddedPipeline.StartAsync(settings, folder.FullName, context, cancellationToken);
+            var embedded = await EmbeddedPipeline.StartAsync(folder.FullName, context, cancellationToken);
             if (embedded is null)
             {
-                return ZtStreamCli.UsageError;
+                return CliCommandLine.UsageError;
             }
 
             await using (embedded)

@@ -1,14 +1,6 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net.Sockets;
-using System.Security.Cryptography;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Cli;
-using ZtStream.Host.Run;
-using ZtStream.Ingest.Sources.Credentials;
+using System.CommandLine;
 using ZtStream.Platform.Hosting;
-using ZtStream.Responder.Isolation;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Demo;
 
@@ -18,26 +10,11 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class DemoCommand : ICliCommand
 {
-    private const string Usage = "usage: ztstream demo [--no-browser] [--duration SECONDS] [--seed N] [--scenario NAME] [--principals N] [--interval SECONDS] [--urls URL]";
+    public Command Build() => DemoSettings.CreateCommand(
+        "demo", "run everything embedded with simulated traffic and live attacks; prints alerts and actions as they happen", RunAsync);
 
-    public string Name => "demo";
-
-    public string Summary => "run everything embedded with simulated traffic and live attacks; prints alerts and actions as they happen";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(DemoSettings settings, CliContext context, CancellationToken cancellationToken)
     {
-        var (settings, problems) = DemoSettings.Parse(args);
-        if (problems.Count > 0)
-        {
-            foreach (var p in problems)
-            {
-                await context.Error.WriteLineAsync($"demo: {p}");
-            }
-
-            await context.Error.WriteLineAsync(Usage);
-            return ZtStreamCli.UsageError;
-        }
-
         var folder = Directory.CreateTempSubdirectory("ztstream-demo-");
         try
         {
@@ -58,10 +35,10 @@ internal sealed class DemoCommand : ICliCommand
 
     private static async Task<int> RunDemoAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
     {
-        var embedded = await EmbeddedPipeline.StartAsync(settings, folder, context, cancellationToken);
+        var embedded = await EmbeddedPipeline.StartAsync(folder, context, cancellationToken);
         if (embedded is null)
         {
-            return ZtStreamCli.UsageError;
+            return CliCommandLine.UsageError;
         }
 
         await using (embedded)
@@ -112,102 +89,5 @@ internal sealed class DemoCommand : ICliCommand
         }
 
         return 0;
-    }
-}
-
-/// <summary>The demo's command-line options.</summary>
-internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed, IReadOnlyList<string> Scenarios, int Principals, TimeSpan Interval, string? Urls)
-{
-    public static (DemoSettings Settings, List<string> Problems) Parse(IReadOnlyList<string> args)
-    {
-        var problems = new List<string>();
-        bool noBrowser = false;
-        TimeSpan? duration = null;
-        int seed = 7, principals = 60;
-        var interval = TimeSpan.FromSeconds(4);
-        string? urls = null;
-        IReadOnlyList<string> scenarios = ZtStream.Verifier.Simulation.Scenarios.All;
-        for (var i = 0; i < args.Count; i++)
-        {
-            string? Next()
-            {
-                if (i + 1 < args.Count)
-                {
-                    return args[++i];
-                }
-
-                problems.Add($"{args[i]} needs a value");
-                return null;
-            }
-
-            switch (args[i])
-            {
-                case "--no-browser":
-                    noBrowser = true;
-                    break;
-                case "--duration":
-                    if (Next() is { } d)
-                    {
-                        if (double.TryParse(d, CultureInfo.InvariantCulture, out var s) && s > 0)
-                        {
-                            duration = TimeSpan.FromSeconds(s);
-                        }
-                        else
-                        {
-                            problems.Add($"--duration: '{d}' is not a positive number of seconds");
-                        }
-                    }
-
-                    break;
-                case "--seed":
-                    if (Next() is { } sd && !int.TryParse(sd, CultureInfo.InvariantCulture, out seed))
-                    {
-                        problems.Add($"--seed: '{sd}' is not an integer");
-                    }
-
-                    break;
-                case "--principals":
-                    if (Next() is { } pr && (!int.TryParse(pr, CultureInfo.InvariantCulture, out principals) || principals < 20 || principals > 5_000))
-                    {
-                        problems.Add($"--principals: '{pr}' is not an integer from 20 to 5000");
-                    }
-
-                    break;
-                case "--interval":
-                    if (Next() is { } iv)
-                    {
-                        if (double.TryParse(iv, CultureInfo.InvariantCulture, out var s) && s >= 0)
-                        {
-                            interval = TimeSpan.FromSeconds(s);
-                        }
-                        else
-                        {
-                            problems.Add($"--interval: '{iv}' is not a number of seconds");
-                        }
-                    }
-
-                    break;
-                case "--scenario":
-                case "--scenarios":
-                    if (Next() is { } sc)
-                    {
-                        scenarios = ZtStream.Verifier.Simulation.Scenarios.Parse(sc, out var unknown);
-                        foreach (var u in unknown)
-                        {
-                            problems.Add($"unknown scenario '{u}' (known: {string.Join(", ", ZtStream.Verifier.Simulation.Scenarios.All)})");
-                        }
-                    }
-
-                    break;
-                case "--urls":
-                    urls = Next();
-                    break;
-                default:
-                    problems.Add($"unknown argument '{args[i]}'");
-                    break;
-            }
-        }
-
-        return (new DemoSettings(noBrowser, duration, seed, scenarios, principals, interval, urls), problems);
     }
 }

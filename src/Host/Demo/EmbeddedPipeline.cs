@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Cli;
 using ZtStream.Host.Run;
 using ZtStream.Host.Sample;
 using ZtStream.SampleService;
@@ -32,12 +31,12 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
     public IServiceProvider Services => app.Services;
 
     /// <summary>Starts it, or prints every configuration problem and returns null.</summary>
-    public static async Task<EmbeddedPipeline?> StartAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
+    public static async Task<EmbeddedPipeline?> StartAsync(string folder, CliContext context, CancellationToken cancellationToken)
     {
         var policyPath = Path.Combine(folder, "response.yaml");
         await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
         var consoleToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var urls = settings.Urls ?? context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
+        var urls = context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
         var overrides = new Dictionary<string, string?>
         {
             ["Urls"] = urls,
@@ -56,7 +55,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         };
         var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
         var problems = new List<string>();
-        var app = RunCommand.Build(context with { Configuration = configuration }, problems, builder =>
+        var app = RunCommand.BuildValidated(context with { Configuration = configuration }, problems, builder =>
         {
             // The terminal shows the demo's own table; the roles' logs would drown it.
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -64,7 +63,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         });
         if (app is null)
         {
-            await ZtStreamCli.FailAsync(context.Error, problems);
+            await CliCommandLine.FailAsync(context.Error, problems);
             return null;
         }
 

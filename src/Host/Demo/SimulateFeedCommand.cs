@@ -1,4 +1,4 @@
-using ZtStream.Host.Cli;
+using System.CommandLine;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Host.Demo;
@@ -10,70 +10,49 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class SimulateFeedCommand : ICliCommand
 {
-    public string Name => "simulate-feed";
-
-    public string Summary => "send simulated traffic with paced attacks to running Ingest instances (--ingest URLS --key-file FILE)";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public Command Build()
     {
-        var rest = new List<string>();
-        var ingests = new List<Uri>();
-        string? keyFile = null;
-        var problems = new List<string>();
-        for (var i = 0; i < args.Count; i++)
+        var ingest = new Option<List<Uri>>("--ingest")
         {
-            switch (args[i])
+            Description = "Ingest base URLs, comma-separated; events are spread over them",
+            HelpName = "URL[,URL…]",
+            Required = true,
+            Arity = ArgumentArity.ExactlyOne,
+            CustomParser = result =>
             {
-                case "--ingest" when i + 1 < args.Count:
-                    foreach (var u in args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                var urls = new List<Uri>();
+                foreach (var u in result.Tokens[^1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    if (Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
                     {
-                        if (Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
-                        {
-                            ingests.Add(uri);
-                        }
-                        else
-                        {
-                            problems.Add($"--ingest: '{u}' is not an http(s) URL");
-                        }
+                        urls.Add(uri);
                     }
+                    else
+                    {
+                        result.AddError($"--ingest: '{u}' is not an http(s) URL");
+                    }
+                }
 
-                    break;
-                case "--key-file" when i + 1 < args.Count:
-                    keyFile = args[++i];
-                    break;
-                default:
-                    rest.Add(args[i]);
-                    break;
-            }
-        }
+                return urls;
+            },
+        };
+        var keyFile = new Option<string>("--key-file") { Description = "file holding the source key to send with", HelpName = "FILE", Required = true };
+        var command = new Command("simulate-feed", "send simulated traffic with paced attacks to running Ingest instances (--ingest URLS --key-file FILE)") { ingest, keyFile };
+        var settings = DemoSettings.AddOptions(command);
+        command.SetCliAction((parsed, context, ct) => RunAsync(parsed, parsed.GetValue(ingest)!, parsed.GetValue(keyFile)!, settings(parsed), context, ct));
+        return command;
+    }
 
-        var (settings, settingProblems) = DemoSettings.Parse(rest);
-        problems.AddRange(settingProblems);
-        if (ingests.Count == 0)
+    private static async Task<int> RunAsync(
+        ParseResult parsed, List<Uri> ingests, string keyFile, DemoSettings settings, CliContext context, CancellationToken cancellationToken)
+    {
+        if (ingests.Count == 0 || !File.Exists(keyFile))
         {
-            problems.Add("--ingest URL is required");
+            return await CliCommandLine.UsageAsync(
+                context.Error, parsed, ingests.Count == 0 ? ["--ingest URL is required"] : [$"--key-file: '{keyFile}' does not exist"]);
         }
 
-        if (keyFile is null)
-        {
-            problems.Add("--key-file FILE is required");
-        }
-        else if (!File.Exists(keyFile))
-        {
-            problems.Add($"--key-file: '{keyFile}' does not exist");
-        }
-
-        if (problems.Count > 0)
-        {
-            foreach (var p in problems)
-            {
-                await context.Error.WriteLineAsync($"simulate-feed: {p}");
-            }
-
-            return ZtStreamCli.UsageError;
-        }
-
-        var key = (await File.ReadAllTextAsync(keyFile!, cancellationToken)).Trim();
+        var key = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
         var feed = new DemoFeed(ingests, key, settings);
         try
         {

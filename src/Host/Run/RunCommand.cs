@@ -1,16 +1,9 @@
+using System.CommandLine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
-using ZtStream.Host.Cli;
 using ZtStream.Ingest;
-using ZtStream.Platform.Bus;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Responder;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;
@@ -20,35 +13,27 @@ internal static class RunCommand
 {
     public const string DefaultUrls = "http://127.0.0.1:8080";
 
+    public static Command Build()
+    {
+        var command = new Command("run", "run roles over the configured seams: --roles ingest,verifier,responder (default all), --event-log, --store, --bus, --urls, --set KEY=VALUE");
+        command.SetCliAction((_, context, cancellationToken) => RunAsync(context, cancellationToken));
+        return command;
+    }
+
     public static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        WebApplication? app;
-        try
-        {
-            app = Build(context, problems);
-        }
-        catch (OptionsValidationException e)
-        {
-            // Some options are resolved while endpoints are mapped (consumer definitions, policies): still a configuration error.
-            return await ZtStreamCli.FailAsync(context.Error, e.Failures);
-        }
-
+        var app = BuildValidated(context, problems);
         if (app is null)
         {
-            return await ZtStreamCli.FailAsync(context.Error, problems);
+            return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
         await using (app)
         {
             try
             {
-                // Options are validated on start, before Kestrel binds: a bad value never listens.
                 await app.StartAsync(cancellationToken);
-            }
-            catch (OptionsValidationException e)
-            {
-                return await ZtStreamCli.FailAsync(context.Error, e.Failures);
             }
             catch (OperationCanceledException)
             {
@@ -61,35 +46,78 @@ internal static class RunCommand
             }
 
             await context.Out.WriteLineAsync($"ztstream: roles {app.Services.GetRequiredService<RoleSet>()} listening on {string.Join(", ", app.Urls)}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM: fall through to a clean stop.
-            }
-
-            using var stopTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            await app.StopAsync(stopTimeout.Token);
+            await ServeUntilStoppedAsync(app, TimeSpan.FromSeconds(15), cancellationToken);
         }
 
         return 0;
     }
 
-    /// <summary>Builds the host, or returns null with every configuration problem listed.</summary>
-    internal static WebApplication? Build(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
+    /// <summary>Serves until Ctrl-C or SIGTERM cancels <paramref name="cancellationToken"/>, then stops within <paramref name="stopTimeout"/>.</summary>
+    internal static async Task ServeUntilStoppedAsync(WebApplication app, TimeSpan stopTimeout, CancellationToken cancellationToken)
     {
-        var configuration = context.Configuration;
-        var roles = RoleSet.Parse(configuration["Roles"], problems);
-        problems.AddRange(EventLogOptionsValidator.Validate(Bind<EventLogOptions>(configuration, EventLogOptions.Section, problems)));
-        problems.AddRange(StoreOptionsValidator.Validate(Bind<StoreOptions>(configuration, StoreOptions.Section, problems)));
-        problems.AddRange(BusOptionsValidator.Validate(Bind<BusOptions>(configuration, BusOptions.Section, problems)));
-        if (problems.Count > 0)
+        try
         {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl-C or SIGTERM: fall through to a clean stop.
+        }
+
+        using var stopping = new CancellationTokenSource(stopTimeout);
+        await app.StopAsync(stopping.Token);
+    }
+
+    /// <summary>
+    /// Builds the host and validates every option registered with <c>ValidateOnStart</c> before anything starts, so a
+    /// bad value never listens; returns null with every problem listed (the host prints one line each and exits 2).
+    /// </summary>
+    internal static WebApplication? BuildValidated(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(context, problems, customize);
+        }
+        catch (OptionsValidationException e)
+        {
+            // Some options are resolved while endpoints are mapped (consumer definitions, policies): still a configuration error.
+            problems.AddRange(e.Failures);
             return null;
         }
 
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (OptionsValidationException e)
+        {
+            problems.AddRange(e.Failures);
+        }
+        catch (AggregateException e) when (e.InnerExceptions.All(i => i is OptionsValidationException))
+        {
+            problems.AddRange(e.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures));
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder could not convert a value ("abc" for a number); its message names the key.
+            problems.Add(e.Message);
+        }
+
+        if (problems.Count == 0)
+        {
+            return app;
+        }
+
+        ((IDisposable)app).Dispose();
+        return null;
+    }
+
+    /// <summary>Builds the host of the asked-for roles; what is wrong with <c>Roles</c> goes to <paramref name="problems"/>.</summary>
+    internal static WebApplication Build(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
+    {
+        var configuration = context.Configuration;
+        var roles = RoleSet.Parse(configuration["Roles"], problems);
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
@@ -108,16 +136,6 @@ internal static class RunCommand
         var services = builder.Services;
         services.AddSingleton(roles);
         services.AddSingleton(context.Time);
-        services.AddStore(configuration);
-        services.AddEventLog(configuration);
-        services.AddCommandBus(configuration, bus =>
-        {
-            if (roles.Responder)
-            {
-                ResponderRole.AddResponderConsumers(bus);
-            }
-        });
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         if (roles.Ingest)
         {
             services.AddIngest(configuration);
@@ -131,13 +149,12 @@ internal static class RunCommand
         if (roles.Responder)
         {
             services.AddResponder(configuration);
-            services.AddResponderDrivers(configuration);
         }
 
+        services.AddPlatform(configuration);
         customize?.Invoke(builder);
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapHealthChecks("/readyz", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") });
+        app.MapPlatform();
         if (roles.Ingest)
         {
             app.MapIngest();
@@ -151,23 +168,8 @@ internal static class RunCommand
         if (roles.Responder)
         {
             app.MapResponder();
-            app.MapSharedSignals();
         }
 
         return app;
-    }
-
-    private static T Bind<T>(IConfiguration configuration, string section, List<string> problems)
-        where T : new()
-    {
-        try
-        {
-            return configuration.GetSection(section).Get<T>() ?? new T();
-        }
-        catch (InvalidOperationException e)
-        {
-            problems.Add($"{section}: {e.Message}");
-            return new T();
-        }
     }
 }

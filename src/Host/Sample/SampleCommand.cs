@@ -1,24 +1,10 @@
+using System.CommandLine;
 using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Cli;
+using ZtStream.Host.Run;
 using ZtStream.Platform.Hosting;
 using ZtStream.SampleService;
 
 namespace ZtStream.Host.Sample;
-
-/// <summary>Section <c>Sample</c> as the binary reads it: where the sample service sends events and reads revocations.</summary>
-internal sealed record SampleHostOptions
-{
-    public const string Section = "Sample";
-
-    /// <summary>Ingest's base URL.</summary>
-    public Uri? IngestUrl { get; init; }
-
-    /// <summary>A file holding the sample's Ingest source key (written by <c>sources add sample --key-file</c>).</summary>
-    public string? SourceKeyFile { get; init; }
-
-    /// <summary>The Responder's base URL, for the revocation feed.</summary>
-    public Uri? RevocationFeedUrl { get; init; }
-}
 
 /// <summary>
 /// <c>ztstream sample</c>: the SDK-instrumented sample service (JWT bearer, a few API routes) that the demo and
@@ -26,19 +12,17 @@ internal sealed record SampleHostOptions
 /// </summary>
 internal sealed class SampleCommand : ICliCommand
 {
-    public string Name => "sample";
+    public Command Build()
+    {
+        var command = new Command("sample", "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl)");
+        command.SetCliAction((_, context, ct) => RunAsync(context, ct));
+        return command;
+    }
 
-    public string Summary => "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl)";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(CliContext context, CancellationToken cancellationToken)
     {
         var options = context.Configuration.GetSection(SampleHostOptions.Section).Get<SampleHostOptions>() ?? new SampleHostOptions();
         var problems = new List<string>();
-        if (args.Count > 0)
-        {
-            problems.Add($"sample: unexpected argument '{args[0]}'");
-        }
-
         string? key = null;
         if (options.SourceKeyFile is { } file)
         {
@@ -54,7 +38,7 @@ internal sealed class SampleCommand : ICliCommand
 
         if (problems.Count > 0)
         {
-            return await ZtStreamCli.FailAsync(context.Error, problems);
+            return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
         var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090");
@@ -62,17 +46,7 @@ internal sealed class SampleCommand : ICliCommand
         {
             await app.StartAsync(cancellationToken);
             await context.Out.WriteLineAsync($"sample service listening on {string.Join(", ", app.Urls)}");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM.
-            }
-
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            await app.StopAsync(stop.Token);
+            await RunCommand.ServeUntilStoppedAsync(app, TimeSpan.FromSeconds(10), cancellationToken);
         }
 
         return 0;

@@ -18,6 +18,7 @@ using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Endpoints;
 
@@ -65,14 +66,14 @@ internal sealed class IngestHandler(
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogMessages.CredentialStoreFailed(logger, ex, name);
+            IngestLog.CredentialStoreFailed(logger, ex, name);
             return await ProblemAsync(context, 503, "store-unavailable", "Credential store unavailable",
                 "The source credential could not be checked; retry later.", retryAfter: TimeSpan.FromSeconds(5));
         }
 
         if (source is null)
         {
-            LogMessages.Unauthorized(logger, name, context.Connection.RemoteIpAddress?.ToString());
+            IngestLog.Unauthorized(logger, name, context.Connection.RemoteIpAddress?.ToString());
             metrics.Rejected("unknown", name, "unauthorized", 1);
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\"";
             return await ProblemAsync(context, 401, "unauthorized", "Source credential missing or not valid",
@@ -81,7 +82,7 @@ internal sealed class IngestHandler(
 
         if (!rateLimiter.TryEnter(source, out var wait))
         {
-            LogMessages.RateLimited(logger, source, name, wait);
+            IngestLog.RateLimited(logger, source, name, wait);
             metrics.Rejected(source, name, "rate_limited", 1);
             return await ProblemAsync(context, 429, "rate-limited", "Source rate limit exceeded",
                 $"Source '{source}' may send {options.Value.RatePerSecond:0.##} events per second (burst {options.Value.RateBurst}).", retryAfter: wait);
@@ -122,7 +123,7 @@ internal sealed class IngestHandler(
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // The mappers report bad items as errors; reaching here is a defect, but the sender still gets a clear 400, not a 500.
-                LogMessages.BatchFailed(logger, ex, name);
+                IngestLog.BatchFailed(logger, ex, name);
                 metrics.Rejected(source, name, "malformed", 1);
                 return await ProblemAsync(context, 400, "unprocessable-body", "Request body could not be processed",
                     "The body could not be read as this endpoint's format.");
@@ -185,14 +186,10 @@ internal sealed class IngestHandler(
 
         if (good.Count == 0)
         {
-            return await WriteAsync(context, 400, new IngestProblem
+            return await WriteAsync(context, Problems.Create(
+                400, "invalid-events", "No item was accepted", $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).", errors) with
             {
-                Type = IngestProblem.TypeBase + "invalid-events",
-                Title = "No item was accepted",
-                Status = 400,
-                Detail = $"All {result.ItemCount} item(s) were rejected; see errors (index, field, reason).",
                 Accepted = 0,
-                Errors = errors,
             });
         }
 
@@ -211,7 +208,7 @@ internal sealed class IngestHandler(
         }
         catch (EventLogUnavailableException ex)
         {
-            LogMessages.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
+            IngestLog.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
             metrics.Rejected(source, name, "log_unavailable", records.Length);
             return await ProblemAsync(context, 503, "event-log-unavailable", "Event log unavailable",
                 $"Nothing from this request was accepted: {ex.Message}. Retry the same request later.", retryAfter: ex.RetryAfter);
@@ -222,7 +219,7 @@ internal sealed class IngestHandler(
         }
 
         metrics.Accepted(source, name, good.Count);
-        LogMessages.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
+        IngestLog.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
         var ids = good.ConvertAll(e => e.Id);
         if (errors.Count == 0)
         {
@@ -232,15 +229,11 @@ internal sealed class IngestHandler(
             return 202;
         }
 
-        return await WriteAsync(context, 207, new IngestProblem
+        return await WriteAsync(context, Problems.Create(
+            207, "partially-accepted", "Some items were rejected", $"{good.Count} of {result.ItemCount} item(s) accepted; the rejected ones are listed in errors (index, field, reason).", errors) with
         {
-            Type = IngestProblem.TypeBase + "partially-accepted",
-            Title = "Some items were rejected",
-            Status = 207,
-            Detail = $"{good.Count} of {result.ItemCount} item(s) accepted; the rejected ones are listed in errors (index, field, reason).",
             Accepted = good.Count,
             AcceptedIds = ids,
-            Errors = errors,
         });
     }
 
@@ -333,32 +326,16 @@ internal sealed class IngestHandler(
         }
     }
 
-    private static Task<int> ProblemAsync(HttpContext context, int status, string type, string title, string detail, TimeSpan? retryAfter = null)
-    {
-        int? seconds = null;
-        if (retryAfter is { } wait)
+    private static Task<int> ProblemAsync(HttpContext context, int status, string type, string title, string detail, TimeSpan? retryAfter = null) =>
+        WriteAsync(context, Problems.Create(status, type, title, detail) with
         {
-            seconds = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600);
-            context.Response.Headers.RetryAfter = seconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        }
-
-        return WriteAsync(context, status, new IngestProblem
-        {
-            Type = IngestProblem.TypeBase + type,
-            Title = title,
-            Status = status,
-            Detail = detail,
-            RetryAfterSeconds = seconds,
+            RetryAfterSeconds = retryAfter is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600) : null,
         });
-    }
 
-    private static async Task<int> WriteAsync(HttpContext context, int status, IngestProblem problem)
+    private static async Task<int> WriteAsync(HttpContext context, Problem problem)
     {
-        var instance = problem with { Instance = context.Request.Path.Value };
-        context.Response.StatusCode = status;
-        context.Response.ContentType = IngestProblem.MediaType;
-        await JsonSerializer.SerializeAsync(context.Response.Body, instance, IngestJsonContext.Default.IngestProblem, CancellationToken.None);
-        return status;
+        await Problems.WriteAsync(context, problem);
+        return problem.Status;
     }
 
     private static string Name(IngestEndpoint endpoint) => endpoint switch

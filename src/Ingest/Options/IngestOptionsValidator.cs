@@ -1,17 +1,15 @@
 using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
 
 namespace ZtStream.Ingest.Options;
 
-/// <summary>Checks section <c>Ingest</c> and reports every problem at once.</summary>
+/// <summary>Checks section <c>Ingest</c>, listing every problem at once.</summary>
 internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
 {
-    public ValidateOptionsResult Validate(string? name, IngestOptions options)
-    {
-        var problems = Problems(options);
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
+    public ValidateOptionsResult Validate(string? name, IngestOptions options) => OptionsValidation.ToResult(Validate(options));
 
-    public static IReadOnlyList<string> Problems(IngestOptions options)
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static IReadOnlyList<string> Validate(IngestOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         List<string> problems = [];

@@ -9,7 +9,6 @@ namespace ZtStream.Ingest.Serialization;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(string))]
 [JsonSerializable(typeof(ZtStream.Ingest.Endpoints.AcceptedBatch))]
-[JsonSerializable(typeof(ZtStream.Ingest.Endpoints.IngestProblem))]
 [JsonSerializable(typeof(bool))]
 [JsonSerializable(typeof(long))]
 [JsonSerializable(typeof(IReadOnlyList<string>))]

@@ -2,9 +2,6 @@ using ZtStream.Contracts.Events;
 
 namespace ZtStream.Ingest.Sources;
 
-/// <summary>Why one input item was not accepted. <paramref name="Field"/> is a dotted path in that item ("$" for the item itself).</summary>
-internal sealed record ItemError(int Index, string Field, string Reason);
-
 /// <summary>One canonical event and the position of the input item it came from.</summary>
 internal sealed record MappedEvent(int Index, AccessEvent Event);
 

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using ZtStream.Ingest.Sources.Credentials;
@@ -16,79 +17,55 @@ namespace ZtStream.Ingest.Sources;
 /// </summary>
 internal sealed class SourcesCommand : ICliCommand
 {
-    public string Name => "sources";
-
-    private const string Usage = "usage: ztstream sources add NAME [--key-file FILE] | sources list | sources revoke NAME";
-
-    public string Summary => "Source credentials for Ingest: sources add NAME [--key-file FILE] | sources list | sources revoke NAME";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public Command Build()
     {
-        ArgumentNullException.ThrowIfNull(args);
-        ArgumentNullException.ThrowIfNull(context);
-        var verb = args.Count > 0 ? args[0] : null;
-        string? keyFile = null;
-        var positional = new List<string>();
-        for (var i = 1; i < args.Count; i++)
+        var addName = NameArgument();
+        var keyFile = new Option<string>("--key-file")
         {
-            if (args[i] == "--key-file" && verb == "add" && i + 1 < args.Count && keyFile is null)
+            Description = "register the key this file holds, or write a new key to it (mode 0600) when it does not exist",
+            HelpName = "FILE",
+        };
+        var add = new Command("add", "register a source and print its key (shown only now)") { addName, keyFile };
+        add.SetCliAction((parsed, context, ct) => RunAsync(context, (credentials, c) => AddAsync(credentials, parsed.GetValue(addName)!, parsed.GetValue(keyFile), context, c), ct));
+
+        var list = new Command("list", "list sources with when they were created and revoked (never keys)");
+        list.SetCliAction((_, context, ct) => RunAsync(context, (credentials, c) => ListAsync(credentials, context, c), ct));
+
+        var revokeName = NameArgument();
+        var revoke = new Command("revoke", "revoke a source's key; Ingest refuses it within Ingest:CredentialCacheTime") { revokeName };
+        revoke.SetCliAction((parsed, context, ct) => RunAsync(context, (credentials, c) => RevokeAsync(credentials, parsed.GetValue(revokeName)!, context, c), ct));
+
+        return new Command("sources", "Source credentials for Ingest: sources add NAME [--key-file FILE] | sources list | sources revoke NAME") { add, list, revoke };
+    }
+
+    private static Argument<string> NameArgument()
+    {
+        var name = new Argument<string>("NAME") { Description = "the source's name: 1-64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit" };
+        name.Validators.Add(result =>
+        {
+            if (!SourceKeys.IsValidName(result.GetValueOrDefault<string>()))
             {
-                keyFile = args[++i];
+                result.AddError($"'{result.GetValueOrDefault<string>()}' is not a valid source name: 1-64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit");
             }
-            else
-            {
-                positional.Add(args[i]);
-            }
-        }
+        });
+        return name;
+    }
 
-        var needsName = verb is "add" or "revoke";
-        if (verb is not ("add" or "list" or "revoke") || positional.Count != (needsName ? 1 : 0))
-        {
-            await context.Error.WriteLineAsync(Usage);
-            return 2;
-        }
-
-        var name = needsName ? positional[0] : null;
-        if (needsName && !SourceKeys.IsValidName(name))
-        {
-            await context.Error.WriteLineAsync($"sources: '{name}' is not a valid source name: 1-64 of a-z, 0-9, '-', '_', '.', starting with a letter or digit");
-            return 2;
-        }
-
-        string? givenKey = null;
-        if (keyFile is not null && File.Exists(keyFile))
-        {
-            givenKey = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
-            if (givenKey.Length is < SourceKeys.MinKeyLength or > SourceKeys.MaxKeyLength || givenKey.Any(char.IsWhiteSpace))
-            {
-                await context.Error.WriteLineAsync($"sources: the key in '{keyFile}' must be {SourceKeys.MinKeyLength}-{SourceKeys.MaxKeyLength} characters without spaces");
-                return 2;
-            }
-        }
-
+    /// <summary>Opens and migrates the store the configuration names, runs <paramref name="verb"/> on its credentials, and closes it.</summary>
+    private static async Task<int> RunAsync(CliContext context, Func<SourceCredentialStore, CancellationToken, Task<int>> verb, CancellationToken cancellationToken)
+    {
         var storeOptions = context.Configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new StoreOptions();
         var problems = StoreOptionsValidator.Validate(storeOptions);
         if (problems.Count > 0)
         {
-            foreach (var problem in problems)
-            {
-                await context.Error.WriteLineAsync($"ztstream: {problem}");
-            }
-
-            return 2;
+            return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
         var store = StoreServiceCollectionExtensions.CreateStore(storeOptions);
         try
         {
             await new StoreMigrator(store, [new IngestMigrations()], context.Time).MigrateAsync(cancellationToken);
-            var credentials = new SourceCredentialStore(store, context.Time);
-            return verb switch
-            {
-                "add" => await AddAsync(credentials, name!, givenKey, keyFile, context, cancellationToken),
-                "revoke" => await RevokeAsync(credentials, name!, context, cancellationToken),
-                _ => await ListAsync(credentials, context, cancellationToken),
-            };
+            return await verb(new SourceCredentialStore(store, context.Time), cancellationToken);
         }
         finally
         {
@@ -100,8 +77,19 @@ internal sealed class SourcesCommand : ICliCommand
     }
 
     private static async Task<int> AddAsync(
-        SourceCredentialStore credentials, string name, string? givenKey, string? keyFile, CliContext context, CancellationToken cancellationToken)
+        SourceCredentialStore credentials, string name, string? keyFile, CliContext context, CancellationToken cancellationToken)
     {
+        string? givenKey = null;
+        if (keyFile is not null && File.Exists(keyFile))
+        {
+            givenKey = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
+            if (givenKey.Length is < SourceKeys.MinKeyLength or > SourceKeys.MaxKeyLength || givenKey.Any(char.IsWhiteSpace))
+            {
+                await context.Error.WriteLineAsync($"sources: the key in '{keyFile}' must be {SourceKeys.MinKeyLength}-{SourceKeys.MaxKeyLength} characters without spaces");
+                return CliCommandLine.UsageError;
+            }
+        }
+
         var key = givenKey ?? SourceKeys.NewKey();
         var hash = SourceKeys.Hash(key);
         if (await credentials.AddAsync(name, hash, cancellationToken) == AddSourceResult.AlreadyActive)

@@ -11,14 +11,26 @@ namespace ZtStream.Platform.Bus;
 internal static class CommandBusServiceCollectionExtensions
 {
     /// <summary>
+    /// A role's consumers and their definitions (retry policies belong there), registered on the bus when
+    /// <see cref="AddCommandBus"/> runs — so roles are added before it.
+    /// </summary>
+    internal static IServiceCollection AddCommandConsumers(this IServiceCollection services, Action<IBusRegistrationConfigurator> configureConsumers)
+    {
+        ArgumentNullException.ThrowIfNull(configureConsumers);
+        services.AddSingleton(new CommandConsumers(configureConsumers));
+        return services;
+    }
+
+    /// <summary>
     /// Binds and validates section <c>Bus</c> and adds MassTransit on the transport it names (in-memory by default,
     /// or RabbitMQ), with kebab-case endpoint names and one receive endpoint per consumer (<c>ConfigureEndpoints</c>),
-    /// plus <see cref="ICommandBus"/>. <paramref name="configureConsumers"/> registers every role's consumers and their
-    /// definitions (retry policies belong there). The host waits for the bus to start, so nothing is sent to or
-    /// published past a queue that does not exist yet.
+    /// plus <see cref="ICommandBus"/>, with every consumer added so far through <see cref="AddCommandConsumers"/>.
+    /// The host waits for the bus to start, so nothing is sent to or published past a queue that does not exist yet.
     /// </summary>
-    internal static IServiceCollection AddCommandBus(this IServiceCollection services, IConfiguration configuration, Action<IBusRegistrationConfigurator> configureConsumers)
+    internal static IServiceCollection AddCommandBus(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var contributions = services.Select(d => d.ImplementationInstance).OfType<CommandConsumers>().ToList();
         var section = configuration.GetSection(BusOptions.Section);
         services.AddOptions<BusOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BusOptions>, BusOptionsValidator>());
@@ -31,7 +43,11 @@ internal static class CommandBusServiceCollectionExtensions
         services.AddMassTransit(bus =>
         {
             bus.SetKebabCaseEndpointNameFormatter();
-            configureConsumers(bus);
+            foreach (var contribution in contributions)
+            {
+                contribution.Configure(bus);
+            }
+
             consumerTypes.AddRange(CommandRoutes.FindConsumers(bus));
             if (useRabbitMq)
             {
@@ -79,4 +95,7 @@ internal static class CommandBusServiceCollectionExtensions
             BusLog.BusConfigured(logger, transport, location);
         }
     }
+
+    /// <summary>One role's contribution to the bus, kept in the service collection until <see cref="AddCommandBus"/> reads it.</summary>
+    private sealed record CommandConsumers(Action<IBusRegistrationConfigurator> Configure);
 }

@@ -9,8 +9,10 @@ internal sealed class MassTransitCommandBus(IBus bus, CommandRoutes routes, ISer
         where T : class
     {
         ArgumentNullException.ThrowIfNull(command);
-        var endpoint = await bus.GetSendEndpoint(routes.AddressFor(typeof(T), services)).ConfigureAwait(false);
-        await endpoint.Send(command, cancellationToken).ConfigureAwait(false);
+        // The runtime type routes and names the message, so a command built as object (ActionCommands) goes where its type says.
+        var type = command.GetType();
+        var endpoint = await bus.GetSendEndpoint(routes.AddressFor(type, services)).ConfigureAwait(false);
+        await endpoint.Send(command, type, cancellationToken).ConfigureAwait(false);
     }
 
     public Task PublishAsync<T>(T message, CancellationToken cancellationToken)

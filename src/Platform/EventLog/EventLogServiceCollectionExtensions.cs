@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
@@ -10,38 +12,26 @@ namespace ZtStream.Platform.EventLog;
 internal static class EventLogServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds section <c>EventLog</c>, validates it and registers the chosen <see cref="IEventLog"/> as a singleton,
-    /// plus a hosted service that creates ZtStream's topics at start.
-    /// Throws <see cref="EventLogConfigurationException"/> listing every problem (the host prints them and exits 2).
+    /// Binds section <c>EventLog</c> (validated on start, every problem listed) and registers the chosen
+    /// <see cref="IEventLog"/> as a singleton, plus a hosted service that creates ZtStream's topics at start.
     /// </summary>
     internal static IServiceCollection AddEventLog(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        var options = BindEventLogOptions(configuration);
-        var problems = EventLogOptionsValidator.Validate(options);
-        if (problems.Count > 0)
+        services.AddOptions<EventLogOptions>().Bind(configuration.GetSection(EventLogOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => sp.GetRequiredService<IOptions<EventLogOptions>>().Value);
+        services.TryAddSingleton<IEventLog>(sp =>
         {
-            throw new EventLogConfigurationException(problems);
-        }
-
-        services.AddSingleton(options);
-        services.AddSingleton<IEventLog>(sp => options.Kind.Trim().ToLowerInvariant() switch
-        {
-            EventLogOptions.Kafka => new KafkaEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILoggerFactory>()),
-            _ => new InProcessEventLog(options, sp.GetService<TimeProvider>() ?? TimeProvider.System, sp.GetRequiredService<ILogger<InProcessEventLog>>()),
+            var options = sp.GetRequiredService<EventLogOptions>();
+            return options.Kind.Trim().ToLowerInvariant() switch
+            {
+                EventLogOptions.Kafka => new KafkaEventLog(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()),
+                _ => new InProcessEventLog(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<InProcessEventLog>>()),
+            };
         });
         services.AddHostedService<EventLogTopicsInitializer>();
         return services;
     }
-
-    /// <summary>Binds section <c>EventLog</c> (defaults for what is absent).</summary>
-    internal static EventLogOptions BindEventLogOptions(IConfiguration configuration) =>
-        configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>() ?? new EventLogOptions();
-}
-
-/// <summary>The <c>EventLog</c> section is invalid; <see cref="Problems"/> has one line per problem.</summary>
-internal sealed class EventLogConfigurationException(IReadOnlyList<string> problems)
-    : Exception(string.Join(Environment.NewLine, problems))
-{
-    public IReadOnlyList<string> Problems { get; } = problems;
 }

@@ -1,18 +1,17 @@
-using Microsoft.Extensions.Configuration;
+using System.CommandLine;
 
 namespace ZtStream.Platform.Hosting;
 
-/// <summary>What a sub-command of the <c>ztstream</c> binary gets: its output streams and the merged configuration.</summary>
-/// <param name="Configuration">Config file, ZTSTREAM_ environment variables and command-line switches, merged.</param>
-internal sealed record CliContext(TextWriter Out, TextWriter Error, IConfiguration Configuration, TimeProvider Time);
-
-/// <summary>A sub-command of the <c>ztstream</c> binary (sources, simulate, replay …), dispatched by the host by <see cref="Name"/>.</summary>
+/// <summary>
+/// A sub-command of the <c>ztstream</c> binary (sources, simulate, replay …), contributed by the component that owns it
+/// and listed by the host's <c>CommandCatalog</c>.
+/// </summary>
 internal interface ICliCommand
 {
-    string Name { get; }
-
-    string Summary { get; }
-
-    /// <summary>Runs with the arguments after the command name; returns the exit code (2 for bad usage).</summary>
-    Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken);
+    /// <summary>
+    /// The command as System.CommandLine declares it — name, description, arguments, options, sub-commands — with its
+    /// action set through <see cref="CliCommandLine.SetCliAction"/>, so it runs with the host's merged configuration.
+    /// Parsing, <c>--help</c> and usage errors (one line each, exit 2) are the host's.
+    /// </summary>
+    Command Build();
 }

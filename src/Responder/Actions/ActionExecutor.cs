@@ -2,14 +2,13 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Commands;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Policy;
 
 namespace ZtStream.Responder.Actions;
 
 /// <summary>
-/// What every command consumer does around its driver call: do the work once per action id, count attempts,
-/// and after the last retry end the action as failed with the reason (published as <see cref="ActionFailed"/>).
+/// What every command consumer does around its driver call: do the work once per action id, and hand the outcome
+/// to <see cref="ActionService"/>, which makes every state change; after the last retry the action ends as failed
+/// with the reason (published as <see cref="ActionFailed"/>).
 /// </summary>
 internal sealed class ActionExecutor(
     ActionStore actions,
@@ -18,18 +17,21 @@ internal sealed class ActionExecutor(
     TimeProvider time,
     ILogger<ActionExecutor> logger)
 {
-    /// <param name="fromCommand">The action as the command describes it, stored if the command came from outside.</param>
+    /// <param name="actionId">The action the command carries out.</param>
+    /// <param name="fromCommand">The action as the command describes it, stored only when no stored action sent it.</param>
     /// <param name="work">Calls the drivers; returns what they did and whether the action stays active (isolation).</param>
     public async Task ExecuteAsync(
         ConsumeContext context,
-        ActionRecord fromCommand,
+        Guid actionId,
+        Func<DateTimeOffset, ActionRecord> fromCommand,
         Func<ActionRecord, CancellationToken, Task<WorkDone>> work)
     {
         var ct = context.CancellationToken;
-        var action = await actions.GetAsync(fromCommand.Id, ct);
+        var action = await actions.GetAsync(actionId, ct);
         if (action is null)
         {
-            (action, _) = await service.CreateAsync(fromCommand, fromCommand.RequestedBy, ct);
+            var received = fromCommand(time.GetUtcNow());
+            (action, _) = await service.CreateAsync(received, received.RequestedBy, ct);
         }
 
         if (!ActionStates.Executable.Contains(action.State))
@@ -45,13 +47,13 @@ internal sealed class ActionExecutor(
         }
         catch (ActionRejectedException ex)
         {
-            await FailAsync(context, action.Id, ex.Message, ct);
+            await FailAsync(context, action, ex.Message, ct);
             return;
         }
         catch (Drivers.DriverFailedException ex) when (ex.Permanent)
         {
             // Bad credentials, an unknown workload, an IdP's 400: retrying cannot help, so fail now with the driver's words.
-            await FailAsync(context, action.Id, ex.Message, ct);
+            await FailAsync(context, action, ex.Message, ct);
             return;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
@@ -60,39 +62,16 @@ internal sealed class ActionExecutor(
             var reason = $"{ex.GetType().Name}: {ex.Message}";
             if (attempt >= options.Value.CommandRetries)
             {
-                await FailAsync(context, action.Id, $"{reason} (gave up after {attempt + 1} attempts)", ct);
+                await FailAsync(context, action, $"{reason} (gave up after {attempt + 1} attempts)", ct);
                 return;
             }
 
             ResponderLog.AttemptFailed(logger, action.Kind, action.Id, attempt + 1, ex);
-            await service.TransitionAsync(
-                action.Id,
-                ActionStates.Executable,
-                a => a with { Attempts = a.Attempts + 1, Error = reason, UpdatedAt = time.GetUtcNow() },
-                AuditKinds.AttemptFailed,
-                "system",
-                a => $"attempt {attempt + 1} of {a.Kind} on {a.Target} failed: {reason}",
-                ct);
+            await service.AttemptFailedAsync(action.Id, attempt + 1, reason, ct);
             throw;
         }
 
-        var now = time.GetUtcNow();
-        var (change, after) = await service.TransitionAsync(
-            action.Id,
-            ActionStates.Executable,
-            a => a with
-            {
-                State = done.StaysActive ? ActionStates.Active : ActionStates.Done,
-                ExpiresAt = done.StaysActive ? now + service.Ttl(a) : a.ExpiresAt,
-                Attempts = a.Attempts + 1,
-                Detail = done.Detail,
-                Error = null,
-                UpdatedAt = now,
-            },
-            AuditKinds.Completed,
-            "system",
-            a => $"{a.Kind} on {a.Target}: {done.Detail}",
-            ct);
+        var (change, after) = await service.CompleteAsync(action, done, ct);
         if (change != ActionChange.Done || after is null)
         {
             ResponderLog.DuplicateCommand(logger, action.Kind, action.Id, after?.State ?? "missing");
@@ -101,65 +80,19 @@ internal sealed class ActionExecutor(
 
         ResponderLog.ActionCompleted(logger, after.Kind, after.Id, done.Detail);
         await context.Publish(
-            new ActionCompleted { ActionId = after.Id, Kind = after.Kind, Detail = done.Detail, NoOp = !done.Changed, CompletedAt = now },
+            new ActionCompleted { ActionId = after.Id, Kind = after.Kind, Detail = done.Detail, NoOp = !done.Changed, CompletedAt = after.UpdatedAt },
             ct);
     }
 
-    private async Task FailAsync(ConsumeContext context, Guid id, string reason, CancellationToken ct)
+    private async Task FailAsync(ConsumeContext context, ActionRecord action, string reason, CancellationToken ct)
     {
-        var now = time.GetUtcNow();
-        var (change, after) = await service.TransitionAsync(
-            id,
-            ActionStates.Executable,
-            a => a with { State = ActionStates.Failed, Attempts = a.Attempts + 1, Error = reason, UpdatedAt = now },
-            AuditKinds.Failed,
-            "system",
-            a => $"{a.Kind} on {a.Target} failed: {reason}",
-            ct);
+        var (change, after) = await service.FailAsync(action, reason, ct);
         if (change != ActionChange.Done || after is null)
         {
             return;
         }
 
         ResponderLog.ActionFailed(logger, after.Kind, after.Id, reason);
-        if (after.Kind == ActionKinds.ReleaseWorkload && after.IsolationActionId is { } isolationId)
-        {
-            // The workload is still isolated: put it back to active so a responder can try the release again.
-            await service.TransitionAsync(
-                isolationId,
-                [ActionStates.Releasing],
-                a => a with { State = ActionStates.Active, Error = $"release failed: {reason}", UpdatedAt = now },
-                AuditKinds.Failed,
-                "system",
-                a => $"release of {a.Target} failed; isolation stays in force",
-                ct);
-        }
-
-        await context.Publish(new ActionFailed { ActionId = after.Id, Kind = after.Kind, Reason = reason, FailedAt = now }, ct);
+        await context.Publish(new ActionFailed { ActionId = after.Id, Kind = after.Kind, Reason = reason, FailedAt = after.UpdatedAt }, ct);
     }
-}
-
-/// <summary>What the drivers did.</summary>
-/// <param name="StaysActive">True for an isolation now in force (released later).</param>
-internal sealed record WorkDone(string Detail, bool Changed, bool StaysActive = false);
-
-/// <summary>Builds the stored form of a command that arrived without a stored action (sent by another tool).</summary>
-internal static class ActionFromCommand
-{
-    public static ActionRecord Create(Guid id, string kind, string? alertId, string reason, string requestedBy, DateTimeOffset now) => new()
-    {
-        Id = id,
-        Kind = kind,
-        Mode = ResponseModes.Manual,
-        // The command is already on its way (it is what we are handling), so nothing is sent again.
-        State = ActionStates.Dispatched,
-        AlertId = alertId,
-        Reason = reason,
-        Decision = $"command received from {requestedBy}",
-        RequestedBy = requestedBy,
-        CreatedAt = now,
-        UpdatedAt = now,
-        DecidedAt = now,
-        DecidedBy = requestedBy,
-    };
 }

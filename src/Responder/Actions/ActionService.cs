@@ -61,69 +61,12 @@ internal sealed class ActionService(
     public async Task DispatchAsync(ActionRecord action, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        switch (action.Kind)
+        if (ActionCommands.ToCommand(action, now, Ttl(action)) is not { } command)
         {
-            case ActionKinds.RevokeToken:
-                await bus.SendAsync(
-                    new RevokeToken
-                    {
-                        ActionId = action.Id,
-                        AlertId = action.AlertId,
-                        Jti = action.Jti,
-                        SessionId = action.SessionId,
-                        SubjectId = action.SubjectId,
-                        ClientId = action.ClientId,
-                        Reason = action.Reason,
-                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
-                    },
-                    cancellationToken);
-                break;
-            case ActionKinds.RevokeSubjectSessions:
-                await bus.SendAsync(
-                    new RevokeSubjectSessions
-                    {
-                        ActionId = action.Id,
-                        AlertId = action.AlertId,
-                        SubjectId = action.SubjectId ?? throw new InvalidOperationException("revoke_subject_sessions without a subject"),
-                        NotBefore = action.DecidedAt ?? now,
-                        Reason = action.Reason,
-                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
-                    },
-                    cancellationToken);
-                break;
-            case ActionKinds.IsolateWorkload:
-                await bus.SendAsync(
-                    new IsolateWorkload
-                    {
-                        ActionId = action.Id,
-                        AlertId = action.AlertId,
-                        WorkloadId = action.WorkloadId ?? throw new InvalidOperationException("isolate_workload without a workload"),
-                        Namespace = action.Namespace,
-                        Name = action.WorkloadName,
-                        ExpiresAt = now + Ttl(action),
-                        Reason = action.Reason,
-                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
-                    },
-                    cancellationToken);
-                break;
-            case ActionKinds.ReleaseWorkload:
-                await bus.SendAsync(
-                    new ReleaseWorkload
-                    {
-                        ActionId = action.Id,
-                        IsolationActionId = action.IsolationActionId ?? throw new InvalidOperationException("release_workload without its isolation"),
-                        WorkloadId = action.WorkloadId ?? "",
-                        Namespace = action.Namespace,
-                        Name = action.WorkloadName,
-                        Reason = action.Reason,
-                        RequestedBy = action.DecidedBy ?? action.RequestedBy,
-                    },
-                    cancellationToken);
-                break;
-            default:
-                return;
+            return;
         }
 
+        await bus.SendAsync(command, cancellationToken);
         ResponderLog.CommandSent(logger, action.Kind, action.Id);
         var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
         // Losing this race to the consumer (already done) is fine: the state only moves forward.
@@ -254,6 +197,85 @@ internal sealed class ActionService(
         };
         var (created, _) = await CreateAsync(release, by, cancellationToken);
         return (ActionChange.Done, created);
+    }
+
+    /// <summary>
+    /// A delivered command's drivers did their work: the action is done, or active for an isolation (its release
+    /// due after its time-to-live). A release first marks its isolation released.
+    /// </summary>
+    public async Task<(ActionChange Change, ActionRecord? Action)> CompleteAsync(ActionRecord action, WorkDone done, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        ArgumentNullException.ThrowIfNull(done);
+        var now = time.GetUtcNow();
+        if (action is { Kind: ActionKinds.ReleaseWorkload, IsolationActionId: { } isolationId })
+        {
+            await TransitionAsync(
+                isolationId,
+                [ActionStates.Active, ActionStates.Releasing],
+                a => a with { State = ActionStates.Released, UpdatedAt = now, Detail = $"released: {done.Detail}" },
+                AuditKinds.Completed,
+                "system",
+                a => $"isolation of {a.Target} released",
+                cancellationToken);
+        }
+
+        return await TransitionAsync(
+            action.Id,
+            ActionStates.Executable,
+            a => a with
+            {
+                State = done.StaysActive ? ActionStates.Active : ActionStates.Done,
+                ExpiresAt = done.StaysActive ? now + Ttl(a) : a.ExpiresAt,
+                Attempts = a.Attempts + 1,
+                Detail = done.Detail,
+                Error = null,
+                UpdatedAt = now,
+            },
+            AuditKinds.Completed,
+            "system",
+            a => $"{a.Kind} on {a.Target}: {done.Detail}",
+            cancellationToken);
+    }
+
+    /// <summary>An attempt failed and will be retried: counted, with the reason.</summary>
+    public Task<(ActionChange Change, ActionRecord? Action)> AttemptFailedAsync(Guid id, int attempt, string reason, CancellationToken cancellationToken) =>
+        TransitionAsync(
+            id,
+            ActionStates.Executable,
+            a => a with { Attempts = a.Attempts + 1, Error = reason, UpdatedAt = time.GetUtcNow() },
+            AuditKinds.AttemptFailed,
+            "system",
+            a => $"attempt {attempt} of {a.Kind} on {a.Target} failed: {reason}",
+            cancellationToken);
+
+    /// <summary>The action cannot or will no longer be carried out. A failed release puts its isolation back in force.</summary>
+    public async Task<(ActionChange Change, ActionRecord? Action)> FailAsync(ActionRecord action, string reason, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var now = time.GetUtcNow();
+        var (change, after) = await TransitionAsync(
+            action.Id,
+            ActionStates.Executable,
+            a => a with { State = ActionStates.Failed, Attempts = a.Attempts + 1, Error = reason, UpdatedAt = now },
+            AuditKinds.Failed,
+            "system",
+            a => $"{a.Kind} on {a.Target} failed: {reason}",
+            cancellationToken);
+        if (change == ActionChange.Done && after is { Kind: ActionKinds.ReleaseWorkload, IsolationActionId: { } isolationId })
+        {
+            // The workload is still isolated: put it back to active so a responder can try the release again.
+            await TransitionAsync(
+                isolationId,
+                [ActionStates.Releasing],
+                a => a with { State = ActionStates.Active, Error = $"release failed: {reason}", UpdatedAt = now },
+                AuditKinds.Failed,
+                "system",
+                a => $"release of {a.Target} failed; isolation stays in force",
+                cancellationToken);
+        }
+
+        return (change, after);
     }
 
     /// <summary>Reads, checks the state, writes with compare-and-set and audits before/after; retries a lost race a few times.</summary>

@@ -1,11 +1,6 @@
 using System.Text.Json;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Policy;
 
@@ -38,58 +33,5 @@ internal sealed class AlertProcessor(AlertStore alerts, ResponseDecider decider,
         }
 
         return outcome;
-    }
-}
-
-/// <summary>Consumes <c>zt.alerts.v1</c> in group <c>zt-responder</c>; a record's offset is stored once its alert and actions are.</summary>
-internal sealed class AlertConsumerService(
-    IEventLog log,
-    AlertProcessor processor,
-    IOptions<ResponderOptions> options,
-    TimeProvider time,
-    ILogger<AlertConsumerService> logger) : BackgroundService, IRecordHandler
-{
-    public const string GroupId = "zt-responder";
-
-    public async Task HandleAsync(ConsumedRecord record, CancellationToken cancellationToken)
-    {
-        Alert alert;
-        try
-        {
-            alert = ContractJson.DeserializeAlert(record.Value.Span);
-        }
-        catch (JsonException ex)
-        {
-            throw new PoisonRecordException($"not an alert: {ex.Message}", ex);
-        }
-
-        var outcome = await processor.HandleAsync(alert, cancellationToken);
-        ResponderLog.AlertHandled(logger, alert.Id, alert.Count, outcome);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!options.Value.ConsumeAlerts)
-        {
-            return;
-        }
-
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await log.ConsumeAsync(new ConsumerSpec(GroupId, [Topics.Alerts]), this, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                // The log being down must not stop the API or the feed; rejoin after a pause.
-                ResponderLog.AlertConsumerFailed(logger, ex);
-                await Task.Delay(TimeSpan.FromSeconds(5), time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
     }
 }

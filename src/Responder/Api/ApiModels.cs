@@ -35,5 +35,3 @@ internal sealed record ExtendRequest(long? TtlSeconds);
 internal sealed record NoteRequest(string? Reason);
 
 internal sealed record CallerView(string Name, string Role);
-
-internal sealed record ApiError(string Error);

@@ -9,6 +9,7 @@ using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
@@ -41,15 +42,20 @@ internal static class ResponderApi
             Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted)));
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
-            return await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+            return problem ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var body = await ReadAsync(http, ResponderJsonContext.Default.ExtendRequest);
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ExtendRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
             if (body?.TtlSeconds is <= 0)
             {
-                return Error(400, "ttl_seconds must be positive");
+                return Problems.Result(Problems.Invalid([new ItemError(0, "ttl_seconds", "must be positive")]));
             }
 
             TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
@@ -57,7 +63,12 @@ internal static class ResponderApi
         });
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var body = await ReadAsync(http, ResponderJsonContext.Default.NoteRequest);
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
             var caller = ApiAuth.CallerOf(http);
             return await Answer(s.ReleaseAsync(id, caller.Name, body?.Reason ?? $"released by {caller.Name}", http.RequestAborted));
         });
@@ -66,7 +77,7 @@ internal static class ResponderApi
     private static async Task<IResult> ListAlertsAsync(HttpContext http, AlertStore alerts)
     {
         var q = http.Request.Query;
-        var errors = new List<string>();
+        var errors = new List<ItemError>();
         var query = new AlertQuery(
             Status: q["status"].FirstOrDefault(),
             Severity: q["severity"].FirstOrDefault(),
@@ -79,7 +90,7 @@ internal static class ResponderApi
             Offset: Int(q["offset"], 0, "offset", errors));
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var items = await alerts.QueryAsync(query, http.RequestAborted);
@@ -93,7 +104,7 @@ internal static class ResponderApi
         var stored = await alerts.GetAsync(id, http.RequestAborted);
         if (stored is null)
         {
-            return Error(404, $"no alert {id}");
+            return Problems.Result(404, $"no alert {id}");
         }
 
         var history = await alerts.HistoryAsync(id, http.RequestAborted);
@@ -104,16 +115,21 @@ internal static class ResponderApi
     private static async Task<IResult> VerdictAsync(
         string id, HttpContext http, AlertStore alerts, IEventLog log, AuditLog audit, IOptions<ResponderOptions> options, TimeProvider time)
     {
-        var body = await ReadAsync(http, ResponderJsonContext.Default.VerdictRequest);
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.VerdictRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
         if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
         {
-            return Error(400, "verdict must be false_positive or true_positive");
+            return Problems.Result(Problems.Invalid([new ItemError(0, "verdict", "must be false_positive or true_positive")]));
         }
 
         var stored = await alerts.GetAsync(id, http.RequestAborted);
         if (stored is null)
         {
-            return Error(404, $"no alert {id}");
+            return Problems.Result(404, $"no alert {id}");
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -137,8 +153,10 @@ internal static class ResponderApi
         }
         catch (EventLogUnavailableException ex)
         {
-            http.Response.Headers.RetryAfter = ((int)Math.Ceiling(ex.RetryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            return Error(503, $"the event log cannot take the verdict now: {ex.Message}");
+            return Problems.Result(Problems.Create(503, "event-log-unavailable", "Event log unavailable", $"the event log cannot take the verdict now: {ex.Message}") with
+            {
+                RetryAfterSeconds = (int)Math.Ceiling(ex.RetryAfter.TotalSeconds),
+            });
         }
 
         await alerts.SetVerdictAsync(id, body.Verdict, caller.Name, body.Note, http.RequestAborted);
@@ -157,7 +175,7 @@ internal static class ResponderApi
     private static async Task<IResult> ListActionsAsync(HttpContext http, ActionStore actions)
     {
         var q = http.Request.Query;
-        var errors = new List<string>();
+        var errors = new List<ItemError>();
         var query = new ActionQuery(
             State: q["state"].FirstOrDefault(),
             Kind: q["kind"].FirstOrDefault(),
@@ -166,7 +184,7 @@ internal static class ResponderApi
             Offset: Int(q["offset"], 0, "offset", errors));
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var items = await actions.QueryAsync(query, http.RequestAborted);
@@ -176,13 +194,13 @@ internal static class ResponderApi
     private static async Task<IResult> GetActionAsync(Guid id, HttpContext http, ActionStore actions)
     {
         var action = await actions.GetAsync(id, http.RequestAborted);
-        return action is null ? Error(404, $"no action {id}") : Results.Json(action, ResponderJsonContext.Default.ActionRecord);
+        return action is null ? Problems.Result(404, $"no action {id}") : Results.Json(action, ResponderJsonContext.Default.ActionRecord);
     }
 
     private static async Task<IResult> AuditAsync(HttpContext http, AuditLog audit)
     {
         var q = http.Request.Query;
-        var errors = new List<string>();
+        var errors = new List<ItemError>();
         var query = new AuditQuery(
             ActionId: q["action_id"].FirstOrDefault(),
             AlertId: q["alert_id"].FirstOrDefault(),
@@ -194,7 +212,7 @@ internal static class ResponderApi
             Limit: Int(q["limit"], 100, "limit", errors));
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var entries = await audit.QueryAsync(query, http.RequestAborted);
@@ -203,39 +221,44 @@ internal static class ResponderApi
 
     private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, ResponsePolicy policy, TimeProvider time)
     {
-        var body = await ReadAsync(http, ResponderJsonContext.Default.ActionRequest);
-        if (body is null)
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ActionRequest);
+        if (problem is not null)
         {
-            return Error(400, "a JSON body is required");
+            return problem;
         }
 
-        var errors = new List<string>();
+        if (body is null)
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "$", "a JSON body is required")]));
+        }
+
+        var errors = new List<ItemError>();
         switch (body.Kind)
         {
             case ActionKinds.RevokeToken when body.Jti is null && body.SessionId is null:
-                errors.Add("revoke_token needs jti or session_id");
+                errors.Add(new ItemError(0, "jti", "revoke_token needs jti or session_id"));
                 break;
             case ActionKinds.RevokeSubjectSessions when body.SubjectId is null:
-                errors.Add("revoke_subject_sessions needs subject_id");
+                errors.Add(new ItemError(0, "subject_id", "revoke_subject_sessions needs subject_id"));
                 break;
             case ActionKinds.IsolateWorkload when body.WorkloadId is null:
-                errors.Add("isolate_workload needs workload_id");
+                errors.Add(new ItemError(0, "workload_id", "isolate_workload needs workload_id"));
                 break;
             case ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions or ActionKinds.IsolateWorkload:
                 break;
             default:
-                errors.Add("kind must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)");
+                errors.Add(new ItemError(0, "kind", "must be revoke_token, revoke_subject_sessions or isolate_workload (release with POST /v1/actions/{id}/release)"));
                 break;
         }
 
         if (body.TtlSeconds is <= 0)
         {
-            errors.Add("ttl_seconds must be positive");
+            errors.Add(new ItemError(0, "ttl_seconds", "must be positive"));
         }
 
         if (errors.Count > 0)
         {
-            return Error(400, string.Join("; ", errors));
+            return Problems.Result(Problems.Invalid(errors));
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -275,33 +298,12 @@ internal static class ResponderApi
         {
             ActionChange.Done when action is not null => Results.Json(action, ResponderJsonContext.Default.ActionRecord),
             ActionChange.Done => Results.NoContent(),
-            ActionChange.NotFound => Error(404, "no such action"),
-            _ => Error(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
+            ActionChange.NotFound => Problems.Result(404, "no such action"),
+            _ => Problems.Result(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
         };
     }
 
-    private static async Task<T?> ReadAsync<T>(HttpContext http, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
-        where T : class
-    {
-        if (http.Request.ContentLength is 0 || !http.Request.HasJsonContentType())
-        {
-            return null;
-        }
-
-        try
-        {
-            return await http.Request.ReadFromJsonAsync(type, http.RequestAborted);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static IResult Error(int status, string message) =>
-        Results.Json(new ApiError(message), ResponderJsonContext.Default.ApiError, statusCode: status);
-
-    private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<string> errors)
+    private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<ItemError> errors)
     {
         var text = value.FirstOrDefault();
         if (string.IsNullOrEmpty(text))
@@ -314,12 +316,12 @@ internal static class ResponderApi
             return t;
         }
 
-        errors.Add($"{name} must be an ISO 8601 time");
+        errors.Add(new ItemError(0, name, "must be an ISO 8601 time"));
         return null;
     }
 
     /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
-    private static string? Technique(Microsoft.Extensions.Primitives.StringValues value, List<string> errors)
+    private static string? Technique(Microsoft.Extensions.Primitives.StringValues value, List<ItemError> errors)
     {
         var text = value.FirstOrDefault()?.Trim();
         if (string.IsNullOrEmpty(text))
@@ -334,11 +336,11 @@ internal static class ResponderApi
             return id;
         }
 
-        errors.Add("technique must be an ATT&CK technique id such as T1611 or T1552.007");
+        errors.Add(new ItemError(0, "technique", "must be an ATT&CK technique id such as T1611 or T1552.007"));
         return null;
     }
 
-    private static int Int(Microsoft.Extensions.Primitives.StringValues value, int fallback, string name, List<string> errors)
+    private static int Int(Microsoft.Extensions.Primitives.StringValues value, int fallback, string name, List<ItemError> errors)
     {
         var text = value.FirstOrDefault();
         if (string.IsNullOrEmpty(text))
@@ -351,7 +353,7 @@ internal static class ResponderApi
             return n;
         }
 
-        errors.Add($"{name} must be a non-negative integer");
+        errors.Add(new ItemError(0, name, "must be a non-negative integer"));
         return fallback;
     }
 }

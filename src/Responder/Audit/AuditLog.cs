@@ -123,21 +123,3 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
         public string? AfterJson { get; set; }
     }
 }
-
-/// <summary>Builds a WHERE clause from the filters actually given, so no dialect has to type a NULL parameter.</summary>
-internal sealed class SqlWhere(StringBuilder sql)
-{
-    private bool _any;
-
-    public void AddIf<T>(T? value, string condition, DynamicParameters parameters, string name)
-    {
-        if (value is null || (value is string s && s.Length == 0))
-        {
-            return;
-        }
-
-        sql.Append(_any ? " AND " : " WHERE ").Append(condition);
-        parameters.Add(name, value);
-        _any = true;
-    }
-}

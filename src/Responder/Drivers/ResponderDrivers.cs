@@ -89,7 +89,7 @@ internal static class ResponderDrivers
         services.AddSingleton(sp => Value(sp).SharedSignals);
         services.AddSingleton<SsfSigningKeys>();
         services.AddSingleton<SsfOutbox>();
-        services.AddSingleton<SsfDeliverySignal>();
+        services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
         services.AddHttpClient(SsfDeliveryService.HttpClientName);
         services.AddSingleton<SharedSignalsTransmitter>();
         services.AddSingleton<ITokenRevoker>(sp => sp.GetRequiredService<SharedSignalsTransmitter>());

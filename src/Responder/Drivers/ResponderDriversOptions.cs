@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ZtStream.Responder.Isolation.Docker;
 using ZtStream.Responder.Isolation.Kubernetes;
 using ZtStream.Responder.Isolation.Nftables;
@@ -83,14 +82,5 @@ internal sealed record ResponderDriversOptions
         }
 
         return problems;
-    }
-}
-
-internal sealed class ResponderDriversOptionsValidator : IValidateOptions<ResponderDriversOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ResponderDriversOptions options)
-    {
-        var problems = options.Validate();
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

@@ -5,9 +5,12 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
+using ZtStream.Platform;
+using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Revocation;
@@ -19,7 +22,12 @@ namespace ZtStream.Responder.Revocation;
 /// </summary>
 internal static class RevocationFeedEndpoints
 {
+    /// <summary>The key of the <see cref="WakeSignal"/> set when this process adds an entry.</summary>
+    public const string WakeKey = "revocations";
+
     private const int BatchSize = 500;
+
+    private static readonly Problem FeedUnauthorized = Problems.Of(401, "the revocation feed needs the feed token or an API token (Authorization: Bearer ...)");
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -27,7 +35,7 @@ internal static class RevocationFeedEndpoints
         {
             if (!auth.FeedAllowed(http))
             {
-                return Results.StatusCode(401);
+                return Problems.Result(FeedUnauthorized);
             }
 
             var snapshot = await store.SnapshotAsync(http.RequestAborted);
@@ -40,14 +48,14 @@ internal static class RevocationFeedEndpoints
     private static async Task StreamAsync(
         HttpContext http,
         RevocationStore store,
-        RevocationSignal signal,
+        [FromKeyedServices(WakeKey)] WakeSignal signal,
         ApiTokenAuthenticator auth,
         IOptions<ResponderOptions> options,
         TimeProvider time)
     {
         if (!auth.FeedAllowed(http))
         {
-            http.Response.StatusCode = 401;
+            await Problems.WriteAsync(http, FeedUnauthorized);
             return;
         }
 
@@ -55,8 +63,7 @@ internal static class RevocationFeedEndpoints
         var resumeFrom = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["last_event_id"].FirstOrDefault();
         if (!string.IsNullOrEmpty(resumeFrom) && !long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out last))
         {
-            http.Response.StatusCode = 400;
-            await http.Response.WriteAsync("Last-Event-ID must be a revocation version", http.RequestAborted);
+            await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, "Last-Event-ID", "must be a revocation version (a whole number)")]));
             return;
         }
 

@@ -5,10 +5,6 @@ using ZtStream.Platform.Store;
 
 namespace ZtStream.Responder.Revocation;
 
-/// <summary>What a new revocation entry covers (exactly one of jti, session or subject).</summary>
-internal sealed record RevocationRequest(
-    Guid ActionId, string EntryKind, string? Jti, string? SessionId, string? SubjectId, DateTimeOffset? NotBefore, string? Reason);
-
 /// <summary>
 /// The built-in revocation list. Versions come from a one-row counter bumped in the same transaction as the
 /// insert: the row lock orders writers, so a reader that saw version N never later finds a smaller one committed.
@@ -128,71 +124,5 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         public long RevokedAt { get; set; }
         public long? ExpiresAt { get; set; }
         public string? Reason { get; set; }
-    }
-}
-
-/// <summary>Wakes the SSE streams of this process at once when an entry is added here.</summary>
-internal sealed class RevocationSignal
-{
-    private TaskCompletionSource _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>A task that completes at the next <see cref="Notify"/>.</summary>
-    public Task NextAsync() => Volatile.Read(ref _next).Task;
-
-    public void Notify() => Interlocked.Exchange(ref _next, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
-}
-
-/// <summary>The built-in revocation list as a token-revocation driver; always enabled because the SDK follows it.</summary>
-internal sealed class RevocationListRevoker(RevocationStore store, RevocationSignal signal) : ITokenRevoker
-{
-    public string Name => "revocation-list";
-
-    public async Task<DriverResult> RevokeTokenAsync(Contracts.Commands.RevokeToken command, CancellationToken cancellationToken)
-    {
-        if (command.Jti is null && command.SessionId is null)
-        {
-            throw new Actions.ActionRejectedException("the command names neither a token id (jti) nor a session id");
-        }
-
-        var details = new List<string>();
-        var changed = false;
-        if (command.Jti is not null)
-        {
-            var (entry, added) = await store.AddAsync(
-                new RevocationRequest(command.ActionId, RevocationStore.JtiEntry, command.Jti, null, null, null, command.Reason), cancellationToken);
-            changed |= added;
-            details.Add(added ? $"token {command.Jti} listed at version {entry.Version}" : $"token {command.Jti} already listed at version {entry.Version}");
-        }
-
-        if (command.SessionId is not null)
-        {
-            var (entry, added) = await store.AddAsync(
-                new RevocationRequest(command.ActionId, RevocationStore.SessionEntry, null, command.SessionId, null, null, command.Reason), cancellationToken);
-            changed |= added;
-            details.Add(added ? $"session {command.SessionId} listed at version {entry.Version}" : $"session {command.SessionId} already listed at version {entry.Version}");
-        }
-
-        if (changed)
-        {
-            signal.Notify();
-        }
-
-        return new DriverResult(changed, string.Join("; ", details));
-    }
-
-    public async Task<DriverResult> RevokeSubjectSessionsAsync(Contracts.Commands.RevokeSubjectSessions command, CancellationToken cancellationToken)
-    {
-        var (entry, added) = await store.AddAsync(
-            new RevocationRequest(command.ActionId, RevocationStore.SubjectEntry, null, null, command.SubjectId, command.NotBefore, command.Reason), cancellationToken);
-        if (added)
-        {
-            signal.Notify();
-        }
-
-        return new DriverResult(
-            added,
-            added
-                ? $"sessions of {command.SubjectId} issued before {command.NotBefore:O} listed at version {entry.Version}"
-                : $"sessions of {command.SubjectId} already listed at version {entry.Version}");
     }
 }

@@ -75,7 +75,7 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
         SdkMetrics metrics)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = ZtStreamOptionsValidator.Problems(options);
+        var problems = ZtStreamOptionsValidator.Validate(options);
         if (problems.Count > 0)
         {
             throw new ArgumentException("Invalid ZtStream options: " + string.Join(" ", problems), nameof(options));

@@ -60,13 +60,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Feedback verdicts this instance applied.</summary>
     public int FeedbackApplied { get; private set; }
 
-    /// <summary>Alerts (new or updated) this instance appended.</summary>
-    public long AlertsAppended { get; private set; }
-
-    /// <summary>Derived link records (bindings, taints) this instance appended for other partitions.</summary>
-    public long LinksAppended { get; private set; }
-
-    /// <summary>Derived link records this instance folded into its partitions' state.</summary>
+    /// <summary>Derived link records (bindings, taints) this instance folded into its partitions' state.</summary>
     public long LinksApplied { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -180,7 +174,6 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             if (result.Alert is { } alert)
             {
                 await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
-                AlertsAppended++;
                 VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
             }
 
@@ -266,7 +259,6 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
 
         p.Engine.Links.Delivered(records.Length);
-        LinksAppended += records.Length;
         VerifierLog.LinksAppended(logger, topic, partition, records.Length);
     }
 

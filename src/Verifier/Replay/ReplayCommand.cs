@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
@@ -20,75 +21,75 @@ namespace ZtStream.Verifier.Replay;
 internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader>? readers = null) : ICliCommand
 {
     public const string Ndjson = "ndjson";
-    private static readonly string[] Valued = ["format", "policy", "labels"];
-    private static readonly string[] Flags = ["json"];
 
-    public string Name => "replay";
-
-    public string Summary => "score recorded events offline (event time) and print alerts; with labels, detection and false-positive rates";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public Command Build()
     {
-        var a = new CliArgs(args, Valued, Flags);
-        var format = a.Value("format") ?? Ndjson;
-        if (a.Positional.Count != 1)
+        var file = new Argument<string>("FILE") { Description = "recorded events" };
+        var format = new Option<string>("--format") { Description = $"how FILE is written: {string.Join("|", Formats())}", HelpName = "FORMAT", DefaultValueFactory = _ => Ndjson };
+        var policy = new Option<string>("--policy") { Description = "zero-trust policy file (default: the built-in policy)", HelpName = "FILE" };
+        var labels = new Option<string>("--labels") { Description = "ground truth (from simulate --labels): adds detection and false-positive rates", HelpName = "FILE" };
+        var json = new Option<bool>("--json") { Description = "print the evaluation as one JSON line instead of a table" };
+        var command = new Command("replay", "score recorded events offline (event time) and print alerts; with labels, detection and false-positive rates")
         {
-            a.Problems.Add(a.Positional.Count == 0 ? "FILE is required" : $"only one FILE may be given (got {a.Positional.Count})");
-        }
-        else if (!File.Exists(a.Positional[0]))
+            file, format, policy, labels, json,
+        };
+        command.SetCliAction((parsed, context, ct) => RunAsync(
+            parsed, parsed.GetValue(file)!, parsed.GetValue(format)!, parsed.GetValue(policy), parsed.GetValue(labels), parsed.GetValue(json), context, ct));
+        return command;
+    }
+
+    private async Task<int> RunAsync(
+        ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        if (!File.Exists(file))
         {
-            a.Problems.Add($"file '{a.Positional[0]}' does not exist");
+            problems.Add($"file '{file}' does not exist");
         }
 
         if (format != Ndjson && (readers is null || !readers.ContainsKey(format)))
         {
-            a.Problems.Add($"--format must be one of {string.Join("|", Formats())} (got '{format}')");
+            problems.Add($"--format must be one of {string.Join("|", Formats())} (got '{format}')");
         }
 
-        if (a.Value("policy") is { } pp && !File.Exists(pp))
+        if (policyPath is not null && !File.Exists(policyPath))
         {
-            a.Problems.Add($"policy file '{pp}' does not exist");
+            problems.Add($"policy file '{policyPath}' does not exist");
         }
 
-        if (a.Value("labels") is { } lp && !File.Exists(lp))
+        if (labelsPath is not null && !File.Exists(labelsPath))
         {
-            a.Problems.Add($"labels file '{lp}' does not exist");
+            problems.Add($"labels file '{labelsPath}' does not exist");
         }
 
         var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
         options = options with { PolicyPath = null };
-        a.Problems.AddRange(options.Validate());
+        problems.AddRange(VerifierOptionsValidator.Validate(options));
 
         ZeroTrustPolicy? policy = null;
-        if (a.Problems.Count == 0)
+        if (problems.Count == 0)
         {
             try
             {
-                policy = a.Value("policy") is { } path ? PolicyLoader.LoadFile(path) : DefaultPolicy.Load();
+                policy = policyPath is not null ? PolicyLoader.LoadFile(policyPath) : DefaultPolicy.Load();
             }
             catch (PolicyException ex)
             {
-                a.Problems.Add(ex.Message);
+                problems.Add(ex.Message);
             }
         }
 
-        if (a.Problems.Count > 0)
+        if (problems.Count > 0)
         {
-            foreach (var p in a.Problems)
-            {
-                await context.Error.WriteLineAsync($"replay: {p}");
-            }
-
-            await context.Error.WriteLineAsync($"usage: ztstream replay FILE [--format {string.Join("|", Formats())}] [--policy FILE] [--labels FILE] [--json]");
-            return 2;
+            return await CliCommandLine.UsageAsync(context.Error, parsed, problems);
         }
 
-        var labels = a.Value("labels") is { } labelsPath ? SimulateCommand.ReadLabels(labelsPath) : null;
+        var labels = labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null);
         var evaluator = labels is null ? null : new Evaluator(labels);
         var skipped = new SkipReport();
         long scored = 0;
-        await using var stream = File.OpenRead(a.Positional[0]);
+        await using var stream = File.OpenRead(file);
         IEnumerable<AccessEvent> events = format == Ndjson
             ? ReadNdjson(stream, skipped.Add)
             : readers![format](stream, context.Time.GetUtcNow(), skipped.Add);
@@ -121,7 +122,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         if (evaluator is not null)
         {
             var report = evaluator.Report();
-            if (a.Has("json"))
+            if (json)
             {
                 await context.Out.WriteLineAsync(JsonSerializer.Serialize(report, VerifierJsonContext.Default.EvaluationReport));
             }

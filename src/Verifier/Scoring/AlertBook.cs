@@ -19,8 +19,6 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
     private readonly Dictionary<string, Alert> open = new(StringComparer.Ordinal);
     private long sweepAfterTicks;
 
-    public int OpenCount => open.Count;
-
     /// <summary>Records an occurrence; returns the alert to publish, or null when this update need not be published.</summary>
     public Alert? Record(AccessEvent e, string principal, int score, List<Contribution> reasons)
     {

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Attack;
 
 namespace ZtStream.Verifier.Scoring;
@@ -31,66 +30,4 @@ internal readonly record struct Contribution(string Detector, string Rule, int S
 
     /// <summary>This finding, evidence of <paramref name="attack"/>'s techniques and tactics.</summary>
     public Contribution Of(AttackMapping attack) => this with { Techniques = attack.Techniques, Tactics = attack.Tactics };
-}
-
-/// <summary>Who acted, in the forms the policy lists use.</summary>
-internal readonly struct Identity
-{
-    public Identity(AccessEvent e)
-    {
-        Principal = e.PrincipalKey;
-        SubjectId = e.Subject?.Id;
-        WorkloadId = e.Workload?.Id;
-        string? ns = e.Workload?.Namespace;
-        string? sa = null;
-        const string prefix = "system:serviceaccount:";
-        if (SubjectId is not null && SubjectId.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            var rest = SubjectId.AsSpan(prefix.Length);
-            var colon = rest.IndexOf(':');
-            if (colon > 0)
-            {
-                ns ??= rest[..colon].ToString();
-                sa = string.Concat(rest[..colon], "/", rest[(colon + 1)..]);
-            }
-        }
-        else if (e.Workload?.ServiceAccount is { } wsa)
-        {
-            sa = wsa.Contains('/', StringComparison.Ordinal) ? wsa : ns + "/" + wsa;
-        }
-
-        Namespace = ns;
-        ServiceAccount = sa;
-        IsServiceAccount = SubjectId is not null && SubjectId.StartsWith(prefix, StringComparison.Ordinal)
-            || string.Equals(e.Subject?.Type, "service_account", StringComparison.Ordinal);
-    }
-
-    public string Principal { get; }
-
-    public string? SubjectId { get; }
-
-    public string? WorkloadId { get; }
-
-    public string? Namespace { get; }
-
-    /// <summary><c>namespace/name</c>.</summary>
-    public string? ServiceAccount { get; }
-
-    public bool IsServiceAccount { get; }
-
-    public bool In(Policy.PrincipalSet? set)
-    {
-        if (set is null)
-        {
-            return true;
-        }
-
-        return Policy.PolicyLists.Matches(set.Subjects, SubjectId)
-            || Policy.PolicyLists.Matches(set.ServiceAccounts, ServiceAccount)
-            || (ServiceAccount is not null && Policy.PolicyLists.Matches(set.ServiceAccounts, SubjectId))
-            || Policy.PolicyLists.Matches(set.Workloads, WorkloadId)
-            || Policy.PolicyLists.Matches(set.Namespaces, Namespace);
-    }
-
-    public string Describe() => ServiceAccount is not null ? "service account " + ServiceAccount : SubjectId ?? WorkloadId ?? "(unknown)";
 }

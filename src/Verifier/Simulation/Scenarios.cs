@@ -53,9 +53,3 @@ internal static class Scenarios
         return result;
     }
 }
-
-/// <summary>Ground truth of one injected attack: which principal, which events.</summary>
-internal sealed record ScenarioLabel(string Scenario, string Principal, DateTimeOffset Start, IReadOnlyList<string> EventIds);
-
-/// <summary>A generated event and, for attack traffic, the scenario it belongs to.</summary>
-internal readonly record struct SimulatedEvent(Contracts.Events.AccessEvent Event, string? Scenario);

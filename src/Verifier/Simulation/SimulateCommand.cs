@@ -1,8 +1,8 @@
+using System.CommandLine;
 using System.Text;
 using System.Text.Json;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.Hosting;
-using ZtStream.Verifier.Replay;
 
 namespace ZtStream.Verifier.Simulation;
 
@@ -12,45 +12,55 @@ namespace ZtStream.Verifier.Simulation;
 /// </summary>
 internal sealed class SimulateCommand : ICliCommand
 {
-    private static readonly string[] Valued = ["principals", "days", "seed", "scenarios", "out", "labels"];
-
-    public string Name => "simulate";
-
-    public string Summary => "write realistic container traffic with injected attacks (NDJSON) and their labels";
-
-    public async Task<int> RunAsync(IReadOnlyList<string> args, CliContext context, CancellationToken cancellationToken)
+    public Command Build()
     {
-        var a = new CliArgs(args, Valued, []);
-        var options = new SimulationOptions
+        var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 200 }.Between(20, 1_000_000);
+        var days = new Option<int>("--days") { Description = "days of traffic", HelpName = "D", DefaultValueFactory = _ => 2 }.Between(1, 365);
+        var seed = new Option<int>("--seed") { Description = "random seed: the same seed writes the same traffic", HelpName = "S", DefaultValueFactory = _ => 1 };
+        var scenarios = ScenariosOption("--scenarios");
+        var output = new Option<string>("--out") { Description = "events file (NDJSON); standard output when absent", HelpName = "events.ndjson" };
+        var labels = new Option<string>("--labels") { Description = "ground-truth file: one line per injected attack", HelpName = "labels.ndjson" };
+        var command = new Command("simulate", "write realistic container traffic with injected attacks (NDJSON) and their labels")
         {
-            Principals = a.Int("principals", 200, 20, 1_000_000),
-            Days = a.Int("days", 2, 1, 365),
-            Seed = a.Int("seed", 1, int.MinValue, int.MaxValue),
-            Scenarios = Scenarios.Parse(a.Value("scenarios"), out var unknown),
+            principals, days, seed, scenarios, output, labels,
         };
-        foreach (var u in unknown)
-        {
-            a.Problems.Add($"unknown scenario '{u}' (known: {string.Join(", ", Scenarios.All)}, all, none)");
-        }
-
-        if (a.Positional.Count > 0)
-        {
-            a.Problems.Add($"unexpected argument '{a.Positional[0]}'");
-        }
-
-        if (a.Problems.Count > 0)
-        {
-            foreach (var p in a.Problems)
+        command.SetCliAction((parsed, context, ct) => RunAsync(
+            new SimulationOptions
             {
-                await context.Error.WriteLineAsync($"simulate: {p}");
+                Principals = parsed.GetValue(principals),
+                Days = parsed.GetValue(days),
+                Seed = parsed.GetValue(seed),
+                Scenarios = parsed.GetValue(scenarios)!,
+            },
+            parsed.GetValue(output),
+            parsed.GetValue(labels),
+            context,
+            ct));
+        return command;
+    }
+
+    /// <summary>The <c>--scenarios</c> option of the commands that simulate traffic: all (default), none, or a comma-separated list.</summary>
+    public static Option<List<string>> ScenariosOption(string name, params string[] aliases) => new(name, aliases)
+    {
+        Description = $"attack scenarios to inject: all (default), none, or a comma-separated list of {string.Join(", ", Scenarios.All)}",
+        HelpName = "all|none|a,b",
+        Arity = ArgumentArity.ExactlyOne,
+        DefaultValueFactory = _ => [.. Scenarios.All],
+        CustomParser = result =>
+        {
+            var scenarios = Scenarios.Parse(result.Tokens[^1].Value, out var unknown);
+            foreach (var u in unknown)
+            {
+                result.AddError($"unknown scenario '{u}' (known: {string.Join(", ", Scenarios.All)}, all, none)");
             }
 
-            await context.Error.WriteLineAsync("usage: ztstream simulate [--principals N] [--days D] [--seed S] [--scenarios all|none|a,b] [--out events.ndjson] [--labels labels.ndjson]");
-            return 2;
-        }
+            return scenarios;
+        },
+    };
 
+    private static async Task<int> RunAsync(SimulationOptions options, string? outPath, string? labelsPath, CliContext context, CancellationToken cancellationToken)
+    {
         var simulator = new TrafficSimulator(options);
-        var outPath = a.Value("out");
         long count = 0;
         await using (var output = outPath is null ? null : new FileStream(outPath, FileMode.Create, FileAccess.Write, FileShare.Read, 1 << 16))
         {
@@ -72,7 +82,7 @@ internal sealed class SimulateCommand : ICliCommand
             }
         }
 
-        if (a.Value("labels") is { } labelsPath)
+        if (labelsPath is not null)
         {
             await WriteLabelsAsync(labelsPath, simulator.Labels, cancellationToken);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Baselines;
 
 namespace ZtStream.Verifier.Simulation;
 
@@ -280,151 +281,155 @@ internal sealed class TrafficSimulator
 
     private void Inject(Injection inj, List<(long, long, SimulatedEvent)> day)
     {
-        var a = inj.Target;
-        var t = inj.At;
         var ids = new List<string>();
-        void Emit(AccessEvent e)
+        Scenario scenario = inj.Scenario switch
         {
-            ids.Add(e.Id);
-            day.Add((e.Time.UtcTicks, sequence, new SimulatedEvent(e, inj.Scenario)));
-        }
+            Scenarios.StolenTokenReplay => StolenTokenReplay,
+            Scenarios.BulkExfiltration => BulkExfiltration,
+            Scenarios.FirstTimeDataClass => FirstTimeDataClass,
+            Scenarios.RbacPrivilegeEscalation => RbacPrivilegeEscalation,
+            Scenarios.SecretsEnumeration => SecretsEnumeration,
+            Scenarios.PodExec => PodExec,
+            Scenarios.DenialSpike => DenialSpike,
+            Scenarios.NewSourceUnusualHour => NewSourceUnusualHour,
+            Scenarios.LateralMovement => LateralMovement,
+            Scenarios.RevokedTokenUse => RevokedTokenUse,
+            _ => throw new ArgumentOutOfRangeException(nameof(inj), inj.Scenario, "not a scenario"),
+        };
+        scenario(
+            inj.Target,
+            inj.At,
+            e =>
+            {
+                ids.Add(e.Id);
+                day.Add((e.Time.UtcTicks, sequence, new SimulatedEvent(e, inj.Scenario)));
+            },
+            e => day.Add((e.Time.UtcTicks, sequence, new SimulatedEvent(e, null))));
+        labels.Add(new ScenarioLabel(inj.Scenario, inj.Target.Principal, inj.At, ids));
+    }
 
-        switch (inj.Scenario)
+    /// <summary>A service's token replayed from an attacker's pod with a different client.</summary>
+    private void StolenTokenReplay(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        var attacker = new Workload { Id = "default/debug-tools-7f9c", Name = "debug-tools-7f9c", Namespace = "default", ServiceAccount = "default", Image = "alpine:3.19" };
+        for (var i = 0; i < 5; i++)
         {
-            case Scenarios.StolenTokenReplay:
-            {
-                var pod = a.Pods[0];
-                var attacker = new Workload { Id = "default/debug-tools-7f9c", Name = "debug-tools-7f9c", Namespace = "default", ServiceAccount = "default", Image = "alpine:3.19" };
-                for (var i = 0; i < 5; i++)
-                {
-                    Emit(EventFrom(t.AddSeconds(i * 20), EventKinds.AccessData, a, attacker, TokenFor(a, pod, t),
-                        new ResourceRef { Type = "table", Id = a.Resources[i % a.Resources.Count], DataClass = a.Classes[0] }, "read", Outcomes.Success, (long)(a.MedianBytes * 2), "10.99.3.17", "curl/8.5.0"));
-                }
-
-                break;
-            }
-
-            case Scenarios.BulkExfiltration:
-            {
-                var pod = a.Pods[0];
-                var cls = a.Classes.Find(c => c.StartsWith("confidential/", StringComparison.Ordinal))!;
-                for (var i = 0; i < 6; i++)
-                {
-                    Emit(Event(t.AddSeconds(i * 45), EventKinds.AccessData, a, pod, TokenFor(a, pod, t),
-                        new ResourceRef { Type = "table", Id = a.Resources[i % a.Resources.Count], DataClass = cls }, "read", Outcomes.Success,
-                        (long)(300e6 + (rng.NextDouble() * 1.7e9)), pod.Ip, a.ServiceAgent));
-                }
-
-                break;
-            }
-
-            case Scenarios.FirstTimeDataClass:
-            {
-                var pod = a.Pods[0];
-                for (var i = 0; i < 3; i++)
-                {
-                    Emit(Event(t.AddMinutes(i * 3), EventKinds.AccessData, a, pod, TokenFor(a, pod, t),
-                        new ResourceRef { Type = "table", Id = $"payroll/salaries-{i}", DataClass = "restricted/payroll" }, "read", Outcomes.Success,
-                        (long)a.MedianBytes, pod.Ip, a.ServiceAgent));
-                }
-
-                break;
-            }
-
-            case Scenarios.RbacPrivilegeEscalation:
-            {
-                var pod = a.Pods[0];
-                var body = JsonSerializer.SerializeToElement(new Dictionary<string, object>
-                {
-                    ["kind"] = "ClusterRoleBinding",
-                    ["metadata"] = new Dictionary<string, string> { ["name"] = $"{a.Name}-admin" },
-                    ["roleRef"] = new Dictionary<string, string> { ["kind"] = "ClusterRole", ["name"] = "cluster-admin" },
-                    ["subjects"] = new[] { new Dictionary<string, string> { ["kind"] = "ServiceAccount", ["name"] = a.Name, ["namespace"] = a.Namespace! } },
-                });
-                Emit(Audit(t, a, pod, "clusterroles", "escalated-" + a.Name, "create", 201));
-                Emit(Audit(t.AddSeconds(5), a, pod, "clusterrolebindings", $"{a.Name}-admin", "create", 201, body));
-                break;
-            }
-
-            case Scenarios.SecretsEnumeration:
-            {
-                var pod = a.Pods[0];
-                for (var i = 0; i < 30; i++)
-                {
-                    var ns = Namespaces[i % Namespaces.Length];
-                    Emit(Audit(t.AddSeconds(i * 3), a, pod, "secrets", $"{ns}/{ns}-credentials-{i / Namespaces.Length}", i % 3 == 0 ? "list" : "get", 200));
-                }
-
-                break;
-            }
-
-            case Scenarios.PodExec:
-            {
-                var target = actors.Find(x => x.Kind == ActorKind.Service && x.Namespace == "payments")!;
-                var e = Event(t, EventKinds.K8sAudit, a, null, null,
-                    new ResourceRef { Type = "pods/exec", Id = target.Pods[0].Id }, "create", Outcomes.Success, null, a.Ips[0], "kubectl/v1.31.0 (linux/amd64)");
-                Emit(e with { Status = 101 });
-                break;
-            }
-
-            case Scenarios.DenialSpike:
-            {
-                var pod = a.Pods[0];
-                for (var i = 0; i < 60; i++)
-                {
-                    var ns = Namespaces[i % Namespaces.Length];
-                    Emit(Event(t.AddSeconds(i * 3), EventKinds.AccessRequest, a, pod, TokenFor(a, pod, t),
-                        new ResourceRef { Type = "http_route", Id = $"/internal/{ns}/admin/{i}" }, "GET", Outcomes.Denied, null, pod.Ip, a.ServiceAgent) with { Status = 403 });
-                }
-
-                break;
-            }
-
-            case Scenarios.NewSourceUnusualHour:
-            {
-                var token = new TokenInfo { Jti = Id("jti"), ClientId = "portal", IssuedAt = t, ExpiresAt = t.AddHours(8), SessionId = Id("sid") };
-                Emit(Event(t, EventKinds.AuthLogin, a, null, token, null, "login", Outcomes.Success, null, "185.220.101.47", "python-requests/2.32"));
-                for (var i = 0; i < 6; i++)
-                {
-                    Emit(Event(t.AddMinutes(1 + i), EventKinds.AccessRequest, a, null, token,
-                        new ResourceRef { Type = "http_route", Id = a.Resources[i % a.Resources.Count], DataClass = a.Classes[i % a.Classes.Count] }, "GET", Outcomes.Success,
-                        (long)a.MedianBytes, "185.220.101.47", "python-requests/2.32"));
-                }
-
-                break;
-            }
-
-            case Scenarios.LateralMovement:
-            {
-                var pod = a.Pods[0];
-                var targets = new[] { "payments/ledger", "identity/admin-api", "orders/internal" };
-                for (var i = 0; i < 3; i++)
-                {
-                    Emit(Event(t.AddSeconds(i * 30), EventKinds.AccessRequest, a, pod, TokenFor(a, pod, t),
-                        new ResourceRef { Type = "service", Id = targets[i] }, "POST", Outcomes.Success, 2048, pod.Ip, a.ServiceAgent));
-                }
-
-                break;
-            }
-
-            case Scenarios.RevokedTokenUse:
-            {
-                var token = new TokenInfo { Jti = Id("jti"), ClientId = "portal", IssuedAt = t.AddHours(-1), ExpiresAt = t.AddHours(7), SessionId = Id("sid") };
-                var ip = a.Ips[0];
-                day.Add((t.AddHours(-1).UtcTicks, sequence, new SimulatedEvent(Event(t.AddHours(-1), EventKinds.AuthLogin, a, null, token, null, "login", Outcomes.Success, null, ip, a.Agent), null)));
-                day.Add((t.AddMinutes(-30).UtcTicks, sequence, new SimulatedEvent(Event(t.AddMinutes(-30), EventKinds.AuthLogout, a, null, token, null, "logout", Outcomes.Success, null, ip, a.Agent), null)));
-                for (var i = 0; i < 3; i++)
-                {
-                    Emit(Event(t.AddMinutes(i), EventKinds.AccessRequest, a, null, token,
-                        new ResourceRef { Type = "http_route", Id = a.Resources[i % a.Resources.Count], DataClass = a.Classes[0] }, "GET", Outcomes.Success,
-                        (long)a.MedianBytes, "203.0.113.50", a.Agent));
-                }
-
-                break;
-            }
+            emit(EventFrom(t.AddSeconds(i * 20), EventKinds.AccessData, a, attacker, TokenFor(a, pod, t),
+                new ResourceRef { Type = "table", Id = a.Resources[i % a.Resources.Count], DataClass = a.Classes[0] }, "read", Outcomes.Success, (long)(a.MedianBytes * 2), "10.99.3.17", "curl/8.5.0"));
         }
+    }
 
-        labels.Add(new ScenarioLabel(inj.Scenario, a.Principal, t, ids));
+    /// <summary>A service reads confidential tables in volumes far above its baseline.</summary>
+    private void BulkExfiltration(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        var cls = a.Classes.Find(c => c.StartsWith("confidential/", StringComparison.Ordinal))!;
+        for (var i = 0; i < 6; i++)
+        {
+            emit(Event(t.AddSeconds(i * 45), EventKinds.AccessData, a, pod, TokenFor(a, pod, t),
+                new ResourceRef { Type = "table", Id = a.Resources[i % a.Resources.Count], DataClass = cls }, "read", Outcomes.Success,
+                (long)(300e6 + (rng.NextDouble() * 1.7e9)), pod.Ip, a.ServiceAgent));
+        }
+    }
+
+    /// <summary>A service reads a data class (payroll) it never touched.</summary>
+    private void FirstTimeDataClass(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        for (var i = 0; i < 3; i++)
+        {
+            emit(Event(t.AddMinutes(i * 3), EventKinds.AccessData, a, pod, TokenFor(a, pod, t),
+                new ResourceRef { Type = "table", Id = $"payroll/salaries-{i}", DataClass = "restricted/payroll" }, "read", Outcomes.Success,
+                (long)a.MedianBytes, pod.Ip, a.ServiceAgent));
+        }
+    }
+
+    /// <summary>A service account creates a cluster role and binds itself to cluster-admin.</summary>
+    private void RbacPrivilegeEscalation(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        var body = JsonSerializer.SerializeToElement(new Dictionary<string, object>
+        {
+            ["kind"] = "ClusterRoleBinding",
+            ["metadata"] = new Dictionary<string, string> { ["name"] = $"{a.Name}-admin" },
+            ["roleRef"] = new Dictionary<string, string> { ["kind"] = "ClusterRole", ["name"] = "cluster-admin" },
+            ["subjects"] = new[] { new Dictionary<string, string> { ["kind"] = "ServiceAccount", ["name"] = a.Name, ["namespace"] = a.Namespace! } },
+        });
+        emit(Audit(t, a, pod, "clusterroles", "escalated-" + a.Name, "create", 201));
+        emit(Audit(t.AddSeconds(5), a, pod, "clusterrolebindings", $"{a.Name}-admin", "create", 201, body));
+    }
+
+    /// <summary>A service account lists and reads secrets across namespaces.</summary>
+    private void SecretsEnumeration(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        for (var i = 0; i < 30; i++)
+        {
+            var ns = Namespaces[i % Namespaces.Length];
+            emit(Audit(t.AddSeconds(i * 3), a, pod, "secrets", $"{ns}/{ns}-credentials-{i / Namespaces.Length}", i % 3 == 0 ? "list" : "get", 200));
+        }
+    }
+
+    /// <summary>A user execs into a payments pod.</summary>
+    private void PodExec(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var target = actors.Find(x => x.Kind == ActorKind.Service && x.Namespace == "payments")!;
+        var e = Event(t, EventKinds.K8sAudit, a, null, null,
+            new ResourceRef { Type = "pods/exec", Id = target.Pods[0].Id }, "create", Outcomes.Success, null, a.Ips[0], "kubectl/v1.31.0 (linux/amd64)");
+        emit(e with { Status = 101 });
+    }
+
+    /// <summary>A service probes admin routes across namespaces and is denied again and again.</summary>
+    private void DenialSpike(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        for (var i = 0; i < 60; i++)
+        {
+            var ns = Namespaces[i % Namespaces.Length];
+            emit(Event(t.AddSeconds(i * 3), EventKinds.AccessRequest, a, pod, TokenFor(a, pod, t),
+                new ResourceRef { Type = "http_route", Id = $"/internal/{ns}/admin/{i}" }, "GET", Outcomes.Denied, null, pod.Ip, a.ServiceAgent) with { Status = 403 });
+        }
+    }
+
+    /// <summary>A user logs in from a new address with a scripted client and reads at once.</summary>
+    private void NewSourceUnusualHour(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var token = new TokenInfo { Jti = Id("jti"), ClientId = "portal", IssuedAt = t, ExpiresAt = t.AddHours(8), SessionId = Id("sid") };
+        emit(Event(t, EventKinds.AuthLogin, a, null, token, null, "login", Outcomes.Success, null, "185.220.101.47", "python-requests/2.32"));
+        for (var i = 0; i < 6; i++)
+        {
+            emit(Event(t.AddMinutes(1 + i), EventKinds.AccessRequest, a, null, token,
+                new ResourceRef { Type = "http_route", Id = a.Resources[i % a.Resources.Count], DataClass = a.Classes[i % a.Classes.Count] }, "GET", Outcomes.Success,
+                (long)a.MedianBytes, "185.220.101.47", "python-requests/2.32"));
+        }
+    }
+
+    /// <summary>A frontend service calls services the segmentation does not allow it to.</summary>
+    private void LateralMovement(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var pod = a.Pods[0];
+        var targets = new[] { "payments/ledger", "identity/admin-api", "orders/internal" };
+        for (var i = 0; i < 3; i++)
+        {
+            emit(Event(t.AddSeconds(i * 30), EventKinds.AccessRequest, a, pod, TokenFor(a, pod, t),
+                new ResourceRef { Type = "service", Id = targets[i] }, "POST", Outcomes.Success, 2048, pod.Ip, a.ServiceAgent));
+        }
+    }
+
+    /// <summary>A user's token is used again after its session was logged out.</summary>
+    private void RevokedTokenUse(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
+    {
+        var token = new TokenInfo { Jti = Id("jti"), ClientId = "portal", IssuedAt = t.AddHours(-1), ExpiresAt = t.AddHours(7), SessionId = Id("sid") };
+        var ip = a.Ips[0];
+        background(Event(t.AddHours(-1), EventKinds.AuthLogin, a, null, token, null, "login", Outcomes.Success, null, ip, a.Agent));
+        background(Event(t.AddMinutes(-30), EventKinds.AuthLogout, a, null, token, null, "logout", Outcomes.Success, null, ip, a.Agent));
+        for (var i = 0; i < 3; i++)
+        {
+            emit(Event(t.AddMinutes(i), EventKinds.AccessRequest, a, null, token,
+                new ResourceRef { Type = "http_route", Id = a.Resources[i % a.Resources.Count], DataClass = a.Classes[0] }, "GET", Outcomes.Success,
+                (long)a.MedianBytes, "203.0.113.50", a.Agent));
+        }
     }
 
     private void ServiceDay(Actor a, int d, DateTimeOffset dayStart, List<(long, long, SimulatedEvent)> day)
@@ -474,7 +479,7 @@ internal sealed class TrafficSimulator
                 var res = a.Resources[rng.Next(a.Resources.Count)];
                 var write = rng.NextDouble() < 0.15;
                 e = Event(t, EventKinds.AccessData, a, pod, token,
-                    new ResourceRef { Type = "table", Id = res, DataClass = a.Classes[Math.Abs(res.GetHashCode(StringComparison.Ordinal)) % a.Classes.Count] },
+                    new ResourceRef { Type = "table", Id = res, DataClass = a.Classes[(int)(StableHash.Of(res) % (ulong)a.Classes.Count)] },
                     write ? "write" : "read", rng.NextDouble() < 0.003 ? Outcomes.Denied : Outcomes.Success, LogNormal(a.MedianBytes, 0.8), pod.Ip, a.AgentAt(t));
             }
 
@@ -744,4 +749,7 @@ internal sealed class TrafficSimulator
     }
 
     private sealed record Injection(string Scenario, Actor Target, DateTimeOffset At);
+
+    /// <summary>What one scenario does to its target from a time: <c>emit</c> the attack's own events (labelled), <c>background</c> the benign events it builds on.</summary>
+    private delegate void Scenario(Actor target, DateTimeOffset at, Action<AccessEvent> emit, Action<AccessEvent> background);
 }

@@ -136,6 +136,81 @@ public sealed class ZtStreamCliTests
         var (code, _, err) = await RunAsync("run", "--event-log");
 
         Assert.Equal(2, code);
-        Assert.Contains("--event-log needs a value", err, StringComparison.Ordinal);
+        Assert.Contains("'--event-log'", Lines(err)[0], StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> EveryCommand()
+    {
+        var paths = new TheoryData<string> { string.Empty };
+        void Walk(System.CommandLine.Command command, string path)
+        {
+            foreach (var sub in command.Subcommands)
+            {
+                var subPath = $"{path} {sub.Name}".Trim();
+                paths.Add(subPath);
+                Walk(sub, subPath);
+            }
+        }
+
+        Walk(ZtStreamCli.CreateRoot(), string.Empty);
+        return paths;
+    }
+
+    [Theory]
+    [MemberData(nameof(EveryCommand))]
+    public async Task Help_OnEveryCommand_PrintsItsUsageAndExitsZero(string path)
+    {
+        var words = path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+        var (code, output, err) = await RunAsync([.. words, "--help"]);
+
+        Assert.Equal(0, code);
+        Assert.Empty(err);
+        Assert.Contains($"ztstream {path}".Trim(), output, StringComparison.Ordinal);
+        Assert.Contains("Usage:", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task EveryCatalogCommand_IsListedByHelp()
+    {
+        var (_, output, _) = await RunAsync("--help");
+
+        foreach (var name in CommandCatalog.Create().Select(c => c.Build().Name).Append("run"))
+        {
+            Assert.Contains($"  {name}", output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task BadUsage_OneLinePerProblemThenTheUsageLine_ExitsTwo()
+    {
+        var (code, output, err) = await RunAsync("simulate", "--principals", "5", "--days", "x", "--scenarios", "pod-exec,moon-landing");
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        var lines = Lines(err);
+        Assert.Equal(4, lines.Length);
+        Assert.Contains("--principals", lines[0], StringComparison.Ordinal);
+        Assert.Contains("--days", lines[1], StringComparison.Ordinal);
+        Assert.Contains("moon-landing", lines[2], StringComparison.Ordinal);
+        Assert.StartsWith("usage: ztstream simulate", lines[3], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SharedSwitch_AfterAnyCommand_IsConfiguration()
+    {
+        var (code, _, err) = await RunAsync("sources", "list", "--store", "mysql");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Store:Kind 'mysql'", Assert.Single(Lines(err)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoCommand_PrintsHelpAndExitsTwo()
+    {
+        var (code, output, _) = await RunAsync();
+
+        Assert.Equal(2, code);
+        Assert.Contains("Commands:", output, StringComparison.Ordinal);
     }
 }

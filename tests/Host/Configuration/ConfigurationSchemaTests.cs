@@ -25,7 +25,7 @@ public sealed class ConfigurationSchemaTests
     {
         var keys = ConfigurationSchema.Keys().ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-        foreach (var target in HostArguments.Switches.Values)
+        foreach (var target in HostSwitches.Keys.Values)
         {
             Assert.Contains(target, keys);
         }

@@ -57,7 +57,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         using var response = await server.PostAsync("/v1/events", body, key);
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
         Assert.Equal(207, problem.GetProperty("status").GetInt32());
         Assert.Equal(["m-0", "m-2", "m-4"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
@@ -82,7 +82,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
             using var response = await server.PostAsync("/v1/events", body, credential);
 
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-            Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
             Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
         }
 

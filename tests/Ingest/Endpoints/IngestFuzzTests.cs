@@ -42,12 +42,12 @@ public sealed class IngestFuzzTests
             Assert.True(status < 500, $"{path} answered {status} to body #{i} ({Convert.ToBase64String(body)}): {text}");
             if (status >= 400)
             {
-                Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+                Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
                 using var problem = JsonDocument.Parse(text);
                 Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
                 Assert.False(string.IsNullOrEmpty(problem.RootElement.GetProperty("title").GetString()));
                 // Bad input is reported by the mappers item by item, not caught by the handler's last-resort guard.
-                Assert.NotEqual(IngestProblem.TypeBase + "unprocessable-body", problem.RootElement.GetProperty("type").GetString());
+                Assert.NotEqual(Problem.TypeBase + "unprocessable-body", problem.RootElement.GetProperty("type").GetString());
             }
             else
             {

@@ -144,7 +144,7 @@ public sealed class IngestLimitsTests
         using var response = await server.Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-        Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
@@ -191,7 +191,7 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/events", "<events/>", key, "application/xml");
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal(IngestProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public sealed class IngestOptionsValidatorTests
             CredentialCacheTime = TimeSpan.FromHours(1),
         };
 
-        var problems = IngestOptionsValidator.Problems(options);
+        var problems = IngestOptionsValidator.Validate(options);
 
         Assert.Equal(12, problems.Count);
         Assert.All(problems, p => Assert.StartsWith("Ingest:", p, StringComparison.Ordinal));

@@ -12,7 +12,7 @@ public sealed class AddCommandBusTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Bus:Kind"] = "rabbitmq" });
-        builder.Services.AddCommandBus(builder.Configuration, bus => bus.AddConsumer<PingConsumer>());
+        builder.Services.AddCommandConsumers(bus => bus.AddConsumer<PingConsumer>()).AddCommandBus(builder.Configuration);
         using var host = builder.Build();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));

@@ -133,7 +133,7 @@ public abstract class CommandBusContractTests : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(await BusConfigurationAsync());
         builder.Services.AddSingleton(recorder);
-        builder.Services.AddCommandBus(builder.Configuration, bus =>
+        builder.Services.AddCommandConsumers(bus =>
         {
             bus.AddConsumer<PingConsumer>();
             bus.AddConsumer<AuditThingConsumer>();
@@ -144,6 +144,7 @@ public abstract class CommandBusContractTests : IAsyncDisposable
             bus.AddConsumer<ContestedConsumerA>();
             bus.AddConsumer<ContestedConsumerB>();
         });
+        builder.Services.AddCommandBus(builder.Configuration);
         host = builder.Build();
         await host.StartAsync(Ct);
         return host.Services.GetRequiredService<ICommandBus>();

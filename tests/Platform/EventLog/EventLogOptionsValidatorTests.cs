@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
@@ -68,12 +69,13 @@ public sealed class EventLogOptionsValidatorTests
     }
 
     [Fact]
-    public void AddEventLog_InvalidSection_ThrowsWithEveryProblem()
+    public void AddEventLog_InvalidSection_FailsAtStartWithEveryProblem()
     {
         var configuration = Config(new() { ["EventLog:Kind"] = "kafka", ["EventLog:Partitions"] = "0" });
+        using var provider = new ServiceCollection().AddLogging().AddEventLog(configuration).BuildServiceProvider();
 
-        var error = Assert.Throws<EventLogConfigurationException>(() => new ServiceCollection().AddEventLog(configuration));
-        Assert.Equal(2, error.Problems.Count);
+        var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IStartupValidator>().Validate());
+        Assert.Equal(2, error.Failures.Count());
     }
 
     private static IConfiguration Config(Dictionary<string, string?> values) =>

@@ -282,10 +282,6 @@ public sealed class ZtStreamClientTests
     /// <summary>An address nothing listens on.</summary>
     internal static Uri ClosedPort()
     {
-        using var socket = new TcpListener(IPAddress.Loopback, 0);
-        socket.Start();
-        var port = ((IPEndPoint)socket.LocalEndpoint).Port;
-        socket.Stop();
-        return new Uri($"http://127.0.0.1:{port}");
+        return new Uri($"http://127.0.0.1:{ZtStream.TestSupport.Services.LocalProcess.FreePort()}");
     }
 }

@@ -1,30 +1,19 @@
-using System.Net.Sockets;
 using Confluent.Kafka;
 using Testcontainers.Kafka;
-using Xunit;
 
 namespace ZtStream.TestSupport.Services;
 
 /// <summary>
-/// A Kafka for tests, found in this order: bootstrap servers in <c>ZTSTREAM_TEST_KAFKA</c>; a container through
-/// Testcontainers when a Docker engine answers; librdkafka's in-process mock cluster (three brokers speaking the
-/// real protocol). Whatever it started is stopped in <see cref="DisposeAsync"/>, which xunit runs also when tests fail.
+/// A Kafka for tests, found as every <see cref="ServiceFixture{TAddress, TContainer}"/> finds its service: bootstrap
+/// servers in <c>ZTSTREAM_TEST_KAFKA</c>; a container through Testcontainers when a Docker engine answers; else
+/// librdkafka's in-process mock cluster (three brokers speaking the real protocol), which needs no binaries.
+/// Whatever it started is stopped on dispose, which xunit runs also when tests fail.
 /// </summary>
-public sealed class KafkaFixture : IAsyncLifetime
+public sealed class KafkaFixture() : ServiceFixture<string, KafkaContainer>("Kafka", Variable)
 {
     public const string Variable = "ZTSTREAM_TEST_KAFKA";
 
-    private static readonly TimeSpan DockerProbeTimeout = TimeSpan.FromSeconds(2);
-
-    private KafkaContainer? _container;
     private IAdminClient? _mockCluster;
-    private string _unavailableReason = "not initialised";
-
-    /// <summary>Bootstrap servers, or null when no Kafka could be had.</summary>
-    public string? BootstrapServers { get; private set; }
-
-    /// <summary>Where the Kafka came from: environment, docker or mock cluster.</summary>
-    public string Source { get; private set; } = "none";
 
     /// <summary>True on librdkafka's mock cluster, which cannot create topics (it auto-creates them) and is slow with large backlogs.</summary>
     public bool IsMockCluster => _mockCluster is not null;
@@ -41,16 +30,11 @@ public sealed class KafkaFixture : IAsyncLifetime
         ["heartbeat.interval.ms"] = "500",
     };
 
-    /// <summary>Bootstrap servers; skips the test (or fails it when services are required) when there is no Kafka.</summary>
-    public string Require()
-    {
-        if (BootstrapServers is null)
-        {
-            ServiceRequirement.Unavailable("Kafka", _unavailableReason);
-        }
+    /// <summary>Bootstrap servers, starting Kafka on first use; skips the test (or fails it when services are required) when there is none.</summary>
+    public Task<string> RequireAsync(CancellationToken cancellationToken = default) => GetAddressAsync(cancellationToken);
 
-        return BootstrapServers!;
-    }
+    /// <summary><see cref="RequireAsync"/> for code that cannot await (building options in a constructor).</summary>
+    public string Require() => GetAddressAsync(CancellationToken.None).GetAwaiter().GetResult();
 
     /// <summary>A topic name no other test uses, in the <c>name.vN</c> shape the dead-letter naming expects.</summary>
     public static string UniqueTopic(string name = "test") => $"zt.test.{name}.{Guid.NewGuid():N}.v1";
@@ -58,63 +42,22 @@ public sealed class KafkaFixture : IAsyncLifetime
     /// <summary>A consumer group no other test uses.</summary>
     public static string UniqueGroup(string name = "test") => $"zt-test-{name}-{Guid.NewGuid():N}";
 
-    public async ValueTask InitializeAsync()
+    protected override string FromEnvironment(string value) => value;
+
+    protected override KafkaContainer BuildContainer() => new KafkaBuilder("confluentinc/cp-kafka:7.5.12").Build();
+
+    protected override string AddressOf(KafkaContainer container) => container.GetBootstrapAddress();
+
+    /// <summary>The mock cluster lives in librdkafka, which Confluent.Kafka always brings.</summary>
+    protected override string? FindBinaries(out string missing)
     {
-        var fromEnvironment = Environment.GetEnvironmentVariable(Variable);
-        if (!string.IsNullOrWhiteSpace(fromEnvironment))
-        {
-            BootstrapServers = fromEnvironment;
-            Source = "environment";
-            return;
-        }
-
-        List<string> tried = [$"{Variable} is not set"];
-        var docker = await ProbeDockerAsync().ConfigureAwait(false);
-        if (docker is null)
-        {
-            try
-            {
-                _container = new KafkaBuilder("confluentinc/cp-kafka:7.5.12").Build();
-                using var starting = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-                await _container.StartAsync(starting.Token).ConfigureAwait(false);
-                BootstrapServers = _container.GetBootstrapAddress();
-                Source = "docker";
-                return;
-            }
-            catch (Exception ex)
-            {
-                tried.Add($"Testcontainers could not start Kafka ({ex.GetType().Name}: {ex.Message})");
-                await DisposeContainerAsync().ConfigureAwait(false);
-            }
-        }
-        else
-        {
-            tried.Add(docker);
-        }
-
-        try
-        {
-            StartMockCluster();
-            return;
-        }
-        catch (Exception ex)
-        {
-            tried.Add($"librdkafka's mock cluster did not start ({ex.GetType().Name}: {ex.Message})");
-            _mockCluster?.Dispose();
-            _mockCluster = null;
-        }
-
-        _unavailableReason = string.Join("; ", tried);
+        missing = string.Empty;
+        return "librdkafka";
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await DisposeContainerAsync().ConfigureAwait(false);
-        _mockCluster?.Dispose();
-        _mockCluster = null;
-    }
+    protected override string DescribeLocal(string binaries) => "librdkafka's mock cluster did not start";
 
-    private void StartMockCluster()
+    protected override Task<string> StartLocalAsync(string binaries)
     {
         // Any client configured with test.mock.num.brokers starts the mock cluster inside itself; it lives as long
         // as this client does, and its metadata names the brokers' loopback addresses for other clients.
@@ -124,51 +67,18 @@ public sealed class KafkaFixture : IAsyncLifetime
         var metadata = _mockCluster.GetMetadata(TimeSpan.FromSeconds(10));
         if (metadata.Brokers.Count == 0)
         {
+            _mockCluster.Dispose();
+            _mockCluster = null;
             throw new InvalidOperationException("the mock cluster reported no brokers");
         }
 
-        BootstrapServers = string.Join(",", metadata.Brokers.Select(b => $"{b.Host}:{b.Port}"));
-        Source = "mock cluster";
+        return Task.FromResult(string.Join(",", metadata.Brokers.Select(b => $"{b.Host}:{b.Port}")));
     }
 
-    /// <summary>Null when a Docker engine answers quickly, else why not.</summary>
-    private static async Task<string?> ProbeDockerAsync()
+    protected override ValueTask StopLocalAsync()
     {
-        var dockerHost = Environment.GetEnvironmentVariable("DOCKER_HOST");
-        if (!string.IsNullOrEmpty(dockerHost) && !dockerHost.StartsWith("unix://", StringComparison.Ordinal))
-        {
-            return null; // a remote engine: let Testcontainers try it
-        }
-
-        var socketPath = string.IsNullOrEmpty(dockerHost) ? "/var/run/docker.sock" : dockerHost["unix://".Length..];
-        if (!File.Exists(socketPath))
-        {
-            return $"no Docker engine ({socketPath} is missing)";
-        }
-
-        try
-        {
-            using var timeout = new CancellationTokenSource(DockerProbeTimeout);
-            using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), timeout.Token).ConfigureAwait(false);
-            await socket.SendAsync("GET /_ping HTTP/1.0\r\nHost: docker\r\n\r\n"u8.ToArray(), SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            var buffer = new byte[64];
-            var read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token).ConfigureAwait(false);
-            var status = System.Text.Encoding.ASCII.GetString(buffer, 0, read);
-            return status.Contains(" 200 ", StringComparison.Ordinal) ? null : $"the Docker engine at {socketPath} did not answer its ping";
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException or IOException)
-        {
-            return $"the Docker engine at {socketPath} did not answer within {DockerProbeTimeout.TotalSeconds:0}s ({ex.GetType().Name})";
-        }
-    }
-
-    private async Task DisposeContainerAsync()
-    {
-        if (_container is not null)
-        {
-            await _container.DisposeAsync().ConfigureAwait(false);
-            _container = null;
-        }
+        _mockCluster?.Dispose();
+        _mockCluster = null;
+        return ValueTask.CompletedTask;
     }
 }

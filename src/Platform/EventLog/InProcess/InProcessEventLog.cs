@@ -188,11 +188,11 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
         {
             while (!stopping.IsCancellationRequested)
             {
-                member.Signal.Reset();
+                var wake = member.Signal.NextAsync();
                 await ReconcileAsync(member, handling.Token).ConfigureAwait(false);
                 if (!await ConsumeRoundAsync(member, stopping, handling.Token).ConfigureAwait(false))
                 {
-                    await member.Signal.WaitAsync(stopping).ConfigureAwait(false);
+                    await wake.WaitAsync(stopping).ConfigureAwait(false);
                 }
             }
         }

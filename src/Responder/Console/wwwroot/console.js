@@ -27,7 +27,8 @@ async function api(method, path, body) {
   if (res.status === 401) { signOut(); throw new Error("signed out: the token was not accepted"); }
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
-  if (!res.ok) throw new Error((data && data.error) || res.status + " " + res.statusText);
+  // Errors are RFC 9457 problem documents: detail says what went wrong, title what kind of error it is.
+  if (!res.ok) throw new Error((data && (data.detail || data.title)) || res.status + " " + res.statusText);
   return data;
 }
 

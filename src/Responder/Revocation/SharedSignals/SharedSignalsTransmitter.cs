@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Commands;
+using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
@@ -13,7 +15,7 @@ namespace ZtStream.Responder.Revocation.SharedSignals;
 internal sealed class SharedSignalsTransmitter(
     SsfOutbox outbox,
     SsfSigningKeys keys,
-    SsfDeliverySignal signal,
+    [FromKeyedServices(SsfDeliveryService.WakeKey)] WakeSignal signal,
     SharedSignalsOptions options,
     TimeProvider time,
     ILogger<SharedSignalsTransmitter> logger) : ITokenRevoker
@@ -76,7 +78,7 @@ internal sealed class SharedSignalsTransmitter(
             }
         }
 
-        signal.Notify();
+        signal.Set();
         if (queued.Count == 0)
         {
             return new DriverResult(false, $"ssf: session-revoked SETs for this action were already queued for {string.Join(", ", already)}");
@@ -84,27 +86,4 @@ internal sealed class SharedSignalsTransmitter(
 
         return new DriverResult(true, $"ssf: queued a signed session-revoked SET for {string.Join(", ", queued)}" + (already.Count > 0 ? $" (already queued for {string.Join(", ", already)})" : ""));
     }
-}
-
-/// <summary>Wakes the delivery loop when something was queued, so a SET does not wait for the next poll.</summary>
-internal sealed class SsfDeliverySignal
-{
-    private readonly SemaphoreSlim semaphore = new(0, 1);
-
-    public void Notify()
-    {
-        if (semaphore.CurrentCount == 0)
-        {
-            try
-            {
-                semaphore.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled: one wake-up is enough.
-            }
-        }
-    }
-
-    public Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => semaphore.WaitAsync(timeout, cancellationToken);
 }

@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
@@ -16,19 +18,24 @@ namespace ZtStream.Responder.Revocation.SharedSignals;
 /// </summary>
 internal sealed class SsfDeliveryService(
     SsfOutbox outbox,
-    SsfDeliverySignal signal,
+    [FromKeyedServices(SsfDeliveryService.WakeKey)] WakeSignal signal,
     SharedSignalsOptions options,
     IHttpClientFactory httpClients,
     TimeProvider time,
     ILogger<SsfDeliveryService> logger) : BackgroundService
 {
     public const string HttpClientName = "ztstream-ssf-push";
+
+    /// <summary>The key of the <see cref="WakeSignal"/> the transmitter sets when it queues SETs.</summary>
+    public const string WakeKey = "ssf-outbox";
     private const int BatchSize = 50;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            // Taken before the pass: SETs queued while it runs wake the wait below.
+            var wake = signal.NextAsync();
             try
             {
                 await DeliverDueAsync(stoppingToken);
@@ -43,14 +50,8 @@ internal sealed class SsfDeliveryService(
                 DriverLog.SetDeliveryPassFailed(logger, exception);
             }
 
-            try
-            {
-                await signal.WaitAsync(options.PollInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            // Woken by new SETs, else by the poll interval (retries coming due); a stop ends the delay and the loop.
+            await Task.WhenAny(wake, Task.Delay(options.PollInterval, time, stoppingToken));
         }
     }
 

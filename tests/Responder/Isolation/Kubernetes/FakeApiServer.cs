@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using ZtStream.Responder.Tests.Drivers;
 
 namespace ZtStream.Responder.Tests.Isolation.Kubernetes;
 

@@ -7,7 +7,6 @@ using ZtStream.Platform.Store;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.SharedSignals;
-using ZtStream.Responder.Tests.Drivers;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 

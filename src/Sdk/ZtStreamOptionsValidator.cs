@@ -1,17 +1,18 @@
 using Microsoft.Extensions.Options;
 
-namespace ZtStream.Sdk.Configuration;
+namespace ZtStream.Sdk;
 
 /// <summary>Reports every problem of <see cref="ZtStreamOptions"/> at once.</summary>
 internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOptions>
 {
     public ValidateOptionsResult Validate(string? name, ZtStreamOptions options)
     {
-        var problems = Problems(options);
+        var problems = Validate(options);
         return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 
-    public static List<string> Problems(ZtStreamOptions o)
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static List<string> Validate(ZtStreamOptions o)
     {
         var p = new List<string>();
         const string S = ZtStreamOptions.SectionName;

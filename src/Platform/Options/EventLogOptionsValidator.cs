@@ -1,10 +1,11 @@
-using ZtStream.Platform.Options;
+using Microsoft.Extensions.Options;
 
-namespace ZtStream.Platform.EventLog;
+namespace ZtStream.Platform.Options;
 
-/// <summary>Checks the <c>EventLog</c> section and reports every problem at once.</summary>
-internal static class EventLogOptionsValidator
+/// <summary>Checks section <c>EventLog</c>, listing every problem at once.</summary>
+internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOptions>
 {
+    /// <summary>One line per problem; empty when the options are usable.</summary>
     public static IReadOnlyList<string> Validate(EventLogOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -57,4 +58,6 @@ internal static class EventLogOptionsValidator
 
         return problems;
     }
+
+    public ValidateOptionsResult Validate(string? name, EventLogOptions options) => OptionsValidation.ToResult(Validate(options));
 }

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace ZtStream.Ingest;
 
 /// <summary>Ingest log messages; event ids 3000–3099.</summary>
-internal static partial class LogMessages
+internal static partial class IngestLog
 {
     [LoggerMessage(3000, LogLevel.Debug, "Batch from {Source} on {Endpoint}: {Accepted} accepted, {Rejected} rejected")]
     public static partial void BatchHandled(ILogger logger, string source, string endpoint, int accepted, int rejected);

@@ -1,9 +1,8 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Store.Sqlite;
 
-namespace ZtStream.Platform.Store;
+namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>Store</c>, listing every problem at once.</summary>
 internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
@@ -67,9 +66,5 @@ internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
         return problems;
     }
 
-    public ValidateOptionsResult Validate(string? name, StoreOptions options)
-    {
-        var problems = Validate(options);
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
+    public ValidateOptionsResult Validate(string? name, StoreOptions options) => OptionsValidation.ToResult(Validate(options));
 }

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
-using ZtStream.Platform.Options;
+using ZtStream.Platform.Bus;
 
-namespace ZtStream.Platform.Bus;
+namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>Bus</c>, listing every problem at once.</summary>
 internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
@@ -39,9 +39,5 @@ internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
         return problems;
     }
 
-    public ValidateOptionsResult Validate(string? name, BusOptions options)
-    {
-        var problems = Validate(options);
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
-    }
+    public ValidateOptionsResult Validate(string? name, BusOptions options) => OptionsValidation.ToResult(Validate(options));
 }

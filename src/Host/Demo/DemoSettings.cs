@@ -1,0 +1,60 @@
+using System.CommandLine;
+using System.Globalization;
+using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Simulation;
+
+namespace ZtStream.Host.Demo;
+
+/// <summary>The simulated traffic of <c>demo</c>, <c>bench</c> and <c>simulate-feed</c>, and the options that set it.</summary>
+internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed, IReadOnlyList<string> Scenarios, int Principals, TimeSpan Interval)
+{
+    /// <summary>A command that takes just these settings (<c>demo</c>, <c>bench</c>) and runs <paramref name="run"/> with them.</summary>
+    public static Command CreateCommand(string name, string description, Func<DemoSettings, CliContext, CancellationToken, Task<int>> run)
+    {
+        var command = new Command(name, description);
+        var settings = AddOptions(command);
+        command.SetCliAction((parsed, context, ct) => run(settings(parsed), context, ct));
+        return command;
+    }
+
+    /// <summary>Adds the settings' options to <paramref name="command"/>; returns how to read them from its parse result.</summary>
+    public static Func<ParseResult, DemoSettings> AddOptions(Command command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var noBrowser = new Option<bool>("--no-browser") { Description = "do not suggest opening the console" };
+        var duration = Seconds("--duration", "stop after this many seconds (default: until Ctrl-C)", allowZero: false);
+        var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 };
+        var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
+        var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 60 }.Between(20, 5_000);
+        var interval = Seconds("--interval", "wall-clock seconds between attacks (default 4)", allowZero: true);
+        foreach (var option in new Option[] { noBrowser, duration, seed, scenarios, principals, interval })
+        {
+            command.Add(option);
+        }
+
+        return parsed => new DemoSettings(
+            parsed.GetValue(noBrowser),
+            parsed.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
+            parsed.GetValue(seed),
+            parsed.GetValue(scenarios)!,
+            parsed.GetValue(principals),
+            TimeSpan.FromSeconds(parsed.GetValue(interval) ?? 4));
+    }
+
+    private static Option<double?> Seconds(string name, string description, bool allowZero)
+    {
+        var option = new Option<double?>(name) { Description = description, HelpName = "SECONDS" };
+        option.CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && (value > 0 || (allowZero && value == 0)))
+            {
+                return value;
+            }
+
+            result.AddError($"{name}: '{text}' is not a {(allowZero ? "" : "positive ")}number of seconds");
+            return null;
+        };
+        return option;
+    }
+}

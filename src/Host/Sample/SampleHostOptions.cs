@@ -1,0 +1,16 @@
+namespace ZtStream.Host.Sample;
+
+/// <summary>Section <c>Sample</c> as the binary reads it: where the sample service sends events and reads revocations.</summary>
+internal sealed record SampleHostOptions
+{
+    public const string Section = "Sample";
+
+    /// <summary>Ingest's base URL.</summary>
+    public Uri? IngestUrl { get; init; }
+
+    /// <summary>A file holding the sample's Ingest source key (written by <c>sources add sample --key-file</c>).</summary>
+    public string? SourceKeyFile { get; init; }
+
+    /// <summary>The Responder's base URL, for the revocation feed.</summary>
+    public Uri? RevocationFeedUrl { get; init; }
+}

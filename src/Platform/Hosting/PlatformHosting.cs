@@ -1,0 +1,64 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using ZtStream.Platform.Bus;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
+using ZtStream.Platform.Store;
+
+namespace ZtStream.Platform.Hosting;
+
+/// <summary>What every <c>ztstream run</c> host has whatever its roles: the three seams, health, and problem documents.</summary>
+internal static class PlatformHosting
+{
+    /// <summary>
+    /// The store, the event log and the command bus, each bound and validated on start, and the store's readiness
+    /// check. Add it after the roles: the bus is built with the consumers they contributed (<c>AddCommandConsumers</c>).
+    /// </summary>
+    public static IServiceCollection AddPlatform(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddStore(configuration);
+        services.AddEventLog(configuration);
+        services.AddCommandBus(configuration);
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>
+    /// <c>/healthz</c> (the process serves) and <c>/readyz</c> (the store answers), and a problem document for every
+    /// error no endpoint wrote a body for — an unknown path, a method the path does not take, a route value that does
+    /// not match, an unhandled exception — so every error a client sees is <c>application/problem+json</c>.
+    /// </summary>
+    public static WebApplication MapPlatform(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context => Problems.WriteAsync(context, Problems.Of(500, "The request failed on the server; the log has the details.")),
+        });
+        app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.Of(context.HttpContext.Response.StatusCode)));
+        app.MapGet("/healthz", () => Results.Text("ok"));
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResponseWriter = WriteReadinessAsync,
+        });
+        return app;
+    }
+
+    private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
+    {
+        if (report.Status == HealthStatus.Healthy)
+        {
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync(report.Status.ToString(), context.RequestAborted);
+        }
+
+        var failing = report.Entries.Where(e => e.Value.Status != HealthStatus.Healthy).Select(e => $"{e.Key}: {e.Value.Description}");
+        return Problems.WriteAsync(context, Problems.Create(context.Response.StatusCode, "not-ready", "Not ready", string.Join("; ", failing)));
+    }
+}

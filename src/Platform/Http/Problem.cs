@@ -1,0 +1,34 @@
+namespace ZtStream.Platform.Http;
+
+/// <summary>
+/// An RFC 9457 problem document, the body of every error ZtStream's HTTP endpoints answer
+/// (<c>application/problem+json</c>). Beyond the standard members it may carry the rejected items
+/// (<see cref="Errors"/>: index, field, reason), the accepted ones of a partly accepted batch (207), and the
+/// seconds to wait before retrying (also sent as <c>Retry-After</c>). Made and written by <see cref="Problems"/>.
+/// </summary>
+internal sealed record Problem
+{
+    public const string MediaType = "application/problem+json";
+
+    /// <summary>Every ZtStream problem type is this followed by a kebab-case name (<c>…/invalid-events</c>).</summary>
+    public const string TypeBase = "https://ztstream.io/problems/";
+
+    public required string Type { get; init; }
+
+    public required string Title { get; init; }
+
+    public required int Status { get; init; }
+
+    public string? Detail { get; init; }
+
+    /// <summary>The request path; filled in when the problem is written.</summary>
+    public string? Instance { get; init; }
+
+    public int? Accepted { get; init; }
+
+    public IReadOnlyList<string>? AcceptedIds { get; init; }
+
+    public IReadOnlyList<ItemError>? Errors { get; init; }
+
+    public int? RetryAfterSeconds { get; init; }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace ZtStream.Platform.Http;
+
+/// <summary>
+/// The one way an HTTP endpoint answers an error: a <see cref="Problem"/> written as <c>application/problem+json</c>
+/// with <c>type</c>, <c>title</c>, <c>status</c>, <c>detail</c> and <c>instance</c>. Handlers that return
+/// <see cref="IResult"/> use <see cref="Result(Problem)"/>; handlers that write the response use
+/// <see cref="WriteAsync"/>. Request bodies are read with <see cref="ReadJsonAsync"/>, which answers a malformed
+/// body with 400 naming what is wrong instead of reading it as "no body".
+/// </summary>
+internal static class Problems
+{
+    /// <summary>A problem of type <c>TypeBase + <paramref name="type"/></c>.</summary>
+    public static Problem Create(int status, string type, string title, string? detail = null, IReadOnlyList<ItemError>? errors = null) => new()
+    {
+        Type = Problem.TypeBase + type,
+        Title = title,
+        Status = status,
+        Detail = detail,
+        Errors = errors,
+    };
+
+    /// <summary>A problem whose type and title follow from the status code (<c>404</c> → <c>…/not-found</c>, "Not Found").</summary>
+    public static Problem Of(int status, string? detail = null, IReadOnlyList<ItemError>? errors = null)
+    {
+        var title = ReasonPhrases.GetReasonPhrase(status);
+        if (title.Length == 0)
+        {
+            title = "Error";
+        }
+
+        return Create(status, title.ToLowerInvariant().Replace(' ', '-'), title, detail, errors);
+    }
+
+    /// <summary>400 listing each bad field of a request of one item (index 0); the detail joins the reasons.</summary>
+    public static Problem Invalid(IReadOnlyList<ItemError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(errors);
+        return Create(400, "invalid-request", "The request is not valid", string.Join("; ", errors.Select(e => $"{e.Field}: {e.Reason}")), errors);
+    }
+
+    /// <summary>The problem as an endpoint result.</summary>
+    public static IResult Result(Problem problem) => new ProblemResult(problem);
+
+    /// <summary>A problem by status code alone (see <see cref="Of"/>), as an endpoint result.</summary>
+    public static IResult Result(int status, string? detail = null) => new ProblemResult(Of(status, detail));
+
+    /// <summary>Writes <paramref name="problem"/> as the response, with its request path as <c>instance</c> and <c>Retry-After</c> when it says.</summary>
+    public static async Task WriteAsync(HttpContext context, Problem problem)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(problem);
+        var response = context.Response;
+        response.StatusCode = problem.Status;
+        response.ContentType = Problem.MediaType;
+        if (problem.RetryAfterSeconds is { } seconds)
+        {
+            response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        // Not the request's token: the answer still goes out when the client stops reading its own request.
+        await JsonSerializer.SerializeAsync(
+            response.Body, problem with { Instance = problem.Instance ?? context.Request.Path.Value }, HttpJsonContext.Default.Problem, CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Reads an optional JSON body: no body is <c>(null, null)</c>; a body that is not JSON is a 415 problem, and
+    /// JSON that does not parse as <typeparamref name="T"/> a 400 problem naming the position and the reason.
+    /// </summary>
+    public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var request = context.Request;
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()))
+        {
+            return (null, null);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, Result(Create(415, "unsupported-media-type", "Unsupported content type",
+                $"'{request.ContentType}' is not accepted; send the body as application/json.")));
+        }
+
+        try
+        {
+            return (await request.ReadFromJsonAsync(type, context.RequestAborted), null);
+        }
+        catch (JsonException e)
+        {
+            return (null, Result(Create(400, "malformed-body", "The body is not valid JSON for this request", e.Message)));
+        }
+    }
+
+    private sealed class ProblemResult(Problem problem) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
+    {
+        public int? StatusCode => problem.Status;
+
+        public string ContentType => Problem.MediaType;
+
+        public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, problem);
+    }
+}

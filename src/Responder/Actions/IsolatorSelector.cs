@@ -1,0 +1,38 @@
+using Microsoft.Extensions.Options;
+using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Revocation;
+
+namespace ZtStream.Responder.Actions;
+
+/// <summary>Picks the workload isolator: the one named in Responder:Isolator, else the only one registered.</summary>
+internal sealed class IsolatorSelector(IEnumerable<IWorkloadIsolator> isolators, IOptions<ResponderOptions> options)
+{
+    public IWorkloadIsolator Select()
+    {
+        var all = isolators.ToList();
+        var name = options.Value.Isolator;
+        if (!string.IsNullOrWhiteSpace(name))
+        {
+            return all.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
+                ?? throw new ActionRejectedException(
+                    $"workload isolator '{name}' (Responder:Isolator) is not registered; registered: {(all.Count == 0 ? "none" : string.Join(", ", all.Select(i => i.Name)))}");
+        }
+
+        return all.Count switch
+        {
+            0 => throw new ActionRejectedException(
+                "no workload isolator is configured: enable the Kubernetes, nftables or Docker isolator to isolate workloads"),
+            1 => all[0],
+            _ => throw new ActionRejectedException(
+                $"several workload isolators are registered ({string.Join(", ", all.Select(i => i.Name))}): choose one with Responder:Isolator"),
+        };
+    }
+
+    /// <summary>Runs <paramref name="call"/> on the selected isolator; the detail names the isolator.</summary>
+    public async Task<WorkDone> RunAsync(Func<IWorkloadIsolator, Task<DriverResult>> call, bool staysActive = false)
+    {
+        var isolator = Select();
+        var result = await call(isolator);
+        return new WorkDone($"{isolator.Name}: {result.Detail}", result.Changed, staysActive);
+    }
+}

@@ -1,0 +1,109 @@
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+using ZtStream.Responder.Api;
+using ZtStream.Responder.Policy;
+
+namespace ZtStream.Responder;
+
+/// <summary>Checks the whole section, the policy file included, and reports every problem at once.</summary>
+internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOptions>
+{
+    /// <summary>Short tokens are guessable; 32 characters of a random token is ~190 bits.</summary>
+    public const int MinTokenLength = 32;
+
+    public ValidateOptionsResult Validate(string? name, ResponderOptions options) => OptionsValidation.ToResult(Validate(options));
+
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static IReadOnlyList<string> Validate(ResponderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        if (!string.IsNullOrWhiteSpace(options.PolicyPath))
+        {
+            if (!File.Exists(options.PolicyPath))
+            {
+                errors.Add($"Responder:PolicyPath '{options.PolicyPath}' does not exist.");
+            }
+            else
+            {
+                PolicyLoader.Load(File.ReadAllText(options.PolicyPath), errors, $"policy '{options.PolicyPath}'");
+            }
+        }
+
+        if (options.CommandRetries is < 0 or > 20)
+        {
+            errors.Add("Responder:CommandRetries must be between 0 and 20.");
+        }
+
+        if (options.RetryMinBackoff <= TimeSpan.Zero || options.RetryMaxBackoff < options.RetryMinBackoff)
+        {
+            errors.Add("Responder:RetryMinBackoff must be positive and not above Responder:RetryMaxBackoff.");
+        }
+
+        Positive(errors, options.SchedulerInterval, nameof(options.SchedulerInterval));
+        Positive(errors, options.RedispatchAfter, nameof(options.RedispatchAfter));
+        Positive(errors, options.FeedPollInterval, nameof(options.FeedPollInterval));
+        Positive(errors, options.FeedKeepAlive, nameof(options.FeedKeepAlive));
+        Positive(errors, options.VerdictSuppression, nameof(options.VerdictSuppression));
+
+        if (options.FeedToken is { Length: > 0 and < MinTokenLength })
+        {
+            errors.Add($"Responder:FeedToken must be at least {MinTokenLength} characters.");
+        }
+
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var hashes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.ApiTokens.Count; i++)
+        {
+            var t = options.ApiTokens[i];
+            var at = $"Responder:ApiTokens:{i}";
+            if (string.IsNullOrWhiteSpace(t.Name))
+            {
+                errors.Add($"{at}:Name is required.");
+            }
+            else if (!names.Add(t.Name))
+            {
+                errors.Add($"{at}:Name '{t.Name}' is used twice.");
+            }
+
+            if (t.Role is not (ApiRoles.Analyst or ApiRoles.Responder))
+            {
+                errors.Add($"{at}:Role must be '{ApiRoles.Analyst}' or '{ApiRoles.Responder}', not '{t.Role}'.");
+            }
+
+            var hasToken = !string.IsNullOrEmpty(t.Token);
+            var hasHash = !string.IsNullOrEmpty(t.TokenSha256);
+            if (hasToken == hasHash)
+            {
+                errors.Add($"{at}: give exactly one of Token or TokenSha256.");
+                continue;
+            }
+
+            if (hasToken && t.Token!.Length < MinTokenLength)
+            {
+                errors.Add($"{at}:Token must be at least {MinTokenLength} characters.");
+            }
+
+            if (hasHash && (t.TokenSha256!.Length != 64 || !t.TokenSha256.All(Uri.IsHexDigit)))
+            {
+                errors.Add($"{at}:TokenSha256 must be 64 hex digits (SHA-256 of the token).");
+            }
+
+            var hash = hasToken ? ApiTokenAuthenticator.HashHex(t.Token!) : t.TokenSha256!;
+            if (!hashes.Add(hash))
+            {
+                errors.Add($"{at}: the same token is configured twice.");
+            }
+        }
+
+        return errors;
+    }
+
+    private static void Positive(List<string> errors, TimeSpan value, string key)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"Responder:{key} must be positive.");
+        }
+    }
+}

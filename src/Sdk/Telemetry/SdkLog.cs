@@ -1,0 +1,56 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace ZtStream.Sdk.Telemetry;
+
+/// <summary>
+/// SDK log messages. Event ids 6000–6099 client, 6100–6199 revocation feed, 6200–6299 middleware: the 1000s are
+/// the event log's, which runs in the same process when a service embeds ZtStream (docs/architecture.md).
+/// </summary>
+internal static partial class SdkLog
+{
+    [LoggerMessage(6000, LogLevel.Warning, "Sending {Count} events to Ingest failed on attempt {Attempt} ({Reason}); retrying in {Delay}")]
+    public static partial void SendRetrying(this ILogger logger, int count, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(6001, LogLevel.Error, "Gave up on {Count} events after {Attempt} attempts ({Reason})")]
+    public static partial void SendGaveUp(this ILogger logger, int count, int attempt, string reason);
+
+    [LoggerMessage(6002, LogLevel.Warning, "Ingest rejected {Rejected} of {Count} events as invalid ({Status}); they are not retried: {Detail}")]
+    public static partial void EventsRejected(this ILogger logger, int rejected, int count, HttpStatusCode status, string detail);
+
+    [LoggerMessage(6003, LogLevel.Error, "Ingest refused the source key ({Status}); {Count} events dropped. Check ZtStream:SourceKey")]
+    public static partial void SourceKeyRefused(this ILogger logger, HttpStatusCode status, int count);
+
+    [LoggerMessage(6004, LogLevel.Warning, "The ZtStream send queue is full; dropping the oldest events ({Dropped} so far)")]
+    public static partial void QueueFull(this ILogger logger, long dropped);
+
+    [LoggerMessage(6005, LogLevel.Warning, "Shutdown timeout reached with {Count} events unsent; they are dropped")]
+    public static partial void ShutdownAbandoned(this ILogger logger, int count);
+
+    [LoggerMessage(6006, LogLevel.Error, "Unexpected error in the ZtStream sender")]
+    public static partial void SenderCrashed(this ILogger logger, Exception exception);
+
+    [LoggerMessage(6100, LogLevel.Information, "Revocation snapshot loaded: {Count} entries at version {Version}")]
+    public static partial void SnapshotLoaded(this ILogger logger, int count, long version);
+
+    [LoggerMessage(6101, LogLevel.Information, "Following the revocation feed from version {Version}")]
+    public static partial void FeedConnected(this ILogger logger, long version);
+
+    [LoggerMessage(6102, LogLevel.Warning, "Revocation feed unavailable (attempt {Attempt}): {Reason}; reconnecting in {Delay}")]
+    public static partial void FeedFailed(this ILogger logger, int attempt, string reason, TimeSpan delay);
+
+    [LoggerMessage(6103, LogLevel.Information, "Revocation feed stream ended at version {Version}; resuming")]
+    public static partial void FeedEnded(this ILogger logger, long version);
+
+    [LoggerMessage(6104, LogLevel.Warning, "Skipped a malformed revocation feed message (id {EventId}): {Reason}")]
+    public static partial void FeedMessageMalformed(this ILogger logger, string eventId, string reason);
+
+    [LoggerMessage(6200, LogLevel.Information, "Request rejected: {Match} revoked (subject {Subject})")]
+    public static partial void RequestRevoked(this ILogger logger, string match, string? subject);
+
+    [LoggerMessage(6201, LogLevel.Warning, "The revocation list is not current; requests are {Mode} until the feed is back (counted in ztstream.sdk.requests.unverified)")]
+    public static partial void ListNotCurrent(this ILogger logger, string mode);
+
+    [LoggerMessage(6202, LogLevel.Warning, "Could not record the access event")]
+    public static partial void EmitFailed(this ILogger logger, Exception exception);
+}

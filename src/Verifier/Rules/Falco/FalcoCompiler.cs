@@ -1,0 +1,353 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace ZtStream.Verifier.Rules.Falco;
+
+/// <summary>A compiled condition (or part of one): evaluated per event, immutable, shared across rules.</summary>
+internal abstract class FalcoNode
+{
+    public abstract bool Eval(in FalcoEvent e);
+}
+
+internal sealed class FalcoAndNode(FalcoNode[] children) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e)
+    {
+        foreach (var c in children)
+        {
+            if (!c.Eval(e))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
+
+internal sealed class FalcoOrNode(FalcoNode[] children) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e)
+    {
+        foreach (var c in children)
+        {
+            if (c.Eval(e))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
+
+internal sealed class FalcoNotNode(FalcoNode child) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e) => !child.Eval(e);
+}
+
+/// <summary>A macro: evaluated once per event and remembered in the event's cache, since most rules share their macros.</summary>
+internal sealed class FalcoMemoNode(FalcoNode inner, int slot) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e)
+    {
+        var cache = e.Cache;
+        if (cache is null)
+        {
+            return inner.Eval(e);
+        }
+
+        var state = cache.States[slot];
+        if (state != FalcoEventCache.Unknown)
+        {
+            return state == FalcoEventCache.Yes;
+        }
+
+        var result = inner.Eval(e);
+        cache.States[slot] = result ? FalcoEventCache.Yes : FalcoEventCache.No;
+        return result;
+    }
+}
+
+/// <summary>How a check combines the values of its field.</summary>
+internal enum FalcoQuantifier
+{
+    /// <summary>Some value passes (single fields, <c>intersects</c>, and string operators on list fields).</summary>
+    Any,
+
+    /// <summary>Every value passes and there is one (<c>in</c> on a list field).</summary>
+    All,
+
+    /// <summary>There is a value and none passes (<c>!=</c>).</summary>
+    None,
+
+    /// <summary>There is a value (<c>exists</c>).</summary>
+    Exists,
+}
+
+internal sealed class FalcoCheckNode(FalcoField field, FalcoValueTest test, FalcoQuantifier quantifier) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e)
+    {
+        bool present;
+        switch (quantifier)
+        {
+            case FalcoQuantifier.Any:
+                return field.Visit(e, test, all: false, out _);
+            case FalcoQuantifier.All:
+                var every = field.Visit(e, test, all: true, out present);
+                return present && every;
+            case FalcoQuantifier.None:
+                var any = field.Visit(e, test, all: false, out present);
+                return present && !any;
+            default:
+                field.Visit(e, FalcoTests.Always, all: false, out present);
+                return present;
+        }
+    }
+}
+
+/// <summary>A condition, macro, list, field or operator that cannot be compiled; the message names the construct.</summary>
+internal sealed class FalcoCompileException(string message) : Exception(message);
+
+/// <summary>
+/// Turns parsed conditions into <see cref="FalcoNode"/> trees once, at load: macros are expanded (each compiled once
+/// and shared), list names inside value lists are replaced by their items, fields are bound to their extractors
+/// and values to their tests. Anything unknown is an error naming the construct.
+/// </summary>
+internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slots)
+{
+    private readonly Dictionary<string, FalcoNode> macros = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> failedMacros = new(StringComparer.Ordinal);
+    private readonly HashSet<string> expanding = new(StringComparer.Ordinal);
+
+    public FalcoNode CompileCondition(string condition)
+    {
+        FalcoExpr expr;
+        try
+        {
+            expr = FalcoConditionParser.Parse(condition);
+        }
+        catch (FalcoSyntaxException ex)
+        {
+            throw new FalcoCompileException($"condition: {ex.Message}");
+        }
+
+        return Compile(expr);
+    }
+
+    /// <summary>One check built from parts (an exception's field, comparison and values).</summary>
+    public FalcoNode CompileCheck(string fieldText, string op, IReadOnlyList<FalcoListValue> values)
+    {
+        var (name, arg) = SplitField(fieldText);
+        var normalized = op == "==" ? "=" : op;
+        if (!FalcoConditionParser.Operators.Contains(normalized))
+        {
+            throw new FalcoCompileException($"unknown comparison '{op}' (one of {string.Join(", ", FalcoConditionParser.Operators)})");
+        }
+
+        FalcoOperand? operand = normalized switch
+        {
+            "exists" => null,
+            "in" or "intersects" or "pmatch" => new FalcoValueList(values),
+            _ when values.Count == 1 => new FalcoScalar(values[0].Value),
+            _ => throw new FalcoCompileException($"comparison '{op}' takes one value, got {values.Count}"),
+        };
+        return Compile(new FalcoCheck(name, arg, normalized, operand, 1));
+    }
+
+    /// <summary>The items of a list, with nested list names expanded.</summary>
+    public IReadOnlyList<string> ExpandValues(IEnumerable<FalcoListValue> values)
+    {
+        var result = new List<string>();
+        foreach (var v in values)
+        {
+            ExpandInto(v, result, depth: 0);
+        }
+
+        return result;
+    }
+
+    private void ExpandInto(FalcoListValue value, List<string> into, int depth)
+    {
+        if (!value.Bare || !definitions.Lists.TryGetValue(value.Value, out var list))
+        {
+            // Falco takes a name that is no list as a literal value.
+            into.Add(value.Value);
+            return;
+        }
+
+        if (list.Broken)
+        {
+            throw new FalcoCompileException($"uses list '{list.Name}' ({list.Origin}), which failed to load");
+        }
+
+        if (depth > 32)
+        {
+            throw new FalcoCompileException($"list '{list.Name}' ({list.Origin}) refers to itself");
+        }
+
+        foreach (var item in list.Items)
+        {
+            ExpandInto(new FalcoListValue(item, Bare: true), into, depth + 1);
+        }
+    }
+
+    private static (string Name, string? Arg) SplitField(string text)
+    {
+        var open = text.IndexOf('[', StringComparison.Ordinal);
+        if (open < 0)
+        {
+            return (text.Trim(), null);
+        }
+
+        if (!text.EndsWith(']'))
+        {
+            throw new FalcoCompileException($"field '{text}': expected ']' at the end of the argument");
+        }
+
+        return (text[..open].Trim(), text[(open + 1)..^1]);
+    }
+
+    private FalcoNode Compile(FalcoExpr expr) => expr switch
+    {
+        FalcoAnd a => new FalcoAndNode([.. a.Children.Select(Compile)]),
+        FalcoOr o => new FalcoOrNode([.. o.Children.Select(Compile)]),
+        FalcoNot n => new FalcoNotNode(Compile(n.Child)),
+        FalcoMacroRef m => Macro(m),
+        FalcoCheck c => Check(c),
+        _ => throw new FalcoCompileException($"unexpected condition node {expr.GetType().Name}"),
+    };
+
+    private FalcoNode Macro(FalcoMacroRef reference)
+    {
+        var name = reference.Name;
+        if (macros.TryGetValue(name, out var compiled))
+        {
+            return compiled;
+        }
+
+        if (failedMacros.TryGetValue(name, out var failure))
+        {
+            throw new FalcoCompileException(failure);
+        }
+
+        if (!definitions.Macros.TryGetValue(name, out var macro))
+        {
+            throw new FalcoCompileException($"undefined macro '{name}' (column {reference.Column.ToString(CultureInfo.InvariantCulture)}): no macro, and not a field name");
+        }
+
+        if (macro.Broken)
+        {
+            throw Remember(name, $"uses macro '{name}' ({macro.Origin}), which failed to load");
+        }
+
+        if (!expanding.Add(name))
+        {
+            throw new FalcoCompileException($"macro '{name}' ({macro.Origin}) refers to itself");
+        }
+
+        try
+        {
+            FalcoExpr expr;
+            try
+            {
+                expr = FalcoConditionParser.Parse(macro.Condition);
+            }
+            catch (FalcoSyntaxException ex)
+            {
+                throw Remember(name, $"in macro '{name}' ({macro.Origin}): condition: {ex.Message}");
+            }
+
+            try
+            {
+                compiled = Compile(expr);
+            }
+            catch (FalcoCompileException ex) when (!ex.Message.StartsWith("in macro ", StringComparison.Ordinal) && !ex.Message.StartsWith("uses ", StringComparison.Ordinal))
+            {
+                throw Remember(name, $"in macro '{name}' ({macro.Origin}): {ex.Message}");
+            }
+
+            compiled = new FalcoMemoNode(compiled, slots.Next());
+            macros[name] = compiled;
+            return compiled;
+        }
+        finally
+        {
+            expanding.Remove(name);
+        }
+    }
+
+    private FalcoCompileException Remember(string macro, string message)
+    {
+        failedMacros[macro] = message;
+        return new FalcoCompileException(message);
+    }
+
+    private FalcoCheckNode Check(FalcoCheck check)
+    {
+        FalcoField field;
+        try
+        {
+            field = FalcoFieldCatalog.Bind(check.Field, check.Arg, slots);
+        }
+        catch (FalcoCompileException ex)
+        {
+            throw new FalcoCompileException($"{ex.Message} (column {check.Column.ToString(CultureInfo.InvariantCulture)})");
+        }
+
+        var value = (check.Operand as FalcoScalar)?.Value;
+        var list = check.Operand is FalcoValueList l ? ExpandValues(l.Values) : [];
+        try
+        {
+            return check.Operator switch
+            {
+                "exists" => new FalcoCheckNode(field, FalcoTests.Always, FalcoQuantifier.Exists),
+                "=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.Any),
+                "!=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.None),
+                "contains" => new FalcoCheckNode(field, FalcoTests.Contains(value!), FalcoQuantifier.Any),
+                "icontains" => new FalcoCheckNode(field, FalcoTests.IContains(value!), FalcoQuantifier.Any),
+                "startswith" => new FalcoCheckNode(field, FalcoTests.StartsWith(value!), FalcoQuantifier.Any),
+                "endswith" => new FalcoCheckNode(field, FalcoTests.EndsWith(value!), FalcoQuantifier.Any),
+                "bcontains" => new FalcoCheckNode(field, FalcoTests.BContains(Hex(value!, check)), FalcoQuantifier.Any),
+                "bstartswith" => new FalcoCheckNode(field, FalcoTests.BStartsWith(Hex(value!, check)), FalcoQuantifier.Any),
+                "glob" => new FalcoCheckNode(field, FalcoTests.Glob(value!, ignoreCase: false), FalcoQuantifier.Any),
+                "iglob" => new FalcoCheckNode(field, FalcoTests.Glob(value!, ignoreCase: true), FalcoQuantifier.Any),
+                "regex" => new FalcoCheckNode(field, FalcoTests.FullMatch(Pattern(value!, check)), FalcoQuantifier.Any),
+                "<" or "<=" or ">" or ">=" => new FalcoCheckNode(field, FalcoTests.Compare(check.Operator, value!), FalcoQuantifier.Any),
+                "in" => new FalcoCheckNode(field, FalcoTests.Set(list), field.IsList ? FalcoQuantifier.All : FalcoQuantifier.Any),
+                "intersects" => new FalcoCheckNode(field, FalcoTests.Set(list), FalcoQuantifier.Any),
+                "pmatch" => new FalcoCheckNode(field, FalcoTests.PathPrefix(list), FalcoQuantifier.Any),
+                _ => throw new FalcoCompileException($"unsupported operator '{check.Operator}'"),
+            };
+        }
+        catch (FalcoCompileException ex)
+        {
+            throw new FalcoCompileException($"{ex.Message} in '{check.FieldText} {check.Operator}' (column {check.Column.ToString(CultureInfo.InvariantCulture)})");
+        }
+    }
+
+    private static byte[] Hex(string value, FalcoCheck check)
+    {
+        try
+        {
+            return Convert.FromHexString(value);
+        }
+        catch (FormatException)
+        {
+            throw new FalcoCompileException($"'{check.Operator}' needs a hexadecimal byte string, got '{value}'");
+        }
+    }
+
+    private static Regex Pattern(string value, FalcoCheck check)
+    {
+        try
+        {
+            return new Regex($@"\A(?:{value})\z", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
+        }
+        catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
+        {
+            throw new FalcoCompileException($"'{check.Operator}': invalid regular expression '{value}': {ex.Message}");
+        }
+    }
+}

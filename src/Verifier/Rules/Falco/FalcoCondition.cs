@@ -1,0 +1,562 @@
+using System.Globalization;
+using System.Text;
+
+namespace ZtStream.Verifier.Rules.Falco;
+
+/// <summary>A node of a parsed Falco condition. <see cref="Column"/> is 1-based within the condition text.</summary>
+internal abstract record FalcoExpr(int Column);
+
+internal sealed record FalcoAnd(IReadOnlyList<FalcoExpr> Children, int Column) : FalcoExpr(Column);
+
+internal sealed record FalcoOr(IReadOnlyList<FalcoExpr> Children, int Column) : FalcoExpr(Column);
+
+internal sealed record FalcoNot(FalcoExpr Child, int Column) : FalcoExpr(Column);
+
+/// <summary>A bare identifier: a macro reference.</summary>
+internal sealed record FalcoMacroRef(string Name, int Column) : FalcoExpr(Column);
+
+/// <summary>A field check: <c>field[arg] op operand</c> (no operand for <c>exists</c>).</summary>
+internal sealed record FalcoCheck(string Field, string? Arg, string Operator, FalcoOperand? Operand, int Column) : FalcoExpr(Column)
+{
+    public string FieldText => Arg is null ? Field : $"{Field}[{Arg}]";
+}
+
+internal abstract record FalcoOperand;
+
+/// <summary>One value (after <c>=</c>, <c>contains</c>, <c>&lt;</c> …).</summary>
+internal sealed record FalcoScalar(string Value) : FalcoOperand;
+
+/// <summary>A parenthesised list (after <c>in</c>, <c>intersects</c>, <c>pmatch</c>); bare items may name a Falco list.</summary>
+internal sealed record FalcoValueList(IReadOnlyList<FalcoListValue> Values) : FalcoOperand;
+
+/// <summary>A list item as written: quoted items are always literal, bare ones may name a Falco list.</summary>
+internal sealed record FalcoListValue(string Value, bool Bare);
+
+/// <summary>A condition the parser rejected; <see cref="Column"/> is where it stopped.</summary>
+internal sealed class FalcoSyntaxException(string message, int column) : Exception(message)
+{
+    public int Column { get; } = column;
+}
+
+/// <summary>
+/// Parses Falco's condition language as libsinsp's filter parser does: <c>or</c> binds loosest, then <c>and</c>, then
+/// <c>not</c>; a check is a dotted field name with an optional <c>[argument]</c>, an operator and a value or a
+/// parenthesised list; a bare identifier is a macro. Bare values stop at blanks, parentheses, commas, quotes and
+/// <c>=</c>; quoted values take backslash escapes.
+/// </summary>
+internal sealed class FalcoConditionParser
+{
+    private const int MaxDepth = 100;
+
+    // Word operators need a blank after them (libsinsp's list ends each with a space); we accept any blank.
+    private static readonly string[] NumericOperators = ["<=", "<", ">=", ">"];
+    private static readonly string[] SymbolOperators = ["==", "=", "!="];
+    private static readonly string[] WordOperators =
+        ["glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"];
+    private static readonly string[] ListOperators = ["intersects", "in", "pmatch"];
+    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "val("];
+
+    private readonly string text;
+    private int pos;
+    private int depth;
+
+    private FalcoConditionParser(string text) => this.text = text;
+
+    /// <summary>Every operator the parser knows, as written in a condition.</summary>
+    public static IReadOnlyList<string> Operators { get; } =
+        ["exists", .. NumericOperators, .. SymbolOperators, .. WordOperators, .. ListOperators];
+
+    public static FalcoExpr Parse(string condition)
+    {
+        if (string.IsNullOrWhiteSpace(condition))
+        {
+            throw new FalcoSyntaxException("the condition is empty", 1);
+        }
+
+        var parser = new FalcoConditionParser(condition);
+        var result = parser.ParseOr();
+        parser.SkipBlanks();
+        if (parser.pos != condition.Length)
+        {
+            throw parser.Error($"unexpected '{parser.Snippet()}', expecting 'and', 'or' or the end of the condition");
+        }
+
+        return result;
+    }
+
+    private FalcoExpr ParseOr() => ParseChain("or", ParseAnd, (children, column) => new FalcoOr(children, column));
+
+    private FalcoExpr ParseAnd() => ParseChain("and", ParseNot, (children, column) => new FalcoAnd(children, column));
+
+    /// <summary>One or more operands joined by <paramref name="keyword"/>.</summary>
+    private FalcoExpr ParseChain(string keyword, Func<FalcoExpr> operand, Func<List<FalcoExpr>, int, FalcoExpr> combine)
+    {
+        using var guard = Enter();
+        var column = Column;
+        SkipBlanks();
+        var children = new List<FalcoExpr> { operand() };
+        SkipBlanks();
+        while (Keyword(keyword))
+        {
+            children.Add(AfterKeyword(keyword) ? ParseEmbeddedRemainder() : operand());
+            SkipBlanks();
+        }
+
+        return children.Count == 1 ? children[0] : combine(children, column);
+    }
+
+    /// <summary>After <c>and</c>/<c>or</c>: a blank, or an opening parenthesis (true when the parenthesis was consumed).</summary>
+    private bool AfterKeyword(string keyword)
+    {
+        if (SkipBlanks())
+        {
+            return false;
+        }
+
+        if (Literal("("))
+        {
+            return true;
+        }
+
+        throw Error($"expected a blank or '(' after '{keyword}'");
+    }
+
+    private FalcoExpr ParseNot()
+    {
+        using var guard = Enter();
+        var column = Column;
+        SkipBlanks();
+        var negate = false;
+        while (true)
+        {
+            if (At("not") && pos + 3 < text.Length && char.IsWhiteSpace(text[pos + 3]))
+            {
+                pos += 3;
+                SkipBlanks();
+                negate = !negate;
+                continue;
+            }
+
+            if (At("not("))
+            {
+                pos += 4;
+                negate = !negate;
+                var inner = ParseEmbeddedRemainder();
+                return negate ? new FalcoNot(inner, column) : inner;
+            }
+
+            break;
+        }
+
+        var child = ParseCheck();
+        return negate ? new FalcoNot(child, column) : child;
+    }
+
+    private FalcoExpr ParseEmbeddedRemainder()
+    {
+        using var guard = Enter();
+        SkipBlanks();
+        var child = ParseOr();
+        SkipBlanks();
+        if (!Literal(")"))
+        {
+            throw Error("expected ')'");
+        }
+
+        return child;
+    }
+
+    private FalcoExpr ParseCheck()
+    {
+        using var guard = Enter();
+        SkipBlanks();
+        var column = Column;
+        if (Literal("("))
+        {
+            return ParseEmbeddedRemainder();
+        }
+
+        foreach (var t in Transformers)
+        {
+            if (At(t))
+            {
+                throw Error($"field transformer '{t[..^1]}(…)' is not supported");
+            }
+        }
+
+        if (LexFieldName() is { } field)
+        {
+            string? arg = null;
+            if (Literal("["))
+            {
+                arg = LexQuoted() ?? LexWhile(c => c is not ('[' or ']' or '"' or '\'') && !char.IsWhiteSpace(c))
+                    ?? throw Error("expected a field argument: a quoted or a bare string");
+                if (!Literal("]"))
+                {
+                    throw Error("expected ']' after the field argument");
+                }
+            }
+
+            return ParseCondition(field, arg, column);
+        }
+
+        if (LexIdentifier() is { } identifier)
+        {
+            return new FalcoMacroRef(identifier, column);
+        }
+
+        throw Error(pos >= text.Length ? "the condition ends where a check, a macro or '(' was expected" : $"expected a check, a macro or '(', found '{Snippet()}'");
+    }
+
+    private FalcoCheck ParseCondition(string field, string? arg, int column)
+    {
+        SkipBlanks();
+        if (At("exists"))
+        {
+            pos += "exists".Length;
+            return new FalcoCheck(field, arg, "exists", null, column);
+        }
+
+        foreach (var op in NumericOperators)
+        {
+            if (Literal(op))
+            {
+                SkipBlanks();
+                var number = LexNumber() ?? throw Error($"expected a number after '{op}'");
+                return new FalcoCheck(field, arg, op, new FalcoScalar(number), column);
+            }
+        }
+
+        foreach (var op in SymbolOperators)
+        {
+            if (Literal(op))
+            {
+                return new FalcoCheck(field, arg, op == "==" ? "=" : op, new FalcoScalar(ParseStringValue(op)), column);
+            }
+        }
+
+        foreach (var op in WordOperators)
+        {
+            if (At(op) && pos + op.Length < text.Length && char.IsWhiteSpace(text[pos + op.Length]))
+            {
+                pos += op.Length;
+                return new FalcoCheck(field, arg, op, new FalcoScalar(ParseStringValue(op)), column);
+            }
+        }
+
+        foreach (var op in ListOperators)
+        {
+            if (At(op))
+            {
+                pos += op.Length;
+                return new FalcoCheck(field, arg, op, ParseListValue(op), column);
+            }
+        }
+
+        throw Error($"expected an operator after '{(arg is null ? field : $"{field}[{arg}]")}' (one of {string.Join(", ", Operators)}), found '{Snippet()}'");
+    }
+
+    private string ParseStringValue(string op)
+    {
+        SkipBlanks();
+        RejectFieldOperand();
+        return LexQuoted() ?? LexBare() ?? throw Error($"expected a value after '{op}'");
+    }
+
+    private FalcoValueList ParseListValue(string op)
+    {
+        SkipBlanks();
+        RejectFieldOperand();
+        var values = new List<FalcoListValue>();
+        if (Literal("("))
+        {
+            SkipBlanks();
+            if (LexListItem() is { } first)
+            {
+                values.Add(first);
+                SkipBlanks();
+                while (Literal(","))
+                {
+                    SkipBlanks();
+                    values.Add(LexListItem() ?? throw Error($"expected a list item after ',' in the list of '{op}'"));
+                    SkipBlanks();
+                }
+            }
+
+            if (!Literal(")"))
+            {
+                throw Error($"expected ',' or ')' in the list of '{op}', found '{Snippet()}'");
+            }
+
+            return new FalcoValueList(values);
+        }
+
+        // `in my_list` without parentheses names a list.
+        if (LexIdentifier() is { } name)
+        {
+            return new FalcoValueList([new FalcoListValue(name, Bare: true)]);
+        }
+
+        throw Error($"expected '(' or a list name after '{op}'");
+    }
+
+    private FalcoListValue? LexListItem()
+    {
+        if (LexQuoted() is { } quoted)
+        {
+            return new FalcoListValue(quoted, Bare: false);
+        }
+
+        return LexBare() is { } bare ? new FalcoListValue(bare, Bare: true) : null;
+    }
+
+    /// <summary>Comparing a field with another field (<c>val(…)</c>) or a transformed field is not supported.</summary>
+    private void RejectFieldOperand()
+    {
+        foreach (var t in Transformers)
+        {
+            if (At(t))
+            {
+                throw Error($"comparing with a field ('{t}…)') is not supported");
+            }
+        }
+    }
+
+    private string? LexFieldName()
+    {
+        // [a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+
+        var start = pos;
+        var segments = 0;
+        var i = pos;
+        while (true)
+        {
+            var segStart = i;
+            while (i < text.Length && char.IsAsciiLetter(text[i]))
+            {
+                i++;
+            }
+
+            if (i == segStart)
+            {
+                break;
+            }
+
+            while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
+            {
+                i++;
+            }
+
+            segments++;
+            if (i < text.Length - 1 && text[i] == '.' && char.IsAsciiLetter(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            break;
+        }
+
+        if (segments < 2)
+        {
+            return null;
+        }
+
+        pos = i;
+        return text[start..i];
+    }
+
+    private string? LexIdentifier()
+    {
+        if (pos >= text.Length || !char.IsAsciiLetter(text[pos]))
+        {
+            return null;
+        }
+
+        var start = pos;
+        while (pos < text.Length && char.IsAsciiLetter(text[pos]))
+        {
+            pos++;
+        }
+
+        while (pos < text.Length && (char.IsAsciiLetterOrDigit(text[pos]) || text[pos] == '_'))
+        {
+            pos++;
+        }
+
+        return text[start..pos];
+    }
+
+    private string? LexNumber()
+    {
+        // 0x… or [+-]?[0-9]+[.]?[0-9]*([eE][+-][0-9]+)?
+        var start = pos;
+        if (At("0x") || At("0X"))
+        {
+            var i = pos + 2;
+            while (i < text.Length && char.IsAsciiLetterOrDigit(text[i]))
+            {
+                i++;
+            }
+
+            if (i > pos + 2)
+            {
+                pos = i;
+                return text[start..pos];
+            }
+        }
+
+        var j = pos;
+        if (j < text.Length && text[j] is '+' or '-')
+        {
+            j++;
+        }
+
+        var digits = j;
+        while (j < text.Length && char.IsAsciiDigit(text[j]))
+        {
+            j++;
+        }
+
+        if (j == digits)
+        {
+            return null;
+        }
+
+        if (j < text.Length && text[j] == '.')
+        {
+            j++;
+            while (j < text.Length && char.IsAsciiDigit(text[j]))
+            {
+                j++;
+            }
+        }
+
+        if (j + 2 < text.Length && text[j] is 'e' or 'E' && text[j + 1] is '+' or '-' && char.IsAsciiDigit(text[j + 2]))
+        {
+            j += 2;
+            while (j < text.Length && char.IsAsciiDigit(text[j]))
+            {
+                j++;
+            }
+        }
+
+        pos = j;
+        return text[start..pos];
+    }
+
+    private string? LexBare() =>
+        LexWhile(c => c is not ('(' or ')' or '"' or '\'' or '=' or ',') && !char.IsWhiteSpace(c));
+
+    private string? LexWhile(Func<char, bool> accept)
+    {
+        var start = pos;
+        while (pos < text.Length && accept(text[pos]))
+        {
+            pos++;
+        }
+
+        return pos > start ? text[start..pos] : null;
+    }
+
+    private string? LexQuoted()
+    {
+        if (pos >= text.Length || text[pos] is not ('"' or '\''))
+        {
+            return null;
+        }
+
+        var delimiter = text[pos];
+        var sb = new StringBuilder();
+        for (var i = pos + 1; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == delimiter)
+            {
+                pos = i + 1;
+                return sb.ToString();
+            }
+
+            if (c == '\\' && i + 1 < text.Length)
+            {
+                i++;
+                sb.Append(text[i] switch
+                {
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    'b' => '\b',
+                    'f' => '\f',
+                    var other => other,
+                });
+                continue;
+            }
+
+            sb.Append(c);
+        }
+
+        throw Error($"unterminated string starting with {delimiter}");
+    }
+
+    private bool Keyword(string word) => Literal(word);
+
+    private bool Literal(string s)
+    {
+        if (!At(s))
+        {
+            return false;
+        }
+
+        pos += s.Length;
+        return true;
+    }
+
+    private bool At(string s) => pos + s.Length <= text.Length && string.CompareOrdinal(text, pos, s, 0, s.Length) == 0;
+
+    private bool SkipBlanks()
+    {
+        var start = pos;
+        while (pos < text.Length && char.IsWhiteSpace(text[pos]))
+        {
+            pos++;
+        }
+
+        return pos > start;
+    }
+
+    private int Column => pos + 1;
+
+    private string Snippet()
+    {
+        if (pos >= text.Length)
+        {
+            return "(end)";
+        }
+
+        var rest = text[pos..];
+        var cut = rest.IndexOfAny(['\n', '\r']);
+        if (cut >= 0)
+        {
+            rest = rest[..cut];
+        }
+
+        return rest.Length <= 24 ? rest : rest[..24] + "…";
+    }
+
+    private FalcoSyntaxException Error(string message) =>
+        new($"{message} (column {Column.ToString(CultureInfo.InvariantCulture)})", Column);
+
+    private DepthGuard Enter()
+    {
+        if (++depth >= MaxDepth)
+        {
+            throw Error($"the condition nests deeper than {MaxDepth} levels");
+        }
+
+        return new DepthGuard(this);
+    }
+
+    private readonly struct DepthGuard(FalcoConditionParser owner) : IDisposable
+    {
+        public void Dispose() => owner.depth--;
+    }
+}

@@ -1,0 +1,229 @@
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using ZtStream.Contracts.Alerts;
+
+namespace ZtStream.Verifier.Rules.Falco;
+
+/// <summary>
+/// Loads Falco rules files unchanged (rules, macros, lists, <c>append</c>/<c>override</c>, <c>enabled</c>,
+/// <c>exceptions</c>) for the <c>k8s_audit</c> source, compiling every condition once into a
+/// <see cref="FalcoRuleMatcher"/>. Files apply in the order given, later ones appending to or overriding earlier
+/// ones as Falco's <c>-r</c> order does. Nothing is skipped silently: every rule, macro or list that cannot be
+/// loaded is a <see cref="RuleLoadError"/> naming the file, line, rule and construct, and the other rules still load.
+/// </summary>
+internal sealed partial class FalcoRuleLoader
+{
+    /// <summary>The one Falco event source ZtStream evaluates: Kubernetes audit events (the k8saudit plugin's fields).</summary>
+    public const string Source = "k8s_audit";
+
+    private FalcoRuleLoader()
+    {
+    }
+
+    /// <summary>Loads <paramref name="files"/> (path for messages, text) in order.</summary>
+    public static RuleLoadResult Load(IReadOnlyList<(string Path, string Text)> files) => Load(files, out _);
+
+    /// <summary>
+    /// Loads <paramref name="files"/> in order; <paramref name="disabled"/> names the rules that loaded but are
+    /// disabled (<c>enabled: false</c>), which are not among the result's rules.
+    /// </summary>
+    public static RuleLoadResult Load(IReadOnlyList<(string Path, string Text)> files, out IReadOnlyList<string> disabled)
+    {
+        var items = new List<FalcoItem>();
+        var errors = new List<RuleLoadError>();
+        var definitions = new FalcoDefinitions();
+        foreach (var (path, text) in files)
+        {
+            items.Clear();
+            FalcoItemReader.Read(path, text, items, errors);
+            foreach (var item in items)
+            {
+                definitions.Apply(item);
+            }
+        }
+
+        errors.AddRange(definitions.Errors);
+        var slots = new FalcoSlots();
+        var compiler = new FalcoCompiler(definitions, slots);
+        var rules = new List<Rule>();
+        var off = new List<string>();
+        foreach (var state in definitions.Rules.Where(r => !r.Broken))
+        {
+            try
+            {
+                var rule = Compile(state, compiler, slots);
+                if (state.Enabled)
+                {
+                    rules.Add(rule);
+                }
+                else
+                {
+                    off.Add(state.Name);
+                }
+            }
+            catch (FalcoCompileException ex)
+            {
+                errors.Add(new RuleLoadError(state.Origin.File, state.Origin.Line, state.Name, ex.Message));
+            }
+        }
+
+        disabled = off;
+        var order = files.Select((f, i) => (f.Path, i)).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
+        return new RuleLoadResult(rules, [.. errors.OrderBy(e => order.GetValueOrDefault(e.File)).ThenBy(e => e.Line)]);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="text"/> reads as a Falco rules file: a YAML sequence with at least one item carrying
+    /// rule, macro, list, required_engine_version or required_plugin_versions.
+    /// </summary>
+    public static bool LooksLikeFalco(string text)
+    {
+        try
+        {
+            return FalcoItemReader.Documents(text) is [YamlSequenceNode seq, ..]
+                && seq.Children.OfType<YamlMappingNode>().Any(m => FalcoItemReader.ItemKinds.Any(k => m.Children.ContainsKey(new YamlScalarNode(k))));
+        }
+        catch (Exception ex) when (ex is YamlException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Falco priority → ZtStream severity.</summary>
+    public static string Severity(FalcoPriority priority) => priority switch
+    {
+        FalcoPriority.Emergency or FalcoPriority.Alert or FalcoPriority.Critical => Severities.Critical,
+        FalcoPriority.Error => Severities.High,
+        FalcoPriority.Warning => Severities.Medium,
+        _ => Severities.Low,
+    };
+
+    /// <summary>ATT&amp;CK technique ids among the tags (T1611, T1552.007), upper-cased.</summary>
+    public static IReadOnlyList<string> Techniques(IEnumerable<string> tags) =>
+        [.. tags.Where(t => TechniqueTag().IsMatch(t)).Select(t => t.ToUpperInvariant()).Distinct()];
+
+    /// <summary>ATT&amp;CK tactics among the tags (<c>mitre_privilege_escalation</c> → privilege-escalation).</summary>
+    public static IReadOnlyList<string> Tactics(IEnumerable<string> tags) =>
+        [.. tags.Where(t => t.StartsWith("mitre_", StringComparison.OrdinalIgnoreCase))
+            .Select(t => t["mitre_".Length..].ToLowerInvariant().Replace('_', '-'))
+            .Where(KnownTactics.Contains)
+            .Distinct()];
+
+    private static readonly HashSet<string> KnownTactics = new(StringComparer.Ordinal)
+    {
+        "reconnaissance", "resource-development", "initial-access", "execution", "persistence", "privilege-escalation",
+        "defense-evasion", "credential-access", "discovery", "lateral-movement", "collection", "command-and-control",
+        "exfiltration", "impact",
+    };
+
+    [GeneratedRegex(@"^T\d{4}(\.\d{3})?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TechniqueTag();
+
+    private static Rule Compile(FalcoRuleState state, FalcoCompiler compiler, FalcoSlots slots)
+    {
+        var source = state.Source ?? "syscall";
+        if (source != Source)
+        {
+            throw new FalcoCompileException(
+                $"source '{source}' is not evaluated: ZtStream runs Falco rules of the {Source} source (Kubernetes audit events) only{(state.Source is null ? " (a rule without 'source' is a syscall rule)" : "")}");
+        }
+
+        var condition = compiler.CompileCondition(state.Condition);
+        if (state.Exceptions.Count > 0 && CompileExceptions(state, compiler) is { } exceptions)
+        {
+            condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
+        }
+
+        var output = FalcoOutputTemplate.Compile(state.Output, slots);
+        var tags = state.Tags.ToList();
+        return new Rule(
+            Id: state.Name,
+            Title: state.Name,
+            Format: RuleFormats.Falco,
+            Severity: Severity(state.Priority),
+            Techniques: Techniques(tags),
+            Tactics: Tactics(tags),
+            Description: state.Description?.Trim(),
+            Origin: state.Origin,
+            Condition: new FalcoRuleMatcher(state.Name, state.Priority, tags, condition, output, slots));
+    }
+
+    /// <summary>
+    /// An exception is "not (tuple₁ or tuple₂ …)", each tuple "field₁ comp₁ value₁ and …" (one-field form:
+    /// "field comp (values)"). Values of <c>in</c>/<c>intersects</c>/<c>pmatch</c> may be lists or list names.
+    /// Null when no exception has values.
+    /// </summary>
+    private static FalcoNode? CompileExceptions(FalcoRuleState state, FalcoCompiler compiler)
+    {
+        var any = new List<FalcoNode>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var ex in state.Exceptions)
+        {
+            if (!names.Add(ex.Name))
+            {
+                throw new FalcoCompileException($"exception '{ex.Name}' is defined twice");
+            }
+
+            if (ex.Fields is not { Count: > 0 } fields)
+            {
+                throw new FalcoCompileException($"exception '{ex.Name}' has no fields");
+            }
+
+            var comps = ex.Comps ?? [.. fields.Select(_ => ex.FieldsAsList ? "=" : "in")];
+            if (comps.Count != fields.Count)
+            {
+                throw new FalcoCompileException($"exception '{ex.Name}': {fields.Count} fields but {comps.Count} comps");
+            }
+
+            try
+            {
+                if (!ex.FieldsAsList)
+                {
+                    var values = ex.Values.SelectMany(v => v).SelectMany(v => v.Items?.Select(i => new FalcoListValue(i, Bare: false)) ?? [new FalcoListValue(v.Scalar!, Bare: true)]).ToList();
+                    if (values.Count == 0)
+                    {
+                        continue;
+                    }
+
+                    any.Add(comps[0] is "in" or "intersects" or "pmatch"
+                        ? compiler.CompileCheck(fields[0], comps[0], values)
+                        : new FalcoOrNode([.. values.Select(v => compiler.CompileCheck(fields[0], comps[0], [v]))]));
+                    continue;
+                }
+
+                foreach (var tuple in ex.Values)
+                {
+                    if (tuple.Count != fields.Count)
+                    {
+                        throw new FalcoCompileException($"a value has {tuple.Count} items for {fields.Count} fields");
+                    }
+
+                    var checks = new FalcoNode[fields.Count];
+                    for (var i = 0; i < fields.Count; i++)
+                    {
+                        var v = tuple[i];
+                        var isList = comps[i] is "in" or "intersects" or "pmatch";
+                        if (v.Items is not null && !isList)
+                        {
+                            throw new FalcoCompileException($"field '{fields[i]}' is compared with '{comps[i]}', which takes one value, not a list");
+                        }
+
+                        IReadOnlyList<FalcoListValue> operand = v.Items is not null
+                            ? [.. v.Items.Select(item => new FalcoListValue(item, Bare: false))]
+                            : [new FalcoListValue(v.Scalar!, Bare: isList)];
+                        checks[i] = compiler.CompileCheck(fields[i], comps[i], operand);
+                    }
+
+                    any.Add(new FalcoAndNode(checks));
+                }
+            }
+            catch (FalcoCompileException e)
+            {
+                throw new FalcoCompileException($"exception '{ex.Name}': {e.Message}");
+            }
+        }
+
+        return any.Count == 0 ? null : new FalcoOrNode([.. any]);
+    }
+}

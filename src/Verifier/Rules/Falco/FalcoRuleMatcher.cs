@@ -1,0 +1,201 @@
+using System.Text;
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+
+namespace ZtStream.Verifier.Rules.Falco;
+
+/// <summary>
+/// A loaded Falco rule's compiled condition (macros, lists and exceptions included) and its output template.
+/// Matches only Kubernetes audit events (kind <c>k8s.audit</c>) that kept their original object on
+/// <see cref="AccessEvent.Raw"/>: the fields read that object. Immutable and thread-safe.
+/// </summary>
+internal sealed class FalcoRuleMatcher : IRuleMatcher
+{
+    private readonly FalcoNode condition;
+    private readonly FalcoOutputTemplate output;
+    private readonly FalcoSlots slots;
+
+    public FalcoRuleMatcher(string ruleName, FalcoPriority priority, IReadOnlyList<string> tags, FalcoNode condition, FalcoOutputTemplate output, FalcoSlots slots)
+    {
+        this.slots = slots;
+        RuleName = ruleName;
+        Priority = priority;
+        Tags = tags;
+        this.condition = condition;
+        this.output = output;
+    }
+
+    public string RuleName { get; }
+
+    public FalcoPriority Priority { get; }
+
+    /// <summary>The rule's tags as written (ATT&amp;CK ids among them are also on the rule's techniques).</summary>
+    public IReadOnlyList<string> Tags { get; }
+
+    /// <summary>The output template as written in the rule.</summary>
+    public string OutputTemplate => output.Text;
+
+    public bool Matches(RuleEvent e) =>
+        e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw
+        && condition.Eval(new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots)));
+
+    /// <summary>
+    /// The rule's <c>output</c> for this event, as Falco prints it: each <c>%field</c> replaced by its value, list
+    /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
+    /// </summary>
+    public string RenderOutput(RuleEvent e) =>
+        output.Render(new FalcoEvent(e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw ? raw : default, e.Event.Time));
+}
+
+/// <summary>A Falco <c>output</c> string with its <c>%field</c> references bound at load.</summary>
+internal sealed class FalcoOutputTemplate
+{
+    private readonly object[] parts;
+
+    private FalcoOutputTemplate(string text, object[] parts)
+    {
+        Text = text;
+        this.parts = parts;
+    }
+
+    public string Text { get; }
+
+    /// <summary>Binds every <c>%field</c> (an unknown field is an error, as in Falco); a '%' not followed by a field name stays as it is.</summary>
+    public static FalcoOutputTemplate Compile(string text, FalcoSlots slots)
+    {
+        var parts = new List<object>();
+        var literal = new StringBuilder();
+        var i = 0;
+        while (i < text.Length)
+        {
+            var c = text[i];
+            if (c != '%' || FieldAt(text, i + 1) is not { } field)
+            {
+                literal.Append(c);
+                i++;
+                continue;
+            }
+
+            var (name, arg, length) = field;
+            if (literal.Length > 0)
+            {
+                parts.Add(literal.ToString());
+                literal.Clear();
+            }
+
+            try
+            {
+                parts.Add(FalcoFieldCatalog.Bind(name, arg, slots));
+            }
+            catch (FalcoCompileException ex)
+            {
+                throw new FalcoCompileException($"output: {ex.Message} (at %{text.Substring(i + 1, length)})");
+            }
+
+            i += 1 + length;
+        }
+
+        if (literal.Length > 0)
+        {
+            parts.Add(literal.ToString());
+        }
+
+        return new FalcoOutputTemplate(text, [.. parts]);
+    }
+
+    public string Render(in FalcoEvent e)
+    {
+        var sb = new StringBuilder();
+        var values = new ValueCollector();
+        foreach (var part in parts)
+        {
+            if (part is string s)
+            {
+                sb.Append(s);
+                continue;
+            }
+
+            var field = (FalcoField)part;
+            values.Items.Clear();
+            field.Visit(e, values, all: false, out var present);
+            if (!present)
+            {
+                sb.Append("<NA>");
+            }
+            else if (field.IsList)
+            {
+                sb.Append('(').AppendJoin(',', values.Items).Append(')');
+            }
+            else
+            {
+                sb.Append(values.Items[0]);
+            }
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The dotted field name (and [argument]) starting at <paramref name="start"/>, as the condition parser reads one.</summary>
+    private static (string Name, string? Arg, int Length)? FieldAt(string text, int start)
+    {
+        var i = start;
+        var segments = 0;
+        while (i < text.Length && char.IsAsciiLetter(text[i]))
+        {
+            var seg = i;
+            while (i < text.Length && char.IsAsciiLetter(text[i]))
+            {
+                i++;
+            }
+
+            while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
+            {
+                i++;
+            }
+
+            if (i > seg)
+            {
+                segments++;
+            }
+
+            if (i + 1 < text.Length && text[i] == '.' && char.IsAsciiLetter(text[i + 1]))
+            {
+                i++;
+                continue;
+            }
+
+            break;
+        }
+
+        if (segments < 2)
+        {
+            return null;
+        }
+
+        var name = text[start..i];
+        string? arg = null;
+        if (i < text.Length && text[i] == '[')
+        {
+            var close = text.IndexOf(']', i + 1);
+            if (close > i)
+            {
+                arg = text[(i + 1)..close];
+                i = close + 1;
+            }
+        }
+
+        return (name, arg, i - start);
+    }
+
+    /// <summary>Collects every value of a field (never accepts one, so the visit runs to the end).</summary>
+    private sealed class ValueCollector : FalcoValueTest
+    {
+        public List<string> Items { get; } = [];
+
+        public override bool Test(ReadOnlySpan<byte> value)
+        {
+            Items.Add(Encoding.UTF8.GetString(value));
+            return false;
+        }
+    }
+}

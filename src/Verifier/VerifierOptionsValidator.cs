@@ -1,0 +1,86 @@
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+using ZtStream.Verifier.Policy;
+
+namespace ZtStream.Verifier;
+
+/// <summary>Checks section <c>Verifier</c> (and that the policy file parses), listing every problem at once.</summary>
+internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOptions>
+{
+    public ValidateOptionsResult Validate(string? name, VerifierOptions options) => OptionsValidation.ToResult(Validate(options));
+
+    /// <summary>One line per problem; empty when the options are usable. A policy file must exist and parse.</summary>
+    public static IReadOnlyList<string> Validate(VerifierOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        if (options.AlertThreshold is < 1 or > 100)
+        {
+            problems.Add($"{VerifierOptions.Section}:AlertThreshold must be 1–100 (is {options.AlertThreshold})");
+        }
+
+        Positive(problems, options.WarmUp, nameof(VerifierOptions.WarmUp), allowZero: true);
+        Positive(problems, options.Window, nameof(VerifierOptions.Window));
+        Positive(problems, options.DedupWindow, nameof(VerifierOptions.DedupWindow));
+        Positive(problems, options.BaselineHorizon, nameof(VerifierOptions.BaselineHorizon));
+        Positive(problems, options.ModelWarmUp, nameof(VerifierOptions.ModelWarmUp));
+        Positive(problems, options.ModelRetrainInterval, nameof(VerifierOptions.ModelRetrainInterval));
+        Positive(problems, options.CheckpointInterval, nameof(VerifierOptions.CheckpointInterval));
+        Positive(problems, options.RuntimeTaintWindow, nameof(VerifierOptions.RuntimeTaintWindow));
+        if (options.WarmUpEvents < 0)
+        {
+            problems.Add($"{VerifierOptions.Section}:WarmUpEvents must not be negative");
+        }
+
+        if (options.BytesMinimum < 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:BytesMinimum must be positive");
+        }
+
+        if (options.BytesSigma <= 0 || options.SpikeFactor <= 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:BytesSigma must be positive and SpikeFactor above 1");
+        }
+
+        if (options.RateMinimum < 1 || options.BreadthMinimum < 1 || options.DeniedMinimum < 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:RateMinimum, BreadthMinimum and DeniedMinimum must be positive");
+        }
+
+        if (options.MaxPrincipals < 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:MaxPrincipals must be positive");
+        }
+
+        if (options.CheckpointEveryRecords < 1)
+        {
+            problems.Add($"{VerifierOptions.Section}:CheckpointEveryRecords must be positive");
+        }
+
+        if (options.PolicyPath is not null && !File.Exists(options.PolicyPath))
+        {
+            problems.Add($"{VerifierOptions.Section}:PolicyPath '{options.PolicyPath}' does not exist");
+        }
+        else if (options.PolicyPath is not null)
+        {
+            try
+            {
+                PolicyLoader.LoadFile(options.PolicyPath);
+            }
+            catch (PolicyException ex)
+            {
+                problems.Add($"{VerifierOptions.Section}:PolicyPath: {ex.Message}");
+            }
+        }
+
+        return problems;
+    }
+
+    private static void Positive(List<string> problems, TimeSpan value, string name, bool allowZero = false)
+    {
+        if (value < TimeSpan.Zero || (!allowZero && value == TimeSpan.Zero))
+        {
+            problems.Add($"{VerifierOptions.Section}:{name} must be {(allowZero ? "zero or more" : "positive")} (is {value})");
+        }
+    }
+}

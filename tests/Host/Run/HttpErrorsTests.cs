@@ -1,0 +1,160 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Host.Run;
+using ZtStream.Platform.Hosting;
+
+namespace ZtStream.Host.Tests.Run;
+
+/// <summary>
+/// Every endpoint a full <c>ztstream run</c> maps (Ingest, the Responder API, the revocation feed, the console,
+/// health), walked through its error paths: no credentials, a malformed body, an unknown id. Every error answer
+/// is an RFC 9457 problem document.
+/// </summary>
+public sealed class HttpErrorsTests : IAsyncLifetime
+{
+    private const string ResponderToken = "responder-token-0123456789abcdefghijklmnop";
+    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-errors-");
+    private WebApplication? app;
+    private HttpClient? http;
+
+    private HttpClient Http => http!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Urls"] = "http://127.0.0.1:0",
+            ["Store:SqlitePath"] = Path.Combine(folder.FullName, "zt.db"),
+            ["Responder:FeedToken"] = "feed-token-0123456789abcdefghijklmnopqrstu",
+            ["Responder:ApiTokens:0:Name"] = "rex",
+            ["Responder:ApiTokens:0:Role"] = "responder",
+            ["Responder:ApiTokens:0:Token"] = ResponderToken,
+        }).Build();
+        var problems = new List<string>();
+        app = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems);
+        Assert.True(app is not null, string.Join("; ", problems));
+        await app.StartAsync(TestContext.Current.CancellationToken);
+        http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http?.Dispose();
+        if (app is not null)
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        folder.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task EveryMappedEndpoint_EveryErrorPath_AnswersAProblemDocument()
+    {
+        var endpoints = app!.Services.GetServices<EndpointDataSource>().SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (Method: m, Route: e.RoutePattern.RawText!)))
+            .Distinct()
+            .ToList();
+        Assert.Contains(endpoints, e => e.Route == "/v1/events");
+        Assert.Contains(endpoints, e => e.Route.StartsWith("/v1/actions/", StringComparison.Ordinal));
+        Assert.Contains(endpoints, e => e.Route.StartsWith("/v1/revocations", StringComparison.Ordinal));
+
+        var errors = 0;
+        foreach (var (method, route) in endpoints)
+        {
+            var path = Fill(route);
+            foreach (var (token, body) in new (string?, string?)[] { (null, null), (ResponderToken, "{\"broken"), (ResponderToken, "{}") })
+            {
+                using var response = await SendAsync(method, path, token, body);
+                if ((int)response.StatusCode >= 400)
+                {
+                    errors++;
+                    await AssertProblemAsync(response, $"{method} {path} ({(token is null ? "no token" : "token")}, body {body ?? "none"})");
+                }
+            }
+        }
+
+        Assert.True(errors >= endpoints.Count, $"only {errors} error answers over {endpoints.Count} endpoints");
+    }
+
+    [Fact]
+    public async Task Reject_MalformedBody_Is400NamingTheProblem()
+    {
+        using var response = await SendAsync("POST", $"/v1/actions/{Guid.NewGuid()}/reject", ResponderToken, "{\"reason\": ");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = await AssertProblemAsync(response, "reject");
+        Assert.EndsWith("/malformed-body", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Contains("LineNumber", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Trigger_InvalidAction_ListsEachFieldAsAnItemError()
+    {
+        using var response = await SendAsync("POST", "/v1/actions", ResponderToken, """{"kind":"isolate_workload","ttl_seconds":-5}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = await AssertProblemAsync(response, "trigger");
+        var fields = problem.RootElement.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
+        Assert.Equal([(0, "workload_id"), (0, "ttl_seconds")], fields);
+    }
+
+    [Theory]
+    [InlineData("GET", "/v1/alerts", null, 401)]
+    [InlineData("GET", "/v1/alerts/no-such-alert", ResponderToken, 404)]
+    [InlineData("POST", "/v1/events", null, 401)]
+    [InlineData("GET", "/v1/revocations", null, 401)]
+    [InlineData("GET", "/v1/revocations/stream", null, 401)]
+    [InlineData("GET", "/v1/no-such-path", null, 404)]
+    [InlineData("DELETE", "/v1/alerts", ResponderToken, 405)]
+    [InlineData("GET", "/v1/actions/not-a-guid", ResponderToken, 404)]
+    [InlineData("GET", "/console/no-such-file.js", null, 404)]
+    public async Task KnownErrors_HaveTheirStatusAsAProblem(string method, string path, string? token, int status)
+    {
+        using var response = await SendAsync(method, path, token, null);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        (await AssertProblemAsync(response, path)).Dispose();
+    }
+
+    private static string Fill(string route) => route
+        .Replace("{id:guid}", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+        .Replace("{id}", "no-such-id", StringComparison.Ordinal)
+        .Replace("{**path}", "no/such/file.js", StringComparison.Ordinal);
+
+    private async Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string? body)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+        }
+
+        if (body is not null && method is not ("GET" or "HEAD"))
+        {
+            request.Content = new StringContent(body, Encoding.UTF8, "application/json");
+        }
+
+        // Headers only: a revocation stream the token opens never ends by itself.
+        return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<JsonDocument> AssertProblemAsync(HttpResponseMessage response, string what)
+    {
+        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{what}: {(int)response.StatusCode} answered {response.Content.Headers.ContentType}");
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var root = problem.RootElement;
+        Assert.Equal((int)response.StatusCode, root.GetProperty("status").GetInt32());
+        Assert.StartsWith("https://ztstream.io/problems/", root.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("title").GetString()), what);
+        return problem;
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Migrations;
+
+namespace ZtStream.Platform.Tests.Store.Migrations;
+
+/// <summary>
+/// The migrator's own rules, on the embedded SQLite store. What it must do on both dialects (order, idempotence,
+/// renames, failures, concurrent starts) is in the store contract suite.
+/// </summary>
+public sealed class StoreMigratorTests : IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("zt-migrator-").FullName;
+
+    [Fact]
+    public void Planned_SourcesInAnyOrder_AreOrderedByComponentThenVersion()
+    {
+        var migrator = new StoreMigrator(Store(), [Source(M("verifier", 2), M("ingest", 1)), Source(M("verifier", 1), M("ingest", 10), M("ingest", 2))]);
+
+        Assert.Equal(["ingest 1", "ingest 2", "ingest 10", "verifier 1", "verifier 2"], migrator.Planned().Select(m => $"{m.Component} {m.Version}"));
+    }
+
+    [Fact]
+    public void Planned_MalformedMigrations_ListsEveryProblemAtOnce()
+    {
+        var migrator = new StoreMigrator(Store(), [Source(M("", 1), M("ingest", 0), M("ingest", 1) with { Name = " " })]);
+
+        var error = Assert.Throws<StoreMigrationException>(migrator.Planned);
+        Assert.Contains("has no component", error.Message, StringComparison.Ordinal);
+        Assert.Contains("versions start at 1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("has no name", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Migrate_RecordsWhenEachMigrationWasApplied_FromTheClock()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        var store = Store();
+        await new StoreMigrator(store, [Source(M("ingest", 1))], time).MigrateAsync(TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromDays(2));
+
+        await new StoreMigrator(store, [Source(M("ingest", 1), M("ingest", 2))], time).MigrateAsync(TestContext.Current.CancellationToken);
+
+        var applied = await new StoreMigrator(store, [], time).ReadAppliedAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(
+            [("ingest", 1L, new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), ("ingest", 2L, new DateTimeOffset(2026, 3, 3, 12, 0, 0, TimeSpan.Zero))],
+            applied.Select(a => (a.Component, a.Version, a.AppliedAt)));
+    }
+
+    [Fact]
+    public async Task Migrate_NoSources_CreatesOnlyTheBookkeepingAndAppliesNothing()
+    {
+        var store = Store();
+
+        var applied = await new StoreMigrator(store, []).MigrateAsync(TestContext.Current.CancellationToken);
+
+        Assert.Empty(applied);
+        Assert.Empty(await new StoreMigrator(store, []).ReadAppliedAsync(TestContext.Current.CancellationToken));
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+
+    private IStore Store() => StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = Path.Combine(folder, $"{Guid.NewGuid():N}.db") });
+
+    private static Migration M(string component, int version)
+    {
+        var table = $"zt_{(component.Length == 0 ? "none" : component)}_{version}";
+        return new Migration(component, version, $"{component}-{version}", $"CREATE TABLE {table} (id INTEGER);", $"CREATE TABLE {table} (id integer);");
+    }
+
+    private static IMigrationSource Source(params Migration[] migrations) => new ListSource(migrations);
+
+    private sealed class ListSource(IEnumerable<Migration> migrations) : IMigrationSource
+    {
+        public IEnumerable<Migration> Migrations { get; } = [.. migrations];
+    }
+}

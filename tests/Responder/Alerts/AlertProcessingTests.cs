@@ -1,0 +1,69 @@
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+
+namespace ZtStream.Responder.Tests.Alerts;
+
+/// <summary>An alert record as the Responder's consumer takes it: stored with its history, acted on once, refused when it is not an alert.</summary>
+public sealed class AlertProcessingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Handle_RedeliveredAlert_StoresOnceAndActsOnce()
+    {
+        using var folder = new TempFolder();
+        await using var host = await Started(folder);
+        var consumer = host.Get<AlertConsumerService>();
+        var alert = TestAlerts.Critical("al-redelivered");
+
+        await consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct);
+        await consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct);
+
+        Assert.NotNull(await host.Get<AlertStore>().GetAsync(alert.Id, Ct));
+        Assert.Single(await host.Get<AlertStore>().HistoryAsync(alert.Id, Ct));
+        Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alert.Id, Limit: 10), Ct));
+    }
+
+    [Fact]
+    public async Task Handle_WorseningUpdate_IsStoredAsHistoryWithoutASecondAction()
+    {
+        using var folder = new TempFolder();
+        await using var host = await Started(folder);
+        var consumer = host.Get<AlertConsumerService>();
+
+        await consumer.HandleAsync(Record(ContractJson.Serialize(TestAlerts.Critical("al-updated"))), Ct);
+        await consumer.HandleAsync(Record(ContractJson.Serialize(TestAlerts.Critical("al-updated", count: 2))), Ct);
+
+        Assert.Equal(2, (await host.Get<AlertStore>().GetAsync("al-updated", Ct))!.Alert.Count);
+        Assert.Equal(2, (await host.Get<AlertStore>().HistoryAsync("al-updated", Ct)).Count);
+        Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "al-updated", Limit: 10), Ct));
+    }
+
+    [Theory]
+    [InlineData("not json at all")]
+    [InlineData("{\"id\": 42}")]
+    [InlineData("[]")]
+    public async Task Handle_NotAnAlert_IsPoisonSoTheLogDeadLettersIt(string value)
+    {
+        using var folder = new TempFolder();
+        await using var host = await Started(folder);
+
+        var error = await Assert.ThrowsAsync<PoisonRecordException>(() => host.Get<AlertConsumerService>().HandleAsync(Record(System.Text.Encoding.UTF8.GetBytes(value)), Ct));
+
+        Assert.StartsWith("not an alert", error.Message, StringComparison.Ordinal);
+        Assert.Empty(await host.Get<AlertStore>().QueryAsync(new AlertQuery(Limit: 10), Ct));
+    }
+
+    private static async Task<ResponderTestHost> Started(TempFolder folder)
+    {
+        // The consumer is driven by hand here, not by the log.
+        var host = new ResponderTestHost(folder.Path, Actions.ResponseFlowTests.RevokeCritical);
+        host.Settings["Responder:ConsumeAlerts"] = "false";
+        return await host.StartAsync();
+    }
+
+    private static ConsumedRecord Record(byte[] value) =>
+        new(Contracts.Topics.Alerts, 0, 0, "alice", value, new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
+}
