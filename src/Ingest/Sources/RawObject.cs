@@ -29,6 +29,9 @@ internal static class RawObject
     /// <summary>The attribute listing the dotted paths trimmed from <c>raw</c> (absent when nothing was).</summary>
     public const string TrimmedAttribute = "raw.trimmed";
 
+    /// <summary>For records without known bulky parts (identity providers' logs): the largest top-level members go first.</summary>
+    public static RawTrimPlan LargestFirst { get; } = new([], [], [], new HashSet<string>(StringComparer.Ordinal));
+
     /// <summary>A trimmed string keeps this many characters.</summary>
     private const int ClippedStringLength = 256;
 

@@ -1,6 +1,10 @@
 using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Auth0;
+using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Sources.Keycloak;
+using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Sources;
@@ -8,12 +12,18 @@ namespace ZtStream.Ingest.Sources;
 /// <summary>
 /// Reads recorded source output from a file through the same adapters Ingest's endpoints use, so offline
 /// replay scores exactly what live ingestion would have produced. A file is either one payload (a k8s
-/// EventList, one Event, a Falco alert) or one payload per line. Every item that maps to no event is reported.
+/// EventList, one Event, a Falco alert, an Okta event hook delivery, an Entra <c>records</c> export, an Auth0 log-stream
+/// array) or one payload per line (bare identity-provider records, one per line). Every item that maps to no event is
+/// reported.
 /// </summary>
 internal static class SourceFileReaders
 {
     public const string K8sAudit = "k8s-audit";
     public const string Falco = "falco";
+    public const string Okta = "okta";
+    public const string Entra = "entra";
+    public const string Keycloak = "keycloak";
+    public const string Auth0 = "auth0";
 
     /// <summary>Format name → reader, as <c>ztstream replay --format</c> takes them.</summary>
     public static IReadOnlyDictionary<string, SourceFileReader> All { get; } =
@@ -21,6 +31,10 @@ internal static class SourceFileReaders
         {
             [K8sAudit] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => K8sAuditMapper.Map(b, o)),
             [Falco] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => FalcoMapper.Map(b, o)),
+            [Okta] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => OktaMapper.Map(b, o)),
+            [Entra] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => EntraMapper.Map(b, o)),
+            [Keycloak] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => KeycloakMapper.Map(b, o)),
+            [Auth0] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => Auth0Mapper.Map(b, o)),
         };
 
     private delegate MapResult Mapper(ReadOnlySpan<byte> json, SourceMapOptions options);

@@ -1,18 +1,25 @@
 using System.Text;
+using System.Text.Json;
+using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Tests.Sources;
 
-/// <summary>Replay's file readers: every input item becomes an event or a reported skip, never nothing.</summary>
+/// <summary>
+/// Replay's file readers: every input item becomes an event or a reported skip, never nothing; <c>ztstream replay
+/// --format okta|entra|keycloak|auth0</c> reads both the delivery envelope and NDJSON of bare records.
+/// </summary>
 public sealed class SourceFileReadersTests
 {
     private static readonly DateTimeOffset ReadAt = new(2026, 3, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static (List<Contracts.Events.AccessEvent> Events, List<SkippedItem> Skipped) Read(string format, string text)
+    private static (List<AccessEvent> Events, List<SkippedItem> Skipped) Read(string format, string text) => Read(format, Encoding.UTF8.GetBytes(text));
+
+    private static (List<AccessEvent> Events, List<SkippedItem> Skipped) Read(string format, byte[] bytes)
     {
         var skipped = new List<SkippedItem>();
-        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
+        using var stream = new MemoryStream(bytes);
         var events = SourceFileReaders.All[format](stream, ReadAt, skipped.Add).ToList();
         return (events, skipped);
     }
@@ -59,5 +66,63 @@ public sealed class SourceFileReadersTests
 
         Assert.Single(events);
         Assert.Equal(("item 1", "rule"), (skipped.Single().Where, skipped.Single().Field));
+    }
+
+    public static TheoryData<string, string, int> Envelopes => new()
+    {
+        { "okta", "event-hook-delivery.json", 2 },
+        { "okta", "system-log-mfa-push.json", 3 },
+        { "entra", "signin-records.json", 4 },
+        { "keycloak", "user-events.json", 7 },
+        { "auth0", "log-stream.json", 10 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Envelopes))]
+    public void Read_DeliveryEnvelopeAndTheSameRecordsOnePerLine_GiveTheSameEvents(string format, string file, int count)
+    {
+        var bytes = TestData.Idp(format, file);
+        var (fromEnvelope, skippedInEnvelope) = Read(format, bytes);
+        var lines = string.Join('\n', BareRecords(format, bytes));
+        var (fromLines, skippedInLines) = Read(format, lines);
+
+        Assert.Equal(count, fromEnvelope.Count);
+        Assert.Equal(fromEnvelope.Select(Summary), fromLines.Select(Summary));
+        Assert.Empty(skippedInEnvelope);
+        Assert.Empty(skippedInLines);
+    }
+
+    [Theory]
+    [InlineData("okta", "system-log-admin.ndjson", 6)]
+    [InlineData("entra", "log-analytics.ndjson", 2)]
+    [InlineData("keycloak", "webhook.ndjson", 2)]
+    [InlineData("auth0", "management-api.ndjson", 2)]
+    public void Read_NdjsonFiles_ReadEveryLine(string format, string file, int count)
+    {
+        var (events, skipped) = Read(format, TestData.Idp(format, file));
+
+        Assert.Equal(count, events.Count);
+        Assert.Empty(skipped);
+    }
+
+    private static string Summary(AccessEvent e) => $"{e.Id}|{e.Kind}|{e.Subject?.Id}|{e.Time:O}|{e.Outcome}|{e.Token?.SessionId}";
+
+    /// <summary>What a log pipeline writes: the records without their delivery envelope, one per line.</summary>
+    private static IEnumerable<string> BareRecords(string format, byte[] bytes)
+    {
+        using var document = JsonDocument.Parse(bytes);
+        var root = document.RootElement;
+        var records = format switch
+        {
+            "okta" when root.ValueKind == JsonValueKind.Object => root.GetProperty("data").GetProperty("events"),
+            "entra" => root.GetProperty("records"),
+            _ => root,
+        };
+        foreach (var record in records.EnumerateArray())
+        {
+            // Auth0: the bare {data} object of each {log_id, data} envelope.
+            var bare = format == "auth0" ? record.GetProperty("data") : record;
+            yield return bare.GetRawText().Replace("\n", " ", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal);
+        }
     }
 }

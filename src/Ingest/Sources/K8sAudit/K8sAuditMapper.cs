@@ -54,14 +54,14 @@ internal static class K8sAuditMapper
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new ItemError(index, "$", $"not a Kubernetes audit event: expected a JSON object, got {Describe(e)}"));
+            errors.Add(new ItemError(index, "$", $"not a Kubernetes audit event: expected a JSON object, got {JsonFields.Describe(e)}"));
             return;
         }
 
         if (!e.TryGetProperty("kind", out var kindElement) || kindElement.ValueKind != JsonValueKind.String || kindElement.GetString() != "Event")
         {
             errors.Add(new ItemError(index, "kind",
-                $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : Describe(kindElement))}"));
+                $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : JsonFields.Describe(kindElement))}"));
             return;
         }
 
@@ -93,7 +93,7 @@ internal static class K8sAuditMapper
         }
         else if (!JsonFields.TryParseTime(timeText, out time))
         {
-            errors.Add(new ItemError(index, timeField!, $"not an RFC 3339 timestamp: \"{Truncate(timeText)}\""));
+            errors.Add(new ItemError(index, timeField!, $"not an RFC 3339 timestamp: \"{JsonFields.Clip(timeText)}\""));
             return;
         }
         else if (timeField != "requestReceivedTimestamp")
@@ -301,17 +301,4 @@ internal static class K8sAuditMapper
             attributes[key] = JsonFields.Of(value);
         }
     }
-
-    private static string Describe(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => $"string \"{Truncate(e.GetString() ?? string.Empty)}\"",
-        JsonValueKind.Number => $"number {Truncate(e.GetRawText())}",
-        JsonValueKind.True or JsonValueKind.False => $"boolean {e.GetRawText()}",
-        JsonValueKind.Null => "null",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.Object => "an object",
-        _ => e.ValueKind.ToString(),
-    };
-
-    private static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }
