@@ -3,6 +3,7 @@ using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Cli;
@@ -15,6 +16,7 @@ internal static class CommandCatalog
         new SourcesCommand(),
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
+        new RulesCommand(SourceFileReaders.All),
         new DemoCommand(),
         new BenchCommand(),
         new SimulateFeedCommand(),

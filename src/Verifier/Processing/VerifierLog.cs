@@ -37,4 +37,20 @@ internal static partial class VerifierLog
 
     [LoggerMessage(4010, LogLevel.Debug, "Verifier appended {Count} derived link record(s) from {Topic}[{Partition}]")]
     public static partial void LinksAppended(ILogger logger, string topic, int partition, int count);
+
+    // Detection rules (Rules/): loading and live reload.
+    [LoggerMessage(4050, LogLevel.Information, "Detection rules loaded: {Rules} rules ({Enabled} enabled), version {Version}")]
+    public static partial void RulesLoaded(ILogger logger, int rules, int enabled, long version);
+
+    [LoggerMessage(4051, LogLevel.Error, "Rule file {File}:{Line} is not valid{RuleText}: {Reason}")]
+    public static partial void RuleRejected(ILogger logger, string file, int line, string ruleText, string reason);
+
+    [LoggerMessage(4052, LogLevel.Warning, "Detection rules not reloaded after a change: {Errors} problems (listed above); the previous {Rules} rules stay in force")]
+    public static partial void RulesReloadKeptPrevious(ILogger logger, int errors, int rules);
+
+    [LoggerMessage(4053, LogLevel.Information, "Watching {Path} for rule changes")]
+    public static partial void RulesWatching(ILogger logger, string path);
+
+    [LoggerMessage(4054, LogLevel.Warning, "Rule watcher for {Path} failed ({Reason}); rules reload on the next change seen elsewhere")]
+    public static partial void RuleWatcherFailed(ILogger logger, string path, string reason);
 }

@@ -8,6 +8,7 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
 
@@ -36,10 +37,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly Dictionary<(string Topic, int Partition), Partition> partitions = [];
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
+    private readonly RuleSetHolder rules;
     private ModelSnapshot? unsavedModel;
 
-    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null)
+    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null, RuleSetHolder? rules = null)
     {
+        this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -262,7 +265,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         VerifierLog.LinksAppended(logger, topic, partition, records.Length);
     }
 
-    private Partition NewPartition() => new(new ScoringEngine(options, policy, model)) { LastCheckpoint = time.GetUtcNow() };
+    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules)) { LastCheckpoint = time.GetUtcNow() };
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {

@@ -5,6 +5,7 @@ using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Runtime;
 
 namespace ZtStream.Verifier.Scoring;
@@ -25,13 +26,17 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    // 2 adds the runtime links after the recent ids; a format-1 checkpoint restores with none.
-    private const int CheckpointFormat = 2;
+    // 2 adds the rules' aggregation state after the recent ids, 3 the runtime links after that; 1 and 2 are still read
+    // (without what they lack).
+    private const int CheckpointFormat = 3;
+    private const int CheckpointFormatWithoutLinks = 2;
+    private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
 
     private readonly VerifierOptions options;
     private readonly PolicyDetector policy;
     private readonly BaselineDetector baselines;
+    private readonly RuleDetector rules;
     private readonly Dictionary<string, PrincipalState> principals = new(StringComparer.Ordinal);
     private readonly PeerIndex peers = new();
     private readonly AlertBook alerts;
@@ -44,10 +49,15 @@ internal sealed class ScoringEngine
     private readonly RuntimeLinks links;
     private int recentNext;
 
-    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null)
+    /// <param name="options">Windows and thresholds.</param>
+    /// <param name="policy">The zero-trust policy; none when null.</param>
+    /// <param name="model">The anomaly model host; none when null.</param>
+    /// <param name="rules">The detection rules in force (swapped on reload between events); none when null.</param>
+    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null, RuleSetHolder? rules = null)
     {
         this.options = options;
         this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
+        this.rules = new RuleDetector(rules ?? new RuleSetHolder(RuleSet.Empty));
         baselines = new BaselineDetector(options);
         alerts = new AlertBook(options.DedupWindow);
         links = new RuntimeLinks(options.RuntimeTaintWindow);
@@ -66,6 +76,9 @@ internal sealed class ScoringEngine
     public int PrincipalCount => principals.Count;
 
     public SuppressionList Suppressions => suppressions;
+
+    /// <summary>The rule detector (its rule set and aggregation state).</summary>
+    public RuleDetector Rules => rules;
 
     public long EventsScored { get; private set; }
 
@@ -100,6 +113,7 @@ internal sealed class ScoringEngine
 
         found.Clear();
         policy.Evaluate(e, who, state, found);
+        rules.Evaluate(e, found);
         baselines.Evaluate(e, who, state, peers, facts, found);
         var modelHost = Model;
         if (modelHost is not null)
@@ -283,6 +297,7 @@ internal sealed class ScoringEngine
             w.Write(h);
         }
 
+        rules.Aggregations.Write(w);
         links.Write(w);
     }
 
@@ -291,9 +306,10 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format is not (1 or CheckpointFormat))
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutLinks or CheckpointFormatWithoutRules))
         {
-            throw new InvalidDataException($"verifier checkpoint format {format} is not 1 or {CheckpointFormat}");
+            throw new InvalidDataException(
+                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutLinks} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
@@ -325,7 +341,16 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
-        if (format >= 2)
+        if (format >= CheckpointFormatWithoutLinks)
+        {
+            rules.Aggregations.Read(r);
+        }
+        else
+        {
+            rules.Aggregations.Clear();
+        }
+
+        if (format >= CheckpointFormat)
         {
             links.Read(r);
         }

@@ -226,6 +226,21 @@ public sealed class TaintedServiceAccountTests
     }
 
     [Fact]
+    public void Checkpoint_FormatTwo_WithoutLinks_IsStillRead()
+    {
+        var engine = Engine();
+        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
+        engine.Links.Delivered(engine.Links.Outbox.Count);
+
+        var restored = Engine();
+        restored.Restore(Rules.CheckpointFormats.AsFormat(engine.Checkpoint(), 2));
+
+        Assert.Equal(engine.PrincipalCount, restored.PrincipalCount);
+        Assert.Equal(0, restored.Links.WorkloadCount);
+        Assert.Empty(restored.Links.Outbox);
+    }
+
+    [Fact]
     public void RedeliveredLinkRecords_ChangeNothing()
     {
         var engine = Engine();
