@@ -223,10 +223,22 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_budget_slots_taken ON responder_budget_slots (taken_at);
         """;
 
+    // One row per technique of an alert, so GET /v1/alerts?technique= is an indexed lookup (exact, or the sub-techniques
+    // of a technique by prefix) in both dialects rather than a scan of alert_json.
+    private const string AlertTechniques = """
+        CREATE TABLE responder_alert_techniques (
+            alert_id TEXT NOT NULL,
+            technique TEXT NOT NULL,
+            PRIMARY KEY (alert_id, technique)
+        );
+        CREATE INDEX ix_responder_alert_techniques_technique ON responder_alert_techniques (technique, alert_id);
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
-        new(Component, 2, "audit hash chain", AuditChainSqlite, AuditChainPostgres),
-        new(Component, 3, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget, RevocationLiftAndBudget),
+        new(Component, 2, "alert techniques", AlertTechniques, AlertTechniques),
+        new(Component, 3, "audit hash chain", AuditChainSqlite, AuditChainPostgres),
+        new(Component, 4, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget, RevocationLiftAndBudget),
     ];
 }

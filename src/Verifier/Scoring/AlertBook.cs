@@ -55,6 +55,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             {
                 Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),
                 EvidenceScope = Intersect(current.EvidenceScope, e.SourceScope),
+                Techniques = Union(current.Techniques, reasons, static c => c.Techniques),
+                Tactics = Union(current.Tactics, reasons, static c => c.Tactics),
             };
             open[key] = updated;
             return Publish(updated, raised);
@@ -74,6 +76,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
 
         var alert = Opened(key, e, principal, top.Detector, score, Merge(reasons, [])) with
         {
+            Techniques = Union([], reasons, static c => c.Techniques),
+            Tactics = Union([], reasons, static c => c.Tactics),
             EvidenceScope = e.SourceScope,
             SubjectId = e.Subject?.Id,
             Workload = e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) : null,
@@ -95,7 +99,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         budget.AlertsMerged++;
         var floodPrincipal = perPrincipal ? principal : InstancePrincipal;
         var key = string.Concat(floodPrincipal, "|", Detectors.Verifier, "|", FloodRule);
-        var merged = new AlertReason(top.Detector, top.Rule, top.Score, perPrincipal ? top.Text : $"{principal}: {top.Text}");
+        var merged = perPrincipal ? ReasonOf(top) : ReasonOf(top) with { Text = $"{principal}: {top.Text}" };
+        List<Contribution> mergedContribution = [top];
         var book = perPrincipal ? floods : budget.InstanceFloods;
         if (book.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
         {
@@ -106,6 +111,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             {
                 Reasons = reasons,
                 EvidenceScope = perPrincipal ? Intersect(current.EvidenceScope, e.SourceScope) : null,
+                Techniques = Union(current.Techniques, mergedContribution, static c => c.Techniques),
+                Tactics = Union(current.Tactics, mergedContribution, static c => c.Tactics),
             };
             book[key] = updated;
             return Publish(updated, score > current.Score);
@@ -113,6 +120,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
 
         var flood = Opened(key, e, floodPrincipal, Detectors.Verifier, score, [FloodReason(perPrincipal, principal, 1, score), merged]) with
         {
+            Techniques = Union([], mergedContribution, static c => c.Techniques),
+            Tactics = Union([], mergedContribution, static c => c.Tactics),
             // The instance-wide flood names no one to act on; a principal's flood is that principal's.
             EvidenceScope = perPrincipal ? e.SourceScope : null,
             SubjectId = perPrincipal ? e.Subject?.Id : null,
@@ -193,12 +202,56 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         return kept.Length == vouched.Count ? vouched : kept;
     }
 
+    /// <summary>
+    /// What the alert had plus what these contributions add, sorted, without repeats. Taken from every contribution, not
+    /// only the reasons kept (at most <see cref="MaxReasons"/>), so a technique is never lost to the reason cap.
+    /// </summary>
+    private static IReadOnlyList<string> Union(IReadOnlyList<string> had, List<Contribution> reasons, Func<Contribution, IReadOnlyList<string>> of)
+    {
+        List<string>? added = null;
+        foreach (var c in reasons)
+        {
+            foreach (var t in of(c))
+            {
+                if (!Contains(had, t) && (added is null || !added.Contains(t)))
+                {
+                    (added ??= []).Add(t);
+                }
+            }
+        }
+
+        if (added is null)
+        {
+            return had;
+        }
+
+        added.AddRange(had);
+        added.Sort(StringComparer.Ordinal);
+        return added;
+    }
+
+    private static bool Contains(IReadOnlyList<string> list, string value)
+    {
+        foreach (var x in list)
+        {
+            if (string.Equals(x, value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static AlertReason ReasonOf(Contribution c) =>
+        new(c.Detector, c.Rule, c.Score, c.Text) { Techniques = c.Techniques, Tactics = c.Tactics };
+
     private static List<AlertReason> Merge(List<Contribution> first, IReadOnlyList<AlertReason> then)
     {
         var list = new List<AlertReason>(Math.Min(MaxReasons, first.Count + then.Count));
         foreach (var c in first)
         {
-            AddReason(list, new AlertReason(c.Detector, c.Rule, c.Score, c.Text));
+            AddReason(list, ReasonOf(c));
         }
 
         foreach (var r in then)
@@ -215,7 +268,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         var list = new List<AlertReason>(first);
         foreach (var c in then)
         {
-            AddReason(list, new AlertReason(c.Detector, c.Rule, c.Score, c.Text));
+            AddReason(list, ReasonOf(c));
         }
 
         list.Sort((a, b) => b.Score.CompareTo(a.Score));

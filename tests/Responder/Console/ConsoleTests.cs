@@ -47,28 +47,8 @@ public sealed class ConsoleTests
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
         var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
 
-        using var playwright = await Playwright.CreateAsync();
-        var profile = Directory.CreateDirectory(Path.Combine(folder.Path, "chromium-profile")).FullName;
-        await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        var blocked = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
-            {
-                blocked.Add(message.Text);
-            }
-        };
-
-        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
-        await page.GetByTestId("token").FillAsync(ResponderTestHost.ResponderToken);
-        await page.GetByTestId("signin").ClickAsync();
+        await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.ResponderToken);
+        var page = session.Page;
         await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
 
         var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-1]");
@@ -89,7 +69,7 @@ public sealed class ConsoleTests
         Assert.Equal("rex", Assert.Single(audit).Actor);
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/actions").ToString());
         await Assertions.Expect(page.Locator("a.filter").First).ToBeVisibleAsync();
-        Assert.Empty(blocked);
+        Assert.Empty(session.Blocked);
     }
 
     [Fact]
@@ -107,6 +87,93 @@ public sealed class ConsoleTests
             Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
             Assert.Equal("nosniff", Assert.Single(response.Headers.GetValues("X-Content-Type-Options")));
             Assert.Equal("DENY", Assert.Single(response.Headers.GetValues("X-Frame-Options")));
+        }
+    }
+
+    [Fact]
+    public async Task Console_ShowsTechniquesOnQueueAndAlert_AndFiltersByThem()
+    {
+        if (!File.Exists(Chromium))
+        {
+            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
+        }
+
+        using var folder = new TempFolder();
+        await using var host = await new ResponderTestHost(folder.Path) { UseKestrel = true }.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
+
+        await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+
+        // The queue shows each alert's techniques.
+        var escape = page.Locator("[data-testid=alert-row][data-alert-id=t-escape]");
+        await Assertions.Expect(escape.GetByTestId("technique")).ToHaveTextAsync(["T1610", "T1611"]);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-none]").GetByTestId("technique")).ToHaveCountAsync(0);
+
+        // Filtering by a technique keeps it and its sub-techniques.
+        await page.GetByTestId("technique-filter").FillAsync("T1552");
+        await page.GetByTestId("filter").ClickAsync();
+        var rows = page.GetByTestId("alert-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        Assert.Equal(["t-creds", "t-secrets"], (await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.alertId)")).Order(StringComparer.Ordinal));
+
+        // The alert page shows the alert's and each reason's techniques; a technique there filters the queue.
+        await page.Locator("[data-testid=alert-row][data-alert-id=t-secrets]").GetByTestId("principal").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-techniques")).ToContainTextAsync("T1552.007");
+        await Assertions.Expect(page.GetByTestId("alert-techniques")).ToContainTextAsync("credential-access");
+        await Assertions.Expect(page.GetByTestId("reason-techniques")).ToHaveTextAsync("T1552.007");
+        await page.GetByTestId("alert-techniques").GetByTestId("technique").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-secrets]")).ToBeVisibleAsync();
+        Assert.EndsWith("#/alerts?technique=T1552.007", page.Url, StringComparison.Ordinal);
+
+        // Clicking a technique in the queue filters rather than opening the alert.
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts").ToString());
+        await page.Locator("[data-testid=alert-row][data-alert-id=t-exec]").GetByTestId("technique").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-exec]")).ToBeVisibleAsync();
+    }
+
+    /// <summary>Debian's Chromium driven by Playwright, signed in to the host's console with a token.</summary>
+    private sealed class BrowserSession(IPlaywright playwright, IBrowserContext browser, IPage page, List<string> blocked) : IAsyncDisposable
+    {
+        public IPage Page { get; } = page;
+
+        /// <summary>What the browser refused under the console's Content-Security-Policy (it logs each to the console).</summary>
+        public IReadOnlyList<string> Blocked => blocked;
+
+        public static async Task<BrowserSession> SignInAsync(ResponderTestHost host, TempFolder folder, string token)
+        {
+            var playwright = await Playwright.CreateAsync();
+            var profile = Directory.CreateDirectory(Path.Combine(folder.Path, "chromium-profile")).FullName;
+            var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+            var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
+            page.SetDefaultTimeout(15_000);
+            var blocked = new List<string>();
+            page.Console += (_, message) =>
+            {
+                if (message.Text.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase))
+                {
+                    blocked.Add(message.Text);
+                }
+            };
+
+            await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
+            await page.GetByTestId("token").FillAsync(token);
+            await page.GetByTestId("signin").ClickAsync();
+            return new BrowserSession(playwright, browser, page, blocked);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
         }
     }
 }

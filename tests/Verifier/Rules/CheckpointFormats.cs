@@ -1,32 +1,40 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
-/// <summary>Writes a checkpoint as earlier engines did from a current (format-3) one: each format appends to the last.</summary>
+/// <summary>
+/// Writes a checkpoint as an older engine did, from a current (format 4) one whose rule state, runtime links and flood
+/// alerts are empty: each format appends to the one before, so format 3 ends after the runtime links, format 2 after the
+/// rule state, format 1 after the recent ids.
+/// </summary>
 internal static class CheckpointFormats
 {
-    /// <summary>Format 1: no rule state and no flood alerts.</summary>
-    public static byte[] AsFormatOne(byte[] current) => Cut(current, 1, sections: 2);
+    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox); no flood alerts one.
+    private const int EmptyRulesBytes = 4;
+    private const int EmptyLinksBytes = 12;
+    private const int EmptyFloodsBytes = 4;
 
-    /// <summary>Format 2: no flood alerts.</summary>
-    public static byte[] AsFormatTwo(byte[] current) => Cut(current, 2, sections: 1);
+    public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
 
-    // Drops the last sections, each empty here (4 bytes: a zero count): flood alerts, then the rule state.
-    private static byte[] Cut(byte[] current, int format, int sections)
+    public static byte[] AsFormat(byte[] current, int format)
     {
         using var input = new System.IO.Compression.GZipStream(new MemoryStream(current), System.IO.Compression.CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(3, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(4, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
-        for (var i = 1; i <= sections; i++)
-        {
-            Assert.Equal(0, BitConverter.ToInt32(bytes, bytes.Length - (4 * i)));
-        }
 
+        var cut = format switch
+        {
+            3 => EmptyFloodsBytes,
+            2 => EmptyFloodsBytes + EmptyLinksBytes,
+            1 => EmptyFloodsBytes + EmptyLinksBytes + EmptyRulesBytes,
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        Assert.All(bytes[^cut..], b => Assert.Equal(0, b));
         using var output = new MemoryStream();
         using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
         {
-            gz.Write(bytes, 0, bytes.Length - (4 * sections));
+            gz.Write(bytes, 0, bytes.Length - cut);
         }
 
         return output.ToArray();
