@@ -35,6 +35,7 @@ internal sealed class BenchCommand : ICliCommand
     private static async Task<int> RunAsync(BenchSettings settings, CliContext context, CancellationToken cancellationToken)
     {
         var load = BenchLoad.Create(settings, context.Time.GetUtcNow());
+        var warmup = settings.Warmup > 0 ? BenchLoad.CreateWarmup(settings, context.Time.GetUtcNow()) : null;
         await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"bench: {load.Events} events of {settings.Principals} principals ({load.Attacks} attacks) in {load.Clients.Sum(c => c.Count)} batches over {settings.Clients} client(s)"));
         using var certificate = settings.Http2 ? SelfSigned() : null;
@@ -45,8 +46,14 @@ internal sealed class BenchCommand : ICliCommand
         BenchPhase baseline;
         await using (var server = await BaselineServer.StartAsync(baselineUrl, certificate, cancellationToken))
         {
+            var target = new Uri(new Uri(baselineUrl), BaselineServer.Path);
+            if (warmup is not null)
+            {
+                await new BenchClients(settings, "baseline", () => Handler(certificate)).RunAsync(warmup, target, cancellationToken);
+            }
+
             var clients = new BenchClients(settings, "baseline", () => Handler(certificate));
-            baseline = await BenchPhase.MeasureAsync(() => clients.RunAsync(load, new Uri(new Uri(baselineUrl), BaselineServer.Path), cancellationToken), () => clients.Acknowledged);
+            baseline = await BenchPhase.MeasureAsync(() => clients.RunAsync(load, target, cancellationToken), () => clients.Acknowledged);
         }
 
         var folder = Directory.CreateTempSubdirectory("ztstream-bench-");
@@ -61,7 +68,7 @@ internal sealed class BenchCommand : ICliCommand
 
             await using (embedded)
             {
-                return await RunPipelineAsync(settings, context, load, embedded, baseline, certificate, loadAverage, cancellationToken);
+                return await RunPipelineAsync(settings, context, load, warmup, embedded, baseline, certificate, loadAverage, cancellationToken);
             }
         }
         finally
@@ -78,12 +85,22 @@ internal sealed class BenchCommand : ICliCommand
     }
 
     private static async Task<int> RunPipelineAsync(
-        BenchSettings settings, CliContext context, BenchLoad load, EmbeddedPipeline embedded, BenchPhase baseline, X509Certificate2? certificate, double? loadAverage, CancellationToken cancellationToken)
+        BenchSettings settings, CliContext context, BenchLoad load, BenchLoad? warmup, EmbeddedPipeline embedded, BenchPhase baseline, X509Certificate2? certificate, double? loadAverage, CancellationToken cancellationToken)
     {
         var verifier = embedded.Services.GetRequiredService<VerifierWorker>();
         using var monitor = new BenchMonitor(embedded, BenchSource, context.Time);
         var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting };
         var ingest = embedded.Urls.FirstOrDefault(u => u.Scheme == (certificate is null ? "http" : "https")) ?? embedded.BaseUrl;
+        if (warmup is not null)
+        {
+            var warming = new BenchClients(settings with { Duration = null }, embedded.SourceKey, () => Handler(certificate));
+            await warming.RunAsync(warmup, new Uri(ingest, "/v1/events"), cancellationToken);
+            await Eventually(() => monitor.Scored >= warming.Acknowledged, TimeSpan.FromSeconds(120), cancellationToken);
+        }
+
+        monitor.StartMeasuring();
+        var scoredBefore = monitor.Scored;
+        var (principalsBefore, _) = await verifier.MeasureStateAsync(cancellationToken);
 
         // What the process holds before the run, so that what it holds after is the Verifier's state (and the rest of
         // the pipeline's working set) for these principals.
@@ -103,7 +120,7 @@ internal sealed class BenchCommand : ICliCommand
         TimeSpan? allScored = null;
         while (true)
         {
-            var scored = monitor.Scored;
+            var scored = monitor.Scored - scoredBefore;
             if (scored != lastScored)
             {
                 lastScored = scored;
@@ -130,11 +147,13 @@ internal sealed class BenchCommand : ICliCommand
         await monitor.StopProbesAsync();
         monitor.Finish();
         var endToEnd = (monitor.LastScoredAt ?? context.Time.GetUtcNow()) - started;
-        var (principals, checkpointBytes) = await verifier.MeasureStateAsync(cancellationToken);
+        var (principalsAfter, checkpointBytes) = await verifier.MeasureStateAsync(cancellationToken);
+        var principals = principalsAfter - principalsBefore;
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(load);
 
         var acknowledged = clients.Acknowledged;
+        var scoredTotal = monitor.Scored - scoredBefore;
         var result = new JsonObject
         {
             ["events"] = load.Events,
@@ -151,16 +170,18 @@ internal sealed class BenchCommand : ICliCommand
             ["ingest_seconds"] = Math.Round(ingested.TotalSeconds, 3),
             ["ingest_events_per_second"] = Math.Round(acknowledged / ingested.TotalSeconds, 0),
             ["end_to_end_seconds"] = Math.Round(endToEnd.TotalSeconds, 3),
-            ["end_to_end_events_per_second"] = Math.Round(monitor.Scored / endToEnd.TotalSeconds, 0),
-            ["end_to_end_to_baseline"] = baseline.EventsPerSecond > 0 ? Math.Round(monitor.Scored / endToEnd.TotalSeconds / baseline.EventsPerSecond, 3) : null,
+            ["end_to_end_events_per_second"] = Math.Round(scoredTotal / endToEnd.TotalSeconds, 0),
+            ["end_to_end_to_baseline"] = baseline.EventsPerSecond > 0 ? Math.Round(scoredTotal / endToEnd.TotalSeconds / baseline.EventsPerSecond, 3) : null,
             ["acknowledged"] = acknowledged,
-            ["scored"] = monitor.Scored,
-            ["lost"] = Math.Max(0, acknowledged - monitor.Scored),
+            ["scored"] = scoredTotal,
+            ["lost"] = Math.Max(0, acknowledged - scoredTotal),
             ["redelivered"] = monitor.Duplicates,
             ["ingest_retries"] = clients.Retries,
             ["cpu_seconds"] = Math.Round(cpu.TotalSeconds, 3),
             ["cpu_seconds_per_million_events"] = acknowledged > 0 ? Math.Round(cpu.TotalSeconds * 1_000_000 / acknowledged, 3) : null,
             ["peak_rss_bytes"] = PeakRss(),
+            ["warmup_events"] = warmup?.Events ?? 0,
+            ["load_average_end"] = LoadAverage(),
             ["verifier_principals"] = principals,
             ["verifier_bytes_per_principal"] = principals > 0 ? Math.Round((double)(heapAfter - heapBefore) / principals, 0) : null,
             ["verifier_checkpoint_bytes_per_principal"] = principals > 0 ? Math.Round((double)checkpointBytes / principals, 0) : null,
@@ -181,6 +202,15 @@ internal sealed class BenchCommand : ICliCommand
         };
         await context.Out.WriteLineAsync(result.ToJsonString());
         return 0;
+    }
+
+    private static async Task Eventually(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed < timeout)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
     }
 
     private static async Task PollUntilCancelledAsync(BenchMonitor monitor, CancellationToken cancellationToken)

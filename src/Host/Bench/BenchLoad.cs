@@ -26,16 +26,39 @@ internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events
 
     public int Attacks { get; } = attacks;
 
-    public static BenchLoad Create(BenchSettings settings, DateTimeOffset now)
+    public static BenchLoad Create(BenchSettings settings, DateTimeOffset now) => Create(settings, new SimulationOptions
     {
-        var simulator = new TrafficSimulator(new SimulationOptions
-        {
-            Principals = settings.Principals,
-            Days = settings.Days,
-            Seed = settings.Seed,
-            Scenarios = settings.Scenarios,
-            Start = Demo.DemoFeed.RecentMonday(now, settings.Days),
-        });
+        Principals = settings.Principals,
+        Days = settings.Days,
+        Seed = settings.Seed,
+        Scenarios = settings.Scenarios,
+        Start = Demo.DemoFeed.RecentMonday(now, settings.Days),
+    }, settings.Events, static e => e);
+
+    /// <summary>
+    /// Benign traffic of other principals (every id prefixed <c>warmup-</c>, another seed) that runs the pipeline's code
+    /// before the clock starts, so the run measures steady state rather than the JIT compiling it.
+    /// </summary>
+    public static BenchLoad CreateWarmup(BenchSettings settings, DateTimeOffset now) => Create(settings, new SimulationOptions
+    {
+        Principals = Math.Min(settings.Principals, 200),
+        Days = 1,
+        Seed = settings.Seed + 1,
+        Scenarios = [],
+        Start = Demo.DemoFeed.RecentMonday(now, 1),
+    }, settings.Warmup, static e => e with
+    {
+        Id = Warm(e.Id),
+        Subject = e.Subject is { } s ? s with { Id = Warm(s.Id) } : null,
+        Workload = e.Workload is { } w ? w with { Id = Warm(w.Id) } : null,
+        Token = e.Token is { BoundWorkload: { } bound } t ? t with { BoundWorkload = Warm(bound) } : e.Token,
+    });
+
+    private static string Warm(string id) => "warmup-" + id;
+
+    private static BenchLoad Create(BenchSettings settings, SimulationOptions options, long? limit, Func<AccessEvent, AccessEvent> map)
+    {
+        var simulator = new TrafficSimulator(options);
         var pending = new List<AccessEvent>[settings.Clients];
         var marks = new List<AttackMark>[settings.Clients];
         var batches = new List<BenchBatch>[settings.Clients];
@@ -50,18 +73,19 @@ internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events
         long events = 0;
         foreach (var item in simulator.Generate())
         {
-            if (settings.Events is { } limit && events >= limit)
+            if (limit is { } max && events >= max)
             {
                 break;
             }
 
-            var client = (int)(StableHash.Of(item.Event.PrincipalKey) % (ulong)settings.Clients);
+            var e = map(item.Event);
+            var client = (int)(StableHash.Of(e.PrincipalKey) % (ulong)settings.Clients);
             if (item.Scenario is { } scenario && scenarios.Add(scenario))
             {
-                marks[client].Add(new AttackMark(scenario, item.Event.PrincipalKey));
+                marks[client].Add(new AttackMark(scenario, e.PrincipalKey));
             }
 
-            pending[client].Add(item.Event);
+            pending[client].Add(e);
             events++;
             if (pending[client].Count == settings.BatchSize)
             {

@@ -45,7 +45,11 @@ internal sealed class BenchMonitor : IDisposable
         pipeline.Services.GetRequiredService<VerifierWorker>().RecordScored = OnScored;
     }
 
-    public LatencySamples LogToVerifier { get; } = new();
+    /// <summary>Event log → Verifier, for every record of the bench's source since <see cref="StartMeasuring"/>.</summary>
+    public LatencySamples LogToVerifier { get; private set; } = new();
+
+    /// <summary>Forgets the record latencies seen so far (the warm-up's).</summary>
+    public void StartMeasuring() => LogToVerifier = new LatencySamples();
 
     public LatencySamples VerifierToAlert { get; } = new();
 

@@ -27,6 +27,9 @@ internal sealed record BenchSettings
     /// <summary>Only the first this many events of the simulation.</summary>
     public long? Events { get; init; }
 
+    /// <summary>Events of other principals sent through the pipeline before measuring (0: none).</summary>
+    public long Warmup { get; init; } = 30_000;
+
     /// <summary>Stop sending after this long.</summary>
     public TimeSpan? Duration { get; init; }
 
@@ -59,8 +62,16 @@ internal sealed record BenchSettings
                 result.AddError($"--duration: '{d.ToString(CultureInfo.InvariantCulture)}' is not a positive number of seconds");
             }
         });
+        var warmup = new Option<long>("--warmup") { Description = "events of other principals sent before measuring, so the JIT has compiled the pipeline (default 30000; 0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
+        warmup.Validators.Add(result =>
+        {
+            if (result.GetValue(warmup) < 0)
+            {
+                result.AddError("--warmup: must not be negative");
+            }
+        });
         var memory = new Option<bool>("--memory") { Description = "use the memory-only event log instead of the durable file log" };
-        foreach (var option in new Option[] { principals, days, seed, scenarios, clients, batch, http2, events, duration, memory })
+        foreach (var option in new Option[] { principals, days, seed, scenarios, clients, batch, http2, events, duration, warmup, memory })
         {
             command.Add(option);
         }
@@ -76,6 +87,7 @@ internal sealed record BenchSettings
             Http2 = parsed.GetValue(http2),
             Events = parsed.GetValue(events),
             Duration = parsed.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
+            Warmup = parsed.GetValue(warmup),
             MemoryLog = parsed.GetValue(memory),
         };
     }

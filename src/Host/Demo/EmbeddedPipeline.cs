@@ -62,6 +62,9 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Responder:ApiTokens:0:Token"] = consoleToken,
             ["Ingest:RatePerSecond"] = "1000000",
             ["Ingest:RateBurst"] = "1000000",
+
+            // Everything shares the process's cores: Ingest waits while the Verifier is more than ~0.1 s of traffic behind.
+            ["EventLog:MaxConsumerLag"] = context.Configuration["EventLog:MaxConsumerLag"] ?? "10000",
         };
         var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
         var problems = new List<string>();

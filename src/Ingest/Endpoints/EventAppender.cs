@@ -28,6 +28,12 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
             records[i] = new LogRecord(stamped[i].PrincipalKey, ContractJson.Serialize(stamped[i]), headers);
         }
 
+        if (eventLog is IAppendAdmission admission)
+        {
+            // The embedded logs hold Ingest back while the Verifier is too far behind (EventLog:MaxConsumerLag).
+            await admission.WaitForRoomAsync(options.Value.Topic, cancellationToken);
+        }
+
         metrics.AppendStarted(records.Length);
         try
         {
