@@ -33,7 +33,7 @@ internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events
         Seed = settings.Seed,
         Scenarios = settings.Scenarios,
         Start = Demo.DemoFeed.RecentMonday(now, settings.Days),
-    }, settings.Events, static e => e);
+    }, settings.Events, static e => e with { Source = null });
 
     /// <summary>
     /// Benign traffic of other principals (every id prefixed <c>warmup-</c>, another seed) that runs the pipeline's code
@@ -48,6 +48,7 @@ internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events
         Start = Demo.DemoFeed.RecentMonday(now, 1),
     }, settings.Warmup, static e => e with
     {
+        Source = null,
         Id = Warm(e.Id),
         Subject = e.Subject is { } s ? s with { Id = Warm(s.Id) } : null,
         Workload = e.Workload is { } w ? w with { Id = Warm(w.Id) } : null,
@@ -78,6 +79,7 @@ internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events
                 break;
             }
 
+            // As a sender sends them: without a source, which Ingest stamps from the credential.
             var e = map(item.Event);
             var client = (int)(StableHash.Of(e.PrincipalKey) % (ulong)settings.Clients);
             if (item.Scenario is { } scenario && scenarios.Add(scenario))
