@@ -12,17 +12,17 @@ public sealed class BenchCommandTests
         using var stderr = new StringWriter();
 
         var code = await ZtStreamCli.RunAsync(
-            ["bench", "--principals", "20", "--days", "1", "--events", "3000", "--clients", "2", "--batch", "250", "--warmup", "500"],
+            ["bench", "--principals", "20", "--days", "1", "--events", "1000", "--clients", "2", "--batch", "250", "--warmup", "500"],
             TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), TestContext.Current.CancellationToken);
 
         Assert.True(code == 0, stderr.ToString());
         var line = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         using var result = JsonDocument.Parse(line);
         var root = result.RootElement;
-        Assert.Equal(3000, root.GetProperty("events").GetInt64());
+        Assert.Equal(1000, root.GetProperty("events").GetInt64());
         Assert.Equal(2, root.GetProperty("clients").GetInt32());
-        Assert.Equal(3000, root.GetProperty("acknowledged").GetInt64());
-        Assert.Equal(3000, root.GetProperty("scored").GetInt64());
+        Assert.Equal(1000, root.GetProperty("acknowledged").GetInt64());
+        Assert.Equal(1000, root.GetProperty("scored").GetInt64());
         Assert.Equal(0, root.GetProperty("lost").GetInt64());
         Assert.True(root.GetProperty("baseline_events_per_second").GetDouble() > 0);
         Assert.True(root.GetProperty("end_to_end_events_per_second").GetDouble() > 0);
@@ -37,8 +37,8 @@ public sealed class BenchCommandTests
         }
 
         // Every record of the run went through log → Verifier and was timed.
-        Assert.Equal(3000, stages.GetProperty("log_to_verifier").GetProperty("count").GetInt64());
-        Assert.Equal(12, stages.GetProperty("ingest_ack").GetProperty("count").GetInt64());
+        Assert.Equal(1000, stages.GetProperty("log_to_verifier").GetProperty("count").GetInt64());
+        Assert.True(stages.GetProperty("ingest_ack").GetProperty("count").GetInt64() >= 4, "every request was timed");
     }
 
     [Theory]

@@ -50,14 +50,14 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("shapes \"quoted\" ünicode");
         var time = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
-        var body = $$"""
+        var body = $$$"""
             [
-              { "kind" : "access.data" , "time":"{{time}}", "id":"shape-pretty",
+              { "kind" : "access.data" , "time":"{{{time}}}", "id":"shape-pretty",
                 "resource": {"type":"table","id":"t\u00e9st","data_class":"confidential/customers"},
                 "subject":{"id":"bob","type":"user","tenant":"acme"}, "bytes": 42, "schema": 1 },
-              {"id":"shape-workload","time":"{{time}}","kind":"runtime.alert","workload":{"id":"ns/pod-1","namespace":"ns"},"network":{"src_ip":"10.0.0.1","dst_port":443}},
-              {"id":"shape-source","time":"{{time}}","kind":"auth.login","subject":{"id":"carol"},"source":"forged"},
-              {"id":"shape-extra","time":"{{time}}","kind":"auth.login","subject":{"id":"dave"},"ticket":"INC-1"}
+              {"id":"shape-workload","time":"{{{time}}}","kind":"runtime.alert","workload":{"id":"ns/pod-1","namespace":"ns"},"network":{"src_ip":"10.0.0.1","dst_port":443}},
+              {"id":"shape-source","time":"{{{time}}}","kind":"auth.login","subject":{"id":"carol"},"source":"forged"},
+              {"id":"shape-extra","time":"{{{time}}}","kind":"auth.login","subject":{"id":"dave"},"ticket":"INC-1"}
             ]
             """;
 
