@@ -1,7 +1,10 @@
+using System.Buffers;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Platform.EventLog;
 
@@ -17,15 +20,47 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     public const string SourceHeader = "zt-source";
 
     /// <summary>Appends <paramref name="events"/> as from <paramref name="source"/>; throws <see cref="EventLogUnavailableException"/> when the log cannot take them.</summary>
-    public async Task<IReadOnlyList<AccessEvent>> AppendAsync(IReadOnlyList<AccessEvent> events, string source, CancellationToken cancellationToken)
+    public Task AppendAsync(IReadOnlyList<AccessEvent> events, string source, CancellationToken cancellationToken) =>
+        AppendAsync([.. events.Select((e, i) => new MappedEvent(i, e))], source, cancellationToken);
+
+    /// <summary>
+    /// Appends <paramref name="items"/> as from <paramref name="source"/>: an item that carries its own canonical JSON is
+    /// forwarded as those bytes with <c>"source"</c> (and <c>"source_scope"</c>) spliced in first, any other is serialised with the source stamped.
+    /// Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
+    /// </summary>
+    public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, CancellationToken cancellationToken)
     {
-        var stamped = new AccessEvent[events.Count];
-        var records = new LogRecord[events.Count];
+        var records = new LogRecord[items.Count];
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
-        for (var i = 0; i < events.Count; i++)
+        byte[]? stamp = null;
+        IReadOnlyList<string>? stampScope = null;
+        for (var i = 0; i < items.Count; i++)
         {
-            stamped[i] = events[i] with { Source = source };
-            records[i] = new LogRecord(stamped[i].PrincipalKey, ContractJson.Serialize(stamped[i]), headers);
+            var item = items[i];
+            byte[] value;
+            if (item.Json is { } json)
+            {
+                if (stamp is null || !ReferenceEquals(stampScope, item.Event.SourceScope))
+                {
+                    // One batch comes from one source through one endpoint, so this is made once a request.
+                    stampScope = item.Event.SourceScope;
+                    stamp = SourceProperties(source, stampScope);
+                }
+
+                value = Stamped(json, stamp);
+            }
+            else
+            {
+                value = ContractJson.Serialize(item.Event with { Source = source });
+            }
+
+            records[i] = new LogRecord(item.Event.PrincipalKey, value, headers);
+        }
+
+        if (eventLog is IAppendAdmission admission)
+        {
+            // The embedded logs hold Ingest back while the Verifier is too far behind (EventLog:MaxConsumerLag).
+            await admission.WaitForRoomAsync(options.Value.Topic, cancellationToken);
         }
 
         metrics.AppendStarted(records.Length);
@@ -37,7 +72,41 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
         {
             metrics.AppendEnded(records.Length);
         }
+    }
 
-        return stamped;
+    /// <summary>
+    /// <c>"source":"…",</c> and, when the source's scope vouches for something, <c>"source_scope":[…],</c> — what goes
+    /// in front of an event's first property.
+    /// </summary>
+    private static byte[] SourceProperties(string source, IReadOnlyList<string>? scope)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64);
+        buffer.Write("\"source\":\""u8);
+        buffer.Write(JsonEncodedText.Encode(source).EncodedUtf8Bytes);
+        buffer.Write("\","u8);
+        if (scope is not null)
+        {
+            buffer.Write("\"source_scope\":["u8);
+            for (var i = 0; i < scope.Count; i++)
+            {
+                buffer.Write(i == 0 ? "\""u8 : ",\""u8);
+                buffer.Write(JsonEncodedText.Encode(scope[i]).EncodedUtf8Bytes);
+                buffer.Write("\""u8);
+            }
+
+            buffer.Write("],"u8);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>An event object's JSON with <paramref name="stamp"/> as its first properties (the object itself has no <c>source</c> or <c>source_scope</c>).</summary>
+    internal static byte[] Stamped(ReadOnlySpan<byte> json, ReadOnlySpan<byte> stamp)
+    {
+        var value = new byte[json.Length + stamp.Length];
+        value[0] = (byte)'{';
+        stamp.CopyTo(value.AsSpan(1));
+        json[1..].CopyTo(value.AsSpan(1 + stamp.Length));
+        return value;
     }
 }

@@ -224,7 +224,7 @@ internal sealed class IngestHandler(
         }
 
         var errors = new List<ItemError>(result.Errors);
-        var good = new List<Contracts.Events.AccessEvent>(result.Items.Count);
+        var good = new List<MappedEvent>(result.Items.Count);
         var outside = 0;
         foreach (var item in result.Items)
         {
@@ -233,7 +233,7 @@ internal sealed class IngestHandler(
             {
                 if (gate.Admit(item.Event, item.Index, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
                 {
-                    good.Add(admitted);
+                    good.Add(item with { Event = admitted });
                 }
                 else
                 {
@@ -263,7 +263,7 @@ internal sealed class IngestHandler(
             return await WriteAsync(context, refused with { Accepted = 0 });
         }
 
-        if (!newPrincipals.TryAdmit(source, good, out var newPrincipalsWait, out var fresh))
+        if (!newPrincipals.TryAdmit(source, good.Select(i => i.Event), out var newPrincipalsWait, out var fresh))
         {
             // Nothing of this request is taken: the source sends it again after the minute, as any 429.
             IngestLog.NewPrincipalsCapped(logger, source, name, o.MaxNewPrincipalsPerMinute, newPrincipalsWait);
@@ -288,7 +288,7 @@ internal sealed class IngestHandler(
 
         metrics.Accepted(source, name, good.Count);
         IngestLog.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
-        var ids = good.ConvertAll(e => e.Id);
+        var ids = good.ConvertAll(e => e.Event.Id);
         if (errors.Count == 0)
         {
             context.Response.StatusCode = 202;

@@ -27,7 +27,7 @@ internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeP
     /// all (false) when they would bring the source past its cap this minute; <paramref name="retryAfter"/> is the time
     /// to the next minute and <paramref name="fresh"/> how many new principals the request held.
     /// </summary>
-    public bool TryAdmit(string source, IReadOnlyList<AccessEvent> events, out TimeSpan retryAfter, out int fresh)
+    public bool TryAdmit(string source, IEnumerable<AccessEvent> events, out TimeSpan retryAfter, out int fresh)
     {
         retryAfter = TimeSpan.Zero;
         fresh = 0;

@@ -25,8 +25,16 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
     /// Unknown top-level fields are kept in <c>attributes</c>; a <c>source</c> or <c>source_scope</c> in the body is ignored
     /// (Ingest stamps both).
     /// </summary>
-    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors)
+    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors) => Parse(item, index, prefix, errors, out _);
+
+    /// <summary>
+    /// As <see cref="Parse(JsonElement, int, string, List{ItemError})"/>; <paramref name="verbatim"/> tells whether
+    /// <paramref name="item"/>'s own JSON reads back as the returned event (no field moved to attributes, no
+    /// <c>source</c> to drop), so it can be forwarded as it came.
+    /// </summary>
+    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors, out bool verbatim)
     {
+        verbatim = false;
         if (item.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new ItemError(index, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), $"expected an event object, got {Kind(item)}"));
@@ -96,8 +104,20 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             }
         }
 
-        e = e with { Source = null, SourceScope = null, Schema = SchemaVersions.Current, Attributes = merged ?? e.Attributes };
-        return Check(e, index, prefix, errors) ? e : null;
+        // Ingest stamps source and source_scope: a body's own are dropped, so such an item is not forwarded as it came.
+        var hasSource = item.TryGetProperty("source", out _) || item.TryGetProperty("source_scope", out _);
+        if (hasSource || merged is not null)
+        {
+            e = e with { Source = null, SourceScope = null, Attributes = merged ?? e.Attributes };
+        }
+
+        if (!Check(e, index, prefix, errors))
+        {
+            return null;
+        }
+
+        verbatim = !hasSource && merged is null;
+        return e;
     }
 
     /// <summary>Checks lengths, sizes and the time window; false (with errors added) when the event breaks one.</summary>

@@ -2,22 +2,20 @@ namespace ZtStream.Verifier.Baselines;
 
 /// <summary>
 /// A set of at most <c>capacity</c> hashes. Beyond it the oldest entry is overwritten, so memory is bounded:
-/// an overwritten item is "new" again, which errs towards a reason (documented in docs/detection.md). Storage grows
-/// with use (4, 8, 16 … up to the capacity), so a principal seen once costs a few bytes here, not the capacity: a
-/// flood of one-off principals must not cost what real ones do. Lookup is a vectorised scan; capacities are small
-/// (16–256).
+/// an overwritten item is "new" again, which errs towards a reason (documented in docs/detection.md).
+/// Lookup is a vectorised scan; capacities are small (16–256). Storage grows with use up to the capacity, since most
+/// principals touch a few resources, addresses and agents: a principal pays for what it has seen, not for the bound.
 /// </summary>
 internal sealed class CappedSet(int capacity)
 {
-    private const int FirstSize = 4;
-
+    private const int InitialStorage = 4;
     private ulong[] items = [];
     private int count;
     private int next;
 
     public int Count => count;
 
-    public int Capacity => capacity;
+    public int Capacity { get; } = capacity;
 
     public bool Contains(ulong hash) => items.AsSpan(0, count).Contains(hash);
 
@@ -29,19 +27,15 @@ internal sealed class CappedSet(int capacity)
             return false;
         }
 
-        if (count < capacity)
+        if (count < Capacity)
         {
-            if (count == items.Length)
-            {
-                Array.Resize(ref items, Math.Min(capacity, Math.Max(FirstSize, items.Length * 2)));
-            }
-
+            Reserve(count + 1);
             items[count++] = hash;
         }
         else
         {
             items[next] = hash;
-            next = (next + 1) % capacity;
+            next = (next + 1) % Capacity;
         }
 
         return true;
@@ -69,16 +63,28 @@ internal sealed class CappedSet(int capacity)
         var nx = r.ReadInt32();
         count = 0;
         next = 0;
-        items = n == 0 ? [] : new ulong[Math.Min(capacity, n)];
+        Reserve(Math.Clamp(n, 0, Capacity));
         for (var i = 0; i < n; i++)
         {
             var h = r.ReadUInt64();
-            if (count < capacity)
+            if (count < Capacity)
             {
                 items[count++] = h;
             }
         }
 
-        next = count == capacity ? nx % capacity : 0;
+        next = count == Capacity ? nx % Capacity : 0;
+    }
+
+    /// <summary>Makes room for <paramref name="size"/> items: doubling, never past the capacity.</summary>
+    private void Reserve(int size)
+    {
+        if (size <= items.Length)
+        {
+            return;
+        }
+
+        var grown = Math.Min(Capacity, Math.Max(size, Math.Max(InitialStorage, items.Length * 2)));
+        Array.Resize(ref items, grown);
     }
 }

@@ -132,6 +132,23 @@ public sealed class SourceScopeTests
     }
 
     [Fact]
+    public async Task ScopedSource_BodyClaimingMoreThanItsScope_IsStampedWithWhatTheScopeVouchesFor()
+    {
+        // A canonical event is forwarded as its own bytes with the stamp spliced in; a body's own source_scope must not
+        // ride along (a later duplicate key would win when the log is read).
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("shop-app", new SourceScope(Namespaces: ["shop"]));
+
+        using var response = await server.PostAsync("/v1/events",
+            Payloads.Array(Event("s-2", "user:ceo", ns: "shop", extra: ",\"source_scope\":[\"subject\",\"workload\"]")), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1)).Event;
+        Assert.Equal("shop-app", logged.Source);
+        Assert.Equal([SourceScopes.Workload], logged.SourceScope);
+    }
+
+    [Fact]
     public async Task AuditWebhookSource_LimitedToItsKind_VouchesThroughTheAdapter_AndItsNamespaceLimitApplies()
     {
         await using var server = await StartAsync();

@@ -31,23 +31,6 @@ public sealed class CappedSetTests
     }
 
     [Fact]
-    public void Add_GrowingPastEachSizeToTheCapacity_KeepsEveryItemThenOverwritesTheOldest()
-    {
-        var set = new CappedSet(10);
-        for (ulong i = 1; i <= 10; i++)
-        {
-            Assert.True(set.Add(i));
-        }
-
-        Assert.All(Enumerable.Range(1, 10), i => Assert.True(set.Contains((ulong)i)));
-        Assert.True(set.Add(11));
-        Assert.Equal(10, set.Count);
-        Assert.False(set.Contains(1));
-        Assert.True(set.Contains(2));
-        Assert.Equal(10, RoundTrip(set, new CappedSet(10)).Count);
-    }
-
-    [Fact]
     public void WriteRead_RoundTrip_KeepsMembersAndWhichIsOldest()
     {
         var set = Filled(3, 10, 20, 30, 40);
@@ -113,5 +96,25 @@ public sealed class CappedSetTests
         using var reader = new BinaryReader(buffer);
         into.Read(reader);
         return into;
+    }
+
+    [Fact]
+    public void Add_GrowingPastItsFirstStorage_KeepsEveryMemberAndTheOldestFirstOrder()
+    {
+        var set = new CappedSet(10);
+        for (ulong h = 1; h <= 10; h++)
+        {
+            Assert.True(set.Add(h));
+        }
+
+        Assert.All(Enumerable.Range(1, 10), h => Assert.True(set.Contains((ulong)h)));
+
+        // Full: the next one replaces the oldest (1), the one after the next oldest (2).
+        Assert.True(set.Add(11));
+        Assert.True(set.Add(12));
+        Assert.False(set.Contains(1));
+        Assert.False(set.Contains(2));
+        Assert.True(set.Contains(3) && set.Contains(12));
+        Assert.Equal(10, set.Count);
     }
 }
