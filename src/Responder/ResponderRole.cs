@@ -16,6 +16,7 @@ using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder;
 
@@ -42,6 +43,8 @@ internal static class ResponderRole
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 
+        services.AddMetrics();
+        services.TryAddSingleton<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
         services.TryAddSingleton<ActionStore>();
         services.TryAddSingleton<AuditLog>();

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.State;
+using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier;
 
@@ -29,6 +30,8 @@ internal static class VerifierRole
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
         services.TryAddSingleton<CheckpointStore>();
+        services.AddMetrics();
+        services.TryAddSingleton<VerifierTelemetry>();
         services.TryAddSingleton<VerifierWorker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VerifierWorker>(sp => sp.GetRequiredService<VerifierWorker>()));
         return services;

@@ -1,7 +1,9 @@
 using System.Collections;
 using System.Reflection;
 using ZtStream.Ingest.Options;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Responder;
 using ZtStream.Host.Sample;
 using ZtStream.Responder.Drivers;
@@ -20,12 +22,16 @@ internal static class ConfigurationSchema
     /// <summary>Top-level keys that are not an options section.</summary>
     private static readonly string[] PlainKeys = ["Roles", "Urls"];
 
+    /// <summary>Sections read whole by ASP.NET Core (endpoints, certificates): any key below them is theirs to judge.</summary>
+    private static readonly string[] OpenSections = [StandardEnvironment.KestrelSection];
+
     /// <summary>Options sections and their records.</summary>
     internal static IReadOnlyList<(string Section, Type Options)> Sections { get; } =
     [
         (EventLogOptions.Section, typeof(EventLogOptions)),
         (StoreOptions.Section, typeof(StoreOptions)),
         (BusOptions.Section, typeof(BusOptions)),
+        (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (IngestOptions.Section, typeof(IngestOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
@@ -92,6 +98,11 @@ internal static class ConfigurationSchema
         foreach (var key in PlainKeys)
         {
             root.Children[key] = new SchemaNode();
+        }
+
+        foreach (var key in OpenSections)
+        {
+            root.Children[key] = new SchemaNode { AnyChild = true };
         }
 
         foreach (var (section, type) in Sections)

@@ -18,6 +18,7 @@ using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Endpoints;
@@ -194,8 +195,15 @@ internal sealed class IngestHandler(
         }
 
         rateLimiter.Charge(source, good.Count);
+        using var activity = IngestMetrics.Source.StartActivity("ingest.accept");
+        activity?.SetTag("ztstream.source", source);
+        activity?.SetTag("ztstream.ingest.accepted", good.Count);
+        activity?.SetTag("ztstream.ingest.rejected", result.ItemCount - good.Count);
+        using var send = EventLogTracing.StartSend(o.Topic, good.Count);
         var records = new LogRecord[good.Count];
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
+        // One headers object per batch: the trace context costs nothing per event (and nothing at all with tracing off).
+        TraceHeaders.Inject(send, headers);
         for (var i = 0; i < good.Count; i++)
         {
             records[i] = new LogRecord(good[i].PrincipalKey, ContractJson.Serialize(good[i]), headers);

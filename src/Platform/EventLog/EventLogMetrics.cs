@@ -1,13 +1,21 @@
+using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 
 namespace ZtStream.Platform.EventLog;
 
-/// <summary>Instruments of the <c>ZtStream.EventLog</c> meter, shared by both implementations.</summary>
+/// <summary>Instruments of the <c>ZtStream.EventLog</c> meter, shared by every implementation.</summary>
 internal sealed class EventLogMetrics : IDisposable
 {
     public const string MeterName = "ZtStream.EventLog";
 
+    // OpenTelemetry messaging semantic conventions name these attributes.
+    private const string GroupTag = "messaging.consumer.group.name";
+    private const string TopicTag = "messaging.destination.name";
+    private const string PartitionTag = "messaging.destination.partition.id";
+
     private readonly Meter _meter;
+    private readonly ConcurrentDictionary<(string Group, string Topic, int Partition), StrongBox<long>> _lag = new();
 
     /// <param name="queueDepth">Records accepted but not yet acknowledged (Kafka) or retained (in-process).</param>
     public EventLogMetrics(string implementation, Func<long> queueDepth)
@@ -20,10 +28,21 @@ internal sealed class EventLogMetrics : IDisposable
             () => new Measurement<long>(queueDepth(), tags),
             unit: "{record}",
             description: "Kafka: records in the producer queue awaiting acknowledgement. In-process: records retained in the log.");
+        _meter.CreateObservableGauge(
+            "ztstream.eventlog.consumer.lag",
+            ObserveLag,
+            unit: "{record}",
+            description: "Records in a partition after the one a consumer group last handled in this process (end offset − handled offset − 1).");
         Appended = _meter.CreateCounter<long>("ztstream.eventlog.appended", "{record}", "Records acknowledged by the log.");
         Refused = _meter.CreateCounter<long>("ztstream.eventlog.refused", "{record}", "Records the log refused as unavailable (full or down).");
         DeadLettered = _meter.CreateCounter<long>("ztstream.eventlog.dead_lettered", "{record}", "Records moved to a dead-letter topic.");
         Retried = _meter.CreateCounter<long>("ztstream.eventlog.retried", "{attempt}", "Handler attempts that failed and were retried.");
+        Consumed = _meter.CreateCounter<long>("ztstream.eventlog.consumed", "{record}", "Records a consumer group finished with (handled or dead-lettered).");
+        AppendDuration = _meter.CreateHistogram(
+            "ztstream.eventlog.append.duration",
+            "s",
+            "Time from an append to the log's durable acknowledgement, per batch.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
     }
 
     public Counter<long> Appended { get; }
@@ -33,6 +52,53 @@ internal sealed class EventLogMetrics : IDisposable
     public Counter<long> DeadLettered { get; }
 
     public Counter<long> Retried { get; }
+
+    public Counter<long> Consumed { get; }
+
+    public Histogram<double> AppendDuration { get; }
+
+    /// <summary>An append of <paramref name="topic"/> took <paramref name="elapsed"/> to acknowledge.</summary>
+    public void Appending(string topic, TimeSpan elapsed) => AppendDuration.Record(elapsed.TotalSeconds, new KeyValuePair<string, object?>(TopicTag, topic));
+
+    /// <summary>A record moved to <paramref name="deadLetterTopic"/>.</summary>
+    public void DeadLetter(string deadLetterTopic) => DeadLettered.Add(1, new KeyValuePair<string, object?>(TopicTag, deadLetterTopic));
+
+    /// <summary>
+    /// <paramref name="group"/> is done with <paramref name="record"/>; <paramref name="endOffset"/> is the partition's end
+    /// (the offset the next appended record gets) as the log knew it then, or negative when unknown. Per record and
+    /// without allocation once a partition has been seen.
+    /// </summary>
+    public void Finished(string group, ConsumedRecord record, long endOffset)
+    {
+        Consumed.Add(1, new KeyValuePair<string, object?>(GroupTag, group), new KeyValuePair<string, object?>(TopicTag, record.Topic));
+        if (endOffset < 0)
+        {
+            return;
+        }
+
+        var key = (group, record.Topic, record.Partition);
+        if (!_lag.TryGetValue(key, out var box))
+        {
+            box = _lag.GetOrAdd(key, static _ => new StrongBox<long>());
+        }
+
+        Volatile.Write(ref box.Value, Math.Max(0, endOffset - record.Offset - 1));
+    }
+
+    /// <summary>A partition left this process (revoked or lost): another member reports its lag now.</summary>
+    public void Forget(string group, string topic, int partition) => _lag.TryRemove((group, topic, partition), out _);
+
+    private IEnumerable<Measurement<long>> ObserveLag()
+    {
+        foreach (var ((group, topic, partition), box) in _lag)
+        {
+            yield return new Measurement<long>(
+                Volatile.Read(ref box.Value),
+                new KeyValuePair<string, object?>(GroupTag, group),
+                new KeyValuePair<string, object?>(TopicTag, topic),
+                new KeyValuePair<string, object?>(PartitionTag, partition));
+        }
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -4,6 +4,7 @@ using ZtStream.Contracts.Commands;
 using ZtStream.Platform.Bus;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Policy;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
 
@@ -29,7 +30,8 @@ internal sealed class ActionService(
     ICommandBus bus,
     ResponsePolicy policy,
     TimeProvider time,
-    ILogger<ActionService> logger)
+    ILogger<ActionService> logger,
+    ResponderTelemetry telemetry)
 {
     /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
     public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
@@ -49,6 +51,7 @@ internal sealed class ActionService(
             alertId: action.AlertId,
             principal: action.Principal,
             afterJson: Json(action));
+        telemetry.ActionEntered(action);
         if (action.State == ActionStates.Queued)
         {
             await DispatchAsync(action, cancellationToken);
@@ -70,7 +73,11 @@ internal sealed class ActionService(
         ResponderLog.CommandSent(logger, action.Kind, action.Id);
         var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
         // Losing this race to the consumer (already done) is fine: the state only moves forward.
-        await actions.TryUpdateAsync(sent, ActionStates.Queued, cancellationToken);
+        if (await actions.TryUpdateAsync(sent, ActionStates.Queued, cancellationToken))
+        {
+            telemetry.ActionEntered(sent);
+        }
+
         await audit.AppendAsync(
             AuditKinds.CommandSent,
             action.DecidedBy ?? action.RequestedBy,
@@ -314,6 +321,11 @@ internal sealed class ActionService(
                     principal: after.Principal,
                     beforeJson: Json(before),
                     afterJson: Json(after));
+                if (after.State != before.State)
+                {
+                    telemetry.ActionEntered(after);
+                }
+
                 return (ActionChange.Done, after);
             }
         }

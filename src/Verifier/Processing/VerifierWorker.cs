@@ -6,6 +6,8 @@ using ZtStream.Contracts;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Telemetry;
+using ZtStream.Verifier.Telemetry;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;
@@ -36,10 +38,21 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly Dictionary<(string Topic, int Partition), Partition> partitions = [];
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
+    private readonly VerifierTelemetry? telemetry;
     private ModelSnapshot? unsavedModel;
+    private PartitionGauge[] gauges = [];
 
-    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null)
+    public VerifierWorker(
+        IEventLog log,
+        CheckpointStore checkpoints,
+        IOptions<VerifierOptions> options,
+        TimeProvider time,
+        ILogger<VerifierWorker> logger,
+        VerifierTopics? topics = null,
+        VerifierTelemetry? telemetry = null)
     {
+        this.telemetry = telemetry;
+        telemetry?.Watch(() => Volatile.Read(ref gauges));
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -115,6 +128,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             partitions[(topic, partition)] = p;
+            RefreshGauges();
             return saved?.NextOffset;
         }
         finally
@@ -132,6 +146,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 await CheckpointAsync(topic, partition, p, CancellationToken.None);
                 VerifierLog.PartitionRevoked(logger, topic, partition, p.NextOffset);
+                RefreshGauges();
             }
         }
         finally
@@ -149,6 +164,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 p = NewPartition();
                 partitions[(record.Topic, record.Partition)] = p;
+                RefreshGauges();
             }
 
             // Records below the checkpointed offset are already folded into the restored state.
@@ -158,6 +174,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             ScoreResult result;
+            using var activity = VerifierTelemetry.Source.StartActivity("verifier.score");
             try
             {
                 result = p.Engine.Score(record.Value.Span);
@@ -165,12 +182,24 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             catch (JsonException ex)
             {
                 VerifierLog.BadRecord(logger, record.Topic, record.Partition, record.Offset, ex.Message);
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
                 throw new PoisonRecordException($"not a valid access event: {ex.Message}", ex);
             }
 
+            telemetry?.Scored(result.Score, result.Duplicate);
+            p.Principals = p.Engine.PrincipalCount;
+            activity?.SetTag("ztstream.score", result.Score);
             if (result.Alert is { } alert)
             {
-                await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
+                activity?.SetTag("ztstream.alert.id", alert.Id);
+                activity?.SetTag("ztstream.alert.severity", alert.Severity);
+                using (var send = EventLogTracing.StartSend(topics.Alerts, 1))
+                {
+                    // The alert carries this trace to the Responder (headers only while tracing is on).
+                    await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert), TraceHeaders.For(send))], cancellationToken);
+                }
+
+                telemetry?.AlertPublished(alert);
                 VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
             }
 
@@ -220,6 +249,24 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
+    /// <summary>Under the gate: the partitions as the gauges read them from another thread.</summary>
+    private void RefreshGauges()
+    {
+        if (telemetry is null)
+        {
+            return;
+        }
+
+        var view = new PartitionGauge[partitions.Count];
+        var i = 0;
+        foreach (var ((topic, partition), p) in partitions)
+        {
+            view[i++] = new PartitionGauge(topic, partition, p.Principals, p.LastCheckpoint);
+        }
+
+        Volatile.Write(ref gauges, view);
+    }
+
     private Partition NewPartition() => new(new ScoringEngine(options, policy, model)) { LastCheckpoint = time.GetUtcNow() };
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
@@ -228,6 +275,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;
         p.LastCheckpoint = time.GetUtcNow();
+        RefreshGauges();
         VerifierLog.Checkpointed(logger, topic, partition, p.NextOffset, state.Length);
     }
 
@@ -246,6 +294,8 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         public int SinceCheckpoint { get; set; }
 
         public DateTimeOffset LastCheckpoint { get; set; }
+
+        public int Principals { get; set; }
     }
 
     private sealed class FeedbackHandler(VerifierWorker worker) : IRecordHandler

@@ -69,6 +69,7 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
 
         var log = Topic(topic);
         var now = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
         Member[] readers;
         lock (log.Gate)
         {
@@ -104,6 +105,7 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
         }
 
         _metrics.Appended.Add(records.Count);
+        _metrics.Appending(topic, _time.GetElapsedTime(started));
         foreach (var reader in readers)
         {
             reader.Signal.Set();
@@ -374,6 +376,7 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
             next = member.Group.Target.GetValueOrDefault(partition);
         }
 
+        _delivery.PartitionLeft(member.Group.Id, partition.Topic, partition.Partition);
         EventLogLog.PartitionRevoked(_logger, member.Group.Id, partition.Topic, partition.Partition);
         next?.Signal.Set();
     }
@@ -386,9 +389,11 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
         {
             var log = Topic(partition.Topic);
             ConsumedRecord[] batch;
+            long end;
             lock (log.Gate)
             {
                 var stored = log.Partitions[partition.Partition];
+                end = stored.EndOffset;
                 var position = Math.Max(member.Positions[partition], stored.BaseOffset);
                 var count = (int)Math.Min(BatchPerPartition, stored.EndOffset - position);
                 batch = new ConsumedRecord[Math.Max(count, 0)];
@@ -410,7 +415,7 @@ internal sealed class InProcessEventLog : IEventLog, IDisposable
                     return true; // a rebalance is waiting: reconcile before the next record
                 }
 
-                await _delivery.DeliverAsync(member.Spec, member.Handler, record, handling).ConfigureAwait(false);
+                await _delivery.DeliverAsync(member.Spec, member.Handler, record, end, handling).ConfigureAwait(false);
                 lock (log.Gate)
                 {
                     log.Partitions[partition.Partition].Committed[member.Group.Id] = record.Offset + 1;
