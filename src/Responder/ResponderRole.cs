@@ -15,6 +15,7 @@ using ZtStream.Responder.Console;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Responder.Telemetry;
 
@@ -63,6 +64,7 @@ internal static class ResponderRole
         services.TryAddSingleton<ActionTimekeeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
         services.AddResponderDrivers(configuration);
+        services.AddNotifications(configuration);
         services.AddCommandConsumers(AddResponderConsumers);
         return services;
     }

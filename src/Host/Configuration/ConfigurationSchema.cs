@@ -7,6 +7,7 @@ using ZtStream.Platform.Telemetry;
 using ZtStream.Responder;
 using ZtStream.Host.Sample;
 using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Notifications;
 using ZtStream.SampleService;
 using ZtStream.Verifier;
 
@@ -36,6 +37,7 @@ internal static class ConfigurationSchema
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (NotificationOptions.Section, typeof(NotificationOptions)),
         (SampleHostOptions.Section, typeof(SampleHostOptions)),
         (SampleOptions.SectionName, typeof(SampleOptions)),
     ];

@@ -2,7 +2,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Commands;
 using ZtStream.Platform.Bus;
+using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Telemetry;
 
@@ -31,7 +33,9 @@ internal sealed class ActionService(
     ResponsePolicy policy,
     TimeProvider time,
     ILogger<ActionService> logger,
-    ResponderTelemetry telemetry)
+    ResponderTelemetry telemetry,
+    Notifier notifier,
+    AlertStore alerts)
 {
     /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
     public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
@@ -64,6 +68,12 @@ internal sealed class ActionService(
     public async Task DispatchAsync(ActionRecord action, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (action.Kind == ActionKinds.Notify)
+        {
+            await NotifyApprovedAsync(action, cancellationToken);
+            return;
+        }
+
         if (ActionCommands.ToCommand(action, now, Ttl(action)) is not { } command)
         {
             return;
@@ -86,6 +96,23 @@ internal sealed class ActionService(
             actionId: action.Id.ToString(),
             alertId: action.AlertId,
             principal: action.Principal);
+    }
+
+    /// <summary>An approved notify has no command: it is done once its notifications are queued.</summary>
+    private async Task NotifyApprovedAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
+        var alert = action.AlertId is { } alertId ? await alerts.GetAsync(alertId, cancellationToken) : null;
+        var detail = alert is null
+            ? "no alert to send"
+            : (await notifier.AlertFiredAsync(alert.Alert, alert.Status, action.Id, cancellationToken)).Describe();
+        await TransitionAsync(
+            action.Id,
+            [ActionStates.Queued],
+            a => a with { State = ActionStates.Done, Detail = detail, UpdatedAt = time.GetUtcNow() },
+            AuditKinds.Completed,
+            "system",
+            a => $"notify for alert {a.AlertId}: {detail}",
+            cancellationToken);
     }
 
     public async Task<(ActionChange Change, ActionRecord? Action)> ApproveAsync(Guid id, string by, CancellationToken cancellationToken)
