@@ -1,3 +1,4 @@
+using ZtStream.Host.Check;
 using ZtStream.Host.Demo;
 using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
@@ -19,5 +20,6 @@ internal static class CommandCatalog
         new BenchCommand(),
         new SimulateFeedCommand(),
         new SampleCommand(),
+        new CheckCommand(),
     ];
 }

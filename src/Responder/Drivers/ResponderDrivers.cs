@@ -100,7 +100,7 @@ internal static class ResponderDrivers
     private static ResponderDriversOptions Value(IServiceProvider services) =>
         services.GetRequiredService<IOptions<ResponderDriversOptions>>().Value;
 
-    private static KubernetesClientConfiguration KubernetesConfiguration(KubernetesIsolationOptions options)
+    internal static KubernetesClientConfiguration KubernetesConfiguration(KubernetesIsolationOptions options)
     {
         KubernetesClientConfiguration configuration;
         if (!string.IsNullOrEmpty(options.KubeconfigPath))

@@ -9,6 +9,7 @@ using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Notifications.Targets;
 using ZtStream.TestSupport.Services;
+using ZtStream.TestSupport.Smtp;
 
 namespace ZtStream.Responder.Tests.Notifications;
 

@@ -67,7 +67,8 @@ internal sealed class EmailNotificationSender : INotificationSender
         return message;
     }
 
-    private static SecureSocketOptions Security(SmtpOptions smtp) => smtp.Security.ToLowerInvariant() switch
+    /// <summary>How to secure the connection, as <see cref="SmtpOptions.Security"/> says.</summary>
+    internal static SecureSocketOptions Security(SmtpOptions smtp) => smtp.Security.ToLowerInvariant() switch
     {
         "none" => SecureSocketOptions.None,
         "starttls" => SecureSocketOptions.StartTls,

@@ -3,13 +3,13 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace ZtStream.Responder.Tests.Notifications;
+namespace ZtStream.TestSupport.Smtp;
 
 /// <summary>
 /// A minimal SMTP server (RFC 5321: EHLO/HELO, MAIL, RCPT, DATA, RSET, NOOP, QUIT) on loopback that keeps every
 /// message it accepts, so a test can read what a real SMTP client sent. No TLS, no authentication.
 /// </summary>
-internal sealed class SmtpSink : IAsyncDisposable
+public sealed class SmtpSink : IAsyncDisposable
 {
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource stopping = new();
