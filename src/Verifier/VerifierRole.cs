@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Verifier.Processing;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.State;
 using ZtStream.Verifier.Telemetry;
 
@@ -32,6 +33,9 @@ internal static class VerifierRole
         services.TryAddSingleton<CheckpointStore>();
         services.AddMetrics();
         services.TryAddSingleton<VerifierTelemetry>();
+        services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
+        services.TryAddSingleton<RuleReloader>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleReloader>(sp => sp.GetRequiredService<RuleReloader>()));
         services.TryAddSingleton<VerifierWorker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VerifierWorker>(sp => sp.GetRequiredService<VerifierWorker>()));
         return services;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 using ZtStream.Responder.Drivers;
@@ -27,7 +28,7 @@ internal sealed class CheckCommand : ICliCommand
         var configuration = context.Configuration;
         // A section that would stop `run` is reported as such, before anything is reached.
         var problems = new List<string>();
-        problems.AddRange(EventLogOptionsValidator.Validate(configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>() ?? new()));
+        problems.AddRange(EventLogOptionsValidator.Validate(EventLogServiceCollectionExtensions.BindEventLogOptions(configuration)));
         problems.AddRange(StoreOptionsValidator.Validate(configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new()));
         problems.AddRange(BusOptionsValidator.Validate(configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new()));
         problems.AddRange((configuration.GetSection(ResponderDriversOptions.Section).Get<ResponderDriversOptions>() ?? new()).Validate());

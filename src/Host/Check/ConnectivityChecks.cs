@@ -9,6 +9,7 @@ using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
 using ZtStream.Contracts;
 using ZtStream.Platform.Bus;
+using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Sqlite;
@@ -31,8 +32,13 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 {
     public async IAsyncEnumerable<CheckResult> RunAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var eventLog = Bind<EventLogOptions>(EventLogOptions.Section);
-        yield return await Guard("event log", IsKafka(eventLog) ? $"kafka {eventLog.BootstrapServers}" : eventLog.Kind, EventLogAsync, cancellationToken);
+        var eventLog = EventLogServiceCollectionExtensions.BindEventLogOptions(configuration);
+        yield return await Guard("event log", eventLog.NormalizedKind switch
+        {
+            EventLogOptions.Kafka => $"kafka {eventLog.BootstrapServers}",
+            EventLogOptions.File => $"file {eventLog.Path}",
+            var kind => kind,
+        }, EventLogAsync, cancellationToken);
         yield return await Guard("store", StoreTarget(Bind<StoreOptions>(StoreOptions.Section)), StoreAsync, cancellationToken);
         var bus = Bind<BusOptions>(BusOptions.Section);
         yield return await Guard("command bus", IsRabbitMq(bus) ? $"rabbitmq {RabbitMqEndpoint.Parse(bus.RabbitMqUri ?? "")}" : bus.Kind, BusAsync, cancellationToken);
@@ -70,7 +76,6 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
     private T Bind<T>(string section) where T : new() => configuration.GetSection(section).Get<T>() ?? new T();
 
-    private static bool IsKafka(EventLogOptions options) => string.Equals(options.Kind, EventLogOptions.Kafka, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsRabbitMq(BusOptions options) => string.Equals(options.Kind, BusOptions.RabbitMq, StringComparison.OrdinalIgnoreCase);
 
@@ -107,10 +112,15 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
     private async Task<CheckResult> EventLogAsync(CancellationToken cancellationToken)
     {
-        var options = Bind<EventLogOptions>(EventLogOptions.Section);
-        if (!IsKafka(options))
+        var options = EventLogServiceCollectionExtensions.BindEventLogOptions(configuration);
+        if (options.NormalizedKind == EventLogOptions.File)
         {
-            return new CheckResult("event log", options.Kind, true, "embedded in the process: nothing to reach");
+            return FileLog(options.Path!);
+        }
+
+        if (options.NormalizedKind != EventLogOptions.Kafka)
+        {
+            return new CheckResult("event log", options.Kind, true, "in this process's memory: nothing to reach");
         }
 
         var target = options.BootstrapServers ?? "";
@@ -132,6 +142,29 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         var missing = topics.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
         var detail = $"{metadata.Brokers.Count} broker(s), cluster answered as {metadata.OriginatingBrokerName}";
         return new CheckResult("event log", $"kafka {target}", true, missing.Count == 0 ? detail + "; ZtStream's topics exist" : $"{detail}; not created yet (the roles create them at start): {string.Join(", ", missing)}");
+    }
+
+    /// <summary>The file log's folder must exist (or be creatable) and take a file; the check leaves nothing behind.</summary>
+    private static CheckResult FileLog(string path)
+    {
+        var folder = new DirectoryInfo(path);
+        var existing = folder;
+        while (existing is { Exists: false })
+        {
+            existing = existing.Parent;
+        }
+
+        if (existing is null)
+        {
+            return new CheckResult("event log", $"file {path}", false, "no part of the path exists");
+        }
+
+        var probe = Path.Combine(existing.FullName, $".ztstream-check-{Guid.NewGuid():N}");
+        File.WriteAllBytes(probe, []);
+        File.Delete(probe);
+        return new CheckResult("event log", $"file {path}", true, folder.Exists
+            ? "the folder takes files"
+            : $"the folder will be created in {existing.FullName}, which takes files");
     }
 
     private async Task<CheckResult> StoreAsync(CancellationToken cancellationToken)

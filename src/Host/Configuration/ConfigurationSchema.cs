@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using ZtStream.Ingest.Options;
 using ZtStream.Platform.Hosting;
+using ZtStream.Ingest.SharedSignals;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Telemetry;
 using ZtStream.Responder;
@@ -34,6 +35,7 @@ internal static class ConfigurationSchema
         (BusOptions.Section, typeof(BusOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (IngestOptions.Section, typeof(IngestOptions)),
+        (SsfReceiverOptions.Section, typeof(SsfReceiverOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),

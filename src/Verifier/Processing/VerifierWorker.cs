@@ -10,6 +10,7 @@ using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier.Telemetry;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
 
@@ -39,6 +40,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
     private readonly VerifierTelemetry? telemetry;
+    private readonly RuleSetHolder rules;
     private ModelSnapshot? unsavedModel;
     private PartitionGauge[] gauges = [];
 
@@ -49,8 +51,10 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         TimeProvider time,
         ILogger<VerifierWorker> logger,
         VerifierTopics? topics = null,
+        RuleSetHolder? rules = null,
         VerifierTelemetry? telemetry = null)
     {
+        this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
         this.telemetry = telemetry;
         telemetry?.Watch(() => Volatile.Read(ref gauges));
         this.topics = topics ?? VerifierTopics.Default;
@@ -72,6 +76,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     /// <summary>Feedback verdicts this instance applied.</summary>
     public int FeedbackApplied { get; private set; }
+
+    /// <summary>Alerts (new or updated) whose append succeeded: each once, however often its append was tried.</summary>
+    public long AlertsAppended { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -115,6 +122,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 p.Engine.Restore(saved.State);
                 p.NextOffset = saved.NextOffset;
+                p.CheckFirstOffset = true;
                 VerifierLog.PartitionRestored(logger, topic, partition, p.Engine.PrincipalCount, saved.NextOffset);
             }
             else
@@ -167,9 +175,26 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 RefreshGauges();
             }
 
+            if (p.CheckFirstOffset)
+            {
+                p.CheckFirstOffset = false;
+                ReconcileWithLog(record, p);
+            }
+
             // Records below the checkpointed offset are already folded into the restored state.
             if (record.Offset < p.NextOffset)
             {
+                return;
+            }
+
+            // The record's alert was scored but its append failed: send that alert again (same id) rather than
+            // re-score, which would find the event id already seen and raise nothing.
+            if (p.PendingAlert is { } pending && pending.Offset == record.Offset)
+            {
+                await AppendAlertAsync(pending.Alert, cancellationToken);
+                p.PendingAlert = null;
+                Advance(record, p);
+                await MaybeCheckpointAsync(record, p, cancellationToken);
                 return;
             }
 
@@ -189,18 +214,10 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             telemetry?.Scored(result.Score, result.Duplicate);
             p.Principals = p.Engine.PrincipalCount;
             activity?.SetTag("ztstream.score", result.Score);
-            if (result.Alert is { } alert)
+            if (result.Alert is { } raised)
             {
-                activity?.SetTag("ztstream.alert.id", alert.Id);
-                activity?.SetTag("ztstream.alert.severity", alert.Severity);
-                using (var send = EventLogTracing.StartSend(topics.Alerts, 1))
-                {
-                    // The alert carries this trace to the Responder (headers only while tracing is on).
-                    await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert), TraceHeaders.For(send))], cancellationToken);
-                }
-
-                telemetry?.AlertPublished(alert);
-                VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+                activity?.SetTag("ztstream.alert.id", raised.Id);
+                activity?.SetTag("ztstream.alert.severity", raised.Severity);
             }
 
             if (!result.Duplicate)
@@ -208,23 +225,71 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 EventsScored++;
             }
 
-            p.NextOffset = record.Offset + 1;
-            p.SinceCheckpoint++;
+            if (result.Alert is { } alert)
+            {
+                // Kept until the append succeeded: a failure re-delivers the record, which sends this alert again.
+                p.PendingAlert = (record.Offset, alert);
+                await AppendAlertAsync(alert, cancellationToken);
+                p.PendingAlert = null;
+            }
+
+            Advance(record, p);
             if (unsavedModel is { } m)
             {
-                unsavedModel = null;
+                // Cleared only once saved: a store that is down keeps the model for the next record's attempt.
                 await checkpoints.SaveModelAsync(m, cancellationToken);
+                unsavedModel = null;
                 VerifierLog.ModelSaved(logger, m.Version, m.Samples);
             }
 
-            if (p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval)
-            {
-                await CheckpointAsync(record.Topic, record.Partition, p, cancellationToken);
-            }
+            await MaybeCheckpointAsync(record, p, cancellationToken);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    private static void Advance(ConsumedRecord record, Partition p)
+    {
+        p.NextOffset = record.Offset + 1;
+        p.SinceCheckpoint++;
+    }
+
+    private Task MaybeCheckpointAsync(ConsumedRecord record, Partition p, CancellationToken cancellationToken) =>
+        p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval
+            ? CheckpointAsync(record.Topic, record.Partition, p, cancellationToken)
+            : Task.CompletedTask;
+
+    private async Task AppendAlertAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        using (var send = EventLogTracing.StartSend(topics.Alerts, 1))
+        {
+            // The alert carries this trace to the Responder (headers only while tracing is on).
+            await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert), TraceHeaders.For(send))], cancellationToken);
+        }
+
+        telemetry?.AlertPublished(alert);
+        AlertsAppended++;
+        VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+    }
+
+    /// <summary>
+    /// The first record after a restore tells whether the log and the checkpoint agree: the log hands the offset the
+    /// checkpoint asked for unless it could not. A lower offset means the checkpoint is ahead of the log (the log was
+    /// lost or cut back): those records were never scored, so scoring resumes at the log's position. A higher one
+    /// means retention removed records before they were scored. Either is said loudly; no record is skipped.
+    /// </summary>
+    private void ReconcileWithLog(ConsumedRecord record, Partition p)
+    {
+        if (record.Offset < p.NextOffset)
+        {
+            VerifierLog.CheckpointAheadOfLog(logger, record.Topic, record.Partition, p.NextOffset, record.Offset);
+            p.NextOffset = record.Offset;
+        }
+        else if (record.Offset > p.NextOffset)
+        {
+            VerifierLog.CheckpointBehindLog(logger, record.Topic, record.Partition, p.NextOffset, record.Offset, record.Offset - p.NextOffset);
         }
     }
 
@@ -267,10 +332,17 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         Volatile.Write(ref gauges, view);
     }
 
-    private Partition NewPartition() => new(new ScoringEngine(options, policy, model)) { LastCheckpoint = time.GetUtcNow() };
+    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules)) { LastCheckpoint = time.GetUtcNow() };
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
+        if (p.PendingAlert is not null)
+        {
+            // The state already holds a record whose alert is not on the alerts topic yet. The previous checkpoint
+            // stays: restoring it re-scores that record and raises the alert again.
+            return;
+        }
+
         var state = p.Engine.Checkpoint();
         await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;
@@ -296,6 +368,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         public DateTimeOffset LastCheckpoint { get; set; }
 
         public int Principals { get; set; }
+
+        /// <summary>Restored from a checkpoint: the first record must be at <see cref="NextOffset"/>, else the log and the checkpoint disagree.</summary>
+        public bool CheckFirstOffset { get; set; }
+
+        /// <summary>An alert scored from the record at Offset whose append has not succeeded yet.</summary>
+        public (long Offset, Alert Alert)? PendingAlert { get; set; }
     }
 
     private sealed class FeedbackHandler(VerifierWorker worker) : IRecordHandler
