@@ -19,8 +19,8 @@ namespace ZtStream.Platform.Telemetry;
 /// </summary>
 internal static class TelemetryHosting
 {
-    /// <summary>Every ZtStream meter and activity source is named <c>ZtStream.&lt;Component&gt;</c>.</summary>
-    public const string ZtStreamNames = "ZtStream.*";
+    /// <summary>Every ZtStream meter and activity source (<c>ZtStream.&lt;Component&gt;</c>); a new component adds its name here.</summary>
+    public static readonly string[] ZtStreamNames = ["ZtStream.Ingest", "ZtStream.EventLog", "ZtStream.Verifier", "ZtStream.Responder", "ZtStream.Sdk"];
 
     /// <summary>MassTransit's own ActivitySource and Meter: it carries W3C trace context in message headers.</summary>
     public const string MassTransitName = "MassTransit";
@@ -52,7 +52,7 @@ internal static class TelemetryHosting
 
         telemetry.WithMetrics(metrics =>
         {
-            metrics.AddMeter(ZtStreamNames, MassTransitName)
+            metrics.AddMeter([.. ZtStreamNames, MassTransitName])
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation();
@@ -71,7 +71,7 @@ internal static class TelemetryHosting
         if (export.Traces)
         {
             telemetry.WithTracing(tracing => tracing
-                .AddSource(ZtStreamNames, MassTransitName)
+                .AddSource([.. ZtStreamNames, MassTransitName])
                 .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsQuiet(context, options))
                 .AddHttpClientInstrumentation()
                 .AddOtlpExporter());
