@@ -60,15 +60,12 @@ internal sealed class Notifier(
         _ => null,
     };
 
-    /// <summary>Techniques an alert names; none until alerts carry them.</summary>
-    internal static IReadOnlyList<string> TechniquesOf(Alert alert) => [];
-
     private async Task<NotifyResult> EnqueueAsync(Alert alert, string status, string @event, string what, Guid? actionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
         var o = options.Value;
         var now = time.GetUtcNow();
-        var techniques = TechniquesOf(alert);
+        var techniques = alert.Techniques;
         var targets = new List<string>();
         int queued = 0, throttled = 0, already = 0;
         HashSet<string>? triggered = null;

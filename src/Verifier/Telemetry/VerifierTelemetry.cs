@@ -9,7 +9,7 @@ internal readonly record struct PartitionGauge(string Topic, int Partition, int 
 
 /// <summary>
 /// Meter and ActivitySource <c>ZtStream.Verifier</c>: events scored, the score distribution, alerts by severity and
-/// detector, principals tracked and checkpoint age per partition, and a <c>verifier.score</c> span per scored record.
+/// detector and by ATT&amp;CK technique, principals tracked and checkpoint age per partition, and a <c>verifier.score</c> span per scored record.
 /// The per-event instruments take no tags or cached ones, so recording allocates nothing.
 /// </summary>
 internal sealed class VerifierTelemetry
@@ -24,6 +24,7 @@ internal sealed class VerifierTelemetry
     private readonly Counter<long> duplicates;
     private readonly Histogram<int> scores;
     private readonly Counter<long> alerts;
+    private readonly Counter<long> techniques;
     private readonly TimeProvider time;
     private Func<IReadOnlyList<PartitionGauge>> partitions = static () => [];
 
@@ -40,6 +41,7 @@ internal sealed class VerifierTelemetry
             "Risk score (0–100) of each scored event.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = ScoreBuckets });
         alerts = meter.CreateCounter<long>("ztstream.verifier.alerts", "{alert}", "Alerts and alert updates published, by severity and detector.");
+        techniques = meter.CreateCounter<long>("ztstream.verifier.alerts.techniques", "{alert}", "Alerts and alert updates published, once per MITRE ATT&CK technique they name.");
         meter.CreateObservableGauge("ztstream.verifier.principals", ObservePrincipals, "{principal}", "Principals whose state this instance holds, per partition.");
         meter.CreateObservableGauge("ztstream.verifier.checkpoint.age", ObserveCheckpointAge, "s", "Time since a partition's state and offset were last checkpointed to the store.");
     }
@@ -59,8 +61,15 @@ internal sealed class VerifierTelemetry
         scores.Record(score);
     }
 
-    public void AlertPublished(Alert alert) =>
+    public void AlertPublished(Alert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
         alerts.Add(1, new KeyValuePair<string, object?>("severity", alert.Severity), new KeyValuePair<string, object?>("detector", alert.Detector));
+        foreach (var technique in alert.Techniques)
+        {
+            techniques.Add(1, new KeyValuePair<string, object?>("technique", technique), new KeyValuePair<string, object?>("severity", alert.Severity));
+        }
+    }
 
     private IEnumerable<Measurement<int>> ObservePrincipals()
     {

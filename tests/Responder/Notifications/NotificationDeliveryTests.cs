@@ -29,7 +29,7 @@ public sealed class NotificationDeliveryTests
         using var folder = new TempFolder();
         await using var receiver = await NotificationReceiver.StartAsync();
         await using var host = await StartAsync(folder, Webhook(receiver.Url));
-        var alert = TestAlerts.Critical("al-webhook") with { Severity = Severities.High, Score = 80 };
+        var alert = TestAlerts.Critical("al-webhook") with { Severity = Severities.High, Score = 80, Techniques = ["T1528"] };
 
         await host.PublishAlertAsync(alert);
         await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "the notification is delivered");
@@ -52,6 +52,7 @@ public sealed class NotificationDeliveryTests
         Assert.Equal(alert.Id, body.RootElement.GetProperty("alert").GetProperty("id").GetString());
         Assert.Equal("high", body.RootElement.GetProperty("alert").GetProperty("severity").GetString());
         Assert.Equal(request.Headers[WebhookSignature.DeliveryHeader], body.RootElement.GetProperty("id").GetString());
+        Assert.Equal("T1528", Assert.Single(body.RootElement.GetProperty("techniques").EnumerateArray().ToList()).GetString());
         Assert.Equal($"https://soc.example.test/console/#/alerts/{alert.Id}", body.RootElement.GetProperty("console_url").GetString());
         var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 100), Ct);
         Assert.Single(audit, e => e.Kind == AuditKinds.NotificationQueued);
@@ -202,6 +203,25 @@ public sealed class NotificationDeliveryTests
         Assert.Contains("400: invalid_blocks", item.LastError, StringComparison.Ordinal);
         Assert.Single(slack.Received);
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-refused", Kind: AuditKinds.NotificationFailed, Limit: 10), Ct));
+    }
+
+    [Fact]
+    public async Task TechniqueRoute_TakesOnlyAlertsNamingTheTechniqueOrASubTechnique()
+    {
+        using var folder = new TempFolder();
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = Webhook(receiver.Url);
+        settings["Responder:Notifications:Routes:0:Techniques:0"] = "T1552";
+        await using var host = await StartAsync(folder, settings);
+        var named = TestAlerts.Critical("al-t1552") with { Techniques = ["T1552.007", "T1613"] };
+        var other = TestAlerts.Critical("al-t1609", principal: "erin") with { Techniques = ["T1609"] };
+
+        await host.PublishAlertAsync(other);
+        await host.PublishAlertAsync(named);
+        await Eventually.HoldsAsync(async () => await StateOf(host, named.Id) == NotificationOutbox.Delivered, "the alert naming T1552.007 is sent");
+
+        Assert.Null(await Item(host, other.Id));
+        Assert.Single(receiver.Received);
     }
 
     [Fact]
