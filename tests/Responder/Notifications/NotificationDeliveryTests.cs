@@ -54,6 +54,7 @@ public sealed class NotificationDeliveryTests
         Assert.Equal(request.Headers[WebhookSignature.DeliveryHeader], body.RootElement.GetProperty("id").GetString());
         Assert.Equal("T1528", Assert.Single(body.RootElement.GetProperty("techniques").EnumerateArray().ToList()).GetString());
         Assert.Equal($"https://soc.example.test/console/#/alerts/{alert.Id}", body.RootElement.GetProperty("console_url").GetString());
+        await AuditedAsync(host, alert.Id, AuditKinds.NotificationSent);
         var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 100), Ct);
         Assert.Single(audit, e => e.Kind == AuditKinds.NotificationQueued);
         Assert.Single(audit, e => e.Kind == AuditKinds.NotificationSent);
@@ -84,6 +85,7 @@ public sealed class NotificationDeliveryTests
 
         var request = Assert.Single(receiver.Received);
         Assert.Contains(alert.Id, request.Text, StringComparison.Ordinal);
+        await AuditedAsync(host, alert.Id, AuditKinds.NotificationSent);
         var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 200), Ct);
         Assert.True(audit.Count(e => e.Kind == AuditKinds.NotificationAttemptFailed) >= 2);
         Assert.Single(audit, e => e.Kind == AuditKinds.NotificationSent);
@@ -179,6 +181,7 @@ public sealed class NotificationDeliveryTests
         await Eventually.HoldsAsync(async () => await StateOf(host, "al-second") == NotificationOutbox.Throttled, "the second is throttled");
 
         Assert.Single(receiver.Received);
+        await AuditedAsync(host, "al-second", AuditKinds.NotificationThrottled);
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-second", Kind: AuditKinds.NotificationThrottled, Limit: 10), Ct));
     }
 
@@ -202,6 +205,7 @@ public sealed class NotificationDeliveryTests
         Assert.Equal(1, item!.Attempts);
         Assert.Contains("400: invalid_blocks", item.LastError, StringComparison.Ordinal);
         Assert.Single(slack.Received);
+        await AuditedAsync(host, "al-refused", AuditKinds.NotificationFailed);
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-refused", Kind: AuditKinds.NotificationFailed, Limit: 10), Ct));
     }
 
@@ -269,6 +273,12 @@ public sealed class NotificationDeliveryTests
 
     private static async Task<NotificationItem?> Item(ResponderTestHost host, string alertId) =>
         (await host.Get<NotificationOutbox>().ForAlertAsync(alertId, Ct)).FirstOrDefault();
+
+    /// <summary>The outbox's state is written before the audit entry that records it: wait for the entry.</summary>
+    private static Task AuditedAsync(ResponderTestHost host, string alertId, string kind) =>
+        Eventually.HoldsAsync(
+            async () => (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alertId, Kind: kind, Limit: 10), Ct)).Count > 0,
+            $"the {kind} audit entry of {alertId} is written");
 
     private static async Task<string?> StateOf(ResponderTestHost host, string alertId) => (await Item(host, alertId))?.State;
 }
