@@ -38,7 +38,7 @@ public sealed class FalcoSuiteTests
         var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, ZeroTrustPolicy.Empty, rules: new RuleSetHolder(new RuleSet(rules.Rules)));
         using var stream = File.OpenRead(Path.Combine(folder, "traces", e.TraceFile));
         var alerts = new List<Alert>();
-        foreach (var ev in FalcoSuite.Readers["k8s-audit"](stream))
+        foreach (var ev in FalcoSuite.Readers["k8s-audit"](stream, DateTimeOffset.UnixEpoch, static _ => { }))
         {
             if (engine.Score(ev).Alert is { } a)
             {
