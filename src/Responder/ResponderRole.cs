@@ -15,6 +15,7 @@ using ZtStream.Responder.Console;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Responder.Telemetry;
 
@@ -42,11 +43,12 @@ internal static class ResponderRole
         services.AddOptions<RevocationFeedOptions>().Bind(configuration.GetSection(RevocationFeedOptions.Section)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationFeedOptions>, RevocationFeedOptionsValidator>());
         services.AddMetrics();
-        services.TryAddSingleton<ResponderMetrics>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 
+        services.AddMetrics();
+        services.TryAddSingleton<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
         services.TryAddSingleton<ActionStore>();
         services.TryAddSingleton<AuditLog>();
@@ -69,6 +71,7 @@ internal static class ResponderRole
         services.TryAddSingleton<ActionTimekeeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
         services.AddResponderDrivers(configuration);
+        services.AddNotifications(configuration);
         services.AddCommandConsumers(AddResponderConsumers);
         return services;
     }

@@ -31,12 +31,12 @@ internal static class VerifierRole
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
         services.TryAddSingleton<CheckpointStore>();
+        services.AddMetrics();
+        services.TryAddSingleton<VerifierTelemetry>();
         services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
         services.TryAddSingleton<RuleReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleReloader>(sp => sp.GetRequiredService<RuleReloader>()));
         services.TryAddSingleton(sp => new StateBudget(sp.GetRequiredService<IOptions<VerifierOptions>>().Value));
-        services.AddMetrics();
-        services.TryAddSingleton<VerifierMetrics>();
         services.TryAddSingleton<VerifierWorker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VerifierWorker>(sp => sp.GetRequiredService<VerifierWorker>()));
         return services;
@@ -46,7 +46,7 @@ internal static class VerifierRole
     public static IEndpointRouteBuilder MapVerifier(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.ServiceProvider.GetRequiredService<VerifierMetrics>();
+        endpoints.ServiceProvider.GetRequiredService<VerifierTelemetry>();
         return endpoints;
     }
 }

@@ -14,7 +14,7 @@ namespace ZtStream.Responder.Alerts;
 /// merged into one "alert flood" alert instead: kept whole in that alert's history and in the audit trail, not acted on.
 /// </summary>
 internal sealed class AlertProcessor(
-    AlertStore alerts, ResponseDecider decider, AuditLog audit, IOptions<ResponderOptions> options, ResponderMetrics metrics, TimeProvider time)
+    AlertStore alerts, ResponseDecider decider, AuditLog audit, IOptions<ResponderOptions> options, ResponderTelemetry telemetry, TimeProvider time)
 {
     public const string FloodRule = "alert_flood";
 
@@ -22,6 +22,9 @@ internal sealed class AlertProcessor(
 
     public async Task<AlertUpsertOutcome> HandleAsync(Alert alert, CancellationToken cancellationToken)
     {
+        using var activity = ResponderTelemetry.Source.StartActivity("responder.alert");
+        activity?.SetTag("ztstream.alert.id", alert.Id);
+        activity?.SetTag("ztstream.alert.severity", alert.Severity);
         if (alert.RaisedBy is null && await alerts.GetAsync(alert.Id, cancellationToken) is null)
         {
             var (mine, all) = await alerts.OpenCountsAsync(alert.Principal, cancellationToken);
@@ -34,6 +37,7 @@ internal sealed class AlertProcessor(
         }
 
         var (outcome, before) = await alerts.UpsertAsync(alert, cancellationToken);
+        telemetry.AlertReceived(alert, outcome);
         if (outcome != AlertUpsertOutcome.Duplicate)
         {
             await audit.AppendAsync(
@@ -98,7 +102,7 @@ internal sealed class AlertProcessor(
         };
         var merged = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert);
         await alerts.UpsertAsync(flood, cancellationToken, detail: $"merged alert {alert.Id}: {merged}");
-        metrics.AlertMerged(perPrincipal ? "per_principal" : "total");
+        telemetry.AlertMerged(perPrincipal ? "per_principal" : "total");
         await audit.AppendAsync(
             AuditKinds.AlertMerged,
             "responder",

@@ -23,6 +23,11 @@ internal static class AuditKinds
     public const string Completed = "action.completed";
     public const string Failed = "action.failed";
     public const string RevocationLifted = "revocation.lifted";
+    public const string NotificationQueued = "notification.queued";
+    public const string NotificationThrottled = "notification.throttled";
+    public const string NotificationSent = "notification.sent";
+    public const string NotificationAttemptFailed = "notification.attempt_failed";
+    public const string NotificationFailed = "notification.failed";
 }
 
 /// <summary>

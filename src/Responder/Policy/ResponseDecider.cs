@@ -8,6 +8,7 @@ using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Isolation;
+using ZtStream.Responder.Notifications;
 
 namespace ZtStream.Responder.Policy;
 
@@ -24,6 +25,7 @@ internal sealed class ResponseDecider(
     BlastRadiusLedger ledger,
     AlertStore alerts,
     AuditLog audit,
+    Notifier notifier,
     TimeProvider time,
     ILogger<ResponseDecider> logger) : IDisposable
 {
@@ -73,6 +75,8 @@ internal sealed class ResponseDecider(
                         toDispatch.Add(existing);
                     }
 
+                    // A notify decided once tells the routes again of each higher count (once per count: the outbox's key).
+                    await NotifyAsync(existing, alert, cancellationToken);
                     continue;
                 }
 
@@ -82,6 +86,8 @@ internal sealed class ResponseDecider(
                 {
                     decided.Add(stored);
                 }
+
+                await NotifyAsync(stored, alert, cancellationToken);
             }
         }
         finally
@@ -156,8 +162,17 @@ internal sealed class ResponseDecider(
             DecidedAt = mode == ResponseModes.Approval ? null : now,
             DecidedBy = mode == ResponseModes.Approval ? null : $"policy:{rule.Name}",
             ApprovalExpiresAt = mode == ResponseModes.Approval ? now + policy.ApprovalExpiry : null,
-            Detail = state == ActionStates.Done ? "recorded for the analysts; nothing acted on" : null,
+            Detail = state == ActionStates.Done ? "sent to the notification routes the alert matches" : null,
         };
+    }
+
+    /// <summary>A notify action in force (decided automatically or approved) sends the alert to the routes it matches.</summary>
+    private async Task NotifyAsync(ActionRecord action, Alert alert, CancellationToken cancellationToken)
+    {
+        if (action.Kind == ActionKinds.Notify && action.State == ActionStates.Done)
+        {
+            await notifier.AlertFiredAsync(alert, AlertStatuses.Open, action.Id, cancellationToken);
+        }
     }
 
     /// <summary>One storm alert per budget window (fixed buckets); later deferrals in the window raise its count.</summary>

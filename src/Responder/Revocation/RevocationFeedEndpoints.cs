@@ -54,7 +54,7 @@ internal static class RevocationFeedEndpoints
         RevocationFeedHub hub,
         FeedStreamLimiter limiter,
         ApiTokenAuthenticator auth,
-        ResponderMetrics metrics,
+        ResponderTelemetry telemetry,
         IOptions<RevocationFeedOptions> options,
         TimeProvider time,
         ILogger<RevocationFeedHub> logger)
@@ -79,7 +79,7 @@ internal static class RevocationFeedEndpoints
         if (!limiter.TryEnter(credential, max, out var held))
         {
             ResponderLog.FeedStreamRefused(logger, credential, held);
-            metrics.StreamRefused(credential);
+            telemetry.FeedStreamRefused(credential);
             await Problems.WriteAsync(http, Problems.Create(429, "too-many-streams", "Too many revocation streams",
                 $"this credential holds {held} open streams, the most Responder:Feed:MaxStreamsPerCredential allows ({max}); close one or retry later") with
             {
@@ -88,15 +88,14 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
-        metrics.StreamOpened();
         try
         {
+            using var subscribed = telemetry.FeedSubscribed();
             await FollowAsync(http, last, hub, options.Value.KeepAlive, time);
         }
         finally
         {
             limiter.Exit(credential);
-            metrics.StreamClosed();
         }
     }
 

@@ -27,7 +27,7 @@ internal sealed class RevocationFeedHub(
     RevocationStore store,
     [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal written,
     IOptions<RevocationFeedOptions> options,
-    ResponderMetrics metrics,
+    ResponderTelemetry metrics,
     TimeProvider time,
     ILogger<RevocationFeedHub> logger) : BackgroundService
 {

@@ -6,6 +6,8 @@ using ZtStream.Contracts;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Telemetry;
+using ZtStream.Verifier.Telemetry;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;
@@ -37,9 +39,11 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly Dictionary<(string Topic, int Partition), Partition> partitions = [];
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
+    private readonly VerifierTelemetry? telemetry;
     private readonly RuleSetHolder rules;
     private readonly StateBudget budget;
     private ModelSnapshot? unsavedModel;
+    private PartitionGauge[] gauges = [];
 
     // Whether the store may hold parked principals: until it does, a new principal is not looked up there.
     private bool anyParked = true;
@@ -52,10 +56,14 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         ILogger<VerifierWorker> logger,
         VerifierTopics? topics = null,
         RuleSetHolder? rules = null,
-        StateBudget? budget = null)
+        StateBudget? budget = null,
+        VerifierTelemetry? telemetry = null)
     {
         this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
         this.budget = budget ?? new StateBudget(options.Value);
+        this.telemetry = telemetry;
+        telemetry?.Watch(() => Volatile.Read(ref gauges));
+        telemetry?.Watch(this.budget);
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -172,6 +180,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             partitions[(topic, partition)] = p;
+            RefreshGauges();
             return saved?.NextOffset;
         }
         finally
@@ -191,6 +200,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 await CheckpointAsync(topic, partition, p, CancellationToken.None);
                 budget.Unregister(p.Engine);
                 VerifierLog.PartitionRevoked(logger, topic, partition, p.NextOffset);
+                RefreshGauges();
             }
         }
         finally
@@ -208,6 +218,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 p = NewPartition();
                 partitions[(record.Topic, record.Partition)] = p;
+                RefreshGauges();
             }
 
             if (p.CheckFirstOffset)
@@ -243,6 +254,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             ScoreResult result;
+            using var activity = VerifierTelemetry.Source.StartActivity("verifier.score");
             try
             {
                 result = p.Engine.Score(record.Value.Span);
@@ -250,7 +262,21 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             catch (JsonException ex)
             {
                 VerifierLog.BadRecord(logger, record.Topic, record.Partition, record.Offset, ex.Message);
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
                 throw new PoisonRecordException($"not a valid access event: {ex.Message}", ex);
+            }
+
+            if (!result.IsLink)
+            {
+                telemetry?.Scored(result.Score, result.Duplicate);
+            }
+
+            p.Principals = p.Engine.PrincipalCount;
+            activity?.SetTag("ztstream.score", result.Score);
+            if (result.Alert is { } raised)
+            {
+                activity?.SetTag("ztstream.alert.id", raised.Id);
+                activity?.SetTag("ztstream.alert.severity", raised.Severity);
             }
 
             if (result.IsLink)
@@ -303,7 +329,13 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     private async Task AppendAlertAsync(Alert alert, CancellationToken cancellationToken)
     {
-        await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
+        using (var send = EventLogTracing.StartSend(topics.Alerts, 1))
+        {
+            // The alert carries this trace to the Responder (headers only while tracing is on).
+            await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert), TraceHeaders.For(send))], cancellationToken);
+        }
+
+        telemetry?.AlertPublished(alert);
         AlertsAppended++;
         VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
     }
@@ -348,6 +380,24 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
+    /// <summary>Under the gate: the partitions as the gauges read them from another thread.</summary>
+    private void RefreshGauges()
+    {
+        if (telemetry is null)
+        {
+            return;
+        }
+
+        var view = new PartitionGauge[partitions.Count];
+        var i = 0;
+        foreach (var ((topic, partition), p) in partitions)
+        {
+            view[i++] = new PartitionGauge(topic, partition, p.Principals, p.LastCheckpoint);
+        }
+
+        Volatile.Write(ref gauges, view);
+    }
+
     /// <summary>
     /// Appends the records the partition's engine derived for other principals (runtime links), keyed by their principal, to
     /// the events topic so the partitions owning them learn it. A log that refuses appends just now (back-pressure of the
@@ -362,10 +412,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             return;
         }
 
+        using var send = EventLogTracing.StartSend(topics.Events, outbox.Count);
+        var headers = TraceHeaders.For(send);
         var records = new LogRecord[outbox.Count];
         for (var i = 0; i < records.Length; i++)
         {
-            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]));
+            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]), headers);
         }
 
         try
@@ -425,6 +477,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;
         p.LastCheckpoint = time.GetUtcNow();
+        RefreshGauges();
         VerifierLog.Checkpointed(logger, topic, partition, p.NextOffset, state.Length);
     }
 
@@ -443,6 +496,8 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         public int SinceCheckpoint { get; set; }
 
         public DateTimeOffset LastCheckpoint { get; set; }
+
+        public int Principals { get; set; }
 
         /// <summary>Restored from a checkpoint: the first record must be at <see cref="NextOffset"/>, else the log and the checkpoint disagree.</summary>
         public bool CheckFirstOffset { get; set; }
