@@ -37,8 +37,9 @@ public sealed class ResponderTelemetryTests
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
         using var recorded = new Recorded(host);
 
-        var first = await SseReader.OpenAsync(host.Client, RevocationFeed.StreamPath, null, Ct);
-        await using (var second = await SseReader.OpenAsync(host.Client, RevocationFeed.StreamPath, null, Ct))
+        using var feed = host.ClientFor(ResponderTestHost.FeedToken);
+        var first = await SseReader.OpenAsync(feed, RevocationFeed.StreamPath, null, Ct);
+        await using (var second = await SseReader.OpenAsync(feed, RevocationFeed.StreamPath, null, Ct))
         {
             await Eventually.HoldsAsync(() => Task.FromResult(recorded.Observe("ztstream.responder.feed.subscribers") == 2), "two subscribers");
             await first.DisposeAsync();
