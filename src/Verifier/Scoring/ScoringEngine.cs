@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
@@ -21,8 +22,10 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    // 2 adds the rules' aggregation state after the recent ids; 1 (without it) is still read.
-    private const int CheckpointFormat = 2;
+    // 2 adds the rules' aggregation state after the recent ids, 3 the principals' authentication state after that;
+    // 1 and 2 (without them) are still read.
+    private const int CheckpointFormat = 3;
+    private const int CheckpointFormatWithoutAuthentication = 2;
     private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
 
@@ -30,6 +33,7 @@ internal sealed class ScoringEngine
     private readonly PolicyDetector policy;
     private readonly BaselineDetector baselines;
     private readonly RuleDetector rules;
+    private readonly AuthenticationDetector authentication;
     private readonly Dictionary<string, PrincipalState> principals = new(StringComparer.Ordinal);
     private readonly PeerIndex peers = new();
     private readonly AlertBook alerts;
@@ -51,6 +55,7 @@ internal sealed class ScoringEngine
         this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
         this.rules = new RuleDetector(rules ?? new RuleSetHolder(RuleSet.Empty));
         baselines = new BaselineDetector(options);
+        authentication = new AuthenticationDetector(options.Authentication);
         alerts = new AlertBook(options.DedupWindow);
         Model = model;
     }
@@ -92,6 +97,7 @@ internal sealed class ScoringEngine
         found.Clear();
         policy.Evaluate(e, who, state, found);
         rules.Evaluate(e, found);
+        authentication.Evaluate(e, who, state, found);
         baselines.Evaluate(e, who, state, peers, facts, found);
         var modelHost = Model;
         if (modelHost is not null)
@@ -231,6 +237,16 @@ internal sealed class ScoringEngine
         }
 
         rules.Aggregations.Write(w);
+        var signedIn = principals.Count(kv => kv.Value.Authentication is not null);
+        w.Write(signedIn);
+        foreach (var (k, s) in principals)
+        {
+            if (s.Authentication is { } a)
+            {
+                w.Write(k);
+                a.Write(w);
+            }
+        }
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -238,9 +254,10 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format is not (CheckpointFormat or CheckpointFormatWithoutRules))
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutAuthentication or CheckpointFormatWithoutRules))
         {
-            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat} or {CheckpointFormatWithoutRules}");
+            throw new InvalidDataException(
+                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutAuthentication} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
@@ -272,13 +289,27 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
-        if (format == CheckpointFormat)
+        if (format >= CheckpointFormatWithoutAuthentication)
         {
             rules.Aggregations.Read(r);
         }
         else
         {
             rules.Aggregations.Clear();
+        }
+
+        if (format >= CheckpointFormat)
+        {
+            var signedIn = r.ReadInt32();
+            for (var i = 0; i < signedIn; i++)
+            {
+                var k = r.ReadString();
+                var a = AuthenticationState.Read(r);
+                if (principals.TryGetValue(k, out var s))
+                {
+                    s.Authentication = a;
+                }
+            }
         }
     }
 

@@ -151,8 +151,7 @@ public sealed class RuleDetectorTests
             engine.Score(e);
         }
 
-        var v2 = engine.Checkpoint();
-        var v1 = CheckpointFormats.AsFormatOne(v2);
+        var v1 = CheckpointFormats.AsFormatOne(engine.Checkpoint());
         var restored = Engine(Burst);
         restored.Restore(v1);
         Assert.Equal(engine.PrincipalCount, restored.PrincipalCount);
