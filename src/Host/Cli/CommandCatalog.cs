@@ -1,6 +1,7 @@
 using ZtStream.Host.Demo;
 using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
+using ZtStream.Platform.EventLog.DeadLetters;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
 using ZtStream.Verifier.Rules;
@@ -21,5 +22,6 @@ internal static class CommandCatalog
         new BenchCommand(),
         new SimulateFeedCommand(),
         new SampleCommand(),
+        new DlqCommand(),
     ];
 }

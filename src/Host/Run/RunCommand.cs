@@ -39,6 +39,11 @@ internal static class RunCommand
             {
                 return 0;
             }
+            catch (ZtStream.Platform.EventLog.FileLog.EventLogLockedException e)
+            {
+                await context.Error.WriteLineAsync($"ztstream: {e.Message}");
+                return 1;
+            }
             catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
             {
                 await context.Error.WriteLineAsync($"ztstream: cannot listen: {e.Message}");

@@ -27,8 +27,14 @@ internal sealed class SuppressionList
 
         foreach (var rule in feedback.Rules)
         {
-            list.Add(new Suppression(rule, feedback.ResourceClass, feedback.ExpiresAt.UtcTicks, feedback.AlertId));
-            Count++;
+            // The same verdict arrives again after a restore (the worker re-applies what it read from the feedback
+            // topic to a partition whose checkpoint already holds it): keep one, so checkpoints do not grow.
+            var suppression = new Suppression(rule, feedback.ResourceClass, feedback.ExpiresAt.UtcTicks, feedback.AlertId);
+            if (!list.Contains(suppression))
+            {
+                list.Add(suppression);
+                Count++;
+            }
         }
     }
 

@@ -32,6 +32,12 @@ internal static partial class VerifierLog
     [LoggerMessage(4008, LogLevel.Information, "Anomaly model v{Version} loaded from the store")]
     public static partial void ModelLoaded(ILogger logger, int version);
 
+    [LoggerMessage(4009, LogLevel.Warning, "Verifier partition {Topic}[{Partition}]: the checkpoint is at offset {Checkpoint} but the log hands offset {LogOffset} (the log was lost or cut back behind the checkpoint); scoring from {LogOffset} so no record is skipped")]
+    public static partial void CheckpointAheadOfLog(ILogger logger, string topic, int partition, long checkpoint, long logOffset);
+
+    [LoggerMessage(4010, LogLevel.Error, "Verifier partition {Topic}[{Partition}]: the checkpoint is at offset {Checkpoint} but the log starts at {LogOffset}; {Missed} record(s) were removed by retention before they were scored")]
+    public static partial void CheckpointBehindLog(ILogger logger, string topic, int partition, long checkpoint, long logOffset, long missed);
+
     // Detection rules (Rules/): loading and live reload.
     [LoggerMessage(4050, LogLevel.Information, "Detection rules loaded: {Rules} rules ({Enabled} enabled), version {Version}")]
     public static partial void RulesLoaded(ILogger logger, int rules, int enabled, long version);

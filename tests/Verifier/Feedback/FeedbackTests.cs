@@ -93,4 +93,23 @@ public sealed class FeedbackTests
         engine.ApplyFeedback(FalsePositive(a, "baseline", null, Events.T0.AddDays(10)) with { Verdict = "true_positive" });
         Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
     }
+
+    [Fact]
+    public void FalsePositive_AppliedAgainAfterARestore_IsKeptOnce()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        var verdict = FalsePositive(a, "baseline/bytes_spike", "internal/orders", Events.T0.AddDays(10));
+        engine.ApplyFeedback(verdict);
+        var restored = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
+        restored.Restore(engine.Checkpoint());
+
+        // The worker re-applies every verdict it has read to a partition it restores.
+        restored.ApplyFeedback(verdict);
+        restored.ApplyFeedback(verdict);
+
+        Assert.Equal(1, restored.Suppressions.Count);
+        Assert.Single(restored.Suppressions.For(a));
+        Assert.Null(restored.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+    }
 }
