@@ -280,10 +280,10 @@ internal sealed class IngestHandler(
     {
         IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
         IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Okta => OktaMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Entra => EntraMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.Okta => OktaMapper.Map(body, Identity(OktaMapper.Idp)),
+        IngestEndpoint.Entra => EntraMapper.Map(body, Identity(EntraMapper.Idp)),
+        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, Identity(KeycloakMapper.Idp)),
+        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, Identity(Auth0Mapper.Idp)),
         _ => eventParser.Parse(body, format),
     };
 
@@ -370,6 +370,8 @@ internal sealed class IngestHandler(
         {
             RetryAfterSeconds = retryAfter is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600) : null,
         });
+
+    private SourceMapOptions Identity(string idp) => new(options.Value.MaxSourceObjectBytes, options.Value.SubjectIsUserId(idp));
 
     private static async Task<int> WriteAsync(HttpContext context, Problem problem)
     {

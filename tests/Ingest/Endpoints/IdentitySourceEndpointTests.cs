@@ -68,6 +68,24 @@ public sealed class IdentitySourceEndpointTests
     }
 
     [Fact]
+    public async Task PostKeycloak_WithSubjectsAsUserIds_KeysEventsByTheIdTheTokensCarry()
+    {
+        // Keycloak's access tokens carry the user id as sub; with Ingest:IdentitySubjects:keycloak=user_id its events
+        // land on that principal, and the login name is kept beside it.
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, new(OldEventsAllowed) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
+        var key = await server.AddSourceAsync("keycloak");
+
+        using var response = await server.PostAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "user-events.json"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var login = (await LogReader.ReadAsync(log, server.Topic, 7)).First(r => r.Event.Action == "LOGIN");
+        Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Event.Subject?.Id);
+        Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Record.Key);
+        Assert.Equal("alice", login.Event.Attr(IdentityAttributes.IdpLogin));
+    }
+
+    [Fact]
     public async Task GetOkta_VerificationChallengeWithTheSourceKey_EchoesTheChallenge()
     {
         await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
