@@ -2,6 +2,7 @@ using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Keycloak;
 using ZtStream.Ingest.Sources.Okta;
@@ -37,7 +38,10 @@ internal static class SourceFileReaders
 
     private delegate MapResult Mapper(ReadOnlySpan<byte> json);
 
-    private static List<AccessEvent> Read(Stream stream, Mapper map)
+    /// <summary>The events of the file, each failed sign-in followed by its address twin, as Ingest appends them (<see cref="AddressTwins"/>).</summary>
+    private static List<AccessEvent> Read(Stream stream, Mapper map) => [.. AddressTwins.With(ReadMapped(stream, map))];
+
+    private static List<AccessEvent> ReadMapped(Stream stream, Mapper map)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);

@@ -38,12 +38,19 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string DeviceId = "device.id";
     private const string DeviceName = "device.name";
     private const string Asn = "net.asn";
+    private const string TwinOf = "auth.twin_of";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
     private readonly long concurrency = options.SessionConcurrency.Ticks;
     private readonly long grace = options.SessionEndGrace.Ticks;
     private readonly long riskWindow = options.RiskySessionWindow.Ticks;
+
+    /// <summary>
+    /// Whether <paramref name="e"/> is the address twin Ingest writes beside a failed sign-in (keyed by <c>ip:ADDRESS</c>,
+    /// carrying <c>auth.twin_of</c>; docs/events.md): the account's own record is the one with a history.
+    /// </summary>
+    public static bool IsAddressTwin(AccessEvent e) => e.Attributes?.ContainsKey(TwinOf) == true;
 
     /// <summary>
     /// Adds this event's findings to <paramref name="found"/> (which already holds the policy's and the rules' on the same

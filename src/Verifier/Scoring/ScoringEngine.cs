@@ -90,6 +90,16 @@ internal sealed class ScoringEngine
         }
 
         EventsScored++;
+        if (AuthenticationDetector.IsAddressTwin(e))
+        {
+            // An address's copy of a failed sign-in (written by Ingest so the address's failures meet here): evidence
+            // for the rules that count accounts per address, not a principal with a history of its own.
+            found.Clear();
+            rules.Evaluate(e, found);
+            var twinScore = Combine(who.Principal, e);
+            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who.Principal, twinScore, found) : null, false);
+        }
+
         var state = GetState(who.Principal);
         var facts = default(EventFacts);
         baselines.Observe(e, who, state, ref facts);
@@ -106,28 +116,7 @@ internal sealed class ScoringEngine
             modelHost.Evaluate(features, e.Time, found);
         }
 
-        var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
-        var score = 0;
-        if (found.Count > 0)
-        {
-            // Drop what an analyst's verdict suppresses, then combine the rest as independent evidence:
-            // risk = 1 - Π(1 - s_i/100).
-            var keep = 1.0;
-            for (var i = found.Count - 1; i >= 0; i--)
-            {
-                var c = found[i];
-                if (suppressions.IsSuppressed(who.Principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
-                {
-                    found.RemoveAt(i);
-                    continue;
-                }
-
-                keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
-            }
-
-            score = (int)Math.Round(100 * (1 - keep));
-        }
-
+        var score = Combine(who.Principal, e);
         var alerting = score >= options.AlertThreshold;
         baselines.Learn(e, state, peers, facts, alerting);
         if (modelHost is not null)
@@ -136,6 +125,34 @@ internal sealed class ScoringEngine
         }
 
         return alerting ? new ScoreResult(score, alerts.Record(e, who.Principal, score, found), false) : new ScoreResult(score, null, false);
+    }
+
+    /// <summary>
+    /// Drops from <see cref="found"/> what an analyst's verdict suppresses and combines the rest as independent evidence:
+    /// risk = 1 - Π(1 - s_i/100).
+    /// </summary>
+    private int Combine(string principal, AccessEvent e)
+    {
+        if (found.Count == 0)
+        {
+            return 0;
+        }
+
+        var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
+        var keep = 1.0;
+        for (var i = found.Count - 1; i >= 0; i--)
+        {
+            var c = found[i];
+            if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
+            {
+                found.RemoveAt(i);
+                continue;
+            }
+
+            keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
+        }
+
+        return (int)Math.Round(100 * (1 - keep));
     }
 
     /// <summary>Applies an analyst verdict: suppression of its scope, and its behaviour folded into the baseline.</summary>

@@ -93,6 +93,20 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
 
         var linked = await ZtStreamWorkspace.WaitForReasonAsync(api, userId, "identity", "risky_session", ct);
         Assert.Contains("signed in at keycloak after 12 failed sign-ins", linked.Text, StringComparison.Ordinal);
+
+        // A spray: one failure for each of 12 accounts from one address. The accounts are keyed to all three partitions of
+        // the embedded log; each failure's address twin is keyed by the address, so one partition counts them all.
+        var accounts = Enumerable.Range(0, 12).Select(i => $"spray-target-{i}@acme.example").ToList();
+        Assert.Equal(3, accounts.Select(a => Platform.EventLog.Murmur2Partitioner.PartitionFor(a, 3)).Distinct().Count());
+        using (var http = ZtStreamWorkspace.Client(run.Url, okta))
+        {
+            await Post(http, "/v1/sources/okta", Hook(accounts.Select((a, i) =>
+                OktaLog("user.session.start", a, "198.51.100.250", t0.AddMinutes(-25 + (2 * i)), "FAILURE", "INVALID_CREDENTIALS"))), ct);
+        }
+
+        var spray = await ZtStreamWorkspace.WaitForReasonAsync(api, "ip:198.51.100.250", "rule", "identity-password-spray", ct);
+        Assert.Equal("high", spray.Alert.GetProperty("severity").GetString());
+        Assert.Contains("distinct attributes.auth.account", spray.Text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Rules.Aggregation;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
@@ -39,11 +40,27 @@ public sealed class IdentityLibraryTests
             .Reverse()
             .ToList();
 
-        var text = Last(Detector(rule), rule, records);
+        var text = Last(Detector(rule), rule, AddressTwins.With(records));
 
         Assert.NotNull(text);
-        Assert.Contains("10 distinct subject.id", text, StringComparison.Ordinal);
+        Assert.Contains("10 distinct attributes.auth.account", text, StringComparison.Ordinal);
         Assert.Contains("by network.src_ip=198.51.100.250", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Spray_AlertsOnTheAddress_WhoseTwinsKeepNoHistoryOfTheirOwn()
+    {
+        var engine = new Verifier.Scoring.ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(Identity)));
+        var failures = Enumerable.Range(0, 10).Select(i => Okta("user.session.start", $"user{i}@acme.example", "198.51.100.250", T0.AddMinutes(3 * i), "FAILURE", "INVALID_CREDENTIALS"));
+
+        var results = AddressTwins.With(failures).Select(e => (e, r: engine.Score(e))).ToList();
+
+        var alert = Assert.Single(results, x => x.r.Alert?.Reasons.Any(r => r.Rule == "identity-password-spray") == true).r.Alert!;
+        Assert.Equal("ip:198.51.100.250", alert.Principal);
+        Assert.Equal("high", alert.Severity);
+        Assert.Contains("(user0@acme.example, user1@acme.example, user2@acme.example, user3@acme.example, …)", alert.Reasons[0].Text, StringComparison.Ordinal);
+        Assert.Null(engine.StateOf("ip:198.51.100.250"));
+        Assert.NotNull(engine.StateOf("user9@acme.example"));
     }
 
     [Theory]
@@ -79,8 +96,11 @@ public sealed class IdentityLibraryTests
         {
             // One attempt per account, from a botnet of addresses, within one hour.
             var e = Auth0("fp", $"victim{i}@acme.example", $"203.0.{(i / 250) % 256}.{i % 250}", T0.AddMilliseconds(60.0 * i));
-            detector.Match(brute, new RuleEvent(e));
-            detector.Match(spray, new RuleEvent(e));
+            foreach (var record in AddressTwins.With([e]))
+            {
+                detector.Match(brute, new RuleEvent(record));
+                detector.Match(spray, new RuleEvent(record));
+            }
         }
 
         Assert.InRange(detector.Aggregations.GroupCount, 1, 2 * AggregationBook.MaxGroupsPerRule);
