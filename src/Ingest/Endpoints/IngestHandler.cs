@@ -278,14 +278,19 @@ internal sealed class IngestHandler(
 
     private MapResult Map(IngestEndpoint endpoint, EventsFormat format, ReadOnlySpan<byte> body) => endpoint switch
     {
-        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Okta => OktaMapper.Map(body, Identity(OktaMapper.Idp)),
-        IngestEndpoint.Entra => EntraMapper.Map(body, Identity(EntraMapper.Idp)),
-        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, Identity(KeycloakMapper.Idp)),
-        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, Identity(Auth0Mapper.Idp)),
+        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Falco => FalcoMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Okta => OktaMapper.Map(body, SourceOptions(OktaMapper.Idp)),
+        IngestEndpoint.Entra => EntraMapper.Map(body, SourceOptions(EntraMapper.Idp)),
+        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, SourceOptions(KeycloakMapper.Idp)),
+        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, SourceOptions(Auth0Mapper.Idp)),
         _ => eventParser.Parse(body, format),
     };
+
+    /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
+    /// <param name="idp">An identity provider, whose subjects may be named by user id (<c>Ingest:IdentitySubjects</c>).</param>
+    private SourceMapOptions SourceOptions(string? idp = null) =>
+        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp)) { ReceivedAt = time.GetUtcNow() };
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
     {
@@ -370,8 +375,6 @@ internal sealed class IngestHandler(
         {
             RetryAfterSeconds = retryAfter is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600) : null,
         });
-
-    private SourceMapOptions Identity(string idp) => new(options.Value.MaxSourceObjectBytes, options.Value.SubjectIsUserId(idp));
 
     private static async Task<int> WriteAsync(HttpContext context, Problem problem)
     {

@@ -29,6 +29,12 @@ internal sealed record IngestOptions
     public int MaxSourceObjectBytes { get; init; } = 32 * 1024;
 
     /// <summary>
+    /// Largest source original object (<c>raw</c>) an event keeps: adapters trim larger ones (docs/sources.md), <c>/v1/events</c>
+    /// rejects them.
+    /// </summary>
+    public int MaxRawBytes { get; init; } = 64 * 1024;
+
+    /// <summary>
     /// Per identity provider (<c>okta</c>, <c>entra</c>, <c>keycloak</c>, <c>auth0</c>), which of its names for a user becomes
     /// the subject id: <c>login</c> (default: Okta <c>alternateId</c>, Entra <c>userPrincipalName</c>, Keycloak
     /// <c>username</c>, Auth0 <c>user_name</c>) or <c>user_id</c> (the provider's internal id). Choose the form the

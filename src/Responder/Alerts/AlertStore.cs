@@ -32,11 +32,13 @@ internal enum AlertUpsertOutcome
     Duplicate,
 }
 
+/// <param name="Technique">An ATT&amp;CK technique id: alerts carrying it, or one of its sub-techniques (T1552 matches T1552.007).</param>
 internal sealed record AlertQuery(
     string? Status = null,
     string? Severity = null,
     string? Principal = null,
     string? Detector = null,
+    string? Technique = null,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Limit = 50,
@@ -61,6 +63,18 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         UPDATE responder_alerts SET severity = @Severity, score = @Score, count = @Count, first_seen = @FirstSeen,
             last_seen = @LastSeen, alert_json = @AlertJson, updated_at = @Now
         WHERE id = @Id
+        """;
+
+    private const string DeleteTechniques = "DELETE FROM responder_alert_techniques WHERE alert_id = @AlertId";
+
+    private const string InsertTechnique = """
+        INSERT INTO responder_alert_techniques (alert_id, technique) VALUES (@AlertId, @Technique)
+        ON CONFLICT (alert_id, technique) DO NOTHING
+        """;
+
+    private const string HasTechnique = """
+        EXISTS (SELECT 1 FROM responder_alert_techniques t
+                WHERE t.alert_id = responder_alerts.id AND (t.technique = @Technique OR t.technique LIKE @TechniquePrefix))
         """;
 
     private const string InsertHistory = """
@@ -101,6 +115,12 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
             Now = now,
         };
         await connection.ExecuteAsync(new CommandDefinition(before is null ? InsertAlert : UpdateAlert, args, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(DeleteTechniques, new { AlertId = alert.Id }, tx, cancellationToken: cancellationToken));
+        if (alert.Techniques.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
+        }
         await connection.ExecuteAsync(new CommandDefinition(
             InsertHistory,
             new
@@ -173,6 +193,12 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         where.AddIf(query.Severity, "severity = @Severity", p, "Severity");
         where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
         where.AddIf(query.Detector, "detector = @Detector", p, "Detector");
+        if (query.Technique is { Length: > 0 } technique)
+        {
+            where.AddIf(technique, HasTechnique, p, "Technique");
+            p.Add("TechniquePrefix", technique + ".%");
+        }
+
         where.AddIf(query.Since?.ToUnixTimeMilliseconds(), "last_seen >= @Since", p, "Since");
         where.AddIf(query.Until?.ToUnixTimeMilliseconds(), "last_seen < @Until", p, "Until");
         sql.Append(" ORDER BY last_seen DESC, id LIMIT @Limit OFFSET @Offset");

@@ -84,6 +84,7 @@ internal static class ResponderApi
             Severity: q["severity"].FirstOrDefault(),
             Principal: q["principal"].FirstOrDefault(),
             Detector: q["detector"].FirstOrDefault(),
+            Technique: Technique(q["technique"], errors),
             Since: Time(q["since"], "since", errors),
             Until: Time(q["until"], "until", errors),
             Limit: Int(q["limit"], 50, "limit", errors),
@@ -345,6 +346,26 @@ internal static class ResponderApi
         }
 
         errors.Add(new ItemError(0, name, "must be an ISO 8601 time"));
+        return null;
+    }
+
+    /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
+    private static string? Technique(Microsoft.Extensions.Primitives.StringValues value, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault()?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var id = text.ToUpperInvariant();
+        if (id.Length is 5 or 9 && id[0] == 'T' && id.AsSpan(1, 4).IndexOfAnyExceptInRange('0', '9') < 0
+            && (id.Length == 5 || (id[5] == '.' && id.AsSpan(6).IndexOfAnyExceptInRange('0', '9') < 0)))
+        {
+            return id;
+        }
+
+        errors.Add(new ItemError(0, "technique", "must be an ATT&CK technique id such as T1611 or T1552.007"));
         return null;
     }
 

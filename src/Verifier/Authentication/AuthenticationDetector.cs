@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Scoring;
@@ -421,7 +422,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         }
     }
 
-    private static Contribution Finding(string rule, int score, string text) => new(Detectors.Identity, rule, score, text);
+    private static Contribution Finding(string rule, int score, string text) => new Contribution(Detectors.Identity, rule, score, text).Of(rule switch
+    {
+        SuccessAfterFailures => Techniques.PasswordGuessing,
+        MfaFatigue => Techniques.MfaRequestGeneration,
+        SessionHijack => Techniques.StolenSession,
+        SessionEnded => Techniques.WebSessionCookie,
+        _ => Techniques.CloudAccounts,
+    });
 
     private static string IdpOf(AccessEvent e) => EventAttributes.Text(e.Attributes, IdpName) ?? e.Source ?? "the identity provider";
 

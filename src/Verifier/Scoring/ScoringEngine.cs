@@ -7,6 +7,7 @@ using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.Runtime;
 
 namespace ZtStream.Verifier.Scoring;
 
@@ -14,7 +15,11 @@ namespace ZtStream.Verifier.Scoring;
 /// <param name="Score">Combined risk 0–100 (0 when nothing fired).</param>
 /// <param name="Alert">The alert to publish (new, or an update of a deduplicated one), else null.</param>
 /// <param name="Duplicate">The event id was scored before; nothing was done.</param>
-internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate);
+/// <param name="IsLink">
+/// The input was a record the Verifier derived (<see cref="EventKinds.WorkloadBinding"/>, <see cref="EventKinds.RuntimeTaint"/>):
+/// state was updated, no access was scored.
+/// </param>
+internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate, bool IsLink = false);
 
 /// <summary>
 /// The scoring core: bytes or an event in, alert or not out. Pure and single-threaded (one engine per partition);
@@ -22,10 +27,11 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    // 2 adds the rules' aggregation state after the recent ids, 3 the principals' authentication state after that;
-    // 1 and 2 (without them) are still read.
-    private const int CheckpointFormat = 3;
-    private const int CheckpointFormatWithoutAuthentication = 2;
+    // 2 adds the rules' aggregation state after the recent ids, 3 the runtime links after that, 4 the principals'
+    // authentication state after that; 1, 2 and 3 are still read (without what they lack).
+    private const int CheckpointFormat = 4;
+    private const int CheckpointFormatWithoutAuthentication = 3;
+    private const int CheckpointFormatWithoutLinks = 2;
     private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
 
@@ -43,6 +49,7 @@ internal sealed class ScoringEngine
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
+    private readonly RuntimeLinks links;
     private int recentNext;
 
     /// <param name="options">Windows and thresholds.</param>
@@ -57,8 +64,16 @@ internal sealed class ScoringEngine
         baselines = new BaselineDetector(options);
         authentication = new AuthenticationDetector(options.Authentication);
         alerts = new AlertBook(options.DedupWindow);
+        links = new RuntimeLinks(options.RuntimeTaintWindow);
         Model = model;
     }
+
+    /// <summary>
+    /// Workload ↔ service-account links and taints this partition holds, and the records it derived for other partitions
+    /// (<see cref="RuntimeLinks.Outbox"/>): whoever drives the engine appends those to the events topic keyed by their
+    /// principal (the worker) or scores them next (replay), then calls <see cref="RuntimeLinks.Delivered"/>.
+    /// </summary>
+    public RuntimeLinks Links => links;
 
     public ModelHost? Model { get; }
 
@@ -81,6 +96,12 @@ internal sealed class ScoringEngine
         if (!RememberId(idHash))
         {
             return new ScoreResult(0, null, Duplicate: true);
+        }
+
+        if (EventKinds.IsDerived(e.Kind))
+        {
+            links.Apply(e);
+            return new ScoreResult(0, null, false, IsLink: true);
         }
 
         var who = new Identity(e);
@@ -116,6 +137,14 @@ internal sealed class ScoringEngine
             modelHost.Evaluate(features, e.Time, found);
         }
 
+        var runtime = RuntimeDetector.Read(e);
+        if (runtime is not null)
+        {
+            found.Add(RuntimeDetector.Contribution(e, runtime));
+        }
+
+        links.Evaluate(e, who.Principal, found);
+
         var score = Combine(who.Principal, e);
         var alerting = score >= options.AlertThreshold;
         baselines.Learn(e, state, peers, facts, alerting);
@@ -124,7 +153,44 @@ internal sealed class ScoringEngine
             modelHost.Observe(features, e.Time, alerting);
         }
 
-        return alerting ? new ScoreResult(score, alerts.Record(e, who.Principal, score, found), false) : new ScoreResult(score, null, false);
+        // A runtime alert an analyst suppressed for this workload taints nothing.
+        if (runtime is not null && !Contains(found, Detectors.Runtime, runtime.Rule))
+        {
+            runtime = null;
+        }
+
+        links.Derive(e, who, facts.NewWorkload, runtime);
+        return new ScoreResult(score, alerting ? alerts.Record(e, who.Principal, score, found) : null, false);
+    }
+
+    private static bool Contains(List<Contribution> found, string detector, string rule)
+    {
+        foreach (var c in found)
+        {
+            if (string.Equals(c.Detector, detector, StringComparison.Ordinal) && string.Equals(c.Rule, rule, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// In one process holding every principal (replay, simulation, tests): scores the records the engine derived for other
+    /// partitions straight away, as the event log would deliver them to this engine if it owned every partition.
+    /// </summary>
+    public void DeliverLinksLocally()
+    {
+        while (links.Outbox.Count > 0)
+        {
+            var pending = links.Outbox.ToArray();
+            links.Delivered(pending.Length);
+            foreach (var e in pending)
+            {
+                Score(e);
+            }
+        }
     }
 
     /// <summary>
@@ -254,6 +320,7 @@ internal sealed class ScoringEngine
         }
 
         rules.Aggregations.Write(w);
+        links.Write(w);
         var signedIn = principals.Count(kv => kv.Value.Authentication is not null);
         w.Write(signedIn);
         foreach (var (k, s) in principals)
@@ -271,10 +338,10 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format is not (CheckpointFormat or CheckpointFormatWithoutAuthentication or CheckpointFormatWithoutRules))
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutAuthentication or CheckpointFormatWithoutLinks or CheckpointFormatWithoutRules))
         {
             throw new InvalidDataException(
-                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutAuthentication} or {CheckpointFormatWithoutRules}");
+                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutAuthentication}, {CheckpointFormatWithoutLinks} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
@@ -306,7 +373,7 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
-        if (format >= CheckpointFormatWithoutAuthentication)
+        if (format >= CheckpointFormatWithoutLinks)
         {
             rules.Aggregations.Read(r);
         }
@@ -315,10 +382,19 @@ internal sealed class ScoringEngine
             rules.Aggregations.Clear();
         }
 
+        if (format >= CheckpointFormatWithoutAuthentication)
+        {
+            links.Read(r);
+        }
+        else
+        {
+            links.Clear();
+        }
+
         if (format >= CheckpointFormat)
         {
             var signedIn = r.ReadInt32();
-            for (var i = 0; i < signedIn; i++)
+            for (var j = 0; j < signedIn; j++)
             {
                 var k = r.ReadString();
                 var a = AuthenticationState.Read(r);

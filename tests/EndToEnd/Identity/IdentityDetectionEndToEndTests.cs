@@ -17,29 +17,29 @@ namespace ZtStream.EndToEnd.Identity;
 public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
 {
     private const string ApiToken = "e2e-identity-token-0123456789abcdef0123456789ab";
-    private readonly ZtStreamWorkspace workspace = new("zt-e2e-identity-");
+    private readonly ZtStreamProcesses processes = new("zt-e2e-identity-");
     private int next;
 
     [Fact]
     public async Task OktaOverHttp_BruteForceThenSuccess_MfaFatigue_AndARiskySessionAtTheApplication()
     {
         var ct = TestContext.Current.CancellationToken;
-        var db = Path.Combine(workspace.Folder, "zt.db");
-        var okta = await workspace.AddSourceAsync(db, "okta-prod", ct);
-        var keycloak = await workspace.AddSourceAsync(db, "keycloak-prod", ct);
-        var app = await workspace.AddSourceAsync(db, "billing-app", ct);
-        var run = await workspace.StartAsync([
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var keycloak = await processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
+        var app = await processes.AddSourceAsync("billing-app", ["--sqlite", db], ct);
+        var run = await processes.StartAsync("ztstream", [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
             "--set", "Verifier:ModelEnabled=false",
             "--set", "Ingest:IdentitySubjects:keycloak=user_id",
             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
         ], waitForListening: true, ct);
-        using var api = ZtStreamWorkspace.Client(run.Url, ApiToken);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-30);
 
         // 20 failed sign-ins for one user from one address, as an Okta event hook delivers them; then the success.
-        using (var http = ZtStreamWorkspace.Client(run.Url, okta))
+        using (var http = ZtStreamApi.Client(run.Url, okta))
         {
             await Post(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 20).Select(i =>
                 OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS"))), ct);
@@ -54,27 +54,27 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
             await Post(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "lee.park@acme.example", "198.51.100.150", t0.AddMinutes(10), session: "idxLee0001", risk: "HIGH")]), ct);
         }
 
-        var brute = await ZtStreamWorkspace.WaitForReasonAsync(api, "dana.fox@acme.example", "identity", "success_after_failures", ct);
+        var brute = await ZtStreamApi.WaitForReasonAsync(api, "dana.fox@acme.example", "identity", "success_after_failures", ct);
         Assert.Equal("high", brute.Alert.GetProperty("severity").GetString());
         Assert.Contains("after 20 failed sign-ins", brute.Text, StringComparison.Ordinal);
 
-        var fatigue = await ZtStreamWorkspace.WaitForReasonAsync(api, "sam.lee@acme.example", "identity", "mfa_fatigue", ct);
+        var fatigue = await ZtStreamApi.WaitForReasonAsync(api, "sam.lee@acme.example", "identity", "mfa_fatigue", ct);
         Assert.Contains("after 10 refused", fatigue.Text, StringComparison.Ordinal);
         Assert.Contains(fatigue.Alert.GetProperty("severity").GetString(), new[] { "high", "critical" });
 
-        using (var http = ZtStreamWorkspace.Client(run.Url, app))
+        using (var http = ZtStreamApi.Client(run.Url, app))
         {
             await Post(http, "/v1/events", Access("lee.park@acme.example", "idxLee0001", t0.AddMinutes(12)), ct);
         }
 
-        var risky = await ZtStreamWorkspace.WaitForReasonAsync(api, "lee.park@acme.example", "identity", "risky_session", ct);
+        var risky = await ZtStreamApi.WaitForReasonAsync(api, "lee.park@acme.example", "identity", "risky_session", ct);
         Assert.Contains("in session idxLee0001", risky.Text, StringComparison.Ordinal);
         Assert.Contains("identity-high-risk-sign-in", risky.Text, StringComparison.Ordinal);
 
         // Keycloak names users by username, its tokens by user id: with Ingest:IdentitySubjects:keycloak=user_id its events
         // key by the id, so the guessed-then-successful sign-in and the application's access are one principal.
         const string userId = "3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b";
-        using (var http = ZtStreamWorkspace.Client(run.Url, keycloak))
+        using (var http = ZtStreamApi.Client(run.Url, keycloak))
         {
             var events = new JsonArray();
             for (var i = 0; i < 12; i++)
@@ -86,25 +86,25 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
             await Post(http, "/v1/sources/keycloak", events.ToJsonString(), ct);
         }
 
-        using (var http = ZtStreamWorkspace.Client(run.Url, app))
+        using (var http = ZtStreamApi.Client(run.Url, app))
         {
             await Post(http, "/v1/events", Access(userId, "6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1", t0.AddMinutes(24)), ct);
         }
 
-        var linked = await ZtStreamWorkspace.WaitForReasonAsync(api, userId, "identity", "risky_session", ct);
+        var linked = await ZtStreamApi.WaitForReasonAsync(api, userId, "identity", "risky_session", ct);
         Assert.Contains("signed in at keycloak after 12 failed sign-ins", linked.Text, StringComparison.Ordinal);
 
         // A spray: one failure for each of 12 accounts from one address. The accounts are keyed to all three partitions of
         // the embedded log; each failure's address twin is keyed by the address, so one partition counts them all.
         var accounts = Enumerable.Range(0, 12).Select(i => $"spray-target-{i}@acme.example").ToList();
         Assert.Equal(3, accounts.Select(a => Platform.EventLog.Murmur2Partitioner.PartitionFor(a, 3)).Distinct().Count());
-        using (var http = ZtStreamWorkspace.Client(run.Url, okta))
+        using (var http = ZtStreamApi.Client(run.Url, okta))
         {
             await Post(http, "/v1/sources/okta", Hook(accounts.Select((a, i) =>
                 OktaLog("user.session.start", a, "198.51.100.250", t0.AddMinutes(-25 + (2 * i)), "FAILURE", "INVALID_CREDENTIALS"))), ct);
         }
 
-        var spray = await ZtStreamWorkspace.WaitForReasonAsync(api, "ip:198.51.100.250", "rule", "identity-password-spray", ct);
+        var spray = await ZtStreamApi.WaitForReasonAsync(api, "ip:198.51.100.250", "rule", "identity-password-spray", ct);
         Assert.Equal("high", spray.Alert.GetProperty("severity").GetString());
         Assert.Contains("distinct attributes.auth.account", spray.Text, StringComparison.Ordinal);
     }
@@ -114,7 +114,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var t0 = new DateTimeOffset(2024, 5, 6, 9, 0, 0, TimeSpan.Zero);
-        var file = Path.Combine(workspace.Folder, "okta-system-log.ndjson");
+        var file = Path.Combine(processes.Folder.FullName, "okta-system-log.ndjson");
         var lines = new List<string>();
         lines.AddRange(Enumerable.Range(0, 20).Select(i => OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS", pipelineTime: true).ToJsonString()));
         lines.Add(OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001", pipelineTime: true).ToJsonString());
@@ -122,8 +122,8 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         lines.Add(OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString());
         await File.WriteAllLinesAsync(file, lines, ct);
 
-        var replay = await workspace.StartAsync(["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], waitForListening: false, ct);
-        Assert.Equal(0, await replay.WaitForExitAsync(ZtStreamWorkspace.Timeout, ct));
+        var replay = await processes.StartAsync("ztstream", ["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], waitForListening: false, ct);
+        Assert.Equal(0, await replay.WaitForExitAsync(ZtStreamApi.Timeout, ct));
 
         var alerts = replay.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Where(l => l.StartsWith('{') && l.Contains("\"dedup_key\"", StringComparison.Ordinal))
@@ -241,5 +241,5 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
     }
 
-    public ValueTask DisposeAsync() => workspace.DisposeAsync();
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

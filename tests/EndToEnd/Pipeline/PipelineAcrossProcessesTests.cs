@@ -23,7 +23,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 {
     private const string ApiToken = "e2e-responder-token-0123456789abcdef0123456789";
     private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(120);
-    private readonly ZtStreamWorkspace workspace = new("zt-e2e-");
+    private readonly ZtStreamProcesses processes = new("zt-e2e-");
 
     [Fact]
     public async Task Attack_IsDetectedRevokedAndRefused_AndAVerifierCrashLosesAndDuplicatesNothing()
@@ -32,7 +32,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var bootstrap = kafka.Require();
         var database = await postgres.CreateDatabaseAsync(ct);
         var amqp = await rabbit.CreateVirtualHostAsync(ct);
-        var policy = Path.Combine(workspace.Folder, "response.yaml");
+        var policy = Path.Combine(processes.Folder.FullName, "response.yaml");
         await File.WriteAllTextAsync(policy, """
             rules:
               - name: revoke-stolen-tokens
@@ -54,9 +54,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         ];
 
         // A source credential, made by the CLI against the same store the roles use.
-        var sources = await StartAsync("sources", ["sources", "add", "e2e-app", .. seams], waitForListening: false, ct);
-        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
-        var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        var key = await processes.AddSourceAsync("e2e-app", seams, ct);
 
         // The responder first: it applies the store's migrations and owns the revocation feed.
         var responder = await StartAsync("responder", ["run", "--roles", "responder", .. seams,
@@ -120,10 +118,10 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         }
     }
 
-    public ValueTask DisposeAsync() => workspace.DisposeAsync();
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
-        workspace.StartAsync(name, args, waitForListening, ct);
+        processes.StartAsync(name, args, waitForListening, ct);
 
     private static List<AccessEvent> StolenTokenEvents(string subject, string jti)
     {

@@ -14,18 +14,18 @@ namespace ZtStream.EndToEnd.Rules;
 public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
 {
     private const string ApiToken = "e2e-rules-token-0123456789abcdef0123456789abcd";
-    private static readonly TimeSpan Timeout = ZtStreamWorkspace.Timeout;
-    private readonly ZtStreamWorkspace workspace = new("zt-e2e-rules-");
+    private static readonly TimeSpan Timeout = ZtStreamApi.Timeout;
+    private readonly ZtStreamProcesses processes = new("zt-e2e-rules-");
 
     [Fact]
     public async Task AuditEvent_AlertsFromABuiltinRule_AndRuleFilesReloadLive()
     {
         var ct = TestContext.Current.CancellationToken;
-        var rules = Directory.CreateDirectory(Path.Combine(workspace.Folder, "rules")).FullName;
-        var db = Path.Combine(workspace.Folder, "zt.db");
-        var key = await workspace.AddSourceAsync(db, "apiserver", ct);
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
 
-        var run = await workspace.StartAsync([
+        var run = await processes.StartAsync("ztstream", [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
@@ -33,8 +33,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
         ], waitForListening: true, ct);
-        using var http = ZtStreamWorkspace.Client(run.Url, key);
-        using var api = ZtStreamWorkspace.Client(run.Url, ApiToken);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
         // A built-in rule: a privileged DaemonSet created by a user (the API server's webhook body: an EventList).
         await Post(http, Audit("create", "daemonsets", "team-a", "node-agent", "mallory@example.com", "apps",
@@ -85,7 +85,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     }
 
     private static async Task<JsonElement> WaitForRuleAlert(HttpClient api, string principal, string rule, CancellationToken ct) =>
-        (await ZtStreamWorkspace.WaitForReasonAsync(api, principal, "rule", rule, ct)).Alert;
+        (await ZtStreamApi.WaitForReasonAsync(api, principal, "rule", rule, ct)).Alert;
 
     private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct)
     {
@@ -97,5 +97,5 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => workspace.DisposeAsync();
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

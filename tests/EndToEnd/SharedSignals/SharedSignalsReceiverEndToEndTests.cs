@@ -18,7 +18,7 @@ namespace ZtStream.EndToEnd.SharedSignals;
 public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
 {
     private const string Audience = "https://ztstream.e2e/ssf";
-    private readonly ZtStreamWorkspace workspace = new("zt-e2e-ssf-");
+    private readonly ZtStreamProcesses processes = new("zt-e2e-ssf-");
 
     [Fact]
     public async Task SessionRevokedSet_RevokesTheSubjectsSessionsOnce_AndAWrongAudienceIsRefused()
@@ -141,7 +141,7 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
     }
 
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
-        workspace.StartAsync(name, args, waitForListening, ct);
+        processes.StartAsync(name, args, waitForListening, ct);
 
-    public ValueTask DisposeAsync() => workspace.DisposeAsync();
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -42,7 +42,7 @@ public sealed class IdentitySourceEndpointTests
         Assert.Equal(count, JsonDocument.Parse(text).RootElement.GetProperty("accepted").GetInt32());
 
         // Beside each failed sign-in from an address, its twin keyed by the address (AddressTwins).
-        var twins = Ingest.Sources.SourceFileReaders.All[vendor](new MemoryStream(TestData.Idp(vendor, file))).Count(e => AddressTwins.Of(e) is not null);
+        var twins = Ingest.Sources.SourceFileReaders.All[vendor](new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }).Count(e => AddressTwins.Of(e) is not null);
         var read = await LogReader.ReadAsync(log, server.Topic, count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>

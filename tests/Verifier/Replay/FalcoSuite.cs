@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Verifier.Tests.Replay;
 
@@ -9,7 +10,8 @@ internal static class FalcoSuite
 {
     public const string Variable = "ZTSTREAM_FALCO_SUITE";
 
-    public static readonly IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>> Readers = SourceFileReaders.All;
+    /// <summary>The readers the host gives replay: the source adapters, every unmapped item reported.</summary>
+    public static IReadOnlyDictionary<string, SourceFileReader> Readers => SourceFileReaders.All;
 
     /// <summary>The suite folder: from the environment, else found walking up from the test binaries.</summary>
     public static string? Folder()

@@ -1,31 +1,41 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
-/// <summary>Writes a checkpoint as older engines did, from a current (format-3) one holding no authentication state.</summary>
+/// <summary>
+/// Writes a checkpoint as an older engine did, from a current (format 4) one whose rule state, runtime links and
+/// authentication state are empty: format 3 ends after the runtime links, format 2 after the rule state, format 1 after
+/// the recent ids.
+/// </summary>
 internal static class CheckpointFormats
 {
-    /// <summary>Format 2 ends after the rule state: drop the authentication section (an empty one is 4 bytes: a zero count).</summary>
-    public static byte[] AsFormatTwo(byte[] current) => Rewrite(current, 2, 4);
+    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox); no authentication
+    // state is one zero count.
+    private const int EmptyRulesBytes = 4;
+    private const int EmptyLinksBytes = 12;
+    private const int EmptyAuthenticationBytes = 4;
 
-    /// <summary>Format 1 ends after the recent ids: drop the rule state too (an empty book is another zero count).</summary>
-    public static byte[] AsFormatOne(byte[] current) => Rewrite(current, 1, 8);
+    public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
 
-    private static byte[] Rewrite(byte[] current, int format, int emptyTail)
+    public static byte[] AsFormat(byte[] current, int format)
     {
         using var input = new System.IO.Compression.GZipStream(new MemoryStream(current), System.IO.Compression.CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(3, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(4, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
-        for (var i = bytes.Length - emptyTail; i < bytes.Length; i += 4)
-        {
-            Assert.Equal(0, BitConverter.ToInt32(bytes, i));
-        }
 
+        var cut = format switch
+        {
+            3 => EmptyAuthenticationBytes,
+            2 => EmptyAuthenticationBytes + EmptyLinksBytes,
+            1 => EmptyAuthenticationBytes + EmptyLinksBytes + EmptyRulesBytes,
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        Assert.All(bytes[^cut..], b => Assert.Equal(0, b));
         using var output = new MemoryStream();
         using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
         {
-            gz.Write(bytes, 0, bytes.Length - emptyTail);
+            gz.Write(bytes, 0, bytes.Length - cut);
         }
 
         return output.ToArray();

@@ -39,6 +39,10 @@ function flash(message) {
 
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
 function sev(s) { return el("span", { class: "sev sev-" + s, "data-testid": "severity" }, s); }
+// ATT&CK technique ids as links that filter the queue by that technique (and its sub-techniques).
+function techniques(list) {
+  return (list || []).map(t => el("a", { class: "technique", "data-testid": "technique", href: "#/alerts?technique=" + encodeURIComponent(t), title: "alerts with " + t }, t));
+}
 const isResponder = () => state.me && state.me.role === "responder";
 
 // ---- sign-in ----
@@ -73,13 +77,14 @@ async function alertsView(view) {
   const filters = el("form", { class: "card", onsubmit: (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const f of ["status", "severity", "principal"]) { const v = e.target[f].value; if (v) q.set(f, v); }
+    for (const f of ["status", "severity", "principal", "technique"]) { const v = e.target[f].value.trim(); if (v) q.set(f, v); }
     location.hash = "#/alerts?" + q.toString();
   } },
     el("select", { name: "status" }, ["", "open", "true_positive", "false_positive"].map(v => el("option", { value: v }, v || "any status"))),
     el("select", { name: "severity" }, ["", "critical", "high", "medium", "low"].map(v => el("option", { value: v }, v || "any severity"))),
     el("input", { name: "principal", placeholder: "principal", value: params.get("principal") || "" }),
-    el("button", { type: "submit" }, "Filter"));
+    el("input", { name: "technique", placeholder: "ATT&CK technique (T1609)", "data-testid": "technique-filter", value: params.get("technique") || "" }),
+    el("button", { type: "submit", "data-testid": "filter" }, "Filter"));
   filters.status.value = params.get("status") || "";
   filters.severity.value = params.get("severity") || "";
   const page = await api("GET", "/v1/alerts?" + params.toString());
@@ -90,12 +95,13 @@ async function alertsView(view) {
     el("td", {}, alert.score),
     el("td", {}, alert.detector),
     el("td", {}, (alert.reasons[0] || {}).text || ""),
+    el("td", { "data-testid": "techniques", onclick: (e) => e.stopPropagation() }, techniques(alert.techniques)),
     el("td", {}, alert.count),
     el("td", {}, status),
     el("td", {}, when(alert.last_seen))));
   view.append(el("h2", {}, "Alerts"), filters,
     el("table", { "data-testid": "alerts" },
-      el("thead", {}, el("tr", {}, ["Severity", "Principal", "Score", "Detector", "Top reason", "Count", "Status", "Last seen"].map(h => el("th", {}, h)))),
+      el("thead", {}, el("tr", {}, ["Severity", "Principal", "Score", "Detector", "Top reason", "ATT&CK", "Count", "Status", "Last seen"].map(h => el("th", {}, h)))),
       el("tbody", {}, rows)),
     rows.length ? null : el("p", { class: "muted" }, "No alerts."));
 }
@@ -144,11 +150,14 @@ async function alertDetailView(view, id) {
     el("div", { class: "card" },
       el("p", {}, "Detector ", a.detector, a.resource_class ? " · " + a.resource_class : "", " · seen ", a.count, "× · first ", when(a.first_seen), " · last ", when(a.last_seen)),
       el("p", {}, "Status: ", el("strong", { "data-testid": "alert-status" }, d.alert.status), d.alert.verdict_by ? " by " + d.alert.verdict_by : ""),
+      el("p", { "data-testid": "alert-techniques" }, "ATT&CK: ", (a.techniques || []).length ? techniques(a.techniques) : "none",
+        (a.tactics || []).length ? " · tactics " + a.tactics.join(", ") : ""),
       el("button", { "data-testid": "verdict-tp", onclick: verdict("true_positive") }, "True positive"), " ",
       el("button", { "data-testid": "verdict-fp", onclick: verdict("false_positive") }, "False positive")),
     el("h3", {}, "Why it fired"),
     el("table", { "data-testid": "reasons" }, el("tbody", {}, a.reasons.map(r =>
-      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text))))),
+      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text),
+        el("td", { "data-testid": "reason-techniques" }, techniques(r.techniques)))))),
     el("h3", {}, "Evidence"),
     el("ul", { "data-testid": "evidence" }, a.evidence_event_ids.map(e => el("li", {}, e))),
     el("p", { class: "muted" }, [a.subject_id && "subject " + a.subject_id, a.workload && "workload " + (a.workload.namespace ? a.workload.namespace + "/" : "") + (a.workload.name || a.workload.id), a.token && a.token.jti && "token " + a.token.jti].filter(Boolean).join(" · ")),
