@@ -268,9 +268,16 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             Risky(e, who, s, session, id, ticks, found);
         }
 
-        var network = ClientNetwork.Of(e.Network?.SrcIp, EventAttributes.Number(a, Asn));
-        var agent = AgentKey(e.UserAgent);
         var i = s.Find(id, source);
+
+        // A session's requests mostly repeat its address and client: reuse what was worked out for them (no parse, no hash).
+        var address = e.Network?.SrcIp;
+        var network = i >= 0 && address is not null && string.Equals(s.Sessions[i].Address, address, StringComparison.Ordinal)
+            ? s.Sessions[i].Network
+            : ClientNetwork.Of(address, EventAttributes.Number(a, Asn));
+        var agent = i >= 0 && string.Equals(s.Sessions[i].AgentText, e.UserAgent, StringComparison.Ordinal) && s.Sessions[i].Agent != 0
+            ? s.Sessions[i].Agent
+            : AgentKey(e.UserAgent);
         if (i < 0)
         {
             i = s.Slot();
