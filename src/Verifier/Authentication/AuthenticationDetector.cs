@@ -269,6 +269,23 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         }
 
         var i = s.Find(id, source);
+        if (!FromTheUsersClient(e, a))
+        {
+            // A token grant or a background sign-in is made by an application's server or the provider's own services, from
+            // their address and with their client: it says nothing about where the user is, but may still mark the session.
+            if (i < 0)
+            {
+                i = s.Slot();
+                s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks };
+            }
+
+            if (e.Outcome != Outcomes.Denied)
+            {
+                MarkRisk(e, s, i, ticks, found);
+            }
+
+            return;
+        }
 
         // A session's requests mostly repeat its address and client: reuse what was worked out for them (no parse, no hash).
         var address = e.Network?.SrcIp;
@@ -330,6 +347,16 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             MarkRisk(e, s, i, ticks, found);
         }
     }
+
+    /// <summary>
+    /// Whether the event was made by the user's own client, whose address and user agent a session keeps: a sign-in or
+    /// second-factor step the user made, or an access the application saw. Token grants and refreshes (often by the
+    /// application's server), background sign-ins (Entra non-interactive, made by services on the user's behalf) and other
+    /// provider events are not.
+    /// </summary>
+    private static bool FromTheUsersClient(AccessEvent e, Dictionary<string, JsonElement>? a) =>
+        !e.Kind.StartsWith("auth.", StringComparison.Ordinal)
+        || (e.Kind is EventKinds.AuthLogin or EventKinds.AuthMfa && EventAttributes.Flag(a, Interactive) != false);
 
     /// <summary>The session (or, when an administrator or the provider ended them all, every session known) ends here.</summary>
     private static void End(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, ulong id, ulong source, long ticks)

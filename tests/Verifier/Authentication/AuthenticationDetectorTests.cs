@@ -165,19 +165,36 @@ public sealed class AuthenticationDetectorTests
     }
 
     [Fact]
-    public void Keycloak_OneSessionFromTwoNetworksAtOnce_IsHijack()
+    public void Keycloak_OneSessionSignedInFromTwoNetworksAtOnce_IsHijack()
     {
         var harness = new Harness();
         var events = new[]
         {
             Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "6e1c0f5a-aaaa"),
-            Keycloak("REFRESH_TOKEN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "6e1c0f5a-aaaa"),
+            Keycloak("LOGIN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "6e1c0f5a-aaaa"),
         };
         var found = Assert.Single(Last(harness, events, AuthenticationDetector.SessionHijack));
         Assert.Equal(65, found.Score);
         Assert.Contains("session 6e1c0f5a-aaaa", found.Text, StringComparison.Ordinal);
         Assert.Contains("after use from 198.51.100.12", found.Text, StringComparison.Ordinal);
         Assert.Equal(["T1539", "T1550.004"], found.Techniques);
+    }
+
+    [Fact]
+    public void TokenRefreshesAndBackgroundSignIns_FromServersElsewhere_AreNotHijack()
+    {
+        // A confidential client refreshes from its server; Entra's services sign in on the user's behalf (non-interactive).
+        var harness = new Harness();
+        Assert.Empty(Last(harness, [
+            Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "kc-s9"),
+            Keycloak("REFRESH_TOKEN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "kc-s9"),
+            Keycloak("CODE_TO_TOKEN", "alice", "192.0.2.44", T0.AddMinutes(4), session: "kc-s9"),
+        ], AuthenticationDetector.SessionHijack));
+
+        var interactive = EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0, session: "entra-s1");
+        var background = EntraSignIn("tperkins@contoso.example", "203.0.113.60", T0.AddMinutes(2), session: "entra-s1");
+        background = background with { Attributes = new(background.Attributes!) { ["auth.interactive"] = System.Text.Json.JsonSerializer.SerializeToElement(false) } };
+        Assert.Empty(Last(harness, [interactive, background], AuthenticationDetector.SessionHijack));
     }
 
     [Fact]
