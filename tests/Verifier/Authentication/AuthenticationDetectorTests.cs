@@ -181,6 +181,38 @@ public sealed class AuthenticationDetectorTests
     }
 
     [Fact]
+    public void OktaEntraAuth0_SignInsOfOneSessionFromTwoNetworks_AreHijack()
+    {
+        var harness = new Harness();
+        Assert.Single(Last(harness, [
+            Okta("user.session.start", "sam.lee@acme.example", "198.51.100.70", T0, session: "idxRoam1"),
+            Okta("user.authentication.sso", "sam.lee@acme.example", "203.0.113.91", T0.AddMinutes(2), session: "idxRoam1"),
+        ], AuthenticationDetector.SessionHijack));
+        Assert.Single(Last(harness, [
+            EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0, session: "entra-roam"),
+            EntraSignIn("tperkins@contoso.example", "203.0.113.92", T0.AddMinutes(5), session: "entra-roam"),
+        ], AuthenticationDetector.SessionHijack));
+        Assert.Single(Last(harness, [
+            Auth0("s", "ana@acme.example", "198.51.100.61", T0, session: "a0-roam"),
+            Auth0("s", "ana@acme.example", "203.0.113.93", T0.AddMinutes(1), session: "a0-roam"),
+        ], AuthenticationDetector.SessionHijack));
+    }
+
+    [Fact]
+    public void KeycloakLogoutAndAuth0SignOut_EndTheirSessions_ForTheApplication()
+    {
+        var harness = new Harness();
+        harness.Score(Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "kc-end-1"));
+        harness.Score(Keycloak("LOGOUT", "alice", "198.51.100.12", T0.AddMinutes(10), session: "kc-end-1"));
+        Assert.Single(Findings(harness, SdkAccess("alice", "kc-end-1", T0.AddMinutes(15)), AuthenticationDetector.SessionEnded));
+
+        harness.Score(Auth0("s", "ana@acme.example", "198.51.100.61", T0, session: "a0-end-1"));
+        harness.Score(Auth0("slo", "ana@acme.example", "198.51.100.61", T0.AddMinutes(10), session: "a0-end-1"));
+        Assert.Single(Findings(harness, SdkAccess("ana@acme.example", "a0-end-1", T0.AddMinutes(12)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, SdkAccess("ana@acme.example", "a0-other", T0.AddMinutes(12)), AuthenticationDetector.SessionEnded));
+    }
+
+    [Fact]
     public void TokenRefreshesAndBackgroundSignIns_FromServersElsewhere_AreNotHijack()
     {
         // A confidential client refreshes from its server; Entra's services sign in on the user's behalf (non-interactive).
