@@ -346,7 +346,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     /// <summary>The open alerts, for the checkpoint.</summary>
     public void Write(BinaryWriter w) => Write(w, open);
 
-    /// <summary>The flood alerts, for the checkpoint (a section of their own after the rest, since format 4).</summary>
+    /// <summary>The flood alerts, for the checkpoint (a section of their own after the rest, since format 5).</summary>
     /// <remarks>Every engine's checkpoint carries the instance's flood alert too, so whichever partitions a restart brings back, it goes on counting.</remarks>
     public void WriteFloods(BinaryWriter w)
     {

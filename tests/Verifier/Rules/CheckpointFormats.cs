@@ -1,15 +1,17 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 4) one whose rule state, runtime links and flood
-/// alerts are empty: each format appends to the one before, so format 3 ends after the runtime links, format 2 after the
-/// rule state, format 1 after the recent ids.
+/// Writes a checkpoint as an older engine did, from a current (format 5) one whose rule state, runtime links,
+/// authentication state and flood alerts are empty: each format appends to the one before, so format 4 ends after the
+/// authentication state, format 3 after the runtime links, format 2 after the rule state, format 1 after the recent ids.
 /// </summary>
 internal static class CheckpointFormats
 {
-    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox); no flood alerts one.
+    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox); no authentication
+    // state is one zero count, and no flood alerts one.
     private const int EmptyRulesBytes = 4;
     private const int EmptyLinksBytes = 12;
+    private const int EmptyAuthenticationBytes = 4;
     private const int EmptyFloodsBytes = 4;
 
     public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
@@ -20,14 +22,15 @@ internal static class CheckpointFormats
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(4, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(5, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
 
         var cut = format switch
         {
-            3 => EmptyFloodsBytes,
-            2 => EmptyFloodsBytes + EmptyLinksBytes,
-            1 => EmptyFloodsBytes + EmptyLinksBytes + EmptyRulesBytes,
+            4 => EmptyFloodsBytes,
+            3 => EmptyFloodsBytes + EmptyAuthenticationBytes,
+            2 => EmptyFloodsBytes + EmptyAuthenticationBytes + EmptyLinksBytes,
+            1 => EmptyFloodsBytes + EmptyAuthenticationBytes + EmptyLinksBytes + EmptyRulesBytes,
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
         Assert.All(bytes[^cut..], b => Assert.Equal(0, b));
