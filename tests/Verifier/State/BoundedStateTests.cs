@@ -191,7 +191,7 @@ public sealed class BoundedStateTests
 
         var budget = new StateBudget(options);
         var restored = new ScoringEngine(options, budget: budget);
-        restored.Restore(ZtStream.Verifier.Tests.Rules.CheckpointFormats.AsFormat(engine.Checkpoint(), 3));
+        restored.Restore(ZtStream.Verifier.Tests.Rules.CheckpointFormats.AsFormat(engine.Checkpoint(), 4));
 
         Assert.Equal((5, 5), (restored.OpenAlertCount, budget.OpenAlerts));
         Assert.Equal(5, budget.Principals);
