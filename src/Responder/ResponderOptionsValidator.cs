@@ -66,9 +66,9 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
                 errors.Add($"{at}:Name '{t.Name}' is used twice.");
             }
 
-            if (t.Role is not (ApiRoles.Analyst or ApiRoles.Responder))
+            if (ApiRoles.Rank(t.Role) < 0)
             {
-                errors.Add($"{at}:Role must be '{ApiRoles.Analyst}' or '{ApiRoles.Responder}', not '{t.Role}'.");
+                errors.Add($"{at}:Role must be one of {string.Join(", ", ApiRoles.All)}, not '{t.Role}'.");
             }
 
             var hasToken = !string.IsNullOrEmpty(t.Token);

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -68,16 +67,9 @@ internal static class RevocationFeedEndpoints
         }
 
         var ct = http.RequestAborted;
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await http.Response.WriteAsync("retry: 1000\n\n", ct);
-        await http.Response.Body.FlushAsync(ct);
-
+        var stream = await EventStream.StartAsync(http, time, 1000);
         var poll = options.Value.FeedPollInterval;
         var keepAlive = options.Value.FeedKeepAlive;
-        var lastWrite = time.GetTimestamp();
         var buffer = new StringBuilder();
         try
         {
@@ -97,25 +89,18 @@ internal static class RevocationFeedEndpoints
                         last = entry.Version;
                     }
 
-                    await http.Response.WriteAsync(buffer.ToString(), ct);
-                    await http.Response.Body.FlushAsync(ct);
-                    lastWrite = time.GetTimestamp();
+                    await stream.WriteAsync(buffer.ToString());
                     if (entries.Count == BatchSize)
                     {
                         continue;
                     }
                 }
-                else if (time.GetElapsedTime(lastWrite) >= keepAlive)
+                else
                 {
-                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
-                    await http.Response.Body.FlushAsync(ct);
-                    lastWrite = time.GetTimestamp();
+                    await stream.KeepAliveIfIdleAsync(keepAlive);
                 }
 
-                using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var tick = Task.Delay(poll < keepAlive ? poll : keepAlive, time, delay.Token);
-                await Task.WhenAny(wake, tick);
-                await delay.CancelAsync();
+                await stream.WaitAsync(wake, poll, keepAlive);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -97,7 +97,7 @@ internal sealed class ScoringEngine
             for (var i = found.Count - 1; i >= 0; i--)
             {
                 var c = found[i];
-                if (suppressions.IsSuppressed(who.Principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
+                if (suppressions.IsSuppressed(who.Principal, c.Detector, c.Rule, resourceClass, who.Namespace, e.Time.UtcTicks))
                 {
                     found.RemoveAt(i);
                     continue;
@@ -123,7 +123,7 @@ internal sealed class ScoringEngine
     public void ApplyFeedback(AlertFeedback feedback)
     {
         suppressions.Add(feedback);
-        if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal)
+        if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal) && !feedback.Lifted
             && feedback.ResourceClass is { } rc && principals.TryGetValue(feedback.Principal, out var s))
         {
             // A data class judged legitimate becomes known, so first-access reasons stop for it for good.
