@@ -27,6 +27,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 {
     public const string AnalystToken = "analyst-token-0123456789abcdef0123456789";
     public const string ResponderToken = "responder-token-0123456789abcdef012345678";
+    public const string ViewerToken = "viewer-token-0123456789abcdef0123456789ab";
 
     private WebApplication? _app;
 
@@ -89,6 +90,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
             ["Responder:ApiTokens:1:Name"] = "rex",
             ["Responder:ApiTokens:1:Role"] = "responder",
             ["Responder:ApiTokens:1:TokenSha256"] = ZtStream.Responder.Api.ApiTokenAuthenticator.HashHex(ResponderToken),
+            ["Responder:ApiTokens:2:Name"] = "vic",
+            ["Responder:ApiTokens:2:Role"] = "viewer",
+            ["Responder:ApiTokens:2:Token"] = ViewerToken,
         };
         foreach (var (k, v) in Settings)
         {
