@@ -22,4 +22,28 @@ internal static partial class IngestLog
 
     [LoggerMessage(3005, LogLevel.Error, "Unexpected failure handling a batch on {Endpoint}")]
     public static partial void BatchFailed(ILogger logger, Exception exception, string endpoint);
+
+    [LoggerMessage(3010, LogLevel.Information, "SET {Jti} from transmitter {Transmitter} ({Delivery}) accepted: {Events} event(s) of {EventTypes}")]
+    public static partial void SetAccepted(ILogger logger, string jti, string transmitter, string delivery, int events, string eventTypes);
+
+    [LoggerMessage(3011, LogLevel.Information, "SET {Jti} from transmitter {Transmitter} ({Delivery}) was already received; acknowledged without acting again")]
+    public static partial void SetDuplicate(ILogger logger, string jti, string transmitter, string delivery);
+
+    [LoggerMessage(3012, LogLevel.Warning, "SET refused ({Delivery}, source {Source}): {Error} — {Description}")]
+    public static partial void SetRejected(ILogger logger, string delivery, string? source, string error, string description);
+
+    [LoggerMessage(3013, LogLevel.Debug, "Fetched the JWKS of transmitter {Transmitter}: {Keys} signing key(s)")]
+    public static partial void JwksFetched(ILogger logger, string transmitter, int keys);
+
+    [LoggerMessage(3014, LogLevel.Warning, "The JWKS of transmitter {Transmitter} could not be fetched; the {Keys} key(s) already known stay in use")]
+    public static partial void JwksFetchFailed(ILogger logger, Exception exception, string transmitter, int keys);
+
+    [LoggerMessage(3015, LogLevel.Warning, "Polling transmitter {Transmitter} failed: {Reason}; next attempt in {Delay}")]
+    public static partial void PollFailed(ILogger logger, string transmitter, string reason, TimeSpan delay);
+
+    [LoggerMessage(3016, LogLevel.Debug, "Polled transmitter {Transmitter}: {Count} SET(s), more available: {More}")]
+    public static partial void Polled(ILogger logger, string transmitter, int count, bool more);
+
+    [LoggerMessage(3017, LogLevel.Error, "The store could not record a received SET ({Delivery})")]
+    public static partial void SetStoreFailed(ILogger logger, Exception exception, string delivery);
 }

@@ -4,10 +4,12 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
+using ZtStream.Ingest.SharedSignals;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
@@ -40,13 +42,18 @@ internal static class IngestRole
         services.TryAddSingleton<SourceRateLimiter>();
         services.TryAddSingleton<EventValidator>();
         services.TryAddSingleton<EventBatchParser>();
+        services.TryAddSingleton<EventAppender>();
         services.TryAddSingleton<IngestHandler>();
+        AddSharedSignalsReceiver(services, configuration);
         return services;
     }
 
     /// <summary>
     /// <c>POST /v1/events</c> (JSON array, NDJSON, CloudEvents batch), <c>POST /v1/sources/k8s-audit</c>
-    /// (audit webhook EventList) and <c>POST /v1/sources/falco</c> (Falco http_output, falcosidekick webhook).
+    /// (audit webhook EventList), <c>POST /v1/sources/falco</c> (Falco http_output, falcosidekick webhook), and the
+    /// identity providers: <c>/v1/sources/okta</c> (Event Hooks, with the verification GET), <c>/v1/sources/entra</c>
+    /// (diagnostic-settings records), <c>/v1/sources/keycloak</c> and <c>/v1/sources/auth0</c> (log streams), and
+    /// <c>POST /v1/ssf/events</c> (Shared Signals push, RFC 8935).
     /// </summary>
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
     {
@@ -54,7 +61,32 @@ internal static class IngestRole
         endpoints.MapPost("/v1/events", Handle(IngestEndpoint.Events)).WithName("ingest-events");
         endpoints.MapPost("/v1/sources/k8s-audit", Handle(IngestEndpoint.K8sAudit)).WithName("ingest-k8s-audit");
         endpoints.MapPost("/v1/sources/falco", Handle(IngestEndpoint.Falco)).WithName("ingest-falco");
+        endpoints.MapPost("/v1/sources/okta", Handle(IngestEndpoint.Okta)).WithName("ingest-okta");
+        endpoints.MapGet("/v1/sources/okta", context => context.RequestServices.GetRequiredService<IngestHandler>().HandleOktaVerificationAsync(context))
+            .WithName("ingest-okta-verification");
+        endpoints.MapPost("/v1/sources/entra", Handle(IngestEndpoint.Entra)).WithName("ingest-entra");
+        endpoints.MapPost("/v1/sources/keycloak", Handle(IngestEndpoint.Keycloak)).WithName("ingest-keycloak");
+        endpoints.MapPost("/v1/sources/auth0", Handle(IngestEndpoint.Auth0)).WithName("ingest-auth0");
+        endpoints.MapPost(SsfPushEndpoint.Path, context => context.RequestServices.GetRequiredService<SsfPushEndpoint>().HandleAsync(context))
+            .WithName("ingest-ssf-push");
         return endpoints;
+    }
+
+    /// <summary>The Shared Signals receiver (section <c>Ingest:Ssf</c>): push endpoint, pollers, SET validation and its tables.</summary>
+    private static void AddSharedSignalsReceiver(IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SsfReceiverOptions>()
+            .Bind(configuration.GetSection(SsfReceiverOptions.Section))
+            .ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SsfReceiverOptions>, SsfReceiverOptionsValidator>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfReceiverMigrations>());
+        services.AddHttpClient(SsfKeySets.HttpClientName);
+        services.TryAddSingleton<SsfKeySets>();
+        services.TryAddSingleton<SetValidator>();
+        services.TryAddSingleton<SsfReceivedStore>();
+        services.TryAddSingleton<SsfReceiver>();
+        services.TryAddSingleton<SsfPushEndpoint>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SsfPollingService>());
     }
 
     private static RequestDelegate Handle(IngestEndpoint endpoint) =>

@@ -169,6 +169,24 @@ public static class EventKinds
     public const string AuthTokenRefreshed = "auth.token_refreshed";
     /// <summary>A session ended.</summary>
     public const string AuthLogout = "auth.logout";
+    /// <summary>A second-factor step: a challenge sent, approved, denied, failed or timed out (attribute <c>auth.mfa_result</c>).</summary>
+    public const string AuthMfa = "auth.mfa";
+    /// <summary>A token was revoked at the identity provider.</summary>
+    public const string AuthTokenRevoked = "auth.token_revoked";
+    /// <summary>The subject's sessions were ended by an administrator, the identity provider or a Shared Signals transmitter.</summary>
+    public const string AuthSessionRevoked = "auth.session_revoked";
+    /// <summary>A password or authentication factor was changed, reset, enrolled or removed (attribute <c>auth.change</c>).</summary>
+    public const string AuthCredentialChange = "auth.credential_change";
+    /// <summary>An account was created, locked, unlocked, disabled, enabled or deleted (attribute <c>auth.change</c>).</summary>
+    public const string AuthAccountChange = "auth.account_change";
+    /// <summary>An administrative change at the identity provider: a role granted or revoked, a policy, API token, application or identity provider changed.</summary>
+    public const string AuthAdminChange = "auth.admin_change";
+    /// <summary>The identity provider reported risk on the subject (attributes <c>idp.risk_level</c>, <c>idp.risk_events</c>).</summary>
+    public const string AuthRisk = "auth.risk";
+    /// <summary>The security context of a session changed: token claims, assurance level or device compliance (attribute <c>auth.change</c>).</summary>
+    public const string AuthContextChange = "auth.context_change";
+    /// <summary>Any other identity-provider event, kept with its vendor type in <c>idp.event_type</c>.</summary>
+    public const string IdpEvent = "idp.event";
     /// <summary>An authenticated request to an application.</summary>
     public const string AccessRequest = "access.request";
     /// <summary>A read or write of classified data.</summary>

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Reflection;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.SharedSignals;
 using ZtStream.Platform.Options;
 using ZtStream.Responder;
 using ZtStream.Host.Sample;
@@ -27,6 +28,7 @@ internal static class ConfigurationSchema
         (StoreOptions.Section, typeof(StoreOptions)),
         (BusOptions.Section, typeof(BusOptions)),
         (IngestOptions.Section, typeof(IngestOptions)),
+        (SsfReceiverOptions.Section, typeof(SsfReceiverOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),

@@ -12,9 +12,13 @@ using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Sources.Keycloak;
+using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
@@ -22,12 +26,16 @@ using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Endpoints;
 
-/// <summary>The three ingest endpoints.</summary>
+/// <summary>The ingest endpoints: canonical events and one per source adapter.</summary>
 internal enum IngestEndpoint
 {
     Events,
     K8sAudit,
     Falco,
+    Okta,
+    Entra,
+    Keycloak,
+    Auth0,
 }
 
 /// <summary>
@@ -40,13 +48,13 @@ internal sealed class IngestHandler(
     SourceRateLimiter rateLimiter,
     EventBatchParser eventParser,
     EventValidator validator,
-    IEventLog eventLog,
+    EventAppender appender,
     IngestMetrics metrics,
     IOptions<IngestOptions> options,
     TimeProvider time,
     ILogger<IngestHandler> logger)
 {
-    public const string SourceHeader = "zt-source";
+    public const string SourceHeader = EventAppender.SourceHeader;
 
     public async Task HandleAsync(HttpContext context, IngestEndpoint endpoint)
     {
@@ -150,6 +158,49 @@ internal sealed class IngestHandler(
         }
     }
 
+    /// <summary>
+    /// Okta's one-time Event Hook verification: a GET carrying <c>x-okta-verification-challenge</c>, answered with
+    /// <c>{"verification": value}</c>. Okta sends the hook's authorization header with it, so the source key is checked
+    /// as for a delivery: only a registered source can verify ZtStream as its hook.
+    /// </summary>
+    public async Task HandleOktaVerificationAsync(HttpContext context)
+    {
+        const string name = "okta";
+        string? source;
+        try
+        {
+            source = await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            IngestLog.CredentialStoreFailed(logger, ex, name);
+            await ProblemAsync(context, 503, "store-unavailable", "Credential store unavailable",
+                "The source credential could not be checked; retry later.", retryAfter: TimeSpan.FromSeconds(5));
+            return;
+        }
+
+        if (source is null)
+        {
+            IngestLog.Unauthorized(logger, name, context.Connection.RemoteIpAddress?.ToString());
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\"";
+            await ProblemAsync(context, 401, "unauthorized", "Source credential missing or not valid",
+                "Set the event hook's authentication field to 'Authorization' and its secret to 'Bearer <key>' (a key from 'ztstream sources add NAME').");
+            return;
+        }
+
+        var challenge = context.Request.Headers[OktaMapper.VerificationHeader].ToString();
+        if (string.IsNullOrEmpty(challenge) || challenge.Length > options.Value.MaxFieldLength)
+        {
+            await ProblemAsync(context, 400, "missing-verification-challenge", "No verification challenge",
+                $"GET {context.Request.Path} is Okta's event hook verification: send the '{OktaMapper.VerificationHeader}' header (at most {options.Value.MaxFieldLength} characters). Deliveries are POSTed.");
+            return;
+        }
+
+        context.Response.StatusCode = 200;
+        context.Response.ContentType = "application/json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, new OktaVerification(challenge), IngestJsonContext.Default.OktaVerification, context.RequestAborted);
+    }
+
     private async Task<int> AcceptAsync(HttpContext context, IngestEndpoint endpoint, string source, MapResult result)
     {
         var name = Name(endpoint);
@@ -174,7 +225,7 @@ internal sealed class IngestHandler(
             // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
             if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
-                good.Add(item.Event with { Source = source });
+                good.Add(item.Event);
             }
         }
 
@@ -194,28 +245,16 @@ internal sealed class IngestHandler(
         }
 
         rateLimiter.Charge(source, good.Count);
-        var records = new LogRecord[good.Count];
-        var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
-        for (var i = 0; i < good.Count; i++)
-        {
-            records[i] = new LogRecord(good[i].PrincipalKey, ContractJson.Serialize(good[i]), headers);
-        }
-
-        metrics.AppendStarted(records.Length);
         try
         {
-            await eventLog.AppendAsync(o.Topic, records, context.RequestAborted);
+            await appender.AppendAsync(good, source, context.RequestAborted);
         }
         catch (EventLogUnavailableException ex)
         {
-            IngestLog.EventLogUnavailable(logger, ex, records.Length, source, ex.RetryAfter);
-            metrics.Rejected(source, name, "log_unavailable", records.Length);
+            IngestLog.EventLogUnavailable(logger, ex, good.Count, source, ex.RetryAfter);
+            metrics.Rejected(source, name, "log_unavailable", good.Count);
             return await ProblemAsync(context, 503, "event-log-unavailable", "Event log unavailable",
                 $"Nothing from this request was accepted: {ex.Message}. Retry the same request later.", retryAfter: ex.RetryAfter);
-        }
-        finally
-        {
-            metrics.AppendEnded(records.Length);
         }
 
         metrics.Accepted(source, name, good.Count);
@@ -241,6 +280,10 @@ internal sealed class IngestHandler(
     {
         IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
         IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.Okta => OktaMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.Entra => EntraMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
         _ => eventParser.Parse(body, format),
     };
 
@@ -338,6 +381,10 @@ internal sealed class IngestHandler(
     {
         IngestEndpoint.K8sAudit => "k8s-audit",
         IngestEndpoint.Falco => "falco",
+        IngestEndpoint.Okta => "okta",
+        IngestEndpoint.Entra => "entra",
+        IngestEndpoint.Keycloak => "keycloak",
+        IngestEndpoint.Auth0 => "auth0",
         _ => "events",
     };
 

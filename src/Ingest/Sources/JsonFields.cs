@@ -27,13 +27,22 @@ internal static class JsonFields
             ? array[0].GetString()
             : null;
 
-    /// <summary>RFC 3339 time; Falco writes nanoseconds, which <see cref="DateTimeOffset"/> cannot hold, so the fraction is cut to 7 digits.</summary>
+    /// <summary>
+    /// RFC 3339 time, or the <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form log pipelines normalise to (with or without a
+    /// trailing <c>UTC</c>). Falco and pipelines write nanoseconds, which <see cref="DateTimeOffset"/> cannot hold, so the
+    /// fraction is cut to 7 digits.
+    /// </summary>
     public static bool TryParseTime(string? text, out DateTimeOffset time)
     {
         time = default;
         if (string.IsNullOrWhiteSpace(text) || text.Length > 64)
         {
             return false;
+        }
+
+        if (text.EndsWith("UTC", StringComparison.Ordinal))
+        {
+            text = text[..^3].TrimEnd();
         }
 
         var dot = text.IndexOf('.', StringComparison.Ordinal);
@@ -83,4 +92,19 @@ internal static class JsonFields
     public static JsonElement Of(long value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.Int64);
 
     public static JsonElement Of(IReadOnlyList<string> values) => JsonSerializer.SerializeToElement(values, IngestJsonContext.Default.IReadOnlyListString);
+
+    /// <summary>A short description of a JSON value for error messages.</summary>
+    public static string Describe(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.String => $"string \"{Clip(e.GetString() ?? string.Empty)}\"",
+        JsonValueKind.Number => $"number {Clip(e.GetRawText())}",
+        JsonValueKind.True or JsonValueKind.False => $"boolean {e.GetRawText()}",
+        JsonValueKind.Null => "null",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        _ => e.ValueKind.ToString(),
+    };
+
+    /// <summary>At most 64 characters of <paramref name="s"/>, for error messages.</summary>
+    public static string Clip(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }

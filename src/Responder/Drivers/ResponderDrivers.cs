@@ -89,6 +89,8 @@ internal static class ResponderDrivers
         services.AddSingleton(sp => Value(sp).SharedSignals);
         services.AddSingleton<SsfSigningKeys>();
         services.AddSingleton<SsfOutbox>();
+        services.AddSingleton<SsfStreamStore>();
+        services.AddSingleton<SsfClients>();
         services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
         services.AddHttpClient(SsfDeliveryService.HttpClientName);
         services.AddSingleton<SharedSignalsTransmitter>();

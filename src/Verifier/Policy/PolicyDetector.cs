@@ -45,6 +45,8 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
         {
             admission.Evaluate(e, output);
         }
+
+        IdentitySignals.Evaluate(e, who, output);
     }
 
     private void CheckToken(AccessEvent e, in Identity who, PrincipalState state, List<Contribution> output)

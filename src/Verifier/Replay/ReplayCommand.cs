@@ -14,7 +14,7 @@ using ZtStream.Verifier.Simulation;
 namespace ZtStream.Verifier.Replay;
 
 /// <summary>
-/// <c>ztstream replay FILE [--format ndjson|k8s-audit|falco] [--policy FILE] [--labels FILE] [--json]</c>: runs the
+/// <c>ztstream replay FILE [--format ndjson|k8s-audit|falco|okta|entra|keycloak|auth0] [--policy FILE] [--labels FILE] [--json]</c>: runs the
 /// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
 /// Readers for formats other than ndjson are given by the host (they live in Ingest).
 /// </summary>

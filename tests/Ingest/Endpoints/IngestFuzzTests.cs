@@ -18,6 +18,10 @@ public sealed class IngestFuzzTests
         { "/v1/events", "application/cloudevents-batch+json" },
         { "/v1/sources/k8s-audit", "application/json" },
         { "/v1/sources/falco", "application/json" },
+        { "/v1/sources/okta", "application/json" },
+        { "/v1/sources/entra", "application/json" },
+        { "/v1/sources/keycloak", "application/json" },
+        { "/v1/sources/auth0", "application/json" },
     };
 
     [Theory]
@@ -56,6 +60,14 @@ public sealed class IngestFuzzTests
         }
     }
 
+    private static readonly Dictionary<string, string[]> IdentityFixtures = new(StringComparer.Ordinal)
+    {
+        ["okta"] = ["event-hook-delivery.json", "system-log-mfa-push.json", "system-log-admin.ndjson"],
+        ["entra"] = ["signin-records.json", "audit-records.json", "log-analytics.ndjson"],
+        ["keycloak"] = ["user-events.json", "admin-events.json", "webhook.ndjson"],
+        ["auth0"] = ["log-stream.json", "management-api.ndjson"],
+    };
+
     private static List<byte[]> Seeds(string path, string contentType)
     {
         var events = Payloads.Array(Payloads.Event("f-0"), Payloads.Event("f-1", subject: "bob"));
@@ -69,6 +81,11 @@ public sealed class IngestFuzzTests
         {
             seeds.Add(Encoding.UTF8.GetString(Sources.TestData.Falco("terminal-shell.json")));
             seeds.Add(Encoding.UTF8.GetString(Sources.TestData.Falco("sidekick-webhook.json")));
+        }
+        else if (IdentityFixtures.TryGetValue(path[(path.LastIndexOf('/') + 1)..], out var files))
+        {
+            var vendor = path[(path.LastIndexOf('/') + 1)..];
+            seeds.AddRange(files.Select(f => Encoding.UTF8.GetString(Sources.TestData.Idp(vendor, f))));
         }
         else if (contentType.Contains("cloudevents", StringComparison.Ordinal))
         {
@@ -112,7 +129,7 @@ public sealed class IngestFuzzTests
             case 3:
                 {
                     // JSON-ish tokens in random order.
-                    string[] tokens = ["{", "}", "[", "]", ",", ":", "\"id\"", "\"time\"", "\"kind\"", "\"subject\"", "\"items\"", "\"rule\"", "\"data\"", "null", "1e999", "-0", "\"\\u0000\"", "true", "\"2026-11-28T10:00:00Z\"", "\n"];
+                    string[] tokens = ["{", "}", "[", "]", ",", ":", "\"id\"", "\"time\"", "\"kind\"", "\"subject\"", "\"items\"", "\"rule\"", "\"data\"", "\"records\"", "\"events\"", "\"properties\"", "\"type\"", "\"uuid\"", "\"published\"", "\"eventType\"", "null", "1e999", "-0", "\"\\u0000\"", "true", "\"2026-11-28T10:00:00Z\"", "\n"];
                     var sb = new StringBuilder();
                     for (var n = random.Next(1, 60); n > 0; n--)
                     {

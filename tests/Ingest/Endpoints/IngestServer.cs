@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using ZtStream.Ingest.SharedSignals;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Options;
@@ -23,11 +24,11 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 internal sealed class IngestServer : IAsyncDisposable
 {
     private readonly WebApplication app;
-    private readonly string folder;
+    private readonly string? folder;
 
     private readonly IEventLog log;
 
-    private IngestServer(WebApplication app, string folder, Uri address, IStore store, string topic, IEventLog log)
+    private IngestServer(WebApplication app, string? folder, Uri address, IStore store, string topic, IEventLog log)
     {
         this.log = log;
         this.app = app;
@@ -51,9 +52,14 @@ internal sealed class IngestServer : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
-    public static async Task<IngestServer> StartAsync(IEventLog log, Dictionary<string, string?>? settings = null, TimeProvider? time = null)
+    /// <summary>
+    /// Starts Ingest. With <paramref name="folder"/> it keeps its SQLite store there (and leaves it on dispose), so a
+    /// second server on the same folder stands for a restart.
+    /// </summary>
+    public static async Task<IngestServer> StartAsync(IEventLog log, Dictionary<string, string?>? settings = null, TimeProvider? time = null, string? folder = null)
     {
-        var folder = Directory.CreateTempSubdirectory("ztstream-ingest-").FullName;
+        var owned = folder is null;
+        folder ??= Directory.CreateTempSubdirectory("ztstream-ingest-").FullName;
         var topic = KafkaFixture.UniqueTopic("ingest");
         var config = new Dictionary<string, string?>
         {
@@ -66,7 +72,7 @@ internal sealed class IngestServer : IAsyncDisposable
         }
 
         var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = Path.Combine(folder, "ztstream.db") });
-        await new StoreMigrator(store, [new IngestMigrations()]).MigrateAsync(CancellationToken.None);
+        await new StoreMigrator(store, [new IngestMigrations(), new SsfReceiverMigrations()]).MigrateAsync(CancellationToken.None);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.AddInMemoryCollection(config);
@@ -89,7 +95,7 @@ internal sealed class IngestServer : IAsyncDisposable
         app.MapIngest();
         await app.StartAsync();
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToList();
-        return new IngestServer(app, folder, new Uri(addresses[0]), store, topic, log) { Http2Address = new Uri(addresses[1]) };
+        return new IngestServer(app, owned ? folder : null, new Uri(addresses[0]), store, topic, log) { Http2Address = new Uri(addresses[1]) };
     }
 
     /// <summary>Adds a source and returns its key, as <c>ztstream sources add</c> would.</summary>
@@ -132,6 +138,11 @@ internal sealed class IngestServer : IAsyncDisposable
         await app.DisposeAsync();
         (log as SwitchableEventLog)?.Inner.Dispose();
         (log as IDisposable)?.Dispose();
+        if (folder is null)
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(folder, recursive: true);

@@ -1,7 +1,11 @@
 using System.Text;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Auth0;
+using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Sources.Keycloak;
+using ZtStream.Ingest.Sources.Okta;
 
 namespace ZtStream.Ingest.Tests.Sources;
 
@@ -19,6 +23,13 @@ public sealed class MapperFuzzTests
             TestData.K8sTrace("exec_pod.json"),
             TestData.Falco("terminal-shell.json"),
             TestData.Falco("sidekick-webhook.json"),
+            TestData.Idp("okta", "event-hook-delivery.json"),
+            TestData.Idp("okta", "system-log-admin.ndjson"),
+            TestData.Idp("entra", "signin-records.json"),
+            TestData.Idp("entra", "audit-records.json"),
+            TestData.Idp("keycloak", "user-events.json"),
+            TestData.Idp("keycloak", "admin-events.json"),
+            TestData.Idp("auth0", "log-stream.json"),
         ];
 
         for (var i = 0; i < 3000; i++)
@@ -35,7 +46,7 @@ public sealed class MapperFuzzTests
                 body = body[..random.Next(body.Length + 1)];
             }
 
-            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body) })
+            foreach (var result in new[] { K8sAuditMapper.Map(body), FalcoMapper.Map(body), OktaMapper.Map(body), EntraMapper.Map(body), KeycloakMapper.Map(body), Auth0Mapper.Map(body) })
             {
                 Assert.True(result.ItemCount >= 1, Encoding.UTF8.GetString(body));
                 Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));

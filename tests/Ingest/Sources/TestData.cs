@@ -12,4 +12,21 @@ internal static class TestData
         Directory.EnumerateFiles(Path("k8s-audit"), "*.json").Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
 
     public static byte[] Falco(string name) => File.ReadAllBytes(Path("falco", name));
+
+    /// <summary>An identity-provider fixture: <paramref name="vendor"/> is okta, entra, keycloak or auth0.</summary>
+    public static byte[] Idp(string vendor, string name) => File.ReadAllBytes(Path(vendor, name));
+
+    /// <summary>A string attribute of an event, or null.</summary>
+    public static string? Attr(this Contracts.Events.AccessEvent e, string key) =>
+        e.Attributes is { } a && a.TryGetValue(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null;
+
+    /// <summary>A boolean attribute of an event, or null.</summary>
+    public static bool? Flag(this Contracts.Events.AccessEvent e, string key) =>
+        e.Attributes is { } a && a.TryGetValue(key, out var v) && v.ValueKind is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False ? v.GetBoolean() : null;
+
+    /// <summary>The strings of an array attribute (empty when absent).</summary>
+    public static string[] List(this Contracts.Events.AccessEvent e, string key) =>
+        e.Attributes is { } a && a.TryGetValue(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Array
+            ? [.. v.EnumerateArray().Select(x => x.GetString() ?? "")]
+            : [];
 }

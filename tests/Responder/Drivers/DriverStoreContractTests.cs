@@ -60,6 +60,87 @@ public abstract class DriverStoreContractTests
     }
 
     [Fact]
+    public async Task Outbox_PollDelivery_IsServedUntilAcknowledgedAndNeverPushed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var outbox = new SsfOutbox(await StoreAsync());
+        var action = Guid.NewGuid();
+        var other = Guid.NewGuid();
+
+        Assert.True(await outbox.EnqueueAsync(action, "stream:s1", "p-1", "a.b.c", Start, ct, SsfDelivery.Poll));
+        Assert.True(await outbox.EnqueueAsync(other, "stream:s1", "p-2", "d.e.f", Start, ct, SsfDelivery.Poll));
+        Assert.True(await outbox.EnqueueAsync(action, "crm", "push-1", "g.h.i", Start, ct));
+
+        Assert.Equal(["crm"], await outbox.DueReceiversAsync(Start, ct));
+        Assert.Equal(["push-1"], (await outbox.DueAsync(Start, "crm", 10, ct)).Select(i => i.Jti));
+        Assert.Empty(await outbox.DueAsync(Start, "stream:s1", 10, ct));
+        Assert.Equal(["p-1", "p-2"], (await outbox.PollAsync("stream:s1", 10, ct)).Select(i => i.Jti));
+
+        Assert.True(await outbox.AcknowledgeAsync("stream:s1", "p-1", Start.AddSeconds(1), ct));
+        Assert.False(await outbox.AcknowledgeAsync("stream:s1", "p-1", Start.AddSeconds(1), ct));
+        Assert.False(await outbox.AcknowledgeAsync("stream:other", "p-2", Start.AddSeconds(1), ct));
+        Assert.True(await outbox.RejectedByReceiverAsync("stream:s1", "p-2", "invalid_audience", Start.AddSeconds(2), ct));
+        Assert.Empty(await outbox.PollAsync("stream:s1", 10, ct));
+        Assert.Equal(1, await outbox.AbandonAsync("crm", "receiver gone", Start.AddSeconds(3), ct));
+
+        var rows = (await outbox.ForActionAsync(action, ct)).Concat(await outbox.ForActionAsync(other, ct)).OrderBy(r => r.Jti, StringComparer.Ordinal).ToList();
+        Assert.Equal(
+            [("p-1", SsfOutbox.Delivered, SsfDelivery.Poll), ("p-2", SsfOutbox.Failed, SsfDelivery.Poll), ("push-1", SsfOutbox.Failed, SsfDelivery.Push)],
+            rows.Select(r => (r.Jti, r.State, r.Delivery)));
+        Assert.Equal(["invalid_audience", "receiver gone"], rows.Skip(1).Select(r => r.LastError));
+    }
+
+    [Fact]
+    public async Task Streams_LifecycleAndSubjectCoverage()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var streams = new SsfStreamStore(await StoreAsync());
+        var stream = new SsfStream
+        {
+            StreamId = "s1",
+            Client = "siem",
+            Aud = "https://siem.example",
+            DeliveryMethod = SsfDelivery.PushMethod,
+            EndpointUrl = "https://siem.example/events",
+            AuthorizationHeader = "Bearer x",
+            EventsRequested = $"[\"{SecurityEventTokens.SessionRevoked}\",\"urn:example:other\"]",
+            Status = SsfStreamStatus.Enabled,
+            CreatedAt = Start,
+            UpdatedAt = Start,
+        };
+        await streams.CreateAsync(stream, ct);
+        await streams.CreateAsync(stream with { StreamId = "s2", Client = "crm", Status = SsfStreamStatus.Disabled, CreatedAt = Start.AddSeconds(1) }, ct);
+
+        var read = await streams.GetAsync("s1", ct);
+        Assert.Equal(stream, read);
+        Assert.Equal([SecurityEventTokens.SessionRevoked], read!.Delivered());
+        Assert.Null(await streams.GetOwnAsync("crm", "s1", ct));
+        Assert.Equal(["s1"], (await streams.ActiveAsync(ct)).Select(s => s.StreamId));
+        Assert.Equal(["s2"], (await streams.ForClientAsync("crm", ct)).Select(s => s.StreamId));
+
+        Assert.True(await streams.UpdateAsync(stream with { Status = SsfStreamStatus.Paused, Reason = "maintenance", UpdatedAt = Start.AddMinutes(1) }, ct));
+        Assert.False(await streams.UpdateAsync(stream with { Client = "crm" }, ct));
+        await streams.MarkVerifiedAsync("s1", Start.AddMinutes(2), ct);
+        var updated = (await streams.GetAsync("s1", ct))!;
+        Assert.Equal((SsfStreamStatus.Paused, "maintenance", (DateTimeOffset?)Start.AddMinutes(2)), (updated.Status, updated.Reason, updated.VerifiedAt));
+
+        var alice = System.Text.Json.Nodes.JsonNode.Parse("""{"format":"email","email":"alice@example.com"}""")!.AsObject();
+        var aliceInComplex = System.Text.Json.Nodes.JsonNode.Parse("""{"format":"complex","user":{"email":"alice@example.com","format":"email"},"session":{"format":"opaque","id":"s-9"}}""")!.AsObject();
+        var bob = System.Text.Json.Nodes.JsonNode.Parse("""{"format":"email","email":"bob@example.com"}""")!.AsObject();
+        Assert.True(await streams.CoversAsync(updated, bob, SharedSignalsOptions.All, ct));
+        Assert.False(await streams.CoversAsync(updated, bob, SharedSignalsOptions.None, ct));
+        await streams.SetSubjectAsync("s1", alice, included: false, Start, ct);
+        Assert.False(await streams.CoversAsync(updated, aliceInComplex, SharedSignalsOptions.All, ct));
+        await streams.SetSubjectAsync("s1", alice, included: true, Start, ct);
+        Assert.True(await streams.CoversAsync(updated, aliceInComplex, SharedSignalsOptions.None, ct));
+        Assert.False(await streams.CoversAsync(updated, bob, SharedSignalsOptions.None, ct));
+
+        Assert.False(await streams.DeleteAsync("crm", "s1", ct));
+        Assert.True(await streams.DeleteAsync("siem", "s1", ct));
+        Assert.Null(await streams.GetAsync("s1", ct));
+    }
+
+    [Fact]
     public async Task SigningKeys_GeneratedOnceAndSharedByEveryInstance()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -64,6 +64,26 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Replay_OktaSystemLogFormat_ScoresTheIdpsSessionRevocationAsACriticalAlert()
+    {
+        var file = Path.Combine(dir, "okta.ndjson");
+        await File.WriteAllLinesAsync(file, [
+            """{"uuid":"a1","published":"2026-03-01 09:00:00.000000000","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@acme.example"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"s-1"}}""",
+            """{"uuid":"a2","published":"2026-03-01 09:05:00.000000000 UTC","eventType":"user.session.clear","actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@acme.example"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9","type":"User","alternateId":"sam@acme.example"}]}""",
+        ], TestContext.Current.CancellationToken);
+        var (ctx, output, err) = Context();
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "okta"], ctx, CancellationToken.None);
+
+        Assert.True(code == 0, err.ToString());
+        var alert = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(alert);
+        Assert.Equal("sam@acme.example", json.RootElement.GetProperty("principal").GetString());
+        Assert.Equal("critical", json.RootElement.GetProperty("severity").GetString());
+        Assert.Equal("idp_sessions_revoked", json.RootElement.GetProperty("reasons")[0].GetProperty("rule").GetString());
+    }
+
+    [Fact]
     public async Task Replay_BadUsage_ListsEveryProblem()
     {
         var (ctx, _, err) = Context(new() { ["Verifier:AlertThreshold"] = "0" });

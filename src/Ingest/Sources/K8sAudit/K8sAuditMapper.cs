@@ -39,14 +39,14 @@ internal static class K8sAuditMapper
     {
         if (e.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new ItemError(index, "$", $"not a Kubernetes audit event: expected a JSON object, got {Describe(e)}"));
+            errors.Add(new ItemError(index, "$", $"not a Kubernetes audit event: expected a JSON object, got {JsonFields.Describe(e)}"));
             return;
         }
 
         if (!e.TryGetProperty("kind", out var kindElement) || kindElement.ValueKind != JsonValueKind.String || kindElement.GetString() != "Event")
         {
             errors.Add(new ItemError(index, "kind",
-                $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : Describe(kindElement))}"));
+                $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : JsonFields.Describe(kindElement))}"));
             return;
         }
 
@@ -67,7 +67,7 @@ internal static class K8sAuditMapper
 
         if (!JsonFields.TryParseTime(timeText, out var time))
         {
-            errors.Add(new ItemError(index, "requestReceivedTimestamp", $"not an RFC 3339 timestamp: \"{Truncate(timeText)}\""));
+            errors.Add(new ItemError(index, "requestReceivedTimestamp", $"not an RFC 3339 timestamp: \"{JsonFields.Clip(timeText)}\""));
             return;
         }
 
@@ -260,17 +260,4 @@ internal static class K8sAuditMapper
             attributes[key] = JsonFields.Of(value);
         }
     }
-
-    private static string Describe(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => $"string \"{Truncate(e.GetString() ?? string.Empty)}\"",
-        JsonValueKind.Number => $"number {Truncate(e.GetRawText())}",
-        JsonValueKind.True or JsonValueKind.False => $"boolean {e.GetRawText()}",
-        JsonValueKind.Null => "null",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.Object => "an object",
-        _ => e.ValueKind.ToString(),
-    };
-
-    private static string Truncate(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }

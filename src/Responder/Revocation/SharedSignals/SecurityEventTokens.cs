@@ -5,15 +5,23 @@ using ZtStream.Contracts.Commands;
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>
-/// Builds CAEP <c>session-revoked</c> Security Event Tokens (RFC 8417, SSF 1.0): explicitly typed
+/// Builds Security Event Tokens (RFC 8417, SSF 1.0) — CAEP <c>session-revoked</c>, <c>credential-change</c> and
+/// <c>assurance-level-change</c>, and the SSF <c>verification</c> and <c>stream-updated</c> events: explicitly typed
 /// <c>secevent+jwt</c>, subject in <c>sub_id</c> (RFC 9493) and never in <c>sub</c>, no <c>exp</c>, one event,
-/// <c>reason_admin</c> always filled (as the CAEP interoperability profile asks), the action id as <c>txn</c>.
+/// <c>reason_admin</c> always filled on CAEP events (as the CAEP interoperability profile asks), the action id as <c>txn</c>.
 /// </summary>
 internal static class SecurityEventTokens
 {
     public const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+    public const string CredentialChange = "https://schemas.openid.net/secevent/caep/event-type/credential-change";
+    public const string AssuranceLevelChange = "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change";
+    public const string Verification = "https://schemas.openid.net/secevent/ssf/event-type/verification";
+    public const string StreamUpdated = "https://schemas.openid.net/secevent/ssf/event-type/stream-updated";
     public const string MediaType = "application/secevent+jwt";
     public const string TokenType = "secevent+jwt";
+
+    /// <summary>The events a receiver can ask for on a stream (<c>events_supported</c>).</summary>
+    public static readonly IReadOnlyList<string> Supported = [SessionRevoked, CredentialChange, AssuranceLevelChange];
 
     private static readonly JsonWebTokenHandler Handler = new();
 
@@ -41,7 +49,7 @@ internal static class SecurityEventTokens
 
     public static JsonObject Subject(RevokeSubjectSessions command, string subjectIssuer) => User(command.SubjectId, subjectIssuer);
 
-    /// <summary>The claims of one SET for one receiver.</summary>
+    /// <summary>The claims of one session-revoked SET for one receiver.</summary>
     public static JsonObject Claims(
         string issuer,
         string audience,
@@ -51,24 +59,50 @@ internal static class SecurityEventTokens
         JsonObject subject,
         DateTimeOffset eventTime,
         string reason,
-        string requestedBy) => new()
+        string requestedBy) =>
+        Claims(issuer, audience, jti, issuedAt, actionId.ToString(), subject, SessionRevoked, CaepPayload(eventTime, reason, requestedBy));
+
+    /// <summary>The claims of one SET carrying one event of <paramref name="eventType"/> for one receiver.</summary>
+    public static JsonObject Claims(
+        string issuer,
+        string audience,
+        string jti,
+        DateTimeOffset issuedAt,
+        string? txn,
+        JsonObject subject,
+        string eventType,
+        JsonObject payload)
+    {
+        var claims = new JsonObject
         {
             ["iss"] = issuer,
             ["jti"] = jti,
             ["iat"] = issuedAt.ToUnixTimeSeconds(),
             ["aud"] = audience,
-            ["txn"] = actionId.ToString(),
-            ["sub_id"] = subject,
-            ["events"] = new JsonObject
-            {
-                [SessionRevoked] = new JsonObject
-                {
-                    ["event_timestamp"] = eventTime.ToUnixTimeSeconds(),
-                    ["initiating_entity"] = requestedBy.StartsWith("policy:", StringComparison.Ordinal) ? "policy" : "admin",
-                    ["reason_admin"] = new JsonObject { ["en"] = reason },
-                },
-            },
         };
+        if (txn is not null)
+        {
+            claims["txn"] = txn;
+        }
+
+        claims["sub_id"] = subject;
+        claims["events"] = new JsonObject { [eventType] = payload };
+        return claims;
+    }
+
+    /// <summary>The members every CAEP event ZtStream sends carries: when, who initiated it, and why.</summary>
+    public static JsonObject CaepPayload(DateTimeOffset eventTime, string reason, string requestedBy) => new()
+    {
+        ["event_timestamp"] = eventTime.ToUnixTimeSeconds(),
+        ["initiating_entity"] = requestedBy.StartsWith("policy:", StringComparison.Ordinal) ? "policy" : "admin",
+        ["reason_admin"] = new JsonObject { ["en"] = reason },
+    };
+
+    /// <summary>The subject of a stream's own events (verification, stream-updated): the stream id, opaque.</summary>
+    public static JsonObject StreamSubject(string streamId) => new() { ["format"] = "opaque", ["id"] = streamId };
+
+    /// <summary>A user subject by id: <c>iss_sub</c>, which every CAEP receiver must accept.</summary>
+    public static JsonObject UserSubject(string subjectId, string subjectIssuer) => User(subjectId, subjectIssuer);
 
     public static string Sign(JsonObject claims, SsfSigningKey key) =>
         Handler.CreateToken(claims.ToJsonString(), key.Credentials, new Dictionary<string, object> { ["typ"] = TokenType });

@@ -6,16 +6,16 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
-/// <summary>The transmitter's discovery documents: its JWKS and its SSF configuration metadata.</summary>
+/// <summary>The transmitter's discovery documents (its JWKS and its SSF configuration metadata) and its stream-management API.</summary>
 internal static class SharedSignalsEndpoints
 {
     public const string JwksPath = "/.well-known/jwks.json";
     public const string ConfigurationPath = "/.well-known/ssf-configuration";
-    public const string PushDeliveryMethod = "urn:ietf:rfc:8935";
 
     /// <summary>
-    /// GET /.well-known/jwks.json and GET /.well-known/ssf-configuration (also under the issuer's path, as SSF 1.0
-    /// §7.2 places it for issuers with one). Does nothing when the Shared Signals driver is not enabled.
+    /// GET /.well-known/jwks.json (every key a receiver may need, during a rotation both), GET
+    /// /.well-known/ssf-configuration (also under the issuer's path, as SSF 1.0 §7.2 places it for issuers with one) and
+    /// the stream-management API. Does nothing when the Shared Signals driver is not enabled.
     /// </summary>
     internal static IEndpointRouteBuilder MapSharedSignals(this IEndpointRouteBuilder endpoints)
     {
@@ -27,8 +27,8 @@ internal static class SharedSignalsEndpoints
 
         endpoints.MapGet(JwksPath, async (SsfSigningKeys keys, HttpContext context) =>
         {
-            var key = await keys.GetAsync(context.RequestAborted);
-            var jwks = new JsonObject { ["keys"] = new JsonArray(key.PublicJwk.DeepClone()) };
+            var published = await keys.PublishedAsync(context.RequestAborted);
+            var jwks = new JsonObject { ["keys"] = new JsonArray([.. published.Select(k => k.DeepClone())]) };
             return Results.Text(jwks.ToJsonString(), "application/json");
         }).ExcludeFromDescription();
 
@@ -40,17 +40,32 @@ internal static class SharedSignalsEndpoints
             endpoints.MapGet(ConfigurationPath + issuerPath, () => Results.Text(configuration, "application/json")).ExcludeFromDescription();
         }
 
+        SsfStreamEndpoints.Map(endpoints);
         return endpoints;
     }
 
-    internal static string Configuration(SharedSignalsOptions options) => new JsonObject
+    internal static string Configuration(SharedSignalsOptions options)
     {
-        ["spec_version"] = "1_0",
-        ["issuer"] = options.IssuerId(),
-        ["jwks_uri"] = options.EffectiveJwksUri().ToString(),
-        ["delivery_methods_supported"] = new JsonArray(PushDeliveryMethod),
-        // Receivers are registered in ZtStream's configuration, not through a stream management API,
-        // and every revocation goes to every receiver.
-        ["default_subjects"] = "ALL",
-    }.ToJsonString();
+        var metadata = new JsonObject
+        {
+            ["spec_version"] = "1_0",
+            ["issuer"] = options.IssuerId(),
+            ["jwks_uri"] = options.EffectiveJwksUri().ToString(),
+            ["delivery_methods_supported"] = new JsonArray(SsfDelivery.PushMethod, SsfDelivery.PollMethod),
+        };
+        if (options.Clients.Count > 0)
+        {
+            // Receivers register themselves; the management API is authenticated with each receiver's bearer token.
+            var root = options.EffectivePublicUrl();
+            metadata["configuration_endpoint"] = new Uri(root, SsfStreamEndpoints.StreamsPath).ToString();
+            metadata["status_endpoint"] = new Uri(root, SsfStreamEndpoints.StatusPath).ToString();
+            metadata["add_subject_endpoint"] = new Uri(root, SsfStreamEndpoints.AddSubjectPath).ToString();
+            metadata["remove_subject_endpoint"] = new Uri(root, SsfStreamEndpoints.RemoveSubjectPath).ToString();
+            metadata["verification_endpoint"] = new Uri(root, SsfStreamEndpoints.VerifyPath).ToString();
+            metadata["authorization_schemes"] = new JsonArray(new JsonObject { ["spec_urn"] = "urn:ietf:rfc:6750" });
+        }
+
+        metadata["default_subjects"] = options.DefaultSubjects;
+        return metadata.ToJsonString();
+    }
 }

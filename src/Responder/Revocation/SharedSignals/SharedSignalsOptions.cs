@@ -6,6 +6,8 @@ internal sealed record SharedSignalsOptions
     public const string Section = "Responder:Drivers:SharedSignals";
     public const string Rs256 = "RS256";
     public const string Es256 = "ES256";
+    public const string All = "ALL";
+    public const string None = "NONE";
 
     /// <summary>The transmitter's issuer identifier: the <c>iss</c> of every SET and of the SSF configuration.</summary>
     public Uri? Issuer { get; init; }
@@ -25,8 +27,35 @@ internal sealed record SharedSignalsOptions
     /// <summary>The <c>iss</c> of <c>iss_sub</c> subject identifiers (the IdP that issued the subjects); defaults to <see cref="Issuer"/>.</summary>
     public string? SubjectIssuer { get; init; }
 
-    /// <summary>Push receivers (RFC 8935) by name; every revocation is sent to each.</summary>
+    /// <summary>Push receivers (RFC 8935) fixed in configuration, by name; every revocation is sent to each.</summary>
     public Dictionary<string, SsfReceiverOptions> Receivers { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Receivers that manage their own streams through the SSF stream-management API (<c>/ssf/streams</c> …), by name:
+    /// each authenticates with its bearer token and sees only its own streams, addressed to its audience.
+    /// </summary>
+    public Dictionary<string, SsfClientOptions> Clients { get; init; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Where receivers reach the stream-management and poll endpoints; defaults to the issuer's origin.</summary>
+    public Uri? PublicUrl { get; init; }
+
+    /// <summary>Subjects of a new stream: <c>ALL</c> (every subject until removed) or <c>NONE</c> (only subjects added).</summary>
+    public string DefaultSubjects { get; init; } = All;
+
+    /// <summary>Least time between two verification requests on one stream (SSF <c>min_verification_interval</c>).</summary>
+    public TimeSpan MinVerificationInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most streams one client may have.</summary>
+    public int MaxStreamsPerClient { get; init; } = 10;
+
+    /// <summary>
+    /// A stored signing key older than this is replaced by a new one; empty: never. The previous key stays in the JWKS
+    /// for <see cref="KeyOverlap"/>, so receivers that cached the JWKS keep validating SETs signed before the change.
+    /// </summary>
+    public TimeSpan? KeyRotationInterval { get; init; }
+
+    /// <summary>How long a replaced signing key is still published in the JWKS.</summary>
+    public TimeSpan KeyOverlap { get; init; } = TimeSpan.FromDays(1);
 
     /// <summary>First retry delay of an unacknowledged SET; doubles per attempt up to <see cref="MaxBackoff"/>. Retries never stop.</summary>
     public TimeSpan InitialBackoff { get; init; } = TimeSpan.FromSeconds(1);
@@ -44,6 +73,9 @@ internal sealed record SharedSignalsOptions
     public Uri EffectiveJwksUri() => JwksUri ?? new Uri(IssuerId().TrimEnd('/') + "/.well-known/jwks.json");
 
     public string EffectiveSubjectIssuer() => SubjectIssuer ?? IssuerId();
+
+    /// <summary>The base of the stream-management and poll endpoints' URLs.</summary>
+    public Uri EffectivePublicUrl() => PublicUrl ?? new Uri(Issuer!.GetLeftPart(UriPartial.Authority));
 
     public IReadOnlyList<string> Validate()
     {
@@ -82,9 +114,47 @@ internal sealed record SharedSignalsOptions
             }
         }
 
-        if (Receivers.Count == 0)
+        if (Receivers.Count == 0 && Clients.Count == 0)
         {
-            problems.Add($"{Section}:Receivers needs at least one receiver (Endpoint, Audience)");
+            problems.Add($"{Section}: configure Receivers (push receivers fixed here) or Clients (receivers that register their own streams), or both");
+        }
+
+        foreach (var (name, client) in Clients)
+        {
+            if (client.Token is not { Length: >= 32 } && client.TokenSha256 is not { Length: 64 })
+            {
+                problems.Add($"{Section}:Clients:{name}: Token (at least 32 characters) or TokenSha256 (64 hex digits) is required");
+            }
+
+            if (string.IsNullOrWhiteSpace(client.Audience))
+            {
+                problems.Add($"{Section}:Clients:{name}:Audience is required (the aud of this receiver's streams)");
+            }
+        }
+
+        if (DefaultSubjects is not (All or None))
+        {
+            problems.Add($"{Section}:DefaultSubjects must be {All} or {None} (got '{DefaultSubjects}')");
+        }
+
+        if (PublicUrl is not null && !PublicUrl.IsAbsoluteUri)
+        {
+            problems.Add($"{Section}:PublicUrl must be absolute (got '{PublicUrl}')");
+        }
+
+        if (MinVerificationInterval < TimeSpan.Zero || MaxStreamsPerClient < 1)
+        {
+            problems.Add($"{Section}:MinVerificationInterval must not be negative and MaxStreamsPerClient at least 1");
+        }
+
+        if (KeyRotationInterval is { } rotation && (rotation <= TimeSpan.Zero || KeyOverlap < TimeSpan.Zero || KeyOverlap >= rotation))
+        {
+            problems.Add($"{Section}:KeyRotationInterval must be positive and longer than KeyOverlap");
+        }
+
+        if (KeyRotationInterval is not null && !string.IsNullOrEmpty(SigningKeyPath))
+        {
+            problems.Add($"{Section}:KeyRotationInterval rotates the keys ZtStream keeps in its store; it cannot rotate the PEM file of SigningKeyPath");
         }
 
         foreach (var (name, receiver) in Receivers)
@@ -125,4 +195,17 @@ internal sealed record SsfReceiverOptions
 
     /// <summary>Sent as the Authorization header, e.g. <c>Bearer …</c>, when the receiver asks for one.</summary>
     public string? Authorization { get; init; }
+}
+
+/// <summary>A receiver that registers its own streams through the stream-management API.</summary>
+internal sealed record SsfClientOptions
+{
+    /// <summary>Its bearer token for the stream-management and poll endpoints.</summary>
+    public string? Token { get; init; }
+
+    /// <summary>The SHA-256 (hex) of its token, instead of the token itself.</summary>
+    public string? TokenSha256 { get; init; }
+
+    /// <summary>The <c>aud</c> of the SETs on its streams.</summary>
+    public string? Audience { get; init; }
 }

@@ -15,9 +15,12 @@ namespace ZtStream.Responder.Revocation.SharedSignals;
 /// acknowledgement; 400 with an error object is a permanent rejection of that SET, recorded; anything else
 /// (the receiver down, 5xx, 401/403 while credentials are being fixed) is retried with capped exponential
 /// backoff, without end, because a revocation a receiver never hears of is a session that stays open.
+/// Each receiver is drained by its own loop, so a receiver that is down or slow delays only its own SETs.
+/// A registered stream's SETs wait while it is paused and are abandoned when it is deleted or disabled.
 /// </summary>
 internal sealed class SsfDeliveryService(
     SsfOutbox outbox,
+    SsfStreamStore streams,
     [FromKeyedServices(SsfDeliveryService.WakeKey)] WakeSignal signal,
     SharedSignalsOptions options,
     IHttpClientFactory httpClients,
@@ -30,6 +33,8 @@ internal sealed class SsfDeliveryService(
     public const string WakeKey = "ssf-outbox";
     private const int BatchSize = 50;
 
+    private readonly Dictionary<string, Task> draining = new(StringComparer.Ordinal);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -38,11 +43,11 @@ internal sealed class SsfDeliveryService(
             var wake = signal.NextAsync();
             try
             {
-                await DeliverDueAsync(stoppingToken);
+                await StartDueReceiversAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception exception)
             {
@@ -50,40 +55,146 @@ internal sealed class SsfDeliveryService(
                 DriverLog.SetDeliveryPassFailed(logger, exception);
             }
 
-            // Woken by new SETs, else by the poll interval (retries coming due); a stop ends the delay and the loop.
+            // Woken by new SETs or a drain loop ending, else by the poll interval (retries coming due); a stop ends
+            // the delay and the loop.
             await Task.WhenAny(wake, Task.Delay(options.PollInterval, time, stoppingToken));
+        }
+
+        Task[] running;
+        lock (draining)
+        {
+            running = [.. draining.Values];
+        }
+
+        try
+        {
+            // The drain loops see the same stop token; an attempt in flight gets a moment to record its outcome.
+            await Task.WhenAll(running).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
+        }
+        catch (TimeoutException)
+        {
+            // What was not recorded is delivered again after the restart: the outbox still has it pending.
         }
     }
 
-    /// <summary>One pass over what is due; returns how many items were attempted.</summary>
-    internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    /// <summary>Starts a drain loop for each receiver with SETs due that has none running.</summary>
+    internal async Task StartDueReceiversAsync(CancellationToken cancellationToken)
     {
-        var due = await outbox.DueAsync(time.GetUtcNow(), BatchSize, cancellationToken);
-        var attempted = 0;
-        foreach (var item in due)
+        foreach (var receiver in await outbox.DueReceiversAsync(time.GetUtcNow(), cancellationToken))
         {
-            var now = time.GetUtcNow();
-            if (!await outbox.ClaimAsync(item, now + options.DeliveryTimeout + options.DeliveryTimeout, cancellationToken))
+            lock (draining)
             {
-                continue;
+                if (draining.ContainsKey(receiver))
+                {
+                    continue;
+                }
+
+                draining[receiver] = Task.Run(() => DrainAsync(receiver, cancellationToken), CancellationToken.None);
+            }
+        }
+    }
+
+    private async Task DrainAsync(string receiver, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await DeliverDueAsync(receiver, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception exception)
+        {
+            DriverLog.SetDeliveryPassFailed(logger, exception);
+        }
+        finally
+        {
+            lock (draining)
+            {
+                draining.Remove(receiver);
             }
 
-            attempted++;
-            await DeliverAsync(item, cancellationToken);
+            // More may have come due for this receiver while it was busy.
+            signal.Set();
+        }
+    }
+
+    /// <summary>Delivers what is due for every receiver, one after the other; returns how many items were attempted.</summary>
+    internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var attempted = 0;
+        foreach (var receiver in await outbox.DueReceiversAsync(time.GetUtcNow(), cancellationToken))
+        {
+            attempted += await DeliverDueAsync(receiver, cancellationToken);
         }
 
         return attempted;
     }
 
-    private async Task DeliverAsync(OutboxItem item, CancellationToken cancellationToken)
+    /// <summary>One receiver's due SETs, until none is due; returns how many were attempted.</summary>
+    internal async Task<int> DeliverDueAsync(string receiver, CancellationToken cancellationToken)
     {
-        if (!options.Receivers.TryGetValue(item.Receiver, out var receiver))
+        var attempted = 0;
+        while (true)
         {
-            await outbox.MarkFailedAsync(item.Id, $"receiver '{item.Receiver}' is no longer configured", time.GetUtcNow(), cancellationToken);
-            DriverLog.SetRejected(logger, item.Jti, item.Receiver, "receiver no longer configured");
-            return;
+            var target = await TargetAsync(receiver, cancellationToken);
+            if (target is null)
+            {
+                return attempted;
+            }
+
+            var due = await outbox.DueAsync(time.GetUtcNow(), receiver, BatchSize, cancellationToken);
+            if (due.Count == 0)
+            {
+                return attempted;
+            }
+
+            foreach (var item in due)
+            {
+                var now = time.GetUtcNow();
+                if (!await outbox.ClaimAsync(item, now + options.DeliveryTimeout + options.DeliveryTimeout, cancellationToken))
+                {
+                    continue;
+                }
+
+                attempted++;
+                await DeliverAsync(item, target.Value, cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Where a receiver's SETs go now: its configured endpoint, or its stream's. Null when nothing should be sent now
+    /// (a paused stream keeps its SETs; a receiver that is gone has them abandoned).
+    /// </summary>
+    private async Task<(Uri Endpoint, string? Authorization)?> TargetAsync(string receiver, CancellationToken cancellationToken)
+    {
+        if (SsfStream.StreamIdOf(receiver) is not { } streamId)
+        {
+            if (options.Receivers.TryGetValue(receiver, out var configured))
+            {
+                return (configured.Endpoint!, configured.Authorization);
+            }
+
+            var abandoned = await outbox.AbandonAsync(receiver, $"receiver '{receiver}' is no longer configured", time.GetUtcNow(), cancellationToken);
+            DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, "receiver no longer configured");
+            return null;
         }
 
+        var stream = await streams.GetAsync(streamId, cancellationToken);
+        if (stream is null || stream.Status == SsfStreamStatus.Disabled || stream.EndpointUrl is null)
+        {
+            var why = stream is null ? "the stream was deleted" : stream.Status == SsfStreamStatus.Disabled ? "the stream is disabled" : "the stream has no endpoint";
+            var abandoned = await outbox.AbandonAsync(receiver, why, time.GetUtcNow(), cancellationToken);
+            DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, why);
+            return null;
+        }
+
+        return stream.Status == SsfStreamStatus.Paused ? null : (new Uri(stream.EndpointUrl), stream.AuthorizationHeader);
+    }
+
+    private async Task DeliverAsync(OutboxItem item, (Uri Endpoint, string? Authorization) receiver, CancellationToken cancellationToken)
+    {
         string error;
         try
         {

@@ -18,17 +18,23 @@ internal sealed record SsfSigningKey(string KeyId, string Algorithm, AsymmetricS
 }
 
 /// <summary>
-/// Supplies the signing key: the configured PEM file, else the one kept in the store, else a new one generated
-/// and stored on first use (so receivers' cached JWKS stay valid across restarts and replicas).
+/// Supplies the signing key: the configured PEM file, else the newest one kept in the store, else a new one generated
+/// and stored on first use (so receivers' cached JWKS stay valid across restarts and replicas). With
+/// <see cref="SharedSignalsOptions.KeyRotationInterval"/> a key that old is replaced by a new one; the replaced key
+/// stays in the JWKS for <see cref="SharedSignalsOptions.KeyOverlap"/>, so SETs signed just before the change still
+/// validate at receivers that fetched the JWKS before it.
 /// </summary>
 internal sealed class SsfSigningKeys(IStore store, SharedSignalsOptions options, TimeProvider time, ILogger<SsfSigningKeys> logger) : IDisposable
 {
-    private const string SelectKey = """
-        SELECT kid AS KeyId, private_key_pem AS Pem
+    // Other replicas' rotations are noticed within this.
+    private static readonly TimeSpan RereadInterval = TimeSpan.FromMinutes(1);
+
+    private const string SelectKeys = """
+        SELECT kid AS KeyId, private_key_pem AS Pem, created_at AS CreatedAt
         FROM responder_ssf_keys
         WHERE algorithm = @Algorithm
-        ORDER BY created_at, kid
-        LIMIT 1
+        ORDER BY created_at DESC, kid DESC
+        LIMIT 20
         """;
 
     private const string InsertKey = """
@@ -38,19 +44,28 @@ internal sealed class SsfSigningKeys(IStore store, SharedSignalsOptions options,
         """;
 
     private readonly SemaphoreSlim gate = new(1, 1);
-    private SsfSigningKey? key;
+    private KeyRing? ring;
 
-    public async ValueTask<SsfSigningKey> GetAsync(CancellationToken cancellationToken)
+    /// <summary>The key new SETs are signed with.</summary>
+    public async ValueTask<SsfSigningKey> GetAsync(CancellationToken cancellationToken) => (await RingAsync(cancellationToken)).Current;
+
+    /// <summary>The public keys receivers may need: the current one and those replaced less than the overlap ago.</summary>
+    public async ValueTask<IReadOnlyList<JsonObject>> PublishedAsync(CancellationToken cancellationToken) => (await RingAsync(cancellationToken)).Published;
+
+    /// <summary>Replaces the current key with a new one now (the old one stays published for the overlap).</summary>
+    public async Task<SsfSigningKey> RotateAsync(CancellationToken cancellationToken)
     {
-        if (key is not null)
+        if (!string.IsNullOrEmpty(options.SigningKeyPath))
         {
-            return key;
+            throw new InvalidOperationException("the signing key comes from SigningKeyPath; replace that file to rotate it");
         }
 
         await gate.WaitAsync(cancellationToken);
         try
         {
-            return key ??= await LoadAsync(cancellationToken);
+            await StoreNewKeyAsync(cancellationToken);
+            ring = await LoadAsync(cancellationToken);
+            return ring.Current;
         }
         finally
         {
@@ -58,31 +73,86 @@ internal sealed class SsfSigningKeys(IStore store, SharedSignalsOptions options,
         }
     }
 
-    private async Task<SsfSigningKey> LoadAsync(CancellationToken cancellationToken)
+    private async ValueTask<KeyRing> RingAsync(CancellationToken cancellationToken)
     {
+        var now = time.GetUtcNow();
+        if (ring is { } current && current.FreshUntil > now)
+        {
+            return current;
+        }
+
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (ring is { } again && again.FreshUntil > time.GetUtcNow())
+            {
+                return again;
+            }
+
+            ring = await LoadAsync(cancellationToken);
+            return ring;
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<KeyRing> LoadAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
         if (!string.IsNullOrEmpty(options.SigningKeyPath))
         {
-            return FromPem(await File.ReadAllTextAsync(options.SigningKeyPath, cancellationToken), options.SigningAlgorithm, options.KeyId);
+            var configured = FromPem(await File.ReadAllTextAsync(options.SigningKeyPath, cancellationToken), options.SigningAlgorithm, options.KeyId);
+            return new KeyRing(configured, [configured.PublicJwk], [configured], DateTimeOffset.MaxValue);
         }
 
-        await using var connection = await store.OpenAsync(cancellationToken);
-        var stored = await connection.QueryFirstOrDefaultAsync<StoredKey>(new CommandDefinition(SelectKey, new { Algorithm = options.SigningAlgorithm }, cancellationToken: cancellationToken));
-        if (stored is null)
+        var stored = await StoredAsync(cancellationToken);
+        if (stored.Count == 0 || (options.KeyRotationInterval is { } interval && stored[0].CreatedAt + interval <= now))
         {
-            var generated = Generate(options.SigningAlgorithm);
-            await connection.ExecuteAsync(new CommandDefinition(
-                InsertKey,
-                new { generated.KeyId, Algorithm = options.SigningAlgorithm, generated.Pem, CreatedAt = time.GetUtcNow() },
-                cancellationToken: cancellationToken));
-            // Read back rather than use ours: a replica starting at the same moment may have stored its key first.
-            stored = await connection.QueryFirstAsync<StoredKey>(new CommandDefinition(SelectKey, new { Algorithm = options.SigningAlgorithm }, cancellationToken: cancellationToken));
-            if (stored.KeyId == generated.KeyId)
-            {
-                DriverLog.SigningKeyGenerated(logger, options.SigningAlgorithm, stored.KeyId);
-            }
+            await StoreNewKeyAsync(cancellationToken);
+            stored = await StoredAsync(cancellationToken);
         }
 
-        return FromPem(stored.Pem, options.SigningAlgorithm, stored.KeyId);
+        // Newest first: it signs. An older key stays published until the key that replaced it is older than the overlap.
+        var keys = new List<SsfSigningKey>();
+        var published = new List<JsonObject>();
+        for (var i = 0; i < stored.Count; i++)
+        {
+            if (i > 0 && stored[i - 1].CreatedAt + options.KeyOverlap <= now)
+            {
+                break;
+            }
+
+            var key = FromPem(stored[i].Pem, options.SigningAlgorithm, stored[i].KeyId);
+            keys.Add(key);
+            published.Add(key.PublicJwk);
+        }
+
+        var freshUntil = now + RereadInterval;
+        if (options.KeyRotationInterval is { } rotation && stored[0].CreatedAt + rotation < freshUntil)
+        {
+            freshUntil = stored[0].CreatedAt + rotation;
+        }
+
+        return new KeyRing(keys[0], published, keys, freshUntil);
+    }
+
+    private async Task<List<StoredKey>> StoredAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return [.. await connection.QueryAsync<StoredKey>(new CommandDefinition(SelectKeys, new { Algorithm = options.SigningAlgorithm }, cancellationToken: cancellationToken))];
+    }
+
+    private async Task StoreNewKeyAsync(CancellationToken cancellationToken)
+    {
+        var generated = Generate(options.SigningAlgorithm);
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            InsertKey,
+            new { generated.KeyId, Algorithm = options.SigningAlgorithm, generated.Pem, CreatedAt = time.GetUtcNow() },
+            cancellationToken: cancellationToken));
+        DriverLog.SigningKeyGenerated(logger, options.SigningAlgorithm, generated.KeyId);
     }
 
     private static (string KeyId, string Pem) Generate(string algorithm)
@@ -151,9 +221,24 @@ internal sealed class SsfSigningKeys(IStore store, SharedSignalsOptions options,
 
     public void Dispose()
     {
-        key?.Dispose();
+        foreach (var key in ring?.Keys ?? [])
+        {
+            key.Dispose();
+        }
+
         gate.Dispose();
     }
 
-    private sealed record StoredKey(string KeyId, string Pem);
+    private sealed class StoredKey
+    {
+        public string KeyId { get; set; } = "";
+
+        public string Pem { get; set; } = "";
+
+        public DateTimeOffset CreatedAt { get; set; }
+    }
+
+    /// <summary>The keys in use: the current one signs, all are published; re-read from the store after <see cref="FreshUntil"/>.</summary>
+    /// <remarks>A replaced ring is left to the garbage collector rather than disposed, so a SET being signed with it concurrently never holds a disposed key.</remarks>
+    private sealed record KeyRing(SsfSigningKey Current, IReadOnlyList<JsonObject> Published, IReadOnlyList<SsfSigningKey> Keys, DateTimeOffset FreshUntil);
 }

@@ -273,7 +273,9 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
             Assert.Equal("1_0", metadata["spec_version"]!.GetValue<string>());
             Assert.Equal(TransmitterHost.Issuer, metadata["issuer"]!.GetValue<string>());
             Assert.Equal(TransmitterHost.Issuer + "/.well-known/jwks.json", metadata["jwks_uri"]!.GetValue<string>());
-            Assert.Equal(["urn:ietf:rfc:8935"], metadata["delivery_methods_supported"]!.AsArray().Select(m => m!.GetValue<string>()));
+            Assert.Equal(["urn:ietf:rfc:8935", "urn:ietf:rfc:8936"], metadata["delivery_methods_supported"]!.AsArray().Select(m => m!.GetValue<string>()));
+            // Without Clients no receiver can register a stream, so no management endpoint is advertised.
+            Assert.Null(metadata["configuration_endpoint"]);
         }
     }
 }

@@ -71,6 +71,8 @@ internal sealed class TransmitterHost : IAsyncDisposable
 
     public SsfOutbox Outbox => app.Services.GetRequiredService<SsfOutbox>();
 
+    public SharedSignalsTransmitter SharedSignals => app.Services.GetRequiredService<SharedSignalsTransmitter>();
+
     public static Dictionary<string, string?> Settings(string databaseFile, int receiverPort) => new()
     {
         ["Store:Kind"] = "sqlite",
@@ -91,7 +93,13 @@ internal sealed class TransmitterHost : IAsyncDisposable
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var app = await LoopbackApp.StartAsync(
             web => web.MapSharedSignals(),
-            services => services.AddStore(configuration).AddResponderDrivers(configuration));
+            services =>
+            {
+                services.AddStore(configuration).AddResponderDrivers(configuration);
+                // The responder API's tokens guard the hand-sent signals endpoint.
+                services.AddOptions<ResponderOptions>().Bind(configuration.GetSection(ResponderOptions.Section));
+                services.AddSingleton<ZtStream.Responder.Api.ApiTokenAuthenticator>();
+            });
         return new TransmitterHost(app);
     }
 

@@ -1,0 +1,286 @@
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Identity;
+
+namespace ZtStream.Ingest.SharedSignals;
+
+/// <summary>The event types of CAEP, RISC and SSF ZtStream understands.</summary>
+internal static class SetEventTypes
+{
+    public const string Caep = "https://schemas.openid.net/secevent/caep/event-type/";
+    public const string Risc = "https://schemas.openid.net/secevent/risc/event-type/";
+    public const string Ssf = "https://schemas.openid.net/secevent/ssf/event-type/";
+
+    public const string SessionRevoked = Caep + "session-revoked";
+    public const string TokenClaimsChange = Caep + "token-claims-change";
+    public const string CredentialChange = Caep + "credential-change";
+    public const string AssuranceLevelChange = Caep + "assurance-level-change";
+    public const string DeviceComplianceChange = Caep + "device-compliance-change";
+    public const string SessionEstablished = Caep + "session-established";
+    public const string SessionPresented = Caep + "session-presented";
+    public const string RiskLevelChange = Caep + "risk-level-change";
+
+    public const string AccountDisabled = Risc + "account-disabled";
+    public const string AccountEnabled = Risc + "account-enabled";
+    public const string AccountPurged = Risc + "account-purged";
+    public const string AccountCredentialChangeRequired = Risc + "account-credential-change-required";
+    public const string CredentialCompromise = Risc + "credential-compromise";
+    public const string IdentifierChanged = Risc + "identifier-changed";
+    public const string IdentifierRecycled = Risc + "identifier-recycled";
+    public const string RiscSessionsRevoked = Risc + "sessions-revoked";
+
+    public const string Verification = Ssf + "verification";
+    public const string StreamUpdated = Ssf + "stream-updated";
+
+    /// <summary>Stream-control events: acknowledged and audited, but about the stream, not a subject.</summary>
+    public static bool IsStreamControl(string type) => type is Verification or StreamUpdated;
+}
+
+/// <summary>
+/// Turns a validated SET into canonical events, one per event it carries: the subject from <c>sub_id</c> (RFC 9493:
+/// <c>email</c>, <c>iss_sub</c>, <c>opaque</c>, <c>phone_number</c>, <c>account</c>, <c>uri</c>, <c>did</c>,
+/// <c>aliases</c>, and <c>complex</c> with its user, session, device and tenant), else the event's own
+/// <c>subject</c> (earlier drafts), else <c>sub</c>. Pure.
+/// </summary>
+internal static class SetMapper
+{
+    /// <summary>The events of <paramref name="set"/>; stream-control events (verification, stream-updated) give none.</summary>
+    public static List<AccessEvent> Map(ValidatedSet set, SourceMapOptions options, out string? subjectText)
+    {
+        var events = new List<AccessEvent>();
+        subjectText = null;
+        var claims = set.Claims;
+        var types = claims.GetProperty("events").EnumerateObject().ToList();
+        var n = 0;
+        foreach (var item in types)
+        {
+            n++;
+            if (SetEventTypes.IsStreamControl(item.Name))
+            {
+                continue;
+            }
+
+            var payload = item.Value;
+            var subject = Subject.Of(claims.Child("sub_id") ?? payload.Child("subject"), claims.String("sub"));
+            subjectText ??= subject.Describe();
+            var e = new IdentityEvent("ssf:" + set.Transmitter)
+            {
+                // One SET may carry several events; each gets its own stable id, so a redelivered SET adds nothing.
+                Id = types.Count == 1 ? $"ssf:{set.Transmitter}:{set.Jti}" : $"ssf:{set.Transmitter}:{set.Jti}:{n}",
+                Time = Timestamp(payload) ?? set.IssuedAt,
+                Action = Short(item.Name),
+                EventType = item.Name,
+                SubjectId = subject.User,
+                Tenant = subject.Tenant,
+                SessionId = subject.Session,
+                TokenId = subject.TokenId,
+            };
+            if (subject.User is null)
+            {
+                // No user named: the most specific thing that is named stands for the principal.
+                e.SubjectId = subject.Session is { } s ? "session:" + s : subject.Device is { } d ? "device:" + d : subject.Other;
+                e.SubjectType = subject.Session is not null ? "session" : subject.Device is not null ? "device" : null;
+            }
+
+            e.Set(IdentityAttributes.DeviceId, subject.Device)
+                .Set("ssf.issuer", set.Issuer)
+                .Set("ssf.jti", set.Jti)
+                .Set("ssf.txn", claims.String("txn"))
+                .Set("ssf.subject_format", subject.Format)
+                .Set("ssf.initiating_entity", payload.String("initiating_entity"))
+                .Set("ssf.reason_admin", Localized(payload.Child("reason_admin")))
+                .Set("ssf.reason_user", Localized(payload.Child("reason_user")))
+                .Set(IdentityAttributes.App, subject.Application);
+            Classify(e, item.Name, payload);
+            var mapped = e.Build(claims, options, out _);
+            if (mapped is not null)
+            {
+                events.Add(mapped);
+            }
+        }
+
+        return events;
+    }
+
+    private static void Classify(IdentityEvent e, string type, JsonElement payload)
+    {
+        switch (type)
+        {
+            case SetEventTypes.SessionRevoked:
+            case SetEventTypes.RiscSessionsRevoked:
+                e.Kind = EventKinds.AuthSessionRevoked;
+                break;
+            case SetEventTypes.CredentialChange:
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, payload.String("change_type"))
+                    .Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")))
+                    .Set("ssf.credential_type", payload.String("credential_type"));
+                break;
+            case SetEventTypes.AccountCredentialChangeRequired:
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "change_required");
+                break;
+            case SetEventTypes.TokenClaimsChange:
+                e.Kind = EventKinds.AuthContextChange;
+                e.Set(IdentityAttributes.Change, "token_claims");
+                if (payload.Child("claims") is { ValueKind: JsonValueKind.Object } claims)
+                {
+                    e.Set("ssf.claims", claims.GetRawText());
+                }
+
+                break;
+            case SetEventTypes.AssuranceLevelChange:
+                e.Kind = EventKinds.AuthContextChange;
+                e.Set(IdentityAttributes.Change, "assurance_level")
+                    .Set("ssf.current_level", payload.String("current_level"))
+                    .Set("ssf.previous_level", payload.String("previous_level"))
+                    .Set("ssf.change_direction", payload.String("change_direction"))
+                    .Set("ssf.namespace", payload.String("namespace"));
+                break;
+            case SetEventTypes.DeviceComplianceChange:
+                e.Kind = EventKinds.AuthContextChange;
+                e.Set(IdentityAttributes.Change, "device_compliance")
+                    .Set("ssf.current_status", payload.String("current_status"))
+                    .Set("ssf.previous_status", payload.String("previous_status"));
+                e.Set(IdentityAttributes.DeviceCompliant, payload.String("current_status") switch
+                {
+                    "compliant" => true,
+                    "not-compliant" => false,
+                    _ => (bool?)null,
+                });
+                break;
+            case SetEventTypes.SessionEstablished:
+            case SetEventTypes.SessionPresented:
+                e.Kind = EventKinds.AuthLogin;
+                e.Outcome = Outcomes.Success;
+                e.SourceIp = payload.String("ips") ?? payload.FirstString("ips");
+                e.Set(IdentityAttributes.Factor, Factors.Normalise(payload.FirstString("amr")))
+                    .Set("auth.acr", payload.String("acr"));
+                break;
+            case SetEventTypes.RiskLevelChange:
+                e.Kind = EventKinds.AuthRisk;
+                e.Risk(payload.String("current_level"));
+                e.Set("idp.risk_reason", payload.String("risk_reason"))
+                    .Set("ssf.previous_level", payload.String("previous_level"));
+                break;
+            case SetEventTypes.CredentialCompromise:
+                // A credential known to be in an attacker's hands: the strongest risk an identity provider reports.
+                e.Kind = EventKinds.AuthRisk;
+                e.Add(IdentityAttributes.IdpRiskEvents, ["credential_compromise"]);
+                e.Risk(RiskLevels.High);
+                e.Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")));
+                break;
+            case SetEventTypes.AccountDisabled:
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, "disabled").Set("ssf.reason", payload.String("reason"));
+                if (payload.String("reason") is "hijacking")
+                {
+                    e.Add(IdentityAttributes.IdpRiskEvents, ["account_hijacking"]);
+                    e.Risk(RiskLevels.High);
+                }
+
+                break;
+            case SetEventTypes.AccountEnabled:
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, "enabled");
+                break;
+            case SetEventTypes.AccountPurged:
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, "deleted");
+                break;
+            case SetEventTypes.IdentifierChanged:
+            case SetEventTypes.IdentifierRecycled:
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, type == SetEventTypes.IdentifierChanged ? "identifier_changed" : "identifier_recycled")
+                    .Set("ssf.new_value", payload.String("new-value") ?? payload.String("new_value"));
+                break;
+            default:
+                e.Kind = EventKinds.IdpEvent;
+                break;
+        }
+    }
+
+    private static DateTimeOffset? Timestamp(JsonElement payload) =>
+        payload.Child("event_timestamp") is { ValueKind: JsonValueKind.Number } t && t.TryGetInt64(out var seconds) && seconds is > 0 and < 253_402_300_799
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    /// <summary>A CAEP reason: <c>{"en": "…", "de": "…"}</c> (English first) or, in earlier drafts, a plain string.</summary>
+    private static string? Localized(JsonElement? reason) => reason switch
+    {
+        { ValueKind: JsonValueKind.String } s => s.GetString(),
+        { ValueKind: JsonValueKind.Object } o => o.String("en") ?? o.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()).FirstOrDefault(),
+        _ => null,
+    };
+
+    /// <summary>The last path segment of an event type URI: <c>session-revoked</c>.</summary>
+    private static string Short(string type)
+    {
+        var slash = type.TrimEnd('/').LastIndexOf('/');
+        return slash >= 0 && slash < type.Length - 1 ? type[(slash + 1)..] : type;
+    }
+
+    /// <summary>What an RFC 9493 subject identifier names.</summary>
+    internal sealed record Subject(string? Format, string? User, string? Session, string? Device, string? Tenant, string? Application, string? TokenId, string? Other)
+    {
+        public string? Describe() => User ?? (Session is null ? null : "session " + Session) ?? (Device is null ? null : "device " + Device) ?? Other;
+
+        public static Subject Of(JsonElement? subId, string? sub)
+        {
+            if (subId is not { ValueKind: JsonValueKind.Object } id)
+            {
+                return new Subject(sub is null ? null : "sub", sub, null, null, null, null, null, null);
+            }
+
+            var format = id.String("format");
+            if (format == "complex")
+            {
+                var user = Simple(id.Child("user"));
+                return new Subject(
+                    format,
+                    user ?? sub,
+                    Simple(id.Child("session")),
+                    Simple(id.Child("device")),
+                    Simple(id.Child("tenant")),
+                    Simple(id.Child("application")),
+                    id.Child("user")?.String("jti"),
+                    Simple(id.Child("org_unit")) ?? Simple(id.Child("group")));
+            }
+
+            if (format == "jwt_id")
+            {
+                return new Subject(format, sub, null, null, null, null, id.String("jti"), "jti:" + id.String("jti"));
+            }
+
+            var simple = Simple(id);
+            return new Subject(format, simple ?? sub, null, null, null, null, null, simple);
+        }
+
+        /// <summary>The identifier a simple subject names, in the form that makes it the same subject elsewhere.</summary>
+        private static string? Simple(JsonElement? element)
+        {
+            if (element is not { ValueKind: JsonValueKind.Object } e)
+            {
+                return null;
+            }
+
+            return e.String("format") switch
+            {
+                "email" => e.String("email"),
+                "iss_sub" => e.String("sub"),
+                "opaque" => e.String("id"),
+                "phone_number" => e.String("phone_number"),
+                "account" => e.String("uri") is { } acct && acct.StartsWith("acct:", StringComparison.OrdinalIgnoreCase) ? acct[5..] : e.String("uri"),
+                "uri" => e.String("uri"),
+                "did" => e.String("url"),
+                "saml_assertion_id" => e.String("assertion_id") is { } assertion ? "saml_assertion:" + assertion : null,
+                "aliases" => e.Child("identifiers") is { ValueKind: JsonValueKind.Array } aliases
+                    ? aliases.EnumerateArray().Select(a => Simple(a)).FirstOrDefault(a => a is not null)
+                    : null,
+                // A format ZtStream does not know: the first identifier-like member still names something.
+                _ => e.EnumerateObject().Where(p => p.Name != "format" && p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()).FirstOrDefault(),
+            };
+        }
+    }
+}

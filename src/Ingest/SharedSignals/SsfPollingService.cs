@@ -1,0 +1,177 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Ingest.Serialization;
+
+namespace ZtStream.Ingest.SharedSignals;
+
+/// <summary>An RFC 8936 poll request: what was received since the last poll, and how many SETs to send now.</summary>
+internal sealed record PollRequest
+{
+    [JsonPropertyName("ack")]
+    public IReadOnlyList<string> Ack { get; init; } = [];
+
+    [JsonPropertyName("setErrs")]
+    public Dictionary<string, PollSetError>? SetErrs { get; init; }
+
+    [JsonPropertyName("returnImmediately")]
+    public bool ReturnImmediately { get; init; } = true;
+
+    [JsonPropertyName("maxEvents")]
+    public int MaxEvents { get; init; }
+}
+
+internal sealed record PollSetError([property: JsonPropertyName("err")] string Err, [property: JsonPropertyName("description")] string Description);
+
+/// <summary>An RFC 8936 poll response: SETs by jti, and whether more are waiting.</summary>
+internal sealed record PollResponse
+{
+    [JsonPropertyName("sets")]
+    public Dictionary<string, string>? Sets { get; init; }
+
+    [JsonPropertyName("moreAvailable")]
+    public bool MoreAvailable { get; init; }
+}
+
+/// <summary>
+/// Polls each transmitter that has a <c>PollEndpoint</c> (RFC 8936). A SET is acknowledged in the next poll only once
+/// its events are in the event log (or it was a duplicate); a refused SET is reported in <c>setErrs</c>; a SET that
+/// could not be kept is neither, so the transmitter sends it again. Each transmitter has its own loop, so one that is
+/// down delays only its own SETs.
+/// </summary>
+internal sealed class SsfPollingService(
+    SsfReceiver receiver,
+    IHttpClientFactory httpClients,
+    IOptions<SsfReceiverOptions> options,
+    TimeProvider time,
+    ILogger<SsfPollingService> logger) : BackgroundService
+{
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var loops = options.Value.Transmitters
+            .Where(t => t.Value.PollEndpoint is not null)
+            .Select(t => PollLoopAsync(t.Key, t.Value, stoppingToken))
+            .ToList();
+        return Task.WhenAll(loops);
+    }
+
+    private async Task PollLoopAsync(string name, SsfTransmitterOptions transmitter, CancellationToken stoppingToken)
+    {
+        var pending = new PendingAcks();
+        var failures = 0;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            TimeSpan wait;
+            try
+            {
+                var more = await PollOnceAsync(name, transmitter, pending, stoppingToken);
+                failures = 0;
+                wait = more ? TimeSpan.Zero : options.Value.PollInterval;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // Whatever went wrong (the transmitter down, a bad answer, the store or log unavailable), this
+                // transmitter's loop backs off and tries again; it must never stop the host or the other loops.
+                failures++;
+                wait = TimeSpan.FromTicks(Math.Min(options.Value.PollInterval.Ticks * 4, TimeSpan.FromSeconds(1).Ticks * (1L << Math.Min(failures, 16))));
+                IngestLog.PollFailed(logger, name, exception.Message, wait);
+            }
+
+            if (wait > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(wait, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One poll: acknowledges what was kept since the last one, receives what comes back; true when more is waiting.</summary>
+    internal async Task<bool> PollOnceAsync(string name, SsfTransmitterOptions transmitter, PendingAcks pending, CancellationToken cancellationToken)
+    {
+        var request = new PollRequest
+        {
+            Ack = [.. pending.Acks],
+            SetErrs = pending.Errors.Count == 0 ? null : new Dictionary<string, PollSetError>(pending.Errors),
+            ReturnImmediately = true,
+            MaxEvents = transmitter.PollMaxEvents,
+        };
+        PollResponse response;
+        using (var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            deadline.CancelAfter(options.Value.HttpTimeout);
+            using var message = new HttpRequestMessage(HttpMethod.Post, transmitter.PollEndpoint)
+            {
+                Content = JsonContent.Create(request, IngestJsonContext.Default.PollRequest),
+            };
+            message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+            if (!string.IsNullOrEmpty(transmitter.PollAuthorization))
+            {
+                message.Headers.TryAddWithoutValidation("Authorization", transmitter.PollAuthorization);
+            }
+
+            using var answer = await httpClients.CreateClient(SsfKeySets.HttpClientName).SendAsync(message, deadline.Token);
+            if (!answer.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"the poll endpoint answered {(int)answer.StatusCode}");
+            }
+
+            response = await answer.Content.ReadFromJsonAsync(IngestJsonContext.Default.PollResponse, deadline.Token)
+                ?? throw new JsonException("the poll response is empty");
+        }
+
+        // The transmitter has what was acknowledged or reported: stop sending it.
+        pending.Clear();
+        var sets = response.Sets ?? [];
+        IngestLog.Polled(logger, name, sets.Count, response.MoreAvailable);
+        foreach (var (jti, token) in sets)
+        {
+            var receipt = await receiver.ReceiveAsync(token ?? string.Empty, SsfReceiver.Poll, pushSource: null, polledFrom: name, cancellationToken);
+            switch (receipt.Outcome)
+            {
+                case SetOutcome.Accepted:
+                case SetOutcome.Duplicate:
+                    pending.Acks.Add(jti);
+                    break;
+                case SetOutcome.Rejected:
+                    pending.Errors[jti] = new PollSetError(receipt.Rejection!.Error, receipt.Rejection.Description);
+                    break;
+                default:
+                    // Neither acknowledged nor refused: the transmitter keeps it and sends it again. Stop here and
+                    // wait, rather than fetch more that could not be kept either.
+                    throw new PollUnavailableException($"SET {jti} could not be kept now; it stays with the transmitter");
+            }
+        }
+
+        return response.MoreAvailable;
+    }
+
+    /// <summary>What the next poll acknowledges and reports.</summary>
+    internal sealed class PendingAcks
+    {
+        public List<string> Acks { get; } = [];
+
+        public Dictionary<string, PollSetError> Errors { get; } = new(StringComparer.Ordinal);
+
+        public void Clear()
+        {
+            Acks.Clear();
+            Errors.Clear();
+        }
+    }
+
+    private sealed class PollUnavailableException(string message) : Exception(message);
+}

@@ -1,0 +1,161 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Endpoints;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Telemetry;
+using ZtStream.Ingest.Validation;
+using ZtStream.Platform.EventLog;
+
+namespace ZtStream.Ingest.SharedSignals;
+
+/// <summary>What became of one received SET.</summary>
+internal enum SetOutcome
+{
+    /// <summary>Validated, and its events are in the event log (or it was a stream-control event).</summary>
+    Accepted,
+
+    /// <summary>Received before (same issuer and jti): acknowledged, nothing done again.</summary>
+    Duplicate,
+
+    /// <summary>Refused with an RFC 8935 error; the transmitter should not send it again.</summary>
+    Rejected,
+
+    /// <summary>The event log or the store cannot take it now; nothing was kept, so it must be delivered again.</summary>
+    Unavailable,
+}
+
+/// <summary>The result of receiving a SET: the outcome, the rejection when refused, the retry delay when unavailable.</summary>
+internal sealed record SetReceipt(SetOutcome Outcome, SetRejection? Rejection = null, TimeSpan? RetryAfter = null, string? Jti = null);
+
+/// <summary>
+/// Receives one SET, pushed or polled: validates it, refuses a replay, turns its events into canonical events, appends
+/// them to the event log and records the SET. The jti is remembered only after the events are in the log, so a SET is
+/// never acknowledged and lost; a crash in between redelivers it, and the event ids (derived from the jti) make the
+/// second append harmless downstream. Every SET, whatever became of it, is recorded.
+/// </summary>
+internal sealed class SsfReceiver(
+    SetValidator validator,
+    SsfReceivedStore received,
+    EventValidator eventValidator,
+    EventAppender appender,
+    IngestMetrics metrics,
+    IOptions<IngestOptions> ingestOptions,
+    IOptions<SsfReceiverOptions> options,
+    TimeProvider time,
+    ILogger<SsfReceiver> logger)
+{
+    public const string Push = "push";
+    public const string Poll = "poll";
+    private const string Endpoint = "ssf";
+
+    private DateTimeOffset nextPrune = DateTimeOffset.MinValue;
+
+    /// <summary>
+    /// Receives <paramref name="token"/>. <paramref name="pushSource"/> is the source key that pushed it; polled SETs
+    /// name their <paramref name="polledFrom"/> transmitter and are stamped with source <c>ssf:NAME</c>.
+    /// </summary>
+    public async Task<SetReceipt> ReceiveAsync(string token, string delivery, string? pushSource, string? polledFrom, CancellationToken cancellationToken)
+    {
+        var (set, rejection) = await validator.ValidateAsync(token, pushSource, polledFrom, cancellationToken);
+        var audit = new ReceivedSet { Delivery = delivery, Source = pushSource, Outcome = SsfReceivedStore.Rejected, SetToken = token, ReceivedAt = time.GetUtcNow() };
+        if (set is null)
+        {
+            metrics.Rejected(pushSource ?? "ssf:" + polledFrom, Endpoint, "invalid", 1);
+            IngestLog.SetRejected(logger, delivery, pushSource, rejection!.Error, rejection.Description);
+            return await RecordAsync(audit with { Error = rejection.Error, Description = rejection.Description }, new SetReceipt(SetOutcome.Rejected, rejection), delivery, cancellationToken);
+        }
+
+        var types = set.EventTypes;
+        audit = audit with { Transmitter = set.Transmitter, Issuer = set.Issuer, Jti = set.Jti, EventTypes = string.Join(' ', types) };
+        var source = pushSource ?? "ssf:" + set.Transmitter;
+        try
+        {
+            await PruneAsync(cancellationToken);
+            if (await received.SeenAsync(set.Issuer, set.Jti, cancellationToken))
+            {
+                IngestLog.SetDuplicate(logger, set.Jti, set.Transmitter, delivery);
+                return await RecordAsync(audit with { Outcome = SsfReceivedStore.Duplicate }, new SetReceipt(SetOutcome.Duplicate, Jti: set.Jti), delivery, cancellationToken);
+            }
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            IngestLog.SetStoreFailed(logger, exception, delivery);
+            return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
+        }
+
+        var events = SetMapper.Map(set, new SourceMapOptions(ingestOptions.Value.MaxSourceObjectBytes), out var subject);
+        audit = audit with { Subject = subject };
+        var errors = new List<ItemError>();
+        foreach (var e in events)
+        {
+            eventValidator.Check(e, 0, string.Empty, errors);
+        }
+
+        if (errors.Count > 0 || (events.Count == 0 && !types.All(SetEventTypes.IsStreamControl)))
+        {
+            var why = errors.Count > 0
+                ? $"the event does not fit Ingest's limits: {errors[0].Field} {errors[0].Reason}"
+                : "the SET names no subject ZtStream can attribute its events to";
+            var refused = new SetRejection(SetErrors.InvalidRequest, why);
+            metrics.Rejected(source, Endpoint, "invalid", 1);
+            IngestLog.SetRejected(logger, delivery, pushSource, refused.Error, refused.Description);
+            return await RecordAsync(audit with { Error = refused.Error, Description = refused.Description }, new SetReceipt(SetOutcome.Rejected, refused, Jti: set.Jti), delivery, cancellationToken);
+        }
+
+        try
+        {
+            if (events.Count > 0)
+            {
+                await appender.AppendAsync(events, source, cancellationToken);
+                metrics.Accepted(source, Endpoint, events.Count);
+            }
+
+            await received.RememberAsync(set.Issuer, set.Jti, time.GetUtcNow(), cancellationToken);
+        }
+        catch (EventLogUnavailableException exception)
+        {
+            IngestLog.EventLogUnavailable(logger, exception, events.Count, source, exception.RetryAfter);
+            metrics.Rejected(source, Endpoint, "log_unavailable", events.Count);
+            return new SetReceipt(SetOutcome.Unavailable, RetryAfter: exception.RetryAfter, Jti: set.Jti);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The events are in the log but the jti is not remembered: asking for the SET again is safe (same event ids).
+            IngestLog.SetStoreFailed(logger, exception, delivery);
+            return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
+        }
+
+        IngestLog.SetAccepted(logger, set.Jti, set.Transmitter, delivery, events.Count, audit.EventTypes!);
+        return await RecordAsync(audit with { Outcome = SsfReceivedStore.Accepted }, new SetReceipt(SetOutcome.Accepted, Jti: set.Jti), delivery, cancellationToken);
+    }
+
+    private async Task<SetReceipt> RecordAsync(ReceivedSet audit, SetReceipt receipt, string delivery, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await received.RecordAsync(audit, cancellationToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            // The SET's effect stands; only its audit row is missing, which the log records instead.
+            IngestLog.SetStoreFailed(logger, exception, delivery);
+        }
+
+        return receipt;
+    }
+
+    /// <summary>Drops remembered jtis older than the replay window, at most once an hour.</summary>
+    private async Task PruneAsync(CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (now < nextPrune)
+        {
+            return;
+        }
+
+        nextPrune = now.AddHours(1);
+        await received.ForgetBeforeAsync(now - options.Value.ReplayWindow - options.Value.MaxClockSkew, cancellationToken);
+    }
+}

@@ -1,0 +1,89 @@
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Ingest.SharedSignals;
+
+/// <summary>Checks section <c>Ingest:Ssf</c>, listing every problem at once.</summary>
+internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiverOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SsfReceiverOptions options) => OptionsValidation.ToResult(Validate(options));
+
+    /// <summary>One line per problem; empty when the options are usable.</summary>
+    public static IReadOnlyList<string> Validate(SsfReceiverOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        const string s = SsfReceiverOptions.Section;
+        if (options.ReplayWindow <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:ReplayWindow must be positive (is {options.ReplayWindow})");
+        }
+
+        if (options.MaxClockSkew < TimeSpan.Zero)
+        {
+            problems.Add($"{s}:MaxClockSkew must not be negative (is {options.MaxClockSkew})");
+        }
+
+        if (options.JwksCacheTime <= TimeSpan.Zero || options.JwksRefetchInterval < TimeSpan.Zero)
+        {
+            problems.Add($"{s}:JwksCacheTime must be positive and JwksRefetchInterval not negative");
+        }
+
+        if (options.PollInterval <= TimeSpan.Zero || options.HttpTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{s}:PollInterval and HttpTimeout must be positive");
+        }
+
+        if (options.MaxSetBytes < 1024)
+        {
+            problems.Add($"{s}:MaxSetBytes must be at least 1024 (is {options.MaxSetBytes})");
+        }
+
+        var issuers = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, t) in options.Transmitters)
+        {
+            var p = $"{s}:Transmitters:{name}";
+            if (string.IsNullOrWhiteSpace(t.Issuer))
+            {
+                problems.Add($"{p}:Issuer is required: the iss the transmitter signs its SETs with");
+            }
+            else if (!issuers.TryAdd(t.Issuer, name))
+            {
+                problems.Add($"{p}:Issuer '{t.Issuer}' is also the issuer of transmitter '{issuers[t.Issuer]}'; each issuer belongs to one transmitter");
+            }
+
+            if (!IsHttpUrl(t.JwksUri))
+            {
+                problems.Add($"{p}:JwksUri is required: the absolute http(s) URL of the transmitter's JWKS (got '{t.JwksUri}')");
+            }
+
+            if (string.IsNullOrWhiteSpace(t.Audience))
+            {
+                problems.Add($"{p}:Audience is required: the aud the transmitter addresses ZtStream with");
+            }
+
+            if (t.PollEndpoint is not null && !IsHttpUrl(t.PollEndpoint))
+            {
+                problems.Add($"{p}:PollEndpoint must be an absolute http(s) URL (got '{t.PollEndpoint}')");
+            }
+
+            if (t.PollMaxEvents is < 1 or > 1000)
+            {
+                problems.Add($"{p}:PollMaxEvents must be 1–1000 (is {t.PollMaxEvents})");
+            }
+
+            foreach (var algorithm in t.Algorithms)
+            {
+                if (!SetValidator.AsymmetricAlgorithms.Contains(algorithm))
+                {
+                    problems.Add($"{p}:Algorithms: '{algorithm}' is not an asymmetric JWS algorithm ({string.Join(", ", SetValidator.AsymmetricAlgorithms)})");
+                }
+            }
+        }
+
+        return problems;
+    }
+
+    private static bool IsHttpUrl(Uri? uri) =>
+        uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+}

@@ -1,0 +1,477 @@
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
+
+namespace ZtStream.Ingest.Sources.Entra;
+
+/// <summary>
+/// Maps Microsoft Entra ID sign-in and audit logs onto canonical identity events. Reads what diagnostic settings
+/// export to an Event Hub or storage account (<c>{"records":[…]}</c>, each record's details under <c>properties</c>),
+/// the same rows as Log Analytics returns them (flat, PascalCase), and Microsoft Graph's <c>signIn</c> and
+/// <c>directoryAudit</c> objects (flat, or a <c>{"value":[…]}</c> page); one record, an array, or one per line.
+/// Interactive, non-interactive, service-principal and managed-identity sign-ins are all sign-ins. Pure.
+/// </summary>
+internal static class EntraMapper
+{
+    public const string Idp = "entra";
+
+    // Sign-in result codes that interrupt a sign-in for another step rather than fail it. Kept out of the failure
+    // counts: a user asked to stay signed in has not mistyped a password.
+    private static readonly HashSet<long> Interrupts =
+    [
+        16000, 16001, 16003, 50058, 50072, 50097, 50125, 50127, 50129, 50140, 50143, 50199, 51006, 52004, 65001,
+        81010, 81012, 81014, 700082,
+    ];
+
+    // The result codes that ask for a second factor: the sign-in is an MFA challenge.
+    private static readonly HashSet<long> MfaChallenges = [50074, 50076, 50079, 50158, 53004];
+
+    // Service-side errors: neither the user's nor an attacker's doing.
+    private static readonly HashSet<long> ServiceErrors = [50000, 50001, 50002, 90033, 90100, 900144, 9001, 9002];
+
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
+    {
+        options ??= SourceMapOptions.Default;
+        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors), Records);
+    }
+
+    /// <summary>The records of a diagnostic-settings export (<c>records</c>) or a Graph page (<c>value</c>).</summary>
+    private static WrappedItems? Records(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        foreach (var name in new[] { "records", "value" })
+        {
+            if (root.TryGetProperty(name, out var list))
+            {
+                return list.ValueKind == JsonValueKind.Array
+                    ? new WrappedItems(list)
+                    : new WrappedItems(root, name, $"\"{name}\" must be an array of Entra ID log records");
+            }
+        }
+
+        return null;
+    }
+
+    private static void MapOne(JsonElement record, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, "$", $"not an Entra ID log record: expected a JSON object, got {JsonFields.Describe(record)}"));
+            return;
+        }
+
+        // Diagnostic exports put the details under "properties"; Log Analytics and Graph are flat. Reading the details
+        // first, then the record, serves all three.
+        var details = record.Object("properties") ?? record;
+        var category = record.FirstText("category", "Type") ?? string.Empty;
+        if (IsAudit(record, details, category))
+        {
+            MapAudit(record, details, index, options, items, errors);
+        }
+        else if (IsSignIn(details, category))
+        {
+            MapSignIn(record, details, category, index, options, items, errors);
+        }
+        else
+        {
+            errors.Add(new ItemError(index, "category",
+                $"data not recognized as an Entra ID sign-in or audit record (category {(category.Length == 0 ? "missing" : $"\"{JsonFields.Clip(category)}\"")})"));
+        }
+    }
+
+    private static bool IsAudit(JsonElement record, JsonElement details, string category) =>
+        category.Equals("AuditLogs", StringComparison.OrdinalIgnoreCase)
+        || (category.Length == 0 && details.Find("activityDisplayName") is not null)
+        || (!category.Contains("SignIn", StringComparison.OrdinalIgnoreCase) && details.Find("activityDisplayName") is not null && record.Find("initiatedBy") is not null);
+
+    private static bool IsSignIn(JsonElement details, string category) =>
+        category.Contains("SignIn", StringComparison.OrdinalIgnoreCase)
+        || (category.Length == 0 && (details.Find("status") is not null || details.Find("resultType") is not null)
+            && (details.Find("userPrincipalName") is not null || details.Find("appId") is not null || details.Find("servicePrincipalId") is not null));
+
+    private static void MapSignIn(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (!TryIdAndTime(record, details, "sign-in", ["createdDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        {
+            return;
+        }
+
+        var e = new IdentityEvent(Idp) { Id = id, Time = time, Action = category.Length > 0 ? category : "SignIn" };
+        var servicePrincipal = category.Contains("ServicePrincipal", StringComparison.OrdinalIgnoreCase) || category.Contains("ManagedIdentity", StringComparison.OrdinalIgnoreCase)
+            || (details.Text("userPrincipalName") is null && details.Text("servicePrincipalId") is not null);
+        if (servicePrincipal)
+        {
+            e.SubjectId = details.FirstText("servicePrincipalName", "servicePrincipalId", "appId");
+            e.SubjectType = IdentitySubjectTypes.ServiceAccount;
+        }
+        else
+        {
+            e.SubjectId = details.FirstText("userPrincipalName", "userId", "signInIdentifier");
+            e.Set(IdentityAttributes.IdpUserId, details.Text("userId"));
+        }
+
+        e.Tenant = record.Text("tenantId") ?? details.FirstText("tenantId", "resourceTenantId", "homeTenantId");
+        e.SessionId = details.Text("sessionId");
+        e.ClientId = details.Text("appId");
+        e.SourceIp = details.Text("ipAddress") ?? record.Text("callerIpAddress");
+        e.UserAgent = details.Text("userAgent");
+        e.ResourceType = "application";
+        e.ResourceId = details.FirstText("resourceDisplayName", "appDisplayName", "resourceId");
+
+        var interactive = details.Flag("isInteractive")
+            ?? (category.Length == 0 ? null : category.Equals("SignInLogs", StringComparison.OrdinalIgnoreCase) || category.Equals("SigninLogs", StringComparison.OrdinalIgnoreCase));
+        if (!servicePrincipal)
+        {
+            e.Set(IdentityAttributes.Interactive, interactive);
+        }
+
+        e.Set(IdentityAttributes.App, details.Text("appDisplayName"))
+            .Set(IdentityAttributes.ClientApp, details.Text("clientAppUsed"))
+            .Set(IdentityAttributes.ConditionalAccess, details.Text("conditionalAccessStatus"))
+            .Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
+            .Set("auth.token_id", details.Text("uniqueTokenIdentifier"))
+            .Set("auth.requirement", details.Text("authenticationRequirement"));
+
+        var location = details.Object("location") ?? details.Object("LocationDetails");
+        e.Set(IdentityAttributes.GeoCountry, location.Text("countryOrRegion") ?? (record.Find("location")?.ValueKind == JsonValueKind.String ? record.Text("location") : null))
+            .Set(IdentityAttributes.GeoRegion, location.Text("state"))
+            .Set(IdentityAttributes.GeoCity, location.Text("city"));
+
+        var device = details.Object("deviceDetail");
+        e.Set(IdentityAttributes.DeviceId, device.Text("deviceId"))
+            .Set(IdentityAttributes.DeviceName, device.Text("displayName"))
+            .Set(IdentityAttributes.DeviceOs, device.Text("operatingSystem"))
+            .Set(IdentityAttributes.DeviceBrowser, device.Text("browser"))
+            .Set(IdentityAttributes.DeviceCompliant, device.Flag("isCompliant"))
+            .Set(IdentityAttributes.DeviceManaged, device.Flag("isManaged"));
+
+        // Risk: the level during sign-in and the aggregated one; "hidden" (no P2 licence) says nothing.
+        e.Risk(details.Text("riskLevelDuringSignIn")).Risk(details.Text("riskLevelAggregated"));
+        if (details.Text("riskState") is { } riskState && !riskState.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            e.Set("idp.risk_state", riskState);
+        }
+
+        e.Add(IdentityAttributes.IdpRiskEvents, details.Array("riskEventTypes_v2").Strings());
+        e.Add(IdentityAttributes.IdpRiskEvents, details.Array("riskEventTypes").Strings());
+
+        var status = details.Object("status");
+        var code = status.Number("errorCode") ?? record.Number("resultType") ?? details.Number("resultType") ?? details.Number("ResultType");
+        var failure = status.Text("failureReason") ?? record.Text("resultDescription") ?? details.Text("resultDescription");
+        var additional = status.Text("additionalDetails");
+        e.Set(IdentityAttributes.ResultCode, code?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        // The factor: MFA detail first, then the last authentication step that names a method.
+        var steps = details.Array("authenticationDetails");
+        var lastStep = LastStep(steps);
+        var mfa = details.Object("mfaDetail");
+        var method = mfa.Text("authMethod") ?? lastStep.Text("authenticationMethod");
+        e.Set(IdentityAttributes.Factor, Factors.Normalise(method));
+
+        if (code is null)
+        {
+            errors.Add(new ItemError(index, "properties.status.errorCode", "required: the sign-in's result (status.errorCode or resultType)"));
+            return;
+        }
+
+        if (code == 0)
+        {
+            e.Kind = EventKinds.AuthLogin;
+            e.Outcome = Outcomes.Success;
+            if (mfa is not null || details.Text("authenticationRequirement") is "multiFactorAuthentication")
+            {
+                e.Set(IdentityAttributes.MfaResult, MfaResults.Success);
+            }
+        }
+        else if (MfaChallenges.Contains(code.Value))
+        {
+            e.Kind = EventKinds.AuthMfa;
+            e.Set(IdentityAttributes.MfaResult, MfaResults.Challenge);
+        }
+        else if (code == 500121)
+        {
+            // "Authentication failed during strong authentication request": the second factor was refused or not answered.
+            e.Kind = EventKinds.AuthMfa;
+            e.Outcome = Outcomes.Denied;
+            var detail = string.Join(' ', additional, lastStep.Text("authenticationStepResultDetail"), failure);
+            // Entra words every refusal "MFA denied; …": what follows says whether the user declined or never answered.
+            e.Set(IdentityAttributes.MfaResult, detail.Contains("did not respond", StringComparison.OrdinalIgnoreCase) || detail.Contains("timed out", StringComparison.OrdinalIgnoreCase) || detail.Contains("timeout", StringComparison.OrdinalIgnoreCase)
+                ? MfaResults.Timeout
+                : detail.Contains("declined", StringComparison.OrdinalIgnoreCase) || detail.Contains("denied", StringComparison.OrdinalIgnoreCase) || detail.Contains("fraud", StringComparison.OrdinalIgnoreCase)
+                    ? MfaResults.Denied
+                    : MfaResults.Failure);
+            e.Set(IdentityAttributes.FailureReason, additional ?? failure);
+        }
+        else if (Interrupts.Contains(code.Value))
+        {
+            e.Kind = EventKinds.AuthLogin;
+            e.Set(IdentityAttributes.Interrupted, true);
+            e.Set(IdentityAttributes.FailureReason, failure);
+        }
+        else
+        {
+            e.Kind = EventKinds.AuthLogin;
+            e.Outcome = ServiceErrors.Contains(code.Value) ? Outcomes.Error : Outcomes.Denied;
+            e.Set(IdentityAttributes.FailureReason, failure);
+        }
+
+        IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    private static void MapAudit(JsonElement record, JsonElement details, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (!TryIdAndTime(record, details, "audit record", ["activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        {
+            return;
+        }
+
+        var activity = details.Text("activityDisplayName") ?? record.Text("operationName") ?? details.Text("OperationName");
+        if (activity is null)
+        {
+            errors.Add(new ItemError(index, "properties.activityDisplayName", "required: what the audited activity was"));
+            return;
+        }
+
+        var auditCategory = details.Text("category") is { } c && !c.Equals("AuditLogs", StringComparison.OrdinalIgnoreCase) ? c : details.Text("Category");
+        var e = new IdentityEvent(Idp) { Id = id, Time = time, Action = activity };
+        var initiatedBy = details.Object("initiatedBy");
+        var byUser = initiatedBy.Object("user");
+        var byApp = initiatedBy.Object("app");
+        var actor = byUser.FirstText("userPrincipalName", "id", "displayName")
+            ?? byApp.FirstText("servicePrincipalName", "displayName", "appId", "servicePrincipalId");
+        var actorType = byUser.FirstText("userPrincipalName", "id", "displayName") is not null ? IdentitySubjectTypes.User : IdentitySubjectTypes.ServiceAccount;
+
+        var target = FirstTarget(details.Array("targetResources"));
+        var targetType = target.Text("type");
+        var targetUser = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase)
+            ? target.FirstText("userPrincipalName", "displayName", "id")
+            : null;
+        var (kind, change) = ClassifyAudit(activity, auditCategory);
+        e.Kind = kind;
+        e.Set(IdentityAttributes.Change, change);
+
+        if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
+        {
+            e.SubjectId = targetUser;
+            e.SubjectType = IdentitySubjectTypes.User;
+            if (!string.Equals(actor, targetUser, StringComparison.OrdinalIgnoreCase))
+            {
+                e.Set(IdentityAttributes.Actor, actor);
+            }
+        }
+        else
+        {
+            e.SubjectId = actor;
+            e.SubjectType = actorType;
+            e.Set(IdentityAttributes.TargetUser, targetUser);
+        }
+
+        if (e.SubjectId is null)
+        {
+            errors.Add(new ItemError(index, "properties.initiatedBy", "the audit record names no initiating user or application"));
+            return;
+        }
+
+        e.Tenant = record.Text("tenantId") ?? details.Text("tenantId");
+        e.SourceIp = byUser.Text("ipAddress") ?? record.Text("callerIpAddress");
+        if (target is not null && targetType is not null && targetUser is null)
+        {
+            e.ResourceType = targetType.ToLowerInvariant();
+            e.ResourceId = target.FirstText("displayName", "id");
+        }
+
+        var result = details.Text("result") ?? record.Text("resultType");
+        e.Outcome = result?.ToLowerInvariant() switch
+        {
+            "success" => Outcomes.Success,
+            "failure" => Outcomes.Denied,
+            "timeout" => Outcomes.Error,
+            _ => null,
+        };
+        if (e.Outcome != Outcomes.Success)
+        {
+            e.Set(IdentityAttributes.FailureReason, details.Text("resultReason"));
+        }
+
+        e.EventType = auditCategory is null ? activity : $"{auditCategory}/{activity}";
+        e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
+            .Set(IdentityAttributes.TargetRole, RoleName(target));
+        IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    /// <summary>Audit activity → canonical kind and what changed. Names are Entra's activity display names.</summary>
+    internal static (string Kind, string? Change) ClassifyAudit(string activity, string? category)
+    {
+        var a = activity.ToLowerInvariant();
+        bool Has(string s) => a.Contains(s, StringComparison.Ordinal);
+
+        if (Has("member to role") || Has("eligible member to role") || (Has("role assignment") && !Has("remove")))
+        {
+            return (EventKinds.AuthAdminChange, "role_grant");
+        }
+
+        if (Has("from role") || (Has("role assignment") && Has("remove")))
+        {
+            return (EventKinds.AuthAdminChange, "role_revoke");
+        }
+
+        if (Has("refresh tokens") || (Has("revoke") && Has("session")))
+        {
+            return (EventKinds.AuthSessionRevoked, null);
+        }
+
+        if (Has("security info") || Has("authentication method") || Has("multifactor authentication") || Has("strongauthentication"))
+        {
+            return (EventKinds.AuthCredentialChange, Has("deleted") || Has("delete") || Has("removed") ? "remove"
+                : Has("registered") || Has("register") || Has("added") ? "enroll"
+                : "update");
+        }
+
+        if (Has("password"))
+        {
+            return (EventKinds.AuthCredentialChange, Has("reset") ? "reset" : "update");
+        }
+
+        if (Has("disable account") || Has("block sign-in"))
+        {
+            return (EventKinds.AuthAccountChange, "disabled");
+        }
+
+        if (Has("enable account"))
+        {
+            return (EventKinds.AuthAccountChange, "enabled");
+        }
+
+        if (a is "delete user" or "hard delete user")
+        {
+            return (EventKinds.AuthAccountChange, "deleted");
+        }
+
+        if (a is "add user" or "invite external user")
+        {
+            return (EventKinds.AuthAccountChange, "created");
+        }
+
+        if (a is "restore user")
+        {
+            return (EventKinds.AuthAccountChange, "enabled");
+        }
+
+        if (Has("conditional access") || Has("policy") || string.Equals(category, "Policy", StringComparison.OrdinalIgnoreCase))
+        {
+            return (EventKinds.AuthAdminChange, "policy_change");
+        }
+
+        if (Has("credentials") || Has("certificates and secrets"))
+        {
+            return (EventKinds.AuthAdminChange, "app_credential_change");
+        }
+
+        if (Has("federation") || Has("domain authentication") || Has("identity provider"))
+        {
+            return (EventKinds.AuthAdminChange, "idp_change");
+        }
+
+        if (Has("consent to application"))
+        {
+            return (EventKinds.AuthAdminChange, "app_consent");
+        }
+
+        if (a is "add application" or "add service principal")
+        {
+            return (EventKinds.AuthAdminChange, "app_create");
+        }
+
+        if (Has("member to group") && string.Equals(category, "GroupManagement", StringComparison.OrdinalIgnoreCase))
+        {
+            return (EventKinds.AuthAdminChange, "group_add");
+        }
+
+        return (EventKinds.IdpEvent, null);
+    }
+
+    /// <summary>The record's id and time (the first of <paramref name="timeNames"/> present), or an error naming the field.</summary>
+    private static bool TryIdAndTime(
+        JsonElement record,
+        JsonElement details,
+        string what,
+        string[] timeNames,
+        int index,
+        List<ItemError> errors,
+        out string id,
+        out DateTimeOffset time)
+    {
+        time = default;
+        id = details.Text("id") ?? record.Text("id") ?? string.Empty;
+        if (id.Length == 0)
+        {
+            errors.Add(new ItemError(index, "properties.id", $"required: the {what}'s id"));
+            return false;
+        }
+
+        foreach (var name in timeNames)
+        {
+            var value = details.Find(name) ?? record.Find(name);
+            if (value is null)
+            {
+                continue;
+            }
+
+            if (IdentityJson.TryTime(value, out time))
+            {
+                return true;
+            }
+
+            errors.Add(new ItemError(index, "properties." + timeNames[0], $"not an ISO 8601 timestamp: {JsonFields.Describe(value.Value)}"));
+            return false;
+        }
+
+        errors.Add(new ItemError(index, "properties." + timeNames[0], $"required: none of {string.Join(", ", timeNames)} is present"));
+        return false;
+    }
+
+    /// <summary>The last authentication step, which decides how a multi-step sign-in ended.</summary>
+    private static JsonElement? LastStep(JsonElement? steps)
+    {
+        JsonElement? last = null;
+        if (steps is { ValueKind: JsonValueKind.Array } list)
+        {
+            foreach (var step in list.EnumerateArray())
+            {
+                if (step.ValueKind == JsonValueKind.Object)
+                {
+                    last = step;
+                }
+            }
+        }
+
+        return last;
+    }
+
+    private static JsonElement? FirstTarget(JsonElement? targets) =>
+        targets is { ValueKind: JsonValueKind.Array } list && list.GetArrayLength() > 0 && list[0].ValueKind == JsonValueKind.Object ? list[0] : null;
+
+    /// <summary>The role a role assignment names, from the target's modified properties (<c>Role.DisplayName</c>).</summary>
+    private static string? RoleName(JsonElement? target)
+    {
+        if (target.Array("modifiedProperties") is not { } properties)
+        {
+            return null;
+        }
+
+        foreach (var property in properties.EnumerateArray())
+        {
+            if (string.Equals(property.Text("displayName"), "Role.DisplayName", StringComparison.OrdinalIgnoreCase))
+            {
+                // Entra writes the value JSON-encoded: "\"Global Administrator\"".
+                return property.Text("newValue")?.Trim('"');
+            }
+        }
+
+        return null;
+    }
+}

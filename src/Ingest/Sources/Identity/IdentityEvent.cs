@@ -1,0 +1,281 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+
+namespace ZtStream.Ingest.Sources.Identity;
+
+/// <summary>
+/// One identity-provider record on its way to a canonical event. The adapters fill what their vendor gives; this
+/// class owns the shape every identity event shares (the <see cref="IdentityAttributes"/> keys, the session id in
+/// <c>token.session_id</c>, the original record in <c>raw</c>) so the four adapters and the Shared Signals receiver
+/// cannot drift apart.
+/// </summary>
+internal sealed class IdentityEvent(string idp)
+{
+    private readonly Dictionary<string, JsonElement> attributes = new(StringComparer.Ordinal)
+    {
+        [IdentityAttributes.IdpName] = JsonFields.Of(idp),
+    };
+
+    public string? Id { get; set; }
+
+    public DateTimeOffset Time { get; set; }
+
+    public string Kind { get; set; } = EventKinds.IdpEvent;
+
+    public string? SubjectId { get; set; }
+
+    public string? SubjectType { get; set; }
+
+    public string? Tenant { get; set; }
+
+    public string? SessionId { get; set; }
+
+    public string? ClientId { get; set; }
+
+    public string? TokenId { get; set; }
+
+    public string? SourceIp { get; set; }
+
+    public string? UserAgent { get; set; }
+
+    public string? Outcome { get; set; }
+
+    public string? Action { get; set; }
+
+    /// <summary>The vendor's event type when it differs from <see cref="Action"/> (which it defaults to).</summary>
+    public string? EventType { get; set; }
+
+    public string? ResourceType { get; set; }
+
+    public string? ResourceId { get; set; }
+
+    public IdentityEvent Set(string key, string? value)
+    {
+        if (IdentityJson.Clean(value) is { } text)
+        {
+            attributes[key] = JsonFields.Of(text);
+        }
+
+        return this;
+    }
+
+    public IdentityEvent Set(string key, bool? value)
+    {
+        if (value is { } flag)
+        {
+            attributes[key] = JsonFields.Of(flag);
+        }
+
+        return this;
+    }
+
+    public IdentityEvent Set(string key, long? value)
+    {
+        if (value is { } number)
+        {
+            attributes[key] = JsonFields.Of(number);
+        }
+
+        return this;
+    }
+
+    /// <summary>An array attribute; values already present under the key are kept (so two sources of risk add up).</summary>
+    public IdentityEvent Add(string key, IEnumerable<string> values)
+    {
+        var list = attributes.TryGetValue(key, out var existing) && existing.ValueKind == JsonValueKind.Array
+            ? existing.EnumerateArray().Select(e => e.GetString()).OfType<string>().ToList()
+            : [];
+        foreach (var value in values)
+        {
+            if (IdentityJson.Clean(value) is { } text && !list.Contains(text, StringComparer.Ordinal))
+            {
+                list.Add(text);
+            }
+        }
+
+        if (list.Count > 0)
+        {
+            attributes[key] = JsonFields.Of(list);
+        }
+
+        return this;
+    }
+
+    /// <summary>Keeps the higher of the current and the given risk level.</summary>
+    public IdentityEvent Risk(string? level)
+    {
+        var normalised = RiskLevels.Normalise(level);
+        if (normalised is null)
+        {
+            return this;
+        }
+
+        var current = attributes.TryGetValue(IdentityAttributes.IdpRiskLevel, out var value) ? value.GetString() : null;
+        if (RiskLevels.Rank(normalised) > RiskLevels.Rank(current))
+        {
+            attributes[IdentityAttributes.IdpRiskLevel] = JsonFields.Of(normalised);
+        }
+
+        return this;
+    }
+
+    public bool Has(string key) => attributes.ContainsKey(key);
+
+    public string? Get(string key) =>
+        attributes.TryGetValue(key, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>
+    /// The canonical event, or null with the reason in <paramref name="error"/> when the record names nobody. A record
+    /// that names no user but a client address (a blocked address, an attempt with no user name) belongs to the
+    /// principal <c>ip:ADDRESS</c>, so attacks on no particular account are still scored.
+    /// </summary>
+    public AccessEvent? Build(JsonElement raw, SourceMapOptions options, out string? error)
+    {
+        error = null;
+        var subjectId = IdentityJson.Clean(SubjectId);
+        var subjectType = SubjectType;
+        if (subjectId is null && IdentityJson.Clean(SourceIp) is { } ip)
+        {
+            subjectId = "ip:" + ip;
+            subjectType = IdentitySubjectTypes.Anonymous;
+        }
+
+        if (subjectId is null)
+        {
+            error = "the record names no user, client or client address";
+            return null;
+        }
+
+        if (IdentityJson.Clean(Id) is not { } id)
+        {
+            error = "the record has no id";
+            return null;
+        }
+
+        Set(IdentityAttributes.IdpEventType, EventType ?? Action);
+
+        var session = IdentityJson.Clean(SessionId);
+        var client = IdentityJson.Clean(ClientId);
+        var token = IdentityJson.Clean(TokenId);
+        return new AccessEvent
+        {
+            Id = id,
+            Time = Time,
+            Kind = Kind,
+            Subject = new Subject { Id = subjectId, Type = subjectType ?? IdentitySubjectTypes.User, Tenant = IdentityJson.Clean(Tenant) },
+            Token = session is null && client is null && token is null ? null : new TokenInfo { SessionId = session, ClientId = client, Jti = token },
+            Network = IdentityJson.Clean(SourceIp) is { } src ? new NetworkInfo { SrcIp = src } : null,
+            Resource = ResourceType is null && ResourceId is null ? null : new ResourceRef { Type = ResourceType, Id = IdentityJson.Clean(ResourceId) },
+            Action = Action,
+            Outcome = Outcome,
+            UserAgent = IdentityJson.Clean(UserAgent),
+            Attributes = attributes,
+            Raw = JsonFields.Bounded(raw, options.MaxObjectBytes),
+        };
+    }
+
+    /// <summary>
+    /// An id for vendors whose records carry none (older Keycloak): a digest of what identifies the record, so the same
+    /// record delivered twice keeps its id and downstream de-duplication still works.
+    /// </summary>
+    public static string DerivedId(string prefix, params string?[] parts)
+    {
+        var text = string.Join('\u001f', parts.Select(p => p ?? string.Empty));
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
+        return prefix + Convert.ToHexStringLower(digest[..16]);
+    }
+
+    /// <summary>Maps an item and reports the builder's error, if any, against the whole item.</summary>
+    public static void Emit(IdentityEvent e, JsonElement raw, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        var mapped = e.Build(raw, options, out var error);
+        if (mapped is null)
+        {
+            errors.Add(new ItemError(index, "$", error!));
+            return;
+        }
+
+        items.Add(new MappedEvent(index, mapped));
+    }
+}
+
+/// <summary>Risk levels as every adapter writes them: <c>none</c>, <c>low</c>, <c>medium</c>, <c>high</c>.</summary>
+internal static class RiskLevels
+{
+    public const string None = "none";
+    public const string Low = "low";
+    public const string Medium = "medium";
+    public const string High = "high";
+
+    /// <summary>The vendor's level in the common scale; null for levels that say nothing (hidden, unknown).</summary>
+    public static string? Normalise(string? level) => level?.Trim().ToLowerInvariant() switch
+    {
+        "none" or "no_risk" or "norisk" => None,
+        "low" => Low,
+        "medium" or "moderate" => Medium,
+        "high" or "critical" or "severe" => High,
+        _ => null,
+    };
+
+    public static int Rank(string? level) => level switch
+    {
+        None => 1,
+        Low => 2,
+        Medium => 3,
+        High => 4,
+        _ => 0,
+    };
+}
+
+/// <summary>Authentication factors in one vocabulary, whatever the vendor calls them.</summary>
+internal static class Factors
+{
+    public const string Password = "password";
+    public const string Push = "push";
+    public const string Otp = "otp";
+    public const string Sms = "sms";
+    public const string Voice = "voice";
+    public const string Email = "email";
+    public const string WebAuthn = "webauthn";
+    public const string Certificate = "certificate";
+    public const string Federated = "federated";
+    public const string RecoveryCode = "recovery_code";
+
+    // Most specific first: "Mobile app verification code" is an OTP, "Mobile app notification" a push.
+    private static readonly (string Needle, string Factor)[] Keywords =
+    [
+        ("push", Push), ("notification", Push),
+        ("recovery", RecoveryCode),
+        ("sms", Sms), ("text message", Sms),
+        ("voice", Voice), ("phone call", Voice), ("call", Voice),
+        ("email", Email), ("mail", Email),
+        ("webauthn", WebAuthn), ("fido", WebAuthn), ("passkey", WebAuthn), ("security key", WebAuthn), ("hello", WebAuthn), ("u2f", WebAuthn),
+        ("otp", Otp), ("oath", Otp), ("totp", Otp), ("verification code", Otp), ("authenticator app", Otp), ("software token", Otp), ("hardware token", Otp),
+        ("password", Password), ("pwd", Password),
+        ("certificate", Certificate), ("x509", Certificate), ("x.509", Certificate), ("smartcard", Certificate), ("smart card", Certificate), ("cba", Certificate),
+        ("assertion", Federated), ("federat", Federated), ("saml", Federated), ("social", Federated), ("idp", Federated),
+    ];
+
+    /// <summary>The factor in the common vocabulary, else the vendor's name in lower case; null for nothing.</summary>
+    public static string? Normalise(string? vendorName)
+    {
+        if (IdentityJson.Clean(vendorName) is not { } name)
+        {
+            return null;
+        }
+
+        var lower = name.ToLowerInvariant();
+        foreach (var (needle, factor) in Keywords)
+        {
+            if (lower.Contains(needle, StringComparison.Ordinal))
+            {
+                return factor;
+            }
+        }
+
+        return lower.Length <= 64 ? lower : lower[..64];
+    }
+}

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ZtStream.Ingest.Sources.Identity;
+
+/// <summary>
+/// Readers the identity adapters share. Vendors spell the same field differently across their own exports (Entra's
+/// diagnostic export writes <c>userPrincipalName</c>, Log Analytics <c>UserPrincipalName</c>), so lookups here fall back
+/// to a case-insensitive match; absent, null, empty and the vendors' "unknown" placeholders all read as "not there".
+/// </summary>
+internal static class IdentityJson
+{
+    /// <summary>The property <paramref name="name"/>, exactly or ignoring case; null when absent or null.</summary>
+    public static JsonElement? Find(this JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        if (element.TryGetProperty(name, out var exact))
+        {
+            return exact.ValueKind == JsonValueKind.Null ? null : exact;
+        }
+
+        foreach (var property in element.EnumerateObject())
+        {
+            if (string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return property.Value.ValueKind == JsonValueKind.Null ? null : property.Value;
+            }
+        }
+
+        return null;
+    }
+
+    public static JsonElement? Find(this JsonElement? element, string name) => element is { } e ? e.Find(name) : null;
+
+    /// <summary>The object at <paramref name="name"/>, or null.</summary>
+    public static JsonElement? Object(this JsonElement? element, string name) =>
+        element.Find(name) is { ValueKind: JsonValueKind.Object } value ? value : null;
+
+    public static JsonElement? Object(this JsonElement element, string name) => ((JsonElement?)element).Object(name);
+
+    /// <summary>A meaningful string: trimmed, not empty and not a vendor placeholder; numbers are read as their text.</summary>
+    public static string? Text(this JsonElement? element, string name)
+    {
+        var value = element.Find(name);
+        var text = value switch
+        {
+            { ValueKind: JsonValueKind.String } s => s.GetString(),
+            { ValueKind: JsonValueKind.Number } n => n.GetRawText(),
+            _ => null,
+        };
+        return Clean(text);
+    }
+
+    public static string? Text(this JsonElement element, string name) => ((JsonElement?)element).Text(name);
+
+    /// <summary>The first of <paramref name="names"/> that holds a meaningful string.</summary>
+    public static string? FirstText(this JsonElement? element, params string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (element.Text(name) is { } text)
+            {
+                return text;
+            }
+        }
+
+        return null;
+    }
+
+    public static string? FirstText(this JsonElement element, params string[] names) => ((JsonElement?)element).FirstText(names);
+
+    /// <summary>A boolean, also when written as the string "true"/"false".</summary>
+    public static bool? Flag(this JsonElement? element, string name) => element.Find(name) switch
+    {
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        { ValueKind: JsonValueKind.String } s when bool.TryParse(s.GetString(), out var b) => b,
+        _ => null,
+    };
+
+    public static bool? Flag(this JsonElement element, string name) => ((JsonElement?)element).Flag(name);
+
+    /// <summary>An integer, also when written as a string.</summary>
+    public static long? Number(this JsonElement? element, string name) => element.Find(name) switch
+    {
+        { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var l) => l,
+        { ValueKind: JsonValueKind.Number } n when n.TryGetDouble(out var d) && d is >= long.MinValue and <= long.MaxValue => (long)d,
+        { ValueKind: JsonValueKind.String } s when long.TryParse(s.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var l) => l,
+        _ => null,
+    };
+
+    public static long? Number(this JsonElement element, string name) => ((JsonElement?)element).Number(name);
+
+    /// <summary>The array at <paramref name="name"/>, or null.</summary>
+    public static JsonElement? Array(this JsonElement? element, string name) =>
+        element.Find(name) is { ValueKind: JsonValueKind.Array } value ? value : null;
+
+    public static JsonElement? Array(this JsonElement element, string name) => ((JsonElement?)element).Array(name);
+
+    /// <summary>The strings of an array (other items skipped); empty when there is no array.</summary>
+    public static List<string> Strings(this JsonElement? array)
+    {
+        var list = new List<string>();
+        if (array is { ValueKind: JsonValueKind.Array } a)
+        {
+            foreach (var item in a.EnumerateArray())
+            {
+                if (item.ValueKind == JsonValueKind.String && Clean(item.GetString()) is { } s)
+                {
+                    list.Add(s);
+                }
+            }
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// A time given as text (ISO 8601 or the pipelines' <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form) or as a number of
+    /// Unix seconds (below 10^11) or milliseconds.
+    /// </summary>
+    public static bool TryTime(JsonElement? value, out DateTimeOffset time)
+    {
+        time = default;
+        switch (value)
+        {
+            case { ValueKind: JsonValueKind.String } s:
+                return JsonFields.TryParseTime(s.GetString(), out time);
+            case { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) && number > 0:
+                try
+                {
+                    time = number < 100_000_000_000 ? DateTimeOffset.FromUnixTimeSeconds(number) : DateTimeOffset.FromUnixTimeMilliseconds(number);
+                    return true;
+                }
+                catch (ArgumentOutOfRangeException)
+                {
+                    return false;
+                }
+
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>Null for empty text and the placeholders vendors write for "not known" (<c>unknown</c>, <c>null</c>, <c>&lt;null&gt;</c>, <c>N/A</c>).</summary>
+    public static string? Clean(string? text)
+    {
+        if (text is null)
+        {
+            return null;
+        }
+
+        text = text.Trim();
+        return text.Length == 0
+            || text.Equals("unknown", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("null", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("<null>", StringComparison.OrdinalIgnoreCase)
+            || text.Equals("n/a", StringComparison.OrdinalIgnoreCase)
+            || text == "-"
+                ? null
+                : text;
+    }
+}

@@ -1,0 +1,372 @@
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
+
+namespace ZtStream.Ingest.Sources.Keycloak;
+
+/// <summary>
+/// Maps Keycloak user events (<c>EventRepresentation</c>: LOGIN, LOGIN_ERROR, CODE_TO_TOKEN, REFRESH_TOKEN, LOGOUT,
+/// UPDATE_PASSWORD …) and admin events (<c>AdminEventRepresentation</c>: role mappings, users, clients, identity
+/// providers) onto canonical identity events — as an event-listener SPI or webhook posts them (one event, an array,
+/// one per line; the <c>access.</c>/<c>admin.</c>-prefixed types and <c>uid</c> of the common webhook extensions),
+/// and as the admin REST API lists them. Pure.
+/// </summary>
+internal static class KeycloakMapper
+{
+    public const string Idp = "keycloak";
+
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
+    {
+        options ??= SourceMapOptions.Default;
+        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors));
+    }
+
+    private static void MapOne(JsonElement record, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, "$", $"not a Keycloak event: expected a JSON object, got {JsonFields.Describe(record)}"));
+            return;
+        }
+
+        var type = record.Text("type");
+        var operation = record.Text("operationType");
+        var isAdmin = operation is not null || type?.StartsWith("admin.", StringComparison.OrdinalIgnoreCase) == true;
+        if (type is null && operation is null)
+        {
+            errors.Add(new ItemError(index, "type", "data not recognized as a Keycloak event: neither \"type\" (user event) nor \"operationType\" (admin event) is present"));
+            return;
+        }
+
+        var timeValue = record.Find("time");
+        if (!IdentityJson.TryTime(timeValue, out var time))
+        {
+            errors.Add(new ItemError(index, "time", timeValue is { } t
+                ? $"not a time (Unix milliseconds or ISO 8601): {JsonFields.Describe(t)}"
+                : "required: when the event happened (Unix milliseconds)"));
+            return;
+        }
+
+        var auth = record.Object("authDetails");
+        var details = record.Object("details");
+        var realm = record.Text("realmId") ?? auth.Text("realmId") ?? record.Text("realmName");
+        var e = new IdentityEvent(Idp) { Time = time, Tenant = realm };
+        if (isAdmin)
+        {
+            MapAdmin(e, record, auth, type, operation);
+        }
+        else
+        {
+            MapUser(e, record, auth, details, type!);
+        }
+
+        var id = record.FirstText("id", "uid");
+        e.Id = id is not null
+            ? (isAdmin ? "kc-admin-" : "kc-") + id
+            : IdentityEvent.DerivedId(
+                "kc-",
+                record.Find("time")?.GetRawText(),
+                type,
+                operation,
+                realm,
+                record.Text("userId") ?? auth.Text("userId"),
+                record.Text("sessionId"),
+                record.Text("clientId") ?? auth.Text("clientId"),
+                record.Text("ipAddress") ?? auth.Text("ipAddress"),
+                record.Text("resourcePath"),
+                record.Text("error"));
+        IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    private static void MapUser(IdentityEvent e, JsonElement record, JsonElement? auth, JsonElement? details, string rawType)
+    {
+        // Webhook extensions prefix user events with "access."; the event type itself is Keycloak's.
+        var type = rawType.StartsWith("access.", StringComparison.OrdinalIgnoreCase) ? rawType["access.".Length..] : rawType;
+        type = type.ToUpperInvariant();
+        e.Action = type;
+        var userId = record.Text("userId") ?? auth.Text("userId");
+        var username = details.Text("username") ?? auth.Text("username");
+        e.SubjectId = username ?? userId;
+        if (username is not null)
+        {
+            e.Set(IdentityAttributes.IdpUserId, userId);
+        }
+
+        e.SessionId = record.Text("sessionId") ?? auth.Text("sessionId");
+        e.ClientId = record.Text("clientId") ?? auth.Text("clientId");
+        e.SourceIp = record.Text("ipAddress") ?? auth.Text("ipAddress");
+        e.UserAgent = details.FirstText("user_agent", "userAgent");
+        if (e.ClientId is not null)
+        {
+            e.ResourceType = "application";
+            e.ResourceId = e.ClientId;
+            e.Set(IdentityAttributes.App, e.ClientId);
+        }
+
+        var error = record.Text("error");
+        var failed = type.EndsWith("_ERROR", StringComparison.Ordinal) || error is not null;
+        e.Outcome = failed ? Outcomes.Denied : Outcomes.Success;
+        e.Set(IdentityAttributes.ResultCode, error)
+            .Set(IdentityAttributes.FailureReason, error is null ? null : details.Text("reason") ?? error)
+            .Set(IdentityAttributes.Connection, details.Text("identity_provider"))
+            .Set("auth.method", details.Text("auth_method"));
+
+        var credentialType = details.FirstText("credential_type", "credentialType");
+        var baseType = failed && type.EndsWith("_ERROR", StringComparison.Ordinal) ? type[..^"_ERROR".Length] : type;
+        switch (baseType)
+        {
+            case "LOGIN":
+            case "IDENTITY_PROVIDER_LOGIN":
+            case "IDENTITY_PROVIDER_FIRST_LOGIN":
+            case "IDENTITY_PROVIDER_POST_LOGIN":
+            case "CLIENT_LOGIN":
+            case "IMPERSONATE":
+                // A failed step with an OTP or WebAuthn credential is a second factor refused, not a wrong password.
+                var factor = Factors.Normalise(credentialType);
+                if (factor is not null && factor != Factors.Password && type != "CLIENT_LOGIN")
+                {
+                    e.Kind = EventKinds.AuthMfa;
+                    e.Set(IdentityAttributes.MfaResult, failed ? MfaResults.Failure : MfaResults.Success);
+                }
+                else
+                {
+                    e.Kind = EventKinds.AuthLogin;
+                }
+
+                e.Set(IdentityAttributes.Factor, factor ?? (baseType.StartsWith("IDENTITY_PROVIDER", StringComparison.Ordinal) ? Factors.Federated : null));
+                if (baseType == "CLIENT_LOGIN")
+                {
+                    // Client credentials: the client's service account is who signed in.
+                    e.SubjectType = IdentitySubjectTypes.ServiceAccount;
+                    e.SubjectId = username ?? e.ClientId ?? userId;
+                }
+
+                if (baseType == "IMPERSONATE")
+                {
+                    e.Set(IdentityAttributes.Actor, details.Text("impersonator") ?? details.Text("impersonator_id"));
+                }
+
+                break;
+            case "CODE_TO_TOKEN":
+            case "TOKEN_EXCHANGE":
+            case "CLIENT_INITIATED_ACCOUNT_LINKING":
+            case "OAUTH2_DEVICE_CODE_TO_TOKEN":
+                e.Kind = EventKinds.AuthTokenIssued;
+                break;
+            case "REFRESH_TOKEN":
+                e.Kind = EventKinds.AuthTokenRefreshed;
+                break;
+            case "REVOKE_GRANT":
+                e.Kind = EventKinds.AuthTokenRevoked;
+                break;
+            case "LOGOUT":
+                e.Kind = EventKinds.AuthLogout;
+                break;
+            case "UPDATE_PASSWORD":
+            case "UPDATE_CREDENTIAL":
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "update").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? Factors.Password);
+                break;
+            case "RESET_PASSWORD":
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "reset").Set(IdentityAttributes.Factor, Factors.Password);
+                break;
+            case "UPDATE_TOTP":
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "enroll").Set(IdentityAttributes.Factor, Factors.Otp);
+                break;
+            case "REMOVE_TOTP":
+            case "REMOVE_CREDENTIAL":
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "remove").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? (baseType == "REMOVE_TOTP" ? Factors.Otp : null));
+                break;
+            case "USER_DISABLED_BY_PERMANENT_LOCKOUT":
+            case "USER_DISABLED_BY_TEMPORARY_LOCKOUT":
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, "locked");
+                e.Add(IdentityAttributes.IdpRiskEvents, ["brute_force"]);
+                break;
+            case "DELETE_ACCOUNT":
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, "deleted");
+                break;
+            case "REGISTER":
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, "created");
+                break;
+            default:
+                e.Kind = EventKinds.IdpEvent;
+                break;
+        }
+
+        // Keycloak's brute-force protection reports a locked account as this error on the login itself.
+        if (error is "user_temporarily_disabled")
+        {
+            e.Add(IdentityAttributes.IdpRiskEvents, ["brute_force"]);
+        }
+    }
+
+    private static void MapAdmin(IdentityEvent e, JsonElement record, JsonElement? auth, string? type, string? operation)
+    {
+        // Webhook extensions write "admin.RESOURCE-OPERATION"; the REST API and SPI give the two fields.
+        var resourceType = record.Text("resourceType");
+        if (type is not null && type.StartsWith("admin.", StringComparison.OrdinalIgnoreCase))
+        {
+            var rest = type["admin.".Length..];
+            var dash = rest.LastIndexOf('-');
+            resourceType ??= dash > 0 ? rest[..dash] : rest;
+            operation ??= dash > 0 ? rest[(dash + 1)..] : null;
+        }
+
+        resourceType = resourceType?.ToUpperInvariant();
+        operation = operation?.ToUpperInvariant();
+        e.Action = $"{resourceType ?? "UNKNOWN"}:{operation ?? "UNKNOWN"}";
+        e.SubjectId = auth.FirstText("username", "userId");
+        e.Set(IdentityAttributes.IdpUserId, auth.Text("username") is null ? null : auth.Text("userId"));
+        e.ClientId = auth.Text("clientId");
+        e.SourceIp = auth.Text("ipAddress");
+        e.Outcome = record.Text("error") is null ? Outcomes.Success : Outcomes.Denied;
+        e.Set(IdentityAttributes.FailureReason, record.Text("error"));
+
+        var path = record.Text("resourcePath");
+        e.ResourceType = resourceType?.ToLowerInvariant();
+        e.ResourceId = path;
+        var targetUser = UserOf(path);
+        var representation = Representation(record);
+
+        switch (resourceType)
+        {
+            case "REALM_ROLE_MAPPING":
+            case "CLIENT_ROLE_MAPPING":
+            case "REALM_SCOPE_MAPPING":
+            case "CLIENT_SCOPE_MAPPING":
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, operation == "DELETE" ? "role_revoke" : "role_grant")
+                    .Set(IdentityAttributes.TargetUser, targetUser)
+                    .Set(IdentityAttributes.TargetRole, RoleNames(representation));
+                break;
+            case "GROUP_MEMBERSHIP":
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, operation == "DELETE" ? "group_remove" : "group_add")
+                    .Set(IdentityAttributes.TargetUser, targetUser)
+                    .Set(IdentityAttributes.TargetRole, representation.Text("name") ?? representation.Text("path"));
+                break;
+            case "USER" when path?.EndsWith("/reset-password", StringComparison.Ordinal) == true:
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "reset").Set(IdentityAttributes.Factor, Factors.Password);
+                AffectsTarget(e, targetUser);
+                break;
+            case "USER" when path?.Contains("/credentials/", StringComparison.Ordinal) == true && operation == "DELETE":
+                e.Kind = EventKinds.AuthCredentialChange;
+                e.Set(IdentityAttributes.Change, "remove");
+                AffectsTarget(e, targetUser);
+                break;
+            case "USER" when path?.EndsWith("/logout", StringComparison.Ordinal) == true:
+                e.Kind = EventKinds.AuthSessionRevoked;
+                AffectsTarget(e, targetUser);
+                break;
+            case "USER_SESSION" when operation == "DELETE":
+                e.Kind = EventKinds.AuthSessionRevoked;
+                break;
+            case "USER" when operation is "CREATE" or "DELETE":
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, operation == "CREATE" ? "created" : "deleted");
+                AffectsTarget(e, targetUser ?? representation.Text("username"));
+                break;
+            case "USER" when operation == "UPDATE":
+                // Every user update carries "enabled"; only false says something happened to the account itself.
+                e.Kind = EventKinds.AuthAccountChange;
+                e.Set(IdentityAttributes.Change, representation.Flag("enabled") == false ? "disabled" : "update");
+                AffectsTarget(e, targetUser);
+                break;
+            case "IDENTITY_PROVIDER":
+            case "IDENTITY_PROVIDER_MAPPER":
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, "idp_" + (operation?.ToLowerInvariant() ?? "change"));
+                break;
+            case "CLIENT" when operation is "CREATE":
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, "app_create");
+                break;
+            case "CLIENT" when path?.EndsWith("/client-secret", StringComparison.Ordinal) == true:
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, "app_credential_change");
+                break;
+            case "REALM":
+            case "AUTH_FLOW":
+            case "AUTH_EXECUTION":
+            case "AUTH_EXECUTION_FLOW":
+            case "AUTHENTICATOR_CONFIG":
+            case "REQUIRED_ACTION":
+            case "CLIENT_POLICY":
+            case "CLIENT_POLICIES":
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, "policy_change");
+                break;
+            default:
+                e.Kind = EventKinds.IdpEvent;
+                break;
+        }
+    }
+
+    /// <summary>The affected user becomes the subject; the administrator who acted is kept as the actor.</summary>
+    private static void AffectsTarget(IdentityEvent e, string? targetUser)
+    {
+        if (targetUser is null)
+        {
+            return;
+        }
+
+        e.Set(IdentityAttributes.Actor, e.SubjectId);
+        e.SubjectId = targetUser;
+        e.Set(IdentityAttributes.IdpUserId, targetUser);
+    }
+
+    /// <summary><c>users/ID/…</c> → ID.</summary>
+    private static string? UserOf(string? path)
+    {
+        if (path is null || !path.StartsWith("users/", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = path.AsSpan("users/".Length);
+        var slash = rest.IndexOf('/');
+        return IdentityJson.Clean((slash < 0 ? rest : rest[..slash]).ToString());
+    }
+
+    /// <summary>The admin event's representation: Keycloak sends it as a JSON string; extensions sometimes as an object.</summary>
+    private static JsonElement? Representation(JsonElement record)
+    {
+        switch (record.Find("representation"))
+        {
+            case { ValueKind: JsonValueKind.Object or JsonValueKind.Array } value:
+                return value;
+            case { ValueKind: JsonValueKind.String } text when text.GetString() is { Length: > 0 and <= 64 * 1024 } s:
+                try
+                {
+                    using var document = JsonDocument.Parse(s);
+                    return document.RootElement.Clone();
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Role mapping representations are arrays of roles: their names, comma-separated.</summary>
+    private static string? RoleNames(JsonElement? representation)
+    {
+        if (representation is { ValueKind: JsonValueKind.Array } roles)
+        {
+            var names = roles.EnumerateArray().Select(r => r.Text("name")).OfType<string>().ToList();
+            return names.Count == 0 ? null : string.Join(", ", names);
+        }
+
+        return representation.Text("name");
+    }
+}

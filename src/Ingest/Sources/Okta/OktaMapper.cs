@@ -1,0 +1,400 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
+
+namespace ZtStream.Ingest.Sources.Okta;
+
+/// <summary>
+/// Maps Okta System Log events (the <c>LogEvent</c> object) onto canonical identity events: an Event Hook delivery
+/// (<c>{"eventType":"com.okta.event_hook", "data":{"events":[…]}}</c>), the System Log API's JSON array, one event,
+/// or one event per line. Pure: bytes in, events and per-item errors out.
+/// </summary>
+internal static partial class OktaMapper
+{
+    public const string Idp = "okta";
+
+    /// <summary>The header of Okta's one-time event hook verification request.</summary>
+    public const string VerificationHeader = "x-okta-verification-challenge";
+
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
+    {
+        options ??= SourceMapOptions.Default;
+        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors), HookEvents);
+    }
+
+    /// <summary>The events of an Event Hook delivery; null for any other value, which is then one LogEvent.</summary>
+    private static WrappedItems? HookEvents(JsonElement root)
+    {
+        if (root.ValueKind != JsonValueKind.Object || root.TryGetProperty("uuid", out _) || root.Child("data") is not { ValueKind: JsonValueKind.Object } data)
+        {
+            return null;
+        }
+
+        return data.Child("events") is { ValueKind: JsonValueKind.Array } events
+            ? new WrappedItems(events)
+            : new WrappedItems(root, "data.events", "an Okta event hook delivery needs a \"data.events\" array");
+    }
+
+    private static void MapOne(JsonElement log, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (log.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(index, "$", $"not an Okta LogEvent: expected a JSON object, got {JsonFields.Describe(log)}"));
+            return;
+        }
+
+        var eventType = log.Text("eventType");
+        if (eventType is null)
+        {
+            errors.Add(new ItemError(index, "eventType", "data not recognized as an Okta LogEvent: required string \"eventType\" is missing"));
+            return;
+        }
+
+        var uuid = log.Text("uuid");
+        if (uuid is null)
+        {
+            errors.Add(new ItemError(index, "uuid", "required: the LogEvent's id"));
+            return;
+        }
+
+        if (!IdentityJson.TryTime(log.Find("published"), out var time))
+        {
+            errors.Add(new ItemError(index, "published", log.Find("published") is { } p
+                ? $"not an ISO 8601 timestamp: {JsonFields.Describe(p)}"
+                : "required: when the event happened"));
+            return;
+        }
+
+        var e = new IdentityEvent(Idp) { Id = uuid, Time = time, Action = eventType };
+        var actor = log.Object("actor");
+        var targets = log.Array("target");
+        var targetUser = Target(targets, "User");
+        var (kind, change) = Classify(eventType, log);
+        e.Kind = kind;
+        e.Set(IdentityAttributes.Change, change);
+
+        // The subject is whose sign-in, session, credential or account it is; for administrative changes it is the
+        // administrator, and the affected user is named in auth.target_user.
+        var actorName = ActorName(actor);
+        var affectsTarget = kind is EventKinds.AuthSessionRevoked or EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange
+            && targetUser is not null;
+        if (affectsTarget)
+        {
+            e.SubjectId = UserName(targetUser);
+            e.Set(IdentityAttributes.IdpUserId, targetUser.Text("id"));
+            if (!string.Equals(actorName, e.SubjectId, StringComparison.OrdinalIgnoreCase))
+            {
+                e.Set(IdentityAttributes.Actor, actorName);
+            }
+        }
+        else
+        {
+            e.SubjectId = actorName;
+            e.SubjectType = ActorType(actor.Text("type"));
+            if (!string.Equals(actor.Text("id"), actorName, StringComparison.Ordinal))
+            {
+                e.Set(IdentityAttributes.IdpUserId, actor.Text("id"));
+            }
+
+            if (targetUser is not null && !string.Equals(UserName(targetUser), actorName, StringComparison.OrdinalIgnoreCase))
+            {
+                e.Set(IdentityAttributes.TargetUser, UserName(targetUser));
+            }
+        }
+
+        var client = log.Object("client");
+        e.SourceIp = client.Text("ipAddress");
+        e.UserAgent = client.Object("userAgent").Text("rawUserAgent");
+        e.ClientId = client.Text("id");
+        var geo = client.Object("geographicalContext");
+        e.Set(IdentityAttributes.GeoCountry, geo.Text("country"))
+            .Set(IdentityAttributes.GeoRegion, geo.Text("state"))
+            .Set(IdentityAttributes.GeoCity, geo.Text("city"))
+            .Set(IdentityAttributes.DeviceBrowser, client.Object("userAgent").Text("browser"))
+            .Set(IdentityAttributes.DeviceOs, client.Object("userAgent").Text("os"));
+
+        // Newer orgs report the device Okta Verify or a device assurance policy saw.
+        var device = log.Object("device");
+        e.Set(IdentityAttributes.DeviceId, device.Text("id"))
+            .Set(IdentityAttributes.DeviceName, device.Text("name"))
+            .Set(IdentityAttributes.DeviceManaged, device.Flag("managed"));
+        if (device.Text("os_platform") is { } platform)
+        {
+            e.Set(IdentityAttributes.DeviceOs, device.Text("os_version") is { } version ? $"{platform} {version}" : platform);
+        }
+
+        var authentication = log.Object("authenticationContext");
+        e.SessionId = authentication.Text("externalSessionId");
+        e.Set(IdentityAttributes.Connection, authentication.Text("authenticationProvider"));
+
+        var security = log.Object("securityContext");
+        e.Set(IdentityAttributes.NetProxy, security.Flag("isProxy"))
+            .Set(IdentityAttributes.NetAsn, security.Number("asNumber"))
+            .Set(IdentityAttributes.NetIsp, security.FirstText("isp", "asOrg"));
+
+        var outcome = log.Object("outcome");
+        var result = outcome.Text("result")?.ToUpperInvariant();
+        var reason = outcome.Text("reason");
+        e.Outcome = result switch
+        {
+            "SUCCESS" or "ALLOW" => Outcomes.Success,
+            "FAILURE" or "DENY" => Outcomes.Denied,
+            _ => null,
+        };
+        if (e.Outcome != Outcomes.Success)
+        {
+            e.Set(IdentityAttributes.FailureReason, reason);
+        }
+
+        var debug = log.Object("debugContext").Object("debugData");
+        e.Set(IdentityAttributes.IdpMessage, log.Text("displayMessage"))
+            .Set(IdentityAttributes.IdpCorrelationId, log.Object("transaction").Text("id") ?? debug.Text("requestId"));
+        Risk(e, debug);
+
+        var factor = debug.Text("factor")
+            ?? Target(targets, "AuthenticatorEnrollment")?.Text("displayName")
+            ?? authentication.Text("credentialType");
+        e.Set(IdentityAttributes.Factor, Factors.Normalise(factor));
+
+        if (Target(targets, "AppInstance") is { } app)
+        {
+            e.Set(IdentityAttributes.App, app.FirstText("displayName", "alternateId"));
+            e.ResourceType = "application";
+            e.ResourceId = app.FirstText("alternateId", "displayName", "id");
+        }
+
+        if (kind == EventKinds.AuthMfa)
+        {
+            e.Set(IdentityAttributes.MfaResult, MfaResult(eventType, result, reason));
+        }
+
+        if (kind == EventKinds.AuthAdminChange)
+        {
+            e.Set(IdentityAttributes.TargetRole, debug.Text("privilegeGranted") ?? debug.Text("privilegeRevoked") ?? Target(targets, "ROLE")?.Text("displayName"));
+            if (e.ResourceType is null && targets is { } list && list.GetArrayLength() > 0)
+            {
+                var first = list[0];
+                e.ResourceType = first.Text("type")?.ToLowerInvariant();
+                e.ResourceId = first.FirstText("alternateId", "displayName", "id");
+            }
+        }
+
+        if (kind is EventKinds.AuthTokenIssued && debug.Text("grantType") is "refresh_token")
+        {
+            e.Kind = EventKinds.AuthTokenRefreshed;
+        }
+
+        IdentityEvent.Emit(e, log, index, options, items, errors);
+    }
+
+    /// <summary>Okta event type → canonical kind, and what changed for the change kinds.</summary>
+    internal static (string Kind, string? Change) Classify(string eventType, JsonElement log)
+    {
+        var t = eventType.ToLowerInvariant();
+        switch (t)
+        {
+            case "user.session.start":
+            case "user.authentication.sso":
+            case "user.authentication.authenticate":
+                return (EventKinds.AuthLogin, null);
+            case "user.authentication.auth_via_mfa":
+            case "user.mfa.okta_verify.deny_push":
+            case "user.mfa.okta_verify.deny_push_upgrade_needed":
+            case "system.push.send_factor_verify_push":
+            case "user.mfa.attempt_bypass":
+                return (EventKinds.AuthMfa, null);
+            case "user.authentication.verify":
+                // Identity Engine logs every authenticator verified; the password is the first factor, not MFA.
+                var factor = Factors.Normalise(log.Object("debugContext").Object("debugData").Text("factor")
+                    ?? Target(log.Array("target"), "AuthenticatorEnrollment")?.Text("displayName"));
+                return (factor is null or Factors.Password ? EventKinds.AuthLogin : EventKinds.AuthMfa, null);
+            case "user.session.end":
+            case "user.session.expire":
+                return (EventKinds.AuthLogout, null);
+            case "user.session.clear":
+            case "user.session.context.clear":
+                return (EventKinds.AuthSessionRevoked, null);
+            case "user.mfa.factor.activate":
+                return (EventKinds.AuthCredentialChange, "enroll");
+            case "user.mfa.factor.deactivate":
+                return (EventKinds.AuthCredentialChange, "remove");
+            case "user.mfa.factor.reset_all":
+                return (EventKinds.AuthCredentialChange, "reset");
+            case "user.mfa.factor.update":
+            case "user.account.update_password":
+                return (EventKinds.AuthCredentialChange, "update");
+            case "user.account.reset_password":
+            case "user.credential.forgot_password":
+                return (EventKinds.AuthCredentialChange, "reset");
+            case "user.account.lock":
+            case "user.account.lock.limit":
+                return (EventKinds.AuthAccountChange, "locked");
+            case "user.account.unlock":
+            case "user.account.unlock_by_admin":
+                return (EventKinds.AuthAccountChange, "unlocked");
+            case "user.account.report_suspicious_activity_by_enduser":
+            case "security.threat.detected":
+            case "security.session.detect_client_roaming":
+            case "user.risk.change":
+            case "user.risk.detect":
+                return (EventKinds.AuthRisk, null);
+            case "system.api_token.create":
+                return (EventKinds.AuthAdminChange, "api_token_create");
+            case "system.api_token.revoke":
+                return (EventKinds.AuthAdminChange, "api_token_revoke");
+        }
+
+        if (t.StartsWith("user.authentication.auth_via_", StringComparison.Ordinal))
+        {
+            return (EventKinds.AuthLogin, null);
+        }
+
+        if (t.StartsWith("user.lifecycle.", StringComparison.Ordinal))
+        {
+            return (EventKinds.AuthAccountChange, t["user.lifecycle.".Length..] switch
+            {
+                "suspend" => "suspended",
+                "unsuspend" => "unsuspended",
+                "deactivate" => "disabled",
+                "activate" or "reactivate" => "enabled",
+                "create" => "created",
+                var other when other.StartsWith("delete", StringComparison.Ordinal) => "deleted",
+                var other => other,
+            });
+        }
+
+        if (t.StartsWith("app.oauth2.", StringComparison.Ordinal) && t.Contains(".token.", StringComparison.Ordinal))
+        {
+            if (t.Contains(".revoke", StringComparison.Ordinal))
+            {
+                return (EventKinds.AuthTokenRevoked, null);
+            }
+
+            if (t.Contains(".grant", StringComparison.Ordinal))
+            {
+                return (EventKinds.AuthTokenIssued, null);
+            }
+        }
+
+        if (t.EndsWith(".privilege.grant", StringComparison.Ordinal) || (t.StartsWith("iam.", StringComparison.Ordinal) && t.Contains("grant", StringComparison.Ordinal)))
+        {
+            return (EventKinds.AuthAdminChange, "role_grant");
+        }
+
+        if (t.EndsWith(".privilege.revoke", StringComparison.Ordinal) || (t.StartsWith("iam.", StringComparison.Ordinal) && t.Contains("revoke", StringComparison.Ordinal)))
+        {
+            return (EventKinds.AuthAdminChange, "role_revoke");
+        }
+
+        if (t.StartsWith("policy.lifecycle.", StringComparison.Ordinal) || t.StartsWith("policy.rule.", StringComparison.Ordinal))
+        {
+            return (EventKinds.AuthAdminChange, "policy_change");
+        }
+
+        if (t.StartsWith("system.idp.lifecycle.", StringComparison.Ordinal))
+        {
+            return (EventKinds.AuthAdminChange, "idp_" + t["system.idp.lifecycle.".Length..]);
+        }
+
+        if (t.StartsWith("application.lifecycle.", StringComparison.Ordinal))
+        {
+            return (EventKinds.AuthAdminChange, "app_" + t["application.lifecycle.".Length..]);
+        }
+
+        return (EventKinds.IdpEvent, null);
+    }
+
+    private static string MfaResult(string eventType, string? result, string? reason)
+    {
+        if (eventType.Equals("system.push.send_factor_verify_push", StringComparison.OrdinalIgnoreCase))
+        {
+            return MfaResults.Challenge;
+        }
+
+        if (eventType.Contains("deny_push", StringComparison.OrdinalIgnoreCase)
+            || (reason is not null && (reason.Contains("rejected", StringComparison.OrdinalIgnoreCase) || reason.Contains("denied", StringComparison.OrdinalIgnoreCase))))
+        {
+            return MfaResults.Denied;
+        }
+
+        if (reason is not null && (reason.Contains("timed out", StringComparison.OrdinalIgnoreCase) || reason.Contains("timeout", StringComparison.OrdinalIgnoreCase)))
+        {
+            return MfaResults.Timeout;
+        }
+
+        return result switch
+        {
+            "SUCCESS" or "ALLOW" => MfaResults.Success,
+            "CHALLENGE" => MfaResults.Challenge,
+            "FAILURE" or "DENY" => MfaResults.Failure,
+            _ => MfaResults.Error,
+        };
+    }
+
+    /// <summary>
+    /// Okta writes risk into debugData as <c>{reasons=…, level=HIGH}</c> (<c>risk</c>), or as JSON in
+    /// <c>logOnlySecurityData</c>; <c>threatSuspected</c> is a string flag.
+    /// </summary>
+    private static void Risk(IdentityEvent e, JsonElement? debug)
+    {
+        foreach (var text in new[] { debug.Text("risk"), debug.Text("logOnlySecurityData") })
+        {
+            if (text is null || text.Length > 4096)
+            {
+                continue;
+            }
+
+            if (LevelPattern().Match(text) is { Success: true } level)
+            {
+                e.Risk(level.Groups["level"].Value);
+            }
+
+            if (ReasonsPattern().Match(text) is { Success: true } reasons)
+            {
+                e.Add(IdentityAttributes.IdpRiskEvents, reasons.Groups["reasons"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+            }
+        }
+
+        if (debug.Flag("threatSuspected") is true)
+        {
+            e.Add(IdentityAttributes.IdpRiskEvents, ["threat_suspected"]);
+        }
+    }
+
+    private static string? ActorName(JsonElement? actor) => actor.FirstText("alternateId", "id", "displayName");
+
+    private static string? UserName(JsonElement? user) => user.FirstText("alternateId", "id", "displayName");
+
+    private static string ActorType(string? type) => type?.ToLowerInvariant() switch
+    {
+        "user" or null => IdentitySubjectTypes.User,
+        "systemprincipal" => IdentitySubjectTypes.System,
+        _ => IdentitySubjectTypes.ServiceAccount,
+    };
+
+    /// <summary>The first target of <paramref name="type"/> (case-insensitive).</summary>
+    private static JsonElement? Target(JsonElement? targets, string type)
+    {
+        if (targets is not { ValueKind: JsonValueKind.Array } list)
+        {
+            return null;
+        }
+
+        foreach (var target in list.EnumerateArray())
+        {
+            if (string.Equals(target.Text("type"), type, StringComparison.OrdinalIgnoreCase))
+            {
+                return target;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"level[""']?\s*[=:]\s*[""']?(?<level>[A-Za-z_]+)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex LevelPattern();
+
+    [GeneratedRegex(@"reasons?[""']?\s*[=:]\s*[""']?(?<reasons>[^""'}\]]*?)\s*(?:,\s*level\b|[""'}\]]|$)", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    private static partial Regex ReasonsPattern();
+}

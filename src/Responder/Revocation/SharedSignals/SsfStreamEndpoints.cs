@@ -1,0 +1,677 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using ZtStream.Platform;
+using ZtStream.Platform.Http;
+using ZtStream.Responder.Api;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder.Revocation.SharedSignals;
+
+/// <summary>A receiver that authenticated to the stream-management API.</summary>
+internal sealed record SsfClient(string Name, string Audience);
+
+/// <summary>The clients of <see cref="SharedSignalsOptions.Clients"/>: tokens kept only as SHA-256 and compared in constant time.</summary>
+internal sealed class SsfClients(SharedSignalsOptions options)
+{
+    private readonly List<(byte[] Hash, SsfClient Client)> clients = [.. options.Clients.Select(c => (
+        Convert.FromHexString(c.Value.TokenSha256 is { Length: 64 } h ? h : ApiTokenAuthenticator.HashHex(c.Value.Token ?? "")),
+        new SsfClient(c.Key, c.Value.Audience!)))];
+
+    public SsfClient? Authenticate(HttpContext http)
+    {
+        var header = http.Request.Headers.Authorization.ToString();
+        const string prefix = "Bearer ";
+        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || header.Length <= prefix.Length || header.Length > 4096)
+        {
+            return null;
+        }
+
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
+        SsfClient? found = null;
+        foreach (var (expected, client) in clients)
+        {
+            // No early exit: every configured token is compared, whichever matches.
+            if (CryptographicOperations.FixedTimeEquals(hash, expected))
+            {
+                found = client;
+            }
+        }
+
+        return found;
+    }
+}
+
+/// <summary>
+/// The SSF 1.0 stream-management API (§8): receivers create, read, update, replace and delete their streams, read and
+/// set their status, add and remove subjects and ask for a verification event — each authenticated with its own
+/// bearer token and seeing only its own streams. Poll streams are served at <c>/ssf/poll/{stream_id}</c> (RFC 8936).
+/// Also <c>POST /v1/ssf/signals</c>, where a responder sends a CAEP signal by hand. Errors are RFC 9457 problem documents.
+/// </summary>
+internal static class SsfStreamEndpoints
+{
+    public const string StreamsPath = "/ssf/streams";
+    public const string StatusPath = "/ssf/status";
+    public const string AddSubjectPath = "/ssf/subjects:add";
+    public const string RemoveSubjectPath = "/ssf/subjects:remove";
+    public const string VerifyPath = "/ssf/verify";
+    public const string PollPath = "/ssf/poll";
+    public const string SignalsPath = "/v1/ssf/signals";
+    private const int MaxBody = 64 * 1024;
+
+    internal static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost(StreamsPath, Handler(CreateAsync)).ExcludeFromDescription();
+        endpoints.MapGet(StreamsPath, Handler(ReadAsync)).ExcludeFromDescription();
+        endpoints.MapPatch(StreamsPath, Handler(http => UpdateAsync(http, replace: false))).ExcludeFromDescription();
+        endpoints.MapPut(StreamsPath, Handler(http => UpdateAsync(http, replace: true))).ExcludeFromDescription();
+        endpoints.MapDelete(StreamsPath, Handler(DeleteAsync)).ExcludeFromDescription();
+        endpoints.MapGet(StatusPath, Handler(ReadStatusAsync)).ExcludeFromDescription();
+        endpoints.MapPost(StatusPath, Handler(UpdateStatusAsync)).ExcludeFromDescription();
+        endpoints.MapPost(AddSubjectPath, Handler(http => SubjectAsync(http, add: true))).ExcludeFromDescription();
+        endpoints.MapPost(RemoveSubjectPath, Handler(http => SubjectAsync(http, add: false))).ExcludeFromDescription();
+        endpoints.MapPost(VerifyPath, Handler(VerifyAsync)).ExcludeFromDescription();
+        endpoints.MapPost(PollPath + "/{streamId}", (Func<HttpContext, string, Task<IResult>>)PollAsync).ExcludeFromDescription();
+        endpoints.MapPost(SignalsPath, Handler(SignalAsync)).RequireApiRole(ApiRoles.Responder).ExcludeFromDescription();
+    }
+
+    /// <summary>As a route handler (not a RequestDelegate), so the returned result is written.</summary>
+    private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    private static async Task<IResult> CreateAsync(HttpContext http)
+    {
+        var (caller, body, error) = await ClientRequestAsync(http, required: false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var client = caller!;
+
+        var services = Services(http);
+        if ((await services.Streams.ForClientAsync(client.Name, http.RequestAborted)).Count >= services.Options.MaxStreamsPerClient)
+        {
+            return Problem(409, "too-many-streams", "Too many streams", $"Receiver '{client.Name}' has {services.Options.MaxStreamsPerClient} streams, the most allowed; delete one or update it.");
+        }
+
+        var now = services.Time.GetUtcNow();
+        var stream = new SsfStream
+        {
+            StreamId = Guid.NewGuid().ToString("N"),
+            Client = client.Name,
+            Aud = client.Audience,
+            DeliveryMethod = SsfDelivery.PollMethod,
+            EventsRequested = Events(SecurityEventTokens.Supported),
+            Status = SsfStreamStatus.Enabled,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        if (Apply(stream, body!, replace: true) is not { } applied)
+        {
+            return InvalidReceiverFields(body!);
+        }
+
+        await services.Streams.CreateAsync(applied, http.RequestAborted);
+        await AuditAsync(http, "ssf.stream_created", client, $"stream {applied.StreamId} created ({applied.Delivery}, {string.Join(", ", applied.Delivered().Select(Short))})", applied.StreamId);
+        return Json(Configuration(applied, services.Options), statusCode: 201);
+    }
+
+    private static async Task<IResult> ReadAsync(HttpContext http)
+    {
+        if (Authenticate(http) is not { } client)
+        {
+            return Unauthorized(http);
+        }
+
+        var services = Services(http);
+        NoStore(http);
+        if (http.Request.Query["stream_id"].ToString() is { Length: > 0 } id)
+        {
+            return await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is { } stream
+                ? Json(Configuration(stream, services.Options))
+                : NotFound(id);
+        }
+
+        var all = await services.Streams.ForClientAsync(client.Name, http.RequestAborted);
+        return Json(new JsonArray([.. all.Select(s => (JsonNode)Configuration(s, services.Options))]));
+    }
+
+    private static async Task<IResult> UpdateAsync(HttpContext http, bool replace)
+    {
+        var (caller, body, error) = await ClientRequestAsync(http, required: true);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var client = caller!;
+
+        if (Text(body!, "stream_id") is not { } id)
+        {
+            return Problem(400, "invalid-request", "stream_id is required", "Name the stream to update in stream_id.");
+        }
+
+        var services = Services(http);
+        if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
+        {
+            return NotFound(id);
+        }
+
+        // Transmitter-supplied members may be sent back, but must be what the transmitter set.
+        var current = Configuration(stream, services.Options);
+        foreach (var member in new[] { "iss", "aud", "events_supported", "events_delivered", "min_verification_interval" })
+        {
+            if (body![member] is { } sent && !JsonNode.DeepEquals(sent, current[member]))
+            {
+                return Problem(400, "invalid-request", $"{member} cannot be changed", $"{member} is set by the transmitter; send it unchanged or leave it out.");
+            }
+        }
+
+        if (Apply(stream, body!, replace) is not { } updated)
+        {
+            return InvalidReceiverFields(body!);
+        }
+
+        updated = updated with { UpdatedAt = services.Time.GetUtcNow() };
+        await services.Streams.UpdateAsync(updated, http.RequestAborted);
+        await AuditAsync(http, "ssf.stream_updated", client, $"stream {id} {(replace ? "replaced" : "updated")} ({updated.Delivery}, {string.Join(", ", updated.Delivered().Select(Short))})", id);
+        NoStore(http);
+        return Json(Configuration(updated, services.Options));
+    }
+
+    private static async Task<IResult> DeleteAsync(HttpContext http)
+    {
+        if (Authenticate(http) is not { } client)
+        {
+            return Unauthorized(http);
+        }
+
+        var id = http.Request.Query["stream_id"].ToString();
+        var services = Services(http);
+        if (id.Length == 0 || !await services.Streams.DeleteAsync(client.Name, id, http.RequestAborted))
+        {
+            return NotFound(id);
+        }
+
+        await services.Outbox.AbandonAsync(SsfStream.ReceiverOf(id), "the stream was deleted", services.Time.GetUtcNow(), http.RequestAborted);
+        await AuditAsync(http, "ssf.stream_deleted", client, $"stream {id} deleted", id);
+        NoStore(http);
+        return Results.NoContent();
+    }
+
+    private static async Task<IResult> ReadStatusAsync(HttpContext http)
+    {
+        if (Authenticate(http) is not { } client)
+        {
+            return Unauthorized(http);
+        }
+
+        var id = http.Request.Query["stream_id"].ToString();
+        var services = Services(http);
+        if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
+        {
+            return NotFound(id);
+        }
+
+        NoStore(http);
+        return Json(Status(stream));
+    }
+
+    private static async Task<IResult> UpdateStatusAsync(HttpContext http)
+    {
+        var (request, failure) = await StreamRequestAsync(http);
+        if (request is null)
+        {
+            return failure!;
+        }
+
+        var (client, body, stream, services) = request;
+        var id = stream.StreamId;
+        var status = Text(body, "status");
+
+        if (!SsfStreamStatus.IsValid(status))
+        {
+            return Problem(400, "invalid-request", "status must be enabled, paused or disabled", $"Got '{status}'.");
+        }
+
+        var updated = stream with { Status = status!, Reason = Clip(Text(body, "reason"), 256), UpdatedAt = services.Time.GetUtcNow() };
+        await services.Streams.UpdateAsync(updated, http.RequestAborted);
+        if (status == SsfStreamStatus.Disabled)
+        {
+            // Disabled: nothing is held for later (SSF 1.0 §8.1.2).
+            await services.Outbox.AbandonAsync(stream.Receiver, "the stream was disabled", services.Time.GetUtcNow(), http.RequestAborted);
+        }
+        else if (status == SsfStreamStatus.Enabled)
+        {
+            services.Signal.Set();
+        }
+
+        await AuditAsync(http, "ssf.stream_status", client, $"stream {id} {status}" + (updated.Reason is null ? "" : $": {updated.Reason}"), id);
+        NoStore(http);
+        return Json(Status(updated));
+    }
+
+    private static async Task<IResult> SubjectAsync(HttpContext http, bool add)
+    {
+        var (request, failure) = await StreamRequestAsync(http);
+        if (request is null)
+        {
+            return failure!;
+        }
+
+        var (client, body, stream, services) = request;
+        var id = stream.StreamId;
+
+        if (body["subject"] is not JsonObject subject || Text(subject, "format") is null)
+        {
+            return Problem(400, "invalid-request", "subject is required", "Send a subject identifier (RFC 9493): an object with a format, e.g. {\"format\":\"email\",\"email\":\"…\"}.");
+        }
+
+        await services.Streams.SetSubjectAsync(stream.StreamId, (JsonObject)subject.DeepClone(), add, services.Time.GetUtcNow(), http.RequestAborted);
+        await AuditAsync(http, add ? "ssf.subject_added" : "ssf.subject_removed", client, $"stream {id}: subject {subject.ToJsonString()} {(add ? "added" : "removed")}", id);
+        NoStore(http);
+        return add ? Results.Ok() : Results.NoContent();
+    }
+
+    private static async Task<IResult> VerifyAsync(HttpContext http)
+    {
+        var (request, failure) = await StreamRequestAsync(http);
+        if (request is null)
+        {
+            return failure!;
+        }
+
+        var (client, body, stream, services) = request;
+        var id = stream.StreamId;
+
+        var now = services.Time.GetUtcNow();
+        if (stream.VerifiedAt is { } last && now - last < services.Options.MinVerificationInterval)
+        {
+            var wait = services.Options.MinVerificationInterval - (now - last);
+            return Problem(429, "verification-too-soon", "Verification requested too soon",
+                $"Ask at most once every {services.Options.MinVerificationInterval.TotalSeconds:0.#} s (min_verification_interval).", (int)Math.Ceiling(wait.TotalSeconds));
+        }
+
+        var payload = new JsonObject();
+        if (body["state"] is JsonValue state && state.TryGetValue<string>(out var value))
+        {
+            payload["state"] = value;
+        }
+
+        await services.Streams.MarkVerifiedAsync(stream.StreamId, now, http.RequestAborted);
+        await services.Transmitter.QueueAsync(
+            new SsfSignal(SecurityEventTokens.Verification, SecurityEventTokens.StreamSubject(stream.StreamId), payload, Guid.NewGuid(), null, stream.StreamId),
+            http.RequestAborted);
+        NoStore(http);
+        return Results.NoContent();
+    }
+
+    /// <summary>RFC 8936: acknowledges and records refusals from the receiver, then hands out what it has not acknowledged yet.</summary>
+    private static async Task<IResult> PollAsync(HttpContext http, string streamId)
+    {
+        var (caller, body, error) = await ClientRequestAsync(http, required: false);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var client = caller!;
+
+        var services = Services(http);
+        if (await services.Streams.GetOwnAsync(client.Name, streamId, http.RequestAborted) is not { DeliveryMethod: SsfDelivery.PollMethod } stream)
+        {
+            return NotFound(streamId);
+        }
+
+        var now = services.Time.GetUtcNow();
+        if (body!["ack"] is JsonArray acks)
+        {
+            foreach (var ack in acks)
+            {
+                if (ack is JsonValue v && v.TryGetValue<string>(out var jti))
+                {
+                    await services.Outbox.AcknowledgeAsync(stream.Receiver, jti, now, http.RequestAborted);
+                }
+            }
+        }
+
+        if (body["setErrs"] is JsonObject errs)
+        {
+            foreach (var (jti, err) in errs)
+            {
+                var reason = $"refused by the receiver: {Text(err as JsonObject, "err") ?? "error"}" + (Text(err as JsonObject, "description") is { } d ? $" — {d}" : "");
+                await services.Outbox.RejectedByReceiverAsync(stream.Receiver, jti, reason, now, http.RequestAborted);
+            }
+        }
+
+        var max = body["maxEvents"] is JsonValue m && m.TryGetValue<int>(out var n) ? Math.Clamp(n, 0, 1000) : 100;
+        var sets = new JsonObject();
+        var more = false;
+        if (stream.Status == SsfStreamStatus.Enabled && max > 0)
+        {
+            var pending = await services.Outbox.PollAsync(stream.Receiver, max + 1, http.RequestAborted);
+            foreach (var item in pending.Take(max))
+            {
+                sets[item.Jti] = item.SetToken;
+            }
+
+            more = pending.Count > max;
+        }
+
+        NoStore(http);
+        return Json(new JsonObject { ["sets"] = sets, ["moreAvailable"] = more });
+    }
+
+    /// <summary>A responder sends a CAEP signal by hand: session-revoked, credential-change or assurance-level-change.</summary>
+    private static async Task<IResult> SignalAsync(HttpContext http)
+    {
+        var (body, error) = await ReadBodyAsync(http, required: true);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var services = Services(http);
+        var caller = ApiAuth.CallerOf(http);
+        var problems = new List<string>();
+        var subjectId = Text(body!, "subject_id");
+        if (subjectId is null)
+        {
+            problems.Add("subject_id is required");
+        }
+
+        var reason = Clip(Text(body!, "reason"), 512) ?? $"sent by {caller.Name}";
+        var now = services.Time.GetUtcNow();
+        var payload = SecurityEventTokens.CaepPayload(now, reason, "responder:" + caller.Name);
+        var eventType = Text(body!, "event") switch
+        {
+            "session-revoked" => SecurityEventTokens.SessionRevoked,
+            "credential-change" => SecurityEventTokens.CredentialChange,
+            "assurance-level-change" => SecurityEventTokens.AssuranceLevelChange,
+            var other => null,
+        };
+        switch (eventType)
+        {
+            case null:
+                problems.Add("event must be session-revoked, credential-change or assurance-level-change");
+                break;
+            case SecurityEventTokens.CredentialChange:
+                payload["credential_type"] = Text(body!, "credential_type") ?? "password";
+                var change = Text(body!, "change_type") ?? "revoke";
+                if (change is not ("create" or "revoke" or "update" or "delete"))
+                {
+                    problems.Add("change_type must be create, revoke, update or delete");
+                }
+
+                payload["change_type"] = change;
+                break;
+            case SecurityEventTokens.AssuranceLevelChange:
+                if (Text(body!, "current_level") is not { } level)
+                {
+                    problems.Add("current_level is required for assurance-level-change");
+                }
+                else
+                {
+                    payload["namespace"] = Text(body!, "namespace") ?? "RFC8176";
+                    payload["current_level"] = level;
+                    if (Text(body!, "previous_level") is { } previous)
+                    {
+                        payload["previous_level"] = previous;
+                    }
+
+                    var direction = Text(body!, "change_direction") ?? "decrease";
+                    if (direction is not ("increase" or "decrease"))
+                    {
+                        problems.Add("change_direction must be increase or decrease");
+                    }
+
+                    payload["change_direction"] = direction;
+                }
+
+                break;
+        }
+
+        if (problems.Count > 0)
+        {
+            return Problem(400, "invalid-signal", "The signal is not valid", string.Join("; ", problems));
+        }
+
+        var subject = SecurityEventTokens.UserSubject(subjectId!, services.Options.EffectiveSubjectIssuer());
+        if (eventType == SecurityEventTokens.SessionRevoked && Text(body!, "session_id") is { } session)
+        {
+            subject = new JsonObject
+            {
+                ["format"] = "complex",
+                ["session"] = new JsonObject { ["format"] = "opaque", ["id"] = session },
+                ["user"] = subject,
+            };
+        }
+
+        var id = Guid.NewGuid();
+        var (queued, _) = await services.Transmitter.QueueAsync(new SsfSignal(eventType!, subject, payload, id, id.ToString()), http.RequestAborted);
+        if (http.RequestServices.GetService<AuditLog>() is { } audit)
+        {
+            await audit.AppendAsync("ssf.signal_sent", caller.Name, $"{Short(eventType!)} for {subjectId} sent to {queued.Count} receiver(s): {reason}", http.RequestAborted, principal: subjectId);
+        }
+
+        return Json(new JsonObject { ["id"] = id.ToString(), ["event"] = eventType, ["queued"] = new JsonArray([.. queued.Select(q => (JsonNode)q)]) }, statusCode: 202);
+    }
+
+    /// <summary>A management request about one of the caller's streams: authenticated, its JSON body read, the stream found.</summary>
+    private sealed record StreamRequest(SsfClient Client, JsonObject Body, SsfStream Stream, SsfServices Services);
+
+    private static async Task<(StreamRequest? Request, IResult? Error)> StreamRequestAsync(HttpContext http)
+    {
+        var (client, body, error) = await ClientRequestAsync(http, required: true);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        var id = Text(body!, "stream_id") ?? "";
+        var services = Services(http);
+        return await services.Streams.GetOwnAsync(client!.Name, id, http.RequestAborted) is { } stream
+            ? (new StreamRequest(client, body!, stream, services), null)
+            : (null, NotFound(id));
+    }
+
+    /// <summary>An authenticated receiver's request and its JSON body, or the problem to answer.</summary>
+    private static async Task<(SsfClient? Client, JsonObject? Body, IResult? Error)> ClientRequestAsync(HttpContext http, bool required)
+    {
+        if (Authenticate(http) is not { } client)
+        {
+            return (null, null, Unauthorized(http));
+        }
+
+        var (body, error) = await ReadBodyAsync(http, required);
+        return (client, body, error);
+    }
+
+    /// <summary>A stream's configuration as SSF 1.0 §8.1.1 writes it.</summary>
+    internal static JsonObject Configuration(SsfStream stream, SharedSignalsOptions options)
+    {
+        var delivery = new JsonObject { ["method"] = stream.DeliveryMethod };
+        delivery["endpoint_url"] = stream.DeliveryMethod == SsfDelivery.PollMethod
+            ? new Uri(options.EffectivePublicUrl(), $"{PollPath}/{stream.StreamId}").ToString()
+            : stream.EndpointUrl;
+        var config = new JsonObject
+        {
+            ["stream_id"] = stream.StreamId,
+            ["iss"] = options.IssuerId(),
+            ["aud"] = stream.Aud,
+            ["delivery"] = delivery,
+            ["events_supported"] = Array(SecurityEventTokens.Supported),
+            ["events_requested"] = Array(stream.Requested()),
+            ["events_delivered"] = Array(stream.Delivered()),
+            ["min_verification_interval"] = (int)options.MinVerificationInterval.TotalSeconds,
+        };
+        if (stream.Description is not null)
+        {
+            config["description"] = stream.Description;
+        }
+
+        return config;
+    }
+
+    /// <summary>The receiver-supplied members of <paramref name="body"/> applied to <paramref name="stream"/>; null when they are not valid.</summary>
+    private static SsfStream? Apply(SsfStream stream, JsonObject body, bool replace)
+    {
+        var result = stream;
+        if (body["delivery"] is { } deliveryNode || replace)
+        {
+            if (body["delivery"] is not (null or JsonObject))
+            {
+                return null;
+            }
+
+            var delivery = body["delivery"] as JsonObject;
+            var method = Text(delivery, "method") ?? SsfDelivery.PollMethod;
+            if (method == SsfDelivery.PushMethod)
+            {
+                if (!Uri.TryCreate(Text(delivery, "endpoint_url"), UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("https" or "http"))
+                {
+                    return null;
+                }
+
+                result = result with { DeliveryMethod = method, EndpointUrl = endpoint.ToString(), AuthorizationHeader = Clip(Text(delivery, "authorization_header"), 4096) };
+            }
+            else if (method == SsfDelivery.PollMethod)
+            {
+                result = result with { DeliveryMethod = method, EndpointUrl = null, AuthorizationHeader = null };
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        if (body["events_requested"] is JsonArray requested)
+        {
+            result = result with { EventsRequested = Events(requested.Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null).OfType<string>().Take(64)) };
+        }
+        else if (body["events_requested"] is not null)
+        {
+            return null;
+        }
+        else if (replace)
+        {
+            result = result with { EventsRequested = Events(SecurityEventTokens.Supported) };
+        }
+
+        if (body.ContainsKey("description") || replace)
+        {
+            result = result with { Description = Clip(Text(body, "description"), 256) };
+        }
+
+        return result;
+    }
+
+    private static IResult InvalidReceiverFields(JsonObject body) => Problem(400, "invalid-request", "The stream configuration is not valid",
+        "delivery must be {\"method\":\"urn:ietf:rfc:8935\",\"endpoint_url\":\"https://…\"} (push) or {\"method\":\"urn:ietf:rfc:8936\"} (poll); events_requested an array of event type URIs."
+        + (body["delivery"] is JsonObject d && Text(d, "method") is { } m && m is not (SsfDelivery.PushMethod or SsfDelivery.PollMethod) ? $" Method '{m}' is not supported." : ""));
+
+    private static JsonObject Status(SsfStream stream)
+    {
+        var status = new JsonObject { ["stream_id"] = stream.StreamId, ["status"] = stream.Status };
+        if (stream.Reason is not null)
+        {
+            status["reason"] = stream.Reason;
+        }
+
+        return status;
+    }
+
+    private static async Task<(JsonObject? Body, IResult? Error)> ReadBodyAsync(HttpContext http, bool required)
+    {
+        if (http.Request.ContentLength > MaxBody)
+        {
+            return (null, Problem(413, "body-too-large", "Request body too large", $"The limit is {MaxBody} bytes."));
+        }
+
+        using var buffer = new MemoryStream();
+        try
+        {
+            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
+        }
+        catch (Exception exception) when (exception is BadHttpRequestException or IOException)
+        {
+            return (null, Problem(400, "invalid-request", "The body could not be read", exception.Message));
+        }
+
+        if (buffer.Length == 0)
+        {
+            return required
+                ? (null, Problem(400, "invalid-request", "A JSON body is required", "Send the request as a JSON object."))
+                : (new JsonObject(), null);
+        }
+
+        if (buffer.Length > MaxBody)
+        {
+            return (null, Problem(413, "body-too-large", "Request body too large", $"The limit is {MaxBody} bytes."));
+        }
+
+        try
+        {
+            return JsonNode.Parse(buffer.ToArray()) is JsonObject body
+                ? (body, null)
+                : (null, Problem(400, "invalid-request", "The body must be a JSON object", "Send the request as a JSON object."));
+        }
+        catch (JsonException exception)
+        {
+            return (null, Problem(400, "invalid-request", "The body is not valid JSON", exception.Message));
+        }
+    }
+
+    private static SsfClient? Authenticate(HttpContext http) => http.RequestServices.GetRequiredService<SsfClients>().Authenticate(http);
+
+    private static IResult Unauthorized(HttpContext http)
+    {
+        http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ssf\"";
+        return Problem(401, "unauthorized", "Receiver credential missing or not valid",
+            "Send the receiver's token as 'Authorization: Bearer <token>' (Responder:Drivers:SharedSignals:Clients).");
+    }
+
+    private static IResult NotFound(string streamId) =>
+        Problem(404, "stream-not-found", "No such stream", $"This receiver has no stream '{Clip(streamId, 64)}'.");
+
+    private static IResult Problem(int status, string type, string title, string detail, int? retryAfterSeconds = null) =>
+        Problems.Result(Problems.Create(status, "ssf-" + type, title, detail) with { RetryAfterSeconds = retryAfterSeconds });
+
+    /// <summary>A JSON answer written from the node itself, so no reflection-based serializer is involved.</summary>
+    private static IResult Json(JsonNode node, int statusCode = 200) =>
+        Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8, statusCode);
+
+    private static void NoStore(HttpContext http) => http.Response.Headers.CacheControl = "no-store";
+
+    private static async Task AuditAsync(HttpContext http, string kind, SsfClient client, string summary, string streamId)
+    {
+        if (http.RequestServices.GetService<AuditLog>() is { } audit)
+        {
+            await audit.AppendAsync(kind, "ssf-receiver:" + client.Name, summary, http.RequestAborted, principal: "ssf-stream:" + streamId);
+        }
+    }
+
+    private sealed record SsfServices(SsfStreamStore Streams, SsfOutbox Outbox, SharedSignalsTransmitter Transmitter, WakeSignal Signal, SharedSignalsOptions Options, TimeProvider Time);
+
+    private static SsfServices Services(HttpContext http)
+    {
+        var s = http.RequestServices;
+        return new(s.GetRequiredService<SsfStreamStore>(), s.GetRequiredService<SsfOutbox>(), s.GetRequiredService<SharedSignalsTransmitter>(),
+            s.GetRequiredKeyedService<WakeSignal>(SsfDeliveryService.WakeKey), s.GetRequiredService<SharedSignalsOptions>(), s.GetRequiredService<TimeProvider>());
+    }
+
+    private static string Events(IEnumerable<string> events) => new JsonArray([.. events.Distinct(StringComparer.Ordinal).Select(e => (JsonNode)e)]).ToJsonString();
+
+    private static JsonArray Array(IEnumerable<string> values) => new([.. values.Select(v => (JsonNode)v)]);
+
+    private static string? Text(JsonObject? o, string name) => o?[name] is JsonValue v && v.TryGetValue<string>(out var s) && !string.IsNullOrWhiteSpace(s) ? s : null;
+
+    private static string? Clip(string? s, int max) => s is null ? null : s.Length <= max ? s : s[..max];
+
+    private static string Short(string type) => type[(type.LastIndexOf('/') + 1)..];
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Tests.Sources;
+using ZtStream.Platform.Http;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>Each identity provider's published example, posted the way the provider posts it, lands in the event log mapped.</summary>
+public sealed class IdentitySourceEndpointTests
+{
+    // The vendors' examples are dated; the age limit is not what these tests are about.
+    private static readonly Dictionary<string, string?> OldEventsAllowed = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
+
+    public static TheoryData<string, string, string, int> Examples => new()
+    {
+        { "/v1/sources/okta", "okta", "event-hook-delivery.json", 2 },
+        { "/v1/sources/okta", "okta", "system-log-mfa-push.json", 3 },
+        { "/v1/sources/entra", "entra", "signin-records.json", 4 },
+        { "/v1/sources/entra", "entra", "audit-records.json", 4 },
+        { "/v1/sources/keycloak", "keycloak", "user-events.json", 7 },
+        { "/v1/sources/keycloak", "keycloak", "admin-events.json", 3 },
+        { "/v1/sources/auth0", "auth0", "log-stream.json", 10 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Examples))]
+    public async Task Post_VendorExample_Returns202AndEveryRecordIsInTheLogWithItsSourceAndIdp(string path, string vendor, string file, int count)
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        var key = await server.AddSourceAsync($"{vendor}-prod");
+
+        using var response = await server.PostAsync(path, TestData.Idp(vendor, file), key);
+
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
+        var read = await LogReader.ReadAsync(log, server.Topic, count);
+        Assert.Equal(count, read.Count);
+        Assert.All(read, r =>
+        {
+            Assert.Equal($"{vendor}-prod", r.Event.Source);
+            Assert.Equal(vendor, r.Event.Attr(IdentityAttributes.IdpName));
+            Assert.Equal(r.Event.PrincipalKey, r.Record.Key);
+            Assert.NotNull(r.Event.Raw);
+        });
+    }
+
+    [Fact]
+    public async Task PostOkta_EventHook_ProducesTheLoginWithItsSessionAndTheMfaStep()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        var key = await server.AddSourceAsync("okta");
+
+        using var response = await server.PostAsync("/v1/sources/okta", TestData.Idp("okta", "event-hook-delivery.json"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var events = (await LogReader.ReadAsync(log, server.Topic, 2)).Select(r => r.Event).OrderBy(e => e.Time).ToList();
+        Assert.Equal([EventKinds.AuthLogin, EventKinds.AuthMfa], events.Select(e => e.Kind));
+        Assert.All(events, e => Assert.Equal("jane.doe@acme.example", e.Subject?.Id));
+        Assert.All(events, e => Assert.Equal("102bZDNFfWaQSyEZQuDgWt-uQ", e.Token?.SessionId));
+        Assert.Equal("success", events[1].Attr(IdentityAttributes.MfaResult));
+    }
+
+    [Fact]
+    public async Task GetOkta_VerificationChallengeWithTheSourceKey_EchoesTheChallenge()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("okta");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        request.Headers.Add("x-okta-verification-challenge", "X8rW9t7b0lZc3nYf2kPq");
+
+        using var response = await server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("X8rW9t7b0lZc3nYf2kPq", body.GetProperty("verification").GetString());
+        Assert.Single(body.EnumerateObject());
+    }
+
+    [Fact]
+    public async Task GetOkta_WithoutKeyOrWithoutChallenge_IsAProblemDocument()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        var key = await server.AddSourceAsync("okta");
+        var ct = TestContext.Current.CancellationToken;
+
+        using var anonymous = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
+        anonymous.Headers.Add("x-okta-verification-challenge", "abc");
+        using var unauthorized = await server.Client.SendAsync(anonymous, ct);
+        using var noChallenge = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
+        noChallenge.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var badRequest = await server.Client.SendAsync(noChallenge, ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+        Assert.Equal(Problem.MediaType, unauthorized.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("abc", await unauthorized.Content.ReadAsStringAsync(ct), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, badRequest.StatusCode);
+        Assert.Equal(Problem.MediaType, badRequest.Content.Headers.ContentType?.MediaType);
+        var problem = await badRequest.Content.ReadFromJsonAsync<JsonElement>(ct);
+        Assert.Contains("x-okta-verification-challenge", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PostEntra_MixedRecords_Answers207NamingTheBadRecordsAndKeepsTheGoodOnes()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        var key = await server.AddSourceAsync("entra");
+        var body = """
+            {"records":[
+              {"category":"SignInLogs","properties":{"id":"e-0","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
+              {"category":"SignInLogs","properties":{"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@contoso.example","status":{"errorCode":0}}},
+              {"category":"SignInLogs","properties":{"id":"e-2","createdDateTime":"2025-01-01T00:00:01Z","userPrincipalName":"a@contoso.example","status":{"errorCode":50126}}}
+            ]}
+            """;
+
+        using var response = await server.PostAsync("/v1/sources/entra", body, key);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(["e-0", "e-2"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("index").GetInt32());
+        Assert.Equal("properties.id", error.GetProperty("field").GetString());
+        Assert.Equal(2, (await LogReader.ReadAsync(log, server.Topic, 2)).Count);
+    }
+
+    [Fact]
+    public async Task PostAuth0_WithoutKey_Is401AndProducesNothing()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+
+        using var response = await server.PostAsync("/v1/sources/auth0", TestData.Idp("auth0", "log-stream.json"), key: null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(200)));
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.Data.Sqlite;
+using ZtStream.Ingest.SharedSignals;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Migrations;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.SharedSignals;
+
+/// <summary>The receiver's SQL (jti replay window, received-SET audit) on both dialects, each test on a fresh database.</summary>
+public abstract class SsfReceivedStoreContractTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 28, 12, 0, 0, 123, TimeSpan.Zero);
+
+    private protected abstract Task<StoreOptions> CreateDatabaseAsync();
+
+    private async Task<(IStore Store, SsfReceivedStore Received)> StoreAsync()
+    {
+        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
+        await new StoreMigrator(store, [new SsfReceiverMigrations()]).MigrateAsync(TestContext.Current.CancellationToken);
+        return (store, new SsfReceivedStore(store));
+    }
+
+    [Fact]
+    public async Task Jti_RememberedOncePerIssuerAndForgottenAfterTheWindow()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (_, received) = await StoreAsync();
+
+        Assert.False(await received.SeenAsync("https://idp-a/", "j1", ct));
+        Assert.True(await received.RememberAsync("https://idp-a/", "j1", Start, ct));
+        Assert.False(await received.RememberAsync("https://idp-a/", "j1", Start.AddSeconds(1), ct));
+        Assert.True(await received.RememberAsync("https://idp-b/", "j1", Start.AddDays(2), ct));
+        Assert.True(await received.SeenAsync("https://idp-a/", "j1", ct));
+
+        Assert.Equal(1, await received.ForgetBeforeAsync(Start.AddDays(1), ct));
+
+        Assert.False(await received.SeenAsync("https://idp-a/", "j1", ct));
+        Assert.True(await received.SeenAsync("https://idp-b/", "j1", ct));
+    }
+
+    [Fact]
+    public async Task Audit_KeepsEveryReceivedSetNewestFirstAndIsAppendOnly()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (store, received) = await StoreAsync();
+
+        await received.RecordAsync(new ReceivedSet { ReceivedAt = Start, Delivery = "push", Source = "okta", Transmitter = "okta", Issuer = "https://okta/", Jti = "j1", EventTypes = "t1 t2", Subject = "jane", Outcome = SsfReceivedStore.Accepted, SetToken = "a.b.c" }, ct);
+        await received.RecordAsync(new ReceivedSet { ReceivedAt = Start.AddSeconds(1), Delivery = "poll", Outcome = SsfReceivedStore.Rejected, Error = "invalid_request", Description = "not a SET", SetToken = new string('x', SsfReceivedStore.MaxStoredToken + 10) }, ct);
+
+        var rows = await received.RecentAsync(10, ct);
+        Assert.Equal([SsfReceivedStore.Rejected, SsfReceivedStore.Accepted], rows.Select(r => r.Outcome));
+        Assert.Equal(SsfReceivedStore.MaxStoredToken, rows[0].SetToken.Length);
+        Assert.Equal(("invalid_request", "not a SET", (string?)null), (rows[0].Error, rows[0].Description, rows[0].Transmitter));
+        var accepted = rows[1];
+        Assert.Equal((Start, "push", "okta", "https://okta/", "j1", "t1 t2", "jane"), (accepted.ReceivedAt, accepted.Delivery, accepted.Source, accepted.Issuer, accepted.Jti, accepted.EventTypes, accepted.Subject));
+
+        await using var connection = await store.OpenAsync(ct);
+        await using var delete = connection.CreateCommand();
+        delete.CommandText = "DELETE FROM ingest_ssf_received";
+        await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => delete.ExecuteNonQueryAsync(ct));
+        Assert.Equal(2, (await received.RecentAsync(10, ct)).Count);
+    }
+}
+
+public sealed class SqliteSsfReceivedStoreContractTests : SsfReceivedStoreContractTests, IDisposable
+{
+    private readonly string path = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-received-{Guid.NewGuid():N}.db");
+
+    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
+        Task.FromResult(new StoreOptions { SqlitePath = path });
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
+}
+
+public sealed class PostgresSsfReceivedStoreContractTests(PostgresFixture postgres) : SsfReceivedStoreContractTests, IClassFixture<PostgresFixture>
+{
+    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken) };
+}

@@ -1,0 +1,401 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.SharedSignals;
+using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Tests.Endpoints;
+using ZtStream.Ingest.Tests.Sources;
+using ZtStream.TestSupport.Services;
+using ZtStream.TestSupport.SharedSignals;
+
+namespace ZtStream.Ingest.Tests.SharedSignals;
+
+/// <summary>RFC 8935 push and RFC 8936 poll into Ingest, with SETs signed by a test transmitter whose JWKS is served on loopback.</summary>
+public sealed class SsfReceiverTests : IAsyncLifetime
+{
+    private const string Audience = "https://ztstream.test/ssf";
+    private TestTransmitter transmitter = null!;
+
+    public async ValueTask InitializeAsync() => transmitter = await TestTransmitter.StartAsync();
+
+    public async ValueTask DisposeAsync() => await transmitter.DisposeAsync();
+
+    private Dictionary<string, string?> Settings(bool poll = false, string? sources = null)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["Ingest:Ssf:Transmitters:idp:Issuer"] = transmitter.Issuer,
+            ["Ingest:Ssf:Transmitters:idp:JwksUri"] = transmitter.JwksUri.ToString(),
+            ["Ingest:Ssf:Transmitters:idp:Audience"] = Audience,
+            ["Ingest:Ssf:JwksRefetchInterval"] = "00:00:00",
+        };
+        if (poll)
+        {
+            settings["Ingest:Ssf:Transmitters:idp:PollEndpoint"] = transmitter.PollUri.ToString();
+            settings["Ingest:Ssf:Transmitters:idp:PollAuthorization"] = "Bearer " + TestTransmitter.PollSecret;
+            settings["Ingest:Ssf:PollInterval"] = "00:00:00.100";
+        }
+
+        if (sources is not null)
+        {
+            settings["Ingest:Ssf:Transmitters:idp:Sources:0"] = sources;
+        }
+
+        return settings;
+    }
+
+    private static JsonObject User(string sub) => new() { ["format"] = "iss_sub", ["iss"] = "https://idp.test/tenant-1/", ["sub"] = sub };
+
+    private static async Task<HttpResponseMessage> PushAsync(IngestServer server, string set, string? key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, SsfPushEndpoint.Path) { Content = new StringContent(set, Encoding.ASCII) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/secevent+jwt");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        if (key is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return await server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<(string Err, JsonElement Body)> ErrorAsync(HttpResponseMessage response)
+    {
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("description").GetString()));
+        Assert.Equal(400, body.GetProperty("status").GetInt32());
+        return (body.GetProperty("err").GetString()!, body);
+    }
+
+    [Fact]
+    public async Task Push_SessionRevokedSet_Is202AndTheEventIsInTheLogAndTheAudit()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("okta-ssf");
+        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane.smith@example.com"), new JsonObject
+        {
+            ["event_timestamp"] = DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeSeconds(),
+            ["initiating_entity"] = "admin",
+            ["reason_admin"] = new JsonObject { ["en"] = "Account takeover suspected", ["de"] = "Kontoübernahme vermutet" },
+        });
+
+        using var response = await PushAsync(server, transmitter.Sign(claims), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        var e = read.Event;
+        Assert.Equal(EventKinds.AuthSessionRevoked, e.Kind);
+        Assert.Equal("jane.smith@example.com", e.Subject?.Id);
+        Assert.Equal("okta-ssf", e.Source);
+        Assert.Equal($"ssf:idp:{claims["jti"]}", e.Id);
+        Assert.Equal("ssf:idp", e.Attr(IdentityAttributes.IdpName));
+        Assert.Equal(TestTransmitter.SessionRevoked, e.Attr(IdentityAttributes.IdpEventType));
+        Assert.Equal("Account takeover suspected", e.Attr("ssf.reason_admin"));
+        Assert.Equal("admin", e.Attr("ssf.initiating_entity"));
+        Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
+        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken));
+        Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
+    }
+
+    [Fact]
+    public async Task Push_TheSameSetTwice_IsAcknowledgedTwiceButAppendedOnce()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+
+        using var first = await PushAsync(server, set, key);
+        using var second = await PushAsync(server, set, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1, quiet: TimeSpan.FromMilliseconds(500)));
+        var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken);
+        Assert.Equal([SsfReceivedStore.Duplicate, SsfReceivedStore.Accepted], audit.Select(a => a.Outcome));
+    }
+
+    [Fact]
+    public async Task Push_TheSameSetAfterARestart_IsStillADuplicate()
+    {
+        var folder = Directory.CreateTempSubdirectory("ztstream-ssf-restart-").FullName;
+        try
+        {
+            var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+            string key;
+            await using (var before = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings(), folder: folder))
+            {
+                key = await before.AddSourceAsync("idp");
+                using var accepted = await PushAsync(before, set, key);
+                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+            }
+
+            var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+            await using var after = await IngestServer.StartAsync(log, Settings(), folder: folder);
+            using var again = await PushAsync(after, set, key);
+
+            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+            Assert.Empty(await LogReader.ReadAsync(log, after.Topic, 0, quiet: TimeSpan.FromMilliseconds(300)));
+            Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, TestContext.Current.CancellationToken))[0].Outcome);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Push_WrongAudience_Is400InvalidAudienceAndNothingIsAppended()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        var set = transmitter.Sign(transmitter.Claims("https://someone-else.example/ssf", TestTransmitter.SessionRevoked, User("jane@example.com")));
+
+        using var response = await PushAsync(server, set, key);
+
+        var (err, body) = await ErrorAsync(response);
+        Assert.Equal(SetErrors.InvalidAudience, err);
+        Assert.Equal("https://ztstream.io/problems/ssf-invalid-audience", body.GetProperty("type").GetString());
+        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(200)));
+        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken));
+        Assert.Equal((SsfReceivedStore.Rejected, SetErrors.InvalidAudience), (audit.Outcome, audit.Error));
+    }
+
+    [Fact]
+    public async Task Push_BadSets_AreRefusedWithTheRfc8935CodeThatFits()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings());
+        var key = await server.AddSourceAsync("idp");
+        JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        using var stranger = RSA.Create(2048);
+        var unknownIssuer = Good();
+        unknownIssuer["iss"] = "https://not-configured.example/";
+        var old = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"), issuedAt: DateTimeOffset.UtcNow.AddDays(-8));
+        var future = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"), issuedAt: DateTimeOffset.UtcNow.AddHours(1));
+        var noJti = Good();
+        noJti.Remove("jti");
+        var noEvents = Good();
+        noEvents["events"] = new JsonObject();
+        var hs256 = new JsonWebTokenHandler().CreateToken(Good().ToJsonString(), new SigningCredentials(new SymmetricSecurityKey(new byte[32]), SecurityAlgorithms.HmacSha256), new Dictionary<string, object> { ["typ"] = "secevent+jwt" });
+        var unsigned = Base64UrlEncoder.Encode("""{"alg":"none","typ":"secevent+jwt"}""") + "." + Base64UrlEncoder.Encode(Good().ToJsonString()) + ".";
+
+        (string Set, string Err)[] cases =
+        [
+            ("not a token", SetErrors.InvalidRequest),
+            (transmitter.Sign(Good(), typ: "JWT"), SetErrors.InvalidRequest),
+            (transmitter.Sign(unknownIssuer), SetErrors.InvalidIssuer),
+            (transmitter.Sign(Good(), with: stranger), SetErrors.AuthenticationFailed),
+            (transmitter.Sign(Good(), with: stranger, kid: "unknown-kid"), SetErrors.InvalidKey),
+            (transmitter.Sign(old), SetErrors.InvalidRequest),
+            (transmitter.Sign(future), SetErrors.InvalidRequest),
+            (transmitter.Sign(noJti), SetErrors.InvalidRequest),
+            (transmitter.Sign(noEvents), SetErrors.InvalidRequest),
+            (hs256, SetErrors.InvalidKey),
+            (unsigned, SetErrors.InvalidKey),
+        ];
+
+        foreach (var (set, expected) in cases)
+        {
+            using var response = await PushAsync(server, set, key);
+            var (err, body) = await ErrorAsync(response);
+            Assert.True(expected == err, $"{set[..Math.Min(40, set.Length)]}…: expected {expected}, got {err} ({body})");
+        }
+    }
+
+    [Fact]
+    public async Task Push_WithoutASourceKey_Is401AuthenticationFailed()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings());
+        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+
+        using var response = await PushAsync(server, set, key: null);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal("https://ztstream.io/problems/ssf-authentication-failed", body.GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Push_FromASourceTheTransmitterDoesNotAllow_IsAccessDenied()
+    {
+        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings(sources: "okta-ssf"));
+        var other = await server.AddSourceAsync("falco");
+        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+
+        using var response = await PushAsync(server, set, other);
+
+        Assert.Equal(SetErrors.AccessDenied, (await ErrorAsync(response)).Err);
+    }
+
+    [Fact]
+    public async Task Push_AfterTheTransmitterRotatesItsKey_RefetchesTheJwksAndAccepts()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        using var first = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com"))), key);
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Equal(1, transmitter.JwksFetches);
+
+        transmitter.RotateKey("test-key-2");
+        using var second = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("b@example.com"))), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(2, transmitter.JwksFetches);
+        Assert.Equal(2, (await LogReader.ReadAsync(log, server.Topic, 2)).Count);
+    }
+
+    [Fact]
+    public async Task Push_SpecExampleSets_MapToTheirKindsAndSubjects()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        var vectors = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SharedSignals", "TestData", "set-vectors.json")))!["vectors"]!.AsArray();
+        var expected = new List<(string Jti, string Kind, string Subject)>();
+        foreach (var vector in vectors)
+        {
+            var claims = vector!["set"]!.AsObject().DeepClone().AsObject();
+            // Unsigned claim sets in the specifications: addressed and dated for this receiver, then signed.
+            var jti = Guid.NewGuid().ToString("N");
+            claims["iss"] = transmitter.Issuer;
+            claims["aud"] = Audience;
+            claims["iat"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            claims["jti"] = jti;
+            foreach (var (_, payload) in claims["events"]!.AsObject())
+            {
+                if (payload!.AsObject().ContainsKey("event_timestamp"))
+                {
+                    payload["event_timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+                }
+            }
+
+            using var response = await PushAsync(server, transmitter.Sign(claims), key);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{vector["title"]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            var type = claims["events"]!.AsObject().Single().Key;
+            if (Expected(type) is { } kind)
+            {
+                expected.Add((jti, kind, ExpectedSubject(vector["set"]!["sub_id"]!)));
+            }
+        }
+
+        var read = await LogReader.ReadAsync(log, server.Topic, expected.Count);
+        Assert.Equal(expected.Count, read.Count);
+        foreach (var (jti, kind, subject) in expected)
+        {
+            var e = Assert.Single(read, r => r.Event.Id == $"ssf:idp:{jti}").Event;
+            Assert.Equal(kind, e.Kind);
+            Assert.Equal(subject, e.Subject?.Id);
+        }
+    }
+
+    [Fact]
+    public async Task Push_CredentialCompromiseAndDeviceCompliance_CarryTheirFindings()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        var device = new JsonObject
+        {
+            ["format"] = "complex",
+            ["user"] = new JsonObject { ["format"] = "email", ["email"] = "joe@example.com" },
+            ["device"] = new JsonObject { ["format"] = "opaque", ["id"] = "dev-42" },
+            ["session"] = new JsonObject { ["format"] = "opaque", ["id"] = "sess-7" },
+        };
+
+        using var compromise = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.CredentialCompromise, User("joe@example.com"), new JsonObject { ["credential_type"] = "password" })), key);
+        using var compliance = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, "https://schemas.openid.net/secevent/caep/event-type/device-compliance-change", device, new JsonObject { ["current_status"] = "not-compliant", ["previous_status"] = "compliant", ["event_timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() })), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, compromise.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, compliance.StatusCode);
+        var events = (await LogReader.ReadAsync(log, server.Topic, 2)).Select(r => r.Event).ToList();
+        var risk = Assert.Single(events, e => e.Kind == EventKinds.AuthRisk);
+        Assert.Equal(["credential_compromise"], risk.List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("high", risk.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("password", risk.Attr(IdentityAttributes.Factor));
+        var context = Assert.Single(events, e => e.Kind == EventKinds.AuthContextChange);
+        Assert.Equal("joe@example.com", context.Subject?.Id);
+        Assert.Equal("sess-7", context.Token?.SessionId);
+        Assert.Equal("dev-42", context.Attr(IdentityAttributes.DeviceId));
+        Assert.False(context.Flag(IdentityAttributes.DeviceCompliant));
+        Assert.Equal("device_compliance", context.Attr(IdentityAttributes.Change));
+    }
+
+    [Fact]
+    public async Task Poll_AcknowledgesKeptSetsAndReportsRefusedOnes()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var good = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        var bad = transmitter.Claims("https://elsewhere.example/", TestTransmitter.SessionRevoked, User("jane@example.com"));
+        transmitter.Queue(good["jti"]!.GetValue<string>(), transmitter.Sign(good));
+        transmitter.Queue(bad["jti"]!.GetValue<string>(), transmitter.Sign(bad));
+
+        await using var server = await IngestServer.StartAsync(log, Settings(poll: true));
+
+        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        Assert.Equal("ssf:idp", read.Event.Source);
+        Assert.Equal($"ssf:idp:{good["jti"]}", read.Event.Id);
+        await WaitAsync(() => transmitter.Pending == 0, "both SETs were acknowledged or reported");
+        Assert.Contains(good["jti"]!.GetValue<string>(), transmitter.Acknowledged);
+        Assert.Equal(SetErrors.InvalidAudience, transmitter.Errors[bad["jti"]!.GetValue<string>()]);
+        var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken);
+        Assert.All(audit, a => Assert.Equal("poll", a.Delivery));
+    }
+
+    private static string? Expected(string type) => type switch
+    {
+        _ when type.EndsWith("/session-revoked", StringComparison.Ordinal) => EventKinds.AuthSessionRevoked,
+        _ when type.EndsWith("/token-claims-change", StringComparison.Ordinal) => EventKinds.AuthContextChange,
+        _ when type.EndsWith("/assurance-level-change", StringComparison.Ordinal) => EventKinds.AuthContextChange,
+        _ when type.EndsWith("/device-compliance-change", StringComparison.Ordinal) => EventKinds.AuthContextChange,
+        _ when type.EndsWith("/credential-change", StringComparison.Ordinal) => EventKinds.AuthCredentialChange,
+        _ when type.EndsWith("/account-credential-change-required", StringComparison.Ordinal) => EventKinds.AuthCredentialChange,
+        _ when type.EndsWith("/session-established", StringComparison.Ordinal) || type.EndsWith("/session-presented", StringComparison.Ordinal) => EventKinds.AuthLogin,
+        _ when type.EndsWith("/risk-level-change", StringComparison.Ordinal) || type.EndsWith("/credential-compromise", StringComparison.Ordinal) => EventKinds.AuthRisk,
+        _ when type.Contains("/risc/event-type/account-", StringComparison.Ordinal) || type.Contains("/identifier-", StringComparison.Ordinal) => EventKinds.AuthAccountChange,
+        _ => null,
+    };
+
+    /// <summary>What RFC 9493 names as the subject: a user first, else a session or device, else the identifier itself.</summary>
+    private static string ExpectedSubject(JsonNode subId)
+    {
+        var format = subId["format"]!.GetValue<string>();
+        return format switch
+        {
+            "email" => subId["email"]!.GetValue<string>(),
+            "iss_sub" => subId["sub"]!.GetValue<string>(),
+            "opaque" => subId["id"]!.GetValue<string>(),
+            "phone_number" => subId["phone_number"]!.GetValue<string>(),
+            "jwt_id" => "jti:" + subId["jti"]!.GetValue<string>(),
+            "saml_assertion_id" => "saml_assertion:" + subId["assertion_id"]!.GetValue<string>(),
+            "complex" when subId["user"] is { } user => ExpectedSubject(user),
+            "complex" when subId["session"] is { } session => "session:" + ExpectedSubject(session),
+            "complex" when subId["device"] is { } device => "device:" + ExpectedSubject(device),
+            _ => subId.AsObject().First(p => p.Key != "format").Value!.GetValue<string>(),
+        };
+    }
+
+    private static async Task WaitAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
+            await Task.Delay(25, TestContext.Current.CancellationToken);
+        }
+    }
+}

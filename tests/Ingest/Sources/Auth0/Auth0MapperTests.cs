@@ -1,0 +1,131 @@
+using System.Text;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Auth0;
+using ZtStream.Ingest.Sources.Identity;
+
+namespace ZtStream.Ingest.Tests.Sources.Auth0;
+
+public sealed class Auth0MapperTests
+{
+    [Fact]
+    public void Map_LogStreamArray_MapsLoginsMfaTokensAdminAndAnomalies()
+    {
+        var result = Auth0Mapper.Map(TestData.Idp("auth0", "log-stream.json"));
+
+        Assert.Empty(result.Errors);
+        var e = result.Events;
+        Assert.Equal(
+            [EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthMfa, EventKinds.AuthMfa, EventKinds.AuthMfa, EventKinds.AuthTokenIssued, EventKinds.AuthAdminChange, EventKinds.AuthRisk, EventKinds.AuthRisk],
+            e.Select(x => x.Kind));
+
+        var login = e[0];
+        Assert.Equal("auth0-90020240502101500000000000000000000000000000000000000001", login.Id);
+        Assert.Equal(new DateTimeOffset(2024, 5, 2, 10, 15, 0, 412, TimeSpan.Zero), login.Time);
+        Assert.Equal("ana@acme.example", login.Subject?.Id);
+        Assert.Equal("acme", login.Subject?.Tenant);
+        Assert.Equal("auth0|66339f8c5a1b2c3d4e5f6a7b", login.Attr(IdentityAttributes.IdpUserId));
+        Assert.Equal("uhE1mG5T7oTQ0n7LuW1XYvb8", login.Token?.SessionId);
+        Assert.Equal("AaiyAPdpYdesoKnqjj8HJqRn4T5titww", login.Token?.ClientId);
+        Assert.Equal(Outcomes.Success, login.Outcome);
+        Assert.Equal("ES", login.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("Madrid", login.Attr(IdentityAttributes.GeoCity));
+        Assert.Equal("low", login.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("mfa", login.Attr(IdentityAttributes.Factor));
+        Assert.Equal("s", login.Attr(IdentityAttributes.IdpEventType));
+        Assert.Equal("90020240502101500000000000000000000000000000000000000001", login.Raw!.Value.GetProperty("log_id").GetString());
+
+        Assert.Equal(Outcomes.Denied, e[1].Outcome);
+        Assert.Equal("wrong_password", e[1].Attr(IdentityAttributes.ResultCode));
+        Assert.Equal("Wrong email or password.", e[1].Attr(IdentityAttributes.FailureReason));
+        Assert.Equal("root@acme.example", e[2].Subject?.Id);
+        Assert.Equal("unknown_user", e[2].Attr(IdentityAttributes.ResultCode));
+
+        Assert.Equal(["challenge", "denied", "success"], e.Skip(3).Take(3).Select(x => x.Attr(IdentityAttributes.MfaResult)));
+        Assert.All(e.Skip(3).Take(3), x => Assert.Equal("push", x.Attr(IdentityAttributes.Factor)));
+        Assert.All(e.Skip(3).Take(3), x => Assert.Equal("zzSess-attacker-01", x.Token?.SessionId));
+        Assert.Equal("dev_Q8bfC2x3", e[4].Attr(IdentityAttributes.DeviceId));
+
+        var admin = e[7];
+        Assert.Equal("Assign roles to a user", admin.Attr(IdentityAttributes.Change));
+        Assert.Equal("root-admin@acme.example", admin.Subject?.Id);
+        Assert.Equal("/api/v2/users/auth0%7C66339f8c5a1b2c3d4e5f6a7b/roles", admin.Resource?.Id);
+
+        Assert.Equal(["breached_password"], e[8].List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("high", e[8].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("ben@acme.example", e[8].Subject?.Id);
+
+        // A blocked address names no user: its principal is the address.
+        Assert.Equal("ip:203.0.113.201", e[9].Subject?.Id);
+        Assert.Equal("anonymous", e[9].Subject?.Type);
+        Assert.Equal(["password_spraying"], e[9].List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Fact]
+    public void Map_BareManagementApiLogs_MapClientCredentialsAndLogout()
+    {
+        var e = Auth0Mapper.Map(TestData.Idp("auth0", "management-api.ndjson")).Events;
+
+        Assert.Equal(2, e.Count);
+        Assert.Equal(EventKinds.AuthTokenIssued, e[0].Kind);
+        Assert.Equal("svcBatch0000000000000000000000001", e[0].Subject?.Id);
+        Assert.Equal("service_account", e[0].Subject?.Type);
+        Assert.Equal(EventKinds.AuthLogout, e[1].Kind);
+        Assert.Equal("s-globex-9", e[1].Token?.SessionId);
+        Assert.Equal(new DateTimeOffset(2024, 7, 1, 0, 5, 0, TimeSpan.Zero), e[1].Time);
+    }
+
+    [Fact]
+    public void Map_AdaptiveMfaLowConfidence_IsHighRiskNamingTheAssessors()
+    {
+        var body = """{"log_id":"l1","data":{"log_id":"l1","date":"2025-01-01T00:00:00Z","type":"mfar","user_name":"x@y.example","ip":"192.0.2.1","details":{"riskAssessment":{"confidence":"low","version":"1","assessments":{"UntrustedIP":{"confidence":"low","code":"found_on_deny_list"},"NewDevice":{"confidence":"high","code":"match"},"ImpossibleTravel":{"confidence":"low","code":"impossible_travel_from_last_login"}}}}}}"""u8;
+
+        var e = Assert.Single(Auth0Mapper.Map(body).Events);
+
+        Assert.Equal(EventKinds.AuthMfa, e.Kind);
+        Assert.Equal("challenge", e.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("high", e.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["UntrustedIP", "ImpossibleTravel"], e.List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Theory]
+    [InlineData("f", EventKinds.AuthLogin, Outcomes.Denied)]
+    [InlineData("fsa", EventKinds.AuthLogin, Outcomes.Denied)]
+    [InlineData("ssa", EventKinds.AuthLogin, Outcomes.Success)]
+    [InlineData("gd_otp_rate_limit_exceed", EventKinds.AuthMfa, Outcomes.Denied)]
+    [InlineData("gd_unenroll", EventKinds.AuthCredentialChange, Outcomes.Success)]
+    [InlineData("sertft", EventKinds.AuthTokenRefreshed, Outcomes.Success)]
+    [InlineData("feacft", EventKinds.AuthTokenIssued, Outcomes.Denied)]
+    [InlineData("srrt", EventKinds.AuthTokenRevoked, Outcomes.Success)]
+    [InlineData("scp", EventKinds.AuthCredentialChange, Outcomes.Success)]
+    [InlineData("limit_wc", EventKinds.AuthRisk, Outcomes.Denied)]
+    [InlineData("sdu", EventKinds.AuthAccountChange, Outcomes.Success)]
+    [InlineData("fapi", EventKinds.AuthAdminChange, Outcomes.Denied)]
+    [InlineData("depnote", EventKinds.IdpEvent, null)]
+    public void Map_TypeCodes_GetTheirKindAndOutcome(string type, string kind, string? outcome)
+    {
+        var body = Encoding.UTF8.GetBytes($$"""{"date":"2025-01-01T00:00:00Z","type":"{{type}}","log_id":"id-{{type}}","user_name":"kim@initech.example","ip":"192.0.2.3"}""");
+
+        var e = Assert.Single(Auth0Mapper.Map(body).Events);
+
+        Assert.Equal(kind, e.Kind);
+        Assert.Equal(outcome, e.Outcome);
+    }
+
+    [Fact]
+    public void Map_BadLogs_AreReportedWithIndexAndField()
+    {
+        var body = """
+            [{"log_id":"a","data":{"date":"2025-01-01T00:00:00Z","user_name":"u"}},
+             {"log_id":"b","data":{"type":"s","user_name":"u"}},
+             {"data":{"type":"s","date":"2025-01-01T00:00:00Z","user_name":"u"}},
+             {"log_id":"d","data":{"type":"s","date":"2025-01-01T00:00:00Z"}},
+             "s",
+             {"log_id":"f","data":{"type":"s","date":"2025-01-01T00:00:00Z","user_name":"u"}}]
+            """u8;
+
+        var result = Auth0Mapper.Map(body);
+
+        Assert.Equal([5], result.Items.Select(i => i.Index));
+        Assert.Equal([(0, "data.type"), (1, "data.date"), (2, "data.log_id"), (3, "$"), (4, "$")], result.Errors.Select(e => (e.Index, e.Field)));
+    }
+}

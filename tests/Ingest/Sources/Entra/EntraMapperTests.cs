@@ -1,0 +1,221 @@
+using System.Text;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Entra;
+using ZtStream.Ingest.Sources.Identity;
+
+namespace ZtStream.Ingest.Tests.Sources.Entra;
+
+public sealed class EntraMapperTests
+{
+    [Fact]
+    public void Map_DiagnosticSettingsSignInRecords_MapSuccessFailureMfaDenialAndInterrupt()
+    {
+        var result = EntraMapper.Map(TestData.Idp("entra", "signin-records.json"));
+
+        Assert.Empty(result.Errors);
+        var e = result.Events;
+        Assert.Equal(4, e.Count);
+
+        var ok = e[0];
+        Assert.Equal("0231f922-93fa-4005-bb11-b344eca03c01", ok.Id);
+        Assert.Equal(EventKinds.AuthLogin, ok.Kind);
+        Assert.Equal(Outcomes.Success, ok.Outcome);
+        Assert.Equal(new DateTimeOffset(2024, 5, 2, 16, 2, 15, TimeSpan.Zero).AddTicks(5522137), ok.Time);
+        Assert.Equal("tperkins@contoso.example", ok.Subject?.Id);
+        Assert.Equal("72f988bf-86f1-41af-91ab-2d7cd011db47", ok.Subject?.Tenant);
+        Assert.Equal("d3f0b4c2-6e1a-4b8e-9a5f-1c2d3e4f5a6b", ok.Token?.SessionId);
+        Assert.Equal("c44b4083-3bb0-49c1-b47d-974e53cbdf3c", ok.Token?.ClientId);
+        Assert.Equal("198.51.100.40", ok.Network?.SrcIp);
+        Assert.Equal("push", ok.Attr(IdentityAttributes.Factor));
+        Assert.Equal("success", ok.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("success", ok.Attr(IdentityAttributes.ConditionalAccess));
+        Assert.Equal("US", ok.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("Bellevue", ok.Attr(IdentityAttributes.GeoCity));
+        Assert.Equal("3e5ad2d6-8a6f-4c8b-9c7e-1a2b3c4d5e6f", ok.Attr(IdentityAttributes.DeviceId));
+        Assert.True(ok.Flag(IdentityAttributes.DeviceCompliant));
+        Assert.True(ok.Flag(IdentityAttributes.DeviceManaged));
+        Assert.True(ok.Flag(IdentityAttributes.Interactive));
+        Assert.Equal("none", ok.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("Azure Portal", ok.Attr(IdentityAttributes.App));
+        Assert.Equal("SignInLogs", ok.Attr(IdentityAttributes.IdpEventType));
+        Assert.Equal("Password Hash Sync", ok.Raw!.Value.GetProperty("properties").GetProperty("authenticationDetails")[0].GetProperty("authenticationMethodDetail").GetString());
+
+        var wrongPassword = e[1];
+        Assert.Equal(EventKinds.AuthLogin, wrongPassword.Kind);
+        Assert.Equal(Outcomes.Denied, wrongPassword.Outcome);
+        Assert.Equal("50126", wrongPassword.Attr(IdentityAttributes.ResultCode));
+        Assert.Equal("Error validating credentials due to invalid username or password.", wrongPassword.Attr(IdentityAttributes.FailureReason));
+        Assert.Equal("RU", wrongPassword.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("Exchange ActiveSync", wrongPassword.Attr(IdentityAttributes.ClientApp));
+
+        var declined = e[2];
+        Assert.Equal(EventKinds.AuthMfa, declined.Kind);
+        Assert.Equal("denied", declined.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("push", declined.Attr(IdentityAttributes.Factor));
+        Assert.Equal("5f0c1d2e-3a4b-5c6d-7e8f-9a0b1c2d3e4f", declined.Token?.SessionId);
+
+        // Microsoft's own example: a "Keep me signed in" interrupt is neither a success nor a failure.
+        var interrupt = e[3];
+        Assert.Equal(EventKinds.AuthLogin, interrupt.Kind);
+        Assert.Null(interrupt.Outcome);
+        Assert.True(interrupt.Flag(IdentityAttributes.Interrupted));
+        Assert.Equal("50140", interrupt.Attr(IdentityAttributes.ResultCode));
+    }
+
+    [Fact]
+    public void Map_NonInteractiveAndServicePrincipalSignIns_MapRiskAndTheMachineSubject()
+    {
+        var e = EntraMapper.Map(TestData.Idp("entra", "noninteractive-and-service-principal.json")).Events;
+
+        Assert.Equal(2, e.Count);
+        var background = e[0];
+        Assert.Equal(EventKinds.AuthLogin, background.Kind);
+        Assert.False(background.Flag(IdentityAttributes.Interactive));
+        Assert.Equal("high", background.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["anonymizedIPAddress", "unfamiliarFeatures"], background.List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("atRisk", background.Attr("idp.risk_state"));
+        Assert.Equal("2001:db8::42", background.Network?.SrcIp);
+        Assert.Null(background.Attr(IdentityAttributes.DeviceId));
+
+        var machine = e[1];
+        Assert.Equal("billing-batch", machine.Subject?.Id);
+        Assert.Equal("service_account", machine.Subject?.Type);
+        Assert.Equal(Outcomes.Denied, machine.Outcome);
+        Assert.Equal("7000215", machine.Attr(IdentityAttributes.ResultCode));
+        Assert.Null(machine.Attr(IdentityAttributes.Interactive));
+    }
+
+    [Fact]
+    public void Map_AuditRecords_MapRoleGrantPasswordResetFactorRemovalAndPolicyChange()
+    {
+        var result = EntraMapper.Map(TestData.Idp("entra", "audit-records.json"));
+
+        Assert.Empty(result.Errors);
+        var e = result.Events;
+        Assert.Equal(4, e.Count);
+
+        var grant = e[0];
+        Assert.Equal(EventKinds.AuthAdminChange, grant.Kind);
+        Assert.Equal("role_grant", grant.Attr(IdentityAttributes.Change));
+        Assert.Equal("admin@contoso.example", grant.Subject?.Id);
+        Assert.Equal("tperkins@contoso.example", grant.Attr(IdentityAttributes.TargetUser));
+        Assert.Equal("Global Administrator", grant.Attr(IdentityAttributes.TargetRole));
+        Assert.Equal("192.0.2.50", grant.Network?.SrcIp);
+        Assert.Equal("RoleManagement/Add member to role", grant.Attr(IdentityAttributes.IdpEventType));
+
+        var reset = e[1];
+        Assert.Equal(EventKinds.AuthCredentialChange, reset.Kind);
+        Assert.Equal("reset", reset.Attr(IdentityAttributes.Change));
+        Assert.Equal("mlopez@fabrikam.example", reset.Subject?.Id);
+        Assert.Equal("admin@contoso.example", reset.Attr(IdentityAttributes.Actor));
+
+        var removed = e[2];
+        Assert.Equal(EventKinds.AuthCredentialChange, removed.Kind);
+        Assert.Equal("remove", removed.Attr(IdentityAttributes.Change));
+        Assert.Equal("mlopez@fabrikam.example", removed.Subject?.Id);
+        Assert.Null(removed.Attr(IdentityAttributes.Actor));
+
+        var policy = e[3];
+        Assert.Equal(EventKinds.AuthAdminChange, policy.Kind);
+        Assert.Equal("policy_change", policy.Attr(IdentityAttributes.Change));
+        Assert.Equal("Terraform automation", policy.Subject?.Id);
+        Assert.Equal("service_account", policy.Subject?.Type);
+        Assert.Equal(Outcomes.Denied, policy.Outcome);
+        Assert.Equal("Insufficient privileges", policy.Attr(IdentityAttributes.FailureReason));
+        Assert.Equal("policy", policy.Resource?.Type);
+    }
+
+    [Fact]
+    public void Map_LogAnalyticsRows_ReadThePascalCaseColumnsAndPipelineTimestamps()
+    {
+        var result = EntraMapper.Map(TestData.Idp("entra", "log-analytics.ndjson"));
+
+        Assert.Empty(result.Errors);
+        var locked = result.Events[0];
+        Assert.Equal("3c4d5e6f-7081-4a2b-9c3d-4e5f60718293", locked.Id);
+        Assert.Equal(new DateTimeOffset(2024, 6, 12, 7, 30, 1, TimeSpan.Zero), locked.Time);
+        Assert.Equal("mlopez@fabrikam.example", locked.Subject?.Id);
+        Assert.Equal(Outcomes.Denied, locked.Outcome);
+        Assert.Equal("50053", locked.Attr(IdentityAttributes.ResultCode));
+        Assert.Equal("BR", locked.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("medium", locked.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("7a6b5c4d-3e2f-1a0b-9c8d-7e6f5a4b3c2d", locked.Token?.SessionId);
+        Assert.Equal("198.51.100.77", locked.Network?.SrcIp);
+
+        var background = result.Events[1];
+        Assert.Equal(Outcomes.Success, background.Outcome);
+        Assert.False(background.Flag(IdentityAttributes.Interactive));
+    }
+
+    [Fact]
+    public void Map_GraphSignInPage_IsReadFromValue()
+    {
+        var body = """
+            {"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#auditLogs/signIns","value":[
+              {"id":"g-1","createdDateTime":"2025-02-01T10:00:00Z","userPrincipalName":"ravi@northwind.example","appId":"a1","appDisplayName":"Graph Explorer",
+               "ipAddress":"192.0.2.8","status":{"errorCode":50074,"failureReason":"Strong Authentication is required."},"location":{"countryOrRegion":"IN"}}]}
+            """u8;
+
+        var e = Assert.Single(EntraMapper.Map(body).Events);
+
+        Assert.Equal(EventKinds.AuthMfa, e.Kind);
+        Assert.Equal("challenge", e.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("IN", e.Attr(IdentityAttributes.GeoCountry));
+    }
+
+    [Theory]
+    [InlineData(50053, EventKinds.AuthLogin, Outcomes.Denied)]
+    [InlineData(53003, EventKinds.AuthLogin, Outcomes.Denied)]
+    [InlineData(90033, EventKinds.AuthLogin, Outcomes.Error)]
+    [InlineData(50076, EventKinds.AuthMfa, null)]
+    [InlineData(16000, EventKinds.AuthLogin, null)]
+    public void Map_ResultCodes_DecideKindAndOutcome(int code, string kind, string? outcome)
+    {
+        var body = Encoding.UTF8.GetBytes("{\"category\":\"SignInLogs\",\"properties\":{\"id\":\"c-" + code + "\",\"createdDateTime\":\"2025-01-01T00:00:00Z\",\"userPrincipalName\":\"a@b.example\",\"status\":{\"errorCode\":" + code + "}}}");
+
+        var e = Assert.Single(EntraMapper.Map(body).Events);
+
+        Assert.Equal(kind, e.Kind);
+        Assert.Equal(outcome, e.Outcome);
+    }
+
+    [Fact]
+    public void Map_MfaNotAnswered_IsATimeout()
+    {
+        var body = """{"category":"SignInLogs","properties":{"id":"t-1","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":500121,"additionalDetails":"MFA denied; user did not respond to mobile app notification"}}}"""u8;
+
+        var e = Assert.Single(EntraMapper.Map(body).Events);
+
+        Assert.Equal("timeout", e.Attr(IdentityAttributes.MfaResult));
+    }
+
+    [Fact]
+    public void Map_BadRecords_AreReportedWithIndexAndField()
+    {
+        var body = """
+            {"records":[
+              {"category":"SignInLogs","properties":{"createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":0}}},
+              {"category":"SignInLogs","properties":{"id":"s-2","createdDateTime":"soon","userPrincipalName":"a@b.example","status":{"errorCode":0}}},
+              {"category":"SignInLogs","properties":{"id":"s-3","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example"}},
+              {"category":"StorageRead","properties":{}},
+              {"category":"AuditLogs","properties":{"id":"a-5","activityDateTime":"2025-01-01T00:00:00Z","activityDisplayName":"Update user"}},
+              {"category":"SignInLogs","properties":{"id":"s-6","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":0}}}
+            ]}
+            """u8;
+
+        var result = EntraMapper.Map(body);
+
+        Assert.Equal([5], result.Items.Select(i => i.Index));
+        Assert.Equal(
+            [(0, "properties.id"), (1, "properties.createdDateTime"), (2, "properties.status.errorCode"), (3, "category"), (4, "properties.initiatedBy")],
+            result.Errors.Select(e => (e.Index, e.Field)));
+    }
+
+    [Fact]
+    public void Map_RecordsThatIsNotAnArray_IsOneError()
+    {
+        var error = Assert.Single(EntraMapper.Map("""{"records":{"a":1}}"""u8).Errors);
+
+        Assert.Equal("records", error.Field);
+    }
+}

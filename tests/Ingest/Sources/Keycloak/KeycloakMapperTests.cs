@@ -1,0 +1,149 @@
+using System.Text;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Sources.Keycloak;
+
+namespace ZtStream.Ingest.Tests.Sources.Keycloak;
+
+public sealed class KeycloakMapperTests
+{
+    [Fact]
+    public void Map_UserEvents_MapLoginFailureTokensLogoutAndPasswordChange()
+    {
+        var result = KeycloakMapper.Map(TestData.Idp("keycloak", "user-events.json"));
+
+        Assert.Empty(result.Errors);
+        var e = result.Events;
+        Assert.Equal(
+            [EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthTokenIssued, EventKinds.AuthTokenRefreshed, EventKinds.AuthLogout, EventKinds.AuthCredentialChange],
+            e.Select(x => x.Kind));
+
+        var login = e[0];
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1714644000000), login.Time);
+        Assert.Equal("alice", login.Subject?.Id);
+        Assert.Equal("acme", login.Subject?.Tenant);
+        Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Attr(IdentityAttributes.IdpUserId));
+        Assert.Equal("6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1", login.Token?.SessionId);
+        Assert.Equal("billing-web", login.Token?.ClientId);
+        Assert.Equal("198.51.100.12", login.Network?.SrcIp);
+        Assert.Equal(Outcomes.Success, login.Outcome);
+        Assert.Equal("LOGIN", login.Attr(IdentityAttributes.IdpEventType));
+        Assert.StartsWith("kc-", login.Id, StringComparison.Ordinal);
+
+        var wrong = e[1];
+        Assert.Equal(Outcomes.Denied, wrong.Outcome);
+        Assert.Equal("invalid_user_credentials", wrong.Attr(IdentityAttributes.ResultCode));
+        Assert.Equal("alice", wrong.Subject?.Id);
+
+        // An unknown user is still a principal: the name that was tried.
+        Assert.Equal("admin", e[2].Subject?.Id);
+        Assert.Equal("user_not_found", e[2].Attr(IdentityAttributes.ResultCode));
+
+        Assert.Equal("6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1", e[4].Token?.SessionId);
+        Assert.Equal("update", e[6].Attr(IdentityAttributes.Change));
+        Assert.Equal("password", e[6].Attr(IdentityAttributes.Factor));
+        Assert.Equal("kc-c0ffee00-1234-4abc-8def-0123456789ab", e[6].Id);
+    }
+
+    [Fact]
+    public void Map_EventsWithoutId_KeepTheSameDerivedIdWhenDeliveredAgain()
+    {
+        var first = KeycloakMapper.Map(TestData.Idp("keycloak", "user-events.json")).Events;
+        var second = KeycloakMapper.Map(TestData.Idp("keycloak", "user-events.json")).Events;
+
+        Assert.Equal(first.Select(e => e.Id), second.Select(e => e.Id));
+        Assert.Equal(first.Count, first.Select(e => e.Id).Distinct().Count());
+    }
+
+    [Fact]
+    public void Map_AdminEvents_MapRoleGrantDisableAndPasswordReset()
+    {
+        var e = KeycloakMapper.Map(TestData.Idp("keycloak", "admin-events.json")).Events;
+
+        Assert.Equal(3, e.Count);
+        var grant = e[0];
+        Assert.Equal(EventKinds.AuthAdminChange, grant.Kind);
+        Assert.Equal("role_grant", grant.Attr(IdentityAttributes.Change));
+        Assert.Equal("realm-admin", grant.Attr(IdentityAttributes.TargetRole));
+        Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", grant.Attr(IdentityAttributes.TargetUser));
+        Assert.Equal("a0a0a0a0-1111-4222-8333-444455556666", grant.Subject?.Id);
+        Assert.Equal("192.0.2.5", grant.Network?.SrcIp);
+        Assert.Equal("REALM_ROLE_MAPPING:CREATE", grant.Attr(IdentityAttributes.IdpEventType));
+
+        var disabled = e[1];
+        Assert.Equal(EventKinds.AuthAccountChange, disabled.Kind);
+        Assert.Equal("disabled", disabled.Attr(IdentityAttributes.Change));
+        Assert.Equal("5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716", disabled.Subject?.Id);
+        Assert.Equal("a0a0a0a0-1111-4222-8333-444455556666", disabled.Attr(IdentityAttributes.Actor));
+
+        Assert.Equal(EventKinds.AuthCredentialChange, e[2].Kind);
+        Assert.Equal("reset", e[2].Attr(IdentityAttributes.Change));
+    }
+
+    [Fact]
+    public void Map_ARoutineUserUpdate_IsAnUpdateNotADisable()
+    {
+        var body = """{"time":1714652100000,"realmId":"acme","authDetails":{"userId":"adm"},"operationType":"UPDATE","resourceType":"USER","resourcePath":"users/u-7","representation":"{\"id\":\"u-7\",\"firstName\":\"Bo\",\"enabled\":true}"}"""u8;
+
+        var e = Assert.Single(KeycloakMapper.Map(body).Events);
+
+        Assert.Equal(EventKinds.AuthAccountChange, e.Kind);
+        Assert.Equal("update", e.Attr(IdentityAttributes.Change));
+        Assert.Equal("u-7", e.Subject?.Id);
+    }
+
+    [Fact]
+    public void Map_WebhookExtensionLines_ReadPrefixedTypesUidAndAuthDetails()
+    {
+        var e = KeycloakMapper.Map(TestData.Idp("keycloak", "webhook.ndjson")).Events;
+
+        Assert.Equal(2, e.Count);
+        Assert.Equal(EventKinds.AuthLogin, e[0].Kind);
+        Assert.Equal("kc-4a3b2c1d-0e9f-4a8b-9c7d-6e5f4a3b2c1d", e[0].Id);
+        Assert.Equal("8a7b6c5d-4e3f-4a2b-9c1d-0e9f8a7b6c5d", e[0].Token?.SessionId);
+        Assert.Equal(EventKinds.AuthAdminChange, e[1].Kind);
+        Assert.Equal("kc-admin", e[1].Subject?.Id);
+        Assert.Equal("manage-users", e[1].Attr(IdentityAttributes.TargetRole));
+    }
+
+    [Fact]
+    public void Map_OtpFailure_IsAnMfaFailureNotAWrongPassword()
+    {
+        var body = """{"time":1714644000000,"type":"LOGIN_ERROR","realmId":"r","userId":"u1","error":"invalid_user_credentials","details":{"username":"zoe","credential_type":"otp"}}"""u8;
+
+        var e = Assert.Single(KeycloakMapper.Map(body).Events);
+
+        Assert.Equal(EventKinds.AuthMfa, e.Kind);
+        Assert.Equal("failure", e.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("otp", e.Attr(IdentityAttributes.Factor));
+    }
+
+    [Fact]
+    public void Map_BruteForceLockout_IsAnAccountLockWithTheFinding()
+    {
+        var body = """{"time":"2025-03-01T12:00:00Z","type":"USER_DISABLED_BY_TEMPORARY_LOCKOUT","realmId":"r","userId":"u1"}"""u8;
+
+        var e = Assert.Single(KeycloakMapper.Map(body).Events);
+
+        Assert.Equal(EventKinds.AuthAccountChange, e.Kind);
+        Assert.Equal("locked", e.Attr(IdentityAttributes.Change));
+        Assert.Equal(["brute_force"], e.List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Fact]
+    public void Map_BadEvents_AreReportedWithIndexAndField()
+    {
+        var body = Encoding.UTF8.GetBytes("""
+            [{"type":"LOGIN","realmId":"r","userId":"u"},
+             {"time":1714644000000,"realmId":"r","userId":"u"},
+             {"time":true,"type":"LOGIN","userId":"u"},
+             {"time":1714644000000,"type":"LOGIN","realmId":"r"},
+             {"time":1714644000000,"type":"LOGIN","realmId":"r","userId":"u"}]
+            """);
+
+        var result = KeycloakMapper.Map(body);
+
+        Assert.Equal([4], result.Items.Select(i => i.Index));
+        Assert.Equal([(0, "time"), (1, "type"), (2, "time"), (3, "$")], result.Errors.Select(e => (e.Index, e.Field)));
+    }
+}

@@ -1,0 +1,185 @@
+using System.Text;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Sources.Okta;
+
+namespace ZtStream.Ingest.Tests.Sources.Okta;
+
+public sealed class OktaMapperTests
+{
+    [Fact]
+    public void Map_EventHookDelivery_MapsEachLogEventWithSubjectSessionClientGeoAndRaw()
+    {
+        var result = OktaMapper.Map(TestData.Idp("okta", "event-hook-delivery.json"));
+
+        Assert.Empty(result.Errors);
+        Assert.Equal([0, 1], result.Items.Select(i => i.Index));
+        var login = result.Events[0];
+        Assert.Equal("f790999f-fe87-467a-9880-6982a583986c", login.Id);
+        Assert.Equal(EventKinds.AuthLogin, login.Kind);
+        Assert.Equal(Outcomes.Success, login.Outcome);
+        Assert.Equal(new DateTimeOffset(2024, 5, 2, 10, 12, 7, 777, TimeSpan.Zero), login.Time);
+        Assert.Equal("jane.doe@acme.example", login.Subject?.Id);
+        Assert.Equal("user", login.Subject?.Type);
+        Assert.Equal("102bZDNFfWaQSyEZQuDgWt-uQ", login.Token?.SessionId);
+        Assert.Equal("198.51.100.23", login.Network?.SrcIp);
+        Assert.StartsWith("Mozilla/5.0 (Macintosh", login.UserAgent, StringComparison.Ordinal);
+        Assert.Equal("user.session.start", login.Action);
+        Assert.Equal("okta", login.Attr(IdentityAttributes.IdpName));
+        Assert.Equal("user.session.start", login.Attr(IdentityAttributes.IdpEventType));
+        Assert.Equal("00u1qw1mqitPHM8AJ0g7", login.Attr(IdentityAttributes.IdpUserId));
+        Assert.Equal("Portugal", login.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("Lisbon", login.Attr(IdentityAttributes.GeoCity));
+        Assert.Equal("password", login.Attr(IdentityAttributes.Factor));
+        Assert.Equal("low", login.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.False(login.Flag(IdentityAttributes.NetProxy));
+        Assert.Null(login.Attr(IdentityAttributes.FailureReason));
+        // The vendor's original object travels with the event, so a rule can match any of its fields.
+        Assert.Equal("core.user_auth.login_success", login.Raw!.Value.GetProperty("legacyEventType").GetString());
+
+        var mfa = result.Events[1];
+        Assert.Equal(EventKinds.AuthMfa, mfa.Kind);
+        Assert.Equal("success", mfa.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("push", mfa.Attr(IdentityAttributes.Factor));
+        Assert.Equal("102bZDNFfWaQSyEZQuDgWt-uQ", mfa.Token?.SessionId);
+    }
+
+    [Fact]
+    public void Map_SystemLogArrayOfAnMfaFatigueAttack_NamesPushChallengeDenialAndRisk()
+    {
+        var events = OktaMapper.Map(TestData.Idp("okta", "system-log-mfa-push.json")).Events;
+
+        Assert.Equal(3, events.Count);
+        Assert.All(events, e => Assert.Equal(EventKinds.AuthMfa, e.Kind));
+        Assert.Equal(["challenge", "denied", "success"], events.Select(e => e.Attr(IdentityAttributes.MfaResult)));
+        Assert.All(events, e => Assert.Equal("sam.lee@acme.example", e.Subject?.Id));
+        Assert.All(events, e => Assert.Equal("idxZ8qW1m3v0n", e.Token?.SessionId));
+        var challenge = events[0];
+        Assert.Equal("high", challenge.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["Anomalous Geo-Distance", "New Device", "threat_suspected"], challenge.List(IdentityAttributes.IdpRiskEvents));
+        Assert.True(challenge.Flag(IdentityAttributes.NetProxy));
+        Assert.Equal("Netherlands", challenge.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal(Outcomes.Denied, events[1].Outcome);
+        Assert.Equal("User rejected Okta push verify", events[1].Attr(IdentityAttributes.FailureReason));
+    }
+
+    [Fact]
+    public void Map_NdjsonWithPipelineTimestamps_MapsAdminChangesSessionsTokensAndKeepsUnknownTypes()
+    {
+        var result = OktaMapper.Map(TestData.Idp("okta", "system-log-admin.ndjson"));
+
+        Assert.Empty(result.Errors);
+        var e = result.Events;
+        Assert.Equal(6, e.Count);
+
+        var grant = e[0];
+        Assert.Equal(EventKinds.AuthAdminChange, grant.Kind);
+        Assert.Equal("role_grant", grant.Attr(IdentityAttributes.Change));
+        Assert.Equal("it-admin@acme.example", grant.Subject?.Id);
+        Assert.Equal("sam.lee@acme.example", grant.Attr(IdentityAttributes.TargetUser));
+        Assert.Equal("Super administrator", grant.Attr(IdentityAttributes.TargetRole));
+        // YYYY-MM-DD hh:mm:ss.fffffffff, read as UTC and cut to the 100 ns DateTimeOffset holds.
+        Assert.Equal(new DateTimeOffset(2024, 5, 3, 8, 0, 1, TimeSpan.Zero).AddTicks(1234567), grant.Time);
+
+        var cleared = e[1];
+        Assert.Equal(EventKinds.AuthSessionRevoked, cleared.Kind);
+        Assert.Equal("sam.lee@acme.example", cleared.Subject?.Id);
+        Assert.Equal("it-admin@acme.example", cleared.Attr(IdentityAttributes.Actor));
+        Assert.Equal(new DateTimeOffset(2024, 5, 3, 8, 5, 0, TimeSpan.Zero), cleared.Time);
+
+        Assert.Equal(EventKinds.AuthAdminChange, e[2].Kind);
+        Assert.Equal("policy_change", e[2].Attr(IdentityAttributes.Change));
+        Assert.Equal(EventKinds.AuthTokenIssued, e[3].Kind);
+        Assert.Equal("0oa1billingweb", e[3].Token?.ClientId);
+        Assert.Equal(EventKinds.AuthLogout, e[4].Kind);
+        Assert.Equal(EventKinds.IdpEvent, e[5].Kind);
+        Assert.Equal("group.user_membership.add", e[5].Attr(IdentityAttributes.IdpEventType));
+    }
+
+    [Theory]
+    [InlineData("user.authentication.verify", "PASSWORD_AS_FACTOR", EventKinds.AuthLogin)]
+    [InlineData("user.authentication.verify", "FIDO_WEBAUTHN", EventKinds.AuthMfa)]
+    [InlineData("user.authentication.auth_via_IDP", null, EventKinds.AuthLogin)]
+    [InlineData("user.mfa.factor.deactivate", null, EventKinds.AuthCredentialChange)]
+    [InlineData("user.account.lock", null, EventKinds.AuthAccountChange)]
+    [InlineData("user.lifecycle.deactivate", null, EventKinds.AuthAccountChange)]
+    [InlineData("app.oauth2.token.revoke", null, EventKinds.AuthTokenRevoked)]
+    [InlineData("system.api_token.create", null, EventKinds.AuthAdminChange)]
+    [InlineData("security.threat.detected", null, EventKinds.AuthRisk)]
+    [InlineData("policy.evaluate_sign_on", null, EventKinds.IdpEvent)]
+    public void Map_EventTypes_GetTheirCanonicalKind(string eventType, string? factor, string kind)
+    {
+        var debug = factor is null ? "" : ",\"debugContext\":{\"debugData\":{\"factor\":\"" + factor + "\"}}";
+        var body = $$"""{"uuid":"u-1","published":"2025-01-01T00:00:00Z","eventType":"{{eventType}}","actor":{"id":"00u1","type":"User","alternateId":"kim@globex.example"},"outcome":{"result":"SUCCESS"}{{debug}}}""";
+
+        var e = Assert.Single(OktaMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal(kind, e.Kind);
+    }
+
+    [Fact]
+    public void Map_OnlyTheRequiredFields_MapsWithoutTheOptionalOnes()
+    {
+        var e = Assert.Single(OktaMapper.Map("""{"uuid":"u-2","published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"00u9","type":"User"}}"""u8).Events);
+
+        Assert.Equal("00u9", e.Subject?.Id);
+        Assert.Null(e.Token);
+        Assert.Null(e.Network);
+        Assert.Null(e.Outcome);
+        Assert.Null(e.Attr(IdentityAttributes.IdpUserId));
+    }
+
+    [Fact]
+    public void Map_AFailedSignInOfAnUnknownUser_KeepsTheAttemptedNameAndTheReason()
+    {
+        var e = Assert.Single(OktaMapper.Map("""{"uuid":"u-3","published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"unknown","type":"User","alternateId":"ceo@globex.example"},"client":{"ipAddress":"203.0.113.5"},"outcome":{"result":"FAILURE","reason":"VERIFICATION_ERROR"}}"""u8).Events);
+
+        Assert.Equal("ceo@globex.example", e.Subject?.Id);
+        Assert.Equal(Outcomes.Denied, e.Outcome);
+        Assert.Equal("VERIFICATION_ERROR", e.Attr(IdentityAttributes.FailureReason));
+        Assert.Null(e.Attr(IdentityAttributes.IdpUserId));
+    }
+
+    [Fact]
+    public void Map_BadItems_AreReportedWithIndexAndField()
+    {
+        var body = """
+            [{"uuid":"ok","published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"00u1"}},
+             {"uuid":"x","published":"2025-01-01T00:00:00Z","actor":{"id":"00u1"}},
+             {"uuid":"y","published":"yesterday","eventType":"user.session.start","actor":{"id":"00u1"}},
+             {"published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"00u1"}},
+             {"uuid":"z","published":"2025-01-01T00:00:00Z","eventType":"user.session.start"},
+             42]
+            """u8;
+
+        var result = OktaMapper.Map(body);
+
+        Assert.Equal([0], result.Items.Select(i => i.Index));
+        Assert.Equal(
+            [(1, "eventType"), (2, "published"), (3, "uuid"), (4, "$"), (5, "$")],
+            result.Errors.Select(e => (e.Index, e.Field)));
+        Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
+    }
+
+    [Fact]
+    public void Map_HookDeliveryWithoutEvents_IsOneErrorNamingTheField()
+    {
+        var result = OktaMapper.Map("""{"eventType":"com.okta.event_hook","data":{"other":1}}"""u8);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("data.events", error.Field);
+    }
+
+    [Fact]
+    public void Map_LargeRecord_KeepsABoundedRaw()
+    {
+        var big = new string('x', 4000);
+        var body = Encoding.UTF8.GetBytes("{\"uuid\":\"u-4\",\"published\":\"2025-01-01T00:00:00Z\",\"eventType\":\"user.session.start\",\"actor\":{\"id\":\"00u1\"},\"debugContext\":{\"debugData\":{\"blob\":\"" + big + "\"}}}");
+
+        var e = Assert.Single(OktaMapper.Map(body, new SourceMapOptions(MaxObjectBytes: 1024)).Events);
+
+        Assert.True(e.Raw!.Value.GetProperty("truncated").GetBoolean());
+        Assert.Equal(body.Length, e.Raw.Value.GetProperty("bytes").GetInt32());
+    }
+}

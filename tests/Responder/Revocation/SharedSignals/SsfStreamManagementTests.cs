@@ -1,0 +1,415 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Xunit;
+using ZtStream.Contracts.Commands;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Migrations;
+using ZtStream.Responder.Revocation.SharedSignals;
+
+namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
+
+/// <summary>
+/// Receivers register themselves through the SSF 1.0 stream-management API, verify their stream with a SET they check
+/// with a standard JWT library against the published JWKS, and then receive revocations by push and by poll.
+/// </summary>
+public sealed class SsfStreamManagementTests : IDisposable
+{
+    private const string SiemToken = "siem-receiver-token-0123456789abcdef";
+    private const string CrmToken = "crm-receiver-token-0123456789abcdefgh";
+    private const string SiemAudience = "https://siem.example/ssf";
+    private const string ApiToken = "responder-api-token-0123456789abcdef0123";
+    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-streams-{Guid.NewGuid():N}.db");
+    private readonly HttpClient http = new();
+
+    public void Dispose()
+    {
+        http.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
+
+    private Dictionary<string, string?> Settings(string defaultSubjects = "ALL") => new()
+    {
+        ["Store:Kind"] = "sqlite",
+        ["Store:ConnectionString"] = database,
+        ["Responder:Drivers:TokenRevokers:0"] = "ssf",
+        ["Responder:Drivers:SharedSignals:Issuer"] = TransmitterHost.Issuer,
+        ["Responder:Drivers:SharedSignals:SubjectIssuer"] = "https://idp.example.com/",
+        ["Responder:Drivers:SharedSignals:Clients:siem:Token"] = SiemToken,
+        ["Responder:Drivers:SharedSignals:Clients:siem:Audience"] = SiemAudience,
+        ["Responder:Drivers:SharedSignals:Clients:crm:Token"] = CrmToken,
+        ["Responder:Drivers:SharedSignals:Clients:crm:Audience"] = "https://crm.example/ssf",
+        ["Responder:Drivers:SharedSignals:DefaultSubjects"] = defaultSubjects,
+        ["Responder:Drivers:SharedSignals:InitialBackoff"] = "00:00:00.100",
+        ["Responder:Drivers:SharedSignals:MaxBackoff"] = "00:00:00.300",
+        ["Responder:Drivers:SharedSignals:PollInterval"] = "00:00:00.050",
+        ["Responder:Drivers:SharedSignals:MinVerificationInterval"] = "00:01:00",
+        ["Responder:ApiTokens:0:Name"] = "oncall",
+        ["Responder:ApiTokens:0:Role"] = "responder",
+        ["Responder:ApiTokens:0:Token"] = ApiToken,
+    };
+
+    private static RevokeSubjectSessions Revoke(string subject) => new()
+    {
+        ActionId = Guid.NewGuid(),
+        SubjectId = subject,
+        NotBefore = DateTimeOffset.UtcNow,
+        Reason = "credential stuffing from 203.0.113.7",
+        RequestedBy = "policy:end-sessions",
+    };
+
+    private async Task<HttpResponseMessage> SendAsync(TransmitterHost host, HttpMethod method, string path, string token, JsonNode? body = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(host.BaseAddress, path.TrimStart('/')));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        if (body is not null)
+        {
+            request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
+        }
+
+        return await http.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    private async Task<JsonObject> CreateAsync(TransmitterHost host, string token, JsonObject body)
+    {
+        using var response = await SendAsync(host, HttpMethod.Post, "/ssf/streams", token, body);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+    }
+
+    /// <summary>What a receiver does: validate with Microsoft.IdentityModel against the transmitter's published JWKS.</summary>
+    private async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience)
+    {
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), TestContext.Current.CancellationToken));
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = TransmitterHost.Issuer,
+            ValidAudience = audience,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidTypes = ["secevent+jwt"],
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+        });
+        Assert.True(result.IsValid, result.Exception?.ToString());
+        return JsonNode.Parse(Base64UrlEncoder.Decode(((JsonWebToken)result.SecurityToken).EncodedPayload))!.AsObject();
+    }
+
+    [Fact]
+    public async Task Receiver_RegistersVerifiesAndThenGetsARevocationByPushAndByPoll()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await FakeReceiver.StartAsync();
+        await using var host = await TransmitterHost.StartAsync(Settings());
+
+        // SSF discovery names the management endpoints.
+        var metadata = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/ssf-configuration"), ct))!;
+        Assert.Equal("https://ztstream.test/ssf/streams", metadata["configuration_endpoint"]!.GetValue<string>());
+        Assert.Equal("https://ztstream.test/ssf/verify", metadata["verification_endpoint"]!.GetValue<string>());
+
+        var push = await CreateAsync(host, SiemToken, new JsonObject
+        {
+            ["delivery"] = new JsonObject { ["method"] = "urn:ietf:rfc:8935", ["endpoint_url"] = $"http://127.0.0.1:{receiver.Port}/events", ["authorization_header"] = "Bearer siem-inbound" },
+            ["events_requested"] = new JsonArray(SecurityEventTokens.SessionRevoked, "urn:example:unknown"),
+            ["description"] = "SIEM push",
+        });
+        Assert.Equal(TransmitterHost.Issuer, push["iss"]!.GetValue<string>());
+        Assert.Equal(SiemAudience, push["aud"]!.GetValue<string>());
+        Assert.Equal([SecurityEventTokens.SessionRevoked], push["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
+        var pushId = push["stream_id"]!.GetValue<string>();
+
+        // Verification: the SET arrives at the receiver's endpoint and validates against the JWKS.
+        using (var verify = await SendAsync(host, HttpMethod.Post, "/ssf/verify", SiemToken, new JsonObject { ["stream_id"] = pushId, ["state"] = "c3RhdGUtMQ" }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, verify.StatusCode);
+        }
+
+        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the verification SET was pushed", ct);
+        Assert.True(receiver.Pushed.TryDequeue(out var verification));
+        Assert.Equal("Bearer siem-inbound", verification.Authorization);
+        var verified = await ValidateAsync(host, verification.Body, SiemAudience);
+        Assert.Equal("c3RhdGUtMQ", verified["events"]![SecurityEventTokens.Verification]!["state"]!.GetValue<string>());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$"""{"format":"opaque","id":"{{pushId}}"}"""), verified["sub_id"]));
+
+        // A second stream, polled: no delivery given means poll (SSF 1.0 §8.1.1.1).
+        var poll = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.SessionRevoked) });
+        Assert.Equal("urn:ietf:rfc:8936", poll["delivery"]!["method"]!.GetValue<string>());
+        var pollPath = new Uri(poll["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
+
+        var revoke = Revoke("jane.smith@example.com");
+        var result = await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
+        Assert.True(result.Changed, result.Detail);
+
+        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the revocation was pushed", ct);
+        Assert.True(receiver.Pushed.TryDequeue(out var pushed));
+        var byPush = await ValidateAsync(host, pushed.Body, SiemAudience);
+        Assert.NotNull(byPush["events"]![SecurityEventTokens.SessionRevoked]);
+        Assert.Equal("jane.smith@example.com", byPush["sub_id"]!["sub"]!.GetValue<string>());
+
+        using var polled = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject { ["maxEvents"] = 10, ["returnImmediately"] = true });
+        Assert.Equal(HttpStatusCode.OK, polled.StatusCode);
+        var sets = (await polled.Content.ReadFromJsonAsync<JsonObject>(ct))!["sets"]!.AsObject();
+        var (jti, set) = Assert.Single(sets);
+        var byPoll = await ValidateAsync(host, set!.GetValue<string>(), SiemAudience);
+        Assert.Equal(jti, byPoll["jti"]!.GetValue<string>());
+        Assert.Equal(revoke.ActionId.ToString(), byPoll["txn"]!.GetValue<string>());
+
+        // Not acknowledged: handed out again. Acknowledged: gone, and recorded as delivered.
+        using var again = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject { ["ack"] = new JsonArray() });
+        Assert.Equal([jti], (await again.Content.ReadFromJsonAsync<JsonObject>(ct))!["sets"]!.AsObject().Select(p => p.Key));
+        using var after = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject { ["ack"] = new JsonArray(jti) });
+        Assert.Empty((await after.Content.ReadFromJsonAsync<JsonObject>(ct))!["sets"]!.AsObject());
+        var rows = await host.Outbox.ForActionAsync(revoke.ActionId, ct);
+        Assert.Equal(2, rows.Count);
+        Assert.All(rows, r => Assert.Equal(SsfOutbox.Delivered, r.State));
+    }
+
+    [Fact]
+    public async Task Streams_AreEachReceiversOwn_AndCanBeReadUpdatedReplacedAndDeleted()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var mine = await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "first" });
+        var id = mine["stream_id"]!.GetValue<string>();
+        await CreateAsync(host, CrmToken, new JsonObject());
+
+        using var list = await SendAsync(host, HttpMethod.Get, "/ssf/streams", SiemToken);
+        Assert.Equal([id], (await list.Content.ReadFromJsonAsync<JsonArray>(TestContext.Current.CancellationToken))!.Select(s => s!["stream_id"]!.GetValue<string>()));
+        using var foreign = await SendAsync(host, HttpMethod.Get, $"/ssf/streams?stream_id={id}", CrmToken);
+        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
+        Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
+
+        using var patched = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, new JsonObject
+        {
+            ["stream_id"] = id,
+            ["events_requested"] = new JsonArray(SecurityEventTokens.CredentialChange),
+        });
+        var afterPatch = (await patched.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        Assert.Equal([SecurityEventTokens.CredentialChange], afterPatch["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal("first", afterPatch["description"]!.GetValue<string>());
+
+        using var badPatch = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, new JsonObject { ["stream_id"] = id, ["iss"] = "https://forged.example" });
+        Assert.Equal(HttpStatusCode.BadRequest, badPatch.StatusCode);
+
+        using var replaced = await SendAsync(host, HttpMethod.Put, "/ssf/streams", SiemToken, new JsonObject { ["stream_id"] = id });
+        var afterPut = (await replaced.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        Assert.Null(afterPut["description"]);
+        Assert.Equal(SecurityEventTokens.Supported, afterPut["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
+
+        using var status = await SendAsync(host, HttpMethod.Post, "/ssf/status", SiemToken, new JsonObject { ["stream_id"] = id, ["status"] = "paused", ["reason"] = "maintenance" });
+        Assert.Equal("""{"stream_id":"ID","status":"paused","reason":"maintenance"}""".Replace("ID", id, StringComparison.Ordinal), await status.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        using var read = await SendAsync(host, HttpMethod.Get, $"/ssf/status?stream_id={id}", SiemToken);
+        Assert.Equal("paused", (await read.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["status"]!.GetValue<string>());
+
+        using var deleted = await SendAsync(host, HttpMethod.Delete, $"/ssf/streams?stream_id={id}", SiemToken);
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        using var gone = await SendAsync(host, HttpMethod.Get, $"/ssf/streams?stream_id={id}", SiemToken);
+        Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task Management_WithoutAValidToken_Is401ProblemDocument()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+
+        using var anonymous = await http.GetAsync(new Uri(host.BaseAddress, "ssf/streams"), TestContext.Current.CancellationToken);
+        using var wrong = await SendAsync(host, HttpMethod.Post, "/ssf/streams", "not-a-receiver-token-0123456789abcdef", new JsonObject());
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Bearer", wrong.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Subjects_RemovedAreNotSignalledAndWithDefaultNoneOnlyAddedAre()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await TransmitterHost.StartAsync(Settings(defaultSubjects: "NONE"));
+        var stream = await CreateAsync(host, SiemToken, new JsonObject());
+        var id = stream["stream_id"]!.GetValue<string>();
+        var pollPath = new Uri(stream["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
+        JsonObject User(string sub) => new() { ["format"] = "iss_sub", ["iss"] = "https://idp.example.com/", ["sub"] = sub };
+
+        using (var add = await SendAsync(host, HttpMethod.Post, "/ssf/subjects:add", SiemToken, new JsonObject { ["stream_id"] = id, ["subject"] = User("alice"), ["verified"] = true }))
+        {
+            Assert.Equal(HttpStatusCode.OK, add.StatusCode);
+        }
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("alice"), ct);
+        await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("bob"), ct);
+        using (var removed = await SendAsync(host, HttpMethod.Post, "/ssf/subjects:remove", SiemToken, new JsonObject { ["stream_id"] = id, ["subject"] = User("alice") }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, removed.StatusCode);
+        }
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("alice"), ct);
+
+        using var polled = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject());
+        var subjects = new List<string>();
+        foreach (var (_, set) in (await polled.Content.ReadFromJsonAsync<JsonObject>(ct))!["sets"]!.AsObject())
+        {
+            subjects.Add((await ValidateAsync(host, set!.GetValue<string>(), SiemAudience))["sub_id"]!["sub"]!.GetValue<string>());
+        }
+
+        Assert.Equal(["alice"], subjects);
+    }
+
+    [Fact]
+    public async Task Verify_AskedAgainTooSoon_Is429WithRetryAfter()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var id = (await CreateAsync(host, SiemToken, new JsonObject()))["stream_id"]!.GetValue<string>();
+
+        using var first = await SendAsync(host, HttpMethod.Post, "/ssf/verify", SiemToken, new JsonObject { ["stream_id"] = id });
+        using var second = await SendAsync(host, HttpMethod.Post, "/ssf/verify", SiemToken, new JsonObject { ["stream_id"] = id });
+
+        Assert.Equal(HttpStatusCode.NoContent, first.StatusCode);
+        Assert.Equal((HttpStatusCode)429, second.StatusCode);
+        Assert.NotNull(second.Headers.RetryAfter);
+    }
+
+    [Fact]
+    public async Task Signals_CredentialChangeAndAssuranceLevelChange_ReachTheStreamsThatAskedForThem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var credentials = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.CredentialChange) });
+        var assurance = await CreateAsync(host, CrmToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.AssuranceLevelChange) });
+
+        using var credential = await SendAsync(host, HttpMethod.Post, "/v1/ssf/signals", ApiToken, new JsonObject
+        {
+            ["event"] = "credential-change",
+            ["subject_id"] = "jane@example.com",
+            ["credential_type"] = "fido2-roaming",
+            ["change_type"] = "revoke",
+            ["reason"] = "security key reported lost",
+        });
+        using var level = await SendAsync(host, HttpMethod.Post, "/v1/ssf/signals", ApiToken, new JsonObject
+        {
+            ["event"] = "assurance-level-change",
+            ["subject_id"] = "jane@example.com",
+            ["namespace"] = "NIST-AAL",
+            ["current_level"] = "nist-aal1",
+            ["previous_level"] = "nist-aal2",
+        });
+        using var invalid = await SendAsync(host, HttpMethod.Post, "/v1/ssf/signals", ApiToken, new JsonObject { ["event"] = "account-purged", ["subject_id"] = "x" });
+        using var unauthorized = await SendAsync(host, HttpMethod.Post, "/v1/ssf/signals", SiemToken, new JsonObject { ["event"] = "credential-change", ["subject_id"] = "x" });
+
+        Assert.Equal(HttpStatusCode.Accepted, credential.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, level.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
+
+        var siemSet = await PollOneAsync(host, credentials, SiemToken);
+        var change = (await ValidateAsync(host, siemSet, SiemAudience))["events"]![SecurityEventTokens.CredentialChange]!;
+        Assert.Equal(("fido2-roaming", "revoke", "security key reported lost"), (change["credential_type"]!.GetValue<string>(), change["change_type"]!.GetValue<string>(), change["reason_admin"]!["en"]!.GetValue<string>()));
+        var crmSet = await PollOneAsync(host, assurance, CrmToken);
+        var downgrade = (await ValidateAsync(host, crmSet, "https://crm.example/ssf"))["events"]![SecurityEventTokens.AssuranceLevelChange]!;
+        Assert.Equal(("NIST-AAL", "nist-aal1", "nist-aal2", "decrease"), (downgrade["namespace"]!.GetValue<string>(), downgrade["current_level"]!.GetValue<string>(), downgrade["previous_level"]!.GetValue<string>(), downgrade["change_direction"]!.GetValue<string>()));
+    }
+
+    [Fact]
+    public async Task Push_AReceiverThatNeverAnswers_DelaysOnlyItsOwnSets()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // Accepts connections and never answers: every push to it hangs until the delivery timeout.
+        using var blackHole = new TcpListener(IPAddress.Loopback, 0);
+        blackHole.Start();
+        var held = new List<TcpClient>();
+        _ = Task.Run(async () =>
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                held.Add(await blackHole.AcceptTcpClientAsync(ct));
+            }
+        }, ct);
+        await using var healthy = await FakeReceiver.StartAsync();
+        var settings = Settings();
+        // Configured receivers are tried in name order: the silent one first.
+        settings["Responder:Drivers:SharedSignals:Receivers:a-silent:Endpoint"] = $"http://127.0.0.1:{((IPEndPoint)blackHole.LocalEndpoint).Port}/events";
+        settings["Responder:Drivers:SharedSignals:Receivers:a-silent:Audience"] = "https://silent.example";
+        settings["Responder:Drivers:SharedSignals:Receivers:b-healthy:Endpoint"] = $"http://127.0.0.1:{healthy.Port}/events";
+        settings["Responder:Drivers:SharedSignals:Receivers:b-healthy:Audience"] = "https://healthy.example";
+        settings["Responder:Drivers:SharedSignals:DeliveryTimeout"] = "00:02:00";
+        await using var host = await TransmitterHost.StartAsync(settings);
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("jane@example.com"), ct);
+        await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("joe@example.com"), ct);
+
+        // Both SETs reach the healthy receiver while the silent one's first push is still hanging.
+        await Wait.UntilAsync(() => healthy.Pushed.Count == 2, "the healthy receiver got both SETs", ct);
+        Assert.NotEmpty(held);
+        foreach (var client in held)
+        {
+            client.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task SigningKey_RotatedKeyStaysPublishedForTheOverlapThenGoes()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = database });
+        await new StoreMigrator(store, [new SsfMigrations()]).MigrateAsync(ct);
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero));
+        var options = new SharedSignalsOptions { Issuer = new Uri("https://ztstream.test"), KeyRotationInterval = TimeSpan.FromDays(30), KeyOverlap = TimeSpan.FromDays(2) };
+        using var keys = new SsfSigningKeys(store, options, clock, NullLogger<SsfSigningKeys>.Instance);
+
+        var first = await keys.GetAsync(ct);
+        var signedBefore = SecurityEventTokens.Sign(new JsonObject { ["iss"] = "https://ztstream.test", ["jti"] = "j1" }, first);
+        clock.Advance(TimeSpan.FromDays(30));
+        var second = await keys.GetAsync(ct);
+        var during = await keys.PublishedAsync(ct);
+        clock.Advance(TimeSpan.FromDays(2));
+        var after = await keys.PublishedAsync(ct);
+
+        Assert.NotEqual(first.KeyId, second.KeyId);
+        Assert.Equal([second.KeyId, first.KeyId], during.Select(k => k["kid"]!.GetValue<string>()));
+        Assert.Equal([second.KeyId], after.Select(k => k["kid"]!.GetValue<string>()));
+        // A SET signed with the old key still validates against the JWKS published during the overlap.
+        var jwks = new JsonWebKeySet(new JsonObject { ["keys"] = new JsonArray([.. during.Select(k => k.DeepClone())]) }.ToJsonString());
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(signedBefore, new TokenValidationParameters
+        {
+            ValidateIssuer = false,
+            ValidateAudience = false,
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+        });
+        Assert.True(result.IsValid, result.Exception?.ToString());
+    }
+
+    [Fact]
+    public async Task Jwks_AfterARotation_PublishesBothKeys()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var keys = host.Services.GetRequiredService<SsfSigningKeys>();
+        var before = await keys.GetAsync(TestContext.Current.CancellationToken);
+
+        var after = await keys.RotateAsync(TestContext.Current.CancellationToken);
+
+        var jwks = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/jwks.json"), TestContext.Current.CancellationToken))!;
+        Assert.Equal([after.KeyId, before.KeyId], jwks["keys"]!.AsArray().Select(k => k!["kid"]!.GetValue<string>()));
+        Assert.All(jwks["keys"]!.AsArray(), k => Assert.Null(k!["d"]));
+    }
+
+    private async Task<string> PollOneAsync(TransmitterHost host, JsonObject stream, string token)
+    {
+        var path = new Uri(stream["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
+        using var polled = await SendAsync(host, HttpMethod.Post, path, token, new JsonObject());
+        var (_, set) = Assert.Single((await polled.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["sets"]!.AsObject());
+        return set!.GetValue<string>();
+    }
+}

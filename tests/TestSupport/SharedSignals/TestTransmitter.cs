@@ -1,0 +1,181 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ZtStream.TestSupport.Http;
+
+namespace ZtStream.TestSupport.SharedSignals;
+
+/// <summary>
+/// A Shared Signals transmitter for tests, on loopback: it signs SETs with its own RSA key, publishes the key at
+/// <see cref="JwksUri"/>, and serves an RFC 8936 poll endpoint at <see cref="PollUri"/> (bearer <see cref="PollSecret"/>)
+/// that hands out queued SETs until they are acknowledged, recording every ack and error it is sent.
+/// </summary>
+public sealed class TestTransmitter : IAsyncDisposable
+{
+    public const string PollSecret = "poll-secret-0123456789";
+    public const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
+    public const string CredentialCompromise = "https://schemas.openid.net/secevent/risc/event-type/credential-compromise";
+
+    private readonly WebApplication app;
+    private readonly ConcurrentDictionary<string, string> pollQueue = new(StringComparer.Ordinal);
+    private readonly object keyLock = new();
+    private RSA key = RSA.Create(2048);
+    private string keyId = "test-key-1";
+    private int fetches;
+
+    private TestTransmitter(WebApplication app, string issuer)
+    {
+        this.app = app;
+        Issuer = issuer;
+    }
+
+    public string Issuer { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public Uri JwksUri => new(BaseAddress, "/jwks.json");
+
+    public Uri PollUri => new(BaseAddress, "/poll");
+
+    public string KeyId => keyId;
+
+    /// <summary>How many times the JWKS was fetched.</summary>
+    public int JwksFetches => Volatile.Read(ref fetches);
+
+    /// <summary>Every jti the receiver acknowledged in a poll.</summary>
+    public ConcurrentQueue<string> Acknowledged { get; } = new();
+
+    /// <summary>Every SET the receiver reported as refused in a poll: jti → err.</summary>
+    public ConcurrentDictionary<string, string> Errors { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>SETs queued for polling and not acknowledged yet.</summary>
+    public int Pending => pollQueue.Count;
+
+    public static async Task<TestTransmitter> StartAsync(string issuer = "https://idp.test/tenant-1/")
+    {
+        var builder = LoopbackApp.CreateBuilder();
+        var app = builder.Build();
+        var transmitter = new TestTransmitter(app, issuer);
+        app.MapGet("/jwks.json", () =>
+        {
+            Interlocked.Increment(ref transmitter.fetches);
+            return Results.Text(transmitter.Jwks(), "application/json");
+        });
+        app.MapPost("/poll", (Func<HttpContext, Task<IResult>>)transmitter.PollAsync);
+        transmitter.BaseAddress = await LoopbackApp.StartAsync(app);
+        return transmitter;
+    }
+
+    /// <summary>The claims of a SET: one event of <paramref name="eventType"/> about <paramref name="subject"/>.</summary>
+    public JsonObject Claims(string audience, string eventType, JsonObject subject, JsonObject? payload = null, string? jti = null, DateTimeOffset? issuedAt = null) => new()
+    {
+        ["iss"] = Issuer,
+        ["jti"] = jti ?? Guid.NewGuid().ToString("N"),
+        ["iat"] = (issuedAt ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds(),
+        ["aud"] = audience,
+        ["sub_id"] = subject,
+        ["events"] = new JsonObject { [eventType] = payload ?? new JsonObject { ["event_timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() } },
+    };
+
+    /// <summary>Signs <paramref name="claims"/> as a SET (RS256, typ secevent+jwt) with the current key, or another.</summary>
+    public string Sign(JsonObject claims, string typ = "secevent+jwt", RSA? with = null, string? kid = null)
+    {
+        SecurityKey securityKey;
+        lock (keyLock)
+        {
+            securityKey = new RsaSecurityKey(with ?? key) { KeyId = kid ?? keyId };
+        }
+
+        return new JsonWebTokenHandler().CreateToken(
+            claims.ToJsonString(),
+            new SigningCredentials(securityKey, SecurityAlgorithms.RsaSha256),
+            new Dictionary<string, object> { ["typ"] = typ });
+    }
+
+    /// <summary>Replaces the signing key; the JWKS publishes only the new one.</summary>
+    public void RotateKey(string newKeyId)
+    {
+        lock (keyLock)
+        {
+            key = RSA.Create(2048);
+            keyId = newKeyId;
+        }
+    }
+
+    /// <summary>Queues a SET for the next poll.</summary>
+    public void Queue(string jti, string set) => pollQueue[jti] = set;
+
+    public string Jwks()
+    {
+        RSAParameters parameters;
+        string kid;
+        lock (keyLock)
+        {
+            parameters = key.ExportParameters(false);
+            kid = keyId;
+        }
+
+        return new JsonObject
+        {
+            ["keys"] = new JsonArray(new JsonObject
+            {
+                ["kty"] = "RSA",
+                ["use"] = "sig",
+                ["alg"] = "RS256",
+                ["kid"] = kid,
+                ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
+                ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
+            }),
+        }.ToJsonString();
+    }
+
+    private async Task<IResult> PollAsync(HttpContext context)
+    {
+        if (context.Request.Headers.Authorization.ToString() != "Bearer " + PollSecret)
+        {
+            return Results.Unauthorized();
+        }
+
+        using var body = await JsonDocument.ParseAsync(context.Request.Body);
+        var root = body.RootElement;
+        if (root.TryGetProperty("ack", out var acks))
+        {
+            foreach (var ack in acks.EnumerateArray())
+            {
+                var jti = ack.GetString()!;
+                Acknowledged.Enqueue(jti);
+                pollQueue.TryRemove(jti, out _);
+            }
+        }
+
+        if (root.TryGetProperty("setErrs", out var errs) && errs.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var err in errs.EnumerateObject())
+            {
+                Errors[err.Name] = err.Value.GetProperty("err").GetString()!;
+                pollQueue.TryRemove(err.Name, out _);
+            }
+        }
+
+        var max = root.TryGetProperty("maxEvents", out var m) && m.TryGetInt32(out var n) ? n : 100;
+        var sets = new JsonObject();
+        foreach (var (jti, set) in pollQueue.Take(max))
+        {
+            sets[jti] = set;
+        }
+
+        return Results.Text(new JsonObject { ["sets"] = sets, ["moreAvailable"] = pollQueue.Count > max }.ToJsonString(), "application/json");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+        key.Dispose();
+    }
+}
