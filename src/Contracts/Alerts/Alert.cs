@@ -157,7 +157,7 @@ public sealed record AlertFeedback
     public required string Verdict { get; init; }
     /// <summary>Principal the verdict applies to.</summary>
     public required string Principal { get; init; }
-    /// <summary>Detector/rule scopes to suppress (e.g. <c>baseline/first_access</c>).</summary>
+    /// <summary>Detector/rule scopes to suppress (e.g. <c>baseline/first_resource</c>; <c>*</c> for every rule).</summary>
     public required IReadOnlyList<string> Rules { get; init; }
     /// <summary>Resource class scope; null means any.</summary>
     public string? ResourceClass { get; init; }

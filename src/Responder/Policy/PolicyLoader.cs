@@ -65,6 +65,7 @@ internal static class PolicyLoader
                 errors.Add($"{at}: mode must be one of {string.Join(", ", KnownModes)}, not '{r.Mode}'.");
             }
 
+            CheckNames(Blank(r.Detector), Blank(r.Rule), at, errors);
             rules.Add(new PolicyRule(r.Name ?? "", Blank(r.Detector), Blank(r.Rule), severity, r.Action ?? "", r.Mode ?? ""));
         }
 
@@ -161,6 +162,29 @@ internal static class PolicyLoader
 
         errors.Add($"{key}: '{text}' is not a duration (e.g. 90s, 15m, 1h, 2d).");
         return null;
+    }
+
+    /// <summary>
+    /// A rule naming a detector or rule the Verifier never emits would never fire, silently: refuse it, listing what is
+    /// valid (the names come from <see cref="AlertRules"/>).
+    /// </summary>
+    private static void CheckNames(string? detector, string? rule, string at, List<string> errors)
+    {
+        if (detector is not null && !AlertRules.ByDetector.ContainsKey(detector))
+        {
+            errors.Add($"{at}: detector '{detector}' is not one the Verifier emits; valid detectors: {string.Join(", ", AlertRules.ByDetector.Keys)}.");
+            return;
+        }
+
+        if (rule is null || AlertRules.IsEmitted(detector, rule))
+        {
+            return;
+        }
+
+        var valid = detector is null
+            ? string.Join("; ", AlertRules.ByDetector.Select(d => $"{d.Key}: {string.Join(", ", d.Value)}"))
+            : string.Join(", ", AlertRules.ByDetector[detector]);
+        errors.Add($"{at}: rule '{rule}' is not one the Verifier emits{(detector is null ? "" : $" for detector {detector}")}; valid rules: {valid}.");
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

@@ -35,6 +35,7 @@ internal sealed class ScoringEngine
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
+    private readonly HashSet<string> probeClients;
     private int recentNext;
 
     public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null)
@@ -43,6 +44,7 @@ internal sealed class ScoringEngine
         this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
         baselines = new BaselineDetector(options);
         alerts = new AlertBook(options.DedupWindow);
+        probeClients = new HashSet<string>(options.ProbeClients, StringComparer.Ordinal);
         Model = model;
     }
 
@@ -53,6 +55,9 @@ internal sealed class ScoringEngine
     public SuppressionList Suppressions => suppressions;
 
     public long EventsScored { get; private set; }
+
+    /// <summary>Events of <see cref="VerifierOptions.ProbeClients"/> passed over.</summary>
+    public long ProbesSkipped { get; private set; }
 
     /// <summary>Scores one serialized event (UTF-8 JSON of <see cref="AccessEvent"/>).</summary>
     /// <remarks>Read by <see cref="EventReader"/>: one reader pass, repeated values reuse their strings.</remarks>
@@ -69,6 +74,13 @@ internal sealed class ScoringEngine
         var who = new Identity(e);
         if (who.Principal.Length == 0)
         {
+            return default;
+        }
+
+        if (probeClients.Count > 0 && e.Token?.ClientId is { } client && probeClients.Contains(client))
+        {
+            // Synthetic traffic marked by its client: not the principal's behaviour, so neither scored nor learned.
+            ProbesSkipped++;
             return default;
         }
 
