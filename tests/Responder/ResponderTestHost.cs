@@ -59,6 +59,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     /// <summary>Listen on loopback for real (for clients that cannot use the test server, such as the SDK or a browser).</summary>
     public bool UseKestrel { get; init; }
 
+    /// <summary>With <see cref="UseKestrel"/>: the port to listen on (0: any), for a redirect URI registered before the start.</summary>
+    public int Port { get; init; }
+
     public Uri? BaseAddress { get; private set; }
     public HttpClient Client { get; private set; } = null!;
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
@@ -68,7 +71,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         if (UseKestrel)
         {
-            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, Port));
         }
         else
         {

@@ -84,6 +84,9 @@ internal static class ConsoleSignIn
                     o.Scope.Add(scope);
                 }
 
+                // The role and name claims may come from the user-info endpoint only; arrays become one claim per value.
+                o.ClaimActions.MapJsonKey(sso.RoleClaim, sso.RoleClaim);
+                o.ClaimActions.MapUniqueJsonKey(sso.NameClaim, sso.NameClaim);
                 o.CorrelationCookie.SameSite = SameSiteMode.Lax;
                 o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
                 o.NonceCookie.SameSite = SameSiteMode.Lax;
