@@ -182,6 +182,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_alerts_assignee ON responder_alerts (assignee, last_seen, id);
         CREATE INDEX ix_responder_alerts_namespace ON responder_alerts (namespace, last_seen, id);
         CREATE INDEX ix_responder_alerts_version ON responder_alerts (change_version);
+        CREATE INDEX ix_responder_alerts_first_seen ON responder_alerts (first_seen);
 
         CREATE TABLE responder_suppressions (
             id TEXT PRIMARY KEY,

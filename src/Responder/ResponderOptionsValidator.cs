@@ -45,6 +45,10 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
         Positive(errors, options.FeedPollInterval, nameof(options.FeedPollInterval));
         Positive(errors, options.FeedKeepAlive, nameof(options.FeedKeepAlive));
         Positive(errors, options.VerdictSuppression, nameof(options.VerdictSuppression));
+        if (options.VerdictSuppression > Suppressions.SuppressionService.MaxLifetime)
+        {
+            errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer.");
+        }
 
         if (options.FeedToken is { Length: > 0 and < MinTokenLength })
         {
