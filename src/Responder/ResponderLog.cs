@@ -36,6 +36,9 @@ internal static partial class ResponderLog
     [LoggerMessage(5030, LogLevel.Error, "Scheduler pass failed")]
     public static partial void TimekeeperFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(5031, LogLevel.Error, "Scheduler could not {What} for action {ActionId} ({Kind}); trying again next pass, the others go on")]
+    public static partial void TimekeeperActionFailed(ILogger logger, Guid actionId, string kind, string what, Exception exception);
+
     [LoggerMessage(5040, LogLevel.Warning, "Rejected API call to {Path}: {Why}")]
     public static partial void ApiRejected(ILogger logger, string path, string why);
 }

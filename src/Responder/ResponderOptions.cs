@@ -28,7 +28,10 @@ internal sealed record ResponderOptions
     /// <summary>How often TTL releases, approval expiry and re-dispatch are checked.</summary>
     public TimeSpan SchedulerInterval { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>A queued action not dispatched after this long (e.g. a crash in between) is sent again.</summary>
+    /// <summary>
+    /// A queued action not dispatched after this long (a crash in between), or a dispatched one no consumer finished
+    /// after this long (its command lost with a broker or a process), is sent again.
+    /// </summary>
     public TimeSpan RedispatchAfter { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the SSE feed polls the store for entries written by other instances.</summary>

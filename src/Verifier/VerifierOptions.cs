@@ -67,4 +67,7 @@ internal sealed record VerifierOptions
 
     /// <summary>Records after which a partition is checkpointed even before <see cref="CheckpointInterval"/>.</summary>
     public int CheckpointEveryRecords { get; init; } = 5_000;
+
+    /// <summary>Section <c>Verifier:Rules</c>: the detection rules that score events.</summary>
+    public Rules.RuleOptions Rules { get; init; } = new();
 }

@@ -1,15 +1,19 @@
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.Options;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Verifier;
 
-/// <summary>Checks section <c>Verifier</c> (and that the policy file parses), listing every problem at once.</summary>
+/// <summary>Checks section <c>Verifier</c> (and that the policy file and every rule file load), listing every problem at once.</summary>
 internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOptions>
 {
     public ValidateOptionsResult Validate(string? name, VerifierOptions options) => OptionsValidation.ToResult(Validate(options));
 
-    /// <summary>One line per problem; empty when the options are usable. A policy file must exist and parse.</summary>
+    /// <summary>
+    /// One line per problem; empty when the options are usable. A policy file must exist and parse; every rule file must
+    /// load (a bad rule stops the start: one line per problem, with file, line and reason).
+    /// </summary>
     public static IReadOnlyList<string> Validate(VerifierOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -69,6 +73,16 @@ internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOption
             catch (PolicyException ex)
             {
                 problems.Add($"{VerifierOptions.Section}:PolicyPath: {ex.Message}");
+            }
+        }
+
+        var rules = options.Rules.Validate($"{VerifierOptions.Section}:Rules");
+        problems.AddRange(rules);
+        if (rules.Count == 0)
+        {
+            foreach (var error in RuleLoader.LoadConfigured(options.Rules).Errors)
+            {
+                problems.Add($"{VerifierOptions.Section}:Rules: {error}");
             }
         }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Verifier.Processing;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier;
@@ -29,6 +30,9 @@ internal static class VerifierRole
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
         services.TryAddSingleton<CheckpointStore>();
+        services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
+        services.TryAddSingleton<RuleReloader>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleReloader>(sp => sp.GetRequiredService<RuleReloader>()));
         services.TryAddSingleton<VerifierWorker>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VerifierWorker>(sp => sp.GetRequiredService<VerifierWorker>()));
         return services;

@@ -48,6 +48,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     public string? PolicyPath { get; }
     public FakeTimeProvider Time { get; }
     public MemoryEventLog EventLog { get; init; } = new();
+
+    /// <summary>A real event log to use instead of <see cref="EventLog"/> (its retries and dead letters are under test).</summary>
+    public IEventLog? Log { get; init; }
     public Dictionary<string, string?> Settings { get; } = [];
     public Action<IServiceCollection>? ConfigureServices { get; set; }
 
@@ -105,7 +108,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton<TimeProvider>(Time);
         builder.Services.AddStore(builder.Configuration);
-        builder.Services.AddSingleton<IEventLog>(EventLog);
+        builder.Services.AddSingleton<IEventLog>(Log ?? EventLog);
         builder.Services.AddResponder(builder.Configuration);
         if (UseRealBus)
         {
@@ -187,6 +190,31 @@ internal static class TestAlerts
         LastSeen = new DateTimeOffset(2026, 3, 2, 8, 59, 30, TimeSpan.Zero),
         Count = count,
     };
+}
+
+internal static class TestActions
+{
+    /// <summary>A manual action on alice, decided and last touched <paramref name="minutesAgo"/> minutes before the host's clock.</summary>
+    public static ZtStream.Responder.Actions.ActionRecord Manual(ResponderTestHost host, string kind, string state, int minutesAgo)
+    {
+        var at = host.Time.GetUtcNow().AddMinutes(-minutesAgo);
+        return new ZtStream.Responder.Actions.ActionRecord
+        {
+            Id = Guid.NewGuid(),
+            Kind = kind,
+            Mode = "manual",
+            State = state,
+            Principal = "alice",
+            SubjectId = "alice",
+            Reason = "test",
+            Decision = "test",
+            RequestedBy = "rex",
+            CreatedAt = at,
+            UpdatedAt = at,
+            DecidedAt = at,
+            DecidedBy = "rex",
+        };
+    }
 }
 
 internal static class Eventually

@@ -110,6 +110,8 @@ public static class Detectors
     public const string Model = "model";
     /// <summary>The Responder's own safety alerts.</summary>
     public const string Responder = "responder";
+    /// <summary>Detection rules (ZtStream, Sigma and Falco rule files); the reason's rule is the rule id.</summary>
+    public const string Rule = "rule";
 }
 
 /// <summary>Severity names and their score bands.</summary>

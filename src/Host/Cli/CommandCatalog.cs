@@ -1,8 +1,10 @@
 using ZtStream.Host.Demo;
 using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
+using ZtStream.Platform.EventLog.DeadLetters;
 using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Cli;
@@ -15,9 +17,11 @@ internal static class CommandCatalog
         new SourcesCommand(),
         new SimulateCommand(),
         new ReplayCommand(SourceFileReaders.All),
+        new RulesCommand(SourceFileReaders.All),
         new DemoCommand(),
         new BenchCommand(),
         new SimulateFeedCommand(),
         new SampleCommand(),
+        new DlqCommand(),
     ];
 }

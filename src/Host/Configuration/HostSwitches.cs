@@ -15,6 +15,7 @@ internal sealed class HostSwitches
         ["--roles"] = "Roles",
         ["--event-log"] = "EventLog:Kind",
         ["--kafka"] = "EventLog:BootstrapServers",
+        ["--event-log-path"] = "EventLog:Path",
         ["--store"] = "Store:Kind",
         ["--postgres"] = "Store:ConnectionString",
         ["--sqlite"] = "Store:SqlitePath",

@@ -7,8 +7,9 @@ using ZtStream.Platform.Hosting;
 namespace ZtStream.Host.Demo;
 
 /// <summary>
-/// <c>ztstream bench [--principals N] [--seed N] [--scenario LIST]</c>: the whole embedded pipeline measured end to
-/// end — a simulation sent through Ingest's HTTP endpoint as fast as it is acknowledged, scored by the Verifier,
+/// <c>ztstream bench [--principals N] [--seed N] [--scenario LIST] [--memory]</c>: the whole embedded pipeline measured
+/// end to end on the durable file log (<c>--memory</c>: the memory-only log; <c>--set EventLog:Fsync=os</c> etc. picks
+/// the fsync policy) — a simulation sent through Ingest's HTTP endpoint as fast as it is acknowledged, scored by the Verifier,
 /// acted on by the Responder. Its last line is one JSON object with the numbers.
 /// </summary>
 internal sealed class BenchCommand : ICliCommand
@@ -23,7 +24,7 @@ internal sealed class BenchCommand : ICliCommand
         var folder = Directory.CreateTempSubdirectory("ztstream-bench-");
         try
         {
-            var embedded = await EmbeddedPipeline.StartAsync(folder.FullName, context, cancellationToken);
+            var embedded = await EmbeddedPipeline.StartAsync(folder.FullName, context, cancellationToken, settings.MemoryLog);
             if (embedded is null)
             {
                 return CliCommandLine.UsageError;
@@ -52,6 +53,8 @@ internal sealed class BenchCommand : ICliCommand
                 {
                     ["events"] = feed.EventsSent,
                     ["principals"] = settings.Principals,
+                    ["event_log"] = settings.MemoryLog ? "memory" : "file",
+                    ["fsync"] = settings.MemoryLog ? null : embedded.Services.GetRequiredService<ZtStream.Platform.Options.EventLogOptions>().Fsync,
                     ["ingest_seconds"] = Math.Round(ingested.TotalSeconds, 3),
                     ["ingest_events_per_second"] = Math.Round(feed.EventsSent / ingested.TotalSeconds, 0),
                     ["end_to_end_seconds"] = Math.Round(drained.TotalSeconds, 3),

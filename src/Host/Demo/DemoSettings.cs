@@ -8,12 +8,17 @@ namespace ZtStream.Host.Demo;
 /// <summary>The simulated traffic of <c>demo</c>, <c>bench</c> and <c>simulate-feed</c>, and the options that set it.</summary>
 internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed, IReadOnlyList<string> Scenarios, int Principals, TimeSpan Interval)
 {
+    /// <summary><c>--memory</c> (<c>demo</c>, <c>bench</c>): the memory-only event log instead of the durable file log, to measure the log's share.</summary>
+    public bool MemoryLog { get; init; }
+
     /// <summary>A command that takes just these settings (<c>demo</c>, <c>bench</c>) and runs <paramref name="run"/> with them.</summary>
     public static Command CreateCommand(string name, string description, Func<DemoSettings, CliContext, CancellationToken, Task<int>> run)
     {
         var command = new Command(name, description);
         var settings = AddOptions(command);
-        command.SetCliAction((parsed, context, ct) => run(settings(parsed), context, ct));
+        var memory = new Option<bool>("--memory") { Description = "use the memory-only event log instead of the durable file log" };
+        command.Add(memory);
+        command.SetCliAction((parsed, context, ct) => run(settings(parsed) with { MemoryLog = parsed.GetValue(memory) }, context, ct));
         return command;
     }
 

@@ -31,7 +31,8 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
     public IServiceProvider Services => app.Services;
 
     /// <summary>Starts it, or prints every configuration problem and returns null.</summary>
-    public static async Task<EmbeddedPipeline?> StartAsync(string folder, CliContext context, CancellationToken cancellationToken)
+    /// <param name="memoryLog">The memory-only event log instead of the durable file log in <paramref name="folder"/>.</param>
+    public static async Task<EmbeddedPipeline?> StartAsync(string folder, CliContext context, CancellationToken cancellationToken, bool memoryLog = false)
     {
         var policyPath = Path.Combine(folder, "response.yaml");
         await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
@@ -42,7 +43,8 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Urls"] = urls,
             ["Store:Kind"] = "sqlite",
             ["Store:SqlitePath"] = Path.Combine(folder, "ztstream.db"),
-            ["EventLog:Kind"] = "inprocess",
+            ["EventLog:Kind"] = memoryLog ? "memory" : "file",
+            ["EventLog:Path"] = Path.Combine(folder, "eventlog"),
             ["Bus:Kind"] = "inmemory",
             ["Responder:PolicyPath"] = policyPath,
             ["Responder:Isolator"] = "simulated",

@@ -39,6 +39,11 @@ internal static class RunCommand
             {
                 return 0;
             }
+            catch (ZtStream.Platform.EventLog.FileLog.EventLogLockedException e)
+            {
+                await context.Error.WriteLineAsync($"ztstream: {e.Message}");
+                return 1;
+            }
             catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
             {
                 await context.Error.WriteLineAsync($"ztstream: cannot listen: {e.Message}");
@@ -102,6 +107,11 @@ internal static class RunCommand
         {
             // The binder could not convert a value ("abc" for a number); its message names the key.
             problems.Add(e.Message);
+        }
+
+        if (problems.Count == 0)
+        {
+            problems.AddRange(PolicyRuleCheck.Problems(app.Services));
         }
 
         if (problems.Count == 0)

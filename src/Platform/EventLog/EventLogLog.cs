@@ -55,4 +55,40 @@ internal static partial class EventLogLog
 
     [LoggerMessage(1019, LogLevel.Warning, "Group {GroupId}: partitions lost: {Partitions}")]
     public static partial void PartitionsLost(ILogger logger, string groupId, string partitions);
+
+    [LoggerMessage(1020, LogLevel.Warning, "Group {GroupId}: {Topic}/{Partition} was to resume at {Requested}, but the log starts at {Start} (retention removed records the group had not read); resuming there")]
+    public static partial void ResumeBehindRetention(ILogger logger, string groupId, string topic, int partition, long requested, long start);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Group {GroupId}: {Topic}/{Partition} was to resume at {Requested}, past the log's end {End} (the log was lost or truncated behind the checkpoint); resuming from the committed offset or the earliest record instead")]
+    public static partial void ResumeAheadOfLog(ILogger logger, string groupId, string topic, int partition, long requested, long end);
+
+    [LoggerMessage(1022, LogLevel.Warning, "Group {GroupId}: writing committed offsets failed; they are kept and written again later")]
+    public static partial void OffsetFlushFailed(ILogger logger, string groupId, Exception exception);
+
+    [LoggerMessage(1023, LogLevel.Warning, "Group {GroupId}: paused on {Topic}/{Partition}@{Offset}: a dependency is unavailable; retrying with backoff until it is back")]
+    public static partial void ConsumerPaused(ILogger logger, string groupId, string topic, int partition, long offset, Exception exception);
+
+    [LoggerMessage(1024, LogLevel.Warning, "Group {GroupId}: still paused on {Topic}/{Partition}@{Offset} after {Failures} attempts: {Reason}")]
+    public static partial void ConsumerStillPaused(ILogger logger, string groupId, string topic, int partition, long offset, int failures, string reason);
+
+    [LoggerMessage(1025, LogLevel.Information, "Group {GroupId}: resumed on {Topic}/{Partition}@{Offset} after {Failures} failed attempts")]
+    public static partial void ConsumerResumed(ILogger logger, string groupId, string topic, int partition, long offset, int failures);
+
+    [LoggerMessage(1026, LogLevel.Information, "Retention removed {Count} segment(s) of {Topic}/{Partition}; it now starts at offset {Start}")]
+    public static partial void SegmentsRetired(ILogger logger, string topic, int partition, int count, long start);
+
+    [LoggerMessage(1027, LogLevel.Error, "The event log could not write {Records} record(s); they were refused (503) and cut back off the files")]
+    public static partial void WriteFailed(ILogger logger, int records, Exception exception);
+
+    [LoggerMessage(1028, LogLevel.Warning, "Applying the event log's retention failed; trying again later")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1029, LogLevel.Warning, "{Path}: {Dropped} byte(s) after the last whole record (at {Kept}) were not acknowledged before a crash; cut off")]
+    public static partial void TornTailTruncated(ILogger logger, string path, long kept, long dropped);
+
+    [LoggerMessage(1030, LogLevel.Debug, "{Path}: {Dropped} byte(s) after the last whole record (at {Kept}) are not readable yet; ignored by this read-only view")]
+    public static partial void TornTailIgnored(ILogger logger, string path, long kept, long dropped);
+
+    [LoggerMessage(1031, LogLevel.Information, "Event log opened at {Path} (fsync {Fsync}, {Topics} topic(s))")]
+    public static partial void FileLogOpened(ILogger logger, string path, string fsync, int topics);
 }

@@ -23,6 +23,18 @@ internal sealed record ConsumerSpec(string GroupId, IReadOnlyList<string> Topics
 
     /// <summary>Where a partition with no committed offset starts.</summary>
     public bool StartFromEarliest { get; init; } = true;
+
+    /// <summary>Throws unless <paramref name="spec"/> names a group and at least one topic and <paramref name="handler"/> is given.</summary>
+    public static void Check(ConsumerSpec spec, IRecordHandler handler)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentException.ThrowIfNullOrWhiteSpace(spec.GroupId);
+        if (spec.Topics.Count == 0)
+        {
+            throw new ArgumentException("A consumer needs at least one topic.", nameof(spec));
+        }
+    }
 }
 
 /// <summary>

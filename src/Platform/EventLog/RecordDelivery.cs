@@ -1,18 +1,24 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
+using ZtStream.Platform.Faults;
+using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog;
 
 /// <summary>
-/// Hands one record to a handler with the retry and dead-letter rules both implementations share: up to
-/// <see cref="ConsumerSpec.MaxAttempts"/> attempts, a <see cref="PoisonRecordException"/> at once, then the record
-/// goes to the dead-letter topic with the reason, and only then may the caller store the offset.
+/// Hands one record to a handler with the rules every implementation shares. A transient failure (the store, bus or
+/// log is down: <see cref="TransientFaults"/>) pauses the consumer on the record and retries it with exponential
+/// backoff until it succeeds, however long that takes, reporting the pause in <see cref="ConsumerHealth"/>. Any
+/// other failure is deterministic: up to <see cref="ConsumerSpec.MaxAttempts"/> attempts (a
+/// <see cref="PoisonRecordException"/> at once), then the record goes to the dead-letter topic with the reason, and
+/// only then may the caller store the offset.
 /// </summary>
 internal sealed class RecordDelivery(
     IEventLog log,
-    TimeSpan retryBackoff,
+    EventLogOptions options,
     TimeProvider time,
     EventLogMetrics metrics,
+    ConsumerHealth health,
     ILogger logger)
 {
     /// <summary>
@@ -23,35 +29,83 @@ internal sealed class RecordDelivery(
     {
         var maxAttempts = Math.Max(1, spec.MaxAttempts);
         string? reason = null;
-        for (var attempt = 1; attempt <= maxAttempts; attempt++)
+        IDisposable? pause = null;
+        var outage = 0;
+        try
         {
-            try
+            for (var attempt = 1; attempt <= maxAttempts;)
             {
-                await handler.HandleAsync(record, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                throw;
-            }
-            catch (PoisonRecordException poison)
-            {
-                reason = "poison: " + poison.Message;
-                break;
-            }
-            catch (Exception ex)
-            {
-                EventLogLog.HandlerFailed(logger, record.Topic, record.Partition, record.Offset, attempt, maxAttempts, ex);
-                reason = $"failed {attempt} attempt(s): {ex.GetType().Name}: {ex.Message}";
-                if (attempt < maxAttempts)
+                try
                 {
+                    await handler.HandleAsync(record, cancellationToken).ConfigureAwait(false);
+                    if (pause is not null)
+                    {
+                        EventLogLog.ConsumerResumed(logger, spec.GroupId, record.Topic, record.Partition, record.Offset, outage);
+                    }
+
+                    return;
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+                catch (PoisonRecordException poison)
+                {
+                    reason = "poison: " + poison.Message;
+                    break;
+                }
+                catch (Exception ex) when (TransientFaults.IsTransient(ex))
+                {
+                    // Not the record's fault: it would fail the same way for every record, so hold this one (and with
+                    // it the partition's order) until the dependency is back. Attempts are not counted.
+                    outage++;
+                    var why = $"{ex.GetType().Name}: {ex.Message}";
+                    if (pause is null)
+                    {
+                        pause = health.PauseOn(spec.GroupId, record, why);
+                        EventLogLog.ConsumerPaused(logger, spec.GroupId, record.Topic, record.Partition, record.Offset, ex);
+                    }
+                    else
+                    {
+                        health.Update(pause, why);
+                        if ((outage & (outage - 1)) == 0)
+                        {
+                            EventLogLog.ConsumerStillPaused(logger, spec.GroupId, record.Topic, record.Partition, record.Offset, outage, why);
+                        }
+                    }
+
                     metrics.Retried.Add(1);
-                    await Task.Delay(retryBackoff * attempt, time, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(Backoff(outage), time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    EventLogLog.HandlerFailed(logger, record.Topic, record.Partition, record.Offset, attempt, maxAttempts, ex);
+                    reason = $"failed {attempt} attempt(s): {ex.GetType().Name}: {ex.Message}";
+                    if (attempt < maxAttempts)
+                    {
+                        metrics.Retried.Add(1);
+                        await Task.Delay(options.RetryBackoff * attempt, time, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    attempt++;
                 }
             }
-        }
 
-        await DeadLetterAsync(record, reason!, cancellationToken).ConfigureAwait(false);
+            await DeadLetterAsync(record, reason!, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            pause?.Dispose();
+        }
+    }
+
+    /// <summary>RetryBackoff, doubled per failed attempt, at most MaxRetryBackoff.</summary>
+    private TimeSpan Backoff(int failures)
+    {
+        var first = options.RetryBackoff > TimeSpan.Zero ? options.RetryBackoff : TimeSpan.FromMilliseconds(10);
+        var factor = Math.Pow(2, Math.Min(failures - 1, 20));
+        var ticks = Math.Min(first.Ticks * factor, options.MaxRetryBackoff.Ticks);
+        return TimeSpan.FromTicks((long)Math.Max(ticks, 1));
     }
 
     private async Task DeadLetterAsync(ConsumedRecord record, string reason, CancellationToken cancellationToken)
@@ -71,8 +125,8 @@ internal sealed class RecordDelivery(
             catch (EventLogUnavailableException ex)
             {
                 EventLogLog.DeadLetterAppendFailed(logger, record.Topic, record.Partition, record.Offset, ex);
-                var wait = TimeSpan.FromTicks(Math.Min(ex.RetryAfter.Ticks, (retryBackoff * attempt).Ticks));
-                await Task.Delay(wait > TimeSpan.Zero ? wait : retryBackoff, time, cancellationToken).ConfigureAwait(false);
+                var wait = TimeSpan.FromTicks(Math.Min(ex.RetryAfter.Ticks, Backoff(attempt).Ticks));
+                await Task.Delay(wait > TimeSpan.Zero ? wait : Backoff(attempt), time, cancellationToken).ConfigureAwait(false);
             }
         }
 

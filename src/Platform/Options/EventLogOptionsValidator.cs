@@ -10,10 +10,40 @@ internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOption
     {
         ArgumentNullException.ThrowIfNull(options);
         List<string> problems = [];
-        var kind = options.Kind?.Trim().ToLowerInvariant();
-        if (kind is not (EventLogOptions.InProcess or EventLogOptions.Kafka))
+        var kind = options.NormalizedKind;
+        if (kind is not (EventLogOptions.File or EventLogOptions.Memory or EventLogOptions.Kafka))
         {
-            problems.Add($"EventLog:Kind '{options.Kind}' is not one of {EventLogOptions.InProcess}, {EventLogOptions.Kafka}");
+            problems.Add($"EventLog:Kind '{options.Kind}' is not one of {EventLogOptions.File}, {EventLogOptions.Memory} ({EventLogOptions.InProcess}), {EventLogOptions.Kafka}");
+        }
+
+        if (options.Fsync?.Trim().ToLowerInvariant() is not (EventLogOptions.FsyncGroup or EventLogOptions.FsyncAlways or EventLogOptions.FsyncOs))
+        {
+            problems.Add($"EventLog:Fsync '{options.Fsync}' is not one of {EventLogOptions.FsyncGroup}, {EventLogOptions.FsyncAlways}, {EventLogOptions.FsyncOs}");
+        }
+
+        if (kind == EventLogOptions.File && options.Path is { } path && (path.Trim().Length == 0 || path.IndexOfAny(System.IO.Path.GetInvalidPathChars()) >= 0))
+        {
+            problems.Add($"EventLog:Path '{path}' is not a usable folder path");
+        }
+
+        if (options.SegmentBytes < 4096)
+        {
+            problems.Add($"EventLog:SegmentBytes must be at least 4096 (is {options.SegmentBytes})");
+        }
+
+        if (options.RetentionBytes < 0)
+        {
+            problems.Add($"EventLog:RetentionBytes must not be negative (is {options.RetentionBytes}; 0 means no size limit)");
+        }
+
+        if (options.OffsetCommitInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"EventLog:OffsetCommitInterval must be positive (is {options.OffsetCommitInterval})");
+        }
+
+        if (options.MaxRetryBackoff < options.RetryBackoff || options.MaxRetryBackoff <= TimeSpan.Zero)
+        {
+            problems.Add($"EventLog:MaxRetryBackoff must be positive and at least RetryBackoff (is {options.MaxRetryBackoff})");
         }
 
         if (kind == EventLogOptions.Kafka && string.IsNullOrWhiteSpace(options.BootstrapServers))

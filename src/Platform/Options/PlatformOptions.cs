@@ -4,25 +4,66 @@ namespace ZtStream.Platform.Options;
 internal sealed record EventLogOptions
 {
     public const string Section = "EventLog";
-    public const string InProcess = "inprocess";
+    public const string File = "file";
+    public const string Memory = "memory";
     public const string Kafka = "kafka";
 
-    /// <summary><c>inprocess</c> (default) or <c>kafka</c>.</summary>
-    public string Kind { get; init; } = InProcess;
+    /// <summary>Accepted for <see cref="Memory"/>: the memory-only log's earlier name.</summary>
+    public const string InProcess = "inprocess";
+
+    public const string FsyncGroup = "group";
+    public const string FsyncAlways = "always";
+    public const string FsyncOs = "os";
+
+    /// <summary><c>file</c> (default: durable, on local disk), <c>memory</c> (alias <c>inprocess</c>; tests, benchmarks) or <c>kafka</c>.</summary>
+    public string Kind { get; init; } = File;
+
+    /// <summary><see cref="Kind"/> lower-cased, with <c>inprocess</c> read as <c>memory</c>.</summary>
+    public string NormalizedKind => Kind?.Trim().ToLowerInvariant() switch
+    {
+        InProcess => Memory,
+        { } kind => kind,
+        null => string.Empty,
+    };
+
+    /// <summary>The file log's folder; when absent, <c>eventlog</c> beside the SQLite store's file.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>
+    /// When the file log acknowledges an append: <c>group</c> (default) after the next group fsync, which every
+    /// append waiting at that moment shares; <c>always</c> after an fsync of its own; <c>os</c> once written to the
+    /// operating system, which writes it to disk later.
+    /// </summary>
+    public string Fsync { get; init; } = FsyncGroup;
+
+    /// <summary>File log: a partition's segment file is closed and a new one started past this size.</summary>
+    public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>File log: bytes each partition keeps at most (whole segments are removed, oldest first); 0 = no size limit.</summary>
+    public long RetentionBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>File log: how often consumer groups' committed offsets are written to disk (also on every revoke and stop).</summary>
+    public TimeSpan OffsetCommitInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest pause between retries of a record whose handler failed on a transient fault (the pause doubles up to it).</summary>
+    public TimeSpan MaxRetryBackoff { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Kafka bootstrap servers, required when <see cref="Kind"/> is kafka.</summary>
     public string? BootstrapServers { get; init; }
 
-    /// <summary>Partitions per topic: of the in-process log, and of topics ZtStream creates on Kafka.</summary>
+    /// <summary>Partitions per topic: of topics the file and memory logs create, and of topics ZtStream creates on Kafka.</summary>
     public int Partitions { get; init; } = 3;
 
     /// <summary>Replication factor of topics ZtStream creates on Kafka.</summary>
     public short ReplicationFactor { get; init; } = 1;
 
-    /// <summary>Retention of topics ZtStream creates on Kafka, in hours.</summary>
+    /// <summary>Retention in hours: of the file log's segments (by their newest record), and of topics ZtStream creates on Kafka.</summary>
     public int RetentionHours { get; init; } = 168;
 
-    /// <summary>Records the producer may hold unacknowledged before appends answer "unavailable".</summary>
+    /// <summary>
+    /// Records that may wait for acknowledgement before appends answer "unavailable": Kafka's producer queue, the file
+    /// log's commit queue; the memory log retains at most this many per topic.
+    /// </summary>
     public int MaxQueuedRecords { get; init; } = 100_000;
 
     /// <summary>How long an append may wait for acknowledgement before it counts as unavailable.</summary>

@@ -57,7 +57,13 @@ internal sealed class ActionService(
         return (action, true);
     }
 
-    /// <summary>Sends the command of a queued action. Sending twice is harmless: consumers act once per action id.</summary>
+    /// <summary>The longest isolation time-to-live an action may carry (the API refuses more).</summary>
+    public static readonly TimeSpan MaxTtl = TimeSpan.FromDays(30);
+
+    /// <summary>
+    /// Sends the command of a queued action, or again for a dispatched one whose command may have been lost (the
+    /// timekeeper, past <c>RedispatchAfter</c>). Sending twice is harmless: consumers act once per action id.
+    /// </summary>
     public async Task DispatchAsync(ActionRecord action, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
@@ -70,11 +76,13 @@ internal sealed class ActionService(
         ResponderLog.CommandSent(logger, action.Kind, action.Id);
         var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
         // Losing this race to the consumer (already done) is fine: the state only moves forward.
-        await actions.TryUpdateAsync(sent, ActionStates.Queued, cancellationToken);
+        await actions.TryUpdateAsync(sent, action.State, cancellationToken);
         await audit.AppendAsync(
             AuditKinds.CommandSent,
             action.DecidedBy ?? action.RequestedBy,
-            $"sent {action.Kind} for {action.Target}",
+            action.State == ActionStates.Dispatched
+                ? $"sent {action.Kind} for {action.Target} again: not completed {(now - action.UpdatedAt).TotalSeconds:0} s after the last send"
+                : $"sent {action.Kind} for {action.Target}",
             cancellationToken,
             actionId: action.Id.ToString(),
             alertId: action.AlertId,
@@ -321,7 +329,12 @@ internal sealed class ActionService(
         return (ActionChange.Conflict, await actions.GetAsync(id, cancellationToken));
     }
 
-    public TimeSpan Ttl(ActionRecord action) => action.TtlSeconds is { } s ? TimeSpan.FromSeconds(s) : policy.IsolationTtl;
+    /// <summary>
+    /// The action's time-to-live, at most <see cref="MaxTtl"/>: an out-of-range value stored before the API bounded it
+    /// must not overflow the time arithmetic of every later dispatch.
+    /// </summary>
+    public TimeSpan Ttl(ActionRecord action) =>
+        action.TtlSeconds is { } s ? TimeSpan.FromSeconds(Math.Clamp(s, 1, (long)MaxTtl.TotalSeconds)) : policy.IsolationTtl;
 
     public static string Json(ActionRecord action) => JsonSerializer.Serialize(action, ResponderJsonContext.Default.ActionRecord);
 }

@@ -104,6 +104,13 @@ internal sealed class ActionStore(IStore store)
             new { Before = before.ToUnixTimeMilliseconds() },
             cancellationToken);
 
+    /// <summary>Actions whose command was sent before <paramref name="before"/> and never finished: the command may have been lost.</summary>
+    public Task<IReadOnlyList<ActionRecord>> StaleDispatchedAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        QueryRowsAsync(
+            $"SELECT {Columns} FROM responder_actions WHERE state = 'dispatched' AND updated_at <= @Before ORDER BY updated_at",
+            new { Before = before.ToUnixTimeMilliseconds() },
+            cancellationToken);
+
     private async Task<IReadOnlyList<ActionRecord>> QueryRowsAsync(string sql, object args, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);

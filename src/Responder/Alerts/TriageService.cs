@@ -17,7 +17,7 @@ internal sealed record TriageOutcome(StoredAlert Alert, IReadOnlyList<Suppressio
 /// </summary>
 internal sealed class TriageService(AlertStore alerts, SuppressionService suppressions, AuditLog audit)
 {
-    public const int MaxNote = 4000;
+    public const int MaxNote = Bounds.MaxReasonLength;
     public const int MaxAssignee = 200;
 
     public async Task<(TriageOutcome? Outcome, Problem? Problem)> SetStatusAsync(

@@ -42,7 +42,8 @@ internal static class ResponderApi
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            return problem ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
+            return problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))
+                ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
@@ -52,9 +53,9 @@ internal static class ResponderApi
                 return problem;
             }
 
-            if (body?.TtlSeconds is <= 0)
+            if (Invalid(Bounds.Ttl(body?.TtlSeconds)) is { } invalid)
             {
-                return Problems.Result(Problems.Invalid([new ItemError(0, "ttl_seconds", "must be positive")]));
+                return invalid;
             }
 
             TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
@@ -63,9 +64,9 @@ internal static class ResponderApi
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            if (problem is not null)
+            if ((problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))) is { } refused)
             {
-                return problem;
+                return refused;
             }
 
             var caller = ApiAuth.CallerOf(http);
@@ -152,14 +153,19 @@ internal static class ResponderApi
                 break;
         }
 
-        if (body.TtlSeconds is <= 0)
+        errors.AddRange(Bounds.Ttl(body.TtlSeconds));
+        errors.AddRange(Bounds.Text("jti", body.Jti, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("session_id", body.SessionId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("subject_id", body.SubjectId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("client_id", body.ClientId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("workload_id", body.WorkloadId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("namespace", body.Namespace, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("name", body.Name, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("alert_id", body.AlertId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Text("reason", body.Reason, Bounds.MaxReasonLength));
+        if (Invalid(errors) is { } invalid)
         {
-            errors.Add(new ItemError(0, "ttl_seconds", "must be positive"));
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
+            return invalid;
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -190,6 +196,13 @@ internal static class ResponderApi
         };
         var (created, _) = await service.CreateAsync(action, caller.Name, http.RequestAborted);
         return Results.Json(created, ResponderJsonContext.Default.ActionRecord, statusCode: 202);
+    }
+
+    /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
+    private static IResult? Invalid(IEnumerable<ItemError> errors)
+    {
+        var list = errors.ToList();
+        return list.Count == 0 ? null : Problems.Result(Problems.Invalid(list));
     }
 
     private static async Task<IResult> Answer(Task<(ActionChange Change, ActionRecord? Action)> operation)

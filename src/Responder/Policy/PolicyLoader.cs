@@ -65,8 +65,15 @@ internal static class PolicyLoader
                 errors.Add($"{at}: mode must be one of {string.Join(", ", KnownModes)}, not '{r.Mode}'.");
             }
 
-            CheckNames(Blank(r.Detector), Blank(r.Rule), at, errors);
-            rules.Add(new PolicyRule(r.Name ?? "", Blank(r.Detector), Blank(r.Rule), severity, r.Action ?? "", r.Mode ?? ""));
+            var (detector, rule) = (Blank(r.Detector), Blank(r.Rule));
+            if (detector is null && rule is not null && rule.StartsWith(Detectors.Rule + "/", StringComparison.Ordinal))
+            {
+                // rule/<id>: a detection rule's id, the form a suppression scope names it in.
+                (detector, rule) = (Detectors.Rule, rule[(Detectors.Rule.Length + 1)..]);
+            }
+
+            CheckNames(detector, rule, at, errors);
+            rules.Add(new PolicyRule(r.Name ?? "", detector, rule, severity, r.Action ?? "", r.Mode ?? ""));
         }
 
         var budgetDoc = doc.Budget ?? new BudgetDocument();
@@ -170,9 +177,16 @@ internal static class PolicyLoader
     /// </summary>
     private static void CheckNames(string? detector, string? rule, string at, List<string> errors)
     {
+        if (detector == Detectors.Rule)
+        {
+            // Detection rules are named by their own ids, loaded (and reloaded) by the Verifier; where the Verifier runs
+            // in the same process, `ztstream run` checks them against the rules it loaded (Host/Run/PolicyRuleCheck).
+            return;
+        }
+
         if (detector is not null && !AlertRules.ByDetector.ContainsKey(detector))
         {
-            errors.Add($"{at}: detector '{detector}' is not one the Verifier emits; valid detectors: {string.Join(", ", AlertRules.ByDetector.Keys)}.");
+            errors.Add($"{at}: detector '{detector}' is not one the Verifier emits; valid detectors: {string.Join(", ", AlertRules.ByDetector.Keys)}, {Detectors.Rule}.");
             return;
         }
 
@@ -184,7 +198,7 @@ internal static class PolicyLoader
         var valid = detector is null
             ? string.Join("; ", AlertRules.ByDetector.Select(d => $"{d.Key}: {string.Join(", ", d.Value)}"))
             : string.Join(", ", AlertRules.ByDetector[detector]);
-        errors.Add($"{at}: rule '{rule}' is not one the Verifier emits{(detector is null ? "" : $" for detector {detector}")}; valid rules: {valid}.");
+        errors.Add($"{at}: rule '{rule}' is not one the Verifier emits{(detector is null ? "" : $" for detector {detector}")}; valid rules: {valid}{(detector is null ? $"; a detection rule is named with detector: {Detectors.Rule} or as {Detectors.Rule}/<id>" : "")}.");
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

@@ -72,7 +72,7 @@ internal sealed class SuppressionService(
             return (null, Problems.Of(409, $"suppression {id} is {before.State}; only an active one can be narrowed"));
         }
 
-        var errors = new List<ItemError>();
+        var errors = Limits(request);
         var rules = request.Rules is { Count: > 0 } r ? r.Distinct(StringComparer.Ordinal).ToList() : [.. before.Rules];
         var wider = rules.Where(x => !before.Rules.Any(b => Covers(b, x))).ToList();
         if (wider.Count > 0)
@@ -139,6 +139,11 @@ internal sealed class SuppressionService(
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> LiftAsync(
         string id, string reason, Caller caller, CancellationToken cancellationToken)
     {
+        if (Bounds.Text("reason", reason, Bounds.MaxReasonLength).ToList() is { Count: > 0 } tooLong)
+        {
+            return (null, Problems.Invalid(tooLong));
+        }
+
         var before = await suppressions.GetAsync(id, cancellationToken);
         if (before is null)
         {
@@ -197,7 +202,7 @@ internal sealed class SuppressionService(
         var own = alert.Reasons.Select(r => $"{r.Detector}/{r.Rule}").Distinct(StringComparer.Ordinal).ToList();
         var detectors = alert.Reasons.Select(r => r.Detector).Distinct(StringComparer.Ordinal).ToList();
         var rules = request.Rules is { Count: > 0 } given ? given.Select(x => x.Trim()).Distinct(StringComparer.Ordinal).ToList() : own;
-        var errors = new List<ItemError>();
+        var errors = Limits(request);
         var unrelated = rules.Where(x => !own.Contains(x) && x != "*" && !detectors.Contains(x)).ToList();
         var wide = rules.Where(x => x == "*" || detectors.Contains(x)).ToList();
         if (unrelated.Count > 0)
@@ -277,6 +282,23 @@ internal sealed class SuppressionService(
             SuppressionScopes.Principal => (principal ?? AlertFeedback.AllPrincipals, null, null),
             _ => (principal ?? AlertFeedback.AllPrincipals, null, rc),
         };
+    }
+
+    /// <summary>The API's input bounds: at most <see cref="Bounds.MaxRules"/> rules of bounded length, a bounded note.</summary>
+    private static List<ItemError> Limits(SuppressionRequest request)
+    {
+        List<ItemError> errors = [.. Bounds.Text("note", request.Note, Bounds.MaxReasonLength)];
+        if (request.Rules is { } rules)
+        {
+            if (rules.Count > Bounds.MaxRules)
+            {
+                errors.Add(new ItemError(0, "rules", $"at most {Bounds.MaxRules} rules"));
+            }
+
+            errors.AddRange(rules.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
+        }
+
+        return errors;
     }
 
     /// <summary>Whether suppressing <paramref name="held"/> already covers <paramref name="rule"/>.</summary>

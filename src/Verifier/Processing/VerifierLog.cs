@@ -31,4 +31,26 @@ internal static partial class VerifierLog
 
     [LoggerMessage(4008, LogLevel.Information, "Anomaly model v{Version} loaded from the store")]
     public static partial void ModelLoaded(ILogger logger, int version);
+
+    [LoggerMessage(4009, LogLevel.Warning, "Verifier partition {Topic}[{Partition}]: the checkpoint is at offset {Checkpoint} but the log hands offset {LogOffset} (the log was lost or cut back behind the checkpoint); scoring from {LogOffset} so no record is skipped")]
+    public static partial void CheckpointAheadOfLog(ILogger logger, string topic, int partition, long checkpoint, long logOffset);
+
+    [LoggerMessage(4010, LogLevel.Error, "Verifier partition {Topic}[{Partition}]: the checkpoint is at offset {Checkpoint} but the log starts at {LogOffset}; {Missed} record(s) were removed by retention before they were scored")]
+    public static partial void CheckpointBehindLog(ILogger logger, string topic, int partition, long checkpoint, long logOffset, long missed);
+
+    // Detection rules (Rules/): loading and live reload.
+    [LoggerMessage(4050, LogLevel.Information, "Detection rules loaded: {Rules} rules ({Enabled} enabled), version {Version}")]
+    public static partial void RulesLoaded(ILogger logger, int rules, int enabled, long version);
+
+    [LoggerMessage(4051, LogLevel.Error, "Rule file {File}:{Line} is not valid{RuleText}: {Reason}")]
+    public static partial void RuleRejected(ILogger logger, string file, int line, string ruleText, string reason);
+
+    [LoggerMessage(4052, LogLevel.Warning, "Detection rules not reloaded after a change: {Errors} problems (listed above); the previous {Rules} rules stay in force")]
+    public static partial void RulesReloadKeptPrevious(ILogger logger, int errors, int rules);
+
+    [LoggerMessage(4053, LogLevel.Information, "Watching {Path} for rule changes")]
+    public static partial void RulesWatching(ILogger logger, string path);
+
+    [LoggerMessage(4054, LogLevel.Warning, "Rule watcher for {Path} failed ({Reason}); rules reload on the next change seen elsewhere")]
+    public static partial void RuleWatcherFailed(ILogger logger, string path, string reason);
 }

@@ -8,6 +8,7 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
 
@@ -36,10 +37,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly Dictionary<(string Topic, int Partition), Partition> partitions = [];
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
+    private readonly RuleSetHolder rules;
     private ModelSnapshot? unsavedModel;
 
-    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null)
+    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null, RuleSetHolder? rules = null)
     {
+        this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -59,6 +62,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     /// <summary>Feedback verdicts this instance applied.</summary>
     public int FeedbackApplied { get; private set; }
+
+    /// <summary>Alerts (new or updated) whose append succeeded: each once, however often its append was tried.</summary>
+    public long AlertsAppended { get; private set; }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -102,6 +108,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 p.Engine.Restore(saved.State);
                 p.NextOffset = saved.NextOffset;
+                p.CheckFirstOffset = true;
                 VerifierLog.PartitionRestored(logger, topic, partition, p.Engine.PrincipalCount, saved.NextOffset);
             }
             else
@@ -151,9 +158,26 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 partitions[(record.Topic, record.Partition)] = p;
             }
 
+            if (p.CheckFirstOffset)
+            {
+                p.CheckFirstOffset = false;
+                ReconcileWithLog(record, p);
+            }
+
             // Records below the checkpointed offset are already folded into the restored state.
             if (record.Offset < p.NextOffset)
             {
+                return;
+            }
+
+            // The record's alert was scored but its append failed: send that alert again (same id) rather than
+            // re-score, which would find the event id already seen and raise nothing.
+            if (p.PendingAlert is { } pending && pending.Offset == record.Offset)
+            {
+                await AppendAlertAsync(pending.Alert, cancellationToken);
+                p.PendingAlert = null;
+                Advance(record, p);
+                await MaybeCheckpointAsync(record, p, cancellationToken);
                 return;
             }
 
@@ -168,34 +192,70 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 throw new PoisonRecordException($"not a valid access event: {ex.Message}", ex);
             }
 
-            if (result.Alert is { } alert)
-            {
-                await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
-                VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
-            }
-
             if (!result.Duplicate)
             {
                 EventsScored++;
             }
 
-            p.NextOffset = record.Offset + 1;
-            p.SinceCheckpoint++;
+            if (result.Alert is { } alert)
+            {
+                // Kept until the append succeeded: a failure re-delivers the record, which sends this alert again.
+                p.PendingAlert = (record.Offset, alert);
+                await AppendAlertAsync(alert, cancellationToken);
+                p.PendingAlert = null;
+            }
+
+            Advance(record, p);
             if (unsavedModel is { } m)
             {
-                unsavedModel = null;
+                // Cleared only once saved: a store that is down keeps the model for the next record's attempt.
                 await checkpoints.SaveModelAsync(m, cancellationToken);
+                unsavedModel = null;
                 VerifierLog.ModelSaved(logger, m.Version, m.Samples);
             }
 
-            if (p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval)
-            {
-                await CheckpointAsync(record.Topic, record.Partition, p, cancellationToken);
-            }
+            await MaybeCheckpointAsync(record, p, cancellationToken);
         }
         finally
         {
             gate.Release();
+        }
+    }
+
+    private static void Advance(ConsumedRecord record, Partition p)
+    {
+        p.NextOffset = record.Offset + 1;
+        p.SinceCheckpoint++;
+    }
+
+    private Task MaybeCheckpointAsync(ConsumedRecord record, Partition p, CancellationToken cancellationToken) =>
+        p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval
+            ? CheckpointAsync(record.Topic, record.Partition, p, cancellationToken)
+            : Task.CompletedTask;
+
+    private async Task AppendAlertAsync(Alert alert, CancellationToken cancellationToken)
+    {
+        await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
+        AlertsAppended++;
+        VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+    }
+
+    /// <summary>
+    /// The first record after a restore tells whether the log and the checkpoint agree: the log hands the offset the
+    /// checkpoint asked for unless it could not. A lower offset means the checkpoint is ahead of the log (the log was
+    /// lost or cut back): those records were never scored, so scoring resumes at the log's position. A higher one
+    /// means retention removed records before they were scored. Either is said loudly; no record is skipped.
+    /// </summary>
+    private void ReconcileWithLog(ConsumedRecord record, Partition p)
+    {
+        if (record.Offset < p.NextOffset)
+        {
+            VerifierLog.CheckpointAheadOfLog(logger, record.Topic, record.Partition, p.NextOffset, record.Offset);
+            p.NextOffset = record.Offset;
+        }
+        else if (record.Offset > p.NextOffset)
+        {
+            VerifierLog.CheckpointBehindLog(logger, record.Topic, record.Partition, p.NextOffset, record.Offset, record.Offset - p.NextOffset);
         }
     }
 
@@ -220,10 +280,17 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
-    private Partition NewPartition() => new(new ScoringEngine(options, policy, model)) { LastCheckpoint = time.GetUtcNow() };
+    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules)) { LastCheckpoint = time.GetUtcNow() };
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
+        if (p.PendingAlert is not null)
+        {
+            // The state already holds a record whose alert is not on the alerts topic yet. The previous checkpoint
+            // stays: restoring it re-scores that record and raises the alert again.
+            return;
+        }
+
         var state = p.Engine.Checkpoint();
         await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;
@@ -246,6 +313,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         public int SinceCheckpoint { get; set; }
 
         public DateTimeOffset LastCheckpoint { get; set; }
+
+        /// <summary>Restored from a checkpoint: the first record must be at <see cref="NextOffset"/>, else the log and the checkpoint disagree.</summary>
+        public bool CheckFirstOffset { get; set; }
+
+        /// <summary>An alert scored from the record at Offset whose append has not succeeded yet.</summary>
+        public (long Offset, Alert Alert)? PendingAlert { get; set; }
     }
 
     private sealed class FeedbackHandler(VerifierWorker worker) : IRecordHandler

@@ -8,6 +8,7 @@ using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Evaluation;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.Simulation;
 
@@ -67,8 +68,12 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
         problems.AddRange(VerifierOptionsValidator.Validate(options));
 
         ZeroTrustPolicy? policy = null;
+        RuleSet rules = RuleSet.Empty;
         if (problems.Count == 0)
         {
+            // The same rules `run` would load (a bad rule file was reported by the validation above).
+            rules = new RuleSet(RuleLoader.LoadConfigured(options.Rules).Rules);
+
             try
             {
                 policy = policyPath is not null ? PolicyLoader.LoadFile(policyPath) : DefaultPolicy.Load();
@@ -85,7 +90,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
         }
 
         var labels = labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
-        var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null);
+        var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels);
         var errors = 0;
         await using var stream = File.OpenRead(file);

@@ -34,7 +34,41 @@ internal sealed record Rule(
     IReadOnlyList<string> Tactics,
     string? Description,
     RuleOrigin Origin,
-    IRuleMatcher Condition);
+    IRuleMatcher Condition)
+{
+    /// <summary>The rule's own score 0–100; null scores by <see cref="Severity"/> (see <see cref="RuleScores"/>).</summary>
+    public int? Score { get; init; }
+
+    /// <summary>Free tags (not ATT&amp;CK): the rule file's <c>tags</c>, a Sigma rule's non-ATT&amp;CK tags.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>A disabled rule is loaded (listed, tested) but never scores events.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>
+    /// The event kinds the rule can match (<c>k8s.audit</c> …); empty when it can match any kind. The loaded set is
+    /// indexed by it, so events of other kinds never evaluate the rule.
+    /// </summary>
+    public IReadOnlyList<string> Kinds { get; init; } = [];
+
+    /// <summary>Count or distinct count within an event-time window; null for a rule that matches single events.</summary>
+    public RuleAggregation? Aggregation { get; init; }
+
+    /// <summary>The rule's embedded tests.</summary>
+    public IReadOnlyList<RuleTest> Tests { get; init; } = [];
+
+    /// <summary>Sigma's <c>status</c> (stable, test, experimental …), when given.</summary>
+    public string? Status { get; init; }
+
+    /// <summary>Author attribution, kept as written.</summary>
+    public string? Author { get; init; }
+
+    /// <summary>References (URLs) given by the rule.</summary>
+    public IReadOnlyList<string> References { get; init; } = [];
+
+    /// <summary>The score a match contributes: the rule's own, else its severity's.</summary>
+    public int EffectiveScore => Score ?? RuleScores.FromSeverity(Severity);
+}
 
 /// <summary>Rule file formats.</summary>
 internal static class RuleFormats

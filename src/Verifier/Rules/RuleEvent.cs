@@ -10,8 +10,86 @@ namespace ZtStream.Verifier.Rules;
 /// </summary>
 internal sealed class RuleEvent(AccessEvent e)
 {
+    private JsonElement podSpec;
+    private bool podSpecResolved;
+
     public AccessEvent Event { get; } = e;
 
     /// <summary>The source's original object, if kept.</summary>
     public JsonElement? Raw => Event.Raw;
+
+    /// <summary>
+    /// The pod spec of the workload object the event carries (a Kubernetes audit event's request object, else its
+    /// response object, else the raw object itself): a Pod's <c>spec</c>, the <c>spec.template.spec</c> of a
+    /// Deployment, DaemonSet, StatefulSet, ReplicaSet or Job, a CronJob's <c>spec.jobTemplate.spec.template.spec</c>,
+    /// a PodTemplate's <c>template.spec</c>. Found by shape, so patches without <c>kind</c> resolve too. Resolved once
+    /// per event.
+    /// </summary>
+    public bool TryGetPodSpec(out JsonElement spec)
+    {
+        if (!podSpecResolved)
+        {
+            podSpecResolved = true;
+            podSpec = ResolvePodSpec(Raw);
+        }
+
+        spec = podSpec;
+        return spec.ValueKind == JsonValueKind.Object;
+    }
+
+    private static JsonElement ResolvePodSpec(JsonElement? raw)
+    {
+        if (raw is not { ValueKind: JsonValueKind.Object } r)
+        {
+            return default;
+        }
+
+        foreach (var name in (ReadOnlySpan<string>)["requestObject", "responseObject"])
+        {
+            if (r.TryGetProperty(name, out var o) && SpecOf(o) is { ValueKind: JsonValueKind.Object } s)
+            {
+                return s;
+            }
+        }
+
+        return SpecOf(r);
+    }
+
+    private static JsonElement SpecOf(JsonElement o)
+    {
+        if (o.ValueKind != JsonValueKind.Object)
+        {
+            return default;
+        }
+
+        if (Child(o, "template") is { ValueKind: JsonValueKind.Object } podTemplate && Child(podTemplate, "spec") is { ValueKind: JsonValueKind.Object } pts)
+        {
+            return pts;
+        }
+
+        if (Child(o, "spec") is not { ValueKind: JsonValueKind.Object } spec)
+        {
+            return default;
+        }
+
+        if (Child(spec, "jobTemplate") is { ValueKind: JsonValueKind.Object } job)
+        {
+            return Child(Child(Child(job, "spec"), "template"), "spec");
+        }
+
+        if (Child(spec, "template") is { ValueKind: JsonValueKind.Object } template)
+        {
+            return Child(template, "spec");
+        }
+
+        // A Pod (or a pod-shaped patch): the spec itself holds the containers.
+        return spec.TryGetProperty("containers", out _) || spec.TryGetProperty("initContainers", out _) || spec.TryGetProperty("ephemeralContainers", out _)
+            || spec.TryGetProperty("volumes", out _) || spec.TryGetProperty("hostPID", out _) || spec.TryGetProperty("hostNetwork", out _) || spec.TryGetProperty("hostIPC", out _)
+            || string.Equals(Child(o, "kind") is { ValueKind: JsonValueKind.String } k ? k.GetString() : null, "Pod", StringComparison.Ordinal)
+            ? spec
+            : default;
+    }
+
+    private static JsonElement Child(JsonElement o, string name) =>
+        o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) ? v : default;
 }

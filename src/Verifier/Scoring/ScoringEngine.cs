@@ -5,6 +5,7 @@ using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Verifier.Scoring;
 
@@ -20,12 +21,15 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    private const int CheckpointFormat = 1;
+    // 2 adds the rules' aggregation state after the recent ids; 1 (without it) is still read.
+    private const int CheckpointFormat = 2;
+    private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
 
     private readonly VerifierOptions options;
     private readonly PolicyDetector policy;
     private readonly BaselineDetector baselines;
+    private readonly RuleDetector rules;
     private readonly Dictionary<string, PrincipalState> principals = new(StringComparer.Ordinal);
     private readonly PeerIndex peers = new();
     private readonly AlertBook alerts;
@@ -38,10 +42,15 @@ internal sealed class ScoringEngine
     private readonly HashSet<string> probeClients;
     private int recentNext;
 
-    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null)
+    /// <param name="options">Windows and thresholds.</param>
+    /// <param name="policy">The zero-trust policy; none when null.</param>
+    /// <param name="model">The anomaly model host; none when null.</param>
+    /// <param name="rules">The detection rules in force (swapped on reload between events); none when null.</param>
+    public ScoringEngine(VerifierOptions options, ZeroTrustPolicy? policy = null, ModelHost? model = null, RuleSetHolder? rules = null)
     {
         this.options = options;
         this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
+        this.rules = new RuleDetector(rules ?? new RuleSetHolder(RuleSet.Empty));
         baselines = new BaselineDetector(options);
         alerts = new AlertBook(options.DedupWindow);
         probeClients = new HashSet<string>(options.ProbeClients, StringComparer.Ordinal);
@@ -53,6 +62,9 @@ internal sealed class ScoringEngine
     public int PrincipalCount => principals.Count;
 
     public SuppressionList Suppressions => suppressions;
+
+    /// <summary>The rule detector (its rule set and aggregation state).</summary>
+    public RuleDetector Rules => rules;
 
     public long EventsScored { get; private set; }
 
@@ -91,6 +103,7 @@ internal sealed class ScoringEngine
 
         found.Clear();
         policy.Evaluate(e, who, state, found);
+        rules.Evaluate(e, found);
         baselines.Evaluate(e, who, state, peers, facts, found);
         var modelHost = Model;
         if (modelHost is not null)
@@ -228,6 +241,8 @@ internal sealed class ScoringEngine
         {
             w.Write(h);
         }
+
+        rules.Aggregations.Write(w);
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -235,9 +250,9 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format != CheckpointFormat)
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutRules))
         {
-            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat}");
+            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
@@ -269,6 +284,14 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
+        if (format == CheckpointFormat)
+        {
+            rules.Aggregations.Read(r);
+        }
+        else
+        {
+            rules.Aggregations.Clear();
+        }
     }
 
     public byte[] Checkpoint()

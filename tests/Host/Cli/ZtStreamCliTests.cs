@@ -148,6 +148,31 @@ public sealed class ZtStreamCliTests
     }
 
     [Fact]
+    public async Task Run_PolicyNamingADetectionRuleNotLoaded_ExitsTwo_AndOneLoadedIsAccepted()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-policy-");
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(
+            policy,
+            "rules:\n  - name: privileged\n    rule: rule/k8s-privileged-container\n    action: notify\n    mode: automatic\n"
+            + "  - name: typo\n    detector: rule\n    rule: k8s-privileged-containers\n    action: notify\n    mode: automatic\n",
+            TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync(
+                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+
+            Assert.Equal(2, code);
+            var line = Assert.Single(err.Split('\n'), l => l.Contains("k8s-privileged-container", StringComparison.Ordinal));
+            Assert.Contains("rules[1]: detection rule 'k8s-privileged-containers' is not in the built-in library", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task UnknownCommand_ExitsTwoWithUsage()
     {
         var (code, _, err) = await RunAsync("frobnicate");

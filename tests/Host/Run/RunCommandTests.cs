@@ -39,6 +39,30 @@ public sealed partial class RunCommandTests
         }
     }
 
+    [Fact]
+    public async Task Run_BadRuleFile_RefusesToStart_ExitTwo_OneLinePerProblem()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-run-rules-");
+        try
+        {
+            var bad = Path.Combine(folder.FullName, "rules.yaml");
+            File.WriteAllText(bad, "id: a\ntitle: A\nseverity: high\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n---\nid: b\ntitle: B\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n");
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            var code = await ZtStreamCli.RunAsync(
+                ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", "Verifier:Rules:Paths:0=" + bad],
+                stdout, stderr, TestContext.Current.CancellationToken);
+            Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
+            var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.Contains($"{bad}:11: rule 'b': 'severity' must be one of", StringComparison.Ordinal));
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static async Task<string> WaitForListeningUrlAsync(StringWriter stdout, Task<int> run, CancellationToken ct)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);

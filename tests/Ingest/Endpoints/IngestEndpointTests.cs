@@ -11,7 +11,7 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 /// <summary>The acceptance behaviour of issue 3, against each event-log implementation.</summary>
 public sealed class IngestEndpointTests(KafkaFixture kafka)
 {
-    public static TheoryData<string> Logs => [TestLogs.InProcess, TestLogs.Kafka];
+    public static TheoryData<string> Logs => [TestLogs.File, TestLogs.InProcess, TestLogs.Kafka];
 
     [Theory]
     [MemberData(nameof(Logs))]

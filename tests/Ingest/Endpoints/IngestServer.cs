@@ -145,6 +145,11 @@ internal sealed class IngestServer : IAsyncDisposable
 
         try
         {
+            if (log is ZtStream.Platform.EventLog.FileLog.FileEventLog file)
+            {
+                Directory.Delete(file.Root, recursive: true);
+            }
+
             Directory.Delete(folder, recursive: true);
         }
         catch (IOException)

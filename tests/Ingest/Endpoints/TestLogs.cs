@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
@@ -12,11 +13,16 @@ internal static class TestLogs
 {
     public const string InProcess = "inprocess";
     public const string Kafka = "kafka";
+    public const string File = "file";
 
     /// <summary>A fresh log of <paramref name="kind"/>; Kafka skips the test (or fails it under CI) when there is no Kafka.</summary>
     public static IEventLog Create(string kind, KafkaFixture kafka) => kind switch
     {
         InProcess => new InProcessEventLog(new EventLogOptions(), TimeProvider.System, NullLogger<InProcessEventLog>.Instance),
+        File => new FileEventLog(
+            new EventLogOptions { Kind = EventLogOptions.File, Path = Directory.CreateTempSubdirectory("ztstream-ingest-log-").FullName },
+            TimeProvider.System,
+            NullLogger.Instance),
         _ => new KafkaEventLog(
             new EventLogOptions
             {

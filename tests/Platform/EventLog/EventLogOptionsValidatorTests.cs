@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
@@ -18,7 +19,7 @@ public sealed class EventLogOptionsValidatorTests
     public void Validate_UnknownKind_NamesTheKinds()
     {
         var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { Kind = "rabbit" }));
-        Assert.Equal("EventLog:Kind 'rabbit' is not one of inprocess, kafka", problem);
+        Assert.Equal("EventLog:Kind 'rabbit' is not one of file, memory (inprocess), kafka", problem);
     }
 
     [Fact]
@@ -40,14 +41,44 @@ public sealed class EventLogOptionsValidatorTests
     }
 
     [Fact]
-    public void AddEventLog_NoSection_RegistersTheInProcessLogOnce()
+    public void Validate_UnknownFsyncPolicy_NamesThePolicies()
     {
-        using var provider = new ServiceCollection().AddLogging().AddEventLog(Config([])).BuildServiceProvider();
+        var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { Fsync = "sometimes" }));
+        Assert.Equal("EventLog:Fsync 'sometimes' is not one of group, always, os", problem);
+    }
 
-        var log = provider.GetRequiredService<IEventLog>();
-        Assert.IsType<InProcessEventLog>(log);
-        Assert.Same(log, provider.GetRequiredService<IEventLog>());
-        Assert.Contains(provider.GetServices<IHostedService>(), s => s is EventLogTopicsInitializer);
+    [Fact]
+    public void AddEventLog_NoSection_RegistersTheFileLogBesideTheSqliteStoreOnce()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-addeventlog-").FullName;
+        try
+        {
+            using (var provider = new ServiceCollection().AddLogging().AddEventLog(Config(new() { ["Store:SqlitePath"] = Path.Combine(folder, "zt.db") })).BuildServiceProvider())
+            {
+                var log = Assert.IsType<FileEventLog>(provider.GetRequiredService<IEventLog>());
+                Assert.Same(log, provider.GetRequiredService<IEventLog>());
+                Assert.Equal(Path.Combine(folder, "eventlog"), log.Root);
+                Assert.Equal(EventLogOptions.FsyncGroup, provider.GetRequiredService<EventLogOptions>().Fsync);
+                Assert.Contains(provider.GetServices<IHostedService>(), s => s is EventLogTopicsInitializer);
+            }
+
+            Assert.True(Directory.Exists(Path.Combine(folder, "eventlog", "topics")));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("memory")]
+    [InlineData("inprocess")]
+    [InlineData("InProcess")]
+    public void AddEventLog_MemoryOrItsOldName_RegistersTheMemoryLog(string kind)
+    {
+        using var provider = new ServiceCollection().AddLogging().AddEventLog(Config(new() { ["EventLog:Kind"] = kind })).BuildServiceProvider();
+
+        Assert.IsType<InProcessEventLog>(provider.GetRequiredService<IEventLog>());
     }
 
     [Fact]

@@ -41,6 +41,14 @@ public sealed class PolicyLoaderTests
         }
     }
 
+    [Fact]
+    public void Load_TheShippedPolicy_Loads()
+    {
+        var errors = new List<string>();
+        Assert.NotNull(PolicyLoader.Load(File.ReadAllText(Path.Combine(RepoRoot(), "infra", "config", "response.yaml")), errors, "infra/config/response.yaml"));
+        Assert.Empty(errors);
+    }
+
     [Theory]
     [InlineData("policy", "exec_into_pod", "pod_exec")]
     [InlineData("policy", "token_workload_mismatch", "token_binding")]
@@ -56,6 +64,19 @@ public sealed class PolicyLoaderTests
         var error = Assert.Single(errors);
         Assert.Contains($"rule '{rule}'", error, StringComparison.Ordinal);
         Assert.Contains(listed, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DetectionRule_ByDetectorOrAsRuleSlashId()
+    {
+        var errors = new List<string>();
+        var policy = PolicyLoader.Load(
+            "rules:\n  - name: a\n    detector: rule\n    rule: k8s-privileged-container\n    action: notify\n    mode: automatic\n"
+            + "  - name: b\n    rule: rule/k8s-host-namespaces\n    action: notify\n    mode: automatic\n",
+            errors);
+
+        Assert.Empty(errors);
+        Assert.Equal([("rule", "k8s-privileged-container"), ("rule", "k8s-host-namespaces")], policy!.Rules.Select(r => (r.Detector, r.Rule)));
     }
 
     [Fact]

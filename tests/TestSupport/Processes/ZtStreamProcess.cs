@@ -93,7 +93,20 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
         return process.ExitCode;
     }
 
-    /// <summary>Kills the process at once, as a crash would.</summary>
+    /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do: the process is asked to stop cleanly.</summary>
+    public async Task TerminateAsync()
+    {
+        if (!process.HasExited)
+        {
+            var sent = await Services.LocalProcess.RunAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+            if (!sent.Succeeded && !process.HasExited)
+            {
+                throw new InvalidOperationException($"kill -TERM {process.Id} failed: {sent.Output}");
+            }
+        }
+    }
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
     public void Kill()
     {
         if (!process.HasExited)

@@ -45,6 +45,25 @@ public sealed class PostgresFixture() : ServiceFixture<string, PostgreSqlContain
         return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
     }
 
+    /// <summary>
+    /// Stops the server as an outage would (fast shutdown: sessions are cut, new connections refused), for a fault
+    /// test on a fixture of its own. Only a local cluster can be stopped; otherwise the test is skipped (or fails).
+    /// </summary>
+    public async Task StopServerAsync()
+    {
+        await GetAdminConnectionStringAsync().ConfigureAwait(false);
+        await (cluster ?? NotStoppable()).StopServerAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a server <see cref="StopServerAsync"/> stopped, on the same port and data.</summary>
+    public Task StartServerAsync() => (cluster ?? NotStoppable()).StartServerAsync();
+
+    private LocalCluster NotStoppable()
+    {
+        ServiceRequirement.Unavailable("a PostgreSQL server this test may stop", $"the server came from {Source}, not from local binaries");
+        throw new InvalidOperationException("unreachable");
+    }
+
     protected override string FromEnvironment(string value) => value;
 
     protected override PostgreSqlContainer BuildContainer() => new PostgreSqlBuilder(Image).Build();
@@ -174,6 +193,16 @@ public sealed class PostgresFixture() : ServiceFixture<string, PostgreSqlContain
             }
 
             Check(await RunAsync("initdb", ["-D", dataFolder, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]).ConfigureAwait(false), "initdb");
+            await StartServerAsync().ConfigureAwait(false);
+        }
+
+        public async Task StopServerAsync()
+        {
+            Check(await RunAsync("pg_ctl", ["-D", dataFolder, "-m", "fast", "-w", "-t", "60", "stop"]).ConfigureAwait(false), "pg_ctl stop");
+        }
+
+        public async Task StartServerAsync()
+        {
             var port = new NpgsqlConnectionStringBuilder(ConnectionString).Port;
 
             // Durability is not what these tests are about: no fsync makes database creation far quicker.

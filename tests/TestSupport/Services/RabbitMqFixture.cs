@@ -60,6 +60,25 @@ public sealed class RabbitMqFixture() : ServiceFixture<Uri, RabbitMqContainer>("
         }
     }
 
+    /// <summary>
+    /// Stops the broker application on its node (every connection is closed, the AMQP port refuses new ones), for a
+    /// fault test on a fixture of its own. Only a local node can be stopped; otherwise the test is skipped (or fails).
+    /// </summary>
+    public async Task StopBrokerAsync()
+    {
+        await GetAmqpUriAsync().ConfigureAwait(false);
+        await (node ?? NotStoppable()).CtlAsync("stop_app").ConfigureAwait(false);
+    }
+
+    /// <summary>Starts the broker application <see cref="StopBrokerAsync"/> stopped; queues and vhosts are kept.</summary>
+    public async Task StartBrokerAsync() => await (node ?? NotStoppable()).CtlAsync("start_app").ConfigureAwait(false);
+
+    private LocalNode NotStoppable()
+    {
+        ServiceRequirement.Unavailable("a RabbitMQ broker this test may stop", $"the broker came from {Source}, not from a local node");
+        throw new InvalidOperationException("unreachable");
+    }
+
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync().ConfigureAwait(false);

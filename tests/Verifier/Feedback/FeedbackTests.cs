@@ -170,4 +170,23 @@ public sealed class FeedbackTests
         Assert.True(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", null, Events.T0.AddDays(1).UtcTicks));
         Assert.False(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/billing", null, Events.T0.AddDays(1).UtcTicks));
     }
+
+    [Fact]
+    public void FalsePositive_AppliedAgainAfterARestore_IsKeptOnce()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        var verdict = FalsePositive(a, "baseline/bytes_spike", "internal/orders", Events.T0.AddDays(10));
+        engine.ApplyFeedback(verdict);
+        var restored = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
+        restored.Restore(engine.Checkpoint());
+
+        // The worker re-applies every verdict it has read to a partition it restores.
+        restored.ApplyFeedback(verdict);
+        restored.ApplyFeedback(verdict);
+
+        Assert.Equal(1, restored.Suppressions.Count);
+        Assert.Single(restored.Suppressions.For(a));
+        Assert.Null(restored.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+    }
 }

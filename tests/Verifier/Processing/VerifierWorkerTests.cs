@@ -79,4 +79,89 @@ public sealed class VerifierWorkerTests
         await watching.CancelAsync();
         await watcher;
     }
+
+    [Fact]
+    public async Task Restart_OnALogThatLostItsRecords_ScoresTheNewEventsInsteadOfSkippingThem()
+    {
+        // The checkpoint says "next is offset 48"; the new log starts again at 0 (a memory log after a restart, or a
+        // file log whose folder was lost). Before, every record below 48 was taken as already scored.
+        await using var h = await WorkerHarness.CreateAsync(NewMemoryLog(1), UniqueTopics());
+        await h.AppendAsync(Events.WarmHistory());
+        var first = h.NewWorker();
+        await first.StartAsync(CancellationToken.None);
+        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == 48, TimeSpan.FromSeconds(30), "the history to be scored");
+        await first.StopAsync(CancellationToken.None);
+        first.Dispose();
+
+        using var emptied = NewMemoryLog(1);
+        var after = h.WithLog(emptied);
+        using var watching = new CancellationTokenSource();
+        var watcher = after.WatchAlertsAsync(watching.Token);
+        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        await after.AppendAsync([exfil]);
+        var second = after.NewWorker();
+        await second.StartAsync(CancellationToken.None);
+        await WorkerHarness.WaitUntilAsync(() => !after.Alerts.IsEmpty, TimeSpan.FromSeconds(30), "the alert on the new log");
+        await second.StopAsync(CancellationToken.None);
+        second.Dispose();
+
+        Assert.Equal(1, second.EventsScored);
+        var alert = Assert.Single(after.Alerts.Values);
+        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
+
+        // Scored against the restored baseline, not a cold one.
+        Assert.Contains(alert.Reasons, r => r.Rule == "bytes_spike" && r.Text.Contains("30-day mean 1.1 MB", StringComparison.Ordinal));
+        await watching.CancelAsync();
+        await watcher;
+    }
+
+    [Fact]
+    public async Task AlertAppend_FailsOnce_TheAlertIsAppendedOnRetryExactlyOnce()
+    {
+        var log = new RefusingAlertsOnce(NewMemoryLog(1));
+        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        log.AlertsTopic = h.Topics.Alerts;
+        using var watching = new CancellationTokenSource();
+        var watcher = h.WatchAlertsAsync(watching.Token);
+        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        await h.AppendAsync([.. Events.WarmHistory(), exfil]);
+
+        var worker = h.NewWorker();
+        await worker.StartAsync(CancellationToken.None);
+        await WorkerHarness.WaitUntilAsync(() => !h.AlertMessages.IsEmpty, TimeSpan.FromSeconds(30), "the alert after the failed append");
+        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 49, TimeSpan.FromSeconds(30), "every event");
+        await worker.StopAsync(CancellationToken.None);
+        worker.Dispose();
+        await Task.Delay(300, TestContext.Current.CancellationToken); // room for a duplicate to show up
+
+        Assert.Equal(1, log.Refused);
+        var alert = Assert.Single(h.AlertMessages);
+        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
+        Assert.Equal(1, worker.AlertsAppended);
+        await watching.CancelAsync();
+        await watcher;
+    }
+
+    private static InProcessEventLog NewMemoryLog(int partitions) =>
+        new(new EventLogOptions { Partitions = partitions, RetryBackoff = TimeSpan.FromMilliseconds(20) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+
+    /// <summary>A log whose first append to the alerts topic is refused as unavailable, as a full or failing log refuses it.</summary>
+    private sealed class RefusingAlertsOnce(InProcessEventLog inner) : IEventLog, IDisposable
+    {
+        private int refused;
+
+        public string AlertsTopic { get; set; } = "";
+
+        public int Refused => refused;
+
+        public Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken) =>
+            topic == AlertsTopic && Interlocked.CompareExchange(ref refused, 1, 0) == 0
+                ? throw new EventLogUnavailableException("the log is full", TimeSpan.FromMilliseconds(50))
+                : inner.AppendAsync(topic, records, cancellationToken);
+
+        public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken) =>
+            inner.ConsumeAsync(spec, handler, cancellationToken);
+
+        public void Dispose() => inner.Dispose();
+    }
 }

@@ -103,6 +103,7 @@ internal static class FalcoMapper
             Action = rule,
             Network = NetworkOf(fields),
             Attributes = attributes,
+            Raw = JsonFields.Bounded(alert, options.MaxObjectBytes),
         }));
     }
 

@@ -149,6 +149,7 @@ internal static class K8sAuditMapper
             Outcome = Outcome(status, decision),
             UserAgent = e.String("userAgent"),
             Attributes = attributes,
+            Raw = JsonFields.Bounded(e, options.MaxObjectBytes),
         }));
     }
 

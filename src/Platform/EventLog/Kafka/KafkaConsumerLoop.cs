@@ -172,7 +172,7 @@ internal sealed class KafkaConsumerLoop(
         }
     }
 
-    private static ConsumedRecord ToRecord(ConsumeResult<string, byte[]> result)
+    internal static ConsumedRecord ToRecord(ConsumeResult<string, byte[]> result)
     {
         IReadOnlyDictionary<string, string> headers;
         if (result.Message.Headers is { Count: > 0 } kafkaHeaders)

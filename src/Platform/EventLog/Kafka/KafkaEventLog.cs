@@ -12,7 +12,7 @@ namespace ZtStream.Platform.EventLog.Kafka;
 /// murmur2 partitioner as the in-process log does; each <see cref="ConsumeAsync"/> runs one consumer on its own
 /// thread (see <see cref="KafkaConsumerLoop"/>).
 /// </summary>
-internal sealed class KafkaEventLog : IEventLog, IDisposable
+internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
 {
     private static readonly TimeSpan RetryAfterQueueFull = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RetryAfterDown = TimeSpan.FromSeconds(5);
@@ -28,7 +28,7 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
     private volatile bool _producerFatal;
     private long _inFlight;
 
-    public KafkaEventLog(EventLogOptions options, TimeProvider time, ILoggerFactory loggerFactory)
+    public KafkaEventLog(EventLogOptions options, TimeProvider time, ILoggerFactory loggerFactory, ConsumerHealth? health = null)
     {
         if (string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
@@ -40,7 +40,7 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<KafkaEventLog>();
         _metrics = new EventLogMetrics(EventLogOptions.Kafka, () => Interlocked.Read(ref _inFlight));
-        _delivery = new RecordDelivery(this, options.RetryBackoff, time, _metrics, _logger);
+        _delivery = new RecordDelivery(this, options, time, _metrics, health ?? new ConsumerHealth(time), _logger);
         _producer = BuildProducer();
     }
 
@@ -104,13 +104,7 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
 
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        ArgumentNullException.ThrowIfNull(handler);
-        ArgumentException.ThrowIfNullOrWhiteSpace(spec.GroupId);
-        if (spec.Topics.Count == 0)
-        {
-            throw new ArgumentException("A consumer needs at least one topic.", nameof(spec));
-        }
+        ConsumerSpec.Check(spec, handler);
 
         var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, _logger);
         return loop.Start(cancellationToken);
@@ -185,6 +179,67 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
             }
         }
     }
+
+    public Task<IReadOnlyList<PartitionBounds>> PartitionsAsync(string topic, CancellationToken cancellationToken) => Task.Run<IReadOnlyList<PartitionBounds>>(() =>
+    {
+        var count = PartitionCount(topic, _options.TopicCreationTimeout);
+        if (count == 0)
+        {
+            return [];
+        }
+
+        using var consumer = BrowsingConsumer();
+        return [.. Enumerable.Range(0, count).Select(p =>
+        {
+            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), _options.TopicCreationTimeout);
+            return new PartitionBounds(p, marks.Low.Value, marks.High.Value);
+        })];
+    }, cancellationToken);
+
+    public Task<IReadOnlyList<ConsumedRecord>> ReadAsync(string topic, int partition, long from, int max, CancellationToken cancellationToken) => Task.Run<IReadOnlyList<ConsumedRecord>>(() =>
+    {
+        using var consumer = BrowsingConsumer();
+        var position = new TopicPartition(topic, partition);
+        var end = consumer.QueryWatermarkOffsets(position, _options.TopicCreationTimeout).High.Value;
+        var records = new List<ConsumedRecord>();
+        if (from >= end || max <= 0)
+        {
+            return records;
+        }
+
+        consumer.Assign(new TopicPartitionOffset(position, new Offset(from)));
+        var deadline = _time.GetUtcNow() + _options.AppendTimeout;
+        while (records.Count < max && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            if (result?.Message is null)
+            {
+                continue;
+            }
+
+            records.Add(KafkaConsumerLoop.ToRecord(result));
+            if (result.Offset.Value + 1 >= end)
+            {
+                break;
+            }
+        }
+
+        return records;
+    }, cancellationToken);
+
+    public Task<long?> CommittedOffsetAsync(string group, string topic, int partition, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        using var consumer = BrowsingConsumer(group);
+        var committed = consumer.Committed([new TopicPartition(topic, partition)], _options.AppendTimeout).Single().Offset;
+        return committed.IsSpecial ? (long?)null : committed.Value;
+    }, cancellationToken);
+
+    public Task CommitOffsetAsync(string group, string topic, int partition, long offset, CancellationToken cancellationToken) => Task.Run(() =>
+    {
+        // Committing without joining the group (a simple consumer's commit) moves the group's offset as a member would.
+        using var consumer = BrowsingConsumer(group);
+        consumer.Commit([new TopicPartitionOffset(topic, partition, offset)]);
+    }, cancellationToken);
 
     /// <summary>Partition count of <paramref name="topic"/> as the cluster reports it (0 when unknown).</summary>
     public int PartitionCount(string topic, TimeSpan timeout)
@@ -309,6 +364,19 @@ internal sealed class KafkaEventLog : IEventLog, IDisposable
 
         return config;
     }
+
+    /// <summary>A consumer that only assigns (no group membership, nothing committed), for <see cref="IEventLogBrowser"/>.</summary>
+    private IConsumer<string, byte[]> BrowsingConsumer(string? group = null) =>
+        new ConsumerBuilder<string, byte[]>(new ConsumerConfig(BaseSettings())
+        {
+            BootstrapServers = _options.BootstrapServers,
+            GroupId = group ?? "ztstream-browse-" + Guid.NewGuid().ToString("N"),
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            FetchWaitMaxMs = 10,
+        })
+            .SetLogHandler((_, message) => KafkaClientLogging.Log(_logger, message))
+            .Build();
 
     private Dictionary<string, string> BaseSettings() => new(_options.KafkaSettings, StringComparer.Ordinal);
 }

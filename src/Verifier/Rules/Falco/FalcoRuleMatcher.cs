@@ -9,7 +9,7 @@ namespace ZtStream.Verifier.Rules.Falco;
 /// Matches only Kubernetes audit events (kind <c>k8s.audit</c>) that kept their original object on
 /// <see cref="AccessEvent.Raw"/>: the fields read that object. Immutable and thread-safe.
 /// </summary>
-internal sealed class FalcoRuleMatcher : IRuleMatcher
+internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
 {
     private readonly FalcoNode condition;
     private readonly FalcoOutputTemplate output;
@@ -43,6 +43,9 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher
     /// The rule's <c>output</c> for this event, as Falco prints it: each <c>%field</c> replaced by its value, list
     /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
     /// </summary>
+    /// <summary>The alert reason's words: the rule's <c>output</c>, rendered for the event.</summary>
+    public string Explain(RuleEvent e) => RenderOutput(e);
+
     public string RenderOutput(RuleEvent e) =>
         output.Render(new FalcoEvent(e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw ? raw : default, e.Event.Time));
 }

@@ -91,7 +91,7 @@ public sealed class InProcessEventLogTests : IDisposable
         {
             foreach (var tag in tags)
             {
-                if (tag is { Key: "implementation", Value: "inprocess" } && value == 7)
+                if (tag is { Key: "implementation", Value: "memory" } && value == 7)
                 {
                     observed = value;
                 }

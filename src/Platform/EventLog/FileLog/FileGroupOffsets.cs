@@ -1,0 +1,226 @@
+using System.Buffers.Binary;
+using System.Collections.Concurrent;
+using System.Text;
+using Microsoft.Win32.SafeHandles;
+using ZtStream.Platform.EventLog.Local;
+
+namespace ZtStream.Platform.EventLog.FileLog;
+
+/// <summary>
+/// Consumer groups' committed offsets in <c>offsets.log</c> in the log's folder: an append-only journal of frames
+/// (u32 length | u32 CRC-32C | entries), each holding the offsets that changed since the previous one; the last
+/// entry for a group, topic and partition wins. <see cref="Flush"/> appends and fsyncs one frame; a torn last frame
+/// is cut off at open. Past <see cref="CompactAbove"/> bytes the journal is rewritten with one frame of current
+/// values (written beside it, synced, renamed over it).
+/// </summary>
+internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
+{
+    public const string FileName = "offsets.log";
+    private const long CompactAbove = 4 * 1024 * 1024;
+
+    private readonly string _path;
+    private readonly bool _writable;
+    private readonly ConcurrentDictionary<Key, long> _committed = new();
+    private readonly ConcurrentDictionary<Key, long> _dirty = new();
+    private readonly Lock _fileGate = new();
+    private SafeFileHandle? _handle;
+    private long _length;
+
+    public FileGroupOffsets(string folder, bool writable)
+    {
+        _path = Path.Combine(folder, FileName);
+        _writable = writable;
+        if (!File.Exists(_path))
+        {
+            if (writable)
+            {
+                _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+                DirectorySync.Flush(folder);
+            }
+
+            return;
+        }
+
+        _handle = File.OpenHandle(_path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite);
+        var bytes = new byte[RandomAccess.GetLength(_handle)];
+        var read = 0;
+        while (read < bytes.Length)
+        {
+            var n = RandomAccess.Read(_handle, bytes.AsSpan(read), read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        _length = Load(bytes.AsSpan(0, read));
+        if (writable && _length < bytes.Length)
+        {
+            RandomAccess.SetLength(_handle, _length); // a torn last frame: the offsets before it still hold
+            RandomAccess.FlushToDisk(_handle);
+        }
+
+        if (!writable)
+        {
+            _handle.Dispose();
+            _handle = null;
+        }
+    }
+
+    public bool TryGet(string group, string topic, int partition, out long offset) =>
+        _committed.TryGetValue(new Key(group, topic, partition), out offset);
+
+    public void Commit(string group, string topic, int partition, long offset)
+    {
+        var key = new Key(group, topic, partition);
+        if (_committed.TryGetValue(key, out var current) && current == offset)
+        {
+            return;
+        }
+
+        _committed[key] = offset;
+        _dirty[key] = offset;
+    }
+
+    public void Flush()
+    {
+        if (!_writable || _dirty.IsEmpty)
+        {
+            return;
+        }
+
+        lock (_fileGate)
+        {
+            var handle = _handle ?? throw new ObjectDisposedException(nameof(FileGroupOffsets));
+            List<KeyValuePair<Key, long>> changed = [];
+            foreach (var key in _dirty.Keys)
+            {
+                if (_dirty.TryRemove(key, out var value))
+                {
+                    changed.Add(new(key, value));
+                }
+            }
+
+            if (changed.Count == 0)
+            {
+                return;
+            }
+
+            try
+            {
+                var frame = Encode(changed);
+                RandomAccess.Write(handle, frame, _length);
+                RandomAccess.FlushToDisk(handle);
+                _length += frame.Length;
+            }
+            catch
+            {
+                // Written again at the next flush (unless a newer value replaced it meanwhile).
+                foreach (var (key, value) in changed)
+                {
+                    _dirty.TryAdd(key, value);
+                }
+
+                RandomAccess.SetLength(handle, _length);
+                throw;
+            }
+
+            if (_length > CompactAbove)
+            {
+                Compact();
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_fileGate)
+        {
+            _handle?.Dispose();
+            _handle = null;
+        }
+    }
+
+    private void Compact()
+    {
+        var temporary = _path + ".tmp";
+        var frame = Encode([.. _committed]);
+        using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
+        {
+            RandomAccess.Write(handle, frame, 0);
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        _handle!.Dispose();
+        File.Move(temporary, _path, overwrite: true);
+        DirectorySync.Flush(Path.GetDirectoryName(_path)!);
+        _handle = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+        _length = frame.Length;
+    }
+
+    private long Load(ReadOnlySpan<byte> data)
+    {
+        var at = 0;
+        while (at + 8 <= data.Length)
+        {
+            var length = BinaryPrimitives.ReadInt32LittleEndian(data[at..]);
+            if (length < 12 || at + length > data.Length)
+            {
+                break;
+            }
+
+            var frame = data.Slice(at, length);
+            if (BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]) != RecordFrame.Crc32C(frame[8..]))
+            {
+                break;
+            }
+
+            var body = frame[8..];
+            var count = BinaryPrimitives.ReadInt32LittleEndian(body);
+            var p = 4;
+            for (var i = 0; i < count; i++)
+            {
+                var group = RecordFrame.ReadString(body, ref p);
+                var topic = RecordFrame.ReadString(body, ref p);
+                var partition = BinaryPrimitives.ReadInt32LittleEndian(body[p..]);
+                var offset = BinaryPrimitives.ReadInt64LittleEndian(body[(p + 4)..]);
+                p += 12;
+                _committed[new Key(group, topic, partition)] = offset;
+            }
+
+            at += length;
+        }
+
+        return at;
+    }
+
+    private static byte[] Encode(IReadOnlyList<KeyValuePair<Key, long>> entries)
+    {
+        var size = 8 + 4;
+        foreach (var (key, _) in entries)
+        {
+            size += 8 + Encoding.UTF8.GetByteCount(key.Group) + Encoding.UTF8.GetByteCount(key.Topic) + 12;
+        }
+
+        var frame = new byte[size];
+        var span = frame.AsSpan();
+        BinaryPrimitives.WriteInt32LittleEndian(span, size);
+        BinaryPrimitives.WriteInt32LittleEndian(span[8..], entries.Count);
+        var at = 12;
+        foreach (var (key, offset) in entries)
+        {
+            at += RecordFrame.WriteString(span[at..], key.Group);
+            at += RecordFrame.WriteString(span[at..], key.Topic);
+            BinaryPrimitives.WriteInt32LittleEndian(span[at..], key.Partition);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(at + 4)..], offset);
+            at += 12;
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(span[4..], RecordFrame.Crc32C(span[8..]));
+        return frame;
+    }
+
+    private readonly record struct Key(string Group, string Topic, int Partition);
+}

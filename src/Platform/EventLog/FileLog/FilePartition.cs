@@ -1,0 +1,413 @@
+namespace ZtStream.Platform.EventLog.FileLog;
+
+/// <summary>
+/// One partition of a file topic: a folder of segment files, the newest one active. Readers take a consistent view
+/// under <see cref="_gate"/> and read the file outside it; the writer thread alone appends, rolls and removes
+/// segments, and makes appended frames visible (<see cref="End"/>) only once they are acknowledged.
+/// </summary>
+internal sealed class FilePartition : IDisposable
+{
+    private const int ReadChunk = 64 * 1024; // below the large-object heap threshold: one short-lived array per read
+
+    private readonly Lock _gate = new();
+    private readonly string _folder;
+    private Segment[] _segments;
+
+    // Writer-thread state of the commit in progress.
+    private readonly List<ReadOnlyMemory<byte>> _staged = [];
+    private readonly List<(long Offset, long Position)> _stagedIndex = [];
+    private long _writeOffset;
+    private long _writePosition;
+    private long _stagedFirstTimestamp = -1;
+    private long _stagedMaxTimestamp = -1;
+    private bool _inCommit;
+    private bool _dirtyTail;
+
+    private FilePartition(string topic, int index, string folder, Segment[] segments)
+    {
+        Topic = topic;
+        Index = index;
+        _folder = folder;
+        _segments = segments;
+        var active = segments.Length > 0 ? segments[^1] : null;
+        _writeOffset = active?.NextOffset ?? 0;
+        _writePosition = active?.Size ?? 0;
+    }
+
+    public string Topic { get; }
+
+    public int Index { get; }
+
+    /// <summary>True while the writer has staged frames of the current commit here.</summary>
+    public bool InCommit => _inCommit;
+
+    public (long Start, long End) Bounds
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return BoundsUnlocked();
+            }
+        }
+    }
+
+    /// <summary>Bytes held on disk by acknowledged frames.</summary>
+    public long SizeInBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _segments.Sum(s => s.Size);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens the partition's folder. Every segment but the newest is trusted through its index file (or scanned when
+    /// that is missing); the newest is always scanned, and a torn tail is cut off when <paramref name="writable"/>.
+    /// </summary>
+    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail)
+    {
+        Directory.CreateDirectory(folder);
+        var paths = Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal).ToArray();
+        var segments = new List<Segment>(paths.Length);
+        try
+        {
+            for (var i = 0; i < paths.Length; i++)
+            {
+                var newest = i == paths.Length - 1;
+                var (segment, trailing) = Segment.Open(paths[i], writable, trustIndex: !newest);
+                if (trailing > 0)
+                {
+                    tornTail(segment.LogPath, segment.Size, trailing);
+                    if (writable)
+                    {
+                        segment.TruncateToSize();
+                    }
+                }
+
+                segments.Add(segment);
+            }
+        }
+        catch
+        {
+            segments.ForEach(s => s.Dispose());
+            throw;
+        }
+
+        return new FilePartition(topic, index, folder, [.. segments]);
+    }
+
+    /// <summary>Adds up to <paramref name="max"/> acknowledged records from <paramref name="from"/> on to <paramref name="batch"/>.</summary>
+    public void Read(long from, int max, List<ConsumedRecord> batch)
+    {
+        var added = 0;
+        for (var round = 0; added < max && round < 64; round++)
+        {
+            Segment? segment = null;
+            long position, limit;
+            lock (_gate)
+            {
+                var (start, end) = BoundsUnlocked();
+                from = Math.Max(from, start);
+                if (from >= end)
+                {
+                    return;
+                }
+
+                for (var i = _segments.Length - 1; i >= 0; i--)
+                {
+                    if (_segments[i].BaseOffset <= from)
+                    {
+                        segment = _segments[i];
+                        if (from >= segment.NextOffset && i + 1 < _segments.Length)
+                        {
+                            // A gap between segments (a damaged segment was cut short): go on with the next one.
+                            segment = _segments[i + 1];
+                            from = segment.BaseOffset;
+                        }
+
+                        break;
+                    }
+                }
+
+                if (segment is null || from >= segment.NextOffset)
+                {
+                    return;
+                }
+
+                position = segment.Floor(from).Position;
+                limit = segment.Size;
+            }
+
+            int read;
+            try
+            {
+                read = ReadFrom(segment, position, limit, from, max - added, batch);
+            }
+            catch (ObjectDisposedException)
+            {
+                continue; // retention removed the segment meanwhile: look again
+            }
+
+            if (read == 0)
+            {
+                return;
+            }
+
+            added += read;
+            from = batch[^1].Offset + 1;
+        }
+    }
+
+    /// <summary>Starts a commit here (writer thread): rolls the segment if it is full or too old; true when it rolled.</summary>
+    public bool BeginCommit(long nowMs, long segmentBytes, long maxAgeMs)
+    {
+        if (_dirtyTail)
+        {
+            // A failed commit could not cut its partial frames off: do it before anything is appended after them.
+            Rollback();
+        }
+
+        var active = Active;
+        if (active is null
+            || active.Size >= segmentBytes
+            || (active.Size > 0 && active.FirstTimestampMs >= 0 && nowMs - active.FirstTimestampMs >= maxAgeMs))
+        {
+            Roll(active);
+            _inCommit = true;
+            return true;
+        }
+
+        _inCommit = true;
+        return false;
+    }
+
+    /// <summary>Assigns offsets to a chunk's frames and queues them for this commit's write (writer thread).</summary>
+    public void Stage(EncodedChunk chunk)
+    {
+        var buffer = chunk.Buffer.AsSpan();
+        for (var i = 0; i < chunk.FrameCount; i++)
+        {
+            var start = chunk.FrameStarts[i];
+            RecordFrame.StampOffset(buffer[start..], _writeOffset);
+            _stagedIndex.Add((_writeOffset, _writePosition + start));
+            _writeOffset++;
+        }
+
+        _staged.Add(chunk.Buffer.AsMemory(0, chunk.Length));
+        _writePosition += chunk.Length;
+        _stagedFirstTimestamp = _stagedFirstTimestamp < 0 ? chunk.MinTimestampMs : Math.Min(_stagedFirstTimestamp, chunk.MinTimestampMs);
+        _stagedMaxTimestamp = Math.Max(_stagedMaxTimestamp, chunk.MaxTimestampMs);
+    }
+
+    /// <summary>Writes everything staged with one (vectored) write at the end of the active segment.</summary>
+    public void WriteStaged()
+    {
+        var active = Active!;
+        _dirtyTail = true;
+        RandomAccess.Write(active.Handle, _staged, active.Size);
+    }
+
+    public void Sync() => RandomAccess.FlushToDisk(Active!.Handle);
+
+    /// <summary>Makes the commit's frames visible to readers (writer thread).</summary>
+    public void Publish()
+    {
+        var active = Active!;
+        lock (_gate)
+        {
+            foreach (var (offset, position) in _stagedIndex)
+            {
+                active.Index(offset, position);
+            }
+
+            active.Publish(_writePosition, _writeOffset, _stagedFirstTimestamp, _stagedMaxTimestamp);
+        }
+
+        _dirtyTail = false;
+        EndCommit();
+    }
+
+    /// <summary>Undoes a failed commit: cuts the active segment back to its acknowledged size (writer thread).</summary>
+    public void Rollback()
+    {
+        var active = Active;
+        if (active is not null)
+        {
+            _writeOffset = active.NextOffset;
+            _writePosition = active.Size;
+            RandomAccess.SetLength(active.Handle, active.Size);
+        }
+
+        _dirtyTail = false;
+        EndCommit();
+    }
+
+    /// <summary>Forgets what was staged after a failure whose rollback itself failed; the next commit retries it.</summary>
+    public void Abandon()
+    {
+        _dirtyTail = true;
+        var active = Active;
+        _writeOffset = active?.NextOffset ?? _writeOffset;
+        _writePosition = active?.Size ?? 0;
+        EndCommit();
+    }
+
+    /// <summary>
+    /// Removes whole segments, oldest first, whose newest record is older than <paramref name="maxAgeMs"/> or while
+    /// the partition is over <paramref name="maxBytes"/> (0: no size limit). The active segment always stays.
+    /// </summary>
+    public int ApplyRetention(long nowMs, long maxAgeMs, long maxBytes)
+    {
+        List<Segment> removed = [];
+        lock (_gate)
+        {
+            var total = _segments.Sum(s => s.Size);
+            var keepFrom = 0;
+            while (keepFrom < _segments.Length - 1)
+            {
+                var oldest = _segments[keepFrom];
+                var expired = oldest.MaxTimestampMs >= 0 && nowMs - oldest.MaxTimestampMs > maxAgeMs;
+                var oversize = maxBytes > 0 && total > maxBytes;
+                if (!expired && !oversize)
+                {
+                    break;
+                }
+
+                total -= oldest.Size;
+                removed.Add(oldest);
+                keepFrom++;
+            }
+
+            if (keepFrom > 0)
+            {
+                _segments = _segments[keepFrom..];
+            }
+        }
+
+        foreach (var segment in removed)
+        {
+            segment.Delete();
+        }
+
+        return removed.Count;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var segment in _segments)
+            {
+                segment.Dispose();
+            }
+        }
+    }
+
+    private Segment? Active => _segments.Length > 0 ? _segments[^1] : null;
+
+    private (long Start, long End) BoundsUnlocked() =>
+        _segments.Length == 0 ? (0, 0) : (_segments[0].BaseOffset, _segments[^1].NextOffset);
+
+    private void EndCommit()
+    {
+        _staged.Clear();
+        _stagedIndex.Clear();
+        _stagedFirstTimestamp = -1;
+        _stagedMaxTimestamp = -1;
+        _inCommit = false;
+    }
+
+    /// <summary>Seals the active segment (on disk, with its index) and starts the next one at the next offset.</summary>
+    private void Roll(Segment? active)
+    {
+        if (active is not null)
+        {
+            RandomAccess.FlushToDisk(active.Handle);
+            active.WriteIndex();
+        }
+
+        var next = Segment.Create(_folder, _writeOffset);
+        try
+        {
+            RandomAccess.FlushToDisk(next.Handle);
+            DirectorySync.Flush(_folder);
+        }
+        catch
+        {
+            next.Dispose();
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _segments = [.. _segments, next];
+        }
+
+        _writePosition = 0;
+    }
+
+    private int ReadFrom(Segment segment, long position, long limit, long from, int max, List<ConsumedRecord> batch)
+    {
+        var read = 0;
+        while (read < max && position < limit)
+        {
+            var size = (int)Math.Min(ReadChunk, limit - position);
+            var buffer = new byte[size];
+            Fill(segment, buffer, position);
+            var first = RecordFrame.LengthOf(buffer);
+            if (first < RecordFrame.MinSize || first > RecordFrame.MaxSize || position + first > limit)
+            {
+                break; // acknowledged data never looks like this
+            }
+
+            if (first > size)
+            {
+                // One record larger than a chunk: read exactly that frame.
+                buffer = new byte[first];
+                Fill(segment, buffer, position);
+                size = first;
+            }
+
+            var at = 0;
+            while (read < max)
+            {
+                var length = RecordFrame.LengthOf(buffer.AsSpan(at));
+                if (length < RecordFrame.MinSize || at + length > size)
+                {
+                    break;
+                }
+
+                if (RecordFrame.OffsetOf(buffer.AsSpan(at)) >= from)
+                {
+                    batch.Add(RecordFrame.Decode(Topic, Index, buffer, at, length));
+                    read++;
+                }
+
+                at += length;
+            }
+
+            position += at;
+        }
+
+        return read;
+    }
+
+    private static void Fill(Segment segment, byte[] buffer, long position)
+    {
+        var done = 0;
+        while (done < buffer.Length)
+        {
+            var n = RandomAccess.Read(segment.Handle, buffer.AsSpan(done), position + done);
+            if (n == 0)
+            {
+                throw new IOException($"{segment.LogPath} ended at {position + done}, before its acknowledged size");
+            }
+
+            done += n;
+        }
+    }
+}

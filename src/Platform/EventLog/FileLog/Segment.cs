@@ -1,0 +1,272 @@
+using System.Buffers.Binary;
+using Microsoft.Win32.SafeHandles;
+
+namespace ZtStream.Platform.EventLog.FileLog;
+
+/// <summary>
+/// One segment file of a partition (<c>{base offset:D20}.log</c>): frames of consecutive offsets from
+/// <see cref="BaseOffset"/>, a sparse in-memory index (one entry per <see cref="IndexInterval"/> bytes) to find an
+/// offset without scanning, and once sealed a <c>.index</c> file beside it so opening the log need not scan it again.
+/// <see cref="Size"/> and <see cref="NextOffset"/> cover acknowledged frames only; the writer appends past them and
+/// publishes under the partition's gate, which also guards the index.
+/// </summary>
+internal sealed class Segment : IDisposable
+{
+    public const int IndexInterval = 4096;
+    private const uint IndexMagic = 0x5A54_4958; // "ZTIX"
+    private const int IndexVersion = 1;
+    private const int IndexHeaderSize = 4 + 4 + 8 + 8 + 8 + 8 + 4;
+
+    private readonly List<long> _indexOffsets = [];
+    private readonly List<long> _indexPositions = [];
+    private long _lastIndexedPosition = -IndexInterval;
+
+    private Segment(string logPath, long baseOffset, SafeFileHandle handle)
+    {
+        LogPath = logPath;
+        BaseOffset = baseOffset;
+        NextOffset = baseOffset;
+        Handle = handle;
+    }
+
+    public string LogPath { get; }
+
+    public string IndexPath => Path.ChangeExtension(LogPath, ".index");
+
+    public long BaseOffset { get; }
+
+    public SafeFileHandle Handle { get; }
+
+    /// <summary>Bytes of acknowledged frames.</summary>
+    public long Size { get; private set; }
+
+    /// <summary>The offset after the last acknowledged frame.</summary>
+    public long NextOffset { get; private set; }
+
+    /// <summary>Unix ms of the first and the newest record; -1 while empty.</summary>
+    public long FirstTimestampMs { get; private set; } = -1;
+
+    public long MaxTimestampMs { get; private set; } = -1;
+
+    public static string FileName(long baseOffset) => $"{baseOffset:D20}.log";
+
+    public static Segment Create(string folder, long baseOffset)
+    {
+        var path = Path.Combine(folder, FileName(baseOffset));
+
+        // A leftover empty file of the same name (a crash right after creating it) is simply reused.
+        var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
+        RandomAccess.SetLength(handle, 0);
+        return new Segment(path, baseOffset, handle);
+    }
+
+    /// <summary>
+    /// Opens a segment file: from its <c>.index</c> when <paramref name="trustIndex"/> and the index matches the file,
+    /// else by scanning every frame (length, CRC and offset sequence). A scan stops at the first frame that is not
+    /// whole and intact; <see cref="OpenResult.TrailingBytes"/> says how much follows it (a torn tail after a crash).
+    /// </summary>
+    public static OpenResult Open(string path, bool writable, bool trustIndex)
+    {
+        var baseOffset = long.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
+        var handle = File.OpenHandle(path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var segment = new Segment(path, baseOffset, handle);
+        var length = RandomAccess.GetLength(handle);
+        if (trustIndex && segment.TryLoadIndex(length))
+        {
+            return new OpenResult(segment, 0);
+        }
+
+        segment.Scan(length);
+        return new OpenResult(segment, length - segment.Size);
+    }
+
+    /// <summary>Cuts the file back to its last whole frame (after <see cref="Open"/> found a torn tail).</summary>
+    public void TruncateToSize()
+    {
+        RandomAccess.SetLength(Handle, Size);
+        RandomAccess.FlushToDisk(Handle);
+    }
+
+    /// <summary>Makes frames <see cref="Size"/>.. up to <paramref name="size"/> acknowledged (writer, partition gate held).</summary>
+    public void Publish(long size, long nextOffset, long firstTimestampMs, long maxTimestampMs)
+    {
+        Size = size;
+        NextOffset = nextOffset;
+        if (FirstTimestampMs < 0)
+        {
+            FirstTimestampMs = firstTimestampMs;
+        }
+
+        MaxTimestampMs = Math.Max(MaxTimestampMs, maxTimestampMs);
+    }
+
+    /// <summary>Notes where <paramref name="offset"/> starts when it is far enough from the last entry (partition gate held).</summary>
+    public void Index(long offset, long position)
+    {
+        if (position - _lastIndexedPosition >= IndexInterval)
+        {
+            _indexOffsets.Add(offset);
+            _indexPositions.Add(position);
+            _lastIndexedPosition = position;
+        }
+    }
+
+    /// <summary>The nearest indexed frame at or before <paramref name="offset"/> (partition gate held).</summary>
+    public (long Offset, long Position) Floor(long offset)
+    {
+        var at = _indexOffsets.BinarySearch(offset);
+        if (at < 0)
+        {
+            at = ~at - 1;
+        }
+
+        return at < 0 ? (BaseOffset, 0) : (_indexOffsets[at], _indexPositions[at]);
+    }
+
+    /// <summary>Writes the <c>.index</c> file of a sealed segment (its data is already on disk).</summary>
+    public void WriteIndex()
+    {
+        var count = _indexOffsets.Count;
+        var bytes = new byte[IndexHeaderSize + (count * 16) + 4];
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteUInt32LittleEndian(span, IndexMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], IndexVersion);
+        BinaryPrimitives.WriteInt64LittleEndian(span[8..], NextOffset);
+        BinaryPrimitives.WriteInt64LittleEndian(span[16..], Size);
+        BinaryPrimitives.WriteInt64LittleEndian(span[24..], FirstTimestampMs);
+        BinaryPrimitives.WriteInt64LittleEndian(span[32..], MaxTimestampMs);
+        BinaryPrimitives.WriteInt32LittleEndian(span[40..], count);
+        for (var i = 0; i < count; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(span[(IndexHeaderSize + (i * 16))..], _indexOffsets[i]);
+            BinaryPrimitives.WriteInt64LittleEndian(span[(IndexHeaderSize + (i * 16) + 8)..], _indexPositions[i]);
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(span[^4..], RecordFrame.Crc32C(span[..^4]));
+        var temporary = IndexPath + ".tmp";
+        using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
+        {
+            RandomAccess.Write(handle, bytes, 0);
+            RandomAccess.FlushToDisk(handle);
+        }
+
+        File.Move(temporary, IndexPath, overwrite: true);
+    }
+
+    public void Delete()
+    {
+        Handle.Dispose();
+        File.Delete(LogPath);
+        File.Delete(IndexPath);
+    }
+
+    public void Dispose() => Handle.Dispose();
+
+    private bool TryLoadIndex(long fileLength)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(IndexPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+
+        var span = bytes.AsSpan();
+        if (bytes.Length < IndexHeaderSize + 4
+            || BinaryPrimitives.ReadUInt32LittleEndian(span) != IndexMagic
+            || BinaryPrimitives.ReadInt32LittleEndian(span[4..]) != IndexVersion
+            || BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]) != RecordFrame.Crc32C(span[..^4]))
+        {
+            return false;
+        }
+
+        var size = BinaryPrimitives.ReadInt64LittleEndian(span[16..]);
+        var count = BinaryPrimitives.ReadInt32LittleEndian(span[40..]);
+        if (size != fileLength || count < 0 || bytes.Length != IndexHeaderSize + (count * 16) + 4)
+        {
+            return false; // the segment changed after its index was written: scan it instead
+        }
+
+        NextOffset = BinaryPrimitives.ReadInt64LittleEndian(span[8..]);
+        Size = size;
+        FirstTimestampMs = BinaryPrimitives.ReadInt64LittleEndian(span[24..]);
+        MaxTimestampMs = BinaryPrimitives.ReadInt64LittleEndian(span[32..]);
+        for (var i = 0; i < count; i++)
+        {
+            _indexOffsets.Add(BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16))..]));
+            _indexPositions.Add(BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16) + 8)..]));
+        }
+
+        _lastIndexedPosition = _indexPositions.Count > 0 ? _indexPositions[^1] : -IndexInterval;
+        return true;
+    }
+
+    /// <summary>Reads every frame from the start, keeping those that are whole, intact and in sequence.</summary>
+    private void Scan(long fileLength)
+    {
+        var buffer = new byte[1024 * 1024];
+        long bufferStart = 0;
+        var bufferLength = 0;
+        long position = 0;
+        var expected = BaseOffset;
+        while (position < fileLength)
+        {
+            var at = (int)(position - bufferStart);
+            if (at + RecordFrame.HeaderSize > bufferLength)
+            {
+                (bufferStart, bufferLength, at) = Refill(buffer, position, fileLength);
+            }
+
+            var length = RecordFrame.LengthOf(buffer.AsSpan(at, bufferLength - at));
+            if (length < RecordFrame.MinSize || length > RecordFrame.MaxSize || position + length > fileLength)
+            {
+                break;
+            }
+
+            if (at + length > bufferLength)
+            {
+                if (length > buffer.Length)
+                {
+                    buffer = new byte[length];
+                }
+
+                (bufferStart, bufferLength, at) = Refill(buffer, position, fileLength);
+            }
+
+            var frame = buffer.AsSpan(at, length);
+            if (!RecordFrame.IsIntact(frame) || RecordFrame.OffsetOf(frame) != expected)
+            {
+                break;
+            }
+
+            Index(expected, position);
+            var timestamp = RecordFrame.TimestampOf(frame);
+            Publish(position + length, expected + 1, timestamp, timestamp);
+            position += length;
+            expected++;
+        }
+    }
+
+    private (long Start, int Length, int At) Refill(byte[] buffer, long position, long fileLength)
+    {
+        var wanted = (int)Math.Min(buffer.Length, fileLength - position);
+        var read = 0;
+        while (read < wanted)
+        {
+            var n = RandomAccess.Read(Handle, buffer.AsSpan(read, wanted - read), position + read);
+            if (n == 0)
+            {
+                break;
+            }
+
+            read += n;
+        }
+
+        return (position, read, 0);
+    }
+
+    internal readonly record struct OpenResult(Segment Segment, long TrailingBytes);
+}

@@ -1,0 +1,31 @@
+using System.Text.Json;
+
+namespace ZtStream.Verifier.Rules.Detection;
+
+/// <summary>The JSON type of a value a field path reached.</summary>
+internal enum LeafKind
+{
+    String,
+    Number,
+    Bool,
+    Null,
+    Object,
+    Array,
+}
+
+/// <summary>
+/// One value a field path reached, as text (strings unescaped, numbers as written, booleans as <c>true</c>/<c>false</c>).
+/// A view over a stack buffer or the event's own strings: valid only during the test it is handed to.
+/// </summary>
+internal readonly ref struct Leaf(LeafKind kind, ReadOnlySpan<char> text, JsonElement element)
+{
+    public LeafKind Kind { get; } = kind;
+
+    public ReadOnlySpan<char> Text { get; } = text;
+
+    /// <summary>The JSON value, for leaves read from JSON (default for canonical fields).</summary>
+    public JsonElement Element { get; } = element;
+
+    /// <summary>Strings, numbers and booleans: the values text patterns apply to.</summary>
+    public bool IsScalar => Kind is LeafKind.String or LeafKind.Number or LeafKind.Bool;
+}

@@ -1,0 +1,214 @@
+namespace ZtStream.Verifier.Rules.Detection;
+
+/// <summary>
+/// A Sigma string value with its wildcards (<c>*</c> any run, <c>?</c> one character, <c>\</c> escaping them), matched
+/// case-insensitively unless <c>cased</c>. Compiled to equality, prefix, suffix or substring where the wildcards allow.
+/// A lone <c>*</c> matches any present, non-null value (objects and lists included).
+/// </summary>
+internal sealed class TextPattern : ILeafTest
+{
+    private readonly Kind kind;
+    private readonly string literal;
+    private readonly Part[] parts;
+    private readonly StringComparison comparison;
+    private readonly byte[]? asciiLiteral;
+    private readonly bool cased;
+
+    private TextPattern(Kind kind, string literal, Part[] parts, bool cased)
+    {
+        this.kind = kind;
+        this.literal = literal;
+        this.parts = parts;
+        this.cased = cased;
+        comparison = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
+        asciiLiteral = kind is Kind.Exact or Kind.StartsWith or Kind.EndsWith && System.Text.Ascii.IsValid(literal) ? System.Text.Encoding.ASCII.GetBytes(literal) : null;
+    }
+
+    private enum Kind
+    {
+        Exact,
+        StartsWith,
+        EndsWith,
+        Contains,
+        AnyValue,
+        Glob,
+    }
+
+    /// <summary>The literal text of an exact match (no wildcards), else null. Used to index rules by event kind.</summary>
+    public string? ExactLiteral => kind == Kind.Exact ? literal : null;
+
+    /// <summary>Compiles a Sigma value; <paramref name="anchor"/> adds the wildcards of contains/startswith/endswith.</summary>
+    public static TextPattern Compile(string value, bool cased, bool wildStart = false, bool wildEnd = false)
+    {
+        var list = new List<Part>();
+        var sb = new System.Text.StringBuilder();
+        for (var i = 0; i < value.Length; i++)
+        {
+            var c = value[i];
+            if (c == '\\' && i + 1 < value.Length && value[i + 1] is '*' or '?' or '\\')
+            {
+                sb.Append(value[++i]);
+                continue;
+            }
+
+            if (c is '*' or '?')
+            {
+                if (sb.Length > 0)
+                {
+                    list.Add(new Part(PartKind.Literal, sb.ToString()));
+                    sb.Clear();
+                }
+
+                list.Add(new Part(c == '*' ? PartKind.Star : PartKind.One, ""));
+                continue;
+            }
+
+            sb.Append(c);
+        }
+
+        if (sb.Length > 0)
+        {
+            list.Add(new Part(PartKind.Literal, sb.ToString()));
+        }
+
+        if (wildStart && (list.Count == 0 || list[0].Kind != PartKind.Star))
+        {
+            list.Insert(0, new Part(PartKind.Star, ""));
+        }
+
+        if (wildEnd && (list.Count == 0 || list[^1].Kind != PartKind.Star))
+        {
+            list.Add(new Part(PartKind.Star, ""));
+        }
+
+        // Collapse runs of stars.
+        for (var i = list.Count - 1; i > 0; i--)
+        {
+            if (list[i].Kind == PartKind.Star && list[i - 1].Kind == PartKind.Star)
+            {
+                list.RemoveAt(i);
+            }
+        }
+
+        var parts = list.ToArray();
+        return parts switch
+        {
+            [] => new TextPattern(Kind.Exact, "", parts, cased),
+            [{ Kind: PartKind.Literal } only] => new TextPattern(Kind.Exact, only.Text, parts, cased),
+            [{ Kind: PartKind.Star }] => new TextPattern(Kind.AnyValue, "", parts, cased),
+            [{ Kind: PartKind.Literal } head, { Kind: PartKind.Star }] => new TextPattern(Kind.StartsWith, head.Text, parts, cased),
+            [{ Kind: PartKind.Star }, { Kind: PartKind.Literal } tail] => new TextPattern(Kind.EndsWith, tail.Text, parts, cased),
+            [{ Kind: PartKind.Star }, { Kind: PartKind.Literal } mid, { Kind: PartKind.Star }] => new TextPattern(Kind.Contains, mid.Text, parts, cased),
+            _ => new TextPattern(Kind.Glob, "", parts, cased),
+        };
+    }
+
+    public bool TryTestUtf8(ReadOnlySpan<byte> utf8, out bool result)
+    {
+        if (kind == Kind.AnyValue)
+        {
+            result = true;
+            return true;
+        }
+
+        if (asciiLiteral is not { } lit)
+        {
+            result = false;
+            return false;
+        }
+
+        // An ASCII literal equals, starts or ends a UTF-8 text only where those bytes are the same ASCII bytes.
+        var slice = kind switch
+        {
+            Kind.Exact => utf8,
+            Kind.StartsWith => utf8.Length >= lit.Length ? utf8[..lit.Length] : default,
+            _ => utf8.Length >= lit.Length ? utf8[^lit.Length..] : default,
+        };
+        if (kind != Kind.Exact && utf8.Length < lit.Length)
+        {
+            result = false;
+            return true;
+        }
+
+        result = slice.Length == lit.Length && (cased ? slice.SequenceEqual(lit) : System.Text.Ascii.EqualsIgnoreCase(slice, lit));
+        return true;
+    }
+
+    public bool Test(scoped in Leaf leaf, RuleEvent e)
+    {
+        if (kind == Kind.AnyValue)
+        {
+            return leaf.Kind != LeafKind.Null;
+        }
+
+        if (!leaf.IsScalar)
+        {
+            return false;
+        }
+
+        var t = leaf.Text;
+        return kind switch
+        {
+            Kind.Exact => t.Equals(literal, comparison),
+            Kind.StartsWith => t.StartsWith(literal, comparison),
+            Kind.EndsWith => t.EndsWith(literal, comparison),
+            Kind.Contains => t.Contains(literal, comparison),
+            _ => Glob(t, 0),
+        };
+    }
+
+    private bool Glob(ReadOnlySpan<char> t, int p)
+    {
+        while (p < parts.Length)
+        {
+            var part = parts[p];
+            switch (part.Kind)
+            {
+                case PartKind.Literal:
+                    if (!t.StartsWith(part.Text, comparison))
+                    {
+                        return false;
+                    }
+
+                    t = t[part.Text.Length..];
+                    p++;
+                    break;
+                case PartKind.One:
+                    if (t.IsEmpty)
+                    {
+                        return false;
+                    }
+
+                    t = t[1..];
+                    p++;
+                    break;
+                default:
+                    if (p == parts.Length - 1)
+                    {
+                        return true;
+                    }
+
+                    for (var skip = 0; skip <= t.Length; skip++)
+                    {
+                        if (Glob(t[skip..], p + 1))
+                        {
+                            return true;
+                        }
+                    }
+
+                    return false;
+            }
+        }
+
+        return t.IsEmpty;
+    }
+
+    private enum PartKind
+    {
+        Literal,
+        Star,
+        One,
+    }
+
+    private readonly record struct Part(PartKind Kind, string Text);
+}

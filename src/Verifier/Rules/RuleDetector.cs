@@ -1,0 +1,157 @@
+using System.Text;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Explanation;
+using ZtStream.Verifier.Rules.Aggregation;
+using ZtStream.Verifier.Rules.Detection;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Verifier.Rules;
+
+/// <summary>
+/// The <c>rule</c> detector of a scoring engine: evaluates the rules in force for the event's kind and turns each
+/// match into a contribution named by the rule id, scored by the rule, explained by its title and the values that
+/// matched. Holds the engine's aggregation state. Single-threaded, like its engine.
+/// </summary>
+internal sealed class RuleDetector(RuleSetHolder rules)
+{
+    private const int MaxShownValues = 4;
+
+    public AggregationBook Aggregations { get; } = new();
+
+    public RuleSetHolder Rules => rules;
+
+    public void Evaluate(AccessEvent e, List<Contribution> output)
+    {
+        var candidates = rules.Current.For(e.Kind);
+        if (candidates.Length == 0)
+        {
+            return;
+        }
+
+        var re = new RuleEvent(e);
+        foreach (var rule in candidates)
+        {
+            if (Match(rule, re) is { } text)
+            {
+                output.Add(Contribute(rule, text));
+            }
+        }
+    }
+
+    /// <summary>The explanation when <paramref name="rule"/> matches (for an aggregation: brings its group to the threshold), else null.</summary>
+    public string? Match(Rule rule, RuleEvent e)
+    {
+        if (!rule.Condition.Matches(e))
+        {
+            return null;
+        }
+
+        if (rule.Aggregation is not { } agg)
+        {
+            return Explain(rule, e);
+        }
+
+        var group = Group(agg, e, out var shownGroup);
+        var value = agg.Field?.First(e);
+        if (!Aggregations.Observe(rule, agg, group, value, e.Event.Time.UtcTicks, out var count, out var values))
+        {
+            return null;
+        }
+
+        var what = agg.Function == RuleAggregation.DistinctCount
+            ? $"{count} distinct {agg.Field!.Text} ({Shown(values!)})"
+            : $"{count} matching events";
+        return $"{rule.Title}: {what} within {Numbers.Duration(agg.Window)}{(shownGroup.Length > 0 ? " by " + shownGroup : "")} (threshold {agg.Threshold}) (rule {rule.Id})";
+    }
+
+    /// <summary>
+    /// The one place a rule match becomes a contribution, so ATT&amp;CK techniques (<see cref="Rule.Techniques"/>) join
+    /// it here once contributions carry them.
+    /// </summary>
+    private static Contribution Contribute(Rule rule, string text) => new(Detectors.Rule, rule.Id, rule.EffectiveScore, text);
+
+    private static string Explain(Rule rule, RuleEvent e)
+    {
+        if (rule.Condition is IRuleExplainer explainer)
+        {
+            return $"{rule.Title}: {explainer.Explain(e)} (rule {rule.Id})";
+        }
+
+        var sb = new StringBuilder(rule.Title).Append(": ");
+        if (e.Event.Action is { } action)
+        {
+            sb.Append(action).Append(' ');
+        }
+
+        var resource = e.Event.Resource;
+        if (resource?.Type is not null || resource?.Id is not null)
+        {
+            sb.Append(Singular(resource.Type)).Append(' ').Append(resource.Id ?? "(all)");
+        }
+        else
+        {
+            sb.Append(e.Event.PrincipalKey);
+        }
+
+        if (rule.Condition is DetectionMatcher matcher)
+        {
+            var shown = 0;
+            foreach (var (path, value) in matcher.Explain(e))
+            {
+                if (path is "kind" or "action" or "resource.type" or "resource.id")
+                {
+                    // Already in the words before.
+                    continue;
+                }
+
+                if (shown++ == MaxShownValues)
+                {
+                    sb.Append(", …");
+                    break;
+                }
+
+                sb.Append(", ").Append(path).Append('=').Append(value);
+            }
+        }
+
+        return sb.Append(" (rule ").Append(rule.Id).Append(')').ToString();
+    }
+
+    private static string Group(RuleAggregation agg, RuleEvent e, out string shown)
+    {
+        if (agg.GroupBy.Count == 0)
+        {
+            shown = "";
+            return "";
+        }
+
+        var keys = new string[agg.GroupBy.Count];
+        var parts = new string[agg.GroupBy.Count];
+        for (var i = 0; i < keys.Length; i++)
+        {
+            keys[i] = agg.GroupBy[i].First(e) ?? "";
+            parts[i] = agg.GroupBy[i].Text + "=" + (keys[i].Length == 0 ? "(none)" : keys[i]);
+        }
+
+        shown = string.Join(", ", parts);
+        return string.Join('\u001f', keys);
+    }
+
+    private static string Shown(IReadOnlyCollection<string> values)
+    {
+        var list = values.Order(StringComparer.Ordinal).Take(MaxShownValues + 1).ToList();
+        return list.Count > MaxShownValues ? string.Join(", ", list.Take(MaxShownValues)) + ", …" : string.Join(", ", list);
+    }
+
+    /// <summary>pods → pod, clusterroles → clusterrole, pods/exec → pods/exec: reads as "pod payments/x".</summary>
+    private static string Singular(string? type) => type switch
+    {
+        null => "resource",
+        _ when type.Contains('/', StringComparison.Ordinal) => type,
+        _ when type.EndsWith("ies", StringComparison.Ordinal) => string.Concat(type.AsSpan(0, type.Length - 3), "y"),
+        _ when type.EndsWith("sses", StringComparison.Ordinal) => type[..^2],
+        _ when type.EndsWith('s') => type[..^1],
+        _ => type,
+    };
+}

@@ -1,0 +1,224 @@
+using YamlDotNet.RepresentationModel;
+using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Rules.Detection;
+using ZtStream.Verifier.Rules.Falco;
+using ZtStream.Verifier.Rules.Sigma;
+
+namespace ZtStream.Verifier.Rules;
+
+/// <summary>
+/// Loads rules from the built-in library and from files and directories, dispatching each file by its shape: a file
+/// an extra format recognises goes to that format's loader (Falco); a YAML document with a logsource and a detection
+/// is Sigma; any other document is a ZtStream rule (or a <c>lists:</c> document). Every problem is a
+/// <see cref="RuleLoadError"/> with file and line; a bad rule never stops the others from loading, and a rule id
+/// defined twice is an error at the second definition.
+/// </summary>
+internal static class RuleLoader
+{
+    public const string BuiltinPrefix = "builtin:";
+    private const string ResourcePrefix = "ZtStream.Verifier.Rules.Library.";
+
+    /// <summary>
+    /// Formats with their own loader: the Falco rules language (<c>Falco/FalcoRuleLoader</c>), whose rules are
+    /// Kubernetes-audit rules.
+    /// </summary>
+    public static IReadOnlyList<RuleFormatLoader> Formats { get; } =
+        [new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.Load, [EventKinds.K8sAudit])];
+
+    /// <summary>The built-in library (embedded <c>Rules/Library/*.yaml</c>), in name order.</summary>
+    public static IReadOnlyList<RuleSource> Builtin()
+    {
+        var assembly = typeof(RuleLoader).Assembly;
+        var result = new List<RuleSource>();
+        foreach (var name in assembly.GetManifestResourceNames().Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal)).Order(StringComparer.Ordinal))
+        {
+            using var stream = assembly.GetManifestResourceStream(name)!;
+            using var reader = new StreamReader(stream);
+            result.Add(new RuleSource(BuiltinPrefix + name[ResourcePrefix.Length..], reader.ReadToEnd()));
+        }
+
+        return result;
+    }
+
+    /// <summary>The built-in library (unless turned off) followed by the configured paths.</summary>
+    public static RuleLoadResult LoadConfigured(RuleOptions options, IReadOnlyList<RuleFormatLoader>? formats = null)
+    {
+        var sources = new List<RuleSource>();
+        if (options.Builtin)
+        {
+            sources.AddRange(Builtin());
+        }
+
+        var errors = new List<RuleLoadError>();
+        sources.AddRange(Read(options.Paths, errors));
+        var result = Load(sources, formats);
+        return errors.Count == 0 ? result : new RuleLoadResult(result.Rules, [.. errors, .. result.Errors]);
+    }
+
+    /// <summary>Reads files and directories (recursively, <c>*.yml</c> and <c>*.yaml</c>, in path order); a missing path is an error.</summary>
+    public static List<RuleSource> Read(IEnumerable<string> paths, List<RuleLoadError> errors)
+    {
+        var sources = new List<RuleSource>();
+        foreach (var path in paths)
+        {
+            if (Directory.Exists(path))
+            {
+                foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                    .Where(IsRuleFile).Order(StringComparer.Ordinal))
+                {
+                    ReadFile(file, sources, errors);
+                }
+            }
+            else if (File.Exists(path))
+            {
+                ReadFile(path, sources, errors);
+            }
+            else
+            {
+                errors.Add(new RuleLoadError(path, 0, null, "no such file or directory"));
+            }
+        }
+
+        return sources;
+    }
+
+    public static bool IsRuleFile(string path) =>
+        path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
+
+    private static void ReadFile(string file, List<RuleSource> into, List<RuleLoadError> errors)
+    {
+        try
+        {
+            into.Add(new RuleSource(file, File.ReadAllText(file)));
+        }
+        catch (IOException ex)
+        {
+            errors.Add(new RuleLoadError(file, 0, null, $"cannot be read: {ex.Message}"));
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            errors.Add(new RuleLoadError(file, 0, null, $"cannot be read: {ex.Message}"));
+        }
+    }
+
+    /// <summary>Loads rule files given as text.</summary>
+    public static RuleLoadResult Load(IEnumerable<RuleSource> sources, IReadOnlyList<RuleFormatLoader>? formats = null)
+    {
+        formats ??= Formats;
+        var errors = new List<RuleLoadError>();
+        var lists = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var documents = new List<(RuleSource Source, YamlMappingNode Doc, bool Sigma)>();
+        var external = new Dictionary<RuleFormatLoader, List<(string, string)>>();
+
+        foreach (var source in sources)
+        {
+            if (formats.FirstOrDefault(f => f.Recognises(source.Text)) is { } format)
+            {
+                if (!external.TryGetValue(format, out var files))
+                {
+                    external[format] = files = [];
+                }
+
+                files.Add((source.Path, source.Text));
+                continue;
+            }
+
+            IReadOnlyList<YamlDocument> docs;
+            try
+            {
+                docs = RuleYaml.Documents(source.Text);
+            }
+            catch (RuleFormatException ex)
+            {
+                errors.Add(new RuleLoadError(source.Path, ex.Line, null, ex.Message));
+                continue;
+            }
+
+            if (docs.Count == 0 || docs.All(d => RuleYaml.IsNull(d.RootNode)))
+            {
+                errors.Add(new RuleLoadError(source.Path, 1, null, "holds no rule"));
+                continue;
+            }
+
+            foreach (var doc in docs)
+            {
+                switch (doc.RootNode)
+                {
+                    case YamlMappingNode map when ZtStreamRuleReader.IsListDocument(map):
+                        try
+                        {
+                            ZtStreamRuleReader.ReadLists(map, lists);
+                        }
+                        catch (RuleFormatException ex)
+                        {
+                            errors.Add(new RuleLoadError(source.Path, ex.Line == 0 ? RuleYaml.Line(map) : ex.Line, null, ex.Message));
+                        }
+
+                        break;
+                    case YamlMappingNode map:
+                        documents.Add((source, map, SigmaRuleReader.LooksLikeSigma(map)));
+                        break;
+                    case YamlSequenceNode seq:
+                        errors.Add(new RuleLoadError(source.Path, RuleYaml.Line(seq), null,
+                            "a list of rules, macros and lists is the Falco rules language, and no Falco rules loader is part of this build"));
+                        break;
+                    case { } other when !RuleYaml.IsNull(other):
+                        errors.Add(new RuleLoadError(source.Path, RuleYaml.Line(other), null, "a rule must be a YAML map"));
+                        break;
+                }
+            }
+        }
+
+        var frozen = lists.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal);
+        var rules = new List<Rule>();
+        var seen = new Dictionary<string, RuleOrigin>(StringComparer.Ordinal);
+        foreach (var (source, doc, sigma) in documents)
+        {
+            var idNode = RuleYaml.Get(doc, "id") as YamlScalarNode;
+            try
+            {
+                var rule = sigma ? SigmaRuleReader.Read(doc, source.Path, frozen) : ZtStreamRuleReader.Read(doc, source.Path, frozen);
+                Add(rule, rules, seen, errors);
+            }
+            catch (RuleFormatException ex)
+            {
+                errors.Add(new RuleLoadError(source.Path, ex.Line == 0 ? RuleYaml.Line(doc) : ex.Line, idNode?.Value, ex.Message));
+            }
+        }
+
+        foreach (var (format, files) in external)
+        {
+            RuleLoadResult loaded;
+            try
+            {
+                loaded = format.Load(files);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // One broken loader must not take the other formats down with it.
+                errors.Add(new RuleLoadError(files[0].Item1, 0, null, $"{format.Format} loader failed: {ex.Message}"));
+                continue;
+            }
+
+            errors.AddRange(loaded.Errors);
+            foreach (var rule in loaded.Rules)
+            {
+                Add(rule.Kinds.Count == 0 && format.Kinds is { Count: > 0 } kinds ? rule with { Kinds = kinds } : rule, rules, seen, errors);
+            }
+        }
+
+        return new RuleLoadResult(rules, errors);
+    }
+
+    private static void Add(Rule rule, List<Rule> rules, Dictionary<string, RuleOrigin> seen, List<RuleLoadError> errors)
+    {
+        if (seen.TryGetValue(rule.Id, out var first))
+        {
+            errors.Add(new RuleLoadError(rule.Origin.File, rule.Origin.Line, rule.Id, $"rule id already defined at {first}"));
+            return;
+        }
+
+        seen[rule.Id] = rule.Origin;
+        rules.Add(rule);
+    }
+}

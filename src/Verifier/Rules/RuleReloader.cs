@@ -1,0 +1,129 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Verifier.Processing;
+
+namespace ZtStream.Verifier.Rules;
+
+/// <summary>
+/// Reloads the rules live: watches every configured rule directory (and the folder of every configured file), waits
+/// for <see cref="RuleOptions.ReloadDelay"/> of quiet after a change, loads the whole set again, and swaps it into the
+/// <see cref="RuleSetHolder"/> — which the scoring engines read once per event. A set with any error is not swapped in:
+/// each problem is logged with file, line and reason, and the previous rules stay in force.
+/// </summary>
+internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOptions> options, TimeProvider time, ILogger<RuleReloader> logger) : BackgroundService
+{
+    private readonly Channel<bool> changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>Reloads completed (swapped in or rejected); tests wait on it.</summary>
+    public int Reloads { get; private set; }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var rules = options.Value.Rules;
+        var current = holder.Current;
+        VerifierLog.RulesLoaded(logger, current.Rules.Count, current.Rules.Count(r => r.Enabled), current.Version);
+        var watchers = new List<FileSystemWatcher>();
+        try
+        {
+            foreach (var path in rules.Paths)
+            {
+                if (Watch(path) is { } w)
+                {
+                    watchers.Add(w);
+                }
+            }
+
+            if (watchers.Count == 0)
+            {
+                return;
+            }
+
+            while (await changed.Reader.WaitToReadAsync(stoppingToken))
+            {
+                changed.Reader.TryRead(out _);
+
+                // Debounce: an editor's save or a git checkout is many events; reload once they stop.
+                do
+                {
+                    await Task.Delay(rules.ReloadDelay, time, stoppingToken);
+                }
+                while (changed.Reader.TryRead(out _));
+
+                Reload(rules);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var w in watchers)
+            {
+                w.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Loads the configured rules; swaps them in when every file loads, else keeps the current set.</summary>
+    public bool Reload(RuleOptions rules)
+    {
+        var result = RuleLoader.LoadConfigured(rules);
+        Reloads++;
+        if (result.Errors.Count > 0)
+        {
+            foreach (var e in result.Errors)
+            {
+                VerifierLog.RuleRejected(logger, e.File, e.Line, e.RuleId is null ? "" : $" (rule '{e.RuleId}')", e.Reason);
+            }
+
+            VerifierLog.RulesReloadKeptPrevious(logger, result.Errors.Count, holder.Current.Rules.Count);
+            return false;
+        }
+
+        var next = new RuleSet(result.Rules, holder.Current.Version + 1);
+        holder.Swap(next);
+        VerifierLog.RulesLoaded(logger, next.Rules.Count, next.Rules.Count(r => r.Enabled), next.Version);
+        return true;
+    }
+
+    private FileSystemWatcher? Watch(string path)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Directory.Exists(full) ? full : Path.GetDirectoryName(full);
+        if (directory is null || !Directory.Exists(directory))
+        {
+            VerifierLog.RuleWatcherFailed(logger, path, "the folder does not exist");
+            return null;
+        }
+
+        try
+        {
+            var watcher = new FileSystemWatcher(directory)
+            {
+                IncludeSubdirectories = Directory.Exists(full),
+                Filter = Directory.Exists(full) ? "*" : Path.GetFileName(full),
+                NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
+            };
+            FileSystemEventHandler onChange = (_, _) => changed.Writer.TryWrite(true);
+            watcher.Changed += onChange;
+            watcher.Created += onChange;
+            watcher.Deleted += onChange;
+            watcher.Renamed += (_, _) => changed.Writer.TryWrite(true);
+            watcher.Error += (_, e) =>
+            {
+                VerifierLog.RuleWatcherFailed(logger, path, e.GetException().Message);
+                changed.Writer.TryWrite(true);
+            };
+            watcher.EnableRaisingEvents = true;
+            VerifierLog.RulesWatching(logger, directory);
+            return watcher;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            VerifierLog.RuleWatcherFailed(logger, path, ex.Message);
+            return null;
+        }
+    }
+}

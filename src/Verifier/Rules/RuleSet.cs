@@ -1,0 +1,36 @@
+namespace ZtStream.Verifier.Rules;
+
+/// <summary>
+/// An immutable loaded rule set, indexed by event kind: an event evaluates only the enabled rules that can match its
+/// kind (plus the rules that can match any kind), so events no rule is about pay one dictionary lookup.
+/// </summary>
+internal sealed class RuleSet
+{
+    private readonly Dictionary<string, Rule[]> byKind;
+    private readonly Rule[] anyKind;
+
+    public RuleSet(IReadOnlyList<Rule> rules, long version = 0)
+    {
+        Rules = rules;
+        Version = version;
+        var enabled = rules.Where(r => r.Enabled).ToList();
+        anyKind = [.. enabled.Where(r => r.Kinds.Count == 0)];
+        byKind = new Dictionary<string, Rule[]>(StringComparer.OrdinalIgnoreCase);
+        foreach (var kind in enabled.SelectMany(r => r.Kinds).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            // Keep file order: rules for the kind and rules for any kind, as loaded.
+            byKind[kind] = [.. enabled.Where(r => r.Kinds.Count == 0 || r.Kinds.Contains(kind, StringComparer.OrdinalIgnoreCase))];
+        }
+    }
+
+    public static RuleSet Empty { get; } = new([]);
+
+    /// <summary>Every loaded rule, disabled ones included.</summary>
+    public IReadOnlyList<Rule> Rules { get; }
+
+    /// <summary>Counts reloads: a new set gets a higher version.</summary>
+    public long Version { get; }
+
+    /// <summary>The enabled rules an event of <paramref name="kind"/> evaluates.</summary>
+    public Rule[] For(string kind) => byKind.TryGetValue(kind, out var rules) ? rules : anyKind;
+}

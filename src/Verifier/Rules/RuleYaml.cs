@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text.Json;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+using ZtStream.Verifier.Rules.Detection;
+
+namespace ZtStream.Verifier.Rules;
+
+/// <summary>Reading rule YAML with line numbers: scalars, nulls, lists, and YAML → JSON for embedded test events.</summary>
+internal static class RuleYaml
+{
+    /// <summary>Parses every document of a file; a syntax error becomes a <see cref="RuleFormatException"/> with its line.</summary>
+    public static IReadOnlyList<YamlDocument> Documents(string text)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(text));
+        }
+        catch (YamlException ex)
+        {
+            throw new RuleFormatException($"not valid YAML: {Message(ex)}", (int)ex.Start.Line);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The YAML scanner fails this way on some malformed input (an unclosed flow sequence): still the file's error, never a crash.
+            throw new RuleFormatException($"not valid YAML: {ex.Message}");
+        }
+
+        return [.. stream.Documents];
+    }
+
+    private static string Message(YamlException ex) => ex.InnerException is { } inner ? $"{ex.Message} ({inner.Message})" : ex.Message;
+
+    public static int Line(YamlNode node) => (int)node.Start.Line;
+
+    public static bool IsNull(YamlNode? node) =>
+        node is null || node is YamlScalarNode { Style: ScalarStyle.Plain or ScalarStyle.Any, Value: null or "" or "~" or "null" or "Null" or "NULL" };
+
+    public static YamlNode? Get(YamlMappingNode map, string key)
+    {
+        foreach (var (k, v) in map.Children)
+        {
+            if (k is YamlScalarNode { Value: { } name } && name == key)
+            {
+                return v;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A scalar's text; null for a missing or null value; an error for a list or map.</summary>
+    public static string? Text(YamlMappingNode map, string key)
+    {
+        var node = Get(map, key);
+        if (IsNull(node))
+        {
+            return null;
+        }
+
+        return node is YamlScalarNode s ? s.Value : throw new RuleFormatException($"'{key}' must be a single value", Line(node!));
+    }
+
+    /// <summary>A scalar or a list of scalars as a list; empty when missing.</summary>
+    public static List<string> Strings(YamlMappingNode map, string key)
+    {
+        var node = Get(map, key);
+        if (IsNull(node))
+        {
+            return [];
+        }
+
+        if (node is YamlScalarNode s)
+        {
+            return [s.Value ?? ""];
+        }
+
+        if (node is YamlSequenceNode seq)
+        {
+            var list = new List<string>();
+            foreach (var item in seq.Children)
+            {
+                list.Add(item is YamlScalarNode x ? x.Value ?? "" : throw new RuleFormatException($"'{key}' must be a list of values", Line(item)));
+            }
+
+            return list;
+        }
+
+        throw new RuleFormatException($"'{key}' must be a value or a list of values", Line(node!));
+    }
+
+    public static bool? Bool(YamlMappingNode map, string key)
+    {
+        var text = Text(map, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        return text.ToLowerInvariant() switch
+        {
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            _ => throw new RuleFormatException($"'{key}' must be true or false (is '{text}')", Line(Get(map, key)!)),
+        };
+    }
+
+    /// <summary>Durations as <c>30s</c>, <c>5m</c>, <c>2h</c>, <c>1d</c> or <c>hh:mm:ss</c>.</summary>
+    public static TimeSpan? Duration(YamlMappingNode map, string key)
+    {
+        var text = Text(map, key);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (text.Length > 1 && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+        {
+            switch (text[^1])
+            {
+                case 's': return TimeSpan.FromSeconds(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'd': return TimeSpan.FromDays(n);
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero
+            ? t
+            : throw new RuleFormatException($"'{key}' must be a duration such as 30s, 5m, 2h or 1d (is '{text}')", Line(Get(map, key)!));
+    }
+
+    /// <summary>Writes a YAML node as JSON: plain scalars that read as numbers, booleans or null become those; everything else strings.</summary>
+    public static byte[] ToJson(YamlNode node)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            Write(w, node);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void Write(Utf8JsonWriter w, YamlNode node)
+    {
+        switch (node)
+        {
+            case YamlMappingNode map:
+                w.WriteStartObject();
+                foreach (var (k, v) in map.Children)
+                {
+                    w.WritePropertyName(k is YamlScalarNode ks ? ks.Value ?? "" : throw new RuleFormatException("a map key must be a value", Line(k)));
+                    Write(w, v);
+                }
+
+                w.WriteEndObject();
+                break;
+            case YamlSequenceNode seq:
+                w.WriteStartArray();
+                foreach (var item in seq.Children)
+                {
+                    Write(w, item);
+                }
+
+                w.WriteEndArray();
+                break;
+            case YamlScalarNode s:
+                var value = s.Value ?? "";
+                if (s.Style is ScalarStyle.Plain or ScalarStyle.Any)
+                {
+                    if (IsNull(s))
+                    {
+                        w.WriteNullValue();
+                        break;
+                    }
+
+                    if (value is "true" or "True" or "TRUE" or "false" or "False" or "FALSE")
+                    {
+                        w.WriteBooleanValue(value[0] is 't' or 'T');
+                        break;
+                    }
+
+                    if (long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+                    {
+                        w.WriteNumberValue(l);
+                        break;
+                    }
+
+                    if (value.Length > 0 && (char.IsAsciiDigit(value[0]) || value[0] == '-') && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
+                    {
+                        w.WriteNumberValue(d);
+                        break;
+                    }
+                }
+
+                w.WriteStringValue(value);
+                break;
+            default:
+                throw new RuleFormatException("YAML aliases are not supported in rule files", Line(node));
+        }
+    }
+}

@@ -1,0 +1,23 @@
+using ZtStream.Verifier.Rules.Detection;
+
+namespace ZtStream.Verifier.Rules.Sigma;
+
+/// <summary>
+/// <c>product: kubernetes, service: audit</c>: field names are the JSON paths of the native <c>audit.k8s.io/v1</c>
+/// Event (<c>verb</c>, <c>objectRef.resource</c>, <c>user.username</c>, <c>responseStatus.code</c>, <c>sourceIPs</c> …),
+/// read from the event's raw object. Three names SigmaHQ's rules use that are not Event paths are mapped to what they
+/// mean: <c>apiGroup</c> → <c>objectRef.apiGroup</c>, <c>hostPath</c> → the pod spec's volumes' hostPath, and
+/// <c>capabilities</c> → every container's <c>securityContext.capabilities</c> (in Pods and workload templates).
+/// </summary>
+internal sealed class KubernetesAuditFields : IFieldResolver
+{
+    public static readonly KubernetesAuditFields Instance = new();
+
+    public FieldPath Resolve(string name) => name switch
+    {
+        "apiGroup" => FieldPath.Json(name, FieldRoot.Raw, "", "objectRef.apiGroup"),
+        "hostPath" => FieldPath.Json(name, FieldRoot.PodSpec, "pod_spec", "volumes[*].hostPath"),
+        "capabilities" => FieldPath.Json(name, FieldRoot.AllContainers, "", "securityContext.capabilities"),
+        _ => FieldPath.Json(name, FieldRoot.Raw, "", name),
+    };
+}

@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+
+namespace ZtStream.Verifier.Rules.Testing;
+
+/// <summary>
+/// Runs a rule's embedded tests: the input becomes events (canonical events as written, or a source's payload mapped by
+/// that source's reader — the same readers <c>ztstream replay --format</c> uses), each is evaluated in order by a fresh
+/// rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event rule matches when
+/// any event matches; for an aggregation the last event decides. An input that yields no event fails the test.
+/// </summary>
+internal sealed class RuleTestRunner(IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>>? readers)
+{
+    /// <summary>Event time given to test events that name none: one second apart from here.</summary>
+    private static readonly DateTimeOffset DefaultTime = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public IEnumerable<RuleTestResult> Run(Rule rule)
+    {
+        foreach (var test in rule.Tests)
+        {
+            yield return Run(rule, test);
+        }
+    }
+
+    public RuleTestResult Run(Rule rule, RuleTest test)
+    {
+        List<AccessEvent> events;
+        try
+        {
+            events = Events(test.Input);
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or InvalidOperationException or NotSupportedException)
+        {
+            return new RuleTestResult(rule, test, false, $"its {test.Input.Format} input is not valid: {ex.Message}");
+        }
+
+        if (events.Count == 0)
+        {
+            return new RuleTestResult(rule, test, false, $"its {test.Input.Format} input maps to no event");
+        }
+
+        var detector = new RuleDetector(new RuleSetHolder(new RuleSet([rule])));
+        string? explanation = null;
+        string? last = null;
+        foreach (var e in events)
+        {
+            last = detector.Match(rule, new RuleEvent(e));
+            explanation ??= last;
+        }
+
+        var matched = rule.Aggregation is null ? explanation is not null : last is not null;
+        if (matched == test.ExpectMatch)
+        {
+            return new RuleTestResult(rule, test, true, "ok");
+        }
+
+        var detail = !test.ExpectMatch
+            ? $"expected no match, but it matched: {(rule.Aggregation is null ? explanation : last)}"
+            : rule.Aggregation is not null
+                ? $"expected match, but the last of {events.Count} events did not bring its group to the threshold ({rule.Aggregation.Threshold})"
+                : events.Count == 1 ? "expected match, but the event did not match" : $"expected match, but none of {events.Count} events matched";
+        return new RuleTestResult(rule, test, false, detail);
+    }
+
+    private List<AccessEvent> Events(RuleTestInput input)
+    {
+        if (input.Format == RuleTestInput.Events)
+        {
+            var node = JsonNode.Parse(input.Json);
+            var items = node is JsonArray array ? array.ToList() : [node];
+            var result = new List<AccessEvent>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i] is not JsonObject o)
+                {
+                    throw new FormatException($"event {i} is not a map");
+                }
+
+                // Tests may leave out the id and time: defaults keep them short and in order.
+                o["id"] ??= "test-" + (i + 1).ToString(CultureInfo.InvariantCulture);
+                o["time"] ??= DefaultTime.AddSeconds(i).ToString("O", CultureInfo.InvariantCulture);
+                result.Add(o.Deserialize(ContractsJsonContext.Default.AccessEvent) ?? throw new FormatException($"event {i} is empty"));
+            }
+
+            return result;
+        }
+
+        if (readers is null || !readers.TryGetValue(input.Format, out var read))
+        {
+            throw new NotSupportedException(
+                $"no reader for source format '{input.Format}' (known: events{(readers is null ? "" : ", " + string.Join(", ", readers.Keys.Select(k => k.Replace('-', '_'))))})");
+        }
+
+        using var stream = new MemoryStream(input.Json);
+        return [.. read(stream)];
+    }
+}

@@ -1,0 +1,282 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.TestSupport.Processes;
+
+namespace ZtStream.EndToEnd.Embedded;
+
+/// <summary>
+/// <c>ztstream run</c> on its embedded defaults (file event log, SQLite, in-memory bus) as a real process, stopped with
+/// SIGTERM or killed with SIGKILL and started again on the same folder: what Ingest acknowledged is scored after the
+/// restart, exactly once, and the Verifier is not blind to the first events after it.
+/// </summary>
+public sealed class EmbeddedRestartTests : IAsyncDisposable
+{
+    private const string ApiToken = "embedded-responder-token-0123456789abcdef01234";
+    private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(90);
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("zt-embedded-");
+    private readonly List<ZtStreamProcess> _processes = [];
+    private string _key = "";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Sigterm_After300BenignEvents_TheFirstAttackAfterRestartIsAlerted()
+    {
+        await AddSourceAsync();
+        var run = await RunAsync("run-1");
+        using (var ingest = Ingest(run))
+        {
+            for (var batch = 0; batch < 3; batch++)
+            {
+                await PostAsync(ingest, [.. Enumerable.Range(batch * 100, 100).Select(i => Benign("user:victim", i))]);
+            }
+
+            // Scored up to here: an attack on a principal of the same partition is alerted only after the 300 before it.
+            var marker = SamePartitionAs("user:victim");
+            await PostAsync(ingest, [Attack(marker)]);
+            await WaitForAlertsAsync(run, marker, 1);
+        }
+
+        await run.TerminateAsync();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+
+        var restarted = await RunAsync("run-2");
+        using (var ingest = Ingest(restarted))
+        {
+            await PostAsync(ingest, [Attack("user:victim")]);
+        }
+
+        var alerts = await WaitForAlertsAsync(restarted, "user:victim", 1);
+        Assert.Single(alerts);
+    }
+
+    [Fact]
+    public async Task Sigkill_TheMomentAnAttackIsAcknowledged_ExactlyOneAlertAfterRestart()
+    {
+        await AddSourceAsync();
+        var run = await RunAsync("run-1");
+        using (var ingest = Ingest(run))
+        {
+            await PostAsync(ingest, [.. Enumerable.Range(0, 20).Select(i => Benign("user:mallory", i))]);
+            await PostAsync(ingest, [Attack("user:mallory")]);
+        }
+
+        run.Kill();
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var restarted = await RunAsync("run-2");
+        var alerts = await WaitForAlertsAsync(restarted, "user:mallory", 1);
+
+        // Anything handed twice after the crash (the record, its alert) would show up by now as a second alert or count.
+        await SettleAsync(restarted);
+        alerts = await AlertsAsync(restarted, "user:mallory");
+        var alert = Assert.Single(alerts);
+        Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
+    }
+
+    [Fact]
+    public async Task Sigkill_MidStream_EveryAcknowledgedAttackIsAlertedOnceAfterRestart()
+    {
+        await AddSourceAsync();
+        var run = await RunAsync("run-1");
+        var acknowledged = new List<string>();
+        var refused = new List<string>();
+        using (var ingest = Ingest(run))
+        {
+            using var sending = new CancellationTokenSource();
+            var sender = Task.Run(
+                async () =>
+                {
+                    for (var batch = 0; !sending.IsCancellationRequested; batch++)
+                    {
+                        var victim = $"user:victim-{batch}";
+                        List<AccessEvent> events = [.. Enumerable.Range(0, 40).Select(i => Benign($"user:normal-{i % 8}", (batch * 100) + i)), Attack(victim)];
+                        try
+                        {
+                            await PostAsync(ingest, events);
+                            acknowledged.Add(victim);
+                        }
+                        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
+                        {
+                            refused.Add(victim); // in flight when the process died: maybe stored, never acknowledged
+                            return;
+                        }
+                    }
+                },
+                CancellationToken.None);
+            await PollAsync(() => Task.FromResult(acknowledged.Count >= 15), TimeSpan.FromSeconds(60));
+            run.Kill();
+            await sender.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        }
+
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+        var restarted = await RunAsync("run-2");
+        foreach (var victim in acknowledged)
+        {
+            await WaitForAlertsAsync(restarted, victim, 1);
+        }
+
+        await SettleAsync(restarted);
+        foreach (var victim in acknowledged.Concat(refused))
+        {
+            var alerts = await AlertsAsync(restarted, victim);
+            Assert.True(alerts.Count <= 1, $"{victim}: {alerts.Count} alerts");
+            Assert.True(alerts.Count == 1 || !acknowledged.Contains(victim), $"{victim} was acknowledged and lost its alert");
+            Assert.All(alerts, a => Assert.Equal(1, a.GetProperty("alert").GetProperty("count").GetInt32()));
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var process in _processes)
+        {
+            await process.DisposeAsync();
+        }
+
+        try
+        {
+            _folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process still exiting holds a file; the temp folder is reclaimed later.
+        }
+    }
+
+    private string Database => Path.Combine(_folder.FullName, "ztstream.db");
+
+    private async Task AddSourceAsync()
+    {
+        var sources = await ZtStreamProcess.StartAsync("sources", ["sources", "add", "embedded-app", "--sqlite", Database], workingDirectory: _folder.FullName, waitForListening: false, cancellationToken: Ct);
+        _processes.Add(sources);
+        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), Ct));
+        _key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+    }
+
+    private async Task<ZtStreamProcess> RunAsync(string name)
+    {
+        // Only the defaults: the file event log lands beside the SQLite file, the bus in memory.
+        var process = await ZtStreamProcess.StartAsync(
+            name,
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
+             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
+             "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+            workingDirectory: _folder.FullName,
+            cancellationToken: Ct);
+        _processes.Add(process);
+        Assert.True(Directory.Exists(Path.Combine(_folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
+        return process;
+    }
+
+    private HttpClient Ingest(ZtStreamProcess process)
+    {
+        var client = new HttpClient { BaseAddress = process.Url };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _key);
+        return client;
+    }
+
+    private static async Task PostAsync(HttpClient ingest, List<AccessEvent> events)
+    {
+        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(events, ContractsJsonContext.Default.ListAccessEvent));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        using var response = await ingest.PostAsync(new Uri("/v1/events", UriKind.Relative), content, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    private static AccessEvent Benign(string subject, int n)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new AccessEvent
+        {
+            Id = $"{subject}-benign-{n}-{Guid.NewGuid():N}",
+            Time = now.AddSeconds(-60 + (n % 50)),
+            Kind = EventKinds.AccessRequest,
+            Subject = new Subject { Id = subject, Type = "user" },
+            Token = new TokenInfo { Jti = $"jti-{subject}", ClientId = "shop-web", IssuedAt = now.AddMinutes(-10), ExpiresAt = now.AddMinutes(50) },
+            Workload = new Workload { Id = "shop/web-1", Namespace = "shop", Name = "web-1" },
+            Resource = new ResourceRef { Type = "http_route", Id = $"/api/orders/{n % 5}" },
+            Action = "GET",
+            Outcome = Outcomes.Success,
+            Status = 200,
+            Bytes = 900 + (n % 7),
+        };
+    }
+
+    /// <summary>A token used an hour after it expired: the policy alerts on it whatever the baseline.</summary>
+    private static AccessEvent Attack(string subject)
+    {
+        var now = DateTimeOffset.UtcNow;
+        return new AccessEvent
+        {
+            Id = $"{subject}-attack-{Guid.NewGuid():N}",
+            Time = now,
+            Kind = EventKinds.AccessRequest,
+            Subject = new Subject { Id = subject, Type = "user" },
+            Token = new TokenInfo { Jti = $"jti-expired-{subject}", ClientId = "shop-web", IssuedAt = now.AddHours(-3), ExpiresAt = now.AddHours(-1) },
+            Workload = new Workload { Id = "shop/web-1", Namespace = "shop", Name = "web-1" },
+            Resource = new ResourceRef { Type = "http_route", Id = "/api/orders/0" },
+            Action = "GET",
+            Outcome = Outcomes.Success,
+            Status = 200,
+            Bytes = 900,
+        };
+    }
+
+    /// <summary>Another principal whose events land on the same partition (3, the default) as <paramref name="subject"/>'s.</summary>
+    private static string SamePartitionAs(string subject)
+    {
+        var partition = Murmur2Partitioner.PartitionFor(subject, 3);
+        return Enumerable.Range(0, 1000).Select(i => $"user:marker-{i}").First(m => Murmur2Partitioner.PartitionFor(m, 3) == partition);
+    }
+
+    private static async Task<List<JsonElement>> WaitForAlertsAsync(ZtStreamProcess process, string principal, int count)
+    {
+        List<JsonElement> alerts = [];
+        var found = await PollAsync(async () => (alerts = await AlertsAsync(process, principal)).Count >= count, AlertTimeout);
+        Assert.True(found, $"no alert for {principal} within {AlertTimeout.TotalSeconds} s:\n{process.Output}");
+        return alerts;
+    }
+
+    private static async Task<List<JsonElement>> AlertsAsync(ZtStreamProcess process, string principal)
+    {
+        using var api = new HttpClient { BaseAddress = process.Url };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), Ct));
+        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    /// <summary>
+    /// Waits until the restarted process has caught up: a fresh attack on a new principal, posted now, is alerted only
+    /// after everything before it on its partition — done for every partition.
+    /// </summary>
+    private async Task SettleAsync(ZtStreamProcess process)
+    {
+        using var ingest = Ingest(process);
+        var probes = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:settle-{p}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == p)).ToList();
+        await PostAsync(ingest, [.. probes.Select(Attack)]);
+        foreach (var probe in probes)
+        {
+            await WaitForAlertsAsync(process, probe, 1);
+        }
+    }
+
+    private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+
+            await Task.Delay(250, Ct);
+        }
+
+        return false;
+    }
+}

@@ -1,0 +1,65 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Options;
+using ZtStream.TestSupport.Faults;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>Ingest over the durable file log on a disk that really fills up: 503 with Retry-After, and no 202 is ever lost.</summary>
+public sealed class IngestDiskFullTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task PostEvents_DiskFull_Answers503ProblemAndEveryAcceptedEventIsKept()
+    {
+        await using var disk = await SmallDisk.MountAsync(384 * 1024);
+        var log = new FileEventLog(
+            new EventLogOptions { Kind = EventLogOptions.File, Path = Path.Combine(disk.Path, "eventlog"), SegmentBytes = 64 * 1024 },
+            TimeProvider.System,
+            NullLogger.Instance);
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("orders-api");
+        var accepted = new List<string>();
+        HttpResponseMessage? refused = null;
+        for (var batch = 0; refused is null && batch < 500; batch++)
+        {
+            var ids = Payloads.Ids($"full-{batch}", 25);
+            var response = await server.PostAsync("/v1/events", Payloads.Array([.. ids.Select((id, i) => Payloads.Event(id, subject: $"user-{i % 5}"))]), key);
+            if (response.StatusCode == HttpStatusCode.Accepted)
+            {
+                accepted.AddRange(ids);
+                response.Dispose();
+            }
+            else
+            {
+                refused = response;
+            }
+        }
+
+        Assert.NotNull(refused);
+        using (refused)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(refused.Headers.RetryAfter);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Contains("event-log-unavailable", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.NotEmpty(accepted);
+        disk.Free();
+        var after = Payloads.Ids("after-free", 3);
+        using (var response = await server.PostAsync("/v1/events", Payloads.Array([.. after.Select(id => Payloads.Event(id))]), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        // Every 202 is in the log once; nothing of the refused request is.
+        var read = await LogReader.ReadAsync(log, server.Topic, accepted.Count + after.Length);
+        Assert.Equal(accepted.Concat(after).Order(), read.Select(r => r.Event.Id).Order());
+    }
+}

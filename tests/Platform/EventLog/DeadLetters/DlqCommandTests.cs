@@ -1,0 +1,148 @@
+using System.Text;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.DeadLetters;
+using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Hosting;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Platform.Tests.EventLog.DeadLetters;
+
+/// <summary><c>ztstream dlq</c> against a file log that really dead-lettered records through a consumer.</summary>
+public sealed class DlqCommandTests : IDisposable
+{
+    private const string Topic = "zt.orders.v1";
+    private readonly string _folder = Directory.CreateTempSubdirectory("zt-dlq-").FullName;
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task ListShowReplay_APoisonRecord_IsExplainedAndSentBackOnce()
+    {
+        await DeadLetterAsync(("alice", "good-1"), ("bob", "poison"), ("alice", "good-2"));
+
+        var (code, output, _) = await RunAsync("list", Topic);
+        Assert.Equal(0, code);
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("\tbob\t", StringComparison.Ordinal));
+        Assert.Contains($"{Topic}/", line, StringComparison.Ordinal);
+        Assert.Contains("\twaiting\t", line, StringComparison.Ordinal);
+        Assert.Contains("poison: bad amount", line, StringComparison.Ordinal);
+        var position = line.Split('\t')[0];
+
+        (code, output, _) = await RunAsync("show", "zt.orders.dlq.v1", position);
+        Assert.Equal(0, code);
+        Assert.Contains("zt-dlq-reason: poison: bad amount", output, StringComparison.Ordinal);
+        Assert.Contains("source: shop", output, StringComparison.Ordinal);
+        Assert.EndsWith("poison", output.TrimEnd(), StringComparison.Ordinal);
+
+        (code, output, _) = await RunAsync("replay", Topic);
+        Assert.Equal(0, code);
+        Assert.Contains("replayed 1 record(s)", output, StringComparison.Ordinal);
+
+        // Nothing new since: a second replay sends nothing, and the record shows as replayed.
+        (code, output, _) = await RunAsync("replay", Topic);
+        Assert.Contains("replayed 0 record(s)", output, StringComparison.Ordinal);
+        (_, output, _) = await RunAsync("list", Topic);
+        Assert.Contains("\treplayed\t", output, StringComparison.Ordinal);
+
+        using var log = OpenLog();
+        var partition = Murmur2Partitioner.PartitionFor("bob", 3);
+        var back = (await log.ReadAsync(Topic, partition, 0, 10, Ct)).Where(r => Encoding.UTF8.GetString(r.Value.Span) == "poison").ToList();
+        Assert.Equal(2, back.Count);
+        var replayed = back[1];
+        Assert.Equal("bob", replayed.Key);
+        Assert.Equal("shop", replayed.Headers["source"]);
+        Assert.DoesNotContain(replayed.Headers.Keys, k => k == DeadLetterHeaders.Reason);
+        Assert.StartsWith("zt.orders.dlq.v1/", replayed.Headers[DlqCommand.ReplayedFromHeader], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_BesideTheProcessThatOwnsTheLog_Reads()
+    {
+        await DeadLetterAsync(("bob", "poison"));
+        using var owner = OpenLog();
+
+        var (code, output, _) = await RunAsync("list", Topic);
+
+        Assert.Equal(0, code);
+        Assert.Contains("1 record(s) held", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Replay_WhileAnotherProcessOwnsTheLog_ExitsOneSayingWhy()
+    {
+        await DeadLetterAsync(("bob", "poison"));
+        using var owner = OpenLog();
+
+        var (code, _, error) = await RunAsync("replay", Topic);
+
+        Assert.Equal(1, code);
+        Assert.Contains("in use by another process", error, StringComparison.Ordinal);
+        Assert.Contains("Stop it to replay", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("'purge'", "purge", "zt.orders.v1")]
+    [InlineData("PARTITION:OFFSET", "show", "zt.orders.v1")]
+    [InlineData("'zero:one' is not a PARTITION:OFFSET position", "show", "zt.orders.v1", "zero:one")]
+    [InlineData("'7' is not a PARTITION:OFFSET position", "replay", "zt.orders.v1", "0:1", "7")]
+    [InlineData("TOPIC", "list")]
+    [InlineData("--limit must be a whole number", "list", "zt.orders.v1", "--limit", "-3")]
+    public async Task BadUsage_ExitsTwoNamingTheProblemWithTheUsage(string problem, params string[] args)
+    {
+        var (code, _, error) = await RunAsync(args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+        Assert.Contains("usage: ztstream dlq", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_PrintsTheUsageAndSucceeds()
+    {
+        var (code, output, _) = await RunAsync("replay", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Contains("PARTITION:OFFSET", output, StringComparison.Ordinal);
+        Assert.Contains("not replayed yet", output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private FileEventLog OpenLog() =>
+        new(new EventLogOptions { Kind = EventLogOptions.File, Path = _folder, RetryBackoff = TimeSpan.FromMilliseconds(5) }, TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>Appends the records and lets a consumer dead-letter every one whose value is "poison".</summary>
+    private async Task DeadLetterAsync(params (string Key, string Value)[] records)
+    {
+        using var log = OpenLog();
+        await log.AppendAsync(Topic, [.. records.Select(r => new LogRecord(r.Key, Encoding.UTF8.GetBytes(r.Value), new Dictionary<string, string> { ["source"] = "shop" }))], Ct);
+        var handler = new RecordingHandler
+        {
+            OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == "poison"
+                ? throw new PoisonRecordException("bad amount")
+                : Task.CompletedTask,
+        };
+        using var stop = new CancellationTokenSource();
+        var running = log.ConsumeAsync(new ConsumerSpec("orders", [Topic]), handler, stop.Token);
+        var poisoned = records.Count(r => r.Value == "poison");
+        await Eventually.TrueAsync(() => handler.Handled.Count == records.Length - poisoned, "the good records were handled");
+        await Eventually.TrueAsync(() => log.ReadAsync("zt.orders.dlq.v1", Murmur2Partitioner.PartitionFor("bob", 3), 0, 10, Ct).Result.Count == poisoned, "the poison records were dead-lettered");
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+    }
+
+    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["EventLog:Kind"] = "file",
+            ["EventLog:Path"] = _folder,
+        }).Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await new DlqCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), Ct);
+        return (code, output.ToString(), error.ToString());
+    }
+}

@@ -1,0 +1,304 @@
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Platform.Tests.EventLog.FileLog;
+
+/// <summary>
+/// What only the durable file log has: records, offsets and partitions that outlive the log object, a torn tail cut
+/// back to the last whole record, segments with their index, retention by size and age, one owner per folder.
+/// </summary>
+public sealed class FileEventLogTests : IDisposable
+{
+    private const string Topic = "zt.filelog.v1";
+    private readonly string _folder = Directory.CreateTempSubdirectory("zt-filelog-").FullName;
+    private readonly List<CancellationTokenSource> _stops = [];
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData(EventLogOptions.FsyncGroup)]
+    [InlineData(EventLogOptions.FsyncAlways)]
+    [InlineData(EventLogOptions.FsyncOs)]
+    public async Task Reopen_EveryFsyncPolicy_KeepsEveryAcknowledgedRecordInOrder(string fsync)
+    {
+        using (var log = Open(fsync: fsync))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(writer =>
+                log.AppendAsync(Topic, [.. Enumerable.Range(0, 25).Select(i => Record($"principal-{writer}", $"{writer}:{i}"))], Ct)));
+        }
+
+        using var reopened = Open(fsync: fsync);
+        var all = await ReadAllAsync(reopened, Topic);
+
+        Assert.Equal(200, all.Count);
+        foreach (var writer in Enumerable.Range(0, 8))
+        {
+            var mine = all.Where(r => r.Key == $"principal-{writer}").ToList();
+            Assert.Equal([.. Enumerable.Range(0, 25).Select(i => $"{writer}:{i}")], mine.Select(Value));
+            Assert.All(mine, r => Assert.Equal(Murmur2Partitioner.PartitionFor($"principal-{writer}", 3), r.Partition));
+        }
+
+        foreach (var partition in all.GroupBy(r => r.Partition))
+        {
+            Assert.Equal(Enumerable.Range(0, partition.Count()).Select(i => (long)i), partition.Select(r => r.Offset));
+        }
+    }
+
+    [Fact]
+    public async Task Reopen_GroupThatConsumed_ResumesAfterWhatItHandled()
+    {
+        using (var log = Open())
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 5).Select(i => Record("alice", $"{i}"))], Ct);
+            var first = new RecordingHandler();
+            var (stop, running) = Consume(log, "readers", first);
+            await Eventually.TrueAsync(() => first.Handled.Count == 5, "the first five were handled");
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+
+        using var reopened = Open();
+        await reopened.AppendAsync(Topic, [.. Enumerable.Range(5, 3).Select(i => Record("alice", $"{i}"))], Ct);
+        var second = new RecordingHandler();
+        Consume(reopened, "readers", second);
+        await Eventually.TrueAsync(() => second.Handled.Count >= 3, "the new records were handled");
+
+        Assert.Equal(["5", "6", "7"], second.Handled.Select(Value));
+        Assert.Equal([5L, 6, 7], second.Handled.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Open_TornLastRecord_CutsBackToTheLastWholeRecordAndAppendsAfterIt()
+    {
+        using (var log = Open())
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 4).Select(i => Record("alice", $"{i}"))], Ct);
+        }
+
+        var segment = ActiveSegment("alice");
+        var whole = new FileInfo(segment).Length;
+
+        // A crash in the middle of writing a record: its frame is half there.
+        var frame = new byte[RecordFrame.SizeOf(Record("alice", "torn"))];
+        RecordFrame.Write(frame, Record("alice", "torn"), 0);
+        RecordFrame.StampOffset(frame, 4);
+        await using (var file = new FileStream(segment, FileMode.Append))
+        {
+            await file.WriteAsync(frame.AsMemory(0, frame.Length / 2), Ct);
+        }
+
+        using var reopened = Open();
+        Assert.Equal(whole, new FileInfo(segment).Length);
+        await reopened.AppendAsync(Topic, [Record("alice", "after")], Ct);
+
+        var all = await ReadAllAsync(reopened, Topic);
+        Assert.Equal(["0", "1", "2", "3", "after"], all.Select(Value));
+        Assert.Equal([0L, 1, 2, 3, 4], all.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Open_LastRecordWithBadChecksum_IsCutOff()
+    {
+        using (var log = Open())
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 3).Select(i => Record("alice", $"{i}"))], Ct);
+        }
+
+        // Flip one byte of the last record's value: its length is right, its CRC is not.
+        var segment = ActiveSegment("alice");
+        var bytes = await File.ReadAllBytesAsync(segment, Ct);
+        bytes[^1] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes, Ct);
+
+        using var reopened = Open();
+        var all = await ReadAllAsync(reopened, Topic);
+
+        Assert.Equal(["0", "1"], all.Select(Value));
+        Assert.True(new FileInfo(segment).Length < bytes.Length);
+    }
+
+    [Fact]
+    public async Task Append_PastSegmentSize_RollsSegmentsThatReopenFromTheirIndex()
+    {
+        using (var log = Open(segmentBytes: 4096))
+        {
+            for (var batch = 0; batch < 20; batch++)
+            {
+                await log.AppendAsync(Topic, [.. Enumerable.Range(0, 10).Select(i => Record("alice", $"{(batch * 10) + i}", valueBytes: 100))], Ct);
+            }
+        }
+
+        var folder = Path.GetDirectoryName(ActiveSegment("alice"))!;
+        var segments = Directory.GetFiles(folder, "*.log");
+        Assert.True(segments.Length > 3, $"expected several segments, found {segments.Length}");
+        Assert.Equal(segments.Length - 1, Directory.GetFiles(folder, "*.index").Length);
+
+        using var reopened = Open(segmentBytes: 4096);
+        var all = await ReadAllAsync(reopened, Topic);
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"{i}"), all.Select(Value).Select(v => v.Split('|')[0]));
+
+        // A read from the middle starts exactly at the asked offset, whichever segment holds it.
+        var middle = await reopened.ReadAsync(Topic, all[0].Partition, 137, 5, Ct);
+        Assert.Equal([137L, 138, 139, 140, 141], middle.Select(r => r.Offset));
+    }
+
+    [Fact]
+    public async Task Retention_BySize_RemovesOldestSegmentsAndALateGroupStartsAtWhatIsLeft()
+    {
+        using var log = Open(segmentBytes: 4096, retentionBytes: 12_000);
+        for (var batch = 0; batch < 20; batch++)
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 10).Select(i => Record("alice", $"{(batch * 10) + i}", valueBytes: 100))], Ct);
+        }
+
+        log.ApplyRetention();
+
+        var partition = Murmur2Partitioner.PartitionFor("alice", 3);
+        var bounds = (await log.PartitionsAsync(Topic, Ct)).Single(p => p.Partition == partition);
+        Assert.True(bounds.Start > 0, "the oldest segments were removed");
+        Assert.Equal(200, bounds.End);
+        var kept = Directory.GetFiles(Path.GetDirectoryName(ActiveSegment("alice"))!, "*.log").Sum(f => new FileInfo(f).Length);
+        Assert.True(kept <= 12_000 + 4096 + 2000, $"{kept} bytes kept");
+
+        var late = new RecordingHandler();
+        Consume(log, "late", late);
+        await Eventually.TrueAsync(() => late.Handled.Count == 200 - bounds.Start, "the late group read what is left");
+        Assert.Equal(bounds.Start, late.Handled[0].Offset);
+    }
+
+    [Fact]
+    public async Task Retention_ByAge_RemovesSegmentsWhoseNewestRecordIsOlderThanRetention()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.Parse("2025-03-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        using var log = Open(segmentBytes: 4096, time: time, retentionHours: 1);
+        for (var batch = 0; batch < 5; batch++)
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 10).Select(i => Record("alice", $"old-{batch}-{i}", valueBytes: 100))], Ct);
+        }
+
+        time.Advance(TimeSpan.FromHours(2));
+        await log.AppendAsync(Topic, [Record("alice", "new")], Ct);
+        log.ApplyRetention();
+
+        var all = await ReadAllAsync(log, Topic);
+        Assert.Equal(["new"], all.Select(Value));
+        Assert.Equal(50, all[0].Offset);
+    }
+
+    [Fact]
+    public void Open_FolderInUse_FailsNamingTheOwner()
+    {
+        using var owner = Open();
+
+        var error = Assert.Throws<EventLogLockedException>(() => Open());
+
+        Assert.Contains(_folder, error.Message, StringComparison.Ordinal);
+        Assert.Contains($"pid {Environment.ProcessId}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OpenReadOnly_BesideTheWriter_SeesAcknowledgedRecords()
+    {
+        using var writer = Open();
+        await writer.AppendAsync(Topic, [Record("alice", "a"), Record("bob", "b")], Ct);
+
+        using var reader = new FileEventLog(Options(), TimeProvider.System, NullLogger.Instance, writable: false);
+        var all = await ReadAllAsync(reader, Topic);
+
+        Assert.Equal(["a", "b"], all.Select(Value).Order());
+        await Assert.ThrowsAsync<InvalidOperationException>(() => reader.AppendAsync(Topic, [Record("alice", "c")], Ct));
+    }
+
+    [Fact]
+    public async Task Append_InvalidTopicName_IsRefused()
+    {
+        using var log = Open();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync("../escape", [Record("alice", "x")], Ct));
+    }
+
+    public void Dispose()
+    {
+        foreach (var stop in _stops)
+        {
+            stop.Cancel();
+            stop.Dispose();
+        }
+
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    private EventLogOptions Options(string fsync = EventLogOptions.FsyncGroup, long segmentBytes = 64 * 1024 * 1024, long retentionBytes = 0, int retentionHours = 168) => new()
+    {
+        Kind = EventLogOptions.File,
+        Path = _folder,
+        Fsync = fsync,
+        SegmentBytes = segmentBytes,
+        RetentionBytes = retentionBytes,
+        RetentionHours = retentionHours,
+        RetryBackoff = TimeSpan.FromMilliseconds(10),
+        ShutdownDrainTimeout = TimeSpan.FromSeconds(2),
+    };
+
+    private FileEventLog Open(string fsync = EventLogOptions.FsyncGroup, long segmentBytes = 64 * 1024 * 1024, long retentionBytes = 0, TimeProvider? time = null, int retentionHours = 168) =>
+        new(Options(fsync, segmentBytes, retentionBytes, retentionHours), time ?? TimeProvider.System, NullLogger.Instance);
+
+    private (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string group, RecordingHandler handler)
+    {
+        var stop = new CancellationTokenSource();
+        _stops.Add(stop);
+        return (stop, log.ConsumeAsync(new ConsumerSpec(group, [Topic]), handler, stop.Token));
+    }
+
+    private string ActiveSegment(string key) =>
+        Directory.GetFiles(Path.Combine(_folder, "topics", Topic, $"{Murmur2Partitioner.PartitionFor(key, 3)}"), "*.log").Order(StringComparer.Ordinal).Last();
+
+    private static async Task<List<ConsumedRecord>> ReadAllAsync(IEventLogBrowser log, string topic)
+    {
+        var all = new List<ConsumedRecord>();
+        foreach (var partition in await log.PartitionsAsync(topic, Ct))
+        {
+            all.AddRange(await log.ReadAsync(topic, partition.Partition, partition.Start, int.MaxValue, Ct));
+        }
+
+        return all;
+    }
+
+    private static LogRecord Record(string key, string value, int valueBytes = 0) =>
+        new(key, Encoding.UTF8.GetBytes(valueBytes > 0 ? value + "|" + new string('x', valueBytes) : value), new Dictionary<string, string> { ["kind"] = "test" });
+
+    private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
+}
+
+/// <summary>The sparse index a segment keeps to find an offset without reading the file from its start.</summary>
+public sealed class SegmentIndexTests
+{
+    [Fact]
+    public void Floor_AfterIndexingFramesOfAKilobyte_ReturnsAnEntryWithinOneIntervalOfTheOffset()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-segment-").FullName;
+        try
+        {
+            using var segment = Segment.Create(folder, 1000);
+            for (var i = 0; i < 100; i++)
+            {
+                segment.Index(1000 + i, i * 1000L);
+            }
+
+            var (offset, position) = segment.Floor(1050);
+
+            Assert.InRange(offset, 1050 - (Segment.IndexInterval / 1000) - 1, 1050);
+            Assert.Equal((offset - 1000) * 1000, position);
+            Assert.Equal((1000L, 0L), segment.Floor(1000));
+            Assert.Equal((1000L, 0L), segment.Floor(5));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.Options;
+using ZtStream.Responder.Alerts;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests.Alerts;
+
+/// <summary>
+/// The Responder's store goes away for 2 s while alerts are being consumed: its PostgreSQL server (one of this test's
+/// own) is stopped and started again. The consumer pauses (degraded) instead of dead-lettering, and every alert is stored.
+/// </summary>
+public sealed class StoreOutageTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task AlertConsumption_PostgresDownForTwoSeconds_PausesThenStoresEveryAlertAndDeadLettersNone()
+    {
+        await using var postgres = new PostgresFixture();
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        var health = new ConsumerHealth(TimeProvider.System);
+        using var log = new InProcessEventLog(
+            new EventLogOptions { RetryBackoff = TimeSpan.FromMilliseconds(50), MaxRetryBackoff = TimeSpan.FromMilliseconds(500) },
+            TimeProvider.System,
+            NullLogger<InProcessEventLog>.Instance,
+            health);
+        using var folder = new TempFolder();
+        await using var host = new ResponderTestHost(folder.Path) { Log = log };
+        host.Settings["Store:Kind"] = "postgres";
+        host.Settings["Store:ConnectionString"] = database;
+        await host.StartAsync();
+        var alerts = host.Get<AlertStore>();
+
+        await PublishAsync(log, 0, 5);
+        await Eventually.HoldsAsync(async () => (await alerts.QueryAsync(new AlertQuery(Limit: 100), Ct)).Count == 5, "the first alerts are stored");
+
+        await postgres.StopServerAsync();
+        await PublishAsync(log, 5, 10);
+        await Eventually.HoldsAsync(() => Task.FromResult(health.Paused.Count > 0), "the consumer to pause on the outage");
+        var pause = Assert.Single(health.Paused);
+        Assert.Equal(Topics.Alerts, pause.Topic);
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct); // the outage itself
+        await postgres.StartServerAsync();
+
+        await Eventually.HoldsAsync(async () => (await alerts.QueryAsync(new AlertQuery(Limit: 100), Ct)).Count == 15, "every alert is stored once the store is back", timeoutMs: 60_000);
+        Assert.Empty(health.Paused);
+        var deadLetters = await log.PartitionsAsync(DeadLetterHeaders.TopicFor(Topics.Alerts), Ct);
+        Assert.All(deadLetters, p => Assert.Equal(p.Start, p.End));
+    }
+
+    private static Task PublishAsync(IEventLog log, int first, int count) =>
+        log.AppendAsync(
+            Topics.Alerts,
+            [.. Enumerable.Range(first, count).Select(i => TestAlerts.Critical($"outage-{i}", principal: $"user-{i}")).Select(a => new LogRecord(a.Principal, ContractJson.Serialize(a)))],
+            Ct);
+}

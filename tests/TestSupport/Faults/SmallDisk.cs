@@ -1,0 +1,80 @@
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.TestSupport.Faults;
+
+/// <summary>
+/// A filesystem of a few hundred kilobytes of its own (tmpfs mounted on a temp folder), so a test can fill it for
+/// real: writes then fail with ENOSPC, as on a full disk. Mounting needs root; elsewhere the test is skipped (or fails
+/// when services are required). Disposing unmounts it.
+/// </summary>
+public sealed class SmallDisk : IAsyncDisposable
+{
+    private readonly string _filler;
+    private int _fillers;
+
+    private SmallDisk(string path)
+    {
+        Path = path;
+        _filler = System.IO.Path.Combine(path, "filler");
+    }
+
+    public string Path { get; }
+
+    public static async Task<SmallDisk> MountAsync(long bytes)
+    {
+        if (!OperatingSystem.IsLinux() || !LocalProcess.IsRoot)
+        {
+            ServiceRequirement.Unavailable("a small filesystem", "mounting tmpfs needs Linux and root");
+        }
+
+        var path = Directory.CreateTempSubdirectory("zt-disk-").FullName;
+        var mount = await LocalProcess.RunAsync("mount", ["-t", "tmpfs", "-o", $"size={bytes}", "tmpfs", path], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (!mount.Succeeded)
+        {
+            Directory.Delete(path);
+            ServiceRequirement.Unavailable("a small filesystem", $"mount -t tmpfs failed ({mount.ExitCode}): {mount.Output}");
+        }
+
+        return new SmallDisk(path);
+    }
+
+    /// <summary>Writes filler until the filesystem refuses another byte.</summary>
+    public void Fill()
+    {
+        var block = new byte[4096];
+        using var file = new FileStream($"{_filler}-{Interlocked.Increment(ref _fillers)}", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        try
+        {
+            while (true)
+            {
+                file.Write(block);
+            }
+        }
+        catch (IOException)
+        {
+            // Full: exactly what is wanted.
+        }
+    }
+
+    /// <summary>Removes every filler written by <see cref="Fill"/>.</summary>
+    public void Free()
+    {
+        foreach (var filler in Directory.GetFiles(Path, "filler-*"))
+        {
+            File.Delete(filler);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await LocalProcess.RunAsync("umount", ["-l", Path], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Still busy for a moment after a lazy unmount; the temp folder is empty either way.
+        }
+    }
+}

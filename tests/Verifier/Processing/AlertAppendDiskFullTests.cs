@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Options;
+using ZtStream.TestSupport.Faults;
+using ZtStream.Verifier.Processing;
+
+namespace ZtStream.Verifier.Tests.Processing;
+
+/// <summary>
+/// The alert append fails for real: the Verifier's file log is on a small filesystem filled up after the events
+/// were written. The consumer pauses (degraded) on the record, and once space is back the alert is appended exactly once.
+/// </summary>
+public sealed class AlertAppendDiskFullTests
+{
+    [Fact]
+    public async Task AlertAppend_DiskFullThenFreed_TheAlertArrivesExactlyOnce()
+    {
+        await using var disk = await SmallDisk.MountAsync(1024 * 1024);
+        var health = new ConsumerHealth(TimeProvider.System);
+        using var log = new FileEventLog(
+            new EventLogOptions { Kind = EventLogOptions.File, Path = Path.Combine(disk.Path, "eventlog"), Partitions = 1, RetryBackoff = TimeSpan.FromMilliseconds(20), MaxRetryBackoff = TimeSpan.FromMilliseconds(200) },
+            TimeProvider.System,
+            NullLogger.Instance,
+            health);
+        var topics = new VerifierTopics($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+        await using var h = await WorkerHarness.CreateAsync(log, topics);
+        await log.EnsureTopicsAsync([topics.Events, topics.Alerts, topics.Feedback], CancellationToken.None);
+        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        await h.AppendAsync([.. Events.WarmHistory(), exfil]);
+        using var watching = new CancellationTokenSource();
+        var watcher = h.WatchAlertsAsync(watching.Token);
+
+        disk.Fill();
+        var worker = h.NewWorker();
+        await worker.StartAsync(CancellationToken.None);
+        await WorkerHarness.WaitUntilAsync(() => health.Paused.Count > 0, TimeSpan.FromSeconds(30), "the Verifier to pause on the refused alert");
+        Assert.Contains("could not write", Assert.Single(health.Paused).Reason, StringComparison.Ordinal);
+        Assert.Empty(h.AlertMessages);
+
+        disk.Free();
+        await WorkerHarness.WaitUntilAsync(() => !h.AlertMessages.IsEmpty, TimeSpan.FromSeconds(30), "the alert once space is back");
+        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 49, TimeSpan.FromSeconds(30), "every event");
+        await worker.StopAsync(CancellationToken.None);
+        worker.Dispose();
+        await Task.Delay(300, TestContext.Current.CancellationToken); // room for a duplicate to show up
+
+        var alert = Assert.Single(h.AlertMessages);
+        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
+        Assert.Empty(health.Paused);
+        await watching.CancelAsync();
+        await watcher;
+    }
+}

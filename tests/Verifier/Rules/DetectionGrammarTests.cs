@@ -1,0 +1,315 @@
+using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Rules;
+using static ZtStream.Verifier.Tests.Rules.RuleTesting;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary>Sigma's detection grammar (SigmaHQ rules specification 2.0 and its modifiers appendix), as both formats use it.</summary>
+public sealed class DetectionGrammarTests
+{
+    private static AccessEvent Request(string agent = "curl/8.5", string action = "GET", string ip = "10.1.2.3", int status = 200, string subject = "alice", string? route = "/orders/{id}") => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        Time = Events.T0,
+        Kind = EventKinds.AccessRequest,
+        Subject = new Subject { Id = subject },
+        UserAgent = agent,
+        Action = action,
+        Status = status,
+        Network = new NetworkInfo { SrcIp = ip },
+        Resource = route is null ? null : new ResourceRef { Type = "http_route", Id = route },
+    };
+
+    [Theory]
+    [InlineData("user_agent: curl/8.5", true)]
+    [InlineData("user_agent: CURL/8.5", true)] // case-insensitive by default
+    [InlineData("user_agent|cased: CURL/8.5", false)]
+    [InlineData("user_agent: curl", false)]
+    [InlineData("user_agent: curl*", true)]
+    [InlineData("user_agent: c?rl/8.5", true)]
+    [InlineData("user_agent: '*8.?'", true)]
+    [InlineData("user_agent|contains: rl/8", true)]
+    [InlineData("user_agent|startswith: curl/", true)]
+    [InlineData("user_agent|startswith: url", false)]
+    [InlineData("user_agent|endswith: /8.5", true)]
+    [InlineData("user_agent|endswith: /8", false)]
+    [InlineData("user_agent: [wget*, 'curl*']", true)]
+    [InlineData("user_agent|contains|all: [curl, '8.5']", true)]
+    [InlineData("user_agent|contains|all: [curl, '9.9']", false)]
+    [InlineData("user_agent|re: '^curl/[0-9]+\\.[0-9]+$'", true)]
+    [InlineData("user_agent|re: '^CURL'", false)] // re is case-sensitive by default
+    [InlineData("user_agent|re|i: '^CURL'", true)]
+    [InlineData("network.src_ip|cidr: 10.0.0.0/8", true)]
+    [InlineData("network.src_ip|cidr: [192.168.0.0/16, 172.16.0.0/12]", false)]
+    [InlineData("status: 200", true)]
+    [InlineData("status|gte: 200", true)]
+    [InlineData("status|gt: 200", false)]
+    [InlineData("status|lt: 300", true)]
+    [InlineData("status|neq: 403", true)]
+    [InlineData("status|neq: [200, 204]", false)]
+    [InlineData("token.jti: null", true)] // null matches a missing field
+    [InlineData("user_agent: null", false)]
+    [InlineData("token.jti|exists: false", true)]
+    [InlineData("user_agent|exists: true", true)]
+    [InlineData("resource.id: '/orders/{id}'", true)]
+    [InlineData("resource.id: '/orders/\\{id}'", false)] // a backslash not before a wildcard is itself
+    [InlineData("user_agent|fieldref: subject.id", false)]
+    [InlineData("subject.id|fieldref: subject.id", true)]
+    public void FieldItem_Modifier_MatchesPerSpecification(string selection, bool expected)
+    {
+        var rule = Detection($"""
+            sel:
+              {selection}
+            condition: sel
+            """);
+        Assert.Equal(expected, rule.Matches(Request()));
+    }
+
+    [Fact]
+    public void Wildcard_EscapedAsterisk_IsLiteral()
+    {
+        var rule = Detection("""
+            sel:
+              action: '\*'
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Request(action: "*")));
+        Assert.False(rule.Matches(Request(action: "GET")));
+    }
+
+    [Theory]
+    [InlineData("a and b", "curl/8.5", "GET", true)]
+    [InlineData("a and b", "curl/8.5", "POST", false)]
+    [InlineData("a or b", "wget", "GET", true)]
+    [InlineData("a and not b", "curl/8.5", "POST", true)]
+    [InlineData("not a and not b", "wget", "POST", true)]
+    [InlineData("not (a or b)", "wget", "GET", false)]
+    [InlineData("(a or b) and c", "wget", "GET", false)]
+    [InlineData("a or b and c", "curl/8.5", "POST", true)] // and binds tighter than or
+    [InlineData("1 of sel_*", "wget", "GET", true)]
+    [InlineData("all of sel_*", "wget", "GET", false)]
+    [InlineData("all of sel_*", "curl/8.5", "GET", true)]
+    [InlineData("1 of them", "wget", "POST", false)]
+    [InlineData("all of them", "curl/8.5", "GET", false)] // c (status 500) is one of them
+    [InlineData("a and not 1 of filter*", "curl/8.5", "DELETE", false)]
+    public void Condition_Expression_EvaluatesWithSigmaPrecedence(string condition, string agent, string action, bool expected)
+    {
+        var rule = Detection($"""
+            a:
+              user_agent|startswith: curl
+            b:
+              action: GET
+            c:
+              status: 500
+            sel_agent:
+              user_agent|startswith: curl
+            sel_action:
+              action: GET
+            filter_delete:
+              action: DELETE
+            _private:
+              status: 999
+            condition: {condition}
+            """);
+        Assert.Equal(expected, rule.Matches(Request(agent: agent, action: action)));
+    }
+
+    [Fact]
+    public void Them_LeavesOutUnderscoreSelections()
+    {
+        var rule = Detection("""
+            a:
+              action: GET
+            _never:
+              status: 999
+            condition: all of them
+            """);
+        Assert.True(rule.Matches(Request()));
+    }
+
+    [Fact]
+    public void Selection_ListOfMaps_IsOr_MapIsAnd()
+    {
+        var rule = Detection("""
+            sel:
+              - action: POST
+                status: 201
+              - action: GET
+                status: 200
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Request(action: "GET", status: 200)));
+        Assert.False(rule.Matches(Request(action: "GET", status: 201)));
+        Assert.False(rule.Matches(Request(action: "POST", status: 200)));
+    }
+
+    [Fact]
+    public void ConditionList_AnyConditionMatches()
+    {
+        var rule = Detection("""
+            a:
+              action: POST
+            b:
+              status: 200
+            condition:
+              - a
+              - b
+            """);
+        Assert.True(rule.Matches(Request(action: "GET", status: 200)));
+        Assert.False(rule.Matches(Request(action: "GET", status: 500)));
+    }
+
+    [Fact]
+    public void Keywords_SearchEveryStringOfTheRawObject()
+    {
+        var rule = Detection("""
+            keywords:
+              - 'kubectl cp'
+              - 'tar xf'
+            condition: keywords
+            """);
+        Assert.True(rule.Matches(WithRaw("""{"requestURI":"/api/v1/namespaces/a/pods/b/exec?command=tar&command=xf","nested":{"cmd":["sh","-c","TAR XF /tmp/x"]}}""")));
+        Assert.False(rule.Matches(WithRaw("""{"requestURI":"/api/v1/pods"}""")));
+    }
+
+    [Fact]
+    public void Keywords_All_NeedsEveryKeyword()
+    {
+        var rule = Detection("""
+            keywords:
+              '|all':
+                - exec
+                - bash
+            condition: keywords
+            """);
+        Assert.True(rule.Matches(WithRaw("""{"a":"pods/exec","b":["/bin/bash"]}""")));
+        Assert.False(rule.Matches(WithRaw("""{"a":"pods/exec","b":["/bin/sh"]}""")));
+    }
+
+    [Fact]
+    public void WinDash_MatchesEveryDashVariant()
+    {
+        var rule = Detection("""
+            sel:
+              user_agent|windash|contains: ' -exec'
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Request(agent: "tool /exec x")));
+        Assert.True(rule.Matches(Request(agent: "tool \u2013exec x")));
+        Assert.True(rule.Matches(Request(agent: "tool -exec x")));
+        Assert.False(rule.Matches(Request(agent: "tool +exec x")));
+    }
+
+    [Fact]
+    public void Base64Offset_FindsTheValueInsideEncodedText()
+    {
+        // "curl http://evil" base64-encoded at each of the three offsets inside a longer text.
+        var rule = Detection("""
+            sel:
+              user_agent|base64offset|contains: 'http://evil'
+            condition: sel
+            """);
+        foreach (var prefix in new[] { "", "a", "ab" })
+        {
+            var encoded = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(prefix + "curl http://evil/x"));
+            Assert.True(rule.Matches(Request(agent: "payload=" + encoded)), prefix);
+        }
+
+        Assert.False(rule.Matches(Request(agent: Convert.ToBase64String("curl http://good/x"u8.ToArray()))));
+    }
+
+    [Fact]
+    public void Base64_MatchesTheEncodedValue()
+    {
+        var rule = Detection("""
+            sel:
+              user_agent|base64: 'whoami'
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Request(agent: "d2hvYW1p")));
+    }
+
+    [Fact]
+    public void TimePart_ComparesTheHourOfATimestamp()
+    {
+        var rule = Detection("""
+            sel:
+              raw.requestReceivedTimestamp|hour: 3
+            condition: sel
+            """);
+        Assert.True(rule.Matches(WithRaw("""{"requestReceivedTimestamp":"2026-01-05T03:59:00Z"}""")));
+        Assert.False(rule.Matches(WithRaw("""{"requestReceivedTimestamp":"2026-01-05T04:00:00Z"}""")));
+    }
+
+    [Fact]
+    public void Expand_ResolvesPlaceholdersFromLists()
+    {
+        var result = RuleLoader.Load([
+            new RuleSource("a.yaml", """
+                id: bad-agents
+                title: Bad agents
+                severity: high
+                detection:
+                  sel:
+                    user_agent|startswith|expand: '%tools%'
+                  condition: sel
+                """),
+            new RuleSource("lists1.yaml", "lists:\n  tools: [nmap]\n"),
+            new RuleSource("lists2.yaml", "lists:\n  tools: [masscan]\n"),
+        ]);
+        Assert.Empty(result.Errors);
+        var rule = Assert.Single(result.Rules);
+        Assert.True(rule.Matches(Request(agent: "Nmap Scripting Engine")));
+        Assert.True(rule.Matches(Request(agent: "masscan/1.3")));
+        Assert.False(rule.Matches(Request(agent: "curl/8")));
+    }
+
+    [Theory]
+    [InlineData("sel | count() by subject.id > 10", "aggregation expression '| count() by subject.id > 10' is not supported")]
+    [InlineData("sel near other", "'near' is not supported")]
+    [InlineData("missing", "'missing' is not a selection")]
+    [InlineData("1 of nothing*", "no selection matches 'nothing*'")]
+    [InlineData("2 of sel*", "'2 of' is not supported")]
+    [InlineData("(sel", "'(' without ')'")]
+    [InlineData("sel and", "ends where a selection name")]
+    public void Condition_Unsupported_IsAnErrorNamingTheConstruct(string condition, string message)
+    {
+        var error = Assert.Single(Errors($"""
+            id: t
+            title: T
+            severity: low
+            detection:
+              sel:
+                action: GET
+              condition: {condition}
+            """));
+        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
+        Assert.Equal(7, error.Line);
+        Assert.Equal("t", error.RuleId);
+    }
+
+    [Theory]
+    [InlineData("action|sha256: x", "unknown modifier 'sha256'")]
+    [InlineData("action|utf16le: x", "utf16le without base64")]
+    [InlineData("action|re|contains: x", "do not combine")]
+    [InlineData("action|expand: '%nolist%'", "placeholder %nolist% names no list")]
+    [InlineData("network.src_ip|cidr: 10.0.0.0/99", "is not a CIDR network")]
+    [InlineData("status|gt: many", "'many' is not a number")]
+    [InlineData("action|re: '('", "is not valid")]
+    [InlineData("nosuchfield: x", "unknown field 'nosuchfield'")]
+    [InlineData("action|exists: maybe", "exists takes true or false")]
+    public void Modifier_Unsupported_IsAnErrorWithTheFieldsLine(string item, string message)
+    {
+        var error = Assert.Single(Errors($"""
+            id: t
+            title: T
+            severity: low
+            detection:
+              sel:
+                {item}
+              condition: sel
+            """));
+        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
+        Assert.Equal(6, error.Line);
+    }
+}

@@ -1,0 +1,160 @@
+using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Rules;
+using static ZtStream.Verifier.Tests.Rules.RuleTesting;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary>
+/// ZtStream field paths: canonical fields, attributes, the raw source object with any-element semantics, and the derived
+/// pod_spec / all_containers roots over every workload kind of the Kubernetes API (apps/v1, batch/v1, core/v1).
+/// </summary>
+public sealed class FieldPathTests
+{
+    private static Rule Privileged(string field = "pod_spec.containers[*].securityContext.privileged") => Detection($"""
+        sel:
+          {field}: true
+        condition: sel
+        """);
+
+    [Theory]
+    [InlineData("pods", """{"kind":"Pod","apiVersion":"v1","spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}""")]
+    [InlineData("deployments", """{"kind":"Deployment","apiVersion":"apps/v1","spec":{"replicas":2,"template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}""")]
+    [InlineData("daemonsets", """{"kind":"DaemonSet","apiVersion":"apps/v1","spec":{"template":{"metadata":{},"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}""")]
+    [InlineData("statefulsets", """{"kind":"StatefulSet","apiVersion":"apps/v1","spec":{"serviceName":"db","template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}""")]
+    [InlineData("replicasets", """{"kind":"ReplicaSet","apiVersion":"apps/v1","spec":{"template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}""")]
+    [InlineData("jobs", """{"kind":"Job","apiVersion":"batch/v1","spec":{"backoffLimit":1,"template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}""")]
+    [InlineData("cronjobs", """{"kind":"CronJob","apiVersion":"batch/v1","spec":{"schedule":"* * * * *","jobTemplate":{"spec":{"template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}}}""")]
+    [InlineData("podtemplates", """{"kind":"PodTemplate","apiVersion":"v1","template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}""")]
+    [InlineData("deployments", """{"spec":{"template":{"spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}}""")] // a patch without kind
+    public void PodSpec_EveryWorkloadKind_ReachesTheContainers(string resource, string requestObject)
+    {
+        var e = Audit("create", resource, "team-a", "w", extra: $$"""{"requestObject":{{requestObject}}}""");
+        Assert.True(Privileged().Matches(e));
+        Assert.False(Privileged().Matches(Audit("create", resource, "team-a", "w", extra: $$"""{"requestObject":{{requestObject.Replace("true", "false", StringComparison.Ordinal)}}}""")));
+    }
+
+    [Fact]
+    public void PodSpec_WithoutRequestObject_UsesTheResponseObject()
+    {
+        var e = Audit("create", "pods", extra: """{"responseObject":{"kind":"Pod","spec":{"containers":[{"name":"a","securityContext":{"privileged":true}}]}}}""");
+        Assert.True(Privileged().Matches(e));
+    }
+
+    [Theory]
+    [InlineData("containers")]
+    [InlineData("initContainers")]
+    [InlineData("ephemeralContainers")]
+    public void AllContainers_CoversEveryContainerList(string list)
+    {
+        var e = Audit("patch", "pods", subresource: list == "ephemeralContainers" ? "ephemeralcontainers" : null,
+            extra: "{\"requestObject\":{\"spec\":{\"" + list + "\":[{\"name\":\"x\",\"image\":\"busybox\",\"securityContext\":{\"privileged\":true}}]}}}");
+        Assert.True(Privileged("all_containers.securityContext.privileged").Matches(e));
+        Assert.True(Privileged("all_containers[*].securityContext.privileged").Matches(e));
+        Assert.Equal(list == "containers", Privileged().Matches(e));
+    }
+
+    [Fact]
+    public void RawPath_ArraysAreSearchedElementByElement()
+    {
+        var rule = Detection("""
+            sel:
+              raw.requestObject.rules.verbs: '\*'
+            condition: sel
+            """);
+        Assert.True(rule.Matches(WithRaw("""{"requestObject":{"rules":[{"verbs":["get"]},{"verbs":["list","*"]}]}}""")));
+        Assert.False(rule.Matches(WithRaw("""{"requestObject":{"rules":[{"verbs":["get"]},{"verbs":["list"]}]}}""")));
+        Assert.False(rule.Matches(WithRaw("""{"requestObject":{}}""")));
+    }
+
+    [Fact]
+    public void Neq_OnAList_MatchesWhenSomeValueIsNotAllowed()
+    {
+        // "Some container runs an image from outside the registry": an allow-list over every container.
+        var rule = Detection("""
+            sel:
+              all_containers.image|neq|startswith: registry.example.com/
+            condition: sel
+            """);
+        Assert.False(rule.Matches(Audit("create", "pods", extra: """{"requestObject":{"spec":{"containers":[{"name":"a","image":"registry.example.com/a:1"}],"initContainers":[{"name":"i","image":"registry.example.com/init:1"}]}}}""")));
+        Assert.True(rule.Matches(Audit("create", "pods", extra: """{"requestObject":{"spec":{"containers":[{"name":"a","image":"registry.example.com/a:1"}],"initContainers":[{"name":"i","image":"docker.io/evil:1"}]}}}""")));
+        Assert.False(rule.Matches(Audit("create", "pods", extra: """{"requestObject":{"spec":{}}}""")));
+    }
+
+    [Fact]
+    public void RawPath_IndexPicksOneElement()
+    {
+        var rule = Detection("""
+            sel:
+              raw.sourceIPs[1]|cidr: 203.0.113.0/24
+            condition: sel
+            """);
+        Assert.True(rule.Matches(WithRaw("""{"sourceIPs":["10.0.0.1","203.0.113.9"]}""")));
+        Assert.False(rule.Matches(WithRaw("""{"sourceIPs":["203.0.113.9","10.0.0.1"]}""")));
+    }
+
+    [Fact]
+    public void RawPath_KeysWithDots_ResolveQuotedAndUnquoted()
+    {
+        foreach (var field in new[] { "raw.annotations.authorization.k8s.io/decision", "raw.annotations[\"authorization.k8s.io/decision\"]" })
+        {
+            var rule = Detection($"""
+                sel:
+                  '{field}': allow
+                condition: sel
+                """);
+            Assert.True(rule.Matches(WithRaw("""{"annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}""")), field);
+            Assert.False(rule.Matches(WithRaw("""{"annotations":{"authorization.k8s.io/decision":"forbid"}}""")), field);
+        }
+    }
+
+    [Fact]
+    public void RawPath_EscapedAndLongStrings_AreCompared()
+    {
+        var rule = Detection("""
+            sel:
+              raw.msg|contains: 'quote " inside'
+            condition: sel
+            """);
+        Assert.True(rule.Matches(WithRaw("""{"msg":"a \"quote \" inside\" b"}""")));
+        var longText = new string('x', 5000) + "needle";
+        var needle = Detection("""
+            sel:
+              raw.msg|endswith: needle
+            condition: sel
+            """);
+        Assert.True(needle.Matches(WithRaw($$"""{"msg":"{{longText}}"}""")));
+    }
+
+    [Fact]
+    public void Attributes_KeyWithDots_ReachesIntoTheValue()
+    {
+        var rule = Detection("""
+            sel:
+              attributes.k8s.request_object.spec.containers.image|startswith: busybox
+            condition: sel
+            """);
+        var e = Audit("create", "pods", extra: """{"requestObject":{"spec":{"containers":[{"name":"a","image":"nginx"},{"name":"b","image":"busybox:1.36"}]}}}""");
+        Assert.True(rule.Matches(e));
+    }
+
+    [Fact]
+    public void Canonical_NumbersAndNestedNames()
+    {
+        var rule = Detection("""
+            sel:
+              status: 403
+              subject.type: user
+              workload.namespace: null
+            condition: sel
+            """);
+        Assert.True(rule.Matches(Audit("get", "secrets", code: 403)));
+        Assert.False(rule.Matches(Audit("get", "secrets", code: 200)));
+    }
+
+    [Fact]
+    public void RuleWithoutRaw_RawFieldsDoNotMatch()
+    {
+        var rule = Privileged();
+        Assert.False(rule.Matches(new AccessEvent { Id = "x", Time = Events.T0, Kind = EventKinds.K8sAudit, Subject = new Subject { Id = "a" } }));
+    }
+}

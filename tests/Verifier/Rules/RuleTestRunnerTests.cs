@@ -1,0 +1,141 @@
+using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.Rules.Testing;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+public sealed class RuleTestRunnerTests
+{
+    private static List<RuleTestResult> Run(string yaml) =>
+        [.. new RuleTestRunner(Replay.FalcoSuite.Readers).Run(RuleTesting.One(yaml))];
+
+    [Fact]
+    public void WrongExpectation_FailsNamingTheTestAndWhy()
+    {
+        var results = Run("""
+            id: r
+            title: Denied
+            severity: high
+            detection:
+              d:
+                outcome: denied
+              condition: d
+            tests:
+              - name: says match but is a success
+                expect: match
+                events:
+                  - {kind: access.request, subject: {id: a}, outcome: success}
+              - name: says no match but is denied
+                expect: no_match
+                events:
+                  - {kind: access.request, subject: {id: a}, outcome: denied}
+              - name: right
+                expect: match
+                events:
+                  - {kind: access.request, subject: {id: a}, outcome: denied}
+            """);
+        Assert.Equal([false, false, true], results.Select(r => r.Passed));
+        Assert.Equal("test.yaml:9: rule r, test 'says match but is a success': expected match, but the event did not match", results[0].ToString());
+        Assert.Contains("expected no match, but it matched: Denied: a", results[1].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void InputThatMapsToNoEvent_FailsInsteadOfPassingVacuously()
+    {
+        var results = Run("""
+            id: r
+            title: R
+            severity: high
+            detection:
+              d:
+                verb: x
+                kind: k8s.audit
+              condition: d
+            tests:
+              - name: not an audit event
+                expect: no_match
+                k8s_audit: {kind: Pod, metadata: {name: x}}
+              - name: unknown source
+                expect: no_match
+                okta: {eventType: user.session.start}
+            """.Replace("verb: x", "action: x", StringComparison.Ordinal));
+        Assert.All(results, r => Assert.False(r.Passed));
+        Assert.Equal("its k8s-audit input maps to no event", results[0].Detail);
+        Assert.Contains("no reader for source format 'okta'", results[1].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aggregation_LastEventDecides()
+    {
+        var results = Run("""
+            id: burst
+            title: Burst
+            severity: high
+            detection:
+              d:
+                outcome: denied
+              condition: d
+            aggregation:
+              group_by: [subject.id]
+              window: 1m
+              threshold: 2
+            tests:
+              - name: second denial reaches the threshold
+                expect: match
+                events:
+                  - {kind: access.request, subject: {id: a}, outcome: denied}
+                  - {kind: access.request, subject: {id: a}, outcome: denied}
+              - name: a later success does not match even though the group is over the threshold
+                expect: no_match
+                events:
+                  - {kind: access.request, subject: {id: a}, outcome: denied}
+                  - {kind: access.request, subject: {id: a}, outcome: denied}
+                  - {kind: access.request, subject: {id: a}, outcome: success}
+            """);
+        Assert.All(results, r => Assert.True(r.Passed, r.ToString()));
+    }
+
+    [Fact]
+    public void FalcoInput_IsMappedByTheFalcoReader_AndRawHoldsTheAlert()
+    {
+        // Falco's JSON output (json_output: true), as its http_output posts it.
+        var results = Run("""
+            id: shell-in-payments
+            title: Shell in a payments container
+            severity: critical
+            techniques: [T1059]
+            detection:
+              shell:
+                kind: runtime.alert
+                raw.rule: Terminal shell in container
+                raw.output_fields.k8s.ns.name: payments
+              condition: shell
+            tests:
+              - name: shell in a payments pod
+                expect: match
+                falco:
+                  output: "23:39:44.834631763: Notice A shell was spawned in a container (user=root container_id=5892b41bcf46 shell=sh)"
+                  priority: Notice
+                  rule: Terminal shell in container
+                  source: syscall
+                  time: "2021-01-14T23:39:44.834631763Z"
+                  tags: [container, mitre_execution, shell, T1059]
+                  hostname: node-1
+                  output_fields:
+                    container.id: 5892b41bcf46
+                    evt.time: 1610667584834631763
+                    k8s.ns.name: payments
+                    k8s.pod.name: api-7d9
+                    proc.cmdline: sh
+                    user.name: root
+              - name: the same rule in another namespace
+                expect: no_match
+                falco:
+                  output: "23:40:00.000000000: Notice A shell was spawned in a container"
+                  priority: Notice
+                  rule: Terminal shell in container
+                  time: "2021-01-14T23:40:00Z"
+                  output_fields: {container.id: aa11bb22cc33, k8s.ns.name: shop, k8s.pod.name: web-1}
+            """);
+        Assert.All(results, r => Assert.True(r.Passed, r.ToString()));
+    }
+}

@@ -1,0 +1,114 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Verifier.Rules;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary>Builds rules from YAML text and Kubernetes audit events through Ingest's own mapper.</summary>
+internal static class RuleTesting
+{
+    private static int next;
+
+    /// <summary>Loads one ZtStream or Sigma rule file given as text; fails the test on any load error.</summary>
+    public static Rule One(string yaml, string file = "test.yaml")
+    {
+        var result = RuleLoader.Load([new RuleSource(file, yaml)]);
+        Assert.Empty(result.Errors);
+        return Assert.Single(result.Rules);
+    }
+
+    /// <summary>The errors of loading one file.</summary>
+    public static IReadOnlyList<RuleLoadError> Errors(string yaml, string file = "bad.yaml")
+    {
+        var result = RuleLoader.Load([new RuleSource(file, yaml)]);
+        Assert.NotEmpty(result.Errors);
+        return result.Errors;
+    }
+
+    /// <summary>A ZtStream rule whose detection is <paramref name="detection"/> (YAML, indented under <c>detection:</c>).</summary>
+    public static Rule Detection(string detection, string severity = "high") => One($"""
+        id: t
+        title: T
+        severity: {severity}
+        detection:
+        {Indent(detection)}
+        """);
+
+    public static bool Matches(this Rule rule, AccessEvent e) => rule.Condition.Matches(new RuleEvent(e));
+
+    /// <summary>
+    /// A native audit.k8s.io/v1 Event (as the API server's webhook sends it), mapped by Ingest's K8sAuditMapper.
+    /// <paramref name="extra"/> is merged at the top level (requestObject, annotations, responseStatus …).
+    /// </summary>
+    public static AccessEvent Audit(string verb, string resource, string? ns = "default", string? name = null, string user = "alice@example.com",
+        int code = 200, string? subresource = null, string? apiGroup = null, string? extra = null, DateTimeOffset? time = null, string? userAgent = "kubectl/v1.30.2")
+    {
+        var objectRef = new JsonObject { ["resource"] = resource, ["apiVersion"] = "v1" };
+        if (ns is not null)
+        {
+            objectRef["namespace"] = ns;
+        }
+
+        if (name is not null)
+        {
+            objectRef["name"] = name;
+        }
+
+        if (subresource is not null)
+        {
+            objectRef["subresource"] = subresource;
+        }
+
+        if (apiGroup is not null)
+        {
+            objectRef["apiGroup"] = apiGroup;
+        }
+
+        var e = new JsonObject
+        {
+            ["kind"] = "Event",
+            ["apiVersion"] = "audit.k8s.io/v1",
+            ["level"] = "RequestResponse",
+            ["auditID"] = $"00000000-0000-4000-8000-{Interlocked.Increment(ref next):D12}",
+            ["stage"] = "ResponseComplete",
+            ["requestURI"] = $"/api/v1/{(ns is null ? "" : $"namespaces/{ns}/")}{resource}{(name is null ? "" : "/" + name)}{(subresource is null ? "" : "/" + subresource)}",
+            ["verb"] = verb,
+            ["user"] = new JsonObject { ["username"] = user, ["groups"] = new JsonArray("system:authenticated") },
+            ["sourceIPs"] = new JsonArray("198.51.100.4"),
+            ["objectRef"] = objectRef,
+            ["responseStatus"] = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = code },
+            ["requestReceivedTimestamp"] = (time ?? Events.T0).ToString("O"),
+            ["stageTimestamp"] = (time ?? Events.T0).AddMilliseconds(30).ToString("O"),
+        };
+        if (userAgent is not null)
+        {
+            e["userAgent"] = userAgent;
+        }
+
+        if (extra is not null)
+        {
+            foreach (var (k, v) in JsonNode.Parse(extra)!.AsObject().ToList())
+            {
+                e[k] = v?.DeepClone();
+            }
+        }
+
+        var mapped = K8sAuditMapper.Map(JsonSerializer.SerializeToUtf8Bytes(e));
+        Assert.Empty(mapped.Errors);
+        return Assert.Single(mapped.Events);
+    }
+
+    /// <summary>A canonical event carrying <paramref name="raw"/> as its source object.</summary>
+    public static AccessEvent WithRaw(string raw, string kind = EventKinds.K8sAudit) => new()
+    {
+        Id = $"raw-{Interlocked.Increment(ref next)}",
+        Time = Events.T0,
+        Kind = kind,
+        Subject = new Subject { Id = "alice@example.com" },
+        Raw = JsonDocument.Parse(raw).RootElement.Clone(),
+    };
+
+    private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
+}

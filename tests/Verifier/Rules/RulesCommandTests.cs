@@ -1,0 +1,141 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Rules;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary><c>ztstream rules test|list|coverage</c> as a user runs them.</summary>
+public sealed class RulesCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("zt-rulescli-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private static async Task<(int Code, string Out, string Err)> Run(params string[] args) => await RunWith(new Dictionary<string, string?>(), args);
+
+    private static async Task<(int Code, string Out, string Err)> RunWith(Dictionary<string, string?> config, params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        var context = new CliContext(o, e, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), TimeProvider.System);
+        var code = await new RulesCommand(Replay.FalcoSuite.Readers).RunAsync(args, context, CancellationToken.None);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
+    public async Task Test_NoPath_RunsTheBuiltinLibrary_AndPasses()
+    {
+        var (code, output, _) = await Run("test");
+        Assert.Equal(0, code);
+        Assert.Matches(@"^\d+ tests passed, 0 failed; \d+ rules \(0 without tests\), 0 load errors$", Lines(output)[^1]);
+    }
+
+    [Fact]
+    public async Task Test_FailingTest_ExitsOneNamingIt()
+    {
+        File.WriteAllText(Path.Combine(dir, "r.yaml"), """
+            id: denied
+            title: Denied
+            severity: high
+            detection:
+              d:
+                outcome: denied
+              condition: d
+            tests:
+              - name: wrong on purpose
+                expect: no_match
+                events: [{kind: access.request, subject: {id: a}, outcome: denied}]
+              - name: right
+                expect: match
+                events: [{kind: access.request, subject: {id: a}, outcome: denied}]
+            """);
+        var (code, output, _) = await Run("test", dir);
+        Assert.Equal(1, code);
+        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        Assert.Contains("rule denied, test 'wrong on purpose': expected no match", fail, StringComparison.Ordinal);
+        Assert.Equal("1 tests passed, 1 failed; 1 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+    }
+
+    [Fact]
+    public async Task List_SigmaHq_Json_EndsWithLoaded16Failed0()
+    {
+        var (code, output, _) = await Run("list", SigmaRuleTests.Folder(), "--json");
+        Assert.Equal(0, code);
+        var lines = Lines(output);
+        Assert.Equal("""{"loaded":16,"failed":0}""", lines[^1]);
+        Assert.Equal(16, lines.Length - 1);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("sigma", first.RootElement.GetProperty("format").GetString());
+        Assert.True(first.RootElement.TryGetProperty("techniques", out _));
+    }
+
+    [Fact]
+    public async Task List_FailingFile_IsListedWithItsReason_AndCounted()
+    {
+        File.WriteAllText(Path.Combine(dir, "good.yaml"), "id: g\ntitle: G\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(dir, "bad.yml"), "title: W\nlogsource:\n  product: windows\ndetection:\n  s:\n    Image: x\n  condition: s\n");
+        var (code, output, _) = await Run("list", dir, "--json");
+        Assert.Equal(1, code);
+        var lines = Lines(output);
+        Assert.Equal("""{"loaded":1,"failed":1}""", lines[^1]);
+        using var error = JsonDocument.Parse(lines[^2]);
+        Assert.Equal(Path.Combine(dir, "bad.yml"), error.RootElement.GetProperty("file").GetString());
+        Assert.Equal(3, error.RootElement.GetProperty("line").GetInt32());
+        Assert.Contains("has no field mapping", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+
+        var (_, text, _) = await Run("list", dir);
+        Assert.Contains(Lines(text), l => l.StartsWith("FAILED " + Path.Combine(dir, "bad.yml") + ":3:", StringComparison.Ordinal));
+        Assert.Equal("1 rules loaded, 1 failed", Lines(text)[^1]);
+    }
+
+    [Fact]
+    public async Task List_NoPath_HonoursConfiguration()
+    {
+        File.WriteAllText(Path.Combine(dir, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        var (code, output, _) = await RunWith(new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = dir }, "list", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal("""{"loaded":1,"failed":0}""", Lines(output)[^1]);
+    }
+
+    [Fact]
+    public async Task Coverage_NamesTechniquesAndTheirRules()
+    {
+        var (code, output, _) = await Run("coverage", SigmaRuleTests.Folder(), "--json");
+        Assert.Equal(0, code);
+        var lines = Lines(output);
+        var t1611 = lines.Select(l => JsonDocument.Parse(l).RootElement).Single(r => r.TryGetProperty("technique", out var t) && t.GetString() == "T1611");
+        Assert.Equal(["402b955c-8fe0-4a8c-b635-622b4ac5f902", "c5cd1b20-36bb-488d-8c05-486be3d0cb97"],
+            t1611.GetProperty("rules").EnumerateArray().Select(x => x.GetString()!).Order(StringComparer.Ordinal));
+        using var summary = JsonDocument.Parse(lines[^1]);
+        Assert.Equal(16, summary.RootElement.GetProperty("rules").GetInt32());
+
+        var (_, text, _) = await Run("coverage");
+        Assert.Contains(Lines(text), l => l.StartsWith("T1611", StringComparison.Ordinal) && l.Contains("k8s-privileged-container", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(new[] { "rules-nope" }, "rules-nope")]
+    [InlineData(new[] { "test", "--json" }, "--json")]
+    [InlineData(new[] { "list", "--frobnicate" }, "--frobnicate")]
+    public async Task Usage_BadArguments_ExitTwoNamingTheProblem(string[] args, string named)
+    {
+        var (code, _, err) = await Run(args);
+        Assert.Equal(2, code);
+        Assert.Contains(named, err, StringComparison.Ordinal);
+        Assert.Contains("usage: ztstream rules", err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "--help" }, "test")]
+    [InlineData(new[] { "list", "--help" }, "--json")]
+    [InlineData(new[] { "coverage", "-h" }, "ATT&CK")]
+    public async Task Help_ExitsZeroDescribingTheCommand(string[] args, string expected)
+    {
+        var (code, output, _) = await Run(args);
+        Assert.Equal(0, code);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
+    }
+}

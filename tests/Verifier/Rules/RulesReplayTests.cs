@@ -1,0 +1,71 @@
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Replay;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary><c>ztstream replay --format k8s-audit</c> scores with the rules <c>run</c> would load: the built-in library by default.</summary>
+public sealed class RulesReplayTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("zt-rules-replay-").FullName;
+
+    public void Dispose() => Directory.Delete(dir, recursive: true);
+
+    private const string PrivilegedCronJob = """
+        {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[
+          {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"aa5d2c5e-6b4f-4a87-9d6e-3f2b1c0d9e81","stage":"ResponseComplete",
+           "requestURI":"/apis/batch/v1/namespaces/ops/cronjobs","verb":"create","user":{"username":"dev@example.com","groups":["system:authenticated"]},
+           "sourceIPs":["203.0.113.80"],"objectRef":{"resource":"cronjobs","namespace":"ops","name":"backup","apiGroup":"batch","apiVersion":"v1"},
+           "responseStatus":{"metadata":{},"code":201},
+           "requestObject":{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"backup"},"spec":{"schedule":"*/5 * * * *","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"backup","image":"alpine","securityContext":{"privileged":true}}]}}}}}},
+           "stageTimestamp":"2026-02-10T08:00:00.512345Z"}]}
+        """;
+
+    private static async Task<(int Code, string Out, string Err)> Replay(Dictionary<string, string?> config, params string[] args)
+    {
+        var o = new StringWriter();
+        var e = new StringWriter();
+        config["Verifier:ModelEnabled"] = "false";
+        var context = new CliContext(o, e, new ConfigurationBuilder().AddInMemoryCollection(config).Build(), TimeProvider.System);
+        var code = await new ReplayCommand(Tests.Replay.FalcoSuite.Readers).RunAsync(args, context, CancellationToken.None);
+        return (code, o.ToString(), e.ToString());
+    }
+
+    [Fact]
+    public async Task Replay_DefaultConfiguration_BuiltinRuleAlertsWithItsReason()
+    {
+        var file = Path.Combine(dir, "audit.json");
+        File.WriteAllText(file, PrivilegedCronJob);
+        var (code, output, err) = await Replay([], file, "--format", "k8s-audit");
+        Assert.Equal(0, code);
+        var alert = JsonDocument.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
+        Assert.Equal("rule", alert.GetProperty("detector").GetString());
+        var reason = alert.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "k8s-privileged-container");
+        Assert.Equal("Privileged container created: create cronjob ops/backup, containers[backup].securityContext.privileged=true (rule k8s-privileged-container)",
+            reason.GetProperty("text").GetString());
+        Assert.Empty(err);
+    }
+
+    [Fact]
+    public async Task Replay_BuiltinOff_SameEventRaisesNothing()
+    {
+        var file = Path.Combine(dir, "audit.json");
+        File.WriteAllText(file, PrivilegedCronJob);
+        var (code, output, _) = await Replay(new() { ["Verifier:Rules:Builtin"] = "false" }, file, "--format", "k8s-audit");
+        Assert.Equal(0, code);
+        Assert.Empty(output);
+    }
+
+    [Fact]
+    public async Task Replay_BadRuleFile_ExitsTwoNamingIt()
+    {
+        var events = Path.Combine(dir, "audit.json");
+        File.WriteAllText(events, PrivilegedCronJob);
+        var bad = Path.Combine(dir, "bad.yaml");
+        File.WriteAllText(bad, "id: b\ntitle: B\nseverity: low\ndetection:\n  s:\n    action|nope: x\n  condition: s\n");
+        var (code, _, err) = await Replay(new() { ["Verifier:Rules:Paths:0"] = bad }, events, "--format", "k8s-audit");
+        Assert.Equal(2, code);
+        Assert.Contains($"replay: Verifier:Rules: {bad}:6: rule 'b': 'action|nope': unknown modifier 'nope'", err, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,192 @@
+using ZtStream.Verifier.Rules;
+using static ZtStream.Verifier.Tests.Rules.RuleTesting;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary>The ZtStream rule format (docs/rules.md): metadata, exceptions, aggregation, tests, and every error with file and line.</summary>
+public sealed class ZtStreamRuleFormatTests
+{
+    private const string Valid = """
+        id: k8s-exec
+        title: Exec into a pod
+        description: Someone ran a command in a container.
+        severity: medium
+        techniques: [T1609]
+        tactics: [execution]
+        tags: [kubernetes]
+        detection:
+          exec:
+            kind: k8s.audit
+            resource.type: pods/exec
+          condition: exec
+        exceptions:
+          - subject.id|startswith: "system:serviceaccount:ci:"
+          - raw.objectRef.namespace: sandbox
+        """;
+
+    [Fact]
+    public void Valid_LoadsEveryField()
+    {
+        var rule = One(Valid);
+        Assert.Equal("k8s-exec", rule.Id);
+        Assert.Equal("Exec into a pod", rule.Title);
+        Assert.Equal(RuleFormats.ZtStream, rule.Format);
+        Assert.Equal("medium", rule.Severity);
+        Assert.Equal(50, rule.EffectiveScore);
+        Assert.Equal(["T1609"], rule.Techniques);
+        Assert.Equal(["execution"], rule.Tactics);
+        Assert.Equal(["kubernetes"], rule.Tags);
+        Assert.Equal(["k8s.audit"], rule.Kinds);
+        Assert.Equal(new RuleOrigin("test.yaml", 1), rule.Origin);
+        Assert.True(rule.Enabled);
+    }
+
+    [Fact]
+    public void Exceptions_AllowListedEventsDoNotMatch()
+    {
+        var rule = One(Valid);
+        Assert.True(rule.Matches(Audit("create", "pods", "shop", "web", subresource: "exec")));
+        Assert.False(rule.Matches(Audit("create", "pods", "shop", "web", subresource: "exec", user: "system:serviceaccount:ci:runner")));
+        Assert.False(rule.Matches(Audit("create", "pods", "sandbox", "web", subresource: "exec")));
+    }
+
+    [Fact]
+    public void Score_OverridesSeverity_AndListsUnderItsBand()
+    {
+        var rule = One("""
+            id: s
+            title: S
+            score: 92
+            detection:
+              a:
+                action: x
+              condition: a
+            """);
+        Assert.Equal(92, rule.EffectiveScore);
+        Assert.Equal("critical", rule.Severity);
+        Assert.Empty(rule.Kinds); // no kind in the detection: evaluated for every kind
+    }
+
+    [Fact]
+    public void Kinds_AreInferredFromTheCondition()
+    {
+        var rule = One("""
+            id: k
+            title: K
+            severity: low
+            detection:
+              audit:
+                kind: [k8s.audit, runtime.alert]
+              other:
+                action: x
+              condition: audit and (other or not other)
+            """);
+        Assert.Equal(["k8s.audit", "runtime.alert"], rule.Kinds);
+        var negated = One("""
+            id: n
+            title: N
+            severity: low
+            detection:
+              audit:
+                kind: k8s.audit
+              condition: not audit
+            """);
+        Assert.Empty(negated.Kinds);
+    }
+
+    [Theory]
+    [InlineData("severity: high\nseverety: low", 2, "unknown key 'severety'")]
+    [InlineData("severity: urgent", 1, "'severity' must be one of low, medium, high, critical")]
+    [InlineData("score: 120", 1, "'score' must be 0–100")]
+    [InlineData("severity: high\ntechniques: [T16]", 2, "technique 'T16' is not an ATT&CK technique id")]
+    [InlineData("severity: high\ntactics: [sneaking]", 2, "tactic 'sneaking' is not an ATT&CK tactic")]
+    [InlineData("enabled: true", 0, "'severity' (low, medium, high, critical) or 'score' (0–100) is required")]
+    public void Metadata_Invalid_IsAnErrorWithItsLine(string metadata, int lineOffset, string message)
+    {
+        var error = Assert.Single(Errors($"""
+            id: bad
+            title: Bad
+            {metadata}
+            detection:
+              a:
+                action: x
+              condition: a
+            """));
+        Assert.Equal("bad.yaml", error.File);
+        Assert.Equal("bad", error.RuleId);
+        Assert.Equal(lineOffset == 0 ? 1 : 2 + lineOffset, error.Line);
+        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void YamlSyntaxError_NamesTheLine()
+    {
+        var error = Assert.Single(Errors("id: x\ntitle: T\nseverity: low\n  detection: {a: b\n"));
+        Assert.Equal(4, error.Line);
+        Assert.Contains("not valid YAML", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("not valid YAML", Assert.Single(Errors("id: x\ntitle: [unclosed\nseverity: low\n")).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void DuplicateId_SecondDefinitionIsAnError_FirstStays()
+    {
+        var result = RuleLoader.Load([new RuleSource("a.yaml", Valid), new RuleSource("b.yaml", Valid)]);
+        Assert.Single(result.Rules);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("b.yaml", error.File);
+        Assert.Contains("already defined at a.yaml:1", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OneBadRule_OthersInTheSameFileStillLoad()
+    {
+        var result = RuleLoader.Load([new RuleSource("many.yaml", Valid + "\n---\nid: broken\ntitle: B\nseverity: low\ndetection:\n  a:\n    nofield: 1\n  condition: a\n")]);
+        Assert.Equal("k8s-exec", Assert.Single(result.Rules).Id);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal("broken", error.RuleId);
+        Assert.Equal(22, error.Line);
+    }
+
+    [Theory]
+    [InlineData("function: average\n    window: 5m\n    threshold: 3", "function must be count or distinct_count")]
+    [InlineData("function: distinct_count\n    window: 5m\n    threshold: 3", "distinct_count needs 'field'")]
+    [InlineData("window: 5 minutes\n    threshold: 3", "must be a duration")]
+    [InlineData("window: 5m\n    threshold: 0", "threshold' must be a whole number")]
+    [InlineData("window: 5m", "'threshold' is required")]
+    [InlineData("window: 5m\n    threshold: 2\n    by: [x]", "unknown aggregation key 'by'")]
+    public void Aggregation_Invalid_IsAnError(string aggregation, string message)
+    {
+        var error = Assert.Single(Errors($"""
+            id: agg
+            title: A
+            severity: low
+            detection:
+              a:
+                action: x
+              condition: a
+            aggregation:
+                {aggregation}
+            """));
+        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("- name: t\n    expect: maybe\n    events: [{kind: x}]", "'expect' must be match or no_match")]
+    [InlineData("- name: t\n    expect: match", "needs exactly one input")]
+    [InlineData("- expect: match\n    events: [{kind: x}]", "a test needs a 'name'")]
+    public void Tests_Invalid_IsAnError(string tests, string message)
+    {
+        var error = Assert.Single(Errors($"""
+            id: tst
+            title: T
+            severity: low
+            detection:
+              a:
+                action: x
+              condition: a
+            tests:
+              {tests}
+            """));
+        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
+    }
+}
