@@ -70,7 +70,13 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
     {
         if (Environment.GetEnvironmentVariable("ZTSTREAM_SCREENSHOTS") is { Length: > 0 } folder)
         {
-            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Directory.CreateDirectory(folder).FullName, name), FullPage = true });
+            var path = Path.Combine(Directory.CreateDirectory(folder).FullName, name);
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+
+            // The same page in the dark theme, beside it.
+            await Page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(path, null) + "-dark.png", FullPage = true });
+            await Page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
         }
     }
 

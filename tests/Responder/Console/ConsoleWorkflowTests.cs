@@ -124,6 +124,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await Assertions.Expect(evidence.GetByTestId("raw")).ToContainTextAsync("/api/customers/export");
         await Assertions.Expect(page.GetByTestId("activity-mark")).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("assigned to ana");
+        await Assertions.Expect(page.Locator("#flash")).ToBeEmptyAsync(new() { Timeout = 10_000 });
         await browser.ScreenshotAsync("console-alert.png");
 
         // Lift the suppression made from the other alert.
