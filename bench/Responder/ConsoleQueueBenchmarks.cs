@@ -15,6 +15,7 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Store;
 using ZtStream.Responder;
+using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Benchmarks.Responder;
 
@@ -165,21 +166,15 @@ public class ConsoleQueueBenchmarks
                 WorkloadId = alert.Workload.Id,
                 Namespace = ns,
                 alert.ResourceClass,
+                RaisedBy = (string?)null,
                 Status = status,
                 Assignee = random.Next(10) == 0 ? $"analyst-{random.Next(5)}" : null,
                 AlertJson = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert),
                 Now = lastSeen.ToUnixTimeMilliseconds(),
                 Version = i + 1,
             };
-            await connection.ExecuteAsync(
-                """
-                INSERT INTO responder_alerts (id, dedup_key, principal, detector, severity, score, count, first_seen, last_seen,
-                    subject_id, workload_id, namespace, resource_class, status, assignee, alert_json, created_at, updated_at, change_version)
-                VALUES (@Id, @DedupKey, @Principal, @Detector, @Severity, @Score, @Count, @FirstSeen, @LastSeen,
-                    @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @Status, @Assignee, @AlertJson, @Now, @Now, @Version)
-                """,
-                row,
-                tx);
+            await connection.ExecuteAsync(AlertStore.InsertAlert, row, tx);
+            await connection.ExecuteAsync("UPDATE responder_alerts SET status = @Status, assignee = @Assignee WHERE id = @Id", row, tx);
             await connection.ExecuteAsync(
                 "INSERT INTO responder_alert_history (alert_id, at, change, count, score, severity, status, actor) VALUES (@Id, @Now, 'created', 1, @Score, @Severity, 'open', 'verifier')",
                 row,

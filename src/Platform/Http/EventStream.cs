@@ -44,6 +44,58 @@ internal sealed class EventStream
     public Task KeepAliveIfIdleAsync(TimeSpan keepAlive) =>
         time.GetElapsedTime(lastWrite) >= keepAlive ? WriteAsync(": keep-alive\n\n") : Task.CompletedTask;
 
+    /// <summary>
+    /// Until the client goes away: reads what is new after the last position (<paramref name="read"/>), writes it
+    /// (<paramref name="write"/> appends one event and returns its position), and waits for <paramref name="wake"/>
+    /// (taken before each read, so a change made during the read still wakes the next wait) or the poll interval; a full
+    /// batch is followed by the next read at once, an idle stream gets keep-alive comments.
+    /// </summary>
+    public async Task PumpAsync<T>(
+        long from,
+        Func<long, CancellationToken, Task<IReadOnlyList<T>>> read,
+        int batch,
+        Func<System.Text.StringBuilder, T, long> write,
+        Func<Task> wake,
+        TimeSpan poll,
+        TimeSpan keepAlive)
+    {
+        var ct = http.RequestAborted;
+        var last = from;
+        var buffer = new System.Text.StringBuilder();
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var next = wake();
+                var items = await read(last, ct);
+                if (items.Count > 0)
+                {
+                    buffer.Clear();
+                    foreach (var item in items)
+                    {
+                        last = write(buffer, item);
+                    }
+
+                    await WriteAsync(buffer.ToString());
+                    if (items.Count == batch)
+                    {
+                        continue;
+                    }
+                }
+                else
+                {
+                    await KeepAliveIfIdleAsync(keepAlive);
+                }
+
+                await WaitAsync(next, poll, keepAlive);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The client went away.
+        }
+    }
+
     /// <summary>Waits for <paramref name="wake"/> (a change in this process) or the shorter of poll and keep-alive.</summary>
     public async Task WaitAsync(Task wake, TimeSpan poll, TimeSpan keepAlive)
     {

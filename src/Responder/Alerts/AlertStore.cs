@@ -87,7 +87,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
 
     private const string BumpVersion = "UPDATE responder_alert_version SET version = version + 1 WHERE id = 1 RETURNING version";
 
-    private const string InsertAlert = """
+    /// <summary>The row of a new alert (status open); the benchmark seeds its store with it.</summary>
+    internal const string InsertAlert = """
         INSERT INTO responder_alerts (id, dedup_key, principal, detector, severity, score, count, first_seen, last_seen,
             subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version)
         VALUES (@Id, @DedupKey, @Principal, @Detector, @Severity, @Score, @Count, @FirstSeen, @LastSeen,

@@ -210,44 +210,21 @@ internal static class TriageApi
         }
 
         var stream = await EventStream.StartAsync(http, time, 2000);
-        var poll = options.Value.FeedPollInterval;
-        var keepAlive = options.Value.FeedKeepAlive;
-        var buffer = new StringBuilder();
-        try
-        {
-            while (!ct.IsCancellationRequested)
+
+        // Changes made by other instances show up within the poll interval; this instance's wake the stream at once.
+        await stream.PumpAsync(
+            last,
+            (since, token) => alerts.ChangedSinceAsync(since, query, StreamBatch, token),
+            StreamBatch,
+            (buffer, a) =>
             {
-                var wake = signal.NextAsync();
-                var changed = await alerts.ChangedSinceAsync(last, query, StreamBatch, ct);
-                if (changed.Count > 0)
-                {
-                    buffer.Clear();
-                    foreach (var a in changed)
-                    {
-                        buffer.Append("event: alert\nid: ").Append(a.Version.ToString(CultureInfo.InvariantCulture)).Append("\ndata: ")
-                            .Append(JsonSerializer.Serialize(AlertView.From(a), ResponderJsonContext.Default.AlertView)).Append("\n\n");
-                        last = a.Version;
-                    }
-
-                    await stream.WriteAsync(buffer.ToString());
-                    if (changed.Count == StreamBatch)
-                    {
-                        continue;
-                    }
-                }
-                else
-                {
-                    await stream.KeepAliveIfIdleAsync(keepAlive);
-                }
-
-                // Changes made by other instances show up within the poll interval; this instance's wake the stream at once.
-                await stream.WaitAsync(wake, poll, keepAlive);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The console went away.
-        }
+                buffer.Append("event: alert\nid: ").Append(a.Version.ToString(CultureInfo.InvariantCulture)).Append("\ndata: ")
+                    .Append(JsonSerializer.Serialize(AlertView.From(a), ResponderJsonContext.Default.AlertView)).Append("\n\n");
+                return a.Version;
+            },
+            signal.NextAsync,
+            options.Value.FeedPollInterval,
+            options.Value.FeedKeepAlive);
     }
 
     private static async Task<IResult> StatsAsync(HttpContext http, AlertStatsStore stats, TimeProvider time)

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -66,46 +65,20 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
-        var ct = http.RequestAborted;
         var stream = await EventStream.StartAsync(http, time, 1000);
-        var poll = options.Value.FeedPollInterval;
-        var keepAlive = options.Value.FeedKeepAlive;
-        var buffer = new StringBuilder();
-        try
-        {
-            while (!ct.IsCancellationRequested)
+        await stream.PumpAsync(
+            last,
+            (since, ct) => store.SinceAsync(since, BatchSize, ct),
+            BatchSize,
+            (buffer, entry) =>
             {
-                // Take the signal before reading, so an entry added during the read still wakes the next wait.
-                var wake = signal.NextAsync();
-                var entries = await store.SinceAsync(last, BatchSize, ct);
-                if (entries.Count > 0)
-                {
-                    buffer.Clear();
-                    foreach (var entry in entries)
-                    {
-                        buffer.Append("event: ").Append(RevocationFeed.EventName).Append('\n')
-                            .Append("id: ").Append(entry.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation)).Append("\n\n");
-                        last = entry.Version;
-                    }
-
-                    await stream.WriteAsync(buffer.ToString());
-                    if (entries.Count == BatchSize)
-                    {
-                        continue;
-                    }
-                }
-                else
-                {
-                    await stream.KeepAliveIfIdleAsync(keepAlive);
-                }
-
-                await stream.WaitAsync(wake, poll, keepAlive);
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The client went away.
-        }
+                buffer.Append("event: ").Append(RevocationFeed.EventName).Append('\n')
+                    .Append("id: ").Append(entry.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
+                    .Append("data: ").Append(JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation)).Append("\n\n");
+                return entry.Version;
+            },
+            signal.NextAsync,
+            options.Value.FeedPollInterval,
+            options.Value.FeedKeepAlive);
     }
 }
