@@ -63,7 +63,8 @@ internal sealed class AlertStatsStore(IStore store)
             [.. buckets.Select(b => new SeverityBucket(DateTimeOffset.FromUnixTimeMilliseconds(b.Key), b.Value[0], b.Value[1], b.Value[2], b.Value[3]))],
             principals,
             detectors,
-            await TechniquesAsync(connection, args, cancellationToken));
+            // Alerts name no ATT&CK techniques in this contract version yet; the strip shows none until they do.
+            []);
     }
 
     /// <summary>The evidence of the principal's alerts that overlap [<paramref name="from"/>, <paramref name="to"/>].</summary>
@@ -105,14 +106,6 @@ internal sealed class AlertStatsStore(IStore store)
             args,
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => new NamedCount(r.Name, (int)r.Count))];
-    }
-
-    private static Task<IReadOnlyList<NamedCount>> TechniquesAsync(System.Data.Common.DbConnection connection, object args, CancellationToken cancellationToken)
-    {
-        _ = connection;
-        _ = args;
-        _ = cancellationToken;
-        return Task.FromResult<IReadOnlyList<NamedCount>>([]);
     }
 
     private sealed class BucketRow
