@@ -381,8 +381,13 @@ function actionButtons(a, refresh) {
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
   }
   if (a.state === "done" && (a.kind === "revoke_token" || a.kind === "revoke_subject_sessions")) {
+    // The feed's snapshot names each entry's action; every entry this action put on the list is lifted.
     buttons.push(reasonForm("Lift revocation", "lift-revocation", (reason) => run("lift revocation", async () => {
-      await api("POST", `/v1/revocations/${a.id}/lift`, { reason }); await refresh();
+      const snapshot = await api("GET", "/v1/revocations");
+      const entries = snapshot.revocations.filter(r => r.action_id === a.id);
+      if (!entries.length) throw new Error("no entry of this action is in force (lifted or expired already)");
+      for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
+      await refresh();
     })));
   }
   return buttons;
