@@ -310,6 +310,7 @@ async function alertsView(view, mine) {
       existing.querySelector("[data-testid=select]").checked = checked;
       return;
     }
+    if (!matchesTriage(v)) return;
     const row = alertRow(v);
     row.classList.add("new");
     const before = document.documentElement.scrollHeight;
@@ -362,7 +363,16 @@ async function alertsView(view, mine) {
       el("thead", {}, el("tr", {}, ["", "Severity", "Principal", "Score", "Detector", "Top reason", "ATT&CK", "Count", "Status", "Assignee", "Last seen"].map(h => el("th", {}, h)))),
       tbody),
     empty, more);
-  const live = new URLSearchParams(params); live.delete("cursor"); live.delete("limit");
+  // Status and assignee change under triage: the stream leaves them out, so a row on the page that changes is updated
+  // (showing its new status) rather than dropped, and only new alerts are held to them, here.
+  const matchesTriage = (v) => {
+    const status = params.get("status"), assignee = params.get("assignee");
+    if (status && !(status === "closed" ? CLOSED.includes(v.status) : v.status === status)) return false;
+    if (assignee && !(assignee === "none" ? !v.assignee : v.assignee === assignee)) return false;
+    return true;
+  };
+  const live = new URLSearchParams(params);
+  for (const k of ["cursor", "limit", "status", "assignee"]) live.delete(k);
   // A newer render may have started while this one waited for the API; only the current one follows the stream.
   if (mine === generation) follow(live.toString(), page.version, onAlert);
 }
