@@ -205,9 +205,21 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_suppressions_expires ON responder_suppressions (expires_at);
         """;
 
+    // One row per technique of an alert, so GET /v1/alerts?technique= is an indexed lookup (exact, or the sub-techniques
+    // of a technique by prefix) in both dialects rather than a scan of alert_json.
+    private const string AlertTechniques = """
+        CREATE TABLE responder_alert_techniques (
+            alert_id TEXT NOT NULL,
+            technique TEXT NOT NULL,
+            PRIMARY KEY (alert_id, technique)
+        );
+        CREATE INDEX ix_responder_alert_techniques_technique ON responder_alert_techniques (technique, alert_id);
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
+        new(Component, 2, "alert techniques", AlertTechniques, AlertTechniques),
         new(Component, 3, "triage: assignee, change versions, queue indexes, suppressions", Triage, Triage),
     ];
 }

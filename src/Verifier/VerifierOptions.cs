@@ -62,6 +62,12 @@ internal sealed record VerifierOptions
     /// <summary>Event time between retrainings.</summary>
     public TimeSpan ModelRetrainInterval { get; init; } = TimeSpan.FromDays(1);
 
+    /// <summary>
+    /// Event time a runtime alert on a workload raises the risk of the service account it runs as (docs/detection.md,
+    /// "Runtime alerts and tainted service accounts").
+    /// </summary>
+    public TimeSpan RuntimeTaintWindow { get; init; } = TimeSpan.FromHours(24);
+
     /// <summary>Wall-clock time between state checkpoints of a partition.</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -30,6 +30,7 @@ internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOption
         Positive(problems, options.ModelWarmUp, nameof(VerifierOptions.ModelWarmUp));
         Positive(problems, options.ModelRetrainInterval, nameof(VerifierOptions.ModelRetrainInterval));
         Positive(problems, options.CheckpointInterval, nameof(VerifierOptions.CheckpointInterval));
+        Positive(problems, options.RuntimeTaintWindow, nameof(VerifierOptions.RuntimeTaintWindow));
         if (options.WarmUpEvents < 0)
         {
             problems.Add($"{VerifierOptions.Section}:WarmUpEvents must not be negative");

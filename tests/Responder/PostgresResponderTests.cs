@@ -61,6 +61,21 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
     }
 
     [Fact]
+    public async Task Postgres_AlertsByTechnique_ExactOrWithSubTechniques()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical);
+        var ct = TestContext.Current.CancellationToken;
+        await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
+        var store = host.Get<AlertStore>();
+
+        Assert.Equal(["t-creds", "t-secrets"], await Api.TechniqueFilterTests.IdsAsync(store, "T1552", ct));
+        Assert.Equal(["t-secrets"], await Api.TechniqueFilterTests.IdsAsync(store, "T1552.007", ct));
+        Assert.Equal(["t-escape"], await Api.TechniqueFilterTests.IdsAsync(store, "T1611", ct));
+        Assert.Empty(await Api.TechniqueFilterTests.IdsAsync(store, "T1078", ct));
+    }
+
+    [Fact]
     public async Task Postgres_IsolationTtlReleaseAndApprovalExpiry()
     {
         using var folder = new TempFolder();

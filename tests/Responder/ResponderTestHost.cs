@@ -172,6 +172,18 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
 internal static class TestAlerts
 {
+    /// <summary>A critical alert whose one reason (and so the alert) carries <paramref name="techniques"/>.</summary>
+    public static Alert WithTechniques(string id, string principal, params string[] techniques)
+    {
+        var alert = Critical(id, principal);
+        return alert with
+        {
+            Reasons = [alert.Reasons[0] with { Techniques = techniques, Tactics = ["credential-access"] }],
+            Techniques = [.. techniques.Order(StringComparer.Ordinal)],
+            Tactics = ["credential-access"],
+        };
+    }
+
     public static Alert Critical(string id, string principal = "alice", string? jti = null, AlertWorkload? workload = null, int count = 1) => new()
     {
         Id = id,

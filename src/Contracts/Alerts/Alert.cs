@@ -78,6 +78,27 @@ public sealed record Alert
 
     // Alerts stored before evidence summaries existed read as an empty list, not null.
     private readonly IReadOnlyList<AlertEvidence>? evidence;
+
+    /// <summary>
+    /// The MITRE ATT&amp;CK technique ids (such as <c>T1609</c> or <c>T1552.007</c>) of all its reasons, sorted and without
+    /// repeats; empty when no reason names one.
+    /// </summary>
+    public IReadOnlyList<string> Techniques
+    {
+        get => techniques ?? [];
+        init => techniques = value;
+    }
+
+    /// <summary>The ATT&amp;CK tactics (such as <c>execution</c> or <c>privilege-escalation</c>) of all its reasons, sorted and without repeats.</summary>
+    public IReadOnlyList<string> Tactics
+    {
+        get => tactics ?? [];
+        init => tactics = value;
+    }
+
+    // Alerts stored before techniques existed read as empty lists, not null.
+    private readonly IReadOnlyList<string>? techniques;
+    private readonly IReadOnlyList<string>? tactics;
 }
 
 /// <summary>One reason behind an alert.</summary>
@@ -85,7 +106,29 @@ public sealed record Alert
 /// <param name="Rule">Rule or feature name within the detector.</param>
 /// <param name="Score">Contribution to the risk score, 0–100.</param>
 /// <param name="Text">The explanation with its numbers.</param>
-public sealed record AlertReason(string Detector, string Rule, int Score, string Text);
+public sealed record AlertReason(string Detector, string Rule, int Score, string Text)
+{
+    /// <summary>
+    /// The MITRE ATT&amp;CK (Enterprise / Containers) technique ids this reason is evidence of, such as <c>T1609</c> or
+    /// <c>T1552.007</c>; empty when the reason maps to none.
+    /// </summary>
+    public IReadOnlyList<string> Techniques
+    {
+        get => techniques ?? [];
+        init => techniques = value;
+    }
+
+    /// <summary>The ATT&amp;CK tactics (short names such as <c>execution</c> or <c>credential-access</c>) the reason is evidence of.</summary>
+    public IReadOnlyList<string> Tactics
+    {
+        get => tactics ?? [];
+        init => tactics = value;
+    }
+
+    // Reasons stored before techniques existed read as empty lists, not null.
+    private readonly IReadOnlyList<string>? techniques;
+    private readonly IReadOnlyList<string>? tactics;
+}
 
 /// <summary>The workload named by an alert.</summary>
 /// <param name="Id">Workload id.</param>
@@ -108,6 +151,8 @@ public static class Detectors
     public const string Baseline = "baseline";
     /// <summary>The ML.NET anomaly model.</summary>
     public const string Model = "model";
+    /// <summary>Runtime security alerts (Falco) and what they imply for the workload's service account.</summary>
+    public const string Runtime = "runtime";
     /// <summary>The Responder's own safety alerts.</summary>
     public const string Responder = "responder";
     /// <summary>Detection rules (ZtStream, Sigma and Falco rule files); the reason's rule is the rule id.</summary>

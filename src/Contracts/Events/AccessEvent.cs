@@ -195,6 +195,28 @@ public static class EventKinds
     public const string K8sAudit = "k8s.audit";
     /// <summary>A runtime security alert (Falco).</summary>
     public const string RuntimeAlert = "runtime.alert";
+
+    /// <summary>
+    /// Kinds starting with this prefix are records the Verifier derives and appends to the event log itself, keyed by
+    /// the principal they concern; Ingest refuses them from sources.
+    /// </summary>
+    public const string DerivedPrefix = "zt.";
+
+    /// <summary>
+    /// Derived: a workload runs as a service account (<c>workload</c> = the workload, <c>subject</c> = the service
+    /// account). Keyed by the workload, so the partition that scores the workload's runtime alerts learns whose token it holds.
+    /// </summary>
+    public const string WorkloadBinding = "zt.workload_binding";
+
+    /// <summary>
+    /// Derived: a runtime alert on a workload taints the service account it runs as (<c>subject</c> = the service
+    /// account, <c>workload</c> = the alerted workload). Keyed by the service account, so the partition that scores its
+    /// token's use learns it.
+    /// </summary>
+    public const string RuntimeTaint = "zt.runtime_taint";
+
+    /// <summary>Whether <paramref name="kind"/> is a record the Verifier derives rather than an observed access.</summary>
+    public static bool IsDerived(string? kind) => kind is not null && kind.StartsWith(DerivedPrefix, StringComparison.Ordinal);
 }
 
 /// <summary>Well-known outcomes.</summary>

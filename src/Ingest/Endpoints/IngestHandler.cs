@@ -278,14 +278,18 @@ internal sealed class IngestHandler(
 
     private MapResult Map(IngestEndpoint endpoint, EventsFormat format, ReadOnlySpan<byte> body) => endpoint switch
     {
-        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Falco => FalcoMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Okta => OktaMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Entra => EntraMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
-        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, new SourceMapOptions(options.Value.MaxSourceObjectBytes)),
+        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Falco => FalcoMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Okta => OktaMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Entra => EntraMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, SourceOptions()),
+        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, SourceOptions()),
         _ => eventParser.Parse(body, format),
     };
+
+    /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
+    private SourceMapOptions SourceOptions() =>
+        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes) { ReceivedAt = time.GetUtcNow() };
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
     {

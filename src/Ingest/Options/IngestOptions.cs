@@ -28,6 +28,12 @@ internal sealed record IngestOptions
     /// <summary>Embedded objects a source adapter keeps (an audit event's request/response object) above this are summarised.</summary>
     public int MaxSourceObjectBytes { get; init; } = 32 * 1024;
 
+    /// <summary>
+    /// Largest source original object (<c>raw</c>) an event keeps: adapters trim larger ones (docs/sources.md), <c>/v1/events</c>
+    /// rejects them.
+    /// </summary>
+    public int MaxRawBytes { get; init; } = 64 * 1024;
+
     /// <summary>How far ahead of this server's clock an event's time may be.</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
 

@@ -49,6 +49,11 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             problems.Add($"{s}:MaxSourceObjectBytes must be between 64 and MaxAttributesBytes ({options.MaxAttributesBytes}) (is {options.MaxSourceObjectBytes})");
         }
 
+        if (options.MaxRawBytes is < 256 or > 16 * 1024 * 1024)
+        {
+            problems.Add($"{s}:MaxRawBytes must be between 256 and 16777216 (is {options.MaxRawBytes})");
+        }
+
         if (options.MaxClockSkew < TimeSpan.Zero)
         {
             problems.Add($"{s}:MaxClockSkew must not be negative (is {options.MaxClockSkew})");

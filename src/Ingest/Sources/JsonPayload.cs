@@ -16,6 +16,9 @@ internal static class JsonPayload
 {
     public const string InvalidText = "the item holds text that is not valid UTF-8";
 
+    /// <summary>How every reason for unparsable input starts.</summary>
+    public const string MalformedJson = "malformed JSON";
+
     private const int MaxDepth = 64;
     private static readonly JsonReaderOptions MultipleValues = new() { AllowMultipleValues = true, MaxDepth = MaxDepth };
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
@@ -168,7 +171,7 @@ internal static class JsonPayload
         }
 
         return ex.LineNumber is { } line
-            ? $"malformed JSON at line {line + 1}, byte {ex.BytePositionInLine + 1}: {message}"
-            : $"malformed JSON: {message}";
+            ? $"{MalformedJson} at line {line + 1}, byte {ex.BytePositionInLine + 1}: {message}"
+            : $"{MalformedJson}: {message}";
     }
 }

@@ -14,9 +14,68 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
     public int ItemCount => Items.Count + Errors.Count;
 }
 
-/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event.</summary>
-/// <param name="MaxObjectBytes">Embedded objects (a request or response object, Falco's output fields) above this are replaced by a summary.</param>
-internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024)
+/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, and how it dates undated items.</summary>
+/// <param name="MaxObjectBytes">Embedded objects kept as attributes (a request or response object, Falco's output fields) above this are replaced by a summary.</param>
+/// <param name="MaxRawBytes">The source's original object kept as <see cref="AccessEvent.Raw"/> is trimmed to this (see <see cref="RawObject"/>).</param>
+internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024)
 {
     public static SourceMapOptions Default { get; } = new();
+
+    /// <summary>Live ingestion: when the payload arrived. An item its source does not date is dated with it.</summary>
+    public DateTimeOffset? ReceivedAt { get; init; }
+
+    /// <summary>Replay: an item its source does not date takes the previous dated item's time (see <see cref="SourceClock"/>).</summary>
+    public SourceClock? Clock { get; init; }
+
+    /// <summary>
+    /// The time for an item whose source gives none, and where it came from (<see cref="TimeSources"/>): the arrival time
+    /// live, the previous event's time in replay (the time the file was read, before the first dated event). False when
+    /// neither is configured.
+    /// </summary>
+    public bool TryFallbackTime(out DateTimeOffset time, out string source)
+    {
+        if (ReceivedAt is { } received)
+        {
+            (time, source) = (received, TimeSources.Received);
+            return true;
+        }
+
+        if (Clock is { } clock)
+        {
+            (time, source) = clock.Previous is { } previous ? (previous, TimeSources.PreviousEvent) : (clock.ReadAt, TimeSources.Read);
+            return true;
+        }
+
+        (time, source) = (default, string.Empty);
+        return false;
+    }
+
+    /// <summary>Notes the time of an item that had one, for the next undated item in replay.</summary>
+    public void Dated(DateTimeOffset time)
+    {
+        if (Clock is { } clock)
+        {
+            clock.Previous = time;
+        }
+    }
+}
+
+/// <summary>The replay clock of one input file: the last event time seen, carried across its payloads (lines).</summary>
+internal sealed class SourceClock(DateTimeOffset readAt)
+{
+    public DateTimeOffset ReadAt { get; } = readAt;
+
+    public DateTimeOffset? Previous { get; set; }
+}
+
+/// <summary>Where an event's time came from when not from the source's own primary timestamp (attribute <c>ingest.time_source</c>).</summary>
+internal static class TimeSources
+{
+    /// <summary>The attribute that records it.</summary>
+    public const string Attribute = Platform.Hosting.SourceAttributes.TimeSource;
+
+    public const string StageTimestamp = "stageTimestamp";
+    public const string Received = "received";
+    public const string PreviousEvent = "previous_event";
+    public const string Read = "read";
 }

@@ -5,6 +5,7 @@ using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Keycloak;
 using ZtStream.Ingest.Sources.Okta;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Sources;
 
@@ -12,7 +13,8 @@ namespace ZtStream.Ingest.Sources;
 /// Reads recorded source output from a file through the same adapters Ingest's endpoints use, so offline
 /// replay scores exactly what live ingestion would have produced. A file is either one payload (a k8s
 /// EventList, one Event, a Falco alert, an Okta event hook delivery, an Entra <c>records</c> export, an Auth0 log-stream
-/// array) or one payload per line (bare identity-provider records, one per line).
+/// array) or one payload per line (bare identity-provider records, one per line). Every item that maps to no event is
+/// reported.
 /// </summary>
 internal static class SourceFileReaders
 {
@@ -24,42 +26,67 @@ internal static class SourceFileReaders
     public const string Auth0 = "auth0";
 
     /// <summary>Format name → reader, as <c>ztstream replay --format</c> takes them.</summary>
-    public static IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>> All { get; } =
-        new Dictionary<string, Func<Stream, IEnumerable<AccessEvent>>>(StringComparer.Ordinal)
+    public static IReadOnlyDictionary<string, SourceFileReader> All { get; } =
+        new Dictionary<string, SourceFileReader>(StringComparer.Ordinal)
         {
-            [K8sAudit] = s => Read(s, static b => K8sAuditMapper.Map(b)),
-            [Falco] = s => Read(s, static b => FalcoMapper.Map(b)),
-            [Okta] = s => Read(s, static b => OktaMapper.Map(b)),
-            [Entra] = s => Read(s, static b => EntraMapper.Map(b)),
-            [Keycloak] = s => Read(s, static b => KeycloakMapper.Map(b)),
-            [Auth0] = s => Read(s, static b => Auth0Mapper.Map(b)),
+            [K8sAudit] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => K8sAuditMapper.Map(b, o)),
+            [Falco] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => FalcoMapper.Map(b, o)),
+            [Okta] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => OktaMapper.Map(b, o)),
+            [Entra] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => EntraMapper.Map(b, o)),
+            [Keycloak] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => KeycloakMapper.Map(b, o)),
+            [Auth0] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => Auth0Mapper.Map(b, o)),
         };
 
-    private delegate MapResult Mapper(ReadOnlySpan<byte> json);
+    private delegate MapResult Mapper(ReadOnlySpan<byte> json, SourceMapOptions options);
 
-    private static List<AccessEvent> Read(Stream stream, Mapper map)
+    /// <summary>The whole file failed to parse as JSON (one error for item 0, nothing mapped).</summary>
+    private static bool Unreadable(MapResult result) =>
+        result.Items.Count == 0 && result.Errors is [{ Index: 0, Field: "$" } only]
+        && only.Reason.StartsWith(JsonPayload.MalformedJson, StringComparison.Ordinal);
+
+    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, Mapper map)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         var bytes = buffer.ToArray();
-        var whole = map(bytes);
-        if (whole.Errors.Count == 0 || whole.Items.Count > 0)
+        var options = SourceMapOptions.Default with { Clock = new SourceClock(readAt) };
+        var whole = map(bytes, options);
+        if (!Unreadable(whole) || bytes.AsSpan().TrimEnd("\r\n"u8).IndexOf((byte)'\n') < 0)
         {
+            foreach (var error in whole.Errors)
+            {
+                skipped(new SkippedItem($"item {error.Index}", error.Field, error.Reason));
+            }
+
             return [.. whole.Events];
         }
 
-        // Not one payload: try one per line (JSON Lines), keeping what maps.
+        // Not one payload and not JSON Lines the reader recognised (its first line is broken): map line by line, so one
+        // bad line costs that line only. Items are numbered across the file.
+        options = SourceMapOptions.Default with { Clock = new SourceClock(readAt) };
         var events = new List<AccessEvent>();
         var span = bytes.AsSpan();
+        var lineNumber = 0;
+        var index = 0;
         while (!span.IsEmpty)
         {
             var newline = span.IndexOf((byte)'\n');
             var line = newline < 0 ? span : span[..newline];
             span = newline < 0 ? [] : span[(newline + 1)..];
-            if (!line.Trim((byte)' ').Trim((byte)'\r').IsEmpty)
+            lineNumber++;
+            if (line.Trim(" \t\r"u8).IsEmpty)
             {
-                events.AddRange(map(line).Events);
+                continue;
             }
+
+            var result = map(line, options);
+            events.AddRange(result.Events);
+            foreach (var error in result.Errors)
+            {
+                skipped(new SkippedItem($"item {index + error.Index} (line {lineNumber})", error.Field, error.Reason));
+            }
+
+            index += result.ItemCount;
         }
 
         return events;

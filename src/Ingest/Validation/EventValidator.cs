@@ -17,7 +17,7 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
     private static readonly HashSet<string> KnownFields = new(StringComparer.Ordinal)
     {
         "schema", "id", "time", "source", "kind", "subject", "token", "workload", "network",
-        "resource", "action", "outcome", "bytes", "status", "user_agent", "attributes",
+        "resource", "action", "outcome", "bytes", "status", "user_agent", "attributes", "raw",
     };
 
     /// <summary>
@@ -62,6 +62,11 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         if (item.TryGetProperty("attributes", out var attributes) && attributes.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
         {
             errors.Add(new ItemError(index, prefix + "attributes", $"must be an object, got {Kind(attributes)}"));
+        }
+
+        if (item.TryGetProperty("raw", out var raw) && raw.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            errors.Add(new ItemError(index, prefix + "raw", $"must be an object (the source's original record), got {Kind(raw)}"));
         }
 
         if (errors.Count > before)
@@ -111,6 +116,11 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         if (string.IsNullOrEmpty(e.Kind))
         {
             errors.Add(new ItemError(index, prefix + "kind", "required: must not be empty"));
+        }
+        else if (EventKinds.IsDerived(e.Kind))
+        {
+            errors.Add(new ItemError(index, prefix + "kind",
+                $"\"{Clip(e.Kind)}\" is reserved: kinds starting with \"{EventKinds.DerivedPrefix}\" are records the Verifier derives itself"));
         }
 
         if (string.IsNullOrEmpty(e.PrincipalKey))
@@ -166,6 +176,11 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         {
             errors.Add(new ItemError(index, prefix + "time",
                 $"{e.Time:O} is {Describe(now - e.Time)} old; events older than {Describe(o.MaxEventAge)} are not accepted"));
+        }
+
+        if (e.Raw is { } rawObject && JsonMarshal.GetRawUtf8Value(rawObject).Length is var rawSize && rawSize > o.MaxRawBytes)
+        {
+            errors.Add(new ItemError(index, prefix + "raw", $"is {rawSize} bytes of JSON; the limit is {o.MaxRawBytes}"));
         }
 
         if (e.Attributes is { Count: > 0 } attributes)

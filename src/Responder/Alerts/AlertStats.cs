@@ -25,6 +25,7 @@ internal sealed record PrincipalActivity(string Principal, DateTimeOffset From, 
 internal sealed class AlertStatsStore(IStore store)
 {
     private const int TopN = 8;
+    private const int MaxTechniques = 24;
 
     public async Task<AlertStats> StatsAsync(DateTimeOffset since, DateTimeOffset until, int bucketSeconds, CancellationToken cancellationToken)
     {
@@ -63,8 +64,7 @@ internal sealed class AlertStatsStore(IStore store)
             [.. buckets.Select(b => new SeverityBucket(DateTimeOffset.FromUnixTimeMilliseconds(b.Key), b.Value[0], b.Value[1], b.Value[2], b.Value[3]))],
             principals,
             detectors,
-            // Alerts name no ATT&CK techniques in this contract version yet; the strip shows none until they do.
-            []);
+            await TechniquesAsync(connection, args, cancellationToken));
     }
 
     /// <summary>The evidence of the principal's alerts that overlap [<paramref name="from"/>, <paramref name="to"/>].</summary>
@@ -103,6 +103,21 @@ internal sealed class AlertStatsStore(IStore store)
         // The column name is one of two constants above, never input.
         var rows = await connection.QueryAsync<CountRow>(new CommandDefinition(
             $"SELECT {column} AS Name, COUNT(*) AS Count FROM responder_alerts WHERE first_seen >= @Since AND first_seen < @Until GROUP BY {column} ORDER BY COUNT(*) DESC, {column} LIMIT {TopN}",
+            args,
+            cancellationToken: cancellationToken));
+        return [.. rows.Select(r => new NamedCount(r.Name, (int)r.Count))];
+    }
+
+    /// <summary>How many of the period's alerts carry each ATT&amp;CK technique (the heat strip), most first.</summary>
+    private static async Task<IReadOnlyList<NamedCount>> TechniquesAsync(System.Data.Common.DbConnection connection, object args, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<CountRow>(new CommandDefinition(
+            $"""
+            SELECT t.technique AS Name, COUNT(*) AS Count
+            FROM responder_alert_techniques t JOIN responder_alerts a ON a.id = t.alert_id
+            WHERE a.first_seen >= @Since AND a.first_seen < @Until
+            GROUP BY t.technique ORDER BY COUNT(*) DESC, t.technique LIMIT {MaxTechniques}
+            """,
             args,
             cancellationToken: cancellationToken));
         return [.. rows.Select(r => new NamedCount(r.Name, (int)r.Count))];

@@ -56,6 +56,7 @@ internal readonly record struct AlertCursor(long LastSeenMs, string Id)
 }
 
 /// <summary>Filters of the queue. <see cref="Assignee"/> <c>none</c> means unassigned; <see cref="Status"/> <c>closed</c> any resolution.</summary>
+/// <param name="Technique">An ATT&amp;CK technique id: alerts carrying it, or one of its sub-techniques (T1552 matches T1552.007).</param>
 internal sealed record AlertQuery(
     string? Status = null,
     string? Severity = null,
@@ -63,6 +64,7 @@ internal sealed record AlertQuery(
     string? Detector = null,
     string? Assignee = null,
     string? Namespace = null,
+    string? Technique = null,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Limit = 50,
@@ -106,6 +108,18 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         WHERE id = @Id
         """;
 
+    private const string DeleteTechniques = "DELETE FROM responder_alert_techniques WHERE alert_id = @AlertId";
+
+    private const string InsertTechnique = """
+        INSERT INTO responder_alert_techniques (alert_id, technique) VALUES (@AlertId, @Technique)
+        ON CONFLICT (alert_id, technique) DO NOTHING
+        """;
+
+    private const string HasTechnique = """
+        EXISTS (SELECT 1 FROM responder_alert_techniques t
+                WHERE t.alert_id = responder_alerts.id AND (t.technique = @Technique OR t.technique LIKE @TechniquePrefix))
+        """;
+
     private const string InsertHistory = """
         INSERT INTO responder_alert_history (alert_id, at, change, count, score, severity, status, actor, detail)
         VALUES (@AlertId, @At, @Change, @Count, @Score, @Severity, @Status, @Actor, @Detail)
@@ -146,6 +160,12 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             Version = version,
         };
         await connection.ExecuteAsync(new CommandDefinition(before is null ? InsertAlert : UpdateAlert, args, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(DeleteTechniques, new { AlertId = alert.Id }, tx, cancellationToken: cancellationToken));
+        if (alert.Techniques.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
+        }
         await AddHistoryAsync(connection, tx, alert, now, before is null ? "created" : "updated", before?.Status ?? AlertStatuses.Open, alert.RaisedBy ?? "verifier", null, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         changed.Set();
@@ -271,6 +291,12 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         }
 
         where.AddIf(query.Namespace, "namespace = @Namespace", p, "Namespace");
+        if (query.Technique is { Length: > 0 } technique)
+        {
+            where.AddIf(technique, HasTechnique, p, "Technique");
+            p.Add("TechniquePrefix", technique + ".%");
+        }
+
         where.AddIf(query.Since?.ToUnixTimeMilliseconds(), "last_seen >= @Since", p, "Since");
         where.AddIf(query.Until?.ToUnixTimeMilliseconds(), "last_seen < @Until", p, "Until");
         return (sql, where, p);

@@ -43,7 +43,27 @@ internal static class QueryArgs
         return fallback;
     }
 
-    /// <summary>The queue's filters: status, severity, principal, detector, assignee, namespace, since, until, limit, offset, cursor.</summary>
+    /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
+    public static string? Technique(StringValues value, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault()?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var id = text.ToUpperInvariant();
+        if (id.Length is 5 or 9 && id[0] == 'T' && id.AsSpan(1, 4).IndexOfAnyExceptInRange('0', '9') < 0
+            && (id.Length == 5 || (id[5] == '.' && id.AsSpan(6).IndexOfAnyExceptInRange('0', '9') < 0)))
+        {
+            return id;
+        }
+
+        errors.Add(new ItemError(0, "technique", "must be an ATT&CK technique id such as T1611 or T1552.007"));
+        return null;
+    }
+
+    /// <summary>The queue's filters: status, severity, principal, detector, assignee, namespace, technique, since, until, limit, offset, cursor.</summary>
     public static AlertQuery Alerts(IQueryCollection q, List<ItemError> errors)
     {
         var status = q["status"].FirstOrDefault();
@@ -72,6 +92,7 @@ internal static class QueryArgs
             Detector: q["detector"].FirstOrDefault(),
             Assignee: q["assignee"].FirstOrDefault(),
             Namespace: q["namespace"].FirstOrDefault(),
+            Technique: Technique(q["technique"], errors),
             Since: Time(q["since"], "since", errors),
             Until: Time(q["until"], "until", errors),
             Limit: Int(q["limit"], 50, "limit", errors),

@@ -1,5 +1,6 @@
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Scoring;
 
@@ -96,14 +97,14 @@ internal sealed class BaselineDetector(VerifierOptions options)
             var peerUses = peers.Uses(f.PeerGroup, f.DataClass);
             var group = who.Namespace is { } ns ? "namespace " + ns : "tenant " + (e.Subject?.Tenant ?? "(none)");
             output.Add(peerUses
-                ? new(Detectors.Baseline, RuleNames.FirstDataClass, 45,
-                    $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); peers in {group} use it")
-                : new(Detectors.Baseline, RuleNames.FirstDataClass, 75,
-                    $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); no peer in {group} has used it ({Numbers.Int(peers.ClassCount(f.PeerGroup))} classes seen there)"));
+                ? new Contribution(Detectors.Baseline, RuleNames.FirstDataClass, 45,
+                    $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); peers in {group} use it").Of(Policy.PolicyDetector.DataAccess(e.Resource?.Type))
+                : new Contribution(Detectors.Baseline, RuleNames.FirstDataClass, 75,
+                    $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); no peer in {group} has used it ({Numbers.Int(peers.ClassCount(f.PeerGroup))} classes seen there)").Of(Policy.PolicyDetector.DataAccess(e.Resource?.Type)));
         }
         else if (f.NewResource && !f.Denied && s.Resources.Count >= 8)
         {
-            output.Add(new(Detectors.Baseline, RuleNames.FirstResource, 10,
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.FirstResource, 10,
                 $"first access to {e.Resource!.Type} {e.Resource.Id} ({Numbers.Int(s.Resources.Count)} resources known)"));
         }
 
@@ -113,34 +114,34 @@ internal sealed class BaselineDetector(VerifierOptions options)
             if (z >= options.BytesSigma && f.Bytes >= 20 * s.RawBytes.Mean)
             {
                 var sigma = (f.Bytes - s.RawBytes.Mean) / Math.Max(s.RawBytes.StdDev, 1);
-                output.Add(new(Detectors.Baseline, RuleNames.BytesSpike, Math.Min(95, 50 + (int)(3 * z)),
-                    $"read {Numbers.Bytes(f.Bytes)} of {dc ?? e.Resource?.Type ?? "data"}; {horizonText} mean {Numbers.Bytes(s.RawBytes.Mean)}, {Numbers.One(sigma)}σ ({Numbers.One(z)}σ on log scale)"));
+                output.Add(new Contribution(Detectors.Baseline, RuleNames.BytesSpike, Math.Min(95, 50 + (int)(3 * z)),
+                    $"read {Numbers.Bytes(f.Bytes)} of {dc ?? e.Resource?.Type ?? "data"}; {horizonText} mean {Numbers.Bytes(s.RawBytes.Mean)}, {Numbers.One(sigma)}σ ({Numbers.One(z)}σ on log scale)").Of(Policy.PolicyDetector.DataAccess(e.Resource?.Type)));
             }
         }
 
         // Window rules fire only on events that feed the spike, so traffic after a burst in the same window is not blamed.
         if (f.Bytes > s.WindowBytesMax && !f.Write && s.WindowBytes >= 4 * options.BytesMinimum && s.WindowBytes > 10 * s.WindowBytesMax && s.RateMean.Weight >= 5)
         {
-            output.Add(new(Detectors.Baseline, RuleNames.BytesSpike, 75,
-                $"read {Numbers.Bytes(s.WindowBytes)} in {windowText}; busiest window before {Numbers.Bytes(s.WindowBytesMax)}"));
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.BytesSpike, 75,
+                $"read {Numbers.Bytes(s.WindowBytes)} in {windowText}; busiest window before {Numbers.Bytes(s.WindowBytesMax)}").Of(Policy.PolicyDetector.DataAccess(e.Resource?.Type)));
         }
 
         if (s.WindowCount > Math.Max(options.RateMinimum, options.SpikeFactor * s.RateMax))
         {
-            output.Add(new(Detectors.Baseline, RuleNames.RateSpike, 65,
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.RateSpike, 65,
                 $"{Numbers.Int(s.WindowCount)} requests in {windowText}; busiest window before {Numbers.One(s.RateMax)}, mean {Numbers.One(s.RateMean.Mean)}"));
         }
 
         if (f.NewInWindow && s.WindowResources.Count > Math.Max(options.BreadthMinimum, options.SpikeFactor * s.BreadthMax))
         {
-            output.Add(new(Detectors.Baseline, RuleNames.BreadthSpike, 70,
-                $"{Numbers.Int(s.WindowResources.Count)} distinct resources in {windowText}; before at most {Numbers.One(s.BreadthMax)}"));
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.BreadthSpike, 70,
+                $"{Numbers.Int(s.WindowResources.Count)} distinct resources in {windowText}; before at most {Numbers.One(s.BreadthMax)}").Of(IsKubernetes(e) ? Techniques.ContainerDiscovery : Techniques.AutomatedCollection));
         }
 
         if (f.Denied && s.WindowDenied > Math.Max(options.DeniedMinimum, options.SpikeFactor * s.DeniedMax))
         {
-            output.Add(new(Detectors.Baseline, RuleNames.DenialSpike, 75,
-                $"{Numbers.Int(s.WindowDenied)} denied requests in {windowText} ({Numbers.Int(s.WindowDenied * 100 / Math.Max(1, s.WindowCount))}% of {Numbers.Int(s.WindowCount)}); before at most {Numbers.One(s.DeniedMax)}"));
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.DenialSpike, 75,
+                $"{Numbers.Int(s.WindowDenied)} denied requests in {windowText} ({Numbers.Int(s.WindowDenied * 100 / Math.Max(1, s.WindowCount))}% of {Numbers.Int(s.WindowCount)}); before at most {Numbers.One(s.DeniedMax)}").Of(IsKubernetes(e) ? Techniques.ContainerDiscovery : AttackMapping.None));
         }
 
         if (f.Token != 0 && f.Workload != 0)
@@ -148,8 +149,8 @@ internal sealed class BaselineDetector(VerifierOptions options)
             var i = s.TokenWorkloadIndex(f.Token);
             if (i >= 0 && s.TokenWorkloads[i] != 0 && s.TokenWorkloads[i] != f.Workload)
             {
-                output.Add(new(Detectors.Baseline, RuleNames.TokenNewWorkload, 70,
-                    $"token {e.Token!.Jti} used from workload {who.WorkloadId}, {Numbers.Int(s.Workloads.Count)} workloads known, not the one it was first used from"));
+                output.Add(new Contribution(Detectors.Baseline, RuleNames.TokenNewWorkload, 70,
+                    $"token {e.Token!.Jti} used from workload {who.WorkloadId}, {Numbers.Int(s.Workloads.Count)} workloads known, not the one it was first used from").Of(Techniques.StolenToken));
             }
         }
 
@@ -163,18 +164,18 @@ internal sealed class BaselineDetector(VerifierOptions options)
 
         if (novel > 0 && f.UnusualHour)
         {
-            output.Add(new(Detectors.Baseline, novel >= 2 ? RuleNames.NewSourceUnusualHour : RuleNames.NewSource, novel >= 2 ? 80 : 35,
-                $"{Sources(e, f)} at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})"));
+            output.Add(new Contribution(Detectors.Baseline, novel >= 2 ? RuleNames.NewSourceUnusualHour : RuleNames.NewSource, novel >= 2 ? 80 : 35,
+                $"{Sources(e, f)} at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})").Of(Techniques.ValidAccounts));
         }
         else if (novel > 0 && s.Workloads.Count + s.Ips.Count > 0)
         {
-            output.Add(new(Detectors.Baseline, RuleNames.NewSource, 5 * novel,
-                $"{Sources(e, f)} ({Numbers.Int(s.Ips.Count)} addresses, {Numbers.Int(s.Agents.Count)} user agents known)"));
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.NewSource, 5 * novel,
+                $"{Sources(e, f)} ({Numbers.Int(s.Ips.Count)} addresses, {Numbers.Int(s.Agents.Count)} user agents known)").Of(Techniques.ValidAccounts));
         }
         else if (f.UnusualHour)
         {
-            output.Add(new(Detectors.Baseline, RuleNames.UnusualHour, 25,
-                $"active at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})"));
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.UnusualHour, 25,
+                $"active at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})").Of(Techniques.ValidAccounts));
         }
     }
 
@@ -258,6 +259,9 @@ internal sealed class BaselineDetector(VerifierOptions options)
         s.WindowAlerted = false;
         s.WindowResources.Clear();
     }
+
+    /// <summary>Kubernetes API traffic: a spike there is enumeration of the cluster's objects (T1613).</summary>
+    private static bool IsKubernetes(AccessEvent e) => string.Equals(e.Kind, EventKinds.K8sAudit, StringComparison.Ordinal);
 
     private static string Sources(AccessEvent e, in EventFacts f)
     {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Policy;
@@ -36,12 +37,12 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
 
         if (k.AllowedUsers is not null && !user.StartsWith("system:", StringComparison.Ordinal) && !PolicyLists.Matches(k.AllowedUsers, user))
         {
-            Add(output, 70, $"user {user} {verb} {type} {id}; kubernetes.allowed_users does not list it");
+            Add(output, 70, $"user {user} {verb} {type} {id}; kubernetes.allowed_users does not list it", Techniques.ValidAccounts);
         }
 
         if (k.DenyAnonymous && user == "system:anonymous" && Decision(attrs) == "allow" && !IsHealthUri(attrs))
         {
-            Add(output, 80, $"anonymous request {verb} {Uri(attrs)} was allowed; kubernetes.deny_anonymous");
+            Add(output, 80, $"anonymous request {verb} {Uri(attrs)} was allowed; kubernetes.deny_anonymous", Techniques.ValidAccounts);
         }
 
         var ns = Namespace(id);
@@ -51,22 +52,22 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
                 Pod(body, ns, id, output);
                 break;
             case "namespaces" when verb == "create" && k.AllowedNamespaces is not null && !PolicyLists.Matches(k.AllowedNamespaces, id):
-                Add(output, 70, $"{user} created namespace {id}; kubernetes.allowed_namespaces lists only [{string.Join(", ", k.AllowedNamespaces)}]");
+                Add(output, 70, $"{user} created namespace {id}; kubernetes.allowed_namespaces lists only [{string.Join(", ", k.AllowedNamespaces)}]", AttackMapping.None);
                 break;
             case "serviceaccounts" when verb == "create" && ok && PolicyLists.Matches(k.KubeNamespaces, ns)
                 && !PolicyLists.Matches(k.KubeNamespaceServiceAccounts, Name(id)):
-                Add(output, 70, $"{user} created service account {id} in system namespace {ns}; kubernetes.kube_namespace_service_accounts does not list it");
+                Add(output, 70, $"{user} created service account {id} in system namespace {ns}; kubernetes.kube_namespace_service_accounts does not list it", Techniques.CreateAccount);
                 break;
             case "roles" or "clusterroles":
                 Role(e, body, hasBody, id, verb, output);
                 break;
             case "clusterrolebindings" or "rolebindings" when verb == "create" && hasBody
                 && body.TryGetProperty("roleRef", out var roleRef) && Str(roleRef, "name") is { } role && PolicyLists.Matches(k.AdminRoles, role):
-                Add(output, 85, $"{user} bound {Subjects(body)} to admin role {role} ({type} {id}); kubernetes.admin_roles");
+                Add(output, 85, $"{user} bound {Subjects(body)} to admin role {role} ({type} {id}); kubernetes.admin_roles", Techniques.ClusterRoles);
                 break;
             case "services" when verb == "create" && k.DenyNodePortServices && hasBody
                 && body.TryGetProperty("spec", out var spec) && Str(spec, "type") == "NodePort":
-                Add(output, 70, $"{user} created NodePort service {id}; kubernetes.deny_node_port_services");
+                Add(output, 70, $"{user} created NodePort service {id}; kubernetes.deny_node_port_services", AttackMapping.None);
                 break;
             case "configmaps" when verb is "create" or "update" or "patch" && hasBody && k.ConfigMapCredentialPatterns.Count > 0:
                 var text = body.TryGetProperty("data", out var data) ? data.GetRawText() : body.GetRawText();
@@ -74,7 +75,7 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
                 {
                     if (text.Contains(p, StringComparison.OrdinalIgnoreCase))
                     {
-                        Add(output, 70, $"{user} {verb} config map {id} holding a credential ('{p}'); kubernetes.config_map_credential_patterns");
+                        Add(output, 70, $"{user} {verb} config map {id} holding a credential ('{p}'); kubernetes.config_map_credential_patterns", Techniques.UnsecuredCredentials);
                         break;
                     }
                 }
@@ -114,7 +115,7 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
             {
                 if (!PolicyLists.Matches(k.AllowedImages, img))
                 {
-                    Add(output, 70, $"pod {id} runs image {img}; kubernetes.allowed_images lists only [{string.Join(", ", k.AllowedImages)}]");
+                    Add(output, 70, $"pod {id} runs image {img}; kubernetes.allowed_images lists only [{string.Join(", ", k.AllowedImages)}]", Techniques.DeployContainer);
                     break;
                 }
             }
@@ -122,12 +123,12 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
 
         if (privileged is not null)
         {
-            Add(output, 75, $"pod {id} runs privileged container image {privileged}; kubernetes.privileged_images does not list it");
+            Add(output, 75, $"pod {id} runs privileged container image {privileged}; kubernetes.privileged_images does not list it", Techniques.EscapeToHost);
         }
 
         if (spec.TryGetProperty("hostNetwork", out var hn) && hn.ValueKind == JsonValueKind.True && !AllMatch(k.HostNetworkImages, images))
         {
-            Add(output, 70, $"pod {id} ({shown}) uses the host network; kubernetes.host_network_images does not list it");
+            Add(output, 70, $"pod {id} ({shown}) uses the host network; kubernetes.host_network_images does not list it", Techniques.DeployContainer);
         }
 
         if (spec.TryGetProperty("volumes", out var volumes) && volumes.ValueKind == JsonValueKind.Array && !AllMatch(k.SensitiveMountImages, images))
@@ -136,7 +137,7 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
             {
                 if (v.TryGetProperty("hostPath", out var hp) && Str(hp, "path") is { } path && SensitivePath(path))
                 {
-                    Add(output, 75, $"pod {id} ({shown}) mounts host path {path}; kubernetes.sensitive_mount_images does not list it");
+                    Add(output, 75, $"pod {id} ({shown}) mounts host path {path}; kubernetes.sensitive_mount_images does not list it", Techniques.EscapeToHost);
                     break;
                 }
             }
@@ -144,7 +145,7 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
 
         if (PolicyLists.Matches(k.KubeNamespaces, ns) && !AllMatch(k.KubeNamespaceImages, images))
         {
-            Add(output, 70, $"pod {id} ({shown}) created in system namespace {ns}; kubernetes.kube_namespace_images does not list it");
+            Add(output, 70, $"pod {id} ({shown}) created in system namespace {ns}; kubernetes.kube_namespace_images does not list it", Techniques.SystemNamespacePod);
         }
     }
 
@@ -154,7 +155,7 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
         if (verb is "create" or "update" or "patch" or "delete" && PolicyLists.Matches(k.SystemRolePrefixes.ConvertAll(p => p.EndsWith('*') ? p : p + "*"), Name(id))
             && !PolicyLists.Matches(k.SystemRoleExceptions, Name(id)))
         {
-            Add(output, 75, $"{user} {verb} system role {id}; kubernetes.system_role_prefixes protects it");
+            Add(output, 75, $"{user} {verb} system role {id}; kubernetes.system_role_prefixes protects it", Techniques.ClusterRoles);
             return;
         }
 
@@ -167,13 +168,13 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
         {
             if (k.DenyWildcardRoles && (Has(r, "resources", "*") || Has(r, "verbs", "*")))
             {
-                Add(output, 75, $"{user} created {e.Resource!.Type} {id} granting '*'; kubernetes.deny_wildcard_roles");
+                Add(output, 75, $"{user} created {e.Resource!.Type} {id} granting '*'; kubernetes.deny_wildcard_roles", Techniques.ClusterRoles);
                 return;
             }
 
             if (k.DenyPodExecRoles && Has(r, "resources", "pods/exec"))
             {
-                Add(output, 70, $"{user} created {e.Resource!.Type} {id} granting pods/exec; kubernetes.deny_pod_exec_roles");
+                Add(output, 70, $"{user} created {e.Resource!.Type} {id} granting pods/exec; kubernetes.deny_pod_exec_roles", Techniques.ClusterRoles);
                 return;
             }
         }
@@ -285,6 +286,6 @@ internal sealed class KubernetesAdmission(KubernetesPolicy k)
     private static string? Str(JsonElement o, string name) =>
         o.ValueKind == JsonValueKind.Object && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static void Add(List<Contribution> output, int score, string text) =>
-        output.Add(new(Detectors.Policy, RuleNames.K8sAdmission, score, text));
+    private static void Add(List<Contribution> output, int score, string text, AttackMapping attack) =>
+        output.Add(new Contribution(Detectors.Policy, RuleNames.K8sAdmission, score, text).Of(attack));
 }

@@ -1,5 +1,6 @@
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Scoring;
@@ -28,8 +29,8 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
             var allowed = write ? rule.Write : rule.Read;
             if (allowed is not null && !who.In(allowed) && !string.Equals(e.Outcome, Outcomes.Denied, StringComparison.Ordinal))
             {
-                output.Add(new(Detectors.Policy, RuleNames.DataClass, write ? 85 : 80,
-                    $"{who.Describe()} {(write ? "wrote" : "read")} {dc} ({resource.Type} {resource.Id}); policy data_classes[{dc}].{(write ? "write" : "read")} does not allow it"));
+                output.Add(new Contribution(Detectors.Policy, RuleNames.DataClass, write ? 85 : 80,
+                    $"{who.Describe()} {(write ? "wrote" : "read")} {dc} ({resource.Type} {resource.Id}); policy data_classes[{dc}].{(write ? "write" : "read")} does not allow it").Of(DataAccess(resource.Type)));
             }
         }
 
@@ -59,15 +60,15 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
         if (policy.Tokens.EnforceBinding && token.BoundWorkload is { } bound && who.WorkloadId is { } used
             && !string.Equals(bound, used, StringComparison.Ordinal))
         {
-            output.Add(new(Detectors.Policy, RuleNames.TokenBinding, 90,
-                $"token {token.Jti} is bound to workload {bound} but was used from {used}; policy tokens.enforce_binding"));
+            output.Add(new Contribution(Detectors.Policy, RuleNames.TokenBinding, 90,
+                $"token {token.Jti} is bound to workload {bound} but was used from {used}; policy tokens.enforce_binding").Of(Techniques.StolenToken));
         }
 
         if (token.ExpiresAt is { } exp && e.Time > exp.AddSeconds(policy.Tokens.ExpiryGraceSeconds)
             && !string.Equals(e.Kind, EventKinds.AuthLogout, StringComparison.Ordinal))
         {
-            output.Add(new(Detectors.Policy, RuleNames.TokenExpired, 90,
-                $"token {token.Jti} expired at {Numbers.Time(exp)} and was used {Numbers.Duration(e.Time - exp)} later"));
+            output.Add(new Contribution(Detectors.Policy, RuleNames.TokenExpired, 90,
+                $"token {token.Jti} expired at {Numbers.Time(exp)} and was used {Numbers.Duration(e.Time - exp)} later").Of(Techniques.ApplicationAccessToken));
         }
 
         if (policy.Tokens.RevokeOnLogout && token.Jti is { } jti && !string.Equals(e.Kind, EventKinds.AuthLogout, StringComparison.Ordinal))
@@ -76,8 +77,8 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
             if (revoked != 0 && e.Time.UtcTicks > revoked)
             {
                 var at = new DateTimeOffset(revoked, TimeSpan.Zero);
-                output.Add(new(Detectors.Policy, RuleNames.TokenRevoked, 95,
-                    $"token {jti} was revoked (session logged out) at {Numbers.Time(at)} and used {Numbers.Duration(e.Time - at)} later"));
+                output.Add(new Contribution(Detectors.Policy, RuleNames.TokenRevoked, 95,
+                    $"token {jti} was revoked (session logged out) at {Numbers.Time(at)} and used {Numbers.Duration(e.Time - at)} later").Of(Techniques.ApplicationAccessToken));
             }
         }
     }
@@ -100,13 +101,13 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
         {
             if (!PolicyLists.Matches(rule.To, to))
             {
-                output.Add(new(Detectors.Policy, RuleNames.Segmentation, 85,
+                output.Add(new Contribution(Detectors.Policy, RuleNames.Segmentation, 85,
                     $"{who.WorkloadId ?? who.Principal} in namespace {from} called {target}; segmentation allows {from} to reach only [{string.Join(", ", rule.To)}]"));
             }
         }
         else if (string.Equals(policy.Segmentation.Default, "deny", StringComparison.Ordinal))
         {
-            output.Add(new(Detectors.Policy, RuleNames.Segmentation, 85,
+            output.Add(new Contribution(Detectors.Policy, RuleNames.Segmentation, 85,
                 $"{who.WorkloadId ?? who.Principal} in namespace {from} called {target}; segmentation denies namespaces without a rule"));
         }
     }
@@ -124,7 +125,7 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
                 && (p.Id.EndsWith('*') ? id.StartsWith(p.Id[..^1], StringComparison.Ordinal) : string.Equals(p.Id, id, StringComparison.Ordinal))
                 && !who.In(p.Allow))
             {
-                output.Add(new(Detectors.Policy, RuleNames.ProtectedResource, 80,
+                output.Add(new Contribution(Detectors.Policy, RuleNames.ProtectedResource, 80,
                     $"{who.Describe()} {e.Action ?? "accessed"} protected resource {e.Resource.Type} {id}; policy protected_resources '{p.Id}' does not allow it"));
                 return;
             }
@@ -137,8 +138,8 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
         var id = e.Resource!.Id;
         if (type is "pods/exec" or "pods/attach" && k.ExecAllowed is not null && !who.In(k.ExecAllowed))
         {
-            output.Add(new(Detectors.Policy, RuleNames.PodExec, 80,
-                $"{who.Describe()} ran {type[5..]} in pod {id}; kubernetes.exec_allowed does not list it"));
+            output.Add(new Contribution(Detectors.Policy, RuleNames.PodExec, 80,
+                $"{who.Describe()} ran {type[5..]} in pod {id}; kubernetes.exec_allowed does not list it").Of(Techniques.ContainerAdministrationCommand));
             return;
         }
 
@@ -149,8 +150,8 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
             var ns = slash > 0 ? id![..slash] : null;
             if (!string.Equals(ns, who.Namespace, StringComparison.Ordinal) && !who.In(k.SecretReaders))
             {
-                output.Add(new(Detectors.Policy, RuleNames.SecretsRead, 75,
-                    $"{who.Describe()} read secret {id ?? "(all)"} outside its namespace {who.Namespace}; kubernetes.secret_readers does not list it"));
+                output.Add(new Contribution(Detectors.Policy, RuleNames.SecretsRead, 75,
+                    $"{who.Describe()} read secret {id ?? "(all)"} outside its namespace {who.Namespace}; kubernetes.secret_readers does not list it").Of(Techniques.ContainerApiCredentials));
             }
 
             return;
@@ -160,10 +161,17 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
             && k.RbacWriters is not null && IsWrite(e.Action) && !string.Equals(e.Outcome, Outcomes.Denied, StringComparison.Ordinal)
             && !who.In(k.RbacWriters))
         {
-            output.Add(new(Detectors.Policy, RuleNames.RbacChange, 85,
-                $"{who.Describe()} {e.Action} {type} {id}; kubernetes.rbac_writers does not list it"));
+            output.Add(new Contribution(Detectors.Policy, RuleNames.RbacChange, 85,
+                $"{who.Describe()} {e.Action} {type} {id}; kubernetes.rbac_writers does not list it").Of(Techniques.ClusterRoles));
         }
     }
+
+    /// <summary>Reading data one should not: from a bucket or object store (T1530), else from an information repository (T1213).</summary>
+    public static AttackMapping DataAccess(string? resourceType) => resourceType switch
+    {
+        "bucket" or "object" or "blob" or "s3_object" => Techniques.CloudStorage,
+        _ => Techniques.InformationRepositories,
+    };
 
     public static bool IsWrite(string? action) => action switch
     {

@@ -38,6 +38,12 @@ internal static partial class VerifierLog
     [LoggerMessage(4010, LogLevel.Error, "Verifier partition {Topic}[{Partition}]: the checkpoint is at offset {Checkpoint} but the log starts at {LogOffset}; {Missed} record(s) were removed by retention before they were scored")]
     public static partial void CheckpointBehindLog(ILogger logger, string topic, int partition, long checkpoint, long logOffset, long missed);
 
+    [LoggerMessage(4011, LogLevel.Warning, "Verifier partition {Topic}[{Partition}]: the event log refused {Count} derived link record(s) ({Reason}); they stay in the partition's checkpointed outbox and are appended later")]
+    public static partial void LinksDeferred(ILogger logger, string topic, int partition, int count, string reason);
+
+    [LoggerMessage(4012, LogLevel.Debug, "Verifier appended {Count} derived link record(s) from {Topic}[{Partition}]")]
+    public static partial void LinksAppended(ILogger logger, string topic, int partition, int count);
+
     // Detection rules (Rules/): loading and live reload.
     [LoggerMessage(4050, LogLevel.Information, "Detection rules loaded: {Rules} rules ({Enabled} enabled), version {Version}")]
     public static partial void RulesLoaded(ILogger logger, int rules, int enabled, long version);

@@ -66,6 +66,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Alerts (new or updated) whose append succeeded: each once, however often its append was tried.</summary>
     public long AlertsAppended { get; private set; }
 
+    /// <summary>Derived link records (bindings, taints) this instance folded into its partitions' state.</summary>
+    public long LinksApplied { get; private set; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (model is not null && await checkpoints.LatestModelAsync(stoppingToken) is { } stored)
@@ -176,6 +179,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 await AppendAlertAsync(pending.Alert, cancellationToken);
                 p.PendingAlert = null;
+                await AppendLinksAsync(record.Topic, record.Partition, p, cancellationToken);
                 Advance(record, p);
                 await MaybeCheckpointAsync(record, p, cancellationToken);
                 return;
@@ -192,7 +196,11 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 throw new PoisonRecordException($"not a valid access event: {ex.Message}", ex);
             }
 
-            if (!result.Duplicate)
+            if (result.IsLink)
+            {
+                LinksApplied++;
+            }
+            else if (!result.Duplicate)
             {
                 EventsScored++;
             }
@@ -205,6 +213,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 p.PendingAlert = null;
             }
 
+            await AppendLinksAsync(record.Topic, record.Partition, p, cancellationToken);
             Advance(record, p);
             if (unsavedModel is { } m)
             {
@@ -280,6 +289,40 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
+    /// <summary>
+    /// Appends the records the partition's engine derived for other principals (runtime links), keyed by their principal, to
+    /// the events topic so the partitions owning them learn it. A log that refuses appends just now (back-pressure of the
+    /// embedded log, whose backlog this very consumer drains) leaves them in the engine's outbox, which the checkpoint
+    /// keeps; the next record or checkpoint retries.
+    /// </summary>
+    private async Task AppendLinksAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
+    {
+        var outbox = p.Engine.Links.Outbox;
+        if (outbox.Count == 0)
+        {
+            return;
+        }
+
+        var records = new LogRecord[outbox.Count];
+        for (var i = 0; i < records.Length; i++)
+        {
+            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]));
+        }
+
+        try
+        {
+            await log.AppendAsync(topics.Events, records, cancellationToken);
+        }
+        catch (EventLogUnavailableException ex)
+        {
+            VerifierLog.LinksDeferred(logger, topic, partition, records.Length, ex.Message);
+            return;
+        }
+
+        p.Engine.Links.Delivered(records.Length);
+        VerifierLog.LinksAppended(logger, topic, partition, records.Length);
+    }
+
     private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules)) { LastCheckpoint = time.GetUtcNow() };
 
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
@@ -289,6 +332,16 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             // The state already holds a record whose alert is not on the alerts topic yet. The previous checkpoint
             // stays: restoring it re-scores that record and raises the alert again.
             return;
+        }
+
+        try
+        {
+            await AppendLinksAsync(topic, partition, p, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The outbox is part of the checkpoint below: whatever could not be appended now is appended after a restore.
+            VerifierLog.LinksDeferred(logger, topic, partition, p.Engine.Links.Outbox.Count, ex.Message);
         }
 
         var state = p.Engine.Checkpoint();

@@ -19,7 +19,7 @@ namespace ZtStream.Verifier.Replay;
 /// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
 /// Readers for formats other than ndjson are given by the host (they live in Ingest).
 /// </summary>
-internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>>? readers = null) : ICliCommand
+internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader>? readers = null) : ICliCommand
 {
     public const string Ndjson = "ndjson";
 
@@ -92,13 +92,30 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
         var labels = labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels);
-        var errors = 0;
+        var skipped = new SkipReport();
+        long scored = 0;
         await using var stream = File.OpenRead(file);
-        IEnumerable<AccessEvent> events = format == Ndjson ? ReadNdjson(stream, () => errors++) : readers![format](stream);
+        IEnumerable<AccessEvent> events = format == Ndjson
+            ? ReadNdjson(stream, skipped.Add)
+            : readers![format](stream, context.Time.GetUtcNow(), skipped.Add);
         foreach (var e in events)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (e.PrincipalKey.Length == 0)
+            {
+                // Canonical events may omit both; there is no principal to score them against.
+                skipped.Add(new SkippedItem($"event {e.Id}", "subject.id", "required: an event needs subject.id or workload.id"));
+                continue;
+            }
+
+            if (e.Attributes?.GetValueOrDefault(SourceAttributes.TimeSource) is { ValueKind: JsonValueKind.String } timeSource)
+            {
+                skipped.TimeFrom(timeSource.GetString()!);
+            }
+
+            scored++;
             var result = engine.Score(e);
+            engine.DeliverLinksLocally();
             evaluator?.Observe(e, result);
             if (result.Alert is { } alert)
             {
@@ -106,11 +123,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
             }
         }
 
-        if (errors > 0)
-        {
-            await context.Error.WriteLineAsync($"replay: {errors} lines were not valid events and were skipped");
-        }
-
+        await skipped.WriteAsync(context.Error, scored);
         if (evaluator is not null)
         {
             var report = evaluator.Report();
@@ -129,30 +142,33 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, Func<Stream, IEn
 
     private IEnumerable<string> Formats() => [Ndjson, .. (readers?.Keys ?? [])];
 
-    /// <summary>One canonical event per line; blank lines skipped; a bad line is counted, not fatal.</summary>
-    public static IEnumerable<AccessEvent> ReadNdjson(Stream stream, Action? onError = null)
+    /// <summary>One canonical event per line; blank lines skipped; a bad line is reported with its reason, not fatal.</summary>
+    public static IEnumerable<AccessEvent> ReadNdjson(Stream stream, Action<SkippedItem>? skipped = null)
     {
         using var reader = new StreamReader(stream, leaveOpen: true);
+        var lineNumber = 0;
         while (reader.ReadLine() is { } line)
         {
+            lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
             {
                 continue;
             }
 
             AccessEvent? e;
+            string? why = null;
             try
             {
                 e = JsonSerializer.Deserialize(line, ContractsJsonContext.Default.AccessEvent);
             }
-            catch (JsonException)
+            catch (JsonException ex)
             {
-                e = null;
+                (e, why) = (null, ex.Message);
             }
 
             if (e is null)
             {
-                onError?.Invoke();
+                skipped?.Invoke(new SkippedItem($"line {lineNumber}", "$", $"not a canonical event: {why ?? "null"}"));
                 continue;
             }
 

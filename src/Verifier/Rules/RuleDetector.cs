@@ -65,11 +65,9 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         return $"{rule.Title}: {what} within {Numbers.Duration(agg.Window)}{(shownGroup.Length > 0 ? " by " + shownGroup : "")} (threshold {agg.Threshold}) (rule {rule.Id})";
     }
 
-    /// <summary>
-    /// The one place a rule match becomes a contribution, so ATT&amp;CK techniques (<see cref="Rule.Techniques"/>) join
-    /// it here once contributions carry them.
-    /// </summary>
-    private static Contribution Contribute(Rule rule, string text) => new(Detectors.Rule, rule.Id, rule.EffectiveScore, text);
+    /// <summary>The one place a rule match becomes a contribution, carrying the rule's ATT&amp;CK techniques and tactics.</summary>
+    private static Contribution Contribute(Rule rule, string text) =>
+        new(Detectors.Rule, rule.Id, rule.EffectiveScore, text) { Techniques = rule.Techniques, Tactics = rule.Tactics };
 
     private static string Explain(Rule rule, RuleEvent e)
     {

@@ -15,7 +15,7 @@ namespace ZtStream.Verifier.Rules;
 /// for tests written as a source's payload are given by the host (they live in Ingest). Exit codes: 0 all good, 1 a
 /// test or a file failed, 2 bad usage.
 /// </summary>
-internal sealed class RulesCommand(IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>>? readers = null) : ICliCommand
+internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>? readers = null) : ICliCommand
 {
     public Command Build()
     {

@@ -51,6 +51,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
                     ? [.. current.Evidence, EvidenceSummary.Of(e, reasons, keepRaw: current.Evidence.Count < AlertEvidence.MaxWithRaw)]
                     : current.Evidence,
                 TargetWorkload = current.TargetWorkload ?? EvidenceSummary.TargetOf(e),
+                Techniques = Union(current.Techniques, reasons, static c => c.Techniques),
+                Tactics = Union(current.Tactics, reasons, static c => c.Tactics),
             };
             open[key] = updated;
 
@@ -79,17 +81,63 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
             LastSeen = e.Time,
             TargetWorkload = EvidenceSummary.TargetOf(e),
             Evidence = [EvidenceSummary.Of(e, reasons, keepRaw: true)],
+            Techniques = Union([], reasons, static c => c.Techniques),
+            Tactics = Union([], reasons, static c => c.Tactics),
         };
         open[key] = alert;
         return alert;
     }
+
+    /// <summary>
+    /// What the alert had plus what these contributions add, sorted, without repeats. Taken from every contribution, not
+    /// only the reasons kept (at most <see cref="MaxReasons"/>), so a technique is never lost to the reason cap.
+    /// </summary>
+    private static IReadOnlyList<string> Union(IReadOnlyList<string> had, List<Contribution> reasons, Func<Contribution, IReadOnlyList<string>> of)
+    {
+        List<string>? added = null;
+        foreach (var c in reasons)
+        {
+            foreach (var t in of(c))
+            {
+                if (!Contains(had, t) && (added is null || !added.Contains(t)))
+                {
+                    (added ??= []).Add(t);
+                }
+            }
+        }
+
+        if (added is null)
+        {
+            return had;
+        }
+
+        added.AddRange(had);
+        added.Sort(StringComparer.Ordinal);
+        return added;
+    }
+
+    private static bool Contains(IReadOnlyList<string> list, string value)
+    {
+        foreach (var x in list)
+        {
+            if (string.Equals(x, value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static AlertReason ReasonOf(Contribution c) =>
+        new(c.Detector, c.Rule, c.Score, c.Text) { Techniques = c.Techniques, Tactics = c.Tactics };
 
     private static List<AlertReason> Merge(List<Contribution> first, IReadOnlyList<AlertReason> then)
     {
         var list = new List<AlertReason>(Math.Min(MaxReasons, first.Count + then.Count));
         foreach (var c in first)
         {
-            AddReason(list, new AlertReason(c.Detector, c.Rule, c.Score, c.Text));
+            AddReason(list, ReasonOf(c));
         }
 
         foreach (var r in then)
@@ -106,7 +154,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
         var list = new List<AlertReason>(first);
         foreach (var c in then)
         {
-            AddReason(list, new AlertReason(c.Detector, c.Rule, c.Score, c.Text));
+            AddReason(list, ReasonOf(c));
         }
 
         list.Sort((a, b) => b.Score.CompareTo(a.Score));

@@ -1,7 +1,33 @@
+using ZtStream.Verifier.Attack;
+
 namespace ZtStream.Verifier.Scoring;
 
-/// <summary>One detector's finding on one event: a score contribution 0–100 and its explanation.</summary>
+/// <summary>
+/// One detector's finding on one event: a score contribution 0–100, its explanation, and the ATT&amp;CK techniques (and
+/// tactics) it is evidence of. Every detector — built-in or a loaded rule — reports its techniques here, and only here;
+/// the alert's reasons and its technique union are made from them.
+/// </summary>
 internal readonly record struct Contribution(string Detector, string Rule, int Score, string Text)
 {
+    private readonly IReadOnlyList<string>? techniques;
+    private readonly IReadOnlyList<string>? tactics;
+
     public string Scope => Detector + "/" + Rule;
+
+    /// <summary>ATT&amp;CK technique ids such as <c>T1609</c> or <c>T1552.007</c>; empty by default.</summary>
+    public IReadOnlyList<string> Techniques
+    {
+        get => techniques ?? [];
+        init => techniques = value;
+    }
+
+    /// <summary>ATT&amp;CK tactic short names such as <c>execution</c>; empty by default.</summary>
+    public IReadOnlyList<string> Tactics
+    {
+        get => tactics ?? [];
+        init => tactics = value;
+    }
+
+    /// <summary>This finding, evidence of <paramref name="attack"/>'s techniques and tactics.</summary>
+    public Contribution Of(AttackMapping attack) => this with { Techniques = attack.Techniques, Tactics = attack.Tactics };
 }

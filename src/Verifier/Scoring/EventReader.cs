@@ -9,9 +9,11 @@ namespace ZtStream.Verifier.Scoring;
 /// <summary>
 /// Reads an <see cref="AccessEvent"/> from UTF-8 JSON in one forward <see cref="Utf8JsonReader"/> pass, reusing the
 /// strings of repeated low-cardinality values (kinds, principals, resources, agents …) instead of allocating them per
-/// event. It handles exactly the shape the contract serializer writes; on anything else (attributes, unknown or
-/// duplicate properties, unexpected tokens, missing required fields) it falls back to the full
+/// event. It handles exactly the shape the contract serializer writes; on anything else (unknown or duplicate
+/// properties, unexpected tokens, missing required fields) it falls back to the full
 /// <see cref="ContractJson.DeserializeEvent"/>, so the result (or the error) is always the same as the contract's.
+/// <c>attributes</c> and <c>raw</c> are each parsed as one <see cref="JsonElement"/> (one document each; attribute values
+/// are elements of the attributes' document), as the contract's converters would give them.
 /// Not thread-safe: one per scoring engine.
 /// </summary>
 internal sealed class EventReader
@@ -60,6 +62,8 @@ internal sealed class EventReader
         ResourceRef? resource = null;
         long? bytes = null;
         int? status = null;
+        Dictionary<string, JsonElement>? attributes = null;
+        JsonElement? raw = null;
 
         while (r.Read())
         {
@@ -88,6 +92,8 @@ internal sealed class EventReader
                     Bytes = bytes,
                     Status = status,
                     UserAgent = userAgent,
+                    Attributes = attributes,
+                    Raw = raw,
                 };
             }
 
@@ -235,9 +241,25 @@ internal sealed class EventReader
 
                 schema = sv;
             }
+            else if (name.SequenceEqual("attributes"u8))
+            {
+                bit = Bit.Attributes;
+                if (!TryReadAttributes(ref r, out attributes))
+                {
+                    return null;
+                }
+            }
+            else if (name.SequenceEqual("raw"u8))
+            {
+                bit = Bit.Raw;
+                if (r.TokenType != JsonTokenType.Null)
+                {
+                    raw = JsonElement.ParseValue(ref r);
+                }
+            }
             else
             {
-                // Attributes, unknown properties: the contract serializer decides.
+                // Unknown properties: the contract serializer decides.
                 return null;
             }
 
@@ -250,6 +272,37 @@ internal sealed class EventReader
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The attributes object as one document whose members become the values, keys in document order; a repeated key
+    /// defers to the contract (which keeps the last).
+    /// </summary>
+    private static bool TryReadAttributes(ref Utf8JsonReader r, out Dictionary<string, JsonElement>? value)
+    {
+        value = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var element = JsonElement.ParseValue(ref r);
+        var attributes = new Dictionary<string, JsonElement>();
+        foreach (var property in element.EnumerateObject())
+        {
+            if (!attributes.TryAdd(property.Name, property.Value))
+            {
+                return false;
+            }
+        }
+
+        value = attributes;
+        return true;
     }
 
     private bool TryReadSubject(ref Utf8JsonReader r, out Subject? value)
@@ -648,6 +701,7 @@ internal sealed class EventReader
     private static class Bit
     {
         public const int Id = 1, Time = 2, Kind = 4, Source = 8, Subject = 16, Token = 32, Workload = 64, Network = 128,
-            Resource = 256, Action = 512, Outcome = 1024, UserAgent = 2048, Bytes = 4096, Status = 8192, Schema = 16384;
+            Resource = 256, Action = 512, Outcome = 1024, UserAgent = 2048, Bytes = 4096, Status = 8192, Schema = 16384,
+            Attributes = 32768, Raw = 65536;
     }
 }

@@ -6,6 +6,7 @@ using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.Runtime;
 
 namespace ZtStream.Verifier.Scoring;
 
@@ -13,7 +14,11 @@ namespace ZtStream.Verifier.Scoring;
 /// <param name="Score">Combined risk 0–100 (0 when nothing fired).</param>
 /// <param name="Alert">The alert to publish (new, or an update of a deduplicated one), else null.</param>
 /// <param name="Duplicate">The event id was scored before; nothing was done.</param>
-internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate);
+/// <param name="IsLink">
+/// The input was a record the Verifier derived (<see cref="EventKinds.WorkloadBinding"/>, <see cref="EventKinds.RuntimeTaint"/>):
+/// state was updated, no access was scored.
+/// </param>
+internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate, bool IsLink = false);
 
 /// <summary>
 /// The scoring core: bytes or an event in, alert or not out. Pure and single-threaded (one engine per partition);
@@ -21,8 +26,10 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    // 2 adds the rules' aggregation state after the recent ids; 1 (without it) is still read.
-    private const int CheckpointFormat = 2;
+    // 2 adds the rules' aggregation state after the recent ids, 3 the runtime links after that; 1 and 2 are still read
+    // (without what they lack).
+    private const int CheckpointFormat = 3;
+    private const int CheckpointFormatWithoutLinks = 2;
     private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
 
@@ -40,6 +47,7 @@ internal sealed class ScoringEngine
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
     private readonly HashSet<string> probeClients;
+    private readonly RuntimeLinks links;
     private int recentNext;
 
     /// <param name="options">Windows and thresholds.</param>
@@ -54,8 +62,16 @@ internal sealed class ScoringEngine
         baselines = new BaselineDetector(options);
         alerts = new AlertBook(options.DedupWindow);
         probeClients = new HashSet<string>(options.ProbeClients, StringComparer.Ordinal);
+        links = new RuntimeLinks(options.RuntimeTaintWindow);
         Model = model;
     }
+
+    /// <summary>
+    /// Workload ↔ service-account links and taints this partition holds, and the records it derived for other partitions
+    /// (<see cref="RuntimeLinks.Outbox"/>): whoever drives the engine appends those to the events topic keyed by their
+    /// principal (the worker) or scores them next (replay), then calls <see cref="RuntimeLinks.Delivered"/>.
+    /// </summary>
+    public RuntimeLinks Links => links;
 
     public ModelHost? Model { get; }
 
@@ -81,6 +97,12 @@ internal sealed class ScoringEngine
         if (!RememberId(idHash))
         {
             return new ScoreResult(0, null, Duplicate: true);
+        }
+
+        if (EventKinds.IsDerived(e.Kind))
+        {
+            links.Apply(e);
+            return new ScoreResult(0, null, false, IsLink: true);
         }
 
         var who = new Identity(e);
@@ -112,6 +134,14 @@ internal sealed class ScoringEngine
             modelHost.Evaluate(features, e.Time, found);
         }
 
+        var runtime = RuntimeDetector.Read(e);
+        if (runtime is not null)
+        {
+            found.Add(RuntimeDetector.Contribution(e, runtime));
+        }
+
+        links.Evaluate(e, who.Principal, found);
+
         var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
         var score = 0;
         if (found.Count > 0)
@@ -141,7 +171,44 @@ internal sealed class ScoringEngine
             modelHost.Observe(features, e.Time, alerting);
         }
 
-        return alerting ? new ScoreResult(score, alerts.Record(e, who.Principal, score, found), false) : new ScoreResult(score, null, false);
+        // A runtime alert an analyst suppressed for this workload taints nothing.
+        if (runtime is not null && !Contains(found, Detectors.Runtime, runtime.Rule))
+        {
+            runtime = null;
+        }
+
+        links.Derive(e, who, facts.NewWorkload, runtime);
+        return new ScoreResult(score, alerting ? alerts.Record(e, who.Principal, score, found) : null, false);
+    }
+
+    private static bool Contains(List<Contribution> found, string detector, string rule)
+    {
+        foreach (var c in found)
+        {
+            if (string.Equals(c.Detector, detector, StringComparison.Ordinal) && string.Equals(c.Rule, rule, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// In one process holding every principal (replay, simulation, tests): scores the records the engine derived for other
+    /// partitions straight away, as the event log would deliver them to this engine if it owned every partition.
+    /// </summary>
+    public void DeliverLinksLocally()
+    {
+        while (links.Outbox.Count > 0)
+        {
+            var pending = links.Outbox.ToArray();
+            links.Delivered(pending.Length);
+            foreach (var e in pending)
+            {
+                Score(e);
+            }
+        }
     }
 
     /// <summary>Applies an analyst verdict: suppression of its scope, and its behaviour folded into the baseline.</summary>
@@ -243,6 +310,7 @@ internal sealed class ScoringEngine
         }
 
         rules.Aggregations.Write(w);
+        links.Write(w);
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -250,9 +318,10 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format is not (CheckpointFormat or CheckpointFormatWithoutRules))
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutLinks or CheckpointFormatWithoutRules))
         {
-            throw new InvalidDataException($"verifier checkpoint format {format} is not {CheckpointFormat} or {CheckpointFormatWithoutRules}");
+            throw new InvalidDataException(
+                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutLinks} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
@@ -284,13 +353,22 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
-        if (format == CheckpointFormat)
+        if (format >= CheckpointFormatWithoutLinks)
         {
             rules.Aggregations.Read(r);
         }
         else
         {
             rules.Aggregations.Clear();
+        }
+
+        if (format >= CheckpointFormat)
+        {
+            links.Read(r);
+        }
+        else
+        {
+            links.Clear();
         }
     }
 

@@ -3,8 +3,12 @@ using ZtStream.Verifier.Evaluation;
 
 namespace ZtStream.Verifier.Simulation;
 
-/// <summary>JSON of the Verifier's own files: scenario labels and evaluation reports (snake_case).</summary>
+/// <summary>JSON of the Verifier's own files (scenario labels, evaluation reports) and of the attribute values of the records it derives (snake_case).</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(ScenarioLabel))]
 [JsonSerializable(typeof(EvaluationReport))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(int))]
+[JsonSerializable(typeof(DateTimeOffset))]
+[JsonSerializable(typeof(IReadOnlyList<string>))]
 internal sealed partial class VerifierJsonContext : JsonSerializerContext;

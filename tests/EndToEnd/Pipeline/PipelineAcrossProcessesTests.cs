@@ -23,8 +23,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 {
     private const string ApiToken = "e2e-responder-token-0123456789abcdef0123456789";
     private static readonly TimeSpan DetectionTimeout = TimeSpan.FromSeconds(120);
-    private readonly List<ZtStreamProcess> processes = [];
-    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-e2e-");
+    private readonly ZtStreamProcesses processes = new("zt-e2e-");
 
     [Fact]
     public async Task Attack_IsDetectedRevokedAndRefused_AndAVerifierCrashLosesAndDuplicatesNothing()
@@ -33,7 +32,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var bootstrap = kafka.Require();
         var database = await postgres.CreateDatabaseAsync(ct);
         var amqp = await rabbit.CreateVirtualHostAsync(ct);
-        var policy = Path.Combine(folder.FullName, "response.yaml");
+        var policy = Path.Combine(processes.Folder.FullName, "response.yaml");
         await File.WriteAllTextAsync(policy, """
             rules:
               - name: revoke-stolen-tokens
@@ -55,9 +54,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         ];
 
         // A source credential, made by the CLI against the same store the roles use.
-        var sources = await StartAsync("sources", ["sources", "add", "e2e-app", .. seams], waitForListening: false, ct);
-        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
-        var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        var key = await processes.AddSourceAsync("e2e-app", seams, ct);
 
         // The responder first: it applies the store's migrations and owns the revocation feed.
         var responder = await StartAsync("responder", ["run", "--roles", "responder", .. seams,
@@ -121,40 +118,10 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var p in processes)
-        {
-            await p.DisposeAsync();
-        }
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 
-        try
-        {
-            folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process still exiting holds a file; the temp folder is reclaimed later.
-        }
-    }
-
-    private async Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct)
-    {
-        try
-        {
-            var p = await ZtStreamProcess.StartAsync(name, args, workingDirectory: folder.FullName, waitForListening: waitForListening, cancellationToken: ct);
-            lock (processes)
-            {
-                processes.Add(p);
-            }
-
-            return p;
-        }
-        catch (InvalidOperationException e)
-        {
-            throw new InvalidOperationException($"{name} did not start: {e.Message}", e);
-        }
-    }
+    private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
+        processes.StartAsync(name, args, waitForListening, ct);
 
     private static List<AccessEvent> StolenTokenEvents(string subject, string jti)
     {

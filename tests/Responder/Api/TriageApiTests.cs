@@ -9,8 +9,12 @@ using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Tests.Api;
 
-public sealed class TriageApiTests
+/// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresTriageApiTests"/>: the same SQL contract for both dialects.</summary>
+public class TriageApiTests
 {
+    /// <summary>A Responder on the store this run tests.</summary>
+    private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
@@ -27,7 +31,7 @@ public sealed class TriageApiTests
     public async Task Status_MovesThroughTheWorkflow_EachChangeInHistoryAndAudit()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("tri-1"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -66,7 +70,7 @@ public sealed class TriageApiTests
     public async Task AssignAndComment_AreHistory_AndTheQueueFiltersByAssigneeNamespaceAndClosed()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         var processor = host.Get<AlertProcessor>();
         await processor.HandleAsync(TestAlerts.Critical("q-1", workload: new AlertWorkload("shop/api-1", "shop", "api-1")), Ct);
         await processor.HandleAsync(TestAlerts.Critical("q-2", workload: new AlertWorkload("payments/db-0", "payments", "db-0")), Ct);
@@ -101,7 +105,7 @@ public sealed class TriageApiTests
     public async Task Queue_PagesByCursor_WithoutOverlapOrGap()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 7; i++)
         {
@@ -136,7 +140,7 @@ public sealed class TriageApiTests
     public async Task Bulk_ChangesEachKnownAlert_AndNamesTheOthersByIndex()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-1"), Ct);
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-2"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
@@ -162,7 +166,7 @@ public sealed class TriageApiTests
     public async Task Stream_PushesChangesAfterThePageVersion()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("s-1"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var page = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?severity=critical", Ct);
@@ -210,7 +214,7 @@ public sealed class TriageApiTests
     public async Task Viewer_ReadsButCannotWrite_AndTheRefusalIsAudited()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("v-1"), Ct);
         var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
 
@@ -222,5 +226,44 @@ public sealed class TriageApiTests
         var audit = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
         Assert.Equal("vic", audit.Actor);
         Assert.Contains("/v1/alerts/v-1/status", audit.Summary);
+    }
+
+    [Fact]
+    public async Task Stats_CountTheLastDayBySeverityPrincipalDetectorAndTechnique()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        var processor = host.Get<AlertProcessor>();
+        var now = host.Time.GetUtcNow();
+        await processor.HandleAsync(TestAlerts.Critical("st-1", "mallory") with { Techniques = ["T1609"], FirstSeen = now.AddHours(-2) }, Ct);
+        await processor.HandleAsync(TestAlerts.Critical("st-2", "mallory") with { Techniques = ["T1552.007", "T1609"], FirstSeen = now.AddHours(-1) }, Ct);
+        await processor.HandleAsync(TestAlerts.Critical("st-3", "bob") with { Severity = Severities.Medium, Score = 50, Detector = Detectors.Baseline, FirstSeen = now.AddMinutes(-30) }, Ct);
+        await processor.HandleAsync(TestAlerts.Critical("st-old", "eve") with { Techniques = ["T1078"], FirstSeen = now.AddDays(-3), LastSeen = now.AddDays(-3) }, Ct);
+        var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
+
+        var stats = await viewer.GetFromJsonAsync<JsonElement>("/v1/alerts/stats", Ct);
+
+        Assert.Equal(24, stats.GetProperty("buckets").GetArrayLength());
+        var buckets = stats.GetProperty("buckets").EnumerateArray().ToList();
+        Assert.Equal(2, buckets.Sum(b => b.GetProperty("critical").GetInt32()));
+        Assert.Equal(1, buckets.Sum(b => b.GetProperty("medium").GetInt32()));
+        static List<(string?, int)> Named(JsonElement list) => [.. list.EnumerateArray().Select(n => (n.GetProperty("name").GetString(), n.GetProperty("count").GetInt32()))];
+        Assert.Equal([("mallory", 2), ("bob", 1)], Named(stats.GetProperty("top_principals")));
+        Assert.Equal([("policy", 2), ("baseline", 1)], Named(stats.GetProperty("top_detectors")));
+        Assert.Equal([("T1609", 2), ("T1552.007", 1)], Named(stats.GetProperty("techniques")));
+
+        var bad = await ProblemOf(await viewer.GetAsync("/v1/alerts/stats?buckets=0&since=2026-03-03T00:00:00Z", Ct), HttpStatusCode.BadRequest);
+        Assert.Equal(["since", "buckets"], bad.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+    }
+}
+
+public sealed class PostgresTriageApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : TriageApiTests
+{
+    private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
+    {
+        var host = new ResponderTestHost(folder.Path);
+        host.Settings["Store:Kind"] = "postgres";
+        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        return await host.StartAsync();
     }
 }

@@ -47,20 +47,8 @@ public sealed class ConsoleTests
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
         var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
 
-        using var playwright = await Playwright.CreateAsync();
-        var profile = Directory.CreateDirectory(Path.Combine(folder.Path, "chromium-profile")).FullName;
-        await using var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
-        var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-
-        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
-        await page.GetByTestId("token").FillAsync(ResponderTestHost.ResponderToken);
-        await page.GetByTestId("signin").ClickAsync();
+        await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.ResponderToken);
+        var page = session.Page;
         await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
 
         var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-1]");
@@ -79,5 +67,80 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']").GetByTestId("action-state")).ToHaveTextAsync("done");
         var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);
         Assert.Equal("rex", Assert.Single(audit).Actor);
+    }
+
+    [Fact]
+    public async Task Console_ShowsTechniquesOnQueueAndAlert_AndFiltersByThem()
+    {
+        if (!File.Exists(Chromium))
+        {
+            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
+        }
+
+        using var folder = new TempFolder();
+        await using var host = await new ResponderTestHost(folder.Path) { UseKestrel = true }.StartAsync();
+        var ct = TestContext.Current.CancellationToken;
+        await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
+
+        await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+
+        // The queue shows each alert's techniques.
+        var escape = page.Locator("[data-testid=alert-row][data-alert-id=t-escape]");
+        await Assertions.Expect(escape.GetByTestId("technique")).ToHaveTextAsync(["T1610", "T1611"]);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-none]").GetByTestId("technique")).ToHaveCountAsync(0);
+
+        // Filtering by a technique keeps it and its sub-techniques.
+        await page.GetByTestId("technique-filter").FillAsync("T1552");
+        await page.GetByTestId("filter").ClickAsync();
+        var rows = page.GetByTestId("alert-row");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        Assert.Equal(["t-creds", "t-secrets"], (await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.alertId)")).Order(StringComparer.Ordinal));
+
+        // The alert page shows the alert's and each reason's techniques; a technique there filters the queue.
+        await page.Locator("[data-testid=alert-row][data-alert-id=t-secrets]").GetByTestId("principal").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-techniques")).ToContainTextAsync("T1552.007");
+        await Assertions.Expect(page.GetByTestId("alert-techniques")).ToContainTextAsync("credential-access");
+        await Assertions.Expect(page.GetByTestId("reason-techniques")).ToHaveTextAsync("T1552.007");
+        await page.GetByTestId("alert-techniques").GetByTestId("technique").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-secrets]")).ToBeVisibleAsync();
+        Assert.EndsWith("#/alerts?technique=T1552.007", page.Url, StringComparison.Ordinal);
+
+        // Clicking a technique in the queue filters rather than opening the alert.
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts").ToString());
+        await page.Locator("[data-testid=alert-row][data-alert-id=t-exec]").GetByTestId("technique").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-exec]")).ToBeVisibleAsync();
+    }
+
+    /// <summary>Debian's Chromium driven by Playwright, signed in to the host's console with a token.</summary>
+    private sealed class BrowserSession(IPlaywright playwright, IBrowserContext browser, IPage page) : IAsyncDisposable
+    {
+        public IPage Page { get; } = page;
+
+        public static async Task<BrowserSession> SignInAsync(ResponderTestHost host, TempFolder folder, string token)
+        {
+            var playwright = await Playwright.CreateAsync();
+            var profile = Directory.CreateDirectory(Path.Combine(folder.Path, "chromium-profile")).FullName;
+            var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
+            {
+                ExecutablePath = Chromium,
+                Headless = true,
+                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            });
+            var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
+            page.SetDefaultTimeout(15_000);
+            await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
+            await page.GetByTestId("token").FillAsync(token);
+            await page.GetByTestId("signin").ClickAsync();
+            return new BrowserSession(playwright, browser, page);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await browser.DisposeAsync();
+            playwright.Dispose();
+        }
     }
 }

@@ -42,9 +42,11 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         LastSeen = at,
         Reasons =
         [
-            new AlertReason(Detectors.Policy, "token_binding", 90, $"token issued to billing-api used from batch-runner by {principal}"),
-            new AlertReason(Detectors.Baseline, "bytes_spike", 60, "read 2.1 GB of confidential/customers; 30-day mean 1.2 MB, 41σ"),
+            new AlertReason(Detectors.Policy, "token_binding", 90, $"token issued to billing-api used from batch-runner by {principal}") { Techniques = ["T1550.001"], Tactics = ["defense-evasion", "lateral-movement"] },
+            new AlertReason(Detectors.Baseline, "bytes_spike", 60, "read 2.1 GB of confidential/customers; 30-day mean 1.2 MB, 41σ") { Techniques = ["T1530"], Tactics = ["collection"] },
         ],
+        Techniques = ["T1530", "T1550.001"],
+        Tactics = ["collection", "defense-evasion", "lateral-movement"],
         Evidence =
         [
             new AlertEvidence
@@ -75,6 +77,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
             {
                 Severity = i % 2 == 0 ? Severities.High : Severities.Medium,
                 Score = i % 2 == 0 ? 75 : 50,
+                Techniques = i % 3 == 0 ? ["T1078"] : ["T1530", "T1550.001"],
             }, Ct);
         }
 
@@ -88,6 +91,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         var page = browser.Page;
         await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.GetByTestId("chart-techniques")).ToContainTextAsync("T1550.001");
 
         // Scroll, select an alert, then a new critical alert arrives: it shows on top without a reload, the counter
         // says so, and the selection stays.

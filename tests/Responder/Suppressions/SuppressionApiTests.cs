@@ -10,8 +10,12 @@ using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder.Tests.Suppressions;
 
-public sealed class SuppressionApiTests
+/// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresSuppressionApiTests"/>: the same SQL contract for both dialects.</summary>
+public class SuppressionApiTests
 {
+    /// <summary>A Responder on the store this run tests.</summary>
+    private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>An alert with two reasons, in namespace shop, so every scope has something to name.</summary>
@@ -37,7 +41,7 @@ public sealed class SuppressionApiTests
     public async Task Analyst_MaySuppressOnlyTheAlertsOwnRules_ForItsPrincipal()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-1"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -74,7 +78,7 @@ public sealed class SuppressionApiTests
     public async Task Responder_WideSuppression_ExpiresWithin90Days_AndIsAudited()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-2"), Ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var now = host.Time.GetUtcNow();
@@ -105,7 +109,7 @@ public sealed class SuppressionApiTests
     public async Task Suppression_NarrowedThenLifted_TheVerifierIsToldEachTime()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-3"), Ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
@@ -143,7 +147,7 @@ public sealed class SuppressionApiTests
     public async Task TruePositive_AfterFalsePositive_LiftsTheSuppression()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await StartAsync(folder);
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-4"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         await analyst.PostAsJsonAsync("/v1/alerts/sp-4/verdict", new { verdict = "false_positive" }, Ct);
@@ -161,5 +165,16 @@ public sealed class SuppressionApiTests
         Assert.True(last.Lifted);
         Assert.Equal(made.Id, last.SuppressionId);
         Assert.Equal(AlertStatuses.TruePositive, (await host.Get<AlertStore>().GetAsync("sp-4", Ct))!.Status);
+    }
+}
+
+public sealed class PostgresSuppressionApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : SuppressionApiTests
+{
+    private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
+    {
+        var host = new ResponderTestHost(folder.Path);
+        host.Settings["Store:Kind"] = "postgres";
+        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        return await host.StartAsync();
     }
 }

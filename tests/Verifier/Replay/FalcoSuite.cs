@@ -1,7 +1,7 @@
 using System.Text.Json;
 using ZtStream.Contracts.Events;
-using ZtStream.Ingest.Sources.Falco;
-using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Sources;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Verifier.Tests.Replay;
 
@@ -10,12 +10,8 @@ internal static class FalcoSuite
 {
     public const string Variable = "ZTSTREAM_FALCO_SUITE";
 
-    public static readonly IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>> Readers =
-        new Dictionary<string, Func<Stream, IEnumerable<AccessEvent>>>(StringComparer.Ordinal)
-        {
-            ["k8s-audit"] = s => K8sAuditMapper.Map(ReadAll(s)).Events,
-            ["falco"] = s => FalcoMapper.Map(ReadAll(s)).Events,
-        };
+    /// <summary>The readers the host gives replay: the source adapters, every unmapped item reported.</summary>
+    public static IReadOnlyDictionary<string, SourceFileReader> Readers => SourceFileReaders.All;
 
     /// <summary>The suite folder: from the environment, else found walking up from the test binaries.</summary>
     public static string? Folder()
@@ -91,13 +87,6 @@ internal static class FalcoSuite
         }
 
         return list;
-    }
-
-    private static byte[] ReadAll(Stream s)
-    {
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
     }
 }
 

@@ -35,7 +35,7 @@ public sealed class FalcoSuiteTests
         var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, policy);
         using var stream = File.OpenRead(Path.Combine(folder, "traces", e.TraceFile));
         var alerts = new List<Alert>();
-        foreach (var ev in FalcoSuite.Readers["k8s-audit"](stream))
+        foreach (var ev in FalcoSuite.Readers["k8s-audit"](stream, DateTimeOffset.UnixEpoch, static _ => { }))
         {
             if (engine.Score(ev).Alert is { } a)
             {

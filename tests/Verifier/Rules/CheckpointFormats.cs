@@ -1,23 +1,37 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
-/// <summary>Writes a checkpoint as the format-1 engine did (no rule state) from a format-2 one.</summary>
+/// <summary>
+/// Writes a checkpoint as an older engine did, from a current (format 3) one whose rule state and runtime links are empty:
+/// format 2 ends after the rule state, format 1 after the recent ids.
+/// </summary>
 internal static class CheckpointFormats
 {
-    public static byte[] AsFormatOne(byte[] formatTwo)
+    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox).
+    private const int EmptyRulesBytes = 4;
+    private const int EmptyLinksBytes = 12;
+
+    public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
+
+    public static byte[] AsFormat(byte[] current, int format)
     {
-        using var input = new System.IO.Compression.GZipStream(new MemoryStream(formatTwo), System.IO.Compression.CompressionMode.Decompress);
+        using var input = new System.IO.Compression.GZipStream(new MemoryStream(current), System.IO.Compression.CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(2, BitConverter.ToInt32(bytes, 0));
-        BitConverter.GetBytes(1).CopyTo(bytes, 0);
+        Assert.Equal(3, BitConverter.ToInt32(bytes, 0));
+        BitConverter.GetBytes(format).CopyTo(bytes, 0);
 
-        // Format 1 ends after the recent ids: drop the rule state (an empty book is 4 bytes: a zero count).
-        Assert.Equal(0, BitConverter.ToInt32(bytes, bytes.Length - 4));
+        var cut = format switch
+        {
+            2 => EmptyLinksBytes,
+            1 => EmptyLinksBytes + EmptyRulesBytes,
+            _ => throw new ArgumentOutOfRangeException(nameof(format)),
+        };
+        Assert.All(bytes[^cut..], b => Assert.Equal(0, b));
         using var output = new MemoryStream();
         using (var gz = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
         {
-            gz.Write(bytes, 0, bytes.Length - 4);
+            gz.Write(bytes, 0, bytes.Length - cut);
         }
 
         return output.ToArray();

@@ -103,7 +103,7 @@ public sealed class RuleLoaderTests : IDisposable
 
         var engine = new Verifier.Scoring.ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(result.Rules)));
         using var trace = File.OpenRead(Path.Combine(data, "traces", "attach_cluster_admin_role.json"));
-        var e = Assert.Single(Replay.FalcoSuite.Readers["k8s-audit"](trace));
+        var e = Assert.Single(Replay.FalcoSuite.Readers["k8s-audit"](trace, DateTimeOffset.UnixEpoch, static s => Assert.Fail(s.ToString())));
         var alert = engine.Score(e).Alert;
         var reason = Assert.Single(alert!.Reasons, r => r.Rule == "Attach to cluster-admin Role");
         Assert.Equal("rule", reason.Detector);

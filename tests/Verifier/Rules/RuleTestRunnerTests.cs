@@ -56,11 +56,11 @@ public sealed class RuleTestRunnerTests
                 k8s_audit: {kind: Pod, metadata: {name: x}}
               - name: unknown source
                 expect: no_match
-                okta: {eventType: user.session.start}
+                cloudtrail: {eventName: ConsoleLogin}
             """.Replace("verb: x", "action: x", StringComparison.Ordinal));
         Assert.All(results, r => Assert.False(r.Passed));
-        Assert.Equal("its k8s-audit input maps to no event", results[0].Detail);
-        Assert.Contains("no reader for source format 'okta'", results[1].Detail, StringComparison.Ordinal);
+        Assert.StartsWith("its k8s-audit input is not valid: item 0, kind: data not recognized as a Kubernetes audit event", results[0].Detail, StringComparison.Ordinal);
+        Assert.Contains("no reader for source format 'cloudtrail'", results[1].Detail, StringComparison.Ordinal);
     }
 
     [Fact]

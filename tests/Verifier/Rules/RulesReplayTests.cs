@@ -44,7 +44,10 @@ public sealed class RulesReplayTests : IDisposable
         var reason = alert.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "k8s-privileged-container");
         Assert.Equal("Privileged container created: create cronjob ops/backup, containers[backup].securityContext.privileged=true (rule k8s-privileged-container)",
             reason.GetProperty("text").GetString());
-        Assert.Empty(err);
+        // The rule's ATT&CK techniques travel on its reason and into the alert's union.
+        Assert.Equal(["T1611", "T1610"], reason.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
+        Assert.Contains("T1611", alert.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
+        Assert.StartsWith("replay: 1 input items: 1 events scored, 0 skipped\n", err, StringComparison.Ordinal);
     }
 
     [Fact]

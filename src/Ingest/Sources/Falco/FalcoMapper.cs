@@ -12,6 +12,20 @@ namespace ZtStream.Ingest.Sources.Falco;
 /// </summary>
 internal static class FalcoMapper
 {
+    /// <summary>
+    /// Trimming an alert above the bound: the largest output fields first (never those naming the workload), then the
+    /// largest other members (the rendered output line before anything else), never the rule, priority, time or tags.
+    /// </summary>
+    internal static readonly RawTrimPlan RawPlan = new(
+        Drop: [],
+        Summarise: [],
+        Shrink: ["output_fields"],
+        Keep: new HashSet<string>(StringComparer.Ordinal)
+        {
+            "rule", "priority", "time", "source", "tags", "hostname", "uuid", "output_fields",
+            "k8s.pod.name", "k8s.ns.name", "container.id", "container.name", "container.image.repository", "container.image.tag", "evt.time",
+        });
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
@@ -42,6 +56,7 @@ internal static class FalcoMapper
         var fields = alert.Child("output_fields") is { ValueKind: JsonValueKind.Object } f ? f : (JsonElement?)null;
         var timeText = alert.String("time");
         DateTimeOffset time;
+        string? timeSource = null;
         if (timeText is not null)
         {
             if (!JsonFields.TryParseTime(timeText, out time))
@@ -54,7 +69,7 @@ internal static class FalcoMapper
         {
             time = DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
         }
-        else
+        else if (!options.TryFallbackTime(out time, out timeSource))
         {
             errors.Add(new ItemError(index, "time", "required: the alert has neither \"time\" nor output_fields[\"evt.time\"]"));
             return;
@@ -94,17 +109,28 @@ internal static class FalcoMapper
             attributes["falco.output_fields"] = JsonFields.Bounded(all, options.MaxObjectBytes);
         }
 
+        Add(attributes, TimeSources.Attribute, timeSource);
+        var raw = RawObject.Bounded(alert, options.MaxRawBytes, RawPlan, out var trimmed);
+        if (trimmed is not null)
+        {
+            attributes[RawObject.TrimmedAttribute] = JsonFields.Of(trimmed);
+        }
+
         items.Add(new MappedEvent(index, new AccessEvent
         {
-            Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedId(timeText ?? time.ToString("O"), rule, hostname, containerId, alert.String("output")),
+            Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedId(timeText ?? (timeSource is null ? time.ToString("O") : "undated"), rule, hostname, containerId, alert.String("output")),
             Time = time,
             Kind = EventKinds.RuntimeAlert,
             Workload = workload,
             Action = rule,
             Network = NetworkOf(fields),
             Attributes = attributes,
-            Raw = JsonFields.Bounded(alert, options.MaxObjectBytes),
+            Raw = raw,
         }));
+        if (timeSource is null)
+        {
+            options.Dated(time);
+        }
     }
 
     private static Workload? WorkloadOf(string? pod, string? ns, string? containerId, string? hostname, JsonElement? fields)

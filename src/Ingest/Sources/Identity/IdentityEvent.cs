@@ -159,6 +159,12 @@ internal sealed class IdentityEvent(string idp)
         var session = IdentityJson.Clean(SessionId);
         var client = IdentityJson.Clean(ClientId);
         var token = IdentityJson.Clean(TokenId);
+        var original = RawObject.Bounded(raw, options.MaxRawBytes, RawObject.LargestFirst, out var trimmed);
+        if (trimmed is not null)
+        {
+            attributes[RawObject.TrimmedAttribute] = JsonFields.Of(trimmed);
+        }
+
         return new AccessEvent
         {
             Id = id,
@@ -172,7 +178,7 @@ internal sealed class IdentityEvent(string idp)
             Outcome = Outcome,
             UserAgent = IdentityJson.Clean(UserAgent),
             Attributes = attributes,
-            Raw = JsonFields.Bounded(raw, options.MaxObjectBytes),
+            Raw = original,
         };
     }
 

@@ -16,6 +16,21 @@ internal static class K8sAuditMapper
     private const string ExtraPodName = "authentication.kubernetes.io/pod-name";
     private const string ExtraNodeName = "authentication.kubernetes.io/node-name";
 
+    /// <summary>
+    /// Trimming an audit event above the bound: field-ownership bookkeeping first, then the response object (mostly the
+    /// request echoed with status), then the request object; then the largest other members, never the request's identity
+    /// (who, what, where, outcome, when).
+    /// </summary>
+    internal static readonly RawTrimPlan RawPlan = new(
+        Drop: ["requestObject.metadata.managedFields", "responseObject.metadata.managedFields"],
+        Summarise: ["responseObject", "requestObject"],
+        Shrink: [],
+        Keep: new HashSet<string>(StringComparer.Ordinal)
+        {
+            "kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser", "sourceIPs",
+            "userAgent", "objectRef", "responseStatus", "requestReceivedTimestamp", "stageTimestamp",
+        });
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
@@ -57,18 +72,33 @@ internal static class K8sAuditMapper
             return;
         }
 
-        // The access happened when the request arrived; every stage of one request shares it.
-        var timeText = e.String("requestReceivedTimestamp") ?? e.String("stageTimestamp") ?? e.String("timestamp");
+        // The access happened when the request arrived; every stage of one request shares it. Without it the stage's
+        // time is the nearest; without either (hand-made or exported events often carry neither), the arrival time live
+        // or the previous event's time in replay, recorded in ingest.time_source — never a silent drop.
+        string? timeSource = null;
+        var (timeField, timeText) = e.String("requestReceivedTimestamp") is { } received ? ("requestReceivedTimestamp", received)
+            : e.String("stageTimestamp") is { } stage ? ("stageTimestamp", stage)
+            : e.String("timestamp") is { } legacy ? ("timestamp", legacy)
+            : (null, null);
+        DateTimeOffset time;
         if (timeText is null)
         {
-            errors.Add(new ItemError(index, "requestReceivedTimestamp", "required: none of requestReceivedTimestamp, stageTimestamp or timestamp is present"));
+            if (!options.TryFallbackTime(out time, out var source))
+            {
+                errors.Add(new ItemError(index, "requestReceivedTimestamp", "required: none of requestReceivedTimestamp, stageTimestamp or timestamp is present"));
+                return;
+            }
+
+            timeSource = source;
+        }
+        else if (!JsonFields.TryParseTime(timeText, out time))
+        {
+            errors.Add(new ItemError(index, timeField!, $"not an RFC 3339 timestamp: \"{JsonFields.Clip(timeText)}\""));
             return;
         }
-
-        if (!JsonFields.TryParseTime(timeText, out var time))
+        else if (timeField != "requestReceivedTimestamp")
         {
-            errors.Add(new ItemError(index, "requestReceivedTimestamp", $"not an RFC 3339 timestamp: \"{JsonFields.Clip(timeText)}\""));
-            return;
+            timeSource = timeField;
         }
 
         var user = e.Child("user");
@@ -85,6 +115,12 @@ internal static class K8sAuditMapper
         {
             ["k8s.audit_id"] = JsonFields.Of(auditId),
         };
+        AddString(attributes, TimeSources.Attribute, timeSource);
+        var raw = RawObject.Bounded(e, options.MaxRawBytes, RawPlan, out var trimmed);
+        if (trimmed is not null)
+        {
+            attributes[RawObject.TrimmedAttribute] = JsonFields.Of(trimmed);
+        }
         AddString(attributes, "k8s.stage", e.String("stage"));
         AddString(attributes, "k8s.level", e.String("level"));
         AddString(attributes, "k8s.request_uri", e.String("requestURI"));
@@ -149,8 +185,12 @@ internal static class K8sAuditMapper
             Outcome = Outcome(status, decision),
             UserAgent = e.String("userAgent"),
             Attributes = attributes,
-            Raw = JsonFields.Bounded(e, options.MaxObjectBytes),
+            Raw = raw,
         }));
+        if (timeSource is null or TimeSources.StageTimestamp or "timestamp")
+        {
+            options.Dated(time);
+        }
     }
 
     /// <summary><c>system:serviceaccount:NS:NAME</c> → (NS, NAME).</summary>

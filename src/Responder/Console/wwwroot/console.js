@@ -214,16 +214,17 @@ function topChart(title, testid, items, filter) {
 }
 
 function techniqueStrip(items) {
-  const cell = 64, h = 34;
+  // A fixed scale (about a pixel per unit at full width), so a few techniques stay small cells rather than filling the card.
+  const cell = 84, h = 40;
   const max = Math.max(1, ...items.map(i => i.count));
   const level = (c) => c === 0 ? 0 : Math.min(4, 1 + Math.floor((c / max) * 3.999));
   return el("div", { class: "card", "data-testid": "chart-techniques" },
     el("h3", {}, "ATT&CK techniques"),
-    items.length ? svg("svg", { class: "chart", viewBox: `0 0 ${Math.max(cell * items.length, 300)} ${h}`, role: "img", "aria-label": "ATT&CK technique heat strip" },
+    items.length ? svg("svg", { class: "chart", viewBox: `0 0 ${Math.max(cell * items.length, 1400)} ${h}`, role: "img", "aria-label": "ATT&CK technique heat strip" },
       items.map((t, i) => svg("a", { href: "#/alerts?technique=" + encodeURIComponent(t.name) },
         svg("rect", { x: i * cell + 1, y: 1, width: cell - 2, height: h - 2, rx: 3, class: "heat-" + level(t.count) }, svg("title", {}, t.name + ": " + t.count + " alerts")),
-        svg("text", { x: i * cell + cell / 2, y: 15, "text-anchor": "middle", class: "label" }, t.name),
-        svg("text", { x: i * cell + cell / 2, y: 28, "text-anchor": "middle" }, String(t.count)))))
+        svg("text", { x: i * cell + cell / 2, y: 17, "text-anchor": "middle", class: "label" }, t.name),
+        svg("text", { x: i * cell + cell / 2, y: 32, "text-anchor": "middle", class: "label" }, String(t.count)))))
       : el("p", { class: "muted" }, "no techniques on the alerts of this period"));
 }
 
@@ -501,14 +502,16 @@ async function alertDetailView(view, id) {
       el("p", {}, "Detector ", a.detector, a.resource_class ? " · " + a.resource_class : "", " · seen ", a.count, "× · first ", when(a.first_seen), " · last ", when(a.last_seen)),
       el("p", {}, "Status: ", el("strong", { "data-testid": "alert-status" }, d.alert.status.replace("_", " ")), d.alert.verdict_by ? " by " + d.alert.verdict_by : "",
         " · Assignee: ", el("strong", { "data-testid": "alert-assignee" }, d.alert.assignee || "none")),
-      el("p", { "data-testid": "alert-techniques" }, "ATT&CK: ", (a.techniques || []).length ? techniques(a.techniques) : "none"),
+      el("p", { "data-testid": "alert-techniques" }, "ATT&CK: ", (a.techniques || []).length ? techniques(a.techniques) : "none",
+        (a.tactics || []).length ? " · tactics " + a.tactics.join(", ") : ""),
       el("p", { class: "muted" }, [a.subject_id && "subject " + a.subject_id, a.workload && "workload " + (a.workload.namespace ? a.workload.namespace + "/" : "") + (a.workload.name || a.workload.id),
         a.target_workload && "target " + (a.target_workload.namespace ? a.target_workload.namespace + "/" : "") + (a.target_workload.name || a.target_workload.id),
         a.token && a.token.jti && "token " + a.token.jti].filter(Boolean).join(" · "))),
     triageControls(d, refresh),
     el("h3", {}, "Why it fired"),
     el("table", { "data-testid": "reasons" }, el("tbody", {}, a.reasons.map(r =>
-      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text), el("td", {}, techniques(r.techniques)))))),
+      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text),
+        el("td", { "data-testid": "reason-techniques" }, techniques(r.techniques)))))),
     activityChart(activity),
     el("h3", {}, "Evidence"),
     evidenceTable(a),

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Verifier.Rules.Testing;
 
@@ -12,7 +13,7 @@ namespace ZtStream.Verifier.Rules.Testing;
 /// rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event rule matches when
 /// any event matches; for an aggregation the last event decides. An input that yields no event fails the test.
 /// </summary>
-internal sealed class RuleTestRunner(IReadOnlyDictionary<string, Func<Stream, IEnumerable<AccessEvent>>>? readers)
+internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReader>? readers)
 {
     /// <summary>Event time given to test events that name none: one second apart from here.</summary>
     private static readonly DateTimeOffset DefaultTime = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -94,7 +95,15 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, Func<Stream, IE
                 $"no reader for source format '{input.Format}' (known: events{(readers is null ? "" : ", " + string.Join(", ", readers.Keys.Select(k => k.Replace('-', '_'))))})");
         }
 
+        // A test input the source's reader cannot map would test nothing: it fails the test, naming the item and why.
         using var stream = new MemoryStream(input.Json);
-        return [.. read(stream)];
+        var skipped = new List<SkippedItem>();
+        List<AccessEvent> events = [.. read(stream, DefaultTime, skipped.Add)];
+        if (skipped.Count > 0)
+        {
+            throw new FormatException(string.Join("; ", skipped.Select(s => $"{s.Where}, {s.Field}: {s.Reason}")));
+        }
+
+        return events;
     }
 }

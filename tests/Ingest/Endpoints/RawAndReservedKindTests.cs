@@ -1,0 +1,85 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>
+/// <c>raw</c> on canonical events (an object, bounded), kinds reserved for the Verifier's own records, and the source
+/// adapters putting the original object on the events they produce — over HTTP, through the in-process log.
+/// </summary>
+public sealed class RawAndReservedKindTests
+{
+    [Fact]
+    public async Task PostEvents_RawObject_KeptOnTheEventInTheLog()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("idp-bridge");
+        var body = Payloads.Array(Payloads.Event("raw-ok", extra: ""","raw":{"eventType":"user.session.start","actor":{"id":"00u1","type":"User"},"outcome":{"result":"SUCCESS"}}"""));
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var e = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1)).Event;
+        Assert.Equal("user.session.start", e.Raw!.Value.GetProperty("eventType").GetString());
+        Assert.True(e.Attributes is null || !e.Attributes.ContainsKey("raw"));
+    }
+
+    [Fact]
+    public async Task PostEvents_RawNotAnObjectOrTooBig_OrDerivedKind_EachRejectedWithIndexAndField()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxRawBytes"] = "1024" });
+        var key = await server.AddSourceAsync("mixed-raw");
+        var big = new string('x', 2_000);
+        var body = Payloads.Array(
+            Payloads.Event("r-0"),
+            Payloads.Event("r-1", extra: ",\"raw\":\"a string\""),
+            Payloads.Event("r-2", extra: $$""","raw":{"blob":"{{big}}"}"""),
+            Payloads.Event("r-3", extra: ""","raw":[1,2]"""),
+            Payloads.Event("r-4").Replace("\"kind\":\"access.request\"", "\"kind\":\"zt.runtime_taint\"", StringComparison.Ordinal),
+            Payloads.Event("r-5", extra: ""","raw":null"""));
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var errors = problem.GetProperty("errors").EnumerateArray()
+            .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString()!))
+            .ToList();
+        Assert.Equal([(1, "raw"), (2, "raw"), (3, "raw"), (4, "kind")], errors.Select(e => (e.Item1, e.Item2)));
+        Assert.Contains("limit is 1024", errors[1].Item3, StringComparison.Ordinal);
+        Assert.Contains("reserved", errors[3].Item3, StringComparison.Ordinal);
+        Assert.Equal(["r-0", "r-5"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
+    }
+
+    [Fact]
+    public async Task PostK8sAudit_WithoutTimestamps_AcceptedDatedOnArrivalWithTheOriginalObject()
+    {
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var arrival = new FixedTime(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        await using var server = await IngestServer.StartAsync(log, time: arrival);
+        var key = await server.AddSourceAsync("kube-apiserver");
+        var body = """
+            {"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[
+             {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"no-time-1","stage":"ResponseComplete",
+              "requestURI":"/api/v1/secrets","verb":"list","user":{"username":"dev@example.com","groups":["system:authenticated"]},
+              "sourceIPs":["203.0.113.7"],"objectRef":{"resource":"secrets","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200}}]}
+            """;
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", body, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var e = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1)).Event;
+        Assert.Equal(arrival.GetUtcNow(), e.Time);
+        Assert.Equal("received", e.Attributes!["ingest.time_source"].GetString());
+        Assert.Equal("no-time-1", e.Raw!.Value.GetProperty("auditID").GetString());
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

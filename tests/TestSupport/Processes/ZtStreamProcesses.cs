@@ -1,0 +1,67 @@
+namespace ZtStream.TestSupport.Processes;
+
+/// <summary>
+/// The <c>ztstream</c> processes one test starts, all in one temporary working folder; disposing kills every one of them
+/// and removes the folder, also when the test fails.
+/// </summary>
+public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
+{
+    private readonly List<ZtStreamProcess> processes = [];
+
+    public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory(prefix);
+
+    /// <summary>Starts <c>ztstream ARGS</c> in <see cref="Folder"/>; for <c>run</c>, waits until it listens.</summary>
+    public async Task<ZtStreamProcess> StartAsync(string name, IReadOnlyList<string> args, bool waitForListening, CancellationToken ct)
+    {
+        try
+        {
+            var p = await ZtStreamProcess.StartAsync(name, args, workingDirectory: Folder.FullName, waitForListening: waitForListening, cancellationToken: ct);
+            lock (processes)
+            {
+                processes.Add(p);
+            }
+
+            return p;
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new InvalidOperationException($"{name} did not start: {e.Message}", e);
+        }
+    }
+
+    /// <summary><c>ztstream sources add NAME ARGS…</c>: the new source's key (the last line it prints).</summary>
+    public async Task<string> AddSourceAsync(string name, IReadOnlyList<string> seams, CancellationToken ct)
+    {
+        var p = await StartAsync("sources-" + name, ["sources", "add", name, .. seams], false, ct);
+        var code = await p.WaitForExitAsync(TimeSpan.FromSeconds(90), ct);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"ztstream sources add {name} exited with {code}:\n{p.Output}");
+        }
+
+        return p.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        ZtStreamProcess[] started;
+        lock (processes)
+        {
+            started = [.. processes];
+        }
+
+        foreach (var p in started)
+        {
+            await p.DisposeAsync();
+        }
+
+        try
+        {
+            Folder.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+            // A process still exiting holds a file; the temp folder is reclaimed later.
+        }
+    }
+}
