@@ -131,6 +131,20 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await Assertions.Expect(page.Locator("#flash")).ToBeEmptyAsync(new() { Timeout = 10_000 });
         await browser.ScreenshotAsync("console-alert.png");
 
+        // A suppression from this alert, narrower than everything: one rule, the principal, a week. An analyst is not
+        // offered the wide scopes.
+        var suppress = page.GetByTestId("suppress");
+        await suppress.GetByTestId("suppress-rules").SelectOptionAsync(["baseline/bytes_spike"]);
+        await Assertions.Expect(suppress.GetByTestId("suppress-scope").Locator("option")).ToHaveCountAsync(2);
+        await suppress.GetByTestId("suppress-scope").SelectOptionAsync("principal");
+        await suppress.GetByTestId("suppress-days").FillAsync("7");
+        await suppress.GetByTestId("suppress-note").FillAsync("quarterly export");
+        await suppress.GetByTestId("suppress-create").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("suppression-row")).ToHaveCountAsync(1);
+        var made = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "live-1"), Ct));
+        Assert.Equal((SuppressionScopes.Principal, "mallory@acme.example", "baseline/bytes_spike", "ana"), (made.Scope, made.Principal, Assert.Single(made.Rules), made.CreatedBy));
+        Assert.InRange(made.ExpiresAt - host.Time.GetUtcNow(), TimeSpan.FromDays(6.9), TimeSpan.FromDays(7.1));
+
         // Lift the suppression made from the other alert.
         await page.GetByTestId("nav-suppressions").ClickAsync();
         var row = page.Locator($"[data-testid=suppression-row][data-suppression-id='{suppression.Id}']");
@@ -162,7 +176,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await Assertions.Expect(page.GetByTestId("bulk")).ToHaveCountAsync(0);
         await page.Locator("[data-testid=alert-row][data-alert-id=view-1]").ClickAsync();
         await Assertions.Expect(page.GetByTestId("evidence")).ToBeVisibleAsync();
-        foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "lift-suppression", "approve" })
+        foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "suppress", "lift-suppression", "approve" })
         {
             await Assertions.Expect(page.GetByTestId(write)).ToHaveCountAsync(0);
         }

@@ -489,6 +489,29 @@ function triageControls(d, refresh) {
     } }, comment, el("button", { type: "submit", "data-testid": "comment" }, "Comment")));
 }
 
+// A suppression from this alert without closing it: which of its rules, for whom, for how long. The wider scopes and
+// "any rule" are offered to responders only (the API refuses them to analysts anyway).
+function suppressForm(a, refresh) {
+  if (!can("analyst")) return null;
+  const responder = can("responder");
+  const own = [...new Set(a.reasons.map(r => r.detector + "/" + r.rule))];
+  const rules = el("select", { multiple: true, size: Math.min(4, own.length + (responder ? 1 : 0)), "data-testid": "suppress-rules" },
+    own.map(r => el("option", { value: r, selected: true }, r)), responder ? el("option", { value: "*" }, "* (any rule)") : null);
+  const scopes = [["resource_class", "this principal, " + (a.resource_class || "this class")], ["principal", "this principal, any class"]];
+  if (responder) scopes.push(["namespace", "everyone in " + ((a.target_workload || a.workload || {}).namespace || "its namespace")], ["everyone", "everyone"]);
+  const scope = el("select", { "data-testid": "suppress-scope" }, scopes.map(([v, label]) => el("option", { value: v }, label)));
+  const days = el("input", { type: "number", min: 1, max: 90, value: 30, "data-testid": "suppress-days", title: "days (at most 90)" });
+  const note = el("input", { placeholder: "why", "data-testid": "suppress-note" });
+  return el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
+    e.preventDefault();
+    const expires = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
+    await run("suppress", async () => {
+      await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined });
+      await refresh();
+    });
+  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, el("span", {}, "days"), note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
+}
+
 async function alertDetailView(view, id) {
   const [d, activity] = await Promise.all([
     api("GET", "/v1/alerts/" + encodeURIComponent(id)),
@@ -517,6 +540,7 @@ async function alertDetailView(view, id) {
     evidenceTable(a),
     el("h3", {}, "Suppressions from this alert"),
     d.suppressions.length ? suppressionsTable(d.suppressions, refresh) : el("p", { class: "muted" }, "None."),
+    suppressForm(a, refresh),
     el("h3", {}, "Actions"),
     d.actions.length ? actionsTable(d.actions, refresh) : el("p", { class: "muted" }, "No actions."),
     el("h3", {}, "History"),
