@@ -150,34 +150,13 @@ public class ConsoleQueueBenchmarks
                     new AlertEvidence { EventId = $"evt-{i}-2", Kind = "access.data", Time = lastSeen, Subject = principal, Resource = "table/orders [internal/orders]", Action = "read", Outcome = "success", Fields = new Dictionary<string, string> { ["bytes"] = "2254857830" } },
                 ],
             };
-            var status = statuses[random.Next(statuses.Length)];
-            var row = new
-            {
-                alert.Id,
-                alert.DedupKey,
-                alert.Principal,
-                alert.Detector,
-                alert.Severity,
-                alert.Score,
-                alert.Count,
-                FirstSeen = alert.FirstSeen.ToUnixTimeMilliseconds(),
-                LastSeen = alert.LastSeen.ToUnixTimeMilliseconds(),
-                alert.SubjectId,
-                WorkloadId = alert.Workload.Id,
-                Namespace = ns,
-                alert.ResourceClass,
-                RaisedBy = (string?)null,
-                Status = status,
-                Assignee = random.Next(10) == 0 ? $"analyst-{random.Next(5)}" : null,
-                AlertJson = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert),
-                Now = lastSeen.ToUnixTimeMilliseconds(),
-                Version = i + 1,
-            };
-            await connection.ExecuteAsync(AlertStore.InsertAlert, row, tx);
-            await connection.ExecuteAsync("UPDATE responder_alerts SET status = @Status, assignee = @Assignee WHERE id = @Id", row, tx);
+            var at = lastSeen.ToUnixTimeMilliseconds();
+            var triage = new { alert.Id, Status = statuses[random.Next(statuses.Length)], Assignee = random.Next(10) == 0 ? $"analyst-{random.Next(5)}" : null, Now = at, alert.Score, alert.Severity };
+            await connection.ExecuteAsync(AlertStore.InsertAlert, AlertStore.RowOf(alert, at, i + 1), tx);
+            await connection.ExecuteAsync("UPDATE responder_alerts SET status = @Status, assignee = @Assignee WHERE id = @Id", triage, tx);
             await connection.ExecuteAsync(
                 "INSERT INTO responder_alert_history (alert_id, at, change, count, score, severity, status, actor) VALUES (@Id, @Now, 'created', 1, @Score, @Severity, 'open', 'verifier')",
-                row,
+                triage,
                 tx);
         }
 

@@ -139,7 +139,23 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
 
         var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: cancellationToken));
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var args = new
+        var args = RowOf(alert, now, version);
+        await connection.ExecuteAsync(new CommandDefinition(before is null ? InsertAlert : UpdateAlert, args, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(DeleteTechniques, new { AlertId = alert.Id }, tx, cancellationToken: cancellationToken));
+        if (alert.Techniques.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
+        }
+        await AddHistoryAsync(connection, tx, alert, now, before is null ? "created" : "updated", before?.Status ?? AlertStatuses.Open, alert.RaisedBy ?? "verifier", null, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        changed.Set();
+        return (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
+    }
+
+    /// <summary>The parameters of <see cref="InsertAlert"/> and of the update of an alert's row.</summary>
+    internal static object RowOf(Alert alert, long now, long version) =>
+        new
         {
             alert.Id,
             alert.DedupKey,
@@ -159,18 +175,6 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             Now = now,
             Version = version,
         };
-        await connection.ExecuteAsync(new CommandDefinition(before is null ? InsertAlert : UpdateAlert, args, tx, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(DeleteTechniques, new { AlertId = alert.Id }, tx, cancellationToken: cancellationToken));
-        if (alert.Techniques.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
-        }
-        await AddHistoryAsync(connection, tx, alert, now, before is null ? "created" : "updated", before?.Status ?? AlertStatuses.Open, alert.RaisedBy ?? "verifier", null, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        changed.Set();
-        return (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
-    }
 
     /// <summary>
     /// Changes an alert's triage state in one transaction with its history entry: <paramref name="change"/> maps the
