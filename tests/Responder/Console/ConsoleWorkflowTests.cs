@@ -97,12 +97,19 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         // says so, and the selection stays.
         var selectedRow = page.Locator("[data-testid=alert-row][data-alert-id=old-5]");
         await selectedRow.GetByTestId("select").CheckAsync();
+        await page.SetViewportSizeAsync(1440, 600);
         await page.EvaluateAsync("window.scrollTo(0, 200)");
+        Assert.Equal(200, await page.EvaluateAsync<double>("window.scrollY"));
+        var rowTopBefore = await selectedRow.EvaluateAsync<double>("r => r.getBoundingClientRect().top");
         await processor.HandleAsync(WithEvidence("live-1", "mallory@acme.example", now), Ct);
         var live = page.Locator("[data-testid=alert-row][data-alert-id=live-1]");
         await Assertions.Expect(live.GetByTestId("severity")).ToHaveTextAsync("critical");
         await Assertions.Expect(page.GetByTestId("new-count")).ToHaveTextAsync("1 new");
         await Assertions.Expect(selectedRow.GetByTestId("select")).ToBeCheckedAsync();
+
+        // The row being read stays where it was on the screen: the page scrolled by the new row's height.
+        Assert.InRange(await selectedRow.EvaluateAsync<double>("r => r.getBoundingClientRect().top") - rowTopBefore, -2, 2);
+        await page.SetViewportSizeAsync(1440, 1000);
         Assert.Equal("live-1", await page.GetByTestId("alert-row").First.GetAttributeAsync("data-alert-id"));
         await page.EvaluateAsync("window.scrollTo(0, 0)");
         await browser.ScreenshotAsync("console-queue.png");
