@@ -1,3 +1,4 @@
+using ZtStream.Host.Bench;
 using ZtStream.Host.Demo;
 using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;

@@ -18,6 +18,9 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
 {
     public Uri BaseUrl { get; } = new(app.Urls.First());
 
+    /// <summary>Every address the pipeline listens on (<c>bench --http2</c> adds an https one).</summary>
+    public IReadOnlyList<Uri> Urls { get; } = [.. app.Urls.Select(u => new Uri(u))];
+
     /// <summary>The SDK-instrumented sample service, enforcing this pipeline's revocation feed.</summary>
     public Uri SampleUrl { get; } = new(sample.Urls.First());
 
@@ -32,12 +35,17 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
 
     /// <summary>Starts it, or prints every configuration problem and returns null.</summary>
     /// <param name="memoryLog">The memory-only event log instead of the durable file log in <paramref name="folder"/>.</param>
-    public static async Task<EmbeddedPipeline?> StartAsync(string folder, CliContext context, CancellationToken cancellationToken, bool memoryLog = false)
+    /// <param name="sourceName">The source the returned key belongs to (stamped on every event sent with it).</param>
+    /// <param name="urls">Where to listen (default: the configured <c>Urls</c>, else a free loopback port); the first is <see cref="BaseUrl"/>.</param>
+    /// <param name="certificate">The server certificate of any https address in <paramref name="urls"/>.</param>
+    public static async Task<EmbeddedPipeline?> StartAsync(
+        string folder, CliContext context, CancellationToken cancellationToken, bool memoryLog = false, string sourceName = "demo-simulator",
+        string? urls = null, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
         var policyPath = Path.Combine(folder, "response.yaml");
         await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
         var consoleToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        var urls = context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
+        urls ??= context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
         var overrides = new Dictionary<string, string?>
         {
             ["Urls"] = urls,
@@ -57,6 +65,9 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Verifier:ProbeClients:0"] = DemoMonitor.ProbeClient,
             ["Ingest:RatePerSecond"] = "1000000",
             ["Ingest:RateBurst"] = "1000000",
+
+            // Everything shares the process's cores: Ingest waits while the Verifier is more than ~0.1 s of traffic behind.
+            ["EventLog:MaxConsumerLag"] = context.Configuration["EventLog:MaxConsumerLag"] ?? "10000",
         };
         var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
         var problems = new List<string>();
@@ -65,6 +76,11 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             // The terminal shows the demo's own table; the roles' logs would drown it.
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
             builder.Services.AddSingleton<IWorkloadIsolator, DemoIsolator>();
+            if (certificate is not null)
+            {
+                builder.WebHost.UseKestrelHttpsConfiguration();
+                builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+            }
         });
         if (app is null)
         {
@@ -75,7 +91,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         await app.StartAsync(cancellationToken);
         var credentials = app.Services.GetRequiredService<SourceCredentialStore>();
         var key = SourceKeys.NewKey();
-        await credentials.AddAsync("demo-simulator", SourceKeys.Hash(key), cancellationToken);
+        await credentials.AddAsync(sourceName, SourceKeys.Hash(key), cancellationToken);
         var sampleKey = SourceKeys.NewKey();
         await credentials.AddAsync("sample-service", SourceKeys.Hash(sampleKey), cancellationToken);
         var baseUrl = new Uri(app.Urls.First());

@@ -1,7 +1,9 @@
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Platform.EventLog;
 
@@ -17,15 +19,32 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     public const string SourceHeader = "zt-source";
 
     /// <summary>Appends <paramref name="events"/> as from <paramref name="source"/>; throws <see cref="EventLogUnavailableException"/> when the log cannot take them.</summary>
-    public async Task<IReadOnlyList<AccessEvent>> AppendAsync(IReadOnlyList<AccessEvent> events, string source, CancellationToken cancellationToken)
+    public Task AppendAsync(IReadOnlyList<AccessEvent> events, string source, CancellationToken cancellationToken) =>
+        AppendAsync([.. events.Select((e, i) => new MappedEvent(i, e))], source, cancellationToken);
+
+    /// <summary>
+    /// Appends <paramref name="items"/> as from <paramref name="source"/>: an item that carries its own canonical JSON is
+    /// forwarded as those bytes with <c>"source"</c> spliced in first, any other is serialised with the source stamped.
+    /// Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
+    /// </summary>
+    public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, CancellationToken cancellationToken)
     {
-        var stamped = new AccessEvent[events.Count];
-        var records = new LogRecord[events.Count];
+        var records = new LogRecord[items.Count];
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
-        for (var i = 0; i < events.Count; i++)
+        byte[]? stamp = null;
+        for (var i = 0; i < items.Count; i++)
         {
-            stamped[i] = events[i] with { Source = source };
-            records[i] = new LogRecord(stamped[i].PrincipalKey, ContractJson.Serialize(stamped[i]), headers);
+            var item = items[i];
+            var value = item.Json is { } json
+                ? Stamped(json, stamp ??= SourceProperty(source))
+                : ContractJson.Serialize(item.Event with { Source = source });
+            records[i] = new LogRecord(item.Event.PrincipalKey, value, headers);
+        }
+
+        if (eventLog is IAppendAdmission admission)
+        {
+            // The embedded logs hold Ingest back while the Verifier is too far behind (EventLog:MaxConsumerLag).
+            await admission.WaitForRoomAsync(options.Value.Topic, cancellationToken);
         }
 
         metrics.AppendStarted(records.Length);
@@ -37,7 +56,26 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
         {
             metrics.AppendEnded(records.Length);
         }
+    }
 
-        return stamped;
+    /// <summary><c>"source":"…",</c> — what goes in front of an event's first property.</summary>
+    private static byte[] SourceProperty(string source)
+    {
+        var encoded = JsonEncodedText.Encode(source).EncodedUtf8Bytes;
+        var property = new byte[encoded.Length + 12];
+        "\"source\":\""u8.CopyTo(property);
+        encoded.CopyTo(property.AsSpan(10));
+        "\","u8.CopyTo(property.AsSpan(10 + encoded.Length));
+        return property;
+    }
+
+    /// <summary>An event object's JSON with <paramref name="stamp"/> as its first property (the object itself has no <c>source</c>).</summary>
+    internal static byte[] Stamped(ReadOnlySpan<byte> json, ReadOnlySpan<byte> stamp)
+    {
+        var value = new byte[json.Length + stamp.Length];
+        value[0] = (byte)'{';
+        stamp.CopyTo(value.AsSpan(1));
+        json[1..].CopyTo(value.AsSpan(1 + stamp.Length));
+        return value;
     }
 }

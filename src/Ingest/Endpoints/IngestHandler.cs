@@ -219,13 +219,13 @@ internal sealed class IngestHandler(
         }
 
         var errors = new List<ItemError>(result.Errors);
-        var good = new List<Contracts.Events.AccessEvent>(result.Items.Count);
+        var good = new List<MappedEvent>(result.Items.Count);
         foreach (var item in result.Items)
         {
             // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
             if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
-                good.Add(item.Event);
+                good.Add(item);
             }
         }
 
@@ -259,7 +259,7 @@ internal sealed class IngestHandler(
 
         metrics.Accepted(source, name, good.Count);
         IngestLog.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
-        var ids = good.ConvertAll(e => e.Id);
+        var ids = good.ConvertAll(e => e.Event.Id);
         if (errors.Count == 0)
         {
             context.Response.StatusCode = 202;

@@ -3,7 +3,12 @@ using ZtStream.Contracts.Events;
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One canonical event and the position of the input item it came from.</summary>
-internal sealed record MappedEvent(int Index, AccessEvent Event);
+/// <param name="Json">
+/// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
+/// fields moved to attributes and no <c>source</c> of its own): Ingest forwards these bytes with the stamped source
+/// spliced in instead of serialising the event again.
+/// </param>
+internal sealed record MappedEvent(int Index, AccessEvent Event, byte[]? Json = null);
 
 /// <summary>What a source adapter made of a payload: the events it could map and an error for each item it could not.</summary>
 internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList<ItemError> Errors)

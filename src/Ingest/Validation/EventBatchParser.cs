@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Sources;
@@ -24,17 +25,22 @@ internal sealed class EventBatchParser(EventValidator validator)
     {
         return JsonPayload.MapItems(body, (element, index, items, errors) =>
         {
-            var e = format == EventsFormat.Json
-                ? validator.Parse(element, index, string.Empty, errors)
-                : ParseCloudEvent(element, index, errors);
-            if (e is not null)
+            var item = format == EventsFormat.Json ? ParseEvent(element, index, string.Empty, errors) : ParseCloudEvent(element, index, errors);
+            if (item is not null)
             {
-                items.Add(new MappedEvent(index, e));
+                items.Add(item);
             }
         });
     }
 
-    private Contracts.Events.AccessEvent? ParseCloudEvent(JsonElement element, int index, List<ItemError> errors)
+    /// <summary>The event in <paramref name="element"/>, with its own bytes when they can be forwarded as they are.</summary>
+    private MappedEvent? ParseEvent(JsonElement element, int index, string prefix, List<ItemError> errors)
+    {
+        var e = validator.Parse(element, index, prefix, errors, out var verbatim);
+        return e is null ? null : new MappedEvent(index, e, verbatim ? JsonMarshal.GetRawUtf8Value(element).ToArray() : null);
+    }
+
+    private MappedEvent? ParseCloudEvent(JsonElement element, int index, List<ItemError> errors)
     {
         if (element.ValueKind != JsonValueKind.Object)
         {
@@ -64,6 +70,6 @@ internal sealed class EventBatchParser(EventValidator validator)
             return null;
         }
 
-        return errors.Count > before ? null : validator.Parse(data, index, "data.", errors);
+        return errors.Count > before ? null : ParseEvent(data, index, "data.", errors);
     }
 }

@@ -24,8 +24,16 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
     /// The event in <paramref name="item"/>, or null with its problems added to <paramref name="errors"/>.
     /// Unknown top-level fields are kept in <c>attributes</c>; a <c>source</c> in the body is ignored (Ingest stamps it).
     /// </summary>
-    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors)
+    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors) => Parse(item, index, prefix, errors, out _);
+
+    /// <summary>
+    /// As <see cref="Parse(JsonElement, int, string, List{ItemError})"/>; <paramref name="verbatim"/> tells whether
+    /// <paramref name="item"/>'s own JSON reads back as the returned event (no field moved to attributes, no
+    /// <c>source</c> to drop), so it can be forwarded as it came.
+    /// </summary>
+    public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors, out bool verbatim)
     {
+        verbatim = false;
         if (item.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new ItemError(index, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), $"expected an event object, got {Kind(item)}"));
@@ -95,8 +103,19 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             }
         }
 
-        e = e with { Source = null, Schema = SchemaVersions.Current, Attributes = merged ?? e.Attributes };
-        return Check(e, index, prefix, errors) ? e : null;
+        var hasSource = item.TryGetProperty("source", out _);
+        if (hasSource || merged is not null)
+        {
+            e = e with { Source = null, Attributes = merged ?? e.Attributes };
+        }
+
+        if (!Check(e, index, prefix, errors))
+        {
+            return null;
+        }
+
+        verbatim = !hasSource && merged is null;
+        return e;
     }
 
     /// <summary>Checks lengths, sizes and the time window; false (with errors added) when the event breaks one.</summary>

@@ -71,6 +71,11 @@ internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOption
             problems.Add($"EventLog:MaxQueuedRecords must be at least 1 (is {options.MaxQueuedRecords})");
         }
 
+        if (options.MaxConsumerLag < 0)
+        {
+            problems.Add($"EventLog:MaxConsumerLag must not be negative (is {options.MaxConsumerLag}; 0 turns it off)");
+        }
+
         if (options.AppendTimeout <= TimeSpan.Zero)
         {
             problems.Add($"EventLog:AppendTimeout must be positive (is {options.AppendTimeout})");

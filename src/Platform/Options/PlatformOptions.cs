@@ -66,6 +66,13 @@ internal sealed record EventLogOptions
     /// </summary>
     public int MaxQueuedRecords { get; init; } = 100_000;
 
+    /// <summary>
+    /// File and memory logs: how many records a consuming group may fall behind on a topic before Ingest's appends wait
+    /// for it (and past <see cref="AppendTimeout"/> answer "unavailable"), so time from ingest to enforcement stays
+    /// bounded when consumers share the process's cores with Ingest; 0 (default) = never wait. Kafka ignores it.
+    /// </summary>
+    public int MaxConsumerLag { get; init; }
+
     /// <summary>How long an append may wait for acknowledgement before it counts as unavailable.</summary>
     public TimeSpan AppendTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

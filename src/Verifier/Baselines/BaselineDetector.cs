@@ -147,7 +147,7 @@ internal sealed class BaselineDetector(VerifierOptions options)
         if (f.Token != 0 && f.Workload != 0)
         {
             var i = s.TokenWorkloadIndex(f.Token);
-            if (i >= 0 && s.TokenWorkloads[i] != 0 && s.TokenWorkloads[i] != f.Workload)
+            if (i >= 0 && s.TokenWorkload(i) != 0 && s.TokenWorkload(i) != f.Workload)
             {
                 output.Add(new Contribution(Detectors.Baseline, RuleNames.TokenNewWorkload, 70,
                     $"token {e.Token!.Jti} used from workload {who.WorkloadId}, {Numbers.Int(s.Workloads.Count)} workloads known, not the one it was first used from").Of(Techniques.StolenToken));

@@ -1,8 +1,8 @@
 namespace ZtStream.Verifier.Baselines;
 
 /// <summary>
-/// Everything the Verifier remembers about one principal. Fixed size: about 5.6 KB whatever the traffic
-/// (capacities below; see docs/detection.md "Memory").
+/// Everything the Verifier remembers about one principal. Bounded: the sets and rings grow with use up to the
+/// capacities below (about 5.6 KB when every one is full); a typical principal holds far less (docs/detection.md "Memory").
 /// </summary>
 internal sealed class PrincipalState
 {
@@ -25,13 +25,15 @@ internal sealed class PrincipalState
     public readonly CappedSet Agents = new(AgentCapacity);
 
     /// <summary>Token (jti hash) → the first workload hash it was used from, as a ring.</summary>
-    public readonly ulong[] TokenIds = new ulong[TokenCapacity];
-    public readonly ulong[] TokenWorkloads = new ulong[TokenCapacity];
+    // Grown with use up to TokenCapacity (a slot never written reads as 0, which no hash is).
+    private ulong[] tokenIds = [];
+    private ulong[] tokenWorkloads = [];
     public int TokenNext;
 
     /// <summary>Tokens whose session logged out (jti hash) and when.</summary>
-    public readonly ulong[] RevokedIds = new ulong[8];
-    public readonly long[] RevokedAt = new long[8];
+    private const int RevokedCapacity = 8;
+    private ulong[] revokedIds = [];
+    private long[] revokedAt = [];
     public int RevokedNext;
 
     public readonly int[] HourCounts = new int[24];
@@ -55,31 +57,47 @@ internal sealed class PrincipalState
     public double WindowBytesMax;
     public DecayedStats RateMean;
 
-    public int TokenWorkloadIndex(ulong jti)
-    {
-        var i = TokenIds.AsSpan().IndexOf(jti);
-        return i;
-    }
+    public int TokenWorkloadIndex(ulong jti) => tokenIds.AsSpan().IndexOf(jti);
+
+    /// <summary>The workload the token at <paramref name="index"/> (from <see cref="TokenWorkloadIndex"/>) was bound to.</summary>
+    public ulong TokenWorkload(int index) => tokenWorkloads[index];
 
     public void RememberToken(ulong jti, ulong workload)
     {
-        TokenIds[TokenNext] = jti;
-        TokenWorkloads[TokenNext] = workload;
+        Grow(ref tokenIds, TokenNext, TokenCapacity);
+        Grow(ref tokenWorkloads, TokenNext, TokenCapacity);
+        tokenIds[TokenNext] = jti;
+        tokenWorkloads[TokenNext] = workload;
         TokenNext = (TokenNext + 1) % TokenCapacity;
     }
 
     public void Revoke(ulong jti, long ticks)
     {
-        RevokedIds[RevokedNext] = jti;
-        RevokedAt[RevokedNext] = ticks;
-        RevokedNext = (RevokedNext + 1) % RevokedIds.Length;
+        Grow(ref revokedIds, RevokedNext, RevokedCapacity);
+        Grow(ref revokedAt, RevokedNext, RevokedCapacity);
+        revokedIds[RevokedNext] = jti;
+        revokedAt[RevokedNext] = ticks;
+        RevokedNext = (RevokedNext + 1) % RevokedCapacity;
     }
 
     public long RevokedTicks(ulong jti)
     {
-        var i = RevokedIds.AsSpan().IndexOf(jti);
-        return i < 0 ? 0 : RevokedAt[i];
+        var i = revokedIds.AsSpan().IndexOf(jti);
+        return i < 0 ? 0 : revokedAt[i];
     }
+
+    /// <summary>Makes <paramref name="array"/> hold index <paramref name="at"/>: doubling from 4, at most <paramref name="capacity"/>.</summary>
+    private static void Grow<T>(ref T[] array, int at, int capacity)
+    {
+        if (at < array.Length)
+        {
+            return;
+        }
+
+        Array.Resize(ref array, Math.Min(capacity, Math.Max(at + 1, Math.Max(4, array.Length * 2))));
+    }
+
+    private static T At<T>(T[] array, int index) => index < array.Length ? array[index] : default!;
 
     public void Write(BinaryWriter w)
     {
@@ -93,15 +111,15 @@ internal sealed class PrincipalState
         Agents.Write(w);
         for (var i = 0; i < TokenCapacity; i++)
         {
-            w.Write(TokenIds[i]);
-            w.Write(TokenWorkloads[i]);
+            w.Write(At(tokenIds, i));
+            w.Write(At(tokenWorkloads, i));
         }
 
         w.Write(TokenNext);
-        for (var i = 0; i < RevokedIds.Length; i++)
+        for (var i = 0; i < RevokedCapacity; i++)
         {
-            w.Write(RevokedIds[i]);
-            w.Write(RevokedAt[i]);
+            w.Write(At(revokedIds, i));
+            w.Write(At(revokedAt, i));
         }
 
         w.Write(RevokedNext);
@@ -138,17 +156,32 @@ internal sealed class PrincipalState
         s.Workloads.Read(r);
         s.Ips.Read(r);
         s.Agents.Read(r);
+        // Only slots ever written are kept: a 0 hash marks one never used.
         for (var i = 0; i < TokenCapacity; i++)
         {
-            s.TokenIds[i] = r.ReadUInt64();
-            s.TokenWorkloads[i] = r.ReadUInt64();
+            var id = r.ReadUInt64();
+            var workload = r.ReadUInt64();
+            if (id != 0 || workload != 0)
+            {
+                Grow(ref s.tokenIds, i, TokenCapacity);
+                Grow(ref s.tokenWorkloads, i, TokenCapacity);
+                s.tokenIds[i] = id;
+                s.tokenWorkloads[i] = workload;
+            }
         }
 
         s.TokenNext = r.ReadInt32();
-        for (var i = 0; i < s.RevokedIds.Length; i++)
+        for (var i = 0; i < RevokedCapacity; i++)
         {
-            s.RevokedIds[i] = r.ReadUInt64();
-            s.RevokedAt[i] = r.ReadInt64();
+            var id = r.ReadUInt64();
+            var at = r.ReadInt64();
+            if (id != 0 || at != 0)
+            {
+                Grow(ref s.revokedIds, i, RevokedCapacity);
+                Grow(ref s.revokedAt, i, RevokedCapacity);
+                s.revokedIds[i] = id;
+                s.revokedAt[i] = at;
+            }
         }
 
         s.RevokedNext = r.ReadInt32();

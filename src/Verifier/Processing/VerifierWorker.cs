@@ -69,6 +69,34 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Derived link records (bindings, taints) this instance folded into its partitions' state.</summary>
     public long LinksApplied { get; private set; }
 
+    /// <summary>
+    /// Called on the consumer's loop after each record is scored (and its alert, if any, appended); <c>ztstream bench</c>
+    /// times the pipeline's stages with it. Kept cheap: it runs inside the partition's hand-off.
+    /// </summary>
+    internal Action<ConsumedRecord, ScoreResult>? RecordScored { get; set; }
+
+    /// <summary>Principals held and the size of their checkpointed state, over every assigned partition (<c>ztstream bench</c>).</summary>
+    internal async Task<(int Principals, long CheckpointBytes)> MeasureStateAsync(CancellationToken cancellationToken)
+    {
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            var principals = 0;
+            var bytes = 0L;
+            foreach (var p in partitions.Values)
+            {
+                principals += p.Engine.PrincipalCount;
+                bytes += p.Engine.Checkpoint().Length;
+            }
+
+            return (principals, bytes);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (model is not null && await checkpoints.LatestModelAsync(stoppingToken) is { } stored)
@@ -214,6 +242,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             await AppendLinksAsync(record.Topic, record.Partition, p, cancellationToken);
+            RecordScored?.Invoke(record, result);
             Advance(record, p);
             if (unsavedModel is { } m)
             {

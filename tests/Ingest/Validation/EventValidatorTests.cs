@@ -20,6 +20,32 @@ public sealed class EventValidatorTests
         return (Validator(options).Parse(document.RootElement, 7, string.Empty, errors), errors);
     }
 
+    [Theory]
+    [InlineData("""{"id":"v1","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"}}""", true)]
+    [InlineData("""{ "kind":"access.data", "subject":{"id":"bob","foo":1}, "time":"2026-11-28T11:59:00Z", "id":"v1", "schema":1 }""", true)]
+    [InlineData("""{"id":"v1","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"source":"forged"}""", false)]
+    [InlineData("""{"id":"v1","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"source":null}""", false)]
+    [InlineData("""{"id":"v1","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"ticket":"INC-1"}""", false)]
+    public void Parse_Verbatim_OnlyWhenTheItemsOwnJsonReadsBackAsTheEvent(string json, bool verbatim)
+    {
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ItemError>();
+
+        var e = Validator().Parse(document.RootElement, 0, string.Empty, errors, out var forwardable);
+
+        Assert.Empty(errors);
+        Assert.Equal(verbatim, forwardable);
+        if (verbatim)
+        {
+            // What Ingest appends: the item's bytes with the stamped source first, read as the contract reads records.
+            var stamped = ZtStream.Ingest.Endpoints.EventAppender.Stamped(System.Text.Encoding.UTF8.GetBytes(json), "\"source\":\"src\","u8);
+            var read = ZtStream.Contracts.Serialization.ContractJson.DeserializeEvent(stamped);
+            Assert.Equal(
+                System.Text.Encoding.UTF8.GetString(ZtStream.Contracts.Serialization.ContractJson.Serialize(e! with { Source = "src" })),
+                System.Text.Encoding.UTF8.GetString(ZtStream.Contracts.Serialization.ContractJson.Serialize(read)));
+        }
+    }
+
     [Fact]
     public void Parse_MinimalEventWithWorkloadOnly_IsAcceptedWithSchemaOne()
     {

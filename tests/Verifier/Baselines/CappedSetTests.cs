@@ -97,4 +97,24 @@ public sealed class CappedSetTests
         into.Read(reader);
         return into;
     }
+
+    [Fact]
+    public void Add_GrowingPastItsFirstStorage_KeepsEveryMemberAndTheOldestFirstOrder()
+    {
+        var set = new CappedSet(10);
+        for (ulong h = 1; h <= 10; h++)
+        {
+            Assert.True(set.Add(h));
+        }
+
+        Assert.All(Enumerable.Range(1, 10), h => Assert.True(set.Contains((ulong)h)));
+
+        // Full: the next one replaces the oldest (1), the one after the next oldest (2).
+        Assert.True(set.Add(11));
+        Assert.True(set.Add(12));
+        Assert.False(set.Contains(1));
+        Assert.False(set.Contains(2));
+        Assert.True(set.Contains(3) && set.Contains(12));
+        Assert.Equal(10, set.Count);
+    }
 }

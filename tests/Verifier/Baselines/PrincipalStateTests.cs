@@ -26,7 +26,7 @@ public sealed class PrincipalStateTests
         Assert.Equal(Bytes(state), Bytes(copy));
         Assert.Equal(42, copy.Events);
         Assert.True(copy.Resources.Contains(1) && copy.WindowResources.Contains(6));
-        Assert.Equal(3UL, copy.TokenWorkloads[copy.TokenWorkloadIndex(77)]);
+        Assert.Equal(3UL, copy.TokenWorkload(copy.TokenWorkloadIndex(77)));
         Assert.Equal(850, copy.RevokedTicks(88));
         Assert.Equal(5, copy.HourCounts[13]);
         Assert.Equal(state.RawBytes.Mean, copy.RawBytes.Mean);
@@ -42,8 +42,8 @@ public sealed class PrincipalStateTests
         }
 
         Assert.Equal(-1, state.TokenWorkloadIndex(1));
-        Assert.Equal(20UL, state.TokenWorkloads[state.TokenWorkloadIndex(2)]);
-        Assert.Equal((PrincipalState.TokenCapacity + 1) * 10UL, state.TokenWorkloads[state.TokenWorkloadIndex(PrincipalState.TokenCapacity + 1)]);
+        Assert.Equal(20UL, state.TokenWorkload(state.TokenWorkloadIndex(2)));
+        Assert.Equal((PrincipalState.TokenCapacity + 1) * 10UL, state.TokenWorkload(state.TokenWorkloadIndex(PrincipalState.TokenCapacity + 1)));
     }
 
     [Fact]
@@ -59,6 +59,31 @@ public sealed class PrincipalStateTests
         Assert.Equal(200, state.RevokedTicks(2));
         Assert.Equal(900, state.RevokedTicks(9));
         Assert.Equal(0, state.RevokedTicks(1234));
+    }
+
+    [Fact]
+    public void Write_StateThatGrewWithUse_HasTheFixedCheckpointLayout()
+    {
+        // Storage grows with use, the checkpoint does not change shape: an empty state and one with a token and a
+        // revocation write the same number of bytes (every token and revocation slot is written), so checkpoints
+        // written before and after read the same way.
+        var empty = Bytes(new PrincipalState());
+        var used = new PrincipalState();
+        used.RememberToken(5, 6);
+        used.Revoke(7, 8);
+
+        Assert.Equal(empty.Length, Bytes(used).Length);
+        Assert.Equal(empty, Bytes(RoundTrip(new PrincipalState())));
+        Assert.Equal(Bytes(used), Bytes(RoundTrip(used)));
+    }
+
+    [Fact]
+    public void TokenWorkloadIndex_NoTokenRemembered_IsMinusOne()
+    {
+        var state = new PrincipalState();
+
+        Assert.Equal(-1, state.TokenWorkloadIndex(42));
+        Assert.Equal(0, state.RevokedTicks(42));
     }
 
     private static byte[] Bytes(PrincipalState state)

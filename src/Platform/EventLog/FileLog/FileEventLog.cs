@@ -21,7 +21,7 @@ namespace ZtStream.Platform.EventLog.FileLog;
 /// <see cref="EventLogUnavailableException"/>: nothing acknowledged is lost, nothing refused is kept.
 /// </para>
 /// </summary>
-internal sealed partial class FileEventLog : IEventLog, IEventLogBrowser, ILocalPartitions, IDisposable
+internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEventLogBrowser, ILocalPartitions, IDisposable
 {
     public const string Implementation = "file";
     private const string LockFileName = "lock";
@@ -180,6 +180,19 @@ internal sealed partial class FileEventLog : IEventLog, IEventLogBrowser, ILocal
 
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken) =>
         _groups.ConsumeAsync(spec, handler, cancellationToken);
+
+    public async ValueTask WaitForRoomAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (_options.MaxConsumerLag <= 0 || await _groups.WaitForLagAsync(topic, _options.MaxConsumerLag, _options.AppendTimeout, _time, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        _metrics.Refused.Add(1);
+        throw new EventLogUnavailableException(
+            $"the consumers of {topic} are more than {_options.MaxConsumerLag} records behind (EventLog:MaxConsumerLag) and did not catch up within {_options.AppendTimeout}",
+            TimeSpan.FromSeconds(1));
+    }
 
     public Task<IReadOnlyList<PartitionBounds>> PartitionsAsync(string topic, CancellationToken cancellationToken)
     {

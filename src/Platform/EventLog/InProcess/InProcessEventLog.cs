@@ -13,7 +13,7 @@ namespace ZtStream.Platform.EventLog.InProcess;
 /// records: records every group has committed are dropped first; past that, appends are refused as unavailable
 /// (back-pressure) rather than dropping what a group has not read.
 /// </summary>
-internal sealed class InProcessEventLog : IEventLog, IEventLogBrowser, ILocalPartitions, IDisposable
+internal sealed class InProcessEventLog : IEventLog, IAppendAdmission, IEventLogBrowser, ILocalPartitions, IDisposable
 {
     private static readonly TimeSpan RetryAfterFull = TimeSpan.FromSeconds(1);
     private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>();
@@ -109,6 +109,19 @@ internal sealed class InProcessEventLog : IEventLog, IEventLogBrowser, ILocalPar
 
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken) =>
         _groups.ConsumeAsync(spec, handler, cancellationToken);
+
+    public async ValueTask WaitForRoomAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (_options.MaxConsumerLag <= 0 || await _groups.WaitForLagAsync(topic, _options.MaxConsumerLag, _options.AppendTimeout, _time, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        _metrics.Refused.Add(1);
+        throw new EventLogUnavailableException(
+            $"the consumers of {topic} are more than {_options.MaxConsumerLag} records behind (EventLog:MaxConsumerLag) and did not catch up within {_options.AppendTimeout}",
+            TimeSpan.FromSeconds(1));
+    }
 
     public Task<IReadOnlyList<PartitionBounds>> PartitionsAsync(string topic, CancellationToken cancellationToken)
     {

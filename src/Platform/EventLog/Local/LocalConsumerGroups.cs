@@ -24,6 +24,9 @@ internal sealed class LocalConsumerGroups(
     private readonly Dictionary<string, HashSet<string>> _subscribers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Member[]> _readers = new(StringComparer.Ordinal);
 
+    /// <summary>Set whenever a member has handed records on: appenders waiting for room look again.</summary>
+    private readonly WakeSignal _progress = new();
+
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken)
     {
         ConsumerSpec.Check(spec, handler);
@@ -54,6 +57,73 @@ internal sealed class LocalConsumerGroups(
         foreach (var reader in readers ?? [])
         {
             reader.Signal.Set();
+        }
+    }
+
+    /// <summary>
+    /// The most records any group with a live member is behind on <paramref name="topic"/>: the partitions' ends less
+    /// the group's committed offsets (a partition without one counts from its first retained record).
+    /// </summary>
+    public long Lag(string topic)
+    {
+        Member[]? readers;
+        lock (_gate)
+        {
+            readers = _readers.GetValueOrDefault(topic);
+        }
+
+        if (readers is null || readers.Length == 0)
+        {
+            return 0;
+        }
+
+        var count = partitions.PartitionCount(topic);
+        long worst = 0;
+        foreach (var group in readers.Select(r => r.Group.Id).Distinct(StringComparer.Ordinal))
+        {
+            long lag = 0;
+            for (var partition = 0; partition < count; partition++)
+            {
+                var (start, end) = partitions.Bounds(topic, partition);
+                lag += end - (offsets.TryGet(group, topic, partition, out var committed) ? Math.Max(committed, start) : start);
+            }
+
+            worst = Math.Max(worst, lag);
+        }
+
+        return worst;
+    }
+
+    /// <summary>
+    /// Waits until <see cref="Lag"/> of <paramref name="topic"/> is at most <paramref name="maxLag"/>; false when it is
+    /// still above after <paramref name="timeout"/>.
+    /// </summary>
+    public async ValueTask<bool> WaitForLagAsync(string topic, long maxLag, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var started = time.GetTimestamp();
+        while (true)
+        {
+            var progress = _progress.NextAsync();
+            if (Lag(topic) <= maxLag)
+            {
+                return true;
+            }
+
+            var left = timeout - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero)
+            {
+                return false;
+            }
+
+            try
+            {
+                // The consumers' progress wakes the wait; the short timeout covers a group that stopped consuming.
+                await progress.WaitAsync(left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100), time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Look again.
+            }
         }
     }
 
@@ -352,22 +422,36 @@ internal sealed class LocalConsumerGroups(
                 EventLogLog.ResumeBehindRetention(logger, member.Group.Id, partition.Topic, partition.Partition, position, batch[0].Offset);
             }
 
-            foreach (var record in batch)
+            // Offsets are committed once per batch (and before every way out of it), not per record: the commit is an
+            // in-memory map written to disk on a timer, so batching it changes nothing a crash could see.
+            var next = -1L;
+            try
             {
-                if (stopping.IsCancellationRequested)
+                foreach (var record in batch)
                 {
-                    return false;
-                }
+                    if (stopping.IsCancellationRequested)
+                    {
+                        return false;
+                    }
 
-                if (Volatile.Read(ref member.Group.Generation) != member.SeenGeneration)
+                    if (Volatile.Read(ref member.Group.Generation) != member.SeenGeneration)
+                    {
+                        return true; // a rebalance is waiting: reconcile before the next record
+                    }
+
+                    await delivery.DeliverAsync(member.Spec, member.Handler, record, handling).ConfigureAwait(false);
+                    next = record.Offset + 1;
+                    progressed = true;
+                }
+            }
+            finally
+            {
+                if (next >= 0)
                 {
-                    return true; // a rebalance is waiting: reconcile before the next record
+                    offsets.Commit(member.Group.Id, partition.Topic, partition.Partition, next);
+                    member.Positions[partition] = next;
+                    _progress.Set();
                 }
-
-                await delivery.DeliverAsync(member.Spec, member.Handler, record, handling).ConfigureAwait(false);
-                offsets.Commit(member.Group.Id, partition.Topic, partition.Partition, record.Offset + 1);
-                member.Positions[partition] = record.Offset + 1;
-                progressed = true;
             }
         }
 

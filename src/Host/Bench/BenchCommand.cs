@@ -1,0 +1,317 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Security;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Nodes;
+using ZtStream.Host.Demo;
+using ZtStream.Platform.Hosting;
+using ZtStream.Platform.Options;
+using ZtStream.Verifier.Processing;
+
+namespace ZtStream.Host.Bench;
+
+/// <summary>
+/// <c>ztstream bench</c>: the whole embedded pipeline measured end to end on the durable file log (<c>--memory</c>: the
+/// memory-only log; <c>--set EventLog:Fsync=os</c> etc. picks the fsync policy). A simulation is serialised up front,
+/// then sent by <c>--clients</c> concurrent keep-alive connections — first to a minimal parse-and-discard endpoint in
+/// this process (the baseline), then through Ingest's HTTP endpoint, scored by the Verifier and acted on by the
+/// Responder. Its last line is one JSON object with the numbers (docs/benchmarks.md says what each one means).
+/// </summary>
+internal sealed class BenchCommand : ICliCommand
+{
+    private const string BenchSource = "bench";
+
+    public Command Build()
+    {
+        var command = new Command("bench", "measure the embedded pipeline end to end (HTTP ingest → scoring → response) against a parse-only baseline; prints one JSON line");
+        var settings = BenchSettings.AddOptions(command);
+        command.SetCliAction((parsed, context, ct) => RunAsync(settings(parsed), context, ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(BenchSettings settings, CliContext context, CancellationToken cancellationToken)
+    {
+        var load = BenchLoad.Create(settings, context.Time.GetUtcNow());
+        var warmup = settings.Warmup > 0 ? BenchLoad.CreateWarmup(settings, context.Time.GetUtcNow()) : null;
+        await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"bench: {load.Events} events of {settings.Principals} principals ({load.Attacks} attacks) in {load.Clients.Sum(c => c.Count)} batches over {settings.Clients} client(s)"));
+        using var certificate = settings.Http2 ? SelfSigned() : null;
+        var loadAverage = LoadAverage();
+
+        // The baseline first: the same client and batches against an endpoint that only parses them.
+        var baselineUrl = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{FreePort()}";
+        BenchPhase baseline;
+        await using (var server = await BaselineServer.StartAsync(baselineUrl, certificate, cancellationToken))
+        {
+            var target = new Uri(new Uri(baselineUrl), BaselineServer.Path);
+            if (warmup is not null)
+            {
+                await new BenchClients(settings, "baseline", () => Handler(certificate)).RunAsync(warmup, target, cancellationToken);
+            }
+
+            var clients = new BenchClients(settings, "baseline", () => Handler(certificate));
+            baseline = await BenchPhase.MeasureAsync(() => clients.RunAsync(load, target, cancellationToken), () => clients.Acknowledged);
+        }
+
+        var folder = Directory.CreateTempSubdirectory("ztstream-bench-");
+        try
+        {
+            var pipelineUrls = certificate is null ? null : $"http://127.0.0.1:{FreePort()};https://127.0.0.1:{FreePort()}";
+            var embedded = await EmbeddedPipeline.StartAsync(folder.FullName, context, cancellationToken, settings.MemoryLog, BenchSource, pipelineUrls, certificate);
+            if (embedded is null)
+            {
+                return CliCommandLine.UsageError;
+            }
+
+            await using (embedded)
+            {
+                return await RunPipelineAsync(settings, context, load, warmup, embedded, baseline, certificate, loadAverage, cancellationToken);
+            }
+        }
+        finally
+        {
+            try
+            {
+                folder.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+                // Left for the OS.
+            }
+        }
+    }
+
+    private static async Task<int> RunPipelineAsync(
+        BenchSettings settings, CliContext context, BenchLoad load, BenchLoad? warmup, EmbeddedPipeline embedded, BenchPhase baseline, X509Certificate2? certificate, double? loadAverage, CancellationToken cancellationToken)
+    {
+        var verifier = embedded.Services.GetRequiredService<VerifierWorker>();
+        using var monitor = new BenchMonitor(embedded, BenchSource, context.Time);
+        var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting };
+        var ingest = embedded.Urls.FirstOrDefault(u => u.Scheme == (certificate is null ? "http" : "https")) ?? embedded.BaseUrl;
+        if (warmup is not null)
+        {
+            var warming = new BenchClients(settings with { Duration = null }, embedded.SourceKey, () => Handler(certificate));
+            await warming.RunAsync(warmup, new Uri(ingest, "/v1/events"), cancellationToken);
+            await Eventually(() => monitor.Scored >= warming.Acknowledged, TimeSpan.FromSeconds(120), cancellationToken);
+        }
+
+        monitor.StartMeasuring();
+        var scoredBefore = monitor.Scored;
+        var (principalsBefore, _) = await verifier.MeasureStateAsync(cancellationToken);
+
+        // What the process holds before the run, so that what it holds after is the Verifier's state (and the rest of
+        // the pipeline's working set) for these principals.
+        var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+        var started = context.Time.GetUtcNow();
+        var clock = Stopwatch.StartNew();
+        var cpuBefore = ProcessCpu();
+        using var polling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var poller = PollUntilCancelledAsync(monitor, polling.Token);
+        await clients.RunAsync(load, new Uri(ingest, "/v1/events"), cancellationToken);
+        var ingested = clock.Elapsed;
+
+        // Drained when every acknowledged event is scored, every attack alerted and every revocation refused by the
+        // SDK; given up when scoring makes no progress for 60 s, or the attacks are not settled 30 s after it finished.
+        var lastProgress = clock.Elapsed;
+        var lastScored = -1L;
+        TimeSpan? allScored = null;
+        while (true)
+        {
+            var scored = monitor.Scored - scoredBefore;
+            if (scored != lastScored)
+            {
+                lastScored = scored;
+                lastProgress = clock.Elapsed;
+            }
+
+            if (allScored is null && scored >= clients.Acknowledged)
+            {
+                allScored = clock.Elapsed;
+            }
+
+            if ((allScored is not null && monitor.Settled) || clock.Elapsed - lastProgress > TimeSpan.FromSeconds(60) || clock.Elapsed - allScored > TimeSpan.FromSeconds(30))
+            {
+                break;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+
+        var cpu = ProcessCpu() - cpuBefore;
+        await polling.CancelAsync();
+        await poller;
+        await monitor.PollAsync(cancellationToken);
+        await monitor.StopProbesAsync();
+        monitor.Finish();
+        var endToEnd = (monitor.LastScoredAt ?? context.Time.GetUtcNow()) - started;
+        var (principalsAfter, checkpointBytes) = await verifier.MeasureStateAsync(cancellationToken);
+        var principals = principalsAfter - principalsBefore;
+        var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+        GC.KeepAlive(load);
+
+        var acknowledged = clients.Acknowledged;
+        var scoredTotal = monitor.Scored - scoredBefore;
+        var result = new JsonObject
+        {
+            ["events"] = load.Events,
+            ["principals"] = settings.Principals,
+            ["clients"] = settings.Clients,
+            ["http"] = settings.Http2 ? "2" : "1.1",
+            ["batch"] = settings.BatchSize,
+            ["event_log"] = settings.MemoryLog ? "memory" : "file",
+            ["fsync"] = settings.MemoryLog ? null : embedded.Services.GetRequiredService<EventLogOptions>().Fsync,
+            ["load_average"] = loadAverage,
+            ["processors"] = Environment.ProcessorCount,
+            ["baseline_events_per_second"] = Math.Round(baseline.EventsPerSecond, 0),
+            ["baseline_cpu_seconds_per_million_events"] = Math.Round(baseline.CpuSecondsPerMillion, 3),
+            ["ingest_seconds"] = Math.Round(ingested.TotalSeconds, 3),
+            ["ingest_events_per_second"] = Math.Round(acknowledged / ingested.TotalSeconds, 0),
+            ["end_to_end_seconds"] = Math.Round(endToEnd.TotalSeconds, 3),
+            ["end_to_end_events_per_second"] = Math.Round(scoredTotal / endToEnd.TotalSeconds, 0),
+            ["end_to_end_to_baseline"] = baseline.EventsPerSecond > 0 ? Math.Round(scoredTotal / endToEnd.TotalSeconds / baseline.EventsPerSecond, 3) : null,
+            ["acknowledged"] = acknowledged,
+            ["scored"] = scoredTotal,
+            ["lost"] = Math.Max(0, acknowledged - scoredTotal),
+            ["redelivered"] = monitor.Duplicates,
+            ["ingest_retries"] = clients.Retries,
+            ["cpu_seconds"] = Math.Round(cpu.TotalSeconds, 3),
+            ["cpu_seconds_per_million_events"] = acknowledged > 0 ? Math.Round(cpu.TotalSeconds * 1_000_000 / acknowledged, 3) : null,
+            ["peak_rss_bytes"] = PeakRss(),
+            ["warmup_events"] = warmup?.Events ?? 0,
+            ["load_average_end"] = LoadAverage(),
+            ["verifier_principals"] = principals,
+            ["verifier_bytes_per_principal"] = principals > 0 ? Math.Round((double)(heapAfter - heapBefore) / principals, 0) : null,
+            ["verifier_checkpoint_bytes_per_principal"] = principals > 0 ? Math.Round((double)checkpointBytes / principals, 0) : null,
+            ["stage_latency_ms"] = new JsonObject
+            {
+                ["ingest_ack"] = clients.RequestLatency.ToJson(),
+                ["log_to_verifier"] = monitor.LogToVerifier.ToJson(),
+                ["verifier_to_alert"] = monitor.VerifierToAlert.ToJson(),
+                ["alert_to_action_done"] = monitor.AlertToActionDone.ToJson(),
+                ["action_to_sdk_refusal"] = monitor.ActionToRefusal.ToJson(),
+            },
+            ["time_to_alert_ms"] = monitor.TimeToAlert.ToJson(),
+            ["time_to_enforcement_ms"] = monitor.TimeToEnforcement.ToJson(),
+            ["attacks"] = monitor.AttacksStarted,
+            ["attacks_alerted"] = monitor.AttacksAlerted,
+            ["attacks_enforced"] = monitor.AttacksEnforced,
+            ["detected"] = monitor.Detected(),
+        };
+        await context.Out.WriteLineAsync(result.ToJsonString());
+        return 0;
+    }
+
+    private static async Task Eventually(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition() && clock.Elapsed < timeout)
+        {
+            await Task.Delay(20, cancellationToken);
+        }
+    }
+
+    private static async Task PollUntilCancelledAsync(BenchMonitor monitor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(100, cancellationToken);
+                await monitor.PollAsync(cancellationToken);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run is over.
+        }
+    }
+
+    private static SocketsHttpHandler Handler(X509Certificate2? certificate)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            // One keep-alive connection per client: concurrency comes from the number of clients.
+            MaxConnectionsPerServer = 1,
+            EnableMultipleHttp2Connections = false,
+            PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+            AutomaticDecompression = DecompressionMethods.None,
+        };
+        if (certificate is not null)
+        {
+            var thumbprint = certificate.GetCertHashString(HashAlgorithmName.SHA256);
+            handler.SslOptions = new SslClientAuthenticationOptions
+            {
+                // The bench's own throwaway certificate, and nothing else.
+                RemoteCertificateValidationCallback = (_, remote, _, _) => remote is not null && remote.GetCertHashString(HashAlgorithmName.SHA256) == thumbprint,
+            };
+        }
+
+        return handler;
+    }
+
+    private static X509Certificate2 SelfSigned()
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(IPAddress.Loopback);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
+        return X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pfx), null);
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+
+    private static long PeakRss()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.PeakWorkingSet64;
+    }
+
+    /// <summary>The 1-minute load average (Linux), so every number is recorded with how busy the machine was.</summary>
+    private static double? LoadAverage()
+    {
+        try
+        {
+            var text = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) ? value : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Events per second and CPU time per event of one phase.</summary>
+    private sealed record BenchPhase(double EventsPerSecond, double CpuSecondsPerMillion)
+    {
+        public static async Task<BenchPhase> MeasureAsync(Func<Task> run, Func<long> events)
+        {
+            var cpu = ProcessCpu();
+            var clock = Stopwatch.StartNew();
+            await run();
+            var elapsed = clock.Elapsed.TotalSeconds;
+            var used = (ProcessCpu() - cpu).TotalSeconds;
+            var count = events();
+            return new BenchPhase(count / elapsed, count > 0 ? used * 1_000_000 / count : 0);
+        }
+    }
+}

@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Commands;
+using ZtStream.Host.Demo;
+using ZtStream.Platform.EventLog;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Verifier.Processing;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Host.Bench;
+
+/// <summary>
+/// Watches one bench run through the pipeline: counts the bench's events the Verifier scored (so <c>lost</c> is a count,
+/// not an estimate), times each stage — event log → Verifier for every record, Verifier → stored alert, stored alert →
+/// action done, action done → the SDK-protected sample service refusing the identity — and follows each injected attack
+/// to its alert and its enforcement.
+/// </summary>
+internal sealed class BenchMonitor : IDisposable
+{
+    private const string SampleRoute = "/api/orders";
+    private static readonly string[] Revocations = [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions];
+    private static readonly string[] Enforced = [ActionStates.Done, ActionStates.Active, ActionStates.Released];
+
+    private readonly EmbeddedPipeline pipeline;
+    private readonly string source;
+    private readonly TimeProvider time;
+    private readonly HttpClient sample;
+    private readonly ConcurrentDictionary<string, Attack> attacks = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> raised = new(StringComparer.Ordinal);
+    private readonly HashSet<Guid> actionsSeen = [];
+    private readonly List<Task> probes = [];
+    private readonly CancellationTokenSource stopProbes = new();
+    private long scored;
+    private long duplicates;
+    private long lastScoredTicks;
+
+    public BenchMonitor(EmbeddedPipeline pipeline, string source, TimeProvider time)
+    {
+        this.pipeline = pipeline;
+        this.source = source;
+        this.time = time;
+        sample = new HttpClient { BaseAddress = pipeline.SampleUrl, Timeout = TimeSpan.FromSeconds(5) };
+        pipeline.Services.GetRequiredService<VerifierWorker>().RecordScored = OnScored;
+    }
+
+    /// <summary>Event log → Verifier, for every record of the bench's source since <see cref="StartMeasuring"/>.</summary>
+    public LatencySamples LogToVerifier { get; private set; } = new();
+
+    /// <summary>Forgets the record latencies seen so far (the warm-up's).</summary>
+    public void StartMeasuring() => LogToVerifier = new LatencySamples();
+
+    public LatencySamples VerifierToAlert { get; } = new();
+
+    public LatencySamples AlertToActionDone { get; } = new();
+
+    public LatencySamples ActionToRefusal { get; } = new();
+
+    public LatencySamples TimeToAlert { get; } = new();
+
+    public LatencySamples TimeToEnforcement { get; } = new();
+
+    /// <summary>The bench's events the Verifier scored (each event once: re-deliveries are not counted).</summary>
+    public long Scored => Interlocked.Read(ref scored);
+
+    public long Duplicates => Interlocked.Read(ref duplicates);
+
+    /// <summary>When the last of the bench's events was scored (wall clock), or null before the first.</summary>
+    public DateTimeOffset? LastScoredAt => Interlocked.Read(ref lastScoredTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
+
+    public int AttacksStarted => attacks.Count;
+
+    public int AttacksAlerted => attacks.Values.Count(a => a.AlertedAt is not null);
+
+    public int AttacksEnforced => attacks.Values.Count(a => a.EnforcedAt is not null);
+
+    /// <summary>Every attack alerted, none of its actions still on the way, and every revocation refused by the SDK.</summary>
+    public bool Settled => attacks.Values.All(a => a.AlertedAt is not null && a.PendingActions.Count == 0 && (!a.Revocable || a.RefusedAt is not null));
+
+    /// <summary>The attacked identity signs in to the sample service as its attack starts, and is probed until refused.</summary>
+    public void OnAttackStarting(AttackMark mark)
+    {
+        var token = pipeline.SampleTokens.CreateToken(mark.Principal, sessionId: null, clientId: "bench", minutes: 60);
+        var attack = new Attack(mark.Scenario, mark.Principal, token, time.GetUtcNow());
+        if (attacks.TryAdd(mark.Principal, attack))
+        {
+            lock (probes)
+            {
+                probes.Add(ProbeAsync(attack, stopProbes.Token));
+            }
+        }
+    }
+
+    /// <summary>Reads the alerts and actions of the attacked principals from the Responder's store.</summary>
+    public async Task PollAsync(CancellationToken cancellationToken)
+    {
+        var alertStore = pipeline.Services.GetRequiredService<AlertStore>();
+        var actionStore = pipeline.Services.GetRequiredService<ActionStore>();
+        foreach (var attack in attacks.Values)
+        {
+            foreach (var stored in await alertStore.QueryAsync(new AlertQuery(Principal: attack.Principal, Since: null, Limit: 100), cancellationToken))
+            {
+                if (stored.CreatedAt < attack.SentAt)
+                {
+                    continue;
+                }
+
+                if (attack.Alerts.Add(stored.Alert.Id))
+                {
+                    if (raised.TryGetValue(stored.Alert.Id, out var at))
+                    {
+                        VerifierToAlert.Add((stored.CreatedAt - at).TotalMilliseconds);
+                    }
+
+                    if (attack.AlertedAt is null || stored.CreatedAt < attack.AlertedAt)
+                    {
+                        attack.AlertedAt = stored.CreatedAt;
+                    }
+                }
+
+                foreach (var action in await actionStore.QueryAsync(new ActionQuery(AlertId: stored.Alert.Id, Limit: 100), cancellationToken))
+                {
+                    if (!Enforced.Contains(action.State))
+                    {
+                        // Queued or dispatched is on its way; awaiting approval, failed or expired will not be enforced.
+                        if (action.State is ActionStates.Queued or ActionStates.Dispatched)
+                        {
+                            attack.PendingActions.Add(action.Id);
+                        }
+                        else
+                        {
+                            attack.PendingActions.Remove(action.Id);
+                        }
+
+                        continue;
+                    }
+
+                    attack.PendingActions.Remove(action.Id);
+                    if (!actionsSeen.Add(action.Id))
+                    {
+                        continue;
+                    }
+
+                    AlertToActionDone.Add((action.UpdatedAt - stored.CreatedAt).TotalMilliseconds);
+                    if (Revocations.Contains(action.Kind))
+                    {
+                        attack.Revocable = true;
+                        attack.RevokedAt = attack.RevokedAt is { } r && r < action.UpdatedAt ? r : action.UpdatedAt;
+                    }
+                    else
+                    {
+                        attack.IsolatedAt = attack.IsolatedAt is { } i && i < action.UpdatedAt ? i : action.UpdatedAt;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Turns what was seen into the attacks' times; call once, after the last poll.</summary>
+    public void Finish()
+    {
+        foreach (var attack in attacks.Values)
+        {
+            if (attack.AlertedAt is { } alerted)
+            {
+                TimeToAlert.Add((alerted - attack.SentAt).TotalMilliseconds);
+            }
+
+            if (attack.RefusedAt is { } refused && attack.RevokedAt is { } revoked)
+            {
+                ActionToRefusal.Add((refused - revoked).TotalMilliseconds);
+            }
+
+            if (attack.EnforcedAt is { } enforced)
+            {
+                TimeToEnforcement.Add((enforced - attack.SentAt).TotalMilliseconds);
+            }
+        }
+    }
+
+    public async Task StopProbesAsync()
+    {
+        await stopProbes.CancelAsync();
+        Task[] running;
+        lock (probes)
+        {
+            running = [.. probes];
+        }
+
+        await Task.WhenAll(running);
+    }
+
+    public JsonObject Detected()
+    {
+        var detected = new JsonObject();
+        foreach (var attack in attacks.Values.OrderBy(a => a.Scenario, StringComparer.Ordinal))
+        {
+            detected[attack.Scenario] = new JsonObject
+            {
+                ["principal"] = attack.Principal,
+                ["alerted"] = attack.AlertedAt is not null,
+                ["revoked"] = attack.Revocable ? attack.RefusedAt is not null : null,
+                ["isolated"] = attack.IsolatedAt is not null,
+            };
+        }
+
+        return detected;
+    }
+
+    public void Dispose()
+    {
+        pipeline.Services.GetRequiredService<VerifierWorker>().RecordScored = null;
+        stopProbes.Dispose();
+        sample.Dispose();
+    }
+
+    private void OnScored(ConsumedRecord record, ScoreResult result)
+    {
+        var now = time.GetUtcNow();
+        if (result.Alert is { Count: 1 } alert)
+        {
+            raised.TryAdd(alert.Id, now);
+        }
+
+        if (!record.Headers.TryGetValue(Ingest.Endpoints.EventAppender.SourceHeader, out var from) || from != source)
+        {
+            return;
+        }
+
+        LogToVerifier.Add((now - record.Timestamp).TotalMilliseconds);
+        if (result.Duplicate)
+        {
+            Interlocked.Increment(ref duplicates);
+            return;
+        }
+
+        Interlocked.Increment(ref scored);
+        Interlocked.Exchange(ref lastScoredTicks, now.UtcTicks);
+    }
+
+    /// <summary>Asks the sample service every few milliseconds, as the attacker would, until it refuses the token.</summary>
+    private async Task ProbeAsync(Attack attack, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, SampleRoute);
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", attack.Token);
+            try
+            {
+                using var response = await sample.SendAsync(request, cancellationToken);
+                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+                {
+                    attack.RefusedAt = time.GetUtcNow();
+                    return;
+                }
+
+                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private sealed class Attack(string scenario, string principal, string token, DateTimeOffset sentAt)
+    {
+        public string Scenario { get; } = scenario;
+
+        public string Principal { get; } = principal;
+
+        public string Token { get; } = token;
+
+        public DateTimeOffset SentAt { get; } = sentAt;
+
+        public HashSet<string> Alerts { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset? AlertedAt { get; set; }
+
+        /// <summary>When a revocation action was done; its enforcement is when the sample service refuses the token.</summary>
+        public DateTimeOffset? RevokedAt { get; set; }
+
+        public DateTimeOffset? RefusedAt { get; set; }
+
+        public DateTimeOffset? IsolatedAt { get; set; }
+
+        /// <summary>A revocation of it was done: the sample service must end up refusing it.</summary>
+        public bool Revocable { get; set; }
+
+        public HashSet<Guid> PendingActions { get; } = [];
+
+        /// <summary>The first enforcement: the SDK refusing the identity, or an isolation in force.</summary>
+        public DateTimeOffset? EnforcedAt => RefusedAt is { } r && (IsolatedAt is not { } i || r < i) ? r : IsolatedAt;
+    }
+}

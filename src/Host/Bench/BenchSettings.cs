@@ -1,0 +1,94 @@
+using System.CommandLine;
+using System.Globalization;
+using ZtStream.Platform.Hosting;
+using ZtStream.Verifier.Simulation;
+
+namespace ZtStream.Host.Bench;
+
+/// <summary>What <c>ztstream bench</c> sends and how.</summary>
+internal sealed record BenchSettings
+{
+    public int Principals { get; init; } = 1_000;
+
+    public int Days { get; init; } = 3;
+
+    public int Seed { get; init; } = 7;
+
+    public IReadOnlyList<string> Scenarios { get; init; } = Verifier.Simulation.Scenarios.All;
+
+    /// <summary>Concurrent keep-alive connections, each sending its own principals' batches one after another.</summary>
+    public int Clients { get; init; } = 4;
+
+    public int BatchSize { get; init; } = 1_000;
+
+    /// <summary>HTTP/2 over TLS (ALPN) instead of HTTP/1.1 in clear.</summary>
+    public bool Http2 { get; init; }
+
+    /// <summary>Only the first this many events of the simulation.</summary>
+    public long? Events { get; init; }
+
+    /// <summary>Events of other principals sent through the pipeline before measuring (0: none).</summary>
+    public long Warmup { get; init; } = 30_000;
+
+    /// <summary>Stop sending after this long.</summary>
+    public TimeSpan? Duration { get; init; }
+
+    /// <summary>The memory-only event log instead of the durable file log.</summary>
+    public bool MemoryLog { get; init; }
+
+    /// <summary>Declares the options on <paramref name="command"/>; returns how to read them.</summary>
+    public static Func<ParseResult, BenchSettings> AddOptions(Command command)
+    {
+        var principals = new Option<int>("--principals") { Description = "simulated principals (default 1000)", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(20, 100_000);
+        var days = new Option<int>("--days") { Description = "simulated days of traffic (default 3)", HelpName = "N", DefaultValueFactory = _ => 3 }.Between(1, 30);
+        var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 };
+        var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
+        var clients = new Option<int>("--clients") { Description = "concurrent keep-alive connections (default 4)", HelpName = "N", DefaultValueFactory = _ => 4 }.Between(1, 64);
+        var batch = new Option<int>("--batch") { Description = "events per request (default 1000)", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(1, 5_000);
+        var http2 = new Option<bool>("--http2") { Description = "HTTP/2 over TLS instead of HTTP/1.1" };
+        var events = new Option<long?>("--events") { Description = "send only the first N events of the simulation", HelpName = "N" };
+        events.Validators.Add(result =>
+        {
+            if (result.GetValue(events) is < 1)
+            {
+                result.AddError("--events: must be at least 1");
+            }
+        });
+        var duration = new Option<double?>("--duration") { Description = "stop sending after this many seconds", HelpName = "SECONDS" };
+        duration.Validators.Add(result =>
+        {
+            if (result.GetValue(duration) is { } d && (!double.IsFinite(d) || d <= 0))
+            {
+                result.AddError($"--duration: '{d.ToString(CultureInfo.InvariantCulture)}' is not a positive number of seconds");
+            }
+        });
+        var warmup = new Option<long>("--warmup") { Description = "events of other principals sent before measuring, so the JIT has compiled the pipeline (default 30000; 0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
+        warmup.Validators.Add(result =>
+        {
+            if (result.GetValue(warmup) < 0)
+            {
+                result.AddError("--warmup: must not be negative");
+            }
+        });
+        var memory = new Option<bool>("--memory") { Description = "use the memory-only event log instead of the durable file log" };
+        foreach (var option in new Option[] { principals, days, seed, scenarios, clients, batch, http2, events, duration, warmup, memory })
+        {
+            command.Add(option);
+        }
+
+        return parsed => new BenchSettings
+        {
+            Principals = parsed.GetValue(principals),
+            Days = parsed.GetValue(days),
+            Seed = parsed.GetValue(seed),
+            Scenarios = parsed.GetValue(scenarios)!,
+            Clients = parsed.GetValue(clients),
+            BatchSize = parsed.GetValue(batch),
+            Http2 = parsed.GetValue(http2),
+            Events = parsed.GetValue(events),
+            Duration = parsed.GetValue(duration) is { } d ? TimeSpan.FromSeconds(d) : null,
+            Warmup = parsed.GetValue(warmup),
+            MemoryLog = parsed.GetValue(memory),
+        };
+    }
+}

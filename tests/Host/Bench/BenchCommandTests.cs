@@ -1,0 +1,59 @@
+using System.Text.Json;
+using ZtStream.Host.Cli;
+
+namespace ZtStream.Host.Tests.Bench;
+
+public sealed class BenchCommandTests
+{
+    [Fact]
+    public async Task Bench_SmallRun_PrintsOneJsonLineWithEveryFigure_AndLosesNothing()
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await ZtStreamCli.RunAsync(
+            ["bench", "--principals", "20", "--days", "1", "--events", "1000", "--clients", "2", "--batch", "250", "--warmup", "500"],
+            TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), TestContext.Current.CancellationToken);
+
+        Assert.True(code == 0, stderr.ToString());
+        var line = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        using var result = JsonDocument.Parse(line);
+        var root = result.RootElement;
+        Assert.Equal(1000, root.GetProperty("events").GetInt64());
+        Assert.Equal(2, root.GetProperty("clients").GetInt32());
+        Assert.Equal(1000, root.GetProperty("acknowledged").GetInt64());
+        Assert.Equal(1000, root.GetProperty("scored").GetInt64());
+        Assert.Equal(0, root.GetProperty("lost").GetInt64());
+        Assert.True(root.GetProperty("baseline_events_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("end_to_end_events_per_second").GetDouble() > 0);
+        Assert.True(root.GetProperty("cpu_seconds_per_million_events").GetDouble() > 0);
+        Assert.True(root.GetProperty("peak_rss_bytes").GetInt64() > 0);
+        Assert.Equal(20, root.GetProperty("verifier_principals").GetInt32());
+        Assert.True(root.GetProperty("verifier_checkpoint_bytes_per_principal").GetDouble() > 0);
+        var stages = root.GetProperty("stage_latency_ms");
+        foreach (var stage in new[] { "ingest_ack", "log_to_verifier", "verifier_to_alert", "alert_to_action_done", "action_to_sdk_refusal" })
+        {
+            Assert.True(stages.TryGetProperty(stage, out var s) && s.TryGetProperty("p50", out _) && s.TryGetProperty("p99", out _), stage);
+        }
+
+        // Every record of the run went through log → Verifier and was timed.
+        Assert.Equal(1000, stages.GetProperty("log_to_verifier").GetProperty("count").GetInt64());
+        Assert.True(stages.GetProperty("ingest_ack").GetProperty("count").GetInt64() >= 4, "every request was timed");
+    }
+
+    [Theory]
+    [InlineData("--clients", "0")]
+    [InlineData("--events", "0")]
+    [InlineData("--duration", "-1")]
+    [InlineData("--principals", "100001")]
+    public async Task Bench_OutOfRangeOption_IsAUsageError(string option, string value)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await ZtStreamCli.RunAsync(["bench", option, value], stdout, stderr, TestContext.Current.CancellationToken);
+
+        Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
+        Assert.Contains(option, stderr.ToString(), StringComparison.Ordinal);
+    }
+}
