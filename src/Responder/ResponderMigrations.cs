@@ -162,7 +162,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         FOR EACH ROW EXECUTE FUNCTION responder_audit_append_only();
         """;
 
-    // Triage: an assignee, a change version per alert (bumped in the writing transaction, like the revocation feed's, so
+    // Version 5 (3 and 4 are the audit chain and revocation lifting, which are independent of it). Triage: an assignee, a change version per alert (bumped in the writing transaction, like the revocation feed's, so
     // the live queue reads changes in commit order), and indexes for the queue's filters, each ending in the sort key so
     // the first page of a filtered queue is an index range scan. Suppressions made from verdicts are rows of their own.
     private const string Triage = """
@@ -220,6 +220,6 @@ internal sealed class ResponderMigrations : IMigrationSource
     [
         new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
         new(Component, 2, "alert techniques", AlertTechniques, AlertTechniques),
-        new(Component, 3, "triage: assignee, change versions, queue indexes, suppressions", Triage, Triage),
+        new(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage, Triage),
     ];
 }
