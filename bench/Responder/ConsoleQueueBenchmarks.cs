@@ -40,7 +40,7 @@ public class ConsoleQueueBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        var path = Path.Combine(Path.GetTempPath(), $"ztstream-bench-console-{Alerts}-v1.db");
+        var path = Path.Combine(Path.GetTempPath(), $"ztstream-bench-console-{Alerts}-v2.db");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
         builder.Logging.ClearProviders();
