@@ -162,9 +162,11 @@ internal sealed class ResponderMigrations : IMigrationSource
         FOR EACH ROW EXECUTE FUNCTION responder_audit_append_only();
         """;
 
-    // Version 5 (3 and 4 are the audit chain and revocation lifting, which are independent of it). Triage: an assignee, a change version per alert (bumped in the writing transaction, like the revocation feed's, so
-    // the live queue reads changes in commit order), and indexes for the queue's filters, each ending in the sort key so
-    // the first page of a filtered queue is an index range scan. Suppressions made from verdicts are rows of their own.
+    // Version 5 (3 and 4 are the audit chain and revocation lifting, independent of it; the migrator applies any
+    // unrecorded version, so the order they land in does not matter). Triage: an assignee, a change version per alert
+    // (bumped in the writing transaction, like the revocation feed's, so the live queue reads changes in commit order),
+    // and indexes for the queue's filters, each ending in the sort key so the first page of a filtered queue is an index
+    // range scan. Suppressions made from verdicts are rows of their own.
     private const string Triage = """
         ALTER TABLE responder_alerts ADD COLUMN assignee TEXT NULL;
         ALTER TABLE responder_alerts ADD COLUMN change_version BIGINT NOT NULL DEFAULT 0;
