@@ -57,12 +57,14 @@ public sealed class AppendAdmissionTests : IDisposable
     [MemberData(nameof(Logs))]
     public async Task WaitForRoom_NoLimitOrNoConsumer_ReturnsAtOnce(string kind)
     {
-        var unlimited = NewLog(kind, maxLag: 0, appendTimeout: TimeSpan.FromMilliseconds(100));
+        // A generous timeout: a file append under a loaded machine can take longer than a tight one, and a wait that
+        // did not return at once would still fail the test, by refusing once the timeout passes.
+        var unlimited = NewLog(kind, maxLag: 0, appendTimeout: TimeSpan.FromSeconds(30));
         await unlimited.AppendAsync(Topic, Records(50), Ct);
         _ = unlimited.ConsumeAsync(new ConsumerSpec("g-stuck", [Topic]), new RecordingHandler { OnRecord = (_, _, ct) => Task.Delay(Timeout.Infinite, ct) }, _stop.Token);
         await ((IAppendAdmission)unlimited).WaitForRoomAsync(Topic, Ct);
 
-        var unread = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromMilliseconds(100));
+        var unread = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromSeconds(30));
         await unread.AppendAsync(Topic, Records(50), Ct);
         await ((IAppendAdmission)unread).WaitForRoomAsync(Topic, Ct);
     }
