@@ -12,7 +12,6 @@ public static class AlertRules
         [Detectors.Policy] =
         [
             "data_class", "token_binding", "token_expired", "token_revoked", "segmentation", "protected_resource", "pod_exec",
-            "secrets_read", "rbac_change", "k8s_admission",
             "idp_sessions_revoked", "idp_session_revoked", "idp_credential_compromise", "idp_account_disabled", "idp_risk",
             "idp_device_noncompliant", "idp_assurance_downgrade", "idp_credential_change", "idp_claims_change",
         ],
