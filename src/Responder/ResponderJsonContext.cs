@@ -5,6 +5,7 @@ using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console.SignIn;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder;
@@ -42,4 +43,5 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(ConsoleAuthConfig))]
 [JsonSerializable(typeof(AlertStats))]
 [JsonSerializable(typeof(PrincipalActivity))]
+[JsonSerializable(typeof(NotificationContent))]
 internal sealed partial class ResponderJsonContext : JsonSerializerContext;

@@ -17,7 +17,9 @@ using ZtStream.Responder.Suppressions;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder;
 
@@ -44,6 +46,8 @@ internal static class ResponderRole
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 
+        services.AddMetrics();
+        services.TryAddSingleton<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
         services.TryAddKeyedSingleton<WakeSignal>(AlertStore.WakeKey);
         services.TryAddSingleton<AlertStatsStore>();
@@ -68,6 +72,7 @@ internal static class ResponderRole
         services.TryAddSingleton<ActionTimekeeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
         services.AddResponderDrivers(configuration);
+        services.AddNotifications(configuration);
         services.AddCommandConsumers(AddResponderConsumers);
         return services;
     }

@@ -15,6 +15,10 @@ public static class AlertRules
             "idp_sessions_revoked", "idp_session_revoked", "idp_credential_compromise", "idp_account_disabled", "idp_risk",
             "idp_device_noncompliant", "idp_assurance_downgrade", "idp_credential_change", "idp_claims_change",
         ],
+        [Detectors.Identity] =
+        [
+            "success_after_failures", "mfa_fatigue", "session_hijack", "session_ended", "new_country", "new_device", "risky_session",
+        ],
         [Detectors.Baseline] =
         [
             "first_resource", "first_data_class", "bytes_spike", "rate_spike", "breadth_spike", "denial_spike", "new_source",

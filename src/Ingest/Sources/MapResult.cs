@@ -19,10 +19,15 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
     public int ItemCount => Items.Count + Errors.Count;
 }
 
-/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, and how it dates undated items.</summary>
+/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, how it dates undated items, and how it names identities.</summary>
 /// <param name="MaxObjectBytes">Embedded objects kept as attributes (a request or response object, Falco's output fields) above this are replaced by a summary.</param>
 /// <param name="MaxRawBytes">The source's original object kept as <see cref="AccessEvent.Raw"/> is trimmed to this (see <see cref="RawObject"/>).</param>
-internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024)
+/// <param name="SubjectIsUserId">
+/// Identity adapters: the subject is the provider's internal user id (Okta <c>00u…</c>, Entra object id, Keycloak user id,
+/// Auth0 <c>user_id</c>) rather than the login name, so it equals the <c>sub</c> (or <c>oid</c>) of the tokens the
+/// application sees; the login name is kept in <c>idp.login</c> (<c>Ingest:IdentitySubjects</c>).
+/// </param>
+internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024, bool SubjectIsUserId = false)
 {
     public static SourceMapOptions Default { get; } = new();
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder.Alerts;
@@ -15,7 +16,7 @@ internal sealed record TriageOutcome(StoredAlert Alert, IReadOnlyList<Suppressio
 /// positive creates one (bounded by the caller's role), leaving false positive lifts them. Reversing a closed status
 /// needs a reason.
 /// </summary>
-internal sealed class TriageService(AlertStore alerts, SuppressionService suppressions, AuditLog audit)
+internal sealed class TriageService(AlertStore alerts, SuppressionService suppressions, AuditLog audit, Notifier notifier)
 {
     public const int MaxNote = Bounds.MaxReasonLength;
     public const int MaxAssignee = 200;
@@ -90,6 +91,9 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         }
 
         await AuditAsync(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before!, after, $"{before!.Status} → {status} on alert {alertId}", note, cancellationToken);
+
+        // Paging targets follow the triage: an alert being worked is acknowledged there, a closed one resolved.
+        await notifier.StatusChangedAsync(after.Alert, status!, cancellationToken);
         return (new TriageOutcome(after, made), null);
     }
 

@@ -10,6 +10,7 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Platform;
 using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
 
@@ -49,7 +50,8 @@ internal static class RevocationFeedEndpoints
         [FromKeyedServices(WakeKey)] WakeSignal signal,
         ApiTokenAuthenticator auth,
         IOptions<ResponderOptions> options,
-        TimeProvider time)
+        TimeProvider time,
+        ResponderTelemetry telemetry)
     {
         if (!auth.FeedAllowed(http))
         {
@@ -65,6 +67,7 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
+        using var subscribed = telemetry.FeedSubscribed();
         var stream = await EventStream.StartAsync(http, time, 1000);
         await stream.PumpAsync(
             last,

@@ -1,5 +1,6 @@
 using System.Reflection;
 using ZtStream.Contracts.Alerts;
+using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;
 
@@ -14,7 +15,7 @@ public sealed class RuleCatalogTests
     [Fact]
     public void EveryRuleNameTheVerifierDeclares_IsInTheContractsCatalog_AndNothingElse()
     {
-        var declared = new[] { typeof(RuleNames), typeof(IdentitySignals) }
+        var declared = new[] { typeof(RuleNames), typeof(IdentitySignals), typeof(AuthenticationDetector) }
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
             .Where(f => f.IsLiteral && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)
