@@ -84,7 +84,7 @@ public sealed class PolicyLoaderTests
     {
         var errors = new List<string>();
         Assert.Null(PolicyLoader.Load("rules:\n  - name: r\n    detector: heuristics\n    action: notify\n    mode: automatic\n", errors));
-        Assert.Contains("policy, baseline, model", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.Contains("valid detectors: policy, identity, baseline, model, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> YamlBlocks(string markdown)
