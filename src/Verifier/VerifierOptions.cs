@@ -45,6 +45,12 @@ internal sealed record VerifierOptions
     public int DeniedMinimum { get; init; } = 15;
 
     /// <summary>
+    /// OAuth client ids whose traffic is synthetic (health checks, the demo's enforcement probe): their events are
+    /// counted but never scored, alerted on or learned as the principal's behaviour.
+    /// </summary>
+    public List<string> ProbeClients { get; init; } = [];
+
+    /// <summary>
     /// Principals this Verifier instance tracks, over all its partitions. Beyond it the least recently seen are evicted,
     /// their baselines parked in the store first (those with at least <see cref="ParkMinEvents"/> events), so a
     /// principal that returns gets its baseline back.

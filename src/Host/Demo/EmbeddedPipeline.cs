@@ -63,6 +63,9 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Responder:ApiTokens:0:Token"] = consoleToken,
             // The demo's sample service and the people trying it read the feed without a credential; `run` does not.
             ["Responder:Feed:Anonymous"] = "true",
+            // The monitor's enforcement probe hits the sample service at wall-clock time while the simulation runs on
+            // simulated days: its requests are marked by their client and never scored as the principal's behaviour.
+            ["Verifier:ProbeClients:0"] = DemoMonitor.ProbeClient,
             ["Ingest:RatePerSecond"] = "1000000",
             ["Ingest:RateBurst"] = "1000000",
 

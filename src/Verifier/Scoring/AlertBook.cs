@@ -55,6 +55,10 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             {
                 Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),
                 EvidenceScope = Intersect(current.EvidenceScope, e.SourceScope),
+                Evidence = current.Evidence.Count < AlertEvidence.MaxPerAlert
+                    ? [.. current.Evidence, EvidenceSummary.Of(e, reasons, keepRaw: current.Evidence.Count < AlertEvidence.MaxWithRaw)]
+                    : current.Evidence,
+                TargetWorkload = current.TargetWorkload ?? EvidenceSummary.TargetOf(e),
                 Techniques = Union(current.Techniques, reasons, static c => c.Techniques),
                 Tactics = Union(current.Tactics, reasons, static c => c.Tactics),
             };
@@ -74,7 +78,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             return Flood(e, principal, score, top, perPrincipal: false);
         }
 
-        var alert = Opened(key, e, principal, top.Detector, score, Merge(reasons, [])) with
+        var alert = Opened(key, e, principal, top.Detector, score, Merge(reasons, []), reasons) with
         {
             Techniques = Union([], reasons, static c => c.Techniques),
             Tactics = Union([], reasons, static c => c.Tactics),
@@ -118,7 +122,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             return Publish(updated, score > current.Score);
         }
 
-        var flood = Opened(key, e, floodPrincipal, Detectors.Verifier, score, [FloodReason(perPrincipal, principal, 1, score), merged]) with
+        var flood = Opened(key, e, floodPrincipal, Detectors.Verifier, score, [FloodReason(perPrincipal, principal, 1, score), merged], mergedContribution) with
         {
             Techniques = Union([], mergedContribution, static c => c.Techniques),
             Tactics = Union([], mergedContribution, static c => c.Tactics),
@@ -134,7 +138,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     }
 
     /// <summary>A new alert under <paramref name="key"/>: its id derives from the key, the window and the first evidence.</summary>
-    private Alert Opened(string key, AccessEvent e, string principal, string detector, int score, List<AlertReason> reasons)
+    private Alert Opened(string key, AccessEvent e, string principal, string detector, int score, List<AlertReason> reasons, IReadOnlyList<Contribution> contributions)
     {
         var windowStart = e.Time.UtcTicks - (e.Time.UtcTicks % dedupWindow.Ticks);
         var dedupKey = string.Concat(key, "|", new DateTimeOffset(windowStart, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
@@ -151,6 +155,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             EvidenceSources = e.Source is { } source ? [source] : null,
             FirstSeen = e.Time,
             LastSeen = e.Time,
+            TargetWorkload = EvidenceSummary.TargetOf(e),
+            Evidence = [EvidenceSummary.Of(e, contributions, keepRaw: true)],
         };
     }
 
