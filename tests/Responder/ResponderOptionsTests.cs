@@ -85,9 +85,9 @@ public sealed class ResponderOptionsTests
         var file = Path.Combine(folder.Path, "console.token");
         await using (var host = new ResponderTestHost(folder.Path))
         {
-            host.Settings["Responder:ApiTokens:2:Name"] = "console";
-            host.Settings["Responder:ApiTokens:2:Role"] = "responder";
-            host.Settings["Responder:ApiTokens:2:TokenFile"] = file;
+            host.Settings["Responder:ApiTokens:3:Name"] = "console";
+            host.Settings["Responder:ApiTokens:3:Role"] = "responder";
+            host.Settings["Responder:ApiTokens:3:TokenFile"] = file;
             await host.StartAsync();
 
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
@@ -100,9 +100,9 @@ public sealed class ResponderOptionsTests
         var first = File.ReadAllText(file);
         await using (var again = new ResponderTestHost(folder.Path))
         {
-            again.Settings["Responder:ApiTokens:2:Name"] = "console";
-            again.Settings["Responder:ApiTokens:2:Role"] = "responder";
-            again.Settings["Responder:ApiTokens:2:TokenFile"] = file;
+            again.Settings["Responder:ApiTokens:3:Name"] = "console";
+            again.Settings["Responder:ApiTokens:3:Role"] = "responder";
+            again.Settings["Responder:ApiTokens:3:TokenFile"] = file;
             await again.StartAsync();
             Assert.Equal(first, File.ReadAllText(file));
         }

@@ -68,7 +68,7 @@ public sealed class ConsoleTests
         var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);
         Assert.Equal("rex", Assert.Single(audit).Actor);
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/actions").ToString());
-        await Assertions.Expect(page.Locator("a.filter").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("a.spaced").First).ToBeVisibleAsync();
         Assert.Empty(session.Blocked);
     }
 
