@@ -38,7 +38,7 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
             var value = item.Json is { } json
                 ? Stamped(json, stamp ??= SourceProperty(source))
                 : ContractJson.Serialize(item.Event with { Source = source });
-            records[i] = new LogRecord(item.Event.PrincipalKey, value, headers);
+            records[i] = new LogRecord(item.PrincipalKey, value, headers);
         }
 
         if (eventLog is IAppendAdmission admission)

@@ -259,7 +259,7 @@ internal sealed class IngestHandler(
 
         metrics.Accepted(source, name, good.Count);
         IngestLog.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
-        var ids = good.ConvertAll(e => e.Event.Id);
+        var ids = good.ConvertAll(e => e.Id);
         if (errors.Count == 0)
         {
             context.Response.StatusCode = 202;

@@ -1,14 +1,51 @@
 using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One canonical event and the position of the input item it came from.</summary>
-/// <param name="Json">
-/// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
-/// fields moved to attributes and no <c>source</c> of its own): Ingest forwards these bytes with the stamped source
-/// spliced in instead of serialising the event again.
-/// </param>
-internal sealed record MappedEvent(int Index, AccessEvent Event, byte[]? Json = null);
+internal sealed class MappedEvent
+{
+    private AccessEvent? mapped;
+
+    /// <summary>An event an adapter or the full validation path built; <paramref name="json"/> as <see cref="Json"/>.</summary>
+    public MappedEvent(int index, AccessEvent mapped, byte[]? json = null)
+    {
+        Index = index;
+        this.mapped = mapped;
+        Id = mapped.Id;
+        PrincipalKey = mapped.PrincipalKey;
+        Json = json;
+    }
+
+    /// <summary>
+    /// An event accepted from its bytes alone (<see cref="Validation.VerbatimEventScanner"/>): the event itself is read
+    /// from <paramref name="json"/> only if someone asks for it.
+    /// </summary>
+    public MappedEvent(int index, string id, string principalKey, byte[] json)
+    {
+        Index = index;
+        Id = id;
+        PrincipalKey = principalKey;
+        Json = json;
+    }
+
+    public int Index { get; }
+
+    public AccessEvent Event => mapped ??= ContractJson.DeserializeEvent(Json);
+
+    public string Id { get; }
+
+    /// <summary>The record key: <see cref="AccessEvent.PrincipalKey"/>.</summary>
+    public string PrincipalKey { get; }
+
+    /// <summary>
+    /// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
+    /// fields moved to attributes and no <c>source</c> of its own): Ingest forwards these bytes with the stamped source
+    /// spliced in instead of serialising the event again.
+    /// </summary>
+    public byte[]? Json { get; }
+}
 
 /// <summary>What a source adapter made of a payload: the events it could map and an error for each item it could not.</summary>
 internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList<ItemError> Errors)
