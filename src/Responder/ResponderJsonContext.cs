@@ -4,6 +4,7 @@ using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
 
 namespace ZtStream.Responder;
 
@@ -27,4 +28,5 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(AlertFeedback))]
 [JsonSerializable(typeof(Alert))]
 [JsonSerializable(typeof(AlertHistoryEntry))]
+[JsonSerializable(typeof(NotificationContent))]
 internal sealed partial class ResponderJsonContext : JsonSerializerContext;

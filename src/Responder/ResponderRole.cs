@@ -15,7 +15,9 @@ using ZtStream.Responder.Console;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder;
 
@@ -42,6 +44,8 @@ internal static class ResponderRole
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 
+        services.AddMetrics();
+        services.TryAddSingleton<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
         services.TryAddSingleton<ActionStore>();
         services.TryAddSingleton<AuditLog>();
@@ -60,6 +64,7 @@ internal static class ResponderRole
         services.TryAddSingleton<ActionTimekeeper>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
         services.AddResponderDrivers(configuration);
+        services.AddNotifications(configuration);
         services.AddCommandConsumers(AddResponderConsumers);
         return services;
     }

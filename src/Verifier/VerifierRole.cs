@@ -8,6 +8,7 @@ using ZtStream.Platform.Store;
 using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.State;
+using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier;
 
@@ -30,6 +31,8 @@ internal static class VerifierRole
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
         services.TryAddSingleton<CheckpointStore>();
+        services.AddMetrics();
+        services.TryAddSingleton<VerifierTelemetry>();
         services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
         services.TryAddSingleton<RuleReloader>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleReloader>(sp => sp.GetRequiredService<RuleReloader>()));

@@ -58,6 +58,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
     public IServiceProvider Services => _app!.Services;
 
+    /// <summary>The wall clock instead of <see cref="Time"/>: for background loops that must really wait (retries, outages).</summary>
+    public bool UseWallClock { get; init; }
+
     /// <summary>Listen on loopback for real (for clients that cannot use the test server, such as the SDK or a browser).</summary>
     public bool UseKestrel { get; init; }
 
@@ -99,7 +102,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<TimeProvider>(Time);
+        builder.Services.AddSingleton(UseWallClock ? TimeProvider.System : Time);
         builder.Services.AddStore(builder.Configuration);
         builder.Services.AddSingleton<IEventLog>(Log ?? EventLog);
         builder.Services.AddResponder(builder.Configuration);

@@ -1,4 +1,5 @@
 using ZtStream.Host.Bench;
+using ZtStream.Host.Check;
 using ZtStream.Host.Demo;
 using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
@@ -23,6 +24,7 @@ internal static class CommandCatalog
         new BenchCommand(),
         new SimulateFeedCommand(),
         new SampleCommand(),
+        new CheckCommand(),
         new DlqCommand(),
     ];
 }

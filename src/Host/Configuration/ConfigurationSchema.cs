@@ -1,11 +1,14 @@
 using System.Collections;
 using System.Reflection;
 using ZtStream.Ingest.Options;
+using ZtStream.Platform.Hosting;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.Platform.Options;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Responder;
 using ZtStream.Host.Sample;
 using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Notifications;
 using ZtStream.SampleService;
 using ZtStream.Verifier;
 
@@ -21,17 +24,22 @@ internal static class ConfigurationSchema
     /// <summary>Top-level keys that are not an options section.</summary>
     private static readonly string[] PlainKeys = ["Roles", "Urls"];
 
+    /// <summary>Sections read whole by ASP.NET Core (endpoints, certificates): any key below them is theirs to judge.</summary>
+    private static readonly string[] OpenSections = [StandardEnvironment.KestrelSection];
+
     /// <summary>Options sections and their records.</summary>
     internal static IReadOnlyList<(string Section, Type Options)> Sections { get; } =
     [
         (EventLogOptions.Section, typeof(EventLogOptions)),
         (StoreOptions.Section, typeof(StoreOptions)),
         (BusOptions.Section, typeof(BusOptions)),
+        (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (IngestOptions.Section, typeof(IngestOptions)),
         (SsfReceiverOptions.Section, typeof(SsfReceiverOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
+        (NotificationOptions.Section, typeof(NotificationOptions)),
         (SampleHostOptions.Section, typeof(SampleHostOptions)),
         (SampleOptions.SectionName, typeof(SampleOptions)),
     ];
@@ -94,6 +102,11 @@ internal static class ConfigurationSchema
         foreach (var key in PlainKeys)
         {
             root.Children[key] = new SchemaNode();
+        }
+
+        foreach (var key in OpenSections)
+        {
+            root.Children[key] = new SchemaNode { AnyChild = true };
         }
 
         foreach (var (section, type) in Sections)

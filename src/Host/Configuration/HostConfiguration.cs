@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Host.Configuration;
 
@@ -9,7 +10,8 @@ internal static class HostConfiguration
 
     public static IConfigurationRoot Build(HostArguments arguments, ICollection<string> problems)
     {
-        var builder = new ConfigurationBuilder();
+        // Other tools' conventions (OTEL_*, ASPNETCORE_URLS …, Kestrel) first: ZtStream's own keys win over them.
+        var builder = new ConfigurationBuilder().AddInMemoryCollection(StandardEnvironment.Variables());
         if (arguments.ConfigFile is { } file)
         {
             var path = Path.GetFullPath(file);
@@ -46,7 +48,7 @@ internal static class HostConfiguration
         catch (Exception e) when (e is FormatException or InvalidDataException or System.Text.Json.JsonException)
         {
             problems.Add($"--config: '{arguments.ConfigFile}' is not valid JSON: {e.Message}");
-            return new ConfigurationBuilder().AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(arguments.Overrides).Build();
+            return new ConfigurationBuilder().AddInMemoryCollection(StandardEnvironment.Variables()).AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(arguments.Overrides).Build();
         }
     }
 

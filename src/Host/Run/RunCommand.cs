@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ZtStream.Ingest;
 using ZtStream.Platform.Hosting;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Responder;
 using ZtStream.Verifier;
 
@@ -126,17 +127,32 @@ internal static class RunCommand
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = Directory.GetCurrentDirectory() });
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddConfiguration(configuration);
+        var tracing = TelemetryHosting.TracesExported(configuration);
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // With traces exported, each console line carries the trace and span id of the request or record it belongs to.
+        builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.IncludeScopes = tracing;
+        });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("MassTransit", LogLevel.Warning);
         builder.WebHost.UseKestrelCore();
-        var urls = configuration["Urls"] ?? DefaultUrls;
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        var listen = ListenAddresses.Resolve(configuration);
 
         // HTTP/2 is negotiated through TLS (ALPN); on plain http Kestrel would only warn that it cannot offer it.
-        var protocols = urls.Contains("https://", StringComparison.OrdinalIgnoreCase) ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
-        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(l => l.Protocols = protocols));
-        builder.WebHost.UseUrls(urls);
+        var protocols = listen.Https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Configure(listen.Kestrel, reloadOnChange: false);
+            k.ConfigureEndpointDefaults(l => l.Protocols = protocols);
+        });
+        if (listen.Urls is not null)
+        {
+            builder.WebHost.UseUrls(listen.Urls);
+        }
 
         var services = builder.Services;
         services.AddSingleton(roles);
@@ -157,9 +173,11 @@ internal static class RunCommand
         }
 
         services.AddPlatform(configuration);
+        services.AddTelemetry(configuration, roles.ToString());
         customize?.Invoke(builder);
         var app = builder.Build();
         app.MapPlatform();
+        app.MapTelemetry();
         if (roles.Ingest)
         {
             app.MapIngest();

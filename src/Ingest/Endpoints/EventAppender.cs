@@ -6,6 +6,7 @@ using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Ingest.Endpoints;
 
@@ -30,7 +31,10 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, CancellationToken cancellationToken)
     {
         var records = new LogRecord[items.Count];
+        using var send = EventLogTracing.StartSend(options.Value.Topic, items.Count);
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
+        // One headers object per batch: the trace context costs nothing per event (and nothing at all with tracing off).
+        TraceHeaders.Inject(send, headers);
         byte[]? stamp = null;
         for (var i = 0; i < items.Count; i++)
         {

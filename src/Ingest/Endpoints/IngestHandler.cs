@@ -22,6 +22,7 @@ using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Endpoints;
@@ -245,6 +246,10 @@ internal sealed class IngestHandler(
         }
 
         rateLimiter.Charge(source, good.Count);
+        using var activity = IngestMetrics.Source.StartActivity("ingest.accept");
+        activity?.SetTag("ztstream.source", source);
+        activity?.SetTag("ztstream.ingest.accepted", good.Count);
+        activity?.SetTag("ztstream.ingest.rejected", result.ItemCount - good.Count);
         try
         {
             await appender.AppendAsync(good, source, context.RequestAborted);

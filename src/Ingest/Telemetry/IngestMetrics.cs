@@ -1,11 +1,17 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
 namespace ZtStream.Ingest.Telemetry;
 
-/// <summary>Meter <c>ZtStream.Ingest</c>: events accepted and rejected per source and reason, batch latency, appends in flight.</summary>
+/// <summary>
+/// Meter <c>ZtStream.Ingest</c>: events accepted and rejected per source and reason, batch latency, appends in flight;
+/// ActivitySource <c>ZtStream.Ingest</c>: an <c>ingest.accept</c> span per accepted batch.
+/// </summary>
 internal sealed class IngestMetrics
 {
     public const string MeterName = "ZtStream.Ingest";
+
+    public static readonly ActivitySource Source = new(MeterName);
 
     private readonly Counter<long> accepted;
     private readonly Counter<long> rejected;

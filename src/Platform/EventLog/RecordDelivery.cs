@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Logging;
 using ZtStream.Platform.Faults;
 using ZtStream.Platform.Options;
+using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Platform.EventLog;
 
@@ -25,7 +26,20 @@ internal sealed class RecordDelivery(
     /// Returns once the record is handled or dead-lettered. Throws <see cref="OperationCanceledException"/> when
     /// <paramref name="cancellationToken"/> fires first; the record's offset must then not be stored.
     /// </summary>
-    public async Task DeliverAsync(ConsumerSpec spec, IRecordHandler handler, ConsumedRecord record, CancellationToken cancellationToken)
+    /// <param name="endOffset">The partition's end offset as the log knew it when it handed the record out (negative when
+    /// unknown): the consumer lag this group reports for the partition.</param>
+    public async Task DeliverAsync(ConsumerSpec spec, IRecordHandler handler, ConsumedRecord record, long endOffset, CancellationToken cancellationToken)
+    {
+        // The handler's work (scoring, storing an alert, sending a command) joins the trace the record carries.
+        using var activity = EventLogTracing.StartProcess(spec.GroupId, record);
+        await HandleOrDeadLetterAsync(spec, handler, record, cancellationToken).ConfigureAwait(false);
+        metrics.Finished(spec.GroupId, record, endOffset);
+    }
+
+    /// <summary>A partition left this member of <paramref name="group"/>: it no longer reports the partition's lag.</summary>
+    public void PartitionLeft(string group, string topic, int partition) => metrics.Forget(group, topic, partition);
+
+    private async Task HandleOrDeadLetterAsync(ConsumerSpec spec, IRecordHandler handler, ConsumedRecord record, CancellationToken cancellationToken)
     {
         var maxAttempts = Math.Max(1, spec.MaxAttempts);
         string? reason = null;
@@ -130,7 +144,7 @@ internal sealed class RecordDelivery(
             }
         }
 
-        metrics.DeadLettered.Add(1);
+        metrics.DeadLetter(deadLetterTopic);
         EventLogLog.DeadLettered(logger, record.Topic, record.Partition, record.Offset, deadLetterTopic, reason);
     }
 

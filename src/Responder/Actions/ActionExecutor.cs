@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Commands;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
 
@@ -41,12 +42,17 @@ internal sealed class ActionExecutor(
         }
 
         WorkDone done;
+        using var activity = ResponderTelemetry.Source.StartActivity("responder.execute " + action.Kind);
+        activity?.SetTag("ztstream.action.id", action.Id.ToString());
+        activity?.SetTag("ztstream.action.kind", action.Kind);
+        activity?.SetTag("ztstream.action.target", action.Target);
         try
         {
             done = await work(action, ct);
         }
         catch (ActionRejectedException ex)
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
             await FailAsync(context, action, ex.Message, ct);
             return;
         }

@@ -2,8 +2,11 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Commands;
 using ZtStream.Platform.Bus;
+using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Policy;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
 
@@ -29,7 +32,10 @@ internal sealed class ActionService(
     ICommandBus bus,
     ResponsePolicy policy,
     TimeProvider time,
-    ILogger<ActionService> logger)
+    ILogger<ActionService> logger,
+    ResponderTelemetry telemetry,
+    Notifier notifier,
+    AlertStore alerts)
 {
     /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
     public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
@@ -49,6 +55,7 @@ internal sealed class ActionService(
             alertId: action.AlertId,
             principal: action.Principal,
             afterJson: Json(action));
+        telemetry.ActionEntered(action);
         if (action.State == ActionStates.Queued)
         {
             await DispatchAsync(action, cancellationToken);
@@ -67,6 +74,12 @@ internal sealed class ActionService(
     public async Task DispatchAsync(ActionRecord action, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        if (action.Kind == ActionKinds.Notify)
+        {
+            await NotifyApprovedAsync(action, cancellationToken);
+            return;
+        }
+
         if (ActionCommands.ToCommand(action, now, Ttl(action)) is not { } command)
         {
             return;
@@ -76,7 +89,11 @@ internal sealed class ActionService(
         ResponderLog.CommandSent(logger, action.Kind, action.Id);
         var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
         // Losing this race to the consumer (already done) is fine: the state only moves forward.
-        await actions.TryUpdateAsync(sent, action.State, cancellationToken);
+        if (await actions.TryUpdateAsync(sent, action.State, cancellationToken) && action.State != ActionStates.Dispatched)
+        {
+            telemetry.ActionEntered(sent);
+        }
+
         await audit.AppendAsync(
             AuditKinds.CommandSent,
             action.DecidedBy ?? action.RequestedBy,
@@ -87,6 +104,23 @@ internal sealed class ActionService(
             actionId: action.Id.ToString(),
             alertId: action.AlertId,
             principal: action.Principal);
+    }
+
+    /// <summary>An approved notify has no command: it is done once its notifications are queued.</summary>
+    private async Task NotifyApprovedAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
+        var alert = action.AlertId is { } alertId ? await alerts.GetAsync(alertId, cancellationToken) : null;
+        var detail = alert is null
+            ? "no alert to send"
+            : (await notifier.AlertFiredAsync(alert.Alert, alert.Status, action.Id, cancellationToken)).Describe();
+        await TransitionAsync(
+            action.Id,
+            [ActionStates.Queued],
+            a => a with { State = ActionStates.Done, Detail = detail, UpdatedAt = time.GetUtcNow() },
+            AuditKinds.Completed,
+            "system",
+            a => $"notify for alert {a.AlertId}: {detail}",
+            cancellationToken);
     }
 
     public async Task<(ActionChange Change, ActionRecord? Action)> ApproveAsync(Guid id, string by, CancellationToken cancellationToken)
@@ -322,6 +356,11 @@ internal sealed class ActionService(
                     principal: after.Principal,
                     beforeJson: Json(before),
                     afterJson: Json(after));
+                if (after.State != before.State)
+                {
+                    telemetry.ActionEntered(after);
+                }
+
                 return (ActionChange.Done, after);
             }
         }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
 
@@ -32,6 +33,7 @@ internal sealed class IsolatorSelector(IEnumerable<IWorkloadIsolator> isolators,
     public async Task<WorkDone> RunAsync(Func<IWorkloadIsolator, Task<DriverResult>> call, bool staysActive = false)
     {
         var isolator = Select();
+        using var span = ResponderTelemetry.StartDriver(isolator.Name);
         var result = await call(isolator);
         return new WorkDone($"{isolator.Name}: {result.Detail}", result.Changed, staysActive);
     }

@@ -1,4 +1,5 @@
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
 
@@ -11,7 +12,9 @@ internal static class Revokers
         var changed = false;
         foreach (var revoker in revokers)
         {
+            using var span = ResponderTelemetry.StartDriver(revoker.Name);
             var result = await call(revoker);
+            span?.SetTag("ztstream.driver.changed", result.Changed);
             changed |= result.Changed;
             details.Add($"{revoker.Name}: {result.Detail}");
         }

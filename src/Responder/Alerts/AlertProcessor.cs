@@ -3,15 +3,20 @@ using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Policy;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Alerts;
 
 /// <summary>Stores an alert (or its update) and lets the policy decide what to do about it.</summary>
-internal sealed class AlertProcessor(AlertStore alerts, ResponseDecider decider, AuditLog audit)
+internal sealed class AlertProcessor(AlertStore alerts, ResponseDecider decider, AuditLog audit, ResponderTelemetry telemetry)
 {
     public async Task<AlertUpsertOutcome> HandleAsync(Alert alert, CancellationToken cancellationToken)
     {
+        using var activity = ResponderTelemetry.Source.StartActivity("responder.alert");
+        activity?.SetTag("ztstream.alert.id", alert.Id);
+        activity?.SetTag("ztstream.alert.severity", alert.Severity);
         var (outcome, before) = await alerts.UpsertAsync(alert, cancellationToken);
+        telemetry.AlertReceived(alert, outcome);
         if (outcome != AlertUpsertOutcome.Duplicate)
         {
             await audit.AppendAsync(

@@ -13,6 +13,7 @@ using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Policy;
 
 namespace ZtStream.Responder.Api;
@@ -114,7 +115,7 @@ internal static class ResponderApi
     }
 
     private static async Task<IResult> VerdictAsync(
-        string id, HttpContext http, AlertStore alerts, IEventLog log, AuditLog audit, IOptions<ResponderOptions> options, TimeProvider time)
+        string id, HttpContext http, AlertStore alerts, IEventLog log, AuditLog audit, Notifier notifier, IOptions<ResponderOptions> options, TimeProvider time)
     {
         var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.VerdictRequest);
         if (problem is not null)
@@ -186,6 +187,12 @@ internal static class ResponderApi
             principal: stored.Alert.Principal,
             beforeJson: $$"""{"status":{{JsonSerializer.Serialize(stored.Status)}}}""",
             afterJson: JsonSerializer.Serialize(feedback, ContractsJsonContext.Default.AlertFeedback));
+        if (stored.Status != body.Verdict)
+        {
+            // Paging targets follow the triage: a confirmed alert is acknowledged there, a false positive resolved.
+            await notifier.StatusChangedAsync(stored.Alert, body.Verdict, http.RequestAborted);
+        }
+
         return Results.Json(feedback, ResponderJsonContext.Default.AlertFeedback);
     }
 

@@ -21,6 +21,11 @@ internal static class AuditKinds
     public const string AttemptFailed = "action.attempt_failed";
     public const string Completed = "action.completed";
     public const string Failed = "action.failed";
+    public const string NotificationQueued = "notification.queued";
+    public const string NotificationThrottled = "notification.throttled";
+    public const string NotificationSent = "notification.sent";
+    public const string NotificationAttemptFailed = "notification.attempt_failed";
+    public const string NotificationFailed = "notification.failed";
 }
 
 /// <summary>One audit entry. <see cref="Actor"/> is who decided: <c>policy:NAME</c>, <c>system</c>, <c>ttl</c> or an API user.</summary>

@@ -46,4 +46,19 @@ internal static partial class DriverLog
 
     [LoggerMessage(5141, LogLevel.Information, "Action {ActionId}: reconnected container {Container} to {Networks}")]
     public static partial void DockerReleased(ILogger logger, Guid actionId, string container, string networks);
+
+    [LoggerMessage(5150, LogLevel.Information, "Notification {Event} of alert {AlertId} delivered to {Target} on attempt {Attempts}")]
+    public static partial void NotificationDelivered(ILogger logger, string @event, string alertId, string target, int attempts);
+
+    [LoggerMessage(5151, LogLevel.Warning, "Notification {Event} of alert {AlertId} to {Target}: attempt {Attempts} failed ({Reason}); next at {NextAttempt}")]
+    public static partial void NotificationRetry(ILogger logger, string @event, string alertId, string target, int attempts, string reason, DateTimeOffset nextAttempt);
+
+    [LoggerMessage(5152, LogLevel.Error, "Notification {Event} of alert {AlertId} to {Target} failed: {Reason}; not retried")]
+    public static partial void NotificationFailed(ILogger logger, string @event, string alertId, string target, string reason);
+
+    [LoggerMessage(5153, LogLevel.Warning, "Notification of alert {AlertId} to {Target} throttled: route {Route} already sent {Max} in {Window}")]
+    public static partial void NotificationThrottled(ILogger logger, string alertId, string target, string route, int max, TimeSpan window);
+
+    [LoggerMessage(5154, LogLevel.Error, "Notification delivery pass failed")]
+    public static partial void NotificationPassFailed(ILogger logger, Exception exception);
 }

@@ -14,6 +14,7 @@ using ZtStream.Responder.Isolation.Nftables;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Revocation.SharedSignals;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Drivers;
 
@@ -33,6 +34,8 @@ internal static class ResponderDrivers
         services.AddOptions<ResponderDriversOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderDriversOptions>, ResponderDriversOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.TryAddSingleton<ResponderTelemetry>();
 
         // Registration reads the same binding the validator checks; a bad section fails at start, not here.
         var options = section.Get<ResponderDriversOptions>() ?? new ResponderDriversOptions();
@@ -102,7 +105,7 @@ internal static class ResponderDrivers
     private static ResponderDriversOptions Value(IServiceProvider services) =>
         services.GetRequiredService<IOptions<ResponderDriversOptions>>().Value;
 
-    private static KubernetesClientConfiguration KubernetesConfiguration(KubernetesIsolationOptions options)
+    internal static KubernetesClientConfiguration KubernetesConfiguration(KubernetesIsolationOptions options)
     {
         KubernetesClientConfiguration configuration;
         if (!string.IsNullOrEmpty(options.KubeconfigPath))

@@ -6,6 +6,7 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
 
 namespace ZtStream.Responder.Policy;
 
@@ -21,6 +22,7 @@ internal sealed class ResponseDecider(
     ActionService service,
     AlertStore alerts,
     AuditLog audit,
+    Notifier notifier,
     TimeProvider time,
     ILogger<ResponseDecider> logger) : IDisposable
 {
@@ -70,6 +72,8 @@ internal sealed class ResponseDecider(
                         toDispatch.Add(existing);
                     }
 
+                    // A notify decided once tells the routes again of each higher count (once per count: the outbox's key).
+                    await NotifyAsync(existing, alert, cancellationToken);
                     continue;
                 }
 
@@ -79,6 +83,8 @@ internal sealed class ResponseDecider(
                 {
                     decided.Add(stored);
                 }
+
+                await NotifyAsync(stored, alert, cancellationToken);
             }
         }
         finally
@@ -162,8 +168,17 @@ internal sealed class ResponseDecider(
             DecidedAt = mode == ResponseModes.Approval ? null : now,
             DecidedBy = mode == ResponseModes.Approval ? null : $"policy:{rule.Name}",
             ApprovalExpiresAt = mode == ResponseModes.Approval ? now + policy.ApprovalExpiry : null,
-            Detail = state == ActionStates.Done ? "recorded for the analysts; nothing acted on" : null,
+            Detail = state == ActionStates.Done ? "sent to the notification routes the alert matches" : null,
         };
+    }
+
+    /// <summary>A notify action in force (decided automatically or approved) sends the alert to the routes it matches.</summary>
+    private async Task NotifyAsync(ActionRecord action, Alert alert, CancellationToken cancellationToken)
+    {
+        if (action.Kind == ActionKinds.Notify && action.State == ActionStates.Done)
+        {
+            await notifier.AlertFiredAsync(alert, AlertStatuses.Open, action.Id, cancellationToken);
+        }
     }
 
     /// <summary>One storm alert per budget window (fixed buckets); later deferrals in the window raise its count.</summary>

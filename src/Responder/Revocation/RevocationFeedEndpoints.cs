@@ -11,6 +11,7 @@ using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform;
 using ZtStream.Platform.Http;
+using ZtStream.Responder.Telemetry;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Revocation;
@@ -51,7 +52,8 @@ internal static class RevocationFeedEndpoints
         [FromKeyedServices(WakeKey)] WakeSignal signal,
         ApiTokenAuthenticator auth,
         IOptions<ResponderOptions> options,
-        TimeProvider time)
+        TimeProvider time,
+        ResponderTelemetry telemetry)
     {
         if (!auth.FeedAllowed(http))
         {
@@ -68,6 +70,7 @@ internal static class RevocationFeedEndpoints
         }
 
         var ct = http.RequestAborted;
+        using var subscribed = telemetry.FeedSubscribed();
         http.Response.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["X-Accel-Buffering"] = "no";

@@ -16,8 +16,6 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
     private readonly Dictionary<string, SegmentationRule> segmentation =
         policy.Segmentation.Rules.GroupBy(r => r.From, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last(), StringComparer.Ordinal);
 
-    private readonly KubernetesAdmission admission = new(policy.Kubernetes);
-
     public ZeroTrustPolicy Policy => policy;
 
     public void Evaluate(AccessEvent e, in Identity who, PrincipalState state, List<Contribution> output)
@@ -40,11 +38,6 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
         if (resource?.Type is { } type)
         {
             CheckKubernetes(e, type, who, output);
-        }
-
-        if (string.Equals(e.Kind, EventKinds.K8sAudit, StringComparison.Ordinal))
-        {
-            admission.Evaluate(e, output);
         }
 
         IdentitySignals.Evaluate(e, who, output);
@@ -135,34 +128,10 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
     private void CheckKubernetes(AccessEvent e, string type, in Identity who, List<Contribution> output)
     {
         var k = policy.Kubernetes;
-        var id = e.Resource!.Id;
         if (type is "pods/exec" or "pods/attach" && k.ExecAllowed is not null && !who.In(k.ExecAllowed))
         {
             output.Add(new Contribution(Detectors.Policy, RuleNames.PodExec, 80,
-                $"{who.Describe()} ran {type[5..]} in pod {id}; kubernetes.exec_allowed does not list it").Of(Techniques.ContainerAdministrationCommand));
-            return;
-        }
-
-        if (type == "secrets" && who.IsServiceAccount && k.SecretReaders is not null
-            && e.Action is "get" or "list" or "watch" or "read")
-        {
-            var slash = id?.IndexOf('/', StringComparison.Ordinal) ?? -1;
-            var ns = slash > 0 ? id![..slash] : null;
-            if (!string.Equals(ns, who.Namespace, StringComparison.Ordinal) && !who.In(k.SecretReaders))
-            {
-                output.Add(new Contribution(Detectors.Policy, RuleNames.SecretsRead, 75,
-                    $"{who.Describe()} read secret {id ?? "(all)"} outside its namespace {who.Namespace}; kubernetes.secret_readers does not list it").Of(Techniques.ContainerApiCredentials));
-            }
-
-            return;
-        }
-
-        if (type is "roles" or "clusterroles" or "rolebindings" or "clusterrolebindings" && who.IsServiceAccount
-            && k.RbacWriters is not null && IsWrite(e.Action) && !string.Equals(e.Outcome, Outcomes.Denied, StringComparison.Ordinal)
-            && !who.In(k.RbacWriters))
-        {
-            output.Add(new Contribution(Detectors.Policy, RuleNames.RbacChange, 85,
-                $"{who.Describe()} {e.Action} {type} {id}; kubernetes.rbac_writers does not list it").Of(Techniques.ClusterRoles));
+                $"{who.Describe()} ran {type[5..]} in pod {e.Resource!.Id}; kubernetes.exec_allowed does not list it").Of(Techniques.ContainerAdministrationCommand));
         }
     }
 

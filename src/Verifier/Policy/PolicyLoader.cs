@@ -30,6 +30,16 @@ internal static class PolicyLoader
     private static ZeroTrustPolicy Build(Dictionary<object, object?> tree, string name)
     {
         tree.Remove("extends");
+        if (tree.TryGetValue("kubernetes", out var k8s) && k8s is Dictionary<object, object?> section)
+        {
+            var moved = section.Keys.OfType<string>().Where(KubernetesPolicy.Replaced.ContainsKey)
+                .Select(key => $"kubernetes.{key} is no longer a policy key: it is {KubernetesPolicy.Replaced[key]}").ToList();
+            if (moved.Count > 0)
+            {
+                throw new PolicyException($"policy {name} is invalid: {string.Join("; ", moved)}");
+            }
+        }
+
         ZeroTrustPolicy policy;
         try
         {

@@ -100,61 +100,43 @@ internal sealed class ProtectedResource
     public PrincipalSet Allow { get; set; } = new();
 }
 
-/// <summary>Kubernetes API rules (from audit events): the Falco-style allow-lists.</summary>
+/// <summary>
+/// Who may open a shell in a pod (from audit events): an identity question only the site can answer. What a request
+/// does or carries (privileged pods, secrets harvested, RBAC escalation …) is judged by the rule library
+/// (Rules/Library/kubernetes), not here.
+/// </summary>
 internal sealed class KubernetesPolicy
 {
+    /// <summary>
+    /// Keys of the <c>kubernetes:</c> section that the rule library replaced, with where each went; a policy file
+    /// that still sets one is refused with that pointer rather than silently ignored.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> Replaced = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["allowed_users"] = "a rule of your own (docs/rules.md, \"Allow-lists of your site\")",
+        ["allowed_namespaces"] = "a rule of your own (docs/rules.md, \"Allow-lists of your site\")",
+        ["allowed_images"] = "a rule of your own (docs/rules.md, \"Allow-lists of your site\")",
+        ["privileged_images"] = "the list k8s_privileged_images (rule k8s-privileged-container)",
+        ["host_network_images"] = "the list k8s_host_network_images (rule k8s-host-network)",
+        ["sensitive_mount_images"] = "the list k8s_host_path_images (rule k8s-sensitive-host-path)",
+        ["sensitive_mount_paths"] = "the list k8s_sensitive_host_paths (rule k8s-sensitive-host-path)",
+        ["kube_namespaces"] = "the list k8s_system_namespaces",
+        ["kube_namespace_images"] = "the list k8s_system_namespace_images (rule k8s-workload-in-system-namespace)",
+        ["kube_namespace_service_accounts"] = "the list k8s_system_service_accounts (rule k8s-serviceaccount-in-system-namespace)",
+        ["system_role_prefixes"] = "rule k8s-system-role-changed",
+        ["system_role_exceptions"] = "rule k8s-system-role-changed",
+        ["admin_roles"] = "rules k8s-cluster-admin-binding and k8s-admin-role-binding (the list k8s_admin_roles)",
+        ["deny_anonymous"] = "rule k8s-anonymous-request-allowed",
+        ["deny_node_port_services"] = "rule k8s-nodeport-service",
+        ["deny_wildcard_roles"] = "rule k8s-wildcard-rbac-role",
+        ["deny_pod_exec_roles"] = "rule k8s-role-grants-sensitive-subresource",
+        ["config_map_credential_patterns"] = "the list k8s_credential_markers (rule k8s-configmap-with-credentials)",
+        ["secret_readers"] = "rules k8s-secrets-listed-across-namespaces, k8s-cluster-wide-secret-list and k8s-secret-read-across-namespaces (the list k8s_cluster_secret_readers)",
+        ["rbac_writers"] = "the RBAC rules (k8s-cluster-admin-binding, k8s-admin-role-binding, k8s-wildcard-rbac-role, k8s-role-grants-*, k8s-system-role-changed)",
+    };
+
     /// <summary>Who may exec/attach into pods; null means anyone (no rule).</summary>
     public PrincipalSet? ExecAllowed { get; set; } = new();
-
-    /// <summary>Service accounts that may read secrets outside their own namespace; a service account may always read its own namespace's secrets.</summary>
-    public PrincipalSet? SecretReaders { get; set; } = new();
-
-    /// <summary>Service accounts that may change RBAC objects.</summary>
-    public PrincipalSet? RbacWriters { get; set; } = new();
-
-    /// <summary>Non-system users allowed to use the API; null means any.</summary>
-    public List<string>? AllowedUsers { get; set; }
-
-    /// <summary>Namespaces that may be created; null means any.</summary>
-    public List<string>? AllowedNamespaces { get; set; }
-
-    /// <summary>Image repositories pods may run; null means any.</summary>
-    public List<string>? AllowedImages { get; set; }
-
-    public List<string> PrivilegedImages { get; set; } = [];
-
-    public List<string> HostNetworkImages { get; set; } = [];
-
-    public List<string> SensitiveMountImages { get; set; } = [];
-
-    public List<string> SensitiveMountPaths { get; set; } = [];
-
-    public List<string> KubeNamespaces { get; set; } = [];
-
-    /// <summary>Images allowed to run in <see cref="KubeNamespaces"/>.</summary>
-    public List<string> KubeNamespaceImages { get; set; } = [];
-
-    /// <summary>Service accounts that may be created in <see cref="KubeNamespaces"/>.</summary>
-    public List<string> KubeNamespaceServiceAccounts { get; set; } = [];
-
-    /// <summary>Prefixes of system roles that must not be modified or deleted.</summary>
-    public List<string> SystemRolePrefixes { get; set; } = [];
-
-    /// <summary>System roles whose changes are expected (e.g. <c>system:coredns</c>).</summary>
-    public List<string> SystemRoleExceptions { get; set; } = [];
-
-    public List<string> AdminRoles { get; set; } = [];
-
-    public bool DenyAnonymous { get; set; }
-
-    public bool DenyNodePortServices { get; set; }
-
-    public bool DenyWildcardRoles { get; set; }
-
-    public bool DenyPodExecRoles { get; set; }
-
-    /// <summary>Substrings that mark a config map value as a credential.</summary>
-    public List<string> ConfigMapCredentialPatterns { get; set; } = [];
 }
 
 internal static class PolicyLists

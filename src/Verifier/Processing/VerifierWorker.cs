@@ -6,6 +6,8 @@ using ZtStream.Contracts;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Telemetry;
+using ZtStream.Verifier.Telemetry;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;
@@ -37,12 +39,24 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly Dictionary<(string Topic, int Partition), Partition> partitions = [];
     private readonly List<AlertFeedback> feedback = [];
     private readonly ModelHost? model;
+    private readonly VerifierTelemetry? telemetry;
     private readonly RuleSetHolder rules;
     private ModelSnapshot? unsavedModel;
+    private PartitionGauge[] gauges = [];
 
-    public VerifierWorker(IEventLog log, CheckpointStore checkpoints, IOptions<VerifierOptions> options, TimeProvider time, ILogger<VerifierWorker> logger, VerifierTopics? topics = null, RuleSetHolder? rules = null)
+    public VerifierWorker(
+        IEventLog log,
+        CheckpointStore checkpoints,
+        IOptions<VerifierOptions> options,
+        TimeProvider time,
+        ILogger<VerifierWorker> logger,
+        VerifierTopics? topics = null,
+        RuleSetHolder? rules = null,
+        VerifierTelemetry? telemetry = null)
     {
         this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
+        this.telemetry = telemetry;
+        telemetry?.Watch(() => Volatile.Read(ref gauges));
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -153,6 +167,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             partitions[(topic, partition)] = p;
+            RefreshGauges();
             return saved?.NextOffset;
         }
         finally
@@ -170,6 +185,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 await CheckpointAsync(topic, partition, p, CancellationToken.None);
                 VerifierLog.PartitionRevoked(logger, topic, partition, p.NextOffset);
+                RefreshGauges();
             }
         }
         finally
@@ -187,6 +203,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 p = NewPartition();
                 partitions[(record.Topic, record.Partition)] = p;
+                RefreshGauges();
             }
 
             if (p.CheckFirstOffset)
@@ -214,6 +231,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             ScoreResult result;
+            using var activity = VerifierTelemetry.Source.StartActivity("verifier.score");
             try
             {
                 result = p.Engine.Score(record.Value.Span);
@@ -221,7 +239,21 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             catch (JsonException ex)
             {
                 VerifierLog.BadRecord(logger, record.Topic, record.Partition, record.Offset, ex.Message);
+                activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.Message);
                 throw new PoisonRecordException($"not a valid access event: {ex.Message}", ex);
+            }
+
+            if (!result.IsLink)
+            {
+                telemetry?.Scored(result.Score, result.Duplicate);
+            }
+
+            p.Principals = p.Engine.PrincipalCount;
+            activity?.SetTag("ztstream.score", result.Score);
+            if (result.Alert is { } raised)
+            {
+                activity?.SetTag("ztstream.alert.id", raised.Id);
+                activity?.SetTag("ztstream.alert.severity", raised.Severity);
             }
 
             if (result.IsLink)
@@ -273,7 +305,13 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     private async Task AppendAlertAsync(Alert alert, CancellationToken cancellationToken)
     {
-        await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], cancellationToken);
+        using (var send = EventLogTracing.StartSend(topics.Alerts, 1))
+        {
+            // The alert carries this trace to the Responder (headers only while tracing is on).
+            await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert), TraceHeaders.For(send))], cancellationToken);
+        }
+
+        telemetry?.AlertPublished(alert);
         AlertsAppended++;
         VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
     }
@@ -318,6 +356,24 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
+    /// <summary>Under the gate: the partitions as the gauges read them from another thread.</summary>
+    private void RefreshGauges()
+    {
+        if (telemetry is null)
+        {
+            return;
+        }
+
+        var view = new PartitionGauge[partitions.Count];
+        var i = 0;
+        foreach (var ((topic, partition), p) in partitions)
+        {
+            view[i++] = new PartitionGauge(topic, partition, p.Principals, p.LastCheckpoint);
+        }
+
+        Volatile.Write(ref gauges, view);
+    }
+
     /// <summary>
     /// Appends the records the partition's engine derived for other principals (runtime links), keyed by their principal, to
     /// the events topic so the partitions owning them learn it. A log that refuses appends just now (back-pressure of the
@@ -332,10 +388,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             return;
         }
 
+        using var send = EventLogTracing.StartSend(topics.Events, outbox.Count);
+        var headers = TraceHeaders.For(send);
         var records = new LogRecord[outbox.Count];
         for (var i = 0; i < records.Length; i++)
         {
-            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]));
+            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]), headers);
         }
 
         try
@@ -377,6 +435,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
         p.SinceCheckpoint = 0;
         p.LastCheckpoint = time.GetUtcNow();
+        RefreshGauges();
         VerifierLog.Checkpointed(logger, topic, partition, p.NextOffset, state.Length);
     }
 
@@ -395,6 +454,8 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         public int SinceCheckpoint { get; set; }
 
         public DateTimeOffset LastCheckpoint { get; set; }
+
+        public int Principals { get; set; }
 
         /// <summary>Restored from a checkpoint: the first record must be at <see cref="NextOffset"/>, else the log and the checkpoint disagree.</summary>
         public bool CheckFirstOffset { get; set; }

@@ -91,7 +91,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
         var labels = labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
-        var evaluator = labels is null ? null : new Evaluator(labels);
+        var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
         var skipped = new SkipReport();
         long scored = 0;
         await using var stream = File.OpenRead(file);
@@ -178,14 +178,20 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
     public static async Task WriteTableAsync(TextWriter o, EvaluationReport r)
     {
-        await o.WriteLineAsync("scenario                     detected  severity  events-to-detection  principal");
+        await o.WriteLineAsync("scenario                     detected  alerted  severity  events-to-detection  principal");
         foreach (var (name, s) in r.Scenarios)
         {
             await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{name,-28} {(s.Detected ? "yes" : "NO"),-9} {s.Severity,-9} {(s.EventsToDetection?.ToString(CultureInfo.InvariantCulture) ?? "-"),-20} {s.Principal}"));
+                $"{name,-28} {(s.Detected ? "yes" : "NO"),-9} {(s.Alerted ? "yes" : "NO"),-8} {s.Severity,-9} {(s.EventsToDetection?.ToString(CultureInfo.InvariantCulture) ?? "-"),-20} {s.Principal}"));
         }
 
+        var alerted = r.Scenarios.Values.Count(s => s.Alerted);
+        await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"scenarios alerted {alerted} of {r.Scenarios.Count} ({Percent(alerted, r.Scenarios.Count)}), detected high or above {r.Scenarios.Values.Count(s => s.Detected)}; benign events alerted {r.BenignEventsAlerted} of {r.BenignEvents} ({Percent(r.BenignEventsAlerted, r.BenignEvents)})"));
         await o.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"events {r.Events}, alerts {r.Alerts}, false positives {r.FalsePositiveAlerts} = {r.FalsePositivesPer1000PrincipalDays} per 1,000 benign principal-days ({r.BenignPrincipalDays} principal-days)"));
     }
+
+    private static string Percent(long part, long whole) =>
+        whole == 0 ? "-" : (100.0 * part / whole).ToString("0.0", CultureInfo.InvariantCulture) + " %";
 }

@@ -11,7 +11,9 @@ namespace ZtStream.Verifier.Rules;
 /// <summary>
 /// The <c>rule</c> detector of a scoring engine: evaluates the rules in force for the event's kind and turns each
 /// match into a contribution named by the rule id, scored by the rule, explained by its title and the values that
-/// matched. Holds the engine's aggregation state. Single-threaded, like its engine.
+/// matched. A finding counts once: a matching rule whose every ATT&amp;CK technique a stronger matching rule of the same
+/// event already evidences keeps its reason but adds no score, so rule sets that find the same thing (the built-in
+/// library, SigmaHQ's, Falco's) do not compound. Holds the engine's aggregation state. Single-threaded, like its engine.
 /// </summary>
 internal sealed class RuleDetector(RuleSetHolder rules)
 {
@@ -30,11 +32,47 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         }
 
         var re = new RuleEvent(e);
+        var first = output.Count;
         foreach (var rule in candidates)
         {
             if (Match(rule, re) is { } text)
             {
                 output.Add(Contribute(rule, text));
+            }
+        }
+
+        if (output.Count - first > 1)
+        {
+            CountEachFindingOnce(output, first);
+        }
+    }
+
+    /// <summary>
+    /// From the strongest match down, a contribution whose techniques are all evidenced already scores 0 and says by
+    /// which rule. Rules without techniques name no finding to share and always count. Rare (two rules on one event),
+    /// so it may allocate.
+    /// </summary>
+    private static void CountEachFindingOnce(List<Contribution> output, int first)
+    {
+        var order = Enumerable.Range(first, output.Count - first).OrderByDescending(i => output[i].Score).ThenBy(i => i).ToList();
+        var covered = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var i in order)
+        {
+            var c = output[i];
+            if (c.Techniques.Count == 0)
+            {
+                continue;
+            }
+
+            if (c.Techniques.All(covered.ContainsKey))
+            {
+                output[i] = c with { Score = 0, Text = $"{c.Text}; counted once, with rule {covered[c.Techniques[0]]}" };
+                continue;
+            }
+
+            foreach (var t in c.Techniques)
+            {
+                covered.TryAdd(t, c.Rule);
             }
         }
     }

@@ -8,7 +8,8 @@ namespace ZtStream.Verifier.Rules;
 /// The ZtStream rule format (docs/rules.md): one rule per YAML document — id, title, description, severity or score,
 /// ATT&amp;CK techniques and tactics, tags, enabled, a Sigma-grammar <c>detection</c> over ZtStream field names,
 /// <c>exceptions</c>, an optional <c>aggregation</c>, and embedded <c>tests</c>. A document holding only <c>lists:</c>
-/// defines value lists for <c>|expand</c> placeholders; lists of the same name from several files are concatenated.
+/// (or <c>replace_lists:</c>) defines value lists for <c>|expand</c> placeholders; lists of the same name from several
+/// files are concatenated, unless a later file replaces them.
 /// </summary>
 internal static partial class ZtStreamRuleReader
 {
@@ -28,22 +29,32 @@ internal static partial class ZtStreamRuleReader
         "command-and-control", "exfiltration", "impact",
     };
 
-    public static bool IsListDocument(YamlMappingNode doc) => RuleYaml.Get(doc, "lists") is not null && RuleYaml.Get(doc, "id") is null;
+    /// <summary>Key of a lists document whose lists are joined to earlier lists of the same name.</summary>
+    public const string ListsKey = "lists";
 
-    /// <summary>Adds the lists a <c>lists:</c> document defines.</summary>
+    /// <summary>Key of a lists document whose lists replace earlier lists of the same name (site overrides of built-in lists).</summary>
+    public const string ReplaceListsKey = "replace_lists";
+
+    public static bool IsListDocument(YamlMappingNode doc) =>
+        (RuleYaml.Get(doc, ListsKey) is not null || RuleYaml.Get(doc, ReplaceListsKey) is not null) && RuleYaml.Get(doc, "id") is null;
+
+    /// <summary>
+    /// Adds the lists a lists document defines: <c>lists:</c> joins values to a list of the same name loaded before,
+    /// <c>replace_lists:</c> drops what was loaded before (files load in order: the built-in library first).
+    /// </summary>
     public static void ReadLists(YamlMappingNode doc, Dictionary<string, List<string>> into)
     {
         foreach (var (k, v) in doc.Children)
         {
             var key = (k as YamlScalarNode)?.Value;
-            if (key != "lists")
+            if (key is not (ListsKey or ReplaceListsKey))
             {
-                throw new RuleFormatException($"a lists document holds only 'lists' (found '{key}')", RuleYaml.Line(k));
+                throw new RuleFormatException($"a lists document holds only '{ListsKey}' and '{ReplaceListsKey}' (found '{key}')", RuleYaml.Line(k));
             }
 
             if (v is not YamlMappingNode lists)
             {
-                throw new RuleFormatException("'lists' must map list names to lists of values", RuleYaml.Line(v));
+                throw new RuleFormatException($"'{key}' must map list names to lists of values", RuleYaml.Line(v));
             }
 
             foreach (var (nameNode, _) in lists.Children)
@@ -55,7 +66,7 @@ internal static partial class ZtStreamRuleReader
                 }
 
                 var values = RuleYaml.Strings(lists, name);
-                if (!into.TryGetValue(name, out var list))
+                if (key == ReplaceListsKey || !into.TryGetValue(name, out var list))
                 {
                     into[name] = list = [];
                 }

@@ -10,9 +10,6 @@ internal static class RuleNames
     public const string Segmentation = "segmentation";
     public const string ProtectedResource = "protected_resource";
     public const string PodExec = "pod_exec";
-    public const string SecretsRead = "secrets_read";
-    public const string RbacChange = "rbac_change";
-    public const string K8sAdmission = "k8s_admission";
 
     public const string FirstResource = "first_resource";
     public const string FirstDataClass = "first_data_class";

@@ -375,9 +375,7 @@ internal sealed class TrafficSimulator
     private void PodExec(Actor a, DateTimeOffset t, Action<AccessEvent> emit, Action<AccessEvent> background)
     {
         var target = actors.Find(x => x.Kind == ActorKind.Service && x.Namespace == "payments")!;
-        var e = Event(t, EventKinds.K8sAudit, a, null, null,
-            new ResourceRef { Type = "pods/exec", Id = target.Pods[0].Id }, "create", Outcomes.Success, null, a.Ips[0], "kubectl/v1.31.0 (linux/amd64)");
-        emit(e with { Status = 101 });
+        emit(Exec(t, a, target.Pods[0], a.Ips[0]));
     }
 
     /// <summary>A service probes admin routes across namespaces and is denied again and again.</summary>
@@ -527,8 +525,7 @@ internal sealed class TrafficSimulator
                 var target = actors[rng.Next(actors.Count)];
                 if (target.Pods.Count > 0)
                 {
-                    Add(day, Event(last.AddSeconds(30), EventKinds.K8sAudit, a, null, null, new ResourceRef { Type = "pods/exec", Id = target.Pods[0].Id },
-                        "create", Outcomes.Success, null, ip, "kubectl/v1.31.0 (linux/amd64)") with { Status = 101 });
+                    Add(day, Exec(last.AddSeconds(30), a, target.Pods[0], ip));
                 }
             }
 
@@ -573,9 +570,64 @@ internal sealed class TrafficSimulator
             attrs["k8s.request_object"] = b;
         }
 
-        return Event(t, EventKinds.K8sAudit, a, pod, null, new ResourceRef { Type = type, Id = id }, verb,
+        var e = Event(t, EventKinds.K8sAudit, a, pod, null, new ResourceRef { Type = type, Id = id }, verb,
             status is 401 or 403 ? Outcomes.Denied : Outcomes.Success, null, pod.Ip, $"{a.Name}/v1.{a.Version} (linux/amd64) kubernetes/client-go") with
         { Status = status, Attributes = attrs };
+        return WithAuditEvent(e, body);
+    }
+
+    /// <summary>An exec into a pod through the API server (kubectl exec), as the API server audits it.</summary>
+    private AccessEvent Exec(DateTimeOffset t, Actor a, Pod target, string ip) =>
+        WithAuditEvent(Event(t, EventKinds.K8sAudit, a, null, null, new ResourceRef { Type = "pods/exec", Id = target.Id }, "create", Outcomes.Success, null, ip,
+            "kubectl/v1.31.0 (linux/amd64)") with { Status = 101 }, body: null);
+
+    /// <summary>
+    /// Keeps beside a simulated audit event the audit.k8s.io/v1 Event the API server would have sent, as Ingest's audit
+    /// adapter does (<see cref="AccessEvent.Raw"/>), so rules written over the native Event see simulated traffic too.
+    /// </summary>
+    private static AccessEvent WithAuditEvent(AccessEvent e, JsonElement? body)
+    {
+        var type = e.Resource!.Type!;
+        var slash = type.IndexOf('/', StringComparison.Ordinal);
+        var id = e.Resource.Id ?? "";
+        var idSlash = id.IndexOf('/', StringComparison.Ordinal);
+        var objectRef = new Dictionary<string, string> { ["resource"] = slash < 0 ? type : type[..slash], ["apiVersion"] = "v1" };
+        if (slash >= 0)
+        {
+            objectRef["subresource"] = type[(slash + 1)..];
+        }
+
+        if (idSlash > 0)
+        {
+            objectRef["namespace"] = id[..idSlash];
+        }
+
+        if (id[(idSlash + 1)..] is { Length: > 0 } name)
+        {
+            objectRef["name"] = name;
+        }
+
+        var raw = new Dictionary<string, object?>
+        {
+            ["kind"] = "Event",
+            ["apiVersion"] = "audit.k8s.io/v1",
+            ["level"] = body is null ? "Metadata" : "Request",
+            ["auditID"] = e.Id,
+            ["stage"] = e.Status == 101 ? "ResponseStarted" : "ResponseComplete",
+            ["verb"] = e.Action,
+            ["user"] = new Dictionary<string, object> { ["username"] = e.Subject!.Id!, ["groups"] = new[] { "system:authenticated" } },
+            ["sourceIPs"] = new[] { e.Network?.SrcIp },
+            ["userAgent"] = e.UserAgent,
+            ["objectRef"] = objectRef,
+            ["responseStatus"] = new Dictionary<string, int?> { ["code"] = e.Status },
+            ["requestReceivedTimestamp"] = e.Time.ToString("O", CultureInfo.InvariantCulture),
+        };
+        if (body is { } b)
+        {
+            raw["requestObject"] = b;
+        }
+
+        return e with { Raw = JsonSerializer.SerializeToElement(raw) };
     }
 
     private AccessEvent Event(DateTimeOffset t, string kind, Actor a, Pod? pod, TokenInfo? token, ResourceRef? resource, string action, string outcome, long? bytes, string? ip, string? agent) =>

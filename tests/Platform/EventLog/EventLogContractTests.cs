@@ -11,7 +11,7 @@ namespace ZtStream.Platform.Tests.EventLog;
 /// topic and consumer groups; single-key appends keep a test's records in one partition, so "nothing was handed
 /// twice" shows as "the first records seen are the expected ones" without waiting for silence.
 /// </summary>
-public abstract class EventLogContractTests : IAsyncLifetime
+public abstract partial class EventLogContractTests : IAsyncLifetime
 {
     private readonly List<(CancellationTokenSource Stop, Task Running)> _consumers = [];
     private IEventLog? _log;

@@ -33,8 +33,6 @@ public sealed class TechniqueMappingTests
     public static TheoryData<string, string[]> PolicyCases => new()
     {
         { RuleNames.PodExec, ["T1609"] },
-        { RuleNames.SecretsRead, ["T1552.007"] },
-        { RuleNames.RbacChange, ["T1098.006"] },
         { RuleNames.TokenExpired, ["T1550.001"] },
         { RuleNames.TokenBinding, ["T1528", "T1550.001"] },
         { RuleNames.DataClass, ["T1213"] },
@@ -48,8 +46,6 @@ public sealed class TechniqueMappingTests
         var e = rule switch
         {
             RuleNames.PodExec => Events.Read(at, "user:bob", workload: "", resourceType: "pods/exec", resource: "payments/pay-1", dataClass: null, action: "create", kind: EventKinds.K8sAudit),
-            RuleNames.SecretsRead => Events.Read(at, resourceType: "secrets", resource: "payments/db-password", dataClass: null, action: "get", kind: EventKinds.K8sAudit),
-            RuleNames.RbacChange => Events.Read(at, resourceType: "clusterrolebindings", resource: "api-admin", dataClass: null, action: "create", kind: EventKinds.K8sAudit),
             RuleNames.TokenExpired => Events.Read(at, token: new() { Jti = "j", ExpiresAt = Events.T0.AddHours(48) }),
             RuleNames.TokenBinding => Events.Read(at, workload: "default/attacker", token: new() { Jti = "j", BoundWorkload = "shop/api-1" }),
             _ => Events.Read(at, dataClass: "confidential/payments", resource: "payments/cards"),

@@ -19,11 +19,11 @@ public sealed class PolicyLoaderTests
     public void Extends_ListsAppend_ScalarsOverride()
     {
         var dir = Directory.CreateTempSubdirectory("zt-policy-").FullName;
-        File.WriteAllText(Path.Combine(dir, "base.yaml"), "kubernetes:\n  allowed_users: [a]\n  deny_anonymous: false\n");
-        File.WriteAllText(Path.Combine(dir, "top.yaml"), "extends: base.yaml\nkubernetes:\n  allowed_users: [b]\n  deny_anonymous: true\n");
+        File.WriteAllText(Path.Combine(dir, "base.yaml"), "kubernetes:\n  exec_allowed:\n    subjects: [a]\ntokens:\n  enforce_binding: false\n");
+        File.WriteAllText(Path.Combine(dir, "top.yaml"), "extends: base.yaml\nkubernetes:\n  exec_allowed:\n    subjects: [b]\ntokens:\n  enforce_binding: true\n");
         var p = PolicyLoader.LoadFile(Path.Combine(dir, "top.yaml"));
-        Assert.Equal(["a", "b"], p.Kubernetes.AllowedUsers);
-        Assert.True(p.Kubernetes.DenyAnonymous);
+        Assert.Equal(["a", "b"], p.Kubernetes.ExecAllowed!.Subjects);
+        Assert.True(p.Tokens.EnforceBinding);
         Directory.Delete(dir, true);
     }
 
@@ -35,6 +35,15 @@ public sealed class PolicyLoaderTests
         Assert.Contains("data_classes[0].name is empty", ex.Message, StringComparison.Ordinal);
         Assert.Contains("segmentation.default", ex.Message, StringComparison.Ordinal);
         Assert.Contains("expiry_grace_seconds", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KubernetesKeysTheRulesReplaced_AreRefusedNamingWhereTheyWent()
+    {
+        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(
+            "kubernetes:\n  exec_allowed:\n    subjects: [a]\n  privileged_images: [calico/node]\n  deny_anonymous: true\n"));
+        Assert.Contains("kubernetes.privileged_images is no longer a policy key: it is the list k8s_privileged_images (rule k8s-privileged-container)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("kubernetes.deny_anonymous is no longer a policy key: it is rule k8s-anonymous-request-allowed", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -40,15 +40,19 @@ internal static class FalcoSuite
         return null;
     }
 
-    public static string PolicyFolder => Path.Combine(AppContext.BaseDirectory, "TestData");
+    /// <summary>The site rule files standing in for Falco's site-dependent allow-lists and its test overrides.</summary>
+    public static string SiteFolder => Path.Combine(AppContext.BaseDirectory, "TestData", "falco-site");
 
-    /// <summary>Falco rules files → the ZtStream policy files expressing the same allow-lists.</summary>
-    public static List<string> PolicyFiles(IEnumerable<string> rulesFiles)
+    /// <summary>
+    /// Falco rules files → the ZtStream rule files a site would write for the same allow-lists: the base site file,
+    /// then one per Falco override the test loads (loaded after the built-in library, in this order).
+    /// </summary>
+    public static List<string> SiteRuleFiles(IEnumerable<string> rulesFiles)
     {
-        var files = new List<string> { Path.Combine(PolicyFolder, "falco-equivalent-policy.yaml") };
+        var files = new List<string> { Path.Combine(SiteFolder, "site.yaml") };
         foreach (var r in rulesFiles)
         {
-            var overlay = Path.Combine(PolicyFolder, "falco", r);
+            var overlay = Path.Combine(SiteFolder, Path.GetFileName(r));
             if (File.Exists(overlay))
             {
                 files.Add(overlay);
@@ -56,19 +60,6 @@ internal static class FalcoSuite
         }
 
         return files;
-    }
-
-    /// <summary>One policy file extending all of <paramref name="files"/> (written next to the test binaries).</summary>
-    public static string Compose(IReadOnlyList<string> files)
-    {
-        if (files.Count == 1)
-        {
-            return files[0];
-        }
-
-        var path = Path.Combine(Path.GetTempPath(), $"zt-falco-{Guid.NewGuid():N}.yaml");
-        File.WriteAllText(path, "extends:\n" + string.Concat(files.Select(f => $"  - \"{f}\"\n")));
-        return path;
     }
 
     public static List<Expectation> Expectations(string folder)

@@ -1,12 +1,14 @@
 using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Replay;
 
 /// <summary>
-/// Every Falco k8s-audit test: with the policy expressing the same allow-lists, an alert where Falco expects a
-/// WARNING, none where it expects nothing. INFO/NOTICE tracking detections need no alert.
+/// Every Falco k8s-audit test, scored by the built-in rule library (no zero-trust policy) plus the site rule files that
+/// express Falco's site-dependent allow-lists and the test's overrides: an alert where Falco expects a WARNING, none
+/// where it expects nothing. INFO/NOTICE tracking detections need no alert.
 /// </summary>
 public sealed class FalcoSuiteTests
 {
@@ -31,8 +33,9 @@ public sealed class FalcoSuiteTests
 
     internal static List<Alert> Run(string folder, Expectation e)
     {
-        var policy = PolicyLoader.LoadFile(FalcoSuite.Compose(FalcoSuite.PolicyFiles(e.RulesFiles)));
-        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, policy);
+        var rules = RuleLoader.LoadConfigured(new RuleOptions { Builtin = true, Paths = FalcoSuite.SiteRuleFiles(e.RulesFiles) });
+        Assert.True(rules.Errors.Count == 0, string.Join(Environment.NewLine, rules.Errors));
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, ZeroTrustPolicy.Empty, rules: new RuleSetHolder(new RuleSet(rules.Rules)));
         using var stream = File.OpenRead(Path.Combine(folder, "traces", e.TraceFile));
         var alerts = new List<Alert>();
         foreach (var ev in FalcoSuite.Readers["k8s-audit"](stream, DateTimeOffset.UnixEpoch, static _ => { }))

@@ -241,19 +241,21 @@ public sealed class DetectionGrammarTests
         Assert.False(rule.Matches(WithRaw("""{"requestReceivedTimestamp":"2026-01-05T04:00:00Z"}""")));
     }
 
+    private const string BadAgentsRule = """
+        id: bad-agents
+        title: Bad agents
+        severity: high
+        detection:
+          sel:
+            user_agent|startswith|expand: '%tools%'
+          condition: sel
+        """;
+
     [Fact]
     public void Expand_ResolvesPlaceholdersFromLists()
     {
         var result = RuleLoader.Load([
-            new RuleSource("a.yaml", """
-                id: bad-agents
-                title: Bad agents
-                severity: high
-                detection:
-                  sel:
-                    user_agent|startswith|expand: '%tools%'
-                  condition: sel
-                """),
+            new RuleSource("a.yaml", BadAgentsRule),
             new RuleSource("lists1.yaml", "lists:\n  tools: [nmap]\n"),
             new RuleSource("lists2.yaml", "lists:\n  tools: [masscan]\n"),
         ]);
@@ -262,6 +264,48 @@ public sealed class DetectionGrammarTests
         Assert.True(rule.Matches(Request(agent: "Nmap Scripting Engine")));
         Assert.True(rule.Matches(Request(agent: "masscan/1.3")));
         Assert.False(rule.Matches(Request(agent: "curl/8")));
+    }
+
+    [Fact]
+    public void ReplaceLists_DropsWhatEarlierFilesDefined_LaterListsJoinAgain()
+    {
+        var result = RuleLoader.Load([
+            new RuleSource("a.yaml", BadAgentsRule),
+            new RuleSource("builtin.yaml", "lists:\n  tools: [nmap, masscan]\n"),
+            new RuleSource("site.yaml", "replace_lists:\n  tools: [zgrab]\n"),
+            new RuleSource("later.yaml", "lists:\n  tools: [nuclei]\n"),
+        ]);
+        Assert.Empty(result.Errors);
+        var rule = Assert.Single(result.Rules);
+        Assert.False(rule.Matches(Request(agent: "Nmap Scripting Engine")));
+        Assert.False(rule.Matches(Request(agent: "masscan/1.3")));
+        Assert.True(rule.Matches(Request(agent: "zgrab/0.x")));
+        Assert.True(rule.Matches(Request(agent: "Nuclei - Open-source project")));
+    }
+
+    [Fact]
+    public void ListsDocument_OtherKey_IsAnError()
+    {
+        var error = Assert.Single(Errors("lists:\n  tools: [nmap]\nreplace: true\n"));
+        Assert.Contains("holds only 'lists' and 'replace_lists'", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("raw.requestObject.data|contains: password", true)]
+    [InlineData("raw.requestObject.data|contains: aws_access_key_id", true)]
+    [InlineData("raw.requestObject.data|re: 'DB_[A-Z]+\"'", true)]
+    [InlineData("raw.requestObject.data|contains: token", false)]
+    [InlineData("raw.requestObject.data: '*'", true)]
+    [InlineData("raw.requestObject.data|neq: x", false)]
+    public void ObjectValue_TextTestsSeeItsJsonText_KeysIncluded(string selection, bool expected)
+    {
+        var rule = Detection($"""
+            sel:
+              {selection}
+            condition: sel
+            """);
+        var e = WithRaw("""{"requestObject":{"kind":"ConfigMap","data":{"DB_PASSWORD":"x","app.properties":"aws_access_key_id = A\n"}}}""");
+        Assert.Equal(expected, rule.Matches(e));
     }
 
     [Theory]

@@ -48,6 +48,51 @@ public sealed class RuleDetectorTests
         Audit("create", "deployments", ns, name, apiGroup: "apps", time: time,
             extra: """{"requestObject":{"kind":"Deployment","spec":{"template":{"spec":{"containers":[{"name":"sidecar","image":"envoy"},{"name":"app","image":"busybox","securityContext":{"privileged":true}}]}}}}}""");
 
+    private static string Medium(string id, string techniques) => $"""
+        id: {id}
+        title: {id}
+        severity: medium
+        techniques: [{techniques}]
+        detection:
+          create:
+            kind: k8s.audit
+            action: create
+          condition: create
+        """;
+
+    [Fact]
+    public void TwoRules_SameTechniqueOnOneEvent_CountOnce_TheWeakerKeepsItsReasonWithNoScore()
+    {
+        var result = Engine(Privileged, Medium("another-escape", "T1611")).Score(PrivilegedPod());
+
+        var alert = Assert.IsType<Alert>(result.Alert);
+        Assert.Equal(75, result.Score);
+        var weaker = Assert.Single(alert.Reasons, r => r.Rule == "another-escape");
+        Assert.Equal(0, weaker.Score);
+        Assert.EndsWith("; counted once, with rule k8s-privileged-pod", weaker.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("T1610", 88)] // another technique: two findings, combined
+    [InlineData("T1611, T1610", 88)] // evidence of one more technique is a finding of its own
+    public void TwoRules_NotTheSameTechniques_BothCount(string techniques, int score)
+    {
+        var result = Engine(Privileged, Medium("deploy", techniques)).Score(PrivilegedPod());
+
+        Assert.Equal(score, result.Score);
+        Assert.All(result.Alert!.Reasons, r => Assert.True(r.Score > 0, r.Text));
+    }
+
+    [Fact]
+    public void TwoMediumRules_WithoutTechniques_BothCountAndAlert()
+    {
+        var noTechnique = Medium("a", "T1").Replace("techniques: [T1]\n", "", StringComparison.Ordinal);
+        var result = Engine(noTechnique, noTechnique.Replace("id: a", "id: b", StringComparison.Ordinal)).Score(PrivilegedPod());
+
+        Assert.Equal(75, result.Score);
+        Assert.NotNull(result.Alert);
+    }
+
     [Fact]
     public void HighRule_Match_RaisesAnAlertExplainedByTitleAndValues()
     {

@@ -116,6 +116,29 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Contains(Lines(text), l => l.StartsWith("T1611", StringComparison.Ordinal) && l.Contains("k8s-privileged-container", StringComparison.Ordinal));
     }
 
+    /// <summary>What an audit log can show of ATT&amp;CK for Containers and the Threat Matrix for Kubernetes, each by a built-in rule.</summary>
+    [Theory]
+    [InlineData("T1611", "k8s-privileged-container")] // Escape to Host
+    [InlineData("T1610", "k8s-workload-in-system-namespace")] // Deploy Container
+    [InlineData("T1609", "k8s-pod-exec")] // Container Administration Command
+    [InlineData("T1613", "k8s-repeated-forbidden")] // Container and Resource Discovery
+    [InlineData("T1552.007", "k8s-cluster-wide-secret-list")] // Unsecured Credentials: Container API
+    [InlineData("T1528", "k8s-serviceaccount-token-request")] // Steal Application Access Token
+    [InlineData("T1098.006", "k8s-cluster-admin-binding")] // Additional Container Cluster Roles
+    [InlineData("T1078.001", "k8s-anonymous-request-allowed")] // Default Accounts
+    [InlineData("T1562.001", "k8s-admission-webhook-changed")] // Disable or Modify Tools
+    [InlineData("T1070", "k8s-events-deleted")] // Indicator Removal
+    [InlineData("T1133", "k8s-nodeport-service")] // External Remote Services
+    [InlineData("T1053.007", "k8s-cronjob-created")] // Container Orchestration Job
+    [InlineData("T1649", "k8s-csr-created")] // Steal or Forge Authentication Certificates
+    public async Task Coverage_BuiltinLibrary_NamesTheContainerTechniqueAndItsRule(string technique, string rule)
+    {
+        var (code, output, _) = await Run("coverage", "--json");
+        Assert.Equal(0, code);
+        var row = Lines(output).Select(l => JsonDocument.Parse(l).RootElement).Single(r => r.TryGetProperty("technique", out var t) && t.GetString() == technique);
+        Assert.Contains(rule, row.GetProperty("rules").EnumerateArray().Select(x => x.GetString()));
+    }
+
     [Theory]
     [InlineData(new[] { "rules-nope" }, "rules-nope")]
     [InlineData(new[] { "test", "--json" }, "--json")]

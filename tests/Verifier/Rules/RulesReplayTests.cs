@@ -42,7 +42,7 @@ public sealed class RulesReplayTests : IDisposable
         var alert = JsonDocument.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement;
         Assert.Equal("rule", alert.GetProperty("detector").GetString());
         var reason = alert.GetProperty("reasons").EnumerateArray().Single(r => r.GetProperty("rule").GetString() == "k8s-privileged-container");
-        Assert.Equal("Privileged container created: create cronjob ops/backup, containers[backup].securityContext.privileged=true (rule k8s-privileged-container)",
+        Assert.Equal("Privileged container created: create cronjob ops/backup, containers[backup].securityContext.privileged=true, containers[backup].image=alpine (rule k8s-privileged-container)",
             reason.GetProperty("text").GetString());
         // The rule's ATT&CK techniques travel on its reason and into the alert's union.
         Assert.Equal(["T1611", "T1610"], reason.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));

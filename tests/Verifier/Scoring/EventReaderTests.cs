@@ -24,14 +24,14 @@ public sealed class EventReaderTests
             if (reader.TryRead(bytes) is { } read)
             {
                 fast++;
-                if (expected.Attributes is null)
+                if (expected.Attributes is null && expected.Raw is null)
                 {
                     Assert.Equal(expected, read);
                 }
                 else
                 {
-                    // Dictionaries of JSON elements compare by reference; the serialized form is the contract.
-                    Assert.Equal(expected with { Attributes = null }, read with { Attributes = null });
+                    // JSON elements (and dictionaries of them) compare by reference; the serialized form is the contract.
+                    Assert.Equal(expected with { Attributes = null, Raw = null }, read with { Attributes = null, Raw = null });
                     Assert.Equal(bytes, ContractJson.Serialize(read));
                 }
             }

@@ -1,4 +1,7 @@
+using System.Text.Json;
+using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
+using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Verifier.Tests.Simulation;
@@ -41,5 +44,26 @@ public sealed class TrafficSimulatorTests
         var list = Scenarios.Parse("pod-exec, nope", out var unknown);
         Assert.Equal(["pod-exec"], list);
         Assert.Equal(["nope"], unknown);
+    }
+
+    /// <summary>Rules read simulated audit traffic the way they read Ingest's: the kept Event maps back to the same request.</summary>
+    [Fact]
+    public void Generate_AuditEvents_KeepTheAuditEventIngestWouldMapToTheSameRequest()
+    {
+        var audit = new TrafficSimulator(new SimulationOptions { Principals = 60, Days = 1, Seed = 3 }).Generate()
+            .Select(s => s.Event).Where(e => e.Kind == EventKinds.K8sAudit).ToList();
+
+        Assert.Contains(audit, e => e.Resource!.Type == "pods/exec");
+        Assert.All(audit, e =>
+        {
+            var mapped = Assert.Single(K8sAuditMapper.Map(JsonSerializer.SerializeToUtf8Bytes(e.Raw!.Value)).Events);
+            Assert.Equal(e.Id, mapped.Id);
+            Assert.Equal(e.Time, mapped.Time);
+            Assert.Equal(e.Subject!.Id, mapped.Subject!.Id);
+            Assert.Equal(e.Action, mapped.Action);
+            Assert.Equal(e.Resource, mapped.Resource);
+            Assert.Equal(e.Status, mapped.Status);
+            Assert.Equal(e.Network!.SrcIp, mapped.Network!.SrcIp);
+        });
     }
 }

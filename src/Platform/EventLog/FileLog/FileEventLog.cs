@@ -131,6 +131,8 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
             throw new InvalidOperationException($"the event log at {Root} is open read-only");
         }
 
+        var started = _time.GetTimestamp();
+
         FileTopic log;
         try
         {
@@ -176,6 +178,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         }
 
         _metrics.Appended.Add(records.Count);
+        _metrics.Appending(topic, _time.GetElapsedTime(started));
     }
 
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken) =>

@@ -70,6 +70,7 @@ internal sealed class InProcessEventLog : IEventLog, IAppendAdmission, IEventLog
 
         var log = Topic(topic);
         var now = _time.GetUtcNow();
+        var started = _time.GetTimestamp();
         lock (log.Gate)
         {
             if (log.Retained + records.Count > _options.MaxQueuedRecords)
@@ -103,6 +104,7 @@ internal sealed class InProcessEventLog : IEventLog, IAppendAdmission, IEventLog
         }
 
         _metrics.Appended.Add(records.Count);
+        _metrics.Appending(topic, _time.GetElapsedTime(started));
         _groups.Notify(topic);
         return Task.CompletedTask;
     }

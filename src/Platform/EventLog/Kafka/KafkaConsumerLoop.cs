@@ -95,9 +95,11 @@ internal sealed class KafkaConsumerLoop(
             }
 
             var record = ToRecord(result);
+            // The high watermark librdkafka cached from the last fetch: no call to the broker.
+            var end = consumer.GetWatermarkOffsets(result.TopicPartition).High;
             try
             {
-                delivery.DeliverAsync(spec, handler, record, handling).GetAwaiter().GetResult();
+                delivery.DeliverAsync(spec, handler, record, end == Offset.Unset ? -1 : end.Value, handling).GetAwaiter().GetResult();
             }
             catch (OperationCanceledException) when (handling.IsCancellationRequested)
             {
@@ -154,6 +156,7 @@ internal sealed class KafkaConsumerLoop(
                 EventLogLog.PartitionCallbackFailed(logger, spec.GroupId, partition.Topic, partition.Partition.Value, ex);
             }
 
+            delivery.PartitionLeft(spec.GroupId, partition.Topic, partition.Partition.Value);
             EventLogLog.PartitionRevoked(logger, spec.GroupId, partition.Topic, partition.Partition.Value);
         }
     }

@@ -63,6 +63,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         }
 
         var producer = Producer();
+        var started = _time.GetTimestamp();
         var deliveries = new Task<DeliveryResult<string, byte[]>>[records.Count];
         var produced = 0;
         try
@@ -78,6 +79,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
             // message.timeout.ms bounds each delivery report; the extra margin only guards against a report never coming.
             await Task.WhenAll(deliveries).WaitAsync(_options.AppendTimeout + TimeSpan.FromSeconds(5), _time, cancellationToken).ConfigureAwait(false);
             _metrics.Appended.Add(records.Count);
+            _metrics.Appending(topic, _time.GetElapsedTime(started));
         }
         catch (ProduceException<string, byte[]> ex)
         {

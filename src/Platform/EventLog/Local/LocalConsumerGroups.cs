@@ -389,6 +389,7 @@ internal sealed class LocalConsumerGroups(
             next = member.Group.Target.GetValueOrDefault(partition);
         }
 
+        delivery.PartitionLeft(member.Group.Id, partition.Topic, partition.Partition);
         EventLogLog.PartitionRevoked(logger, member.Group.Id, partition.Topic, partition.Partition);
         next?.Signal.Set();
     }
@@ -416,6 +417,8 @@ internal sealed class LocalConsumerGroups(
             var position = member.Positions[partition];
             batch.Clear();
             partitions.Read(partition.Topic, partition.Partition, position, BatchPerPartition, batch);
+            // Where the partition ends as this batch is handed out: the lag each record leaves behind it.
+            var end = batch.Count > 0 ? partitions.Bounds(partition.Topic, partition.Partition).End : -1;
             if (batch.Count > 0 && batch[0].Offset > position)
             {
                 // Retention removed records this group had not read yet: say so, then go on from what is left.
@@ -439,7 +442,7 @@ internal sealed class LocalConsumerGroups(
                         return true; // a rebalance is waiting: reconcile before the next record
                     }
 
-                    await delivery.DeliverAsync(member.Spec, member.Handler, record, handling).ConfigureAwait(false);
+                    await delivery.DeliverAsync(member.Spec, member.Handler, record, end, handling).ConfigureAwait(false);
                     next = record.Offset + 1;
                     progressed = true;
                 }

@@ -42,7 +42,7 @@ internal sealed class OAuthTokenRevoker(
             string transient;
             try
             {
-                using var request = BuildRequest(token);
+                using var request = BuildRequest(options, token);
                 using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 timeout.CancelAfter(options.RequestTimeout);
                 using var response = await http.SendAsync(request, timeout.Token);
@@ -96,7 +96,8 @@ internal sealed class OAuthTokenRevoker(
         // RFC 7009 has no subject-wide revocation; the built-in list and SSF carry that one.
         Task.FromResult(new DriverResult(false, "oauth: RFC 7009 cannot revoke all of a subject's sessions; left to the other drivers"));
 
-    private HttpRequestMessage BuildRequest(string token)
+    /// <summary>The RFC 7009 request for <paramref name="token"/> with the client's credentials (also what <c>ztstream check</c> sends).</summary>
+    internal static HttpRequestMessage BuildRequest(OAuthRevocationOptions options, string token)
     {
         var form = new List<KeyValuePair<string, string>> { new("token", token) };
         if (!string.IsNullOrEmpty(options.TokenTypeHint))

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
@@ -25,7 +26,8 @@ internal sealed class SsfDeliveryService(
     SharedSignalsOptions options,
     IHttpClientFactory httpClients,
     TimeProvider time,
-    ILogger<SsfDeliveryService> logger) : BackgroundService
+    ILogger<SsfDeliveryService> logger,
+    ResponderTelemetry telemetry) : BackgroundService
 {
     public const string HttpClientName = "ztstream-ssf-push";
 
@@ -44,6 +46,7 @@ internal sealed class SsfDeliveryService(
             try
             {
                 await StartDueReceiversAsync(stoppingToken);
+                telemetry.SsfOutboxDepth(await outbox.PendingCountAsync(stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -133,6 +133,15 @@ internal sealed class SsfOutbox(IStore store)
         ORDER BY receiver
         """;
 
+    private const string PendingCountSql = "SELECT COUNT(*) FROM responder_ssf_outbox WHERE state = 'pending'";
+
+    /// <summary>SETs still waiting for their receivers (the <c>ztstream.responder.ssf.outbox.depth</c> gauge).</summary>
+    public async Task<long> PendingCountAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(PendingCountSql, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Queues <paramref name="setToken"/>; false when this action already has a SET for this receiver.</summary>
     public async Task<bool> EnqueueAsync(Guid actionId, string receiver, string jti, string setToken, DateTimeOffset now, CancellationToken cancellationToken, string delivery = SsfDelivery.Push)
     {

@@ -28,4 +28,21 @@ internal readonly ref struct Leaf(LeafKind kind, ReadOnlySpan<char> text, JsonEl
 
     /// <summary>Strings, numbers and booleans: the values text patterns apply to.</summary>
     public bool IsScalar => Kind is LeafKind.String or LeafKind.Number or LeafKind.Bool;
+
+    /// <summary>
+    /// The text a pattern tests: a scalar's text, or an object's JSON text as received, so that a pattern can search a
+    /// map's keys and values at once (<c>raw.requestObject.data|contains: password</c>). False for null and lists.
+    /// </summary>
+    public bool TryMatchText(out ReadOnlySpan<char> text)
+    {
+        if (IsScalar)
+        {
+            text = Text;
+            return true;
+        }
+
+        // Only a rule that reaches a whole object with a text test pays for its text.
+        text = Kind == LeafKind.Object ? Element.GetRawText() : default;
+        return Kind == LeafKind.Object;
+    }
 }

@@ -32,14 +32,14 @@ internal sealed class RegexTest(Regex regex) : ILeafTest
 
     public bool Test(scoped in Leaf leaf, RuleEvent e)
     {
-        if (!leaf.IsScalar)
+        if (!leaf.TryMatchText(out var text))
         {
             return false;
         }
 
         try
         {
-            return regex.IsMatch(leaf.Text);
+            return regex.IsMatch(text);
         }
         catch (RegexMatchTimeoutException)
         {

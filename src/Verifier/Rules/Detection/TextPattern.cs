@@ -141,12 +141,11 @@ internal sealed class TextPattern : ILeafTest
             return leaf.Kind != LeafKind.Null;
         }
 
-        if (!leaf.IsScalar)
+        if (!leaf.TryMatchText(out var t))
         {
             return false;
         }
 
-        var t = leaf.Text;
         return kind switch
         {
             Kind.Exact => t.Equals(literal, comparison),

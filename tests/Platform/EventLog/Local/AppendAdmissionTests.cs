@@ -24,10 +24,21 @@ public sealed class AppendAdmissionTests : IDisposable
     {
         var log = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromMilliseconds(300));
         var release = new TaskCompletionSource();
-        var handler = new RecordingHandler { OnRecord = (_, _, _) => release.Task };
+        var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var handler = new RecordingHandler
+        {
+            OnRecord = (_, _, _) =>
+            {
+                consuming.TrySetResult();
+                return release.Task;
+            },
+        };
         _ = log.ConsumeAsync(new ConsumerSpec("g-admission", [Topic]), handler, _stop.Token);
         await log.AppendAsync(Topic, Records(10), Ct);
         var admission = (IAppendAdmission)log;
+
+        // The group counts only once it consumes: until then an appender has no one to wait for.
+        await consuming.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         // Ten behind is within the limit; fifteen is not, and the stuck group never catches up within the timeout.
         await admission.WaitForRoomAsync(Topic, Ct);
@@ -46,12 +57,14 @@ public sealed class AppendAdmissionTests : IDisposable
     [MemberData(nameof(Logs))]
     public async Task WaitForRoom_NoLimitOrNoConsumer_ReturnsAtOnce(string kind)
     {
-        var unlimited = NewLog(kind, maxLag: 0, appendTimeout: TimeSpan.FromMilliseconds(100));
+        // A generous timeout: a file append under a loaded machine can take longer than a tight one, and a wait that
+        // did not return at once would still fail the test, by refusing once the timeout passes.
+        var unlimited = NewLog(kind, maxLag: 0, appendTimeout: TimeSpan.FromSeconds(30));
         await unlimited.AppendAsync(Topic, Records(50), Ct);
         _ = unlimited.ConsumeAsync(new ConsumerSpec("g-stuck", [Topic]), new RecordingHandler { OnRecord = (_, _, ct) => Task.Delay(Timeout.Infinite, ct) }, _stop.Token);
         await ((IAppendAdmission)unlimited).WaitForRoomAsync(Topic, Ct);
 
-        var unread = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromMilliseconds(100));
+        var unread = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromSeconds(30));
         await unread.AppendAsync(Topic, Records(50), Ct);
         await ((IAppendAdmission)unread).WaitForRoomAsync(Topic, Ct);
     }

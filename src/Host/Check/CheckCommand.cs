@@ -1,0 +1,52 @@
+using System.CommandLine;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Hosting;
+using ZtStream.Platform.Options;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Notifications;
+
+namespace ZtStream.Host.Check;
+
+/// <summary>
+/// <c>ztstream check [--config FILE]</c>: reaches everything the configuration names — event log, store, command bus,
+/// the OAuth revocation endpoint, SSF receivers, the Kubernetes API, notification targets — with its credentials, and
+/// prints one line per check; exits 1 when any fails.
+/// </summary>
+internal sealed class CheckCommand : ICliCommand
+{
+    public Command Build()
+    {
+        var timeout = new Option<int>("--timeout") { Description = "seconds each check may take", HelpName = "SECONDS", DefaultValueFactory = _ => 10 }.Between(1, 300);
+        var command = new Command("check", "test connectivity and credentials of everything configured (event log, store, bus, OAuth, SSF receivers, Kubernetes, notification targets); one line each, exit 1 if any fails");
+        command.Options.Add(timeout);
+        command.SetCliAction((parsed, context, ct) => RunAsync(context, TimeSpan.FromSeconds(parsed.GetValue(timeout)), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var configuration = context.Configuration;
+        // A section that would stop `run` is reported as such, before anything is reached.
+        var problems = new List<string>();
+        problems.AddRange(EventLogOptionsValidator.Validate(EventLogServiceCollectionExtensions.BindEventLogOptions(configuration)));
+        problems.AddRange(StoreOptionsValidator.Validate(configuration.GetSection(StoreOptions.Section).Get<StoreOptions>() ?? new()));
+        problems.AddRange(BusOptionsValidator.Validate(configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new()));
+        problems.AddRange((configuration.GetSection(ResponderDriversOptions.Section).Get<ResponderDriversOptions>() ?? new()).Validate());
+        problems.AddRange(NotificationOptionsValidator.Validate(configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new()));
+        if (problems.Count > 0)
+        {
+            return await CliCommandLine.FailAsync(context.Error, problems);
+        }
+
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var failed = 0;
+        await foreach (var result in new ConnectivityChecks(configuration, timeout, http).RunAsync(cancellationToken))
+        {
+            failed += result.Ok ? 0 : 1;
+            await context.Out.WriteLineAsync(result.ToString());
+        }
+
+        await context.Out.WriteLineAsync(failed == 0 ? "all checks passed" : $"{failed} check(s) failed");
+        return failed == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,314 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Confluent.Kafka;
+using Dapper;
+using k8s;
+using MailKit.Net.Smtp;
+using Microsoft.Extensions.Configuration;
+using RabbitMQ.Client;
+using ZtStream.Contracts;
+using ZtStream.Platform.Bus;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Options;
+using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Sqlite;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Isolation.Kubernetes;
+using ZtStream.Responder.Notifications;
+using ZtStream.Responder.Notifications.Targets;
+using ZtStream.Responder.Revocation.OAuth;
+using ZtStream.Responder.Revocation.SharedSignals;
+
+namespace ZtStream.Host.Check;
+
+/// <summary>
+/// Each check reaches one configured dependency the way the roles will, with its credentials, and does nothing there
+/// a real run would not: Kafka's metadata, <c>SELECT 1</c>, an AMQP login, an RFC 7009 revocation of a token that
+/// does not exist (an IdP answers 200 to that once it accepts the client), an SMTP login without a message, the
+/// Kubernetes API's version and a pod list, and a plain request to each webhook (no message is posted).
+/// </summary>
+internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan timeout, HttpClient http)
+{
+    public async IAsyncEnumerable<CheckResult> RunAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var eventLog = EventLogServiceCollectionExtensions.BindEventLogOptions(configuration);
+        yield return await Guard("event log", eventLog.NormalizedKind switch
+        {
+            EventLogOptions.Kafka => $"kafka {eventLog.BootstrapServers}",
+            EventLogOptions.File => $"file {eventLog.Path}",
+            var kind => kind,
+        }, EventLogAsync, cancellationToken);
+        yield return await Guard("store", StoreTarget(Bind<StoreOptions>(StoreOptions.Section)), StoreAsync, cancellationToken);
+        var bus = Bind<BusOptions>(BusOptions.Section);
+        yield return await Guard("command bus", IsRabbitMq(bus) ? $"rabbitmq {RabbitMqEndpoint.Parse(bus.RabbitMqUri ?? "")}" : bus.Kind, BusAsync, cancellationToken);
+
+        var drivers = Bind<ResponderDriversOptions>(ResponderDriversOptions.Section);
+        if (drivers.Uses(OAuthTokenRevoker.DriverName))
+        {
+            yield return await Guard("oauth", drivers.OAuth.Endpoint?.ToString() ?? "", ct => OAuthAsync(drivers.OAuth, ct), cancellationToken);
+        }
+
+        if (drivers.Uses(SharedSignalsTransmitter.DriverName))
+        {
+            foreach (var (name, receiver) in drivers.SharedSignals.Receivers)
+            {
+                yield return await Guard("ssf receiver", $"{name} {receiver.Endpoint}", ct => SsfReceiverAsync(receiver, ct), cancellationToken);
+            }
+        }
+
+        if (drivers.IsolationKind() == KubernetesWorkloadIsolator.DriverName)
+        {
+            yield return await Guard("kubernetes", drivers.Kubernetes.Host?.ToString() ?? drivers.Kubernetes.KubeconfigPath ?? "in-cluster", ct => KubernetesAsync(drivers.Kubernetes, ct), cancellationToken);
+        }
+
+        var notifications = Bind<NotificationOptions>(NotificationOptions.Section);
+        foreach (var (name, target) in notifications.Targets)
+        {
+            var routes = notifications.Routes.Where(r => r.Targets.Contains(name, StringComparer.Ordinal)).Select(r => r.Name).ToList();
+            var where = string.Equals(target.Kind, NotificationTargetOptions.Email, StringComparison.OrdinalIgnoreCase)
+                ? $"smtp://{target.Smtp.Host}:{target.Smtp.Port}"
+                : (target.Url ?? NotificationTargetOptions.PagerDutyEvents).GetLeftPart(UriPartial.Authority);
+            var label = $"{name} ({target.Kind} {where}{(routes.Count == 0 ? ", on no route" : $", route {string.Join(", ", routes)}")})";
+            yield return await Guard("notification", label, ct => NotificationTargetAsync(target, ct), cancellationToken);
+        }
+    }
+
+    private T Bind<T>(string section) where T : new() => configuration.GetSection(section).Get<T>() ?? new T();
+
+
+    private static bool IsRabbitMq(BusOptions options) => string.Equals(options.Kind, BusOptions.RabbitMq, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Where the store is, without its password.</summary>
+    private static string StoreTarget(StoreOptions options)
+    {
+        if (!string.Equals(options.Kind, StoreOptions.Postgres, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"sqlite {SqliteStore.Build(options).DataSource}";
+        }
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+        return $"postgres {builder.Host}:{builder.Port}/{builder.Database}";
+    }
+
+    private async Task<CheckResult> Guard(string area, string target, Func<CancellationToken, Task<CheckResult>> check, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            var result = await check(deadline.Token);
+            return target.Length == 0 ? result : result with { Target = target };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return new CheckResult(area, target, false, $"no answer within {timeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return new CheckResult(area, target, false, Flatten(e));
+        }
+    }
+
+    private async Task<CheckResult> EventLogAsync(CancellationToken cancellationToken)
+    {
+        var options = EventLogServiceCollectionExtensions.BindEventLogOptions(configuration);
+        if (options.NormalizedKind == EventLogOptions.File)
+        {
+            return FileLog(options.Path!);
+        }
+
+        if (options.NormalizedKind != EventLogOptions.Kafka)
+        {
+            return new CheckResult("event log", options.Kind, true, "in this process's memory: nothing to reach");
+        }
+
+        var target = options.BootstrapServers ?? "";
+        var config = new AdminClientConfig(new Dictionary<string, string>(options.KafkaSettings, StringComparer.Ordinal)) { BootstrapServers = target };
+        // librdkafka blocks; its own timeout bounds the call, the task keeps the command responsive to Ctrl-C.
+        var metadata = await Task.Run(
+            () =>
+            {
+                using var admin = new AdminClientBuilder(config).SetLogHandler((_, _) => { }).Build();
+                return admin.GetMetadata(timeout);
+            },
+            cancellationToken);
+        if (metadata.Brokers.Count == 0)
+        {
+            return new CheckResult("event log", $"kafka {target}", false, "the cluster answered with no broker");
+        }
+
+        string[] topics = [Topics.Events, Topics.Alerts, Topics.Feedback];
+        var missing = topics.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
+        var detail = $"{metadata.Brokers.Count} broker(s), cluster answered as {metadata.OriginatingBrokerName}";
+        return new CheckResult("event log", $"kafka {target}", true, missing.Count == 0 ? detail + "; ZtStream's topics exist" : $"{detail}; not created yet (the roles create them at start): {string.Join(", ", missing)}");
+    }
+
+    /// <summary>The file log's folder must exist (or be creatable) and take a file; the check leaves nothing behind.</summary>
+    private static CheckResult FileLog(string path)
+    {
+        var folder = new DirectoryInfo(path);
+        var existing = folder;
+        while (existing is { Exists: false })
+        {
+            existing = existing.Parent;
+        }
+
+        if (existing is null)
+        {
+            return new CheckResult("event log", $"file {path}", false, "no part of the path exists");
+        }
+
+        var probe = Path.Combine(existing.FullName, $".ztstream-check-{Guid.NewGuid():N}");
+        File.WriteAllBytes(probe, []);
+        File.Delete(probe);
+        return new CheckResult("event log", $"file {path}", true, folder.Exists
+            ? "the folder takes files"
+            : $"the folder will be created in {existing.FullName}, which takes files");
+    }
+
+    private async Task<CheckResult> StoreAsync(CancellationToken cancellationToken)
+    {
+        var options = Bind<StoreOptions>(StoreOptions.Section);
+        var store = StoreServiceCollectionExtensions.CreateStore(options);
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            await using var connection = await store.OpenAsync(cancellationToken);
+            var one = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
+            return new CheckResult("store", StoreTarget(options), one == 1, $"SELECT 1 answered in {clock.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
+    private async Task<CheckResult> BusAsync(CancellationToken cancellationToken)
+    {
+        var options = Bind<BusOptions>(BusOptions.Section);
+        if (!IsRabbitMq(options))
+        {
+            return new CheckResult("command bus", options.Kind, true, "in memory: nothing to reach");
+        }
+
+        var endpoint = RabbitMqEndpoint.Parse(options.RabbitMqUri ?? "");
+        var factory = new ConnectionFactory
+        {
+            HostName = endpoint.Host,
+            Port = endpoint.Port,
+            VirtualHost = endpoint.VirtualHost,
+            UserName = endpoint.Username,
+            Password = endpoint.Password,
+            RequestedConnectionTimeout = timeout,
+            ClientProvidedName = "ztstream check",
+        };
+        if (endpoint.UseTls)
+        {
+            factory.Ssl = new SslOption { Enabled = true, ServerName = endpoint.Host };
+        }
+
+        await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        var server = connection.ServerProperties?.TryGetValue("version", out var version) == true && version is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "?";
+        return new CheckResult("command bus", $"rabbitmq {endpoint}", true, $"logged in as {endpoint.Username} (RabbitMQ {server})");
+    }
+
+    private async Task<CheckResult> OAuthAsync(OAuthRevocationOptions options, CancellationToken cancellationToken)
+    {
+        var target = options.Endpoint?.ToString() ?? "";
+        // RFC 7009 §2.2: an unknown token is answered with 200 once the client is authenticated.
+        using var request = OAuthTokenRevoker.BuildRequest(options, "ztstream-check-" + Guid.NewGuid().ToString("N"));
+        using var response = await http.SendAsync(request, cancellationToken);
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            return new CheckResult("oauth", target, true, $"client {options.ClientId} accepted (answered {status} to revoking an unknown token)");
+        }
+
+        var error = await OAuthErrorAsync(response, cancellationToken);
+        var refused = status is 401 or 403 || error == "invalid_client";
+        return new CheckResult("oauth", target, !refused && status == 400, refused
+            ? $"client {options.ClientId} refused: {status} {error}"
+            : $"answered {status} {error}".TrimEnd());
+    }
+
+    private async Task<CheckResult> SsfReceiverAsync(SsfReceiverOptions receiver, CancellationToken cancellationToken)
+    {
+        var target = receiver.Endpoint?.ToString() ?? "";
+        using var request = new HttpRequestMessage(HttpMethod.Get, receiver.Endpoint);
+        if (!string.IsNullOrEmpty(receiver.Authorization))
+        {
+            request.Headers.TryAddWithoutValidation("Authorization", receiver.Authorization);
+        }
+
+        using var response = await http.SendAsync(request, cancellationToken);
+        var status = (int)response.StatusCode;
+        return status is 401 or 403
+            ? new CheckResult("ssf receiver", target, false, $"refused the credentials ({status})")
+            : new CheckResult("ssf receiver", target, true, $"reachable (answered {status} to GET; no SET is pushed)");
+    }
+
+    private static async Task<CheckResult> KubernetesAsync(KubernetesIsolationOptions options, CancellationToken cancellationToken)
+    {
+        var config = ResponderDrivers.KubernetesConfiguration(options);
+        using var client = new Kubernetes(config);
+        var version = await client.Version.GetCodeAsync(cancellationToken);
+        // The quarantine driver reads and labels pods: listing one in its default namespace proves the credentials and RBAC.
+        var pods = await client.CoreV1.ListNamespacedPodAsync(options.DefaultNamespace, limit: 1, cancellationToken: cancellationToken);
+        return new CheckResult("kubernetes", config.Host, true, $"API {version.GitVersion}; may list pods in {options.DefaultNamespace} ({pods.Items.Count} seen)");
+    }
+
+    private async Task<CheckResult> NotificationTargetAsync(NotificationTargetOptions target, CancellationToken cancellationToken)
+    {
+        if (string.Equals(target.Kind, NotificationTargetOptions.Email, StringComparison.OrdinalIgnoreCase))
+        {
+            var smtp = target.Smtp;
+            using var client = new SmtpClient();
+            await client.ConnectAsync(smtp.Host ?? "", smtp.Port, EmailNotificationSender.Security(smtp), cancellationToken);
+            var login = "";
+            if (smtp.Username is not null)
+            {
+                await client.AuthenticateAsync(smtp.Username, smtp.Password ?? "", cancellationToken);
+                login = $", logged in as {smtp.Username}";
+            }
+
+            await client.DisconnectAsync(true, cancellationToken);
+            return new CheckResult("notification", $"email smtp://{smtp.Host}:{smtp.Port}", true, $"SMTP server answered{login}{(client.IsSecure ? " over TLS" : "")}; no message sent");
+        }
+
+        var url = target.Endpoint;
+        using var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("ZtStream-check", "1"));
+        using var response = await http.SendAsync(request, cancellationToken);
+        return new CheckResult("notification", $"{target.Kind} {url.GetLeftPart(UriPartial.Authority)}", (int)response.StatusCode < 500 || (int)response.StatusCode == 501 || (int)response.StatusCode == 405,
+            $"reachable (answered {(int)response.StatusCode} to GET; no message is posted)");
+    }
+
+    private static async Task<string> OAuthErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("error", out var error) ? error.GetString() ?? "" : "";
+        }
+        catch (JsonException)
+        {
+            return body.Length > 120 ? body[..120] : body;
+        }
+    }
+
+    private static string Flatten(Exception e)
+    {
+        var messages = new List<string>();
+        for (var x = e; x is not null; x = x.InnerException)
+        {
+            if (!messages.Contains(x.Message, StringComparer.Ordinal))
+            {
+                messages.Add(x.Message);
+            }
+        }
+
+        return string.Join(": ", messages);
+    }
+}

@@ -1,0 +1,166 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Notifications.Targets;
+using ZtStream.Responder.Telemetry;
+
+namespace ZtStream.Responder.Notifications;
+
+/// <summary>
+/// Drains the notification outbox: each due notification is claimed (so several Responders never send the same one
+/// at once), sent by its target's sender, and then marked delivered, retried with capped exponential backoff (or the
+/// target's Retry-After), or failed when the target refused it or the attempts ran out. Every attempt is audited.
+/// A crash between a send and its mark sends it again: the webhook's <c>ZtStream-Delivery</c> header, PagerDuty's
+/// dedup key and the email's Message-ID let a receiver see the repeat.
+/// </summary>
+internal sealed class NotificationDeliveryService(
+    NotificationOutbox outbox,
+    IEnumerable<INotificationSender> senders,
+    [FromKeyedServices(NotificationDeliveryService.WakeKey)] WakeSignal signal,
+    IOptions<NotificationOptions> options,
+    AuditLog audit,
+    ResponderTelemetry telemetry,
+    TimeProvider time,
+    ILogger<NotificationDeliveryService> logger) : BackgroundService
+{
+    /// <summary>The key of the <see cref="WakeSignal"/> the notifier sets when it queues notifications.</summary>
+    public const string WakeKey = "notification-outbox";
+    private const int BatchSize = 50;
+
+    private readonly Dictionary<string, INotificationSender> bySender = senders.ToDictionary(s => s.Kind, StringComparer.OrdinalIgnoreCase);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var wake = signal.NextAsync();
+            try
+            {
+                await DeliverDueAsync(stoppingToken);
+                telemetry.NotificationOutboxDepth(await outbox.PendingCountAsync(stoppingToken));
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception)
+            {
+                // The store may be briefly unavailable; the outbox keeps everything for the next pass.
+                DriverLog.NotificationPassFailed(logger, exception);
+            }
+
+            await Task.WhenAny(wake, Task.Delay(options.Value.PollInterval, time, stoppingToken));
+        }
+    }
+
+    /// <summary>One pass over what is due; returns how many notifications were attempted.</summary>
+    internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var attempted = 0;
+        foreach (var item in await outbox.DueAsync(time.GetUtcNow(), BatchSize, cancellationToken))
+        {
+            if (!await outbox.ClaimAsync(item, time.GetUtcNow() + o.SendTimeout + o.SendTimeout, cancellationToken))
+            {
+                continue;
+            }
+
+            attempted++;
+            await DeliverAsync(item, o, cancellationToken);
+        }
+
+        return attempted;
+    }
+
+    private async Task DeliverAsync(NotificationItem item, NotificationOptions o, CancellationToken cancellationToken)
+    {
+        var content = JsonSerializer.Deserialize(item.Content, ResponderJsonContext.Default.NotificationContent)!;
+        if (!o.Targets.TryGetValue(item.Target, out var target) || !bySender.TryGetValue(target.Kind, out var sender))
+        {
+            await FinishAsync(item, "unknown", NotificationOutbox.Failed, $"target '{item.Target}' is no longer configured", cancellationToken);
+            return;
+        }
+
+        SendOutcome outcome;
+        using (var span = ResponderTelemetry.StartDriver("notify-" + target.Kind.ToLowerInvariant()))
+        {
+            span?.SetTag("ztstream.alert.id", item.AlertId);
+            span?.SetTag("ztstream.notification.target", item.Target);
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(o.SendTimeout);
+            try
+            {
+                outcome = await sender.SendAsync(content, target, timeout.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                outcome = SendOutcome.Retry($"no answer within {o.SendTimeout.TotalSeconds:0.#} s");
+            }
+
+            span?.SetTag("ztstream.notification.outcome", outcome.Delivered ? "delivered" : outcome.Detail);
+        }
+
+        var attempts = item.Attempts + 1;
+        if (outcome.Delivered)
+        {
+            await FinishAsync(item, target.Kind, NotificationOutbox.Delivered, outcome.Detail, cancellationToken);
+            return;
+        }
+
+        if (outcome.Permanent || attempts >= o.MaxAttempts)
+        {
+            var why = outcome.Permanent ? $"refused: {outcome.Detail}" : $"gave up after {attempts} attempts: {outcome.Detail}";
+            await FinishAsync(item, target.Kind, NotificationOutbox.Failed, why, cancellationToken);
+            return;
+        }
+
+        var backoff = TimeSpan.FromTicks((long)Math.Min(o.MaxBackoff.Ticks, o.InitialBackoff.Ticks * Math.Pow(2, Math.Min(attempts - 1, 30))));
+        if (outcome.RetryAfter is { } asked && asked > backoff)
+        {
+            backoff = asked < o.MaxBackoff ? asked : o.MaxBackoff;
+        }
+
+        var next = time.GetUtcNow() + backoff;
+        await outbox.RetryAsync(item.Id, outcome.Detail, next, cancellationToken);
+        telemetry.NotificationSent(target.Kind, item.Route, "retry");
+        DriverLog.NotificationRetry(logger, item.Event, item.AlertId, item.Target, (int)attempts, outcome.Detail, next);
+        await audit.AppendAsync(
+            AuditKinds.NotificationAttemptFailed,
+            "system",
+            $"{item.Event} of alert {item.AlertId} to {item.Target}: attempt {attempts} failed ({outcome.Detail}); next at {next:O}",
+            cancellationToken,
+            actionId: item.ActionId,
+            alertId: item.AlertId);
+    }
+
+    private async Task FinishAsync(NotificationItem item, string kind, string state, string detail, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var delivered = state == NotificationOutbox.Delivered;
+        await outbox.FinishAsync(item.Id, state, delivered ? null : detail, now, cancellationToken);
+        telemetry.NotificationSent(kind, item.Route, state, delivered ? now - item.CreatedAt : null);
+        if (delivered)
+        {
+            DriverLog.NotificationDelivered(logger, item.Event, item.AlertId, item.Target, (int)item.Attempts + 1);
+        }
+        else
+        {
+            DriverLog.NotificationFailed(logger, item.Event, item.AlertId, item.Target, detail);
+        }
+
+        await audit.AppendAsync(
+            delivered ? AuditKinds.NotificationSent : AuditKinds.NotificationFailed,
+            "system",
+            delivered
+                ? $"{item.Event} of alert {item.AlertId} delivered to {item.Target} ({kind}) on attempt {item.Attempts + 1}: {detail}"
+                : $"{item.Event} of alert {item.AlertId} to {item.Target} failed: {detail}",
+            cancellationToken,
+            actionId: item.ActionId,
+            alertId: item.AlertId);
+    }
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Options;
+using MimeKit;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.Responder.Notifications;
+
+/// <summary>Checks section <c>Responder:Notifications</c>, listing every problem at once.</summary>
+internal sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+{
+    private const string S = NotificationOptions.Section;
+    private static readonly string[] SmtpSecurity = ["auto", "starttls", "tls", "none"];
+
+    public static IReadOnlyList<string> Validate(NotificationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var problems = new List<string>();
+        if (options.ConsoleUrl is { } console && (!console.IsAbsoluteUri || console.Scheme is not ("http" or "https")))
+        {
+            problems.Add($"{S}:ConsoleUrl '{console}' must be an absolute http(s) URL");
+        }
+
+        foreach (var (name, target) in options.Targets)
+        {
+            ValidateTarget($"{S}:Targets:{name}", target, problems);
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Routes.Count; i++)
+        {
+            var route = options.Routes[i];
+            var key = $"{S}:Routes:{i}";
+            if (string.IsNullOrWhiteSpace(route.Name))
+            {
+                problems.Add($"{key}:Name is required");
+            }
+            else if (!names.Add(route.Name))
+            {
+                problems.Add($"{key}:Name '{route.Name}' is used by another route");
+            }
+
+            if (route.Targets.Count == 0)
+            {
+                problems.Add($"{key}:Targets names no target");
+            }
+
+            foreach (var target in route.Targets.Where(t => !options.Targets.ContainsKey(t)))
+            {
+                problems.Add($"{key}:Targets: '{target}' is not a target in {S}:Targets");
+            }
+
+            if (Severities.Rank(route.MinSeverity) < 0)
+            {
+                problems.Add($"{key}:MinSeverity '{route.MinSeverity}' is not one of low, medium, high, critical");
+            }
+
+            if (route.MaxPerWindow < 0)
+            {
+                problems.Add($"{key}:MaxPerWindow must be 0 (no limit) or more");
+            }
+
+            if (route.Window <= TimeSpan.Zero)
+            {
+                problems.Add($"{key}:Window must be positive");
+            }
+        }
+
+        if (options.MaxAttempts < 1)
+        {
+            problems.Add($"{S}:MaxAttempts must be at least 1");
+        }
+
+        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
+        {
+            problems.Add($"{S}:InitialBackoff must be positive and {S}:MaxBackoff at least as long");
+        }
+
+        if (options.PollInterval <= TimeSpan.Zero)
+        {
+            problems.Add($"{S}:PollInterval must be positive");
+        }
+
+        if (options.SendTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"{S}:SendTimeout must be positive");
+        }
+
+        return problems;
+    }
+
+    public ValidateOptionsResult Validate(string? name, NotificationOptions options) => OptionsValidation.ToResult(Validate(options));
+
+    private static void ValidateTarget(string key, NotificationTargetOptions target, List<string> problems)
+    {
+        var kind = target.Kind.Trim().ToLowerInvariant();
+        if (!NotificationTargetOptions.Kinds.Contains(kind))
+        {
+            problems.Add($"{key}:Kind '{target.Kind}' is not one of {string.Join(", ", NotificationTargetOptions.Kinds)}");
+            return;
+        }
+
+        if (kind != NotificationTargetOptions.Email)
+        {
+            if (target.Url is null && kind != NotificationTargetOptions.PagerDuty)
+            {
+                problems.Add($"{key}:Url is required for a {kind} target");
+            }
+            else if (target.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+            {
+                problems.Add($"{key}:Url '{url}' must be an absolute http(s) URL");
+            }
+        }
+
+        switch (kind)
+        {
+            case NotificationTargetOptions.Webhook when string.IsNullOrEmpty(target.Secret) || target.Secret.Length < 16:
+                problems.Add($"{key}:Secret is required for a webhook (at least 16 characters): receivers verify the signature with it");
+                break;
+            case NotificationTargetOptions.PagerDuty when string.IsNullOrWhiteSpace(target.RoutingKey):
+                problems.Add($"{key}:RoutingKey (the Events API v2 integration key) is required for a pagerduty target");
+                break;
+            case NotificationTargetOptions.Email:
+                ValidateSmtp($"{key}:Smtp", target.Smtp, problems);
+                break;
+        }
+    }
+
+    private static void ValidateSmtp(string key, SmtpOptions smtp, List<string> problems)
+    {
+        if (string.IsNullOrWhiteSpace(smtp.Host))
+        {
+            problems.Add($"{key}:Host is required for an email target");
+        }
+
+        if (smtp.Port is < 1 or > 65535)
+        {
+            problems.Add($"{key}:Port {smtp.Port} is not a TCP port");
+        }
+
+        if (!SmtpSecurity.Contains(smtp.Security, StringComparer.OrdinalIgnoreCase))
+        {
+            problems.Add($"{key}:Security '{smtp.Security}' is not one of {string.Join(", ", SmtpSecurity)}");
+        }
+
+        if (smtp.From is null || !MailboxAddress.TryParse(smtp.From, out _))
+        {
+            problems.Add($"{key}:From '{smtp.From}' is not an email address");
+        }
+
+        if (smtp.To.Count == 0)
+        {
+            problems.Add($"{key}:To names no recipient");
+        }
+
+        foreach (var to in smtp.To.Where(t => !MailboxAddress.TryParse(t, out _)))
+        {
+            problems.Add($"{key}:To '{to}' is not an email address");
+        }
+
+        if (smtp.Username is not null && smtp.Password is null)
+        {
+            problems.Add($"{key}:Password is required with a Username");
+        }
+    }
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace ZtStream.Responder.Notifications.Targets;
+
+/// <summary>
+/// The targets reached by one HTTPS POST: the generic webhook (the content as JSON, signed), Slack, Teams and
+/// PagerDuty (their own bodies). A 2xx answer is delivery; 408, 429 (honouring Retry-After) and 5xx are retried;
+/// any other answer refuses the message itself and ends it as failed.
+/// </summary>
+internal sealed class HttpNotificationSender(string kind, IHttpClientFactory httpClients, TimeProvider time) : INotificationSender
+{
+    public const string HttpClientName = "ztstream-notifications";
+
+    public string Kind { get; } = kind;
+
+    public async Task<SendOutcome> SendAsync(NotificationContent content, NotificationTargetOptions target, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        ArgumentNullException.ThrowIfNull(target);
+        var body = Kind switch
+        {
+            NotificationTargetOptions.Slack => MessageRenderings.Slack(content),
+            NotificationTargetOptions.Teams => MessageRenderings.Teams(content),
+            NotificationTargetOptions.PagerDuty => MessageRenderings.PagerDuty(content, target.RoutingKey ?? ""),
+            _ => JsonSerializer.Serialize(content, ResponderJsonContext.Default.NotificationContent),
+        };
+        var bytes = Encoding.UTF8.GetBytes(body);
+        using var request = new HttpRequestMessage(HttpMethod.Post, target.Endpoint) { Content = new ByteArrayContent(bytes) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        request.Headers.UserAgent.Add(new ProductInfoHeaderValue("ZtStream", "1"));
+        if (Kind == NotificationTargetOptions.Webhook)
+        {
+            request.Headers.TryAddWithoutValidation(WebhookSignature.Header, WebhookSignature.Sign(target.Secret ?? "", time.GetUtcNow(), bytes));
+            request.Headers.TryAddWithoutValidation(WebhookSignature.DeliveryHeader, content.Id);
+            request.Headers.TryAddWithoutValidation(WebhookSignature.EventHeader, content.Event);
+        }
+
+        try
+        {
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            var status = (int)response.StatusCode;
+            var answer = await ReadAnswerAsync(response, cancellationToken);
+            var detail = $"{status}{answer}";
+            if (response.IsSuccessStatusCode)
+            {
+                return SendOutcome.Ok(detail);
+            }
+
+            if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || status >= 500)
+            {
+                return SendOutcome.Retry(detail, RetryAfter(response));
+            }
+
+            return SendOutcome.Refused(detail);
+        }
+        catch (HttpRequestException exception)
+        {
+            return SendOutcome.Retry(exception.Message);
+        }
+    }
+
+    private static async Task<string> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var text = (await response.Content.ReadAsStringAsync(cancellationToken)).Trim();
+        return text.Length == 0 ? "" : ": " + (text.Length > 300 ? text[..300] + "…" : text);
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - time.GetUtcNow() is { } wait && wait > TimeSpan.Zero ? wait : null,
+        _ => response.Headers.TryGetValues("Retry-After", out var values)
+            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
+                ? TimeSpan.FromSeconds(seconds)
+                : null,
+    };
+}

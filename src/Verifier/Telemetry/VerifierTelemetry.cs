@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using ZtStream.Contracts.Alerts;
+
+namespace ZtStream.Verifier.Telemetry;
+
+/// <summary>What one partition shows the gauges: principals held and when its state was last checkpointed.</summary>
+internal readonly record struct PartitionGauge(string Topic, int Partition, int Principals, DateTimeOffset LastCheckpoint);
+
+/// <summary>
+/// Meter and ActivitySource <c>ZtStream.Verifier</c>: events scored, the score distribution, alerts by severity and
+/// detector and by ATT&amp;CK technique, principals tracked and checkpoint age per partition, and a <c>verifier.score</c> span per scored record.
+/// The per-event instruments take no tags or cached ones, so recording allocates nothing.
+/// </summary>
+internal sealed class VerifierTelemetry
+{
+    public const string Name = "ZtStream.Verifier";
+
+    public static readonly ActivitySource Source = new(Name);
+
+    private static readonly int[] ScoreBuckets = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+
+    private readonly Counter<long> scored;
+    private readonly Counter<long> duplicates;
+    private readonly Histogram<int> scores;
+    private readonly Counter<long> alerts;
+    private readonly Counter<long> techniques;
+    private readonly TimeProvider time;
+    private Func<IReadOnlyList<PartitionGauge>> partitions = static () => [];
+
+    public VerifierTelemetry(IMeterFactory meterFactory, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(meterFactory);
+        this.time = time;
+        var meter = meterFactory.Create(Name);
+        scored = meter.CreateCounter<long>("ztstream.verifier.events.scored", "{event}", "Events scored (duplicates of an event already scored excluded).");
+        duplicates = meter.CreateCounter<long>("ztstream.verifier.events.duplicate", "{event}", "Events skipped because the same event id was already scored.");
+        scores = meter.CreateHistogram(
+            "ztstream.verifier.score",
+            "{score}",
+            "Risk score (0–100) of each scored event.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = ScoreBuckets });
+        alerts = meter.CreateCounter<long>("ztstream.verifier.alerts", "{alert}", "Alerts and alert updates published, by severity and detector.");
+        techniques = meter.CreateCounter<long>("ztstream.verifier.alerts.techniques", "{alert}", "Alerts and alert updates published, once per MITRE ATT&CK technique they name.");
+        meter.CreateObservableGauge("ztstream.verifier.principals", ObservePrincipals, "{principal}", "Principals whose state this instance holds, per partition.");
+        meter.CreateObservableGauge("ztstream.verifier.checkpoint.age", ObserveCheckpointAge, "s", "Time since a partition's state and offset were last checkpointed to the store.");
+    }
+
+    /// <summary>The worker hands over how to read its partitions for the gauges (read at collection time only).</summary>
+    public void Watch(Func<IReadOnlyList<PartitionGauge>> snapshot) => partitions = snapshot;
+
+    public void Scored(int score, bool duplicate)
+    {
+        if (duplicate)
+        {
+            duplicates.Add(1);
+            return;
+        }
+
+        scored.Add(1);
+        scores.Record(score);
+    }
+
+    public void AlertPublished(Alert alert)
+    {
+        ArgumentNullException.ThrowIfNull(alert);
+        alerts.Add(1, new KeyValuePair<string, object?>("severity", alert.Severity), new KeyValuePair<string, object?>("detector", alert.Detector));
+        foreach (var technique in alert.Techniques)
+        {
+            techniques.Add(1, new KeyValuePair<string, object?>("technique", technique), new KeyValuePair<string, object?>("severity", alert.Severity));
+        }
+    }
+
+    private IEnumerable<Measurement<int>> ObservePrincipals()
+    {
+        foreach (var p in partitions())
+        {
+            yield return new Measurement<int>(p.Principals, Tags(p));
+        }
+    }
+
+    private IEnumerable<Measurement<double>> ObserveCheckpointAge()
+    {
+        var now = time.GetUtcNow();
+        foreach (var p in partitions())
+        {
+            yield return new Measurement<double>(Math.Max(0, (now - p.LastCheckpoint).TotalSeconds), Tags(p));
+        }
+    }
+
+    private static KeyValuePair<string, object?>[] Tags(PartitionGauge p) =>
+        [new("messaging.destination.name", p.Topic), new("messaging.destination.partition.id", p.Partition)];
+}

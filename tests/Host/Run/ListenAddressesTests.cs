@@ -1,0 +1,113 @@
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using ZtStream.Host.Run;
+using ZtStream.TestSupport.Processes;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Host.Tests.Run;
+
+/// <summary>Where <c>ztstream run</c> listens: ZtStream's own key, then ASP.NET Core's conventions, then the default.</summary>
+public sealed class ListenAddressesTests
+{
+    [Fact]
+    public void Resolve_NothingGiven_IsTheDefault() =>
+        Assert.Equal(RunCommand.DefaultUrls, ListenAddresses.Resolve(Config()).Urls);
+
+    [Fact]
+    public void Resolve_AspNetCoreUrls_IsUsed() =>
+        Assert.Equal("http://0.0.0.0:9000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://0.0.0.0:9000"))).Urls);
+
+    [Fact]
+    public void Resolve_OwnUrlsAndAspNetCoreUrls_OwnWins() =>
+        Assert.Equal("http://127.0.0.1:7000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://0.0.0.0:9000"), ("Urls", "http://127.0.0.1:7000"))).Urls);
+
+    [Fact]
+    public void Resolve_HttpAndHttpsPorts_ListenOnEveryInterface()
+    {
+        var listen = ListenAddresses.Resolve(Config(("ASPNETCORE_HTTP_PORTS", "8080;8081"), ("ASPNETCORE_HTTPS_PORTS", "8443")));
+
+        Assert.Equal("http://*:8080;http://*:8081;https://*:8443", listen.Urls);
+        Assert.True(listen.Https);
+    }
+
+    [Fact]
+    public void Resolve_AspNetCoreUrlsAndPorts_UrlsWin() =>
+        Assert.Equal("http://127.0.0.1:9000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://127.0.0.1:9000"), ("ASPNETCORE_HTTP_PORTS", "8080"))).Urls);
+
+    [Fact]
+    public void Resolve_KestrelEndpoints_DecideOverAspNetCoreUrls()
+    {
+        var listen = ListenAddresses.Resolve(Config(("Kestrel:Endpoints:Web:Url", "https://0.0.0.0:8443"), ("ASPNETCORE_URLS", "http://0.0.0.0:9000")));
+
+        Assert.Null(listen.Urls);
+        Assert.Equal("https://0.0.0.0:8443", listen.Kestrel["Endpoints:Web:Url"]);
+        Assert.True(listen.Https);
+    }
+
+    [Fact]
+    public void Resolve_OwnUrlsAndKestrelEndpoints_OwnWinsAndTheSectionKeepsItsCertificates()
+    {
+        var listen = ListenAddresses.Resolve(Config(
+            ("Kestrel:Endpoints:Web:Url", "https://0.0.0.0:8443"),
+            ("Kestrel:Certificates:Default:Path", "/certs/tls.pfx"),
+            ("Urls", "https://127.0.0.1:7443")));
+
+        Assert.Equal("https://127.0.0.1:7443", listen.Urls);
+        Assert.Null(listen.Kestrel["Endpoints:Web:Url"]);
+        Assert.Equal("/certs/tls.pfx", listen.Kestrel["Certificates:Default:Path"]);
+    }
+
+    [Fact]
+    public async Task RealBinary_AspNetCoreUrls_AnswersHealthzThere()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var port = LocalProcess.FreePort();
+        var folder = Directory.CreateTempSubdirectory("zt-listen-");
+        try
+        {
+            await using var run = await ZtStreamProcess.StartAsync(
+                "run",
+                ["run", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
+                new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" },
+                workingDirectory: folder.FullName,
+                cancellationToken: ct);
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+
+            var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
+
+            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+            Assert.Equal(port, run.Url.Port);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task RealBinary_AspNetCoreHttpPortsAndZtStreamUrls_ZtStreamUrlsWin()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (own, standard) = (LocalProcess.FreePort(), LocalProcess.FreePort());
+        var folder = Directory.CreateTempSubdirectory("zt-listen-");
+        try
+        {
+            await using var run = await ZtStreamProcess.StartAsync(
+                "run",
+                ["run", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
+                new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = standard.ToString(System.Globalization.CultureInfo.InvariantCulture), ["ZTSTREAM_Urls"] = $"http://127.0.0.1:{own}" },
+                workingDirectory: folder.FullName,
+                cancellationToken: ct);
+
+            Assert.Equal(own, run.Url.Port);
+            Assert.False(await LocalProcess.WaitForPortAsync(standard, TimeSpan.FromMilliseconds(300)), "nothing listens on ASPNETCORE_HTTP_PORTS when ZtStream's Urls are given");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    private static IConfiguration Config(params (string Key, string Value)[] values) =>
+        new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
+}

@@ -1,0 +1,95 @@
+using System.Text.Json;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Notifications;
+using ZtStream.Responder.Notifications.Targets;
+
+namespace ZtStream.Responder.Tests.Notifications;
+
+/// <summary>The bodies Slack (Block Kit), Teams (Adaptive Card in a workflow message) and email expect, from their published formats.</summary>
+public sealed class MessageRenderingsTests
+{
+    [Fact]
+    public void Slack_BlockKit_HasHeaderFieldsReasonsAndConsoleButton_WithinSlacksLimits()
+    {
+        var content = Content(TestAlerts.Critical("al-1", principal: "svc:" + new string('x', 300) + "<script>"));
+
+        using var message = JsonDocument.Parse(MessageRenderings.Slack(content));
+        var root = message.RootElement;
+        var blocks = root.GetProperty("blocks").EnumerateArray().ToList();
+
+        Assert.Contains("CRITICAL alert on svc:", root.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal("header", blocks[0].GetProperty("type").GetString());
+        Assert.Equal("plain_text", blocks[0].GetProperty("text").GetProperty("type").GetString());
+        Assert.True(blocks[0].GetProperty("text").GetProperty("text").GetString()!.Length <= 150, "a header's text is at most 150 characters");
+        var fields = blocks[1].GetProperty("fields").EnumerateArray().Select(f => f.GetProperty("text").GetString()!).ToList();
+        Assert.Equal(["*Severity*\ncritical", "*Score*\n95"], fields.Take(2));
+        Assert.Contains("&lt;script&gt;", fields[2], StringComparison.Ordinal);
+        Assert.DoesNotContain("<script>", fields[2], StringComparison.Ordinal);
+        Assert.Contains("token issued to billing-api used from batch-runner", blocks[2].GetProperty("text").GetProperty("text").GetString(), StringComparison.Ordinal);
+        var button = blocks.Single(b => b.GetProperty("type").GetString() == "actions").GetProperty("elements")[0];
+        Assert.Equal("button", button.GetProperty("type").GetString());
+        Assert.Equal("https://soc.example.test/console/#/alerts/al-1", button.GetProperty("url").GetString());
+    }
+
+    [Fact]
+    public void Slack_WithoutConsoleUrl_HasNoButton()
+    {
+        var content = Content(TestAlerts.Critical("al-2")) with { ConsoleUrl = null };
+
+        using var message = JsonDocument.Parse(MessageRenderings.Slack(content));
+
+        Assert.DoesNotContain(message.RootElement.GetProperty("blocks").EnumerateArray(), b => b.GetProperty("type").GetString() == "actions");
+    }
+
+    [Fact]
+    public void Teams_WorkflowMessage_CarriesOneAdaptiveCard()
+    {
+        using var message = JsonDocument.Parse(MessageRenderings.Teams(Content(TestAlerts.Critical("al-3"))));
+        var root = message.RootElement;
+
+        Assert.Equal("message", root.GetProperty("type").GetString());
+        var attachment = Assert.Single(root.GetProperty("attachments").EnumerateArray().ToList());
+        Assert.Equal("application/vnd.microsoft.card.adaptive", attachment.GetProperty("contentType").GetString());
+        var card = attachment.GetProperty("content");
+        Assert.Equal("AdaptiveCard", card.GetProperty("type").GetString());
+        Assert.Equal("1.4", card.GetProperty("version").GetString());
+        var facts = card.GetProperty("body").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "FactSet").GetProperty("facts");
+        Assert.Contains(facts.EnumerateArray(), f => f.GetProperty("title").GetString() == "Principal" && f.GetProperty("value").GetString() == "alice");
+        Assert.Equal("Action.OpenUrl", card.GetProperty("actions")[0].GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData(Severities.Critical, "critical")]
+    [InlineData(Severities.High, "error")]
+    [InlineData(Severities.Medium, "warning")]
+    [InlineData(Severities.Low, "info")]
+    public void PagerDuty_Severity_MapsToEventsV2(string severity, string expected) =>
+        Assert.Equal(expected, MessageRenderings.PagerDutySeverity(severity));
+
+    [Fact]
+    public void PagerDuty_Resolve_CarriesOnlyKeyActionAndDedupKey()
+    {
+        using var message = JsonDocument.Parse(MessageRenderings.PagerDuty(Content(TestAlerts.Critical("al-4")) with { Event = NotificationEvents.Resolve }, "key"));
+
+        Assert.Equal(["routing_key", "event_action", "dedup_key"], message.RootElement.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("al-4", message.RootElement.GetProperty("dedup_key").GetString());
+    }
+
+    [Theory]
+    [InlineData("true_positive", NotificationEvents.Acknowledge)]
+    [InlineData("false_positive", NotificationEvents.Resolve)]
+    [InlineData("resolved", NotificationEvents.Resolve)]
+    [InlineData("open", null)]
+    public void StatusChange_FollowsTriage(string status, string? expected) => Assert.Equal(expected, Notifier.EventFor(status));
+
+    internal static NotificationContent Content(Alert alert) => new()
+    {
+        Id = $"{alert.Id}|1|trigger|t",
+        Event = NotificationEvents.Trigger,
+        Route = "r",
+        Status = "open",
+        Alert = alert,
+        ConsoleUrl = new Uri($"https://soc.example.test/console/#/alerts/{alert.Id}"),
+        QueuedAt = alert.LastSeen,
+    };
+}

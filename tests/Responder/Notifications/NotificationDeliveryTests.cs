@@ -1,0 +1,284 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Json.Schema;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
+using ZtStream.Responder.Notifications.Targets;
+using ZtStream.TestSupport.Services;
+using ZtStream.TestSupport.Smtp;
+
+namespace ZtStream.Responder.Tests.Notifications;
+
+/// <summary>
+/// Alerts reach the notification targets through the real Responder: the built-in policy's notify action, the
+/// durable outbox and the senders, against loopback receivers and an SMTP server — signed once, retried through an
+/// outage, PagerDuty following the triage, throttled per route, and every send in the audit trail.
+/// </summary>
+public sealed class NotificationDeliveryTests
+{
+    private const string Secret = "whsec-0123456789abcdef-test";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task HighAlert_WithWebhookRoute_OneSignedPostTheReceiverVerifies()
+    {
+        using var folder = new TempFolder();
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var host = await StartAsync(folder, Webhook(receiver.Url));
+        var alert = TestAlerts.Critical("al-webhook") with { Severity = Severities.High, Score = 80, Techniques = ["T1528"] };
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "the notification is delivered");
+        await host.PublishAlertAsync(alert); // redelivered by the log: nothing new to send
+        await Eventually.HoldsAsync(async () => (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 100), Ct)).Count(e => e.Kind == AuditKinds.AlertReceived) == 1, "the redelivery is handled");
+
+        var request = Assert.Single(receiver.Received);
+        // Verified the way docs/operations.md tells a receiver to: HMAC-SHA256 over "t.body" with the shared secret.
+        var signature = request.Headers[WebhookSignature.Header];
+        var t = signature.Split(',')[0]["t=".Length..];
+        var v1 = signature.Split(',')[1]["v1=".Length..];
+        var expected = Convert.ToHexString(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Secret), Encoding.ASCII.GetBytes(t + ".").Concat(request.Body).ToArray())).ToLowerInvariant();
+        Assert.Equal(expected, v1);
+        Assert.True(WebhookSignature.Verify(Secret, signature, request.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.False(WebhookSignature.Verify("another-secret-entirely", signature, request.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+
+        using var body = JsonDocument.Parse(request.Body);
+        Assert.Equal("ztstream.alert", body.RootElement.GetProperty("type").GetString());
+        Assert.Equal("trigger", body.RootElement.GetProperty("event").GetString());
+        Assert.Equal(alert.Id, body.RootElement.GetProperty("alert").GetProperty("id").GetString());
+        Assert.Equal("high", body.RootElement.GetProperty("alert").GetProperty("severity").GetString());
+        Assert.Equal(request.Headers[WebhookSignature.DeliveryHeader], body.RootElement.GetProperty("id").GetString());
+        Assert.Equal("T1528", Assert.Single(body.RootElement.GetProperty("techniques").EnumerateArray().ToList()).GetString());
+        Assert.Equal($"https://soc.example.test/console/#/alerts/{alert.Id}", body.RootElement.GetProperty("console_url").GetString());
+        await AuditedAsync(host, alert.Id, AuditKinds.NotificationSent);
+        var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 100), Ct);
+        Assert.Single(audit, e => e.Kind == AuditKinds.NotificationQueued);
+        Assert.Single(audit, e => e.Kind == AuditKinds.NotificationSent);
+    }
+
+    [Fact]
+    public async Task ReceiverDownFor10Seconds_NotificationArrivesOnceWhenItIsBack()
+    {
+        using var folder = new TempFolder();
+        var port = LocalProcess.FreePort();
+        var url = new Uri($"http://127.0.0.1:{port}/hook");
+        await using var host = await StartAsync(folder, Webhook(url), settings =>
+        {
+            settings["Responder:Notifications:InitialBackoff"] = "00:00:00.500";
+            settings["Responder:Notifications:MaxBackoff"] = "00:00:02";
+        });
+        var alert = TestAlerts.Critical("al-outage");
+        var outage = Stopwatch.StartNew();
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(
+            async () => outage.Elapsed >= TimeSpan.FromSeconds(10) && (await Item(host, alert.Id))?.Attempts >= 2,
+            "the receiver stays down for 10 s while attempts fail",
+            timeoutMs: 60_000);
+        Assert.Equal(NotificationOutbox.Pending, await StateOf(host, alert.Id));
+        await using var receiver = await NotificationReceiver.StartAsync(port: port);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "delivered once the receiver is back", timeoutMs: 30_000);
+
+        var request = Assert.Single(receiver.Received);
+        Assert.Contains(alert.Id, request.Text, StringComparison.Ordinal);
+        await AuditedAsync(host, alert.Id, AuditKinds.NotificationSent);
+        var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 200), Ct);
+        Assert.True(audit.Count(e => e.Kind == AuditKinds.NotificationAttemptFailed) >= 2);
+        Assert.Single(audit, e => e.Kind == AuditKinds.NotificationSent);
+    }
+
+    [Fact]
+    public async Task PagerDuty_TriggerThenTriage_AcknowledgeAndResolveWithTheAlertIdAsDedupKey_AllValidEventsV2()
+    {
+        using var folder = new TempFolder();
+        await using var pagerDuty = await NotificationReceiver.StartAsync(202, """{"status":"success","message":"Event processed","dedup_key":"x"}""");
+        await using var host = await StartAsync(folder, new()
+        {
+            ["Responder:Notifications:Targets:oncall:Kind"] = "pagerduty",
+            ["Responder:Notifications:Targets:oncall:Url"] = pagerDuty.Url.ToString(),
+            ["Responder:Notifications:Targets:oncall:RoutingKey"] = "R0123456789ABCDEF0123456789ABCDE",
+            ["Responder:Notifications:Routes:0:Name"] = "page",
+            ["Responder:Notifications:Routes:0:Targets:0"] = "oncall",
+        });
+        var confirmed = TestAlerts.Critical("al-pd-1", workload: new AlertWorkload("wl-7", "payments", "batch-runner"));
+        var dismissed = TestAlerts.Critical("al-pd-2", principal: "bob");
+        using var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        await host.PublishAlertAsync(confirmed);
+        await host.PublishAlertAsync(dismissed);
+        await Eventually.HoldsAsync(() => Task.FromResult(pagerDuty.Received.Count == 2), "both triggers sent");
+        (await analyst.PostAsJsonAsync($"/v1/alerts/{confirmed.Id}/verdict", new { verdict = "true_positive" }, Ct)).EnsureSuccessStatusCode();
+        (await analyst.PostAsJsonAsync($"/v1/alerts/{dismissed.Id}/verdict", new { verdict = "false_positive" }, Ct)).EnsureSuccessStatusCode();
+        await Eventually.HoldsAsync(() => Task.FromResult(pagerDuty.Received.Count == 4), "acknowledge and resolve sent");
+
+        var schema = JsonSchema.FromText(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Notifications", "pagerduty-events-v2.schema.json"), Ct));
+        var events = pagerDuty.Received.Select(r => JsonDocument.Parse(r.Body).RootElement).ToList();
+        foreach (var e in events)
+        {
+            var result = schema.Evaluate(e, new EvaluationOptions { OutputFormat = OutputFormat.List, RequireFormatValidation = true });
+            Assert.True(result.IsValid, $"not a valid Events v2 event: {e}\n{string.Join("\n", (result.Details ?? []).Where(d => d.Errors is not null).SelectMany(d => d.Errors!.Select(x => $"{d.InstanceLocation}: {x.Value}")))}");
+        }
+
+        string Action(string id, string action) => events.Single(e => e.GetProperty("dedup_key").GetString() == id && e.GetProperty("event_action").GetString() == action).GetRawText();
+        var trigger = JsonDocument.Parse(Action(confirmed.Id, "trigger")).RootElement;
+        Assert.Equal("critical", trigger.GetProperty("payload").GetProperty("severity").GetString());
+        Assert.Equal("alice", trigger.GetProperty("payload").GetProperty("source").GetString());
+        Assert.Equal("payments", trigger.GetProperty("payload").GetProperty("group").GetString());
+        Assert.Contains("token issued to billing-api", trigger.GetProperty("payload").GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(Action(confirmed.Id, "acknowledge"));
+        Assert.NotNull(Action(dismissed.Id, "resolve"));
+        Assert.Equal("R0123456789ABCDEF0123456789ABCDE", trigger.GetProperty("routing_key").GetString());
+    }
+
+    [Fact]
+    public async Task Email_ThroughSmtp_CarriesSeverityPrincipalAndReasons()
+    {
+        using var folder = new TempFolder();
+        await using var smtp = new SmtpSink();
+        await using var host = await StartAsync(folder, new()
+        {
+            ["Responder:Notifications:Targets:soc-mail:Kind"] = "email",
+            ["Responder:Notifications:Targets:soc-mail:Smtp:Host"] = "127.0.0.1",
+            ["Responder:Notifications:Targets:soc-mail:Smtp:Port"] = smtp.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Responder:Notifications:Targets:soc-mail:Smtp:Security"] = "none",
+            ["Responder:Notifications:Targets:soc-mail:Smtp:From"] = "ZtStream <ztstream@example.test>",
+            ["Responder:Notifications:Targets:soc-mail:Smtp:To:0"] = "soc@example.test",
+            ["Responder:Notifications:Targets:soc-mail:Smtp:To:1"] = "oncall@example.test",
+            ["Responder:Notifications:Routes:0:Name"] = "mail",
+            ["Responder:Notifications:Routes:0:Targets:0"] = "soc-mail",
+        });
+        var alert = TestAlerts.Critical("al-mail", principal: "carol");
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "the email is accepted");
+
+        var (from, to, data) = Assert.Single(smtp.Messages);
+        Assert.Equal("<ztstream@example.test>", from);
+        Assert.Equal(["<soc@example.test>", "<oncall@example.test>"], to);
+        var message = MimeKit.MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(data)));
+        Assert.Contains("CRITICAL alert on carol", message.Subject, StringComparison.Ordinal);
+        Assert.Contains("token issued to billing-api used from batch-runner", message.TextBody, StringComparison.Ordinal);
+        Assert.Equal(alert.Id, message.Headers["X-ZtStream-Alert"]);
+    }
+
+    [Fact]
+    public async Task Route_OverItsLimit_RecordsThrottledAndSendsNothingMore()
+    {
+        using var folder = new TempFolder();
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = Webhook(receiver.Url);
+        settings["Responder:Notifications:Routes:0:MaxPerWindow"] = "1";
+        settings["Responder:Notifications:Routes:0:Window"] = "01:00:00";
+        await using var host = await StartAsync(folder, settings);
+
+        await host.PublishAlertAsync(TestAlerts.Critical("al-first"));
+        await Eventually.HoldsAsync(async () => await StateOf(host, "al-first") == NotificationOutbox.Delivered, "the first is sent");
+        await host.PublishAlertAsync(TestAlerts.Critical("al-second", principal: "dave"));
+        await Eventually.HoldsAsync(async () => await StateOf(host, "al-second") == NotificationOutbox.Throttled, "the second is throttled");
+
+        Assert.Single(receiver.Received);
+        await AuditedAsync(host, "al-second", AuditKinds.NotificationThrottled);
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-second", Kind: AuditKinds.NotificationThrottled, Limit: 10), Ct));
+    }
+
+    [Fact]
+    public async Task Target_RefusingTheMessage_FailsAtOnceWithItsAnswer()
+    {
+        using var folder = new TempFolder();
+        await using var slack = await NotificationReceiver.StartAsync(400, "invalid_blocks");
+        await using var host = await StartAsync(folder, new()
+        {
+            ["Responder:Notifications:Targets:chat:Kind"] = "slack",
+            ["Responder:Notifications:Targets:chat:Url"] = slack.Url.ToString(),
+            ["Responder:Notifications:Routes:0:Name"] = "chat",
+            ["Responder:Notifications:Routes:0:Targets:0"] = "chat",
+        });
+
+        await host.PublishAlertAsync(TestAlerts.Critical("al-refused"));
+        await Eventually.HoldsAsync(async () => await StateOf(host, "al-refused") == NotificationOutbox.Failed, "the refusal ends it");
+
+        var item = await Item(host, "al-refused");
+        Assert.Equal(1, item!.Attempts);
+        Assert.Contains("400: invalid_blocks", item.LastError, StringComparison.Ordinal);
+        Assert.Single(slack.Received);
+        await AuditedAsync(host, "al-refused", AuditKinds.NotificationFailed);
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "al-refused", Kind: AuditKinds.NotificationFailed, Limit: 10), Ct));
+    }
+
+    [Fact]
+    public async Task TechniqueRoute_TakesOnlyAlertsNamingTheTechniqueOrASubTechnique()
+    {
+        using var folder = new TempFolder();
+        await using var receiver = await NotificationReceiver.StartAsync();
+        var settings = Webhook(receiver.Url);
+        settings["Responder:Notifications:Routes:0:Techniques:0"] = "T1552";
+        await using var host = await StartAsync(folder, settings);
+        var named = TestAlerts.Critical("al-t1552") with { Techniques = ["T1552.007", "T1613"] };
+        var other = TestAlerts.Critical("al-t1609", principal: "erin") with { Techniques = ["T1609"] };
+
+        await host.PublishAlertAsync(other);
+        await host.PublishAlertAsync(named);
+        await Eventually.HoldsAsync(async () => await StateOf(host, named.Id) == NotificationOutbox.Delivered, "the alert naming T1552.007 is sent");
+
+        Assert.Null(await Item(host, other.Id));
+        Assert.Single(receiver.Received);
+    }
+
+    [Fact]
+    public async Task MediumAlert_BelowTheBuiltInPolicy_IsNotSent()
+    {
+        using var folder = new TempFolder();
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var host = await StartAsync(folder, Webhook(receiver.Url));
+        var medium = TestAlerts.Critical("al-medium") with { Severity = Severities.Medium, Score = 50 };
+        var high = TestAlerts.Critical("al-high") with { Severity = Severities.High, Score = 75 };
+
+        await host.PublishAlertAsync(medium);
+        await host.PublishAlertAsync(high);
+        await Eventually.HoldsAsync(async () => await StateOf(host, high.Id) == NotificationOutbox.Delivered, "the high alert is sent");
+
+        Assert.Null(await Item(host, medium.Id));
+        Assert.DoesNotContain(receiver.Received, r => r.Text.Contains(medium.Id, StringComparison.Ordinal));
+    }
+
+    internal static Dictionary<string, string?> Webhook(Uri url) => new()
+    {
+        ["Responder:Notifications:ConsoleUrl"] = "https://soc.example.test/console/",
+        ["Responder:Notifications:Targets:hook:Kind"] = "webhook",
+        ["Responder:Notifications:Targets:hook:Url"] = url.ToString(),
+        ["Responder:Notifications:Targets:hook:Secret"] = Secret,
+        ["Responder:Notifications:Routes:0:Name"] = "everything-high",
+        ["Responder:Notifications:Routes:0:Targets:0"] = "hook",
+        ["Responder:Notifications:Routes:0:MinSeverity"] = "high",
+    };
+
+    private static async Task<ResponderTestHost> StartAsync(TempFolder folder, Dictionary<string, string?> settings, Action<Dictionary<string, string?>>? more = null)
+    {
+        // No policy file: the built-in policy notifies on every alert of high severity or above.
+        var host = new ResponderTestHost(folder.Path) { UseWallClock = true };
+        host.Settings["Responder:Notifications:InitialBackoff"] = "00:00:00.200";
+        host.Settings["Responder:Notifications:PollInterval"] = "00:00:00.100";
+        foreach (var (key, value) in settings)
+        {
+            host.Settings[key] = value;
+        }
+
+        more?.Invoke(host.Settings);
+        return await host.StartAsync();
+    }
+
+    private static async Task<NotificationItem?> Item(ResponderTestHost host, string alertId) =>
+        (await host.Get<NotificationOutbox>().ForAlertAsync(alertId, Ct)).FirstOrDefault();
+
+    /// <summary>The outbox's state is written before the audit entry that records it: wait for the entry.</summary>
+    private static Task AuditedAsync(ResponderTestHost host, string alertId, string kind) =>
+        Eventually.HoldsAsync(
+            async () => (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alertId, Kind: kind, Limit: 10), Ct)).Count > 0,
+            $"the {kind} audit entry of {alertId} is written");
+
+    private static async Task<string?> StateOf(ResponderTestHost host, string alertId) => (await Item(host, alertId))?.State;
+}
