@@ -40,6 +40,14 @@ public sealed record ZtStreamOptions
     /// <summary>How long disposal (application shutdown) may spend sending what is still queued. Default 5 seconds.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// The token claim whose value is the event's subject id. Default <c>sub</c>. Set it to the claim that holds the name
+    /// your identity provider's events use for the user, so a sign-in the provider reports and the accesses that follow
+    /// land on the same principal: <c>oid</c> with Entra ID (whose <c>sub</c> differs per application), <c>preferred_username</c>
+    /// with Keycloak's login names. Falls back to <c>sub</c> when a token lacks it.
+    /// </summary>
+    public string SubjectClaim { get; set; } = "sub";
+
     /// <summary>The workload this application runs as; stamped on every event. Unset fields fall back to environment variables.</summary>
     public ZtStreamWorkloadOptions Workload { get; set; } = new();
 

@@ -54,6 +54,11 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:ShutdownTimeout must not be negative (got {o.ShutdownTimeout}).");
         }
 
+        if (string.IsNullOrWhiteSpace(o.SubjectClaim))
+        {
+            p.Add($"{S}:SubjectClaim must name a claim (default 'sub').");
+        }
+
         if (o.Workload is null)
         {
             p.Add($"{S}:Workload must not be null.");

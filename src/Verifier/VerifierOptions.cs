@@ -70,4 +70,7 @@ internal sealed record VerifierOptions
 
     /// <summary>Section <c>Verifier:Rules</c>: the detection rules that score events.</summary>
     public Rules.RuleOptions Rules { get; init; } = new();
+
+    /// <summary>Section <c>Verifier:Authentication</c>: the sign-in and session detectors.</summary>
+    public Authentication.AuthenticationOptions Authentication { get; init; } = new();
 }

@@ -77,6 +77,7 @@ internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOption
             }
         }
 
+        problems.AddRange(options.Authentication.Validate($"{VerifierOptions.Section}:Authentication"));
         var rules = options.Rules.Validate($"{VerifierOptions.Section}:Rules");
         problems.AddRange(rules);
         if (rules.Count == 0)

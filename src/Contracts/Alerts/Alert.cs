@@ -134,6 +134,8 @@ public static class Detectors
     public const string Model = "model";
     /// <summary>Runtime security alerts (Falco) and what they imply for the workload's service account.</summary>
     public const string Runtime = "runtime";
+    /// <summary>Sign-in and session detectors over identity-provider and access events (per principal, event time).</summary>
+    public const string Identity = "identity";
     /// <summary>The Responder's own safety alerts.</summary>
     public const string Responder = "responder";
     /// <summary>Detection rules (ZtStream, Sigma and Falco rule files); the reason's rule is the rule id.</summary>

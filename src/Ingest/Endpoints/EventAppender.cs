@@ -4,6 +4,7 @@ using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Telemetry;
@@ -25,12 +26,13 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
 
     /// <summary>
     /// Appends <paramref name="items"/> as from <paramref name="source"/>: an item that carries its own canonical JSON is
-    /// forwarded as those bytes with <c>"source"</c> spliced in first, any other is serialised with the source stamped.
-    /// Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
+    /// forwarded as those bytes with <c>"source"</c> spliced in first, any other is serialised with the source stamped; each
+    /// failed sign-in goes with its address twin (<see cref="AddressTwins"/>) in the same append. Throws
+    /// <see cref="EventLogUnavailableException"/> when the log cannot take them.
     /// </summary>
     public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, CancellationToken cancellationToken)
     {
-        var records = new LogRecord[items.Count];
+        var records = new List<LogRecord>(items.Count);
         using var send = EventLogTracing.StartSend(options.Value.Topic, items.Count);
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
         // One headers object per batch: the trace context costs nothing per event (and nothing at all with tracing off).
@@ -42,7 +44,11 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
             var value = item.Json is { } json
                 ? Stamped(json, stamp ??= SourceProperty(source))
                 : ContractJson.Serialize(item.Event with { Source = source });
-            records[i] = new LogRecord(item.PrincipalKey, value, headers);
+            records.Add(new LogRecord(item.PrincipalKey, value, headers));
+            if (item.MayBeFailedSignIn && AddressTwins.Of(item.Event) is { } twin)
+            {
+                records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin with { Source = source }), headers));
+            }
         }
 
         if (eventLog is IAppendAdmission admission)
@@ -51,14 +57,14 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
             await admission.WaitForRoomAsync(options.Value.Topic, cancellationToken);
         }
 
-        metrics.AppendStarted(records.Length);
+        metrics.AppendStarted(records.Count);
         try
         {
             await eventLog.AppendAsync(options.Value.Topic, records, cancellationToken);
         }
         finally
         {
-            metrics.AppendEnded(records.Length);
+            metrics.AppendEnded(records.Count);
         }
     }
 

@@ -285,16 +285,17 @@ internal sealed class IngestHandler(
     {
         IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, SourceOptions()),
         IngestEndpoint.Falco => FalcoMapper.Map(body, SourceOptions()),
-        IngestEndpoint.Okta => OktaMapper.Map(body, SourceOptions()),
-        IngestEndpoint.Entra => EntraMapper.Map(body, SourceOptions()),
-        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, SourceOptions()),
-        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, SourceOptions()),
+        IngestEndpoint.Okta => OktaMapper.Map(body, SourceOptions(OktaMapper.Idp)),
+        IngestEndpoint.Entra => EntraMapper.Map(body, SourceOptions(EntraMapper.Idp)),
+        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, SourceOptions(KeycloakMapper.Idp)),
+        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, SourceOptions(Auth0Mapper.Idp)),
         _ => eventParser.Parse(body, format),
     };
 
     /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
-    private SourceMapOptions SourceOptions() =>
-        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes) { ReceivedAt = time.GetUtcNow() };
+    /// <param name="idp">An identity provider, whose subjects may be named by user id (<c>Ingest:IdentitySubjects</c>).</param>
+    private SourceMapOptions SourceOptions(string? idp = null) =>
+        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp)) { ReceivedAt = time.GetUtcNow() };
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
     {

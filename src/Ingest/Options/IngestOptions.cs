@@ -34,6 +34,19 @@ internal sealed record IngestOptions
     /// </summary>
     public int MaxRawBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Per identity provider (<c>okta</c>, <c>entra</c>, <c>keycloak</c>, <c>auth0</c>), which of its names for a user becomes
+    /// the subject id: <c>login</c> (default: Okta <c>alternateId</c>, Entra <c>userPrincipalName</c>, Keycloak
+    /// <c>username</c>, Auth0 <c>user_name</c>) or <c>user_id</c> (the provider's internal id). Choose the form the
+    /// applications' tokens carry, so a provider's events and the SDK's land on the same principal (docs/sources.md).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> IdentitySubjects { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="idp"/>'s subjects are its internal user ids (see <see cref="IdentitySubjects"/>).</summary>
+    public bool SubjectIsUserId(string idp) =>
+        IdentitySubjects.FirstOrDefault(kv => string.Equals(kv.Key, idp, StringComparison.OrdinalIgnoreCase)).Value is { } form
+        && string.Equals(form, IdentitySubjectForms.UserId, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>How far ahead of this server's clock an event's time may be.</summary>
     public TimeSpan MaxClockSkew { get; init; } = TimeSpan.FromMinutes(5);
 
@@ -48,4 +61,14 @@ internal sealed record IngestOptions
 
     /// <summary>How long a verified credential is trusted before the store is asked again; a revocation takes effect within it.</summary>
     public TimeSpan CredentialCacheTime { get; init; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>The values of <see cref="IngestOptions.IdentitySubjects"/>.</summary>
+internal static class IdentitySubjectForms
+{
+    public const string Login = "login";
+    public const string UserId = "user_id";
+
+    /// <summary>The identity providers whose adapters take the setting.</summary>
+    public static readonly IReadOnlyList<string> Providers = ["okta", "entra", "keycloak", "auth0"];
 }

@@ -79,6 +79,18 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             problems.Add($"{s}:CredentialCacheTime must be between 0 and 00:10:00 (is {options.CredentialCacheTime})");
         }
 
+        foreach (var (idp, form) in options.IdentitySubjects)
+        {
+            if (!IdentitySubjectForms.Providers.Contains(idp, StringComparer.OrdinalIgnoreCase))
+            {
+                problems.Add($"{s}:IdentitySubjects:{idp} names no identity provider (one of {string.Join(", ", IdentitySubjectForms.Providers)})");
+            }
+            else if (!string.Equals(form, IdentitySubjectForms.Login, StringComparison.OrdinalIgnoreCase) && !string.Equals(form, IdentitySubjectForms.UserId, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"{s}:IdentitySubjects:{idp} must be {IdentitySubjectForms.Login} or {IdentitySubjectForms.UserId} (is '{form}')");
+            }
+        }
+
         return problems;
     }
 }

@@ -15,6 +15,7 @@ internal sealed class MappedEvent
         this.mapped = mapped;
         Id = mapped.Id;
         PrincipalKey = mapped.PrincipalKey;
+        MayBeFailedSignIn = true;
         Json = json;
     }
 
@@ -22,11 +23,12 @@ internal sealed class MappedEvent
     /// An event accepted from its bytes alone (<see cref="Validation.VerbatimEventScanner"/>): the event itself is read
     /// from <paramref name="json"/> only if someone asks for it.
     /// </summary>
-    public MappedEvent(int index, string id, string principalKey, byte[] json)
+    public MappedEvent(int index, Validation.ScannedEvent scanned, byte[] json)
     {
         Index = index;
-        Id = id;
-        PrincipalKey = principalKey;
+        Id = scanned.Id;
+        PrincipalKey = scanned.PrincipalKey;
+        MayBeFailedSignIn = scanned.FailedSignIn;
         Json = json;
     }
 
@@ -38,6 +40,12 @@ internal sealed class MappedEvent
 
     /// <summary>The record key: <see cref="AccessEvent.PrincipalKey"/>.</summary>
     public string PrincipalKey { get; }
+
+    /// <summary>
+    /// False when the event is known not to be a failed sign-in (it was accepted from its bytes with another kind or
+    /// outcome), so it has no address twin and <see cref="Event"/> need not be read; true when the event has to say.
+    /// </summary>
+    public bool MayBeFailedSignIn { get; }
 
     /// <summary>
     /// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
@@ -56,10 +64,15 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
     public int ItemCount => Items.Count + Errors.Count;
 }
 
-/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, and how it dates undated items.</summary>
+/// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, how it dates undated items, and how it names identities.</summary>
 /// <param name="MaxObjectBytes">Embedded objects kept as attributes (a request or response object, Falco's output fields) above this are replaced by a summary.</param>
 /// <param name="MaxRawBytes">The source's original object kept as <see cref="AccessEvent.Raw"/> is trimmed to this (see <see cref="RawObject"/>).</param>
-internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024)
+/// <param name="SubjectIsUserId">
+/// Identity adapters: the subject is the provider's internal user id (Okta <c>00u…</c>, Entra object id, Keycloak user id,
+/// Auth0 <c>user_id</c>) rather than the login name, so it equals the <c>sub</c> (or <c>oid</c>) of the tokens the
+/// application sees; the login name is kept in <c>idp.login</c> (<c>Ingest:IdentitySubjects</c>).
+/// </param>
+internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024, bool SubjectIsUserId = false)
 {
     public static SourceMapOptions Default { get; } = new();
 

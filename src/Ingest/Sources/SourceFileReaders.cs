@@ -2,6 +2,7 @@ using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Falco;
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Keycloak;
 using ZtStream.Ingest.Sources.Okta;
@@ -44,7 +45,11 @@ internal static class SourceFileReaders
         result.Items.Count == 0 && result.Errors is [{ Index: 0, Field: "$" } only]
         && only.Reason.StartsWith(JsonPayload.MalformedJson, StringComparison.Ordinal);
 
-    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, Mapper map)
+    /// <summary>The events of the file, each failed sign-in followed by its address twin, as Ingest appends them (<see cref="AddressTwins"/>).</summary>
+    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, Mapper map) =>
+        [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map))];
+
+    private static List<AccessEvent> ReadMapped(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, Mapper map)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);

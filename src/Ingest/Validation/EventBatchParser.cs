@@ -49,13 +49,13 @@ internal sealed class EventBatchParser(EventValidator validator)
     {
         var start = (int)reader.TokenStartIndex;
         var ahead = reader;
-        if (!validator.TryAcceptVerbatim(ref ahead, out var id, out var principalKey))
+        if (!validator.TryAcceptVerbatim(ref ahead, out var scanned))
         {
             return false;
         }
 
         reader = ahead;
-        items.Add(new MappedEvent(index, id, principalKey, payload[start..(int)reader.BytesConsumed].ToArray()));
+        items.Add(new MappedEvent(index, scanned, payload[start..(int)reader.BytesConsumed].ToArray()));
         return true;
     }
 
@@ -63,9 +63,9 @@ internal sealed class EventBatchParser(EventValidator validator)
     private MappedEvent? ParseEvent(JsonElement element, int index, string prefix, List<ItemError> errors)
     {
         var json = JsonMarshal.GetRawUtf8Value(element);
-        if (validator.TryAcceptVerbatim(json, out var id, out var principalKey))
+        if (validator.TryAcceptVerbatim(json, out var scanned))
         {
-            return new MappedEvent(index, id, principalKey, json.ToArray());
+            return new MappedEvent(index, scanned, json.ToArray());
         }
 
         var e = validator.Parse(element, index, prefix, errors, out var verbatim);

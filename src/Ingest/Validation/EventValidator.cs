@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
@@ -124,12 +123,12 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
     /// forward them, only when <see cref="Parse(JsonElement, int, string, List{ItemError}, out bool)"/> would accept the
     /// item unchanged and verbatim; false when that full path has to decide.
     /// </summary>
-    public bool TryAcceptVerbatim(ReadOnlySpan<byte> json, [NotNullWhen(true)] out string? id, [NotNullWhen(true)] out string? principalKey) =>
-        VerbatimEventScanner.TryScan(json, options.Value, time.GetUtcNow(), out id, out principalKey);
+    public bool TryAcceptVerbatim(ReadOnlySpan<byte> json, out ScannedEvent scanned) =>
+        VerbatimEventScanner.TryScan(json, options.Value, time.GetUtcNow(), out scanned);
 
-    /// <summary>As <see cref="TryAcceptVerbatim(ReadOnlySpan{byte}, out string?, out string?)"/> for the value <paramref name="reader"/> is on.</summary>
-    public bool TryAcceptVerbatim(ref Utf8JsonReader reader, [NotNullWhen(true)] out string? id, [NotNullWhen(true)] out string? principalKey) =>
-        VerbatimEventScanner.TryScan(ref reader, options.Value, time.GetUtcNow(), out id, out principalKey);
+    /// <summary>As <see cref="TryAcceptVerbatim(ReadOnlySpan{byte}, out ScannedEvent)"/> for the value <paramref name="reader"/> is on.</summary>
+    public bool TryAcceptVerbatim(ref Utf8JsonReader reader, out ScannedEvent scanned) =>
+        VerbatimEventScanner.TryScan(ref reader, options.Value, time.GetUtcNow(), out scanned);
 
     /// <summary>Checks lengths, sizes and the time window; false (with errors added) when the event breaks one.</summary>
     public bool Check(AccessEvent e, int index, string prefix, List<ItemError> errors)

@@ -1,4 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -6,6 +5,14 @@ using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Options;
 
 namespace ZtStream.Ingest.Validation;
+
+/// <summary>What Ingest needs of an event it forwards as its bytes.</summary>
+/// <param name="FailedSignIn">
+/// Whether the event is a failed sign-in (<c>kind</c> <see cref="EventKinds.AuthLogin"/>, <c>outcome</c>
+/// <see cref="Outcomes.Denied"/>), the only events that can have an address twin; every other is forwarded without
+/// reading it into an <see cref="AccessEvent"/>.
+/// </param>
+internal readonly record struct ScannedEvent(string Id, string PrincipalKey, bool FailedSignIn);
 
 /// <summary>
 /// The fast path of <see cref="EventValidator"/>: one forward <see cref="Utf8JsonReader"/> pass over a canonical event's
@@ -46,15 +53,18 @@ internal static class VerbatimEventScanner
 
     private static readonly byte[] DerivedPrefix = Encoding.UTF8.GetBytes(EventKinds.DerivedPrefix);
 
+    private static readonly byte[] SignIn = Encoding.UTF8.GetBytes(EventKinds.AuthLogin);
+
+    private static readonly byte[] Denied = Encoding.UTF8.GetBytes(Outcomes.Denied);
+
     /// <summary>
-    /// True when <paramref name="json"/> (one event object) is accepted as it is, with its id and principal key; false
+    /// True when <paramref name="json"/> (one event object) is accepted as it is, with what Ingest needs of it; false
     /// when the full path has to read it (to accept it differently, or to say what is wrong).
     /// </summary>
-    public static bool TryScan(ReadOnlySpan<byte> json, IngestOptions limits, DateTimeOffset now, [NotNullWhen(true)] out string? id, [NotNullWhen(true)] out string? principalKey)
+    public static bool TryScan(ReadOnlySpan<byte> json, IngestOptions limits, DateTimeOffset now, out ScannedEvent scanned)
     {
         var r = new Utf8JsonReader(json);
-        id = null;
-        principalKey = null;
+        scanned = default;
         try
         {
             if (!r.Read())
@@ -67,21 +77,20 @@ internal static class VerbatimEventScanner
             return false;
         }
 
-        return TryScan(ref r, limits, now, out id, out principalKey) && r.BytesConsumed == json.Length;
+        return TryScan(ref r, limits, now, out scanned) && r.BytesConsumed == json.Length;
     }
 
     /// <summary>
-    /// As <see cref="TryScan(ReadOnlySpan{byte}, IngestOptions, DateTimeOffset, out string?, out string?)"/> for the value
+    /// As <see cref="TryScan(ReadOnlySpan{byte}, IngestOptions, DateTimeOffset, out ScannedEvent)"/> for the value
     /// <paramref name="r"/> is on; when true, <paramref name="r"/> is left on the event's closing brace, otherwise anywhere
     /// inside it (scan a copy to read the value again).
     /// </summary>
-    public static bool TryScan(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now, [NotNullWhen(true)] out string? id, [NotNullWhen(true)] out string? principalKey)
+    public static bool TryScan(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now, out ScannedEvent scanned)
     {
-        id = null;
-        principalKey = null;
+        scanned = default;
         try
         {
-            return ScanEvent(ref r, limits, now, ref id, ref principalKey);
+            return ScanEvent(ref r, limits, now, ref scanned);
         }
         catch (JsonException)
         {
@@ -94,7 +103,7 @@ internal static class VerbatimEventScanner
         }
     }
 
-    private static bool ScanEvent(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now, ref string? id, ref string? principalKey)
+    private static bool ScanEvent(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now, ref ScannedEvent scanned)
     {
         if (r.TokenType != JsonTokenType.StartObject)
         {
@@ -105,14 +114,23 @@ internal static class VerbatimEventScanner
         var seen = 0;
         var last = -1;
         var hasTime = false;
+        var signIn = false;
+        var denied = false;
+        string? id = null;
         string? subjectId = null;
         string? workloadId = null;
         while (r.Read())
         {
             if (r.TokenType == JsonTokenType.EndObject && r.CurrentDepth == depth)
             {
-                principalKey = !string.IsNullOrEmpty(subjectId) ? subjectId : workloadId;
-                return id is not null && hasTime && (seen & (1 << 3)) != 0 && !string.IsNullOrEmpty(principalKey);
+                var principalKey = !string.IsNullOrEmpty(subjectId) ? subjectId : workloadId;
+                if (id is null || !hasTime || (seen & (1 << 3)) == 0 || string.IsNullOrEmpty(principalKey))
+                {
+                    return false;
+                }
+
+                scanned = new ScannedEvent(id, principalKey, signIn && denied);
+                return true;
             }
 
             var field = Field(ref r, EventFields, ref last, ref seen);
@@ -142,6 +160,16 @@ internal static class VerbatimEventScanner
             if (!ok)
             {
                 return false;
+            }
+
+            // Unescaped (checked above), so the bytes are the text.
+            if (field == 3)
+            {
+                signIn = r.ValueSpan.SequenceEqual(SignIn);
+            }
+            else if (field == 10)
+            {
+                denied = r.TokenType == JsonTokenType.String && r.ValueSpan.SequenceEqual(Denied);
             }
         }
 

@@ -16,10 +16,22 @@ internal readonly record struct TokenClaims(
     // JWT bearer maps some inbound claim names to these URIs unless MapInboundClaims is off; both spellings are read.
     private const string SidUri = "http://schemas.microsoft.com/ws/2008/06/identity/claims/sid";
     private const string TenantUri = "http://schemas.microsoft.com/identity/claims/tenantid";
+    private const string ObjectIdUri = "http://schemas.microsoft.com/identity/claims/objectidentifier";
 
-    public static TokenClaims From(ClaimsPrincipal user)
+    /// <param name="user">The authenticated principal.</param>
+    /// <param name="subjectClaim">The claim that names the subject (<see cref="ZtStreamOptions.SubjectClaim"/>); <c>sub</c> when absent.</param>
+    public static TokenClaims From(ClaimsPrincipal user, string subjectClaim = "sub")
     {
-        string? sub = null, nameId = null, jti = null, clientId = null, azp = null, sid = null, tenant = null;
+        // The spelling JWT bearer maps the chosen claim to when MapInboundClaims is on.
+        var mapped = subjectClaim switch
+        {
+            "oid" => ObjectIdUri,
+            "email" => ClaimTypes.Email,
+            "upn" => ClaimTypes.Upn,
+            "name" => ClaimTypes.Name,
+            _ => subjectClaim,
+        };
+        string? chosen = null, sub = null, nameId = null, jti = null, clientId = null, azp = null, sid = null, sessionState = null, tenant = null;
         DateTimeOffset? iat = null, exp = null;
         foreach (var identity in user.Identities)
         {
@@ -30,6 +42,11 @@ internal readonly record struct TokenClaims(
 
             foreach (var claim in identity.Claims)
             {
+                if (string.Equals(claim.Type, subjectClaim, StringComparison.Ordinal) || string.Equals(claim.Type, mapped, StringComparison.Ordinal))
+                {
+                    chosen ??= claim.Value;
+                }
+
                 switch (claim.Type)
                 {
                     case "sub": sub ??= claim.Value; break;
@@ -38,6 +55,7 @@ internal readonly record struct TokenClaims(
                     case "client_id": clientId ??= claim.Value; break;
                     case "azp" or "appid" or "cid": azp ??= claim.Value; break;
                     case "sid" or SidUri: sid ??= claim.Value; break;
+                    case "session_state": sessionState ??= claim.Value; break;
                     case "tid" or TenantUri: tenant ??= claim.Value; break;
                     case "iat": iat ??= Epoch(claim.Value); break;
                     case "exp": exp ??= Epoch(claim.Value); break;
@@ -46,7 +64,8 @@ internal readonly record struct TokenClaims(
             }
         }
 
-        return new TokenClaims(sub ?? nameId, jti, clientId ?? azp, sid, tenant, iat, exp);
+        // Keycloak before 18 names the session only in session_state; it is the sessionId of its events.
+        return new TokenClaims(chosen ?? sub ?? nameId, jti, clientId ?? azp, sid ?? sessionState, tenant, iat, exp);
     }
 
     private static DateTimeOffset? Epoch(string value) =>

@@ -28,6 +28,7 @@ internal sealed class ZtStreamMiddleware
     private readonly ZtStreamRevocationOptions _enforcement;
     private readonly bool _enforce;
     private readonly Workload? _workload;
+    private readonly string _subjectClaim;
     private readonly TimeProvider _time;
     private readonly SdkMetrics _metrics;
     private readonly ILogger<ZtStreamMiddleware> _logger;
@@ -48,6 +49,7 @@ internal sealed class ZtStreamMiddleware
         _enforcement = options.Value.Revocations;
         _enforce = _enforcement.Feed is not null;
         _workload = WorkloadIdentity.ToWorkload(options.Value.Workload);
+        _subjectClaim = options.Value.SubjectClaim;
         _time = time;
         _metrics = metrics;
         _logger = logger;
@@ -62,7 +64,7 @@ internal sealed class ZtStreamMiddleware
         }
 
         var started = _time.GetUtcNow();
-        var claims = TokenClaims.From(context.User);
+        var claims = TokenClaims.From(context.User, _subjectClaim);
         if (_enforce && Refuse(context, claims))
         {
             Emit(context, claims, started, bytes: 0, Outcomes.Denied);

@@ -39,4 +39,22 @@ internal static class Techniques
 
     /// <summary>T1613 Container and Resource Discovery: enumeration of the cluster's objects.</summary>
     public static readonly AttackMapping ContainerDiscovery = new(["T1613"], ["discovery"]);
+
+    /// <summary>T1110 Brute Force and T1110.001 Password Guessing: a sign-in that succeeded after a run of failures.</summary>
+    public static readonly AttackMapping PasswordGuessing = new(["T1110", "T1110.001"], ["credential-access"]);
+
+    /// <summary>T1621 Multi-Factor Authentication Request Generation: prompts sent until the user accepts one.</summary>
+    public static readonly AttackMapping MfaRequestGeneration = new(["T1621"], ["credential-access"]);
+
+    /// <summary>
+    /// T1539 Steal Web Session Cookie and T1550.004 Use Alternate Authentication Material: Web Session Cookie — one session
+    /// used from a second network or client.
+    /// </summary>
+    public static readonly AttackMapping StolenSession = new(["T1539", "T1550.004"], ["credential-access", "lateral-movement"]);
+
+    /// <summary>T1550.004 Use Alternate Authentication Material: Web Session Cookie — a session used after it ended.</summary>
+    public static readonly AttackMapping WebSessionCookie = new(["T1550.004"], ["defense-evasion", "lateral-movement"]);
+
+    /// <summary>T1078.004 Valid Accounts: Cloud Accounts — an identity-provider account signed in from somewhere new or risky.</summary>
+    public static readonly AttackMapping CloudAccounts = new(["T1078.004"], ["initial-access"]);
 }

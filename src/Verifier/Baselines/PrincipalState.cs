@@ -57,6 +57,10 @@ internal sealed class PrincipalState
     public double WindowBytesMax;
     public DecayedStats RateMean;
 
+    /// <summary>Sign-ins and sessions (the identity detectors); null until the principal signs in or uses a session.</summary>
+    /// <remarks>Checkpointed by the engine in a section of its own, so the layout above stays as older checkpoints wrote it.</remarks>
+    public Authentication.AuthenticationState? Authentication;
+
     public int TokenWorkloadIndex(ulong jti) => tokenIds.AsSpan().IndexOf(jti);
 
     /// <summary>The workload the token at <paramref name="index"/> (from <see cref="TokenWorkloadIndex"/>) was bound to.</summary>

@@ -78,16 +78,11 @@ internal static class IdentitySignals
         }
     }
 
-    private static string? Text(Dictionary<string, JsonElement> a, string key) =>
-        a.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+    private static string? Text(Dictionary<string, JsonElement> a, string key) => EventAttributes.Text(a, key);
 
-    private static bool? Flag(Dictionary<string, JsonElement> a, string key) =>
-        a.TryGetValue(key, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+    private static bool? Flag(Dictionary<string, JsonElement> a, string key) => EventAttributes.Flag(a, key);
 
-    private static List<string> List(Dictionary<string, JsonElement> a, string key) =>
-        a.TryGetValue(key, out var v) && v.ValueKind == JsonValueKind.Array
-            ? [.. v.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!)]
-            : [];
+    private static List<string> List(Dictionary<string, JsonElement> a, string key) => EventAttributes.List(a, key);
 
     private static bool Has(Dictionary<string, JsonElement> a, string key, string value) => List(a, key).Contains(value, StringComparer.Ordinal);
 }

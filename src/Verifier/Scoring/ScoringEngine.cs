@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;
 using ZtStream.Verifier.Model;
@@ -26,9 +27,10 @@ internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplic
 /// </summary>
 internal sealed class ScoringEngine
 {
-    // 2 adds the rules' aggregation state after the recent ids, 3 the runtime links after that; 1 and 2 are still read
-    // (without what they lack).
-    private const int CheckpointFormat = 3;
+    // 2 adds the rules' aggregation state after the recent ids, 3 the runtime links after that, 4 the principals'
+    // authentication state after that; 1, 2 and 3 are still read (without what they lack).
+    private const int CheckpointFormat = 4;
+    private const int CheckpointFormatWithoutAuthentication = 3;
     private const int CheckpointFormatWithoutLinks = 2;
     private const int CheckpointFormatWithoutRules = 1;
     private const int RecentIdCapacity = 65_536;
@@ -37,6 +39,7 @@ internal sealed class ScoringEngine
     private readonly PolicyDetector policy;
     private readonly BaselineDetector baselines;
     private readonly RuleDetector rules;
+    private readonly AuthenticationDetector authentication;
     private readonly Dictionary<string, PrincipalState> principals = new(StringComparer.Ordinal);
     private readonly PeerIndex peers = new();
     private readonly AlertBook alerts;
@@ -59,6 +62,7 @@ internal sealed class ScoringEngine
         this.policy = new PolicyDetector(policy ?? ZeroTrustPolicy.Empty);
         this.rules = new RuleDetector(rules ?? new RuleSetHolder(RuleSet.Empty));
         baselines = new BaselineDetector(options);
+        authentication = new AuthenticationDetector(options.Authentication);
         alerts = new AlertBook(options.DedupWindow);
         links = new RuntimeLinks(options.RuntimeTaintWindow);
         Model = model;
@@ -107,6 +111,16 @@ internal sealed class ScoringEngine
         }
 
         EventsScored++;
+        if (AuthenticationDetector.IsAddressTwin(e))
+        {
+            // An address's copy of a failed sign-in (written by Ingest so the address's failures meet here): evidence
+            // for the rules that count accounts per address, not a principal with a history of its own.
+            found.Clear();
+            rules.Evaluate(e, found);
+            var twinScore = Combine(who.Principal, e);
+            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who.Principal, twinScore, found) : null, false);
+        }
+
         var state = GetState(who.Principal);
         var facts = default(EventFacts);
         baselines.Observe(e, who, state, ref facts);
@@ -114,6 +128,7 @@ internal sealed class ScoringEngine
         found.Clear();
         policy.Evaluate(e, who, state, found);
         rules.Evaluate(e, found);
+        authentication.Evaluate(e, who, state, found);
         baselines.Evaluate(e, who, state, peers, facts, found);
         var modelHost = Model;
         if (modelHost is not null)
@@ -130,28 +145,7 @@ internal sealed class ScoringEngine
 
         links.Evaluate(e, who.Principal, found);
 
-        var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
-        var score = 0;
-        if (found.Count > 0)
-        {
-            // Drop what an analyst's verdict suppresses, then combine the rest as independent evidence:
-            // risk = 1 - Π(1 - s_i/100).
-            var keep = 1.0;
-            for (var i = found.Count - 1; i >= 0; i--)
-            {
-                var c = found[i];
-                if (suppressions.IsSuppressed(who.Principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
-                {
-                    found.RemoveAt(i);
-                    continue;
-                }
-
-                keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
-            }
-
-            score = (int)Math.Round(100 * (1 - keep));
-        }
-
+        var score = Combine(who.Principal, e);
         var alerting = score >= options.AlertThreshold;
         baselines.Learn(e, state, peers, facts, alerting);
         if (modelHost is not null)
@@ -197,6 +191,34 @@ internal sealed class ScoringEngine
                 Score(e);
             }
         }
+    }
+
+    /// <summary>
+    /// Drops from <see cref="found"/> what an analyst's verdict suppresses and combines the rest as independent evidence:
+    /// risk = 1 - Π(1 - s_i/100).
+    /// </summary>
+    private int Combine(string principal, AccessEvent e)
+    {
+        if (found.Count == 0)
+        {
+            return 0;
+        }
+
+        var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
+        var keep = 1.0;
+        for (var i = found.Count - 1; i >= 0; i--)
+        {
+            var c = found[i];
+            if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
+            {
+                found.RemoveAt(i);
+                continue;
+            }
+
+            keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
+        }
+
+        return (int)Math.Round(100 * (1 - keep));
     }
 
     /// <summary>Applies an analyst verdict: suppression of its scope, and its behaviour folded into the baseline.</summary>
@@ -299,6 +321,16 @@ internal sealed class ScoringEngine
 
         rules.Aggregations.Write(w);
         links.Write(w);
+        var signedIn = principals.Count(kv => kv.Value.Authentication is not null);
+        w.Write(signedIn);
+        foreach (var (k, s) in principals)
+        {
+            if (s.Authentication is { } a)
+            {
+                w.Write(k);
+                a.Write(w);
+            }
+        }
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -306,10 +338,10 @@ internal sealed class ScoringEngine
         using var gz = new GZipStream(stream, CompressionMode.Decompress, leaveOpen: true);
         using var r = new BinaryReader(gz);
         var format = r.ReadInt32();
-        if (format is not (CheckpointFormat or CheckpointFormatWithoutLinks or CheckpointFormatWithoutRules))
+        if (format is not (CheckpointFormat or CheckpointFormatWithoutAuthentication or CheckpointFormatWithoutLinks or CheckpointFormatWithoutRules))
         {
             throw new InvalidDataException(
-                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutLinks} or {CheckpointFormatWithoutRules}");
+                $"verifier checkpoint format {format} is not {CheckpointFormat}, {CheckpointFormatWithoutAuthentication}, {CheckpointFormatWithoutLinks} or {CheckpointFormatWithoutRules}");
         }
 
         EventsScored = r.ReadInt64();
@@ -350,13 +382,27 @@ internal sealed class ScoringEngine
             rules.Aggregations.Clear();
         }
 
-        if (format >= CheckpointFormat)
+        if (format >= CheckpointFormatWithoutAuthentication)
         {
             links.Read(r);
         }
         else
         {
             links.Clear();
+        }
+
+        if (format >= CheckpointFormat)
+        {
+            var signedIn = r.ReadInt32();
+            for (var j = 0; j < signedIn; j++)
+            {
+                var k = r.ReadString();
+                var a = AuthenticationState.Read(r);
+                if (principals.TryGetValue(k, out var s))
+                {
+                    s.Authentication = a;
+                }
+            }
         }
     }
 

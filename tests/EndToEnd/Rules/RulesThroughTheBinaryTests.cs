@@ -14,21 +14,18 @@ namespace ZtStream.EndToEnd.Rules;
 public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
 {
     private const string ApiToken = "e2e-rules-token-0123456789abcdef0123456789abcd";
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
-    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-e2e-rules-");
-    private readonly List<ZtStreamProcess> processes = [];
+    private static readonly TimeSpan Timeout = ZtStreamApi.Timeout;
+    private readonly ZtStreamProcesses processes = new("zt-e2e-rules-");
 
     [Fact]
     public async Task AuditEvent_AlertsFromABuiltinRule_AndRuleFilesReloadLive()
     {
         var ct = TestContext.Current.CancellationToken;
-        var rules = Directory.CreateDirectory(Path.Combine(folder.FullName, "rules")).FullName;
-        var db = Path.Combine(folder.FullName, "zt.db");
-        var sources = await Start(["sources", "add", "apiserver", "--sqlite", db], waitForListening: false, ct);
-        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
-        var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
 
-        var run = await Start([
+        var run = await processes.StartAsync("ztstream", [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
@@ -36,10 +33,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
         ], waitForListening: true, ct);
-        using var http = new HttpClient { BaseAddress = run.Url };
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var api = new HttpClient { BaseAddress = run.Url };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
         // A built-in rule: a privileged DaemonSet created by a user (the API server's webhook body: an EventList).
         await Post(http, Audit("create", "daemonsets", "team-a", "node-agent", "mallory@example.com", "apps",
@@ -89,28 +84,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 
-    /// <summary>The alert on <paramref name="principal"/> whose reasons include <paramref name="rule"/>.</summary>
-    private static async Task<JsonElement> WaitForRuleAlert(HttpClient api, string principal, string rule, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=10", UriKind.Relative), ct));
-            foreach (var item in doc.RootElement.GetProperty("items").EnumerateArray())
-            {
-                var alert = item.GetProperty("alert");
-                if (alert.GetProperty("reasons").EnumerateArray().Any(r => r.GetProperty("detector").GetString() == "rule" && r.GetProperty("rule").GetString() == rule))
-                {
-                    return alert.Clone();
-                }
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        Assert.Fail($"no alert from rule {rule} on {principal} within {Timeout.TotalSeconds} s");
-        return default;
-    }
+    private static async Task<JsonElement> WaitForRuleAlert(HttpClient api, string principal, string rule, CancellationToken ct) =>
+        (await ZtStreamApi.WaitForReasonAsync(api, principal, "rule", rule, ct)).Alert;
 
     private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct)
     {
@@ -122,27 +97,5 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         }
     }
 
-    private async Task<ZtStreamProcess> Start(string[] args, bool waitForListening, CancellationToken ct)
-    {
-        var p = await ZtStreamProcess.StartAsync(args[0], args, workingDirectory: folder.FullName, waitForListening: waitForListening, cancellationToken: ct);
-        processes.Add(p);
-        return p;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var p in processes)
-        {
-            await p.DisposeAsync();
-        }
-
-        try
-        {
-            folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process still exiting holds a file; the temp folder is reclaimed later.
-        }
-    }
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -18,8 +18,7 @@ namespace ZtStream.EndToEnd.SharedSignals;
 public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
 {
     private const string Audience = "https://ztstream.e2e/ssf";
-    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-e2e-ssf-");
-    private readonly List<ZtStreamProcess> processes = [];
+    private readonly ZtStreamProcesses processes = new("zt-e2e-ssf-");
 
     [Fact]
     public async Task SessionRevokedSet_RevokesTheSubjectsSessionsOnce_AndAWrongAudienceIsRefused()
@@ -141,27 +140,8 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
         throw new FileNotFoundException("infra/config/response.yaml was not found above " + AppContext.BaseDirectory);
     }
 
-    private async Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct)
-    {
-        var p = await ZtStreamProcess.StartAsync(name, args, workingDirectory: folder.FullName, waitForListening: waitForListening, cancellationToken: ct);
-        processes.Add(p);
-        return p;
-    }
+    private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
+        processes.StartAsync(name, args, waitForListening, ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var p in processes)
-        {
-            await p.DisposeAsync();
-        }
-
-        try
-        {
-            folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process still exiting holds a file; the temp folder is reclaimed later.
-        }
-    }
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

@@ -39,15 +39,20 @@ public sealed class IdentitySourceEndpointTests
 
         var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
-        var read = await LogReader.ReadAsync(log, server.Topic, count);
-        Assert.Equal(count, read.Count);
+        Assert.Equal(count, JsonDocument.Parse(text).RootElement.GetProperty("accepted").GetInt32());
+
+        // Beside each failed sign-in from an address, its twin keyed by the address (AddressTwins).
+        var twins = Ingest.Sources.SourceFileReaders.All[vendor](new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }).Count(e => AddressTwins.Of(e) is not null);
+        var read = await LogReader.ReadAsync(log, server.Topic, count + twins);
+        Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>
         {
             Assert.Equal($"{vendor}-prod", r.Event.Source);
             Assert.Equal(vendor, r.Event.Attr(IdentityAttributes.IdpName));
             Assert.Equal(r.Event.PrincipalKey, r.Record.Key);
-            Assert.NotNull(r.Event.Raw);
         });
+        Assert.Equal(count, read.Count(r => r.Event.Raw is not null));
+        Assert.All(read.Where(r => r.Event.Raw is null), r => Assert.StartsWith("ip:", r.Record.Key, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -65,6 +70,24 @@ public sealed class IdentitySourceEndpointTests
         Assert.All(events, e => Assert.Equal("jane.doe@acme.example", e.Subject?.Id));
         Assert.All(events, e => Assert.Equal("102bZDNFfWaQSyEZQuDgWt-uQ", e.Token?.SessionId));
         Assert.Equal("success", events[1].Attr(IdentityAttributes.MfaResult));
+    }
+
+    [Fact]
+    public async Task PostKeycloak_WithSubjectsAsUserIds_KeysEventsByTheIdTheTokensCarry()
+    {
+        // Keycloak's access tokens carry the user id as sub; with Ingest:IdentitySubjects:keycloak=user_id its events
+        // land on that principal, and the login name is kept beside it.
+        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        await using var server = await IngestServer.StartAsync(log, new(OldEventsAllowed) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
+        var key = await server.AddSourceAsync("keycloak");
+
+        using var response = await server.PostAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "user-events.json"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var login = (await LogReader.ReadAsync(log, server.Topic, 7)).First(r => r.Event.Action == "LOGIN");
+        Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Event.Subject?.Id);
+        Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Record.Key);
+        Assert.Equal("alice", login.Event.Attr(IdentityAttributes.IdpLogin));
     }
 
     [Fact]

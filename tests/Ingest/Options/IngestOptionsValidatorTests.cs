@@ -33,4 +33,18 @@ public sealed class IngestOptionsValidatorTests
         Assert.Contains(problems, p => p.StartsWith("Ingest:RatePerSecond", StringComparison.Ordinal));
         Assert.False(new IngestOptionsValidator().Validate(null, options).Succeeded);
     }
+
+    [Fact]
+    public void Validate_IdentitySubjects_NamesTheUnknownProviderAndForm()
+    {
+        var problems = IngestOptionsValidator.Validate(new IngestOptions
+        {
+            IdentitySubjects = new Dictionary<string, string> { ["keycloak"] = "user_id", ["Auth0"] = "LOGIN", ["ping"] = "user_id", ["okta"] = "email" },
+        });
+
+        Assert.Equal(2, problems.Count);
+        Assert.Contains("Ingest:IdentitySubjects:ping names no identity provider (one of okta, entra, keycloak, auth0)", problems);
+        Assert.Contains("Ingest:IdentitySubjects:okta must be login or user_id (is 'email')", problems);
+        Assert.True(new IngestOptions { IdentitySubjects = new Dictionary<string, string> { ["KeyCloak"] = "user_id" } }.SubjectIsUserId("keycloak"));
+    }
 }

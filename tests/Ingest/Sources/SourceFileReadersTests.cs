@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Tests.Sources;
@@ -86,7 +87,7 @@ public sealed class SourceFileReadersTests
         var lines = string.Join('\n', BareRecords(format, bytes));
         var (fromLines, skippedInLines) = Read(format, lines);
 
-        Assert.Equal(count, fromEnvelope.Count);
+        Assert.Equal(count, fromEnvelope.Count(e => !IsTwin(e)));
         Assert.Equal(fromEnvelope.Select(Summary), fromLines.Select(Summary));
         Assert.Empty(skippedInEnvelope);
         Assert.Empty(skippedInLines);
@@ -101,9 +102,29 @@ public sealed class SourceFileReadersTests
     {
         var (events, skipped) = Read(format, TestData.Idp(format, file));
 
-        Assert.Equal(count, events.Count);
+        Assert.Equal(count, events.Count(e => !IsTwin(e)));
         Assert.Empty(skipped);
     }
+
+    [Fact]
+    public void Read_EachFailedSignInFromAnAddress_IsFollowedByItsAddressTwin_AsIngestAppendsIt()
+    {
+        var (events, _) = Read("auth0", TestData.Idp("auth0", "log-stream.json"));
+
+        var twins = events.Select((e, i) => (e, i)).Where(x => IsTwin(x.e)).ToList();
+        Assert.NotEmpty(twins);
+        Assert.All(twins, x =>
+        {
+            var original = events[x.i - 1];
+            Assert.Equal(EventKinds.AuthLogin, original.Kind);
+            Assert.Equal(Outcomes.Denied, original.Outcome);
+            Assert.Equal("ip:" + original.Network!.SrcIp, x.e.Subject?.Id);
+            Assert.Equal(original.Subject?.Id, x.e.Attr(AddressTwins.Account));
+            Assert.Equal(original.Id, x.e.Attr(AddressTwins.TwinOf));
+        });
+    }
+
+    private static bool IsTwin(AccessEvent e) => e.Attributes?.ContainsKey(AddressTwins.TwinOf) == true;
 
     private static string Summary(AccessEvent e) => $"{e.Id}|{e.Kind}|{e.Subject?.Id}|{e.Time:O}|{e.Outcome}|{e.Token?.SessionId}";
 

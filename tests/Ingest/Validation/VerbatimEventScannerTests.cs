@@ -6,6 +6,7 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Validation;
 
 namespace ZtStream.Ingest.Tests.Validation;
@@ -99,6 +100,15 @@ public sealed class VerbatimEventScannerTests
         """{"id":"x11","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"b\"ob"}}""",
         """{"id":"x12","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"user_agent":"ééééééé"}""",
         """{"id":"x13","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"ID":"upper"}""",
+        // Failed sign-ins, which Ingest writes with an address twin, and look-alikes.
+        """{"id":"f1","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob","tenant":"t1"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}""",
+        """{"id":"f2","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"Denied"}""",
+        """{"id":"f3","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"success"}""",
+        """{"id":"f4","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"\u0064enied"}""",
+        """{"id":"f5","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"outcome":"denied"}""",
+        """{"id":"f6","time":"2026-11-28T11:59:00Z","kind":"auth.login","workload":{"id":"w"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}""",
+        """{"id":"f7","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}""",
+        """{"id":"f8","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied","attributes":{"auth.twin_of":"f1"}}""",
         // Not an event object.
         """[{"id":"y1","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"}}]""",
         "\"an event\"",
@@ -167,11 +177,27 @@ public sealed class VerbatimEventScannerTests
 
         foreach (var json in canonical)
         {
-            Assert.True(validator.TryAcceptVerbatim(Encoding.UTF8.GetBytes(json.Trim()), out var id, out var principalKey), json);
+            Assert.True(validator.TryAcceptVerbatim(Encoding.UTF8.GetBytes(json.Trim()), out var scanned), json);
             var e = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(json));
-            Assert.Equal(e.Id, id);
-            Assert.Equal(e.PrincipalKey, principalKey);
+            Assert.Equal(e.Id, scanned.Id);
+            Assert.Equal(e.PrincipalKey, scanned.PrincipalKey);
+            Assert.False(scanned.FailedSignIn);
         }
+    }
+
+    [Fact]
+    public void TryAcceptVerbatim_FailedSignIn_IsMarkedSoItsAddressTwinIsWritten()
+    {
+        var validator = Validator(new IngestOptions());
+        var failed = """{"id":"f1","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}"""u8;
+        var succeeded = """{"id":"f3","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"success"}"""u8;
+
+        Assert.True(validator.TryAcceptVerbatim(failed, out var f));
+        Assert.True(validator.TryAcceptVerbatim(succeeded, out var s));
+
+        Assert.True(f.FailedSignIn);
+        Assert.NotNull(AddressTwins.Of(ContractJson.DeserializeEvent(failed.ToArray())));
+        Assert.False(s.FailedSignIn);
     }
 
     [Theory]
@@ -219,10 +245,14 @@ public sealed class VerbatimEventScannerTests
 
         static string Describe<T>(IEnumerable<T> values) => string.Join("\n", values.Select(v => v switch
         {
-            MappedEvent m => $"{m.Index} {m.Id} {m.PrincipalKey} {m.Json is null} {Record(m)}",
+            MappedEvent m => $"{m.Index} {m.Id} {m.PrincipalKey} {m.Json is null} {Record(m)} twin: {Twin(m)}",
             _ => v?.ToString(),
         }));
     }
+
+    /// <summary>The address twin Ingest appends after <paramref name="item"/>, if any (asked of the event only when it may be a failed sign-in, as Ingest asks).</summary>
+    private static string? Twin(MappedEvent item) =>
+        item.MayBeFailedSignIn && AddressTwins.Of(item.Event) is { } twin ? Encoding.UTF8.GetString(ContractJson.Serialize(twin)) : null;
 
     /// <summary>The record Ingest appends for <paramref name="item"/>, as the Verifier reads it back.</summary>
     private static string Record(MappedEvent item)

@@ -44,6 +44,27 @@ public sealed class TokenClaimsTests
         Assert.Null(TokenClaims.From(user).Subject);
     }
 
+    [Fact]
+    public void From_ChosenSubjectClaim_RawOrMapped_WinsOverSub()
+    {
+        // Entra ID: sub is pairwise per application; oid is the object id its sign-in logs name (userId).
+        var raw = Principal(("sub", "AAAAAAAAAAAAAAAAAAAAAIkzqFVrSaSaFHy782bbtaQ"), ("oid", "5b6c8c1e-62a7-4c0e-9f5e-6b3b1d1a2c3d"));
+        Assert.Equal("5b6c8c1e-62a7-4c0e-9f5e-6b3b1d1a2c3d", TokenClaims.From(raw, "oid").Subject);
+        var mapped = Principal((ClaimTypes.NameIdentifier, "pairwise"), ("http://schemas.microsoft.com/identity/claims/objectidentifier", "5b6c8c1e"));
+        Assert.Equal("5b6c8c1e", TokenClaims.From(mapped, "oid").Subject);
+
+        // Keycloak: preferred_username is the username its events carry; a token without it falls back to sub.
+        Assert.Equal("alice", TokenClaims.From(Principal(("sub", "3f6b2d1e"), ("preferred_username", "alice")), "preferred_username").Subject);
+        Assert.Equal("3f6b2d1e", TokenClaims.From(Principal(("sub", "3f6b2d1e")), "preferred_username").Subject);
+    }
+
+    [Fact]
+    public void From_KeycloakSessionState_IsTheSessionWhenNoSid()
+    {
+        Assert.Equal("6e1c0f5a", TokenClaims.From(Principal(("sub", "u"), ("session_state", "6e1c0f5a"))).SessionId);
+        Assert.Equal("s1", TokenClaims.From(Principal(("sub", "u"), ("session_state", "6e1c0f5a"), ("sid", "s1"))).SessionId);
+    }
+
     private static ClaimsPrincipal Principal(params (string Type, string Value)[] claims) =>
         new(new ClaimsIdentity(claims.Select(c => new Claim(c.Type, c.Value)), "Bearer"));
 }

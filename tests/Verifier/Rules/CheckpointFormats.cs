@@ -1,14 +1,17 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 3) one whose rule state and runtime links are empty:
-/// format 2 ends after the rule state, format 1 after the recent ids.
+/// Writes a checkpoint as an older engine did, from a current (format 4) one whose rule state, runtime links and
+/// authentication state are empty: format 3 ends after the runtime links, format 2 after the rule state, format 1 after
+/// the recent ids.
 /// </summary>
 internal static class CheckpointFormats
 {
-    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox).
+    // An empty rule book is one zero count; empty runtime links are three (workloads, taints, outbox); no authentication
+    // state is one zero count.
     private const int EmptyRulesBytes = 4;
     private const int EmptyLinksBytes = 12;
+    private const int EmptyAuthenticationBytes = 4;
 
     public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
 
@@ -18,13 +21,14 @@ internal static class CheckpointFormats
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(3, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(4, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
 
         var cut = format switch
         {
-            2 => EmptyLinksBytes,
-            1 => EmptyLinksBytes + EmptyRulesBytes,
+            3 => EmptyAuthenticationBytes,
+            2 => EmptyAuthenticationBytes + EmptyLinksBytes,
+            1 => EmptyAuthenticationBytes + EmptyLinksBytes + EmptyRulesBytes,
             _ => throw new ArgumentOutOfRangeException(nameof(format)),
         };
         Assert.All(bytes[^cut..], b => Assert.Equal(0, b));

@@ -258,6 +258,7 @@ internal static class EntraMapper
         {
             e.SubjectId = targetUser;
             e.SubjectType = IdentitySubjectTypes.User;
+            e.Set(IdentityAttributes.IdpUserId, target.Text("id"));
             if (!string.Equals(actor, targetUser, StringComparison.OrdinalIgnoreCase))
             {
                 e.Set(IdentityAttributes.Actor, actor);
@@ -267,6 +268,11 @@ internal static class EntraMapper
         {
             e.SubjectId = actor;
             e.SubjectType = actorType;
+            if (actorType == IdentitySubjectTypes.User)
+            {
+                e.Set(IdentityAttributes.IdpUserId, byUser.Text("id"));
+            }
+
             e.Set(IdentityAttributes.TargetUser, targetUser);
         }
 

@@ -18,6 +18,9 @@ internal static class IdentityAttributes
     /// <summary>The identity provider's internal user id, when <c>subject.id</c> is the login name.</summary>
     public const string IdpUserId = "idp.user_id";
 
+    /// <summary>The login name, when <c>subject.id</c> is the provider's internal id (<c>Ingest:IdentitySubjects</c> = <c>user_id</c>).</summary>
+    public const string IdpLogin = "idp.login";
+
     /// <summary>The vendor's id tying the steps of one sign-in or request together.</summary>
     public const string IdpCorrelationId = "idp.correlation_id";
 

@@ -136,6 +136,14 @@ internal sealed class IdentityEvent(string idp)
         error = null;
         var subjectId = IdentityJson.Clean(SubjectId);
         var subjectType = SubjectType;
+        if (options.SubjectIsUserId && subjectId is not null && Get(IdentityAttributes.IdpUserId) is { } userId
+            && !string.Equals(userId, subjectId, StringComparison.Ordinal))
+        {
+            // The form the applications' tokens carry (their sub); the login name stays beside it.
+            Set(IdentityAttributes.IdpLogin, subjectId);
+            subjectId = userId;
+        }
+
         if (subjectId is null && IdentityJson.Clean(SourceIp) is { } ip)
         {
             subjectId = "ip:" + ip;

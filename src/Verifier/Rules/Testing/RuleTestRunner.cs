@@ -11,7 +11,8 @@ namespace ZtStream.Verifier.Rules.Testing;
 /// Runs a rule's embedded tests: the input becomes events (canonical events as written, or a source's payload mapped by
 /// that source's reader — the same readers <c>ztstream replay --format</c> uses), each is evaluated in order by a fresh
 /// rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event rule matches when
-/// any event matches; for an aggregation the last event decides. An input that yields no event fails the test.
+/// any event matches; for an aggregation the last event decides (an address twin only for a rule that selects it). An
+/// input that yields no event fails the test.
 /// </summary>
 internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReader>? readers)
 {
@@ -48,8 +49,15 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReade
         string? last = null;
         foreach (var e in events)
         {
-            last = detector.Match(rule, new RuleEvent(e));
-            explanation ??= last;
+            var re = new RuleEvent(e);
+            var match = detector.Match(rule, re);
+            explanation ??= match;
+            if (rule.Aggregation is null || !Authentication.AuthenticationDetector.IsAddressTwin(e) || rule.Condition.Matches(re))
+            {
+                // The address twin a reader writes after a failed sign-in (docs/events.md) is not the input's last event
+                // for a rule that does not count twins.
+                last = match;
+            }
         }
 
         var matched = rule.Aggregation is null ? explanation is not null : last is not null;

@@ -1,0 +1,498 @@
+using System.Text.Json;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Attack;
+using ZtStream.Verifier.Baselines;
+using ZtStream.Verifier.Explanation;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Verifier.Authentication;
+
+/// <summary>
+/// The <c>identity</c> detector: what a sequence of one principal's sign-ins and sessions shows that no single event
+/// does, and so no rule can say (a rule matches one event, or counts matching ones; these need "this, then that"):
+/// a success after a run of failures, a prompt accepted after a run of refused ones, one session used from two networks
+/// or clients, a session used after it ended, a first sign-in from a country or device, and access inside a session
+/// whose sign-in was risky. Reads the identity attributes every identity adapter writes (docs/events.md); state lives in
+/// the principal's <see cref="PrincipalState.Authentication"/>, checkpointed with it. Event time throughout.
+/// </summary>
+internal sealed class AuthenticationDetector(AuthenticationOptions options)
+{
+    public const string SuccessAfterFailures = "success_after_failures";
+    public const string MfaFatigue = "mfa_fatigue";
+    public const string SessionHijack = "session_hijack";
+    public const string SessionEnded = "session_ended";
+    public const string NewCountry = "new_country";
+    public const string NewDevice = "new_device";
+    public const string RiskySession = "risky_session";
+
+    /// <summary>A session whose sign-in scored this much or more colours the access that follows in it.</summary>
+    public const int RiskySignIn = 50;
+
+    private const string Interrupted = "auth.interrupted";
+    private const string Interactive = "auth.interactive";
+    private const string MfaResult = "auth.mfa_result";
+    private const string Factor = "auth.factor";
+    private const string Actor = "auth.actor";
+    private const string IdpName = "idp.name";
+    private const string Country = "geo.country";
+    private const string DeviceId = "device.id";
+    private const string DeviceName = "device.name";
+    private const string Asn = "net.asn";
+    private const string TwinOf = "auth.twin_of";
+
+    private readonly long failureWindow = options.FailureWindow.Ticks;
+    private readonly long mfaWindow = options.MfaWindow.Ticks;
+    private readonly long concurrency = options.SessionConcurrency.Ticks;
+    private readonly long grace = options.SessionEndGrace.Ticks;
+    private readonly long riskWindow = options.RiskySessionWindow.Ticks;
+
+    /// <summary>
+    /// Whether <paramref name="e"/> is the address twin Ingest writes beside a failed sign-in (keyed by <c>ip:ADDRESS</c>,
+    /// carrying <c>auth.twin_of</c>; docs/events.md): the account's own record is the one with a history.
+    /// </summary>
+    public static bool IsAddressTwin(AccessEvent e) => e.Attributes?.ContainsKey(TwinOf) == true;
+
+    /// <summary>
+    /// Adds this event's findings to <paramref name="found"/> (which already holds the policy's and the rules' on the same
+    /// event: a sign-in they score as risky marks its session) and folds the event into the principal's state.
+    /// </summary>
+    public void Evaluate(AccessEvent e, in Identity who, PrincipalState principal, List<Contribution> found)
+    {
+        var session = e.Token?.SessionId;
+        var identityKind = e.Kind.StartsWith("auth.", StringComparison.Ordinal);
+        if (!identityKind && string.IsNullOrEmpty(session))
+        {
+            return;
+        }
+
+        var s = principal.Authentication ??= new AuthenticationState();
+        var a = e.Attributes;
+        var ticks = e.Time.UtcTicks;
+        switch (e.Kind)
+        {
+            case EventKinds.AuthLogin when EventAttributes.Flag(a, Interrupted) == true:
+                // Stopped for another step (MFA, consent): neither a failure nor a sign-in.
+                break;
+            case EventKinds.AuthLogin when e.Outcome == Outcomes.Denied:
+                Failed(e, s, ticks);
+                break;
+            case EventKinds.AuthLogin when e.Outcome == Outcomes.Success:
+                SignedIn(e, who, s, a, ticks, found);
+                break;
+            case EventKinds.AuthMfa:
+                SecondFactor(e, who, s, a, ticks, found);
+                break;
+        }
+
+        if (!string.IsNullOrEmpty(session))
+        {
+            Session(e, who, s, a, session, identityKind, ticks, found);
+        }
+    }
+
+    private void Failed(AccessEvent e, AuthenticationState s, long ticks)
+    {
+        if (ticks < s.LastSignInTicks)
+        {
+            return;
+        }
+
+        if (s.Failures > 0 && ticks - s.LastFailureTicks > failureWindow)
+        {
+            // A gap longer than the window: the earlier failures belong to another run.
+            s.ResetFailures();
+        }
+
+        s.Failures++;
+        s.FirstFailureTicks = s.FirstFailureTicks == 0 ? ticks : Math.Min(s.FirstFailureTicks, ticks);
+        s.LastFailureTicks = Math.Max(s.LastFailureTicks, ticks);
+        if (e.Network?.SrcIp is { } ip)
+        {
+            s.LastFailureAddress = AuthenticationState.Cut(ip);
+            s.FailureAddresses.Add(StableHash.Of(ip));
+        }
+    }
+
+    private void SignedIn(AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, long ticks, List<Contribution> found)
+    {
+        var interactive = EventAttributes.Flag(a, Interactive) != false;
+        var idp = IdpOf(e);
+        if (interactive && s.Failures >= options.SuccessAfterFailures && ticks >= s.LastFailureTicks && ticks - s.LastFailureTicks <= failureWindow)
+        {
+            var ip = e.Network?.SrcIp;
+            var sameAddress = ip is not null && s.FailureAddresses.Contains(StableHash.Of(ip));
+            var score = !sameAddress ? (s.Failures >= 20 ? 50 : 35) : s.Failures >= 20 ? 85 : s.Failures >= 10 ? 75 : 65;
+            var span = TimeSpan.FromTicks(s.LastFailureTicks - s.FirstFailureTicks);
+            var from = s.FailureAddresses.Count switch
+            {
+                0 => "",
+                1 => " from " + s.LastFailureAddress,
+                var n => $" from {Numbers.Int(n)} addresses (last {s.LastFailureAddress})",
+            };
+            var then = sameAddress ? $", then succeeded from {ip}" : ip is null ? ", then succeeded" : $", then succeeded from {ip}, an address none of them came from";
+            found.Add(Finding(SuccessAfterFailures, score,
+                $"{who.Describe()} signed in at {idp} after {Numbers.Int(s.Failures)} failed sign-ins within {Numbers.Duration(span)}{from}{then}"));
+        }
+
+        if (interactive && s.MfaRefused >= options.MfaFatigueMinimum && ticks - s.LastRefusedTicks <= mfaWindow && ticks >= s.LastRefusedTicks)
+        {
+            // The sign-in completed after a run of refused prompts: the last prompt was accepted even if the vendor logs
+            // only the sign-in.
+            Fatigue(e, who, s, ticks, found);
+        }
+
+        if (!who.IsServiceAccount)
+        {
+            NewLocation(e, who, s, a, found);
+        }
+
+        s.ResetFailures();
+        s.LastSignInTicks = Math.Max(s.LastSignInTicks, ticks);
+        s.SignIns++;
+        if (EventAttributes.Text(a, Country) is { Length: > 0 } country)
+        {
+            s.AddCountry(country);
+        }
+
+        if (DeviceOf(a) is { } device)
+        {
+            s.Devices.Add(StableHash.Of(device));
+        }
+    }
+
+    private void SecondFactor(AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, long ticks, List<Contribution> found)
+    {
+        var result = EventAttributes.Text(a, MfaResult);
+        if (result is "denied" or "timeout" && Prompted(EventAttributes.Text(a, Factor)))
+        {
+            if (ticks < s.LastMfaAcceptTicks)
+            {
+                return;
+            }
+
+            if (s.MfaRefused > 0 && ticks - s.LastRefusedTicks > mfaWindow)
+            {
+                s.ResetMfa();
+            }
+
+            if (result == "denied")
+            {
+                s.MfaDenied++;
+            }
+            else
+            {
+                s.MfaTimedOut++;
+            }
+
+            s.FirstRefusedTicks = s.FirstRefusedTicks == 0 ? ticks : Math.Min(s.FirstRefusedTicks, ticks);
+            s.LastRefusedTicks = Math.Max(s.LastRefusedTicks, ticks);
+            s.MfaFactor ??= EventAttributes.Text(a, Factor);
+            return;
+        }
+
+        if (result == "success" || (result is null && e.Outcome == Outcomes.Success))
+        {
+            if (s.MfaRefused >= options.MfaFatigueMinimum && ticks >= s.LastRefusedTicks && ticks - s.LastRefusedTicks <= mfaWindow)
+            {
+                Fatigue(e, who, s, ticks, found);
+            }
+
+            s.ResetMfa();
+            s.LastMfaAcceptTicks = Math.Max(s.LastMfaAcceptTicks, ticks);
+        }
+    }
+
+    private static void Fatigue(AccessEvent e, in Identity who, AuthenticationState s, long ticks, List<Contribution> found)
+    {
+        var refused = s.MfaRefused;
+        var factor = s.MfaFactor ?? "second-factor";
+        var parts = s.MfaTimedOut == 0 ? $"{Numbers.Int(s.MfaDenied)} denied"
+            : s.MfaDenied == 0 ? $"{Numbers.Int(s.MfaTimedOut)} unanswered"
+            : $"{Numbers.Int(s.MfaDenied)} denied, {Numbers.Int(s.MfaTimedOut)} unanswered";
+        found.Add(Finding(MfaFatigue, refused >= 10 ? 90 : 80,
+            $"{who.Describe()} accepted a {factor} prompt at {IdpOf(e)} after {Numbers.Int(refused)} refused within {Numbers.Duration(TimeSpan.FromTicks(s.LastRefusedTicks - s.FirstRefusedTicks))} ({parts}){(e.Network?.SrcIp is { } ip ? ", sign-in from " + ip : "")}: MFA fatigue"));
+        s.ResetMfa();
+        s.LastMfaAcceptTicks = Math.Max(s.LastMfaAcceptTicks, ticks);
+    }
+
+    /// <summary>Prompts a user answers with a tap or a call (push, voice, SMS link), or an unnamed factor; codes typed wrong are not fatigue.</summary>
+    private static bool Prompted(string? factor) => factor is null or "push" or "voice" or "sms";
+
+    private void NewLocation(AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, List<Contribution> found)
+    {
+        if (s.SignIns < options.NewLocationMinimumSignIns)
+        {
+            return;
+        }
+
+        var country = EventAttributes.Text(a, Country);
+        var newCountry = country is { Length: > 0 } && s.Countries.Count > 0 && !s.KnowsCountry(country);
+        var device = DeviceOf(a);
+        var newDevice = device is not null && s.Devices.Count > 0 && !s.Devices.Contains(StableHash.Of(device));
+        if (!newCountry && !newDevice)
+        {
+            return;
+        }
+
+        var known = $"{Numbers.Int(s.SignIns)} sign-ins before, from {string.Join(", ", s.Countries)}";
+        var deviceText = EventAttributes.Text(a, DeviceName) is { } name && !string.Equals(name, device, StringComparison.Ordinal) ? $"{name} ({device})" : device;
+        if (newCountry)
+        {
+            found.Add(Finding(NewCountry, newDevice ? 70 : 45,
+                $"{who.Describe()} signed in at {IdpOf(e)} from {country}{(newDevice ? " on a new device " + deviceText : "")}, a country never seen for it ({known})"));
+        }
+        else
+        {
+            found.Add(Finding(NewDevice, 25,
+                $"{who.Describe()} signed in at {IdpOf(e)} on a new device {deviceText} ({Numbers.Int(s.Devices.Count)} devices known)"));
+        }
+    }
+
+    private void Session(
+        AccessEvent e, in Identity who, AuthenticationState s, Dictionary<string, JsonElement>? a, string session, bool identityKind, long ticks, List<Contribution> found)
+    {
+        var id = StableHash.Of(session);
+        var sourceName = e.Source ?? EventAttributes.Text(a, IdpName) ?? "";
+        var source = StableHash.Of(sourceName);
+        if (e.Kind is EventKinds.AuthLogout or EventKinds.AuthSessionRevoked)
+        {
+            End(e, s, a, id, source, ticks);
+            return;
+        }
+
+        if (!identityKind)
+        {
+            // Access in the session, as an application saw it: after the session ended, or after a risky sign-in.
+            Ended(e, who, s, session, id, ticks, found);
+            Risky(e, who, s, session, id, ticks, found);
+        }
+
+        var i = s.Find(id, source);
+        if (!FromTheUsersClient(e, a))
+        {
+            // A token grant or a background sign-in is made by an application's server or the provider's own services, from
+            // their address and with their client: it says nothing about where the user is, but may still mark the session.
+            if (i < 0)
+            {
+                i = s.Slot();
+                s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks };
+            }
+
+            if (e.Outcome != Outcomes.Denied)
+            {
+                MarkRisk(e, s, i, ticks, found);
+            }
+
+            return;
+        }
+
+        // A session's requests mostly repeat its address and client: reuse what was worked out for them (no parse, no hash).
+        var address = e.Network?.SrcIp;
+        var network = i >= 0 && address is not null && string.Equals(s.Sessions[i].Address, address, StringComparison.Ordinal)
+            ? s.Sessions[i].Network
+            : ClientNetwork.Of(address, EventAttributes.Number(a, Asn));
+        var agent = i >= 0 && string.Equals(s.Sessions[i].AgentText, e.UserAgent, StringComparison.Ordinal) && s.Sessions[i].Agent != 0
+            ? s.Sessions[i].Agent
+            : AgentKey(e.UserAgent);
+        if (i < 0)
+        {
+            i = s.Slot();
+            s.Sessions[i] = new AuthenticationState.Session
+            {
+                Id = id,
+                Source = source,
+                Network = network,
+                Agent = agent,
+                Address = AuthenticationState.Cut(e.Network?.SrcIp),
+                AgentText = AuthenticationState.Cut(e.UserAgent),
+                FirstTicks = ticks,
+                LastTicks = ticks,
+            };
+        }
+        else
+        {
+            ref var x = ref s.Sessions[i];
+            var networkMoved = x.Network.DiffersFrom(network) && Math.Abs(ticks - x.LastTicks) <= concurrency;
+            var agentChanged = agent != 0 && x.Agent != 0 && agent != x.Agent;
+            if (networkMoved || agentChanged)
+            {
+                var what = (networkMoved, agentChanged) switch
+                {
+                    (true, true) => $"from {e.Network!.SrcIp} with user agent '{AuthenticationState.Cut(e.UserAgent)}' ({Numbers.Duration(TimeSpan.FromTicks(Math.Abs(ticks - x.LastTicks)))} after use from {x.Address} with '{x.AgentText}')",
+                    (true, false) => $"from {e.Network!.SrcIp}, another network, {Numbers.Duration(TimeSpan.FromTicks(Math.Abs(ticks - x.LastTicks)))} after use from {x.Address}",
+                    _ => $"with user agent '{AuthenticationState.Cut(e.UserAgent)}' after '{x.AgentText}'",
+                };
+                found.Add(Finding(SessionHijack, networkMoved && agentChanged ? 85 : networkMoved ? 65 : 70,
+                    $"session {session} of {who.Describe()} at {(sourceName.Length > 0 ? sourceName : "its source")} used {what}: one session, two {(networkMoved && agentChanged ? "networks and clients" : networkMoved ? "networks at once" : "clients")}"));
+            }
+
+            if (network.Known)
+            {
+                x.Network = network;
+                x.Address = AuthenticationState.Cut(e.Network?.SrcIp);
+            }
+
+            if (agent != 0)
+            {
+                x.Agent = agent;
+                x.AgentText = AuthenticationState.Cut(e.UserAgent);
+            }
+
+            x.LastTicks = Math.Max(x.LastTicks, ticks);
+        }
+
+        if (identityKind && e.Outcome != Outcomes.Denied)
+        {
+            MarkRisk(e, s, i, ticks, found);
+        }
+    }
+
+    /// <summary>
+    /// Whether the event was made by the user's own client, whose address and user agent a session keeps: a sign-in or
+    /// second-factor step the user made, or an access the application saw. Token grants and refreshes (often by the
+    /// application's server), background sign-ins (Entra non-interactive, made by services on the user's behalf) and other
+    /// provider events are not.
+    /// </summary>
+    private static bool FromTheUsersClient(AccessEvent e, Dictionary<string, JsonElement>? a) =>
+        !e.Kind.StartsWith("auth.", StringComparison.Ordinal)
+        || (e.Kind is EventKinds.AuthLogin or EventKinds.AuthMfa && EventAttributes.Flag(a, Interactive) != false);
+
+    /// <summary>The session (or, when an administrator or the provider ended them all, every session known) ends here.</summary>
+    private static void End(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, ulong id, ulong source, long ticks)
+    {
+        var by = $"{IdpOf(e)} ({(e.Kind == EventKinds.AuthLogout ? "sign-out" : "session revoked")})";
+        if (e.Kind == EventKinds.AuthSessionRevoked && EventAttributes.Text(a, Actor) is not null)
+        {
+            // An administrator's action names the administrator's own session: the subject's sessions all end.
+            for (var j = 0; j < s.Sessions.Length; j++)
+            {
+                if (s.Sessions[j].Id != 0 && s.Sessions[j].FirstTicks <= ticks && s.Sessions[j].EndedTicks == 0)
+                {
+                    s.Sessions[j].EndedTicks = ticks;
+                    s.Sessions[j].EndedBy = by;
+                }
+            }
+
+            return;
+        }
+
+        var i = s.Find(id, source);
+        if (i < 0)
+        {
+            i = s.Slot();
+            s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks };
+        }
+
+        if (s.Sessions[i].EndedTicks == 0 || ticks < s.Sessions[i].EndedTicks)
+        {
+            s.Sessions[i].EndedTicks = ticks;
+            s.Sessions[i].EndedBy = AuthenticationState.Cut(by);
+        }
+    }
+
+    private void Ended(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
+    {
+        foreach (ref readonly var x in s.Sessions.AsSpan())
+        {
+            if (x.Id == id && x.EndedTicks != 0 && ticks > x.EndedTicks + grace)
+            {
+                var ended = new DateTimeOffset(x.EndedTicks, TimeSpan.Zero);
+                found.Add(Finding(SessionEnded, 90,
+                    $"session {session} of {who.Describe()} ended at {Numbers.Time(ended)} ({x.EndedBy}) and was used {Numbers.Duration(e.Time - ended)} later: {Access(e)}"));
+                return;
+            }
+        }
+    }
+
+    private void Risky(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
+    {
+        var best = -1;
+        for (var j = 0; j < s.Sessions.Length; j++)
+        {
+            ref readonly var x = ref s.Sessions[j];
+            if (x.Id == id && x.Risk > 0 && ticks >= x.RiskTicks && ticks - x.RiskTicks <= riskWindow
+                && (x.EndedTicks == 0 || ticks <= x.EndedTicks) && (best < 0 || x.Risk > s.Sessions[best].Risk))
+            {
+                best = j;
+            }
+        }
+
+        if (best < 0)
+        {
+            return;
+        }
+
+        ref readonly var risky = ref s.Sessions[best];
+        var at = new DateTimeOffset(risky.RiskTicks, TimeSpan.Zero);
+        found.Add(Finding(RiskySession, Math.Min(80, (int)Math.Round(0.8 * risky.Risk)),
+            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after a risky sign-in (score {Numbers.Int(risky.Risk)}) at {Numbers.Time(at)}: {risky.RiskReason}"));
+    }
+
+    /// <summary>An identity event that scored as risky makes its session risky for the access that follows.</summary>
+    private static void MarkRisk(AccessEvent e, AuthenticationState s, int i, long ticks, List<Contribution> found)
+    {
+        if (found.Count == 0)
+        {
+            return;
+        }
+
+        var keep = 1.0;
+        var top = found[0];
+        foreach (var c in found)
+        {
+            keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
+            top = c.Score > top.Score ? c : top;
+        }
+
+        var score = (int)Math.Round(100 * (1 - keep));
+        ref var x = ref s.Sessions[i];
+        if (score >= RiskySignIn && score >= x.Risk)
+        {
+            x.Risk = score;
+            x.RiskTicks = x.RiskTicks == 0 ? ticks : Math.Min(x.RiskTicks, ticks);
+            var text = $"{IdpOf(e)}: {top.Text}";
+            x.RiskReason = text.Length > AuthenticationState.MaxReason ? text[..AuthenticationState.MaxReason] + "…" : text;
+        }
+    }
+
+    private static Contribution Finding(string rule, int score, string text) => new Contribution(Detectors.Identity, rule, score, text).Of(rule switch
+    {
+        SuccessAfterFailures => Techniques.PasswordGuessing,
+        MfaFatigue => Techniques.MfaRequestGeneration,
+        SessionHijack => Techniques.StolenSession,
+        SessionEnded => Techniques.WebSessionCookie,
+        _ => Techniques.CloudAccounts,
+    });
+
+    private static string IdpOf(AccessEvent e) => EventAttributes.Text(e.Attributes, IdpName) ?? e.Source ?? "the identity provider";
+
+    private static string? DeviceOf(Dictionary<string, JsonElement>? a) => EventAttributes.Text(a, DeviceId) is { Length: > 0 } id ? id : null;
+
+    private static string Access(AccessEvent e)
+    {
+        var what = e.Resource?.Id ?? e.Resource?.Type ?? e.Kind;
+        return $"{e.Action ?? e.Kind} {what}{(e.Network?.SrcIp is { } ip ? " from " + ip : "")}";
+    }
+
+    /// <summary>The client software without its version numbers, so a browser update within a session is the same client.</summary>
+    private static ulong AgentKey(string? agent)
+    {
+        if (string.IsNullOrWhiteSpace(agent))
+        {
+            return 0;
+        }
+
+        Span<char> buffer = stackalloc char[256];
+        var n = 0;
+        foreach (var c in agent.AsSpan(0, Math.Min(agent.Length, 512)))
+        {
+            if (!char.IsAsciiDigit(c) && n < buffer.Length)
+            {
+                buffer[n++] = char.ToLowerInvariant(c);
+            }
+        }
+
+        return StableHash.Of(buffer[..n]);
+    }
+}

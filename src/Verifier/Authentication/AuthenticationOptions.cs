@@ -1,0 +1,65 @@
+namespace ZtStream.Verifier.Authentication;
+
+/// <summary>Section <c>Verifier:Authentication</c>: the sign-in and session detectors (docs/detection.md, "Identity detectors").</summary>
+internal sealed record AuthenticationOptions
+{
+    /// <summary>Failed sign-ins older than this (event time) before a success are not counted against it.</summary>
+    public TimeSpan FailureWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Failed sign-ins (since the last success, within <see cref="FailureWindow"/>) from which a success is suspect.</summary>
+    public int SuccessAfterFailures { get; init; } = 5;
+
+    /// <summary>Refused or unanswered second-factor prompts older than this before an accepted one are not counted.</summary>
+    public TimeSpan MfaWindow { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Refused or unanswered prompts (since the last accepted one) from which an accepted prompt is MFA fatigue.</summary>
+    public int MfaFatigueMinimum { get; init; } = 5;
+
+    /// <summary>
+    /// A session seen from a second network counts as hijacked only when the first network used it within this long
+    /// before: a laptop that moves from home to the office an hour later is not a stolen cookie; two networks at once are.
+    /// </summary>
+    public TimeSpan SessionConcurrency { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Requests still in flight when a session ends: use within this long after the end is not flagged.</summary>
+    public TimeSpan SessionEndGrace { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a risky sign-in raises the risk of access in its session (or until the session ends).</summary>
+    public TimeSpan RiskySessionWindow { get; init; } = TimeSpan.FromHours(12);
+
+    /// <summary>Successful sign-ins a principal must have before a new country or device is a reason.</summary>
+    public int NewLocationMinimumSignIns { get; init; } = 5;
+
+    public IReadOnlyList<string> Validate(string section)
+    {
+        var problems = new List<string>();
+        Positive(problems, section, nameof(FailureWindow), FailureWindow);
+        Positive(problems, section, nameof(MfaWindow), MfaWindow);
+        Positive(problems, section, nameof(SessionConcurrency), SessionConcurrency);
+        Positive(problems, section, nameof(RiskySessionWindow), RiskySessionWindow);
+        if (SessionEndGrace < TimeSpan.Zero)
+        {
+            problems.Add($"{section}:{nameof(SessionEndGrace)} must be zero or more (is {SessionEndGrace})");
+        }
+
+        if (SuccessAfterFailures < 1 || MfaFatigueMinimum < 1)
+        {
+            problems.Add($"{section}:{nameof(SuccessAfterFailures)} and {nameof(MfaFatigueMinimum)} must be positive (are {SuccessAfterFailures}, {MfaFatigueMinimum})");
+        }
+
+        if (NewLocationMinimumSignIns < 0)
+        {
+            problems.Add($"{section}:{nameof(NewLocationMinimumSignIns)} must not be negative (is {NewLocationMinimumSignIns})");
+        }
+
+        return problems;
+    }
+
+    private static void Positive(List<string> problems, string section, string name, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{section}:{name} must be positive (is {value})");
+        }
+    }
+}

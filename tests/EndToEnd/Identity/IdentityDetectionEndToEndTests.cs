@@ -1,0 +1,245 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ZtStream.TestSupport.Processes;
+
+namespace ZtStream.EndToEnd.Identity;
+
+/// <summary>
+/// Sign-in attacks as an operator meets them: Okta's System Log delivered to a running <c>ztstream run</c> (embedded
+/// event log, store and bus) through <c>/v1/sources/okta</c>, and the same records replayed with
+/// <c>ztstream replay --format okta</c>. Twenty failed sign-ins then a success is a high alert naming the count; ten
+/// denied pushes then an accepted one is MFA fatigue; a risky sign-in raises the application's accesses in its session.
+/// </summary>
+public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
+{
+    private const string ApiToken = "e2e-identity-token-0123456789abcdef0123456789ab";
+    private readonly ZtStreamProcesses processes = new("zt-e2e-identity-");
+    private int next;
+
+    [Fact]
+    public async Task OktaOverHttp_BruteForceThenSuccess_MfaFatigue_AndARiskySessionAtTheApplication()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var keycloak = await processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
+        var app = await processes.AddSourceAsync("billing-app", ["--sqlite", db], ct);
+        var run = await processes.StartAsync("ztstream", [
+            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+            "--set", "Verifier:ModelEnabled=false",
+            "--set", "Ingest:IdentitySubjects:keycloak=user_id",
+            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
+            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+        ], waitForListening: true, ct);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-30);
+
+        // 20 failed sign-ins for one user from one address, as an Okta event hook delivers them; then the success.
+        using (var http = ZtStreamApi.Client(run.Url, okta))
+        {
+            await Post(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 20).Select(i =>
+                OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS"))), ct);
+            await Post(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001")]), ct);
+
+            // Ten denied Okta Verify pushes, then one accepted.
+            await Post(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 10).Select(i =>
+                OktaLog("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", t0.AddSeconds(20 * i), "FAILURE", "User rejected Okta push verify", "idxSam0001", factor: "OKTA_VERIFY_PUSH"))), ct);
+            await Post(http, "/v1/sources/okta", Hook([OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH")]), ct);
+
+            // A sign-in Okta rated high risk; the application then sees a token of that session.
+            await Post(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "lee.park@acme.example", "198.51.100.150", t0.AddMinutes(10), session: "idxLee0001", risk: "HIGH")]), ct);
+        }
+
+        var brute = await ZtStreamApi.WaitForReasonAsync(api, "dana.fox@acme.example", "identity", "success_after_failures", ct);
+        Assert.Equal("high", brute.Alert.GetProperty("severity").GetString());
+        Assert.Contains("after 20 failed sign-ins", brute.Text, StringComparison.Ordinal);
+
+        var fatigue = await ZtStreamApi.WaitForReasonAsync(api, "sam.lee@acme.example", "identity", "mfa_fatigue", ct);
+        Assert.Contains("after 10 refused", fatigue.Text, StringComparison.Ordinal);
+        Assert.Contains(fatigue.Alert.GetProperty("severity").GetString(), new[] { "high", "critical" });
+
+        using (var http = ZtStreamApi.Client(run.Url, app))
+        {
+            await Post(http, "/v1/events", Access("lee.park@acme.example", "idxLee0001", t0.AddMinutes(12)), ct);
+        }
+
+        var risky = await ZtStreamApi.WaitForReasonAsync(api, "lee.park@acme.example", "identity", "risky_session", ct);
+        Assert.Contains("in session idxLee0001", risky.Text, StringComparison.Ordinal);
+        Assert.Contains("identity-high-risk-sign-in", risky.Text, StringComparison.Ordinal);
+
+        // Keycloak names users by username, its tokens by user id: with Ingest:IdentitySubjects:keycloak=user_id its events
+        // key by the id, so the guessed-then-successful sign-in and the application's access are one principal.
+        const string userId = "3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b";
+        using (var http = ZtStreamApi.Client(run.Url, keycloak))
+        {
+            var events = new JsonArray();
+            for (var i = 0; i < 12; i++)
+            {
+                events.Add(KeycloakEvent("LOGIN_ERROR", userId, "alice", "198.51.100.12", t0.AddMinutes(20).AddSeconds(10 * i), error: "invalid_user_credentials"));
+            }
+
+            events.Add(KeycloakEvent("LOGIN", userId, "alice", "198.51.100.12", t0.AddMinutes(23), session: "6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1"));
+            await Post(http, "/v1/sources/keycloak", events.ToJsonString(), ct);
+        }
+
+        using (var http = ZtStreamApi.Client(run.Url, app))
+        {
+            await Post(http, "/v1/events", Access(userId, "6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1", t0.AddMinutes(24)), ct);
+        }
+
+        var linked = await ZtStreamApi.WaitForReasonAsync(api, userId, "identity", "risky_session", ct);
+        Assert.Contains("signed in at keycloak after 12 failed sign-ins", linked.Text, StringComparison.Ordinal);
+
+        // A spray: one failure for each of 12 accounts from one address. The accounts are keyed to all three partitions of
+        // the embedded log; each failure's address twin is keyed by the address, so one partition counts them all.
+        var accounts = Enumerable.Range(0, 12).Select(i => $"spray-target-{i}@acme.example").ToList();
+        Assert.Equal(3, accounts.Select(a => Platform.EventLog.Murmur2Partitioner.PartitionFor(a, 3)).Distinct().Count());
+        using (var http = ZtStreamApi.Client(run.Url, okta))
+        {
+            await Post(http, "/v1/sources/okta", Hook(accounts.Select((a, i) =>
+                OktaLog("user.session.start", a, "198.51.100.250", t0.AddMinutes(-25 + (2 * i)), "FAILURE", "INVALID_CREDENTIALS"))), ct);
+        }
+
+        var spray = await ZtStreamApi.WaitForReasonAsync(api, "ip:198.51.100.250", "rule", "identity-password-spray", ct);
+        Assert.Equal("high", spray.Alert.GetProperty("severity").GetString());
+        Assert.Contains("distinct attributes.auth.account", spray.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OktaReplay_TheSameAttacksFromASystemLogFile()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var t0 = new DateTimeOffset(2024, 5, 6, 9, 0, 0, TimeSpan.Zero);
+        var file = Path.Combine(processes.Folder.FullName, "okta-system-log.ndjson");
+        var lines = new List<string>();
+        lines.AddRange(Enumerable.Range(0, 20).Select(i => OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS", pipelineTime: true).ToJsonString()));
+        lines.Add(OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001", pipelineTime: true).ToJsonString());
+        lines.AddRange(Enumerable.Range(0, 10).Select(i => OktaLog("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", t0.AddSeconds(20 * i), "FAILURE", "User rejected Okta push verify", "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString()));
+        lines.Add(OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString());
+        await File.WriteAllLinesAsync(file, lines, ct);
+
+        var replay = await processes.StartAsync("ztstream", ["replay", file, "--format", "okta", "--set", "Verifier:ModelEnabled=false"], waitForListening: false, ct);
+        Assert.Equal(0, await replay.WaitForExitAsync(ZtStreamApi.Timeout, ct));
+
+        var alerts = replay.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith('{') && l.Contains("\"dedup_key\"", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l).RootElement)
+            .ToList();
+        var brute = Assert.Single(alerts, a => Reasons(a).Any(r => r.GetProperty("rule").GetString() == "success_after_failures"));
+        Assert.Equal("dana.fox@acme.example", brute.GetProperty("principal").GetString());
+        Assert.Equal("high", brute.GetProperty("severity").GetString());
+        Assert.Contains("after 20 failed sign-ins", Reasons(brute).First(r => r.GetProperty("rule").GetString() == "success_after_failures").GetProperty("text").GetString(), StringComparison.Ordinal);
+
+        // The brute-force rule alerted on the failures before the success did (the tenth within ten minutes).
+        Assert.Contains(alerts, a => Reasons(a).Any(r => r.GetProperty("rule").GetString() == "identity-brute-force"));
+        var fatigue = Assert.Single(alerts, a => Reasons(a).Any(r => r.GetProperty("rule").GetString() == "mfa_fatigue"));
+        Assert.Equal("sam.lee@acme.example", fatigue.GetProperty("principal").GetString());
+    }
+
+    private static IEnumerable<JsonElement> Reasons(JsonElement alert) => alert.GetProperty("reasons").EnumerateArray();
+
+    private JsonObject OktaLog(
+        string eventType, string user, string ip, DateTimeOffset at, string result = "SUCCESS", string? reason = null, string? session = null,
+        string? risk = null, string? factor = null, bool pipelineTime = false)
+    {
+        var debug = new JsonObject();
+        if (risk is not null)
+        {
+            debug["risk"] = $"{{reasons=Anomalous Geo-Distance, New Device, level={risk}}}";
+        }
+
+        if (factor is not null)
+        {
+            debug["factor"] = factor;
+        }
+
+        var outcome = new JsonObject { ["result"] = result };
+        if (reason is not null)
+        {
+            outcome["reason"] = reason;
+        }
+
+        return new JsonObject
+        {
+            ["uuid"] = $"e2e00000-0000-4000-8000-{Interlocked.Increment(ref next):D12}",
+            // Log pipelines write Okta's time as "YYYY-MM-DD hh:mm:ss.fffffffff" (UTC); the API and hooks as ISO 8601.
+            ["published"] = pipelineTime
+                ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff'00'", CultureInfo.InvariantCulture)
+                : at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
+            ["eventType"] = eventType,
+            ["version"] = "0",
+            ["severity"] = result == "SUCCESS" ? "INFO" : "WARN",
+            ["actor"] = new JsonObject { ["id"] = "00u1" + user.Split('@')[0], ["type"] = "User", ["alternateId"] = user },
+            ["client"] = new JsonObject { ["ipAddress"] = ip, ["userAgent"] = new JsonObject { ["rawUserAgent"] = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0" } },
+            ["outcome"] = outcome,
+            ["authenticationContext"] = new JsonObject { ["externalSessionId"] = session ?? "unknown" },
+            ["debugContext"] = new JsonObject { ["debugData"] = debug },
+        };
+    }
+
+    /// <summary>An Okta event hook delivery (<c>com.okta.event_hook</c>) carrying <paramref name="events"/>.</summary>
+    private static string Hook(IEnumerable<JsonObject> events) => new JsonObject
+    {
+        ["eventType"] = "com.okta.event_hook",
+        ["eventTypeVersion"] = "1.0",
+        ["cloudEventsVersion"] = "0.1",
+        ["source"] = "https://acme.okta.com/api/v1/eventHooks/whoe2e0001",
+        ["eventId"] = Guid.NewGuid().ToString(),
+        ["contentType"] = "application/json",
+        ["data"] = new JsonObject { ["events"] = new JsonArray([.. events]) },
+    }.ToJsonString();
+
+    private JsonObject KeycloakEvent(string type, string userId, string username, string ip, DateTimeOffset at, string? session = null, string? error = null)
+    {
+        var e = new JsonObject
+        {
+            ["id"] = $"kc-e2e-{Interlocked.Increment(ref next)}",
+            ["time"] = at.ToUnixTimeMilliseconds(),
+            ["type"] = type,
+            ["realmId"] = "acme",
+            ["clientId"] = "billing-web",
+            ["userId"] = userId,
+            ["ipAddress"] = ip,
+            ["details"] = new JsonObject { ["auth_method"] = "openid-connect", ["username"] = username },
+        };
+        if (session is not null)
+        {
+            e["sessionId"] = session;
+        }
+
+        if (error is not null)
+        {
+            e["error"] = error;
+        }
+
+        return e;
+    }
+
+    /// <summary>What the SDK sends for one request carrying a token of <paramref name="session"/> (its <c>sid</c> claim).</summary>
+    private string Access(string subject, string session, DateTimeOffset at) => new JsonArray(new JsonObject
+    {
+        ["id"] = $"sdk-e2e-{Interlocked.Increment(ref next)}",
+        ["time"] = at.ToString("O", CultureInfo.InvariantCulture),
+        ["kind"] = "access.request",
+        ["subject"] = new JsonObject { ["id"] = subject, ["type"] = "user" },
+        ["token"] = new JsonObject { ["jti"] = Guid.NewGuid().ToString("N"), ["session_id"] = session, ["client_id"] = "billing-web" },
+        ["network"] = new JsonObject { ["src_ip"] = "198.51.100.150" },
+        ["resource"] = new JsonObject { ["type"] = "http_route", ["id"] = "/invoices/{id}" },
+        ["action"] = "GET",
+        ["outcome"] = "success",
+        ["status"] = 200,
+    }).ToJsonString();
+
+    private static async Task Post(HttpClient http, string path, string body, CancellationToken ct)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+    }
+
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
+}

@@ -1,0 +1,420 @@
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
+using ZtStream.Verifier.Authentication;
+using ZtStream.Verifier.Baselines;
+using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.Scoring;
+using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
+
+namespace ZtStream.Verifier.Tests.Authentication;
+
+/// <summary>
+/// The identity detector on each provider's own records: what a run of sign-ins and a session's use show that no single
+/// event does. Positive and negative cases per detector, in the shapes the vendors document.
+/// </summary>
+public sealed class AuthenticationDetectorTests
+{
+    private static ScoringEngine Engine() =>
+        new(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));
+
+    private static IEnumerable<AlertReason> Reasons(ScoreResult r, string rule) =>
+        r.Alert?.Reasons.Where(x => x.Detector == Detectors.Identity && x.Rule == rule) ?? [];
+
+    /// <summary>Runs every event through one detector; the findings of <paramref name="rule"/> on the last one.</summary>
+    private static List<Contribution> Last(Harness harness, IEnumerable<AccessEvent> events, string rule)
+    {
+        List<Contribution> found = [];
+        foreach (var e in events)
+        {
+            found = harness.Score(e);
+        }
+
+        return [.. found.Where(c => c.Rule == rule)];
+    }
+
+    private static List<Contribution> Findings(Harness harness, AccessEvent e, string rule) => [.. harness.Score(e).Where(c => c.Rule == rule)];
+
+    /// <summary>The detector alone, with each principal's state, as the engine drives it.</summary>
+    private sealed class Harness(AuthenticationOptions? options = null, bool rules = false)
+    {
+        private readonly AuthenticationDetector detector = new(options ?? new AuthenticationOptions());
+        private readonly RuleDetector? ruleDetector = rules ? new RuleDetector(new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules))) : null;
+
+        public Dictionary<string, PrincipalState> States { get; } = new(StringComparer.Ordinal);
+
+        public List<Contribution> Score(AccessEvent e)
+        {
+            if (!States.TryGetValue(e.PrincipalKey, out var state))
+            {
+                States[e.PrincipalKey] = state = new PrincipalState();
+            }
+
+            var found = new List<Contribution>();
+            ruleDetector?.Evaluate(e, found);
+            detector.Evaluate(e, new Identity(e), state, found);
+            return found;
+        }
+    }
+
+    [Fact]
+    public void Okta_TwentyFailuresFromOneAddressThenSuccess_IsHighAndNamesTheCount()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 20).Select(i => Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddSeconds(20 * i), "FAILURE", "INVALID_CREDENTIALS"))
+            .Append(Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddMinutes(8), session: "idxDana01"));
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        Assert.Equal(85, found.Score);
+        Assert.Contains("after 20 failed sign-ins", found.Text, StringComparison.Ordinal);
+        Assert.Contains("from 203.0.113.9", found.Text, StringComparison.Ordinal);
+        Assert.Equal(Severities.High, Severities.FromScore(found.Score));
+        Assert.Equal(["T1110", "T1110.001"], found.Techniques);
+    }
+
+    [Fact]
+    public void Keycloak_TwelveLoginErrorsThenLogin_IsHigh()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 12).Select(i => Keycloak("LOGIN_ERROR", "alice", "198.51.100.12", T0.AddSeconds(30 * i), error: "invalid_user_credentials"))
+            .Append(Keycloak("LOGIN", "alice", "198.51.100.12", T0.AddMinutes(7), session: "6e1c0f5a-2b3d"));
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        Assert.Equal(75, found.Score);
+        Assert.Contains("12 failed sign-ins", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Entra_FailuresFromElsewhereThenSuccess_IsOnlyASupportingReason()
+    {
+        // A phone with a stale password keeps failing from one network while the user signs in from another.
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 6).Select(i => EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(i), 50126))
+            .Append(EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddMinutes(9)));
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        Assert.Equal(35, found.Score);
+        Assert.Contains("an address none of them came from", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Auth0_FourFailuresThenSuccess_BelowTheMinimum_NothingFound()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 4).Select(i => Auth0("fp", "ana@acme.example", "203.0.113.201", T0.AddMinutes(i)))
+            .Append(Auth0("s", "ana@acme.example", "203.0.113.201", T0.AddMinutes(5)));
+        Assert.Empty(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+    }
+
+    [Fact]
+    public void FailuresOlderThanTheWindow_OrInterruptions_DoNotCount()
+    {
+        var harness = new Harness();
+        var stale = Enumerable.Range(0, 10).Select(i => Auth0("fp", "ana@acme.example", "203.0.113.201", T0.AddMinutes(i)))
+            .Append(Auth0("s", "ana@acme.example", "203.0.113.201", T0.AddHours(3)));
+        Assert.Empty(Last(harness, stale, AuthenticationDetector.SuccessAfterFailures));
+
+        // Entra's "keep me signed in" (50140) stops a sign-in for a question; it is no failure.
+        var interrupts = Enumerable.Range(0, 10).Select(i => EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddHours(5).AddSeconds(i), 50140))
+            .Append(EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddHours(5).AddMinutes(1)));
+        Assert.Empty(Last(harness, interrupts, AuthenticationDetector.SuccessAfterFailures));
+    }
+
+    [Fact]
+    public void Okta_TenDeniedPushesThenAccepted_IsMfaFatigue()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 10).Select(i => Okta("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", T0.AddSeconds(25 * i), "FAILURE", "User rejected Okta push verify", "idxSam01", factor: "OKTA_VERIFY_PUSH"))
+            .Append(Okta("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", T0.AddMinutes(5), session: "idxSam01", factor: "OKTA_VERIFY_PUSH"));
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.MfaFatigue));
+        Assert.Equal(90, found.Score);
+        Assert.Contains("accepted a push prompt", found.Text, StringComparison.Ordinal);
+        Assert.Contains("after 10 refused", found.Text, StringComparison.Ordinal);
+        Assert.Contains("10 denied", found.Text, StringComparison.Ordinal);
+        Assert.Equal(["T1621"], found.Techniques);
+    }
+
+    [Fact]
+    public void Entra_DeclinedAndUnansweredThenSignedIn_IsMfaFatigue_NamingBoth()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 6).Select(i => EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(i), 500121,
+                i % 2 == 0 ? "MFA denied; user declined the authentication" : "MFA denied; user did not respond to mobile app notification", method: "Mobile app notification"))
+            .Append(EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(8), method: "Mobile app notification"));
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.MfaFatigue));
+        Assert.Equal(80, found.Score);
+        Assert.Contains("3 denied, 3 unanswered", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Auth0_RejectedGuardianPushesThenSucceeded_IsMfaFatigue()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 5).Select(i => Auth0("gd_auth_rejected", "ana@acme.example", "203.0.113.201", T0.AddSeconds(40 * i), authenticator: "push"))
+            .Append(Auth0("gd_auth_succeed", "ana@acme.example", "203.0.113.201", T0.AddMinutes(4), authenticator: "push"));
+        Assert.Single(Last(harness, events, AuthenticationDetector.MfaFatigue));
+    }
+
+    [Fact]
+    public void WrongOneTimeCodes_OrTooFewRefusals_AreNotFatigue()
+    {
+        var harness = new Harness();
+        var codes = Enumerable.Range(0, 6).Select(i => Keycloak("LOGIN_ERROR", "alice", "198.51.100.12", T0.AddSeconds(20 * i), error: "invalid_user_credentials", credentialType: "otp"))
+            .Append(Keycloak("LOGIN", "alice", "198.51.100.12", T0.AddMinutes(3), session: "kc-s1"));
+        Assert.Empty(Last(harness, codes, AuthenticationDetector.MfaFatigue));
+
+        var few = Enumerable.Range(0, 3).Select(i => Okta("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", T0.AddSeconds(25 * i), "FAILURE", "User rejected Okta push verify", factor: "OKTA_VERIFY_PUSH"))
+            .Append(Okta("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", T0.AddMinutes(2), factor: "OKTA_VERIFY_PUSH"));
+        Assert.Empty(Last(harness, few, AuthenticationDetector.MfaFatigue));
+    }
+
+    [Fact]
+    public void Keycloak_OneSessionSignedInFromTwoNetworksAtOnce_IsHijack()
+    {
+        var harness = new Harness();
+        var events = new[]
+        {
+            Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "6e1c0f5a-aaaa"),
+            Keycloak("LOGIN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "6e1c0f5a-aaaa"),
+        };
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SessionHijack));
+        Assert.Equal(65, found.Score);
+        Assert.Contains("session 6e1c0f5a-aaaa", found.Text, StringComparison.Ordinal);
+        Assert.Contains("after use from 198.51.100.12", found.Text, StringComparison.Ordinal);
+        Assert.Equal(["T1539", "T1550.004"], found.Techniques);
+    }
+
+    [Fact]
+    public void OktaEntraAuth0_SignInsOfOneSessionFromTwoNetworks_AreHijack()
+    {
+        var harness = new Harness();
+        Assert.Single(Last(harness, [
+            Okta("user.session.start", "sam.lee@acme.example", "198.51.100.70", T0, session: "idxRoam1"),
+            Okta("user.authentication.sso", "sam.lee@acme.example", "203.0.113.91", T0.AddMinutes(2), session: "idxRoam1"),
+        ], AuthenticationDetector.SessionHijack));
+        Assert.Single(Last(harness, [
+            EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0, session: "entra-roam"),
+            EntraSignIn("tperkins@contoso.example", "203.0.113.92", T0.AddMinutes(5), session: "entra-roam"),
+        ], AuthenticationDetector.SessionHijack));
+        Assert.Single(Last(harness, [
+            Auth0("s", "ana@acme.example", "198.51.100.61", T0, session: "a0-roam"),
+            Auth0("s", "ana@acme.example", "203.0.113.93", T0.AddMinutes(1), session: "a0-roam"),
+        ], AuthenticationDetector.SessionHijack));
+    }
+
+    [Fact]
+    public void KeycloakLogoutAndAuth0SignOut_EndTheirSessions_ForTheApplication()
+    {
+        var harness = new Harness();
+        harness.Score(Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "kc-end-1"));
+        harness.Score(Keycloak("LOGOUT", "alice", "198.51.100.12", T0.AddMinutes(10), session: "kc-end-1"));
+        Assert.Single(Findings(harness, SdkAccess("alice", "kc-end-1", T0.AddMinutes(15)), AuthenticationDetector.SessionEnded));
+
+        harness.Score(Auth0("s", "ana@acme.example", "198.51.100.61", T0, session: "a0-end-1"));
+        harness.Score(Auth0("slo", "ana@acme.example", "198.51.100.61", T0.AddMinutes(10), session: "a0-end-1"));
+        Assert.Single(Findings(harness, SdkAccess("ana@acme.example", "a0-end-1", T0.AddMinutes(12)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, SdkAccess("ana@acme.example", "a0-other", T0.AddMinutes(12)), AuthenticationDetector.SessionEnded));
+    }
+
+    [Fact]
+    public void TokenRefreshesAndBackgroundSignIns_FromServersElsewhere_AreNotHijack()
+    {
+        // A confidential client refreshes from its server; Entra's services sign in on the user's behalf (non-interactive).
+        var harness = new Harness();
+        Assert.Empty(Last(harness, [
+            Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "kc-s9"),
+            Keycloak("REFRESH_TOKEN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "kc-s9"),
+            Keycloak("CODE_TO_TOKEN", "alice", "192.0.2.44", T0.AddMinutes(4), session: "kc-s9"),
+        ], AuthenticationDetector.SessionHijack));
+
+        var interactive = EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0, session: "entra-s1");
+        var background = EntraSignIn("tperkins@contoso.example", "203.0.113.60", T0.AddMinutes(2), session: "entra-s1");
+        background = background with { Attributes = new(background.Attributes!) { ["auth.interactive"] = System.Text.Json.JsonSerializer.SerializeToElement(false) } };
+        Assert.Empty(Last(harness, [interactive, background], AuthenticationDetector.SessionHijack));
+    }
+
+    [Fact]
+    public void Sdk_SessionUsedWithAnotherClientAndNetwork_IsHijack()
+    {
+        var harness = new Harness();
+        var events = new[]
+        {
+            SdkAccess("sam.lee@acme.example", "idxSam02", T0, ip: "198.51.100.70"),
+            SdkAccess("sam.lee@acme.example", "idxSam02", T0.AddMinutes(1), ip: "198.51.100.70"),
+            SdkAccess("sam.lee@acme.example", "idxSam02", T0.AddMinutes(2), ip: "203.0.113.88", agent: "python-requests/2.31.0"),
+        };
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SessionHijack));
+        Assert.Equal(85, found.Score);
+        Assert.Contains("python-requests", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SessionMoves_SameBlock_PrivateAddresses_OrAfterAnHour_AreNotHijack()
+    {
+        var harness = new Harness();
+        Assert.Empty(Last(harness, [SdkAccess("u1@acme.example", "s-a", T0, ip: "198.51.100.70"), SdkAccess("u1@acme.example", "s-a", T0.AddMinutes(1), ip: "198.51.100.99")], AuthenticationDetector.SessionHijack));
+        Assert.Empty(Last(harness, [SdkAccess("u2@acme.example", "s-b", T0, ip: "10.42.0.17"), SdkAccess("u2@acme.example", "s-b", T0.AddMinutes(1), ip: "10.42.3.9")], AuthenticationDetector.SessionHijack));
+        Assert.Empty(Last(harness, [SdkAccess("u3@acme.example", "s-c", T0, ip: "198.51.100.70"), SdkAccess("u3@acme.example", "s-c", T0.AddHours(1), ip: "203.0.113.50")], AuthenticationDetector.SessionHijack));
+    }
+
+    [Fact]
+    public void Okta_SessionUsedAfterSignOut_IsFlagged_WithinGraceOrBefore_IsNot()
+    {
+        var harness = new Harness();
+        harness.Score(Okta("user.session.start", "sam.lee@acme.example", "198.51.100.70", T0, session: "idxEnd01"));
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxEnd01", T0.AddMinutes(10)), AuthenticationDetector.SessionEnded));
+        harness.Score(Okta("user.session.end", "sam.lee@acme.example", "198.51.100.70", T0.AddMinutes(30), session: "idxEnd01"));
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxEnd01", T0.AddMinutes(30).AddSeconds(20)), AuthenticationDetector.SessionEnded));
+
+        var found = Assert.Single(Findings(harness, SdkAccess("sam.lee@acme.example", "idxEnd01", T0.AddMinutes(35), ip: "203.0.113.50"), AuthenticationDetector.SessionEnded));
+        Assert.Equal(90, found.Score);
+        Assert.Contains("ended at 2024-05-06 09:30:00Z (okta (sign-out))", found.Text, StringComparison.Ordinal);
+        Assert.Contains("used 5 min later", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AdministratorClearsSessions_EverySessionOfTheUserEnds()
+    {
+        var harness = new Harness();
+        harness.Score(Okta("user.session.start", "sam.lee@acme.example", "198.51.100.70", T0, session: "idxClr01"));
+        harness.Score(Okta("user.session.clear", "it-admin@acme.example", "192.0.2.10", T0.AddMinutes(10), session: "102adminSess", target: "sam.lee@acme.example"));
+        var found = Assert.Single(Findings(harness, SdkAccess("sam.lee@acme.example", "idxClr01", T0.AddMinutes(20)), AuthenticationDetector.SessionEnded));
+        Assert.Contains("session revoked", found.Text, StringComparison.Ordinal);
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxNew99", T0.AddMinutes(21)), AuthenticationDetector.SessionEnded));
+    }
+
+    [Fact]
+    public void Auth0_FirstSignInFromAnotherCountry_AfterFiveFromSpain()
+    {
+        var harness = new Harness();
+        var events = Enumerable.Range(0, 5).Select(i => Auth0("s", "ana@acme.example", "198.51.100.61", T0.AddDays(i), country: "ES"))
+            .Append(Auth0("s", "ana@acme.example", "203.0.113.99", T0.AddDays(6), country: "BR"));
+        var found = Assert.Single(Last(harness, events, AuthenticationDetector.NewCountry));
+        Assert.Equal(45, found.Score);
+        Assert.Contains("from BR", found.Text, StringComparison.Ordinal);
+        Assert.Contains("5 sign-ins before, from ES", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Entra_NewCountryOnANewDevice_IsHigh_NewDeviceAlone_IsASignal()
+    {
+        var harness = new Harness();
+        foreach (var i in Enumerable.Range(0, 5))
+        {
+            harness.Score(EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddDays(i), country: "US", device: "3e5ad2d6"));
+        }
+
+        var device = Assert.Single(Findings(harness, EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddDays(6), country: "US", device: "77aa01"), AuthenticationDetector.NewDevice));
+        Assert.Equal(25, device.Score);
+        var both = Assert.Single(Findings(harness, EntraSignIn("tperkins@contoso.example", "203.0.113.8", T0.AddDays(7), country: "RU", device: "99ff02"), AuthenticationDetector.NewCountry));
+        Assert.Equal(70, both.Score);
+        Assert.Contains("on a new device 99ff02-PC (99ff02)", both.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NewCountry_BeforeEnoughSignIns_OrSameCountrySpelledOtherwise_IsNothing()
+    {
+        var harness = new Harness();
+        var early = Enumerable.Range(0, 3).Select(i => Auth0("s", "ben@acme.example", "198.51.100.61", T0.AddDays(i), country: "ES"))
+            .Append(Auth0("s", "ben@acme.example", "198.51.100.61", T0.AddDays(4), country: "FR"));
+        Assert.Empty(Last(harness, early, AuthenticationDetector.NewCountry));
+
+        var cased = Enumerable.Range(0, 6).Select(i => Okta("user.session.start", "cho@acme.example", "198.51.100.62", T0.AddDays(i), country: "Netherlands"))
+            .Append(Okta("user.session.start", "cho@acme.example", "198.51.100.62", T0.AddDays(7), country: "NETHERLANDS"));
+        Assert.Empty(Last(harness, cased, AuthenticationDetector.NewCountry));
+    }
+
+    [Fact]
+    public void RiskySignIn_RaisesTheAccessThatFollowsInItsSession_NamingBoth()
+    {
+        var engine = Engine();
+        var signIn = engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxRisk01", risk: "HIGH"));
+        Assert.NotNull(signIn.Alert);
+
+        var access = engine.Score(SdkAccess("sam.lee@acme.example", "idxRisk01", T0.AddMinutes(3)));
+        var reason = Assert.Single(Reasons(access, AuthenticationDetector.RiskySession));
+        Assert.Equal(60, reason.Score);
+        Assert.Contains("in session idxRisk01", reason.Text, StringComparison.Ordinal);
+        Assert.Contains("3 min after a risky sign-in (score 75)", reason.Text, StringComparison.Ordinal);
+        Assert.Contains("okta: Sign-in the identity provider rated high risk went through", reason.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RiskySignIn_DoesNotColourOtherSessions_OrItsOwnOnceEnded()
+    {
+        var harness = new Harness(rules: true);
+        harness.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxRisk01", risk: "HIGH"));
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxOther", T0.AddMinutes(4)), AuthenticationDetector.RiskySession));
+        Assert.Single(Findings(harness, SdkAccess("sam.lee@acme.example", "idxRisk01", T0.AddMinutes(5)), AuthenticationDetector.RiskySession));
+        harness.Score(Okta("user.session.end", "sam.lee@acme.example", "203.0.113.152", T0.AddMinutes(10), session: "idxRisk01"));
+        var after = harness.Score(SdkAccess("sam.lee@acme.example", "idxRisk01", T0.AddMinutes(20)));
+        Assert.DoesNotContain(after, c => c.Rule == AuthenticationDetector.RiskySession);
+        Assert.Contains(after, c => c.Rule == AuthenticationDetector.SessionEnded);
+
+        // A sign-in nobody found risky marks nothing.
+        harness.Score(Okta("user.session.start", "sam.lee@acme.example", "198.51.100.70", T0.AddHours(1), session: "idxCalm"));
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxCalm", T0.AddHours(1).AddMinutes(1)), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void FatigueAccepted_MakesTheSessionRisky_ForTheApplication()
+    {
+        var harness = new Harness(rules: true);
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            harness.Score(Auth0("gd_auth_rejected", "ana@acme.example", "203.0.113.201", T0.AddSeconds(30 * i), session: "a0-sess-7", authenticator: "push"));
+        }
+
+        harness.Score(Auth0("gd_auth_succeed", "ana@acme.example", "203.0.113.201", T0.AddMinutes(6), session: "a0-sess-7", authenticator: "push"));
+        var reason = Assert.Single(Findings(harness, SdkAccess("ana@acme.example", "a0-sess-7", T0.AddMinutes(7)), AuthenticationDetector.RiskySession));
+        Assert.Contains("MFA fatigue", reason.Text, StringComparison.Ordinal);
+        Assert.True(reason.Score >= 70, reason.Text);
+    }
+
+    [Fact]
+    public void State_SurvivesACheckpoint_AndStaysBounded()
+    {
+        var engine = Engine();
+        foreach (var i in Enumerable.Range(0, 15))
+        {
+            engine.Score(Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddSeconds(10 * i), "FAILURE", "INVALID_CREDENTIALS"));
+        }
+
+        foreach (var i in Enumerable.Range(0, 40))
+        {
+            engine.Score(SdkAccess("dana.fox@acme.example", $"s-{i}", T0.AddMinutes(1).AddSeconds(i)));
+        }
+
+        var restored = Engine();
+        restored.Restore(engine.Checkpoint());
+        var state = restored.StateOf("dana.fox@acme.example")!.Authentication!;
+        Assert.Equal(15, state.Failures);
+        Assert.Equal(AuthenticationState.SessionCapacity, state.Sessions.Count(s => s.Id != 0));
+
+        var found = Assert.Single(Reasons(restored.Score(Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddMinutes(3), session: "idxD2")), AuthenticationDetector.SuccessAfterFailures));
+        Assert.Contains("15 failed sign-ins", found.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Checkpoint_FormatThree_WithoutAuthenticationState_IsStillRead()
+    {
+        var engine = Engine();
+        foreach (var e in Events.WarmHistory())
+        {
+            engine.Score(e);
+        }
+
+        // The bindings the history derived are appended elsewhere; the older checkpoint is written without them.
+        engine.Links.Delivered(engine.Links.Outbox.Count);
+        var restored = Engine();
+        restored.Restore(Rules.CheckpointFormats.AsFormat(engine.Checkpoint(), 3));
+        Assert.Equal(engine.PrincipalCount, restored.PrincipalCount);
+        Assert.Null(restored.StateOf("system:serviceaccount:shop:api")!.Authentication);
+    }
+
+    [Fact]
+    public void Options_AreValidated_EveryProblemListed()
+    {
+        var problems = new AuthenticationOptions { FailureWindow = TimeSpan.Zero, SuccessAfterFailures = 0, SessionEndGrace = TimeSpan.FromSeconds(-1), NewLocationMinimumSignIns = -1 }
+            .Validate("Verifier:Authentication");
+        Assert.Equal(4, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("Verifier:Authentication:FailureWindow", StringComparison.Ordinal));
+        Assert.Contains(VerifierOptionsValidator.Validate(new VerifierOptions { Authentication = new() { MfaFatigueMinimum = 0 } }), p => p.Contains("MfaFatigueMinimum", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,111 @@
+using System.Globalization;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.Rules.Aggregation;
+using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary>
+/// The built-in identity rules' aggregations on identity-provider time: windows run on the provider's timestamps in
+/// whatever order and format its records arrive, and state stays bounded when a spray touches many accounts.
+/// </summary>
+public sealed class IdentityLibraryTests
+{
+    private static readonly IReadOnlyList<Rule> Identity = [.. RuleLoader.Load(RuleLoader.Builtin()).Rules.Where(r => r.Id.StartsWith("identity-", StringComparison.Ordinal))];
+
+    private static Rule One(string id) => Identity.Single(r => r.Id == id);
+
+    /// <summary>Each event through a detector holding only <paramref name="rule"/>; the explanation of the last.</summary>
+    private static string? Last(RuleDetector detector, Rule rule, IEnumerable<AccessEvent> events)
+    {
+        string? last = null;
+        foreach (var e in events)
+        {
+            last = detector.Match(rule, new RuleEvent(e));
+        }
+
+        return last;
+    }
+
+    private static RuleDetector Detector(params Rule[] rules) => new(new RuleSetHolder(new RuleSet(rules)));
+
+    [Fact]
+    public void Spray_OktaRecordsNewestFirst_AsTheSystemLogApiReturnsThemDescending_StillCountsTenAccounts()
+    {
+        var rule = One("identity-password-spray");
+        var records = Enumerable.Range(0, 10)
+            .Select(i => Okta("user.session.start", $"user{i}@acme.example", "198.51.100.250", T0.AddMinutes(5 * i), "FAILURE", "INVALID_CREDENTIALS"))
+            .Reverse()
+            .ToList();
+
+        var text = Last(Detector(rule), rule, AddressTwins.With(records));
+
+        Assert.NotNull(text);
+        Assert.Contains("10 distinct attributes.auth.account", text, StringComparison.Ordinal);
+        Assert.Contains("by network.src_ip=198.51.100.250", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Spray_AlertsOnTheAddress_WhoseTwinsKeepNoHistoryOfTheirOwn()
+    {
+        var engine = new Verifier.Scoring.ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: new RuleSetHolder(new RuleSet(Identity)));
+        var failures = Enumerable.Range(0, 10).Select(i => Okta("user.session.start", $"user{i}@acme.example", "198.51.100.250", T0.AddMinutes(3 * i), "FAILURE", "INVALID_CREDENTIALS"));
+
+        var results = AddressTwins.With(failures).Select(e => (e, r: engine.Score(e))).ToList();
+
+        var alert = Assert.Single(results, x => x.r.Alert?.Reasons.Any(r => r.Rule == "identity-password-spray") == true).r.Alert!;
+        Assert.Equal("ip:198.51.100.250", alert.Principal);
+        Assert.Equal("high", alert.Severity);
+        Assert.Contains("(user0@acme.example, user1@acme.example, user2@acme.example, user3@acme.example, …)", alert.Reasons[0].Text, StringComparison.Ordinal);
+        Assert.Null(engine.StateOf("ip:198.51.100.250"));
+        Assert.NotNull(engine.StateOf("user9@acme.example"));
+    }
+
+    [Theory]
+    [InlineData(9, true)]
+    [InlineData(12, false)]
+    public void BruteForce_PipelineTimestamps_WindowIsTheProvidersTime(int spanMinutes, bool matches)
+    {
+        // Log pipelines forward Okta's published time as "YYYY-MM-DD hh:mm:ss.fffffffff" in UTC; ten failures spread over
+        // the span, delivered at once, are inside the ten-minute window only when the provider's times say so.
+        var rule = One("identity-brute-force");
+        var records = Enumerable.Range(0, 10).Select(i =>
+        {
+            var at = T0.AddSeconds(spanMinutes * 60.0 * i / 9);
+            var published = at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fffffff'00'", CultureInfo.InvariantCulture);
+            return Map("okta", $$$"""
+                {"uuid":"b0000000-0000-4000-8000-{{{i:D12}}}","published":"{{{published}}}",
+                 "eventType":"user.session.start","actor":{"id":"00u1dana","type":"User","alternateId":"dana.fox@acme.example"},
+                 "client":{"ipAddress":"203.0.113.9"},"outcome":{"result":"FAILURE","reason":"INVALID_CREDENTIALS"}}
+                """);
+        }).ToList();
+        Assert.Equal(T0.AddMinutes(spanMinutes), records[^1].Time);
+
+        Assert.Equal(matches, Last(Detector(rule), rule, records) is not null);
+    }
+
+    [Fact]
+    public void SprayAcrossFiftyThousandAccounts_StateStaysBounded_AndARealBruteForceAfterItIsStillSeen()
+    {
+        var brute = One("identity-brute-force");
+        var spray = One("identity-password-spray");
+        var detector = Detector(brute, spray);
+        for (var i = 0; i < 50_000; i++)
+        {
+            // One attempt per account, from a botnet of addresses, within one hour.
+            var e = Auth0("fp", $"victim{i}@acme.example", $"203.0.{(i / 250) % 256}.{i % 250}", T0.AddMilliseconds(60.0 * i));
+            foreach (var record in AddressTwins.With([e]))
+            {
+                detector.Match(brute, new RuleEvent(record));
+                detector.Match(spray, new RuleEvent(record));
+            }
+        }
+
+        Assert.InRange(detector.Aggregations.GroupCount, 1, 2 * AggregationBook.MaxGroupsPerRule);
+
+        var guessing = Enumerable.Range(0, 10).Select(i => Auth0("fp", "ceo@acme.example", "198.51.100.66", T0.AddHours(1).AddSeconds(20 * i)));
+        Assert.NotNull(Last(detector, brute, guessing));
+    }
+}
