@@ -4,7 +4,9 @@ using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Console.SignIn;
 using ZtStream.Responder.Notifications;
+using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder;
 
@@ -28,5 +30,18 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(AlertFeedback))]
 [JsonSerializable(typeof(Alert))]
 [JsonSerializable(typeof(AlertHistoryEntry))]
+[JsonSerializable(typeof(StatusRequest))]
+[JsonSerializable(typeof(AssignRequest))]
+[JsonSerializable(typeof(CommentRequest))]
+[JsonSerializable(typeof(BulkRequest))]
+[JsonSerializable(typeof(BulkResult))]
+[JsonSerializable(typeof(StatusResult))]
+[JsonSerializable(typeof(SuppressionBody))]
+[JsonSerializable(typeof(SuppressionRecord))]
+[JsonSerializable(typeof(List<SuppressionRecord>))]
+[JsonSerializable(typeof(TriageState))]
+[JsonSerializable(typeof(ConsoleAuthConfig))]
+[JsonSerializable(typeof(AlertStats))]
+[JsonSerializable(typeof(PrincipalActivity))]
 [JsonSerializable(typeof(NotificationContent))]
 internal sealed partial class ResponderJsonContext : JsonSerializerContext;

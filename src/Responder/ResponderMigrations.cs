@@ -162,6 +162,51 @@ internal sealed class ResponderMigrations : IMigrationSource
         FOR EACH ROW EXECUTE FUNCTION responder_audit_append_only();
         """;
 
+    // Version 5 (3 and 4 are the audit chain and revocation lifting, independent of it; the migrator applies any
+    // unrecorded version, so the order they land in does not matter). Triage: an assignee, a change version per alert
+    // (bumped in the writing transaction, like the revocation feed's, so the live queue reads changes in commit order),
+    // and indexes for the queue's filters, each ending in the sort key so the first page of a filtered queue is an index
+    // range scan. Suppressions made from verdicts are rows of their own.
+    private const string Triage = """
+        ALTER TABLE responder_alerts ADD COLUMN assignee TEXT NULL;
+        ALTER TABLE responder_alerts ADD COLUMN change_version BIGINT NOT NULL DEFAULT 0;
+        CREATE TABLE responder_alert_version (
+            id INTEGER PRIMARY KEY,
+            version BIGINT NOT NULL
+        );
+        INSERT INTO responder_alert_version (id, version) VALUES (1, 0);
+        DROP INDEX ix_responder_alerts_last_seen;
+        DROP INDEX ix_responder_alerts_principal;
+        CREATE INDEX ix_responder_alerts_queue ON responder_alerts (last_seen, id);
+        CREATE INDEX ix_responder_alerts_status ON responder_alerts (status, last_seen, id);
+        CREATE INDEX ix_responder_alerts_severity ON responder_alerts (severity, last_seen, id);
+        CREATE INDEX ix_responder_alerts_principal ON responder_alerts (principal, last_seen, id);
+        CREATE INDEX ix_responder_alerts_assignee ON responder_alerts (assignee, last_seen, id);
+        CREATE INDEX ix_responder_alerts_namespace ON responder_alerts (namespace, last_seen, id);
+        CREATE INDEX ix_responder_alerts_version ON responder_alerts (change_version);
+        CREATE INDEX ix_responder_alerts_first_seen ON responder_alerts (first_seen);
+
+        CREATE TABLE responder_suppressions (
+            id TEXT PRIMARY KEY,
+            alert_id TEXT NOT NULL,
+            scope TEXT NOT NULL,
+            principal TEXT NOT NULL,
+            namespace TEXT NULL,
+            resource_class TEXT NULL,
+            rules TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            updated_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            note TEXT NULL,
+            lifted_at BIGINT NULL,
+            lifted_by TEXT NULL,
+            lift_reason TEXT NULL
+        );
+        CREATE INDEX ix_responder_suppressions_alert ON responder_suppressions (alert_id);
+        CREATE INDEX ix_responder_suppressions_expires ON responder_suppressions (expires_at);
+        """;
+
     // One row per technique of an alert, so GET /v1/alerts?technique= is an indexed lookup (exact, or the sub-techniques
     // of a technique by prefix) in both dialects rather than a scan of alert_json.
     private const string AlertTechniques = """
@@ -177,5 +222,6 @@ internal sealed class ResponderMigrations : IMigrationSource
     [
         new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
         new(Component, 2, "alert techniques", AlertTechniques, AlertTechniques),
+        new(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage, Triage),
     ];
 }

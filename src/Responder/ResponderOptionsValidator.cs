@@ -45,6 +45,10 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
         Positive(errors, options.FeedPollInterval, nameof(options.FeedPollInterval));
         Positive(errors, options.FeedKeepAlive, nameof(options.FeedKeepAlive));
         Positive(errors, options.VerdictSuppression, nameof(options.VerdictSuppression));
+        if (options.VerdictSuppression > Suppressions.SuppressionService.MaxLifetime)
+        {
+            errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer.");
+        }
 
         if (options.FeedToken is { Length: > 0 and < MinTokenLength })
         {
@@ -66,9 +70,9 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
                 errors.Add($"{at}:Name '{t.Name}' is used twice.");
             }
 
-            if (t.Role is not (ApiRoles.Analyst or ApiRoles.Responder))
+            if (ApiRoles.Rank(t.Role) < 0)
             {
-                errors.Add($"{at}:Role must be '{ApiRoles.Analyst}' or '{ApiRoles.Responder}', not '{t.Role}'.");
+                errors.Add($"{at}:Role must be one of {string.Join(", ", ApiRoles.All)}, not '{t.Role}'.");
             }
 
             var hasToken = !string.IsNullOrEmpty(t.Token);

@@ -12,6 +12,8 @@ using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console;
+using ZtStream.Responder.Console.SignIn;
+using ZtStream.Responder.Suppressions;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
@@ -47,6 +49,12 @@ internal static class ResponderRole
         services.AddMetrics();
         services.TryAddSingleton<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
+        services.TryAddKeyedSingleton<WakeSignal>(AlertStore.WakeKey);
+        services.TryAddSingleton<AlertStatsStore>();
+        services.TryAddSingleton<TriageService>();
+        services.TryAddSingleton<SuppressionStore>();
+        services.TryAddSingleton<SuppressionService>();
+        services.AddConsoleSignIn(configuration);
         services.TryAddSingleton<ActionStore>();
         services.TryAddSingleton<AuditLog>();
         services.TryAddSingleton<RevocationStore>();
@@ -84,6 +92,7 @@ internal static class ResponderRole
         ResponderApi.Map(endpoints);
         RevocationFeedEndpoints.Map(endpoints);
         ConsoleEndpoints.Map(endpoints);
+        ConsoleSignIn.Map(endpoints);
         endpoints.MapSharedSignals();
         return endpoints;
     }

@@ -45,6 +45,12 @@ internal sealed record VerifierOptions
     public int DeniedMinimum { get; init; } = 15;
 
     /// <summary>Principals one partition keeps; the least recently seen is dropped beyond it.</summary>
+    /// <summary>
+    /// OAuth client ids whose traffic is synthetic (health checks, the demo's enforcement probe): their events are
+    /// counted but never scored, alerted on or learned as the principal's behaviour.
+    /// </summary>
+    public List<string> ProbeClients { get; init; } = [];
+
     public int MaxPrincipals { get; init; } = 200_000;
 
     /// <summary>Whether the ML.NET model contributes.</summary>

@@ -10,9 +10,10 @@ public sealed class ResponderOptionsTests
             PolicyPath = "/nonexistent/response.yaml",
             CommandRetries = -1,
             SchedulerInterval = TimeSpan.Zero,
+            VerdictSuppression = TimeSpan.FromDays(120),
             ApiTokens =
             [
-                new ApiTokenOptions { Name = "ana", Role = "admin", Token = "short" },
+                new ApiTokenOptions { Name = "ana", Role = "root", Token = "short" },
                 new ApiTokenOptions { Name = "ana", Role = "analyst" },
                 new ApiTokenOptions { Name = "bob", Role = "responder", TokenSha256 = "xyz" },
             ],
@@ -30,6 +31,8 @@ public sealed class ResponderOptionsTests
         Assert.Contains(failures, f => f.Contains("used twice", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("exactly one of Token or TokenSha256", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("64 hex digits", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("VerdictSuppression must be at most 90 days", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("viewer, analyst, responder, admin, not 'root'", StringComparison.Ordinal));
     }
 
     [Fact]

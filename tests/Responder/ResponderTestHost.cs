@@ -27,6 +27,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 {
     public const string AnalystToken = "analyst-token-0123456789abcdef0123456789";
     public const string ResponderToken = "responder-token-0123456789abcdef012345678";
+    public const string ViewerToken = "viewer-token-0123456789abcdef0123456789ab";
 
     private WebApplication? _app;
 
@@ -64,6 +65,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     /// <summary>Listen on loopback for real (for clients that cannot use the test server, such as the SDK or a browser).</summary>
     public bool UseKestrel { get; init; }
 
+    /// <summary>With <see cref="UseKestrel"/>: the port to listen on (0: any), for a redirect URI registered before the start.</summary>
+    public int Port { get; init; }
+
     public Uri? BaseAddress { get; private set; }
     public HttpClient Client { get; private set; } = null!;
     public ITestHarness Harness => Services.GetRequiredService<ITestHarness>();
@@ -73,7 +77,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         if (UseKestrel)
         {
-            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0));
+            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, Port));
         }
         else
         {
@@ -95,6 +99,9 @@ internal sealed class ResponderTestHost : IAsyncDisposable
             ["Responder:ApiTokens:1:Name"] = "rex",
             ["Responder:ApiTokens:1:Role"] = "responder",
             ["Responder:ApiTokens:1:TokenSha256"] = ZtStream.Responder.Api.ApiTokenAuthenticator.HashHex(ResponderToken),
+            ["Responder:ApiTokens:2:Name"] = "vic",
+            ["Responder:ApiTokens:2:Role"] = "viewer",
+            ["Responder:ApiTokens:2:Token"] = ViewerToken,
         };
         foreach (var (k, v) in Settings)
         {

@@ -61,6 +61,25 @@ public sealed record Alert
     public string? RaisedBy { get; init; }
 
     /// <summary>
+    /// The workload the alert's actions would act on when it is not the actor's own: the pod a user or service account
+    /// exec'd into, for example. Null when the alert is about the actor's own workload (<see cref="Workload"/>).
+    /// </summary>
+    public AlertWorkload? TargetWorkload { get; init; }
+
+    /// <summary>
+    /// A bounded summary of evidence events (at most <see cref="AlertEvidence.MaxPerAlert"/>, in the order they were
+    /// seen), for triage without the event log. Empty for alerts raised before summaries existed.
+    /// </summary>
+    public IReadOnlyList<AlertEvidence> Evidence
+    {
+        get => evidence ?? [];
+        init => evidence = value;
+    }
+
+    // Alerts stored before evidence summaries existed read as an empty list, not null.
+    private readonly IReadOnlyList<AlertEvidence>? evidence;
+
+    /// <summary>
     /// The MITRE ATT&amp;CK technique ids (such as <c>T1609</c> or <c>T1552.007</c>) of all its reasons, sorted and without
     /// repeats; empty when no reason names one.
     /// </summary>
@@ -187,7 +206,7 @@ public sealed record AlertFeedback
     public required string Verdict { get; init; }
     /// <summary>Principal the verdict applies to.</summary>
     public required string Principal { get; init; }
-    /// <summary>Detector/rule scopes to suppress (e.g. <c>baseline/first_access</c>).</summary>
+    /// <summary>Detector/rule scopes to suppress (e.g. <c>baseline/first_resource</c>; <c>*</c> for every rule).</summary>
     public required IReadOnlyList<string> Rules { get; init; }
     /// <summary>Resource class scope; null means any.</summary>
     public string? ResourceClass { get; init; }
@@ -197,4 +216,22 @@ public sealed record AlertFeedback
     public required DateTimeOffset At { get; init; }
     /// <summary>When the suppression lapses.</summary>
     public required DateTimeOffset ExpiresAt { get; init; }
+
+    /// <summary>
+    /// The suppression this message sets, replaces (a narrowed one keeps its id) or lifts. Null in messages written
+    /// before suppressions had ids: the feedback <see cref="Id"/> is then the suppression's id.
+    /// </summary>
+    public string? SuppressionId { get; init; }
+
+    /// <summary>
+    /// True when the message lifts suppression <see cref="SuppressionId"/> (or, without one, every suppression made from
+    /// <see cref="AlertId"/>) rather than setting it. A <c>true_positive</c> verdict also lifts the alert's suppressions.
+    /// </summary>
+    public bool Lifted { get; init; }
+
+    /// <summary>Namespace scope: only events whose workload is in this namespace are suppressed; null means any.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>The <see cref="Principal"/> value that means every principal (a scope only responders may set).</summary>
+    public const string AllPrincipals = "*";
 }

@@ -15,6 +15,9 @@ namespace ZtStream.Host.Demo;
 /// </summary>
 internal sealed class DemoMonitor(EmbeddedPipeline pipeline, DemoFeed feed, TextWriter output, Stopwatch clock) : IDisposable
 {
+    /// <summary>The OAuth client of the probe's tokens: the Verifier passes over its traffic (Verifier:ProbeClients).</summary>
+    public const string ProbeClient = "ztstream-demo-probe";
+
     private static readonly string[] Revocations = [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions];
     private readonly HttpClient sample = new() { BaseAddress = pipeline.SampleUrl, Timeout = TimeSpan.FromSeconds(5) };
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> tokens = new(StringComparer.Ordinal);
@@ -47,7 +50,7 @@ internal sealed class DemoMonitor(EmbeddedPipeline pipeline, DemoFeed feed, Text
 
     /// <summary>The attacked identity signs in to the sample service while it is still trusted.</summary>
     public void OnAttackStarting(AttackStart attack) =>
-        tokens.TryAdd(attack.Principal, pipeline.SampleTokens.CreateToken(attack.Principal, sessionId: null, clientId: "demo", minutes: 60));
+        tokens.TryAdd(attack.Principal, pipeline.SampleTokens.CreateToken(attack.Principal, sessionId: null, clientId: ProbeClient, minutes: 60));
 
     public async Task PollOnceAsync(CancellationToken cancellationToken)
     {

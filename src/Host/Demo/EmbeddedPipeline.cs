@@ -60,6 +60,9 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Responder:ApiTokens:0:Name"] = "demo",
             ["Responder:ApiTokens:0:Role"] = "responder",
             ["Responder:ApiTokens:0:Token"] = consoleToken,
+            // The monitor's enforcement probe hits the sample service at wall-clock time while the simulation runs on
+            // simulated days: its requests are marked by their client and never scored as the principal's behaviour.
+            ["Verifier:ProbeClients:0"] = DemoMonitor.ProbeClient,
             ["Ingest:RatePerSecond"] = "1000000",
             ["Ingest:RateBurst"] = "1000000",
 

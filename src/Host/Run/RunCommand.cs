@@ -112,6 +112,11 @@ internal static class RunCommand
 
         if (problems.Count == 0)
         {
+            problems.AddRange(PolicyRuleCheck.Problems(app.Services));
+        }
+
+        if (problems.Count == 0)
+        {
             return app;
         }
 

@@ -30,8 +30,8 @@ internal sealed class AlertProcessor(AlertStore alerts, ResponseDecider decider,
                 afterJson: JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
         }
 
-        // An analyst's false-positive verdict stops further responses to this alert.
-        if (before?.Status != AlertStatuses.FalsePositive)
+        // An analyst's false-positive or benign verdict stops further responses to this alert.
+        if (before?.Status is not (AlertStatuses.FalsePositive or AlertStatuses.Benign))
         {
             // Runs on duplicates too: decisions are idempotent by action id, and a crash may have left a command unsent.
             await decider.DecideAsync(alert, cancellationToken);

@@ -1,26 +1,20 @@
 using System.Data.Common;
 using System.Text;
-using System.Text.Json;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Serialization;
-using ZtStream.Responder.Audit;
+using ZtStream.Platform;
 using ZtStream.Platform.Store;
+using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Alerts;
 
-/// <summary>Triage status of an alert.</summary>
-internal static class AlertStatuses
-{
-    public const string Open = "open";
-    public const string FalsePositive = "false_positive";
-    public const string TruePositive = "true_positive";
-}
+/// <summary>A stored alert with its triage state; <see cref="Version"/> grows with every change (the live queue's position).</summary>
+internal sealed record StoredAlert(
+    Alert Alert, string Status, string? VerdictBy, string? Assignee, long Version, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-/// <summary>A stored alert with its triage state.</summary>
-internal sealed record StoredAlert(Alert Alert, string Status, string? VerdictBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
-
-/// <summary>One state change of an alert.</summary>
+/// <summary>One change of an alert: created, updated, status, assigned, comment.</summary>
 internal sealed record AlertHistoryEntry(
     long Id, DateTimeOffset At, string Change, int Count, int Score, string Severity, string Status, string? Actor, string? Detail);
 
@@ -32,36 +26,85 @@ internal enum AlertUpsertOutcome
     Duplicate,
 }
 
+/// <summary>Where a page of the queue ends: the last alert's <c>last_seen</c> and id (the queue's sort key).</summary>
+internal readonly record struct AlertCursor(long LastSeenMs, string Id)
+{
+    public string Encode() => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{LastSeenMs}|{Id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    public static bool TryDecode(string text, out AlertCursor cursor)
+    {
+        cursor = default;
+        try
+        {
+            var b64 = text.Replace('-', '+').Replace('_', '/');
+            b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
+            var raw = Encoding.UTF8.GetString(Convert.FromBase64String(b64));
+            var bar = raw.IndexOf('|', StringComparison.Ordinal);
+            if (bar <= 0 || !long.TryParse(raw.AsSpan(0, bar), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var ms))
+            {
+                return false;
+            }
+
+            cursor = new AlertCursor(ms, raw[(bar + 1)..]);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>Filters of the queue. <see cref="Assignee"/> <c>none</c> means unassigned; <see cref="Status"/> <c>closed</c> any resolution.</summary>
 /// <param name="Technique">An ATT&amp;CK technique id: alerts carrying it, or one of its sub-techniques (T1552 matches T1552.007).</param>
 internal sealed record AlertQuery(
     string? Status = null,
     string? Severity = null,
     string? Principal = null,
     string? Detector = null,
+    string? Assignee = null,
+    string? Namespace = null,
     string? Technique = null,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Limit = 50,
-    int Offset = 0);
-
-/// <summary>Alerts and their history. Idempotent per alert id and count.</summary>
-internal sealed class AlertStore(IStore store, TimeProvider time)
+    int Offset = 0,
+    AlertCursor? After = null)
 {
-    private const string SelectAlert = """
-        SELECT alert_json AS AlertJson, status AS Status, verdict_by AS VerdictBy, created_at AS CreatedAt, updated_at AS UpdatedAt
-        FROM responder_alerts
+    public const string Unassigned = "none";
+}
+
+/// <summary>Alerts, their triage state and history. Idempotent per alert id and count. Every committed change sets the live queue's signal.</summary>
+internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServices(AlertStore.WakeKey)] WakeSignal changed)
+{
+    /// <summary>The key of the <see cref="WakeSignal"/> set when this process changes an alert.</summary>
+    public const string WakeKey = "alerts";
+
+    private const string Columns = """
+        alert_json AS AlertJson, status AS Status, verdict_by AS VerdictBy, assignee AS Assignee, change_version AS Version,
+        created_at AS CreatedAt, updated_at AS UpdatedAt
         """;
 
-    private const string InsertAlert = """
+    private const string SelectAlert = "SELECT " + Columns + " FROM responder_alerts";
+
+    private const string BumpVersion = "UPDATE responder_alert_version SET version = version + 1 WHERE id = 1 RETURNING version";
+
+    /// <summary>The row of a new alert (status open); the benchmark seeds its store with it.</summary>
+    internal const string InsertAlert = """
         INSERT INTO responder_alerts (id, dedup_key, principal, detector, severity, score, count, first_seen, last_seen,
-            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at)
+            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version)
         VALUES (@Id, @DedupKey, @Principal, @Detector, @Severity, @Score, @Count, @FirstSeen, @LastSeen,
-            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now)
+            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version)
         """;
 
     private const string UpdateAlert = """
         UPDATE responder_alerts SET severity = @Severity, score = @Score, count = @Count, first_seen = @FirstSeen,
-            last_seen = @LastSeen, alert_json = @AlertJson, updated_at = @Now
+            last_seen = @LastSeen, alert_json = @AlertJson, updated_at = @Now, change_version = @Version
+        WHERE id = @Id
+        """;
+
+    private const string UpdateTriage = """
+        UPDATE responder_alerts SET status = @Status, verdict_by = @VerdictBy, assignee = @Assignee, updated_at = @Now, change_version = @Version
         WHERE id = @Id
         """;
 
@@ -94,8 +137,25 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
             return (AlertUpsertOutcome.Duplicate, before);
         }
 
+        var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: cancellationToken));
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var args = new
+        var args = RowOf(alert, now, version);
+        await connection.ExecuteAsync(new CommandDefinition(before is null ? InsertAlert : UpdateAlert, args, tx, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(DeleteTechniques, new { AlertId = alert.Id }, tx, cancellationToken: cancellationToken));
+        if (alert.Techniques.Count > 0)
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
+        }
+        await AddHistoryAsync(connection, tx, alert, now, before is null ? "created" : "updated", before?.Status ?? AlertStatuses.Open, alert.RaisedBy ?? "verifier", null, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        changed.Set();
+        return (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
+    }
+
+    /// <summary>The parameters of <see cref="InsertAlert"/> and of the update of an alert's row.</summary>
+    internal static object RowOf(Alert alert, long now, long version) =>
+        new
         {
             alert.Id,
             alert.DedupKey,
@@ -108,74 +168,43 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
             LastSeen = alert.LastSeen.ToUnixTimeMilliseconds(),
             alert.SubjectId,
             WorkloadId = alert.Workload?.Id,
-            alert.Workload?.Namespace,
+            Namespace = alert.TargetWorkload?.Namespace ?? alert.Workload?.Namespace,
             alert.ResourceClass,
             alert.RaisedBy,
-            AlertJson = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert),
+            AlertJson = System.Text.Json.JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert),
             Now = now,
+            Version = version,
         };
-        await connection.ExecuteAsync(new CommandDefinition(before is null ? InsertAlert : UpdateAlert, args, tx, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(DeleteTechniques, new { AlertId = alert.Id }, tx, cancellationToken: cancellationToken));
-        if (alert.Techniques.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(
-                InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
-        }
-        await connection.ExecuteAsync(new CommandDefinition(
-            InsertHistory,
-            new
-            {
-                AlertId = alert.Id,
-                At = now,
-                Change = before is null ? "created" : "updated",
-                alert.Count,
-                alert.Score,
-                alert.Severity,
-                Status = before?.Status ?? AlertStatuses.Open,
-                Actor = alert.RaisedBy ?? "verifier",
-                Detail = (string?)null,
-            },
-            tx,
-            cancellationToken: cancellationToken));
-        await tx.CommitAsync(cancellationToken);
-        return (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
-    }
 
-    /// <summary>Records a verdict; returns the alert before the change, or null when there is no such alert.</summary>
-    public async Task<StoredAlert?> SetVerdictAsync(string alertId, string verdict, string by, string? note, CancellationToken cancellationToken)
+    /// <summary>
+    /// Changes an alert's triage state in one transaction with its history entry: <paramref name="change"/> maps the
+    /// current state to the new one (null: nothing to do). Returns the states before and after, or nulls when there is no
+    /// such alert; after is null too when nothing changed.
+    /// </summary>
+    public async Task<(StoredAlert? Before, StoredAlert? After)> ChangeAsync(
+        string alertId, string actor, Func<StoredAlert, TriageChange?> change, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var before = await GetAsync(connection, tx, alertId, cancellationToken);
-        if (before is null)
+        if (before is null || change(before) is not { } c)
         {
-            return null;
+            await tx.RollbackAsync(cancellationToken);
+            return (before, null);
         }
 
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: cancellationToken));
+        var nowTime = time.GetUtcNow();
+        var now = nowTime.ToUnixTimeMilliseconds();
         await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE responder_alerts SET status = @Verdict, verdict_by = @By, updated_at = @Now WHERE id = @Id",
-            new { Verdict = verdict, By = by, Now = now, Id = alertId },
+            UpdateTriage,
+            new { c.Status, c.VerdictBy, c.Assignee, Now = now, Version = version, Id = alertId },
             tx,
             cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            InsertHistory,
-            new
-            {
-                AlertId = alertId,
-                At = now,
-                Change = "verdict",
-                before.Alert.Count,
-                before.Alert.Score,
-                before.Alert.Severity,
-                Status = verdict,
-                Actor = by,
-                Detail = note,
-            },
-            tx,
-            cancellationToken: cancellationToken));
+        await AddHistoryAsync(connection, tx, before.Alert, now, c.Kind, c.Status, actor, c.Detail, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return before;
+        changed.Set();
+        return (before, before with { Status = c.Status, VerdictBy = c.VerdictBy, Assignee = c.Assignee, Version = version, UpdatedAt = nowTime });
     }
 
     public async Task<StoredAlert?> GetAsync(string alertId, CancellationToken cancellationToken)
@@ -184,29 +213,44 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         return await GetAsync(connection, null, alertId, cancellationToken);
     }
 
+    /// <summary>A page of the queue, newest <c>last_seen</c> first (ties by id, descending).</summary>
     public async Task<IReadOnlyList<StoredAlert>> QueryAsync(AlertQuery query, CancellationToken cancellationToken)
     {
-        var sql = new StringBuilder(SelectAlert);
-        var where = new SqlWhere(sql);
-        var p = new DynamicParameters();
-        where.AddIf(query.Status, "status = @Status", p, "Status");
-        where.AddIf(query.Severity, "severity = @Severity", p, "Severity");
-        where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
-        where.AddIf(query.Detector, "detector = @Detector", p, "Detector");
-        if (query.Technique is { Length: > 0 } technique)
+        var (sql, where, p) = Where(query);
+        if (query.After is { } after)
         {
-            where.AddIf(technique, HasTechnique, p, "Technique");
-            p.Add("TechniquePrefix", technique + ".%");
+            where.Add("(last_seen < @AfterLastSeen OR (last_seen = @AfterLastSeen AND id < @AfterId))");
+            p.Add("AfterLastSeen", after.LastSeenMs);
+            p.Add("AfterId", after.Id);
         }
 
-        where.AddIf(query.Since?.ToUnixTimeMilliseconds(), "last_seen >= @Since", p, "Since");
-        where.AddIf(query.Until?.ToUnixTimeMilliseconds(), "last_seen < @Until", p, "Until");
-        sql.Append(" ORDER BY last_seen DESC, id LIMIT @Limit OFFSET @Offset");
+        sql.Append(" ORDER BY last_seen DESC, id DESC LIMIT @Limit OFFSET @Offset");
         p.Add("Limit", Math.Clamp(query.Limit, 1, 500));
         p.Add("Offset", Math.Max(0, query.Offset));
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken));
         return [.. rows.Select(ToStored)];
+    }
+
+    /// <summary>Alerts matching <paramref name="query"/> changed after <paramref name="version"/>, oldest change first.</summary>
+    public async Task<IReadOnlyList<StoredAlert>> ChangedSinceAsync(long version, AlertQuery query, int limit, CancellationToken cancellationToken)
+    {
+        var (sql, where, p) = Where(query);
+        where.Add("change_version > @SinceVersion");
+        sql.Append(" ORDER BY change_version LIMIT @Limit");
+        p.Add("SinceVersion", version);
+        p.Add("Limit", limit);
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken));
+        return [.. rows.Select(ToStored)];
+    }
+
+    /// <summary>The version of the latest change (0 before any).</summary>
+    public async Task<long> VersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT version FROM responder_alert_version WHERE id = 1", cancellationToken: cancellationToken));
     }
 
     public async Task<IReadOnlyList<AlertHistoryEntry>> HistoryAsync(string alertId, CancellationToken cancellationToken)
@@ -224,6 +268,63 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
             r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.At), r.Change, (int)r.Count, (int)r.Score, r.Severity, r.Status, r.Actor, r.Detail))];
     }
 
+    private static (StringBuilder Sql, SqlWhere Where, DynamicParameters Parameters) Where(AlertQuery query)
+    {
+        var sql = new StringBuilder(SelectAlert);
+        var where = new SqlWhere(sql);
+        var p = new DynamicParameters();
+        if (query.Status == AlertStatuses.Closed)
+        {
+            where.Add("status IN ('true_positive', 'false_positive', 'benign')");
+        }
+        else
+        {
+            where.AddIf(query.Status, "status = @Status", p, "Status");
+        }
+
+        where.AddIf(query.Severity, "severity = @Severity", p, "Severity");
+        where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
+        where.AddIf(query.Detector, "detector = @Detector", p, "Detector");
+        if (query.Assignee == AlertQuery.Unassigned)
+        {
+            where.Add("assignee IS NULL");
+        }
+        else
+        {
+            where.AddIf(query.Assignee, "assignee = @Assignee", p, "Assignee");
+        }
+
+        where.AddIf(query.Namespace, "namespace = @Namespace", p, "Namespace");
+        if (query.Technique is { Length: > 0 } technique)
+        {
+            where.AddIf(technique, HasTechnique, p, "Technique");
+            p.Add("TechniquePrefix", technique + ".%");
+        }
+
+        where.AddIf(query.Since?.ToUnixTimeMilliseconds(), "last_seen >= @Since", p, "Since");
+        where.AddIf(query.Until?.ToUnixTimeMilliseconds(), "last_seen < @Until", p, "Until");
+        return (sql, where, p);
+    }
+
+    private static Task AddHistoryAsync(
+        DbConnection connection, DbTransaction tx, Alert alert, long now, string change, string status, string actor, string? detail, CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            InsertHistory,
+            new
+            {
+                AlertId = alert.Id,
+                At = now,
+                Change = change,
+                alert.Count,
+                alert.Score,
+                alert.Severity,
+                Status = status,
+                Actor = actor,
+                Detail = detail,
+            },
+            tx,
+            cancellationToken: cancellationToken));
+
     private static async Task<StoredAlert?> GetAsync(DbConnection connection, DbTransaction? tx, string alertId, CancellationToken cancellationToken)
     {
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
@@ -235,6 +336,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         ContractJson.DeserializeAlert(Encoding.UTF8.GetBytes(r.AlertJson)),
         r.Status,
         r.VerdictBy,
+        r.Assignee,
+        r.Version,
         DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
         DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt));
 
@@ -243,6 +346,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         public string AlertJson { get; set; } = "";
         public string Status { get; set; } = "";
         public string? VerdictBy { get; set; }
+        public string? Assignee { get; set; }
+        public long Version { get; set; }
         public long CreatedAt { get; set; }
         public long UpdatedAt { get; set; }
     }
@@ -260,3 +365,6 @@ internal sealed class AlertStore(IStore store, TimeProvider time)
         public string? Detail { get; set; }
     }
 }
+
+/// <summary>A triage change: the new status, verdict author and assignee, the history entry's kind and detail.</summary>
+internal sealed record TriageChange(string Kind, string Status, string? VerdictBy, string? Assignee, string? Detail);

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZtStream.Platform.Http;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Console.SignIn;
 
 namespace ZtStream.Responder.Api;
 
@@ -10,25 +12,39 @@ internal static class ApiAuth
 {
     private const string CallerKey = "zt.responder.caller";
 
-    /// <summary>401 without a valid token, 403 when a responder is needed and an analyst called.</summary>
+    /// <summary>
+    /// The caller is an API token (<c>Authorization: Bearer</c>) or a console session (cookie, with the CSRF header on
+    /// anything but a read). 401 without either; 403, audited, when the caller's role is below <paramref name="role"/>.
+    /// </summary>
     public static TBuilder RequireApiRole<TBuilder>(this TBuilder builder, string role)
         where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>
         {
             var http = context.HttpContext;
-            var caller = http.RequestServices.GetRequiredService<ApiTokenAuthenticator>().Authenticate(http);
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ZtStream.Responder.Api");
-            if (caller is null)
+            var caller = http.RequestServices.GetRequiredService<ApiTokenAuthenticator>().Authenticate(http);
+            if (caller is null && await ConsoleSignIn.SessionCallerAsync(http) is { } session)
             {
-                ResponderLog.ApiRejected(logger, http.Request.Path, "no valid API token");
-                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream\"";
-                return Problems.Result(401, "a valid API token is required (Authorization: Bearer ...)");
+                if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !ConsoleSignIn.CsrfValid(http, session))
+                {
+                    await RefuseAsync(http, logger, session, $"no valid {ConsoleSignIn.CsrfHeader} header");
+                    return Problems.Result(403, $"a state-changing call from a console session needs its {ConsoleSignIn.CsrfHeader} header (GET /v1/me gives it)");
+                }
+
+                caller = session;
             }
 
-            if (role == ApiRoles.Responder && !caller.IsResponder)
+            if (caller is null)
             {
-                ResponderLog.ApiRejected(logger, http.Request.Path, $"{caller.Name} is an analyst");
-                return Problems.Result(403, "this needs the responder role");
+                ResponderLog.ApiRejected(logger, http.Request.Path, "no valid API token or session");
+                http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream\"";
+                return Problems.Result(401, "a valid API token (Authorization: Bearer ...) or a console session is required");
+            }
+
+            if (!caller.Can(role))
+            {
+                await RefuseAsync(http, logger, caller, $"{caller.Name} is a {caller.Role}; this needs {role}");
+                return Problems.Result(403, $"this needs the {role} role; {caller.Name} is a {caller.Role}");
             }
 
             http.Items[CallerKey] = caller;
@@ -37,4 +53,15 @@ internal static class ApiAuth
 
     public static Caller CallerOf(HttpContext http) =>
         http.Items[CallerKey] as Caller ?? throw new InvalidOperationException("endpoint is missing RequireApiRole");
+
+    /// <summary>A refused write is an event worth keeping: who tried what.</summary>
+    private static async Task RefuseAsync(HttpContext http, ILogger logger, Caller caller, string why)
+    {
+        ResponderLog.ApiRejected(logger, http.Request.Path, why);
+        if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method))
+        {
+            await http.RequestServices.GetRequiredService<AuditLog>().AppendAsync(
+                AuditKinds.Forbidden, caller.Name, $"refused {http.Request.Method} {http.Request.Path}: {why}", http.RequestAborted);
+        }
+    }
 }

@@ -1,20 +1,48 @@
 using ZtStream.Contracts.Alerts;
+using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder.Api;
 
-internal sealed record AlertView(Alert Alert, string Status, string? VerdictBy, DateTimeOffset UpdatedAt)
+internal sealed record AlertView(Alert Alert, string Status, string? VerdictBy, string? Assignee, long Version, DateTimeOffset UpdatedAt)
 {
-    public static AlertView From(StoredAlert s) => new(s.Alert, s.Status, s.VerdictBy, s.UpdatedAt);
+    public static AlertView From(StoredAlert s) => new(s.Alert, s.Status, s.VerdictBy, s.Assignee, s.Version, s.UpdatedAt);
 }
 
-internal sealed record AlertPage(IReadOnlyList<AlertView> Items, int Limit, int Offset);
+/// <summary>
+/// A page of the queue. <see cref="NextCursor"/> (null on the last page) fetches the next one; <see cref="Version"/> is
+/// the change version the page was read at, from which <c>GET /v1/alerts/stream</c> continues without a gap.
+/// </summary>
+internal sealed record AlertPage(IReadOnlyList<AlertView> Items, int Limit, int Offset, string? NextCursor, long Version);
 
-internal sealed record AlertDetail(AlertView Alert, IReadOnlyList<AlertHistoryEntry> History, IReadOnlyList<ActionRecord> Actions);
+internal sealed record AlertDetail(
+    AlertView Alert, IReadOnlyList<AlertHistoryEntry> History, IReadOnlyList<ActionRecord> Actions, IReadOnlyList<SuppressionRecord> Suppressions);
 
-/// <summary><c>false_positive</c> or <c>true_positive</c>; <see cref="Rules"/> narrows the suppression (default: the alert's reasons).</summary>
-internal sealed record VerdictRequest(string? Verdict, string? Note, List<string>? Rules);
+/// <summary><c>false_positive</c> or <c>true_positive</c>; <see cref="Rules"/>, <see cref="Scope"/> and <see cref="ExpiresAt"/> shape the suppression a false positive makes.</summary>
+internal sealed record VerdictRequest(string? Verdict, string? Note, List<string>? Rules, string? Scope = null, DateTimeOffset? ExpiresAt = null);
+
+/// <summary>A status (open, acknowledged, in_progress, true_positive, false_positive, benign), a note (required to reopen), and the suppression of a false positive.</summary>
+internal sealed record StatusRequest(string? Status, string? Note, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt);
+
+internal sealed record AssignRequest(string? Assignee);
+
+internal sealed record CommentRequest(string? Text);
+
+/// <summary>Up to <see cref="MaxIds"/> alerts: a status (with note), an assignee, or <see cref="Unassign"/>.</summary>
+internal sealed record BulkRequest(List<string>? Ids, string? Status, string? Note, string? Assignee, bool Unassign)
+{
+    public const int MaxIds = 500;
+}
+
+/// <summary>Per alert of a bulk request: its state after, or why it was not changed.</summary>
+internal sealed record BulkResult(IReadOnlyList<AlertView> Changed, IReadOnlyList<ItemError> Errors);
+
+internal sealed record StatusResult(AlertView Alert, IReadOnlyList<SuppressionRecord> Suppressions);
+
+/// <summary>A suppression from alert <see cref="AlertId"/>, or (without it, on <c>PATCH</c>) the narrowing of one.</summary>
+internal sealed record SuppressionBody(string? AlertId, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note);
 
 /// <summary>A manual action: kind revoke_token (jti or session_id), revoke_subject_sessions (subject_id) or isolate_workload (workload_id).</summary>
 internal sealed record ActionRequest(
@@ -34,4 +62,5 @@ internal sealed record ExtendRequest(long? TtlSeconds);
 
 internal sealed record NoteRequest(string? Reason);
 
-internal sealed record CallerView(string Name, string Role);
+/// <summary>Who is calling; <see cref="CsrfToken"/> is set for a console session, whose writes must send it.</summary>
+internal sealed record CallerView(string Name, string Role, string? CsrfToken);

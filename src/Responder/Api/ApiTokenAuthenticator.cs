@@ -5,10 +5,15 @@ using Microsoft.Extensions.Options;
 
 namespace ZtStream.Responder.Api;
 
-/// <summary>Who called: the configured token's name and role.</summary>
-internal sealed record Caller(string Name, string Role)
+/// <summary>
+/// Who called: the name and role of an API token, or of a console session signed in through the identity provider
+/// (<paramref name="CsrfToken"/> is then the token its state-changing requests must echo).
+/// </summary>
+internal sealed record Caller(string Name, string Role, string? CsrfToken = null)
 {
-    public bool IsResponder => Role == ApiRoles.Responder;
+    public bool IsResponder => ApiRoles.Allows(Role, ApiRoles.Responder);
+
+    public bool Can(string role) => ApiRoles.Allows(Role, role);
 }
 
 /// <summary>

@@ -13,7 +13,6 @@ using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
-using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Policy;
 
 namespace ZtStream.Responder.Api;
@@ -23,20 +22,19 @@ internal static class ResponderApi
 {
     public static void Map(IEndpointRouteBuilder endpoints)
     {
+        var viewer = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Viewer);
         var analyst = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Analyst);
         var responder = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Responder);
 
-        analyst.MapGet("/me", (HttpContext http) =>
+        viewer.MapGet("/me", (HttpContext http) =>
         {
             var caller = ApiAuth.CallerOf(http);
-            return Results.Json(new CallerView(caller.Name, caller.Role), ResponderJsonContext.Default.CallerView);
+            return Results.Json(new CallerView(caller.Name, caller.Role, caller.CsrfToken), ResponderJsonContext.Default.CallerView);
         });
-        analyst.MapGet("/alerts", ListAlertsAsync);
-        analyst.MapGet("/alerts/{id}", GetAlertAsync);
-        analyst.MapPost("/alerts/{id}/verdict", VerdictAsync);
-        analyst.MapGet("/actions", ListActionsAsync);
-        analyst.MapGet("/actions/{id:guid}", GetActionAsync);
-        analyst.MapGet("/audit", AuditAsync);
+        TriageApi.Map(viewer, analyst);
+        viewer.MapGet("/actions", ListActionsAsync);
+        viewer.MapGet("/actions/{id:guid}", GetActionAsync);
+        viewer.MapGet("/audit", AuditAsync);
 
         responder.MapPost("/actions", TriggerAsync);
         responder.MapPost("/actions/{id:guid}/approve", (Guid id, HttpContext http, ActionService s) =>
@@ -76,126 +74,6 @@ internal static class ResponderApi
         });
     }
 
-    private static async Task<IResult> ListAlertsAsync(HttpContext http, AlertStore alerts)
-    {
-        var q = http.Request.Query;
-        var errors = new List<ItemError>();
-        var query = new AlertQuery(
-            Status: q["status"].FirstOrDefault(),
-            Severity: q["severity"].FirstOrDefault(),
-            Principal: q["principal"].FirstOrDefault(),
-            Detector: q["detector"].FirstOrDefault(),
-            Technique: Technique(q["technique"], errors),
-            Since: Time(q["since"], "since", errors),
-            Until: Time(q["until"], "until", errors),
-            Limit: Int(q["limit"], 50, "limit", errors),
-            Offset: Int(q["offset"], 0, "offset", errors));
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var items = await alerts.QueryAsync(query, http.RequestAborted);
-        return Results.Json(
-            new AlertPage([.. items.Select(AlertView.From)], Math.Clamp(query.Limit, 1, 500), query.Offset),
-            ResponderJsonContext.Default.AlertPage);
-    }
-
-    private static async Task<IResult> GetAlertAsync(string id, HttpContext http, AlertStore alerts, ActionStore actions)
-    {
-        var stored = await alerts.GetAsync(id, http.RequestAborted);
-        if (stored is null)
-        {
-            return Problems.Result(404, $"no alert {id}");
-        }
-
-        var history = await alerts.HistoryAsync(id, http.RequestAborted);
-        var related = await actions.QueryAsync(new ActionQuery(AlertId: id, Limit: 1000), http.RequestAborted);
-        return Results.Json(new AlertDetail(AlertView.From(stored), history, related), ResponderJsonContext.Default.AlertDetail);
-    }
-
-    private static async Task<IResult> VerdictAsync(
-        string id, HttpContext http, AlertStore alerts, IEventLog log, AuditLog audit, Notifier notifier, IOptions<ResponderOptions> options, TimeProvider time)
-    {
-        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.VerdictRequest);
-        if (problem is not null)
-        {
-            return problem;
-        }
-
-        if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
-        {
-            return Problems.Result(Problems.Invalid([new ItemError(0, "verdict", "must be false_positive or true_positive")]));
-        }
-
-        List<ItemError> bad = [.. Bounds.Text("note", body.Note, Bounds.MaxReasonLength)];
-        if (body.Rules is { } asked)
-        {
-            if (asked.Count > Bounds.MaxRules)
-            {
-                bad.Add(new ItemError(0, "rules", $"at most {Bounds.MaxRules} rules"));
-            }
-
-            bad.AddRange(asked.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
-        }
-
-        if (Invalid(bad) is { } invalid)
-        {
-            return invalid;
-        }
-
-        var stored = await alerts.GetAsync(id, http.RequestAborted);
-        if (stored is null)
-        {
-            return Problems.Result(404, $"no alert {id}");
-        }
-
-        var caller = ApiAuth.CallerOf(http);
-        var now = time.GetUtcNow();
-        var feedback = new AlertFeedback
-        {
-            Id = Guid.NewGuid().ToString(),
-            AlertId = id,
-            Verdict = body.Verdict,
-            Principal = stored.Alert.Principal,
-            Rules = body.Rules is { Count: > 0 } rules ? rules : [.. stored.Alert.Reasons.Select(r => $"{r.Detector}/{r.Rule}").Distinct()],
-            ResourceClass = stored.Alert.ResourceClass,
-            By = caller.Name,
-            At = now,
-            ExpiresAt = now + options.Value.VerdictSuppression,
-        };
-        try
-        {
-            // The Verifier learns first; if the log cannot take it, nothing is recorded and the analyst retries.
-            await log.AppendAsync(Topics.Feedback, [new LogRecord(feedback.Principal, ContractJson.Serialize(feedback))], http.RequestAborted);
-        }
-        catch (EventLogUnavailableException ex)
-        {
-            return Problems.Result(Problems.Create(503, "event-log-unavailable", "Event log unavailable", $"the event log cannot take the verdict now: {ex.Message}") with
-            {
-                RetryAfterSeconds = (int)Math.Ceiling(ex.RetryAfter.TotalSeconds),
-            });
-        }
-
-        await alerts.SetVerdictAsync(id, body.Verdict, caller.Name, body.Note, http.RequestAborted);
-        await audit.AppendAsync(
-            AuditKinds.Verdict,
-            caller.Name,
-            $"{body.Verdict} on alert {id}{(body.Note is null ? "" : $": {body.Note}")}",
-            http.RequestAborted,
-            alertId: id,
-            principal: stored.Alert.Principal,
-            beforeJson: $$"""{"status":{{JsonSerializer.Serialize(stored.Status)}}}""",
-            afterJson: JsonSerializer.Serialize(feedback, ContractsJsonContext.Default.AlertFeedback));
-        if (stored.Status != body.Verdict)
-        {
-            // Paging targets follow the triage: a confirmed alert is acknowledged there, a false positive resolved.
-            await notifier.StatusChangedAsync(stored.Alert, body.Verdict, http.RequestAborted);
-        }
-
-        return Results.Json(feedback, ResponderJsonContext.Default.AlertFeedback);
-    }
-
     private static async Task<IResult> ListActionsAsync(HttpContext http, ActionStore actions)
     {
         var q = http.Request.Query;
@@ -204,8 +82,8 @@ internal static class ResponderApi
             State: q["state"].FirstOrDefault(),
             Kind: q["kind"].FirstOrDefault(),
             AlertId: q["alert_id"].FirstOrDefault(),
-            Limit: Int(q["limit"], 100, "limit", errors),
-            Offset: Int(q["offset"], 0, "offset", errors));
+            Limit: QueryArgs.Int(q["limit"], 100, "limit", errors),
+            Offset: QueryArgs.Int(q["offset"], 0, "offset", errors));
         if (errors.Count > 0)
         {
             return Problems.Result(Problems.Invalid(errors));
@@ -231,9 +109,9 @@ internal static class ResponderApi
             Principal: q["principal"].FirstOrDefault(),
             Actor: q["actor"].FirstOrDefault(),
             Kind: q["kind"].FirstOrDefault(),
-            Since: Time(q["since"], "since", errors),
-            Until: Time(q["until"], "until", errors),
-            Limit: Int(q["limit"], 100, "limit", errors));
+            Since: QueryArgs.Time(q["since"], "since", errors),
+            Until: QueryArgs.Time(q["until"], "until", errors),
+            Limit: QueryArgs.Int(q["limit"], 100, "limit", errors));
         if (errors.Count > 0)
         {
             return Problems.Result(Problems.Invalid(errors));
@@ -337,59 +215,5 @@ internal static class ResponderApi
             ActionChange.NotFound => Problems.Result(404, "no such action"),
             _ => Problems.Result(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
         };
-    }
-
-    private static DateTimeOffset? Time(Microsoft.Extensions.Primitives.StringValues value, string name, List<ItemError> errors)
-    {
-        var text = value.FirstOrDefault();
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
-        {
-            return t;
-        }
-
-        errors.Add(new ItemError(0, name, "must be an ISO 8601 time"));
-        return null;
-    }
-
-    /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
-    private static string? Technique(Microsoft.Extensions.Primitives.StringValues value, List<ItemError> errors)
-    {
-        var text = value.FirstOrDefault()?.Trim();
-        if (string.IsNullOrEmpty(text))
-        {
-            return null;
-        }
-
-        var id = text.ToUpperInvariant();
-        if (id.Length is 5 or 9 && id[0] == 'T' && id.AsSpan(1, 4).IndexOfAnyExceptInRange('0', '9') < 0
-            && (id.Length == 5 || (id[5] == '.' && id.AsSpan(6).IndexOfAnyExceptInRange('0', '9') < 0)))
-        {
-            return id;
-        }
-
-        errors.Add(new ItemError(0, "technique", "must be an ATT&CK technique id such as T1611 or T1552.007"));
-        return null;
-    }
-
-    private static int Int(Microsoft.Extensions.Primitives.StringValues value, int fallback, string name, List<ItemError> errors)
-    {
-        var text = value.FirstOrDefault();
-        if (string.IsNullOrEmpty(text))
-        {
-            return fallback;
-        }
-
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-        {
-            return n;
-        }
-
-        errors.Add(new ItemError(0, name, "must be a non-negative integer"));
-        return fallback;
     }
 }

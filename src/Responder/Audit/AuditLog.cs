@@ -10,6 +10,14 @@ internal static class AuditKinds
     public const string AlertReceived = "alert.received";
     public const string AlertUpdated = "alert.updated";
     public const string Verdict = "alert.verdict";
+    public const string AlertStatus = "alert.status";
+    public const string AlertAssigned = "alert.assigned";
+    public const string AlertComment = "alert.comment";
+    public const string SuppressionCreated = "suppression.created";
+    public const string SuppressionNarrowed = "suppression.narrowed";
+    public const string SuppressionLifted = "suppression.lifted";
+    public const string Forbidden = "api.forbidden";
+    public const string SignedIn = "console.signed_in";
     public const string StormRaised = "alert.storm";
     public const string Decision = "action.decided";
     public const string Approved = "action.approved";

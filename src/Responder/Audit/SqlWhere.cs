@@ -15,8 +15,14 @@ internal sealed class SqlWhere(StringBuilder sql)
             return;
         }
 
-        sql.Append(_any ? " AND " : " WHERE ").Append(condition);
         parameters.Add(name, value);
+        Add(condition);
+    }
+
+    /// <summary>Adds a condition whose parameters the caller binds.</summary>
+    public void Add(string condition)
+    {
+        sql.Append(_any ? " AND " : " WHERE ").Append(condition);
         _any = true;
     }
 }

@@ -55,8 +55,8 @@ internal sealed class Notifier(
     /// <summary>The PagerDuty event that follows a triage status: null for one that moves nothing.</summary>
     public static string? EventFor(string status) => status.ToLowerInvariant() switch
     {
-        "true_positive" or "acknowledged" or "investigating" => NotificationEvents.Acknowledge,
-        "false_positive" or "resolved" or "closed" => NotificationEvents.Resolve,
+        "true_positive" or "acknowledged" or "in_progress" or "investigating" => NotificationEvents.Acknowledge,
+        "false_positive" or "benign" or "resolved" or "closed" => NotificationEvents.Resolve,
         _ => null,
     };
 

@@ -65,7 +65,15 @@ internal static class PolicyLoader
                 errors.Add($"{at}: mode must be one of {string.Join(", ", KnownModes)}, not '{r.Mode}'.");
             }
 
-            rules.Add(new PolicyRule(r.Name ?? "", Blank(r.Detector), Blank(r.Rule), severity, r.Action ?? "", r.Mode ?? ""));
+            var (detector, rule) = (Blank(r.Detector), Blank(r.Rule));
+            if (detector is null && rule is not null && rule.StartsWith(Detectors.Rule + "/", StringComparison.Ordinal))
+            {
+                // rule/<id>: a detection rule's id, the form a suppression scope names it in.
+                (detector, rule) = (Detectors.Rule, rule[(Detectors.Rule.Length + 1)..]);
+            }
+
+            CheckNames(detector, rule, at, errors);
+            rules.Add(new PolicyRule(r.Name ?? "", detector, rule, severity, r.Action ?? "", r.Mode ?? ""));
         }
 
         var budgetDoc = doc.Budget ?? new BudgetDocument();
@@ -161,6 +169,36 @@ internal static class PolicyLoader
 
         errors.Add($"{key}: '{text}' is not a duration (e.g. 90s, 15m, 1h, 2d).");
         return null;
+    }
+
+    /// <summary>
+    /// A rule naming a detector or rule the Verifier never emits would never fire, silently: refuse it, listing what is
+    /// valid (the names come from <see cref="AlertRules"/>).
+    /// </summary>
+    private static void CheckNames(string? detector, string? rule, string at, List<string> errors)
+    {
+        if (detector == Detectors.Rule)
+        {
+            // Detection rules are named by their own ids, loaded (and reloaded) by the Verifier; where the Verifier runs
+            // in the same process, `ztstream run` checks them against the rules it loaded (Host/Run/PolicyRuleCheck).
+            return;
+        }
+
+        if (detector is not null && !AlertRules.ByDetector.ContainsKey(detector))
+        {
+            errors.Add($"{at}: detector '{detector}' is not one the Verifier emits; valid detectors: {string.Join(", ", AlertRules.ByDetector.Keys)}, {Detectors.Rule}.");
+            return;
+        }
+
+        if (rule is null || AlertRules.IsEmitted(detector, rule))
+        {
+            return;
+        }
+
+        var valid = detector is null
+            ? string.Join("; ", AlertRules.ByDetector.Select(d => $"{d.Key}: {string.Join(", ", d.Value)}"))
+            : string.Join(", ", AlertRules.ByDetector[detector]);
+        errors.Add($"{at}: rule '{rule}' is not one the Verifier emits{(detector is null ? "" : $" for detector {detector}")}; valid rules: {valid}{(detector is null ? $"; a detection rule is named with detector: {Detectors.Rule} or as {Detectors.Rule}/<id>" : "")}.");
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;

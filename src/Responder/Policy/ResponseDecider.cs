@@ -243,7 +243,8 @@ internal sealed class ResponseDecider(
             ActionKinds.RevokeToken when alert.Token is { } t && (t.Jti is not null || t.SessionId is not null) =>
                 Base(t.Jti, t.SessionId) with { Jti = t.Jti, SessionId = t.SessionId, ClientId = t.ClientId },
             ActionKinds.RevokeSubjectSessions when alert.SubjectId is not null => Base(alert.SubjectId),
-            ActionKinds.IsolateWorkload when alert.Workload is { } w =>
+            // An exec alert's target is the pod exec'd into, not the actor's workload: that is the one to cut off.
+            ActionKinds.IsolateWorkload when (alert.TargetWorkload ?? alert.Workload) is { } w =>
                 Base(w.Id) with { WorkloadId = w.Id, Namespace = w.Namespace, WorkloadName = w.Name },
             ActionKinds.Notify => Base(),
             _ => null,

@@ -1,9 +1,7 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -11,8 +9,8 @@ using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform;
 using ZtStream.Platform.Http;
-using ZtStream.Responder.Telemetry;
 using ZtStream.Responder.Api;
+using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
 
@@ -69,61 +67,21 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
-        var ct = http.RequestAborted;
         using var subscribed = telemetry.FeedSubscribed();
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await http.Response.WriteAsync("retry: 1000\n\n", ct);
-        await http.Response.Body.FlushAsync(ct);
-
-        var poll = options.Value.FeedPollInterval;
-        var keepAlive = options.Value.FeedKeepAlive;
-        var lastWrite = time.GetTimestamp();
-        var buffer = new StringBuilder();
-        try
-        {
-            while (!ct.IsCancellationRequested)
+        var stream = await EventStream.StartAsync(http, time, 1000);
+        await stream.PumpAsync(
+            last,
+            (since, ct) => store.SinceAsync(since, BatchSize, ct),
+            BatchSize,
+            (buffer, entry) =>
             {
-                // Take the signal before reading, so an entry added during the read still wakes the next wait.
-                var wake = signal.NextAsync();
-                var entries = await store.SinceAsync(last, BatchSize, ct);
-                if (entries.Count > 0)
-                {
-                    buffer.Clear();
-                    foreach (var entry in entries)
-                    {
-                        buffer.Append("event: ").Append(RevocationFeed.EventName).Append('\n')
-                            .Append("id: ").Append(entry.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
-                            .Append("data: ").Append(JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation)).Append("\n\n");
-                        last = entry.Version;
-                    }
-
-                    await http.Response.WriteAsync(buffer.ToString(), ct);
-                    await http.Response.Body.FlushAsync(ct);
-                    lastWrite = time.GetTimestamp();
-                    if (entries.Count == BatchSize)
-                    {
-                        continue;
-                    }
-                }
-                else if (time.GetElapsedTime(lastWrite) >= keepAlive)
-                {
-                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
-                    await http.Response.Body.FlushAsync(ct);
-                    lastWrite = time.GetTimestamp();
-                }
-
-                using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var tick = Task.Delay(poll < keepAlive ? poll : keepAlive, time, delay.Token);
-                await Task.WhenAny(wake, tick);
-                await delay.CancelAsync();
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The client went away.
-        }
+                buffer.Append("event: ").Append(RevocationFeed.EventName).Append('\n')
+                    .Append("id: ").Append(entry.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
+                    .Append("data: ").Append(JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation)).Append("\n\n");
+                return entry.Version;
+            },
+            signal.NextAsync,
+            options.Value.FeedPollInterval,
+            options.Value.FeedKeepAlive);
     }
 }

@@ -3,45 +3,70 @@ using ZtStream.Contracts.Alerts;
 namespace ZtStream.Verifier.Feedback;
 
 /// <summary>
-/// Analyst false-positive verdicts in force: a scope (<c>detector</c> or <c>detector/rule</c>) for one principal and,
-/// optionally, one resource class, until the verdict expires (compared with event time).
+/// Analyst false-positive verdicts in force: a scope (<c>*</c>, <c>detector</c> or <c>detector/rule</c>) for one principal
+/// or every principal, optionally one resource class and one namespace, until the verdict expires (compared with event
+/// time). Suppressions are keyed by id, so the same message applied twice (a restored partition is given every verdict
+/// read so far) keeps one, a narrowed suppression replaces the wider one, and a lift removes it.
 /// </summary>
 internal sealed class SuppressionList
 {
+    // Format marker written where the old format wrote a principal count (never negative), so old checkpoints still read.
+    private const int FormatWithIds = -2;
+
+    private readonly Dictionary<string, Suppression> byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Suppression>> byPrincipal = new(StringComparer.Ordinal);
 
-    public int Count { get; private set; }
+    public int Count => byId.Count;
 
     public void Add(AlertFeedback feedback)
     {
+        var id = feedback.SuppressionId ?? feedback.Id;
+        if (feedback.Lifted || string.Equals(feedback.Verdict, "true_positive", StringComparison.Ordinal))
+        {
+            // A lift names its suppression; a true-positive verdict (or a lift without an id) ends every one made from the alert.
+            if (feedback.SuppressionId is not null)
+            {
+                Remove(feedback.SuppressionId);
+            }
+            else
+            {
+                foreach (var s in byId.Values.Where(s => s.AlertId == feedback.AlertId).ToList())
+                {
+                    Remove(s.Id);
+                }
+            }
+
+            return;
+        }
+
         if (!string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal))
         {
             return;
         }
 
-        if (!byPrincipal.TryGetValue(feedback.Principal, out var list))
-        {
-            list = [];
-            byPrincipal[feedback.Principal] = list;
-        }
-
-        foreach (var rule in feedback.Rules)
-        {
-            // The same verdict arrives again after a restore (the worker re-applies what it read from the feedback
-            // topic to a partition whose checkpoint already holds it): keep one, so checkpoints do not grow.
-            var suppression = new Suppression(rule, feedback.ResourceClass, feedback.ExpiresAt.UtcTicks, feedback.AlertId);
-            if (!list.Contains(suppression))
-            {
-                list.Add(suppression);
-                Count++;
-            }
-        }
+        Remove(id);
+        Put(new Suppression(id, feedback.Principal, [.. feedback.Rules], feedback.ResourceClass, feedback.Namespace, feedback.ExpiresAt.UtcTicks, feedback.AlertId));
     }
 
-    /// <summary>Whether a contribution is suppressed for this principal and resource class at this event time.</summary>
-    public bool IsSuppressed(string principal, string detector, string rule, string? resourceClass, long ticks)
+    /// <summary>Whether a contribution is suppressed for this principal, resource class and namespace at this event time.</summary>
+    public bool IsSuppressed(string principal, string detector, string rule, string? resourceClass, string? ns, long ticks)
     {
-        if (Count == 0 || !byPrincipal.TryGetValue(principal, out var list))
+        if (byId.Count == 0)
+        {
+            return false;
+        }
+
+        return Check(principal, detector, rule, resourceClass, ns, ticks)
+            || Check(AlertFeedback.AllPrincipals, detector, rule, resourceClass, ns, ticks);
+    }
+
+    /// <summary>The suppressions in force for a principal (for display and tests).</summary>
+    public IReadOnlyList<Suppression> For(string principal) =>
+        byPrincipal.TryGetValue(principal, out var list) ? list : [];
+
+    private bool Check(string principal, string detector, string rule, string? resourceClass, string? ns, long ticks)
+    {
+        if (!byPrincipal.TryGetValue(principal, out var list))
         {
             return false;
         }
@@ -51,12 +76,13 @@ internal sealed class SuppressionList
             var s = list[i];
             if (s.ExpiresTicks <= ticks)
             {
-                list.RemoveAt(i);
-                Count--;
+                Remove(s.Id);
                 continue;
             }
 
-            if ((s.ResourceClass is null || string.Equals(s.ResourceClass, resourceClass, StringComparison.Ordinal)) && Covers(s.Scope, detector, rule))
+            if ((s.ResourceClass is null || string.Equals(s.ResourceClass, resourceClass, StringComparison.Ordinal))
+                && (s.Namespace is null || string.Equals(s.Namespace, ns, StringComparison.Ordinal))
+                && s.Scopes.Any(scope => Covers(scope, detector, rule)))
             {
                 return true;
             }
@@ -65,9 +91,32 @@ internal sealed class SuppressionList
         return false;
     }
 
-    /// <summary>The verdicts in force for a principal (for display).</summary>
-    public IReadOnlyList<Suppression> For(string principal) =>
-        byPrincipal.TryGetValue(principal, out var list) ? list : [];
+    private void Put(Suppression s)
+    {
+        byId[s.Id] = s;
+        if (!byPrincipal.TryGetValue(s.Principal, out var list))
+        {
+            list = [];
+            byPrincipal[s.Principal] = list;
+        }
+
+        list.Add(s);
+    }
+
+    private void Remove(string id)
+    {
+        if (!byId.Remove(id, out var s))
+        {
+            return;
+        }
+
+        var list = byPrincipal[s.Principal];
+        list.Remove(s);
+        if (list.Count == 0)
+        {
+            byPrincipal.Remove(s.Principal);
+        }
+    }
 
     private static bool Covers(string scope, string detector, string rule) =>
         scope == "*"
@@ -77,42 +126,67 @@ internal sealed class SuppressionList
 
     public void Write(BinaryWriter w)
     {
-        w.Write(byPrincipal.Count);
-        foreach (var (p, list) in byPrincipal)
+        w.Write(FormatWithIds);
+        w.Write(byId.Count);
+        foreach (var s in byId.Values)
         {
-            w.Write(p);
-            w.Write(list.Count);
-            foreach (var s in list)
+            w.Write(s.Id);
+            w.Write(s.Principal);
+            w.Write(s.Scopes.Length);
+            foreach (var scope in s.Scopes)
             {
-                w.Write(s.Scope);
-                w.Write(s.ResourceClass ?? "\0");
-                w.Write(s.ExpiresTicks);
-                w.Write(s.AlertId);
+                w.Write(scope);
             }
+
+            w.Write(s.ResourceClass ?? "\0");
+            w.Write(s.Namespace ?? "\0");
+            w.Write(s.ExpiresTicks);
+            w.Write(s.AlertId);
         }
     }
 
     public void Read(BinaryReader r)
     {
+        byId.Clear();
         byPrincipal.Clear();
-        Count = 0;
-        var n = r.ReadInt32();
-        for (var i = 0; i < n; i++)
+        var first = r.ReadInt32();
+        if (first == FormatWithIds)
+        {
+            var n = r.ReadInt32();
+            for (var i = 0; i < n; i++)
+            {
+                var id = r.ReadString();
+                var principal = r.ReadString();
+                var scopes = new string[r.ReadInt32()];
+                for (var j = 0; j < scopes.Length; j++)
+                {
+                    scopes[j] = r.ReadString();
+                }
+
+                var rc = r.ReadString();
+                var ns = r.ReadString();
+                Put(new Suppression(id, principal, scopes, rc == "\0" ? null : rc, ns == "\0" ? null : ns, r.ReadInt64(), r.ReadString()));
+            }
+
+            return;
+        }
+
+        // The format before ids: per principal, one entry per scope; each becomes its own suppression.
+        for (var i = 0; i < first; i++)
         {
             var p = r.ReadString();
             var m = r.ReadInt32();
-            var list = new List<Suppression>(m);
             for (var j = 0; j < m; j++)
             {
                 var scope = r.ReadString();
                 var rc = r.ReadString();
-                list.Add(new Suppression(scope, rc == "\0" ? null : rc, r.ReadInt64(), r.ReadString()));
+                var expires = r.ReadInt64();
+                var alertId = r.ReadString();
+                Put(new Suppression($"{alertId}|{p}|{scope}|{j}", p, [scope], rc == "\0" ? null : rc, null, expires, alertId));
             }
-
-            byPrincipal[p] = list;
-            Count += m;
         }
     }
 }
 
-internal sealed record Suppression(string Scope, string? ResourceClass, long ExpiresTicks, string AlertId);
+/// <summary>One suppression in force: <paramref name="Principal"/> is <c>*</c> for every principal.</summary>
+internal sealed record Suppression(string Id, string Principal, string[] Scopes, string? ResourceClass, string? Namespace, long ExpiresTicks, string AlertId);

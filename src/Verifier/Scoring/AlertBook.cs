@@ -47,6 +47,10 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
                 Severity = Severities.FromScore(Math.Max(score, current.Score)),
                 Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),
                 EvidenceEventIds = current.EvidenceEventIds.Count < MaxEvidence ? [.. current.EvidenceEventIds, e.Id] : current.EvidenceEventIds,
+                Evidence = current.Evidence.Count < AlertEvidence.MaxPerAlert
+                    ? [.. current.Evidence, EvidenceSummary.Of(e, reasons, keepRaw: current.Evidence.Count < AlertEvidence.MaxWithRaw)]
+                    : current.Evidence,
+                TargetWorkload = current.TargetWorkload ?? EvidenceSummary.TargetOf(e),
                 Techniques = Union(current.Techniques, reasons, static c => c.Techniques),
                 Tactics = Union(current.Tactics, reasons, static c => c.Tactics),
             };
@@ -75,6 +79,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow)
             ResourceClass = resourceClass,
             FirstSeen = e.Time,
             LastSeen = e.Time,
+            TargetWorkload = EvidenceSummary.TargetOf(e),
+            Evidence = [EvidenceSummary.Of(e, reasons, keepRaw: true)],
             Techniques = Union([], reasons, static c => c.Techniques),
             Tactics = Union([], reasons, static c => c.Tactics),
         };

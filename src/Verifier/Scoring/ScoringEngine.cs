@@ -49,6 +49,7 @@ internal sealed class ScoringEngine
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
+    private readonly HashSet<string> probeClients;
     private readonly RuntimeLinks links;
     private int recentNext;
 
@@ -64,6 +65,7 @@ internal sealed class ScoringEngine
         baselines = new BaselineDetector(options);
         authentication = new AuthenticationDetector(options.Authentication);
         alerts = new AlertBook(options.DedupWindow);
+        probeClients = new HashSet<string>(options.ProbeClients, StringComparer.Ordinal);
         links = new RuntimeLinks(options.RuntimeTaintWindow);
         Model = model;
     }
@@ -85,6 +87,9 @@ internal sealed class ScoringEngine
     public RuleDetector Rules => rules;
 
     public long EventsScored { get; private set; }
+
+    /// <summary>Events of <see cref="VerifierOptions.ProbeClients"/> passed over.</summary>
+    public long ProbesSkipped { get; private set; }
 
     /// <summary>Scores one serialized event (UTF-8 JSON of <see cref="AccessEvent"/>).</summary>
     /// <remarks>Read by <see cref="EventReader"/>: one reader pass, repeated values reuse their strings.</remarks>
@@ -110,6 +115,13 @@ internal sealed class ScoringEngine
             return default;
         }
 
+        if (probeClients.Count > 0 && e.Token?.ClientId is { } client && probeClients.Contains(client))
+        {
+            // Synthetic traffic marked by its client: not the principal's behaviour, so neither scored nor learned.
+            ProbesSkipped++;
+            return default;
+        }
+
         EventsScored++;
         if (AuthenticationDetector.IsAddressTwin(e))
         {
@@ -117,7 +129,7 @@ internal sealed class ScoringEngine
             // for the rules that count accounts per address, not a principal with a history of its own.
             found.Clear();
             rules.Evaluate(e, found);
-            var twinScore = Combine(who.Principal, e);
+            var twinScore = Combine(who.Principal, who.Namespace, e);
             return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who.Principal, twinScore, found) : null, false);
         }
 
@@ -145,7 +157,7 @@ internal sealed class ScoringEngine
 
         links.Evaluate(e, who.Principal, found);
 
-        var score = Combine(who.Principal, e);
+        var score = Combine(who.Principal, who.Namespace, e);
         var alerting = score >= options.AlertThreshold;
         baselines.Learn(e, state, peers, facts, alerting);
         if (modelHost is not null)
@@ -197,7 +209,7 @@ internal sealed class ScoringEngine
     /// Drops from <see cref="found"/> what an analyst's verdict suppresses and combines the rest as independent evidence:
     /// risk = 1 - Π(1 - s_i/100).
     /// </summary>
-    private int Combine(string principal, AccessEvent e)
+    private int Combine(string principal, string? ns, AccessEvent e)
     {
         if (found.Count == 0)
         {
@@ -209,7 +221,7 @@ internal sealed class ScoringEngine
         for (var i = found.Count - 1; i >= 0; i--)
         {
             var c = found[i];
-            if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, e.Time.UtcTicks))
+            if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, ns, e.Time.UtcTicks))
             {
                 found.RemoveAt(i);
                 continue;
@@ -225,7 +237,7 @@ internal sealed class ScoringEngine
     public void ApplyFeedback(AlertFeedback feedback)
     {
         suppressions.Add(feedback);
-        if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal)
+        if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal) && !feedback.Lifted
             && feedback.ResourceClass is { } rc && principals.TryGetValue(feedback.Principal, out var s))
         {
             // A data class judged legitimate becomes known, so first-access reasons stop for it for good.

@@ -122,6 +122,57 @@ public sealed class ZtStreamCliTests
     }
 
     [Fact]
+    public async Task Run_PolicyNamingARuleTheVerifierNeverEmits_ExitsTwoListingTheValidNames()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-policy-");
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(
+            policy,
+            "rules:\n  - name: exec\n    detector: policy\n    rule: exec_into_pod\n    severity: high\n    action: isolate_workload\n    mode: automatic\n",
+            TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync(
+                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+
+            Assert.Equal(2, code);
+            var line = Assert.Single(err.Split('\n'), l => l.Contains("exec_into_pod", StringComparison.Ordinal));
+            Assert.Contains("rules[0]", line, StringComparison.Ordinal);
+            Assert.Contains("pod_exec", line, StringComparison.Ordinal);
+            Assert.Contains("token_binding", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_PolicyNamingADetectionRuleNotLoaded_ExitsTwo_AndOneLoadedIsAccepted()
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-policy-");
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(
+            policy,
+            "rules:\n  - name: privileged\n    rule: rule/k8s-privileged-container\n    action: notify\n    mode: automatic\n"
+            + "  - name: typo\n    detector: rule\n    rule: k8s-privileged-containers\n    action: notify\n    mode: automatic\n",
+            TestContext.Current.CancellationToken);
+        try
+        {
+            var (code, _, err) = await RunAsync(
+                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+
+            Assert.Equal(2, code);
+            var line = Assert.Single(err.Split('\n'), l => l.Contains("k8s-privileged-container", StringComparison.Ordinal));
+            Assert.Contains("rules[1]: detection rule 'k8s-privileged-containers' is not in the built-in library", line, StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task UnknownCommand_ExitsTwoWithUsage()
     {
         var (code, _, err) = await RunAsync("frobnicate");

@@ -79,6 +79,9 @@ public sealed class MessageRenderingsTests
     [InlineData("true_positive", NotificationEvents.Acknowledge)]
     [InlineData("false_positive", NotificationEvents.Resolve)]
     [InlineData("resolved", NotificationEvents.Resolve)]
+    [InlineData("acknowledged", NotificationEvents.Acknowledge)]
+    [InlineData("in_progress", NotificationEvents.Acknowledge)]
+    [InlineData("benign", NotificationEvents.Resolve)]
     [InlineData("open", null)]
     public void StatusChange_FollowsTriage(string status, string? expected) => Assert.Equal(expected, Notifier.EventFor(status));
 

@@ -26,6 +26,80 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void Load_EveryPolicyExampleInTheDocs_Loads()
+    {
+        foreach (var doc in new[] { "response.md", "policy.md", "detection.md", "operations.md" })
+        {
+            var path = Path.Combine(RepoRoot(), "docs", doc);
+            var text = File.ReadAllText(path);
+            foreach (var yaml in YamlBlocks(text).Where(y => y.Contains("action:", StringComparison.Ordinal) && y.Contains("mode:", StringComparison.Ordinal)))
+            {
+                var errors = new List<string>();
+                Assert.NotNull(PolicyLoader.Load(yaml, errors, doc));
+                Assert.Empty(errors);
+            }
+        }
+    }
+
+    [Fact]
+    public void Load_TheShippedPolicy_Loads()
+    {
+        var errors = new List<string>();
+        Assert.NotNull(PolicyLoader.Load(File.ReadAllText(Path.Combine(RepoRoot(), "infra", "config", "response.yaml")), errors, "infra/config/response.yaml"));
+        Assert.Empty(errors);
+    }
+
+    [Theory]
+    [InlineData("policy", "exec_into_pod", "pod_exec")]
+    [InlineData("policy", "token_workload_mismatch", "token_binding")]
+    [InlineData(null, "first_access", "baseline: first_resource")]
+    [InlineData("baseline", "pod_exec", "bytes_spike")]
+    public void Load_RuleTheVerifierNeverEmits_IsRefusedListingTheValidOnes(string? detector, string rule, string listed)
+    {
+        var yaml = $"rules:\n  - name: r\n{(detector is null ? "" : $"    detector: {detector}\n")}    rule: {rule}\n    action: notify\n    mode: automatic\n";
+        var errors = new List<string>();
+
+        Assert.Null(PolicyLoader.Load(yaml, errors));
+
+        var error = Assert.Single(errors);
+        Assert.Contains($"rule '{rule}'", error, StringComparison.Ordinal);
+        Assert.Contains(listed, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_DetectionRule_ByDetectorOrAsRuleSlashId()
+    {
+        var errors = new List<string>();
+        var policy = PolicyLoader.Load(
+            "rules:\n  - name: a\n    detector: rule\n    rule: k8s-privileged-container\n    action: notify\n    mode: automatic\n"
+            + "  - name: b\n    rule: rule/k8s-host-namespaces\n    action: notify\n    mode: automatic\n",
+            errors);
+
+        Assert.Empty(errors);
+        Assert.Equal([("rule", "k8s-privileged-container"), ("rule", "k8s-host-namespaces")], policy!.Rules.Select(r => (r.Detector, r.Rule)));
+    }
+
+    [Fact]
+    public void Load_UnknownDetector_IsRefusedListingTheDetectors()
+    {
+        var errors = new List<string>();
+        Assert.Null(PolicyLoader.Load("rules:\n  - name: r\n    detector: heuristics\n    action: notify\n    mode: automatic\n", errors));
+        Assert.Contains("valid detectors: policy, identity, baseline, model, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<string> YamlBlocks(string markdown)
+    {
+        var at = 0;
+        while ((at = markdown.IndexOf("```yaml", at, StringComparison.Ordinal)) >= 0)
+        {
+            var start = at + "```yaml".Length;
+            var end = markdown.IndexOf("```", start, StringComparison.Ordinal);
+            yield return markdown[start..end];
+            at = end + 3;
+        }
+    }
+
+    [Fact]
     public void Load_BadPolicy_ListsEveryProblem()
     {
         const string yaml = """

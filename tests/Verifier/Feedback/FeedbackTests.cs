@@ -95,6 +95,83 @@ public sealed class FeedbackTests
     }
 
     [Fact]
+    public void Suppression_SameIdReplaces_AndALiftRemovesIt()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = Warm(a);
+        var wide = FalsePositive(a, "baseline", null, Events.T0.AddDays(10)) with { SuppressionId = "sup-1" };
+        engine.ApplyFeedback(wide);
+        engine.ApplyFeedback(wide);
+        Assert.Equal(1, engine.Suppressions.Count);
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+
+        // Narrowed to another rule of the detector: the byte spike is no longer covered.
+        engine.ApplyFeedback(wide with { Id = "fb-2", Rules = ["baseline/first_data_class"] });
+        Assert.Equal(1, engine.Suppressions.Count);
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49.2), a, bytes: 2_000_000_000)).Alert);
+
+        engine.ApplyFeedback(wide with { Id = "fb-3", Lifted = true });
+        Assert.Equal(0, engine.Suppressions.Count);
+    }
+
+    [Fact]
+    public void Suppression_ForEveryoneInANamespace_CoversOnlyThatNamespace()
+    {
+        const string shop = "system:serviceaccount:shop:worker";
+        const string pay = "system:serviceaccount:payments:worker";
+        var engine = Warm(shop);
+        foreach (var e in Events.WarmHistory(pay, "payments/worker-1"))
+        {
+            engine.Score(e);
+        }
+
+        engine.ApplyFeedback(FalsePositive(AlertFeedback.AllPrincipals, "baseline/bytes_spike", null, Events.T0.AddDays(10)) with { Namespace = "shop", SuppressionId = "sup-ns" });
+
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddHours(49), shop, workload: "shop/worker-1", bytes: 2_000_000_000)).Alert);
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49), pay, workload: "payments/worker-1", bytes: 2_000_000_000)).Alert);
+    }
+
+    [Fact]
+    public void Checkpoint_KeepsSuppressionsById_AndReadsTheFormatWithoutIds()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var list = new ZtStream.Verifier.Feedback.SuppressionList();
+        list.Add(FalsePositive(AlertFeedback.AllPrincipals, "baseline/bytes_spike", null, Events.T0.AddDays(10)) with { Namespace = "shop", SuppressionId = "sup-9" });
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            list.Write(w);
+        }
+
+        ms.Position = 0;
+        var read = new ZtStream.Verifier.Feedback.SuppressionList();
+        read.Read(new BinaryReader(ms));
+        var s = Assert.Single(read.For(AlertFeedback.AllPrincipals));
+        Assert.Equal(("sup-9", "shop"), (s.Id, s.Namespace));
+        Assert.True(read.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", "shop", Events.T0.AddDays(1).UtcTicks));
+
+        // Checkpoints written before suppressions had ids: per principal, scope, class, expiry, alert.
+        using var old = new MemoryStream();
+        using (var w = new BinaryWriter(old, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(1);
+            w.Write(a);
+            w.Write(1);
+            w.Write("baseline/bytes_spike");
+            w.Write("internal/orders");
+            w.Write(Events.T0.AddDays(10).UtcTicks);
+            w.Write("alt-old");
+        }
+
+        old.Position = 0;
+        var fromOld = new ZtStream.Verifier.Feedback.SuppressionList();
+        fromOld.Read(new BinaryReader(old));
+        Assert.Equal(1, fromOld.Count);
+        Assert.True(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", null, Events.T0.AddDays(1).UtcTicks));
+        Assert.False(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/billing", null, Events.T0.AddDays(1).UtcTicks));
+    }
+
+    [Fact]
     public void FalsePositive_AppliedAgainAfterARestore_IsKeptOnce()
     {
         const string a = "system:serviceaccount:shop:api";

@@ -1,4 +1,5 @@
 using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;
@@ -95,5 +96,27 @@ public sealed class ScoringEngineTests
         }
 
         Assert.Null(engine.Score(Events.Read(Events.T0.AddMinutes(10), bytes: 5_000_000_000)).Alert);
+    }
+
+    [Fact]
+    public void ProbeClientTraffic_IsNeitherScoredNorLearned()
+    {
+        const string a = "system:serviceaccount:shop:api";
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, ProbeClients = ["ztstream-demo-probe"] });
+        foreach (var e in Events.WarmHistory(a))
+        {
+            engine.Score(e);
+        }
+
+        var probe = new TokenInfo { Jti = "probe-1", ClientId = "ztstream-demo-probe" };
+        var state = engine.StateOf(a)!.LastSeenTicks;
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000, token: probe)).Alert);
+        Assert.Null(engine.Score(Events.Read(Events.T0.AddHours(49), "probe-only-user", token: probe)).Alert);
+        Assert.Equal(2, engine.ProbesSkipped);
+        Assert.Equal(state, engine.StateOf(a)!.LastSeenTicks);
+        Assert.Null(engine.StateOf("probe-only-user"));
+
+        // The same behaviour from the principal's own client still alerts.
+        Assert.NotNull(engine.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000, token: probe with { ClientId = "orders-app" })).Alert);
     }
 }

@@ -1,34 +1,64 @@
-// ZtStream SOC console: plain DOM, no build step. Every value from the API is set with textContent, never as HTML,
-// because alert reasons and ids carry text that originated in monitored traffic.
+// ZtStream SOC console: plain DOM, no build step, no inline script or style (it runs under default-src 'self').
+// Every value from the API is set with textContent, never as HTML, because alert reasons, ids and evidence carry text
+// that originated in monitored traffic.
 "use strict";
 
-const state = { token: sessionStorage.getItem("zt.token"), me: null };
+const state = { token: sessionStorage.getItem("zt.token"), me: null, stream: null };
 const $ = (id) => document.getElementById(id);
+const SVG = "http://www.w3.org/2000/svg";
+const ROLES = ["viewer", "analyst", "responder", "admin"];
+const STATUSES = ["open", "acknowledged", "in_progress", "true_positive", "false_positive", "benign"];
+const CLOSED = ["true_positive", "false_positive", "benign"];
+const SEVERITIES = ["low", "medium", "high", "critical"];
 
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null) continue;
-    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (k === "class") node.className = v;
-    else node.setAttribute(k, v);
-  }
-  for (const c of children.flat()) {
-    if (c === undefined || c === null) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-  }
+  setAttrs(node, attrs);
+  append(node, children);
   return node;
 }
 
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS(SVG, tag);
+  setAttrs(node, attrs);
+  append(node, children);
+  return node;
+}
+
+function setAttrs(node, attrs) {
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "class") node.setAttribute("class", v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+}
+
+function append(node, children) {
+  for (const c of children.flat()) {
+    if (c === undefined || c === null || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+function authHeaders() {
+  return state.token ? { Authorization: "Bearer " + state.token } : {};
+}
+
 async function api(method, path, body) {
-  const headers = { Authorization: "Bearer " + state.token };
+  const headers = authHeaders();
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 401) { signOut(); throw new Error("signed out: the token was not accepted"); }
+  // A console session (single sign-on) proves each write with its CSRF token; API tokens need none.
+  if (method !== "GET" && state.me && state.me.csrf_token) headers["X-CSRF-Token"] = state.me.csrf_token;
+  const res = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  if (res.status === 401 && state.me) { signOut(); throw new Error("signed out: the session or token was not accepted"); }
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
-  // Errors are RFC 9457 problem documents: detail says what went wrong, title what kind of error it is.
-  if (!res.ok) throw new Error((data && (data.detail || data.title)) || res.status + " " + res.statusText);
+  // Errors are RFC 9457 problem documents: detail says what went wrong, errors which field.
+  if (!res.ok && res.status !== 207) {
+    const fields = data && data.errors ? data.errors.map(e => e.field + ": " + e.reason).join("; ") : "";
+    throw new Error(fields || (data && (data.detail || data.title)) || res.status + " " + res.statusText);
+  }
   return data;
 }
 
@@ -39,11 +69,26 @@ function flash(message) {
 
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
 function sev(s) { return el("span", { class: "sev sev-" + s, "data-testid": "severity" }, s); }
-// ATT&CK technique ids as links that filter the queue by that technique (and its sub-techniques).
 function techniques(list) {
   return (list || []).map(t => el("a", { class: "technique", "data-testid": "technique", href: "#/alerts?technique=" + encodeURIComponent(t), title: "alerts with " + t }, t));
 }
-const isResponder = () => state.me && state.me.role === "responder";
+const can = (role) => state.me && ROLES.indexOf(state.me.role) >= ROLES.indexOf(role);
+const hashParams = () => new URLSearchParams(location.hash.split("?")[1] || "");
+
+// An action that needs a reason: a small inline form, so nothing depends on browser dialogs.
+function reasonForm(label, testid, onSubmit) {
+  const input = el("input", { placeholder: "reason", "data-testid": testid + "-reason", required: true });
+  const form = el("form", { class: "inline-form", onsubmit: async (e) => { e.preventDefault(); await onSubmit(input.value.trim()); } },
+    input, el("button", { type: "submit", "data-testid": testid + "-confirm" }, label));
+  form.hidden = true;
+  const open = el("button", { type: "button", "data-testid": testid, onclick: () => { form.hidden = false; open.hidden = true; input.focus(); } }, label);
+  return el("span", {}, open, form);
+}
+
+async function run(what, fn) {
+  try { await fn(); flash(what + ": done"); return true; }
+  catch (e) { flash(what + " failed: " + e.message); return false; }
+}
 
 // ---- sign-in ----
 async function signIn(token) {
@@ -52,16 +97,22 @@ async function signIn(token) {
     state.me = await api("GET", "/v1/me");
   } catch (e) {
     state.token = null;
-    $("signin-error").textContent = "Sign-in failed: " + e.message;
+    state.me = null;
+    if (token) $("signin-error").textContent = "Sign-in failed: " + e.message;
     return false;
   }
-  sessionStorage.setItem("zt.token", token);
+  if (token) sessionStorage.setItem("zt.token", token);
   return true;
 }
 
-function signOut() {
+async function signOut() {
+  const session = state.me && state.me.csrf_token;
+  if (session) {
+    await fetch("auth/signout", { method: "POST", headers: { "X-CSRF-Token": state.me.csrf_token }, credentials: "same-origin" }).catch(() => {});
+  }
   sessionStorage.removeItem("zt.token");
   state.token = null; state.me = null;
+  stopStream();
   location.hash = "#/signin";
   render();
 }
@@ -71,55 +122,284 @@ $("signin-form").addEventListener("submit", async (e) => {
   if (await signIn($("token").value.trim())) { $("token").value = ""; location.hash = "#/alerts"; render(); }
 });
 
-// ---- views ----
-async function alertsView(view) {
-  const params = new URLSearchParams(location.hash.split("?")[1] || "");
-  const filters = el("form", { class: "card", onsubmit: (e) => {
+function toggleTheme() {
+  const root = document.documentElement;
+  const dark = root.classList.contains("theme-dark") || (!root.classList.contains("theme-light") && matchMedia("(prefers-color-scheme: dark)").matches);
+  root.classList.remove("theme-light", "theme-dark");
+  root.classList.add(dark ? "theme-light" : "theme-dark");
+  localStorage.setItem("zt.theme", dark ? "light" : "dark");
+}
+
+// ---- live queue: server-sent events read through fetch, so a bearer token works as well as the session cookie ----
+function stopStream() {
+  if (state.stream) { state.stream.abort(); state.stream = null; }
+}
+
+function follow(query, since, onAlert) {
+  stopStream();
+  const controller = new AbortController();
+  state.stream = controller;
+  let last = since;
+  const connect = async () => {
+    while (!controller.signal.aborted) {
+      try {
+        const res = await fetch("/v1/alerts/stream?" + query, { headers: { ...authHeaders(), "Last-Event-ID": String(last) }, credentials: "same-origin", signal: controller.signal });
+        if (!res.ok || !res.body) throw new Error("stream " + res.status);
+        const reader = res.body.getReader();
+        const decoder = new TextDecoder();
+        let buffer = "", data = "", id = last;
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += decoder.decode(value, { stream: true });
+          let nl;
+          while ((nl = buffer.indexOf("\n")) >= 0) {
+            const line = buffer.slice(0, nl).replace(/\r$/, "");
+            buffer = buffer.slice(nl + 1);
+            if (line === "") { if (data) { last = id; onAlert(JSON.parse(data)); data = ""; } }
+            else if (line.startsWith("id: ")) id = Number(line.slice(4));
+            else if (line.startsWith("data: ")) data += line.slice(6);
+          }
+        }
+      } catch (e) {
+        if (controller.signal.aborted) return;
+      }
+      await new Promise(r => setTimeout(r, 2000));
+    }
+  };
+  connect();
+}
+
+// ---- charts (SVG drawn here, coloured by the theme's CSS) ----
+function severityChart(stats) {
+  const w = 600, h = 140, pad = 18, n = stats.buckets.length || 1;
+  const max = Math.max(1, ...stats.buckets.map(b => b.low + b.medium + b.high + b.critical));
+  const bw = (w - 2 * pad) / n;
+  const bars = [];
+  stats.buckets.forEach((b, i) => {
+    let y = h - pad;
+    for (const s of SEVERITIES) {
+      if (!b[s]) continue;
+      const bh = (b[s] / max) * (h - 2 * pad);
+      y -= bh;
+      bars.push(svg("rect", { x: (pad + i * bw + 1).toFixed(1), y: y.toFixed(1), width: Math.max(1, bw - 2).toFixed(1), height: bh.toFixed(1), class: "fill-" + s },
+        svg("title", {}, new Date(b.start).toLocaleString() + ": " + b[s] + " " + s)));
+    }
+  });
+  const first = stats.buckets[0], lastB = stats.buckets[stats.buckets.length - 1];
+  return el("div", { class: "card", "data-testid": "chart-severity" },
+    el("h3", {}, "Alerts over time"),
+    svg("svg", { class: "chart", viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "alerts over time by severity" },
+      svg("line", { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, class: "axis" }),
+      bars,
+      svg("text", { x: pad, y: h - 4 }, first ? new Date(first.start).toLocaleString() : ""),
+      svg("text", { x: w - pad, y: h - 4, "text-anchor": "end" }, lastB ? new Date(lastB.start).toLocaleString() : ""),
+      svg("text", { x: pad, y: 10 }, "max " + max)),
+    el("div", { class: "legend" }, SEVERITIES.slice().reverse().map(s => el("span", {}, el("i", { class: s }), s))));
+}
+
+function topChart(title, testid, items, filter) {
+  const w = 300, row = 18, h = Math.max(1, items.length) * row + 4;
+  const max = Math.max(1, ...items.map(i => i.count));
+  return el("div", { class: "card", "data-testid": testid },
+    el("h3", {}, title),
+    items.length ? svg("svg", { class: "chart", viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": title },
+      items.map((it, i) => {
+        const a = svg("a", { href: "#/alerts?" + filter + "=" + encodeURIComponent(it.name) },
+          svg("rect", { x: 150, y: i * row + 3, width: ((it.count / max) * (w - 190)).toFixed(1), height: row - 6, class: "bar" }),
+          svg("text", { x: 146, y: i * row + 13, "text-anchor": "end", class: "label" }, it.name.length > 26 ? it.name.slice(0, 25) + "…" : it.name),
+          svg("text", { x: 154 + (it.count / max) * (w - 190), y: i * row + 13 }, String(it.count)));
+        return a;
+      })) : el("p", { class: "muted" }, "none"));
+}
+
+function techniqueStrip(items) {
+  // A fixed scale (about a pixel per unit at full width), so a few techniques stay small cells rather than filling the card.
+  const cell = 84, h = 40;
+  const max = Math.max(1, ...items.map(i => i.count));
+  const level = (c) => c === 0 ? 0 : Math.min(4, 1 + Math.floor((c / max) * 3.999));
+  return el("div", { class: "card", "data-testid": "chart-techniques" },
+    el("h3", {}, "ATT&CK techniques"),
+    items.length ? svg("svg", { class: "chart", viewBox: `0 0 ${Math.max(cell * items.length, 1400)} ${h}`, role: "img", "aria-label": "ATT&CK technique heat strip" },
+      items.map((t, i) => svg("a", { href: "#/alerts?technique=" + encodeURIComponent(t.name) },
+        svg("rect", { x: i * cell + 1, y: 1, width: cell - 2, height: h - 2, rx: 3, class: "heat-" + level(t.count) }, svg("title", {}, t.name + ": " + t.count + " alerts")),
+        svg("text", { x: i * cell + cell / 2, y: 17, "text-anchor": "middle", class: "label" }, t.name),
+        svg("text", { x: i * cell + cell / 2, y: 32, "text-anchor": "middle", class: "label" }, String(t.count)))))
+      : el("p", { class: "muted" }, "no techniques on the alerts of this period"));
+}
+
+function activityChart(activity) {
+  const w = 1400, h = 80, pad = 20;
+  const from = new Date(activity.from).getTime(), to = new Date(activity.to).getTime();
+  const x = (t) => pad + ((new Date(t).getTime() - from) / Math.max(1, to - from)) * (w - 2 * pad);
+  return el("div", { class: "card", "data-testid": "activity" },
+    el("h3", {}, "Activity of ", activity.principal, " (", activity.alerts, " alerts, last ", Math.round((to - from) / 3600000), " h)"),
+    svg("svg", { class: "chart", viewBox: `0 0 ${w} ${h}`, role: "img", "aria-label": "the principal's activity with this alert's events marked" },
+      svg("line", { x1: pad, y1: h - pad, x2: w - pad, y2: h - pad, class: "axis" }),
+      activity.events.map(e => svg("rect", {
+        x: (x(e.time) - 1.5).toFixed(1), y: e.this_alert ? 8 : 22, width: 3, height: e.this_alert ? h - pad - 8 : h - pad - 22,
+        class: e.this_alert ? "mark" : "other", "data-testid": e.this_alert ? "activity-mark" : "activity-event",
+      }, svg("title", {}, new Date(e.time).toLocaleString() + " " + e.kind + " " + e.event_id + " (" + e.alert_id + ")"))),
+      svg("text", { x: pad, y: h - 4 }, new Date(from).toLocaleString()),
+      svg("text", { x: w - pad, y: h - 4, "text-anchor": "end" }, new Date(to).toLocaleString())),
+    el("div", { class: "legend" }, el("span", {}, el("i", { class: "mark" }), "this alert's evidence"), el("span", {}, el("i", { class: "other" }), "other alerts' evidence")));
+}
+
+// ---- the queue ----
+function alertCells(view) {
+  const a = view.alert;
+  return [
+    el("td", { class: "select", onclick: (e) => e.stopPropagation() }, el("input", { type: "checkbox", "data-testid": "select", "aria-label": "select " + a.id })),
+    el("td", {}, sev(a.severity)),
+    el("td", { "data-testid": "principal" }, a.principal),
+    el("td", {}, a.score),
+    el("td", {}, a.detector),
+    el("td", {}, (a.reasons[0] || {}).text || ""),
+    el("td", { "data-testid": "techniques", onclick: (e) => e.stopPropagation() }, techniques(a.techniques)),
+    el("td", {}, a.count),
+    el("td", { "data-testid": "status" }, view.status.replace("_", " ")),
+    el("td", { "data-testid": "assignee" }, view.assignee || ""),
+    el("td", {}, when(a.last_seen)),
+  ];
+}
+
+function alertRow(view) {
+  return el("tr", { class: "row", "data-testid": "alert-row", "data-alert-id": view.alert.id,
+    onclick: () => { location.hash = "#/alerts/" + encodeURIComponent(view.alert.id); } }, alertCells(view));
+}
+
+async function alertsView(view, mine) {
+  const params = hashParams();
+  const filters = el("form", { class: "card toolbar", "data-testid": "filters", onsubmit: (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const f of ["status", "severity", "principal", "technique"]) { const v = e.target[f].value.trim(); if (v) q.set(f, v); }
+    for (const f of ["status", "severity", "assignee", "namespace", "principal", "technique"]) {
+      let v = e.target[f].value.trim();
+      if (f === "assignee" && v === "me") v = state.me.name;
+      if (v) q.set(f, v);
+    }
     location.hash = "#/alerts?" + q.toString();
   } },
-    el("select", { name: "status" }, ["", "open", "true_positive", "false_positive"].map(v => el("option", { value: v }, v || "any status"))),
+    el("select", { name: "status", "data-testid": "status-filter" }, ["", "open", "acknowledged", "in_progress", "closed", ...CLOSED].map(v => el("option", { value: v }, v ? v.replace("_", " ") : "any status"))),
     el("select", { name: "severity" }, ["", "critical", "high", "medium", "low"].map(v => el("option", { value: v }, v || "any severity"))),
+    el("input", { name: "assignee", placeholder: "assignee (me, none)", value: params.get("assignee") || "" }),
+    el("input", { name: "namespace", placeholder: "namespace", value: params.get("namespace") || "" }),
     el("input", { name: "principal", placeholder: "principal", value: params.get("principal") || "" }),
     el("input", { name: "technique", placeholder: "ATT&CK technique (T1609)", "data-testid": "technique-filter", value: params.get("technique") || "" }),
     el("button", { type: "submit", "data-testid": "filter" }, "Filter"));
   filters.status.value = params.get("status") || "";
   filters.severity.value = params.get("severity") || "";
-  const page = await api("GET", "/v1/alerts?" + params.toString());
-  const rows = page.items.map(({ alert, status }) => el("tr", { class: "row", "data-testid": "alert-row", "data-alert-id": alert.id,
-      onclick: () => { location.hash = "#/alerts/" + encodeURIComponent(alert.id); } },
-    el("td", {}, sev(alert.severity)),
-    el("td", { "data-testid": "principal" }, alert.principal),
-    el("td", {}, alert.score),
-    el("td", {}, alert.detector),
-    el("td", {}, (alert.reasons[0] || {}).text || ""),
-    el("td", { "data-testid": "techniques", onclick: (e) => e.stopPropagation() }, techniques(alert.techniques)),
-    el("td", {}, alert.count),
-    el("td", {}, status),
-    el("td", {}, when(alert.last_seen))));
-  view.append(el("h2", {}, "Alerts"), filters,
+
+  const [page, stats] = await Promise.all([api("GET", "/v1/alerts?" + params.toString()), api("GET", "/v1/alerts/stats")]);
+  const tbody = el("tbody", {}, page.items.map(alertRow));
+  const rows = new Map(page.items.map(v => [v.alert.id, tbody.querySelector(`[data-alert-id="${CSS.escape(v.alert.id)}"]`)]));
+  let fresh = 0;
+  const counter = el("button", { class: "new-counter", "data-testid": "new-count", hidden: true, onclick: () => {
+    fresh = 0; counter.hidden = true; window.scrollTo({ top: 0, behavior: "smooth" });
+    tbody.querySelectorAll("tr.new").forEach(r => r.classList.remove("new"));
+  } });
+  const empty = el("p", { class: "muted" }, "No alerts.");
+  empty.hidden = page.items.length > 0;
+
+  // A change to an alert on the page updates its row in place (keeping its selection); a new one goes on top, and the
+  // page scrolls by its height so what the analyst was reading stays where it was.
+  const onAlert = (v) => {
+    const existing = rows.get(v.alert.id);
+    if (existing) {
+      const checked = existing.querySelector("[data-testid=select]").checked;
+      existing.replaceChildren(...alertCells(v));
+      existing.querySelector("[data-testid=select]").checked = checked;
+      return;
+    }
+    if (!matchesTriage(v)) return;
+    const row = alertRow(v);
+    row.classList.add("new");
+    const before = document.documentElement.scrollHeight;
+    tbody.prepend(row);
+    rows.set(v.alert.id, row);
+    if (window.scrollY > 0) window.scrollBy(0, document.documentElement.scrollHeight - before);
+    empty.hidden = true;
+    fresh++;
+    counter.textContent = fresh + " new";
+    counter.hidden = false;
+  };
+
+  const selected = () => [...tbody.querySelectorAll("[data-testid=select]:checked")].map(c => c.closest("tr").dataset.alertId);
+  const bulk = can("analyst") ? el("div", { class: "toolbar", "data-testid": "bulk" },
+    el("span", { class: "muted" }, "Selected:"),
+    ["acknowledged", "in_progress", "benign"].map(s => el("button", { type: "button", "data-testid": "bulk-" + s, onclick: async () => {
+      const ids = selected();
+      if (!ids.length) return flash("select alerts first");
+      await run("mark " + ids.length + " " + s, async () => {
+        const r = await api("POST", "/v1/alerts/bulk", { ids, status: s, note: s === "benign" ? "closed in bulk" : undefined });
+        r.changed.forEach(onAlert);
+        if (r.errors.length) throw new Error(r.errors.map(e => e.reason).join("; "));
+      });
+    } }, s.replace("_", " "))),
+    el("button", { type: "button", "data-testid": "bulk-assign-me", onclick: async () => {
+      const ids = selected();
+      if (!ids.length) return flash("select alerts first");
+      await run("assign " + ids.length, async () => { (await api("POST", "/v1/alerts/bulk", { ids, assignee: state.me.name })).changed.forEach(onAlert); });
+    } }, "assign to me")) : null;
+
+  let cursor = page.next_cursor;
+  const more = el("button", { type: "button", "data-testid": "more", onclick: async () => {
+    const q = hashParams(); q.set("cursor", cursor);
+    const next = await api("GET", "/v1/alerts?" + q.toString());
+    for (const v of next.items) { const r = alertRow(v); tbody.append(r); rows.set(v.alert.id, r); }
+    cursor = next.next_cursor; more.hidden = !cursor;
+  } }, "Load more");
+  more.hidden = !cursor;
+
+  view.append(
+    el("div", { class: "toolbar" }, el("h2", { class: "grow" }, "Alerts"), counter),
+    el("div", { class: "charts" },
+      severityChart(stats),
+      topChart("Top principals", "chart-principals", stats.top_principals, "principal"),
+      topChart("Top detectors", "chart-detectors", stats.top_detectors, "detector")),
+    techniqueStrip(stats.techniques),
+    filters,
+    bulk,
     el("table", { "data-testid": "alerts" },
-      el("thead", {}, el("tr", {}, ["Severity", "Principal", "Score", "Detector", "Top reason", "ATT&CK", "Count", "Status", "Last seen"].map(h => el("th", {}, h)))),
-      el("tbody", {}, rows)),
-    rows.length ? null : el("p", { class: "muted" }, "No alerts."));
+      el("thead", {}, el("tr", {}, ["", "Severity", "Principal", "Score", "Detector", "Top reason", "ATT&CK", "Count", "Status", "Assignee", "Last seen"].map(h => el("th", {}, h)))),
+      tbody),
+    empty, more);
+  // Status and assignee change under triage: the stream leaves them out, so a row on the page that changes is updated
+  // (showing its new status) rather than dropped, and only new alerts are held to them, here.
+  const matchesTriage = (v) => {
+    const status = params.get("status"), assignee = params.get("assignee");
+    if (status && !(status === "closed" ? CLOSED.includes(v.status) : v.status === status)) return false;
+    if (assignee && !(assignee === "none" ? !v.assignee : v.assignee === assignee)) return false;
+    return true;
+  };
+  const live = new URLSearchParams(params);
+  for (const k of ["cursor", "limit", "status", "assignee"]) live.delete(k);
+  // A newer render may have started while this one waited for the API; only the current one follows the stream.
+  if (mine === generation) follow(live.toString(), page.version, onAlert);
 }
 
+// ---- one alert ----
 function actionButtons(a, refresh) {
-  if (!isResponder()) return [];
-  const act = (verb, body) => async () => {
-    try { await api("POST", `/v1/actions/${a.id}/${verb}`, body); flash(verb + " " + a.kind + ": done"); await refresh(); }
-    catch (e) { flash(verb + " failed: " + e.message); }
-  };
+  if (!can("responder")) return [];
+  const act = (verb, body) => () => run(verb + " " + a.kind, async () => { await api("POST", `/v1/actions/${a.id}/${verb}`, body); await refresh(); });
   const buttons = [];
   if (a.state === "pending_approval") {
     buttons.push(el("button", { "data-testid": "approve", onclick: act("approve") }, "Approve"));
     buttons.push(el("button", { "data-testid": "reject", onclick: act("reject", {}) }, "Reject"));
   }
   if (a.state === "active") {
-    buttons.push(el("button", { "data-testid": "release", onclick: act("release") }, "Release"));
+    buttons.push(reasonForm("Release", "release", (reason) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await refresh(); })));
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
+  }
+  if (a.state === "done" && (a.kind === "revoke_token" || a.kind === "revoke_subject_sessions")) {
+    // The feed's snapshot names each entry's action; every entry this action put on the list is lifted.
+    buttons.push(reasonForm("Lift revocation", "lift-revocation", (reason) => run("lift revocation", async () => {
+      const snapshot = await api("GET", "/v1/revocations");
+      const entries = snapshot.revocations.filter(r => r.action_id === a.id);
+      if (!entries.length) throw new Error("no entry of this action is in force (lifted or expired already)");
+      for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
+      await refresh();
+    })));
   }
   return buttons;
 }
@@ -136,52 +416,158 @@ function actionsTable(actions, refresh) {
       el("td", {}, actionButtons(a, refresh))))));
 }
 
+function suppressionsTable(items, refresh) {
+  return el("table", { "data-testid": "suppressions" },
+    el("thead", {}, el("tr", {}, ["Scope", "Rules", "For", "Until", "By", "State", ""].map(h => el("th", {}, h)))),
+    el("tbody", {}, items.map(s => el("tr", { "data-testid": "suppression-row", "data-suppression-id": s.id },
+      el("td", {}, s.scope.replace("_", " ")),
+      el("td", { class: "fields" }, s.rules.join(", ")),
+      el("td", {}, s.principal === "*" ? (s.namespace ? "everyone in " + s.namespace : "everyone") : s.principal + (s.resource_class ? " on " + s.resource_class : "")),
+      el("td", {}, when(s.expires_at)),
+      el("td", {}, s.created_by, s.alert_id ? [" from ", el("a", { href: "#/alerts/" + encodeURIComponent(s.alert_id) }, s.alert_id)] : ""),
+      el("td", { "data-testid": "suppression-state" }, s.state, s.lift_reason ? " (" + s.lift_reason + ")" : ""),
+      el("td", {}, s.state === "active" && can("analyst") ? [
+        s.rules.length > 1 ? el("select", { "data-testid": "narrow", onchange: async (e) => {
+          const keep = e.target.value; if (!keep) return;
+          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep] }); await refresh(); });
+        } }, el("option", { value: "" }, "narrow to…"), s.rules.map(r => el("option", { value: r }, r))) : null,
+        reasonForm("Lift", "lift-suppression", (reason) => run("lift suppression", async () => {
+          await api("DELETE", "/v1/suppressions/" + encodeURIComponent(s.id) + "?reason=" + encodeURIComponent(reason)); await refresh();
+        })),
+      ] : null)))));
+}
+
+function evidenceTable(a) {
+  if (!a.evidence || !a.evidence.length) return el("ul", { "data-testid": "evidence" }, a.evidence_event_ids.map(e => el("li", {}, e)));
+  const rows = [];
+  for (const e of a.evidence) {
+    const raw = e.raw !== undefined && e.raw !== null
+      ? el("button", { type: "button", "data-testid": "raw-toggle", onclick: (ev) => {
+          const next = ev.target.closest("tr").nextElementSibling; next.hidden = !next.hidden;
+        } }, "raw")
+      : e.raw_omitted_bytes ? el("span", { class: "muted" }, "raw: " + e.raw_omitted_bytes + " B, not kept") : "";
+    rows.push(el("tr", { "data-testid": "evidence-row", "data-event-id": e.event_id },
+      el("td", {}, when(e.time)), el("td", {}, e.kind), el("td", {}, e.subject || ""), el("td", {}, e.workload || ""),
+      el("td", {}, e.resource || ""), el("td", {}, e.action || ""), el("td", {}, e.outcome || ""), el("td", {}, e.source || ""),
+      el("td", { class: "fields" }, Object.entries(e.fields || {}).map(([k, v]) => el("div", {}, k + " = " + v))),
+      el("td", {}, raw)));
+    if (e.raw !== undefined && e.raw !== null) {
+      const tr = el("tr", { "data-testid": "raw" }, el("td", { colspan: 10 }, el("pre", { class: "raw" }, JSON.stringify(e.raw, null, 2))));
+      tr.hidden = true;
+      rows.push(tr);
+    }
+  }
+  return el("table", { "data-testid": "evidence" },
+    el("thead", {}, el("tr", {}, ["Time", "Kind", "Subject", "Workload", "Resource", "Action", "Outcome", "Source", "Fields its reasons used", ""].map(h => el("th", {}, h)))),
+    el("tbody", {}, rows));
+}
+
+function triageControls(d, refresh) {
+  const a = d.alert.alert, status = d.alert.status;
+  if (!can("analyst")) return null;
+  const id = encodeURIComponent(a.id);
+  const note = el("input", { placeholder: "note (needed to reopen a closed alert)", "data-testid": "status-note" });
+  const setStatus = (s) => () => run("mark " + s.replace("_", " "), async () => {
+    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined }); await refresh();
+  });
+  const buttons = [];
+  if (status === "open") buttons.push(el("button", { "data-testid": "ack", onclick: setStatus("acknowledged") }, "Acknowledge"));
+  if (status === "open" || status === "acknowledged") buttons.push(el("button", { "data-testid": "start", onclick: setStatus("in_progress") }, "In progress"));
+  for (const s of CLOSED) if (status !== s) buttons.push(el("button", { "data-testid": "close-" + s, onclick: setStatus(s) }, s.replace("_", " ")));
+  if (CLOSED.includes(status)) buttons.push(el("button", { "data-testid": "reopen", onclick: setStatus("open") }, "Reopen"));
+  const assignee = el("input", { placeholder: "assignee", "data-testid": "assignee-input", value: d.alert.assignee || "" });
+  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); });
+  const comment = el("textarea", { rows: 2, placeholder: "comment", "data-testid": "comment-text" });
+  return el("div", { class: "card", "data-testid": "triage" },
+    el("div", { class: "toolbar" }, buttons, note),
+    el("div", { class: "toolbar" },
+      el("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); assign(assignee.value.trim()); } }, assignee, el("button", { type: "submit", "data-testid": "assign" }, "Assign")),
+      el("button", { type: "button", "data-testid": "assign-me", onclick: () => assign(state.me.name) }, "Assign to me")),
+    el("form", { class: "toolbar", onsubmit: async (e) => {
+      e.preventDefault();
+      await run("comment", async () => { await api("POST", `/v1/alerts/${id}/comments`, { text: comment.value }); await refresh(); });
+    } }, comment, el("button", { type: "submit", "data-testid": "comment" }, "Comment")));
+}
+
+// A suppression from this alert without closing it: which of its rules, for whom, for how long. The wider scopes and
+// "any rule" are offered to responders only (the API refuses them to analysts anyway).
+function suppressForm(a, refresh) {
+  if (!can("analyst")) return null;
+  const responder = can("responder");
+  const own = [...new Set(a.reasons.map(r => r.detector + "/" + r.rule))];
+  const rules = el("select", { multiple: true, size: Math.min(4, own.length + (responder ? 1 : 0)), "data-testid": "suppress-rules" },
+    own.map(r => el("option", { value: r, selected: true }, r)), responder ? el("option", { value: "*" }, "* (any rule)") : null);
+  const scopes = [["resource_class", "this principal, " + (a.resource_class || "this class")], ["principal", "this principal, any class"]];
+  if (responder) scopes.push(["namespace", "everyone in " + ((a.target_workload || a.workload || {}).namespace || "its namespace")], ["everyone", "everyone"]);
+  const scope = el("select", { "data-testid": "suppress-scope" }, scopes.map(([v, label]) => el("option", { value: v }, label)));
+  const days = el("input", { type: "number", min: 1, max: 90, value: 30, "data-testid": "suppress-days", title: "days (at most 90)" });
+  const note = el("input", { placeholder: "why", "data-testid": "suppress-note" });
+  return el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
+    e.preventDefault();
+    const expires = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
+    await run("suppress", async () => {
+      await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined });
+      await refresh();
+    });
+  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, el("span", {}, "days"), note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
+}
+
 async function alertDetailView(view, id) {
-  const d = await api("GET", "/v1/alerts/" + encodeURIComponent(id));
+  const [d, activity] = await Promise.all([
+    api("GET", "/v1/alerts/" + encodeURIComponent(id)),
+    api("GET", "/v1/alerts/" + encodeURIComponent(id) + "/activity?hours=6"),
+  ]);
   const a = d.alert.alert;
   const refresh = () => render();
-  const verdict = (v) => async () => {
-    try { await api("POST", `/v1/alerts/${encodeURIComponent(a.id)}/verdict`, { verdict: v }); flash("marked " + v); await refresh(); }
-    catch (e) { flash("verdict failed: " + e.message); }
-  };
-  const related = await api("GET", "/v1/alerts?limit=20&principal=" + encodeURIComponent(a.principal));
   view.append(
     el("h2", { "data-testid": "alert-title" }, sev(a.severity), " ", a.principal, " — score ", a.score),
     el("div", { class: "card" },
       el("p", {}, "Detector ", a.detector, a.resource_class ? " · " + a.resource_class : "", " · seen ", a.count, "× · first ", when(a.first_seen), " · last ", when(a.last_seen)),
-      el("p", {}, "Status: ", el("strong", { "data-testid": "alert-status" }, d.alert.status), d.alert.verdict_by ? " by " + d.alert.verdict_by : ""),
+      el("p", {}, "Status: ", el("strong", { "data-testid": "alert-status" }, d.alert.status.replace("_", " ")), d.alert.verdict_by ? " by " + d.alert.verdict_by : "",
+        " · Assignee: ", el("strong", { "data-testid": "alert-assignee" }, d.alert.assignee || "none")),
       el("p", { "data-testid": "alert-techniques" }, "ATT&CK: ", (a.techniques || []).length ? techniques(a.techniques) : "none",
         (a.tactics || []).length ? " · tactics " + a.tactics.join(", ") : ""),
-      el("button", { "data-testid": "verdict-tp", onclick: verdict("true_positive") }, "True positive"), " ",
-      el("button", { "data-testid": "verdict-fp", onclick: verdict("false_positive") }, "False positive")),
+      el("p", { class: "muted" }, [a.subject_id && "subject " + a.subject_id, a.workload && "workload " + (a.workload.namespace ? a.workload.namespace + "/" : "") + (a.workload.name || a.workload.id),
+        a.target_workload && "target " + (a.target_workload.namespace ? a.target_workload.namespace + "/" : "") + (a.target_workload.name || a.target_workload.id),
+        a.token && a.token.jti && "token " + a.token.jti].filter(Boolean).join(" · "))),
+    triageControls(d, refresh),
     el("h3", {}, "Why it fired"),
     el("table", { "data-testid": "reasons" }, el("tbody", {}, a.reasons.map(r =>
       el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text),
         el("td", { "data-testid": "reason-techniques" }, techniques(r.techniques)))))),
+    activityChart(activity),
     el("h3", {}, "Evidence"),
-    el("ul", { "data-testid": "evidence" }, a.evidence_event_ids.map(e => el("li", {}, e))),
-    el("p", { class: "muted" }, [a.subject_id && "subject " + a.subject_id, a.workload && "workload " + (a.workload.namespace ? a.workload.namespace + "/" : "") + (a.workload.name || a.workload.id), a.token && a.token.jti && "token " + a.token.jti].filter(Boolean).join(" · ")),
+    evidenceTable(a),
+    el("h3", {}, "Suppressions from this alert"),
+    d.suppressions.length ? suppressionsTable(d.suppressions, refresh) : el("p", { class: "muted" }, "None."),
+    suppressForm(a, refresh),
     el("h3", {}, "Actions"),
     d.actions.length ? actionsTable(d.actions, refresh) : el("p", { class: "muted" }, "No actions."),
     el("h3", {}, "History"),
     el("table", { "data-testid": "history" }, el("tbody", {}, d.history.map(h =>
-      el("tr", {}, el("td", {}, when(h.at)), el("td", {}, h.change), el("td", {}, "count " + h.count + ", score " + h.score), el("td", {}, h.status), el("td", {}, h.actor || ""), el("td", {}, h.detail || ""))))),
-    el("h3", {}, "Timeline of ", a.principal),
-    el("table", { "data-testid": "timeline" }, el("tbody", {}, related.items.map(r =>
-      el("tr", { class: "row", onclick: () => { location.hash = "#/alerts/" + encodeURIComponent(r.alert.id); } },
-        el("td", {}, when(r.alert.last_seen)), el("td", {}, sev(r.alert.severity)), el("td", {}, (r.alert.reasons[0] || {}).text || ""), el("td", {}, r.status))))));
+      el("tr", { class: h.change === "comment" ? "comment" : "" }, el("td", {}, when(h.at)), el("td", {}, h.change), el("td", {}, h.status.replace("_", " ")),
+        el("td", {}, h.actor || ""), el("td", {}, h.detail || ""))))));
+}
+
+async function suppressionsView(view) {
+  const params = hashParams();
+  if (!params.has("state")) params.set("state", "active");
+  const items = await api("GET", "/v1/suppressions?" + params.toString());
+  view.append(el("h2", {}, "Suppressions"),
+    el("p", {}, ["active", "expired", "lifted", "all"].map(s => el("a", { class: "spaced", href: "#/suppressions?state=" + s }, s))),
+    items.length ? suppressionsTable(items, () => render()) : el("p", { class: "muted" }, "None."));
 }
 
 async function actionsView(view) {
-  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const params = hashParams();
   const actions = await api("GET", "/v1/actions?" + params.toString());
   view.append(el("h2", {}, "Actions"),
-    el("p", {}, ["pending_approval", "active", "failed", ""].map(s => el("a", { href: "#/actions" + (s ? "?state=" + s : ""), style: "margin-right:1rem" }, s || "all"))),
+    el("p", {}, ["pending_approval", "active", "failed", ""].map(s => el("a", { class: "spaced", href: "#/actions" + (s ? "?state=" + s : "") }, s || "all"))),
     actionsTable(actions, () => render()));
 }
 
 function triggerView(view) {
-  if (!isResponder()) { view.append(el("p", {}, "Triggering actions needs the responder role.")); return; }
+  if (!can("responder")) { view.append(el("p", {}, "Triggering actions needs the responder role.")); return; }
   const field = (name, label) => el("label", {}, el("span", {}, label), el("input", { name }));
   const form = el("form", { class: "card", "data-testid": "trigger-form", onsubmit: async (e) => {
     e.preventDefault();
@@ -201,7 +587,7 @@ function triggerView(view) {
 }
 
 async function auditView(view) {
-  const params = new URLSearchParams(location.hash.split("?")[1] || "");
+  const params = hashParams();
   if (!params.has("limit")) params.set("limit", "200");
   const entries = await api("GET", "/v1/audit?" + params.toString());
   view.append(el("h2", {}, "Audit trail"),
@@ -216,22 +602,25 @@ let generation = 0;
 async function render() {
   // Sign-in and hash changes can start renders that overlap; only the latest one may fill the page.
   const mine = ++generation;
+  stopStream();
   const signedIn = !!state.me;
   $("signin").hidden = signedIn;
   $("view").hidden = !signedIn;
   $("nav").hidden = !signedIn;
+  $("nav").querySelector("[data-testid=nav-trigger]").hidden = !can("responder");
   const who = $("who");
-  who.replaceChildren();
+  who.replaceChildren(el("button", { type: "button", "data-testid": "theme", onclick: toggleTheme, title: "light or dark theme" }, "◐"));
   if (!signedIn) return;
-  who.append(el("span", { "data-testid": "me" }, state.me.name + " (" + state.me.role + ")"), el("button", { onclick: signOut }, "Sign out"));
+  who.append(el("span", { "data-testid": "me" }, state.me.name + " (" + state.me.role + ")"), el("button", { onclick: signOut, "data-testid": "signout" }, "Sign out"));
   const view = el("div");
   const route = location.hash.replace(/^#/, "").split("?")[0] || "/alerts";
   try {
     if (route.startsWith("/alerts/")) await alertDetailView(view, decodeURIComponent(route.slice(8)));
+    else if (route === "/suppressions") await suppressionsView(view);
     else if (route === "/actions") await actionsView(view);
     else if (route === "/trigger") triggerView(view);
     else if (route === "/audit") await auditView(view);
-    else await alertsView(view);
+    else await alertsView(view, mine);
   } catch (e) {
     view.append(el("p", { class: "error" }, e.message));
   }
@@ -240,6 +629,12 @@ async function render() {
 
 window.addEventListener("hashchange", render);
 (async () => {
-  if (state.token && !(await signIn(state.token))) state.token = null;
+  // A token in this tab, else a console session cookie from single sign-on, else the sign-in page.
+  if (!(state.token && await signIn(state.token)) && !(await signIn(null))) {
+    try {
+      const config = await (await fetch("auth/config", { credentials: "same-origin" })).json();
+      $("sso").hidden = !config.sso;
+    } catch { /* no single sign-on */ }
+  }
   render();
 })();

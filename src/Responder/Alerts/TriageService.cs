@@ -1,0 +1,165 @@
+using System.Text.Json;
+using ZtStream.Platform.Http;
+using ZtStream.Responder.Api;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Notifications;
+using ZtStream.Responder.Suppressions;
+
+namespace ZtStream.Responder.Alerts;
+
+/// <summary>What a status change did: the alert after it, and the suppressions it created or lifted.</summary>
+internal sealed record TriageOutcome(StoredAlert Alert, IReadOnlyList<SuppressionRecord> Suppressions);
+
+/// <summary>
+/// Every triage change of an alert — status, assignee, comment — in one place: stored with its history entry, audited
+/// with the state before and after, and, for verdicts, kept in step with the suppressions: marking an alert a false
+/// positive creates one (bounded by the caller's role), leaving false positive lifts them. Reversing a closed status
+/// needs a reason.
+/// </summary>
+internal sealed class TriageService(AlertStore alerts, SuppressionService suppressions, AuditLog audit, Notifier notifier)
+{
+    public const int MaxNote = Bounds.MaxReasonLength;
+    public const int MaxAssignee = 200;
+
+    public async Task<(TriageOutcome? Outcome, Problem? Problem)> SetStatusAsync(
+        string alertId, string? status, string? note, SuppressionRequest? suppression, Caller caller, CancellationToken cancellationToken)
+    {
+        var errors = new List<ItemError>();
+        if (!AlertStatuses.IsKnown(status))
+        {
+            errors.Add(new ItemError(0, "status", $"must be one of {string.Join(", ", AlertStatuses.All)}"));
+        }
+
+        if (note is { Length: > MaxNote })
+        {
+            errors.Add(new ItemError(0, "note", $"at most {MaxNote} characters"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, Problems.Invalid(errors));
+        }
+
+        var current = await alerts.GetAsync(alertId, cancellationToken);
+        if (current is null)
+        {
+            return (null, Problems.Of(404, $"no alert {alertId}"));
+        }
+
+        if (current.Status == status)
+        {
+            return (new TriageOutcome(current, []), null);
+        }
+
+        if (AlertStatuses.IsClosed(current.Status) && string.IsNullOrWhiteSpace(note))
+        {
+            return (null, Problems.Invalid([new ItemError(0, "note", $"the alert is closed as {current.Status}; changing that needs a reason")]));
+        }
+
+        var made = new List<SuppressionRecord>();
+        if (status == AlertStatuses.FalsePositive)
+        {
+            // The suppression first: if the caller may not make it, or the log cannot take it, the status stays.
+            var (created, problem) = await suppressions.CreateAsync(current, (suppression ?? new SuppressionRequest()) with { Note = note }, caller, cancellationToken);
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+
+            made.Add(created!);
+        }
+        else if (current.Status == AlertStatuses.FalsePositive)
+        {
+            var (lifted, problem) = await suppressions.LiftForAlertAsync(alertId, $"alert {alertId} re-marked {status}: {note}", caller, cancellationToken);
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+
+            made.AddRange(lifted);
+        }
+
+        var closed = AlertStatuses.IsClosed(status);
+        var (before, after) = await alerts.ChangeAsync(
+            alertId,
+            caller.Name,
+            s => new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
+            cancellationToken);
+        if (after is null)
+        {
+            return (null, Problems.Of(404, $"no alert {alertId}"));
+        }
+
+        await AuditAsync(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before!, after, $"{before!.Status} → {status} on alert {alertId}", note, cancellationToken);
+
+        // Paging targets follow the triage: an alert being worked is acknowledged there, a closed one resolved.
+        await notifier.StatusChangedAsync(after.Alert, status!, cancellationToken);
+        return (new TriageOutcome(after, made), null);
+    }
+
+    public async Task<(StoredAlert? Alert, Problem? Problem)> AssignAsync(string alertId, string? assignee, Caller caller, CancellationToken cancellationToken)
+    {
+        assignee = string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim();
+        if (assignee is { Length: > MaxAssignee } || assignee == AlertQuery.Unassigned)
+        {
+            return (null, Problems.Invalid([new ItemError(0, "assignee", $"a name of at most {MaxAssignee} characters other than '{AlertQuery.Unassigned}' (null unassigns)")]));
+        }
+
+        var (before, after) = await alerts.ChangeAsync(
+            alertId,
+            caller.Name,
+            s => s.Assignee == assignee ? null : new TriageChange("assigned", s.Status, s.VerdictBy, assignee, assignee is null ? $"unassigned (was {s.Assignee})" : $"assigned to {assignee}"),
+            cancellationToken);
+        if (before is null)
+        {
+            return (null, Problems.Of(404, $"no alert {alertId}"));
+        }
+
+        if (after is null)
+        {
+            return (before, null);
+        }
+
+        await AuditAsync(AuditKinds.AlertAssigned, caller, before, after, assignee is null ? $"alert {alertId} unassigned" : $"alert {alertId} assigned to {assignee}", null, cancellationToken);
+        return (after, null);
+    }
+
+    public async Task<(StoredAlert? Alert, Problem? Problem)> CommentAsync(string alertId, string? text, Caller caller, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxNote)
+        {
+            return (null, Problems.Invalid([new ItemError(0, "text", $"a comment of 1 to {MaxNote} characters is required")]));
+        }
+
+        var (before, after) = await alerts.ChangeAsync(
+            alertId, caller.Name, s => new TriageChange("comment", s.Status, s.VerdictBy, s.Assignee, text), cancellationToken);
+        if (after is null)
+        {
+            return (null, Problems.Of(404, $"no alert {alertId}"));
+        }
+
+        await audit.AppendAsync(AuditKinds.AlertComment, caller.Name, $"comment on alert {alertId}: {text}", cancellationToken, alertId: alertId, principal: before!.Alert.Principal);
+        return (after, null);
+    }
+
+    private async Task AuditAsync(string kind, Caller caller, StoredAlert before, StoredAlert after, string summary, string? note, CancellationToken cancellationToken)
+    {
+        await audit.AppendAsync(
+            kind,
+            caller.Name,
+            note is null ? summary : $"{summary}: {note}",
+            cancellationToken,
+            alertId: after.Alert.Id,
+            principal: after.Alert.Principal,
+            beforeJson: State(before),
+            afterJson: State(after));
+    }
+
+    private static string State(StoredAlert s) =>
+        JsonSerializer.Serialize(new TriageState(s.Status, s.Assignee, s.VerdictBy), ResponderJsonContext.Default.TriageState);
+
+    private static string Detail(string what, string? note) => string.IsNullOrWhiteSpace(note) ? what : $"{what}: {note}";
+}
+
+/// <summary>The triage state recorded before and after a change in the audit trail.</summary>
+internal sealed record TriageState(string Status, string? Assignee, string? VerdictBy);

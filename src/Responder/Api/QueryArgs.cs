@@ -1,0 +1,102 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+using ZtStream.Platform.Http;
+using ZtStream.Responder.Alerts;
+
+namespace ZtStream.Responder.Api;
+
+/// <summary>Query-string arguments of the API, each bad one reported as an <see cref="ItemError"/> naming it.</summary>
+internal static class QueryArgs
+{
+    public static DateTimeOffset? Time(StringValues value, string name, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+        {
+            return t;
+        }
+
+        errors.Add(new ItemError(0, name, "must be an ISO 8601 time"));
+        return null;
+    }
+
+    public static int Int(StringValues value, int fallback, string name, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        {
+            return n;
+        }
+
+        errors.Add(new ItemError(0, name, "must be a non-negative integer"));
+        return fallback;
+    }
+
+    /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
+    public static string? Technique(StringValues value, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault()?.Trim();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        var id = text.ToUpperInvariant();
+        if (id.Length is 5 or 9 && id[0] == 'T' && id.AsSpan(1, 4).IndexOfAnyExceptInRange('0', '9') < 0
+            && (id.Length == 5 || (id[5] == '.' && id.AsSpan(6).IndexOfAnyExceptInRange('0', '9') < 0)))
+        {
+            return id;
+        }
+
+        errors.Add(new ItemError(0, "technique", "must be an ATT&CK technique id such as T1611 or T1552.007"));
+        return null;
+    }
+
+    /// <summary>The queue's filters: status, severity, principal, detector, assignee, namespace, technique, since, until, limit, offset, cursor.</summary>
+    public static AlertQuery Alerts(IQueryCollection q, List<ItemError> errors)
+    {
+        var status = q["status"].FirstOrDefault();
+        if (!string.IsNullOrEmpty(status) && status != AlertStatuses.Closed && !AlertStatuses.IsKnown(status))
+        {
+            errors.Add(new ItemError(0, "status", $"must be one of {string.Join(", ", AlertStatuses.All)} or {AlertStatuses.Closed}"));
+        }
+
+        AlertCursor? after = null;
+        if (q["cursor"].FirstOrDefault() is { Length: > 0 } cursor)
+        {
+            if (AlertCursor.TryDecode(cursor, out var c))
+            {
+                after = c;
+            }
+            else
+            {
+                errors.Add(new ItemError(0, "cursor", "is not a cursor this API returned (next_cursor)"));
+            }
+        }
+
+        return new AlertQuery(
+            Status: status,
+            Severity: q["severity"].FirstOrDefault(),
+            Principal: q["principal"].FirstOrDefault(),
+            Detector: q["detector"].FirstOrDefault(),
+            Assignee: q["assignee"].FirstOrDefault(),
+            Namespace: q["namespace"].FirstOrDefault(),
+            Technique: Technique(q["technique"], errors),
+            Since: Time(q["since"], "since", errors),
+            Until: Time(q["until"], "until", errors),
+            Limit: Int(q["limit"], 50, "limit", errors),
+            Offset: Int(q["offset"], 0, "offset", errors),
+            After: after);
+    }
+}

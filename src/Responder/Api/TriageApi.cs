@@ -1,0 +1,362 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform;
+using ZtStream.Platform.Http;
+using ZtStream.Responder.Actions;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Suppressions;
+
+namespace ZtStream.Responder.Api;
+
+/// <summary>
+/// The alert queue and its triage: list (filters, cursor paging), the live stream of changes, one alert, status,
+/// assignment, comments, bulk changes, suppressions, and the queue's charts (see docs/response.md).
+/// </summary>
+internal static class TriageApi
+{
+    private const int StreamBatch = 200;
+
+    public static void Map(RouteGroupBuilder viewer, RouteGroupBuilder analyst)
+    {
+        viewer.MapGet("/alerts", ListAsync);
+        viewer.MapGet("/alerts/stream", StreamAsync);
+        viewer.MapGet("/alerts/stats", StatsAsync);
+        viewer.MapGet("/alerts/{id}", GetAsync);
+        viewer.MapGet("/alerts/{id}/activity", ActivityAsync);
+        viewer.MapGet("/suppressions", ListSuppressionsAsync);
+
+        analyst.MapPost("/alerts/{id}/status", async (string id, HttpContext http, TriageService triage) =>
+        {
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.StatusRequest);
+            return problem ?? await StatusAsync(triage, id, body?.Status, body?.Note, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt), http);
+        });
+        analyst.MapPost("/alerts/{id}/verdict", async (string id, HttpContext http, TriageService triage) =>
+        {
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.VerdictRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            if (body?.Verdict is not (AlertStatuses.FalsePositive or AlertStatuses.TruePositive))
+            {
+                return Problems.Result(Problems.Invalid([new ItemError(0, "verdict", "must be false_positive or true_positive")]));
+            }
+
+            return await StatusAsync(triage, id, body.Verdict, body.Note, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt), http);
+        });
+        analyst.MapPost("/alerts/{id}/assign", async (string id, HttpContext http, TriageService triage) =>
+        {
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.AssignRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var (after, refused) = await triage.AssignAsync(id, body?.Assignee, ApiAuth.CallerOf(http), http.RequestAborted);
+            return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView);
+        });
+        analyst.MapPost("/alerts/{id}/comments", async (string id, HttpContext http, TriageService triage) =>
+        {
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.CommentRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            var (after, refused) = await triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted);
+            return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView, statusCode: 201);
+        });
+        analyst.MapPost("/alerts/bulk", BulkAsync);
+        analyst.MapPost("/suppressions", CreateSuppressionAsync);
+        analyst.MapMethods("/suppressions/{id}", ["PATCH"], NarrowSuppressionAsync);
+        analyst.MapDelete("/suppressions/{id}", LiftSuppressionAsync);
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext http, AlertStore alerts)
+    {
+        var errors = new List<ItemError>();
+        var query = QueryArgs.Alerts(http.Request.Query, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        // Read the version first: a change committed while the page is read is then also in the stream from this version.
+        var version = await alerts.VersionAsync(http.RequestAborted);
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var items = await alerts.QueryAsync(query with { Limit = limit + 1 }, http.RequestAborted);
+        var page = items.Take(limit).ToList();
+        var next = items.Count > limit ? new AlertCursor(page[^1].Alert.LastSeen.ToUnixTimeMilliseconds(), page[^1].Alert.Id).Encode() : null;
+        return Results.Json(
+            new AlertPage([.. page.Select(AlertView.From)], limit, query.Offset, next, version),
+            ResponderJsonContext.Default.AlertPage);
+    }
+
+    private static async Task<IResult> GetAsync(string id, HttpContext http, AlertStore alerts, ActionStore actions, SuppressionStore suppressions)
+    {
+        var stored = await alerts.GetAsync(id, http.RequestAborted);
+        if (stored is null)
+        {
+            return Problems.Result(404, $"no alert {id}");
+        }
+
+        var history = await alerts.HistoryAsync(id, http.RequestAborted);
+        var related = await actions.QueryAsync(new ActionQuery(AlertId: id, Limit: 1000), http.RequestAborted);
+        var made = await suppressions.QueryAsync(new SuppressionQuery(AlertId: id), http.RequestAborted);
+        return Results.Json(new AlertDetail(AlertView.From(stored), history, related, made), ResponderJsonContext.Default.AlertDetail);
+    }
+
+    private static async Task<IResult> StatusAsync(TriageService triage, string id, string? status, string? note, SuppressionRequest suppression, HttpContext http)
+    {
+        var (outcome, problem) = await triage.SetStatusAsync(id, status, note, suppression, ApiAuth.CallerOf(http), http.RequestAborted);
+        return problem is not null
+            ? Problems.Result(problem)
+            : Results.Json(new StatusResult(AlertView.From(outcome!.Alert), outcome.Suppressions), ResponderJsonContext.Default.StatusResult);
+    }
+
+    private static async Task<IResult> BulkAsync(HttpContext http, TriageService triage)
+    {
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.BulkRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new List<ItemError>();
+        if (body?.Ids is not { Count: > 0 and <= BulkRequest.MaxIds } ids)
+        {
+            errors.Add(new ItemError(0, "ids", $"1 to {BulkRequest.MaxIds} alert ids are required"));
+            ids = [];
+        }
+
+        if (body?.Status is null && body?.Assignee is null && body?.Unassign != true)
+        {
+            errors.Add(new ItemError(0, "status", "give a status, an assignee or unassign: true"));
+        }
+
+        if (body?.Assignee is not null && body.Unassign)
+        {
+            errors.Add(new ItemError(0, "unassign", "give either assignee or unassign, not both"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        var caller = ApiAuth.CallerOf(http);
+        var changed = new List<AlertView>();
+        var refused = new List<ItemError>();
+        for (var i = 0; i < ids.Count; i++)
+        {
+            StoredAlert? after = null;
+            Problem? failed = null;
+            if (body!.Status is { } status)
+            {
+                var (outcome, p) = await triage.SetStatusAsync(ids[i], status, body.Note, null, caller, http.RequestAborted);
+                (after, failed) = (outcome?.Alert, p);
+            }
+
+            if (failed is null && (body.Assignee is not null || body.Unassign))
+            {
+                (after, failed) = await triage.AssignAsync(ids[i], body.Assignee, caller, http.RequestAborted);
+            }
+
+            if (failed is not null)
+            {
+                refused.Add(new ItemError(i, failed.Errors is { Count: > 0 } e ? e[0].Field : "id", $"{ids[i]}: {failed.Errors?.FirstOrDefault()?.Reason ?? failed.Detail}"));
+            }
+            else
+            {
+                changed.Add(AlertView.From(after!));
+            }
+        }
+
+        // 207 when some alerts were changed and some not, as Ingest answers a partly accepted batch.
+        var code = refused.Count == 0 ? 200 : changed.Count == 0 ? 400 : 207;
+        return Results.Json(new BulkResult(changed, refused), ResponderJsonContext.Default.BulkResult, statusCode: code);
+    }
+
+    private static async Task StreamAsync(
+        HttpContext http, AlertStore alerts, [FromKeyedServices(AlertStore.WakeKey)] WakeSignal signal, IOptions<ResponderOptions> options, TimeProvider time)
+    {
+        var errors = new List<ItemError>();
+        var query = QueryArgs.Alerts(http.Request.Query, errors);
+        var resumeFrom = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["since_version"].FirstOrDefault();
+        long last = 0;
+        if (!string.IsNullOrEmpty(resumeFrom) && !long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out last))
+        {
+            errors.Add(new ItemError(0, "Last-Event-ID", "must be a change version (the page's version, or an event id of this stream)"));
+        }
+
+        if (errors.Count > 0)
+        {
+            await Problems.WriteAsync(http, Problems.Invalid(errors));
+            return;
+        }
+
+        var ct = http.RequestAborted;
+        if (string.IsNullOrEmpty(resumeFrom))
+        {
+            // Without a position the stream starts now: what is already there is read through GET /v1/alerts.
+            last = await alerts.VersionAsync(ct);
+        }
+
+        var stream = await EventStream.StartAsync(http, time, 2000);
+
+        // Changes made by other instances show up within the poll interval; this instance's wake the stream at once.
+        await stream.PumpAsync(
+            last,
+            (since, token) => alerts.ChangedSinceAsync(since, query, StreamBatch, token),
+            StreamBatch,
+            (buffer, a) =>
+            {
+                buffer.Append("event: alert\nid: ").Append(a.Version.ToString(CultureInfo.InvariantCulture)).Append("\ndata: ")
+                    .Append(JsonSerializer.Serialize(AlertView.From(a), ResponderJsonContext.Default.AlertView)).Append("\n\n");
+                return a.Version;
+            },
+            signal.NextAsync,
+            options.Value.FeedPollInterval,
+            options.Value.FeedKeepAlive);
+    }
+
+    private static async Task<IResult> StatsAsync(HttpContext http, AlertStatsStore stats, TimeProvider time)
+    {
+        var errors = new List<ItemError>();
+        var until = QueryArgs.Time(http.Request.Query["until"], "until", errors) ?? time.GetUtcNow();
+        var since = QueryArgs.Time(http.Request.Query["since"], "since", errors) ?? until.AddDays(-1);
+        var buckets = QueryArgs.Int(http.Request.Query["buckets"], 24, "buckets", errors);
+        if (since >= until)
+        {
+            errors.Add(new ItemError(0, "since", "must be before until"));
+        }
+
+        if (buckets is < 1 or > 200)
+        {
+            errors.Add(new ItemError(0, "buckets", "must be between 1 and 200"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        var bucketSeconds = (int)Math.Max(60, Math.Ceiling((until - since).TotalSeconds / buckets));
+        return Results.Json(await stats.StatsAsync(since, until, bucketSeconds, http.RequestAborted), ResponderJsonContext.Default.AlertStats);
+    }
+
+    private static async Task<IResult> ActivityAsync(string id, HttpContext http, AlertStore alerts, AlertStatsStore stats)
+    {
+        var errors = new List<ItemError>();
+        var hours = QueryArgs.Int(http.Request.Query["hours"], 6, "hours", errors);
+        if (hours is < 1 or > 168)
+        {
+            errors.Add(new ItemError(0, "hours", "must be between 1 and 168"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        var stored = await alerts.GetAsync(id, http.RequestAborted);
+        if (stored is null)
+        {
+            return Problems.Result(404, $"no alert {id}");
+        }
+
+        var to = stored.Alert.LastSeen.AddMinutes(30);
+        var activity = await stats.ActivityAsync(stored.Alert.Principal, id, to.AddHours(-hours), to, http.RequestAborted);
+        return Results.Json(activity, ResponderJsonContext.Default.PrincipalActivity);
+    }
+
+    private static async Task<IResult> ListSuppressionsAsync(HttpContext http, SuppressionStore suppressions)
+    {
+        var q = http.Request.Query;
+        var errors = new List<ItemError>();
+        var state = q["state"].FirstOrDefault();
+        if (state is not (null or "" or "all" or SuppressionStates.Active or SuppressionStates.Expired or SuppressionStates.Lifted))
+        {
+            errors.Add(new ItemError(0, "state", "must be active (default), expired, lifted or all"));
+        }
+
+        var limit = QueryArgs.Int(q["limit"], 200, "limit", errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        var items = await suppressions.QueryAsync(
+            new SuppressionQuery(state is null or "" ? SuppressionStates.Active : state == "all" ? null : state, q["alert_id"].FirstOrDefault(), q["principal"].FirstOrDefault(), limit),
+            http.RequestAborted);
+        return Results.Json(items.ToList(), ResponderJsonContext.Default.ListSuppressionRecord);
+    }
+
+    private static async Task<IResult> CreateSuppressionAsync(HttpContext http, AlertStore alerts, SuppressionService service)
+    {
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.SuppressionBody);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body?.AlertId))
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "alert_id", "the alert the suppression is made from is required")]));
+        }
+
+        var alert = await alerts.GetAsync(body.AlertId, http.RequestAborted);
+        if (alert is null)
+        {
+            return Problems.Result(404, $"no alert {body.AlertId}");
+        }
+
+        var (created, refused) = await service.CreateAsync(alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note), ApiAuth.CallerOf(http), http.RequestAborted);
+        return refused is not null ? Problems.Result(refused) : Results.Json(created!, ResponderJsonContext.Default.SuppressionRecord, statusCode: 201);
+    }
+
+    private static async Task<IResult> NarrowSuppressionAsync(string id, HttpContext http, AlertStore alerts, SuppressionStore store, SuppressionService service)
+    {
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.SuppressionBody);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var existing = await store.GetAsync(id, http.RequestAborted);
+        var alert = existing is null ? null : await alerts.GetAsync(existing.AlertId, http.RequestAborted);
+        var (after, refused) = await service.NarrowAsync(
+            id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note), ApiAuth.CallerOf(http), http.RequestAborted);
+        return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
+    }
+
+    private static async Task<IResult> LiftSuppressionAsync(string id, HttpContext http, SuppressionService service)
+    {
+        var reason = http.Request.Query["reason"].FirstOrDefault();
+        if (string.IsNullOrWhiteSpace(reason) && http.Request.ContentLength > 0)
+        {
+            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+            if (problem is not null)
+            {
+                return problem;
+            }
+
+            reason = body?.Reason;
+        }
+
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "lifting a suppression needs a reason (?reason= or {\"reason\": ...})")]));
+        }
+
+        var (after, refused) = await service.LiftAsync(id, reason, ApiAuth.CallerOf(http), http.RequestAborted);
+        return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
+    }
+}

@@ -1,0 +1,218 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using ZtStream.Platform.Http;
+using ZtStream.Responder.Api;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder.Console.SignIn;
+
+/// <summary>
+/// Console sign-in through an OpenID Connect provider: authorization code with PKCE, the role from a configured claim,
+/// and a session cookie (HttpOnly, Secure over https, SameSite=Strict) that carries only name, role and a CSRF token,
+/// which every state-changing API call made with the cookie must echo in <see cref="CsrfHeader"/>. The API's own
+/// endpoint filter reads the cookie, so no authentication middleware is needed in the host's pipeline.
+/// </summary>
+internal static class ConsoleSignIn
+{
+    public const string CookieScheme = "zt-console";
+    public const string OidcScheme = "zt-oidc";
+    public const string CookieName = "zt_console";
+    public const string CsrfHeader = "X-CSRF-Token";
+    public const string CallbackPath = "/console/auth/callback";
+    public const string SignInPath = "/console/auth/signin";
+    public const string SignOutPath = "/console/auth/signout";
+    public const string ConfigPath = "/console/auth/config";
+
+    private const string RoleClaim = "zt_role";
+    private const string CsrfClaim = "zt_csrf";
+
+    public static IServiceCollection AddConsoleSignIn(this IServiceCollection services, IConfiguration configuration)
+    {
+        var section = configuration.GetSection(ConsoleSsoOptions.Section);
+        services.AddOptions<ConsoleSsoOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsoleSsoOptions>, ConsoleSsoOptionsValidator>());
+        var sso = section.Get<ConsoleSsoOptions>() ?? new ConsoleSsoOptions();
+        if (!sso.Enabled || ConsoleSsoOptionsValidator.Validate(sso).Count > 0)
+        {
+            // Off, or refused at start by the validator with every problem listed.
+            return services;
+        }
+
+        services.AddAuthentication(CookieScheme)
+            .AddCookie(CookieScheme, o =>
+            {
+                o.Cookie.Name = CookieName;
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Strict;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = sso.SessionLifetime;
+                o.SlidingExpiration = true;
+                // The API answers problem documents, never a redirect to a sign-in page.
+                o.Events.OnRedirectToLogin = c => { c.Response.StatusCode = 401; return Task.CompletedTask; };
+                o.Events.OnRedirectToAccessDenied = c => { c.Response.StatusCode = 403; return Task.CompletedTask; };
+            })
+            .AddOpenIdConnect(OidcScheme, o =>
+            {
+                o.SignInScheme = CookieScheme;
+                o.Authority = sso.Authority;
+                o.ClientId = sso.ClientId;
+                o.ClientSecret = sso.ClientSecret;
+                o.RequireHttpsMetadata = sso.RequireHttpsMetadata;
+                o.ResponseType = OpenIdConnectResponseType.Code;
+                o.UsePkce = true;
+                // A top-level GET back from the provider carries the Lax correlation cookies; a cross-site form post would not.
+                o.ResponseMode = OpenIdConnectResponseMode.Query;
+                o.CallbackPath = CallbackPath;
+                o.GetClaimsFromUserInfoEndpoint = true;
+                o.MapInboundClaims = false;
+                o.SaveTokens = false;
+                o.Scope.Clear();
+                o.Scope.Add("openid");
+                foreach (var scope in sso.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    o.Scope.Add(scope);
+                }
+
+                // The role and name claims may come from the user-info endpoint only; arrays become one claim per value.
+                o.ClaimActions.MapJsonKey(sso.RoleClaim, sso.RoleClaim);
+                o.ClaimActions.MapUniqueJsonKey(sso.NameClaim, sso.NameClaim);
+                o.CorrelationCookie.SameSite = SameSiteMode.Lax;
+                o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.NonceCookie.SameSite = SameSiteMode.Lax;
+                o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Events.OnTicketReceived = OnTicketReceivedAsync;
+                o.Events.OnRemoteFailure = c =>
+                {
+                    c.HandleResponse();
+                    return Problems.WriteAsync(c.HttpContext, Problems.Of(401, $"sign-in failed: {c.Failure?.Message}"));
+                };
+            });
+        return services;
+    }
+
+    public static void Map(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet(ConfigPath, (IOptions<ConsoleSsoOptions> sso) =>
+            Results.Json(new ConsoleAuthConfig(sso.Value.Enabled, sso.Value.Enabled ? SignInPath : null), ResponderJsonContext.Default.ConsoleAuthConfig));
+        endpoints.MapGet(SignInPath, async (HttpContext http, IOptions<ConsoleSsoOptions> sso) =>
+        {
+            if (!sso.Value.Enabled)
+            {
+                return Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority)");
+            }
+
+            await http.ChallengeAsync(OidcScheme, new AuthenticationProperties { RedirectUri = ConsoleEndpoints.BasePath + "/" });
+            return Results.Empty;
+        });
+        endpoints.MapGet(CallbackPath, async (HttpContext http, IOptions<ConsoleSsoOptions> sso) =>
+        {
+            // Resolved per request: without single sign-on no authentication services are registered.
+            if (!sso.Value.Enabled || http.RequestServices.GetService<IAuthenticationHandlerProvider>() is not { } handlers
+                || await handlers.GetHandlerAsync(http, OidcScheme) is not IAuthenticationRequestHandler handler
+                || !await handler.HandleRequestAsync())
+            {
+                return Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority)");
+            }
+
+            return Results.Empty;
+        });
+        endpoints.MapPost(SignOutPath, async (HttpContext http, IOptions<ConsoleSsoOptions> sso) =>
+        {
+            if (!sso.Value.Enabled)
+            {
+                return Results.NoContent();
+            }
+
+            var caller = await SessionCallerAsync(http);
+            if (caller is not null && !CsrfValid(http, caller))
+            {
+                return Problems.Result(403, $"signing out needs the {CsrfHeader} header of this session");
+            }
+
+            await http.SignOutAsync(CookieScheme);
+            return Results.NoContent();
+        });
+    }
+
+    /// <summary>The caller of a console session, or null (no session, or single sign-on off).</summary>
+    public static async Task<Caller?> SessionCallerAsync(HttpContext http)
+    {
+        if (!http.Request.Cookies.ContainsKey(CookieName)
+            || await http.RequestServices.GetRequiredService<IAuthenticationSchemeProvider>().GetSchemeAsync(CookieScheme) is null)
+        {
+            return null;
+        }
+
+        var result = await http.AuthenticateAsync(CookieScheme);
+        if (!result.Succeeded || result.Principal is not { } user)
+        {
+            return null;
+        }
+
+        var name = user.FindFirstValue(ClaimTypes.Name);
+        var role = user.FindFirstValue(RoleClaim);
+        var csrf = user.FindFirstValue(CsrfClaim);
+        return name is null || role is null || csrf is null ? null : new Caller(name, role, csrf);
+    }
+
+    /// <summary>Whether a session's request carries its CSRF token (compared in constant time).</summary>
+    public static bool CsrfValid(HttpContext http, Caller caller)
+    {
+        var sent = http.Request.Headers[CsrfHeader].FirstOrDefault();
+        return caller.CsrfToken is { } expected && sent is not null
+            && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(sent), System.Text.Encoding.UTF8.GetBytes(expected));
+    }
+
+    /// <summary>Maps the provider's claims to the session's: name, the highest mapped role, a fresh CSRF token. No role: no session.</summary>
+    private static async Task OnTicketReceivedAsync(TicketReceivedContext context)
+    {
+        var sso = context.HttpContext.RequestServices.GetRequiredService<IOptions<ConsoleSsoOptions>>().Value;
+        var user = context.Principal!;
+        var values = user.FindAll(sso.RoleClaim).SelectMany(c => c.Value.Split([' ', ','], StringSplitOptions.RemoveEmptyEntries));
+        var role = RoleOf(values, sso.RoleMap);
+        var name = user.FindFirstValue(sso.NameClaim) ?? user.FindFirstValue("email") ?? user.FindFirstValue("sub") ?? "unknown";
+        var audit = context.HttpContext.RequestServices.GetRequiredService<AuditLog>();
+        if (role is null)
+        {
+            await audit.AppendAsync(AuditKinds.Forbidden, name, $"console sign-in refused: claim {sso.RoleClaim} maps to no ZtStream role", context.HttpContext.RequestAborted);
+            context.HandleResponse();
+            await Problems.WriteAsync(context.HttpContext, Problems.Of(403, $"{name} has no ZtStream role (claim {sso.RoleClaim})"));
+            return;
+        }
+
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, name), new Claim(RoleClaim, role), new Claim(CsrfClaim, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)))],
+            CookieScheme);
+        context.Principal = new ClaimsPrincipal(identity);
+        await audit.AppendAsync(AuditKinds.SignedIn, name, $"signed in to the console as {role}", context.HttpContext.RequestAborted);
+    }
+
+    internal static string? RoleOf(IEnumerable<string> claimValues, IReadOnlyDictionary<string, string> map)
+    {
+        string? best = null;
+        foreach (var value in claimValues)
+        {
+            var role = map.TryGetValue(value, out var mapped) ? mapped : ApiRoles.Rank(value) >= 0 ? value : null;
+            if (role is not null && ApiRoles.Rank(role) > ApiRoles.Rank(best))
+            {
+                best = role;
+            }
+        }
+
+        return best;
+    }
+}
+
+/// <summary>What the console's sign-in page needs to know: whether single sign-on is on, and where it starts.</summary>
+internal sealed record ConsoleAuthConfig(bool Sso, string? SignInUrl);

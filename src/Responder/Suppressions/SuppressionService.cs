@@ -1,0 +1,350 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Api;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder.Suppressions;
+
+/// <summary>What a suppression made from an alert covers; every member optional (the defaults are the narrowest).</summary>
+internal sealed record SuppressionRequest(List<string>? Rules = null, string? Scope = null, DateTimeOffset? ExpiresAt = null, string? Note = null);
+
+/// <summary>
+/// Makes, narrows and lifts suppressions, bounding what each role may switch off: an analyst only the alert's own
+/// <c>detector/rule</c> reasons, for the alert's principal; a responder also a whole detector, any rule (<c>*</c>), a
+/// namespace or everyone. Every suppression expires within <see cref="MaxLifetime"/>. The Verifier learns each change
+/// through <c>zt.feedback.v1</c> before it is stored, so what the store lists is what the Verifier applies.
+/// </summary>
+internal sealed class SuppressionService(
+    SuppressionStore suppressions,
+    IEventLog log,
+    AuditLog audit,
+    IOptions<ResponderOptions> options,
+    TimeProvider time)
+{
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(90);
+
+    /// <summary>Validates and creates a suppression from <paramref name="alert"/>; returns it, or the problem.</summary>
+    public async Task<(SuppressionRecord? Suppression, Problem? Problem)> CreateAsync(
+        StoredAlert alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var (record, problem) = Validate(alert.Alert, request, caller, now);
+        if (problem is not null)
+        {
+            return (null, problem);
+        }
+
+        if (await PublishAsync(Feedback(record!, caller.Name, now, lifted: false), cancellationToken) is { } unavailable)
+        {
+            return (null, unavailable);
+        }
+
+        await suppressions.InsertAsync(record!, cancellationToken);
+        await audit.AppendAsync(
+            AuditKinds.SuppressionCreated,
+            caller.Name,
+            $"suppression {record!.Id} of {string.Join(", ", record.Rules)} for {Describe(record)} until {record.ExpiresAt:O}",
+            cancellationToken,
+            alertId: record.AlertId,
+            principal: alert.Alert.Principal,
+            afterJson: Json(record));
+        return (record, null);
+    }
+
+    /// <summary>Narrows an active suppression: fewer of its rules, a narrower scope, an earlier expiry.</summary>
+    public async Task<(SuppressionRecord? Suppression, Problem? Problem)> NarrowAsync(
+        string id, StoredAlert? alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
+    {
+        var before = await suppressions.GetAsync(id, cancellationToken);
+        if (before is null)
+        {
+            return (null, Problems.Of(404, $"no suppression {id}"));
+        }
+
+        if (before.State != SuppressionStates.Active)
+        {
+            return (null, Problems.Of(409, $"suppression {id} is {before.State}; only an active one can be narrowed"));
+        }
+
+        var errors = Limits(request);
+        var rules = request.Rules is { Count: > 0 } r ? r.Distinct(StringComparer.Ordinal).ToList() : [.. before.Rules];
+        var wider = rules.Where(x => !before.Rules.Any(b => Covers(b, x))).ToList();
+        if (wider.Count > 0)
+        {
+            errors.Add(new ItemError(0, "rules", $"narrowing keeps a subset of the suppression's rules ({string.Join(", ", before.Rules)}); not covered: {string.Join(", ", wider)}"));
+        }
+
+        var scope = request.Scope ?? before.Scope;
+        if (!SuppressionScopes.All.Contains(scope))
+        {
+            errors.Add(new ItemError(0, "scope", $"must be one of {string.Join(", ", SuppressionScopes.All)}"));
+        }
+        else if (!SuppressionScopes.Narrows(before.Scope, scope))
+        {
+            errors.Add(new ItemError(0, "scope", $"{before.Scope} cannot narrow to {scope}"));
+        }
+
+        var expires = request.ExpiresAt ?? before.ExpiresAt;
+        if (expires > before.ExpiresAt)
+        {
+            errors.Add(new ItemError(0, "expires_at", $"narrowing cannot extend the expiry beyond {before.ExpiresAt:O}"));
+        }
+        else if (expires <= time.GetUtcNow())
+        {
+            errors.Add(new ItemError(0, "expires_at", "must be in the future (lift the suppression to end it now)"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, Problems.Invalid(errors));
+        }
+
+        var (principal, ns, rc) = Target(scope, alert?.Alert, before);
+        if (scope == SuppressionScopes.Namespace && ns is null)
+        {
+            return (null, Problems.Invalid([new ItemError(0, "scope", "the alert names no namespace")]));
+        }
+
+        var now = time.GetUtcNow();
+        var after = before with { Scope = scope, Principal = principal, Namespace = ns, ResourceClass = rc, Rules = rules, ExpiresAt = expires, UpdatedAt = now };
+        if (await PublishAsync(Feedback(after, caller.Name, now, lifted: false), cancellationToken) is { } unavailable)
+        {
+            return (null, unavailable);
+        }
+
+        if (!await suppressions.NarrowAsync(after, cancellationToken))
+        {
+            return (null, Problems.Of(409, $"suppression {id} was lifted meanwhile"));
+        }
+
+        await audit.AppendAsync(
+            AuditKinds.SuppressionNarrowed,
+            caller.Name,
+            $"suppression {id} narrowed to {string.Join(", ", after.Rules)} for {Describe(after)} until {after.ExpiresAt:O}",
+            cancellationToken,
+            alertId: after.AlertId,
+            principal: alert?.Alert.Principal,
+            beforeJson: Json(before),
+            afterJson: Json(after));
+        return (after, null);
+    }
+
+    /// <summary>Lifts a suppression (the same behaviour scores again at once); <paramref name="reason"/> is required.</summary>
+    public async Task<(SuppressionRecord? Suppression, Problem? Problem)> LiftAsync(
+        string id, string reason, Caller caller, CancellationToken cancellationToken)
+    {
+        if (Bounds.Text("reason", reason, Bounds.MaxReasonLength).ToList() is { Count: > 0 } tooLong)
+        {
+            return (null, Problems.Invalid(tooLong));
+        }
+
+        var before = await suppressions.GetAsync(id, cancellationToken);
+        if (before is null)
+        {
+            return (null, Problems.Of(404, $"no suppression {id}"));
+        }
+
+        if (before.State == SuppressionStates.Lifted)
+        {
+            return (null, Problems.Of(409, $"suppression {id} was lifted by {before.LiftedBy} at {before.LiftedAt:O}"));
+        }
+
+        var now = time.GetUtcNow();
+        if (await PublishAsync(Feedback(before, caller.Name, now, lifted: true), cancellationToken) is { } unavailable)
+        {
+            return (null, unavailable);
+        }
+
+        await suppressions.LiftAsync(id, caller.Name, reason, cancellationToken);
+        var after = before with { LiftedAt = now, LiftedBy = caller.Name, LiftReason = reason, State = SuppressionStates.Lifted, UpdatedAt = now };
+        await audit.AppendAsync(
+            AuditKinds.SuppressionLifted,
+            caller.Name,
+            $"suppression {id} lifted: {reason}",
+            cancellationToken,
+            alertId: before.AlertId,
+            principal: before.Principal,
+            beforeJson: Json(before),
+            afterJson: Json(after));
+        return (after, null);
+    }
+
+    /// <summary>Lifts every active suppression made from the alert (its verdict was reversed).</summary>
+    public async Task<(IReadOnlyList<SuppressionRecord> Lifted, Problem? Problem)> LiftForAlertAsync(
+        string alertId, string reason, Caller caller, CancellationToken cancellationToken)
+    {
+        var lifted = new List<SuppressionRecord>();
+        foreach (var s in await suppressions.QueryAsync(new SuppressionQuery(SuppressionStates.Active, AlertId: alertId), cancellationToken))
+        {
+            var (done, problem) = await LiftAsync(s.Id, reason, caller, cancellationToken);
+            if (problem is { Status: 503 })
+            {
+                return (lifted, problem);
+            }
+
+            if (done is not null)
+            {
+                lifted.Add(done);
+            }
+        }
+
+        return (lifted, null);
+    }
+
+    private (SuppressionRecord? Record, Problem? Problem) Validate(Alert alert, SuppressionRequest request, Caller caller, DateTimeOffset now)
+    {
+        var own = alert.Reasons.Select(r => $"{r.Detector}/{r.Rule}").Distinct(StringComparer.Ordinal).ToList();
+        var detectors = alert.Reasons.Select(r => r.Detector).Distinct(StringComparer.Ordinal).ToList();
+        var rules = request.Rules is { Count: > 0 } given ? given.Select(x => x.Trim()).Distinct(StringComparer.Ordinal).ToList() : own;
+        var errors = Limits(request);
+        var unrelated = rules.Where(x => !own.Contains(x) && x != "*" && !detectors.Contains(x)).ToList();
+        var wide = rules.Where(x => x == "*" || detectors.Contains(x)).ToList();
+        if (unrelated.Count > 0)
+        {
+            errors.Add(new ItemError(0, "rules", $"not reasons of alert {alert.Id}: {string.Join(", ", unrelated)}; its reasons are {string.Join(", ", own)}"));
+        }
+
+        if (wide.Count > 0 && !caller.IsResponder)
+        {
+            errors.Add(new ItemError(0, "rules", $"an analyst may suppress only the alert's own detector/rule reasons ({string.Join(", ", own)}), not {string.Join(", ", wide)} (that needs the responder role)"));
+        }
+
+        if (rules.Count == 0)
+        {
+            errors.Add(new ItemError(0, "rules", $"alert {alert.Id} has no reasons to suppress"));
+        }
+
+        var scope = request.Scope ?? SuppressionScopes.ResourceClass;
+        if (!SuppressionScopes.All.Contains(scope))
+        {
+            errors.Add(new ItemError(0, "scope", $"must be one of {string.Join(", ", SuppressionScopes.All)}"));
+        }
+
+        var expires = request.ExpiresAt ?? now + options.Value.VerdictSuppression;
+        if (expires <= now)
+        {
+            errors.Add(new ItemError(0, "expires_at", "must be in the future"));
+        }
+        else if (expires > now + MaxLifetime)
+        {
+            errors.Add(new ItemError(0, "expires_at", $"a suppression lasts at most {MaxLifetime.TotalDays:0} days (until {now + MaxLifetime:O})"));
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, Problems.Invalid(errors));
+        }
+
+        if (SuppressionScopes.IsWide(scope) && !caller.IsResponder)
+        {
+            return (null, Problems.Of(403, $"a suppression for {scope} needs the responder role; an analyst may suppress for the alert's principal ({SuppressionScopes.ResourceClass} or {SuppressionScopes.Principal})"));
+        }
+
+        var (principal, ns, rc) = Target(scope, alert, null);
+        if (scope == SuppressionScopes.Namespace && ns is null)
+        {
+            return (null, Problems.Invalid([new ItemError(0, "scope", $"alert {alert.Id} names no namespace")]));
+        }
+
+        return (new SuppressionRecord
+        {
+            Id = "sup-" + Guid.NewGuid().ToString("N")[..16],
+            AlertId = alert.Id,
+            Scope = scope,
+            Principal = principal,
+            Namespace = ns,
+            ResourceClass = rc,
+            Rules = rules,
+            CreatedBy = caller.Name,
+            CreatedAt = now,
+            UpdatedAt = now,
+            ExpiresAt = expires,
+            Note = request.Note,
+        }, null);
+    }
+
+    /// <summary>Principal, namespace and resource class of a scope, from the alert (or, without it, the suppression as it was).</summary>
+    private static (string Principal, string? Namespace, string? ResourceClass) Target(string scope, Alert? alert, SuppressionRecord? was)
+    {
+        var principal = alert?.Principal ?? (was?.Principal is { } p && p != AlertFeedback.AllPrincipals ? p : null);
+        var ns = alert is null ? was?.Namespace : alert.TargetWorkload?.Namespace ?? alert.Workload?.Namespace;
+        var rc = alert is null ? was?.ResourceClass : alert.ResourceClass;
+        return scope switch
+        {
+            SuppressionScopes.Everyone => (AlertFeedback.AllPrincipals, null, null),
+            SuppressionScopes.Namespace => (AlertFeedback.AllPrincipals, ns, null),
+            SuppressionScopes.Principal => (principal ?? AlertFeedback.AllPrincipals, null, null),
+            _ => (principal ?? AlertFeedback.AllPrincipals, null, rc),
+        };
+    }
+
+    /// <summary>The API's input bounds: at most <see cref="Bounds.MaxRules"/> rules of bounded length, a bounded note.</summary>
+    private static List<ItemError> Limits(SuppressionRequest request)
+    {
+        List<ItemError> errors = [.. Bounds.Text("note", request.Note, Bounds.MaxReasonLength)];
+        if (request.Rules is { } rules)
+        {
+            if (rules.Count > Bounds.MaxRules)
+            {
+                errors.Add(new ItemError(0, "rules", $"at most {Bounds.MaxRules} rules"));
+            }
+
+            errors.AddRange(rules.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
+        }
+
+        return errors;
+    }
+
+    /// <summary>Whether suppressing <paramref name="held"/> already covers <paramref name="rule"/>.</summary>
+    private static bool Covers(string held, string rule) =>
+        held == "*" || held == rule || (rule.StartsWith(held + "/", StringComparison.Ordinal) && !held.Contains('/', StringComparison.Ordinal));
+
+    private static string Describe(SuppressionRecord s) => s.Scope switch
+    {
+        SuppressionScopes.Everyone => "every principal",
+        SuppressionScopes.Namespace => $"every principal in namespace {s.Namespace}",
+        SuppressionScopes.Principal => s.Principal,
+        _ => $"{s.Principal} on {s.ResourceClass ?? "any resource class"}",
+    };
+
+    private static AlertFeedback Feedback(SuppressionRecord s, string by, DateTimeOffset now, bool lifted) => new()
+    {
+        Id = Guid.NewGuid().ToString(),
+        AlertId = s.AlertId,
+        Verdict = AlertStatuses.FalsePositive,
+        Principal = s.Principal,
+        Rules = s.Rules,
+        ResourceClass = s.ResourceClass,
+        Namespace = s.Namespace,
+        By = by,
+        At = now,
+        ExpiresAt = s.ExpiresAt,
+        SuppressionId = s.Id,
+        Lifted = lifted,
+    };
+
+    /// <summary>Appends to <c>zt.feedback.v1</c>; a problem (503) when the log cannot take it now, and then nothing is recorded.</summary>
+    internal async Task<Problem?> PublishAsync(AlertFeedback feedback, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await log.AppendAsync(Topics.Feedback, [new LogRecord(feedback.Principal, ContractJson.Serialize(feedback))], cancellationToken);
+            return null;
+        }
+        catch (EventLogUnavailableException ex)
+        {
+            return Problems.Create(503, "event-log-unavailable", "Event log unavailable", $"the event log cannot take the change now: {ex.Message}") with
+            {
+                RetryAfterSeconds = (int)Math.Ceiling(ex.RetryAfter.TotalSeconds),
+            };
+        }
+    }
+
+    private static string Json(SuppressionRecord s) => JsonSerializer.Serialize(s, ResponderJsonContext.Default.SuppressionRecord);
+}

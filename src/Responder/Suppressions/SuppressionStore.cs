@@ -1,0 +1,161 @@
+using System.Text;
+using Dapper;
+using ZtStream.Platform.Store;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder.Suppressions;
+
+internal sealed record SuppressionQuery(string? State = null, string? AlertId = null, string? Principal = null, int Limit = 200);
+
+/// <summary>The suppressions made from verdicts, with who made, narrowed and lifted them. The Verifier's copy follows through <c>zt.feedback.v1</c>.</summary>
+internal sealed class SuppressionStore(IStore store, TimeProvider time)
+{
+    private const string Select = """
+        SELECT id AS Id, alert_id AS AlertId, scope AS Scope, principal AS Principal, namespace AS Namespace,
+               resource_class AS ResourceClass, rules AS Rules, created_by AS CreatedBy, created_at AS CreatedAt,
+               updated_at AS UpdatedAt, expires_at AS ExpiresAt, note AS Note, lifted_at AS LiftedAt, lifted_by AS LiftedBy,
+               lift_reason AS LiftReason
+        FROM responder_suppressions
+        """;
+
+    public async Task InsertAsync(SuppressionRecord s, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO responder_suppressions (id, alert_id, scope, principal, namespace, resource_class, rules, created_by,
+                created_at, updated_at, expires_at, note)
+            VALUES (@Id, @AlertId, @Scope, @Principal, @Namespace, @ResourceClass, @Rules, @CreatedBy, @CreatedAt, @UpdatedAt, @ExpiresAt, @Note)
+            """,
+            new
+            {
+                s.Id,
+                s.AlertId,
+                s.Scope,
+                s.Principal,
+                s.Namespace,
+                s.ResourceClass,
+                Rules = string.Join('\n', s.Rules),
+                s.CreatedBy,
+                CreatedAt = s.CreatedAt.ToUnixTimeMilliseconds(),
+                UpdatedAt = s.UpdatedAt.ToUnixTimeMilliseconds(),
+                ExpiresAt = s.ExpiresAt.ToUnixTimeMilliseconds(),
+                s.Note,
+            },
+            cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Replaces scope, rules and expiry of a suppression still active; false when it no longer is.</summary>
+    public async Task<bool> NarrowAsync(SuppressionRecord s, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE responder_suppressions SET scope = @Scope, principal = @Principal, namespace = @Namespace,
+                resource_class = @ResourceClass, rules = @Rules, expires_at = @ExpiresAt, updated_at = @UpdatedAt
+            WHERE id = @Id AND lifted_at IS NULL
+            """,
+            new
+            {
+                s.Id,
+                s.Scope,
+                s.Principal,
+                s.Namespace,
+                s.ResourceClass,
+                Rules = string.Join('\n', s.Rules),
+                ExpiresAt = s.ExpiresAt.ToUnixTimeMilliseconds(),
+                UpdatedAt = s.UpdatedAt.ToUnixTimeMilliseconds(),
+            },
+            cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Marks a suppression lifted; false when it was lifted already.</summary>
+    public async Task<bool> LiftAsync(string id, string by, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE responder_suppressions SET lifted_at = @Now, lifted_by = @By, lift_reason = @Reason, updated_at = @Now WHERE id = @Id AND lifted_at IS NULL",
+            new { Id = id, By = by, Reason = reason, Now = now },
+            cancellationToken: cancellationToken)) == 1;
+    }
+
+    public async Task<SuppressionRecord?> GetAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(Select + " WHERE id = @Id", new { Id = id }, cancellationToken: cancellationToken));
+        return row is null ? null : ToRecord(row);
+    }
+
+    /// <summary>Newest first. <see cref="SuppressionQuery.State"/>: active, expired, lifted, or null for all.</summary>
+    public async Task<IReadOnlyList<SuppressionRecord>> QueryAsync(SuppressionQuery query, CancellationToken cancellationToken)
+    {
+        var sql = new StringBuilder(Select);
+        var where = new SqlWhere(sql);
+        var p = new DynamicParameters();
+        p.Add("Now", time.GetUtcNow().ToUnixTimeMilliseconds());
+        switch (query.State)
+        {
+            case SuppressionStates.Active:
+                where.Add("lifted_at IS NULL AND expires_at > @Now");
+                break;
+            case SuppressionStates.Expired:
+                where.Add("lifted_at IS NULL AND expires_at <= @Now");
+                break;
+            case SuppressionStates.Lifted:
+                where.Add("lifted_at IS NOT NULL");
+                break;
+        }
+
+        where.AddIf(query.AlertId, "alert_id = @AlertId", p, "AlertId");
+        where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
+        sql.Append(" ORDER BY created_at DESC, id LIMIT @Limit");
+        p.Add("Limit", Math.Clamp(query.Limit, 1, 1000));
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken));
+        return [.. rows.Select(ToRecord)];
+    }
+
+    private SuppressionRecord ToRecord(Row r)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        return new SuppressionRecord
+        {
+            Id = r.Id,
+            AlertId = r.AlertId,
+            Scope = r.Scope,
+            Principal = r.Principal,
+            Namespace = r.Namespace,
+            ResourceClass = r.ResourceClass,
+            Rules = r.Rules.Split('\n', StringSplitOptions.RemoveEmptyEntries),
+            CreatedBy = r.CreatedBy,
+            CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
+            UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt),
+            ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(r.ExpiresAt),
+            Note = r.Note,
+            LiftedAt = r.LiftedAt is { } l ? DateTimeOffset.FromUnixTimeMilliseconds(l) : null,
+            LiftedBy = r.LiftedBy,
+            LiftReason = r.LiftReason,
+            State = r.LiftedAt is not null ? SuppressionStates.Lifted : r.ExpiresAt <= now ? SuppressionStates.Expired : SuppressionStates.Active,
+        };
+    }
+
+    private sealed class Row
+    {
+        public string Id { get; set; } = "";
+        public string AlertId { get; set; } = "";
+        public string Scope { get; set; } = "";
+        public string Principal { get; set; } = "";
+        public string? Namespace { get; set; }
+        public string? ResourceClass { get; set; }
+        public string Rules { get; set; } = "";
+        public string CreatedBy { get; set; } = "";
+        public long CreatedAt { get; set; }
+        public long UpdatedAt { get; set; }
+        public long ExpiresAt { get; set; }
+        public string? Note { get; set; }
+        public long? LiftedAt { get; set; }
+        public string? LiftedBy { get; set; }
+        public string? LiftReason { get; set; }
+    }
+}

@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+
+namespace ZtStream.Responder.Tests.Api;
+
+/// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresTriageApiTests"/>: the same SQL contract for both dialects.</summary>
+public class TriageApiTests
+{
+    /// <summary>A Responder on the store this run tests.</summary>
+    private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+
+    private static async Task<JsonElement> ProblemOf(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await JsonOf(response);
+    }
+
+    [Fact]
+    public async Task Status_MovesThroughTheWorkflow_EachChangeInHistoryAndAudit()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("tri-1"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        foreach (var status in new[] { "acknowledged", "in_progress", "benign" })
+        {
+            var answer = await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status, note = $"now {status}" }, Ct);
+            Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+            Assert.Equal(status, (await JsonOf(answer)).GetProperty("alert").GetProperty("status").GetString());
+        }
+
+        // A closed alert reopens only with a reason.
+        var noReason = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "open" }, Ct), HttpStatusCode.BadRequest);
+        Assert.Equal("note", noReason.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "open", note = "new evidence" }, Ct)).StatusCode);
+
+        var unknown = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "closed" }, Ct), HttpStatusCode.BadRequest);
+        Assert.Contains("in_progress", unknown.GetProperty("errors")[0].GetProperty("reason").GetString());
+        await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/nope/status", new { status = "acknowledged" }, Ct), HttpStatusCode.NotFound);
+
+        var detail = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/tri-1", Ct);
+        var history = detail.GetProperty("history").EnumerateArray().Select(h => (h.GetProperty("change").GetString(), h.GetProperty("status").GetString(), h.GetProperty("actor").GetString())).ToList();
+        Assert.Equal(
+            [("created", "open", "verifier"), ("status", "acknowledged", "ana"), ("status", "in_progress", "ana"), ("verdict", "benign", "ana"), ("status", "open", "ana")],
+            history);
+        Assert.Contains("new evidence", detail.GetProperty("history")[4].GetProperty("detail").GetString());
+
+        var audit = (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "tri-1"), Ct)).Where(a => !a.Kind.StartsWith("action.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            [AuditKinds.AlertReceived, AuditKinds.AlertStatus, AuditKinds.AlertStatus, AuditKinds.Verdict, AuditKinds.AlertStatus],
+            audit.Select(a => a.Kind).Where(k => !k.StartsWith("action.", StringComparison.Ordinal)));
+        Assert.Contains("\"status\":\"benign\"", audit[4].BeforeJson);
+        Assert.Contains("\"status\":\"open\"", audit[4].AfterJson);
+    }
+
+    [Fact]
+    public async Task AssignAndComment_AreHistory_AndTheQueueFiltersByAssigneeNamespaceAndClosed()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        var processor = host.Get<AlertProcessor>();
+        await processor.HandleAsync(TestAlerts.Critical("q-1", workload: new AlertWorkload("shop/api-1", "shop", "api-1")), Ct);
+        await processor.HandleAsync(TestAlerts.Critical("q-2", workload: new AlertWorkload("payments/db-0", "payments", "db-0")), Ct);
+        await processor.HandleAsync(TestAlerts.Critical("q-3"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        var assigned = await analyst.PostAsJsonAsync("/v1/alerts/q-1/assign", new { assignee = "ana" }, Ct);
+        Assert.Equal("ana", (await JsonOf(assigned)).GetProperty("assignee").GetString());
+        Assert.Equal(HttpStatusCode.Created, (await analyst.PostAsJsonAsync("/v1/alerts/q-1/comments", new { text = "checking with the shop team" }, Ct)).StatusCode);
+        var empty = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/q-1/comments", new { text = "  " }, Ct), HttpStatusCode.BadRequest);
+        Assert.Equal("text", empty.GetProperty("errors")[0].GetProperty("field").GetString());
+        await analyst.PostAsJsonAsync("/v1/alerts/q-3/status", new { status = "true_positive" }, Ct);
+
+        static IEnumerable<string?> Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString());
+        Assert.Equal(["q-1"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=ana", Ct)));
+        Assert.Equal(["q-3", "q-2"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=none", Ct)).Order().Reverse());
+        Assert.Equal(["q-2"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?namespace=payments", Ct)));
+        Assert.Equal(["q-3"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?status=closed", Ct)));
+        var bad = await ProblemOf(await analyst.GetAsync("/v1/alerts?status=done&since=yesterday", Ct), HttpStatusCode.BadRequest);
+        Assert.Equal(["status", "since"], bad.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+
+        var history = await host.Get<AlertStore>().HistoryAsync("q-1", Ct);
+        Assert.Equal(["created", "assigned", "comment"], history.Select(h => h.Change));
+        Assert.Equal("checking with the shop team", history[2].Detail);
+        var unassigned = await analyst.PostAsJsonAsync("/v1/alerts/q-1/assign", new { assignee = (string?)null }, Ct);
+        Assert.False((await JsonOf(unassigned)).TryGetProperty("assignee", out _));
+        var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "q-1"), Ct);
+        Assert.Equal([AuditKinds.AlertReceived, AuditKinds.AlertAssigned, AuditKinds.AlertComment, AuditKinds.AlertAssigned], audit.Select(a => a.Kind).Where(k => !k.StartsWith("action.", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Queue_PagesByCursor_WithoutOverlapOrGap()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        var processor = host.Get<AlertProcessor>();
+        for (var i = 0; i < 7; i++)
+        {
+            // Two alerts share each last_seen, so the cursor must break ties by id.
+            await processor.HandleAsync(TestAlerts.Critical($"c-{i}") with { LastSeen = new DateTimeOffset(2026, 3, 2, 8, 0, i / 2, TimeSpan.Zero) }, Ct);
+        }
+
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var seen = new List<string>();
+        var url = "/v1/alerts?limit=3";
+        var pages = 0;
+        while (true)
+        {
+            var page = await analyst.GetFromJsonAsync<JsonElement>(url, Ct);
+            pages++;
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!));
+            if (!page.TryGetProperty("next_cursor", out var cursor))
+            {
+                break;
+            }
+
+            url = "/v1/alerts?limit=3&cursor=" + cursor.GetString();
+        }
+
+        Assert.Equal(3, pages);
+        Assert.Equal(["c-6", "c-5", "c-4", "c-3", "c-2", "c-1", "c-0"], seen);
+        var bad = await ProblemOf(await analyst.GetAsync("/v1/alerts?cursor=not-a-cursor", Ct), HttpStatusCode.BadRequest);
+        Assert.Equal("cursor", bad.GetProperty("errors")[0].GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task Bulk_ChangesEachKnownAlert_AndNamesTheOthersByIndex()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-1"), Ct);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-2"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        var answer = await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = new[] { "b-1", "missing", "b-2" }, status = "acknowledged", assignee = "ana" }, Ct);
+        Assert.Equal(HttpStatusCode.MultiStatus, answer.StatusCode);
+        var body = await JsonOf(answer);
+        Assert.Equal(2, body.GetProperty("changed").GetArrayLength());
+        var error = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal(1, error.GetProperty("index").GetInt32());
+        Assert.Contains("missing", error.GetProperty("reason").GetString());
+        foreach (var id in new[] { "b-1", "b-2" })
+        {
+            var stored = await host.Get<AlertStore>().GetAsync(id, Ct);
+            Assert.Equal(("acknowledged", "ana"), (stored!.Status, stored.Assignee));
+        }
+
+        var empty = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = Array.Empty<string>() }, Ct), HttpStatusCode.BadRequest);
+        Assert.Equal(["ids", "status"], empty.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+    }
+
+    [Fact]
+    public async Task Stream_PushesChangesAfterThePageVersion()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("s-1"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var page = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?severity=critical", Ct);
+        var version = page.GetProperty("version").GetInt64();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alerts/stream?severity=critical");
+        request.Headers.Add("Last-Event-ID", version.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var response = await analyst.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        // A new critical alert, a medium one the filter leaves out, and a change of the first.
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("s-2"), Ct);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("s-medium") with { Severity = Severities.Medium, Score = 50 }, Ct);
+        await analyst.PostAsJsonAsync("/v1/alerts/s-1/assign", new { assignee = "ana" }, Ct);
+
+        var events = new List<(long Id, JsonElement Data)>();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        long id = 0;
+        while (events.Count < 2)
+        {
+            var line = await reader.ReadLineAsync(timeout.Token);
+            if (line is null)
+            {
+                break;
+            }
+
+            if (line.StartsWith("id: ", StringComparison.Ordinal))
+            {
+                id = long.Parse(line[4..], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            else if (line.StartsWith("data: ", StringComparison.Ordinal))
+            {
+                events.Add((id, JsonDocument.Parse(line[6..]).RootElement.Clone()));
+            }
+        }
+
+        Assert.Equal(["s-2", "s-1"], events.Select(e => e.Data.GetProperty("alert").GetProperty("id").GetString()));
+        Assert.Equal("ana", events[1].Data.GetProperty("assignee").GetString());
+        Assert.True(events[0].Id > version && events[1].Id > events[0].Id);
+    }
+
+    [Fact]
+    public async Task Viewer_ReadsButCannotWrite_AndTheRefusalIsAudited()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("v-1"), Ct);
+        var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
+
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/v1/alerts/v-1", Ct)).StatusCode);
+        Assert.Equal("viewer", (await viewer.GetFromJsonAsync<JsonElement>("/v1/me", Ct)).GetProperty("role").GetString());
+        var refused = await ProblemOf(await viewer.PostAsJsonAsync("/v1/alerts/v-1/status", new { status = "acknowledged" }, Ct), HttpStatusCode.Forbidden);
+        Assert.Contains("analyst", refused.GetProperty("detail").GetString());
+        Assert.Equal("open", (await host.Get<AlertStore>().GetAsync("v-1", Ct))!.Status);
+        var audit = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
+        Assert.Equal("vic", audit.Actor);
+        Assert.Contains("/v1/alerts/v-1/status", audit.Summary);
+    }
+
+    [Fact]
+    public async Task Stats_CountTheLastDayBySeverityPrincipalDetectorAndTechnique()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        var processor = host.Get<AlertProcessor>();
+        var now = host.Time.GetUtcNow();
+        await processor.HandleAsync(TestAlerts.Critical("st-1", "mallory") with { Techniques = ["T1609"], FirstSeen = now.AddHours(-2) }, Ct);
+        await processor.HandleAsync(TestAlerts.Critical("st-2", "mallory") with { Techniques = ["T1552.007", "T1609"], FirstSeen = now.AddHours(-1) }, Ct);
+        await processor.HandleAsync(TestAlerts.Critical("st-3", "bob") with { Severity = Severities.Medium, Score = 50, Detector = Detectors.Baseline, FirstSeen = now.AddMinutes(-30) }, Ct);
+        await processor.HandleAsync(TestAlerts.Critical("st-old", "eve") with { Techniques = ["T1078"], FirstSeen = now.AddDays(-3), LastSeen = now.AddDays(-3) }, Ct);
+        var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
+
+        var stats = await viewer.GetFromJsonAsync<JsonElement>("/v1/alerts/stats", Ct);
+
+        Assert.Equal(24, stats.GetProperty("buckets").GetArrayLength());
+        var buckets = stats.GetProperty("buckets").EnumerateArray().ToList();
+        Assert.Equal(2, buckets.Sum(b => b.GetProperty("critical").GetInt32()));
+        Assert.Equal(1, buckets.Sum(b => b.GetProperty("medium").GetInt32()));
+        static List<(string?, int)> Named(JsonElement list) => [.. list.EnumerateArray().Select(n => (n.GetProperty("name").GetString(), n.GetProperty("count").GetInt32()))];
+        Assert.Equal([("mallory", 2), ("bob", 1)], Named(stats.GetProperty("top_principals")));
+        Assert.Equal([("policy", 2), ("baseline", 1)], Named(stats.GetProperty("top_detectors")));
+        Assert.Equal([("T1609", 2), ("T1552.007", 1)], Named(stats.GetProperty("techniques")));
+
+        var bad = await ProblemOf(await viewer.GetAsync("/v1/alerts/stats?buckets=0&since=2026-03-03T00:00:00Z", Ct), HttpStatusCode.BadRequest);
+        Assert.Equal(["since", "buckets"], bad.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+    }
+}
+
+public sealed class PostgresTriageApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : TriageApiTests
+{
+    private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
+    {
+        var host = new ResponderTestHost(folder.Path);
+        host.Settings["Store:Kind"] = "postgres";
+        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        return await host.StartAsync();
+    }
+}

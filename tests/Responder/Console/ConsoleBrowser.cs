@@ -1,0 +1,88 @@
+using Microsoft.Playwright;
+using ZtStream.TestSupport.Oidc;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests.Console;
+
+/// <summary>
+/// Debian's Chromium driven by Playwright, headless, with a fresh profile per user, and the console's single sign-on
+/// through the test OpenID provider's own login and consent pages.
+/// </summary>
+internal sealed class ConsoleBrowser : IAsyncDisposable
+{
+    public const string Chromium = "/usr/bin/chromium";
+
+    private readonly IPlaywright playwright;
+    private readonly IBrowserContext context;
+
+    private ConsoleBrowser(IPlaywright playwright, IBrowserContext context, IPage page)
+    {
+        this.playwright = playwright;
+        this.context = context;
+        Page = page;
+    }
+
+    public IPage Page { get; }
+
+    public static async Task<ConsoleBrowser> LaunchAsync(string profile)
+    {
+        if (!File.Exists(Chromium))
+        {
+            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
+        }
+
+        var playwright = await Playwright.CreateAsync();
+        var context = await playwright.Chromium.LaunchPersistentContextAsync(Directory.CreateDirectory(profile).FullName, new BrowserTypeLaunchPersistentContextOptions
+        {
+            ExecutablePath = Chromium,
+            Headless = true,
+            ViewportSize = new ViewportSize { Width = 1440, Height = 1000 },
+            Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        });
+        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+        page.SetDefaultTimeout(20_000);
+        return new ConsoleBrowser(playwright, context, page);
+    }
+
+    /// <summary>Signs in with single sign-on as <paramref name="user"/> (the provider's development login takes any password).</summary>
+    public async Task SignInAsync(Uri console, string user, string shownAs)
+    {
+        await Page.GotoAsync(new Uri(console, "/console/").ToString());
+        await Page.GetByTestId("sso").ClickAsync();
+        await Page.Locator("input[name=login]").FillAsync(user);
+        await Page.Locator("input[name=password]").FillAsync("any password");
+        await Page.Locator("button[type=submit]").ClickAsync();
+
+        // The provider asks for consent once per client and user.
+        var consent = Page.Locator("button[type=submit]");
+        var me = Page.GetByTestId("me");
+        await Assertions.Expect(consent.Or(me)).ToBeVisibleAsync();
+        if (await consent.IsVisibleAsync())
+        {
+            await consent.ClickAsync();
+        }
+
+        await Assertions.Expect(me).ToHaveTextAsync(shownAs);
+    }
+
+    /// <summary>Screenshots go to <c>ZTSTREAM_SCREENSHOTS</c> when it names a folder (docs/console.md's pictures are taken so).</summary>
+    public async Task ScreenshotAsync(string name)
+    {
+        if (Environment.GetEnvironmentVariable("ZTSTREAM_SCREENSHOTS") is { Length: > 0 } folder)
+        {
+            var path = Path.Combine(Directory.CreateDirectory(folder).FullName, name);
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+
+            // The same page in the dark theme, beside it.
+            await Page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Dark });
+            await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.ChangeExtension(path, null) + "-dark.png", FullPage = true });
+            await Page.EmulateMediaAsync(new PageEmulateMediaOptions { ColorScheme = ColorScheme.Light });
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await context.DisposeAsync();
+        playwright.Dispose();
+    }
+}

@@ -1,0 +1,244 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.Playwright;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Suppressions;
+using ZtStream.TestSupport.Oidc;
+using ZtStream.TestSupport.Services;
+
+namespace ZtStream.Responder.Tests.Console;
+
+/// <summary>The console as analysts and viewers use it: signed in through a real OpenID provider, in a real browser.</summary>
+public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A Responder on a port chosen first, so its callback can be registered with the provider before it starts.</summary>
+    private async Task<ResponderTestHost> StartWithSsoAsync(TempFolder folder)
+    {
+        var issuer = await oidc.GetIssuerAsync(Ct);
+        var port = LocalProcess.FreePort();
+        var clientId = await oidc.RegisterClientAsync(new Uri($"http://127.0.0.1:{port}/console/auth/callback"), Ct);
+
+        // Real time: the provider and the browser judge cookie and token lifetimes by the wall clock.
+        var host = new ResponderTestHost(folder.Path, time: new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port };
+        host.Settings["Responder:Sso:Authority"] = issuer.ToString();
+        host.Settings["Responder:Sso:ClientId"] = clientId;
+        host.Settings["Responder:Sso:RequireHttpsMetadata"] = "false";
+        host.Settings["Responder:Sso:Scopes"] = "profile email roles";
+        host.Settings["Responder:Sso:RoleClaim"] = "roles";
+        host.Settings["Responder:Sso:RoleMap:soc-analyst"] = "analyst";
+        host.Settings["Responder:Sso:RoleMap:soc-responder"] = "responder";
+        return await host.StartAsync();
+    }
+
+    private static Alert WithEvidence(string id, string principal, DateTimeOffset at) => TestAlerts.Critical(id, principal) with
+    {
+        FirstSeen = at.AddMinutes(-3),
+        LastSeen = at,
+        Reasons =
+        [
+            new AlertReason(Detectors.Policy, "token_binding", 90, $"token issued to billing-api used from batch-runner by {principal}") { Techniques = ["T1550.001"], Tactics = ["defense-evasion", "lateral-movement"] },
+            new AlertReason(Detectors.Baseline, "bytes_spike", 60, "read 2.1 GB of confidential/customers; 30-day mean 1.2 MB, 41σ") { Techniques = ["T1530"], Tactics = ["collection"] },
+        ],
+        Techniques = ["T1530", "T1550.001"],
+        Tactics = ["collection", "defense-evasion", "lateral-movement"],
+        Evidence =
+        [
+            new AlertEvidence
+            {
+                EventId = $"evt-{id}-1", Kind = "access.request", Time = at.AddMinutes(-3), Source = "billing-gateway", Subject = principal,
+                Workload = "batch/batch-runner", Resource = "http_route//api/customers/export [confidential/customers]", Action = "GET", Outcome = "success",
+                Fields = new Dictionary<string, string> { ["token.bound_workload"] = "billing/billing-api", ["workload.id"] = "batch/batch-runner-7" },
+                Raw = JsonDocument.Parse("""{"http":{"method":"GET","path":"/api/customers/export"},"gateway":"billing-gateway"}""").RootElement,
+            },
+            new AlertEvidence
+            {
+                EventId = $"evt-{id}-2", Kind = "access.data", Time = at, Subject = principal, Resource = "table/customers [confidential/customers]",
+                Action = "read", Outcome = "success", Fields = new Dictionary<string, string> { ["bytes"] = "2147483648" }, RawOmittedBytes = 20480,
+            },
+        ],
+    };
+
+    [Fact]
+    public async Task Analyst_SignsInWithSso_SeesANewAlertLive_TriagesIt_ReadsEvidence_LiftsASuppression()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartWithSsoAsync(folder);
+        var now = host.Time.GetUtcNow();
+        var processor = host.Get<AlertProcessor>();
+        for (var i = 0; i < 6; i++)
+        {
+            await processor.HandleAsync(WithEvidence($"old-{i}", $"user-{i % 3}@acme.example", now.AddHours(-i - 1)) with
+            {
+                Severity = i % 2 == 0 ? Severities.High : Severities.Medium,
+                Score = i % 2 == 0 ? 75 : 50,
+                Techniques = i % 3 == 0 ? ["T1078"] : ["T1530", "T1550.001"],
+            }, Ct);
+        }
+
+        // Another alert, marked a false positive through the API: its suppression is the one lifted in the console.
+        await processor.HandleAsync(WithEvidence("fp-source", "svc-export@acme.example", now.AddHours(-2)), Ct);
+        var analystApi = host.ClientFor(ResponderTestHost.AnalystToken);
+        Assert.Equal(HttpStatusCode.OK, (await analystApi.PostAsJsonAsync("/v1/alerts/fp-source/verdict", new { verdict = "false_positive", note = "nightly export" }, Ct)).StatusCode);
+        var suppression = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "fp-source"), Ct));
+
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-ana"));
+        var page = browser.Page;
+        await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
+        await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(7);
+        await Assertions.Expect(page.GetByTestId("chart-techniques")).ToContainTextAsync("T1550.001");
+
+        // Scroll, select an alert, then a new critical alert arrives: it shows on top without a reload, the counter
+        // says so, and the selection stays.
+        var selectedRow = page.Locator("[data-testid=alert-row][data-alert-id=old-5]");
+        await selectedRow.GetByTestId("select").CheckAsync();
+        await page.SetViewportSizeAsync(1440, 600);
+        await page.EvaluateAsync("window.scrollTo(0, 200)");
+        Assert.Equal(200, await page.EvaluateAsync<double>("window.scrollY"));
+        var rowTopBefore = await selectedRow.EvaluateAsync<double>("r => r.getBoundingClientRect().top");
+        await processor.HandleAsync(WithEvidence("live-1", "mallory@acme.example", now), Ct);
+        var live = page.Locator("[data-testid=alert-row][data-alert-id=live-1]");
+        await Assertions.Expect(live.GetByTestId("severity")).ToHaveTextAsync("critical");
+        await Assertions.Expect(page.GetByTestId("new-count")).ToHaveTextAsync("1 new");
+        await Assertions.Expect(selectedRow.GetByTestId("select")).ToBeCheckedAsync();
+
+        // The row being read stays where it was on the screen: the page scrolled by the new row's height.
+        Assert.InRange(await selectedRow.EvaluateAsync<double>("r => r.getBoundingClientRect().top") - rowTopBefore, -2, 2);
+        await page.SetViewportSizeAsync(1440, 1000);
+        Assert.Equal("live-1", await page.GetByTestId("alert-row").First.GetAttributeAsync("data-alert-id"));
+        await page.EvaluateAsync("window.scrollTo(0, 0)");
+        await browser.ScreenshotAsync("console-queue.png");
+
+        // Open it, acknowledge and assign it.
+        await live.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-status")).ToHaveTextAsync("open");
+        await page.GetByTestId("ack").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-status")).ToHaveTextAsync("acknowledged");
+        await page.GetByTestId("assign-me").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-assignee")).ToHaveTextAsync("ana");
+        var stored = await host.Get<AlertStore>().GetAsync("live-1", Ct);
+        Assert.Equal(("acknowledged", "ana"), (stored!.Status, stored.Assignee));
+
+        // The evidence table, the raw view of the original object, the activity picture.
+        var evidence = page.GetByTestId("evidence");
+        await Assertions.Expect(evidence.GetByTestId("evidence-row")).ToHaveCountAsync(2);
+        await Assertions.Expect(evidence).ToContainTextAsync("batch/batch-runner");
+        await Assertions.Expect(evidence).ToContainTextAsync("token.bound_workload = billing/billing-api");
+        await Assertions.Expect(evidence).ToContainTextAsync("bytes = 2147483648");
+        await Assertions.Expect(evidence).ToContainTextAsync("raw: 20480 B, not kept");
+        await evidence.GetByTestId("raw-toggle").ClickAsync();
+        await Assertions.Expect(evidence.GetByTestId("raw")).ToContainTextAsync("/api/customers/export");
+        await Assertions.Expect(page.GetByTestId("activity-mark")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("history")).ToContainTextAsync("assigned to ana");
+        await Assertions.Expect(page.Locator("#flash")).ToBeEmptyAsync(new() { Timeout = 10_000 });
+        await browser.ScreenshotAsync("console-alert.png");
+
+        // A suppression from this alert, narrower than everything: one rule, the principal, a week. An analyst is not
+        // offered the wide scopes.
+        var suppress = page.GetByTestId("suppress");
+        await suppress.GetByTestId("suppress-rules").SelectOptionAsync(["baseline/bytes_spike"]);
+        await Assertions.Expect(suppress.GetByTestId("suppress-scope").Locator("option")).ToHaveCountAsync(2);
+        await suppress.GetByTestId("suppress-scope").SelectOptionAsync("principal");
+        await suppress.GetByTestId("suppress-days").FillAsync("7");
+        await suppress.GetByTestId("suppress-note").FillAsync("quarterly export");
+        await suppress.GetByTestId("suppress-create").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("suppression-row")).ToHaveCountAsync(1);
+        var made = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "live-1"), Ct));
+        Assert.Equal((SuppressionScopes.Principal, "mallory@acme.example", "baseline/bytes_spike", "ana"), (made.Scope, made.Principal, Assert.Single(made.Rules), made.CreatedBy));
+        Assert.InRange(made.ExpiresAt - host.Time.GetUtcNow(), TimeSpan.FromDays(6.9), TimeSpan.FromDays(7.1));
+
+        // Lift the suppression made from the other alert.
+        await page.GetByTestId("nav-suppressions").ClickAsync();
+        var row = page.Locator($"[data-testid=suppression-row][data-suppression-id='{suppression.Id}']");
+        await row.GetByTestId("lift-suppression").ClickAsync();
+        await row.GetByTestId("lift-suppression-reason").FillAsync("the export job was retired");
+        await row.GetByTestId("lift-suppression-confirm").ClickAsync();
+        await Assertions.Expect(page.Locator($"[data-suppression-id='{suppression.Id}']")).ToHaveCountAsync(0);
+        var lifted = await host.Get<SuppressionStore>().GetAsync(suppression.Id, Ct);
+        Assert.Equal((SuppressionStates.Lifted, "ana", "the export job was retired"), (lifted!.State, lifted.LiftedBy, lifted.LiftReason));
+
+        var actors = (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "ana"), Ct)).Select(a => a.Kind).ToList();
+        Assert.Contains(AuditKinds.SignedIn, actors);
+        Assert.Contains(AuditKinds.AlertStatus, actors);
+        Assert.Contains(AuditKinds.AlertAssigned, actors);
+        Assert.Contains(AuditKinds.SuppressionLifted, actors);
+    }
+
+    [Fact]
+    public async Task Viewer_SeesNoWriteButton_AndAForgedWriteIs403AndAudited()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartWithSsoAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(WithEvidence("view-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
+
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-vic"));
+        var page = browser.Page;
+        await browser.SignInAsync(host.BaseAddress!, "vic", "vic (viewer)");
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=view-1]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("bulk")).ToHaveCountAsync(0);
+        await page.Locator("[data-testid=alert-row][data-alert-id=view-1]").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("evidence")).ToBeVisibleAsync();
+        foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "suppress", "lift-suppression", "approve" })
+        {
+            await Assertions.Expect(page.GetByTestId(write)).ToHaveCountAsync(0);
+        }
+
+        // The same write forged from the page with the session and its CSRF token: refused, audited, nothing changed.
+        var status = await page.EvaluateAsync<int>("""
+            async () => {
+              const me = await (await fetch('/v1/me')).json();
+              const r = await fetch('/v1/alerts/view-1/status', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ status: 'benign', note: 'forged' }) });
+              return r.status;
+            }
+            """);
+        Assert.Equal(403, status);
+        Assert.Equal(AlertStatuses.Open, (await host.Get<AlertStore>().GetAsync("view-1", Ct))!.Status);
+        var refused = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
+        Assert.Equal("vic", refused.Actor);
+        Assert.Contains("POST /v1/alerts/view-1/status", refused.Summary);
+    }
+
+    [Fact]
+    public async Task Session_WriteWithoutItsCsrfToken_IsRefused_AndAUserWithoutARoleCannotSignIn()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartWithSsoAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(WithEvidence("csrf-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
+
+        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-ana")))
+        {
+            await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
+            var statuses = await browser.Page.EvaluateAsync<int[]>("""
+                async () => {
+                  const post = (headers) => fetch('/v1/alerts/csrf-1/status', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ status: 'acknowledged' }) }).then(r => r.status);
+                  const me = await (await fetch('/v1/me')).json();
+                  return [await post({}), await post({ 'X-CSRF-Token': 'guessed' }), await post({ 'X-CSRF-Token': me.csrf_token })];
+                }
+                """);
+            Assert.Equal([403, 403, 200], statuses);
+            var cookie = Assert.Single(await browser.Page.Context.CookiesAsync([host.BaseAddress!.ToString()]), c => c.Name == "zt_console");
+            Assert.True(cookie.HttpOnly);
+            Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
+        }
+
+        await using var nora = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-nora"));
+        await nora.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
+        await nora.Page.GetByTestId("sso").ClickAsync();
+        await nora.Page.Locator("input[name=login]").FillAsync("nora");
+        await nora.Page.Locator("input[name=password]").FillAsync("any password");
+        await nora.Page.Locator("button[type=submit]").ClickAsync();
+        var consent = nora.Page.Locator("button[type=submit]");
+        if (await consent.IsVisibleAsync())
+        {
+            await consent.ClickAsync();
+        }
+
+        await Assertions.Expect(nora.Page.Locator("body")).ToContainTextAsync("has no ZtStream role");
+        Assert.DoesNotContain(await nora.Page.Context.CookiesAsync([host.BaseAddress!.ToString()]), c => c.Name == "zt_console");
+    }
+}

@@ -1,0 +1,180 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ZtStream.Contracts;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Audit;
+using ZtStream.Responder.Suppressions;
+
+namespace ZtStream.Responder.Tests.Suppressions;
+
+/// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresSuppressionApiTests"/>: the same SQL contract for both dialects.</summary>
+public class SuppressionApiTests
+{
+    /// <summary>A Responder on the store this run tests.</summary>
+    private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>An alert with two reasons, in namespace shop, so every scope has something to name.</summary>
+    private static Alert TwoReasons(string id, string principal = "system:serviceaccount:shop:api") => TestAlerts.Critical(id, principal) with
+    {
+        Detector = Detectors.Baseline,
+        Reasons =
+        [
+            new AlertReason(Detectors.Baseline, "bytes_spike", 70, "read 2.1 GB of internal/orders; 30-day mean 1.2 MB"),
+            new AlertReason(Detectors.Baseline, "first_resource", 40, "first access to orders/export"),
+        ],
+        Workload = new AlertWorkload("shop/api-1", "shop", "api-1"),
+        ResourceClass = "internal/orders",
+    };
+
+    private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+
+    private static AlertFeedback[] Feedback(ResponderTestHost host) =>
+        [.. host.EventLog.Appended(Topics.Feedback).Select(r => ContractJson.DeserializeFeedback(r.Value.Span))];
+
+    [Fact]
+    public async Task Analyst_MaySuppressOnlyTheAlertsOwnRules_ForItsPrincipal()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-1"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        var star = await analyst.PostAsJsonAsync("/v1/alerts/sp-1/verdict", new { verdict = "false_positive", rules = new[] { "*" } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, star.StatusCode);
+        Assert.Contains("*", (await JsonOf(star)).GetProperty("errors")[0].GetProperty("reason").GetString());
+
+        var unrelated = await analyst.PostAsJsonAsync("/v1/alerts/sp-1/verdict", new { verdict = "false_positive", rules = new[] { "policy/token_binding", "baseline/bytes_spike" } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, unrelated.StatusCode);
+        var reason = (await JsonOf(unrelated)).GetProperty("errors")[0].GetProperty("reason").GetString();
+        Assert.StartsWith("not reasons of alert sp-1: policy/token_binding;", reason);
+
+        var wholeDetector = await analyst.PostAsJsonAsync("/v1/alerts/sp-1/verdict", new { verdict = "false_positive", rules = new[] { "baseline" } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, wholeDetector.StatusCode);
+
+        var wide = await analyst.PostAsJsonAsync("/v1/alerts/sp-1/status", new { status = "false_positive", scope = "namespace" }, Ct);
+        Assert.Equal(HttpStatusCode.Forbidden, wide.StatusCode);
+        Assert.Contains("responder", (await JsonOf(wide)).GetProperty("detail").GetString());
+
+        // Nothing reached the Verifier, and the alert is still open.
+        Assert.Empty(Feedback(host));
+        Assert.Equal(AlertStatuses.Open, (await host.Get<AlertStore>().GetAsync("sp-1", Ct))!.Status);
+
+        var ok = await analyst.PostAsJsonAsync("/v1/alerts/sp-1/verdict", new { verdict = "false_positive", rules = new[] { "baseline/bytes_spike" }, note = "nightly export" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var made = (await JsonOf(ok)).GetProperty("suppressions")[0];
+        Assert.Equal("resource_class", made.GetProperty("scope").GetString());
+        var sent = Assert.Single(Feedback(host));
+        Assert.Equal((made.GetProperty("id").GetString(), "system:serviceaccount:shop:api", "internal/orders", false), (sent.SuppressionId, sent.Principal, sent.ResourceClass, sent.Lifted));
+        Assert.Equal(["baseline/bytes_spike"], sent.Rules);
+    }
+
+    [Fact]
+    public async Task Responder_WideSuppression_ExpiresWithin90Days_AndIsAudited()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-2"), Ct);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var now = host.Time.GetUtcNow();
+
+        var tooLong = await responder.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-2", scope = "namespace", rules = new[] { "*" }, expires_at = now.AddDays(91) }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, tooLong.StatusCode);
+        Assert.Equal("expires_at", (await JsonOf(tooLong)).GetProperty("errors")[0].GetProperty("field").GetString());
+
+        var created = await responder.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-2", scope = "namespace", rules = new[] { "*" }, expires_at = now.AddDays(7), note = "load test week" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var s = await JsonOf(created);
+        Assert.Equal(("*", "shop", "active"), (s.GetProperty("principal").GetString(), s.GetProperty("namespace").GetString(), s.GetProperty("state").GetString()));
+        var sent = Assert.Single(Feedback(host));
+        Assert.Equal((AlertFeedback.AllPrincipals, "shop", now.AddDays(7)), (sent.Principal, sent.Namespace, sent.ExpiresAt));
+        var audit = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionCreated), Ct));
+        Assert.Equal("rex", audit.Actor);
+        Assert.Contains("every principal in namespace shop", audit.Summary);
+
+        // Listed while active; once its expiry passes it is listed as expired, not active.
+        var listed = await responder.GetFromJsonAsync<JsonElement>("/v1/suppressions", Ct);
+        Assert.Equal(s.GetProperty("id").GetString(), Assert.Single(listed.EnumerateArray()).GetProperty("id").GetString());
+        host.Time.Advance(TimeSpan.FromDays(8));
+        Assert.Empty((await responder.GetFromJsonAsync<JsonElement>("/v1/suppressions", Ct)).EnumerateArray());
+        Assert.Single((await responder.GetFromJsonAsync<JsonElement>("/v1/suppressions?state=expired", Ct)).EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Suppression_NarrowedThenLifted_TheVerifierIsToldEachTime()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-3"), Ct);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var created = await JsonOf(await responder.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-3", scope = "everyone", rules = new[] { "baseline" } }, Ct));
+        var id = created.GetProperty("id").GetString();
+
+        // Narrowing may not widen: another detector, a later expiry.
+        var widen = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { rules = new[] { "policy/token_binding" } }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, widen.StatusCode);
+        var later = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { expires_at = host.Time.GetUtcNow().AddDays(60) }, Ct);
+        Assert.Equal("expires_at", (await JsonOf(later)).GetProperty("errors")[0].GetProperty("field").GetString());
+
+        var narrowed = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { scope = "principal", rules = new[] { "baseline/bytes_spike" } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, narrowed.StatusCode);
+        var n = await JsonOf(narrowed);
+        Assert.Equal(("principal", "system:serviceaccount:shop:api"), (n.GetProperty("scope").GetString(), n.GetProperty("principal").GetString()));
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await analyst.DeleteAsync($"/v1/suppressions/{id}", Ct)).StatusCode);
+        var lifted = await analyst.DeleteAsync($"/v1/suppressions/{id}?reason=export%20job%20retired", Ct);
+        Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+        Assert.Equal("lifted", (await JsonOf(lifted)).GetProperty("state").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await analyst.DeleteAsync($"/v1/suppressions/{id}?reason=again", Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await analyst.DeleteAsync("/v1/suppressions/sup-none?reason=x", Ct)).StatusCode);
+
+        var sent = Feedback(host);
+        Assert.Equal(3, sent.Length);
+        Assert.All(sent, f => Assert.Equal(id, f.SuppressionId));
+        Assert.Equal([false, false, true], sent.Select(f => f.Lifted));
+        Assert.Equal(["baseline/bytes_spike"], sent[1].Rules);
+        var kinds = (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "sp-3"), Ct)).Select(a => a.Kind).Where(k => !k.StartsWith("action.", StringComparison.Ordinal));
+        Assert.Equal([AuditKinds.AlertReceived, AuditKinds.SuppressionCreated, AuditKinds.SuppressionNarrowed, AuditKinds.SuppressionLifted], kinds);
+    }
+
+    [Fact]
+    public async Task TruePositive_AfterFalsePositive_LiftsTheSuppression()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartAsync(folder);
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-4"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        await analyst.PostAsJsonAsync("/v1/alerts/sp-4/verdict", new { verdict = "false_positive" }, Ct);
+        var made = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sp-4"), Ct));
+        Assert.Equal(["baseline/bytes_spike", "baseline/first_resource"], made.Rules);
+
+        var noReason = await analyst.PostAsJsonAsync("/v1/alerts/sp-4/verdict", new { verdict = "true_positive" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
+        var answer = await analyst.PostAsJsonAsync("/v1/alerts/sp-4/verdict", new { verdict = "true_positive", note = "the export was exfiltration after all" }, Ct);
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+
+        var after = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sp-4"), Ct));
+        Assert.Equal((SuppressionStates.Lifted, "ana"), (after.State, after.LiftedBy));
+        var last = Feedback(host)[^1];
+        Assert.True(last.Lifted);
+        Assert.Equal(made.Id, last.SuppressionId);
+        Assert.Equal(AlertStatuses.TruePositive, (await host.Get<AlertStore>().GetAsync("sp-4", Ct))!.Status);
+    }
+}
+
+public sealed class PostgresSuppressionApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : SuppressionApiTests
+{
+    private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
+    {
+        var host = new ResponderTestHost(folder.Path);
+        host.Settings["Store:Kind"] = "postgres";
+        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        return await host.StartAsync();
+    }
+}

@@ -1,0 +1,28 @@
+using System.Reflection;
+using ZtStream.Contracts.Alerts;
+using ZtStream.Verifier.Authentication;
+using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Scoring;
+
+namespace ZtStream.Verifier.Tests.Scoring;
+
+public sealed class RuleCatalogTests
+{
+    /// <summary>
+    /// The Responder checks response policies against <see cref="AlertRules"/>; a rule the Verifier emits but the catalog
+    /// lacks would be refused in a policy, and one the catalog lists but nothing emits would never fire.
+    /// </summary>
+    [Fact]
+    public void EveryRuleNameTheVerifierDeclares_IsInTheContractsCatalog_AndNothingElse()
+    {
+        var declared = new[] { typeof(RuleNames), typeof(IdentitySignals), typeof(AuthenticationDetector) }
+            .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .ToHashSet();
+        var catalog = AlertRules.ByDetector.Where(d => d.Key != Detectors.Responder).SelectMany(d => d.Value).ToHashSet();
+
+        Assert.Empty(declared.Except(catalog));
+        Assert.Empty(catalog.Except(declared));
+    }
+}
