@@ -46,10 +46,10 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
             byte[] value;
             if (item.Json is { } json)
             {
-                if (stamp is null || !ReferenceEquals(stampScope, item.Event.SourceScope))
+                if (stamp is null || !ReferenceEquals(stampScope, item.SourceScope))
                 {
                     // One batch comes from one source through one endpoint, so this is made once a request.
-                    stampScope = item.Event.SourceScope;
+                    stampScope = item.SourceScope;
                     stamp = SourceProperties(source, stampScope);
                 }
 
@@ -60,8 +60,8 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
                 value = ContractJson.Serialize(item.Event with { Source = source });
             }
 
-            records.Add(new LogRecord(item.Event.PrincipalKey, value, headers));
-            if (AddressTwins.Of(item.Event) is { } twin)
+            records.Add(new LogRecord(item.PrincipalKey, value, headers));
+            if (item.MayBeFailedSignIn && AddressTwins.Of(item.Event) is { } twin)
             {
                 records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin with { Source = source }), headers));
             }

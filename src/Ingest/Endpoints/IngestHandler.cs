@@ -232,9 +232,14 @@ internal sealed class IngestHandler(
             // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
             if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
-                if (gate.Admit(item.Event, item.Index, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
+                if (scope.IsUnscoped)
                 {
-                    good.Add(item with { Event = admitted });
+                    // Nothing to check or vouch for: an event accepted from its bytes is not read (the appender stamps the source).
+                    good.Add(item);
+                }
+                else if (gate.Admit(item.Event, item.Index, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
+                {
+                    good.Add(item.Admitted(admitted));
                 }
                 else
                 {
@@ -264,7 +269,7 @@ internal sealed class IngestHandler(
             return await WriteAsync(context, refused with { Accepted = 0 });
         }
 
-        if (!newPrincipals.TryAdmit(source, good.Select(i => i.Event), out var newPrincipalsWait, out var fresh))
+        if (!newPrincipals.TryAdmit(source, good.Select(i => i.PrincipalKey), out var newPrincipalsWait, out var fresh))
         {
             // Nothing of this request is taken: the source sends it again after the minute, as any 429.
             IngestLog.NewPrincipalsCapped(logger, source, name, o.MaxNewPrincipalsPerMinute, newPrincipalsWait);
@@ -293,7 +298,7 @@ internal sealed class IngestHandler(
 
         metrics.Accepted(source, name, good.Count);
         IngestLog.BatchHandled(logger, source, name, good.Count, result.ItemCount - good.Count);
-        var ids = good.ConvertAll(e => e.Event.Id);
+        var ids = good.ConvertAll(e => e.Id);
         if (errors.Count == 0)
         {
             context.Response.StatusCode = 202;

@@ -23,11 +23,11 @@ internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeP
     private int next;
 
     /// <summary>
-    /// Admits <paramref name="events"/> from <paramref name="source"/> and remembers their principals, or refuses them
+    /// Admits the events of <paramref name="principalKeys"/> from <paramref name="source"/> and remembers their principals, or refuses them
     /// all (false) when they would bring the source past its cap this minute; <paramref name="retryAfter"/> is the time
     /// to the next minute and <paramref name="fresh"/> how many new principals the request held.
     /// </summary>
-    public bool TryAdmit(string source, IEnumerable<AccessEvent> events, out TimeSpan retryAfter, out int fresh)
+    public bool TryAdmit(string source, IEnumerable<string> principalKeys, out TimeSpan retryAfter, out int fresh)
     {
         retryAfter = TimeSpan.Zero;
         fresh = 0;
@@ -48,9 +48,9 @@ internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeP
             }
 
             var hashes = new HashSet<ulong>();
-            foreach (var e in events)
+            foreach (var key in principalKeys)
             {
-                var h = Hash(e.PrincipalKey);
+                var h = Hash(key);
                 if (!known.Contains(h) && hashes.Add(h))
                 {
                     fresh++;

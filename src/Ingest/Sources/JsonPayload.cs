@@ -8,6 +8,13 @@ internal readonly record struct PayloadValue(int Index, JsonDocument? Document, 
 /// <summary>Maps one input item at <paramref name="index"/>, adding the event it yields or the errors it holds.</summary>
 internal delegate void ItemMapper(JsonElement item, int index, List<MappedEvent> items, List<ItemError> errors);
 
+/// <summary>
+/// Tries to map the item <paramref name="reader"/> is on (its first token) from its bytes in <paramref name="payload"/>
+/// alone: true when it added the item, with the reader left on the item's last token; false (the reader untouched) to
+/// leave it to the <see cref="ItemMapper"/>.
+/// </summary>
+internal delegate bool ItemScanner(ReadOnlySpan<byte> payload, ref Utf8JsonReader reader, int index, List<MappedEvent> items);
+
 /// <summary>The items a top-level wrapper object holds (such as an <c>EventList</c>), or why they cannot be read.</summary>
 internal readonly record struct WrappedItems(JsonElement Items, string? ErrorField = null, string? Error = null);
 
@@ -72,6 +79,63 @@ internal static class JsonPayload
             catch (InvalidOperationException)
             {
                 // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
+                errors.Add(new ItemError(at, "$", InvalidText));
+            }
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="MapItems(ReadOnlySpan{byte}, ItemMapper, Func{JsonElement, WrappedItems?}?)"/> without a wrapper,
+    /// reading the payload in one forward pass: each item is offered to <paramref name="scan"/> first, and only the items it
+    /// leaves are parsed into a document for <paramref name="mapOne"/>. A payload that is not well-formed JSON throughout
+    /// (or is empty) is mapped by the document path from the start, so what it reports is the same either way.
+    /// </summary>
+    public static MapResult MapItems(ReadOnlySpan<byte> json, ItemScanner scan, ItemMapper mapOne)
+    {
+        var items = new List<MappedEvent>();
+        var errors = new List<ItemError>();
+        var index = 0;
+        var reader = new Utf8JsonReader(json, MultipleValues);
+        try
+        {
+            while (reader.Read())
+            {
+                if (reader.TokenType != JsonTokenType.StartArray)
+                {
+                    MapOne(json, ref reader, index++);
+                    continue;
+                }
+
+                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                {
+                    MapOne(json, ref reader, index++);
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return MapItems(json, mapOne);
+        }
+
+        return index == 0 ? MapItems(json, mapOne) : new MapResult(items, errors);
+
+        void MapOne(ReadOnlySpan<byte> payload, ref Utf8JsonReader reader, int at)
+        {
+            if (scan(payload, ref reader, at, items))
+            {
+                return;
+            }
+
+            var start = (int)reader.TokenStartIndex;
+            reader.Skip();
+            var item = new Utf8JsonReader(payload[start..(int)reader.BytesConsumed], MultipleValues);
+            using var document = JsonDocument.ParseValue(ref item);
+            try
+            {
+                mapOne(document.RootElement, at, items, errors);
+            }
+            catch (InvalidOperationException)
+            {
                 errors.Add(new ItemError(at, "$", InvalidText));
             }
         }

@@ -1,14 +1,72 @@
 using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One canonical event and the position of the input item it came from.</summary>
-/// <param name="Json">
-/// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
-/// fields moved to attributes and no <c>source</c> of its own): Ingest forwards these bytes with the stamped source
-/// spliced in instead of serialising the event again.
-/// </param>
-internal sealed record MappedEvent(int Index, AccessEvent Event, byte[]? Json = null);
+internal sealed class MappedEvent
+{
+    private AccessEvent? mapped;
+
+    /// <summary>An event an adapter or the full validation path built; <paramref name="json"/> as <see cref="Json"/>.</summary>
+    public MappedEvent(int index, AccessEvent mapped, byte[]? json = null)
+    {
+        Index = index;
+        this.mapped = mapped;
+        Id = mapped.Id;
+        PrincipalKey = mapped.PrincipalKey;
+        MayBeFailedSignIn = true;
+        Json = json;
+    }
+
+    /// <summary>
+    /// An event accepted from its bytes alone (<see cref="Validation.VerbatimEventScanner"/>): the event itself is read
+    /// from <paramref name="json"/> only if someone asks for it.
+    /// </summary>
+    public MappedEvent(int index, Validation.ScannedEvent scanned, byte[] json)
+    {
+        Index = index;
+        Id = scanned.Id;
+        PrincipalKey = scanned.PrincipalKey;
+        MayBeFailedSignIn = scanned.FailedSignIn;
+        Json = json;
+    }
+
+    public int Index { get; }
+
+    public AccessEvent Event => mapped ??= ContractJson.DeserializeEvent(Json);
+
+    /// <summary>
+    /// What the delivering source's scope vouches for (<see cref="AccessEvent.SourceScope"/>), set by
+    /// <see cref="Admitted"/>: spliced in beside <c>source</c> when <see cref="Json"/> is forwarded.
+    /// </summary>
+    public IReadOnlyList<string>? SourceScope { get; private init; }
+
+    /// <summary>This item as the source gate let it through: <paramref name="stamped"/> (stamped with what the scope vouches for), the same bytes.</summary>
+    public MappedEvent Admitted(AccessEvent stamped)
+    {
+        ArgumentNullException.ThrowIfNull(stamped);
+        return new MappedEvent(Index, stamped, Json) { SourceScope = stamped.SourceScope };
+    }
+
+    public string Id { get; }
+
+    /// <summary>The record key: <see cref="AccessEvent.PrincipalKey"/>.</summary>
+    public string PrincipalKey { get; }
+
+    /// <summary>
+    /// False when the event is known not to be a failed sign-in (it was accepted from its bytes with another kind or
+    /// outcome), so it has no address twin and <see cref="Event"/> need not be read; true when the event has to say.
+    /// </summary>
+    public bool MayBeFailedSignIn { get; }
+
+    /// <summary>
+    /// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
+    /// fields moved to attributes and no <c>source</c> of its own): Ingest forwards these bytes with the stamped source
+    /// spliced in instead of serialising the event again.
+    /// </summary>
+    public byte[]? Json { get; }
+}
 
 /// <summary>What a source adapter made of a payload: the events it could map and an error for each item it could not.</summary>
 internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList<ItemError> Errors)

@@ -23,6 +23,18 @@ internal sealed class EventBatchParser(EventValidator validator)
 {
     public MapResult Parse(ReadOnlySpan<byte> body, EventsFormat format)
     {
+        if (format == EventsFormat.Json)
+        {
+            // The common case, canonical events as the contract writes them, is validated from the bytes and forwarded.
+            return JsonPayload.MapItems(body, ScanEvent, (element, index, items, errors) =>
+            {
+                if (ParseEvent(element, index, string.Empty, errors) is { } item)
+                {
+                    items.Add(item);
+                }
+            });
+        }
+
         return JsonPayload.MapItems(body, (element, index, items, errors) =>
         {
             var item = format == EventsFormat.Json ? ParseEvent(element, index, string.Empty, errors) : ParseCloudEvent(element, index, errors);
@@ -33,11 +45,31 @@ internal sealed class EventBatchParser(EventValidator validator)
         });
     }
 
+    private bool ScanEvent(ReadOnlySpan<byte> payload, ref Utf8JsonReader reader, int index, List<MappedEvent> items)
+    {
+        var start = (int)reader.TokenStartIndex;
+        var ahead = reader;
+        if (!validator.TryAcceptVerbatim(ref ahead, out var scanned))
+        {
+            return false;
+        }
+
+        reader = ahead;
+        items.Add(new MappedEvent(index, scanned, payload[start..(int)reader.BytesConsumed].ToArray()));
+        return true;
+    }
+
     /// <summary>The event in <paramref name="element"/>, with its own bytes when they can be forwarded as they are.</summary>
     private MappedEvent? ParseEvent(JsonElement element, int index, string prefix, List<ItemError> errors)
     {
+        var json = JsonMarshal.GetRawUtf8Value(element);
+        if (validator.TryAcceptVerbatim(json, out var scanned))
+        {
+            return new MappedEvent(index, scanned, json.ToArray());
+        }
+
         var e = validator.Parse(element, index, prefix, errors, out var verbatim);
-        return e is null ? null : new MappedEvent(index, e, verbatim ? JsonMarshal.GetRawUtf8Value(element).ToArray() : null);
+        return e is null ? null : new MappedEvent(index, e, verbatim ? json.ToArray() : null);
     }
 
     private MappedEvent? ParseCloudEvent(JsonElement element, int index, List<ItemError> errors)

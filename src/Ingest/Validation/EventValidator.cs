@@ -120,6 +120,18 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         return e;
     }
 
+    /// <summary>
+    /// The fast path for a canonical event's bytes (<see cref="VerbatimEventScanner"/>): true, with what Ingest needs to
+    /// forward them, only when <see cref="Parse(JsonElement, int, string, List{ItemError}, out bool)"/> would accept the
+    /// item unchanged and verbatim; false when that full path has to decide.
+    /// </summary>
+    public bool TryAcceptVerbatim(ReadOnlySpan<byte> json, out ScannedEvent scanned) =>
+        VerbatimEventScanner.TryScan(json, options.Value, time.GetUtcNow(), out scanned);
+
+    /// <summary>As <see cref="TryAcceptVerbatim(ReadOnlySpan{byte}, out ScannedEvent)"/> for the value <paramref name="reader"/> is on.</summary>
+    public bool TryAcceptVerbatim(ref Utf8JsonReader reader, out ScannedEvent scanned) =>
+        VerbatimEventScanner.TryScan(ref reader, options.Value, time.GetUtcNow(), out scanned);
+
     /// <summary>Checks lengths, sizes and the time window; false (with errors added) when the event breaks one.</summary>
     public bool Check(AccessEvent e, int index, string prefix, List<ItemError> errors)
     {

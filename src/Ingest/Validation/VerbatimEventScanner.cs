@@ -1,0 +1,412 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using ZtStream.Contracts.Events;
+using ZtStream.Ingest.Options;
+
+namespace ZtStream.Ingest.Validation;
+
+/// <summary>What Ingest needs of an event it forwards as its bytes.</summary>
+/// <param name="FailedSignIn">
+/// Whether the event is a failed sign-in (<c>kind</c> <see cref="EventKinds.AuthLogin"/>, <c>outcome</c>
+/// <see cref="Outcomes.Denied"/>), the only events that can have an address twin; every other is forwarded without
+/// reading it into an <see cref="AccessEvent"/>.
+/// </param>
+internal readonly record struct ScannedEvent(string Id, string PrincipalKey, bool FailedSignIn);
+
+/// <summary>
+/// The fast path of <see cref="EventValidator"/>: one forward <see cref="Utf8JsonReader"/> pass over a canonical event's
+/// bytes that checks every type and limit without building the event, and answers only the two things Ingest needs to
+/// forward those bytes (the id and the principal key). It says yes only to an event the full path accepts unchanged
+/// and forwards as it came: the contract's property names, unescaped, each once, no <c>source</c> and no unknown field at
+/// any level, strings that are valid UTF-8 and within the limits counted in bytes (a string never has more characters
+/// than UTF-8 bytes), an RFC 3339 <c>time</c> inside the accepted window. Anything else — an error to report, a field
+/// to move into <c>attributes</c>, an escaped string — is left to the full path, so what is accepted or rejected, and
+/// every error's wording, stays the full path's.
+/// </summary>
+internal static class VerbatimEventScanner
+{
+    // Each object's properties in the order the contract serializer writes them, so a match is usually the first try.
+    private static readonly byte[][] EventFields =
+    [
+        "schema"u8.ToArray(), "id"u8.ToArray(), "time"u8.ToArray(), "kind"u8.ToArray(), "subject"u8.ToArray(), "token"u8.ToArray(),
+        "workload"u8.ToArray(), "network"u8.ToArray(), "resource"u8.ToArray(), "action"u8.ToArray(), "outcome"u8.ToArray(),
+        "bytes"u8.ToArray(), "status"u8.ToArray(), "user_agent"u8.ToArray(), "attributes"u8.ToArray(), "raw"u8.ToArray(),
+    ];
+
+    private static readonly byte[][] SubjectFields = ["id"u8.ToArray(), "type"u8.ToArray(), "tenant"u8.ToArray()];
+
+    private static readonly byte[][] TokenFields =
+    [
+        "jti"u8.ToArray(), "client_id"u8.ToArray(), "session_id"u8.ToArray(), "issued_at"u8.ToArray(), "expires_at"u8.ToArray(),
+        "bound_workload"u8.ToArray(),
+    ];
+
+    private static readonly byte[][] WorkloadFields =
+    [
+        "id"u8.ToArray(), "name"u8.ToArray(), "namespace"u8.ToArray(), "image"u8.ToArray(), "node"u8.ToArray(), "service_account"u8.ToArray(),
+    ];
+
+    private static readonly byte[][] NetworkFields = ["src_ip"u8.ToArray(), "dst_ip"u8.ToArray(), "dst_port"u8.ToArray()];
+
+    private static readonly byte[][] ResourceFields = ["type"u8.ToArray(), "id"u8.ToArray(), "data_class"u8.ToArray()];
+
+    private static readonly byte[] DerivedPrefix = Encoding.UTF8.GetBytes(EventKinds.DerivedPrefix);
+
+    private static readonly byte[] SignIn = Encoding.UTF8.GetBytes(EventKinds.AuthLogin);
+
+    private static readonly byte[] Denied = Encoding.UTF8.GetBytes(Outcomes.Denied);
+
+    /// <summary>
+    /// True when <paramref name="json"/> (one event object) is accepted as it is, with what Ingest needs of it; false
+    /// when the full path has to read it (to accept it differently, or to say what is wrong).
+    /// </summary>
+    public static bool TryScan(ReadOnlySpan<byte> json, IngestOptions limits, DateTimeOffset now, out ScannedEvent scanned)
+    {
+        var r = new Utf8JsonReader(json);
+        scanned = default;
+        try
+        {
+            if (!r.Read())
+            {
+                return false;
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        return TryScan(ref r, limits, now, out scanned) && r.BytesConsumed == json.Length;
+    }
+
+    /// <summary>
+    /// As <see cref="TryScan(ReadOnlySpan{byte}, IngestOptions, DateTimeOffset, out ScannedEvent)"/> for the value
+    /// <paramref name="r"/> is on; when true, <paramref name="r"/> is left on the event's closing brace, otherwise anywhere
+    /// inside it (scan a copy to read the value again).
+    /// </summary>
+    public static bool TryScan(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now, out ScannedEvent scanned)
+    {
+        scanned = default;
+        try
+        {
+            return ScanEvent(ref r, limits, now, ref scanned);
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            // GetString of a string that is not valid UTF-8.
+            return false;
+        }
+    }
+
+    private static bool ScanEvent(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now, ref ScannedEvent scanned)
+    {
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var depth = r.CurrentDepth;
+        var seen = 0;
+        var last = -1;
+        var hasTime = false;
+        var signIn = false;
+        var denied = false;
+        string? id = null;
+        string? subjectId = null;
+        string? workloadId = null;
+        while (r.Read())
+        {
+            if (r.TokenType == JsonTokenType.EndObject && r.CurrentDepth == depth)
+            {
+                var principalKey = !string.IsNullOrEmpty(subjectId) ? subjectId : workloadId;
+                if (id is null || !hasTime || (seen & (1 << 3)) == 0 || string.IsNullOrEmpty(principalKey))
+                {
+                    return false;
+                }
+
+                scanned = new ScannedEvent(id, principalKey, signIn && denied);
+                return true;
+            }
+
+            var field = Field(ref r, EventFields, ref last, ref seen);
+            if (field < 0 || !r.Read())
+            {
+                return false;
+            }
+
+            var ok = field switch
+            {
+                // A null schema is left to the full path: the contract's reader refuses null for the integer.
+                0 => r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var schema) && schema == SchemaVersions.Current,
+                1 => Visible(ref r, limits.MaxIdLength) && (id = r.GetString()) is not null,
+                2 => hasTime = Time(ref r, limits, now),
+                3 => Visible(ref r, limits.MaxFieldLength) && !r.ValueSpan.StartsWith(DerivedPrefix),
+                4 => Object(ref r, SubjectFields, limits.MaxFieldLength, out subjectId),
+                5 => Object(ref r, TokenFields, limits.MaxFieldLength, out _),
+                6 => Object(ref r, WorkloadFields, limits.MaxFieldLength, out workloadId),
+                7 => Object(ref r, NetworkFields, limits.MaxFieldLength, out _),
+                8 => Object(ref r, ResourceFields, limits.MaxFieldLength, out _),
+                9 or 10 or 13 => OptionalText(ref r, limits.MaxFieldLength),
+                11 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var bytes) && bytes >= 0),
+                12 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var status) && status is >= 0 and <= 999),
+                14 => Attributes(ref r, limits.MaxAttributesBytes),
+                _ => Raw(ref r, limits.MaxRawBytes),
+            };
+            if (!ok)
+            {
+                return false;
+            }
+
+            // Unescaped (checked above), so the bytes are the text.
+            if (field == 3)
+            {
+                signIn = r.ValueSpan.SequenceEqual(SignIn);
+            }
+            else if (field == 10)
+            {
+                denied = r.TokenType == JsonTokenType.String && r.ValueSpan.SequenceEqual(Denied);
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Which of <paramref name="names"/> the current property name is (trying the one after <paramref name="last"/>
+    /// first), marked in <paramref name="seen"/>; -1 for an unknown, escaped or repeated name.
+    /// </summary>
+    private static int Field(ref Utf8JsonReader r, byte[][] names, ref int last, ref int seen)
+    {
+        if (r.TokenType != JsonTokenType.PropertyName || r.ValueIsEscaped)
+        {
+            return -1;
+        }
+
+        var name = r.ValueSpan;
+        for (var i = 1; i <= names.Length; i++)
+        {
+            var candidate = (last + i) % names.Length;
+            if (name.SequenceEqual(names[candidate]))
+            {
+                if ((seen & (1 << candidate)) != 0)
+                {
+                    return -1;
+                }
+
+                seen |= 1 << candidate;
+                last = candidate;
+                return candidate;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>
+    /// A nested object of the contract (subject, token, workload, network, resource) or null. Every member is an optional
+    /// string but these: <c>id</c> of subject and workload is required and returned in <paramref name="id"/>, the token's
+    /// times are dates, the network's port a number.
+    /// </summary>
+    private static bool Object(ref Utf8JsonReader r, byte[][] names, int maxLength, out string? id)
+    {
+        id = null;
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var requiresId = ReferenceEquals(names, SubjectFields) || ReferenceEquals(names, WorkloadFields);
+        var seen = 0;
+        var last = -1;
+        while (r.Read())
+        {
+            if (r.TokenType == JsonTokenType.EndObject)
+            {
+                return !requiresId || id is not null;
+            }
+
+            var field = Field(ref r, names, ref last, ref seen);
+            if (field < 0 || !r.Read())
+            {
+                return false;
+            }
+
+            bool ok;
+            if (requiresId && field == 0)
+            {
+                ok = Visible(ref r, maxLength) && (id = r.GetString()) is not null;
+            }
+            else if (ReferenceEquals(names, TokenFields) && field is 3 or 4)
+            {
+                ok = r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out _));
+            }
+            else if (ReferenceEquals(names, NetworkFields) && field == 2)
+            {
+                ok = r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var port) && port is >= 0 and <= 65535);
+            }
+            else
+            {
+                ok = OptionalText(ref r, maxLength);
+            }
+
+            if (!ok)
+            {
+                return false;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Null, or an unescaped string of valid UTF-8 no longer than <paramref name="maxLength"/> bytes.</summary>
+    private static bool OptionalText(ref Utf8JsonReader r, int maxLength) =>
+        r.TokenType == JsonTokenType.Null
+        || (r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && r.ValueSpan.Length <= maxLength && Utf8.IsValid(r.ValueSpan));
+
+    /// <summary>An unescaped string of at most <paramref name="maxLength"/> bytes with a visible ASCII character (so it is not blank).</summary>
+    private static bool Visible(ref Utf8JsonReader r, int maxLength)
+    {
+        if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped || r.ValueSpan.Length > maxLength || !Utf8.IsValid(r.ValueSpan))
+        {
+            return false;
+        }
+
+        foreach (var b in r.ValueSpan)
+        {
+            if (b is > 0x20 and < 0x7F)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <c>time</c>: an RFC 3339 date-time with <c>Z</c> or a numeric offset (which the full path's RFC 3339 check and the
+    /// contract's reader both take), inside the window of accepted event times.
+    /// </summary>
+    private static bool Time(ref Utf8JsonReader r, IngestOptions limits, DateTimeOffset now)
+    {
+        if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped || !IsRfc3339(r.ValueSpan) || !r.TryGetDateTimeOffset(out var time))
+        {
+            return false;
+        }
+
+        return time <= now + limits.MaxClockSkew && time >= now - limits.MaxEventAge;
+    }
+
+    /// <summary><c>YYYY-MM-DDThh:mm:ss</c>, an optional fraction of 1–9 digits, then <c>Z</c> or <c>±hh:mm</c>.</summary>
+    internal static bool IsRfc3339(ReadOnlySpan<byte> s)
+    {
+        if (s.Length < 20 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':'
+            || !Digits(s[..4]) || !Digits(s.Slice(5, 2)) || !Digits(s.Slice(8, 2)) || !Digits(s.Slice(11, 2)) || !Digits(s.Slice(14, 2)) || !Digits(s.Slice(17, 2)))
+        {
+            return false;
+        }
+
+        var at = 19;
+        if (s[at] == '.')
+        {
+            var start = ++at;
+            while (at < s.Length && char.IsAsciiDigit((char)s[at]))
+            {
+                at++;
+            }
+
+            if (at - start is < 1 or > 9)
+            {
+                return false;
+            }
+        }
+
+        var zone = s[at..];
+        return zone.Length == 1 ? zone[0] == 'Z'
+            : zone.Length == 6 && zone[0] is (byte)'+' or (byte)'-' && Digits(zone.Slice(1, 2)) && zone[3] == ':' && Digits(zone.Slice(4, 2));
+
+        static bool Digits(ReadOnlySpan<byte> digits)
+        {
+            foreach (var d in digits)
+            {
+                if (!char.IsAsciiDigit((char)d))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <c>attributes</c>: null, or an object whose size as the full path counts it (2, plus per member its name's characters
+    /// + 4 + its value's JSON bytes) is within <paramref name="maxBytes"/>. A repeated name is counted each time, which can
+    /// only overcount (the contract keeps one of them).
+    /// </summary>
+    private static bool Attributes(ref Utf8JsonReader r, int maxBytes)
+    {
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var size = 2L;
+        while (r.Read())
+        {
+            if (r.TokenType == JsonTokenType.EndObject)
+            {
+                return size <= maxBytes;
+            }
+
+            if (r.TokenType != JsonTokenType.PropertyName || r.ValueIsEscaped || !Utf8.IsValid(r.ValueSpan))
+            {
+                return false;
+            }
+
+            size += Encoding.UTF8.GetCharCount(r.ValueSpan) + 4;
+            if (!r.Read())
+            {
+                return false;
+            }
+
+            var start = r.TokenStartIndex;
+            r.Skip();
+            size += r.BytesConsumed - start;
+        }
+
+        return false;
+    }
+
+    /// <summary><c>raw</c>: null, or an object of at most <paramref name="maxBytes"/> bytes of JSON.</summary>
+    private static bool Raw(ref Utf8JsonReader r, int maxBytes)
+    {
+        if (r.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return false;
+        }
+
+        var start = r.TokenStartIndex;
+        r.Skip();
+        return r.BytesConsumed - start <= maxBytes;
+    }
+}
