@@ -68,6 +68,9 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             ["Verifier:ProbeClients:0"] = DemoMonitor.ProbeClient,
             ["Ingest:RatePerSecond"] = "1000000",
             ["Ingest:RateBurst"] = "1000000",
+            // The simulator speaks for a whole cluster, and `bench --principals 100000` brings them all in its first
+            // seconds: the per-source cap on new principals (a flood guard for untrusted sources) is off unless set.
+            ["Ingest:MaxNewPrincipalsPerMinute"] = context.Configuration["Ingest:MaxNewPrincipalsPerMinute"] ?? "0",
 
             // Everything shares the process's cores: Ingest waits while the Verifier is more than ~0.1 s of traffic behind.
             ["EventLog:MaxConsumerLag"] = context.Configuration["EventLog:MaxConsumerLag"] ?? "10000",
