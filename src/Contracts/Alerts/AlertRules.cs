@@ -2,7 +2,8 @@ namespace ZtStream.Contracts.Alerts;
 
 /// <summary>
 /// The rule names each detector puts on an alert's reasons (<see cref="AlertReason.Rule"/>): what a response policy or a
-/// suppression can name. Rules of rule files are not listed here: their names are the rules' own ids.
+/// suppression can name. Rules of rule files are not listed here: their names are the rules' own ids; nor are the
+/// runtime detector's names for a Falco alert, which are the names of the Falco rules that fired (e.g. <c>Terminal shell in container</c>).
 /// </summary>
 public static class AlertRules
 {
@@ -25,7 +26,9 @@ public static class AlertRules
             "token_new_workload", "unusual_hour", "new_source_unusual_hour",
         ],
         [Detectors.Model] = ["pca_reconstruction"],
-        [Detectors.Responder] = ["blast_radius_budget"],
+        [Detectors.Runtime] = ["tainted_service_account"],
+        [Detectors.Verifier] = ["alert_flood"],
+        [Detectors.Responder] = ["blast_radius_budget", "alert_flood"],
     };
 
     /// <summary>Whether <paramref name="detector"/> (when given) emits <paramref name="rule"/>; without a detector, whether any does.</summary>

@@ -185,6 +185,13 @@ internal static class PolicyLoader
             return;
         }
 
+        if (detector == Detectors.Runtime && rule is not null && !AlertRules.IsEmitted(detector, rule))
+        {
+            // Besides its own rules, the runtime detector names a reason after the Falco rule that fired, which only the
+            // Falco deployment knows.
+            return;
+        }
+
         if (detector is not null && !AlertRules.ByDetector.ContainsKey(detector))
         {
             errors.Add($"{at}: detector '{detector}' is not one the Verifier emits; valid detectors: {string.Join(", ", AlertRules.ByDetector.Keys)}, {Detectors.Rule}.");

@@ -81,11 +81,28 @@ public sealed class PolicyLoaderTests
     }
 
     [Fact]
+    public void Load_RuntimeDetector_AnyFalcoRuleOrItsOwnRule()
+    {
+        // A Falco alert's reason is named after the Falco rule that fired, which only the Falco deployment knows.
+        var errors = new List<string>();
+        var policy = PolicyLoader.Load(
+            "rules:\n  - name: shell\n    detector: runtime\n    rule: Terminal shell in container\n    action: isolate_workload\n    mode: approval\n"
+            + "  - name: taint\n    detector: runtime\n    rule: tainted_service_account\n    action: revoke_token\n    mode: automatic\n"
+            + "  - name: any\n    detector: runtime\n    severity: critical\n    action: notify\n    mode: automatic\n",
+            errors);
+
+        Assert.Empty(errors);
+        Assert.Equal(
+            [("runtime", "Terminal shell in container"), ("runtime", "tainted_service_account"), ("runtime", null)],
+            policy!.Rules.Select(r => (r.Detector, r.Rule)));
+    }
+
+    [Fact]
     public void Load_UnknownDetector_IsRefusedListingTheDetectors()
     {
         var errors = new List<string>();
         Assert.Null(PolicyLoader.Load("rules:\n  - name: r\n    detector: heuristics\n    action: notify\n    mode: automatic\n", errors));
-        Assert.Contains("valid detectors: policy, identity, baseline, model, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
+        Assert.Contains("valid detectors: policy, identity, baseline, model, runtime, verifier, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
     }
 
     private static IEnumerable<string> YamlBlocks(string markdown)

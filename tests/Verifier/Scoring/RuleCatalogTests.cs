@@ -2,6 +2,7 @@ using System.Reflection;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Policy;
+using ZtStream.Verifier.Runtime;
 using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Scoring;
@@ -15,10 +16,11 @@ public sealed class RuleCatalogTests
     [Fact]
     public void EveryRuleNameTheVerifierDeclares_IsInTheContractsCatalog_AndNothingElse()
     {
-        var declared = new[] { typeof(RuleNames), typeof(IdentitySignals), typeof(AuthenticationDetector) }
+        var declared = new[] { typeof(RuleNames), typeof(IdentitySignals), typeof(AuthenticationDetector), typeof(RuntimeLinks) }
             .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))
             .Where(f => f.IsLiteral && f.FieldType == typeof(string))
             .Select(f => (string)f.GetRawConstantValue()!)
+            .Append(AlertBook.FloodRule)
             .ToHashSet();
         var catalog = AlertRules.ByDetector.Where(d => d.Key != Detectors.Responder).SelectMany(d => d.Value).ToHashSet();
 
