@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Text;
 using Dapper;
 using ZtStream.Platform.Store;
@@ -103,7 +104,26 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
 
     private const string Select = $"SELECT {Columns} FROM responder_audit";
 
-    public async Task AppendAsync(
+    public Task AppendAsync(
+        string kind,
+        string actor,
+        string summary,
+        CancellationToken cancellationToken,
+        string? actionId = null,
+        string? alertId = null,
+        string? principal = null,
+        string? beforeJson = null,
+        string? afterJson = null) =>
+        AppendWithAsync(null, kind, actor, summary, cancellationToken, actionId, alertId, principal, beforeJson, afterJson);
+
+    /// <summary>
+    /// Makes <paramref name="change"/> and the audit entry that records it one transaction: the change runs first, in
+    /// the chain's exclusive transaction, and the entry is written only when it returns true; a failure of either (or a
+    /// crash before the commit) leaves neither. Returns whether the change was made. For a state change whose audit
+    /// entry must never be missing, e.g. a notification marked sent.
+    /// </summary>
+    public async Task<bool> AppendWithAsync(
+        Func<DbConnection, DbTransaction, CancellationToken, Task<bool>>? change,
         string kind,
         string actor,
         string summary,
@@ -116,6 +136,12 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await store.BeginExclusiveAsync(connection, ChainLockKey, cancellationToken);
+        if (change is not null && !await change(connection, tx, cancellationToken))
+        {
+            await tx.RollbackAsync(cancellationToken);
+            return false;
+        }
+
         var head = await connection.QuerySingleAsync<Head>(new CommandDefinition(SelectHead, transaction: tx, cancellationToken: cancellationToken));
         var seq = head.Seq + 1;
         var at = time.GetUtcNow().ToUnixTimeMilliseconds();
@@ -141,6 +167,7 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
             cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(MoveHead, new { Seq = seq, Hash = hash }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>

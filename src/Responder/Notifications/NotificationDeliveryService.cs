@@ -14,7 +14,8 @@ namespace ZtStream.Responder.Notifications;
 /// <summary>
 /// Drains the notification outbox: each due notification is claimed (so several Responders never send the same one
 /// at once), sent by its target's sender, and then marked delivered, retried with capped exponential backoff (or the
-/// target's Retry-After), or failed when the target refused it or the attempts ran out. Every attempt is audited.
+/// target's Retry-After), or failed when the target refused it or the attempts ran out. Every attempt is audited, in
+/// the same transaction as the state it leaves the item in.
 /// A crash between a send and its mark sends it again: the webhook's <c>ZtStream-Delivery</c> header, PagerDuty's
 /// dedup key and the email's Message-ID let a receiver see the repeat.
 /// </summary>
@@ -126,23 +127,42 @@ internal sealed class NotificationDeliveryService(
         }
 
         var next = time.GetUtcNow() + backoff;
-        await outbox.RetryAsync(item.Id, outcome.Detail, next, cancellationToken);
-        telemetry.NotificationSent(target.Kind, item.Route, "retry");
-        DriverLog.NotificationRetry(logger, item.Event, item.AlertId, item.Target, (int)attempts, outcome.Detail, next);
-        await audit.AppendAsync(
+        if (!await audit.AppendWithAsync(
+            (connection, tx, ct) => NotificationOutbox.RetryAsync(connection, tx, item.Id, outcome.Detail, next, ct),
             AuditKinds.NotificationAttemptFailed,
             "system",
             $"{item.Event} of alert {item.AlertId} to {item.Target}: attempt {attempts} failed ({outcome.Detail}); next at {next:O}",
             cancellationToken,
             actionId: item.ActionId,
-            alertId: item.AlertId);
+            alertId: item.AlertId))
+        {
+            return;
+        }
+
+        telemetry.NotificationSent(target.Kind, item.Route, "retry");
+        DriverLog.NotificationRetry(logger, item.Event, item.AlertId, item.Target, (int)attempts, outcome.Detail, next);
     }
 
     private async Task FinishAsync(NotificationItem item, string kind, string state, string detail, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var delivered = state == NotificationOutbox.Delivered;
-        await outbox.FinishAsync(item.Id, state, delivered ? null : detail, now, cancellationToken);
+        // The state and its audit entry commit together (issue 15): a crash or a failed audit write between them would
+        // leave a finished send nobody could account for. Either failing leaves the item pending, sent again after its lease.
+        if (!await audit.AppendWithAsync(
+            (connection, tx, ct) => NotificationOutbox.FinishAsync(connection, tx, item.Id, state, delivered ? null : detail, now, ct),
+            delivered ? AuditKinds.NotificationSent : AuditKinds.NotificationFailed,
+            "system",
+            delivered
+                ? $"{item.Event} of alert {item.AlertId} delivered to {item.Target} ({kind}) on attempt {item.Attempts + 1}: {detail}"
+                : $"{item.Event} of alert {item.AlertId} to {item.Target} failed: {detail}",
+            cancellationToken,
+            actionId: item.ActionId,
+            alertId: item.AlertId))
+        {
+            return;
+        }
+
         telemetry.NotificationSent(kind, item.Route, state, delivered ? now - item.CreatedAt : null);
         if (delivered)
         {
@@ -152,15 +172,5 @@ internal sealed class NotificationDeliveryService(
         {
             DriverLog.NotificationFailed(logger, item.Event, item.AlertId, item.Target, detail);
         }
-
-        await audit.AppendAsync(
-            delivered ? AuditKinds.NotificationSent : AuditKinds.NotificationFailed,
-            "system",
-            delivered
-                ? $"{item.Event} of alert {item.AlertId} delivered to {item.Target} ({kind}) on attempt {item.Attempts + 1}: {detail}"
-                : $"{item.Event} of alert {item.AlertId} to {item.Target} failed: {detail}",
-            cancellationToken,
-            actionId: item.ActionId,
-            alertId: item.AlertId);
     }
 }

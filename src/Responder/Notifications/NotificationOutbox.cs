@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using ZtStream.Platform.Store;
 
@@ -84,12 +85,12 @@ internal sealed class NotificationOutbox(IStore store)
     private const string FinishSql = """
         UPDATE responder_notifications
         SET state = @State, attempts = attempts + 1, finished_at = @Now, last_error = @Error
-        WHERE id = @Id
+        WHERE id = @Id AND state = 'pending'
         """;
 
     private const string RetrySql = """
         UPDATE responder_notifications SET attempts = attempts + 1, next_attempt_at = @Next, last_error = @Error
-        WHERE id = @Id
+        WHERE id = @Id AND state = 'pending'
         """;
 
     private const string ByAlertSql = $"""
@@ -141,11 +142,21 @@ internal sealed class NotificationOutbox(IStore store)
             ClaimSql, new { item.Id, LeaseUntil = leaseUntil, Seen = item.NextAttemptAt }, cancellationToken: cancellationToken)) == 1;
     }
 
-    public Task FinishAsync(long id, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ExecuteAsync(FinishSql, new { Id = id, State = state, Error = error, Now = now }, cancellationToken);
+    /// <summary>
+    /// Marks a pending item delivered or failed inside <paramref name="transaction"/>, the one that writes its audit entry
+    /// (<see cref="Audit.AuditLog.AppendWithAsync"/>), so a finished send is never without one. False when it was no
+    /// longer pending.
+    /// </summary>
+    public static async Task<bool> FinishAsync(
+        DbConnection connection, DbTransaction transaction, long id, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            FinishSql, new { Id = id, State = state, Error = error, Now = now }, transaction, cancellationToken: cancellationToken)) == 1;
 
-    public Task RetryAsync(long id, string error, DateTimeOffset next, CancellationToken cancellationToken) =>
-        ExecuteAsync(RetrySql, new { Id = id, Error = error, Next = next }, cancellationToken);
+    /// <summary>Counts a failed attempt and sets the next, inside the transaction of its audit entry (as <see cref="FinishAsync"/>).</summary>
+    public static async Task<bool> RetryAsync(
+        DbConnection connection, DbTransaction transaction, long id, string error, DateTimeOffset next, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(
+            RetrySql, new { Id = id, Error = error, Next = next }, transaction, cancellationToken: cancellationToken)) == 1;
 
     /// <summary>What became of an alert's notifications, oldest first.</summary>
     public async Task<IReadOnlyList<NotificationItem>> ForAlertAsync(string alertId, CancellationToken cancellationToken)
@@ -159,11 +170,5 @@ internal sealed class NotificationOutbox(IStore store)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(PendingCountSql, cancellationToken: cancellationToken));
-    }
-
-    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
     }
 }

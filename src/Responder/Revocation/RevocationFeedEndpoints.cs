@@ -13,15 +13,16 @@ using ZtStream.Platform;
 using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Console.SignIn;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>
 /// <c>GET /v1/revocations</c> (snapshot), <c>GET /v1/revocations/stream</c> (server-sent events, resumable with
-/// <c>Last-Event-ID</c>), both for a feed credential (<see cref="ApiTokenAuthenticator.FeedCredential"/>), and
-/// <c>POST /v1/revocations/{version}/lift</c> for responders. Streams are served from <see cref="RevocationFeedHub"/>'s
-/// memory and capped per credential.
+/// <c>Last-Event-ID</c>), both for a feed credential (<see cref="ApiTokenAuthenticator.FeedCredential"/>) or a console
+/// session, and <c>POST /v1/revocations/{version}/lift</c> for responders. Streams are served from
+/// <see cref="RevocationFeedHub"/>'s memory and capped per credential.
 /// </summary>
 internal static class RevocationFeedEndpoints
 {
@@ -35,7 +36,7 @@ internal static class RevocationFeedEndpoints
     {
         endpoints.MapGet(RevocationFeed.SnapshotPath, async (HttpContext http, RevocationStore store, ApiTokenAuthenticator auth) =>
         {
-            if (auth.FeedCredential(http) is null)
+            if (await ReaderAsync(http, auth) is null)
             {
                 http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-feed\"";
                 return Problems.Result(FeedUnauthorized);
@@ -59,7 +60,7 @@ internal static class RevocationFeedEndpoints
         TimeProvider time,
         ILogger<RevocationFeedHub> logger)
     {
-        var credential = auth.FeedCredential(http);
+        var credential = await ReaderAsync(http, auth);
         if (credential is null)
         {
             http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-feed\"";
@@ -98,6 +99,14 @@ internal static class RevocationFeedEndpoints
             limiter.Exit(credential);
         }
     }
+
+    /// <summary>
+    /// Who reads the feed: <see cref="ApiTokenAuthenticator.FeedCredential"/>, or a console session (any role, as any
+    /// API token may read it). The console reads the snapshot to find the entries an action put on the list before it
+    /// lifts them; without this a signed-in responder was refused and signed out.
+    /// </summary>
+    private static async Task<string?> ReaderAsync(HttpContext http, ApiTokenAuthenticator auth) =>
+        auth.FeedCredential(http) ?? (await ConsoleSignIn.SessionCallerAsync(http) is { } session ? "session:" + session.Name : null);
 
     private static async Task FollowAsync(HttpContext http, long last, RevocationFeedHub hub, TimeSpan keepAlive, TimeProvider time)
     {

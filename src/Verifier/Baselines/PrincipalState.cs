@@ -147,22 +147,44 @@ internal sealed class PrincipalState
         RateMean.Write(w);
     }
 
-    /// <summary>The state alone, as it is parked in the store when its principal is evicted.</summary>
+    // Sections that may follow the baseline in a parked state. A state parked before they existed ends with the
+    // baseline, and still loads (issue 11: the sign-in history used to be dropped on eviction).
+    private const byte ParkedAuthentication = 1;
+
+    /// <summary>
+    /// The state as it is parked in the store when its principal is evicted: the baseline, then the identity detector's
+    /// sign-in state when there is one, so a returning principal keeps its failures, sessions, countries and devices.
+    /// </summary>
     public byte[] ToBytes()
     {
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
         {
             Write(w);
+            if (Authentication is { } authentication)
+            {
+                w.Write(ParkedAuthentication);
+                authentication.Write(w);
+            }
         }
 
         return ms.ToArray();
     }
 
+    /// <summary>Reads a parked state, whichever version parked it.</summary>
     public static PrincipalState FromBytes(byte[] bytes)
     {
         using var r = new BinaryReader(new MemoryStream(bytes));
-        return Read(r);
+        var s = Read(r);
+        while (r.BaseStream.Position < r.BaseStream.Length)
+        {
+            var section = r.ReadByte();
+            s.Authentication = section == ParkedAuthentication
+                ? ZtStream.Verifier.Authentication.AuthenticationState.Read(r)
+                : throw new InvalidDataException($"parked principal state has an unknown section {section}: written by a newer version");
+        }
+
+        return s;
     }
 
     public static PrincipalState Read(BinaryReader r)

@@ -4,9 +4,15 @@ using System.Text.Json;
 using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
 using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Revocations;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Suppressions;
+using ZtStream.Responder.Tests.Actions;
+using ZtStream.Responder.Tests.Revocation;
+using ZtStream.TestSupport.Ingest;
 using ZtStream.TestSupport.Oidc;
 using ZtStream.TestSupport.Services;
 
@@ -18,14 +24,14 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>A Responder on a port chosen first, so its callback can be registered with the provider before it starts.</summary>
-    private async Task<ResponderTestHost> StartWithSsoAsync(TempFolder folder)
+    private async Task<ResponderTestHost> StartWithSsoAsync(TempFolder folder, string? policyYaml = null)
     {
         var issuer = await oidc.GetIssuerAsync(Ct);
         var port = LocalProcess.FreePort();
         var clientId = await oidc.RegisterClientAsync(new Uri($"http://127.0.0.1:{port}/console/auth/callback"), Ct);
 
         // Real time: the provider and the browser judge cookie and token lifetimes by the wall clock.
-        var host = new ResponderTestHost(folder.Path, time: new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port };
+        var host = new ResponderTestHost(folder.Path, policyYaml, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port };
         host.Settings["Responder:Sso:Authority"] = issuer.ToString();
         host.Settings["Responder:Sso:ClientId"] = clientId;
         host.Settings["Responder:Sso:RequireHttpsMetadata"] = "false";
@@ -170,6 +176,78 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     }
 
     [Fact]
+    public async Task Responder_LiftsARevocationInTheConsole_TheSdkProtectedAppAcceptsTheTokenAgain_AndAnAnalystCannot()
+    {
+        using var folder = new TempFolder();
+        await using var host = await StartWithSsoAsync(folder, ResponseFlowTests.RevokeCritical);
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, host.BaseAddress!);
+        var token = ProtectedApp.Token("alice", "jti-console-lift");
+        var bystander = ProtectedApp.Token("bob", "jti-console-fine");
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(token)).StatusCode);
+
+        // A critical alert: the policy revokes its token automatically and the SDK refuses it.
+        await host.PublishAlertAsync(TestAlerts.Critical("lift-console", jti: "jti-console-lift"));
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.Unauthorized, "the app refuses the revoked token", 60_000);
+        var actions = host.Get<ActionStore>();
+        await Eventually.HoldsAsync(async () => (await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct)) is [{ State: "done" }], "the revocation is done", 60_000);
+        var action = Assert.Single(await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct));
+        var entry = (await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync(
+            RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, Ct))!.Revocations.Single(r => r.Jti == "jti-console-lift");
+
+        // An analyst sees the revocation but is offered no lift; one forged from the page is refused and audited.
+        await using (var analyst = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-ana")))
+        {
+            await analyst.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
+            await analyst.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/lift-console").ToString());
+            var row = analyst.Page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+            await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync("done");
+            await Assertions.Expect(analyst.Page.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
+            var forged = await analyst.Page.EvaluateAsync<string[]>($$"""
+                async () => {
+                  const me = await (await fetch('/v1/me')).json();
+                  const r = await fetch('/v1/revocations/{{entry.Version}}/lift', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token }, body: JSON.stringify({ reason: 'forged' }) });
+                  return [String(r.status), r.headers.get('content-type')];
+                }
+                """);
+            Assert.Equal("403", forged[0]);
+            Assert.StartsWith("application/problem+json", forged[1], StringComparison.Ordinal);
+            var refused = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
+            Assert.Equal("ana", refused.Actor);
+            Assert.Contains($"POST /v1/revocations/{entry.Version}/lift", refused.Summary, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync(token)).StatusCode);
+        }
+
+        // A responder opens the alert, lifts the revocation with a reason, and the app accepts the token again.
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-rex"));
+        var page = browser.Page;
+        await browser.SignInAsync(host.BaseAddress!, "rex", "rex (responder)");
+        await page.Locator("[data-testid=alert-row][data-alert-id=lift-console]").ClickAsync();
+        var revoke = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        await Assertions.Expect(revoke).ToContainTextAsync("revoke_token");
+        await Assertions.Expect(revoke.GetByTestId("action-state")).ToHaveTextAsync("done");
+        await revoke.GetByTestId("lift-revocation").ClickAsync();
+        await revoke.GetByTestId("lift-revocation-reason").FillAsync("false positive: alice's new laptop");
+        await revoke.GetByTestId("lift-revocation-confirm").ClickAsync();
+        await Assertions.Expect(revoke.GetByTestId("revocation-not-in-force")).ToBeVisibleAsync();
+        Assert.DoesNotContain("failed", await page.Locator("#flash").TextContentAsync() ?? "", StringComparison.Ordinal);
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.OK, "the app accepts the token again", 60_000);
+        Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(bystander)).StatusCode);
+
+        // The action no longer offers a lift, and the audit trail, in the store and on the console, shows who and why.
+        await Assertions.Expect(revoke.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
+        var lifted = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
+        Assert.Equal(("rex", action.Id.ToString()), (lifted.Actor, lifted.ActionId));
+        Assert.Contains("alice's new laptop", lifted.Summary, StringComparison.Ordinal);
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/audit").ToString());
+        var trail = page.GetByTestId("audit").Locator("tr", new() { HasText = AuditKinds.RevocationLifted });
+        await Assertions.Expect(trail).ToHaveCountAsync(1);
+        await Assertions.Expect(trail).ToContainTextAsync("rex");
+        await Assertions.Expect(trail).ToContainTextAsync("alice's new laptop");
+    }
+
+    [Fact]
     public async Task Viewer_SeesNoWriteButton_AndAForgedWriteIs403AndAudited()
     {
         using var folder = new TempFolder();
@@ -183,7 +261,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await Assertions.Expect(page.GetByTestId("bulk")).ToHaveCountAsync(0);
         await page.Locator("[data-testid=alert-row][data-alert-id=view-1]").ClickAsync();
         await Assertions.Expect(page.GetByTestId("evidence")).ToBeVisibleAsync();
-        foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "suppress", "lift-suppression", "approve" })
+        foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "suppress", "lift-suppression", "approve", "lift-revocation" })
         {
             await Assertions.Expect(page.GetByTestId(write)).ToHaveCountAsync(0);
         }

@@ -274,7 +274,7 @@ public sealed class NotificationDeliveryTests
     private static async Task<NotificationItem?> Item(ResponderTestHost host, string alertId) =>
         (await host.Get<NotificationOutbox>().ForAlertAsync(alertId, Ct)).FirstOrDefault();
 
-    /// <summary>The outbox's state is written before the audit entry that records it: wait for the entry.</summary>
+    /// <summary>A queued or throttled entry follows its item's insert: wait for it (a finished item's entry commits with its state).</summary>
     private static Task AuditedAsync(ResponderTestHost host, string alertId, string kind) =>
         Eventually.HoldsAsync(
             async () => (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alertId, Kind: kind, Limit: 10), Ct)).Count > 0,

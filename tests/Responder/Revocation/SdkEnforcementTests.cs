@@ -1,24 +1,10 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using System.Net.Http.Json;
 using ZtStream.Contracts.Commands;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Actions;
-using ZtStream.Sdk;
 using ZtStream.TestSupport.Ingest;
 using ZtStream.TestSupport.Revocations;
 
@@ -43,7 +29,7 @@ public sealed class SdkEnforcementTests
     public async Task CriticalAlert_AutomaticRevocation_SdkProtectedAppRejectsTheToken()
     {
         using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, WallClock()) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var stolen = ProtectedApp.Token("alice", "jti-stolen-sdk");
@@ -60,7 +46,7 @@ public sealed class SdkEnforcementTests
     public async Task Lift_ByAResponder_TheAppAcceptsTheTokenAgain_TheEntryLeavesTheSnapshot_AndTheAuditShowsWhoAndWhy()
     {
         using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, WallClock()) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var ct = TestContext.Current.CancellationToken;
@@ -93,7 +79,7 @@ public sealed class SdkEnforcementTests
     public async Task SubjectRevocation_OfAClient_RefusesItsClientCredentialsTokenWithoutSub()
     {
         using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, time: WallClock()) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(folder.Path, time: ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var machine = ProtectedApp.Token(new Dictionary<string, object> { ["client_id"] = "billing-batch", ["jti"] = "jti-cc" });
@@ -107,74 +93,5 @@ public sealed class SdkEnforcementTests
 
         await Eventually.HoldsAsync(async () => (await app.GetAsync(machine)).StatusCode == HttpStatusCode.Unauthorized, "the client's token is refused");
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(otherMachine)).StatusCode);
-    }
-
-    /// <summary>
-    /// The Responder's clock at the wall-clock time the app (and its SDK) lives in: revocation entries expire on the
-    /// Responder's time and the SDK drops them on its own.
-    /// </summary>
-    private static Microsoft.Extensions.Time.Testing.FakeTimeProvider WallClock() => new(DateTimeOffset.UtcNow);
-
-    /// <summary>A service using the SDK with JWT bearer authentication (symmetric test key) on loopback.</summary>
-    private sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsyncDisposable
-    {
-        private const string Issuer = "https://idp.test";
-        private const string Audience = "orders-api";
-        private static readonly SymmetricSecurityKey Key = new(Encoding.UTF8.GetBytes("ztstream-responder-test-signing-key-32-bytes!"));
-
-        public static async Task<ProtectedApp> StartAsync(Uri ingest, Uri feed)
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.Logging.ClearProviders();
-            builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
-            builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = Issuer,
-                ValidAudience = Audience,
-                IssuerSigningKey = Key,
-            });
-            builder.Services.AddAuthorization();
-            builder.Services.AddZtStream(o =>
-            {
-                o.Endpoint = ingest;
-                o.SourceKey = "app-key";
-                o.Revocations.Feed = feed;
-                o.Revocations.Key = ResponderTestHost.FeedToken;
-            });
-            var web = builder.Build();
-            web.UseAuthentication();
-            web.UseZtStream();
-            web.UseAuthorization();
-            web.MapGet("/api/orders", () => Results.Text("[]", "application/json")).RequireAuthorization();
-            await web.StartAsync();
-            var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-            return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) });
-        }
-
-        public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });
-
-        public static string Token(Dictionary<string, object> claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = Audience,
-            Claims = claims,
-            IssuedAt = DateTime.UtcNow,
-            Expires = DateTime.UtcNow.AddHours(1),
-            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
-        });
-
-        public async Task<HttpResponseMessage> GetAsync(string token)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders");
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            return await http.SendAsync(request);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            http.Dispose();
-            await app.StopAsync();
-            await app.DisposeAsync();
-        }
     }
 }

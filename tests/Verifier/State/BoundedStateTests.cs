@@ -3,9 +3,11 @@ using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
 using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
+using ZtStream.Verifier.Tests.Authentication;
 using ZtStream.Verifier.Tests.Processing;
 
 namespace ZtStream.Verifier.Tests.State;
@@ -81,6 +83,63 @@ public sealed class BoundedStateTests
         await running;
         parked = await store.ParkedAsync(topics.Group, "user:veteran", CancellationToken.None);
         Assert.Equal(31, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked!).Events);
+    }
+
+    [Fact]
+    public void EvictedPrincipal_WhenItReturns_GetsItsSignInHistoryBack_KnownCountryAndDevice()
+    {
+        var options = new VerifierOptions { ModelEnabled = false, MaxPrincipals = 50 };
+        var budget = new StateBudget(options);
+        var engine = new ScoringEngine(options, budget: budget);
+        const string upn = "tperkins@contoso.example";
+        var signIns = Enumerable.Range(0, 5).Select(i => IdpRecords.EntraSignIn(upn, "198.51.100.40", IdpRecords.T0.AddDays(i), country: "US", device: "3e5ad2d6")).ToList();
+        foreach (var e in signIns)
+        {
+            engine.Score(e);
+        }
+
+        var key = signIns[0].PrincipalKey;
+        for (var i = 0; i < 200; i++)
+        {
+            engine.Score(Events.Read(IdpRecords.T0.AddDays(5).AddSeconds(i), principal: $"user:crowd-{i}"));
+        }
+
+        Assert.False(engine.Knows(key));
+        var parked = Assert.Single(budget.ToPark, p => p.Principal == key).State.ToBytes();
+
+        // Back through the bytes the store keeps, as the worker adopts it.
+        engine.Adopt(key, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked));
+        var home = engine.Score(IdpRecords.EntraSignIn(upn, "198.51.100.40", IdpRecords.T0.AddDays(6), country: "US", device: "3e5ad2d6"));
+        var abroad = engine.Score(IdpRecords.EntraSignIn(upn, "203.0.113.8", IdpRecords.T0.AddDays(7), country: "RU", device: "99ff02"));
+
+        Assert.DoesNotContain(home.Alert?.Reasons ?? [], r => r.Rule is AuthenticationDetector.NewCountry or AuthenticationDetector.NewDevice);
+        // Only a principal that remembers its six sign-ins from the US sees RU as new: a fresh state has too few to judge.
+        var newCountry = Assert.Single(abroad.Alert!.Reasons, r => r.Rule == AuthenticationDetector.NewCountry);
+        Assert.Contains("6 sign-ins before, from US", newCountry.Text, StringComparison.Ordinal);
+        Assert.Equal(7, engine.StateOf(key)!.Authentication!.SignIns);
+    }
+
+    [Fact]
+    public void ParkedState_WrittenBeforeSignInHistoryWasParked_StillLoads()
+    {
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false });
+        for (var i = 0; i < 30; i++)
+        {
+            engine.Score(Events.Read(Events.T0.AddMinutes(i), principal: "user:old"));
+        }
+
+        // The previous version parked the baseline alone: exactly what Write gives, with no section after it.
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            engine.StateOf("user:old")!.Write(w);
+        }
+
+        var loaded = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(ms.ToArray());
+
+        Assert.Equal(30, loaded.Events);
+        Assert.Null(loaded.Authentication);
+        Assert.Throws<InvalidDataException>(() => ZtStream.Verifier.Baselines.PrincipalState.FromBytes([.. ms.ToArray(), 9]));
     }
 
     [Fact]

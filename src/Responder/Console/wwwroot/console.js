@@ -379,7 +379,20 @@ async function alertsView(view, mine) {
 }
 
 // ---- one alert ----
-function actionButtons(a, refresh) {
+const REVOCATIONS = ["revoke_token", "revoke_subject_sessions"];
+
+// The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift.
+async function revocationsInForce(actions) {
+  if (!can("responder") || !actions.some(a => a.state === "done" && REVOCATIONS.includes(a.kind))) return new Map();
+  const inForce = new Map();
+  for (const r of (await api("GET", "/v1/revocations")).revocations) {
+    if (!inForce.has(r.action_id)) inForce.set(r.action_id, []);
+    inForce.get(r.action_id).push(r);
+  }
+  return inForce;
+}
+
+function actionButtons(a, inForce, refresh) {
   if (!can("responder")) return [];
   const act = (verb, body) => () => run(verb + " " + a.kind, async () => { await api("POST", `/v1/actions/${a.id}/${verb}`, body); await refresh(); });
   const buttons = [];
@@ -391,20 +404,20 @@ function actionButtons(a, refresh) {
     buttons.push(reasonForm("Release", "release", (reason) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await refresh(); })));
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
   }
-  if (a.state === "done" && (a.kind === "revoke_token" || a.kind === "revoke_subject_sessions")) {
+  if (a.state === "done" && REVOCATIONS.includes(a.kind)) {
     // The feed's snapshot names each entry's action; every entry this action put on the list is lifted.
-    buttons.push(reasonForm("Lift revocation", "lift-revocation", (reason) => run("lift revocation", async () => {
-      const snapshot = await api("GET", "/v1/revocations");
-      const entries = snapshot.revocations.filter(r => r.action_id === a.id);
-      if (!entries.length) throw new Error("no entry of this action is in force (lifted or expired already)");
-      for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
-      await refresh();
-    })));
+    const entries = inForce.get(a.id) || [];
+    buttons.push(entries.length
+      ? reasonForm("Lift revocation", "lift-revocation", (reason) => run("lift revocation", async () => {
+          for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
+          await refresh();
+        }))
+      : el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
   }
   return buttons;
 }
 
-function actionsTable(actions, refresh) {
+function actionsTable(actions, inForce, refresh) {
   return el("table", { "data-testid": "actions" },
     el("thead", {}, el("tr", {}, ["Kind", "Target", "Mode", "State", "Why", "Expires", "Detail / error", ""].map(h => el("th", {}, h)))),
     el("tbody", {}, actions.map(a => el("tr", { "data-testid": "action-row", "data-action-id": a.id },
@@ -413,7 +426,7 @@ function actionsTable(actions, refresh) {
       el("td", {}, a.decision),
       el("td", {}, when(a.expires_at || a.approval_expires_at)),
       el("td", { class: a.error ? "error" : "" }, a.error || a.detail || ""),
-      el("td", {}, actionButtons(a, refresh))))));
+      el("td", {}, actionButtons(a, inForce, refresh))))));
 }
 
 function suppressionsTable(items, refresh) {
@@ -517,6 +530,7 @@ async function alertDetailView(view, id) {
     api("GET", "/v1/alerts/" + encodeURIComponent(id)),
     api("GET", "/v1/alerts/" + encodeURIComponent(id) + "/activity?hours=6"),
   ]);
+  const inForce = await revocationsInForce(d.actions);
   const a = d.alert.alert;
   const refresh = () => render();
   view.append(
@@ -542,7 +556,7 @@ async function alertDetailView(view, id) {
     d.suppressions.length ? suppressionsTable(d.suppressions, refresh) : el("p", { class: "muted" }, "None."),
     suppressForm(a, refresh),
     el("h3", {}, "Actions"),
-    d.actions.length ? actionsTable(d.actions, refresh) : el("p", { class: "muted" }, "No actions."),
+    d.actions.length ? actionsTable(d.actions, inForce, refresh) : el("p", { class: "muted" }, "No actions."),
     el("h3", {}, "History"),
     el("table", { "data-testid": "history" }, el("tbody", {}, d.history.map(h =>
       el("tr", { class: h.change === "comment" ? "comment" : "" }, el("td", {}, when(h.at)), el("td", {}, h.change), el("td", {}, h.status.replace("_", " ")),
@@ -563,7 +577,7 @@ async function actionsView(view) {
   const actions = await api("GET", "/v1/actions?" + params.toString());
   view.append(el("h2", {}, "Actions"),
     el("p", {}, ["pending_approval", "active", "failed", ""].map(s => el("a", { class: "spaced", href: "#/actions" + (s ? "?state=" + s : "") }, s || "all"))),
-    actionsTable(actions, () => render()));
+    actionsTable(actions, await revocationsInForce(actions), () => render()));
 }
 
 function triggerView(view) {

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using ZtStream.Sdk;
+
+namespace ZtStream.Responder.Tests.Revocation;
+
+/// <summary>A service protected by the SDK (the revocation feed, events to Ingest) with JWT bearer authentication (symmetric test key) on loopback.</summary>
+internal sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsyncDisposable
+{
+    private const string Issuer = "https://idp.test";
+    private const string Audience = "orders-api";
+    private static readonly SymmetricSecurityKey Key = new(Encoding.UTF8.GetBytes("ztstream-responder-test-signing-key-32-bytes!"));
+
+    /// <summary>
+    /// The Responder's clock at the wall-clock time the app (and its SDK) lives in: revocation entries expire on the
+    /// Responder's time and the SDK drops them on its own.
+    /// </summary>
+    public static FakeTimeProvider WallClock() => new(DateTimeOffset.UtcNow);
+
+    public static async Task<ProtectedApp> StartAsync(Uri ingest, Uri feed)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            IssuerSigningKey = Key,
+        });
+        builder.Services.AddAuthorization();
+        builder.Services.AddZtStream(o =>
+        {
+            o.Endpoint = ingest;
+            o.SourceKey = "app-key";
+            o.Revocations.Feed = feed;
+            o.Revocations.Key = ResponderTestHost.FeedToken;
+        });
+        var web = builder.Build();
+        web.UseAuthentication();
+        web.UseZtStream();
+        web.UseAuthorization();
+        web.MapGet("/api/orders", () => Results.Text("[]", "application/json")).RequireAuthorization();
+        await web.StartAsync();
+        var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });
+
+    public static string Token(Dictionary<string, object> claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+    {
+        Issuer = Issuer,
+        Audience = Audience,
+        Claims = claims,
+        IssuedAt = DateTime.UtcNow,
+        Expires = DateTime.UtcNow.AddHours(1),
+        SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+    });
+
+    public async Task<HttpResponseMessage> GetAsync(string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await http.SendAsync(request);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        http.Dispose();
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}
