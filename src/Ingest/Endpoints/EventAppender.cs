@@ -111,12 +111,18 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     }
 
     /// <summary>An event object's JSON with <paramref name="stamp"/> as its first properties (the object itself has no <c>source</c> or <c>source_scope</c>).</summary>
-    internal static byte[] Stamped(ReadOnlySpan<byte> json, ReadOnlySpan<byte> stamp)
+    /// <remarks>
+    /// The one copy of the item's bytes: <paramref name="json"/> is normally a slice of the request body, written straight
+    /// into a right-sized array. It is not pooled because <see cref="IEventLog"/> does not promise to be done with a
+    /// record's value when <see cref="IEventLog.AppendAsync"/> returns (a log may keep the array it is given).
+    /// </remarks>
+    internal static byte[] Stamped(ReadOnlyMemory<byte> json, ReadOnlySpan<byte> stamp)
     {
-        var value = new byte[json.Length + stamp.Length];
+        var item = json.Span;
+        var value = new byte[item.Length + stamp.Length];
         value[0] = (byte)'{';
         stamp.CopyTo(value.AsSpan(1));
-        json[1..].CopyTo(value.AsSpan(1 + stamp.Length));
+        item[1..].CopyTo(value.AsSpan(1 + stamp.Length));
         return value;
     }
 }

@@ -132,7 +132,8 @@ internal sealed class IngestHandler(
             MapResult result;
             try
             {
-                result = Map(endpoint, format, buffer.AsSpan(0, length));
+                // The items may keep slices of the buffer (MappedEvent.Json): it goes back to the pool only in the finally below, after the append.
+                result = Map(endpoint, format, buffer.AsMemory(0, length));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -315,14 +316,14 @@ internal sealed class IngestHandler(
         });
     }
 
-    private MapResult Map(IngestEndpoint endpoint, EventsFormat format, ReadOnlySpan<byte> body) => endpoint switch
+    private MapResult Map(IngestEndpoint endpoint, EventsFormat format, ReadOnlyMemory<byte> body) => endpoint switch
     {
-        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body, SourceOptions()),
-        IngestEndpoint.Falco => FalcoMapper.Map(body, SourceOptions()),
-        IngestEndpoint.Okta => OktaMapper.Map(body, SourceOptions(OktaMapper.Idp)),
-        IngestEndpoint.Entra => EntraMapper.Map(body, SourceOptions(EntraMapper.Idp)),
-        IngestEndpoint.Keycloak => KeycloakMapper.Map(body, SourceOptions(KeycloakMapper.Idp)),
-        IngestEndpoint.Auth0 => Auth0Mapper.Map(body, SourceOptions(Auth0Mapper.Idp)),
+        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body.Span, SourceOptions()),
+        IngestEndpoint.Falco => FalcoMapper.Map(body.Span, SourceOptions()),
+        IngestEndpoint.Okta => OktaMapper.Map(body.Span, SourceOptions(OktaMapper.Idp)),
+        IngestEndpoint.Entra => EntraMapper.Map(body.Span, SourceOptions(EntraMapper.Idp)),
+        IngestEndpoint.Keycloak => KeycloakMapper.Map(body.Span, SourceOptions(KeycloakMapper.Idp)),
+        IngestEndpoint.Auth0 => Auth0Mapper.Map(body.Span, SourceOptions(Auth0Mapper.Idp)),
         _ => eventParser.Parse(body, format),
     };
 

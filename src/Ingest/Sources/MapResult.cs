@@ -16,14 +16,20 @@ internal sealed class MappedEvent
         Id = mapped.Id;
         PrincipalKey = mapped.PrincipalKey;
         MayBeFailedSignIn = true;
-        Json = json;
+        if (json is not null)
+        {
+            // Not a conditional expression: null converts to an empty ReadOnlyMemory<byte> (through byte[]), not to no value.
+            Json = json;
+        }
     }
 
     /// <summary>
     /// An event accepted from its bytes alone (<see cref="Validation.VerbatimEventScanner"/>): the event itself is read
-    /// from <paramref name="json"/> only if someone asks for it.
+    /// from <paramref name="json"/> only if someone asks for it. <paramref name="json"/> may be a slice of the request
+    /// body, not a copy: the body must outlive this item (Ingest returns its pooled body buffer only once the request's
+    /// append has returned).
     /// </summary>
-    public MappedEvent(int index, Validation.ScannedEvent scanned, byte[] json)
+    public MappedEvent(int index, Validation.ScannedEvent scanned, ReadOnlyMemory<byte> json)
     {
         Index = index;
         Id = scanned.Id;
@@ -34,7 +40,7 @@ internal sealed class MappedEvent
 
     public int Index { get; }
 
-    public AccessEvent Event => mapped ??= ContractJson.DeserializeEvent(Json);
+    public AccessEvent Event => mapped ??= ContractJson.DeserializeEvent(Json.GetValueOrDefault().Span);
 
     /// <summary>
     /// What the delivering source's scope vouches for (<see cref="AccessEvent.SourceScope"/>), set by
@@ -46,7 +52,7 @@ internal sealed class MappedEvent
     public MappedEvent Admitted(AccessEvent stamped)
     {
         ArgumentNullException.ThrowIfNull(stamped);
-        return new MappedEvent(Index, stamped, Json) { SourceScope = stamped.SourceScope };
+        return new MappedEvent(Index, stamped) { Json = Json, SourceScope = stamped.SourceScope };
     }
 
     public string Id { get; }
@@ -63,9 +69,10 @@ internal sealed class MappedEvent
     /// <summary>
     /// The item's own UTF-8 JSON when it already is this event exactly as the contract reads it (a canonical event with no
     /// fields moved to attributes and no <c>source</c> of its own): Ingest forwards these bytes with the stamped source
-    /// spliced in instead of serialising the event again.
+    /// spliced in instead of serialising the event again. Bytes accepted by the scanner are the request body's own,
+    /// borrowed for as long as the request is handled; the record's value is the one copy made of them.
     /// </summary>
-    public byte[]? Json { get; }
+    public ReadOnlyMemory<byte>? Json { get; private init; }
 }
 
 /// <summary>What a source adapter made of a payload: the events it could map and an error for each item it could not.</summary>

@@ -21,21 +21,29 @@ internal enum EventsFormat
 /// <summary>Reads the items of a <c>/v1/events</c> body into events and per-item errors.</summary>
 internal sealed class EventBatchParser(EventValidator validator)
 {
-    public MapResult Parse(ReadOnlySpan<byte> body, EventsFormat format)
+    /// <summary>
+    /// The items of <paramref name="body"/>. An item accepted from its bytes keeps a slice of <paramref name="body"/> as
+    /// its <see cref="MappedEvent.Json"/> rather than a copy, so the body must outlive the items.
+    /// </summary>
+    public MapResult Parse(ReadOnlyMemory<byte> body, EventsFormat format)
     {
         if (format == EventsFormat.Json)
         {
             // The common case, canonical events as the contract writes them, is validated from the bytes and forwarded.
-            return JsonPayload.MapItems(body, ScanEvent, (element, index, items, errors) =>
-            {
-                if (ParseEvent(element, index, string.Empty, errors) is { } item)
+            // The scanner's payload is body.Span itself, so its reader's offsets slice body.
+            return JsonPayload.MapItems(
+                body.Span,
+                (ReadOnlySpan<byte> _, ref Utf8JsonReader reader, int index, List<MappedEvent> items) => ScanEvent(body, ref reader, index, items),
+                (element, index, items, errors) =>
                 {
-                    items.Add(item);
-                }
-            });
+                    if (ParseEvent(element, index, string.Empty, errors) is { } item)
+                    {
+                        items.Add(item);
+                    }
+                });
         }
 
-        return JsonPayload.MapItems(body, (element, index, items, errors) =>
+        return JsonPayload.MapItems(body.Span, (element, index, items, errors) =>
         {
             var item = format == EventsFormat.Json ? ParseEvent(element, index, string.Empty, errors) : ParseCloudEvent(element, index, errors);
             if (item is not null)
@@ -45,7 +53,8 @@ internal sealed class EventBatchParser(EventValidator validator)
         });
     }
 
-    private bool ScanEvent(ReadOnlySpan<byte> payload, ref Utf8JsonReader reader, int index, List<MappedEvent> items)
+    /// <summary>The item the reader is on, accepted from its bytes in <paramref name="body"/> (the reader's input), which it keeps a slice of.</summary>
+    private bool ScanEvent(ReadOnlyMemory<byte> body, ref Utf8JsonReader reader, int index, List<MappedEvent> items)
     {
         var start = (int)reader.TokenStartIndex;
         var ahead = reader;
@@ -55,7 +64,7 @@ internal sealed class EventBatchParser(EventValidator validator)
         }
 
         reader = ahead;
-        items.Add(new MappedEvent(index, scanned, payload[start..(int)reader.BytesConsumed].ToArray()));
+        items.Add(new MappedEvent(index, scanned, body[start..(int)reader.BytesConsumed]));
         return true;
     }
 
