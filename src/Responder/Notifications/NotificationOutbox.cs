@@ -99,11 +99,15 @@ internal sealed class NotificationOutbox(IStore store)
 
     private const string PendingCountSql = "SELECT COUNT(*) FROM responder_notifications WHERE state = 'pending'";
 
-    /// <summary>Queues one notification; false when the same one (same dedup key) was queued before.</summary>
-    public async Task<bool> EnqueueAsync(NotificationItem item, CancellationToken cancellationToken)
+    /// <summary>
+    /// Queues one notification inside <paramref name="transaction"/>, the one that writes its "queued" or "throttled"
+    /// audit entry (<see cref="Audit.AuditLog.AppendWithAsync"/>), so a queued item is never without one. False when the
+    /// same one (same dedup key) was queued before.
+    /// </summary>
+    public static async Task<bool> EnqueueAsync(
+        DbConnection connection, DbTransaction transaction, NotificationItem item, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
-        await using var connection = await store.OpenAsync(cancellationToken);
         var inserted = await connection.ExecuteAsync(new CommandDefinition(
             InsertSql,
             new
@@ -112,6 +116,7 @@ internal sealed class NotificationOutbox(IStore store)
                 Now = item.CreatedAt,
                 FinishedAt = item.State == Pending ? (DateTimeOffset?)null : item.CreatedAt,
             },
+            transaction,
             cancellationToken: cancellationToken));
         return inserted == 1;
     }

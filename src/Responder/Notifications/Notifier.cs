@@ -21,8 +21,8 @@ internal sealed record NotifyResult(int Queued, int Throttled, int AlreadyQueued
 /// <summary>
 /// Queues an alert's notifications in the outbox: one per target of every route the alert matches (a target on
 /// several routes gets one), once per alert count, and a PagerDuty acknowledge or resolve when the alert's triage
-/// status moves. A route over its limit records the notification as throttled instead. Every queueing is audited;
-/// <see cref="NotificationDeliveryService"/> sends.
+/// status moves. A route over its limit records the notification as throttled instead. Every queueing is audited in
+/// the transaction that queues it; <see cref="NotificationDeliveryService"/> sends.
 /// </summary>
 internal sealed class Notifier(
     IOptions<NotificationOptions> options,
@@ -104,24 +104,35 @@ internal sealed class Notifier(
                     ConsoleUrl = o.ConsoleUrl is { } console ? new Uri(console, "#/alerts/" + Uri.EscapeDataString(alert.Id)) : null,
                     QueuedAt = now,
                 };
-                var state = overLimit ? NotificationOutbox.Throttled : NotificationOutbox.Pending;
-                var inserted = await outbox.EnqueueAsync(
-                    new NotificationItem
-                    {
-                        Id = 0,
-                        DedupKey = key,
-                        AlertId = alert.Id,
-                        ActionId = actionId?.ToString(),
-                        Route = route.Name,
-                        Target = name,
-                        Event = @event,
-                        Content = JsonSerializer.Serialize(content, ResponderJsonContext.Default.NotificationContent),
-                        State = state,
-                        Attempts = 0,
-                        NextAttemptAt = now,
-                        CreatedAt = now,
-                    },
-                    cancellationToken);
+                var item = new NotificationItem
+                {
+                    Id = 0,
+                    DedupKey = key,
+                    AlertId = alert.Id,
+                    ActionId = actionId?.ToString(),
+                    Route = route.Name,
+                    Target = name,
+                    Event = @event,
+                    Content = JsonSerializer.Serialize(content, ResponderJsonContext.Default.NotificationContent),
+                    State = overLimit ? NotificationOutbox.Throttled : NotificationOutbox.Pending,
+                    Attempts = 0,
+                    NextAttemptAt = now,
+                    CreatedAt = now,
+                };
+
+                // The item and its audit entry commit together: a crash or a refused entry leaves neither, and the
+                // failure reaches the caller (the alert's record is retried, then dead-lettered with the reason).
+                var inserted = await audit.AppendWithAsync(
+                    (connection, tx, ct) => NotificationOutbox.EnqueueAsync(connection, tx, item, ct),
+                    overLimit ? AuditKinds.NotificationThrottled : AuditKinds.NotificationQueued,
+                    "system",
+                    overLimit
+                        ? $"{@event} of alert {alert.Id} to {name} not sent: route {route.Name} sent {route.MaxPerWindow} in the last {route.Window}"
+                        : $"{@event} of alert {alert.Id} (count {alert.Count}) queued for {name} ({target.Kind}, route {route.Name})",
+                    cancellationToken,
+                    actionId: item.ActionId,
+                    alertId: alert.Id,
+                    principal: alert.Principal);
                 if (!inserted)
                 {
                     already++;
@@ -138,17 +149,6 @@ internal sealed class Notifier(
                 {
                     queued++;
                 }
-
-                await audit.AppendAsync(
-                    overLimit ? AuditKinds.NotificationThrottled : AuditKinds.NotificationQueued,
-                    "system",
-                    overLimit
-                        ? $"{@event} of alert {alert.Id} to {name} not sent: route {route.Name} sent {route.MaxPerWindow} in the last {route.Window}"
-                        : $"{@event} of alert {alert.Id} (count {alert.Count}) queued for {name} ({target.Kind}, route {route.Name})",
-                    cancellationToken,
-                    actionId: actionId?.ToString(),
-                    alertId: alert.Id,
-                    principal: alert.Principal);
             }
         }
 

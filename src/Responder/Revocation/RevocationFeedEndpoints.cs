@@ -19,7 +19,7 @@ using ZtStream.Responder.Telemetry;
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>
-/// <c>GET /v1/revocations</c> (snapshot), <c>GET /v1/revocations/stream</c> (server-sent events, resumable with
+/// <c>GET /v1/revocations</c> (snapshot, or one action's entries with <c>?action_id=</c>), <c>GET /v1/revocations/stream</c> (server-sent events, resumable with
 /// <c>Last-Event-ID</c>), both for a feed credential (<see cref="ApiTokenAuthenticator.FeedCredential"/>) or a console
 /// session, and <c>POST /v1/revocations/{version}/lift</c> for responders. Streams are served from
 /// <see cref="RevocationFeedHub"/>'s memory and capped per credential.
@@ -42,7 +42,19 @@ internal static class RevocationFeedEndpoints
                 return Problems.Result(FeedUnauthorized);
             }
 
-            var snapshot = await store.SnapshotAsync(http.RequestAborted);
+            // ?action_id= narrows the snapshot to one action's entries: what the console needs to offer a lift.
+            string? actionId = null;
+            if (http.Request.Query.TryGetValue("action_id", out var asked))
+            {
+                if (asked.Count != 1 || !Guid.TryParse(asked[0], out var id))
+                {
+                    return Problems.Result(Problems.Invalid([new ItemError(0, "action_id", "must be one action id (a UUID)")]));
+                }
+
+                actionId = id.ToString();
+            }
+
+            var snapshot = await store.SnapshotAsync(http.RequestAborted, actionId);
             return Results.Json(snapshot, ContractsJsonContext.Default.RevocationSnapshot);
         });
 

@@ -33,6 +33,14 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         lifted_by AS LiftedBy, lift_reason AS LiftReason
         """;
 
+    private const string InForceWhere = """
+        version <= @Version AND (lifted_version IS NULL OR lifted_version > @Version) AND (expires_at IS NULL OR expires_at > @Now)
+        """;
+
+    private const string InForce = $"SELECT {Columns} FROM responder_revocations WHERE {InForceWhere} ORDER BY version";
+
+    private const string InForceOfAction = $"SELECT {Columns} FROM responder_revocations WHERE action_id = @ActionId AND {InForceWhere} ORDER BY version";
+
     private const string NextVersion = "UPDATE responder_revocation_version SET version = version + 1 WHERE id = 1 RETURNING version";
 
     /// <summary>Adds the entry once per action id and kind; returns it and whether this call added it.</summary>
@@ -120,8 +128,11 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         return (LiftOutcome.Lifted, ToLift(lifted), ToEntry(lifted));
     }
 
-    /// <summary>Every entry in force (not lifted, not expired), and the list's version.</summary>
-    public async Task<RevocationSnapshot> SnapshotAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Every entry in force (not lifted, not expired), and the list's version; with <paramref name="actionId"/>, only
+    /// that action's entries (found through the <c>(action_id, entry_kind)</c> unique index).
+    /// </summary>
+    public async Task<RevocationSnapshot> SnapshotAsync(CancellationToken cancellationToken, string? actionId = null)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -129,12 +140,8 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         // A lift committed after the version was read has a higher version: the entry is still in this snapshot, and
         // the stream from this version brings the lift.
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(
-            $"""
-            SELECT {Columns} FROM responder_revocations
-            WHERE version <= @Version AND (lifted_version IS NULL OR lifted_version > @Version) AND (expires_at IS NULL OR expires_at > @Now)
-            ORDER BY version
-            """,
-            new { Version = version, Now = time.GetUtcNow().ToUnixTimeMilliseconds() },
+            actionId is null ? InForce : InForceOfAction,
+            new { Version = version, Now = time.GetUtcNow().ToUnixTimeMilliseconds(), ActionId = actionId },
             tx,
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);

@@ -1,5 +1,11 @@
 using Dapper;
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Contracts;
 using ZtStream.Contracts.Alerts;
+using ZtStream.Contracts.Serialization;
+using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
@@ -11,6 +17,8 @@ namespace ZtStream.Responder.Tests.Notifications;
 /// Every send audited, on both stores: a notification's final state and the audit entry that records it commit in one
 /// transaction, so neither is ever seen without the other, and a store that refuses the audit entry (a trigger raising
 /// an error, as a full disk or a lost connection would) leaves the item pending, to be sent again, with the chain intact.
+/// Queueing is the same: a refused "queued" entry leaves no item, and the alert that asked for it is dead-lettered
+/// with the reason rather than dropped.
 /// </summary>
 public abstract class NotificationOutboxContractTests : IDisposable
 {
@@ -21,10 +29,10 @@ public abstract class NotificationOutboxContractTests : IDisposable
     /// <summary>The store settings of the dialect under test (a fresh database).</summary>
     protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
 
-    /// <summary>Makes the store refuse every <c>notification.sent</c> audit entry.</summary>
-    protected abstract string[] RefuseSentEntries { get; }
+    /// <summary>Makes the store refuse every audit entry of <paramref name="kind"/> (a trigger raising an error).</summary>
+    protected abstract string[] RefuseEntries(string kind);
 
-    protected abstract string[] AcceptSentEntries { get; }
+    protected abstract string[] AcceptEntries { get; }
 
     public void Dispose()
     {
@@ -60,7 +68,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
     {
         await using var receiver = await NotificationReceiver.StartAsync();
         await using var host = await StartAsync(receiver.Url, refusingUrl: null);
-        await ExecuteAsync(host, RefuseSentEntries);
+        await ExecuteAsync(host, RefuseEntries(AuditKinds.NotificationSent));
         var alert = TestAlerts.Critical("al-audit-fault") with { Severity = Severities.High, Score = 80 };
 
         await host.PublishAlertAsync(alert);
@@ -74,7 +82,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationSent), Ct));
         Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
 
-        await ExecuteAsync(host, AcceptSentEntries);
+        await ExecuteAsync(host, AcceptEntries);
         await Eventually.HoldsAsync(
             async () => (await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct))[0].State == NotificationOutbox.Delivered,
             "delivered once the store takes the audit entry", timeoutMs: 30_000);
@@ -84,9 +92,65 @@ public abstract class NotificationOutboxContractTests : IDisposable
         Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
     }
 
-    private async Task<ResponderTestHost> StartAsync(Uri url, Uri? refusingUrl)
+    [Fact]
+    public async Task QueuedAuditRefused_NoItemLeftBehind_AlertDeadLetteredWithReason_ThenQueuedOnceWithOneEntry()
     {
-        var host = new ResponderTestHost(folder.Path) { UseWallClock = true };
+        // The real log, whose retries and dead letters are what the Responder's alert consumer relies on.
+        using var log = new InProcessEventLog(
+            new EventLogOptions { RetryBackoff = TimeSpan.FromMilliseconds(50), MaxRetryBackoff = TimeSpan.FromMilliseconds(500) },
+            TimeProvider.System,
+            NullLogger<InProcessEventLog>.Instance);
+        await using var receiver = await NotificationReceiver.StartAsync();
+        await using var host = await StartAsync(receiver.Url, refusingUrl: null, log);
+        await ExecuteAsync(host, RefuseEntries(AuditKinds.NotificationQueued));
+        var alert = TestAlerts.Critical("al-queued-fault") with { Severity = Severities.High, Score = 80 };
+        var record = new LogRecord(alert.Principal, ContractJson.Serialize(alert));
+        var deadLetters = DeadLetterHeaders.TopicFor(Topics.Alerts);
+
+        await log.AppendAsync(Topics.Alerts, [record], Ct);
+        await Eventually.HoldsAsync(
+            async () => (await log.PartitionsAsync(deadLetters, Ct)).Sum(p => p.End - p.Start) == 1,
+            "the alert is retried, then dead-lettered with the reason", timeoutMs: 30_000);
+
+        var dead = Assert.Single(await ReadAllAsync(log, deadLetters));
+        Assert.Contains("audit write refused", dead.Headers[DeadLetterHeaders.Reason], StringComparison.Ordinal);
+        Assert.Empty(await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct));
+        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationQueued), Ct));
+        Assert.Empty(receiver.Received);
+        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+
+        // Replayed from the dead letters once the store takes entries again, and delivered a second time by the log.
+        await ExecuteAsync(host, AcceptEntries);
+        await log.AppendAsync(Topics.Alerts, [record, record], Ct);
+        await Eventually.HoldsAsync(
+            async () => await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct) is [{ State: NotificationOutbox.Delivered }]
+                && (await log.PartitionsAsync(Topics.Alerts, Ct)).Sum(p => p.End - p.Start) == 3
+                && (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 100), Ct)).Count(e => e.Kind == AuditKinds.AlertReceived) == 1,
+            "the replayed alert is queued and delivered", timeoutMs: 30_000);
+        await Eventually.HoldsAsync(
+            async () => (await log.PartitionsAsync(deadLetters, Ct)).Sum(p => p.End - p.Start) == 1 && receiver.Received.Count == 1,
+            "nothing more is dead-lettered or sent");
+
+        Assert.Single(await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct));
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationQueued), Ct));
+        Assert.Single(receiver.Received);
+        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+    }
+
+    private static async Task<List<ConsumedRecord>> ReadAllAsync(InProcessEventLog log, string topic)
+    {
+        var records = new List<ConsumedRecord>();
+        foreach (var p in await log.PartitionsAsync(topic, Ct))
+        {
+            records.AddRange(await log.ReadAsync(topic, p.Partition, p.Start, (int)(p.End - p.Start), Ct));
+        }
+
+        return records;
+    }
+
+    private async Task<ResponderTestHost> StartAsync(Uri url, Uri? refusingUrl, IEventLog? log = null)
+    {
+        var host = new ResponderTestHost(folder.Path) { UseWallClock = true, Log = log };
         foreach (var (key, value) in NotificationDeliveryTests.Webhook(url))
         {
             host.Settings[key] = value;
@@ -123,15 +187,15 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
 public sealed class SqliteNotificationOutboxTests : NotificationOutboxContractTests
 {
-    protected override string[] RefuseSentEntries =>
+    protected override string[] RefuseEntries(string kind) =>
     [
-        """
-        CREATE TRIGGER refuse_sent_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'notification.sent'
+        $"""
+        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{kind}'
         BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
         """,
     ];
 
-    protected override string[] AcceptSentEntries => ["DROP TRIGGER refuse_sent_entries"];
+    protected override string[] AcceptEntries => ["DROP TRIGGER refuse_entries"];
 
     // The host's default: a SQLite file in the test's folder.
     protected override Task<Dictionary<string, string?>> StoreSettingsAsync() => Task.FromResult(new Dictionary<string, string?>());
@@ -139,19 +203,19 @@ public sealed class SqliteNotificationOutboxTests : NotificationOutboxContractTe
 
 public sealed class PostgresNotificationOutboxTests(PostgresFixture postgres) : NotificationOutboxContractTests
 {
-    protected override string[] RefuseSentEntries =>
+    protected override string[] RefuseEntries(string kind) =>
     [
         """
-        CREATE FUNCTION refuse_sent_entries() RETURNS trigger LANGUAGE plpgsql AS $$
+        CREATE FUNCTION refuse_entries() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'audit write refused'; END $$
         """,
-        """
-        CREATE TRIGGER refuse_sent_entries BEFORE INSERT ON responder_audit
-        FOR EACH ROW WHEN (NEW.kind = 'notification.sent') EXECUTE FUNCTION refuse_sent_entries()
+        $"""
+        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit
+        FOR EACH ROW WHEN (NEW.kind = '{kind}') EXECUTE FUNCTION refuse_entries()
         """,
     ];
 
-    protected override string[] AcceptSentEntries => ["DROP TRIGGER refuse_sent_entries ON responder_audit"];
+    protected override string[] AcceptEntries => ["DROP TRIGGER refuse_entries ON responder_audit"];
 
     protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() => new()
     {

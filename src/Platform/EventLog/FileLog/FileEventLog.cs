@@ -63,7 +63,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         _fsync = options.Fsync.Trim().ToLowerInvariant();
         if (writable)
         {
-            Directory.CreateDirectory(Root);
+            CreateOwnerOnly(Root);
             _lock = TakeLock(Root);
         }
         else if (!Directory.Exists(Root))
@@ -670,6 +670,33 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
                 partition.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Creates the log's folder readable by its owner alone (0700), like the store's file (0600): the segments hold every
+    /// event as its source sent it — subjects, token ids, addresses, the source's own object. A folder that exists is
+    /// left as the operator made it.
+    /// </summary>
+    private static void CreateOwnerOnly(string root)
+    {
+        if (Directory.Exists(root))
+        {
+            return;
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(root);
+            return;
+        }
+
+        var parent = Path.GetDirectoryName(root);
+        if (!string.IsNullOrEmpty(parent))
+        {
+            Directory.CreateDirectory(parent);
+        }
+
+        Directory.CreateDirectory(root, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
     /// <summary>

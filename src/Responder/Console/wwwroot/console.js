@@ -382,12 +382,13 @@ async function alertsView(view, mine) {
 const REVOCATIONS = ["revoke_token", "revoke_subject_sessions"];
 
 // The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift.
+// Each action's entries are asked for by its id, not found in the whole list, which grows with every revocation.
 async function revocationsInForce(actions) {
-  if (!can("responder") || !actions.some(a => a.state === "done" && REVOCATIONS.includes(a.kind))) return new Map();
   const inForce = new Map();
-  for (const r of (await api("GET", "/v1/revocations")).revocations) {
-    if (!inForce.has(r.action_id)) inForce.set(r.action_id, []);
-    inForce.get(r.action_id).push(r);
+  if (!can("responder")) return inForce;
+  for (const a of actions.filter(a => a.state === "done" && REVOCATIONS.includes(a.kind))) {
+    const entries = (await api("GET", `/v1/revocations?action_id=${encodeURIComponent(a.id)}`)).revocations;
+    if (entries.length) inForce.set(a.id, entries);
   }
   return inForce;
 }

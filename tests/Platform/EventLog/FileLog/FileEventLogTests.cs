@@ -49,6 +49,30 @@ public sealed class FileEventLogTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task NewLog_FolderIsTheOwnersAlone_AnExistingFolderKeepsItsMode()
+    {
+        Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");
+        const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        var fresh = Path.Combine(_folder, "state", "eventlog");
+        using (var log = new FileEventLog(Options() with { Path = fresh }, TimeProvider.System, NullLogger.Instance))
+        {
+            await log.AppendAsync(Topic, [Record("alice", "a token id and an address")], Ct);
+        }
+
+        // The segments inherit nothing readable by others: the folder above them is closed to everyone but the owner.
+        Assert.Equal(ownerOnly, File.GetUnixFileMode(fresh));
+        Assert.NotEmpty(Directory.GetFiles(fresh, "*.log", SearchOption.AllDirectories));
+
+        const UnixFileMode shared = ownerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupExecute;
+        File.SetUnixFileMode(fresh, shared);
+        using (new FileEventLog(Options() with { Path = fresh }, TimeProvider.System, NullLogger.Instance))
+        {
+            Assert.Equal(shared, File.GetUnixFileMode(fresh));
+        }
+    }
+
+    [Fact]
     public async Task Reopen_GroupThatConsumed_ResumesAfterWhatItHandled()
     {
         using (var log = Open())
