@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Dapper;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Outbox;
 
 namespace ZtStream.Responder.Notifications;

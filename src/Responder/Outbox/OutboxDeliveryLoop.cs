@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using ZtStream.Platform;
-
 namespace ZtStream.Responder.Outbox;
 
 /// <summary>

@@ -1,11 +1,7 @@
-using Xunit;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Outbox;
 using ZtStream.Responder.Revocation.SharedSignals;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Outbox;
 
@@ -22,69 +18,67 @@ public abstract class OutboxTableContractTests
     public static TheoryData<string> Kinds => ["notification", "set"];
 
     /// <summary>A fresh database with one pending item of <paramref name="kind"/> queued at <see cref="Start"/>.</summary>
-    private async Task<(OutboxTable Table, Func<Task<OutboxRow>> Read)> QueueOneAsync(string kind, CancellationToken ct)
+    private async Task<(OutboxTable Table, Func<Task<OutboxRow>> Read)> QueueOneAsync(string kind)
     {
         var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new NotificationMigrations(), new SsfMigrations()]).MigrateAsync(ct);
+        await new StoreMigrator(store, [new NotificationMigrations(), new SsfMigrations()]).MigrateAsync(Ct);
         if (kind == "set")
         {
             var outbox = new SsfOutbox(store);
             var action = Guid.NewGuid();
-            Assert.True(await outbox.EnqueueAsync(action, "crm", "jti-1", "a.b.c", Start, ct));
-            return (outbox.Table, async () => (await outbox.ForActionAsync(action, ct))[0]);
+            Assert.True(await outbox.EnqueueAsync(action, "crm", "jti-1", "a.b.c", Start, Ct));
+            return (outbox.Table, async () => (await outbox.ForActionAsync(action, Ct))[0]);
         }
 
         var notifications = new NotificationOutbox(store);
-        await using (var connection = await store.OpenAsync(ct))
-        await using (var tx = await connection.BeginTransactionAsync(ct))
+        await using (var connection = await store.OpenAsync(Ct))
+        await using (var tx = await connection.BeginTransactionAsync(Ct))
         {
             Assert.True(await NotificationOutbox.EnqueueAsync(connection, tx, new NotificationItem
             {
                 Id = 0, DedupKey = "al-1|1|trigger|hook", AlertId = "al-1", Route = "default", Target = "hook", Event = "trigger",
                 Content = "{}", State = OutboxStates.Pending, Attempts = 0, NextAttemptAt = Start, CreatedAt = Start,
-            }, ct));
-            await tx.CommitAsync(ct);
+            }, Ct));
+            await tx.CommitAsync(Ct);
         }
 
-        return (notifications.Table, async () => (await notifications.ForAlertAsync("al-1", ct))[0]);
+        return (notifications.Table, async () => (await notifications.ForAlertAsync("al-1", Ct))[0]);
     }
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task ClaimRetryFinish_FollowTheLifecycle(string kind)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var (table, read) = await QueueOneAsync(kind, ct);
+        var (table, read) = await QueueOneAsync(kind);
         var item = await read();
         Assert.Equal((OutboxStates.Pending, 0L, Start), (item.State, item.Attempts, item.NextAttemptAt));
-        Assert.Equal(1, await table.PendingCountAsync(ct));
+        Assert.Equal(1, await table.PendingCountAsync(Ct));
 
-        Assert.True(await table.ClaimAsync(item, Start.AddSeconds(20), ct));
-        Assert.False(await table.ClaimAsync(item, Start.AddSeconds(20), ct));
+        Assert.True(await table.ClaimAsync(item, Start.AddSeconds(20), Ct));
+        Assert.False(await table.ClaimAsync(item, Start.AddSeconds(20), Ct));
         Assert.Equal(Start.AddSeconds(20), (await read()).NextAttemptAt);
 
-        Assert.True(await table.RetryAsync(item.Id, "connection refused", Start.AddSeconds(5), ct));
+        Assert.True(await table.RetryAsync(item.Id, "connection refused", Start.AddSeconds(5), Ct));
         var retried = await read();
         Assert.Equal((OutboxStates.Pending, 1L, Start.AddSeconds(5), "connection refused"), (retried.State, retried.Attempts, retried.NextAttemptAt, retried.LastError));
 
-        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Delivered, "ignored for a delivery", Start.AddSeconds(6), ct));
+        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Delivered, "ignored for a delivery", Start.AddSeconds(6), Ct));
         var delivered = await read();
         Assert.Equal((OutboxStates.Delivered, 2L, (DateTimeOffset?)Start.AddSeconds(6), (string?)null), (delivered.State, delivered.Attempts, delivered.FinishedAt, delivered.LastError));
-        Assert.Equal(0, await table.PendingCountAsync(ct));
+        Assert.Equal(0, await table.PendingCountAsync(Ct));
     }
 
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task EndedItem_IsNeverChangedAgain(string kind)
     {
-        var ct = TestContext.Current.CancellationToken;
-        var (table, read) = await QueueOneAsync(kind, ct);
+        var (table, read) = await QueueOneAsync(kind);
         var item = await read();
 
-        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Failed, "rejected with 400", Start.AddSeconds(1), ct));
-        Assert.False(await table.FinishAsync(item.Id, OutboxStates.Delivered, null, Start.AddSeconds(2), ct));
-        Assert.False(await table.RetryAsync(item.Id, "late", Start.AddSeconds(3), ct));
-        Assert.False(await table.ClaimAsync(item, Start.AddSeconds(4), ct));
+        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Failed, "rejected with 400", Start.AddSeconds(1), Ct));
+        Assert.False(await table.FinishAsync(item.Id, OutboxStates.Delivered, null, Start.AddSeconds(2), Ct));
+        Assert.False(await table.RetryAsync(item.Id, "late", Start.AddSeconds(3), Ct));
+        Assert.False(await table.ClaimAsync(item, Start.AddSeconds(4), Ct));
 
         var failed = await read();
         Assert.Equal((OutboxStates.Failed, 1L, (DateTimeOffset?)Start.AddSeconds(1), "rejected with 400"), (failed.State, failed.Attempts, failed.FinishedAt, failed.LastError));
@@ -108,7 +102,7 @@ public sealed class SqliteOutboxTableContractTests : OutboxTableContractTests, I
 public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) : OutboxTableContractTests, IClassFixture<PostgresFixture>
 {
     private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken) };
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
 }
 
 public sealed class OutboxBackoffTests

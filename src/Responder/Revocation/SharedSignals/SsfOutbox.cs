@@ -1,5 +1,3 @@
-using Dapper;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Outbox;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
