@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Store;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Isolation.Docker;
@@ -31,11 +32,8 @@ internal static class ResponderDrivers
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(ResponderDriversOptions.Section);
-        services.AddOptions<ResponderDriversOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderDriversOptions>, ResponderDriversOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddMetrics();
-        services.TryAddSingleton<ResponderTelemetry>();
+        services.AddValidatedOptions<ResponderDriversOptions, ResponderDriversOptionsValidator>(section);
+        services.AddTelemetry<ResponderTelemetry>();
 
         // Registration reads the same binding the validator checks; a bad section fails at start, not here.
         var options = section.Get<ResponderDriversOptions>() ?? new ResponderDriversOptions();

@@ -11,6 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Protocols.OpenIdConnect;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
@@ -40,8 +41,7 @@ internal static class ConsoleSignIn
     public static IServiceCollection AddConsoleSignIn(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ConsoleSsoOptions.Section);
-        services.AddOptions<ConsoleSsoOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsoleSsoOptions>, ConsoleSsoOptionsValidator>());
+        services.AddValidatedOptions<ConsoleSsoOptions, ConsoleSsoOptionsValidator>(section);
         var sso = section.Get<ConsoleSsoOptions>() ?? new ConsoleSsoOptions();
         if (!sso.Enabled || ConsoleSsoOptionsValidator.Validate(sso).Count > 0)
         {
