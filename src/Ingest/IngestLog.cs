@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.Ingest;
 
 /// <summary>Ingest log messages; event ids 3000–3099.</summary>

@@ -14,7 +14,6 @@ using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest;
 

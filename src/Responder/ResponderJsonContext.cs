@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;

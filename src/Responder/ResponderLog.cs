@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Responder;

@@ -1,13 +1,5 @@
-using MassTransit;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform;
 using ZtStream.Platform.Bus;
-using ZtStream.Platform.Store;
+using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;

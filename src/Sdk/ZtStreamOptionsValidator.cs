@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Sdk;
 
 /// <summary>Reports every problem of <see cref="ZtStreamOptions"/> at once.</summary>

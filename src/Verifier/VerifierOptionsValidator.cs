@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ZtStream.Platform.Options;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;

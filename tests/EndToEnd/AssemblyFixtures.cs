@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Services;
-
 // One of each service for the whole assembly: the pipeline's processes share them, each test gets its own database and vhost.
 [assembly: AssemblyFixture(typeof(KafkaFixture))]
 [assembly: AssemblyFixture(typeof(PostgresFixture))]

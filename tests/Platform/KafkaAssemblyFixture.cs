@@ -1,4 +1,2 @@
-using ZtStream.TestSupport.Services;
-
 // One Kafka (or mock cluster) for the whole test assembly: starting one per test class would dominate the run.
 [assembly: AssemblyFixture(typeof(KafkaFixture))]

@@ -1,5 +1,4 @@
 using ZtStream.TestSupport.Oidc;
-using ZtStream.TestSupport.Services;
 
 // One RabbitMQ broker and one PostgreSQL server for the whole assembly; each test takes a virtual host or a
 // database of its own from them. One OpenID provider, where each console test registers a client of its own.

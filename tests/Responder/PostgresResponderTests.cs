@@ -1,8 +1,4 @@
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
@@ -10,7 +6,6 @@ using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Actions;
 using ZtStream.Responder.Tests.Fakes;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests;
 
@@ -19,7 +14,7 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
 {
     private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
     {
-        var database = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        var database = await postgres.CreateDatabaseAsync(Ct);
         var host = new ResponderTestHost(folder.Path, policy) { ConfigureServices = services };
         host.Settings["Store:Kind"] = "postgres";
         host.Settings["Store:ConnectionString"] = database;
@@ -31,7 +26,7 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
     {
         using var folder = new TempFolder();
         await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical);
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         Assert.Equal(StoreDialect.Postgres, host.Get<IStore>().Dialect);
         var processor = host.Get<AlertProcessor>();
 
@@ -65,7 +60,7 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
     {
         using var folder = new TempFolder();
         await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical);
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
         var store = host.Get<AlertStore>();
 
@@ -81,7 +76,7 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
         await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("pg-ttl", workload: new AlertWorkload("pod-pg", "shop", "pg")), ct);
         var store = host.Get<ActionStore>();
         var id = (await store.QueryAsync(new ActionQuery(AlertId: "pg-ttl"), ct)).Single().Id;

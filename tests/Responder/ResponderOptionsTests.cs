@@ -93,7 +93,7 @@ public sealed class ResponderOptionsTests
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
             var token = File.ReadAllText(file).Trim();
             Assert.True(token.Length >= ResponderOptionsValidator.MinTokenLength);
-            var me = await host.ClientFor(token).GetStringAsync("/v1/me", TestContext.Current.CancellationToken);
+            var me = await host.ClientFor(token).GetStringAsync("/v1/me", Ct);
             Assert.Contains("\"console\"", me, StringComparison.Ordinal);
         }
 

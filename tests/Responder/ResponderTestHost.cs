@@ -2,20 +2,11 @@ using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
 using MassTransit;
 using MassTransit.Testing;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.Bus;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Tests.Fakes;
 
 namespace ZtStream.Responder.Tests;
@@ -137,7 +128,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         ConfigureServices?.Invoke(builder.Services);
         _app = builder.Build();
         _app.MapResponder();
-        await _app.StartAsync(TestContext.Current.CancellationToken);
+        await _app.StartAsync(Ct);
         if (UseKestrel)
         {
             var address = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
@@ -164,7 +155,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
     /// <summary>Puts the alert on <c>zt.alerts.v1</c>, as the Verifier does.</summary>
     public Task PublishAlertAsync(Alert alert) =>
-        EventLog.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], TestContext.Current.CancellationToken);
+        EventLog.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], Ct);
 
     public async ValueTask DisposeAsync()
     {
@@ -251,7 +242,7 @@ internal static class Eventually
                 Assert.Fail($"timed out waiting for: {what}");
             }
 
-            await Task.Delay(20, TestContext.Current.CancellationToken);
+            await Task.Delay(20, Ct);
         }
     }
 }

@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Xunit;
 
 namespace ZtStream.Sdk.Tests;
 
@@ -46,7 +44,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         });
         using var host = builder.Build();
 
-        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:Endpoint", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:SourceKey", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:BatchSize", StringComparison.Ordinal));

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Verifier.Tests;
 
 /// <summary>Builds canonical events for tests: a service account in a namespace, with sensible defaults.</summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ZtStream.Contracts.Alerts;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ZtStream.Host.Bench;

@@ -1,14 +1,8 @@
-using System.CommandLine;
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json.Nodes;
 using ZtStream.Host.Demo;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Host.Bench;

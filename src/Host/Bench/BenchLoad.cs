@@ -1,8 +1,6 @@
-using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Bench;
 

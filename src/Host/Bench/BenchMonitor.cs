@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json.Nodes;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
 using ZtStream.Host.Demo;

@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using ZtStream.Platform.Hosting;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Host.Bench;
 
 /// <summary>What <c>ztstream bench</c> sends and how.</summary>

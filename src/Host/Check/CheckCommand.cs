@@ -1,7 +1,4 @@
-using System.CommandLine;
 using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Notifications;
 

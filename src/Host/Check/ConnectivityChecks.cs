@@ -1,16 +1,12 @@
-using System.Diagnostics;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Confluent.Kafka;
 using Dapper;
 using k8s;
 using MailKit.Net.Smtp;
-using Microsoft.Extensions.Configuration;
 using RabbitMQ.Client;
 using ZtStream.Contracts;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Sqlite;
 using ZtStream.Responder.Drivers;

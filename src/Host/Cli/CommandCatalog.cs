@@ -4,11 +4,9 @@ using ZtStream.Host.Demo;
 using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.EventLog.DeadLetters;
-using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Audit;
 using ZtStream.Verifier.Replay;
 using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Cli;
 

@@ -1,10 +1,7 @@
-using System.CommandLine;
-using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
 using ZtStream.Host.Configuration;
 using ZtStream.Host.Run;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Host.Cli;
 

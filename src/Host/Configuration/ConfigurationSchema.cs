@@ -1,11 +1,8 @@
 using System.Collections;
 using System.Reflection;
 using ZtStream.Ingest.Options;
-using ZtStream.Platform.Hosting;
 using ZtStream.Ingest.SharedSignals;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Telemetry;
-using ZtStream.Responder;
 using ZtStream.Host.Sample;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Notifications;

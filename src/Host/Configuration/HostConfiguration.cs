@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Host.Configuration;
 
 /// <summary>Builds the one configuration every command reads: defaults, then the config file, then ZTSTREAM_ variables, then switches.</summary>

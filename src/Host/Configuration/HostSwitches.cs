@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace ZtStream.Host.Configuration;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.CommandLine;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Host.Demo;
 
 /// <summary>

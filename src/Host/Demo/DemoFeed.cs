@@ -1,11 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Host.Demo;
 

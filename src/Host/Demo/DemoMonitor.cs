@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Actions;

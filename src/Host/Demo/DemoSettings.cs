@@ -1,8 +1,3 @@
-using System.CommandLine;
-using System.Globalization;
-using ZtStream.Platform.Hosting;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Host.Demo;
 
 /// <summary>The simulated traffic of <c>demo</c>, <c>bench</c> and <c>simulate-feed</c>, and the options that set it.</summary>

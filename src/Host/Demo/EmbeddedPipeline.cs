@@ -1,12 +1,10 @@
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using Microsoft.Extensions.Configuration;
 using ZtStream.Host.Run;
 using ZtStream.Host.Sample;
 using ZtStream.SampleService;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Isolation;
 
 namespace ZtStream.Host.Demo;

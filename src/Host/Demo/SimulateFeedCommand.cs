@@ -1,6 +1,3 @@
-using System.CommandLine;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Host.Demo;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Host.Run;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Alerts;
-using ZtStream.Responder;
 using ZtStream.Responder.Policy;
 using ZtStream.Verifier.Rules;
 

@@ -1,5 +1,4 @@
 using ZtStream.Ingest;
-using ZtStream.Responder;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;

@@ -1,10 +1,7 @@
-using System.CommandLine;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ZtStream.Ingest;
-using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Telemetry;
-using ZtStream.Responder;
 using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;

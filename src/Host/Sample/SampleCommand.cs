@@ -1,7 +1,4 @@
-using System.CommandLine;
-using Microsoft.Extensions.Configuration;
 using ZtStream.Host.Run;
-using ZtStream.Platform.Hosting;
 using ZtStream.SampleService;
 
 namespace ZtStream.Host.Sample;

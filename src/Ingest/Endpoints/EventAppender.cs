@@ -1,8 +1,4 @@
 using System.Buffers;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Identity;

@@ -1,13 +1,9 @@
 using System.Buffers;
 using System.Diagnostics;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ZtStream.Contracts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Serialization;

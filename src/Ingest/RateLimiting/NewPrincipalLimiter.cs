@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Options;
 
 namespace ZtStream.Ingest.RateLimiting;

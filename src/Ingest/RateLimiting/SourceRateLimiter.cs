@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using ZtStream.Ingest.Options;
 
 namespace ZtStream.Ingest.RateLimiting;

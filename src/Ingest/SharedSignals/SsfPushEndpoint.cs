@@ -1,9 +1,5 @@
-using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.Sources.Credentials;
 

@@ -1,5 +1,4 @@
 using Dapper;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest.SharedSignals;
 

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;

@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One canonical event and the position of the input item it came from.</summary>

@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace ZtStream.Ingest.Sources;

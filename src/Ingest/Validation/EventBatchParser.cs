@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text.Json;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Sources;
 
 namespace ZtStream.Ingest.Validation;

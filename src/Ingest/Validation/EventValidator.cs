@@ -1,8 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 

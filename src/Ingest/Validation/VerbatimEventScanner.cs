@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Unicode;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Options;
 
 namespace ZtStream.Ingest.Validation;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.Platform.Bus;
 
 /// <summary>Command-bus log messages: event ids 2100–2199.</summary>

@@ -1,8 +1,4 @@
 using MassTransit;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ZtStream.Platform.Bus;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.Platform.EventLog;
 
 /// <summary>Event-log messages; event ids 1000–1099.</summary>

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;

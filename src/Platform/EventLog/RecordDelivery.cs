@@ -1,5 +1,3 @@
-using System.Globalization;
-using Microsoft.Extensions.Logging;
 using ZtStream.Platform.Faults;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Telemetry;

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 using ZtStream.Platform.EventLog;
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
-using Microsoft.Extensions.Options;
 
 namespace ZtStream.Platform.Hosting;
 

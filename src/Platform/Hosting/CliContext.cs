@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-
 namespace ZtStream.Platform.Hosting;
 
 /// <summary>What a sub-command of the <c>ztstream</c> binary gets: its output streams and the merged configuration.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Configuration;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 
 namespace ZtStream.Platform.Http;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ZtStream.Platform.Bus;
 
 namespace ZtStream.Platform.Options;

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>EventLog</c>, listing every problem at once.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Platform.Options;
 
 /// <summary>How every options validator answers <see cref="IValidateOptions{TOptions}"/>: from its list of problems, one line each.</summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Npgsql;
 using ZtStream.Platform.Store.Sqlite;
 

@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace ZtStream.Platform.Store;
 
 internal enum StoreDialect

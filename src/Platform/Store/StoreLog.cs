@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.Platform.Store;
 
 /// <summary>Store log messages: event ids 2000–2099.</summary>

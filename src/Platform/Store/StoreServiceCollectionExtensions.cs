@@ -1,9 +1,4 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store.Migrations;

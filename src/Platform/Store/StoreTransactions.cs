@@ -1,7 +1,3 @@
-using System.Data.Common;
-using Dapper;
-using Microsoft.Data.Sqlite;
-
 namespace ZtStream.Platform.Store;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Telemetry;

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Policy;
 
 namespace ZtStream.Responder.Actions;

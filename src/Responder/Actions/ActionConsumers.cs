@@ -1,5 +1,3 @@
-using MassTransit;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Actions;

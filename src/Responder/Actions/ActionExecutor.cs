@@ -1,7 +1,3 @@
-using MassTransit;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace ZtStream.Responder.Actions;
 
 /// <summary>Where an action stands. Kept in the store so a restart loses nothing.</summary>

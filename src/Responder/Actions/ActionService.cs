@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Commands;
 using ZtStream.Platform.Bus;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;

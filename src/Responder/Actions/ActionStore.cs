@@ -1,6 +1,3 @@
-using System.Text;
-using Dapper;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Actions;

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Telemetry;

@@ -1,6 +1,3 @@
-using MassTransit;
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Responder.Actions;
 
 /// <summary>Retry with exponential backoff for every command consumer; the last attempt ends the action as failed.</summary>

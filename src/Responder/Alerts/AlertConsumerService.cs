@@ -1,9 +1,4 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Responder.Alerts;

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Telemetry;

@@ -1,8 +1,3 @@
-using Dapper;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Responder.Alerts;
 
 /// <summary>Alerts raised per time bucket, by severity.</summary>

@@ -1,11 +1,4 @@
 using System.Data.Common;
-using System.Text;
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Alerts;

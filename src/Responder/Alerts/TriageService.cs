@@ -1,5 +1,3 @@
-using System.Text.Json;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;

@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console.SignIn;
 

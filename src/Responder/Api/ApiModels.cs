@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Suppressions;

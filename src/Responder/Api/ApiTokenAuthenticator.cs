@@ -1,8 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Api;

@@ -1,4 +1,3 @@
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 
 namespace ZtStream.Responder.Api;

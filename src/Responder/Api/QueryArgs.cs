@@ -1,7 +1,4 @@
-using System.Globalization;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Responder.Api;

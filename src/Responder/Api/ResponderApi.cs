@@ -1,15 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Options;
 using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;

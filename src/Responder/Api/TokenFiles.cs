@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Data.Common;
-using System.Text;
-using Dapper;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Responder.Audit;
 

@@ -1,6 +1,3 @@
-using System.Text;
-using Dapper;
-
 namespace ZtStream.Responder.Audit;
 
 /// <summary>Builds a WHERE clause from the filters actually given, so no dialect has to type a NULL parameter.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-
 namespace ZtStream.Responder.Console;
 
 /// <summary>Serves the SOC console (plain HTML/JS embedded in this assembly) under <c>/console</c>.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.Responder.Drivers;
 
 /// <summary>Log messages of the Responder's external drivers; event ids 5100–5199.</summary>

@@ -1,13 +1,6 @@
 using Docker.DotNet;
 using k8s;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Isolation.Docker;
 using ZtStream.Responder.Isolation.Kubernetes;

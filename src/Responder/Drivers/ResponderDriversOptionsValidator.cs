@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Responder.Drivers;
 
 /// <summary>

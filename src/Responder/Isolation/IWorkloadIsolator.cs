@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Isolation;

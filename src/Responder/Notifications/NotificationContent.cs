@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Alerts;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>

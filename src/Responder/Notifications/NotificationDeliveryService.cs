@@ -1,9 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Notifications.Targets;

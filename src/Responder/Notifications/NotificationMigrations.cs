@@ -1,5 +1,3 @@
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>The durable outbox of notifications: one row per alert, alert count (or status change) and target.</summary>

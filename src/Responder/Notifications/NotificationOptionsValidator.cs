@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
 using MimeKit;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Responder.Notifications;
 

@@ -1,6 +1,4 @@
 using System.Data.Common;
-using Dapper;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Responder.Notifications;
 

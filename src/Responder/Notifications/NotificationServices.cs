@@ -1,10 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Notifications.Targets;
 
 namespace ZtStream.Responder.Notifications;

@@ -1,6 +1,3 @@
-using Dapper;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Responder.Policy;
 
 /// <summary>

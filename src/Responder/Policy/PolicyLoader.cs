@@ -1,9 +1,6 @@
-using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
 
 namespace ZtStream.Responder.Policy;
 

@@ -1,9 +1,4 @@
-using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
 using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;

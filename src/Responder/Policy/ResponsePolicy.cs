@@ -1,7 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
-using ZtStream.Platform;
-
 namespace ZtStream.Responder.Policy;
 
 /// <summary>How a matching rule acts.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Commands;
-
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>

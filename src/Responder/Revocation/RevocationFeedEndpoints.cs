@@ -1,14 +1,5 @@
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Microsoft.AspNetCore.Http.Features;
 using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console.SignIn;

@@ -1,13 +1,4 @@
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;

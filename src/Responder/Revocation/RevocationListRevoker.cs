@@ -1,7 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform;
-
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>

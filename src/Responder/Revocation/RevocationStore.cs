@@ -1,6 +1,4 @@
-using Dapper;
 using ZtStream.Contracts.Revocations;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Responder.Revocation;
 

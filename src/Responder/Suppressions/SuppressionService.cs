@@ -1,10 +1,5 @@
-using System.Text.Json;
-using Microsoft.Extensions.Options;
 using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ZtStream.Platform.Telemetry;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 

@@ -3,8 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Sdk.Client;

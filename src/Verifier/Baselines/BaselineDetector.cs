@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Scoring;

@@ -1,6 +1,4 @@
 using System.Text.Json.Serialization;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.Simulation;
 

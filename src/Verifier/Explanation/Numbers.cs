@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ZtStream.Verifier.Explanation;
 
 /// <summary>How reasons write their numbers: invariant culture, binary units, one decimal.</summary>

@@ -1,7 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Scoring;
 

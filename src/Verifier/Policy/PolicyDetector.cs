@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Explanation;

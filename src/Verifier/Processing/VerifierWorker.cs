@@ -1,10 +1,6 @@
-using System.Text.Json;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier.Telemetry;

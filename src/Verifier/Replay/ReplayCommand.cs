@@ -1,10 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Evaluation;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;

@@ -1,6 +1,3 @@
-using System.Globalization;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Verifier.Replay;
 
 /// <summary>

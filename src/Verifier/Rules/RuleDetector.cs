@@ -1,6 +1,3 @@
-using System.Text;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Rules.Aggregation;
 using ZtStream.Verifier.Rules.Detection;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using YamlDotNet.RepresentationModel;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Rules.Detection;
 using ZtStream.Verifier.Rules.Falco;
 using ZtStream.Verifier.Rules.Sigma;

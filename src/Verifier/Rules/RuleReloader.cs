@@ -1,7 +1,6 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Verifier.Rules;

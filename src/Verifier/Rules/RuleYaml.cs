@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 using ZtStream.Verifier.Rules.Detection;
 
 namespace ZtStream.Verifier.Rules;

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
-using ZtStream.Contracts.Events;
-using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Rules.Testing;
 
 namespace ZtStream.Verifier.Rules;

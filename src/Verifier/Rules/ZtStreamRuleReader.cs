@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-using YamlDotNet.RepresentationModel;
 using ZtStream.Verifier.Rules.Detection;
 
 namespace ZtStream.Verifier.Rules;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Scoring;
 

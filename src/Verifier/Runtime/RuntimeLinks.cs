@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Explanation;

@@ -1,7 +1,3 @@
-using System.Globalization;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.State;
 

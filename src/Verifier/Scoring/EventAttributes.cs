@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ZtStream.Verifier.Scoring;
 
 /// <summary>Typed reads of an event's attributes (the keys the identity adapters write, docs/events.md).</summary>

@@ -1,8 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.Unicode;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.Verifier.Scoring;
 

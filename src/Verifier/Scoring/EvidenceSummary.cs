@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Verifier.Scoring;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Verifier.Scoring;
 
 /// <summary>Who acted, in the forms the policy lists use.</summary>

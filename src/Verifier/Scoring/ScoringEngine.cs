@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;

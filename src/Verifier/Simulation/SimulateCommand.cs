@@ -1,8 +1,4 @@
 using System.CommandLine;
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Verifier.Simulation;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Baselines;
 
 namespace ZtStream.Verifier.Simulation;

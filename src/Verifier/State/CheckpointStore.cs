@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dapper;
 using ZtStream.Platform.Store;
 using ZtStream.Verifier.Model;

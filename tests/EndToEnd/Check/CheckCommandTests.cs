@@ -1,10 +1,6 @@
-using System.Globalization;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ZtStream.TestSupport.Http;
-using ZtStream.TestSupport.Processes;
-using ZtStream.TestSupport.Services;
 using ZtStream.TestSupport.Smtp;
 
 namespace ZtStream.EndToEnd.Check;
@@ -21,7 +17,7 @@ public sealed class CheckCommandTests(KafkaFixture kafka, PostgresFixture postgr
     [Fact]
     public async Task Check_EverythingReachable_OneOkLinePerCheck_Exit0()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var services = await FakeServices.StartAsync();
         await using var smtp = new SmtpSink();
         var database = await postgres.CreateDatabaseAsync(ct);
@@ -49,7 +45,7 @@ public sealed class CheckCommandTests(KafkaFixture kafka, PostgresFixture postgr
     [Fact]
     public async Task Check_RefusedPortsAndCredentials_OneFailLineEach_Exit1()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var services = await FakeServices.StartAsync();
         var refused = LocalProcess.FreePort().ToString(CultureInfo.InvariantCulture);
 

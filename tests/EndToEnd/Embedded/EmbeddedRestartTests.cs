@@ -1,10 +1,6 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
-using ZtStream.TestSupport.Processes;
 
 namespace ZtStream.EndToEnd.Embedded;
 
@@ -20,8 +16,6 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("zt-embedded-");
     private readonly List<ZtStreamProcess> _processes = [];
     private string _key = "";
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Sigterm_After300BenignEvents_TheFirstAttackAfterRestartIsAlerted()

@@ -1,10 +1,5 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text.Json;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
-using ZtStream.TestSupport.Processes;
 
 namespace ZtStream.EndToEnd.Flood;
 
@@ -22,8 +17,6 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
     private const int Batch = 1_000;
     private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-flood-");
     private readonly List<ZtStreamProcess> processes = [];
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task HundredThousandNewPrincipals_ReachingTheVerifier_OtherSourceScored_RssUnder600MB_OneFloodAlert()

@@ -1,10 +1,4 @@
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ZtStream.TestSupport.Processes;
 
 namespace ZtStream.EndToEnd.Identity;
 
@@ -23,7 +17,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     [Fact]
     public async Task OktaOverHttp_BruteForceThenSuccess_MfaFatigue_AndARiskySessionAtTheApplication()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
         var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         var keycloak = await processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
@@ -112,7 +106,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     [Fact]
     public async Task OktaReplay_TheSameAttacksFromASystemLogFile()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var t0 = new DateTimeOffset(2024, 5, 6, 9, 0, 0, TimeSpan.Zero);
         var file = Path.Combine(processes.Folder.FullName, "okta-system-log.ndjson");
         var lines = new List<string>();

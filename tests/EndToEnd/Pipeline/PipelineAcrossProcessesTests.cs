@@ -1,7 +1,4 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -9,8 +6,6 @@ using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.Host.Sample;
 using ZtStream.SampleService;
-using ZtStream.TestSupport.Processes;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.EndToEnd.Pipeline;
 
@@ -29,7 +24,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
     [Fact]
     public async Task Attack_IsDetectedRevokedAndRefused_AndAVerifierCrashLosesAndDuplicatesNothing()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var bootstrap = kafka.Require();
         var database = await postgres.CreateDatabaseAsync(ct);
         var amqp = await rabbit.CreateVirtualHostAsync(ct);

@@ -1,10 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using ZtStream.TestSupport.Processes;
 
 namespace ZtStream.EndToEnd.Pipeline;
 
@@ -23,7 +17,7 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
     [Fact]
     public async Task FalcoCriticalTerminalShell_PostedToIngest_CriticalAlertForThePodWithItsTechnique_AndTaintsItsServiceAccount()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
         var falcoKey = await processes.AddSourceAsync("falco", seams, ct);
         var auditKey = await processes.AddSourceAsync("kube-apiserver", seams, ct);

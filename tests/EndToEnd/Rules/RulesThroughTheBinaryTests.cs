@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using ZtStream.TestSupport.Processes;
-
 namespace ZtStream.EndToEnd.Rules;
 
 /// <summary>
@@ -20,7 +14,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     [Fact]
     public async Task AuditEvent_AlertsFromABuiltinRule_AndRuleFilesReloadLive()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
         var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);

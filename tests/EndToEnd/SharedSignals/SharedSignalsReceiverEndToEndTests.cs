@@ -1,10 +1,5 @@
-using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ZtStream.TestSupport.Processes;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.EndToEnd.SharedSignals;
@@ -23,7 +18,7 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
     [Fact]
     public async Task SessionRevokedSet_RevokesTheSubjectsSessionsOnce_AndAWrongAudienceIsRefused()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var transmitter = await TestTransmitter.StartAsync("https://idp.e2e.example/");
 
         // The IdP's push key may send identity events only; through the SSF endpoint they then vouch for their subject.

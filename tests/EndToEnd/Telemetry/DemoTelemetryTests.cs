@@ -1,6 +1,3 @@
-using System.Globalization;
-using ZtStream.TestSupport.Processes;
-using ZtStream.TestSupport.Services;
 using ZtStream.TestSupport.Telemetry;
 
 namespace ZtStream.EndToEnd.Telemetry;
@@ -18,7 +15,7 @@ public sealed class DemoTelemetryTests
     [Fact]
     public async Task Demo_OneTraceFromIngestThroughScoringToTheAction_AndPrometheusSeries()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var collector = await OtlpReceiver.StartAsync();
         var port = LocalProcess.FreePort();
         var environment = new Dictionary<string, string>

@@ -13,7 +13,7 @@ public sealed class BenchCommandTests
 
         var code = await ZtStreamCli.RunAsync(
             ["bench", "--principals", "20", "--days", "1", "--events", "1000", "--clients", "2", "--batch", "250", "--warmup", "500"],
-            TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), TestContext.Current.CancellationToken);
+            TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Ct);
 
         Assert.True(code == 0, stderr.ToString());
         var line = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
@@ -51,7 +51,7 @@ public sealed class BenchCommandTests
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
 
-        var code = await ZtStreamCli.RunAsync(["bench", option, value], stdout, stderr, TestContext.Current.CancellationToken);
+        var code = await ZtStreamCli.RunAsync(["bench", option, value], stdout, stderr, Ct);
 
         Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
         Assert.Contains(option, stderr.ToString(), StringComparison.Ordinal);

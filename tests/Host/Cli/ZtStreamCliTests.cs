@@ -8,7 +8,7 @@ public sealed class ZtStreamCliTests
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await ZtStreamCli.RunAsync(args, stdout, stderr, TestContext.Current.CancellationToken);
+        var code = await ZtStreamCli.RunAsync(args, stdout, stderr, Ct);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
@@ -42,7 +42,7 @@ public sealed class ZtStreamCliTests
     public async Task Run_ConfigFileWithUnknownKind_ExitsTwo()
     {
         var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": "tape"}}""", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": "tape"}}""", Ct);
         try
         {
             var (code, _, err) = await RunAsync("run", "--config", file);
@@ -60,7 +60,7 @@ public sealed class ZtStreamCliTests
     public async Task Run_ConfigFileWithMisspeltKey_ExitsTwoNamingTheKey()
     {
         var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """{"EventLog": {"Knid": "kafka"}}""", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, """{"EventLog": {"Knid": "kafka"}}""", Ct);
         try
         {
             var (code, _, err) = await RunAsync("run", "--config", file);
@@ -87,7 +87,7 @@ public sealed class ZtStreamCliTests
     public async Task Run_MalformedConfigFile_ExitsTwoInsteadOfCrashing()
     {
         var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": """, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": """, Ct);
         try
         {
             var (code, _, err) = await RunAsync("run", "--config", file);
@@ -106,7 +106,7 @@ public sealed class ZtStreamCliTests
     {
         var folder = Directory.CreateTempSubdirectory("zt-policy-");
         var policy = Path.Combine(folder.FullName, "response.yaml");
-        await File.WriteAllTextAsync(policy, "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(policy, "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n", Ct);
         try
         {
             var (code, _, err) = await RunAsync(
@@ -129,7 +129,7 @@ public sealed class ZtStreamCliTests
         await File.WriteAllTextAsync(
             policy,
             "rules:\n  - name: exec\n    detector: policy\n    rule: exec_into_pod\n    severity: high\n    action: isolate_workload\n    mode: automatic\n",
-            TestContext.Current.CancellationToken);
+            Ct);
         try
         {
             var (code, _, err) = await RunAsync(
@@ -156,7 +156,7 @@ public sealed class ZtStreamCliTests
             policy,
             "rules:\n  - name: privileged\n    rule: rule/k8s-privileged-container\n    action: notify\n    mode: automatic\n"
             + "  - name: typo\n    detector: rule\n    rule: k8s-privileged-containers\n    action: notify\n    mode: automatic\n",
-            TestContext.Current.CancellationToken);
+            Ct);
         try
         {
             var (code, _, err) = await RunAsync(

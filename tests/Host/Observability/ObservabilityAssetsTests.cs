@@ -87,7 +87,7 @@ public sealed partial class ObservabilityAssetsTests
     [Fact]
     public async Task Rules_PassPromtoolCheckAndTheirUnitTests()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var folder = Path.Combine(Root, "infra", "prometheus");
         var check = await PromtoolAsync(folder, ["check", "rules", "rules.yml"], ct);
         var test = await PromtoolAsync(folder, ["test", "rules", "rules.test.yml"], ct);

@@ -39,7 +39,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         var problems = new List<string>();
         app = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems);
         Assert.True(app is not null, string.Join("; ", problems));
-        await app.StartAsync(TestContext.Current.CancellationToken);
+        await app.StartAsync(Ct);
         http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
     }
 
@@ -144,13 +144,13 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         }
 
         // Headers only: a revocation stream the token opens never ends by itself.
-        return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken);
+        return await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
     }
 
     private static async Task<JsonDocument> AssertProblemAsync(HttpResponseMessage response, string what)
     {
         Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{what}: {(int)response.StatusCode} answered {response.Content.Headers.ContentType}");
-        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
         var root = problem.RootElement;
         Assert.Equal((int)response.StatusCode, root.GetProperty("status").GetInt32());
         Assert.StartsWith("https://ztstream.io/problems/", root.GetProperty("type").GetString(), StringComparison.Ordinal);

@@ -60,7 +60,7 @@ public sealed class ListenAddressesTests
     [Fact]
     public async Task RealBinary_AspNetCoreUrls_AnswersHealthzThere()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var port = LocalProcess.FreePort();
         var folder = Directory.CreateTempSubdirectory("zt-listen-");
         try
@@ -87,7 +87,7 @@ public sealed class ListenAddressesTests
     [Fact]
     public async Task RealBinary_AspNetCoreHttpPortsAndZtStreamUrls_ZtStreamUrlsWin()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var (own, standard) = (LocalProcess.FreePort(), LocalProcess.FreePort());
         var folder = Directory.CreateTempSubdirectory("zt-listen-");
         try

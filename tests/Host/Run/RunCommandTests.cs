@@ -9,7 +9,7 @@ public sealed partial class RunCommandTests
     [Fact]
     public async Task Run_EmbeddedDefaults_AnswersHealthzAndReadyz()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var folder = Directory.CreateTempSubdirectory("zt-run-");
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
@@ -51,7 +51,7 @@ public sealed partial class RunCommandTests
             using var stderr = new StringWriter();
             var code = await ZtStreamCli.RunAsync(
                 ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", "Verifier:Rules:Paths:0=" + bad],
-                stdout, stderr, TestContext.Current.CancellationToken);
+                stdout, stderr, Ct);
             Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
             var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));

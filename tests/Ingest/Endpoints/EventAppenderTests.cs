@@ -1,13 +1,9 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
-using System.Text;
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
-using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 

@@ -1,12 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Tests.Sources;
 using ZtStream.Platform.Http;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -37,7 +32,7 @@ public sealed class IdentitySourceEndpointTests
 
         using var response = await server.PostAsync(path, TestData.Idp(vendor, file), key);
 
-        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
         Assert.Equal(count, JsonDocument.Parse(text).RootElement.GetProperty("accepted").GetInt32());
 
@@ -99,11 +94,11 @@ public sealed class IdentitySourceEndpointTests
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         request.Headers.Add("x-okta-verification-challenge", "X8rW9t7b0lZc3nYf2kPq");
 
-        using var response = await server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await server.Client.SendAsync(request, Ct);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal("X8rW9t7b0lZc3nYf2kPq", body.GetProperty("verification").GetString());
         Assert.Single(body.EnumerateObject());
     }
@@ -113,7 +108,7 @@ public sealed class IdentitySourceEndpointTests
     {
         await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
         var key = await server.AddSourceAsync("okta");
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
 
         using var anonymous = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
         anonymous.Headers.Add("x-okta-verification-challenge", "abc");
@@ -148,7 +143,7 @@ public sealed class IdentitySourceEndpointTests
         using var response = await server.PostAsync("/v1/sources/entra", body, key);
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(["e-0", "e-2"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
         var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
         Assert.Equal(1, error.GetProperty("index").GetInt32());

@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
@@ -11,8 +7,6 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 /// <summary>Ingest over the durable file log on a disk that really fills up: 503 with Retry-After, and no 202 is ever lost.</summary>
 public sealed class IngestDiskFullTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task PostEvents_DiskFull_Answers503ProblemAndEveryAcceptedEventIsKept()
     {

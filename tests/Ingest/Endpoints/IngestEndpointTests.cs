@@ -1,10 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Endpoints;
-using ZtStream.Platform.EventLog;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -27,7 +21,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         using var response = await server.PostAsync("/v1/events", body, key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(5, accepted.GetProperty("accepted").GetInt32());
         Assert.Equal(ids, accepted.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
         var read = await LogReader.ReadAsync(log, server.Topic, ids.Length);
@@ -92,7 +86,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
         Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(207, problem.GetProperty("status").GetInt32());
         Assert.Equal(["m-0", "m-2", "m-4"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
         var errors = problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
@@ -146,7 +140,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         {
             Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
             Assert.Equal(TimeSpan.FromSeconds(2), refused.Headers.RetryAfter?.Delta);
-            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+            var problem = await refused.Content.ReadFromJsonAsync<JsonElement>(Ct);
             Assert.Equal(503, problem.GetProperty("status").GetInt32());
         }
 

@@ -1,8 +1,4 @@
-using System.Net;
-using System.Text;
-using System.Text.Json;
 using ZtStream.Ingest.Endpoints;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -42,7 +38,7 @@ public sealed class IngestFuzzTests
             using var response = await server.PostAsync(path, body, key, contentType);
 
             var status = (int)response.StatusCode;
-            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+            var text = await response.Content.ReadAsStringAsync(Ct);
             Assert.True(status < 500, $"{path} answered {status} to body #{i} ({Convert.ToBase64String(body)}): {text}");
             if (status >= 400)
             {

@@ -1,22 +1,12 @@
 using System.Diagnostics.Metrics;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Telemetry;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Formats, limits and refusals of the endpoints (in-process log).</summary>
 public sealed class IngestLimitsTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task PostEvents_OverTheSourceRate_Returns429WithRetryAfterUntilTokensRefill()
     {

@@ -1,6 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -12,11 +10,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 

@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 

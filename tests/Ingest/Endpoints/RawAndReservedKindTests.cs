@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.TestSupport.Services;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>
@@ -45,7 +40,7 @@ public sealed class RawAndReservedKindTests
         using var response = await server.PostAsync("/v1/events", body, key);
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         var errors = problem.GetProperty("errors").EnumerateArray()
             .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString()!))
             .ToList();

@@ -1,13 +1,8 @@
 using System.Diagnostics.Metrics;
 using System.Globalization;
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -18,8 +13,6 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 /// </summary>
 public sealed class SourceScopeTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private static string Event(string id, string subject = "user:alice", string? ns = null, string? workload = null, string kind = "access.request", string extra = "")
     {
         var w = "";

@@ -1,5 +1,3 @@
-using ZtStream.Platform.EventLog;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>An event log that can be made unavailable, as a broker outage or a full producer queue would.</summary>

@@ -1,10 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 using ZtStream.Ingest.Tests.Endpoints;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.RateLimiting;
 
@@ -14,8 +9,6 @@ namespace ZtStream.Ingest.Tests.RateLimiting;
 /// </summary>
 public sealed class NewPrincipalCapTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task FloodOfMadeUpIdentities_429ForThatSourceOnly_KnownPrincipalsAndOtherSourcesGoOn_NextMinuteAgain()
     {

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 

@@ -1,9 +1,7 @@
 using Microsoft.Data.Sqlite;
 using ZtStream.Ingest.SharedSignals;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
 
@@ -17,14 +15,14 @@ public abstract class SsfReceivedStoreContractTests
     private async Task<(IStore Store, SsfReceivedStore Received)> StoreAsync()
     {
         var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new SsfReceiverMigrations()]).MigrateAsync(TestContext.Current.CancellationToken);
+        await new StoreMigrator(store, [new SsfReceiverMigrations()]).MigrateAsync(Ct);
         return (store, new SsfReceivedStore(store));
     }
 
     [Fact]
     public async Task Jti_RememberedOncePerIssuerAndForgottenAfterTheWindow()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var (_, received) = await StoreAsync();
 
         Assert.False(await received.SeenAsync("https://idp-a/", "j1", ct));
@@ -42,7 +40,7 @@ public abstract class SsfReceivedStoreContractTests
     [Fact]
     public async Task Audit_KeepsEveryReceivedSetNewestFirstAndIsAppendOnly()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var (store, received) = await StoreAsync();
 
         await received.RecordAsync(new ReceivedSet { ReceivedAt = Start, Delivery = "push", Source = "okta", Transmitter = "okta", Issuer = "https://okta/", Jti = "j1", EventTypes = "t1 t2", Subject = "jane", Outcome = SsfReceivedStore.Accepted, SetToken = "a.b.c" }, ct);
@@ -83,5 +81,5 @@ public sealed class SqliteSsfReceivedStoreContractTests : SsfReceivedStoreContra
 public sealed class PostgresSsfReceivedStoreContractTests(PostgresFixture postgres) : SsfReceivedStoreContractTests, IClassFixture<PostgresFixture>
 {
     private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken) };
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
 }

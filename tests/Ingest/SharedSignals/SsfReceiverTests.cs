@@ -1,19 +1,13 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Tests.Endpoints;
 using ZtStream.Ingest.Tests.Sources;
-using ZtStream.TestSupport.Services;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
@@ -64,14 +58,14 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         }
 
-        return await server.Client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await server.Client.SendAsync(request, Ct);
     }
 
     private static async Task<(string Err, JsonElement Body)> ErrorAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.False(string.IsNullOrWhiteSpace(body.GetProperty("description").GetString()));
         Assert.Equal(400, body.GetProperty("status").GetInt32());
         return (body.GetProperty("err").GetString()!, body);
@@ -104,7 +98,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal("Account takeover suspected", e.Attr("ssf.reason_admin"));
         Assert.Equal("admin", e.Attr("ssf.initiating_entity"));
         Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
-        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken));
+        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
     }
 
@@ -122,7 +116,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1, quiet: TimeSpan.FromMilliseconds(500)));
-        var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken);
+        var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct);
         Assert.Equal([SsfReceivedStore.Duplicate, SsfReceivedStore.Accepted], audit.Select(a => a.Outcome));
     }
 
@@ -147,7 +141,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
             Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
             Assert.Empty(await LogReader.ReadAsync(log, after.Topic, 0, quiet: TimeSpan.FromMilliseconds(300)));
-            Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, TestContext.Current.CancellationToken))[0].Outcome);
+            Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, Ct))[0].Outcome);
         }
         finally
         {
@@ -170,7 +164,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(SetErrors.InvalidAudience, err);
         Assert.Equal("https://ztstream.io/problems/ssf-invalid-audience", body.GetProperty("type").GetString());
         Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(200)));
-        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken));
+        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Rejected, SetErrors.InvalidAudience), (audit.Outcome, audit.Error));
     }
 
@@ -225,7 +219,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal("https://ztstream.io/problems/ssf-authentication-failed", body.GetProperty("type").GetString());
     }
 
@@ -304,7 +298,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             }
 
             using var response = await PushAsync(server, transmitter.Sign(claims), key);
-            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{vector["title"]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)}");
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{vector["title"]}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(Ct)}");
             var type = claims["events"]!.AsObject().Single().Key;
             if (Expected(type) is { } kind)
             {
@@ -371,7 +365,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         await WaitAsync(() => transmitter.Pending == 0, "both SETs were acknowledged or reported");
         Assert.Contains(good["jti"]!.GetValue<string>(), transmitter.Acknowledged);
         Assert.Equal(SetErrors.InvalidAudience, transmitter.Errors[bad["jti"]!.GetValue<string>()]);
-        var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, TestContext.Current.CancellationToken);
+        var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct);
         Assert.All(audit, a => Assert.Equal("poll", a.Delivery));
     }
 
@@ -414,7 +408,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         while (!condition())
         {
             Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
-            await Task.Delay(25, TestContext.Current.CancellationToken);
+            await Task.Delay(25, Ct);
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Entra;

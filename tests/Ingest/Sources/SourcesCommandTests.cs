@@ -3,7 +3,6 @@ using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest.Tests.Sources;
@@ -21,7 +20,7 @@ public sealed class SourcesCommandTests : IDisposable
             .Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await new SourcesCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), TestContext.Current.CancellationToken);
+        var code = await new SourcesCommand().RunAsync(args, new CliContext(output, error, configuration, TimeProvider.System), Ct);
         return (code, output.ToString(), error.ToString());
     }
 
@@ -150,7 +149,7 @@ public sealed class SourcesCommandTests : IDisposable
         var (code, output, _) = await RunAsync("add", "sample", "--key-file", keyFile);
 
         Assert.Equal(0, code);
-        var key = (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim();
+        var key = (await File.ReadAllTextAsync(keyFile, Ct)).Trim();
         Assert.Equal(key, output.TrimEnd().Split('\n')[^1].Trim());
         if (!OperatingSystem.IsWindows())
         {
@@ -160,11 +159,11 @@ public sealed class SourcesCommandTests : IDisposable
         // A rerun of the same setup step succeeds and keeps the key.
         var again = await RunAsync("add", "sample", "--key-file", keyFile);
         Assert.Equal(0, again.Code);
-        Assert.Equal(key, (await File.ReadAllTextAsync(keyFile, TestContext.Current.CancellationToken)).Trim());
+        Assert.Equal(key, (await File.ReadAllTextAsync(keyFile, Ct)).Trim());
 
         // A file key for a new source is registered as given.
         var shared = Path.Combine(folder, "given.key");
-        await File.WriteAllTextAsync(shared, "zts_given-key-0123456789abcdefghij\n", TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(shared, "zts_given-key-0123456789abcdefghij\n", Ct);
         Assert.Equal(0, (await RunAsync("add", "given", "--key-file", shared)).Code);
         var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
         Assert.Equal("given", await credentials.FindActiveAsync(SourceKeys.Hash("zts_given-key-0123456789abcdefghij"), CancellationToken.None));

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Validation;

@@ -1,8 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;

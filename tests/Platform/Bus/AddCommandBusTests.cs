@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.Bus;
 
@@ -15,7 +13,7 @@ public sealed class AddCommandBusTests
         builder.Services.AddCommandConsumers(bus => bus.AddConsumer<PingConsumer>()).AddCommandBus(builder.Configuration);
         using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
         Assert.Equal(["Bus:RabbitMqUri is required when Bus:Kind is rabbitmq"], error.Failures);
     }

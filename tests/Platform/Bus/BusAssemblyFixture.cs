@@ -1,4 +1,2 @@
-using ZtStream.TestSupport.Services;
-
 // One RabbitMQ broker for the whole assembly; each test takes a virtual host of its own from it.
 [assembly: AssemblyFixture(typeof(RabbitMqFixture))]

@@ -1,7 +1,5 @@
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using ZtStream.Platform.Bus;
 
 namespace ZtStream.Platform.Tests.Bus;
@@ -125,8 +123,6 @@ public abstract class CommandBusContractTests : IAsyncDisposable
 
         GC.SuppressFinalize(this);
     }
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private async Task<ICommandBus> StartAsync()
     {

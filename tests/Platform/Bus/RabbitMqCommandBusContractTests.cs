@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Services;
-
 namespace ZtStream.Platform.Tests.Bus;
 
 /// <summary>The command-bus contract on RabbitMQ: each test gets a virtual host of its own on the assembly's broker.</summary>
@@ -8,6 +6,6 @@ public sealed class RabbitMqCommandBusContractTests(RabbitMqFixture rabbitMq) : 
     internal override async Task<Dictionary<string, string?>> BusConfigurationAsync() => new()
     {
         ["Bus:Kind"] = "rabbitmq",
-        ["Bus:RabbitMqUri"] = (await rabbitMq.CreateVirtualHostAsync(TestContext.Current.CancellationToken)).ToString(),
+        ["Bus:RabbitMqUri"] = (await rabbitMq.CreateVirtualHostAsync(Ct)).ToString(),
     };
 }

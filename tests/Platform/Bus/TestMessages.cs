@@ -62,7 +62,7 @@ public sealed class BusRecorder
             waiters.Add((Matches, done));
         }
 
-        await done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        await done.Task.WaitAsync(timeout ?? TimeSpan.FromSeconds(30), Ct);
     }
 
     public int Count<T>(string consumer, Func<T, bool> match) => seen.Count(s => s.Consumer == consumer && s.Message is T t && match(t));

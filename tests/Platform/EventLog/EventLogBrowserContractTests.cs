@@ -1,12 +1,9 @@
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Tests.EventLog.Kafka;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Platform.Tests.EventLog;
 
@@ -16,8 +13,6 @@ public abstract class EventLogBrowserContractTests : IDisposable
     private readonly List<IDisposable> _owned = [];
 
     private protected string Topic { get; } = KafkaFixture.UniqueTopic("browse");
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private protected abstract IEventLog CreateLog();
 

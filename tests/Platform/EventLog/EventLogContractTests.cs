@@ -1,8 +1,6 @@
 using System.Globalization;
-using System.Text;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Options;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Platform.Tests.EventLog;
 
@@ -345,8 +343,6 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         await Eventually.TrueAsync(() => handler.Handled.Count >= 1, "the one record was handled");
         Assert.Single(handler.Handled);
     }
-
-    private protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private protected static string Group(string name = "test") => KafkaFixture.UniqueGroup(name);
 

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using System.Text;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Telemetry;
 

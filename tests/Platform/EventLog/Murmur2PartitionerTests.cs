@@ -1,4 +1,3 @@
-using System.Text;
 using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Platform.Tests.EventLog;

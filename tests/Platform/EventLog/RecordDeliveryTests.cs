@@ -1,7 +1,4 @@
-using System.Text;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.Options;
@@ -11,8 +8,6 @@ namespace ZtStream.Platform.Tests.EventLog;
 /// <summary>Transient failures pause a consumer (health: degraded) without ever dead-lettering; deterministic ones do not pause.</summary>
 public sealed class RecordDeliveryTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Handle_StoreBusyFarPastMaxAttempts_PausesDegradedThenResumesWithoutDeadLettering()
     {

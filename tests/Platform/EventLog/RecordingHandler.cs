@@ -64,7 +64,7 @@ internal static class Eventually
                 Assert.Fail($"Timed out waiting until {what}");
             }
 
-            await Task.Delay(20, TestContext.Current.CancellationToken);
+            await Task.Delay(20, Ct);
         }
     }
 }

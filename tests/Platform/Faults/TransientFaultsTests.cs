@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.Data.Sqlite;
 using Npgsql;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Faults;

@@ -1,8 +1,5 @@
 using Dapper;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
@@ -27,8 +24,8 @@ public sealed class AddStoreTests : IDisposable
         builder.Services.AddSingleton<IMigrationSource>(new Source(new Migration("probe", 1, "probe-table", "CREATE TABLE zt_probe (id INTEGER);", "CREATE TABLE zt_probe (id integer);")));
         using var host = builder.Build();
 
-        await host.StartAsync(TestContext.Current.CancellationToken);
-        await host.StopAsync(TestContext.Current.CancellationToken);
+        await host.StartAsync(Ct);
+        await host.StopAsync(Ct);
 
         Assert.IsType<SqliteStore>(host.Services.GetRequiredService<IStore>());
         Assert.Equal(0L, host.Services.GetRequiredService<TableProbe>().RowsSeenAtStart);
@@ -43,7 +40,7 @@ public sealed class AddStoreTests : IDisposable
         builder.Services.AddStore(builder.Configuration);
         using var host = builder.Build();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
 
         Assert.Equal(["Store:Kind 'oracle' is not one of sqlite, postgres"], error.Failures);
     }
@@ -57,7 +54,7 @@ public sealed class AddStoreTests : IDisposable
         services.AddSingleton<IMigrationSource>(new Source(new Migration("cli", 1, "cli-table", "CREATE TABLE zt_cli (id INTEGER);", "CREATE TABLE zt_cli (id integer);")));
         await using var provider = services.BuildServiceProvider();
 
-        var applied = await provider.GetRequiredService<StoreMigrator>().MigrateAsync(TestContext.Current.CancellationToken);
+        var applied = await provider.GetRequiredService<StoreMigrator>().MigrateAsync(Ct);
 
         Assert.Equal(["cli-table"], applied.Select(m => m.Name));
         Assert.True(File.Exists(Path.Combine(folder, "cli.db")));
@@ -67,7 +64,7 @@ public sealed class AddStoreTests : IDisposable
     public async Task SqliteStore_Timestamps_AreStoredAsFixedWidthUtcIsoText()
     {
         var store = new SqliteStore(new() { SqlitePath = Path.Combine(folder, "text.db") });
-        await using var connection = await store.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await store.OpenAsync(Ct);
         await connection.ExecuteAsync("CREATE TABLE t (at TEXT NOT NULL)");
 
         await connection.ExecuteAsync("INSERT INTO t (at) VALUES (@at)", new { at = new DateTimeOffset(2026, 3, 1, 1, 2, 3, TimeSpan.FromHours(-5)).AddTicks(1234567) });

@@ -1,5 +1,4 @@
 using ZtStream.Platform.Options;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Platform.Tests.Store;
 
@@ -7,5 +6,5 @@ namespace ZtStream.Platform.Tests.Store;
 public sealed class PostgresStoreContractTests(PostgresFixture postgres) : StoreContractTests
 {
     internal override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken) };
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
 }

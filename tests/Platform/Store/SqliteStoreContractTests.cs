@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.Store;

@@ -1,4 +1,2 @@
-using ZtStream.TestSupport.Services;
-
 // One PostgreSQL server for the whole assembly; each test takes a database of its own from it.
 [assembly: AssemblyFixture(typeof(PostgresFixture))]

@@ -244,8 +244,6 @@ public abstract class StoreContractTests : IAsyncDisposable
     /// <summary>Removes what <see cref="CreateDatabaseAsync"/> made, after every store is closed.</summary>
     internal virtual ValueTask DisposeDatabasesAsync() => ValueTask.CompletedTask;
 
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     private static Migration RoundTripTable => new(
         "roundtrip",
         1,

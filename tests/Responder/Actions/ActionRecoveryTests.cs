@@ -1,8 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Isolation;
@@ -13,8 +8,6 @@ namespace ZtStream.Responder.Tests.Actions;
 /// <summary>What brings an action back when its command was lost, and what keeps one bad action from holding up the rest.</summary>
 public sealed class ActionRecoveryTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Timekeeper_CommandSentLongAgoAndNeverCompleted_IsSentAgainAndCompletes()
     {

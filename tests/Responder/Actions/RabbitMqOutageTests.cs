@@ -1,9 +1,6 @@
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Fakes;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Actions;
 
@@ -13,8 +10,6 @@ namespace ZtStream.Responder.Tests.Actions;
 /// </summary>
 public sealed class RabbitMqOutageTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Dispatch_BrokerStoppedThenStarted_TheCommandIsSentAgainAndTheActionCompletesOnce()
     {

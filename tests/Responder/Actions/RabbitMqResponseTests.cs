@@ -1,12 +1,9 @@
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Fakes;
 using ZtStream.Responder.Tests.Revocation;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Actions;
 
@@ -15,7 +12,7 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
 {
     private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
     {
-        var vhost = await rabbitMq.CreateVirtualHostAsync(TestContext.Current.CancellationToken);
+        var vhost = await rabbitMq.CreateVirtualHostAsync(Ct);
         var host = new ResponderTestHost(folder.Path, policy) { UseRealBus = true, ConfigureServices = services };
         host.Settings["Bus:Kind"] = "rabbitmq";
         host.Settings["Bus:RabbitMqUri"] = vhost.ToString();
@@ -28,7 +25,7 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
         using var folder = new TempFolder();
         var revoker = new CountingRevoker();
         await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical, s => s.AddSingleton<ITokenRevoker>(revoker));
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), Contracts.Revocations.RevocationFeed.StreamPath, null, ct);
 
         var alert = TestAlerts.Critical("rmq-1", jti: "jti-rmq");
@@ -53,7 +50,7 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator { FailuresLeft = int.MaxValue };
         await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("rmq-2", workload: new AlertWorkload("pod-r", "shop", "r")), ct);
         var id = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "rmq-2"), ct)).Single().Id;
 

@@ -1,8 +1,5 @@
 using MassTransit;
 using MassTransit.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
@@ -53,8 +50,8 @@ public sealed class ResponseFlowTests
         await Eventually.HoldsAsync(
             async () => (await actions.QueryAsync(new ActionQuery(AlertId: "a-1"), default)).SingleOrDefault()?.State == ActionStates.Done,
             "the revocation is done");
-        Assert.True(await host.Harness.Consumed.Any<RevokeToken>(TestContext.Current.CancellationToken));
-        Assert.False(await host.Harness.Published.Any<Fault<RevokeToken>>(TestContext.Current.CancellationToken));
+        Assert.True(await host.Harness.Consumed.Any<RevokeToken>(Ct));
+        Assert.False(await host.Harness.Published.Any<Fault<RevokeToken>>(Ct));
         Assert.Single(host.Harness.Consumed.Select<RevokeToken>());
         Assert.Single(await actions.QueryAsync(new ActionQuery(AlertId: "a-1"), default));
 
@@ -170,8 +167,8 @@ public sealed class ResponseFlowTests
         await Eventually.HoldsAsync(async () => (await actions.GetAsync(isolation.Id, default))!.State == ActionStates.Released, "isolation released");
         Assert.False(isolator.IsIsolated("pod-7"));
         Assert.Equal(["isolate pod-7", "release pod-7"], isolator.Calls);
-        Assert.True(await host.Harness.Consumed.Any<ReleaseWorkload>(TestContext.Current.CancellationToken));
-        Assert.False(await host.Harness.Published.Any<Fault<ReleaseWorkload>>(TestContext.Current.CancellationToken));
+        Assert.True(await host.Harness.Consumed.Any<ReleaseWorkload>(Ct));
+        Assert.False(await host.Harness.Published.Any<Fault<ReleaseWorkload>>(Ct));
 
         var audit = host.Get<AuditLog>();
         var trail = await audit.QueryAsync(new AuditQuery(ActionId: isolation.Id.ToString()), default);
@@ -218,7 +215,7 @@ public sealed class ResponseFlowTests
         Assert.Contains("the isolation API answered 500", failed!.Error);
         Assert.Contains("gave up after 3 attempts", failed.Error);
         Assert.Equal(3, isolator.Calls.Count);
-        Assert.True(await host.Harness.Published.Any<ActionFailed>(x => x.Context.Message.ActionId == id, TestContext.Current.CancellationToken));
+        Assert.True(await host.Harness.Published.Any<ActionFailed>(x => x.Context.Message.ActionId == id, Ct));
         var trail = await host.Get<AuditLog>().QueryAsync(new AuditQuery(ActionId: id.ToString()), default);
         Assert.Equal(2, trail.Count(e => e.Kind == AuditKinds.AttemptFailed));
         Assert.Single(trail, e => e.Kind == AuditKinds.Failed);
@@ -268,9 +265,9 @@ public sealed class ResponseFlowTests
         var command = new RevokeToken { ActionId = Guid.NewGuid(), Jti = "jti-twice", Reason = "test", RequestedBy = "cli" };
         var bus = host.Get<IBus>();
 
-        await bus.Publish(command, TestContext.Current.CancellationToken);
+        await bus.Publish(command, Ct);
         await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(command.ActionId, default))?.State == ActionStates.Done, "first done");
-        await bus.Publish(command, TestContext.Current.CancellationToken);
+        await bus.Publish(command, Ct);
         await Eventually.HoldsAsync(() => Task.FromResult(host.Harness.Consumed.Select<RevokeToken>().Count() == 2), "second consumed");
 
         Assert.Equal(1, revoker.Calls);

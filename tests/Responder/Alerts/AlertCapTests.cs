@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
@@ -12,8 +11,6 @@ namespace ZtStream.Responder.Tests.Alerts;
 /// </summary>
 public sealed class AlertCapTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task PastThePerPrincipalCap_NewAlertsMergeIntoThatPrincipalsFloodAlert_NotActedOn_NothingLost()
     {

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 
@@ -8,8 +6,6 @@ namespace ZtStream.Responder.Tests.Alerts;
 /// <summary>An alert record as the Responder's consumer takes it: stored with its history, acted on once, refused when it is not an alert.</summary>
 public sealed class AlertProcessingTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Handle_RedeliveredAlert_StoresOnceAndActsOnce()
     {

@@ -1,11 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Contracts;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Options;
 using ZtStream.Responder.Alerts;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Alerts;
 
@@ -15,8 +9,6 @@ namespace ZtStream.Responder.Tests.Alerts;
 /// </summary>
 public sealed class StoreOutageTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task AlertConsumption_PostgresDownForTwoSeconds_PausesThenStoresEveryAlertAndDeadLettersNone()
     {

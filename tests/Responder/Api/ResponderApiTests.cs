@@ -1,10 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Isolation;
@@ -28,7 +21,7 @@ public sealed class ResponderApiTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/v1/alerts", ct)).StatusCode);
         var wrong = host.ClientFor("not-a-token-not-a-token-not-a-token-123");
@@ -50,7 +43,7 @@ public sealed class ResponderApiTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-2", jti: "jti-approve"), ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
@@ -81,7 +74,7 @@ public sealed class ResponderApiTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-3"), ct);
         var id = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "api-3"), ct)).Single().Id;
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
@@ -99,7 +92,7 @@ public sealed class ResponderApiTests
         var isolator = new RecordingIsolator();
         await using var host = new ResponderTestHost(folder.Path) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
         await host.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
         var bad = await responder.PostAsJsonAsync("/v1/actions", new { kind = "isolate_workload" }, ct);
@@ -130,7 +123,7 @@ public sealed class ResponderApiTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var processor = host.Get<AlertProcessor>();
         var alert = TestAlerts.Critical("fp-1") with { Token = null };
         await processor.HandleAsync(alert, ct);
@@ -163,7 +156,7 @@ public sealed class ResponderApiTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 5; i++)
         {

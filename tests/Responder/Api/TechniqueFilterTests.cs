@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Responder.Tests.Api;
@@ -25,7 +22,7 @@ public sealed class TechniqueFilterTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await StoreSampleAsync(host.Get<AlertProcessor>(), ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -56,7 +53,7 @@ public sealed class TechniqueFilterTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var processor = host.Get<AlertProcessor>();
         var store = host.Get<AlertStore>();
         await processor.HandleAsync(TestAlerts.WithTechniques("t-grow", "sa-9", "T1609"), ct);

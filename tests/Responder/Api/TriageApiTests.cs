@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 
@@ -14,8 +8,6 @@ public class TriageApiTests
 {
     /// <summary>A Responder on the store this run tests.</summary>
     private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
@@ -263,7 +255,7 @@ public sealed class PostgresTriageApiTests(ZtStream.TestSupport.Services.Postgre
     {
         var host = new ResponderTestHost(folder.Path);
         host.Settings["Store:Kind"] = "postgres";
-        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct);
         return await host.StartAsync();
     }
 }

@@ -1,10 +1,5 @@
-using Dapper;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Time.Testing;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Audit;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Audit;
 
@@ -47,7 +42,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
         for (var i = 1; i <= 5; i++)
         {
             time.Advance(TimeSpan.FromSeconds(1));
-            await audit.AppendAsync("action.decided", $"policy:rule-{i}", $"entry {i}", TestContext.Current.CancellationToken,
+            await audit.AppendAsync("action.decided", $"policy:rule-{i}", $"entry {i}", Ct,
                 actionId: $"act-{i}", alertId: i % 2 == 0 ? $"alt-{i}" : null, principal: "alice", afterJson: $$"""{"n":{{i}}}""");
         }
     }
@@ -92,7 +87,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
     public async Task Verify_RowEditedWithItsHashRecomputed_BreaksTheNextLink()
     {
         // Whoever edits row 2 and writes a matching hash for it still leaves row 3 pointing at the old hash.
-        await using (var connection = await Store.OpenAsync(TestContext.Current.CancellationToken))
+        await using (var connection = await Store.OpenAsync(Ct))
         {
             var row = await connection.QuerySingleAsync<(long At, string PrevHash)>("SELECT at, prev_hash FROM responder_audit WHERE seq = 2");
             var forged = AuditChain.Hash(row.PrevHash, 2, row.At, "action.decided", "policy:rule-2", "act-2", "alt-2", "alice", "forged", null, """{"n":2}""");
@@ -157,7 +152,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
     [Fact]
     public async Task Guards_RefuseEditDeleteAndMovingTheHeadBack()
     {
-        await using var connection = await Store.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await Store.OpenAsync(Ct);
 
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync("UPDATE responder_audit SET summary = 'x' WHERE seq = 1"));
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync("DELETE FROM responder_audit"));
@@ -168,7 +163,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
 
     protected async Task TamperAsync(params string[] statements)
     {
-        await using var connection = await Store.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await Store.OpenAsync(Ct);
         await DisableGuardsAsync(connection);
         foreach (var sql in statements)
         {
@@ -181,7 +176,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(StoreSettings).Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await new AuditCommand().RunAsync(["verify", .. extra], new CliContext(output, error, configuration, time), TestContext.Current.CancellationToken);
+        var code = await new AuditCommand().RunAsync(["verify", .. extra], new CliContext(output, error, configuration, time), Ct);
         return (code, output.ToString() + error);
     }
 }
@@ -226,7 +221,7 @@ public sealed class PostgresAuditChainTests(PostgresFixture postgres) : AuditCha
     protected override async Task<Dictionary<string, string?>> CreateStoreSettingsAsync() => new()
     {
         ["Store:Kind"] = "postgres",
-        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken),
+        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct),
     };
 
     protected override Task DisableGuardsAsync(System.Data.Common.DbConnection connection) =>
@@ -236,7 +231,7 @@ public sealed class PostgresAuditChainTests(PostgresFixture postgres) : AuditCha
     [Fact]
     public async Task Guards_RefuseTruncate()
     {
-        await using var connection = await Store.OpenAsync(TestContext.Current.CancellationToken);
+        await using var connection = await Store.OpenAsync(Ct);
 
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync("TRUNCATE responder_audit"));
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync("TRUNCATE responder_audit_head"));

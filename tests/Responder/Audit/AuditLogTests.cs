@@ -1,6 +1,4 @@
-using Dapper;
 using Microsoft.Data.Sqlite;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Tests.Audit;
@@ -13,7 +11,7 @@ public sealed class AuditLogTests
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
         var audit = host.Get<AuditLog>();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var t0 = host.Time.GetUtcNow();
         await audit.AppendAsync("k.one", "policy:a", "first", ct, actionId: "act-1", alertId: "al-1", principal: "alice");
         host.Time.Advance(TimeSpan.FromMinutes(1));
@@ -36,7 +34,7 @@ public sealed class AuditLogTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await host.Get<AuditLog>().AppendAsync("k", "rex", "kept", ct);
         await using var connection = await host.Get<IStore>().OpenAsync(ct);
 

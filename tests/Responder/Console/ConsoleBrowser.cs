@@ -1,6 +1,5 @@
 using Microsoft.Playwright;
 using ZtStream.TestSupport.Oidc;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Console;
 

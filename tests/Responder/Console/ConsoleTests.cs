@@ -1,8 +1,6 @@
-using System.Net;
 using Microsoft.Playwright;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Console;
 
@@ -23,7 +21,7 @@ public sealed class ConsoleTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
 
         var index = await host.Client.GetAsync("/console/", ct);
         Assert.Equal(HttpStatusCode.OK, index.StatusCode);
@@ -43,7 +41,7 @@ public sealed class ConsoleTests
 
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy) { UseKestrel = true }.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
         var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
 
@@ -77,7 +75,7 @@ public sealed class ConsoleTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
 
         foreach (var path in new[] { "/console/", "/console/console.js", "/console/console.css", "/console/missing.js" })
         {
@@ -100,7 +98,7 @@ public sealed class ConsoleTests
 
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path) { UseKestrel = true }.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
 
         await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.AnalystToken);

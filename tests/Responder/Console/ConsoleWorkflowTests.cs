@@ -1,11 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.Playwright;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
@@ -14,15 +7,12 @@ using ZtStream.Responder.Tests.Actions;
 using ZtStream.Responder.Tests.Revocation;
 using ZtStream.TestSupport.Ingest;
 using ZtStream.TestSupport.Oidc;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>The console as analysts and viewers use it: signed in through a real OpenID provider, in a real browser.</summary>
 public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     /// <summary>A Responder on a port chosen first, so its callback can be registered with the provider before it starts.</summary>
     private async Task<ResponderTestHost> StartWithSsoAsync(TempFolder folder, string? policyYaml = null)
     {

@@ -1,12 +1,6 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using Xunit;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Responder.Isolation.Docker;
 using ZtStream.Responder.Revocation.SharedSignals;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Drivers;
 
@@ -20,14 +14,14 @@ public abstract class DriverStoreContractTests
     private async Task<IStore> StoreAsync()
     {
         var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
-        await new StoreMigrator(store, [new SsfMigrations(), new DockerMigrations()]).MigrateAsync(TestContext.Current.CancellationToken);
+        await new StoreMigrator(store, [new SsfMigrations(), new DockerMigrations()]).MigrateAsync(Ct);
         return store;
     }
 
     [Fact]
     public async Task Outbox_EnqueueClaimRetryDeliver_FollowsTheLifecycle()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var outbox = new SsfOutbox(await StoreAsync());
         var action = Guid.NewGuid();
 
@@ -62,7 +56,7 @@ public abstract class DriverStoreContractTests
     [Fact]
     public async Task Outbox_PollDelivery_IsServedUntilAcknowledgedAndNeverPushed()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var outbox = new SsfOutbox(await StoreAsync());
         var action = Guid.NewGuid();
         var other = Guid.NewGuid();
@@ -93,7 +87,7 @@ public abstract class DriverStoreContractTests
     [Fact]
     public async Task Streams_LifecycleAndSubjectCoverage()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var streams = new SsfStreamStore(await StoreAsync());
         var stream = new SsfStream
         {
@@ -143,7 +137,7 @@ public abstract class DriverStoreContractTests
     [Fact]
     public async Task SigningKeys_GeneratedOnceAndSharedByEveryInstance()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var store = await StoreAsync();
         var options = new SharedSignalsOptions { Issuer = new Uri("https://ztstream.test") };
 
@@ -160,7 +154,7 @@ public abstract class DriverStoreContractTests
     [Fact]
     public async Task DockerLedger_RecordsOnceAndTracksRelease()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var ledger = new DockerIsolationLedger(await StoreAsync());
         var action = Guid.NewGuid();
         var isolation = new DockerIsolation(action, "c0ffee", [new AttachedNetwork("backend", "net-b", ["web"], "172.20.0.10", null)], Start, null);
@@ -196,5 +190,5 @@ public sealed class SqliteDriverStoreContractTests : DriverStoreContractTests, I
 public sealed class PostgresDriverStoreContractTests(PostgresFixture postgres) : DriverStoreContractTests, IClassFixture<PostgresFixture>
 {
     private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
-        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken) };
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
 }

@@ -1,10 +1,6 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Xunit;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;

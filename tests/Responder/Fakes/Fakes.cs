@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
-using ZtStream.Contracts.Commands;
-using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
 

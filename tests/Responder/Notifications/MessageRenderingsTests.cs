@@ -1,5 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Notifications.Targets;
 

@@ -1,14 +1,9 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using Json.Schema;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Notifications.Targets;
-using ZtStream.TestSupport.Services;
 using ZtStream.TestSupport.Smtp;
 
 namespace ZtStream.Responder.Tests.Notifications;
@@ -21,8 +16,6 @@ namespace ZtStream.Responder.Tests.Notifications;
 public sealed class NotificationDeliveryTests
 {
     private const string Secret = "whsec-0123456789abcdef-test";
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task HighAlert_WithWebhookRoute_OneSignedPostTheReceiverVerifies()
     {

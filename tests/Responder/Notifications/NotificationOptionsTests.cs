@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Notifications;
 
 namespace ZtStream.Responder.Tests.Notifications;

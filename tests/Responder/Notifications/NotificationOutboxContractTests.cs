@@ -1,15 +1,6 @@
-using Dapper;
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Notifications;
 
@@ -23,8 +14,6 @@ namespace ZtStream.Responder.Tests.Notifications;
 public abstract class NotificationOutboxContractTests : IDisposable
 {
     private readonly TempFolder folder = new();
-
-    private protected static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The store settings of the dialect under test (a fresh database).</summary>
     protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-
 namespace ZtStream.Responder.Tests.Notifications;
 
 /// <summary>One request a fake target received: its headers and the body byte for byte.</summary>

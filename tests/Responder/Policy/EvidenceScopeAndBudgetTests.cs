@@ -1,5 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
@@ -8,7 +6,6 @@ using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Tests.Actions;
 using ZtStream.Responder.Tests.Fakes;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Policy;
 
@@ -30,8 +27,6 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
             action: isolate_workload
             mode: automatic
         """;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static async Task<IReadOnlyList<ActionRecord>> ActionsOf(ResponderTestHost host, string alertId) =>
         await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alertId), Ct);

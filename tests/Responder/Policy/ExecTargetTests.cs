@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 
@@ -22,7 +20,7 @@ public sealed class ExecTargetTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, IsolateOnExec).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var alert = TestAlerts.Critical("exec-1", principal: "system:serviceaccount:ci:runner") with
         {
             Reasons = [new AlertReason(Detectors.Policy, "pod_exec", 80, "ci:runner ran exec in pod payments/db-0")],
@@ -41,7 +39,7 @@ public sealed class ExecTargetTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, IsolateOnExec).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var alert = TestAlerts.Critical("exec-2", principal: "alice@acme.example") with
         {
             Reasons = [new AlertReason(Detectors.Policy, "pod_exec", 80, "alice ran exec in pod payments/db-0")],

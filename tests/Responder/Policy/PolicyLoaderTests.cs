@@ -1,5 +1,4 @@
 using ZtStream.Platform;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Policy;
 
 namespace ZtStream.Responder.Tests.Policy;

@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.Contracts.Commands;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Tests.Revocation;
@@ -25,7 +19,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
         await using var host = new ResponderTestHost(folder.Path);
         host.Settings["Responder:Feed:DefaultExpiry"] = "02:00:00";
         await host.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
         var exp = host.Time.GetUtcNow().AddMinutes(10);
         await host.Get<ITokenRevoker>().RevokeTokenAsync(Revoke("jti-short", exp), ct);
@@ -51,7 +45,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var (entry, _) = await host.Get<RevocationStore>().AddAsync(
             new RevocationRequest(Guid.NewGuid(), RevocationStore.SubjectEntry, null, null, "mallory", host.Time.GetUtcNow(), "t", host.Time.GetUtcNow().AddHours(1)), ct);
         await using var live = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, entry.Version.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
@@ -79,7 +73,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
         await using var host = new ResponderTestHost(folder.Path);
         host.Settings["Responder:Feed:MaxStreamsPerCredential"] = "2";
         await host.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
 
         var first = await SseReader.OpenAsync(feed, RevocationFeed.StreamPath, null, ct);
@@ -103,7 +97,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var hub = host.Get<RevocationFeedHub>();
         var streams = new List<SseReader>();
         try

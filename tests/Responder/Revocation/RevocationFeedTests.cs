@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.Contracts.Commands;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Actions;
 
@@ -16,7 +10,7 @@ public sealed class RevocationFeedTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
         await host.PublishAlertAsync(TestAlerts.Critical("sse-1", jti: "jti-sse"));
@@ -33,7 +27,7 @@ public sealed class RevocationFeedTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var revoker = host.Get<ITokenRevoker>();
         for (var i = 1; i <= 3; i++)
         {
@@ -57,7 +51,7 @@ public sealed class RevocationFeedTests
         await using var host = new ResponderTestHost(folder.Path);
         host.Settings["Responder:Feed:KeepAlive"] = "00:00:15";
         await host.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
         var comment = stream.NextCommentAsync(ct);
@@ -77,7 +71,7 @@ public sealed class RevocationFeedTests
         using var folder = new TempFolder();
         await using var writer = await new ResponderTestHost(folder.Path).StartAsync();
         await using var reader = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var stream = await SseReader.OpenAsync(reader.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
         await writer.Get<ITokenRevoker>().RevokeSubjectSessionsAsync(
@@ -100,7 +94,7 @@ public sealed class RevocationFeedTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
 
         foreach (var path in new[] { RevocationFeed.SnapshotPath, RevocationFeed.StreamPath })
         {
@@ -122,7 +116,7 @@ public sealed class RevocationFeedTests
         await using var host = new ResponderTestHost(folder.Path);
         host.Settings["Responder:Feed:Anonymous"] = "true";
         await host.StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.ClientFor("not-a-token-of-this-responder-0123456789").GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
@@ -133,7 +127,7 @@ public sealed class RevocationFeedTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path).StartAsync();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var command = new RevokeToken { ActionId = Guid.NewGuid(), Jti = "j", SessionId = "s", Reason = "t", RequestedBy = "t" };
         var revoker = host.Get<ITokenRevoker>();
 

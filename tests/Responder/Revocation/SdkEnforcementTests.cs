@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using ZtStream.Contracts.Commands;
-using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Tests.Actions;
@@ -22,7 +18,7 @@ public sealed class SdkEnforcementTests
         await RevocationFeedContract.VerifyAsync(
             host.ClientFor(ResponderTestHost.FeedToken),
             jti => revoker.RevokeTokenAsync(new RevokeToken { ActionId = Guid.NewGuid(), Jti = jti, Reason = "contract", RequestedBy = "test" }, default),
-            TestContext.Current.CancellationToken);
+            Ct);
     }
 
     [Fact]
@@ -49,7 +45,7 @@ public sealed class SdkEnforcementTests
         await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var token = ProtectedApp.Token("alice", "jti-lift");
         await responder.PublishAlertAsync(TestAlerts.Critical("lift-1", jti: "jti-lift"));
         await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.Unauthorized, "the app rejects the revoked token");
@@ -89,7 +85,7 @@ public sealed class SdkEnforcementTests
         await responder.Get<ITokenRevoker>().RevokeSubjectSessionsAsync(new RevokeSubjectSessions
         {
             ActionId = Guid.NewGuid(), SubjectId = "billing-batch", NotBefore = DateTimeOffset.UtcNow.AddMinutes(1), Reason = "test", RequestedBy = "test",
-        }, TestContext.Current.CancellationToken);
+        }, Ct);
 
         await Eventually.HoldsAsync(async () => (await app.GetAsync(machine)).StatusCode == HttpStatusCode.Unauthorized, "the client's token is refused");
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(otherMachine)).StatusCode);

@@ -1,9 +1,4 @@
-using System.Net;
-using System.Net.Http.Json;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Revocation;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Revocation;
 
@@ -14,8 +9,6 @@ namespace ZtStream.Responder.Tests.Revocation;
 public abstract class SnapshotByActionContractTests : IDisposable
 {
     private readonly TempFolder folder = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>The store settings of the dialect under test (a fresh database).</summary>
     protected abstract Task<Dictionary<string, string?>> StoreSettingsAsync();
@@ -116,6 +109,6 @@ public sealed class PostgresSnapshotByActionTests(PostgresFixture postgres) : Sn
     protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() => new()
     {
         ["Store:Kind"] = "postgres",
-        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken),
+        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct),
     };
 }

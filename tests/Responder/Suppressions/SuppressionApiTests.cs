@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
-using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Suppressions;
@@ -15,8 +9,6 @@ public class SuppressionApiTests
 {
     /// <summary>A Responder on the store this run tests.</summary>
     private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <summary>An alert with two reasons, in namespace shop, so every scope has something to name.</summary>
     private static Alert TwoReasons(string id, string principal = "system:serviceaccount:shop:api") => TestAlerts.Critical(id, principal) with
@@ -174,7 +166,7 @@ public sealed class PostgresSuppressionApiTests(ZtStream.TestSupport.Services.Po
     {
         var host = new ResponderTestHost(folder.Path);
         host.Settings["Store:Kind"] = "postgres";
-        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct);
         return await host.StartAsync();
     }
 }

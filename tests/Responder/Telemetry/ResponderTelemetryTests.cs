@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Telemetry;
 using ZtStream.Responder.Tests.Actions;
 using ZtStream.Responder.Tests.Revocation;
@@ -10,8 +8,6 @@ namespace ZtStream.Responder.Tests.Telemetry;
 /// <summary>The Responder's series as one host reports them: actions per kind, mode and state with their time to done, feed subscribers.</summary>
 public sealed class ResponderTelemetryTests
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task ActedOnAlert_CountsEachStateAndTheTimeToDone()
     {

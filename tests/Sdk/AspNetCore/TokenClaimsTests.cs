@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Xunit;
 using ZtStream.Sdk.AspNetCore;
 
 namespace ZtStream.Sdk.Tests.AspNetCore;

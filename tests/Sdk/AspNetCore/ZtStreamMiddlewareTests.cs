@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-using Xunit;
 using ZtStream.Contracts.Events;
 using ZtStream.Sdk.Tests.Client;
 using ZtStream.TestSupport.Ingest;

@@ -1,5 +1,4 @@
 using System.Text;
-using Xunit;
 using ZtStream.Sdk.Client;
 
 namespace ZtStream.Sdk.Tests.Client;

@@ -1,9 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 using ZtStream.Contracts.Events;
 using ZtStream.Sdk;
 using ZtStream.TestSupport.Ingest;

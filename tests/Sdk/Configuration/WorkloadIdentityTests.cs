@@ -1,4 +1,3 @@
-using Xunit;
 using ZtStream.Sdk.Configuration;
 
 namespace ZtStream.Sdk.Tests.Configuration;

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Xunit;
 using ZtStream.Sdk.Revocations;
 using ZtStream.Sdk.Tests.Client;
 using ZtStream.TestSupport.Revocations;
@@ -74,6 +72,6 @@ public sealed class RevocationFeedWorkerTests
     {
         await using var feed = await FakeRevocationFeed.StartAsync();
         using var http = new HttpClient { BaseAddress = feed.BaseAddress };
-        await RevocationFeedContract.VerifyAsync(http, jti => { feed.Publish(jti: jti); return Task.CompletedTask; }, TestContext.Current.CancellationToken);
+        await RevocationFeedContract.VerifyAsync(http, jti => { feed.Publish(jti: jti); return Task.CompletedTask; }, Ct);
     }
 }

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Xunit;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Sdk.Revocations;
 

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
 using ZtStream.TestSupport.Http;

@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
 using DotNet.Testcontainers.Builders;
 using DotNet.Testcontainers.Containers;
 using ZtStream.TestSupport.Services;

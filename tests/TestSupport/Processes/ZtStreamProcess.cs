@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 
 namespace ZtStream.TestSupport.Processes;

@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
 using System.Globalization;
-using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
 using ZtStream.TestSupport.Http;

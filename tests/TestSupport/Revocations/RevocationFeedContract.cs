@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
-using System.Text.Json;
-using Xunit;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
 

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using Testcontainers.RabbitMq;
 
 namespace ZtStream.TestSupport.Services;

@@ -1,5 +1,4 @@
 using DotNet.Testcontainers.Containers;
-using Xunit;
 
 namespace ZtStream.TestSupport.Services;
 

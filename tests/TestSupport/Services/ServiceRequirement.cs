@@ -1,5 +1,3 @@
-using Xunit;
-
 namespace ZtStream.TestSupport.Services;
 
 /// <summary>

@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.TestSupport.Http;

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Attack;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;

@@ -1,6 +1,4 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
 
 namespace ZtStream.Verifier.Tests.Authentication;

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Scoring;
 

@@ -1,7 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
 using ZtStream.Verifier.Tests.Replay;
 
@@ -26,7 +23,7 @@ public sealed class KubernetesAuditEvaluationTests
         var e = new StringWriter();
         var context = new CliContext(o, e, new ConfigurationBuilder().Build(), TimeProvider.System);
 
-        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--format", "k8s-audit", "--labels", labels, "--json"], context, TestContext.Current.CancellationToken);
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--format", "k8s-audit", "--labels", labels, "--json"], context, Ct);
 
         Assert.True(code == 0, e.ToString());
         using var report = JsonDocument.Parse(o.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Evaluation;
 using ZtStream.Verifier.Model;
 using ZtStream.Verifier.Policy;

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;
 

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Feedback;

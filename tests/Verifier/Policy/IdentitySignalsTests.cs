@@ -1,8 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Faults;
 using ZtStream.Verifier.Processing;
 
@@ -43,7 +40,7 @@ public sealed class AlertAppendDiskFullTests
         await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 49, TimeSpan.FromSeconds(30), "every event");
         await worker.StopAsync(CancellationToken.None);
         worker.Dispose();
-        await Task.Delay(300, TestContext.Current.CancellationToken); // room for a duplicate to show up
+        await Task.Delay(300, Ct); // room for a duplicate to show up
 
         var alert = Assert.Single(h.AlertMessages);
         Assert.Equal([exfil.Id], alert.EvidenceEventIds);

@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Contracts.Events;
 using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Services;
 using ZtStream.Verifier.Processing;
 

@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Services;
 using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.Runtime;

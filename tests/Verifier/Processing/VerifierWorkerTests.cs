@@ -1,10 +1,5 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Contracts;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Options;
 using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Verifier.Tests.Processing;
@@ -132,7 +127,7 @@ public sealed class VerifierWorkerTests
         await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 49, TimeSpan.FromSeconds(30), "every event");
         await worker.StopAsync(CancellationToken.None);
         worker.Dispose();
-        await Task.Delay(300, TestContext.Current.CancellationToken); // room for a duplicate to show up
+        await Task.Delay(300, Ct); // room for a duplicate to show up
 
         Assert.Equal(1, log.Refused);
         var alert = Assert.Single(h.AlertMessages);

@@ -1,11 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;

@@ -1,7 +1,4 @@
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Verifier.Tests.Replay;
 

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Replay;
 using ZtStream.Verifier.Simulation;
 
@@ -72,7 +69,7 @@ public sealed class ReplayCommandTests : IDisposable
         await File.WriteAllLinesAsync(file, [
             """{"uuid":"a1","published":"2026-03-01 09:00:00.000000000","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@acme.example"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"s-1"}}""",
             """{"uuid":"a2","published":"2026-03-01 09:05:00.000000000 UTC","eventType":"user.session.clear","actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@acme.example"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9","type":"User","alternateId":"sam@acme.example"}]}""",
-        ], TestContext.Current.CancellationToken);
+        ], Ct);
         var (ctx, output, err) = Context();
 
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "okta"], ctx, CancellationToken.None);

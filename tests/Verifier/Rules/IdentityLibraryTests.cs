@@ -1,5 +1,4 @@
 using System.Globalization;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Rules.Aggregation;

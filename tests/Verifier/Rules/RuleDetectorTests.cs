@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using static ZtStream.Verifier.Tests.Rules.RuleTesting;

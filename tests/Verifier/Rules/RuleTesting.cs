@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Verifier.Rules;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Platform.Hosting;
 using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Verifier.Tests.Rules;

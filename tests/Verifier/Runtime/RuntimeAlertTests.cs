@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Verifier.Policy;

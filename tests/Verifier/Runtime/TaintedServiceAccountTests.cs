@@ -1,10 +1,5 @@
-using System.Text;
 using System.Text.Json.Nodes;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Platform.EventLog;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Runtime;
 using ZtStream.Verifier.Scoring;

@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.Simulation;
 

@@ -1,5 +1,4 @@
 using System.Reflection;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Runtime;

@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Policy;
 using ZtStream.Verifier.Scoring;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Verifier.Simulation;
 

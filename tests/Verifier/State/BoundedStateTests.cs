@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Verifier.Authentication;
 using ZtStream.Verifier.Processing;

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>The ingest component's schema: source credentials and their scopes.</summary>

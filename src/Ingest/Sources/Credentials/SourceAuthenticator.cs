@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Options;
 

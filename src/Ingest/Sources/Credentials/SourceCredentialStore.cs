@@ -1,6 +1,5 @@
 using Dapper;
 using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Ingest.Sources.Credentials;
 

@@ -1,7 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 
 namespace ZtStream.Ingest.Sources.Identity;
 

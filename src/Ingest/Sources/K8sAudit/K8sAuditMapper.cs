@@ -1,6 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.Keycloak;

@@ -1,6 +1,4 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.Okta;

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Sources.Scopes;

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Hosting;

@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging;
 using ZtStream.Platform.EventLog.Local;
 using ZtStream.Platform.Options;
 

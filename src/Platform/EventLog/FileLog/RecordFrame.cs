@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace ZtStream.Platform.EventLog.FileLog;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using ZtStream.Platform.EventLog.Local;
 using ZtStream.Platform.Options;
 

@@ -1,6 +1,4 @@
-using System.Text;
 using Confluent.Kafka;
-using Microsoft.Extensions.Logging;
 
 namespace ZtStream.Platform.EventLog.Kafka;
 

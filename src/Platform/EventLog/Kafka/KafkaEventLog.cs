@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using Microsoft.Extensions.Logging;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.Kafka;

@@ -1,8 +1,4 @@
-using System.Data.Common;
 using System.Diagnostics;
-using Dapper;
-using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ZtStream.Platform.Store.Migrations;

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using Npgsql;
 using ZtStream.Platform.Options;
 

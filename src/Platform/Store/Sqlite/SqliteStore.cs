@@ -1,5 +1,3 @@
-using System.Data.Common;
-using Microsoft.Data.Sqlite;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Store.Sqlite;

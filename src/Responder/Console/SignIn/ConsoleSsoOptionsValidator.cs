@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Options;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Console.SignIn;

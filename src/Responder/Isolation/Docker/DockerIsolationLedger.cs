@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Dapper;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Responder.Isolation.Docker;
 
 /// <summary>A recorded isolation: the container and the networks it was taken off.</summary>

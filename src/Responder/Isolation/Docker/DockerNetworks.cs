@@ -1,4 +1,3 @@
-using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using ZtStream.Responder.Drivers;

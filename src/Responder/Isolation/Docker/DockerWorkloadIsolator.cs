@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation;
 

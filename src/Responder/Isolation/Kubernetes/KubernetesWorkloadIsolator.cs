@@ -1,10 +1,6 @@
-using System.Net;
-using System.Text.Json.Nodes;
 using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation;
 

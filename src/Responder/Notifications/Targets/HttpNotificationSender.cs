@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
 
 namespace ZtStream.Responder.Notifications.Targets;
 

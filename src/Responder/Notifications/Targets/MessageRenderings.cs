@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json.Nodes;
-using ZtStream.Contracts.Alerts;
-
 namespace ZtStream.Responder.Notifications.Targets;
 
 /// <summary>The body each chat and paging target expects, made from one <see cref="NotificationContent"/>.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-
 namespace ZtStream.Responder.Notifications.Targets;
 
 /// <summary>

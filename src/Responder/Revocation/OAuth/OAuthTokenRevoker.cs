@@ -1,9 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.OAuth;

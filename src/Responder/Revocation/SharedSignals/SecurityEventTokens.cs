@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
-using ZtStream.Contracts.Commands;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 

@@ -1,9 +1,3 @@
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>The transmitter's discovery documents (its JWKS and its SSF configuration metadata) and its stream-management API.</summary>

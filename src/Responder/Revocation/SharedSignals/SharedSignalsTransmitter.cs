@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Commands;
-using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;

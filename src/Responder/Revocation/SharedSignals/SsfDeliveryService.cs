@@ -1,11 +1,4 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ZtStream.Platform;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Telemetry;
 

@@ -1,6 +1,3 @@
-using Dapper;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>One SET for one receiver, as the outbox holds it.</summary>

@@ -1,10 +1,4 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json.Nodes;
-using Dapper;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.Tokens;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;

@@ -1,13 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Platform;
-using ZtStream.Platform.Http;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 

@@ -1,8 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Dapper;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>Stream statuses (SSF 1.0 §8.1.2).</summary>

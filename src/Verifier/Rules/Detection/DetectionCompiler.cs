@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using YamlDotNet.RepresentationModel;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>

@@ -1,9 +1,5 @@
 using System.Buffers;
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 
 namespace ZtStream.Verifier.Rules.Detection;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>The JSON type of a value a field path reached.</summary>

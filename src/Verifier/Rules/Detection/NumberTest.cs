@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>Numeric comparison: <c>gt</c>, <c>gte</c>, <c>lt</c>, <c>lte</c> (and equality after a time part).</summary>

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>The <c>re</c> modifier: a regular expression, case-sensitive unless <c>re|i</c>.</summary>

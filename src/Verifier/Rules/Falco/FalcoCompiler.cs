@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>A compiled condition (or part of one): evaluated per event, immutable, shared across rules.</summary>

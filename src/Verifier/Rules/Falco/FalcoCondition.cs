@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>A node of a parsed Falco condition. <see cref="Column"/> is 1-based within the condition text.</summary>

@@ -1,6 +1,3 @@
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>One top-level item of a Falco rules file, as written, with the keys it carries (for append/override checks).</summary>

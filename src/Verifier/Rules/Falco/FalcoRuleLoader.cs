@@ -1,8 +1,3 @@
-using System.Text.RegularExpressions;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
-using ZtStream.Contracts.Alerts;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>

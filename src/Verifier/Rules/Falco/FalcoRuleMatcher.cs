@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>

@@ -1,9 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Runtime.InteropServices;
-using System.Text;
-using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace ZtStream.Verifier.Rules.Falco;
 

@@ -1,4 +1,3 @@
-using YamlDotNet.RepresentationModel;
 using ZtStream.Verifier.Rules.Detection;
 
 namespace ZtStream.Verifier.Rules.Sigma;

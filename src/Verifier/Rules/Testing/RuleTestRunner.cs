@@ -1,9 +1,4 @@
-using System.Globalization;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Verifier.Rules.Testing;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using ZtStream.Ingest.Sources.Credentials;
 
 namespace ZtStream.Ingest.Tests.Sources.Credentials;

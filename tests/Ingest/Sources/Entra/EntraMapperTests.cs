@@ -1,5 +1,3 @@
-using System.Text;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Identity;
 

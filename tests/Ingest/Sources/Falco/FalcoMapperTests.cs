@@ -1,5 +1,3 @@
-using System.Text;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Falco;
 
 namespace ZtStream.Ingest.Tests.Sources.Falco;

@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Sources.Keycloak;

@@ -1,6 +1,3 @@
-using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.K8sAudit;
 

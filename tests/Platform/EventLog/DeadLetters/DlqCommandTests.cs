@@ -1,6 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.DeadLetters;
 using ZtStream.Platform.EventLog.FileLog;
@@ -14,8 +11,6 @@ public sealed class DlqCommandTests : IDisposable
 {
     private const string Topic = "zt.orders.v1";
     private readonly string _folder = Directory.CreateTempSubdirectory("zt-dlq-").FullName;
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task ListShowReplay_APoisonRecord_IsExplainedAndSentBackOnce()

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Options;

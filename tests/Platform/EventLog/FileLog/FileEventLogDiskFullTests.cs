@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Options;
@@ -11,8 +9,6 @@ namespace ZtStream.Platform.Tests.EventLog.FileLog;
 public sealed class FileEventLogDiskFullTests
 {
     private const string Topic = "zt.full.v1";
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
     [InlineData(EventLogOptions.FsyncGroup)]

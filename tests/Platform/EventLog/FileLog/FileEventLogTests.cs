@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
@@ -16,8 +14,6 @@ public sealed class FileEventLogTests : IDisposable
     private const string Topic = "zt.filelog.v1";
     private readonly string _folder = Directory.CreateTempSubdirectory("zt-filelog-").FullName;
     private readonly List<CancellationTokenSource> _stops = [];
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Theory]
     [InlineData(EventLogOptions.FsyncGroup)]

@@ -1,6 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.Options;
@@ -11,8 +9,6 @@ namespace ZtStream.Platform.Tests.EventLog.InProcess;
 public sealed class InProcessEventLogTests : IDisposable
 {
     private readonly List<CancellationTokenSource> _stops = [];
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
     public async Task Append_PastCapacityWhileAGroupLags_ThrowsUnavailableWithRetryAfter()

@@ -1,11 +1,9 @@
 using System.Collections.Concurrent;
-using System.Text;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Faults;
 using ZtStream.TestSupport.Logging;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
@@ -16,8 +14,6 @@ namespace ZtStream.Platform.Tests.EventLog.Kafka;
 /// </summary>
 public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task BrokerDownAndBack_AppendsRefusedMeanwhile_EveryAcknowledgedRecordConsumed()
     {

@@ -2,7 +2,6 @@ using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Logging;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 

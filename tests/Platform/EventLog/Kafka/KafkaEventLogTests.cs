@@ -1,16 +1,11 @@
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Options;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
 public sealed class KafkaEventLogTests(KafkaFixture kafka)
 {
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
     [Fact]
     public async Task Consumer_KilledBetweenHandlingAndStoringTheOffset_NextConsumerHandlesTheRecordAgain()
     {

@@ -1,5 +1,3 @@
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
@@ -13,8 +11,6 @@ public sealed class AppendAdmissionTests : IDisposable
     private const string Topic = "zt.admission.v1";
     private readonly List<IDisposable> _owned = [];
     private readonly CancellationTokenSource _stop = new();
-
-    private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static TheoryData<string> Logs => ["memory", "file"];
 

@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Time.Testing;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
@@ -38,12 +37,12 @@ public sealed class StoreMigratorTests : IDisposable
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         var store = Store();
-        await new StoreMigrator(store, [Source(M("ingest", 1))], time).MigrateAsync(TestContext.Current.CancellationToken);
+        await new StoreMigrator(store, [Source(M("ingest", 1))], time).MigrateAsync(Ct);
         time.Advance(TimeSpan.FromDays(2));
 
-        await new StoreMigrator(store, [Source(M("ingest", 1), M("ingest", 2))], time).MigrateAsync(TestContext.Current.CancellationToken);
+        await new StoreMigrator(store, [Source(M("ingest", 1), M("ingest", 2))], time).MigrateAsync(Ct);
 
-        var applied = await new StoreMigrator(store, [], time).ReadAppliedAsync(TestContext.Current.CancellationToken);
+        var applied = await new StoreMigrator(store, [], time).ReadAppliedAsync(Ct);
         Assert.Equal(
             [("ingest", 1L, new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), ("ingest", 2L, new DateTimeOffset(2026, 3, 3, 12, 0, 0, TimeSpan.Zero))],
             applied.Select(a => (a.Component, a.Version, a.AppliedAt)));
@@ -54,10 +53,10 @@ public sealed class StoreMigratorTests : IDisposable
     {
         var store = Store();
 
-        var applied = await new StoreMigrator(store, []).MigrateAsync(TestContext.Current.CancellationToken);
+        var applied = await new StoreMigrator(store, []).MigrateAsync(Ct);
 
         Assert.Empty(applied);
-        Assert.Empty(await new StoreMigrator(store, []).ReadAppliedAsync(TestContext.Current.CancellationToken));
+        Assert.Empty(await new StoreMigrator(store, []).ReadAppliedAsync(Ct));
     }
 
     public void Dispose()

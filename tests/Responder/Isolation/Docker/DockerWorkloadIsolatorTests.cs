@@ -1,9 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
-using Xunit;
-using ZtStream.Contracts.Commands;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
 using ZtStream.Responder.Drivers;
@@ -21,7 +15,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         store = new SqliteStore(new StoreOptions { ConnectionString = database });
-        await new StoreMigrator(store, [new DockerMigrations()]).MigrateAsync(TestContext.Current.CancellationToken);
+        await new StoreMigrator(store, [new DockerMigrations()]).MigrateAsync(Ct);
         docker.Add("c0ffee", "web", [
             new AttachedNetwork("backend", "net-b", ["web", "api"], "172.20.0.10", null),
             new AttachedNetwork("frontend", "net-f", ["web"], null, null),
@@ -64,7 +58,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     [Fact]
     public async Task Isolate_DisconnectsEveryNetworkAndReleaseReconnectsThemWithAliasesAndPinnedAddress()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
 
         var isolated = await Isolator().IsolateAsync(Isolate(id), ct);
@@ -87,7 +81,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     [Fact]
     public async Task IsolateAndReleaseTwice_SecondCallsAreNoOpsThatSaySo()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
         await Isolator().IsolateAsync(Isolate(id), ct);
         docker.Calls.Clear();
@@ -108,7 +102,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     [Fact]
     public async Task Isolate_CrashAfterFirstDisconnect_RetryFinishesAndReleaseRestoresBoth()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
         docker.FailDisconnectOf = "net-f";
 
@@ -129,7 +123,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     [Fact]
     public async Task Release_LeavesNetworksAttachedSinceIsolationAlone()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
         await Isolator().IsolateAsync(Isolate(id), ct);
         // Someone reattached one network by hand meanwhile: it is not connected twice.
@@ -145,7 +139,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     [Fact]
     public async Task Isolate_AlreadyIsolatedByAnotherAction_IsANoOpNamingIt()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var first = Guid.NewGuid();
         await Isolator().IsolateAsync(Isolate(first), ct);
 
@@ -162,7 +156,7 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
     public async Task Isolate_UnknownContainer_FailsPermanently()
     {
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Isolator().IsolateAsync(Isolate(Guid.NewGuid(), "nope"), TestContext.Current.CancellationToken));
+            Isolator().IsolateAsync(Isolate(Guid.NewGuid(), "nope"), Ct));
 
         Assert.True(failure.Permanent);
     }

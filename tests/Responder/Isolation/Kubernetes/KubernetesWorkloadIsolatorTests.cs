@@ -1,8 +1,4 @@
-using System.Text.Json.Nodes;
 using k8s;
-using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Kubernetes;
 
@@ -62,7 +58,7 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
         var id = Guid.NewGuid();
         var value = id.ToString("N");
 
-        var result = await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        var result = await Isolator().IsolateAsync(Isolate(id), Ct);
 
         Assert.True(result.Changed);
         var writes = server.Requests.Where(r => r.Method != "GET").ToList();
@@ -84,10 +80,10 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     public async Task Isolate_Twice_SecondIsANoOpThatWritesNothing()
     {
         var id = Guid.NewGuid();
-        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        await Isolator().IsolateAsync(Isolate(id), Ct);
         server.ClearRequests();
 
-        var again = await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        var again = await Isolator().IsolateAsync(Isolate(id), Ct);
 
         Assert.False(again.Changed);
         Assert.Contains("already quarantined by this action", again.Detail, StringComparison.Ordinal);
@@ -98,10 +94,10 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     public async Task Isolate_PodQuarantinedByAnotherAction_IsANoOpNamingIt()
     {
         var first = Guid.NewGuid();
-        await Isolator().IsolateAsync(Isolate(first), TestContext.Current.CancellationToken);
+        await Isolator().IsolateAsync(Isolate(first), Ct);
         server.ClearRequests();
 
-        var second = await Isolator().IsolateAsync(Isolate(Guid.NewGuid()), TestContext.Current.CancellationToken);
+        var second = await Isolator().IsolateAsync(Isolate(Guid.NewGuid()), Ct);
 
         Assert.False(second.Changed);
         Assert.Contains(first.ToString("N"), second.Detail, StringComparison.Ordinal);
@@ -113,10 +109,10 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     {
         var id = Guid.NewGuid();
         var value = id.ToString("N");
-        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        await Isolator().IsolateAsync(Isolate(id), Ct);
         server.ClearRequests();
 
-        var result = await Isolator().ReleaseAsync(Release(id), TestContext.Current.CancellationToken);
+        var result = await Isolator().ReleaseAsync(Release(id), Ct);
 
         Assert.True(result.Changed);
         var writes = server.Requests.Where(r => r.Method != "GET").ToList();
@@ -136,11 +132,11 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     public async Task Release_Twice_SecondIsANoOpThatSaysSo()
     {
         var id = Guid.NewGuid();
-        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
-        await Isolator().ReleaseAsync(Release(id), TestContext.Current.CancellationToken);
+        await Isolator().IsolateAsync(Isolate(id), Ct);
+        await Isolator().ReleaseAsync(Release(id), Ct);
         server.ClearRequests();
 
-        var again = await Isolator().ReleaseAsync(Release(id), TestContext.Current.CancellationToken);
+        var again = await Isolator().ReleaseAsync(Release(id), Ct);
 
         Assert.False(again.Changed);
         Assert.Contains("already released", again.Detail, StringComparison.Ordinal);
@@ -152,9 +148,9 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     public async Task Release_OfAnotherIsolation_LeavesTheCurrentQuarantineInPlace()
     {
         var id = Guid.NewGuid();
-        await Isolator().IsolateAsync(Isolate(id), TestContext.Current.CancellationToken);
+        await Isolator().IsolateAsync(Isolate(id), Ct);
 
-        var other = await Isolator().ReleaseAsync(Release(Guid.NewGuid()), TestContext.Current.CancellationToken);
+        var other = await Isolator().ReleaseAsync(Release(Guid.NewGuid()), Ct);
 
         Assert.False(other.Changed);
         Assert.Equal(id.ToString("N"), server.PodLabels(Ns, Pod)[Key]);
@@ -166,7 +162,7 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     {
         var options = new KubernetesIsolationOptions { AllowDns = true, ApiServerCidrs = ["10.96.0.1/32"], ApiServerPorts = [443] };
 
-        await Isolator(options).IsolateAsync(Isolate(Guid.NewGuid()), TestContext.Current.CancellationToken);
+        await Isolator(options).IsolateAsync(Isolate(Guid.NewGuid()), Ct);
 
         var policy = JsonNode.Parse(server.Requests.Single(r => r.Method == "POST").Body)!;
         var egress = policy["spec"]!["egress"]!.AsArray();
@@ -184,7 +180,7 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     {
         var command = Isolate(Guid.NewGuid()) with { Name = "gone" };
 
-        var failure = await Assert.ThrowsAsync<DriverFailedException>(() => Isolator().IsolateAsync(command, TestContext.Current.CancellationToken));
+        var failure = await Assert.ThrowsAsync<DriverFailedException>(() => Isolator().IsolateAsync(command, Ct));
 
         Assert.True(failure.Permanent);
         Assert.Contains("payments/gone not found", failure.Message, StringComparison.Ordinal);

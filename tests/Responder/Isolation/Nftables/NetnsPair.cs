@@ -1,8 +1,6 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Responder.Tests.Isolation.Nftables;
 

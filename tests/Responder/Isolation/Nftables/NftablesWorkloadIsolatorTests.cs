@@ -1,7 +1,3 @@
-using System.Net;
-using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Nftables;
 
@@ -38,7 +34,7 @@ public sealed class NftablesWorkloadIsolatorTests
     {
         await using var pair = await NetnsPair.CreateAsync();
         var service = pair!.Listen();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
 
         Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), "before isolation A reaches B");
@@ -66,7 +62,7 @@ public sealed class NftablesWorkloadIsolatorTests
         await using var pair = await NetnsPair.CreateAsync();
         var service = pair!.Listen();
         using var sleeper = pair.StartSleeperInA();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
         var address = $"pid:{sleeper.Id}";
         try
@@ -93,7 +89,7 @@ public sealed class NftablesWorkloadIsolatorTests
     {
         await using var pair = await NetnsPair.CreateAsync();
         var service = pair!.Listen();
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var id = Guid.NewGuid();
         await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
 
@@ -110,7 +106,7 @@ public sealed class NftablesWorkloadIsolatorTests
         var runner = new RecordingRunner(new ProcessResult(0, "", ""));
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), "ztt-does-not-exist"), TestContext.Current.CancellationToken));
+            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), "ztt-does-not-exist"), Ct));
 
         Assert.True(failure.Permanent);
         Assert.Contains("no network namespace 'ztt-does-not-exist'", failure.Message, StringComparison.Ordinal);
@@ -125,7 +121,7 @@ public sealed class NftablesWorkloadIsolatorTests
         var isolator = new NftablesWorkloadIsolator(runner, new NftablesIsolationOptions { NetnsDirectory = netns.Path }, NullLogger<NftablesWorkloadIsolator>.Instance);
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            isolator.IsolateAsync(Isolate(Guid.NewGuid(), "ztt-fake"), TestContext.Current.CancellationToken));
+            isolator.IsolateAsync(Isolate(Guid.NewGuid(), "ztt-fake"), Ct));
 
         Assert.Contains("Operation not permitted", failure.Message, StringComparison.Ordinal);
         var call = Assert.Single(runner.Calls);
@@ -143,7 +139,7 @@ public sealed class NftablesWorkloadIsolatorTests
         var target = address == "self" ? $"pid:{Environment.ProcessId}" : address;
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), target), TestContext.Current.CancellationToken));
+            Isolator(runner).IsolateAsync(Isolate(Guid.NewGuid(), target), Ct));
 
         Assert.True(failure.Permanent);
         Assert.Contains("would cut the host off", failure.Message, StringComparison.Ordinal);

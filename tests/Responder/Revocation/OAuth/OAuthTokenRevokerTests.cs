@@ -1,10 +1,3 @@
-using System.Collections.Concurrent;
-using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging.Abstractions;
-using Xunit;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Tests.Drivers;
@@ -72,7 +65,7 @@ public sealed class OAuthTokenRevokerTests
         var (idp, seen) = await StartIdpAsync((200, null, null));
         await using var _ = idp;
 
-        var result = await Revoker(idp, TimeProvider.System).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken);
+        var result = await Revoker(idp, TimeProvider.System).RevokeTokenAsync(Command(), Ct);
 
         Assert.True(result.Changed);
         Assert.Contains("200", result.Detail, StringComparison.Ordinal);
@@ -92,7 +85,7 @@ public sealed class OAuthTokenRevokerTests
         var (idp, seen) = await StartIdpAsync((200, null, null));
         await using var _ = idp;
 
-        await Revoker(idp, TimeProvider.System, OAuthRevocationOptions.ClientSecretPost).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken);
+        await Revoker(idp, TimeProvider.System, OAuthRevocationOptions.ClientSecretPost).RevokeTokenAsync(Command(), Ct);
 
         var request = Assert.Single(seen);
         Assert.Null(request.Authorization);
@@ -108,7 +101,7 @@ public sealed class OAuthTokenRevokerTests
         await using var _ = idp;
         var time = new RecordingTimeProvider();
 
-        var result = await Revoker(idp, time).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken);
+        var result = await Revoker(idp, time).RevokeTokenAsync(Command(), Ct);
 
         Assert.True(result.Changed);
         Assert.Equal(3, seen.Count);
@@ -123,7 +116,7 @@ public sealed class OAuthTokenRevokerTests
         var (idp, seen) = await StartIdpAsync((503, at, null), (200, null, null));
         await using var _ = idp;
 
-        var result = await Revoker(idp, time).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken);
+        var result = await Revoker(idp, time).RevokeTokenAsync(Command(), Ct);
 
         Assert.True(result.Changed);
         Assert.Equal(2, seen.Count);
@@ -139,7 +132,7 @@ public sealed class OAuthTokenRevokerTests
         var time = new RecordingTimeProvider();
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Revoker(idp, time, maxAttempts: 3).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken));
+            Revoker(idp, time, maxAttempts: 3).RevokeTokenAsync(Command(), Ct));
 
         Assert.False(failure.Permanent);
         Assert.Contains("3 attempts", failure.Message, StringComparison.Ordinal);
@@ -156,7 +149,7 @@ public sealed class OAuthTokenRevokerTests
         var time = new RecordingTimeProvider();
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Revoker(idp, time).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken));
+            Revoker(idp, time).RevokeTokenAsync(Command(), Ct));
 
         Assert.False(failure.Permanent);
         Assert.Contains("3600", failure.Message, StringComparison.Ordinal);
@@ -173,7 +166,7 @@ public sealed class OAuthTokenRevokerTests
         await using var _ = idp;
 
         var failure = await Assert.ThrowsAsync<DriverFailedException>(() =>
-            Revoker(idp, new RecordingTimeProvider()).RevokeTokenAsync(Command(), TestContext.Current.CancellationToken));
+            Revoker(idp, new RecordingTimeProvider()).RevokeTokenAsync(Command(), Ct));
 
         Assert.True(failure.Permanent);
         Assert.Contains(expected, failure.Message, StringComparison.Ordinal);
@@ -186,7 +179,7 @@ public sealed class OAuthTokenRevokerTests
         var (idp, seen) = await StartIdpAsync((200, null, null));
         await using var _ = idp;
 
-        var result = await Revoker(idp, TimeProvider.System).RevokeTokenAsync(Command(jti: null), TestContext.Current.CancellationToken);
+        var result = await Revoker(idp, TimeProvider.System).RevokeTokenAsync(Command(jti: null), Ct);
 
         Assert.False(result.Changed);
         Assert.Contains("nothing to revoke", result.Detail, StringComparison.Ordinal);

@@ -1,12 +1,6 @@
-using System.Net.Http.Json;
 using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
-using ZtStream.Contracts.Commands;
 using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
@@ -48,7 +42,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     /// <summary>Validates like a receiver: keys from the published JWKS, explicit type, issuer and audience.</summary>
     private async Task<JsonWebToken> ValidateAsync(TransmitterHost host, string token)
     {
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), TestContext.Current.CancellationToken));
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = TransmitterHost.Issuer,
@@ -75,7 +69,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task RevokeSubjectSessions_ReceiverGetsSetThatValidatesAgainstPublishedJwks()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync();
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
         var id = Guid.NewGuid();
@@ -122,7 +116,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task SetShape_MatchesTheSpecVectors()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync();
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
         await host.Transmitter.RevokeTokenAsync(OneSession(Guid.NewGuid()), ct);
@@ -156,7 +150,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task ReceiverDown_SetIsDeliveredOnceItComesBack_AcrossARestart()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         int port;
         await using (var probe = await FakeReceiver.StartAsync())
         {
@@ -193,7 +187,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task Receiver400_IsRecordedAsAPermanentFailureAndNotRetried()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync(status: 400, errorBody: """{"err":"invalid_audience","description":"aud is not ours"}""");
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
         var id = Guid.NewGuid();
@@ -210,7 +204,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task SameActionTwice_QueuesOneSet()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync();
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
         var id = Guid.NewGuid();
@@ -227,7 +221,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task Es256KeyFromPem_SignsWithItsThumbprintAndPublishesIt()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var pemPath = database + ".pem";
         using (var ec = ECDsa.Create(ECCurve.NamedCurves.nistP256))
         {
@@ -262,7 +256,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     [Fact]
     public async Task SsfConfiguration_IsPublishedAtTheWellKnownPaths()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, 9));
 
         foreach (var path in new[] { ".well-known/ssf-configuration", ".well-known/ssf-configuration/responder" })

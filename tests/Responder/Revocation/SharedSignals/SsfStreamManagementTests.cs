@@ -1,18 +1,7 @@
-using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Net.Sockets;
-using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using Xunit;
-using ZtStream.Contracts.Commands;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Responder.Revocation.SharedSignals;
 
@@ -80,20 +69,20 @@ public sealed class SsfStreamManagementTests : IDisposable
             request.Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        return await http.SendAsync(request, TestContext.Current.CancellationToken);
+        return await http.SendAsync(request, Ct);
     }
 
     private async Task<JsonObject> CreateAsync(TransmitterHost host, string token, JsonObject body)
     {
         using var response = await SendAsync(host, HttpMethod.Post, "/ssf/streams", token, body);
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        return (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
     }
 
     /// <summary>What a receiver does: validate with Microsoft.IdentityModel against the transmitter's published JWKS.</summary>
     private async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience)
     {
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), TestContext.Current.CancellationToken));
+        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
             ValidIssuer = TransmitterHost.Issuer,
@@ -110,7 +99,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task Receiver_RegistersVerifiesAndThenGetsARevocationByPushAndByPoll()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync();
         await using var host = await TransmitterHost.StartAsync(Settings());
 
@@ -185,7 +174,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         await CreateAsync(host, CrmToken, new JsonObject());
 
         using var list = await SendAsync(host, HttpMethod.Get, "/ssf/streams", SiemToken);
-        Assert.Equal([id], (await list.Content.ReadFromJsonAsync<JsonArray>(TestContext.Current.CancellationToken))!.Select(s => s!["stream_id"]!.GetValue<string>()));
+        Assert.Equal([id], (await list.Content.ReadFromJsonAsync<JsonArray>(Ct))!.Select(s => s!["stream_id"]!.GetValue<string>()));
         using var foreign = await SendAsync(host, HttpMethod.Get, $"/ssf/streams?stream_id={id}", CrmToken);
         Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
         Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
@@ -195,7 +184,7 @@ public sealed class SsfStreamManagementTests : IDisposable
             ["stream_id"] = id,
             ["events_requested"] = new JsonArray(SecurityEventTokens.CredentialChange),
         });
-        var afterPatch = (await patched.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        var afterPatch = (await patched.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
         Assert.Equal([SecurityEventTokens.CredentialChange], afterPatch["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal("first", afterPatch["description"]!.GetValue<string>());
 
@@ -203,14 +192,14 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, badPatch.StatusCode);
 
         using var replaced = await SendAsync(host, HttpMethod.Put, "/ssf/streams", SiemToken, new JsonObject { ["stream_id"] = id });
-        var afterPut = (await replaced.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!;
+        var afterPut = (await replaced.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
         Assert.Null(afterPut["description"]);
         Assert.Equal(SecurityEventTokens.Supported, afterPut["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
 
         using var status = await SendAsync(host, HttpMethod.Post, "/ssf/status", SiemToken, new JsonObject { ["stream_id"] = id, ["status"] = "paused", ["reason"] = "maintenance" });
-        Assert.Equal("""{"stream_id":"ID","status":"paused","reason":"maintenance"}""".Replace("ID", id, StringComparison.Ordinal), await status.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        Assert.Equal("""{"stream_id":"ID","status":"paused","reason":"maintenance"}""".Replace("ID", id, StringComparison.Ordinal), await status.Content.ReadAsStringAsync(Ct));
         using var read = await SendAsync(host, HttpMethod.Get, $"/ssf/status?stream_id={id}", SiemToken);
-        Assert.Equal("paused", (await read.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["status"]!.GetValue<string>());
+        Assert.Equal("paused", (await read.Content.ReadFromJsonAsync<JsonObject>(Ct))!["status"]!.GetValue<string>());
 
         using var deleted = await SendAsync(host, HttpMethod.Delete, $"/ssf/streams?stream_id={id}", SiemToken);
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
@@ -223,7 +212,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     {
         await using var host = await TransmitterHost.StartAsync(Settings());
 
-        using var anonymous = await http.GetAsync(new Uri(host.BaseAddress, "ssf/streams"), TestContext.Current.CancellationToken);
+        using var anonymous = await http.GetAsync(new Uri(host.BaseAddress, "ssf/streams"), Ct);
         using var wrong = await SendAsync(host, HttpMethod.Post, "/ssf/streams", "not-a-receiver-token-0123456789abcdef", new JsonObject());
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
@@ -235,7 +224,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task Subjects_RemovedAreNotSignalledAndWithDefaultNoneOnlyAddedAre()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var host = await TransmitterHost.StartAsync(Settings(defaultSubjects: "NONE"));
         var stream = await CreateAsync(host, SiemToken, new JsonObject());
         var id = stream["stream_id"]!.GetValue<string>();
@@ -283,7 +272,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task Signals_CredentialChangeAndAssuranceLevelChange_ReachTheStreamsThatAskedForThem()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         await using var host = await TransmitterHost.StartAsync(Settings());
         var credentials = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.CredentialChange) });
         var assurance = await CreateAsync(host, CrmToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.AssuranceLevelChange) });
@@ -323,7 +312,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task Push_AReceiverThatNeverAnswers_DelaysOnlyItsOwnSets()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         // Accepts connections and never answers: every push to it hangs until the delivery timeout.
         using var blackHole = new TcpListener(IPAddress.Loopback, 0);
         blackHole.Start();
@@ -362,7 +351,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task SigningKey_RotatedKeyStaysPublishedForTheOverlapThenGoes()
     {
-        var ct = TestContext.Current.CancellationToken;
+        var ct = Ct;
         var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = database });
         await new StoreMigrator(store, [new SsfMigrations()]).MigrateAsync(ct);
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 0, 0, 0, TimeSpan.Zero));
@@ -398,11 +387,11 @@ public sealed class SsfStreamManagementTests : IDisposable
     {
         await using var host = await TransmitterHost.StartAsync(Settings());
         var keys = host.Services.GetRequiredService<SsfSigningKeys>();
-        var before = await keys.GetAsync(TestContext.Current.CancellationToken);
+        var before = await keys.GetAsync(Ct);
 
-        var after = await keys.RotateAsync(TestContext.Current.CancellationToken);
+        var after = await keys.RotateAsync(Ct);
 
-        var jwks = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/jwks.json"), TestContext.Current.CancellationToken))!;
+        var jwks = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct))!;
         Assert.Equal([after.KeyId, before.KeyId], jwks["keys"]!.AsArray().Select(k => k!["kid"]!.GetValue<string>()));
         Assert.All(jwks["keys"]!.AsArray(), k => Assert.Null(k!["d"]));
     }
@@ -411,7 +400,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     {
         var path = new Uri(stream["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
         using var polled = await SendAsync(host, HttpMethod.Post, path, token, new JsonObject());
-        var (_, set) = Assert.Single((await polled.Content.ReadFromJsonAsync<JsonObject>(TestContext.Current.CancellationToken))!["sets"]!.AsObject());
+        var (_, set) = Assert.Single((await polled.Content.ReadFromJsonAsync<JsonObject>(Ct))!["sets"]!.AsObject());
         return set!.GetValue<string>();
     }
 }

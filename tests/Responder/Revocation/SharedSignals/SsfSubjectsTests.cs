@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using Xunit;
 using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;

@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Platform.Store;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Revocation.SharedSignals;

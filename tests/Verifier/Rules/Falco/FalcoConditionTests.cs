@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Rules;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
 

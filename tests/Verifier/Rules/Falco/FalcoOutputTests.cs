@@ -1,4 +1,3 @@
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Rules.Falco;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;

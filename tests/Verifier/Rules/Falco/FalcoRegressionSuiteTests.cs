@@ -1,4 +1,3 @@
-using System.Text.Json;
 using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;

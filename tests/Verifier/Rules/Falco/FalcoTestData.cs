@@ -1,5 +1,3 @@
-using System.Text.Json;
-using ZtStream.Contracts.Events;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Rules.Falco;
 using ZtStream.Verifier.Tests.Replay;
