@@ -1,11 +1,4 @@
 using Npgsql;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Tests.Actions;
-using ZtStream.Responder.Tests.Fakes;
 
 namespace ZtStream.Responder.Tests;
 

@@ -1,4 +1,3 @@
-using ZtStream.Responder.Revocation;
 namespace ZtStream.Responder.Tests;
 
 public sealed class ResponderOptionsTests

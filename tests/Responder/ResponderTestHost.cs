@@ -7,7 +7,6 @@ using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts.Events;
 using ZtStream.Platform.Bus;
-using ZtStream.Responder.Tests.Fakes;
 
 namespace ZtStream.Responder.Tests;
 

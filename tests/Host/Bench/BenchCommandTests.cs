@@ -1,5 +1,4 @@
 using System.Text.Json;
-using ZtStream.Host.Cli;
 
 namespace ZtStream.Host.Tests.Bench;
 

@@ -1,5 +1,3 @@
-using ZtStream.Host.Cli;
-
 namespace ZtStream.Host.Tests.Cli;
 
 public sealed class ZtStreamCliTests

@@ -1,5 +1,4 @@
 using YamlDotNet.RepresentationModel;
-using ZtStream.Host.Cli;
 using ZtStream.Host.Configuration;
 using ZtStream.Host.Run;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using ZtStream.Host.Cli;
 
 namespace ZtStream.Host.Tests.Run;
 

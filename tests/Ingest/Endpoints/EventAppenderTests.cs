@@ -1,7 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.InteropServices;
-using ZtStream.Ingest.Endpoints;
-using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 

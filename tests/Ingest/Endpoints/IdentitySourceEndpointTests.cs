@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Tests.Sources;
 using ZtStream.Platform.Http;
 

@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Endpoints;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>The acceptance behaviour of issue 3, against each event-log implementation.</summary>

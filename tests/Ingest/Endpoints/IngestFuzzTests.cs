@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Endpoints;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Random and truncated bodies on every endpoint: never a 5xx, and every refusal is a problem document.</summary>

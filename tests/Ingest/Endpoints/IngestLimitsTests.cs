@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Telemetry;
 
 namespace ZtStream.Ingest.Tests.Endpoints;

@@ -1,4 +1,3 @@
-using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 
 namespace ZtStream.Ingest.Tests.RateLimiting;

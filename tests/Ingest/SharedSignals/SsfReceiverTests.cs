@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Ingest.SharedSignals;
-using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Tests.Endpoints;
 using ZtStream.Ingest.Tests.Sources;
 using ZtStream.TestSupport.SharedSignals;

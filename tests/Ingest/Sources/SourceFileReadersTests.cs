@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Tests.Sources;

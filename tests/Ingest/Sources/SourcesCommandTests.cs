@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Configuration;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Store;

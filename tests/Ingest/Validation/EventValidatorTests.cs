@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Validation;
 
 namespace ZtStream.Ingest.Tests.Validation;

@@ -1,8 +1,4 @@
 using System.Runtime.InteropServices;
-using ZtStream.Ingest.Endpoints;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Validation;
 
 namespace ZtStream.Ingest.Tests.Validation;

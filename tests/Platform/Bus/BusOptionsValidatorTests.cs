@@ -1,5 +1,4 @@
 using ZtStream.Platform.Bus;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.Bus;
 

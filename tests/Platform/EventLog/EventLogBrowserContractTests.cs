@@ -1,8 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
 using ZtStream.Platform.Tests.EventLog.Kafka;
 
 namespace ZtStream.Platform.Tests.EventLog;

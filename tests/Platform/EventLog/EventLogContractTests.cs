@@ -1,6 +1,4 @@
 using System.Globalization;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.EventLog;
 

@@ -1,10 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.EventLog;
 

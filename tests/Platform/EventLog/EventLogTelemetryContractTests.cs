@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Platform.Tests.EventLog;

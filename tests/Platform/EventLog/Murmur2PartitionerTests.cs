@@ -1,5 +1,3 @@
-using ZtStream.Platform.EventLog;
-
 namespace ZtStream.Platform.Tests.EventLog;
 
 public sealed class Murmur2PartitionerTests

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Platform.Tests.EventLog;
 

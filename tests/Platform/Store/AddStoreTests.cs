@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
 

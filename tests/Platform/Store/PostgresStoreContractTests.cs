@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.Store;
 
 /// <summary>The store contract on PostgreSQL: each test gets a fresh database from the assembly's server.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.Store;
 
 /// <summary>The store contract on a SQLite file in a temp folder of this test's own.</summary>

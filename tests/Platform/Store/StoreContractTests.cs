@@ -1,7 +1,5 @@
 using Dapper;
 using Microsoft.Extensions.Time.Testing;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 
 namespace ZtStream.Platform.Tests.Store;

@@ -1,6 +1,3 @@
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Platform.Tests.Store;
 
 public sealed class StoreOptionsValidatorTests

@@ -1,8 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Tests.Fakes;
-
 namespace ZtStream.Responder.Tests.Actions;
 
 /// <summary>What brings an action back when its command was lost, and what keeps one bad action from holding up the rest.</summary>

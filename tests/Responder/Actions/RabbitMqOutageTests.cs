@@ -1,7 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Tests.Fakes;
-
 namespace ZtStream.Responder.Tests.Actions;
 
 /// <summary>

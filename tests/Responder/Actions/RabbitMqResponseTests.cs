@@ -1,8 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Tests.Fakes;
 using ZtStream.Responder.Tests.Revocation;
 
 namespace ZtStream.Responder.Tests.Actions;

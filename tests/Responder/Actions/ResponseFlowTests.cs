@@ -1,11 +1,5 @@
 using MassTransit;
 using MassTransit.Testing;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Tests.Fakes;
 
 namespace ZtStream.Responder.Tests.Actions;
 

@@ -1,8 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Tests.Actions;
-
 namespace ZtStream.Responder.Tests.Alerts;
 
 /// <summary>

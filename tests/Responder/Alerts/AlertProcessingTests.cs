@@ -1,6 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-
 namespace ZtStream.Responder.Tests.Alerts;
 
 /// <summary>An alert record as the Responder's consumer takes it: stored with its history, acted on once, refused when it is not an alert.</summary>

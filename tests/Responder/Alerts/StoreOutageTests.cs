@@ -1,5 +1,4 @@
 using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Responder.Tests.Alerts;
 

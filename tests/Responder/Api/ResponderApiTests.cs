@@ -1,9 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Tests.Actions;
-using ZtStream.Responder.Tests.Fakes;
-
 namespace ZtStream.Responder.Tests.Api;
 
 public sealed class ResponderApiTests

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Alerts;
-
 namespace ZtStream.Responder.Tests.Api;
 
 /// <summary><c>GET /v1/alerts?technique=</c>: exact technique, or a technique and all its sub-techniques.</summary>

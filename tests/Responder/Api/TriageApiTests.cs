@@ -1,6 +1,3 @@
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-
 namespace ZtStream.Responder.Tests.Api;
 
 /// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresTriageApiTests"/>: the same SQL contract for both dialects.</summary>

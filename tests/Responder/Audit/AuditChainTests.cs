@@ -1,5 +1,4 @@
 using ZtStream.Platform.Hosting;
-using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Tests.Audit;
 

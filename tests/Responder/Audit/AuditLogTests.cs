@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Tests.Audit;
 

@@ -1,6 +1,4 @@
 using Microsoft.Playwright;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Responder.Tests.Console;
 

@@ -1,9 +1,5 @@
 using Microsoft.Playwright;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
 using ZtStream.Responder.Suppressions;
-using ZtStream.Responder.Tests.Actions;
 using ZtStream.Responder.Tests.Revocation;
 using ZtStream.TestSupport.Ingest;
 using ZtStream.TestSupport.Oidc;

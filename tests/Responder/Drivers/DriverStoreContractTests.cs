@@ -1,6 +1,5 @@
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Responder.Isolation.Docker;
-using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Drivers;
 

@@ -1,10 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Drivers;
 

@@ -1,6 +1,4 @@
 using System.Threading.Channels;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Tests.Fakes;
 

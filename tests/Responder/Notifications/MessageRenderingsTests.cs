@@ -1,4 +1,3 @@
-using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Notifications.Targets;
 
 namespace ZtStream.Responder.Tests.Notifications;

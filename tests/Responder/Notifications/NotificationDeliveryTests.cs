@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Json.Schema;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Notifications.Targets;
 using ZtStream.TestSupport.Smtp;
 

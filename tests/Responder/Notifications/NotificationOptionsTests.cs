@@ -1,5 +1,3 @@
-using ZtStream.Responder.Notifications;
-
 namespace ZtStream.Responder.Tests.Notifications;
 
 /// <summary>Section <c>Responder:Notifications</c>: every problem named at once, and which alerts a route takes.</summary>

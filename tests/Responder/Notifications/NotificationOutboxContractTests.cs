@@ -1,6 +1,4 @@
 using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Notifications;
 
 namespace ZtStream.Responder.Tests.Notifications;
 

@@ -1,11 +1,5 @@
 using ZtStream.Contracts.Events;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Policy;
-using ZtStream.Responder.Tests.Actions;
-using ZtStream.Responder.Tests.Fakes;
 
 namespace ZtStream.Responder.Tests.Policy;
 

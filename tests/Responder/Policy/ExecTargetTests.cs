@@ -1,6 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-
 namespace ZtStream.Responder.Tests.Policy;
 
 public sealed class ExecTargetTests

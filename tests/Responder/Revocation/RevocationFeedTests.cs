@@ -1,6 +1,3 @@
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Tests.Actions;
-
 namespace ZtStream.Responder.Tests.Revocation;
 
 public sealed class RevocationFeedTests

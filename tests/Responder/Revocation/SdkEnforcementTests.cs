@@ -1,6 +1,3 @@
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Tests.Actions;
 using ZtStream.TestSupport.Ingest;
 using ZtStream.TestSupport.Revocations;
 

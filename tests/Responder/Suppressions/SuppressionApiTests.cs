@@ -1,5 +1,3 @@
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
 using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder.Tests.Suppressions;

@@ -1,6 +1,5 @@
 using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Serialization;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.TestSupport.Ingest;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.TestSupport.Revocations;
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.TestSupport.SharedSignals;
 

@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Http;
-
 namespace ZtStream.TestSupport.Telemetry;
 
 /// <summary>One span as an OTLP exporter sent it.</summary>

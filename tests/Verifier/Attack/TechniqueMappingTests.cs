@@ -1,6 +1,4 @@
 using ZtStream.Verifier.Attack;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Attack;
 

@@ -1,7 +1,4 @@
 using ZtStream.Verifier.Authentication;
-using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
 
 namespace ZtStream.Verifier.Tests.Authentication;

@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Tests.Baselines;
 
 /// <summary>The baseline detector alone: observe, evaluate and learn one event at a time against one principal's state.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Baselines;
-
 namespace ZtStream.Verifier.Tests.Baselines;
 
 public sealed class PrincipalStateTests

@@ -1,9 +1,5 @@
 using ZtStream.Verifier.Evaluation;
 using ZtStream.Verifier.Model;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Verifier.Tests.Evaluation;
 

@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Tests.Explanation;
 
 /// <summary>Pins the wording (and numbers) of one reason per detector rule: analysts and runbooks read these.</summary>

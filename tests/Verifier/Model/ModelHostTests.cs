@@ -1,5 +1,4 @@
 using ZtStream.Verifier.Model;
-using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Model;
 

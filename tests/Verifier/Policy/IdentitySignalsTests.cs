@@ -1,6 +1,4 @@
 using ZtStream.Ingest.Sources.Okta;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Policy;
 

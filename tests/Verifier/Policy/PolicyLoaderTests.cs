@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Policy;
-
 namespace ZtStream.Verifier.Tests.Policy;
 
 public sealed class PolicyLoaderTests

@@ -1,6 +1,5 @@
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.TestSupport.Faults;
-using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Verifier.Tests.Processing;
 

@@ -1,6 +1,5 @@
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.TestSupport.Services;
-using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Verifier.Tests.Processing;
 

@@ -1,8 +1,6 @@
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.TestSupport.Services;
-using ZtStream.Verifier.Processing;
-using ZtStream.Verifier.Runtime;
 using static ZtStream.Verifier.Tests.Runtime.RuntimeAlertTests;
 using static ZtStream.Verifier.Tests.Runtime.TaintedServiceAccountTests;
 

@@ -1,6 +1,5 @@
 using ZtStream.Contracts;
 using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Verifier.Tests.Processing;
 

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Tests.Processing;

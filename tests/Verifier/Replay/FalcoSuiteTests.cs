@@ -1,7 +1,3 @@
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Tests.Replay;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using ZtStream.Verifier.Replay;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Verifier.Tests.Replay;
 

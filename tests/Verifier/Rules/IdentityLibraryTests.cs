@@ -1,6 +1,5 @@
 using System.Globalization;
 using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Rules.Aggregation;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
 

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
 using static ZtStream.Verifier.Tests.Rules.RuleTesting;
 
 namespace ZtStream.Verifier.Tests.Rules;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Verifier.Tests.Rules;
 

@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Rules.Testing;
 
 namespace ZtStream.Verifier.Tests.Rules;

@@ -1,6 +1,5 @@
 using System.Text.Json.Nodes;
 using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Verifier.Tests.Rules;
 

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary><c>ztstream rules test|list|coverage</c> as a user runs them.</summary>

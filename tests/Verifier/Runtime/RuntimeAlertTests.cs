@@ -1,8 +1,5 @@
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Falco;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Runtime;
-using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Runtime;
 

@@ -1,8 +1,5 @@
 using System.Text.Json.Nodes;
 using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Runtime;
-using ZtStream.Verifier.Scoring;
 using static ZtStream.Verifier.Tests.Runtime.RuntimeAlertTests;
 
 namespace ZtStream.Verifier.Tests.Runtime;

@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Verifier.Tests.Scoring;
 
 public sealed class EventReaderTests

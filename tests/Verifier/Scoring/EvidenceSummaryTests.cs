@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Tests.Scoring;

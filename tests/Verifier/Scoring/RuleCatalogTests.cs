@@ -1,8 +1,5 @@
 using System.Reflection;
 using ZtStream.Verifier.Authentication;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Runtime;
-using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Tests.Scoring;
 

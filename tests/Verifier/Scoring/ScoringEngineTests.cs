@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Tests.Scoring;
 
 public sealed class ScoringEngineTests

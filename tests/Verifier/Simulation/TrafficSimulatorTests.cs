@@ -1,5 +1,4 @@
 using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Verifier.Tests.Simulation;
 

@@ -1,8 +1,6 @@
 using Microsoft.Extensions.Options;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Verifier.Authentication;
-using ZtStream.Verifier.Processing;
-using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
 using ZtStream.Verifier.Tests.Authentication;
 using ZtStream.Verifier.Tests.Processing;

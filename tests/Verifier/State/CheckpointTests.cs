@@ -1,7 +1,3 @@
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Verifier.Tests.State;
 
 public sealed class CheckpointTests

@@ -1,5 +1,4 @@
 using ZtStream.Ingest.Sources.Auth0;
-using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Tests.Sources.Auth0;
 

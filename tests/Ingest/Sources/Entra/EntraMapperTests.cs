@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.Entra;
-using ZtStream.Ingest.Sources.Identity;
-
 namespace ZtStream.Ingest.Tests.Sources.Entra;
 
 public sealed class EntraMapperTests

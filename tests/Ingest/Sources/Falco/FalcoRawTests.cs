@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Falco;
 
 namespace ZtStream.Ingest.Tests.Sources.Falco;

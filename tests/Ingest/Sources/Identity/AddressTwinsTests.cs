@@ -1,8 +1,3 @@
-using ZtStream.Ingest.Sources.Entra;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.Keycloak;
-using ZtStream.Ingest.Sources.Okta;
-
 namespace ZtStream.Ingest.Tests.Sources.Identity;
 
 /// <summary>A failed sign-in is written twice: for the account, and keyed by the address it came from.</summary>

@@ -1,9 +1,4 @@
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Auth0;
-using ZtStream.Ingest.Sources.Entra;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.Keycloak;
-using ZtStream.Ingest.Sources.Okta;
 
 namespace ZtStream.Ingest.Tests.Sources.Identity;
 

@@ -1,4 +1,3 @@
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.K8sAudit;
 
 namespace ZtStream.Ingest.Tests.Sources.K8sAudit;

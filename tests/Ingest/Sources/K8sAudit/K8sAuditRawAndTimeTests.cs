@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.K8sAudit;
 
 namespace ZtStream.Ingest.Tests.Sources.K8sAudit;

@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.Keycloak;
-
 namespace ZtStream.Ingest.Tests.Sources.Keycloak;
 
 public sealed class KeycloakMapperTests

@@ -1,7 +1,3 @@
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.Okta;
-
 namespace ZtStream.Ingest.Tests.Sources.Okta;
 
 public sealed class OktaMapperTests

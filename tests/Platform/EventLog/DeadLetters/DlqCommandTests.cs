@@ -1,8 +1,5 @@
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.DeadLetters;
-using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.EventLog.DeadLetters;
 

@@ -1,7 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
 /// <summary>The event-log contract on the durable file log, in a temp folder of each test's own.</summary>

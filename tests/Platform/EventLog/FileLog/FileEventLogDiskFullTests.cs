@@ -1,6 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Platform.Tests.EventLog.FileLog;

@@ -1,7 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 

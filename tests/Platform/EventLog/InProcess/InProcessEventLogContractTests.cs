@@ -1,7 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.EventLog.InProcess;
 
 public sealed class InProcessEventLogContractTests : EventLogContractTests

@@ -1,7 +1,4 @@
 using System.Diagnostics.Metrics;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Tests.EventLog.InProcess;
 

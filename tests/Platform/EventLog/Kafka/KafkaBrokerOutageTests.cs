@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Faults;
 using ZtStream.TestSupport.Logging;
 

@@ -1,6 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
 using ZtStream.TestSupport.Logging;
 
 namespace ZtStream.Platform.Tests.EventLog.Kafka;

@@ -1,7 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
 public sealed class KafkaEventLogTests(KafkaFixture kafka)

@@ -1,8 +1,3 @@
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.EventLog.Local;
 
 /// <summary>EventLog:MaxConsumerLag on the logs whose consumers live in the process: appenders wait for a lagging group.</summary>

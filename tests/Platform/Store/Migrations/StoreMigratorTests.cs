@@ -1,6 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 
 namespace ZtStream.Platform.Tests.Store.Migrations;

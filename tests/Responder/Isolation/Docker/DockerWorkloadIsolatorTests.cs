@@ -1,6 +1,5 @@
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Docker;
 
 namespace ZtStream.Responder.Tests.Isolation.Docker;

@@ -1,5 +1,4 @@
 using k8s;
-using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Kubernetes;
 
 namespace ZtStream.Responder.Tests.Isolation.Kubernetes;

@@ -1,4 +1,3 @@
-using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Nftables;
 
 namespace ZtStream.Responder.Tests.Isolation.Nftables;

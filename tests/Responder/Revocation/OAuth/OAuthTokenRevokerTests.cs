@@ -1,4 +1,3 @@
-using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Tests.Drivers;
 

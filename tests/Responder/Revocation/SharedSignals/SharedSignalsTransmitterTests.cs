@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 

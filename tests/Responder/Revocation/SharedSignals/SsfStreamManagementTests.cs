@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Platform.Store.Migrations;
-using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 

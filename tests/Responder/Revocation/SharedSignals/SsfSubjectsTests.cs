@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation.SharedSignals;
-
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 /// <summary>Subject matching as SSF 1.0 §8.1.3.1 describes it, with the specification's own examples.</summary>

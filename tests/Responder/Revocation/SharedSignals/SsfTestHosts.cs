@@ -1,7 +1,3 @@
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Revocation.SharedSignals;
-
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 /// <summary>A push receiver on loopback (RFC 8935) that records what it gets and answers as told.</summary>

@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Rules;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules;
-
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Rules.Falco;
 using ZtStream.Verifier.Tests.Replay;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;
