@@ -13,7 +13,6 @@ using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest;
 

@@ -1,5 +1,4 @@
 using ZtStream.Platform.Bus;
-using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;

@@ -1,6 +1,5 @@
 using Docker.DotNet;
 using k8s;
-using ZtStream.Platform.Hosting;
 using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Isolation.Docker;
 using ZtStream.Responder.Isolation.Kubernetes;
