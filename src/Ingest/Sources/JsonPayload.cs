@@ -83,6 +83,23 @@ internal static class JsonPayload
     }
 
     /// <summary>
+    /// As <see cref="MapItems(ReadOnlySpan{byte}, ItemMapper, Func{JsonElement, WrappedItems?}?)"/> for a source whose
+    /// items are JSON objects: any other value is that item's error (<c>not {what}: expected a JSON object, got …</c>),
+    /// and <paramref name="mapObject"/> sees objects only.
+    /// </summary>
+    public static MapResult MapObjects(ReadOnlySpan<byte> json, string what, ItemMapper mapObject, Func<JsonElement, WrappedItems?>? unwrap = null) =>
+        MapItems(json, (item, index, items, errors) =>
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new ItemError(index, "$", $"not {what}: expected a JSON object, got {JsonFields.Describe(item)}"));
+                return;
+            }
+
+            mapObject(item, index, items, errors);
+        }, unwrap);
+
+    /// <summary>
     /// As <see cref="MapItems(ReadOnlySpan{byte}, ItemMapper, Func{JsonElement, WrappedItems?}?)"/> without a wrapper,
     /// reading the payload in one forward pass: each item is offered to <paramref name="scan"/> first, and only the items it
     /// leaves are parsed into a document for <paramref name="mapOne"/>. A payload that is not well-formed JSON throughout

@@ -1,6 +1,7 @@
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Notifications.Targets;
+using ZtStream.Responder.Outbox;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Notifications;
@@ -21,7 +22,7 @@ internal sealed class NotificationDeliveryService(
     AuditLog audit,
     ResponderTelemetry telemetry,
     TimeProvider time,
-    ILogger<NotificationDeliveryService> logger) : BackgroundService
+    ILogger<NotificationDeliveryService> logger) : OutboxDeliveryLoop(outbox.Table, signal, time)
 {
     /// <summary>The key of the <see cref="WakeSignal"/> the notifier sets when it queues notifications.</summary>
     public const string WakeKey = "notification-outbox";
@@ -29,47 +30,20 @@ internal sealed class NotificationDeliveryService(
 
     private readonly Dictionary<string, INotificationSender> bySender = senders.ToDictionary(s => s.Kind, StringComparer.OrdinalIgnoreCase);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var wake = signal.NextAsync();
-            try
-            {
-                await DeliverDueAsync(stoppingToken);
-                telemetry.NotificationOutboxDepth(await outbox.PendingCountAsync(stoppingToken));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception exception)
-            {
-                // The store may be briefly unavailable; the outbox keeps everything for the next pass.
-                DriverLog.NotificationPassFailed(logger, exception);
-            }
+    protected override TimeSpan PollInterval => options.Value.PollInterval;
 
-            await Task.WhenAny(wake, Task.Delay(options.Value.PollInterval, time, stoppingToken));
-        }
-    }
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => DeliverDueAsync(cancellationToken);
+
+    protected override void ReportDepth(long depth) => telemetry.NotificationOutboxDepth(depth);
+
+    protected override void PassFailed(Exception exception) => DriverLog.NotificationPassFailed(logger, exception);
 
     /// <summary>One pass over what is due; returns how many notifications were attempted.</summary>
     internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var attempted = 0;
-        foreach (var item in await outbox.DueAsync(time.GetUtcNow(), BatchSize, cancellationToken))
-        {
-            if (!await outbox.ClaimAsync(item, time.GetUtcNow() + o.SendTimeout + o.SendTimeout, cancellationToken))
-            {
-                continue;
-            }
-
-            attempted++;
-            await DeliverAsync(item, o, cancellationToken);
-        }
-
-        return attempted;
+        return await AttemptEachAsync(
+            await outbox.DueAsync(Time.GetUtcNow(), BatchSize, cancellationToken), o.SendTimeout, item => DeliverAsync(item, o, cancellationToken), cancellationToken);
     }
 
     private async Task DeliverAsync(NotificationItem item, NotificationOptions o, CancellationToken cancellationToken)
@@ -114,15 +88,9 @@ internal sealed class NotificationDeliveryService(
             return;
         }
 
-        var backoff = TimeSpan.FromTicks((long)Math.Min(o.MaxBackoff.Ticks, o.InitialBackoff.Ticks * Math.Pow(2, Math.Min(attempts - 1, 30))));
-        if (outcome.RetryAfter is { } asked && asked > backoff)
-        {
-            backoff = asked < o.MaxBackoff ? asked : o.MaxBackoff;
-        }
-
-        var next = time.GetUtcNow() + backoff;
+        var next = Time.GetUtcNow() + OutboxTable.Backoff(attempts, o.InitialBackoff, o.MaxBackoff, outcome.RetryAfter);
         if (!await audit.AppendWithAsync(
-            (connection, tx, ct) => NotificationOutbox.RetryAsync(connection, tx, item.Id, outcome.Detail, next, ct),
+            (connection, tx, ct) => outbox.Table.RetryAsync(connection, tx, item.Id, outcome.Detail, next, ct),
             AuditKinds.NotificationAttemptFailed,
             "system",
             $"{item.Event} of alert {item.AlertId} to {item.Target}: attempt {attempts} failed ({outcome.Detail}); next at {next:O}",
@@ -139,12 +107,12 @@ internal sealed class NotificationDeliveryService(
 
     private async Task FinishAsync(NotificationItem item, string kind, string state, string detail, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var delivered = state == NotificationOutbox.Delivered;
         // The state and its audit entry commit together (issue 15): a crash or a failed audit write between them would
         // leave a finished send nobody could account for. Either failing leaves the item pending, sent again after its lease.
         if (!await audit.AppendWithAsync(
-            (connection, tx, ct) => NotificationOutbox.FinishAsync(connection, tx, item.Id, state, delivered ? null : detail, now, ct),
+            (connection, tx, ct) => outbox.Table.FinishAsync(connection, tx, item.Id, state, delivered ? null : detail, now, ct),
             delivered ? AuditKinds.NotificationSent : AuditKinds.NotificationFailed,
             "system",
             delivered

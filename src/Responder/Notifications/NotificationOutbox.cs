@@ -1,12 +1,11 @@
 using System.Data.Common;
+using ZtStream.Responder.Outbox;
 
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>One notification for one target, as the outbox holds it.</summary>
-internal sealed record NotificationItem
+internal sealed record NotificationItem : OutboxRow
 {
-    public required long Id { get; init; }
-
     /// <summary>alert | count (or status) | event | target: the same notification is never queued twice.</summary>
     public required string DedupKey { get; init; }
 
@@ -24,29 +23,22 @@ internal sealed record NotificationItem
     /// <summary>The <see cref="NotificationContent"/> as JSON, fixed when queued so every attempt sends the same.</summary>
     public required string Content { get; init; }
 
-    public required string State { get; init; }
-
-    public required long Attempts { get; init; }
-
-    public required DateTimeOffset NextAttemptAt { get; init; }
-
     public required DateTimeOffset CreatedAt { get; init; }
-
-    public DateTimeOffset? FinishedAt { get; init; }
-
-    public string? LastError { get; init; }
 }
 
 /// <summary>
 /// The durable outbox of notifications: written when the <c>notify</c> action is decided, drained by
-/// <see cref="NotificationDeliveryService"/> until each target takes its message or the attempts run out. The same SQL
-/// serves SQLite and PostgreSQL.
+/// <see cref="NotificationDeliveryService"/> until each target takes its message or the attempts run out. The
+/// lifecycle (claim, finish, retry) is the shared <see cref="OutboxTable"/>'s; here are what only notifications have:
+/// the dedup key, throttling, and the per-alert view. The same SQL serves SQLite and PostgreSQL.
 /// </summary>
 internal sealed class NotificationOutbox(IStore store)
 {
-    public const string Pending = "pending";
-    public const string Delivered = "delivered";
-    public const string Failed = "failed";
+    public const string Pending = OutboxStates.Pending;
+    public const string Delivered = OutboxStates.Delivered;
+    public const string Failed = OutboxStates.Failed;
+
+    /// <summary>Queued but over its route's limit: recorded, never sent.</summary>
     public const string Throttled = "throttled";
 
     private const string Columns = """
@@ -75,27 +67,12 @@ internal sealed class NotificationOutbox(IStore store)
         LIMIT @Limit
         """;
 
-    private const string ClaimSql = """
-        UPDATE responder_notifications SET next_attempt_at = @LeaseUntil
-        WHERE id = @Id AND state = 'pending' AND next_attempt_at = @Seen
-        """;
-
-    private const string FinishSql = """
-        UPDATE responder_notifications
-        SET state = @State, attempts = attempts + 1, finished_at = @Now, last_error = @Error
-        WHERE id = @Id AND state = 'pending'
-        """;
-
-    private const string RetrySql = """
-        UPDATE responder_notifications SET attempts = attempts + 1, next_attempt_at = @Next, last_error = @Error
-        WHERE id = @Id AND state = 'pending'
-        """;
-
     private const string ByAlertSql = $"""
         SELECT {Columns} FROM responder_notifications WHERE alert_id = @AlertId ORDER BY id
         """;
 
-    private const string PendingCountSql = "SELECT COUNT(*) FROM responder_notifications WHERE state = 'pending'";
+    /// <summary>The claim, finish and retry every outbox shares, on this one's table.</summary>
+    public OutboxTable Table { get; } = new(store, "responder_notifications");
 
     /// <summary>
     /// Queues one notification inside <paramref name="transaction"/>, the one that writes its "queued" or "throttled"
@@ -133,45 +110,11 @@ internal sealed class NotificationOutbox(IStore store)
         return [.. rows];
     }
 
-    /// <summary>
-    /// Takes a due item for one attempt by moving its due time past the attempt; false when another Responder took it
-    /// first. A crash mid-attempt leaves it due again once the lease ends.
-    /// </summary>
-    public async Task<bool> ClaimAsync(NotificationItem item, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(item);
-        await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            ClaimSql, new { item.Id, LeaseUntil = leaseUntil, Seen = item.NextAttemptAt }, cancellationToken: cancellationToken)) == 1;
-    }
-
-    /// <summary>
-    /// Marks a pending item delivered or failed inside <paramref name="transaction"/>, the one that writes its audit entry
-    /// (<see cref="Audit.AuditLog.AppendWithAsync"/>), so a finished send is never without one. False when it was no
-    /// longer pending.
-    /// </summary>
-    public static async Task<bool> FinishAsync(
-        DbConnection connection, DbTransaction transaction, long id, string state, string? error, DateTimeOffset now, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition(
-            FinishSql, new { Id = id, State = state, Error = error, Now = now }, transaction, cancellationToken: cancellationToken)) == 1;
-
-    /// <summary>Counts a failed attempt and sets the next, inside the transaction of its audit entry (as <see cref="FinishAsync"/>).</summary>
-    public static async Task<bool> RetryAsync(
-        DbConnection connection, DbTransaction transaction, long id, string error, DateTimeOffset next, CancellationToken cancellationToken) =>
-        await connection.ExecuteAsync(new CommandDefinition(
-            RetrySql, new { Id = id, Error = error, Next = next }, transaction, cancellationToken: cancellationToken)) == 1;
-
     /// <summary>What became of an alert's notifications, oldest first.</summary>
     public async Task<IReadOnlyList<NotificationItem>> ForAlertAsync(string alertId, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<NotificationItem>(new CommandDefinition(ByAlertSql, new { AlertId = alertId }, cancellationToken: cancellationToken));
         return [.. rows];
-    }
-
-    public async Task<long> PendingCountAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(PendingCountSql, cancellationToken: cancellationToken));
     }
 }

@@ -26,6 +26,47 @@ public sealed class CheckpointTests
     }
 
     [Fact]
+    public void Checkpoint_BufferedIntoGzip_HoldsTheSameContentAndRestoresEarlierCheckpoints()
+    {
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options, DefaultPolicy.Load());
+        foreach (var s in new TrafficSimulator(new SimulationOptions { Principals = 80, Days = 2, Seed = 9 }).Generate())
+        {
+            engine.Score(s.Event);
+        }
+
+        // The content field by field, uncompressed: larger than the write buffer, so it crosses several blocks.
+        using var plain = new MemoryStream();
+        using (var w = new BinaryWriter(plain, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            engine.WriteState(w);
+        }
+
+        Assert.True(plain.Length > 3 * 64 * 1024, $"state of {plain.Length} bytes");
+        var checkpoint = engine.Checkpoint();
+        using var unzipped = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(new MemoryStream(checkpoint), System.IO.Compression.CompressionMode.Decompress))
+        {
+            gz.CopyTo(unzipped);
+        }
+
+        Assert.Equal(plain.ToArray(), unzipped.ToArray());
+
+        // A checkpoint written before the buffer (the binary writer straight on the gzip stream) restores the same state.
+        using var earlier = new MemoryStream();
+        using (var gz = new System.IO.Compression.GZipStream(earlier, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        using (var w = new BinaryWriter(gz))
+        {
+            engine.WriteState(w);
+        }
+
+        var restored = new ScoringEngine(options, DefaultPolicy.Load());
+        restored.Restore(earlier.ToArray());
+        Assert.Equal(engine.PrincipalCount, restored.PrincipalCount);
+        Assert.Equal(checkpoint, restored.Checkpoint());
+    }
+
+    [Fact]
     public void Restore_ReplayedEventsAfterCheckpoint_AreDuplicatesNotNewAlerts()
     {
         var options = new VerifierOptions { ModelEnabled = false };

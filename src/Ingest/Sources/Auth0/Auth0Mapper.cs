@@ -15,17 +15,11 @@ internal static class Auth0Mapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors));
+        return JsonPayload.MapObjects(json, "an Auth0 log", (e, index, items, errors) => MapOne(e, index, options, items, errors));
     }
 
     private static void MapOne(JsonElement item, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (item.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new ItemError(index, "$", $"not an Auth0 log: expected a JSON object, got {JsonFields.Describe(item)}"));
-            return;
-        }
-
         // A log stream wraps each log as {"log_id": …, "data": {…}}.
         var wrapped = item.Text("type") is null && item.Object("data") is not null;
         var log = wrapped ? item.Object("data")!.Value : item;

@@ -30,7 +30,7 @@ internal static class EntraMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors), Records);
+        return JsonPayload.MapObjects(json, "an Entra ID log record", (e, index, items, errors) => MapOne(e, index, options, items, errors), Records);
     }
 
     /// <summary>The records of a diagnostic-settings export (<c>records</c>) or a Graph page (<c>value</c>).</summary>
@@ -56,12 +56,6 @@ internal static class EntraMapper
 
     private static void MapOne(JsonElement record, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (record.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new ItemError(index, "$", $"not an Entra ID log record: expected a JSON object, got {JsonFields.Describe(record)}"));
-            return;
-        }
-
         // Diagnostic exports put the details under "properties"; Log Analytics and Graph are flat. Reading the details
         // first, then the record, serves all three.
         var details = record.Object("properties") ?? record;

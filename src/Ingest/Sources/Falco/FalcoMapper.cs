@@ -26,17 +26,11 @@ internal static class FalcoMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapItems(json, (alert, index, items, errors) => MapOne(alert, index, options, items, errors));
+        return JsonPayload.MapObjects(json, "a Falco alert", (alert, index, items, errors) => MapOne(alert, index, options, items, errors));
     }
 
     private static void MapOne(JsonElement alert, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (alert.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new ItemError(index, "$", "not a Falco alert: expected a JSON object"));
-            return;
-        }
-
         // falcosidekick's CloudEvents output (and function triggers built on it) wrap the alert in "data".
         if (!alert.TryGetProperty("rule", out _) && alert.Child("data") is { ValueKind: JsonValueKind.Object } data)
         {

@@ -31,7 +31,7 @@ internal static class K8sAuditMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors), EventListItems);
+        return JsonPayload.MapObjects(json, "a Kubernetes audit event", (e, index, items, errors) => MapOne(e, index, options, items, errors), EventListItems);
     }
 
     /// <summary>The events of an <c>audit.k8s.io</c> <c>EventList</c>; null for any other value, which is then one event.</summary>
@@ -49,12 +49,6 @@ internal static class K8sAuditMapper
 
     private static void MapOne(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (e.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new ItemError(index, "$", $"not a Kubernetes audit event: expected a JSON object, got {JsonFields.Describe(e)}"));
-            return;
-        }
-
         if (!e.TryGetProperty("kind", out var kindElement) || kindElement.ValueKind != JsonValueKind.String || kindElement.GetString() != "Event")
         {
             errors.Add(new ItemError(index, "kind",

@@ -16,17 +16,11 @@ internal static class KeycloakMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors));
+        return JsonPayload.MapObjects(json, "a Keycloak event", (e, index, items, errors) => MapOne(e, index, options, items, errors));
     }
 
     private static void MapOne(JsonElement record, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (record.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new ItemError(index, "$", $"not a Keycloak event: expected a JSON object, got {JsonFields.Describe(record)}"));
-            return;
-        }
-
         var type = record.Text("type");
         var operation = record.Text("operationType");
         var isAdmin = operation is not null || type?.StartsWith("admin.", StringComparison.OrdinalIgnoreCase) == true;

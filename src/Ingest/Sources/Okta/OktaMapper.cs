@@ -18,7 +18,7 @@ internal static partial class OktaMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapItems(json, (e, index, items, errors) => MapOne(e, index, options, items, errors), HookEvents);
+        return JsonPayload.MapObjects(json, "an Okta LogEvent", (e, index, items, errors) => MapOne(e, index, options, items, errors), HookEvents);
     }
 
     /// <summary>The events of an Event Hook delivery; null for any other value, which is then one LogEvent.</summary>
@@ -36,12 +36,6 @@ internal static partial class OktaMapper
 
     private static void MapOne(JsonElement log, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (log.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new ItemError(index, "$", $"not an Okta LogEvent: expected a JSON object, got {JsonFields.Describe(log)}"));
-            return;
-        }
-
         var eventType = log.Text("eventType");
         if (eventType is null)
         {

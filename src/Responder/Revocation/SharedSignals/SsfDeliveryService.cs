@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using ZtStream.Responder.Drivers;
+using ZtStream.Responder.Outbox;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
@@ -20,7 +21,7 @@ internal sealed class SsfDeliveryService(
     IHttpClientFactory httpClients,
     TimeProvider time,
     ILogger<SsfDeliveryService> logger,
-    ResponderTelemetry telemetry) : BackgroundService
+    ResponderTelemetry telemetry) : OutboxDeliveryLoop(outbox.Table, signal, time)
 {
     public const string HttpClientName = "ztstream-ssf-push";
 
@@ -30,32 +31,16 @@ internal sealed class SsfDeliveryService(
 
     private readonly Dictionary<string, Task> draining = new(StringComparer.Ordinal);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan PollInterval => options.PollInterval;
+
+    protected override Task RunPassAsync(CancellationToken cancellationToken) => StartDueReceiversAsync(cancellationToken);
+
+    protected override void ReportDepth(long depth) => telemetry.SsfOutboxDepth(depth);
+
+    protected override void PassFailed(Exception exception) => DriverLog.SetDeliveryPassFailed(logger, exception);
+
+    protected override async Task StoppedAsync()
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            // Taken before the pass: SETs queued while it runs wake the wait below.
-            var wake = signal.NextAsync();
-            try
-            {
-                await StartDueReceiversAsync(stoppingToken);
-                telemetry.SsfOutboxDepth(await outbox.PendingCountAsync(stoppingToken));
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception exception)
-            {
-                // The store may be briefly unavailable; the outbox keeps everything for the next pass.
-                DriverLog.SetDeliveryPassFailed(logger, exception);
-            }
-
-            // Woken by new SETs or a drain loop ending, else by the poll interval (retries coming due); a stop ends
-            // the delay and the loop.
-            await Task.WhenAny(wake, Task.Delay(options.PollInterval, time, stoppingToken));
-        }
-
         Task[] running;
         lock (draining)
         {
@@ -76,7 +61,7 @@ internal sealed class SsfDeliveryService(
     /// <summary>Starts a drain loop for each receiver with SETs due that has none running.</summary>
     internal async Task StartDueReceiversAsync(CancellationToken cancellationToken)
     {
-        foreach (var receiver in await outbox.DueReceiversAsync(time.GetUtcNow(), cancellationToken))
+        foreach (var receiver in await outbox.DueReceiversAsync(Time.GetUtcNow(), cancellationToken))
         {
             lock (draining)
             {
@@ -111,7 +96,7 @@ internal sealed class SsfDeliveryService(
             }
 
             // More may have come due for this receiver while it was busy.
-            signal.Set();
+            Wake();
         }
     }
 
@@ -119,7 +104,7 @@ internal sealed class SsfDeliveryService(
     internal async Task<int> DeliverDueAsync(CancellationToken cancellationToken)
     {
         var attempted = 0;
-        foreach (var receiver in await outbox.DueReceiversAsync(time.GetUtcNow(), cancellationToken))
+        foreach (var receiver in await outbox.DueReceiversAsync(Time.GetUtcNow(), cancellationToken))
         {
             attempted += await DeliverDueAsync(receiver, cancellationToken);
         }
@@ -139,23 +124,13 @@ internal sealed class SsfDeliveryService(
                 return attempted;
             }
 
-            var due = await outbox.DueAsync(time.GetUtcNow(), receiver, BatchSize, cancellationToken);
+            var due = await outbox.DueAsync(Time.GetUtcNow(), receiver, BatchSize, cancellationToken);
             if (due.Count == 0)
             {
                 return attempted;
             }
 
-            foreach (var item in due)
-            {
-                var now = time.GetUtcNow();
-                if (!await outbox.ClaimAsync(item, now + options.DeliveryTimeout + options.DeliveryTimeout, cancellationToken))
-                {
-                    continue;
-                }
-
-                attempted++;
-                await DeliverAsync(item, target.Value, cancellationToken);
-            }
+            attempted += await AttemptEachAsync(due, options.DeliveryTimeout, item => DeliverAsync(item, target.Value, cancellationToken), cancellationToken);
         }
     }
 
@@ -172,7 +147,7 @@ internal sealed class SsfDeliveryService(
                 return (configured.Endpoint!, configured.Authorization);
             }
 
-            var abandoned = await outbox.AbandonAsync(receiver, $"receiver '{receiver}' is no longer configured", time.GetUtcNow(), cancellationToken);
+            var abandoned = await outbox.AbandonAsync(receiver, $"receiver '{receiver}' is no longer configured", Time.GetUtcNow(), cancellationToken);
             DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, "receiver no longer configured");
             return null;
         }
@@ -181,7 +156,7 @@ internal sealed class SsfDeliveryService(
         if (stream is null || stream.Status == SsfStreamStatus.Disabled || stream.EndpointUrl is null)
         {
             var why = stream is null ? "the stream was deleted" : stream.Status == SsfStreamStatus.Disabled ? "the stream is disabled" : "the stream has no endpoint";
-            var abandoned = await outbox.AbandonAsync(receiver, why, time.GetUtcNow(), cancellationToken);
+            var abandoned = await outbox.AbandonAsync(receiver, why, Time.GetUtcNow(), cancellationToken);
             DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, why);
             return null;
         }
@@ -210,7 +185,7 @@ internal sealed class SsfDeliveryService(
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
-                await outbox.MarkDeliveredAsync(item.Id, time.GetUtcNow(), cancellationToken);
+                await outbox.MarkDeliveredAsync(item.Id, Time.GetUtcNow(), cancellationToken);
                 DriverLog.SetDelivered(logger, item.Jti, item.Receiver, (int)item.Attempts + 1);
                 return;
             }
@@ -219,7 +194,7 @@ internal sealed class SsfDeliveryService(
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
                 var reason = $"rejected with 400{Rfc8935Error(body)}";
-                await outbox.MarkFailedAsync(item.Id, reason, time.GetUtcNow(), cancellationToken);
+                await outbox.MarkFailedAsync(item.Id, reason, Time.GetUtcNow(), cancellationToken);
                 DriverLog.SetRejected(logger, item.Jti, item.Receiver, reason);
                 return;
             }
@@ -236,8 +211,7 @@ internal sealed class SsfDeliveryService(
         }
 
         var attempts = item.Attempts + 1;
-        var backoff = TimeSpan.FromTicks((long)Math.Min(options.MaxBackoff.Ticks, options.InitialBackoff.Ticks * Math.Pow(2, Math.Min(attempts - 1, 30))));
-        var next = time.GetUtcNow() + backoff;
+        var next = Time.GetUtcNow() + OutboxTable.Backoff(attempts, options.InitialBackoff, options.MaxBackoff);
         await outbox.MarkRetryAsync(item.Id, error, next, cancellationToken);
         DriverLog.SetDeliveryRetry(logger, item.Jti, item.Receiver, (int)attempts, error, next);
     }

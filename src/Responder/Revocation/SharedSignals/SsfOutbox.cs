@@ -1,10 +1,10 @@
+using ZtStream.Responder.Outbox;
+
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>One SET for one receiver, as the outbox holds it.</summary>
-internal sealed record OutboxItem
+internal sealed record OutboxItem : OutboxRow
 {
-    public required long Id { get; init; }
-
     public required string ActionId { get; init; }
 
     public required string Receiver { get; init; }
@@ -12,16 +12,6 @@ internal sealed record OutboxItem
     public required string Jti { get; init; }
 
     public required string SetToken { get; init; }
-
-    public required string State { get; init; }
-
-    public required long Attempts { get; init; }
-
-    public required DateTimeOffset NextAttemptAt { get; init; }
-
-    public DateTimeOffset? FinishedAt { get; init; }
-
-    public string? LastError { get; init; }
 
     /// <summary><c>push</c> (the delivery service sends it) or <c>poll</c> (the receiver fetches it).</summary>
     public string Delivery { get; init; } = SsfDelivery.Push;
@@ -31,13 +21,14 @@ internal sealed record OutboxItem
 /// The durable outbox of signed SETs: written when a revocation (or a signal, or a verification request) is handled,
 /// drained by <see cref="SsfDeliveryService"/> for push receivers until each acknowledges (202) or rejects (400) its
 /// SET, and by the receivers themselves for poll streams (RFC 8936) until they acknowledge it. One row per (action,
-/// receiver), so a replayed command queues nothing new.
+/// receiver), so a replayed command queues nothing new. The push lifecycle (claim, finish, retry) is the shared
+/// <see cref="OutboxTable"/>'s; here are what only SETs have: per-receiver queues and RFC 8936 polling.
 /// </summary>
 internal sealed class SsfOutbox(IStore store)
 {
-    public const string Pending = "pending";
-    public const string Delivered = "delivered";
-    public const string Failed = "failed";
+    public const string Pending = OutboxStates.Pending;
+    public const string Delivered = OutboxStates.Delivered;
+    public const string Failed = OutboxStates.Failed;
 
     private const string Columns = """
         id AS Id, action_id AS ActionId, receiver AS Receiver, jti AS Jti, set_token AS SetToken, state AS State,
@@ -99,30 +90,6 @@ internal sealed class SsfOutbox(IStore store)
         WHERE receiver = @Receiver AND state = 'pending'
         """;
 
-    private const string ClaimSql = """
-        UPDATE responder_ssf_outbox
-        SET next_attempt_at = @LeaseUntil
-        WHERE id = @Id AND state = 'pending' AND next_attempt_at = @Seen
-        """;
-
-    private const string DeliveredSql = """
-        UPDATE responder_ssf_outbox
-        SET state = 'delivered', attempts = attempts + 1, finished_at = @Now, last_error = NULL
-        WHERE id = @Id
-        """;
-
-    private const string FailedSql = """
-        UPDATE responder_ssf_outbox
-        SET state = 'failed', attempts = attempts + 1, finished_at = @Now, last_error = @Error
-        WHERE id = @Id
-        """;
-
-    private const string RetrySql = """
-        UPDATE responder_ssf_outbox
-        SET attempts = attempts + 1, next_attempt_at = @Next, last_error = @Error
-        WHERE id = @Id
-        """;
-
     private const string ByActionSql = $"""
         SELECT {Columns}
         FROM responder_ssf_outbox
@@ -130,14 +97,11 @@ internal sealed class SsfOutbox(IStore store)
         ORDER BY receiver
         """;
 
-    private const string PendingCountSql = "SELECT COUNT(*) FROM responder_ssf_outbox WHERE state = 'pending'";
+    /// <summary>The claim, finish and retry every outbox shares, on this one's table.</summary>
+    public OutboxTable Table { get; } = new(store, "responder_ssf_outbox");
 
     /// <summary>SETs still waiting for their receivers (the <c>ztstream.responder.ssf.outbox.depth</c> gauge).</summary>
-    public async Task<long> PendingCountAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(PendingCountSql, cancellationToken: cancellationToken));
-    }
+    public Task<long> PendingCountAsync(CancellationToken cancellationToken) => Table.PendingCountAsync(cancellationToken);
 
     /// <summary>Queues <paramref name="setToken"/>; false when this action already has a SET for this receiver.</summary>
     public async Task<bool> EnqueueAsync(Guid actionId, string receiver, string jti, string setToken, DateTimeOffset now, CancellationToken cancellationToken, string delivery = SsfDelivery.Push)
@@ -199,28 +163,18 @@ internal sealed class SsfOutbox(IStore store)
         return [.. rows];
     }
 
-    /// <summary>
-    /// Takes a due item for one delivery attempt by moving its due time past the attempt; false when another
-    /// transmitter instance took it first. A crash mid-attempt leaves it due again once the lease ends.
-    /// </summary>
-    public async Task<bool> ClaimAsync(OutboxItem item, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        var claimed = await connection.ExecuteAsync(new CommandDefinition(
-            ClaimSql,
-            new { item.Id, LeaseUntil = leaseUntil, Seen = item.NextAttemptAt },
-            cancellationToken: cancellationToken));
-        return claimed == 1;
-    }
+    /// <summary>Takes a due item for one delivery attempt (see <see cref="OutboxTable.ClaimAsync"/>).</summary>
+    public Task<bool> ClaimAsync(OutboxItem item, DateTimeOffset leaseUntil, CancellationToken cancellationToken) =>
+        Table.ClaimAsync(item, leaseUntil, cancellationToken);
 
     public Task MarkDeliveredAsync(long id, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ExecuteAsync(DeliveredSql, new { Id = id, Now = now }, cancellationToken);
+        Table.FinishAsync(id, Delivered, null, now, cancellationToken);
 
     public Task MarkFailedAsync(long id, string error, DateTimeOffset now, CancellationToken cancellationToken) =>
-        ExecuteAsync(FailedSql, new { Id = id, Error = error, Now = now }, cancellationToken);
+        Table.FinishAsync(id, Failed, error, now, cancellationToken);
 
     public Task MarkRetryAsync(long id, string error, DateTimeOffset next, CancellationToken cancellationToken) =>
-        ExecuteAsync(RetrySql, new { Id = id, Error = error, Next = next }, cancellationToken);
+        Table.RetryAsync(id, error, next, cancellationToken);
 
     /// <summary>What became of an action's SETs, one row per receiver.</summary>
     public async Task<IReadOnlyList<OutboxItem>> ForActionAsync(Guid actionId, CancellationToken cancellationToken)
@@ -228,11 +182,5 @@ internal sealed class SsfOutbox(IStore store)
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<OutboxItem>(new CommandDefinition(ByActionSql, new { ActionId = actionId.ToString() }, cancellationToken: cancellationToken));
         return [.. rows];
-    }
-
-    private async Task ExecuteAsync(string sql, object parameters, CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(sql, parameters, cancellationToken: cancellationToken));
     }
 }

@@ -1,0 +1,134 @@
+using ZtStream.Platform.Store.Migrations;
+using ZtStream.Responder.Notifications;
+using ZtStream.Responder.Outbox;
+using ZtStream.Responder.Revocation.SharedSignals;
+
+namespace ZtStream.Responder.Tests.Outbox;
+
+/// <summary>
+/// The lifecycle every outbox shares, once for each outbox that uses it (notifications, SETs), on both dialects, each
+/// test on a fresh database. Each kind's own queries are tested with that kind.
+/// </summary>
+public abstract class OutboxTableContractTests
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 28, 12, 0, 0, 123, TimeSpan.Zero);
+
+    private protected abstract Task<StoreOptions> CreateDatabaseAsync();
+
+    public static TheoryData<string> Kinds => ["notification", "set"];
+
+    /// <summary>A fresh database with one pending item of <paramref name="kind"/> queued at <see cref="Start"/>.</summary>
+    private async Task<(OutboxTable Table, Func<Task<OutboxRow>> Read)> QueueOneAsync(string kind)
+    {
+        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
+        await new StoreMigrator(store, [new NotificationMigrations(), new SsfMigrations()]).MigrateAsync(Ct);
+        if (kind == "set")
+        {
+            var outbox = new SsfOutbox(store);
+            var action = Guid.NewGuid();
+            Assert.True(await outbox.EnqueueAsync(action, "crm", "jti-1", "a.b.c", Start, Ct));
+            return (outbox.Table, async () => (await outbox.ForActionAsync(action, Ct))[0]);
+        }
+
+        var notifications = new NotificationOutbox(store);
+        await using (var connection = await store.OpenAsync(Ct))
+        await using (var tx = await connection.BeginTransactionAsync(Ct))
+        {
+            Assert.True(await NotificationOutbox.EnqueueAsync(connection, tx, new NotificationItem
+            {
+                Id = 0, DedupKey = "al-1|1|trigger|hook", AlertId = "al-1", Route = "default", Target = "hook", Event = "trigger",
+                Content = "{}", State = OutboxStates.Pending, Attempts = 0, NextAttemptAt = Start, CreatedAt = Start,
+            }, Ct));
+            await tx.CommitAsync(Ct);
+        }
+
+        return (notifications.Table, async () => (await notifications.ForAlertAsync("al-1", Ct))[0]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task ClaimRetryFinish_FollowTheLifecycle(string kind)
+    {
+        var (table, read) = await QueueOneAsync(kind);
+        var item = await read();
+        Assert.Equal((OutboxStates.Pending, 0L, Start), (item.State, item.Attempts, item.NextAttemptAt));
+        Assert.Equal(1, await table.PendingCountAsync(Ct));
+
+        Assert.True(await table.ClaimAsync(item, Start.AddSeconds(20), Ct));
+        Assert.False(await table.ClaimAsync(item, Start.AddSeconds(20), Ct));
+        Assert.Equal(Start.AddSeconds(20), (await read()).NextAttemptAt);
+
+        Assert.True(await table.RetryAsync(item.Id, "connection refused", Start.AddSeconds(5), Ct));
+        var retried = await read();
+        Assert.Equal((OutboxStates.Pending, 1L, Start.AddSeconds(5), "connection refused"), (retried.State, retried.Attempts, retried.NextAttemptAt, retried.LastError));
+
+        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Delivered, "ignored for a delivery", Start.AddSeconds(6), Ct));
+        var delivered = await read();
+        Assert.Equal((OutboxStates.Delivered, 2L, (DateTimeOffset?)Start.AddSeconds(6), (string?)null), (delivered.State, delivered.Attempts, delivered.FinishedAt, delivered.LastError));
+        Assert.Equal(0, await table.PendingCountAsync(Ct));
+    }
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task EndedItem_IsNeverChangedAgain(string kind)
+    {
+        var (table, read) = await QueueOneAsync(kind);
+        var item = await read();
+
+        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Failed, "rejected with 400", Start.AddSeconds(1), Ct));
+        Assert.False(await table.FinishAsync(item.Id, OutboxStates.Delivered, null, Start.AddSeconds(2), Ct));
+        Assert.False(await table.RetryAsync(item.Id, "late", Start.AddSeconds(3), Ct));
+        Assert.False(await table.ClaimAsync(item, Start.AddSeconds(4), Ct));
+
+        var failed = await read();
+        Assert.Equal((OutboxStates.Failed, 1L, (DateTimeOffset?)Start.AddSeconds(1), "rejected with 400"), (failed.State, failed.Attempts, failed.FinishedAt, failed.LastError));
+    }
+}
+
+public sealed class SqliteOutboxTableContractTests : OutboxTableContractTests, IDisposable
+{
+    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-outbox-").FullName;
+
+    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
+        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = Path.Combine(folder, $"{Guid.NewGuid():N}.db") });
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(folder, recursive: true);
+    }
+}
+
+public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) : OutboxTableContractTests, IClassFixture<PostgresFixture>
+{
+    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+}
+
+public sealed class OutboxBackoffTests
+{
+    private static readonly TimeSpan Initial = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Max = TimeSpan.FromMinutes(1);
+
+    [Theory]
+    [InlineData(1, 2)]
+    [InlineData(2, 4)]
+    [InlineData(3, 8)]
+    [InlineData(5, 32)]
+    [InlineData(6, 60)]
+    [InlineData(1_000, 60)]
+    public void Backoff_DoublesPerAttempt_UpToTheCap(long attempts, int expectedSeconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), OutboxTable.Backoff(attempts, Initial, Max));
+
+    [Fact]
+    public void Backoff_TargetAskingLonger_WaitsAsAsked() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), OutboxTable.Backoff(1, Initial, Max, TimeSpan.FromSeconds(30)));
+
+    [Fact]
+    public void Backoff_TargetAskingShorter_KeepsTheBackoff() =>
+        Assert.Equal(TimeSpan.FromSeconds(8), OutboxTable.Backoff(3, Initial, Max, TimeSpan.FromSeconds(1)));
+
+    [Fact]
+    public void Backoff_TargetAskingPastTheCap_WaitsTheCap() =>
+        Assert.Equal(Max, OutboxTable.Backoff(1, Initial, Max, TimeSpan.FromHours(2)));
+}
