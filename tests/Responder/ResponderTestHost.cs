@@ -295,25 +295,6 @@ internal static class TestActions
         };
     }
 }
-
-internal static class Eventually
-{
-    /// <summary>Polls until <paramref name="condition"/> holds (the work is asynchronous: bus, consumers, background services).</summary>
-    public static async Task HoldsAsync(Func<Task<bool>> condition, string what, int timeoutMs = 15_000)
-    {
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (clock.ElapsedMilliseconds > timeoutMs)
-            {
-                Assert.Fail($"timed out waiting for: {what}");
-            }
-
-            await Task.Delay(20, Ct);
-        }
-    }
-}
-
 /// <summary>A fresh temporary folder per test, removed afterwards.</summary>
 internal sealed class TempFolder : IDisposable
 {

@@ -101,7 +101,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
                     }
                 },
                 CancellationToken.None);
-            await Poll.UntilAsync(() => Task.FromResult(acknowledged.Count >= 15), TimeSpan.FromSeconds(60), Ct);
+            await Eventually.WithinAsync(() => Task.FromResult(acknowledged.Count >= 15), TimeSpan.FromSeconds(60), Ct);
             run.Kill();
             await sender.WaitAsync(TimeSpan.FromSeconds(60), Ct);
         }
@@ -210,7 +210,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     private static async Task<List<JsonElement>> WaitForAlertsAsync(ZtStreamProcess process, string principal, int count)
     {
         List<JsonElement> alerts = [];
-        var found = await Poll.UntilAsync(async () => (alerts = await AlertsAsync(process, principal)).Count >= count, AlertTimeout, Ct);
+        var found = await Eventually.WithinAsync(async () => (alerts = await AlertsAsync(process, principal)).Count >= count, AlertTimeout, Ct);
         Assert.True(found, $"no alert for {principal} within {AlertTimeout.TotalSeconds} s:\n{process.Output}");
         return alerts;
     }

@@ -86,7 +86,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
-        var refused = await Poll.UntilAsync(async () =>
+        var refused = await Eventually.WithinAsync(async () =>
         {
             using var r = await GetAsync(app, "/api/orders", token, ct);
             return r.StatusCode == HttpStatusCode.Unauthorized && r.Headers.WwwAuthenticate.ToString().Contains("revoked", StringComparison.Ordinal);
@@ -153,7 +153,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
     private static async Task<List<JsonElement>> WaitForAlertsAsync(HttpClient api, string principal, int count, CancellationToken ct)
     {
         List<JsonElement> alerts = [];
-        var found = await Poll.UntilAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, DetectionTimeout, ct);
+        var found = await Eventually.WithinAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, DetectionTimeout, ct);
         Assert.True(found, $"no alert for {principal} within {DetectionTimeout.TotalSeconds} s");
         return alerts;
     }

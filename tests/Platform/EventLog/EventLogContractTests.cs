@@ -63,7 +63,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
 
         var handler = new RecordingHandler();
         Start(Group(), handler);
-        await Eventually.TrueAsync(() => handler.Handled.Count >= records.Count, "every record was handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= records.Count, "every record was handled");
 
         var seen = handler.Handled.ToDictionary(r => Encoding.UTF8.GetString(r.Value.Span));
         Assert.Equal(records.Count, seen.Count);
@@ -89,7 +89,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
 
         var handler = new RecordingHandler();
         Start(Group(), handler);
-        await Eventually.TrueAsync(() => handler.Handled.Count >= keys.Length * 5, "every record was handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= keys.Length * 5, "every record was handled");
 
         var partitions = PartitionCount(Log, Topic);
         foreach (var key in keys)
@@ -111,7 +111,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         Start(group, first);
         Start(group, second);
         var partitions = PartitionCount(Log, Topic);
-        await Eventually.TrueAsync(
+        await Eventually.HoldsAsync(
             () => first.AssignedPartitions.Count > 0 && second.AssignedPartitions.Count > 0
                 && first.AssignedPartitions.Count + second.AssignedPartitions.Count == partitions,
             "both members own part of the topic");
@@ -119,7 +119,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
 
         var records = Enumerable.Range(0, 40).Select(i => new LogRecord($"principal-{i}", Encoding.UTF8.GetBytes($"{i}"))).ToList();
         await Log.AppendAsync(Topic, records, Ct);
-        await Eventually.TrueAsync(() => first.Handled.Count + second.Handled.Count >= records.Count, "every record was handled");
+        await Eventually.HoldsAsync(() => first.Handled.Count + second.Handled.Count >= records.Count, "every record was handled");
 
         var all = first.Handled.Concat(second.Handled).Select(r => Encoding.UTF8.GetString(r.Value.Span)).Order().ToList();
         Assert.Equal(records.Select(r => Encoding.UTF8.GetString(r.Value.Span)).Order(), all);
@@ -139,7 +139,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
                 : Task.CompletedTask,
         };
         Start(Group(), handler);
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 5, "every record was handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 5, "every record was handled");
 
         Assert.Equal(["0", "1", "2", "3", "4"], handler.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
         Assert.Equal(2, handler.AttemptsFor(handler.Handled[2]));
@@ -161,7 +161,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         Start(Group(), handler);
         Start(Group("dlq"), deadLetters, DeadLetterHeaders.TopicFor(Topic));
 
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 4 && deadLetters.Handled.Count >= 1, "the good records were handled and the poison one dead-lettered");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 4 && deadLetters.Handled.Count >= 1, "the good records were handled and the poison one dead-lettered");
 
         Assert.Equal(["0", "2", "3", "4"], handler.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
         var dead = Assert.Single(deadLetters.Handled);
@@ -190,7 +190,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         Start(Group(), handler, maxAttempts: 3);
         Start(Group("dlq"), deadLetters, DeadLetterHeaders.TopicFor(Topic));
 
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 2 && deadLetters.Handled.Count >= 1, "the record was dead-lettered and the rest handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 2 && deadLetters.Handled.Count >= 1, "the record was dead-lettered and the rest handled");
 
         var dead = Assert.Single(deadLetters.Handled);
         Assert.Equal(3, handler.AttemptsFor(int.Parse(dead.Headers[DeadLetterHeaders.OriginalPartition], CultureInfo.InvariantCulture), long.Parse(dead.Headers[DeadLetterHeaders.OriginalOffset], CultureInfo.InvariantCulture)));
@@ -206,14 +206,14 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         await AppendOneKeyAsync(5);
         var before = new RecordingHandler();
         var (stop, running) = Start(group, before);
-        await Eventually.TrueAsync(() => before.Handled.Count >= 5, "the first consumer handled the backlog");
+        await Eventually.HoldsAsync(() => before.Handled.Count >= 5, "the first consumer handled the backlog");
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         await AppendOneKeyAsync(3, first: 5);
         var after = new RecordingHandler();
         Start(group, after);
-        await Eventually.TrueAsync(() => after.Handled.Count >= 3, "the restarted consumer handled the new records");
+        await Eventually.HoldsAsync(() => after.Handled.Count >= 3, "the restarted consumer handled the new records");
 
         Assert.Equal(["5", "6", "7"], after.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
@@ -226,14 +226,14 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         var partition = Murmur2Partitioner.PartitionFor("principal-1", PartitionCount(Log, Topic));
         var probe = new RecordingHandler();
         var (stopProbe, probing) = Start(Group("probe"), probe);
-        await Eventually.TrueAsync(() => probe.Handled.Count >= 10, "the probe read the partition");
+        await Eventually.HoldsAsync(() => probe.Handled.Count >= 10, "the probe read the partition");
         await stopProbe.CancelAsync();
         await probing.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         var sixth = probe.Handled[6].Offset;
 
         var handler = new RecordingHandler { StartAt = (_, p) => p == partition ? sixth : null };
         Start(Group(), handler);
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 4, "the records from the requested offset were handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 4, "the records from the requested offset were handled");
 
         Assert.Equal(["6", "7", "8", "9"], handler.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
@@ -248,16 +248,16 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         var partitions = PartitionCount(Log, Topic);
         var (stopLeaving, leavingRuns) = Start(group, leaving);
         Start(group, staying);
-        await Eventually.TrueAsync(() => leaving.AssignedPartitions.Count > 0 && staying.AssignedPartitions.Count > 0, "both members own partitions");
+        await Eventually.HoldsAsync(() => leaving.AssignedPartitions.Count > 0 && staying.AssignedPartitions.Count > 0, "both members own partitions");
         var keys = Enumerable.Range(0, 30).Select(i => $"principal-{i}").ToArray();
         await Log.AppendAsync(Topic, [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k)))], Ct);
-        await Eventually.TrueAsync(() => leaving.Handled.Count + staying.Handled.Count == 30, "the first batch was handled");
+        await Eventually.HoldsAsync(() => leaving.Handled.Count + staying.Handled.Count == 30, "the first batch was handled");
 
         await stopLeaving.CancelAsync();
         await leavingRuns.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        await Eventually.TrueAsync(() => staying.AssignedPartitions.Count == partitions, "the staying member owns every partition");
+        await Eventually.HoldsAsync(() => staying.AssignedPartitions.Count == partitions, "the staying member owns every partition");
         await Log.AppendAsync(Topic, [.. keys.Select(k => new LogRecord(k, Encoding.UTF8.GetBytes(k + "-again")))], Ct);
-        await Eventually.TrueAsync(() => staying.Handled.Count(r => Encoding.UTF8.GetString(r.Value.Span).EndsWith("-again", StringComparison.Ordinal)) == 30, "the second batch was handled");
+        await Eventually.HoldsAsync(() => staying.Handled.Count(r => Encoding.UTF8.GetString(r.Value.Span).EndsWith("-again", StringComparison.Ordinal)) == 30, "the second batch was handled");
 
         Assert.True(leaving.RevokedCount > 0);
 
@@ -295,7 +295,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
 
         var next = new RecordingHandler();
         Start(group, next);
-        await Eventually.TrueAsync(() => next.Handled.Count >= 1, "the next consumer handled the rest");
+        await Eventually.HoldsAsync(() => next.Handled.Count >= 1, "the next consumer handled the rest");
         Assert.Equal(["2"], next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
 
@@ -326,7 +326,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
 
         var next = new RecordingHandler();
         Start(group, next);
-        await Eventually.TrueAsync(() => next.Handled.Count >= 1, "the next consumer handled the abandoned record");
+        await Eventually.HoldsAsync(() => next.Handled.Count >= 1, "the next consumer handled the abandoned record");
         Assert.Equal(["1"], next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
 
@@ -338,7 +338,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         var handler = new RecordingHandler();
         Start(Group(), handler);
         await Log.AppendAsync(Topic, [new LogRecord("k", "x"u8.ToArray())], Ct);
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 1, "the one record was handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 1, "the one record was handled");
         Assert.Single(handler.Handled);
     }
 

@@ -29,12 +29,12 @@ public abstract partial class EventLogContractTests
         var group = Group("lag");
         Start(group, handler);
 
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 2, "two records handled, the third held");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 2, "two records handled, the third held");
         var partition = handler.Handled[0].Partition;
-        await Eventually.TrueAsync(() => Lag(group, partition) == 4, "four records wait behind the second");
+        await Eventually.HoldsAsync(() => Lag(group, partition) == 4, "four records wait behind the second");
         release.Release();
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 6, "every record handled");
-        await Eventually.TrueAsync(() => Lag(group, partition) == 0, "no lag once all are handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 6, "every record handled");
+        await Eventually.HoldsAsync(() => Lag(group, partition) == 0, "no lag once all are handled");
     }
 
     [Fact]
@@ -56,7 +56,7 @@ public abstract partial class EventLogContractTests
         var handler = new RecordingHandler { OnRecord = (_, _, _) => { seen = Activity.Current; return Task.CompletedTask; } };
 
         Start(Group("trace"), handler);
-        await Eventually.TrueAsync(() => handler.Handled.Count >= 1, "the record was handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 1, "the record was handled");
 
         Assert.NotNull(seen);
         Assert.Equal(traceId, seen.TraceId);

@@ -27,7 +27,7 @@ public sealed class RecordDeliveryTests
         var watching = log.ConsumeAsync(new ConsumerSpec("dlq", ["zt.orders.dlq.v1"]), deadLetters, stop.Token);
         await log.AppendAsync("zt.orders.v1", [.. Enumerable.Range(0, 3).Select(i => new LogRecord("alice", Encoding.UTF8.GetBytes($"{i}")))], Ct);
 
-        await Eventually.TrueAsync(() => handler.Handled.Count == 1 && handler.AttemptsFor(0, 1) > 10, "record 1 failed many more times than MaxAttempts");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 1 && handler.AttemptsFor(0, 1) > 10, "record 1 failed many more times than MaxAttempts");
         var pause = Assert.Single(health.Paused);
         Assert.Equal(("orders", "zt.orders.v1", 1L), (pause.Group, pause.Topic, pause.Offset));
         Assert.Contains("database is locked", pause.Reason, StringComparison.Ordinal);
@@ -37,7 +37,7 @@ public sealed class RecordDeliveryTests
         Assert.Single(handler.Handled); // record 2 waits behind it: order is kept
 
         storeBack.SetResult();
-        await Eventually.TrueAsync(() => handler.Handled.Count == 3, "every record was handled once the store was back");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 3, "every record was handled once the store was back");
 
         Assert.Equal(["0", "1", "2"], handler.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
         Assert.Empty(health.Paused);

@@ -49,21 +49,3 @@ internal sealed class RecordingHandler : IRecordHandler
         return ValueTask.CompletedTask;
     }
 }
-
-internal static class Eventually
-{
-    /// <summary>Awaits <paramref name="condition"/>, checking every 20 ms; fails with <paramref name="what"/> after <paramref name="timeout"/>.</summary>
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(20));
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                Assert.Fail($"Timed out waiting until {what}");
-            }
-
-            await Task.Delay(20, Ct);
-        }
-    }
-}

@@ -43,7 +43,7 @@ public sealed class RabbitMqOutageTests
                 return state == ActionStates.Done;
             },
             "the action completed once the broker was back",
-            timeoutMs: 120_000);
+            TimeSpan.FromSeconds(120));
 
         // The command may have been delivered more than once (a send that waited out the outage, then the re-send):
         // the driver is idempotent and the revocation is listed once.

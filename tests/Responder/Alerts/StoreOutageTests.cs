@@ -34,7 +34,7 @@ public sealed class StoreOutageTests
         await Task.Delay(TimeSpan.FromSeconds(2), Ct); // the outage itself
         await postgres.StartServerAsync();
 
-        await Eventually.HoldsAsync(async () => (await alerts.QueryAsync(new AlertQuery(Limit: 100), Ct)).Count == 15, "every alert is stored once the store is back", timeoutMs: 60_000);
+        await Eventually.HoldsAsync(async () => (await alerts.QueryAsync(new AlertQuery(Limit: 100), Ct)).Count == 15, "every alert is stored once the store is back", TimeSpan.FromSeconds(60));
         Assert.Empty(health.Paused);
         var deadLetters = await log.PartitionsAsync(DeadLetterHeaders.TopicFor(Topics.Alerts), Ct);
         Assert.All(deadLetters, p => Assert.Equal(p.Start, p.End));

@@ -166,9 +166,9 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
 
         // A critical alert: the policy revokes its token automatically and the SDK refuses it.
         await host.PublishAlertAsync(TestAlerts.Critical("lift-console", jti: "jti-console-lift"));
-        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.Unauthorized, "the app refuses the revoked token", 60_000);
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.Unauthorized, "the app refuses the revoked token", TimeSpan.FromSeconds(60));
         var actions = host.Get<ActionStore>();
-        await Eventually.HoldsAsync(async () => (await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct)) is [{ State: "done" }], "the revocation is done", 60_000);
+        await Eventually.HoldsAsync(async () => (await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct)) is [{ State: "done" }], "the revocation is done", TimeSpan.FromSeconds(60));
         var action = Assert.Single(await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct));
         var entry = (await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync(
             RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, Ct))!.Revocations.Single(r => r.Jti == "jti-console-lift");
@@ -207,7 +207,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await revoke.GetByTestId("lift-revocation-confirm").ClickAsync();
         await Assertions.Expect(revoke.GetByTestId("revocation-not-in-force")).ToBeVisibleAsync();
         Assert.DoesNotContain("failed", await page.Locator("#flash").TextContentAsync() ?? "", StringComparison.Ordinal);
-        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.OK, "the app accepts the token again", 60_000);
+        await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.OK, "the app accepts the token again", TimeSpan.FromSeconds(60));
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(bystander)).StatusCode);
 
         // The action no longer offers a lift, and the audit trail, in the store and on the console, shows who and why.

@@ -69,10 +69,10 @@ public sealed class NotificationDeliveryTests
         await Eventually.HoldsAsync(
             async () => outage.Elapsed >= TimeSpan.FromSeconds(10) && (await Item(host, alert.Id))?.Attempts >= 2,
             "the receiver stays down for 10 s while attempts fail",
-            timeoutMs: 60_000);
+            TimeSpan.FromSeconds(60));
         Assert.Equal(NotificationOutbox.Pending, await StateOf(host, alert.Id));
         await using var receiver = await NotificationReceiver.StartAsync(port: port);
-        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "delivered once the receiver is back", timeoutMs: 30_000);
+        await Eventually.HoldsAsync(async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "delivered once the receiver is back", TimeSpan.FromSeconds(30));
 
         var request = Assert.Single(receiver.Received);
         Assert.Contains(alert.Id, request.Text, StringComparison.Ordinal);

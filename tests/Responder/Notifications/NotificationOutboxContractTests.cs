@@ -60,7 +60,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
         await host.PublishAlertAsync(alert);
         // A second POST means the first send was not marked: its lease ran out and the item was due again.
-        await Eventually.HoldsAsync(() => Task.FromResult(receiver.Received.Count >= 2), "the send is retried while its audit entry is refused", timeoutMs: 30_000);
+        await Eventually.HoldsAsync(() => Task.FromResult(receiver.Received.Count >= 2), "the send is retried while its audit entry is refused", TimeSpan.FromSeconds(30));
 
         var item = Assert.Single(await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct));
         Assert.Equal(NotificationOutbox.Pending, item.State);
@@ -72,7 +72,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         await ExecuteAsync(host, AcceptEntries);
         await Eventually.HoldsAsync(
             async () => (await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct))[0].State == NotificationOutbox.Delivered,
-            "delivered once the store takes the audit entry", timeoutMs: 30_000);
+            "delivered once the store takes the audit entry", TimeSpan.FromSeconds(30));
 
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationSent), Ct));
         Assert.All(receiver.Received, r => Assert.Contains(alert.Id, r.Text, StringComparison.Ordinal));
@@ -97,7 +97,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         await log.AppendAsync(Topics.Alerts, [record], Ct);
         await Eventually.HoldsAsync(
             async () => (await log.PartitionsAsync(deadLetters, Ct)).Sum(p => p.End - p.Start) == 1,
-            "the alert is retried, then dead-lettered with the reason", timeoutMs: 30_000);
+            "the alert is retried, then dead-lettered with the reason", TimeSpan.FromSeconds(30));
 
         var dead = Assert.Single(await ReadAllAsync(log, deadLetters));
         Assert.Contains("audit write refused", dead.Headers[DeadLetterHeaders.Reason], StringComparison.Ordinal);
@@ -113,7 +113,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
             async () => await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct) is [{ State: NotificationOutbox.Delivered }]
                 && (await log.PartitionsAsync(Topics.Alerts, Ct)).Sum(p => p.End - p.Start) == 3
                 && (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 100), Ct)).Count(e => e.Kind == AuditKinds.AlertReceived) == 1,
-            "the replayed alert is queued and delivered", timeoutMs: 30_000);
+            "the replayed alert is queued and delivered", TimeSpan.FromSeconds(30));
         await Eventually.HoldsAsync(
             async () => (await log.PartitionsAsync(deadLetters, Ct)).Sum(p => p.End - p.Start) == 1 && receiver.Received.Count == 1,
             "nothing more is dead-lettered or sent");

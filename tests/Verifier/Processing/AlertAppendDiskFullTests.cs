@@ -30,13 +30,13 @@ public sealed class AlertAppendDiskFullTests
         disk.Fill();
         var worker = h.NewWorker();
         await worker.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => health.Paused.Count > 0, TimeSpan.FromSeconds(30), "the Verifier to pause on the refused alert");
+        await Eventually.HoldsAsync(() => health.Paused.Count > 0, "the Verifier to pause on the refused alert", TimeSpan.FromSeconds(30));
         Assert.Contains("could not write", Assert.Single(health.Paused).Reason, StringComparison.Ordinal);
         Assert.Empty(h.AlertMessages);
 
         disk.Free();
-        await WorkerHarness.WaitUntilAsync(() => !h.AlertMessages.IsEmpty, TimeSpan.FromSeconds(30), "the alert once space is back");
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 49, TimeSpan.FromSeconds(30), "every event");
+        await Eventually.HoldsAsync(() => !h.AlertMessages.IsEmpty, "the alert once space is back", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => worker.EventsScored == 49, "every event", TimeSpan.FromSeconds(30));
         await worker.StopAsync(CancellationToken.None);
         worker.Dispose();
         await Task.Delay(300, Ct); // room for a duplicate to show up

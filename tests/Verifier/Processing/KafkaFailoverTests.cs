@@ -34,7 +34,7 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
         await workerA.StartAsync(CancellationToken.None);
         await workerB.StartAsync(CancellationToken.None);
         await a.AppendAsync(history);
-        await WorkerHarness.WaitUntilAsync(() => workerA.EventsScored + workerB.EventsScored >= history.Count, TimeSpan.FromSeconds(90), "the history to be scored by the group");
+        await Eventually.HoldsAsync(() => workerA.EventsScored + workerB.EventsScored >= history.Count, "the history to be scored by the group", TimeSpan.FromSeconds(90));
         Assert.Equal(history.Count, workerA.EventsScored + workerB.EventsScored);
 
         // A leaves mid-stream: its partitions are checkpointed on revocation and B restores them.
@@ -43,7 +43,7 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
 
         var exfiltrations = Principals.Select((p, i) => Events.Read(Events.T0.AddHours(49), p, workload: $"shop/pod-{i}", bytes: 2_000_000_000)).ToList();
         await a.AppendAsync(exfiltrations);
-        await WorkerHarness.WaitUntilAsync(() => Principals.All(p => a.Alerts.Values.Any(x => x.Principal == p)), TimeSpan.FromSeconds(90), "an alert for every principal");
+        await Eventually.HoldsAsync(() => Principals.All(p => a.Alerts.Values.Any(x => x.Principal == p)), "an alert for every principal", TimeSpan.FromSeconds(90));
         await workerB.StopAsync(CancellationToken.None);
         workerB.Dispose();
 

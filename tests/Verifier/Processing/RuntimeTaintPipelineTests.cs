@@ -49,16 +49,16 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         {
             // The service account's bound token used from its pod: the pod's partition learns whose token it holds.
             await a.AppendAsync([TokenUse("use-1", T.AddMinutes(-30), pod)]);
-            await WorkerHarness.WaitUntilAsync(() => Links() >= 1, TimeSpan.FromSeconds(90), "the binding to reach the pod's partition");
+            await Eventually.HoldsAsync(() => Links() >= 1, "the binding to reach the pod's partition", TimeSpan.FromSeconds(90));
 
             // Falco on the pod: a critical alert for the pod, and a taint record for the service account's partition.
             await a.AppendAsync([Falco(FalcoJson(pod: pod, time: "2026-01-07T10:00:00Z"))]);
-            await WorkerHarness.WaitUntilAsync(() => Links() >= 2, TimeSpan.FromSeconds(90), "the taint to reach the service account's partition");
-            await WorkerHarness.WaitUntilAsync(() => a.Alerts.Values.Any(x => x.Principal == "shop/" + pod), TimeSpan.FromSeconds(90), "the pod's alert");
+            await Eventually.HoldsAsync(() => Links() >= 2, "the taint to reach the service account's partition", TimeSpan.FromSeconds(90));
+            await Eventually.HoldsAsync(() => a.Alerts.Values.Any(x => x.Principal == "shop/" + pod), "the pod's alert", TimeSpan.FromSeconds(90));
 
             // The token used from another pod afterwards.
             await a.AppendAsync([TokenUse("use-2", T.AddMinutes(7), "batch-77f9", ip: "10.4.9.3")]);
-            await WorkerHarness.WaitUntilAsync(() => a.Alerts.Values.Any(x => x.Principal == ServiceAccount), TimeSpan.FromSeconds(90), "the service account's alert");
+            await Eventually.HoldsAsync(() => a.Alerts.Values.Any(x => x.Principal == ServiceAccount), "the service account's alert", TimeSpan.FromSeconds(90));
         }
         finally
         {

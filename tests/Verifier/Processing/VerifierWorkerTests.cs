@@ -21,7 +21,7 @@ public sealed class VerifierWorkerTests
         await h.AppendAsync(history);
         var first = h.NewWorker();
         await first.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == history.Count, TimeSpan.FromSeconds(30), "the history to be scored");
+        await Eventually.HoldsAsync(() => first.EventsScored == history.Count, "the history to be scored", TimeSpan.FromSeconds(30));
         await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
         await watching.CancelAsync();
         await watcher;
@@ -42,7 +42,7 @@ public sealed class VerifierWorkerTests
         await h.AppendAsync([exfil]);
         var second = h.NewWorker();
         await second.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => !h.Alerts.IsEmpty, TimeSpan.FromSeconds(30), "the exfiltration alert");
+        await Eventually.HoldsAsync(() => !h.Alerts.IsEmpty, "the exfiltration alert", TimeSpan.FromSeconds(30));
         await second.StopAsync(CancellationToken.None);
         second.Dispose();
 
@@ -63,7 +63,7 @@ public sealed class VerifierWorkerTests
         await h.AppendAsync(Events.WarmHistory());
         var worker = h.NewWorker();
         await worker.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 48, TimeSpan.FromSeconds(30), "history");
+        await Eventually.HoldsAsync(() => worker.EventsScored == 48, "history", TimeSpan.FromSeconds(30));
 
         var feedback = new AlertFeedback
         {
@@ -71,10 +71,10 @@ public sealed class VerifierWorkerTests
             ResourceClass = "internal/orders", By = "analyst", At = Events.T0.AddHours(48), ExpiresAt = Events.T0.AddDays(30),
         };
         await log.AppendAsync(h.Topics.Feedback, [new LogRecord(feedback.Principal, ContractJson.Serialize(feedback))], CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => worker.FeedbackApplied == 1, TimeSpan.FromSeconds(30), "the feedback");
+        await Eventually.HoldsAsync(() => worker.FeedbackApplied == 1, "the feedback", TimeSpan.FromSeconds(30));
         await h.AppendAsync([Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000), Events.Read(Events.T0.AddHours(49.1), dataClass: "internal/billing", bytes: 2_000_000_000)]);
-        await WorkerHarness.WaitUntilAsync(() => !h.Alerts.IsEmpty, TimeSpan.FromSeconds(30), "the alert outside the suppressed scope");
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 50, TimeSpan.FromSeconds(30), "both events");
+        await Eventually.HoldsAsync(() => !h.Alerts.IsEmpty, "the alert outside the suppressed scope", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => worker.EventsScored == 50, "both events", TimeSpan.FromSeconds(30));
         await worker.StopAsync(CancellationToken.None);
         worker.Dispose();
 
@@ -93,7 +93,7 @@ public sealed class VerifierWorkerTests
         await h.AppendAsync(Events.WarmHistory());
         var first = h.NewWorker();
         await first.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == 48, TimeSpan.FromSeconds(30), "the history to be scored");
+        await Eventually.HoldsAsync(() => first.EventsScored == 48, "the history to be scored", TimeSpan.FromSeconds(30));
         await first.StopAsync(CancellationToken.None);
         first.Dispose();
 
@@ -105,7 +105,7 @@ public sealed class VerifierWorkerTests
         await after.AppendAsync([exfil]);
         var second = after.NewWorker();
         await second.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => !after.Alerts.IsEmpty, TimeSpan.FromSeconds(30), "the alert on the new log");
+        await Eventually.HoldsAsync(() => !after.Alerts.IsEmpty, "the alert on the new log", TimeSpan.FromSeconds(30));
         await second.StopAsync(CancellationToken.None);
         second.Dispose();
 
@@ -132,8 +132,8 @@ public sealed class VerifierWorkerTests
 
         var worker = h.NewWorker();
         await worker.StartAsync(CancellationToken.None);
-        await WorkerHarness.WaitUntilAsync(() => !h.AlertMessages.IsEmpty, TimeSpan.FromSeconds(30), "the alert after the failed append");
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored == 49, TimeSpan.FromSeconds(30), "every event");
+        await Eventually.HoldsAsync(() => !h.AlertMessages.IsEmpty, "the alert after the failed append", TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => worker.EventsScored == 49, "every event", TimeSpan.FromSeconds(30));
         await worker.StopAsync(CancellationToken.None);
         worker.Dispose();
         await Task.Delay(300, Ct); // room for a duplicate to show up
@@ -159,12 +159,12 @@ public sealed class VerifierWorkerTests
         var first = h.NewWorker(store);
         await first.StartAsync(CancellationToken.None);
         await h.AppendAsync([Events.WarmHistory().First()]);
-        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == 1, TimeSpan.FromSeconds(30), "the first event");
+        await Eventually.HoldsAsync(() => first.EventsScored == 1, "the first event", TimeSpan.FromSeconds(30));
 
         store.Down = true;
         var history = Events.WarmHistory().Skip(1).ToList();
         await h.AppendAsync(history);
-        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == history.Count + 1, TimeSpan.FromSeconds(60), "the history, with the store down");
+        await Eventually.HoldsAsync(() => first.EventsScored == history.Count + 1, "the history, with the store down", TimeSpan.FromSeconds(60));
         Assert.True(store.Refused > 0, "no checkpoint write reached the store while it was down");
         store.Down = false;
         await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);

@@ -56,20 +56,6 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public Task WatchAlertsAsync(CancellationToken cancellationToken) =>
         Log.ConsumeAsync(new ConsumerSpec($"watch-{Guid.NewGuid():N}", [Topics.Alerts]), new Collector(this), cancellationToken);
 
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        using var cts = new CancellationTokenSource(timeout);
-        while (!condition())
-        {
-            if (cts.IsCancellationRequested)
-            {
-                throw new TimeoutException($"timed out waiting for {what}");
-            }
-
-            await Task.Delay(25, CancellationToken.None);
-        }
-    }
-
     public ValueTask DisposeAsync()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

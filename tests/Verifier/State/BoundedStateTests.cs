@@ -56,9 +56,9 @@ public sealed class BoundedStateTests
         var running = worker.StartAsync(stop.Token);
 
         await harness.AppendAsync(Events.WarmHistory("user:veteran", workload: "shop/api-1", hours: 30));
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 30, TimeSpan.FromSeconds(30), "the veteran's history scored");
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 30, "the veteran's history scored", TimeSpan.FromSeconds(30));
         await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(31).AddSeconds(i), principal: $"user:once-{i}")));
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 230, TimeSpan.FromSeconds(30), "the one-off principals scored");
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 230, "the one-off principals scored", TimeSpan.FromSeconds(30));
         Assert.True(worker.Budget.Principals <= 20);
         Assert.True(worker.Budget.Parked >= 1);
 
@@ -69,9 +69,9 @@ public sealed class BoundedStateTests
         // It returns, then is pushed out again by another crowd: what is parked now is its history plus the return,
         // so the worker took the parked baseline back rather than starting it over.
         await harness.AppendAsync([Events.Read(Events.T0.AddHours(32), principal: "user:veteran")]);
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 231, TimeSpan.FromSeconds(30), "the veteran's return scored");
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 231, "the veteran's return scored", TimeSpan.FromSeconds(30));
         await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(33).AddSeconds(i), principal: $"user:twice-{i}")));
-        await WorkerHarness.WaitUntilAsync(() => worker.EventsScored >= 431, TimeSpan.FromSeconds(30), "the second crowd scored");
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 431, "the second crowd scored", TimeSpan.FromSeconds(30));
 
         await stop.CancelAsync();
         await worker.StopAsync(CancellationToken.None);

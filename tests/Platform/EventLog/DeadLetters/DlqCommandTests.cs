@@ -119,8 +119,8 @@ public sealed class DlqCommandTests : IDisposable
         using var stop = new CancellationTokenSource();
         var running = log.ConsumeAsync(new ConsumerSpec("orders", [Topic]), handler, stop.Token);
         var poisoned = records.Count(r => r.Value == "poison");
-        await Eventually.TrueAsync(() => handler.Handled.Count == records.Length - poisoned, "the good records were handled");
-        await Eventually.TrueAsync(() => log.ReadAsync("zt.orders.dlq.v1", Murmur2Partitioner.PartitionFor("bob", 3), 0, 10, Ct).Result.Count == poisoned, "the poison records were dead-lettered");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == records.Length - poisoned, "the good records were handled");
+        await Eventually.HoldsAsync(() => log.ReadAsync("zt.orders.dlq.v1", Murmur2Partitioner.PartitionFor("bob", 3), 0, 10, Ct).Result.Count == poisoned, "the poison records were dead-lettered");
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }

@@ -73,7 +73,7 @@ public sealed class FileEventLogTests : IDisposable
             await log.AppendAsync(Topic, [.. Enumerable.Range(0, 5).Select(i => Record("alice", $"{i}"))], Ct);
             var first = new RecordingHandler();
             var (stop, running) = Consume(log, "readers", first);
-            await Eventually.TrueAsync(() => first.Handled.Count == 5, "the first five were handled");
+            await Eventually.HoldsAsync(() => first.Handled.Count == 5, "the first five were handled");
             await stop.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
@@ -82,7 +82,7 @@ public sealed class FileEventLogTests : IDisposable
         await reopened.AppendAsync(Topic, [.. Enumerable.Range(5, 3).Select(i => Record("alice", $"{i}"))], Ct);
         var second = new RecordingHandler();
         Consume(reopened, "readers", second);
-        await Eventually.TrueAsync(() => second.Handled.Count >= 3, "the new records were handled");
+        await Eventually.HoldsAsync(() => second.Handled.Count >= 3, "the new records were handled");
 
         Assert.Equal(["5", "6", "7"], second.Handled.Select(Value));
         Assert.Equal([5L, 6, 7], second.Handled.Select(r => r.Offset));
@@ -183,7 +183,7 @@ public sealed class FileEventLogTests : IDisposable
 
         var late = new RecordingHandler();
         Consume(log, "late", late);
-        await Eventually.TrueAsync(() => late.Handled.Count == 200 - bounds.Start, "the late group read what is left");
+        await Eventually.HoldsAsync(() => late.Handled.Count == 200 - bounds.Start, "the late group read what is left");
         Assert.Equal(bounds.Start, late.Handled[0].Offset);
     }
 

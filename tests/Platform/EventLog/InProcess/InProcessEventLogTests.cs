@@ -40,11 +40,11 @@ public sealed class InProcessEventLogTests : IDisposable
         var handler = new RecordingHandler();
         Consume(log, "quick", handler);
         await log.AppendAsync("zt.cap.v1", Records(10), Ct);
-        await Eventually.TrueAsync(() => handler.Handled.Count == 10, "the group handled the first ten");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 10, "the group handled the first ten");
 
         await log.AppendAsync("zt.cap.v1", Records(10, first: 10), Ct);
 
-        await Eventually.TrueAsync(() => handler.Handled.Count == 20, "the group handled the next ten");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 20, "the group handled the next ten");
         Assert.Equal(10, log.RetainedRecords());
     }
 
@@ -57,7 +57,7 @@ public sealed class InProcessEventLogTests : IDisposable
 
         var handler = new RecordingHandler();
         Consume(log, "late", handler);
-        await Eventually.TrueAsync(() => handler.Handled.Count == 10, "the late group read what was retained");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 10, "the late group read what was retained");
 
         Assert.Equal(10, log.RetainedRecords());
         Assert.Contains(handler.Handled, r => Value(r) == "13");

@@ -37,15 +37,15 @@ public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
         var consuming = log.ConsumeAsync(new ConsumerSpec(KafkaFixture.UniqueGroup("outage"), [topic]), handler, stop.Token);
         try
         {
-            await Eventually.TrueAsync(() => acknowledged.All(consumed.Contains), "the first records were consumed", TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => acknowledged.All(consumed.Contains), "the first records were consumed", TimeSpan.FromSeconds(60));
 
             cluster.AllDown();
             var refused = await Assert.ThrowsAsync<EventLogUnavailableException>(() => AppendAsync(log, topic, "during", acknowledged));
             Assert.True(refused.RetryAfter > TimeSpan.Zero);
 
             cluster.AllUp();
-            await Eventually.TrueAsync(() => TryAppend(log, topic, "after", acknowledged), "an append was acknowledged after the broker came back", TimeSpan.FromSeconds(60));
-            await Eventually.TrueAsync(() => acknowledged.All(consumed.Contains), "every acknowledged record was consumed", TimeSpan.FromSeconds(90));
+            await Eventually.HoldsAsync(() => TryAppend(log, topic, "after", acknowledged), "an append was acknowledged after the broker came back", TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => acknowledged.All(consumed.Contains), "every acknowledged record was consumed", TimeSpan.FromSeconds(90));
         }
         finally
         {

@@ -31,7 +31,7 @@ public sealed class KafkaEventLogTests(KafkaFixture kafka)
         var running = log.ConsumeAsync(new ConsumerSpec(group, [topic]), next, stopNext.Token);
         try
         {
-            await Eventually.TrueAsync(() => next.Handled.Count >= 2, "the next consumer handled the rest", TimeSpan.FromSeconds(60));
+            await Eventually.HoldsAsync(() => next.Handled.Count >= 2, "the next consumer handled the rest", TimeSpan.FromSeconds(60));
 
             // "0" was stored before the crash and is not handed again; "1" was handled but not stored, so it is.
             Assert.Equal(["1", "2"], next.Handled.Select(Value));

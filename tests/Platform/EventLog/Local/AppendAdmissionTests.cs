@@ -41,7 +41,7 @@ public sealed class AppendAdmissionTests : IDisposable
         var waiting = admission.WaitForRoomAsync(Topic, Ct).AsTask();
         release.SetResult();
         await waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct);
-        await Eventually.TrueAsync(() => handler.Handled.Count == 15, "every record was handled");
+        await Eventually.HoldsAsync(() => handler.Handled.Count == 15, "every record was handled");
     }
 
     [Theory]

@@ -76,7 +76,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         var result = await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(id), ct);
 
         Assert.True(result.Changed, result.Detail);
-        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET", ct);
+        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET");
         var pushed = Assert.Single(receiver.Pushed);
         Assert.Equal("application/secevent+jwt", pushed.ContentType);
         Assert.Equal("Bearer receiver-secret", pushed.Authorization);
@@ -119,7 +119,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         await using var receiver = await FakeReceiver.StartAsync();
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
         await host.Transmitter.RevokeTokenAsync(OneSession(Guid.NewGuid()), ct);
-        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET", ct);
+        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET");
         var claims = Payload(await ValidateAsync(host, receiver.Pushed.Single().Body));
 
         var vectors = Vectors();
@@ -174,7 +174,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         await using var second = await TransmitterHost.StartAsync(settings);
         await using var receiver = await FakeReceiver.StartAsync(port);
 
-        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the queued SET", ct);
+        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the queued SET");
         var token = await ValidateAsync(second, receiver.Pushed.Single().Body);
         Assert.Equal(queuedJti, token.Id);
         Assert.Equal(keyId, token.Kid);
@@ -236,7 +236,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
             await using var host = await TransmitterHost.StartAsync(settings);
 
             await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(Guid.NewGuid()), ct);
-            await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET", ct);
+            await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET");
 
             var token = await ValidateAsync(host, receiver.Pushed.Single().Body);
             Assert.Equal("ES256", token.Alg);

@@ -124,7 +124,7 @@ public sealed class SsfStreamManagementTests : IDisposable
             Assert.Equal(HttpStatusCode.NoContent, verify.StatusCode);
         }
 
-        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the verification SET was pushed", ct);
+        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the verification SET was pushed");
         Assert.True(receiver.Pushed.TryDequeue(out var verification));
         Assert.Equal("Bearer siem-inbound", verification.Authorization);
         var verified = await ValidateAsync(host, verification.Body, SiemAudience);
@@ -140,7 +140,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         var result = await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
         Assert.True(result.Changed, result.Detail);
 
-        await Wait.UntilAsync(() => !receiver.Pushed.IsEmpty, "the revocation was pushed", ct);
+        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the revocation was pushed");
         Assert.True(receiver.Pushed.TryDequeue(out var pushed));
         var byPush = await ValidateAsync(host, pushed.Body, SiemAudience);
         Assert.NotNull(byPush["events"]![SecurityEventTokens.SessionRevoked]);
@@ -337,10 +337,10 @@ public sealed class SsfStreamManagementTests : IDisposable
         await host.Transmitter.RevokeSubjectSessionsAsync(Revoke("joe@example.com"), ct);
 
         // Both SETs reach the healthy receiver while the silent one's first push is still hanging.
-        await Wait.UntilAsync(() => healthy.Pushed.Count == 2, "the healthy receiver got both SETs", ct);
+        await Eventually.HoldsAsync(() => healthy.Pushed.Count == 2, "the healthy receiver got both SETs");
         // The silent receiver was contacted too (its accept can trail the healthy pushes on a loaded machine); its push
         // is still hanging, as the delivery timeout is two minutes.
-        await Wait.UntilAsync(() => !held.IsEmpty, "the silent receiver to be connected to", ct);
+        await Eventually.HoldsAsync(() => !held.IsEmpty, "the silent receiver to be connected to");
         foreach (var client in held)
         {
             client.Dispose();

@@ -116,20 +116,3 @@ internal sealed class TransmitterHost : IAsyncDisposable
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
 }
-
-internal static class Wait
-{
-    public static async Task UntilAsync(Func<bool> condition, string what, CancellationToken ct)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
-        while (!condition())
-        {
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException("timed out waiting until " + what);
-            }
-
-            await Task.Delay(25, ct);
-        }
-    }
-}
