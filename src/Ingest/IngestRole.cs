@@ -28,14 +28,9 @@ internal static class IngestRole
     public static IServiceCollection AddIngest(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<IngestOptions>()
-            .Bind(configuration.GetSection(IngestOptions.Section))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<IngestOptions>, IngestOptionsValidator>());
+        services.AddValidatedOptions<IngestOptions, IngestOptionsValidator>(configuration.GetSection(IngestOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, IngestMigrations>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddMetrics();
-        services.TryAddSingleton<IngestMetrics>();
+        services.AddTelemetry<IngestMetrics>();
         services.TryAddSingleton<SourceCredentialStore>();
         services.TryAddSingleton<SourceAuthenticator>();
         services.TryAddSingleton<SourceRateLimiter>();
@@ -76,10 +71,7 @@ internal static class IngestRole
     /// <summary>The Shared Signals receiver (section <c>Ingest:Ssf</c>): push endpoint, pollers, SET validation and its tables.</summary>
     private static void AddSharedSignalsReceiver(IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SsfReceiverOptions>()
-            .Bind(configuration.GetSection(SsfReceiverOptions.Section))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SsfReceiverOptions>, SsfReceiverOptionsValidator>());
+        services.AddValidatedOptions<SsfReceiverOptions, SsfReceiverOptionsValidator>(configuration.GetSection(SsfReceiverOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfReceiverMigrations>());
         services.AddHttpClient(SsfKeySets.HttpClientName);
         services.TryAddSingleton<SsfKeySets>();

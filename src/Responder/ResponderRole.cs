@@ -32,17 +32,12 @@ internal static class ResponderRole
     public static IServiceCollection AddResponder(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<ResponderOptions>().Bind(configuration.GetSection(ResponderOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderOptions>, ResponderOptionsValidator>());
-        services.AddOptions<RevocationFeedOptions>().Bind(configuration.GetSection(RevocationFeedOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RevocationFeedOptions>, RevocationFeedOptionsValidator>());
-        services.AddMetrics();
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddValidatedOptions<ResponderOptions, ResponderOptionsValidator>(configuration.GetSection(ResponderOptions.Section));
+        services.AddValidatedOptions<RevocationFeedOptions, RevocationFeedOptionsValidator>(configuration.GetSection(RevocationFeedOptions.Section));
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 
-        services.AddMetrics();
-        services.TryAddSingleton<ResponderTelemetry>();
+        services.AddTelemetry<ResponderTelemetry>();
         services.TryAddSingleton<AlertStore>();
         services.TryAddKeyedSingleton<WakeSignal>(AlertStore.WakeKey);
         services.TryAddSingleton<AlertStatsStore>();
@@ -55,8 +50,7 @@ internal static class ResponderRole
         services.TryAddSingleton<RevocationStore>();
         services.TryAddKeyedSingleton<WakeSignal>(RevocationFeedEndpoints.WakeKey);
         services.TryAddSingleton<FeedStreamLimiter>();
-        services.TryAddSingleton<RevocationFeedHub>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, RevocationFeedHub>(sp => sp.GetRequiredService<RevocationFeedHub>()));
+        services.AddHostedSingleton<RevocationFeedHub>();
         services.TryAddSingleton<ActionService>();
         services.TryAddSingleton<ActionExecutor>();
         services.TryAddSingleton<BlastRadiusLedger>();
@@ -66,10 +60,8 @@ internal static class ResponderRole
         services.TryAddSingleton<ApiTokenAuthenticator>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, RevocationListRevoker>());
 
-        services.TryAddSingleton<AlertConsumerService>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, AlertConsumerService>(sp => sp.GetRequiredService<AlertConsumerService>()));
-        services.TryAddSingleton<ActionTimekeeper>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<Microsoft.Extensions.Hosting.IHostedService, ActionTimekeeper>(sp => sp.GetRequiredService<ActionTimekeeper>()));
+        services.AddHostedSingleton<AlertConsumerService>();
+        services.AddHostedSingleton<ActionTimekeeper>();
         services.AddResponderDrivers(configuration);
         services.AddNotifications(configuration);
         services.AddCommandConsumers(AddResponderConsumers);

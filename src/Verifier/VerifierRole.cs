@@ -23,21 +23,14 @@ internal static class VerifierRole
     public static IServiceCollection AddVerifier(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<VerifierOptions>()
-            .Bind(configuration.GetSection(VerifierOptions.Section))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<VerifierOptions>, VerifierOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddValidatedOptions<VerifierOptions, VerifierOptionsValidator>(configuration.GetSection(VerifierOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
         services.TryAddSingleton<CheckpointStore>();
-        services.AddMetrics();
-        services.TryAddSingleton<VerifierTelemetry>();
+        services.AddTelemetry<VerifierTelemetry>();
         services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
-        services.TryAddSingleton<RuleReloader>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RuleReloader>(sp => sp.GetRequiredService<RuleReloader>()));
+        services.AddHostedSingleton<RuleReloader>();
         services.TryAddSingleton(sp => new StateBudget(sp.GetRequiredService<IOptions<VerifierOptions>>().Value));
-        services.TryAddSingleton<VerifierWorker>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, VerifierWorker>(sp => sp.GetRequiredService<VerifierWorker>()));
+        services.AddHostedSingleton<VerifierWorker>();
         return services;
     }
 

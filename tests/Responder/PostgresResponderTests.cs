@@ -8,10 +8,7 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
     private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
     {
         var database = await postgres.CreateDatabaseAsync(Ct);
-        var host = new ResponderTestHost(folder.Path, policy) { ConfigureServices = services };
-        host.Settings["Store:Kind"] = "postgres";
-        host.Settings["Store:ConnectionString"] = database;
-        return await host.StartAsync();
+        return await new ResponderTestHost(folder.Path, policy) { ConfigureServices = services }.OnPostgres(database).StartAsync();
     }
 
     [Fact]
@@ -70,15 +67,12 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
         var isolator = new RecordingIsolator();
         await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
         var ct = Ct;
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("pg-ttl", workload: new AlertWorkload("pod-pg", "shop", "pg")), ct);
-        var store = host.Get<ActionStore>();
-        var id = (await store.QueryAsync(new ActionQuery(AlertId: "pg-ttl"), ct)).Single().Id;
-        await Eventually.HoldsAsync(async () => (await store.GetAsync(id, ct))!.State == ActionStates.Active, "active");
+        var id = (await host.RaiseAsync(TestAlerts.Critical("pg-ttl", workload: new AlertWorkload("pod-pg", "shop", "pg")))).Id;
+        await host.UntilStateAsync(id, ActionStates.Active);
 
-        host.Time.Advance(TimeSpan.FromMinutes(11));
-        await host.Get<ActionTimekeeper>().RunOnceAsync(ct);
+        await host.PassAsync(TimeSpan.FromMinutes(11));
 
-        await Eventually.HoldsAsync(async () => (await store.GetAsync(id, ct))!.State == ActionStates.Released, "released");
+        await host.UntilStateAsync(id, ActionStates.Released);
         Assert.Equal(["isolate pod-pg", "release pod-pg"], isolator.Calls);
     }
 }

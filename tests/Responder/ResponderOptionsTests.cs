@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Assertions;
+
 namespace ZtStream.Responder.Tests;
 
 public sealed class ResponderOptionsTests
@@ -23,16 +25,18 @@ public sealed class ResponderOptionsTests
 
         Assert.True(result.Failed);
         var failures = result.Failures!.ToList();
-        Assert.Contains(failures, f => f.Contains("PolicyPath", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("CommandRetries", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("SchedulerInterval", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("Role must be", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("at least 32", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("used twice", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("exactly one of Token, TokenSha256 or TokenFile", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("64 hex digits", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("VerdictSuppression must be at most 90 days", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("viewer, analyst, responder, admin, not 'root'", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            failures,
+            "PolicyPath",
+            "CommandRetries",
+            "SchedulerInterval",
+            "Role must be",
+            "at least 32",
+            "used twice",
+            "exactly one of Token, TokenSha256 or TokenFile",
+            "64 hex digits",
+            "VerdictSuppression must be at most 90 days",
+            "viewer, analyst, responder, admin, not 'root'");
     }
 
     [Fact]
@@ -49,9 +53,11 @@ public sealed class ResponderOptionsTests
         });
 
         var failures = result.Failures!.ToList();
-        Assert.Contains(failures, f => f.Contains("max_automatic", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("default_ttl", StringComparison.Ordinal));
-        Assert.Contains(failures, f => f.Contains("Responder:ApiTokens:0:TokenFile", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            failures,
+            "max_automatic",
+            "default_ttl",
+            "Responder:ApiTokens:0:TokenFile");
     }
 
     [Fact]

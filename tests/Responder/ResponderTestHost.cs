@@ -152,6 +152,61 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
 
+    /// <summary>Sets one configuration value (over the defaults above) before the start.</summary>
+    public ResponderTestHost WithSetting(string key, string? value)
+    {
+        Settings[key] = value;
+        return this;
+    }
+
+    /// <summary>The store on PostgreSQL (a database of the shared throwaway cluster) instead of the SQLite file.</summary>
+    public ResponderTestHost OnPostgres(string connectionString) =>
+        WithSetting("Store:Kind", "postgres").WithSetting("Store:ConnectionString", connectionString);
+
+    /// <summary>Commands over RabbitMQ (a virtual host of the private node); needs <see cref="UseRealBus"/>.</summary>
+    public ResponderTestHost OnRabbitMq(Uri virtualHost) =>
+        WithSetting("Bus:Kind", "rabbitmq").WithSetting("Bus:RabbitMqUri", virtualHost.ToString());
+
+    /// <summary>Registers <paramref name="instance"/> as the <typeparamref name="TService"/> (a fake driver) before the start.</summary>
+    public ResponderTestHost With<TService>(TService instance) where TService : class
+    {
+        var earlier = ConfigureServices;
+        ConfigureServices = s =>
+        {
+            earlier?.Invoke(s);
+            s.AddSingleton(instance);
+        };
+        return this;
+    }
+
+    /// <summary>Hands <paramref name="alert"/> to the alert processor, as the alert consumer does, and answers the one action decided for it.</summary>
+    public async Task<ZtStream.Responder.Actions.ActionRecord> RaiseAsync(Alert alert)
+    {
+        await Get<AlertProcessor>().HandleAsync(alert, default);
+        return (await Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alert.Id), default)).Single();
+    }
+
+    public async Task<string?> StateOfAsync(Guid actionId) => (await Get<ActionStore>().GetAsync(actionId, default))?.State;
+
+    /// <summary>Waits until the action reaches <paramref name="state"/>: commands run on the bus, after the call that asked for them.</summary>
+    public Task UntilStateAsync(Guid actionId, string state) =>
+        Eventually.HoldsAsync(async () => await StateOfAsync(actionId) == state, $"action {actionId} {state}");
+
+    /// <summary>The audit holds exactly one refused request: <paramref name="actor"/>'s, naming <paramref name="request"/>.</summary>
+    public async Task AssertOneForbiddenAsync(string actor, string request)
+    {
+        var refused = Assert.Single(await Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
+        Assert.Equal(actor, refused.Actor);
+        Assert.Contains(request, refused.Summary, StringComparison.Ordinal);
+    }
+
+    /// <summary>Moves the fake clock on and makes a timekeeper pass now (its background loop also wakes on the fake clock, but not at once).</summary>
+    public Task PassAsync(TimeSpan time)
+    {
+        Time.Advance(time);
+        return Get<ActionTimekeeper>().RunOnceAsync(default);
+    }
+
     /// <summary>Puts the alert on <c>zt.alerts.v1</c>, as the Verifier does.</summary>
     public Task PublishAlertAsync(Alert alert) =>
         EventLog.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], Ct);
@@ -164,6 +219,19 @@ internal sealed class ResponderTestHost : IAsyncDisposable
             await _app.DisposeAsync();
         }
     }
+}
+
+/// <summary>Response policies several test classes run under.</summary>
+internal static class TestPolicies
+{
+    /// <summary>Every high alert proposes a token revocation that waits for a responder's approval.</summary>
+    public const string ApproveRevoke = """
+        rules:
+          - name: ask-revoke
+            severity: high
+            action: revoke_token
+            mode: approval
+        """;
 }
 
 internal static class TestAlerts

@@ -101,8 +101,15 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
 {
     public IReadOnlyList<AccessEvent> Events => [.. Items.Select(i => i.Event)];
 
-    /// <summary>Input items seen (mapped plus rejected).</summary>
-    public int ItemCount => Items.Count + Errors.Count;
+    /// <summary>Input items seen: mapped plus rejected, an item counted once however many errors it has.</summary>
+    public int ItemCount { get; } = Items.Count + RejectedItems(Errors);
+
+    private static int RejectedItems(IReadOnlyList<ItemError> errors) => errors.Count switch
+    {
+        0 => 0,
+        1 => 1,
+        _ => errors.Select(e => e.Index).Distinct().Count(),
+    };
 }
 
 /// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, how it dates undated items, and how it names identities.</summary>

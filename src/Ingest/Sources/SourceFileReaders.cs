@@ -5,7 +5,6 @@ using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Keycloak;
 using ZtStream.Ingest.Sources.Okta;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Sources;
 

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Ingest.Sources;
 

@@ -1,4 +1,5 @@
 using MassTransit;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Bus;
@@ -27,8 +28,7 @@ internal static class CommandBusServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var contributions = services.Select(d => d.ImplementationInstance).OfType<CommandConsumers>().ToList();
         var section = configuration.GetSection(BusOptions.Section);
-        services.AddOptions<BusOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BusOptions>, BusOptionsValidator>());
+        services.AddValidatedOptions<BusOptions, BusOptionsValidator>(section);
 
         // The transport is chosen while registering; a bad Kind falls back to in-memory here and stops the host at start.
         var options = section.Get<BusOptions>() ?? new BusOptions();

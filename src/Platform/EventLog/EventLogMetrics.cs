@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Platform.EventLog;
 
@@ -42,11 +43,7 @@ internal sealed class EventLogMetrics : IDisposable
             ObserveConsumed,
             unit: "{record}",
             description: "Records a consumer group finished with (handled or dead-lettered) in this process, per partition.");
-        AppendDuration = _meter.CreateHistogram(
-            "ztstream.eventlog.append.duration",
-            "s",
-            "Time from an append to the log's durable acknowledgement, per batch.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] });
+        AppendDuration = _meter.CreateHistogram("ztstream.eventlog.append.duration", "s", "Time from an append to the log's durable acknowledgement, per batch.", [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
     }
 
     public Counter<long> Appended { get; }

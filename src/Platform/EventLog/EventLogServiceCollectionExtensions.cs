@@ -1,6 +1,7 @@
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog;
@@ -18,8 +19,7 @@ internal static class EventLogServiceCollectionExtensions
     internal static IServiceCollection AddEventLog(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<EventLogOptions>().Bind(configuration.GetSection(EventLogOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EventLogOptions>, EventLogOptionsValidator>());
+        services.AddValidatedOptions<EventLogOptions, EventLogOptionsValidator>(configuration.GetSection(EventLogOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => WithDefaultPath(sp.GetRequiredService<IOptions<EventLogOptions>>().Value, configuration));
         services.TryAddSingleton(sp => new ConsumerHealth(sp.GetRequiredService<TimeProvider>()));

@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Http.Features;
 namespace ZtStream.Platform.Http;
 
 /// <summary>
-/// A <c>text/event-stream</c> response: unbuffered, a keep-alive comment when idle, and the wait between reads that
-/// wakes at once for changes made in this process and polls for those made by others.
+/// A <c>text/event-stream</c> response, the one way every stream of ZtStream is served (the revocation feed, the
+/// console's alert queue): unbuffered, resumable with <c>Last-Event-ID</c>, a keep-alive comment when idle, and the wait
+/// between reads that wakes at once for changes made in this process and polls for those made by others.
 /// </summary>
 internal sealed class EventStream
 {
@@ -19,6 +20,35 @@ internal sealed class EventStream
         lastWrite = time.GetTimestamp();
     }
 
+    /// <summary>
+    /// Where the client resumes: the <c>Last-Event-ID</c> header (what a browser's <c>EventSource</c> sends on reconnect),
+    /// else the query parameter <paramref name="query"/> (for clients that cannot set headers); null when neither is given.
+    /// False when one is given but is not a position (a whole number).
+    /// </summary>
+    public static bool TryResumeFrom(HttpRequest request, string query, out long? position)
+    {
+        position = null;
+        var given = request.Headers["Last-Event-ID"].FirstOrDefault() ?? request.Query[query].FirstOrDefault();
+        if (string.IsNullOrEmpty(given))
+        {
+            return true;
+        }
+
+        if (!long.TryParse(given, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+        {
+            return false;
+        }
+
+        position = parsed;
+        return true;
+    }
+
+    /// <summary>Appends one event (<c>event:</c>, <c>id:</c>, <c>data:</c> and the blank line that ends it); <paramref name="data"/> is one line of JSON.</summary>
+    public static StringBuilder AppendEvent(StringBuilder buffer, string name, long id, string data) =>
+        buffer.Append("event: ").Append(name).Append('\n')
+            .Append("id: ").Append(id.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("data: ").Append(data).Append("\n\n");
+
     /// <summary>Sends the headers and the client's reconnect delay.</summary>
     public static async Task<EventStream> StartAsync(HttpContext http, TimeProvider time, int retryMilliseconds)
     {
@@ -27,40 +57,29 @@ internal sealed class EventStream
         http.Response.Headers["X-Accel-Buffering"] = "no";
         http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
         var stream = new EventStream(http, time);
-        await stream.WriteAsync($"retry: {retryMilliseconds}\n\n");
+        await stream.WriteAsync($"retry: {retryMilliseconds.ToString(CultureInfo.InvariantCulture)}\n\n");
         return stream;
     }
 
-    /// <summary>Writes events (already in <c>event:/id:/data:</c> form, each ending in a blank line) and flushes them.</summary>
-    public async Task WriteAsync(string events)
-    {
-        await http.Response.WriteAsync(events, http.RequestAborted);
-        await http.Response.Body.FlushAsync(http.RequestAborted);
-        lastWrite = time.GetTimestamp();
-    }
-
-    /// <summary>A comment line when nothing was written for <paramref name="keepAlive"/>, so proxies keep the connection.</summary>
-    public Task KeepAliveIfIdleAsync(TimeSpan keepAlive) =>
-        time.GetElapsedTime(lastWrite) >= keepAlive ? WriteAsync(": keep-alive\n\n") : Task.CompletedTask;
-
     /// <summary>
     /// Until the client goes away: reads what is new after the last position (<paramref name="read"/>), writes it
-    /// (<paramref name="write"/> appends one event and returns its position), and waits for <paramref name="wake"/>
-    /// (taken before each read, so a change made during the read still wakes the next wait) or the poll interval; a full
-    /// batch is followed by the next read at once, an idle stream gets keep-alive comments.
+    /// (<paramref name="write"/> appends one event and returns its position) and flushes, and waits for
+    /// <paramref name="wake"/> (taken before each read, so a change made during the read still wakes the next wait) or the
+    /// shorter of <paramref name="poll"/> and <paramref name="keepAlive"/>; a read of <paramref name="batch"/> items or more
+    /// is followed by the next read at once, an idle stream gets keep-alive comments.
     /// </summary>
     public async Task PumpAsync<T>(
         long from,
         Func<long, CancellationToken, Task<IReadOnlyList<T>>> read,
         int batch,
-        Func<System.Text.StringBuilder, T, long> write,
+        Func<StringBuilder, T, long> write,
         Func<Task> wake,
         TimeSpan poll,
         TimeSpan keepAlive)
     {
         var ct = http.RequestAborted;
         var last = from;
-        var buffer = new System.Text.StringBuilder();
+        var buffer = new StringBuilder();
         try
         {
             while (!ct.IsCancellationRequested)
@@ -76,17 +95,21 @@ internal sealed class EventStream
                     }
 
                     await WriteAsync(buffer.ToString());
-                    if (items.Count == batch)
+                    if (items.Count >= batch)
                     {
+                        // Caught up one batch from the store: read on before waiting.
                         continue;
                     }
                 }
-                else
+                else if (time.GetElapsedTime(lastWrite) >= keepAlive)
                 {
-                    await KeepAliveIfIdleAsync(keepAlive);
+                    // A comment line, so proxies keep an idle connection.
+                    await WriteAsync(": keep-alive\n\n");
                 }
 
-                await WaitAsync(next, poll, keepAlive);
+                using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                await Task.WhenAny(next, Task.Delay(poll < keepAlive ? poll : keepAlive, time, delay.Token));
+                await delay.CancelAsync();
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -95,11 +118,10 @@ internal sealed class EventStream
         }
     }
 
-    /// <summary>Waits for <paramref name="wake"/> (a change in this process) or the shorter of poll and keep-alive.</summary>
-    public async Task WaitAsync(Task wake, TimeSpan poll, TimeSpan keepAlive)
+    private async Task WriteAsync(string events)
     {
-        using var delay = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        await Task.WhenAny(wake, Task.Delay(poll < keepAlive ? poll : keepAlive, time, delay.Token));
-        await delay.CancelAsync();
+        await http.Response.WriteAsync(events, http.RequestAborted);
+        await http.Response.Body.FlushAsync(http.RequestAborted);
+        lastWrite = time.GetTimestamp();
     }
 }

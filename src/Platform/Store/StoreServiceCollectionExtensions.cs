@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Hosting;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Postgres;
@@ -16,10 +17,7 @@ internal static class StoreServiceCollectionExtensions
     /// </summary>
     internal static IServiceCollection AddStore(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<StoreOptions>()
-            .Bind(configuration.GetSection(StoreOptions.Section))
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StoreOptions>, StoreOptionsValidator>());
+        services.AddValidatedOptions<StoreOptions, StoreOptionsValidator>(configuration.GetSection(StoreOptions.Section));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IStore>(sp => CreateStore(
             sp.GetRequiredService<IOptions<StoreOptions>>().Value,

@@ -4,6 +4,7 @@ using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.Telemetry;
 
@@ -29,8 +30,7 @@ internal static class TelemetryHosting
     public static IServiceCollection AddTelemetry(this IServiceCollection services, IConfiguration configuration, string roles)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<TelemetryOptions>().Bind(configuration.GetSection(TelemetryOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>());
+        services.AddValidatedOptions<TelemetryOptions, TelemetryOptionsValidator>(configuration.GetSection(TelemetryOptions.Section));
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         var export = OtlpExport.From(configuration);
 

@@ -179,9 +179,7 @@ internal static class TriageApi
     {
         var errors = new List<ItemError>();
         var query = QueryArgs.Alerts(http.Request.Query, errors);
-        var resumeFrom = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["since_version"].FirstOrDefault();
-        long last = 0;
-        if (!string.IsNullOrEmpty(resumeFrom) && !long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out last))
+        if (!EventStream.TryResumeFrom(http.Request, "since_version", out var resumeFrom))
         {
             errors.Add(new ItemError(0, "Last-Event-ID", "must be a change version (the page's version, or an event id of this stream)"));
         }
@@ -192,12 +190,8 @@ internal static class TriageApi
             return;
         }
 
-        var ct = http.RequestAborted;
-        if (string.IsNullOrEmpty(resumeFrom))
-        {
-            // Without a position the stream starts now: what is already there is read through GET /v1/alerts.
-            last = await alerts.VersionAsync(ct);
-        }
+        // Without a position the stream starts now: what is already there is read through GET /v1/alerts.
+        var last = resumeFrom ?? await alerts.VersionAsync(http.RequestAborted);
 
         var stream = await EventStream.StartAsync(http, time, 2000);
 
@@ -209,8 +203,7 @@ internal static class TriageApi
             StreamBatch,
             (buffer, a) =>
             {
-                buffer.Append("event: alert\nid: ").Append(a.Version.ToString(CultureInfo.InvariantCulture)).Append("\ndata: ")
-                    .Append(JsonSerializer.Serialize(AlertView.From(a), ResponderJsonContext.Default.AlertView)).Append("\n\n");
+                EventStream.AppendEvent(buffer, "alert", a.Version, JsonSerializer.Serialize(AlertView.From(a), ResponderJsonContext.Default.AlertView));
                 return a.Version;
             },
             signal.NextAsync,

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Responder.Audit;
 

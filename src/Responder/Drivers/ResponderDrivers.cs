@@ -24,11 +24,8 @@ internal static class ResponderDrivers
     {
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(ResponderDriversOptions.Section);
-        services.AddOptions<ResponderDriversOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponderDriversOptions>, ResponderDriversOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
-        services.AddMetrics();
-        services.TryAddSingleton<ResponderTelemetry>();
+        services.AddValidatedOptions<ResponderDriversOptions, ResponderDriversOptionsValidator>(section);
+        services.AddTelemetry<ResponderTelemetry>();
 
         // Registration reads the same binding the validator checks; a bad section fails at start, not here.
         var options = section.Get<ResponderDriversOptions>() ?? new ResponderDriversOptions();

@@ -69,9 +69,7 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
-        var last = 0L;
-        var resumeFrom = http.Request.Headers["Last-Event-ID"].FirstOrDefault() ?? http.Request.Query["last_event_id"].FirstOrDefault();
-        if (!string.IsNullOrEmpty(resumeFrom) && !long.TryParse(resumeFrom, NumberStyles.None, CultureInfo.InvariantCulture, out last))
+        if (!EventStream.TryResumeFrom(http.Request, "last_event_id", out var resumeFrom))
         {
             await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, "Last-Event-ID", "must be a revocation version (a whole number)")]));
             return;
@@ -93,7 +91,22 @@ internal static class RevocationFeedEndpoints
         try
         {
             using var subscribed = telemetry.FeedSubscribed();
-            await FollowAsync(http, last, hub, options.Value.KeepAlive, time);
+
+            // The hub polls the store for every stream, so a stream waits only for its wake or the keep-alive.
+            var keepAlive = options.Value.KeepAlive;
+            var stream = await EventStream.StartAsync(http, time, 1000);
+            await stream.PumpAsync(
+                resumeFrom ?? 0,
+                hub.ReadAsync,
+                RevocationFeedHub.BatchSize,
+                (buffer, item) =>
+                {
+                    buffer.Append(item.Text);
+                    return item.Version;
+                },
+                hub.NextAsync,
+                keepAlive,
+                keepAlive);
         }
         finally
         {
@@ -108,66 +121,6 @@ internal static class RevocationFeedEndpoints
     /// </summary>
     private static async Task<string?> ReaderAsync(HttpContext http, ApiTokenAuthenticator auth) =>
         auth.FeedCredential(http) ?? (await ConsoleSignIn.SessionCallerAsync(http) is { } session ? "session:" + session.Name : null);
-
-    private static async Task FollowAsync(HttpContext http, long last, RevocationFeedHub hub, TimeSpan keepAlive, TimeProvider time)
-    {
-        var ct = http.RequestAborted;
-        http.Response.ContentType = "text/event-stream";
-        http.Response.Headers.CacheControl = "no-cache";
-        http.Response.Headers["X-Accel-Buffering"] = "no";
-        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-        await http.Response.WriteAsync("retry: 1000\n\n", ct);
-        await http.Response.Body.FlushAsync(ct);
-
-        var lastWrite = time.GetTimestamp();
-        var items = new List<SseItem>();
-        try
-        {
-            while (!ct.IsCancellationRequested)
-            {
-                // Taken before reading, so items buffered during the read still wake the next wait.
-                var next = hub.NextAsync();
-                items.Clear();
-                await hub.ReadAsync(last, items, ct);
-                if (items.Count > 0)
-                {
-                    await WriteAsync(http, items, ct);
-                    last = items[^1].Version;
-                    lastWrite = time.GetTimestamp();
-                    if (items.Count >= RevocationFeedHub.BatchSize)
-                    {
-                        // Caught up one batch from the store: read on before waiting.
-                        continue;
-                    }
-                }
-                else if (time.GetElapsedTime(lastWrite) >= keepAlive)
-                {
-                    await http.Response.WriteAsync(": keep-alive\n\n", ct);
-                    await http.Response.Body.FlushAsync(ct);
-                    lastWrite = time.GetTimestamp();
-                }
-
-                using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var tick = Task.Delay(keepAlive, time, delay.Token);
-                await Task.WhenAny(next, tick);
-                await delay.CancelAsync();
-            }
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The client went away.
-        }
-    }
-
-    private static async Task WriteAsync(HttpContext http, List<SseItem> items, CancellationToken ct)
-    {
-        foreach (var item in items)
-        {
-            await http.Response.WriteAsync(item.Text, ct);
-        }
-
-        await http.Response.Body.FlushAsync(ct);
-    }
 
     /// <summary>
     /// Lifts one entry: it leaves the snapshot, the stream publishes the lift and SDKs drop it. Only the built-in list

@@ -40,23 +40,24 @@ internal sealed class RevocationFeedHub(
     /// <summary>Store reads made for one stream that was further behind than the buffer.</summary>
     public long CatchUps => Interlocked.Read(ref catchUps);
 
-    /// <summary>A task completing when new items are in the buffer (take it before <see cref="TryRead"/>).</summary>
+    /// <summary>A task completing when new items are in the buffer (take it before <see cref="ReadAsync"/>).</summary>
     public Task NextAsync() => updated.NextAsync();
 
     /// <summary>
-    /// Adds the items after <paramref name="after"/> to <paramref name="into"/> (at most <see cref="BatchSize"/> when they
-    /// come from the store): from memory, or from the store for a stream further behind than the buffer.
+    /// The items after <paramref name="after"/> (at most <see cref="BatchSize"/> when they come from the store): from
+    /// memory, or from the store for a stream further behind than the buffer.
     /// </summary>
-    public async Task ReadAsync(long after, List<SseItem> into, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SseItem>> ReadAsync(long after, CancellationToken cancellationToken)
     {
+        var into = new List<SseItem>();
         if (TryRead(after, into))
         {
-            return;
+            return into;
         }
 
         Interlocked.Increment(ref catchUps);
         metrics.FeedRead("catch_up");
-        into.AddRange((await store.SinceAsync(after, BatchSize, cancellationToken)).Select(Render));
+        return [.. (await store.SinceAsync(after, BatchSize, cancellationToken)).Select(Render)];
     }
 
     /// <summary>Adds every buffered item after <paramref name="after"/> to <paramref name="into"/>; false when the buffer cannot tell (not loaded yet, or evicted past it).</summary>
@@ -144,14 +145,13 @@ internal sealed class RevocationFeedHub(
     /// <summary>The SSE message of one item.</summary>
     public static SseItem Render(FeedItem item)
     {
-        var text = new StringBuilder(256);
-        text.Append("event: ").Append(item.Lift is null ? RevocationFeed.EventName : RevocationFeed.LiftEventName).Append('\n')
-            .Append("id: ").Append(item.Version.ToString(CultureInfo.InvariantCulture)).Append('\n')
-            .Append("data: ")
-            .Append(item.Lift is { } lift
+        var text = EventStream.AppendEvent(
+            new StringBuilder(256),
+            item.Lift is null ? RevocationFeed.EventName : RevocationFeed.LiftEventName,
+            item.Version,
+            item.Lift is { } lift
                 ? JsonSerializer.Serialize(lift, ContractsJsonContext.Default.RevocationLift)
-                : JsonSerializer.Serialize(item.Entry!, ContractsJsonContext.Default.Revocation))
-            .Append("\n\n");
+                : JsonSerializer.Serialize(item.Entry!, ContractsJsonContext.Default.Revocation));
         return new SseItem(item.Version, text.ToString());
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 
@@ -37,17 +38,9 @@ internal sealed class ResponderTelemetry
         var meter = meterFactory.Create(Name);
         alerts = meter.CreateCounter<long>("ztstream.responder.alerts.received", "{alert}", "Alerts and alert updates received, by severity, detector and outcome (created, updated, duplicate).");
         actions = meter.CreateCounter<long>("ztstream.responder.actions", "{action}", "Actions entering a state, by kind, mode and state.");
-        toDone = meter.CreateHistogram(
-            "ztstream.responder.action.duration",
-            "s",
-            "Time from an action's decision to its outcome (done, active or failed), by kind, mode and state.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        toDone = meter.CreateHistogram("ztstream.responder.action.duration", "s", "Time from an action's decision to its outcome (done, active or failed), by kind, mode and state.", DurationBuckets);
         notifications = meter.CreateCounter<long>("ztstream.responder.notifications", "{notification}", "Notification sends, by target kind, route and outcome (delivered, retry, failed, throttled).");
-        notificationDuration = meter.CreateHistogram(
-            "ztstream.responder.notification.duration",
-            "s",
-            "Time from a notification's queueing to its delivery, by target kind.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        notificationDuration = meter.CreateHistogram("ztstream.responder.notification.duration", "s", "Time from a notification's queueing to its delivery, by target kind.", DurationBuckets);
         feedStreamsRefused = meter.CreateCounter<long>("ztstream.responder.feed.streams.refused", "{stream}", "Revocation streams refused because their credential held Responder:Feed:MaxStreamsPerCredential, by credential.");
         feedReads = meter.CreateCounter<long>("ztstream.responder.feed.store_reads", "{query}", "Store reads serving the revocation streams, by kind: shared (one per change, whatever the number of streams), catch_up.");
         alertsMerged = meter.CreateCounter<long>("ztstream.responder.alerts.merged", "{alert}", "Alerts merged into an alert-flood alert because a cap on open alerts was reached, by cap (per_principal, total).");

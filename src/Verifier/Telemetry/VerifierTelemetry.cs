@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Telemetry;
@@ -38,11 +39,7 @@ internal sealed class VerifierTelemetry
         var meter = meterFactory.Create(Name);
         scored = meter.CreateCounter<long>("ztstream.verifier.events.scored", "{event}", "Events scored (duplicates of an event already scored excluded).");
         duplicates = meter.CreateCounter<long>("ztstream.verifier.events.duplicate", "{event}", "Events skipped because the same event id was already scored.");
-        scores = meter.CreateHistogram(
-            "ztstream.verifier.score",
-            "{score}",
-            "Risk score (0–100) of each scored event.",
-            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = ScoreBuckets });
+        scores = meter.CreateHistogram("ztstream.verifier.score", "{score}", "Risk score (0–100) of each scored event.", ScoreBuckets);
         alerts = meter.CreateCounter<long>("ztstream.verifier.alerts", "{alert}", "Alerts and alert updates published, by severity and detector.");
         techniques = meter.CreateCounter<long>("ztstream.verifier.alerts.techniques", "{alert}", "Alerts and alert updates published, once per MITRE ATT&CK technique they name.");
         meter.CreateObservableGauge("ztstream.verifier.principals", ObservePrincipals, "{principal}", "Principals whose state this instance holds, per partition.");

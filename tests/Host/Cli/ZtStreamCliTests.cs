@@ -10,6 +10,38 @@ public sealed class ZtStreamCliTests
         return (code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary><c>ztstream run --config</c> with a configuration file holding <paramref name="json"/>.</summary>
+    private static async Task<(int Code, string Out, string Err)> RunWithConfigFileAsync(string json)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
+        await File.WriteAllTextAsync(file, json, Ct);
+        try
+        {
+            return await RunAsync("run", "--config", file);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary><c>ztstream run</c> on a throwaway SQLite store, with a response policy file holding <paramref name="yaml"/>.</summary>
+    private static async Task<(int Code, string Out, string Err)> RunWithResponsePolicyAsync(string yaml)
+    {
+        var folder = Directory.CreateTempSubdirectory("zt-policy-");
+        var policy = Path.Combine(folder.FullName, "response.yaml");
+        await File.WriteAllTextAsync(policy, yaml, Ct);
+        try
+        {
+            return await RunAsync(
+                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     [Fact]
@@ -39,37 +71,19 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_ConfigFileWithUnknownKind_ExitsTwo()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": "tape"}}""", Ct);
-        try
-        {
-            var (code, _, err) = await RunAsync("run", "--config", file);
+        var (code, _, err) = await RunWithConfigFileAsync("""{"EventLog": {"Kind": "tape"}}""");
 
-            Assert.Equal(2, code);
-            Assert.Contains("'tape'", Assert.Single(Lines(err)), StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.Equal(2, code);
+        Assert.Contains("'tape'", Assert.Single(Lines(err)), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_ConfigFileWithMisspeltKey_ExitsTwoNamingTheKey()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """{"EventLog": {"Knid": "kafka"}}""", Ct);
-        try
-        {
-            var (code, _, err) = await RunAsync("run", "--config", file);
+        var (code, _, err) = await RunWithConfigFileAsync("""{"EventLog": {"Knid": "kafka"}}""");
 
-            Assert.Equal(2, code);
-            Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(Lines(err)), StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.Equal(2, code);
+        Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(Lines(err)), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,90 +98,45 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_MalformedConfigFile_ExitsTwoInsteadOfCrashing()
     {
-        var file = Path.Combine(Path.GetTempPath(), $"zt-config-{Guid.NewGuid():N}.json");
-        await File.WriteAllTextAsync(file, """{"EventLog": {"Kind": """, Ct);
-        try
-        {
-            var (code, _, err) = await RunAsync("run", "--config", file);
+        var (code, _, err) = await RunWithConfigFileAsync("""{"EventLog": {"Kind": """);
 
-            Assert.Equal(2, code);
-            Assert.Contains("not valid JSON", err, StringComparison.Ordinal);
-        }
-        finally
-        {
-            File.Delete(file);
-        }
+        Assert.Equal(2, code);
+        Assert.Contains("not valid JSON", err, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_InvalidResponsePolicy_ExitsTwoInsteadOfCrashing()
     {
-        var folder = Directory.CreateTempSubdirectory("zt-policy-");
-        var policy = Path.Combine(folder.FullName, "response.yaml");
-        await File.WriteAllTextAsync(policy, "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n", Ct);
-        try
-        {
-            var (code, _, err) = await RunAsync(
-                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+        var (code, _, err) = await RunWithResponsePolicyAsync(
+            "rules:\n  - name: x\n    severity: high\n    action: explode\n    mode: automatic\n");
 
-            Assert.Equal(2, code);
-            Assert.Contains("explode", err, StringComparison.Ordinal);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(2, code);
+        Assert.Contains("explode", err, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_PolicyNamingARuleTheVerifierNeverEmits_ExitsTwoListingTheValidNames()
     {
-        var folder = Directory.CreateTempSubdirectory("zt-policy-");
-        var policy = Path.Combine(folder.FullName, "response.yaml");
-        await File.WriteAllTextAsync(
-            policy,
-            "rules:\n  - name: exec\n    detector: policy\n    rule: exec_into_pod\n    severity: high\n    action: isolate_workload\n    mode: automatic\n",
-            Ct);
-        try
-        {
-            var (code, _, err) = await RunAsync(
-                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+        var (code, _, err) = await RunWithResponsePolicyAsync(
+            "rules:\n  - name: exec\n    detector: policy\n    rule: exec_into_pod\n    severity: high\n    action: isolate_workload\n    mode: automatic\n");
 
-            Assert.Equal(2, code);
-            var line = Assert.Single(err.Split('\n'), l => l.Contains("exec_into_pod", StringComparison.Ordinal));
-            Assert.Contains("rules[0]", line, StringComparison.Ordinal);
-            Assert.Contains("pod_exec", line, StringComparison.Ordinal);
-            Assert.Contains("token_binding", line, StringComparison.Ordinal);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(2, code);
+        var line = Assert.Single(err.Split('\n'), l => l.Contains("exec_into_pod", StringComparison.Ordinal));
+        Assert.Contains("rules[0]", line, StringComparison.Ordinal);
+        Assert.Contains("pod_exec", line, StringComparison.Ordinal);
+        Assert.Contains("token_binding", line, StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task Run_PolicyNamingADetectionRuleNotLoaded_ExitsTwo_AndOneLoadedIsAccepted()
     {
-        var folder = Directory.CreateTempSubdirectory("zt-policy-");
-        var policy = Path.Combine(folder.FullName, "response.yaml");
-        await File.WriteAllTextAsync(
-            policy,
+        var (code, _, err) = await RunWithResponsePolicyAsync(
             "rules:\n  - name: privileged\n    rule: rule/k8s-privileged-container\n    action: notify\n    mode: automatic\n"
-            + "  - name: typo\n    detector: rule\n    rule: k8s-privileged-containers\n    action: notify\n    mode: automatic\n",
-            Ct);
-        try
-        {
-            var (code, _, err) = await RunAsync(
-                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
+        + "  - name: typo\n    detector: rule\n    rule: k8s-privileged-containers\n    action: notify\n    mode: automatic\n");
 
-            Assert.Equal(2, code);
-            var line = Assert.Single(err.Split('\n'), l => l.Contains("k8s-privileged-container", StringComparison.Ordinal));
-            Assert.Contains("rules[1]: detection rule 'k8s-privileged-containers' is not in the built-in library", line, StringComparison.Ordinal);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(2, code);
+        var line = Assert.Single(err.Split('\n'), l => l.Contains("k8s-privileged-container", StringComparison.Ordinal));
+        Assert.Contains("rules[1]: detection rule 'k8s-privileged-containers' is not in the built-in library", line, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class IdentitySourceEndpointTests
     [MemberData(nameof(Examples))]
     public async Task Post_VendorExample_Returns202AndEveryRecordIsInTheLogWithItsSourceAndIdp(string path, string vendor, string file, int count)
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
         var key = await server.AddSourceAsync($"{vendor}-prod");
 
@@ -52,7 +52,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostOkta_EventHook_ProducesTheLoginWithItsSessionAndTheMfaStep()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
         var key = await server.AddSourceAsync("okta");
 
@@ -71,7 +71,7 @@ public sealed class IdentitySourceEndpointTests
     {
         // Keycloak's access tokens carry the user id as sub; with Ingest:IdentitySubjects:keycloak=user_id its events
         // land on that principal, and the login name is kept beside it.
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, new(OldEventsAllowed) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
         var key = await server.AddSourceAsync("keycloak");
 
@@ -87,7 +87,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task GetOkta_VerificationChallengeWithTheSourceKey_EchoesTheChallenge()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("okta");
         using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
@@ -105,7 +105,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task GetOkta_WithoutKeyOrWithoutChallenge_IsAProblemDocument()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("okta");
         var ct = Ct;
 
@@ -128,7 +128,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostEntra_MixedRecords_Answers207NamingTheBadRecordsAndKeepsTheGoodOnes()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
         var key = await server.AddSourceAsync("entra");
         var body = """
@@ -153,7 +153,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostAuth0_WithoutKey_Is401AndProducesNothing()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
 
         using var response = await server.PostAsync("/v1/sources/auth0", TestData.Idp("auth0", "log-stream.json"), key: null);

@@ -11,7 +11,7 @@ public sealed class IngestLimitsTests
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var server = await IngestServer.StartAsync(
-            TestLogs.Create(TestLogs.InProcess, new KafkaFixture()),
+            TestLogs.CreateInProcess(),
             new() { ["Ingest:RatePerSecond"] = "2", ["Ingest:RateBurst"] = "4" },
             time);
         var key = await server.AddSourceAsync("chatty");
@@ -46,7 +46,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_CloudEventsBatch_IsAcceptedAndABadEnvelopeIsNamed()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("ce");
         var events = Payloads.Ids("ce", 2).Select(id => ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Payloads.Event(id))))
@@ -68,7 +68,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_CloudEventWithBadData_NamesTheFieldInsideData()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("ce");
         var body = """{"specversion":"1.0","id":"x","source":"s","type":"io.ztstream.access.v1","data":{"id":"e1","kind":"access.request","subject":{"id":"a"}}}""";
 
@@ -82,7 +82,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_NdjsonWithABadLine_AcceptsTheOtherLinesAndKeepsUnknownFields()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("shipper");
         var body = Payloads.Event("n-0", extra: ",\"trace_id\":\"abc123\",\"attributes\":{\"region\":\"eu\"}") + "\n"
@@ -105,7 +105,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_OverHttp2_IsAccepted()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("h2");
 
         using var response = await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("h2-1")), key, version: HttpVersion.Version20);
@@ -119,7 +119,7 @@ public sealed class IngestLimitsTests
     [InlineData(false)]
     public async Task PostEvents_BodyOverTheLimit_Returns413Problem(bool declareLength)
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), new() { ["Ingest:MaxBodyBytes"] = "2048" });
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:MaxBodyBytes"] = "2048" });
         var key = await server.AddSourceAsync("big");
         var body = Encoding.UTF8.GetBytes(Payloads.Array([.. Payloads.Ids("big", 20).Select(id => Payloads.Event(id))]));
         Assert.True(body.Length > 2048);
@@ -139,7 +139,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_MoreItemsThanTheLimit_Returns413NamingTheLimit()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), new() { ["Ingest:MaxItemsPerBatch"] = "3" });
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:MaxItemsPerBatch"] = "3" });
         var key = await server.AddSourceAsync("many");
 
         using var response = await server.PostAsync("/v1/events", Payloads.Array([.. Payloads.Ids("many", 4).Select(id => Payloads.Event(id))]), key);
@@ -152,7 +152,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_TimeOutOfWindowAndFieldTooLong_EachNamedWithItsIndex()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), new() { ["Ingest:MaxFieldLength"] = "64" });
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:MaxFieldLength"] = "64" });
         var key = await server.AddSourceAsync("skewed");
         var body = Payloads.Array(
             Payloads.Event("t-0", DateTimeOffset.UtcNow.AddHours(2)),
@@ -174,7 +174,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_UnsupportedContentType_Returns415()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("xml");
 
         using var response = await server.PostAsync("/v1/events", "<events/>", key, "application/xml");
@@ -186,7 +186,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostK8sAudit_MalformedTrace_Returns400NamingKind()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("kube");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.K8sTrace("fal_01_003.json"), key);
@@ -200,7 +200,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostFalco_PlainTextOutput_Returns400SayingJsonIsNeeded()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("falco-text");
 
         using var response = await server.PostAsync("/v1/sources/falco", "23:39:44.834631763: Notice A shell was spawned", key, "text/plain");
@@ -213,7 +213,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task Metrics_AcceptedAndRejectedAreCountedPerSourceAndReason()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("metered");
         var measurements = new List<(string Instrument, long Value, Dictionary<string, object?> Tags)>();
         using var listener = new MeterListener();

@@ -47,6 +47,10 @@ internal sealed class IngestServer : IAsyncDisposable
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>Starts Ingest over a fresh in-memory event log (see <see cref="StartAsync"/>).</summary>
+    public static Task<IngestServer> StartInProcessAsync(Dictionary<string, string?>? settings = null, TimeProvider? time = null, string? folder = null) =>
+        StartAsync(TestLogs.CreateInProcess(), settings, time, folder);
+
     /// <summary>
     /// Starts Ingest. With <paramref name="folder"/> it keeps its SQLite store there (and leaves it on dispose), so a
     /// second server on the same folder stands for a restart.

@@ -9,7 +9,7 @@ public sealed class RawAndReservedKindTests
     [Fact]
     public async Task PostEvents_RawObject_KeptOnTheEventInTheLog()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("idp-bridge");
         var body = Payloads.Array(Payloads.Event("raw-ok", extra: ""","raw":{"eventType":"user.session.start","actor":{"id":"00u1","type":"User"},"outcome":{"result":"SUCCESS"}}"""));
@@ -25,7 +25,7 @@ public sealed class RawAndReservedKindTests
     [Fact]
     public async Task PostEvents_RawNotAnObjectOrTooBig_OrDerivedKind_EachRejectedWithIndexAndField()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxRawBytes"] = "1024" });
         var key = await server.AddSourceAsync("mixed-raw");
         var big = new string('x', 2_000);
@@ -53,7 +53,7 @@ public sealed class RawAndReservedKindTests
     [Fact]
     public async Task PostK8sAudit_WithoutTimestamps_AcceptedDatedOnArrivalWithTheOriginalObject()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         var arrival = new FixedTime(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
         await using var server = await IngestServer.StartAsync(log, time: arrival);
         var key = await server.AddSourceAsync("kube-apiserver");

@@ -26,7 +26,7 @@ public sealed class SourceScopeTests
         return "{\"id\":\"" + id + "\",\"time\":\"" + time + "\",\"kind\":\"" + kind + "\",\"subject\":{\"id\":\"" + subject + "\"}" + w + extra + "}";
     }
 
-    private static async Task<IngestServer> StartAsync() => await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()));
+    private static async Task<IngestServer> StartAsync() => await IngestServer.StartInProcessAsync();
 
     [Fact]
     public async Task NamespaceScope_WorkloadInAnotherNamespace_RefusedNamingTheScope_TheSameForItsOwn_Accepted()

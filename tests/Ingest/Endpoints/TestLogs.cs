@@ -12,10 +12,14 @@ internal static class TestLogs
     public const string Kafka = "kafka";
     public const string File = "file";
 
+    /// <summary>A fresh in-memory log: what most endpoint tests run on, needing no Kafka.</summary>
+    public static IEventLog CreateInProcess() =>
+        new InProcessEventLog(new EventLogOptions(), TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+
     /// <summary>A fresh log of <paramref name="kind"/>; Kafka skips the test (or fails it under CI) when there is no Kafka.</summary>
     public static IEventLog Create(string kind, KafkaFixture kafka) => kind switch
     {
-        InProcess => new InProcessEventLog(new EventLogOptions(), TimeProvider.System, NullLogger<InProcessEventLog>.Instance),
+        InProcess => CreateInProcess(),
         File => new FileEventLog(
             new EventLogOptions { Kind = EventLogOptions.File, Path = Directory.CreateTempSubdirectory("ztstream-ingest-log-").FullName },
             TimeProvider.System,

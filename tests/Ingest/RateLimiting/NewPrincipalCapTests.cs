@@ -13,7 +13,7 @@ public sealed class NewPrincipalCapTests
     public async Task FloodOfMadeUpIdentities_429ForThatSourceOnly_KnownPrincipalsAndOtherSourcesGoOn_NextMinuteAgain()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 10, 0, 10, TimeSpan.Zero));
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxNewPrincipalsPerMinute"] = "5", ["Ingest:MaxEventAge"] = "3650.00:00:00" }, time);
         var flooder = await server.AddSourceAsync("flooder");
         var steady = await server.AddSourceAsync("steady");

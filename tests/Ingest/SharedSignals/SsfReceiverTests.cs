@@ -73,7 +73,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_SessionRevokedSet_Is202AndTheEventIsInTheLogAndTheAudit()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var key = await server.AddSourceAsync("okta-ssf");
         var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane.smith@example.com"), new JsonObject
@@ -104,7 +104,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_TheSameSetTwice_IsAcknowledgedTwiceButAppendedOnce()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var key = await server.AddSourceAsync("idp");
         var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
@@ -127,14 +127,14 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         {
             var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
             string key;
-            await using (var before = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings(), folder: folder))
+            await using (var before = await IngestServer.StartInProcessAsync(Settings(), folder: folder))
             {
                 key = await before.AddSourceAsync("idp");
                 using var accepted = await PushAsync(before, set, key);
                 Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
             }
 
-            var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+            var log = TestLogs.CreateInProcess();
             await using var after = await IngestServer.StartAsync(log, Settings(), folder: folder);
             using var again = await PushAsync(after, set, key);
 
@@ -152,7 +152,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_WrongAudience_Is400InvalidAudienceAndNothingIsAppended()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var key = await server.AddSourceAsync("idp");
         var set = transmitter.Sign(transmitter.Claims("https://someone-else.example/ssf", TestTransmitter.SessionRevoked, User("jane@example.com")));
@@ -170,7 +170,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_BadSets_AreRefusedWithTheRfc8935CodeThatFits()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
         using var stranger = RSA.Create(2048);
@@ -211,7 +211,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_WithoutASourceKey_Is401AuthenticationFailed()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
 
         using var response = await PushAsync(server, set, key: null);
@@ -225,7 +225,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_FromASourceTheTransmitterDoesNotAllow_IsAccessDenied()
     {
-        await using var server = await IngestServer.StartAsync(TestLogs.Create(TestLogs.InProcess, new KafkaFixture()), Settings(sources: "okta-ssf"));
+        await using var server = await IngestServer.StartInProcessAsync(Settings(sources: "okta-ssf"));
         var other = await server.AddSourceAsync("falco");
         var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
 
@@ -237,7 +237,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_FromAKeyScopedToIdentityEvents_VouchesForTheSubject_OutsideTheScope_IsAccessDeniedAndNothingAppended()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var idp = await server.AddSourceAsync("okta-ssf", new ZtStream.Ingest.Sources.Scopes.SourceScope(Kinds: ["auth.*"]));
         var narrow = await server.AddSourceAsync("okta-hr-only", new ZtStream.Ingest.Sources.Scopes.SourceScope(Subjects: ["*@hr.example.com"]));
@@ -256,7 +256,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_AfterTheTransmitterRotatesItsKey_RefetchesTheJwksAndAccepts()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var key = await server.AddSourceAsync("idp");
         using var first = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com"))), key);
@@ -274,7 +274,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_SpecExampleSets_MapToTheirKindsAndSubjects()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var key = await server.AddSourceAsync("idp");
         var vectors = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SharedSignals", "TestData", "set-vectors.json")))!["vectors"]!.AsArray();
@@ -318,7 +318,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_CredentialCompromiseAndDeviceCompliance_CarryTheirFindings()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log, Settings());
         var key = await server.AddSourceAsync("idp");
         var device = new JsonObject
@@ -350,7 +350,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Poll_AcknowledgesKeptSetsAndReportsRefusedOnes()
     {
-        var log = TestLogs.Create(TestLogs.InProcess, new KafkaFixture());
+        var log = TestLogs.CreateInProcess();
         var good = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
         var bad = transmitter.Claims("https://elsewhere.example/", TestTransmitter.SessionRevoked, User("jane@example.com"));
         transmitter.Queue(good["jti"]!.GetValue<string>(), transmitter.Sign(good));

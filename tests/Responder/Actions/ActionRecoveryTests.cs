@@ -14,7 +14,7 @@ public sealed class ActionRecoveryTests
         var moved = await host.Get<ActionTimekeeper>().RunOnceAsync(Ct);
 
         Assert.Equal(1, moved);
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(lost.Id, Ct))!.State == ActionStates.Done, "the re-sent revocation is done");
+        await host.UntilStateAsync(lost.Id, ActionStates.Done);
         Assert.True(await host.Harness.Consumed.Any<RevokeToken>(x => x.Context.Message.ActionId == lost.Id, Ct));
         var snapshot = await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync<JsonElement>("/v1/revocations", Ct);
         Assert.Contains(snapshot.GetProperty("revocations").EnumerateArray(), r => r.GetProperty("jti").GetString() == "jti-lost");
@@ -52,7 +52,7 @@ public sealed class ActionRecoveryTests
 
         Assert.Equal(1, moved);
         Assert.Equal(0, again);
-        await Eventually.HoldsAsync(async () => (await store.GetAsync(healthy.Id, Ct))!.State == ActionStates.Done, "the healthy action is done");
+        await host.UntilStateAsync(healthy.Id, ActionStates.Done);
         Assert.Equal(ActionStates.Queued, (await store.GetAsync(broken.Id, Ct))!.State);
     }
 
@@ -61,8 +61,7 @@ public sealed class ActionRecoveryTests
     {
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = new ResponderTestHost(folder.Path) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).With<IWorkloadIsolator>(isolator).StartAsync();
         var huge = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 5) with
         {
             WorkloadId = "pod-9",
@@ -74,7 +73,7 @@ public sealed class ActionRecoveryTests
 
         Assert.Equal(1, await host.Get<ActionTimekeeper>().RunOnceAsync(Ct));
 
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(huge.Id, Ct))!.State == ActionStates.Active, "isolated");
+        await host.UntilStateAsync(huge.Id, ActionStates.Active);
         var active = (await host.Get<ActionStore>().GetAsync(huge.Id, Ct))!;
         Assert.InRange(active.ExpiresAt!.Value, host.Time.GetUtcNow(), host.Time.GetUtcNow() + ActionService.MaxTtl);
         Assert.Equal(0, await host.Get<ActionTimekeeper>().RunOnceAsync(Ct));

@@ -13,10 +13,7 @@ public sealed class RabbitMqOutageTests
         var vhost = await rabbitMq.CreateVirtualHostAsync(Ct);
         using var folder = new TempFolder();
         var revoker = new CountingRevoker();
-        await using var host = new ResponderTestHost(folder.Path) { UseRealBus = true, ConfigureServices = s => s.AddSingleton<ITokenRevoker>(revoker) };
-        host.Settings["Bus:Kind"] = "rabbitmq";
-        host.Settings["Bus:RabbitMqUri"] = vhost.ToString();
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path) { UseRealBus = true }.With<ITokenRevoker>(revoker).OnRabbitMq(vhost).StartAsync();
         var store = host.Get<ActionStore>();
         var timekeeper = host.Get<ActionTimekeeper>();
 

@@ -8,10 +8,7 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
     private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
     {
         var vhost = await rabbitMq.CreateVirtualHostAsync(Ct);
-        var host = new ResponderTestHost(folder.Path, policy) { UseRealBus = true, ConfigureServices = services };
-        host.Settings["Bus:Kind"] = "rabbitmq";
-        host.Settings["Bus:RabbitMqUri"] = vhost.ToString();
-        return await host.StartAsync();
+        return await new ResponderTestHost(folder.Path, policy) { UseRealBus = true, ConfigureServices = services }.OnRabbitMq(vhost).StartAsync();
     }
 
     [Fact]
@@ -46,10 +43,9 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
         var isolator = new RecordingIsolator { FailuresLeft = int.MaxValue };
         await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
         var ct = Ct;
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("rmq-2", workload: new AlertWorkload("pod-r", "shop", "r")), ct);
-        var id = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "rmq-2"), ct)).Single().Id;
+        var id = (await host.RaiseAsync(TestAlerts.Critical("rmq-2", workload: new AlertWorkload("pod-r", "shop", "r")))).Id;
 
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(id, ct))!.State == ActionStates.Failed, "failed");
+        await host.UntilStateAsync(id, ActionStates.Failed);
         Assert.Contains("the isolation API answered 500", (await host.Get<ActionStore>().GetAsync(id, ct))!.Error);
         Assert.Equal(3, isolator.Calls.Count);
     }

@@ -120,8 +120,7 @@ public sealed class ResponseFlowTests
               max_automatic_per_namespace: 2
               window: 5m
             """;
-        await using var host = new ResponderTestHost(folder.Path, policy) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator, RecordingIsolator>() };
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, policy).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 4; i++)
         {
@@ -141,24 +140,18 @@ public sealed class ResponseFlowTests
     {
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = new ResponderTestHost(folder.Path, IsolateCritical) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
-        await host.StartAsync();
-        var actions = host.Get<ActionStore>();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ttl-1", workload: new AlertWorkload("pod-7", "shop", "cart-7")), default);
-        var isolation = (await actions.QueryAsync(new ActionQuery(AlertId: "ttl-1"), default)).Single();
-        await Eventually.HoldsAsync(async () => (await actions.GetAsync(isolation.Id, default))!.State == ActionStates.Active, "isolation active");
+        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        var isolation = await host.RaiseAsync(TestAlerts.Critical("ttl-1", workload: new AlertWorkload("pod-7", "shop", "cart-7")));
+        await host.UntilStateAsync(isolation.Id, ActionStates.Active);
         Assert.True(isolator.IsIsolated("pod-7"));
-        var active = await actions.GetAsync(isolation.Id, default);
+        var active = await host.Get<ActionStore>().GetAsync(isolation.Id, default);
         Assert.Equal(host.Time.GetUtcNow() + TimeSpan.FromMinutes(10), active!.ExpiresAt);
 
-        // The background timekeeper also wakes on the fake clock; RunOnceAsync makes the pass happen now.
-        host.Time.Advance(TimeSpan.FromMinutes(9));
-        await host.Get<ActionTimekeeper>().RunOnceAsync(default);
-        Assert.Equal(ActionStates.Active, (await actions.GetAsync(isolation.Id, default))!.State);
-        host.Time.Advance(TimeSpan.FromMinutes(2));
-        await host.Get<ActionTimekeeper>().RunOnceAsync(default);
+        await host.PassAsync(TimeSpan.FromMinutes(9));
+        Assert.Equal(ActionStates.Active, await host.StateOfAsync(isolation.Id));
+        await host.PassAsync(TimeSpan.FromMinutes(2));
 
-        await Eventually.HoldsAsync(async () => (await actions.GetAsync(isolation.Id, default))!.State == ActionStates.Released, "isolation released");
+        await host.UntilStateAsync(isolation.Id, ActionStates.Released);
         Assert.False(isolator.IsIsolated("pod-7"));
         Assert.Equal(["isolate pod-7", "release pod-7"], isolator.Calls);
         Assert.True(await host.Harness.Consumed.Any<ReleaseWorkload>(Ct));
@@ -177,19 +170,15 @@ public sealed class ResponseFlowTests
     {
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = new ResponderTestHost(folder.Path, IsolateCritical) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
-        await host.StartAsync();
-        var actions = host.Get<ActionStore>();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ext-1", workload: new AlertWorkload("pod-8", "shop", "cart-8")), default);
-        var id = (await actions.QueryAsync(new ActionQuery(AlertId: "ext-1"), default)).Single().Id;
-        await Eventually.HoldsAsync(async () => (await actions.GetAsync(id, default))!.State == ActionStates.Active, "isolation active");
+        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        var id = (await host.RaiseAsync(TestAlerts.Critical("ext-1", workload: new AlertWorkload("pod-8", "shop", "cart-8")))).Id;
+        await host.UntilStateAsync(id, ActionStates.Active);
 
         host.Time.Advance(TimeSpan.FromMinutes(8));
         var (change, extended) = await host.Get<ActionService>().ExtendAsync(id, TimeSpan.FromHours(1), "rex", default);
         Assert.Equal(ActionChange.Done, change);
-        host.Time.Advance(TimeSpan.FromMinutes(5));
-        await host.Get<ActionTimekeeper>().RunOnceAsync(default);
-        Assert.Equal(ActionStates.Active, (await actions.GetAsync(id, default))!.State);
+        await host.PassAsync(TimeSpan.FromMinutes(5));
+        Assert.Equal(ActionStates.Active, await host.StateOfAsync(id));
         Assert.Equal(host.Time.GetUtcNow() + TimeSpan.FromMinutes(55), extended!.ExpiresAt);
     }
 
@@ -198,14 +187,11 @@ public sealed class ResponseFlowTests
     {
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator { FailuresLeft = int.MaxValue };
-        await using var host = new ResponderTestHost(folder.Path, IsolateCritical) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
-        await host.StartAsync();
-        var actions = host.Get<ActionStore>();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("fail-1", workload: new AlertWorkload("pod-9", "shop", "cart-9")), default);
-        var id = (await actions.QueryAsync(new ActionQuery(AlertId: "fail-1"), default)).Single().Id;
+        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        var id = (await host.RaiseAsync(TestAlerts.Critical("fail-1", workload: new AlertWorkload("pod-9", "shop", "cart-9")))).Id;
 
-        await Eventually.HoldsAsync(async () => (await actions.GetAsync(id, default))!.State == ActionStates.Failed, "action failed");
-        var failed = await actions.GetAsync(id, default);
+        await host.UntilStateAsync(id, ActionStates.Failed);
+        var failed = await host.Get<ActionStore>().GetAsync(id, default);
         Assert.Contains("the isolation API answered 500", failed!.Error);
         Assert.Contains("gave up after 3 attempts", failed.Error);
         Assert.Equal(3, isolator.Calls.Count);
@@ -220,15 +206,12 @@ public sealed class ResponseFlowTests
     {
         using var folder = new TempFolder();
         var revoker = new CountingRevoker { FailuresLeft = 1 };
-        await using var host = new ResponderTestHost(folder.Path, RevokeCritical) { ConfigureServices = s => s.AddSingleton<ITokenRevoker>(revoker) };
-        await host.StartAsync();
-        var actions = host.Get<ActionStore>();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("retry-1"), default);
-        var id = (await actions.QueryAsync(new ActionQuery(AlertId: "retry-1"), default)).Single().Id;
+        await using var host = await new ResponderTestHost(folder.Path, RevokeCritical).With<ITokenRevoker>(revoker).StartAsync();
+        var id = (await host.RaiseAsync(TestAlerts.Critical("retry-1"))).Id;
 
-        await Eventually.HoldsAsync(async () => (await actions.GetAsync(id, default))!.State == ActionStates.Done, "action done");
+        await host.UntilStateAsync(id, ActionStates.Done);
         Assert.Equal(2, revoker.Calls);
-        var done = await actions.GetAsync(id, default);
+        var done = await host.Get<ActionStore>().GetAsync(id, default);
         Assert.Contains("revocation-list", done!.Detail);
         Assert.Contains("counting: revoked at the IdP", done.Detail);
         Assert.Single((await host.Get<RevocationStore>().SnapshotAsync(default)).Revocations);
@@ -239,12 +222,10 @@ public sealed class ResponseFlowTests
     {
         using var folder = new TempFolder();
         await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).StartAsync();
-        var actions = host.Get<ActionStore>();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("noiso-1", workload: new AlertWorkload("pod-1", "shop", "cart-1")), default);
-        var id = (await actions.QueryAsync(new ActionQuery(AlertId: "noiso-1"), default)).Single().Id;
+        var id = (await host.RaiseAsync(TestAlerts.Critical("noiso-1", workload: new AlertWorkload("pod-1", "shop", "cart-1")))).Id;
 
-        await Eventually.HoldsAsync(async () => (await actions.GetAsync(id, default))!.State == ActionStates.Failed, "action failed");
-        var failed = await actions.GetAsync(id, default);
+        await host.UntilStateAsync(id, ActionStates.Failed);
+        var failed = await host.Get<ActionStore>().GetAsync(id, default);
         Assert.Contains("no workload isolator is configured", failed!.Error);
         Assert.Equal(1, failed.Attempts);
     }
@@ -254,13 +235,12 @@ public sealed class ResponseFlowTests
     {
         using var folder = new TempFolder();
         var revoker = new CountingRevoker();
-        await using var host = new ResponderTestHost(folder.Path) { ConfigureServices = s => s.AddSingleton<ITokenRevoker>(revoker) };
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).With<ITokenRevoker>(revoker).StartAsync();
         var command = new RevokeToken { ActionId = Guid.NewGuid(), Jti = "jti-twice", Reason = "test", RequestedBy = "cli" };
         var bus = host.Get<IBus>();
 
         await bus.Publish(command, Ct);
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(command.ActionId, default))?.State == ActionStates.Done, "first done");
+        await host.UntilStateAsync(command.ActionId, ActionStates.Done);
         await bus.Publish(command, Ct);
         await Eventually.HoldsAsync(() => Task.FromResult(host.Harness.Consumed.Select<RevokeToken>().Count() == 2), "second consumed");
 
@@ -282,18 +262,14 @@ public sealed class ResponseFlowTests
               expires_after: 30m
             """;
         await using var host = await new ResponderTestHost(folder.Path, policy).StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("exp-1"), default);
-        var actions = host.Get<ActionStore>();
-        var pending = (await actions.QueryAsync(new ActionQuery(AlertId: "exp-1"), default)).Single();
+        var pending = await host.RaiseAsync(TestAlerts.Critical("exp-1"));
         Assert.Equal(ActionStates.PendingApproval, pending.State);
         Assert.Equal(host.Time.GetUtcNow() + TimeSpan.FromMinutes(30), pending.ApprovalExpiresAt);
 
-        host.Time.Advance(TimeSpan.FromMinutes(29));
-        await host.Get<ActionTimekeeper>().RunOnceAsync(default);
-        Assert.Equal(ActionStates.PendingApproval, (await actions.GetAsync(pending.Id, default))!.State);
-        host.Time.Advance(TimeSpan.FromMinutes(2));
-        await host.Get<ActionTimekeeper>().RunOnceAsync(default);
-        Assert.Equal(ActionStates.Expired, (await actions.GetAsync(pending.Id, default))!.State);
+        await host.PassAsync(TimeSpan.FromMinutes(29));
+        Assert.Equal(ActionStates.PendingApproval, await host.StateOfAsync(pending.Id));
+        await host.PassAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(ActionStates.Expired, await host.StateOfAsync(pending.Id));
         var (change, _) = await host.Get<ActionService>().ApproveAsync(pending.Id, "rex", default);
         Assert.Equal(ActionChange.Conflict, change);
     }
@@ -311,8 +287,7 @@ public sealed class ResponseFlowTests
               subjects: ["svc-*"]
             """;
         await using var host = await new ResponderTestHost(folder.Path, policy).StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("prot-1", principal: "svc-payments"), default);
-        var action = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "prot-1"), default)).Single();
+        var action = await host.RaiseAsync(TestAlerts.Critical("prot-1", principal: "svc-payments"));
         Assert.Equal(ActionStates.PendingApproval, action.State);
         Assert.Contains("protected", action.Decision);
     }
@@ -335,28 +310,24 @@ public sealed class ResponseFlowTests
         var isolator = new RecordingIsolator();
         Guid isolationId, pendingId;
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
-        await using (var first = new ResponderTestHost(folder.Path, policy, time) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) })
+        await using (var first = await new ResponderTestHost(folder.Path, policy, time).With<IWorkloadIsolator>(isolator).StartAsync())
         {
-            await first.StartAsync();
             await first.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("rs-1", workload: new AlertWorkload("pod-3", "shop", "cart-3")), default);
             var actions = await first.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "rs-1"), default);
             isolationId = actions.Single(a => a.Kind == ActionKinds.IsolateWorkload).Id;
             pendingId = actions.Single(a => a.Kind == ActionKinds.RevokeSubjectSessions).Id;
-            await Eventually.HoldsAsync(async () => (await first.Get<ActionStore>().GetAsync(isolationId, default))!.State == ActionStates.Active, "active");
+            await first.UntilStateAsync(isolationId, ActionStates.Active);
         }
 
-        await using var second = new ResponderTestHost(folder.Path, policy, time) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
-        await second.StartAsync();
-        var store = second.Get<ActionStore>();
-        Assert.Equal(ActionStates.Active, (await store.GetAsync(isolationId, default))!.State);
-        Assert.Equal(ActionStates.PendingApproval, (await store.GetAsync(pendingId, default))!.State);
+        await using var second = await new ResponderTestHost(folder.Path, policy, time).With<IWorkloadIsolator>(isolator).StartAsync();
+        Assert.Equal(ActionStates.Active, await second.StateOfAsync(isolationId));
+        Assert.Equal(ActionStates.PendingApproval, await second.StateOfAsync(pendingId));
 
         var (change, _) = await second.Get<ActionService>().ApproveAsync(pendingId, "rex", default);
         Assert.Equal(ActionChange.Done, change);
-        await Eventually.HoldsAsync(async () => (await store.GetAsync(pendingId, default))!.State == ActionStates.Done, "approved action done");
-        time.Advance(TimeSpan.FromMinutes(11));
-        await second.Get<ActionTimekeeper>().RunOnceAsync(default);
-        await Eventually.HoldsAsync(async () => (await store.GetAsync(isolationId, default))!.State == ActionStates.Released, "released after restart");
+        await second.UntilStateAsync(pendingId, ActionStates.Done);
+        await second.PassAsync(TimeSpan.FromMinutes(11));
+        await second.UntilStateAsync(isolationId, ActionStates.Released);
         Assert.False(isolator.IsIsolated("pod-3"));
     }
 }

@@ -10,9 +10,7 @@ public sealed class AlertCapTests
     public async Task PastThePerPrincipalCap_NewAlertsMergeIntoThatPrincipalsFloodAlert_NotActedOn_NothingLost()
     {
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical);
-        host.Settings["Responder:MaxOpenAlertsPerPrincipal"] = "3";
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).WithSetting("Responder:MaxOpenAlertsPerPrincipal", "3").StartAsync();
         var processor = host.Get<AlertProcessor>();
 
         for (var i = 0; i < 8; i++)
@@ -46,9 +44,7 @@ public sealed class AlertCapTests
     public async Task PastTheTotalCap_AnyNewAlertMergesIntoTheOneInstanceFloodAlert()
     {
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:MaxOpenAlerts"] = "4";
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:MaxOpenAlerts", "4").StartAsync();
         var processor = host.Get<AlertProcessor>();
 
         for (var i = 0; i < 10; i++)

@@ -52,9 +52,7 @@ public sealed class AlertProcessingTests
     private static async Task<ResponderTestHost> Started(TempFolder folder)
     {
         // The consumer is driven by hand here, not by the log.
-        var host = new ResponderTestHost(folder.Path, Actions.ResponseFlowTests.RevokeCritical);
-        host.Settings["Responder:ConsumeAlerts"] = "false";
-        return await host.StartAsync();
+        return await new ResponderTestHost(folder.Path, Actions.ResponseFlowTests.RevokeCritical).WithSetting("Responder:ConsumeAlerts", "false").StartAsync();
     }
 
     private static ConsumedRecord Record(byte[] value) =>

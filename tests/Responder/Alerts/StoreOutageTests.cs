@@ -20,10 +20,7 @@ public sealed class StoreOutageTests
             NullLogger<InProcessEventLog>.Instance,
             health);
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path) { Log = log };
-        host.Settings["Store:Kind"] = "postgres";
-        host.Settings["Store:ConnectionString"] = database;
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path) { Log = log }.OnPostgres(database).StartAsync();
         var alerts = host.Get<AlertStore>();
 
         await PublishAsync(log, 0, 5);

@@ -2,19 +2,11 @@ namespace ZtStream.Responder.Tests.Api;
 
 public sealed class ResponderApiTests
 {
-    private const string ApprovalPolicy = """
-        rules:
-          - name: ask-revoke
-            severity: high
-            action: revoke_token
-            mode: approval
-        """;
-
     [Fact]
     public async Task Api_WithoutToken_Is401_AndAnalystCannotApprove()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy).StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke).StartAsync();
         var ct = Ct;
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/v1/alerts", ct)).StatusCode);
@@ -36,7 +28,7 @@ public sealed class ResponderApiTests
     public async Task Responder_ApprovesPendingAction_ItRunsAndTheAuditNamesThem()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy).StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke).StartAsync();
         var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-2", jti: "jti-approve"), ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
@@ -50,7 +42,7 @@ public sealed class ResponderApiTests
         var id = action.GetProperty("id").GetGuid();
         var approve = await responder.PostAsync($"/v1/actions/{id}/approve", null, ct);
         Assert.Equal(HttpStatusCode.OK, approve.StatusCode);
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(id, ct))!.State == ActionStates.Done, "approved revocation done");
+        await host.UntilStateAsync(id, ActionStates.Done);
         Assert.Equal(HttpStatusCode.Conflict, (await responder.PostAsync($"/v1/actions/{id}/approve", null, ct)).StatusCode);
 
         var audit = await responder.GetFromJsonAsync<JsonElement>($"/v1/audit?action_id={id}&kind=action.approved", ct);
@@ -67,10 +59,9 @@ public sealed class ResponderApiTests
     public async Task Responder_RejectsPendingAction_NothingIsSent()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy).StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke).StartAsync();
         var ct = Ct;
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-3"), ct);
-        var id = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "api-3"), ct)).Single().Id;
+        var id = (await host.RaiseAsync(TestAlerts.Critical("api-3"))).Id;
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
         var reject = await responder.PostAsJsonAsync($"/v1/actions/{id}/reject", new { reason = "known test account" }, ct);
@@ -84,8 +75,7 @@ public sealed class ResponderApiTests
     {
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = new ResponderTestHost(folder.Path) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) };
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).With<IWorkloadIsolator>(isolator).StartAsync();
         var ct = Ct;
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
@@ -96,13 +86,13 @@ public sealed class ResponderApiTests
         var trigger = await responder.PostAsJsonAsync("/v1/actions", new { kind = "isolate_workload", workload_id = "pod-42", @namespace = "shop", name = "cart", ttl_seconds = 600 }, ct);
         Assert.Equal(HttpStatusCode.Accepted, trigger.StatusCode);
         var id = (await trigger.Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("id").GetGuid();
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(id, ct))!.State == ActionStates.Active, "isolated");
+        await host.UntilStateAsync(id, ActionStates.Active);
 
         var extend = await responder.PostAsJsonAsync($"/v1/actions/{id}/extend", new { ttl_seconds = 3600 }, ct);
         Assert.Equal(HttpStatusCode.OK, extend.StatusCode);
         var release = await responder.PostAsync($"/v1/actions/{id}/release", null, ct);
         Assert.Equal(HttpStatusCode.OK, release.StatusCode);
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(id, ct))!.State == ActionStates.Released, "released");
+        await host.UntilStateAsync(id, ActionStates.Released);
         Assert.Equal(["isolate pod-42", "release pod-42"], isolator.Calls);
 
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);

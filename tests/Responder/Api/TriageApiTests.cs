@@ -212,9 +212,7 @@ public class TriageApiTests
         var refused = await ProblemOf(await viewer.PostAsJsonAsync("/v1/alerts/v-1/status", new { status = "acknowledged" }, Ct), HttpStatusCode.Forbidden);
         Assert.Contains("analyst", refused.GetProperty("detail").GetString());
         Assert.Equal("open", (await host.Get<AlertStore>().GetAsync("v-1", Ct))!.Status);
-        var audit = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
-        Assert.Equal("vic", audit.Actor);
-        Assert.Contains("/v1/alerts/v-1/status", audit.Summary);
+        await host.AssertOneForbiddenAsync("vic", "/v1/alerts/v-1/status");
     }
 
     [Fact]
@@ -250,9 +248,6 @@ public sealed class PostgresTriageApiTests(ZtStream.TestSupport.Services.Postgre
 {
     private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
     {
-        var host = new ResponderTestHost(folder.Path);
-        host.Settings["Store:Kind"] = "postgres";
-        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct);
-        return await host.StartAsync();
+        return await new ResponderTestHost(folder.Path).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
     }
 }

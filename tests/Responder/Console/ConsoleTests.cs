@@ -6,14 +6,6 @@ public sealed class ConsoleTests
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    private const string ApprovalPolicy = """
-        rules:
-          - name: ask-revoke
-            severity: high
-            action: revoke_token
-            mode: approval
-        """;
-
     [Fact]
     public async Task Console_ServesItsFiles_AndRefusesPathsOutsideIt()
     {
@@ -38,7 +30,7 @@ public sealed class ConsoleTests
         }
 
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ApprovalPolicy) { UseKestrel = true }.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke) { UseKestrel = true }.StartAsync();
         var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
         var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
@@ -58,7 +50,7 @@ public sealed class ConsoleTests
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync("pending_approval");
         await action.GetByTestId("approve").ClickAsync();
 
-        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(pending.Id, ct))!.State == ActionStates.Done, "approved in the console and done");
+        await host.UntilStateAsync(pending.Id, ActionStates.Done);
         await page.ReloadAsync();
         await Assertions.Expect(page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']").GetByTestId("action-state")).ToHaveTextAsync("done");
         var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);

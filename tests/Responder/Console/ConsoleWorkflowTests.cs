@@ -17,15 +17,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         var clientId = await oidc.RegisterClientAsync(new Uri($"http://127.0.0.1:{port}/console/auth/callback"), Ct);
 
         // Real time: the provider and the browser judge cookie and token lifetimes by the wall clock.
-        var host = new ResponderTestHost(folder.Path, policyYaml, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port };
-        host.Settings["Responder:Sso:Authority"] = issuer.ToString();
-        host.Settings["Responder:Sso:ClientId"] = clientId;
-        host.Settings["Responder:Sso:RequireHttpsMetadata"] = "false";
-        host.Settings["Responder:Sso:Scopes"] = "profile email roles";
-        host.Settings["Responder:Sso:RoleClaim"] = "roles";
-        host.Settings["Responder:Sso:RoleMap:soc-analyst"] = "analyst";
-        host.Settings["Responder:Sso:RoleMap:soc-responder"] = "responder";
-        return await host.StartAsync();
+        return await new ResponderTestHost(folder.Path, policyYaml, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port }.WithSetting("Responder:Sso:Authority", issuer.ToString()).WithSetting("Responder:Sso:ClientId", clientId).WithSetting("Responder:Sso:RequireHttpsMetadata", "false").WithSetting("Responder:Sso:Scopes", "profile email roles").WithSetting("Responder:Sso:RoleClaim", "roles").WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst").WithSetting("Responder:Sso:RoleMap:soc-responder", "responder").StartAsync();
     }
 
     private static Alert WithEvidence(string id, string principal, DateTimeOffset at) => TestAlerts.Critical(id, principal) with
@@ -198,9 +190,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
                 """);
             Assert.Equal("403", forged[0]);
             Assert.StartsWith("application/problem+json", forged[1], StringComparison.Ordinal);
-            var refused = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
-            Assert.Equal("ana", refused.Actor);
-            Assert.Contains($"POST /v1/revocations/{entry.Version}/lift", refused.Summary, StringComparison.Ordinal);
+            await host.AssertOneForbiddenAsync("ana", $"POST /v1/revocations/{entry.Version}/lift");
             Assert.Equal(HttpStatusCode.Unauthorized, (await app.GetAsync(token)).StatusCode);
         }
 
@@ -262,9 +252,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
             """);
         Assert.Equal(403, status);
         Assert.Equal(AlertStatuses.Open, (await host.Get<AlertStore>().GetAsync("view-1", Ct))!.Status);
-        var refused = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct));
-        Assert.Equal("vic", refused.Actor);
-        Assert.Contains("POST /v1/alerts/view-1/status", refused.Summary);
+        await host.AssertOneForbiddenAsync("vic", "POST /v1/alerts/view-1/status");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Drivers;
 
@@ -81,12 +82,14 @@ public sealed class ResponderDriversTests
         var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
 
         var problems = failure.Failures.ToList();
-        Assert.Contains(problems, p => p.Contains("'carrier-pigeon' is not a token revoker", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("'vmware' is not an isolator", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("OAuth:ClientId is required", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("OAuth:ClientSecret is required", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Receivers:crm:Endpoint", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Receivers:crm:Audience", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            problems,
+            "'carrier-pigeon' is not a token revoker",
+            "'vmware' is not an isolator",
+            "OAuth:ClientId is required",
+            "OAuth:ClientSecret is required",
+            "Receivers:crm:Endpoint",
+            "Receivers:crm:Audience");
         Assert.Equal(6, problems.Count);
     }
 }

@@ -45,7 +45,7 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
     public async Task EvidenceVouchingForTheSubjectOnly_RevokesAutomatically_ButTheIsolationWaits()
     {
         using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, RevokeAndIsolate) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(new RecordingIsolator()) }.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, RevokeAndIsolate).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
         var alert = TestAlerts.Critical("half-1", workload: new AlertWorkload("shop/web-1", "shop", "web-1")) with { EvidenceScope = [SourceScopes.Subject] };
 
         await host.Get<AlertProcessor>().HandleAsync(alert, Ct);
@@ -81,7 +81,7 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
     {
         using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.IsolateCritical) { ConfigureServices = s => s.AddSingleton<IWorkloadIsolator>(isolator) }.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
 
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("host-1", workload: new AlertWorkload(id, null, name)), Ct);
 
@@ -99,11 +99,7 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
         ResponderTestHost Instance(string name)
         {
             // Budget: 5 automatic actions a minute.
-            var host = new ResponderTestHost(Directory.CreateDirectory(Path.Combine(folder.Path, name)).FullName, ResponseFlowTests.RevokeCritical);
-            host.Settings["Store:Kind"] = "postgres";
-            host.Settings["Store:ConnectionString"] = database;
-            host.Settings["Responder:ConsumeAlerts"] = "false";
-            return host;
+            return new ResponderTestHost(Directory.CreateDirectory(Path.Combine(folder.Path, name)).FullName, ResponseFlowTests.RevokeCritical).OnPostgres(database).WithSetting("Responder:ConsumeAlerts", "false");
         }
 
         await using var first = await Instance("first").StartAsync();

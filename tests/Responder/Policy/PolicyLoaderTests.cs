@@ -1,5 +1,6 @@
 using ZtStream.Platform;
 using ZtStream.Responder.Policy;
+using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Policy;
 
@@ -140,14 +141,16 @@ public sealed class PolicyLoaderTests
 
         Assert.Null(PolicyLoader.Load(yaml, errors));
 
-        Assert.Contains(errors, e => e.Contains("severity must be", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("action must be", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("mode must be", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("used twice", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("max_automatic must be", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("budget.window: 'soon'", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("default_ttl must be positive", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.Contains("expires_after must be positive", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            errors,
+            "severity must be",
+            "action must be",
+            "mode must be",
+            "used twice",
+            "max_automatic must be",
+            "budget.window: 'soon'",
+            "default_ttl must be positive",
+            "expires_after must be positive");
     }
 
     [Fact]

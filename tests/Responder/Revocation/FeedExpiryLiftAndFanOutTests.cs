@@ -14,9 +14,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     public async Task Snapshot_EntryWithKnownTokenExpiry_LeavesAfterItPlusClockSkew_OthersAfterTheDefault()
     {
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:Feed:DefaultExpiry"] = "02:00:00";
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:DefaultExpiry", "02:00:00").StartAsync();
         var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
         var exp = host.Time.GetUtcNow().AddMinutes(10);
@@ -68,9 +66,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     public async Task Streams_CappedPerCredential_OtherCredentialsUnaffected_AndAClosedStreamFreesItsPlace()
     {
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:Feed:MaxStreamsPerCredential"] = "2";
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:MaxStreamsPerCredential", "2").StartAsync();
         var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
 

@@ -45,9 +45,7 @@ public sealed class RevocationFeedTests
     public async Task Stream_WhenIdle_SendsKeepAliveComments()
     {
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:Feed:KeepAlive"] = "00:00:15";
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:KeepAlive", "00:00:15").StartAsync();
         var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
@@ -110,9 +108,7 @@ public sealed class RevocationFeedTests
     public async Task Feed_Anonymous_ServedWithoutCredential_ButAWrongCredentialIsStill401()
     {
         using var folder = new TempFolder();
-        await using var host = new ResponderTestHost(folder.Path);
-        host.Settings["Responder:Feed:Anonymous"] = "true";
-        await host.StartAsync();
+        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:Anonymous", "true").StartAsync();
         var ct = Ct;
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);

@@ -162,9 +162,6 @@ public sealed class PostgresSuppressionApiTests(ZtStream.TestSupport.Services.Po
 {
     private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
     {
-        var host = new ResponderTestHost(folder.Path);
-        host.Settings["Store:Kind"] = "postgres";
-        host.Settings["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct);
-        return await host.StartAsync();
+        return await new ResponderTestHost(folder.Path).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
     }
 }

@@ -249,16 +249,20 @@ public sealed class DetectionGrammarTests
           condition: sel
         """;
 
+    /// <summary>The bad-agents rule loaded with the list files after it, in order.</summary>
+    private static Rule BadAgentsWith(params RuleSource[] listFiles)
+    {
+        var result = RuleLoader.Load([new RuleSource("a.yaml", BadAgentsRule), .. listFiles]);
+        Assert.Empty(result.Errors);
+        return Assert.Single(result.Rules);
+    }
+
     [Fact]
     public void Expand_ResolvesPlaceholdersFromLists()
     {
-        var result = RuleLoader.Load([
-            new RuleSource("a.yaml", BadAgentsRule),
+        var rule = BadAgentsWith(
             new RuleSource("lists1.yaml", "lists:\n  tools: [nmap]\n"),
-            new RuleSource("lists2.yaml", "lists:\n  tools: [masscan]\n"),
-        ]);
-        Assert.Empty(result.Errors);
-        var rule = Assert.Single(result.Rules);
+            new RuleSource("lists2.yaml", "lists:\n  tools: [masscan]\n"));
         Assert.True(rule.Matches(Request(agent: "Nmap Scripting Engine")));
         Assert.True(rule.Matches(Request(agent: "masscan/1.3")));
         Assert.False(rule.Matches(Request(agent: "curl/8")));
@@ -267,14 +271,10 @@ public sealed class DetectionGrammarTests
     [Fact]
     public void ReplaceLists_DropsWhatEarlierFilesDefined_LaterListsJoinAgain()
     {
-        var result = RuleLoader.Load([
-            new RuleSource("a.yaml", BadAgentsRule),
+        var rule = BadAgentsWith(
             new RuleSource("builtin.yaml", "lists:\n  tools: [nmap, masscan]\n"),
             new RuleSource("site.yaml", "replace_lists:\n  tools: [zgrab]\n"),
-            new RuleSource("later.yaml", "lists:\n  tools: [nuclei]\n"),
-        ]);
-        Assert.Empty(result.Errors);
-        var rule = Assert.Single(result.Rules);
+            new RuleSource("later.yaml", "lists:\n  tools: [nuclei]\n"));
         Assert.False(rule.Matches(Request(agent: "Nmap Scripting Engine")));
         Assert.False(rule.Matches(Request(agent: "masscan/1.3")));
         Assert.True(rule.Matches(Request(agent: "zgrab/0.x")));
@@ -316,15 +316,7 @@ public sealed class DetectionGrammarTests
     [InlineData("sel and", "ends where a selection name")]
     public void Condition_Unsupported_IsAnErrorNamingTheConstruct(string condition, string message)
     {
-        var error = Assert.Single(Errors($"""
-            id: t
-            title: T
-            severity: low
-            detection:
-              sel:
-                action: GET
-              condition: {condition}
-            """));
+        var error = ErrorOf($"sel:\n  action: GET\ncondition: {condition}");
         Assert.Contains(message, error.Reason, StringComparison.Ordinal);
         Assert.Equal(7, error.Line);
         Assert.Equal("t", error.RuleId);
@@ -342,15 +334,7 @@ public sealed class DetectionGrammarTests
     [InlineData("action|exists: maybe", "exists takes true or false")]
     public void Modifier_Unsupported_IsAnErrorWithTheFieldsLine(string item, string message)
     {
-        var error = Assert.Single(Errors($"""
-            id: t
-            title: T
-            severity: low
-            detection:
-              sel:
-                {item}
-              condition: sel
-            """));
+        var error = ErrorOf($"sel:\n  {item}\ncondition: sel");
         Assert.Contains(message, error.Reason, StringComparison.Ordinal);
         Assert.Equal(6, error.Line);
     }

@@ -33,6 +33,19 @@ internal static class RuleTesting
         {Indent(detection)}
         """);
 
+    /// <summary>
+    /// The one error of loading a low-severity ZtStream rule whose detection is <paramref name="detection"/>
+    /// (indented under <c>detection:</c> on line 4), followed by <paramref name="after"/> (top-level YAML).
+    /// </summary>
+    public static RuleLoadError ErrorOf(string detection, string after = "", string id = "t") => Assert.Single(Errors($"""
+        id: {id}
+        title: T
+        severity: low
+        detection:
+        {Indent(detection)}
+        {after}
+        """));
+
     public static bool Matches(this Rule rule, AccessEvent e) => rule.Condition.Matches(new RuleEvent(e));
 
     /// <summary>

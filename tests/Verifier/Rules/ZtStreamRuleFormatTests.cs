@@ -23,6 +23,9 @@ public sealed class ZtStreamRuleFormatTests
           - raw.objectRef.namespace: sandbox
         """;
 
+    /// <summary>The smallest valid detection, for tests whose error is in another section.</summary>
+    private const string ActionX = "a:\n  action: x\ncondition: a";
+
     [Fact]
     public void Valid_LoadsEveryField()
     {
@@ -155,17 +158,7 @@ public sealed class ZtStreamRuleFormatTests
     [InlineData("window: 5m\n    threshold: 2\n    by: [x]", "unknown aggregation key 'by'")]
     public void Aggregation_Invalid_IsAnError(string aggregation, string message)
     {
-        var error = Assert.Single(Errors($"""
-            id: agg
-            title: A
-            severity: low
-            detection:
-              a:
-                action: x
-              condition: a
-            aggregation:
-                {aggregation}
-            """));
+        var error = ErrorOf(ActionX, $"aggregation:\n    {aggregation}", id: "agg");
         Assert.Contains(message, error.Reason, StringComparison.Ordinal);
     }
 
@@ -175,17 +168,7 @@ public sealed class ZtStreamRuleFormatTests
     [InlineData("- expect: match\n    events: [{kind: x}]", "a test needs a 'name'")]
     public void Tests_Invalid_IsAnError(string tests, string message)
     {
-        var error = Assert.Single(Errors($"""
-            id: tst
-            title: T
-            severity: low
-            detection:
-              a:
-                action: x
-              condition: a
-            tests:
-              {tests}
-            """));
+        var error = ErrorOf(ActionX, $"tests:\n  {tests}", id: "tst");
         Assert.Contains(message, error.Reason, StringComparison.Ordinal);
     }
 }

@@ -55,15 +55,29 @@ public sealed class TaintedServiceAccountTests
 
     private static ScoringEngine Engine() => new(Options, DefaultPolicy.Load());
 
+    /// <summary>
+    /// An engine that saw the service account's token used from shop/web-5c8d (binding the pod to it), then a Critical
+    /// Falco alert on that pod; the link records are delivered between the two unless <paramref name="bindingDeliveredFirst"/> is false.
+    /// </summary>
+    private static ScoringEngine BoundThenAlerted(bool bindingDeliveredFirst = true)
+    {
+        var engine = Engine();
+        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
+        if (bindingDeliveredFirst)
+        {
+            engine.DeliverLinksLocally();
+        }
+
+        engine.Score(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")));
+        return engine;
+    }
+
     private static AlertReason? Tainted(Alert? alert) => alert?.Reasons.FirstOrDefault(r => r.Rule == RuntimeLinks.TaintRule);
 
     [Fact]
     public void BindingThenFalcoAlert_TokenUsedFromAnotherPod_HighAlertNamingServiceAccountAndPod()
     {
-        var engine = Engine();
-        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
-        engine.DeliverLinksLocally();
-        engine.Score(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")));
+        var engine = BoundThenAlerted();
         engine.DeliverLinksLocally();
 
         var result = engine.Score(TokenUse("u-2", T.AddMinutes(12), "batch-77f9", ip: "10.4.9.3"));
@@ -134,9 +148,7 @@ public sealed class TaintedServiceAccountTests
     [Fact]
     public void TokenUsedFromTheAlertedPodItself_SupportsButDoesNotAlertAlone()
     {
-        var engine = Engine();
-        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
-        engine.Score(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")));
+        var engine = BoundThenAlerted(bindingDeliveredFirst: false);
         engine.DeliverLinksLocally();
 
         var result = engine.Score(TokenUse("u-2", T.AddMinutes(3), "web-5c8d"));
@@ -148,9 +160,7 @@ public sealed class TaintedServiceAccountTests
     [Fact]
     public void AfterTheTaintWindow_OrBeforeTheAlert_NothingRaised()
     {
-        var engine = Engine();
-        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
-        engine.Score(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")));
+        var engine = BoundThenAlerted(bindingDeliveredFirst: false);
         engine.DeliverLinksLocally();
 
         Assert.Null(Tainted(engine.Score(TokenUse("u-early", T.AddMinutes(-1), "batch-1")).Alert));
@@ -200,10 +210,7 @@ public sealed class TaintedServiceAccountTests
     [Fact]
     public void Checkpoint_KeepsBindingsTaintsAndUndeliveredRecords()
     {
-        var engine = Engine();
-        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
-        engine.DeliverLinksLocally();
-        engine.Score(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")));
+        var engine = BoundThenAlerted();
         var pending = Assert.Single(engine.Links.Outbox);
         Assert.Equal(EventKinds.RuntimeTaint, pending.Kind);
         Assert.Equal(ServiceAccount, pending.PrincipalKey);
@@ -235,10 +242,7 @@ public sealed class TaintedServiceAccountTests
     [Fact]
     public void RedeliveredLinkRecords_ChangeNothing()
     {
-        var engine = Engine();
-        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
-        engine.DeliverLinksLocally();
-        engine.Score(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")));
+        var engine = BoundThenAlerted();
         var taint = Assert.Single(engine.Links.Outbox);
         engine.DeliverLinksLocally();
 

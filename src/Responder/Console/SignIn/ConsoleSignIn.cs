@@ -31,8 +31,7 @@ internal static class ConsoleSignIn
     public static IServiceCollection AddConsoleSignIn(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ConsoleSsoOptions.Section);
-        services.AddOptions<ConsoleSsoOptions>().Bind(section).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ConsoleSsoOptions>, ConsoleSsoOptionsValidator>());
+        services.AddValidatedOptions<ConsoleSsoOptions, ConsoleSsoOptionsValidator>(section);
         var sso = section.Get<ConsoleSsoOptions>() ?? new ConsoleSsoOptions();
         if (!sso.Enabled || ConsoleSsoOptionsValidator.Validate(sso).Count > 0)
         {

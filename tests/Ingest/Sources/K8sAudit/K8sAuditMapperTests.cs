@@ -7,12 +7,9 @@ public sealed class K8sAuditMapperTests
     [Fact]
     public void Map_ExecIntoPodTrace_MapsUserVerbSubresourceStatusAndSourceIp()
     {
-        var result = K8sAuditMapper.Map(TestData.K8sTrace("exec_pod.json"));
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.K8sTrace("exec_pod.json")), EventKinds.K8sAudit));
 
-        Assert.Empty(result.Errors);
-        var e = Assert.Single(result.Events);
         Assert.Equal("ca1ed9f4-7bf4-4c85-81a8-1b11253d1ba6", e.Id);
-        Assert.Equal(EventKinds.K8sAudit, e.Kind);
         Assert.Equal(new DateTimeOffset(2018, 10, 26, 13, 38, 34, TimeSpan.Zero).AddTicks(8671160), e.Time);
         Assert.Equal("minikube-user", e.Subject?.Id);
         Assert.Equal("user", e.Subject?.Type);
@@ -63,13 +60,12 @@ public sealed class K8sAuditMapperTests
     {
         var result = K8sAuditMapper.Map(TestData.K8sTrace("create_configmap_sensitive_values.json"));
 
-        Assert.Empty(result.Errors);
-        Assert.Equal(6, result.Events.Count);
+        var events = MapperAssert.MapsAll(result, 6);
         Assert.Equal([0, 1, 2, 3, 4, 5], result.Items.Select(i => i.Index));
-        Assert.Equal(6, result.Events.Select(e => e.Id).Distinct().Count());
-        var data = result.Events[0].Attributes!["k8s.request_object"].GetProperty("data");
+        Assert.Equal(6, events.Select(e => e.Id).Distinct().Count());
+        var data = events[0].Attributes!["k8s.request_object"].GetProperty("data");
         Assert.Contains("access.properties", data.EnumerateObject().Select(p => p.Name));
-        Assert.All(result.Events, e => Assert.Equal("configmaps", e.Resource?.Type));
+        Assert.All(events, e => Assert.Equal("configmaps", e.Resource?.Type));
     }
 
     [Fact]
@@ -86,12 +82,9 @@ public sealed class K8sAuditMapperTests
     [Fact]
     public void Map_MalformedTraceFal01003_IsRejectedWithClearReason()
     {
-        var result = K8sAuditMapper.Map(TestData.K8sTrace("fal_01_003.json"));
+        var error = MapperAssert.RejectsWhole(K8sAuditMapper.Map(TestData.K8sTrace("fal_01_003.json")), "kind");
 
-        Assert.Empty(result.Events);
-        var error = Assert.Single(result.Errors);
         Assert.Equal(0, error.Index);
-        Assert.Equal("kind", error.Field);
         Assert.Contains("not recognized as a Kubernetes audit event", error.Reason, StringComparison.Ordinal);
         Assert.Contains("number 0", error.Reason, StringComparison.Ordinal);
     }
@@ -207,10 +200,7 @@ public sealed class K8sAuditMapperTests
     [InlineData("{\"kind\":\"Event\",\"auditID\":\"a\",\"requestReceivedTimestamp\":\"2026-01-01T00:00:00Z\"}", "user.username")]
     public void Map_Invalid_ReportsFieldAndNoEvent(string body, string field)
     {
-        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
-
-        Assert.Empty(result.Events);
-        Assert.Equal(field, Assert.Single(result.Errors).Field);
+        MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using ZtStream.Responder.Console.SignIn;
+using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Console.SignIn;
 
@@ -19,11 +20,13 @@ public sealed class ConsoleSsoOptionsTests
         });
 
         Assert.Equal(5, problems.Count);
-        Assert.Contains(problems, p => p.Contains("Responder:Sso:Authority must use https", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Responder:Sso:ClientId is required", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Responder:Sso:RoleClaim", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Responder:Sso:RoleMap:soc must be one of viewer, analyst, responder, admin, not 'superuser'", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("SessionLifetime", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            problems,
+            "Responder:Sso:Authority must use https",
+            "Responder:Sso:ClientId is required",
+            "Responder:Sso:RoleClaim",
+            "Responder:Sso:RoleMap:soc must be one of viewer, analyst, responder, admin, not 'superuser'",
+            "SessionLifetime");
     }
 
     [Theory]

@@ -28,6 +28,22 @@ public sealed class NftablesWorkloadIsolatorTests
         RequestedBy = "alice",
     };
 
+    /// <summary>Isolating <paramref name="address"/> cuts A's TCP to <paramref name="service"/>; releasing it restores it.</summary>
+    private static async Task IsolateThenReleaseAsync(NetnsPair pair, IPEndPoint service, Guid id, string address, Func<Task>? whileIsolated = null)
+    {
+        var isolated = await Isolator().IsolateAsync(Isolate(id, address), Ct);
+        Assert.True(isolated.Changed, isolated.Detail);
+        Assert.False(await pair.CanConnectFromAAsync(service, ConnectTimeout), $"isolated {address} must not reach B");
+        if (whileIsolated is not null)
+        {
+            await whileIsolated();
+        }
+
+        var released = await Isolator().ReleaseAsync(Release(id, address), Ct);
+        Assert.True(released.Changed, released.Detail);
+        Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), $"released {address} reaches B again");
+    }
+
     [Fact]
     public async Task IsolateThenRelease_RealNamespaces_CutsAndRestoresTcp()
     {
@@ -38,17 +54,12 @@ public sealed class NftablesWorkloadIsolatorTests
 
         Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), "before isolation A reaches B");
 
-        var isolated = await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
-        Assert.True(isolated.Changed, isolated.Detail);
-        Assert.False(await pair.CanConnectFromAAsync(service, ConnectTimeout), "isolated A must not reach B");
-
-        var again = await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
-        Assert.False(again.Changed);
-        Assert.Contains("already quarantined by this action", again.Detail, StringComparison.Ordinal);
-
-        var released = await Isolator().ReleaseAsync(Release(id, pair.A), ct);
-        Assert.True(released.Changed, released.Detail);
-        Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), "released A reaches B again");
+        await IsolateThenReleaseAsync(pair, service, id, pair.A, whileIsolated: async () =>
+        {
+            var again = await Isolator().IsolateAsync(Isolate(id, pair.A), ct);
+            Assert.False(again.Changed);
+            Assert.Contains("already quarantined by this action", again.Detail, StringComparison.Ordinal);
+        });
 
         var releasedAgain = await Isolator().ReleaseAsync(Release(id, pair.A), ct);
         Assert.False(releasedAgain.Changed);
@@ -69,13 +80,7 @@ public sealed class NftablesWorkloadIsolatorTests
             // `ip netns exec` switches namespace and then execs: wait until the process is in A.
             await WaitForNamespaceOfAsync(sleeper.Id, pair.A, ct);
 
-            var isolated = await Isolator().IsolateAsync(Isolate(id, address), ct);
-            Assert.True(isolated.Changed, isolated.Detail);
-            Assert.False(await pair.CanConnectFromAAsync(service, ConnectTimeout));
-
-            var released = await Isolator().ReleaseAsync(Release(id, address), ct);
-            Assert.True(released.Changed, released.Detail);
-            Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout));
+            await IsolateThenReleaseAsync(pair, service, id, address);
         }
         finally
         {

@@ -1,5 +1,6 @@
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Tests.Drivers;
+using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Revocation.OAuth;
 
@@ -196,10 +197,12 @@ public sealed class OAuthTokenRevokerTests
         }.Validate();
 
         Assert.Equal(5, problems.Count);
-        Assert.Contains(problems, p => p.Contains("Endpoint", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("ClientId", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("ClientSecret", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("ClientAuthentication", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("MaxAttempts", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            problems,
+            "Endpoint",
+            "ClientId",
+            "ClientSecret",
+            "ClientAuthentication",
+            "MaxAttempts");
     }
 }

@@ -27,83 +27,83 @@ public sealed class FalcoAppendOverrideTests
 
     private const string RuleName = "Secret Modified In Sensitive Namespace";
 
-    [Fact]
-    public void Base_DetectsPatchInPaymentsOnly()
-    {
-        var rule = Only(Base);
+    /// <summary><see cref="Base"/> with these items under the rule's <c>exceptions:</c> (then any further top-level YAML).</summary>
+    private static string BaseWithExceptions(string exceptions) =>
+        Base.Replace("  tags: [k8s]", "  tags: [k8s]\n  exceptions:\n" + exceptions, StringComparison.Ordinal);
 
-        Assert.True(Matches(rule, Secret("patch", "payments", "alice")));
-        Assert.False(Matches(rule, Secret("patch", "web", "alice")));
-        Assert.False(Matches(rule, Secret("delete", "payments", "alice")));
-    }
-
-    [Fact]
-    public void ListAppend_InALaterFile_AddsItems()
+    /// <summary>
+    /// Files loaded after <see cref="Base"/>, then what the one rule matches: each expectation is
+    /// "verb namespace user" for a secret change it detects, prefixed with '!' for one it lets through.
+    /// </summary>
+    public static TheoryData<string, string[], string[]> LaterFiles => new()
     {
-        var rule = Only(Base, """
+        { "base alone detects patch in payments only", [], ["patch payments alice", "!patch web alice", "!delete payments alice"] },
+        {
+            "list append in a later file adds items",
+            ["""
             - list: sensitive_namespaces
               items: [web]
               append: true
-            """);
-
-        Assert.True(Matches(rule, Secret("patch", "web", "alice")));
-        Assert.True(Matches(rule, Secret("patch", "payments", "alice")));
-    }
-
-    [Theory]
-    [InlineData("append", true)]
-    [InlineData("replace", false)]
-    public void ListOverride_AppendsOrReplacesItems(string mode, bool paymentsStillSensitive)
-    {
-        var rule = Only(Base, $"""
+            """],
+            ["patch web alice", "patch payments alice"]
+        },
+        {
+            "list override append keeps the items",
+            ["""
             - list: sensitive_namespaces
               items: [web]
               override:
-                items: {mode}
-            """);
-
-        Assert.True(Matches(rule, Secret("patch", "web", "alice")));
-        Assert.Equal(paymentsStillSensitive, Matches(rule, Secret("patch", "payments", "alice")));
-    }
-
-    [Fact]
-    public void MacroAppend_ConditionTextContinues()
-    {
-        var rule = Only(Base, """
+                items: append
+            """],
+            ["patch web alice", "patch payments alice"]
+        },
+        {
+            "list override replace drops the items",
+            ["""
+            - list: sensitive_namespaces
+              items: [web]
+              override:
+                items: replace
+            """],
+            ["patch web alice", "!patch payments alice"]
+        },
+        {
+            "macro append continues the condition text",
+            ["""
             - macro: kmodify
               condition: or ka.verb=delete
               append: true
-            """);
-
-        Assert.True(Matches(rule, Secret("delete", "payments", "alice")));
-        Assert.True(Matches(rule, Secret("update", "payments", "alice")));
-    }
-
-    [Fact]
-    public void MacroOverrideReplace_NewConditionOnly()
-    {
-        var rule = Only(Base, """
+            """],
+            ["delete payments alice", "update payments alice"]
+        },
+        {
+            "macro override replace keeps the new condition only",
+            ["""
             - macro: kmodify
               condition: ka.verb=delete
               override:
                 condition: replace
-            """);
-
-        Assert.True(Matches(rule, Secret("delete", "payments", "alice")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "alice")));
-    }
-
-    [Fact]
-    public void RuleAppend_ConditionTextContinues()
-    {
-        var rule = Only(Base, """
+            """],
+            ["delete payments alice", "!patch payments alice"]
+        },
+        {
+            "rule append continues the condition text",
+            ["""
             - rule: Secret Modified In Sensitive Namespace
               condition: and not ka.user.name startswith "system:serviceaccount:payments:"
               append: true
-            """);
+            """],
+            ["patch payments alice", "!patch payments system:serviceaccount:payments:rotator"]
+        },
+    };
 
-        Assert.True(Matches(rule, Secret("patch", "payments", "alice")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "system:serviceaccount:payments:rotator")));
+    [Theory]
+    [MemberData(nameof(LaterFiles))]
+    public void LaterFile_AppendOrOverride_ChangesWhatTheRuleMatches(string because, string[] laterFiles, string[] expectations)
+    {
+        var rule = Only([Base, .. laterFiles]);
+
+        AssertMatches(rule, because, expectations);
     }
 
     [Fact]
@@ -120,8 +120,7 @@ public sealed class FalcoAppendOverrideTests
                 output: append
             """);
 
-        Assert.True(Matches(rule, Secret("delete", "web", "alice")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "alice")));
+        AssertMatches(rule, nameof(RuleOverride_ReplaceConditionAndPriority_AppendOutput), "delete web alice", "!patch payments alice");
         Assert.Equal("critical", rule.Severity);
         Assert.Equal("secret db changed by alice (ns=web)", Render(rule, Secret("delete", "web", "alice")));
     }
@@ -183,16 +182,13 @@ public sealed class FalcoAppendOverrideTests
 
         Assert.Equal("replaced", rule.Description);
         Assert.Equal("high", rule.Severity);
-        Assert.True(Matches(rule, Secret("get", "web", "alice")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "alice")));
+        AssertMatches(rule, nameof(RuleRedefined_LaterDefinitionReplacesIt), "get web alice", "!patch payments alice");
     }
 
     [Fact]
     public void Exceptions_TupleForm_DefaultEqualsAndInWithLists()
     {
-        var rule = Only(Base.Replace("  tags: [k8s]", """
-              tags: [k8s]
-              exceptions:
+        var rule = Only(BaseWithExceptions("""
                 - name: rotators
                   fields: [ka.user.name, ka.target.name]
                   values:
@@ -203,20 +199,15 @@ public sealed class FalcoAppendOverrideTests
                   comps: [=, in]
                   values:
                     - [kube-system, [update, patch]]
-            """, StringComparison.Ordinal));
+            """));
 
-        Assert.False(Matches(rule, Secret("patch", "payments", "vault")));
-        Assert.True(Matches(rule, Secret("patch", "payments", "vault", name: "api-key")));
-        Assert.False(Matches(rule, Secret("update", "kube-system", "alice")));
-        Assert.True(Matches(rule, Secret("create", "kube-system", "alice")));
+        AssertMatches(rule, nameof(Exceptions_TupleForm_DefaultEqualsAndInWithLists), "!patch payments vault", "patch payments vault api-key", "!update kube-system alice", "create kube-system alice");
     }
 
     [Fact]
     public void Exceptions_OneFieldForm_DefaultIn_ListNamesExpand()
     {
-        var rule = Only(Base.Replace("  tags: [k8s]", """
-              tags: [k8s]
-              exceptions:
+        var rule = Only(BaseWithExceptions("""
                 - name: automation
                   fields: ka.user.name
                   values: [vault, automation_users]
@@ -226,26 +217,21 @@ public sealed class FalcoAppendOverrideTests
                   values: ["system:serviceaccount:payments:"]
             - list: automation_users
               items: [argo, flux]
-            """, StringComparison.Ordinal));
+            """));
 
-        Assert.False(Matches(rule, Secret("patch", "payments", "vault")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "flux")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "system:serviceaccount:payments:rotator")));
-        Assert.True(Matches(rule, Secret("patch", "payments", "alice")));
+        AssertMatches(rule, nameof(Exceptions_OneFieldForm_DefaultIn_ListNamesExpand), "!patch payments vault", "!patch payments flux", "!patch payments system:serviceaccount:payments:rotator", "patch payments alice");
     }
 
     [Fact]
     public void Exceptions_AppendValuesToAnExistingException_AndAddANewOne()
     {
-        var withException = Base.Replace("  tags: [k8s]", """
-              tags: [k8s]
-              exceptions:
+        var withException = BaseWithExceptions("""
                 - name: rotators
                   fields: [ka.user.name, ka.target.namespace]
                   comps: [=, startswith]
                   values:
                     - [vault, pay]
-            """, StringComparison.Ordinal);
+            """);
 
         var rule = Only(withException, """
             - rule: Secret Modified In Sensitive Namespace
@@ -265,23 +251,17 @@ public sealed class FalcoAppendOverrideTests
                 exceptions: append
             """);
 
-        Assert.False(Matches(rule, Secret("patch", "payments", "vault")));
-        Assert.False(Matches(rule, Secret("patch", "kube-system", "cert-manager")));
-        Assert.True(Matches(rule, Secret("patch", "kube-system", "vault")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "robot")));
-        Assert.True(Matches(rule, Secret("patch", "payments", "alice")));
+        AssertMatches(rule, nameof(Exceptions_AppendValuesToAnExistingException_AndAddANewOne), "!patch payments vault", "!patch kube-system cert-manager", "patch kube-system vault", "!patch payments robot", "patch payments alice");
     }
 
     [Fact]
     public void Exceptions_OverrideReplace_DropsEarlierExceptions()
     {
-        var withException = Base.Replace("  tags: [k8s]", """
-              tags: [k8s]
-              exceptions:
+        var withException = BaseWithExceptions("""
                 - name: rotators
                   fields: [ka.user.name]
                   values: [[vault]]
-            """, StringComparison.Ordinal);
+            """);
 
         var rule = Only(withException, """
             - rule: Secret Modified In Sensitive Namespace
@@ -293,21 +273,30 @@ public sealed class FalcoAppendOverrideTests
                 exceptions: replace
             """);
 
-        Assert.True(Matches(rule, Secret("patch", "payments", "vault")));
-        Assert.False(Matches(rule, Secret("patch", "payments", "robot")));
+        AssertMatches(rule, nameof(Exceptions_OverrideReplace_DropsEarlierExceptions), "patch payments vault", "!patch payments robot");
     }
 
     [Fact]
     public void Exceptions_WithoutValues_ChangeNothing()
     {
-        var rule = Only(Base.Replace("  tags: [k8s]", """
-              tags: [k8s]
-              exceptions:
+        var rule = Only(BaseWithExceptions("""
                 - name: to_be_filled_by_users
                   fields: [ka.user.name, ka.target.name]
-            """, StringComparison.Ordinal));
+            """));
 
-        Assert.True(Matches(rule, Secret("patch", "payments", "vault")));
+        AssertMatches(rule, nameof(Exceptions_WithoutValues_ChangeNothing), "patch payments vault");
+    }
+
+    /// <summary>Each expectation is "verb namespace user [secret name]", prefixed with '!' where the rule must not match.</summary>
+    private static void AssertMatches(Rule rule, string because, params string[] expectations)
+    {
+        foreach (var expectation in expectations)
+        {
+            var detects = !expectation.StartsWith('!');
+            var parts = expectation.TrimStart('!').Split(' ');
+            var change = parts.Length > 3 ? Secret(parts[0], parts[1], parts[2], parts[3]) : Secret(parts[0], parts[1], parts[2]);
+            Assert.True(Matches(rule, change) == detects, $"{because}: expected the rule {(detects ? "to detect" : "to let through")} '{expectation.TrimStart('!')}'");
+        }
     }
 
     private static Rule Only(params string[] files)

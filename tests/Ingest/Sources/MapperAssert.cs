@@ -1,0 +1,68 @@
+namespace ZtStream.Ingest.Tests.Sources;
+
+/// <summary>
+/// The checks every vendor mapper's tests make. All mappers share one signature and one <see cref="MapResult"/>, so
+/// "these records map to these events" and "these records are rejected, naming this field" are asserted one way
+/// for Okta, Entra, Keycloak, Auth0, Kubernetes audit and Falco alike.
+/// </summary>
+internal static class MapperAssert
+{
+    /// <summary>Every record maps and none is rejected: the <paramref name="count"/> events, in record order.</summary>
+    public static IReadOnlyList<AccessEvent> MapsAll(MapResult result, int count)
+    {
+        Assert.Empty(result.Errors);
+        var events = result.Events;
+        Assert.Equal(count, events.Count);
+        return events;
+    }
+
+    /// <summary>Every record maps and none is rejected, to events of these kinds in record order.</summary>
+    public static IReadOnlyList<AccessEvent> MapsAll(MapResult result, params string[] kinds)
+    {
+        Assert.Empty(result.Errors);
+        var events = result.Events;
+        Assert.Equal(kinds, events.Select(e => e.Kind));
+        return events;
+    }
+
+    /// <summary>A body of one record maps to one event of this kind and outcome, with no error.</summary>
+    public static AccessEvent MapsTo(MapResult result, string kind, string? outcome)
+    {
+        Assert.Empty(result.Errors);
+        var e = Assert.Single(result.Events);
+        Assert.Equal(kind, e.Kind);
+        Assert.Equal(outcome, e.Outcome);
+        return e;
+    }
+
+    /// <summary>An administrator granting a role: the one admin change every identity provider's grant maps to.</summary>
+    public static void IsRoleGrant(AccessEvent e, string actor, string targetUser, string role)
+    {
+        Assert.Equal(EventKinds.AuthAdminChange, e.Kind);
+        Assert.Equal("role_grant", e.Attr(IdentityAttributes.Change));
+        Assert.Equal(actor, e.Subject?.Id);
+        Assert.Equal(targetUser, e.Attr(IdentityAttributes.TargetUser));
+        Assert.Equal(role, e.Attr(IdentityAttributes.TargetRole));
+    }
+
+    /// <summary>
+    /// A body of good and bad records: exactly the records at <paramref name="mapped"/> become events, and each other
+    /// one is reported with its index, the field at fault and a reason — none is dropped silently.
+    /// </summary>
+    public static void Rejects(MapResult result, int[] mapped, params (int Index, string Field)[] rejected)
+    {
+        Assert.Equal(mapped, result.Items.Select(i => i.Index));
+        Assert.Equal(rejected, result.Errors.Select(e => (e.Index, e.Field)));
+        Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
+    }
+
+    /// <summary>A body the mapper cannot read as records at all: no event, and one error naming <paramref name="field"/>.</summary>
+    public static ItemError RejectsWhole(MapResult result, string field)
+    {
+        Assert.Empty(result.Events);
+        var error = Assert.Single(result.Errors);
+        Assert.Equal(field, error.Field);
+        Assert.False(string.IsNullOrWhiteSpace(error.Reason));
+        return error;
+    }
+}

@@ -1,0 +1,91 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using ZtStream.Platform.Hosting;
+
+namespace ZtStream.Platform.Tests.Hosting;
+
+public sealed class ServiceRegistrationTests
+{
+    [Fact]
+    public void AddHostedSingleton_AddedTwice_OneInstanceResolvedAndHosted()
+    {
+        var services = new ServiceCollection();
+        services.AddHostedSingleton<Worker>();
+        services.AddHostedSingleton<Worker>();
+        using var provider = services.BuildServiceProvider();
+
+        var hosted = Assert.Single(provider.GetServices<IHostedService>());
+        Assert.Same(provider.GetRequiredService<Worker>(), hosted);
+    }
+
+    [Fact]
+    public async Task AddValidatedOptions_BadSection_HostStopsAtStartWithEveryProblem()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Sample:Size"] = "-1", ["Sample:Name"] = "" });
+        builder.Services.AddValidatedOptions<SampleOptions, SampleOptionsValidator>(builder.Configuration.GetSection("Sample"));
+        builder.Services.AddValidatedOptions<SampleOptions, SampleOptionsValidator>(builder.Configuration.GetSection("Sample"));
+        using var host = builder.Build();
+
+        var refused = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        // Registered twice, validated once: each problem is listed once.
+        Assert.Equal(["Sample:Size must be positive", "Sample:Name is required"], refused.Failures);
+    }
+
+    [Fact]
+    public void AddValidatedOptions_GoodSection_Bound()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Sample:Size"] = "3", ["Sample:Name"] = "x" }).Build();
+        var services = new ServiceCollection();
+        services.AddValidatedOptions<SampleOptions, SampleOptionsValidator>(configuration.GetSection("Sample"));
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<SampleOptions>>().Value;
+        Assert.Equal((3, "x"), (options.Size, options.Name));
+    }
+
+    [Fact]
+    public void AddTelemetry_AddedByTwoComponents_OneInstanceOnTheHostMeterFactory()
+    {
+        var services = new ServiceCollection();
+        services.AddTelemetry<Worker>();
+        services.AddTelemetry<Worker>();
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Single(services, d => d.ServiceType == typeof(Worker));
+        Assert.Same(TimeProvider.System, provider.GetRequiredService<TimeProvider>());
+        Assert.NotNull(provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
+    }
+
+    internal sealed class Worker : BackgroundService
+    {
+        protected override Task ExecuteAsync(CancellationToken stoppingToken) => Task.CompletedTask;
+    }
+
+    internal sealed class SampleOptions
+    {
+        public int Size { get; set; } = 1;
+
+        public string Name { get; set; } = "sample";
+    }
+
+    internal sealed class SampleOptionsValidator : IValidateOptions<SampleOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, SampleOptions options)
+        {
+            var problems = new List<string>();
+            if (options.Size <= 0)
+            {
+                problems.Add("Sample:Size must be positive");
+            }
+
+            if (string.IsNullOrEmpty(options.Name))
+            {
+                problems.Add("Sample:Name is required");
+            }
+
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
+    }
+}
