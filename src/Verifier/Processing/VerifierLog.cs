@@ -17,6 +17,9 @@ internal static partial class VerifierLog
     [LoggerMessage(4003, LogLevel.Debug, "Verifier checkpointed {Topic}[{Partition}] at offset {Offset} ({Bytes} bytes)")]
     public static partial void Checkpointed(ILogger logger, string topic, int partition, long offset, int bytes);
 
+    [LoggerMessage(4062, LogLevel.Warning, "Verifier checkpoint of {Topic}[{Partition}] written in the background failed; the checkpoint that follows supersedes it")]
+    public static partial void CheckpointFailed(ILogger logger, string topic, int partition, Exception exception);
+
     [LoggerMessage(4004, LogLevel.Information, "Alert {AlertId} on {Principal}: {Severity} ({Score}) by {Detector}, count {Count}")]
     public static partial void AlertRaised(ILogger logger, string alertId, string principal, string severity, int score, string detector, int count);
 

@@ -142,7 +142,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         {
             foreach (var ((topic, partition), p) in partitions)
             {
-                await CheckpointAsync(topic, partition, p, cancellationToken);
+                await CheckpointNowAsync(topic, partition, p, cancellationToken);
             }
         }
         finally
@@ -193,7 +193,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             if (partitions.Remove((topic, partition), out var p))
             {
                 await ParkAsync(CancellationToken.None);
-                await CheckpointAsync(topic, partition, p, CancellationToken.None);
+                await CheckpointNowAsync(topic, partition, p, CancellationToken.None);
                 budget.Unregister(p.Engine);
                 VerifierLog.PartitionRevoked(logger, topic, partition, p.NextOffset);
                 RefreshGauges();
@@ -320,6 +320,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     private Task MaybeCheckpointAsync(ConsumedRecord record, Partition p, CancellationToken cancellationToken) =>
         p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval
+            || p.Saving is { IsFaulted: true } or { IsCanceled: true }
             ? CheckpointAsync(record.Topic, record.Partition, p, cancellationToken)
             : Task.CompletedTask;
 
@@ -450,13 +451,78 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules, budget)) { LastCheckpoint = time.GetUtcNow() };
 
+    /// <summary>
+    /// Checkpoints on the consumer's loop without waiting for the store: the state is serialised here (so it matches
+    /// <see cref="Partition.NextOffset"/> exactly) and written in the background, so the records queued behind this one
+    /// — an attack's among them — are not held up by the store's write. One write per partition is in flight at a time,
+    /// so checkpoints land in order; while one is in flight the next waits for a later record. A write that failed is
+    /// raised on the next checkpoint (a transient fault pauses the consumer as before); until then the previous
+    /// checkpoint stays, and restoring it re-scores records with the same alert ids.
+    /// </summary>
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
+    {
+        if (p.Saving is { } saving)
+        {
+            if (!saving.IsCompleted)
+            {
+                return;
+            }
+
+            p.Saving = null;
+            if (!saving.IsCompletedSuccessfully)
+            {
+                // As when the write ran on the loop: the failure reaches the consumer (a transient one pauses it) and
+                // the next record checkpoints again.
+                p.SinceCheckpoint = options.CheckpointEveryRecords;
+                await saving;
+            }
+        }
+
+        if (await SnapshotAsync(topic, partition, p, cancellationToken) is { } checkpoint)
+        {
+            p.Saving = SaveAsync(topic, partition, checkpoint, cancellationToken);
+        }
+    }
+
+    /// <summary>Checkpoints and waits for the write (a partition leaving, the worker stopping): after any write in flight.</summary>
+    private async Task CheckpointNowAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
+    {
+        if (p.Saving is { } saving)
+        {
+            p.Saving = null;
+            try
+            {
+                await saving;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // Superseded by the checkpoint written below.
+                VerifierLog.CheckpointFailed(logger, topic, partition, ex);
+            }
+        }
+
+        if (await SnapshotAsync(topic, partition, p, cancellationToken) is { } checkpoint)
+        {
+            await SaveAsync(topic, partition, checkpoint, cancellationToken);
+        }
+    }
+
+    private async Task SaveAsync(string topic, int partition, PartitionCheckpoint checkpoint, CancellationToken cancellationToken)
+    {
+        // Off the consumer's loop: the store's write runs on the thread pool while the loop scores the next records.
+        await Task.Yield();
+        await checkpoints.SaveAsync(topics.Group, topic, partition, checkpoint, cancellationToken);
+        VerifierLog.Checkpointed(logger, topic, partition, checkpoint.NextOffset, checkpoint.State.Length);
+    }
+
+    /// <summary>The partition's state and next offset as one checkpoint; null when it must not be checkpointed now.</summary>
+    private async Task<PartitionCheckpoint?> SnapshotAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
         if (p.PendingAlert is not null || budget.WaitingToPark > 0)
         {
             // The state already holds a record whose alert is not on the alerts topic yet. The previous checkpoint
             // stays: restoring it re-scores that record and raises the alert again.
-            return;
+            return null;
         }
 
         try
@@ -469,12 +535,11 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             VerifierLog.LinksDeferred(logger, topic, partition, p.Engine.Links.Outbox.Count, ex.Message);
         }
 
-        var state = p.Engine.Checkpoint();
-        await checkpoints.SaveAsync(topics.Group, topic, partition, new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, state), cancellationToken);
+        var checkpoint = new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, p.Engine.Checkpoint());
         p.SinceCheckpoint = 0;
         p.LastCheckpoint = time.GetUtcNow();
         RefreshGauges();
-        VerifierLog.Checkpointed(logger, topic, partition, p.NextOffset, state.Length);
+        return checkpoint;
     }
 
     public override void Dispose()
@@ -497,6 +562,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         /// <summary>Restored from a checkpoint: the first record must be at <see cref="NextOffset"/>, else the log and the checkpoint disagree.</summary>
         public bool CheckFirstOffset { get; set; }
+
+        /// <summary>The checkpoint write in flight, if any (one at a time, so they land in order).</summary>
+        public Task? Saving { get; set; }
 
         /// <summary>An alert scored from the record at Offset whose append has not succeeded yet.</summary>
         public (long Offset, Alert Alert)? PendingAlert { get; set; }

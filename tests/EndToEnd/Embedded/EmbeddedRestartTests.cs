@@ -13,8 +13,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 {
     private const string ApiToken = "embedded-responder-token-0123456789abcdef01234";
     private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(90);
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("zt-embedded-");
-    private readonly List<ZtStreamProcess> _processes = [];
+    private readonly ZtStreamProcesses _processes = new("zt-embedded-");
     private string _key = "";
 
     [Fact]
@@ -102,7 +101,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
                     }
                 },
                 CancellationToken.None);
-            await PollAsync(() => Task.FromResult(acknowledged.Count >= 15), TimeSpan.FromSeconds(60));
+            await Poll.UntilAsync(() => Task.FromResult(acknowledged.Count >= 15), TimeSpan.FromSeconds(60), Ct);
             run.Kill();
             await sender.WaitAsync(TimeSpan.FromSeconds(60), Ct);
         }
@@ -124,45 +123,26 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in _processes)
-        {
-            await process.DisposeAsync();
-        }
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
-        try
-        {
-            _folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process still exiting holds a file; the temp folder is reclaimed later.
-        }
-    }
-
-    private string Database => Path.Combine(_folder.FullName, "ztstream.db");
+    private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
 
     private async Task AddSourceAsync()
     {
-        var sources = await ZtStreamProcess.StartAsync("sources", ["sources", "add", "embedded-app", "--sqlite", Database], workingDirectory: _folder.FullName, waitForListening: false, cancellationToken: Ct);
-        _processes.Add(sources);
-        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), Ct));
-        _key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        _key = await _processes.AddSourceAsync("embedded-app", ["--sqlite", Database], Ct);
     }
 
     private async Task<ZtStreamProcess> RunAsync(string name)
     {
         // Only the defaults: the file event log lands beside the SQLite file, the bus in memory.
-        var process = await ZtStreamProcess.StartAsync(
+        var process = await _processes.StartAsync(
             name,
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
              "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
              "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
-            workingDirectory: _folder.FullName,
-            cancellationToken: Ct);
-        _processes.Add(process);
-        Assert.True(Directory.Exists(Path.Combine(_folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
+            waitForListening: true,
+            Ct);
+        Assert.True(Directory.Exists(Path.Combine(_processes.Folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
         return process;
     }
 
@@ -230,7 +210,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     private static async Task<List<JsonElement>> WaitForAlertsAsync(ZtStreamProcess process, string principal, int count)
     {
         List<JsonElement> alerts = [];
-        var found = await PollAsync(async () => (alerts = await AlertsAsync(process, principal)).Count >= count, AlertTimeout);
+        var found = await Poll.UntilAsync(async () => (alerts = await AlertsAsync(process, principal)).Count >= count, AlertTimeout, Ct);
         Assert.True(found, $"no alert for {principal} within {AlertTimeout.TotalSeconds} s:\n{process.Output}");
         return alerts;
     }
@@ -256,21 +236,5 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         {
             await WaitForAlertsAsync(process, probe, 1);
         }
-    }
-
-    private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(250, Ct);
-        }
-
-        return false;
     }
 }

@@ -15,8 +15,7 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
     private const string ApiToken = "flood-responder-token-0123456789abcdef012345";
     private const int Principals = 100_000;
     private const int Batch = 1_000;
-    private readonly DirectoryInfo folder = Directory.CreateTempSubdirectory("zt-flood-");
-    private readonly List<ZtStreamProcess> processes = [];
+    private readonly ZtStreamProcesses processes = new("zt-flood-");
 
     [Fact]
     public async Task HundredThousandNewPrincipals_ReachingTheVerifier_OtherSourceScored_RssUnder600MB_OneFloodAlert()
@@ -152,29 +151,22 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
     private async Task<(string Flooder, string Steady)> AddSourcesAsync() =>
         (await AddSourceAsync("flooder"), await AddSourceAsync("steady", "--subjects", "user:steady-*"));
 
-    private async Task<string> AddSourceAsync(string name, params string[] scope)
-    {
-        var sources = await ZtStreamProcess.StartAsync(name, ["sources", "add", name, .. scope, "--sqlite", Database], workingDirectory: folder.FullName, waitForListening: false, cancellationToken: Ct);
-        processes.Add(sources);
-        Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), Ct));
-        return sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
-    }
+    private Task<string> AddSourceAsync(string name, params string[] scope) =>
+        processes.AddSourceAsync(name, [.. scope, "--sqlite", Database], Ct);
 
     private async Task<ZtStreamProcess> RunAsync(params string[] settings)
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "memory is read from /proc");
-        var process = await ZtStreamProcess.StartAsync(
+        return await processes.StartAsync(
             "run",
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
              "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
              "--set", $"Responder:ApiTokens:0:Token={ApiToken}", .. settings],
-            workingDirectory: folder.FullName,
-            cancellationToken: Ct);
-        processes.Add(process);
-        return process;
+            waitForListening: true,
+            Ct);
     }
 
-    private string Database => Path.Combine(folder.FullName, "ztstream.db");
+    private string Database => Path.Combine(processes.Folder.FullName, "ztstream.db");
 
     private static HttpClient Client(ZtStreamProcess process, string bearer)
     {
@@ -183,20 +175,5 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
         return client;
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var process in processes)
-        {
-            await process.DisposeAsync();
-        }
-
-        try
-        {
-            folder.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-            // A process still exiting holds a file; the temp folder is reclaimed later.
-        }
-    }
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

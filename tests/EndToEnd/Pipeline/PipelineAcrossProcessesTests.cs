@@ -86,7 +86,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
-        var refused = await PollAsync(async () =>
+        var refused = await Poll.UntilAsync(async () =>
         {
             using var r = await GetAsync(app, "/api/orders", token, ct);
             return r.StatusCode == HttpStatusCode.Unauthorized && r.Headers.WwwAuthenticate.ToString().Contains("revoked", StringComparison.Ordinal);
@@ -153,7 +153,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
     private static async Task<List<JsonElement>> WaitForAlertsAsync(HttpClient api, string principal, int count, CancellationToken ct)
     {
         List<JsonElement> alerts = [];
-        var found = await PollAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, DetectionTimeout, ct);
+        var found = await Poll.UntilAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, DetectionTimeout, ct);
         Assert.True(found, $"no alert for {principal} within {DetectionTimeout.TotalSeconds} s");
         return alerts;
     }
@@ -169,22 +169,6 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return app.SendAsync(request, ct);
-    }
-
-    private static async Task<bool> PollAsync(Func<Task<bool>> condition, TimeSpan timeout, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await condition())
-            {
-                return true;
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        return false;
     }
 
     private static string Token(string subject, string jti)

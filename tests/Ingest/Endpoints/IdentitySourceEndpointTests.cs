@@ -144,9 +144,8 @@ public sealed class IdentitySourceEndpointTests
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(["e-0", "e-2"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
-        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
-        Assert.Equal(1, error.GetProperty("index").GetInt32());
-        Assert.Equal("properties.id", error.GetProperty("field").GetString());
+        var error = Assert.Single(ProblemErrors.Of(problem));
+        Assert.Equal((1, "properties.id"), (error.Index, error.Field));
         Assert.Equal(2, (await LogReader.ReadAsync(log, server.Topic, 2)).Count);
     }
 

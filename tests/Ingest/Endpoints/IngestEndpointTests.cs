@@ -87,8 +87,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(207, problem.GetProperty("status").GetInt32());
         Assert.Equal(["m-0", "m-2", "m-4"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
-        var errors = problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())).ToList();
-        Assert.Equal([(1, "id"), (3, "subject.id")], errors);
+        Assert.Equal([(1, "id"), (3, "subject.id")], ProblemErrors.Of(problem).Select(e => (e.Index, e.Field)));
         var read = await LogReader.ReadAsync(log, server.Topic, 3);
         Assert.Equal(["m-0", "m-2", "m-4"], read.Select(r => r.Event.Id).Order());
     }

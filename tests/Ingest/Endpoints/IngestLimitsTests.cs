@@ -56,10 +56,8 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/events", body, key, CloudEventMapping.BatchMediaType);
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
-        Assert.Equal(2, error.GetProperty("index").GetInt32());
-        Assert.Equal("type", error.GetProperty("field").GetString());
+        var error = Assert.Single(await ProblemErrors.ReadAsync(response));
+        Assert.Equal((2, "type"), (error.Index, error.Field));
         var read = await LogReader.ReadAsync(log, server.Topic, 2);
         Assert.Equal(["ce-0", "ce-1"], read.Select(r => r.Event.Id).Order());
         Assert.All(read, r => Assert.Equal("ce", r.Event.Source));
@@ -75,8 +73,7 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/events", body, key, CloudEventMapping.StructuredMediaType);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal("data.time", problem.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal("data.time", (await ProblemErrors.ReadAsync(response))[0].Field);
     }
 
     [Fact]
@@ -92,9 +89,9 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/events", body, key, "application/x-ndjson");
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(1, problem.GetProperty("errors")[0].GetProperty("index").GetInt32());
-        Assert.Contains("line 2", problem.GetProperty("errors")[0].GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var error = (await ProblemErrors.ReadAsync(response))[0];
+        Assert.Equal(1, error.Index);
+        Assert.Contains("line 2", error.Reason, StringComparison.Ordinal);
         var read = await LogReader.ReadAsync(log, server.Topic, 2);
         var first = Assert.Single(read, r => r.Event.Id == "n-0").Event;
         Assert.Equal("abc123", first.Attributes!["trace_id"].GetString());
@@ -163,12 +160,11 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/events", body, key);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        var errors = problem.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString())).ToList();
-        Assert.Equal([(0, "time"), (1, "time"), (2, "user_agent"), (3, "id")], errors.Select(e => (e.Item1, e.Item2)));
-        Assert.Contains("ahead of the server clock", errors[0].Item3, StringComparison.Ordinal);
-        Assert.Contains("old", errors[1].Item3, StringComparison.Ordinal);
-        Assert.Contains("limit is 64", errors[2].Item3, StringComparison.Ordinal);
+        var errors = await ProblemErrors.ReadAsync(response);
+        Assert.Equal([(0, "time"), (1, "time"), (2, "user_agent"), (3, "id")], errors.Select(e => (e.Index, e.Field)));
+        Assert.Contains("ahead of the server clock", errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("old", errors[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("limit is 64", errors[2].Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -192,9 +188,9 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.K8sTrace("fal_01_003.json"), key);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors")[0];
-        Assert.Equal("kind", error.GetProperty("field").GetString());
-        Assert.Contains("not recognized as a Kubernetes audit event", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var error = (await ProblemErrors.ReadAsync(response))[0];
+        Assert.Equal("kind", error.Field);
+        Assert.Contains("not recognized as a Kubernetes audit event", error.Reason, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -206,8 +202,7 @@ public sealed class IngestLimitsTests
         using var response = await server.PostAsync("/v1/sources/falco", "23:39:44.834631763: Notice A shell was spawned", key, "text/plain");
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors")[0];
-        Assert.Contains("malformed JSON", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("malformed JSON", (await ProblemErrors.ReadAsync(response))[0].Reason, StringComparison.Ordinal);
     }
 
     [Fact]

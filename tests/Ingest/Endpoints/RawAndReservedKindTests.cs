@@ -41,12 +41,10 @@ public sealed class RawAndReservedKindTests
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        var errors = problem.GetProperty("errors").EnumerateArray()
-            .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString()!))
-            .ToList();
-        Assert.Equal([(1, "raw"), (2, "raw"), (3, "raw"), (4, "kind")], errors.Select(e => (e.Item1, e.Item2)));
-        Assert.Contains("limit is 1024", errors[1].Item3, StringComparison.Ordinal);
-        Assert.Contains("reserved", errors[3].Item3, StringComparison.Ordinal);
+        var errors = ProblemErrors.Of(problem);
+        Assert.Equal([(1, "raw"), (2, "raw"), (3, "raw"), (4, "kind")], errors.Select(e => (e.Index, e.Field)));
+        Assert.Contains("limit is 1024", errors[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("reserved", errors[3].Reason, StringComparison.Ordinal);
         Assert.Equal(["r-0", "r-5"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
     }
 

@@ -41,11 +41,10 @@ public sealed class SourceScopeTests
         Assert.Equal("application/problem+json", payments.Content.Headers.ContentType?.MediaType);
         var problem = await payments.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
-        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
-        Assert.Equal(0, error.GetProperty("index").GetInt32());
-        Assert.Equal("workload.namespace", error.GetProperty("field").GetString());
-        Assert.StartsWith("outside the scope of source shop-app", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
-        Assert.Contains("'payments' is not one of shop", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var error = Assert.Single(ProblemErrors.Of(problem));
+        Assert.Equal((0, "workload.namespace"), (error.Index, error.Field));
+        Assert.StartsWith("outside the scope of source shop-app", error.Reason, StringComparison.Ordinal);
+        Assert.Contains("'payments' is not one of shop", error.Reason, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, shop.StatusCode);
 
         var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1));
@@ -95,12 +94,11 @@ public sealed class SourceScopeTests
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        var errors = problem.GetProperty("errors").EnumerateArray()
-            .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString()!)).ToList();
-        Assert.Equal([(1, "subject.id"), (2, "kind"), (4, "workload.id"), (5, "workload.namespace")], errors.Where(e => e.Item1 < 6).Select(e => (e.Item1, e.Item2)));
-        Assert.All(errors.Where(e => e.Item1 < 6), e => Assert.StartsWith("outside the scope of source orders-api", e.Item3, StringComparison.Ordinal));
-        Assert.Contains("names no namespace", errors.Single(e => e.Item1 == 5).Item3, StringComparison.Ordinal);
-        Assert.Contains(errors, e => e.Item1 == 6);
+        var errors = ProblemErrors.Of(problem);
+        Assert.Equal([(1, "subject.id"), (2, "kind"), (4, "workload.id"), (5, "workload.namespace")], errors.Where(e => e.Index < 6).Select(e => (e.Index, e.Field)));
+        Assert.All(errors.Where(e => e.Index < 6), e => Assert.StartsWith("outside the scope of source orders-api", e.Reason, StringComparison.Ordinal));
+        Assert.Contains("names no namespace", errors.Single(e => e.Index == 5).Reason, StringComparison.Ordinal);
+        Assert.Contains(errors, e => e.Index == 6);
         Assert.Equal(["m-0", "m-3"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
         lock (measurements)
         {
@@ -164,8 +162,8 @@ public sealed class SourceScopeTests
         using var viaEvents = await server.PostAsync("/v1/events", Payloads.Array(Event("e-0")), key);
 
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var error = Assert.Single((await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("errors").EnumerateArray());
-        Assert.Equal((1, "workload.namespace"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+        var error = Assert.Single(await ProblemErrors.ReadAsync(response));
+        Assert.Equal((1, "workload.namespace"), (error.Index, error.Field));
         Assert.Equal(HttpStatusCode.Forbidden, viaEvents.StatusCode);
         var logged = await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 2);
         Assert.Equal(["a-0", "a-2"], logged.Select(r => r.Event.Id).Order());

@@ -1,5 +1,6 @@
 using ZtStream.Contracts;
 using ZtStream.Platform.EventLog.InProcess;
+using ZtStream.Platform.Store;
 
 namespace ZtStream.Verifier.Tests.Processing;
 
@@ -21,11 +22,22 @@ public sealed class VerifierWorkerTests
         var first = h.NewWorker();
         await first.StartAsync(CancellationToken.None);
         await WorkerHarness.WaitUntilAsync(() => first.EventsScored == history.Count, TimeSpan.FromSeconds(30), "the history to be scored");
+        await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
+        await watching.CancelAsync();
+        await watcher;
+    }
+
+    /// <summary>
+    /// Stops <paramref name="first"/> (which raised nothing on the history) and starts a new worker after an
+    /// exfiltration-sized read is appended: only that event is scored, and against the restored 48-hour baseline (a
+    /// cold or partial state would not know the 1.1 MB mean).
+    /// </summary>
+    private static async Task AssertRestartScoresOnlyTheExfiltrationAsync(WorkerHarness h, VerifierWorker first)
+    {
         await first.StopAsync(CancellationToken.None);
         first.Dispose();
         Assert.Empty(h.Alerts);
 
-        // After the restart only the new event is scored, against the restored baseline.
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         await h.AppendAsync([exfil]);
         var second = h.NewWorker();
@@ -39,8 +51,6 @@ public sealed class VerifierWorkerTests
         Assert.Equal(exfil.PrincipalKey, alert.Principal);
         Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Contains(alert.Reasons, r => r.Rule == "bytes_spike" && r.Text.Contains("30-day mean 1.1 MB", StringComparison.Ordinal));
-        await watching.CancelAsync();
-        await watcher;
     }
 
     [Fact]
@@ -136,8 +146,57 @@ public sealed class VerifierWorkerTests
         await watcher;
     }
 
+    [Fact]
+    public async Task CheckpointWrites_FailWhileTheStoreIsDown_TheCheckpointAfterItHoldsEveryEvent()
+    {
+        // Checkpoints are written off the consumer's loop: a write the store refuses must still reach the consumer,
+        // and the checkpoint written once the store is back must hold every record scored meanwhile.
+        using var log = NewMemoryLog(1);
+        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        using var watching = new CancellationTokenSource();
+        var watcher = h.WatchAlertsAsync(watching.Token);
+        var store = new StoreThatGoesDown(h.Store);
+        var first = h.NewWorker(store);
+        await first.StartAsync(CancellationToken.None);
+        await h.AppendAsync([Events.WarmHistory().First()]);
+        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == 1, TimeSpan.FromSeconds(30), "the first event");
+
+        store.Down = true;
+        var history = Events.WarmHistory().Skip(1).ToList();
+        await h.AppendAsync(history);
+        await WorkerHarness.WaitUntilAsync(() => first.EventsScored == history.Count + 1, TimeSpan.FromSeconds(60), "the history, with the store down");
+        Assert.True(store.Refused > 0, "no checkpoint write reached the store while it was down");
+        store.Down = false;
+        await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
+        await watching.CancelAsync();
+        await watcher;
+    }
+
     private static InProcessEventLog NewMemoryLog(int partitions) =>
         new(new EventLogOptions { Partitions = partitions, RetryBackoff = TimeSpan.FromMilliseconds(20) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+
+    /// <summary>A store that refuses every connection while <see cref="Down"/>, as a store that stopped does.</summary>
+    private sealed class StoreThatGoesDown(IStore inner) : IStore
+    {
+        private int refused;
+
+        public volatile bool Down;
+
+        public int Refused => Volatile.Read(ref refused);
+
+        public StoreDialect Dialect => inner.Dialect;
+
+        public ValueTask<System.Data.Common.DbConnection> OpenAsync(CancellationToken cancellationToken)
+        {
+            if (Down)
+            {
+                Interlocked.Increment(ref refused);
+                throw new TimeoutException("the store is down");
+            }
+
+            return inner.OpenAsync(cancellationToken);
+        }
+    }
 
     /// <summary>A log whose first append to the alerts topic is refused as unavailable, as a full or failing log refuses it.</summary>
     private sealed class RefusingAlertsOnce(InProcessEventLog inner) : IEventLog, IDisposable

@@ -45,7 +45,8 @@ internal sealed class WorkerHarness : IAsyncDisposable
         return h;
     }
 
-    public VerifierWorker NewWorker() => new(Log, new CheckpointStore(Store, TimeProvider.System),
+    /// <summary>A worker over the harness's log and topics, checkpointing to <paramref name="store"/> (the harness's own by default).</summary>
+    public VerifierWorker NewWorker(IStore? store = null) => new(Log, new CheckpointStore(store ?? Store, TimeProvider.System),
         Options.Create(new VerifierOptions { ModelEnabled = false, CheckpointEveryRecords = 10 }), TimeProvider.System, NullLogger<VerifierWorker>.Instance, Topics);
 
     public Task AppendAsync(IEnumerable<AccessEvent> events) =>
