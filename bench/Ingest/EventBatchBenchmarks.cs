@@ -7,7 +7,9 @@ using ZtStream.Contracts.Serialization;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Validation;
+using ZtStream.Platform.Http;
 using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Benchmarks.Ingest;
@@ -18,7 +20,9 @@ namespace ZtStream.Benchmarks.Ingest;
 /// building the event and serialised again with the stamped source (<see cref="Reserialize"/>), validated by building the
 /// event and forwarded as its own bytes with the source spliced in (<see cref="ForwardFullValidation"/>), or validated
 /// from its bytes without building it and forwarded (<see cref="Forward"/>, what Ingest does: the record written once,
-/// straight from the body's bytes; <see cref="ForwardCopyingItems"/> copies each item out first, as Ingest did before).
+/// straight from the body's bytes; <see cref="ForwardCopyingItems"/> copies each item out first, as Ingest did before),
+/// and from a scoped source through the source gate (<see cref="ForwardScoped"/>; <see cref="ForwardScopedReadingEvents"/>
+/// reads every event for the gate, as Ingest did before).
 /// One operation = one body of 1,000 events.
 /// </summary>
 [MemoryDiagnoser]
@@ -27,6 +31,8 @@ public class EventBatchBenchmarks
     private const int Events = 1_000;
     private static readonly byte[] Stamp = "\"source\":\"bench\","u8.ToArray();
     private readonly EventValidator validator = new(Options.Create(new IngestOptions()), TimeProvider.System);
+    private static readonly SourceScope Scope = new(Subjects: ["*"], Namespaces: ["*"]);
+    private readonly SourceGate gate = new();
     private readonly EventBatchParser parser;
     private byte[] body = [];
 
@@ -86,6 +92,43 @@ public class EventBatchBenchmarks
         foreach (var item in parser.Parse(body, EventsFormat.Json).Items)
         {
             total += EventAppender.Stamped(item.Json!.Value, Stamp).Length;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// <see cref="Forward"/> from a scoped source (the bench's own scope: any subject, any namespace) through the source
+    /// gate as it was: every item's event read from its bytes for the gate to look at.
+    /// </summary>
+    [Benchmark]
+    public int ForwardScopedReadingEvents()
+    {
+        var total = 0;
+        var errors = new List<ItemError>();
+        foreach (var item in parser.Parse(body, EventsFormat.Json).Items)
+        {
+            if (gate.Admit(item.Event, item.Index, "bench", Scope, adapter: false, errors) is { } admitted)
+            {
+                total += EventAppender.Stamped(item.Admitted(admitted).Json!.Value, Stamp).Length;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>As <see cref="ForwardScopedReadingEvents"/>, the gate deciding from the fields the scan recorded (what Ingest does).</summary>
+    [Benchmark]
+    public int ForwardScoped()
+    {
+        var total = 0;
+        var errors = new List<ItemError>();
+        foreach (var item in parser.Parse(body, EventsFormat.Json).Items)
+        {
+            if (gate.Admit(item, "bench", Scope, adapter: false, errors) is { } admitted)
+            {
+                total += EventAppender.Stamped(admitted.Json!.Value, Stamp).Length;
+            }
         }
 
         return total;

@@ -234,9 +234,9 @@ internal sealed class IngestHandler(
                     // Nothing to check or vouch for: an event accepted from its bytes is not read (the appender stamps the source).
                     good.Add(item);
                 }
-                else if (gate.Admit(item.Event, item.Index, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
+                else if (gate.Admit(item, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
                 {
-                    good.Add(item.Admitted(admitted));
+                    good.Add(admitted);
                 }
                 else
                 {

@@ -33,6 +33,18 @@ internal sealed class MappedEvent
         PrincipalKey = scanned.PrincipalKey;
         MayBeFailedSignIn = scanned.FailedSignIn;
         Json = json;
+        Scanned = scanned.Scope;
+    }
+
+    private MappedEvent(MappedEvent item)
+    {
+        Index = item.Index;
+        mapped = item.mapped;
+        Id = item.Id;
+        PrincipalKey = item.PrincipalKey;
+        MayBeFailedSignIn = item.MayBeFailedSignIn;
+        Json = item.Json;
+        Scanned = item.Scanned;
     }
 
     public int Index { get; }
@@ -51,6 +63,18 @@ internal sealed class MappedEvent
         ArgumentNullException.ThrowIfNull(stamped);
         return new MappedEvent(Index, stamped) { Json = Json, SourceScope = stamped.SourceScope };
     }
+
+    /// <summary>
+    /// This item as the source gate let it through without reading its event: the same bytes, forwarded with
+    /// <paramref name="sourceScope"/> (what the scope vouches for) spliced in beside <c>source</c>.
+    /// </summary>
+    public MappedEvent Vouched(IReadOnlyList<string>? sourceScope) => new(this) { SourceScope = sourceScope };
+
+    /// <summary>
+    /// Where the fields a source's scope is checked on sit in <see cref="Json"/>, for an item accepted from its bytes;
+    /// null for an item whose event was built (read <see cref="Event"/>).
+    /// </summary>
+    public Validation.ScannedScope? Scanned { get; }
 
     public string Id { get; }
 

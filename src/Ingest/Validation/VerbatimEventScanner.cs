@@ -9,7 +9,35 @@ namespace ZtStream.Ingest.Validation;
 /// <see cref="Outcomes.Denied"/>), the only events that can have an address twin; every other is forwarded without
 /// reading it into an <see cref="AccessEvent"/>.
 /// </param>
-internal readonly record struct ScannedEvent(string Id, string PrincipalKey, bool FailedSignIn);
+/// <param name="Scope">Where the fields a source's scope is checked on sit in the event's bytes, so a scoped source's gate reads only them.</param>
+internal readonly record struct ScannedEvent(string Id, string PrincipalKey, bool FailedSignIn, ScannedScope Scope = default);
+
+/// <summary>
+/// Where the fields a source's scope matches (<see cref="Sources.Scopes.SourceScope"/>) sit in a scanned event's bytes.
+/// Recording positions costs the scan nothing an unscoped source would notice; the strings are made only for a scoped one.
+/// </summary>
+/// <param name="HasWorkload">True when the event has a <c>workload</c> object (not absent, not null).</param>
+internal readonly record struct ScannedScope(TextAt Kind, TextAt SubjectId, bool HasWorkload, TextAt WorkloadId, TextAt WorkloadName, TextAt WorkloadNamespace);
+
+/// <summary>
+/// A string value in an event's bytes, by its offset from the event's first byte; the default is an absent (or null)
+/// value. Only unescaped strings of valid UTF-8 are recorded, so the bytes are the text.
+/// </summary>
+internal readonly struct TextAt
+{
+    // The offset plus one, so that the default (0) means absent.
+    private readonly int start;
+    private readonly int length;
+
+    public TextAt(int offset, int length)
+    {
+        start = offset + 1;
+        this.length = length;
+    }
+
+    /// <summary>The string, or null when the value was absent or null; <paramref name="json"/> is the event's bytes.</summary>
+    public string? Read(ReadOnlySpan<byte> json) => start == 0 ? null : Encoding.UTF8.GetString(json.Slice(start - 1, length));
+}
 
 /// <summary>
 /// The fast path of <see cref="EventValidator"/>: one forward <see cref="Utf8JsonReader"/> pass over a canonical event's
@@ -108,6 +136,11 @@ internal static class VerbatimEventScanner
         }
 
         var depth = r.CurrentDepth;
+        var eventStart = r.TokenStartIndex;
+        var kind = default(TextAt);
+        Span<TextAt> subject = stackalloc TextAt[1];
+        Span<TextAt> workload = stackalloc TextAt[3];
+        var hasWorkload = false;
         var seen = 0;
         var last = -1;
         var hasTime = false;
@@ -126,7 +159,8 @@ internal static class VerbatimEventScanner
                     return false;
                 }
 
-                scanned = new ScannedEvent(id, principalKey, signIn && denied);
+                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2]);
+                scanned = new ScannedEvent(id, principalKey, signIn && denied, scope);
                 return true;
             }
 
@@ -136,6 +170,7 @@ internal static class VerbatimEventScanner
                 return false;
             }
 
+            hasWorkload |= field == 6 && r.TokenType == JsonTokenType.StartObject;
             var ok = field switch
             {
                 // A null schema is left to the full path: the contract's reader refuses null for the integer.
@@ -143,11 +178,11 @@ internal static class VerbatimEventScanner
                 1 => Visible(ref r, limits.MaxIdLength) && (id = r.GetString()) is not null,
                 2 => hasTime = Time(ref r, limits, now),
                 3 => Visible(ref r, limits.MaxFieldLength) && !r.ValueSpan.StartsWith(DerivedPrefix),
-                4 => Object(ref r, SubjectFields, limits.MaxFieldLength, out subjectId),
-                5 => Object(ref r, TokenFields, limits.MaxFieldLength, out _),
-                6 => Object(ref r, WorkloadFields, limits.MaxFieldLength, out workloadId),
-                7 => Object(ref r, NetworkFields, limits.MaxFieldLength, out _),
-                8 => Object(ref r, ResourceFields, limits.MaxFieldLength, out _),
+                4 => Object(ref r, SubjectFields, limits.MaxFieldLength, out subjectId, eventStart, subject),
+                5 => Object(ref r, TokenFields, limits.MaxFieldLength, out _, eventStart, []),
+                6 => Object(ref r, WorkloadFields, limits.MaxFieldLength, out workloadId, eventStart, workload),
+                7 => Object(ref r, NetworkFields, limits.MaxFieldLength, out _, eventStart, []),
+                8 => Object(ref r, ResourceFields, limits.MaxFieldLength, out _, eventStart, []),
                 9 or 10 or 13 => OptionalText(ref r, limits.MaxFieldLength),
                 11 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var bytes) && bytes >= 0),
                 12 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var status) && status is >= 0 and <= 999),
@@ -162,6 +197,7 @@ internal static class VerbatimEventScanner
             // Unescaped (checked above), so the bytes are the text.
             if (field == 3)
             {
+                kind = At(ref r, eventStart);
                 signIn = r.ValueSpan.SequenceEqual(SignIn);
             }
             else if (field == 10)
@@ -207,9 +243,10 @@ internal static class VerbatimEventScanner
     /// <summary>
     /// A nested object of the contract (subject, token, workload, network, resource) or null. Every member is an optional
     /// string but these: <c>id</c> of subject and workload is required and returned in <paramref name="id"/>, the token's
-    /// times are dates, the network's port a number.
+    /// times are dates, the network's port a number. The position of each string member whose number is below
+    /// <paramref name="at"/>'s length is recorded there (offsets from <paramref name="eventStart"/>).
     /// </summary>
-    private static bool Object(ref Utf8JsonReader r, byte[][] names, int maxLength, out string? id)
+    private static bool Object(ref Utf8JsonReader r, byte[][] names, int maxLength, out string? id, long eventStart, scoped Span<TextAt> at)
     {
         id = null;
         if (r.TokenType == JsonTokenType.Null)
@@ -260,10 +297,19 @@ internal static class VerbatimEventScanner
             {
                 return false;
             }
+
+            if (field < at.Length && r.TokenType == JsonTokenType.String)
+            {
+                at[field] = At(ref r, eventStart);
+            }
         }
 
         return false;
     }
+
+    /// <summary>Where the (unescaped) string the reader is on sits, from the event's first byte at <paramref name="eventStart"/>.</summary>
+    private static TextAt At(ref Utf8JsonReader r, long eventStart) =>
+        new((int)(r.TokenStartIndex - eventStart) + 1, r.ValueSpan.Length);
 
     /// <summary>Null, or an unescaped string of valid UTF-8 no longer than <paramref name="maxLength"/> bytes.</summary>
     private static bool OptionalText(ref Utf8JsonReader r, int maxLength) =>

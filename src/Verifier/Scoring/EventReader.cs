@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using System.Numerics;
 using System.Text.Unicode;
 
 namespace ZtStream.Verifier.Scoring;
@@ -728,13 +730,7 @@ internal sealed class EventReader
     /// </summary>
     private string Intern(ReadOnlySpan<byte> utf8)
     {
-        var h = 2166136261u;
-        foreach (var b in utf8)
-        {
-            h = (h ^ b) * 16777619u;
-        }
-
-        var slot = (int)(h & (InternSlots - 1));
+        var slot = (int)(InternHash(utf8) & (InternSlots - 1));
         var key = internKeys[slot];
         if (key is not null && utf8.SequenceEqual(key))
         {
@@ -750,6 +746,35 @@ internal sealed class EventReader
         internKeys[slot] = utf8.ToArray();
         internValues[slot] = s;
         return s;
+    }
+
+    /// <summary>
+    /// The cache's slot hash: eight bytes a step (multiply-rotate, then a final mix so the low bits the slot uses depend on
+    /// every byte). Byte at a time it was 3.8 % of the bench's CPU. Only the slot depends on it: a hit still needs equal bytes.
+    /// </summary>
+    internal static ulong InternHash(ReadOnlySpan<byte> utf8)
+    {
+        const ulong Multiplier = 0x9E3779B97F4A7C15UL;
+        var length = utf8.Length;
+        var h = (ulong)length * Multiplier;
+        var at = 0;
+        for (; at + sizeof(ulong) <= length; at += sizeof(ulong))
+        {
+            h = BitOperations.RotateLeft((h ^ BinaryPrimitives.ReadUInt64LittleEndian(utf8[at..])) * Multiplier, 31);
+        }
+
+        if (at < length)
+        {
+            // The last bytes in one word without copying them: overlapping the word before when there is one, else from
+            // two overlapping halves (or three single bytes); the length, mixed in first, tells the overlaps apart.
+            var tail = length >= sizeof(ulong) ? BinaryPrimitives.ReadUInt64LittleEndian(utf8[(length - sizeof(ulong))..])
+                : length >= sizeof(uint) ? BinaryPrimitives.ReadUInt32LittleEndian(utf8) | ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(utf8[(length - sizeof(uint))..]) << 32)
+                : utf8[0] | ((ulong)utf8[length >> 1] << 8) | ((ulong)utf8[length - 1] << 16);
+            h = BitOperations.RotateLeft((h ^ tail) * Multiplier, 31);
+        }
+
+        h = (h ^ (h >> 29)) * 0xBF58476D1CE4E5B9UL;
+        return h ^ (h >> 32);
     }
 
     private static class Bit

@@ -137,6 +137,35 @@ public sealed class EventReaderTests
     }
 
     [Fact]
+    public void Read_ValuesDifferingInOneByte_AtEveryLengthAndPlace_KeepTheirOwnValue_AndEqualBytesShareOneString()
+    {
+        // The string cache hashes eight bytes a step: a difference in the first word, a middle word or the tail, at every
+        // length up to past the cached maximum, must never give another value's string.
+        var reader = new EventReader();
+        for (var length = 1; length <= 110; length++)
+        {
+            var a = string.Concat(Enumerable.Range(0, length).Select(i => (char)('a' + (i % 26))));
+            foreach (var at in new[] { 0, length / 2, length - 1 })
+            {
+                foreach (var other in new[] { "Z", "é" })
+                {
+                    var b = string.Concat(a.AsSpan(0, at), other, a.AsSpan(at + 1));
+                    var first = reader.Read(ContractJson.Serialize(Events.Read(Events.T0, principal: a)));
+                    var again = reader.Read(ContractJson.Serialize(Events.Read(Events.T0, principal: a)));
+                    var changed = reader.Read(ContractJson.Serialize(Events.Read(Events.T0, principal: b)));
+
+                    Assert.Equal(a, first.Subject!.Id);
+                    Assert.Equal(b, changed.Subject!.Id);
+                    if (Encoding.UTF8.GetByteCount(a) <= 96)
+                    {
+                        Assert.Same(first.Subject.Id, again.Subject!.Id);
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void ScoreBytes_SimulatedTrafficWithAttacks_SameAsScoringEvents()
     {
         var options = new VerifierOptions { ModelEnabled = false };

@@ -24,4 +24,28 @@ internal sealed class SourceGate
 
         return e with { Source = source, SourceScope = scope.Vouches(adapter) };
     }
+
+    /// <summary>
+    /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside
+    /// <paramref name="scope"/>. An item accepted from its bytes is decided from the fields its scan recorded, without
+    /// reading the event; the others (and a failed sign-in, whose address twin is made from the stamped event) are read.
+    /// </summary>
+    public MappedEvent? Admit(MappedEvent item, string source, SourceScope scope, bool adapter, List<ItemError> errors)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        ArgumentNullException.ThrowIfNull(scope);
+        ArgumentNullException.ThrowIfNull(errors);
+        if (item is { Scanned: { } at, Json: { } json, MayBeFailedSignIn: false })
+        {
+            if (scope.Check(ScopeFields.Read(json.Span, at, scope), item.Index, source) is { } outside)
+            {
+                errors.Add(outside);
+                return null;
+            }
+
+            return item.Vouched(scope.Vouches(adapter));
+        }
+
+        return Admit(item.Event, item.Index, source, scope, adapter, errors) is { } admitted ? item.Admitted(admitted) : null;
+    }
 }

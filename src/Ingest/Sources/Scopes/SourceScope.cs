@@ -55,30 +55,34 @@ internal sealed record SourceScope(
     /// "outside the scope of source NAME"). Each limited dimension is checked where the event names it: an event with no
     /// subject says nothing about subjects; but a workload without a namespace cannot be shown to be in an allowed one.
     /// </summary>
-    public ItemError? Check(AccessEvent e, int index, string source)
+    public ItemError? Check(AccessEvent e, int index, string source) => Check(ScopeFields.Of(e), index, source);
+
+    /// <summary>As <see cref="Check(AccessEvent, int, string)"/>, on the fields the check reads, however they were read.</summary>
+    public ItemError? Check(in ScopeFields e, int index, string source)
     {
-        if (Kinds is not null && !Matches(Kinds, e.Kind))
+        if (Kinds is not null && !Matches(Kinds, e.Kind ?? string.Empty))
         {
-            return Outside(index, source, "kind", e.Kind, Kinds);
+            return Outside(index, source, "kind", e.Kind ?? string.Empty, Kinds);
         }
 
-        if (Subjects is not null && !string.IsNullOrEmpty(e.Subject?.Id) && !Matches(Subjects, e.Subject.Id))
+        if (Subjects is not null && !string.IsNullOrEmpty(e.SubjectId) && !Matches(Subjects, e.SubjectId))
         {
-            return Outside(index, source, "subject.id", e.Subject.Id, Subjects);
+            return Outside(index, source, "subject.id", e.SubjectId, Subjects);
         }
 
-        if (e.Workload is { } w)
+        if (e.HasWorkload)
         {
-            if (Namespaces is not null && (string.IsNullOrEmpty(w.Namespace) || !Matches(Namespaces, w.Namespace)))
+            if (Namespaces is not null && (string.IsNullOrEmpty(e.WorkloadNamespace) || !Matches(Namespaces, e.WorkloadNamespace)))
             {
-                return string.IsNullOrEmpty(w.Namespace)
+                return string.IsNullOrEmpty(e.WorkloadNamespace)
                     ? new ItemError(index, "workload.namespace", $"outside the scope of source {source}: it may speak only for workloads in namespaces {List(Namespaces)}, and this workload names no namespace")
-                    : Outside(index, source, "workload.namespace", w.Namespace, Namespaces);
+                    : Outside(index, source, "workload.namespace", e.WorkloadNamespace, Namespaces);
             }
 
-            if (Workloads is not null && !Matches(Workloads, w.Id) && !(w.Namespace is not null && w.Name is not null && Matches(Workloads, $"{w.Namespace}/{w.Name}")))
+            var id = e.WorkloadId ?? string.Empty;
+            if (Workloads is not null && !Matches(Workloads, id) && !(e.WorkloadNamespace is not null && e.WorkloadName is not null && Matches(Workloads, $"{e.WorkloadNamespace}/{e.WorkloadName}")))
             {
-                return Outside(index, source, "workload.id", w.Id, Workloads);
+                return Outside(index, source, "workload.id", id, Workloads);
             }
         }
 

@@ -1,0 +1,41 @@
+using ZtStream.Ingest.Validation;
+
+namespace ZtStream.Ingest.Sources.Scopes;
+
+/// <summary>
+/// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id and its
+/// workload (present or not, id, name, namespace). Read from the event object, or from the event's bytes where the scan
+/// recorded them, so that the gate decides the same either way.
+/// </summary>
+internal readonly record struct ScopeFields(
+    string? Kind,
+    string? SubjectId,
+    bool HasWorkload,
+    string? WorkloadId,
+    string? WorkloadName,
+    string? WorkloadNamespace)
+{
+    public static ScopeFields Of(AccessEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var w = e.Workload;
+        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace);
+    }
+
+    /// <summary>
+    /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
+    /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it.
+    /// </summary>
+    public static ScopeFields Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(scope);
+        var workload = scope.Namespaces is not null || scope.Workloads is not null;
+        return new(
+            scope.Kinds is null ? null : at.Kind.Read(json),
+            scope.Subjects is null ? null : at.SubjectId.Read(json),
+            workload && at.HasWorkload,
+            workload ? at.WorkloadId.Read(json) : null,
+            scope.Workloads is null ? null : at.WorkloadName.Read(json),
+            workload ? at.WorkloadNamespace.Read(json) : null);
+    }
+}

@@ -1,0 +1,166 @@
+using ZtStream.Ingest.Sources.Scopes;
+using ZtStream.Ingest.Validation;
+
+namespace ZtStream.Ingest.Tests.Sources.Scopes;
+
+/// <summary>
+/// The source gate decides an item accepted from its bytes from the fields the scan recorded, without reading the event.
+/// Every decision must be the one the event object gives: the same items admitted with the same bytes and the same
+/// vouches, the same items refused with the same error (index, field, reason), for events of every shape and scopes of
+/// every kind.
+/// </summary>
+public sealed class SourceGateTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    private const string T = "\"time\":\"2026-11-28T11:59:00Z\"";
+
+    /// <summary>Events in the shapes scopes have to judge; those without a backslash are taken from their bytes.</summary>
+    private static readonly string[] Events =
+    [
+        // Subject only, workload only, both, neither kind of principal detail beyond the key.
+        $$$"""{"id":"e1",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"}}""",
+        $$$"""{"id":"e2",{{{T}}},"kind":"access.data","workload":{"id":"shop/cart-1","name":"cart-1","namespace":"shop"}}""",
+        $$$"""{"id":"e3",{{{T}}},"kind":"access.data","workload":{"id":"shop/cart-1"}}""",
+        $$$"""{"id":"e4",{{{T}}},"kind":"access.request","subject":{"id":"bob","tenant":"t1"},"workload":{"id":"x-17","name":"cart-2","namespace":"shop"}}""",
+        $$$"""{"id":"e5",{{{T}}},"kind":"access.request","subject":null,"workload":{"id":"payments/api","namespace":"payments","name":null}}""",
+        $$$"""{"id":"e6",{{{T}}},"kind":"access.request","workload":{"id":"w","namespace":""}}""",
+        $$$"""{"id":"e7",{{{T}}},"kind":"access.request","subject":{"id":"user:eve"},"workload":null}""",
+        $$$"""{"id":"e8",{{{T}}},"kind":"access.request","subject":{"id":"user:eve"},"workload":{"id":"w","namespace":null,"name":"cart-1"}}""",
+        // Members in another order, and whitespace.
+        $$$"""{ "workload" : { "namespace" : "shop" , "name" : "cart-9" , "id" : "z" } , "kind" : "k8s.exec" , {{{T}}} , "id" : "e9" }""",
+        // Other kinds.
+        $$$"""{"id":"e10",{{{T}}},"kind":"auth.login","subject":{"id":"user:alice"},"outcome":"success"}""",
+        $$$"""{"id":"e11",{{{T}}},"kind":"k8s.exec","subject":{"id":"system:serviceaccount:shop:cart"},"workload":{"id":"shop/cart-1","namespace":"shop"}}""",
+        $$$"""{"id":"e12",{{{T}}},"kind":"runtime.alert","workload":{"id":"kube-system/coredns","name":"coredns","namespace":"kube-system"}}""",
+        // A failed sign-in (its address twin needs the event, so the gate reads it).
+        $$$"""{"id":"e13",{{{T}}},"kind":"auth.login","subject":{"id":"user:alice"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}""",
+        // Unicode as it stands, and the same text escaped (read by the full path).
+        $$$"""{"id":"e14",{{{T}}},"kind":"access.request","subject":{"id":"user:björn"},"workload":{"id":"ünï/π-1","name":"π-1","namespace":"ünï"}}""",
+        $$$"""{"id":"e15",{{{T}}},"kind":"access.request","subject":{"id":"user:bj\u00f6rn"},"workload":{"id":"\u00fcn\u00ef/\u03c0-1","name":"\u03c0-1","namespace":"\u00fcn\u00ef"}}""",
+        $$$"""{"id":"e16",{{{T}}},"kind":"access.\u0072equest","subject":{"id":"user:\"quoted\""},"workload":{"id":"shop/cart-1","namespace":"sh\u006fp"}}""",
+        $$$"""{"id":"e17",{{{T}}},"kind":"access.request","subject":{"id":"user:alice","type":"user"},"workload":{"id":"shop\/cart-1","name":"cart-1","namespace":"shop"}}""",
+        // Text that only looks like a match in bytes: a prefix, a longer value, a different case.
+        $$$"""{"id":"e18",{{{T}}},"kind":"access.requests","subject":{"id":"User:alice"},"workload":{"id":"shop2/cart-1","name":"cart-1","namespace":"shop2"}}""",
+    ];
+
+    private static readonly SourceScope[] Scopes =
+    [
+        SourceScope.None,
+        SourceScope.Attested,
+        new(Kinds: ["access.request"]),
+        new(Kinds: ["access.*", "k8s.*"]),
+        new(Kinds: []),
+        new(Subjects: ["user:*"]),
+        new(Subjects: ["bob", "user:bj*"]),
+        new(Subjects: []),
+        new(Namespaces: ["shop"]),
+        new(Namespaces: ["*"]),
+        new(Namespaces: ["ünï", "payments"]),
+        new(Workloads: ["shop/cart-*"]),
+        new(Workloads: ["w", "x-*"]),
+        new(Workloads: ["ünï/π-1"]),
+        new(Subjects: ["*"], Namespaces: ["*"]),
+        new(Kinds: ["access.request"], Subjects: ["*"], Workloads: ["demo/sample-service", "shop/*"]),
+        new(Kinds: ["*"], Subjects: ["user:alice"], Namespaces: ["shop"], Workloads: ["shop/cart-1"]),
+    ];
+
+    [Fact]
+    public void Admit_ItemsReadFromTheirBytes_DecideAsTheEventObjectDoes_ForEveryScope()
+    {
+        var items = Parse(Events);
+        Assert.Equal(Events.Length, items.Count);
+        foreach (var item in items)
+        {
+            // The fast path ran on every item it can take: the comparison below is between the two paths, not one path twice.
+            Assert.Equal(!Events[item.Index].Contains('\\', StringComparison.Ordinal), item.Scanned is not null);
+        }
+
+        var gate = new SourceGate();
+        var refused = 0;
+        foreach (var scope in Scopes)
+        {
+            foreach (var adapter in new[] { false, true })
+            {
+                foreach (var item in items)
+                {
+                    var e = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Events[item.Index]));
+                    var expectedErrors = new List<ItemError>();
+                    var expected = gate.Admit(e, item.Index, "src", scope, adapter, expectedErrors);
+                    var errors = new List<ItemError>();
+
+                    var actual = gate.Admit(item, "src", scope, adapter, errors);
+
+                    var what = $"{Events[item.Index]} scope {scope.Describe()} adapter {adapter}";
+                    Assert.True(expectedErrors.SequenceEqual(errors), $"{what}: {string.Join("; ", expectedErrors)} against {string.Join("; ", errors)}");
+                    Assert.Equal(expected is null, actual is null);
+                    if (expected is null || actual is null)
+                    {
+                        refused++;
+                        continue;
+                    }
+
+                    Assert.Equal(expected.SourceScope, actual.SourceScope);
+                    Assert.Equal(Record(item.Admitted(expected)), Record(actual));
+                    Assert.Equal((item.Index, e.Id, e.PrincipalKey), (actual.Index, actual.Id, actual.PrincipalKey));
+                }
+            }
+        }
+
+        // Both outcomes were compared, on many items.
+        Assert.InRange(refused, 50, Scopes.Length * 2 * items.Count - 50);
+    }
+
+    [Fact]
+    public void Admit_FromBytes_ErrorNamesTheScopeTheFieldAndTheValue()
+    {
+        var items = Parse([Events[1], Events[4], Events[13]]);
+        var errors = new List<ItemError>();
+        var gate = new SourceGate();
+
+        Assert.Null(gate.Admit(items[0], "shop-app", new SourceScope(Namespaces: ["payments"]), adapter: false, errors));
+        Assert.Null(gate.Admit(items[1], "shop-app", new SourceScope(Workloads: ["shop/*"]), adapter: false, errors));
+        Assert.Null(gate.Admit(items[2], "shop-app", new SourceScope(Subjects: ["user:alice"]), adapter: false, errors));
+
+        Assert.Equal(
+            [
+                new ItemError(0, "workload.namespace", "outside the scope of source shop-app: 'shop' is not one of payments"),
+                new ItemError(1, "workload.id", "outside the scope of source shop-app: 'payments/api' is not one of shop/*"),
+                new ItemError(2, "subject.id", "outside the scope of source shop-app: 'user:björn' is not one of user:alice"),
+            ],
+            errors);
+        Assert.All(items, i => Assert.NotNull(i.Scanned));
+    }
+
+    [Fact]
+    public void Admit_FromBytes_KeepsTheBytesAndVouchesAsTheScopeSays()
+    {
+        var item = Assert.Single(Parse([Events[3]]));
+
+        var admitted = new SourceGate().Admit(item, "shop-app", new SourceScope(Subjects: ["bob"], Namespaces: ["shop"]), adapter: false, []);
+
+        Assert.NotNull(admitted);
+        Assert.Equal(item.Json!.Value.ToArray(), admitted.Json!.Value.ToArray());
+        Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], admitted.SourceScope);
+        var logged = ContractJson.DeserializeEvent(EventAppender.Stamped(admitted.Json.Value, "\"source\":\"shop-app\",\"source_scope\":[\"subject\",\"workload\"],"u8));
+        Assert.Equal(("e4", "bob", "shop"), (logged.Id, logged.Subject?.Id, logged.Workload?.Namespace));
+    }
+
+    /// <summary>The items as Ingest's parser makes them from one request body.</summary>
+    private static List<MappedEvent> Parse(IEnumerable<string> events)
+    {
+        var validator = new EventValidator(Microsoft.Extensions.Options.Options.Create(new IngestOptions()), new FakeTimeProvider(Now));
+        var result = new EventBatchParser(validator).Parse(Encoding.UTF8.GetBytes("[" + string.Join(",", events) + "]"), EventsFormat.Json);
+        Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors));
+        return [.. result.Items];
+    }
+
+    /// <summary>The record the appender writes for <paramref name="item"/>, as the Verifier reads it back.</summary>
+    private static string Record(MappedEvent item)
+    {
+        var value = item.Json is { } json
+            ? EventAppender.Stamped(json, Encoding.UTF8.GetBytes("\"source\":\"src\"," + (item.SourceScope is { } s ? "\"source_scope\":[" + string.Join(",", s.Select(v => $"\"{v}\"")) + "]," : "")))
+            : ContractJson.Serialize(item.Event with { Source = "src" });
+        return Encoding.UTF8.GetString(ContractJson.Serialize(ContractJson.DeserializeEvent(value)));
+    }
+}
