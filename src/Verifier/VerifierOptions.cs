@@ -5,6 +5,9 @@ internal sealed record VerifierOptions
 {
     public const string Section = "Verifier";
 
+    /// <summary>Upper bound of <see cref="Workers"/>: far above any useful count (one loop per core, at most one per partition).</summary>
+    public const int MaxWorkers = 64;
+
     /// <summary>Zero-trust policy YAML; null runs without policy rules (baselines and model only).</summary>
     public string? PolicyPath { get; init; }
 
@@ -51,7 +54,16 @@ internal sealed record VerifierOptions
     public List<string> ProbeClients { get; init; } = [];
 
     /// <summary>
-    /// Principals this Verifier instance tracks, over all its partitions. Beyond it the least recently seen are evicted,
+    /// Members of the <c>zt-verifier</c> consumer group this process runs, each with its own loop, engines, model and
+    /// share of the caps below: the same as as many processes, so the group's partitions are scored on as many loops.
+    /// More than the log's partitions leaves the rest idle. Default 1: a deployment scales by processes; the embedded
+    /// pipeline (<c>ztstream demo</c>, <c>ztstream bench</c>) sets one per processor.
+    /// </summary>
+    public int Workers { get; init; } = 1;
+
+    /// <summary>
+    /// Principals this Verifier process tracks, over all its partitions (each of the <see cref="Workers"/> keeps an
+    /// even share). Beyond it the least recently seen are evicted,
     /// their baselines parked in the store first (those with at least <see cref="ParkMinEvents"/> events), so a
     /// principal that returns gets its baseline back.
     /// </summary>
@@ -63,7 +75,7 @@ internal sealed record VerifierOptions
     /// <summary>Open alerts one principal may have; further new ones are merged into that principal's one "alert flood" alert.</summary>
     public int MaxOpenAlertsPerPrincipal { get; init; } = 20;
 
-    /// <summary>Open alerts this instance keeps over all principals; further new ones are merged into one instance-wide "alert flood" alert.</summary>
+    /// <summary>Open alerts this process keeps over all principals (each worker an even share); further new ones are merged into one instance-wide "alert flood" alert.</summary>
     public int MaxOpenAlerts { get; init; } = 5_000;
 
     /// <summary>Whether the ML.NET model contributes.</summary>

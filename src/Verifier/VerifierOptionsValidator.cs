@@ -55,6 +55,15 @@ internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOption
             problems.Add($"{VerifierOptions.Section}:MaxPrincipals must be positive");
         }
 
+        if (options.Workers is < 1 or > VerifierOptions.MaxWorkers)
+        {
+            problems.Add($"{VerifierOptions.Section}:Workers must be 1–{VerifierOptions.MaxWorkers} (is {options.Workers})");
+        }
+        else if (options.MaxPrincipals < options.Workers || options.MaxOpenAlerts < options.Workers)
+        {
+            problems.Add($"{VerifierOptions.Section}:MaxPrincipals and MaxOpenAlerts must be at least Workers ({options.Workers}): each worker keeps a share");
+        }
+
         if (options.ParkMinEvents < 1)
         {
             problems.Add($"{VerifierOptions.Section}:ParkMinEvents must be positive");

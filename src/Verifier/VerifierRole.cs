@@ -18,7 +18,7 @@ internal static class VerifierRole
 
     /// <summary>
     /// Binds and validates section <c>Verifier</c>, registers the verifier's migrations, checkpoint store and the
-    /// background worker. The host adds the event log (<c>AddEventLog</c>) and the store (<c>AddStore</c>).
+    /// background workers (<c>Verifier:Workers</c> members of the consumer group). The host adds the event log (<c>AddEventLog</c>) and the store (<c>AddStore</c>).
     /// </summary>
     public static IServiceCollection AddVerifier(this IServiceCollection services, IConfiguration configuration)
     {
@@ -29,8 +29,7 @@ internal static class VerifierRole
         services.AddTelemetry<VerifierTelemetry>();
         services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
         services.AddHostedSingleton<RuleReloader>();
-        services.TryAddSingleton(sp => new StateBudget(sp.GetRequiredService<IOptions<VerifierOptions>>().Value));
-        services.AddHostedSingleton<VerifierWorker>();
+        services.AddHostedSingleton<VerifierWorkers>();
         return services;
     }
 

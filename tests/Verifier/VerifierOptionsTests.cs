@@ -25,6 +25,19 @@ public sealed class VerifierOptionsTests
         Assert.Contains("PolicyPath", text, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0, 50_000, "Verifier:Workers must be 1–64 (is 0)")]
+    [InlineData(65, 50_000, "Verifier:Workers must be 1–64 (is 65)")]
+    [InlineData(4, 3, "Verifier:MaxPrincipals and MaxOpenAlerts must be at least Workers (4): each worker keeps a share")]
+    public void Validate_Workers_OutOfRangeOrMoreThanTheCaps_SaysSo(int workers, int maxPrincipals, string problem) =>
+        Assert.Contains(problem, VerifierOptionsValidator.Validate(new VerifierOptions { Workers = workers, MaxPrincipals = maxPrincipals }));
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(64)]
+    public void Validate_Workers_InRange_IsValid(int workers) =>
+        Assert.Empty(VerifierOptionsValidator.Validate(new VerifierOptions { Workers = workers }));
+
     [Fact]
     public void Validate_BadRuleFile_ListsFileLineAndReason()
     {

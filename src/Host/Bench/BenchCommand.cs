@@ -81,7 +81,7 @@ internal sealed class BenchCommand : ICliCommand
     private static async Task<int> RunPipelineAsync(
         BenchSettings settings, CliContext context, BenchLoad load, BenchLoad? warmup, EmbeddedPipeline embedded, BenchPhase baseline, X509Certificate2? certificate, double? loadAverage, CancellationToken cancellationToken)
     {
-        var verifier = embedded.Services.GetRequiredService<VerifierWorker>();
+        var verifier = embedded.Services.GetRequiredService<VerifierWorkers>();
         using var monitor = new BenchMonitor(embedded, BenchSource, context.Time);
         var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting };
         var ingest = embedded.Urls.FirstOrDefault(u => u.Scheme == (certificate is null ? "http" : "https")) ?? embedded.BaseUrl;

@@ -41,7 +41,7 @@ internal sealed class BenchMonitor : IDisposable
         this.source = source;
         this.time = time;
         sample = new HttpClient { BaseAddress = pipeline.SampleUrl, Timeout = TimeSpan.FromSeconds(5) };
-        pipeline.Services.GetRequiredService<VerifierWorker>().RecordScored = OnScored;
+        pipeline.Services.GetRequiredService<VerifierWorkers>().RecordScored = OnScored;
     }
 
     /// <summary>Event log → Verifier, for every record of the bench's source since <see cref="StartMeasuring"/>.</summary>
@@ -209,7 +209,7 @@ internal sealed class BenchMonitor : IDisposable
 
     public void Dispose()
     {
-        pipeline.Services.GetRequiredService<VerifierWorker>().RecordScored = null;
+        pipeline.Services.GetRequiredService<VerifierWorkers>().RecordScored = null;
         stopProbes.Dispose();
         sample.Dispose();
     }

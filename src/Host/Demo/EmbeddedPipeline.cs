@@ -74,6 +74,10 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             // Measured on two idle cores (docs/benchmarks.md): 2,000 keeps the throughput of 10,000 and halves the
             // time to enforcement, since that time is mostly this queue.
             ["EventLog:MaxConsumerLag"] = context.Configuration["EventLog:MaxConsumerLag"] ?? "2000",
+
+            // One Verifier loop scores about one core's worth of events: one worker per core, no more than the log's
+            // partitions (a worker without a partition idles).
+            ["Verifier:Workers"] = context.Configuration["Verifier:Workers"] ?? DefaultWorkers(context.Configuration).ToString(CultureInfo.InvariantCulture),
         };
         var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
         var problems = new List<string>();
@@ -122,6 +126,13 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             await sample.DisposeAsync();
             await app.DisposeAsync();
         }
+    }
+
+    /// <summary>Processors, at most the log's partitions (<c>EventLog:Partitions</c>, as configured or its default).</summary>
+    private static int DefaultWorkers(IConfiguration configuration)
+    {
+        var partitions = configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>()?.Partitions ?? new EventLogOptions().Partitions;
+        return Math.Clamp(Math.Min(Environment.ProcessorCount, partitions), 1, Verifier.VerifierOptions.MaxWorkers);
     }
 
     private static int FreePort(int preferred)

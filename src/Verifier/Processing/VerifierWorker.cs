@@ -13,7 +13,8 @@ using ZtStream.Verifier.State;
 namespace ZtStream.Verifier.Processing;
 
 /// <summary>
-/// The Verifier role: consumes <c>zt.events.v1</c> in group <c>zt-verifier</c>, one <see cref="ScoringEngine"/>
+/// One member of the Verifier's consumer group (a process runs <c>Verifier:Workers</c> of them, see
+/// <see cref="VerifierWorkers"/>): consumes <c>zt.events.v1</c> in group <c>zt-verifier</c>, one <see cref="ScoringEngine"/>
 /// per assigned partition, and appends alerts to <c>zt.alerts.v1</c> (key = principal). Each partition's state is
 /// checkpointed to the store together with the offset of the next record it has not folded in; on assignment the
 /// checkpoint is restored and consumption resumes from that offset, so a rebalance or crash loses no baseline and
@@ -38,8 +39,10 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly VerifierTelemetry? telemetry;
     private readonly RuleSetHolder rules;
     private readonly StateBudget budget;
+    private readonly IDisposable? watching;
     private ModelSnapshot? unsavedModel;
     private PartitionGauge[] gauges = [];
+    private int assignedPartitions;
 
     // Whether the store may hold parked principals: until it does, a new principal is not looked up there.
     private bool anyParked = true;
@@ -58,8 +61,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
         this.budget = budget ?? new StateBudget(options.Value);
         this.telemetry = telemetry;
-        telemetry?.Watch(() => Volatile.Read(ref gauges));
-        telemetry?.Watch(this.budget);
+        watching = telemetry?.Watch(this.budget, () => Volatile.Read(ref gauges));
         this.topics = topics ?? VerifierTopics.Default;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -377,9 +379,13 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         }
     }
 
+    /// <summary>Partitions this worker holds now (the group's split, as tests and the bench see it).</summary>
+    internal int AssignedPartitions => Volatile.Read(ref assignedPartitions);
+
     /// <summary>Under the gate: the partitions as the gauges read them from another thread.</summary>
     private void RefreshGauges()
     {
+        Volatile.Write(ref assignedPartitions, partitions.Count);
         if (telemetry is null)
         {
             return;
@@ -544,6 +550,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     public override void Dispose()
     {
+        watching?.Dispose();
         gate.Dispose();
         base.Dispose();
     }

@@ -29,8 +29,12 @@ internal sealed class VerifierTelemetry
     private readonly Counter<long> alerts;
     private readonly Counter<long> techniques;
     private readonly TimeProvider time;
-    private Func<IReadOnlyList<PartitionGauge>> partitions = static () => [];
-    private StateBudget? budget;
+    private readonly Lock watchGate = new();
+
+    // Copied on write: the gauges read them at collection time from another thread. One entry per worker
+    // (Verifier:Workers), so the process's figures are the sum over its workers, not the last one's.
+    private Func<IReadOnlyList<PartitionGauge>>[] partitions = [];
+    private StateBudget[] budgets = [];
 
     public VerifierTelemetry(IMeterFactory meterFactory, TimeProvider time)
     {
@@ -52,11 +56,22 @@ internal sealed class VerifierTelemetry
         meter.CreateObservableCounter("ztstream.verifier.alerts.merged", () => Budget(b => b.AlertsMerged), "{alert}", "New alerts merged into an alert-flood alert past a cap on open alerts.");
     }
 
-    /// <summary>The worker hands over the instance's caps for the gauges (read at collection time only).</summary>
-    public void Watch(StateBudget caps) => budget = caps;
+    /// <summary>
+    /// A worker hands over its caps and how to read its partitions for the gauges (read at collection time only);
+    /// disposing the result takes them back (the worker stopped).
+    /// </summary>
+    public IDisposable Watch(StateBudget caps, Func<IReadOnlyList<PartitionGauge>> snapshot)
+    {
+        ArgumentNullException.ThrowIfNull(caps);
+        ArgumentNullException.ThrowIfNull(snapshot);
+        lock (watchGate)
+        {
+            budgets = [.. budgets, caps];
+            partitions = [.. partitions, snapshot];
+        }
 
-    /// <summary>The worker hands over how to read its partitions for the gauges (read at collection time only).</summary>
-    public void Watch(Func<IReadOnlyList<PartitionGauge>> snapshot) => partitions = snapshot;
+        return new Watching(this, caps, snapshot);
+    }
 
     public void Scored(int score, bool duplicate)
     {
@@ -80,12 +95,46 @@ internal sealed class VerifierTelemetry
         }
     }
 
-    private IEnumerable<Measurement<long>> Budget(Func<StateBudget, long> read) =>
-        Volatile.Read(ref budget) is { } b ? [new Measurement<long>(read(b))] : [];
+    private IEnumerable<Measurement<long>> Budget(Func<StateBudget, long> read)
+    {
+        var watched = Volatile.Read(ref budgets);
+        if (watched.Length == 0)
+        {
+            return [];
+        }
+
+        var sum = 0L;
+        foreach (var b in watched)
+        {
+            sum += read(b);
+        }
+
+        return [new Measurement<long>(sum)];
+    }
+
+    private IEnumerable<PartitionGauge> Partitions()
+    {
+        foreach (var snapshot in Volatile.Read(ref partitions))
+        {
+            foreach (var p in snapshot())
+            {
+                yield return p;
+            }
+        }
+    }
+
+    private void Unwatch(StateBudget caps, Func<IReadOnlyList<PartitionGauge>> snapshot)
+    {
+        lock (watchGate)
+        {
+            budgets = [.. budgets.Where(b => !ReferenceEquals(b, caps))];
+            partitions = [.. partitions.Where(p => !ReferenceEquals(p, snapshot))];
+        }
+    }
 
     private IEnumerable<Measurement<int>> ObservePrincipals()
     {
-        foreach (var p in partitions())
+        foreach (var p in Partitions())
         {
             yield return new Measurement<int>(p.Principals, Tags(p));
         }
@@ -94,10 +143,15 @@ internal sealed class VerifierTelemetry
     private IEnumerable<Measurement<double>> ObserveCheckpointAge()
     {
         var now = time.GetUtcNow();
-        foreach (var p in partitions())
+        foreach (var p in Partitions())
         {
             yield return new Measurement<double>(Math.Max(0, (now - p.LastCheckpoint).TotalSeconds), Tags(p));
         }
+    }
+
+    private sealed class Watching(VerifierTelemetry owner, StateBudget caps, Func<IReadOnlyList<PartitionGauge>> snapshot) : IDisposable
+    {
+        public void Dispose() => owner.Unwatch(caps, snapshot);
     }
 
     private static KeyValuePair<string, object?>[] Tags(PartitionGauge p) =>
