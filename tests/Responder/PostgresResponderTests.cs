@@ -5,17 +5,16 @@ namespace ZtStream.Responder.Tests;
 /// <summary>The responder's SQL on PostgreSQL (a database per test): the same flows the SQLite tests cover.</summary>
 public sealed class PostgresResponderTests(PostgresFixture postgres)
 {
-    private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
+    private async Task<ResponderTestHost> StartAsync(string policy, Action<IServiceCollection>? services = null)
     {
         var database = await postgres.CreateDatabaseAsync(Ct);
-        return await new ResponderTestHost(folder.Path, policy) { ConfigureServices = services }.OnPostgres(database).StartAsync();
+        return await new ResponderTestHost(policy) { ConfigureServices = services }.OnPostgres(database).StartAsync();
     }
 
     [Fact]
     public async Task Postgres_AlertsBudgetRevocationsAndAudit()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical);
+        await using var host = await StartAsync(ResponseFlowTests.RevokeCritical);
         var ct = Ct;
         Assert.Equal(StoreDialect.Postgres, host.Get<IStore>().Dialect);
         var processor = host.Get<AlertProcessor>();
@@ -48,8 +47,7 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
     [Fact]
     public async Task Postgres_AlertsByTechnique_ExactOrWithSubTechniques()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical);
+        await using var host = await StartAsync(ResponseFlowTests.RevokeCritical);
         var ct = Ct;
         await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
         var store = host.Get<AlertStore>();
@@ -63,9 +61,8 @@ public sealed class PostgresResponderTests(PostgresFixture postgres)
     [Fact]
     public async Task Postgres_IsolationTtlReleaseAndApprovalExpiry()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
+        await using var host = await StartAsync(ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
         var ct = Ct;
         var id = (await host.RaiseAsync(TestAlerts.Critical("pg-ttl", workload: new AlertWorkload("pod-pg", "shop", "pg")))).Id;
         await host.UntilStateAsync(id, ActionStates.Active);

@@ -74,10 +74,7 @@ public sealed class ResponderOptionsTests
             BufferSize = 0,
         });
 
-        foreach (var key in new[] { "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential", "PollInterval", "KeepAlive", "BufferSize" })
-        {
-            Assert.Contains(failures, f => f.Contains(key, StringComparison.Ordinal));
-        }
+        ProblemList.AssertNames(failures, "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential", "PollInterval", "KeepAlive", "BufferSize");
 
         Assert.Empty(RevocationFeedOptionsValidator.Validate(new RevocationFeedOptions()));
     }
@@ -88,7 +85,7 @@ public sealed class ResponderOptionsTests
     {
         using var folder = new TempFolder();
         var file = Path.Combine(folder.Path, "console.token");
-        await using (var host = new ResponderTestHost(folder.Path))
+        await using (var host = new ResponderTestHost(folder: folder.Path))
         {
             host.Settings["Responder:ApiTokens:3:Name"] = "console";
             host.Settings["Responder:ApiTokens:3:Role"] = "responder";
@@ -103,7 +100,7 @@ public sealed class ResponderOptionsTests
         }
 
         var first = File.ReadAllText(file);
-        await using (var again = new ResponderTestHost(folder.Path))
+        await using (var again = new ResponderTestHost(folder: folder.Path))
         {
             again.Settings["Responder:ApiTokens:3:Name"] = "console";
             again.Settings["Responder:ApiTokens:3:Role"] = "responder";

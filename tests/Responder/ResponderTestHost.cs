@@ -23,8 +23,20 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
     private WebApplication? _app;
 
-    public ResponderTestHost(string folder, string? policyYaml = null, FakeTimeProvider? time = null)
+    // Null when the test passed a folder: that test starts several hosts on it (a restart) and removes it itself.
+    private readonly TempFolder? _ownFolder;
+
+    /// <param name="policyYaml">The response policy, written to <c>response.yaml</c> in the folder; null: none.</param>
+    /// <param name="time">The fake clock; null: 2026-03-02 09:00 UTC.</param>
+    /// <param name="folder">The folder for the store and the policy, for a test that restarts on it; null: a fresh one the host removes when disposed.</param>
+    public ResponderTestHost(string? policyYaml = null, FakeTimeProvider? time = null, string? folder = null)
     {
+        if (folder is null)
+        {
+            _ownFolder = new TempFolder();
+            folder = _ownFolder.Path;
+        }
+
         Folder = folder;
         DatabasePath = Path.Combine(folder, "responder.db");
         Time = time ?? new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
@@ -218,6 +230,8 @@ internal sealed class ResponderTestHost : IAsyncDisposable
             await _app.StopAsync(CancellationToken.None);
             await _app.DisposeAsync();
         }
+
+        _ownFolder?.Dispose();
     }
 }
 

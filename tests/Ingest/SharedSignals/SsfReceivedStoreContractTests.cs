@@ -1,4 +1,3 @@
-using Microsoft.Data.Sqlite;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
@@ -63,19 +62,12 @@ public abstract class SsfReceivedStoreContractTests
 
 public sealed class SqliteSsfReceivedStoreContractTests : SsfReceivedStoreContractTests, IDisposable
 {
-    private readonly string path = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-received-{Guid.NewGuid():N}.db");
+    private readonly SqliteFiles files = new("ztstream-ssf-received-");
 
     private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { SqlitePath = path });
+        Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
 
-    public void Dispose()
-    {
-        SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresSsfReceivedStoreContractTests(PostgresFixture postgres) : SsfReceivedStoreContractTests, IClassFixture<PostgresFixture>

@@ -6,8 +6,7 @@ public sealed class ActionRecoveryTests
     [Fact]
     public async Task Timekeeper_CommandSentLongAgoAndNeverCompleted_IsSentAgainAndCompletes()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var lost = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 5) with { Jti = "jti-lost" };
         await host.Get<ActionStore>().TryInsertAsync(lost, Ct);
 
@@ -25,8 +24,7 @@ public sealed class ActionRecoveryTests
     [Fact]
     public async Task Timekeeper_RecentlyDispatched_IsLeftAlone()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var inFlight = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 0) with { Jti = "jti-in-flight" };
         await host.Get<ActionStore>().TryInsertAsync(inFlight, Ct);
 
@@ -37,8 +35,7 @@ public sealed class ActionRecoveryTests
     [Fact]
     public async Task Timekeeper_OneActionFailsToDispatch_TheOthersInThePassStillMove()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var store = host.Get<ActionStore>();
 
         // Stored without its workload (as by an older version): sending it throws on every pass.
@@ -59,9 +56,8 @@ public sealed class ActionRecoveryTests
     [Fact]
     public async Task Timekeeper_StoredTtlFarPastThirtyDays_IsolatesWithTheTtlCapped()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await new ResponderTestHost(folder.Path).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var host = await new ResponderTestHost().With<IWorkloadIsolator>(isolator).StartAsync();
         var huge = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 5) with
         {
             WorkloadId = "pod-9",
@@ -87,8 +83,7 @@ public sealed class ActionRecoveryTests
     [InlineData("""{"kind":"shutdown_everything"}""", "kind")]
     public async Task Trigger_OutOfBounds_Is400ProblemNamingTheFieldAndNothingIsQueued(string body, string field)
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var json = body.Replace("REASON", new string('r', 2001), StringComparison.Ordinal).Replace("SUBJECT", new string('s', 513), StringComparison.Ordinal);
 
@@ -102,8 +97,7 @@ public sealed class ActionRecoveryTests
     [Fact]
     public async Task Extend_TtlBeyondThirtyDays_Is400ProblemNamingTheField()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
         using var response = await responder.PostAsJsonAsync($"/v1/actions/{Guid.NewGuid()}/extend", new { ttl_seconds = 2_592_001 }, Ct);

@@ -11,9 +11,8 @@ public sealed class RabbitMqOutageTests
     {
         await using var rabbitMq = new RabbitMqFixture();
         var vhost = await rabbitMq.CreateVirtualHostAsync(Ct);
-        using var folder = new TempFolder();
         var revoker = new CountingRevoker();
-        await using var host = await new ResponderTestHost(folder.Path) { UseRealBus = true }.With<ITokenRevoker>(revoker).OnRabbitMq(vhost).StartAsync();
+        await using var host = await new ResponderTestHost() { UseRealBus = true }.With<ITokenRevoker>(revoker).OnRabbitMq(vhost).StartAsync();
         var store = host.Get<ActionStore>();
         var timekeeper = host.Get<ActionTimekeeper>();
 

@@ -5,18 +5,17 @@ namespace ZtStream.Responder.Tests.Actions;
 /// <summary>The same responses over a real RabbitMQ broker (a virtual host per test), with the bus the host uses.</summary>
 public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
 {
-    private async Task<ResponderTestHost> StartAsync(TempFolder folder, string policy, Action<IServiceCollection>? services = null)
+    private async Task<ResponderTestHost> StartAsync(string policy, Action<IServiceCollection>? services = null)
     {
         var vhost = await rabbitMq.CreateVirtualHostAsync(Ct);
-        return await new ResponderTestHost(folder.Path, policy) { UseRealBus = true, ConfigureServices = services }.OnRabbitMq(vhost).StartAsync();
+        return await new ResponderTestHost(policy) { UseRealBus = true, ConfigureServices = services }.OnRabbitMq(vhost).StartAsync();
     }
 
     [Fact]
     public async Task CriticalAlert_OverRabbitMq_OneRevocationOnTheFeed_EvenWhenDeliveredTwice()
     {
-        using var folder = new TempFolder();
         var revoker = new CountingRevoker();
-        await using var host = await StartAsync(folder, ResponseFlowTests.RevokeCritical, s => s.AddSingleton<ITokenRevoker>(revoker));
+        await using var host = await StartAsync(ResponseFlowTests.RevokeCritical, s => s.AddSingleton<ITokenRevoker>(revoker));
         var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), Contracts.Revocations.RevocationFeed.StreamPath, null, ct);
 
@@ -39,9 +38,8 @@ public sealed class RabbitMqResponseTests(RabbitMqFixture rabbitMq)
     [Fact]
     public async Task FailingIsolation_OverRabbitMq_EndsFailedWithTheReason()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator { FailuresLeft = int.MaxValue };
-        await using var host = await StartAsync(folder, ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
+        await using var host = await StartAsync(ResponseFlowTests.IsolateCritical, s => s.AddSingleton<IWorkloadIsolator>(isolator));
         var ct = Ct;
         var id = (await host.RaiseAsync(TestAlerts.Critical("rmq-2", workload: new AlertWorkload("pod-r", "shop", "r")))).Id;
 

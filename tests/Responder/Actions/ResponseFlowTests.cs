@@ -32,8 +32,7 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task CriticalAlert_AutomaticPolicy_OneRevokeTokenOnTheFeed_EvenWhenDeliveredTwice()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(RevokeCritical).StartAsync();
         var alert = TestAlerts.Critical("a-1", jti: "jti-stolen");
 
         await host.PublishAlertAsync(alert);
@@ -61,8 +60,7 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task DeduplicatedAlert_HigherCount_UpdatesAlertButKeepsOneAction()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(RevokeCritical).StartAsync();
         var processor = host.Get<AlertProcessor>();
 
         Assert.Equal(AlertUpsertOutcome.Created, await processor.HandleAsync(TestAlerts.Critical("a-2"), default));
@@ -80,8 +78,7 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task BlastRadius_FiftyCriticalAlertsInAMinute_FiveAutomaticFortyFiveWaitingOneStorm()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(RevokeCritical).StartAsync();
         var processor = host.Get<AlertProcessor>();
 
         for (var i = 0; i < 50; i++)
@@ -108,7 +105,6 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task BlastRadius_PerNamespaceBudget_HoldsOnlyThatNamespace()
     {
-        using var folder = new TempFolder();
         const string policy = """
             rules:
               - name: isolate
@@ -120,7 +116,7 @@ public sealed class ResponseFlowTests
               max_automatic_per_namespace: 2
               window: 5m
             """;
-        await using var host = await new ResponderTestHost(folder.Path, policy).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
+        await using var host = await new ResponderTestHost(policy).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 4; i++)
         {
@@ -138,9 +134,8 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task Isolation_PastItsTtl_IsReleasedAndTheAuditShowsBoth()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
         var isolation = await host.RaiseAsync(TestAlerts.Critical("ttl-1", workload: new AlertWorkload("pod-7", "shop", "cart-7")));
         await host.UntilStateAsync(isolation.Id, ActionStates.Active);
         Assert.True(isolator.IsIsolated("pod-7"));
@@ -168,9 +163,8 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task Isolation_Extended_IsNotReleasedAtTheOldTime()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
         var id = (await host.RaiseAsync(TestAlerts.Critical("ext-1", workload: new AlertWorkload("pod-8", "shop", "cart-8")))).Id;
         await host.UntilStateAsync(id, ActionStates.Active);
 
@@ -185,9 +179,8 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task Command_FailingEveryAttempt_EndsAsActionFailedWithTheReason()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator { FailuresLeft = int.MaxValue };
-        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
         var id = (await host.RaiseAsync(TestAlerts.Critical("fail-1", workload: new AlertWorkload("pod-9", "shop", "cart-9")))).Id;
 
         await host.UntilStateAsync(id, ActionStates.Failed);
@@ -204,9 +197,8 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task Command_FailingOnce_SucceedsOnRetry()
     {
-        using var folder = new TempFolder();
         var revoker = new CountingRevoker { FailuresLeft = 1 };
-        await using var host = await new ResponderTestHost(folder.Path, RevokeCritical).With<ITokenRevoker>(revoker).StartAsync();
+        await using var host = await new ResponderTestHost(RevokeCritical).With<ITokenRevoker>(revoker).StartAsync();
         var id = (await host.RaiseAsync(TestAlerts.Critical("retry-1"))).Id;
 
         await host.UntilStateAsync(id, ActionStates.Done);
@@ -220,8 +212,7 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task Isolation_WithoutAnyIsolator_FailsAtOnceWithAClearReason()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, IsolateCritical).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateCritical).StartAsync();
         var id = (await host.RaiseAsync(TestAlerts.Critical("noiso-1", workload: new AlertWorkload("pod-1", "shop", "cart-1")))).Id;
 
         await host.UntilStateAsync(id, ActionStates.Failed);
@@ -233,9 +224,8 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task SameCommandDeliveredTwice_DoesTheWorkOnce()
     {
-        using var folder = new TempFolder();
         var revoker = new CountingRevoker();
-        await using var host = await new ResponderTestHost(folder.Path).With<ITokenRevoker>(revoker).StartAsync();
+        await using var host = await new ResponderTestHost().With<ITokenRevoker>(revoker).StartAsync();
         var command = new RevokeToken { ActionId = Guid.NewGuid(), Jti = "jti-twice", Reason = "test", RequestedBy = "cli" };
         var bus = host.Get<IBus>();
 
@@ -252,7 +242,6 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task PendingApproval_PastItsExpiry_Expires()
     {
-        using var folder = new TempFolder();
         const string policy = """
             rules:
               - name: ask
@@ -261,7 +250,7 @@ public sealed class ResponseFlowTests
             approval:
               expires_after: 30m
             """;
-        await using var host = await new ResponderTestHost(folder.Path, policy).StartAsync();
+        await using var host = await new ResponderTestHost(policy).StartAsync();
         var pending = await host.RaiseAsync(TestAlerts.Critical("exp-1"));
         Assert.Equal(ActionStates.PendingApproval, pending.State);
         Assert.Equal(host.Time.GetUtcNow() + TimeSpan.FromMinutes(30), pending.ApprovalExpiresAt);
@@ -277,7 +266,6 @@ public sealed class ResponseFlowTests
     [Fact]
     public async Task ProtectedSubject_AutomaticRule_WaitsForApproval()
     {
-        using var folder = new TempFolder();
         const string policy = """
             rules:
               - name: revoke
@@ -286,7 +274,7 @@ public sealed class ResponseFlowTests
             protected:
               subjects: ["svc-*"]
             """;
-        await using var host = await new ResponderTestHost(folder.Path, policy).StartAsync();
+        await using var host = await new ResponderTestHost(policy).StartAsync();
         var action = await host.RaiseAsync(TestAlerts.Critical("prot-1", principal: "svc-payments"));
         Assert.Equal(ActionStates.PendingApproval, action.State);
         Assert.Contains("protected", action.Decision);
@@ -310,7 +298,7 @@ public sealed class ResponseFlowTests
         var isolator = new RecordingIsolator();
         Guid isolationId, pendingId;
         var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
-        await using (var first = await new ResponderTestHost(folder.Path, policy, time).With<IWorkloadIsolator>(isolator).StartAsync())
+        await using (var first = await new ResponderTestHost(policy, time, folder.Path).With<IWorkloadIsolator>(isolator).StartAsync())
         {
             await first.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("rs-1", workload: new AlertWorkload("pod-3", "shop", "cart-3")), default);
             var actions = await first.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "rs-1"), default);
@@ -319,7 +307,7 @@ public sealed class ResponseFlowTests
             await first.UntilStateAsync(isolationId, ActionStates.Active);
         }
 
-        await using var second = await new ResponderTestHost(folder.Path, policy, time).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var second = await new ResponderTestHost(policy, time, folder.Path).With<IWorkloadIsolator>(isolator).StartAsync();
         Assert.Equal(ActionStates.Active, await second.StateOfAsync(isolationId));
         Assert.Equal(ActionStates.PendingApproval, await second.StateOfAsync(pendingId));
 

@@ -9,8 +9,7 @@ public sealed class AlertCapTests
     [Fact]
     public async Task PastThePerPrincipalCap_NewAlertsMergeIntoThatPrincipalsFloodAlert_NotActedOn_NothingLost()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).WithSetting("Responder:MaxOpenAlertsPerPrincipal", "3").StartAsync();
+        await using var host = await new ResponderTestHost(ResponseFlowTests.RevokeCritical).WithSetting("Responder:MaxOpenAlertsPerPrincipal", "3").StartAsync();
         var processor = host.Get<AlertProcessor>();
 
         for (var i = 0; i < 8; i++)
@@ -43,8 +42,7 @@ public sealed class AlertCapTests
     [Fact]
     public async Task PastTheTotalCap_AnyNewAlertMergesIntoTheOneInstanceFloodAlert()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:MaxOpenAlerts", "4").StartAsync();
+        await using var host = await new ResponderTestHost().WithSetting("Responder:MaxOpenAlerts", "4").StartAsync();
         var processor = host.Get<AlertProcessor>();
 
         for (var i = 0; i < 10; i++)

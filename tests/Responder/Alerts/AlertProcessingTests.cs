@@ -6,8 +6,7 @@ public sealed class AlertProcessingTests
     [Fact]
     public async Task Handle_RedeliveredAlert_StoresOnceAndActsOnce()
     {
-        using var folder = new TempFolder();
-        await using var host = await Started(folder);
+        await using var host = await Started();
         var consumer = host.Get<AlertConsumerService>();
         var alert = TestAlerts.Critical("al-redelivered");
 
@@ -22,8 +21,7 @@ public sealed class AlertProcessingTests
     [Fact]
     public async Task Handle_WorseningUpdate_IsStoredAsHistoryWithoutASecondAction()
     {
-        using var folder = new TempFolder();
-        await using var host = await Started(folder);
+        await using var host = await Started();
         var consumer = host.Get<AlertConsumerService>();
 
         await consumer.HandleAsync(Record(ContractJson.Serialize(TestAlerts.Critical("al-updated"))), Ct);
@@ -40,8 +38,7 @@ public sealed class AlertProcessingTests
     [InlineData("[]")]
     public async Task Handle_NotAnAlert_IsPoisonSoTheLogDeadLettersIt(string value)
     {
-        using var folder = new TempFolder();
-        await using var host = await Started(folder);
+        await using var host = await Started();
 
         var error = await Assert.ThrowsAsync<PoisonRecordException>(() => host.Get<AlertConsumerService>().HandleAsync(Record(System.Text.Encoding.UTF8.GetBytes(value)), Ct));
 
@@ -49,10 +46,10 @@ public sealed class AlertProcessingTests
         Assert.Empty(await host.Get<AlertStore>().QueryAsync(new AlertQuery(Limit: 10), Ct));
     }
 
-    private static async Task<ResponderTestHost> Started(TempFolder folder)
+    private static async Task<ResponderTestHost> Started()
     {
         // The consumer is driven by hand here, not by the log.
-        return await new ResponderTestHost(folder.Path, Actions.ResponseFlowTests.RevokeCritical).WithSetting("Responder:ConsumeAlerts", "false").StartAsync();
+        return await new ResponderTestHost(Actions.ResponseFlowTests.RevokeCritical).WithSetting("Responder:ConsumeAlerts", "false").StartAsync();
     }
 
     private static ConsumedRecord Record(byte[] value) =>

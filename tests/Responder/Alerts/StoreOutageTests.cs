@@ -19,8 +19,7 @@ public sealed class StoreOutageTests
             TimeProvider.System,
             NullLogger<InProcessEventLog>.Instance,
             health);
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path) { Log = log }.OnPostgres(database).StartAsync();
+        await using var host = await new ResponderTestHost() { Log = log }.OnPostgres(database).StartAsync();
         var alerts = host.Get<AlertStore>();
 
         await PublishAsync(log, 0, 5);

@@ -5,8 +5,7 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Api_WithoutToken_Is401_AndAnalystCannotApprove()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke).StartAsync();
+        await using var host = await new ResponderTestHost(TestPolicies.ApproveRevoke).StartAsync();
         var ct = Ct;
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await host.Client.GetAsync("/v1/alerts", ct)).StatusCode);
@@ -27,8 +26,7 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Responder_ApprovesPendingAction_ItRunsAndTheAuditNamesThem()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke).StartAsync();
+        await using var host = await new ResponderTestHost(TestPolicies.ApproveRevoke).StartAsync();
         var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-2", jti: "jti-approve"), ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
@@ -58,8 +56,7 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Responder_RejectsPendingAction_NothingIsSent()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke).StartAsync();
+        await using var host = await new ResponderTestHost(TestPolicies.ApproveRevoke).StartAsync();
         var ct = Ct;
         var id = (await host.RaiseAsync(TestAlerts.Critical("api-3"))).Id;
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
@@ -73,9 +70,8 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Responder_TriggersIsolationThenReleasesIt()
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await new ResponderTestHost(folder.Path).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var host = await new ResponderTestHost().With<IWorkloadIsolator>(isolator).StartAsync();
         var ct = Ct;
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
@@ -105,8 +101,7 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Verdict_FalsePositive_AppendsFeedbackForTheVerifierAndStopsFurtherActions()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(ResponseFlowTests.RevokeCritical).StartAsync();
         var ct = Ct;
         var processor = host.Get<AlertProcessor>();
         var alert = TestAlerts.Critical("fp-1") with { Token = null };
@@ -138,8 +133,7 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Alerts_ListFiltersAndPages()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 5; i++)

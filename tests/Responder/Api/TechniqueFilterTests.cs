@@ -18,8 +18,7 @@ public sealed class TechniqueFilterTests
     [Fact]
     public async Task ListAlerts_ByTechnique_ExactOrWithSubTechniques()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         await StoreSampleAsync(host.Get<AlertProcessor>(), ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
@@ -49,8 +48,7 @@ public sealed class TechniqueFilterTests
     [Fact]
     public async Task UpdatedAlert_ItsTechniqueRowsFollowTheLatestAlert()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         var processor = host.Get<AlertProcessor>();
         var store = host.Get<AlertStore>();

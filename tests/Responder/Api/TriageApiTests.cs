@@ -4,7 +4,7 @@ namespace ZtStream.Responder.Tests.Api;
 public class TriageApiTests
 {
     /// <summary>A Responder on the store this run tests.</summary>
-    private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
+    private protected virtual Task<ResponderTestHost> StartAsync() => new ResponderTestHost().StartAsync();
 
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
@@ -19,8 +19,7 @@ public class TriageApiTests
     [Fact]
     public async Task Status_MovesThroughTheWorkflow_EachChangeInHistoryAndAudit()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("tri-1"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -58,8 +57,7 @@ public class TriageApiTests
     [Fact]
     public async Task AssignAndComment_AreHistory_AndTheQueueFiltersByAssigneeNamespaceAndClosed()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         var processor = host.Get<AlertProcessor>();
         await processor.HandleAsync(TestAlerts.Critical("q-1", workload: new AlertWorkload("shop/api-1", "shop", "api-1")), Ct);
         await processor.HandleAsync(TestAlerts.Critical("q-2", workload: new AlertWorkload("payments/db-0", "payments", "db-0")), Ct);
@@ -93,8 +91,7 @@ public class TriageApiTests
     [Fact]
     public async Task Queue_PagesByCursor_WithoutOverlapOrGap()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 7; i++)
         {
@@ -128,8 +125,7 @@ public class TriageApiTests
     [Fact]
     public async Task Bulk_ChangesEachKnownAlert_AndNamesTheOthersByIndex()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-1"), Ct);
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-2"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
@@ -154,8 +150,7 @@ public class TriageApiTests
     [Fact]
     public async Task Stream_PushesChangesAfterThePageVersion()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("s-1"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var page = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?severity=critical", Ct);
@@ -202,8 +197,7 @@ public class TriageApiTests
     [Fact]
     public async Task Viewer_ReadsButCannotWrite_AndTheRefusalIsAudited()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("v-1"), Ct);
         var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
 
@@ -218,8 +212,7 @@ public class TriageApiTests
     [Fact]
     public async Task Stats_CountTheLastDayBySeverityPrincipalDetectorAndTechnique()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         var processor = host.Get<AlertProcessor>();
         var now = host.Time.GetUtcNow();
         await processor.HandleAsync(TestAlerts.Critical("st-1", "mallory") with { Techniques = ["T1609"], FirstSeen = now.AddHours(-2) }, Ct);
@@ -246,8 +239,8 @@ public class TriageApiTests
 
 public sealed class PostgresTriageApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : TriageApiTests
 {
-    private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
+    private protected override async Task<ResponderTestHost> StartAsync()
     {
-        return await new ResponderTestHost(folder.Path).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
+        return await new ResponderTestHost().OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
     }
 }

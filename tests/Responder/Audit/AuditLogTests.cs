@@ -7,8 +7,7 @@ public sealed class AuditLogTests
     [Fact]
     public async Task Query_FiltersByActionAlertPrincipalActorKindAndTime()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var audit = host.Get<AuditLog>();
         var ct = Ct;
         var t0 = host.Time.GetUtcNow();
@@ -31,8 +30,7 @@ public sealed class AuditLogTests
     [Fact]
     public async Task AuditTable_RefusesUpdateAndDelete()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         await host.Get<AuditLog>().AppendAsync("k", "rex", "kept", ct);
         await using var connection = await host.Get<IStore>().OpenAsync(ct);

@@ -9,8 +9,7 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Console_ServesItsFiles_AndRefusesPathsOutsideIt()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
 
         var index = await host.Client.GetAsync("/console/", ct);
@@ -29,13 +28,12 @@ public sealed class ConsoleTests
             ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
         }
 
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, TestPolicies.ApproveRevoke) { UseKestrel = true }.StartAsync();
+        await using var host = await new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true }.StartAsync();
         var ct = Ct;
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
         var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
 
-        await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.ResponderToken);
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
         await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
 
@@ -63,8 +61,7 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Console_SendsContentSecurityPolicyNoSniffAndNoFraming()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
 
         foreach (var path in new[] { "/console/", "/console/console.js", "/console/console.css", "/console/missing.js" })
@@ -86,12 +83,11 @@ public sealed class ConsoleTests
             ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
         }
 
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path) { UseKestrel = true }.StartAsync();
+        await using var host = await new ResponderTestHost() { UseKestrel = true }.StartAsync();
         var ct = Ct;
         await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
 
-        await using var session = await BrowserSession.SignInAsync(host, folder, ResponderTestHost.AnalystToken);
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
 
         // The queue shows each alert's techniques.
@@ -131,10 +127,10 @@ public sealed class ConsoleTests
         /// <summary>What the browser refused under the console's Content-Security-Policy (it logs each to the console).</summary>
         public IReadOnlyList<string> Blocked => blocked;
 
-        public static async Task<BrowserSession> SignInAsync(ResponderTestHost host, TempFolder folder, string token)
+        public static async Task<BrowserSession> SignInAsync(ResponderTestHost host, string token)
         {
             var playwright = await Playwright.CreateAsync();
-            var profile = Directory.CreateDirectory(Path.Combine(folder.Path, "chromium-profile")).FullName;
+            var profile = Directory.CreateDirectory(Path.Combine(host.Folder, "chromium-profile")).FullName;
             var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
             {
                 ExecutablePath = Chromium,

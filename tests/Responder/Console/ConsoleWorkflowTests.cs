@@ -10,14 +10,14 @@ namespace ZtStream.Responder.Tests.Console;
 public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
 {
     /// <summary>A Responder on a port chosen first, so its callback can be registered with the provider before it starts.</summary>
-    private async Task<ResponderTestHost> StartWithSsoAsync(TempFolder folder, string? policyYaml = null)
+    private async Task<ResponderTestHost> StartWithSsoAsync(string? policyYaml = null)
     {
         var issuer = await oidc.GetIssuerAsync(Ct);
         var port = LocalProcess.FreePort();
         var clientId = await oidc.RegisterClientAsync(new Uri($"http://127.0.0.1:{port}/console/auth/callback"), Ct);
 
         // Real time: the provider and the browser judge cookie and token lifetimes by the wall clock.
-        return await new ResponderTestHost(folder.Path, policyYaml, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port }.WithSetting("Responder:Sso:Authority", issuer.ToString()).WithSetting("Responder:Sso:ClientId", clientId).WithSetting("Responder:Sso:RequireHttpsMetadata", "false").WithSetting("Responder:Sso:Scopes", "profile email roles").WithSetting("Responder:Sso:RoleClaim", "roles").WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst").WithSetting("Responder:Sso:RoleMap:soc-responder", "responder").StartAsync();
+        return await new ResponderTestHost(policyYaml, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port }.WithSetting("Responder:Sso:Authority", issuer.ToString()).WithSetting("Responder:Sso:ClientId", clientId).WithSetting("Responder:Sso:RequireHttpsMetadata", "false").WithSetting("Responder:Sso:Scopes", "profile email roles").WithSetting("Responder:Sso:RoleClaim", "roles").WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst").WithSetting("Responder:Sso:RoleMap:soc-responder", "responder").StartAsync();
     }
 
     private static Alert WithEvidence(string id, string principal, DateTimeOffset at) => TestAlerts.Critical(id, principal) with
@@ -51,8 +51,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     [Fact]
     public async Task Analyst_SignsInWithSso_SeesANewAlertLive_TriagesIt_ReadsEvidence_LiftsASuppression()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartWithSsoAsync(folder);
+        await using var host = await StartWithSsoAsync();
         var now = host.Time.GetUtcNow();
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 6; i++)
@@ -71,7 +70,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         Assert.Equal(HttpStatusCode.OK, (await analystApi.PostAsJsonAsync("/v1/alerts/fp-source/verdict", new { verdict = "false_positive", note = "nightly export" }, Ct)).StatusCode);
         var suppression = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "fp-source"), Ct));
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-ana"));
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana"));
         var page = browser.Page;
         await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(7);
@@ -156,8 +155,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     [Fact]
     public async Task Responder_LiftsARevocationInTheConsole_TheSdkProtectedAppAcceptsTheTokenAgain_AndAnAnalystCannot()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartWithSsoAsync(folder, ResponseFlowTests.RevokeCritical);
+        await using var host = await StartWithSsoAsync(ResponseFlowTests.RevokeCritical);
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, host.BaseAddress!);
         var token = ProtectedApp.Token("alice", "jti-console-lift");
@@ -174,7 +172,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
             RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, Ct))!.Revocations.Single(r => r.Jti == "jti-console-lift");
 
         // An analyst sees the revocation but is offered no lift; one forged from the page is refused and audited.
-        await using (var analyst = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-ana")))
+        await using (var analyst = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
         {
             await analyst.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
             await analyst.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/lift-console").ToString());
@@ -195,7 +193,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         }
 
         // A responder opens the alert, lifts the revocation with a reason, and the app accepts the token again.
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-rex"));
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-rex"));
         var page = browser.Page;
         await browser.SignInAsync(host.BaseAddress!, "rex", "rex (responder)");
         await page.Locator("[data-testid=alert-row][data-alert-id=lift-console]").ClickAsync();
@@ -226,11 +224,10 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     [Fact]
     public async Task Viewer_SeesNoWriteButton_AndAForgedWriteIs403AndAudited()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartWithSsoAsync(folder);
+        await using var host = await StartWithSsoAsync();
         await host.Get<AlertProcessor>().HandleAsync(WithEvidence("view-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-vic"));
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-vic"));
         var page = browser.Page;
         await browser.SignInAsync(host.BaseAddress!, "vic", "vic (viewer)");
         await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=view-1]")).ToBeVisibleAsync();
@@ -258,11 +255,10 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     [Fact]
     public async Task Session_WriteWithoutItsCsrfToken_IsRefused_AndAUserWithoutARoleCannotSignIn()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartWithSsoAsync(folder);
+        await using var host = await StartWithSsoAsync();
         await host.Get<AlertProcessor>().HandleAsync(WithEvidence("csrf-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
 
-        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-ana")))
+        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
         {
             await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
             var statuses = await browser.Page.EvaluateAsync<int[]>("""
@@ -278,7 +274,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
             Assert.Equal(SameSiteAttribute.Strict, cookie.SameSite);
         }
 
-        await using var nora = await ConsoleBrowser.LaunchAsync(Path.Combine(folder.Path, "profile-nora"));
+        await using var nora = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-nora"));
         await nora.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
         await nora.Page.GetByTestId("sso").ClickAsync();
         await nora.Page.Locator("input[name=login]").FillAsync("nora");

@@ -174,16 +174,12 @@ public abstract class DriverStoreContractTests
 
 public sealed class SqliteDriverStoreContractTests : DriverStoreContractTests, IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-drivers-").FullName;
+    private readonly SqliteFiles files = new("ztstream-drivers-");
 
     private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = Path.Combine(folder, $"{Guid.NewGuid():N}.db") });
+        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = files.NewPath() });
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresDriverStoreContractTests(PostgresFixture postgres) : DriverStoreContractTests, IClassFixture<PostgresFixture>

@@ -17,9 +17,8 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task HighAlert_WithWebhookRoute_OneSignedPostTheReceiverVerifies()
     {
-        using var folder = new TempFolder();
         await using var receiver = await NotificationReceiver.StartAsync();
-        await using var host = await StartAsync(folder, Webhook(receiver.Url));
+        await using var host = await StartAsync(Webhook(receiver.Url));
         var alert = TestAlerts.Critical("al-webhook") with { Severity = Severities.High, Score = 80, Techniques = ["T1528"] };
 
         await host.PublishAlertAsync(alert);
@@ -54,10 +53,9 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task ReceiverDownFor10Seconds_NotificationArrivesOnceWhenItIsBack()
     {
-        using var folder = new TempFolder();
         var port = LocalProcess.FreePort();
         var url = new Uri($"http://127.0.0.1:{port}/hook");
-        await using var host = await StartAsync(folder, Webhook(url), settings =>
+        await using var host = await StartAsync(Webhook(url), settings =>
         {
             settings["Responder:Notifications:InitialBackoff"] = "00:00:00.500";
             settings["Responder:Notifications:MaxBackoff"] = "00:00:02";
@@ -85,9 +83,8 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task PagerDuty_TriggerThenTriage_AcknowledgeAndResolveWithTheAlertIdAsDedupKey_AllValidEventsV2()
     {
-        using var folder = new TempFolder();
         await using var pagerDuty = await NotificationReceiver.StartAsync(202, """{"status":"success","message":"Event processed","dedup_key":"x"}""");
-        await using var host = await StartAsync(folder, new()
+        await using var host = await StartAsync(new()
         {
             ["Responder:Notifications:Targets:oncall:Kind"] = "pagerduty",
             ["Responder:Notifications:Targets:oncall:Url"] = pagerDuty.Url.ToString(),
@@ -128,9 +125,8 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task Email_ThroughSmtp_CarriesSeverityPrincipalAndReasons()
     {
-        using var folder = new TempFolder();
         await using var smtp = new SmtpSink();
-        await using var host = await StartAsync(folder, new()
+        await using var host = await StartAsync(new()
         {
             ["Responder:Notifications:Targets:soc-mail:Kind"] = "email",
             ["Responder:Notifications:Targets:soc-mail:Smtp:Host"] = "127.0.0.1",
@@ -159,12 +155,11 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task Route_OverItsLimit_RecordsThrottledAndSendsNothingMore()
     {
-        using var folder = new TempFolder();
         await using var receiver = await NotificationReceiver.StartAsync();
         var settings = Webhook(receiver.Url);
         settings["Responder:Notifications:Routes:0:MaxPerWindow"] = "1";
         settings["Responder:Notifications:Routes:0:Window"] = "01:00:00";
-        await using var host = await StartAsync(folder, settings);
+        await using var host = await StartAsync(settings);
 
         await host.PublishAlertAsync(TestAlerts.Critical("al-first"));
         await Eventually.HoldsAsync(async () => await StateOf(host, "al-first") == NotificationOutbox.Delivered, "the first is sent");
@@ -179,9 +174,8 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task Target_RefusingTheMessage_FailsAtOnceWithItsAnswer()
     {
-        using var folder = new TempFolder();
         await using var slack = await NotificationReceiver.StartAsync(400, "invalid_blocks");
-        await using var host = await StartAsync(folder, new()
+        await using var host = await StartAsync(new()
         {
             ["Responder:Notifications:Targets:chat:Kind"] = "slack",
             ["Responder:Notifications:Targets:chat:Url"] = slack.Url.ToString(),
@@ -203,11 +197,10 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task TechniqueRoute_TakesOnlyAlertsNamingTheTechniqueOrASubTechnique()
     {
-        using var folder = new TempFolder();
         await using var receiver = await NotificationReceiver.StartAsync();
         var settings = Webhook(receiver.Url);
         settings["Responder:Notifications:Routes:0:Techniques:0"] = "T1552";
-        await using var host = await StartAsync(folder, settings);
+        await using var host = await StartAsync(settings);
         var named = TestAlerts.Critical("al-t1552") with { Techniques = ["T1552.007", "T1613"] };
         var other = TestAlerts.Critical("al-t1609", principal: "erin") with { Techniques = ["T1609"] };
 
@@ -222,9 +215,8 @@ public sealed class NotificationDeliveryTests
     [Fact]
     public async Task MediumAlert_BelowTheBuiltInPolicy_IsNotSent()
     {
-        using var folder = new TempFolder();
         await using var receiver = await NotificationReceiver.StartAsync();
-        await using var host = await StartAsync(folder, Webhook(receiver.Url));
+        await using var host = await StartAsync(Webhook(receiver.Url));
         var medium = TestAlerts.Critical("al-medium") with { Severity = Severities.Medium, Score = 50 };
         var high = TestAlerts.Critical("al-high") with { Severity = Severities.High, Score = 75 };
 
@@ -247,10 +239,10 @@ public sealed class NotificationDeliveryTests
         ["Responder:Notifications:Routes:0:MinSeverity"] = "high",
     };
 
-    private static async Task<ResponderTestHost> StartAsync(TempFolder folder, Dictionary<string, string?> settings, Action<Dictionary<string, string?>>? more = null)
+    private static async Task<ResponderTestHost> StartAsync(Dictionary<string, string?> settings, Action<Dictionary<string, string?>>? more = null)
     {
         // No policy file: the built-in policy notifies on every alert of high severity or above.
-        var host = new ResponderTestHost(folder.Path) { UseWallClock = true };
+        var host = new ResponderTestHost() { UseWallClock = true };
         host.Settings["Responder:Notifications:InitialBackoff"] = "00:00:00.200";
         host.Settings["Responder:Notifications:PollInterval"] = "00:00:00.100";
         foreach (var (key, value) in settings)

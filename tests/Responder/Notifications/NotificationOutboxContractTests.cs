@@ -137,7 +137,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
     private async Task<ResponderTestHost> StartAsync(Uri url, Uri? refusingUrl, IEventLog? log = null)
     {
-        var host = new ResponderTestHost(folder.Path) { UseWallClock = true, Log = log };
+        var host = new ResponderTestHost(folder: folder.Path) { UseWallClock = true, Log = log };
         foreach (var (key, value) in NotificationDeliveryTests.Webhook(url))
         {
             host.Settings[key] = value;

@@ -87,16 +87,12 @@ public abstract class OutboxTableContractTests
 
 public sealed class SqliteOutboxTableContractTests : OutboxTableContractTests, IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-outbox-").FullName;
+    private readonly SqliteFiles files = new("ztstream-outbox-");
 
     private protected override Task<StoreOptions> CreateDatabaseAsync() =>
-        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = Path.Combine(folder, $"{Guid.NewGuid():N}.db") });
+        Task.FromResult(new StoreOptions { Kind = StoreOptions.Sqlite, ConnectionString = files.NewPath() });
 
-    public void Dispose()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
-    }
+    public void Dispose() => files.Dispose();
 }
 
 public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) : OutboxTableContractTests, IClassFixture<PostgresFixture>

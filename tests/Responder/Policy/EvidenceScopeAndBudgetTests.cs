@@ -28,8 +28,7 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
     [Fact]
     public async Task UnscopedEvidence_AutomaticRevocation_WaitsForApprovalSayingWhy()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(ResponseFlowTests.RevokeCritical).StartAsync();
         var forged = TestAlerts.Critical("forged-1", principal: "user:ceo", jti: "ceo-jti-1") with { EvidenceSources = ["some-app"], EvidenceScope = null };
 
         await host.Get<AlertProcessor>().HandleAsync(forged, Ct);
@@ -44,8 +43,7 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
     [Fact]
     public async Task EvidenceVouchingForTheSubjectOnly_RevokesAutomatically_ButTheIsolationWaits()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, RevokeAndIsolate).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
+        await using var host = await new ResponderTestHost(RevokeAndIsolate).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
         var alert = TestAlerts.Critical("half-1", workload: new AlertWorkload("shop/web-1", "shop", "web-1")) with { EvidenceScope = [SourceScopes.Subject] };
 
         await host.Get<AlertProcessor>().HandleAsync(alert, Ct);
@@ -62,9 +60,8 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
     [InlineData("", "    require_evidence_scope: false\n")]
     public async Task RequirementTurnedOff_ForThePolicyOrTheRule_UnscopedEvidenceActsAutomatically(string policyLevel, string ruleLevel)
     {
-        using var folder = new TempFolder();
         var policy = policyLevel + "rules:\n  - name: revoke-critical\n    severity: critical\n    action: revoke_token\n    mode: automatic\n" + ruleLevel;
-        await using var host = await new ResponderTestHost(folder.Path, policy).StartAsync();
+        await using var host = await new ResponderTestHost(policy).StartAsync();
 
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("off-1") with { EvidenceScope = null }, Ct);
 
@@ -79,9 +76,8 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
     [InlineData("/proc/1/ns/net", null)]
     public async Task Isolation_OfAProcessOrHostNameFromEventData_IsNeverProposed_AndTheAuditSaysWhy(string id, string? name)
     {
-        using var folder = new TempFolder();
         var isolator = new RecordingIsolator();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
+        await using var host = await new ResponderTestHost(ResponseFlowTests.IsolateCritical).With<IWorkloadIsolator>(isolator).StartAsync();
 
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("host-1", workload: new AlertWorkload(id, null, name)), Ct);
 
@@ -99,7 +95,7 @@ public sealed class EvidenceScopeAndBudgetTests(PostgresFixture postgres)
         ResponderTestHost Instance(string name)
         {
             // Budget: 5 automatic actions a minute.
-            return new ResponderTestHost(Directory.CreateDirectory(Path.Combine(folder.Path, name)).FullName, ResponseFlowTests.RevokeCritical).OnPostgres(database).WithSetting("Responder:ConsumeAlerts", "false");
+            return new ResponderTestHost(ResponseFlowTests.RevokeCritical, folder: Directory.CreateDirectory(Path.Combine(folder.Path, name)).FullName).OnPostgres(database).WithSetting("Responder:ConsumeAlerts", "false");
         }
 
         await using var first = await Instance("first").StartAsync();

@@ -15,8 +15,7 @@ public sealed class ExecTargetTests
     [Fact]
     public async Task ExecAlert_IsolatesThePodExecdInto_NotTheActorsWorkload()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, IsolateOnExec).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateOnExec).StartAsync();
         var ct = Ct;
         var alert = TestAlerts.Critical("exec-1", principal: "system:serviceaccount:ci:runner") with
         {
@@ -34,8 +33,7 @@ public sealed class ExecTargetTests
     [Fact]
     public async Task UserExec_WithoutAWorkloadOfItsOwn_StillIsolatesThePod()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, IsolateOnExec).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateOnExec).StartAsync();
         var ct = Ct;
         var alert = TestAlerts.Critical("exec-2", principal: "alice@acme.example") with
         {

@@ -13,8 +13,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     [Fact]
     public async Task Snapshot_EntryWithKnownTokenExpiry_LeavesAfterItPlusClockSkew_OthersAfterTheDefault()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:DefaultExpiry", "02:00:00").StartAsync();
+        await using var host = await new ResponderTestHost().WithSetting("Responder:Feed:DefaultExpiry", "02:00:00").StartAsync();
         var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
         var exp = host.Time.GetUtcNow().AddMinutes(10);
@@ -39,8 +38,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     [Fact]
     public async Task Stream_Lift_IsPublishedWithItsOwnVersion_AndAResumingClientGetsIt()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         var (entry, _) = await host.Get<RevocationStore>().AddAsync(
             new RevocationRequest(Guid.NewGuid(), RevocationStore.SubjectEntry, null, null, "mallory", host.Time.GetUtcNow(), "t", host.Time.GetUtcNow().AddHours(1)), ct);
@@ -65,8 +63,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     [Fact]
     public async Task Streams_CappedPerCredential_OtherCredentialsUnaffected_AndAClosedStreamFreesItsPlace()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:MaxStreamsPerCredential", "2").StartAsync();
+        await using var host = await new ResponderTestHost().WithSetting("Responder:Feed:MaxStreamsPerCredential", "2").StartAsync();
         var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
 
@@ -89,8 +86,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
     [Fact]
     public async Task ManyStreams_OneStoreReadPerChange_PushedAtOnceWithoutWaitingForThePoll()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         var hub = host.Get<RevocationFeedHub>();
         var streams = new List<SseReader>();

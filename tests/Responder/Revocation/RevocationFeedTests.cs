@@ -5,8 +5,7 @@ public sealed class RevocationFeedTests
     [Fact]
     public async Task Stream_PushesARevocationAsSoonAsTheAlertIsActedOn()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(ResponseFlowTests.RevokeCritical).StartAsync();
         var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
@@ -22,8 +21,7 @@ public sealed class RevocationFeedTests
     [Fact]
     public async Task Stream_WithLastEventId_ResumesAfterThatVersion()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         var revoker = host.Get<ITokenRevoker>();
         for (var i = 1; i <= 3; i++)
@@ -44,8 +42,7 @@ public sealed class RevocationFeedTests
     [Fact]
     public async Task Stream_WhenIdle_SendsKeepAliveComments()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:KeepAlive", "00:00:15").StartAsync();
+        await using var host = await new ResponderTestHost().WithSetting("Responder:Feed:KeepAlive", "00:00:15").StartAsync();
         var ct = Ct;
         await using var stream = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
@@ -64,8 +61,8 @@ public sealed class RevocationFeedTests
     public async Task Stream_SeesEntriesAnotherInstanceWrote_ByPollingTheStore()
     {
         using var folder = new TempFolder();
-        await using var writer = await new ResponderTestHost(folder.Path).StartAsync();
-        await using var reader = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var writer = await new ResponderTestHost(folder: folder.Path).StartAsync();
+        await using var reader = await new ResponderTestHost(folder: folder.Path).StartAsync();
         var ct = Ct;
         await using var stream = await SseReader.OpenAsync(reader.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, ct);
 
@@ -87,8 +84,7 @@ public sealed class RevocationFeedTests
     [Fact]
     public async Task Feed_WithoutCredential_401_WithTheFeedTokenOrAnyApiToken_Served()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
 
         foreach (var path in new[] { RevocationFeed.SnapshotPath, RevocationFeed.StreamPath })
@@ -107,8 +103,7 @@ public sealed class RevocationFeedTests
     [Fact]
     public async Task Feed_Anonymous_ServedWithoutCredential_ButAWrongCredentialIsStill401()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).WithSetting("Responder:Feed:Anonymous", "true").StartAsync();
+        await using var host = await new ResponderTestHost().WithSetting("Responder:Feed:Anonymous", "true").StartAsync();
         var ct = Ct;
 
         Assert.Equal(HttpStatusCode.OK, (await host.Client.GetAsync(RevocationFeed.SnapshotPath, ct)).StatusCode);
@@ -118,8 +113,7 @@ public sealed class RevocationFeedTests
     [Fact]
     public async Task RevocationList_SameActionTwice_OneEntryAndSaysSo()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
         var command = new RevokeToken { ActionId = Guid.NewGuid(), Jti = "j", SessionId = "s", Reason = "t", RequestedBy = "t" };
         var revoker = host.Get<ITokenRevoker>();

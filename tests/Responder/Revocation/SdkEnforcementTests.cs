@@ -8,8 +8,7 @@ public sealed class SdkEnforcementTests
     [Fact]
     public async Task Feed_MeetsTheRevocationFeedContract()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var revoker = host.Get<ITokenRevoker>();
 
         await RevocationFeedContract.VerifyAsync(
@@ -21,8 +20,7 @@ public sealed class SdkEnforcementTests
     [Fact]
     public async Task CriticalAlert_AutomaticRevocation_SdkProtectedAppRejectsTheToken()
     {
-        using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var stolen = ProtectedApp.Token("alice", "jti-stolen-sdk");
@@ -38,8 +36,7 @@ public sealed class SdkEnforcementTests
     [Fact]
     public async Task Lift_ByAResponder_TheAppAcceptsTheTokenAgain_TheEntryLeavesTheSnapshot_AndTheAuditShowsWhoAndWhy()
     {
-        using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var ct = Ct;
@@ -71,8 +68,7 @@ public sealed class SdkEnforcementTests
     [Fact]
     public async Task SubjectRevocation_OfAClient_RefusesItsClientCredentialsTokenWithoutSub()
     {
-        using var folder = new TempFolder();
-        await using var responder = await new ResponderTestHost(folder.Path, time: ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
+        await using var responder = await new ResponderTestHost(time: ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
         await using var ingest = await FakeIngest.StartAsync();
         await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
         var machine = ProtectedApp.Token(new Dictionary<string, object> { ["client_id"] = "billing-batch", ["jti"] = "jti-cc" });

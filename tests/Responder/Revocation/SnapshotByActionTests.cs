@@ -86,7 +86,7 @@ public abstract class SnapshotByActionContractTests : IDisposable
 
     private async Task<ResponderTestHost> StartAsync()
     {
-        var host = new ResponderTestHost(folder.Path);
+        var host = new ResponderTestHost(folder: folder.Path);
         foreach (var (key, value) in await StoreSettingsAsync())
         {
             host.Settings[key] = value;

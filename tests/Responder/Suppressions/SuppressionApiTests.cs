@@ -6,7 +6,7 @@ namespace ZtStream.Responder.Tests.Suppressions;
 public class SuppressionApiTests
 {
     /// <summary>A Responder on the store this run tests.</summary>
-    private protected virtual Task<ResponderTestHost> StartAsync(TempFolder folder) => new ResponderTestHost(folder.Path).StartAsync();
+    private protected virtual Task<ResponderTestHost> StartAsync() => new ResponderTestHost().StartAsync();
 
     /// <summary>An alert with two reasons, in namespace shop, so every scope has something to name.</summary>
     private static Alert TwoReasons(string id, string principal = "system:serviceaccount:shop:api") => TestAlerts.Critical(id, principal) with
@@ -30,8 +30,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Analyst_MaySuppressOnlyTheAlertsOwnRules_ForItsPrincipal()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-1"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -67,8 +66,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Responder_WideSuppression_ExpiresWithin90Days_AndIsAudited()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-2"), Ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var now = host.Time.GetUtcNow();
@@ -98,8 +96,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Suppression_NarrowedThenLifted_TheVerifierIsToldEachTime()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-3"), Ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
@@ -136,8 +133,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task TruePositive_AfterFalsePositive_LiftsTheSuppression()
     {
-        using var folder = new TempFolder();
-        await using var host = await StartAsync(folder);
+        await using var host = await StartAsync();
         await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-4"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         await analyst.PostAsJsonAsync("/v1/alerts/sp-4/verdict", new { verdict = "false_positive" }, Ct);
@@ -160,8 +156,8 @@ public class SuppressionApiTests
 
 public sealed class PostgresSuppressionApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : SuppressionApiTests
 {
-    private protected override async Task<ResponderTestHost> StartAsync(TempFolder folder)
+    private protected override async Task<ResponderTestHost> StartAsync()
     {
-        return await new ResponderTestHost(folder.Path).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
+        return await new ResponderTestHost().OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
     }
 }

@@ -10,8 +10,7 @@ public sealed class ResponderTelemetryTests
     [Fact]
     public async Task ActedOnAlert_CountsEachStateAndTheTimeToDone()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path, ResponseFlowTests.RevokeCritical).StartAsync();
+        await using var host = await new ResponderTestHost(ResponseFlowTests.RevokeCritical).StartAsync();
         using var recorded = new Recorded(host);
 
         await host.PublishAlertAsync(TestAlerts.Critical("al-metrics", jti: "jti-metrics"));
@@ -28,8 +27,7 @@ public sealed class ResponderTelemetryTests
     [Fact]
     public async Task FeedSubscribers_CountsOpenStreams()
     {
-        using var folder = new TempFolder();
-        await using var host = await new ResponderTestHost(folder.Path).StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         using var recorded = new Recorded(host);
 
         using var feed = host.ClientFor(ResponderTestHost.FeedToken);

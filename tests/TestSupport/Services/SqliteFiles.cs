@@ -1,0 +1,23 @@
+using Microsoft.Data.Sqlite;
+
+namespace ZtStream.TestSupport.Services;
+
+/// <summary>
+/// The SQLite side of a store contract suite: a fresh database file per call, in a temp folder of the suite's own
+/// that goes (with the WAL and shared-memory files) on disposal. The SQLite counterpart of
+/// <see cref="PostgresFixture.CreateDatabaseAsync"/>.
+/// </summary>
+public sealed class SqliteFiles(string prefix) : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory(prefix).FullName;
+
+    /// <summary>The path of a database file no other test uses (SQLite creates it on first open).</summary>
+    public string NewPath() => Path.Combine(_folder, $"{Guid.NewGuid():N}.db");
+
+    public void Dispose()
+    {
+        // Pooled connections keep the files open.
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}
