@@ -145,6 +145,7 @@ internal sealed class BenchCommand : ICliCommand
             ["scored"] = scoredTotal,
             ["lost"] = Math.Max(0, acknowledged - scoredTotal),
             ["redelivered"] = monitor.Duplicates,
+            ["alerts"] = monitor.Alerts,
             ["ingest_retries"] = clients.Retries,
             ["cpu_seconds"] = Math.Round(cpu.TotalSeconds, 3),
             ["cpu_seconds_per_million_events"] = acknowledged > 0 ? Math.Round(cpu.TotalSeconds * 1_000_000 / acknowledged, 3) : null,

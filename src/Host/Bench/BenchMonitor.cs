@@ -33,6 +33,7 @@ internal sealed class BenchMonitor : IDisposable
     private readonly CancellationTokenSource stopProbes = new();
     private long scored;
     private long duplicates;
+    private long alerts;
     private long lastScoredTicks;
 
     public BenchMonitor(EmbeddedPipeline pipeline, string source, TimeProvider time)
@@ -61,6 +62,9 @@ internal sealed class BenchMonitor : IDisposable
     public long Scored => Interlocked.Read(ref scored);
 
     public long Duplicates => Interlocked.Read(ref duplicates);
+
+    /// <summary>Alerts the Verifier raised or updated while scoring the bench's events.</summary>
+    public long Alerts => Interlocked.Read(ref alerts);
 
     /// <summary>When the last of the bench's events was scored (wall clock), or null before the first.</summary>
     public DateTimeOffset? LastScoredAt => Interlocked.Read(ref lastScoredTicks) is var t and > 0 ? new DateTimeOffset(t, TimeSpan.Zero) : null;
@@ -225,6 +229,11 @@ internal sealed class BenchMonitor : IDisposable
         }
 
         LogToVerifier.Add((now - record.Timestamp).TotalMilliseconds);
+        if (result.Alert is not null)
+        {
+            Interlocked.Increment(ref alerts);
+        }
+
         if (result.Duplicate)
         {
             Interlocked.Increment(ref duplicates);
