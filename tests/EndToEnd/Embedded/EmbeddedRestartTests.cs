@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 
 namespace ZtStream.EndToEnd.Embedded;

@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.EndToEnd.Flood;
 
 /// <summary>

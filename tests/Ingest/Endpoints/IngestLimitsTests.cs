@@ -1,6 +1,3 @@
-using System.Diagnostics.Metrics;
-using ZtStream.Ingest.Telemetry;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Formats, limits and refusals of the endpoints (in-process log).</summary>

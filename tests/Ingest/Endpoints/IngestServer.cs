@@ -1,17 +1,10 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ZtStream.Ingest.SharedSignals;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Platform.Store;
-using ZtStream.Platform.Store.Migrations;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 

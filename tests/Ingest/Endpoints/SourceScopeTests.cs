@@ -1,9 +1,3 @@
-using System.Diagnostics.Metrics;
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Telemetry;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Ingest.Tests.Sources;
 
 /// <summary>

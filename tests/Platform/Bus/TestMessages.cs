@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using MassTransit;
-
 namespace ZtStream.Platform.Tests.Bus;
 
 // Message contracts of the bus tests: public, as MassTransit's serializer needs. RunId ties a message to the test that sent it.

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ZtStream.Platform.Tests.EventLog;
 
 /// <summary>Records what a consumer hands it; behaviour per record and per assignment is pluggable.</summary>

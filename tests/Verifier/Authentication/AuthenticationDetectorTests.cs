@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Authentication;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
 
 namespace ZtStream.Verifier.Tests.Authentication;

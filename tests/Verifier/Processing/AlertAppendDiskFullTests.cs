@@ -1,4 +1,3 @@
-using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Verifier.Tests.Processing;

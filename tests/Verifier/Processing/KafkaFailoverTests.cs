@@ -1,6 +1,3 @@
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.TestSupport.Services;
-
 namespace ZtStream.Verifier.Tests.Processing;
 
 /// <summary>Two Verifier instances in one consumer group on Kafka (librdkafka's mock cluster when nothing else is there).</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.TestSupport.Services;
 using static ZtStream.Verifier.Tests.Runtime.RuntimeAlertTests;
 using static ZtStream.Verifier.Tests.Runtime.TaintedServiceAccountTests;
 

@@ -1,7 +1,3 @@
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Verifier.Tests.Processing;
 
 public sealed class VerifierWorkerTests

@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Verifier.State;
-
 namespace ZtStream.Verifier.Tests.Processing;
 
 /// <summary>

@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Tests.Processing;
 

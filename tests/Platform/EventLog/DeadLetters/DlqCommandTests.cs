@@ -1,5 +1,4 @@
 using ZtStream.Platform.EventLog.DeadLetters;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.Tests.EventLog.DeadLetters;
 

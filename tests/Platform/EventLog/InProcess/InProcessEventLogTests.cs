@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace ZtStream.Platform.Tests.EventLog.InProcess;
 
 /// <summary>What only the in-process log has: bounded retention by record count, and its gauge.</summary>

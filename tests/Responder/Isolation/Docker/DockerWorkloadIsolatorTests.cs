@@ -1,6 +1,4 @@
-using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Responder.Isolation.Docker;
 
 namespace ZtStream.Responder.Tests.Isolation.Docker;
 

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 public sealed class SharedSignalsTransmitterTests : IDisposable

@@ -1,9 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Platform.Store.Migrations;
-
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 /// <summary>
