@@ -2,17 +2,16 @@ namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 public sealed class SharedSignalsTransmitterTests : IDisposable
 {
-    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-{Guid.NewGuid():N}.db");
+    private readonly SqliteFiles sqlite = new("ztstream-ssf-");
+    private readonly string database;
     private readonly HttpClient http = new();
+
+    public SharedSignalsTransmitterTests() => database = sqlite.NewPath();
 
     public void Dispose()
     {
         http.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
-        {
-            File.Delete(file);
-        }
+        sqlite.Dispose();
     }
 
     private static RevokeSubjectSessions SubjectWide(Guid id) => new()

@@ -10,17 +10,16 @@ public sealed class SsfStreamManagementTests : IDisposable
     private const string CrmToken = "crm-receiver-token-0123456789abcdefgh";
     private const string SiemAudience = "https://siem.example/ssf";
     private const string ApiToken = "responder-api-token-0123456789abcdef0123";
-    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-streams-{Guid.NewGuid():N}.db");
+    private readonly SqliteFiles sqlite = new("ztstream-ssf-streams-");
+    private readonly string database;
     private readonly HttpClient http = new();
+
+    public SsfStreamManagementTests() => database = sqlite.NewPath();
 
     public void Dispose()
     {
         http.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
-        {
-            File.Delete(file);
-        }
+        sqlite.Dispose();
     }
 
     private Dictionary<string, string?> Settings(string defaultSubjects = "ALL") => new()
