@@ -72,21 +72,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     }
 
     /// <summary>What a receiver does: validate with Microsoft.IdentityModel against the transmitter's published JWKS.</summary>
-    private async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience)
-    {
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct));
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = TransmitterHost.Issuer,
-            ValidAudience = audience,
-            IssuerSigningKeys = jwks.GetSigningKeys(),
-            ValidTypes = ["secevent+jwt"],
-            ValidateLifetime = false,
-            RequireExpirationTime = false,
-        });
-        Assert.True(result.IsValid, result.Exception?.ToString());
-        return JsonNode.Parse(Base64UrlEncoder.Decode(((JsonWebToken)result.SecurityToken).EncodedPayload))!.AsObject();
-    }
+    private static async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience) => (await host.ValidateSetAsync(token, audience)).Payload;
 
     [Fact]
     public async Task Receiver_RegistersVerifiesAndThenGetsARevocationByPushAndByPoll()
@@ -383,7 +369,7 @@ public sealed class SsfStreamManagementTests : IDisposable
 
         var after = await keys.RotateAsync(Ct);
 
-        var jwks = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct))!;
+        var jwks = JsonNode.Parse(await host.JwksAsync())!.AsObject();
         Assert.Equal([after.KeyId, before.KeyId], jwks["keys"]!.AsArray().Select(k => k!["kid"]!.GetValue<string>()));
         Assert.All(jwks["keys"]!.AsArray(), k => Assert.Null(k!["d"]));
     }
