@@ -18,7 +18,7 @@ public sealed class AlertAppendDiskFullTests
             TimeProvider.System,
             NullLogger.Instance,
             health);
-        var topics = new VerifierTopics($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+        var topics = WorkerHarness.UniqueTopics();
         await using var h = await WorkerHarness.CreateAsync(log, topics);
         await log.EnsureTopicsAsync([topics.Events, topics.Alerts, topics.Feedback], CancellationToken.None);
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);

@@ -17,7 +17,7 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
             KafkaConsumerSettings = new Dictionary<string, string>(kafka.ConsumerSettings),
             TopicCreationTimeout = kafka.IsMockCluster ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10),
         };
-        var topics = new VerifierTopics(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"));
+        var topics = WorkerHarness.UniqueKafkaTopics();
         using var logA = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
         using var logB = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
         await using var a = await WorkerHarness.CreateAsync(logA, topics);

@@ -23,9 +23,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         // A pod whose partition is not the service account's, so the taint has to cross partitions.
         var pod = Enumerable.Range(0, 20).Select(i => $"web-{i}")
             .First(p => Murmur2Partitioner.PartitionFor("shop/" + p, Partitions) != Murmur2Partitioner.PartitionFor(ServiceAccount, Partitions));
-        var topics = kind == "kafka"
-            ? new VerifierTopics(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"))
-            : new VerifierTopics($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+        var topics = kind == "kafka" ? WorkerHarness.UniqueKafkaTopics() : WorkerHarness.UniqueTopics();
         // One in-process log is shared by both workers (its groups live in one process); Kafka gets a client per instance.
         var logA = Log(kind);
         var logB = kind == "kafka" ? Log(kind) : null;

@@ -2,14 +2,11 @@ namespace ZtStream.Verifier.Tests.Processing;
 
 public sealed class VerifierWorkerTests
 {
-    private static VerifierTopics UniqueTopics() =>
-        new($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
-
     [Fact]
     public async Task Restart_FromCheckpoint_KeepsBaselines_ScoresNothingTwice()
     {
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 2 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         using var watching = new CancellationTokenSource();
         var watcher = h.WatchAlertsAsync(watching.Token);
 
@@ -61,7 +58,7 @@ public sealed class VerifierWorkerTests
     public async Task Feedback_OnTopic_SuppressesThatScope()
     {
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 1 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         using var watching = new CancellationTokenSource();
         var watcher = h.WatchAlertsAsync(watching.Token);
         await h.AppendAsync(Events.WarmHistory());
@@ -93,7 +90,7 @@ public sealed class VerifierWorkerTests
     {
         // The checkpoint says "next is offset 48"; the new log starts again at 0 (a memory log after a restart, or a
         // file log whose folder was lost). Before, every record below 48 was taken as already scored.
-        await using var h = await WorkerHarness.CreateAsync(NewMemoryLog(1), UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(NewMemoryLog(1), WorkerHarness.UniqueTopics());
         await h.AppendAsync(Events.WarmHistory());
         var first = h.NewWorker();
         await first.StartAsync(CancellationToken.None);
@@ -115,7 +112,7 @@ public sealed class VerifierWorkerTests
     public async Task AlertAppend_FailsOnce_TheAlertIsAppendedOnRetryExactlyOnce()
     {
         var log = new RefusingAlertsOnce(NewMemoryLog(1));
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         log.AlertsTopic = h.Topics.Alerts;
         using var watching = new CancellationTokenSource();
         var watcher = h.WatchAlertsAsync(watching.Token);
@@ -144,7 +141,7 @@ public sealed class VerifierWorkerTests
         // Checkpoints are written off the consumer's loop: a write the store refuses must still reach the consumer,
         // and the checkpoint written once the store is back must hold every record scored meanwhile.
         using var log = NewMemoryLog(1);
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         using var watching = new CancellationTokenSource();
         var watcher = h.WatchAlertsAsync(watching.Token);
         var store = new StoreThatGoesDown(h.Store);

@@ -34,6 +34,14 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public ConcurrentBag<Alert> AlertMessages { get; } = [];
 
+    /// <summary>Topics and a consumer group no other test uses, for an embedded log.</summary>
+    public static VerifierTopics UniqueTopics() =>
+        new($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+
+    /// <summary>Topics and a consumer group no other test uses, on the assembly's shared Kafka cluster.</summary>
+    public static VerifierTopics UniqueKafkaTopics() =>
+        new(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"));
+
     public static async Task<WorkerHarness> CreateAsync(IEventLog log, VerifierTopics topics)
     {
         var h = new WorkerHarness(log, topics);
