@@ -23,8 +23,7 @@ public sealed class AlertAppendDiskFullTests
         await log.EnsureTopicsAsync([topics.Events, topics.Alerts, topics.Feedback], CancellationToken.None);
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         await h.AppendAsync([.. Events.WarmHistory(), exfil]);
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
 
         disk.Fill();
         var worker = h.NewWorker();
@@ -43,7 +42,6 @@ public sealed class AlertAppendDiskFullTests
         var alert = Assert.Single(h.AlertMessages);
         Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Empty(health.Paused);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 }

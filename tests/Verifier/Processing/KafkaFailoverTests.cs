@@ -22,8 +22,7 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
         using var logB = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
         await using var a = await WorkerHarness.CreateAsync(logA, topics);
         var b = a.WithLog(logB);
-        using var watching = new CancellationTokenSource();
-        var watcher = a.WatchAlertsAsync(watching.Token);
+        a.WatchAlerts();
 
         var history = Principals.SelectMany((p, i) => Events.WarmHistory(p, $"shop/pod-{i}")).OrderBy(e => e.Time).ToList();
         var workerA = a.NewWorker();
@@ -54,7 +53,6 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
         }
 
         Assert.Equal(Principals.Length, a.Alerts.Count);
-        await watching.CancelAsync();
-        await watcher;
+        await a.StopWatchingAsync();
     }
 }

@@ -31,8 +31,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         using var disposeB = logB as IDisposable;
         await using var a = await WorkerHarness.CreateAsync(logA, topics);
         var b = logB is null ? a : a.WithLog(logB);
-        using var watching = new CancellationTokenSource();
-        var watcher = a.WatchAlertsAsync(watching.Token);
+        a.WatchAlerts();
         var workers = new[] { a.NewWorker(), b.NewWorker() };
         foreach (var w in workers)
         {
@@ -63,8 +62,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
                 w.Dispose();
             }
 
-            await watching.CancelAsync();
-            await watcher;
+            await a.StopWatchingAsync();
         }
 
         var podAlert = a.Alerts.Values.Single(x => x.Principal == "shop/" + pod);

@@ -7,8 +7,7 @@ public sealed class VerifierWorkerTests
     {
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 2 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
 
         var history = Events.WarmHistory().Concat(Events.WarmHistory("system:serviceaccount:shop:worker", "shop/worker-1")).ToList();
         await h.AppendAsync(history);
@@ -16,8 +15,7 @@ public sealed class VerifierWorkerTests
         await first.StartAsync(CancellationToken.None);
         await Eventually.HoldsAsync(() => first.EventsScored == history.Count, "the history to be scored", TimeSpan.FromSeconds(30));
         await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     /// <summary>
@@ -59,8 +57,7 @@ public sealed class VerifierWorkerTests
     {
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 1 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
         await h.AppendAsync(Events.WarmHistory());
         var worker = h.NewWorker();
         await worker.StartAsync(CancellationToken.None);
@@ -81,8 +78,7 @@ public sealed class VerifierWorkerTests
 
         var alert = Assert.Single(h.Alerts.Values);
         Assert.Equal("internal/billing", alert.ResourceClass);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     [Fact]
@@ -100,12 +96,10 @@ public sealed class VerifierWorkerTests
 
         using var emptied = NewMemoryLog(1);
         var after = h.WithLog(emptied);
-        using var watching = new CancellationTokenSource();
-        var watcher = after.WatchAlertsAsync(watching.Token);
+        after.WatchAlerts();
 
         await AssertNewWorkerScoresOnlyTheExfiltrationAsync(after);
-        await watching.CancelAsync();
-        await watcher;
+        await after.StopWatchingAsync();
     }
 
     [Fact]
@@ -114,8 +108,7 @@ public sealed class VerifierWorkerTests
         var log = new RefusingAlertsOnce(NewMemoryLog(1));
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         log.AlertsTopic = h.Topics.Alerts;
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         await h.AppendAsync([.. Events.WarmHistory(), exfil]);
 
@@ -131,8 +124,7 @@ public sealed class VerifierWorkerTests
         var alert = Assert.Single(h.AlertMessages);
         Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Equal(1, worker.AlertsAppended);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     [Fact]
@@ -142,8 +134,7 @@ public sealed class VerifierWorkerTests
         // and the checkpoint written once the store is back must hold every record scored meanwhile.
         using var log = NewMemoryLog(1);
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
         var store = new StoreThatGoesDown(h.Store);
         var first = h.NewWorker(store);
         await first.StartAsync(CancellationToken.None);
@@ -157,8 +148,7 @@ public sealed class VerifierWorkerTests
         Assert.True(store.Refused > 0, "no checkpoint write reached the store while it was down");
         store.Down = false;
         await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     private static InProcessEventLog NewMemoryLog(int partitions) =>
