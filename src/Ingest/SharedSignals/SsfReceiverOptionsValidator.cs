@@ -13,15 +13,8 @@ internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiver
         ArgumentNullException.ThrowIfNull(options);
         var problems = new List<string>();
         const string s = SsfReceiverOptions.Section;
-        if (options.ReplayWindow <= TimeSpan.Zero)
-        {
-            problems.Add($"{s}:ReplayWindow must be positive (is {options.ReplayWindow})");
-        }
-
-        if (options.MaxClockSkew < TimeSpan.Zero)
-        {
-            problems.Add($"{s}:MaxClockSkew must not be negative (is {options.MaxClockSkew})");
-        }
+        problems.Positive($"{s}:ReplayWindow", options.ReplayWindow);
+        problems.NotNegative($"{s}:MaxClockSkew", options.MaxClockSkew);
 
         if (options.JwksCacheTime <= TimeSpan.Zero || options.JwksRefetchInterval < TimeSpan.Zero)
         {
@@ -33,10 +26,7 @@ internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiver
             problems.Add($"{s}:PollInterval and HttpTimeout must be positive");
         }
 
-        if (options.MaxSetBytes < 1024)
-        {
-            problems.Add($"{s}:MaxSetBytes must be at least 1024 (is {options.MaxSetBytes})");
-        }
+        problems.AtLeast($"{s}:MaxSetBytes", options.MaxSetBytes, 1024);
 
         var issuers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, t) in options.Transmitters)
