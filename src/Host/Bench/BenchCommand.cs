@@ -82,18 +82,19 @@ internal sealed class BenchCommand : ICliCommand
         BenchSettings settings, CliContext context, BenchLoad load, BenchLoad? warmup, EmbeddedPipeline embedded, BenchPhase baseline, X509Certificate2? certificate, double? loadAverage, CancellationToken cancellationToken)
     {
         var verifier = embedded.Services.GetRequiredService<VerifierWorkers>();
-        using var monitor = new BenchMonitor(embedded, BenchSource, context.Time);
-        var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting };
         var ingest = embedded.Urls.FirstOrDefault(u => u.Scheme == (certificate is null ? "http" : "https")) ?? embedded.BaseUrl;
+        var endpoint = new Uri(ingest, "/v1/events");
         if (warmup is not null)
         {
-            var warming = new BenchClients(settings with { Duration = null }, embedded.SourceKey, () => Handler(certificate));
-            await warming.RunAsync(warmup, new Uri(ingest, "/v1/events"), cancellationToken);
-            await Eventually(() => monitor.Scored >= warming.Acknowledged, TimeSpan.FromSeconds(120), cancellationToken);
+            // The warm-up takes the run's whole path, attacks and their responses included (alert, action, revocation
+            // feed, the SDK refusing the token), so that nothing the run does is compiled while the clock runs.
+            using var warming = new BenchMonitor(embedded, BenchSource, context.Time);
+            var warmingClients = new BenchClients(settings with { Duration = null }, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = warming.OnAttackStarting };
+            await DrainAsync(warming, warmingClients, () => warmingClients.RunAsync(warmup, endpoint, cancellationToken), Stopwatch.StartNew(), cancellationToken);
         }
 
-        monitor.StartMeasuring();
-        var scoredBefore = monitor.Scored;
+        using var monitor = new BenchMonitor(embedded, BenchSource, context.Time);
+        var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting };
         var (principalsBefore, _) = await verifier.MeasureStateAsync(cancellationToken);
 
         // What the process holds before the run, so that what it holds after is the Verifier's state (and the rest of
@@ -102,43 +103,8 @@ internal sealed class BenchCommand : ICliCommand
         var started = context.Time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         var cpuBefore = ProcessCpu();
-        using var polling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var poller = PollUntilCancelledAsync(monitor, polling.Token);
-        await clients.RunAsync(load, new Uri(ingest, "/v1/events"), cancellationToken);
-        var ingested = clock.Elapsed;
-
-        // Drained when every acknowledged event is scored, every attack alerted and every revocation refused by the
-        // SDK; given up when scoring makes no progress for 60 s, or the attacks are not settled 30 s after it finished.
-        var lastProgress = clock.Elapsed;
-        var lastScored = -1L;
-        TimeSpan? allScored = null;
-        while (true)
-        {
-            var scored = monitor.Scored - scoredBefore;
-            if (scored != lastScored)
-            {
-                lastScored = scored;
-                lastProgress = clock.Elapsed;
-            }
-
-            if (allScored is null && scored >= clients.Acknowledged)
-            {
-                allScored = clock.Elapsed;
-            }
-
-            if ((allScored is not null && monitor.Settled) || clock.Elapsed - lastProgress > TimeSpan.FromSeconds(60) || clock.Elapsed - allScored > TimeSpan.FromSeconds(30))
-            {
-                break;
-            }
-
-            await Task.Delay(20, cancellationToken);
-        }
-
+        var ingested = await DrainAsync(monitor, clients, () => clients.RunAsync(load, endpoint, cancellationToken), clock, cancellationToken);
         var cpu = ProcessCpu() - cpuBefore;
-        await polling.CancelAsync();
-        await poller;
-        await monitor.PollAsync(cancellationToken);
-        await monitor.StopProbesAsync();
         monitor.Finish();
         var endToEnd = (monitor.LastScoredAt ?? context.Time.GetUtcNow()) - started;
         var (principalsAfter, checkpointBytes) = await verifier.MeasureStateAsync(cancellationToken);
@@ -147,7 +113,7 @@ internal sealed class BenchCommand : ICliCommand
         GC.KeepAlive(load);
 
         var acknowledged = clients.Acknowledged;
-        var scoredTotal = monitor.Scored - scoredBefore;
+        var scoredTotal = monitor.Scored;
         var result = new JsonObject
         {
             ["events"] = load.Events,
@@ -198,13 +164,47 @@ internal sealed class BenchCommand : ICliCommand
         return 0;
     }
 
-    private static async Task Eventually(Func<bool> condition, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a load and waits until it is drained: every acknowledged event scored, every attack alerted and every
+    /// revocation refused by the SDK — or scoring makes no progress for 60 s, or the attacks are not settled 30 s after
+    /// it finished. Returns how long the sending took on <paramref name="clock"/>.
+    /// </summary>
+    private static async Task<TimeSpan> DrainAsync(BenchMonitor monitor, BenchClients clients, Func<Task> send, Stopwatch clock, CancellationToken cancellationToken)
     {
-        var clock = Stopwatch.StartNew();
-        while (!condition() && clock.Elapsed < timeout)
+        using var polling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var poller = PollUntilCancelledAsync(monitor, polling.Token);
+        await send();
+        var sent = clock.Elapsed;
+        var lastProgress = clock.Elapsed;
+        var lastScored = -1L;
+        TimeSpan? allScored = null;
+        while (true)
         {
+            var scored = monitor.Scored;
+            if (scored != lastScored)
+            {
+                lastScored = scored;
+                lastProgress = clock.Elapsed;
+            }
+
+            if (allScored is null && scored >= clients.Acknowledged)
+            {
+                allScored = clock.Elapsed;
+            }
+
+            if ((allScored is not null && monitor.Settled) || clock.Elapsed - lastProgress > TimeSpan.FromSeconds(60) || clock.Elapsed - allScored > TimeSpan.FromSeconds(30))
+            {
+                break;
+            }
+
             await Task.Delay(20, cancellationToken);
         }
+
+        await polling.CancelAsync();
+        await poller;
+        await monitor.PollAsync(cancellationToken);
+        await monitor.StopProbesAsync();
+        return sent;
     }
 
     private static async Task PollUntilCancelledAsync(BenchMonitor monitor, CancellationToken cancellationToken)

@@ -17,6 +17,11 @@ internal sealed record BenchBatch(byte[] Body, int Events, IReadOnlyList<AttackM
 /// </summary>
 internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events, int attacks)
 {
+    private const int WarmupPrincipals = 200;
+
+    /// <summary>About what a simulated day of <see cref="WarmupPrincipals"/> principals sends.</summary>
+    private const int WarmupEventsPerDay = 11_000;
+
     /// <summary>Batches per client, in sending order.</summary>
     public IReadOnlyList<BenchBatch>[] Clients { get; } = clients;
 
@@ -34,24 +39,31 @@ internal sealed class BenchLoad(IReadOnlyList<BenchBatch>[] clients, long events
     }, settings.Events, static e => e with { Source = null });
 
     /// <summary>
-    /// Benign traffic of other principals (every id prefixed <c>warmup-</c>, another seed) that runs the pipeline's code
-    /// before the clock starts, so the run measures steady state rather than the JIT compiling it.
+    /// Traffic of other principals (every id and workload name prefixed <c>warmup-</c>, another seed) that runs the
+    /// pipeline's whole path before the clock starts — every attack scenario included, so alerts, actions, the revocation
+    /// feed and the SDK's refusal are compiled too — and the run measures steady state rather than the JIT compiling
+    /// it. Whole simulated days (the attacks fall in a day's span, so the traffic is not cut), as many as send about
+    /// <see cref="BenchSettings.Warmup"/> events.
     /// </summary>
-    public static BenchLoad CreateWarmup(BenchSettings settings, DateTimeOffset now) => Create(settings, new SimulationOptions
+    public static BenchLoad CreateWarmup(BenchSettings settings, DateTimeOffset now)
     {
-        Principals = Math.Min(settings.Principals, 200),
-        Days = 1,
-        Seed = settings.Seed + 1,
-        Scenarios = [],
-        Start = Demo.DemoFeed.RecentMonday(now, 1),
-    }, settings.Warmup, static e => e with
-    {
-        Source = null,
-        Id = Warm(e.Id),
-        Subject = e.Subject is { } s ? s with { Id = Warm(s.Id) } : null,
-        Workload = e.Workload is { } w ? w with { Id = Warm(w.Id) } : null,
-        Token = e.Token is { BoundWorkload: { } bound } t ? t with { BoundWorkload = Warm(bound) } : e.Token,
-    });
+        var days = (int)Math.Clamp(Math.Ceiling(settings.Warmup / (double)WarmupEventsPerDay), 2, 30);
+        return Create(settings, new SimulationOptions
+        {
+            Principals = Math.Min(settings.Principals, WarmupPrincipals),
+            Days = days,
+            Seed = settings.Seed + 1,
+            Scenarios = settings.Scenarios,
+            Start = Demo.DemoFeed.RecentMonday(now, days),
+        }, null, static e => e with
+        {
+            Source = null,
+            Id = Warm(e.Id),
+            Subject = e.Subject is { } s ? s with { Id = Warm(s.Id) } : null,
+            Workload = e.Workload is { } w ? w with { Id = Warm(w.Id), Name = w.Name is { } name ? Warm(name) : null } : null,
+            Token = e.Token is { BoundWorkload: { } bound } t ? t with { BoundWorkload = Warm(bound) } : e.Token,
+        });
+    }
 
     private static string Warm(string id) => "warmup-" + id;
 

@@ -44,11 +44,8 @@ internal sealed class BenchMonitor : IDisposable
         pipeline.Services.GetRequiredService<VerifierWorkers>().RecordScored = OnScored;
     }
 
-    /// <summary>Event log → Verifier, for every record of the bench's source since <see cref="StartMeasuring"/>.</summary>
-    public LatencySamples LogToVerifier { get; private set; } = new();
-
-    /// <summary>Forgets the record latencies seen so far (the warm-up's).</summary>
-    public void StartMeasuring() => LogToVerifier = new LatencySamples();
+    /// <summary>Event log → Verifier, for every record of the bench's source.</summary>
+    public LatencySamples LogToVerifier { get; } = new();
 
     public LatencySamples VerifierToAlert { get; } = new();
 

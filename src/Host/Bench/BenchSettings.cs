@@ -22,7 +22,7 @@ internal sealed record BenchSettings
     /// <summary>Only the first this many events of the simulation.</summary>
     public long? Events { get; init; }
 
-    /// <summary>Events of other principals sent through the pipeline before measuring (0: none).</summary>
+    /// <summary>About this many events of other principals, attacks included, sent through the pipeline before measuring (0: none).</summary>
     public long Warmup { get; init; } = 30_000;
 
     /// <summary>Stop sending after this long.</summary>
@@ -57,7 +57,7 @@ internal sealed record BenchSettings
                 result.AddError($"--duration: '{d.ToString(CultureInfo.InvariantCulture)}' is not a positive number of seconds");
             }
         });
-        var warmup = new Option<long>("--warmup") { Description = "events of other principals sent before measuring, so the JIT has compiled the pipeline (default 30000; 0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
+        var warmup = new Option<long>("--warmup") { Description = "about this many events of other principals, attacks included, sent through the whole pipeline before measuring, so the JIT has compiled it (default 30000; 0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
         warmup.Validators.Add(result =>
         {
             if (result.GetValue(warmup) < 0)

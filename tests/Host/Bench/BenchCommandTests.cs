@@ -35,6 +35,9 @@ public sealed class BenchCommandTests
             Assert.True(stages.TryGetProperty(stage, out var s) && s.TryGetProperty("p50", out _) && s.TryGetProperty("p99", out _), stage);
         }
 
+        // The warm-up (its own principals, attacks included) went through first and is counted apart from the run.
+        Assert.True(root.GetProperty("warmup_events").GetInt64() >= 500);
+
         // Every record of the run went through log → Verifier and was timed.
         Assert.Equal(1000, stages.GetProperty("log_to_verifier").GetProperty("count").GetInt64());
         Assert.True(stages.GetProperty("ingest_ack").GetProperty("count").GetInt64() >= 4, "every request was timed");
