@@ -103,8 +103,17 @@ internal sealed class BenchCommand : ICliCommand
         var started = context.Time.GetUtcNow();
         var clock = Stopwatch.StartNew();
         var cpuBefore = ProcessCpu();
+        var allocatedBefore = GC.GetTotalAllocatedBytes();
+        var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var ingested = await DrainAsync(monitor, clients, () => clients.RunAsync(load, endpoint, cancellationToken), clock, cancellationToken);
         var cpu = ProcessCpu() - cpuBefore;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+        var collections = new JsonObject
+        {
+            ["gen0"] = GC.CollectionCount(0) - gcBefore.Item1,
+            ["gen1"] = GC.CollectionCount(1) - gcBefore.Item2,
+            ["gen2"] = GC.CollectionCount(2) - gcBefore.Item3,
+        };
         monitor.Finish();
         var endToEnd = (monitor.LastScoredAt ?? context.Time.GetUtcNow()) - started;
         var (principalsAfter, checkpointBytes) = await verifier.MeasureStateAsync(cancellationToken);
@@ -139,6 +148,8 @@ internal sealed class BenchCommand : ICliCommand
             ["ingest_retries"] = clients.Retries,
             ["cpu_seconds"] = Math.Round(cpu.TotalSeconds, 3),
             ["cpu_seconds_per_million_events"] = acknowledged > 0 ? Math.Round(cpu.TotalSeconds * 1_000_000 / acknowledged, 3) : null,
+            ["allocated_bytes_per_event"] = acknowledged > 0 ? Math.Round((double)allocated / acknowledged, 0) : null,
+            ["gc_collections"] = collections,
             ["peak_rss_bytes"] = PeakRss(),
             ["warmup_events"] = warmup?.Events ?? 0,
             ["load_average_end"] = LoadAverage(),

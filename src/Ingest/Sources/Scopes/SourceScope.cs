@@ -114,9 +114,10 @@ internal sealed record SourceScope(
 
     private static bool Matches(IReadOnlyList<string> patterns, string value)
     {
-        foreach (var pattern in patterns)
+        // By index: a foreach over the interface would allocate an enumerator for every event a scoped source sends.
+        for (var i = 0; i < patterns.Count; i++)
         {
-            if (Glob.IsMatch(pattern, value))
+            if (Glob.IsMatch(patterns[i], value))
             {
                 return true;
             }

@@ -353,6 +353,7 @@ internal sealed class FilePartition : IDisposable
     private int ReadFrom(Segment segment, long position, long limit, long from, int max, List<ConsumedRecord> batch)
     {
         var read = 0;
+        var headers = new RecordFrame.HeaderCache();
         while (read < max && position < limit)
         {
             var size = (int)Math.Min(ReadChunk, limit - position);
@@ -383,7 +384,7 @@ internal sealed class FilePartition : IDisposable
 
                 if (RecordFrame.OffsetOf(buffer.AsSpan(at)) >= from)
                 {
-                    batch.Add(RecordFrame.Decode(Topic, Index, buffer, at, length));
+                    batch.Add(RecordFrame.Decode(Topic, Index, buffer, at, length, headers));
                     read++;
                 }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Collections.ObjectModel;
 using System.Numerics;
 using System.Runtime.InteropServices;
 
@@ -27,9 +28,20 @@ internal static class RecordFrame
         var size = MinSize + Encoding.UTF8.GetByteCount(record.Key ?? string.Empty) + record.Value.Length;
         if (record.Headers is { Count: > 0 } headers)
         {
-            foreach (var (name, value) in headers)
+            if (headers is Dictionary<string, string> dictionary)
             {
-                size += 8 + Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value ?? string.Empty);
+                // Its struct enumerator: an append encodes every record's headers twice, without allocating.
+                foreach (var (name, value) in dictionary)
+                {
+                    size += 8 + Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value ?? string.Empty);
+                }
+            }
+            else
+            {
+                foreach (var (name, value) in headers)
+                {
+                    size += 8 + Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(value ?? string.Empty);
+                }
             }
         }
 
@@ -46,12 +58,18 @@ internal static class RecordFrame
         var headers = record.Headers;
         BinaryPrimitives.WriteInt32LittleEndian(body[at..], headers?.Count ?? 0);
         at += 4;
-        if (headers is { Count: > 0 })
+        if (headers is Dictionary<string, string> { Count: > 0 } dictionary)
+        {
+            foreach (var (name, value) in dictionary)
+            {
+                at += WriteHeader(body[at..], name, value);
+            }
+        }
+        else if (headers is { Count: > 0 })
         {
             foreach (var (name, value) in headers)
             {
-                at += WriteString(body[at..], name);
-                at += WriteString(body[at..], value ?? string.Empty);
+                at += WriteHeader(body[at..], name, value);
             }
         }
 
@@ -81,8 +99,12 @@ internal static class RecordFrame
             && BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]) == Crc32C(frame[HeaderSize..]);
     }
 
-    /// <summary>Decodes one intact frame; <see cref="ConsumedRecord.Value"/> is a slice of <paramref name="owner"/>, not a copy.</summary>
-    public static ConsumedRecord Decode(string topic, int partition, byte[] owner, int start, int length)
+    /// <summary>
+    /// Decodes one intact frame; <see cref="ConsumedRecord.Value"/> is a slice of <paramref name="owner"/>, not a copy.
+    /// With <paramref name="headerCache"/>, a record whose headers are byte for byte those of the record decoded before it
+    /// shares that record's (read-only) headers.
+    /// </summary>
+    public static ConsumedRecord Decode(string topic, int partition, byte[] owner, int start, int length, HeaderCache? headerCache = null)
     {
         var frame = owner.AsSpan(start, length);
         var offset = BinaryPrimitives.ReadInt64LittleEndian(frame[8..]);
@@ -95,14 +117,30 @@ internal static class RecordFrame
         IReadOnlyDictionary<string, string> headers = NoHeaders;
         if (headerCount > 0)
         {
-            var read = new Dictionary<string, string>(headerCount, StringComparer.Ordinal);
-            for (var i = 0; i < headerCount; i++)
+            var encoded = body[at..];
+            var end = 0;
+            for (var i = 0; i < headerCount * 2; i++)
             {
-                var name = ReadString(body, ref at);
-                read[name] = ReadString(body, ref at);
+                end += 4 + BinaryPrimitives.ReadInt32LittleEndian(encoded[end..]);
             }
 
-            headers = read;
+            encoded = encoded[..end];
+            if (headerCache?.Find(encoded) is { } shared)
+            {
+                headers = shared;
+                at += end;
+            }
+            else
+            {
+                var read = new Dictionary<string, string>(headerCount, StringComparer.Ordinal);
+                for (var i = 0; i < headerCount; i++)
+                {
+                    var name = ReadString(body, ref at);
+                    read[name] = ReadString(body, ref at);
+                }
+
+                headers = headerCache is null ? read : headerCache.Keep(encoded, read);
+            }
         }
 
         var valueLength = BinaryPrimitives.ReadInt32LittleEndian(body[at..]);
@@ -134,6 +172,12 @@ internal static class RecordFrame
 
     private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>(0);
 
+    private static int WriteHeader(Span<byte> destination, string name, string? value)
+    {
+        var at = WriteString(destination, name);
+        return at + WriteString(destination[at..], value ?? string.Empty);
+    }
+
     /// <summary>Writes i32 length + UTF-8 bytes; returns the bytes written.</summary>
     internal static int WriteString(Span<byte> destination, string value)
     {
@@ -150,5 +194,35 @@ internal static class RecordFrame
         var value = length == 0 ? string.Empty : Encoding.UTF8.GetString(body.Slice(at, length));
         at += length;
         return value;
+    }
+
+    /// <summary>
+    /// The encoded headers of the last record decoded and their dictionary: the records of one append carry the same
+    /// headers (the source Ingest stamped, the batch's trace context), so a read decodes them once per run of records
+    /// rather than once per record. Used by one reader at a time.
+    /// </summary>
+    internal sealed class HeaderCache
+    {
+        private byte[] _encoded = new byte[64];
+        private int _length = -1;
+        private IReadOnlyDictionary<string, string>? _headers;
+
+        public IReadOnlyDictionary<string, string>? Find(ReadOnlySpan<byte> encoded) =>
+            _length == encoded.Length && encoded.SequenceEqual(_encoded.AsSpan(0, _length)) ? _headers : null;
+
+        public IReadOnlyDictionary<string, string> Keep(ReadOnlySpan<byte> encoded, Dictionary<string, string> headers)
+        {
+            if (encoded.Length > _encoded.Length)
+            {
+                _encoded = new byte[encoded.Length];
+            }
+
+            encoded.CopyTo(_encoded);
+            _length = encoded.Length;
+
+            // Shared by every record that has these headers: nobody may change them.
+            _headers = new ReadOnlyDictionary<string, string>(headers);
+            return _headers;
+        }
     }
 }
