@@ -3,15 +3,11 @@ using ZtStream.Platform.Options;
 namespace ZtStream.Ingest.Options;
 
 /// <summary>Checks section <c>Ingest</c>, listing every problem at once.</summary>
-internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+internal sealed class IngestOptionsValidator : OptionsValidator<IngestOptions, IngestOptionsValidator>, IOptionsRules<IngestOptions>
 {
-    public ValidateOptionsResult Validate(string? name, IngestOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(IngestOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(IngestOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        List<string> problems = [];
         const string s = IngestOptions.Section;
         if (string.IsNullOrWhiteSpace(options.Topic))
         {
@@ -70,7 +66,5 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
                 problems.Add($"{s}:IdentitySubjects:{idp} must be {IdentitySubjectForms.Login} or {IdentitySubjectForms.UserId} (is '{form}')");
             }
         }
-
-        return problems;
     }
 }

@@ -3,15 +3,11 @@ using ZtStream.Platform.Options;
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>Checks section <c>Ingest:Ssf</c>, listing every problem at once.</summary>
-internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiverOptions>
+internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiverOptions, SsfReceiverOptionsValidator>, IOptionsRules<SsfReceiverOptions>
 {
-    public ValidateOptionsResult Validate(string? name, SsfReceiverOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(SsfReceiverOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(SsfReceiverOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
         const string s = SsfReceiverOptions.Section;
         problems.Positive($"{s}:ReplayWindow", options.ReplayWindow);
         problems.NotNegative($"{s}:MaxClockSkew", options.MaxClockSkew);
@@ -69,8 +65,6 @@ internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiver
                 }
             }
         }
-
-        return problems;
     }
 
     private static bool IsHttpUrl(Uri? uri) =>

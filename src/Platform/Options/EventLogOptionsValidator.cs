@@ -1,13 +1,11 @@
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>EventLog</c>, listing every problem at once.</summary>
-internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOptions>
+internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOptions, EventLogOptionsValidator>, IOptionsRules<EventLogOptions>
 {
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(EventLogOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(EventLogOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        List<string> problems = [];
         var kind = options.NormalizedKind;
         if (kind is not (EventLogOptions.File or EventLogOptions.Memory or EventLogOptions.Kafka))
         {
@@ -56,9 +54,5 @@ internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOption
         problems.Positive("EventLog:AppendTimeout", options.AppendTimeout);
         problems.NotNegative("EventLog:RetryBackoff", options.RetryBackoff);
         problems.Positive("EventLog:ShutdownDrainTimeout", options.ShutdownDrainTimeout);
-
-        return problems;
     }
-
-    public ValidateOptionsResult Validate(string? name, EventLogOptions options) => OptionsValidation.ToResult(Validate(options));
 }
