@@ -22,6 +22,14 @@ public sealed class SourceScopeTests
 
     private static async Task<IngestServer> StartAsync() => await IngestServer.StartInProcessAsync();
 
+    /// <summary>Exactly the events <paramref name="ids"/> (in order) reached the log, each stamped with <paramref name="scope"/>.</summary>
+    private static async Task AssertLoggedAsync(IngestServer server, string[] ids, params string[] scope)
+    {
+        var logged = await server.ReadLoggedAsync(ids.Length);
+        Assert.Equal(ids, logged.Select(r => r.Event.Id).Order());
+        Assert.All(logged, r => Assert.Equal(scope, r.Event.SourceScope));
+    }
+
     /// <summary>Posts one event with the source's <paramref name="key"/>: it is accepted, and this is what the log holds for it.</summary>
     private static async Task<AccessEvent> PostOneAcceptedAsync(IngestServer server, string key, string json)
     {
@@ -108,9 +116,7 @@ public sealed class SourceScopeTests
             Assert.Equal(1, measurements.Where(m => m.Reason == "invalid").Sum(m => m.Value));
         }
 
-        var logged = await server.ReadLoggedAsync(2);
-        Assert.Equal(["m-0", "m-3"], logged.Select(r => r.Event.Id).Order());
-        Assert.All(logged, r => Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], r.Event.SourceScope));
+        await AssertLoggedAsync(server, ["m-0", "m-3"], SourceScopes.Subject, SourceScopes.Workload);
     }
 
     [Fact]
@@ -161,9 +167,7 @@ public sealed class SourceScopeTests
         var error = Assert.Single(await ProblemErrors.ReadAsync(response));
         Assert.Equal((1, "workload.namespace"), (error.Index, error.Field));
         Assert.Equal(HttpStatusCode.Forbidden, viaEvents.StatusCode);
-        var logged = await server.ReadLoggedAsync(2);
-        Assert.Equal(["a-0", "a-2"], logged.Select(r => r.Event.Id).Order());
-        Assert.All(logged, r => Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], r.Event.SourceScope));
+        await AssertLoggedAsync(server, ["a-0", "a-2"], SourceScopes.Subject, SourceScopes.Workload);
     }
 
     [Fact]
