@@ -9,6 +9,7 @@ using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.SharedSignals;
+using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
@@ -54,15 +55,14 @@ internal static class IngestRole
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        endpoints.MapPost("/v1/events", Handle(IngestEndpoint.Events)).WithName("ingest-events");
-        endpoints.MapPost("/v1/sources/k8s-audit", Handle(IngestEndpoint.K8sAudit)).WithName("ingest-k8s-audit");
-        endpoints.MapPost("/v1/sources/falco", Handle(IngestEndpoint.Falco)).WithName("ingest-falco");
-        endpoints.MapPost("/v1/sources/okta", Handle(IngestEndpoint.Okta)).WithName("ingest-okta");
+        endpoints.MapPost("/v1/events", Handle(adapter: null)).WithName("ingest-events");
+        foreach (var adapter in SourceAdapters.All)
+        {
+            endpoints.MapPost(adapter.Path, Handle(adapter)).WithName($"ingest-{adapter.Name}");
+        }
+
         endpoints.MapGet("/v1/sources/okta", context => context.RequestServices.GetRequiredService<IngestHandler>().HandleOktaVerificationAsync(context))
             .WithName("ingest-okta-verification");
-        endpoints.MapPost("/v1/sources/entra", Handle(IngestEndpoint.Entra)).WithName("ingest-entra");
-        endpoints.MapPost("/v1/sources/keycloak", Handle(IngestEndpoint.Keycloak)).WithName("ingest-keycloak");
-        endpoints.MapPost("/v1/sources/auth0", Handle(IngestEndpoint.Auth0)).WithName("ingest-auth0");
         endpoints.MapPost(SsfPushEndpoint.Path, context => context.RequestServices.GetRequiredService<SsfPushEndpoint>().HandleAsync(context))
             .WithName("ingest-ssf-push");
         return endpoints;
@@ -82,6 +82,6 @@ internal static class IngestRole
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, SsfPollingService>());
     }
 
-    private static RequestDelegate Handle(IngestEndpoint endpoint) =>
-        context => context.RequestServices.GetRequiredService<IngestHandler>().HandleAsync(context, endpoint);
+    private static RequestDelegate Handle(SourceAdapter? adapter) =>
+        context => context.RequestServices.GetRequiredService<IngestHandler>().HandleAsync(context, adapter);
 }

@@ -88,9 +88,10 @@ internal sealed class ResponderMigrations : IMigrationSource
         );
         """;
 
-    private const string SqliteSpecific = """
+    // The alert history and the audit trail: the same tables in both dialects but for the identity column.
+    private static string HistoryAndAudit(string identity) => $$"""
         CREATE TABLE responder_alert_history (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id {{identity}},
             alert_id TEXT NOT NULL,
             at BIGINT NOT NULL,
             change TEXT NOT NULL,
@@ -104,7 +105,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_alert_history_alert ON responder_alert_history (alert_id);
 
         CREATE TABLE responder_audit (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            id {{identity}},
             at BIGINT NOT NULL,
             kind TEXT NOT NULL,
             actor TEXT NOT NULL,
@@ -118,42 +119,16 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_audit_at ON responder_audit (at);
         CREATE INDEX ix_responder_audit_action ON responder_audit (action_id);
         CREATE INDEX ix_responder_audit_alert ON responder_audit (alert_id);
+        """;
+
+    private static readonly string SqliteSpecific = HistoryAndAudit("INTEGER PRIMARY KEY AUTOINCREMENT") + "\n" + """
         CREATE TRIGGER responder_audit_no_update BEFORE UPDATE ON responder_audit
         BEGIN SELECT RAISE(ABORT, 'responder_audit is append-only'); END;
         CREATE TRIGGER responder_audit_no_delete BEFORE DELETE ON responder_audit
         BEGIN SELECT RAISE(ABORT, 'responder_audit is append-only'); END;
         """;
 
-    private const string PostgresSpecific = """
-        CREATE TABLE responder_alert_history (
-            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            alert_id TEXT NOT NULL,
-            at BIGINT NOT NULL,
-            change TEXT NOT NULL,
-            count INTEGER NOT NULL,
-            score INTEGER NOT NULL,
-            severity TEXT NOT NULL,
-            status TEXT NOT NULL,
-            actor TEXT NULL,
-            detail TEXT NULL
-        );
-        CREATE INDEX ix_responder_alert_history_alert ON responder_alert_history (alert_id);
-
-        CREATE TABLE responder_audit (
-            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-            at BIGINT NOT NULL,
-            kind TEXT NOT NULL,
-            actor TEXT NOT NULL,
-            action_id TEXT NULL,
-            alert_id TEXT NULL,
-            principal TEXT NULL,
-            summary TEXT NOT NULL,
-            before_json TEXT NULL,
-            after_json TEXT NULL
-        );
-        CREATE INDEX ix_responder_audit_at ON responder_audit (at);
-        CREATE INDEX ix_responder_audit_action ON responder_audit (action_id);
-        CREATE INDEX ix_responder_audit_alert ON responder_audit (alert_id);
+    private static readonly string PostgresSpecific = HistoryAndAudit("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY") + "\n" + """
         CREATE FUNCTION responder_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN RAISE EXCEPTION 'responder_audit is append-only'; END $$;
         CREATE TRIGGER responder_audit_no_change BEFORE UPDATE OR DELETE ON responder_audit

@@ -4,18 +4,14 @@ using ZtStream.Responder.Policy;
 namespace ZtStream.Responder;
 
 /// <summary>Checks the whole section, the policy file included, and reports every problem at once.</summary>
-internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOptions>
+internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOptions, ResponderOptionsValidator>, IOptionsRules<ResponderOptions>
 {
     /// <summary>Short tokens are guessable; 32 characters of a random token is ~190 bits.</summary>
     public const int MinTokenLength = 32;
 
-    public ValidateOptionsResult Validate(string? name, ResponderOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(ResponderOptions options)
+    /// <summary>Adds one line per problem to <paramref name="errors"/>.</summary>
+    public static void Check(ResponderOptions options, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>();
         if (!string.IsNullOrWhiteSpace(options.PolicyPath))
         {
             if (!File.Exists(options.PolicyPath))
@@ -102,8 +98,6 @@ internal sealed class ResponderOptionsValidator : IValidateOptions<ResponderOpti
                 errors.Add($"{at}: the same token is configured twice.");
             }
         }
-
-        return errors;
     }
 
     private static void Positive(List<string> errors, TimeSpan value, string key)

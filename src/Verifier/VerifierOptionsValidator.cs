@@ -5,18 +5,15 @@ using ZtStream.Verifier.Rules;
 namespace ZtStream.Verifier;
 
 /// <summary>Checks section <c>Verifier</c> (and that the policy file and every rule file load), listing every problem at once.</summary>
-internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOptions>
+internal sealed class VerifierOptionsValidator : OptionsValidator<VerifierOptions, VerifierOptionsValidator>, IOptionsRules<VerifierOptions>
 {
-    public ValidateOptionsResult Validate(string? name, VerifierOptions options) => OptionsValidation.ToResult(Validate(options));
-
     /// <summary>
     /// One line per problem; empty when the options are usable. A policy file must exist and parse; every rule file must
     /// load (a bad rule stops the start: one line per problem, with file, line and reason).
     /// </summary>
-    public static IReadOnlyList<string> Validate(VerifierOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(VerifierOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
         if (options.AlertThreshold is < 1 or > 100)
         {
             problems.Add($"{VerifierOptions.Section}:AlertThreshold must be 1–100 (is {options.AlertThreshold})");
@@ -105,8 +102,6 @@ internal sealed class VerifierOptionsValidator : IValidateOptions<VerifierOption
                 problems.Add($"{VerifierOptions.Section}:Rules: {error}");
             }
         }
-
-        return problems;
     }
 
     private static void Positive(List<string> problems, TimeSpan value, string name, bool allowZero = false)

@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Assertions;
-
 namespace ZtStream.Responder.Tests;
 
 public sealed class ResponderOptionsTests

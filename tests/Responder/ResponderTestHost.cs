@@ -1,11 +1,4 @@
-using System.Net.Http.Headers;
-using Microsoft.AspNetCore.Http.Features;
-using MassTransit;
-using MassTransit.Testing;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.Logging;
-using ZtStream.Contracts.Events;
 using ZtStream.Platform.Bus;
 
 namespace ZtStream.Responder.Tests;

@@ -35,6 +35,17 @@ internal static class Events
             Token = token,
         };
 
+    /// <summary>Scores the default <see cref="WarmHistory"/> into <paramref name="engine"/>: its baselines are warm, and it is returned.</summary>
+    public static ScoringEngine Warmed(this ScoringEngine engine)
+    {
+        foreach (var e in WarmHistory())
+        {
+            engine.Score(e);
+        }
+
+        return engine;
+    }
+
     /// <summary>Two days of hourly, steady reads so every baseline is warm (48 events, all hours active).</summary>
     public static IEnumerable<AccessEvent> WarmHistory(string principal = "system:serviceaccount:shop:api", string workload = "shop/api-1", int hours = 48)
     {

@@ -1,3 +1,1 @@
-using ZtStream.TestSupport.Services;
-
 [assembly: AssemblyFixture(typeof(KafkaFixture))]

@@ -17,12 +17,7 @@ public sealed class VerifierOptionsTests
             PolicyPath = "/nonexistent/policy.yaml",
         });
         Assert.True(problems.Failed);
-        var text = string.Join("\n", problems.Failures!);
-        Assert.Contains("Verifier:AlertThreshold", text, StringComparison.Ordinal);
-        Assert.Contains("Verifier:Window", text, StringComparison.Ordinal);
-        Assert.Contains("SpikeFactor", text, StringComparison.Ordinal);
-        Assert.Contains("RateMinimum", text, StringComparison.Ordinal);
-        Assert.Contains("PolicyPath", text, StringComparison.Ordinal);
+        ProblemList.AssertNames(problems.Failures!, "Verifier:AlertThreshold", "Verifier:Window", "SpikeFactor", "RateMinimum", "PolicyPath");
     }
 
     [Theory]

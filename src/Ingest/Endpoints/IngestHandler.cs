@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -8,38 +7,20 @@ using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Auth0;
 using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Ingest.Sources.Entra;
-using ZtStream.Ingest.Sources.Falco;
-using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Ingest.Sources.Keycloak;
 using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Telemetry;
-using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Endpoints;
-
-/// <summary>The ingest endpoints: canonical events and one per source adapter.</summary>
-internal enum IngestEndpoint
-{
-    Events,
-    K8sAudit,
-    Falco,
-    Okta,
-    Entra,
-    Keycloak,
-    Auth0,
-}
 
 /// <summary>
 /// One request, start to end: authenticate the source, rate-limit it, read the body within limits, map and
 /// validate each item, append the good ones to <see cref="Topics.Events"/> keyed by principal, and answer
 /// 202 (all accepted), 207 (some) or a problem document. 202/207 are sent only after the log acknowledged.
+/// The endpoint is a source adapter (<see cref="SourceAdapters.All"/>), or none for <c>/v1/events</c>'s canonical events.
 /// </summary>
 internal sealed class IngestHandler(
     SourceAuthenticator authenticator,
@@ -56,16 +37,16 @@ internal sealed class IngestHandler(
 {
     public const string SourceHeader = EventAppender.SourceHeader;
 
-    public async Task HandleAsync(HttpContext context, IngestEndpoint endpoint)
+    public async Task HandleAsync(HttpContext context, SourceAdapter? adapter)
     {
         var started = time.GetTimestamp();
-        var status = await HandleCoreAsync(context, endpoint);
-        metrics.BatchCompleted(Name(endpoint), status, time.GetElapsedTime(started));
+        var status = await HandleCoreAsync(context, adapter);
+        metrics.BatchCompleted(Name(adapter), status, time.GetElapsedTime(started));
     }
 
-    private async Task<int> HandleCoreAsync(HttpContext context, IngestEndpoint endpoint)
+    private async Task<int> HandleCoreAsync(HttpContext context, SourceAdapter? adapter)
     {
-        var name = Name(endpoint);
+        var name = Name(adapter);
         var aborted = context.RequestAborted;
         string? source;
         SourceScope scope;
@@ -99,7 +80,7 @@ internal sealed class IngestHandler(
         }
 
         EventsFormat format = EventsFormat.Json;
-        if (endpoint == IngestEndpoint.Events && !TryFormat(context.Request.ContentType, out format))
+        if (adapter is null && !TryFormat(context.Request.ContentType, out format))
         {
             metrics.Rejected(source, name, "unsupported_media_type", 1);
             return await ProblemAsync(context, 415, "unsupported-media-type", "Unsupported content type",
@@ -129,7 +110,7 @@ internal sealed class IngestHandler(
             try
             {
                 // The items may keep slices of the buffer (MappedEvent.Json): it goes back to the pool only in the finally below, after the append.
-                result = Map(endpoint, format, buffer.AsMemory(0, length));
+                result = Map(adapter, format, buffer.AsMemory(0, length));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -140,7 +121,7 @@ internal sealed class IngestHandler(
                     "The body could not be read as this endpoint's format.");
             }
 
-            return await AcceptAsync(context, endpoint, source, scope, result);
+            return await AcceptAsync(context, adapter, source, scope, result);
         }
         catch (BadHttpRequestException ex)
         {
@@ -204,9 +185,9 @@ internal sealed class IngestHandler(
         await JsonSerializer.SerializeAsync(context.Response.Body, new OktaVerification(challenge), IngestJsonContext.Default.OktaVerification, context.RequestAborted);
     }
 
-    private async Task<int> AcceptAsync(HttpContext context, IngestEndpoint endpoint, string source, SourceScope scope, MapResult result)
+    private async Task<int> AcceptAsync(HttpContext context, SourceAdapter? adapter, string source, SourceScope scope, MapResult result)
     {
-        var name = Name(endpoint);
+        var name = Name(adapter);
         var o = options.Value;
         if (result.ItemCount > o.MaxItemsPerBatch)
         {
@@ -227,14 +208,14 @@ internal sealed class IngestHandler(
         foreach (var item in result.Items)
         {
             // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
-            if (endpoint == IngestEndpoint.Events || validator.Check(item.Event, item.Index, string.Empty, errors))
+            if (adapter is null || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
                 if (scope.IsUnscoped)
                 {
                     // Nothing to check or vouch for: an event accepted from its bytes is not read (the appender stamps the source).
                     good.Add(item);
                 }
-                else if (gate.Admit(item, source, scope, adapter: endpoint != IngestEndpoint.Events, errors) is { } admitted)
+                else if (gate.Admit(item, source, scope, adapter: adapter is not null, errors) is { } admitted)
                 {
                     good.Add(admitted);
                 }
@@ -312,20 +293,12 @@ internal sealed class IngestHandler(
         });
     }
 
-    private MapResult Map(IngestEndpoint endpoint, EventsFormat format, ReadOnlyMemory<byte> body) => endpoint switch
-    {
-        IngestEndpoint.K8sAudit => K8sAuditMapper.Map(body.Span, SourceOptions()),
-        IngestEndpoint.Falco => FalcoMapper.Map(body.Span, SourceOptions()),
-        IngestEndpoint.Okta => OktaMapper.Map(body.Span, SourceOptions(OktaMapper.Idp)),
-        IngestEndpoint.Entra => EntraMapper.Map(body.Span, SourceOptions(EntraMapper.Idp)),
-        IngestEndpoint.Keycloak => KeycloakMapper.Map(body.Span, SourceOptions(KeycloakMapper.Idp)),
-        IngestEndpoint.Auth0 => Auth0Mapper.Map(body.Span, SourceOptions(Auth0Mapper.Idp)),
-        _ => eventParser.Parse(body, format),
-    };
+    private MapResult Map(SourceAdapter? adapter, EventsFormat format, ReadOnlyMemory<byte> body) =>
+        adapter is null ? eventParser.Parse(body, format) : adapter.Map(body.Span, SourceOptions(adapter.Idp));
 
     /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
     /// <param name="idp">An identity provider, whose subjects may be named by user id (<c>Ingest:IdentitySubjects</c>).</param>
-    private SourceMapOptions SourceOptions(string? idp = null) =>
+    private SourceMapOptions SourceOptions(string? idp) =>
         new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp)) { ReceivedAt = time.GetUtcNow() };
 
     private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
@@ -418,16 +391,7 @@ internal sealed class IngestHandler(
         return problem.Status;
     }
 
-    private static string Name(IngestEndpoint endpoint) => endpoint switch
-    {
-        IngestEndpoint.K8sAudit => "k8s-audit",
-        IngestEndpoint.Falco => "falco",
-        IngestEndpoint.Okta => "okta",
-        IngestEndpoint.Entra => "entra",
-        IngestEndpoint.Keycloak => "keycloak",
-        IngestEndpoint.Auth0 => "auth0",
-        _ => "events",
-    };
+    private static string Name(SourceAdapter? adapter) => adapter?.Name ?? "events";
 
     private static string Clip(string s) => s.Length <= 80 ? s : string.Concat(s.AsSpan(0, 80), "…");
 }

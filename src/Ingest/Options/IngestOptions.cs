@@ -1,4 +1,5 @@
 using ZtStream.Contracts;
+using ZtStream.Ingest.Sources;
 
 namespace ZtStream.Ingest.Options;
 
@@ -80,5 +81,5 @@ internal static class IdentitySubjectForms
     public const string UserId = "user_id";
 
     /// <summary>The identity providers whose adapters take the setting.</summary>
-    public static readonly IReadOnlyList<string> Providers = ["okta", "entra", "keycloak", "auth0"];
+    public static IReadOnlyList<string> Providers => SourceAdapters.IdentityProviders;
 }

@@ -3,45 +3,22 @@ using ZtStream.Platform.Options;
 namespace ZtStream.Ingest.Options;
 
 /// <summary>Checks section <c>Ingest</c>, listing every problem at once.</summary>
-internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
+internal sealed class IngestOptionsValidator : OptionsValidator<IngestOptions, IngestOptionsValidator>, IOptionsRules<IngestOptions>
 {
-    public ValidateOptionsResult Validate(string? name, IngestOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(IngestOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(IngestOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        List<string> problems = [];
         const string s = IngestOptions.Section;
         if (string.IsNullOrWhiteSpace(options.Topic))
         {
             problems.Add($"{s}:Topic must not be empty");
         }
 
-        if (options.MaxBodyBytes < 1024)
-        {
-            problems.Add($"{s}:MaxBodyBytes must be at least 1024 (is {options.MaxBodyBytes})");
-        }
-
-        if (options.MaxItemsPerBatch < 1)
-        {
-            problems.Add($"{s}:MaxItemsPerBatch must be at least 1 (is {options.MaxItemsPerBatch})");
-        }
-
-        if (options.MaxIdLength < 8)
-        {
-            problems.Add($"{s}:MaxIdLength must be at least 8 (is {options.MaxIdLength})");
-        }
-
-        if (options.MaxFieldLength < 64)
-        {
-            problems.Add($"{s}:MaxFieldLength must be at least 64 (is {options.MaxFieldLength})");
-        }
-
-        if (options.MaxAttributesBytes < 256)
-        {
-            problems.Add($"{s}:MaxAttributesBytes must be at least 256 (is {options.MaxAttributesBytes})");
-        }
+        problems.AtLeast($"{s}:MaxBodyBytes", options.MaxBodyBytes, 1024);
+        problems.AtLeast($"{s}:MaxItemsPerBatch", options.MaxItemsPerBatch, 1);
+        problems.AtLeast($"{s}:MaxIdLength", options.MaxIdLength, 8);
+        problems.AtLeast($"{s}:MaxFieldLength", options.MaxFieldLength, 64);
+        problems.AtLeast($"{s}:MaxAttributesBytes", options.MaxAttributesBytes, 256);
 
         if (options.MaxSourceObjectBytes < 64 || options.MaxSourceObjectBytes > options.MaxAttributesBytes)
         {
@@ -53,15 +30,8 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             problems.Add($"{s}:MaxRawBytes must be between 256 and 16777216 (is {options.MaxRawBytes})");
         }
 
-        if (options.MaxClockSkew < TimeSpan.Zero)
-        {
-            problems.Add($"{s}:MaxClockSkew must not be negative (is {options.MaxClockSkew})");
-        }
-
-        if (options.MaxEventAge <= TimeSpan.Zero)
-        {
-            problems.Add($"{s}:MaxEventAge must be positive (is {options.MaxEventAge})");
-        }
+        problems.NotNegative($"{s}:MaxClockSkew", options.MaxClockSkew);
+        problems.Positive($"{s}:MaxEventAge", options.MaxEventAge);
 
         if (!(options.RatePerSecond > 0) || double.IsInfinity(options.RatePerSecond))
         {
@@ -78,10 +48,7 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
             problems.Add($"{s}:KnownPrincipals must be 1–10000000 (is {options.KnownPrincipals})");
         }
 
-        if (options.RateBurst < 1)
-        {
-            problems.Add($"{s}:RateBurst must be at least 1 (is {options.RateBurst})");
-        }
+        problems.AtLeast($"{s}:RateBurst", options.RateBurst, 1);
 
         if (options.CredentialCacheTime < TimeSpan.Zero || options.CredentialCacheTime > TimeSpan.FromMinutes(10))
         {
@@ -99,7 +66,5 @@ internal sealed class IngestOptionsValidator : IValidateOptions<IngestOptions>
                 problems.Add($"{s}:IdentitySubjects:{idp} must be {IdentitySubjectForms.Login} or {IdentitySubjectForms.UserId} (is '{form}')");
             }
         }
-
-        return problems;
     }
 }

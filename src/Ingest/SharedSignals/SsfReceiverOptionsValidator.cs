@@ -3,25 +3,14 @@ using ZtStream.Platform.Options;
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>Checks section <c>Ingest:Ssf</c>, listing every problem at once.</summary>
-internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiverOptions>
+internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiverOptions, SsfReceiverOptionsValidator>, IOptionsRules<SsfReceiverOptions>
 {
-    public ValidateOptionsResult Validate(string? name, SsfReceiverOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(SsfReceiverOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(SsfReceiverOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
         const string s = SsfReceiverOptions.Section;
-        if (options.ReplayWindow <= TimeSpan.Zero)
-        {
-            problems.Add($"{s}:ReplayWindow must be positive (is {options.ReplayWindow})");
-        }
-
-        if (options.MaxClockSkew < TimeSpan.Zero)
-        {
-            problems.Add($"{s}:MaxClockSkew must not be negative (is {options.MaxClockSkew})");
-        }
+        problems.Positive($"{s}:ReplayWindow", options.ReplayWindow);
+        problems.NotNegative($"{s}:MaxClockSkew", options.MaxClockSkew);
 
         if (options.JwksCacheTime <= TimeSpan.Zero || options.JwksRefetchInterval < TimeSpan.Zero)
         {
@@ -33,10 +22,7 @@ internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiver
             problems.Add($"{s}:PollInterval and HttpTimeout must be positive");
         }
 
-        if (options.MaxSetBytes < 1024)
-        {
-            problems.Add($"{s}:MaxSetBytes must be at least 1024 (is {options.MaxSetBytes})");
-        }
+        problems.AtLeast($"{s}:MaxSetBytes", options.MaxSetBytes, 1024);
 
         var issuers = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (name, t) in options.Transmitters)
@@ -79,8 +65,6 @@ internal sealed class SsfReceiverOptionsValidator : IValidateOptions<SsfReceiver
                 }
             }
         }
-
-        return problems;
     }
 
     private static bool IsHttpUrl(Uri? uri) =>

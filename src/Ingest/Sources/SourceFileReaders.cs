@@ -1,10 +1,4 @@
-using ZtStream.Ingest.Sources.Auth0;
-using ZtStream.Ingest.Sources.Entra;
-using ZtStream.Ingest.Sources.Falco;
 using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Ingest.Sources.Keycloak;
-using ZtStream.Ingest.Sources.Okta;
 
 namespace ZtStream.Ingest.Sources;
 
@@ -17,26 +11,12 @@ namespace ZtStream.Ingest.Sources;
 /// </summary>
 internal static class SourceFileReaders
 {
-    public const string K8sAudit = "k8s-audit";
-    public const string Falco = "falco";
-    public const string Okta = "okta";
-    public const string Entra = "entra";
-    public const string Keycloak = "keycloak";
-    public const string Auth0 = "auth0";
-
-    /// <summary>Format name → reader, as <c>ztstream replay --format</c> takes them.</summary>
+    /// <summary>Format name → reader, as <c>ztstream replay --format</c> takes them: one per <see cref="SourceAdapters.All"/>.</summary>
     public static IReadOnlyDictionary<string, SourceFileReader> All { get; } =
-        new Dictionary<string, SourceFileReader>(StringComparer.Ordinal)
-        {
-            [K8sAudit] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => K8sAuditMapper.Map(b, o)),
-            [Falco] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => FalcoMapper.Map(b, o)),
-            [Okta] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => OktaMapper.Map(b, o)),
-            [Entra] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => EntraMapper.Map(b, o)),
-            [Keycloak] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => KeycloakMapper.Map(b, o)),
-            [Auth0] = (s, readAt, skipped) => Read(s, readAt, skipped, static (b, o) => Auth0Mapper.Map(b, o)),
-        };
-
-    private delegate MapResult Mapper(ReadOnlySpan<byte> json, SourceMapOptions options);
+        SourceAdapters.All.ToDictionary(
+            adapter => adapter.Name,
+            adapter => (SourceFileReader)((s, readAt, skipped) => Read(s, readAt, skipped, adapter.Map)),
+            StringComparer.Ordinal);
 
     /// <summary>The whole file failed to parse as JSON (one error for item 0, nothing mapped).</summary>
     private static bool Unreadable(MapResult result) =>
@@ -44,10 +24,10 @@ internal static class SourceFileReaders
         && only.Reason.StartsWith(JsonPayload.MalformedJson, StringComparison.Ordinal);
 
     /// <summary>The events of the file, each failed sign-in followed by its address twin, as Ingest appends them (<see cref="AddressTwins"/>).</summary>
-    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, Mapper map) =>
+    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map) =>
         [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map))];
 
-    private static List<AccessEvent> ReadMapped(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, Mapper map)
+    private static List<AccessEvent> ReadMapped(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);

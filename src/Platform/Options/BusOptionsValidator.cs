@@ -3,14 +3,13 @@ using ZtStream.Platform.Bus;
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>Bus</c>, listing every problem at once.</summary>
-internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
+internal sealed class BusOptionsValidator : OptionsValidator<BusOptions, BusOptionsValidator>, IOptionsRules<BusOptions>
 {
     private static readonly string[] RabbitMqSchemes = ["amqp", "amqps", "rabbitmq", "rabbitmqs"];
 
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(BusOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(BusOptions options, List<string> problems)
     {
-        var problems = new List<string>();
         switch (options.Kind?.Trim().ToLowerInvariant())
         {
             case BusOptions.InMemory:
@@ -34,9 +33,5 @@ internal sealed class BusOptionsValidator : IValidateOptions<BusOptions>
                 problems.Add($"Bus:Kind '{options.Kind}' is not one of {BusOptions.InMemory}, {BusOptions.RabbitMq}");
                 break;
         }
-
-        return problems;
     }
-
-    public ValidateOptionsResult Validate(string? name, BusOptions options) => OptionsValidation.ToResult(Validate(options));
 }

@@ -1,13 +1,11 @@
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>EventLog</c>, listing every problem at once.</summary>
-internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOptions>
+internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOptions, EventLogOptionsValidator>, IOptionsRules<EventLogOptions>
 {
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(EventLogOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(EventLogOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        List<string> problems = [];
         var kind = options.NormalizedKind;
         if (kind is not (EventLogOptions.File or EventLogOptions.Memory or EventLogOptions.Kafka))
         {
@@ -24,20 +22,14 @@ internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOption
             problems.Add($"EventLog:Path '{path}' is not a usable folder path");
         }
 
-        if (options.SegmentBytes < 4096)
-        {
-            problems.Add($"EventLog:SegmentBytes must be at least 4096 (is {options.SegmentBytes})");
-        }
+        problems.AtLeast("EventLog:SegmentBytes", options.SegmentBytes, 4096);
 
         if (options.RetentionBytes < 0)
         {
             problems.Add($"EventLog:RetentionBytes must not be negative (is {options.RetentionBytes}; 0 means no size limit)");
         }
 
-        if (options.OffsetCommitInterval <= TimeSpan.Zero)
-        {
-            problems.Add($"EventLog:OffsetCommitInterval must be positive (is {options.OffsetCommitInterval})");
-        }
+        problems.Positive("EventLog:OffsetCommitInterval", options.OffsetCommitInterval);
 
         if (options.MaxRetryBackoff < options.RetryBackoff || options.MaxRetryBackoff <= TimeSpan.Zero)
         {
@@ -49,48 +41,18 @@ internal sealed class EventLogOptionsValidator : IValidateOptions<EventLogOption
             problems.Add("EventLog:BootstrapServers is required when EventLog:Kind is kafka");
         }
 
-        if (options.Partitions < 1)
-        {
-            problems.Add($"EventLog:Partitions must be at least 1 (is {options.Partitions})");
-        }
-
-        if (options.ReplicationFactor < 1)
-        {
-            problems.Add($"EventLog:ReplicationFactor must be at least 1 (is {options.ReplicationFactor})");
-        }
-
-        if (options.RetentionHours < 1)
-        {
-            problems.Add($"EventLog:RetentionHours must be at least 1 (is {options.RetentionHours})");
-        }
-
-        if (options.MaxQueuedRecords < 1)
-        {
-            problems.Add($"EventLog:MaxQueuedRecords must be at least 1 (is {options.MaxQueuedRecords})");
-        }
+        problems.AtLeast("EventLog:Partitions", options.Partitions, 1);
+        problems.AtLeast("EventLog:ReplicationFactor", options.ReplicationFactor, 1);
+        problems.AtLeast("EventLog:RetentionHours", options.RetentionHours, 1);
+        problems.AtLeast("EventLog:MaxQueuedRecords", options.MaxQueuedRecords, 1);
 
         if (options.MaxConsumerLag < 0)
         {
             problems.Add($"EventLog:MaxConsumerLag must not be negative (is {options.MaxConsumerLag}; 0 turns it off)");
         }
 
-        if (options.AppendTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"EventLog:AppendTimeout must be positive (is {options.AppendTimeout})");
-        }
-
-        if (options.RetryBackoff < TimeSpan.Zero)
-        {
-            problems.Add($"EventLog:RetryBackoff must not be negative (is {options.RetryBackoff})");
-        }
-
-        if (options.ShutdownDrainTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"EventLog:ShutdownDrainTimeout must be positive (is {options.ShutdownDrainTimeout})");
-        }
-
-        return problems;
+        problems.Positive("EventLog:AppendTimeout", options.AppendTimeout);
+        problems.NotNegative("EventLog:RetryBackoff", options.RetryBackoff);
+        problems.Positive("EventLog:ShutdownDrainTimeout", options.ShutdownDrainTimeout);
     }
-
-    public ValidateOptionsResult Validate(string? name, EventLogOptions options) => OptionsValidation.ToResult(Validate(options));
 }

@@ -4,12 +4,11 @@ using ZtStream.Platform.Store.Sqlite;
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>Store</c>, listing every problem at once.</summary>
-internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
+internal sealed class StoreOptionsValidator : OptionsValidator<StoreOptions, StoreOptionsValidator>, IOptionsRules<StoreOptions>
 {
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(StoreOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(StoreOptions options, List<string> problems)
     {
-        var problems = new List<string>();
         var kind = options.Kind?.Trim().ToLowerInvariant();
         switch (kind)
         {
@@ -61,9 +60,5 @@ internal sealed class StoreOptionsValidator : IValidateOptions<StoreOptions>
                 problems.Add($"Store:Kind '{options.Kind}' is not one of {StoreOptions.Sqlite}, {StoreOptions.Postgres}");
                 break;
         }
-
-        return problems;
     }
-
-    public ValidateOptionsResult Validate(string? name, StoreOptions options) => OptionsValidation.ToResult(Validate(options));
 }

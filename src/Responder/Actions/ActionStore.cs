@@ -150,7 +150,7 @@ internal sealed class ActionStore(IStore store)
         Jti = r.Jti,
         SessionId = r.SessionId,
         ClientId = r.ClientId,
-        TokenExpiresAt = Time(r.TokenExpiresAt),
+        TokenExpiresAt = UnixTime.FromMilliseconds(r.TokenExpiresAt),
         WorkloadId = r.WorkloadId,
         Namespace = r.Namespace,
         WorkloadName = r.WorkloadName,
@@ -161,16 +161,14 @@ internal sealed class ActionStore(IStore store)
         RequestedBy = r.RequestedBy,
         CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
         UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt),
-        DecidedAt = Time(r.DecidedAt),
+        DecidedAt = UnixTime.FromMilliseconds(r.DecidedAt),
         DecidedBy = r.DecidedBy,
-        ApprovalExpiresAt = Time(r.ApprovalExpiresAt),
-        ExpiresAt = Time(r.ExpiresAt),
+        ApprovalExpiresAt = UnixTime.FromMilliseconds(r.ApprovalExpiresAt),
+        ExpiresAt = UnixTime.FromMilliseconds(r.ExpiresAt),
         Attempts = (int)r.Attempts,
         Detail = r.Detail,
         Error = r.Error,
     };
-
-    private static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
 
     private sealed class Row
     {

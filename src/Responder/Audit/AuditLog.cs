@@ -101,26 +101,14 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
 
     private const string Select = $"SELECT {Columns} FROM responder_audit";
 
-    public Task AppendAsync(
-        string kind,
-        string actor,
-        string summary,
-        CancellationToken cancellationToken,
-        string? actionId = null,
-        string? alertId = null,
-        string? principal = null,
-        string? beforeJson = null,
-        string? afterJson = null) =>
-        AppendWithAsync(null, kind, actor, summary, cancellationToken, actionId, alertId, principal, beforeJson, afterJson);
-
     /// <summary>
-    /// Makes <paramref name="change"/> and the audit entry that records it one transaction: the change runs first, in
-    /// the chain's exclusive transaction, and the entry is written only when it returns true; a failure of either (or a
-    /// crash before the commit) leaves neither. Returns whether the change was made. For a state change whose audit
-    /// entry must never be missing, e.g. a notification marked sent.
+    /// Appends one entry to the chain. With <paramref name="change"/>, the change and the entry that records it are one
+    /// transaction: the change runs first, in the chain's exclusive transaction, and the entry is written only when it
+    /// returns true; a failure of either (or a crash before the commit) leaves neither. Returns whether the entry was
+    /// written (always true without a change). A change is for a state change whose audit entry must never be missing,
+    /// e.g. a notification marked sent.
     /// </summary>
-    public async Task<bool> AppendWithAsync(
-        Func<DbConnection, DbTransaction, CancellationToken, Task<bool>>? change,
+    public async Task<bool> AppendAsync(
         string kind,
         string actor,
         string summary,
@@ -129,7 +117,8 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
         string? alertId = null,
         string? principal = null,
         string? beforeJson = null,
-        string? afterJson = null)
+        string? afterJson = null,
+        Func<DbConnection, DbTransaction, CancellationToken, Task<bool>>? change = null)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await store.BeginExclusiveAsync(connection, ChainLockKey, cancellationToken);

@@ -5,14 +5,11 @@ namespace ZtStream.Responder.Drivers;
 /// (<c>OAuth</c>, <c>SharedSignals</c>, <c>Kubernetes</c> …) checks itself in its record's <c>Validate()</c>,
 /// which <see cref="ResponderDriversOptions.Validate"/> gathers: those records are never options on their own.
 /// </summary>
-internal sealed class ResponderDriversOptionsValidator : IValidateOptions<ResponderDriversOptions>
+internal sealed class ResponderDriversOptionsValidator : OptionsValidator<ResponderDriversOptions, ResponderDriversOptionsValidator>, IOptionsRules<ResponderDriversOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ResponderDriversOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(ResponderDriversOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(ResponderDriversOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        return options.Validate();
+        problems.AddRange(options.Validate());
     }
 }

@@ -89,14 +89,14 @@ internal sealed class NotificationDeliveryService(
         }
 
         var next = Time.GetUtcNow() + OutboxTable.Backoff(attempts, o.InitialBackoff, o.MaxBackoff, outcome.RetryAfter);
-        if (!await audit.AppendWithAsync(
-            (connection, tx, ct) => outbox.Table.RetryAsync(connection, tx, item.Id, outcome.Detail, next, ct),
+        if (!await audit.AppendAsync(
             AuditKinds.NotificationAttemptFailed,
             "system",
             $"{item.Event} of alert {item.AlertId} to {item.Target}: attempt {attempts} failed ({outcome.Detail}); next at {next:O}",
             cancellationToken,
             actionId: item.ActionId,
-            alertId: item.AlertId))
+            alertId: item.AlertId,
+            change: (connection, tx, ct) => outbox.Table.RetryAsync(connection, tx, item.Id, outcome.Detail, next, ct)))
         {
             return;
         }
@@ -111,8 +111,7 @@ internal sealed class NotificationDeliveryService(
         var delivered = state == NotificationOutbox.Delivered;
         // The state and its audit entry commit together (issue 15): a crash or a failed audit write between them would
         // leave a finished send nobody could account for. Either failing leaves the item pending, sent again after its lease.
-        if (!await audit.AppendWithAsync(
-            (connection, tx, ct) => outbox.Table.FinishAsync(connection, tx, item.Id, state, delivered ? null : detail, now, ct),
+        if (!await audit.AppendAsync(
             delivered ? AuditKinds.NotificationSent : AuditKinds.NotificationFailed,
             "system",
             delivered
@@ -120,7 +119,8 @@ internal sealed class NotificationDeliveryService(
                 : $"{item.Event} of alert {item.AlertId} to {item.Target} failed: {detail}",
             cancellationToken,
             actionId: item.ActionId,
-            alertId: item.AlertId))
+            alertId: item.AlertId,
+            change: (connection, tx, ct) => outbox.Table.FinishAsync(connection, tx, item.Id, state, delivered ? null : detail, now, ct)))
         {
             return;
         }

@@ -3,15 +3,14 @@ using MimeKit;
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>Checks section <c>Responder:Notifications</c>, listing every problem at once.</summary>
-internal sealed class NotificationOptionsValidator : IValidateOptions<NotificationOptions>
+internal sealed class NotificationOptionsValidator : OptionsValidator<NotificationOptions, NotificationOptionsValidator>, IOptionsRules<NotificationOptions>
 {
     private const string S = NotificationOptions.Section;
     private static readonly string[] SmtpSecurity = ["auto", "starttls", "tls", "none"];
 
-    public static IReadOnlyList<string> Validate(NotificationOptions options)
+    /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
+    public static void Check(NotificationOptions options, List<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
         if (options.ConsoleUrl is { } console && (!console.IsAbsoluteUri || console.Scheme is not ("http" or "https")))
         {
             problems.Add($"{S}:ConsoleUrl '{console}' must be an absolute http(s) URL");
@@ -81,11 +80,7 @@ internal sealed class NotificationOptionsValidator : IValidateOptions<Notificati
         {
             problems.Add($"{S}:SendTimeout must be positive");
         }
-
-        return problems;
     }
-
-    public ValidateOptionsResult Validate(string? name, NotificationOptions options) => OptionsValidation.ToResult(Validate(options));
 
     private static void ValidateTarget(string key, NotificationTargetOptions target, List<string> problems)
     {

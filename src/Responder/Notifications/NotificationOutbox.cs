@@ -76,7 +76,7 @@ internal sealed class NotificationOutbox(IStore store)
 
     /// <summary>
     /// Queues one notification inside <paramref name="transaction"/>, the one that writes its "queued" or "throttled"
-    /// audit entry (<see cref="Audit.AuditLog.AppendWithAsync"/>), so a queued item is never without one. False when the
+    /// audit entry (<see cref="Audit.AuditLog.AppendAsync"/>), so a queued item is never without one. False when the
     /// same one (same dedup key) was queued before.
     /// </summary>
     public static async Task<bool> EnqueueAsync(

@@ -116,8 +116,7 @@ internal sealed class Notifier(
 
                 // The item and its audit entry commit together: a crash or a refused entry leaves neither, and the
                 // failure reaches the caller (the alert's record is retried, then dead-lettered with the reason).
-                var inserted = await audit.AppendWithAsync(
-                    (connection, tx, ct) => NotificationOutbox.EnqueueAsync(connection, tx, item, ct),
+                var inserted = await audit.AppendAsync(
                     overLimit ? AuditKinds.NotificationThrottled : AuditKinds.NotificationQueued,
                     "system",
                     overLimit
@@ -126,7 +125,8 @@ internal sealed class Notifier(
                     cancellationToken,
                     actionId: item.ActionId,
                     alertId: alert.Id,
-                    principal: alert.Principal);
+                    principal: alert.Principal,
+                    change: (connection, tx, ct) => NotificationOutbox.EnqueueAsync(connection, tx, item, ct));
                 if (!inserted)
                 {
                     already++;

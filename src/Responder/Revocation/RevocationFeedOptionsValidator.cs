@@ -3,16 +3,12 @@ using ZtStream.Responder.Api;
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>Checks section <c>Responder:Feed</c>, listing every problem at once.</summary>
-internal sealed class RevocationFeedOptionsValidator : IValidateOptions<RevocationFeedOptions>
+internal sealed class RevocationFeedOptionsValidator : OptionsValidator<RevocationFeedOptions, RevocationFeedOptionsValidator>, IOptionsRules<RevocationFeedOptions>
 {
-    public ValidateOptionsResult Validate(string? name, RevocationFeedOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    /// <summary>One line per problem; empty when the options are usable.</summary>
-    public static IReadOnlyList<string> Validate(RevocationFeedOptions options)
+    /// <summary>Adds one line per problem to <paramref name="errors"/>.</summary>
+    public static void Check(RevocationFeedOptions options, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(options);
         const string at = RevocationFeedOptions.Section;
-        var errors = new List<string>();
         if (!string.IsNullOrEmpty(options.Token) && !string.IsNullOrEmpty(options.TokenFile))
         {
             errors.Add($"{at}: give Token or TokenFile, not both.");
@@ -52,7 +48,5 @@ internal sealed class RevocationFeedOptionsValidator : IValidateOptions<Revocati
         {
             errors.Add($"{at}:BufferSize must be 1–1000000 (is {options.BufferSize}).");
         }
-
-        return errors;
     }
 }

@@ -193,9 +193,9 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
         Jti = r.Jti,
         SessionId = r.SessionId,
         SubjectId = r.SubjectId,
-        NotBefore = Time(r.NotBefore),
+        NotBefore = UnixTime.FromMilliseconds(r.NotBefore),
         RevokedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.RevokedAt),
-        ExpiresAt = Time(r.ExpiresAt),
+        ExpiresAt = UnixTime.FromMilliseconds(r.ExpiresAt),
         Reason = r.Reason,
         ActionId = r.ActionId,
     };
@@ -212,8 +212,6 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
             Reason = r.LiftReason,
         }
         : null;
-
-    private static DateTimeOffset? Time(long? ms) => ms is null ? null : DateTimeOffset.FromUnixTimeMilliseconds(ms.Value);
 
     private sealed record Row
     {

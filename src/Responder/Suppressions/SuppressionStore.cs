@@ -130,7 +130,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
             UpdatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.UpdatedAt),
             ExpiresAt = DateTimeOffset.FromUnixTimeMilliseconds(r.ExpiresAt),
             Note = r.Note,
-            LiftedAt = r.LiftedAt is { } l ? DateTimeOffset.FromUnixTimeMilliseconds(l) : null,
+            LiftedAt = UnixTime.FromMilliseconds(r.LiftedAt),
             LiftedBy = r.LiftedBy,
             LiftReason = r.LiftReason,
             State = r.LiftedAt is not null ? SuppressionStates.Lifted : r.ExpiresAt <= now ? SuppressionStates.Expired : SuppressionStates.Active,

@@ -1,3 +1,5 @@
+using ZtStream.Platform.Options;
+
 namespace ZtStream.Verifier.Authentication;
 
 /// <summary>Section <c>Verifier:Authentication</c>: the sign-in and session detectors (docs/detection.md, "Identity detectors").</summary>
@@ -33,10 +35,10 @@ internal sealed record AuthenticationOptions
     public IReadOnlyList<string> Validate(string section)
     {
         var problems = new List<string>();
-        Positive(problems, section, nameof(FailureWindow), FailureWindow);
-        Positive(problems, section, nameof(MfaWindow), MfaWindow);
-        Positive(problems, section, nameof(SessionConcurrency), SessionConcurrency);
-        Positive(problems, section, nameof(RiskySessionWindow), RiskySessionWindow);
+        problems.Positive($"{section}:{nameof(FailureWindow)}", FailureWindow);
+        problems.Positive($"{section}:{nameof(MfaWindow)}", MfaWindow);
+        problems.Positive($"{section}:{nameof(SessionConcurrency)}", SessionConcurrency);
+        problems.Positive($"{section}:{nameof(RiskySessionWindow)}", RiskySessionWindow);
         if (SessionEndGrace < TimeSpan.Zero)
         {
             problems.Add($"{section}:{nameof(SessionEndGrace)} must be zero or more (is {SessionEndGrace})");
@@ -47,19 +49,8 @@ internal sealed record AuthenticationOptions
             problems.Add($"{section}:{nameof(SuccessAfterFailures)} and {nameof(MfaFatigueMinimum)} must be positive (are {SuccessAfterFailures}, {MfaFatigueMinimum})");
         }
 
-        if (NewLocationMinimumSignIns < 0)
-        {
-            problems.Add($"{section}:{nameof(NewLocationMinimumSignIns)} must not be negative (is {NewLocationMinimumSignIns})");
-        }
+        problems.NotNegative($"{section}:{nameof(NewLocationMinimumSignIns)}", NewLocationMinimumSignIns);
 
         return problems;
-    }
-
-    private static void Positive(List<string> problems, string section, string name, TimeSpan value)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            problems.Add($"{section}:{name} must be positive (is {value})");
-        }
     }
 }

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Platform.EventLog;
 
 namespace ZtStream.EndToEnd.Embedded;
@@ -153,13 +151,8 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         return client;
     }
 
-    private static async Task PostAsync(HttpClient ingest, List<AccessEvent> events)
-    {
-        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(events, ContractsJsonContext.Default.ListAccessEvent));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await ingest.PostAsync(new Uri("/v1/events", UriKind.Relative), content, Ct);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-    }
+    private static async Task PostAsync(HttpClient ingest, List<AccessEvent> events) =>
+        Assert.Equal(HttpStatusCode.Accepted, (await IngestEvents.PostAsync(ingest, events)).Status);
 
     private static AccessEvent Benign(string subject, int n)
     {
@@ -180,22 +173,15 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         };
     }
 
-    /// <summary>A token used an hour after it expired: the policy alerts on it whatever the baseline.</summary>
+    /// <summary>A token used an hour after it expired, from the shop's web pod like the benign traffic.</summary>
     private static AccessEvent Attack(string subject)
     {
-        var now = DateTimeOffset.UtcNow;
-        return new AccessEvent
+        var attack = IngestEvents.ExpiredTokenGet($"{subject}-attack-{Guid.NewGuid():N}", subject, $"jti-expired-{subject}", "/api/orders/0");
+        return attack with
         {
-            Id = $"{subject}-attack-{Guid.NewGuid():N}",
-            Time = now,
-            Kind = EventKinds.AccessRequest,
-            Subject = new Subject { Id = subject, Type = "user" },
-            Token = new TokenInfo { Jti = $"jti-expired-{subject}", ClientId = "shop-web", IssuedAt = now.AddHours(-3), ExpiresAt = now.AddHours(-1) },
+            Token = attack.Token! with { ClientId = "shop-web", IssuedAt = attack.Time.AddHours(-3) },
             Workload = new Workload { Id = "shop/web-1", Namespace = "shop", Name = "web-1" },
-            Resource = new ResourceRef { Type = "http_route", Id = "/api/orders/0" },
-            Action = "GET",
             Outcome = Outcomes.Success,
-            Status = 200,
             Bytes = 900,
         };
     }

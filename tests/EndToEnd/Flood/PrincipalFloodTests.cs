@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.EndToEnd.Flood;
 
 /// <summary>
@@ -33,7 +30,7 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
         var accepted = 0;
         for (var b = 0; b < Principals / Batch; b++)
         {
-            var (status, body) = await PostAsync(floodClient, [.. Enumerable.Range(b * Batch, Batch).Select(i => Expired($"user:fake-{i}", 0))]);
+            var (status, body) = await IngestEvents.PostAsync(floodClient, [.. Enumerable.Range(b * Batch, Batch).Select(i => Expired($"user:fake-{i}", 0))]);
             Assert.Equal(HttpStatusCode.Accepted, status);
             accepted += body.GetProperty("accepted").GetInt32();
         }
@@ -80,7 +77,7 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
         var accepted = 0;
         for (var b = 0; b < Principals / Batch; b++)
         {
-            var (status, body) = await PostAsync(floodClient, [.. Enumerable.Range(b * Batch, Batch).Select(i => Expired($"user:fake-{i}", 0))]);
+            var (status, body) = await IngestEvents.PostAsync(floodClient, [.. Enumerable.Range(b * Batch, Batch).Select(i => Expired($"user:fake-{i}", 0))]);
             statuses[status] = statuses.GetValueOrDefault(status) + 1;
             if (status == HttpStatusCode.Accepted)
             {
@@ -91,7 +88,7 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
                 Assert.EndsWith("/too-many-new-principals", body.GetProperty("type").GetString(), StringComparison.Ordinal);
             }
 
-            var (steadyStatus, _) = await PostAsync(steadyClient, [Expired($"user:steady-{b % 10}", b)]);
+            var (steadyStatus, _) = await IngestEvents.PostAsync(steadyClient, [Expired($"user:steady-{b % 10}", b)]);
             Assert.Equal(HttpStatusCode.Accepted, steadyStatus);
         }
 
@@ -105,35 +102,14 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
     {
         for (var i = 0; !stop.IsCancellationRequested; i++)
         {
-            var (status, _) = await PostAsync(client, [.. Enumerable.Range(0, 10).Select(j => Expired($"user:steady-{j}", i))]);
+            var (status, _) = await IngestEvents.PostAsync(client, [.. Enumerable.Range(0, 10).Select(j => Expired($"user:steady-{j}", i))]);
             statuses.Add(status);
             await Task.Delay(500, CancellationToken.None);
         }
     }
 
-    private static AccessEvent Expired(string subject, int n)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new AccessEvent
-        {
-            Id = $"{subject}-{n}-{Guid.NewGuid():N}",
-            Time = now,
-            Kind = EventKinds.AccessRequest,
-            Subject = new Subject { Id = subject, Type = "user" },
-            Token = new TokenInfo { Jti = $"jti-{subject}-{n}", ExpiresAt = now.AddHours(-1) },
-            Resource = new ResourceRef { Type = "http_route", Id = "/orders" },
-            Action = "GET",
-            Status = 200,
-        };
-    }
-
-    private static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient client, List<AccessEvent> events)
-    {
-        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(events, ContractsJsonContext.Default.ListAccessEvent));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await client.PostAsync(new Uri("/v1/events", UriKind.Relative), content, Ct);
-        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone());
-    }
+    private static AccessEvent Expired(string subject, int n) =>
+        IngestEvents.ExpiredTokenGet($"{subject}-{n}-{Guid.NewGuid():N}", subject, $"jti-{subject}-{n}", "/orders");
 
     private static async Task<JsonElement[]> AlertsAsync(HttpClient api, string filter)
     {

@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-using System.Text.Json.Nodes;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.EndToEnd.SharedSignals;

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ZtStream.Host.Tests.Bench;
 
 public sealed class BenchCommandTests

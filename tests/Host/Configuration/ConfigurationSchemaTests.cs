@@ -1,5 +1,3 @@
-using ZtStream.Host.Configuration;
-
 namespace ZtStream.Host.Tests.Configuration;
 
 public sealed class ConfigurationSchemaTests

@@ -1,7 +1,3 @@
-using YamlDotNet.RepresentationModel;
-using ZtStream.Host.Configuration;
-using ZtStream.Host.Run;
-
 namespace ZtStream.Host.Tests.Deployment;
 
 /// <summary>

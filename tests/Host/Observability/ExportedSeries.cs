@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using Microsoft.Extensions.DependencyInjection;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Telemetry;

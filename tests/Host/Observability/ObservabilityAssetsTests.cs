@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
-using System.Text.RegularExpressions;
-using YamlDotNet.RepresentationModel;
 using ZtStream.Host.Tests.Deployment;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Host.Tests.Observability;
 

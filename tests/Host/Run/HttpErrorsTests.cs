@@ -1,12 +1,7 @@
-using System.Net;
 using System.Text;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Run;
 using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Host.Tests.Run;

@@ -1,8 +1,4 @@
-using System.Net;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Host.Run;
 using ZtStream.TestSupport.Processes;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.Host.Tests.Run;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Text.RegularExpressions;
-
 namespace ZtStream.Host.Tests.Run;
 
 public sealed partial class RunCommandTests

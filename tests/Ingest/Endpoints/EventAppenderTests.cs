@@ -1,8 +1,3 @@
-using System.Diagnostics.Metrics;
-using System.Runtime.InteropServices;
-using ZtStream.Ingest.Telemetry;
-using ZtStream.Ingest.Validation;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Net.Http.Headers;
-using ZtStream.Ingest.Tests.Sources;
-using ZtStream.Platform.Http;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Each identity provider's published example, posted the way the provider posts it, lands in the event log mapped.</summary>

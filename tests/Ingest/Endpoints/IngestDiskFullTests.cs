@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Ingest.Tests.Endpoints;

@@ -1,6 +1,3 @@
-using System.Diagnostics.Metrics;
-using ZtStream.Ingest.Telemetry;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Formats, limits and refusals of the endpoints (in-process log).</summary>
@@ -55,25 +52,29 @@ public sealed class IngestLimitsTests
 
         using var response = await server.PostAsync("/v1/events", body, key, CloudEventMapping.BatchMediaType);
 
-        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var error = Assert.Single(await ProblemErrors.ReadAsync(response));
+        var error = Assert.Single(await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus));
         Assert.Equal((2, "type"), (error.Index, error.Field));
         var read = await LogReader.ReadAsync(log, server.Topic, 2);
         Assert.Equal(["ce-0", "ce-1"], read.Select(r => r.Event.Id).Order());
         Assert.All(read, r => Assert.Equal("ce", r.Event.Source));
     }
 
+    /// <summary>One post from a new source to a fresh in-process Ingest with the default limits.</summary>
+    private static async Task<HttpResponseMessage> PostOnceAsync(string path, string body, string contentType = "application/json")
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("once");
+        return await server.PostAsync(path, body, key, contentType);
+    }
+
     [Fact]
     public async Task PostEvents_CloudEventWithBadData_NamesTheFieldInsideData()
     {
-        await using var server = await IngestServer.StartInProcessAsync();
-        var key = await server.AddSourceAsync("ce");
         var body = """{"specversion":"1.0","id":"x","source":"s","type":"io.ztstream.access.v1","data":{"id":"e1","kind":"access.request","subject":{"id":"a"}}}""";
 
-        using var response = await server.PostAsync("/v1/events", body, key, CloudEventMapping.StructuredMediaType);
+        using var response = await PostOnceAsync("/v1/events", body, CloudEventMapping.StructuredMediaType);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("data.time", (await ProblemErrors.ReadAsync(response))[0].Field);
+        Assert.Equal("data.time", (await ProblemErrors.ReadAsync(response, HttpStatusCode.BadRequest))[0].Field);
     }
 
     [Fact]
@@ -88,8 +89,7 @@ public sealed class IngestLimitsTests
 
         using var response = await server.PostAsync("/v1/events", body, key, "application/x-ndjson");
 
-        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var error = (await ProblemErrors.ReadAsync(response))[0];
+        var error = (await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus))[0];
         Assert.Equal(1, error.Index);
         Assert.Contains("line 2", error.Reason, StringComparison.Ordinal);
         var read = await LogReader.ReadAsync(log, server.Topic, 2);
@@ -159,8 +159,7 @@ public sealed class IngestLimitsTests
 
         using var response = await server.PostAsync("/v1/events", body, key);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var errors = await ProblemErrors.ReadAsync(response);
+        var errors = await ProblemErrors.ReadAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal([(0, "time"), (1, "time"), (2, "user_agent"), (3, "id")], errors.Select(e => (e.Index, e.Field)));
         Assert.Contains("ahead of the server clock", errors[0].Reason, StringComparison.Ordinal);
         Assert.Contains("old", errors[1].Reason, StringComparison.Ordinal);
@@ -170,10 +169,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_UnsupportedContentType_Returns415()
     {
-        await using var server = await IngestServer.StartInProcessAsync();
-        var key = await server.AddSourceAsync("xml");
-
-        using var response = await server.PostAsync("/v1/events", "<events/>", key, "application/xml");
+        using var response = await PostOnceAsync("/v1/events", "<events/>", "application/xml");
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
         Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
@@ -182,13 +178,9 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostK8sAudit_MalformedTrace_Returns400NamingKind()
     {
-        await using var server = await IngestServer.StartInProcessAsync();
-        var key = await server.AddSourceAsync("kube");
+        using var response = await PostOnceAsync("/v1/sources/k8s-audit", Encoding.UTF8.GetString(Sources.TestData.K8sTrace("fal_01_003.json")));
 
-        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.K8sTrace("fal_01_003.json"), key);
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var error = (await ProblemErrors.ReadAsync(response))[0];
+        var error = (await ProblemErrors.ReadAsync(response, HttpStatusCode.BadRequest))[0];
         Assert.Equal("kind", error.Field);
         Assert.Contains("not recognized as a Kubernetes audit event", error.Reason, StringComparison.Ordinal);
     }
@@ -196,13 +188,9 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostFalco_PlainTextOutput_Returns400SayingJsonIsNeeded()
     {
-        await using var server = await IngestServer.StartInProcessAsync();
-        var key = await server.AddSourceAsync("falco-text");
+        using var response = await PostOnceAsync("/v1/sources/falco", "23:39:44.834631763: Notice A shell was spawned", "text/plain");
 
-        using var response = await server.PostAsync("/v1/sources/falco", "23:39:44.834631763: Notice A shell was spawned", key, "text/plain");
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Contains("malformed JSON", (await ProblemErrors.ReadAsync(response))[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("malformed JSON", (await ProblemErrors.ReadAsync(response, HttpStatusCode.BadRequest))[0].Reason, StringComparison.Ordinal);
     }
 
     [Fact]

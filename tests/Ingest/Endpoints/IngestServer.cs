@@ -1,17 +1,10 @@
-using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using ZtStream.Ingest.SharedSignals;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Platform.Store;
-using ZtStream.Platform.Store.Migrations;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -96,6 +89,9 @@ internal sealed class IngestServer : IAsyncDisposable
         var addresses = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.ToList();
         return new IngestServer(app, owned ? folder : null, new Uri(addresses[0]), store, topic, log) { Http2Address = new Uri(addresses[1]) };
     }
+
+    /// <summary>What Ingest appended to its topic, read as the Verifier would once <paramref name="expected"/> records are there.</summary>
+    public Task<IReadOnlyList<LogReader.Read>> ReadLoggedAsync(int expected) => LogReader.ReadAsync(log, Topic, expected);
 
     /// <summary>Adds a source (with a scope, if given) and returns its key, as <c>ztstream sources add</c> would.</summary>
     public async Task<string> AddSourceAsync(string name, ZtStream.Ingest.Sources.Scopes.SourceScope? scope = null)

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>Event JSON for requests.</summary>

@@ -12,4 +12,11 @@ internal static class ProblemErrors
 
     public static async Task<IReadOnlyList<ItemError>> ReadAsync(HttpResponseMessage response) =>
         Of(await response.Content.ReadFromJsonAsync<JsonElement>(Ct));
+
+    /// <summary>The bad items of an answer that must have this status: a refusal is never read as an acceptance.</summary>
+    public static async Task<IReadOnlyList<ItemError>> ReadAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        return await ReadAsync(response);
+    }
 }

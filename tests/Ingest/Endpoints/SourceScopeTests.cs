@@ -1,9 +1,3 @@
-using System.Diagnostics.Metrics;
-using System.Globalization;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Telemetry;
-
 namespace ZtStream.Ingest.Tests.Endpoints;
 
 /// <summary>
@@ -28,6 +22,22 @@ public sealed class SourceScopeTests
 
     private static async Task<IngestServer> StartAsync() => await IngestServer.StartInProcessAsync();
 
+    /// <summary>Exactly the events <paramref name="ids"/> (in order) reached the log, each stamped with <paramref name="scope"/>.</summary>
+    private static async Task AssertLoggedAsync(IngestServer server, string[] ids, params string[] scope)
+    {
+        var logged = await server.ReadLoggedAsync(ids.Length);
+        Assert.Equal(ids, logged.Select(r => r.Event.Id).Order());
+        Assert.All(logged, r => Assert.Equal(scope, r.Event.SourceScope));
+    }
+
+    /// <summary>Posts one event with the source's <paramref name="key"/>: it is accepted, and this is what the log holds for it.</summary>
+    private static async Task<AccessEvent> PostOneAcceptedAsync(IngestServer server, string key, string json)
+    {
+        using var response = await server.PostAsync("/v1/events", Payloads.Array(json), key);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        return Assert.Single(await server.ReadLoggedAsync(1)).Event;
+    }
+
     [Fact]
     public async Task NamespaceScope_WorkloadInAnotherNamespace_RefusedNamingTheScope_TheSameForItsOwn_Accepted()
     {
@@ -47,7 +57,7 @@ public sealed class SourceScopeTests
         Assert.Contains("'payments' is not one of shop", error.Reason, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Accepted, shop.StatusCode);
 
-        var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1));
+        var logged = Assert.Single(await server.ReadLoggedAsync(1));
         Assert.Equal("s-1", logged.Event.Id);
         Assert.Equal("shop-app", logged.Event.Source);
         Assert.Equal([SourceScopes.Workload], logged.Event.SourceScope);
@@ -106,9 +116,7 @@ public sealed class SourceScopeTests
             Assert.Equal(1, measurements.Where(m => m.Reason == "invalid").Sum(m => m.Value));
         }
 
-        var logged = await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 2);
-        Assert.Equal(["m-0", "m-3"], logged.Select(r => r.Event.Id).Order());
-        Assert.All(logged, r => Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], r.Event.SourceScope));
+        await AssertLoggedAsync(server, ["m-0", "m-3"], SourceScopes.Subject, SourceScopes.Workload);
     }
 
     [Fact]
@@ -117,11 +125,8 @@ public sealed class SourceScopeTests
         await using var server = await StartAsync();
         var key = await server.AddSourceAsync("legacy-app");
 
-        using var response = await server.PostAsync("/v1/events",
-            Payloads.Array(Event("u-1", "user:ceo", ns: "payments", extra: ",\"source\":\"kube-apiserver\",\"source_scope\":[\"subject\",\"workload\"]")), key);
+        var logged = await PostOneAcceptedAsync(server, key, Event("u-1", "user:ceo", ns: "payments", extra: ",\"source\":\"kube-apiserver\",\"source_scope\":[\"subject\",\"workload\"]"));
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1)).Event;
         Assert.Equal("legacy-app", logged.Source);
         Assert.Null(logged.SourceScope);
         Assert.True(logged.Attributes is null || !logged.Attributes.ContainsKey("source_scope"));
@@ -135,11 +140,8 @@ public sealed class SourceScopeTests
         await using var server = await StartAsync();
         var key = await server.AddSourceAsync("shop-app", new SourceScope(Namespaces: ["shop"]));
 
-        using var response = await server.PostAsync("/v1/events",
-            Payloads.Array(Event("s-2", "user:ceo", ns: "shop", extra: ",\"source_scope\":[\"subject\",\"workload\"]")), key);
+        var logged = await PostOneAcceptedAsync(server, key, Event("s-2", "user:ceo", ns: "shop", extra: ",\"source_scope\":[\"subject\",\"workload\"]"));
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var logged = Assert.Single(await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 1)).Event;
         Assert.Equal("shop-app", logged.Source);
         Assert.Equal([SourceScopes.Workload], logged.SourceScope);
     }
@@ -165,9 +167,7 @@ public sealed class SourceScopeTests
         var error = Assert.Single(await ProblemErrors.ReadAsync(response));
         Assert.Equal((1, "workload.namespace"), (error.Index, error.Field));
         Assert.Equal(HttpStatusCode.Forbidden, viaEvents.StatusCode);
-        var logged = await LogReader.ReadAsync(server.Services.GetRequiredService<ZtStream.Platform.EventLog.IEventLog>(), server.Topic, 2);
-        Assert.Equal(["a-0", "a-2"], logged.Select(r => r.Event.Id).Order());
-        Assert.All(logged, r => Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], r.Event.SourceScope));
+        await AssertLoggedAsync(server, ["a-0", "a-2"], SourceScopes.Subject, SourceScopes.Workload);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
 

@@ -1,7 +1,3 @@
-using ZtStream.Ingest.SharedSignals;
-using ZtStream.Platform.Store;
-using ZtStream.Platform.Store.Migrations;
-
 namespace ZtStream.Ingest.Tests.SharedSignals;
 
 /// <summary>The receiver's SQL (jti replay window, received-SET audit) on both dialects, each test on a fresh database.</summary>

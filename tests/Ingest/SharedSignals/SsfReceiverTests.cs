@@ -1,12 +1,6 @@
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using ZtStream.Ingest.SharedSignals;
-using ZtStream.Ingest.Tests.Endpoints;
-using ZtStream.Ingest.Tests.Sources;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;

@@ -35,14 +35,39 @@ internal static class MapperAssert
         return e;
     }
 
-    /// <summary>An administrator granting a role: the one admin change every identity provider's grant maps to.</summary>
-    public static void IsRoleGrant(AccessEvent e, string actor, string targetUser, string role)
+    /// <summary>
+    /// An administrator granting a role: the one admin change every identity provider's grant maps to. Where the
+    /// vendor's record says where the grant came from and what it calls it, <paramref name="srcIp"/> and
+    /// <paramref name="eventType"/> are checked too.
+    /// </summary>
+    public static void IsRoleGrant(AccessEvent e, string actor, string targetUser, string role, string? srcIp = null, string? eventType = null)
     {
         Assert.Equal(EventKinds.AuthAdminChange, e.Kind);
         Assert.Equal("role_grant", e.Attr(IdentityAttributes.Change));
         Assert.Equal(actor, e.Subject?.Id);
         Assert.Equal(targetUser, e.Attr(IdentityAttributes.TargetUser));
         Assert.Equal(role, e.Attr(IdentityAttributes.TargetRole));
+        if (srcIp is not null)
+        {
+            Assert.Equal(srcIp, e.Network?.SrcIp);
+        }
+
+        if (eventType is not null)
+        {
+            Assert.Equal(eventType, e.Attr(IdentityAttributes.IdpEventType));
+        }
+    }
+
+    /// <summary>
+    /// An account or credential change made to <paramref name="subject"/>, by <paramref name="actor"/> (an administrator)
+    /// or, where <paramref name="actor"/> is null, by no one but the subject.
+    /// </summary>
+    public static void IsChange(AccessEvent e, string kind, string change, string subject, string? actor)
+    {
+        Assert.Equal(kind, e.Kind);
+        Assert.Equal(change, e.Attr(IdentityAttributes.Change));
+        Assert.Equal(subject, e.Subject?.Id);
+        Assert.Equal(actor, e.Attr(IdentityAttributes.Actor));
     }
 
     /// <summary>

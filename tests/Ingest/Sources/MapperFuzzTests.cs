@@ -1,7 +1,3 @@
-using ZtStream.Ingest.Sources.Auth0;
-using ZtStream.Ingest.Sources.Falco;
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Ingest.Tests.Sources;
 
 /// <summary>The adapters are pure functions over untrusted bytes: whatever comes in, they return, never throw.</summary>

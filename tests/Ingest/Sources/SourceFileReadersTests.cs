@@ -1,5 +1,3 @@
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Ingest.Tests.Sources;
 
 /// <summary>
@@ -30,7 +28,7 @@ public sealed class SourceFileReadersTests
             """{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a-3","verb":"list","user":{"username":"bob"}}""",
             "");
 
-        var (events, skipped) = Read(SourceFileReaders.K8sAudit, text);
+        var (events, skipped) = Read("k8s-audit", text);
 
         Assert.Equal(["a-1", "a-3"], events.Select(e => e.Id));
         Assert.Equal(new DateTimeOffset(2026, 2, 1, 10, 0, 0, TimeSpan.Zero), events[1].Time);
@@ -46,7 +44,7 @@ public sealed class SourceFileReadersTests
         var text = "{\"kind\":\"Event\",\"auditID\":\n"
             + """{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"b-1","verb":"get","user":{"username":"alice"}}""" + "\n";
 
-        var (events, skipped) = Read(SourceFileReaders.K8sAudit, text);
+        var (events, skipped) = Read("k8s-audit", text);
 
         var e = Assert.Single(events);
         Assert.Equal(ReadAt, e.Time);
@@ -58,7 +56,7 @@ public sealed class SourceFileReadersTests
     [Fact]
     public void Falco_NotAnAlert_Reported()
     {
-        var (events, skipped) = Read(SourceFileReaders.Falco, """[{"rule":"Terminal shell in container","time":"2026-02-01T10:00:00Z","output_fields":{"k8s.pod.name":"p","k8s.ns.name":"n"}},{"message":"hello"}]""");
+        var (events, skipped) = Read("falco", """[{"rule":"Terminal shell in container","time":"2026-02-01T10:00:00Z","output_fields":{"k8s.pod.name":"p","k8s.ns.name":"n"}},{"message":"hello"}]""");
 
         Assert.Single(events);
         Assert.Equal(("item 1", "rule"), (skipped.Single().Where, skipped.Single().Field));

@@ -1,8 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Ingest.Tests.Sources;
 
 public sealed class SourcesCommandTests : IDisposable

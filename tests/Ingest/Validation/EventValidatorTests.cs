@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Validation;
-
 namespace ZtStream.Ingest.Tests.Validation;
 
 public sealed class EventValidatorTests

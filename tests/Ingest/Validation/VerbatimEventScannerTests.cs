@@ -1,6 +1,3 @@
-using System.Runtime.InteropServices;
-using ZtStream.Ingest.Validation;
-
 namespace ZtStream.Ingest.Tests.Validation;
 
 /// <summary>

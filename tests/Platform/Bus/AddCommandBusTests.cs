@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Bus;
-
 namespace ZtStream.Platform.Tests.Bus;
 
 public sealed class AddCommandBusTests

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Bus;
-
 namespace ZtStream.Platform.Tests.Bus;
 
 public sealed class BusOptionsValidatorTests

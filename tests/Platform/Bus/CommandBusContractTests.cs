@@ -1,7 +1,3 @@
-using MassTransit;
-using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Platform.Bus;
-
 namespace ZtStream.Platform.Tests.Bus;
 
 /// <summary>What the command bus must do, run unchanged on MassTransit's in-memory transport and on RabbitMQ.</summary>

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using MassTransit;
-
 namespace ZtStream.Platform.Tests.Bus;
 
 // Message contracts of the bus tests: public, as MassTransit's serializer needs. RunId ties a message to the test that sent it.
@@ -68,32 +65,22 @@ public sealed class BusRecorder
     public int Count<T>(string consumer, Func<T, bool> match) => seen.Count(s => s.Consumer == consumer && s.Message is T t && match(t));
 }
 
-public sealed class PingConsumer(BusRecorder recorder) : IConsumer<PingCommand>
+/// <summary>Records every <typeparamref name="T"/> it consumes under its own class name, and does nothing else.</summary>
+public abstract class RecordingConsumer<T>(BusRecorder recorder) : IConsumer<T>
+    where T : class
 {
-    public Task Consume(ConsumeContext<PingCommand> context)
+    public Task Consume(ConsumeContext<T> context)
     {
-        recorder.Record(nameof(PingConsumer), context.Message, context.ReceiveContext.InputAddress);
+        recorder.Record(GetType().Name, context.Message, context.ReceiveContext.InputAddress);
         return Task.CompletedTask;
     }
 }
 
-public sealed class AuditThingConsumer(BusRecorder recorder) : IConsumer<ThingHappened>
-{
-    public Task Consume(ConsumeContext<ThingHappened> context)
-    {
-        recorder.Record(nameof(AuditThingConsumer), context.Message, context.ReceiveContext.InputAddress);
-        return Task.CompletedTask;
-    }
-}
+public sealed class PingConsumer(BusRecorder recorder) : RecordingConsumer<PingCommand>(recorder);
 
-public sealed class CountThingConsumer(BusRecorder recorder) : IConsumer<ThingHappened>
-{
-    public Task Consume(ConsumeContext<ThingHappened> context)
-    {
-        recorder.Record(nameof(CountThingConsumer), context.Message, context.ReceiveContext.InputAddress);
-        return Task.CompletedTask;
-    }
-}
+public sealed class AuditThingConsumer(BusRecorder recorder) : RecordingConsumer<ThingHappened>(recorder);
+
+public sealed class CountThingConsumer(BusRecorder recorder) : RecordingConsumer<ThingHappened>(recorder);
 
 public sealed class FlakyConsumer(BusRecorder recorder) : IConsumer<FlakyCommand>
 {
@@ -119,14 +106,7 @@ public sealed class FlakyConsumerDefinition : ConsumerDefinition<FlakyConsumer>
         consumerConfigurator.UseMessageRetry(retry => retry.Immediate(Retries));
 }
 
-public sealed class FlakyFaultConsumer(BusRecorder recorder) : IConsumer<Fault<FlakyCommand>>
-{
-    public Task Consume(ConsumeContext<Fault<FlakyCommand>> context)
-    {
-        recorder.Record(nameof(FlakyFaultConsumer), context.Message, context.ReceiveContext.InputAddress);
-        return Task.CompletedTask;
-    }
-}
+public sealed class FlakyFaultConsumer(BusRecorder recorder) : RecordingConsumer<Fault<FlakyCommand>>(recorder);
 
 public sealed class ContestedConsumerA : IConsumer<ContestedCommand>
 {
@@ -138,14 +118,7 @@ public sealed class ContestedConsumerB : IConsumer<ContestedCommand>
     public Task Consume(ConsumeContext<ContestedCommand> context) => Task.CompletedTask;
 }
 
-public sealed class RenamedConsumer(BusRecorder recorder) : IConsumer<RenamedCommand>
-{
-    public Task Consume(ConsumeContext<RenamedCommand> context)
-    {
-        recorder.Record(nameof(RenamedConsumer), context.Message, context.ReceiveContext.InputAddress);
-        return Task.CompletedTask;
-    }
-}
+public sealed class RenamedConsumer(BusRecorder recorder) : RecordingConsumer<RenamedCommand>(recorder);
 
 public sealed class RenamedConsumerDefinition : ConsumerDefinition<RenamedConsumer>
 {

@@ -151,12 +151,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
     {
         await OpenAsync();
         await AppendOneKeyAsync(5);
-        var handler = new RecordingHandler
-        {
-            OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == "1"
-                ? throw new PoisonRecordException("schema 9 is not supported")
-                : Task.CompletedTask,
-        };
+        var handler = RecordingHandler.FailingOn("1", () => new PoisonRecordException("schema 9 is not supported"));
         var deadLetters = new RecordingHandler();
         Start(Group(), handler);
         Start(Group("dlq"), deadLetters, DeadLetterHeaders.TopicFor(Topic));
@@ -180,12 +175,7 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
     {
         await OpenAsync();
         await AppendOneKeyAsync(3);
-        var handler = new RecordingHandler
-        {
-            OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == "0"
-                ? throw new InvalidOperationException("store is down")
-                : Task.CompletedTask,
-        };
+        var handler = RecordingHandler.FailingOn("0", () => new InvalidOperationException("store is down"));
         var deadLetters = new RecordingHandler();
         Start(Group(), handler, maxAttempts: 3);
         Start(Group("dlq"), deadLetters, DeadLetterHeaders.TopicFor(Topic));

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Platform.Tests.EventLog;
 
 public sealed class EventLogOptionsValidatorTests

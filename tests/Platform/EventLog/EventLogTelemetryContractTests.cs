@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Platform.Tests.EventLog;

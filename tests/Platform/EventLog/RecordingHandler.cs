@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace ZtStream.Platform.Tests.EventLog;
 
 /// <summary>Records what a consumer hands it; behaviour per record and per assignment is pluggable.</summary>
@@ -16,6 +14,30 @@ internal sealed class RecordingHandler : IRecordHandler
     public Func<string, int, long?>? StartAt { get; init; }
 
     public IReadOnlyList<ConsumedRecord> Handled => [.. _handled];
+
+    /// <summary>A handler that fails every attempt at a record whose value (UTF-8) is <paramref name="value"/>, and handles the others.</summary>
+    public static RecordingHandler FailingOn(string value, Func<Exception> failure) => new()
+    {
+        OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == value ? throw failure() : Task.CompletedTask,
+    };
+
+    /// <summary>
+    /// A handler that stops on the first record it gets until <paramref name="release"/> completes, as a lagging group
+    /// does; <paramref name="reached"/> completes once it holds that record.
+    /// </summary>
+    public static RecordingHandler StuckUntil(Task release, out Task reached)
+    {
+        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        reached = reading.Task;
+        return new RecordingHandler
+        {
+            OnRecord = (_, _, _) =>
+            {
+                reading.TrySetResult();
+                return release;
+            },
+        };
+    }
 
     public IReadOnlyCollection<int> AssignedPartitions => [.. _assigned.Keys.Select(k => k.Partition).Order()];
 

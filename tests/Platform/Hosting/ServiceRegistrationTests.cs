@@ -1,7 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Platform.Tests.Hosting;
 
 public sealed class ServiceRegistrationTests

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Time.Testing;
 using ZtStream.Platform.Http;
 
 namespace ZtStream.Platform.Tests.Http;

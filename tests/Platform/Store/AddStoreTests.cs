@@ -1,7 +1,3 @@
-using Dapper;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
 
 namespace ZtStream.Platform.Tests.Store;

@@ -1,7 +1,3 @@
-using Dapper;
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Platform.Store.Migrations;
-
 namespace ZtStream.Platform.Tests.Store;
 
 /// <summary>What every store must do, run unchanged against SQLite and PostgreSQL.</summary>

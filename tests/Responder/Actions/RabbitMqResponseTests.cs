@@ -1,5 +1,3 @@
-using ZtStream.Responder.Tests.Revocation;
-
 namespace ZtStream.Responder.Tests.Actions;
 
 /// <summary>The same responses over a real RabbitMQ broker (a virtual host per test), with the bus the host uses.</summary>

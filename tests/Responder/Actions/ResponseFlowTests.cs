@@ -1,6 +1,3 @@
-using MassTransit;
-using MassTransit.Testing;
-
 namespace ZtStream.Responder.Tests.Actions;
 
 public sealed class ResponseFlowTests

@@ -1,6 +1,3 @@
-using Microsoft.Playwright;
-using ZtStream.TestSupport.Oidc;
-
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Playwright;
-
 namespace ZtStream.Responder.Tests.Console;
 
 public sealed class ConsoleTests

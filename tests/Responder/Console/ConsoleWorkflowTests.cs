@@ -1,9 +1,3 @@
-using Microsoft.Playwright;
-using ZtStream.Responder.Suppressions;
-using ZtStream.Responder.Tests.Revocation;
-using ZtStream.TestSupport.Ingest;
-using ZtStream.TestSupport.Oidc;
-
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>The console as analysts and viewers use it: signed in through a real OpenID provider, in a real browser.</summary>

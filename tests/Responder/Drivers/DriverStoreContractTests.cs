@@ -1,6 +1,3 @@
-using ZtStream.Platform.Store.Migrations;
-using ZtStream.Responder.Isolation.Docker;
-
 namespace ZtStream.Responder.Tests.Drivers;
 
 /// <summary>The drivers' SQL (SSF outbox and keys, Docker ledger) on both dialects, each test on a fresh database.</summary>

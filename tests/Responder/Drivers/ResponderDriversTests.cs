@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Drivers;
 

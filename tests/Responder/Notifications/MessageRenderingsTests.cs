@@ -1,5 +1,3 @@
-using ZtStream.Responder.Notifications.Targets;
-
 namespace ZtStream.Responder.Tests.Notifications;
 
 /// <summary>The bodies Slack (Block Kit), Teams (Adaptive Card in a workflow message) and email expect, from their published formats.</summary>

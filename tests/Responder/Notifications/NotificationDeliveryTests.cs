@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Security.Cryptography;
 using Json.Schema;
-using ZtStream.Responder.Notifications.Targets;
 using ZtStream.TestSupport.Smtp;
 
 namespace ZtStream.Responder.Tests.Notifications;

@@ -21,20 +21,22 @@ public sealed class NotificationOptionsTests
 
         var problems = NotificationOptionsValidator.Validate(options);
 
-        Assert.Contains(problems, p => p.Contains("Targets:hook:Url 'ftp://example.test/' must be an absolute http(s) URL", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:hook:Secret is required", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:pd:RoutingKey", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:mail:Smtp:Host is required", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:mail:Smtp:Port 0", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:mail:Smtp:From 'not an address'", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:mail:Smtp:To names no recipient", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Targets:pager:Kind 'sms'", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Routes:0:Targets: 'missing' is not a target", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Routes:0:MinSeverity 'severe'", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Routes:0:MaxPerWindow", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Routes:1:Name 'R' is used by another route", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("Routes:1:Targets names no target", StringComparison.Ordinal));
-        Assert.Contains(problems, p => p.Contains("MaxAttempts must be at least 1", StringComparison.Ordinal));
+        ProblemList.AssertNames(
+            problems,
+            "Targets:hook:Url 'ftp://example.test/' must be an absolute http(s) URL",
+            "Targets:hook:Secret is required",
+            "Targets:pd:RoutingKey",
+            "Targets:mail:Smtp:Host is required",
+            "Targets:mail:Smtp:Port 0",
+            "Targets:mail:Smtp:From 'not an address'",
+            "Targets:mail:Smtp:To names no recipient",
+            "Targets:pager:Kind 'sms'",
+            "Routes:0:Targets: 'missing' is not a target",
+            "Routes:0:MinSeverity 'severe'",
+            "Routes:0:MaxPerWindow",
+            "Routes:1:Name 'R' is used by another route",
+            "Routes:1:Targets names no target",
+            "MaxAttempts must be at least 1");
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using ZtStream.Platform.EventLog.InProcess;
-
 namespace ZtStream.Responder.Tests.Notifications;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using ZtStream.Platform.Store.Migrations;
-using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Outbox;
-using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Outbox;
 

@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Responder.Policy;
-
 namespace ZtStream.Responder.Tests.Policy;
 
 /// <summary>

@@ -12,39 +12,36 @@ public sealed class ExecTargetTests
             mode: approval
         """;
 
-    [Fact]
-    public async Task ExecAlert_IsolatesThePodExecdInto_NotTheActorsWorkload()
+    /// <summary>The action the response policy takes on a pod-exec alert from <paramref name="principal"/>.</summary>
+    private static async Task<ZtStream.Responder.Actions.ActionRecord> ActionOnExecAsync(string alertId, string principal, AlertWorkload? ownWorkload)
     {
         await using var host = await new ResponderTestHost(IsolateOnExec).StartAsync();
         var ct = Ct;
-        var alert = TestAlerts.Critical("exec-1", principal: "system:serviceaccount:ci:runner") with
+        var alert = TestAlerts.Critical(alertId, principal: principal) with
         {
-            Reasons = [new AlertReason(Detectors.Policy, "pod_exec", 80, "ci:runner ran exec in pod payments/db-0")],
-            Workload = new AlertWorkload("ci/runner-7", "ci", "runner-7"),
+            Reasons = [new AlertReason(Detectors.Policy, "pod_exec", 80, $"{principal} ran exec in pod payments/db-0")],
+            Workload = ownWorkload,
             TargetWorkload = new AlertWorkload("payments/db-0", "payments", "db-0"),
         };
 
         await host.Get<AlertProcessor>().HandleAsync(alert, ct);
 
-        var action = Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "exec-1"), ct));
+        return Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alertId), ct));
+    }
+
+    [Fact]
+    public async Task ExecAlert_IsolatesThePodExecdInto_NotTheActorsWorkload()
+    {
+        var action = await ActionOnExecAsync("exec-1", "system:serviceaccount:ci:runner", new AlertWorkload("ci/runner-7", "ci", "runner-7"));
+
         Assert.Equal((ActionKinds.IsolateWorkload, "payments/db-0", "payments", "db-0"), (action.Kind, action.WorkloadId, action.Namespace, action.WorkloadName));
     }
 
     [Fact]
     public async Task UserExec_WithoutAWorkloadOfItsOwn_StillIsolatesThePod()
     {
-        await using var host = await new ResponderTestHost(IsolateOnExec).StartAsync();
-        var ct = Ct;
-        var alert = TestAlerts.Critical("exec-2", principal: "alice@acme.example") with
-        {
-            Reasons = [new AlertReason(Detectors.Policy, "pod_exec", 80, "alice ran exec in pod payments/db-0")],
-            Workload = null,
-            TargetWorkload = new AlertWorkload("payments/db-0", "payments", "db-0"),
-        };
+        var action = await ActionOnExecAsync("exec-2", "alice@acme.example", ownWorkload: null);
 
-        await host.Get<AlertProcessor>().HandleAsync(alert, ct);
-
-        var action = Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "exec-2"), ct));
         Assert.Equal("payments/db-0", action.WorkloadId);
     }
 }

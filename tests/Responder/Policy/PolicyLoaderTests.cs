@@ -1,6 +1,4 @@
 using ZtStream.Platform;
-using ZtStream.Responder.Policy;
-using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Policy;
 

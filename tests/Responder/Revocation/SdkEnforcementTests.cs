@@ -1,4 +1,3 @@
-using ZtStream.TestSupport.Ingest;
 using ZtStream.TestSupport.Revocations;
 
 namespace ZtStream.Responder.Tests.Revocation;

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Suppressions;
-
 namespace ZtStream.Responder.Tests.Suppressions;
 
 /// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresSuppressionApiTests"/>: the same SQL contract for both dialects.</summary>

@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using ZtStream.Responder.Telemetry;
-using ZtStream.Responder.Tests.Revocation;
 
 namespace ZtStream.Responder.Tests.Telemetry;
 

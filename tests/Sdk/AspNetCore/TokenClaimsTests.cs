@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using ZtStream.Sdk.AspNetCore;
 
 namespace ZtStream.Sdk.Tests.AspNetCore;

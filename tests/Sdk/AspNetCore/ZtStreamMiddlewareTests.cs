@@ -1,10 +1,3 @@
-using System.Diagnostics.Metrics;
-using System.Net;
-using ZtStream.Contracts.Events;
-using ZtStream.Sdk.Tests.Client;
-using ZtStream.TestSupport.Ingest;
-using ZtStream.TestSupport.Revocations;
-
 namespace ZtStream.Sdk.Tests.AspNetCore;
 
 public sealed class ZtStreamMiddlewareTests

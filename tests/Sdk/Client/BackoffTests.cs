@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using ZtStream.Sdk.Client;
-
 namespace ZtStream.Sdk.Tests.Client;
 
 public sealed class BackoffTests

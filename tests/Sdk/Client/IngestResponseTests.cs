@@ -1,6 +1,3 @@
-using System.Text;
-using ZtStream.Sdk.Client;
-
 namespace ZtStream.Sdk.Tests.Client;
 
 public sealed class IngestResponseTests

@@ -1,10 +1,4 @@
-using System.Diagnostics.Metrics;
-using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Contracts.Events;
-using ZtStream.Sdk;
-using ZtStream.TestSupport.Ingest;
 
 namespace ZtStream.Sdk.Tests.Client;
 

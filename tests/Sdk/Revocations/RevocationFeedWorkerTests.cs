@@ -1,9 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ZtStream.Sdk.Revocations;
-using ZtStream.Sdk.Tests.Client;
-using ZtStream.TestSupport.Revocations;
-
 namespace ZtStream.Sdk.Tests.Revocations;
 
 public sealed class RevocationFeedWorkerTests

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Time.Testing;
 using ZtStream.Contracts.Revocations;
-using ZtStream.Sdk.Revocations;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 

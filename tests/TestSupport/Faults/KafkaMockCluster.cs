@@ -1,7 +1,5 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
-using Confluent.Kafka;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.TestSupport.Faults;
 

@@ -1,5 +1,4 @@
 using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.TestSupport.Ingest;
 

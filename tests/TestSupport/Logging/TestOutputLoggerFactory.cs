@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.TestSupport.Logging;
 
 /// <summary>Loggers that write to the running test's output (shown with a failed test's result).</summary>

@@ -1,7 +1,5 @@
 using System.Net.Http.Json;
 using DotNet.Testcontainers.Builders;
-using DotNet.Testcontainers.Containers;
-using ZtStream.TestSupport.Services;
 
 namespace ZtStream.TestSupport.Oidc;
 

@@ -1,5 +1,3 @@
-using System.Net.Http.Headers;
-
 namespace ZtStream.TestSupport.Processes;
 
 /// <summary>What end-to-end tests ask of a running <c>ztstream</c>: a client with a bearer credential, an alert to wait for.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.TestSupport.Revocations;
 
 /// <summary>

@@ -1,8 +1,4 @@
-using System.Globalization;
-using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.TestSupport.Revocations;
 

@@ -1,4 +1,3 @@
-using Confluent.Kafka;
 using Testcontainers.Kafka;
 
 namespace ZtStream.TestSupport.Services;

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace ZtStream.TestSupport.Services;
 
 /// <summary>Runs the local service binaries fixtures fall back to (initdb, pg_ctl, rabbitmqctl …).</summary>

@@ -1,5 +1,3 @@
-using DotNet.Testcontainers.Containers;
-
 namespace ZtStream.TestSupport.Services;
 
 /// <summary>

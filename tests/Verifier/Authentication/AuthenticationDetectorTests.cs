@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Authentication;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
 
 namespace ZtStream.Verifier.Tests.Authentication;
@@ -389,11 +388,7 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Checkpoint_FormatThree_WithoutAuthenticationState_IsStillRead()
     {
-        var engine = Engine();
-        foreach (var e in Events.WarmHistory())
-        {
-            engine.Score(e);
-        }
+        var engine = Engine().Warmed();
 
         // The bindings the history derived are appended elsewhere; the older checkpoint is written without them.
         engine.Links.Delivered(engine.Links.Outbox.Count);

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources;
-
 namespace ZtStream.Verifier.Tests.Authentication;
 
 /// <summary>

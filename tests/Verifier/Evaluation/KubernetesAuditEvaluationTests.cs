@@ -1,7 +1,3 @@
-using System.Globalization;
-using ZtStream.Verifier.Replay;
-using ZtStream.Verifier.Tests.Replay;
-
 namespace ZtStream.Verifier.Tests.Evaluation;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using ZtStream.Verifier.Evaluation;
-using ZtStream.Verifier.Model;
 
 namespace ZtStream.Verifier.Tests.Evaluation;
 

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Model;
-
 namespace ZtStream.Verifier.Tests.Model;
 
 public sealed class ModelHostTests

@@ -28,25 +28,32 @@ public sealed class PolicyLoaderTests
     [Fact]
     public void Invalid_ListsEveryProblem()
     {
-        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(
-            "data_classes:\n  - name: ''\nsegmentation:\n  default: maybe\ntokens:\n  expiry_grace_seconds: -1\n"));
-        Assert.Contains("data_classes[0].name is empty", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("segmentation.default", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("expiry_grace_seconds", ex.Message, StringComparison.Ordinal);
+        AssertRefused(
+            "data_classes:\n  - name: ''\nsegmentation:\n  default: maybe\ntokens:\n  expiry_grace_seconds: -1\n",
+            "data_classes[0].name is empty",
+            "segmentation.default",
+            "expiry_grace_seconds");
     }
 
     [Fact]
     public void KubernetesKeysTheRulesReplaced_AreRefusedNamingWhereTheyWent()
     {
-        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(
-            "kubernetes:\n  exec_allowed:\n    subjects: [a]\n  privileged_images: [calico/node]\n  deny_anonymous: true\n"));
-        Assert.Contains("kubernetes.privileged_images is no longer a policy key: it is the list k8s_privileged_images (rule k8s-privileged-container)", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("kubernetes.deny_anonymous is no longer a policy key: it is rule k8s-anonymous-request-allowed", ex.Message, StringComparison.Ordinal);
+        AssertRefused(
+            "kubernetes:\n  exec_allowed:\n    subjects: [a]\n  privileged_images: [calico/node]\n  deny_anonymous: true\n",
+            "kubernetes.privileged_images is no longer a policy key: it is the list k8s_privileged_images (rule k8s-privileged-container)",
+            "kubernetes.deny_anonymous is no longer a policy key: it is rule k8s-anonymous-request-allowed");
     }
 
     [Fact]
     public void UnknownKey_IsAnError()
     {
         Assert.Throws<PolicyException>(() => PolicyLoader.Parse("tokenz:\n  enforce_binding: true\n"));
+    }
+
+    /// <summary>The policy is refused with one message that names each of <paramref name="problems"/>.</summary>
+    private static void AssertRefused(string yaml, params string[] problems)
+    {
+        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(yaml));
+        ProblemList.AssertNames([ex.Message], problems);
     }
 }

@@ -1,4 +1,3 @@
-using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Verifier.Tests.Processing;
@@ -19,13 +18,12 @@ public sealed class AlertAppendDiskFullTests
             TimeProvider.System,
             NullLogger.Instance,
             health);
-        var topics = new VerifierTopics($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+        var topics = WorkerHarness.UniqueTopics();
         await using var h = await WorkerHarness.CreateAsync(log, topics);
         await log.EnsureTopicsAsync([topics.Events, topics.Alerts, topics.Feedback], CancellationToken.None);
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         await h.AppendAsync([.. Events.WarmHistory(), exfil]);
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
 
         disk.Fill();
         var worker = h.NewWorker();
@@ -44,7 +42,6 @@ public sealed class AlertAppendDiskFullTests
         var alert = Assert.Single(h.AlertMessages);
         Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Empty(health.Paused);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 }

@@ -1,6 +1,3 @@
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.TestSupport.Services;
-
 namespace ZtStream.Verifier.Tests.Processing;
 
 /// <summary>Two Verifier instances in one consumer group on Kafka (librdkafka's mock cluster when nothing else is there).</summary>
@@ -20,13 +17,12 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
             KafkaConsumerSettings = new Dictionary<string, string>(kafka.ConsumerSettings),
             TopicCreationTimeout = kafka.IsMockCluster ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(10),
         };
-        var topics = new VerifierTopics(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"));
+        var topics = WorkerHarness.UniqueKafkaTopics();
         using var logA = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
         using var logB = new KafkaEventLog(options, TimeProvider.System, NullLoggerFactory.Instance);
         await using var a = await WorkerHarness.CreateAsync(logA, topics);
         var b = a.WithLog(logB);
-        using var watching = new CancellationTokenSource();
-        var watcher = a.WatchAlertsAsync(watching.Token);
+        a.WatchAlerts();
 
         var history = Principals.SelectMany((p, i) => Events.WarmHistory(p, $"shop/pod-{i}")).OrderBy(e => e.Time).ToList();
         var workerA = a.NewWorker();
@@ -57,7 +53,6 @@ public sealed class KafkaFailoverTests(KafkaFixture kafka)
         }
 
         Assert.Equal(Principals.Length, a.Alerts.Count);
-        await watching.CancelAsync();
-        await watcher;
+        await a.StopWatchingAsync();
     }
 }

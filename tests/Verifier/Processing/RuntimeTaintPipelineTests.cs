@@ -1,6 +1,3 @@
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.TestSupport.Services;
 using static ZtStream.Verifier.Tests.Runtime.RuntimeAlertTests;
 using static ZtStream.Verifier.Tests.Runtime.TaintedServiceAccountTests;
 
@@ -26,9 +23,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         // A pod whose partition is not the service account's, so the taint has to cross partitions.
         var pod = Enumerable.Range(0, 20).Select(i => $"web-{i}")
             .First(p => Murmur2Partitioner.PartitionFor("shop/" + p, Partitions) != Murmur2Partitioner.PartitionFor(ServiceAccount, Partitions));
-        var topics = kind == "kafka"
-            ? new VerifierTopics(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"))
-            : new VerifierTopics($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+        var topics = kind == "kafka" ? WorkerHarness.UniqueKafkaTopics() : WorkerHarness.UniqueTopics();
         // One in-process log is shared by both workers (its groups live in one process); Kafka gets a client per instance.
         var logA = Log(kind);
         var logB = kind == "kafka" ? Log(kind) : null;
@@ -36,8 +31,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
         using var disposeB = logB as IDisposable;
         await using var a = await WorkerHarness.CreateAsync(logA, topics);
         var b = logB is null ? a : a.WithLog(logB);
-        using var watching = new CancellationTokenSource();
-        var watcher = a.WatchAlertsAsync(watching.Token);
+        a.WatchAlerts();
         var workers = new[] { a.NewWorker(), b.NewWorker() };
         foreach (var w in workers)
         {
@@ -68,8 +62,7 @@ public sealed class RuntimeTaintPipelineTests(KafkaFixture kafka)
                 w.Dispose();
             }
 
-            await watching.CancelAsync();
-            await watcher;
+            await a.StopWatchingAsync();
         }
 
         var podAlert = a.Alerts.Values.Single(x => x.Principal == "shop/" + pod);

@@ -1,21 +1,13 @@
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Verifier.Tests.Processing;
 
 public sealed class VerifierWorkerTests
 {
-    private static VerifierTopics UniqueTopics() =>
-        new($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
-
     [Fact]
     public async Task Restart_FromCheckpoint_KeepsBaselines_ScoresNothingTwice()
     {
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 2 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        h.WatchAlerts();
 
         var history = Events.WarmHistory().Concat(Events.WarmHistory("system:serviceaccount:shop:worker", "shop/worker-1")).ToList();
         await h.AppendAsync(history);
@@ -23,14 +15,12 @@ public sealed class VerifierWorkerTests
         await first.StartAsync(CancellationToken.None);
         await Eventually.HoldsAsync(() => first.EventsScored == history.Count, "the history to be scored", TimeSpan.FromSeconds(30));
         await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     /// <summary>
     /// Stops <paramref name="first"/> (which raised nothing on the history) and starts a new worker after an
-    /// exfiltration-sized read is appended: only that event is scored, and against the restored 48-hour baseline (a
-    /// cold or partial state would not know the 1.1 MB mean).
+    /// exfiltration-sized read is appended: only that event is scored, against the restored baseline.
     /// </summary>
     private static async Task AssertRestartScoresOnlyTheExfiltrationAsync(WorkerHarness h, VerifierWorker first)
     {
@@ -38,6 +28,15 @@ public sealed class VerifierWorkerTests
         first.Dispose();
         Assert.Empty(h.Alerts);
 
+        await AssertNewWorkerScoresOnlyTheExfiltrationAsync(h);
+    }
+
+    /// <summary>
+    /// Appends an exfiltration-sized read and runs a new worker until it alerts: only that event is scored, and against
+    /// the restored 48-hour baseline (a cold or partial state would not know the 1.1 MB mean).
+    /// </summary>
+    private static async Task AssertNewWorkerScoresOnlyTheExfiltrationAsync(WorkerHarness h)
+    {
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         await h.AppendAsync([exfil]);
         var second = h.NewWorker();
@@ -57,9 +56,8 @@ public sealed class VerifierWorkerTests
     public async Task Feedback_OnTopic_SuppressesThatScope()
     {
         using var log = new InProcessEventLog(new EventLogOptions { Partitions = 1 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        h.WatchAlerts();
         await h.AppendAsync(Events.WarmHistory());
         var worker = h.NewWorker();
         await worker.StartAsync(CancellationToken.None);
@@ -80,8 +78,7 @@ public sealed class VerifierWorkerTests
 
         var alert = Assert.Single(h.Alerts.Values);
         Assert.Equal("internal/billing", alert.ResourceClass);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     [Fact]
@@ -89,7 +86,7 @@ public sealed class VerifierWorkerTests
     {
         // The checkpoint says "next is offset 48"; the new log starts again at 0 (a memory log after a restart, or a
         // file log whose folder was lost). Before, every record below 48 was taken as already scored.
-        await using var h = await WorkerHarness.CreateAsync(NewMemoryLog(1), UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(NewMemoryLog(1), WorkerHarness.UniqueTopics());
         await h.AppendAsync(Events.WarmHistory());
         var first = h.NewWorker();
         await first.StartAsync(CancellationToken.None);
@@ -99,34 +96,19 @@ public sealed class VerifierWorkerTests
 
         using var emptied = NewMemoryLog(1);
         var after = h.WithLog(emptied);
-        using var watching = new CancellationTokenSource();
-        var watcher = after.WatchAlertsAsync(watching.Token);
-        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
-        await after.AppendAsync([exfil]);
-        var second = after.NewWorker();
-        await second.StartAsync(CancellationToken.None);
-        await Eventually.HoldsAsync(() => !after.Alerts.IsEmpty, "the alert on the new log", TimeSpan.FromSeconds(30));
-        await second.StopAsync(CancellationToken.None);
-        second.Dispose();
+        after.WatchAlerts();
 
-        Assert.Equal(1, second.EventsScored);
-        var alert = Assert.Single(after.Alerts.Values);
-        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
-
-        // Scored against the restored baseline, not a cold one.
-        Assert.Contains(alert.Reasons, r => r.Rule == "bytes_spike" && r.Text.Contains("30-day mean 1.1 MB", StringComparison.Ordinal));
-        await watching.CancelAsync();
-        await watcher;
+        await AssertNewWorkerScoresOnlyTheExfiltrationAsync(after);
+        await after.StopWatchingAsync();
     }
 
     [Fact]
     public async Task AlertAppend_FailsOnce_TheAlertIsAppendedOnRetryExactlyOnce()
     {
         var log = new RefusingAlertsOnce(NewMemoryLog(1));
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         log.AlertsTopic = h.Topics.Alerts;
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        h.WatchAlerts();
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         await h.AppendAsync([.. Events.WarmHistory(), exfil]);
 
@@ -142,8 +124,7 @@ public sealed class VerifierWorkerTests
         var alert = Assert.Single(h.AlertMessages);
         Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Equal(1, worker.AlertsAppended);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     [Fact]
@@ -152,9 +133,8 @@ public sealed class VerifierWorkerTests
         // Checkpoints are written off the consumer's loop: a write the store refuses must still reach the consumer,
         // and the checkpoint written once the store is back must hold every record scored meanwhile.
         using var log = NewMemoryLog(1);
-        await using var h = await WorkerHarness.CreateAsync(log, UniqueTopics());
-        using var watching = new CancellationTokenSource();
-        var watcher = h.WatchAlertsAsync(watching.Token);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        h.WatchAlerts();
         var store = new StoreThatGoesDown(h.Store);
         var first = h.NewWorker(store);
         await first.StartAsync(CancellationToken.None);
@@ -168,8 +148,7 @@ public sealed class VerifierWorkerTests
         Assert.True(store.Refused > 0, "no checkpoint write reached the store while it was down");
         store.Down = false;
         await AssertRestartScoresOnlyTheExfiltrationAsync(h, first);
-        await watching.CancelAsync();
-        await watcher;
+        await h.StopWatchingAsync();
     }
 
     private static InProcessEventLog NewMemoryLog(int partitions) =>

@@ -1,9 +1,3 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Verifier.State;
-
 namespace ZtStream.Verifier.Tests.Processing;
 
 /// <summary>
@@ -17,7 +11,7 @@ public sealed class VerifierWorkersTests : IDisposable
     [Fact]
     public async Task TwoWorkers_ScoreEveryEventOnce_InPrincipalOrder_AndResumeFromEachPartitionsCheckpoint()
     {
-        var topics = UniqueTopics();
+        var topics = WorkerHarness.UniqueTopics();
         var principals = Principals(12);
         var firstBatch = Traffic(principals, fromHour: 0, hours: 30);
         var secondBatch = Traffic(principals, fromHour: 30, hours: 10);
@@ -72,7 +66,7 @@ public sealed class VerifierWorkersTests : IDisposable
         foreach (var workers in new[] { 1, 2 })
         {
             using var log = NewLog();
-            var topics = UniqueTopics();
+            var topics = WorkerHarness.UniqueTopics();
             await using var h = await WorkerHarness.CreateAsync(log, topics);
             await log.EnsureTopicsAsync([topics.Events, topics.Alerts, topics.Feedback], CancellationToken.None);
             var run = await RunAsync(h, workers, traffic);
@@ -153,9 +147,6 @@ public sealed class VerifierWorkersTests : IDisposable
     private static List<AccessEvent> Traffic(IReadOnlyList<(string Principal, string Workload)> principals, int fromHour, int hours) =>
         [.. Enumerable.Range(fromHour, hours).SelectMany(hour => principals.Select(p =>
             Events.Read(Events.T0.AddHours(hour), p.Principal, resource: $"shop/orders-{hour % 4}", bytes: 1_000_000 + (hour % 5 * 100_000), workload: p.Workload)))];
-
-    private static VerifierTopics UniqueTopics() =>
-        new($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
 
     private FileEventLog NewLog() => new(
         new EventLogOptions { Kind = EventLogOptions.File, Path = Path.Combine(folder, "eventlog"), Partitions = 3 },

@@ -1,9 +1,5 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Tests.Processing;
 
@@ -38,6 +34,18 @@ internal sealed class WorkerHarness : IAsyncDisposable
 
     public ConcurrentBag<Alert> AlertMessages { get; } = [];
 
+    private CancellationTokenSource? watching;
+
+    private Task? watcher;
+
+    /// <summary>Topics and a consumer group no other test uses, for an embedded log.</summary>
+    public static VerifierTopics UniqueTopics() =>
+        new($"zt.test.events.{Guid.NewGuid():N}.v1", $"zt.test.alerts.{Guid.NewGuid():N}.v1", $"zt.test.feedback.{Guid.NewGuid():N}.v1", $"zt-verifier-{Guid.NewGuid():N}");
+
+    /// <summary>Topics and a consumer group no other test uses, on the assembly's shared Kafka cluster.</summary>
+    public static VerifierTopics UniqueKafkaTopics() =>
+        new(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"));
+
     public static async Task<WorkerHarness> CreateAsync(IEventLog log, VerifierTopics topics)
     {
         var h = new WorkerHarness(log, topics);
@@ -52,12 +60,29 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public Task AppendAsync(IEnumerable<AccessEvent> events) =>
         Log.AppendAsync(Topics.Events, [.. events.Select(e => new LogRecord(e.PrincipalKey, ContractJson.Serialize(e)))], CancellationToken.None);
 
-    /// <summary>Collects alerts from the alerts topic until cancelled.</summary>
-    public Task WatchAlertsAsync(CancellationToken cancellationToken) =>
-        Log.ConsumeAsync(new ConsumerSpec($"watch-{Guid.NewGuid():N}", [Topics.Alerts]), new Collector(this), cancellationToken);
+    /// <summary>
+    /// Starts collecting alerts from the alerts topic into <see cref="Alerts"/> and <see cref="AlertMessages"/>, in a
+    /// consumer group of its own, until <see cref="StopWatchingAsync"/> (or disposal).
+    /// </summary>
+    public void WatchAlerts()
+    {
+        watching = new CancellationTokenSource();
+        watcher = Log.ConsumeAsync(new ConsumerSpec($"watch-{Guid.NewGuid():N}", [Topics.Alerts]), new Collector(this), watching.Token);
+    }
+
+    /// <summary>Stops collecting alerts; a failure of the collecting consumer surfaces here.</summary>
+    public async Task StopWatchingAsync()
+    {
+        await watching!.CancelAsync();
+        await watcher!;
+        watching.Dispose();
+        watching = null;
+    }
 
     public ValueTask DisposeAsync()
     {
+        // A test that failed before StopWatchingAsync leaves the collector running: stop it with the harness.
+        watching?.Cancel();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

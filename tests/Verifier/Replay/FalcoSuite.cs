@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources;
-
 namespace ZtStream.Verifier.Tests.Replay;
 
 /// <summary>Falco's k8s-audit regression suite (../shared/data/falco-k8s-audit) and the readers the host injects into replay.</summary>

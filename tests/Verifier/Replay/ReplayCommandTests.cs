@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Replay;
-
 namespace ZtStream.Verifier.Tests.Replay;
 
 public sealed class ReplayCommandTests : IDisposable

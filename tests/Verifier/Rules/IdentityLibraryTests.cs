@@ -1,4 +1,3 @@
-using System.Globalization;
 using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Verifier.Rules.Aggregation;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;

@@ -186,11 +186,7 @@ public sealed class RuleDetectorTests
     [Fact]
     public void Checkpoint_FormatOne_IsStillRead()
     {
-        var engine = Engine(Burst);
-        foreach (var e in Events.WarmHistory())
-        {
-            engine.Score(e);
-        }
+        var engine = Engine(Burst).Warmed();
 
         // The bindings the history derived are appended elsewhere; an older engine's checkpoint had no such state.
         engine.Links.Delivered(engine.Links.Outbox.Count);

@@ -1,5 +1,4 @@
 using ZtStream.Verifier.Rules.Detection;
-using ZtStream.Verifier.Rules.Testing;
 
 namespace ZtStream.Verifier.Tests.Rules;
 

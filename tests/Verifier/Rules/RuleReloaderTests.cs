@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>Live reload through the file system: a changed directory swaps the rules in; a bad file keeps the previous set.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Testing;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 public sealed class RuleTestRunnerTests

@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>Builds rules from YAML text and Kubernetes audit events through Ingest's own mapper.</summary>

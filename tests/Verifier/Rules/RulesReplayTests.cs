@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Replay;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary><c>ztstream replay --format k8s-audit</c> scores with the rules <c>run</c> would load: the built-in library by default.</summary>

@@ -1,4 +1,3 @@
-using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Falco;
 
 namespace ZtStream.Verifier.Tests.Runtime;

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources.K8sAudit;
 using static ZtStream.Verifier.Tests.Runtime.RuntimeAlertTests;
 
 namespace ZtStream.Verifier.Tests.Runtime;

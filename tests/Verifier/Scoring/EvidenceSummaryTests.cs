@@ -1,5 +1,3 @@
-using ZtStream.Verifier.State;
-
 namespace ZtStream.Verifier.Tests.Scoring;
 
 public sealed class EvidenceSummaryTests

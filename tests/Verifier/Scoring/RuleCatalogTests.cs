@@ -1,5 +1,4 @@
 using System.Reflection;
-using ZtStream.Verifier.Authentication;
 
 namespace ZtStream.Verifier.Tests.Scoring;
 

@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Verifier.Tests.Simulation;
 
 public sealed class TrafficSimulatorTests

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Options;
-using ZtStream.Platform.EventLog.InProcess;
-using ZtStream.Verifier.Authentication;
-using ZtStream.Verifier.State;
 using ZtStream.Verifier.Tests.Authentication;
 using ZtStream.Verifier.Tests.Processing;
 

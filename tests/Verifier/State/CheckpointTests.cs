@@ -70,11 +70,7 @@ public sealed class CheckpointTests
     public void Restore_ReplayedEventsAfterCheckpoint_AreDuplicatesNotNewAlerts()
     {
         var options = new VerifierOptions { ModelEnabled = false };
-        var engine = new ScoringEngine(options);
-        foreach (var e in Events.WarmHistory())
-        {
-            engine.Score(e);
-        }
+        var engine = new ScoringEngine(options).Warmed();
 
         var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
         var alert = engine.Score(exfil).Alert!;
@@ -95,11 +91,7 @@ public sealed class CheckpointTests
     public void Restore_BaselinesSurvive()
     {
         var options = new VerifierOptions { ModelEnabled = false };
-        var engine = new ScoringEngine(options);
-        foreach (var e in Events.WarmHistory())
-        {
-            engine.Score(e);
-        }
+        var engine = new ScoringEngine(options).Warmed();
 
         var restored = new ScoringEngine(options);
         restored.Restore(engine.Checkpoint());

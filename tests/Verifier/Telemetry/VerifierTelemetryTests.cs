@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using ZtStream.Verifier.State;
 using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier.Tests.Telemetry;

@@ -111,18 +111,8 @@ internal sealed class InProcessEventLog : IEventLog, IAppendAdmission, IEventLog
     public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken) =>
         _groups.ConsumeAsync(spec, handler, cancellationToken);
 
-    public async ValueTask WaitForRoomAsync(string topic, CancellationToken cancellationToken)
-    {
-        if (_options.MaxConsumerLag <= 0 || await _groups.WaitForLagAsync(topic, _options.MaxConsumerLag, _options.AppendTimeout, _time, cancellationToken).ConfigureAwait(false))
-        {
-            return;
-        }
-
-        _metrics.Refused.Add(1);
-        throw new EventLogUnavailableException(
-            $"the consumers of {topic} are more than {_options.MaxConsumerLag} records behind (EventLog:MaxConsumerLag) and did not catch up within {_options.AppendTimeout}",
-            TimeSpan.FromSeconds(1));
-    }
+    public ValueTask WaitForRoomAsync(string topic, CancellationToken cancellationToken) =>
+        _groups.WaitForRoomAsync(topic, _options, _time, _metrics, cancellationToken);
 
     public Task<IReadOnlyList<PartitionBounds>> PartitionsAsync(string topic, CancellationToken cancellationToken)
     {

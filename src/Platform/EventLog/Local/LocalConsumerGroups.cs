@@ -1,3 +1,5 @@
+using ZtStream.Platform.Options;
+
 namespace ZtStream.Platform.EventLog.Local;
 
 /// <summary>
@@ -93,10 +95,28 @@ internal sealed class LocalConsumerGroups(
     }
 
     /// <summary>
+    /// <see cref="IEventLog.WaitForRoomAsync"/> for a log this process keeps: returns once the consumers of
+    /// <paramref name="topic"/> are at most <see cref="EventLogOptions.MaxConsumerLag"/> records behind, or throws
+    /// <see cref="EventLogUnavailableException"/> when they are not within <see cref="EventLogOptions.AppendTimeout"/>.
+    /// </summary>
+    public async ValueTask WaitForRoomAsync(string topic, EventLogOptions options, TimeProvider time, EventLogMetrics metrics, CancellationToken cancellationToken)
+    {
+        if (options.MaxConsumerLag <= 0 || await WaitForLagAsync(topic, options.MaxConsumerLag, options.AppendTimeout, time, cancellationToken).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        metrics.Refused.Add(1);
+        throw new EventLogUnavailableException(
+            $"the consumers of {topic} are more than {options.MaxConsumerLag} records behind (EventLog:MaxConsumerLag) and did not catch up within {options.AppendTimeout}",
+            TimeSpan.FromSeconds(1));
+    }
+
+    /// <summary>
     /// Waits until <see cref="Lag"/> of <paramref name="topic"/> is at most <paramref name="maxLag"/>; false when it is
     /// still above after <paramref name="timeout"/>.
     /// </summary>
-    public async ValueTask<bool> WaitForLagAsync(string topic, long maxLag, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
+    private async ValueTask<bool> WaitForLagAsync(string topic, long maxLag, TimeSpan timeout, TimeProvider time, CancellationToken cancellationToken)
     {
         var started = time.GetTimestamp();
         while (true)

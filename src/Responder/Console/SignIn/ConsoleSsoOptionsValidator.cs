@@ -2,17 +2,14 @@ using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Console.SignIn;
 
-internal sealed class ConsoleSsoOptionsValidator : IValidateOptions<ConsoleSsoOptions>
+internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOptions, ConsoleSsoOptionsValidator>, IOptionsRules<ConsoleSsoOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ConsoleSsoOptions options) => OptionsValidation.ToResult(Validate(options));
-
-    public static IReadOnlyList<string> Validate(ConsoleSsoOptions options)
+    /// <summary>Adds one line per problem to <paramref name="errors"/>.</summary>
+    public static void Check(ConsoleSsoOptions options, List<string> errors)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>();
         if (!options.Enabled)
         {
-            return errors;
+            return;
         }
 
         if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
@@ -46,7 +43,5 @@ internal sealed class ConsoleSsoOptionsValidator : IValidateOptions<ConsoleSsoOp
         {
             errors.Add($"{ConsoleSsoOptions.Section}:SessionLifetime must be positive.");
         }
-
-        return errors;
     }
 }

@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources.Auth0;
-
 namespace ZtStream.Ingest.Tests.Sources.Auth0;
 
 public sealed class Auth0MapperTests

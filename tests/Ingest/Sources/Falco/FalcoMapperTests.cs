@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources.Falco;
-
 namespace ZtStream.Ingest.Tests.Sources.Falco;
 
 public sealed class FalcoMapperTests

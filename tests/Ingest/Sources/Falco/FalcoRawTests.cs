@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources.Falco;
-
 namespace ZtStream.Ingest.Tests.Sources.Falco;
 
 /// <summary>The Falco alert kept on <c>raw</c>: as Falco printed it, unwrapped from falcosidekick's CloudEvent, bounded.</summary>

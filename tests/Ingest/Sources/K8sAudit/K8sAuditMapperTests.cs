@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
 
 public sealed class K8sAuditMapperTests

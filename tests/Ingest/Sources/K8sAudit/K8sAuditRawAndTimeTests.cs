@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Validation;
-
 namespace ZtStream.Ingest.Tests.Sources.Scopes;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using ZtStream.Platform.EventLog.DeadLetters;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.Tests.EventLog.DeadLetters;
 
@@ -110,12 +109,7 @@ public sealed class DlqCommandTests : IDisposable
     {
         using var log = OpenLog();
         await log.AppendAsync(Topic, [.. records.Select(r => new LogRecord(r.Key, Encoding.UTF8.GetBytes(r.Value), new Dictionary<string, string> { ["source"] = "shop" }))], Ct);
-        var handler = new RecordingHandler
-        {
-            OnRecord = (record, _, _) => Encoding.UTF8.GetString(record.Value.Span) == "poison"
-                ? throw new PoisonRecordException("bad amount")
-                : Task.CompletedTask,
-        };
+        var handler = RecordingHandler.FailingOn("poison", () => new PoisonRecordException("bad amount"));
         using var stop = new CancellationTokenSource();
         var running = log.ConsumeAsync(new ConsumerSpec("orders", [Topic]), handler, stop.Token);
         var poisoned = records.Count(r => r.Value == "poison");

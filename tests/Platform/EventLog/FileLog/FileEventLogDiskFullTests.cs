@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Faults;
-
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
 /// <summary>The file log on a filesystem that really runs out of space (a small tmpfs): refuse, keep, recover.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
 /// <summary>

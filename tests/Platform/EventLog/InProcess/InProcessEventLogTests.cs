@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace ZtStream.Platform.Tests.EventLog.InProcess;
 
 /// <summary>What only the in-process log has: bounded retention by record count, and its gauge.</summary>
@@ -12,20 +10,12 @@ public sealed class InProcessEventLogTests : IDisposable
     {
         using var log = NewLog(maxQueued: 10);
         var blocked = new TaskCompletionSource();
-        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handler = new RecordingHandler
-        {
-            OnRecord = (_, _, _) =>
-            {
-                reading.TrySetResult();
-                return blocked.Task;
-            },
-        };
+        var handler = RecordingHandler.StuckUntil(blocked.Task, out var reading);
         Consume(log, "lagging", handler);
         await log.AppendAsync("zt.cap.v1", Records(10), Ct);
 
         // The group must have joined and be stuck on its first record; before it joins, nobody lags.
-        await reading.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await reading.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         var refused = await Assert.ThrowsAsync<EventLogUnavailableException>(() => log.AppendAsync("zt.cap.v1", Records(1), Ct));
 

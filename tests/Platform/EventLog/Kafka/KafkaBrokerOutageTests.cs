@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using ZtStream.TestSupport.Faults;
-using ZtStream.TestSupport.Logging;
-
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
 /// <summary>

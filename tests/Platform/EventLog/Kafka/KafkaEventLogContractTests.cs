@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Logging;
-
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
 public sealed class KafkaEventLogContractTests(KafkaFixture kafka) : EventLogContractTests

@@ -15,21 +15,13 @@ public sealed class AppendAdmissionTests : IDisposable
     {
         var log = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromMilliseconds(300));
         var release = new TaskCompletionSource();
-        var consuming = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var handler = new RecordingHandler
-        {
-            OnRecord = (_, _, _) =>
-            {
-                consuming.TrySetResult();
-                return release.Task;
-            },
-        };
+        var handler = RecordingHandler.StuckUntil(release.Task, out var consuming);
         _ = log.ConsumeAsync(new ConsumerSpec("g-admission", [Topic]), handler, _stop.Token);
         await log.AppendAsync(Topic, Records(10), Ct);
         var admission = (IAppendAdmission)log;
 
         // The group counts only once it consumes: until then an appender has no one to wait for.
-        await consuming.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await consuming.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         // Ten behind is within the limit; fifteen is not, and the stuck group never catches up within the timeout.
         await admission.WaitForRoomAsync(Topic, Ct);

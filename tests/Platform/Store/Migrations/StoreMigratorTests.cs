@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using ZtStream.Platform.Store.Migrations;
-
 namespace ZtStream.Platform.Tests.Store.Migrations;
 
 /// <summary>

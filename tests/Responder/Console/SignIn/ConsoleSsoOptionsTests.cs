@@ -1,5 +1,4 @@
 using ZtStream.Responder.Console.SignIn;
-using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Console.SignIn;
 

@@ -1,15 +1,16 @@
-using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Responder.Isolation.Docker;
 
 namespace ZtStream.Responder.Tests.Isolation.Docker;
 
 public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
 {
-    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-docker-{Guid.NewGuid():N}.db");
+    private readonly SqliteFiles sqlite = new("ztstream-docker-");
+    private readonly string database;
     private readonly FakeDocker docker = new();
     private readonly FakeTimeProvider time = new(DateTimeOffset.Parse("2026-11-28T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private IStore store = null!;
+
+    public DockerWorkloadIsolatorTests() => database = sqlite.NewPath();
 
     public async ValueTask InitializeAsync()
     {
@@ -23,36 +24,16 @@ public sealed class DockerWorkloadIsolatorTests : IAsyncLifetime
 
     public ValueTask DisposeAsync()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
-        {
-            File.Delete(file);
-        }
-
+        sqlite.Dispose();
         return ValueTask.CompletedTask;
     }
 
     /// <summary>A new isolator on the same store, as after a restart.</summary>
     private DockerWorkloadIsolator Isolator() => new(docker, new DockerIsolationLedger(store), time, NullLogger<DockerWorkloadIsolator>.Instance);
 
-    private static IsolateWorkload Isolate(Guid id, string name = "web") => new()
-    {
-        ActionId = id,
-        WorkloadId = "docker:" + name,
-        Name = name,
-        Reason = "crypto-miner signature",
-        RequestedBy = "policy:runtime",
-    };
+    private static IsolateWorkload Isolate(Guid id, string name = "web") => IsolationCommands.Isolate(id, "docker:" + name, name);
 
-    private static ReleaseWorkload Release(Guid isolation) => new()
-    {
-        ActionId = Guid.NewGuid(),
-        IsolationActionId = isolation,
-        WorkloadId = "docker:web",
-        Name = "web",
-        Reason = "cleaned",
-        RequestedBy = "alice",
-    };
+    private static ReleaseWorkload Release(Guid isolation) => IsolationCommands.Release(isolation, "docker:web", "web");
 
     [Fact]
     public async Task Isolate_DisconnectsEveryNetworkAndReleaseReconnectsThemWithAliasesAndPinnedAddress()

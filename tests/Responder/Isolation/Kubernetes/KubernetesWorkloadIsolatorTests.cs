@@ -30,26 +30,9 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
     private KubernetesWorkloadIsolator Isolator(KubernetesIsolationOptions? options = null) =>
         new(client, options ?? new KubernetesIsolationOptions(), NullLogger<KubernetesWorkloadIsolator>.Instance);
 
-    private static IsolateWorkload Isolate(Guid id) => new()
-    {
-        ActionId = id,
-        WorkloadId = "k8s:payments/api-7d9f",
-        Namespace = Ns,
-        Name = Pod,
-        Reason = "exec into pod",
-        RequestedBy = "policy:runtime",
-    };
+    private static IsolateWorkload Isolate(Guid id) => IsolationCommands.Isolate(id, "k8s:payments/api-7d9f", Pod, Ns);
 
-    private static ReleaseWorkload Release(Guid isolation) => new()
-    {
-        ActionId = Guid.NewGuid(),
-        IsolationActionId = isolation,
-        WorkloadId = "k8s:payments/api-7d9f",
-        Namespace = Ns,
-        Name = Pod,
-        Reason = "false positive",
-        RequestedBy = "alice",
-    };
+    private static ReleaseWorkload Release(Guid isolation) => IsolationCommands.Release(isolation, "k8s:payments/api-7d9f", Pod, Ns);
 
     [Fact]
     public async Task Isolate_CreatesDenyAllPolicyThenLabelsThePod()
@@ -75,32 +58,37 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
         Assert.Equal(new Dictionary<string, string> { ["app"] = "api", [Key] = value }, server.PodLabels(Ns, Pod));
     }
 
+    /// <summary>Quarantines the pod under <paramref name="first"/>, then asks again under <paramref name="second"/>: a no-op that only reads.</summary>
+    private async Task<DriverResult> IsolateAgainAsync(Guid first, Guid second)
+    {
+        await Isolator().IsolateAsync(Isolate(first), Ct);
+        server.ClearRequests();
+
+        var again = await Isolator().IsolateAsync(Isolate(second), Ct);
+
+        Assert.False(again.Changed);
+        Assert.All(server.Requests, r => Assert.Equal("GET", r.Method));
+        return again;
+    }
+
     [Fact]
     public async Task Isolate_Twice_SecondIsANoOpThatWritesNothing()
     {
         var id = Guid.NewGuid();
-        await Isolator().IsolateAsync(Isolate(id), Ct);
-        server.ClearRequests();
 
-        var again = await Isolator().IsolateAsync(Isolate(id), Ct);
+        var again = await IsolateAgainAsync(id, id);
 
-        Assert.False(again.Changed);
         Assert.Contains("already quarantined by this action", again.Detail, StringComparison.Ordinal);
-        Assert.All(server.Requests, r => Assert.Equal("GET", r.Method));
     }
 
     [Fact]
     public async Task Isolate_PodQuarantinedByAnotherAction_IsANoOpNamingIt()
     {
         var first = Guid.NewGuid();
-        await Isolator().IsolateAsync(Isolate(first), Ct);
-        server.ClearRequests();
 
-        var second = await Isolator().IsolateAsync(Isolate(Guid.NewGuid()), Ct);
+        var second = await IsolateAgainAsync(first, Guid.NewGuid());
 
-        Assert.False(second.Changed);
         Assert.Contains(first.ToString("N"), second.Detail, StringComparison.Ordinal);
-        Assert.All(server.Requests, r => Assert.Equal("GET", r.Method));
     }
 
     [Fact]

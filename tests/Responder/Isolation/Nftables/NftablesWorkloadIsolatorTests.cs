@@ -9,24 +9,9 @@ public sealed class NftablesWorkloadIsolatorTests
     private static NftablesWorkloadIsolator Isolator(IProcessRunner? runner = null) =>
         new(runner ?? new ProcessRunner(), new NftablesIsolationOptions(), NullLogger<NftablesWorkloadIsolator>.Instance);
 
-    private static IsolateWorkload Isolate(Guid id, string name) => new()
-    {
-        ActionId = id,
-        WorkloadId = "host:" + name,
-        Name = name,
-        Reason = "egress to unknown host",
-        RequestedBy = "policy:egress",
-    };
+    private static IsolateWorkload Isolate(Guid id, string name) => IsolationCommands.Isolate(id, "host:" + name, name);
 
-    private static ReleaseWorkload Release(Guid isolation, string name) => new()
-    {
-        ActionId = Guid.NewGuid(),
-        IsolationActionId = isolation,
-        WorkloadId = "host:" + name,
-        Name = name,
-        Reason = "done",
-        RequestedBy = "alice",
-    };
+    private static ReleaseWorkload Release(Guid isolation, string name) => IsolationCommands.Release(isolation, "host:" + name, name);
 
     /// <summary>Isolating <paramref name="address"/> cuts A's TCP to <paramref name="service"/>; releasing it restores it.</summary>
     private static async Task IsolateThenReleaseAsync(NetnsPair pair, IPEndPoint service, Guid id, string address, Func<Task>? whileIsolated = null)

@@ -1,6 +1,5 @@
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Tests.Drivers;
-using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Responder.Tests.Revocation.OAuth;
 

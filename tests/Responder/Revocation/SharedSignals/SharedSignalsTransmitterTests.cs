@@ -1,23 +1,13 @@
-using System.Security.Cryptography;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 public sealed class SharedSignalsTransmitterTests : IDisposable
 {
-    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-{Guid.NewGuid():N}.db");
-    private readonly HttpClient http = new();
+    private readonly SqliteFiles sqlite = new("ztstream-ssf-");
+    private readonly string database;
 
-    public void Dispose()
-    {
-        http.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
-        {
-            File.Delete(file);
-        }
-    }
+    public SharedSignalsTransmitterTests() => database = sqlite.NewPath();
+
+    public void Dispose() => sqlite.Dispose();
 
     private static RevokeSubjectSessions SubjectWide(Guid id) => new()
     {
@@ -38,23 +28,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         RequestedBy = "alice@soc",
     };
 
-    /// <summary>Validates like a receiver: keys from the published JWKS, explicit type, issuer and audience.</summary>
-    private async Task<JsonWebToken> ValidateAsync(TransmitterHost host, string token)
-    {
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct));
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = TransmitterHost.Issuer,
-            ValidAudience = TransmitterHost.Audience,
-            IssuerSigningKeys = jwks.GetSigningKeys(),
-            ValidTypes = [SecurityEventTokens.TokenType],
-            // SETs carry no exp (SSF 1.0 forbids it).
-            ValidateLifetime = false,
-            RequireExpirationTime = false,
-        });
-        Assert.True(result.IsValid, result.Exception?.ToString());
-        return (JsonWebToken)result.SecurityToken;
-    }
+    private static async Task<JsonWebToken> ValidateAsync(TransmitterHost host, string token) => (await host.ValidateSetAsync(token)).Token;
 
     private static JsonObject Payload(JsonWebToken token) =>
         JsonNode.Parse(Base64UrlEncoder.Decode(token.EncodedPayload))!.AsObject();
@@ -84,7 +58,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         var token = await ValidateAsync(host, pushed.Body);
         Assert.Equal("secevent+jwt", token.Typ);
         Assert.Equal("RS256", token.Alg);
-        var jwks = JsonNode.Parse(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), ct))!;
+        var jwks = JsonNode.Parse(await host.JwksAsync())!;
         Assert.Equal(jwks["keys"]![0]!["kid"]!.GetValue<string>(), token.Kid);
         Assert.Null(jwks["keys"]![0]!["d"]);
 
@@ -167,7 +141,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
             Assert.Equal(SsfOutbox.Pending, rows[0].State);
             Assert.NotNull(rows[0].LastError);
             queuedJti = rows[0].Jti;
-            keyId = JsonNode.Parse(await http.GetStringAsync(new Uri(first.BaseAddress, ".well-known/jwks.json"), ct))!["keys"]![0]!["kid"]!.GetValue<string>();
+            keyId = JsonNode.Parse(await first.JwksAsync())!["keys"]![0]!["kid"]!.GetValue<string>();
         }
 
         // The Responder "restarts" (a new service provider on the same store), then the receiver comes back.
@@ -240,7 +214,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
 
             var token = await ValidateAsync(host, receiver.Pushed.Single().Body);
             Assert.Equal("ES256", token.Alg);
-            var key = JsonNode.Parse(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), ct))!["keys"]![0]!;
+            var key = JsonNode.Parse(await host.JwksAsync())!["keys"]![0]!;
             Assert.Equal("EC", key["kty"]!.GetValue<string>());
             Assert.Equal("P-256", key["crv"]!.GetValue<string>());
             var jwk = new JsonWebKey(key.ToJsonString());
@@ -257,6 +231,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
     {
         var ct = Ct;
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, 9));
+        using var http = new HttpClient();
 
         foreach (var path in new[] { ".well-known/ssf-configuration", ".well-known/ssf-configuration/responder" })
         {

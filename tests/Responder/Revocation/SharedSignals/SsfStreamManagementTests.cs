@@ -1,9 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Sockets;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Platform.Store.Migrations;
-
 namespace ZtStream.Responder.Tests.Revocation.SharedSignals;
 
 /// <summary>
@@ -16,17 +10,16 @@ public sealed class SsfStreamManagementTests : IDisposable
     private const string CrmToken = "crm-receiver-token-0123456789abcdefgh";
     private const string SiemAudience = "https://siem.example/ssf";
     private const string ApiToken = "responder-api-token-0123456789abcdef0123";
-    private readonly string database = Path.Combine(Path.GetTempPath(), $"ztstream-ssf-streams-{Guid.NewGuid():N}.db");
+    private readonly SqliteFiles sqlite = new("ztstream-ssf-streams-");
+    private readonly string database;
     private readonly HttpClient http = new();
+
+    public SsfStreamManagementTests() => database = sqlite.NewPath();
 
     public void Dispose()
     {
         http.Dispose();
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        foreach (var file in new[] { database, database + "-wal", database + "-shm" })
-        {
-            File.Delete(file);
-        }
+        sqlite.Dispose();
     }
 
     private Dictionary<string, string?> Settings(string defaultSubjects = "ALL") => new()
@@ -79,21 +72,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     }
 
     /// <summary>What a receiver does: validate with Microsoft.IdentityModel against the transmitter's published JWKS.</summary>
-    private async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience)
-    {
-        var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct));
-        var result = await new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
-        {
-            ValidIssuer = TransmitterHost.Issuer,
-            ValidAudience = audience,
-            IssuerSigningKeys = jwks.GetSigningKeys(),
-            ValidTypes = ["secevent+jwt"],
-            ValidateLifetime = false,
-            RequireExpirationTime = false,
-        });
-        Assert.True(result.IsValid, result.Exception?.ToString());
-        return JsonNode.Parse(Base64UrlEncoder.Decode(((JsonWebToken)result.SecurityToken).EncodedPayload))!.AsObject();
-    }
+    private static async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience) => (await host.ValidateSetAsync(token, audience)).Payload;
 
     [Fact]
     public async Task Receiver_RegistersVerifiesAndThenGetsARevocationByPushAndByPoll()
@@ -390,7 +369,7 @@ public sealed class SsfStreamManagementTests : IDisposable
 
         var after = await keys.RotateAsync(Ct);
 
-        var jwks = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/jwks.json"), Ct))!;
+        var jwks = JsonNode.Parse(await host.JwksAsync())!.AsObject();
         Assert.Equal([after.KeyId, before.KeyId], jwks["keys"]!.AsArray().Select(k => k!["kid"]!.GetValue<string>()));
         Assert.All(jwks["keys"]!.AsArray(), k => Assert.Null(k!["d"]));
     }

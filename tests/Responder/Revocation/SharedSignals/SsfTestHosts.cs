@@ -93,6 +93,35 @@ internal sealed class TransmitterHost : IAsyncDisposable
         return new TransmitterHost(app);
     }
 
+    /// <summary>The JWKS the transmitter publishes, fetched as a receiver fetches it.</summary>
+    public async Task<string> JwksAsync()
+    {
+        using var http = new HttpClient();
+        return await http.GetStringAsync(new Uri(BaseAddress, ".well-known/jwks.json"), Ct);
+    }
+
+    /// <summary>
+    /// Validates a SET as a receiver does, with a standard JWT library: keys from the published JWKS, explicit type,
+    /// issuer and <paramref name="audience"/>. The token and its payload.
+    /// </summary>
+    public async Task<(JsonWebToken Token, JsonObject Payload)> ValidateSetAsync(string set, string audience = Audience)
+    {
+        var jwks = new JsonWebKeySet(await JwksAsync());
+        var result = await new JsonWebTokenHandler().ValidateTokenAsync(set, new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = audience,
+            IssuerSigningKeys = jwks.GetSigningKeys(),
+            ValidTypes = [SecurityEventTokens.TokenType],
+            // SETs carry no exp (SSF 1.0 forbids it).
+            ValidateLifetime = false,
+            RequireExpirationTime = false,
+        });
+        Assert.True(result.IsValid, result.Exception?.ToString());
+        var token = (JsonWebToken)result.SecurityToken;
+        return (token, JsonNode.Parse(Base64UrlEncoder.Decode(token.EncodedPayload))!.AsObject());
+    }
+
     /// <summary>Polls the outbox until <paramref name="done"/> holds for the action's rows (10 s at most).</summary>
     public async Task<IReadOnlyList<OutboxItem>> WaitForOutboxAsync(Guid actionId, Func<IReadOnlyList<OutboxItem>, bool> done, CancellationToken ct)
     {

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Tests.Replay;
-
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
 /// <summary>The Falco rules files shipped with the tests, and events built the way Ingest keeps them (the audit Event on Raw).</summary>

@@ -1,0 +1,44 @@
+namespace ZtStream.Platform.Options;
+
+/// <summary>
+/// The bounds options validators check most often, each adding one line that names the key and the value it found
+/// (<c>Section:Key must be at least 1 (is 0)</c>), so every section words the same problem alike.
+/// </summary>
+internal static class OptionsChecks
+{
+    /// <summary>A count or size of at least <paramref name="min"/>.</summary>
+    public static void AtLeast(this ICollection<string> problems, string key, long value, long min)
+    {
+        if (value < min)
+        {
+            problems.Add($"{key} must be at least {min} (is {value})");
+        }
+    }
+
+    /// <summary>A duration above zero.</summary>
+    public static void Positive(this ICollection<string> problems, string key, TimeSpan value)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            problems.Add($"{key} must be positive (is {value})");
+        }
+    }
+
+    /// <summary>A duration of zero or more.</summary>
+    public static void NotNegative(this ICollection<string> problems, string key, TimeSpan value)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            problems.Add($"{key} must not be negative (is {value})");
+        }
+    }
+
+    /// <summary>A count of zero or more.</summary>
+    public static void NotNegative(this ICollection<string> problems, string key, long value)
+    {
+        if (value < 0)
+        {
+            problems.Add($"{key} must not be negative (is {value})");
+        }
+    }
+}
