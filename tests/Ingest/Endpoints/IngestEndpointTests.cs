@@ -5,12 +5,15 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
 {
     public static TheoryData<string> Logs => [TestLogs.File, TestLogs.InProcess, TestLogs.Kafka];
 
+    /// <summary>Ingest over a fresh event log of <paramref name="logKind"/>; what it appends is read back through the server.</summary>
+    private Task<IngestServer> StartAsync(string logKind, Dictionary<string, string?>? settings = null) =>
+        IngestServer.StartAsync(TestLogs.Create(logKind, kafka), settings);
+
     [Theory]
     [MemberData(nameof(Logs))]
     public async Task PostEvents_ValidBatch_Returns202AndEveryEventIsInTheLogWithTheStampedSource(string logKind)
     {
-        var log = TestLogs.Create(logKind, kafka);
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await StartAsync(logKind);
         var key = await server.AddSourceAsync("orders-api");
         var ids = Payloads.Ids("valid", 5);
         // A source named in the body is ignored: Ingest stamps it from the credential.
@@ -22,7 +25,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         var accepted = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal(5, accepted.GetProperty("accepted").GetInt32());
         Assert.Equal(ids, accepted.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
-        var read = await LogReader.ReadAsync(log, server.Topic, ids.Length);
+        var read = await server.ReadLoggedAsync(ids.Length);
         Assert.Equal(ids.Order(), read.Select(r => r.Event.Id).Order());
         Assert.All(read, r =>
         {
@@ -38,8 +41,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     {
         // Canonical events are forwarded as their own bytes with the source spliced in; events with a source of their
         // own or unknown fields are serialised again. Every shape must read back as what was sent, stamped.
-        var log = TestLogs.Create(logKind, kafka);
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await StartAsync(logKind);
         var key = await server.AddSourceAsync("shapes \"quoted\" ünicode");
         var time = DateTimeOffset.UtcNow.AddMinutes(-1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
         var body = $$$"""
@@ -56,7 +58,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         using var response = await server.PostAsync("/v1/events", body, key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var read = (await LogReader.ReadAsync(log, server.Topic, 4)).ToDictionary(r => r.Event.Id);
+        var read = (await server.ReadLoggedAsync(4)).ToDictionary(r => r.Event.Id);
         Assert.All(read.Values, r => Assert.Equal("shapes \"quoted\" ünicode", r.Event.Source));
         var pretty = read["shape-pretty"].Event;
         Assert.Equal(("access.data", "bob", "acme", "tést", "confidential/customers", 42L), (pretty.Kind, pretty.Subject!.Id, pretty.Subject.Tenant, pretty.Resource!.Id, pretty.Resource.DataClass, pretty.Bytes!.Value));
@@ -70,8 +72,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     [MemberData(nameof(Logs))]
     public async Task PostEvents_TwoBadOfFive_ProducesTheThreeGoodAndNamesIndexAndFieldOfTheBad(string logKind)
     {
-        var log = TestLogs.Create(logKind, kafka);
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await StartAsync(logKind);
         var key = await server.AddSourceAsync("mixed");
         var body = Payloads.Array(
             Payloads.Event("m-0"),
@@ -88,7 +89,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         Assert.Equal(207, problem.GetProperty("status").GetInt32());
         Assert.Equal(["m-0", "m-2", "m-4"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
         Assert.Equal([(1, "id"), (3, "subject.id")], ProblemErrors.Of(problem).Select(e => (e.Index, e.Field)));
-        var read = await LogReader.ReadAsync(log, server.Topic, 3);
+        var read = await server.ReadLoggedAsync(3);
         Assert.Equal(["m-0", "m-2", "m-4"], read.Select(r => r.Event.Id).Order());
     }
 
@@ -96,8 +97,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     [MemberData(nameof(Logs))]
     public async Task PostEvents_NoOrBadOrRevokedCredential_Returns401AndProducesNothing(string logKind)
     {
-        var log = TestLogs.Create(logKind, kafka);
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await StartAsync(logKind);
         var key = await server.AddSourceAsync("revoked-later");
         Assert.True(await server.RevokeSourceAsync("revoked-later"));
         var body = Payloads.Array(Payloads.Event("u-1"));
@@ -118,7 +118,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
             Assert.Equal(HttpStatusCode.Accepted, ok.StatusCode);
         }
 
-        var read = await LogReader.ReadAsync(log, server.Topic, 1);
+        var read = await server.ReadLoggedAsync(1);
         Assert.Equal(["control-1"], read.Select(r => r.Event.Id));
     }
 
@@ -156,9 +156,8 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     [MemberData(nameof(Logs))]
     public async Task PostK8sAudit_RegressionTraces_AreProducedWithTheStampedSource(string logKind)
     {
-        var log = TestLogs.Create(logKind, kafka);
         // The traces are from 2018 and 2020.
-        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
+        await using var server = await StartAsync(logKind, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
         var key = await server.AddSourceAsync("kube-apiserver");
         var items = string.Join(",", new[] { "exec_pod.json", "create_nginx_pod_privileged.json", "create_kube_system_secret.json" }
             .Select(n => System.Text.Encoding.UTF8.GetString(Sources.TestData.K8sTrace(n)).Trim()));
@@ -167,7 +166,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
         using var response = await server.PostAsync("/v1/sources/k8s-audit", body, key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var read = await LogReader.ReadAsync(log, server.Topic, 3);
+        var read = await server.ReadLoggedAsync(3);
         Assert.Equal(3, read.Count);
         Assert.All(read, r => Assert.Equal("kube-apiserver", r.Event.Source));
         var exec = Assert.Single(read, r => r.Event.Resource?.Type == "pods/exec").Event;
@@ -179,14 +178,13 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     [MemberData(nameof(Logs))]
     public async Task PostFalco_RealAlertLine_IsProducedKeyedByWorkload(string logKind)
     {
-        var log = TestLogs.Create(logKind, kafka);
-        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
+        await using var server = await StartAsync(logKind, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
         var key = await server.AddSourceAsync("falco");
 
         using var response = await server.PostAsync("/v1/sources/falco", Sources.TestData.Falco("terminal-shell.json"), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        var read = Assert.Single(await server.ReadLoggedAsync(1));
         Assert.Equal("default/alpine", read.Record.Key);
         Assert.Equal(EventKinds.RuntimeAlert, read.Event.Kind);
         Assert.Equal("falco", read.Event.Source);

@@ -262,31 +262,17 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         await OpenAsync();
         var group = Group();
         await AppendOneKeyAsync(3);
-        var entered = new TaskCompletionSource();
         var release = new TaskCompletionSource();
-        var stopped = new RecordingHandler
-        {
-            OnRecord = async (record, _, _) =>
-            {
-                if (Encoding.UTF8.GetString(record.Value.Span) == "1")
-                {
-                    entered.TrySetResult();
-                    await release.Task;
-                }
-            },
-        };
+        var stopped = RecordingHandler.Holding("1", _ => release.Task, out var entered);
         var (stop, running) = Start(group, stopped);
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await entered.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         await stop.CancelAsync();
         release.SetResult();
         await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(["0", "1"], stopped.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
 
-        var next = new RecordingHandler();
-        Start(group, next);
-        await Eventually.HoldsAsync(() => next.Handled.Count >= 1, "the next consumer handled the rest");
-        Assert.Equal(["2"], next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+        await AssertNextConsumerIsHandedAsync(group, "2");
     }
 
     [Fact]
@@ -295,29 +281,16 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
         await OpenAsync();
         var group = Group();
         await AppendOneKeyAsync(2);
-        var entered = new TaskCompletionSource();
-        var stuck = new RecordingHandler
-        {
-            OnRecord = async (record, _, cancellationToken) =>
-            {
-                if (Encoding.UTF8.GetString(record.Value.Span) == "1")
-                {
-                    entered.TrySetResult();
-                    await Task.Delay(Timeout.Infinite, cancellationToken); // only the drain deadline ends this
-                }
-            },
-        };
+        // Only the drain deadline ends the hold.
+        var stuck = RecordingHandler.Holding("1", cancellationToken => Task.Delay(Timeout.Infinite, cancellationToken), out var entered);
         var (stop, running) = Start(group, stuck);
-        await entered.Task.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        await entered.WaitAsync(TimeSpan.FromSeconds(30), Ct);
 
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         Assert.Equal(["0"], stuck.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
 
-        var next = new RecordingHandler();
-        Start(group, next);
-        await Eventually.HoldsAsync(() => next.Handled.Count >= 1, "the next consumer handled the abandoned record");
-        Assert.Equal(["1"], next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+        await AssertNextConsumerIsHandedAsync(group, "1");
     }
 
     [Fact]
@@ -333,6 +306,15 @@ public abstract partial class EventLogContractTests : IAsyncLifetime
     }
 
     private protected static string Group(string name = "test") => KafkaFixture.UniqueGroup(name);
+
+    /// <summary>A new consumer in <paramref name="group"/> is handed exactly <paramref name="values"/>: what the stopped one left.</summary>
+    private async Task AssertNextConsumerIsHandedAsync(string group, params string[] values)
+    {
+        var next = new RecordingHandler();
+        Start(group, next);
+        await Eventually.HoldsAsync(() => next.Handled.Count >= values.Length, "the next consumer handled what the stopped one left");
+        Assert.Equal(values, next.Handled.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
 
     private protected (CancellationTokenSource Stop, Task Running) Start(string group, IRecordHandler handler, string? topic = null, int maxAttempts = 3)
     {

@@ -22,19 +22,23 @@ internal sealed class RecordingHandler : IRecordHandler
     };
 
     /// <summary>
-    /// A handler that stops on the first record it gets until <paramref name="release"/> completes, as a lagging group
-    /// does; <paramref name="reached"/> completes once it holds that record.
+    /// A handler that holds each record whose value (UTF-8) is <paramref name="value"/> — every record, where it is
+    /// null — until <paramref name="hold"/> ends, as a lagging group or a slow handler does; <paramref name="reached"/>
+    /// completes once it holds the first one.
     /// </summary>
-    public static RecordingHandler StuckUntil(Task release, out Task reached)
+    public static RecordingHandler Holding(string? value, Func<CancellationToken, Task> hold, out Task reached)
     {
-        var reading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        reached = reading.Task;
+        var holding = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        reached = holding.Task;
         return new RecordingHandler
         {
-            OnRecord = (_, _, _) =>
+            OnRecord = async (record, _, cancellationToken) =>
             {
-                reading.TrySetResult();
-                return release;
+                if (value is null || Encoding.UTF8.GetString(record.Value.Span) == value)
+                {
+                    holding.TrySetResult();
+                    await hold(cancellationToken);
+                }
             },
         };
     }

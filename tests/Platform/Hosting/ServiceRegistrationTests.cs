@@ -2,13 +2,19 @@ namespace ZtStream.Platform.Tests.Hosting;
 
 public sealed class ServiceRegistrationTests
 {
+    /// <summary>The services after two components both called <paramref name="add"/>, as roles composed in one host do.</summary>
+    private static ServiceCollection AddedTwice(Action<IServiceCollection> add)
+    {
+        var services = new ServiceCollection();
+        add(services);
+        add(services);
+        return services;
+    }
+
     [Fact]
     public void AddHostedSingleton_AddedTwice_OneInstanceResolvedAndHosted()
     {
-        var services = new ServiceCollection();
-        services.AddHostedSingleton<Worker>();
-        services.AddHostedSingleton<Worker>();
-        using var provider = services.BuildServiceProvider();
+        using var provider = AddedTwice(s => s.AddHostedSingleton<Worker>()).BuildServiceProvider();
 
         var hosted = Assert.Single(provider.GetServices<IHostedService>());
         Assert.Same(provider.GetRequiredService<Worker>(), hosted);
@@ -44,9 +50,7 @@ public sealed class ServiceRegistrationTests
     [Fact]
     public void AddTelemetry_AddedByTwoComponents_OneInstanceOnTheHostMeterFactory()
     {
-        var services = new ServiceCollection();
-        services.AddTelemetry<Worker>();
-        services.AddTelemetry<Worker>();
+        var services = AddedTwice(s => s.AddTelemetry<Worker>());
         using var provider = services.BuildServiceProvider();
 
         Assert.Single(services, d => d.ServiceType == typeof(Worker));

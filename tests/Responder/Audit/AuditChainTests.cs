@@ -74,12 +74,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
     {
         await TamperAsync("UPDATE responder_audit SET summary = 'nothing happened' WHERE seq = 3");
 
-        var (code, output) = await VerifyAsync();
-
-        Assert.Equal(1, code);
-        Assert.Contains("after 2 intact row(s)", output, StringComparison.Ordinal);
-        Assert.Contains("row seq 3 (id ", output, StringComparison.Ordinal);
-        Assert.Contains("changed after it was written", output, StringComparison.Ordinal);
+        await AssertBrokenAsync("after 2 intact row(s)", "row seq 3 (id ", "changed after it was written");
     }
 
     [Fact]
@@ -94,11 +89,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
             await connection.ExecuteAsync("UPDATE responder_audit SET summary = 'forged', hash = @forged WHERE seq = 2", new { forged });
         }
 
-        var (code, output) = await VerifyAsync();
-
-        Assert.Equal(1, code);
-        Assert.Contains("row seq 3 (id ", output, StringComparison.Ordinal);
-        Assert.Contains("does not follow row seq 2", output, StringComparison.Ordinal);
+        await AssertBrokenAsync("row seq 3 (id ", "does not follow row seq 2");
     }
 
     [Fact]
@@ -106,11 +97,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
     {
         await TamperAsync("DELETE FROM responder_audit WHERE seq = 2");
 
-        var (code, output) = await VerifyAsync();
-
-        Assert.Equal(1, code);
-        Assert.Contains("row seq 2 is missing", output, StringComparison.Ordinal);
-        Assert.Contains("next row present is seq 3", output, StringComparison.Ordinal);
+        await AssertBrokenAsync("row seq 2 is missing", "next row present is seq 3");
     }
 
     [Fact]
@@ -118,10 +105,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
     {
         await TamperAsync("DELETE FROM responder_audit WHERE seq >= 4");
 
-        var (code, output) = await VerifyAsync();
-
-        Assert.Equal(1, code);
-        Assert.Contains("rows seq 4–5 are missing", output, StringComparison.Ordinal);
+        await AssertBrokenAsync("rows seq 4–5 are missing");
     }
 
     [Fact]
@@ -129,10 +113,7 @@ public abstract class AuditChainContractTests : IAsyncLifetime
     {
         await TamperAsync(TruncateAudit);
 
-        var (code, output) = await VerifyAsync();
-
-        Assert.Equal(1, code);
-        Assert.Contains("holds no chained rows but its head records 5", output, StringComparison.Ordinal);
+        await AssertBrokenAsync("holds no chained rows but its head records 5");
     }
 
     [Fact]
@@ -168,6 +149,14 @@ public abstract class AuditChainContractTests : IAsyncLifetime
         {
             await connection.ExecuteAsync(sql);
         }
+    }
+
+    /// <summary>Verification exits 1 and its report names each of <paramref name="findings"/>.</summary>
+    protected async Task AssertBrokenAsync(params string[] findings)
+    {
+        var (code, output) = await VerifyAsync();
+        Assert.Equal(1, code);
+        ProblemList.AssertNames([output], findings);
     }
 
     protected async Task<(int Code, string Output)> VerifyAsync(params string[] extra)

@@ -150,8 +150,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
     public async Task Responder_LiftsARevocationInTheConsole_TheSdkProtectedAppAcceptsTheTokenAgain_AndAnAnalystCannot()
     {
         await using var host = await StartWithSsoAsync(ResponseFlowTests.RevokeCritical);
-        await using var ingest = await FakeIngest.StartAsync();
-        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, host.BaseAddress!);
+        await using var app = await ProtectedApp.StartAsync(host.BaseAddress!);
         var token = ProtectedApp.Token("alice", "jti-console-lift");
         var bystander = ProtectedApp.Token("bob", "jti-console-fine");
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(token)).StatusCode);

@@ -6,7 +6,7 @@ using ZtStream.Sdk;
 namespace ZtStream.Responder.Tests.Revocation;
 
 /// <summary>A service protected by the SDK (the revocation feed, events to Ingest) with JWT bearer authentication (symmetric test key) on loopback.</summary>
-internal sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsyncDisposable
+internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeIngest ingest) : IAsyncDisposable
 {
     private const string Issuer = "https://idp.test";
     private const string Audience = "orders-api";
@@ -18,8 +18,10 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsync
     /// </summary>
     public static FakeTimeProvider WallClock() => new(DateTimeOffset.UtcNow);
 
-    public static async Task<ProtectedApp> StartAsync(Uri ingest, Uri feed)
+    /// <summary>Starts the app on the Responder's revocation <paramref name="feed"/>; its events go to a fake Ingest of its own.</summary>
+    public static async Task<ProtectedApp> StartAsync(Uri feed)
     {
+        var ingest = await FakeIngest.StartAsync();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
@@ -32,7 +34,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsync
         builder.Services.AddAuthorization();
         builder.Services.AddZtStream(o =>
         {
-            o.Endpoint = ingest;
+            o.Endpoint = ingest.BaseAddress;
             o.SourceKey = "app-key";
             o.Revocations.Feed = feed;
             o.Revocations.Key = ResponderTestHost.FeedToken;
@@ -44,7 +46,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsync
         web.MapGet("/api/orders", () => Results.Text("[]", "application/json")).RequireAuthorization();
         await web.StartAsync();
         var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) });
+        return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) }, ingest);
     }
 
     public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });
@@ -71,5 +73,6 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http) : IAsync
         http.Dispose();
         await app.StopAsync();
         await app.DisposeAsync();
+        await ingest.DisposeAsync();
     }
 }

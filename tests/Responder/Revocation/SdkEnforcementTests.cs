@@ -20,8 +20,7 @@ public sealed class SdkEnforcementTests
     public async Task CriticalAlert_AutomaticRevocation_SdkProtectedAppRejectsTheToken()
     {
         await using var responder = await new ResponderTestHost(ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
-        await using var ingest = await FakeIngest.StartAsync();
-        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
+        await using var app = await ProtectedApp.StartAsync(responder.BaseAddress!);
         var stolen = ProtectedApp.Token("alice", "jti-stolen-sdk");
         var other = ProtectedApp.Token("bob", "jti-fine");
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(stolen)).StatusCode);
@@ -36,8 +35,7 @@ public sealed class SdkEnforcementTests
     public async Task Lift_ByAResponder_TheAppAcceptsTheTokenAgain_TheEntryLeavesTheSnapshot_AndTheAuditShowsWhoAndWhy()
     {
         await using var responder = await new ResponderTestHost(ResponseFlowTests.RevokeCritical, ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
-        await using var ingest = await FakeIngest.StartAsync();
-        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
+        await using var app = await ProtectedApp.StartAsync(responder.BaseAddress!);
         var ct = Ct;
         var token = ProtectedApp.Token("alice", "jti-lift");
         await responder.PublishAlertAsync(TestAlerts.Critical("lift-1", jti: "jti-lift"));
@@ -68,8 +66,7 @@ public sealed class SdkEnforcementTests
     public async Task SubjectRevocation_OfAClient_RefusesItsClientCredentialsTokenWithoutSub()
     {
         await using var responder = await new ResponderTestHost(time: ProtectedApp.WallClock()) { UseKestrel = true }.StartAsync();
-        await using var ingest = await FakeIngest.StartAsync();
-        await using var app = await ProtectedApp.StartAsync(ingest.BaseAddress, responder.BaseAddress!);
+        await using var app = await ProtectedApp.StartAsync(responder.BaseAddress!);
         var machine = ProtectedApp.Token(new Dictionary<string, object> { ["client_id"] = "billing-batch", ["jti"] = "jti-cc" });
         var otherMachine = ProtectedApp.Token(new Dictionary<string, object> { ["client_id"] = "reporting", ["jti"] = "jti-cc-2" });
         Assert.Equal(HttpStatusCode.OK, (await app.GetAsync(machine)).StatusCode);

@@ -14,6 +14,9 @@ public sealed class AuthenticationDetectorTests
     private static IEnumerable<AlertReason> Reasons(ScoreResult r, string rule) =>
         r.Alert?.Reasons.Where(x => x.Detector == Detectors.Identity && x.Rule == rule) ?? [];
 
+    /// <summary>Runs every event through a fresh detector; the findings of <paramref name="rule"/> on the last one.</summary>
+    private static List<Contribution> Last(IEnumerable<AccessEvent> events, string rule) => Last(new Harness(), events, rule);
+
     /// <summary>Runs every event through one detector; the findings of <paramref name="rule"/> on the last one.</summary>
     private static List<Contribution> Last(Harness harness, IEnumerable<AccessEvent> events, string rule)
     {
@@ -53,10 +56,9 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Okta_TwentyFailuresFromOneAddressThenSuccess_IsHighAndNamesTheCount()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 20).Select(i => Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddSeconds(20 * i), "FAILURE", "INVALID_CREDENTIALS"))
             .Append(Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddMinutes(8), session: "idxDana01"));
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        var found = Assert.Single(Last(events, AuthenticationDetector.SuccessAfterFailures));
         Assert.Equal(85, found.Score);
         Assert.Contains("after 20 failed sign-ins", found.Text, StringComparison.Ordinal);
         Assert.Contains("from 203.0.113.9", found.Text, StringComparison.Ordinal);
@@ -67,10 +69,9 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Keycloak_TwelveLoginErrorsThenLogin_IsHigh()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 12).Select(i => Keycloak("LOGIN_ERROR", "alice", "198.51.100.12", T0.AddSeconds(30 * i), error: "invalid_user_credentials"))
             .Append(Keycloak("LOGIN", "alice", "198.51.100.12", T0.AddMinutes(7), session: "6e1c0f5a-2b3d"));
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        var found = Assert.Single(Last(events, AuthenticationDetector.SuccessAfterFailures));
         Assert.Equal(75, found.Score);
         Assert.Contains("12 failed sign-ins", found.Text, StringComparison.Ordinal);
     }
@@ -79,10 +80,9 @@ public sealed class AuthenticationDetectorTests
     public void Entra_FailuresFromElsewhereThenSuccess_IsOnlyASupportingReason()
     {
         // A phone with a stale password keeps failing from one network while the user signs in from another.
-        var harness = new Harness();
         var events = Enumerable.Range(0, 6).Select(i => EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(i), 50126))
             .Append(EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddMinutes(9)));
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        var found = Assert.Single(Last(events, AuthenticationDetector.SuccessAfterFailures));
         Assert.Equal(35, found.Score);
         Assert.Contains("an address none of them came from", found.Text, StringComparison.Ordinal);
     }
@@ -90,10 +90,9 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Auth0_FourFailuresThenSuccess_BelowTheMinimum_NothingFound()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 4).Select(i => Auth0("fp", "ana@acme.example", "203.0.113.201", T0.AddMinutes(i)))
             .Append(Auth0("s", "ana@acme.example", "203.0.113.201", T0.AddMinutes(5)));
-        Assert.Empty(Last(harness, events, AuthenticationDetector.SuccessAfterFailures));
+        Assert.Empty(Last(events, AuthenticationDetector.SuccessAfterFailures));
     }
 
     [Fact]
@@ -113,10 +112,9 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Okta_TenDeniedPushesThenAccepted_IsMfaFatigue()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 10).Select(i => Okta("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", T0.AddSeconds(25 * i), "FAILURE", "User rejected Okta push verify", "idxSam01", factor: "OKTA_VERIFY_PUSH"))
             .Append(Okta("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", T0.AddMinutes(5), session: "idxSam01", factor: "OKTA_VERIFY_PUSH"));
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.MfaFatigue));
+        var found = Assert.Single(Last(events, AuthenticationDetector.MfaFatigue));
         Assert.Equal(90, found.Score);
         Assert.Contains("accepted a push prompt", found.Text, StringComparison.Ordinal);
         Assert.Contains("after 10 refused", found.Text, StringComparison.Ordinal);
@@ -127,11 +125,10 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Entra_DeclinedAndUnansweredThenSignedIn_IsMfaFatigue_NamingBoth()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 6).Select(i => EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(i), 500121,
                 i % 2 == 0 ? "MFA denied; user declined the authentication" : "MFA denied; user did not respond to mobile app notification", method: "Mobile app notification"))
             .Append(EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(8), method: "Mobile app notification"));
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.MfaFatigue));
+        var found = Assert.Single(Last(events, AuthenticationDetector.MfaFatigue));
         Assert.Equal(80, found.Score);
         Assert.Contains("3 denied, 3 unanswered", found.Text, StringComparison.Ordinal);
     }
@@ -139,10 +136,9 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Auth0_RejectedGuardianPushesThenSucceeded_IsMfaFatigue()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 5).Select(i => Auth0("gd_auth_rejected", "ana@acme.example", "203.0.113.201", T0.AddSeconds(40 * i), authenticator: "push"))
             .Append(Auth0("gd_auth_succeed", "ana@acme.example", "203.0.113.201", T0.AddMinutes(4), authenticator: "push"));
-        Assert.Single(Last(harness, events, AuthenticationDetector.MfaFatigue));
+        Assert.Single(Last(events, AuthenticationDetector.MfaFatigue));
     }
 
     [Fact]
@@ -161,13 +157,12 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Keycloak_OneSessionSignedInFromTwoNetworksAtOnce_IsHijack()
     {
-        var harness = new Harness();
         var events = new[]
         {
             Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "6e1c0f5a-aaaa"),
             Keycloak("LOGIN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "6e1c0f5a-aaaa"),
         };
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SessionHijack));
+        var found = Assert.Single(Last(events, AuthenticationDetector.SessionHijack));
         Assert.Equal(65, found.Score);
         Assert.Contains("session 6e1c0f5a-aaaa", found.Text, StringComparison.Ordinal);
         Assert.Contains("after use from 198.51.100.12", found.Text, StringComparison.Ordinal);
@@ -226,14 +221,13 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Sdk_SessionUsedWithAnotherClientAndNetwork_IsHijack()
     {
-        var harness = new Harness();
         var events = new[]
         {
             SdkAccess("sam.lee@acme.example", "idxSam02", T0, ip: "198.51.100.70"),
             SdkAccess("sam.lee@acme.example", "idxSam02", T0.AddMinutes(1), ip: "198.51.100.70"),
             SdkAccess("sam.lee@acme.example", "idxSam02", T0.AddMinutes(2), ip: "203.0.113.88", agent: "python-requests/2.31.0"),
         };
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.SessionHijack));
+        var found = Assert.Single(Last(events, AuthenticationDetector.SessionHijack));
         Assert.Equal(85, found.Score);
         Assert.Contains("python-requests", found.Text, StringComparison.Ordinal);
     }
@@ -276,10 +270,9 @@ public sealed class AuthenticationDetectorTests
     [Fact]
     public void Auth0_FirstSignInFromAnotherCountry_AfterFiveFromSpain()
     {
-        var harness = new Harness();
         var events = Enumerable.Range(0, 5).Select(i => Auth0("s", "ana@acme.example", "198.51.100.61", T0.AddDays(i), country: "ES"))
             .Append(Auth0("s", "ana@acme.example", "203.0.113.99", T0.AddDays(6), country: "BR"));
-        var found = Assert.Single(Last(harness, events, AuthenticationDetector.NewCountry));
+        var found = Assert.Single(Last(events, AuthenticationDetector.NewCountry));
         Assert.Equal(45, found.Score);
         Assert.Contains("from BR", found.Text, StringComparison.Ordinal);
         Assert.Contains("5 sign-ins before, from ES", found.Text, StringComparison.Ordinal);

@@ -8,28 +8,20 @@ public sealed class RuleTestRunnerTests
     [Fact]
     public void WrongExpectation_FailsNamingTheTestAndWhy()
     {
-        var results = Run("""
-            id: r
-            title: Denied
-            severity: high
-            detection:
-              d:
-                outcome: denied
-              condition: d
-            tests:
-              - name: says match but is a success
-                expect: match
-                events:
-                  - {kind: access.request, subject: {id: a}, outcome: success}
-              - name: says no match but is denied
-                expect: no_match
-                events:
-                  - {kind: access.request, subject: {id: a}, outcome: denied}
-              - name: right
-                expect: match
-                events:
-                  - {kind: access.request, subject: {id: a}, outcome: denied}
-            """);
+        var results = Run(RuleTesting.DeniedRuleWithTests("r", """
+            - name: says match but is a success
+              expect: match
+              events:
+                - {kind: access.request, subject: {id: a}, outcome: success}
+            - name: says no match but is denied
+              expect: no_match
+              events:
+                - {kind: access.request, subject: {id: a}, outcome: denied}
+            - name: right
+              expect: match
+              events:
+                - {kind: access.request, subject: {id: a}, outcome: denied}
+            """));
         Assert.Equal([false, false, true], results.Select(r => r.Passed));
         Assert.Equal("test.yaml:9: rule r, test 'says match but is a success': expected match, but the event did not match", results[0].ToString());
         Assert.Contains("expected no match, but it matched: Denied: a", results[1].Detail, StringComparison.Ordinal);

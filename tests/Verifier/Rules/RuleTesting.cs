@@ -43,6 +43,22 @@ internal static class RuleTesting
         {after}
         """));
 
+    /// <summary>
+    /// A ZtStream rule file: rule <paramref name="id"/> matches denied requests, and carries <paramref name="tests"/>
+    /// (YAML, indented under <c>tests:</c>, the first test on line 9).
+    /// </summary>
+    public static string DeniedRuleWithTests(string id, string tests) => $"""
+        id: {id}
+        title: Denied
+        severity: high
+        detection:
+          d:
+            outcome: denied
+          condition: d
+        tests:
+        {Indent(tests)}
+        """;
+
     public static bool Matches(this Rule rule, AccessEvent e) => rule.Condition.Matches(new RuleEvent(e));
 
     /// <summary>

@@ -31,22 +31,14 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task Test_FailingTest_ExitsOneNamingIt()
     {
-        File.WriteAllText(Path.Combine(dir, "r.yaml"), """
-            id: denied
-            title: Denied
-            severity: high
-            detection:
-              d:
-                outcome: denied
-              condition: d
-            tests:
-              - name: wrong on purpose
-                expect: no_match
-                events: [{kind: access.request, subject: {id: a}, outcome: denied}]
-              - name: right
-                expect: match
-                events: [{kind: access.request, subject: {id: a}, outcome: denied}]
-            """);
+        File.WriteAllText(Path.Combine(dir, "r.yaml"), RuleTesting.DeniedRuleWithTests("denied", """
+            - name: wrong on purpose
+              expect: no_match
+              events: [{kind: access.request, subject: {id: a}, outcome: denied}]
+            - name: right
+              expect: match
+              events: [{kind: access.request, subject: {id: a}, outcome: denied}]
+            """));
         var (code, output, _) = await Run("test", dir);
         Assert.Equal(1, code);
         var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));

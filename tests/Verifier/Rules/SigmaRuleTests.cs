@@ -19,6 +19,17 @@ public sealed class SigmaRuleTests
 
     private static Rule Sigma(string title) => SigmaHq.Value[title];
 
+    /// <summary>The logsource and detection of a minimal Sigma rule: any read through the Kubernetes API.</summary>
+    private const string AnyKubernetesGet = """
+        logsource:
+            product: kubernetes
+            service: audit
+        detection:
+            sel:
+                verb: get
+            condition: sel
+        """;
+
     [Fact]
     public void SigmaHq_All16Load_WithLevelsTechniquesAndTactics()
     {
@@ -130,13 +141,7 @@ public sealed class SigmaRuleTests
     {
         var error = Assert.Single(Errors($"""
             title: X
-            {extra}logsource:
-                product: kubernetes
-                service: audit
-            detection:
-                sel:
-                    verb: get
-                condition: sel
+            {extra}{AnyKubernetesGet}
             """));
         Assert.Contains(message, error.Reason, StringComparison.Ordinal);
     }
@@ -144,20 +149,14 @@ public sealed class SigmaRuleTests
     [Fact]
     public void LevelAndTags_MapToSeverityTechniquesTacticsAndTags()
     {
-        var rule = One("""
+        var rule = One($"""
             title: Informational thing
             id: 11111111-2222-4333-8444-555555555555
             status: experimental
             author: Someone (@someone)
             references:
                 - https://example.com/a
-            logsource:
-                product: kubernetes
-                service: audit
-            detection:
-                sel:
-                    verb: get
-                condition: sel
+            {AnyKubernetesGet}
             level: informational
             tags:
                 - attack.t1613

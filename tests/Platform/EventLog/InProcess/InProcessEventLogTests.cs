@@ -10,7 +10,7 @@ public sealed class InProcessEventLogTests : IDisposable
     {
         using var log = NewLog(maxQueued: 10);
         var blocked = new TaskCompletionSource();
-        var handler = RecordingHandler.StuckUntil(blocked.Task, out var reading);
+        var handler = RecordingHandler.Holding(null, _ => blocked.Task, out var reading);
         Consume(log, "lagging", handler);
         await log.AppendAsync("zt.cap.v1", Records(10), Ct);
 

@@ -15,7 +15,7 @@ public sealed class AppendAdmissionTests : IDisposable
     {
         var log = NewLog(kind, maxLag: 10, appendTimeout: TimeSpan.FromMilliseconds(300));
         var release = new TaskCompletionSource();
-        var handler = RecordingHandler.StuckUntil(release.Task, out var consuming);
+        var handler = RecordingHandler.Holding(null, _ => release.Task, out var consuming);
         _ = log.ConsumeAsync(new ConsumerSpec("g-admission", [Topic]), handler, _stop.Token);
         await log.AppendAsync(Topic, Records(10), Ct);
         var admission = (IAppendAdmission)log;

@@ -50,8 +50,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         var result = await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(id), ct);
 
         Assert.True(result.Changed, result.Detail);
-        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET");
-        var pushed = Assert.Single(receiver.Pushed);
+        var pushed = await receiver.OnlyPushAsync("the SET");
         Assert.Equal("application/secevent+jwt", pushed.ContentType);
         Assert.Equal("Bearer receiver-secret", pushed.Authorization);
 
@@ -93,8 +92,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         await using var receiver = await FakeReceiver.StartAsync();
         await using var host = await TransmitterHost.StartAsync(TransmitterHost.Settings(database, receiver.Port));
         await host.Transmitter.RevokeTokenAsync(OneSession(Guid.NewGuid()), ct);
-        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET");
-        var claims = Payload(await ValidateAsync(host, receiver.Pushed.Single().Body));
+        var claims = Payload(await ValidateAsync(host, (await receiver.OnlyPushAsync("the SET")).Body));
 
         var vectors = Vectors();
         Assert.Equal(4, vectors.Count);
@@ -148,8 +146,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         await using var second = await TransmitterHost.StartAsync(settings);
         await using var receiver = await FakeReceiver.StartAsync(port);
 
-        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the queued SET");
-        var token = await ValidateAsync(second, receiver.Pushed.Single().Body);
+        var token = await ValidateAsync(second, (await receiver.OnlyPushAsync("the queued SET")).Body);
         Assert.Equal(queuedJti, token.Id);
         Assert.Equal(keyId, token.Kid);
         var rows2 = await second.WaitForOutboxAsync(id, r => r[0].State == SsfOutbox.Delivered, ct);
@@ -210,9 +207,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
             await using var host = await TransmitterHost.StartAsync(settings);
 
             await host.Transmitter.RevokeSubjectSessionsAsync(SubjectWide(Guid.NewGuid()), ct);
-            await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the receiver got the SET");
-
-            var token = await ValidateAsync(host, receiver.Pushed.Single().Body);
+            var token = await ValidateAsync(host, (await receiver.OnlyPushAsync("the SET")).Body);
             Assert.Equal("ES256", token.Alg);
             var key = JsonNode.Parse(await host.JwksAsync())!["keys"]![0]!;
             Assert.Equal("EC", key["kty"]!.GetValue<string>());

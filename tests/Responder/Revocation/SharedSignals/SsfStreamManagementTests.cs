@@ -103,8 +103,7 @@ public sealed class SsfStreamManagementTests : IDisposable
             Assert.Equal(HttpStatusCode.NoContent, verify.StatusCode);
         }
 
-        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the verification SET was pushed");
-        Assert.True(receiver.Pushed.TryDequeue(out var verification));
+        var verification = await receiver.TakeAsync("the verification SET");
         Assert.Equal("Bearer siem-inbound", verification.Authorization);
         var verified = await ValidateAsync(host, verification.Body, SiemAudience);
         Assert.Equal("c3RhdGUtMQ", verified["events"]![SecurityEventTokens.Verification]!["state"]!.GetValue<string>());
@@ -119,8 +118,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         var result = await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
         Assert.True(result.Changed, result.Detail);
 
-        await Eventually.HoldsAsync(() => !receiver.Pushed.IsEmpty, "the revocation was pushed");
-        Assert.True(receiver.Pushed.TryDequeue(out var pushed));
+        var pushed = await receiver.TakeAsync("the revocation");
         var byPush = await ValidateAsync(host, pushed.Body, SiemAudience);
         Assert.NotNull(byPush["events"]![SecurityEventTokens.SessionRevoked]);
         Assert.Equal("jane.smith@example.com", byPush["sub_id"]!["sub"]!.GetValue<string>());

@@ -17,6 +17,21 @@ internal sealed class FakeReceiver : IAsyncDisposable
 
     public int Port => app.Port;
 
+    /// <summary>Waits for <paramref name="what"/> to be pushed; it must be the only push so far.</summary>
+    public async Task<Push> OnlyPushAsync(string what)
+    {
+        await Eventually.HoldsAsync(() => !Pushed.IsEmpty, what);
+        return Assert.Single(Pushed);
+    }
+
+    /// <summary>Waits for <paramref name="what"/> to be pushed and takes it, the oldest push, off the queue.</summary>
+    public async Task<Push> TakeAsync(string what)
+    {
+        await Eventually.HoldsAsync(() => !Pushed.IsEmpty, what);
+        Assert.True(Pushed.TryDequeue(out var push));
+        return push;
+    }
+
     public static async Task<FakeReceiver> StartAsync(int port = 0, int status = 202, string? errorBody = null, ConcurrentQueue<Push>? pushed = null)
     {
         pushed ??= new ConcurrentQueue<Push>();
