@@ -109,6 +109,26 @@ internal sealed partial class NetnsPair : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Whether A reaches <paramref name="service"/> within <paramref name="within"/>, one <paramref name="attempt"/>-long
+    /// connect after another: a veth pair just brought up can drop the first SYN while its links come up, and a busy
+    /// machine can be slow to answer. For "must not reach", <see cref="CanConnectFromAAsync"/>'s single attempt is the
+    /// check (run after this one has shown the path works).
+    /// </summary>
+    public async Task<bool> ReachesFromAAsync(IPEndPoint service, TimeSpan attempt, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        do
+        {
+            if (await CanConnectFromAAsync(service, attempt))
+            {
+                return true;
+            }
+        }
+        while (clock.Elapsed < within);
+        return false;
+    }
+
     /// <summary>Starts a long-running process inside A, to address A by process id.</summary>
     public Process StartSleeperInA()
     {

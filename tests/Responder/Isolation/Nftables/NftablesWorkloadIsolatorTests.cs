@@ -5,6 +5,7 @@ namespace ZtStream.Responder.Tests.Isolation.Nftables;
 public sealed class NftablesWorkloadIsolatorTests
 {
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan ReachWithin = TimeSpan.FromSeconds(15);
 
     private static NftablesWorkloadIsolator Isolator(IProcessRunner? runner = null) =>
         new(runner ?? new ProcessRunner(), new NftablesIsolationOptions(), NullLogger<NftablesWorkloadIsolator>.Instance);
@@ -26,7 +27,7 @@ public sealed class NftablesWorkloadIsolatorTests
 
         var released = await Isolator().ReleaseAsync(Release(id, address), Ct);
         Assert.True(released.Changed, released.Detail);
-        Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), $"released {address} reaches B again");
+        Assert.True(await pair.ReachesFromAAsync(service, ConnectTimeout, ReachWithin), $"released {address} reaches B again");
     }
 
     [Fact]
@@ -37,7 +38,7 @@ public sealed class NftablesWorkloadIsolatorTests
         var ct = Ct;
         var id = Guid.NewGuid();
 
-        Assert.True(await pair.CanConnectFromAAsync(service, ConnectTimeout), "before isolation A reaches B");
+        Assert.True(await pair.ReachesFromAAsync(service, ConnectTimeout, ReachWithin), "before isolation A reaches B");
 
         await IsolateThenReleaseAsync(pair, service, id, pair.A, whileIsolated: async () =>
         {
