@@ -22,7 +22,7 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
         // The IdP's push key may send identity events only; through the SSF endpoint they then vouch for their subject.
         var sources = await StartAsync("sources", ["sources", "add", "okta-ssf", "--kinds", "auth.*"], waitForListening: false, ct);
         Assert.Equal(0, await sources.WaitForExitAsync(TimeSpan.FromSeconds(90), ct));
-        var key = sources.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        var key = sources.LastStandardOutputLine;
 
         string[] run = [
             "run", "--urls", "http://127.0.0.1:0",

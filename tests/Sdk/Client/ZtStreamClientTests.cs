@@ -168,7 +168,9 @@ public sealed class ZtStreamClientTests
     {
         await using var ingest = await FakeIngest.StartAsync();
         ingest.Reply = r => Task.FromResult(r.Events.Count > 2 ? new IngestReply(413) : IngestReply.Accepted);
-        await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
+
+        // Nothing leaves before the flush (a busy machine could otherwise let the 1 s flush interval send a first part).
+        await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.FlushInterval = TimeSpan.FromMinutes(5)));
         for (var i = 0; i < 7; i++)
         {
             client.Enqueue(Event($"e{i}"));

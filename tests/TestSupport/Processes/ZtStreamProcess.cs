@@ -10,6 +10,7 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
 {
     private readonly Process process;
     private readonly ConcurrentQueue<string> output = new();
+    private readonly ConcurrentQueue<string> standardOutput = new();
     private readonly TaskCompletionSource<string> listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ZtStreamProcess(Process process, string name)
@@ -28,7 +29,14 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     /// <summary>The operating system's process id (for /proc/ID/status: its memory).</summary>
     public int ProcessId => process.Id;
 
+    /// <summary>Standard output and error as they arrived: their relative order is not kept (two pipes, read apart).</summary>
     public string Output => string.Join('\n', output);
+
+    /// <summary>
+    /// Standard output's last non-blank line: what a command prints last for its caller (a key, a JSON line). Not the
+    /// merged output's, whose last line can be one standard error wrote earlier but that arrived later.
+    /// </summary>
+    public string LastStandardOutputLine => standardOutput.LastOrDefault(line => line.Trim().Length > 0)?.Trim() ?? string.Empty;
 
     /// <summary>The ztstream.dll next to the test assembly (a ProjectReference to src/Host puts it there).</summary>
     public static string BinaryPath => Path.Combine(AppContext.BaseDirectory, "ztstream.dll");
@@ -62,8 +70,8 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var started = new ZtStreamProcess(process, name);
-        process.OutputDataReceived += (_, e) => started.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => started.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => started.OnLine(e.Data, standard: true);
+        process.ErrorDataReceived += (_, e) => started.OnLine(e.Data, standard: false);
         process.Exited += (_, _) => started.listening.TrySetException(new InvalidOperationException($"{name} exited with {SafeExitCode(process)}:\n{started.Output}"));
         process.Start();
         process.BeginOutputReadLine();
@@ -132,7 +140,7 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
         process.Dispose();
     }
 
-    private void OnLine(string? line)
+    private void OnLine(string? line, bool standard)
     {
         if (line is null)
         {
@@ -140,6 +148,11 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
         }
 
         output.Enqueue(line);
+        if (standard)
+        {
+            standardOutput.Enqueue(line);
+        }
+
         var match = ListeningLine().Match(line);
         if (match.Success)
         {

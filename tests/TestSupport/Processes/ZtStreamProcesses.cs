@@ -39,7 +39,8 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
             throw new InvalidOperationException($"ztstream sources add {name} exited with {code}:\n{p.Output}");
         }
 
-        return p.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[^1];
+        // The key is standard output's last line; the scope notice goes to standard error.
+        return p.LastStandardOutputLine;
     }
 
     public async ValueTask DisposeAsync()
