@@ -105,15 +105,19 @@ internal sealed class BenchCommand : ICliCommand
         var cpuBefore = ProcessCpu();
         var allocatedBefore = GC.GetTotalAllocatedBytes();
         var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
-        var ingested = await DrainAsync(monitor, clients, () => clients.RunAsync(load, endpoint, cancellationToken), clock, cancellationToken);
-        var cpu = ProcessCpu() - cpuBefore;
-        var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
-        var collections = new JsonObject
+        var cpu = TimeSpan.Zero;
+        var allocated = 0L;
+        var collections = new JsonObject();
+
+        // Read the moment the run is drained, before the monitor's last poll and the probes' teardown.
+        var ingested = await DrainAsync(monitor, clients, () => clients.RunAsync(load, endpoint, cancellationToken), clock, cancellationToken, drained: () =>
         {
-            ["gen0"] = GC.CollectionCount(0) - gcBefore.Item1,
-            ["gen1"] = GC.CollectionCount(1) - gcBefore.Item2,
-            ["gen2"] = GC.CollectionCount(2) - gcBefore.Item3,
-        };
+            cpu = ProcessCpu() - cpuBefore;
+            allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
+            collections["gen0"] = GC.CollectionCount(0) - gcBefore.Item1;
+            collections["gen1"] = GC.CollectionCount(1) - gcBefore.Item2;
+            collections["gen2"] = GC.CollectionCount(2) - gcBefore.Item3;
+        });
         monitor.Finish();
         var endToEnd = (monitor.LastScoredAt ?? context.Time.GetUtcNow()) - started;
         var (principalsAfter, checkpointBytes) = await verifier.MeasureStateAsync(cancellationToken);
@@ -179,9 +183,10 @@ internal sealed class BenchCommand : ICliCommand
     /// <summary>
     /// Sends a load and waits until it is drained: every acknowledged event scored, every attack alerted and every
     /// revocation refused by the SDK — or scoring makes no progress for 60 s, or the attacks are not settled 30 s after
-    /// it finished. Returns how long the sending took on <paramref name="clock"/>.
+    /// it finished. <paramref name="drained"/> runs at that moment, before the last poll and the probes' teardown.
+    /// Returns how long the sending took on <paramref name="clock"/>.
     /// </summary>
-    private static async Task<TimeSpan> DrainAsync(BenchMonitor monitor, BenchClients clients, Func<Task> send, Stopwatch clock, CancellationToken cancellationToken)
+    private static async Task<TimeSpan> DrainAsync(BenchMonitor monitor, BenchClients clients, Func<Task> send, Stopwatch clock, CancellationToken cancellationToken, Action? drained = null)
     {
         using var polling = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var poller = PollUntilCancelledAsync(monitor, polling.Token);
@@ -212,6 +217,7 @@ internal sealed class BenchCommand : ICliCommand
             await Task.Delay(20, cancellationToken);
         }
 
+        drained?.Invoke();
         await polling.CancelAsync();
         await poller;
         await monitor.PollAsync(cancellationToken);
