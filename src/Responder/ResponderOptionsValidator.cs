@@ -34,9 +34,9 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             errors.Add("Responder:RetryMinBackoff must be positive and not above Responder:RetryMaxBackoff.");
         }
 
-        Positive(errors, options.SchedulerInterval, nameof(options.SchedulerInterval));
-        Positive(errors, options.RedispatchAfter, nameof(options.RedispatchAfter));
-        Positive(errors, options.VerdictSuppression, nameof(options.VerdictSuppression));
+        errors.Positive("Responder:SchedulerInterval", options.SchedulerInterval);
+        errors.Positive("Responder:RedispatchAfter", options.RedispatchAfter);
+        errors.Positive("Responder:VerdictSuppression", options.VerdictSuppression);
         if (options.VerdictSuppression > Suppressions.SuppressionService.MaxLifetime)
         {
             errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer.");
@@ -53,14 +53,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
         {
             var t = options.ApiTokens[i];
             var at = $"Responder:ApiTokens:{i}";
-            if (string.IsNullOrWhiteSpace(t.Name))
-            {
-                errors.Add($"{at}:Name is required.");
-            }
-            else if (!names.Add(t.Name))
-            {
-                errors.Add($"{at}:Name '{t.Name}' is used twice.");
-            }
+            errors.UniqueName($"{at}:Name", t.Name, names);
 
             if (ApiRoles.Rank(t.Role) < 0)
             {
@@ -97,14 +90,6 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             {
                 errors.Add($"{at}: the same token is configured twice.");
             }
-        }
-    }
-
-    private static void Positive(List<string> errors, TimeSpan value, string key)
-    {
-        if (value <= TimeSpan.Zero)
-        {
-            errors.Add($"Responder:{key} must be positive.");
         }
     }
 }

@@ -33,6 +33,23 @@ internal static class OptionsChecks
         }
     }
 
+    /// <summary>
+    /// The name of one of a list's items, which must be given and unlike the others' (compared as
+    /// <paramref name="seen"/> compares).
+    /// </summary>
+    public static void UniqueName(this ICollection<string> problems, string key, string? name, ISet<string> seen)
+    {
+        ArgumentNullException.ThrowIfNull(seen);
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            problems.Add($"{key} is required");
+        }
+        else if (!seen.Add(name))
+        {
+            problems.Add($"{key} '{name}' is used twice");
+        }
+    }
+
     /// <summary>A count of zero or more.</summary>
     public static void NotNegative(this ICollection<string> problems, string key, long value)
     {

@@ -26,14 +26,7 @@ internal sealed class NotificationOptionsValidator : OptionsValidator<Notificati
         {
             var route = options.Routes[i];
             var key = $"{S}:Routes:{i}";
-            if (string.IsNullOrWhiteSpace(route.Name))
-            {
-                problems.Add($"{key}:Name is required");
-            }
-            else if (!names.Add(route.Name))
-            {
-                problems.Add($"{key}:Name '{route.Name}' is used by another route");
-            }
+            problems.UniqueName($"{key}:Name", route.Name, names);
 
             if (route.Targets.Count == 0)
             {

@@ -34,7 +34,7 @@ public sealed class NotificationOptionsTests
             "Routes:0:Targets: 'missing' is not a target",
             "Routes:0:MinSeverity 'severe'",
             "Routes:0:MaxPerWindow",
-            "Routes:1:Name 'R' is used by another route",
+            "Routes:1:Name 'R' is used twice",
             "Routes:1:Targets names no target",
             "MaxAttempts must be at least 1");
     }
