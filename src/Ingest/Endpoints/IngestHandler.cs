@@ -84,7 +84,7 @@ internal sealed class IngestHandler(
         {
             metrics.Rejected(source, name, "unsupported_media_type", 1);
             return await ProblemAsync(context, 415, "unsupported-media-type", "Unsupported content type",
-                $"'{Clip(context.Request.ContentType ?? string.Empty)}' is not accepted; send application/json (an array of events), application/x-ndjson or {CloudEventMapping.BatchMediaType}.");
+                $"'{ItemError.Clip(context.Request.ContentType ?? string.Empty, 80)}' is not accepted; send application/json (an array of events), application/x-ndjson or {CloudEventMapping.BatchMediaType}.");
         }
 
         var max = options.Value.MaxBodyBytes;
@@ -393,5 +393,4 @@ internal sealed class IngestHandler(
 
     private static string Name(SourceAdapter? adapter) => adapter?.Name ?? "events";
 
-    private static string Clip(string s) => s.Length <= 80 ? s : string.Concat(s.AsSpan(0, 80), "…");
 }

@@ -97,7 +97,7 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
 
         if (o.ByIssuer(issuer) is not { } match)
         {
-            return Reject(SetErrors.InvalidIssuer, $"'{Clip(issuer)}' is not the issuer of a transmitter configured under {SsfReceiverOptions.Section}:Transmitters");
+            return Reject(SetErrors.InvalidIssuer, $"'{ItemError.Clip(issuer, 128)}' is not the issuer of a transmitter configured under {SsfReceiverOptions.Section}:Transmitters");
         }
 
         var (name, transmitter) = match;
@@ -139,7 +139,7 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
             {
                 SecurityTokenSignatureKeyNotFoundException => Reject(SetErrors.InvalidKey, $"no key with kid '{jwt.Kid}' in the JWKS of transmitter '{name}'"),
                 SecurityTokenInvalidAudienceException => Reject(SetErrors.InvalidAudience, $"the SET's aud does not include '{transmitter.Audience}'"),
-                SecurityTokenInvalidIssuerException => Reject(SetErrors.InvalidIssuer, $"'{Clip(issuer)}' is not the configured issuer"),
+                SecurityTokenInvalidIssuerException => Reject(SetErrors.InvalidIssuer, $"'{ItemError.Clip(issuer, 128)}' is not the configured issuer"),
                 SecurityTokenInvalidSignatureException => Reject(SetErrors.AuthenticationFailed, $"the SET's signature does not verify with transmitter '{name}''s key '{jwt.Kid}'"),
                 SecurityTokenInvalidAlgorithmException => Reject(SetErrors.InvalidKey, $"the SET's algorithm '{jwt.Alg}' is not accepted"),
                 SecurityTokenInvalidTypeException => Reject(SetErrors.InvalidRequest, $"the SET's typ header must be secevent+jwt, got '{jwt.Typ}'"),
@@ -201,7 +201,7 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         {
             if (e.Value.ValueKind != JsonValueKind.Object)
             {
-                return Reject(SetErrors.InvalidRequest, $"the payload of event '{Clip(e.Name)}' must be a JSON object");
+                return Reject(SetErrors.InvalidRequest, $"the payload of event '{ItemError.Clip(e.Name, 128)}' must be a JSON object");
             }
         }
 
@@ -226,5 +226,4 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
 
     private static (ValidatedSet?, SetRejection?) Reject(string error, string description) => (null, new SetRejection(error, description));
 
-    private static string Clip(string s) => s.Length <= 128 ? s : s[..128] + "…";
 }

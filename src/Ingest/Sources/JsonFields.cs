@@ -94,15 +94,12 @@ internal static class JsonFields
     /// <summary>A short description of a JSON value for error messages.</summary>
     public static string Describe(JsonElement e) => e.ValueKind switch
     {
-        JsonValueKind.String => $"string \"{Clip(e.GetString() ?? string.Empty)}\"",
-        JsonValueKind.Number => $"number {Clip(e.GetRawText())}",
+        JsonValueKind.String => $"string \"{ItemError.Clip(e.GetString() ?? string.Empty)}\"",
+        JsonValueKind.Number => $"number {ItemError.Clip(e.GetRawText())}",
         JsonValueKind.True or JsonValueKind.False => $"boolean {e.GetRawText()}",
         JsonValueKind.Null => "null",
         JsonValueKind.Array => "an array",
         JsonValueKind.Object => "an object",
         _ => e.ValueKind.ToString(),
     };
-
-    /// <summary>At most 64 characters of <paramref name="s"/>, for error messages.</summary>
-    public static string Clip(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 }

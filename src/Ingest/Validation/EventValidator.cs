@@ -40,7 +40,7 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         RequireString(item, "id", index, prefix, errors);
         if (RequireString(item, "time", index, prefix, errors) is { } timeText && !Sources.JsonFields.TryParseTime(timeText, out _))
         {
-            errors.Add(new ItemError(index, prefix + "time", $"not an RFC 3339 timestamp: \"{Clip(timeText)}\""));
+            errors.Add(new ItemError(index, prefix + "time", $"not an RFC 3339 timestamp: \"{ItemError.Clip(timeText)}\""));
         }
 
         RequireString(item, "kind", index, prefix, errors);
@@ -148,7 +148,7 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         else if (EventKinds.IsDerived(e.Kind))
         {
             errors.Add(new ItemError(index, prefix + "kind",
-                $"\"{Clip(e.Kind)}\" is reserved: kinds starting with \"{EventKinds.DerivedPrefix}\" are records the Verifier derives itself"));
+                $"\"{ItemError.Clip(e.Kind)}\" is reserved: kinds starting with \"{EventKinds.DerivedPrefix}\" are records the Verifier derives itself"));
         }
 
         if (string.IsNullOrEmpty(e.PrincipalKey))
@@ -311,8 +311,6 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         JsonValueKind.Null => "null",
         _ => "nothing",
     };
-
-    private static string Clip(string s) => s.Length <= 64 ? s : string.Concat(s.AsSpan(0, 64), "…");
 
     private static string Describe(TimeSpan span) =>
         span.TotalDays >= 1 ? $"{span.TotalDays:0.#} days"

@@ -5,4 +5,15 @@ namespace ZtStream.Platform.Http;
 /// request of one item); <paramref name="Field"/> is a dotted path in that item ("$" for the item itself).
 /// Problem documents list these under <c>errors</c>, and the SDK reads them to drop exactly the refused items.
 /// </summary>
-internal sealed record ItemError(int Index, string Field, string Reason);
+internal sealed record ItemError(int Index, string Field, string Reason)
+{
+    /// <summary>
+    /// At most <paramref name="max"/> characters of a value the sender gave, to quote in a reason: enough to recognise
+    /// it, without echoing a whole oversized field back.
+    /// </summary>
+    public static string Clip(string s, int max = 64)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.Length <= max ? s : string.Concat(s.AsSpan(0, max), "…");
+    }
+}

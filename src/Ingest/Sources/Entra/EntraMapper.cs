@@ -71,7 +71,7 @@ internal static class EntraMapper
         else
         {
             errors.Add(new ItemError(index, "category",
-                $"data not recognized as an Entra ID sign-in or audit record (category {(category.Length == 0 ? "missing" : $"\"{JsonFields.Clip(category)}\"")})"));
+                $"data not recognized as an Entra ID sign-in or audit record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")})"));
         }
     }
 

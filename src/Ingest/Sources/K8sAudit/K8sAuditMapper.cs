@@ -84,7 +84,7 @@ internal static class K8sAuditMapper
         }
         else if (!JsonFields.TryParseTime(timeText, out time))
         {
-            errors.Add(new ItemError(index, timeField!, $"not an RFC 3339 timestamp: \"{JsonFields.Clip(timeText)}\""));
+            errors.Add(new ItemError(index, timeField!, $"not an RFC 3339 timestamp: \"{ItemError.Clip(timeText)}\""));
             return;
         }
         else if (timeField != "requestReceivedTimestamp")

@@ -127,7 +127,7 @@ internal sealed record SourceScope(
     }
 
     private static ItemError Outside(int index, string source, string field, string value, IReadOnlyList<string> allowed) =>
-        new(index, field, $"outside the scope of source {source}: '{Clip(value)}' is not one of {List(allowed)}");
+        new(index, field, $"outside the scope of source {source}: '{ItemError.Clip(value, 120)}' is not one of {List(allowed)}");
 
     private static string List(IReadOnlyList<string> patterns) => patterns.Count == 0 ? "(none)" : string.Join(", ", patterns);
 
@@ -139,5 +139,4 @@ internal sealed record SourceScope(
         }
     }
 
-    private static string Clip(string s) => s.Length <= 120 ? s : string.Concat(s.AsSpan(0, 120), "…");
 }
