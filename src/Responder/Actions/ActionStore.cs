@@ -72,29 +72,28 @@ internal sealed class ActionStore(IStore store)
         return await QueryRowsAsync(sql.ToString(), p, cancellationToken);
     }
 
+    /// <summary>Active isolations whose time to live has passed.</summary>
     public Task<IReadOnlyList<ActionRecord>> DueIsolationsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        QueryRowsAsync(
-            $"SELECT {Columns} FROM responder_actions WHERE state = 'active' AND expires_at IS NOT NULL AND expires_at <= @Now ORDER BY expires_at",
-            new { Now = now.ToUnixTimeMilliseconds() },
-            cancellationToken);
+        InStateUntilAsync(ActionStates.Active, "expires_at", now, cancellationToken);
 
     public Task<IReadOnlyList<ActionRecord>> ExpiredApprovalsAsync(DateTimeOffset now, CancellationToken cancellationToken) =>
-        QueryRowsAsync(
-            $"SELECT {Columns} FROM responder_actions WHERE state = 'pending_approval' AND approval_expires_at <= @Now ORDER BY approval_expires_at",
-            new { Now = now.ToUnixTimeMilliseconds() },
-            cancellationToken);
+        InStateUntilAsync(ActionStates.PendingApproval, "approval_expires_at", now, cancellationToken);
 
     public Task<IReadOnlyList<ActionRecord>> StaleQueuedAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
-        QueryRowsAsync(
-            $"SELECT {Columns} FROM responder_actions WHERE state = 'queued' AND updated_at <= @Before ORDER BY updated_at",
-            new { Before = before.ToUnixTimeMilliseconds() },
-            cancellationToken);
+        InStateUntilAsync(ActionStates.Queued, "updated_at", before, cancellationToken);
 
     /// <summary>Actions whose command was sent before <paramref name="before"/> and never finished: the command may have been lost.</summary>
     public Task<IReadOnlyList<ActionRecord>> StaleDispatchedAsync(DateTimeOffset before, CancellationToken cancellationToken) =>
+        InStateUntilAsync(ActionStates.Dispatched, "updated_at", before, cancellationToken);
+
+    /// <summary>
+    /// The actions in <paramref name="state"/> whose time <paramref name="column"/> is at or before <paramref name="at"/>,
+    /// oldest first; a NULL time never is.
+    /// </summary>
+    private Task<IReadOnlyList<ActionRecord>> InStateUntilAsync(string state, string column, DateTimeOffset at, CancellationToken cancellationToken) =>
         QueryRowsAsync(
-            $"SELECT {Columns} FROM responder_actions WHERE state = 'dispatched' AND updated_at <= @Before ORDER BY updated_at",
-            new { Before = before.ToUnixTimeMilliseconds() },
+            $"SELECT {Columns} FROM responder_actions WHERE state = @State AND {column} <= @At ORDER BY {column}",
+            new { State = state, At = at.ToUnixTimeMilliseconds() },
             cancellationToken);
 
     private async Task<IReadOnlyList<ActionRecord>> QueryRowsAsync(string sql, object args, CancellationToken cancellationToken)

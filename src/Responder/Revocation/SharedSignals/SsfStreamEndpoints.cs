@@ -62,16 +62,23 @@ internal static class SsfStreamEndpoints
         endpoints.MapPut(StreamsPath, Handler(http => UpdateAsync(http, replace: true))).ExcludeFromDescription();
         endpoints.MapDelete(StreamsPath, Handler(DeleteAsync)).ExcludeFromDescription();
         endpoints.MapGet(StatusPath, Handler(ReadStatusAsync)).ExcludeFromDescription();
-        endpoints.MapPost(StatusPath, Handler(UpdateStatusAsync)).ExcludeFromDescription();
-        endpoints.MapPost(AddSubjectPath, Handler(http => SubjectAsync(http, add: true))).ExcludeFromDescription();
-        endpoints.MapPost(RemoveSubjectPath, Handler(http => SubjectAsync(http, add: false))).ExcludeFromDescription();
-        endpoints.MapPost(VerifyPath, Handler(VerifyAsync)).ExcludeFromDescription();
+        endpoints.MapPost(StatusPath, OnStream(UpdateStatusAsync)).ExcludeFromDescription();
+        endpoints.MapPost(AddSubjectPath, OnStream((http, request) => SubjectAsync(http, request, add: true))).ExcludeFromDescription();
+        endpoints.MapPost(RemoveSubjectPath, OnStream((http, request) => SubjectAsync(http, request, add: false))).ExcludeFromDescription();
+        endpoints.MapPost(VerifyPath, OnStream(VerifyAsync)).ExcludeFromDescription();
         endpoints.MapPost(PollPath + "/{streamId}", (Func<HttpContext, string, Task<IResult>>)PollAsync).ExcludeFromDescription();
         endpoints.MapPost(SignalsPath, Handler(SignalAsync)).RequireApiRole(ApiRoles.Responder).ExcludeFromDescription();
     }
 
     /// <summary>As a route handler (not a RequestDelegate), so the returned result is written.</summary>
     private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    /// <summary>A request about one of the caller's streams: the handler runs once <see cref="StreamRequestAsync"/> found it.</summary>
+    private static Delegate OnStream(Func<HttpContext, StreamRequest, Task<IResult>> handler) => Handler(async http =>
+    {
+        var (request, failure) = await StreamRequestAsync(http);
+        return request is null ? failure! : await handler(http, request);
+    });
 
     private static async Task<IResult> CreateAsync(HttpContext http)
     {
@@ -212,14 +219,8 @@ internal static class SsfStreamEndpoints
         return Json(Status(stream));
     }
 
-    private static async Task<IResult> UpdateStatusAsync(HttpContext http)
+    private static async Task<IResult> UpdateStatusAsync(HttpContext http, StreamRequest request)
     {
-        var (request, failure) = await StreamRequestAsync(http);
-        if (request is null)
-        {
-            return failure!;
-        }
-
         var (client, body, stream, services) = request;
         var id = stream.StreamId;
         var status = Text(body, "status");
@@ -246,14 +247,8 @@ internal static class SsfStreamEndpoints
         return Json(Status(updated));
     }
 
-    private static async Task<IResult> SubjectAsync(HttpContext http, bool add)
+    private static async Task<IResult> SubjectAsync(HttpContext http, StreamRequest request, bool add)
     {
-        var (request, failure) = await StreamRequestAsync(http);
-        if (request is null)
-        {
-            return failure!;
-        }
-
         var (client, body, stream, services) = request;
         var id = stream.StreamId;
 
@@ -268,17 +263,9 @@ internal static class SsfStreamEndpoints
         return add ? Results.Ok() : Results.NoContent();
     }
 
-    private static async Task<IResult> VerifyAsync(HttpContext http)
+    private static async Task<IResult> VerifyAsync(HttpContext http, StreamRequest request)
     {
-        var (request, failure) = await StreamRequestAsync(http);
-        if (request is null)
-        {
-            return failure!;
-        }
-
-        var (client, body, stream, services) = request;
-        var id = stream.StreamId;
-
+        var (_, body, stream, services) = request;
         var now = services.Time.GetUtcNow();
         if (stream.VerifiedAt is { } last && now - last < services.Options.MinVerificationInterval)
         {
