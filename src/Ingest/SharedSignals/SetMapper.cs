@@ -1,39 +1,8 @@
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Contracts.SharedSignals;
 
 namespace ZtStream.Ingest.SharedSignals;
-
-/// <summary>The event types of CAEP, RISC and SSF ZtStream understands.</summary>
-internal static class SetEventTypes
-{
-    public const string Caep = "https://schemas.openid.net/secevent/caep/event-type/";
-    public const string Risc = "https://schemas.openid.net/secevent/risc/event-type/";
-    public const string Ssf = "https://schemas.openid.net/secevent/ssf/event-type/";
-
-    public const string SessionRevoked = Caep + "session-revoked";
-    public const string TokenClaimsChange = Caep + "token-claims-change";
-    public const string CredentialChange = Caep + "credential-change";
-    public const string AssuranceLevelChange = Caep + "assurance-level-change";
-    public const string DeviceComplianceChange = Caep + "device-compliance-change";
-    public const string SessionEstablished = Caep + "session-established";
-    public const string SessionPresented = Caep + "session-presented";
-    public const string RiskLevelChange = Caep + "risk-level-change";
-
-    public const string AccountDisabled = Risc + "account-disabled";
-    public const string AccountEnabled = Risc + "account-enabled";
-    public const string AccountPurged = Risc + "account-purged";
-    public const string AccountCredentialChangeRequired = Risc + "account-credential-change-required";
-    public const string CredentialCompromise = Risc + "credential-compromise";
-    public const string IdentifierChanged = Risc + "identifier-changed";
-    public const string IdentifierRecycled = Risc + "identifier-recycled";
-    public const string RiscSessionsRevoked = Risc + "sessions-revoked";
-
-    public const string Verification = Ssf + "verification";
-    public const string StreamUpdated = Ssf + "stream-updated";
-
-    /// <summary>Stream-control events: acknowledged and audited, but about the stream, not a subject.</summary>
-    public static bool IsStreamControl(string type) => type is Verification or StreamUpdated;
-}
 
 /// <summary>
 /// Turns a validated SET into canonical events, one per event it carries: the subject from <c>sub_id</c> (RFC 9493:
@@ -54,7 +23,7 @@ internal static class SetMapper
         foreach (var item in types)
         {
             n++;
-            if (SetEventTypes.IsStreamControl(item.Name))
+            if (SsfEventTypes.IsStreamControl(item.Name))
             {
                 continue;
             }
@@ -67,7 +36,7 @@ internal static class SetMapper
                 // One SET may carry several events; each gets its own stable id, so a redelivered SET adds nothing.
                 Id = types.Count == 1 ? $"ssf:{set.Transmitter}:{set.Jti}" : $"ssf:{set.Transmitter}:{set.Jti}:{n}",
                 Time = Timestamp(payload) ?? set.IssuedAt,
-                Action = Short(item.Name),
+                Action = SsfEventTypes.ShortName(item.Name),
                 EventType = item.Name,
                 SubjectId = subject.User,
                 Tenant = subject.Tenant,
@@ -105,21 +74,21 @@ internal static class SetMapper
     {
         switch (type)
         {
-            case SetEventTypes.SessionRevoked:
-            case SetEventTypes.RiscSessionsRevoked:
+            case SsfEventTypes.SessionRevoked:
+            case SsfEventTypes.RiscSessionsRevoked:
                 e.Kind = EventKinds.AuthSessionRevoked;
                 break;
-            case SetEventTypes.CredentialChange:
+            case SsfEventTypes.CredentialChange:
                 e.Kind = EventKinds.AuthCredentialChange;
                 e.Set(IdentityAttributes.Change, payload.String("change_type"))
                     .Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")))
                     .Set("ssf.credential_type", payload.String("credential_type"));
                 break;
-            case SetEventTypes.AccountCredentialChangeRequired:
+            case SsfEventTypes.AccountCredentialChangeRequired:
                 e.Kind = EventKinds.AuthCredentialChange;
                 e.Set(IdentityAttributes.Change, "change_required");
                 break;
-            case SetEventTypes.TokenClaimsChange:
+            case SsfEventTypes.TokenClaimsChange:
                 e.Kind = EventKinds.AuthContextChange;
                 e.Set(IdentityAttributes.Change, "token_claims");
                 if (payload.Child("claims") is { ValueKind: JsonValueKind.Object } claims)
@@ -128,7 +97,7 @@ internal static class SetMapper
                 }
 
                 break;
-            case SetEventTypes.AssuranceLevelChange:
+            case SsfEventTypes.AssuranceLevelChange:
                 e.Kind = EventKinds.AuthContextChange;
                 e.Set(IdentityAttributes.Change, "assurance_level")
                     .Set("ssf.current_level", payload.String("current_level"))
@@ -136,7 +105,7 @@ internal static class SetMapper
                     .Set("ssf.change_direction", payload.String("change_direction"))
                     .Set("ssf.namespace", payload.String("namespace"));
                 break;
-            case SetEventTypes.DeviceComplianceChange:
+            case SsfEventTypes.DeviceComplianceChange:
                 e.Kind = EventKinds.AuthContextChange;
                 e.Set(IdentityAttributes.Change, "device_compliance")
                     .Set("ssf.current_status", payload.String("current_status"))
@@ -148,28 +117,28 @@ internal static class SetMapper
                     _ => (bool?)null,
                 });
                 break;
-            case SetEventTypes.SessionEstablished:
-            case SetEventTypes.SessionPresented:
+            case SsfEventTypes.SessionEstablished:
+            case SsfEventTypes.SessionPresented:
                 e.Kind = EventKinds.AuthLogin;
                 e.Outcome = Outcomes.Success;
                 e.SourceIp = payload.String("ips") ?? payload.FirstString("ips");
                 e.Set(IdentityAttributes.Factor, Factors.Normalise(payload.FirstString("amr")))
                     .Set("auth.acr", payload.String("acr"));
                 break;
-            case SetEventTypes.RiskLevelChange:
+            case SsfEventTypes.RiskLevelChange:
                 e.Kind = EventKinds.AuthRisk;
                 e.Risk(payload.String("current_level"));
                 e.Set("idp.risk_reason", payload.String("risk_reason"))
                     .Set("ssf.previous_level", payload.String("previous_level"));
                 break;
-            case SetEventTypes.CredentialCompromise:
+            case SsfEventTypes.CredentialCompromise:
                 // A credential known to be in an attacker's hands: the strongest risk an identity provider reports.
                 e.Kind = EventKinds.AuthRisk;
                 e.Add(IdentityAttributes.IdpRiskEvents, ["credential_compromise"]);
                 e.Risk(RiskLevels.High);
                 e.Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")));
                 break;
-            case SetEventTypes.AccountDisabled:
+            case SsfEventTypes.AccountDisabled:
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, "disabled").Set("ssf.reason", payload.String("reason"));
                 if (payload.String("reason") is "hijacking")
@@ -179,18 +148,18 @@ internal static class SetMapper
                 }
 
                 break;
-            case SetEventTypes.AccountEnabled:
+            case SsfEventTypes.AccountEnabled:
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, "enabled");
                 break;
-            case SetEventTypes.AccountPurged:
+            case SsfEventTypes.AccountPurged:
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, "deleted");
                 break;
-            case SetEventTypes.IdentifierChanged:
-            case SetEventTypes.IdentifierRecycled:
+            case SsfEventTypes.IdentifierChanged:
+            case SsfEventTypes.IdentifierRecycled:
                 e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, type == SetEventTypes.IdentifierChanged ? "identifier_changed" : "identifier_recycled")
+                e.Set(IdentityAttributes.Change, type == SsfEventTypes.IdentifierChanged ? "identifier_changed" : "identifier_recycled")
                     .Set("ssf.new_value", payload.String("new-value") ?? payload.String("new_value"));
                 break;
             default:
@@ -211,13 +180,6 @@ internal static class SetMapper
         { ValueKind: JsonValueKind.Object } o => o.String("en") ?? o.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()).FirstOrDefault(),
         _ => null,
     };
-
-    /// <summary>The last path segment of an event type URI: <c>session-revoked</c>.</summary>
-    private static string Short(string type)
-    {
-        var slash = type.TrimEnd('/').LastIndexOf('/');
-        return slash >= 0 && slash < type.Length - 1 ? type[(slash + 1)..] : type;
-    }
 
     /// <summary>What an RFC 9493 subject identifier names.</summary>
     internal sealed record Subject(string? Format, string? User, string? Session, string? Device, string? Tenant, string? Application, string? TokenId, string? Other)

@@ -6,6 +6,7 @@ using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.EventLog;
+using ZtStream.Contracts.SharedSignals;
 
 namespace ZtStream.Ingest.SharedSignals;
 
@@ -117,7 +118,7 @@ internal sealed class SsfReceiver(
         }
 
         events = admitted;
-        if (errors.Count > 0 || (events.Count == 0 && !types.All(SetEventTypes.IsStreamControl)))
+        if (errors.Count > 0 || (events.Count == 0 && !types.All(SsfEventTypes.IsStreamControl)))
         {
             var why = errors.Count > 0
                 ? $"the event does not fit Ingest's limits: {errors[0].Field} {errors[0].Reason}"

@@ -93,7 +93,7 @@ public abstract class DriverStoreContractTests
             DeliveryMethod = SsfDelivery.PushMethod,
             EndpointUrl = "https://siem.example/events",
             AuthorizationHeader = "Bearer x",
-            EventsRequested = $"[\"{SecurityEventTokens.SessionRevoked}\",\"urn:example:other\"]",
+            EventsRequested = $"[\"{SsfEventTypes.SessionRevoked}\",\"urn:example:other\"]",
             Status = SsfStreamStatus.Enabled,
             CreatedAt = Start,
             UpdatedAt = Start,
@@ -103,7 +103,7 @@ public abstract class DriverStoreContractTests
 
         var read = await streams.GetAsync("s1", ct);
         Assert.Equal(stream, read);
-        Assert.Equal([SecurityEventTokens.SessionRevoked], read!.Delivered());
+        Assert.Equal([SsfEventTypes.SessionRevoked], read!.Delivered());
         Assert.Null(await streams.GetOwnAsync("crm", "s1", ct));
         Assert.Equal(["s1"], (await streams.ActiveAsync(ct)).Select(s => s.StreamId));
         Assert.Equal(["s2"], (await streams.ForClientAsync("crm", ct)).Select(s => s.StreamId));

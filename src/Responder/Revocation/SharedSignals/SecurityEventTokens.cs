@@ -1,4 +1,5 @@
 using Microsoft.IdentityModel.JsonWebTokens;
+using ZtStream.Contracts.SharedSignals;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
@@ -10,16 +11,11 @@ namespace ZtStream.Responder.Revocation.SharedSignals;
 /// </summary>
 internal static class SecurityEventTokens
 {
-    public const string SessionRevoked = "https://schemas.openid.net/secevent/caep/event-type/session-revoked";
-    public const string CredentialChange = "https://schemas.openid.net/secevent/caep/event-type/credential-change";
-    public const string AssuranceLevelChange = "https://schemas.openid.net/secevent/caep/event-type/assurance-level-change";
-    public const string Verification = "https://schemas.openid.net/secevent/ssf/event-type/verification";
-    public const string StreamUpdated = "https://schemas.openid.net/secevent/ssf/event-type/stream-updated";
     public const string MediaType = "application/secevent+jwt";
     public const string TokenType = "secevent+jwt";
 
     /// <summary>The events a receiver can ask for on a stream (<c>events_supported</c>).</summary>
-    public static readonly IReadOnlyList<string> Supported = [SessionRevoked, CredentialChange, AssuranceLevelChange];
+    public static readonly IReadOnlyList<string> Supported = [SsfEventTypes.SessionRevoked, SsfEventTypes.CredentialChange, SsfEventTypes.AssuranceLevelChange];
 
     private static readonly JsonWebTokenHandler Handler = new();
 
@@ -58,7 +54,7 @@ internal static class SecurityEventTokens
         DateTimeOffset eventTime,
         string reason,
         string requestedBy) =>
-        Claims(issuer, audience, jti, issuedAt, actionId.ToString(), subject, SessionRevoked, CaepPayload(eventTime, reason, requestedBy));
+        Claims(issuer, audience, jti, issuedAt, actionId.ToString(), subject, SsfEventTypes.SessionRevoked, CaepPayload(eventTime, reason, requestedBy));
 
     /// <summary>The claims of one SET carrying one event of <paramref name="eventType"/> for one receiver.</summary>
     public static JsonObject Claims(

@@ -1,4 +1,5 @@
 using ZtStream.Responder.Drivers;
+using ZtStream.Contracts.SharedSignals;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
@@ -47,7 +48,7 @@ internal sealed class SharedSignalsTransmitter(
     private async Task<DriverResult> RevokeAsync(Guid actionId, JsonObject subject, DateTimeOffset eventTime, string reason, string requestedBy, CancellationToken cancellationToken)
     {
         var (queued, already) = await QueueAsync(
-            new SsfSignal(SecurityEventTokens.SessionRevoked, subject, SecurityEventTokens.CaepPayload(eventTime, reason, requestedBy), actionId, actionId.ToString()),
+            new SsfSignal(SsfEventTypes.SessionRevoked, subject, SecurityEventTokens.CaepPayload(eventTime, reason, requestedBy), actionId, actionId.ToString()),
             cancellationToken);
         if (queued.Count == 0 && already.Count == 0)
         {

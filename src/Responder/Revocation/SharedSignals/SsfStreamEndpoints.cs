@@ -1,5 +1,6 @@
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
+using ZtStream.Contracts.SharedSignals;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
@@ -114,7 +115,7 @@ internal static class SsfStreamEndpoints
         }
 
         await services.Streams.CreateAsync(applied, http.RequestAborted);
-        await AuditAsync(http, "ssf.stream_created", client, $"stream {applied.StreamId} created ({applied.Delivery}, {string.Join(", ", applied.Delivered().Select(Short))})", applied.StreamId);
+        await AuditAsync(http, "ssf.stream_created", client, $"stream {applied.StreamId} created ({applied.Delivery}, {string.Join(", ", applied.Delivered().Select(SsfEventTypes.ShortName))})", applied.StreamId);
         return Json(Configuration(applied, services.Options), statusCode: 201);
     }
 
@@ -176,7 +177,7 @@ internal static class SsfStreamEndpoints
 
         updated = updated with { UpdatedAt = services.Time.GetUtcNow() };
         await services.Streams.UpdateAsync(updated, http.RequestAborted);
-        await AuditAsync(http, "ssf.stream_updated", client, $"stream {id} {(replace ? "replaced" : "updated")} ({updated.Delivery}, {string.Join(", ", updated.Delivered().Select(Short))})", id);
+        await AuditAsync(http, "ssf.stream_updated", client, $"stream {id} {(replace ? "replaced" : "updated")} ({updated.Delivery}, {string.Join(", ", updated.Delivered().Select(SsfEventTypes.ShortName))})", id);
         NoStore(http);
         return Json(Configuration(updated, services.Options));
     }
@@ -282,7 +283,7 @@ internal static class SsfStreamEndpoints
 
         await services.Streams.MarkVerifiedAsync(stream.StreamId, now, http.RequestAborted);
         await services.Transmitter.QueueAsync(
-            new SsfSignal(SecurityEventTokens.Verification, SecurityEventTokens.StreamSubject(stream.StreamId), payload, Guid.NewGuid(), null, stream.StreamId),
+            new SsfSignal(SsfEventTypes.Verification, SecurityEventTokens.StreamSubject(stream.StreamId), payload, Guid.NewGuid(), null, stream.StreamId),
             http.RequestAborted);
         NoStore(http);
         return Results.NoContent();
@@ -367,9 +368,9 @@ internal static class SsfStreamEndpoints
         var payload = SecurityEventTokens.CaepPayload(now, reason, "responder:" + caller.Name);
         var eventType = Text(body!, "event") switch
         {
-            "session-revoked" => SecurityEventTokens.SessionRevoked,
-            "credential-change" => SecurityEventTokens.CredentialChange,
-            "assurance-level-change" => SecurityEventTokens.AssuranceLevelChange,
+            "session-revoked" => SsfEventTypes.SessionRevoked,
+            "credential-change" => SsfEventTypes.CredentialChange,
+            "assurance-level-change" => SsfEventTypes.AssuranceLevelChange,
             var other => null,
         };
         switch (eventType)
@@ -377,7 +378,7 @@ internal static class SsfStreamEndpoints
             case null:
                 problems.Add("event must be session-revoked, credential-change or assurance-level-change");
                 break;
-            case SecurityEventTokens.CredentialChange:
+            case SsfEventTypes.CredentialChange:
                 payload["credential_type"] = Text(body!, "credential_type") ?? "password";
                 var change = Text(body!, "change_type") ?? "revoke";
                 if (change is not ("create" or "revoke" or "update" or "delete"))
@@ -387,7 +388,7 @@ internal static class SsfStreamEndpoints
 
                 payload["change_type"] = change;
                 break;
-            case SecurityEventTokens.AssuranceLevelChange:
+            case SsfEventTypes.AssuranceLevelChange:
                 if (Text(body!, "current_level") is not { } level)
                 {
                     problems.Add("current_level is required for assurance-level-change");
@@ -419,7 +420,7 @@ internal static class SsfStreamEndpoints
         }
 
         var subject = SecurityEventTokens.UserSubject(subjectId!, services.Options.EffectiveSubjectIssuer());
-        if (eventType == SecurityEventTokens.SessionRevoked && Text(body!, "session_id") is { } session)
+        if (eventType == SsfEventTypes.SessionRevoked && Text(body!, "session_id") is { } session)
         {
             subject = new JsonObject
             {
@@ -433,7 +434,7 @@ internal static class SsfStreamEndpoints
         var (queued, _) = await services.Transmitter.QueueAsync(new SsfSignal(eventType!, subject, payload, id, id.ToString()), http.RequestAborted);
         if (http.RequestServices.GetService<AuditLog>() is { } audit)
         {
-            await audit.AppendAsync("ssf.signal_sent", caller.Name, $"{Short(eventType!)} for {subjectId} sent to {queued.Count} receiver(s): {reason}", http.RequestAborted, principal: subjectId);
+            await audit.AppendAsync("ssf.signal_sent", caller.Name, $"{SsfEventTypes.ShortName(eventType!)} for {subjectId} sent to {queued.Count} receiver(s): {reason}", http.RequestAborted, principal: subjectId);
         }
 
         return Json(new JsonObject { ["id"] = id.ToString(), ["event"] = eventType, ["queued"] = new JsonArray([.. queued.Select(q => (JsonNode)q)]) }, statusCode: 202);
@@ -650,5 +651,4 @@ internal static class SsfStreamEndpoints
 
     private static string? Clip(string? s, int max) => s is null ? null : s.Length <= max ? s : s[..max];
 
-    private static string Short(string type) => type[(type.LastIndexOf('/') + 1)..];
 }

@@ -76,7 +76,7 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
 
         var events = claims["events"]!.AsObject();
         var (type, body) = Assert.Single(events);
-        Assert.Equal(SecurityEventTokens.SessionRevoked, type);
+        Assert.Equal(SsfEventTypes.SessionRevoked, type);
         Assert.Equal(1_790_000_000, body!["event_timestamp"]!.GetValue<long>());
         Assert.Equal("policy", body["initiating_entity"]!.GetValue<string>());
         Assert.Equal("Impossible travel: 2 logins 9,000 km apart in 5 minutes", body["reason_admin"]!["en"]!.GetValue<string>());
@@ -97,13 +97,13 @@ public sealed class SharedSignalsTransmitterTests : IDisposable
         var vectors = Vectors();
         Assert.Equal(4, vectors.Count);
         var topLevel = vectors.SelectMany(v => v!["set"]!.AsObject().Select(p => p.Key)).ToHashSet();
-        var eventMembers = vectors.SelectMany(v => v!["set"]!["events"]![SecurityEventTokens.SessionRevoked]!.AsObject().Select(p => p.Key)).ToHashSet();
+        var eventMembers = vectors.SelectMany(v => v!["set"]!["events"]![SsfEventTypes.SessionRevoked]!.AsObject().Select(p => p.Key)).ToHashSet();
         // Every claim and event member we send appears in the spec's own session-revoked examples, and every
         // claim those examples all carry, we carry too.
         Assert.Subset(topLevel, claims.Select(p => p.Key).ToHashSet());
         var required = vectors.Select(v => v!["set"]!.AsObject().Select(p => p.Key).ToHashSet()).Aggregate((a, b) => [.. a.Intersect(b)]);
         Assert.Superset(required, claims.Select(p => p.Key).ToHashSet());
-        var ours = claims["events"]![SecurityEventTokens.SessionRevoked]!.AsObject();
+        var ours = claims["events"]![SsfEventTypes.SessionRevoked]!.AsObject();
         Assert.Subset(eventMembers, ours.Select(p => p.Key).ToHashSet());
         Assert.Equal(JsonValueKind.Number, ours["event_timestamp"]!.GetValueKind());
         Assert.Equal("admin", ours["initiating_entity"]!.GetValue<string>());

@@ -89,12 +89,12 @@ public sealed class SsfStreamManagementTests : IDisposable
         var push = await CreateAsync(host, SiemToken, new JsonObject
         {
             ["delivery"] = new JsonObject { ["method"] = "urn:ietf:rfc:8935", ["endpoint_url"] = $"http://127.0.0.1:{receiver.Port}/events", ["authorization_header"] = "Bearer siem-inbound" },
-            ["events_requested"] = new JsonArray(SecurityEventTokens.SessionRevoked, "urn:example:unknown"),
+            ["events_requested"] = new JsonArray(SsfEventTypes.SessionRevoked, "urn:example:unknown"),
             ["description"] = "SIEM push",
         });
         Assert.Equal(TransmitterHost.Issuer, push["iss"]!.GetValue<string>());
         Assert.Equal(SiemAudience, push["aud"]!.GetValue<string>());
-        Assert.Equal([SecurityEventTokens.SessionRevoked], push["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal([SsfEventTypes.SessionRevoked], push["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
         var pushId = push["stream_id"]!.GetValue<string>();
 
         // Verification: the SET arrives at the receiver's endpoint and validates against the JWKS.
@@ -106,11 +106,11 @@ public sealed class SsfStreamManagementTests : IDisposable
         var verification = await receiver.TakeAsync("the verification SET");
         Assert.Equal("Bearer siem-inbound", verification.Authorization);
         var verified = await ValidateAsync(host, verification.Body, SiemAudience);
-        Assert.Equal("c3RhdGUtMQ", verified["events"]![SecurityEventTokens.Verification]!["state"]!.GetValue<string>());
+        Assert.Equal("c3RhdGUtMQ", verified["events"]![SsfEventTypes.Verification]!["state"]!.GetValue<string>());
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$"""{"format":"opaque","id":"{{pushId}}"}"""), verified["sub_id"]));
 
         // A second stream, polled: no delivery given means poll (SSF 1.0 §8.1.1.1).
-        var poll = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.SessionRevoked) });
+        var poll = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SsfEventTypes.SessionRevoked) });
         Assert.Equal("urn:ietf:rfc:8936", poll["delivery"]!["method"]!.GetValue<string>());
         var pollPath = new Uri(poll["delivery"]!["endpoint_url"]!.GetValue<string>()).AbsolutePath;
 
@@ -120,7 +120,7 @@ public sealed class SsfStreamManagementTests : IDisposable
 
         var pushed = await receiver.TakeAsync("the revocation");
         var byPush = await ValidateAsync(host, pushed.Body, SiemAudience);
-        Assert.NotNull(byPush["events"]![SecurityEventTokens.SessionRevoked]);
+        Assert.NotNull(byPush["events"]![SsfEventTypes.SessionRevoked]);
         Assert.Equal("jane.smith@example.com", byPush["sub_id"]!["sub"]!.GetValue<string>());
 
         using var polled = await SendAsync(host, HttpMethod.Post, pollPath, SiemToken, new JsonObject { ["maxEvents"] = 10, ["returnImmediately"] = true });
@@ -158,10 +158,10 @@ public sealed class SsfStreamManagementTests : IDisposable
         using var patched = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, new JsonObject
         {
             ["stream_id"] = id,
-            ["events_requested"] = new JsonArray(SecurityEventTokens.CredentialChange),
+            ["events_requested"] = new JsonArray(SsfEventTypes.CredentialChange),
         });
         var afterPatch = (await patched.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
-        Assert.Equal([SecurityEventTokens.CredentialChange], afterPatch["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal([SsfEventTypes.CredentialChange], afterPatch["events_delivered"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.Equal("first", afterPatch["description"]!.GetValue<string>());
 
         using var badPatch = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, new JsonObject { ["stream_id"] = id, ["iss"] = "https://forged.example" });
@@ -250,8 +250,8 @@ public sealed class SsfStreamManagementTests : IDisposable
     {
         var ct = Ct;
         await using var host = await TransmitterHost.StartAsync(Settings());
-        var credentials = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.CredentialChange) });
-        var assurance = await CreateAsync(host, CrmToken, new JsonObject { ["events_requested"] = new JsonArray(SecurityEventTokens.AssuranceLevelChange) });
+        var credentials = await CreateAsync(host, SiemToken, new JsonObject { ["events_requested"] = new JsonArray(SsfEventTypes.CredentialChange) });
+        var assurance = await CreateAsync(host, CrmToken, new JsonObject { ["events_requested"] = new JsonArray(SsfEventTypes.AssuranceLevelChange) });
 
         using var credential = await SendAsync(host, HttpMethod.Post, "/v1/ssf/signals", ApiToken, new JsonObject
         {
@@ -278,10 +278,10 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(HttpStatusCode.Unauthorized, unauthorized.StatusCode);
 
         var siemSet = await PollOneAsync(host, credentials, SiemToken);
-        var change = (await ValidateAsync(host, siemSet, SiemAudience))["events"]![SecurityEventTokens.CredentialChange]!;
+        var change = (await ValidateAsync(host, siemSet, SiemAudience))["events"]![SsfEventTypes.CredentialChange]!;
         Assert.Equal(("fido2-roaming", "revoke", "security key reported lost"), (change["credential_type"]!.GetValue<string>(), change["change_type"]!.GetValue<string>(), change["reason_admin"]!["en"]!.GetValue<string>()));
         var crmSet = await PollOneAsync(host, assurance, CrmToken);
-        var downgrade = (await ValidateAsync(host, crmSet, "https://crm.example/ssf"))["events"]![SecurityEventTokens.AssuranceLevelChange]!;
+        var downgrade = (await ValidateAsync(host, crmSet, "https://crm.example/ssf"))["events"]![SsfEventTypes.AssuranceLevelChange]!;
         Assert.Equal(("NIST-AAL", "nist-aal1", "nist-aal2", "decrease"), (downgrade["namespace"]!.GetValue<string>(), downgrade["current_level"]!.GetValue<string>(), downgrade["previous_level"]!.GetValue<string>(), downgrade["change_direction"]!.GetValue<string>()));
     }
 
