@@ -58,26 +58,15 @@ public sealed class ListenAddressesTests
     {
         var ct = Ct;
         var port = LocalProcess.FreePort();
-        var folder = Directory.CreateTempSubdirectory("zt-listen-");
-        try
-        {
-            await using var run = await ZtStreamProcess.StartAsync(
-                "run",
-                ["run", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
-                new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" },
-                workingDirectory: folder.FullName,
-                cancellationToken: ct);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var run = await processes.StartAsync(
+            "run", Run(processes), true, ct, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-            var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
+        var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
 
-            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
-            Assert.Equal(port, run.Url.Port);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        Assert.Equal(port, run.Url.Port);
     }
 
     [Fact]
@@ -85,24 +74,20 @@ public sealed class ListenAddressesTests
     {
         var ct = Ct;
         var (own, standard) = (LocalProcess.FreePort(), LocalProcess.FreePort());
-        var folder = Directory.CreateTempSubdirectory("zt-listen-");
-        try
-        {
-            await using var run = await ZtStreamProcess.StartAsync(
-                "run",
-                ["run", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
-                new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = standard.ToString(System.Globalization.CultureInfo.InvariantCulture), ["ZTSTREAM_Urls"] = $"http://127.0.0.1:{own}" },
-                workingDirectory: folder.FullName,
-                cancellationToken: ct);
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var run = await processes.StartAsync(
+            "run",
+            Run(processes),
+            true,
+            ct,
+            new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = standard.ToString(System.Globalization.CultureInfo.InvariantCulture), ["ZTSTREAM_Urls"] = $"http://127.0.0.1:{own}" });
 
-            Assert.Equal(own, run.Url.Port);
-            Assert.False(await LocalProcess.WaitForPortAsync(standard, TimeSpan.FromMilliseconds(300)), "nothing listens on ASPNETCORE_HTTP_PORTS when ZtStream's Urls are given");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(own, run.Url.Port);
+        Assert.False(await LocalProcess.WaitForPortAsync(standard, TimeSpan.FromMilliseconds(300)), "nothing listens on ASPNETCORE_HTTP_PORTS when ZtStream's Urls are given");
     }
+
+    /// <summary><c>ztstream run</c> on a SQLite file of its own, listening wherever the environment says.</summary>
+    private static string[] Run(ZtStreamProcesses processes) => ["run", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
