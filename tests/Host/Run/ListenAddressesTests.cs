@@ -9,13 +9,15 @@ public sealed class ListenAddressesTests
     public void Resolve_NothingGiven_IsTheDefault() =>
         Assert.Equal(RunCommand.DefaultUrls, ListenAddresses.Resolve(Config()).Urls);
 
-    [Fact]
-    public void Resolve_AspNetCoreUrls_IsUsed() =>
-        Assert.Equal("http://0.0.0.0:9000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://0.0.0.0:9000"))).Urls);
-
-    [Fact]
-    public void Resolve_OwnUrlsAndAspNetCoreUrls_OwnWins() =>
-        Assert.Equal("http://127.0.0.1:7000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://0.0.0.0:9000"), ("Urls", "http://127.0.0.1:7000"))).Urls);
+    [Theory]
+    // ASP.NET Core's own variable is used.
+    [InlineData("http://0.0.0.0:9000", "ASPNETCORE_URLS=http://0.0.0.0:9000")]
+    // ZtStream's own key wins over it.
+    [InlineData("http://127.0.0.1:7000", "ASPNETCORE_URLS=http://0.0.0.0:9000", "Urls=http://127.0.0.1:7000")]
+    // URLs win over ports, as in ASP.NET Core.
+    [InlineData("http://127.0.0.1:9000", "ASPNETCORE_URLS=http://127.0.0.1:9000", "ASPNETCORE_HTTP_PORTS=8080")]
+    public void Resolve_Urls_OwnKeyThenAspNetCoreUrlsThenPorts(string expected, params string[] settings) =>
+        Assert.Equal(expected, ListenAddresses.Resolve(ConfigOf(settings)).Urls);
 
     [Fact]
     public void Resolve_HttpAndHttpsPorts_ListenOnEveryInterface()
@@ -25,10 +27,6 @@ public sealed class ListenAddressesTests
         Assert.Equal("http://*:8080;http://*:8081;https://*:8443", listen.Urls);
         Assert.True(listen.Https);
     }
-
-    [Fact]
-    public void Resolve_AspNetCoreUrlsAndPorts_UrlsWin() =>
-        Assert.Equal("http://127.0.0.1:9000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://127.0.0.1:9000"), ("ASPNETCORE_HTTP_PORTS", "8080"))).Urls);
 
     [Fact]
     public void Resolve_KestrelEndpoints_DecideOverAspNetCoreUrls()
@@ -88,6 +86,9 @@ public sealed class ListenAddressesTests
 
     /// <summary><c>ztstream run</c> on a SQLite file of its own, listening wherever the environment says.</summary>
     private static string[] Run(ZtStreamProcesses processes) => ["run", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+
+    /// <summary>Configuration from <c>KEY=VALUE</c> settings, as the environment gives them.</summary>
+    private static IConfiguration ConfigOf(string[] settings) => Config([.. settings.Select(s => s.Split('=', 2)).Select(kv => (kv[0], kv[1]))]);
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();
