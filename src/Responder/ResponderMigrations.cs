@@ -88,10 +88,10 @@ internal sealed class ResponderMigrations : IMigrationSource
         );
         """;
 
-    // The alert history and the audit trail: the same tables in both dialects but for the identity column.
-    private static string HistoryAndAudit(string identity) => $$"""
+    // The alert history and the audit trail, which is append-only.
+    private const string HistoryAndAudit = """
         CREATE TABLE responder_alert_history (
-            id {{identity}},
+            id {id},
             alert_id TEXT NOT NULL,
             at BIGINT NOT NULL,
             change TEXT NOT NULL,
@@ -105,7 +105,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_alert_history_alert ON responder_alert_history (alert_id);
 
         CREATE TABLE responder_audit (
-            id {{identity}},
+            id {id},
             at BIGINT NOT NULL,
             kind TEXT NOT NULL,
             actor TEXT NOT NULL,
@@ -119,20 +119,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_audit_at ON responder_audit (at);
         CREATE INDEX ix_responder_audit_action ON responder_audit (action_id);
         CREATE INDEX ix_responder_audit_alert ON responder_audit (alert_id);
-        """;
 
-    private static readonly string SqliteSpecific = HistoryAndAudit("INTEGER PRIMARY KEY AUTOINCREMENT") + "\n" + """
-        CREATE TRIGGER responder_audit_no_update BEFORE UPDATE ON responder_audit
-        BEGIN SELECT RAISE(ABORT, 'responder_audit is append-only'); END;
-        CREATE TRIGGER responder_audit_no_delete BEFORE DELETE ON responder_audit
-        BEGIN SELECT RAISE(ABORT, 'responder_audit is append-only'); END;
-        """;
-
-    private static readonly string PostgresSpecific = HistoryAndAudit("BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY") + "\n" + """
-        CREATE FUNCTION responder_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN RAISE EXCEPTION 'responder_audit is append-only'; END $$;
-        CREATE TRIGGER responder_audit_no_change BEFORE UPDATE OR DELETE ON responder_audit
-        FOR EACH ROW EXECUTE FUNCTION responder_audit_append_only();
         """;
 
     // The audit chain: each row's sequence number and hash, the chain head beside the table (seq, hash, and how many rows
@@ -254,10 +241,10 @@ internal sealed class ResponderMigrations : IMigrationSource
 
     public IEnumerable<Migration> Migrations { get; } =
     [
-        new(Component, 1, "alerts, actions, audit, revocations", Common + SqliteSpecific, Common + PostgresSpecific),
-        new(Component, 2, "alert techniques", AlertTechniques, AlertTechniques),
+        Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
+        Migration.Portable(Component, 2, "alert techniques", AlertTechniques),
         new(Component, 3, "audit hash chain", AuditChainSqlite, AuditChainPostgres),
-        new(Component, 4, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget, RevocationLiftAndBudget),
-        new(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage, Triage),
+        Migration.Portable(Component, 4, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget),
+        Migration.Portable(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage),
     ];
 }

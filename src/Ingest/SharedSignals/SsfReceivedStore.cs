@@ -9,65 +9,32 @@ internal sealed class SsfReceiverMigrations : IMigrationSource
 
     public IEnumerable<Migration> Migrations { get; } =
     [
-        new(Component, 1, "received SETs and their jti replay window",
-            Sqlite: """
-                CREATE TABLE ingest_ssf_jti (
-                    issuer      TEXT NOT NULL,
-                    jti         TEXT NOT NULL,
-                    received_at TEXT NOT NULL,
-                    PRIMARY KEY (issuer, jti)
-                );
-                CREATE INDEX ingest_ssf_jti_received ON ingest_ssf_jti (received_at);
-                CREATE TABLE ingest_ssf_received (
-                    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-                    received_at TEXT    NOT NULL,
-                    delivery    TEXT    NOT NULL,
-                    source      TEXT    NULL,
-                    transmitter TEXT    NULL,
-                    issuer      TEXT    NULL,
-                    jti         TEXT    NULL,
-                    event_types TEXT    NULL,
-                    subject     TEXT    NULL,
-                    outcome     TEXT    NOT NULL,
-                    error       TEXT    NULL,
-                    description TEXT    NULL,
-                    set_token   TEXT    NOT NULL
-                );
-                CREATE INDEX ingest_ssf_received_at ON ingest_ssf_received (received_at);
-                CREATE TRIGGER ingest_ssf_received_no_update BEFORE UPDATE ON ingest_ssf_received
-                BEGIN SELECT RAISE(ABORT, 'ingest_ssf_received is append-only'); END;
-                CREATE TRIGGER ingest_ssf_received_no_delete BEFORE DELETE ON ingest_ssf_received
-                BEGIN SELECT RAISE(ABORT, 'ingest_ssf_received is append-only'); END;
-                """,
-            Postgres: """
-                CREATE TABLE ingest_ssf_jti (
-                    issuer      text        NOT NULL,
-                    jti         text        NOT NULL,
-                    received_at timestamptz NOT NULL,
-                    PRIMARY KEY (issuer, jti)
-                );
-                CREATE INDEX ingest_ssf_jti_received ON ingest_ssf_jti (received_at);
-                CREATE TABLE ingest_ssf_received (
-                    id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-                    received_at timestamptz NOT NULL,
-                    delivery    text        NOT NULL,
-                    source      text        NULL,
-                    transmitter text        NULL,
-                    issuer      text        NULL,
-                    jti         text        NULL,
-                    event_types text        NULL,
-                    subject     text        NULL,
-                    outcome     text        NOT NULL,
-                    error       text        NULL,
-                    description text        NULL,
-                    set_token   text        NOT NULL
-                );
-                CREATE INDEX ingest_ssf_received_at ON ingest_ssf_received (received_at);
-                CREATE FUNCTION ingest_ssf_received_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-                BEGIN RAISE EXCEPTION 'ingest_ssf_received is append-only'; END $$;
-                CREATE TRIGGER ingest_ssf_received_no_change BEFORE UPDATE OR DELETE ON ingest_ssf_received
-                FOR EACH ROW EXECUTE FUNCTION ingest_ssf_received_append_only();
-                """),
+        Migration.Portable(Component, 1, "received SETs and their jti replay window", dialect => """
+            CREATE TABLE ingest_ssf_jti (
+                issuer      TEXT   NOT NULL,
+                jti         TEXT   NOT NULL,
+                received_at {time} NOT NULL,
+                PRIMARY KEY (issuer, jti)
+            );
+            CREATE INDEX ingest_ssf_jti_received ON ingest_ssf_jti (received_at);
+            CREATE TABLE ingest_ssf_received (
+                id          {id},
+                received_at {time} NOT NULL,
+                delivery    TEXT   NOT NULL,
+                source      TEXT   NULL,
+                transmitter TEXT   NULL,
+                issuer      TEXT   NULL,
+                jti         TEXT   NULL,
+                event_types TEXT   NULL,
+                subject     TEXT   NULL,
+                outcome     TEXT   NOT NULL,
+                error       TEXT   NULL,
+                description TEXT   NULL,
+                set_token   TEXT   NOT NULL
+            );
+            CREATE INDEX ingest_ssf_received_at ON ingest_ssf_received (received_at);
+
+            """ + PortableSql.AppendOnly("ingest_ssf_received", dialect)),
     ];
 }
 

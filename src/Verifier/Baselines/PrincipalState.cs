@@ -24,17 +24,12 @@ internal sealed class PrincipalState
     public readonly CappedSet Ips = new(IpCapacity);
     public readonly CappedSet Agents = new(AgentCapacity);
 
-    /// <summary>Token (jti hash) → the first workload hash it was used from, as a ring.</summary>
-    // Grown with use up to TokenCapacity (a slot never written reads as 0, which no hash is).
-    private ulong[] tokenIds = [];
-    private ulong[] tokenWorkloads = [];
-    public int TokenNext;
+    /// <summary>Token (jti hash) → the first workload hash it was used from.</summary>
+    private HashRing tokens = new(TokenCapacity);
 
-    /// <summary>Tokens whose session logged out (jti hash) and when.</summary>
+    /// <summary>Tokens whose session logged out (jti hash) and when (ticks).</summary>
     private const int RevokedCapacity = 8;
-    private ulong[] revokedIds = [];
-    private long[] revokedAt = [];
-    public int RevokedNext;
+    private HashRing revoked = new(RevokedCapacity);
 
     public readonly int[] HourCounts = new int[24];
 
@@ -61,47 +56,20 @@ internal sealed class PrincipalState
     /// <remarks>Checkpointed by the engine in a section of its own, so the layout above stays as older checkpoints wrote it.</remarks>
     public Authentication.AuthenticationState? Authentication;
 
-    public int TokenWorkloadIndex(ulong jti) => tokenIds.AsSpan().IndexOf(jti);
+    public int TokenWorkloadIndex(ulong jti) => tokens.IndexOf(jti);
 
     /// <summary>The workload the token at <paramref name="index"/> (from <see cref="TokenWorkloadIndex"/>) was bound to.</summary>
-    public ulong TokenWorkload(int index) => tokenWorkloads[index];
+    public ulong TokenWorkload(int index) => tokens.ValueAt(index);
 
-    public void RememberToken(ulong jti, ulong workload)
-    {
-        Grow(ref tokenIds, TokenNext, TokenCapacity);
-        Grow(ref tokenWorkloads, TokenNext, TokenCapacity);
-        tokenIds[TokenNext] = jti;
-        tokenWorkloads[TokenNext] = workload;
-        TokenNext = (TokenNext + 1) % TokenCapacity;
-    }
+    public void RememberToken(ulong jti, ulong workload) => tokens.Add(jti, workload);
 
-    public void Revoke(ulong jti, long ticks)
-    {
-        Grow(ref revokedIds, RevokedNext, RevokedCapacity);
-        Grow(ref revokedAt, RevokedNext, RevokedCapacity);
-        revokedIds[RevokedNext] = jti;
-        revokedAt[RevokedNext] = ticks;
-        RevokedNext = (RevokedNext + 1) % RevokedCapacity;
-    }
+    public void Revoke(ulong jti, long ticks) => revoked.Add(jti, (ulong)ticks);
 
     public long RevokedTicks(ulong jti)
     {
-        var i = revokedIds.AsSpan().IndexOf(jti);
-        return i < 0 ? 0 : revokedAt[i];
+        var i = revoked.IndexOf(jti);
+        return i < 0 ? 0 : (long)revoked.ValueAt(i);
     }
-
-    /// <summary>Makes <paramref name="array"/> hold index <paramref name="at"/>: doubling from 4, at most <paramref name="capacity"/>.</summary>
-    private static void Grow<T>(ref T[] array, int at, int capacity)
-    {
-        if (at < array.Length)
-        {
-            return;
-        }
-
-        Array.Resize(ref array, Math.Min(capacity, Math.Max(at + 1, Math.Max(4, array.Length * 2))));
-    }
-
-    private static T At<T>(T[] array, int index) => index < array.Length ? array[index] : default!;
 
     public void Write(BinaryWriter w)
     {
@@ -113,20 +81,8 @@ internal sealed class PrincipalState
         Workloads.Write(w);
         Ips.Write(w);
         Agents.Write(w);
-        for (var i = 0; i < TokenCapacity; i++)
-        {
-            w.Write(At(tokenIds, i));
-            w.Write(At(tokenWorkloads, i));
-        }
-
-        w.Write(TokenNext);
-        for (var i = 0; i < RevokedCapacity; i++)
-        {
-            w.Write(At(revokedIds, i));
-            w.Write(At(revokedAt, i));
-        }
-
-        w.Write(RevokedNext);
+        tokens.Write(w);
+        revoked.Write(w);
         foreach (var h in HourCounts)
         {
             w.Write(h);
@@ -200,35 +156,8 @@ internal sealed class PrincipalState
         s.Workloads.Read(r);
         s.Ips.Read(r);
         s.Agents.Read(r);
-        // Only slots ever written are kept: a 0 hash marks one never used.
-        for (var i = 0; i < TokenCapacity; i++)
-        {
-            var id = r.ReadUInt64();
-            var workload = r.ReadUInt64();
-            if (id != 0 || workload != 0)
-            {
-                Grow(ref s.tokenIds, i, TokenCapacity);
-                Grow(ref s.tokenWorkloads, i, TokenCapacity);
-                s.tokenIds[i] = id;
-                s.tokenWorkloads[i] = workload;
-            }
-        }
-
-        s.TokenNext = r.ReadInt32();
-        for (var i = 0; i < RevokedCapacity; i++)
-        {
-            var id = r.ReadUInt64();
-            var at = r.ReadInt64();
-            if (id != 0 || at != 0)
-            {
-                Grow(ref s.revokedIds, i, RevokedCapacity);
-                Grow(ref s.revokedAt, i, RevokedCapacity);
-                s.revokedIds[i] = id;
-                s.revokedAt[i] = at;
-            }
-        }
-
-        s.RevokedNext = r.ReadInt32();
+        s.tokens.Read(r);
+        s.revoked.Read(r);
         for (var i = 0; i < 24; i++)
         {
             s.HourCounts[i] = r.ReadInt32();

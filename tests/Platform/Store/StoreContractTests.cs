@@ -167,12 +167,11 @@ public abstract class StoreContractTests : IAsyncDisposable
     public async Task Store_ForeignKeys_AreEnforced()
     {
         var store = await NewStoreAsync();
-        await Migrator(store, Source(new Migration(
+        await Migrator(store, Source(Migration.Portable(
             "fk",
             1,
             "parent-child",
-            "CREATE TABLE zt_parent (id TEXT PRIMARY KEY); CREATE TABLE zt_child (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES zt_parent (id));",
-            "CREATE TABLE zt_parent (id text PRIMARY KEY); CREATE TABLE zt_child (id text PRIMARY KEY, parent_id text NOT NULL REFERENCES zt_parent (id));"))).MigrateAsync(Ct);
+            "CREATE TABLE zt_parent (id TEXT PRIMARY KEY); CREATE TABLE zt_child (id TEXT PRIMARY KEY, parent_id TEXT NOT NULL REFERENCES zt_parent (id));"))).MigrateAsync(Ct);
         await using var connection = await store.OpenAsync(Ct);
 
         await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync(new CommandDefinition(
@@ -180,11 +179,35 @@ public abstract class StoreContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task PortableSql_AppendOnlyTable_TakesInsertsAndRefusesUpdatesAndDeletes()
+    {
+        var store = await NewStoreAsync();
+        await Migrator(store, Source(Migration.Portable("guarded", 1, "append-only", dialect => """
+            CREATE TABLE zt_guarded (id {id}, at {time} NOT NULL, blob {bytes} NULL, ratio {double} NULL);
+
+            """ + PortableSql.AppendOnly("zt_guarded", dialect)))).MigrateAsync(Ct);
+        await using var connection = await store.OpenAsync(Ct);
+
+        await connection.ExecuteAsync(new CommandDefinition("INSERT INTO zt_guarded (at, blob, ratio) VALUES (@at, @blob, 0.5)", new { at = Start, blob = new byte[] { 1, 2 } }, cancellationToken: Ct));
+        await connection.ExecuteAsync(new CommandDefinition("INSERT INTO zt_guarded (at) VALUES (@at)", new { at = Start }, cancellationToken: Ct));
+
+        Assert.Equal([1L, 2L], await connection.QueryAsync<long>(new CommandDefinition("SELECT id FROM zt_guarded ORDER BY id", cancellationToken: Ct)));
+        Assert.Equal(Start, await connection.ExecuteScalarAsync<DateTimeOffset>(new CommandDefinition("SELECT at FROM zt_guarded WHERE id = 1", cancellationToken: Ct)));
+        var update = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE zt_guarded SET ratio = 1", cancellationToken: Ct)));
+        Assert.Contains("zt_guarded is append-only", update.Message, StringComparison.Ordinal);
+        var delete = await Assert.ThrowsAnyAsync<System.Data.Common.DbException>(() => connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM zt_guarded WHERE id = 2", cancellationToken: Ct)));
+        Assert.Contains("zt_guarded is append-only", delete.Message, StringComparison.Ordinal);
+        Assert.Equal(2L, await connection.ExecuteScalarAsync<long>(new CommandDefinition("SELECT count(*) FROM zt_guarded", cancellationToken: Ct)));
+    }
+
+    [Fact]
     public async Task Store_ConcurrentWritersFromSeparateStores_AllCommit()
     {
         var options = await CreateDatabaseAsync();
         var first = Track(StoreServiceCollectionExtensions.CreateStore(options));
-        await Migrator(first, Source(new Migration("w", 1, "writes", "CREATE TABLE zt_writes (writer INTEGER NOT NULL, n INTEGER NOT NULL);", "CREATE TABLE zt_writes (writer integer NOT NULL, n integer NOT NULL);"))).MigrateAsync(Ct);
+        await Migrator(first, Source(Migration.Portable("w", 1, "writes", "CREATE TABLE zt_writes (writer INTEGER NOT NULL, n INTEGER NOT NULL);"))).MigrateAsync(Ct);
         var writers = Enumerable.Range(0, 4).Select(_ => Track(StoreServiceCollectionExtensions.CreateStore(options))).ToList();
 
         // On SQLite one writer holds the lock at a time: the others must wait for it (busy timeout), not fail.
@@ -238,37 +261,30 @@ public abstract class StoreContractTests : IAsyncDisposable
     /// <summary>Removes what <see cref="CreateDatabaseAsync"/> made, after every store is closed.</summary>
     internal virtual ValueTask DisposeDatabasesAsync() => ValueTask.CompletedTask;
 
-    private static Migration RoundTripTable => new(
+    private static Migration RoundTripTable => Migration.Portable(
         "roundtrip",
         1,
         "round-trip-table",
         """
         CREATE TABLE zt_round_trip (
-            id TEXT PRIMARY KEY, text_value TEXT NOT NULL, big_value INTEGER NOT NULL, small_value INTEGER NOT NULL,
-            at_value TEXT NOT NULL, maybe_at TEXT NULL, maybe_text TEXT NULL, maybe_number INTEGER NULL);
-        """,
-        """
-        CREATE TABLE zt_round_trip (
-            id text PRIMARY KEY, text_value text NOT NULL, big_value bigint NOT NULL, small_value integer NOT NULL,
-            at_value timestamptz NOT NULL, maybe_at timestamptz NULL, maybe_text text NULL, maybe_number bigint NULL);
+            id TEXT PRIMARY KEY, text_value TEXT NOT NULL, big_value {bigint} NOT NULL, small_value INTEGER NOT NULL,
+            at_value {time} NOT NULL, maybe_at {time} NULL, maybe_text TEXT NULL, maybe_number {bigint} NULL);
         """);
 
     /// <summary>alpha 1 creates the log every migration writes its name to, so the log shows what ran and in which order.</summary>
     private static Migration Alpha(int version) => version == 1
-        ? new Migration(
+        ? Migration.Portable(
             "alpha",
             1,
             "alpha-1",
-            "CREATE TABLE zt_exec_log (id INTEGER PRIMARY KEY AUTOINCREMENT, entry TEXT NOT NULL); INSERT INTO zt_exec_log (entry) VALUES ('alpha-1');",
-            "CREATE TABLE zt_exec_log (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, entry text NOT NULL); INSERT INTO zt_exec_log (entry) VALUES ('alpha-1');")
+            "CREATE TABLE zt_exec_log (id {id}, entry TEXT NOT NULL); INSERT INTO zt_exec_log (entry) VALUES ('alpha-1');")
         : Logged("alpha", version);
 
     private static Migration Beta(int version) => Logged("beta", version);
 
     private static Migration Logged(string component, int version)
     {
-        var sql = $"INSERT INTO zt_exec_log (entry) VALUES ('{component}-{version}');";
-        return new Migration(component, version, $"{component}-{version}", sql, sql);
+        return Migration.Portable(component, version, $"{component}-{version}", $"INSERT INTO zt_exec_log (entry) VALUES ('{component}-{version}');");
     }
 
     private static IMigrationSource Source(params Migration[] migrations) => new ListSource(migrations);

@@ -7,26 +7,15 @@ internal sealed class IngestMigrations : IMigrationSource
 
     public IEnumerable<Migration> Migrations { get; } =
     [
-        new(Component, 1, "source credentials",
-            Sqlite: """
-                CREATE TABLE ingest_sources (
-                    name       TEXT NOT NULL PRIMARY KEY,
-                    key_hash   TEXT NOT NULL UNIQUE,
-                    created_at TEXT NOT NULL,
-                    revoked_at TEXT NULL
-                );
-                """,
-            Postgres: """
-                CREATE TABLE ingest_sources (
-                    name       text        NOT NULL PRIMARY KEY,
-                    key_hash   text        NOT NULL UNIQUE,
-                    created_at timestamptz NOT NULL,
-                    revoked_at timestamptz NULL
-                );
-                """),
-        new(Component, 2, "source scopes",
-            Sqlite: Scopes,
-            Postgres: Scopes),
+        Migration.Portable(Component, 1, "source credentials", """
+            CREATE TABLE ingest_sources (
+                name       TEXT   NOT NULL PRIMARY KEY,
+                key_hash   TEXT   NOT NULL UNIQUE,
+                created_at {time} NOT NULL,
+                revoked_at {time} NULL
+            );
+            """),
+        Migration.Portable(Component, 2, "source scopes", Scopes),
     ];
 
     // Each dimension of a source's scope as its comma-joined patterns; NULL when the dimension is not limited.

@@ -350,41 +350,39 @@ internal sealed class LocalConsumerGroups(
     /// </summary>
     private long ResolvePosition(Member member, TopicPartition partition, long? requested)
     {
-        var group = member.Group.Id;
         var (start, end) = partitions.Bounds(partition.Topic, partition.Partition);
-        if (requested is { } asked)
+        if (requested is { } asked && Within(asked, out var position))
         {
-            if (asked >= start && asked <= end)
-            {
-                return asked;
-            }
-
-            if (asked < start)
-            {
-                EventLogLog.ResumeBehindRetention(logger, group, partition.Topic, partition.Partition, asked, start);
-                return start;
-            }
-
-            EventLogLog.ResumeAheadOfLog(logger, group, partition.Topic, partition.Partition, asked, end);
+            return position;
         }
 
-        if (offsets.TryGet(group, partition.Topic, partition.Partition, out var committed))
+        if (offsets.TryGet(member.Group.Id, partition.Topic, partition.Partition, out var committed) && Within(committed, out position))
         {
-            if (committed >= start && committed <= end)
-            {
-                return committed;
-            }
-
-            if (committed < start)
-            {
-                EventLogLog.ResumeBehindRetention(logger, group, partition.Topic, partition.Partition, committed, start);
-                return start;
-            }
-
-            EventLogLog.ResumeAheadOfLog(logger, group, partition.Topic, partition.Partition, committed, end);
+            return position;
         }
 
         return member.Spec.StartFromEarliest ? start : end;
+
+        // Where a candidate offset resumes, if it can: as is inside the log, at its start below it; past the end it
+        // cannot, and the next candidate is tried.
+        bool Within(long offset, out long resumeAt)
+        {
+            resumeAt = offset;
+            if (offset >= start && offset <= end)
+            {
+                return true;
+            }
+
+            if (offset < start)
+            {
+                EventLogLog.ResumeBehindRetention(logger, member.Group.Id, partition.Topic, partition.Partition, offset, start);
+                resumeAt = start;
+                return true;
+            }
+
+            EventLogLog.ResumeAheadOfLog(logger, member.Group.Id, partition.Topic, partition.Partition, offset, end);
+            return false;
+        }
     }
 
     private async Task RevokeAsync(Member member, TopicPartition partition, CancellationToken cancellationToken)

@@ -101,29 +101,15 @@ internal sealed class DockerMigrations : IMigrationSource
 
     public IEnumerable<Migration> Migrations { get; } =
     [
-        new Migration(
-            Component,
-            1,
-            "docker isolations",
-            Sqlite: """
-                CREATE TABLE responder_docker_isolations (
-                    action_id     TEXT NOT NULL PRIMARY KEY,
-                    container_id  TEXT NOT NULL,
-                    networks_json TEXT NOT NULL,
-                    isolated_at   TEXT NOT NULL,
-                    released_at   TEXT NULL
-                );
-                CREATE INDEX responder_docker_isolations_container ON responder_docker_isolations (container_id, released_at);
-                """,
-            Postgres: """
-                CREATE TABLE responder_docker_isolations (
-                    action_id     text        NOT NULL PRIMARY KEY,
-                    container_id  text        NOT NULL,
-                    networks_json text        NOT NULL,
-                    isolated_at   timestamptz NOT NULL,
-                    released_at   timestamptz NULL
-                );
-                CREATE INDEX responder_docker_isolations_container ON responder_docker_isolations (container_id, released_at);
-                """),
+        Migration.Portable(Component, 1, "docker isolations", """
+            CREATE TABLE responder_docker_isolations (
+                action_id     TEXT   NOT NULL PRIMARY KEY,
+                container_id  TEXT   NOT NULL,
+                networks_json TEXT   NOT NULL,
+                isolated_at   {time} NOT NULL,
+                released_at   {time} NULL
+            );
+            CREATE INDEX responder_docker_isolations_container ON responder_docker_isolations (container_id, released_at);
+            """),
     ];
 }

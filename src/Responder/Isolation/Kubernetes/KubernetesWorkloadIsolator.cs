@@ -45,7 +45,7 @@ internal sealed class KubernetesWorkloadIsolator(
         var policyName = PolicyName(command.ActionId);
         if (current == value)
         {
-            if (await PolicyExistsAsync(policyName, ns, cancellationToken))
+            if (await CallAsync(() => client.NetworkingV1.ReadNamespacedNetworkPolicyAsync(policyName, ns, cancellationToken: cancellationToken), $"read NetworkPolicy {ns}/{policyName}", HttpStatusCode.NotFound) is not null)
             {
                 return new DriverResult(false, $"kubernetes: pod {ns}/{podName} is already quarantined by this action (NetworkPolicy {ns}/{policyName})");
             }
@@ -88,18 +88,10 @@ internal sealed class KubernetesWorkloadIsolator(
             done.Add($"removed label {options.LabelKey}={value} from pod {ns}/{podName}");
         }
 
-        try
+        // A 404 is a policy already gone: nothing of this isolation is left to undo there.
+        if (await CallAsync(() => client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(policyName, ns, cancellationToken: cancellationToken), $"delete NetworkPolicy {ns}/{policyName}", HttpStatusCode.NotFound) is not null)
         {
-            await client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(policyName, ns, cancellationToken: cancellationToken);
             done.Add($"deleted NetworkPolicy {ns}/{policyName}");
-        }
-        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            // Already gone: nothing of this isolation is left to undo there.
-        }
-        catch (HttpOperationException exception)
-        {
-            throw Failure(exception, $"delete NetworkPolicy {ns}/{policyName}");
         }
 
         if (done.Count == 0)
@@ -174,62 +166,27 @@ internal sealed class KubernetesWorkloadIsolator(
         };
     }
 
-    private async Task<bool> CreatePolicyAsync(V1NetworkPolicy policy, string ns, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, ns, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.Conflict)
-        {
-            // Named after the action id, so an existing one is ours from an earlier attempt.
-            return false;
-        }
-        catch (HttpOperationException exception)
-        {
-            throw Failure(exception, $"create NetworkPolicy {ns}/{policy.Metadata.Name}");
-        }
-    }
+    // Named after the action id, so a policy that exists already (409) is ours from an earlier attempt.
+    private Task<V1NetworkPolicy?> CreatePolicyAsync(V1NetworkPolicy policy, string ns, CancellationToken cancellationToken) =>
+        CallAsync(() => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, ns, cancellationToken: cancellationToken), $"create NetworkPolicy {ns}/{policy.Metadata.Name}", HttpStatusCode.Conflict);
 
-    private async Task<bool> PolicyExistsAsync(string name, string ns, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await client.NetworkingV1.ReadNamespacedNetworkPolicyAsync(name, ns, cancellationToken: cancellationToken);
-            return true;
-        }
-        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
-        {
-            return false;
-        }
-        catch (HttpOperationException exception)
-        {
-            throw Failure(exception, $"read NetworkPolicy {ns}/{name}");
-        }
-    }
+    private Task<V1Pod?> ReadPodAsync(string name, string ns, CancellationToken cancellationToken) =>
+        CallAsync(() => client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken), $"read pod {ns}/{name}", HttpStatusCode.NotFound);
 
-    private async Task<V1Pod?> ReadPodAsync(string name, string ns, CancellationToken cancellationToken)
+    /// <summary>
+    /// One API call. A failure with the <paramref name="expected"/> status (what is already gone, or already there)
+    /// answers null; any other is the driver's failure, naming what was tried.
+    /// </summary>
+    private static async Task<T?> CallAsync<T>(Func<Task<T>> call, string what, HttpStatusCode? expected = null)
+        where T : class
     {
         try
         {
-            return await client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken);
+            return await call();
         }
-        catch (HttpOperationException exception) when (exception.Response.StatusCode == HttpStatusCode.NotFound)
+        catch (HttpOperationException exception) when (exception.Response.StatusCode == expected)
         {
             return null;
-        }
-        catch (HttpOperationException exception)
-        {
-            throw Failure(exception, $"read pod {ns}/{name}");
-        }
-    }
-
-    private static async Task CallAsync(Func<Task> call, string what)
-    {
-        try
-        {
-            await call();
         }
         catch (HttpOperationException exception)
         {
