@@ -26,7 +26,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     {
         if (folder is null)
         {
-            _ownFolder = new TempFolder();
+            _ownFolder = new TempFolder("zt-responder-");
             folder = _ownFolder.Path;
         }
 
@@ -300,22 +300,5 @@ internal static class TestActions
             DecidedAt = at,
             DecidedBy = "rex",
         };
-    }
-}
-/// <summary>A fresh temporary folder per test, removed afterwards.</summary>
-internal sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = Directory.CreateTempSubdirectory("zt-responder-").FullName;
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // SQLite may still hold the file for a moment on some systems; the OS temp cleaner takes it.
-        }
     }
 }

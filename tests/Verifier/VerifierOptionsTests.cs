@@ -36,20 +36,13 @@ public sealed class VerifierOptionsTests
     [Fact]
     public void Validate_BadRuleFile_ListsFileLineAndReason()
     {
-        var dir = Directory.CreateTempSubdirectory("zt-badrule-");
-        try
-        {
-            var bad = Path.Combine(dir.FullName, "bad.yaml");
-            File.WriteAllText(bad, "id: x\ntitle: X\nseverity: extreme\ndetection:\n  s:\n    action: a\n  condition: s\n");
-            var result = new VerifierOptionsValidator().Validate(null, new VerifierOptions { Rules = new Verifier.Rules.RuleOptions { Paths = [bad, Path.Combine(dir.FullName, "missing")] } });
-            Assert.True(result.Failed);
-            Assert.Contains($"Verifier:Rules: {bad}:3: rule 'x': 'severity' must be one of low, medium, high, critical (is 'extreme')", result.Failures!);
-            Assert.Contains(result.Failures!, f => f.StartsWith("Verifier:Rules: " + Path.Combine(dir.FullName, "missing"), StringComparison.Ordinal) && f.EndsWith("no such file or directory", StringComparison.Ordinal));
-        }
-        finally
-        {
-            dir.Delete(recursive: true);
-        }
+        using var dir = new TempFolder("zt-badrule-");
+        var bad = Path.Combine(dir.Path, "bad.yaml");
+        File.WriteAllText(bad, "id: x\ntitle: X\nseverity: extreme\ndetection:\n  s:\n    action: a\n  condition: s\n");
+        var result = new VerifierOptionsValidator().Validate(null, new VerifierOptions { Rules = new Verifier.Rules.RuleOptions { Paths = [bad, Path.Combine(dir.Path, "missing")] } });
+        Assert.True(result.Failed);
+        Assert.Contains($"Verifier:Rules: {bad}:3: rule 'x': 'severity' must be one of low, medium, high, critical (is 'extreme')", result.Failures!);
+        Assert.Contains(result.Failures!, f => f.StartsWith("Verifier:Rules: " + Path.Combine(dir.Path, "missing"), StringComparison.Ordinal) && f.EndsWith("no such file or directory", StringComparison.Ordinal));
     }
 
     [Fact]

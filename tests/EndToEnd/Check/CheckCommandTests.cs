@@ -82,17 +82,10 @@ public sealed class CheckCommandTests(KafkaFixture kafka, PostgresFixture postgr
 
     private static async Task<(int Code, string Output)> CheckAsync(string[] args, CancellationToken ct)
     {
-        var folder = Directory.CreateTempSubdirectory("zt-check-");
-        try
-        {
-            await using var check = await ZtStreamProcess.StartAsync("check", ["check", "--timeout", "5", .. args], workingDirectory: folder.FullName, waitForListening: false, cancellationToken: ct);
-            var code = await check.WaitForExitAsync(TimeSpan.FromSeconds(120), ct);
-            return (code, check.Output);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        await using var processes = new ZtStreamProcesses("zt-check-");
+        var check = await processes.StartAsync("check", ["check", "--timeout", "5", .. args], false, ct);
+        var code = await check.WaitForExitAsync(TimeSpan.FromSeconds(120), ct);
+        return (code, check.Output);
     }
 
     /// <summary>An IdP's RFC 7009 endpoint (200 for the right client, 401 invalid_client otherwise), an SSF receiver, a Kubernetes API and a webhook.</summary>

@@ -28,18 +28,11 @@ public sealed class ZtStreamCliTests
     /// <summary><c>ztstream run</c> on a throwaway SQLite store, with a response policy file holding <paramref name="yaml"/>.</summary>
     private static async Task<(int Code, string Out, string Err)> RunWithResponsePolicyAsync(string yaml)
     {
-        var folder = Directory.CreateTempSubdirectory("zt-policy-");
-        var policy = Path.Combine(folder.FullName, "response.yaml");
+        using var folder = new TempFolder("zt-policy-");
+        var policy = Path.Combine(folder.Path, "response.yaml");
         await File.WriteAllTextAsync(policy, yaml, Ct);
-        try
-        {
-            return await RunAsync(
-                "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        return await RunAsync(
+            "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
     }
 
     /// <summary>The run is refused with exit code 2 (a usage or configuration error), not a crash; what it wrote to stderr.</summary>

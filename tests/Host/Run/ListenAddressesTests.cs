@@ -9,13 +9,15 @@ public sealed class ListenAddressesTests
     public void Resolve_NothingGiven_IsTheDefault() =>
         Assert.Equal(RunCommand.DefaultUrls, ListenAddresses.Resolve(Config()).Urls);
 
-    [Fact]
-    public void Resolve_AspNetCoreUrls_IsUsed() =>
-        Assert.Equal("http://0.0.0.0:9000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://0.0.0.0:9000"))).Urls);
-
-    [Fact]
-    public void Resolve_OwnUrlsAndAspNetCoreUrls_OwnWins() =>
-        Assert.Equal("http://127.0.0.1:7000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://0.0.0.0:9000"), ("Urls", "http://127.0.0.1:7000"))).Urls);
+    [Theory]
+    // ASP.NET Core's own variable is used.
+    [InlineData("http://0.0.0.0:9000", "ASPNETCORE_URLS=http://0.0.0.0:9000")]
+    // ZtStream's own key wins over it.
+    [InlineData("http://127.0.0.1:7000", "ASPNETCORE_URLS=http://0.0.0.0:9000", "Urls=http://127.0.0.1:7000")]
+    // URLs win over ports, as in ASP.NET Core.
+    [InlineData("http://127.0.0.1:9000", "ASPNETCORE_URLS=http://127.0.0.1:9000", "ASPNETCORE_HTTP_PORTS=8080")]
+    public void Resolve_Urls_OwnKeyThenAspNetCoreUrlsThenPorts(string expected, params string[] settings) =>
+        Assert.Equal(expected, ListenAddresses.Resolve(ConfigOf(settings)).Urls);
 
     [Fact]
     public void Resolve_HttpAndHttpsPorts_ListenOnEveryInterface()
@@ -25,10 +27,6 @@ public sealed class ListenAddressesTests
         Assert.Equal("http://*:8080;http://*:8081;https://*:8443", listen.Urls);
         Assert.True(listen.Https);
     }
-
-    [Fact]
-    public void Resolve_AspNetCoreUrlsAndPorts_UrlsWin() =>
-        Assert.Equal("http://127.0.0.1:9000", ListenAddresses.Resolve(Config(("ASPNETCORE_URLS", "http://127.0.0.1:9000"), ("ASPNETCORE_HTTP_PORTS", "8080"))).Urls);
 
     [Fact]
     public void Resolve_KestrelEndpoints_DecideOverAspNetCoreUrls()
@@ -58,26 +56,15 @@ public sealed class ListenAddressesTests
     {
         var ct = Ct;
         var port = LocalProcess.FreePort();
-        var folder = Directory.CreateTempSubdirectory("zt-listen-");
-        try
-        {
-            await using var run = await ZtStreamProcess.StartAsync(
-                "run",
-                ["run", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
-                new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" },
-                workingDirectory: folder.FullName,
-                cancellationToken: ct);
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var run = await processes.StartAsync(
+            "run", Run(processes), true, ct, new Dictionary<string, string> { ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}" });
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
-            var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
+        var healthz = await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct);
 
-            Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
-            Assert.Equal(port, run.Url.Port);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
+        Assert.Equal(port, run.Url.Port);
     }
 
     [Fact]
@@ -85,24 +72,23 @@ public sealed class ListenAddressesTests
     {
         var ct = Ct;
         var (own, standard) = (LocalProcess.FreePort(), LocalProcess.FreePort());
-        var folder = Directory.CreateTempSubdirectory("zt-listen-");
-        try
-        {
-            await using var run = await ZtStreamProcess.StartAsync(
-                "run",
-                ["run", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
-                new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = standard.ToString(System.Globalization.CultureInfo.InvariantCulture), ["ZTSTREAM_Urls"] = $"http://127.0.0.1:{own}" },
-                workingDirectory: folder.FullName,
-                cancellationToken: ct);
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var run = await processes.StartAsync(
+            "run",
+            Run(processes),
+            true,
+            ct,
+            new Dictionary<string, string> { ["ASPNETCORE_HTTP_PORTS"] = standard.ToString(System.Globalization.CultureInfo.InvariantCulture), ["ZTSTREAM_Urls"] = $"http://127.0.0.1:{own}" });
 
-            Assert.Equal(own, run.Url.Port);
-            Assert.False(await LocalProcess.WaitForPortAsync(standard, TimeSpan.FromMilliseconds(300)), "nothing listens on ASPNETCORE_HTTP_PORTS when ZtStream's Urls are given");
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        Assert.Equal(own, run.Url.Port);
+        Assert.False(await LocalProcess.WaitForPortAsync(standard, TimeSpan.FromMilliseconds(300)), "nothing listens on ASPNETCORE_HTTP_PORTS when ZtStream's Urls are given");
     }
+
+    /// <summary><c>ztstream run</c> on a SQLite file of its own, listening wherever the environment says.</summary>
+    private static string[] Run(ZtStreamProcesses processes) => ["run", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+
+    /// <summary>Configuration from <c>KEY=VALUE</c> settings, as the environment gives them.</summary>
+    private static IConfiguration ConfigOf(string[] settings) => Config([.. settings.Select(s => s.Split('=', 2)).Select(kv => (kv[0], kv[1]))]);
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
         new ConfigurationBuilder().AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value))).Build();

@@ -6,12 +6,12 @@ public sealed partial class RunCommandTests
     public async Task Run_EmbeddedDefaults_AnswersHealthzAndReadyz()
     {
         var ct = Ct;
-        var folder = Directory.CreateTempSubdirectory("zt-run-");
+        using var folder = new TempFolder("zt-run-");
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var run = ZtStreamCli.RunAsync(
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db")],
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db")],
             TextWriter.Synchronized(stdout),
             TextWriter.Synchronized(stderr),
             stop.Token);
@@ -25,38 +25,30 @@ public sealed partial class RunCommandTests
 
             Assert.Equal(HttpStatusCode.OK, healthz.StatusCode);
             Assert.Equal(HttpStatusCode.OK, readyz.StatusCode);
-            Assert.True(File.Exists(Path.Combine(folder.FullName, "zt.db")), "the SQLite store was created and migrated");
+            Assert.True(File.Exists(Path.Combine(folder.Path, "zt.db")), "the SQLite store was created and migrated");
         }
         finally
         {
             await stop.CancelAsync();
             Assert.Equal(0, await run);
-            folder.Delete(recursive: true);
         }
     }
 
     [Fact]
     public async Task Run_BadRuleFile_RefusesToStart_ExitTwo_OneLinePerProblem()
     {
-        var folder = Directory.CreateTempSubdirectory("zt-run-rules-");
-        try
-        {
-            var bad = Path.Combine(folder.FullName, "rules.yaml");
-            File.WriteAllText(bad, "id: a\ntitle: A\nseverity: high\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n---\nid: b\ntitle: B\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n");
-            using var stdout = new StringWriter();
-            using var stderr = new StringWriter();
-            var code = await ZtStreamCli.RunAsync(
-                ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.FullName, "zt.db"), "--set", "Verifier:Rules:Paths:0=" + bad],
-                stdout, stderr, Ct);
-            Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
-            var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));
-            Assert.Contains(lines, l => l.Contains($"{bad}:11: rule 'b': 'severity' must be one of", StringComparison.Ordinal));
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
+        using var folder = new TempFolder("zt-run-rules-");
+        var bad = Path.Combine(folder.Path, "rules.yaml");
+        File.WriteAllText(bad, "id: a\ntitle: A\nseverity: high\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n---\nid: b\ntitle: B\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await ZtStreamCli.RunAsync(
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", "Verifier:Rules:Paths:0=" + bad],
+            stdout, stderr, Ct);
+        Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
+        var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{bad}:11: rule 'b': 'severity' must be one of", StringComparison.Ordinal));
     }
 
     private static async Task<string> WaitForListeningUrlAsync(StringWriter stdout, Task<int> run, CancellationToken ct)

@@ -116,31 +116,23 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_TheSameSetAfterARestart_IsStillADuplicate()
     {
-        var folder = Directory.CreateTempSubdirectory("ztstream-ssf-restart-").FullName;
-        try
+        using var folder = new TempFolder("ztstream-ssf-restart-");
+        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        string key;
+        await using (var before = await IngestServer.StartInProcessAsync(Settings(), folder: folder.Path))
         {
-            var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
-            string key;
-            await using (var before = await IngestServer.StartInProcessAsync(Settings(), folder: folder))
-            {
-                key = await before.AddSourceAsync("idp");
-                using var accepted = await PushAsync(before, set, key);
-                Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-            }
-
-            var log = TestLogs.CreateInProcess();
-            await using var after = await IngestServer.StartAsync(log, Settings(), folder: folder);
-            using var again = await PushAsync(after, set, key);
-
-            Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-            Assert.Empty(await LogReader.ReadAsync(log, after.Topic, 0, quiet: TimeSpan.FromMilliseconds(300)));
-            Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, Ct))[0].Outcome);
+            key = await before.AddSourceAsync("idp");
+            using var accepted = await PushAsync(before, set, key);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(folder, recursive: true);
-        }
+
+        var log = TestLogs.CreateInProcess();
+        await using var after = await IngestServer.StartAsync(log, Settings(), folder: folder.Path);
+        using var again = await PushAsync(after, set, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Empty(await LogReader.ReadAsync(log, after.Topic, 0, quiet: TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, Ct))[0].Outcome);
     }
 
     [Fact]

@@ -36,6 +36,46 @@ internal static class MapperAssert
     }
 
     /// <summary>
+    /// A successful sign-in: who signed in, into which session and from where — what every identity provider's sign-in
+    /// maps to and what the session detectors key on. Where the vendor's record also names the address, the tenant,
+    /// the client or the place, <paramref name="srcIp"/>, <paramref name="tenant"/>, <paramref name="clientId"/>,
+    /// <paramref name="country"/> and <paramref name="city"/> are checked too.
+    /// </summary>
+    public static void IsSignIn(
+        AccessEvent e,
+        string subject,
+        string session,
+        string? srcIp = null,
+        string? tenant = null,
+        string? clientId = null,
+        string? country = null,
+        string? city = null)
+    {
+        Assert.Equal(EventKinds.AuthLogin, e.Kind);
+        Assert.Equal(Outcomes.Success, e.Outcome);
+        Assert.Equal(subject, e.Subject?.Id);
+        Assert.Equal(session, e.Token?.SessionId);
+        CheckIfNamed(srcIp, e.Network?.SrcIp);
+        CheckIfNamed(tenant, e.Subject?.Tenant);
+        CheckIfNamed(clientId, e.Token?.ClientId);
+        CheckIfNamed(country, e.Attr(IdentityAttributes.GeoCountry));
+        CheckIfNamed(city, e.Attr(IdentityAttributes.GeoCity));
+    }
+
+    /// <summary>
+    /// A refused sign-in: who tried — the name typed, even where no account has it — and why, in the vendor's code and
+    /// in its words where the record gives them.
+    /// </summary>
+    public static void IsRefusedSignIn(AccessEvent e, string subject, string? resultCode = null, string? failureReason = null)
+    {
+        Assert.Equal(EventKinds.AuthLogin, e.Kind);
+        Assert.Equal(Outcomes.Denied, e.Outcome);
+        Assert.Equal(subject, e.Subject?.Id);
+        CheckIfNamed(resultCode, e.Attr(IdentityAttributes.ResultCode));
+        CheckIfNamed(failureReason, e.Attr(IdentityAttributes.FailureReason));
+    }
+
+    /// <summary>
     /// An administrator granting a role: the one admin change every identity provider's grant maps to. Where the
     /// vendor's record says where the grant came from and what it calls it, <paramref name="srcIp"/> and
     /// <paramref name="eventType"/> are checked too.
@@ -47,15 +87,8 @@ internal static class MapperAssert
         Assert.Equal(actor, e.Subject?.Id);
         Assert.Equal(targetUser, e.Attr(IdentityAttributes.TargetUser));
         Assert.Equal(role, e.Attr(IdentityAttributes.TargetRole));
-        if (srcIp is not null)
-        {
-            Assert.Equal(srcIp, e.Network?.SrcIp);
-        }
-
-        if (eventType is not null)
-        {
-            Assert.Equal(eventType, e.Attr(IdentityAttributes.IdpEventType));
-        }
+        CheckIfNamed(srcIp, e.Network?.SrcIp);
+        CheckIfNamed(eventType, e.Attr(IdentityAttributes.IdpEventType));
     }
 
     /// <summary>
@@ -89,5 +122,14 @@ internal static class MapperAssert
         Assert.Equal(field, error.Field);
         Assert.False(string.IsNullOrWhiteSpace(error.Reason));
         return error;
+    }
+
+    /// <summary>A value the test names must be the one mapped; one it leaves out is not checked.</summary>
+    private static void CheckIfNamed(string? expected, string? actual)
+    {
+        if (expected is not null)
+        {
+            Assert.Equal(expected, actual);
+        }
     }
 }

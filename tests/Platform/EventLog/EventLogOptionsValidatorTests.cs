@@ -40,24 +40,17 @@ public sealed class EventLogOptionsValidatorTests
     [Fact]
     public void AddEventLog_NoSection_RegistersTheFileLogBesideTheSqliteStoreOnce()
     {
-        var folder = Directory.CreateTempSubdirectory("zt-addeventlog-").FullName;
-        try
+        using var folder = new TempFolder("zt-addeventlog-");
+        using (var provider = new ServiceCollection().AddLogging().AddEventLog(Config(new() { ["Store:SqlitePath"] = Path.Combine(folder.Path, "zt.db") })).BuildServiceProvider())
         {
-            using (var provider = new ServiceCollection().AddLogging().AddEventLog(Config(new() { ["Store:SqlitePath"] = Path.Combine(folder, "zt.db") })).BuildServiceProvider())
-            {
-                var log = Assert.IsType<FileEventLog>(provider.GetRequiredService<IEventLog>());
-                Assert.Same(log, provider.GetRequiredService<IEventLog>());
-                Assert.Equal(Path.Combine(folder, "eventlog"), log.Root);
-                Assert.Equal(EventLogOptions.FsyncGroup, provider.GetRequiredService<EventLogOptions>().Fsync);
-                Assert.Contains(provider.GetServices<IHostedService>(), s => s is EventLogTopicsInitializer);
-            }
+            var log = Assert.IsType<FileEventLog>(provider.GetRequiredService<IEventLog>());
+            Assert.Same(log, provider.GetRequiredService<IEventLog>());
+            Assert.Equal(Path.Combine(folder.Path, "eventlog"), log.Root);
+            Assert.Equal(EventLogOptions.FsyncGroup, provider.GetRequiredService<EventLogOptions>().Fsync);
+            Assert.Contains(provider.GetServices<IHostedService>(), s => s is EventLogTopicsInitializer);
+        }
 
-            Assert.True(Directory.Exists(Path.Combine(folder, "eventlog", "topics")));
-        }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+        Assert.True(Directory.Exists(Path.Combine(folder.Path, "eventlog", "topics")));
     }
 
     [Theory]

@@ -206,11 +206,7 @@ public sealed class PostgresAuditChainTests(PostgresFixture postgres) : AuditCha
 {
     protected override string TruncateAudit => "TRUNCATE responder_audit";
 
-    protected override async Task<Dictionary<string, string?>> CreateStoreSettingsAsync() => new()
-    {
-        ["Store:Kind"] = "postgres",
-        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct),
-    };
+    protected override Task<Dictionary<string, string?>> CreateStoreSettingsAsync() => postgres.CreateStoreSettingsAsync(Ct);
 
     protected override Task DisableGuardsAsync(System.Data.Common.DbConnection connection) =>
         // A superuser's way past every trigger of the session: replica mode fires none.

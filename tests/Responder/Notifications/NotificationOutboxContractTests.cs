@@ -202,9 +202,5 @@ public sealed class PostgresNotificationOutboxTests(PostgresFixture postgres) : 
 
     protected override string[] AcceptEntries => ["DROP TRIGGER refuse_entries ON responder_audit"];
 
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() => new()
-    {
-        ["Store:Kind"] = "postgres",
-        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct),
-    };
+    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() => postgres.CreateStoreSettingsAsync(Ct);
 }

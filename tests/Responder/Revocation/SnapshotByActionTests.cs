@@ -104,9 +104,5 @@ public sealed class SqliteSnapshotByActionTests : SnapshotByActionContractTests
 
 public sealed class PostgresSnapshotByActionTests(PostgresFixture postgres) : SnapshotByActionContractTests
 {
-    protected override async Task<Dictionary<string, string?>> StoreSettingsAsync() => new()
-    {
-        ["Store:Kind"] = "postgres",
-        ["Store:ConnectionString"] = await postgres.CreateDatabaseAsync(Ct),
-    };
+    protected override Task<Dictionary<string, string?>> StoreSettingsAsync() => postgres.CreateStoreSettingsAsync(Ct);
 }

@@ -10,12 +10,16 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
 
     public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory(prefix);
 
-    /// <summary>Starts <c>ztstream ARGS</c> in <see cref="Folder"/>; for <c>run</c>, waits until it listens.</summary>
-    public async Task<ZtStreamProcess> StartAsync(string name, IReadOnlyList<string> args, bool waitForListening, CancellationToken ct)
+    /// <summary>
+    /// Starts <c>ztstream ARGS</c> in <see cref="Folder"/>, with <paramref name="environment"/> beside the inherited
+    /// variables; for <c>run</c>, waits until it listens.
+    /// </summary>
+    public async Task<ZtStreamProcess> StartAsync(
+        string name, IReadOnlyList<string> args, bool waitForListening, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
     {
         try
         {
-            var p = await ZtStreamProcess.StartAsync(name, args, workingDirectory: Folder.FullName, waitForListening: waitForListening, cancellationToken: ct);
+            var p = await ZtStreamProcess.StartAsync(name, args, environment, Folder.FullName, waitForListening, ct);
             lock (processes)
             {
                 processes.Add(p);

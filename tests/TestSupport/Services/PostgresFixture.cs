@@ -25,6 +25,16 @@ public sealed class PostgresFixture() : ServiceFixture<string, PostgreSqlContain
     /// </summary>
     public Task<string> GetAdminConnectionStringAsync(CancellationToken cancellationToken = default) => GetAddressAsync(cancellationToken);
 
+    /// <summary>
+    /// A database of its own (<see cref="CreateDatabaseAsync"/>) as the configuration a role's store reads: what a store
+    /// contract suite's PostgreSQL run hands a host started from settings, beside the host's SQLite default.
+    /// </summary>
+    public async Task<Dictionary<string, string?>> CreateStoreSettingsAsync(CancellationToken cancellationToken = default) => new()
+    {
+        ["Store:Kind"] = "postgres",
+        ["Store:ConnectionString"] = await CreateDatabaseAsync(cancellationToken).ConfigureAwait(false),
+    };
+
     /// <summary>Creates an empty database of its own for the caller and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken = default)
     {

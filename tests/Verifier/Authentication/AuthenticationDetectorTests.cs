@@ -31,6 +31,18 @@ public sealed class AuthenticationDetectorTests
 
     private static List<Contribution> Findings(Harness harness, AccessEvent e, string rule) => [.. harness.Score(e).Where(c => c.Rule == rule)];
 
+    /// <summary>
+    /// Exactly one finding, of this <paramref name="score"/>, whose explanation says each of <paramref name="says"/>:
+    /// what an analyst reads in the alert is checked as closely as the number that raised it.
+    /// </summary>
+    private static Contribution OneFinding(IEnumerable<Contribution> findings, int score, params string[] says)
+    {
+        var found = Assert.Single(findings);
+        Assert.Equal(score, found.Score);
+        Assert.All(says, phrase => Assert.Contains(phrase, found.Text, StringComparison.Ordinal));
+        return found;
+    }
+
     /// <summary>The detector alone, with each principal's state, as the engine drives it.</summary>
     private sealed class Harness(AuthenticationOptions? options = null, bool rules = false)
     {
@@ -58,10 +70,7 @@ public sealed class AuthenticationDetectorTests
     {
         var events = Enumerable.Range(0, 20).Select(i => Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddSeconds(20 * i), "FAILURE", "INVALID_CREDENTIALS"))
             .Append(Okta("user.session.start", "dana.fox@acme.example", "203.0.113.9", T0.AddMinutes(8), session: "idxDana01"));
-        var found = Assert.Single(Last(events, AuthenticationDetector.SuccessAfterFailures));
-        Assert.Equal(85, found.Score);
-        Assert.Contains("after 20 failed sign-ins", found.Text, StringComparison.Ordinal);
-        Assert.Contains("from 203.0.113.9", found.Text, StringComparison.Ordinal);
+        var found = OneFinding(Last(events, AuthenticationDetector.SuccessAfterFailures), 85, "after 20 failed sign-ins", "from 203.0.113.9");
         Assert.Equal(Severities.High, Severities.FromScore(found.Score));
         Assert.Equal(["T1110", "T1110.001"], found.Techniques);
     }
@@ -71,9 +80,7 @@ public sealed class AuthenticationDetectorTests
     {
         var events = Enumerable.Range(0, 12).Select(i => Keycloak("LOGIN_ERROR", "alice", "198.51.100.12", T0.AddSeconds(30 * i), error: "invalid_user_credentials"))
             .Append(Keycloak("LOGIN", "alice", "198.51.100.12", T0.AddMinutes(7), session: "6e1c0f5a-2b3d"));
-        var found = Assert.Single(Last(events, AuthenticationDetector.SuccessAfterFailures));
-        Assert.Equal(75, found.Score);
-        Assert.Contains("12 failed sign-ins", found.Text, StringComparison.Ordinal);
+        OneFinding(Last(events, AuthenticationDetector.SuccessAfterFailures), 75, "12 failed sign-ins");
     }
 
     [Fact]
@@ -82,9 +89,7 @@ public sealed class AuthenticationDetectorTests
         // A phone with a stale password keeps failing from one network while the user signs in from another.
         var events = Enumerable.Range(0, 6).Select(i => EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(i), 50126))
             .Append(EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddMinutes(9)));
-        var found = Assert.Single(Last(events, AuthenticationDetector.SuccessAfterFailures));
-        Assert.Equal(35, found.Score);
-        Assert.Contains("an address none of them came from", found.Text, StringComparison.Ordinal);
+        OneFinding(Last(events, AuthenticationDetector.SuccessAfterFailures), 35, "an address none of them came from");
     }
 
     [Fact]
@@ -114,11 +119,7 @@ public sealed class AuthenticationDetectorTests
     {
         var events = Enumerable.Range(0, 10).Select(i => Okta("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", T0.AddSeconds(25 * i), "FAILURE", "User rejected Okta push verify", "idxSam01", factor: "OKTA_VERIFY_PUSH"))
             .Append(Okta("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", T0.AddMinutes(5), session: "idxSam01", factor: "OKTA_VERIFY_PUSH"));
-        var found = Assert.Single(Last(events, AuthenticationDetector.MfaFatigue));
-        Assert.Equal(90, found.Score);
-        Assert.Contains("accepted a push prompt", found.Text, StringComparison.Ordinal);
-        Assert.Contains("after 10 refused", found.Text, StringComparison.Ordinal);
-        Assert.Contains("10 denied", found.Text, StringComparison.Ordinal);
+        var found = OneFinding(Last(events, AuthenticationDetector.MfaFatigue), 90, "accepted a push prompt", "after 10 refused", "10 denied");
         Assert.Equal(["T1621"], found.Techniques);
     }
 
@@ -128,9 +129,7 @@ public sealed class AuthenticationDetectorTests
         var events = Enumerable.Range(0, 6).Select(i => EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(i), 500121,
                 i % 2 == 0 ? "MFA denied; user declined the authentication" : "MFA denied; user did not respond to mobile app notification", method: "Mobile app notification"))
             .Append(EntraSignIn("tperkins@contoso.example", "203.0.113.140", T0.AddMinutes(8), method: "Mobile app notification"));
-        var found = Assert.Single(Last(events, AuthenticationDetector.MfaFatigue));
-        Assert.Equal(80, found.Score);
-        Assert.Contains("3 denied, 3 unanswered", found.Text, StringComparison.Ordinal);
+        OneFinding(Last(events, AuthenticationDetector.MfaFatigue), 80, "3 denied, 3 unanswered");
     }
 
     [Fact]
@@ -162,10 +161,7 @@ public sealed class AuthenticationDetectorTests
             Keycloak("LOGIN", "alice", "198.51.100.12", T0, session: "6e1c0f5a-aaaa"),
             Keycloak("LOGIN", "alice", "203.0.113.5", T0.AddMinutes(3), session: "6e1c0f5a-aaaa"),
         };
-        var found = Assert.Single(Last(events, AuthenticationDetector.SessionHijack));
-        Assert.Equal(65, found.Score);
-        Assert.Contains("session 6e1c0f5a-aaaa", found.Text, StringComparison.Ordinal);
-        Assert.Contains("after use from 198.51.100.12", found.Text, StringComparison.Ordinal);
+        var found = OneFinding(Last(events, AuthenticationDetector.SessionHijack), 65, "session 6e1c0f5a-aaaa", "after use from 198.51.100.12");
         Assert.Equal(["T1539", "T1550.004"], found.Techniques);
     }
 
@@ -227,9 +223,7 @@ public sealed class AuthenticationDetectorTests
             SdkAccess("sam.lee@acme.example", "idxSam02", T0.AddMinutes(1), ip: "198.51.100.70"),
             SdkAccess("sam.lee@acme.example", "idxSam02", T0.AddMinutes(2), ip: "203.0.113.88", agent: "python-requests/2.31.0"),
         };
-        var found = Assert.Single(Last(events, AuthenticationDetector.SessionHijack));
-        Assert.Equal(85, found.Score);
-        Assert.Contains("python-requests", found.Text, StringComparison.Ordinal);
+        OneFinding(Last(events, AuthenticationDetector.SessionHijack), 85, "python-requests");
     }
 
     [Fact]
@@ -250,10 +244,7 @@ public sealed class AuthenticationDetectorTests
         harness.Score(Okta("user.session.end", "sam.lee@acme.example", "198.51.100.70", T0.AddMinutes(30), session: "idxEnd01"));
         Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxEnd01", T0.AddMinutes(30).AddSeconds(20)), AuthenticationDetector.SessionEnded));
 
-        var found = Assert.Single(Findings(harness, SdkAccess("sam.lee@acme.example", "idxEnd01", T0.AddMinutes(35), ip: "203.0.113.50"), AuthenticationDetector.SessionEnded));
-        Assert.Equal(90, found.Score);
-        Assert.Contains("ended at 2024-05-06 09:30:00Z (okta (sign-out))", found.Text, StringComparison.Ordinal);
-        Assert.Contains("used 5 min later", found.Text, StringComparison.Ordinal);
+        OneFinding(Findings(harness, SdkAccess("sam.lee@acme.example", "idxEnd01", T0.AddMinutes(35), ip: "203.0.113.50"), AuthenticationDetector.SessionEnded), 90, "ended at 2024-05-06 09:30:00Z (okta (sign-out))", "used 5 min later");
     }
 
     [Fact]
@@ -272,10 +263,7 @@ public sealed class AuthenticationDetectorTests
     {
         var events = Enumerable.Range(0, 5).Select(i => Auth0("s", "ana@acme.example", "198.51.100.61", T0.AddDays(i), country: "ES"))
             .Append(Auth0("s", "ana@acme.example", "203.0.113.99", T0.AddDays(6), country: "BR"));
-        var found = Assert.Single(Last(events, AuthenticationDetector.NewCountry));
-        Assert.Equal(45, found.Score);
-        Assert.Contains("from BR", found.Text, StringComparison.Ordinal);
-        Assert.Contains("5 sign-ins before, from ES", found.Text, StringComparison.Ordinal);
+        OneFinding(Last(events, AuthenticationDetector.NewCountry), 45, "from BR", "5 sign-ins before, from ES");
     }
 
     [Fact]
@@ -287,11 +275,8 @@ public sealed class AuthenticationDetectorTests
             harness.Score(EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddDays(i), country: "US", device: "3e5ad2d6"));
         }
 
-        var device = Assert.Single(Findings(harness, EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddDays(6), country: "US", device: "77aa01"), AuthenticationDetector.NewDevice));
-        Assert.Equal(25, device.Score);
-        var both = Assert.Single(Findings(harness, EntraSignIn("tperkins@contoso.example", "203.0.113.8", T0.AddDays(7), country: "RU", device: "99ff02"), AuthenticationDetector.NewCountry));
-        Assert.Equal(70, both.Score);
-        Assert.Contains("on a new device 99ff02-PC (99ff02)", both.Text, StringComparison.Ordinal);
+        OneFinding(Findings(harness, EntraSignIn("tperkins@contoso.example", "198.51.100.40", T0.AddDays(6), country: "US", device: "77aa01"), AuthenticationDetector.NewDevice), 25);
+        OneFinding(Findings(harness, EntraSignIn("tperkins@contoso.example", "203.0.113.8", T0.AddDays(7), country: "RU", device: "99ff02"), AuthenticationDetector.NewCountry), 70, "on a new device 99ff02-PC (99ff02)");
     }
 
     [Fact]

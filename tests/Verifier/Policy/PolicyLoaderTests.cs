@@ -16,13 +16,12 @@ public sealed class PolicyLoaderTests
     [Fact]
     public void Extends_ListsAppend_ScalarsOverride()
     {
-        var dir = Directory.CreateTempSubdirectory("zt-policy-").FullName;
-        File.WriteAllText(Path.Combine(dir, "base.yaml"), "kubernetes:\n  exec_allowed:\n    subjects: [a]\ntokens:\n  enforce_binding: false\n");
-        File.WriteAllText(Path.Combine(dir, "top.yaml"), "extends: base.yaml\nkubernetes:\n  exec_allowed:\n    subjects: [b]\ntokens:\n  enforce_binding: true\n");
-        var p = PolicyLoader.LoadFile(Path.Combine(dir, "top.yaml"));
+        using var dir = new TempFolder("zt-policy-");
+        File.WriteAllText(Path.Combine(dir.Path, "base.yaml"), "kubernetes:\n  exec_allowed:\n    subjects: [a]\ntokens:\n  enforce_binding: false\n");
+        File.WriteAllText(Path.Combine(dir.Path, "top.yaml"), "extends: base.yaml\nkubernetes:\n  exec_allowed:\n    subjects: [b]\ntokens:\n  enforce_binding: true\n");
+        var p = PolicyLoader.LoadFile(Path.Combine(dir.Path, "top.yaml"));
         Assert.Equal(["a", "b"], p.Kubernetes.ExecAllowed!.Subjects);
         Assert.True(p.Tokens.EnforceBinding);
-        Directory.Delete(dir, true);
     }
 
     [Fact]

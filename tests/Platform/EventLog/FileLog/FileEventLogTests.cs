@@ -295,25 +295,18 @@ public sealed class SegmentIndexTests
     [Fact]
     public void Floor_AfterIndexingFramesOfAKilobyte_ReturnsAnEntryWithinOneIntervalOfTheOffset()
     {
-        var folder = Directory.CreateTempSubdirectory("zt-segment-").FullName;
-        try
+        using var folder = new TempFolder("zt-segment-");
+        using var segment = Segment.Create(folder.Path, 1000);
+        for (var i = 0; i < 100; i++)
         {
-            using var segment = Segment.Create(folder, 1000);
-            for (var i = 0; i < 100; i++)
-            {
-                segment.Index(1000 + i, i * 1000L);
-            }
-
-            var (offset, position) = segment.Floor(1050);
-
-            Assert.InRange(offset, 1050 - (Segment.IndexInterval / 1000) - 1, 1050);
-            Assert.Equal((offset - 1000) * 1000, position);
-            Assert.Equal((1000L, 0L), segment.Floor(1000));
-            Assert.Equal((1000L, 0L), segment.Floor(5));
+            segment.Index(1000 + i, i * 1000L);
         }
-        finally
-        {
-            Directory.Delete(folder, recursive: true);
-        }
+
+        var (offset, position) = segment.Floor(1050);
+
+        Assert.InRange(offset, 1050 - (Segment.IndexInterval / 1000) - 1, 1050);
+        Assert.Equal((offset - 1000) * 1000, position);
+        Assert.Equal((1000L, 0L), segment.Floor(1000));
+        Assert.Equal((1000L, 0L), segment.Floor(5));
     }
 }
