@@ -111,14 +111,9 @@ internal sealed class RecordDelivery(
         }
     }
 
-    /// <summary>RetryBackoff, doubled per failed attempt, at most MaxRetryBackoff.</summary>
-    private TimeSpan Backoff(int failures)
-    {
-        var first = options.RetryBackoff > TimeSpan.Zero ? options.RetryBackoff : TimeSpan.FromMilliseconds(10);
-        var factor = Math.Pow(2, Math.Min(failures - 1, 20));
-        var ticks = Math.Min(first.Ticks * factor, options.MaxRetryBackoff.Ticks);
-        return TimeSpan.FromTicks((long)Math.Max(ticks, 1));
-    }
+    /// <summary>RetryBackoff (10 ms when it is zero), doubled per failed attempt, at most MaxRetryBackoff.</summary>
+    private TimeSpan Backoff(int failures) => ZtStream.Platform.Backoff.Exponential(
+        failures, options.RetryBackoff > TimeSpan.Zero ? options.RetryBackoff : TimeSpan.FromMilliseconds(10), options.MaxRetryBackoff);
 
     private async Task DeadLetterAsync(ConsumedRecord record, string reason, CancellationToken cancellationToken)
     {

@@ -88,7 +88,7 @@ internal sealed class NotificationDeliveryService(
             return;
         }
 
-        var next = Time.GetUtcNow() + OutboxTable.Backoff(attempts, o.InitialBackoff, o.MaxBackoff, outcome.RetryAfter);
+        var next = Time.GetUtcNow() + Backoff.Exponential(attempts, o.InitialBackoff, o.MaxBackoff, outcome.RetryAfter);
         if (!await audit.AppendAsync(
             AuditKinds.NotificationAttemptFailed,
             "system",

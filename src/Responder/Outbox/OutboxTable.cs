@@ -92,20 +92,4 @@ internal sealed class OutboxTable
         await using var connection = await store.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(pendingCountSql, cancellationToken: cancellationToken));
     }
-
-    /// <summary>
-    /// When a failed attempt's item is next due: capped exponential backoff from <paramref name="initial"/> (doubling
-    /// with each attempt up to <paramref name="max"/>), or later when the target asked to wait longer (Retry-After),
-    /// never past <paramref name="max"/>.
-    /// </summary>
-    public static TimeSpan Backoff(long attempts, TimeSpan initial, TimeSpan max, TimeSpan? retryAfter = null)
-    {
-        var backoff = TimeSpan.FromTicks((long)Math.Min(max.Ticks, initial.Ticks * Math.Pow(2, Math.Min(attempts - 1, 30))));
-        if (retryAfter is { } asked && asked > backoff)
-        {
-            backoff = asked < max ? asked : max;
-        }
-
-        return backoff;
-    }
 }

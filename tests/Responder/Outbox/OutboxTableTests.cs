@@ -97,31 +97,3 @@ public sealed class PostgresOutboxTableContractTests(PostgresFixture postgres) :
     private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
         new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
 }
-
-public sealed class OutboxBackoffTests
-{
-    private static readonly TimeSpan Initial = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Max = TimeSpan.FromMinutes(1);
-
-    [Theory]
-    [InlineData(1, 2)]
-    [InlineData(2, 4)]
-    [InlineData(3, 8)]
-    [InlineData(5, 32)]
-    [InlineData(6, 60)]
-    [InlineData(1_000, 60)]
-    public void Backoff_DoublesPerAttempt_UpToTheCap(long attempts, int expectedSeconds) =>
-        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), OutboxTable.Backoff(attempts, Initial, Max));
-
-    [Fact]
-    public void Backoff_TargetAskingLonger_WaitsAsAsked() =>
-        Assert.Equal(TimeSpan.FromSeconds(30), OutboxTable.Backoff(1, Initial, Max, TimeSpan.FromSeconds(30)));
-
-    [Fact]
-    public void Backoff_TargetAskingShorter_KeepsTheBackoff() =>
-        Assert.Equal(TimeSpan.FromSeconds(8), OutboxTable.Backoff(3, Initial, Max, TimeSpan.FromSeconds(1)));
-
-    [Fact]
-    public void Backoff_TargetAskingPastTheCap_WaitsTheCap() =>
-        Assert.Equal(Max, OutboxTable.Backoff(1, Initial, Max, TimeSpan.FromHours(2)));
-}

@@ -48,7 +48,7 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
 
             if (response.StatusCode is HttpStatusCode.TooManyRequests or HttpStatusCode.RequestTimeout || status >= 500)
             {
-                return SendOutcome.Retry(detail, RetryAfter(response));
+                return SendOutcome.Retry(detail, Backoff.RetryAfter(response, time.GetUtcNow()));
             }
 
             return SendOutcome.Refused(detail);
@@ -65,13 +65,4 @@ internal sealed class HttpNotificationSender(string kind, IHttpClientFactory htt
         return text.Length == 0 ? "" : ": " + (text.Length > 300 ? text[..300] + "…" : text);
     }
 
-    private TimeSpan? RetryAfter(HttpResponseMessage response) => response.Headers.RetryAfter switch
-    {
-        { Delta: { } delta } => delta,
-        { Date: { } date } => date - time.GetUtcNow() is { } wait && wait > TimeSpan.Zero ? wait : null,
-        _ => response.Headers.TryGetValues("Retry-After", out var values)
-            && int.TryParse(values.FirstOrDefault(), NumberStyles.None, CultureInfo.InvariantCulture, out var seconds)
-                ? TimeSpan.FromSeconds(seconds)
-                : null,
-    };
 }

@@ -29,7 +29,6 @@ internal sealed class OAuthTokenRevoker(
         }
 
         var attempt = 0;
-        var backoff = options.InitialBackoff;
         while (true)
         {
             attempt++;
@@ -57,7 +56,7 @@ internal sealed class OAuthTokenRevoker(
                 }
 
                 transient = $"{(int)response.StatusCode}{error}";
-                wait = RetryAfter(response);
+                wait = Backoff.RetryAfter(response, time.GetUtcNow());
             }
             catch (HttpRequestException exception)
             {
@@ -80,10 +79,9 @@ internal sealed class OAuthTokenRevoker(
                 throw new DriverFailedException(DriverName, $"gave up after {attempt} attempts: {transient}", permanent: false);
             }
 
-            var delay = wait ?? backoff;
+            var delay = wait ?? Backoff.Exponential(attempt, options.InitialBackoff, options.MaxBackoff);
             DriverLog.OAuthRetrying(logger, command.ActionId, attempt, transient, delay);
             await Task.Delay(delay, time, cancellationToken);
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, options.MaxBackoff.Ticks));
         }
     }
 
@@ -119,23 +117,6 @@ internal sealed class OAuthTokenRevoker(
     }
 
     private static string FormEncode(string value) => WebUtility.UrlEncode(value);
-
-    private TimeSpan? RetryAfter(HttpResponseMessage response)
-    {
-        var retryAfter = response.Headers.RetryAfter;
-        if (retryAfter?.Delta is { } delta)
-        {
-            return delta;
-        }
-
-        if (retryAfter?.Date is { } date)
-        {
-            var delay = date - time.GetUtcNow();
-            return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
-        }
-
-        return null;
-    }
 
     private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {

@@ -211,7 +211,7 @@ internal sealed class SsfDeliveryService(
         }
 
         var attempts = item.Attempts + 1;
-        var next = Time.GetUtcNow() + OutboxTable.Backoff(attempts, options.InitialBackoff, options.MaxBackoff);
+        var next = Time.GetUtcNow() + Backoff.Exponential(attempts, options.InitialBackoff, options.MaxBackoff);
         await outbox.MarkRetryAsync(item.Id, error, next, cancellationToken);
         DriverLog.SetDeliveryRetry(logger, item.Jti, item.Receiver, (int)attempts, error, next);
     }
