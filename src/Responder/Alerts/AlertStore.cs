@@ -22,16 +22,14 @@ internal enum AlertUpsertOutcome
 /// <summary>Where a page of the queue ends: the last alert's <c>last_seen</c> and id (the queue's sort key).</summary>
 internal readonly record struct AlertCursor(long LastSeenMs, string Id)
 {
-    public string Encode() => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{LastSeenMs}|{Id}")).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    public string Encode() => System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{LastSeenMs}|{Id}"));
 
     public static bool TryDecode(string text, out AlertCursor cursor)
     {
         cursor = default;
         try
         {
-            var b64 = text.Replace('-', '+').Replace('_', '/');
-            b64 = b64.PadRight(b64.Length + ((4 - (b64.Length % 4)) % 4), '=');
-            var raw = Encoding.UTF8.GetString(Convert.FromBase64String(b64));
+            var raw = Encoding.UTF8.GetString(System.Buffers.Text.Base64Url.DecodeFromChars(text));
             var bar = raw.IndexOf('|', StringComparison.Ordinal);
             if (bar <= 0 || !long.TryParse(raw.AsSpan(0, bar), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var ms))
             {

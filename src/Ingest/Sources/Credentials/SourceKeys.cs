@@ -20,7 +20,7 @@ internal static class SourceKeys
     {
         Span<byte> random = stackalloc byte[32];
         RandomNumberGenerator.Fill(random);
-        return Prefix + Base64Url(random);
+        return Prefix + System.Buffers.Text.Base64Url.EncodeToString(random);
     }
 
     /// <summary>Lower-case hex SHA-256 of the key's UTF-8 bytes.</summary>
@@ -39,7 +39,4 @@ internal static class SourceKeys
     public static bool IsValidName(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= 64 && char.IsAsciiLetterOrDigit(name[0])
         && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_' or '.');
-
-    private static string Base64Url(ReadOnlySpan<byte> bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
