@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ZtStream.Ingest.Sources.Falco;
 
 /// <summary>
@@ -109,7 +107,7 @@ internal static class FalcoMapper
 
         items.Add(new MappedEvent(index, new AccessEvent
         {
-            Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedId(timeText ?? (timeSource is null ? time.ToString("O") : "undated"), rule, hostname, containerId, alert.String("output")),
+            Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedIds.Of("falco-", timeText ?? (timeSource is null ? time.ToString("O") : "undated"), rule, hostname, containerId, alert.String("output")),
             Time = time,
             Kind = EventKinds.RuntimeAlert,
             Workload = workload,
@@ -148,18 +146,6 @@ internal static class FalcoMapper
               : p.ValueKind == JsonValueKind.String && int.TryParse(p.GetString(), out var s) ? s : null
             : null;
         return dst is null && src is null && port is null ? null : new NetworkInfo { SrcIp = src, DstIp = dst, DstPort = port };
-    }
-
-    /// <summary>
-    /// Falco's own output has no id; a digest of what identifies the alert gives the same id when the same alert is
-    /// delivered twice (a retried post), so downstream deduplication still works.
-    /// </summary>
-    private static string DerivedId(string time, string rule, string? hostname, string? containerId, string? output)
-    {
-        var text = string.Join('\u001f', time, rule, hostname ?? string.Empty, containerId ?? string.Empty, output ?? string.Empty);
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
-        return "falco-" + Convert.ToHexStringLower(digest[..16]);
     }
 
     private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)

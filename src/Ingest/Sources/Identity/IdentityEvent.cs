@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ZtStream.Ingest.Sources.Identity;
 
 /// <summary>
@@ -185,18 +183,6 @@ internal sealed class IdentityEvent(string idp)
             Attributes = attributes,
             Raw = original,
         };
-    }
-
-    /// <summary>
-    /// An id for vendors whose records carry none (older Keycloak): a digest of what identifies the record, so the same
-    /// record delivered twice keeps its id and downstream de-duplication still works.
-    /// </summary>
-    public static string DerivedId(string prefix, params string?[] parts)
-    {
-        var text = string.Join('\u001f', parts.Select(p => p ?? string.Empty));
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
-        return prefix + Convert.ToHexStringLower(digest[..16]);
     }
 
     /// <summary>Maps an item and reports the builder's error, if any, against the whole item.</summary>

@@ -55,7 +55,7 @@ internal static class KeycloakMapper
         var id = record.FirstText("id", "uid");
         e.Id = id is not null
             ? (isAdmin ? "kc-admin-" : "kc-") + id
-            : IdentityEvent.DerivedId(
+            : DerivedIds.Of(
                 "kc-",
                 record.Find("time")?.GetRawText(),
                 type,

@@ -1,0 +1,19 @@
+using System.Security.Cryptography;
+
+namespace ZtStream.Ingest.Sources;
+
+/// <summary>
+/// An id for records their vendor sends without one (Falco's own output, older Keycloak): a digest of what identifies
+/// the record, so the same record delivered twice (a retried post) keeps its id and downstream de-duplication works.
+/// </summary>
+internal static class DerivedIds
+{
+    /// <summary><paramref name="prefix"/> and 32 hex digits of the SHA-256 of the parts (a missing part counts as empty).</summary>
+    public static string Of(string prefix, params string?[] parts)
+    {
+        var text = string.Join('\u001f', parts.Select(p => p ?? string.Empty));
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
+        return prefix + Convert.ToHexStringLower(digest[..16]);
+    }
+}
