@@ -7,6 +7,7 @@ using RabbitMQ.Client;
 using ZtStream.Contracts;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Http;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Sqlite;
 using ZtStream.Responder.Drivers;
@@ -221,8 +222,9 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             return new CheckResult("oauth", target, true, $"client {options.ClientId} accepted (answered {status} to revoking an unknown token)");
         }
 
-        var error = await OAuthErrorAsync(response, cancellationToken);
-        var refused = status is 401 or 403 || error == "invalid_client";
+        var answer = ErrorAnswers.OAuth(await ErrorAnswers.BodyAsync(response, cancellationToken));
+        var error = answer.Code ?? answer.Text ?? "";
+        var refused = status is 401 or 403 || answer.Code == "invalid_client";
         return new CheckResult("oauth", target, !refused && status == 400, refused
             ? $"client {options.ClientId} refused: {status} {error}"
             : $"answered {status} {error}".TrimEnd());
@@ -278,20 +280,6 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         using var response = await http.SendAsync(request, cancellationToken);
         return new CheckResult("notification", $"{target.Kind} {url.GetLeftPart(UriPartial.Authority)}", (int)response.StatusCode < 500 || (int)response.StatusCode == 501 || (int)response.StatusCode == 405,
             $"reachable (answered {(int)response.StatusCode} to GET; no message is posted)");
-    }
-
-    private static async Task<string> OAuthErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken);
-        try
-        {
-            using var json = JsonDocument.Parse(body);
-            return json.RootElement.TryGetProperty("error", out var error) ? error.GetString() ?? "" : "";
-        }
-        catch (JsonException)
-        {
-            return body.Length > 120 ? body[..120] : body;
-        }
     }
 
     private static string Flatten(Exception e)

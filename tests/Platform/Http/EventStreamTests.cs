@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using ZtStream.Platform.Http;
 
 namespace ZtStream.Platform.Tests.Http;
 

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Tests.Options;
 
 public sealed class OptionsChecksTests

@@ -46,7 +46,7 @@ internal sealed class OAuthTokenRevoker(
                     return new DriverResult(true, $"oauth: the IdP accepted the revocation of {Describe(command)} ({(int)response.StatusCode}; RFC 7009 answers 200 for unknown tokens too)");
                 }
 
-                var error = await ReadErrorAsync(response, cancellationToken);
+                var error = ErrorAnswers.OAuth(await ErrorAnswers.BodyAsync(response, cancellationToken)).Suffix;
                 if ((int)response.StatusCode < 500 && response.StatusCode != HttpStatusCode.TooManyRequests)
                 {
                     var what = response.StatusCode == HttpStatusCode.Unauthorized
@@ -117,42 +117,6 @@ internal sealed class OAuthTokenRevoker(
     }
 
     private static string FormEncode(string value) => WebUtility.UrlEncode(value);
-
-    private static async Task<string> ReadErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        string body;
-        try
-        {
-            body = await response.Content.ReadAsStringAsync(cancellationToken);
-        }
-        catch (HttpRequestException)
-        {
-            return "";
-        }
-
-        if (string.IsNullOrWhiteSpace(body))
-        {
-            return "";
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            var error = root.TryGetProperty("error", out var e) ? e.GetString() : null;
-            var description = root.TryGetProperty("error_description", out var d) ? d.GetString() : null;
-            if (error is not null)
-            {
-                return description is null ? $": {error}" : $": {error} — {description}";
-            }
-        }
-        catch (JsonException)
-        {
-            // Not the RFC 6749 error shape: show the start of what came back.
-        }
-
-        return $": {(body.Length > 200 ? body[..200] : body)}";
-    }
 
     private static string Describe(RevokeToken command) =>
         command.Jti is not null ? $"token {command.Jti}" : $"session {command.SessionId}";

@@ -193,13 +193,13 @@ internal sealed class SsfDeliveryService(
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
-                var reason = $"rejected with 400{Rfc8935Error(body)}";
+                var reason = $"rejected with 400{ErrorAnswers.SetReceiver(body).Suffix}";
                 await outbox.MarkFailedAsync(item.Id, reason, Time.GetUtcNow(), cancellationToken);
                 DriverLog.SetRejected(logger, item.Jti, item.Receiver, reason);
                 return;
             }
 
-            error = $"answered {(int)response.StatusCode}{Rfc8935Error(body)}";
+            error = $"answered {(int)response.StatusCode}{ErrorAnswers.SetReceiver(body).Suffix}";
         }
         catch (HttpRequestException exception)
         {
@@ -214,31 +214,5 @@ internal sealed class SsfDeliveryService(
         var next = Time.GetUtcNow() + Backoff.Exponential(attempts, options.InitialBackoff, options.MaxBackoff);
         await outbox.MarkRetryAsync(item.Id, error, next, cancellationToken);
         DriverLog.SetDeliveryRetry(logger, item.Jti, item.Receiver, (int)attempts, error, next);
-    }
-
-    /// <summary>RFC 8935 §2.3: <c>{"err": "...", "description": "..."}</c>; shown as is when it is not that.</summary>
-    private static string Rfc8935Error(string body)
-    {
-        if (string.IsNullOrWhiteSpace(body))
-        {
-            return "";
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(body);
-            var root = document.RootElement;
-            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("err", out var err))
-            {
-                var description = root.TryGetProperty("description", out var d) ? d.GetString() : null;
-                return description is null ? $": {err.GetString()}" : $": {err.GetString()} — {description}";
-            }
-        }
-        catch (JsonException)
-        {
-            // Not JSON: fall through.
-        }
-
-        return $": {(body.Length > 200 ? body[..200] : body)}";
     }
 }

@@ -159,6 +159,10 @@ public sealed class OAuthTokenRevokerTests
     [Theory]
     [InlineData(400, """{"error":"unsupported_token_type","error_description":"jti not accepted"}""", "unsupported_token_type — jti not accepted")]
     [InlineData(401, """{"error":"invalid_client"}""", "client authentication failed (401: invalid_client)")]
+    // Bodies that are not RFC 6749's error object are quoted, not fatal.
+    [InlineData(400, """["not", "an", "object"]""", "the IdP rejected the revocation (400: [\"not\", \"an\", \"object\"])")]
+    [InlineData(400, """{"error":42}""", "(400: {\"error\":42})")]
+    [InlineData(403, "<html><body>Forbidden</body></html>", "the IdP rejected the revocation (403: <html><body>Forbidden</body></html>)")]
     public async Task RevokeToken_ClientError_FailsPermanentlyWithTheReason(int status, string body, string expected)
     {
         var (idp, seen) = await StartIdpAsync((status, null, body));

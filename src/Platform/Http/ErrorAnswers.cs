@@ -1,0 +1,72 @@
+using System.Text.Json;
+
+namespace ZtStream.Platform.Http;
+
+/// <summary>
+/// What another service's error answer says, for an action's error, an outbox item's last error or a check's result:
+/// the code and description of its JSON error object, else the start of the body. The shapes are the specs' —
+/// RFC 6749 §5.2 (<c>error</c>, <c>error_description</c>) for OAuth endpoints, RFC 8935 §2.3 (<c>err</c>,
+/// <c>description</c>) for SET receivers — but a body that is not that shape (HTML from a proxy, an array, a code that
+/// is not a string) is shown as text, never an exception.
+/// </summary>
+internal static class ErrorAnswers
+{
+    /// <summary>The longest part of a body shown when it is not the error object.</summary>
+    public const int MaxShown = 200;
+
+    /// <summary>OAuth 2.0 (RFC 6749 §5.2): <c>{"error": "...", "error_description": "..."}</c>.</summary>
+    public static ErrorAnswer OAuth(string? body) => Read(body, "error", "error_description");
+
+    /// <summary>Push delivery of SETs (RFC 8935 §2.3): <c>{"err": "...", "description": "..."}</c>.</summary>
+    public static ErrorAnswer SetReceiver(string? body) => Read(body, "err", "description");
+
+    /// <summary>The body of <paramref name="response"/>, or null when it could not be read (the connection dropped).</summary>
+    public static async Task<string?> BodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        try
+        {
+            return await response.Content.ReadAsStringAsync(cancellationToken);
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+    }
+
+    private static ErrorAnswer Read(string? body, string codeField, string descriptionField)
+    {
+        if (string.IsNullOrWhiteSpace(body))
+        {
+            return new ErrorAnswer(null, null, "");
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Object
+                && root.TryGetProperty(codeField, out var code) && code.ValueKind == JsonValueKind.String)
+            {
+                var description = root.TryGetProperty(descriptionField, out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+                return new ErrorAnswer(code.GetString(), description, null);
+            }
+        }
+        catch (JsonException)
+        {
+            // Not JSON: shown as text below.
+        }
+
+        var text = body.Trim();
+        return new ErrorAnswer(null, null, text.Length > MaxShown ? text[..MaxShown] : text);
+    }
+}
+
+/// <summary>An error answer: the spec's <paramref name="Code"/> and <paramref name="Description"/>, or the start of a body that was not that.</summary>
+internal sealed record ErrorAnswer(string? Code, string? Description, string? Text)
+{
+    /// <summary>To append to a message: <c>": code — description"</c>, <c>": code"</c>, <c>": text"</c>, or nothing.</summary>
+    public string Suffix => Code is not null
+        ? Description is null ? $": {Code}" : $": {Code} — {Description}"
+        : string.IsNullOrEmpty(Text) ? "" : $": {Text}";
+}
