@@ -28,11 +28,29 @@ internal static class PlatformHosting
     /// <summary>
     /// <c>/healthz</c> (the process serves) and <c>/readyz</c> (the store answers), and a problem document for every
     /// error no endpoint wrote a body for — an unknown path, a method the path does not take, a route value that does
-    /// not match, an unhandled exception — so every error a client sees is <c>application/problem+json</c>.
+    /// not match, an unhandled exception — so every error a client sees is <c>application/problem+json</c>. Every
+    /// answer is <c>Cache-Control: no-store</c> unless its endpoint says otherwise: alerts, principals, tokens and the
+    /// audit trail are not for a browser's or a proxy's cache.
     /// </summary>
     public static WebApplication MapPlatform(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.Use(static (context, next) =>
+        {
+            // At the start of the answer, so it also holds for a problem the exception handler writes after clearing the
+            // response, and an endpoint's own Cache-Control (the event streams' no-cache) wins.
+            context.Response.OnStarting(static state =>
+            {
+                var headers = ((HttpResponse)state).Headers;
+                if (headers.CacheControl.Count == 0)
+                {
+                    headers.CacheControl = "no-store";
+                }
+
+                return Task.CompletedTask;
+            }, context.Response);
+            return next(context);
+        });
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context => Problems.WriteAsync(context, Problems.Of(500, "The request failed on the server; the log has the details.")),

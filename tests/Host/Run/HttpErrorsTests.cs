@@ -9,7 +9,7 @@ namespace ZtStream.Host.Tests.Run;
 /// <summary>
 /// Every endpoint a full <c>ztstream run</c> maps (Ingest, the Responder API, the revocation feed, the console,
 /// health), walked through its error paths: no credentials, a malformed body, an unknown id. Every error answer
-/// is an RFC 9457 problem document.
+/// is an RFC 9457 problem document, and no answer may be kept by a cache.
 /// </summary>
 public sealed class HttpErrorsTests : IAsyncLifetime
 {
@@ -52,7 +52,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EveryMappedEndpoint_EveryErrorPath_AnswersAProblemDocument()
+    public async Task EveryMappedEndpoint_EveryErrorPath_AnswersAProblemDocument_AndNoAnswerIsStored()
     {
         var endpoints = app!.Services.GetServices<EndpointDataSource>().SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (Method: m, Route: e.RoutePattern.RawText!)))
@@ -69,10 +69,16 @@ public sealed class HttpErrorsTests : IAsyncLifetime
             foreach (var (token, body) in new (string?, string?)[] { (null, null), (ResponderToken, "{\"broken"), (ResponderToken, "{}") })
             {
                 using var response = await SendAsync(method, path, token, body);
+                var what = $"{method} {path} ({(token is null ? "no token" : "token")}, body {body ?? "none"})";
+                // An event stream says no-cache itself (and keeps nothing either); every other answer is no-store.
+                var cacheControl = response.Headers.CacheControl;
+                Assert.True(
+                    cacheControl is { NoStore: true } || (cacheControl is { NoCache: true } && response.Content.Headers.ContentType?.MediaType == "text/event-stream"),
+                    $"{what}: {(int)response.StatusCode} with Cache-Control '{cacheControl}'");
                 if ((int)response.StatusCode >= 400)
                 {
                     errors++;
-                    await AssertProblemAsync(response, $"{method} {path} ({(token is null ? "no token" : "token")}, body {body ?? "none"})");
+                    await AssertProblemAsync(response, what);
                 }
             }
         }

@@ -127,7 +127,6 @@ internal static class SsfStreamEndpoints
         }
 
         var services = Services(http);
-        NoStore(http);
         if (http.Request.Query["stream_id"].ToString() is { Length: > 0 } id)
         {
             return await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is { } stream
@@ -178,7 +177,6 @@ internal static class SsfStreamEndpoints
         updated = updated with { UpdatedAt = services.Time.GetUtcNow() };
         await services.Streams.UpdateAsync(updated, http.RequestAborted);
         await AuditAsync(http, "ssf.stream_updated", client, $"stream {id} {(replace ? "replaced" : "updated")} ({updated.Delivery}, {string.Join(", ", updated.Delivered().Select(SsfEventTypes.ShortName))})", id);
-        NoStore(http);
         return Json(Configuration(updated, services.Options));
     }
 
@@ -198,7 +196,6 @@ internal static class SsfStreamEndpoints
 
         await services.Outbox.AbandonAsync(SsfStream.ReceiverOf(id), "the stream was deleted", services.Time.GetUtcNow(), http.RequestAborted);
         await AuditAsync(http, "ssf.stream_deleted", client, $"stream {id} deleted", id);
-        NoStore(http);
         return Results.NoContent();
     }
 
@@ -216,7 +213,6 @@ internal static class SsfStreamEndpoints
             return NotFound(id);
         }
 
-        NoStore(http);
         return Json(Status(stream));
     }
 
@@ -244,7 +240,6 @@ internal static class SsfStreamEndpoints
         }
 
         await AuditAsync(http, "ssf.stream_status", client, $"stream {id} {status}" + (updated.Reason is null ? "" : $": {updated.Reason}"), id);
-        NoStore(http);
         return Json(Status(updated));
     }
 
@@ -260,7 +255,6 @@ internal static class SsfStreamEndpoints
 
         await services.Streams.SetSubjectAsync(stream.StreamId, (JsonObject)subject.DeepClone(), add, services.Time.GetUtcNow(), http.RequestAborted);
         await AuditAsync(http, add ? "ssf.subject_added" : "ssf.subject_removed", client, $"stream {id}: subject {subject.ToJsonString()} {(add ? "added" : "removed")}", id);
-        NoStore(http);
         return add ? Results.Ok() : Results.NoContent();
     }
 
@@ -285,7 +279,6 @@ internal static class SsfStreamEndpoints
         await services.Transmitter.QueueAsync(
             new SsfSignal(SsfEventTypes.Verification, SecurityEventTokens.StreamSubject(stream.StreamId), payload, Guid.NewGuid(), null, stream.StreamId),
             http.RequestAborted);
-        NoStore(http);
         return Results.NoContent();
     }
 
@@ -341,7 +334,6 @@ internal static class SsfStreamEndpoints
             more = pending.Count > max;
         }
 
-        NoStore(http);
         return Json(new JsonObject { ["sets"] = sets, ["moreAvailable"] = more });
     }
 
@@ -623,8 +615,6 @@ internal static class SsfStreamEndpoints
     /// <summary>A JSON answer written from the node itself, so no reflection-based serializer is involved.</summary>
     private static IResult Json(JsonNode node, int statusCode = 200) =>
         Results.Text(node.ToJsonString(), "application/json", Encoding.UTF8, statusCode);
-
-    private static void NoStore(HttpContext http) => http.Response.Headers.CacheControl = "no-store";
 
     private static async Task AuditAsync(HttpContext http, string kind, SsfClient client, string summary, string streamId)
     {
