@@ -13,6 +13,7 @@ internal static class CommandBusServiceCollectionExtensions
     internal static IServiceCollection AddCommandConsumers(this IServiceCollection services, Action<IBusRegistrationConfigurator> configureConsumers)
     {
         ArgumentNullException.ThrowIfNull(configureConsumers);
+        // One per role, all of one type: TryAddEnumerable would keep only the first role's.
         services.AddSingleton(new CommandConsumers(configureConsumers));
         return services;
     }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Hosting;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
@@ -28,7 +29,7 @@ internal static class EventLogServiceCollectionExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<ConsumerHealth>()));
-        services.AddHostedService<EventLogTopicsInitializer>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, EventLogTopicsInitializer>());
         services.AddHealthChecks().AddCheck<ConsumerHealthCheck>("consumers", tags: ["ready"]);
         return services;
     }

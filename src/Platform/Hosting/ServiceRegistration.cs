@@ -7,14 +7,21 @@ internal static class ServiceRegistration
 {
     /// <summary>
     /// Options bound to <paramref name="section"/> and checked by <typeparamref name="TValidator"/> when the host starts,
-    /// so a bad configuration stops the process with every problem listed.
+    /// so a bad configuration stops the process with every problem listed. Added again (two roles sharing a section),
+    /// it changes nothing: a second binding would append every list in the section to itself.
     /// </summary>
     public static OptionsBuilder<TOptions> AddValidatedOptions<TOptions, TValidator>(this IServiceCollection services, IConfigurationSection section)
         where TOptions : class
         where TValidator : class, IValidateOptions<TOptions>
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
-        return services.AddOptions<TOptions>().Bind(section).ValidateOnStart();
+        var options = services.AddOptions<TOptions>();
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<TOptions>) && d.ImplementationType == typeof(TValidator)))
+        {
+            return options;
+        }
+
+        services.AddSingleton<IValidateOptions<TOptions>, TValidator>();
+        return options.Bind(section).ValidateOnStart();
     }
 
     /// <summary>A background service that others also resolve: one instance serves both.</summary>

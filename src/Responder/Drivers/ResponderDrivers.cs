@@ -33,11 +33,11 @@ internal static class ResponderDrivers
         if (options.Uses(OAuthTokenRevoker.DriverName))
         {
             services.AddHttpClient(OAuthTokenRevoker.DriverName);
-            services.AddSingleton<ITokenRevoker>(sp => new OAuthTokenRevoker(
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, OAuthTokenRevoker>(sp => new OAuthTokenRevoker(
                 sp.GetRequiredService<IHttpClientFactory>().CreateClient(OAuthTokenRevoker.DriverName),
                 Value(sp).OAuth,
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<OAuthTokenRevoker>>()));
+                sp.GetRequiredService<ILogger<OAuthTokenRevoker>>())));
         }
 
         if (options.Uses(SharedSignalsTransmitter.DriverName))
@@ -48,28 +48,28 @@ internal static class ResponderDrivers
         switch (options.IsolationKind())
         {
             case KubernetesWorkloadIsolator.DriverName:
-                services.AddSingleton<IKubernetes>(sp => new Kubernetes(KubernetesConfiguration(Value(sp).Kubernetes)));
-                services.AddSingleton<IWorkloadIsolator>(sp => new KubernetesWorkloadIsolator(
+                services.TryAddSingleton<IKubernetes>(sp => new Kubernetes(KubernetesConfiguration(Value(sp).Kubernetes)));
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, KubernetesWorkloadIsolator>(sp => new KubernetesWorkloadIsolator(
                     sp.GetRequiredService<IKubernetes>(),
                     Value(sp).Kubernetes,
-                    sp.GetRequiredService<ILogger<KubernetesWorkloadIsolator>>()));
+                    sp.GetRequiredService<ILogger<KubernetesWorkloadIsolator>>())));
                 break;
             case NftablesWorkloadIsolator.DriverName:
                 services.TryAddSingleton<IProcessRunner, ProcessRunner>();
-                services.AddSingleton<IWorkloadIsolator>(sp => new NftablesWorkloadIsolator(
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, NftablesWorkloadIsolator>(sp => new NftablesWorkloadIsolator(
                     sp.GetRequiredService<IProcessRunner>(),
                     Value(sp).Nftables,
-                    sp.GetRequiredService<ILogger<NftablesWorkloadIsolator>>()));
+                    sp.GetRequiredService<ILogger<NftablesWorkloadIsolator>>())));
                 break;
             case DockerWorkloadIsolator.DriverName:
-                services.AddSingleton<IMigrationSource, DockerMigrations>();
-                services.AddSingleton<DockerIsolationLedger>();
-                services.AddSingleton<IDockerNetworks>(sp =>
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, DockerMigrations>());
+                services.TryAddSingleton<DockerIsolationLedger>();
+                services.TryAddSingleton<IDockerNetworks>(sp =>
                 {
                     var docker = Value(sp).Docker;
                     return new DockerEngineNetworks(new DockerClientBuilder().WithEndpoint(docker.Endpoint).WithTimeout(docker.RequestTimeout).Build());
                 });
-                services.AddSingleton<IWorkloadIsolator, DockerWorkloadIsolator>();
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, DockerWorkloadIsolator>());
                 break;
         }
 
@@ -78,18 +78,17 @@ internal static class ResponderDrivers
 
     private static void AddSharedSignals(IServiceCollection services)
     {
-        services.AddSingleton<IMigrationSource, SsfMigrations>();
-        services.AddSingleton(sp => Value(sp).SharedSignals);
-        services.AddSingleton<SsfSigningKeys>();
-        services.AddSingleton<SsfOutbox>();
-        services.AddSingleton<SsfStreamStore>();
-        services.AddSingleton<SsfClients>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfMigrations>());
+        services.TryAddSingleton(sp => Value(sp).SharedSignals);
+        services.TryAddSingleton<SsfSigningKeys>();
+        services.TryAddSingleton<SsfOutbox>();
+        services.TryAddSingleton<SsfStreamStore>();
+        services.TryAddSingleton<SsfClients>();
         services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
         services.AddHttpClient(SsfDeliveryService.HttpClientName);
-        services.AddSingleton<SharedSignalsTransmitter>();
-        services.AddSingleton<ITokenRevoker>(sp => sp.GetRequiredService<SharedSignalsTransmitter>());
-        services.AddSingleton<SsfDeliveryService>();
-        services.AddSingleton<IHostedService>(sp => sp.GetRequiredService<SsfDeliveryService>());
+        services.TryAddSingleton<SharedSignalsTransmitter>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, SharedSignalsTransmitter>(sp => sp.GetRequiredService<SharedSignalsTransmitter>()));
+        services.AddHostedSingleton<SsfDeliveryService>();
     }
 
     private static ResponderDriversOptions Value(IServiceProvider services) =>

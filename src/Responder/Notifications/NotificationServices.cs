@@ -9,19 +9,20 @@ internal static class NotificationServices
     public static IServiceCollection AddNotifications(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<NotificationOptions>().Bind(configuration.GetSection(NotificationOptions.Section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<NotificationOptions>, NotificationOptionsValidator>());
+        services.AddValidatedOptions<NotificationOptions, NotificationOptionsValidator>(configuration.GetSection(NotificationOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, NotificationMigrations>());
         services.TryAddKeyedSingleton<WakeSignal>(NotificationDeliveryService.WakeKey);
         services.TryAddSingleton<NotificationOutbox>();
         services.TryAddSingleton<Notifier>();
         services.AddHttpClient(HttpNotificationSender.HttpClientName);
+        // One sender per HTTP kind, all of one type: TryAddEnumerable tells registrations apart by type and would keep
+        // one, so these four are the one place registered without TryAdd (AddNotifications runs once per host).
         foreach (var kind in new[] { NotificationTargetOptions.Webhook, NotificationTargetOptions.Slack, NotificationTargetOptions.Teams, NotificationTargetOptions.PagerDuty })
         {
             services.AddSingleton<INotificationSender>(sp => new HttpNotificationSender(kind, sp.GetRequiredService<IHttpClientFactory>(), sp.GetRequiredService<TimeProvider>()));
         }
 
-        services.AddSingleton<INotificationSender, EmailNotificationSender>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<INotificationSender, EmailNotificationSender>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, NotificationDeliveryService>());
         return services;
     }

@@ -48,6 +48,16 @@ public sealed class ServiceRegistrationTests
     }
 
     [Fact]
+    public void AddValidatedOptions_AddedTwice_BindsOnce_ListsAreNotDoubled()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Sample:Tags:0"] = "a", ["Sample:Tags:1"] = "b" }).Build();
+        using var provider = AddedTwice(s => s.AddValidatedOptions<SampleOptions, SampleOptionsValidator>(configuration.GetSection("Sample"))).BuildServiceProvider();
+
+        Assert.Equal(["a", "b"], provider.GetRequiredService<IOptions<SampleOptions>>().Value.Tags);
+        Assert.Single(provider.GetServices<IValidateOptions<SampleOptions>>());
+    }
+
+    [Fact]
     public void AddTelemetry_AddedByTwoComponents_OneInstanceOnTheHostMeterFactory()
     {
         var services = AddedTwice(s => s.AddTelemetry<Worker>());
@@ -68,6 +78,8 @@ public sealed class ServiceRegistrationTests
         public int Size { get; set; } = 1;
 
         public string Name { get; set; } = "sample";
+
+        public List<string> Tags { get; set; } = [];
     }
 
     internal sealed class SampleOptionsValidator : IValidateOptions<SampleOptions>

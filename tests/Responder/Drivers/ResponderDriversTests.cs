@@ -5,12 +5,16 @@ namespace ZtStream.Responder.Tests.Drivers;
 
 public sealed class ResponderDriversTests
 {
-    private static ServiceProvider Build(Dictionary<string, string?> settings)
+    private static ServiceProvider Build(Dictionary<string, string?> settings, int times = 1)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection().AddLogging(l => l.ClearProviders());
         services.AddStore(configuration);
-        services.AddResponderDrivers(configuration);
+        for (var i = 0; i < times; i++)
+        {
+            services.AddResponderDrivers(configuration);
+        }
+
         return services.BuildServiceProvider();
     }
 
@@ -24,10 +28,12 @@ public sealed class ResponderDriversTests
         Assert.Empty(provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value.Validate());
     }
 
-    [Fact]
-    public void AddResponderDrivers_EnabledDrivers_AreRegisteredByName()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void AddResponderDrivers_EnabledDrivers_AreRegisteredByName_OnceHoweverOftenAdded(int times)
     {
-        using var provider = Build(new()
+        var settings = new Dictionary<string, string?>
         {
             ["Store:ConnectionString"] = Path.Combine(Path.GetTempPath(), $"ztstream-drivers-{Guid.NewGuid():N}.db"),
             ["Responder:Drivers:TokenRevokers:0"] = "oauth",
@@ -39,12 +45,14 @@ public sealed class ResponderDriversTests
             ["Responder:Drivers:SharedSignals:Issuer"] = "https://ztstream.example.com",
             ["Responder:Drivers:SharedSignals:Receivers:crm:Endpoint"] = "https://crm.example.com/ssf/events",
             ["Responder:Drivers:SharedSignals:Receivers:crm:Audience"] = "https://crm.example.com",
-        });
+        };
+
+        using var provider = Build(settings, times);
 
         Assert.Equal(["oauth", "ssf"], provider.GetServices<ITokenRevoker>().Select(r => r.Name));
         Assert.Equal("nftables", Assert.Single(provider.GetServices<IWorkloadIsolator>()).Name);
-        Assert.Contains(provider.GetServices<IHostedService>(), s => s is SsfDeliveryService);
-        Assert.Contains(provider.GetServices<IMigrationSource>(), m => m is SsfMigrations);
+        Assert.Same(provider.GetRequiredService<SsfDeliveryService>(), Assert.Single(provider.GetServices<IHostedService>().OfType<SsfDeliveryService>()));
+        Assert.Single(provider.GetServices<IMigrationSource>().OfType<SsfMigrations>());
         var ssf = provider.GetRequiredService<SharedSignalsOptions>();
         Assert.Equal("https://ztstream.example.com/.well-known/jwks.json", ssf.EffectiveJwksUri().ToString());
         Assert.Equal("https://crm.example.com", ssf.Receivers["CRM"].Audience);
