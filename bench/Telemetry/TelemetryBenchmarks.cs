@@ -18,7 +18,6 @@ namespace ZtStream.Benchmarks.Telemetry;
 public class TelemetryBenchmarks
 {
     private readonly ConsumedRecord _record = new("zt.events.v1", 1, 41, "principal-1", new byte[300], new Dictionary<string, string>(), DateTimeOffset.UnixEpoch);
-    private MeterProvider _provider = null!;
     private EventLogMetrics _eventLog = null!;
     private VerifierTelemetry _verifier = null!;
     private IHost _host = null!;
@@ -35,7 +34,8 @@ public class TelemetryBenchmarks
         builder.Services.AddSingleton<VerifierTelemetry>();
         _host = builder.Build();
         _host.Start();
-        _provider = _host.Services.GetRequiredService<MeterProvider>();
+        // The SDK's provider listens to the meters, so the instruments record as they do in a running host.
+        _ = _host.Services.GetRequiredService<MeterProvider>();
         _eventLog = new EventLogMetrics("bench", () => 0);
         _verifier = _host.Services.GetRequiredService<VerifierTelemetry>();
     }

@@ -21,7 +21,7 @@ internal static class ModelFeatures
 
     public static int Count => Names.Length;
 
-    public static void Fill(float[] v, AccessEvent e, PrincipalState s, in EventFacts f)
+    public static void Fill(float[] v, PrincipalState s, in EventFacts f)
     {
         v[0] = MathF.Log(1 + f.Bytes);
         v[1] = MathF.Log(1 + s.WindowCount);

@@ -154,7 +154,7 @@ internal sealed class ScoringEngine
         var modelHost = Model;
         if (modelHost is not null)
         {
-            ModelFeatures.Fill(features, e, state, facts);
+            ModelFeatures.Fill(features, state, facts);
             modelHost.Evaluate(features, e.Time, found);
         }
 

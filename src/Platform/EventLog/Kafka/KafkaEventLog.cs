@@ -16,7 +16,6 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
 
     private readonly EventLogOptions _options;
     private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggerFactory;
     private readonly ILogger _logger;
     private readonly EventLogMetrics _metrics;
     private readonly RecordDelivery _delivery;
@@ -34,7 +33,6 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
 
         _options = options;
         _time = time;
-        _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<KafkaEventLog>();
         _metrics = new EventLogMetrics(EventLogOptions.Kafka, () => Interlocked.Read(ref _inFlight));
         _delivery = new RecordDelivery(this, options, time, _metrics, health ?? new ConsumerHealth(time), _logger);
