@@ -16,7 +16,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
         {
             if (!File.Exists(options.PolicyPath))
             {
-                errors.Add($"Responder:PolicyPath '{options.PolicyPath}' does not exist.");
+                errors.Add($"Responder:PolicyPath '{options.PolicyPath}' does not exist");
             }
             else
             {
@@ -26,12 +26,12 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
 
         if (options.CommandRetries is < 0 or > 20)
         {
-            errors.Add("Responder:CommandRetries must be between 0 and 20.");
+            errors.Add("Responder:CommandRetries must be between 0 and 20");
         }
 
         if (options.RetryMinBackoff <= TimeSpan.Zero || options.RetryMaxBackoff < options.RetryMinBackoff)
         {
-            errors.Add("Responder:RetryMinBackoff must be positive and not above Responder:RetryMaxBackoff.");
+            errors.Add("Responder:RetryMinBackoff must be positive and not above Responder:RetryMaxBackoff");
         }
 
         errors.Positive("Responder:SchedulerInterval", options.SchedulerInterval);
@@ -39,12 +39,12 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
         errors.Positive("Responder:VerdictSuppression", options.VerdictSuppression);
         if (options.VerdictSuppression > Suppressions.SuppressionService.MaxLifetime)
         {
-            errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer.");
+            errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer");
         }
 
         if (options.MaxOpenAlertsPerPrincipal < 1 || options.MaxOpenAlerts < 1)
         {
-            errors.Add("Responder:MaxOpenAlertsPerPrincipal and Responder:MaxOpenAlerts must be positive.");
+            errors.Add("Responder:MaxOpenAlertsPerPrincipal and Responder:MaxOpenAlerts must be positive");
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
@@ -57,7 +57,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
 
             if (ApiRoles.Rank(t.Role) < 0)
             {
-                errors.Add($"{at}:Role must be one of {string.Join(", ", ApiRoles.All)}, not '{t.Role}'.");
+                errors.Add($"{at}:Role must be one of {string.Join(", ", ApiRoles.All)}, not '{t.Role}'");
             }
 
             var hasToken = !string.IsNullOrEmpty(t.Token);
@@ -65,7 +65,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             var hasFile = !string.IsNullOrEmpty(t.TokenFile);
             if ((hasToken ? 1 : 0) + (hasHash ? 1 : 0) + (hasFile ? 1 : 0) != 1)
             {
-                errors.Add($"{at}: give exactly one of Token, TokenSha256 or TokenFile.");
+                errors.Add($"{at}: give exactly one of Token, TokenSha256 or TokenFile");
                 continue;
             }
 
@@ -77,18 +77,18 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
 
             if (hasToken && t.Token!.Length < MinTokenLength)
             {
-                errors.Add($"{at}:Token must be at least {MinTokenLength} characters.");
+                errors.Add($"{at}:Token must be at least {MinTokenLength} characters");
             }
 
             if (hasHash && (t.TokenSha256!.Length != 64 || !t.TokenSha256.All(Uri.IsHexDigit)))
             {
-                errors.Add($"{at}:TokenSha256 must be 64 hex digits (SHA-256 of the token).");
+                errors.Add($"{at}:TokenSha256 must be 64 hex digits (SHA-256 of the token)");
             }
 
             var hash = hasToken ? ApiTokenAuthenticator.HashHex(t.Token!) : t.TokenSha256!;
             if (!hashes.Add(hash))
             {
-                errors.Add($"{at}: the same token is configured twice.");
+                errors.Add($"{at}: the same token is configured twice");
             }
         }
     }

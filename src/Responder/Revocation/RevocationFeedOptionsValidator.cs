@@ -11,12 +11,12 @@ internal sealed class RevocationFeedOptionsValidator : OptionsValidator<Revocati
         const string at = RevocationFeedOptions.Section;
         if (!string.IsNullOrEmpty(options.Token) && !string.IsNullOrEmpty(options.TokenFile))
         {
-            errors.Add($"{at}: give Token or TokenFile, not both.");
+            errors.Add($"{at}: give Token or TokenFile, not both");
         }
 
         if (options.Token is { Length: > 0 and < ResponderOptionsValidator.MinTokenLength })
         {
-            errors.Add($"{at}:Token must be at least {ResponderOptionsValidator.MinTokenLength} characters.");
+            errors.Add($"{at}:Token must be at least {ResponderOptionsValidator.MinTokenLength} characters");
         }
 
         if (options.TokenFile is { Length: > 0 } file)
@@ -26,27 +26,20 @@ internal sealed class RevocationFeedOptionsValidator : OptionsValidator<Revocati
 
         if (options.DefaultExpiry <= TimeSpan.Zero || options.DefaultExpiry > TimeSpan.FromDays(366))
         {
-            errors.Add($"{at}:DefaultExpiry must be positive and at most 366 days (is {options.DefaultExpiry}).");
+            errors.Add($"{at}:DefaultExpiry must be positive and at most 366 days (is {options.DefaultExpiry})");
         }
 
         if (options.MaxStreamsPerCredential is < 1 or > 100_000)
         {
-            errors.Add($"{at}:MaxStreamsPerCredential must be 1–100000 (is {options.MaxStreamsPerCredential}).");
+            errors.Add($"{at}:MaxStreamsPerCredential must be 1–100000 (is {options.MaxStreamsPerCredential})");
         }
 
-        if (options.PollInterval <= TimeSpan.Zero)
-        {
-            errors.Add($"{at}:PollInterval must be positive.");
-        }
-
-        if (options.KeepAlive <= TimeSpan.Zero)
-        {
-            errors.Add($"{at}:KeepAlive must be positive.");
-        }
+        errors.Positive($"{at}:PollInterval", options.PollInterval);
+        errors.Positive($"{at}:KeepAlive", options.KeepAlive);
 
         if (options.BufferSize is < 1 or > 1_000_000)
         {
-            errors.Add($"{at}:BufferSize must be 1–1000000 (is {options.BufferSize}).");
+            errors.Add($"{at}:BufferSize must be 1–1000000 (is {options.BufferSize})");
         }
     }
 }

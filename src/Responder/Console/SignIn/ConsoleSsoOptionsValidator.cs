@@ -14,34 +14,31 @@ internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOp
 
         if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
         {
-            errors.Add($"{ConsoleSsoOptions.Section}:Authority must be an absolute http(s) URL, not '{options.Authority}'.");
+            errors.Add($"{ConsoleSsoOptions.Section}:Authority must be an absolute http(s) URL, not '{options.Authority}'");
         }
         else if (authority.Scheme == "http" && options.RequireHttpsMetadata)
         {
-            errors.Add($"{ConsoleSsoOptions.Section}:Authority must use https (RequireHttpsMetadata=false allows http for a provider on loopback).");
+            errors.Add($"{ConsoleSsoOptions.Section}:Authority must use https (RequireHttpsMetadata=false allows http for a provider on loopback)");
         }
 
         if (string.IsNullOrWhiteSpace(options.ClientId))
         {
-            errors.Add($"{ConsoleSsoOptions.Section}:ClientId is required when Authority is set.");
+            errors.Add($"{ConsoleSsoOptions.Section}:ClientId is required when Authority is set");
         }
 
         if (string.IsNullOrWhiteSpace(options.RoleClaim))
         {
-            errors.Add($"{ConsoleSsoOptions.Section}:RoleClaim is required.");
+            errors.Add($"{ConsoleSsoOptions.Section}:RoleClaim is required");
         }
 
         foreach (var (value, role) in options.RoleMap)
         {
             if (ApiRoles.Rank(role) < 0)
             {
-                errors.Add($"{ConsoleSsoOptions.Section}:RoleMap:{value} must be one of {string.Join(", ", ApiRoles.All)}, not '{role}'.");
+                errors.Add($"{ConsoleSsoOptions.Section}:RoleMap:{value} must be one of {string.Join(", ", ApiRoles.All)}, not '{role}'");
             }
         }
 
-        if (options.SessionLifetime <= TimeSpan.Zero)
-        {
-            errors.Add($"{ConsoleSsoOptions.Section}:SessionLifetime must be positive.");
-        }
+        errors.Positive($"{ConsoleSsoOptions.Section}:SessionLifetime", options.SessionLifetime);
     }
 }
