@@ -88,8 +88,12 @@ internal sealed class KubernetesWorkloadIsolator(
             done.Add($"removed label {options.LabelKey}={value} from pod {ns}/{podName}");
         }
 
-        // A 404 is a policy already gone: nothing of this isolation is left to undo there.
-        if (await CallAsync(() => client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(policyName, ns, cancellationToken: cancellationToken), $"delete NetworkPolicy {ns}/{policyName}", HttpStatusCode.NotFound) is not null)
+        // A 404 is a policy already gone: nothing of this isolation is left to undo there. Any other success deleted it,
+        // whatever status body (if any) the API server sent back.
+        if (await CallAsync(
+                async () => await client.NetworkingV1.DeleteNamespacedNetworkPolicyAsync(policyName, ns, cancellationToken: cancellationToken) ?? new V1Status(),
+                $"delete NetworkPolicy {ns}/{policyName}",
+                HttpStatusCode.NotFound) is not null)
         {
             done.Add($"deleted NetworkPolicy {ns}/{policyName}");
         }
