@@ -27,6 +27,9 @@ internal static partial class DriverLog
     [LoggerMessage(5115, LogLevel.Error, "SET delivery pass failed")]
     public static partial void SetDeliveryPassFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(5116, LogLevel.Warning, "SETs for {Receiver} wait: its endpoint at {Origin} is not among the PushEndpoints of client {Client}")]
+    public static partial void SetEndpointNotAllowed(ILogger logger, string receiver, string client, string origin);
+
     [LoggerMessage(5120, LogLevel.Information, "Action {ActionId}: quarantined pod {Namespace}/{Pod} with NetworkPolicy {Policy}")]
     public static partial void KubernetesIsolated(ILogger logger, Guid actionId, string @namespace, string pod, string policy);
 

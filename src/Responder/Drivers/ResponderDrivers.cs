@@ -85,7 +85,9 @@ internal static class ResponderDrivers
         services.TryAddSingleton<SsfStreamStore>();
         services.TryAddSingleton<SsfClients>();
         services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
-        services.AddHttpClient(SsfDeliveryService.HttpClientName);
+        // A redirect would send the SET (and the receiver's Authorization header) somewhere PushEndpoints never allowed.
+        services.AddHttpClient(SsfDeliveryService.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
         services.TryAddSingleton<SharedSignalsTransmitter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, SharedSignalsTransmitter>(sp => sp.GetRequiredService<SharedSignalsTransmitter>()));
         services.AddHostedSingleton<SsfDeliveryService>();

@@ -83,6 +83,13 @@ public sealed class ResponderDriversTests
             ["Responder:Drivers:OAuth:Endpoint"] = "https://idp.example.com/revoke",
             ["Responder:Drivers:SharedSignals:Issuer"] = "https://ztstream.example.com",
             ["Responder:Drivers:SharedSignals:Receivers:crm:Endpoint"] = "not a url",
+            ["Responder:Drivers:SharedSignals:Clients:siem:Token"] = "siem-receiver-token-0123456789abcdef",
+            ["Responder:Drivers:SharedSignals:Clients:siem:Audience"] = "https://siem.example.com",
+            ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:0"] = "https://siem.example.com/ssf",
+            ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:1"] = "/ssf/events",
+            ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:2"] = "ftp://siem.example.com/ssf",
+            ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:3"] = "https://user:secret@siem.example.com/ssf",
+            ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:4"] = "https://siem.example.com/ssf?tenant=a",
         });
 
         var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
@@ -95,7 +102,40 @@ public sealed class ResponderDriversTests
             "OAuth:ClientId is required",
             "OAuth:ClientSecret is required",
             "Receivers:crm:Endpoint",
-            "Receivers:crm:Audience");
-        Assert.Equal(6, problems.Count);
+            "Receivers:crm:Audience",
+            "Clients:siem:PushEndpoints:1",
+            "Clients:siem:PushEndpoints:2",
+            "Clients:siem:PushEndpoints:3",
+            "Clients:siem:PushEndpoints:4");
+        Assert.Equal(10, problems.Count);
     }
+
+    [Fact]
+    public void PushEndpoints_AllowTheSameOriginAtOrBelowThePathOnly()
+    {
+        var client = new SsfClientOptions { PushEndpoints = [new Uri("https://siem.example.com/ssf"), new Uri("http://127.0.0.1:9090/events")] };
+        string[] allowed =
+        [
+            "https://siem.example.com/ssf", "https://siem.example.com/ssf/", "https://siem.example.com/ssf/events",
+            "https://SIEM.Example.COM:443/ssf/events?tenant=a", "https://siem.example.com/ssf/a/../events", "http://127.0.0.1:9090/events/x",
+        ];
+        string[] refused =
+        [
+            // another scheme, port or host
+            "http://siem.example.com/ssf/events", "https://siem.example.com:8443/ssf/events", "https://siem.example.com.evil.example/ssf/events",
+            "https://evil.example/ssf/events", "https://169.254.169.254/ssf/events", "http://127.0.0.1:8080/events",
+            // a sibling path, or a way out of the allowed one
+            "https://siem.example.com/ssf-admin/events", "https://siem.example.com/ssf/../admin", "https://siem.example.com/ssf/%2e%2e/admin",
+            "https://siem.example.com/ssf/..%2Fadmin", @"https://siem.example.com/ssf\..\admin", "http://127.0.0.1:9090/events%5c..%5cadmin",
+            // credentials in the URL
+            "https://user@siem.example.com/ssf/events",
+        ];
+
+        Assert.All(allowed, endpoint => Assert.True(client.AllowsPush(new Uri(endpoint)), endpoint));
+        Assert.All(refused, endpoint => Assert.False(client.AllowsPush(new Uri(endpoint)), endpoint));
+    }
+
+    [Fact]
+    public void PushEndpoints_None_AllowNothing() =>
+        Assert.False(new SsfClientOptions().AllowsPush(new Uri("https://siem.example.com/ssf/events")));
 }

@@ -130,6 +130,14 @@ internal sealed record SharedSignalsOptions
             {
                 problems.Add($"{Section}:Clients:{name}:Audience is required (the aud of this receiver's streams)");
             }
+
+            for (var i = 0; i < client.PushEndpoints.Count; i++)
+            {
+                if (!SsfClientOptions.IsPushEndpoint(client.PushEndpoints[i]) || client.PushEndpoints[i].Query.Length > 0)
+                {
+                    problems.Add($"{Section}:Clients:{name}:PushEndpoints:{i} must be an absolute http(s) URL without user info, query or fragment (got '{client.PushEndpoints[i]}')");
+                }
+            }
         }
 
         if (DefaultSubjects is not (All or None))
@@ -208,4 +216,39 @@ internal sealed record SsfClientOptions
 
     /// <summary>The <c>aud</c> of the SETs on its streams.</summary>
     public string? Audience { get; init; }
+
+    /// <summary>
+    /// Where this receiver may ask for push delivery (RFC 8935). A stream's <c>endpoint_url</c> must have an entry's
+    /// scheme, host and port, and a path at or below the entry's path. None: the receiver's streams are polled only.
+    /// The receiver chooses the URL and the Authorization header sent there, so without this list its token would let
+    /// it make ZtStream post to any address ZtStream can reach.
+    /// </summary>
+    public List<Uri> PushEndpoints { get; init; } = [];
+
+    /// <summary>Whether <paramref name="endpoint"/> is one of <see cref="PushEndpoints"/> or below one.</summary>
+    public bool AllowsPush(Uri endpoint) => IsPushEndpoint(endpoint)
+        && !HidesSegments(endpoint.AbsolutePath)
+        && PushEndpoints.Any(allowed => IsPushEndpoint(allowed)
+            && string.Equals(allowed.Scheme, endpoint.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(allowed.IdnHost, endpoint.IdnHost, StringComparison.OrdinalIgnoreCase)
+            && allowed.Port == endpoint.Port
+            && IsAtOrBelow(endpoint.AbsolutePath, allowed.AbsolutePath));
+
+    /// <summary>An absolute http(s) URL without user info or fragment.</summary>
+    internal static bool IsPushEndpoint(Uri? endpoint) => endpoint is { IsAbsoluteUri: true }
+        && (endpoint.Scheme == Uri.UriSchemeHttps || endpoint.Scheme == Uri.UriSchemeHttp)
+        && endpoint.UserInfo.Length == 0 && endpoint.Fragment.Length == 0;
+
+    // An escaped dot, slash or backslash could be read as another path by the receiving server: refused outright.
+    private static bool HidesSegments(string path) => path.Contains('\\')
+        || path.Contains("%2e", StringComparison.OrdinalIgnoreCase) || path.Contains("%2f", StringComparison.OrdinalIgnoreCase)
+        || path.Contains("%5c", StringComparison.OrdinalIgnoreCase);
+
+    // By whole segments: /ssf allows /ssf and /ssf/events, not /ssf-admin.
+    private static bool IsAtOrBelow(string path, string allowed)
+    {
+        var root = allowed.TrimEnd('/');
+        return path.Equals(root, StringComparison.Ordinal)
+            || (path.StartsWith(root, StringComparison.Ordinal) && path.Length > root.Length && path[root.Length] == '/');
+    }
 }

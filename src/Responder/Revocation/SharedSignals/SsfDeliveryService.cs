@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Outbox;
@@ -30,6 +31,9 @@ internal sealed class SsfDeliveryService(
     private const int BatchSize = 50;
 
     private readonly Dictionary<string, Task> draining = new(StringComparer.Ordinal);
+
+    // Streams whose endpoint was found outside their client's PushEndpoints, so that it is logged once, not every pass.
+    private readonly ConcurrentDictionary<string, bool> refusedEndpoints = new(StringComparer.Ordinal);
 
     protected override TimeSpan PollInterval => options.PollInterval;
 
@@ -161,7 +165,29 @@ internal sealed class SsfDeliveryService(
             return null;
         }
 
-        return stream.Status == SsfStreamStatus.Paused ? null : (new Uri(stream.EndpointUrl), stream.AuthorizationHeader);
+        if (!options.Clients.TryGetValue(stream.Client, out var client))
+        {
+            var why = $"receiver '{stream.Client}' is no longer configured";
+            var abandoned = await outbox.AbandonAsync(receiver, why, Time.GetUtcNow(), cancellationToken);
+            DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, why);
+            return null;
+        }
+
+        // Checked again on every pass, not only when the stream was registered: the operator may have narrowed the
+        // list since (or the stream predates it). Its SETs wait, as for a paused stream, until the endpoint is allowed.
+        var endpoint = new Uri(stream.EndpointUrl);
+        if (!client.AllowsPush(endpoint))
+        {
+            if (refusedEndpoints.TryAdd(receiver, true))
+            {
+                DriverLog.SetEndpointNotAllowed(logger, receiver, stream.Client, endpoint.GetLeftPart(UriPartial.Authority));
+            }
+
+            return null;
+        }
+
+        refusedEndpoints.TryRemove(receiver, out _);
+        return stream.Status == SsfStreamStatus.Paused ? null : (endpoint, stream.AuthorizationHeader);
     }
 
     private async Task DeliverAsync(OutboxItem item, (Uri Endpoint, string? Authorization) receiver, CancellationToken cancellationToken)

@@ -5,14 +5,14 @@ using ZtStream.Contracts.SharedSignals;
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>A receiver that authenticated to the stream-management API.</summary>
-internal sealed record SsfClient(string Name, string Audience);
+internal sealed record SsfClient(string Name, string Audience, SsfClientOptions Options);
 
 /// <summary>The clients of <see cref="SharedSignalsOptions.Clients"/>: tokens kept only as SHA-256 and compared in constant time.</summary>
 internal sealed class SsfClients(SharedSignalsOptions options)
 {
     private readonly List<(byte[] Hash, SsfClient Client)> clients = [.. options.Clients.Select(c => (
         Convert.FromHexString(c.Value.TokenSha256 is { Length: 64 } h ? h : ApiTokenAuthenticator.HashHex(c.Value.Token ?? "")),
-        new SsfClient(c.Key, c.Value.Audience!)))];
+        new SsfClient(c.Key, c.Value.Audience!, c.Value)))];
 
     public SsfClient? Authenticate(HttpContext http)
     {
@@ -109,6 +109,11 @@ internal static class SsfStreamEndpoints
             CreatedAt = now,
             UpdatedAt = now,
         };
+        if (PushNotAllowed(client, body!) is { } refused)
+        {
+            return refused;
+        }
+
         if (Apply(stream, body!, replace: true) is not { } applied)
         {
             return InvalidReceiverFields(body!);
@@ -167,6 +172,11 @@ internal static class SsfStreamEndpoints
             {
                 return Problem(400, "invalid-request", $"{member} cannot be changed", $"{member} is set by the transmitter; send it unchanged or leave it out.");
             }
+        }
+
+        if (PushNotAllowed(client, body!) is { } refused)
+        {
+            return refused;
         }
 
         if (Apply(stream, body!, replace) is not { } updated)
@@ -539,6 +549,23 @@ internal static class SsfStreamEndpoints
         }
 
         return result;
+    }
+
+    /// <summary>A push <c>endpoint_url</c> outside the client's <see cref="SsfClientOptions.PushEndpoints"/>: 403 naming what it may use.</summary>
+    private static IResult? PushNotAllowed(SsfClient client, JsonObject body)
+    {
+        if (body["delivery"] is not JsonObject delivery || Text(delivery, "method") != SsfDelivery.PushMethod
+            || !Uri.TryCreate(Text(delivery, "endpoint_url"), UriKind.Absolute, out var endpoint) || client.Options.AllowsPush(endpoint))
+        {
+            return null;
+        }
+
+        var allowed = client.Options.PushEndpoints;
+        return Problem(403, "push-endpoint-not-allowed", "delivery.endpoint_url is not allowed for this receiver",
+            (allowed.Count == 0
+                ? $"Receiver '{client.Name}' has no push endpoints allowed: create a poll stream (leave out delivery)"
+                : $"Receiver '{client.Name}' may push only to {string.Join(", ", allowed)} or below")
+            + $"; the operator allows more under {SharedSignalsOptions.Section}:Clients:{client.Name}:PushEndpoints.");
     }
 
     private static IResult InvalidReceiverFields(JsonObject body) => Problem(400, "invalid-request", "The stream configuration is not valid",

@@ -22,8 +22,9 @@ public sealed class SsfStreamManagementTests : IDisposable
         sqlite.Dispose();
     }
 
-    private Dictionary<string, string?> Settings(string defaultSubjects = "ALL") => new()
+    private Dictionary<string, string?> Settings(string defaultSubjects = "ALL", string siemPushEndpoint = "https://siem.example/ssf") => new()
     {
+        ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:0"] = siemPushEndpoint,
         ["Store:Kind"] = "sqlite",
         ["Store:ConnectionString"] = database,
         ["Responder:Drivers:TokenRevokers:0"] = "ssf",
@@ -79,7 +80,7 @@ public sealed class SsfStreamManagementTests : IDisposable
     {
         var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync();
-        await using var host = await TransmitterHost.StartAsync(Settings());
+        await using var host = await TransmitterHost.StartAsync(Settings(siemPushEndpoint: $"http://127.0.0.1:{receiver.Port}/events"));
 
         // SSF discovery names the management endpoints.
         var metadata = (await http.GetFromJsonAsync<JsonObject>(new Uri(host.BaseAddress, ".well-known/ssf-configuration"), ct))!;
@@ -181,6 +182,120 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         using var gone = await SendAsync(host, HttpMethod.Get, $"/ssf/streams?stream_id={id}", SiemToken);
         Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task PushEndpoint_OutsideTheReceiversPushEndpoints_Is403AndChangesNothing()
+    {
+        await using var receiver = await FakeReceiver.StartAsync();
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var loopback = $"http://127.0.0.1:{receiver.Port}/events";
+        var polled = await CreateAsync(host, SiemToken, new JsonObject());
+        var id = polled["stream_id"]!.GetValue<string>();
+
+        // A receiver's token must not make ZtStream post anywhere it can reach: here, to another port on its own host.
+        using var create = await SendAsync(host, HttpMethod.Post, "/ssf/streams", SiemToken, Push(loopback));
+        using var patch = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, Push(loopback, id));
+        using var replace = await SendAsync(host, HttpMethod.Put, "/ssf/streams", SiemToken, Push(loopback, id));
+        // crm has no PushEndpoints at all: it may only poll.
+        using var crm = await SendAsync(host, HttpMethod.Post, "/ssf/streams", CrmToken, Push("https://crm.example/ssf/events"));
+
+        foreach (var refused in new[] { create, patch, replace })
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+            var problem = await ProblemOfAsync(refused);
+            Assert.Contains("endpoint_url", problem.Title, StringComparison.Ordinal);
+            Assert.Contains("https://siem.example/ssf", problem.Detail, StringComparison.Ordinal);
+            Assert.Contains("Clients:siem:PushEndpoints", problem.Detail, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(HttpStatusCode.Forbidden, crm.StatusCode);
+        Assert.Contains("poll", (await ProblemOfAsync(crm)).Detail, StringComparison.Ordinal);
+        using var list = await SendAsync(host, HttpMethod.Get, "/ssf/streams", SiemToken);
+        var streams = (await list.Content.ReadFromJsonAsync<JsonArray>(Ct))!;
+        Assert.Equal("urn:ietf:rfc:8936", Assert.Single(streams)!["delivery"]!["method"]!.GetValue<string>());
+
+        // At or below an allowed entry, by whole path segments.
+        using var below = await SendAsync(host, HttpMethod.Post, "/ssf/streams", SiemToken, Push("https://SIEM.example:443/ssf/events"));
+        using var sibling = await SendAsync(host, HttpMethod.Post, "/ssf/streams", SiemToken, Push("https://siem.example/ssf-admin/events"));
+        Assert.Equal(HttpStatusCode.Created, below.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, sibling.StatusCode);
+        Assert.Empty(receiver.Pushed);
+    }
+
+    [Fact]
+    public async Task PushStream_WhoseEndpointIsNoLongerAllowed_KeepsItsSetsUntilItIsAgain()
+    {
+        var ct = Ct;
+        await using var receiver = await FakeReceiver.StartAsync();
+        var allowed = Settings(siemPushEndpoint: $"http://127.0.0.1:{receiver.Port}/events");
+        string streamId;
+        await using (var first = await TransmitterHost.StartAsync(allowed))
+        {
+            var push = await CreateAsync(first, SiemToken, Push($"http://127.0.0.1:{receiver.Port}/events"));
+            streamId = push["stream_id"]!.GetValue<string>();
+        }
+
+        // The operator narrows the receiver's PushEndpoints and restarts: the stream's SETs wait.
+        var revoke = Revoke("jane.smith@example.com");
+        await using (var narrowed = await TransmitterHost.StartAsync(Settings()))
+        {
+            Assert.True((await narrowed.Transmitter.RevokeSubjectSessionsAsync(revoke, ct)).Changed);
+            var queued = Assert.Single(await narrowed.Outbox.ForActionAsync(revoke.ActionId, ct));
+            Assert.EndsWith(streamId, queued.Receiver, StringComparison.Ordinal);
+            await Task.Delay(TimeSpan.FromMilliseconds(600), ct); // twelve delivery passes at 50 ms
+            Assert.Empty(receiver.Pushed);
+            Assert.Equal(SsfOutbox.Pending, Assert.Single(await narrowed.Outbox.ForActionAsync(revoke.ActionId, ct)).State);
+        }
+
+        // Allowed again: the same SET goes out.
+        await using var restored = await TransmitterHost.StartAsync(allowed);
+        var pushed = await receiver.OnlyPushAsync("the revocation held while the endpoint was not allowed");
+        Assert.Equal("jane.smith@example.com", (await ValidateAsync(restored, pushed.Body, SiemAudience))["sub_id"]!["sub"]!.GetValue<string>());
+        await Eventually.HoldsAsync(
+            async () => (await restored.Outbox.ForActionAsync(revoke.ActionId, ct)).Single().State == SsfOutbox.Delivered,
+            "the held SET recorded as delivered");
+    }
+
+    [Fact]
+    public async Task Push_AnsweredWithARedirect_IsNotFollowed()
+    {
+        var ct = Ct;
+        await using var elsewhere = await FakeReceiver.StartAsync();
+        await using var redirecting = await FakeReceiver.StartAsync(status: 307, location: $"http://127.0.0.1:{elsewhere.Port}/events");
+        var settings = Settings();
+        settings["Responder:Drivers:SharedSignals:Receivers:siem-push:Endpoint"] = $"http://127.0.0.1:{redirecting.Port}/events";
+        settings["Responder:Drivers:SharedSignals:Receivers:siem-push:Audience"] = SiemAudience;
+        await using var host = await TransmitterHost.StartAsync(settings);
+        var revoke = Revoke("jane.smith@example.com");
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
+
+        // Retried (backoff 100–300 ms) and still pending: a 307 is not an acknowledgement, and not a place to send the SET.
+        await Eventually.HoldsAsync(() => redirecting.Pushed.Count >= 2, "the push retried after the redirect");
+        var row = Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, ct));
+        Assert.Equal(SsfOutbox.Pending, row.State);
+        Assert.Contains("307", row.LastError, StringComparison.Ordinal);
+        Assert.Empty(elsewhere.Pushed);
+    }
+
+    private static async Task<(string Title, string Detail)> ProblemOfAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
+        Assert.Equal((int)response.StatusCode, problem["status"]!.GetValue<int>());
+        return (problem["title"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
+    }
+
+    private static JsonObject Push(string endpoint, string? streamId = null)
+    {
+        var body = new JsonObject { ["delivery"] = new JsonObject { ["method"] = "urn:ietf:rfc:8935", ["endpoint_url"] = endpoint } };
+        if (streamId is not null)
+        {
+            body["stream_id"] = streamId;
+        }
+
+        return body;
     }
 
     [Fact]

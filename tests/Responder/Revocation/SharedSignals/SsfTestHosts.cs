@@ -32,7 +32,7 @@ internal sealed class FakeReceiver : IAsyncDisposable
         return push;
     }
 
-    public static async Task<FakeReceiver> StartAsync(int port = 0, int status = 202, string? errorBody = null, ConcurrentQueue<Push>? pushed = null)
+    public static async Task<FakeReceiver> StartAsync(int port = 0, int status = 202, string? errorBody = null, ConcurrentQueue<Push>? pushed = null, string? location = null)
     {
         pushed ??= new ConcurrentQueue<Push>();
         var app = await LoopbackApp.StartAsync(
@@ -42,6 +42,11 @@ internal sealed class FakeReceiver : IAsyncDisposable
                 var body = await reader.ReadToEndAsync();
                 pushed.Enqueue(new Push(context.Request.ContentType, context.Request.Headers.Authorization.ToString(), body));
                 context.Response.StatusCode = status;
+                if (location is not null)
+                {
+                    context.Response.Headers.Location = location;
+                }
+
                 if (errorBody is not null)
                 {
                     context.Response.ContentType = "application/json";
