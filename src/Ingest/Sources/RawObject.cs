@@ -75,6 +75,7 @@ internal static class RawObject
             }
         }
 
+        var total = Size(root);
         foreach (var path in plan.Shrink.Append(string.Empty))
         {
             if (ObjectAt(root, path) is not { } target)
@@ -82,13 +83,23 @@ internal static class RawObject
                 continue;
             }
 
-            while (Size(root) > maxBytes && Largest(target, plan.Keep) is { } biggest)
+            // Each member is trimmed once at most, largest first, and the total follows each change: a member that does
+            // not get smaller (a clipped string is still over the size) must not be picked again, or this never ends.
+            foreach (var (name, memberSize) in LargestFirstOf(target, plan.Keep))
             {
-                Replace(target, biggest, target[biggest]!);
-                cut.Add(path.Length == 0 ? biggest : path + "." + biggest);
+                if (total <= maxBytes)
+                {
+                    break;
+                }
+
+                if (Replace(target, name, target[name]!))
+                {
+                    total += Size(target[name]!) - memberSize;
+                    cut.Add(path.Length == 0 ? name : path + "." + name);
+                }
             }
 
-            if (Size(root) <= maxBytes)
+            if (total <= maxBytes)
             {
                 return ToElement(root);
             }
@@ -99,26 +110,20 @@ internal static class RawObject
         return Summary(size, value.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() : null);
     }
 
-    /// <summary>The member whose JSON is largest, not kept, not yet a summary and big enough to gain from trimming.</summary>
-    private static string? Largest(JsonObject target, IReadOnlySet<string> keep)
+    /// <summary>The members not kept, not yet a summary and big enough to gain from trimming, with their sizes, largest first.</summary>
+    private static List<(string Name, long Size)> LargestFirstOf(JsonObject target, IReadOnlySet<string> keep)
     {
-        string? best = null;
-        var bestSize = 0L;
+        var members = new List<(string Name, long Size)>();
         foreach (var (name, node) in target)
         {
-            if (node is null || keep.Contains(name) || IsSummary(node))
+            if (node is not null && !keep.Contains(name) && !IsSummary(node) && Size(node) is var size && size > ClippedStringLength + 2)
             {
-                continue;
-            }
-
-            var size = Size(node);
-            if (size > bestSize && size > ClippedStringLength + 2)
-            {
-                (best, bestSize) = (name, size);
+                members.Add((name, size));
             }
         }
 
-        return best;
+        // Stable: members of equal size keep their order in the object.
+        return [.. members.OrderByDescending(m => m.Size)];
     }
 
     /// <summary>A string is clipped; an object or array becomes <c>{"truncated": true, "bytes": N, "kind": K}</c>.</summary>

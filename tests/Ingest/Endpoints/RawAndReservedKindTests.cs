@@ -49,6 +49,28 @@ public sealed class RawAndReservedKindTests
     }
 
     [Fact]
+    public async Task PostFalco_AMemberTheBoundKeepsLargerThanTheBound_AcceptedWithTheOriginalSummarised()
+    {
+        // "priority" is never trimmed from a Falco alert; at 70,000 characters it alone is over the 64 KB bound. This
+        // request used to spin one of Ingest's threads for ever.
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("falco");
+        var alert = JsonNode.Parse(Sources.TestData.Falco("terminal-shell.json"))!;
+        alert["priority"] = new string('p', 70_000);
+        alert["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+        using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(alert.ToJsonString()), key)
+            .WaitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
+        var e = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1)).Event;
+        Assert.True(e.Raw!.Value.GetProperty("truncated").GetBoolean());
+        Assert.Equal("[\"$\"]", e.Attributes![RawObject.TrimmedAttribute].GetRawText());
+        Assert.Equal("Terminal shell in container", e.Action);
+    }
+
+    [Fact]
     public async Task PostK8sAudit_WithoutTimestamps_AcceptedDatedOnArrivalWithTheOriginalObject()
     {
         var log = TestLogs.CreateInProcess();

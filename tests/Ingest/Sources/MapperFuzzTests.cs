@@ -46,6 +46,123 @@ public sealed class MapperFuzzTests
         }
     }
 
+    /// <summary>
+    /// Valid JSON in other shapes than the vendors document: members missing, null, of another type, nested deeper,
+    /// very long or wrapped in arrays, anywhere in a real payload. Byte flips above mostly break the JSON; these keep it
+    /// valid, which is what a new vendor version or another deployment sends.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Map_RealPayloadsInOtherShapes_NeverThrowAndAccountForEveryItem()
+    {
+        var seeds = Directory.EnumerateFiles(TestData.Path(), "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".ndjson", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(f => JsonNode.Parse(NdjsonAsArray(File.ReadAllText(f)))!)
+            .ToArray();
+
+        // On a thread of its own, so that an adapter that never returns fails the test at its timeout.
+        var cancellation = TestContext.Current.CancellationToken;
+        await Task.Run(
+            () =>
+            {
+                var random = new Random(20261130);
+                for (var i = 0; i < 2000 && !cancellation.IsCancellationRequested; i++)
+                {
+                    var doc = seeds[random.Next(seeds.Length)].DeepClone();
+                    for (var n = random.Next(1, 6); n > 0; n--)
+                    {
+                        doc = Reshape(doc, random);
+                    }
+
+                    var body = Encoding.UTF8.GetBytes(doc.ToJsonString());
+                    foreach (var adapter in SourceAdapters.All)
+                    {
+                        var result = adapter.Map(body, SourceMapOptions.Default);
+                        // Nothing to account for only when the batch is empty; anything else is an item or an item's error.
+                        Assert.True(result.ItemCount >= 1 || IsEmptyBatch(doc), $"{adapter.Name}: {Encoding.UTF8.GetString(body)[..Math.Min(body.Length, 1500)]}");
+                        Assert.All(result.Errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Reason)));
+                        Assert.Equal(result.ItemCount, result.Items.Select(m => m.Index).Concat(result.Errors.Select(e => e.Index)).Distinct().Count());
+                    }
+                }
+            },
+            cancellation).WaitAsync(cancellation);
+    }
+
+    // An empty array where a batch's items would be (a root array, an EventList's items, an Okta hook's data.events).
+    private static bool IsEmptyBatch(JsonNode doc) => doc.ToJsonString().Contains("[]", StringComparison.Ordinal);
+
+    private static string NdjsonAsArray(string text) => text.TrimStart().StartsWith('{') && text.Trim().Contains("}\n{", StringComparison.Ordinal)
+        ? "[" + string.Join(",", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)) + "]"
+        : text;
+
+    /// <summary>One change at a random place of <paramref name="root"/>; returns the (possibly new) root.</summary>
+    private static JsonNode Reshape(JsonNode root, Random random)
+    {
+        var places = new List<JsonNode>();
+        Collect(root, places);
+        var target = places[random.Next(places.Count)];
+        JsonNode? replacement = random.Next(9) switch
+        {
+            0 => null,
+            1 => JsonValue.Create(random.Next(-5, 5) * 1e15),
+            2 => JsonValue.Create(random.Next(2) == 0),
+            3 => JsonValue.Create(new string('x', random.Next(0, 3) == 0 ? 0 : 70_000)),
+            4 => new JsonArray(target.DeepClone()),
+            5 => new JsonObject { ["value"] = target.DeepClone() },
+            6 => JsonValue.Create("\u0000\ud800 ☃ \"quoted\" 2026-13-45T25:61:61Z"),
+            7 => new JsonArray(),
+            _ => new JsonObject(),
+        };
+
+        if (target.Parent is null)
+        {
+            return replacement ?? JsonValue.Create(0)!;
+        }
+
+        if (target.Parent is JsonObject parent)
+        {
+            var name = target.GetPropertyName();
+            if (random.Next(4) == 0)
+            {
+                parent.Remove(name);
+            }
+            else
+            {
+                parent[name] = replacement;
+            }
+        }
+        else if (target.Parent is JsonArray array)
+        {
+            array[target.GetElementIndex()] = replacement;
+        }
+
+        return root;
+    }
+
+    private static void Collect(JsonNode? node, List<JsonNode> into)
+    {
+        if (node is null)
+        {
+            return;
+        }
+
+        into.Add(node);
+        if (node is JsonObject o)
+        {
+            foreach (var (_, child) in o)
+            {
+                Collect(child, into);
+            }
+        }
+        else if (node is JsonArray a)
+        {
+            foreach (var child in a)
+            {
+                Collect(child, into);
+            }
+        }
+    }
+
     [Fact]
     public void Map_InvalidUtf8InAString_IsAnItemError()
     {
