@@ -6,6 +6,13 @@ namespace ZtStream.Contracts.Serialization;
 /// <summary>Byte-level (de)serialisation of the records that travel on the event log.</summary>
 public static class ContractJson
 {
+    // Reads refuse JSON null where a contract has none (a record another producer wrote would otherwise reach code that
+    // trusts the annotation); writes never produce one, as nulls are omitted.
+    private static readonly ContractsJsonContext Reading = new(new JsonSerializerOptions(ContractsJsonContext.Default.Options)
+    {
+        RespectNullableAnnotations = true,
+    });
+
     /// <summary>UTF-8 JSON of an access event.</summary>
     public static byte[] Serialize(AccessEvent e) => JsonSerializer.SerializeToUtf8Bytes(e, ContractsJsonContext.Default.AccessEvent);
 
@@ -17,13 +24,13 @@ public static class ContractJson
 
     /// <summary>Reads an access event, or throws <see cref="JsonException"/>.</summary>
     public static AccessEvent DeserializeEvent(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize(utf8, ContractsJsonContext.Default.AccessEvent) ?? throw new JsonException("null event");
+        JsonSerializer.Deserialize(utf8, Reading.AccessEvent) ?? throw new JsonException("null event");
 
     /// <summary>Reads an alert, or throws <see cref="JsonException"/>.</summary>
     public static Alert DeserializeAlert(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize(utf8, ContractsJsonContext.Default.Alert) ?? throw new JsonException("null alert");
+        JsonSerializer.Deserialize(utf8, Reading.Alert) ?? throw new JsonException("null alert");
 
     /// <summary>Reads feedback, or throws <see cref="JsonException"/>.</summary>
     public static AlertFeedback DeserializeFeedback(ReadOnlySpan<byte> utf8) =>
-        JsonSerializer.Deserialize(utf8, ContractsJsonContext.Default.AlertFeedback) ?? throw new JsonException("null feedback");
+        JsonSerializer.Deserialize(utf8, Reading.AlertFeedback) ?? throw new JsonException("null feedback");
 }

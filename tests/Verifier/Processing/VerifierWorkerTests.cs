@@ -19,6 +19,31 @@ public sealed class VerifierWorkerTests
     }
 
     /// <summary>
+    /// A record another producer wrote with null where the contract has none goes to the dead-letter topic as not an
+    /// access event. It used to fail inside a detector, and its retry then found its id already seen and passed it over.
+    /// </summary>
+    [Fact]
+    public async Task Record_NullWhereTheContractHasNone_IsDeadLetteredNotPassedOver()
+    {
+        using var log = new InProcessEventLog(new EventLogOptions { Partitions = 1 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        var foreign = Encoding.UTF8.GetBytes("""{"id":"foreign-1","time":"2026-01-05T00:00:00+00:00","kind":null,"subject":{"id":"mallory"}}""");
+        await log.AppendAsync(h.Topics.Events, [new LogRecord("mallory", foreign)], CancellationToken.None);
+        await h.AppendAsync([Events.Read(Events.T0)]);
+
+        var worker = h.NewWorker();
+        await worker.StartAsync(CancellationToken.None);
+        await Eventually.HoldsAsync(() => worker.EventsScored == 1, "the good record to be scored after the foreign one");
+        var dead = await log.ReadAsync(DeadLetterHeaders.TopicFor(h.Topics.Events), 0, 0, 10, CancellationToken.None);
+        await worker.StopAsync(CancellationToken.None);
+        worker.Dispose();
+
+        var record = Assert.Single(dead);
+        Assert.Equal(foreign, record.Value.ToArray());
+        Assert.StartsWith("poison: not a valid access event", record.Headers[DeadLetterHeaders.Reason], StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Stops <paramref name="first"/> (which raised nothing on the history) and starts a new worker after an
     /// exfiltration-sized read is appended: only that event is scored, against the restored baseline.
     /// </summary>

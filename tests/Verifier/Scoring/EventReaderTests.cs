@@ -62,12 +62,28 @@ public sealed class EventReaderTests
     [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"access.data","kind":"auth.login"}""")]
     [InlineData("""{"\u0069d":"a","time":"2026-01-05T00:00:00+00:00","kind":"access.data"}""")]
     [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"access.data","subject":{"id":"u","groups":[]}}""")]
-    [InlineData("""{"id":null,"time":"2026-01-05T00:00:00+00:00","kind":"access.data"}""")]
     public void TryRead_OutsideTheFastShape_DefersToTheContract(string json)
     {
         var bytes = Encoding.UTF8.GetBytes(json);
         Assert.Null(new EventReader().TryRead(bytes));
         Assert.Equal(ContractJson.Serialize(ContractJson.DeserializeEvent(bytes)), ContractJson.Serialize(new EventReader().Read(bytes)));
+    }
+
+    /// <summary>
+    /// JSON null where the contract has no null (a record another producer wrote): refused as not an event, which
+    /// dead-letters the record, rather than read and met later as a null reference by a detector.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"id":null,"time":"2026-01-05T00:00:00+00:00","kind":"access.data"}""")]
+    [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":null}""")]
+    [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"auth.login","subject":{"id":null}}""")]
+    [InlineData("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"runtime.alert","workload":{"id":null}}""")]
+    public void Read_NullWhereTheContractHasNone_IsNotAnEvent(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        Assert.Null(new EventReader().TryRead(bytes));
+        Assert.Throws<JsonException>(() => new EventReader().Read(bytes));
     }
 
     [Theory]

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace ZtStream.TestSupport.Fuzzing;
+
+/// <summary>
+/// Real payloads in other shapes than their documentation gives, still valid JSON: a member removed, null, of another
+/// type, nested deeper, wrapped in an array, empty or 70,000 characters long, anywhere in the document. What a new
+/// vendor version, another deployment or a hostile sender produces; byte flips mostly produce invalid JSON instead.
+/// </summary>
+public static class JsonReshaper
+{
+    /// <summary>One to five changes at random places of a copy of <paramref name="document"/>.</summary>
+    public static JsonNode Reshape(JsonNode document, Random random)
+    {
+        var result = document.DeepClone();
+        for (var n = random.Next(1, 6); n > 0; n--)
+        {
+            result = ReshapeOnce(result, random);
+        }
+
+        return result;
+    }
+
+    /// <summary>A file's JSON; newline-delimited JSON becomes an array of its lines.</summary>
+    public static JsonNode Load(string path)
+    {
+        var text = File.ReadAllText(path);
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return JsonNode.Parse(lines.Length > 1 && lines[0].StartsWith('{') && lines[0].EndsWith('}') ? "[" + string.Join(",", lines) + "]" : text)!;
+    }
+
+    private static JsonNode ReshapeOnce(JsonNode root, Random random)
+    {
+        var places = new List<JsonNode>();
+        Collect(root, places);
+        var target = places[random.Next(places.Count)];
+        JsonNode? replacement = random.Next(9) switch
+        {
+            0 => null,
+            1 => JsonValue.Create(random.Next(-5, 5) * 1e15),
+            2 => JsonValue.Create(random.Next(2) == 0),
+            3 => JsonValue.Create(new string('x', random.Next(0, 3) == 0 ? 0 : 70_000)),
+            4 => new JsonArray(target.DeepClone()),
+            5 => new JsonObject { ["value"] = target.DeepClone() },
+            6 => JsonValue.Create("\u0000\ud800 ☃ \"quoted\" 2026-13-45T25:61:61Z"),
+            7 => new JsonArray(),
+            _ => new JsonObject(),
+        };
+
+        switch (target.Parent)
+        {
+            case null:
+                return replacement ?? JsonValue.Create(0);
+            case JsonObject parent when random.Next(4) == 0:
+                parent.Remove(target.GetPropertyName());
+                break;
+            case JsonObject parent:
+                parent[target.GetPropertyName()] = replacement;
+                break;
+            case JsonArray array:
+                array[target.GetElementIndex()] = replacement;
+                break;
+        }
+
+        return root;
+    }
+
+    private static void Collect(JsonNode? node, List<JsonNode> into)
+    {
+        if (node is null)
+        {
+            return;
+        }
+
+        into.Add(node);
+        IEnumerable<JsonNode?> children = node switch
+        {
+            JsonObject o => o.Select(m => m.Value),
+            JsonArray a => a,
+            _ => [],
+        };
+        foreach (var child in children)
+        {
+            Collect(child, into);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.DependencyInjection;
+using ZtStream.Ingest.Endpoints;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Telemetry;
+using ZtStream.Ingest.Validation;
+using ZtStream.TestSupport.Fuzzing;
+
+namespace ZtStream.Verifier.Tests.Scoring;
+
+/// <summary>
+/// A record on the events topic need not come from Ingest (another producer on a shared Kafka cluster, a replayed file):
+/// whatever valid JSON it holds, scoring it returns a result or refuses it as not an access event (a JsonException, which
+/// dead-letters the record), never another exception and never a hang, with every detector and the built-in rules on.
+/// </summary>
+public sealed class ScoringFuzzTests
+{
+    [Fact(Timeout = 300_000)]
+    public async Task Score_SimulatedEventsInOtherShapes_ScoreOrRefuseAsNotAnEvent()
+    {
+        var options = new VerifierOptions();
+        var rules = RuleLoader.Load(RuleLoader.Builtin());
+        var engine = new ScoringEngine(options, DefaultPolicy.Load(), new ModelHost(options), new RuleSetHolder(new RuleSet(rules.Rules)));
+        var seeds = Seeds().Select(e => JsonNode.Parse(ContractJson.Serialize(e))!).ToArray();
+        var cancellation = TestContext.Current.CancellationToken;
+
+        var (scored, refused) = await Task.Run(
+            () =>
+            {
+                var random = new Random(20261130);
+                var (scored, refused) = (0, 0);
+                for (var i = 0; i < 5000 && !cancellation.IsCancellationRequested; i++)
+                {
+                    var doc = JsonReshaper.Reshape(seeds[random.Next(seeds.Length)], random);
+                    if (doc is JsonObject o && o["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String)
+                    {
+                        o["id"] = $"fuzz-{i}"; // a new id each time: a repeated one is passed over before any detector runs
+                    }
+
+                    var body = Encoding.UTF8.GetBytes(doc.ToJsonString());
+                    try
+                    {
+                        engine.Score(body);
+                        scored++;
+                    }
+                    catch (JsonException)
+                    {
+                        refused++;
+                    }
+                }
+
+                return (scored, refused);
+            },
+            cancellation).WaitAsync(cancellation);
+
+        // Both outcomes occur: the reshaping neither always breaks the event nor never does.
+        Assert.True(scored > 0 && refused > 0, $"scored {scored}, refused {refused}");
+    }
+
+    private static IEnumerable<AccessEvent> Seeds() =>
+        new TrafficSimulator(new SimulationOptions { Principals = 30, Days = 1, Seed = 11 }).Generate().Select(s => s.Event).Where((_, i) => i % 7 == 0);
+
+    /// <summary>
+    /// What Ingest acknowledges, the Verifier scores: a record it refused would be dead-lettered, acknowledged and never
+    /// scored. Canonical events and vendor payloads, reshaped, go through Ingest's parser or adapters and its appender
+    /// into a log; every record there scores without an exception of any kind.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Ingest_WhatItAcceptsInOtherShapes_TheVerifierScoresEveryRecord()
+    {
+        var cancellation = TestContext.Current.CancellationToken;
+        var canonical = Seeds().Select(e => JsonNode.Parse(ContractJson.Serialize(e))!).ToArray();
+        var vendor = Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "IngestTestData"), "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".ndjson", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal)
+            .Select(f => (Adapter: SourceAdapters.All.Single(a => a.Name == Path.GetFileName(Path.GetDirectoryName(f))), Document: JsonReshaper.Load(f)))
+            .ToArray();
+        Assert.NotEmpty(vendor);
+        var ingest = new IngestOptions { MaxEventAge = TimeSpan.FromDays(36_500) };
+        var parser = new EventBatchParser(new EventValidator(Microsoft.Extensions.Options.Options.Create(ingest), TimeProvider.System));
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        using var log = new InProcessEventLog(new EventLogOptions(), TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+        var appender = new EventAppender(log, new IngestMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), Microsoft.Extensions.Options.Options.Create(ingest));
+
+        var random = new Random(20261130);
+        var accepted = 0;
+        for (var i = 0; i < 1500 && !cancellation.IsCancellationRequested; i++)
+        {
+            // Half vendor payloads through their own adapter, half canonical events through the events endpoint's parser.
+            var (adapter, seed) = random.Next(2) == 0 ? vendor[random.Next(vendor.Length)] : (null, canonical[random.Next(canonical.Length)]);
+            var body = Encoding.UTF8.GetBytes(JsonReshaper.Reshape(seed, random).ToJsonString());
+            var result = adapter is not null ? adapter.Map(body, SourceMapOptions.Default) : parser.Parse(body, EventsFormat.Json);
+            if (result.Items.Count > 0)
+            {
+                accepted += result.Items.Count;
+                await appender.AppendAsync(result.Items, "fuzz", cancellation);
+            }
+        }
+
+        var engine = new ScoringEngine(new VerifierOptions(), DefaultPolicy.Load(), rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));
+        var records = 0;
+        foreach (var partition in await log.PartitionsAsync(ingest.Topic, cancellation))
+        {
+            foreach (var record in await log.ReadAsync(ingest.Topic, partition.Partition, 0, int.MaxValue, cancellation))
+            {
+                var exception = Record.Exception(() => engine.Score(record.Value.Span));
+                Assert.True(exception is null, $"{exception}\n{Encoding.UTF8.GetString(record.Value.Span)}");
+                records++;
+            }
+        }
+
+        // Enough of it is accepted for this to say something (and address twins of failed sign-ins add records).
+        Assert.True(accepted > 300 && records >= accepted, $"accepted {accepted}, records {records}");
+    }
+}
