@@ -267,15 +267,17 @@ public sealed class ZtStreamClient : IAsyncDisposable, IDisposable
             Volatile.Write(ref _linger, linger);
             try
             {
-                // Re-checked after publishing the linger source, so a flush asked in between is not missed.
-                if (FlushRequested || !await _queue.Reader.WaitToReadAsync(linger.Token))
+                // Re-checked after publishing the linger source, so a flush asked in between is not missed; either way
+                // the loop takes what is queued by now before it returns (above), so a flush sends it in this batch.
+                if (!FlushRequested && !await _queue.Reader.WaitToReadAsync(linger.Token))
                 {
                     return;
                 }
             }
             catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
             {
-                return;
+                // A flush, disposal or the interval ended the wait. An event written as it ended may have lost the race
+                // to wake this wait, so it is not returned from here: the next turn reads the queue first, then returns.
             }
             finally
             {
