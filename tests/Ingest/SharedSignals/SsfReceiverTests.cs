@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using ZtStream.Ingest.SharedSignals;
+using ZtStream.TestSupport.Fuzzing;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
@@ -395,5 +397,33 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
             await Task.Delay(25, Ct);
         }
+    }
+
+    /// <summary>
+    /// The SET examples of the SSF, CAEP and RISC specifications in other valid shapes (a signed SET from another
+    /// transmitter need not look like the examples): whatever passes the validator's checks of the claims maps to
+    /// events without an exception.
+    /// </summary>
+    [Fact(Timeout = 300_000)]
+    public async Task Map_SpecificationExamplesInOtherShapes_NeverThrow()
+    {
+        var vectors = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SharedSignals", "TestData", "set-vectors.json")))!["vectors"]!
+            .AsArray().Select(v => v!["set"]!).ToArray();
+        var mapped = 0;
+
+        await JsonReshaper.RunAsync(5000, 20261130, (i, random) =>
+        {
+            using var document = JsonDocument.Parse(JsonReshaper.Reshape(vectors[random.Next(vectors.Length)], random).ToJsonString());
+            // What SetValidator guarantees before mapping: an object whose events claim is a non-empty object of objects.
+            if (document.RootElement.ValueKind == JsonValueKind.Object
+                && document.RootElement.TryGetProperty("events", out var events) && events.ValueKind == JsonValueKind.Object
+                && events.EnumerateObject().Any() && events.EnumerateObject().All(e => e.Value.ValueKind == JsonValueKind.Object))
+            {
+                var set = new ValidatedSet("fuzz", "https://idp.example.com/", $"jti-{i}", DateTimeOffset.UnixEpoch.AddYears(56), document.RootElement.Clone());
+                mapped += SetMapper.Map(set, SourceMapOptions.Default, out _).Count;
+            }
+        }, TestContext.Current.CancellationToken);
+
+        Assert.True(mapped > 1000, $"only {mapped} events mapped");
     }
 }

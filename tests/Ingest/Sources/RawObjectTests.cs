@@ -11,14 +11,9 @@ public sealed class RawObjectTests
     [Fact]
     public async Task Bounded_AKeptMemberAloneOverTheBound_EndsAsASummary()
     {
-        // Falco keeps "priority"; here it alone is larger than the bound, beside a rendered output that can be clipped.
-        var alert = new JsonObject
-        {
-            ["rule"] = "Terminal shell in container",
-            ["priority"] = new string('p', 70_000),
-            ["output"] = new string('o', 300),
-            ["output_fields"] = new JsonObject { ["k8s.pod.name"] = "alpine", ["k8s.ns.name"] = "default" },
-        };
+        // Falco keeps "priority"; here it alone is larger than the bound, in a real alert whose rendered output can be clipped.
+        var alert = JsonNode.Parse(TestData.Falco("terminal-shell.json"))!.AsObject();
+        alert["priority"] = new string('p', 70_000);
 
         var (raw, trimmed) = await BoundAsync(alert, 64 * 1024, FalcoMapper.RawPlan);
 

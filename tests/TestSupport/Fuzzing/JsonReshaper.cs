@@ -22,6 +22,23 @@ public static class JsonReshaper
         return result;
     }
 
+    /// <summary>
+    /// Calls <paramref name="iteration"/> <paramref name="count"/> times with one <see cref="Random"/> seeded with
+    /// <paramref name="seed"/>, on a thread of its own: code under test that never returns then fails the test at its
+    /// timeout (<paramref name="cancellationToken"/>) instead of stalling the run.
+    /// </summary>
+    public static Task RunAsync(int count, int seed, Action<int, Random> iteration, CancellationToken cancellationToken) =>
+        Task.Run(
+            () =>
+            {
+                var random = new Random(seed);
+                for (var i = 0; i < count && !cancellationToken.IsCancellationRequested; i++)
+                {
+                    iteration(i, random);
+                }
+            },
+            cancellationToken).WaitAsync(cancellationToken);
+
     /// <summary>A file's JSON; newline-delimited JSON becomes an array of its lines.</summary>
     public static JsonNode Load(string path)
     {

@@ -21,36 +21,26 @@ public sealed class ScoringFuzzTests
         var rules = RuleLoader.Load(RuleLoader.Builtin());
         var engine = new ScoringEngine(options, DefaultPolicy.Load(), new ModelHost(options), new RuleSetHolder(new RuleSet(rules.Rules)));
         var seeds = Seeds().Select(e => JsonNode.Parse(ContractJson.Serialize(e))!).ToArray();
-        var cancellation = TestContext.Current.CancellationToken;
+        var (scored, refused) = (0, 0);
 
-        var (scored, refused) = await Task.Run(
-            () =>
+        await JsonReshaper.RunAsync(5000, 20261130, (i, random) =>
+        {
+            var doc = JsonReshaper.Reshape(seeds[random.Next(seeds.Length)], random);
+            if (doc is JsonObject o && o["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String)
             {
-                var random = new Random(20261130);
-                var (scored, refused) = (0, 0);
-                for (var i = 0; i < 5000 && !cancellation.IsCancellationRequested; i++)
-                {
-                    var doc = JsonReshaper.Reshape(seeds[random.Next(seeds.Length)], random);
-                    if (doc is JsonObject o && o["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String)
-                    {
-                        o["id"] = $"fuzz-{i}"; // a new id each time: a repeated one is passed over before any detector runs
-                    }
+                o["id"] = $"fuzz-{i}"; // a new id each time: a repeated one is passed over before any detector runs
+            }
 
-                    var body = Encoding.UTF8.GetBytes(doc.ToJsonString());
-                    try
-                    {
-                        engine.Score(body);
-                        scored++;
-                    }
-                    catch (JsonException)
-                    {
-                        refused++;
-                    }
-                }
-
-                return (scored, refused);
-            },
-            cancellation).WaitAsync(cancellation);
+            try
+            {
+                engine.Score(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+                scored++;
+            }
+            catch (JsonException)
+            {
+                refused++;
+            }
+        }, TestContext.Current.CancellationToken);
 
         // Both outcomes occur: the reshaping neither always breaks the event nor never does.
         Assert.True(scored > 0 && refused > 0, $"scored {scored}, refused {refused}");
@@ -67,7 +57,6 @@ public sealed class ScoringFuzzTests
     [Fact(Timeout = 300_000)]
     public async Task Ingest_WhatItAcceptsInOtherShapes_TheVerifierScoresEveryRecord()
     {
-        var cancellation = TestContext.Current.CancellationToken;
         var canonical = Seeds().Select(e => JsonNode.Parse(ContractJson.Serialize(e))!).ToArray();
         var vendor = Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "IngestTestData"), "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".ndjson", StringComparison.Ordinal))
@@ -81,26 +70,27 @@ public sealed class ScoringFuzzTests
         using var log = new InProcessEventLog(new EventLogOptions(), TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
         var appender = new EventAppender(log, new IngestMetrics(services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), Microsoft.Extensions.Options.Options.Create(ingest));
 
-        var random = new Random(20261130);
-        var accepted = 0;
-        for (var i = 0; i < 1500 && !cancellation.IsCancellationRequested; i++)
+        var results = new List<MapResult>();
+        await JsonReshaper.RunAsync(1500, 20261130, (_, random) =>
         {
             // Half vendor payloads through their own adapter, half canonical events through the events endpoint's parser.
             var (adapter, seed) = random.Next(2) == 0 ? vendor[random.Next(vendor.Length)] : (null, canonical[random.Next(canonical.Length)]);
             var body = Encoding.UTF8.GetBytes(JsonReshaper.Reshape(seed, random).ToJsonString());
-            var result = adapter is not null ? adapter.Map(body, SourceMapOptions.Default) : parser.Parse(body, EventsFormat.Json);
-            if (result.Items.Count > 0)
-            {
-                accepted += result.Items.Count;
-                await appender.AppendAsync(result.Items, "fuzz", cancellation);
-            }
+            results.Add(adapter is not null ? adapter.Map(body, SourceMapOptions.Default) : parser.Parse(body, EventsFormat.Json));
+        }, TestContext.Current.CancellationToken);
+
+        var accepted = 0;
+        foreach (var result in results.Where(r => r.Items.Count > 0))
+        {
+            accepted += result.Items.Count;
+            await appender.AppendAsync(result.Items, "fuzz", Ct);
         }
 
         var engine = new ScoringEngine(new VerifierOptions(), DefaultPolicy.Load(), rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));
         var records = 0;
-        foreach (var partition in await log.PartitionsAsync(ingest.Topic, cancellation))
+        foreach (var partition in await log.PartitionsAsync(ingest.Topic, Ct))
         {
-            foreach (var record in await log.ReadAsync(ingest.Topic, partition.Partition, 0, int.MaxValue, cancellation))
+            foreach (var record in await log.ReadAsync(ingest.Topic, partition.Partition, 0, int.MaxValue, Ct))
             {
                 var exception = Record.Exception(() => engine.Score(record.Value.Span));
                 Assert.True(exception is null, $"{exception}\n{Encoding.UTF8.GetString(record.Value.Span)}");
