@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using ZtStream.TestSupport.Fuzzing;
 
 namespace ZtStream.Platform.Tests;
 
@@ -28,8 +29,8 @@ public sealed class GlobTests
     public void IsMatch_AgreesWithTheEquivalentRegex_OnEverySmallCase()
     {
         // Every pattern of up to six characters over {a, b, *} against every value of up to seven over {a, b}.
-        var patterns = Words("ab*", 6);
-        var values = Words("ab", 7);
+        var patterns = AllWords.Over("ab*", 6);
+        var values = AllWords.Over("ab", 7);
         foreach (var pattern in patterns)
         {
             var regex = new Regex("^" + Regex.Escape(pattern).Replace("\\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.Singleline | RegexOptions.CultureInvariant);
@@ -55,18 +56,5 @@ public sealed class GlobTests
 
         Assert.False(matched);
         Assert.True(Glob.IsMatch(pattern, value + "b"));
-    }
-
-    private static List<string> Words(string alphabet, int maxLength)
-    {
-        var words = new List<string> { "" };
-        var last = new List<string> { "" };
-        for (var length = 1; length <= maxLength; length++)
-        {
-            last = [.. last.SelectMany(w => alphabet.Select(c => w + c))];
-            words.AddRange(last);
-        }
-
-        return words;
     }
 }

@@ -152,54 +152,87 @@ internal sealed class TextPattern : ILeafTest
             Kind.StartsWith => t.StartsWith(literal, comparison),
             Kind.EndsWith => t.EndsWith(literal, comparison),
             Kind.Contains => t.Contains(literal, comparison),
-            _ => Glob(t, 0),
+            _ => Glob(t),
         };
     }
 
-    private bool Glob(ReadOnlySpan<char> t, int p)
+    /// <summary>
+    /// The general case, in at most text × pattern steps: the parts before the first <c>*</c> must start the text, those
+    /// after the last end it, and each run of parts between two stars is placed at its leftmost fit after the previous
+    /// one (leftmost is never worse, as every run has a fixed length). Trying every split of the text between the
+    /// stars instead took exponential time on a text that nearly matches, and rules meet texts anyone may send.
+    /// </summary>
+    private bool Glob(ReadOnlySpan<char> t)
     {
-        while (p < parts.Length)
+        var first = Array.FindIndex(parts, x => x.Kind == PartKind.Star);
+        if (first < 0)
         {
-            var part = parts[p];
-            switch (part.Kind)
+            return Length(0, parts.Length) == t.Length && FitsAt(t, 0, 0, parts.Length);
+        }
+
+        var last = Array.FindLastIndex(parts, x => x.Kind == PartKind.Star);
+        var (head, tail) = (Length(0, first), Length(last + 1, parts.Length));
+        if (head + tail > t.Length || !FitsAt(t, 0, 0, first) || !FitsAt(t, t.Length - tail, last + 1, parts.Length))
+        {
+            return false;
+        }
+
+        var at = head;
+        var end = t.Length - tail;
+        for (var from = first + 1; from < last;)
+        {
+            var to = Array.FindIndex(parts, from, x => x.Kind == PartKind.Star);
+            var length = Length(from, to);
+            while (at + length <= end && !FitsAt(t, at, from, to))
             {
-                case PartKind.Literal:
-                    if (!t.StartsWith(part.Text, comparison))
-                    {
-                        return false;
-                    }
+                at++;
+            }
 
-                    t = t[part.Text.Length..];
-                    p++;
-                    break;
-                case PartKind.One:
-                    if (t.IsEmpty)
-                    {
-                        return false;
-                    }
+            if (at + length > end)
+            {
+                return false;
+            }
 
-                    t = t[1..];
-                    p++;
-                    break;
-                default:
-                    if (p == parts.Length - 1)
-                    {
-                        return true;
-                    }
+            at += length;
+            from = to + 1;
+        }
 
-                    for (var skip = 0; skip <= t.Length; skip++)
-                    {
-                        if (Glob(t[skip..], p + 1))
-                        {
-                            return true;
-                        }
-                    }
+        return true;
+    }
 
+    /// <summary>How many characters parts [<paramref name="from"/>, <paramref name="to"/>) take (none of them a star).</summary>
+    private int Length(int from, int to)
+    {
+        var length = 0;
+        for (var i = from; i < to; i++)
+        {
+            length += parts[i].Kind == PartKind.One ? 1 : parts[i].Text.Length;
+        }
+
+        return length;
+    }
+
+    /// <summary>Whether parts [<paramref name="from"/>, <paramref name="to"/>) match <paramref name="t"/> at <paramref name="at"/> (the caller checked there is room).</summary>
+    private bool FitsAt(ReadOnlySpan<char> t, int at, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (parts[i].Kind == PartKind.Literal)
+            {
+                if (!t.Slice(at, parts[i].Text.Length).Equals(parts[i].Text, comparison))
+                {
                     return false;
+                }
+
+                at += parts[i].Text.Length;
+            }
+            else
+            {
+                at++;
             }
         }
 
-        return t.IsEmpty;
+        return true;
     }
 
     private enum PartKind
