@@ -14,11 +14,16 @@ internal sealed class TextPattern : ILeafTest
     private readonly byte[]? asciiLiteral;
     private readonly bool cased;
 
+    // The runs of parts between stars, in order (the first before any star, the last after every star; one run when
+    // there is no star), each with the characters it takes: worked out once, not per text.
+    private readonly Run[] runs;
+
     private TextPattern(Kind kind, string literal, Part[] parts, bool cased)
     {
         this.kind = kind;
         this.literal = literal;
         this.parts = parts;
+        runs = RunsOf(parts);
         this.cased = cased;
         comparison = cased ? StringComparison.Ordinal : StringComparison.OrdinalIgnoreCase;
         asciiLiteral = kind is Kind.Exact or Kind.StartsWith or Kind.EndsWith && System.Text.Ascii.IsValid(literal) ? System.Text.Encoding.ASCII.GetBytes(literal) : null;
@@ -157,65 +162,69 @@ internal sealed class TextPattern : ILeafTest
     }
 
     /// <summary>
-    /// The general case, in at most text × pattern steps: the parts before the first <c>*</c> must start the text, those
-    /// after the last end it, and each run of parts between two stars is placed at its leftmost fit after the previous
-    /// one (leftmost is never worse, as every run has a fixed length). Trying every split of the text between the
-    /// stars instead took exponential time on a text that nearly matches, and rules meet texts anyone may send.
+    /// The general case, in at most text × pattern steps: the run before the first <c>*</c> must start the text, the run
+    /// after the last must end it, and each run between two stars is placed at its leftmost fit after the previous one
+    /// (leftmost is never worse, as every run has a fixed length). Trying every split of the text between the stars
+    /// instead took exponential time on a text that nearly matches, and rules meet texts anyone may send.
     /// </summary>
     private bool Glob(ReadOnlySpan<char> t)
     {
-        var first = Array.FindIndex(parts, x => x.Kind == PartKind.Star);
-        if (first < 0)
+        if (runs.Length == 1)
         {
-            return Length(0, parts.Length) == t.Length && FitsAt(t, 0, 0, parts.Length);
+            return runs[0].Length == t.Length && FitsAt(t, 0, runs[0]);
         }
 
-        var last = Array.FindLastIndex(parts, x => x.Kind == PartKind.Star);
-        var (head, tail) = (Length(0, first), Length(last + 1, parts.Length));
-        if (head + tail > t.Length || !FitsAt(t, 0, 0, first) || !FitsAt(t, t.Length - tail, last + 1, parts.Length))
+        var (head, tail) = (runs[0], runs[^1]);
+        if (head.Length + tail.Length > t.Length || !FitsAt(t, 0, head) || !FitsAt(t, t.Length - tail.Length, tail))
         {
             return false;
         }
 
-        var at = head;
-        var end = t.Length - tail;
-        for (var from = first + 1; from < last;)
+        var at = head.Length;
+        var end = t.Length - tail.Length;
+        for (var i = 1; i < runs.Length - 1; i++)
         {
-            var to = Array.FindIndex(parts, from, x => x.Kind == PartKind.Star);
-            var length = Length(from, to);
-            while (at + length <= end && !FitsAt(t, at, from, to))
+            while (at + runs[i].Length <= end && !FitsAt(t, at, runs[i]))
             {
                 at++;
             }
 
-            if (at + length > end)
+            if (at + runs[i].Length > end)
             {
                 return false;
             }
 
-            at += length;
-            from = to + 1;
+            at += runs[i].Length;
         }
 
         return true;
     }
 
-    /// <summary>How many characters parts [<paramref name="from"/>, <paramref name="to"/>) take (none of them a star).</summary>
-    private int Length(int from, int to)
+    private static Run[] RunsOf(Part[] parts)
     {
+        var runs = new List<Run>();
+        var from = 0;
         var length = 0;
-        for (var i = from; i < to; i++)
+        for (var i = 0; i <= parts.Length; i++)
         {
-            length += parts[i].Kind == PartKind.One ? 1 : parts[i].Text.Length;
+            if (i == parts.Length || parts[i].Kind == PartKind.Star)
+            {
+                runs.Add(new Run(from, i, length));
+                (from, length) = (i + 1, 0);
+            }
+            else
+            {
+                length += parts[i].Kind == PartKind.One ? 1 : parts[i].Text.Length;
+            }
         }
 
-        return length;
+        return [.. runs];
     }
 
-    /// <summary>Whether parts [<paramref name="from"/>, <paramref name="to"/>) match <paramref name="t"/> at <paramref name="at"/> (the caller checked there is room).</summary>
-    private bool FitsAt(ReadOnlySpan<char> t, int at, int from, int to)
+    /// <summary>Whether <paramref name="run"/> matches <paramref name="t"/> at <paramref name="at"/> (the caller checked there is room).</summary>
+    private bool FitsAt(ReadOnlySpan<char> t, int at, Run run)
     {
-        for (var i = from; i < to; i++)
+        for (var i = run.From; i < run.To; i++)
         {
             if (parts[i].Kind == PartKind.Literal)
             {
@@ -243,4 +252,7 @@ internal sealed class TextPattern : ILeafTest
     }
 
     private readonly record struct Part(PartKind Kind, string Text);
+
+    /// <summary>Parts [<see cref="From"/>, <see cref="To"/>), none a star, taking <see cref="Length"/> characters.</summary>
+    private readonly record struct Run(int From, int To, int Length);
 }
