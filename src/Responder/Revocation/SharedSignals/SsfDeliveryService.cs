@@ -151,26 +151,21 @@ internal sealed class SsfDeliveryService(
                 return (configured.Endpoint!, configured.Authorization);
             }
 
-            var abandoned = await outbox.AbandonAsync(receiver, $"receiver '{receiver}' is no longer configured", Time.GetUtcNow(), cancellationToken);
-            DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, "receiver no longer configured");
-            return null;
+            return await AbandonAsync(receiver, $"receiver '{receiver}' is no longer configured", cancellationToken);
         }
 
         var stream = await streams.GetAsync(streamId, cancellationToken);
         if (stream is null || stream.Status == SsfStreamStatus.Disabled || stream.EndpointUrl is null)
         {
-            var why = stream is null ? "the stream was deleted" : stream.Status == SsfStreamStatus.Disabled ? "the stream is disabled" : "the stream has no endpoint";
-            var abandoned = await outbox.AbandonAsync(receiver, why, Time.GetUtcNow(), cancellationToken);
-            DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, why);
-            return null;
+            return await AbandonAsync(
+                receiver,
+                stream is null ? "the stream was deleted" : stream.Status == SsfStreamStatus.Disabled ? "the stream is disabled" : "the stream has no endpoint",
+                cancellationToken);
         }
 
         if (!options.Clients.TryGetValue(stream.Client, out var client))
         {
-            var why = $"receiver '{stream.Client}' is no longer configured";
-            var abandoned = await outbox.AbandonAsync(receiver, why, Time.GetUtcNow(), cancellationToken);
-            DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, why);
-            return null;
+            return await AbandonAsync(receiver, $"receiver '{stream.Client}' is no longer configured", cancellationToken);
         }
 
         // Checked again on every pass, not only when the stream was registered: the operator may have narrowed the
@@ -188,6 +183,14 @@ internal sealed class SsfDeliveryService(
 
         refusedEndpoints.TryRemove(receiver, out _);
         return stream.Status == SsfStreamStatus.Paused ? null : (endpoint, stream.AuthorizationHeader);
+    }
+
+    /// <summary>Gives up a receiver's pending SETs, saying why; null, as nothing is sent.</summary>
+    private async Task<(Uri Endpoint, string? Authorization)?> AbandonAsync(string receiver, string why, CancellationToken cancellationToken)
+    {
+        var abandoned = await outbox.AbandonAsync(receiver, why, Time.GetUtcNow(), cancellationToken);
+        DriverLog.SetRejected(logger, $"{abandoned} SET(s)", receiver, why);
+        return null;
     }
 
     private async Task DeliverAsync(OutboxItem item, (Uri Endpoint, string? Authorization) receiver, CancellationToken cancellationToken)

@@ -5,14 +5,18 @@ using ZtStream.Contracts.SharedSignals;
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>A receiver that authenticated to the stream-management API.</summary>
-internal sealed record SsfClient(string Name, string Audience, SsfClientOptions Options);
+internal sealed record SsfClient(string Name, SsfClientOptions Options)
+{
+    /// <summary>The <c>aud</c> of its streams' SETs.</summary>
+    public string Audience => Options.Audience!;
+}
 
 /// <summary>The clients of <see cref="SharedSignalsOptions.Clients"/>: tokens kept only as SHA-256 and compared in constant time.</summary>
 internal sealed class SsfClients(SharedSignalsOptions options)
 {
     private readonly List<(byte[] Hash, SsfClient Client)> clients = [.. options.Clients.Select(c => (
         Convert.FromHexString(c.Value.TokenSha256 is { Length: 64 } h ? h : ApiTokenAuthenticator.HashHex(c.Value.Token ?? "")),
-        new SsfClient(c.Key, c.Value.Audience!, c.Value)))];
+        new SsfClient(c.Key, c.Value)))];
 
     public SsfClient? Authenticate(HttpContext http)
     {
