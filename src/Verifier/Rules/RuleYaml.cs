@@ -133,14 +133,34 @@ internal static class RuleYaml
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
         {
-            Write(w, node);
+            var budget = MaxJsonValues;
+            Write(w, node, 0, ref budget);
         }
 
         return buffer.ToArray();
     }
 
-    private static void Write(Utf8JsonWriter w, YamlNode node)
+    /// <summary>
+    /// Values one test event may hold once aliases are followed: an alias is one node in the file but written out in
+    /// full each time, so aliases of lists of aliases (a "billion laughs") would fill memory from a few lines.
+    /// </summary>
+    private const int MaxJsonValues = 100_000;
+
+    private static void Write(Utf8JsonWriter w, YamlNode node, int depth, ref int budget)
     {
+        if (--budget < 0)
+        {
+            throw new RuleFormatException($"a test event holds more than {MaxJsonValues} values (aliases repeating aliases multiply)", Line(node));
+        }
+
+        // What System.Text.Json reads by default (JsonReaderOptions.MaxDepth), so every reader of the event takes it;
+        // the writer would fail at 1,000 with an exception that is not the file's error.
+        const int MaxDepth = 64;
+        if (depth >= MaxDepth && node is YamlMappingNode or YamlSequenceNode)
+        {
+            throw new RuleFormatException($"a test event nests deeper than {MaxDepth} levels", Line(node));
+        }
+
         switch (node)
         {
             case YamlMappingNode map:
@@ -148,7 +168,7 @@ internal static class RuleYaml
                 foreach (var (k, v) in map.Children)
                 {
                     w.WritePropertyName(k is YamlScalarNode ks ? ks.Value ?? "" : throw new RuleFormatException("a map key must be a value", Line(k)));
-                    Write(w, v);
+                    Write(w, v, depth + 1, ref budget);
                 }
 
                 w.WriteEndObject();
@@ -157,7 +177,7 @@ internal static class RuleYaml
                 w.WriteStartArray();
                 foreach (var item in seq.Children)
                 {
-                    Write(w, item);
+                    Write(w, item, depth + 1, ref budget);
                 }
 
                 w.WriteEndArray();

@@ -230,7 +230,8 @@ internal static partial class ZtStreamRuleReader
                     $"test '{name}' needs exactly one input: 'events' (canonical events) or a source's payload such as 'k8s_audit' or 'falco'", RuleYaml.Line(t));
             }
 
-            var key = ((YamlScalarNode)inputs[0].Key).Value!;
+            var key = (inputs[0].Key as YamlScalarNode)?.Value
+                ?? throw new RuleFormatException($"test '{name}': its input must be named by a value ('events' or a source such as 'k8s_audit')", RuleYaml.Line(inputs[0].Key));
             var format = key == RuleTestInput.Events ? RuleTestInput.Events : key.Replace('_', '-');
             var json = RuleYaml.ToJson(inputs[0].Value);
             tests.Add(new RuleTest(name, expect, new RuleTestInput(format, json), RuleYaml.Line(t)));

@@ -78,6 +78,21 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Equal("1 rules loaded, 1 failed", Lines(text)[^1]);
     }
 
+    [Fact(Timeout = 120_000)]
+    public async Task List_ConditionNested10000Deep_FailsNamingFileLineAndLimit()
+    {
+        var deep = new string('(', 10_000) + "s" + new string(')', 10_000);
+        File.WriteAllText(Path.Combine(dir, "deep.yml"), $"id: deep\ntitle: D\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: '{deep}'\n");
+
+        // On a thread of its own: were the parser to overflow its stack, the process would end and the test fail.
+        var (code, output, _) = await Task.Run(() => Run("list", dir), TestContext.Current.CancellationToken).WaitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, code);
+        var failed = Assert.Single(Lines(output), l => l.StartsWith("FAILED " + Path.Combine(dir, "deep.yml") + ":7:", StringComparison.Ordinal));
+        Assert.Contains("nests deeper than 100 levels", failed, StringComparison.Ordinal);
+        Assert.Equal("0 rules loaded, 1 failed", Lines(output)[^1]);
+    }
+
     [Fact]
     public async Task List_NoPath_HonoursConfiguration()
     {

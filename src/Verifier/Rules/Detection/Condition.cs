@@ -14,7 +14,7 @@ internal static class Condition
         if (pipe >= 0)
         {
             throw new RuleFormatException(
-                $"condition '{text}': the aggregation expression '{text[pipe..].Trim()}' is not supported (deprecated in Sigma; write a ZtStream rule with an aggregation instead)");
+                $"condition '{Shown(text)}': the aggregation expression '{text[pipe..].Trim()}' is not supported (deprecated in Sigma; write a ZtStream rule with an aggregation instead)");
         }
 
         var parser = new Parser(Tokenize(text), text, selections);
@@ -22,12 +22,15 @@ internal static class Condition
         if (!parser.AtEnd)
         {
             throw new RuleFormatException(string.Equals(parser.Current, "near", StringComparison.OrdinalIgnoreCase)
-                ? $"condition '{text}': 'near' is not supported (deprecated in Sigma)"
-                : $"condition '{text}': unexpected '{parser.Current}'");
+                ? $"condition '{Shown(text)}': 'near' is not supported (deprecated in Sigma)"
+                : $"condition '{Shown(text)}': unexpected '{parser.Current}'");
         }
 
         return node;
     }
+
+    /// <summary>A condition as quoted in an error: a 100 KB condition must not make a 100 KB message.</summary>
+    private static string Shown(string text) => text.Length <= 200 ? text : text[..200] + "…";
 
     private static List<string> Tokenize(string text)
     {
@@ -64,6 +67,7 @@ internal static class Condition
     private sealed class Parser(List<string> tokens, string text, IReadOnlyDictionary<string, Node> selections)
     {
         private int position;
+        private int depth;
 
         public bool AtEnd => position >= tokens.Count;
 
@@ -71,6 +75,7 @@ internal static class Condition
 
         public Node Expression()
         {
+            using var guard = Enter();
             var parts = new List<Node> { And() };
             while (Accept("or"))
             {
@@ -95,6 +100,7 @@ internal static class Condition
         {
             if (Accept("not"))
             {
+                using var guard = Enter();
                 return new NotNode(Unary());
             }
 
@@ -186,6 +192,16 @@ internal static class Condition
 
         private static bool Is(string token, string word) => string.Equals(token, word, StringComparison.OrdinalIgnoreCase);
 
-        private RuleFormatException Error(string message) => new($"condition '{text}': {message}");
+        private RuleFormatException Error(string message) => new($"condition '{Shown(text)}': {message}");
+
+        private DepthGuard Enter() =>
+            ++depth > RuleLimits.MaxConditionDepth
+                ? throw Error($"the condition nests deeper than {RuleLimits.MaxConditionDepth} levels (parentheses and 'not')")
+                : new DepthGuard(this);
+
+        private readonly struct DepthGuard(Parser owner) : IDisposable
+        {
+            public void Dispose() => owner.depth--;
+        }
     }
 }

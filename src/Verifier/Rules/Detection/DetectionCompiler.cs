@@ -53,8 +53,16 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
     }
 
     /// <summary>Compiles one selection: a map, a list of maps, or keywords.</summary>
-    public Node CompileSelection(YamlNode node)
+    public Node CompileSelection(YamlNode node) => CompileSelection(node, 0);
+
+    private Node CompileSelection(YamlNode node, int depth)
     {
+        if (depth > RuleLimits.MaxConditionDepth)
+        {
+            // Lists of lists: each level is a recursion here and when the event is matched.
+            throw new RuleFormatException($"the selection nests lists deeper than {RuleLimits.MaxConditionDepth} levels", RuleYaml.Line(node));
+        }
+
         switch (node)
         {
             case YamlMappingNode map:
@@ -82,7 +90,7 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
                     return Keywords([], seq);
                 }
 
-                return new AnyOf([.. seq.Children.Select(c => WithLine(() => CompileSelection(c), c))]);
+                return new AnyOf([.. seq.Children.Select(c => WithLine(() => CompileSelection(c, depth + 1), c))]);
             case YamlScalarNode when !RuleYaml.IsNull(node):
                 return Keywords([], node);
             default:
@@ -178,7 +186,17 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
     {
         if (m.Expand)
         {
-            values = [.. values.SelectMany(v => Expand(v, key))];
+            var expanded = new List<string>();
+            foreach (var v in values)
+            {
+                expanded.AddRange(Expand(v, key));
+                if (expanded.Count > RuleLimits.MaxExpandedValues)
+                {
+                    throw new RuleFormatException($"'{key}': expanding the placeholders gives more than {RuleLimits.MaxExpandedValues} values");
+                }
+            }
+
+            values = expanded;
         }
 
         if (m.WinDash)
@@ -235,22 +253,38 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
         return TextPattern.Compile(value, m.Cased, wildStart: inside || m.EndsWith, wildEnd: inside || m.StartsWith);
     }
 
-    private IEnumerable<string> Expand(string value, string key)
+    /// <summary>
+    /// Every value with each <c>%name%</c> placeholder replaced by each item of its list. An item is inserted as it is,
+    /// never searched for placeholders again: a list whose item names the list itself would otherwise never end.
+    /// </summary>
+    private List<string> Expand(string value, string key)
     {
-        var start = value.IndexOf('%', StringComparison.Ordinal);
-        var end = start < 0 ? -1 : value.IndexOf('%', start + 1);
-        if (start < 0 || end < 0)
+        var results = new List<string> { "" };
+        var rest = 0;
+        while (true)
         {
-            return [value];
-        }
+            var start = value.IndexOf('%', rest);
+            var end = start < 0 ? -1 : value.IndexOf('%', start + 1);
+            if (start < 0 || end < 0)
+            {
+                return [.. results.Select(r => string.Concat(r, value.AsSpan(rest)))];
+            }
 
-        var name = value[(start + 1)..end];
-        if (lists is null || !lists.TryGetValue(name, out var items))
-        {
-            throw new RuleFormatException($"'{key}': placeholder %{name}% names no list (define it under 'lists:' in a ZtStream rule file)");
-        }
+            var name = value[(start + 1)..end];
+            if (lists is null || !lists.TryGetValue(name, out var items))
+            {
+                throw new RuleFormatException($"'{key}': placeholder %{name}% names no list (define it under 'lists:' in a ZtStream rule file)");
+            }
 
-        return items.SelectMany(item => Expand(string.Concat(value.AsSpan(0, start), item, value.AsSpan(end + 1)), key));
+            if ((long)results.Count * items.Count > RuleLimits.MaxExpandedValues)
+            {
+                throw new RuleFormatException($"'{key}': expanding the placeholders gives more than {RuleLimits.MaxExpandedValues} values");
+            }
+
+            var prefix = value[rest..start];
+            results = [.. results.SelectMany(r => items.Select(item => string.Concat(r, prefix, item)))];
+            rest = end + 1;
+        }
     }
 
     /// <summary>Every variant of a command line whose flags start with any of the Windows dashes (<c>-</c>, <c>/</c>, en, em dash, horizontal bar).</summary>

@@ -1,3 +1,5 @@
+using ZtStream.Verifier.Rules.Detection;
+
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>A compiled condition (or part of one): evaluated per event, immutable, shared across rules.</summary>
@@ -117,6 +119,10 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
     private readonly Dictionary<string, FalcoNode> macros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> failedMacros = new(StringComparer.Ordinal);
     private readonly HashSet<string> expanding = new(StringComparer.Ordinal);
+    private int depth;
+
+    private static string TooDeep { get; } =
+        $"the condition nests deeper than {RuleLimits.MaxConditionDepth} levels, counting the conditions of the macros it uses";
 
     public FalcoNode CompileCondition(string condition)
     {
@@ -171,6 +177,11 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         {
             // Falco takes a name that is no list as a literal value.
             into.Add(value.Value);
+            if (into.Count > RuleLimits.MaxExpandedValues)
+            {
+                throw new FalcoCompileException($"a list of values expands to more than {RuleLimits.MaxExpandedValues} items (lists naming lists multiply)");
+            }
+
             return;
         }
 
@@ -206,15 +217,35 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         return (text[..open].Trim(), text[(open + 1)..^1]);
     }
 
-    private FalcoNode Compile(FalcoExpr expr) => expr switch
+    /// <summary>
+    /// Counts the depth across macros: each macro's condition is parsed within the limit on its own, but a chain of
+    /// macros naming macros would otherwise recurse as deep as the chain is long.
+    /// </summary>
+    private FalcoNode Compile(FalcoExpr expr)
     {
-        FalcoAnd a => new FalcoAndNode([.. a.Children.Select(Compile)]),
-        FalcoOr o => new FalcoOrNode([.. o.Children.Select(Compile)]),
-        FalcoNot n => new FalcoNotNode(Compile(n.Child)),
-        FalcoMacroRef m => Macro(m),
-        FalcoCheck c => Check(c),
-        _ => throw new FalcoCompileException($"unexpected condition node {expr.GetType().Name}"),
-    };
+        if (depth >= RuleLimits.MaxConditionDepth)
+        {
+            throw new FalcoCompileException(TooDeep);
+        }
+
+        depth++;
+        try
+        {
+            return expr switch
+            {
+                FalcoAnd a => new FalcoAndNode([.. a.Children.Select(Compile)]),
+                FalcoOr o => new FalcoOrNode([.. o.Children.Select(Compile)]),
+                FalcoNot n => new FalcoNotNode(Compile(n.Child)),
+                FalcoMacroRef m => Macro(m),
+                FalcoCheck c => Check(c),
+                _ => throw new FalcoCompileException($"unexpected condition node {expr.GetType().Name}"),
+            };
+        }
+        finally
+        {
+            depth--;
+        }
+    }
 
     private FalcoNode Macro(FalcoMacroRef reference)
     {
@@ -259,6 +290,11 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             try
             {
                 compiled = Compile(expr);
+            }
+            catch (FalcoCompileException ex) when (ex.Message == TooDeep)
+            {
+                // How deep a macro ends up depends on where it is used: not remembered as the macro's failure.
+                throw;
             }
             catch (FalcoCompileException ex) when (!ex.Message.StartsWith("in macro ", StringComparison.Ordinal) && !ex.Message.StartsWith("uses ", StringComparison.Ordinal))
             {

@@ -1,3 +1,5 @@
+using ZtStream.Verifier.Rules.Detection;
+
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>A node of a parsed Falco condition. <see cref="Column"/> is 1-based within the condition text.</summary>
@@ -43,8 +45,6 @@ internal sealed class FalcoSyntaxException(string message, int column) : Excepti
 /// </summary>
 internal sealed class FalcoConditionParser
 {
-    private const int MaxDepth = 100;
-
     // Word operators need a blank after them (libsinsp's list ends each with a space); we accept any blank.
     private static readonly string[] NumericOperators = ["<=", "<", ">=", ">"];
     private static readonly string[] SymbolOperators = ["==", "=", "!="];
@@ -544,9 +544,9 @@ internal sealed class FalcoConditionParser
 
     private DepthGuard Enter()
     {
-        if (++depth >= MaxDepth)
+        if (++depth >= RuleLimits.MaxConditionDepth)
         {
-            throw Error($"the condition nests deeper than {MaxDepth} levels");
+            throw Error($"the condition nests deeper than {RuleLimits.MaxConditionDepth} levels");
         }
 
         return new DepthGuard(this);
