@@ -10,13 +10,16 @@ namespace ZtStream.TestSupport.Fuzzing;
 /// </summary>
 public static class JsonReshaper
 {
-    /// <summary>One to five changes at random places of a copy of <paramref name="document"/>.</summary>
-    public static JsonNode Reshape(JsonNode document, Random random)
+    /// <summary>
+    /// One to five changes at random places of a copy of <paramref name="document"/>; <paramref name="more"/> adds
+    /// replacements a format needs (given the node replaced), drawn as often as each of the generic ones.
+    /// </summary>
+    public static JsonNode Reshape(JsonNode document, Random random, IReadOnlyList<Func<JsonNode, Random, JsonNode?>>? more = null)
     {
         var result = document.DeepClone();
         for (var n = random.Next(1, 6); n > 0; n--)
         {
-            result = ReshapeOnce(result, random);
+            result = ReshapeOnce(result, random, more ?? []);
         }
 
         return result;
@@ -47,13 +50,22 @@ public static class JsonReshaper
         return JsonNode.Parse(lines.Length > 1 && lines[0].StartsWith('{') && lines[0].EndsWith('}') ? "[" + string.Join(",", lines) + "]" : text)!;
     }
 
-    private static JsonNode ReshapeOnce(JsonNode root, Random random)
+    /// <summary>Every node of <paramref name="root"/>, itself first, in document order.</summary>
+    public static List<JsonNode> Places(JsonNode root)
     {
         var places = new List<JsonNode>();
         Collect(root, places);
+        return places;
+    }
+
+    private static JsonNode ReshapeOnce(JsonNode root, Random random, IReadOnlyList<Func<JsonNode, Random, JsonNode?>> more)
+    {
+        var places = Places(root);
         var target = places[random.Next(places.Count)];
-        JsonNode? replacement = random.Next(9) switch
+        var pick = random.Next(9 + more.Count);
+        JsonNode? replacement = pick switch
         {
+            >= 9 => more[pick - 9](target, random),
             0 => null,
             1 => JsonValue.Create(random.Next(-5, 5) * 1e15),
             2 => JsonValue.Create(random.Next(2) == 0),

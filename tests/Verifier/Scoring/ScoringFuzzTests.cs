@@ -46,7 +46,8 @@ public sealed class ScoringFuzzTests
         Assert.True(scored > 0 && refused > 0, $"scored {scored}, refused {refused}");
     }
 
-    private static IEnumerable<AccessEvent> Seeds() =>
+    /// <summary>Simulated events of each kind (sign-ins, API requests, Kubernetes audit), for other fuzz tests too.</summary>
+    internal static IEnumerable<AccessEvent> Seeds() =>
         new TrafficSimulator(new SimulationOptions { Principals = 30, Days = 1, Seed = 11 }).Generate().Select(s => s.Event).Where((_, i) => i % 7 == 0);
 
     /// <summary>

@@ -1,0 +1,106 @@
+using ZtStream.TestSupport.Fuzzing;
+using ZtStream.Verifier.Tests.Scoring;
+
+namespace ZtStream.Verifier.Tests.Rules;
+
+/// <summary>
+/// Rule files come from outside and are loaded at start and on every change. Whatever shape a file takes (real
+/// Sigma, Falco and ZtStream rules reshaped: keys dropped, null or retyped, conditions 10,000 deep, unknown
+/// modifiers, bad regular expressions, YAML nested 10,000 deep, aliases of aliases), loading it gives rules or
+/// errors naming the file, never another exception, a hang or running out of memory; and every rule that loads
+/// scores any event, reshaped too, without an exception.
+/// </summary>
+public sealed class RuleFuzzTests
+{
+    private static readonly string TestData = Path.Combine(AppContext.BaseDirectory, "TestData");
+
+    [Fact(Timeout = 300_000)]
+    public async Task Load_RuleFilesInOtherShapes_RulesOrErrorsNamingTheFile_AndEveryRuleScoresAnyEvent()
+    {
+        var seeds = Seeds();
+
+        // The built-in lists, as they are: the built-in rules' placeholders name them.
+        var lists = RuleLoader.Builtin().Where(s => s.Text.Contains("\nlists:", StringComparison.Ordinal) || s.Text.StartsWith("lists:", StringComparison.Ordinal)).ToArray();
+        Assert.NotEmpty(lists);
+        var events = ScoringFuzzTests.Seeds().Select(e => JsonNode.Parse(ContractJson.Serialize(e))!).ToArray();
+        var options = new VerifierOptions();
+        var holder = new RuleSetHolder(new RuleSet([]));
+        var engine = new ScoringEngine(options, DefaultPolicy.Load(), new ModelHost(options), holder);
+        var (loaded, refused, scored) = (0, 0, 0);
+
+        await JsonReshaper.RunAsync(Setting("ZTSTREAM_RULE_FUZZ_CASES", 700), Setting("ZTSTREAM_RULE_FUZZ_SEED", 20261130), (i, random) =>
+        {
+            var (path, seed) = seeds[random.Next(seeds.Length)];
+            var text = YamlReshaper.Reshape(seed, random);
+            var file = $"fuzz-{i}{Path.GetExtension(path)}";
+            RuleLoadResult result;
+            try
+            {
+                result = RuleLoader.Load([.. lists, new RuleSource(file, text)]);
+            }
+            catch (Exception ex)
+            {
+                Assert.Fail($"case {i} ({path}): {ex}\n{Shown(text)}");
+                return;
+            }
+
+            Assert.All(result.Errors, e => Assert.True(e.File == file && e.Reason.Length > 0, $"case {i}: {e}"));
+            loaded += result.Rules.Count;
+            refused += result.Errors.Count;
+            if (result.Rules.Count == 0)
+            {
+                return;
+            }
+
+            holder.Swap(new RuleSet(result.Rules));
+            for (var n = 0; n < 3; n++)
+            {
+                var doc = n == 0 ? events[random.Next(events.Length)] : JsonReshaper.Reshape(events[random.Next(events.Length)], random);
+                if (doc is JsonObject o && o["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String)
+                {
+                    o["id"] = $"fuzz-{i}-{n}";
+                }
+
+                try
+                {
+                    engine.Score(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+                    scored++;
+                }
+                catch (JsonException)
+                {
+                    // Not an access event: refused before any rule runs, as ScoringFuzzTests shows.
+                }
+                catch (Exception ex)
+                {
+                    Assert.Fail($"case {i} ({path}): scoring threw {ex}\nrule file:\n{Shown(text)}\nevent: {Shown(doc.ToJsonString())}");
+                }
+            }
+        }, TestContext.Current.CancellationToken);
+
+        // Both outcomes occur: the reshaping neither always breaks the files nor never does, and rules do get events.
+        Assert.True(loaded > 0 && refused > 0 && scored > 0, $"loaded {loaded}, refused {refused}, scored {scored}");
+        TestContext.Current.SendDiagnosticMessage($"rule fuzz: {loaded} rules loaded, {refused} errors, {scored} events scored");
+    }
+
+    /// <summary>CI runs a small volume; ZTSTREAM_RULE_FUZZ_CASES and ZTSTREAM_RULE_FUZZ_SEED run more, and others, locally.</summary>
+    private static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var n) ? n : fallback;
+
+    /// <summary>The built-in library, SigmaHQ's Kubernetes audit rules and Falco's audit rules and site overrides, as JSON.</summary>
+    private static (string Path, JsonNode Rule)[] Seeds()
+    {
+        var files = RuleLoader.Builtin().Select(s => (s.Path, s.Text))
+            .Concat(Directory.EnumerateFiles(TestData, "*.y*ml", SearchOption.AllDirectories)
+                .Where(f => f.Contains("sigma", StringComparison.Ordinal) || f.Contains("falco", StringComparison.Ordinal))
+                .Order(StringComparer.Ordinal)
+                .Select(f => (f, System.IO.File.ReadAllText(f))));
+        var seeds = files
+            .SelectMany(f => RuleYaml.Documents(f.Item2).Select(d => (f.Item1, JsonNode.Parse(RuleYaml.ToJson(d.RootNode))!)))
+            .ToArray();
+        Assert.Contains(seeds, s => s.Item1.Contains("sigma", StringComparison.Ordinal));
+        Assert.Contains(seeds, s => s.Item1.Contains("falco", StringComparison.Ordinal));
+        return seeds;
+    }
+
+    private static string Shown(string text) => text.Length <= 2_000 ? text : text[..2_000] + "…";
+}
