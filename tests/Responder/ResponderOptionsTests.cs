@@ -67,12 +67,13 @@ public sealed class ResponderOptionsTests
             TokenFile = "/tmp/x",
             DefaultExpiry = TimeSpan.Zero,
             MaxStreamsPerCredential = 0,
+            MaxStreams = 2_000_000,
             PollInterval = TimeSpan.Zero,
             KeepAlive = TimeSpan.Zero,
             BufferSize = 0,
         });
 
-        ProblemList.AssertNames(failures, "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential", "PollInterval", "KeepAlive", "BufferSize");
+        ProblemList.AssertNames(failures, "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential must", "MaxStreams must", "PollInterval", "KeepAlive", "BufferSize");
 
         Assert.Empty(RevocationFeedOptionsValidator.Validate(new RevocationFeedOptions()));
     }

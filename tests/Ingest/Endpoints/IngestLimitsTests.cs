@@ -229,10 +229,4 @@ public sealed class IngestLimitsTests
             Assert.Equal("invalid", rejected.Tags["reason"]);
         }
     }
-
-    /// <summary>A body sent chunked, without Content-Length.</summary>
-    private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
-    {
-        public override bool CanSeek => false;
-    }
 }
