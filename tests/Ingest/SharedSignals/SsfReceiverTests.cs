@@ -236,6 +236,92 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// What RFC 7515, RFC 8725 and SSF 1.0 tell a SET recipient to refuse, each signed so that only that one rule is
+    /// broken: none of them is accepted, and each is answered with the RFC 8935 code that fits.
+    /// </summary>
+    [Fact]
+    public async Task Push_SetsTheJwsAndSsfRulesForbid_AreRefusedAndNothingIsAppended()
+    {
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        using var attacker = RSA.Create(2048);
+        var expiring = Good();
+        expiring["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        // RFC 8725 §2.1: the RSA public key (as published) used as an HMAC secret.
+        var confusedInput = Base64UrlEncoder.Encode($$"""{"alg":"HS256","typ":"secevent+jwt","kid":"{{transmitter.KeyId}}"}""") + "." + Base64UrlEncoder.Encode(Good().ToJsonString());
+        var confused = confusedInput + "." + Base64UrlEncoder.Encode(HMACSHA256.HashData(Encoding.UTF8.GetBytes(transmitter.Jwks()), Encoding.ASCII.GetBytes(confusedInput)));
+
+        (string Why, string Set, string Err)[] cases =
+        [
+            // SSF 1.0: the exp claim MUST NOT be used in SSF SETs (defence against confusion with other JWTs).
+            ("exp", transmitter.Sign(expiring), SetErrors.InvalidRequest),
+            // RFC 7515 §4.1.11: a crit extension the recipient does not understand makes the JWS invalid.
+            ("crit", transmitter.SignWithHeader(new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true }, Good()), SetErrors.InvalidRequest),
+            ("crit-not-array", transmitter.SignWithHeader(new JsonObject { ["crit"] = "exp" }, Good()), SetErrors.InvalidRequest),
+            // RFC 8725 §3.10: keys named by the token itself (jwk, jku, x5u) are never trusted.
+            ("jwk", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jwk"] = TestTransmitter.PublicJwk(attacker, "attacker") }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("jku", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jku"] = "https://attacker.example/jwks.json" }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("x5u", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["x5u"] = "https://attacker.example/cert.pem" }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("hs256-public-key", confused, SetErrors.InvalidKey),
+            // RFC 7517 §4.4, RFC 8725 §3.1: the key is published for RS256; PS256 with it is another algorithm.
+            ("alg-not-the-keys", transmitter.SignWithHeader(new JsonObject { ["alg"] = SecurityAlgorithms.RsaSsaPssSha256 }, Good()), SetErrors.InvalidKey),
+        ];
+
+        foreach (var (why, set, expected) in cases)
+        {
+            using var response = await PushAsync(server, set, key);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
+            var (err, body) = await ErrorAsync(response);
+            Assert.True(expected == err, $"{why}: expected {expected}, got {err} ({body})");
+        }
+
+        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Theory]
+    [InlineData("enc", SecurityAlgorithms.RsaSha256)] // RFC 7517 §4.2: a key published for encryption verifies no signature.
+    [InlineData("sig", SecurityAlgorithms.RsaSha512)] // RFC 7517 §4.4: a key published for RS512 verifies no RS256 signature.
+    public async Task Push_SignedWithAKeyPublishedForOtherUse_IsInvalidKey(string use, string keyAlgorithm)
+    {
+        transmitter.KeyUse = use;
+        transmitter.KeyAlgorithm = keyAlgorithm;
+        var settings = Settings();
+        settings["Ingest:Ssf:Transmitters:idp:Algorithms:0"] = SecurityAlgorithms.RsaSha256;
+        settings["Ingest:Ssf:Transmitters:idp:Algorithms:1"] = SecurityAlgorithms.RsaSha512;
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("idp");
+
+        using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), key);
+
+        Assert.Equal(SetErrors.InvalidKey, (await ErrorAsync(response)).Err);
+    }
+
+    [Fact]
+    public async Task Push_ManyUnknownKids_RefetchTheJwksAtMostOncePerInterval()
+    {
+        var settings = Settings();
+        settings["Ingest:Ssf:JwksRefetchInterval"] = "00:10:00";
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("idp");
+        using var attacker = RSA.Create(2048);
+        using (var first = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com"))), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com")), with: attacker, kid: $"unknown-{i}"), key);
+            Assert.Equal(SetErrors.InvalidKey, (await ErrorAsync(response)).Err);
+        }
+
+        // Unknown kids cannot turn pushes into requests against the transmitter's JWKS endpoint.
+        Assert.Equal(1, transmitter.JwksFetches);
+    }
+
     [Fact]
     public async Task Push_WithoutASourceKey_Is401AuthenticationFailed()
     {

@@ -39,6 +39,12 @@ public sealed class TestTransmitter : IAsyncDisposable
 
     public string KeyId => keyId;
 
+    /// <summary>The <c>use</c> the JWKS gives the key (RFC 7517 §4.2).</summary>
+    public string KeyUse { get; set; } = "sig";
+
+    /// <summary>The <c>alg</c> the JWKS gives the key (RFC 7517 §4.4).</summary>
+    public string KeyAlgorithm { get; set; } = SecurityAlgorithms.RsaSha256;
+
     /// <summary>How many times the JWKS was fetched.</summary>
     public int JwksFetches => Volatile.Read(ref fetches);
 
@@ -92,6 +98,25 @@ public sealed class TestTransmitter : IAsyncDisposable
             new Dictionary<string, object> { ["typ"] = typ });
     }
 
+    /// <summary>
+    /// A compact JWS of <paramref name="claims"/> with exactly <paramref name="header"/> (its <c>alg</c> RS256 or PS256,
+    /// <c>typ</c> and <c>kid</c> the current key's unless given), signed with the current key or another: for the
+    /// header parameters a token library would not write.
+    /// </summary>
+    public string SignWithHeader(JsonObject header, JsonObject claims, RSA? with = null)
+    {
+        header["alg"] ??= SecurityAlgorithms.RsaSha256;
+        header["typ"] ??= "secevent+jwt";
+        lock (keyLock)
+        {
+            header["kid"] ??= keyId;
+            var input = Base64UrlEncoder.Encode(header.ToJsonString()) + "." + Base64UrlEncoder.Encode(claims.ToJsonString());
+            var padding = (string?)header["alg"] == SecurityAlgorithms.RsaSsaPssSha256 ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
+            var signature = (with ?? key).SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, padding);
+            return input + "." + Base64UrlEncoder.Encode(signature);
+        }
+    }
+
     /// <summary>Replaces the signing key; the JWKS publishes only the new one.</summary>
     public void RotateKey(string newKeyId)
     {
@@ -107,26 +132,28 @@ public sealed class TestTransmitter : IAsyncDisposable
 
     public string Jwks()
     {
-        RSAParameters parameters;
-        string kid;
+        JsonObject jwk;
         lock (keyLock)
         {
-            parameters = key.ExportParameters(false);
-            kid = keyId;
+            jwk = PublicJwk(key, keyId);
         }
 
+        jwk["use"] = KeyUse;
+        jwk["alg"] = KeyAlgorithm;
+        return new JsonObject { ["keys"] = new JsonArray(jwk) }.ToJsonString();
+    }
+
+    /// <summary>The public half of <paramref name="rsa"/> as a JWK (RFC 7517), as a header's <c>jwk</c> or a JWKS's member.</summary>
+    public static JsonObject PublicJwk(RSA rsa, string kid)
+    {
+        var parameters = rsa.ExportParameters(false);
         return new JsonObject
         {
-            ["keys"] = new JsonArray(new JsonObject
-            {
-                ["kty"] = "RSA",
-                ["use"] = "sig",
-                ["alg"] = "RS256",
-                ["kid"] = kid,
-                ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
-                ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
-            }),
-        }.ToJsonString();
+            ["kty"] = "RSA",
+            ["kid"] = kid,
+            ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
+            ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
+        };
     }
 
     private async Task<IResult> PollAsync(HttpContext context)
