@@ -11,6 +11,7 @@ public sealed class ResponderOptionsTests
             CommandRetries = -1,
             SchedulerInterval = TimeSpan.Zero,
             VerdictSuppression = TimeSpan.FromDays(120),
+            MaxBodyBytes = 100,
             ApiTokens =
             [
                 new ApiTokenOptions { Name = "ana", Role = "root", Token = "short" },
@@ -34,6 +35,7 @@ public sealed class ResponderOptionsTests
             "exactly one of Token, TokenSha256 or TokenFile",
             "64 hex digits",
             "VerdictSuppression must be at most 90 days",
+            "Responder:MaxBodyBytes must be from 65536",
             "viewer, analyst, responder, admin, not 'root'");
     }
 

@@ -99,6 +99,46 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Push_SetsForMoreNewSubjectsThanTheSourceMayBring_Is429NamingTheSettingAndNothingKept()
+    {
+        var log = TestLogs.CreateInProcess();
+        var settings = Settings();
+        settings["Ingest:MaxNewPrincipalsPerMinute"] = "2";
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartAsync(log, settings, time);
+        var key = await server.AddSourceAsync("flood");
+        string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
+
+        foreach (var sub in new[] { "new-1@example.com", "new-2@example.com" })
+        {
+            using var accepted = await PushAsync(server, Revoked(sub), key);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var third = Revoked("new-3@example.com");
+        using (var capped = await PushAsync(server, third, key))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, capped.StatusCode);
+            Assert.NotNull(capped.Headers.RetryAfter);
+            var problem = await capped.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Contains("Ingest:MaxNewPrincipalsPerMinute", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        // A subject already seen still gets through.
+        using (var known = await PushAsync(server, Revoked("new-1@example.com"), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, known.StatusCode);
+        }
+
+        // Nothing of the refused SET was kept or remembered: pushed again after the minute, it is taken.
+        Assert.DoesNotContain(await LogReader.ReadAsync(log, server.Topic, 3), r => r.Event.Subject?.Id == "new-3@example.com");
+        time.Advance(TimeSpan.FromSeconds(61));
+        using var again = await PushAsync(server, third, key);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Contains(await LogReader.ReadAsync(log, server.Topic, 4), r => r.Event.Subject?.Id == "new-3@example.com");
+    }
+
+    [Fact]
     public async Task Push_TheSameSetTwice_IsAcknowledgedTwiceButAppendedOnce()
     {
         var log = TestLogs.CreateInProcess();
