@@ -138,6 +138,42 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Push_MoreSetsThanTheSourceRate_Is429NamingTheSetting_RefusedSetsCountToo_OtherSourcesServed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings();
+        settings["Ingest:RatePerSecond"] = "1";
+        settings["Ingest:RateBurst"] = "2";
+        await using var server = await IngestServer.StartAsync(TestLogs.CreateInProcess(), settings, time);
+        var key = await server.AddSourceAsync("pusher");
+        var other = await server.AddSourceAsync("calm");
+        string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
+
+        using (var good = await PushAsync(server, Revoked("a@example.com"), key))
+        using (var bad = await PushAsync(server, "not.a.set", key))
+        {
+            Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.BadRequest), (good.StatusCode, bad.StatusCode));
+        }
+
+        using (var limited = await PushAsync(server, Revoked("b@example.com"), key))
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
+            Assert.NotNull(limited.Headers.RetryAfter);
+            var problem = await limited.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Contains("Ingest:RatePerSecond", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var calm = await PushAsync(server, Revoked("c@example.com"), other))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, calm.StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var later = await PushAsync(server, Revoked("b@example.com"), key);
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
+    }
+
+    [Fact]
     public async Task Push_TheSameSetTwice_IsAcknowledgedTwiceButAppendedOnce()
     {
         var log = TestLogs.CreateInProcess();
