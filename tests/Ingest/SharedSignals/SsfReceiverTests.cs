@@ -56,6 +56,18 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         return await server.Client.SendAsync(request, Ct);
     }
 
+    /// <summary>A 429 problem with Retry-After whose detail names <paramref name="setting"/>; disposes the response.</summary>
+    private static async Task AssertTooManyAsync(HttpResponseMessage response, string setting)
+    {
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Contains(setting, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(string Err, JsonElement Body)> ErrorAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -115,13 +127,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         }
 
         var third = Revoked("new-3@example.com");
-        using (var capped = await PushAsync(server, third, key))
-        {
-            Assert.Equal(HttpStatusCode.TooManyRequests, capped.StatusCode);
-            Assert.NotNull(capped.Headers.RetryAfter);
-            var problem = await capped.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Contains("Ingest:MaxNewPrincipalsPerMinute", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        }
+        await AssertTooManyAsync(await PushAsync(server, third, key), "Ingest:MaxNewPrincipalsPerMinute");
 
         // A subject already seen still gets through.
         using (var known = await PushAsync(server, Revoked("new-1@example.com"), key))
@@ -155,13 +161,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.BadRequest), (good.StatusCode, bad.StatusCode));
         }
 
-        using (var limited = await PushAsync(server, Revoked("b@example.com"), key))
-        {
-            Assert.Equal(HttpStatusCode.TooManyRequests, limited.StatusCode);
-            Assert.NotNull(limited.Headers.RetryAfter);
-            var problem = await limited.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Contains("Ingest:RatePerSecond", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        }
+        await AssertTooManyAsync(await PushAsync(server, Revoked("b@example.com"), key), "Ingest:RatePerSecond");
 
         using (var calm = await PushAsync(server, Revoked("c@example.com"), other))
         {
