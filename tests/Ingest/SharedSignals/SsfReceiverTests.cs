@@ -3,6 +3,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.TestSupport.Fuzzing;
+using ZtStream.TestSupport.Jose;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
@@ -287,8 +288,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         var expiring = Good();
         expiring["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         // RFC 8725 §2.1: the RSA public key (as published) used as an HMAC secret.
-        var confusedInput = Base64UrlEncoder.Encode($$"""{"alg":"HS256","typ":"secevent+jwt","kid":"{{transmitter.KeyId}}"}""") + "." + Base64UrlEncoder.Encode(Good().ToJsonString());
-        var confused = confusedInput + "." + Base64UrlEncoder.Encode(HMACSHA256.HashData(Encoding.UTF8.GetBytes(transmitter.Jwks()), Encoding.ASCII.GetBytes(confusedInput)));
+        var confused = TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["typ"] = "secevent+jwt", ["kid"] = transmitter.KeyId }, Good(), secret: Encoding.UTF8.GetBytes(transmitter.Jwks()));
 
         (string Why, string Set, string Err)[] cases =
         [
@@ -298,7 +298,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             ("crit", transmitter.SignWithHeader(new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true }, Good()), SetErrors.InvalidRequest),
             ("crit-not-array", transmitter.SignWithHeader(new JsonObject { ["crit"] = "exp" }, Good()), SetErrors.InvalidRequest),
             // RFC 8725 §3.10: keys named by the token itself (jwk, jku, x5u) are never trusted.
-            ("jwk", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jwk"] = TestTransmitter.PublicJwk(attacker, "attacker") }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("jwk", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jwk"] = TestJws.PublicJwk(attacker, "attacker") }, Good(), with: attacker), SetErrors.InvalidKey),
             ("jku", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jku"] = "https://attacker.example/jwks.json" }, Good(), with: attacker), SetErrors.InvalidKey),
             ("x5u", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["x5u"] = "https://attacker.example/cert.pem" }, Good(), with: attacker), SetErrors.InvalidKey),
             ("hs256-public-key", confused, SetErrors.InvalidKey),

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using ZtStream.TestSupport.Jose;
 
 namespace ZtStream.TestSupport.SharedSignals;
 
@@ -99,9 +100,8 @@ public sealed class TestTransmitter : IAsyncDisposable
     }
 
     /// <summary>
-    /// A compact JWS of <paramref name="claims"/> with exactly <paramref name="header"/> (its <c>alg</c> RS256 or PS256,
-    /// <c>typ</c> and <c>kid</c> the current key's unless given), signed with the current key or another: for the
-    /// header parameters a token library would not write.
+    /// A compact JWS of <paramref name="claims"/> with exactly <paramref name="header"/> (its <c>alg</c> RS256 unless
+    /// given, <c>typ</c> and <c>kid</c> the current key's unless given), signed with the current key or another.
     /// </summary>
     public string SignWithHeader(JsonObject header, JsonObject claims, RSA? with = null)
     {
@@ -110,10 +110,7 @@ public sealed class TestTransmitter : IAsyncDisposable
         lock (keyLock)
         {
             header["kid"] ??= keyId;
-            var input = Base64UrlEncoder.Encode(header.ToJsonString()) + "." + Base64UrlEncoder.Encode(claims.ToJsonString());
-            var padding = (string?)header["alg"] == SecurityAlgorithms.RsaSsaPssSha256 ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
-            var signature = (with ?? key).SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, padding);
-            return input + "." + Base64UrlEncoder.Encode(signature);
+            return TestJws.Sign(header, claims, with ?? key);
         }
     }
 
@@ -135,25 +132,12 @@ public sealed class TestTransmitter : IAsyncDisposable
         JsonObject jwk;
         lock (keyLock)
         {
-            jwk = PublicJwk(key, keyId);
+            jwk = TestJws.PublicJwk(key, keyId);
         }
 
         jwk["use"] = KeyUse;
         jwk["alg"] = KeyAlgorithm;
         return new JsonObject { ["keys"] = new JsonArray(jwk) }.ToJsonString();
-    }
-
-    /// <summary>The public half of <paramref name="rsa"/> as a JWK (RFC 7517), as a header's <c>jwk</c> or a JWKS's member.</summary>
-    public static JsonObject PublicJwk(RSA rsa, string kid)
-    {
-        var parameters = rsa.ExportParameters(false);
-        return new JsonObject
-        {
-            ["kty"] = "RSA",
-            ["kid"] = kid,
-            ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
-            ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
-        };
     }
 
     private async Task<IResult> PollAsync(HttpContext context)
