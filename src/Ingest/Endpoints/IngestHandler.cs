@@ -75,8 +75,7 @@ internal sealed class IngestHandler(
         {
             IngestLog.RateLimited(logger, source, name, wait);
             metrics.Rejected(source, name, "rate_limited", 1);
-            return await ProblemAsync(context, 429, "rate-limited", "Source rate limit exceeded",
-                $"Source '{source}' may send {options.Value.RatePerSecond:0.##} events per second (burst {options.Value.RateBurst}).", retryAfter: wait);
+            return await WriteAsync(context, rateLimiter.Refusal(source, wait));
         }
 
         if (ContentCodings.OtherCharset(context.Request.ContentType) is { } charset)

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.Sources.Credentials;
 
@@ -20,6 +21,7 @@ internal sealed record SetErrorResponse(string Err, string Description, string T
 internal sealed class SsfPushEndpoint(
     SourceAuthenticator authenticator,
     SsfReceiver receiver,
+    SourceRateLimiter rateLimiter,
     IOptions<SsfReceiverOptions> options,
     IOptions<IngestOptions> ingestOptions,
     ILogger<SsfPushEndpoint> logger)
@@ -52,6 +54,15 @@ internal sealed class SsfPushEndpoint(
             return;
         }
 
+        // Each SET is a signature to check and a store lookup, accepted or not: it costs its source one event of its rate.
+        if (!rateLimiter.TryEnter(source, out var wait))
+        {
+            IngestLog.RateLimited(logger, source, "ssf", wait);
+            await Problems.WriteAsync(context, rateLimiter.Refusal(source, wait));
+            return;
+        }
+
+        rateLimiter.Charge(source, 1);
         var max = options.Value.MaxSetBytes;
         if (context.Request.ContentLength > max)
         {

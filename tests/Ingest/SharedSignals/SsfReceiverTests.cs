@@ -57,6 +57,18 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         return await server.Client.SendAsync(request, Ct);
     }
 
+    /// <summary>A 429 problem with Retry-After whose detail names <paramref name="setting"/>; disposes the response.</summary>
+    private static async Task AssertTooManyAsync(HttpResponseMessage response, string setting)
+    {
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Contains(setting, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(string Err, JsonElement Body)> ErrorAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -116,13 +128,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         }
 
         var third = Revoked("new-3@example.com");
-        using (var capped = await PushAsync(server, third, key))
-        {
-            Assert.Equal(HttpStatusCode.TooManyRequests, capped.StatusCode);
-            Assert.NotNull(capped.Headers.RetryAfter);
-            var problem = await capped.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Contains("Ingest:MaxNewPrincipalsPerMinute", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        }
+        await AssertTooManyAsync(await PushAsync(server, third, key), "Ingest:MaxNewPrincipalsPerMinute");
 
         // A subject already seen still gets through.
         using (var known = await PushAsync(server, Revoked("new-1@example.com"), key))
@@ -136,6 +142,36 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         using var again = await PushAsync(server, third, key);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
         Assert.Contains(await LogReader.ReadAsync(log, server.Topic, 4), r => r.Event.Subject?.Id == "new-3@example.com");
+    }
+
+    [Fact]
+    public async Task Push_MoreSetsThanTheSourceRate_Is429NamingTheSetting_RefusedSetsCountToo_OtherSourcesServed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings();
+        settings["Ingest:RatePerSecond"] = "1";
+        settings["Ingest:RateBurst"] = "2";
+        await using var server = await IngestServer.StartAsync(TestLogs.CreateInProcess(), settings, time);
+        var key = await server.AddSourceAsync("pusher");
+        var other = await server.AddSourceAsync("calm");
+        string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
+
+        using (var good = await PushAsync(server, Revoked("a@example.com"), key))
+        using (var bad = await PushAsync(server, "not.a.set", key))
+        {
+            Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.BadRequest), (good.StatusCode, bad.StatusCode));
+        }
+
+        await AssertTooManyAsync(await PushAsync(server, Revoked("b@example.com"), key), "Ingest:RatePerSecond");
+
+        using (var calm = await PushAsync(server, Revoked("c@example.com"), other))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, calm.StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var later = await PushAsync(server, Revoked("b@example.com"), key);
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
     }
 
     [Fact]
