@@ -47,7 +47,7 @@ internal static partial class ResponderLog
     [LoggerMessage(5061, LogLevel.Warning, "Made a new {What} at first start; it is in {Path} (mode 0600)")]
     public static partial void TokenFileCreated(ILogger logger, string what, string path);
 
-    [LoggerMessage(5062, LogLevel.Warning, "Refused a revocation stream for {Credential}: it holds {Open} streams, the most one credential may")]
+    [LoggerMessage(5062, LogLevel.Warning, "Refused an event stream for {Credential}: at {Open} streams, its cap (Responder:Feed:MaxStreamsPerCredential or MaxStreams) is reached")]
     public static partial void FeedStreamRefused(ILogger logger, string credential, int open);
 
     [LoggerMessage(5063, LogLevel.Error, "Reading the revocation feed from the store failed; retrying")]

@@ -40,6 +40,13 @@ internal sealed record ResponderOptions
     /// <summary>Open alerts over all principals; a new one past it is merged into the one instance-wide "alert flood" alert.</summary>
     public int MaxOpenAlerts { get; init; } = 50_000;
 
+    /// <summary>
+    /// Largest JSON request body of the REST API (triage, suppressions, actions, lifts); larger, declared or sent
+    /// chunked, is answered 413 before it is held. The largest legitimate body, a bulk change of 500 alert ids, is
+    /// far below the default.
+    /// </summary>
+    public int MaxBodyBytes { get; init; } = 1024 * 1024;
+
     /// <summary>Consume <c>zt.alerts.v1</c> (off only for tools that use the API alone).</summary>
     public bool ConsumeAlerts { get; init; } = true;
 }

@@ -42,6 +42,11 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer");
         }
 
+        if (options.MaxBodyBytes is < 64 * 1024 or > 64 * 1024 * 1024)
+        {
+            errors.Add($"Responder:MaxBodyBytes must be from 65536 to 67108864 (is {options.MaxBodyBytes})");
+        }
+
         if (options.MaxOpenAlertsPerPrincipal < 1 || options.MaxOpenAlerts < 1)
         {
             errors.Add("Responder:MaxOpenAlertsPerPrincipal and Responder:MaxOpenAlerts must be positive");

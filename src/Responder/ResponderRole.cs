@@ -34,6 +34,7 @@ internal static class ResponderRole
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddValidatedOptions<ResponderOptions, ResponderOptionsValidator>(configuration.GetSection(ResponderOptions.Section));
         services.AddValidatedOptions<RevocationFeedOptions, RevocationFeedOptionsValidator>(configuration.GetSection(RevocationFeedOptions.Section));
+        services.TryAddSingleton(sp => new JsonBodyLimit(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.MaxBodyBytes, $"{ResponderOptions.Section}:MaxBodyBytes"));
         services.TryAddSingleton(sp => PolicyLoader.LoadFile(sp.GetRequiredService<IOptions<ResponderOptions>>().Value.PolicyPath));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, ResponderMigrations>());
 

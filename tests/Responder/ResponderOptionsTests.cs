@@ -11,6 +11,7 @@ public sealed class ResponderOptionsTests
             CommandRetries = -1,
             SchedulerInterval = TimeSpan.Zero,
             VerdictSuppression = TimeSpan.FromDays(120),
+            MaxBodyBytes = 100,
             ApiTokens =
             [
                 new ApiTokenOptions { Name = "ana", Role = "root", Token = "short" },
@@ -34,6 +35,7 @@ public sealed class ResponderOptionsTests
             "exactly one of Token, TokenSha256 or TokenFile",
             "64 hex digits",
             "VerdictSuppression must be at most 90 days",
+            "Responder:MaxBodyBytes must be from 65536",
             "viewer, analyst, responder, admin, not 'root'");
     }
 
@@ -67,12 +69,13 @@ public sealed class ResponderOptionsTests
             TokenFile = "/tmp/x",
             DefaultExpiry = TimeSpan.Zero,
             MaxStreamsPerCredential = 0,
+            MaxStreams = 2_000_000,
             PollInterval = TimeSpan.Zero,
             KeepAlive = TimeSpan.Zero,
             BufferSize = 0,
         });
 
-        ProblemList.AssertNames(failures, "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential", "PollInterval", "KeepAlive", "BufferSize");
+        ProblemList.AssertNames(failures, "Token or TokenFile", "Token must be", "DefaultExpiry", "MaxStreamsPerCredential must", "MaxStreams must", "PollInterval", "KeepAlive", "BufferSize");
 
         Assert.Empty(RevocationFeedOptionsValidator.Validate(new RevocationFeedOptions()));
     }

@@ -75,8 +75,14 @@ internal sealed class IngestHandler(
         {
             IngestLog.RateLimited(logger, source, name, wait);
             metrics.Rejected(source, name, "rate_limited", 1);
-            return await ProblemAsync(context, 429, "rate-limited", "Source rate limit exceeded",
-                $"Source '{source}' may send {options.Value.RatePerSecond:0.##} events per second (burst {options.Value.RateBurst}).", retryAfter: wait);
+            return await WriteAsync(context, rateLimiter.Refusal(source, wait));
+        }
+
+        if (ContentCodings.OtherCharset(context.Request.ContentType) is { } charset)
+        {
+            metrics.Rejected(source, name, "unsupported_media_type", 1);
+            return await ProblemAsync(context, 415, "unsupported-charset", "Unsupported charset",
+                $"The body is declared as charset '{ItemError.Clip(charset, 40)}'; Ingest reads JSON as UTF-8 only (RFC 8259): send it as UTF-8, with charset=utf-8 or no charset.");
         }
 
         EventsFormat format = EventsFormat.Json;
@@ -87,23 +93,33 @@ internal sealed class IngestHandler(
                 $"'{ItemError.Clip(context.Request.ContentType ?? string.Empty, 80)}' is not accepted; send application/json (an array of events), application/x-ndjson or {CloudEventMapping.BatchMediaType}.");
         }
 
+        if (!ContentCodings.TryDecode(context.Request, out var body, out var coding))
+        {
+            metrics.Rejected(source, name, "unsupported_media_type", 1);
+            context.Response.Headers.AcceptEncoding = ContentCodings.Supported;
+            return await ProblemAsync(context, 415, "unsupported-content-encoding", "Unsupported content encoding",
+                $"Content-Encoding '{ItemError.Clip(coding ?? string.Empty, 80)}' is not read; send the body uncompressed or with one of: {ContentCodings.Supported}.");
+        }
+
         var max = options.Value.MaxBodyBytes;
         if (context.Request.ContentLength > max)
         {
             metrics.Rejected(source, name, "too_large", 1);
             return await ProblemAsync(context, 413, "body-too-large", "Request body too large",
-                $"The body is {context.Request.ContentLength} bytes; the limit is {max}.");
+                $"The body is {context.Request.ContentLength} bytes; the limit is {max} (Ingest:MaxBodyBytes).");
         }
 
         byte[]? buffer = null;
         try
         {
             int length;
-            (buffer, length) = await ReadBodyAsync(context, max);
+            (buffer, length) = await ReadBodyAsync(context, body, coding is null ? context.Request.ContentLength : null, max);
             if (length > max)
             {
                 metrics.Rejected(source, name, "too_large", 1);
-                return await ProblemAsync(context, 413, "body-too-large", "Request body too large", $"The body is over the limit of {max} bytes.");
+                return await ProblemAsync(context, 413, "body-too-large", "Request body too large", coding is null
+                    ? $"The body is over the limit of {max} bytes (Ingest:MaxBodyBytes)."
+                    : $"The body, decoded from {coding}, is over the limit of {max} bytes (Ingest:MaxBodyBytes); decoding stopped there.");
             }
 
             MapResult result;
@@ -128,6 +144,12 @@ internal sealed class IngestHandler(
             metrics.Rejected(source, name, ex.StatusCode == 413 ? "too_large" : "malformed", 1);
             return await ProblemAsync(context, ex.StatusCode is >= 400 and < 500 ? ex.StatusCode : 400, "unreadable-body", "Request body could not be read", ex.Message);
         }
+        catch (InvalidDataException ex) when (coding is not null)
+        {
+            metrics.Rejected(source, name, "malformed", 1);
+            return await ProblemAsync(context, 400, "unreadable-body", "Request body could not be decoded",
+                $"The body is not valid {coding} data (Content-Encoding): {ex.Message}");
+        }
         catch (IOException ex)
         {
             metrics.Rejected(source, name, "malformed", 1);
@@ -138,6 +160,11 @@ internal sealed class IngestHandler(
             if (buffer is not null)
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+
+            if (coding is not null)
+            {
+                await body.DisposeAsync();
             }
         }
     }
@@ -193,7 +220,7 @@ internal sealed class IngestHandler(
         {
             metrics.Rejected(source, name, "too_large", result.ItemCount);
             return await ProblemAsync(context, 413, "batch-too-large", "Too many items in one request",
-                $"The batch holds {result.ItemCount} items; the limit is {o.MaxItemsPerBatch}. Split it.");
+                $"The batch holds {result.ItemCount} items; the limit is {o.MaxItemsPerBatch} (Ingest:MaxItemsPerBatch). Split it.");
         }
 
         if (result.ItemCount == 0)
@@ -293,15 +320,20 @@ internal sealed class IngestHandler(
         });
     }
 
-    private MapResult Map(SourceAdapter? adapter, EventsFormat format, ReadOnlyMemory<byte> body) =>
-        adapter is null ? eventParser.Parse(body, format) : adapter.Map(body.Span, SourceOptions(adapter.Idp));
+    private MapResult Map(SourceAdapter? adapter, EventsFormat format, ReadOnlyMemory<byte> body)
+    {
+        body = ContentCodings.WithoutByteOrderMark(body);
+        return adapter is null ? eventParser.Parse(body, format) : adapter.Map(body.Span, SourceOptions(adapter.Idp));
+    }
 
     /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
     /// <param name="idp">An identity provider, whose subjects may be named by user id (<c>Ingest:IdentitySubjects</c>).</param>
     private SourceMapOptions SourceOptions(string? idp) =>
         new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp)) { ReceivedAt = time.GetUtcNow() };
 
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, int max)
+    /// <summary>Reads at most <paramref name="max"/> + 1 bytes of <paramref name="stream"/> (the body, decoded when it is compressed).</summary>
+    /// <param name="declared">The body's length when the stream is the body itself, to size the buffer once.</param>
+    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpContext context, Stream stream, long? declared, int max)
     {
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
@@ -309,10 +341,8 @@ internal sealed class IngestHandler(
             limit.MaxRequestBodySize = max + 1L;
         }
 
-        var declared = context.Request.ContentLength;
         var buffer = ArrayPool<byte>.Shared.Rent(declared is > 0 ? (int)Math.Min(declared.Value + 1, max + 1L) : 16 * 1024);
         var length = 0;
-        var stream = context.Request.Body;
         try
         {
             while (true)

@@ -30,6 +30,17 @@ internal sealed class SourceRateLimiter(IOptions<IngestOptions> options, TimePro
         }
     }
 
+    /// <summary>The 429 answer to <paramref name="source"/> when <see cref="TryEnter"/> refused it, naming the settings.</summary>
+    public Problem Refusal(string source, TimeSpan retryAfter)
+    {
+        var o = options.Value;
+        return Problems.Create(429, "rate-limited", "Source rate limit exceeded",
+            $"Source '{source}' may send {o.RatePerSecond:0.##} events per second (Ingest:RatePerSecond), in bursts of up to {o.RateBurst} (Ingest:RateBurst).") with
+        {
+            RetryAfterSeconds = (int)Math.Clamp(Math.Ceiling(retryAfter.TotalSeconds), 1, 3600),
+        };
+    }
+
     /// <summary>Takes <paramref name="events"/> tokens from the source's bucket.</summary>
     public void Charge(string source, int events)
     {

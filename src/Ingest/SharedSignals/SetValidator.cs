@@ -27,9 +27,10 @@ internal sealed record ValidatedSet(string Transmitter, string Issuer, string Jt
 
 /// <summary>
 /// Validates a Security Event Token (RFC 8417) as SSF 1.0 asks: explicitly typed <c>secevent+jwt</c>, signed with an
-/// asymmetric key from the transmitter's JWKS (unknown kid: refetch once), <c>iss</c> of a configured transmitter,
-/// <c>aud</c> ZtStream's, <c>iat</c> within the replay window and not in the future, a <c>jti</c>, and an
-/// <c>events</c> object naming at least one event. Each failure is the RFC 8935 code that fits it.
+/// asymmetric key from the transmitter's JWKS published for the SET's <c>alg</c> (unknown kid: refetch once), no
+/// <c>crit</c> header, <c>iss</c> of a configured transmitter, <c>aud</c> ZtStream's, <c>iat</c> within the replay
+/// window and not in the future, no <c>exp</c>, a <c>jti</c>, and an <c>events</c> object naming at least one event.
+/// Each failure is the RFC 8935 code that fits it.
 /// </summary>
 internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptions> options, TimeProvider time)
 {
@@ -80,6 +81,12 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
             return Reject(SetErrors.InvalidRequest, $"the SET's typ header must be secevent+jwt (RFC 8417, SSF 1.0), got '{jwt.Typ}'");
         }
 
+        if (HasHeader(jwt, "crit"))
+        {
+            // RFC 7515 §4.1.11: a JWS naming an extension its recipient does not understand is invalid; ZtStream understands none.
+            return Reject(SetErrors.InvalidRequest, "the SET's crit header names JWS extensions ZtStream does not understand (RFC 7515 §4.1.11)");
+        }
+
         string issuer;
         try
         {
@@ -117,15 +124,16 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         }
 
         TokenValidationResult result;
+        IReadOnlyList<PublishedKey> keys;
         try
         {
-            var keys = await keySets.GetAsync(name, transmitter, refresh: false, cancellationToken);
-            result = await handler.ValidateTokenAsync(jwt, Parameters(issuer, transmitter, keys));
+            keys = await keySets.GetAsync(name, transmitter, refresh: false, cancellationToken);
+            result = await handler.ValidateTokenAsync(jwt, Parameters(issuer, transmitter, keys, jwt.Alg));
             if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
             {
                 // The transmitter may have rotated its key: fetch its JWKS again (rate-limited) and try once more.
                 keys = await keySets.GetAsync(name, transmitter, refresh: true, cancellationToken);
-                result = await handler.ValidateTokenAsync(jwt, Parameters(issuer, transmitter, keys));
+                result = await handler.ValidateTokenAsync(jwt, Parameters(issuer, transmitter, keys, jwt.Alg));
             }
         }
         catch (SsfKeysUnavailableException exception)
@@ -137,6 +145,8 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         {
             return result.Exception switch
             {
+                SecurityTokenSignatureKeyNotFoundException when keys.FirstOrDefault(k => k.Key.KeyId == jwt.Kid && !k.Verifies(jwt.Alg)) is { } other =>
+                    Reject(SetErrors.InvalidKey, $"the SET is signed with '{jwt.Alg}' but transmitter '{name}''s key '{jwt.Kid}' is published for '{other.Algorithm}' (RFC 7517 §4.4)"),
                 SecurityTokenSignatureKeyNotFoundException => Reject(SetErrors.InvalidKey, $"no key with kid '{jwt.Kid}' in the JWKS of transmitter '{name}'"),
                 SecurityTokenInvalidAudienceException => Reject(SetErrors.InvalidAudience, $"the SET's aud does not include '{transmitter.Audience}'"),
                 SecurityTokenInvalidIssuerException => Reject(SetErrors.InvalidIssuer, $"'{ItemError.Clip(issuer, 128)}' is not the configured issuer"),
@@ -192,6 +202,12 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
             return Reject(SetErrors.InvalidRequest, $"the SET was issued at {issuedAt:O}, before the replay window of {o.ReplayWindow.TotalDays:0.#} days; it cannot be told from a replay");
         }
 
+        if (claims.TryGetProperty("exp", out _))
+        {
+            // SSF 1.0 forbids exp in SETs, so that a SET and an ID or access token cannot pass for one another.
+            return Reject(SetErrors.InvalidRequest, "the SET has an exp claim, which SSF 1.0 forbids in SETs: it is another kind of JWT");
+        }
+
         if (!claims.TryGetProperty("events", out var events) || events.ValueKind != JsonValueKind.Object || !events.EnumerateObject().Any())
         {
             return Reject(SetErrors.InvalidRequest, "the SET's events claim must be an object naming at least one event");
@@ -208,11 +224,18 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         return (new ValidatedSet(name, issuer, jti, issuedAt, claims), null);
     }
 
-    private static TokenValidationParameters Parameters(string issuer, SsfTransmitterOptions transmitter, IReadOnlyList<SecurityKey> keys) => new()
+    private static bool HasHeader(JsonWebToken jwt, string name)
+    {
+        using var header = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedHeader));
+        return header.RootElement.ValueKind == JsonValueKind.Object && header.RootElement.TryGetProperty(name, out _);
+    }
+
+    /// <summary>Only the keys published for the SET's algorithm verify it (RFC 8725 §3.1: one key, one algorithm).</summary>
+    private static TokenValidationParameters Parameters(string issuer, SsfTransmitterOptions transmitter, IReadOnlyList<PublishedKey> keys, string algorithm) => new()
     {
         ValidIssuer = issuer,
         ValidAudience = transmitter.Audience,
-        IssuerSigningKeys = keys,
+        IssuerSigningKeys = [.. keys.Where(k => k.Verifies(algorithm)).Select(k => k.Key)],
         ValidAlgorithms = transmitter.EffectiveAlgorithms,
         ValidTypes = SetTypes,
         RequireSignedTokens = true,

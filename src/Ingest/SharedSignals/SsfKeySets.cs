@@ -2,6 +2,15 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace ZtStream.Ingest.SharedSignals;
 
+/// <summary>
+/// A signing key from a transmitter's JWKS with the <c>alg</c> it is published for (RFC 7517 §4.4), null when the JWKS
+/// names none: a key is used with that one algorithm only (RFC 8725 §3.1).
+/// </summary>
+internal sealed record PublishedKey(SecurityKey Key, string? Algorithm)
+{
+    public bool Verifies(string algorithm) => Algorithm is null || string.Equals(Algorithm, algorithm, StringComparison.Ordinal);
+}
+
 /// <summary>The transmitter's JWKS could not be fetched and none is cached.</summary>
 internal sealed class SsfKeysUnavailableException(string message, Exception? inner = null) : Exception(message, inner);
 
@@ -17,10 +26,10 @@ internal sealed class SsfKeySets(IHttpClientFactory httpClients, IOptions<SsfRec
     private readonly ConcurrentDictionary<string, Entry> cache = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> gates = new(StringComparer.OrdinalIgnoreCase);
 
-    private sealed record Entry(IReadOnlyList<SecurityKey> Keys, DateTimeOffset FetchedAt);
+    private sealed record Entry(IReadOnlyList<PublishedKey> Keys, DateTimeOffset FetchedAt);
 
     /// <summary>The transmitter's keys; <paramref name="refresh"/> asks for a refetch (an unknown kid), rate-limited.</summary>
-    public async Task<IReadOnlyList<SecurityKey>> GetAsync(string transmitter, SsfTransmitterOptions settings, bool refresh, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<PublishedKey>> GetAsync(string transmitter, SsfTransmitterOptions settings, bool refresh, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (Fresh(transmitter, refresh, o) is { } hit)
@@ -64,7 +73,7 @@ internal sealed class SsfKeySets(IHttpClientFactory httpClients, IOptions<SsfRec
         }
     }
 
-    private IReadOnlyList<SecurityKey>? Fresh(string transmitter, bool refresh, SsfReceiverOptions o)
+    private IReadOnlyList<PublishedKey>? Fresh(string transmitter, bool refresh, SsfReceiverOptions o)
     {
         if (!cache.TryGetValue(transmitter, out var entry))
         {
@@ -75,7 +84,7 @@ internal sealed class SsfKeySets(IHttpClientFactory httpClients, IOptions<SsfRec
         return age < (refresh ? o.JwksRefetchInterval : o.JwksCacheTime) ? entry.Keys : null;
     }
 
-    private async Task<IReadOnlyList<SecurityKey>> FetchAsync(Uri uri, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<PublishedKey>> FetchAsync(Uri uri, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -91,8 +100,16 @@ internal sealed class SsfKeySets(IHttpClientFactory httpClients, IOptions<SsfRec
             throw new InvalidOperationException("the JWKS is larger than 1 MiB");
         }
 
-        var set = new JsonWebKeySet(json);
-        return [.. set.GetSigningKeys()];
+        // Key by key, so each signing key keeps the alg it was published for; keys for encryption (use "enc") are left out.
+        List<PublishedKey> keys = [];
+        foreach (var published in new JsonWebKeySet(json).Keys)
+        {
+            var one = new JsonWebKeySet();
+            one.Keys.Add(published);
+            keys.AddRange(one.GetSigningKeys().Select(k => new PublishedKey(k, string.IsNullOrEmpty(published.Alg) ? null : published.Alg)));
+        }
+
+        return keys;
     }
 
     public void Dispose()

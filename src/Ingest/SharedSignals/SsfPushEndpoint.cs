@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.Sources.Credentials;
 
@@ -19,7 +21,9 @@ internal sealed record SetErrorResponse(string Err, string Description, string T
 internal sealed class SsfPushEndpoint(
     SourceAuthenticator authenticator,
     SsfReceiver receiver,
+    SourceRateLimiter rateLimiter,
     IOptions<SsfReceiverOptions> options,
+    IOptions<IngestOptions> ingestOptions,
     ILogger<SsfPushEndpoint> logger)
 {
     public const string Path = "/v1/ssf/events";
@@ -50,6 +54,15 @@ internal sealed class SsfPushEndpoint(
             return;
         }
 
+        // Each SET is a signature to check and a store lookup, accepted or not: it costs its source one event of its rate.
+        if (!rateLimiter.TryEnter(source, out var wait))
+        {
+            IngestLog.RateLimited(logger, source, "ssf", wait);
+            await Problems.WriteAsync(context, rateLimiter.Refusal(source, wait));
+            return;
+        }
+
+        rateLimiter.Charge(source, 1);
         var max = options.Value.MaxSetBytes;
         if (context.Request.ContentLength > max)
         {
@@ -81,15 +94,23 @@ internal sealed class SsfPushEndpoint(
             case SetOutcome.Duplicate:
                 context.Response.StatusCode = 202;
                 return;
+            case SetOutcome.Throttled:
+                await Problems.WriteAsync(context, Problems.Create(429, "too-many-new-principals", "Too many new principals from this source",
+                    $"This SET names a subject this Ingest has not seen recently, and source '{source}' has brought the {ingestOptions.Value.MaxNewPrincipalsPerMinute} new principals a minute Ingest:MaxNewPrincipalsPerMinute allows. Nothing from it was kept; push it again after Retry-After.")
+                    with { RetryAfterSeconds = RetrySeconds(receipt.RetryAfter) });
+                return;
             case SetOutcome.Unavailable:
                 await Problems.WriteAsync(context, Problems.Create(503, "event-log-unavailable", "The SET could not be kept now", "Nothing from this SET was kept; push it again later.")
-                    with { RetryAfterSeconds = (int)Math.Clamp(Math.Ceiling((receipt.RetryAfter ?? TimeSpan.FromSeconds(5)).TotalSeconds), 1, 3600) });
+                    with { RetryAfterSeconds = RetrySeconds(receipt.RetryAfter) });
                 return;
             default:
                 await WriteAsync(context, 400, receipt.Rejection!.Error, receipt.Rejection.Description);
                 return;
         }
     }
+
+    /// <summary>Whole seconds for <c>Retry-After</c>: at least one, at most an hour.</summary>
+    private static int RetrySeconds(TimeSpan? wait) => (int)Math.Clamp(Math.Ceiling((wait ?? TimeSpan.FromSeconds(5)).TotalSeconds), 1, 3600);
 
     private static async Task<string> ReadAsync(HttpContext context, int max)
     {

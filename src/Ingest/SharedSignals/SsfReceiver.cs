@@ -1,5 +1,6 @@
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
@@ -24,6 +25,12 @@ internal enum SetOutcome
 
     /// <summary>The event log or the store cannot take it now; nothing was kept, so it must be delivered again.</summary>
     Unavailable,
+
+    /// <summary>
+    /// Its subjects are new to Ingest and its source already brought <c>Ingest:MaxNewPrincipalsPerMinute</c> this
+    /// minute; nothing was kept, so it must be delivered again after <see cref="SetReceipt.RetryAfter"/>.
+    /// </summary>
+    Throttled,
 }
 
 /// <summary>The result of receiving a SET: the outcome, the rejection when refused, the retry delay when unavailable.</summary>
@@ -42,6 +49,7 @@ internal sealed class SsfReceiver(
     EventAppender appender,
     SourceGate gate,
     SourceAuthenticator authenticator,
+    NewPrincipalLimiter newPrincipals,
     IngestMetrics metrics,
     IOptions<IngestOptions> ingestOptions,
     IOptions<SsfReceiverOptions> options,
@@ -127,6 +135,15 @@ internal sealed class SsfReceiver(
             metrics.Rejected(source, Endpoint, "invalid", 1);
             IngestLog.SetRejected(logger, delivery, pushSource, refused.Error, refused.Description);
             return await RecordAsync(audit with { Error = refused.Error, Description = refused.Description }, new SetReceipt(SetOutcome.Rejected, refused, Jti: set.Jti), delivery, cancellationToken);
+        }
+
+        // The same cap as every other Ingest endpoint: a transmitter (or a source key pushing for one) cannot make up
+        // subjects faster than the Verifier is sized to take them.
+        if (events.Count > 0 && !newPrincipals.TryAdmit(source, events.Select(e => e.PrincipalKey), out var wait, out _))
+        {
+            IngestLog.NewPrincipalsCapped(logger, source, Endpoint, ingestOptions.Value.MaxNewPrincipalsPerMinute, wait);
+            metrics.Rejected(source, Endpoint, "new_principals", events.Count);
+            return new SetReceipt(SetOutcome.Throttled, RetryAfter: wait, Jti: set.Jti);
         }
 
         try

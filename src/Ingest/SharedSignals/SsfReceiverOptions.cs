@@ -65,6 +65,12 @@ internal sealed record SsfTransmitterOptions
     /// <summary>The Authorization header value sent when polling, e.g. <c>Bearer …</c>.</summary>
     public string? PollAuthorization { get; init; }
 
+    /// <summary>
+    /// Fetch the JWKS and poll over plain http from a host other than loopback. Off: whoever can change the JWKS on
+    /// the way can sign SETs ZtStream trusts, and the poll's bearer credential would travel in clear (RFC 6750 §5.3).
+    /// </summary>
+    public bool AllowHttp { get; init; }
+
     /// <summary>Most SETs asked for per poll.</summary>
     public int PollMaxEvents { get; init; } = 100;
 

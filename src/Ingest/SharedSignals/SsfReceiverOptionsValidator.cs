@@ -41,6 +41,10 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
             {
                 problems.Add($"{p}:JwksUri is required: the absolute http(s) URL of the transmitter's JWKS (got '{t.JwksUri}')");
             }
+            else if (InClear(t.JwksUri!, t))
+            {
+                problems.Add($"{p}:JwksUri must be https: its keys decide which SETs are trusted (http only to a loopback address, or with {p}:AllowHttp)");
+            }
 
             if (string.IsNullOrWhiteSpace(t.Audience))
             {
@@ -50,6 +54,10 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
             if (t.PollEndpoint is not null && !IsHttpUrl(t.PollEndpoint))
             {
                 problems.Add($"{p}:PollEndpoint must be an absolute http(s) URL (got '{t.PollEndpoint}')");
+            }
+            else if (t.PollEndpoint is not null && InClear(t.PollEndpoint, t))
+            {
+                problems.Add($"{p}:PollEndpoint must be https: the poll carries PollAuthorization (http only to a loopback address, or with {p}:AllowHttp)");
             }
 
             if (t.PollMaxEvents is < 1 or > 1000)
@@ -66,6 +74,8 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
             }
         }
     }
+
+    private static bool InClear(Uri uri, SsfTransmitterOptions t) => uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback && !t.AllowHttp;
 
     private static bool IsHttpUrl(Uri? uri) =>
         uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace ZtStream.Platform.Http;
@@ -86,14 +87,69 @@ internal static class Problems
                 $"'{request.ContentType}' is not accepted; send the body as application/json.")));
         }
 
+        var limit = context.RequestServices.GetService<JsonBodyLimit>() ?? JsonBodyLimit.Default;
+        var (body, refused) = await ReadBodyAsync(context, limit);
+        if (refused is not null)
+        {
+            return (null, Result(refused));
+        }
+
         try
         {
-            return (await request.ReadFromJsonAsync(type, context.RequestAborted), null);
+            // Deserialized from the bytes read, so the limit above bounds what it costs; the reader's depth limit (64) still applies.
+            return (JsonSerializer.Deserialize(body, type), null);
         }
         catch (JsonException e)
         {
             return (null, Result(Create(400, "malformed-body", "The body is not valid JSON for this request", e.Message)));
         }
+    }
+
+    /// <summary>
+    /// Reads the whole request body, at most <paramref name="limit"/>'s bytes whether or not it declares its length
+    /// (a chunked body is stopped just past the limit, never held whole); past it a 413 problem naming the setting,
+    /// a body that cannot be read (the client went away, bad chunking) a 400 problem.
+    /// </summary>
+    public static async Task<(byte[] Body, Problem? Problem)> ReadBodyAsync(HttpContext context, JsonBodyLimit limit)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(limit);
+        var tooLarge = Create(413, "body-too-large", "Request body too large", $"The limit is {limit.Bytes} bytes ({limit.Setting}).");
+        if (context.Request.ContentLength > limit.Bytes)
+        {
+            return ([], tooLarge);
+        }
+
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } server)
+        {
+            // This limit answers with a problem; the server's own (30 MB by default) would only abort the read.
+            server.MaxRequestBodySize = limit.Bytes + 1;
+        }
+
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+            {
+                buffer.Write(chunk, 0, read);
+                if (buffer.Length > limit.Bytes)
+                {
+                    return ([], tooLarge);
+                }
+            }
+        }
+        catch (BadHttpRequestException e)
+        {
+            return ([], e.StatusCode == 413 ? tooLarge : Create(400, "unreadable-body", "The body could not be read", e.Message));
+        }
+        catch (IOException e)
+        {
+            return ([], Create(400, "unreadable-body", "The body could not be read", e.Message));
+        }
+
+        return (buffer.ToArray(), null);
     }
 
     private sealed class ProblemResult(Problem problem) : IResult, IStatusCodeHttpResult, IContentTypeHttpResult
@@ -104,4 +160,11 @@ internal static class Problems
 
         public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, problem);
     }
+}
+
+/// <summary>The most bytes a JSON request body may have (<see cref="Problems.ReadJsonAsync"/>), and the setting that says so.</summary>
+internal sealed record JsonBodyLimit(long Bytes, string Setting)
+{
+    /// <summary>For a process that registers none.</summary>
+    public static JsonBodyLimit Default { get; } = new(1024 * 1024, "the default of 1 MiB");
 }

@@ -175,7 +175,12 @@ internal static class TriageApi
     }
 
     private static async Task StreamAsync(
-        HttpContext http, AlertStore alerts, [FromKeyedServices(AlertStore.WakeKey)] WakeSignal signal, IOptions<Revocation.RevocationFeedOptions> streams, TimeProvider time)
+        HttpContext http,
+        AlertStore alerts,
+        [FromKeyedServices(AlertStore.WakeKey)] WakeSignal signal,
+        Revocation.FeedStreamLimiter limiter,
+        IOptions<Revocation.RevocationFeedOptions> streams,
+        TimeProvider time)
     {
         var errors = new List<ItemError>();
         var query = QueryArgs.Alerts(http.Request.Query, errors);
@@ -187,6 +192,13 @@ internal static class TriageApi
         if (errors.Count > 0)
         {
             await Problems.WriteAsync(http, Problems.Invalid(errors));
+            return;
+        }
+
+        // Each alert stream polls the store on its own: capped as the revocation streams are, counted apart from them.
+        using var place = await limiter.EnterAsync(http, "alerts:" + ApiAuth.CallerOf(http).Name, "alert queue");
+        if (place is null)
+        {
             return;
         }
 

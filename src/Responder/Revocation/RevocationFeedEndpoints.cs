@@ -58,8 +58,7 @@ internal static class RevocationFeedEndpoints
         ApiTokenAuthenticator auth,
         ResponderTelemetry telemetry,
         IOptions<RevocationFeedOptions> options,
-        TimeProvider time,
-        ILogger<RevocationFeedHub> logger)
+        TimeProvider time)
     {
         var credential = await ReaderAsync(http, auth);
         if (credential is null)
@@ -75,43 +74,29 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
-        var max = options.Value.MaxStreamsPerCredential;
-        if (!limiter.TryEnter(credential, max, out var held))
+        using var place = await limiter.EnterAsync(http, credential, "revocation");
+        if (place is null)
         {
-            ResponderLog.FeedStreamRefused(logger, credential, held);
-            telemetry.FeedStreamRefused(credential);
-            await Problems.WriteAsync(http, Problems.Create(429, "too-many-streams", "Too many revocation streams",
-                $"this credential holds {held} open streams, the most Responder:Feed:MaxStreamsPerCredential allows ({max}); close one or retry later") with
-            {
-                RetryAfterSeconds = 30,
-            });
             return;
         }
 
-        try
-        {
-            using var subscribed = telemetry.FeedSubscribed();
+        using var subscribed = telemetry.FeedSubscribed();
 
-            // The hub polls the store for every stream, so a stream waits only for its wake or the keep-alive.
-            var keepAlive = options.Value.KeepAlive;
-            var stream = await EventStream.StartAsync(http, time, 1000);
-            await stream.PumpAsync(
-                resumeFrom ?? 0,
-                hub.ReadAsync,
-                RevocationFeedHub.BatchSize,
-                (buffer, item) =>
-                {
-                    buffer.Append(item.Text);
-                    return item.Version;
-                },
-                hub.NextAsync,
-                keepAlive,
-                keepAlive);
-        }
-        finally
-        {
-            limiter.Exit(credential);
-        }
+        // The hub polls the store for every stream, so a stream waits only for its wake or the keep-alive.
+        var keepAlive = options.Value.KeepAlive;
+        var stream = await EventStream.StartAsync(http, time, 1000);
+        await stream.PumpAsync(
+            resumeFrom ?? 0,
+            hub.ReadAsync,
+            RevocationFeedHub.BatchSize,
+            (buffer, item) =>
+            {
+                buffer.Append(item.Text);
+                return item.Version;
+            },
+            hub.NextAsync,
+            keepAlive,
+            keepAlive);
     }
 
     /// <summary>

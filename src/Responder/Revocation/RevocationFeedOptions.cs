@@ -24,8 +24,14 @@ internal sealed record RevocationFeedOptions
     /// </summary>
     public TimeSpan DefaultExpiry { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>Streams one credential may hold open at once (every anonymous reader counts as one credential).</summary>
+    /// <summary>
+    /// Streams one credential may hold open at once (every anonymous reader counts as one credential): revocation
+    /// streams, and apart from them alert-queue streams (<c>/v1/alerts/stream</c>).
+    /// </summary>
     public int MaxStreamsPerCredential { get; init; } = 64;
+
+    /// <summary>Event streams (revocation and alert queue) this Responder serves at once, of every credential together.</summary>
+    public int MaxStreams { get; init; } = 4_096;
 
     /// <summary>How often the feed looks in the store for entries other Responder instances wrote (this instance's own wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);

@@ -34,6 +34,11 @@ internal sealed class RevocationFeedOptionsValidator : OptionsValidator<Revocati
             errors.Add($"{at}:MaxStreamsPerCredential must be 1–100000 (is {options.MaxStreamsPerCredential})");
         }
 
+        if (options.MaxStreams < options.MaxStreamsPerCredential || options.MaxStreams > 1_000_000)
+        {
+            errors.Add($"{at}:MaxStreams must be from MaxStreamsPerCredential ({options.MaxStreamsPerCredential}) to 1000000 (is {options.MaxStreams})");
+        }
+
         errors.Positive($"{at}:PollInterval", options.PollInterval);
         errors.Positive($"{at}:KeepAlive", options.KeepAlive);
 

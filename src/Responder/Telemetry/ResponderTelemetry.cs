@@ -41,7 +41,7 @@ internal sealed class ResponderTelemetry
         toDone = meter.CreateHistogram("ztstream.responder.action.duration", "s", "Time from an action's decision to its outcome (done, active or failed), by kind, mode and state.", DurationBuckets);
         notifications = meter.CreateCounter<long>("ztstream.responder.notifications", "{notification}", "Notification sends, by target kind, route and outcome (delivered, retry, failed, throttled).");
         notificationDuration = meter.CreateHistogram("ztstream.responder.notification.duration", "s", "Time from a notification's queueing to its delivery, by target kind.", DurationBuckets);
-        feedStreamsRefused = meter.CreateCounter<long>("ztstream.responder.feed.streams.refused", "{stream}", "Revocation streams refused because their credential held Responder:Feed:MaxStreamsPerCredential, by credential.");
+        feedStreamsRefused = meter.CreateCounter<long>("ztstream.responder.feed.streams.refused", "{stream}", "Event streams (revocation, alert queue) refused because Responder:Feed:MaxStreamsPerCredential or MaxStreams was reached, by credential.");
         feedReads = meter.CreateCounter<long>("ztstream.responder.feed.store_reads", "{query}", "Store reads serving the revocation streams, by kind: shared (one per change, whatever the number of streams), catch_up.");
         alertsMerged = meter.CreateCounter<long>("ztstream.responder.alerts.merged", "{alert}", "Alerts merged into an alert-flood alert because a cap on open alerts was reached, by cap (per_principal, total).");
         meter.CreateObservableUpDownCounter("ztstream.responder.feed.subscribers", () => Interlocked.Read(ref feedSubscribers), "{subscriber}", "SDK instances following the revocation feed (SSE) now.");

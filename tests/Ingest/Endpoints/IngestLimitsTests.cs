@@ -27,6 +27,7 @@ public sealed class IngestLimitsTests
             Assert.Equal(TimeSpan.FromSeconds(1), limited.Headers.RetryAfter?.Delta);
             var problem = await limited.Content.ReadFromJsonAsync<JsonElement>(Ct);
             Assert.Equal(429, problem.GetProperty("status").GetInt32());
+            Assert.Contains("Ingest:RatePerSecond", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         // Limits are per source.
@@ -228,11 +229,5 @@ public sealed class IngestLimitsTests
             Assert.Equal(1, rejected.Value);
             Assert.Equal("invalid", rejected.Tags["reason"]);
         }
-    }
-
-    /// <summary>A body sent chunked, without Content-Length.</summary>
-    private sealed class NoLengthStream(byte[] data) : MemoryStream(data)
-    {
-        public override bool CanSeek => false;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.TestSupport.Fuzzing;
+using ZtStream.TestSupport.Jose;
 using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
@@ -56,6 +57,18 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         return await server.Client.SendAsync(request, Ct);
     }
 
+    /// <summary>A 429 problem with Retry-After whose detail names <paramref name="setting"/>; disposes the response.</summary>
+    private static async Task AssertTooManyAsync(HttpResponseMessage response, string setting)
+    {
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            Assert.NotNull(response.Headers.RetryAfter);
+            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+            Assert.Contains(setting, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(string Err, JsonElement Body)> ErrorAsync(HttpResponseMessage response)
     {
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
@@ -95,6 +108,70 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
         var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
+    }
+
+    [Fact]
+    public async Task Push_SetsForMoreNewSubjectsThanTheSourceMayBring_Is429NamingTheSettingAndNothingKept()
+    {
+        var log = TestLogs.CreateInProcess();
+        var settings = Settings();
+        settings["Ingest:MaxNewPrincipalsPerMinute"] = "2";
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartAsync(log, settings, time);
+        var key = await server.AddSourceAsync("flood");
+        string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
+
+        foreach (var sub in new[] { "new-1@example.com", "new-2@example.com" })
+        {
+            using var accepted = await PushAsync(server, Revoked(sub), key);
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        var third = Revoked("new-3@example.com");
+        await AssertTooManyAsync(await PushAsync(server, third, key), "Ingest:MaxNewPrincipalsPerMinute");
+
+        // A subject already seen still gets through.
+        using (var known = await PushAsync(server, Revoked("new-1@example.com"), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, known.StatusCode);
+        }
+
+        // Nothing of the refused SET was kept or remembered: pushed again after the minute, it is taken.
+        Assert.DoesNotContain(await LogReader.ReadAsync(log, server.Topic, 3), r => r.Event.Subject?.Id == "new-3@example.com");
+        time.Advance(TimeSpan.FromSeconds(61));
+        using var again = await PushAsync(server, third, key);
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Contains(await LogReader.ReadAsync(log, server.Topic, 4), r => r.Event.Subject?.Id == "new-3@example.com");
+    }
+
+    [Fact]
+    public async Task Push_MoreSetsThanTheSourceRate_Is429NamingTheSetting_RefusedSetsCountToo_OtherSourcesServed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings();
+        settings["Ingest:RatePerSecond"] = "1";
+        settings["Ingest:RateBurst"] = "2";
+        await using var server = await IngestServer.StartAsync(TestLogs.CreateInProcess(), settings, time);
+        var key = await server.AddSourceAsync("pusher");
+        var other = await server.AddSourceAsync("calm");
+        string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
+
+        using (var good = await PushAsync(server, Revoked("a@example.com"), key))
+        using (var bad = await PushAsync(server, "not.a.set", key))
+        {
+            Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.BadRequest), (good.StatusCode, bad.StatusCode));
+        }
+
+        await AssertTooManyAsync(await PushAsync(server, Revoked("b@example.com"), key), "Ingest:RatePerSecond");
+
+        using (var calm = await PushAsync(server, Revoked("c@example.com"), other))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, calm.StatusCode);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        using var later = await PushAsync(server, Revoked("b@example.com"), key);
+        Assert.Equal(HttpStatusCode.Accepted, later.StatusCode);
     }
 
     [Fact]
@@ -194,6 +271,94 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             var (err, body) = await ErrorAsync(response);
             Assert.True(expected == err, $"{set[..Math.Min(40, set.Length)]}…: expected {expected}, got {err} ({body})");
         }
+    }
+
+    /// <summary>
+    /// What RFC 7515, RFC 8725 and SSF 1.0 tell a SET recipient to refuse, each signed so that only that one rule is
+    /// broken: none of them is accepted, and each is answered with the RFC 8935 code that fits.
+    /// </summary>
+    [Fact]
+    public async Task Push_SetsTheJwsAndSsfRulesForbid_AreRefusedAndNothingIsAppended()
+    {
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log, Settings());
+        var key = await server.AddSourceAsync("idp");
+        JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        using var attacker = RSA.Create(2048);
+        var expiring = Good();
+        expiring["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
+        var noAudience = Good();
+        noAudience.Remove("aud");
+        // RFC 8725 §2.1: the RSA public key (as published) used as an HMAC secret.
+        var confused = TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["typ"] = "secevent+jwt", ["kid"] = transmitter.KeyId }, Good(), secret: Encoding.UTF8.GetBytes(transmitter.Jwks()));
+
+        (string Why, string Set, string Err)[] cases =
+        [
+            // SSF 1.0: the exp claim MUST NOT be used in SSF SETs (defence against confusion with other JWTs).
+            ("exp", transmitter.Sign(expiring), SetErrors.InvalidRequest),
+            // RFC 7515 §4.1.11: a crit extension the recipient does not understand makes the JWS invalid.
+            ("crit", transmitter.SignWithHeader(new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true }, Good()), SetErrors.InvalidRequest),
+            ("crit-not-array", transmitter.SignWithHeader(new JsonObject { ["crit"] = "exp" }, Good()), SetErrors.InvalidRequest),
+            // RFC 8725 §3.10: keys named by the token itself (jwk, jku, x5u) are never trusted.
+            ("jwk", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jwk"] = TestJws.PublicJwk(attacker, "attacker") }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("jku", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jku"] = "https://attacker.example/jwks.json" }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("x5u", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["x5u"] = "https://attacker.example/cert.pem" }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("hs256-public-key", confused, SetErrors.InvalidKey),
+            ("no aud", transmitter.Sign(noAudience), SetErrors.InvalidAudience),
+            // RFC 7517 §4.4, RFC 8725 §3.1: the key is published for RS256; PS256 with it is another algorithm.
+            ("alg-not-the-keys", transmitter.SignWithHeader(new JsonObject { ["alg"] = SecurityAlgorithms.RsaSsaPssSha256 }, Good()), SetErrors.InvalidKey),
+        ];
+
+        foreach (var (why, set, expected) in cases)
+        {
+            using var response = await PushAsync(server, set, key);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
+            var (err, body) = await ErrorAsync(response);
+            Assert.True(expected == err, $"{why}: expected {expected}, got {err} ({body})");
+        }
+
+        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(500)));
+    }
+
+    [Theory]
+    [InlineData("enc", SecurityAlgorithms.RsaSha256)] // RFC 7517 §4.2: a key published for encryption verifies no signature.
+    [InlineData("sig", SecurityAlgorithms.RsaSha512)] // RFC 7517 §4.4: a key published for RS512 verifies no RS256 signature.
+    public async Task Push_SignedWithAKeyPublishedForOtherUse_IsInvalidKey(string use, string keyAlgorithm)
+    {
+        transmitter.KeyUse = use;
+        transmitter.KeyAlgorithm = keyAlgorithm;
+        var settings = Settings();
+        settings["Ingest:Ssf:Transmitters:idp:Algorithms:0"] = SecurityAlgorithms.RsaSha256;
+        settings["Ingest:Ssf:Transmitters:idp:Algorithms:1"] = SecurityAlgorithms.RsaSha512;
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("idp");
+
+        using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), key);
+
+        Assert.Equal(SetErrors.InvalidKey, (await ErrorAsync(response)).Err);
+    }
+
+    [Fact]
+    public async Task Push_ManyUnknownKids_RefetchTheJwksAtMostOncePerInterval()
+    {
+        var settings = Settings();
+        settings["Ingest:Ssf:JwksRefetchInterval"] = "00:10:00";
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("idp");
+        using var attacker = RSA.Create(2048);
+        using (var first = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com"))), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com")), with: attacker, kid: $"unknown-{i}"), key);
+            Assert.Equal(SetErrors.InvalidKey, (await ErrorAsync(response)).Err);
+        }
+
+        // Unknown kids cannot turn pushes into requests against the transmitter's JWKS endpoint.
+        Assert.Equal(1, transmitter.JwksFetches);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using ZtStream.TestSupport.Jose;
 
 namespace ZtStream.TestSupport.SharedSignals;
 
@@ -38,6 +39,12 @@ public sealed class TestTransmitter : IAsyncDisposable
     public Uri PollUri => new(BaseAddress, "/poll");
 
     public string KeyId => keyId;
+
+    /// <summary>The <c>use</c> the JWKS gives the key (RFC 7517 §4.2).</summary>
+    public string KeyUse { get; set; } = "sig";
+
+    /// <summary>The <c>alg</c> the JWKS gives the key (RFC 7517 §4.4).</summary>
+    public string KeyAlgorithm { get; set; } = SecurityAlgorithms.RsaSha256;
 
     /// <summary>How many times the JWKS was fetched.</summary>
     public int JwksFetches => Volatile.Read(ref fetches);
@@ -92,6 +99,21 @@ public sealed class TestTransmitter : IAsyncDisposable
             new Dictionary<string, object> { ["typ"] = typ });
     }
 
+    /// <summary>
+    /// A compact JWS of <paramref name="claims"/> with exactly <paramref name="header"/> (its <c>alg</c> RS256 unless
+    /// given, <c>typ</c> and <c>kid</c> the current key's unless given), signed with the current key or another.
+    /// </summary>
+    public string SignWithHeader(JsonObject header, JsonObject claims, RSA? with = null)
+    {
+        header["alg"] ??= SecurityAlgorithms.RsaSha256;
+        header["typ"] ??= "secevent+jwt";
+        lock (keyLock)
+        {
+            header["kid"] ??= keyId;
+            return TestJws.Sign(header, claims, with ?? key);
+        }
+    }
+
     /// <summary>Replaces the signing key; the JWKS publishes only the new one.</summary>
     public void RotateKey(string newKeyId)
     {
@@ -107,26 +129,15 @@ public sealed class TestTransmitter : IAsyncDisposable
 
     public string Jwks()
     {
-        RSAParameters parameters;
-        string kid;
+        JsonObject jwk;
         lock (keyLock)
         {
-            parameters = key.ExportParameters(false);
-            kid = keyId;
+            jwk = TestJws.PublicJwk(key, keyId);
         }
 
-        return new JsonObject
-        {
-            ["keys"] = new JsonArray(new JsonObject
-            {
-                ["kty"] = "RSA",
-                ["use"] = "sig",
-                ["alg"] = "RS256",
-                ["kid"] = kid,
-                ["n"] = Base64UrlEncoder.Encode(parameters.Modulus),
-                ["e"] = Base64UrlEncoder.Encode(parameters.Exponent),
-            }),
-        }.ToJsonString();
+        jwk["use"] = KeyUse;
+        jwk["alg"] = KeyAlgorithm;
+        return new JsonObject { ["keys"] = new JsonArray(jwk) }.ToJsonString();
     }
 
     private async Task<IResult> PollAsync(HttpContext context)

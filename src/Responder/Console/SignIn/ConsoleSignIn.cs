@@ -67,6 +67,7 @@ internal static class ConsoleSignIn
                 o.GetClaimsFromUserInfoEndpoint = true;
                 o.MapInboundClaims = false;
                 o.SaveTokens = false;
+                IdTokenRules.Apply(o.TokenValidationParameters);
                 o.Scope.Clear();
                 o.Scope.Add("openid");
                 foreach (var scope in sso.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries))

@@ -57,7 +57,7 @@ internal static class SsfStreamEndpoints
     public const string VerifyPath = "/ssf/verify";
     public const string PollPath = "/ssf/poll";
     public const string SignalsPath = "/v1/ssf/signals";
-    private const int MaxBody = 64 * 1024;
+    private static readonly JsonBodyLimit StreamBodyLimit = new(64 * 1024, "the stream API's fixed limit");
 
     internal static void Map(IEndpointRouteBuilder endpoints)
     {
@@ -589,19 +589,11 @@ internal static class SsfStreamEndpoints
 
     private static async Task<(JsonObject? Body, IResult? Error)> ReadBodyAsync(HttpContext http, bool required)
     {
-        if (http.Request.ContentLength > MaxBody)
+        // The stream API's bodies are small JSON objects (RFC 8935 stream configuration); the limit is fixed, not a setting.
+        var (buffer, refused) = await Problems.ReadBodyAsync(http, StreamBodyLimit);
+        if (refused is not null)
         {
-            return (null, Problem(413, "body-too-large", "Request body too large", $"The limit is {MaxBody} bytes."));
-        }
-
-        using var buffer = new MemoryStream();
-        try
-        {
-            await http.Request.Body.CopyToAsync(buffer, http.RequestAborted);
-        }
-        catch (Exception exception) when (exception is BadHttpRequestException or IOException)
-        {
-            return (null, Problem(400, "invalid-request", "The body could not be read", exception.Message));
+            return (null, Problem(refused.Status, refused.Status == 413 ? "body-too-large" : "invalid-request", refused.Title, refused.Detail!));
         }
 
         if (buffer.Length == 0)
@@ -611,14 +603,9 @@ internal static class SsfStreamEndpoints
                 : (new JsonObject(), null);
         }
 
-        if (buffer.Length > MaxBody)
-        {
-            return (null, Problem(413, "body-too-large", "Request body too large", $"The limit is {MaxBody} bytes."));
-        }
-
         try
         {
-            return JsonNode.Parse(buffer.ToArray()) is JsonObject body
+            return JsonNode.Parse(buffer) is JsonObject body
                 ? (body, null)
                 : (null, Problem(400, "invalid-request", "The body must be a JSON object", "Send the request as a JSON object."));
         }

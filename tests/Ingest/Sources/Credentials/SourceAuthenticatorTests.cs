@@ -1,3 +1,5 @@
+using ZtStream.Ingest.Tests.Endpoints;
+
 namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 public sealed class SourceAuthenticatorTests
@@ -37,5 +39,32 @@ public sealed class SourceAuthenticatorTests
         Assert.True(SourceKeys.HashesEqual(SourceKeys.Hash(a), SourceKeys.Hash(a)));
         Assert.False(SourceKeys.HashesEqual(SourceKeys.Hash(a), SourceKeys.Hash(b)));
         Assert.Equal("ZmFsY286enRzX2FiYw==", Convert.ToBase64String(Encoding.UTF8.GetBytes("falco:zts_abc")));
+    }
+
+    /// <summary>
+    /// A key revoked from another process (<c>ztstream sources revoke</c>) after Ingest remembered it as valid is refused
+    /// once <c>Ingest:CredentialCacheTime</c> has passed, and the key issued in its place works at once.
+    /// </summary>
+    [Fact]
+    public async Task RevokedKey_AlreadyRemembered_IsRefusedOnceTheCacheTimePassed_AndItsReplacementWorksAtOnce()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:CredentialCacheTime"] = "00:00:05" }, time);
+        var old = await server.AddSourceAsync("rotating");
+        using (var remembered = await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("r-1", time.GetUtcNow())), old))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, remembered.StatusCode);
+        }
+
+        Assert.True(await server.RevokeSourceAsync("rotating"));
+        var replacement = await server.AddSourceAsync("rotating");
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        using var refused = await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("r-2", time.GetUtcNow())), old);
+        using var accepted = await server.PostAsync("/v1/events", Payloads.Array(Payloads.Event("r-3", time.GetUtcNow())), replacement);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        Assert.Equal(["r-1", "r-3"], (await server.ReadLoggedAsync(2)).Select(r => r.Event.Id).Order());
     }
 }

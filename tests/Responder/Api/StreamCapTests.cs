@@ -1,0 +1,70 @@
+using ZtStream.Responder.Revocation;
+
+namespace ZtStream.Responder.Tests.Api;
+
+/// <summary>
+/// The Responder's event streams (alert queue, revocation feed) over real HTTP: capped per credential and in all, the
+/// refusal a problem naming the setting, others still served, and a client that goes away gives its place back.
+/// </summary>
+public sealed class StreamCapTests
+{
+    private const string AlertStream = "/v1/alerts/stream";
+
+    [Fact]
+    public async Task AlertStream_OverTheCapOfOneCaller_Is429NamingTheSetting_OthersServed_AndADroppedClientFreesItsPlace()
+    {
+        await using var host = await new ResponderTestHost { UseKestrel = true }
+            .WithSetting("Responder:Feed:MaxStreamsPerCredential", "2").StartAsync();
+        var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
+
+        var first = await SseReader.OpenAsync(viewer, AlertStream, null, Ct);
+        await using var second = await SseReader.OpenAsync(viewer, AlertStream, null, Ct);
+        using (var third = await viewer.GetAsync(AlertStream, HttpCompletionOption.ResponseHeadersRead, Ct))
+        {
+            var problem = await ReadProblemAsync(third, HttpStatusCode.TooManyRequests);
+            Assert.Contains("Responder:Feed:MaxStreamsPerCredential", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.NotNull(third.Headers.RetryAfter);
+        }
+
+        // The same caller's other requests, another caller's stream, and the caller's revocation stream are all still served.
+        Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/v1/alerts", Ct)).StatusCode);
+        await using (await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.AnalystToken), AlertStream, null, Ct))
+        await using (await SseReader.OpenAsync(viewer, RevocationFeed.StreamPath, null, Ct))
+        {
+        }
+
+        // A client that drops its connection: its place is given back once the server sees the connection close.
+        await first.DisposeAsync();
+        var limiter = host.Get<FeedStreamLimiter>();
+        await Eventually.HoldsAsync(() => Task.FromResult(limiter.Open("alerts:vic") < 2), "the dropped stream's place is freed");
+        await using var again = await SseReader.OpenAsync(viewer, AlertStream, null, Ct);
+    }
+
+    [Fact]
+    public async Task Streams_OverTheCapOfAllCredentials_Is429NamingMaxStreams()
+    {
+        await using var host = await new ResponderTestHost { UseKestrel = true }
+            .WithSetting("Responder:Feed:MaxStreamsPerCredential", "2")
+            .WithSetting("Responder:Feed:MaxStreams", "3").StartAsync();
+
+        await using var feed1 = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, Ct);
+        await using var feed2 = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.FeedToken), RevocationFeed.StreamPath, null, Ct);
+        await using var queue = await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.AnalystToken), AlertStream, null, Ct);
+
+        foreach (var (token, path) in new[] { (ResponderTestHost.ViewerToken, AlertStream), (ResponderTestHost.ResponderToken, RevocationFeed.StreamPath) })
+        {
+            using var refused = await host.ClientFor(token).GetAsync(path, HttpCompletionOption.ResponseHeadersRead, Ct);
+            var problem = await ReadProblemAsync(refused, HttpStatusCode.TooManyRequests);
+            Assert.Contains("Responder:Feed:MaxStreams ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(3, host.Get<FeedStreamLimiter>().Total);
+    }
+
+    private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+    }
+}

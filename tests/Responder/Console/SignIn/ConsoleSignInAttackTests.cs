@@ -1,0 +1,200 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.WebUtilities;
+using ZtStream.Responder.Console;
+using ZtStream.Responder.Console.SignIn;
+using ZtStream.TestSupport.Jose;
+
+namespace ZtStream.Responder.Tests.Console.SignIn;
+
+/// <summary>
+/// The console's OpenID Connect sign-in under attack, through the HTTP path a browser takes (sign-in redirect, the
+/// provider's callback, the session cookie), against a provider that answers with forged ID tokens: OpenID Connect
+/// Core §3.1.3.7 (ID token validation), RFC 8725 (JWT best current practice), RFC 7636 (PKCE), state and nonce.
+/// </summary>
+public sealed class ConsoleSignInAttackTests : IAsyncLifetime
+{
+    private ScriptedOpenIdProvider idp = null!;
+    private ResponderTestHost host = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        idp = await ScriptedOpenIdProvider.StartAsync();
+        host = await new ResponderTestHost(null, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true }
+            .WithSetting("Responder:Sso:Authority", idp.Issuer)
+            .WithSetting("Responder:Sso:ClientId", ScriptedOpenIdProvider.ClientId)
+            .WithSetting("Responder:Sso:RequireHttpsMetadata", "false")
+            .WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst")
+            .StartAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.DisposeAsync();
+        await idp.DisposeAsync();
+    }
+
+    /// <summary>A browser: its own cookie jar, redirects not followed so each step can be read.</summary>
+    private sealed class Browser : IDisposable
+    {
+        public CookieContainer Cookies { get; } = new();
+
+        public HttpClient Http { get; }
+
+        public Browser() => Http = new HttpClient(new HttpClientHandler { CookieContainer = Cookies, AllowAutoRedirect = false });
+
+        public void Dispose() => Http.Dispose();
+    }
+
+    private Uri At(string pathAndQuery) => new(host.BaseAddress!, pathAndQuery);
+
+    /// <summary>Starts a sign-in: the Responder redirects to the provider; the state and nonce are read from that redirect.</summary>
+    private async Task<(string State, string Nonce)> StartSignInAsync(Browser browser, string query = "")
+    {
+        using var response = await browser.Http.GetAsync(At(ConsoleSignIn.SignInPath + query), Ct);
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        var location = response.Headers.Location!;
+        Assert.StartsWith(idp.Issuer + "/authorize", location.ToString(), StringComparison.Ordinal);
+        var parameters = QueryHelpers.ParseQuery(location.Query);
+        Assert.Equal("S256", parameters["code_challenge_method"].ToString());
+        idp.Authorized(parameters["code_challenge"].ToString());
+        return (parameters["state"].ToString(), parameters["nonce"].ToString());
+    }
+
+    private Task<HttpResponseMessage> CallbackAsync(Browser browser, string? state) =>
+        browser.Http.GetAsync(At(ConsoleSignIn.CallbackPath + "?code=scripted-code" + (state is null ? "" : "&state=" + Uri.EscapeDataString(state))), Ct);
+
+    private string? SessionCookie(Browser browser) => browser.Cookies.GetCookies(host.BaseAddress!)[ConsoleSignIn.CookieName]?.Value;
+
+    private static void AssertRefused(HttpResponseMessage response, string why)
+    {
+        Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{why}: answered {(int)response.StatusCode} {response.Headers.Location}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.False(response.Headers.TryGetValues("Set-Cookie", out var cookies) && cookies.Any(c => c.StartsWith(ConsoleSignIn.CookieName + "=", StringComparison.Ordinal) && !c.Contains("expires=Thu, 01 Jan 1970", StringComparison.OrdinalIgnoreCase)),
+            $"{why}: a session cookie was set");
+    }
+
+    [Fact]
+    public async Task SignIn_ValidIdToken_IssuesANewSessionCookie_NotOneSetBefore_AndReturnsToTheConsoleWhateverTheReturnUrl()
+    {
+        using var browser = new Browser();
+        // Session fixation: a cookie planted before sign-in must not become the session.
+        browser.Cookies.Add(host.BaseAddress!, new System.Net.Cookie(ConsoleSignIn.CookieName, "planted-by-an-attacker"));
+        var (state, nonce) = await StartSignInAsync(browser, "?ReturnUrl=https%3A%2F%2Fevil.example%2F&returnUrl=%2F%2Fevil.example&redirect_uri=https%3A%2F%2Fevil.example%2F");
+        idp.IdToken = idp.Sign(idp.Claims(nonce));
+
+        using var callback = await CallbackAsync(browser, state);
+
+        Assert.True(callback.StatusCode == HttpStatusCode.Found, $"answered {(int)callback.StatusCode}: {await callback.Content.ReadAsStringAsync(Ct)} {idp.TokenRequestError}");
+        Assert.Equal(ConsoleEndpoints.BasePath + "/", callback.Headers.Location!.OriginalString);
+        var session = SessionCookie(browser);
+        Assert.NotNull(session);
+        Assert.NotEqual("planted-by-an-attacker", session);
+        var me = await browser.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct);
+        Assert.Equal(("ana", "analyst"), (me.GetProperty("name").GetString(), me.GetProperty("role").GetString()));
+    }
+
+    [Fact]
+    public async Task Callback_ForgedOrMisdirectedIdTokens_AreRefusedAndNoSessionIsMade()
+    {
+        using var attacker = RSA.Create(2048);
+        var now = DateTimeOffset.UtcNow;
+        var jwks = Encoding.UTF8.GetBytes(idp.Jwks());
+        (string Why, Func<string, string> Token)[] cases =
+        [
+            ("alg none", nonce => TestJws.Sign(new JsonObject { ["alg"] = "none", ["typ"] = "JWT" }, idp.Claims(nonce))),
+            ("HS256 keyed with the provider's public key", nonce => TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["kid"] = idp.KeyId }, idp.Claims(nonce), secret: jwks)),
+            ("attacker's key in a jwk header", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = "attacker", ["jwk"] = TestJws.PublicJwk(attacker, "attacker") }, idp.Claims(nonce), attacker)),
+            ("attacker's JWKS in a jku header", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = "attacker", ["jku"] = "https://evil.example/jwks" }, idp.Claims(nonce), attacker)),
+            ("attacker's key under the provider's kid", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = idp.KeyId }, idp.Claims(nonce), attacker)),
+            ("crit naming an unknown extension", nonce => idp.Sign(idp.Claims(nonce), new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true })),
+            ("PS256 with a key published for RS256", nonce => idp.Sign(idp.Claims(nonce), new JsonObject { ["alg"] = "PS256" })),
+            ("another issuer", nonce => idp.Sign(With(idp.Claims(nonce), "iss", "https://evil.example"))),
+            ("another client's audience", nonce => idp.Sign(With(idp.Claims(nonce), "aud", "another-client"))),
+            ("no audience", nonce => idp.Sign(Without(idp.Claims(nonce), "aud"))),
+            ("issued to another client (azp)", nonce => idp.Sign(With(With(idp.Claims(nonce), "aud", new JsonArray(ScriptedOpenIdProvider.ClientId, "another-client")), "azp", "another-client"))),
+            ("expired", nonce => idp.Sign(With(idp.Claims(nonce), "exp", now.AddMinutes(-10).ToUnixTimeSeconds()))),
+            ("no exp", nonce => idp.Sign(Without(idp.Claims(nonce), "exp"))),
+            ("not valid before an hour from now", nonce => idp.Sign(With(idp.Claims(nonce), "nbf", now.AddHours(1).ToUnixTimeSeconds()))),
+            ("another sign-in's nonce", nonce => idp.Sign(idp.Claims("nonce-of-another-sign-in"))),
+            ("no nonce", nonce => idp.Sign(Without(idp.Claims(nonce), "nonce"))),
+        ];
+
+        List<string> accepted = [];
+        foreach (var (why, token) in cases)
+        {
+            using var browser = new Browser();
+            var (state, nonce) = await StartSignInAsync(browser);
+            idp.IdToken = token(nonce);
+
+            using var callback = await CallbackAsync(browser, state);
+
+            if (callback.StatusCode != HttpStatusCode.Unauthorized || SessionCookie(browser) is not null)
+            {
+                accepted.Add($"{why}: answered {(int)callback.StatusCode}");
+                continue;
+            }
+
+            AssertRefused(callback, why);
+        }
+
+        Assert.True(accepted.Count == 0, string.Join("; ", accepted));
+    }
+
+    [Fact]
+    public async Task Callback_WithoutState_WithAnotherBrowsersState_OrReplayed_IsRefused()
+    {
+        using var victim = new Browser();
+        using var attacker = new Browser();
+        var (attackerState, attackerNonce) = await StartSignInAsync(attacker);
+        idp.IdToken = idp.Sign(idp.Claims(attackerNonce));
+
+        using (var noState = await CallbackAsync(victim, state: null))
+        {
+            AssertRefused(noState, "no state");
+        }
+
+        // Login CSRF: the attacker's own callback, opened in the victim's browser, must not sign the victim in as the attacker.
+        using (var csrf = await CallbackAsync(victim, attackerState))
+        {
+            AssertRefused(csrf, "another browser's state");
+        }
+
+        Assert.Null(SessionCookie(victim));
+        using (var first = await CallbackAsync(attacker, attackerState))
+        {
+            Assert.Equal(HttpStatusCode.Found, first.StatusCode);
+        }
+
+        using var replay = await CallbackAsync(attacker, attackerState);
+        AssertRefused(replay, "the same callback again");
+    }
+
+    [Fact]
+    public async Task Callback_IdTokensWithUnknownKids_RefetchTheProvidersKeysAtMostOnce()
+    {
+        using var attacker = RSA.Create(2048);
+        for (var i = 0; i < 4; i++)
+        {
+            using var browser = new Browser();
+            var (state, nonce) = await StartSignInAsync(browser);
+            idp.IdToken = TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = $"unknown-{i}" }, idp.Claims(nonce), attacker);
+            using var callback = await CallbackAsync(browser, state);
+            AssertRefused(callback, $"unknown kid {i}");
+        }
+
+        // The first fetch, and one refresh for an unknown kid; more would let forged tokens drive traffic to the provider.
+        Assert.InRange(idp.JwksFetches, 1, 2);
+    }
+
+    private static JsonObject With(JsonObject claims, string name, JsonNode? value)
+    {
+        claims[name] = value;
+        return claims;
+    }
+
+    private static JsonObject Without(JsonObject claims, string name)
+    {
+        claims.Remove(name);
+        return claims;
+    }
+}
