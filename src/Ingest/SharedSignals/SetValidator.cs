@@ -29,8 +29,8 @@ internal sealed record ValidatedSet(string Transmitter, string Issuer, string Jt
 /// Validates a Security Event Token (RFC 8417) as SSF 1.0 asks: explicitly typed <c>secevent+jwt</c>, signed with an
 /// asymmetric key from the transmitter's JWKS published for the SET's <c>alg</c> (unknown kid: refetch once), no
 /// <c>crit</c> header, <c>iss</c> of a configured transmitter, <c>aud</c> ZtStream's, <c>iat</c> within the replay
-/// window and not in the future, no <c>exp</c>, a <c>jti</c>, and an <c>events</c> object naming at least one event.
-/// Each failure is the RFC 8935 code that fits it.
+/// window and not in the future, no <c>nbf</c> in the future, no <c>exp</c>, a <c>jti</c>, and an <c>events</c>
+/// object naming at least one event. Each failure is the RFC 8935 code that fits it.
 /// </summary>
 internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptions> options, TimeProvider time)
 {
@@ -200,6 +200,14 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         if (issuedAt < now - o.ReplayWindow)
         {
             return Reject(SetErrors.InvalidRequest, $"the SET was issued at {issuedAt:O}, before the replay window of {o.ReplayWindow.TotalDays:0.#} days; it cannot be told from a replay");
+        }
+
+        if (claims.TryGetProperty("nbf", out var nbfElement)
+            && (nbfElement.ValueKind != JsonValueKind.Number || !nbfElement.TryGetInt64(out var nbfSeconds) || nbfSeconds is < 0 or > 253_402_300_799
+                || DateTimeOffset.FromUnixTimeSeconds(nbfSeconds) > now + o.MaxClockSkew))
+        {
+            // Lifetime checks are off for SETs (they carry no exp), so nbf is checked here (RFC 7519 §4.1.5).
+            return Reject(SetErrors.InvalidRequest, "the SET's nbf is not a time in seconds or is in the future: it is not valid yet");
         }
 
         if (claims.TryGetProperty("exp", out _))

@@ -289,6 +289,8 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         expiring["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         var noAudience = Good();
         noAudience.Remove("aud");
+        var notYetValid = Good();
+        notYetValid["nbf"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         // RFC 8725 §2.1: the RSA public key (as published) used as an HMAC secret.
         var confused = TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["typ"] = "secevent+jwt", ["kid"] = transmitter.KeyId }, Good(), secret: Encoding.UTF8.GetBytes(transmitter.Jwks()));
 
@@ -305,6 +307,8 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             ("x5u", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["x5u"] = "https://attacker.example/cert.pem" }, Good(), with: attacker), SetErrors.InvalidKey),
             ("hs256-public-key", confused, SetErrors.InvalidKey),
             ("no aud", transmitter.Sign(noAudience), SetErrors.InvalidAudience),
+            // RFC 7519 §4.1.5: not to be accepted before nbf (beyond the clock skew).
+            ("nbf in the future", transmitter.Sign(notYetValid), SetErrors.InvalidRequest),
             // RFC 7517 §4.4, RFC 8725 §3.1: the key is published for RS256; PS256 with it is another algorithm.
             ("alg-not-the-keys", transmitter.SignWithHeader(new JsonObject { ["alg"] = SecurityAlgorithms.RsaSsaPssSha256 }, Good()), SetErrors.InvalidKey),
         ];
