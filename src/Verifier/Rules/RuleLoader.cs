@@ -157,8 +157,10 @@ internal static class RuleLoader
                         documents.Add((source, map, SigmaRuleReader.LooksLikeSigma(map)));
                         break;
                     case YamlSequenceNode seq:
-                        errors.Add(new RuleLoadError(source.Path, RuleYaml.Line(seq), null,
-                            "a list of rules, macros and lists is the Falco rules language, and no Falco rules loader is part of this build"));
+                        // The Falco loader takes a list with a rule, macro or list item; this one has none (or no Falco loader is given).
+                        errors.Add(new RuleLoadError(source.Path, RuleYaml.Line(seq), null, formats.Any(f => f.Format == RuleFormats.Falco)
+                            ? "a list at the top of a file is the Falco rules language, and no item of this one is a map with 'rule', 'macro' or 'list'"
+                            : "a list of rules, macros and lists is the Falco rules language, and no Falco rules loader is part of this build"));
                         break;
                     case { } other when !RuleYaml.IsNull(other):
                         errors.Add(new RuleLoadError(source.Path, RuleYaml.Line(other), null, "a rule must be a YAML map"));

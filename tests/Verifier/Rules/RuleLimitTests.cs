@@ -187,6 +187,17 @@ public sealed class RuleLimitTests
         Assert.True(error.Line > 0, $"{because}: {error}");
     }
 
+    [Theory]
+    [InlineData("- {desc: no kind of item}\n")]
+    [InlineData("- [rule, x]\n- just text\n")]
+    public void Load_TopLevelListWithoutFalcoItems_ErrorSaysWhatIsMissing(string text)
+    {
+        var error = Assert.Single(Load(text).Errors);
+
+        Assert.Equal((File, 1), (error.File, error.Line));
+        Assert.Contains("no item of this one is a map with 'rule', 'macro' or 'list'", error.Reason, StringComparison.Ordinal);
+    }
+
     private static string FalcoRule(string condition) => $"""
         - rule: Deep
           desc: deep
