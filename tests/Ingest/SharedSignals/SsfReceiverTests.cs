@@ -62,10 +62,8 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     {
         using (response)
         {
-            Assert.Equal(HttpStatusCode.TooManyRequests, response.StatusCode);
+            await HttpProblem.ReadNamingAsync(response, HttpStatusCode.TooManyRequests, setting);
             Assert.NotNull(response.Headers.RetryAfter);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Contains(setting, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
     }
 
@@ -373,9 +371,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         using var response = await PushAsync(server, set, key: null);
 
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var body = await HttpProblem.ReadAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("https://ztstream.io/problems/ssf-authentication-failed", body.GetProperty("type").GetString());
     }
 

@@ -20,10 +20,7 @@ public sealed class RequestBodyLimitTests
 
         using (var response = await analyst.SendAsync(Post("/v1/alerts/big-1/comments", huge, declareLength), Ct))
         {
-            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Contains("Responder:MaxBodyBytes", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            await HttpProblem.ReadNamingAsync(response, HttpStatusCode.RequestEntityTooLarge, "Responder:MaxBodyBytes");
         }
 
         using var served = await analyst.PostAsJsonAsync("/v1/alerts/big-1/comments", new { text = "still here" }, Ct);
@@ -43,8 +40,7 @@ public sealed class RequestBodyLimitTests
 
         using var response = await responder.SendAsync(Post(path, Encoding.UTF8.GetBytes(body), declareLength: true), Ct);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains("depth", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 

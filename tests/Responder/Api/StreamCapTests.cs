@@ -21,8 +21,7 @@ public sealed class StreamCapTests
         await using var second = await SseReader.OpenAsync(viewer, AlertStream, null, Ct);
         using (var third = await viewer.GetAsync(AlertStream, HttpCompletionOption.ResponseHeadersRead, Ct))
         {
-            var problem = await ReadProblemAsync(third, HttpStatusCode.TooManyRequests);
-            Assert.Contains("Responder:Feed:MaxStreamsPerCredential", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            await HttpProblem.ReadNamingAsync(third, HttpStatusCode.TooManyRequests, "Responder:Feed:MaxStreamsPerCredential");
             Assert.NotNull(third.Headers.RetryAfter);
         }
 
@@ -54,17 +53,9 @@ public sealed class StreamCapTests
         foreach (var (token, path) in new[] { (ResponderTestHost.ViewerToken, AlertStream), (ResponderTestHost.ResponderToken, RevocationFeed.StreamPath) })
         {
             using var refused = await host.ClientFor(token).GetAsync(path, HttpCompletionOption.ResponseHeadersRead, Ct);
-            var problem = await ReadProblemAsync(refused, HttpStatusCode.TooManyRequests);
-            Assert.Contains("Responder:Feed:MaxStreams ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            await HttpProblem.ReadNamingAsync(refused, HttpStatusCode.TooManyRequests, "Responder:Feed:MaxStreams ");
         }
 
         Assert.Equal(3, host.Get<FeedStreamLimiter>().Total);
-    }
-
-    private static async Task<JsonElement> ReadProblemAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        Assert.Equal(status, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
     }
 }

@@ -9,13 +9,6 @@ public class TriageApiTests
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
 
-    private static async Task<JsonElement> ProblemOf(HttpResponseMessage response, HttpStatusCode expected)
-    {
-        Assert.Equal(expected, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        return await JsonOf(response);
-    }
-
     [Fact]
     public async Task Status_MovesThroughTheWorkflow_EachChangeInHistoryAndAudit()
     {
@@ -31,13 +24,13 @@ public class TriageApiTests
         }
 
         // A closed alert reopens only with a reason.
-        var noReason = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "open" }, Ct), HttpStatusCode.BadRequest);
+        var noReason = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "open" }, Ct), HttpStatusCode.BadRequest);
         Assert.Equal("note", noReason.GetProperty("errors")[0].GetProperty("field").GetString());
         Assert.Equal(HttpStatusCode.OK, (await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "open", note = "new evidence" }, Ct)).StatusCode);
 
-        var unknown = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "closed" }, Ct), HttpStatusCode.BadRequest);
+        var unknown = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/tri-1/status", new { status = "closed" }, Ct), HttpStatusCode.BadRequest);
         Assert.Contains("in_progress", unknown.GetProperty("errors")[0].GetProperty("reason").GetString());
-        await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/nope/status", new { status = "acknowledged" }, Ct), HttpStatusCode.NotFound);
+        await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/nope/status", new { status = "acknowledged" }, Ct), HttpStatusCode.NotFound);
 
         var detail = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/tri-1", Ct);
         var history = detail.GetProperty("history").EnumerateArray().Select(h => (h.GetProperty("change").GetString(), h.GetProperty("status").GetString(), h.GetProperty("actor").GetString())).ToList();
@@ -67,7 +60,7 @@ public class TriageApiTests
         var assigned = await analyst.PostAsJsonAsync("/v1/alerts/q-1/assign", new { assignee = "ana" }, Ct);
         Assert.Equal("ana", (await JsonOf(assigned)).GetProperty("assignee").GetString());
         Assert.Equal(HttpStatusCode.Created, (await analyst.PostAsJsonAsync("/v1/alerts/q-1/comments", new { text = "checking with the shop team" }, Ct)).StatusCode);
-        var empty = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/q-1/comments", new { text = "  " }, Ct), HttpStatusCode.BadRequest);
+        var empty = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/q-1/comments", new { text = "  " }, Ct), HttpStatusCode.BadRequest);
         Assert.Equal("text", empty.GetProperty("errors")[0].GetProperty("field").GetString());
         await analyst.PostAsJsonAsync("/v1/alerts/q-3/status", new { status = "true_positive" }, Ct);
 
@@ -76,7 +69,7 @@ public class TriageApiTests
         Assert.Equal(["q-3", "q-2"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=none", Ct)).Order().Reverse());
         Assert.Equal(["q-2"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?namespace=payments", Ct)));
         Assert.Equal(["q-3"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?status=closed", Ct)));
-        var bad = await ProblemOf(await analyst.GetAsync("/v1/alerts?status=done&since=yesterday", Ct), HttpStatusCode.BadRequest);
+        var bad = await HttpProblem.ReadAsync(await analyst.GetAsync("/v1/alerts?status=done&since=yesterday", Ct), HttpStatusCode.BadRequest);
         Assert.Equal(["status", "since"], bad.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
 
         var history = await host.Get<AlertStore>().HistoryAsync("q-1", Ct);
@@ -118,7 +111,7 @@ public class TriageApiTests
 
         Assert.Equal(3, pages);
         Assert.Equal(["c-6", "c-5", "c-4", "c-3", "c-2", "c-1", "c-0"], seen);
-        var bad = await ProblemOf(await analyst.GetAsync("/v1/alerts?cursor=not-a-cursor", Ct), HttpStatusCode.BadRequest);
+        var bad = await HttpProblem.ReadAsync(await analyst.GetAsync("/v1/alerts?cursor=not-a-cursor", Ct), HttpStatusCode.BadRequest);
         Assert.Equal("cursor", bad.GetProperty("errors")[0].GetProperty("field").GetString());
     }
 
@@ -143,7 +136,7 @@ public class TriageApiTests
             Assert.Equal(("acknowledged", "ana"), (stored!.Status, stored.Assignee));
         }
 
-        var empty = await ProblemOf(await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = Array.Empty<string>() }, Ct), HttpStatusCode.BadRequest);
+        var empty = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = Array.Empty<string>() }, Ct), HttpStatusCode.BadRequest);
         Assert.Equal(["ids", "status"], empty.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
     }
 
@@ -203,7 +196,7 @@ public class TriageApiTests
 
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/v1/alerts/v-1", Ct)).StatusCode);
         Assert.Equal("viewer", (await viewer.GetFromJsonAsync<JsonElement>("/v1/me", Ct)).GetProperty("role").GetString());
-        var refused = await ProblemOf(await viewer.PostAsJsonAsync("/v1/alerts/v-1/status", new { status = "acknowledged" }, Ct), HttpStatusCode.Forbidden);
+        var refused = await HttpProblem.ReadAsync(await viewer.PostAsJsonAsync("/v1/alerts/v-1/status", new { status = "acknowledged" }, Ct), HttpStatusCode.Forbidden);
         Assert.Contains("analyst", refused.GetProperty("detail").GetString());
         Assert.Equal("open", (await host.Get<AlertStore>().GetAsync("v-1", Ct))!.Status);
         await host.AssertOneForbiddenAsync("vic", "/v1/alerts/v-1/status");
@@ -232,7 +225,7 @@ public class TriageApiTests
         Assert.Equal([("policy", 2), ("baseline", 1)], Named(stats.GetProperty("top_detectors")));
         Assert.Equal([("T1609", 2), ("T1552.007", 1)], Named(stats.GetProperty("techniques")));
 
-        var bad = await ProblemOf(await viewer.GetAsync("/v1/alerts/stats?buckets=0&since=2026-03-03T00:00:00Z", Ct), HttpStatusCode.BadRequest);
+        var bad = await HttpProblem.ReadAsync(await viewer.GetAsync("/v1/alerts/stats?buckets=0&since=2026-03-03T00:00:00Z", Ct), HttpStatusCode.BadRequest);
         Assert.Equal(["since", "buckets"], bad.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
     }
 }
