@@ -31,6 +31,7 @@ internal static class ConfigurationSchema
         (StoreOptions.Section, typeof(StoreOptions)),
         (BusOptions.Section, typeof(BusOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (ZtStream.Platform.Proxy.ForwardedHeadersSettings.Section, typeof(ZtStream.Platform.Proxy.ForwardedHeadersSettings)),
         (IngestOptions.Section, typeof(IngestOptions)),
         (SsfReceiverOptions.Section, typeof(SsfReceiverOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
@@ -38,6 +39,7 @@ internal static class ConfigurationSchema
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),
         (ZtStream.Responder.Revocation.RevocationFeedOptions.Section, typeof(ZtStream.Responder.Revocation.RevocationFeedOptions)),
         (NotificationOptions.Section, typeof(NotificationOptions)),
+        (ZtStream.Responder.Console.SignIn.ConsoleSsoOptions.Section, typeof(ZtStream.Responder.Console.SignIn.ConsoleSsoOptions)),
         (SampleHostOptions.Section, typeof(SampleHostOptions)),
         (SampleOptions.SectionName, typeof(SampleOptions)),
     ];

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Http;
+using ZtStream.Platform.Proxy;
 using ZtStream.Platform.Store;
 
 namespace ZtStream.Platform.Hosting;
@@ -18,6 +19,7 @@ internal static class PlatformHosting
     public static IServiceCollection AddPlatform(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddForwardedHeaders(configuration);
         services.AddStore(configuration);
         services.AddEventLog(configuration);
         services.AddCommandBus(configuration);
@@ -35,6 +37,7 @@ internal static class PlatformHosting
     public static WebApplication MapPlatform(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.UseTrustedForwardedHeaders();
         app.Use(static (context, next) =>
         {
             // At the start of the answer, so it also holds for a problem the exception handler writes after clearing the

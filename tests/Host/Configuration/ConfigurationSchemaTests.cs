@@ -10,6 +10,11 @@ public sealed class ConfigurationSchemaTests
     [InlineData("Bus:RabbitMqUri")]
     [InlineData("Roles")]
     [InlineData("Urls")]
+    [InlineData("Responder:Sso:Authority")]
+    [InlineData("Responder:Sso:CookieSecure")]
+    [InlineData("Responder:Sso:RoleMap:soc-analyst")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0")]
+    [InlineData("ForwardedHeaders:Header")]
     public void IsKnown_KeysTheBinaryReads(string key) => Assert.True(ConfigurationSchema.IsKnown(key));
 
     [Theory]

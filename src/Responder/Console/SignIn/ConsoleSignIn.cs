@@ -10,7 +10,7 @@ namespace ZtStream.Responder.Console.SignIn;
 
 /// <summary>
 /// Console sign-in through an OpenID Connect provider: authorization code with PKCE, the role from a configured claim,
-/// and a session cookie (HttpOnly, Secure over https, SameSite=Strict) that carries only name, role and a CSRF token,
+/// and a session cookie (HttpOnly, Secure over https — the scheme a trusted proxy reports — or always, SameSite=Strict) that carries only name, role and a CSRF token,
 /// which every state-changing API call made with the cookie must echo in <see cref="CsrfHeader"/>. The API's own
 /// endpoint filter reads the cookie, so no authentication middleware is needed in the host's pipeline.
 /// </summary>
@@ -45,7 +45,7 @@ internal static class ConsoleSignIn
                 o.Cookie.Name = CookieName;
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Strict;
-                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.Cookie.SecurePolicy = sso.CookieSecure;
                 o.ExpireTimeSpan = sso.SessionLifetime;
                 o.SlidingExpiration = true;
                 // The API answers problem documents, never a redirect to a sign-in page.
@@ -79,9 +79,9 @@ internal static class ConsoleSignIn
                 o.ClaimActions.MapJsonKey(sso.RoleClaim, sso.RoleClaim);
                 o.ClaimActions.MapUniqueJsonKey(sso.NameClaim, sso.NameClaim);
                 o.CorrelationCookie.SameSite = SameSiteMode.Lax;
-                o.CorrelationCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.CorrelationCookie.SecurePolicy = sso.CookieSecure;
                 o.NonceCookie.SameSite = SameSiteMode.Lax;
-                o.NonceCookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.NonceCookie.SecurePolicy = sso.CookieSecure;
                 o.Events.OnTicketReceived = OnTicketReceivedAsync;
                 o.Events.OnRemoteFailure = c =>
                 {

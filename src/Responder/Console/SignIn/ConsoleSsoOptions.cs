@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace ZtStream.Responder.Console.SignIn;
 
 /// <summary>
@@ -36,6 +38,13 @@ internal sealed record ConsoleSsoOptions
 
     /// <summary>False only for a provider on loopback in tests: the discovery document is then read over plain HTTP.</summary>
     public bool RequireHttpsMetadata { get; init; } = true;
+
+    /// <summary>
+    /// When the session, correlation and nonce cookies are marked Secure: <c>SameAsRequest</c> (default) whenever the
+    /// request is https, as a trusted proxy reports it (section <c>ForwardedHeaders</c>); <c>Always</c> even over plain
+    /// http, for a deployment that is only ever reached through https whatever the proxy says.
+    /// </summary>
+    public CookieSecurePolicy CookieSecure { get; init; } = CookieSecurePolicy.SameAsRequest;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(Authority);
 }

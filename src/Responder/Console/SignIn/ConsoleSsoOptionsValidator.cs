@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Console.SignIn;
@@ -24,6 +25,11 @@ internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOp
         if (string.IsNullOrWhiteSpace(options.ClientId))
         {
             errors.Add($"{ConsoleSsoOptions.Section}:ClientId is required when Authority is set");
+        }
+
+        if (options.CookieSecure is not (CookieSecurePolicy.SameAsRequest or CookieSecurePolicy.Always))
+        {
+            errors.Add($"{ConsoleSsoOptions.Section}:CookieSecure must be SameAsRequest or Always, not '{options.CookieSecure}': a session cookie is never sent in the clear over https");
         }
 
         if (string.IsNullOrWhiteSpace(options.RoleClaim))

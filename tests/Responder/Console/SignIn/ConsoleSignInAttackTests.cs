@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using ZtStream.Responder.Console;
 using ZtStream.Responder.Console.SignIn;
 using ZtStream.TestSupport.Jose;
+using ZtStream.TestSupport.Oidc;
 
 namespace ZtStream.Responder.Tests.Console.SignIn;
 

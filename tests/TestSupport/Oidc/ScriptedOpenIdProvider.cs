@@ -1,7 +1,8 @@
+using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using ZtStream.TestSupport.Jose;
 
-namespace ZtStream.Responder.Tests.Console.SignIn;
+namespace ZtStream.TestSupport.Oidc;
 
 /// <summary>
 /// An OpenID provider on loopback whose token endpoint answers with whatever ID token the test scripted: discovery,
@@ -9,7 +10,7 @@ namespace ZtStream.Responder.Tests.Console.SignIn;
 /// authorization request) and user-info. A real provider never issues a forged token, so the attacks on the
 /// console's sign-in are played through this one.
 /// </summary>
-internal sealed class ScriptedOpenIdProvider : IAsyncDisposable
+public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 {
     public const string ClientId = "ztstream-console";
 
@@ -114,7 +115,7 @@ internal sealed class ScriptedOpenIdProvider : IAsyncDisposable
             {
                 var form = await http.Request.ReadFormAsync();
                 var verifier = form["code_verifier"].ToString();
-                var challenge = Base64UrlEncoder.Encode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+                var challenge = Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
                 if (challenge != state.CodeChallenge)
                 {
                     state.TokenRequestError = $"code_verifier does not match the challenge '{state.CodeChallenge}'";

@@ -1,0 +1,26 @@
+namespace ZtStream.TestSupport.Logging;
+
+/// <summary>A logger provider that keeps every line (event id and formatted message), for tests that read what was logged.</summary>
+public sealed class CapturedLog : ILoggerProvider
+{
+    private readonly ConcurrentQueue<(EventId Id, string Message)> lines = new();
+
+    public IReadOnlyList<(EventId Id, string Message)> Lines => [.. lines];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(lines);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Logger(ConcurrentQueue<(EventId, string)> lines) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            lines.Enqueue((eventId, formatter(state, exception)));
+    }
+}
