@@ -31,7 +31,7 @@ public sealed class PolicyLoaderTests
         {
             var path = Path.Combine(RepoRoot(), "docs", doc);
             var text = File.ReadAllText(path);
-            foreach (var yaml in YamlBlocks(text).Where(y => y.Contains("action:", StringComparison.Ordinal) && y.Contains("mode:", StringComparison.Ordinal)))
+            foreach (var yaml in ZtStream.TestSupport.Fuzzing.YamlReshaper.Blocks(text).Where(y => y.Contains("action:", StringComparison.Ordinal) && y.Contains("mode:", StringComparison.Ordinal)))
             {
                 var errors = new List<string>();
                 Assert.NotNull(PolicyLoader.Load(yaml, errors, doc));
@@ -103,18 +103,6 @@ public sealed class PolicyLoaderTests
         Assert.Contains("valid detectors: policy, identity, baseline, model, runtime, verifier, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
     }
 
-    private static IEnumerable<string> YamlBlocks(string markdown)
-    {
-        var at = 0;
-        while ((at = markdown.IndexOf("```yaml", at, StringComparison.Ordinal)) >= 0)
-        {
-            var start = at + "```yaml".Length;
-            var end = markdown.IndexOf("```", start, StringComparison.Ordinal);
-            yield return markdown[start..end];
-            at = end + 3;
-        }
-    }
-
     [Fact]
     public void Load_BadPolicy_ListsEveryProblem()
     {
@@ -179,14 +167,5 @@ public sealed class PolicyLoaderTests
     [InlineData("payments/api", "payments/api-2", false)]
     public void Glob_Matches(string pattern, string value, bool expected) => Assert.Equal(expected, Glob.IsMatch(pattern, value));
 
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
+    internal static string RepoRoot() => ZtStream.TestSupport.Repository.Root();
 }
