@@ -103,6 +103,26 @@ public sealed class PolicyLoaderTests
         Assert.Contains("valid detectors: policy, identity, baseline, model, runtime, verifier, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("budget:\n  window: 99999999d\n", "budget.window: '99999999d' is not a duration of at most 3650 days")]
+    [InlineData("isolation:\n  default_ttl: NaNs\n", "isolation.default_ttl: 'NaNs' is not a duration")]
+    [InlineData("approval:\n  expires_after: 1e308h\n", "approval.expires_after: '1e308h' is not a duration")]
+    [InlineData("approval:\n  expires_after: Infinitym\n", "approval.expires_after: 'Infinitym' is not a duration")]
+    [InlineData("budget:\n  window: 10675199.02:48:05\n", "budget.window: '10675199.02:48:05' is not a duration of at most")]
+    [InlineData("rules: [~]\n", "rules[0]: is empty")]
+    [InlineData("protected:\n  subjects: [alice, ~]\n", "protected.subjects[1] is empty")]
+    [InlineData("protected:\n  workloads: ['']\n", "protected.workloads[0] is empty")]
+    public void Load_ValueNoPolicyCanHold_IsAProblemNamingItsKey(string yaml, string problem)
+    {
+        var errors = new List<string>();
+
+        Assert.Null(PolicyLoader.Load(yaml, errors, "policy 'fuzz.yaml'"));
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("policy 'fuzz.yaml': ", error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_BadPolicy_ListsEveryProblem()
     {
