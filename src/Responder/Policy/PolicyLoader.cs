@@ -30,6 +30,8 @@ internal static class PolicyLoader
         }
 
         doc ??= new PolicyDocument();
+        // `rules:` with no value: no rules, as if the key were left out.
+        doc.Rules ??= [];
         var before = errors.Count;
         var rules = new List<PolicyRule>();
         var ruleNames = new HashSet<string>(StringComparer.Ordinal);

@@ -103,6 +103,17 @@ public sealed class PolicyLoaderTests
         Assert.Contains("valid detectors: policy, identity, baseline, model, runtime, verifier, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Load_RulesWithNoValue_IsAPolicyWithoutRules()
+    {
+        var errors = new List<string>();
+
+        var policy = PolicyLoader.Load("rules:\nbudget:\n", errors);
+
+        Assert.Empty(errors);
+        Assert.Empty(Assert.IsType<ResponsePolicy>(policy).Rules);
+    }
+
     [Theory]
     [InlineData("budget:\n  window: 99999999d\n", "budget.window: '99999999d' is not a duration of at most 3650 days")]
     [InlineData("isolation:\n  default_ttl: NaNs\n", "isolation.default_ttl: 'NaNs' is not a duration")]
