@@ -30,6 +30,8 @@ internal static class PolicyLoader
         }
 
         doc ??= new PolicyDocument();
+        // `rules:` with no value: no rules, as if the key were left out.
+        doc.Rules ??= [];
         var before = errors.Count;
         var rules = new List<PolicyRule>();
         var ruleNames = new HashSet<string>(StringComparer.Ordinal);
@@ -37,6 +39,12 @@ internal static class PolicyLoader
         {
             var r = doc.Rules[i];
             var at = $"{where}: rules[{i}]";
+            if (r is null)
+            {
+                errors.Add($"{at}: is empty; a rule needs name, action and mode.");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(r.Name))
             {
                 errors.Add($"{at}: name is required.");
@@ -106,6 +114,18 @@ internal static class PolicyLoader
             errors.Add($"{where}: approval.expires_after must be positive.");
         }
 
+        foreach (var (key, list) in new[] { ("subjects", doc.Protected?.Subjects), ("workloads", doc.Protected?.Workloads) })
+        {
+            for (var i = 0; list is not null && i < list.Count; i++)
+            {
+                if (string.IsNullOrEmpty(list[i]))
+                {
+                    // It would protect nothing while reading as if it protected someone.
+                    errors.Add($"{where}: protected.{key}[{i}] is empty.");
+                }
+            }
+        }
+
         if (errors.Count > before)
         {
             return null;
@@ -135,6 +155,9 @@ internal static class PolicyLoader
             ?? throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
     }
 
+    /// <summary>The longest duration a policy may give: ten years, far beyond any window, TTL or expiry that makes sense.</summary>
+    internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(3650);
+
     /// <summary><c>90s</c>, <c>15m</c>, <c>1h</c>, <c>2d</c>, or a TimeSpan such as <c>00:15:00</c>.</summary>
     internal static TimeSpan? Duration(string? text, string key, List<string> errors)
     {
@@ -147,22 +170,35 @@ internal static class PolicyLoader
         var unit = text[^1];
         if (char.IsLetter(unit) && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n))
         {
-            TimeSpan? value = unit switch
+            double? seconds = unit switch
             {
-                's' => TimeSpan.FromSeconds(n),
-                'm' => TimeSpan.FromMinutes(n),
-                'h' => TimeSpan.FromHours(n),
-                'd' => TimeSpan.FromDays(n),
+                's' => n,
+                'm' => n * 60,
+                'h' => n * 3600,
+                'd' => n * 86400,
                 _ => null,
             };
-            if (value is not null)
+            if (seconds is { } s && !(Math.Abs(s) <= MaxDuration.TotalSeconds))
             {
-                return value;
+                // NaN, infinity and spans TimeSpan cannot hold (99999999d) would throw: said as the key's problem instead.
+                errors.Add($"{key}: '{text}' is not a duration of at most {MaxDuration.TotalDays:0} days.");
+                return null;
+            }
+
+            if (seconds is { } ok)
+            {
+                return TimeSpan.FromSeconds(ok);
             }
         }
         else if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span))
         {
-            return span;
+            if (span.Duration() <= MaxDuration)
+            {
+                return span;
+            }
+
+            errors.Add($"{key}: '{text}' is not a duration of at most {MaxDuration.TotalDays:0} days.");
+            return null;
         }
 
         errors.Add($"{key}: '{text}' is not a duration (e.g. 90s, 15m, 1h, 2d).");

@@ -55,7 +55,7 @@ internal sealed class PolicyDetector(ZeroTrustPolicy policy)
                 $"token {token.Jti} is bound to workload {bound} but was used from {used}; policy tokens.enforce_binding").Of(Techniques.StolenToken));
         }
 
-        if (token.ExpiresAt is { } exp && e.Time > exp.AddSeconds(policy.Tokens.ExpiryGraceSeconds)
+        if (token.ExpiresAt is { } exp && (e.Time - exp).TotalSeconds > policy.Tokens.ExpiryGraceSeconds
             && !string.Equals(e.Kind, EventKinds.AuthLogout, StringComparison.Ordinal))
         {
             output.Add(new Contribution(Detectors.Policy, RuleNames.TokenExpired, 90,

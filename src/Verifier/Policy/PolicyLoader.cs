@@ -16,7 +16,7 @@ internal static class PolicyLoader
 
     public static ZeroTrustPolicy LoadFile(string path)
     {
-        var merged = LoadMerged(Path.GetFullPath(path), depth: 0);
+        var merged = LoadMerged(Path.GetFullPath(path), []);
         return Build(merged, path);
     }
 
@@ -53,11 +53,13 @@ internal static class PolicyLoader
         return problems.Count == 0 ? policy : throw new PolicyException($"policy {name} is invalid: {string.Join("; ", problems)}");
     }
 
-    private static Dictionary<object, object?> LoadMerged(string path, int depth)
+    /// <summary><paramref name="chain"/>: the files that extend this one, outermost first, named in an error.</summary>
+    private static Dictionary<object, object?> LoadMerged(string path, List<string> chain)
     {
-        if (depth > 8)
+        if (chain.Contains(path, StringComparer.Ordinal) || chain.Count > 8)
         {
-            throw new PolicyException($"policy {path}: 'extends' nests deeper than 8 files");
+            var why = chain.Count > 8 ? "nests deeper than 8 files" : "comes back to a file it started from";
+            throw new PolicyException($"policy {chain[0]}: 'extends' {why}: {string.Join(" → ", chain.Append(path))}");
         }
 
         if (!File.Exists(path))
@@ -74,6 +76,10 @@ internal static class PolicyLoader
         {
             throw new PolicyException($"policy {path}: {ex.Message}", ex);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new PolicyException($"policy {path} cannot be read: {ex.Message}", ex);
+        }
 
         var result = new Dictionary<object, object?>();
         if (own.TryGetValue("extends", out var ext))
@@ -81,12 +87,12 @@ internal static class PolicyLoader
             var bases = ext switch
             {
                 string s => [s],
-                List<object?> l => l.Select(o => o?.ToString() ?? "").ToList(),
+                List<object?> l when l.All(o => o is string) => l.Cast<string>().ToList(),
                 _ => throw new PolicyException($"policy {path}: 'extends' must be a file name or a list of them"),
             };
-            foreach (var b in bases)
+            for (var i = 0; i < bases.Count; i++)
             {
-                Merge(result, LoadMerged(Path.GetFullPath(b, Path.GetDirectoryName(path)!), depth + 1));
+                Merge(result, LoadMerged(Base(path, bases[i], ext is string ? "extends" : $"extends[{i}]"), [.. chain, path]));
             }
         }
 
@@ -94,6 +100,24 @@ internal static class PolicyLoader
         Merge(result, own);
         return result;
     }
+
+    /// <summary>The file <paramref name="name"/> (relative to <paramref name="path"/>) names, or why it names none.</summary>
+    private static string Base(string path, string name, string key)
+    {
+        string full;
+        try
+        {
+            full = Path.GetFullPath(name, Path.GetDirectoryName(path)!);
+        }
+        catch (ArgumentException)
+        {
+            throw new PolicyException($"policy {path}: {key} '{Shortened(name)}' is not a file name");
+        }
+
+        return File.Exists(full) ? full : throw new PolicyException($"policy {path}: {key} '{Shortened(name)}' names no file ({Shortened(full)} does not exist)");
+    }
+
+    private static string Shortened(string s) => s.Length <= 200 ? s : s[..200] + "…";
 
     private static void Merge(Dictionary<object, object?> into, Dictionary<object, object?> from)
     {
@@ -123,13 +147,30 @@ internal sealed class PolicyException(string message, Exception? inner = null) :
 
 internal static class PolicyValidator
 {
+    /// <summary>
+    /// Every problem of <paramref name="p"/>, each naming its key. A section or list written with no value (<c>tokens:</c>)
+    /// is read as its default, as if it were left out; an item written with no value is a problem, never skipped.
+    /// </summary>
     public static List<string> Validate(ZeroTrustPolicy p)
     {
         var problems = new List<string>();
+        p.DataClasses ??= [];
+        p.Segmentation ??= new SegmentationPolicy();
+        p.Segmentation.Rules ??= [];
+        p.Tokens ??= new TokenPolicy();
+        p.ProtectedResources ??= [];
+        p.Kubernetes ??= new KubernetesPolicy();
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < p.DataClasses.Count; i++)
         {
             var dc = p.DataClasses[i];
+            if (dc is null)
+            {
+                problems.Add($"data_classes[{i}] is empty");
+                continue;
+            }
+
             if (string.IsNullOrWhiteSpace(dc.Name))
             {
                 problems.Add($"data_classes[{i}].name is empty");
@@ -138,6 +179,9 @@ internal static class PolicyValidator
             {
                 problems.Add($"data_classes[{i}].name '{dc.Name}' is listed twice");
             }
+
+            Entries(dc.Read, $"data_classes[{i}].read", problems);
+            Entries(dc.Write, $"data_classes[{i}].write", problems);
         }
 
         if (p.Segmentation.Default is not ("allow" or "deny"))
@@ -147,10 +191,20 @@ internal static class PolicyValidator
 
         for (var i = 0; i < p.Segmentation.Rules.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(p.Segmentation.Rules[i].From))
+            var rule = p.Segmentation.Rules[i];
+            if (rule is null)
+            {
+                problems.Add($"segmentation.rules[{i}] is empty");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(rule.From))
             {
                 problems.Add($"segmentation.rules[{i}].from is empty");
             }
+
+            rule.To ??= [];
+            Entries(rule.To, $"segmentation.rules[{i}].to", problems);
         }
 
         if (p.Tokens.ExpiryGraceSeconds < 0)
@@ -160,12 +214,45 @@ internal static class PolicyValidator
 
         for (var i = 0; i < p.ProtectedResources.Count; i++)
         {
-            if (string.IsNullOrWhiteSpace(p.ProtectedResources[i].Id))
+            var resource = p.ProtectedResources[i];
+            if (resource is null)
+            {
+                problems.Add($"protected_resources[{i}] is empty");
+                continue;
+            }
+
+            if (string.IsNullOrWhiteSpace(resource.Id))
             {
                 problems.Add($"protected_resources[{i}].id is empty");
             }
+
+            Entries(resource.Allow, $"protected_resources[{i}].allow", problems);
         }
 
+        Entries(p.Kubernetes.ExecAllowed, "kubernetes.exec_allowed", problems);
         return problems;
+    }
+
+    private static void Entries(PrincipalSet? set, string key, List<string> problems)
+    {
+        if (set is not null)
+        {
+            Entries(set.Subjects, key + ".subjects", problems);
+            Entries(set.ServiceAccounts, key + ".service_accounts", problems);
+            Entries(set.Workloads, key + ".workloads", problems);
+            Entries(set.Namespaces, key + ".namespaces", problems);
+        }
+    }
+
+    /// <summary>An empty entry would match nothing while reading as if it allowed someone: refused.</summary>
+    private static void Entries(List<string>? list, string key, List<string> problems)
+    {
+        for (var i = 0; list is not null && i < list.Count; i++)
+        {
+            if (string.IsNullOrEmpty(list[i]))
+            {
+                problems.Add($"{key}[{i}] is empty");
+            }
+        }
     }
 }

@@ -31,7 +31,7 @@ public sealed class PolicyLoaderTests
         {
             var path = Path.Combine(RepoRoot(), "docs", doc);
             var text = File.ReadAllText(path);
-            foreach (var yaml in YamlBlocks(text).Where(y => y.Contains("action:", StringComparison.Ordinal) && y.Contains("mode:", StringComparison.Ordinal)))
+            foreach (var yaml in ZtStream.TestSupport.Fuzzing.YamlReshaper.Blocks(text).Where(y => y.Contains("action:", StringComparison.Ordinal) && y.Contains("mode:", StringComparison.Ordinal)))
             {
                 var errors = new List<string>();
                 Assert.NotNull(PolicyLoader.Load(yaml, errors, doc));
@@ -103,16 +103,35 @@ public sealed class PolicyLoaderTests
         Assert.Contains("valid detectors: policy, identity, baseline, model, runtime, verifier, responder, rule", Assert.Single(errors), StringComparison.Ordinal);
     }
 
-    private static IEnumerable<string> YamlBlocks(string markdown)
+    [Fact]
+    public void Load_RulesWithNoValue_IsAPolicyWithoutRules()
     {
-        var at = 0;
-        while ((at = markdown.IndexOf("```yaml", at, StringComparison.Ordinal)) >= 0)
-        {
-            var start = at + "```yaml".Length;
-            var end = markdown.IndexOf("```", start, StringComparison.Ordinal);
-            yield return markdown[start..end];
-            at = end + 3;
-        }
+        var errors = new List<string>();
+
+        var policy = PolicyLoader.Load("rules:\nbudget:\n", errors);
+
+        Assert.Empty(errors);
+        Assert.Empty(Assert.IsType<ResponsePolicy>(policy).Rules);
+    }
+
+    [Theory]
+    [InlineData("budget:\n  window: 99999999d\n", "budget.window: '99999999d' is not a duration of at most 3650 days")]
+    [InlineData("isolation:\n  default_ttl: NaNs\n", "isolation.default_ttl: 'NaNs' is not a duration")]
+    [InlineData("approval:\n  expires_after: 1e308h\n", "approval.expires_after: '1e308h' is not a duration")]
+    [InlineData("approval:\n  expires_after: Infinitym\n", "approval.expires_after: 'Infinitym' is not a duration")]
+    [InlineData("budget:\n  window: 10675199.02:48:05\n", "budget.window: '10675199.02:48:05' is not a duration of at most")]
+    [InlineData("rules: [~]\n", "rules[0]: is empty")]
+    [InlineData("protected:\n  subjects: [alice, ~]\n", "protected.subjects[1] is empty")]
+    [InlineData("protected:\n  workloads: ['']\n", "protected.workloads[0] is empty")]
+    public void Load_ValueNoPolicyCanHold_IsAProblemNamingItsKey(string yaml, string problem)
+    {
+        var errors = new List<string>();
+
+        Assert.Null(PolicyLoader.Load(yaml, errors, "policy 'fuzz.yaml'"));
+
+        var error = Assert.Single(errors);
+        Assert.StartsWith("policy 'fuzz.yaml': ", error, StringComparison.Ordinal);
+        Assert.Contains(problem, error, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -179,14 +198,5 @@ public sealed class PolicyLoaderTests
     [InlineData("payments/api", "payments/api-2", false)]
     public void Glob_Matches(string pattern, string value, bool expected) => Assert.Equal(expected, Glob.IsMatch(pattern, value));
 
-    internal static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Packages.props")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
+    internal static string RepoRoot() => ZtStream.TestSupport.Repository.Root();
 }

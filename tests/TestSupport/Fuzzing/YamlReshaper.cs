@@ -70,6 +70,31 @@ public static class YamlReshaper
         (_, r) => JsonValue.Create(new string('x', 100_000)),
     ];
 
+    /// <summary>A YAML document (an operator's file, a documentation example) as JSON, to reshape.</summary>
+    public static JsonNode FromYaml(string yaml)
+    {
+        var tree = new YamlDotNet.Serialization.DeserializerBuilder().Build().Deserialize<object?>(yaml);
+        var json = new YamlDotNet.Serialization.SerializerBuilder().JsonCompatible().Build().Serialize(tree);
+        return JsonNode.Parse(json) ?? new JsonObject();
+    }
+
+    /// <summary>The YAML blocks of a Markdown file (its examples).</summary>
+    public static IEnumerable<string> Blocks(string markdown)
+    {
+        for (var start = markdown.IndexOf("```yaml", StringComparison.Ordinal); start >= 0; start = markdown.IndexOf("```yaml", start, StringComparison.Ordinal))
+        {
+            start += "```yaml".Length;
+            var end = markdown.IndexOf("```", start, StringComparison.Ordinal);
+            if (end < 0)
+            {
+                yield break;
+            }
+
+            yield return markdown[start..end];
+            start = end + 3;
+        }
+    }
+
     /// <summary>A changed copy of <paramref name="rule"/>, as YAML text.</summary>
     public static string Reshape(JsonNode rule, Random random)
     {

@@ -50,6 +50,43 @@ public sealed class PolicyLoaderTests
     }
 
     /// <summary>The policy is refused with one message that names each of <paramref name="problems"/>.</summary>
+    [Theory]
+    [InlineData("data_classes:\n  - ~\n", "data_classes[0] is empty")]
+    [InlineData("segmentation:\n  rules: [~]\n", "segmentation.rules[0] is empty")]
+    [InlineData("protected_resources: [~]\n", "protected_resources[0] is empty")]
+    [InlineData("data_classes:\n  - name: pii\n    read:\n      subjects: [alice, ~]\n", "data_classes[0].read.subjects[1] is empty")]
+    [InlineData("segmentation:\n  rules:\n    - from: shop\n      to: [~]\n", "segmentation.rules[0].to[0] is empty")]
+    [InlineData("kubernetes:\n  exec_allowed:\n    namespaces: ['']\n", "kubernetes.exec_allowed.namespaces[0] is empty")]
+    public void AnItemWithNoValue_IsRefusedNamingItsKey(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    [Fact]
+    public void ASectionWithNoValue_ReadsAsItsDefault()
+    {
+        var p = PolicyLoader.Parse("tokens:\nsegmentation:\nkubernetes:\ndata_classes:\nprotected_resources:\n");
+        Assert.Equal(("allow", 60), (p.Segmentation.Default, p.Tokens.ExpiryGraceSeconds));
+        Assert.Empty(p.DataClasses);
+        Assert.NotNull(p.Kubernetes.ExecAllowed);
+    }
+
+    [Theory]
+    [InlineData("''", "extends '' names no file")]
+    [InlineData("nosuch.yaml", "extends 'nosuch.yaml' names no file")]
+    [InlineData("[base.yaml, /]", "extends[1] '/' names no file")]
+    [InlineData("top.yaml", "'extends' comes back to a file it started from")]
+    [InlineData("[base.yaml, [a]]", "'extends' must be a file name or a list of them")]
+    public void Extends_NamingNoFile_IsRefusedNamingThePolicyThatSaysSo(string extends, string problem)
+    {
+        using var dir = new TempFolder("zt-policy-");
+        File.WriteAllText(Path.Combine(dir.Path, "base.yaml"), "tokens:\n  enforce_binding: false\n");
+        var top = Path.Combine(dir.Path, "top.yaml");
+        File.WriteAllText(top, $"extends: {extends}\n");
+
+        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.LoadFile(top));
+
+        Assert.StartsWith($"policy {top}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
+    }
+
     private static void AssertRefused(string yaml, params string[] problems)
     {
         var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(yaml));

@@ -40,7 +40,7 @@ public sealed class RuleFuzzTests
             }
             catch (Exception ex)
             {
-                Assert.Fail($"case {i} ({path}): {ex}\n{Shown(text)}");
+                Assert.Fail($"case {i} ({path}): {ex}\n{ScoringFuzzTests.Shown(text)}");
                 return;
             }
 
@@ -53,28 +53,7 @@ public sealed class RuleFuzzTests
             }
 
             holder.Swap(new RuleSet(result.Rules));
-            for (var n = 0; n < 3; n++)
-            {
-                var doc = n == 0 ? events[random.Next(events.Length)] : JsonReshaper.Reshape(events[random.Next(events.Length)], random);
-                if (doc is JsonObject o && o["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String)
-                {
-                    o["id"] = $"fuzz-{i}-{n}";
-                }
-
-                try
-                {
-                    engine.Score(Encoding.UTF8.GetBytes(doc.ToJsonString()));
-                    scored++;
-                }
-                catch (JsonException)
-                {
-                    // Not an access event: refused before any rule runs, as ScoringFuzzTests shows.
-                }
-                catch (Exception ex)
-                {
-                    Assert.Fail($"case {i} ({path}): scoring threw {ex}\nrule file:\n{Shown(text)}\nevent: {Shown(doc.ToJsonString())}");
-                }
-            }
+            scored += ScoringFuzzTests.ScoreSome(engine, events, random, i, $"rule file {path}, reshaped:\n{ScoringFuzzTests.Shown(text)}");
         }, TestContext.Current.CancellationToken);
 
         // Both outcomes occur: the reshaping neither always breaks the files nor never does, and rules do get events.
@@ -101,6 +80,4 @@ public sealed class RuleFuzzTests
         Assert.Contains(seeds, s => s.Item1.Contains("falco", StringComparison.Ordinal));
         return seeds;
     }
-
-    private static string Shown(string text) => text.Length <= 2_000 ? text : text[..2_000] + "…";
 }

@@ -80,6 +80,20 @@ public sealed class ScoringEngineTests
         Assert.Equal(Severities.FromScore(alert.Score), alert.Severity);
     }
 
+    [Theory]
+    [InlineData(60)]
+    [InlineData(int.MaxValue)]
+    public void TokenExpiringAtTheEndOfTime_IsScored_WhateverTheGrace(int grace)
+    {
+        // The expiry comes from the event, the grace from the policy: their sum may lie past the last date there is.
+        var policy = PolicyLoader.Parse($"tokens:\n  expiry_grace_seconds: {grace}\n");
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, policy);
+
+        var result = engine.Score(Events.Read(Events.T0, bytes: 100, token: new() { Jti = "j-end", ExpiresAt = DateTimeOffset.MaxValue.AddSeconds(-1) }));
+
+        Assert.DoesNotContain(result.Alert?.Reasons ?? [], r => r.Rule == RuleNames.TokenExpired);
+    }
+
     [Fact]
     public void Alert_EvidenceScope_IsWhatEveryEvidenceEventVouchedFor_WithItsSourcesAndTheTokensExpiry()
     {

@@ -46,6 +46,43 @@ public sealed class ScoringFuzzTests
         Assert.True(scored > 0 && refused > 0, $"scored {scored}, refused {refused}");
     }
 
+    /// <summary>
+    /// Scores three of <paramref name="events"/> (the first as it is, two reshaped, each with an id of case
+    /// <paramref name="fuzzCase"/>) with <paramref name="engine"/>, for a fuzz test of what the engine was built from
+    /// (<paramref name="what"/>, shown on a failure); returns how many were access events, and so scored.
+    /// </summary>
+    internal static int ScoreSome(ScoringEngine engine, JsonNode[] events, Random random, int fuzzCase, string what)
+    {
+        var scored = 0;
+        for (var n = 0; n < 3; n++)
+        {
+            var doc = n == 0 ? events[random.Next(events.Length)] : JsonReshaper.Reshape(events[random.Next(events.Length)], random);
+            if (doc is JsonObject o && o["id"] is JsonValue id && id.GetValueKind() == JsonValueKind.String)
+            {
+                o["id"] = $"fuzz-{fuzzCase}-{n}";
+            }
+
+            try
+            {
+                engine.Score(Encoding.UTF8.GetBytes(doc.ToJsonString()));
+                scored++;
+            }
+            catch (JsonException)
+            {
+                // Not an access event: refused before anything scores it, as the test above shows.
+            }
+            catch (Exception ex)
+            {
+                Assert.Fail($"case {fuzzCase}: scoring threw {ex}\n{what}\nevent: {Shown(doc.ToJsonString())}");
+            }
+        }
+
+        return scored;
+    }
+
+    /// <summary>A fuzzed input short enough to read in a failure message.</summary>
+    internal static string Shown(string text) => text.Length <= 2_000 ? text : text[..2_000] + "…";
+
     /// <summary>Simulated events of each kind (sign-ins, API requests, Kubernetes audit), for other fuzz tests too.</summary>
     internal static IEnumerable<AccessEvent> Seeds() =>
         new TrafficSimulator(new SimulationOptions { Principals = 30, Days = 1, Seed = 11 }).Generate().Select(s => s.Event).Where((_, i) => i % 7 == 0);
