@@ -42,7 +42,10 @@ internal sealed class ForwardedHeadersSettingsValidator : OptionsValidator<Forwa
     {
         network = default;
         var slash = text?.IndexOf('/', StringComparison.Ordinal) ?? -1;
-        return slash > 0 && TryParseAddress(text![..slash], out _) && IPNetwork.TryParse(text.Trim(), out network);
+        // The written address must be the network's own: "10.244.0.1/16" is read as 10.244.0.0/16, and an operator who
+        // wrote a host there most likely meant a proxy (KnownProxies), not 65,536 of them.
+        return slash > 0 && TryParseAddress(text![..slash], out var written) && IPNetwork.TryParse(text.Trim(), out network)
+            && network.BaseAddress.Equals(written);
     }
 
     /// <summary>

@@ -187,6 +187,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0/8")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.1")]
     [InlineData("ForwardedHeaders:KnownNetworks:0", "10.0.0.0/33")]
+    [InlineData("ForwardedHeaders:KnownNetworks:0", "10.244.0.1/16")] // a host in a network: read alone as 10.244.0.0/16
     [InlineData("ForwardedHeaders:KnownProxies:0", "ingress.local")]
     [InlineData("ForwardedHeaders:KnownProxies:0", "10.1")] // .NET alone reads 10.0.0.1
     [InlineData("ForwardedHeaders:ForwardLimit", "0")]
