@@ -10,8 +10,9 @@ namespace ZtStream.Responder.Console.SignIn;
 
 /// <summary>
 /// Console sign-in through an OpenID Connect provider: authorization code with PKCE, the role from a configured claim,
-/// and a session cookie (HttpOnly, Secure over https — the scheme a trusted proxy reports — or always, SameSite=Strict) that carries only name, role and a CSRF token,
-/// which every state-changing API call made with the cookie must echo in <see cref="CsrfHeader"/>. The API's own
+/// and a session cookie (HttpOnly, Secure over https — the scheme a trusted proxy reports — or always, SameSite=Strict) that carries only
+/// the key of a session kept in the store (<see cref="ConsoleSessionStore"/>: name, role and a CSRF token), whose CSRF
+/// token every state-changing API call made with the cookie must echo in <see cref="CsrfHeader"/>. The API's own
 /// endpoint filter reads the cookie, so no authentication middleware is needed in the host's pipeline.
 /// </summary>
 internal static class ConsoleSignIn
@@ -39,6 +40,9 @@ internal static class ConsoleSignIn
             return services;
         }
 
+        services.TryAddSingleton<ConsoleSessionStore>();
+        StoreKeyRing.AddTo(services);
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<ConsoleSessionStore>((o, sessions) => o.SessionStore = sessions);
         services.AddAuthentication(CookieScheme)
             .AddCookie(CookieScheme, o =>
             {
@@ -131,7 +135,13 @@ internal static class ConsoleSignIn
                 return Problems.Result(403, $"signing out needs the {CsrfHeader} header of this session");
             }
 
+            // The session's row goes with it: a copy of the cookie taken before is worth nothing after.
             await http.SignOutAsync(CookieScheme);
+            if (caller is not null)
+            {
+                await http.RequestServices.GetRequiredService<AuditLog>().AppendAsync(AuditKinds.SignedOut, caller.Name, "signed out of the console", http.RequestAborted);
+            }
+
             return Results.NoContent();
         });
     }
