@@ -17,6 +17,7 @@ internal static class AuditKinds
     public const string Forbidden = "api.forbidden";
     public const string SignedIn = "console.signed_in";
     public const string SignedOut = "console.signed_out";
+    public const string SessionsEnded = "console.sessions_ended";
     public const string StormRaised = "alert.storm";
     public const string AlertMerged = "alert.merged";
     public const string Decision = "action.decided";

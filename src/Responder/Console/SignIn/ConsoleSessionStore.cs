@@ -6,7 +6,8 @@ namespace ZtStream.Responder.Console.SignIn;
 /// <summary>
 /// Console sessions kept in the store: the cookie carries only a random session key, the claims stay here. Signing out
 /// deletes the row, so a copied cookie ends with the session; a session past its expiry is gone for every Responder
-/// sharing the store, whatever the cookie says.
+/// sharing the store, whatever the cookie says, and so is one signed in longer ago than
+/// <see cref="ConsoleSsoOptions.MaxSessionLifetime"/>, however active. An admin ends every session of a user at once.
 /// </summary>
 internal sealed class ConsoleSessionStore(IStore store, TimeProvider time, IOptions<ConsoleSsoOptions> sso) : ITicketStore
 {
@@ -64,8 +65,8 @@ internal sealed class ConsoleSessionStore(IStore store, TimeProvider time, IOpti
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         var ticket = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT ticket FROM responder_console_sessions WHERE id = @Id AND expires_at > @Now",
-            new { Id = key, Now = time.GetUtcNow().ToUnixTimeMilliseconds() },
+            "SELECT ticket FROM responder_console_sessions WHERE id = @Id AND expires_at > @Now AND created_at > @Oldest",
+            this.Live(new { Id = key }),
             cancellationToken: cancellationToken));
         return ticket is null ? null : TicketSerializer.Default.Deserialize(Convert.FromBase64String(ticket));
     }
@@ -75,6 +76,42 @@ internal sealed class ConsoleSessionStore(IStore store, TimeProvider time, IOpti
         await using var connection = await store.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM responder_console_sessions WHERE id = @Id", new { Id = key }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>The live sessions (no keys: a listing is not a way in), oldest sign-in first.</summary>
+    public async Task<IReadOnlyList<ConsoleSessionView>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(string Name, long CreatedAt, long ExpiresAt)>(new CommandDefinition(
+            """
+            SELECT name, created_at, expires_at FROM responder_console_sessions
+            WHERE expires_at > @Now AND created_at > @Oldest ORDER BY created_at, name
+            """,
+            this.Live(new { }),
+            cancellationToken: cancellationToken));
+        var max = sso.Value.MaxSessionLifetime;
+        return rows.Select(r => new ConsoleSessionView(
+            r.Name,
+            DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
+            DateTimeOffset.FromUnixTimeMilliseconds(Math.Min(r.ExpiresAt, r.CreatedAt + (long)max.TotalMilliseconds)))).ToList();
+    }
+
+    /// <summary>Ends every session of <paramref name="name"/>; how many there were.</summary>
+    public async Task<int> EndAllAsync(string name, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM responder_console_sessions WHERE name = @Name", new { Name = name }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary><paramref name="parameters"/> with the bounds of a live session: expiry after now, sign-in within the maximum.</summary>
+    private DynamicParameters Live(object parameters)
+    {
+        var now = time.GetUtcNow();
+        var live = new DynamicParameters(parameters);
+        live.Add("Now", now.ToUnixTimeMilliseconds());
+        live.Add("Oldest", (now - sso.Value.MaxSessionLifetime).ToUnixTimeMilliseconds());
+        return live;
     }
 
     /// <summary>The cookie handler's expiry (sliding), or the configured lifetime from now where it set none.</summary>

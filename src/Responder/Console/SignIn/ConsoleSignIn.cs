@@ -98,6 +98,7 @@ internal static class ConsoleSignIn
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
+        MapSessions(endpoints);
         endpoints.MapGet(ConfigPath, (IOptions<ConsoleSsoOptions> sso) =>
             Results.Json(new ConsoleAuthConfig(sso.Value.Enabled, sso.Value.Enabled ? SignInPath : null), ResponderJsonContext.Default.ConsoleAuthConfig));
         endpoints.MapGet(SignInPath, async (HttpContext http, IOptions<ConsoleSsoOptions> sso) =>
@@ -145,6 +146,34 @@ internal static class ConsoleSignIn
             return Results.NoContent();
         });
     }
+
+    /// <summary>An admin's view of the console sessions: list them, end every session of one user (someone who left, a stolen laptop).</summary>
+    private static void MapSessions(IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup("/v1/console/sessions").RequireApiRole(ApiRoles.Admin);
+        admin.MapGet("", async (HttpContext http) => http.RequestServices.GetService<ConsoleSessionStore>() is { } sessions
+            ? Results.Json((await sessions.ListAsync(http.RequestAborted)).ToList(), ResponderJsonContext.Default.ListConsoleSessionView)
+            : NoSso);
+        admin.MapDelete("", async (HttpContext http, AuditLog audit) =>
+        {
+            if (http.RequestServices.GetService<ConsoleSessionStore>() is not { } sessions)
+            {
+                return NoSso;
+            }
+
+            var name = http.Request.Query["name"].FirstOrDefault();
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return Problems.Result(Problems.Invalid([new ItemError(0, "name", "is required: the user whose console sessions end")]));
+            }
+
+            var ended = await sessions.EndAllAsync(name, http.RequestAborted);
+            await audit.AppendAsync(AuditKinds.SessionsEnded, ApiAuth.CallerOf(http).Name, $"ended {ended} console session(s) of {name}", http.RequestAborted);
+            return Results.Json(new ConsoleSessionsEnded(name, ended), ResponderJsonContext.Default.ConsoleSessionsEnded);
+        });
+    }
+
+    private static IResult NoSso => Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority): there are no console sessions");
 
     /// <summary>The caller of a console session, or null (no session, or single sign-on off).</summary>
     public static async Task<Caller?> SessionCallerAsync(HttpContext http)

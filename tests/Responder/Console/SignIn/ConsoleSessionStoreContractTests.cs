@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.Store;
+using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console.SignIn;
 
 namespace ZtStream.Responder.Tests.Console.SignIn;
@@ -10,10 +11,13 @@ namespace ZtStream.Responder.Tests.Console.SignIn;
 /// <summary>
 /// Console sessions and the Data Protection key ring, on both stores: what one Responder writes another reads (a
 /// restart, a second replica), a session removed or expired is gone whatever its cookie says, and keys made by one
-/// key ring protect what another key ring on the same store unprotects.
+/// key ring protect what another key ring on the same store unprotects. A session ends at the latest
+/// <c>MaxSessionLifetime</c> after sign-in however active, and an admin can list sessions and end a user's.
 /// </summary>
 public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
 {
+    private const string AdminToken = "admin-token-0123456789abcdef0123456789abc";
+
     private ResponderTestHost host = null!;
 
     /// <summary>The store settings of the dialect under test (a fresh database).</summary>
@@ -21,7 +25,13 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        host = new ResponderTestHost(null, new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero)));
+        host = new ResponderTestHost(null, new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero)))
+            .WithSetting("Responder:Sso:Authority", "http://127.0.0.1:9/never-asked")
+            .WithSetting("Responder:Sso:ClientId", "console")
+            .WithSetting("Responder:Sso:RequireHttpsMetadata", "false")
+            .WithSetting("Responder:ApiTokens:3:Name", "ada")
+            .WithSetting("Responder:ApiTokens:3:Role", "admin")
+            .WithSetting("Responder:ApiTokens:3:Token", AdminToken);
         foreach (var (key, value) in await StoreSettingsAsync())
         {
             host.Settings[key] = value;
@@ -32,8 +42,9 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
+    /// <summary>The store as another Responder on the same database would have it.</summary>
     private ConsoleSessionStore Sessions() =>
-        new(host.Get<IStore>(), host.Time, Microsoft.Extensions.Options.Options.Create(new ConsoleSsoOptions { SessionLifetime = TimeSpan.FromHours(8) }));
+        new(host.Get<IStore>(), host.Time, Microsoft.Extensions.Options.Options.Create(new ConsoleSsoOptions { Authority = "http://127.0.0.1:9/never-asked" }));
 
     private AuthenticationTicket Ticket(string name, string csrf, TimeSpan expiresIn) =>
         new(
@@ -78,6 +89,56 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
         await using var connection = await host.Get<IStore>().OpenAsync(Ct);
         var names = (await connection.QueryAsync<string>("SELECT name FROM responder_console_sessions ORDER BY name")).ToList();
         Assert.Equal(["ana", "cy"], names);
+    }
+
+    [Fact]
+    public async Task AnActiveSession_EndsMaxSessionLifetimeAfterSignIn_HoweverOftenItIsRenewed()
+    {
+        var sessions = Sessions();
+        var key = await sessions.StoreAsync(Ticket("ana", "c", TimeSpan.FromHours(8)));
+
+        // Active every hour: the sliding expiry never comes, the 12-hour bound does.
+        for (var hour = 1; hour <= 11; hour++)
+        {
+            host.Time.Advance(TimeSpan.FromHours(1));
+            Assert.NotNull(await sessions.RetrieveAsync(key));
+            await sessions.RenewAsync(key, Ticket("ana", "c", TimeSpan.FromHours(8)));
+        }
+
+        host.Time.Advance(TimeSpan.FromHours(1));
+        Assert.Null(await sessions.RetrieveAsync(key));
+    }
+
+    [Fact]
+    public async Task AnAdmin_ListsLiveSessionsWithoutKeys_AndEndsEveryOneOfAUser_Audited()
+    {
+        var sessions = host.Get<ConsoleSessionStore>();
+        var ana1 = await sessions.StoreAsync(Ticket("ana", "c", TimeSpan.FromHours(8)));
+        host.Time.Advance(TimeSpan.FromMinutes(5));
+        var ana2 = await sessions.StoreAsync(Ticket("ana", "c", TimeSpan.FromHours(8)));
+        var bo = await sessions.StoreAsync(Ticket("bo", "c", TimeSpan.FromHours(8)));
+        using var admin = host.ClientFor(AdminToken);
+
+        var listed = await admin.GetStringAsync(new Uri("/v1/console/sessions", UriKind.Relative), Ct);
+        var rows = JsonDocument.Parse(listed).RootElement.EnumerateArray().ToList();
+        Assert.Equal(["ana", "ana", "bo"], rows.Select(r => r.GetProperty("name").GetString()));
+        Assert.Equal(host.Time.GetUtcNow().AddMinutes(-5), rows[0].GetProperty("signed_in_at").GetDateTimeOffset());
+        Assert.DoesNotContain(ana1, listed, StringComparison.Ordinal);
+
+        using var ended = await admin.DeleteAsync(new Uri("/v1/console/sessions?name=ana", UriKind.Relative), Ct);
+        Assert.Equal(2, (await ended.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("ended").GetInt32());
+        Assert.Null(await sessions.RetrieveAsync(ana1));
+        Assert.Null(await sessions.RetrieveAsync(ana2));
+        Assert.NotNull(await sessions.RetrieveAsync(bo));
+        var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(Limit: 10), Ct);
+        Assert.Contains(audit, e => e.Kind == AuditKinds.SessionsEnded && e.Actor == "ada" && e.Summary.Contains("2 console session(s) of ana", StringComparison.Ordinal));
+
+        using var noName = await admin.DeleteAsync(new Uri("/v1/console/sessions", UriKind.Relative), Ct);
+        await HttpProblem.ReadNamingAsync(noName, HttpStatusCode.BadRequest, "name");
+        using var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        using var refused = await responder.DeleteAsync(new Uri("/v1/console/sessions?name=bo", UriKind.Relative), Ct);
+        await HttpProblem.ReadAsync(refused, HttpStatusCode.Forbidden);
+        Assert.NotNull(await sessions.RetrieveAsync(bo));
     }
 
     [Fact]
