@@ -49,19 +49,21 @@ internal sealed class FirehoseDelivery(IngestHandler handler, TimeProvider time)
         JsonObject body;
         if (context.Response.StatusCode == StatusCodes.Status202Accepted)
         {
+            // The one answer Firehose reads as done: 200, application/json, its request id.
             context.Response.StatusCode = StatusCodes.Status200OK;
+            context.Response.ContentType = "application/json";
             body = new JsonObject { ["requestId"] = requestId, ["timestamp"] = timestamp };
         }
         else
         {
+            // Any other answer is a failure to Firehose, which logs its status and body as they are: the problem document
+            // (its type unchanged) with Firehose's members added.
             body = JsonNode.Parse(buffered.ToArray()) as JsonObject ?? [];
             body["requestId"] = requestId;
             body["timestamp"] = timestamp;
             body["errorMessage"] = ErrorMessage(context.Response.StatusCode, body);
         }
 
-        // Firehose reads only application/json answers; the problem document's members are all there.
-        context.Response.ContentType = "application/json";
         context.Response.ContentLength = null;
         await context.Response.WriteAsync(body.ToJsonString(), context.RequestAborted);
     }

@@ -88,7 +88,7 @@ public sealed class ManagedClusterEndpointTests
 
         // Anything but 200 makes Firehose retry, then keep the records in its S3 backup: the bad record is not lost.
         Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
         Assert.Equal("req-2", answer.GetProperty("requestId").GetString());
         Assert.True(answer.GetProperty("timestamp").GetInt64() > 0);
