@@ -5,7 +5,8 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// <summary>
 /// Loads a Sigma rule unchanged (SigmaHQ rules specification 2.0): title, id, status, description, author, references,
 /// level → severity (informational scores 10), tags <c>attack.tNNNN[.NNN]</c> → techniques and <c>attack.&lt;tactic&gt;</c>
-/// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping.
+/// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping,
+/// and embedded <c>tests:</c> as in a ZtStream rule (a key Sigma leaves to its users).
 /// Correlation rules, rule collections (<c>action:</c>) and logsources without a mapping are errors naming them.
 /// </summary>
 internal static class SigmaRuleReader
@@ -73,7 +74,7 @@ internal static class SigmaRuleReader
         }
 
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
-        var matcher = new DetectionMatcher(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection), null);
+        var matcher = new DetectionMatcher(logsource.Scope(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection)), null);
         return new Rule(id, title, RuleFormats.Sigma, severity, [.. techniques.Distinct(StringComparer.Ordinal)], [.. tactics.Distinct(StringComparer.Ordinal)],
             RuleYaml.Text(doc, "description"), new RuleOrigin(file, RuleYaml.Line(doc)), matcher)
         {
@@ -84,6 +85,7 @@ internal static class SigmaRuleReader
             Author = RuleYaml.Text(doc, "author"),
             References = RuleYaml.Strings(doc, "references"),
             Enabled = RuleYaml.Text(doc, "status") is not ("deprecated" or "unsupported"),
+            Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")),
         };
     }
 }
