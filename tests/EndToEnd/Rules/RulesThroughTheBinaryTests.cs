@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Rules;
+
 namespace ZtStream.EndToEnd.Rules;
 
 /// <summary>
@@ -16,17 +18,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     {
         var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
-        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
-
-        var run = await processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
-            "--set", "Verifier:ModelEnabled=false",
-            "--set", $"Verifier:Rules:Paths:0={rules}",
-            "--set", "Verifier:Rules:ReloadDelay=00:00:00.2",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
-        ], waitForListening: true, ct);
+        var (run, key) = await StartAsync(rules, "zt.db", ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
         using var http = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
@@ -62,12 +54,76 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await WaitForRuleAlert(api, "victor@example.com", "team-configmap-deleted", ct);
     }
 
-    private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject) => $$"""
+    [Fact]
+    public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_AndItsRuleRaisesNothingAlone()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
+
+        // The correlation in one file, the rule it references (by name) in another; the rule is high, so were it to
+        // raise alerts of its own they would show.
+        await File.WriteAllTextAsync(Path.Combine(rules, "mr_denied_burst.yml"), """
+            title: Burst of denied API requests
+            id: e2e-denied-burst
+            correlation:
+                type: event_count
+                rules:
+                    - k8s_denied
+                group-by:
+                    - user.username
+                timespan: 1h
+                condition:
+                    gte: 3
+            level: critical
+            tags:
+                - attack.discovery
+                - attack.t1613
+            """, ct);
+        await File.WriteAllTextAsync(Path.Combine(rules, "k8s_denied.yml"), SigmaSamples.DeniedRequest("e2e-k8s-denied", "k8s_denied", "high"), ct);
+        var (run, key) = await StartAsync(rules, "zt-sigma.db", ct);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+
+        const string User = "eve@example.com";
+        await Post(http, Audit("get", "secrets", "team-a", "db", User, null, null, code: 403), ct);
+        await Post(http, Audit("list", "secrets", "team-b", "", User, null, null, code: 403), ct);
+
+        // A built-in rule's alert on the same principal, posted after: once it is there, the two denials were scored.
+        await Post(http, Audit("create", "daemonsets", "team-a", "node-agent", User, "apps",
+            """{"apiVersion":"apps/v1","kind":"DaemonSet","spec":{"template":{"spec":{"containers":[{"name":"agent","image":"alpine","securityContext":{"privileged":true}}]}}}}"""), ct);
+        await WaitForRuleAlert(api, User, "k8s-privileged-container", ct);
+        var before = await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(User)}&limit=50", UriKind.Relative), ct);
+        Assert.DoesNotContain("e2e-denied-burst", before, StringComparison.Ordinal);
+        Assert.DoesNotContain("e2e-k8s-denied", before, StringComparison.Ordinal);
+
+        await Post(http, Audit("get", "configmaps", "team-c", "settings", User, null, null, code: 403), ct);
+        var (alert, text) = await ZtStreamApi.WaitForReasonAsync(api, User, "rule", "e2e-denied-burst", ct);
+        Assert.Equal("Burst of denied API requests: 3 events of k8s_denied within 1 h by user.username=eve@example.com (threshold 3) (rule e2e-denied-burst)", text);
+        Assert.Equal("critical", alert.GetProperty("severity").GetString());
+    }
+
+    /// <summary>One <c>ztstream run</c> on SQLite with <paramref name="rules"/> as Verifier:Rules:Paths, and an apiserver source's key.</summary>
+    private async Task<(ZtStreamProcess Run, string Key)> StartAsync(string rules, string database, CancellationToken ct, params string[] extra)
+    {
+        var db = Path.Combine(processes.Folder.FullName, database);
+        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
+        var run = await processes.StartAsync("ztstream", [
+            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+            "--set", "Verifier:ModelEnabled=false",
+            "--set", $"Verifier:Rules:Paths:0={rules}",
+            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
+            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+            .. extra,
+        ], waitForListening: true, ct);
+        return (run, key);
+    }
+
+    private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) => $$"""
         {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request",
           "auditID":"{{Guid.NewGuid()}}","stage":"ResponseComplete","requestURI":"/apis/{{apiGroup ?? "api"}}/v1/namespaces/{{ns}}/{{resource}}","verb":"{{verb}}",
           "user":{"username":"{{user}}","groups":["system:authenticated"]},"sourceIPs":["203.0.113.10"],"userAgent":"kubectl/v1.31.0",
           "objectRef":{"resource":"{{resource}}","namespace":"{{ns}}","name":"{{name}}"{{(apiGroup is null ? "" : $",\"apiGroup\":\"{apiGroup}\"")}},"apiVersion":"v1"},
-          "responseStatus":{"metadata":{},"code":200}{{(requestObject is null ? "" : ",\"requestObject\":" + requestObject)}},
+          "responseStatus":{"metadata":{},"code":{{code}}}{{(requestObject is null ? "" : ",\"requestObject\":" + requestObject)}},
           "requestReceivedTimestamp":"{{DateTimeOffset.UtcNow:O}}","stageTimestamp":"{{DateTimeOffset.UtcNow:O}}"}]}
         """;
 
