@@ -18,7 +18,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     {
         var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
-        var (run, key) = await StartAsync(rules, "zt.db", ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
+        var run = await StartAsync("ztstream", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
         using var http = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
@@ -55,7 +57,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_AndItsRuleRaisesNothingAlone()
+    public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_CountingAcrossARestart_ItsRuleRaisingNothingAlone()
     {
         var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
@@ -80,7 +82,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
                 - attack.t1613
             """, ct);
         await File.WriteAllTextAsync(Path.Combine(rules, "k8s_denied.yml"), SigmaSamples.DeniedRequest("e2e-k8s-denied", "k8s_denied", "high"), ct);
-        var (run, key) = await StartAsync(rules, "zt-sigma.db", ct);
+        var db = Path.Combine(processes.Folder.FullName, "zt-sigma.db");
+        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
+        var run = await StartAsync("run-1", rules, db, ct);
         using var http = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
@@ -96,18 +100,21 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.DoesNotContain("e2e-denied-burst", before, StringComparison.Ordinal);
         Assert.DoesNotContain("e2e-k8s-denied", before, StringComparison.Ordinal);
 
-        await Post(http, Audit("get", "configmaps", "team-c", "settings", User, null, null, code: 403), ct);
-        var (alert, text) = await ZtStreamApi.WaitForReasonAsync(api, User, "rule", "e2e-denied-burst", ct);
+        // The count survives a restart: the third denial, posted to a new process on the same store, completes it.
+        await run.TerminateAsync();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        var restarted = await StartAsync("run-2", rules, db, ct);
+        using var http2 = ZtStreamApi.Client(restarted.Url, key);
+        using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
+        await Post(http2, Audit("get", "configmaps", "team-c", "settings", User, null, null, code: 403), ct);
+        var (alert, text) = await ZtStreamApi.WaitForReasonAsync(api2, User, "rule", "e2e-denied-burst", ct);
         Assert.Equal("Burst of denied API requests: 3 events of k8s_denied within 1 h by user.username=eve@example.com (threshold 3) (rule e2e-denied-burst)", text);
         Assert.Equal("critical", alert.GetProperty("severity").GetString());
     }
 
-    /// <summary>One <c>ztstream run</c> on SQLite with <paramref name="rules"/> as Verifier:Rules:Paths, and an apiserver source's key.</summary>
-    private async Task<(ZtStreamProcess Run, string Key)> StartAsync(string rules, string database, CancellationToken ct, params string[] extra)
-    {
-        var db = Path.Combine(processes.Folder.FullName, database);
-        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
-        var run = await processes.StartAsync("ztstream", [
+    /// <summary>One <c>ztstream run</c> on the SQLite file <paramref name="db"/> with <paramref name="rules"/> as Verifier:Rules:Paths.</summary>
+    private Task<ZtStreamProcess> StartAsync(string name, string rules, string db, CancellationToken ct, params string[] extra) =>
+        processes.StartAsync(name, [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
@@ -115,8 +122,6 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
             .. extra,
         ], waitForListening: true, ct);
-        return (run, key);
-    }
 
     private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) => $$"""
         {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request",

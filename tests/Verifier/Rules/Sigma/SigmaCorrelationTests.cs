@@ -239,6 +239,41 @@ public sealed class SigmaCorrelationTests
     }
 
     [Fact]
+    public void Temporal_WithACondition_ThatManyOfItsRules()
+    {
+        var impersonation = SecretRead.Replace("name: secret_read", "name: pod_exec", StringComparison.Ordinal)
+            .Replace("4d0a2c83-c62c-4ed4-b475-c7e23a9269b8", "pod-exec-id", StringComparison.Ordinal)
+            .Replace("objectRef.resource: secrets", "objectRef.subresource: exec", StringComparison.Ordinal);
+        var twoOfThree = Correlation("temporal", "denied_request, secret_read, pod_exec", """
+                group-by: [user.username]
+                timespan: 5m
+                condition:
+                    gte: 2
+            """);
+        var detector = Detector(Denied, SecretRead, impersonation, twoOfThree);
+        Assert.Empty(Evaluate(detector, DeniedAt(0)));
+        Assert.Empty(Evaluate(detector, DeniedAt(1)));
+        Assert.Contains("2 of denied_request, secret_read, pod_exec matched (denied_request, secret_read)", Assert.Single(Evaluate(detector, ReadAt(2))).Text, StringComparison.Ordinal);
+
+        var tooMany = twoOfThree.Replace("gte: 2", "gte: 4", StringComparison.Ordinal);
+        Assert.Contains("at most 3", Assert.Single(Load(Denied, SecretRead, impersonation, tooMany).Errors).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Chain_ACorrelationTwoOthersReference_CountsEachEventOnce()
+    {
+        var inner = Correlation("event_count", "denied_request", "    group-by: [user.username]\n    timespan: 10m\n    condition: {gte: 2}", id: "inner");
+        var first = Correlation("event_count", "inner", "    group-by: [user.username]\n    timespan: 10m\n    condition: {gte: 2}", id: "outer-1");
+        var second = Correlation("event_count", "inner", "    group-by: [user.username]\n    timespan: 10m\n    condition: {gte: 2}", id: "outer-2");
+        var detector = Detector(Denied, inner, first, second);
+
+        // inner matches from the second denial on; each outer counts inner's matches: the third denial is their second.
+        Assert.Empty(Evaluate(detector, DeniedAt(0)));
+        Assert.Empty(Evaluate(detector, DeniedAt(1)));
+        Assert.Equal(["outer-1", "outer-2"], Evaluate(detector, DeniedAt(2)).Select(c => c.Rule).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void TemporalOrdered_OnlyInTheOrderWritten()
     {
         var ordered = Correlation("temporal_ordered", "denied_request, secret_read", """
