@@ -40,6 +40,8 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(List<SuppressionRecord>))]
 [JsonSerializable(typeof(TriageState))]
 [JsonSerializable(typeof(ConsoleAuthConfig))]
+[JsonSerializable(typeof(List<ConsoleSessionView>))]
+[JsonSerializable(typeof(ConsoleSessionsEnded))]
 [JsonSerializable(typeof(AlertStats))]
 [JsonSerializable(typeof(PrincipalActivity))]
 [JsonSerializable(typeof(NotificationContent))]

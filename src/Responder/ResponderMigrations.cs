@@ -239,6 +239,24 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_alert_techniques_technique ON responder_alert_techniques (technique, alert_id);
         """;
 
+    // Console sessions live here rather than in the cookie, so signing out ends them for every copy of the cookie; the
+    // Data Protection keys that protect the cookies live here too, so a restart or a second Responder can read them.
+    private const string ConsoleSessions = """
+        CREATE TABLE responder_console_sessions (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            ticket TEXT NOT NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_responder_console_sessions_expires ON responder_console_sessions (expires_at);
+        CREATE TABLE responder_data_protection_keys (
+            name TEXT PRIMARY KEY,
+            xml TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        );
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -246,5 +264,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         new(Component, 3, "audit hash chain", AuditChainSqlite, AuditChainPostgres),
         Migration.Portable(Component, 4, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget),
         Migration.Portable(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage),
+        Migration.Portable(Component, 6, "console sessions and the Data Protection key ring", ConsoleSessions),
     ];
 }

@@ -16,6 +16,8 @@ internal static class AuditKinds
     public const string SuppressionLifted = "suppression.lifted";
     public const string Forbidden = "api.forbidden";
     public const string SignedIn = "console.signed_in";
+    public const string SignedOut = "console.signed_out";
+    public const string SessionsEnded = "console.sessions_ended";
     public const string StormRaised = "alert.storm";
     public const string AlertMerged = "alert.merged";
     public const string Decision = "action.decided";

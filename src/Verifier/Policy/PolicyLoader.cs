@@ -20,10 +20,18 @@ internal static class PolicyLoader
         return Build(merged, path);
     }
 
-    public static ZeroTrustPolicy Parse(string yaml)
+    public static ZeroTrustPolicy Parse(string yaml) => Build(ReadTree(yaml, "(inline)"), "(inline)");
+
+    private static Dictionary<object, object?> ReadTree(string yaml, string name)
     {
-        var tree = Untyped.Deserialize<object?>(yaml) as Dictionary<object, object?> ?? [];
-        return Build(tree, "(inline)");
+        try
+        {
+            return Untyped.Deserialize<object?>(yaml) as Dictionary<object, object?> ?? [];
+        }
+        catch (YamlException ex)
+        {
+            throw new PolicyException($"policy {name}: {ex.Message}", ex);
+        }
     }
 
     private static ZeroTrustPolicy Build(Dictionary<object, object?> tree, string name)
@@ -40,13 +48,17 @@ internal static class PolicyLoader
         }
 
         ZeroTrustPolicy policy;
+        var merged = Writer.Serialize(tree);
         try
         {
-            policy = Typed.Deserialize<ZeroTrustPolicy?>(Writer.Serialize(tree)) ?? new ZeroTrustPolicy();
+            policy = Typed.Deserialize<ZeroTrustPolicy?>(merged) ?? new ZeroTrustPolicy();
         }
         catch (YamlException ex)
         {
-            throw new PolicyException($"policy {name}: {ex.Message}", ex);
+            // The typed pass reads the merged tree, not the file: its line numbers mean nothing to the operator, so the
+            // error names the key (and the value the merged tree holds there) instead.
+            var at = KeyAt(merged, (int)ex.Start.Line);
+            throw new PolicyException($"policy {name}: {(at is null ? "" : at + ": ")}{(ex.InnerException ?? ex).Message}", ex);
         }
 
         var problems = PolicyValidator.Validate(policy);
@@ -67,19 +79,17 @@ internal static class PolicyLoader
             throw new PolicyException($"policy file {path} does not exist");
         }
 
-        Dictionary<object, object?> own;
+        string text;
         try
         {
-            own = Untyped.Deserialize<object?>(File.ReadAllText(path)) as Dictionary<object, object?> ?? [];
-        }
-        catch (YamlException ex)
-        {
-            throw new PolicyException($"policy {path}: {ex.Message}", ex);
+            text = File.ReadAllText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new PolicyException($"policy {path} cannot be read: {ex.Message}", ex);
         }
+
+        var own = ReadTree(text, path);
 
         var result = new Dictionary<object, object?>();
         if (own.TryGetValue("extends", out var ext))
@@ -99,6 +109,41 @@ internal static class PolicyLoader
         own.Remove("extends");
         Merge(result, own);
         return result;
+    }
+
+    /// <summary>
+    /// The dotted key of 1-based <paramref name="line"/> in <paramref name="yaml"/> as the serializer writes it (block
+    /// style, a list item's keys two columns right of its dash), with the text the line holds; null past the end.
+    /// </summary>
+    private static string? KeyAt(string yaml, int line)
+    {
+        var lines = yaml.Split('\n');
+        if (line < 1 || line > lines.Length)
+        {
+            return null;
+        }
+
+        var keys = new List<string>();
+        var indent = int.MaxValue;
+        for (var i = line - 1; i >= 0; i--)
+        {
+            var content = lines[i].TrimStart(' ');
+            var column = lines[i].Length - content.Length;
+            if (content.StartsWith("- ", StringComparison.Ordinal))
+            {
+                (content, column) = (content[2..].TrimStart(' '), column + 2);
+            }
+
+            var colon = content.IndexOf(':', StringComparison.Ordinal);
+            if (column < indent && colon > 0)
+            {
+                keys.Add(content[..colon]);
+                indent = column;
+            }
+        }
+
+        keys.Reverse();
+        return $"{string.Join('.', keys)} ('{lines[line - 1].Trim()}')";
     }
 
     /// <summary>The file <paramref name="name"/> (relative to <paramref name="path"/>) names, or why it names none.</summary>

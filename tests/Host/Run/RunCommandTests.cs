@@ -38,17 +38,42 @@ public sealed partial class RunCommandTests
     public async Task Run_BadRuleFile_RefusesToStart_ExitTwo_OneLinePerProblem()
     {
         using var folder = new TempFolder("zt-run-rules-");
-        var bad = Path.Combine(folder.Path, "rules.yaml");
-        File.WriteAllText(bad, "id: a\ntitle: A\nseverity: high\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n---\nid: b\ntitle: B\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        var (bad, lines) = await RunRefusedAsync(folder, "Verifier:Rules:Paths:0", "id: a\ntitle: A\nseverity: high\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n---\nid: b\ntitle: B\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains($"{bad}:11: rule 'b': 'severity' must be one of", StringComparison.Ordinal));
+    }
+
+    /// <summary>A bad policy file, as an operator writes one: `run` (with <paramref name="key"/> naming it) refuses to start with exit 2 naming the file and the key in it, before listening.</summary>
+    [Theory]
+    [InlineData("Verifier:PolicyPath", "tokens:\n  expiry_grace_seconds: soon\n", "tokens.expiry_grace_seconds")]
+    [InlineData("Verifier:PolicyPath", "protected_resources:\n  - [unclosed\n", "policy")]
+    [InlineData("Verifier:PolicyPath", "extends: missing-base.yaml\n", "missing-base.yaml")]
+    [InlineData("Responder:PolicyPath", "rules:\n  - name: r\n    action: explode\n    mode: automatic\n", "rules[0]")]
+    [InlineData("Responder:PolicyPath", "rules: [~]\n", "rules[0]")]
+    [InlineData("Responder:PolicyPath", "isolation:\n  default_ttl: 99999999d\n", "default_ttl")]
+    public async Task Run_BadPolicyFile_RefusesToStart_ExitTwo_NamingFileAndKey(string key, string yaml, string named)
+    {
+        using var folder = new TempFolder("zt-run-policy-");
+        var (bad, lines) = await RunRefusedAsync(folder, key, yaml);
+        Assert.Contains(lines, l => l.Contains(bad, StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Writes <paramref name="content"/> to a file that configuration <paramref name="key"/> names and runs `ztstream
+    /// run`: it must exit 2 without listening. Returns the file and the lines written to stderr.
+    /// </summary>
+    private static async Task<(string File, string[] Lines)> RunRefusedAsync(TempFolder folder, string key, string content)
+    {
+        var bad = Path.Combine(folder.Path, "refused.yaml");
+        File.WriteAllText(bad, content);
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
         var code = await ZtStreamCli.RunAsync(
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", "Verifier:Rules:Paths:0=" + bad],
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"{key}={bad}"],
             stdout, stderr, Ct);
         Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
-        var lines = stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Contains(lines, l => l.Contains($"{bad}:6: rule 'a': unknown field 'nosuch'", StringComparison.Ordinal));
-        Assert.Contains(lines, l => l.Contains($"{bad}:11: rule 'b': 'severity' must be one of", StringComparison.Ordinal));
+        Assert.DoesNotContain("listening on", stdout.ToString(), StringComparison.Ordinal);
+        return (bad, stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static async Task<string> WaitForListeningUrlAsync(StringWriter stdout, Task<int> run, CancellationToken ct)

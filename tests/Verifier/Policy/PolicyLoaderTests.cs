@@ -59,6 +59,22 @@ public sealed class PolicyLoaderTests
     [InlineData("kubernetes:\n  exec_allowed:\n    namespaces: ['']\n", "kubernetes.exec_allowed.namespaces[0] is empty")]
     public void AnItemWithNoValue_IsRefusedNamingItsKey(string yaml, string problem) => AssertRefused(yaml, problem);
 
+    /// <summary>A value of the wrong type is refused naming its key and value, however deep, never a bare "exception during deserialization".</summary>
+    [Theory]
+    [InlineData("tokens:\n  expiry_grace_seconds: soon\n", "tokens.expiry_grace_seconds ('expiry_grace_seconds: soon')")]
+    [InlineData("tokens:\n  enforce_binding: maybe\n", "tokens.enforce_binding ('enforce_binding: maybe')")]
+    [InlineData("segmentation:\n  rules:\n    - from: shop\n      to: {a: b}\n", "segmentation.rules.to")]
+    [InlineData("data_classes:\n  - name: pii\n    read:\n      subjects: {x: 1}\n", "data_classes.read.subjects")]
+    [InlineData("data_classes: 7\n", "data_classes ('data_classes: 7')")]
+    public void AValueOfTheWrongType_IsRefusedNamingItsKey(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    [Fact]
+    public void NotYaml_IsAPolicyError()
+    {
+        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse("tokens: [unclosed\n"));
+        Assert.StartsWith("policy (inline): ", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ASectionWithNoValue_ReadsAsItsDefault()
     {

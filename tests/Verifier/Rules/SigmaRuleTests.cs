@@ -128,7 +128,7 @@ public sealed class SigmaRuleTests
     }
 
     [Theory]
-    [InlineData("correlation:\n    type: event_count\n    rules: [a]\n", "correlation rules are not supported")]
+    [InlineData("correlation:\n    type: event_count\n    rules: [a]\n", "a rule (logsource, detection) or a correlation, not both")]
     [InlineData("action: global\n", "rule collections")]
     public void UnsupportedSigmaConstructs_AreErrors(string extra, string message)
     {

@@ -10,8 +10,9 @@ namespace ZtStream.Responder.Console.SignIn;
 
 /// <summary>
 /// Console sign-in through an OpenID Connect provider: authorization code with PKCE, the role from a configured claim,
-/// and a session cookie (HttpOnly, Secure over https — the scheme a trusted proxy reports — or always, SameSite=Strict) that carries only name, role and a CSRF token,
-/// which every state-changing API call made with the cookie must echo in <see cref="CsrfHeader"/>. The API's own
+/// and a session cookie (HttpOnly, Secure over https — the scheme a trusted proxy reports — or always, SameSite=Strict) that carries only
+/// the key of a session kept in the store (<see cref="ConsoleSessionStore"/>: name, role and a CSRF token), whose CSRF
+/// token every state-changing API call made with the cookie must echo in <see cref="CsrfHeader"/>. The API's own
 /// endpoint filter reads the cookie, so no authentication middleware is needed in the host's pipeline.
 /// </summary>
 internal static class ConsoleSignIn
@@ -39,6 +40,9 @@ internal static class ConsoleSignIn
             return services;
         }
 
+        services.TryAddSingleton<ConsoleSessionStore>();
+        StoreKeyRing.AddTo(services);
+        services.AddOptions<CookieAuthenticationOptions>(CookieScheme).Configure<ConsoleSessionStore>((o, sessions) => o.SessionStore = sessions);
         services.AddAuthentication(CookieScheme)
             .AddCookie(CookieScheme, o =>
             {
@@ -94,6 +98,7 @@ internal static class ConsoleSignIn
 
     public static void Map(IEndpointRouteBuilder endpoints)
     {
+        MapSessions(endpoints);
         endpoints.MapGet(ConfigPath, (IOptions<ConsoleSsoOptions> sso) =>
             Results.Json(new ConsoleAuthConfig(sso.Value.Enabled, sso.Value.Enabled ? SignInPath : null), ResponderJsonContext.Default.ConsoleAuthConfig));
         endpoints.MapGet(SignInPath, async (HttpContext http, IOptions<ConsoleSsoOptions> sso) =>
@@ -131,10 +136,44 @@ internal static class ConsoleSignIn
                 return Problems.Result(403, $"signing out needs the {CsrfHeader} header of this session");
             }
 
+            // The session's row goes with it: a copy of the cookie taken before is worth nothing after.
             await http.SignOutAsync(CookieScheme);
+            if (caller is not null)
+            {
+                await http.RequestServices.GetRequiredService<AuditLog>().AppendAsync(AuditKinds.SignedOut, caller.Name, "signed out of the console", http.RequestAborted);
+            }
+
             return Results.NoContent();
         });
     }
+
+    /// <summary>An admin's view of the console sessions: list them, end every session of one user (someone who left, a stolen laptop).</summary>
+    private static void MapSessions(IEndpointRouteBuilder endpoints)
+    {
+        var admin = endpoints.MapGroup("/v1/console/sessions").RequireApiRole(ApiRoles.Admin);
+        admin.MapGet("", async (HttpContext http) => http.RequestServices.GetService<ConsoleSessionStore>() is { } sessions
+            ? Results.Json((await sessions.ListAsync(http.RequestAborted)).ToList(), ResponderJsonContext.Default.ListConsoleSessionView)
+            : NoSso);
+        admin.MapDelete("", async (HttpContext http, AuditLog audit) =>
+        {
+            if (http.RequestServices.GetService<ConsoleSessionStore>() is not { } sessions)
+            {
+                return NoSso;
+            }
+
+            var name = http.Request.Query["name"].FirstOrDefault();
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                return Problems.Result(Problems.Invalid([new ItemError(0, "name", "is required: the user whose console sessions end")]));
+            }
+
+            var ended = await sessions.EndAllAsync(name, http.RequestAborted);
+            await audit.AppendAsync(AuditKinds.SessionsEnded, ApiAuth.CallerOf(http).Name, $"ended {ended} console session(s) of {name}", http.RequestAborted);
+            return Results.Json(new ConsoleSessionsEnded(name, ended), ResponderJsonContext.Default.ConsoleSessionsEnded);
+        });
+    }
+
+    private static IResult NoSso => Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority): there are no console sessions");
 
     /// <summary>The caller of a console session, or null (no session, or single sign-on off).</summary>
     public static async Task<Caller?> SessionCallerAsync(HttpContext http)

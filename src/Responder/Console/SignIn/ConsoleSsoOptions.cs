@@ -36,6 +36,12 @@ internal sealed record ConsoleSsoOptions
     /// <summary>How long a console session lasts without activity.</summary>
     public TimeSpan SessionLifetime { get; init; } = TimeSpan.FromHours(8);
 
+    /// <summary>
+    /// How long a console session lasts from sign-in, however active: then the user signs in again, and the provider's
+    /// answer at that time (a role taken away, an account disabled) is what counts.
+    /// </summary>
+    public TimeSpan MaxSessionLifetime { get; init; } = TimeSpan.FromHours(12);
+
     /// <summary>False only for a provider on loopback in tests: the discovery document is then read over plain HTTP.</summary>
     public bool RequireHttpsMetadata { get; init; } = true;
 

@@ -46,5 +46,6 @@ internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOp
         }
 
         errors.Positive($"{ConsoleSsoOptions.Section}:SessionLifetime", options.SessionLifetime);
+        errors.Positive($"{ConsoleSsoOptions.Section}:MaxSessionLifetime", options.MaxSessionLifetime);
     }
 }

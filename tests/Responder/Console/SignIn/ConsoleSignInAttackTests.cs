@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
+using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console;
 using ZtStream.Responder.Console.SignIn;
 using ZtStream.TestSupport.Jose;
@@ -92,6 +93,42 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
         Assert.NotEqual("planted-by-an-attacker", session);
         var me = await browser.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct);
         Assert.Equal(("ana", "analyst"), (me.GetProperty("name").GetString(), me.GetProperty("role").GetString()));
+    }
+
+    /// <summary>
+    /// A session cookie copied off a signed-in browser (a shared machine, malware, a proxy log) is worth nothing once its
+    /// owner signs out: the session ends in the store, not only in the owner's cookie jar. Signing out is audited.
+    /// </summary>
+    [Fact]
+    public async Task SignOut_EndsTheSessionOnTheServer_ACopiedCookieIsRefusedAfterwards()
+    {
+        using var owner = new Browser();
+        var (state, nonce) = await StartSignInAsync(owner);
+        idp.IdToken = idp.Sign(idp.Claims(nonce));
+        using (var callback = await CallbackAsync(owner, state))
+        {
+            Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
+        }
+
+        using var thief = new Browser();
+        thief.Cookies.Add(host.BaseAddress!, new System.Net.Cookie(ConsoleSignIn.CookieName, SessionCookie(owner)));
+        using (var stolen = await thief.Http.GetAsync(At("/v1/me"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, stolen.StatusCode);
+        }
+
+        var me = await owner.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct);
+        using var signOut = new HttpRequestMessage(HttpMethod.Post, At(ConsoleSignIn.SignOutPath));
+        signOut.Headers.Add(ConsoleSignIn.CsrfHeader, me.GetProperty("csrf_token").GetString());
+        using (var signedOut = await owner.Http.SendAsync(signOut, Ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, signedOut.StatusCode);
+        }
+
+        using var after = await thief.Http.GetAsync(At("/v1/me"), Ct);
+        await HttpProblem.ReadAsync(after, HttpStatusCode.Unauthorized);
+        var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(Limit: 50), Ct);
+        Assert.Contains(audit, e => e.Kind == AuditKinds.SignedOut && e.Actor == "ana");
     }
 
     [Fact]
