@@ -54,6 +54,24 @@ internal sealed record Rule(
     /// <summary>Count or distinct count within an event-time window; null for a rule that matches single events.</summary>
     public RuleAggregation? Aggregation { get; init; }
 
+    /// <summary>
+    /// A Sigma correlation (<c>event_count</c>, <c>value_count</c>, <c>temporal</c>, <c>temporal_ordered</c>) over the
+    /// rules it references; null for any other rule.
+    /// </summary>
+    public RuleCorrelation? Correlation { get; init; }
+
+    /// <summary>
+    /// False for a rule a Sigma correlation references without <c>generate: true</c>: it is loaded, listed and
+    /// evaluated for its correlations, but raises nothing of its own.
+    /// </summary>
+    public bool Generates { get; init; } = true;
+
+    /// <summary>Sigma's <c>name</c>, by which a correlation may reference the rule.</summary>
+    public string? Name { get; init; }
+
+    /// <summary>How the rule's field names resolve (a Sigma rule's logsource mapping): a correlation's group-by and field use it.</summary>
+    public Detection.IFieldResolver? Fields { get; init; }
+
     /// <summary>The rule's embedded tests.</summary>
     public IReadOnlyList<RuleTest> Tests { get; init; } = [];
 

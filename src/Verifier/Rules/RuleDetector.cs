@@ -16,6 +16,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 {
     private const int MaxShownValues = 4;
 
+    // What each correlation gave for the event being evaluated: a correlation another one references is evaluated
+    // once per event, however many reference it.
+    private readonly Dictionary<string, string?> correlated = new(StringComparer.Ordinal);
+    private RuleEvent? correlatedEvent;
+
     public AggregationBook Aggregations { get; } = new();
 
     public RuleSetHolder Rules => rules;
@@ -77,6 +82,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
     /// <summary>The explanation when <paramref name="rule"/> matches (for an aggregation: brings its group to the threshold), else null.</summary>
     public string? Match(Rule rule, RuleEvent e)
     {
+        if (rule.Correlation is { } correlation)
+        {
+            return Correlate(rule, correlation, e);
+        }
+
         if (!rule.Condition.Matches(e))
         {
             return null;
@@ -87,7 +97,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             return Explain(rule, e);
         }
 
-        var group = Group(agg, e, out var shownGroup);
+        Group(agg.GroupBy, null, e, out var group, out var shownGroup);
         var value = agg.Field?.First(e);
         if (!Aggregations.Observe(rule, agg, group, value, e.Event.Time.UtcTicks, out var count, out var values))
         {
@@ -97,8 +107,109 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var what = agg.Function == RuleAggregation.DistinctCount
             ? $"{count} distinct {agg.Field!.Text} ({Shown(values!)})"
             : $"{count} matching events";
-        return $"{rule.Title}: {what} within {Numbers.Duration(agg.Window)}{(shownGroup.Length > 0 ? " by " + shownGroup : "")} (threshold {agg.Threshold}) (rule {rule.Id})";
+        return Counted(rule, what, agg, shownGroup);
     }
+
+    /// <summary>The aggregation reason's words: what was counted, within which window, by which group, against what.</summary>
+    private static string Counted(Rule rule, string what, RuleAggregation agg, string shownGroup) =>
+        $"{rule.Title}: {what} within {Numbers.Duration(agg.Window)}{(shownGroup.Length > 0 ? " by " + shownGroup : "")} ({Bounds(agg)}) (rule {rule.Id})";
+
+    private static string Bounds(RuleAggregation agg)
+    {
+        if (agg.Maximum is null && agg.Excluded.Count == 0)
+        {
+            return $"threshold {agg.Threshold}";
+        }
+
+        var parts = new List<string>();
+        if (agg.Maximum == agg.Threshold)
+        {
+            parts.Add($"eq {agg.Threshold}");
+        }
+        else
+        {
+            parts.Add($"gte {agg.Threshold}");
+            if (agg.Maximum is { } max)
+            {
+                parts.Add($"lte {max}");
+            }
+        }
+
+        parts.AddRange(agg.Excluded.Select(x => $"neq {x}"));
+        return "condition " + string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// A Sigma correlation on one event: each referenced rule the event matches (a referenced correlation: that it
+    /// matched on this event) folds the event into its group's state. An event without a value for every group-by
+    /// field belongs to no group and is not counted, as a SIEM's <c>group by</c> leaves it out.
+    /// </summary>
+    private string? Correlate(Rule rule, RuleCorrelation c, RuleEvent e)
+    {
+        if (!ReferenceEquals(correlatedEvent, e))
+        {
+            correlated.Clear();
+            correlatedEvent = e;
+        }
+
+        if (correlated.TryGetValue(rule.Id, out var done))
+        {
+            return done;
+        }
+
+        var text = CorrelateOnce(rule, c, e);
+        correlated[rule.Id] = text;
+        return text;
+    }
+
+    private string? CorrelateOnce(Rule rule, RuleCorrelation c, RuleEvent e)
+    {
+        var ticks = e.Event.Time.UtcTicks;
+        var agg = c.Counting;
+        string? text = null;
+        for (var i = 0; i < c.Inputs.Count; i++)
+        {
+            var input = c.Inputs[i];
+            var fired = input.Rule.Correlation is { } inner ? Correlate(input.Rule, inner, e) is not null : input.Rule.Condition.Matches(e);
+            if (!fired || !Group(input.GroupBy, c.GroupBy, e, out var group, out var shownGroup))
+            {
+                continue;
+            }
+
+            switch (c.Type)
+            {
+                case CorrelationTypes.EventCount:
+                case CorrelationTypes.ValueCount:
+                    // An event counts once, for the first referenced rule it matches.
+                    var value = input.Field?.First(e);
+                    var holds = Aggregations.Observe(rule, agg, group, value, ticks, out var count, out var values);
+                    return !holds ? null : Counted(rule, c.Type == CorrelationTypes.EventCount
+                        ? $"{count} events of {References(c)}"
+                        : $"{count} distinct {c.FieldName} ({Shown(values!)}) in events of {References(c)}", agg, shownGroup);
+                case CorrelationTypes.Temporal:
+                    if (Aggregations.Observe(rule, agg, group, input.Reference, ticks, out var matched, out var rulesSeen))
+                    {
+                        text = Counted(rule, matched == c.Inputs.Count
+                            ? $"all of {References(c)} matched"
+                            : $"{matched} of {References(c)} matched ({Shown(rulesSeen!)})", agg, shownGroup);
+                    }
+
+                    break;
+                default:
+                    if (Aggregations.ObserveSequence(rule, agg, group, i, c.Inputs.Count, ticks))
+                    {
+                        text = $"{rule.Title}: {string.Join(" then ", c.Inputs.Select(x => x.Reference))} matched in order within {Numbers.Duration(agg.Window)}"
+                            + $"{(shownGroup.Length > 0 ? " by " + shownGroup : "")} (rule {rule.Id})";
+                    }
+
+                    break;
+            }
+        }
+
+        return text;
+    }
+
+    private static string References(RuleCorrelation c) => string.Join(", ", c.Inputs.Select(i => i.Reference));
 
     /// <summary>The one place a rule match becomes a contribution, carrying the rule's ATT&amp;CK techniques and tactics.</summary>
     private static Contribution Contribute(Rule rule, string text) =>
@@ -151,24 +262,36 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         return sb.Append(" (rule ").Append(rule.Id).Append(')').ToString();
     }
 
-    private static string Group(RuleAggregation agg, RuleEvent e, out string shown)
+    /// <summary>
+    /// The group of an event: the values of <paramref name="paths"/> (shown by <paramref name="names"/>, else by the
+    /// paths' text). False when a field has no value and <paramref name="names"/> is given (a correlation's group-by);
+    /// an aggregation groups such events under "(none)".
+    /// </summary>
+    private static bool Group(IReadOnlyList<FieldPath> paths, IReadOnlyList<string>? names, RuleEvent e, out string key, out string shown)
     {
-        if (agg.GroupBy.Count == 0)
+        key = "";
+        shown = "";
+        if (paths.Count == 0)
         {
-            shown = "";
-            return "";
+            return true;
         }
 
-        var keys = new string[agg.GroupBy.Count];
-        var parts = new string[agg.GroupBy.Count];
+        var keys = new string[paths.Count];
+        var parts = new string[paths.Count];
         for (var i = 0; i < keys.Length; i++)
         {
-            keys[i] = agg.GroupBy[i].First(e) ?? "";
-            parts[i] = agg.GroupBy[i].Text + "=" + (keys[i].Length == 0 ? "(none)" : keys[i]);
+            keys[i] = paths[i].First(e) ?? "";
+            if (keys[i].Length == 0 && names is not null)
+            {
+                return false;
+            }
+
+            parts[i] = (names?[i] ?? paths[i].Text) + "=" + (keys[i].Length == 0 ? "(none)" : keys[i]);
         }
 
         shown = string.Join(", ", parts);
-        return string.Join('\u001f', keys);
+        key = string.Join('\u001f', keys);
+        return true;
     }
 
     private static string Shown(IReadOnlyCollection<string> values)

@@ -7,7 +7,7 @@ namespace ZtStream.Verifier.Rules;
 /// <summary>
 /// Loads rules from the built-in library and from files and directories, dispatching each file by its shape: a file
 /// an extra format recognises goes to that format's loader (Falco); a YAML document with a logsource and a detection
-/// is Sigma; any other document is a ZtStream rule (or a <c>lists:</c> document). Every problem is a
+/// is Sigma (a <c>correlation</c> document is linked to the rules it references once every file is read); any other document is a ZtStream rule (or a <c>lists:</c> document). Every problem is a
 /// <see cref="RuleLoadError"/> with file and line; a bad rule never stops the others from loading, and a rule id
 /// defined twice is an error at the second definition.
 /// </summary>
@@ -172,11 +172,18 @@ internal static class RuleLoader
         var frozen = lists.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value, StringComparer.Ordinal);
         var rules = new List<Rule>();
         var seen = new Dictionary<string, RuleOrigin>(StringComparer.Ordinal);
+        var correlations = new List<SigmaCorrelationDraft>();
         foreach (var (source, doc, sigma) in documents)
         {
             var idNode = RuleYaml.Get(doc, "id") as YamlScalarNode;
             try
             {
+                if (sigma && SigmaCorrelationReader.IsCorrelation(doc))
+                {
+                    correlations.Add(SigmaCorrelationReader.Read(doc, source.Path));
+                    continue;
+                }
+
                 var rule = sigma ? SigmaRuleReader.Read(doc, source.Path, frozen) : ZtStreamRuleReader.Read(doc, source.Path, frozen);
                 Add(rule, rules, seen, errors);
             }
@@ -207,6 +214,8 @@ internal static class RuleLoader
             }
         }
 
+        // Correlations last: the rules they reference may come from any file of the set, in any order.
+        SigmaCorrelationLinker.Link(correlations, rules, errors, r => Add(r, rules, seen, errors));
         return new RuleLoadResult(rules, errors);
     }
 

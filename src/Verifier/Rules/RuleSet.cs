@@ -2,7 +2,7 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// An immutable loaded rule set, indexed by event kind: an event evaluates only the enabled rules that can match its
-/// kind (plus the rules that can match any kind), so events no rule is about pay one dictionary lookup.
+/// kind (plus the rules that can match any kind; not the rules only a Sigma correlation uses), so events no rule is about pay one dictionary lookup.
 /// </summary>
 internal sealed class RuleSet
 {
@@ -13,7 +13,8 @@ internal sealed class RuleSet
     {
         Rules = rules;
         Version = version;
-        var enabled = rules.Where(r => r.Enabled).ToList();
+        // A rule only a correlation uses raises nothing of its own: the correlation evaluates it.
+        var enabled = rules.Where(r => r.Enabled && r.Generates).ToList();
         anyKind = [.. enabled.Where(r => r.Kinds.Count == 0)];
         byKind = new Dictionary<string, Rule[]>(StringComparer.OrdinalIgnoreCase);
         foreach (var kind in enabled.SelectMany(r => r.Kinds).Distinct(StringComparer.OrdinalIgnoreCase))

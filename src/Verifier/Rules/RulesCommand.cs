@@ -130,6 +130,13 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
                     Strings(w, "tactics", r.Tactics);
                     Strings(w, "kinds", r.Kinds);
                     w.WriteBoolean("enabled", r.Enabled);
+                    w.WriteBoolean("generates", r.Generates);
+                    if (r.Correlation is { } c)
+                    {
+                        w.WriteString("correlation", c.Type);
+                        Strings(w, "correlates", [.. c.Inputs.Select(i => i.Rule.Id)]);
+                    }
+
                     w.WriteNumber("tests", r.Tests.Count);
                     w.WriteString("file", r.Origin.File);
                     w.WriteNumber("line", r.Origin.Line);
@@ -163,7 +170,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
             foreach (var r in loaded.Rules)
             {
                 var techniques = r.Techniques.Count == 0 ? "-" : string.Join(",", r.Techniques);
-                await o.WriteLineAsync($"{r.Id,-40} {r.Format,-8} {r.Severity,-8} {techniques,-24} {r.Title}{(r.Enabled ? "" : " (disabled)")}");
+                await o.WriteLineAsync($"{r.Id,-40} {r.Format,-8} {r.Severity,-8} {techniques,-24} {r.Title}{(r.Enabled ? "" : " (disabled)")}{Role(r)}");
             }
 
             foreach (var e in loaded.Errors)
@@ -176,6 +183,10 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
 
         return loaded.Errors.Count > 0 ? 1 : 0;
     }
+
+    private static string Role(Rule r) => r.Correlation is { } c
+        ? $" ({c.Type} of {string.Join(", ", c.Inputs.Select(i => i.Rule.Id))})"
+        : r.Generates ? "" : " (correlated only)";
 
     private static async Task<int> CoverageAsync(RuleLoadResult loaded, bool json, TextWriter o)
     {

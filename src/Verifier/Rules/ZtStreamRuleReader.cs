@@ -187,16 +187,16 @@ internal static partial class ZtStreamRuleReader
 
         var window = RuleYaml.Duration(map, "window") ?? throw new RuleFormatException("aggregation 'window' (e.g. 5m) is required", RuleYaml.Line(map));
         var thresholdText = RuleYaml.Text(map, "threshold") ?? throw new RuleFormatException("aggregation 'threshold' is required", RuleYaml.Line(map));
-        if (!int.TryParse(thresholdText, out var threshold) || threshold is < 1 or > 100_000)
+        if (!int.TryParse(thresholdText, out var threshold) || threshold < 1 || threshold > RuleLimits.MaxCount)
         {
-            throw new RuleFormatException($"aggregation 'threshold' must be a whole number from 1 to 100000 (is '{thresholdText}')", RuleYaml.Line(map));
+            throw new RuleFormatException($"aggregation 'threshold' must be a whole number from 1 to {RuleLimits.MaxCount} (is '{thresholdText}')", RuleYaml.Line(map));
         }
 
         return new RuleAggregation(function, fieldName is null ? null : FieldNames.Instance.Resolve(fieldName),
             [.. RuleYaml.Strings(map, "group_by").Select(FieldNames.Instance.Resolve)], window, threshold);
     }
 
-    private static List<RuleTest> Tests(YamlNode? node)
+    internal static List<RuleTest> Tests(YamlNode? node)
     {
         if (RuleYaml.IsNull(node))
         {

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Rules;
+
 namespace ZtStream.EndToEnd.Rules;
 
 /// <summary>
@@ -18,15 +20,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
         var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
-
-        var run = await processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
-            "--set", "Verifier:ModelEnabled=false",
-            "--set", $"Verifier:Rules:Paths:0={rules}",
-            "--set", "Verifier:Rules:ReloadDelay=00:00:00.2",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
-        ], waitForListening: true, ct);
+        var run = await StartAsync("ztstream", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
         using var http = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 
@@ -62,19 +56,151 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await WaitForRuleAlert(api, "victor@example.com", "team-configmap-deleted", ct);
     }
 
-    private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject) => $$"""
+    [Fact]
+    public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_CountingAcrossARestart_ItsRuleRaisingNothingAlone()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
+
+        // The correlation in one file, the rule it references (by name) in another; the rule is high, so were it to
+        // raise alerts of its own they would show.
+        await File.WriteAllTextAsync(Path.Combine(rules, "mr_denied_burst.yml"), """
+            title: Burst of denied API requests
+            id: e2e-denied-burst
+            correlation:
+                type: event_count
+                rules:
+                    - k8s_denied
+                group-by:
+                    - user.username
+                timespan: 1h
+                condition:
+                    gte: 3
+            level: critical
+            tags:
+                - attack.discovery
+                - attack.t1613
+            """, ct);
+        await File.WriteAllTextAsync(Path.Combine(rules, "k8s_denied.yml"), SigmaSamples.DeniedRequest("e2e-k8s-denied", "k8s_denied", "high"), ct);
+        var db = Path.Combine(processes.Folder.FullName, "zt-sigma.db");
+        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
+        var run = await StartAsync("run-1", rules, db, ct);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+
+        const string User = "eve@example.com";
+        await Post(http, Audit("get", "secrets", "team-a", "db", User, null, null, code: 403), ct);
+        await Post(http, Audit("list", "secrets", "team-b", "", User, null, null, code: 403), ct);
+
+        // A built-in rule's alert on the same principal, posted after: once it is there, the two denials were scored.
+        await Post(http, Audit("create", "daemonsets", "team-a", "node-agent", User, "apps",
+            """{"apiVersion":"apps/v1","kind":"DaemonSet","spec":{"template":{"spec":{"containers":[{"name":"agent","image":"alpine","securityContext":{"privileged":true}}]}}}}"""), ct);
+        await WaitForRuleAlert(api, User, "k8s-privileged-container", ct);
+        var before = await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(User)}&limit=50", UriKind.Relative), ct);
+        Assert.DoesNotContain("e2e-denied-burst", before, StringComparison.Ordinal);
+        Assert.DoesNotContain("e2e-k8s-denied", before, StringComparison.Ordinal);
+
+        // The count survives a restart: the third denial, posted to a new process on the same store, completes it.
+        await run.TerminateAsync();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        var restarted = await StartAsync("run-2", rules, db, ct);
+        using var http2 = ZtStreamApi.Client(restarted.Url, key);
+        using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
+        await Post(http2, Audit("get", "configmaps", "team-c", "settings", User, null, null, code: 403), ct);
+        var (alert, text) = await ZtStreamApi.WaitForReasonAsync(api2, User, "rule", "e2e-denied-burst", ct);
+        Assert.Equal("Burst of denied API requests: 3 events of k8s_denied within 1 h by user.username=eve@example.com (threshold 3) (rule e2e-denied-burst)", text);
+        Assert.Equal("critical", alert.GetProperty("severity").GetString());
+    }
+
+    /// <summary>One <c>ztstream run</c> on the SQLite file <paramref name="db"/> with <paramref name="rules"/> as Verifier:Rules:Paths.</summary>
+    [Fact]
+    public async Task IdentityProviderSigmaRules_FromTheRulesFolder_AlertOnEventsPostedToEachProvidersEndpoint()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(rules, "okta_proxy_session.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b01", "okta", "okta", """
+            eventtype: user.session.start
+            securitycontext.isproxy: 'true'
+            """), ct);
+        await File.WriteAllTextAsync(Path.Combine(rules, "auth0_refresh_reuse.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b02", "auth0", "oidc_oauth2", """
+            data.type: ferrt
+            """), ct);
+        await File.WriteAllTextAsync(Path.Combine(rules, "entra_strong_auth_failed.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", "azure", "signinlogs", """
+            ResultType: 500121
+            """), ct);
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("idp", ["--sqlite", db], ct);
+        var run = await StartAsync("ztstream", rules, db, ct);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+        // Okta: an event hook delivery.
+        await Post(http, "/v1/sources/okta", $$$"""
+            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[
+              {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
+               "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}]} }
+            """, ct);
+
+        // Auth0: a log stream's webhook body.
+        await Post(http, "/v1/sources/auth0", $$$"""
+            [{"log_id":"900{{{Guid.NewGuid():N}}}","data":{"date":"{{{now}}}","type":"ferrt","description":"Unsuccessful Refresh Token exchange, reused refresh token detected",
+              "client_id":"AaiyAPdpYdesoKnqjj8HJqRn4T5titww","ip":"192.0.2.44","user_id":"auth0|6501f2c3","user_name":"rita.reuse@example.com"}}]
+            """, ct);
+
+        // Entra ID: a diagnostic-settings export.
+        await Post(http, "/v1/sources/entra", $$$"""
+            {"records":[{"time":"{{{now}}}","operationName":"Sign-in activity","category":"SignInLogs","resultType":"500121","tenantId":"72f988bf-0000-4000-8000-2d7cd011db47",
+              "properties":{"id":"{{{Guid.NewGuid()}}}","createdDateTime":"{{{now}}}","userPrincipalName":"kim.mfa@contoso.example","appId":"00000002-0000-0ff1-ce00-000000000000",
+              "ipAddress":"203.0.113.77","status":{"errorCode":500121,"additionalDetails":"MFA denied; user declined the authentication"} } }]}
+            """, ct);
+
+        var okta = await WaitForRuleAlert(api, "ines.proxy@example.org", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b01", ct);
+        Assert.Equal("high", okta.GetProperty("severity").GetString());
+        await WaitForRuleAlert(api, "rita.reuse@example.com", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b02", ct);
+        await WaitForRuleAlert(api, "kim.mfa@contoso.example", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", ct);
+    }
+
+    /// <summary>A Sigma rule in SigmaHQ's layout whose selection is <paramref name="selection"/>.</summary>
+    private static string SigmaRule(string id, string product, string service, string selection) => $"""
+        title: Identity provider rule {id[^2..]}
+        id: {id}
+        status: test
+        logsource:
+            product: {product}
+            service: {service}
+        detection:
+            selection:
+        {string.Join('\n', selection.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "        " + l))}
+            condition: selection
+        level: high
+        """;
+
+    private Task<ZtStreamProcess> StartAsync(string name, string rules, string db, CancellationToken ct, params string[] extra) =>
+        processes.StartAsync(name, [
+            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+            "--set", "Verifier:ModelEnabled=false",
+            "--set", $"Verifier:Rules:Paths:0={rules}",
+            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
+            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+            .. extra,
+        ], waitForListening: true, ct);
+
+    private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) => $$"""
         {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request",
           "auditID":"{{Guid.NewGuid()}}","stage":"ResponseComplete","requestURI":"/apis/{{apiGroup ?? "api"}}/v1/namespaces/{{ns}}/{{resource}}","verb":"{{verb}}",
           "user":{"username":"{{user}}","groups":["system:authenticated"]},"sourceIPs":["203.0.113.10"],"userAgent":"kubectl/v1.31.0",
           "objectRef":{"resource":"{{resource}}","namespace":"{{ns}}","name":"{{name}}"{{(apiGroup is null ? "" : $",\"apiGroup\":\"{apiGroup}\"")}},"apiVersion":"v1"},
-          "responseStatus":{"metadata":{},"code":200}{{(requestObject is null ? "" : ",\"requestObject\":" + requestObject)}},
+          "responseStatus":{"metadata":{},"code":{{code}}}{{(requestObject is null ? "" : ",\"requestObject\":" + requestObject)}},
           "requestReceivedTimestamp":"{{DateTimeOffset.UtcNow:O}}","stageTimestamp":"{{DateTimeOffset.UtcNow:O}}"}]}
         """;
 
-    private static async Task Post(HttpClient http, string body, CancellationToken ct)
+    private static Task Post(HttpClient http, string body, CancellationToken ct) => Post(http, "/v1/sources/k8s-audit", body, ct);
+
+    private static async Task Post(HttpClient http, string path, string body, CancellationToken ct)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        var response = await http.PostAsync(new Uri("/v1/sources/k8s-audit", UriKind.Relative), content, ct);
+        var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 

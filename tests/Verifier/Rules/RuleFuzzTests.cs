@@ -30,13 +30,14 @@ public sealed class RuleFuzzTests
 
         await JsonReshaper.RunAsync(Setting("ZTSTREAM_RULE_FUZZ_CASES", 700), Setting("ZTSTREAM_RULE_FUZZ_SEED", 20261130), (i, random) =>
         {
-            var (path, seed) = seeds[random.Next(seeds.Length)];
+            var (path, seed, companions) = seeds[random.Next(seeds.Length)];
             var text = YamlReshaper.Reshape(seed, random);
             var file = $"fuzz-{i}{Path.GetExtension(path)}";
+            var companionFile = $"fuzz-{i}-companions.yml";
             RuleLoadResult result;
             try
             {
-                result = RuleLoader.Load([.. lists, new RuleSource(file, text)]);
+                result = RuleLoader.Load([.. lists, .. companions is null ? [] : new[] { new RuleSource(companionFile, companions) }, new RuleSource(file, text)]);
             }
             catch (Exception ex)
             {
@@ -44,7 +45,7 @@ public sealed class RuleFuzzTests
                 return;
             }
 
-            Assert.All(result.Errors, e => Assert.True(e.File == file && e.Reason.Length > 0, $"case {i}: {e}"));
+            Assert.All(result.Errors, e => Assert.True((e.File == file || e.File == companionFile) && e.Reason.Length > 0, $"case {i}: {e}"));
             loaded += result.Rules.Count;
             refused += result.Errors.Count;
             if (result.Rules.Count == 0)
@@ -65,8 +66,12 @@ public sealed class RuleFuzzTests
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var n) ? n : fallback;
 
-    /// <summary>The built-in library, SigmaHQ's Kubernetes audit rules and Falco's audit rules and site overrides, as JSON.</summary>
-    private static (string Path, JsonNode Rule)[] Seeds()
+    /// <summary>
+    /// The built-in library, SigmaHQ's Kubernetes audit rules, Sigma correlations and Falco's audit rules and site
+    /// overrides, as JSON. A document of a correlation file comes with the file's other documents unchanged (its
+    /// companions), so a reshaped correlation still finds the rules it references and a reshaped rule its correlations.
+    /// </summary>
+    private static (string Path, JsonNode Rule, string? Companions)[] Seeds()
     {
         var files = RuleLoader.Builtin().Select(s => (s.Path, s.Text))
             .Concat(Directory.EnumerateFiles(TestData, "*.y*ml", SearchOption.AllDirectories)
@@ -74,9 +79,15 @@ public sealed class RuleFuzzTests
                 .Order(StringComparer.Ordinal)
                 .Select(f => (f, System.IO.File.ReadAllText(f))));
         var seeds = files
-            .SelectMany(f => RuleYaml.Documents(f.Item2).Select(d => (f.Item1, JsonNode.Parse(RuleYaml.ToJson(d.RootNode))!)))
+            .SelectMany(f =>
+            {
+                var docs = RuleYaml.Documents(f.Item2).Select(d => Encoding.UTF8.GetString(RuleYaml.ToJson(d.RootNode))).ToList();
+                var correlated = docs.Exists(d => d.Contains("\"correlation\":", StringComparison.Ordinal));
+                return docs.Select((d, i) => (f.Item1, JsonNode.Parse(d)!, correlated ? string.Join("\n---\n", docs.Where((_, j) => j != i)) : null));
+            })
             .ToArray();
         Assert.Contains(seeds, s => s.Item1.Contains("sigma", StringComparison.Ordinal));
+        Assert.Contains(seeds, s => s.Item3 is not null && s.Item2["correlation"] is not null);
         Assert.Contains(seeds, s => s.Item1.Contains("falco", StringComparison.Ordinal));
         return seeds;
     }

@@ -47,6 +47,85 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task List_IdentityProviderSigmaRules_Json_LoadsEvery14_NoneFailed()
+    {
+        var (code, output, _) = await Run("list", Sigma.SigmaIdp.Folder(), "--json");
+        Assert.Equal(0, code);
+        var lines = Lines(output);
+        Assert.Equal("""{"loaded":14,"failed":0}""", lines[^1]);
+        var kinds = lines[..^1].Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()).ToList()).ToList();
+        Assert.All(kinds, k => Assert.DoesNotContain(EventKinds.K8sAudit, k));
+        Assert.Contains(kinds, k => k.SequenceEqual([EventKinds.AuthLogin, EventKinds.AuthMfa]));
+    }
+
+    [Fact]
+    public async Task Test_SigmaRulesWithOktaAndAuth0Payloads_RunThroughTheProvidersReaders()
+    {
+        var (code, output, _) = await Run("test", Sigma.SigmaIdp.Folder());
+        Assert.Equal(0, code);
+        Assert.Equal("7 tests passed, 0 failed; 14 rules (11 without tests), 0 load errors", Lines(output)[^1]);
+    }
+
+    [Fact]
+    public async Task Test_SigmaRuleWithAWrongOktaExpectation_FailsNamingIt()
+    {
+        File.Copy(Path.Combine(Sigma.SigmaIdp.Folder(), "okta", "okta_password_typed_as_username.yml"), Path.Combine(dir, "r.yml"));
+        File.WriteAllText(Path.Combine(dir, "r.yml"), File.ReadAllText(Path.Combine(dir, "r.yml")).Replace("expect: no_match", "expect: match", StringComparison.Ordinal));
+        var (code, output, _) = await Run("test", dir);
+        Assert.Equal(1, code);
+        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        // The failed sign-in and its address twin: neither is the password-like user name.
+        Assert.Contains("test 'a mistyped password of a real user': expected match, but none of 2 events matched", fail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_SigmaCorrelationFile_Json_SaysWhatEachCorrelates_AndWhichRulesOnlyFeedThem()
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_k8s_denied_then_secret_read.yml");
+        var (code, output, _) = await Run("list", file, "--json");
+        Assert.Equal(0, code);
+        var lines = Lines(output);
+        Assert.Equal("""{"loaded":7,"failed":0}""", lines[^1]);
+        var rules = lines[..^1].Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var ordered = Assert.Single(rules, r => r.GetProperty("id").GetString() == "9a3f1a52-2c1e-4d9b-9d55-0f3c3a7e61b1");
+        Assert.Equal("temporal_ordered", ordered.GetProperty("correlation").GetString());
+        Assert.Equal(["3f6e4c8e-6a0b-4a8e-9d9e-2b7a4f1c5d20", "8e7d6c5b-4a39-4281-b7c6-d5e4f3a2b1c0"], ordered.GetProperty("correlates").EnumerateArray().Select(e => e.GetString()));
+        Assert.True(ordered.GetProperty("generates").GetBoolean());
+        Assert.Equal(["k8s.audit"], ordered.GetProperty("kinds").EnumerateArray().Select(e => e.GetString()));
+
+        // The base rules and the chained event_count feed the correlations only.
+        Assert.Equal(4, rules.Count(r => !r.GetProperty("generates").GetBoolean()));
+
+        var (textCode, text, _) = await Run("list", file);
+        Assert.Equal(0, textCode);
+        Assert.Contains(Lines(text), l => l.StartsWith("0b5e7c3d-1a2f-4e6b-9c8d-5f4a3b2c1d0e", StringComparison.Ordinal) && l.EndsWith("(correlated only)", StringComparison.Ordinal));
+
+        var (testCode, tested, _) = await Run("test", file);
+        Assert.Equal(0, testCode);
+        Assert.Equal("0 tests passed, 0 failed; 7 rules (7 without tests), 0 load errors", Lines(tested)[^1]);
+    }
+
+    [Fact]
+    public async Task List_SigmaCorrelation_UnknownReference_ExitsOneNamingFileLineAndRule()
+    {
+        var file = Path.Combine(dir, "mr_bad.yml");
+        File.WriteAllText(file, """
+            title: Bad
+            id: bad-correlation
+            correlation:
+                type: event_count
+                rules:
+                    - no_such_rule
+                group-by: [user.username]
+                timespan: 5m
+                condition: {gte: 3}
+            """);
+        var (code, output, _) = await Run("list", file);
+        Assert.Equal(1, code);
+        Assert.Contains($"FAILED {file}:6: rule 'bad-correlation': references 'no_such_rule', but no loaded rule has that id or name", Lines(output));
+    }
+
+    [Fact]
     public async Task List_SigmaHq_Json_EndsWithLoaded16Failed0()
     {
         var (code, output, _) = await Run("list", SigmaRuleTests.Folder(), "--json");

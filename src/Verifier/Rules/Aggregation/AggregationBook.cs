@@ -3,7 +3,7 @@ namespace ZtStream.Verifier.Rules.Aggregation;
 /// <summary>
 /// The state of aggregating rules in one scoring engine: per rule, per group (the values of <c>group_by</c>), the event
 /// times (count) or the distinct values with their last time (distinct_count) inside the window. Bounded: a group keeps
-/// at most <c>threshold</c> entries (more cannot change the outcome), a rule at most <see cref="MaxGroupsPerRule"/> groups
+/// at most <see cref="RuleAggregation.Cap"/> entries (more cannot change the outcome), a rule at most <see cref="MaxGroupsPerRule"/> groups
 /// (expired groups are dropped first, then the least recently seen). Windows run on event time. Written to and read from
 /// the engine's checkpoint; state of a rule whose aggregation changed is discarded on first use.
 /// </summary>
@@ -25,22 +25,7 @@ internal sealed class AggregationBook
             return false;
         }
 
-        var fingerprint = agg.Fingerprint;
-        if (!rules.TryGetValue(rule.Id, out var state) || state.Fingerprint != fingerprint)
-        {
-            rules[rule.Id] = state = new RuleState(fingerprint);
-        }
-
-        if (!state.Groups.TryGetValue(group, out var g))
-        {
-            if (state.Groups.Count >= MaxGroupsPerRule)
-            {
-                Evict(state, ticks - agg.Window.Ticks);
-            }
-
-            state.Groups[group] = g = new GroupState();
-        }
-
+        var g = GroupOf(rule, agg, group, ticks);
         var horizon = Math.Max(g.LastTicks, ticks) - agg.Window.Ticks;
         g.LastTicks = Math.Max(g.LastTicks, ticks);
         if (agg.Function == RuleAggregation.DistinctCount)
@@ -55,7 +40,7 @@ internal sealed class AggregationBook
                 }
             }
 
-            while (g.Values.Count > agg.Threshold)
+            while (g.Values.Count > agg.Cap)
             {
                 var oldest = g.Values.First();
                 foreach (var kv in g.Values)
@@ -78,15 +63,70 @@ internal sealed class AggregationBook
             var at = g.Times.BinarySearch(ticks);
             g.Times.Insert(at < 0 ? ~at : at, ticks);
             g.Times.RemoveAll(t => t <= horizon);
-            if (g.Times.Count > agg.Threshold)
+            if (g.Times.Count > agg.Cap)
             {
-                g.Times.RemoveRange(0, g.Times.Count - agg.Threshold);
+                g.Times.RemoveRange(0, g.Times.Count - agg.Cap);
             }
 
             count = g.Times.Count;
         }
 
-        return count >= agg.Threshold;
+        return agg.Holds(count);
+    }
+
+    /// <summary>
+    /// Folds in an event that matched step <paramref name="step"/> of an ordered sequence of <paramref name="steps"/>
+    /// (a Sigma <c>temporal_ordered</c> correlation); true when it completes the sequence within the window. A group
+    /// keeps, per step, the latest start (time of the first step) of a run that reached it in order: at most
+    /// <paramref name="steps"/> entries.
+    /// </summary>
+    public bool ObserveSequence(Rule rule, RuleAggregation agg, string group, int step, int steps, long ticks)
+    {
+        var g = GroupOf(rule, agg, group, ticks);
+        g.LastTicks = Math.Max(g.LastTicks, ticks);
+        var horizon = ticks - agg.Window.Ticks;
+        g.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (v, t) in g.Values)
+        {
+            if (t <= horizon)
+            {
+                g.Values.Remove(v);
+            }
+        }
+
+        long start = ticks;
+        if (step > 0 && (!g.Values.TryGetValue(StepKey(step - 1), out start) || start > ticks))
+        {
+            // The step before has not happened (in order, within the window): this event starts nothing.
+            return false;
+        }
+
+        var key = StepKey(step);
+        g.Values[key] = Math.Max(g.Values.GetValueOrDefault(key, long.MinValue), start);
+        return step == steps - 1;
+    }
+
+    private static string StepKey(int step) => step.ToString(CultureInfo.InvariantCulture);
+
+    private GroupState GroupOf(Rule rule, RuleAggregation agg, string group, long ticks)
+    {
+        var fingerprint = agg.Fingerprint;
+        if (!rules.TryGetValue(rule.Id, out var state) || state.Fingerprint != fingerprint)
+        {
+            rules[rule.Id] = state = new RuleState(fingerprint);
+        }
+
+        if (!state.Groups.TryGetValue(group, out var g))
+        {
+            if (state.Groups.Count >= MaxGroupsPerRule)
+            {
+                Evict(state, ticks - agg.Window.Ticks);
+            }
+
+            state.Groups[group] = g = new GroupState();
+        }
+
+        return g;
     }
 
     private static void Evict(RuleState state, long horizon)

@@ -15,4 +15,16 @@ internal static class RuleLimits
     /// placeholders in one value multiply: a few short lines could otherwise ask for billions of strings.
     /// </summary>
     public const int MaxExpandedValues = 100_000;
+
+    /// <summary>
+    /// The largest count an aggregation's threshold or a correlation's condition may name. A group keeps up to that
+    /// many entries, so it bounds the state one rule can hold (with the groups per rule, AggregationBook).
+    /// </summary>
+    public const int MaxCount = 100_000;
+
+    /// <summary>Rules one correlation may reference, and fields it may group by.</summary>
+    public const int MaxCorrelationRules = 100;
+
+    /// <summary>Correlations referencing correlations: each level is evaluated recursively for every event.</summary>
+    public const int MaxCorrelationChain = 10;
 }

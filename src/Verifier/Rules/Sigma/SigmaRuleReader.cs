@@ -5,8 +5,10 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// <summary>
 /// Loads a Sigma rule unchanged (SigmaHQ rules specification 2.0): title, id, status, description, author, references,
 /// level → severity (informational scores 10), tags <c>attack.tNNNN[.NNN]</c> → techniques and <c>attack.&lt;tactic&gt;</c>
-/// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping.
-/// Correlation rules, rule collections (<c>action:</c>) and logsources without a mapping are errors naming them.
+/// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping,
+/// embedded <c>tests:</c> as in a ZtStream rule (a key Sigma leaves to its users).
+/// Correlation documents are read by <see cref="SigmaCorrelationReader"/>; rule collections (<c>action:</c>) and
+/// logsources without a mapping are errors naming them.
 /// </summary>
 internal static class SigmaRuleReader
 {
@@ -18,18 +20,12 @@ internal static class SigmaRuleReader
 
     public static Rule Read(YamlMappingNode doc, string file, IReadOnlyDictionary<string, IReadOnlyList<string>> lists)
     {
-        if (RuleYaml.Get(doc, "correlation") is { } correlation)
-        {
-            throw new RuleFormatException("Sigma correlation rules are not supported (write a ZtStream rule with an aggregation)", RuleYaml.Line(correlation));
-        }
-
         if (RuleYaml.Get(doc, "action") is { } action)
         {
             throw new RuleFormatException($"Sigma rule collections ('action: {(action as YamlScalarNode)?.Value}') are not supported: write one rule per document", RuleYaml.Line(action));
         }
 
-        var title = RuleYaml.Text(doc, "title") ?? throw new RuleFormatException("a Sigma rule needs a 'title'", RuleYaml.Line(doc));
-        var id = RuleYaml.Text(doc, "id") ?? RuleYaml.Text(doc, "name") ?? Path.GetFileNameWithoutExtension(file);
+        Title(doc);
         var logsourceNode = RuleYaml.Get(doc, "logsource") as YamlMappingNode ?? throw new RuleFormatException("'logsource' must be a map", RuleYaml.Line(doc));
         var product = RuleYaml.Text(logsourceNode, "product");
         var service = RuleYaml.Text(logsourceNode, "service");
@@ -39,6 +35,19 @@ internal static class SigmaRuleReader
             + string.Join("; ", SigmaLogsources.All.Select(l => $"product: {l.Product}, service: {l.Service}")),
             RuleYaml.Line(logsourceNode));
 
+        var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
+        var matcher = new DetectionMatcher(logsource.Scope(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection)), null);
+        return Header(doc, file, matcher) with { Kinds = logsource.Kinds, Fields = logsource.Fields, Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")) };
+    }
+
+    /// <summary>
+    /// What a Sigma rule and a Sigma correlation share: title, id (else name, else the file's name), level, tags,
+    /// status, author, references, name.
+    /// </summary>
+    public static Rule Header(YamlMappingNode doc, string file, IRuleMatcher condition)
+    {
+        var title = Title(doc);
+        var id = RuleYaml.Text(doc, "id") ?? RuleYaml.Text(doc, "name") ?? Path.GetFileNameWithoutExtension(file);
         var (severity, score) = RuleYaml.Text(doc, "level") switch
         {
             null => (RuleScores.Medium, (int?)null),
@@ -72,18 +81,19 @@ internal static class SigmaRuleReader
             tags.Add(tag);
         }
 
-        var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
-        var matcher = new DetectionMatcher(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection), null);
         return new Rule(id, title, RuleFormats.Sigma, severity, [.. techniques.Distinct(StringComparer.Ordinal)], [.. tactics.Distinct(StringComparer.Ordinal)],
-            RuleYaml.Text(doc, "description"), new RuleOrigin(file, RuleYaml.Line(doc)), matcher)
+            RuleYaml.Text(doc, "description"), new RuleOrigin(file, RuleYaml.Line(doc)), condition)
         {
             Score = score,
             Tags = tags,
-            Kinds = logsource.Kinds,
             Status = RuleYaml.Text(doc, "status"),
             Author = RuleYaml.Text(doc, "author"),
             References = RuleYaml.Strings(doc, "references"),
             Enabled = RuleYaml.Text(doc, "status") is not ("deprecated" or "unsupported"),
+            Name = RuleYaml.Text(doc, "name"),
         };
     }
+
+    private static string Title(YamlMappingNode doc) =>
+        RuleYaml.Text(doc, "title") ?? throw new RuleFormatException("a Sigma rule needs a 'title'", RuleYaml.Line(doc));
 }
