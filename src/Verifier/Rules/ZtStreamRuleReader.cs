@@ -196,7 +196,7 @@ internal static partial class ZtStreamRuleReader
             [.. RuleYaml.Strings(map, "group_by").Select(FieldNames.Instance.Resolve)], window, threshold);
     }
 
-    private static List<RuleTest> Tests(YamlNode? node)
+    internal static List<RuleTest> Tests(YamlNode? node)
     {
         if (RuleYaml.IsNull(node))
         {

@@ -113,6 +113,69 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     }
 
     /// <summary>One <c>ztstream run</c> on the SQLite file <paramref name="db"/> with <paramref name="rules"/> as Verifier:Rules:Paths.</summary>
+    [Fact]
+    public async Task IdentityProviderSigmaRules_FromTheRulesFolder_AlertOnEventsPostedToEachProvidersEndpoint()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(rules, "okta_proxy_session.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b01", "okta", "okta", """
+            eventtype: user.session.start
+            securitycontext.isproxy: 'true'
+            """), ct);
+        await File.WriteAllTextAsync(Path.Combine(rules, "auth0_refresh_reuse.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b02", "auth0", "oidc_oauth2", """
+            data.type: ferrt
+            """), ct);
+        await File.WriteAllTextAsync(Path.Combine(rules, "entra_strong_auth_failed.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", "azure", "signinlogs", """
+            ResultType: 500121
+            """), ct);
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("idp", ["--sqlite", db], ct);
+        var run = await StartAsync("ztstream", rules, db, ct);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+        // Okta: an event hook delivery.
+        await Post(http, "/v1/sources/okta", $$$"""
+            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[
+              {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
+               "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}]} }
+            """, ct);
+
+        // Auth0: a log stream's webhook body.
+        await Post(http, "/v1/sources/auth0", $$$"""
+            [{"log_id":"900{{{Guid.NewGuid():N}}}","data":{"date":"{{{now}}}","type":"ferrt","description":"Unsuccessful Refresh Token exchange, reused refresh token detected",
+              "client_id":"AaiyAPdpYdesoKnqjj8HJqRn4T5titww","ip":"192.0.2.44","user_id":"auth0|6501f2c3","user_name":"rita.reuse@example.com"}}]
+            """, ct);
+
+        // Entra ID: a diagnostic-settings export.
+        await Post(http, "/v1/sources/entra", $$$"""
+            {"records":[{"time":"{{{now}}}","operationName":"Sign-in activity","category":"SignInLogs","resultType":"500121","tenantId":"72f988bf-0000-4000-8000-2d7cd011db47",
+              "properties":{"id":"{{{Guid.NewGuid()}}}","createdDateTime":"{{{now}}}","userPrincipalName":"kim.mfa@contoso.example","appId":"00000002-0000-0ff1-ce00-000000000000",
+              "ipAddress":"203.0.113.77","status":{"errorCode":500121,"additionalDetails":"MFA denied; user declined the authentication"} } }]}
+            """, ct);
+
+        var okta = await WaitForRuleAlert(api, "ines.proxy@example.org", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b01", ct);
+        Assert.Equal("high", okta.GetProperty("severity").GetString());
+        await WaitForRuleAlert(api, "rita.reuse@example.com", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b02", ct);
+        await WaitForRuleAlert(api, "kim.mfa@contoso.example", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", ct);
+    }
+
+    /// <summary>A Sigma rule in SigmaHQ's layout whose selection is <paramref name="selection"/>.</summary>
+    private static string SigmaRule(string id, string product, string service, string selection) => $"""
+        title: Identity provider rule {id[^2..]}
+        id: {id}
+        status: test
+        logsource:
+            product: {product}
+            service: {service}
+        detection:
+            selection:
+        {string.Join('\n', selection.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => "        " + l))}
+            condition: selection
+        level: high
+        """;
+
     private Task<ZtStreamProcess> StartAsync(string name, string rules, string db, CancellationToken ct, params string[] extra) =>
         processes.StartAsync(name, [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
@@ -132,10 +195,12 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
           "requestReceivedTimestamp":"{{DateTimeOffset.UtcNow:O}}","stageTimestamp":"{{DateTimeOffset.UtcNow:O}}"}]}
         """;
 
-    private static async Task Post(HttpClient http, string body, CancellationToken ct)
+    private static Task Post(HttpClient http, string body, CancellationToken ct) => Post(http, "/v1/sources/k8s-audit", body, ct);
+
+    private static async Task Post(HttpClient http, string path, string body, CancellationToken ct)
     {
         using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        var response = await http.PostAsync(new Uri("/v1/sources/k8s-audit", UriKind.Relative), content, ct);
+        var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
     }
 

@@ -13,6 +13,16 @@ internal static class RuleTesting
         return Assert.Single(result.Rules);
     }
 
+    /// <summary>Every rule under <paramref name="folder"/>; fails the test on any read or load error.</summary>
+    public static IReadOnlyList<Rule> Folder(string folder)
+    {
+        var errors = new List<RuleLoadError>();
+        var result = RuleLoader.Load(RuleLoader.Read([folder], errors));
+        Assert.Empty(errors);
+        Assert.Empty(result.Errors);
+        return result.Rules;
+    }
+
     /// <summary>The errors of loading one file.</summary>
     public static IReadOnlyList<RuleLoadError> Errors(string yaml, string file = "bad.yaml")
     {
@@ -133,5 +143,6 @@ internal static class RuleTesting
         Raw = JsonDocument.Parse(raw).RootElement.Clone(),
     };
 
-    private static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
+    /// <summary>Every line indented by two spaces, to sit under a YAML key.</summary>
+    public static string Indent(string text) => string.Join('\n', text.Split('\n').Select(l => "  " + l));
 }

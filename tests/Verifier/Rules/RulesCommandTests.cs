@@ -47,6 +47,38 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task List_IdentityProviderSigmaRules_Json_LoadsEvery14_NoneFailed()
+    {
+        var (code, output, _) = await Run("list", Sigma.SigmaIdp.Folder(), "--json");
+        Assert.Equal(0, code);
+        var lines = Lines(output);
+        Assert.Equal("""{"loaded":14,"failed":0}""", lines[^1]);
+        var kinds = lines[..^1].Select(l => JsonDocument.Parse(l).RootElement.GetProperty("kinds").EnumerateArray().Select(k => k.GetString()).ToList()).ToList();
+        Assert.All(kinds, k => Assert.DoesNotContain(EventKinds.K8sAudit, k));
+        Assert.Contains(kinds, k => k.SequenceEqual([EventKinds.AuthLogin, EventKinds.AuthMfa]));
+    }
+
+    [Fact]
+    public async Task Test_SigmaRulesWithOktaAndAuth0Payloads_RunThroughTheProvidersReaders()
+    {
+        var (code, output, _) = await Run("test", Sigma.SigmaIdp.Folder());
+        Assert.Equal(0, code);
+        Assert.Equal("7 tests passed, 0 failed; 14 rules (11 without tests), 0 load errors", Lines(output)[^1]);
+    }
+
+    [Fact]
+    public async Task Test_SigmaRuleWithAWrongOktaExpectation_FailsNamingIt()
+    {
+        File.Copy(Path.Combine(Sigma.SigmaIdp.Folder(), "okta", "okta_password_typed_as_username.yml"), Path.Combine(dir, "r.yml"));
+        File.WriteAllText(Path.Combine(dir, "r.yml"), File.ReadAllText(Path.Combine(dir, "r.yml")).Replace("expect: no_match", "expect: match", StringComparison.Ordinal));
+        var (code, output, _) = await Run("test", dir);
+        Assert.Equal(1, code);
+        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        // The failed sign-in and its address twin: neither is the password-like user name.
+        Assert.Contains("test 'a mistyped password of a real user': expected match, but none of 2 events matched", fail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_SigmaCorrelationFile_Json_SaysWhatEachCorrelates_AndWhichRulesOnlyFeedThem()
     {
         var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_k8s_denied_then_secret_read.yml");

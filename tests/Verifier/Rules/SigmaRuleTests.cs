@@ -5,14 +5,7 @@ namespace ZtStream.Verifier.Tests.Rules;
 /// <summary>SigmaHQ's Kubernetes audit rules loaded unchanged, evaluated on native audit events written from the audit API reference.</summary>
 public sealed class SigmaRuleTests
 {
-    private static readonly Lazy<IReadOnlyDictionary<string, Rule>> SigmaHq = new(() =>
-    {
-        var errors = new List<RuleLoadError>();
-        var result = RuleLoader.Load(RuleLoader.Read([Folder()], errors));
-        Assert.Empty(errors);
-        Assert.Empty(result.Errors);
-        return result.Rules.ToDictionary(r => r.Title);
-    });
+    private static readonly Lazy<IReadOnlyDictionary<string, Rule>> SigmaHq = new(() => RuleTesting.Folder(Folder()).ToDictionary(r => r.Title));
 
     /// <summary>SigmaHQ's 16 rules ship with the tests (DRL 1.1, author lines kept), so this never depends on a machine's files.</summary>
     public static string Folder() => Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-k8s-audit");

@@ -27,6 +27,8 @@ internal enum FieldRoot
 /// array met on the way is searched element by element; <c>[*]</c> says so explicitly, <c>[N]</c> picks one element,
 /// <c>["a.b"]</c> quotes a key holding dots). A key holding dots also resolves unquoted when no shorter key exists
 /// (<c>annotations.authorization.k8s.io/decision</c>). Evaluation allocates nothing for ASCII or short values.
+/// A path may ignore the case of keys (vendors write camelCase, Sigma rules lower case), and a field may name several
+/// paths, any of whose values counts (<see cref="AnyOf"/>): one record kept in different shapes.
 /// </summary>
 internal sealed class FieldPath
 {
@@ -39,6 +41,8 @@ internal sealed class FieldPath
     private readonly Func<AccessEvent, long?>? number;
     private readonly string[] attributeKeys;
     private readonly string display;
+    private bool ignoreCase;
+    private FieldPath[]? alternatives;
 
     private FieldPath(string written, FieldRoot root, string display, Segment[] segments, Func<AccessEvent, string?>? text = null, Func<AccessEvent, long?>? number = null, string[]? attributeKeys = null)
     {
@@ -63,6 +67,18 @@ internal sealed class FieldPath
         new(name, FieldRoot.Canonical, name, [], text: read) { IsKind = name == "kind" };
 
     public static FieldPath CanonicalNumber(string name, Func<AccessEvent, long?> read) => new(name, FieldRoot.Canonical, name, [], number: read);
+
+    /// <summary>A path under the raw object whose keys match in any case (an exact key is preferred when both exist).</summary>
+    public static FieldPath RawIgnoringCase(string written, string path) =>
+        new(written, FieldRoot.Raw, "", Parse(path, written)) { ignoreCase = true };
+
+    /// <summary>
+    /// A field read at each of <paramref name="paths"/>: any value at any of them counts, it exists where any of them
+    /// does, and its first value is the first path's that has one. A rule field so resolves the same in every shape a
+    /// source record comes in (an envelope or none); none present is a missing field.
+    /// </summary>
+    public static FieldPath AnyOf(string written, IReadOnlyList<FieldPath> paths) =>
+        paths.Count == 1 ? paths[0] : new(written, paths[0].Root, "", []) { alternatives = [.. paths] };
 
     /// <summary>A path under a root; <paramref name="path"/> is what follows the root's prefix (may be empty for the root itself).</summary>
     public static FieldPath Json(string written, FieldRoot root, string displayPrefix, string path)
@@ -97,6 +113,19 @@ internal sealed class FieldPath
     /// <summary>True when any value the path reaches passes <paramref name="test"/>; records the match into <paramref name="trace"/>.</summary>
     public bool Any(RuleEvent e, ILeafTest test, MatchTrace? trace)
     {
+        if (alternatives is not null)
+        {
+            foreach (var path in alternatives)
+            {
+                if (path.Any(e, test, trace))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         var walk = new Walk(Mode.Test, test, e, trace);
         return Start(ref walk);
     }
@@ -104,6 +133,19 @@ internal sealed class FieldPath
     /// <summary>True when the path reaches anything (even null or an empty array).</summary>
     public bool Exists(RuleEvent e)
     {
+        if (alternatives is not null)
+        {
+            foreach (var path in alternatives)
+            {
+                if (path.Exists(e))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
         var walk = new Walk(Mode.Exists, null, e, null);
         return Start(ref walk);
     }
@@ -111,6 +153,19 @@ internal sealed class FieldPath
     /// <summary>The first scalar value the path reaches, as text; null when none.</summary>
     public string? First(RuleEvent e)
     {
+        if (alternatives is not null)
+        {
+            foreach (var path in alternatives)
+            {
+                if (path.First(e) is { } value)
+                {
+                    return value;
+                }
+            }
+
+            return null;
+        }
+
         var walk = new Walk(Mode.First, null, e, null);
         Start(ref walk);
         return walk.FirstValue;
@@ -296,17 +351,44 @@ internal sealed class FieldPath
             return false;
         }
 
-        if (node.TryGetProperty(s.Name, out var child))
+        if (TryChild(node, s.Name, out var child, out var key))
         {
-            return Descend(child, i + 1, ref w, w.Trace is null ? path : Join(path, s.Name));
+            return Descend(child, i + 1, ref w, w.Trace is null ? path : Join(path, key));
         }
 
         // A key with dots (authorization.k8s.io/decision) written unquoted: join the following segments.
         for (var k = 0; k < s.Joined.Length; k++)
         {
-            if (node.TryGetProperty(s.Joined[k], out child))
+            if (TryChild(node, s.Joined[k], out child, out key))
             {
-                return Descend(child, i + 1 + s.JoinedExtra[k], ref w, w.Trace is null ? path : Join(path, s.Joined[k]));
+                return Descend(child, i + 1 + s.JoinedExtra[k], ref w, w.Trace is null ? path : Join(path, key));
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The member <paramref name="name"/>; when the path ignores case and no exact key exists, the first key equal but for case.</summary>
+    private bool TryChild(JsonElement node, string name, out JsonElement child, out string key)
+    {
+        key = name;
+        if (node.TryGetProperty(name, out child))
+        {
+            return true;
+        }
+
+        if (!ignoreCase)
+        {
+            return false;
+        }
+
+        foreach (var p in node.EnumerateObject())
+        {
+            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                child = p.Value;
+                key = p.Name;
+                return true;
             }
         }
 

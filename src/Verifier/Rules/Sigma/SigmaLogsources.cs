@@ -3,9 +3,28 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// <summary>The logsources with a field mapping. Any other logsource is an error naming it, never a rule that silently matches nothing.</summary>
 internal static class SigmaLogsources
 {
+    // Every kind an identity provider's record maps to; the provider itself is told apart by idp.name.
+    private static readonly string[] IdentityKinds =
+    [
+        EventKinds.AuthLogin, EventKinds.AuthTokenIssued, EventKinds.AuthTokenRefreshed, EventKinds.AuthLogout, EventKinds.AuthMfa,
+        EventKinds.AuthTokenRevoked, EventKinds.AuthSessionRevoked, EventKinds.AuthCredentialChange, EventKinds.AuthAccountChange,
+        EventKinds.AuthAdminChange, EventKinds.AuthRisk, EventKinds.AuthContextChange, EventKinds.IdpEvent,
+    ];
+
+    // Entra sign-ins map to sign-in and MFA events only, audit records to the changes and other events: the kinds tell
+    // the two services apart.
+    private static readonly string[] EntraSignInKinds = [EventKinds.AuthLogin, EventKinds.AuthMfa];
+
     public static IReadOnlyList<SigmaLogsource> All { get; } =
     [
         new("kubernetes", "audit", [EventKinds.K8sAudit], KubernetesAuditFields.Instance),
+        new("okta", "okta", IdentityKinds, IdentityRecordFields.Okta, "okta"),
+
+        // SigmaHQ files Auth0's rules by area; every area reads the same log events.
+        .. new[] { "admin", "attack_protection", "management_api", "mfa", "oidc_oauth2", "signup" }
+            .Select(service => new SigmaLogsource("auth0", service, IdentityKinds, IdentityRecordFields.Auth0, "auth0")),
+        new("azure", "signinlogs", EntraSignInKinds, IdentityRecordFields.Entra, "entra"),
+        new("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds)], IdentityRecordFields.Entra, "entra"),
     ];
 
     public static SigmaLogsource? Find(string? product, string? service) =>

@@ -5,7 +5,8 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// <summary>
 /// Loads a Sigma rule unchanged (SigmaHQ rules specification 2.0): title, id, status, description, author, references,
 /// level → severity (informational scores 10), tags <c>attack.tNNNN[.NNN]</c> → techniques and <c>attack.&lt;tactic&gt;</c>
-/// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping.
+/// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping,
+/// embedded <c>tests:</c> as in a ZtStream rule (a key Sigma leaves to its users).
 /// Correlation documents are read by <see cref="SigmaCorrelationReader"/>; rule collections (<c>action:</c>) and
 /// logsources without a mapping are errors naming them.
 /// </summary>
@@ -35,8 +36,8 @@ internal static class SigmaRuleReader
             RuleYaml.Line(logsourceNode));
 
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
-        var matcher = new DetectionMatcher(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection), null);
-        return Header(doc, file, matcher) with { Kinds = logsource.Kinds, Fields = logsource.Fields };
+        var matcher = new DetectionMatcher(logsource.Scope(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection)), null);
+        return Header(doc, file, matcher) with { Kinds = logsource.Kinds, Fields = logsource.Fields, Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")) };
     }
 
     /// <summary>

@@ -1,0 +1,23 @@
+using ZtStream.Verifier.Rules.Detection;
+
+namespace ZtStream.Verifier.Rules.Sigma;
+
+/// <summary>
+/// True for an event of one of <paramref name="kinds"/> mapped from <paramref name="idp"/>'s own record (its
+/// <c>idp.name</c>) that still carries that record. The kinds are checked here too, not only by the rule set's index,
+/// so every path that evaluates a rule (embedded tests, explanations) confines it alike.
+/// </summary>
+internal sealed class ProviderRecord(string idp, IReadOnlyList<string> kinds) : Node
+{
+    private const string IdpName = "idp.name";
+
+    public override bool Eval(RuleEvent e, MatchTrace? trace) =>
+        e.Raw is { ValueKind: JsonValueKind.Object }
+        && kinds.Contains(e.Event.Kind, StringComparer.Ordinal)
+        && e.Event.Attributes is { } attributes
+        && attributes.TryGetValue(IdpName, out var name)
+        && name.ValueKind == JsonValueKind.String
+        && name.ValueEquals(idp);
+
+    public override IReadOnlySet<string>? RequiredKinds() => new HashSet<string>(kinds, StringComparer.Ordinal);
+}
