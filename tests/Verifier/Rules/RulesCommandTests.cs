@@ -106,6 +106,23 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Test_SigmaCorrelationWithEmbeddedTests_PassesOnlyPastTheThreshold()
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_auth0_mfa_push_fatigue.yml");
+        var (code, output, _) = await Run("test", file);
+        Assert.Equal(0, code);
+        Assert.Equal("5 tests passed, 0 failed; 2 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+
+        // The same tests against a threshold one higher: the five pushes no longer complete it, and the test says so.
+        var higher = Path.Combine(dir, "mr_higher.yml");
+        File.WriteAllText(higher, File.ReadAllText(file).Replace("gte: 5", "gte: 6", StringComparison.Ordinal));
+        (code, output, _) = await Run("test", higher);
+        Assert.Equal(1, code);
+        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        Assert.Contains("test 'five pushes for one user in four minutes': expected match, but none of 5 events matched", fail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_SigmaCorrelation_UnknownReference_ExitsOneNamingFileLineAndRule()
     {
         var file = Path.Combine(dir, "mr_bad.yml");
