@@ -167,8 +167,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var ticks = e.Event.Time.UtcTicks;
         var agg = c.Counting;
         string? text = null;
-        for (var i = 0; i < c.Inputs.Count; i++)
+        var ordered = c.Type == CorrelationTypes.TemporalOrdered;
+        for (var n = 0; n < c.Inputs.Count; n++)
         {
+            // A sequence's later steps first: one event that matches two steps must not be both.
+            var i = ordered ? c.Inputs.Count - 1 - n : n;
             var input = c.Inputs[i];
             var fired = input.Rule.Correlation is { } inner ? Correlate(input.Rule, inner, e) is not null : input.Rule.Condition.Matches(e);
             if (!fired || !Group(input.GroupBy, c.GroupBy, e, out var group, out var shownGroup))

@@ -149,6 +149,12 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(rules, "entra_strong_auth_failed.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", "azure", "signinlogs", """
             ResultType: 500121
             """), ct);
+
+        // What a security team runs first on the folder: every rule loads.
+        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        Assert.Equal("""{"loaded":3,"failed":0}""", list.LastStandardOutputLine);
+
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
         var key = await processes.AddSourceAsync("idp", ["--sqlite", db], ct);
         var run = await StartAsync("ztstream", rules, db, ct);

@@ -222,4 +222,30 @@ public sealed class RuleDetectorTests
 
         Assert.InRange(book.GroupCount, max / 2, max);
     }
+
+    [Fact]
+    public void Aggregation_EntriesAreBoundedOverAllGroups()
+    {
+        // The largest threshold a rule may name, in more groups than the entries' budget holds.
+        var book = new Verifier.Rules.Aggregation.AggregationBook();
+        var rule = One(Burst.Replace("  function: distinct_count\n  field: raw.objectRef.namespace\n", "", StringComparison.Ordinal)
+            .Replace("threshold: 3", "threshold: 100000", StringComparison.Ordinal).Replace("window: 10m", "window: 1d", StringComparison.Ordinal));
+        Assert.Equal(RuleAggregation.Count, rule.Aggregation!.Function);
+        const int budget = Verifier.Rules.Aggregation.AggregationBook.MaxEntriesPerRule;
+        var groups = (budget / 100_000) + 3;
+        var matched = false;
+        for (var g = 0; g < groups; g++)
+        {
+            for (var i = 0; i < 100_000; i++)
+            {
+                matched = book.Observe(rule, rule.Aggregation, $"user-{g}", null, Events.T0.AddMilliseconds((g * 100_000) + i).UtcTicks, out _, out _);
+                Assert.True(book.EntryCount <= budget);
+            }
+
+            // Each group still reaches its threshold: the groups evicted are the others, least recently seen first.
+            Assert.True(matched, $"group {g}");
+        }
+
+        Assert.InRange(book.EntryCount, budget - (budget / 10), budget);
+    }
 }

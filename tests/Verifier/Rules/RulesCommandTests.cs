@@ -59,11 +59,11 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Test_SigmaRulesWithOktaAndAuth0Payloads_RunThroughTheProvidersReaders()
+    public async Task Test_SigmaRulesWithOktaAuth0AndEntraPayloads_RunThroughTheProvidersReaders()
     {
         var (code, output, _) = await Run("test", Sigma.SigmaIdp.Folder());
         Assert.Equal(0, code);
-        Assert.Equal("7 tests passed, 0 failed; 14 rules (11 without tests), 0 load errors", Lines(output)[^1]);
+        Assert.Equal("9 tests passed, 0 failed; 14 rules (10 without tests), 0 load errors", Lines(output)[^1]);
     }
 
     [Fact]
@@ -103,6 +103,23 @@ public sealed class RulesCommandTests : IDisposable
         var (testCode, tested, _) = await Run("test", file);
         Assert.Equal(0, testCode);
         Assert.Equal("0 tests passed, 0 failed; 7 rules (7 without tests), 0 load errors", Lines(tested)[^1]);
+    }
+
+    [Fact]
+    public async Task Test_SigmaCorrelationWithEmbeddedTests_PassesOnlyPastTheThreshold()
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_auth0_mfa_push_fatigue.yml");
+        var (code, output, _) = await Run("test", file);
+        Assert.Equal(0, code);
+        Assert.Equal("5 tests passed, 0 failed; 2 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+
+        // The same tests against a threshold one higher: the five pushes no longer complete it, and the test says so.
+        var higher = Path.Combine(dir, "mr_higher.yml");
+        File.WriteAllText(higher, File.ReadAllText(file).Replace("gte: 5", "gte: 6", StringComparison.Ordinal));
+        (code, output, _) = await Run("test", higher);
+        Assert.Equal(1, code);
+        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        Assert.Contains("test 'five pushes for one user in four minutes': expected match, but none of 5 events matched", fail, StringComparison.Ordinal);
     }
 
     [Fact]

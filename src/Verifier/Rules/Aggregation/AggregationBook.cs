@@ -3,16 +3,25 @@ namespace ZtStream.Verifier.Rules.Aggregation;
 /// <summary>
 /// The state of aggregating rules in one scoring engine: per rule, per group (the values of <c>group_by</c>), the event
 /// times (count) or the distinct values with their last time (distinct_count) inside the window. Bounded: a group keeps
-/// at most <see cref="RuleAggregation.Cap"/> entries (more cannot change the outcome), a rule at most <see cref="MaxGroupsPerRule"/> groups
-/// (expired groups are dropped first, then the least recently seen). Windows run on event time. Written to and read from
-/// the engine's checkpoint; state of a rule whose aggregation changed is discarded on first use.
+/// at most <see cref="RuleAggregation.Cap"/> entries (more cannot change the outcome), a rule at most
+/// <see cref="MaxGroupsPerRule"/> groups (expired groups are dropped first, then the least recently seen) and
+/// <see cref="MaxEntriesPerRule"/> entries. Windows run on event time. Written to and read from the engine's
+/// checkpoint; state of a rule whose aggregation changed is discarded on first use.
 /// </summary>
 internal sealed class AggregationBook
 {
     public const int MaxGroupsPerRule = 10_000;
+
+    /// <summary>
+    /// Times and values one rule may hold over all its groups: groups times a threshold of up to 100,000 would
+    /// otherwise allow a billion.
+    /// </summary>
+    public const int MaxEntriesPerRule = 1_000_000;
     private readonly Dictionary<string, RuleState> rules = new(StringComparer.Ordinal);
 
     public int GroupCount => rules.Values.Sum(r => r.Groups.Count);
+
+    public long EntryCount => rules.Values.Sum(r => r.Entries);
 
     /// <summary>Folds a matching event in; true when its group is at or over the threshold. <paramref name="count"/> is the group's value.</summary>
     public bool Observe(Rule rule, RuleAggregation agg, string group, string? value, long ticks, out int count, out IReadOnlyCollection<string>? values)
@@ -25,7 +34,8 @@ internal sealed class AggregationBook
             return false;
         }
 
-        var g = GroupOf(rule, agg, group, ticks);
+        var (state, g) = GroupOf(rule, agg, group, ticks);
+        var before = g.Entries;
         var horizon = Math.Max(g.LastTicks, ticks) - agg.Window.Ticks;
         g.LastTicks = Math.Max(g.LastTicks, ticks);
         if (agg.Function == RuleAggregation.DistinctCount)
@@ -62,15 +72,17 @@ internal sealed class AggregationBook
             g.Times ??= [];
             var at = g.Times.BinarySearch(ticks);
             g.Times.Insert(at < 0 ? ~at : at, ticks);
-            g.Times.RemoveAll(t => t <= horizon);
-            if (g.Times.Count > agg.Cap)
+            // Sorted: the expired times are a prefix, and the oldest go first when past the cap.
+            var drop = Math.Max(FirstAfter(g.Times, horizon), g.Times.Count - agg.Cap);
+            if (drop > 0)
             {
-                g.Times.RemoveRange(0, g.Times.Count - agg.Cap);
+                g.Times.RemoveRange(0, drop);
             }
 
             count = g.Times.Count;
         }
 
+        Account(state, g, before);
         return agg.Holds(count);
     }
 
@@ -82,7 +94,8 @@ internal sealed class AggregationBook
     /// </summary>
     public bool ObserveSequence(Rule rule, RuleAggregation agg, string group, int step, int steps, long ticks)
     {
-        var g = GroupOf(rule, agg, group, ticks);
+        var (state, g) = GroupOf(rule, agg, group, ticks);
+        var before = g.Entries;
         g.LastTicks = Math.Max(g.LastTicks, ticks);
         var horizon = ticks - agg.Window.Ticks;
         g.Values ??= new Dictionary<string, long>(StringComparer.Ordinal);
@@ -98,17 +111,66 @@ internal sealed class AggregationBook
         if (step > 0 && (!g.Values.TryGetValue(StepKey(step - 1), out start) || start > ticks))
         {
             // The step before has not happened (in order, within the window): this event starts nothing.
+            Account(state, g, before);
             return false;
         }
 
         var key = StepKey(step);
         g.Values[key] = Math.Max(g.Values.GetValueOrDefault(key, long.MinValue), start);
+        Account(state, g, before);
         return step == steps - 1;
     }
 
     private static string StepKey(int step) => step.ToString(CultureInfo.InvariantCulture);
 
-    private GroupState GroupOf(Rule rule, RuleAggregation agg, string group, long ticks)
+    /// <summary>The first index of a sorted list whose time is after <paramref name="horizon"/>.</summary>
+    private static int FirstAfter(List<long> times, long horizon)
+    {
+        int lo = 0, hi = times.Count;
+        while (lo < hi)
+        {
+            var mid = (lo + hi) >>> 1;
+            if (times[mid] <= horizon)
+            {
+                lo = mid + 1;
+            }
+            else
+            {
+                hi = mid;
+            }
+        }
+
+        return lo;
+    }
+
+    /// <summary>
+    /// Keeps a rule's entries (times and values, over all its groups) within <see cref="MaxEntriesPerRule"/>: past it,
+    /// the least recently seen groups other than <paramref name="g"/> go until a tenth is free.
+    /// </summary>
+    private static void Account(RuleState state, GroupState g, int before)
+    {
+        state.Entries += g.Entries - before;
+        if (state.Entries <= MaxEntriesPerRule)
+        {
+            return;
+        }
+
+        foreach (var (key, other) in state.Groups.OrderBy(kv => kv.Value.LastTicks).ToList())
+        {
+            if (state.Entries <= MaxEntriesPerRule - (MaxEntriesPerRule / 10))
+            {
+                break;
+            }
+
+            if (!ReferenceEquals(other, g))
+            {
+                state.Groups.Remove(key);
+                state.Entries -= other.Entries;
+            }
+        }
+    }
+
+    private (RuleState State, GroupState Group) GroupOf(Rule rule, RuleAggregation agg, string group, long ticks)
     {
         var fingerprint = agg.Fingerprint;
         if (!rules.TryGetValue(rule.Id, out var state) || state.Fingerprint != fingerprint)
@@ -126,7 +188,7 @@ internal sealed class AggregationBook
             state.Groups[group] = g = new GroupState();
         }
 
-        return g;
+        return (state, g);
     }
 
     private static void Evict(RuleState state, long horizon)
@@ -140,6 +202,7 @@ internal sealed class AggregationBook
 
         foreach (var k in stale)
         {
+            state.Entries -= state.Groups[k].Entries;
             state.Groups.Remove(k);
         }
     }
@@ -208,6 +271,7 @@ internal sealed class AggregationBook
                 }
 
                 state.Groups[key] = g;
+                state.Entries += g.Entries;
             }
 
             rules[id] = state;
@@ -219,6 +283,9 @@ internal sealed class AggregationBook
         public string Fingerprint { get; } = fingerprint;
 
         public Dictionary<string, GroupState> Groups { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Times and values held over all groups.</summary>
+        public long Entries { get; set; }
     }
 
     private sealed class GroupState
@@ -228,5 +295,7 @@ internal sealed class AggregationBook
         public List<long>? Times { get; set; }
 
         public Dictionary<string, long>? Values { get; set; }
+
+        public int Entries => (Times?.Count ?? 0) + (Values?.Count ?? 0);
     }
 }

@@ -24,8 +24,9 @@ internal sealed record SigmaCorrelationDraft(
 /// <summary>
 /// Reads a Sigma correlation document (Sigma correlation rules specification 2.0): the rule header a Sigma rule has,
 /// and <c>correlation:</c> with <c>type</c>, <c>rules</c>, <c>group-by</c>, <c>timespan</c>, <c>condition</c>,
-/// <c>aliases</c> and <c>generate</c> (also accepted at the top level, where the specification puts it). Every
-/// missing, misspelt or out-of-range part is an error naming its line.
+/// <c>aliases</c> and <c>generate</c> (also accepted at the top level, where the specification puts it), and embedded
+/// <c>tests:</c> as a Sigma rule has them (a test passes <c>match</c> when one of its events completes the
+/// correlation). Every missing, misspelt or out-of-range part is an error naming its line.
 /// </summary>
 internal static class SigmaCorrelationReader
 {
@@ -56,7 +57,7 @@ internal static class SigmaCorrelationReader
             }
         }
 
-        var header = SigmaRuleReader.Header(doc, file, new CorrelationMatcher([]));
+        var header = SigmaRuleReader.Header(doc, file, new CorrelationMatcher([])) with { Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")) };
         var line = RuleYaml.Line(map);
         var type = RuleYaml.Text(map, "type") ?? throw new RuleFormatException($"a correlation needs 'type' ({string.Join(", ", CorrelationTypes.All)})", line);
         if (!CorrelationTypes.All.Contains(type, StringComparer.Ordinal))

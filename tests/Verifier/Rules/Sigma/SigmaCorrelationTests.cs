@@ -290,6 +290,13 @@ public sealed class SigmaCorrelationTests
         var reversed = Detector(Denied, SecretRead, ordered);
         Evaluate(reversed, ReadAt(0));
         Assert.Empty(Evaluate(reversed, DeniedAt(1)));
+
+        // One event both steps match is one step, not the whole sequence; a second such event completes it.
+        var anyGet = SecretRead.Replace("\n        responseStatus.code: 200", "", StringComparison.Ordinal);
+        Assert.NotEqual(SecretRead, anyGet);
+        var both = Detector(Denied, anyGet, ordered);
+        Assert.Empty(Evaluate(both, DeniedAt(0)));
+        Assert.Single(Evaluate(both, DeniedAt(1)));
     }
 
     [Fact]
