@@ -84,7 +84,15 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             return;
         }
 
-        if (o.String("kind") == "EventList")
+        var kind = o.String("kind");
+        if (kind == "Event")
+        {
+            // The webhook's own event, by far the most common item: no envelope to look for.
+            Map(mapEvent, o, carrier);
+            return;
+        }
+
+        if (kind == "EventList")
         {
             if (o.Child("items") is not { ValueKind: JsonValueKind.Array } list)
             {
