@@ -67,16 +67,12 @@ public sealed class ReplayCommandTests : IDisposable
             """{"uuid":"a1","published":"2026-03-01 09:00:00.000000000","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@acme.example"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"s-1"}}""",
             """{"uuid":"a2","published":"2026-03-01 09:05:00.000000000 UTC","eventType":"user.session.clear","actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@acme.example"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9","type":"User","alternateId":"sam@acme.example"}]}""",
         ], Ct);
-        var (ctx, output, err) = Context();
 
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "okta"], ctx, CancellationToken.None);
+        var (alert, _) = await ReplayToOneAlertAsync(file, "okta");
 
-        Assert.True(code == 0, err.ToString());
-        var alert = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
-        using var json = JsonDocument.Parse(alert);
-        Assert.Equal("sam@acme.example", json.RootElement.GetProperty("principal").GetString());
-        Assert.Equal("critical", json.RootElement.GetProperty("severity").GetString());
-        Assert.Equal("idp_sessions_revoked", json.RootElement.GetProperty("reasons")[0].GetProperty("rule").GetString());
+        Assert.Equal("sam@acme.example", alert.GetProperty("principal").GetString());
+        Assert.Equal("critical", alert.GetProperty("severity").GetString());
+        Assert.Equal("idp_sessions_revoked", alert.GetProperty("reasons")[0].GetProperty("rule").GetString());
     }
 
     [Fact]
@@ -88,15 +84,23 @@ public sealed class ReplayCommandTests : IDisposable
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"requestMetadata":{"callerIp":"203.0.113.5","callerSuppliedUserAgent":"kubectl/v1.30.5"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/shop/pods/debug","request":{"@type":"core.k8s.io/v1.Pod","apiVersion":"v1","kind":"Pod","metadata":{"name":"debug"},"spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}}},"insertId":"g-1","resource":{"type":"k8s_cluster","labels":{"cluster_name":"gke-shop"}},"timestamp":"2026-11-30T20:00:00Z"}""",
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"serviceName":"container.googleapis.com","methodName":"google.container.v1.ClusterManager.GetCluster","resourceName":"projects/p/locations/l/clusters/gke-shop"},"insertId":"g-2","timestamp":"2026-11-30T20:01:00Z"}""",
         ], Ct);
+
+        var (alert, err) = await ReplayToOneAlertAsync(file, "k8s-audit");
+
+        Assert.Equal("ana@shop.example", alert.GetProperty("principal").GetString());
+        Assert.Equal("k8s-privileged-container", alert.GetProperty("reasons")[0].GetProperty("rule").GetString());
+        Assert.Contains("protoPayload.serviceName", err, StringComparison.Ordinal);
+    }
+
+    /// <summary><c>ztstream replay FILE --format FORMAT</c> through the real readers: its one alert, and what it said on stderr.</summary>
+    private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(string file, string format)
+    {
         var (ctx, output, err) = Context();
-
-        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "k8s-audit"], ctx, CancellationToken.None);
-
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", format], ctx, CancellationToken.None);
         Assert.True(code == 0, err.ToString());
-        var alert = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
-        Assert.Contains("k8s-privileged-container", alert, StringComparison.Ordinal);
-        Assert.Contains("ana@shop.example", alert, StringComparison.Ordinal);
-        Assert.Contains("protoPayload.serviceName", err.ToString(), StringComparison.Ordinal);
+        var line = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
+        using var json = JsonDocument.Parse(line);
+        return (json.RootElement.Clone(), err.ToString());
     }
 
     [Fact]
