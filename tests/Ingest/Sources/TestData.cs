@@ -11,8 +11,8 @@ internal static class TestData
     public static IEnumerable<string> K8sTraceNames() =>
         Directory.EnumerateFiles(Path("k8s-audit"), "*.json").Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
 
-    /// <summary>An audit payload as a managed cluster's log pipeline delivers it (TestData/managed-k8s).</summary>
-    public static byte[] Managed(string name) => File.ReadAllBytes(Path("managed-k8s", name));
+    /// <summary>An audit payload as a managed cluster's log pipeline delivers it (TestData/k8s-audit/managed).</summary>
+    public static byte[] Managed(string name) => File.ReadAllBytes(Path("k8s-audit", "managed", name));
 
     /// <summary>The gzip of <paramref name="text"/>'s UTF-8, as CloudWatch Logs and Firehose compress what they deliver.</summary>
     public static byte[] Gzip(string text) => Gzip(Encoding.UTF8.GetBytes(text));

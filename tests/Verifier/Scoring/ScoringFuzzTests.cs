@@ -80,6 +80,10 @@ public sealed class ScoringFuzzTests
         return scored;
     }
 
+    /// <summary>The adapter a test payload is for: the folder under IngestTestData it sits in, at any depth.</summary>
+    private static string AdapterFolder(string file) =>
+        Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "IngestTestData"), file).Split(Path.DirectorySeparatorChar)[0];
+
     /// <summary>A fuzzed input short enough to read in a failure message.</summary>
     internal static string Shown(string text) => text.Length <= 2_000 ? text : text[..2_000] + "…";
 
@@ -99,7 +103,7 @@ public sealed class ScoringFuzzTests
         var vendor = Directory.EnumerateFiles(Path.Combine(AppContext.BaseDirectory, "IngestTestData"), "*.*", SearchOption.AllDirectories)
             .Where(f => f.EndsWith(".json", StringComparison.Ordinal) || f.EndsWith(".ndjson", StringComparison.Ordinal))
             .Order(StringComparer.Ordinal)
-            .Select(f => (Adapter: SourceAdapters.All.Single(a => a.Name == Path.GetFileName(Path.GetDirectoryName(f))), Document: JsonReshaper.Load(f)))
+            .Select(f => (Adapter: SourceAdapters.All.Single(a => a.Name == AdapterFolder(f)), Document: JsonReshaper.Load(f)))
             .ToArray();
         Assert.NotEmpty(vendor);
         var ingest = new IngestOptions { MaxEventAge = TimeSpan.FromDays(36_500) };
