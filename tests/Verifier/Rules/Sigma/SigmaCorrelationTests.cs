@@ -450,6 +450,17 @@ public sealed class SigmaCorrelationTests
         }
     }
 
+    [Fact]
+    public void Errors_AReferencedRuleThatDidNotLoad_IsNamedAsSuch()
+    {
+        var unmapped = Denied.Replace("product: kubernetes", "product: windows", StringComparison.Ordinal);
+        var errors = Load(unmapped, ManyDenied()).Errors;
+        Assert.Equal(2, errors.Count);
+        Assert.Contains("has no field mapping", errors[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(6, errors[0].Line);
+        Assert.Equal("references 'denied_request', a rule that did not load (set0.yml:6: its own error says why)", errors[1].Reason);
+    }
+
     [Theory]
     [InlineData("type: event_counts", "correlation type 'event_counts' is not supported")]
     [InlineData("type: value_sum", "correlation type 'value_sum' is not supported")]
