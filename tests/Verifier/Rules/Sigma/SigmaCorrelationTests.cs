@@ -255,6 +255,11 @@ public sealed class SigmaCorrelationTests
         Assert.Empty(Evaluate(detector, DeniedAt(1)));
         Assert.Contains("2 of denied_request, secret_read, pod_exec matched (denied_request, secret_read)", Assert.Single(Evaluate(detector, ReadAt(2))).Text, StringComparison.Ordinal);
 
+        // The expression form some tools write is refused, saying what to write instead.
+        var expression = twoOfThree.Replace("condition:\n        gte: 2", "condition: denied_request and secret_read", StringComparison.Ordinal);
+        Assert.NotEqual(twoOfThree, expression);
+        Assert.Contains("a temporal condition is a count of the rules that matched ({gte: 3} for all of them)", Assert.Single(Load(Denied, SecretRead, impersonation, expression).Errors).Reason, StringComparison.Ordinal);
+
         var tooMany = twoOfThree.Replace("gte: 2", "gte: 4", StringComparison.Ordinal);
         Assert.Contains("at most 3", Assert.Single(Load(Denied, SecretRead, impersonation, tooMany).Errors).Reason, StringComparison.Ordinal);
     }
