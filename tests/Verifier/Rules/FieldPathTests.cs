@@ -1,4 +1,5 @@
 using static ZtStream.Verifier.Tests.Rules.RuleTesting;
+using ZtStream.Verifier.Rules.Detection;
 
 namespace ZtStream.Verifier.Tests.Rules;
 
@@ -154,5 +155,33 @@ public sealed class FieldPathTests
     {
         var rule = Privileged();
         Assert.False(rule.Matches(new AccessEvent { Id = "x", Time = Events.T0, Kind = EventKinds.K8sAudit, Subject = new Subject { Id = "a" } }));
+    }
+
+    [Fact]
+    public void RawIgnoringCase_ReadsAKeyInAnyCase_PreferringTheExactOne_WhileRawPathsStayCased()
+    {
+        var e = new RuleEvent(Audit("get", "pods", extra: """{"annotations":{"Decision":"deny","decision":"allow"}}"""));
+        Assert.Equal("allow", FieldPath.RawIgnoringCase("annotations.decision", "annotations.decision").First(e));
+        Assert.Equal("deny", FieldPath.RawIgnoringCase("annotations.DECISION", "annotations.DECISION").First(e));
+        Assert.Equal("pods", FieldPath.RawIgnoringCase("OBJECTREF.Resource", "OBJECTREF.Resource").First(e));
+
+        Assert.Null(FieldNames.Instance.Resolve("raw.objectref.resource").First(e));
+        Assert.Equal("pods", FieldNames.Instance.Resolve("raw.objectRef.resource").First(e));
+    }
+
+    [Fact]
+    public void AnyOf_ExistsWhereAnyPathDoes_MatchesAValueAtAny_AndReadsTheFirstPathWithAValue()
+    {
+        var e = new RuleEvent(Audit("get", "pods"));
+        var field = FieldPath.AnyOf("f", [FieldPath.RawIgnoringCase("f", "nosuch"), FieldPath.RawIgnoringCase("f", "verb"), FieldPath.RawIgnoringCase("f", "objectRef.resource")]);
+        Assert.True(field.Exists(e));
+        Assert.Equal("get", field.First(e));
+        Assert.True(field.Any(e, TextPattern.Compile("pods", cased: true), null));
+        Assert.True(field.Any(e, TextPattern.Compile("get", cased: true), null));
+        Assert.False(field.Any(e, TextPattern.Compile("list", cased: true), null));
+
+        var none = FieldPath.AnyOf("g", [FieldPath.RawIgnoringCase("g", "nosuch"), FieldPath.RawIgnoringCase("g", "other")]);
+        Assert.False(none.Exists(e));
+        Assert.Null(none.First(e));
     }
 }

@@ -59,11 +59,11 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Test_SigmaRulesWithOktaAndAuth0Payloads_RunThroughTheProvidersReaders()
+    public async Task Test_SigmaRulesWithOktaAuth0AndEntraPayloads_RunThroughTheProvidersReaders()
     {
         var (code, output, _) = await Run("test", Sigma.SigmaIdp.Folder());
         Assert.Equal(0, code);
-        Assert.Equal("7 tests passed, 0 failed; 14 rules (11 without tests), 0 load errors", Lines(output)[^1]);
+        Assert.Equal("9 tests passed, 0 failed; 14 rules (10 without tests), 0 load errors", Lines(output)[^1]);
     }
 
     [Fact]

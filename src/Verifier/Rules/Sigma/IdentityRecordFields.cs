@@ -43,7 +43,8 @@ internal sealed record IdentityRecordFields(
     /// <summary>
     /// <c>product: azure</c>: an Entra ID sign-in or audit record as Azure Monitor exports it (details under
     /// <c>properties</c>), as Log Analytics returns it (flat, PascalCase) or as Microsoft Graph does (flat, camelCase,
-    /// where the result code is <c>status.errorCode</c> and the activity <c>activityDisplayName</c>).
+    /// where the result code is <c>status.errorCode</c> and the activity <c>activityDisplayName</c>). SigmaHQ's
+    /// <c>Status: failure</c> on an audit record means its <c>result</c> (a sign-in's <c>status</c> is an object).
     /// </summary>
     public static IdentityRecordFields Entra { get; } = new(
         "an Entra ID record",
@@ -53,6 +54,7 @@ internal sealed record IdentityRecordFields(
             ["resulttype"] = ["status.errorCode"],
             ["resultdescription"] = ["status.failureReason"],
             ["operationname"] = ["activityDisplayName"],
+            ["status"] = ["result"],
         });
 
     public FieldPath Resolve(string name)

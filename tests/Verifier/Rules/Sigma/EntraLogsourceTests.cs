@@ -109,6 +109,19 @@ public sealed class EntraLogsourceTests
     }
 
     [Fact]
+    public void ContainsOnTargetResources_SearchesEachTargetsJson_AndStatusIsAnAuditsResult()
+    {
+        var rule = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  operationName: Add member to role\n  properties.targetResources|contains: Administrator\ncondition: selection"));
+        Assert.True(rule.Fires("entra", Export(AuditRole("Security Administrator", graph: false))));
+        Assert.True(rule.Fires("entra", AuditRole("Security Administrator", graph: true)));
+        Assert.False(rule.Fires("entra", Export(AuditRole("Directory Readers", graph: false))));
+
+        var failed = RuleTesting.One(SigmaIdp.RuleText("product: azure\nservice: auditlogs", "selection:\n  OperationName: Add member to role\n  Status: failure\ncondition: selection"));
+        Assert.True(failed.Fires("entra", AuditRole("Global Administrator", graph: true).Replace("\"result\":\"success\"", "\"result\":\"failure\"", StringComparison.Ordinal)));
+        Assert.False(failed.Fires("entra", AuditRole("Global Administrator", graph: true)));
+    }
+
+    [Fact]
     public void AzureLogsourcesTheEntraAdapterDoesNotReceive_AreErrorsNamingThem()
     {
         foreach (var service in new[] { "activitylogs", "riskdetection", "pim" })
