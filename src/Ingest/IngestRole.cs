@@ -11,6 +11,7 @@ using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
@@ -41,6 +42,7 @@ internal static class IngestRole
         services.TryAddSingleton<SourceGate>();
         services.TryAddSingleton<EventAppender>();
         services.TryAddSingleton<IngestHandler>();
+        services.TryAddSingleton<FirehoseDelivery>();
         AddSharedSignalsReceiver(services, configuration);
         return services;
     }
@@ -61,6 +63,10 @@ internal static class IngestRole
             endpoints.MapPost(adapter.Path, Handle(adapter)).WithName($"ingest-{adapter.Name}");
         }
 
+        // Managed EKS clusters reach Ingest through Amazon Data Firehose, whose credential header and answer are its own.
+        var audit = SourceAdapters.All.Single(a => a.Name == K8sAuditMapper.SourceName);
+        endpoints.MapPost(FirehoseDelivery.PathOf(audit), context => context.RequestServices.GetRequiredService<FirehoseDelivery>().HandleAsync(context, audit))
+            .WithName($"ingest-{audit.Name}-firehose");
         endpoints.MapGet("/v1/sources/okta", context => context.RequestServices.GetRequiredService<IngestHandler>().HandleOktaVerificationAsync(context))
             .WithName("ingest-okta-verification");
         endpoints.MapPost(SsfPushEndpoint.Path, context => context.RequestServices.GetRequiredService<SsfPushEndpoint>().HandleAsync(context))

@@ -223,6 +223,15 @@ internal sealed class IngestHandler(
                 $"The batch holds {result.ItemCount} items; the limit is {o.MaxItemsPerBatch} (Ingest:MaxItemsPerBatch). Split it.");
         }
 
+        if (result.ItemCount == 0 && result.EmptyDeliveries > 0)
+        {
+            // A delivery that carries no events by design (CloudWatch Logs' CONTROL_MESSAGE): acknowledged, nothing lost.
+            context.Response.StatusCode = 202;
+            context.Response.ContentType = "application/json";
+            await JsonSerializer.SerializeAsync(context.Response.Body, new AcceptedBatch(0, []), IngestJsonContext.Default.AcceptedBatch, context.RequestAborted);
+            return 202;
+        }
+
         if (result.ItemCount == 0)
         {
             metrics.Rejected(source, name, "invalid", 1);
@@ -329,7 +338,11 @@ internal sealed class IngestHandler(
     /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
     /// <param name="idp">An identity provider, whose subjects may be named by user id (<c>Ingest:IdentitySubjects</c>).</param>
     private SourceMapOptions SourceOptions(string? idp) =>
-        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp)) { ReceivedAt = time.GetUtcNow() };
+        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp))
+        {
+            ReceivedAt = time.GetUtcNow(),
+            MaxDecodedBytes = 4L * options.Value.MaxBodyBytes,
+        };
 
     /// <summary>Reads at most <paramref name="max"/> + 1 bytes of <paramref name="stream"/> (the body, decoded when it is compressed).</summary>
     /// <param name="declared">The body's length when the stream is the body itself, to size the buffer once.</param>

@@ -161,7 +161,7 @@ internal static class JsonPayload
     /// complete value, it is read line by line (NDJSON), so one bad line costs one item rather than the batch.
     /// The caller disposes the documents.
     /// </summary>
-    private static List<PayloadValue> ReadValues(ReadOnlySpan<byte> json)
+    public static List<PayloadValue> ReadValues(ReadOnlySpan<byte> json)
     {
         var values = new List<PayloadValue>();
         var reader = new Utf8JsonReader(json, MultipleValues);
@@ -219,6 +219,10 @@ internal static class JsonPayload
 
         return values;
     }
+
+    /// <summary>One JSON value held in a string (a log line a cloud's envelope carries), with the payload's depth limit.</summary>
+    /// <exception cref="JsonException">The text is not one JSON value.</exception>
+    public static JsonDocument ParseText(string text) => JsonDocument.Parse(text, DocumentOptions);
 
     private static bool FirstLineIsComplete(ReadOnlySpan<byte> json)
     {

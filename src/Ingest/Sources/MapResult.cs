@@ -101,6 +101,12 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
 {
     public IReadOnlyList<AccessEvent> Events => [.. Items.Select(i => i.Event)];
 
+    /// <summary>
+    /// Deliveries that carry no events by design (a CloudWatch Logs <c>CONTROL_MESSAGE</c>): nothing to map and nothing
+    /// lost, so a payload of only these is acknowledged rather than refused as empty.
+    /// </summary>
+    public int EmptyDeliveries { get; init; }
+
     /// <summary>Input items seen: mapped plus rejected, an item counted once however many errors it has.</summary>
     public int ItemCount { get; } = Items.Count + RejectedItems(Errors);
 
@@ -123,6 +129,13 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
 internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024, bool SubjectIsUserId = false)
 {
     public static SourceMapOptions Default { get; } = new();
+
+    /// <summary>
+    /// What the records an envelope carries encoded (base64, gzip: a Firehose record, a CloudWatch Logs subscription's
+    /// data, a Pub/Sub message) may decode to, in total for one payload, so a small compressed record cannot expand
+    /// without bound. Ingest sets it to four times <c>Ingest:MaxBodyBytes</c>.
+    /// </summary>
+    public long MaxDecodedBytes { get; init; } = 16L * 1024 * 1024;
 
     /// <summary>Live ingestion: when the payload arrived. An item its source does not date is dated with it.</summary>
     public DateTimeOffset? ReceivedAt { get; init; }

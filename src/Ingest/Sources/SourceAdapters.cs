@@ -29,7 +29,7 @@ internal static class SourceAdapters
 {
     public static IReadOnlyList<SourceAdapter> All { get; } =
     [
-        new("k8s-audit", null, static (b, o) => K8sAuditMapper.Map(b, o)),
+        new(K8sAuditMapper.SourceName, null, static (b, o) => K8sAuditMapper.Map(b, o)),
         new("falco", null, static (b, o) => FalcoMapper.Map(b, o)),
         new(OktaMapper.Idp, OktaMapper.Idp, static (b, o) => OktaMapper.Map(b, o)),
         new(EntraMapper.Idp, EntraMapper.Idp, static (b, o) => EntraMapper.Map(b, o)),

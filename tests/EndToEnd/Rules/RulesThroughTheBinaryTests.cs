@@ -5,7 +5,8 @@ namespace ZtStream.EndToEnd.Rules;
 /// <summary>
 /// Detection rules as a user runs them: one <c>ztstream run</c> process on the embedded seams with a rules folder.
 /// A Kubernetes audit event posted to Ingest's webhook endpoint raises an alert from a built-in rule; a rule file
-/// dropped into the folder while the process runs scores the next events; a broken file keeps the rules in force.
+/// dropped into the folder while the process runs scores the next events; a broken file keeps the rules in force; a
+/// managed cluster's event in its cloud's envelope raises the same alert as the webhook's.
 /// </summary>
 public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
 {
@@ -29,6 +30,22 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             """{"apiVersion":"apps/v1","kind":"DaemonSet","spec":{"template":{"spec":{"containers":[{"name":"agent","image":"alpine","securityContext":{"privileged":true}}]}}}}"""), ct);
         var alert = await WaitForRuleAlert(api, "mallory@example.com", "k8s-privileged-container", ct);
         Assert.Equal("rule", alert.GetProperty("detector").GetString());
+
+        // The same rule on managed clusters' events, in their clouds' envelopes: the rules read the native event's paths,
+        // and GKE's Cloud Audit Logs entry is mapped to them.
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        // AKS: an Event Hubs message of diagnostic-settings records, the event as a string.
+        await Post(http, $$$"""
+            {"records":[{"time":"{{{now}}}","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-1","category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":{{{JsonSerializer.Serialize(NativeEvent("aks@example.com", now))}}},"stream":"stdout","pod":"kube-apiserver-1"}}]}
+            """, ct);
+
+        // GKE: a Pub/Sub push of a Cloud Audit Logs entry.
+        var entry = """
+            {"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"gke@example.com"},"requestMetadata":{"callerIp":"203.0.113.77","callerSuppliedUserAgent":"kubectl/v1.31.0"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/team-a/pods/debug","request":{"@type":"core.k8s.io/v1.Pod","apiVersion":"v1","kind":"Pod","metadata":{"name":"debug","namespace":"team-a"},"spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}}},"insertId":"INSERT-ID","resource":{"type":"k8s_cluster","labels":{"cluster_name":"gke-1","project_id":"p","location":"europe-west1"}},"timestamp":"NOW","labels":{"authorization.k8s.io/decision":"allow"}}
+            """.Replace("INSERT-ID", Guid.NewGuid().ToString(), StringComparison.Ordinal).Replace("NOW", now, StringComparison.Ordinal);
+        await Post(http, $$$"""{"message":{"data":"{{{Convert.ToBase64String(Encoding.UTF8.GetBytes(entry))}}}","messageId":"1"},"subscription":"projects/p/subscriptions/s"}""", ct);
+        await WaitForRuleAlert(api, "aks@example.com", "k8s-privileged-container", ct);
+        await WaitForRuleAlert(api, "gke@example.com", "k8s-privileged-container", ct);
 
         // A rule dropped into the folder scores the events after the reload.
         await File.WriteAllTextAsync(Path.Combine(rules, "configmap-delete.yaml"), """
@@ -55,6 +72,10 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await Post(http, Audit("delete", "configmaps", "team-b", "settings", "victor@example.com", null, null), ct);
         await WaitForRuleAlert(api, "victor@example.com", "team-configmap-deleted", ct);
     }
+
+    private static string NativeEvent(string user, string now) => $$$"""
+        {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{{{Guid.NewGuid()}}}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/team-a/pods","verb":"create","user":{"username":"{{{user}}}","groups":["system:authenticated"]},"sourceIPs":["203.0.113.10"],"userAgent":"kubectl/v1.31.0","objectRef":{"resource":"pods","namespace":"team-a","name":"debug","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}},"requestReceivedTimestamp":"{{{now}}}","stageTimestamp":"{{{now}}}"}
+        """;
 
     [Fact]
     public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_CountingAcrossARestart_ItsRuleRaisingNothingAlone()
@@ -128,6 +149,12 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(rules, "entra_strong_auth_failed.yml"), SigmaRule("6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", "azure", "signinlogs", """
             ResultType: 500121
             """), ct);
+
+        // What a security team runs first on the folder: every rule loads.
+        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        Assert.Equal("""{"loaded":3,"failed":0}""", list.LastStandardOutputLine);
+
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
         var key = await processes.AddSourceAsync("idp", ["--sqlite", db], ct);
         var run = await StartAsync("ztstream", rules, db, ct);

@@ -18,6 +18,29 @@ public sealed class SourceFileReadersTests
         return (events, skipped);
     }
 
+    /// <summary>Managed clusters' exports (file, events, what is skipped: where and the field).</summary>
+    public static TheoryData<string, int, string> ManagedClusterExports => new()
+    {
+        { "gke-audit-entries.ndjson", 3, "item 3 protoPayload.serviceName" },
+        { "aks-diagnostic-records.json", 2, "item 2 records[2].category, item 3 records[3].properties.log" },
+        { "aks-storage-archive.ndjson", 2, string.Empty },
+        { "eks-firehose-delivery.json", 3, "item 3 records[3].data" },
+        { "eks-cloudwatch-subscription.json", 2, string.Empty },
+        { "eks-cloudwatch-authenticator.json", 0, "item 0 logStream" },
+    };
+
+    /// <summary>Managed clusters' exports replay through the same reader: what is skipped is said, with where and why.</summary>
+    [Theory]
+    [MemberData(nameof(ManagedClusterExports))]
+    public void K8sAudit_ManagedClusterExports_AreReplayedAsTheyAreIngested(string file, int events, string skips)
+    {
+        var (mapped, skipped) = Read("k8s-audit", TestData.Managed(file));
+
+        Assert.Equal(events, mapped.Count);
+        Assert.All(mapped, e => Assert.Equal(EventKinds.K8sAudit, e.Kind));
+        Assert.Equal(skips, string.Join(", ", skipped.Select(s => $"{s.Where} {s.Field}")));
+    }
+
     [Fact]
     public void K8sAudit_MixedLines_EveryBadItemReportedWithIndexFieldAndReason()
     {

@@ -11,6 +11,23 @@ internal static class TestData
     public static IEnumerable<string> K8sTraceNames() =>
         Directory.EnumerateFiles(Path("k8s-audit"), "*.json").Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal);
 
+    /// <summary>An audit payload as a managed cluster's log pipeline delivers it (TestData/managed-k8s).</summary>
+    public static byte[] Managed(string name) => File.ReadAllBytes(Path("managed-k8s", name));
+
+    /// <summary>The gzip of <paramref name="text"/>'s UTF-8, as CloudWatch Logs and Firehose compress what they deliver.</summary>
+    public static byte[] Gzip(string text) => Gzip(Encoding.UTF8.GetBytes(text));
+
+    public static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
+
     public static byte[] Falco(string name) => File.ReadAllBytes(Path("falco", name));
 
     /// <summary>An identity-provider fixture: <paramref name="vendor"/> is okta, entra, keycloak or auth0.</summary>

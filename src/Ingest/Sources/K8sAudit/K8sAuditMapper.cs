@@ -3,10 +3,14 @@ namespace ZtStream.Ingest.Sources.K8sAudit;
 /// <summary>
 /// Maps the Kubernetes API server's audit webhook payload (an <c>audit.k8s.io/v1</c> <c>EventList</c>, a single
 /// <c>Event</c>, an array of events, or one event per line as in audit log files) onto canonical events of kind
-/// <c>k8s.audit</c>. Pure: bytes in, events and per-item errors out.
+/// <c>k8s.audit</c>, and the same events as managed clusters' log pipelines deliver them (AKS, EKS, GKE:
+/// <see cref="ManagedClusterEnvelopes"/>). Pure: bytes in, events and per-item errors out.
 /// </summary>
 internal static class K8sAuditMapper
 {
+    /// <summary>The adapter's name: its endpoint, metric label and replay format.</summary>
+    public const string SourceName = "k8s-audit";
+
     public const string ServiceAccountPrefix = "system:serviceaccount:";
 
     // Kubernetes 1.29+ puts the pod a service-account token was bound to into user.extra.
@@ -28,30 +32,38 @@ internal static class K8sAuditMapper
             "userAgent", "objectRef", "responseStatus", "requestReceivedTimestamp", "stageTimestamp",
         });
 
+    /// <summary>The cluster a managed cluster's envelope names (AKS resource id, EKS log group, GKE resource label).</summary>
+    public const string ClusterAttribute = "k8s.cluster";
+
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return JsonPayload.MapObjects(json, "a Kubernetes audit event", (e, index, items, errors) => MapOne(e, index, options, items, errors), EventListItems);
+        return ManagedClusterEnvelopes.Read(
+            json,
+            options,
+            (e, index, carrier, items, errors) => MapOne(e, index, options, carrier, items, errors),
+            (entry, index, carrier, items, errors) => MapGke(entry, index, options, carrier, items, errors));
     }
 
-    /// <summary>The events of an <c>audit.k8s.io</c> <c>EventList</c>; null for any other value, which is then one event.</summary>
-    private static WrappedItems? EventListItems(JsonElement root)
+    /// <summary>A GKE Cloud Audit Logs entry, as the native event it stands for (<see cref="GkeAuditLog"/>).</summary>
+    private static void MapGke(JsonElement entry, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("kind", out var listKind) || listKind.ValueKind != JsonValueKind.String || !listKind.ValueEquals("EventList"u8))
+        using var native = GkeAuditLog.ToAuditEvent(entry, out var field, out var error);
+        if (native is null)
         {
-            return null;
+            errors.Add(new ItemError(index, carrier.Field(field), error));
+            return;
         }
 
-        return root.Child("items") is { ValueKind: JsonValueKind.Array } list
-            ? new WrappedItems(list)
-            : new WrappedItems(root, "items", "an EventList needs an \"items\" array");
+        var gke = carrier.Within(string.Empty, GkeAuditLog.Attributes(entry)) with { SourceField = GkeAuditLog.SourceField };
+        MapOne(native.RootElement, index, options, gke, items, errors);
     }
 
-    private static void MapOne(JsonElement e, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement e, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
     {
         if (!e.TryGetProperty("kind", out var kindElement) || kindElement.ValueKind != JsonValueKind.String || kindElement.GetString() != "Event")
         {
-            errors.Add(new ItemError(index, "kind",
+            errors.Add(new ItemError(index, carrier.Field("kind"),
                 $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : JsonFields.Describe(kindElement))}"));
             return;
         }
@@ -59,7 +71,7 @@ internal static class K8sAuditMapper
         var auditId = e.String("auditID");
         if (string.IsNullOrEmpty(auditId))
         {
-            errors.Add(new ItemError(index, "auditID", "required: the audit event's id"));
+            errors.Add(new ItemError(index, carrier.Field("auditID"), "required: the audit event's id"));
             return;
         }
 
@@ -76,7 +88,7 @@ internal static class K8sAuditMapper
         {
             if (!options.TryFallbackTime(out time, out var source))
             {
-                errors.Add(new ItemError(index, "requestReceivedTimestamp", "required: none of requestReceivedTimestamp, stageTimestamp or timestamp is present"));
+                errors.Add(new ItemError(index, carrier.Field("requestReceivedTimestamp"), "required: none of requestReceivedTimestamp, stageTimestamp or timestamp is present"));
                 return;
             }
 
@@ -84,7 +96,7 @@ internal static class K8sAuditMapper
         }
         else if (!JsonFields.TryParseTime(timeText, out time))
         {
-            errors.Add(new ItemError(index, timeField!, $"not an RFC 3339 timestamp: \"{ItemError.Clip(timeText)}\""));
+            errors.Add(new ItemError(index, carrier.Field(timeField!), $"not an RFC 3339 timestamp: \"{ItemError.Clip(timeText)}\""));
             return;
         }
         else if (timeField != "requestReceivedTimestamp")
@@ -98,7 +110,7 @@ internal static class K8sAuditMapper
         var actingUser = impersonated.String("username") ?? realUser;
         if (string.IsNullOrEmpty(actingUser))
         {
-            errors.Add(new ItemError(index, "user.username", "required: the audit event names no user"));
+            errors.Add(new ItemError(index, carrier.Field("user.username"), "required: the audit event names no user"));
             return;
         }
 
@@ -107,6 +119,11 @@ internal static class K8sAuditMapper
             ["k8s.audit_id"] = JsonFields.Of(auditId),
         };
         AddString(attributes, TimeSources.Attribute, timeSource);
+        foreach (var (key, value) in carrier.Attributes)
+        {
+            attributes[key] = JsonFields.Of(value);
+        }
+
         var raw = RawObject.Bounded(e, options.MaxRawBytes, RawPlan, out var trimmed);
         if (trimmed is not null)
         {

@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.Net;
+
+namespace ZtStream.Ingest.Sources.K8sAudit;
+
+/// <summary>
+/// GKE's Kubernetes audit log as Cloud Logging holds it: a <c>LogEntry</c> whose <c>protoPayload</c> is a
+/// <c>google.cloud.audit.AuditLog</c> of the service <c>k8s.io</c>. It is rewritten as the <c>audit.k8s.io/v1</c>
+/// <c>Event</c> the API server would have written, so one mapper serves every cluster and the rules, which read the
+/// native paths (<c>verb</c>, <c>objectRef.resource</c>, <c>user.username</c>, <c>requestObject…</c>), match GKE's events
+/// too. What the entry holds beyond that is kept beside it, as <c>logEntry</c> (the request and response bodies only once,
+/// as <c>requestObject</c>/<c>responseObject</c>).
+/// </summary>
+internal static class GkeAuditLog
+{
+    public const string AuditLogType = "type.googleapis.com/google.cloud.audit.AuditLog";
+    public const string KubernetesService = "k8s.io";
+
+    private const string Decision = "authorization.k8s.io/decision";
+
+    /// <summary>The native event standing for <paramref name="entry"/>, or null and the field and reason it cannot be one.</summary>
+    public static JsonDocument? ToAuditEvent(JsonElement entry, out string field, out string error)
+    {
+        (field, error) = (string.Empty, string.Empty);
+        var proto = entry.Child("protoPayload");
+        if (proto is not { ValueKind: JsonValueKind.Object } payload)
+        {
+            (field, error) = ("protoPayload", $"not a Cloud Audit Logs entry: protoPayload must be an object, got {JsonFields.Describe(entry.GetProperty("protoPayload"))}");
+            return null;
+        }
+
+        if (payload.String("@type") is { } type && type != AuditLogType)
+        {
+            (field, error) = ("protoPayload.@type", $"not a Cloud Audit Logs entry: the payload is a {ItemError.Clip(type, 120)}, not a {AuditLogType}");
+            return null;
+        }
+
+        if (payload.String("serviceName") is not KubernetesService)
+        {
+            (field, error) = ("protoPayload.serviceName", $"an audit entry of {Quoted(payload.String("serviceName"))}, not of the Kubernetes API ({KubernetesService}): filter the export on protoPayload.serviceName=\"{KubernetesService}\"");
+            return null;
+        }
+
+        var method = payload.String("methodName");
+        var dot = method?.LastIndexOf('.') ?? -1;
+        if (method is null || dot < 0 || dot == method.Length - 1)
+        {
+            (field, error) = ("protoPayload.methodName", $"required: the Kubernetes method (io.k8s.GROUP.VERSION.RESOURCE.VERB), got {Quoted(payload.String("methodName"))}");
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            Write(w, entry, payload, method[(dot + 1)..]);
+        }
+
+        return JsonDocument.Parse(buffer.WrittenMemory);
+    }
+
+    /// <summary>The entry's field an error about the native field <paramref name="field"/> is about.</summary>
+    public static string SourceField(string field) => field switch
+    {
+        "auditID" => "insertId",
+        "requestReceivedTimestamp" => "timestamp",
+        "stageTimestamp" => "receiveTimestamp",
+        "user.username" => "protoPayload.authenticationInfo.principalEmail",
+        _ => field,
+    };
+
+    /// <summary>What the entry says beyond the event: the cluster, its project and location, the log and the method.</summary>
+    public static KeyValuePair<string, string>[] Attributes(JsonElement entry)
+    {
+        var labels = entry.Child("resource")?.Child("labels");
+        var list = new List<KeyValuePair<string, string>>(5);
+        Add(K8sAuditMapper.ClusterAttribute, labels.String("cluster_name"));
+        Add("gcp.project_id", labels.String("project_id"));
+        Add("gcp.location", labels.String("location"));
+        Add("gcp.log_name", entry.String("logName"));
+        Add("gcp.method_name", entry.Child("protoPayload").String("methodName"));
+        return [.. list];
+
+        void Add(string key, string? value)
+        {
+            if (value is not null)
+            {
+                list.Add(new(key, value));
+            }
+        }
+    }
+
+    private static void Write(Utf8JsonWriter w, JsonElement entry, JsonElement payload, string verb)
+    {
+        var request = payload.Child("request");
+        var response = payload.Child("response");
+        var resource = ParseResourceName(payload.String("resourceName"));
+        var operation = entry.Child("operation");
+
+        w.WriteStartObject();
+        w.WriteString("kind", "Event");
+        w.WriteString("apiVersion", "audit.k8s.io/v1");
+        w.WriteString("level", response is not null ? "RequestResponse" : request is not null ? "Request" : "Metadata");
+        // One request logged as several entries (a long watch's first and last) shares its operation id, as stages share auditID.
+        WriteString(w, "auditID", operation.String("id") ?? entry.String("insertId"));
+        w.WriteString("stage", operation?.Child("last") is { ValueKind: JsonValueKind.False } ? "ResponseStarted" : "ResponseComplete");
+        WriteString(w, "requestURI", resource?.Uri);
+        w.WriteString("verb", verb);
+
+        w.WriteStartObject("user");
+        WriteString(w, "username", payload.Child("authenticationInfo").String("principalEmail"));
+        w.WriteEndObject();
+
+        var metadata = payload.Child("requestMetadata");
+        if (metadata.String("callerIp") is { } ip && IPAddress.TryParse(ip, out _))
+        {
+            // GKE writes "private" or "gce-internal-ip" for some callers: no address, so no sourceIPs.
+            w.WriteStartArray("sourceIPs");
+            w.WriteStringValue(ip);
+            w.WriteEndArray();
+        }
+
+        WriteString(w, "userAgent", metadata.String("callerSuppliedUserAgent"));
+        if (resource is { } r)
+        {
+            w.WriteStartObject("objectRef");
+            WriteString(w, "resource", r.Resource);
+            WriteString(w, "namespace", r.Namespace);
+            WriteString(w, "name", r.Name);
+            WriteString(w, "apiGroup", r.Group);
+            WriteString(w, "apiVersion", r.Version);
+            WriteString(w, "subresource", r.Subresource);
+            w.WriteEndObject();
+        }
+
+        var status = payload.Child("status");
+        w.WriteStartObject("responseStatus");
+        w.WriteNumber("code", HttpStatus(status is { } s ? s.Int("code") ?? 0 : 0));
+        WriteString(w, "message", status.String("message"));
+        w.WriteEndObject();
+
+        if (request is { } body)
+        {
+            w.WritePropertyName("requestObject");
+            body.WriteTo(w);
+        }
+
+        if (response is { } answer)
+        {
+            w.WritePropertyName("responseObject");
+            answer.WriteTo(w);
+        }
+
+        if (entry.String("timestamp") is { } time)
+        {
+            w.WriteString("requestReceivedTimestamp", time);
+        }
+        else
+        {
+            WriteString(w, "stageTimestamp", entry.String("receiveTimestamp"));
+        }
+
+        WriteAnnotations(w, entry, payload);
+
+        // The entry's own fields, for rules written for GKE; the bodies are already above.
+        w.WriteStartObject("logEntry");
+        foreach (var member in entry.EnumerateObject())
+        {
+            if (member.NameEquals("protoPayload"u8))
+            {
+                w.WriteStartObject("protoPayload");
+                foreach (var field in payload.EnumerateObject())
+                {
+                    if (!field.NameEquals("request"u8) && !field.NameEquals("response"u8))
+                    {
+                        field.WriteTo(w);
+                    }
+                }
+
+                w.WriteEndObject();
+            }
+            else
+            {
+                member.WriteTo(w);
+            }
+        }
+
+        w.WriteEndObject();
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// GKE writes the authorizer's annotations as the entry's labels (<c>authorization.k8s.io/decision</c>, <c>…/reason</c>);
+    /// without them, the decision is read from <c>authorizationInfo</c>: any permission not granted is a forbid.
+    /// </summary>
+    private static void WriteAnnotations(Utf8JsonWriter w, JsonElement entry, JsonElement payload)
+    {
+        var labels = entry.Child("labels") is { ValueKind: JsonValueKind.Object } l ? l : (JsonElement?)null;
+        string? decision = null;
+        if (labels.String(Decision) is null && payload.Child("authorizationInfo") is { ValueKind: JsonValueKind.Array } checks && checks.GetArrayLength() > 0)
+        {
+            decision = checks.EnumerateArray().Any(c => c.Child("granted") is not { ValueKind: JsonValueKind.True }) ? "forbid" : "allow";
+        }
+
+        if (labels is null && decision is null)
+        {
+            return;
+        }
+
+        w.WriteStartObject("annotations");
+        if (labels is { } present)
+        {
+            foreach (var label in present.EnumerateObject())
+            {
+                if (label.Value.ValueKind == JsonValueKind.String)
+                {
+                    label.WriteTo(w);
+                }
+            }
+        }
+
+        WriteString(w, Decision, decision);
+        w.WriteEndObject();
+    }
+
+    /// <summary>
+    /// <c>google.rpc.Code</c> as the HTTP status the API server answered (the mapping of google.rpc's code.proto). GKE omits
+    /// the status of a request that succeeded.
+    /// </summary>
+    private static int HttpStatus(int code) => code switch
+    {
+        0 => 200,
+        1 => 499,
+        3 or 9 or 11 => 400,
+        4 => 504,
+        5 => 404,
+        6 or 10 => 409,
+        7 => 403,
+        8 => 429,
+        12 => 501,
+        14 => 503,
+        16 => 401,
+        _ => 500,
+    };
+
+    /// <summary>
+    /// <c>core/v1/namespaces/NS/pods/NAME[/SUBRESOURCE]</c>, <c>rbac.authorization.k8s.io/v1/clusterroles/NAME</c>,
+    /// <c>core/v1/namespaces/NS/pods</c> (a list): the object, and the request URI the API server was called on.
+    /// </summary>
+    private static ResourceName? ParseResourceName(string? name)
+    {
+        var parts = name?.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        if (parts is null || parts.Length < 3)
+        {
+            return null;
+        }
+
+        var (group, version) = (parts[0] == "core" ? null : parts[0], parts[1]);
+        var path = parts[2..];
+        string? ns = null;
+        if (path[0] == "namespaces" && path.Length >= 3 && !(path.Length == 3 && path[2] is "status" or "finalize"))
+        {
+            ns = path[1];
+            path = path[2..];
+        }
+
+        var uri = (group is null ? $"/api/{version}/" : $"/apis/{group}/{version}/") + string.Join('/', parts[2..]);
+        return new ResourceName(group, version, ns, path[0], path.Length > 1 ? path[1] : null, path.Length > 2 ? path[2] : null, uri);
+    }
+
+    private static void WriteString(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is not null)
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    private static string Quoted(string? value) => value is null ? "nothing" : $"\"{ItemError.Clip(value, 120)}\"";
+
+    private sealed record ResourceName(string? Group, string Version, string? Namespace, string Resource, string? Name, string? Subresource, string Uri);
+}

@@ -1,0 +1,386 @@
+using System.IO.Compression;
+using ZtStream.Ingest.Endpoints;
+
+namespace ZtStream.Ingest.Sources.K8sAudit;
+
+/// <summary>Maps one audit event (a native <c>Event</c>, or what stands for one) at <paramref name="index"/>.</summary>
+internal delegate void AuditEventMapper(JsonElement e, int index, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors);
+
+/// <summary>
+/// Reads a Kubernetes audit payload whatever carried it: the API server's webhook (<c>EventList</c>, <c>Event</c>, an
+/// array, lines) or a managed cluster's log pipeline — AKS diagnostic-settings records (<c>{"records":[…]}</c> with the
+/// event in <c>properties.log</c>), an EKS CloudWatch Logs subscription delivery (<c>logEvents[].message</c>, also as a
+/// Lambda's <c>awslogs.data</c>), an Amazon Data Firehose HTTP delivery (<c>records[].data</c>, base64, gzip or not),
+/// GKE's Cloud Audit Logs <c>LogEntry</c> and a Pub/Sub push message carrying one. Envelopes are recognised by shape
+/// and unwrapped; each audit event inside, and each record that holds none, is one item, numbered in order across the
+/// payload, and every record not taken is an error naming its path — never a silent drop.
+/// </summary>
+internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke)
+{
+    /// <summary>Envelopes in envelopes (Firehose → CloudWatch → event is two): deeper is no pipeline's, only a hostile body's.</summary>
+    private const int MaxNesting = 4;
+
+    private const string AksCategories = "kube-audit or kube-audit-admin";
+    private const string EksAuditStream = "kube-apiserver-audit";
+
+    private readonly List<MappedEvent> items = [];
+    private readonly List<ItemError> errors = [];
+    private long decodedBudget = options.MaxDecodedBytes;
+    private int index;
+    private int emptyDeliveries;
+
+    /// <summary>Every audit event of <paramref name="json"/>, mapped by <paramref name="mapEvent"/> (GKE entries by <paramref name="mapGke"/>).</summary>
+    public static MapResult Read(ReadOnlySpan<byte> json, SourceMapOptions options, AuditEventMapper mapEvent, AuditEventMapper mapGke)
+    {
+        var reader = new ManagedClusterEnvelopes(options, mapEvent, mapGke);
+        reader.ReadPayload(json, AuditCarrier.Native, 0);
+        return new MapResult(reader.items, reader.errors) { EmptyDeliveries = reader.emptyDeliveries };
+    }
+
+    private void ReadPayload(ReadOnlySpan<byte> json, AuditCarrier carrier, int depth)
+    {
+        foreach (var value in JsonPayload.ReadValues(json))
+        {
+            using var document = value.Document;
+            if (document is null)
+            {
+                Fail(carrier, "$", value.Error ?? JsonPayload.MalformedJson);
+                continue;
+            }
+
+            var root = document.RootElement;
+            if (root.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var element in root.EnumerateArray())
+                {
+                    ReadValue(element, carrier, depth);
+                }
+            }
+            else
+            {
+                ReadValue(root, carrier, depth);
+            }
+        }
+    }
+
+    private void ReadValue(JsonElement value, AuditCarrier carrier, int depth)
+    {
+        try
+        {
+            ReadEnvelope(value, carrier, depth);
+        }
+        catch (InvalidOperationException)
+        {
+            // JsonElement.GetString throws on strings that are not valid UTF-8; the reader does not check them.
+            Fail(carrier, "$", JsonPayload.InvalidText);
+        }
+    }
+
+    private void ReadEnvelope(JsonElement o, AuditCarrier carrier, int depth)
+    {
+        if (o.ValueKind != JsonValueKind.Object)
+        {
+            Map(mapEvent, o, carrier);
+            return;
+        }
+
+        if (o.String("kind") == "EventList")
+        {
+            if (o.Child("items") is not { ValueKind: JsonValueKind.Array } list)
+            {
+                Fail(carrier, "items", "an EventList needs an \"items\" array");
+                return;
+            }
+
+            foreach (var item in list.EnumerateArray())
+            {
+                Map(mapEvent, item, carrier);
+            }
+
+            return;
+        }
+
+        if (o.Child("records") is { ValueKind: JsonValueKind.Array } records)
+        {
+            // Azure Monitor's records and Firehose's share the name; a Firehose record is only its base64 "data".
+            var i = 0;
+            foreach (var record in records.EnumerateArray())
+            {
+                var at = carrier.Within($"records[{i++}].");
+                if (record.Child("data") is { ValueKind: JsonValueKind.String } data && record.Child("properties") is null)
+                {
+                    ReadEncoded(data, at.Within("data."), depth, "a Firehose record's data");
+                }
+                else
+                {
+                    ReadAksRecord(record, at);
+                }
+            }
+
+            return;
+        }
+
+        if (o.Child("messageType") is { ValueKind: JsonValueKind.String })
+        {
+            ReadCloudWatch(o, carrier);
+            return;
+        }
+
+        if (o.Child("awslogs")?.Child("data") is { ValueKind: JsonValueKind.String } awslogs)
+        {
+            ReadEncoded(awslogs, carrier.Within("awslogs.data."), depth, "a CloudWatch Logs subscription's data");
+            return;
+        }
+
+        if (o.Child("message") is { ValueKind: JsonValueKind.Object } message && message.Child("data") is { ValueKind: JsonValueKind.String } pubsub)
+        {
+            ReadEncoded(pubsub, carrier.Within("message.data."), depth, "a Pub/Sub message's data");
+            return;
+        }
+
+        if (o.Child("protoPayload") is not null)
+        {
+            Map(mapGke, o, carrier);
+            return;
+        }
+
+        if (o.Child("category") is not null && o.Child("properties")?.Child("log") is not null)
+        {
+            // A storage account's archive: the same records one per line, without the "records" wrapper.
+            ReadAksRecord(o, carrier);
+            return;
+        }
+
+        Map(mapEvent, o, carrier);
+    }
+
+    /// <summary>AKS diagnostic settings: <c>{time, resourceId, category, operationName, properties: {log, stream, pod}}</c>.</summary>
+    private void ReadAksRecord(JsonElement record, AuditCarrier carrier)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            Fail(carrier, "$", $"not an AKS diagnostic record: expected a JSON object, got {JsonFields.Describe(record)}");
+            return;
+        }
+
+        var category = record.String("category");
+        if (category is null)
+        {
+            Fail(carrier, "category", $"required: an AKS diagnostic record names its category ({AksCategories})");
+            return;
+        }
+
+        if (!category.Equals("kube-audit", StringComparison.OrdinalIgnoreCase) && !category.Equals("kube-audit-admin", StringComparison.OrdinalIgnoreCase))
+        {
+            Fail(carrier, "category", $"a \"{ItemError.Clip(category, 80)}\" record is not a Kubernetes audit event: send only the {AksCategories} categories");
+            return;
+        }
+
+        var cluster = ClusterOfResourceId(record.String("resourceId"));
+        var at = carrier.Within("properties.log.", Cluster(cluster));
+        switch (record.Child("properties")?.Child("log"))
+        {
+            case { ValueKind: JsonValueKind.String } log:
+                ReadText(log.GetString()!, at);
+                break;
+            case { ValueKind: JsonValueKind.Object } parsed:
+                // A pipeline that parsed the line on the way keeps the event as an object.
+                Map(mapEvent, parsed, at);
+                break;
+            case { } other:
+                Fail(carrier, "properties.log", $"not an audit event: expected the event as a JSON string, got {JsonFields.Describe(other)}");
+                break;
+            default:
+                Fail(carrier, "properties.log", "required: the audit event, as a JSON string");
+                break;
+        }
+    }
+
+    /// <summary>
+    /// A CloudWatch Logs subscription delivery: <c>{messageType, owner, logGroup, logStream, subscriptionFilters,
+    /// logEvents: [{id, timestamp, message}]}</c>. EKS writes the API server's audit log to the streams
+    /// <c>kube-apiserver-audit-…</c> of <c>/aws/eks/CLUSTER/cluster</c>.
+    /// </summary>
+    private void ReadCloudWatch(JsonElement o, AuditCarrier carrier)
+    {
+        var type = o.String("messageType");
+        if (type == "CONTROL_MESSAGE")
+        {
+            // CloudWatch Logs checks that the destination is reachable with these; they carry no log events.
+            emptyDeliveries++;
+            return;
+        }
+
+        if (type != "DATA_MESSAGE")
+        {
+            Fail(carrier, "messageType", $"a CloudWatch Logs delivery is a DATA_MESSAGE or a CONTROL_MESSAGE, got \"{ItemError.Clip(type ?? string.Empty, 80)}\"");
+            return;
+        }
+
+        if (o.Child("logEvents") is not { ValueKind: JsonValueKind.Array } logEvents)
+        {
+            Fail(carrier, "logEvents", "required: a DATA_MESSAGE carries its log events in a \"logEvents\" array");
+            return;
+        }
+
+        var stream = o.String("logStream");
+        var group = o.String("logGroup");
+        var cluster = Cluster(ClusterOfLogGroup(group));
+        var i = 0;
+        foreach (var logEvent in logEvents.EnumerateArray())
+        {
+            var at = carrier.Within($"logEvents[{i++}].");
+            if (stream is not null && !stream.StartsWith(EksAuditStream, StringComparison.Ordinal))
+            {
+                // EKS puts each control-plane log type in its own streams; only the audit streams hold audit events.
+                Fail(carrier, "logStream", $"log stream \"{ItemError.Clip(stream, 120)}\" is not the API server's audit log ({EksAuditStream}-…): give the subscription filter a log stream prefix, or filter on {EksAuditStream}");
+                continue;
+            }
+
+            if (logEvent.String("message") is not { } text)
+            {
+                Fail(at, "message", "required: the audit event, as a JSON string");
+                continue;
+            }
+
+            ReadText(text, at.Within("message.", cluster));
+        }
+    }
+
+    /// <summary>Base64 (of gzip, or not) holding a payload of its own: Firehose's, CloudWatch's and Pub/Sub's data.</summary>
+    private void ReadEncoded(JsonElement data, AuditCarrier carrier, int depth, string what)
+    {
+        if (depth >= MaxNesting)
+        {
+            Fail(carrier, "$", $"envelopes nested more than {MaxNesting} deep: no log pipeline sends these");
+            return;
+        }
+
+        var text = data.GetString()!;
+        var bytes = new byte[text.Length / 4 * 3 + 3];
+        if (!Convert.TryFromBase64String(text, bytes, out var length))
+        {
+            Fail(carrier, "$", $"{what} is not base64");
+            return;
+        }
+
+        ReadOnlyMemory<byte> decoded = bytes.AsMemory(0, length);
+        if (length >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b)
+        {
+            // CloudWatch Logs compresses what it delivers to a subscription, Firehose included.
+            if (!Gunzip(decoded, out var inflated, out var problem))
+            {
+                Fail(carrier, "$", $"{what} is gzip that does not decode: {problem}");
+                return;
+            }
+
+            decoded = inflated;
+        }
+
+        if ((decodedBudget -= decoded.Length) < 0)
+        {
+            Fail(carrier, "$", $"{what} decodes past what one request may hold in total (four times Ingest:MaxBodyBytes)");
+            return;
+        }
+
+        ReadPayload(ContentCodings.WithoutByteOrderMark(decoded).Span, carrier, depth + 1);
+    }
+
+    private bool Gunzip(ReadOnlyMemory<byte> compressed, out ReadOnlyMemory<byte> inflated, out string? problem)
+    {
+        inflated = default;
+        problem = null;
+        using var output = new MemoryStream();
+        try
+        {
+            using var gzip = new GZipStream(new MemoryStream(compressed.ToArray(), writable: false), CompressionMode.Decompress);
+            var buffer = new byte[81920];
+            int read;
+            while ((read = gzip.Read(buffer)) > 0)
+            {
+                output.Write(buffer, 0, read);
+                if (output.Length > decodedBudget)
+                {
+                    problem = "it expands past what one request may hold in total (four times Ingest:MaxBodyBytes)";
+                    return false;
+                }
+            }
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = ex.Message;
+            return false;
+        }
+
+        inflated = output.ToArray();
+        return true;
+    }
+
+    /// <summary>An audit event written as a string (a log line): one JSON object.</summary>
+    private void ReadText(string text, AuditCarrier carrier)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonPayload.ParseText(text);
+        }
+        catch (JsonException ex)
+        {
+            Fail(carrier, "$", $"the log line is not an audit event: {JsonPayload.Describe(ex)}");
+            return;
+        }
+
+        using (document)
+        {
+            Map(mapEvent, document.RootElement, carrier);
+        }
+    }
+
+    private void Map(AuditEventMapper mapper, JsonElement e, AuditCarrier carrier)
+    {
+        var at = index++;
+        if (e.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ItemError(at, carrier.Field("$"), $"not a Kubernetes audit event: expected a JSON object, got {JsonFields.Describe(e)}"));
+            return;
+        }
+
+        try
+        {
+            mapper(e, at, carrier, items, errors);
+        }
+        catch (InvalidOperationException)
+        {
+            errors.Add(new ItemError(at, carrier.Field("$"), JsonPayload.InvalidText));
+        }
+    }
+
+    private void Fail(AuditCarrier carrier, string field, string reason) => errors.Add(new ItemError(index++, carrier.Field(field), reason));
+
+    private static KeyValuePair<string, string>[] Cluster(string? name) =>
+        name is null ? [] : [new(K8sAuditMapper.ClusterAttribute, name)];
+
+    /// <summary><c>/SUBSCRIPTIONS/…/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/NAME</c> → NAME (Azure upper-cases the id).</summary>
+    private static string? ClusterOfResourceId(string? resourceId)
+    {
+        const string marker = "/MANAGEDCLUSTERS/";
+        var at = resourceId?.IndexOf(marker, StringComparison.OrdinalIgnoreCase) ?? -1;
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var name = resourceId![(at + marker.Length)..].Split('/')[0];
+        return name.Length == 0 ? null : name;
+    }
+
+    /// <summary><c>/aws/eks/NAME/cluster</c> → NAME.</summary>
+    private static string? ClusterOfLogGroup(string? group)
+    {
+        const string prefix = "/aws/eks/";
+        const string suffix = "/cluster";
+        return group is not null && group.Length > prefix.Length + suffix.Length && group.StartsWith(prefix, StringComparison.Ordinal) && group.EndsWith(suffix, StringComparison.Ordinal)
+            ? group[prefix.Length..^suffix.Length]
+            : null;
+    }
+}

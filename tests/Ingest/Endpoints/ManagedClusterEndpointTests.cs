@@ -1,0 +1,140 @@
+using System.Text.Json.Nodes;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>
+/// Managed clusters' audit logs posted as their clouds' pipelines post them: to <c>/v1/sources/k8s-audit</c> (Azure
+/// Monitor records, CloudWatch Logs deliveries, Pub/Sub pushes of GKE entries) and, for Amazon Data Firehose, to
+/// <c>/v1/sources/k8s-audit/firehose</c> with its access-key header and its answer.
+/// </summary>
+public sealed class ManagedClusterEndpointTests
+{
+    private const string FirehosePath = "/v1/sources/k8s-audit/firehose";
+
+    // The fixtures are dated when they were written; the age limit is not what these tests are about.
+    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
+
+    [Fact]
+    public async Task PostAksRecords_AuditRecordsAreLoggedAndTheOthersListedByIndexAndField()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("aks-prod");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Managed("aks-diagnostic-records.json"), key);
+
+        var errors = await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus);
+        Assert.Equal([(2, "records[2].category"), (3, "records[3].properties.log")], errors.Select(e => (e.Index, e.Field)));
+        var read = await server.ReadLoggedAsync(2);
+        Assert.Equal(["0a8d6c1e-aks1-4f0e-9a51-7c2d1b3e4f01", "5d1b2c3a-aks2-4c8e-b0f1-2e3d4c5b6a02"], read.Select(r => r.Event.Id).Order(StringComparer.Ordinal));
+        Assert.All(read, r => Assert.Equal("aks-prod", r.Event.Source));
+    }
+
+    [Fact]
+    public async Task PostPubSubPushOfAGkeEntry_IsAcceptedAsAnAuditEvent()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("gke-shop");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Managed("gke-pubsub-push.json"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
+        Assert.Equal(EventKinds.K8sAudit, e.Kind);
+        Assert.Equal("dev@shop.example", e.Subject?.Id);
+    }
+
+    [Fact]
+    public async Task PostCloudWatchControlMessage_IsAcknowledgedWithNothingAccepted()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("eks-prod");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", """{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[]}""", key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(0, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accepted").GetInt32());
+    }
+
+    [Fact]
+    public async Task PostFirehoseDelivery_Gzipped_IsAnswered200WithTheRequestIdAndLogged()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("eks-firehose");
+        // Without the record that is not base64, every record is good.
+        var delivery = JsonNode.Parse(Sources.TestData.Managed("eks-firehose-delivery.json"))!.AsObject();
+        var records = delivery["records"]!.AsArray();
+        records.RemoveAt(records.Count - 1);
+        var body = delivery.ToJsonString();
+
+        using var response = await PostFirehoseAsync(server, body, key, "ed4acda5-034f-9f42-bba1-f29aea6d7d8f");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("ed4acda5-034f-9f42-bba1-f29aea6d7d8f", answer.GetProperty("requestId").GetString());
+        Assert.True(answer.GetProperty("timestamp").GetInt64() > 0);
+        var read = await server.ReadLoggedAsync(3);
+        Assert.All(read, r => Assert.Equal("eks-firehose", r.Event.Source));
+        Assert.Contains(read, r => r.Event.Subject?.Id == "arn:aws:sts::111122223333:assumed-role/ops-admin/kim");
+    }
+
+    [Fact]
+    public async Task PostFirehoseDelivery_WithABadRecord_IsNot200AndSaysWhichRecordInErrorMessage()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("eks-firehose");
+
+        using var response = await PostFirehoseAsync(server, Encoding.UTF8.GetString(Sources.TestData.Managed("eks-firehose-delivery.json")), key, "req-2");
+
+        // Anything but 200 makes Firehose retry, then keep the records in its S3 backup: the bad record is not lost.
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("req-2", answer.GetProperty("requestId").GetString());
+        Assert.True(answer.GetProperty("timestamp").GetInt64() > 0);
+        Assert.Contains("[3] records[3].data: a Firehose record's data is not base64", answer.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal((3, "records[3].data"), ProblemErrors.Of(answer).Select(e => (e.Index, e.Field)).Single());
+        Assert.Equal(3, (await server.ReadLoggedAsync(3)).Count);
+    }
+
+    [Fact]
+    public async Task PostFirehoseDelivery_WithAnUnknownAccessKey_Is401WithTheRequestId()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await server.AddSourceAsync("eks-firehose");
+
+        using var response = await PostFirehoseAsync(server, """{"requestId":"r","timestamp":1,"records":[]}""", "zts_not-a-key", "req-3");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var answer = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal("req-3", answer.GetProperty("requestId").GetString());
+        Assert.Contains("access key", answer.GetProperty("errorMessage").GetString(), StringComparison.Ordinal);
+        Assert.Equal(401, answer.GetProperty("status").GetInt32());
+    }
+
+    [Fact]
+    public async Task PostFirehoseDelivery_OfOnlyAControlMessage_Is200()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("eks-firehose");
+        var control = Convert.ToBase64String(Sources.TestData.Gzip("""{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination Firehose."}]}"""));
+
+        using var response = await PostFirehoseAsync(server, $$"""{"requestId":"req-4","timestamp":1796072700000,"records":[{"data":"{{control}}"}]}""", key, "req-4");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("req-4", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("requestId").GetString());
+    }
+
+    /// <summary>As Firehose sends it: the key in its own header, the request id in another, the body gzipped.</summary>
+    private static Task<HttpResponseMessage> PostFirehoseAsync(IngestServer server, string body, string key, string requestId)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, new Uri(FirehosePath, UriKind.Relative)) { Content = new ByteArrayContent(Sources.TestData.Gzip(body)) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Content.Headers.ContentEncoding.Add("gzip");
+        request.Headers.Add("X-Amz-Firehose-Access-Key", key);
+        request.Headers.Add("X-Amz-Firehose-Request-Id", requestId);
+        request.Headers.Add("X-Amz-Firehose-Protocol-Version", "1.0");
+        request.Headers.Add("X-Amz-Firehose-Source-Arn", "arn:aws:firehose:eu-west-1:111122223333:deliverystream/eks-audit");
+        return server.Client.SendAsync(request, Ct);
+    }
+}

@@ -1,0 +1,310 @@
+
+namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
+
+/// <summary>
+/// The audit events of managed clusters, in the envelopes the clouds' log pipelines deliver them in (Azure Monitor
+/// diagnostic settings, CloudWatch Logs subscriptions, Amazon Data Firehose, Cloud Logging and Pub/Sub): each event is one
+/// item mapped as the native one, each record that holds none is an error with its path.
+/// </summary>
+public sealed class ManagedClusterEnvelopesTests
+{
+    private const string PrivilegedPod = """{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"pp-1","stage":"ResponseComplete","verb":"create","user":{"username":"kim@example.com"},"sourceIPs":["203.0.113.9"],"objectRef":{"resource":"pods","namespace":"team","name":"x","apiVersion":"v1"},"responseStatus":{"code":201},"requestObject":{"kind":"Pod","spec":{"containers":[{"name":"x","image":"alpine","securityContext":{"privileged":true}}]}},"requestReceivedTimestamp":"2026-11-30T20:00:00Z"}""";
+
+    [Fact]
+    public void Map_AksDiagnosticRecords_MapsAuditCategoriesAndReportsTheOthers()
+    {
+        var result = K8sAuditMapper.Map(TestData.Managed("aks-diagnostic-records.json"));
+
+        MapperAssert.Rejects(result, [0, 1], (2, "records[2].category"), (3, "records[3].properties.log"));
+        Assert.Contains("\"kube-apiserver\" record is not a Kubernetes audit event", result.Errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains(JsonPayload.MalformedJson, result.Errors[1].Reason, StringComparison.Ordinal);
+        var pod = result.Events[0];
+        Assert.Equal("0a8d6c1e-aks1-4f0e-9a51-7c2d1b3e4f01", pod.Id);
+        Assert.Equal("masterclient", pod.Subject?.Id);
+        Assert.Equal("create", pod.Action);
+        Assert.Equal("pods", pod.Resource?.Type);
+        Assert.Equal("payments/debug", pod.Resource?.Id);
+        Assert.Equal("20.51.7.14", pod.Network?.SrcIp);
+        Assert.Equal("AKS-PROD-WEU", pod.Attr(K8sAuditMapper.ClusterAttribute));
+        // raw is the audit event itself, not the record around it, so rules read the native paths.
+        Assert.Equal("create", pod.Raw!.Value.GetProperty("verb").GetString());
+        var secret = result.Events[1];
+        Assert.Equal("system:serviceaccount:default:builder", secret.Subject?.Id);
+        Assert.Equal("default/builder-7c9f8d6b5-x2k4q", secret.Workload?.Id);
+        Assert.Equal(Outcomes.Denied, secret.Outcome);
+    }
+
+    [Fact]
+    public void Map_AksStorageArchiveLines_AreRecordsWithoutTheWrapper()
+    {
+        var events = MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("aks-storage-archive.ndjson")), 2);
+
+        Assert.Equal("AKS-PROD-WEU", events[0].Attr(K8sAuditMapper.ClusterAttribute));
+        // The second record carries only its category and log: no cluster to name, nothing else missing.
+        Assert.Null(events[1].Attr(K8sAuditMapper.ClusterAttribute));
+        Assert.Equal("get", events[1].Action);
+    }
+
+    [Theory]
+    [InlineData("""{"records":[{"category":"kube-audit","properties":{}}]}""", "records[0].properties.log", "required")]
+    [InlineData("""{"records":[{"category":"kube-audit","properties":{"log":17}}]}""", "records[0].properties.log", "expected the event as a JSON string")]
+    [InlineData("""{"records":[{"properties":{"log":"{}"}}]}""", "records[0].category", "required")]
+    [InlineData("""{"records":[{"category":"guard","properties":{"log":"{}"}}]}""", "records[0].category", "\"guard\" record")]
+    [InlineData("""{"records":[{"category":"kube-audit","properties":{"log":"{\"kind\":\"Event\",\"auditID\":\"a\",\"requestReceivedTimestamp\":\"2026-11-30T20:00:00Z\"}"}}]}""", "records[0].properties.log.user.username", "names no user")]
+    [InlineData("""{"records":[{"category":"kube-audit","properties":{"log":"[1,2]"}}]}""", "records[0].properties.log", "expected a JSON object")]
+    [InlineData("""{"records":["kube-audit"]}""", "records[0]", "not an AKS diagnostic record")]
+    public void Map_BadAksRecord_IsOneErrorNamingItsPath(string body, string field, string reason)
+    {
+        var error = MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
+
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_AksRecordWhoseLogAPipelineAlreadyParsed_IsMapped()
+    {
+        var body = $$$"""{"records":[{"category":"kube-audit-admin","resourceId":"/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/managedClusters/dev-aks","properties":{"log":{{{PrivilegedPod}}}}}]}""";
+
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+
+        Assert.Equal("pp-1", e.Id);
+        Assert.Equal("dev-aks", e.Attr(K8sAuditMapper.ClusterAttribute));
+    }
+
+    [Fact]
+    public void Map_EksCloudWatchDelivery_MapsEachLogEvent()
+    {
+        var events = MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("eks-cloudwatch-subscription.json")), 2);
+
+        Assert.Equal("arn:aws:sts::111122223333:assumed-role/ops-admin/kim", events[0].Subject?.Id);
+        Assert.Equal("pods", events[0].Resource?.Type);
+        Assert.Equal("prod-eks", events[0].Attr(K8sAuditMapper.ClusterAttribute));
+        Assert.Equal("list", events[1].Action);
+        Assert.Equal("ci", events[1].Workload?.Namespace);
+    }
+
+    [Fact]
+    public void Map_EksDeliveryOfAnotherLogStream_ReportsEveryLogEventAsNotAudit()
+    {
+        var result = K8sAuditMapper.Map(TestData.Managed("eks-cloudwatch-authenticator.json"));
+
+        var error = MapperAssert.RejectsWhole(result, "logStream");
+        Assert.Contains("authenticator-", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_EksCompressedLambdaEvent_IsUnwrapped()
+    {
+        var delivery = $$"""{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/dev/cluster","logStream":"kube-apiserver-audit-1","logEvents":[{"id":"1","timestamp":1,"message":{{JsonSerializer.Serialize(PrivilegedPod)}}},{"id":"2","timestamp":2}]}""";
+        var body = $$$"""{"awslogs":{"data":"{{{Convert.ToBase64String(TestData.Gzip(delivery))}}}"}}""";
+
+        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
+
+        MapperAssert.Rejects(result, [0], (1, "awslogs.data.logEvents[1].message"));
+        Assert.Equal("dev", result.Events[0].Attr(K8sAuditMapper.ClusterAttribute));
+    }
+
+    [Fact]
+    public void Map_CloudWatchControlMessage_IsAnEmptyDeliveryNotAnError()
+    {
+        var result = K8sAuditMapper.Map("""{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[{"id":"","timestamp":1,"message":"CWL CONTROL MESSAGE: Checking health of destination"}]}"""u8);
+
+        Assert.Equal(0, result.ItemCount);
+        Assert.Equal(1, result.EmptyDeliveries);
+    }
+
+    [Theory]
+    [InlineData("""{"messageType":"SOMETHING_ELSE","logEvents":[]}""", "messageType")]
+    [InlineData("""{"messageType":"DATA_MESSAGE","logStream":"kube-apiserver-audit-1"}""", "logEvents")]
+    public void Map_BadCloudWatchDelivery_IsOneError(string body, string field) =>
+        MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
+
+    [Fact]
+    public void Map_FirehoseDelivery_UnwrapsCompressedAndPlainRecordsAndReportsTheUndecodable()
+    {
+        var result = K8sAuditMapper.Map(TestData.Managed("eks-firehose-delivery.json"));
+
+        // Record 0 is a CONTROL_MESSAGE (nothing), record 1 holds two log events, record 2 one audit line, record 3 no base64.
+        MapperAssert.Rejects(result, [0, 1, 2], (3, "records[3].data"));
+        Assert.Equal(1, result.EmptyDeliveries);
+        Assert.Equal(["9f0e1d2c-eks1-4b3a-8c7d-6e5f4a3b2c01", "9f0e1d2c-eks2-4b3a-8c7d-6e5f4a3b2c02", "9f0e1d2c-eks3-4b3a-8c7d-6e5f4a3b2c02"], result.Events.Select(e => e.Id));
+        Assert.Contains("not base64", result.Errors[0].Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_FirehoseRecordWithABadEvent_NamesTheRecordAndTheLogEvent()
+    {
+        var delivery = """{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/x/cluster","logStream":"kube-apiserver-audit-1","logEvents":[{"id":"1","timestamp":1,"message":"{\"kind\":\"Event\",\"user\":{\"username\":\"u\"}}"}]}""";
+        var body = $$"""{"requestId":"r","timestamp":1,"records":[{"data":"{{Convert.ToBase64String(Encoding.UTF8.GetBytes(PrivilegedPod))}}"},{"data":"{{Convert.ToBase64String(TestData.Gzip(delivery))}}"}]}""";
+
+        MapperAssert.Rejects(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), [0], (1, "records[1].data.logEvents[0].message.auditID"));
+    }
+
+    [Fact]
+    public void Map_GzipBombInARecord_StopsAtTheDecodedLimit()
+    {
+        var bomb = new byte[2 * 1024 * 1024];
+        var body = $$"""{"records":[{"data":"{{Convert.ToBase64String(TestData.Gzip(bomb))}}"}]}""";
+
+        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body), SourceMapOptions.Default with { MaxDecodedBytes = 1024 * 1024 });
+
+        var error = MapperAssert.RejectsWhole(result, "records[0].data");
+        Assert.Contains("Ingest:MaxBodyBytes", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_GkeAuditEntries_MapToTheNativeShape()
+    {
+        var result = K8sAuditMapper.Map(TestData.Managed("gke-audit-entries.ndjson"));
+
+        MapperAssert.Rejects(result, [0, 1, 2], (3, "protoPayload.serviceName"));
+        Assert.Contains("container.googleapis.com", result.Errors[0].Reason, StringComparison.Ordinal);
+
+        var pod = result.Events[0];
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 21, 7, 0, TimeSpan.Zero).AddTicks(1234560), pod.Time);
+        Assert.Equal(
+            ("a1b2c3d4-gke1", "dev@shop.example", "user", "create", "pods", "shop/debug", 200, Outcomes.Success, "203.0.113.45"),
+            (pod.Id, pod.Subject?.Id, pod.Subject?.Type, pod.Action, pod.Resource?.Type, pod.Resource?.Id, pod.Status, pod.Outcome, pod.Network?.SrcIp));
+        Assert.Equal("kubectl/v1.30.5 (linux/amd64) kubernetes/74e84a9", pod.UserAgent);
+        Assert.Equal("gke-shop", pod.Attr(K8sAuditMapper.ClusterAttribute));
+        Assert.Equal("shop-prod-4711", pod.Attr("gcp.project_id"));
+        Assert.Equal("io.k8s.core.v1.pods.create", pod.Attr("gcp.method_name"));
+        Assert.Equal("/api/v1/namespaces/shop/pods/debug", pod.Attr("k8s.request_uri"));
+        var container = pod.Attributes!["k8s.request_object"].GetProperty("spec").GetProperty("containers")[0];
+        Assert.True(container.GetProperty("securityContext").GetProperty("privileged").GetBoolean());
+        // The rules' paths: raw is the native event, the entry beside it without the bodies a second time.
+        var raw = pod.Raw!.Value;
+        Assert.Equal("create", raw.GetProperty("verb").GetString());
+        Assert.Equal("pods", raw.GetProperty("objectRef").GetProperty("resource").GetString());
+        Assert.Equal("dev@shop.example", raw.GetProperty("user").GetProperty("username").GetString());
+        Assert.Equal("allow", raw.GetProperty("annotations").GetProperty("authorization.k8s.io/decision").GetString());
+        Assert.Equal("NOTICE", raw.GetProperty("logEntry").GetProperty("severity").GetString());
+        Assert.False(raw.GetProperty("logEntry").GetProperty("protoPayload").TryGetProperty("request", out _));
+
+        var exec = result.Events[1];
+        Assert.Equal("service_account", exec.Subject?.Type);
+        Assert.Equal("shop/serviceaccount:deployer", exec.Workload?.Id);
+        Assert.Equal("pods/exec", exec.Resource?.Type);
+        Assert.Equal("shop/web-6f7c9d8b5-abcde", exec.Resource?.Id);
+
+        var denied = result.Events[2];
+        Assert.Equal(403, denied.Status);
+        Assert.Equal(Outcomes.Denied, denied.Outcome);
+        Assert.Equal("get", denied.Action);
+        Assert.Equal("kube-system/gcp-sa-key", denied.Resource?.Id);
+    }
+
+    [Theory]
+    [InlineData("rbac.authorization.k8s.io/v1/clusterrolebindings/admins", "clusterrolebindings", "admins", null, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/admins")]
+    [InlineData("core/v1/namespaces/shop/pods", "pods", "shop/", "shop", "/api/v1/namespaces/shop/pods")]
+    [InlineData("core/v1/namespaces/shop", "namespaces", "shop", null, "/api/v1/namespaces/shop")]
+    [InlineData("core/v1/namespaces/shop/finalize", "namespaces/finalize", "shop", null, "/api/v1/namespaces/shop/finalize")]
+    [InlineData("apps/v1/namespaces/shop/deployments/web/scale", "deployments/scale", "shop/web", "shop", "/apis/apps/v1/namespaces/shop/deployments/web/scale")]
+    public void Map_GkeResourceName_GivesTheObjectAndTheRequestUri(string resourceName, string type, string id, string? ns, string uri)
+    {
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.x.v1.y.update", resourceName))), 1));
+
+        Assert.Equal(type, e.Resource?.Type);
+        Assert.Equal(id, e.Resource?.Id);
+        Assert.Equal(uri, e.Attr("k8s.request_uri"));
+        Assert.Equal(ns, e.Raw!.Value.GetProperty("objectRef").TryGetProperty("namespace", out var n) ? n.GetString() : null);
+    }
+
+    [Theory]
+    [InlineData(7, 403, "denied")]
+    [InlineData(16, 401, "denied")]
+    [InlineData(5, 404, "error")]
+    [InlineData(6, 409, "error")]
+    [InlineData(0, 200, "success")]
+    public void Map_GkeStatus_IsTheHttpStatusOfTheGoogleRpcCode(int code, int status, string outcome)
+    {
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.core.v1.pods.get", "core/v1/namespaces/a/pods/b", $$""","status":{"code":{{code}}}"""))).Events);
+
+        Assert.Equal(status, e.Status);
+        Assert.Equal(outcome, e.Outcome);
+    }
+
+    [Fact]
+    public void Map_GkeEntryWithoutLabels_TakesTheDecisionFromAuthorizationInfo()
+    {
+        var body = GkeEntry("io.k8s.core.v1.secrets.list", "core/v1/secrets", ""","authorizationInfo":[{"granted":true,"permission":"a"},{"granted":false,"permission":"b"}]""");
+
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal(Outcomes.Denied, e.Outcome);
+        Assert.Equal("forbid", e.Raw!.Value.GetProperty("annotations").GetProperty("authorization.k8s.io/decision").GetString());
+    }
+
+    [Fact]
+    public void Map_GkeEntryWithOnlyWhatIsRequired_IsMappedWithTheArrivalTime()
+    {
+        // No timestamp, no insertId fallback needed (operation.id), no caller address ("gce-internal-ip" is not one), no status.
+        const string body = """{"protoPayload":{"serviceName":"k8s.io","methodName":"io.k8s.core.v1.configmaps.delete","resourceName":"core/v1/namespaces/a/configmaps/c","authenticationInfo":{"principalEmail":"system:serviceaccount:a:b"},"requestMetadata":{"callerIp":"gce-internal-ip"}},"operation":{"id":"op-9","producer":"k8s.io","first":true,"last":true}}""";
+        var received = new DateTimeOffset(2026, 11, 30, 22, 0, 0, TimeSpan.Zero);
+
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body), SourceMapOptions.Default with { ReceivedAt = received }).Events);
+
+        Assert.Equal("op-9", e.Id);
+        Assert.Equal(received, e.Time);
+        Assert.Equal(TimeSources.Received, e.Attr(TimeSources.Attribute));
+        Assert.Null(e.Network);
+        Assert.Equal("delete", e.Action);
+    }
+
+    [Theory]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","resourceName":"core/v1/pods","authenticationInfo":{"principalEmail":"a"},"timestamp":"x"},"insertId":"i"}""", "protoPayload.methodName")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/pods"},"insertId":"i","timestamp":"2026-11-30T20:00:00Z"}""", "protoPayload.authenticationInfo.principalEmail")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","authenticationInfo":{"principalEmail":"a"}},"timestamp":"2026-11-30T20:00:00Z"}""", "insertId")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","authenticationInfo":{"principalEmail":"a"}},"insertId":"i","timestamp":"yesterday"}""", "timestamp")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.RequestLog"},"insertId":"i"}""", "protoPayload.@type")]
+    [InlineData("""{"protoPayload":"text","insertId":"i"}""", "protoPayload")]
+    public void Map_BadGkeEntry_NamesTheEntrysOwnField(string body, string field) =>
+        MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
+
+    [Fact]
+    public void Map_PubSubPushOfAGkeEntry_IsUnwrapped()
+    {
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("gke-pubsub-push.json")), 1));
+
+        Assert.Equal("a1b2c3d4-gke1", e.Id);
+        Assert.Equal("pods", e.Resource?.Type);
+    }
+
+    [Theory]
+    [InlineData("""{"message":{"data":"%%%","messageId":"1"},"subscription":"s"}""", "message.data", "not base64")]
+    [InlineData("""{"message":{"data":"eyJ0cnVuY2F0ZWQ=","messageId":"1"},"subscription":"s"}""", "message.data", JsonPayload.MalformedJson)]
+    public void Map_BadPubSubMessage_IsOneErrorAtItsData(string body, string field, string reason)
+    {
+        var error = MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), field);
+
+        Assert.Contains(reason, error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_EnvelopesInsideEnvelopesWithoutEnd_StopAtTheNestingLimit()
+    {
+        var body = """{"message":{"data":"e30="}}""";
+        for (var i = 0; i < 6; i++)
+        {
+            body = $$$"""{"message":{"data":"{{{Convert.ToBase64String(Encoding.UTF8.GetBytes(body))}}}"}}""";
+        }
+
+        var error = MapperAssert.RejectsWhole(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), "message.data.message.data.message.data.message.data.message.data");
+
+        Assert.Contains("nested", error.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Map_MixedLinesOfNativeAndManagedEvents_NumbersItemsAcrossThePayload()
+    {
+        var aks = $$$"""{"records":[{"category":"kube-audit","properties":{"log":{{{JsonSerializer.Serialize(PrivilegedPod.Replace("pp-1", "pp-2", StringComparison.Ordinal))}}}}},{"category":"cloud-controller-manager","properties":{"log":"x"}}]}""";
+        var body = string.Join('\n', PrivilegedPod, aks, GkeEntry("io.k8s.core.v1.pods.get", "core/v1/namespaces/a/pods/b"));
+
+        MapperAssert.Rejects(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), [0, 1, 3], (2, "records[1].category"));
+    }
+
+    private static string GkeEntry(string method, string resourceName, string extra = "") =>
+        "{\"protoPayload\":{\"@type\":\"type.googleapis.com/google.cloud.audit.AuditLog\",\"serviceName\":\"k8s.io\",\"methodName\":\"" + method
+        + "\",\"resourceName\":\"" + resourceName + "\",\"authenticationInfo\":{\"principalEmail\":\"ops@example.com\"},\"requestMetadata\":{\"callerIp\":\"198.51.100.4\"}" + extra
+        + "},\"insertId\":\"" + Guid.NewGuid() + "\",\"timestamp\":\"2026-11-30T20:00:00Z\",\"resource\":{\"type\":\"k8s_cluster\",\"labels\":{\"cluster_name\":\"c1\"}}}";
+}
