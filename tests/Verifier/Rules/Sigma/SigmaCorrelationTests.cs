@@ -352,6 +352,65 @@ public sealed class SigmaCorrelationTests
     }
 
     [Fact]
+    public void SpecExample_OnAnUnmappedLogsource_EveryDocumentSaysWhyItDidNotLoad()
+    {
+        // The specification's closing example as written: Windows security events, which ZtStream has no mapping for.
+        static string WindowsLogon(string title, string id, string name, int legacy, int current) => $"""
+            title: {title}
+            id: {id}
+            name: {name}
+            logsource:
+                product: windows
+                service: security
+            detection:
+                selection:
+                    EventID:
+                        - {legacy}
+                        - {current}
+                condition: selection
+            """;
+
+        var errors = Load("""
+            title: Correlation - Multiple Failed Logins Followed by Successful Login
+            id: b180ead8-d58f-40b2-ae54-c8940995b9b6
+            status: experimental
+            correlation:
+                type: temporal_ordered
+                rules:
+                    - multiple_failed_login
+                    - successful_login
+                group-by:
+                    - User
+                timespan: 10m
+            level: high
+            ---
+            title: Multiple failed logons
+            id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
+            name: multiple_failed_login
+            correlation:
+                type: event_count
+                rules:
+                    - failed_login
+                group-by:
+                    - User
+                timespan: 10m
+                condition:
+                    gte: 10
+            ---
+
+            """ + WindowsLogon("Single failed login", "53ba33fd-3a50-4468-a5ef-c583635cfa92", "failed_login", 529, 4625)
+            + "\n---\n" + WindowsLogon("Successful login", "4d0a2c83-c62c-4ed4-b475-c7e23a9269b8", "successful_login", 528, 4624)).Errors;
+        Assert.Equal(4, errors.Count);
+        Assert.All(errors, e => Assert.Equal("set0.yml", e.File));
+        Assert.Equal(2, errors.Count(e => e.Reason.Contains("product: windows, service: security", StringComparison.Ordinal)));
+        var count = Assert.Single(errors, e => e.RuleId == "a8418a5a-5fc4-46b5-b23b-6c73beb19d41");
+        Assert.Equal(20, count.Line);
+        Assert.Equal("references 'failed_login', a rule that did not load (set0.yml:31: its own error says why)", count.Reason);
+        var ordered = Assert.Single(errors, e => e.RuleId == "b180ead8-d58f-40b2-ae54-c8940995b9b6");
+        Assert.Equal((7, "references correlation 'multiple_failed_login', which did not load"), (ordered.Line, ordered.Reason));
+    }
+
+    [Fact]
     public void Aliases_GroupEventsOfDifferentFields()
     {
         // Who was denied, and whose name a later secret carries: an alias relates them.
