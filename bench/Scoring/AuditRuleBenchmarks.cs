@@ -13,7 +13,8 @@ namespace ZtStream.Benchmarks.Scoring;
 /// The scoring path on Kubernetes audit traffic, where every event carries its raw audit object and every
 /// <c>k8s.audit</c> rule is evaluated: 20,000 audit events mapped by Ingest's own adapter (gets and lists, pod and
 /// deployment writes with specs, secret lists across namespaces, 403s, exec), scored with no rules and with the
-/// built-in library plus SigmaHQ's 16 Kubernetes audit rules. One operation = one event.
+/// built-in library plus SigmaHQ's 16 Kubernetes audit rules, and with those plus the tests' Sigma correlations
+/// (event_count, value_count, temporal and a temporal_ordered chain over 403s and secret reads). One operation = one event.
 /// </summary>
 [MemoryDiagnoser]
 public class AuditRuleBenchmarks
@@ -24,16 +25,16 @@ public class AuditRuleBenchmarks
     private RuleSetHolder rules = new(RuleSet.Empty);
     private ScoringEngine engine = null!;
 
-    [Params("none", "library")]
+    [Params("none", "library", "library+correlations")]
     public string Rules { get; set; } = "none";
 
     [GlobalSetup]
     public void Setup()
     {
         policy = DefaultPolicy.Load();
-        if (Rules == "library")
+        if (Rules != "none")
         {
-            rules = new RuleSetHolder(new RuleSet(ScoringBenchmarks.Library()));
+            rules = new RuleSetHolder(new RuleSet(ScoringBenchmarks.Library(correlations: Rules == "library+correlations")));
         }
 
         var random = new Random(7);

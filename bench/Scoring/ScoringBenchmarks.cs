@@ -77,22 +77,24 @@ public class ScoringBenchmarks
     }
 
     /// <summary>The built-in library and SigmaHQ's Kubernetes audit rules; any load error stops the benchmark.</summary>
-    internal static IReadOnlyList<Rule> Library()
+    /// <summary>The built-in library and SigmaHQ's Kubernetes audit rules; with <paramref name="correlations"/> the Sigma correlations of the tests too.</summary>
+    internal static IReadOnlyList<Rule> Library(bool correlations = false)
     {
         var errors = new List<RuleLoadError>();
-        var loaded = RuleLoader.Load([.. RuleLoader.Builtin(), .. RuleLoader.Read([SigmaFolder()], errors)]);
+        string[] folders = correlations ? [TestData("sigma-k8s-audit"), TestData("sigma-correlation")] : [TestData("sigma-k8s-audit")];
+        var loaded = RuleLoader.Load([.. RuleLoader.Builtin(), .. RuleLoader.Read(folders, errors)]);
         return errors.Count + loaded.Errors.Count == 0
             ? loaded.Rules
             : throw new InvalidOperationException(string.Join("; ", errors.Concat(loaded.Errors)));
     }
 
-    private static string SigmaFolder()
+    private static string TestData(string name)
     {
         foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
         {
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
             {
-                var candidate = Path.Combine(dir.FullName, "tests", "Verifier", "TestData", "sigma-k8s-audit");
+                var candidate = Path.Combine(dir.FullName, "tests", "Verifier", "TestData", name);
                 if (Directory.Exists(candidate))
                 {
                     return candidate;
@@ -100,6 +102,6 @@ public class ScoringBenchmarks
             }
         }
 
-        throw new DirectoryNotFoundException("tests/Verifier/TestData/sigma-k8s-audit not found above " + AppContext.BaseDirectory + " or the working folder");
+        throw new DirectoryNotFoundException($"tests/Verifier/TestData/{name} not found above " + AppContext.BaseDirectory + " or the working folder");
     }
 }

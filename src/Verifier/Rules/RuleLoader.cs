@@ -173,6 +173,7 @@ internal static class RuleLoader
         var rules = new List<Rule>();
         var seen = new Dictionary<string, RuleOrigin>(StringComparer.Ordinal);
         var correlations = new List<SigmaCorrelationDraft>();
+        var unloaded = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (source, doc, sigma) in documents)
         {
             var idNode = RuleYaml.Get(doc, "id") as YamlScalarNode;
@@ -190,6 +191,14 @@ internal static class RuleLoader
             catch (RuleFormatException ex)
             {
                 errors.Add(new RuleLoadError(source.Path, ex.Line == 0 ? RuleYaml.Line(doc) : ex.Line, idNode?.Value, ex.Message));
+                foreach (var key in new[] { idNode?.Value, (RuleYaml.Get(doc, "name") as YamlScalarNode)?.Value })
+                {
+                    if (key is not null)
+                    {
+                        // A correlation referencing it says so, rather than that no such rule exists.
+                        unloaded[key] = $"{source.Path}:{(ex.Line == 0 ? RuleYaml.Line(doc) : ex.Line)}";
+                    }
+                }
             }
         }
 
@@ -215,7 +224,7 @@ internal static class RuleLoader
         }
 
         // Correlations last: the rules they reference may come from any file of the set, in any order.
-        SigmaCorrelationLinker.Link(correlations, rules, errors, r => Add(r, rules, seen, errors));
+        SigmaCorrelationLinker.Link(correlations, rules, unloaded, errors, r => Add(r, rules, seen, errors));
         return new RuleLoadResult(rules, errors);
     }
 

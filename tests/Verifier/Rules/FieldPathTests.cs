@@ -184,4 +184,22 @@ public sealed class FieldPathTests
         Assert.False(none.Exists(e));
         Assert.Null(none.First(e));
     }
+
+    [Fact]
+    public void RawIgnoringCase_FindsKeysInAnyCase_WithoutAllocating()
+    {
+        var e = new RuleEvent(Audit("get", "pods"));
+        var path = FieldPath.RawIgnoringCase("objectref.resource", "objectref.resource");
+        var secrets = TextPattern.Compile("secrets", cased: true);
+        Assert.True(path.Any(e, TextPattern.Compile("pods", cased: true), null));
+        Assert.False(path.Any(e, secrets, null));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            path.Any(e, secrets, null);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

@@ -172,10 +172,16 @@ internal sealed class AggregationBook
 
     private (RuleState State, GroupState Group) GroupOf(Rule rule, RuleAggregation agg, string group, long ticks)
     {
-        var fingerprint = agg.Fingerprint;
-        if (!rules.TryGetValue(rule.Id, out var state) || state.Fingerprint != fingerprint)
+        if (!rules.TryGetValue(rule.Id, out var state) || !ReferenceEquals(state.Checked, agg))
         {
-            rules[rule.Id] = state = new RuleState(fingerprint);
+            // Once per definition object (a load, a reload, a restore), not per event: the fingerprint is a new string.
+            var fingerprint = agg.Fingerprint;
+            if (state is null || state.Fingerprint != fingerprint)
+            {
+                rules[rule.Id] = state = new RuleState(fingerprint);
+            }
+
+            state.Checked = agg;
         }
 
         if (!state.Groups.TryGetValue(group, out var g))
@@ -281,6 +287,9 @@ internal sealed class AggregationBook
     private sealed class RuleState(string fingerprint)
     {
         public string Fingerprint { get; } = fingerprint;
+
+        /// <summary>The definition last found to have this fingerprint.</summary>
+        public RuleAggregation? Checked { get; set; }
 
         public Dictionary<string, GroupState> Groups { get; } = new(StringComparer.Ordinal);
 

@@ -351,27 +351,30 @@ internal sealed class FieldPath
             return false;
         }
 
-        if (TryChild(node, s.Name, out var child, out var key))
+        if (TryChild(node, s.Name, out var child, out var found))
         {
-            return Descend(child, i + 1, ref w, w.Trace is null ? path : Join(path, key));
+            return Descend(child, i + 1, ref w, w.Trace is null ? path : Join(path, KeyOf(s.Name, found)));
         }
 
         // A key with dots (authorization.k8s.io/decision) written unquoted: join the following segments.
         for (var k = 0; k < s.Joined.Length; k++)
         {
-            if (TryChild(node, s.Joined[k], out child, out key))
+            if (TryChild(node, s.Joined[k], out child, out found))
             {
-                return Descend(child, i + 1 + s.JoinedExtra[k], ref w, w.Trace is null ? path : Join(path, key));
+                return Descend(child, i + 1 + s.JoinedExtra[k], ref w, w.Trace is null ? path : Join(path, KeyOf(s.Joined[k], found)));
             }
         }
 
         return false;
     }
 
-    /// <summary>The member <paramref name="name"/>; when the path ignores case and no exact key exists, the first key equal but for case.</summary>
-    private bool TryChild(JsonElement node, string name, out JsonElement child, out string key)
+    /// <summary>
+    /// The member <paramref name="name"/>; when the path ignores case and no exact key exists, the first key equal but for
+    /// case, as <paramref name="found"/> (default for the exact key: its name is only read for a trace).
+    /// </summary>
+    private bool TryChild(JsonElement node, string name, out JsonElement child, out JsonProperty found)
     {
-        key = name;
+        found = default;
         if (node.TryGetProperty(name, out child))
         {
             return true;
@@ -384,10 +387,15 @@ internal sealed class FieldPath
 
         foreach (var p in node.EnumerateObject())
         {
-            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+            // Compared on the key's bytes: reading each key as a string would allocate one per member per event.
+            var raw = JsonMarshal.GetRawUtf8PropertyName(p);
+            var equal = Ascii.IsValid(raw) && raw.IndexOf((byte)'\\') < 0
+                ? Ascii.EqualsIgnoreCase(raw, name)
+                : string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase);
+            if (equal)
             {
                 child = p.Value;
-                key = p.Name;
+                found = p;
                 return true;
             }
         }
@@ -495,6 +503,9 @@ internal sealed class FieldPath
         item.ValueKind == JsonValueKind.Object && item.TryGetProperty("name", out var name) && name.ValueKind == JsonValueKind.String
             ? "[" + name.GetString() + "]"
             : "[" + index.ToString(CultureInfo.InvariantCulture) + "]";
+
+    /// <summary>The key as the event writes it: the path's own name, or the key found ignoring case.</summary>
+    private static string KeyOf(string name, JsonProperty found) => found.Value.ValueKind == JsonValueKind.Undefined ? name : found.Name;
 
     private static string Join(string path, string name) => path.Length == 0 ? name : path + "." + name;
 

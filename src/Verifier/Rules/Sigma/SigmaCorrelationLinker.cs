@@ -12,14 +12,19 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// </summary>
 internal static class SigmaCorrelationLinker
 {
-    public static void Link(IReadOnlyList<SigmaCorrelationDraft> drafts, List<Rule> rules, List<RuleLoadError> errors, Action<Rule> add)
+    /// <param name="drafts">The correlations read.</param>
+    /// <param name="rules">The rules loaded; those only correlations use are replaced by copies that raise nothing.</param>
+    /// <param name="unloaded">Ids and names of rules that failed to load, with where: a reference to one says so.</param>
+    /// <param name="errors">Where errors go.</param>
+    /// <param name="add">Adds a linked correlation to the set.</param>
+    public static void Link(IReadOnlyList<SigmaCorrelationDraft> drafts, List<Rule> rules, IReadOnlyDictionary<string, string> unloaded, List<RuleLoadError> errors, Action<Rule> add)
     {
         if (drafts.Count == 0)
         {
             return;
         }
 
-        var linker = new Linking(drafts, rules, errors);
+        var linker = new Linking(drafts, rules, unloaded, errors);
         foreach (var draft in drafts)
         {
             linker.Resolve(draft, []);
@@ -58,7 +63,7 @@ internal static class SigmaCorrelationLinker
         }
     }
 
-    private sealed class Linking(IReadOnlyList<SigmaCorrelationDraft> drafts, List<Rule> rules, List<RuleLoadError> errors)
+    private sealed class Linking(IReadOnlyList<SigmaCorrelationDraft> drafts, List<Rule> rules, IReadOnlyDictionary<string, string> unloaded, List<RuleLoadError> errors)
     {
         private readonly Dictionary<string, List<object>> byId = Index(rules, drafts, r => r.Id, d => d.Header.Id);
         private readonly Dictionary<string, List<object>> byName = Index(rules, drafts, r => r.Name, d => d.Header.Name);
@@ -192,7 +197,9 @@ internal static class SigmaCorrelationLinker
         private object Find(string reference, int line)
         {
             var found = byId.GetValueOrDefault(reference) ?? byName.GetValueOrDefault(reference)
-                ?? throw new RuleFormatException($"references '{reference}', but no loaded rule has that id or name", line);
+                ?? throw new RuleFormatException(unloaded.TryGetValue(reference, out var where)
+                    ? $"references '{reference}', a rule that did not load ({where}: its own error says why)"
+                    : $"references '{reference}', but no loaded rule has that id or name", line);
             return found.Count == 1
                 ? found[0]
                 : throw new RuleFormatException($"references '{reference}', which names {found.Count} rules ({string.Join(", ", found.Select(Where))})", line);

@@ -145,7 +145,9 @@ internal static class SigmaCorrelationReader
 
         if (node is not YamlMappingNode condition)
         {
-            throw new RuleFormatException("'condition' must be a map such as {gte: 10}", RuleYaml.Line(node!));
+            throw new RuleFormatException(counting || node is not YamlScalarNode
+                ? "'condition' must be a map such as {gte: 10}"
+                : $"a {type} condition is a count of the rules that matched ({{gte: {rules}}} for all of them): an expression of rule names is not supported; chain correlations for more", RuleYaml.Line(node!));
         }
 
         int? min = null, max = null;

@@ -40,6 +40,11 @@ public sealed class OktaLogsourceTests
         Assert.True(rule.Fires("okta", $"[{refused}]"));
         Assert.True(rule.Fires("okta", refused));
 
+        // The explanation names the keys as Okta writes them.
+        var explained = ((ZtStream.Verifier.Rules.Detection.DetectionMatcher)rule.Condition).Explain(new RuleEvent(Authentication.IdpRecords.Map("okta", refused)));
+        Assert.Contains(("eventType", "user.authentication.auth_via_mfa"), explained);
+        Assert.Contains(("outcome.reason", "FastPass declined phishing attempt"), explained);
+
         // The same event type without the reason, or a success: not a refusal.
         Assert.False(rule.Fires("okta", LogEvent("user.authentication.auth_via_mfa", result: "FAILURE")));
         Assert.False(rule.Fires("okta", Hook(LogEvent("user.authentication.auth_via_mfa"))));

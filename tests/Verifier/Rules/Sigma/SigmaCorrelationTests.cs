@@ -255,6 +255,11 @@ public sealed class SigmaCorrelationTests
         Assert.Empty(Evaluate(detector, DeniedAt(1)));
         Assert.Contains("2 of denied_request, secret_read, pod_exec matched (denied_request, secret_read)", Assert.Single(Evaluate(detector, ReadAt(2))).Text, StringComparison.Ordinal);
 
+        // The expression form some tools write is refused, saying what to write instead.
+        var expression = twoOfThree.Replace("condition:\n        gte: 2", "condition: denied_request and secret_read", StringComparison.Ordinal);
+        Assert.NotEqual(twoOfThree, expression);
+        Assert.Contains("a temporal condition is a count of the rules that matched ({gte: 3} for all of them)", Assert.Single(Load(Denied, SecretRead, impersonation, expression).Errors).Reason, StringComparison.Ordinal);
+
         var tooMany = twoOfThree.Replace("gte: 2", "gte: 4", StringComparison.Ordinal);
         Assert.Contains("at most 3", Assert.Single(Load(Denied, SecretRead, impersonation, tooMany).Errors).Reason, StringComparison.Ordinal);
     }
@@ -344,6 +349,65 @@ public sealed class SigmaCorrelationTests
         var alert = Assert.Single(Evaluate(detector, ReadAt(4)));
         Assert.Equal("b180ead8-d58f-40b2-ae54-c8940995b9b6", alert.Rule);
         Assert.Equal(RuleScores.FromSeverity("critical"), alert.Score);
+    }
+
+    [Fact]
+    public void SpecExample_OnAnUnmappedLogsource_EveryDocumentSaysWhyItDidNotLoad()
+    {
+        // The specification's closing example as written: Windows security events, which ZtStream has no mapping for.
+        static string WindowsLogon(string title, string id, string name, int legacy, int current) => $"""
+            title: {title}
+            id: {id}
+            name: {name}
+            logsource:
+                product: windows
+                service: security
+            detection:
+                selection:
+                    EventID:
+                        - {legacy}
+                        - {current}
+                condition: selection
+            """;
+
+        var errors = Load("""
+            title: Correlation - Multiple Failed Logins Followed by Successful Login
+            id: b180ead8-d58f-40b2-ae54-c8940995b9b6
+            status: experimental
+            correlation:
+                type: temporal_ordered
+                rules:
+                    - multiple_failed_login
+                    - successful_login
+                group-by:
+                    - User
+                timespan: 10m
+            level: high
+            ---
+            title: Multiple failed logons
+            id: a8418a5a-5fc4-46b5-b23b-6c73beb19d41
+            name: multiple_failed_login
+            correlation:
+                type: event_count
+                rules:
+                    - failed_login
+                group-by:
+                    - User
+                timespan: 10m
+                condition:
+                    gte: 10
+            ---
+
+            """ + WindowsLogon("Single failed login", "53ba33fd-3a50-4468-a5ef-c583635cfa92", "failed_login", 529, 4625)
+            + "\n---\n" + WindowsLogon("Successful login", "4d0a2c83-c62c-4ed4-b475-c7e23a9269b8", "successful_login", 528, 4624)).Errors;
+        Assert.Equal(4, errors.Count);
+        Assert.All(errors, e => Assert.Equal("set0.yml", e.File));
+        Assert.Equal(2, errors.Count(e => e.Reason.Contains("product: windows, service: security", StringComparison.Ordinal)));
+        var count = Assert.Single(errors, e => e.RuleId == "a8418a5a-5fc4-46b5-b23b-6c73beb19d41");
+        Assert.Equal(20, count.Line);
+        Assert.Equal("references 'failed_login', a rule that did not load (set0.yml:31: its own error says why)", count.Reason);
+        var ordered = Assert.Single(errors, e => e.RuleId == "b180ead8-d58f-40b2-ae54-c8940995b9b6");
+        Assert.Equal((7, "references correlation 'multiple_failed_login', which did not load"), (ordered.Line, ordered.Reason));
     }
 
     [Fact]
@@ -448,6 +512,17 @@ public sealed class SigmaCorrelationTests
         {
             Assert.Equal(line, error.Line);
         }
+    }
+
+    [Fact]
+    public void Errors_AReferencedRuleThatDidNotLoad_IsNamedAsSuch()
+    {
+        var unmapped = Denied.Replace("product: kubernetes", "product: windows", StringComparison.Ordinal);
+        var errors = Load(unmapped, ManyDenied()).Errors;
+        Assert.Equal(2, errors.Count);
+        Assert.Contains("has no field mapping", errors[0].Reason, StringComparison.Ordinal);
+        Assert.Equal(6, errors[0].Line);
+        Assert.Equal("references 'denied_request', a rule that did not load (set0.yml:6: its own error says why)", errors[1].Reason);
     }
 
     [Theory]
