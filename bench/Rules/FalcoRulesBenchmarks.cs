@@ -15,9 +15,7 @@ namespace ZtStream.Benchmarks.Rules;
 [MemoryDiagnoser]
 public class FalcoRulesBenchmarks
 {
-    private Rule[] rules = [];
-    private RuleEvent[] events = [];
-    private int next;
+    private RuleRound round = null!;
 
     [Params("create_nginx_pod_privileged.json", "create_configmap_sensitive_values.json", "exec_pod.json", "delete_namespace_foo.json")]
     public string Trace { get; set; } = "";
@@ -33,26 +31,13 @@ public class FalcoRulesBenchmarks
             throw new InvalidOperationException($"expected 48 rules and no errors: {string.Join("; ", result.Errors)}");
         }
 
-        rules = [.. result.Rules];
+        var rules = result.Rules;
         var line = File.ReadLines(Path.Combine(folder, "traces", Trace)).First(l => l.Length > 0);
         var raw = JsonDocument.Parse(line).RootElement;
         var e = new AccessEvent { Id = "bench", Time = DateTimeOffset.UnixEpoch.AddYears(50), Kind = EventKinds.K8sAudit, Raw = raw };
-        events = [.. Enumerable.Range(0, 16).Select(_ => new RuleEvent(e))];
+        round = new RuleRound(rules, e);
     }
 
     [Benchmark]
-    public int EvaluateAllRules()
-    {
-        var e = events[next++ & 15];
-        var matched = 0;
-        foreach (var rule in rules)
-        {
-            if (rule.Condition.Matches(e))
-            {
-                matched++;
-            }
-        }
-
-        return matched;
-    }
+    public int EvaluateAllRules() => round.MatchNext();
 }

@@ -15,9 +15,7 @@ namespace ZtStream.Benchmarks.Rules;
 [MemoryDiagnoser]
 public class SigmaIdentityRulesBenchmarks
 {
-    private Rule[] rules = [];
-    private RuleEvent[] events = [];
-    private int next;
+    private RuleRound round = null!;
 
     [Params("okta", "auth0", "entra")]
     public string Provider { get; set; } = "okta";
@@ -32,7 +30,7 @@ public class SigmaIdentityRulesBenchmarks
             throw new InvalidOperationException($"expected 14 rules and no errors: {string.Join("; ", [.. errors, .. result.Errors])}");
         }
 
-        rules = [.. result.Rules];
+        var rules = result.Rules;
         var json = Provider switch
         {
             "okta" => """
@@ -58,22 +56,9 @@ public class SigmaIdentityRulesBenchmarks
         };
         var adapter = SourceAdapters.All.Single(a => a.Name == Provider);
         var e = adapter.Map(Encoding.UTF8.GetBytes(json), SourceMapOptions.Default).Events[0];
-        events = [.. Enumerable.Range(0, 16).Select(_ => new RuleEvent(e))];
+        round = new RuleRound(rules, e);
     }
 
     [Benchmark]
-    public int EvaluateAllRules()
-    {
-        var e = events[next++ & 15];
-        var matched = 0;
-        foreach (var rule in rules)
-        {
-            if (rule.Condition.Matches(e))
-            {
-                matched++;
-            }
-        }
-
-        return matched;
-    }
+    public int EvaluateAllRules() => round.MatchNext();
 }
