@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
@@ -20,6 +21,9 @@ internal static class PlatformHosting
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddForwardedHeaders(configuration);
+        var head = RequestHeadLimits.From(configuration);
+        services.AddSingleton(head);
+        services.Configure<KestrelServerOptions>(k => head.ApplyTo(k.Limits));
         services.AddStore(configuration);
         services.AddEventLog(configuration);
         services.AddCommandBus(configuration);
@@ -37,6 +41,7 @@ internal static class PlatformHosting
     public static WebApplication MapPlatform(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        app.Use(app.Services.GetRequiredService<RequestHeadLimits>().Enforce);
         app.UseTrustedForwardedHeaders();
         app.Use(static (context, next) =>
         {
