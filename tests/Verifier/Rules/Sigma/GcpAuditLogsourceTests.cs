@@ -72,6 +72,11 @@ public sealed class GcpAuditLogsourceTests
         Assert.False(rule.Fires("k8s-audit", Entry("io.k8s.admissionregistration.v1.validatingadmissionpolicies.create",
             "admissionregistration.k8s.io/v1/validatingadmissionpolicies/deny-privileged")));
         Assert.False(rule.Fires("k8s-audit", Entry("io.k8s.core.v1.configmaps.create", "core/v1/namespaces/shop/configmaps/mutatingwebhookconfigurations.create")));
+
+        // SigmaHQ's prefix (admissionregistration.k8s.io.v) is the API group, not GKE's method: it matches no real entry (docs/rules.md).
+        var sigmaHqPrefix = Inline("selection:\n  gcp.audit.method_name|startswith: admissionregistration.k8s.io.v\n  gcp.audit.method_name|endswith: create\ncondition: selection");
+        Assert.False(sigmaHqPrefix.Fires("k8s-audit", Entry("io.k8s.admissionregistration.v1.mutatingwebhookconfigurations.create",
+            "admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/sidecar")));
     }
 
     [Fact]
