@@ -83,6 +83,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
                 Assert.True(
                     cacheControl is { NoStore: true } || (cacheControl is { NoCache: true } && response.Content.Headers.ContentType?.MediaType == "text/event-stream"),
                     $"{what}: {(int)response.StatusCode} with Cache-Control '{cacheControl}'");
+                Assert.True(response.Headers.TryGetValues("X-Content-Type-Options", out var sniff) && sniff.Single() == "nosniff", $"{what}: no nosniff");
+                Assert.False(response.Headers.Contains("Server"), $"{what}: names its server");
                 if ((int)response.StatusCode >= 400)
                 {
                     errors++;
@@ -142,6 +144,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         {
             Assert.Equal(414, (int)response.StatusCode);
             using var problem = await AssertProblemAsync(response, "long request line");
+            Assert.True(response.Headers.CacheControl?.NoStore, "a refused request line may be stored");
             Assert.Contains("MaxRequestLineSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
