@@ -107,167 +107,86 @@ internal sealed class EventReader
             }
 
             var name = r.ValueSpan;
-            int bit;
             if (!r.Read())
             {
                 return null;
             }
 
+            int bit;
+            bool ok;
             if (name.SequenceEqual("id"u8))
             {
-                bit = Bit.Id;
-                id = ReadString(ref r, intern: false);
-                if (id is null)
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Id, (id = ReadString(ref r, intern: false)) is not null);
             }
             else if (name.SequenceEqual("time"u8))
             {
-                bit = Bit.Time;
-                if (r.TokenType != JsonTokenType.String || !r.TryGetDateTimeOffset(out time))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Time, r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out time));
             }
             else if (name.SequenceEqual("kind"u8))
             {
-                bit = Bit.Kind;
-                kind = ReadString(ref r, intern: true);
-                if (kind is null)
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Kind, (kind = ReadString(ref r, intern: true)) is not null);
             }
             else if (name.SequenceEqual("source"u8))
             {
-                bit = Bit.Source;
-                if (!TryReadNullableString(ref r, true, out source))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Source, TryReadNullableString(ref r, true, out source));
             }
             else if (name.SequenceEqual("source_scope"u8))
             {
-                bit = Bit.SourceScope;
-                if (!TryReadSourceScope(ref r, out sourceScope))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.SourceScope, TryReadSourceScope(ref r, out sourceScope));
             }
             else if (name.SequenceEqual("subject"u8))
             {
-                bit = Bit.Subject;
-                if (!TryReadSubject(ref r, out subject))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Subject, TryReadSubject(ref r, out subject));
             }
             else if (name.SequenceEqual("token"u8))
             {
-                bit = Bit.Token;
-                if (!TryReadToken(ref r, out token))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Token, TryReadToken(ref r, out token));
             }
             else if (name.SequenceEqual("workload"u8))
             {
-                bit = Bit.Workload;
-                if (!TryReadWorkload(ref r, out workload))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Workload, TryReadWorkload(ref r, out workload));
             }
             else if (name.SequenceEqual("network"u8))
             {
-                bit = Bit.Network;
-                if (!TryReadNetwork(ref r, out network))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Network, TryReadNetwork(ref r, out network));
             }
             else if (name.SequenceEqual("resource"u8))
             {
-                bit = Bit.Resource;
-                if (!TryReadResource(ref r, out resource))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Resource, TryReadResource(ref r, out resource));
             }
             else if (name.SequenceEqual("action"u8))
             {
-                bit = Bit.Action;
-                if (!TryReadNullableString(ref r, true, out action))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Action, TryReadNullableString(ref r, true, out action));
             }
             else if (name.SequenceEqual("outcome"u8))
             {
-                bit = Bit.Outcome;
-                if (!TryReadNullableString(ref r, true, out outcome))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Outcome, TryReadNullableString(ref r, true, out outcome));
             }
             else if (name.SequenceEqual("user_agent"u8))
             {
-                bit = Bit.UserAgent;
-                if (!TryReadNullableString(ref r, true, out userAgent))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.UserAgent, TryReadNullableString(ref r, true, out userAgent));
             }
             else if (name.SequenceEqual("bytes"u8))
             {
-                bit = Bit.Bytes;
-                if (r.TokenType == JsonTokenType.Null)
-                {
-                    bytes = null;
-                }
-                else if (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var b))
-                {
-                    bytes = b;
-                }
-                else
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Bytes, TryReadNullableLong(ref r, out bytes));
             }
             else if (name.SequenceEqual("status"u8))
             {
-                bit = Bit.Status;
-                if (!TryReadNullableInt(ref r, out status))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Status, TryReadNullableInt(ref r, out status));
             }
             else if (name.SequenceEqual("schema"u8))
             {
-                bit = Bit.Schema;
-                if (r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var sv))
-                {
-                    return null;
-                }
-
-                schema = sv;
+                // Unlike the other members, a null schema is not the contract's shape: leave it to the contract.
+                (bit, ok) = (Bit.Schema, TryReadNullableInt(ref r, out schema) && schema is not null);
             }
             else if (name.SequenceEqual("attributes"u8))
             {
-                bit = Bit.Attributes;
-                if (!TryReadAttributes(ref r, out attributes))
-                {
-                    return null;
-                }
+                (bit, ok) = (Bit.Attributes, TryReadAttributes(ref r, out attributes));
             }
             else if (name.SequenceEqual("raw"u8))
             {
-                bit = Bit.Raw;
-                if (r.TokenType != JsonTokenType.Null)
-                {
-                    raw = JsonElement.ParseValue(ref r);
-                }
+                (bit, ok) = (Bit.Raw, true);
+                raw = r.TokenType == JsonTokenType.Null ? null : JsonElement.ParseValue(ref r);
             }
             else
             {
@@ -275,7 +194,7 @@ internal sealed class EventReader
                 return null;
             }
 
-            if ((seen & bit) != 0)
+            if (!ok || (seen & bit) != 0)
             {
                 return null;
             }
@@ -621,12 +540,24 @@ internal sealed class EventReader
     private static bool TryReadNullableInt(ref Utf8JsonReader r, out int? value)
     {
         value = null;
+        if (!TryReadNullableLong(ref r, out var wide) || wide is < int.MinValue or > int.MaxValue)
+        {
+            return false;
+        }
+
+        value = (int?)wide;
+        return true;
+    }
+
+    private static bool TryReadNullableLong(ref Utf8JsonReader r, out long? value)
+    {
+        value = null;
         if (r.TokenType == JsonTokenType.Null)
         {
             return true;
         }
 
-        if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var v))
+        if (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var v))
         {
             value = v;
             return true;

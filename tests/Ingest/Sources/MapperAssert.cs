@@ -124,6 +124,21 @@ internal static class MapperAssert
         return error;
     }
 
+    /// <summary>
+    /// A Kubernetes API request as a managed cluster's envelope carried it: its audit id, who, which verb on which object,
+    /// from where, and the cluster the envelope names (null: it names none).
+    /// </summary>
+    public static void IsClusterRequest(AccessEvent e, string id, string subject, string action, string resourceType, string resourceId, string srcIp, string? cluster)
+    {
+        Assert.Equal(id, e.Id);
+        Assert.Equal(subject, e.Subject?.Id);
+        Assert.Equal(action, e.Action);
+        Assert.Equal(resourceType, e.Resource?.Type);
+        Assert.Equal(resourceId, e.Resource?.Id);
+        Assert.Equal(srcIp, e.Network?.SrcIp);
+        Assert.Equal(cluster, e.Attr("k8s.cluster"));
+    }
+
     /// <summary>A value the test names must be the one mapped; one it leaves out is not checked.</summary>
     private static void CheckIfNamed(string? expected, string? actual)
     {

@@ -119,6 +119,11 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
                 {
                     ReadEncoded(data, at.Within("data."), depth, "a Firehose record's data");
                 }
+                else if (record.Child("category") is null && AksAuditTable.IsRow(record))
+                {
+                    // A Log Analytics data export rule's records: the rows of the workspace's tables.
+                    ReadRow(AksAuditTable.Columns(record), at);
+                }
                 else
                 {
                     ReadAksRecord(record, at);
@@ -156,6 +161,18 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
         {
             // A storage account's archive: the same records one per line, without the "records" wrapper.
             ReadAksRecord(o, carrier);
+            return;
+        }
+
+        if (o.Child("tables") is { ValueKind: JsonValueKind.Array } tables)
+        {
+            ReadQueryTables(tables, carrier);
+            return;
+        }
+
+        if (AksAuditTable.IsRow(o))
+        {
+            ReadRow(AksAuditTable.Columns(o), carrier);
             return;
         }
 
@@ -202,6 +219,95 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
                 Fail(carrier, "properties.log", "required: the audit event, as a JSON string");
                 break;
         }
+    }
+
+    /// <summary>
+    /// The Log Analytics query API's answer: <c>{"tables":[{"name","columns":[{"name","type"}],"rows":[[…]]}]}</c>, each
+    /// row its values in the order of the columns.
+    /// </summary>
+    private void ReadQueryTables(JsonElement tables, AuditCarrier carrier)
+    {
+        var t = 0;
+        foreach (var table in tables.EnumerateArray())
+        {
+            var at = carrier.Within($"tables[{t++}].");
+            if (table.Child("columns") is not { ValueKind: JsonValueKind.Array } columns)
+            {
+                Fail(at, "columns", "required: a query result's table lists its columns in a \"columns\" array of {\"name\",\"type\"}");
+                continue;
+            }
+
+            if (table.Child("rows") is not { ValueKind: JsonValueKind.Array } rows)
+            {
+                Fail(at, "rows", "required: a query result's table holds its rows in a \"rows\" array");
+                continue;
+            }
+
+            var names = new List<string>(columns.GetArrayLength());
+            foreach (var column in columns.EnumerateArray())
+            {
+                if (column.ValueKind != JsonValueKind.Object || column.String("name") is not { Length: > 0 } name)
+                {
+                    Fail(at, $"columns[{names.Count}].name", "required: each column names itself");
+                    names.Clear();
+                    break;
+                }
+
+                names.Add(name);
+            }
+
+            if (names.Count == 0)
+            {
+                continue;
+            }
+
+            var r = 0;
+            foreach (var row in rows.EnumerateArray())
+            {
+                var rowAt = at.Within($"rows[{r++}].");
+                if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != names.Count)
+                {
+                    Fail(rowAt, "$", $"a row holds one value per column ({names.Count}), got {(row.ValueKind == JsonValueKind.Array ? $"{row.GetArrayLength()} values" : JsonFields.Describe(row))}");
+                    continue;
+                }
+
+                var values = new Dictionary<string, JsonElement>(names.Count, StringComparer.OrdinalIgnoreCase);
+                var c = 0;
+                foreach (var value in row.EnumerateArray())
+                {
+                    values.TryAdd(names[c++], value);
+                }
+
+                ReadRow(values, rowAt);
+            }
+        }
+    }
+
+    /// <summary>A row of the AKSAudit or AKSAuditAdmin table, as the native event it stands for (<see cref="AksAuditTable"/>).</summary>
+    private void ReadRow(Dictionary<string, JsonElement> row, AuditCarrier carrier)
+    {
+        JsonDocument? native;
+        string field, error;
+        try
+        {
+            native = AksAuditTable.ToAuditEvent(row, out field, out error);
+        }
+        catch (InvalidOperationException)
+        {
+            // A column whose string is not valid UTF-8: this row only, the next rows are still read.
+            Fail(carrier, "$", JsonPayload.InvalidText);
+            return;
+        }
+
+        using var _ = native;
+        if (native is null)
+        {
+            Fail(carrier, field, error);
+            return;
+        }
+
+        var at = carrier.Within(string.Empty, AksAuditTable.Attributes(row, ClusterOfResourceId)) with { SourceField = AksAuditTable.SourceField };
+        Map(mapEvent, native.RootElement, at);
     }
 
     /// <summary>

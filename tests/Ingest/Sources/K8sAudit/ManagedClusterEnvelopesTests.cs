@@ -19,13 +19,7 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Contains("\"kube-apiserver\" record is not a Kubernetes audit event", result.Errors[0].Reason, StringComparison.Ordinal);
         Assert.Contains(JsonPayload.MalformedJson, result.Errors[1].Reason, StringComparison.Ordinal);
         var pod = result.Events[0];
-        Assert.Equal("0a8d6c1e-aks1-4f0e-9a51-7c2d1b3e4f01", pod.Id);
-        Assert.Equal("masterclient", pod.Subject?.Id);
-        Assert.Equal("create", pod.Action);
-        Assert.Equal("pods", pod.Resource?.Type);
-        Assert.Equal("payments/debug", pod.Resource?.Id);
-        Assert.Equal("20.51.7.14", pod.Network?.SrcIp);
-        Assert.Equal("AKS-PROD-WEU", pod.Attr(K8sAuditMapper.ClusterAttribute));
+        MapperAssert.IsClusterRequest(pod, "0a8d6c1e-aks1-4f0e-9a51-7c2d1b3e4f01", "masterclient", "create", "pods", "payments/debug", "20.51.7.14", "AKS-PROD-WEU");
         // raw is the audit event itself, not the record around it, so rules read the native paths.
         Assert.Equal("create", pod.Raw!.Value.GetProperty("verb").GetString());
         var secret = result.Events[1];
