@@ -31,6 +31,9 @@ internal sealed class FalcoOktaMfaCounts
     /// <summary>The plugin's <c>cache_expiration</c> default (84600 s), counted here in event time.</summary>
     public static readonly TimeSpan DefaultExpiry = TimeSpan.FromSeconds(84_600);
 
+    /// <summary>Actor ids up to this many characters are decoded on the stack.</summary>
+    private const int MaxStackId = 256;
+
     private readonly Lock gate = new();
     private readonly Store[] stores;
 
@@ -89,9 +92,11 @@ internal sealed class FalcoOktaMfaCounts
         // Recording the same event again changes nothing: times are kept once, as the plugin keeps them.
         if (KindOf(e.Root) is { } kind)
         {
+            Span<char> buffer = stackalloc char[MaxStackId];
+            var id = ActorId(e.Root, buffer);
             lock (gate)
             {
-                stores[(int)kind].Record(ActorId(e.Root), e.Time.UtcTicks);
+                stores[(int)kind].Record(id, e.Time.UtcTicks);
             }
         }
     }
@@ -108,20 +113,34 @@ internal sealed class FalcoOktaMfaCounts
             return false;
         }
 
+        Span<char> buffer = stackalloc char[MaxStackId];
+        var id = ActorId(e.Root, buffer);
         lock (gate)
         {
-            count = stores[(int)kind].CountSince(ActorId(e.Root), e.Time.UtcTicks, seconds);
+            count = stores[(int)kind].CountSince(id, e.Time.UtcTicks, seconds);
         }
 
         return true;
     }
 
-    /// <summary>The plugin keys by <c>actor.id</c>; an event without one shares the empty id, as there.</summary>
-    private static string ActorId(JsonElement log) =>
-        log.TryGetProperty("actor"u8, out var actor) && actor.ValueKind == JsonValueKind.Object
-        && actor.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String
-            ? id.GetString()!
-            : "";
+    /// <summary>
+    /// The plugin keys by <c>actor.id</c>; an event without one shares the empty id, as there. Decoded into
+    /// <paramref name="buffer"/> when it fits (Okta ids are 20 characters), so a known actor costs no allocation.
+    /// </summary>
+    private static ReadOnlySpan<char> ActorId(JsonElement log, Span<char> buffer)
+    {
+        if (!(log.TryGetProperty("actor"u8, out var actor) && actor.ValueKind == JsonValueKind.Object
+            && actor.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String))
+        {
+            return [];
+        }
+
+        var utf8 = FalcoJson.Utf8(id);
+        return Encoding.UTF8.GetMaxCharCount(utf8.Length) <= buffer.Length
+            ? buffer[..Encoding.UTF8.GetChars(utf8, buffer)]
+            : Encoding.UTF8.GetString(utf8);
+    }
+
 
     private sealed class Actor(string id)
     {
@@ -141,9 +160,11 @@ internal sealed class FalcoOktaMfaCounts
 
         public int Count => actors.Count;
 
-        public void Record(string id, long ticks)
+        private Dictionary<string, LinkedListNode<Actor>>.AlternateLookup<ReadOnlySpan<char>> ById => actors.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public void Record(ReadOnlySpan<char> id, long ticks)
         {
-            if (actors.TryGetValue(id, out var node))
+            if (ById.TryGetValue(id, out var node))
             {
                 recency.Remove(node);
                 recency.AddFirst(node);
@@ -156,8 +177,8 @@ internal sealed class FalcoOktaMfaCounts
                     recency.RemoveLast();
                 }
 
-                node = recency.AddFirst(new Actor(id));
-                actors[id] = node;
+                node = recency.AddFirst(new Actor(id.ToString()));
+                actors[node.Value.Id] = node;
             }
 
             var actor = node.Value;
@@ -174,9 +195,9 @@ internal sealed class FalcoOktaMfaCounts
             actor.LastRecorded = Math.Max(actor.LastRecorded, ticks);
         }
 
-        public long CountSince(string id, long now, long seconds)
+        public long CountSince(ReadOnlySpan<char> id, long now, long seconds)
         {
-            if (!actors.TryGetValue(id, out var node))
+            if (!ById.TryGetValue(id, out var node))
             {
                 return 0;
             }
