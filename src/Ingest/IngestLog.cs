@@ -30,11 +30,11 @@ internal static partial class IngestLog
     [LoggerMessage(3012, LogLevel.Warning, "SET refused ({Delivery}, source {Source}): {Error} — {Description}")]
     public static partial void SetRejected(ILogger logger, string delivery, string? source, string error, string description);
 
-    [LoggerMessage(3013, LogLevel.Debug, "Fetched the JWKS of transmitter {Transmitter}: {Keys} signing key(s)")]
-    public static partial void JwksFetched(ILogger logger, string transmitter, int keys);
+    [LoggerMessage(3013, LogLevel.Debug, "Fetched the JWKS of {Owner}: {Keys} signing key(s), kept for {Lifetime}")]
+    public static partial void JwksFetched(ILogger logger, string owner, int keys, TimeSpan lifetime);
 
-    [LoggerMessage(3014, LogLevel.Warning, "The JWKS of transmitter {Transmitter} could not be fetched; the {Keys} key(s) already known stay in use")]
-    public static partial void JwksFetchFailed(ILogger logger, Exception exception, string transmitter, int keys);
+    [LoggerMessage(3014, LogLevel.Warning, "The JWKS of {Owner} could not be fetched; the {Keys} key(s) already known stay in use")]
+    public static partial void JwksFetchFailed(ILogger logger, Exception exception, string owner, int keys);
 
     [LoggerMessage(3015, LogLevel.Warning, "Polling transmitter {Transmitter} failed: {Reason}; next attempt in {Delay}")]
     public static partial void PollFailed(ILogger logger, string transmitter, string reason, TimeSpan delay);
@@ -44,6 +44,12 @@ internal static partial class IngestLog
 
     [LoggerMessage(3017, LogLevel.Error, "The store could not record a received SET ({Delivery})")]
     public static partial void SetStoreFailed(ILogger logger, Exception exception, string delivery);
+
+    [LoggerMessage(3018, LogLevel.Warning, "The JWKS of {Owner} ({Uri}) could not be fetched and no key of it is in use: its tokens are answered 503 until it is")]
+    public static partial void JwksUnavailable(ILogger logger, Exception exception, string owner, string uri);
+
+    [LoggerMessage(3019, LogLevel.Information, "Pub/Sub push token refused on {Endpoint} from {RemoteAddress}: {Reason}")]
+    public static partial void PubSubTokenRefused(ILogger logger, string endpoint, string? remoteAddress, string reason);
 
     [LoggerMessage(3060, LogLevel.Warning, "Source {Source} sent {Count} item(s) on {Endpoint} outside its scope; refused")]
     public static partial void OutsideScope(ILogger logger, string source, string endpoint, int count);

@@ -9,6 +9,7 @@ using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.SharedSignals;
+using ZtStream.Ingest.SignedTokens;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.K8sAudit;
@@ -35,6 +36,11 @@ internal static class IngestRole
         services.AddTelemetry<IngestMetrics>();
         services.TryAddSingleton<SourceCredentialStore>();
         services.TryAddSingleton<SourceAuthenticator>();
+        services.AddValidatedOptions<PubSubPushOptions, PubSubPushOptionsValidator>(configuration.GetSection(PubSubPushOptions.Section));
+        services.TryAddSingleton<PubSubPushAuthenticator>();
+        services.AddHttpClient(JwksKeySets.HttpClientName);
+        services.TryAddSingleton<JwksKeySets>();
+        services.TryAddSingleton<SignedTokenVerifier>();
         services.TryAddSingleton<SourceRateLimiter>();
         services.TryAddSingleton<NewPrincipalLimiter>();
         services.TryAddSingleton<EventValidator>();
@@ -79,8 +85,7 @@ internal static class IngestRole
     {
         services.AddValidatedOptions<SsfReceiverOptions, SsfReceiverOptionsValidator>(configuration.GetSection(SsfReceiverOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfReceiverMigrations>());
-        services.AddHttpClient(SsfKeySets.HttpClientName);
-        services.TryAddSingleton<SsfKeySets>();
+        services.AddHttpClient(SsfPollingService.HttpClientName);
         services.TryAddSingleton<SetValidator>();
         services.TryAddSingleton<SsfReceivedStore>();
         services.TryAddSingleton<SsfReceiver>();

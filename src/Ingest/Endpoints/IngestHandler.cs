@@ -6,8 +6,10 @@ using ZtStream.Contracts;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.Serialization;
+using ZtStream.Ingest.SignedTokens;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
@@ -24,6 +26,7 @@ namespace ZtStream.Ingest.Endpoints;
 /// </summary>
 internal sealed class IngestHandler(
     SourceAuthenticator authenticator,
+    PubSubPushAuthenticator pubSubPush,
     SourceRateLimiter rateLimiter,
     NewPrincipalLimiter newPrincipals,
     EventBatchParser eventParser,
@@ -50,16 +53,42 @@ internal sealed class IngestHandler(
         var aborted = context.RequestAborted;
         string? source;
         SourceScope scope;
+        var authorization = context.Request.Headers.Authorization.ToString();
+        string? refusal = null;
         try
         {
-            var authenticated = await authenticator.AuthenticateSourceAsync(context.Request.Headers.Authorization.ToString(), aborted);
+            AuthenticatedSource? authenticated;
+            if (adapter?.Name == K8sAuditMapper.SourceName && pubSubPush.Configured && PubSubPushAuthenticator.TryReadToken(authorization, out var token))
+            {
+                // GKE's audit log through an authenticated Pub/Sub push subscription: Google's token, not a source key.
+                (authenticated, refusal) = await pubSubPush.AuthenticateAsync(token, PubSubPushAuthenticator.EndpointUrls(context.Request), aborted);
+            }
+            else
+            {
+                authenticated = await authenticator.AuthenticateSourceAsync(authorization, aborted);
+            }
+
             (source, scope) = (authenticated?.Name, authenticated?.Scope ?? SourceScope.None);
+        }
+        catch (JwksUnavailableException ex)
+        {
+            // Never accept what cannot be verified, and never refuse it for good either: Pub/Sub retries a 503.
+            return await ProblemAsync(context, 503, "signing-keys-unavailable", "Token signing keys unavailable",
+                $"The Pub/Sub push token could not be verified: {ex.Message}. Retry later.", retryAfter: ex.RetryAfter);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             IngestLog.CredentialStoreFailed(logger, ex, name);
             return await ProblemAsync(context, 503, "store-unavailable", "Credential store unavailable",
                 "The source credential could not be checked; retry later.", retryAfter: TimeSpan.FromSeconds(5));
+        }
+
+        if (refusal is not null)
+        {
+            IngestLog.PubSubTokenRefused(logger, name, context.Connection.RemoteIpAddress?.ToString(), refusal);
+            metrics.Rejected("unknown", name, "unauthorized", 1);
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\", error=\"invalid_token\"";
+            return await ProblemAsync(context, 401, "unauthorized", "Pub/Sub push token not valid", $"The bearer token is not a valid Pub/Sub push token: {refusal}.");
         }
 
         if (source is null)

@@ -1,5 +1,6 @@
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using ZtStream.Ingest.SignedTokens;
 
 namespace ZtStream.Ingest.SharedSignals;
 
@@ -32,7 +33,7 @@ internal sealed record ValidatedSet(string Transmitter, string Issuer, string Jt
 /// window and not in the future, no <c>nbf</c> in the future, no <c>exp</c>, a <c>jti</c>, and an <c>events</c>
 /// object naming at least one event. Each failure is the RFC 8935 code that fits it.
 /// </summary>
-internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptions> options, TimeProvider time)
+internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfReceiverOptions> options, TimeProvider time)
 {
     public static readonly IReadOnlySet<string> AsymmetricAlgorithms = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -127,16 +128,11 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         IReadOnlyList<PublishedKey> keys;
         try
         {
-            keys = await keySets.GetAsync(name, transmitter, refresh: false, cancellationToken);
-            result = await handler.ValidateTokenAsync(jwt, Parameters(issuer, transmitter, keys, jwt.Alg));
-            if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
-            {
-                // The transmitter may have rotated its key: fetch its JWKS again (rate-limited) and try once more.
-                keys = await keySets.GetAsync(name, transmitter, refresh: true, cancellationToken);
-                result = await handler.ValidateTokenAsync(jwt, Parameters(issuer, transmitter, keys, jwt.Alg));
-            }
+            // Known keys stay in use while a transmitter's JWKS cannot be fetched: its outage must not stop its SETs.
+            var policy = new JwksPolicy(o.JwksCacheTime, o.JwksCacheTime, o.JwksRefetchInterval, o.HttpTimeout, KeepStaleOnFailure: true);
+            (result, keys) = await verifier.VerifyAsync(jwt, new JwksSource(transmitter.JwksUri!, $"transmitter '{name}'", policy), k => Parameters(issuer, transmitter, k), cancellationToken);
         }
-        catch (SsfKeysUnavailableException exception)
+        catch (JwksUnavailableException exception)
         {
             return Reject(SetErrors.InvalidKey, exception.Message);
         }
@@ -238,12 +234,11 @@ internal sealed class SetValidator(SsfKeySets keySets, IOptions<SsfReceiverOptio
         return header.RootElement.ValueKind == JsonValueKind.Object && header.RootElement.TryGetProperty(name, out _);
     }
 
-    /// <summary>Only the keys published for the SET's algorithm verify it (RFC 8725 §3.1: one key, one algorithm).</summary>
-    private static TokenValidationParameters Parameters(string issuer, SsfTransmitterOptions transmitter, IReadOnlyList<PublishedKey> keys, string algorithm) => new()
+    private static TokenValidationParameters Parameters(string issuer, SsfTransmitterOptions transmitter, IEnumerable<SecurityKey> keys) => new()
     {
         ValidIssuer = issuer,
         ValidAudience = transmitter.Audience,
-        IssuerSigningKeys = [.. keys.Where(k => k.Verifies(algorithm)).Select(k => k.Key)],
+        IssuerSigningKeys = keys,
         ValidAlgorithms = transmitter.EffectiveAlgorithms,
         ValidTypes = SetTypes,
         RequireSignedTokens = true,

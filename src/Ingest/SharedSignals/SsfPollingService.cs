@@ -47,6 +47,8 @@ internal sealed class SsfPollingService(
     TimeProvider time,
     ILogger<SsfPollingService> logger) : BackgroundService
 {
+    public const string HttpClientName = "ztstream-ssf-receiver";
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var loops = options.Value.Transmitters
@@ -120,7 +122,7 @@ internal sealed class SsfPollingService(
                 message.Headers.TryAddWithoutValidation("Authorization", transmitter.PollAuthorization);
             }
 
-            using var answer = await httpClients.CreateClient(SsfKeySets.HttpClientName).SendAsync(message, deadline.Token);
+            using var answer = await httpClients.CreateClient(HttpClientName).SendAsync(message, deadline.Token);
             if (!answer.IsSuccessStatusCode)
             {
                 throw new HttpRequestException($"the poll endpoint answered {(int)answer.StatusCode}");

@@ -1,3 +1,4 @@
+using ZtStream.Ingest.SignedTokens;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Ingest.SharedSignals;
@@ -37,25 +38,18 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
                 problems.Add($"{p}:Issuer '{t.Issuer}' is also the issuer of transmitter '{issuers[t.Issuer]}'; each issuer belongs to one transmitter");
             }
 
-            if (!IsHttpUrl(t.JwksUri))
-            {
-                problems.Add($"{p}:JwksUri is required: the absolute http(s) URL of the transmitter's JWKS (got '{t.JwksUri}')");
-            }
-            else if (InClear(t.JwksUri!, t))
-            {
-                problems.Add($"{p}:JwksUri must be https: its keys decide which SETs are trusted (http only to a loopback address, or with {p}:AllowHttp)");
-            }
+            JwksUrls.Check(problems, p, t.JwksUri, t.AllowHttp, "the transmitter's", "SETs");
 
             if (string.IsNullOrWhiteSpace(t.Audience))
             {
                 problems.Add($"{p}:Audience is required: the aud the transmitter addresses ZtStream with");
             }
 
-            if (t.PollEndpoint is not null && !IsHttpUrl(t.PollEndpoint))
+            if (t.PollEndpoint is not null && !JwksUrls.IsHttpUrl(t.PollEndpoint))
             {
                 problems.Add($"{p}:PollEndpoint must be an absolute http(s) URL (got '{t.PollEndpoint}')");
             }
-            else if (t.PollEndpoint is not null && InClear(t.PollEndpoint, t))
+            else if (t.PollEndpoint is not null && JwksUrls.InClear(t.PollEndpoint, t.AllowHttp))
             {
                 problems.Add($"{p}:PollEndpoint must be https: the poll carries PollAuthorization (http only to a loopback address, or with {p}:AllowHttp)");
             }
@@ -74,9 +68,4 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
             }
         }
     }
-
-    private static bool InClear(Uri uri, SsfTransmitterOptions t) => uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback && !t.AllowHttp;
-
-    private static bool IsHttpUrl(Uri? uri) =>
-        uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
 }

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
@@ -20,6 +21,15 @@ internal static class PlatformHosting
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddForwardedHeaders(configuration);
+        var head = RequestHeadLimits.From(configuration);
+        services.AddSingleton(head);
+        services.Configure<KestrelServerOptions>(k =>
+        {
+            head.ApplyTo(k.Limits);
+
+            // Which server and version answers is nothing a client needs.
+            k.AddServerHeader = false;
+        });
         services.AddStore(configuration);
         services.AddEventLog(configuration);
         services.AddCommandBus(configuration);
@@ -37,7 +47,6 @@ internal static class PlatformHosting
     public static WebApplication MapPlatform(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        app.UseTrustedForwardedHeaders();
         app.Use(static (context, next) =>
         {
             // At the start of the answer, so it also holds for a problem the exception handler writes after clearing the
@@ -50,10 +59,14 @@ internal static class PlatformHosting
                     headers.CacheControl = "no-store";
                 }
 
+                // JSON, problem documents and event streams are never to be read as anything else (OWASP's REST advice).
+                headers.XContentTypeOptions = "nosniff";
                 return Task.CompletedTask;
             }, context.Response);
             return next(context);
         });
+        app.Use(app.Services.GetRequiredService<RequestHeadLimits>().Enforce);
+        app.UseTrustedForwardedHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context => Problems.WriteAsync(context, Problems.Of(500, "The request failed on the server; the log has the details.")),

@@ -22,20 +22,28 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
+        app = await StartAsync(folder, []);
+        http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    /// <summary>A <c>ztstream run</c> host of every role on an embedded store in <paramref name="folder"/>, with <paramref name="settings"/> on top.</summary>
+    private static async Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings)
+    {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Urls"] = "http://127.0.0.1:0",
-            ["Store:SqlitePath"] = Path.Combine(folder.FullName, "zt.db"),
+            // A folder per host: the event log lives beside the store, and one process owns it.
+            ["Store:SqlitePath"] = Path.Combine(folder.CreateSubdirectory(Guid.NewGuid().ToString("N")).FullName, "zt.db"),
             ["Responder:Feed:Token"] = "feed-token-0123456789abcdefghijklmnopqrstu",
             ["Responder:ApiTokens:0:Name"] = "rex",
             ["Responder:ApiTokens:0:Role"] = "responder",
             ["Responder:ApiTokens:0:Token"] = ResponderToken,
-        }).Build();
+        }).AddInMemoryCollection(settings).Build();
         var problems = new List<string>();
-        app = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems);
-        Assert.True(app is not null, string.Join("; ", problems));
-        await app.StartAsync(Ct);
-        http = new HttpClient { BaseAddress = new Uri(app.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+        var started = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems);
+        Assert.True(started is not null, string.Join("; ", problems));
+        await started.StartAsync(Ct);
+        return started;
     }
 
     public async ValueTask DisposeAsync()
@@ -75,6 +83,8 @@ public sealed class HttpErrorsTests : IAsyncLifetime
                 Assert.True(
                     cacheControl is { NoStore: true } || (cacheControl is { NoCache: true } && response.Content.Headers.ContentType?.MediaType == "text/event-stream"),
                     $"{what}: {(int)response.StatusCode} with Cache-Control '{cacheControl}'");
+                Assert.True(response.Headers.TryGetValues("X-Content-Type-Options", out var sniff) && sniff.Single() == "nosniff", $"{what}: no nosniff");
+                Assert.False(response.Headers.Contains("Server"), $"{what}: names its server");
                 if ((int)response.StatusCode >= 400)
                 {
                     errors++;
@@ -124,6 +134,58 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
         Assert.Equal(status, (int)response.StatusCode);
         (await AssertProblemAsync(response, path)).Dispose();
+    }
+
+    [Fact]
+    public async Task RequestLineAndHeadersOverTheLimits_Are414And431Problems_AndTheNextRequestIsServed()
+    {
+        // Kestrel's defaults: 8 KiB request line, 32 KiB of headers. Kestrel alone answers both with an empty body.
+        using (var response = await SendAsync("GET", "/v1/alerts?q=" + new string('a', 9 * 1024), ResponderToken, null))
+        {
+            Assert.Equal(414, (int)response.StatusCode);
+            using var problem = await AssertProblemAsync(response, "long request line");
+            Assert.True(response.Headers.CacheControl?.NoStore, "a refused request line may be stored");
+            Assert.Contains("MaxRequestLineSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alerts"))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ResponderToken);
+            request.Headers.Add("X-Padding", new string('b', 40 * 1024));
+            using var response = await Http.SendAsync(request, Ct);
+            Assert.Equal(431, (int)response.StatusCode);
+            using var problem = await AssertProblemAsync(response, "large headers");
+            Assert.Contains("MaxRequestHeadersTotalSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using var served = await SendAsync("GET", "/v1/alerts?q=" + new string('a', 4 * 1024), ResponderToken, null);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConfiguredKestrelLimits_AreTheOnesEnforced()
+    {
+        await using var strict = await StartAsync(folder, new()
+        {
+            ["Kestrel:Limits:MaxRequestLineSize"] = "1024",
+            ["Kestrel:Limits:MaxRequestHeadersTotalSize"] = "4096",
+        });
+        using var client = new HttpClient { BaseAddress = new Uri(strict.Urls.First()), Timeout = TimeSpan.FromSeconds(30) };
+
+        using var longLine = await client.GetAsync("/v1/alerts?q=" + new string('a', 1536), Ct);
+        Assert.Equal(414, (int)longLine.StatusCode);
+        (await AssertProblemAsync(longLine, "configured request line")).Dispose();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alerts");
+        request.Headers.Add("X-Padding", new string('b', 6 * 1024));
+        using var largeHeaders = await client.SendAsync(request, Ct);
+        Assert.Equal(431, (int)largeHeaders.StatusCode);
+        (await AssertProblemAsync(largeHeaders, "configured headers")).Dispose();
+
+        // Far past the limit Kestrel itself refuses (its own limit is twice the configured one), still before the app.
+        using var farPast = await client.GetAsync("/v1/alerts?q=" + new string('a', 3 * 1024), Ct);
+        Assert.Equal(414, (int)farPast.StatusCode);
+        await strict.StopAsync(CancellationToken.None);
     }
 
     private static string Fill(string route) => route

@@ -46,6 +46,9 @@ public sealed class TestTransmitter : IAsyncDisposable
     /// <summary>The <c>alg</c> the JWKS gives the key (RFC 7517 §4.4).</summary>
     public string KeyAlgorithm { get; set; } = SecurityAlgorithms.RsaSha256;
 
+    /// <summary>The <c>Cache-Control</c> the JWKS is served with (none when null), as Google serves its keys with a max-age.</summary>
+    public string? JwksCacheControl { get; set; }
+
     /// <summary>How many times the JWKS was fetched.</summary>
     public int JwksFetches => Volatile.Read(ref fetches);
 
@@ -63,9 +66,14 @@ public sealed class TestTransmitter : IAsyncDisposable
         var builder = LoopbackApp.CreateBuilder();
         var app = builder.Build();
         var transmitter = new TestTransmitter(app, issuer);
-        app.MapGet("/jwks.json", () =>
+        app.MapGet("/jwks.json", (HttpContext context) =>
         {
             Interlocked.Increment(ref transmitter.fetches);
+            if (transmitter.JwksCacheControl is { } cacheControl)
+            {
+                context.Response.Headers.CacheControl = cacheControl;
+            }
+
             return Results.Text(transmitter.Jwks(), "application/json");
         });
         app.MapPost("/poll", (Func<HttpContext, Task<IResult>>)transmitter.PollAsync);

@@ -13,6 +13,7 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
 {
     private readonly ConcurrentDictionary<string, (AuthenticatedSource Source, DateTimeOffset Until)> verified = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (SourceScope Scope, DateTimeOffset Until)> scopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (AuthenticatedSource Source, DateTimeOffset Until)> active = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The scope of a source already authenticated by name (a SET pushed with its key): from what its authentication
@@ -38,6 +39,33 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
         {
             scopes[name] = (scope, now + ttl);
         }
+    }
+
+    /// <summary>
+    /// The active source <paramref name="name"/> with its scope, or null (unknown or revoked): for a source authenticated
+    /// by other means than its key (a Pub/Sub push token), remembered as long as a verified key.
+    /// </summary>
+    public async ValueTask<AuthenticatedSource?> FindActiveByNameAsync(string name, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (active.TryGetValue(name, out var hit) && hit.Until > now)
+        {
+            return hit.Source;
+        }
+
+        var source = await credentials.FindActiveByNameAsync(name, cancellationToken);
+        var ttl = options.Value.CredentialCacheTime;
+        if (source is null)
+        {
+            active.TryRemove(name, out _);
+        }
+        else if (ttl > TimeSpan.Zero)
+        {
+            active[name] = (source, now + ttl);
+            Remember(name, source.Scope, now);
+        }
+
+        return source;
     }
 
     /// <summary>The source name, or null for a missing, malformed, unknown or revoked key.</summary>
@@ -77,7 +105,11 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     }
 
     /// <summary>Forgets cached keys (after a revocation made in this process).</summary>
-    public void Forget() => verified.Clear();
+    public void Forget()
+    {
+        verified.Clear();
+        active.Clear();
+    }
 
     /// <summary>
     /// The key from <c>Bearer KEY</c>, or from <c>Basic base64(name:KEY)</c> — what clients that can only put

@@ -114,11 +114,15 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
     }
 
     /// <summary>The scope of the active source <paramref name="name"/>; none for an unknown name (it cannot have sent anything).</summary>
-    public async Task<SourceScope> FindScopeAsync(string name, CancellationToken cancellationToken)
+    public async Task<SourceScope> FindScopeAsync(string name, CancellationToken cancellationToken) =>
+        (await FindActiveByNameAsync(name, cancellationToken))?.Scope ?? SourceScope.None;
+
+    /// <summary>The active source <paramref name="name"/>, with its scope, or null when there is none (unknown or revoked).</summary>
+    public async Task<AuthenticatedSource?> FindActiveByNameAsync(string name, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<ScopeRow>(new CommandDefinition(SelectScopeByName, new { Name = name }, cancellationToken: cancellationToken));
-        return row?.ToScope() ?? SourceScope.None;
+        return row is null ? null : new AuthenticatedSource(name, row.ToScope());
     }
 
     private static DynamicParameters Parameters(string name, SourceScope scope, object? more)

@@ -1,0 +1,38 @@
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ZtStream.Ingest.SignedTokens;
+
+/// <summary>Where a token's keys are published: the JWKS URL, whose it is (for messages), and how it is kept.</summary>
+internal sealed record JwksSource(Uri Uri, string Owner, JwksPolicy Policy);
+
+/// <summary>The outcome of <see cref="SignedTokenVerifier.VerifyAsync"/>, with the keys it was checked against.</summary>
+internal sealed record SignedTokenResult(TokenValidationResult Result, IReadOnlyList<PublishedKey> Keys);
+
+/// <summary>
+/// The one path by which Ingest verifies a signed JWT against a publisher's JWKS: only the keys published for the token's
+/// <c>alg</c> verify it (RFC 8725 §3.1), and a <c>kid</c> not among them refetches the JWKS once (a publisher rotating its
+/// keys) before the token is refused. What the token must say (issuer, audience, type, algorithms) is the caller's.
+/// </summary>
+internal sealed class SignedTokenVerifier(JwksKeySets keySets)
+{
+    private readonly JsonWebTokenHandler handler = new();
+
+    /// <summary>Checks <paramref name="jwt"/> with <paramref name="parameters"/> given the keys that may verify it.</summary>
+    /// <exception cref="JwksUnavailableException">The JWKS could not be fetched and no key of it may be used.</exception>
+    public async Task<SignedTokenResult> VerifyAsync(JsonWebToken jwt, JwksSource source, Func<IEnumerable<SecurityKey>, TokenValidationParameters> parameters, CancellationToken cancellationToken)
+    {
+        var keys = await keySets.GetAsync(source.Uri, source.Owner, source.Policy, refresh: false, cancellationToken);
+        var result = await handler.ValidateTokenAsync(jwt, parameters(Usable(keys, jwt.Alg)));
+        if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
+        {
+            keys = await keySets.GetAsync(source.Uri, source.Owner, source.Policy, refresh: true, cancellationToken);
+            result = await handler.ValidateTokenAsync(jwt, parameters(Usable(keys, jwt.Alg)));
+        }
+
+        return new SignedTokenResult(result, keys);
+    }
+
+    private static IEnumerable<SecurityKey> Usable(IReadOnlyList<PublishedKey> keys, string algorithm) =>
+        keys.Where(k => k.Verifies(algorithm)).Select(k => k.Key);
+}

@@ -1,0 +1,277 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+using ZtStream.Ingest.Tests.Endpoints;
+using ZtStream.TestSupport.Jose;
+using ZtStream.TestSupport.SharedSignals;
+
+namespace ZtStream.Ingest.Tests.Sources.Credentials;
+
+/// <summary>
+/// An authenticated Pub/Sub push subscription posting GKE's audit log with the OIDC token Google signs, as Google's
+/// documentation describes it (RS256, iss accounts.google.com, aud the configured audience, email the push service
+/// account, email_verified): a loopback JWKS with RSA keys made here stands for Google's, every token is signed here,
+/// and each is posted to the real endpoint.
+/// </summary>
+public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
+{
+    private const string Path = "/v1/sources/k8s-audit";
+    private const string Audience = "https://ingest.example.com/v1/sources/k8s-audit";
+    private const string PushAccount = "gke-audit-push@shop-prod.iam.gserviceaccount.com";
+    private const string Source = "gke-shop";
+
+    private TestTransmitter google = null!;
+
+    public async ValueTask InitializeAsync() => google = await TestTransmitter.StartAsync("https://accounts.google.com");
+
+    public async ValueTask DisposeAsync() => await google.DisposeAsync();
+
+    private Dictionary<string, string?> Settings(string? audience = Audience)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            // The fixture is dated when it was written; the age limit is not what these tests are about.
+            ["Ingest:MaxEventAge"] = "3650.00:00:00",
+            [$"Ingest:PubSubPush:Sources:{Source}:ServiceAccounts:0"] = PushAccount,
+            [$"Ingest:PubSubPush:Sources:{Source}:JwksUri"] = google.JwksUri.ToString(),
+            ["Ingest:PubSubPush:JwksRefetchInterval"] = "00:00:00",
+        };
+        if (audience is not null)
+        {
+            settings[$"Ingest:PubSubPush:Sources:{Source}:Audiences:0"] = audience;
+        }
+
+        return settings;
+    }
+
+    private async Task<IngestServer> StartAsync(Dictionary<string, string?>? settings = null, TimeProvider? time = null)
+    {
+        var server = await IngestServer.StartInProcessAsync(settings ?? Settings(), time);
+        await server.AddSourceAsync(Source, new SourceScope(Kinds: ["k8s.audit"]));
+        return server;
+    }
+
+    /// <summary>The claims of the token Pub/Sub sends with a push, issued at <paramref name="now"/>.</summary>
+    private static JsonObject Claims(DateTimeOffset? now = null, string audience = Audience, string email = PushAccount, string issuer = "https://accounts.google.com")
+    {
+        var at = now ?? DateTimeOffset.UtcNow;
+        return new JsonObject
+        {
+            ["aud"] = audience,
+            ["azp"] = "112233445566778899000",
+            ["email"] = email,
+            ["email_verified"] = true,
+            ["exp"] = at.AddHours(1).ToUnixTimeSeconds(),
+            ["iat"] = at.ToUnixTimeSeconds(),
+            ["iss"] = issuer,
+            ["sub"] = "112233445566778899000",
+        };
+    }
+
+    private string Sign(JsonObject claims, RSA? with = null, string? kid = null) => google.Sign(claims, typ: "JWT", with: with, kid: kid);
+
+    private static Task<HttpResponseMessage> PushAsync(IngestServer server, string token) =>
+        server.PostAsync(Path, Sources.TestData.Managed("gke-pubsub-push.json"), token);
+
+    private static async Task AssertRefusedAsync(IngestServer server, string token, string why)
+    {
+        using var response = await PushAsync(server, token);
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.Unauthorized, why);
+        // A refusal says why without repeating the credential.
+        Assert.DoesNotContain(token, problem.GetRawText(), StringComparison.Ordinal);
+        Assert.Contains("Bearer", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Push_WithGooglesToken_IsAcceptedAndTheGkeEntryIsAnEventOfTheSource()
+    {
+        await using var server = await StartAsync();
+
+        using var response = await PushAsync(server, Sign(Claims()));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
+        Assert.Equal(EventKinds.K8sAudit, e.Kind);
+        Assert.Equal(Source, e.Source);
+        Assert.Equal("dev@shop.example", e.Subject?.Id);
+    }
+
+    [Fact]
+    public async Task Push_WithTheShortIssuerSpelling_IsAccepted()
+    {
+        await using var server = await StartAsync();
+
+        using var response = await PushAsync(server, Sign(Claims(issuer: "accounts.google.com")));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Push_WithoutAConfiguredAudience_ExpectsThePushEndpointUrl()
+    {
+        var settings = Settings(audience: null);
+        await using var server = await StartAsync(settings);
+        var endpoint = new Uri(server.Address, Path).ToString();
+
+        using (var accepted = await PushAsync(server, Sign(Claims(audience: endpoint))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        await AssertRefusedAsync(server, Sign(Claims()), endpoint);
+    }
+
+    [Fact]
+    public async Task Push_WithATokenOfEveryKindOfWrong_Is401NamingWhy()
+    {
+        await using var server = await StartAsync();
+        using var stranger = RSA.Create(2048);
+        var now = DateTimeOffset.UtcNow;
+
+        await AssertRefusedAsync(server, "eyJhbGciOiJSUzI1NiJ9.not-base64-json.c2ln", "not a JWT");
+        await AssertRefusedAsync(server, Sign(Claims(), with: stranger), "signature does not verify");
+        await AssertRefusedAsync(server, Sign(Claims(), with: stranger, kid: "not-googles"), "no key with kid 'not-googles'");
+        await AssertRefusedAsync(server, TestJws.Sign(new JsonObject { ["alg"] = "none", ["typ"] = "JWT", ["kid"] = google.KeyId }, Claims()), "alg 'none'");
+        // RFC 8725 §2.1: the published RSA key used as an HMAC secret.
+        await AssertRefusedAsync(server, TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["typ"] = "JWT", ["kid"] = google.KeyId }, Claims(), secret: Encoding.UTF8.GetBytes(google.Jwks())), "alg 'HS256'");
+        await AssertRefusedAsync(server, Sign(Claims(issuer: "https://evil.example.com")), "issuer 'https://evil.example.com' is not Google");
+        await AssertRefusedAsync(server, Sign(Claims(audience: "https://other.example.com/push")), "audience 'https://other.example.com/push'");
+        await AssertRefusedAsync(server, Sign(Claims(now.AddHours(-2))), "expired");
+        await AssertRefusedAsync(server, Sign(Claims(now.AddMinutes(30))), "issued in the future");
+        var notYet = Claims();
+        notYet["nbf"] = now.AddMinutes(20).ToUnixTimeSeconds();
+        await AssertRefusedAsync(server, Sign(notYet), "not valid before");
+        var unverified = Claims();
+        unverified["email_verified"] = false;
+        await AssertRefusedAsync(server, Sign(unverified), "email is not verified");
+        await AssertRefusedAsync(server, Sign(Claims(email: "someone-else@shop-prod.iam.gserviceaccount.com")), "'someone-else@shop-prod.iam.gserviceaccount.com' is not a push service account allowed");
+        var noExpiry = Claims();
+        noExpiry.Remove("exp");
+        await AssertRefusedAsync(server, google.SignWithHeader(new JsonObject { ["typ"] = "JWT" }, noExpiry), "no exp");
+        Assert.Empty(await server.ReadLoggedAsync(0));
+    }
+
+    [Fact]
+    public async Task Push_WithinTheClockSkew_IsAccepted()
+    {
+        await using var server = await StartAsync();
+
+        // A token stamped 20 s ahead of Ingest's clock (Google's and ours never agree exactly) is not refused.
+        using var response = await PushAsync(server, Sign(Claims(DateTimeOffset.UtcNow.AddSeconds(20))));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Push_ForARevokedSource_Is401NamingTheSource()
+    {
+        await using var server = await StartAsync();
+        Assert.True(await server.RevokeSourceAsync(Source));
+
+        await AssertRefusedAsync(server, Sign(Claims()), $"source '{Source}' is not an active source");
+    }
+
+    [Fact]
+    public async Task Push_AfterGoogleRotatesItsKey_RefetchesTheJwksAndAccepts()
+    {
+        await using var server = await StartAsync();
+        using (var first = await PushAsync(server, Sign(Claims())))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        google.RotateKey("google-key-2");
+        using var second = await PushAsync(server, Sign(Claims()));
+
+        Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        Assert.Equal(2, google.JwksFetches);
+    }
+
+    [Fact]
+    public async Task Push_WhileTheJwksCannotBeFetched_Is503WithRetryAfterAndNothingLogged()
+    {
+        await using var server = await StartAsync();
+        var token = Sign(Claims());
+        await google.DisposeAsync();
+
+        using var response = await PushAsync(server, token);
+
+        await HttpProblem.ReadNamingAsync(response, HttpStatusCode.ServiceUnavailable, "could not be fetched");
+        Assert.NotNull(response.Headers.RetryAfter);
+        Assert.Empty(await server.ReadLoggedAsync(0));
+        google = await TestTransmitter.StartAsync("https://accounts.google.com");
+    }
+
+    [Fact]
+    public async Task Push_WithAnUnknownKidWhileTheJwksIsDown_Is503NotARefusal()
+    {
+        await using var server = await StartAsync();
+        using (var first = await PushAsync(server, Sign(Claims())))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        // Google has rotated (a kid Ingest has not seen) and its JWKS does not answer: neither accept nor refuse for good.
+        using var rotated = RSA.Create(2048);
+        var token = Sign(Claims(), with: rotated, kid: "google-key-2");
+        await google.DisposeAsync();
+
+        using var response = await PushAsync(server, token);
+
+        await HttpProblem.ReadAsync(response, HttpStatusCode.ServiceUnavailable);
+        Assert.NotNull(response.Headers.RetryAfter);
+        google = await TestTransmitter.StartAsync("https://accounts.google.com");
+    }
+
+    [Fact]
+    public async Task Push_JwksKeptForItsCacheControlMaxAge_NotRefetchedBeforeAndRefetchedAfter()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings();
+        settings["Ingest:PubSubPush:JwksCacheTime"] = "00:01:00";
+        google.JwksCacheControl = "public, max-age=21600, must-revalidate, no-transform";
+        await using var server = await StartAsync(settings, time);
+
+        using (var first = await PushAsync(server, Sign(Claims(time.GetUtcNow()))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        // Past the configured time, within the max-age Google's answer gave: the keys are still the ones fetched.
+        time.Advance(TimeSpan.FromHours(5));
+        using (var second = await PushAsync(server, Sign(Claims(time.GetUtcNow()))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        }
+
+        Assert.Equal(1, google.JwksFetches);
+        time.Advance(TimeSpan.FromHours(2));
+        using (var third = await PushAsync(server, Sign(Claims(time.GetUtcNow()))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, third.StatusCode);
+        }
+
+        Assert.Equal(2, google.JwksFetches);
+    }
+
+    [Fact]
+    public async Task Push_WithASourceKey_StillAuthenticatesByTheKey()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("gke-forwarder");
+
+        using var response = await PushAsync(server, key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal("gke-forwarder", Assert.Single(await server.ReadLoggedAsync(1)).Event.Source);
+    }
+
+    [Fact]
+    public async Task PushToAnotherSourceEndpoint_GooglesTokenIsNotASourceCredential()
+    {
+        await using var server = await StartAsync();
+
+        using var response = await server.PostAsync("/v1/sources/falco", "{}", Sign(Claims()));
+
+        await HttpProblem.ReadAsync(response, HttpStatusCode.Unauthorized);
+    }
+}
