@@ -249,9 +249,72 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             """;
     }
 
+    [Fact]
+    public async Task GcpAuditSigmaRule_ListedAndTestedByTheCli_AlertsOnAGkeEntry_NotOnTheWebhooksEvent()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma-gcp")).FullName;
+        const string RuleId = "5d0f9b7e-2c41-4e8a-b6d3-9a1e7c4f2b10";
+        var secretDeleted = GkeEntry("io.k8s.core.v1.secrets.delete", "core/v1/namespaces/shop/secrets/db-password", "deployer@retail-prod.iam.gserviceaccount.com");
+        var secretRead = GkeEntry("io.k8s.core.v1.secrets.get", "core/v1/namespaces/shop/secrets/db-password", "deployer@retail-prod.iam.gserviceaccount.com");
+        await File.WriteAllTextAsync(Path.Combine(rules, "gcp_gke_secret_deleted.yml"), $$"""
+            {{SigmaRule(RuleId, "gcp", "gcp.audit", "gcp.audit.method_name: io.k8s.core.v*.secrets.delete\ngcp.audit.authentication_info.principal_email|endswith: .gserviceaccount.com")}}
+            tests:
+                - name: deleted by a GCP service account
+                  expect: match
+                  k8s_audit: {{secretDeleted}}
+                - name: read
+                  expect: no_match
+                  k8s_audit: {{secretRead}}
+            """, ct);
+
+        // What a security team runs first on the folder: the rule loads and its tests pass, through the binary.
+        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        Assert.Equal("""{"loaded":1,"failed":0}""", list.LastStandardOutputLine);
+        var test = await processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
+        Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
+        Assert.Contains("2 tests passed, 0 failed", test.Output, StringComparison.Ordinal);
+
+        // A field no GCP audit entry has is refused, naming it.
+        var broken = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "sigma-gcp-broken")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(broken, "typo.yml"), SigmaRule("5d0f9b7e-2c41-4e8a-b6d3-9a1e7c4f2b11", "gcp", "gcp.audit", "gcp.audit.methodname: x"), ct);
+        var refused = await processes.StartAsync("rules-list-broken", ["rules", "list", broken], waitForListening: false, ct);
+        Assert.Equal(1, await refused.WaitForExitAsync(Timeout, ct));
+        Assert.Contains("field 'gcp.audit.methodname' is not a field of Elastic's GCP audit mapping", refused.Output, StringComparison.Ordinal);
+
+        var db = Path.Combine(processes.Folder.FullName, "zt-gcp.db");
+        var key = await processes.AddSourceAsync("gke", ["--sqlite", db], ct);
+        var run = await StartAsync("ztstream", rules, db, ct);
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+
+        // The webhook's event of the same call by another principal, then a built-in rule's trigger on that principal:
+        // once that alert is there, the secret deletion was scored, and the gcp.audit rule did not fire on it.
+        const string WebhookUser = "system:serviceaccount:shop:deployer";
+        await Post(http, Audit("delete", "secrets", "shop", "db-password", WebhookUser, null, null), ct);
+        await Post(http, Audit("create", "daemonsets", "shop", "node-agent", WebhookUser, "apps",
+            """{"apiVersion":"apps/v1","kind":"DaemonSet","spec":{"template":{"spec":{"containers":[{"name":"agent","image":"alpine","securityContext":{"privileged":true}}]}}}}"""), ct);
+
+        // GKE: the LogEntry as a log sink's push delivers it.
+        await Post(http, secretDeleted.Replace("2026-12-01T03:20:00Z", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), StringComparison.Ordinal), ct);
+        var (alert, reason) = await ZtStreamApi.WaitForReasonAsync(api, "deployer@retail-prod.iam.gserviceaccount.com", "rule", RuleId, ct);
+        Assert.Equal("high", alert.GetProperty("severity").GetString());
+        Assert.StartsWith("Rule 10 of gcp: ", reason, StringComparison.Ordinal);
+
+        await WaitForRuleAlert(api, WebhookUser, "k8s-privileged-container", ct);
+        var webhook = await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(WebhookUser)}&limit=50", UriKind.Relative), ct);
+        Assert.DoesNotContain(RuleId, webhook, StringComparison.Ordinal);
+    }
+
+    /// <summary>A GKE Cloud Audit Logs entry of <paramref name="method"/> on <paramref name="resourceName"/>, on one line.</summary>
+    private static string GkeEntry(string method, string resourceName, string principal) => $$$"""
+        {"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"{{{principal}}}"},"serviceName":"k8s.io","methodName":"{{{method}}}","resourceName":"{{{resourceName}}}","authorizationInfo":[{"resource":"{{{resourceName}}}","permission":"{{{method}}}","granted":true}]},"insertId":"{{{Guid.NewGuid()}}}","resource":{"type":"k8s_cluster","labels":{"project_id":"retail-prod","location":"us-central1","cluster_name":"checkout"}},"timestamp":"2026-12-01T03:20:00Z","logName":"projects/retail-prod/logs/cloudaudit.googleapis.com%2Factivity"}
+        """;
+
     /// <summary>A Sigma rule in SigmaHQ's layout whose selection is <paramref name="selection"/>.</summary>
     private static string SigmaRule(string id, string product, string service, string selection) => $"""
-        title: Identity provider rule {id[^2..]}
+        title: Rule {id[^2..]} of {product}
         id: {id}
         status: test
         logsource:

@@ -3,15 +3,16 @@ using ZtStream.Verifier.Rules.Detection;
 namespace ZtStream.Verifier.Rules.Sigma;
 
 /// <summary>
-/// A Sigma logsource ZtStream can evaluate: the event kinds it means, how its field names resolve, and for an identity
-/// provider's logsource the provider (<c>idp.name</c>) whose records alone it reads.
+/// A Sigma logsource ZtStream can evaluate: the event kinds it means, how its field names resolve, and, where events of
+/// those kinds come in several records (identity providers' records, GCP's audit log entries beside the webhook's
+/// events), the node that admits only the logsource's own (<see cref="Records"/>).
 /// </summary>
-internal sealed record SigmaLogsource(string Product, string Service, IReadOnlyList<string> Kinds, IFieldResolver Fields, string? Idp = null)
+internal sealed record SigmaLogsource(string Product, string Service, IReadOnlyList<string> Kinds, IFieldResolver Fields, Node? Records = null)
 {
     /// <summary>
-    /// The detection, confined to this logsource's records: events of one kind come from several identity providers,
-    /// and a rule written for Okta's fields must not read Auth0's (nor an event without the record, such as a failed
-    /// sign-in's address twin, where <c>not</c> a field would be true of nothing).
+    /// The detection, confined to this logsource's records: events of one kind come from several sources, and a rule
+    /// written for Okta's fields must not read Auth0's, nor a GCP rule a webhook's event (nor an event without the record,
+    /// such as a failed sign-in's address twin, where <c>not</c> a field would be true of nothing).
     /// </summary>
-    public Node Scope(Node detection) => Idp is null ? detection : new AllOf([new ProviderRecord(Idp, Kinds), detection]);
+    public Node Scope(Node detection) => Records is null ? detection : new AllOf([Records, detection]);
 }

@@ -1,0 +1,30 @@
+using ZtStream.Verifier.Rules.Detection;
+
+namespace ZtStream.Verifier.Rules.Sigma;
+
+/// <summary>
+/// True for a <c>k8s.audit</c> event Ingest made from a GCP Cloud Audit Logs entry (GKE): it carries the method the
+/// entry named (<c>gcp.method_name</c>) and the entry itself (<c>raw.logEntry</c>). A webhook's native event and an
+/// identity provider's record carry neither, so a <c>gcp.audit</c> rule — even one whose condition is <c>not selection</c>
+/// — never matches them.
+/// </summary>
+internal sealed class CloudAuditEntry : Node
+{
+    public const string MethodAttribute = "gcp.method_name";
+    public const string EntryMember = "logEntry";
+
+    public static readonly CloudAuditEntry Instance = new();
+
+    private static readonly HashSet<string> Kinds = new(StringComparer.Ordinal) { EventKinds.K8sAudit };
+
+    public override bool Eval(RuleEvent e, MatchTrace? trace) =>
+        e.Raw is { ValueKind: JsonValueKind.Object } raw
+        && e.Event.Kind == EventKinds.K8sAudit
+        && raw.TryGetProperty(EntryMember, out var entry)
+        && entry.ValueKind == JsonValueKind.Object
+        && e.Event.Attributes is { } attributes
+        && attributes.TryGetValue(MethodAttribute, out var method)
+        && method.ValueKind == JsonValueKind.String;
+
+    public override IReadOnlySet<string>? RequiredKinds() => Kinds;
+}
