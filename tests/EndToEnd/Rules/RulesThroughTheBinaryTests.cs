@@ -189,6 +189,67 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task FalcoOktaRules_ListedAndTestedByTheCli_AlertOnOktaEventsWithTheirRenderedOutput()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "falco")).FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "okta_rules.plugins-HEAD.yaml"), Path.Combine(rules, "okta_rules.yaml"));
+
+        var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
+        Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
+        Assert.Equal("""{"loaded":12,"failed":0}""", list.LastStandardOutputLine);
+        var test = await processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
+        Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
+        Assert.Equal("0 tests passed, 0 failed; 12 rules (12 without tests), 0 load errors", test.LastStandardOutputLine);
+
+        // A local rule naming a field the okta plugin does not define: the CLI says which, and fails.
+        var bad = Path.Combine(processes.Folder.FullName, "okta_local.yaml");
+        await File.WriteAllTextAsync(bad, """
+            - rule: Sign-in from a proxy
+              desc: d
+              condition: okta.evt.type = user.session.start and okta.security.isproxy = true
+              output: "proxy sign-in by %okta.actor.alternateid"
+              priority: WARNING
+              source: okta
+            """, ct);
+        var failing = await processes.StartAsync("rules-list-bad", ["rules", "list", rules, bad], waitForListening: false, ct);
+        Assert.Equal(1, await failing.WaitForExitAsync(Timeout, ct));
+        Assert.Contains("unknown field 'okta.security.isproxy'", failing.Output, StringComparison.Ordinal);
+
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        // The reason is the rule and its rendered output. The shipped rules are NOTICE and WARNING (scores 30 and 50): alerting on each alone takes a lower threshold.
+        var run = await StartAsync("ztstream", rules, db, ct, "--set", "Verifier:AlertThreshold=25");
+        using var http = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-2);
+
+        // An event hook delivery: a lock-out, then (as the System Log API lists them) three failed MFA challenges in two minutes.
+        await Post(http, "/v1/sources/okta", $$$"""
+            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[{{{OktaLog("user.account.lock", "ola.lock@example.org", "00u7ola", t0, "FAILURE", "LOCKED_OUT")}}}]}}
+            """, ct);
+        await Post(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 3).Select(i =>
+            OktaLog("user.authentication.auth_via_mfa", "mia.mfa@example.org", "00u7mia", t0.AddSeconds(40 * i), "FAILURE", "INVALID_CREDENTIALS"))) + "]", ct);
+
+        var (_, lockedText) = await ZtStreamApi.WaitForReasonAsync(api, "ola.lock@example.org", "rule", "User has been locked out in OKTA", ct);
+        Assert.StartsWith("User has been locked out in OKTA: A user has been locked out in OKTA (user=Ola Lock, ip=203.0.113.61) (rule ", lockedText, StringComparison.Ordinal);
+        var (_, mfaText) = await ZtStreamApi.WaitForReasonAsync(api, "mia.mfa@example.org", "rule", "Too many failed MFA in last 5min", ct);
+        Assert.StartsWith("Too many failed MFA in last 5min: A user has failed MFA too many times in last 5min (user='Mia Mfa' last_reason='INVALID_CREDENTIALS' countLast300=3) (rule ", mfaText, StringComparison.Ordinal);
+    }
+
+    /// <summary>An Okta System Log LogEvent as Okta's API reference shows one.</summary>
+    private static string OktaLog(string eventType, string login, string id, DateTimeOffset at, string result, string reason)
+    {
+        var name = CultureInfo.InvariantCulture.TextInfo.ToTitleCase(login[..login.IndexOf('@', StringComparison.Ordinal)].Replace('.', ' '));
+        return $$"""
+            {"uuid":"{{Guid.NewGuid()}}","published":"{{at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss.fff'Z'}}","eventType":"{{eventType}}","version":"0","severity":"INFO","displayMessage":"Okta event",
+             "actor":{"id":"{{id}}","type":"User","alternateId":"{{login}}","displayName":"{{name}}"},
+             "client":{"ipAddress":"203.0.113.61","userAgent":{"rawUserAgent":"Mozilla/5.0","os":"Mac OS X","browser":"SAFARI"},"zone":"null","device":"Computer"},
+             "outcome":{"result":"{{result}}","reason":"{{reason}}"},"transaction":{"type":"WEB","id":"{{Guid.NewGuid():N}}"} }
+            """;
+    }
+
+    [Fact]
     public async Task GcpAuditSigmaRule_ListedAndTestedByTheCli_AlertsOnAGkeEntry_NotOnTheWebhooksEvent()
     {
         var ct = Ct;

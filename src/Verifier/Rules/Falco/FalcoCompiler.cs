@@ -112,9 +112,10 @@ internal sealed class FalcoCompileException(string message) : Exception(message)
 /// <summary>
 /// Turns parsed conditions into <see cref="FalcoNode"/> trees once, at load: macros are expanded (each compiled once
 /// and shared), list names inside value lists are replaced by their items, fields are bound to their extractors
-/// and values to their tests. Anything unknown is an error naming the construct.
+/// and values to their tests. Anything unknown is an error naming the construct. One per source: macros have no
+/// source, so a macro is compiled (and its fields checked) for each source whose rules use it.
 /// </summary>
-internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slots)
+internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slots, FalcoSource source)
 {
     private readonly Dictionary<string, FalcoNode> macros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> failedMacros = new(StringComparer.Ordinal);
@@ -322,7 +323,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         FalcoField field;
         try
         {
-            field = FalcoFieldCatalog.Bind(check.Field, check.Arg, slots);
+            field = FalcoFieldCatalog.Bind(check.Field, check.Arg, slots, source);
         }
         catch (FalcoCompileException ex)
         {

@@ -44,12 +44,16 @@ internal ref struct FalcoVisit(FalcoValueTest test, bool all)
     }
 }
 
-/// <summary>A single-valued field found at a fixed place in the JSON.</summary>
-internal sealed class FalcoPathField(string text, FalcoRootPath path) : FalcoField(text, isList: false)
+/// <summary>
+/// A single-valued field found at a fixed place in the JSON. With <paramref name="nullIsMissing"/> a JSON null is no
+/// value (an Okta LogEvent writes null for what it does not know); otherwise it is the text <c>null</c>, as the
+/// k8saudit plugin extracts it.
+/// </summary>
+internal sealed class FalcoPathField(string text, FalcoRootPath path, bool nullIsMissing = false) : FalcoField(text, isList: false)
 {
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
-        present = path.TryGet(e, out var v);
+        present = path.TryGet(e, out var v) && !(nullIsMissing && v.ValueKind == JsonValueKind.Null);
         return present && test.Test(FalcoJson.Utf8(v));
     }
 }
@@ -400,17 +404,21 @@ internal sealed class FalcoComputedField(string text, FalcoComputedField.Compute
     }
 }
 
-/// <summary>Field names, their argument rules, and how each binds to an extractor.</summary>
-internal static class FalcoFieldCatalog
+/// <summary>Field names, their argument rules, the source whose plugin defines each, and how each binds to an extractor.</summary>
+internal static partial class FalcoFieldCatalog
 {
     private enum Arg
     {
         None,
         Index,
         Required,
+
+        /// <summary>A number, required (the okta plugin's <c>countlast[seconds]</c>).</summary>
+        RequiredIndex,
     }
 
-    private sealed record Spec(Arg Arg, Func<string, string?, int, FalcoSlots, FalcoField> Bind);
+    /// <param name="Source">The source whose plugin defines the field; null for the json plugin's and the generic <c>evt.*</c> fields.</param>
+    private sealed record Spec(Arg Arg, Func<string, string?, int, FalcoSlots, FalcoField> Bind, FalcoSource? Source = null);
 
     private static readonly byte[] True = "true"u8.ToArray();
     private static readonly byte[] False = "false"u8.ToArray();
@@ -422,12 +430,23 @@ internal static class FalcoFieldCatalog
 
     public static bool IsKnown(string name) => Fields.ContainsKey(name);
 
-    /// <summary>Binds <paramref name="name"/>[<paramref name="arg"/>] or explains why it cannot be.</summary>
-    public static FalcoField Bind(string name, string? arg, FalcoSlots slots)
+    /// <summary>Binds <paramref name="name"/>[<paramref name="arg"/>] for a rule of <paramref name="source"/> or explains why it cannot be.</summary>
+    public static FalcoField Bind(string name, string? arg, FalcoSlots slots, FalcoSource source)
     {
+        if (Unsupported.TryGetValue(name, out var why))
+        {
+            throw new FalcoCompileException($"field '{name}' is not supported: {why}");
+        }
+
         if (!Fields.TryGetValue(name, out var spec))
         {
-            throw new FalcoCompileException($"unknown field '{name}' (not a k8saudit or json plugin field)");
+            var other = Fields.Keys.FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase));
+            throw new FalcoCompileException($"unknown field '{name}' (not {source.APlugin} or json plugin field){(other is null ? "" : $"; field names are case-sensitive: did you mean '{other}'?")}");
+        }
+
+        if (spec.Source is { } owner && owner != source)
+        {
+            throw new FalcoCompileException($"field '{name}' is {owner.APlugin} plugin field, read from {owner.Describes}: a rule of source {source.Name} cannot use it");
         }
 
         var text = arg is null ? name : $"{name}[{arg}]";
@@ -437,11 +456,18 @@ internal static class FalcoFieldCatalog
                 throw new FalcoCompileException($"field '{name}' takes no argument, got '{text}'");
             case Arg.Required when string.IsNullOrEmpty(arg):
                 throw new FalcoCompileException($"field '{name}' needs an argument, e.g. {name}[…]");
-            case Arg.Index when arg is not null && !(int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _)):
+            case Arg.RequiredIndex when string.IsNullOrEmpty(arg):
+                throw new FalcoCompileException($"field '{name}' needs a number argument, e.g. {name}[300]");
+            case Arg.Index or Arg.RequiredIndex when arg is not null && !(int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out _)):
                 throw new FalcoCompileException($"field '{name}' takes an index argument (a number), got '{text}'");
         }
 
-        var index = spec.Arg == Arg.Index && arg is not null ? int.Parse(arg, CultureInfo.InvariantCulture) : -1;
+        if (name == "evt.source")
+        {
+            return new FalcoComputedField(text, Constant(source.NameUtf8));
+        }
+
+        var index = spec.Arg is Arg.Index or Arg.RequiredIndex && arg is not null ? int.Parse(arg, CultureInfo.InvariantCulture) : -1;
         return spec.Bind(text, arg, index, slots);
     }
 
@@ -449,10 +475,11 @@ internal static class FalcoFieldCatalog
     {
         var f = new Dictionary<string, Spec>(StringComparer.Ordinal);
 
-        void Path(string name, params string[] path) => f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path)));
-        void Array(string name, Arg arg, params string[] path) => f[name] = new Spec(arg, (t, _, i, slots) => new FalcoArrayField(t, slots.Path(path), i));
-        void Computed(string name, Arg arg, Func<string?, FalcoSlots, FalcoComputedField.Compute> compute) =>
-            f[name] = new Spec(arg, (t, a, _, slots) => new FalcoComputedField(t, compute(a, slots)));
+        var k8s = FalcoSource.K8sAudit;
+        void Path(string name, params string[] path) => f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path)), k8s);
+        void Array(string name, Arg arg, params string[] path) => f[name] = new Spec(arg, (t, _, i, slots) => new FalcoArrayField(t, slots.Path(path), i), k8s);
+        void Computed(string name, Arg arg, Func<string?, FalcoSlots, FalcoComputedField.Compute> compute, FalcoSource? source = null) =>
+            f[name] = new Spec(arg, (t, a, _, slots) => new FalcoComputedField(t, compute(a, slots)), source ?? k8s);
 
         // k8saudit plugin (plugins/k8saudit/pkg/k8saudit/extract.go).
         Path("ka.auditid", "auditID");
@@ -470,10 +497,10 @@ internal static class FalcoFieldCatalog
         Path("ka.target.resource", "objectRef", "resource");
         Path("ka.target.subresource", "objectRef", "subresource");
         Array("ka.req.binding.subjects", Arg.None, "requestObject", "subjects");
-        f["ka.req.binding.subjects.user_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "User", false));
-        f["ka.req.binding.subjects.group_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "Group", false));
-        f["ka.req.binding.subjects.serviceaccount_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "ServiceAccount", false));
-        f["ka.req.binding.subjects.serviceaccount_ns_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "ServiceAccount", true));
+        f["ka.req.binding.subjects.user_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "User", false), k8s);
+        f["ka.req.binding.subjects.group_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "Group", false), k8s);
+        f["ka.req.binding.subjects.serviceaccount_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "ServiceAccount", false), k8s);
+        f["ka.req.binding.subjects.serviceaccount_ns_names"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoBindingSubjectsField(t, slots, "ServiceAccount", true), k8s);
         Path("ka.req.binding.role", "requestObject", "roleRef", "name");
 
         // Deprecated; the plugin answers "true" whatever the argument.
@@ -484,7 +511,7 @@ internal static class FalcoFieldCatalog
         foreach (var (prefix, list) in new[] { ("ka.req.pod.containers", "containers"), ("ka.req.pod.initContainers", "initContainers"), ("ka.req.pod.ephemeralContainers", "ephemeralContainers") })
         {
             void Container(string suffix, FalcoContainerValue kind, params string[] setting) =>
-                f[$"{prefix}.{suffix}"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoContainerField(t, slots, list, kind, setting, i));
+                f[$"{prefix}.{suffix}"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoContainerField(t, slots, list, kind, setting, i), k8s);
 
             Container("image", FalcoContainerValue.Image);
             Container("image.repository", FalcoContainerValue.Repository);
@@ -515,14 +542,14 @@ internal static class FalcoFieldCatalog
         Array("ka.req.role.rules", Arg.None, "requestObject", "rules");
         foreach (var key in new[] { "apiGroups", "nonResourceURLs", "verbs", "resources" })
         {
-            f[$"ka.req.role.rules.{key}"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoRoleRulesField(t, slots, key, i));
+            f[$"ka.req.role.rules.{key}"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoRoleRulesField(t, slots, key, i), k8s);
         }
 
         Path("ka.req.service.type", "requestObject", "spec", "type");
         Array("ka.req.service.ports", Arg.Index, "requestObject", "spec", "ports");
-        f["ka.req.pod.volumes.hostpath"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, ["hostPath", "path"], i));
-        f["ka.req.pod.volumes.flexvolume_driver"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, ["flexVolume", "driver"], i));
-        f["ka.req.pod.volumes.volume_type"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, null, i));
+        f["ka.req.pod.volumes.hostpath"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, ["hostPath", "path"], i), k8s);
+        f["ka.req.pod.volumes.flexvolume_driver"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, ["flexVolume", "driver"], i), k8s);
+        f["ka.req.pod.volumes.volume_type"] = new Spec(Arg.Index, (t, _, i, slots) => new FalcoVolumeField(t, slots, null, i), k8s);
         Computed("ka.req.volume.hostpath", Arg.Required, VolumeHostPath);
         Path("ka.resp.name", "responseObject", "metadata", "name");
         Path("ka.response.code", "responseStatus", "code");
@@ -534,16 +561,18 @@ internal static class FalcoFieldCatalog
         foreach (var p in new[] { "json", "jevt" })
         {
             f[$"{p}.value"] = new Spec(Arg.Required, (t, a, _, slots) => new FalcoPathField(t, slots.Pointer(a!)));
-            Computed($"{p}.obj", Arg.None, (_, _) => WholeObject);
-            Computed($"{p}.rawtime", Arg.None, (_, _) => RawTime);
+            f[$"{p}.obj"] = new Spec(Arg.None, (t, _, _, _) => new FalcoComputedField(t, WholeObject));
+            f[$"{p}.rawtime"] = new Spec(Arg.None, (t, _, _, _) => new FalcoComputedField(t, RawTime));
         }
 
-        // Generic event fields every Falco source has.
-        Computed("evt.rawtime", Arg.None, (_, _) => RawTime);
-        Computed("evt.time", Arg.None, (_, _) => Time("HH:mm:ss.fffffff"));
-        Computed("evt.datetime", Arg.None, (_, _) => Time("yyyy-MM-dd HH:mm:ss.fffffff"));
-        Computed("evt.time.iso8601", Arg.None, (_, _) => Time("yyyy-MM-dd'T'HH:mm:ss.fffffff", "Z"));
-        Computed("evt.source", Arg.None, (_, _) => Constant("k8s_audit"u8.ToArray()));
+        // Generic event fields every Falco source has (evt.source is bound per source, in Bind).
+        void Generic(string name, FalcoComputedField.Compute compute) => f[name] = new Spec(Arg.None, (t, _, _, _) => new FalcoComputedField(t, compute));
+        Generic("evt.rawtime", RawTime);
+        Generic("evt.time", Time("HH:mm:ss.fffffff"));
+        Generic("evt.datetime", Time("yyyy-MM-dd HH:mm:ss.fffffff"));
+        Generic("evt.time.iso8601", Time("yyyy-MM-dd'T'HH:mm:ss.fffffff", "Z"));
+        Generic("evt.source", Constant([]));
+        AddOkta(f);
         return f;
     }
 
@@ -583,23 +612,21 @@ internal static class FalcoFieldCatalog
             return true;
         };
 
-    private static FalcoComputedField.Compute FirstContainer(FalcoSlots slots, bool repository)
-    {
-        var path = slots.Path("requestObject", "spec", "containers", "0", "image");
-        return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+    private static FalcoComputedField.Compute FirstContainer(FalcoSlots slots, bool repository) =>
+        Derived(slots.Path("requestObject", "spec", "containers", "0", "image"), image =>
+        {
+            var bytes = FalcoJson.Utf8(image);
+            return (repository ? FalcoContainerField.Repository(bytes) : bytes).ToArray();
+        });
+
+    /// <summary>A value computed from the one at <paramref name="path"/>; <paramref name="derive"/> returns null when it has none.</summary>
+    private static FalcoComputedField.Compute Derived(FalcoRootPath path, Func<JsonElement, byte[]?> derive) =>
+        (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
-            array = null;
-            if (!path.TryGet(e, out var image))
-            {
-                return false;
-            }
-
-            var bytes = FalcoJson.Utf8(image);
-            array = (repository ? FalcoContainerField.Repository(bytes) : bytes).ToArray();
-            return true;
+            array = path.TryGet(e, out var value) ? derive(value) : null;
+            return array is not null;
         };
-    }
 
     private static FalcoComputedField.Compute AnyContainerPrivileged(FalcoSlots slots)
     {

@@ -2,16 +2,13 @@ namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>
 /// Loads Falco rules files unchanged (rules, macros, lists, <c>append</c>/<c>override</c>, <c>enabled</c>,
-/// <c>exceptions</c>) for the <c>k8s_audit</c> source, compiling every condition once into a
+/// <c>exceptions</c>) for the sources ZtStream evaluates (<see cref="FalcoSource"/>: <c>k8s_audit</c>, <c>okta</c>), compiling every condition once into a
 /// <see cref="FalcoRuleMatcher"/>. Files apply in the order given, later ones appending to or overriding earlier
 /// ones as Falco's <c>-r</c> order does. Nothing is skipped silently: every rule, macro or list that cannot be
 /// loaded is a <see cref="RuleLoadError"/> naming the file, line, rule and construct, and the other rules still load.
 /// </summary>
 internal sealed partial class FalcoRuleLoader
 {
-    /// <summary>The one Falco event source ZtStream evaluates: Kubernetes audit events (the k8saudit plugin's fields).</summary>
-    public const string Source = "k8s_audit";
-
     private FalcoRuleLoader()
     {
     }
@@ -40,14 +37,14 @@ internal sealed partial class FalcoRuleLoader
 
         errors.AddRange(definitions.Errors);
         var slots = new FalcoSlots();
-        var compiler = new FalcoCompiler(definitions, slots);
+        var compilers = new Dictionary<FalcoSource, FalcoCompiler>();
         var rules = new List<Rule>();
         var off = new List<string>();
         foreach (var state in definitions.Rules.Where(r => !r.Broken))
         {
             try
             {
-                var rule = Compile(state, compiler, slots);
+                var rule = Compile(state, definitions, compilers, slots);
                 if (state.Enabled)
                 {
                     rules.Add(rule);
@@ -115,13 +112,18 @@ internal sealed partial class FalcoRuleLoader
     [GeneratedRegex(@"^T\d{4}(\.\d{3})?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TechniqueTag();
 
-    private static Rule Compile(FalcoRuleState state, FalcoCompiler compiler, FalcoSlots slots)
+    private static Rule Compile(FalcoRuleState state, FalcoDefinitions definitions, Dictionary<FalcoSource, FalcoCompiler> compilers, FalcoSlots slots)
     {
-        var source = state.Source ?? "syscall";
-        if (source != Source)
+        var name = state.Source ?? "syscall";
+        if (FalcoSource.Find(name) is not { } source)
         {
             throw new FalcoCompileException(
-                $"source '{source}' is not evaluated: ZtStream runs Falco rules of the {Source} source (Kubernetes audit events) only{(state.Source is null ? " (a rule without 'source' is a syscall rule)" : "")}");
+                $"source '{name}' is not evaluated: ZtStream runs Falco rules of the sources {FalcoSource.Listed} only{(state.Source is null ? " (a rule without 'source' is a syscall rule)" : "")}");
+        }
+
+        if (!compilers.TryGetValue(source, out var compiler))
+        {
+            compiler = compilers[source] = new FalcoCompiler(definitions, slots, source);
         }
 
         var condition = compiler.CompileCondition(state.Condition);
@@ -130,7 +132,7 @@ internal sealed partial class FalcoRuleLoader
             condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
         }
 
-        var output = FalcoOutputTemplate.Compile(state.Output, slots);
+        var output = FalcoOutputTemplate.Compile(state.Output, slots, source);
         var tags = state.Tags.ToList();
         return new Rule(
             Id: state.Name,
@@ -141,7 +143,10 @@ internal sealed partial class FalcoRuleLoader
             Tactics: Tactics(tags),
             Description: state.Description?.Trim(),
             Origin: state.Origin,
-            Condition: new FalcoRuleMatcher(state.Name, state.Priority, tags, condition, output, slots));
+            Condition: new FalcoRuleMatcher(state.Name, source, state.Priority, tags, condition, output, slots))
+        {
+            Kinds = source.Kinds,
+        };
     }
 
     /// <summary>

@@ -2,8 +2,8 @@ namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>
 /// A loaded Falco rule's compiled condition (macros, lists and exceptions included) and its output template.
-/// Matches only Kubernetes audit events (kind <c>k8s.audit</c>) that kept their original object on
-/// <see cref="AccessEvent.Raw"/>: the fields read that object. Immutable and thread-safe.
+/// Matches only the events of its source (<see cref="FalcoSource"/>: Kubernetes audit events, Okta System Log events)
+/// that kept their original object on <see cref="AccessEvent.Raw"/>: the fields read that object. Thread-safe.
 /// </summary>
 internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
 {
@@ -11,9 +11,10 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     private readonly FalcoOutputTemplate output;
     private readonly FalcoSlots slots;
 
-    public FalcoRuleMatcher(string ruleName, FalcoPriority priority, IReadOnlyList<string> tags, FalcoNode condition, FalcoOutputTemplate output, FalcoSlots slots)
+    public FalcoRuleMatcher(string ruleName, FalcoSource source, FalcoPriority priority, IReadOnlyList<string> tags, FalcoNode condition, FalcoOutputTemplate output, FalcoSlots slots)
     {
         this.slots = slots;
+        Source = source;
         RuleName = ruleName;
         Priority = priority;
         Tags = tags;
@@ -23,6 +24,9 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
 
     public string RuleName { get; }
 
+    /// <summary>The source whose events the rule reads.</summary>
+    public FalcoSource Source { get; }
+
     public FalcoPriority Priority { get; }
 
     /// <summary>The rule's tags as written (ATT&amp;CK ids among them are also on the rule's techniques).</summary>
@@ -31,19 +35,29 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     /// <summary>The output template as written in the rule.</summary>
     public string OutputTemplate => output.Text;
 
-    public bool Matches(RuleEvent e) =>
-        e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw
-        && condition.Eval(new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots)));
+    public bool Matches(RuleEvent e)
+    {
+        if (!Source.TryRead(e, out var raw))
+        {
+            return false;
+        }
+
+        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots));
+
+        // Every Okta event counts toward the MFA fields before any rule reads them, whichever rule sees it first.
+        slots.OktaMfaInUse?.Observe(evt);
+        return condition.Eval(evt);
+    }
+
+    /// <summary>The alert reason's words: the rule's <c>output</c>, rendered for the event.</summary>
+    public string Explain(RuleEvent e) => RenderOutput(e);
 
     /// <summary>
     /// The rule's <c>output</c> for this event, as Falco prints it: each <c>%field</c> replaced by its value, list
     /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
     /// </summary>
-    /// <summary>The alert reason's words: the rule's <c>output</c>, rendered for the event.</summary>
-    public string Explain(RuleEvent e) => RenderOutput(e);
-
     public string RenderOutput(RuleEvent e) =>
-        output.Render(new FalcoEvent(e.Event.Kind == EventKinds.K8sAudit && e.Raw is { ValueKind: JsonValueKind.Object } raw ? raw : default, e.Event.Time));
+        output.Render(new FalcoEvent(Source.TryRead(e, out var raw) ? raw : default, e.Event.Time));
 }
 
 /// <summary>A Falco <c>output</c> string with its <c>%field</c> references bound at load.</summary>
@@ -60,7 +74,7 @@ internal sealed class FalcoOutputTemplate
     public string Text { get; }
 
     /// <summary>Binds every <c>%field</c> (an unknown field is an error, as in Falco); a '%' not followed by a field name stays as it is.</summary>
-    public static FalcoOutputTemplate Compile(string text, FalcoSlots slots)
+    public static FalcoOutputTemplate Compile(string text, FalcoSlots slots, FalcoSource source)
     {
         var parts = new List<object>();
         var literal = new StringBuilder();
@@ -84,7 +98,7 @@ internal sealed class FalcoOutputTemplate
 
             try
             {
-                parts.Add(FalcoFieldCatalog.Bind(name, arg, slots));
+                parts.Add(FalcoFieldCatalog.Bind(name, arg, slots, source));
             }
             catch (FalcoCompileException ex)
             {

@@ -24,8 +24,15 @@ internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time, Falco
 internal sealed class FalcoSlots
 {
     private readonly Dictionary<string, FalcoRootPath> paths = new(StringComparer.Ordinal);
+    private FalcoOktaMfaCounts? oktaMfa;
 
     public int Count { get; private set; }
+
+    /// <summary>The rule set's MFA memory, created (with its slot) when a rule first uses a <c>countlast</c> field.</summary>
+    public FalcoOktaMfaCounts OktaMfa => oktaMfa ??= new FalcoOktaMfaCounts(Next());
+
+    /// <summary>The MFA memory if a rule of the set uses it: only then is each Okta event recorded.</summary>
+    public FalcoOktaMfaCounts? OktaMfaInUse => oktaMfa;
 
     public int Next() => Count++;
 

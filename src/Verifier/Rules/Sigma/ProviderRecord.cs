@@ -9,18 +9,11 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// </summary>
 internal sealed class ProviderRecord(string idp, IReadOnlyList<string> kinds) : Node
 {
-    private const string IdpName = "idp.name";
-
     // An array: searching the list through its interface would allocate an enumerator per event and rule.
     private readonly string[] kindsArray = [.. kinds];
 
     public override bool Eval(RuleEvent e, MatchTrace? trace) =>
-        e.Raw is { ValueKind: JsonValueKind.Object }
-        && Array.IndexOf(kindsArray, e.Event.Kind) >= 0
-        && e.Event.Attributes is { } attributes
-        && attributes.TryGetValue(IdpName, out var name)
-        && name.ValueKind == JsonValueKind.String
-        && name.ValueEquals(idp);
+        Array.IndexOf(kindsArray, e.Event.Kind) >= 0 && IdentityProviderEvents.IsFrom(e, idp);
 
     public override IReadOnlySet<string>? RequiredKinds() => new HashSet<string>(kindsArray, StringComparer.Ordinal);
 }

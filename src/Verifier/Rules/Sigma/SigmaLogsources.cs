@@ -3,13 +3,7 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// <summary>The logsources with a field mapping. Any other logsource is an error naming it, never a rule that silently matches nothing.</summary>
 internal static class SigmaLogsources
 {
-    // Every kind an identity provider's record maps to; the provider itself is told apart by idp.name.
-    private static readonly string[] IdentityKinds =
-    [
-        EventKinds.AuthLogin, EventKinds.AuthTokenIssued, EventKinds.AuthTokenRefreshed, EventKinds.AuthLogout, EventKinds.AuthMfa,
-        EventKinds.AuthTokenRevoked, EventKinds.AuthSessionRevoked, EventKinds.AuthCredentialChange, EventKinds.AuthAccountChange,
-        EventKinds.AuthAdminChange, EventKinds.AuthRisk, EventKinds.AuthContextChange, EventKinds.IdpEvent,
-    ];
+    private static readonly string[] IdentityKinds = IdentityProviderEvents.Kinds;
 
     // Entra sign-ins map to sign-in and MFA events only, audit records to the changes and other events: the kinds tell
     // the two services apart.

@@ -6,6 +6,7 @@ internal static class FalcoTestData
     public const string Rules050 = "k8s_audit_rules.k8saudit-0.5.0.yaml";
     public const string RulesHead = "k8s_audit_rules.plugins-HEAD.yaml";
     public const string RulesGke = "k8s_audit_rules_gke.plugins-HEAD.yaml";
+    public const string RulesOkta = "okta_rules.plugins-HEAD.yaml";
 
     public static string Folder => FalcoSuite.Folder() ?? throw new InvalidOperationException("the Falco k8s-audit test data is missing");
 

@@ -1,0 +1,248 @@
+namespace ZtStream.Verifier.Rules.Falco;
+
+/// <summary>Which MFA events a <c>countlast</c> field counts.</summary>
+internal enum FalcoOktaMfaKind
+{
+    /// <summary><c>okta.mfa.failure.countlast</c>: <c>user.authentication.auth_via_mfa</c> with outcome <c>FAILURE</c>.</summary>
+    Failure,
+
+    /// <summary><c>okta.mfa.deny.countlast</c>: <c>user.mfa.okta_verify.deny_push</c>.</summary>
+    Deny,
+}
+
+/// <summary>
+/// The okta plugin's MFA memory behind <c>okta.mfa.failure.countlast[s]</c> and <c>okta.mfa.deny.countlast[s]</c>:
+/// per actor (<c>actor.id</c>), the times (<c>published</c>) of that actor's MFA failures and denied pushes, as the
+/// plugin keeps them — distinct times only, the newest <see cref="DefaultMaxPerActor"/> per actor, an actor forgotten
+/// <see cref="DefaultExpiry"/> after its last such event — so a count is the number of those events in the
+/// <c>s</c> seconds up to the current one (strictly after its time minus <c>s</c>, the current event included).
+/// Bounded: each kind remembers at most <see cref="DefaultMaxActors"/> actors and evicts the least recently seen.
+/// One per loaded rule set, shared by its rules; every Okta event is recorded once, whichever rules read it.
+/// Thread-safe.
+/// </summary>
+internal sealed class FalcoOktaMfaCounts
+{
+    /// <summary>The plugin's <c>cache_usermaxsize</c> default.</summary>
+    public const int DefaultMaxPerActor = 200;
+
+    /// <summary>The size of the plugin's cache of actors.</summary>
+    public const int DefaultMaxActors = 10_000;
+
+    /// <summary>The plugin's <c>cache_expiration</c> default (84600 s), counted here in event time.</summary>
+    public static readonly TimeSpan DefaultExpiry = TimeSpan.FromSeconds(84_600);
+
+    /// <summary>Actor ids up to this many characters are decoded on the stack.</summary>
+    private const int MaxStackId = 256;
+
+    private readonly Lock gate = new();
+    private readonly Store[] stores;
+
+    public FalcoOktaMfaCounts(int recordedSlot, int maxActors = DefaultMaxActors, int maxPerActor = DefaultMaxPerActor, TimeSpan? expiry = null)
+    {
+        RecordedSlot = recordedSlot;
+        var ticks = (expiry ?? DefaultExpiry).Ticks;
+        stores = [new Store(maxActors, maxPerActor, ticks), new Store(maxActors, maxPerActor, ticks)];
+    }
+
+    /// <summary>The event-cache slot that says the current event has been recorded.</summary>
+    public int RecordedSlot { get; }
+
+    /// <summary>How many actors <paramref name="kind"/> remembers now.</summary>
+    public int Actors(FalcoOktaMfaKind kind)
+    {
+        lock (gate)
+        {
+            return stores[(int)kind].Count;
+        }
+    }
+
+    /// <summary>Which kind of MFA event the LogEvent is, if either (the plugin's test).</summary>
+    public static FalcoOktaMfaKind? KindOf(JsonElement log)
+    {
+        if (!log.TryGetProperty("eventType"u8, out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        if (type.ValueEquals("user.mfa.okta_verify.deny_push"u8))
+        {
+            return FalcoOktaMfaKind.Deny;
+        }
+
+        return type.ValueEquals("user.authentication.auth_via_mfa"u8)
+            && log.TryGetProperty("outcome"u8, out var outcome) && outcome.ValueKind == JsonValueKind.Object
+            && outcome.TryGetProperty("result"u8, out var result) && result.ValueKind == JsonValueKind.String && result.ValueEquals("FAILURE"u8)
+            ? FalcoOktaMfaKind.Failure
+            : null;
+    }
+
+    /// <summary>Records the event if it is an MFA failure or denied push; once per event and rule set (the event cache remembers).</summary>
+    public void Observe(in FalcoEvent e)
+    {
+        if (e.Cache is { } cache)
+        {
+            if (cache.States[RecordedSlot] != FalcoEventCache.Unknown)
+            {
+                return;
+            }
+
+            cache.States[RecordedSlot] = FalcoEventCache.Yes;
+        }
+
+        // Recording the same event again changes nothing: times are kept once, as the plugin keeps them.
+        if (KindOf(e.Root) is { } kind)
+        {
+            Span<char> buffer = stackalloc char[MaxStackId];
+            var id = ActorId(e.Root, buffer);
+            lock (gate)
+            {
+                stores[(int)kind].Record(id, e.Time.UtcTicks);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The number of <paramref name="kind"/> events of the current event's actor in the <paramref name="seconds"/>
+    /// up to it; no value unless the current event is itself of that kind (the plugin sets the field only then).
+    /// </summary>
+    public bool TryCount(in FalcoEvent e, FalcoOktaMfaKind kind, long seconds, out long count)
+    {
+        count = 0;
+        if (KindOf(e.Root) != kind)
+        {
+            return false;
+        }
+
+        Span<char> buffer = stackalloc char[MaxStackId];
+        var id = ActorId(e.Root, buffer);
+        lock (gate)
+        {
+            count = stores[(int)kind].CountSince(id, e.Time.UtcTicks, seconds);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The plugin keys by <c>actor.id</c>; an event without one shares the empty id, as there. Decoded into
+    /// <paramref name="buffer"/> when it fits (Okta ids are 20 characters), so a known actor costs no allocation.
+    /// </summary>
+    private static ReadOnlySpan<char> ActorId(JsonElement log, Span<char> buffer)
+    {
+        if (!(log.TryGetProperty("actor"u8, out var actor) && actor.ValueKind == JsonValueKind.Object
+            && actor.TryGetProperty("id"u8, out var id) && id.ValueKind == JsonValueKind.String))
+        {
+            return [];
+        }
+
+        var utf8 = FalcoJson.Utf8(id);
+        return Encoding.UTF8.GetMaxCharCount(utf8.Length) <= buffer.Length
+            ? buffer[..Encoding.UTF8.GetChars(utf8, buffer)]
+            : Encoding.UTF8.GetString(utf8);
+    }
+
+
+    private sealed class Actor(string id)
+    {
+        public string Id { get; } = id;
+
+        /// <summary>Distinct event times (ticks) in the order recorded; the first is dropped past the cap.</summary>
+        public List<long> Times { get; } = [];
+
+        public long LastRecorded { get; set; } = long.MinValue;
+    }
+
+    /// <summary>Actors by id, most recently seen first; the least recently seen goes when a new one comes past the cap.</summary>
+    private sealed class Store(int maxActors, int maxPerActor, long expiryTicks)
+    {
+        private readonly Dictionary<string, LinkedListNode<Actor>> actors = new(StringComparer.Ordinal);
+        private readonly LinkedList<Actor> recency = new();
+
+        public int Count => actors.Count;
+
+        private Dictionary<string, LinkedListNode<Actor>>.AlternateLookup<ReadOnlySpan<char>> ById => actors.GetAlternateLookup<ReadOnlySpan<char>>();
+
+        public void Record(ReadOnlySpan<char> id, long ticks)
+        {
+            if (ById.TryGetValue(id, out var node))
+            {
+                recency.Remove(node);
+                recency.AddFirst(node);
+            }
+            else
+            {
+                if (actors.Count >= maxActors)
+                {
+                    actors.Remove(recency.Last!.Value.Id);
+                    recency.RemoveLast();
+                }
+
+                node = recency.AddFirst(new Actor(id.ToString()));
+                actors[node.Value.Id] = node;
+            }
+
+            var actor = node.Value;
+            Expire(actor, ticks);
+            if (!actor.Times.Contains(ticks))
+            {
+                actor.Times.Add(ticks);
+                if (actor.Times.Count > maxPerActor)
+                {
+                    actor.Times.RemoveAt(0);
+                }
+            }
+
+            actor.LastRecorded = Math.Max(actor.LastRecorded, ticks);
+        }
+
+        public long CountSince(ReadOnlySpan<char> id, long now, long seconds)
+        {
+            if (!ById.TryGetValue(id, out var node))
+            {
+                return 0;
+            }
+
+            var actor = node.Value;
+            Expire(actor, now);
+
+            // A window reaching before year 1 counts everything.
+            var after = seconds >= now / TimeSpan.TicksPerSecond ? long.MinValue : now - (seconds * TimeSpan.TicksPerSecond);
+            long count = 0;
+            foreach (var t in actor.Times)
+            {
+                if (t > after)
+                {
+                    count++;
+                }
+            }
+
+            return count;
+        }
+
+        /// <summary>The plugin's cache entry expires a fixed time after it was last set.</summary>
+        private void Expire(Actor actor, long now)
+        {
+            if (actor.LastRecorded != long.MinValue && now - actor.LastRecorded > expiryTicks)
+            {
+                actor.Times.Clear();
+                actor.LastRecorded = long.MinValue;
+            }
+        }
+    }
+}
+
+/// <summary><c>okta.mfa.{failure,deny}.countlast[seconds]</c>: a count from the rule set's <see cref="FalcoOktaMfaCounts"/>.</summary>
+internal sealed class FalcoOktaMfaField(string text, FalcoOktaMfaCounts counts, FalcoOktaMfaKind kind, long seconds) : FalcoField(text, isList: false)
+{
+    public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
+    {
+        present = counts.TryCount(e, kind, seconds, out var count);
+        if (!present)
+        {
+            return false;
+        }
+
+        Span<byte> buffer = stackalloc byte[20];
+        return count.TryFormat(buffer, out var written, default, CultureInfo.InvariantCulture) && test.Test(buffer[..written]);
+    }
+}

@@ -1,0 +1,139 @@
+using static ZtStream.Verifier.Tests.Rules.Falco.FalcoOktaTestData;
+using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
+
+namespace ZtStream.Verifier.Tests.Rules.Falco;
+
+/// <summary>
+/// <c>okta.mfa.failure.countlast[s]</c> and <c>okta.mfa.deny.countlast[s]</c> as the okta plugin counts: per actor id,
+/// the events of the kind strictly within the last s seconds of the current one (itself included), distinct times
+/// only, with the bounds on actors and times per actor.
+/// </summary>
+public sealed class FalcoOktaMfaCountTests
+{
+    private const string Failed = "user.authentication.auth_via_mfa";
+    private const string Denied = "user.mfa.okta_verify.deny_push";
+
+    private static string Failure(double seconds, string actor = "00u8f2kq1rTz5x0d7") =>
+        Log(Failed, T0.AddSeconds(seconds), actorId: actor, result: "FAILURE", reason: "INVALID_CREDENTIALS");
+
+    private static string Deny(double seconds, string actor = "00u8f2kq1rTz5x0d7") =>
+        Log(Denied, T0.AddSeconds(seconds), actorId: actor, result: "FAILURE", reason: "User rejected Okta push verify");
+
+    private static List<(string Rule, string Output)> RunFile(params string[] logs) => Run(Load(RulesFile(RulesOkta)).Rules, Events(Hook(logs)));
+
+    [Fact]
+    public void ThreeFailuresWithin300Seconds_FireTheShippedRule_OnTheThird()
+    {
+        var fired = RunFile(Failure(0), Failure(120), Failure(299.999));
+
+        Assert.Equal(
+            [("Too many failed MFA in last 5min", "A user has failed MFA too many times in last 5min (user='Dana Ruiz' last_reason='INVALID_CREDENTIALS' countLast300=3)")],
+            fired);
+    }
+
+    [Fact]
+    public void WindowEdge_AnEventExactlyThreeHundredSecondsEarlier_IsOutside()
+    {
+        // At 300 s the first failure (0 s) is not strictly after 300 − 300; at 310 s the second (10 s) is out too.
+        Assert.Empty(RunFile(Failure(0), Failure(10), Failure(300), Failure(310)));
+        Assert.Single(RunFile(Failure(0), Failure(10), Failure(299.999)));
+    }
+
+    [Fact]
+    public void Counts_ArePerActor_OfTheFieldsOwnKind_AndOnlyFailedMfa()
+    {
+        var fired = RunFile(
+            Failure(0, "00uAAA"), Failure(1, "00uBBB"), Deny(2, "00uAAA"), Failure(3, "00uBBB"),
+            Log(Failed, T0.AddSeconds(4), actorId: "00uAAA", result: "SUCCESS"),
+            Failure(5, "00uAAA"), Deny(6, "00uAAA"), Deny(7, "00uAAA"), Failure(8, "00uBBB"));
+
+        Assert.Equal(
+            [
+                ("Too many denied MFA Pushes in last 5min", "A user has denied too many MFA pushes in last 5min (user='Dana Ruiz' reason='User rejected Okta push verify' countLast300=3)"),
+                ("Too many failed MFA in last 5min", "A user has failed MFA too many times in last 5min (user='Dana Ruiz' last_reason='INVALID_CREDENTIALS' countLast300=3)"),
+            ],
+            fired);
+    }
+
+    [Fact]
+    public void SameEventDeliveredTwice_CountsOnce()
+    {
+        var first = Failure(0);
+        var second = Failure(20);
+
+        Assert.Empty(RunFile(first, second, first, second));
+        Assert.Single(RunFile(first, second, first, Failure(40)));
+    }
+
+    [Fact]
+    public void CountOnAnEventOfAnotherKind_IsNoValue_AndTheCountIncludesEveryRuleOfTheSet()
+    {
+        // The counting happens for every Okta event, even when the only rule reading the field does not look at it first.
+        var rules = LoadClean(
+            Rule("okta.evt.type = user.account.lock", "%okta.mfa.failure.countlast[60] / %okta.mfa.deny.countlast[60]", "Lock") +
+            Rule("okta.result = FAILURE and okta.mfa.failure.countlast[60] >= 2", "failures=%okta.mfa.failure.countlast[60] denies=%okta.mfa.deny.countlast[60]", "Failures"));
+
+        var fired = Run(rules, Events(ApiList(Failure(0), Log("user.account.lock", T0.AddSeconds(1)), Failure(30), Failure(61))));
+
+        Assert.Equal([("Lock", "<NA> / <NA>"), ("Failures", "failures=2 denies=<NA>"), ("Failures", "failures=2 denies=<NA>")], fired);
+    }
+
+    [Fact]
+    public void TimesPerActor_AreCappedAtTheNewestMaxPerActor()
+    {
+        var counts = new FalcoOktaMfaCounts(recordedSlot: 0, maxActors: 4, maxPerActor: 3);
+        long last = 0;
+        for (var i = 0; i < 6; i++)
+        {
+            last = Count(counts, Failure(i), FalcoOktaMfaKind.Failure, 3600);
+        }
+
+        Assert.Equal(3, last);
+    }
+
+    [Fact]
+    public void Actors_AreCapped_TheLeastRecentlySeenForgotten()
+    {
+        var counts = new FalcoOktaMfaCounts(recordedSlot: 0, maxActors: 2);
+        Count(counts, Failure(0, "00uA"), FalcoOktaMfaKind.Failure, 3600);
+        Count(counts, Failure(1, "00uB"), FalcoOktaMfaKind.Failure, 3600);
+        Count(counts, Failure(2, "00uA"), FalcoOktaMfaKind.Failure, 3600);
+        Count(counts, Failure(3, "00uC"), FalcoOktaMfaKind.Failure, 3600);
+
+        Assert.Equal(2, counts.Actors(FalcoOktaMfaKind.Failure));
+        Assert.Equal(3, Count(counts, Failure(4, "00uA"), FalcoOktaMfaKind.Failure, 3600));
+        Assert.Equal(1, Count(counts, Failure(5, "00uB"), FalcoOktaMfaKind.Failure, 3600));
+        Assert.Equal(0, counts.Actors(FalcoOktaMfaKind.Deny));
+    }
+
+    [Fact]
+    public void Actor_IsForgottenAnExpiryAfterItsLastEvent()
+    {
+        var counts = new FalcoOktaMfaCounts(recordedSlot: 0);
+        var expiry = FalcoOktaMfaCounts.DefaultExpiry.TotalSeconds;
+        Count(counts, Failure(0), FalcoOktaMfaKind.Failure, 200_000);
+
+        Assert.Equal(2, Count(counts, Failure(expiry), FalcoOktaMfaKind.Failure, 200_000));
+        Assert.Equal(1, Count(counts, Failure((2 * expiry) + 1), FalcoOktaMfaKind.Failure, 200_000));
+    }
+
+    [Fact]
+    public void LoadedRuleSet_KeepsAtMostTheDefaultNumberOfActors()
+    {
+        var rules = LoadClean(Rule("okta.mfa.failure.countlast[86400] >= 2", "%okta.actor.id", "Repeat"));
+        var events = Enumerable.Range(0, FalcoOktaMfaCounts.DefaultMaxActors + 1).Select(i => Failure(i, $"00u{i:D6}")).ToArray();
+
+        Assert.Empty(Run(rules, Events(ApiList(events))));
+        Assert.Empty(Run(rules, Events(ApiList(Failure(20_000, "00u000000")))));
+        Assert.Equal([("Repeat", "00u000002")], Run(rules, Events(ApiList(Failure(20_001, "00u000002")))));
+    }
+
+    private static long Count(FalcoOktaMfaCounts counts, string log, FalcoOktaMfaKind kind, long seconds)
+    {
+        var e = Event(log);
+        var evt = new FalcoEvent(e.Raw!.Value, e.Event.Time);
+        counts.Observe(evt);
+        Assert.True(counts.TryCount(evt, kind, seconds, out var count));
+        return count;
+    }
+}
