@@ -30,6 +30,32 @@ public sealed class ManagedClusterEndpointTests
     }
 
     [Fact]
+    public async Task PostAksTableExport_AuditRowsAreLoggedAndARowOfAnotherTableIsListed()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("aks-shop-prod");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Managed("aks-audit-export-records.json"), key);
+
+        var error = Assert.Single(await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus));
+        Assert.Equal((1, "records[1].Type"), (error.Index, error.Field));
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
+        Assert.Equal(("e8a0c2d4-aks5-4f6b-8a1c-3e5d7f9b1a05", "aks-shop-prod", "AKS-SHOP-PROD"), (e.Id, e.Source, e.Attr(K8sAuditMapper.ClusterAttribute)));
+    }
+
+    [Fact]
+    public async Task PostAksQueryAnswerWithNoRows_IsAcknowledgedWithNothingAccepted()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("aks-shop-prod");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", """{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"AuditId","type":"string"}],"rows":[]}]}""", key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(0, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accepted").GetInt32());
+    }
+
+    [Fact]
     public async Task PostPubSubPushOfAGkeEntry_IsAcceptedAsAnAuditEvent()
     {
         await using var server = await IngestServer.StartInProcessAsync(AnyAge);

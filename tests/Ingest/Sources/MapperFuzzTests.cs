@@ -15,6 +15,8 @@ public sealed class MapperFuzzTests
             TestData.K8sTrace("create_configmap_sensitive_values.json"),
             TestData.K8sTrace("exec_pod.json"),
             TestData.Managed("aks-diagnostic-records.json"),
+            TestData.Managed("aks-audit-query-api.json"),
+            TestData.Managed("aks-audit-export-records.json"),
             TestData.Managed("eks-cloudwatch-subscription.json"),
             TestData.Managed("eks-firehose-delivery.json"),
             TestData.Managed("gke-audit-entries.ndjson"),

@@ -261,6 +261,13 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
                 continue;
             }
 
+            if (rows.GetArrayLength() == 0)
+            {
+                // A scheduled query that found nothing new: acknowledged like any delivery that carries no events.
+                emptyDeliveries++;
+                continue;
+            }
+
             var r = 0;
             foreach (var row in rows.EnumerateArray())
             {

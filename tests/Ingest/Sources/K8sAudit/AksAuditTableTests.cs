@@ -42,6 +42,28 @@ public sealed class AksAuditTableTests
     }
 
     [Fact]
+    public void Map_QueryApiAnswerOfTheFullTable_KeepsWhatRulesReadAndLeavesOutWhatAksDidNotKeep()
+    {
+        var events = MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("aks-audit-query-api.json")), 2);
+
+        MapperAssert.IsClusterRequest(events[0], "7c1e9a40-aks3-4b61-8d2f-3a9c5e7b1d03", "system:serviceaccount:ci:deployer", "get", "secrets", "payments/stripe-key", "10.224.1.17", "aks-shop-prod");
+        Assert.False(events[0].Raw!.Value.TryGetProperty("responseObject", out _));
+        var pod = events[1];
+        Assert.Equal(Outcomes.Denied, pod.Outcome);
+        Assert.True(pod.Raw!.Value.GetProperty("requestObject").GetProperty("spec").GetProperty("hostPID").GetBoolean());
+        Assert.Equal("forbid", pod.Raw!.Value.GetProperty("annotations").GetProperty("authorization.k8s.io/decision").GetString());
+    }
+
+    [Fact]
+    public void Map_QueryApiAnswerWithNoRows_IsADeliveryWithoutEvents()
+    {
+        var result = K8sAuditMapper.Map("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"AuditId","type":"string"}],"rows":[]}]}"""u8);
+
+        Assert.Equal(0, result.ItemCount);
+        Assert.Equal(1, result.EmptyDeliveries);
+    }
+
+    [Fact]
     public void Map_DataExportRecordsWithDynamicsAsObjects_MapsTheAuditRowsAndNamesAnotherTable()
     {
         // A data export rule sends every table it covers as {"records":[…]}: a ContainerLogV2 row is no audit event.
