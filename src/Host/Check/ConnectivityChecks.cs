@@ -5,6 +5,7 @@ using k8s;
 using MailKit.Net.Smtp;
 using RabbitMQ.Client;
 using ZtStream.Contracts;
+using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Http;
@@ -57,6 +58,14 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         if (drivers.IsolationKind() == KubernetesWorkloadIsolator.DriverName)
         {
             yield return await Guard("kubernetes", drivers.Kubernetes.Host?.ToString() ?? drivers.Kubernetes.KubeconfigPath ?? "in-cluster", ct => KubernetesAsync(drivers.Kubernetes, ct), cancellationToken);
+        }
+
+        // Pub/Sub push tokens are verified against their JWKS (Google's by default): an egress that cannot reach it refuses GKE's pushes with 503.
+        var pubSub = Bind<PubSubPushOptions>(PubSubPushOptions.Section);
+        foreach (var uri in pubSub.Sources.Values.Select(s => s.JwksUri).Distinct())
+        {
+            var sources = string.Join(", ", pubSub.Sources.Where(s => s.Value.JwksUri == uri).Select(s => s.Key));
+            yield return await Guard("signing keys", $"{uri} (pubsub push {sources})", ct => SigningKeysAsync(uri, ct), cancellationToken);
         }
 
         var notifications = Bind<NotificationOptions>(NotificationOptions.Section);
@@ -244,6 +253,20 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         return status is 401 or 403
             ? new CheckResult("ssf receiver", target, false, $"refused the credentials ({status})")
             : new CheckResult("ssf receiver", target, true, $"reachable (answered {status} to GET; no SET is pushed)");
+    }
+
+    /// <summary>The JWKS at <paramref name="uri"/> answers 200 with at least one signing key, as the verifier will need.</summary>
+    private async Task<CheckResult> SigningKeysAsync(Uri uri, CancellationToken cancellationToken)
+    {
+        using var response = await http.GetAsync(uri, cancellationToken);
+        var status = (int)response.StatusCode;
+        if (!response.IsSuccessStatusCode)
+        {
+            return new CheckResult("signing keys", uri.ToString(), false, $"answered {status}");
+        }
+
+        var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(await response.Content.ReadAsStringAsync(cancellationToken)).GetSigningKeys().Count;
+        return new CheckResult("signing keys", uri.ToString(), keys > 0, keys > 0 ? $"{keys} signing key(s) published" : "the JWKS publishes no signing key");
     }
 
     private static async Task<CheckResult> KubernetesAsync(KubernetesIsolationOptions options, CancellationToken cancellationToken)

@@ -34,6 +34,7 @@ internal static class ConfigurationSchema
         (ZtStream.Platform.Proxy.ForwardedHeadersSettings.Section, typeof(ZtStream.Platform.Proxy.ForwardedHeadersSettings)),
         (IngestOptions.Section, typeof(IngestOptions)),
         (SsfReceiverOptions.Section, typeof(SsfReceiverOptions)),
+        (ZtStream.Ingest.Sources.Credentials.PubSubPushOptions.Section, typeof(ZtStream.Ingest.Sources.Credentials.PubSubPushOptions)),
         (VerifierOptions.Section, typeof(VerifierOptions)),
         (ResponderOptions.Section, typeof(ResponderOptions)),
         (ResponderDriversOptions.Section, typeof(ResponderDriversOptions)),

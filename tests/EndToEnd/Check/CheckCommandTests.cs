@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ZtStream.TestSupport.Http;
+using ZtStream.TestSupport.SharedSignals;
 using ZtStream.TestSupport.Smtp;
 
 namespace ZtStream.EndToEnd.Check;
@@ -65,6 +66,27 @@ public sealed class CheckCommandTests(KafkaFixture kafka, PostgresFixture postgr
         Assert.Contains(lines, l => l.StartsWith("FAIL  oauth", StringComparison.Ordinal) && l.Contains("client ztstream refused: 401 invalid_client", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("ok    ssf receiver", StringComparison.Ordinal));
         Assert.Equal("6 check(s) failed", lines[^1]);
+    }
+
+    [Fact]
+    public async Task Check_PubSubPushSigningKeys_OkWherePublishedAndFailWhereRefused()
+    {
+        var ct = Ct;
+        await using var google = await TestTransmitter.StartAsync("https://accounts.google.com");
+        var refused = LocalProcess.FreePort().ToString(CultureInfo.InvariantCulture);
+
+        var (code, output) = await CheckAsync(
+            ["--set", "Ingest:PubSubPush:Sources:gke-prod:ServiceAccounts:0=push@prod.iam.gserviceaccount.com",
+             "--set", $"Ingest:PubSubPush:Sources:gke-prod:JwksUri={google.JwksUri}",
+             "--set", "Ingest:PubSubPush:Sources:gke-dev:ServiceAccounts:0=push@dev.iam.gserviceaccount.com",
+             "--set", $"Ingest:PubSubPush:Sources:gke-dev:JwksUri=http://127.0.0.1:{refused}/certs"],
+            ct);
+
+        Assert.True(code == 1, output);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Contains($"ok    signing keys   {google.JwksUri} (pubsub push gke-prod): 1 signing key(s) published", lines);
+        Assert.Contains(lines, l => l.StartsWith($"FAIL  signing keys   http://127.0.0.1:{refused}/certs (pubsub push gke-dev)", StringComparison.Ordinal));
+        Assert.Equal(1, google.JwksFetches);
     }
 
     private static string[] Email(int port) =>

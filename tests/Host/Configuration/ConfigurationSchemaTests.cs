@@ -15,12 +15,17 @@ public sealed class ConfigurationSchemaTests
     [InlineData("Responder:Sso:RoleMap:soc-analyst")]
     [InlineData("ForwardedHeaders:KnownNetworks:0")]
     [InlineData("ForwardedHeaders:Header")]
+    [InlineData("Ingest:PubSubPush:Sources:gke-prod:ServiceAccounts:0")]
+    [InlineData("Ingest:PubSubPush:Sources:gke-prod:Audiences:0")]
+    [InlineData("Ingest:PubSubPush:Sources:gke-prod:JwksUri")]
+    [InlineData("Ingest:PubSubPush:JwksRefetchInterval")]
     public void IsKnown_KeysTheBinaryReads(string key) => Assert.True(ConfigurationSchema.IsKnown(key));
 
     [Theory]
     [InlineData("EventLog:Knid")]
     [InlineData("Stroe:Kind")]
     [InlineData("Bus:RabbitUri")]
+    [InlineData("Ingest:PubSubPush:JwksRefreshInterval")]
     public void IsKnown_Typos_AreUnknown(string key) => Assert.False(ConfigurationSchema.IsKnown(key));
 
     [Fact]
