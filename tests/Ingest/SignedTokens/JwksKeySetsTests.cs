@@ -1,4 +1,8 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using ZtStream.Ingest.SignedTokens;
+using ZtStream.TestSupport.Http;
+using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SignedTokens;
 
@@ -21,5 +25,52 @@ public sealed class JwksKeySetsTests
         var header = cacheControl is null ? null : CacheControlHeaderValue.Parse(cacheControl);
 
         Assert.Equal(TimeSpan.FromSeconds(seconds), JwksKeySets.Lifetime(header, Policy));
+    }
+
+    [Fact]
+    public async Task GetAsync_WhileTheJwksFails_AsksAgainOnlyAfterTheRefetchInterval()
+    {
+        var hits = 0;
+        await using var failing = await LoopbackApp.StartAsync(app => app.MapGet("/certs", () =>
+        {
+            Interlocked.Increment(ref hits);
+            return Results.StatusCode(500);
+        }));
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var keySets = KeySets(time);
+        var uri = new Uri(failing.BaseAddress, "certs");
+
+        var first = await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(uri, "the test signer", Policy, refresh: false, Ct));
+        time.Advance(TimeSpan.FromSeconds(10));
+        var second = await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(uri, "the test signer", Policy, refresh: true, Ct));
+
+        // Unknown kids and requests during an outage do not each reach the publisher.
+        Assert.Equal(1, Volatile.Read(ref hits));
+        Assert.Contains("answered 500", first.Message, StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(20), second.RetryAfter);
+        time.Advance(TimeSpan.FromSeconds(21));
+        await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(uri, "the test signer", Policy, refresh: false, Ct));
+        Assert.Equal(2, Volatile.Read(ref hits));
+    }
+
+    [Fact]
+    public async Task GetAsync_WhenARefetchFails_KeepsTheKnownKeysOnlyIfThePolicySaysSo()
+    {
+        var google = await TestTransmitter.StartAsync();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var keySets = KeySets(time);
+        var keep = Policy with { KeepStaleOnFailure = true };
+        Assert.Single(await keySets.GetAsync(google.JwksUri, "the test signer", keep, refresh: false, Ct));
+        await google.DisposeAsync();
+        time.Advance(TimeSpan.FromHours(2));
+
+        Assert.Single(await keySets.GetAsync(google.JwksUri, "the test signer", keep, refresh: false, Ct));
+        await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(google.JwksUri, "the test signer", Policy, refresh: false, Ct));
+    }
+
+    private static JwksKeySets KeySets(TimeProvider time)
+    {
+        var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        return new JwksKeySets(services.GetRequiredService<IHttpClientFactory>(), time, NullLogger<JwksKeySets>.Instance);
     }
 }
