@@ -20,8 +20,8 @@ internal static partial class FalcoFieldCatalog
             f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoPathField(t, slots.Path(path), nullIsMissing: true), okta);
         void Target(string name, string type, string member) =>
             f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoOktaTargetField(t, slots, type, member), okta);
-        void Mfa(string name, FalcoOktaMfaKind kind) =>
-            f[name] = new Spec(Arg.RequiredIndex, (t, _, seconds, slots) => new FalcoOktaMfaField(t, slots.OktaMfa, kind, seconds), okta);
+        void Mfa(string name) =>
+            f[name] = new Spec(Arg.RequiredIndex, (t, _, seconds, slots) => new FalcoOktaMfaField(t, slots.OktaMfa, seconds), okta);
 
         f["okta.app"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, OktaApp(slots)), okta);
         Path("okta.evt.type", "eventType");
@@ -72,8 +72,10 @@ internal static partial class FalcoFieldCatalog
         Target("okta.target.group.alternateid", "UserGroup", "alternateId");
         Target("okta.target.group.name", "UserGroup", "displayName");
         Target("okta.target.app.alternateid", "AppInstance", "alternateId");
-        Mfa("okta.mfa.failure.countlast", FalcoOktaMfaKind.Failure);
-        Mfa("okta.mfa.deny.countlast", FalcoOktaMfaKind.Deny);
+
+        // Both count the current event's type: on a denied push, okta.mfa.failure.countlast counts denied pushes too.
+        Mfa("okta.mfa.failure.countlast");
+        Mfa("okta.mfa.deny.countlast");
     }
 
     /// <summary><c>okta.app</c>: for a request URI under <c>/app/</c>, its next segment (the plugin's <c>strings.Split(uri, "/")[2]</c>).</summary>

@@ -1,24 +1,25 @@
 namespace ZtStream.Verifier.Rules.Falco;
 
-/// <summary>Which MFA events a <c>countlast</c> field counts.</summary>
+/// <summary>The MFA events the okta plugin remembers, each under its own key.</summary>
 internal enum FalcoOktaMfaKind
 {
-    /// <summary><c>okta.mfa.failure.countlast</c>: <c>user.authentication.auth_via_mfa</c> with outcome <c>FAILURE</c>.</summary>
+    /// <summary><c>user.authentication.auth_via_mfa</c> with outcome <c>FAILURE</c>.</summary>
     Failure,
 
-    /// <summary><c>okta.mfa.deny.countlast</c>: <c>user.mfa.okta_verify.deny_push</c>.</summary>
+    /// <summary><c>user.mfa.okta_verify.deny_push</c>.</summary>
     Deny,
 }
 
 /// <summary>
 /// The okta plugin's MFA memory behind <c>okta.mfa.failure.countlast[s]</c> and <c>okta.mfa.deny.countlast[s]</c>:
-/// per actor (<c>actor.id</c>), the times (<c>published</c>) of that actor's MFA failures and denied pushes, as the
-/// plugin keeps them — distinct times only, the newest <see cref="DefaultMaxPerActor"/> per actor, an actor forgotten
-/// <see cref="DefaultExpiry"/> after its last such event — so a count is the number of those events in the
-/// <c>s</c> seconds up to the current one (strictly after its time minus <c>s</c>, the current event included).
-/// Bounded: each kind remembers at most <see cref="DefaultMaxActors"/> actors and evicts the least recently seen.
-/// One per loaded rule set, shared by its rules; every Okta event is recorded once, whichever rules read it.
-/// Thread-safe.
+/// per event type and actor (the plugin's key <c>eventType:actor.id</c>), the times (<c>published</c>) of that actor's
+/// failed MFA challenges and denied pushes, as the plugin keeps them — distinct times only, the newest
+/// <see cref="DefaultMaxPerActor"/> per actor, an actor forgotten <see cref="DefaultExpiry"/> after its last such
+/// event. On an event of either type, both fields are the number of that type's events of its actor in the <c>s</c>
+/// seconds up to it (strictly after its time minus <c>s</c>, the current event included): the plugin looks the count
+/// up by the current event's key whichever of the two fields is asked. Bounded: each type remembers at most
+/// <see cref="DefaultMaxActors"/> actors and evicts the least recently seen. One per loaded rule set, shared by its
+/// rules; every Okta event is recorded once, whichever rules read it. Thread-safe.
 /// </summary>
 internal sealed class FalcoOktaMfaCounts
 {
@@ -102,13 +103,13 @@ internal sealed class FalcoOktaMfaCounts
     }
 
     /// <summary>
-    /// The number of <paramref name="kind"/> events of the current event's actor in the <paramref name="seconds"/>
-    /// up to it; no value unless the current event is itself of that kind (the plugin sets the field only then).
+    /// The number of events of the current event's type and actor in the <paramref name="seconds"/> up to it; no value
+    /// unless the current event is a failed MFA challenge or a denied push (the plugin sets the fields only then).
     /// </summary>
-    public bool TryCount(in FalcoEvent e, FalcoOktaMfaKind kind, long seconds, out long count)
+    public bool TryCount(in FalcoEvent e, long seconds, out long count)
     {
         count = 0;
-        if (KindOf(e.Root) != kind)
+        if (KindOf(e.Root) is not { } kind)
         {
             return false;
         }
@@ -231,12 +232,15 @@ internal sealed class FalcoOktaMfaCounts
     }
 }
 
-/// <summary><c>okta.mfa.{failure,deny}.countlast[seconds]</c>: a count from the rule set's <see cref="FalcoOktaMfaCounts"/>.</summary>
-internal sealed class FalcoOktaMfaField(string text, FalcoOktaMfaCounts counts, FalcoOktaMfaKind kind, long seconds) : FalcoField(text, isList: false)
+/// <summary>
+/// <c>okta.mfa.failure.countlast[seconds]</c> and <c>okta.mfa.deny.countlast[seconds]</c>: a count from the rule set's
+/// <see cref="FalcoOktaMfaCounts"/>, of the current event's type (the plugin extracts both names alike).
+/// </summary>
+internal sealed class FalcoOktaMfaField(string text, FalcoOktaMfaCounts counts, long seconds) : FalcoField(text, isList: false)
 {
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
-        present = counts.TryCount(e, kind, seconds, out var count);
+        present = counts.TryCount(e, seconds, out var count);
         if (!present)
         {
             return false;

@@ -75,11 +75,16 @@ public sealed class FalcoOktaFieldTests
     [InlineData("okta.mfa.failure.countlast[60]", "<NA>")]
     [InlineData("evt.source", "okta")]
     [InlineData("json.value[/client/geographicalContext/geolocation/lat]", "45.7485")]
-    public void Field_ReadsTheLogEvent_InAHookAndAnApiList(string field, string expected)
+    public void Field_ReadsTheLogEvent_InEveryShapeTheOktaAdapterTakes(string field, string expected)
     {
         var rule = Single(Rule("okta.evt.type exists", $"%{field}"));
+        var line = Membership.ReplaceLineEndings("");
 
-        foreach (var e in Events(Hook(Membership)).Concat(Events(ApiList(Membership))))
+        // An event hook delivery, the System Log API's list, one LogEvent alone, and one per line (NDJSON).
+        var shapes = new[] { Hook(Membership), ApiList(Membership), Membership, line + "\n" + line };
+        var events = shapes.SelectMany(FalcoOktaTestData.Events).ToList();
+        Assert.Equal(5, events.Count);
+        foreach (var e in events)
         {
             Assert.True(rule.Condition.Matches(e));
             Assert.Equal(expected, ((FalcoRuleMatcher)rule.Condition).RenderOutput(e));

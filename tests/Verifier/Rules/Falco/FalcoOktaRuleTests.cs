@@ -138,6 +138,11 @@ public sealed class FalcoOktaRuleTests
         Assert.Empty(Run(rules, auth0));
         Assert.Empty(Run(rules, entra));
         Assert.Equal([("Any Okta", "user.account.lock")], Run(rules, okta));
+
+        // A failed sign-in comes with its address twin, which carries no record: the rule fires once.
+        var failedSignIn = Events(Hook(Log("user.session.start", result: "FAILURE", reason: "INVALID_CREDENTIALS")));
+        Assert.Equal(2, failedSignIn.Count);
+        Assert.Equal([("Any Okta", "user.session.start")], Run(rules, failedSignIn));
     }
 
     private static List<RuleEvent> IdentityEvents(string format, string payload) =>
