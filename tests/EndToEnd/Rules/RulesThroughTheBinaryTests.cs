@@ -20,10 +20,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
-        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
-        var run = await StartAsync("ztstream", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
-        using var http = ZtStreamApi.Client(run.Url, key);
-        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
+        var (run, _, http, api) = pipeline;
 
         // A built-in rule: a privileged DaemonSet created by a user (the API server's webhook body: an EventList).
         await Post(http, Audit("create", "daemonsets", "team-a", "node-agent", "mallory@example.com", "apps",
@@ -104,10 +102,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             """, ct);
         await File.WriteAllTextAsync(Path.Combine(rules, "k8s_denied.yml"), SigmaSamples.DeniedRequest("e2e-k8s-denied", "k8s_denied", "high"), ct);
         var db = Path.Combine(processes.Folder.FullName, "zt-sigma.db");
-        var key = await processes.AddSourceAsync("apiserver", ["--sqlite", db], ct);
-        var run = await StartAsync("run-1", rules, db, ct);
-        using var http = ZtStreamApi.Client(run.Url, key);
-        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        using var pipeline = await StartPipelineAsync("run-1", "apiserver", rules, db, ct);
+        var (run, key, http, api) = pipeline;
 
         const string User = "eve@example.com";
         await Post(http, Audit("get", "secrets", "team-a", "db", User, null, null, code: 403), ct);
@@ -156,10 +152,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.Equal("""{"loaded":3,"failed":0}""", list.LastStandardOutputLine);
 
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
-        var key = await processes.AddSourceAsync("idp", ["--sqlite", db], ct);
-        var run = await StartAsync("ztstream", rules, db, ct);
-        using var http = ZtStreamApi.Client(run.Url, key);
-        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        using var pipeline = await StartPipelineAsync("ztstream", "idp", rules, db, ct);
+        var (_, _, http, api) = pipeline;
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
         // Okta: an event hook delivery.
@@ -217,11 +211,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.Contains("unknown field 'okta.security.isproxy'", failing.Output, StringComparison.Ordinal);
 
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
-        var key = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         // The reason is the rule and its rendered output. The shipped rules are NOTICE and WARNING (scores 30 and 50): alerting on each alone takes a lower threshold.
-        var run = await StartAsync("ztstream", rules, db, ct, "--set", "Verifier:AlertThreshold=25");
-        using var http = ZtStreamApi.Client(run.Url, key);
-        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        using var pipeline = await StartPipelineAsync("ztstream", "okta-prod", rules, db, ct, "--set", "Verifier:AlertThreshold=25");
+        var (_, _, http, api) = pipeline;
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-2);
 
         // An event hook delivery: a lock-out, then (as the System Log API lists them) three failed MFA challenges in two minutes.
@@ -284,10 +276,8 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.Contains("field 'gcp.audit.methodname' is not a field of Elastic's GCP audit mapping", refused.Output, StringComparison.Ordinal);
 
         var db = Path.Combine(processes.Folder.FullName, "zt-gcp.db");
-        var key = await processes.AddSourceAsync("gke", ["--sqlite", db], ct);
-        var run = await StartAsync("ztstream", rules, db, ct);
-        using var http = ZtStreamApi.Client(run.Url, key);
-        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        using var pipeline = await StartPipelineAsync("ztstream", "gke", rules, db, ct);
+        var (run, key, http, api) = pipeline;
 
         // The webhook's event of the same call by another principal, then a built-in rule's trigger on that principal:
         // once that alert is there, the secret deletion was scored, and the gcp.audit rule did not fire on it.
@@ -326,6 +316,17 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             condition: selection
         level: high
         """;
+
+    /// <summary>
+    /// A source key for <paramref name="source"/> in the store <paramref name="db"/>, then <c>ztstream run</c> on that
+    /// store with <paramref name="rules"/>: the process, the key, and clients for Ingest (the key) and the API.
+    /// </summary>
+    private async Task<Pipeline> StartPipelineAsync(string name, string source, string rules, string db, CancellationToken ct, params string[] extra)
+    {
+        var key = await processes.AddSourceAsync(source, ["--sqlite", db], ct);
+        var run = await StartAsync(name, rules, db, ct, extra);
+        return new Pipeline(run, key, ZtStreamApi.Client(run.Url, key), ZtStreamApi.Client(run.Url, ApiToken));
+    }
 
     private Task<ZtStreamProcess> StartAsync(string name, string rules, string db, CancellationToken ct, params string[] extra) =>
         processes.StartAsync(name, [
@@ -369,4 +370,13 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => processes.DisposeAsync();
+
+    private sealed record Pipeline(ZtStreamProcess Run, string Key, HttpClient Ingest, HttpClient Api) : IDisposable
+    {
+        public void Dispose()
+        {
+            Ingest.Dispose();
+            Api.Dispose();
+        }
+    }
 }
