@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Rules;
+
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
@@ -208,18 +210,8 @@ public sealed class RuleLimitTests
 
         """;
 
-    private static string Sigma(string condition) => $"""
-        title: Deep
-        id: 8f5d2d4e-0000-4000-8000-000000000001
-        logsource:
-          product: kubernetes
-          service: audit
-        detection:
-          selection:
-            verb: create
-          condition: '{condition}'
-        level: high
-        """;
+    private static string Sigma(string condition) =>
+        SigmaSamples.KubernetesAudit("8f5d2d4e-0000-4000-8000-000000000001", "Deep", "verb: create", "high", $"'{condition}'");
 
     private static RuleLoadResult Load(string text) => RuleLoader.Load([new RuleSource(File, text)]);
 

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Rules;
+
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>Builds rules from YAML text and Kubernetes audit events through Ingest's own mapper.</summary>
@@ -78,48 +80,7 @@ internal static class RuleTesting
     public static AccessEvent Audit(string verb, string resource, string? ns = "default", string? name = null, string user = "alice@example.com",
         int code = 200, string? subresource = null, string? apiGroup = null, string? extra = null, DateTimeOffset? time = null, string? userAgent = "kubectl/v1.30.2")
     {
-        var objectRef = new JsonObject { ["resource"] = resource, ["apiVersion"] = "v1" };
-        if (ns is not null)
-        {
-            objectRef["namespace"] = ns;
-        }
-
-        if (name is not null)
-        {
-            objectRef["name"] = name;
-        }
-
-        if (subresource is not null)
-        {
-            objectRef["subresource"] = subresource;
-        }
-
-        if (apiGroup is not null)
-        {
-            objectRef["apiGroup"] = apiGroup;
-        }
-
-        var e = new JsonObject
-        {
-            ["kind"] = "Event",
-            ["apiVersion"] = "audit.k8s.io/v1",
-            ["level"] = "RequestResponse",
-            ["auditID"] = $"00000000-0000-4000-8000-{Interlocked.Increment(ref next):D12}",
-            ["stage"] = "ResponseComplete",
-            ["requestURI"] = $"/api/v1/{(ns is null ? "" : $"namespaces/{ns}/")}{resource}{(name is null ? "" : "/" + name)}{(subresource is null ? "" : "/" + subresource)}",
-            ["verb"] = verb,
-            ["user"] = new JsonObject { ["username"] = user, ["groups"] = new JsonArray("system:authenticated") },
-            ["sourceIPs"] = new JsonArray("198.51.100.4"),
-            ["objectRef"] = objectRef,
-            ["responseStatus"] = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = code },
-            ["requestReceivedTimestamp"] = (time ?? Events.T0).ToString("O"),
-            ["stageTimestamp"] = (time ?? Events.T0).AddMilliseconds(30).ToString("O"),
-        };
-        if (userAgent is not null)
-        {
-            e["userAgent"] = userAgent;
-        }
-
+        var e = AuditEvents.Native(verb, resource, ns, name, user, code, time ?? Events.T0, subresource, apiGroup, userAgent);
         if (extra is not null)
         {
             foreach (var (k, v) in JsonNode.Parse(extra)!.AsObject().ToList())
