@@ -119,7 +119,7 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
 }
 
 /// <summary>Bounds an adapter keeps to, so one hostile payload cannot balloon an event, how it dates undated items, and how it names identities.</summary>
-/// <param name="MaxObjectBytes">Embedded objects kept as attributes (a request or response object, Falco's output fields) above this are replaced by a summary.</param>
+/// <param name="MaxObjectBytes">Embedded objects kept as attributes above this are cut down: a request or response object trimmed where it is big (see <see cref="RawObject"/>), others (Falco's output fields, annotations) replaced by a summary.</param>
 /// <param name="MaxRawBytes">The source's original object kept as <see cref="AccessEvent.Raw"/> is trimmed to this (see <see cref="RawObject"/>).</param>
 /// <param name="SubjectIsUserId">
 /// Identity adapters: the subject is the provider's internal user id (Okta <c>00u…</c>, Entra object id, Keycloak user id,

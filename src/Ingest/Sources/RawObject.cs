@@ -1,37 +1,47 @@
 using System.Buffers;
-using System.Text.Json.Nodes;
 
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>
-/// How a source's original object is cut down when it is larger than the bound, in order: <see cref="Drop"/> removes
-/// noise first (such as <c>managedFields</c>), <see cref="Summarise"/> replaces the known bulky parts (request and
-/// response objects) by a summary, <see cref="Shrink"/> then summarises the largest members of the named objects
-/// (largest first, never those in <see cref="Keep"/>), and the root's largest members go last.
-/// Paths are dotted from the root (<c>requestObject.metadata.managedFields</c>; "" is the root).
+/// What a source's trimming may never cut, and what it removes first. <see cref="Drop"/> is noise removed before anything
+/// else (such as <c>managedFields</c>); <see cref="Keep"/> is the record's identity, kept whole whatever its size. Paths are
+/// dotted from the root (<c>requestObject.metadata.managedFields</c>, <c>output_fields.k8s.pod.name</c>).
 /// </summary>
-internal sealed record RawTrimPlan(
-    IReadOnlyList<string> Drop,
-    IReadOnlyList<string> Summarise,
-    IReadOnlyList<string> Shrink,
-    IReadOnlySet<string> Keep);
+internal sealed record RawTrimPlan(IReadOnlyList<string> Drop, IReadOnlySet<string> Keep);
 
 /// <summary>
 /// Keeps a source's original object (<see cref="Contracts.Events.AccessEvent.Raw"/>) within a size bound. An object that
-/// fits is kept exactly as received; a larger one is trimmed by its <see cref="RawTrimPlan"/> and every trimmed part is
-/// named, so a rule never mistakes a trimmed part for an absent one; if even the kept members do not fit, only a summary
-/// remains. The rule is documented in docs/sources.md ("The original object").
+/// fits is kept exactly as received; a larger one is trimmed where it is big — the largest strings first at any depth,
+/// then the largest entries of maps and arrays made of many small ones — never what is small, and every cut is named, so a
+/// rule never mistakes a trimmed part for an absent one and padding cannot push the small, security-relevant fields out.
+/// If even the kept members do not fit, only a summary remains. The rule is documented in docs/sources.md ("The original
+/// object").
 /// </summary>
+/// <remarks>
+/// Sizes are measured once, bottom-up, as the output is written (minified, with the writer's escaping: bytes, not
+/// characters). First the longest strings, wherever they are, are clipped, largest first, each once, until the record
+/// fits. If clipping every long string is not enough (the bulk is in many small entries: thousands of labels, a huge array
+/// of numbers), one top-down pass shares each object's or array's budget out smallest member first: a member no larger
+/// than an equal share of what is left is kept whole, the larger ones share the rest and are trimmed inside, recursively;
+/// when that share is too small to trim into, members are kept smallest first while they fit and the rest are cut. Work is
+/// linear in the record's size, plus sorting.
+/// </remarks>
 internal static class RawObject
 {
     /// <summary>The attribute listing the dotted paths trimmed from <c>raw</c> (absent when nothing was).</summary>
     public const string TrimmedAttribute = "raw.trimmed";
 
-    /// <summary>For records without known bulky parts (identity providers' logs): the largest top-level members go first.</summary>
-    public static RawTrimPlan LargestFirst { get; } = new([], [], [], new HashSet<string>(StringComparer.Ordinal));
+    /// <summary>For records without known noise or identity members (identity providers' logs).</summary>
+    public static RawTrimPlan LargestFirst { get; } = new([], new HashSet<string>(StringComparer.Ordinal));
 
-    /// <summary>A trimmed string keeps this many characters.</summary>
+    /// <summary><c>raw.trimmed</c> names at most this many paths; past it, a last entry says how many more were cut.</summary>
+    internal const int MaxTrimmedPaths = 64;
+
+    /// <summary>A clipped string keeps at most this many characters, then "…".</summary>
     private const int ClippedStringLength = 256;
+
+    /// <summary>A member given less room than this is cut rather than trimmed inside: the remnant would tell nothing.</summary>
+    private const long MinShare = 64;
 
     public static JsonElement Bounded(JsonElement value, int maxBytes, RawTrimPlan plan, out IReadOnlyList<string>? trimmed)
     {
@@ -42,185 +52,433 @@ internal static class RawObject
             return value.Clone();
         }
 
-        if (value.ValueKind != JsonValueKind.Object || JsonNode.Parse(JsonMarshal.GetRawUtf8Value(value)) is not JsonObject root)
+        if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
         {
-            trimmed = ["$"];
-            return Summary(size, null);
-        }
-
-        var cut = new List<string>();
-        trimmed = cut;
-        foreach (var path in plan.Drop)
-        {
-            if (Find(root, path, out var parent, out var name) && parent!.Remove(name!))
+            var trimmer = new Trimmer(plan);
+            var output = trimmer.Trim(value, maxBytes);
+            if (output.WrittenCount <= maxBytes)
             {
-                cut.Add(path);
+                trimmed = trimmer.Cut;
+                using var document = JsonDocument.Parse(output.WrittenMemory);
+                return document.RootElement.Clone();
             }
         }
 
-        if (Size(root) <= maxBytes)
-        {
-            return ToElement(root);
-        }
+        trimmed = ["$"];
+        return Summary(size, value.ValueKind == JsonValueKind.Object && value.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() : null);
+    }
 
-        foreach (var path in plan.Summarise)
+    private static JsonElement Summary(long size, string? kind)
+    {
+        var output = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(output))
         {
-            if (Find(root, path, out var parent, out var name) && parent![name!] is { } node && Replace(parent, name!, node))
+            writer.WriteStartObject();
+            writer.WriteBoolean("truncated", true);
+            writer.WriteNumber("bytes", size);
+            if (kind is not null)
             {
-                cut.Add(path);
-                if (Size(root) <= maxBytes)
-                {
-                    return ToElement(root);
-                }
-            }
-        }
-
-        var total = Size(root);
-        foreach (var path in plan.Shrink.Append(string.Empty))
-        {
-            if (ObjectAt(root, path) is not { } target)
-            {
-                continue;
+                writer.WriteString("kind", kind);
             }
 
-            // Each member is trimmed once at most, largest first, and the total follows each change: a member that does
-            // not get smaller (a clipped string is still over the size) must not be picked again, or this never ends.
-            foreach (var (name, memberSize) in LargestFirstOf(target, plan.Keep))
+            writer.WriteEndObject();
+        }
+
+        using var document = JsonDocument.Parse(output.WrittenMemory);
+        return document.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// A value with its written size, where it sits (<see cref="Parent"/>, <see cref="Name"/> in an object or
+    /// <see cref="Index"/> in an array) and, for an object or array, its members. <see cref="Changed"/> when something
+    /// under it was dropped or clipped: it is then written member by member, never as received.
+    /// </summary>
+    private sealed class Sized(JsonElement value, Sized? parent, string? name, int index, bool kept)
+    {
+        public JsonElement Value { get; } = value;
+
+        public Sized? Parent { get; } = parent;
+
+        public string? Name { get; } = name;
+
+        public int Index { get; } = index;
+
+        /// <summary>The plan keeps it, or something above it: never cut.</summary>
+        public bool Kept { get; } = kept;
+
+        /// <summary>The plan keeps something under it: it may be trimmed inside, never cut whole.</summary>
+        public bool Keeps { get; set; }
+
+        public long Size { get; set; }
+
+        /// <summary>What its name, colon and comma add to its container.</summary>
+        public long Overhead { get; set; }
+
+        public long Cost => Overhead + Size;
+
+        public List<Sized>? Members { get; set; }
+
+        public bool Changed { get; set; }
+
+        /// <summary>The string's clipped text, once clipped.</summary>
+        public string? Clipped { get; set; }
+
+        /// <summary>Its position in document order, which orders the named paths.</summary>
+        public int Order { get; set; }
+
+        public string Path => Parent is null ? string.Empty
+            : Name is null ? $"{Parent.Path}[{Index}]"
+            : Parent.Parent is null ? Name
+            : Parent.Path + "." + Name;
+    }
+
+    private sealed class Trimmer(RawTrimPlan plan)
+    {
+        private readonly ArrayBufferWriter<byte> scratch = new();
+        private readonly Utf8JsonWriter measurer = new(new ArrayBufferWriter<byte>());
+        private readonly List<Sized> strings = [];
+        private readonly List<string> cut = [];
+        private readonly HashSet<string> named = new(StringComparer.Ordinal);
+        private int more;
+        private int order;
+
+        /// <summary>Every prefix of a kept or dropped path: only under these does a member's path need building.</summary>
+        private readonly HashSet<string> prefixes = Prefixes(plan);
+
+        /// <summary>The paths cut, at most <see cref="MaxTrimmedPaths"/> named, the rest counted.</summary>
+        public IReadOnlyList<string> Cut => more == 0 ? cut : [.. cut, $"+{more} more"];
+
+        public ArrayBufferWriter<byte> Trim(JsonElement value, long maxBytes)
+        {
+            var root = new Sized(value, null, null, 0, false);
+            Measure(root, string.Empty);
+            var total = root.Size;
+
+            // The longest strings first, wherever they are; each is clipped once.
+            var clipped = new List<Sized>();
+            foreach (var leaf in strings.OrderByDescending(s => s.Size))
             {
                 if (total <= maxBytes)
                 {
                     break;
                 }
 
-                if (Replace(target, name, target[name]!))
+                var text = Clip(leaf.Value.GetString()!, ClippedStringLength);
+                var size = Written(text);
+                if (size >= leaf.Size)
                 {
-                    total += Size(target[name]!) - memberSize;
-                    cut.Add(path.Length == 0 ? name : path + "." + name);
+                    continue;
+                }
+
+                total -= leaf.Size - size;
+                leaf.Clipped = text;
+                leaf.Size = size;
+                clipped.Add(leaf);
+                for (var up = leaf; up is not null && !up.Changed; up = up.Parent)
+                {
+                    up.Changed = true;
                 }
             }
 
-            if (total <= maxBytes)
+            foreach (var leaf in clipped.OrderBy(l => l.Order))
             {
-                return ToElement(root);
+                Name(leaf.Path);
+            }
+
+            Resize(root);
+
+            var output = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(output))
+            {
+                Write(writer, root, maxBytes);
+            }
+
+            return output;
+        }
+
+        private void Name(string path)
+        {
+            if (!named.Add(path))
+            {
+                return;
+            }
+
+            if (cut.Count < MaxTrimmedPaths - 1)
+            {
+                cut.Add(path);
+            }
+            else
+            {
+                more++;
             }
         }
 
-        cut.Clear();
-        cut.Add("$");
-        return Summary(size, value.TryGetProperty("kind", out var kind) && kind.ValueKind == JsonValueKind.String ? kind.GetString() : null);
-    }
-
-    /// <summary>The members not kept, not yet a summary and big enough to gain from trimming, with their sizes, largest first.</summary>
-    private static List<(string Name, long Size)> LargestFirstOf(JsonObject target, IReadOnlySet<string> keep)
-    {
-        var members = new List<(string Name, long Size)>();
-        foreach (var (name, node) in target)
+        /// <summary>
+        /// Sizes <paramref name="node"/> and everything under it, drops what the plan drops (named) and marks what it keeps.
+        /// <paramref name="path"/> is built only where the plan names something below (else null).
+        /// </summary>
+        private void Measure(Sized node, string? path)
         {
-            if (node is not null && !keep.Contains(name) && !IsSummary(node) && Size(node) is var size && size > ClippedStringLength + 2)
+            node.Order = order++;
+            var value = node.Value;
+            if (value.ValueKind is not (JsonValueKind.Object or JsonValueKind.Array))
             {
-                members.Add((name, size));
+                node.Size = Written(value);
+                if (value.ValueKind == JsonValueKind.String && !node.Kept && node.Size > ClippedStringLength + 8)
+                {
+                    strings.Add(node);
+                }
+
+                return;
+            }
+
+            var members = new List<Sized>();
+            long size = 2;
+            var tracked = path is not null && prefixes.Contains(path);
+            if (value.ValueKind == JsonValueKind.Object)
+            {
+                foreach (var property in value.EnumerateObject())
+                {
+                    var child = tracked ? (path!.Length == 0 ? property.Name : path + "." + property.Name) : null;
+                    if (child is not null && plan.Drop.Contains(child))
+                    {
+                        Name(child);
+                        node.Changed = true;
+                        continue;
+                    }
+
+                    var member = new Sized(property.Value, node, property.Name, members.Count, node.Kept || (child is not null && plan.Keep.Contains(child)))
+                    {
+                        Keeps = child is not null && prefixes.Contains(child),
+                    };
+                    Measure(member, child);
+                    member.Overhead = Written(property.Name) + 1 + (members.Count == 0 ? 0 : 1);
+                    members.Add(member);
+                    size += member.Cost;
+                    node.Changed |= member.Changed;
+                }
+            }
+            else
+            {
+                foreach (var item in value.EnumerateArray())
+                {
+                    var member = new Sized(item, node, null, members.Count, node.Kept);
+                    Measure(member, null);
+                    member.Overhead = members.Count == 0 ? 0 : 1;
+                    members.Add(member);
+                    size += member.Cost;
+                }
+            }
+
+            node.Members = members;
+            node.Size = size;
+        }
+
+        /// <summary>Containers' sizes again, after strings under them were clipped.</summary>
+        private static void Resize(Sized node)
+        {
+            if (node.Members is not { } members || !node.Changed)
+            {
+                return;
+            }
+
+            long size = 2;
+            foreach (var member in members)
+            {
+                Resize(member);
+                size += member.Cost;
+            }
+
+            node.Size = size;
+        }
+
+        /// <summary>Writes <paramref name="node"/> in at most <paramref name="budget"/> bytes (the caller checked it can: <see cref="CanShrinkTo"/>).</summary>
+        private void Write(Utf8JsonWriter writer, Sized node, long budget)
+        {
+            if (node.Size <= budget && !node.Changed)
+            {
+                node.Value.WriteTo(writer);
+                return;
+            }
+
+            if (node.Members is not { } members)
+            {
+                var text = node.Clipped ?? node.Value.GetString()!;
+                if (node.Size > budget)
+                {
+                    // A string clipped again in the share its container gave it: the longest prefix that fits (at most
+                    // 256 characters, so a binary search measures at most nine candidates).
+                    var (low, high) = (0, Math.Min(text.Length, ClippedStringLength));
+                    while (low < high)
+                    {
+                        var mid = (low + high + 1) / 2;
+                        (low, high) = Written(Clip(text, mid)) <= budget ? (mid, high) : (low, mid - 1);
+                    }
+
+                    text = Clip(text, low);
+                    Name(node.Path);
+                }
+
+                writer.WriteStringValue(text);
+                return;
+            }
+
+            var room = Share(members, budget - 2);
+            var isObject = node.Value.ValueKind == JsonValueKind.Object;
+            if (isObject)
+            {
+                writer.WriteStartObject();
+            }
+            else
+            {
+                writer.WriteStartArray();
+            }
+
+            foreach (var member in members)
+            {
+                // Trimmed inside: the member's own name, colon and comma come out of its share.
+                var inner = Math.Min(room[member.Index], member.Cost) - member.Overhead;
+                if (!CanShrinkTo(member, inner))
+                {
+                    Name(member.Path);
+                    continue;
+                }
+
+                if (isObject)
+                {
+                    writer.WritePropertyName(member.Name!);
+                }
+
+                Write(writer, member, inner);
+            }
+
+            if (isObject)
+            {
+                writer.WriteEndObject();
+            }
+            else
+            {
+                writer.WriteEndArray();
             }
         }
 
-        // Stable: members of equal size keep their order in the object.
-        return [.. members.OrderByDescending(m => m.Size)];
-    }
-
-    /// <summary>A string is clipped; an object or array becomes <c>{"truncated": true, "bytes": N, "kind": K}</c>.</summary>
-    private static bool Replace(JsonObject parent, string name, JsonNode node)
-    {
-        if (IsSummary(node))
+        /// <summary>
+        /// Each member's room, in its container's <paramref name="budget"/>: its whole cost when kept whole, less when it
+        /// is to be trimmed inside, -1 when it is cut. Kept members first; then smallest first, each kept whole while it is
+        /// no larger than an equal share of what is left; the larger ones share the rest, or, when that share is too small
+        /// to trim into, are kept smallest first while they fit. Ties keep document order, so the result is deterministic.
+        /// </summary>
+        private static long[] Share(List<Sized> members, long budget)
         {
-            return false;
-        }
-
-        if (node.GetValueKind() == JsonValueKind.String)
-        {
-            var text = node.GetValue<string>();
-            if (text.Length <= ClippedStringLength)
+            var room = new long[members.Count];
+            var left = budget;
+            var order = new List<Sized>(members.Count);
+            foreach (var member in members)
             {
-                return false;
+                if (member.Kept)
+                {
+                    room[member.Index] = member.Cost;
+                    left -= member.Cost;
+                }
+                else
+                {
+                    order.Add(member);
+                }
             }
 
-            parent[name] = string.Concat(text.AsSpan(0, ClippedStringLength), "…");
-            return true;
-        }
-
-        var kind = node is JsonObject o && o["kind"] is JsonValue k && k.GetValueKind() == JsonValueKind.String ? k.GetValue<string>() : null;
-        var summary = new JsonObject { ["truncated"] = true, ["bytes"] = Size(node) };
-        if (kind is not null)
-        {
-            summary["kind"] = kind;
-        }
-
-        parent[name] = summary;
-        return true;
-    }
-
-    private static bool IsSummary(JsonNode node) =>
-        node is JsonObject o && o.Count <= 3 && o["truncated"] is JsonValue t && t.GetValueKind() == JsonValueKind.True && o.ContainsKey("bytes");
-
-    private static JsonElement Summary(long size, string? kind)
-    {
-        var summary = new JsonObject { ["truncated"] = true, ["bytes"] = size };
-        if (kind is not null)
-        {
-            summary["kind"] = kind;
-        }
-
-        return ToElement(summary);
-    }
-
-    private static JsonObject? ObjectAt(JsonObject root, string path)
-    {
-        if (path.Length == 0)
-        {
-            return root;
-        }
-
-        return Find(root, path, out var parent, out var name) ? parent![name!] as JsonObject : null;
-    }
-
-    private static bool Find(JsonObject root, string path, out JsonObject? parent, out string? name)
-    {
-        parent = root;
-        name = null;
-        var parts = path.Split('.');
-        for (var i = 0; i < parts.Length - 1; i++)
-        {
-            if (parent[parts[i]] is not JsonObject next)
+            order.Sort(static (a, b) => a.Cost != b.Cost ? a.Cost.CompareTo(b.Cost) : a.Index.CompareTo(b.Index));
+            for (var i = 0; i < order.Count; i++)
             {
-                parent = null;
-                return false;
+                var member = order[i];
+                var share = Math.Max(left, 0) / (order.Count - i);
+                if (member.Cost <= share)
+                {
+                    room[member.Index] = member.Cost;
+                    left -= member.Cost;
+                    continue;
+                }
+
+                for (var j = i; j < order.Count; j++)
+                {
+                    var larger = order[j];
+                    share = Math.Max(left, 0) / (order.Count - j);
+                    if (share >= MinShare + larger.Overhead || larger.Keeps)
+                    {
+                        room[larger.Index] = share;
+                        left -= share;
+                    }
+                    else if (larger.Cost <= left)
+                    {
+                        room[larger.Index] = larger.Cost;
+                        left -= larger.Cost;
+                    }
+                    else
+                    {
+                        room[larger.Index] = -1;
+                    }
+                }
+
+                break;
             }
 
-            parent = next;
+            return room;
         }
 
-        name = parts[^1];
-        return parent.ContainsKey(name);
-    }
-
-    private static long Size(JsonNode node)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        /// <summary>Whether the value can be written in the budget at all (a number or a literal cannot shrink).</summary>
+        private bool CanShrinkTo(Sized node, long budget) => node.Value.ValueKind switch
         {
-            node.WriteTo(writer);
-        }
+            _ when node.Size <= budget => true,
+            JsonValueKind.Object or JsonValueKind.Array => budget >= 2,
+            JsonValueKind.String => budget >= Written("…"),
+            _ => false,
+        };
 
-        return buffer.WrittenCount;
-    }
-
-    private static JsonElement ToElement(JsonNode node)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
+        /// <summary>The first <paramref name="length"/> characters (at most) and "…", never splitting a surrogate pair.</summary>
+        private static string Clip(string text, int length)
         {
-            node.WriteTo(writer);
+            length = Math.Min(length, text.Length);
+            if (length > 0 && char.IsHighSurrogate(text[length - 1]))
+            {
+                length--;
+            }
+
+            return string.Concat(text.AsSpan(0, length), "…");
         }
 
-        using var document = JsonDocument.Parse(buffer.WrittenMemory);
-        return document.RootElement.Clone();
+        private long Written(string text)
+        {
+            Reset();
+            measurer.WriteStringValue(text);
+            measurer.Flush();
+            return scratch.WrittenCount;
+        }
+
+        private long Written(JsonElement value)
+        {
+            Reset();
+            value.WriteTo(measurer);
+            measurer.Flush();
+            return scratch.WrittenCount;
+        }
+
+        private void Reset()
+        {
+            scratch.ResetWrittenCount();
+            measurer.Reset(scratch);
+        }
+
+        private static HashSet<string> Prefixes(RawTrimPlan plan)
+        {
+            var prefixes = new HashSet<string>(StringComparer.Ordinal) { string.Empty };
+            foreach (var path in plan.Drop.Concat(plan.Keep))
+            {
+                for (var dot = path.IndexOf('.', StringComparison.Ordinal); dot >= 0; dot = path.IndexOf('.', dot + 1))
+                {
+                    prefixes.Add(path[..dot]);
+                }
+            }
+
+            return prefixes;
+        }
     }
 }

@@ -71,6 +71,28 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await WaitForRuleAlert(api, "victor@example.com", "team-configmap-deleted", ct);
     }
 
+    /// <summary>
+    /// A privileged pod padded with an 80 KiB annotation, past Ingest:MaxRawBytes: the process trims the padding, not the
+    /// spec, so the built-in rule still alerts, and the alert also names the padding.
+    /// </summary>
+    [Fact]
+    public async Task PaddedPrivilegedPod_PostedToTheWebhook_StillRaisesThePrivilegedContainerAlert()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct);
+        var (_, _, http, api) = pipeline;
+
+        var padded = PaddedAudit.PrivilegedPodCreated(Padding.HugeAnnotation, "mallory@example.com");
+        await Post(http, new JsonObject { ["kind"] = "EventList", ["apiVersion"] = "audit.k8s.io/v1", ["items"] = new JsonArray(padded) }.ToJsonString(), ct);
+
+        var alert = await WaitForRuleAlert(api, "mallory@example.com", "k8s-privileged-container", ct);
+        Assert.Equal("rule", alert.GetProperty("detector").GetString());
+        var (_, padding) = await ZtStreamApi.WaitForReasonAsync(api, "mallory@example.com", "rule", "k8s-padded-request-object", ct);
+        Assert.Contains("requestObject.metadata.annotations.example.com/notes", padding, StringComparison.Ordinal);
+    }
+
     private static string NativeEvent(string user, string now) => $$$"""
         {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{{{Guid.NewGuid()}}}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/team-a/pods","verb":"create","user":{"username":"{{{user}}}","groups":["system:authenticated"]},"sourceIPs":["203.0.113.10"],"userAgent":"kubectl/v1.31.0","objectRef":{"resource":"pods","namespace":"team-a","name":"debug","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}},"requestReceivedTimestamp":"{{{now}}}","stageTimestamp":"{{{now}}}"}
         """;

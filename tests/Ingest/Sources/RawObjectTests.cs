@@ -23,13 +23,14 @@ public sealed class RawObjectTests
     }
 
     /// <summary>
-    /// Strings that stay over the bound once trimmed: 400 of 1,000 characters are ≈ 105 KB clipped to 256 each; 100 of
-    /// 200 control characters are 120 KB of JSON (each written as six bytes) but too short to clip at all.
+    /// Many long strings, none big alone: 400 of 1,000 characters (≈ 400 KB), 100 of 200 control characters (120 KB of
+    /// JSON, each character written as six bytes). Every field is kept, clipped to an equal share; the list of cut paths
+    /// stops at its cap and counts the rest.
     /// </summary>
     [Theory]
     [InlineData(400, 1_000, 'a')]
     [InlineData(100, 200, '\u0001')]
-    public async Task Bounded_StringsThatStayOverTheBound_EndAsASummary(int count, int length, char character)
+    public async Task Bounded_ManyLongStrings_EachClippedToAShare_NoneLost(int count, int length, char character)
     {
         var record = new JsonObject();
         for (var i = 0; i < count; i++)
@@ -39,12 +40,14 @@ public sealed class RawObjectTests
 
         var (raw, trimmed) = await BoundAsync(record, 64 * 1024, RawObject.LargestFirst);
 
-        Assert.Equal(["$"], trimmed);
-        Assert.True(raw.GetProperty("truncated").GetBoolean());
+        Assert.True(Encoding.UTF8.GetByteCount(raw.GetRawText()) <= 64 * 1024);
+        Assert.Equal(count, raw.EnumerateObject().Count());
+        Assert.All(raw.EnumerateObject(), f => Assert.EndsWith("…", f.Value.GetString(), StringComparison.Ordinal));
+        Assert.Equal([.. Enumerable.Range(0, RawObject.MaxTrimmedPaths - 1).Select(i => $"field{i}"), $"+{count - RawObject.MaxTrimmedPaths + 1} more"], trimmed);
     }
 
     [Fact]
-    public async Task Bounded_ClippingEnough_TrimsTheLargestFirstAndNamesEachOnce()
+    public async Task Bounded_ClippingEnough_TrimsOnlyTheBigAndNamesEachOnceInDocumentOrder()
     {
         var record = new JsonObject
         {
@@ -56,10 +59,76 @@ public sealed class RawObjectTests
 
         var (raw, trimmed) = await BoundAsync(record, 8 * 1024, RawObject.LargestFirst);
 
-        Assert.Equal(["bigger", "big"], trimmed);
+        Assert.Equal(["big", "bigger"], trimmed);
         Assert.Equal("kept as it is", raw.GetProperty("small").GetString());
         Assert.Equal(1_000, raw.GetProperty("medium").GetString()!.Length);
         Assert.Equal(new string('c', 256) + "…", raw.GetProperty("bigger").GetString());
+    }
+
+    /// <summary>Forty levels deep, a small flag beside a big string at every level: the flags all survive, the strings are cut.</summary>
+    [Fact]
+    public async Task Bounded_DeepNesting_KeepsTheSmallFlagAtEveryLevel()
+    {
+        var root = new JsonObject();
+        var level = root;
+        for (var i = 0; i < 40; i++)
+        {
+            level["flag"] = i;
+            level["blob"] = new string('z', 4_000);
+            var next = new JsonObject();
+            level["next"] = next;
+            level = next;
+        }
+
+        var (raw, trimmed) = await BoundAsync(root, 64 * 1024, RawObject.LargestFirst);
+
+        Assert.True(raw.GetRawText().Length <= 64 * 1024);
+        var at = raw;
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(i, at.GetProperty("flag").GetInt32());
+            at = at.GetProperty("next");
+        }
+
+        Assert.NotNull(trimmed);
+        Assert.All(trimmed, p => Assert.Matches(@"^(next\.)*blob$|^\+\d+ more$", p));
+    }
+
+    /// <summary>An Okta record padded in debugContext.debugData: the actor, outcome and client stay.</summary>
+    [Fact]
+    public async Task Bounded_PaddedIdentityRecord_KeepsTheRecordsSmallFields()
+    {
+        var record = new JsonObject
+        {
+            ["uuid"] = "f2b0c2c4-0000-4000-8000-000000000001",
+            ["eventType"] = "user.session.start",
+            ["actor"] = new JsonObject { ["id"] = "00u1", ["alternateId"] = "mallory@example.com" },
+            ["outcome"] = new JsonObject { ["result"] = "SUCCESS" },
+            ["client"] = new JsonObject { ["ipAddress"] = "203.0.113.9", ["userAgent"] = new JsonObject { ["rawUserAgent"] = "curl/8" } },
+            ["debugContext"] = new JsonObject { ["debugData"] = new JsonObject { ["requestUri"] = "/api/v1/authn", ["pad"] = new string('d', 100_000) } },
+        };
+
+        var (raw, trimmed) = await BoundAsync(record, 64 * 1024, RawObject.LargestFirst);
+
+        Assert.Equal(["debugContext.debugData.pad"], trimmed);
+        Assert.Equal("mallory@example.com", raw.GetProperty("actor").GetProperty("alternateId").GetString());
+        Assert.Equal("SUCCESS", raw.GetProperty("outcome").GetProperty("result").GetString());
+        Assert.Equal("/api/v1/authn", raw.GetProperty("debugContext").GetProperty("debugData").GetProperty("requestUri").GetString());
+    }
+
+    /// <summary>An array of tiny numbers larger than the bound: its last elements are cut, each by its index.</summary>
+    [Fact]
+    public async Task Bounded_HugeArrayOfScalars_KeepsItsFirstElements_NamesTheCutByIndex()
+    {
+        var record = new JsonObject { ["id"] = "x", ["values"] = new JsonArray([.. Enumerable.Range(0, 30_000).Select(i => (JsonNode)(i % 10))]) };
+
+        var (raw, trimmed) = await BoundAsync(record, 16 * 1024, RawObject.LargestFirst);
+
+        Assert.True(raw.GetRawText().Length <= 16 * 1024);
+        var kept = raw.GetProperty("values").GetArrayLength();
+        Assert.InRange(kept, 7_000, 8_200);
+        Assert.Equal($"values[{kept}]", trimmed![0]);
+        Assert.Equal($"+{30_000 - kept - RawObject.MaxTrimmedPaths + 1} more", trimmed[^1]);
     }
 
     private static async Task<(JsonElement Raw, IReadOnlyList<string>? Trimmed)> BoundAsync(JsonObject value, int maxBytes, RawTrimPlan plan)

@@ -8,17 +8,16 @@ namespace ZtStream.Ingest.Sources.Falco;
 internal static class FalcoMapper
 {
     /// <summary>
-    /// Trimming an alert above the bound: the largest output fields first (never those naming the workload), then the
-    /// largest other members (the rendered output line before anything else), never the rule, priority, time or tags.
+    /// Trimming an alert above the bound: whatever is big goes first (the rendered output line, long output fields), never
+    /// the rule, priority, time or tags, nor the output fields naming the workload.
     /// </summary>
     internal static readonly RawTrimPlan RawPlan = new(
         Drop: [],
-        Summarise: [],
-        Shrink: ["output_fields"],
         Keep: new HashSet<string>(StringComparer.Ordinal)
         {
-            "rule", "priority", "time", "source", "tags", "hostname", "uuid", "output_fields",
-            "k8s.pod.name", "k8s.ns.name", "container.id", "container.name", "container.image.repository", "container.image.tag", "evt.time",
+            "rule", "priority", "time", "source", "tags", "hostname", "uuid",
+            "output_fields.k8s.pod.name", "output_fields.k8s.ns.name", "output_fields.container.id", "output_fields.container.name",
+            "output_fields.container.image.repository", "output_fields.container.image.tag", "output_fields.evt.time",
         });
 
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)

@@ -18,19 +18,20 @@ internal static class K8sAuditMapper
     private const string ExtraNodeName = "authentication.kubernetes.io/node-name";
 
     /// <summary>
-    /// Trimming an audit event above the bound: field-ownership bookkeeping first, then the response object (mostly the
-    /// request echoed with status), then the request object; then the largest other members, never the request's identity
-    /// (who, what, where, outcome, when).
+    /// Trimming an audit event above the bound: field-ownership bookkeeping goes first; then whatever is big, at any depth
+    /// (a padded annotation, a ConfigMap's data, a long env value), never the request's identity (who, what, where,
+    /// outcome, when), so a padded object keeps its small, security-relevant fields.
     /// </summary>
     internal static readonly RawTrimPlan RawPlan = new(
         Drop: ["requestObject.metadata.managedFields", "responseObject.metadata.managedFields"],
-        Summarise: ["responseObject", "requestObject"],
-        Shrink: [],
         Keep: new HashSet<string>(StringComparer.Ordinal)
         {
             "kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser", "sourceIPs",
             "userAgent", "objectRef", "responseStatus", "requestReceivedTimestamp", "stageTimestamp",
         });
+
+    /// <summary>The request and response objects kept as attributes: the same trimming, without the audit event's identity.</summary>
+    private static readonly RawTrimPlan BodyPlan = new(Drop: ["metadata.managedFields"], Keep: new HashSet<string>(StringComparer.Ordinal));
 
     /// <summary>The cluster a managed cluster's envelope names (AKS resource id, EKS log group, GKE resource label).</summary>
     public const string ClusterAttribute = "k8s.cluster";
@@ -164,12 +165,12 @@ internal static class K8sAuditMapper
 
         if (e.Child("requestObject") is { } requestObject)
         {
-            attributes["k8s.request_object"] = JsonFields.Bounded(requestObject, options.MaxObjectBytes);
+            attributes["k8s.request_object"] = RawObject.Bounded(requestObject, options.MaxObjectBytes, BodyPlan, out _);
         }
 
         if (e.Child("responseObject") is { } responseObject)
         {
-            attributes["k8s.response_object"] = JsonFields.Bounded(responseObject, options.MaxObjectBytes);
+            attributes["k8s.response_object"] = RawObject.Bounded(responseObject, options.MaxObjectBytes, BodyPlan, out _);
         }
 
         var objectRef = e.Child("objectRef");

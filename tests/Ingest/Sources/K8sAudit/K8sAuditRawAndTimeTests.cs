@@ -110,28 +110,28 @@ public sealed class K8sAuditRawAndTimeTests
     }
 
     [Fact]
-    public void Map_HugeBodies_ResponseThenRequestSummarised_IdentityKept()
+    public void Map_HugeBodies_TheBigValuesAreClippedLargestFirstUntilItFits_SmallFieldsAndTheIdentityKept()
     {
         var e = Event("big-2");
         var blob = new string('x', 40_000);
-        e["requestObject"] = new JsonObject { ["kind"] = "ConfigMap", ["data"] = new JsonObject { ["a"] = blob } };
+        e["requestObject"] = new JsonObject { ["kind"] = "ConfigMap", ["data"] = new JsonObject { ["a"] = blob, ["mode"] = "0600" } };
         e["responseObject"] = new JsonObject { ["kind"] = "ConfigMap", ["data"] = new JsonObject { ["a"] = blob, ["b"] = blob } };
 
         var mapped = Assert.Single(K8sAuditMapper.Map(Bytes(e), new SourceMapOptions(MaxRawBytes: 64 * 1024)).Events);
 
         var raw = mapped.Raw!.Value;
-        var response = raw.GetProperty("responseObject");
-        Assert.True(response.GetProperty("truncated").GetBoolean());
-        Assert.Equal("ConfigMap", response.GetProperty("kind").GetString());
-        Assert.True(response.GetProperty("bytes").GetInt64() > 80_000);
-        Assert.Equal(blob, raw.GetProperty("requestObject").GetProperty("data").GetProperty("a").GetString());
-        Assert.Equal(["responseObject"], mapped.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
+        Assert.True(raw.GetRawText().Length <= 64 * 1024);
+        Assert.Equal("ConfigMap", raw.GetProperty("responseObject").GetProperty("kind").GetString());
+        Assert.Equal("0600", raw.GetProperty("requestObject").GetProperty("data").GetProperty("mode").GetString());
+        Assert.Equal(new string('x', 256) + "…", raw.GetProperty("requestObject").GetProperty("data").GetProperty("a").GetString());
+        Assert.Equal(blob, raw.GetProperty("responseObject").GetProperty("data").GetProperty("b").GetString());
+        Assert.Equal(["requestObject.data.a", "responseObject.data.a"], mapped.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
 
-        var smaller = Assert.Single(K8sAuditMapper.Map(Bytes(e), new SourceMapOptions(MaxRawBytes: 8 * 1024)).Events);
-        Assert.True(smaller.Raw!.Value.GetProperty("requestObject").GetProperty("truncated").GetBoolean());
+        var smaller = Assert.Single(K8sAuditMapper.Map(Bytes(e), new SourceMapOptions(MaxRawBytes: 4 * 1024)).Events);
+        Assert.True(smaller.Raw!.Value.GetRawText().Length <= 4 * 1024);
+        Assert.Equal("0600", smaller.Raw.Value.GetProperty("requestObject").GetProperty("data").GetProperty("mode").GetString());
         Assert.Equal("system:serviceaccount:payments:ledger", smaller.Raw.Value.GetProperty("user").GetProperty("username").GetString());
         Assert.Equal("secrets", smaller.Raw.Value.GetProperty("objectRef").GetProperty("resource").GetString());
-        Assert.Equal(["responseObject", "requestObject"], smaller.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
     }
 
     [Fact]
