@@ -60,12 +60,15 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             yield return await Guard("kubernetes", drivers.Kubernetes.Host?.ToString() ?? drivers.Kubernetes.KubeconfigPath ?? "in-cluster", ct => KubernetesAsync(drivers.Kubernetes, ct), cancellationToken);
         }
 
-        // Pub/Sub push tokens are verified against their JWKS (Google's by default): an egress that cannot reach it refuses GKE's pushes with 503.
+        // Signed tokens are verified against their signers' JWKS (Google's for Pub/Sub push by default; each Shared
+        // Signals transmitter's): an egress that cannot reach one refuses that sender's tokens with 503.
         var pubSub = Bind<PubSubPushOptions>(PubSubPushOptions.Section);
-        foreach (var uri in pubSub.Sources.Values.Select(s => s.JwksUri).Distinct())
+        var ssf = Bind<Ingest.SharedSignals.SsfReceiverOptions>(Ingest.SharedSignals.SsfReceiverOptions.Section);
+        var signers = pubSub.Sources.Select(s => (Uri: s.Value.JwksUri, Who: $"pubsub push {s.Key}"))
+            .Concat(ssf.Transmitters.Where(t => t.Value.JwksUri is not null).Select(t => (Uri: t.Value.JwksUri!, Who: $"ssf transmitter {t.Key}")));
+        foreach (var keys in signers.GroupBy(s => s.Uri))
         {
-            var sources = string.Join(", ", pubSub.Sources.Where(s => s.Value.JwksUri == uri).Select(s => s.Key));
-            yield return await Guard("signing keys", $"{uri} (pubsub push {sources})", ct => SigningKeysAsync(uri, ct), cancellationToken);
+            yield return await Guard("signing keys", $"{keys.Key} ({string.Join(", ", keys.Select(s => s.Who))})", ct => SigningKeysAsync(keys.Key, ct), cancellationToken);
         }
 
         var notifications = Bind<NotificationOptions>(NotificationOptions.Section);

@@ -69,25 +69,39 @@ public sealed class CheckCommandTests(KafkaFixture kafka, PostgresFixture postgr
     }
 
     [Fact]
-    public async Task Check_PubSubPushSigningKeys_OkWherePublishedAndFailWhereRefused()
+    public async Task Check_SigningKeys_OfPubSubPushAndSharedSignals_OkWherePublishedAndFailWhereRefused()
     {
         var ct = Ct;
         await using var google = await TestTransmitter.StartAsync("https://accounts.google.com");
+        await using var okta = await TestTransmitter.StartAsync("https://acme.okta.example");
         var refused = LocalProcess.FreePort().ToString(CultureInfo.InvariantCulture);
 
         var (code, output) = await CheckAsync(
             ["--set", "Ingest:PubSubPush:Sources:gke-prod:ServiceAccounts:0=push@prod.iam.gserviceaccount.com",
              "--set", $"Ingest:PubSubPush:Sources:gke-prod:JwksUri={google.JwksUri}",
              "--set", "Ingest:PubSubPush:Sources:gke-dev:ServiceAccounts:0=push@dev.iam.gserviceaccount.com",
-             "--set", $"Ingest:PubSubPush:Sources:gke-dev:JwksUri=http://127.0.0.1:{refused}/certs"],
+             "--set", $"Ingest:PubSubPush:Sources:gke-dev:JwksUri=http://127.0.0.1:{refused}/certs",
+             .. Transmitter("okta", okta.Issuer, okta.JwksUri.ToString()),
+             .. Transmitter("caep-lab", "https://caep.lab.example", $"http://127.0.0.1:{refused}/jwks")],
             ct);
 
         Assert.True(code == 1, output);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         Assert.Contains($"ok    signing keys   {google.JwksUri} (pubsub push gke-prod): 1 signing key(s) published", lines);
+        Assert.Contains($"ok    signing keys   {okta.JwksUri} (ssf transmitter okta): 1 signing key(s) published", lines);
         Assert.Contains(lines, l => l.StartsWith($"FAIL  signing keys   http://127.0.0.1:{refused}/certs (pubsub push gke-dev)", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith($"FAIL  signing keys   http://127.0.0.1:{refused}/jwks (ssf transmitter caep-lab)", StringComparison.Ordinal));
         Assert.Equal(1, google.JwksFetches);
+        Assert.Equal(1, okta.JwksFetches);
     }
+
+    private static string[] Transmitter(string name, string issuer, string jwks) =>
+    [
+        "--set", $"Ingest:Ssf:Transmitters:{name}:Issuer={issuer}",
+        "--set", $"Ingest:Ssf:Transmitters:{name}:JwksUri={jwks}",
+        "--set", $"Ingest:Ssf:Transmitters:{name}:Audience=https://ztstream.example/ssf",
+        "--set", $"Ingest:Ssf:Transmitters:{name}:AllowHttp=true",
+    ];
 
     private static string[] Email(int port) =>
     [
