@@ -43,6 +43,10 @@ internal static class RawObject
     /// <summary>A member given less room than this is cut rather than trimmed inside: the remnant would tell nothing.</summary>
     private const long MinShare = 64;
 
+    /// <summary>Bytes the JSON writer writes as they are (never escaped by its default encoder): these are measured, not written.</summary>
+    private static readonly SearchValues<byte> Plain =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 -./:_,;=@#$%()*[]{}!?^|~"u8);
+
     public static JsonElement Bounded(JsonElement value, int maxBytes, RawTrimPlan plan, out IReadOnlyList<string>? trimmed)
     {
         trimmed = null;
@@ -120,6 +124,9 @@ internal static class RawObject
 
         public bool Changed { get; set; }
 
+        /// <summary>Its cut is already named in <c>raw.trimmed</c>.</summary>
+        public bool Named { get; set; }
+
         /// <summary>The string's clipped text, once clipped.</summary>
         public string? Clipped { get; set; }
 
@@ -138,7 +145,6 @@ internal static class RawObject
         private readonly Utf8JsonWriter measurer = new(new ArrayBufferWriter<byte>());
         private readonly List<Sized> strings = [];
         private readonly List<string> cut = [];
-        private readonly HashSet<string> named = new(StringComparer.Ordinal);
         private int more;
         private int order;
 
@@ -163,7 +169,7 @@ internal static class RawObject
                     break;
                 }
 
-                var text = Clip(leaf.Value.GetString()!, ClippedStringLength);
+                var text = Clip(Head(leaf.Value), ClippedStringLength);
                 var size = Written(text);
                 if (size >= leaf.Size)
                 {
@@ -182,7 +188,7 @@ internal static class RawObject
 
             foreach (var leaf in clipped.OrderBy(l => l.Order))
             {
-                Name(leaf.Path);
+                Name(leaf);
             }
 
             Resize(root);
@@ -196,16 +202,21 @@ internal static class RawObject
             return output;
         }
 
-        private void Name(string path)
+        /// <summary>Names a cut once; its path is built only while the list has room, so cutting thousands of labels stays cheap.</summary>
+        private void Name(Sized node)
         {
-            if (!named.Add(path))
+            if (!node.Named)
             {
-                return;
+                node.Named = true;
+                Name(null, node);
             }
+        }
 
+        private void Name(string? path, Sized? node)
+        {
             if (cut.Count < MaxTrimmedPaths - 1)
             {
-                cut.Add(path);
+                cut.Add(path ?? node!.Path);
             }
             else
             {
@@ -242,7 +253,7 @@ internal static class RawObject
                     var child = tracked ? (path!.Length == 0 ? property.Name : path + "." + property.Name) : null;
                     if (child is not null && plan.Drop.Contains(child))
                     {
-                        Name(child);
+                        Name(child, null);
                         node.Changed = true;
                         continue;
                     }
@@ -252,7 +263,7 @@ internal static class RawObject
                         Keeps = child is not null && prefixes.Contains(child),
                     };
                     Measure(member, child);
-                    member.Overhead = Written(property.Name) + 1 + (members.Count == 0 ? 0 : 1);
+                    member.Overhead = Written(property) + 1 + (members.Count == 0 ? 0 : 1);
                     members.Add(member);
                     size += member.Cost;
                     node.Changed |= member.Changed;
@@ -316,7 +327,7 @@ internal static class RawObject
                     }
 
                     text = Clip(text, low);
-                    Name(node.Path);
+                    Name(node);
                 }
 
                 writer.WriteStringValue(text);
@@ -340,7 +351,7 @@ internal static class RawObject
                 var inner = Math.Min(room[member.Index], member.Cost) - member.Overhead;
                 if (!CanShrinkTo(member, inner))
                 {
-                    Name(member.Path);
+                    Name(member);
                     continue;
                 }
 
@@ -433,6 +444,18 @@ internal static class RawObject
             _ => false,
         };
 
+        /// <summary>
+        /// At least the string's first 256 characters (all of it when shorter), without decoding a padded value whole:
+        /// 1,024 bytes of unescaped UTF-8 hold more than 256 complete characters, so a character cut at the end is never among them.
+        /// </summary>
+        private static string Head(JsonElement value)
+        {
+            var raw = JsonMarshal.GetRawUtf8Value(value)[1..^1];
+            return raw.Length <= 4 * ClippedStringLength || raw.Contains((byte)'\\')
+                ? value.GetString()!
+                : Encoding.UTF8.GetString(raw[..(4 * ClippedStringLength)]);
+        }
+
         /// <summary>The first <paramref name="length"/> characters (at most) and "…", never splitting a surrogate pair.</summary>
         private static string Clip(string text, int length)
         {
@@ -453,12 +476,35 @@ internal static class RawObject
             return scratch.WrittenCount;
         }
 
+        /// <summary>
+        /// A value's size as the writer writes it: a number or literal as received; a string as received when it holds only
+        /// characters the writer never escapes (the common case, and a padded value's: no need to write 80 KiB to measure
+        /// it); any other string by writing it.
+        /// </summary>
         private long Written(JsonElement value)
         {
-            Reset();
-            value.WriteTo(measurer);
-            measurer.Flush();
-            return scratch.WrittenCount;
+            var raw = JsonMarshal.GetRawUtf8Value(value);
+            if (value.ValueKind != JsonValueKind.String || raw[1..^1].ContainsAnyExcept(Plain))
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                {
+                    return raw.Length;
+                }
+
+                Reset();
+                value.WriteTo(measurer);
+                measurer.Flush();
+                return scratch.WrittenCount;
+            }
+
+            return raw.Length;
+        }
+
+        /// <summary>A property name's size, quoted, the same way.</summary>
+        private long Written(JsonProperty property)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            return raw.ContainsAnyExcept(Plain) ? Written(property.Name) : raw.Length + 2;
         }
 
         private void Reset()

@@ -24,12 +24,15 @@ public sealed class RawObjectTests
 
     /// <summary>
     /// Many long strings, none big alone: 400 of 1,000 characters (≈ 400 KB), 100 of 200 control characters (120 KB of
-    /// JSON, each character written as six bytes). Every field is kept, clipped to an equal share; the list of cut paths
+    /// JSON, each character written as six bytes), 100 of 1,000 characters the writer escapes (an HTML-sensitive "&lt;",
+    /// a non-ASCII "é": six bytes each, though "é" is two bytes of UTF-8 as received). Every field is kept, clipped to an equal share; the list of cut paths
     /// stops at its cap and counts the rest.
     /// </summary>
     [Theory]
     [InlineData(400, 1_000, 'a')]
     [InlineData(100, 200, '\u0001')]
+    [InlineData(100, 1_000, '<')]
+    [InlineData(100, 1_000, 'é')]
     public async Task Bounded_ManyLongStrings_EachClippedToAShare_NoneLost(int count, int length, char character)
     {
         var record = new JsonObject();
@@ -42,6 +45,7 @@ public sealed class RawObjectTests
 
         Assert.True(Encoding.UTF8.GetByteCount(raw.GetRawText()) <= 64 * 1024);
         Assert.Equal(count, raw.EnumerateObject().Count());
+        Assert.All(raw.EnumerateObject(), f => Assert.StartsWith(new string(character, 8), f.Value.GetString(), StringComparison.Ordinal));
         Assert.All(raw.EnumerateObject(), f => Assert.EndsWith("…", f.Value.GetString(), StringComparison.Ordinal));
         Assert.Equal([.. Enumerable.Range(0, RawObject.MaxTrimmedPaths - 1).Select(i => $"field{i}"), $"+{count - RawObject.MaxTrimmedPaths + 1} more"], trimmed);
     }
