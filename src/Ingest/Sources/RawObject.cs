@@ -37,6 +37,9 @@ internal static class RawObject
     /// <summary><c>raw.trimmed</c> names at most this many paths; past it, a last entry says how many more were cut.</summary>
     internal const int MaxTrimmedPaths = 64;
 
+    /// <summary>A path named in <c>raw.trimmed</c> keeps at most this many characters, then "…".</summary>
+    internal const int MaxPathLength = 512;
+
     /// <summary>A clipped string keeps at most this many characters, then "…".</summary>
     private const int ClippedStringLength = 256;
 
@@ -216,7 +219,10 @@ internal static class RawObject
         {
             if (cut.Count < MaxTrimmedPaths - 1)
             {
-                cut.Add(path ?? node!.Path);
+                // A key is the sender's (an invalid annotation key is logged before the API server refuses it): a path
+                // longer than this is clipped, or one huge key would make raw.trimmed itself overflow the attributes.
+                path ??= node!.Path;
+                cut.Add(path.Length <= MaxPathLength ? path : string.Concat(path.AsSpan(0, MaxPathLength), "…"));
             }
             else
             {

@@ -120,6 +120,19 @@ public sealed class RawObjectTests
         Assert.Equal("/api/v1/authn", raw.GetProperty("debugContext").GetProperty("debugData").GetProperty("requestUri").GetString());
     }
 
+    /// <summary>A member whose key alone is over the bound is cut, and its path is clipped so raw.trimmed stays small.</summary>
+    [Fact]
+    public async Task Bounded_HugeKey_TheMemberIsCut_ItsPathClipped()
+    {
+        var key = new string('k', 100_000);
+        var record = new JsonObject { ["id"] = "x", ["details"] = new JsonObject { ["reason"] = "ok", [key] = 1 } };
+
+        var (raw, trimmed) = await BoundAsync(record, 16 * 1024, RawObject.LargestFirst);
+
+        Assert.Equal("ok", raw.GetProperty("details").GetProperty("reason").GetString());
+        Assert.Equal(["details." + key[..(RawObject.MaxPathLength - "details.".Length)] + "…"], trimmed);
+    }
+
     /// <summary>An array of tiny numbers larger than the bound: its last elements are cut, each by its index.</summary>
     [Fact]
     public async Task Bounded_HugeArrayOfScalars_KeepsItsFirstElements_NamesTheCutByIndex()
