@@ -78,6 +78,42 @@ public sealed class PaddedObjectDetectionTests
     }
 
     /// <summary>
+    /// The one padding trimming cannot see through: 3,000 tiny containers with the privileged one last. The array is the
+    /// padding, its largest elements are cut whole, and the privileged container with them; k8s-container-cut-from-record
+    /// alerts on that (high) where the spec rules cannot.
+    /// </summary>
+    [Fact]
+    public void ThousandsOfTinyContainers_TheCutContainerAlertsInsteadOfTheSpecRules()
+    {
+        var pod = PaddedAudit.PrivilegedPod(Padding.HugeAnnotation);
+        pod["metadata"]!.AsObject().Remove("annotations");
+        var containers = pod["spec"]!["containers"]!.AsArray();
+        for (var i = 0; i < 3_000; i++)
+        {
+            containers.Insert(i, new JsonObject { ["name"] = $"c{i}", ["image"] = "a" });
+        }
+
+        var e = Mapped(PaddedAudit.Event("create", "pods", null, "team-a", "debug", "mallory@example.com", pod));
+        var rule = One("k8s-container-cut-from-record");
+
+        var explanation = new RuleDetector(new RuleSetHolder(new RuleSet([rule]))).Match(rule, new RuleEvent(e));
+
+        var kept = e.Raw!.Value.GetProperty("requestObject").GetProperty("spec").GetProperty("containers").EnumerateArray();
+        Assert.DoesNotContain(kept, c => c.GetProperty("name").GetString() == "shell");
+        Assert.False(One("k8s-privileged-container").Matches(e));
+        Assert.NotNull(explanation);
+        Assert.Contains("requestObject.spec.containers[", explanation, StringComparison.Ordinal);
+        Assert.True(One("k8s-padded-request-object").Matches(e));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paddings))]
+    public void ContainerCutRule_DoesNotFireWhereTrimmingKeptEveryContainer(Padding padding)
+    {
+        Assert.False(One("k8s-container-cut-from-record").Matches(Mapped(PaddedAudit.PrivilegedPodCreated(padding))));
+    }
+
+    /// <summary>
     /// Big but benign: a 100 KiB ConfigMap (not a workload: out of the rule's scope by design), an ordinary pod that fits,
     /// and a padded pod whose only cut was the response's echo.
     /// </summary>
