@@ -1,6 +1,7 @@
 using ZtStream.Verifier.Explanation;
 using ZtStream.Verifier.Rules.Aggregation;
 using ZtStream.Verifier.Rules.Detection;
+using ZtStream.Verifier.Rules.Falco;
 using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Rules;
@@ -23,6 +24,9 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     public AggregationBook Aggregations { get; } = new();
 
+    /// <summary>The okta plugin's MFA counts: like the aggregations, the engine's, so a rule reload keeps them.</summary>
+    public FalcoOktaMfaCounts OktaMfa { get; } = new();
+
     public RuleSetHolder Rules => rules;
 
     public void Evaluate(AccessEvent e, List<Contribution> output)
@@ -33,7 +37,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             return;
         }
 
-        var re = new RuleEvent(e);
+        var re = new RuleEvent(e) { OktaMfa = OktaMfa };
         var first = output.Count;
         foreach (var rule in candidates)
         {

@@ -12,6 +12,9 @@ internal sealed class RuleEvent(AccessEvent e)
 
     public AccessEvent Event { get; } = e;
 
+    /// <summary>The scoring engine's okta MFA counts (detection state beside its aggregations); none outside an engine.</summary>
+    public Falco.FalcoOktaMfaCounts? OktaMfa { get; init; }
+
     /// <summary>The source's original object, if kept.</summary>
     public JsonElement? Raw => Event.Raw;
 

@@ -28,8 +28,9 @@ internal sealed class ScoringEngine
 {
     // Each format appends to the one before, which is still read (without what it lacks): 2 adds the rules'
     // aggregation state after the recent ids, 3 the runtime links after that, 4 the principals' authentication state
-    // after that, 5 the alert-flood alerts after those.
-    private const int CheckpointFormat = 5;
+    // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those.
+    private const int CheckpointFormat = 6;
+    private const int CheckpointFormatWithoutOktaMfa = 5;
     private const int CheckpointFormatWithoutFloods = 4;
     private const int CheckpointFormatWithoutAuthentication = 3;
     private const int CheckpointFormatWithoutLinks = 2;
@@ -381,6 +382,7 @@ internal sealed class ScoringEngine
         }
 
         alerts.WriteFloods(w);
+        rules.OktaMfa.Write(w);
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -467,9 +469,18 @@ internal sealed class ScoringEngine
             }
         }
 
-        if (format >= CheckpointFormat)
+        if (format >= CheckpointFormatWithoutOktaMfa)
         {
             alerts.ReadFloods(r);
+        }
+
+        if (format >= CheckpointFormat)
+        {
+            rules.OktaMfa.Read(r);
+        }
+        else
+        {
+            rules.OktaMfa.Clear();
         }
     }
 

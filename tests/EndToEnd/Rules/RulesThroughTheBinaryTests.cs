@@ -251,6 +251,39 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.StartsWith("Too many failed MFA in last 5min: A user has failed MFA too many times in last 5min (user='Mia Mfa' last_reason='INVALID_CREDENTIALS' countLast300=3) (rule ", mfaText, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task FalcoOktaMfaCounts_SurviveARestart_TheThirdDeniedPushInANewProcessRaisingTheAlert()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "falco-mfa")).FullName;
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "TestData", "okta_rules.plugins-HEAD.yaml"), Path.Combine(rules, "okta_rules.yaml"));
+        var db = Path.Combine(processes.Folder.FullName, "zt-mfa.db");
+        string[] threshold = ["--set", "Verifier:AlertThreshold=25"];
+        using var pipeline = await StartPipelineAsync("run-1", "okta-prod", rules, db, ct, threshold);
+        var (run, key, http, api) = pipeline;
+        const string Login = "pia.push@example.org";
+        const string Rule = "Too many denied MFA Pushes in last 5min";
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-3);
+
+        // Two denied pushes, then the same actor locked out: once the lock-out's alert is there, both pushes were scored.
+        await Post(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 2).Select(i =>
+            OktaLog("user.mfa.okta_verify.deny_push", Login, "00u7pia", t0.AddSeconds(40 * i), "FAILURE", "User rejected Okta push verify"))) + "]", ct);
+        await Post(http, "/v1/sources/okta", "[" + OktaLog("user.account.lock", Login, "00u7pia", t0.AddSeconds(60), "FAILURE", "LOCKED_OUT") + "]", ct);
+        await WaitForRuleAlert(api, Login, "User has been locked out in OKTA", ct);
+        var before = await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(Login)}&limit=50", UriKind.Relative), ct);
+        Assert.DoesNotContain(Rule, before, StringComparison.Ordinal);
+
+        // The counts survive a restart: the third push, posted to a new process on the same store, is the third counted.
+        await run.TerminateAsync();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        var restarted = await StartAsync("run-2", rules, db, ct, threshold);
+        using var http2 = ZtStreamApi.Client(restarted.Url, key);
+        using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
+        await Post(http2, "/v1/sources/okta", "[" + OktaLog("user.mfa.okta_verify.deny_push", Login, "00u7pia", t0.AddSeconds(80), "FAILURE", "User rejected Okta push verify") + "]", ct);
+        var (_, text) = await ZtStreamApi.WaitForReasonAsync(api2, Login, "rule", Rule, ct);
+        Assert.StartsWith(Rule + ": A user has denied too many MFA pushes in last 5min (user='Pia Push' reason='User rejected Okta push verify' countLast300=3) (rule ", text, StringComparison.Ordinal);
+    }
+
     /// <summary>An Okta System Log LogEvent as Okta's API reference shows one.</summary>
     private static string OktaLog(string eventType, string login, string id, DateTimeOffset at, string result, string reason)
     {

@@ -1,9 +1,10 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 5) one whose rule state, runtime links,
-/// authentication state and flood alerts are empty: each format appends to the one before, so format 4 ends after the
-/// authentication state, format 3 after the runtime links, format 2 after the rule state, format 1 after the recent ids.
+/// Writes a checkpoint as an older engine did, from a current (format 6) one whose rule state, runtime links,
+/// authentication state, flood alerts and okta MFA counts are empty: each format appends to the one before, so format 5
+/// ends after the flood alerts, format 4 after the authentication state, format 3 after the runtime links, format 2
+/// after the rule state, format 1 after the recent ids.
 /// </summary>
 internal static class CheckpointFormats
 {
@@ -14,6 +15,9 @@ internal static class CheckpointFormats
     private const int EmptyAuthenticationBytes = 4;
     private const int EmptyFloodsBytes = 4;
 
+    // No okta MFA counts: the number of kinds (2), then no actor for either.
+    private static readonly byte[] EmptyOktaMfa = [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
     public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
 
     public static byte[] AsFormat(byte[] current, int format)
@@ -22,11 +26,14 @@ internal static class CheckpointFormats
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(5, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(6, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
+        Assert.Equal(EmptyOktaMfa, bytes[^EmptyOktaMfa.Length..]);
+        bytes = bytes[..^EmptyOktaMfa.Length];
 
         var cut = format switch
         {
+            5 => 0,
             4 => EmptyFloodsBytes,
             3 => EmptyFloodsBytes + EmptyAuthenticationBytes,
             2 => EmptyFloodsBytes + EmptyAuthenticationBytes + EmptyLinksBytes,

@@ -21,7 +21,11 @@ internal static partial class FalcoFieldCatalog
         void Target(string name, string type, string member) =>
             f[name] = new Spec(Arg.None, (t, _, _, slots) => new FalcoOktaTargetField(t, slots, type, member), okta);
         void Mfa(string name) =>
-            f[name] = new Spec(Arg.RequiredIndex, (t, _, seconds, slots) => new FalcoOktaMfaField(t, slots.OktaMfa, seconds), okta);
+            f[name] = new Spec(Arg.RequiredIndex, (t, _, seconds, slots) =>
+            {
+                slots.UseOktaMfa();
+                return new FalcoOktaMfaField(t, seconds);
+            }, okta);
 
         f["okta.app"] = new Spec(Arg.None, (t, _, _, slots) => new FalcoComputedField(t, OktaApp(slots)), okta);
         Path("okta.evt.type", "eventType");

@@ -18,8 +18,10 @@ internal enum FalcoOktaMfaKind
 /// event. On an event of either type, both fields are the number of that type's events of its actor in the <c>s</c>
 /// seconds up to it (strictly after its time minus <c>s</c>, the current event included): the plugin looks the count
 /// up by the current event's key whichever of the two fields is asked. Bounded: each type remembers at most
-/// <see cref="DefaultMaxActors"/> actors and evicts the least recently seen. One per loaded rule set, shared by its
-/// rules; every Okta event is recorded once, whichever rules read it. Thread-safe.
+/// <see cref="DefaultMaxActors"/> actors and evicts the least recently seen. Detection state like the aggregations':
+/// one per scoring engine (its <see cref="RuleDetector"/>), kept across rule reloads and written to and read from the
+/// engine's checkpoint, so an MFA-fatigue run that straddles a deploy or a rule edit is counted whole. Every Okta
+/// event is recorded once per rule set, whichever rules read it. Thread-safe.
 /// </summary>
 internal sealed class FalcoOktaMfaCounts
 {
@@ -38,15 +40,11 @@ internal sealed class FalcoOktaMfaCounts
     private readonly Lock gate = new();
     private readonly Store[] stores;
 
-    public FalcoOktaMfaCounts(int recordedSlot, int maxActors = DefaultMaxActors, int maxPerActor = DefaultMaxPerActor, TimeSpan? expiry = null)
+    public FalcoOktaMfaCounts(int maxActors = DefaultMaxActors, int maxPerActor = DefaultMaxPerActor, TimeSpan? expiry = null)
     {
-        RecordedSlot = recordedSlot;
         var ticks = (expiry ?? DefaultExpiry).Ticks;
         stores = [new Store(maxActors, maxPerActor, ticks), new Store(maxActors, maxPerActor, ticks)];
     }
-
-    /// <summary>The event-cache slot that says the current event has been recorded.</summary>
-    public int RecordedSlot { get; }
 
     /// <summary>How many actors <paramref name="kind"/> remembers now.</summary>
     public int Actors(FalcoOktaMfaKind kind)
@@ -77,17 +75,20 @@ internal sealed class FalcoOktaMfaCounts
             : null;
     }
 
-    /// <summary>Records the event if it is an MFA failure or denied push; once per event and rule set (the event cache remembers).</summary>
-    public void Observe(in FalcoEvent e)
+    /// <summary>
+    /// Records the event if it is an MFA failure or denied push; once per event and rule set (the event cache's
+    /// <paramref name="recordedSlot"/> remembers).
+    /// </summary>
+    public void Observe(in FalcoEvent e, int recordedSlot)
     {
         if (e.Cache is { } cache)
         {
-            if (cache.States[RecordedSlot] != FalcoEventCache.Unknown)
+            if (cache.States[recordedSlot] != FalcoEventCache.Unknown)
             {
                 return;
             }
 
-            cache.States[RecordedSlot] = FalcoEventCache.Yes;
+            cache.States[recordedSlot] = FalcoEventCache.Yes;
         }
 
         // Recording the same event again changes nothing: times are kept once, as the plugin keeps them.
@@ -142,6 +143,55 @@ internal sealed class FalcoOktaMfaCounts
             : Encoding.UTF8.GetString(utf8);
     }
 
+    public void Clear()
+    {
+        lock (gate)
+        {
+            foreach (var store in stores)
+            {
+                store.Clear();
+            }
+        }
+    }
+
+    /// <summary>Per kind: the actors, least recently seen first, each with its last recorded time and its times in order.</summary>
+    public void Write(BinaryWriter w)
+    {
+        lock (gate)
+        {
+            w.Write(stores.Length);
+            foreach (var store in stores)
+            {
+                store.Write(w);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Restores what <see cref="Write"/> wrote, within this instance's bounds (a checkpoint written under larger ones
+    /// keeps the most recently seen actors and the newest times). Malformed content is an <see cref="InvalidDataException"/>.
+    /// </summary>
+    public void Read(BinaryReader r)
+    {
+        lock (gate)
+        {
+            foreach (var store in stores)
+            {
+                store.Clear();
+            }
+
+            var kinds = r.ReadInt32();
+            if (kinds < 0 || kinds > stores.Length)
+            {
+                throw new InvalidDataException($"okta MFA counts: {kinds} kinds, expected at most {stores.Length}");
+            }
+
+            for (var k = 0; k < kinds; k++)
+            {
+                stores[k].Read(r);
+            }
+        }
+    }
 
     private sealed class Actor(string id)
     {
@@ -160,6 +210,70 @@ internal sealed class FalcoOktaMfaCounts
         private readonly LinkedList<Actor> recency = new();
 
         public int Count => actors.Count;
+
+        public void Clear()
+        {
+            actors.Clear();
+            recency.Clear();
+        }
+
+        public void Write(BinaryWriter w)
+        {
+            w.Write(actors.Count);
+            for (var node = recency.Last; node is not null; node = node.Previous)
+            {
+                var actor = node.Value;
+                w.Write(actor.Id);
+                w.Write(actor.LastRecorded);
+                w.Write(actor.Times.Count);
+                foreach (var t in actor.Times)
+                {
+                    w.Write(t);
+                }
+            }
+        }
+
+        /// <summary>Actors come least recently seen first, so each read one is the most recent so far, as when recorded.</summary>
+        public void Read(BinaryReader r)
+        {
+            var n = r.ReadInt32();
+            if (n < 0)
+            {
+                throw new InvalidDataException($"okta MFA counts: {n} actors");
+            }
+
+            for (var i = 0; i < n; i++)
+            {
+                var actor = new Actor(r.ReadString()) { LastRecorded = r.ReadInt64() };
+                var times = r.ReadInt32();
+                if (times < 0)
+                {
+                    throw new InvalidDataException($"okta MFA counts: {times} times for actor {i}");
+                }
+
+                for (var t = 0; t < times; t++)
+                {
+                    actor.Times.Add(r.ReadInt64());
+                }
+
+                if (actor.Times.Count > maxPerActor)
+                {
+                    actor.Times.RemoveRange(0, actor.Times.Count - maxPerActor);
+                }
+
+                if (actors.Remove(actor.Id, out var duplicate))
+                {
+                    recency.Remove(duplicate);
+                }
+                else if (actors.Count >= maxActors)
+                {
+                    actors.Remove(recency.Last!.Value.Id);
+                    recency.RemoveLast();
+                }
+
+                actors[actor.Id] = recency.AddFirst(actor);
+            }
+        }
 
         private Dictionary<string, LinkedListNode<Actor>>.AlternateLookup<ReadOnlySpan<char>> ById => actors.GetAlternateLookup<ReadOnlySpan<char>>();
 
@@ -234,13 +348,14 @@ internal sealed class FalcoOktaMfaCounts
 
 /// <summary>
 /// <c>okta.mfa.failure.countlast[seconds]</c> and <c>okta.mfa.deny.countlast[seconds]</c>: a count from the rule set's
-/// <see cref="FalcoOktaMfaCounts"/>, of the current event's type (the plugin extracts both names alike).
+/// <see cref="FalcoOktaMfaCounts"/> the event is evaluated with, of the current event's type (the plugin extracts both names alike).
 /// </summary>
-internal sealed class FalcoOktaMfaField(string text, FalcoOktaMfaCounts counts, long seconds) : FalcoField(text, isList: false)
+internal sealed class FalcoOktaMfaField(string text, long seconds) : FalcoField(text, isList: false)
 {
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
-        present = counts.TryCount(e, seconds, out var count);
+        long count = 0;
+        present = e.OktaMfa is { } counts && counts.TryCount(e, seconds, out count);
         if (!present)
         {
             return false;

@@ -42,10 +42,10 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
             return false;
         }
 
-        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots));
+        var evt = new FalcoEvent(raw, e.Event.Time, FalcoEventCache.For(e, slots), slots.OktaMfaFor(e));
 
         // Every Okta event counts toward the MFA fields before any rule reads them, whichever rule sees it first.
-        slots.OktaMfaInUse?.Observe(evt);
+        evt.OktaMfa?.Observe(evt, slots.OktaMfaSlot);
         return condition.Eval(evt);
     }
 
@@ -57,7 +57,7 @@ internal sealed class FalcoRuleMatcher : IRuleMatcher, IRuleExplainer
     /// fields as <c>(a,b)</c>, <c>&lt;NA&gt;</c> where the event has no value. Use it as the alert reason's text.
     /// </summary>
     public string RenderOutput(RuleEvent e) =>
-        output.Render(new FalcoEvent(Source.TryRead(e, out var raw) ? raw : default, e.Event.Time));
+        output.Render(new FalcoEvent(Source.TryRead(e, out var raw) ? raw : default, e.Event.Time, oktaMfa: slots.OktaMfaFor(e)));
 }
 
 /// <summary>A Falco <c>output</c> string with its <c>%field</c> references bound at load.</summary>

@@ -8,13 +8,16 @@ namespace ZtStream.Verifier.Rules.Falco;
 /// What a compiled Falco condition reads: the audit event's JSON, the event time (for <c>jevt.rawtime</c>), and
 /// the per-event cache of values already looked up and macros already evaluated (none when rendering output).
 /// </summary>
-internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time, FalcoEventCache? cache = null)
+internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time, FalcoEventCache? cache = null, FalcoOktaMfaCounts? oktaMfa = null)
 {
     public JsonElement Root { get; } = root;
 
     public DateTimeOffset Time { get; } = time;
 
     public FalcoEventCache? Cache { get; } = cache;
+
+    /// <summary>The MFA counts the <c>countlast</c> fields read, when a rule of the set uses them.</summary>
+    public FalcoOktaMfaCounts? OktaMfa { get; } = oktaMfa;
 }
 
 /// <summary>
@@ -24,15 +27,30 @@ internal readonly struct FalcoEvent(JsonElement root, DateTimeOffset time, Falco
 internal sealed class FalcoSlots
 {
     private readonly Dictionary<string, FalcoRootPath> paths = new(StringComparer.Ordinal);
-    private FalcoOktaMfaCounts? oktaMfa;
+    private FalcoOktaMfaCounts? ownOktaMfa;
 
     public int Count { get; private set; }
 
-    /// <summary>The rule set's MFA memory, created (with its slot) when a rule first uses a <c>countlast</c> field.</summary>
-    public FalcoOktaMfaCounts OktaMfa => oktaMfa ??= new FalcoOktaMfaCounts(Next());
+    /// <summary>
+    /// The slot that says the current event has been recorded in the MFA counts, once a rule uses a <c>countlast</c>
+    /// field (<see cref="UseOktaMfa"/>); -1 before: only then is each Okta event recorded.
+    /// </summary>
+    public int OktaMfaSlot { get; private set; } = -1;
 
-    /// <summary>The MFA memory if a rule of the set uses it: only then is each Okta event recorded.</summary>
-    public FalcoOktaMfaCounts? OktaMfaInUse => oktaMfa;
+    public void UseOktaMfa()
+    {
+        if (OktaMfaSlot < 0)
+        {
+            OktaMfaSlot = Next();
+        }
+    }
+
+    /// <summary>
+    /// The MFA counts an event is evaluated with if a rule of the set uses them: the scoring engine's (detection state
+    /// that outlives the rule set), else — an event evaluated outside an engine, as a rule's own tests are — the rule set's.
+    /// </summary>
+    public FalcoOktaMfaCounts? OktaMfaFor(RuleEvent e) =>
+        OktaMfaSlot < 0 ? null : e.OktaMfa ?? LazyInitializer.EnsureInitialized(ref ownOktaMfa, () => new FalcoOktaMfaCounts());
 
     public int Next() => Count++;
 

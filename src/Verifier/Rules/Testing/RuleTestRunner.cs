@@ -44,7 +44,7 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReade
         string? last = null;
         foreach (var e in events)
         {
-            var re = new RuleEvent(e);
+            var re = new RuleEvent(e) { OktaMfa = detector.OktaMfa };
             var match = detector.Match(rule, re);
             explanation ??= match;
             if (rule.Aggregation is null || !Authentication.AuthenticationDetector.IsAddressTwin(e) || rule.Condition.Matches(re))

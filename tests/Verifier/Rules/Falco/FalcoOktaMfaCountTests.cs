@@ -89,7 +89,7 @@ public sealed class FalcoOktaMfaCountTests
     [Fact]
     public void TimesPerActor_AreCappedAtTheNewestMaxPerActor()
     {
-        var counts = new FalcoOktaMfaCounts(recordedSlot: 0, maxActors: 4, maxPerActor: 3);
+        var counts = new FalcoOktaMfaCounts(maxActors: 4, maxPerActor: 3);
         long last = 0;
         for (var i = 0; i < 6; i++)
         {
@@ -102,7 +102,7 @@ public sealed class FalcoOktaMfaCountTests
     [Fact]
     public void Actors_AreCapped_TheLeastRecentlySeenForgotten()
     {
-        var counts = new FalcoOktaMfaCounts(recordedSlot: 0, maxActors: 2);
+        var counts = new FalcoOktaMfaCounts(maxActors: 2);
         Count(counts, Failure(0, "00uA"), 3600);
         Count(counts, Failure(1, "00uB"), 3600);
         Count(counts, Failure(2, "00uA"), 3600);
@@ -117,7 +117,7 @@ public sealed class FalcoOktaMfaCountTests
     [Fact]
     public void Actor_IsForgottenAnExpiryAfterItsLastEvent()
     {
-        var counts = new FalcoOktaMfaCounts(recordedSlot: 0);
+        var counts = new FalcoOktaMfaCounts();
         var expiry = FalcoOktaMfaCounts.DefaultExpiry.TotalSeconds;
         Count(counts, Failure(0), 200_000);
 
@@ -136,11 +136,156 @@ public sealed class FalcoOktaMfaCountTests
         Assert.Equal([("Repeat", "00u000002")], Run(rules, Events(ApiList(Failure(20_001, "00u000002")))));
     }
 
+    [Fact]
+    public void Checkpoint_RoundTrip_KeepsTheTimesPerActorTheRecencyOfActorsAndTheExpiry()
+    {
+        var counts = new FalcoOktaMfaCounts(maxActors: 2, maxPerActor: 3);
+        for (var i = 0; i < 5; i++)
+        {
+            Count(counts, Failure(i, "00uA"), 3600);
+        }
+
+        Count(counts, Failure(5, "00uB"), 3600);
+        Count(counts, Deny(6, "00uA"), 3600);
+
+        var restored = Restore(counts, new FalcoOktaMfaCounts(maxActors: 2, maxPerActor: 3));
+
+        Assert.Equal(2, restored.Actors(FalcoOktaMfaKind.Failure));
+        Assert.Equal(1, restored.Actors(FalcoOktaMfaKind.Deny));
+
+        // The newest three of A's five failures (2, 3, 4 s), the window still applying to them.
+        Assert.Equal(3, Peek(restored, Failure(4, "00uA"), 3600));
+        Assert.Equal(2, Peek(restored, Failure(4, "00uA"), 2));
+
+        // The denied push expires an expiry after it, as it would have without the checkpoint.
+        var expiry = FalcoOktaMfaCounts.DefaultExpiry.TotalSeconds;
+        Assert.Equal(1, Peek(Restore(counts, new FalcoOktaMfaCounts()), Deny(6 + expiry, "00uA"), 200_000));
+        Assert.Equal(0, Peek(Restore(counts, new FalcoOktaMfaCounts()), Deny(6 + expiry + 1, "00uA"), 200_000));
+
+        // A was seen less recently than B: a new actor evicts A, not B.
+        Count(restored, Failure(10, "00uC"), 3600);
+        Assert.Equal(0, Peek(restored, Failure(11, "00uA"), 3600));
+        Assert.Equal(1, Peek(restored, Failure(11, "00uB"), 3600));
+    }
+
+    [Fact]
+    public void Checkpoint_ReadUnderSmallerBounds_KeepsTheMostRecentActorsAndTheNewestTimes()
+    {
+        var counts = new FalcoOktaMfaCounts();
+        for (var i = 0; i < 4; i++)
+        {
+            Count(counts, Failure(i, "00uA"), 3600);
+        }
+
+        Count(counts, Failure(4, "00uB"), 3600);
+        Count(counts, Failure(5, "00uC"), 3600);
+        Count(counts, Failure(6, "00uA"), 3600);
+
+        var restored = Restore(counts, new FalcoOktaMfaCounts(maxActors: 2, maxPerActor: 2));
+
+        Assert.Equal(2, restored.Actors(FalcoOktaMfaKind.Failure));
+        Assert.Equal(2, Peek(restored, Failure(6, "00uA"), 3600));
+        Assert.Equal(1, Peek(restored, Failure(6, "00uA"), 1));
+        Assert.Equal(1, Peek(restored, Failure(6, "00uC"), 3600));
+        Assert.Equal(0, Peek(restored, Failure(6, "00uB"), 3600));
+    }
+
+    [Fact]
+    public void Checkpoint_MalformedSection_IsInvalidData_TruncatedIsEndOfStream()
+    {
+        var counts = new FalcoOktaMfaCounts();
+        Count(counts, Deny(0), 3600);
+        var bytes = Write(counts);
+
+        Assert.Throws<EndOfStreamException>(() => Read(new FalcoOktaMfaCounts(), bytes[..^4]));
+
+        // Three kinds where there are two; then the first kind's actor count negative.
+        var kinds = (byte[])bytes.Clone();
+        kinds[0] = 3;
+        Assert.Throws<InvalidDataException>(() => Read(new FalcoOktaMfaCounts(), kinds));
+        var actors = (byte[])bytes.Clone();
+        actors[7] = 0x80;
+        Assert.Throws<InvalidDataException>(() => Read(new FalcoOktaMfaCounts(), actors));
+    }
+
+    [Fact]
+    public void RulesReload_KeepsTheCounts_ThePushBeforeTheReloadCounting()
+    {
+        const string Edited = "okta.evt.type = user.mfa.okta_verify.deny_push and okta.mfa.deny.countlast[300] > 2";
+        var holder = new RuleSetHolder(new RuleSet(LoadClean(Rule("okta.mfa.deny.countlast[300] > 2", "%okta.mfa.deny.countlast[300]", "Fatigue"))));
+        var detector = new RuleDetector(holder);
+
+        Assert.Empty(Evaluate(detector, Deny(0)));
+        Assert.Empty(Evaluate(detector, Deny(60)));
+
+        // The rules folder changed: a new rule set, its rule edited, in force from the next event.
+        holder.Swap(new RuleSet(LoadClean(Rule(Edited, "pushes=%okta.mfa.deny.countlast[300]", "Fatigue")), version: 1));
+        var fired = Assert.Single(Evaluate(detector, Deny(120)));
+        Assert.StartsWith("Fatigue: pushes=3 (rule ", fired.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EngineCheckpoint_CarriesTheCounts_AndOneWrittenBeforeThem_LoadsWithNone()
+    {
+        var holder = new RuleSetHolder(new RuleSet(Load(RulesFile(RulesOkta)).Rules));
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options, rules: holder);
+        Assert.Empty(Evaluate(engine.Rules, Deny(0, "00uF")));
+        Assert.Empty(Evaluate(engine.Rules, Deny(30, "00uF")));
+
+        var restarted = new ScoringEngine(options, rules: holder);
+        restarted.Restore(engine.Checkpoint());
+        Assert.Contains(Evaluate(restarted.Rules, Deny(60, "00uF")), c => c.Rule == "Too many denied MFA Pushes in last 5min");
+
+        // Format 5, written before the counts were: it loads, and leaves none.
+        restarted.Restore(CheckpointFormats.AsFormat(new ScoringEngine(options, rules: holder).Checkpoint(), 5));
+        Assert.Equal(0, restarted.Rules.OktaMfa.Actors(FalcoOktaMfaKind.Deny));
+        Assert.Empty(Evaluate(restarted.Rules, Deny(60, "00uF")));
+    }
+
+    private static List<Contribution> Evaluate(RuleDetector detector, string log)
+    {
+        var output = new List<Contribution>();
+        detector.Evaluate(Event(log).Event, output);
+        return output;
+    }
+
+    private static byte[] Write(FalcoOktaMfaCounts counts)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
+        {
+            counts.Write(w);
+        }
+
+        return ms.ToArray();
+    }
+
+    private static void Read(FalcoOktaMfaCounts counts, byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        counts.Read(r);
+    }
+
+    private static FalcoOktaMfaCounts Restore(FalcoOktaMfaCounts from, FalcoOktaMfaCounts into)
+    {
+        Read(into, Write(from));
+        return into;
+    }
+
+    /// <summary>The count on <paramref name="log"/> without recording it.</summary>
+    private static long Peek(FalcoOktaMfaCounts counts, string log, long seconds)
+    {
+        var e = Event(log);
+        Assert.True(counts.TryCount(new FalcoEvent(e.Raw!.Value, e.Event.Time, oktaMfa: counts), seconds, out var count));
+        return count;
+    }
+
     private static long Count(FalcoOktaMfaCounts counts, string log, long seconds)
     {
         var e = Event(log);
-        var evt = new FalcoEvent(e.Raw!.Value, e.Event.Time);
-        counts.Observe(evt);
+        var evt = new FalcoEvent(e.Raw!.Value, e.Event.Time, oktaMfa: counts);
+        counts.Observe(evt, recordedSlot: 0);
         Assert.True(counts.TryCount(evt, seconds, out var count));
         return count;
     }
