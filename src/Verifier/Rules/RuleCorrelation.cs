@@ -8,12 +8,13 @@ namespace ZtStream.Verifier.Rules;
 /// definition in the engine's <see cref="Aggregation.AggregationBook"/>: its window is the timespan, its threshold and
 /// bounds the condition.
 /// </summary>
-/// <param name="Type">event_count, value_count, temporal or temporal_ordered (<see cref="CorrelationTypes"/>).</param>
+/// <param name="Type">event_count, value_count, temporal, temporal_ordered or a metric type (<see cref="CorrelationTypes"/>).</param>
 /// <param name="Inputs">The referenced rules, in the order written.</param>
 /// <param name="GroupBy">The group-by names as written (aliases unresolved), for the reason.</param>
-/// <param name="FieldName">value_count's field as written.</param>
+/// <param name="FieldName">value_count's (or a metric's) field as written.</param>
 /// <param name="Counting">Window, threshold and bounds.</param>
-internal sealed record RuleCorrelation(string Type, IReadOnlyList<CorrelationInput> Inputs, IReadOnlyList<string> GroupBy, string? FieldName, RuleAggregation Counting);
+/// <param name="Metric">A metric type's computation and condition (null for the other types).</param>
+internal sealed record RuleCorrelation(string Type, IReadOnlyList<CorrelationInput> Inputs, IReadOnlyList<string> GroupBy, string? FieldName, RuleAggregation Counting, CorrelationMetric? Metric = null);
 
 /// <summary>A rule a correlation references: the reference as written, the rule, and its fields for the correlation.</summary>
 internal sealed record CorrelationInput(string Reference, Rule Rule, IReadOnlyList<FieldPath> GroupBy, FieldPath? Field);
@@ -25,8 +26,17 @@ internal static class CorrelationTypes
     public const string ValueCount = "value_count";
     public const string Temporal = "temporal";
     public const string TemporalOrdered = "temporal_ordered";
+    public const string ValueSum = "value_sum";
+    public const string ValueAvg = "value_avg";
+    public const string ValueMin = "value_min";
+    public const string ValueMax = "value_max";
+    public const string ValueMedian = "value_median";
+    public const string ValuePercentile = "value_percentile";
 
-    public static IReadOnlyList<string> All { get; } = [EventCount, ValueCount, Temporal, TemporalOrdered];
+    public static IReadOnlyList<string> All { get; } = [EventCount, ValueCount, Temporal, TemporalOrdered, ValueSum, ValueAvg, ValueMin, ValueMax, ValueMedian, ValuePercentile];
+
+    /// <summary>The types that compute a value over the numbers of a field (<see cref="CorrelationMetric"/>).</summary>
+    public static bool IsMetric(string type) => type is ValueSum or ValueAvg or ValueMin or ValueMax or ValueMedian or ValuePercentile;
 }
 
 /// <summary>A correlation's condition as a matcher: an event that any referenced rule matches (for rule tests and tools).</summary>

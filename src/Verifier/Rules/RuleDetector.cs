@@ -116,7 +116,17 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     /// <summary>The aggregation reason's words: what was counted, within which window, by which group, against what.</summary>
     private static string Counted(Rule rule, string what, RuleAggregation agg, string shownGroup) =>
-        $"{rule.Title}: {what} within {Numbers.Duration(agg.Window)}{(shownGroup.Length > 0 ? " by " + shownGroup : "")} ({Bounds(agg)}) (rule {rule.Id})";
+        Counted(rule, what, agg.Window, shownGroup, Bounds(agg));
+
+    private static string Counted(Rule rule, string what, TimeSpan window, string shownGroup, string bounds) =>
+        $"{rule.Title}: {what} within {Numbers.Duration(window)}{(shownGroup.Length > 0 ? " by " + shownGroup : "")} ({bounds}) (rule {rule.Id})";
+
+    /// <summary>
+    /// A metric correlation's number: a JSON number, or text that is one (<c>"1500"</c>, <c>"2.5e3"</c>, invariant
+    /// culture), finite. Anything else is no number.
+    /// </summary>
+    internal static bool TryNumber(string? text, out double number) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number) && double.IsFinite(number);
 
     private static string Bounds(RuleAggregation agg)
     {
@@ -193,6 +203,19 @@ internal sealed class RuleDetector(RuleSetHolder rules)
                     return !holds ? null : Counted(rule, c.Type == CorrelationTypes.EventCount
                         ? $"{count} events of {References(c)}"
                         : $"{count} distinct {c.FieldName} ({Shown(values!)}) in events of {References(c)}", agg, shownGroup);
+                case not null when c.Metric is { } metric:
+                    // Like a count, an event folds in once, for the first referenced rule it matches; one whose field
+                    // holds no number (missing, text, a boolean) adds nothing and matches nothing.
+                    if (!TryNumber(input.Field!.First(e), out var number)
+                        || Aggregations.ObserveMetric(rule, agg, group, number, ticks) is not { } window)
+                    {
+                        return null;
+                    }
+
+                    var result = metric.Compute(window);
+                    return !metric.Holds(result) ? null : Counted(rule,
+                        $"{metric.Name} of {c.FieldName} {CorrelationMetric.Format(result)} over {window.Count} events of {References(c)}",
+                        agg.Window, shownGroup, "condition " + metric.Condition);
                 case CorrelationTypes.Temporal:
                     if (Aggregations.Observe(rule, agg, group, input.Reference, ticks, out var matched, out var rulesSeen))
                     {

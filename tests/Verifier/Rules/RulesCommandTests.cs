@@ -108,18 +108,42 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task Test_SigmaCorrelationWithEmbeddedTests_PassesOnlyPastTheThreshold()
     {
-        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_auth0_mfa_push_fatigue.yml");
+        // The same tests against a threshold one higher: the five pushes no longer complete it, and the test says so.
+        await TestPassesThenFailsPastTheBound("mr_auth0_mfa_push_fatigue.yml", "5 tests passed, 0 failed; 2 rules (0 without tests), 0 load errors",
+            ("gte: 5", "gte: 6"), "test 'five pushes for one user in four minutes': expected match, but none of 5 events matched");
+    }
+
+    /// <summary>
+    /// Runs the embedded tests of TestData/sigma-correlation/<paramref name="name"/> (all pass, <paramref name="summary"/>),
+    /// then of a copy with the condition <paramref name="bound"/> raised: exactly one test fails, saying <paramref name="failure"/>.
+    /// </summary>
+    private async Task TestPassesThenFailsPastTheBound(string name, string summary, (string From, string To) bound, string failure)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", name);
         var (code, output, _) = await Run("test", file);
         Assert.Equal(0, code);
-        Assert.Equal("5 tests passed, 0 failed; 2 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+        Assert.Equal(summary, Lines(output)[^1]);
 
-        // The same tests against a threshold one higher: the five pushes no longer complete it, and the test says so.
-        var higher = Path.Combine(dir, "mr_higher.yml");
-        File.WriteAllText(higher, File.ReadAllText(file).Replace("gte: 5", "gte: 6", StringComparison.Ordinal));
+        var higher = Path.Combine(dir, "higher-" + name);
+        File.WriteAllText(higher, File.ReadAllText(file).Replace(bound.From, bound.To, StringComparison.Ordinal));
         (code, output, _) = await Run("test", higher);
         Assert.Equal(1, code);
         var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
-        Assert.Contains("test 'five pushes for one user in four minutes': expected match, but none of 5 events matched", fail, StringComparison.Ordinal);
+        Assert.Contains(failure, fail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Test_SigmaValueSumCorrelation_OnGkeEntries_PassesOnlyPastTheBound()
+    {
+        // A bound of 120 is not passed by 120: the first test then fails, and says so.
+        await TestPassesThenFailsPastTheBound("mr_gke_secrets_listed_volume.yml", "6 tests passed, 0 failed; 2 rules (1 without tests), 0 load errors",
+            ("gt: 100", "gt: 120"), "test 'three lists adding up to 120 Secrets': expected match, but none of 3 events matched");
+
+        var file = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-correlation", "mr_gke_secrets_listed_volume.yml");
+        var (listCode, listed, _) = await Run("list", file, "--json");
+        Assert.Equal(0, listCode);
+        var correlation = Assert.Single(Lines(listed)[..^1].Select(l => JsonDocument.Parse(l).RootElement), r => r.GetProperty("id").GetString() == "6c2d8e4f-1a3b-4c5d-9e7f-0a1b2c3d4e5f");
+        Assert.Equal("value_sum", correlation.GetProperty("correlation").GetString());
     }
 
     [Fact]

@@ -17,6 +17,18 @@ internal sealed class AggregationBook
     /// otherwise allow a billion.
     /// </summary>
     public const int MaxEntriesPerRule = 1_000_000;
+
+    /// <summary>
+    /// Values a metric correlation's group keeps (the latest within the timespan): unlike a count, a sum or a percentile
+    /// has no threshold past which more values cannot change it, so the bound is this.
+    /// </summary>
+    public const int MaxMetricValues = 10_000;
+
+    /// <summary>
+    /// Written before the rule count by a book that holds metric values (and only then, so a book without any is
+    /// written as before): an older book starts with its rule count, never negative, and is still read.
+    /// </summary>
+    private const int FormatWithNumbers = -1;
     private readonly Dictionary<string, RuleState> rules = new(StringComparer.Ordinal);
 
     public int GroupCount => rules.Values.Sum(r => r.Groups.Count);
@@ -84,6 +96,34 @@ internal sealed class AggregationBook
 
         Account(state, g, before);
         return agg.Holds(count);
+    }
+
+    /// <summary>
+    /// Folds a numeric value of a metric correlation (<see cref="CorrelationMetric"/>) into its group; the group's values
+    /// within the window (at most <see cref="MaxMetricValues"/>, the latest), or null when this event's own value is
+    /// already outside it (an event older than the window the group has seen).
+    /// </summary>
+    public List<double>? ObserveMetric(Rule rule, RuleAggregation agg, string group, double value, long ticks)
+    {
+        var (state, g) = GroupOf(rule, agg, group, ticks);
+        var before = g.Entries;
+        var horizon = Math.Max(g.LastTicks, ticks) - agg.Window.Ticks;
+        g.LastTicks = Math.Max(g.LastTicks, ticks);
+        g.Times ??= [];
+        g.Numbers ??= [];
+        // After the equal times: values of one instant stay in arrival order, so the oldest still go first.
+        var at = FirstAfter(g.Times, ticks);
+        g.Times.Insert(at, ticks);
+        g.Numbers.Insert(at, value);
+        var drop = Math.Max(FirstAfter(g.Times, horizon), g.Times.Count - MaxMetricValues);
+        if (drop > 0)
+        {
+            g.Times.RemoveRange(0, drop);
+            g.Numbers.RemoveRange(0, drop);
+        }
+
+        Account(state, g, before);
+        return ticks <= horizon || g.Numbers.Count == 0 ? null : g.Numbers;
     }
 
     /// <summary>
@@ -217,6 +257,12 @@ internal sealed class AggregationBook
 
     public void Write(BinaryWriter w)
     {
+        var withNumbers = rules.Values.Any(s => s.Groups.Values.Any(g => g.Numbers is not null));
+        if (withNumbers)
+        {
+            w.Write(FormatWithNumbers);
+        }
+
         w.Write(rules.Count);
         foreach (var (id, state) in rules)
         {
@@ -239,6 +285,16 @@ internal sealed class AggregationBook
                     w.Write(v);
                     w.Write(t);
                 }
+
+                if (withNumbers)
+                {
+                    // A metric group's numbers, one per time; 0 for every other group.
+                    w.Write(g.Numbers?.Count ?? 0);
+                    foreach (var x in g.Numbers ?? [])
+                    {
+                        w.Write(x);
+                    }
+                }
             }
         }
     }
@@ -247,6 +303,12 @@ internal sealed class AggregationBook
     {
         rules.Clear();
         var n = r.ReadInt32();
+        var withNumbers = n == FormatWithNumbers;
+        if (withNumbers)
+        {
+            n = r.ReadInt32();
+        }
+
         for (var i = 0; i < n; i++)
         {
             var id = r.ReadString();
@@ -273,6 +335,21 @@ internal sealed class AggregationBook
                     for (var k = 0; k < values; k++)
                     {
                         g.Values[r.ReadString()] = r.ReadInt64();
+                    }
+                }
+
+                var numbers = withNumbers ? r.ReadInt32() : 0;
+                if (numbers > 0)
+                {
+                    if (numbers != times)
+                    {
+                        throw new InvalidDataException($"aggregation state of rule {id}: {numbers} metric values for {times} times");
+                    }
+
+                    g.Numbers = new List<double>(numbers);
+                    for (var k = 0; k < numbers; k++)
+                    {
+                        g.Numbers.Add(r.ReadDouble());
                     }
                 }
 
@@ -304,6 +381,9 @@ internal sealed class AggregationBook
         public List<long>? Times { get; set; }
 
         public Dictionary<string, long>? Values { get; set; }
+
+        /// <summary>A metric correlation's values, one per entry of <see cref="Times"/> (same order).</summary>
+        public List<double>? Numbers { get; set; }
 
         public int Entries => (Times?.Count ?? 0) + (Values?.Count ?? 0);
     }

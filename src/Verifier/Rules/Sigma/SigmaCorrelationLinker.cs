@@ -157,7 +157,7 @@ internal static class SigmaCorrelationLinker
             return draft.Header with
             {
                 Condition = new CorrelationMatcher(inputs),
-                Correlation = new RuleCorrelation(draft.Type, inputs, draft.GroupBy, draft.Field, counting),
+                Correlation = new RuleCorrelation(draft.Type, inputs, draft.GroupBy, draft.Field, counting, draft.Metric),
                 Kinds = kinds,
                 Fields = inputs[0].Rule.Fields ?? FieldNames.Instance,
             };

@@ -19,7 +19,11 @@ internal sealed record SigmaCorrelationDraft(
     IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> Aliases,
     int AliasesLine,
     bool Generate,
-    int Line);
+    int Line)
+{
+    /// <summary>A metric type's computation and condition (null for the counting and temporal types).</summary>
+    public CorrelationMetric? Metric { get; init; }
+}
 
 /// <summary>
 /// Reads a Sigma correlation document (Sigma correlation rules specification 2.0): the rule header a Sigma rule has,
@@ -31,7 +35,7 @@ internal sealed record SigmaCorrelationDraft(
 internal static class SigmaCorrelationReader
 {
     private static readonly string[] Keys = ["type", "rules", "group-by", "timespan", "condition", "aliases", "generate"];
-    private static readonly string[] ConditionKeys = ["gt", "gte", "lt", "lte", "eq", "neq", "field"];
+    private static readonly string[] ConditionKeys = ["gt", "gte", "lt", "lte", "eq", "neq", "field", "percentile"];
 
     public static bool IsCorrelation(YamlMappingNode doc) => RuleYaml.Get(doc, "correlation") is not null;
 
@@ -114,7 +118,18 @@ internal static class SigmaCorrelationReader
         }
 
         var timespan = RuleYaml.Duration(map, "timespan") ?? throw new RuleFormatException("a correlation needs 'timespan' (e.g. 10m)", line);
-        var (minimum, maximum, excluded, field) = Condition(map, type, references.Count, line);
+        // A metric's bounds are its own: as a count, it matches from the first event with a value.
+        CorrelationMetric? metric = null;
+        var (minimum, maximum, excluded, field) = (1, (int?)null, (IReadOnlyList<int>)[], (string?)null);
+        if (CorrelationTypes.IsMetric(type))
+        {
+            (metric, field) = Metric(map, type, line);
+        }
+        else
+        {
+            (minimum, maximum, excluded, field) = Condition(map, type, references.Count, line);
+        }
+
         var (aliases, aliasesLine) = Aliases(map);
         foreach (var alias in aliases.Keys)
         {
@@ -125,7 +140,84 @@ internal static class SigmaCorrelationReader
         }
 
         var generate = (RuleYaml.Bool(map, "generate") ?? false) || (RuleYaml.Bool(doc, "generate") ?? false);
-        return new SigmaCorrelationDraft(header, type, references, groupBy, timespan, minimum, maximum, excluded, field, aliases, aliasesLine, generate, RuleYaml.Line(doc));
+        return new SigmaCorrelationDraft(header, type, references, groupBy, timespan, minimum, maximum, excluded, field, aliases, aliasesLine, generate, RuleYaml.Line(doc))
+        {
+            Metric = metric,
+        };
+    }
+
+    /// <summary>
+    /// A metric type's condition: its <c>field</c> (required), for value_percentile the <c>percentile</c> (0–100), and at
+    /// least one operator with a finite number (fractions allowed: an average is one).
+    /// </summary>
+    private static (CorrelationMetric Metric, string Field) Metric(YamlMappingNode map, string type, int line)
+    {
+        var node = RuleYaml.Get(map, "condition");
+        if (RuleYaml.IsNull(node))
+        {
+            throw new RuleFormatException($"a {type} correlation needs 'condition' with 'field' and a bound (e.g. field: bytes, gt: 1000)", line);
+        }
+
+        if (node is not YamlMappingNode condition)
+        {
+            throw new RuleFormatException("'condition' must be a map such as {field: bytes, gt: 1000}", RuleYaml.Line(node!));
+        }
+
+        var checks = new List<(string, double)>();
+        foreach (var (k, _) in condition.Children)
+        {
+            var key = (k as YamlScalarNode)?.Value ?? "";
+            if (!ConditionKeys.Contains(key, StringComparer.Ordinal))
+            {
+                throw new RuleFormatException($"unknown condition '{key}' (it has {string.Join(", ", ConditionKeys)})", RuleYaml.Line(k));
+            }
+
+            if (key is not ("field" or "percentile"))
+            {
+                checks.Add((key, Number(condition, key)));
+            }
+        }
+
+        var field = RuleYaml.Get(condition, "field") switch
+        {
+            null => throw new RuleFormatException($"a {type} correlation needs the condition's 'field': the numeric field whose values it computes over", RuleYaml.Line(condition)),
+            YamlScalarNode { Value: { Length: > 0 } f } => f,
+            var other => throw new RuleFormatException("the condition's 'field' must name one field", RuleYaml.Line(other)),
+        };
+
+        if (checks.Count == 0)
+        {
+            throw new RuleFormatException($"the condition needs a bound on the {type} (gt, gte, lt, lte, eq or neq)", RuleYaml.Line(condition));
+        }
+
+        double? percentile = type == CorrelationTypes.ValueMedian ? 50 : null;
+        if (RuleYaml.Get(condition, "percentile") is not null)
+        {
+            if (type != CorrelationTypes.ValuePercentile)
+            {
+                throw new RuleFormatException($"the condition's 'percentile' belongs to value_percentile; {type} has none", RuleYaml.Line(RuleYaml.Get(condition, "percentile")!));
+            }
+
+            percentile = Number(condition, "percentile");
+            if (percentile is < 0 or > 100)
+            {
+                throw new RuleFormatException($"the condition's 'percentile' must be from 0 to 100 (is {CorrelationMetric.Format(percentile.Value)})", RuleYaml.Line(RuleYaml.Get(condition, "percentile")!));
+            }
+        }
+        else if (type == CorrelationTypes.ValuePercentile)
+        {
+            throw new RuleFormatException("a value_percentile correlation needs the condition's 'percentile' (0–100): which percentile of the field's values the bounds apply to", RuleYaml.Line(condition));
+        }
+
+        return (new CorrelationMetric(type, checks, percentile), field);
+    }
+
+    private static double Number(YamlMappingNode condition, string key)
+    {
+        var text = RuleYaml.Text(condition, key);
+        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n)
+            ? n
+            : throw new RuleFormatException($"condition '{key}' must be a number (is '{text}')", RuleYaml.Line(RuleYaml.Get(condition, key)!));
     }
 
     /// <summary>
@@ -163,6 +255,11 @@ internal static class SigmaCorrelationReader
             if (key == "field")
             {
                 continue;
+            }
+
+            if (key == "percentile")
+            {
+                throw new RuleFormatException($"the condition's 'percentile' belongs to value_percentile; {type} has none", RuleYaml.Line(k));
             }
 
             var text = RuleYaml.Text(condition, key);

@@ -53,10 +53,10 @@ public sealed class SigmaCorrelationTests
                     {condition}
             """, extra: extra);
 
-    private static RuleLoadResult Load(params string[] files) =>
+    internal static RuleLoadResult Load(params string[] files) =>
         RuleLoader.Load(files.Select((f, i) => new RuleSource($"set{i}.yml", f)));
 
-    private static RuleDetector Detector(params string[] files)
+    internal static RuleDetector Detector(params string[] files)
     {
         var result = Load(files);
         Assert.Empty(result.Errors);
@@ -527,7 +527,7 @@ public sealed class SigmaCorrelationTests
 
     [Theory]
     [InlineData("type: event_counts", "correlation type 'event_counts' is not supported")]
-    [InlineData("type: value_sum", "correlation type 'value_sum' is not supported")]
+    [InlineData("type: value_mean", "correlation type 'value_mean' is not supported")]
     [InlineData("typo: x", "unknown correlation key 'typo'")]
     public void Errors_UnsupportedTypeOrKey(string change, string reason)
     {
