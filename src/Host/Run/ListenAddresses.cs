@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+
 namespace ZtStream.Host.Run;
 
 /// <summary>
@@ -8,7 +10,8 @@ namespace ZtStream.Host.Run;
 /// </summary>
 /// <param name="Urls">Addresses for <c>UseUrls</c>; null when the Kestrel section's endpoints decide.</param>
 /// <param name="Kestrel">The <c>Kestrel</c> section to apply (certificates, limits; its endpoints only when they decide).</param>
-internal sealed record ListenAddresses(string? Urls, IConfiguration Kestrel)
+/// <param name="From">The key the addresses came from, to name it in an error.</param>
+internal sealed record ListenAddresses(string? Urls, IConfiguration Kestrel, string From = "Urls")
 {
     public bool Https => Urls is null
         ? Kestrel.GetSection("Endpoints").GetChildren().Any(e => (e["Url"] ?? "").StartsWith("https://", StringComparison.OrdinalIgnoreCase))
@@ -27,18 +30,66 @@ internal sealed record ListenAddresses(string? Urls, IConfiguration Kestrel)
 
         if (endpoints)
         {
-            return new ListenAddresses(null, kestrel);
+            return new ListenAddresses(null, kestrel, "Kestrel:Endpoints");
         }
 
         if (configuration[StandardEnvironment.AspNetCoreUrls] is { Length: > 0 } standard)
         {
-            return new ListenAddresses(standard, kestrel);
+            return new ListenAddresses(standard, kestrel, StandardEnvironment.AspNetCoreUrls);
         }
 
         var ports = Ports(configuration[StandardEnvironment.AspNetCoreHttpPorts], "http")
             .Concat(Ports(configuration[StandardEnvironment.AspNetCoreHttpsPorts], "https"))
             .ToList();
-        return new ListenAddresses(ports.Count > 0 ? string.Join(';', ports) : RunCommand.DefaultUrls, kestrel);
+        return ports.Count > 0
+            ? new ListenAddresses(string.Join(';', ports), kestrel, $"{StandardEnvironment.AspNetCoreHttpPorts}/{StandardEnvironment.AspNetCoreHttpsPorts}")
+            : new ListenAddresses(RunCommand.DefaultUrls, kestrel);
+    }
+
+    /// <summary>
+    /// What is wrong with the addresses, one line each naming the key they came from. Kestrel finds the same only
+    /// while starting, after the roles have opened the log and the store, and throws past the host.
+    /// </summary>
+    public IEnumerable<string> Problems()
+    {
+        var addresses = Urls is null
+            ? Kestrel.GetSection("Endpoints").GetChildren().Select(e => ($"{StandardEnvironment.KestrelSection}:Endpoints:{e.Key}:Url", e["Url"] ?? ""))
+            : Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(u => (From, u));
+        foreach (var (key, url) in addresses)
+        {
+            if (Problem(url) is { } why)
+            {
+                yield return $"{key}: '{url}' {why}";
+            }
+        }
+    }
+
+    private static string? Problem(string url)
+    {
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
+            return "is not an address to listen on (http://HOST:PORT or https://HOST:PORT)";
+        }
+
+        if (!address.IsUnixPipe && address.Host.Contains(':', StringComparison.Ordinal) && !address.Host.StartsWith('['))
+        {
+            // "http://*:abc" parses as the host "*:abc" on port 80: a port that is not a number.
+            return "has a port that is not a number";
+        }
+
+        if (!string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase) && !string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase))
+        {
+            return $"has the scheme '{address.Scheme}': ZtStream listens on http:// and https:// only";
+        }
+
+        return !address.IsUnixPipe && address.Port is < 0 or > 65535
+            ? string.Create(CultureInfo.InvariantCulture, $"has the port {address.Port}: a port runs from 0 to 65535")
+            : null;
     }
 
     private static IEnumerable<string> Ports(string? value, string scheme) =>

@@ -39,12 +39,15 @@ internal static class RunCommand
             }
             catch (ZtStream.Platform.EventLog.FileLog.EventLogLockedException e)
             {
+                await StopAfterFailedStartAsync(app);
                 await context.Error.WriteLineAsync($"ztstream: {e.Message}");
                 return 1;
             }
-            catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))
+            catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is IOException && (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
             {
-                await context.Error.WriteLineAsync($"ztstream: cannot listen: {e.Message}");
+                // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
+                await StopAfterFailedStartAsync(app);
+                await context.Error.WriteLineAsync($"ztstream: cannot listen on {ListenAddresses.Resolve(context.Configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
                 return 1;
             }
 
@@ -53,6 +56,16 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Stops what did start before the host is disposed: the Verifier checkpoints and gives its partitions back
+    /// instead of being disposed under the log's consumer, which then fails calling into it.
+    /// </summary>
+    private static async Task StopAfterFailedStartAsync(WebApplication app)
+    {
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        await app.StopAsync(stopping.Token);
     }
 
     /// <summary>Serves until Ctrl-C or SIGTERM cancels <paramref name="cancellationToken"/>, then stops within <paramref name="stopTimeout"/>.</summary>
@@ -77,6 +90,8 @@ internal static class RunCommand
     /// </summary>
     internal static WebApplication? BuildValidated(CliContext context, List<string> problems, Action<WebApplicationBuilder>? customize = null)
     {
+        // Before building: the builder's UseUrls writes "urls" through into the configuration it chains.
+        problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
         WebApplication app;
         try
         {

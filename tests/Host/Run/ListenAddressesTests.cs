@@ -51,6 +51,58 @@ public sealed class ListenAddressesTests
         Assert.Equal("/certs/tls.pfx", listen.Kestrel["Certificates:Default:Path"]);
     }
 
+    [Theory]
+    [InlineData("Urls: 'notaurl' is not an address to listen on (http://HOST:PORT or https://HOST:PORT)", "Urls=notaurl")]
+    [InlineData("Urls: 'bad' is not an address to listen on (http://HOST:PORT or https://HOST:PORT)", "Urls=http://127.0.0.1:8080; bad")]
+    [InlineData("Urls: 'http://127.0.0.1:99999' has the port 99999: a port runs from 0 to 65535", "Urls=http://127.0.0.1:99999")]
+    [InlineData("ASPNETCORE_URLS: 'ftp://0.0.0.0:21' has the scheme 'ftp': ZtStream listens on http:// and https:// only", "ASPNETCORE_URLS=ftp://0.0.0.0:21")]
+    [InlineData("ASPNETCORE_HTTP_PORTS/ASPNETCORE_HTTPS_PORTS: 'http://*:abc' has a port that is not a number", "ASPNETCORE_HTTP_PORTS=abc")]
+    [InlineData("ASPNETCORE_HTTP_PORTS/ASPNETCORE_HTTPS_PORTS: 'https://*:70000' has the port 70000: a port runs from 0 to 65535", "ASPNETCORE_HTTPS_PORTS=70000")]
+    [InlineData("Kestrel:Endpoints:Web:Url: 'http//0.0.0.0:8443' is not an address to listen on (http://HOST:PORT or https://HOST:PORT)", "Kestrel:Endpoints:Web:Url=http//0.0.0.0:8443")]
+    public void Problems_AnAddressKestrelWouldThrowOn_IsNamedWithItsKey(string expected, params string[] settings) =>
+        Assert.Equal([expected], ListenAddresses.Resolve(ConfigOf(settings)).Problems());
+
+    [Theory]
+    [InlineData("Urls=http://127.0.0.1:0")]
+    [InlineData("Urls=https://[::1]:8443;http://localhost:8080")]
+    [InlineData("ASPNETCORE_URLS=http://+:80;http://*:8081")]
+    [InlineData("ASPNETCORE_HTTP_PORTS=8080;8081")]
+    [InlineData("Urls=http://unix:/run/ztstream.sock")]
+    [InlineData("Kestrel:Endpoints:Web:Url=https://0.0.0.0:8443")]
+    public void Problems_AddressesKestrelTakes_AreNone(params string[] settings) =>
+        Assert.Empty(ListenAddresses.Resolve(ConfigOf(settings)).Problems());
+
+    [Theory]
+    [InlineData("ZTSTREAM_Urls", "http://127.0.0.1:99999", "Urls: 'http://127.0.0.1:99999' has the port 99999: a port runs from 0 to 65535")]
+    [InlineData("ASPNETCORE_HTTP_PORTS", "abc", "ASPNETCORE_HTTP_PORTS/ASPNETCORE_HTTPS_PORTS: 'http://*:abc' has a port that is not a number")]
+    public async Task RealBinary_NotAnAddress_ExitsTwoNamingItsKey_BeforeOpeningAnything(string variable, string value, string expected)
+    {
+        var ct = Ct;
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var run = await processes.StartAsync("run", Run(processes), false, ct, new Dictionary<string, string> { [variable] = value });
+
+        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        Assert.Contains("configuration error: " + expected, run.Output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(processes.Folder.FullName, "eventlog")), "nothing is opened for a configuration error");
+    }
+
+    [Fact]
+    public async Task RealBinary_PortTaken_ExitsOneSayingSo_AfterStoppingWhatStarted()
+    {
+        var ct = Ct;
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"http://127.0.0.1:{port}"], false, ct);
+
+        Assert.Equal(1, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        Assert.Contains($"ztstream: cannot listen on http://127.0.0.1:{port}: ", run.Output, StringComparison.Ordinal);
+        Assert.Contains("address already in use", run.Output, StringComparison.OrdinalIgnoreCase);
+        // Before, the host was disposed under the running consumer: every partition's revocation failed.
+        Assert.DoesNotContain("ObjectDisposedException", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RealBinary_AspNetCoreUrls_AnswersHealthzThere()
     {
