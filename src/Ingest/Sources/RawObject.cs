@@ -6,15 +6,17 @@ namespace ZtStream.Ingest.Sources;
 /// What a source's trimming may never cut, and what it removes first. <see cref="Drop"/> is noise removed before anything
 /// else (such as <c>managedFields</c>); <see cref="Keep"/> is the record's identity, kept whole whatever its size. Paths are
 /// dotted from the root (<c>requestObject.metadata.managedFields</c>, <c>output_fields.k8s.pod.name</c>).
+/// <see cref="Fallback"/>, when set, is tried when even the kept members do not fit, before only a summary remains: a
+/// source whose identity members a sender can pad (a container name) keeps fewer of them whole rather than losing all.
 /// </summary>
-internal sealed record RawTrimPlan(IReadOnlyList<string> Drop, IReadOnlySet<string> Keep);
+internal sealed record RawTrimPlan(IReadOnlyList<string> Drop, IReadOnlySet<string> Keep, RawTrimPlan? Fallback = null);
 
 /// <summary>
 /// Keeps a source's original object (<see cref="Contracts.Events.AccessEvent.Raw"/>) within a size bound. An object that
 /// fits is kept exactly as received; a larger one is trimmed where it is big — the largest strings first at any depth,
 /// then the largest entries of maps and arrays made of many small ones — never what is small, and every cut is named, so a
 /// rule never mistakes a trimmed part for an absent one and padding cannot push the small, security-relevant fields out.
-/// If even the kept members do not fit, only a summary remains. The rule is documented in docs/sources.md ("The original
+/// If even the kept members do not fit, the plan's fallback is tried, then only a summary remains. The rule is documented in docs/sources.md ("The original
 /// object").
 /// </summary>
 /// <remarks>
@@ -68,6 +70,11 @@ internal static class RawObject
                 trimmed = trimmer.Cut;
                 using var document = JsonDocument.Parse(output.WrittenMemory);
                 return document.RootElement.Clone();
+            }
+
+            if (plan.Fallback is { } fallback)
+            {
+                return Bounded(value, maxBytes, fallback, out trimmed);
             }
         }
 

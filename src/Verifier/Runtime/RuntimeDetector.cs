@@ -65,19 +65,29 @@ internal static class RuntimeDetector
     public static Contribution Contribution(AccessEvent e, RuntimeFinding f)
     {
         var output = f.Output is { Length: > OutputShown } o ? string.Concat(o.AsSpan(0, OutputShown), "…") : f.Output;
-        var text = $"Falco rule \"{f.Rule}\" ({f.Priority}) on {Describe(e.Workload)}" + (output is null ? string.Empty : ": " + output);
+        var text = $"Falco rule \"{f.Rule}\" ({f.Priority}) on {Describe(e)}" + (output is null ? string.Empty : ": " + output);
         return new Contribution(Detectors.Runtime, f.Rule, f.Score, text) { Techniques = f.Techniques, Tactics = f.Tactics };
     }
 
-    /// <summary>Falco's priorities, case-insensitive (rules files write them upper-case, the JSON output capitalised).</summary>
+    /// <summary>
+    /// Falco's priorities, case-insensitive (rules files write them upper-case, the JSON output capitalised, gRPC output
+    /// upper-case), and the syslog short forms pipelines rewrite them to (<c>emerg</c>, <c>crit</c>, <c>err</c>).
+    /// </summary>
     public static int ScoreOf(string priority) => priority.ToUpperInvariant() switch
     {
-        "EMERGENCY" or "ALERT" or "CRITICAL" => CriticalScore,
-        "ERROR" => ErrorScore,
+        "EMERGENCY" or "EMERG" or "ALERT" or "CRITICAL" or "CRIT" => CriticalScore,
+        "ERROR" or "ERR" => ErrorScore,
         "NOTICE" or "INFORMATIONAL" or "INFO" or "DEBUG" => 0,
         // Warning, and a priority this build does not know: a runtime alert is never quietly ignored.
         _ => WarningScore,
     };
+
+    /// <summary>
+    /// Who the alert is on: the actor of a plugin source's alert (Kubernetes audit, CloudTrail, Okta, GitHub), else the workload.
+    /// </summary>
+    public static string Describe(AccessEvent e) => e.Subject is { Id: { Length: > 0 } id } subject
+        ? (subject.Type == "service_account" ? "service account " : "user ") + id
+        : Describe(e.Workload);
 
     public static string Describe(Workload? w) => w switch
     {

@@ -49,10 +49,10 @@ public sealed class RawAndReservedKindTests
     }
 
     [Fact]
-    public async Task PostFalco_AMemberTheBoundKeepsLargerThanTheBound_AcceptedWithTheOriginalSummarised()
+    public async Task PostFalco_AMemberTheBoundKeepsLargerThanTheBound_AcceptedWithThatMemberClipped()
     {
-        // "priority" is never trimmed from a Falco alert; at 70,000 characters it alone is over the 64 KB bound. This
-        // request used to spin one of Ingest's threads for ever.
+        // "priority" is kept whole while it fits; at 70,000 characters it alone is over the 64 KB bound. This request
+        // used to spin one of Ingest's threads for ever, then left only a summary; now the alert is trimmed largest first.
         var log = TestLogs.CreateInProcess();
         await using var server = await IngestServer.StartAsync(log);
         var key = await server.AddSourceAsync("falco");
@@ -65,8 +65,9 @@ public sealed class RawAndReservedKindTests
 
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
         var e = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1)).Event;
-        Assert.True(e.Raw!.Value.GetProperty("truncated").GetBoolean());
-        Assert.Equal("[\"$\"]", e.Attributes![RawObject.TrimmedAttribute].GetRawText());
+        Assert.Equal("[\"priority\"]", e.Attributes![RawObject.TrimmedAttribute].GetRawText());
+        Assert.Equal("Terminal shell in container", e.Raw!.Value.GetProperty("rule").GetString());
+        Assert.Equal("alpine", e.Raw.Value.GetProperty("output_fields").GetProperty("k8s.pod.name").GetString());
         Assert.Equal("Terminal shell in container", e.Action);
     }
 

@@ -9,17 +9,35 @@ public sealed class RawObjectTests
     private static readonly TimeSpan Enough = TimeSpan.FromSeconds(30);
 
     [Fact]
-    public async Task Bounded_AKeptMemberAloneOverTheBound_EndsAsASummary()
+    public async Task Bounded_AKeptMemberAloneOverTheBound_WithoutFallback_EndsAsASummary()
     {
-        // Falco keeps "priority"; here it alone is larger than the bound, in a real alert whose rendered output can be clipped.
+        // A plan that keeps "priority" whole and has no fallback; here it alone is larger than the bound, in a real alert
+        // whose rendered output can be clipped.
         var alert = JsonNode.Parse(TestData.Falco("terminal-shell.json"))!.AsObject();
         alert["priority"] = new string('p', 70_000);
+        var plan = new RawTrimPlan([], new HashSet<string>(["rule", "priority"], StringComparer.Ordinal));
 
-        var (raw, trimmed) = await BoundAsync(alert, 64 * 1024, FalcoMapper.RawPlan);
+        var (raw, trimmed) = await BoundAsync(alert, 64 * 1024, plan);
 
         Assert.Equal(["$"], trimmed);
         Assert.True(raw.GetProperty("truncated").GetBoolean());
         Assert.Equal(Encoding.UTF8.GetByteCount(alert.ToJsonString()), raw.GetProperty("bytes").GetInt64());
+    }
+
+    [Fact]
+    public async Task Bounded_AKeptMemberAloneOverTheBound_TrimsByTheFallbackInsteadOfASummary()
+    {
+        var alert = JsonNode.Parse(TestData.Falco("terminal-shell.json"))!.AsObject();
+        alert["priority"] = new string('p', 70_000);
+        var plan = new RawTrimPlan([], new HashSet<string>(["rule", "priority"], StringComparer.Ordinal),
+            new RawTrimPlan([], new HashSet<string>(["rule"], StringComparer.Ordinal)));
+
+        var (raw, trimmed) = await BoundAsync(alert, 64 * 1024, plan);
+
+        Assert.Equal(["priority"], trimmed);
+        Assert.Equal("Terminal shell in container", raw.GetProperty("rule").GetString());
+        Assert.StartsWith("ppp", raw.GetProperty("priority").GetString(), StringComparison.Ordinal);
+        Assert.Equal("alpine", raw.GetProperty("output_fields").GetProperty("k8s.pod.name").GetString());
     }
 
     /// <summary>

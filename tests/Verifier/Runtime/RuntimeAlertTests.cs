@@ -34,6 +34,10 @@ public sealed class RuntimeAlertTests
     [InlineData("Critical", Severities.Critical)]
     [InlineData("Error", Severities.High)]
     [InlineData("Warning", Severities.Medium)]
+    [InlineData("WARNING", Severities.Medium)]
+    [InlineData("crit", Severities.Critical)]
+    [InlineData("EMERG", Severities.Critical)]
+    [InlineData("err", Severities.High)]
     public void FalcoAlert_PriorityBand_SetsTheSeverity(string priority, string severity)
     {
         var alert = new ScoringEngine(Options, DefaultPolicy.Load()).Score(Falco(FalcoJson(priority: priority))).Alert;
@@ -135,5 +139,48 @@ public sealed class RuntimeAlertTests
 
         Assert.Null(engine.Score(Falco(FalcoJson())).Alert);
         Assert.NotNull(engine.Score(Falco(FalcoJson(pod: "web-other"))).Alert);
+    }
+
+    [Fact]
+    public void PluginSourceAlert_IsOnTheActor_ReasonNamesIt()
+    {
+        // Falco's k8saudit plugin: the alert is about the service account that listed the secrets, not Falco's node.
+        var json = """
+            {"hostname":"falco-k8saudit-0","output":"00:14:25.354008000: Critical Cluster secret accessed (verb=list user=system:serviceaccount:storefront:checkout resource=secrets ns=prod)",
+             "output_fields":{"evt.time":1791332065354008000,"ka.target.namespace":"prod","ka.target.resource":"secrets","ka.user.name":"system:serviceaccount:storefront:checkout","ka.verb":"list"},
+             "priority":"Critical","rule":"Cluster Secret Accessed via K8s API","source":"k8s_audit","tags":["k8s","T1552.007"],"time":"2026-10-07T00:14:25.354008000Z"}
+            """;
+
+        var alert = new ScoringEngine(Options, DefaultPolicy.Load()).Score(Falco(json)).Alert!;
+
+        Assert.Equal("system:serviceaccount:storefront:checkout", alert.Principal);
+        Assert.Equal(Severities.Critical, alert.Severity);
+        var reason = Assert.Single(alert.Reasons, r => r.Detector == Detectors.Runtime);
+        Assert.StartsWith("Falco rule \"Cluster Secret Accessed via K8s API\" (Critical) on service account system:serviceaccount:storefront:checkout: ", reason.Text, StringComparison.Ordinal);
+        Assert.Equal(["T1552.007"], reason.Techniques);
+    }
+
+    [Theory]
+    [InlineData("""{"hostname":"node-7","output":"Falco metrics snapshot","output_fields":{"evt.source":"syscall","falco.num_evts":123456},"priority":"Informational","rule":"Falco internal: metrics snapshot","source":"internal","time":"2026-01-07T10:00:00Z"}""")]
+    [InlineData("""{"uuid":"0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a","output":"This is a test from falcosidekick","priority":"Debug","rule":"Test rule","time":"2026-01-07T10:00:00Z","output_fields":{"proc.name":"falcosidekick","user.name":"falcosidekick"},"source":"internal","tags":["example","test"],"hostname":"falcosidekick"}""")]
+    [InlineData("""{"output":"Falco internal: syscall event drop. 815 system calls dropped in last second.","output_fields":{"n_drops":"815","n_evts":"2270350"},"priority":"Debug","rule":"Falco internal: syscall event drop","time":"2026-01-07T10:00:00Z"}""")]
+    public void FalcoHousekeepingOutput_StaysQuiet(string json)
+    {
+        var result = new ScoringEngine(Options, DefaultPolicy.Load()).Score(Falco(json));
+
+        Assert.Null(result.Alert);
+        Assert.Equal(0, result.Score);
+    }
+
+    [Fact]
+    public void CriticalSyscallDropsFromAFalcoWithoutHostname_AlertOnTheUnnamedHost()
+    {
+        // Dropped syscalls blind Falco (an attacker can cause them); older Falco sends no hostname with the alert.
+        var json = """{"priority":"Critical","rule":"Falco internal: syscall event drop","output":"Falco internal: syscall event drop. 41252 system calls dropped in last second.","output_fields":{"n_drops":41252,"n_evts":1204118},"time":"2026-01-07T10:00:00Z"}""";
+
+        var alert = new ScoringEngine(Options, DefaultPolicy.Load()).Score(Falco(json)).Alert!;
+
+        Assert.Equal("host", alert.Principal);
+        Assert.StartsWith("Falco rule \"Falco internal: syscall event drop\" (Critical) on workload host", alert.Reasons[0].Text, StringComparison.Ordinal);
     }
 }

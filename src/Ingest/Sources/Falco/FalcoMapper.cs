@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace ZtStream.Ingest.Sources.Falco;
 
 /// <summary>
@@ -7,18 +9,38 @@ namespace ZtStream.Ingest.Sources.Falco;
 /// </summary>
 internal static class FalcoMapper
 {
+    /// <summary>The output fields naming where an alert happened: trimming never cuts them while they fit.</summary>
+    private static readonly string[] WorkloadFields =
+    [
+        "k8s.pod.name", "k8s.ns.name", "k8smeta.pod.name", "k8smeta.ns.name", "container.id", "container.name",
+        "container.image.repository", "container.image.tag", "evt.time",
+    ];
+
     /// <summary>
     /// Trimming an alert above the bound: whatever is big goes first (the rendered output line, long output fields), never
-    /// the rule, priority, time or tags, nor the output fields naming the workload.
+    /// the rule, priority, time or tags, nor the output fields naming the workload. Should those not fit (a padded container
+    /// name), only what detections read is kept whole — rule, priority, time, tags — and the names are clipped like the rest;
+    /// then nothing is: a summary tells no one which rule fired.
     /// </summary>
     internal static readonly RawTrimPlan RawPlan = new(
         Drop: [],
-        Keep: new HashSet<string>(StringComparer.Ordinal)
-        {
-            "rule", "priority", "time", "source", "tags", "hostname", "uuid",
-            "output_fields.k8s.pod.name", "output_fields.k8s.ns.name", "output_fields.container.id", "output_fields.container.name",
-            "output_fields.container.image.repository", "output_fields.container.image.tag", "output_fields.evt.time",
-        });
+        Keep: new HashSet<string>(["rule", "priority", "time", "source", "tags", "hostname", "uuid", .. WorkloadFields.Select(f => "output_fields." + f)], StringComparer.Ordinal),
+        Fallback: new RawTrimPlan([], new HashSet<string>(["rule", "priority", "time", "tags"], StringComparer.Ordinal), RawObject.LargestFirst));
+
+    /// <summary>The copy of the output fields in <c>attributes</c>: the same trimming, keeping the workload's fields.</summary>
+    private static readonly RawTrimPlan FieldsPlan = new([], new HashSet<string>(WorkloadFields, StringComparer.Ordinal), RawObject.LargestFirst);
+
+    /// <summary>
+    /// The actor of a plugin source's alert (Kubernetes audit, CloudTrail, Okta, GitHub, GCP audit), first present wins:
+    /// such an alert is about who acted, not about the host Falco runs on.
+    /// </summary>
+    private static readonly string[] ActorFields =
+    [
+        "ka.user.name", "ct.user.arn", "ct.user", "okta.actor.alternateid", "okta.actor.id", "github.user", "gcp.user",
+    ];
+
+    /// <summary>Falco's priorities by their number in its gRPC output (<c>falco.outputs.priority</c>: 0 = Emergency … 7 = Debug).</summary>
+    private static readonly string[] Priorities = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"];
 
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
@@ -42,7 +64,9 @@ internal static class FalcoMapper
         }
 
         var fields = alert.Child("output_fields") is { ValueKind: JsonValueKind.Object } f ? f : (JsonElement?)null;
-        var timeText = alert.String("time");
+
+        // falcosidekick decodes "time" into a Go time.Time: an alert posted without one is forwarded with the zero time.
+        var timeText = alert.String("time") is { } t && !t.StartsWith("0001-01-01T00:00:00", StringComparison.Ordinal) ? t : null;
         DateTimeOffset time;
         string? timeSource = null;
         if (timeText is not null)
@@ -53,9 +77,9 @@ internal static class FalcoMapper
                 return;
             }
         }
-        else if (fields is { } of && of.Child("evt.time") is { ValueKind: JsonValueKind.Number } nanos && nanos.TryGetInt64(out var ns))
+        else if (EventTime(fields) is { } evtTime)
         {
-            time = DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
+            time = evtTime;
         }
         else if (!options.TryFallbackTime(out time, out timeSource))
         {
@@ -63,38 +87,30 @@ internal static class FalcoMapper
             return;
         }
 
-        var hostname = alert.String("hostname");
-        var pod = fields.String("k8s.pod.name");
-        var podNamespace = fields.String("k8s.ns.name");
-        var containerId = fields.String("container.id");
-        var workload = WorkloadOf(pod, podNamespace, containerId, hostname, fields);
-        if (workload is null)
-        {
-            errors.Add(new ItemError(index, "output_fields",
-                "the alert names no workload: need output_fields \"k8s.pod.name\" or \"container.id\", or \"hostname\""));
-            return;
-        }
-
-        var priority = alert.String("priority");
+        var hostname = NonEmpty(alert.String("hostname"));
+        var containerId = Field(fields, "container.id");
+        var subject = SubjectOf(fields);
+        var workload = WorkloadOf(containerId, hostname, fields, subject is not null);
+        var priority = PriorityOf(alert);
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
             ["falco.rule"] = JsonFields.Of(rule),
         };
         Add(attributes, "falco.priority", priority);
-        Add(attributes, "falco.source", alert.String("source"));
+        Add(attributes, "falco.source", NonEmpty(alert.String("source")));
         Add(attributes, "falco.hostname", hostname);
-        Add(attributes, "falco.output", alert.String("output") is { } output && output.Length > options.MaxObjectBytes ? output[..options.MaxObjectBytes] : alert.String("output"));
+        Add(attributes, "falco.output", alert.String("output") is { } output && output.Length > options.MaxObjectBytes ? output[..options.MaxObjectBytes] : NonEmpty(alert.String("output")));
         Add(attributes, "container.id", containerId);
-        Add(attributes, "proc.cmdline", fields.String("proc.cmdline"));
-        Add(attributes, "user.name", fields.String("user.name"));
+        Add(attributes, "proc.cmdline", Field(fields, "proc.cmdline"));
+        Add(attributes, "user.name", Field(fields, "user.name"));
         if (alert.Child("tags") is { ValueKind: JsonValueKind.Array } tags)
         {
-            attributes["falco.tags"] = tags.Clone();
+            attributes["falco.tags"] = RawObject.Bounded(tags, options.MaxObjectBytes, RawObject.LargestFirst, out _);
         }
 
         if (fields is { } all)
         {
-            attributes["falco.output_fields"] = JsonFields.Bounded(all, options.MaxObjectBytes);
+            attributes["falco.output_fields"] = RawObject.Bounded(all, options.MaxObjectBytes, FieldsPlan, out _);
         }
 
         Add(attributes, TimeSources.Attribute, timeSource);
@@ -109,6 +125,7 @@ internal static class FalcoMapper
             Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedIds.Of("falco-", timeText ?? (timeSource is null ? time.ToString("O") : "undated"), rule, hostname, containerId, alert.String("output")),
             Time = time,
             Kind = EventKinds.RuntimeAlert,
+            Subject = subject,
             Workload = workload,
             Action = rule,
             Network = NetworkOf(fields),
@@ -121,31 +138,96 @@ internal static class FalcoMapper
         }
     }
 
-    private static Workload? WorkloadOf(string? pod, string? ns, string? containerId, string? hostname, JsonElement? fields)
+    /// <summary>
+    /// The pod (<c>k8s.*</c>, or the k8smeta plugin's <c>k8smeta.*</c> that replace them since Falco 0.37), else the container,
+    /// else the host. An alert naming none of them — a Falco internal alert, a host alert from a Falco too old to send
+    /// <c>hostname</c> — is about the host Falco runs on, unnamed (<c>host</c>) when it sent no name. A plugin source's alert
+    /// (a subject) has a workload only when it names one.
+    /// </summary>
+    private static Workload? WorkloadOf(string? containerId, string? hostname, JsonElement? fields, bool hasSubject)
     {
-        var repository = fields.String("container.image.repository");
-        var tag = fields.String("container.image.tag");
-        var image = repository is null ? fields.String("container.image") : tag is null ? repository : $"{repository}:{tag}";
-        var id = pod is not null
-            ? ns is null ? pod : $"{ns}/{pod}"
-            : containerId is not null and not "host" ? $"container:{containerId}"
+        var pod = Field(fields, "k8s.pod.name") ?? Field(fields, "k8smeta.pod.name");
+        var ns = Field(fields, "k8s.ns.name") ?? Field(fields, "k8smeta.ns.name");
+        var repository = Field(fields, "container.image.repository");
+        var tag = Field(fields, "container.image.tag");
+        var image = repository is null ? Field(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}";
+        var container = containerId is not null and not "host";
+        var id = pod is not null ? ns is null ? pod : $"{ns}/{pod}"
+            : container ? $"container:{containerId}"
+            : hasSubject ? null
             : hostname is not null ? $"host:{hostname}"
-            : null;
+            : "host";
         return id is null
             ? null
-            : new Workload { Id = id, Name = pod ?? fields.String("container.name"), Namespace = ns, Image = image, Node = hostname };
+            : new Workload { Id = id, Name = pod ?? (container ? Field(fields, "container.name") : null), Namespace = pod is null ? null : ns, Image = image, Node = hostname };
     }
+
+    private static Subject? SubjectOf(JsonElement? fields)
+    {
+        foreach (var name in ActorFields)
+        {
+            if (Field(fields, name) is { } actor)
+            {
+                var type = actor.StartsWith("system:serviceaccount:", StringComparison.Ordinal) ? "service_account"
+                    : actor is "system:anonymous" ? "anonymous"
+                    : "user";
+                return new Subject { Id = actor, Type = type };
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// When the alert has no <c>time</c>: <c>evt.time</c>, <c>evt.rawtime</c> or <c>evt.time.iso8601</c> — nanoseconds since
+    /// the epoch as a number (JSON output) or as digits (gRPC output, where every field is a string), or an ISO 8601 string.
+    /// </summary>
+    private static DateTimeOffset? EventTime(JsonElement? fields)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["evt.time", "evt.rawtime", "evt.time.iso8601"])
+        {
+            var nanos = fields is { } f && f.Child(name) is { } value
+                ? value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n
+                  : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s
+                  : value.ValueKind == JsonValueKind.String && JsonFields.TryParseTime(value.GetString(), out var iso) ? (iso - DateTimeOffset.UnixEpoch).Ticks * 100
+                  : (long?)null
+                : null;
+            if (nanos is > 0)
+            {
+                return DateTimeOffset.UnixEpoch.AddTicks(nanos.Value / 100);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The priority as Falco names it; the gRPC output's number is named, an empty one (falcosidekick's unknown) is none.</summary>
+    private static string? PriorityOf(JsonElement alert) => alert.Child("priority") switch
+    {
+        { ValueKind: JsonValueKind.Number } n when n.TryGetInt32(out var i) && i >= 0 && i < Priorities.Length => Priorities[i],
+        { ValueKind: JsonValueKind.String } s => NonEmpty(s.GetString()),
+        _ => null,
+    };
 
     private static NetworkInfo? NetworkOf(JsonElement? fields)
     {
-        var dst = fields.String("fd.sip") ?? fields.String("fd.rip");
-        var src = fields.String("fd.cip");
+        var dst = Field(fields, "fd.sip") ?? Field(fields, "fd.rip");
+        // A plugin source's alert names the actor's address: CloudTrail's sourceIPAddress, Okta's client.
+        var src = Field(fields, "fd.cip") ?? Field(fields, "ct.srcip") ?? Field(fields, "okta.client.ip");
         int? port = fields is { } f && (f.Child("fd.sport") ?? f.Child("fd.rport")) is { } p
             ? p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n
               : p.ValueKind == JsonValueKind.String && int.TryParse(p.GetString(), out var s) ? s : null
             : null;
         return dst is null && src is null && port is null ? null : new NetworkInfo { SrcIp = src, DstIp = dst, DstPort = port };
     }
+
+    /// <summary>
+    /// An output field's text. Falco writes a field with no value as null (JSON output since 0.3x) or <c>&lt;NA&gt;</c> (older
+    /// versions, and gRPC output): both are absent, never a pod or container of that name.
+    /// </summary>
+    private static string? Field(JsonElement? fields, string name) => fields.String(name) is { } value && value != "<NA>" ? NonEmpty(value) : null;
+
+    private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
     private static void Add(Dictionary<string, JsonElement> attributes, string key, string? value)
     {

@@ -73,6 +73,48 @@ public sealed class FalcoRawTests
     }
 
     [Fact]
+    public void Map_PaddedContainerNameAndTags_TrimsThemKeepingRuleTimePodAndTechniques()
+    {
+        // The container name and the tags are kept whole while they fit; padded past the bound they used to leave only a
+        // summary in raw. Now only what detections read stays whole, the rest is trimmed largest first.
+        var alert = JsonNode.Parse(TestData.Falco("sidekick-webhook.json"))!.AsObject();
+        alert["output_fields"]!["container.name"] = new string('n', 70_000);
+        var tags = alert["tags"]!.AsArray();
+        tags.Add("T1059");
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(alert.ToJsonString())).Events);
+
+        var raw = e.Raw!.Value;
+        Assert.False(raw.TryGetProperty("truncated", out _));
+        Assert.True(Encoding.UTF8.GetByteCount(raw.GetRawText()) <= SourceMapOptions.Default.MaxRawBytes);
+        Assert.Equal("Terminal shell in container", raw.GetProperty("rule").GetString());
+        Assert.Equal("Notice", raw.GetProperty("priority").GetString());
+        Assert.Equal("2021-01-14T23:39:44.834631763Z", raw.GetProperty("time").GetString());
+        Assert.Contains("T1059", raw.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        var fields = raw.GetProperty("output_fields");
+        Assert.Equal("api-7f9c", fields.GetProperty("k8s.pod.name").GetString());
+        Assert.Equal("payments", fields.GetProperty("k8s.ns.name").GetString());
+        Assert.EndsWith("…", fields.GetProperty("container.name").GetString(), StringComparison.Ordinal);
+        Assert.Contains("output_fields.container.name", e.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
+    }
+
+    [Fact]
+    public void Map_OutputFieldsOverTheAttributeBound_AttributeKeepsTheWorkloadAndSmallFields()
+    {
+        var alert = JsonNode.Parse(TestData.Falco("sidekick-webhook.json"))!.AsObject();
+        alert["output_fields"]!["proc.env"] = new string('e', 50_000);
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(alert.ToJsonString())).Events);
+
+        var fields = e.Attributes!["falco.output_fields"];
+        Assert.True(Encoding.UTF8.GetByteCount(fields.GetRawText()) <= SourceMapOptions.Default.MaxObjectBytes);
+        Assert.Equal("api-7f9c", fields.GetProperty("k8s.pod.name").GetString());
+        Assert.Equal("sh -c id", fields.GetProperty("proc.cmdline").GetString());
+        Assert.Equal(1610667584834631763, fields.GetProperty("evt.time").GetInt64());
+        Assert.EndsWith("…", fields.GetProperty("proc.env").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Map_AlertWithoutAnyTime_LiveIsDatedOnArrival()
     {
         var alert = """{"rule":"Drop and execute new binary in container","priority":"Critical","output_fields":{"k8s.pod.name":"web-1","k8s.ns.name":"shop"}}""";

@@ -1,0 +1,181 @@
+namespace ZtStream.Ingest.Tests.Sources.Falco;
+
+/// <summary>
+/// Falco output in the shapes other clusters and versions send (TestData/falco, ORIGIN.md): Falco 0.37 lines from a
+/// container-only host, older versions writing <c>&lt;NA&gt;</c> and no <c>hostname</c>, gRPC output where every field is a
+/// string, the k8smeta plugin's pod fields, plugin sources (Kubernetes audit, CloudTrail, Okta, GitHub), Falco's internal
+/// alerts, and what falcosidekick forwards.
+/// </summary>
+public sealed class FalcoShapesTests
+{
+    [Fact]
+    public void Map_Falco037Lines_EveryLineMapsToItsContainerOrPod()
+    {
+        var events = MapperAssert.MapsAll(FalcoMapper.Map(TestData.Falco("event-generator-0.37.jsonl")), 5);
+
+        Assert.Equal(["container:4a1e0c7d2b9f", "container:4a1e0c7d2b9f", "container:4a1e0c7d2b9f", "container:7d3b9e1f5a2c", "ledger/ledger-api-5d9c7"],
+            events.Select(e => e.Workload?.Id));
+        Assert.Equal("lab-generator-1", events[0].Workload?.Name);
+        Assert.Null(events[0].Workload?.Namespace);
+        Assert.Equal("b71c04e2a9d3", events[0].Workload?.Node);
+        Assert.Equal("example.org/lab/event-generator:0.10.0", events[2].Workload?.Image);
+        Assert.Equal(new DateTimeOffset(2024, 5, 13, 13, 23, 31, TimeSpan.Zero).AddTicks(898908), events[4].Time);
+        Assert.Equal(["Warning", "Informational", "Warning", "Notice", "Warning"], events.Select(e => e.Attr("falco.priority")));
+        Assert.Equal("ledger-api-5d9c7", events[4].Workload?.Name);
+        Assert.True(events[4].Attributes!["falco.output_fields"].GetProperty("evt.failed").GetBoolean());
+        Assert.All(events, e => Assert.Null(e.Subject));
+    }
+
+    [Fact]
+    public void Map_OlderFalcoWritingNA_IsTheUnnamedHostNotAPodNamedNA()
+    {
+        var e = Line("older-falco.jsonl", 0);
+
+        Assert.Equal("host", e.Workload?.Id);
+        Assert.Null(e.Workload?.Name);
+        Assert.Null(e.Workload?.Namespace);
+        Assert.Null(e.Workload?.Image);
+        Assert.Equal("host", e.Attr("container.id"));
+        Assert.Equal("root", e.Attr("user.name"));
+    }
+
+    [Theory]
+    [InlineData("<NA>")]
+    [InlineData("")]
+    [InlineData(null)]
+    public void Map_PodFieldsWithoutValue_FallBackToTheContainer(string? none)
+    {
+        var value = none is null ? "null" : $"\"{none}\"";
+        var body = """{"rule":"r","time":"2026-01-02T03:04:05Z","hostname":"n1","output_fields":{"k8s.pod.name":V,"k8s.ns.name":V,"container.id":"ab12cd34ef56","container.name":"job","container.image.repository":V}}"""
+            .Replace("V", value, StringComparison.Ordinal);
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal("container:ab12cd34ef56", e.Workload?.Id);
+        Assert.Equal("job", e.Workload?.Name);
+        Assert.Null(e.Workload?.Image);
+    }
+
+    [Fact]
+    public void Map_K8smetaPluginFields_NameThePodWhenK8sFieldsAreNull()
+    {
+        var e = Line("older-falco.jsonl", 3);
+
+        Assert.Equal("edge/proxy-2", e.Workload?.Id);
+        Assert.Equal("edge", e.Workload?.Namespace);
+        Assert.Equal("proxy-2", e.Workload?.Name);
+    }
+
+    [Theory]
+    [InlineData("\"1663142462345678901\"")]
+    [InlineData("1663142462345678901")]
+    public void Map_GrpcShapeWithoutTime_DatesByEvtTimeEvenAsDigits(string evtTime)
+    {
+        var body = $$"""{"priority":4,"source":"syscall","rule":"Terminal shell in container","output_fields":{"container.id":"5c4b3a291807","evt.time":{{evtTime}},"k8s.ns.name":"ops","k8s.pod.name":"toolbox-0","fd.sport":"443"},"hostname":"node-c"}""";
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal(new DateTimeOffset(2022, 9, 14, 8, 1, 2, TimeSpan.Zero).AddTicks(3456789), e.Time);
+        Assert.Equal("Warning", e.Attr("falco.priority"));
+        Assert.Equal(443, e.Network?.DstPort);
+    }
+
+    [Fact]
+    public void Map_UpperCasePriorityFromGrpc_KeptAsSent()
+    {
+        var e = Line("older-falco.jsonl", 2);
+
+        Assert.Equal("WARNING", e.Attr("falco.priority"));
+        Assert.Equal("ops/toolbox-0", e.Workload?.Id);
+    }
+
+    [Theory]
+    [InlineData("k8saudit-plugin.jsonl", 0, "system:serviceaccount:storefront:checkout", "service_account", "k8s_audit")]
+    [InlineData("k8saudit-plugin.jsonl", 1, "jdoe", "user", "k8s_audit")]
+    [InlineData("k8saudit-plugin.jsonl", 2, "system:anonymous", "anonymous", "k8s_audit")]
+    [InlineData("plugin-sources.jsonl", 0, "arn:aws:iam::111122223333:user/ops-admin", "user", "aws_cloudtrail")]
+    [InlineData("plugin-sources.jsonl", 1, "alice@corp.example", "user", "okta")]
+    [InlineData("plugin-sources.jsonl", 2, "mallory-dev", "user", "github")]
+    public void Map_PluginSourceAlert_IsOnTheActorNotOnTheHostFalcoRunsOn(string file, int line, string subject, string type, string source)
+    {
+        var e = Line(file, line);
+
+        Assert.Equal(subject, e.Subject?.Id);
+        Assert.Equal(type, e.Subject?.Type);
+        Assert.Null(e.Workload);
+        Assert.Equal(subject, e.PrincipalKey);
+        Assert.Equal(source, e.Attr("falco.source"));
+    }
+
+    [Fact]
+    public void Map_PluginSourceAlert_TakesTheActorsAddress()
+    {
+        Assert.Equal("203.0.113.50", Line("plugin-sources.jsonl", 0).Network?.SrcIp);
+        Assert.Equal("198.51.100.9", Line("plugin-sources.jsonl", 1).Network?.SrcIp);
+    }
+
+    [Fact]
+    public void Map_InternalAlertsWithoutHostname_AcceptedOnTheUnnamedHost()
+    {
+        var events = MapperAssert.MapsAll(FalcoMapper.Map(TestData.Falco("internal-alerts.jsonl")), 3);
+
+        Assert.Equal(["host", "host", "host:node-7"], events.Select(e => e.Workload?.Id));
+        Assert.Equal(["Debug", "Critical", "Informational"], events.Select(e => e.Attr("falco.priority")));
+        Assert.Equal("815508", events[0].Attributes!["falco.output_fields"].GetProperty("n_drops").GetString());
+    }
+
+    [Fact]
+    public void Map_SidekickTestEvent_IsOnItsHost()
+    {
+        var e = Line("sidekick-shapes.jsonl", 0);
+
+        Assert.Equal("0f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a", e.Id);
+        Assert.Equal("host:falcosidekick", e.Workload?.Id);
+        Assert.Equal("internal", e.Attr("falco.source"));
+    }
+
+    [Fact]
+    public void Map_SidekickWithCustomFieldsAndReplacedBrackets_MapsThePod()
+    {
+        var e = Line("sidekick-shapes.jsonl", 1);
+
+        Assert.Equal("shop/web-6b9f", e.Workload?.Id);
+        Assert.Equal("registry.example/shop/web", e.Workload?.Image);
+        Assert.Equal("production", e.Attributes!["falco.output_fields"].GetProperty("environment").GetString());
+    }
+
+    [Fact]
+    public void Map_SidekickZeroTimeAndEmptyPriority_AreNoTimeAndNoPriority()
+    {
+        var arrival = new DateTimeOffset(2026, 11, 30, 10, 30, 0, TimeSpan.Zero);
+        var line = Lines("sidekick-shapes.jsonl")[2];
+
+        var live = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(line), SourceMapOptions.Default with { ReceivedAt = arrival }).Events);
+        var offline = FalcoMapper.Map(Encoding.UTF8.GetBytes(line));
+
+        Assert.Equal(arrival, live.Time);
+        Assert.Equal("received", live.Attr(TimeSources.Attribute));
+        Assert.Null(live.Attr("falco.priority"));
+        Assert.Null(live.Attr("falco.output"));
+        Assert.Equal("host:node-b", live.Workload?.Id);
+        Assert.Equal("time", Assert.Single(offline.Errors).Field);
+    }
+
+    [Fact]
+    public void Map_AlertWithEmptyOutputFields_IsOnItsHost()
+    {
+        var e = Assert.Single(FalcoMapper.Map("""{"rule":"r","time":"2021-01-14T23:39:44Z","output_fields":{},"hostname":"n2"}"""u8).Events);
+
+        Assert.Equal("host:n2", e.Workload?.Id);
+    }
+
+    private static AccessEvent Line(string file, int line)
+    {
+        var result = FalcoMapper.Map(Encoding.UTF8.GetBytes(Lines(file)[line]));
+        Assert.Empty(result.Errors);
+        return Assert.Single(result.Events);
+    }
+
+    private static string[] Lines(string file) =>
+        Encoding.UTF8.GetString(TestData.Falco(file)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}
