@@ -14,6 +14,9 @@ internal static class TestData
     /// <summary>An audit payload as a managed cluster's log pipeline delivers it (TestData/k8s-audit/managed).</summary>
     public static byte[] Managed(string name) => File.ReadAllBytes(Path("k8s-audit", "managed", name));
 
+    /// <summary>Audit events in the shapes other clusters write them (TestData/k8s-audit/clusters), one per line.</summary>
+    public static byte[] Cluster(string name) => File.ReadAllBytes(Path("k8s-audit", "clusters", name));
+
     /// <summary>The gzip of <paramref name="text"/>'s UTF-8, as CloudWatch Logs and Firehose compress what they deliver.</summary>
     public static byte[] Gzip(string text) => Gzip(Encoding.UTF8.GetBytes(text));
 

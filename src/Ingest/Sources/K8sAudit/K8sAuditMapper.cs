@@ -17,6 +17,11 @@ internal static class K8sAuditMapper
     private const string ExtraPodName = "authentication.kubernetes.io/pod-name";
     private const string ExtraNodeName = "authentication.kubernetes.io/node-name";
 
+    // OpenShift's OAuth server audits a login as the anonymous request it is (nobody is signed in yet) and names the
+    // account tried, and whether the identity provider took the password, in these annotations.
+    private const string LoginUsername = "authentication.openshift.io/username";
+    private const string LoginDecision = "authentication.openshift.io/decision";
+
     /// <summary>
     /// Trimming an audit event above the bound: field-ownership bookkeeping goes first; then whatever is big, at any depth
     /// (a padded annotation, a ConfigMap's data, a long env value), never the request's identity (who, what, where,
@@ -62,7 +67,7 @@ internal static class K8sAuditMapper
 
     private static void MapOne(JsonElement e, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!e.TryGetProperty("kind", out var kindElement) || kindElement.ValueKind != JsonValueKind.String || kindElement.GetString() != "Event")
+        if (!IsAuditEvent(e, out var kindElement))
         {
             errors.Add(new ItemError(index, carrier.Field("kind"),
                 $"data not recognized as a Kubernetes audit event: \"kind\" must be \"Event\" (audit.k8s.io), got {(kindElement.ValueKind == JsonValueKind.Undefined ? "nothing" : JsonFields.Describe(kindElement))}"));
@@ -108,8 +113,18 @@ internal static class K8sAuditMapper
         var user = e.Child("user");
         var realUser = user.String("username");
         var impersonated = e.Child("impersonatedUser");
-        var actingUser = impersonated.String("username") ?? realUser;
-        if (string.IsNullOrEmpty(actingUser))
+        var annotations = e.Child("annotations");
+        var loginDecision = annotations.String(LoginDecision);
+        var (subjectId, subjectType) = Principal(realUser, impersonated.String("username"), annotations.String(LoginUsername));
+        if (subjectId is null && impersonated is null && user is { ValueKind: JsonValueKind.Object } nobody && !nobody.EnumerateObject().Any()
+            && e.FirstString("sourceIPs") is { Length: > 0 } address)
+        {
+            // "user": {} is how the API server records a request it could not authenticate (a 401: a bad or expired
+            // token); such probing belongs to the address it came from, as identity providers' attempts on no account do.
+            (subjectId, subjectType) = ("ip:" + address, "anonymous");
+        }
+
+        if (subjectId is null)
         {
             errors.Add(new ItemError(index, carrier.Field("user.username"), "required: the audit event names no user"));
             return;
@@ -153,9 +168,9 @@ internal static class K8sAuditMapper
             }
         }
 
-        if (e.Child("annotations") is { ValueKind: JsonValueKind.Object } annotations)
+        if (annotations is { ValueKind: JsonValueKind.Object } annotationObject)
         {
-            attributes["k8s.annotations"] = JsonFields.Bounded(annotations, options.MaxObjectBytes);
+            attributes["k8s.annotations"] = JsonFields.Bounded(annotationObject, options.MaxObjectBytes);
         }
 
         if (e.Child("sourceIPs") is { ValueKind: JsonValueKind.Array } ips && ips.GetArrayLength() > 1)
@@ -176,8 +191,10 @@ internal static class K8sAuditMapper
         var objectRef = e.Child("objectRef");
         AddString(attributes, "k8s.api_group", objectRef.String("apiGroup"));
 
-        var status = e.Child("responseStatus") is { } responseStatus ? responseStatus.Int("code") : null;
-        var decision = e.Child("annotations").String("authorization.k8s.io/decision");
+        var responseStatus = e.Child("responseStatus");
+        var status = responseStatus?.Int("code");
+        var outcome = LoginOutcome(loginDecision)
+            ?? Outcome(status, annotations.String("authorization.k8s.io/decision"), responseStatus.String("status"), responseStatus.String("reason"));
 
         var userExtra = actingIdentity?.Child("extra");
         items.Add(new MappedEvent(index, new AccessEvent
@@ -185,13 +202,13 @@ internal static class K8sAuditMapper
             Id = auditId,
             Time = time,
             Kind = EventKinds.K8sAudit,
-            Subject = new Subject { Id = actingUser, Type = SubjectType(actingUser) },
-            Workload = ServiceAccountWorkload(actingUser, userExtra),
+            Subject = new Subject { Id = subjectId, Type = subjectType },
+            Workload = ServiceAccountWorkload(subjectId, userExtra),
             Network = e.FirstString("sourceIPs") is { } ip ? new NetworkInfo { SrcIp = ip } : null,
             Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e)),
             Action = e.String("verb"),
             Status = status,
-            Outcome = Outcome(status, decision),
+            Outcome = outcome,
             UserAgent = e.String("userAgent"),
             Attributes = attributes,
             Raw = raw,
@@ -221,6 +238,35 @@ internal static class K8sAuditMapper
         ns = rest[..colon].ToString();
         name = rest[(colon + 1)..].ToString();
         return true;
+    }
+
+    /// <summary>
+    /// An audit event (<c>"kind": "Event"</c>); also one without <c>kind</c> that has an <c>auditID</c> and a
+    /// <c>stage</c>: API servers built on k8s.io/apiserver without the audit scheme registered (aggregated servers,
+    /// extension API servers) write their events without <c>kind</c> and <c>apiVersion</c>.
+    /// </summary>
+    private static bool IsAuditEvent(JsonElement e, out JsonElement kind) =>
+        e.TryGetProperty("kind", out kind)
+            ? kind.ValueKind == JsonValueKind.String && kind.GetString() == "Event"
+            : e.String("auditID") is { Length: > 0 } && e.String("stage") is { Length: > 0 } && e.Child("apiVersion") is null;
+
+    /// <summary>
+    /// Whom the request acted as: the impersonated user, else the authenticated one — unless it is an OpenShift login,
+    /// which the OAuth server audits as <c>system:anonymous</c>: then the account tried. Null when the event names nobody.
+    /// </summary>
+    private static (string? Id, string? Type) Principal(string? username, string? impersonated, string? loginUsername)
+    {
+        if (!string.IsNullOrEmpty(impersonated))
+        {
+            return (impersonated, SubjectType(impersonated));
+        }
+
+        if (!string.IsNullOrEmpty(loginUsername) && username is null or "system:anonymous")
+        {
+            return (loginUsername, "user");
+        }
+
+        return string.IsNullOrEmpty(username) ? (null, null) : (username, SubjectType(username));
     }
 
     private static string SubjectType(string username) => username switch
@@ -288,20 +334,41 @@ internal static class K8sAuditMapper
         return q < 0 ? uri : uri[..q];
     }
 
-    private static string? Outcome(int? status, string? decision)
+    /// <summary>
+    /// The outcome of the request: the HTTP code, else (a <c>responseStatus</c> written without one) its
+    /// <c>status</c> and <c>reason</c>; a refusal by the authorizer is denied whatever the code.
+    /// </summary>
+    private static string? Outcome(int? code, string? decision, string? status, string? reason)
     {
-        if (status is 401 or 403 || decision == "forbid")
+        if (code is 401 or 403 || decision == "forbid" || (code is null && reason is "Unauthorized" or "Forbidden"))
         {
             return Outcomes.Denied;
         }
 
-        return status switch
+        return code switch
         {
-            null => null,
             < 400 => Outcomes.Success,
-            _ => Outcomes.Error,
+            not null => Outcomes.Error,
+            null => status switch
+            {
+                "Success" => Outcomes.Success,
+                "Failure" => Outcomes.Error,
+                _ => null,
+            },
         };
     }
+
+    /// <summary>
+    /// An OpenShift login's own verdict: the OAuth server answers a refused password with a redirect (302) back to
+    /// the login page, so the HTTP code alone would call it a success.
+    /// </summary>
+    private static string? LoginOutcome(string? decision) => decision switch
+    {
+        "allow" => Outcomes.Success,
+        "deny" => Outcomes.Denied,
+        "error" => Outcomes.Error,
+        _ => null,
+    };
 
     private static void AddString(Dictionary<string, JsonElement> attributes, string key, string? value)
     {

@@ -1,0 +1,96 @@
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>
+/// Audit events in the shapes clusters other than the webhook's reference write them (TestData/k8s-audit/clusters:
+/// failed authentication, OpenShift's OAuth server, EKS, AKS, k3s, audit.k8s.io/v1beta1, extension API servers),
+/// posted to <c>/v1/sources/k8s-audit</c> as a delivery would post them: none refused, each mapped to who did what,
+/// to which object, from where and with what outcome.
+/// </summary>
+public sealed class ClusterAuditShapesTests
+{
+    // The fixtures are dated when they were written; the age limit is not what these tests are about.
+    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
+
+    [Fact]
+    public async Task PostFailedAuthentications_EachIsLoggedAsADeniedRequestOfItsAddress()
+    {
+        var events = await PostAllAsync("failed-authentication.ndjson", 3);
+
+        Assert.Equal(
+            [
+                ("ip:203.0.113.41", "anonymous", 401, Outcomes.Denied, "203.0.113.41", "selfsubjectaccessreviews"),
+                ("ip:2001:db8:40::1d", "anonymous", 401, Outcomes.Denied, "2001:db8:40::1d", "widgets"),
+                // Written without a code: the status reason still says the credential was refused.
+                ("ip:198.51.100.23", "anonymous", (int?)null, Outcomes.Denied, "198.51.100.23", "secrets"),
+            ],
+            events.Select(e => (e.Subject?.Id, e.Subject?.Type, e.Status, e.Outcome, e.Network?.SrcIp, e.Resource?.Type)));
+        Assert.All(events, e => Assert.Null(e.Workload));
+        Assert.Equal(["198.51.100.23", "10.0.0.4"], events[2].List("k8s.source_ips"));
+    }
+
+    [Fact]
+    public async Task PostOpenShiftOAuthServerLogins_SubjectIsTheAccountTriedAndOutcomeTheLoginsDecision()
+    {
+        var events = await PostAllAsync("openshift-oauth-server.ndjson", 7);
+
+        Assert.Equal(
+            [
+                ("rosa.ng", "user", 302, Outcomes.Success),
+                // A refused password is answered with a redirect back to the login page: 302, yet denied.
+                ("rosa.ng", "user", 302, Outcomes.Denied),
+                ("ops-bot", "user", 401, Outcomes.Denied),
+                ("corp-oidc:kai.marsh", "user", 302, Outcomes.Error),
+                // A refusal naming no account, the token exchange and a login's first stage stay the anonymous request.
+                ("system:anonymous", "anonymous", 302, Outcomes.Denied),
+                ("system:anonymous", "anonymous", 200, Outcomes.Success),
+                ("system:anonymous", "anonymous", (int?)null, (string?)null),
+            ],
+            events.Select(e => (e.Subject?.Id, e.Subject?.Type, e.Status, e.Outcome)));
+        Assert.Equal(("non_resource_url", "/login/corp-ldap"), (events[1].Resource?.Type, events[1].Resource?.Id));
+        Assert.Equal("10.128.0.2", events[1].Network?.SrcIp);
+    }
+
+    [Fact]
+    public async Task PostEventsOfVariedClusters_EveryOneIsMappedToWhoWhatWhereAndHow()
+    {
+        var events = await PostAllAsync("varied-clusters.ndjson", 8);
+
+        Assert.Equal(
+            [
+                ("arn:aws:sts::111122223333:assumed-role/PlatformAdmin/jo.ortiz", "user", "create", "pods/exec", "payments/ledger-6d9f7-kq2x8", Outcomes.Success, "198.51.100.77"),
+                ("system:node:ip-10-20-3-44.eu-west-1.compute.internal", "node", "patch", "pods/status", "payments/ledger-6d9f7-kq2x8", Outcomes.Success, "10.20.3.44"),
+                ("lee.park@contoso.example", "user", "get", "secrets", "web/tls-frontdoor", Outcomes.Denied, "2001:db8:1234::2a"),
+                ("system:kube-controller-manager", "user", "watch", "configmaps", "kube-system/", Outcomes.Success, "192.0.2.10"),
+                ("system:serviceaccount:payments:deployer", "service_account", "patch", "deployments", "payments/ledger", Outcomes.Success, "192.0.2.55"),
+                ("system:serviceaccount:monitoring:prometheus-k8s", "service_account", "get", "non_resource_url", "/metrics", Outcomes.Success, "10.42.0.17"),
+                ("system:serviceaccount:kube-system:horizontal-pod-autoscaler", "service_account", "list", "pods", "payments/", Outcomes.Success, "10.42.0.3"),
+                ("system:admin", "user", "delete", "configmaps", "edge/sensor-map", Outcomes.Success, "127.0.0.1"),
+            ],
+            events.Select(e => (e.Subject?.Id, e.Subject?.Type, e.Action, e.Resource?.Type, e.Resource?.Id, e.Outcome, e.Network?.SrcIp)));
+
+        // audit.k8s.io/v1beta1 dated only by "timestamp".
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 10, 0, 4, TimeSpan.Zero), events[3].Time);
+        Assert.Equal("timestamp", events[3].Attr(TimeSources.Attribute));
+        // Impersonation: the workload is the impersonated service account's bound pod; the real caller stays visible.
+        Assert.Equal(("payments/deployer-7c9d8-x1y2z", "worker-3"), (events[4].Workload?.Id, events[4].Workload?.Node));
+        Assert.Equal("ci-runner@example.org", events[4].Attr("k8s.impersonated_by"));
+        Assert.Equal("kube-system/serviceaccount:horizontal-pod-autoscaler", events[6].Workload?.Id);
+        Assert.Null(events[7].Status);
+        Assert.Contains("0f3c6a1e-7d2b-4c55-9e11-2a9b7c4d5e60", events[2].List("k8s.groups"));
+    }
+
+    /// <summary>Posts a fixture and returns what was logged, in the fixture's order (their ids sort as their lines).</summary>
+    private static async Task<AccessEvent[]> PostAllAsync(string fixture, int count)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("cluster-audit");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster(fixture), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(count, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accepted").GetInt32());
+        var read = await server.ReadLoggedAsync(count);
+        Assert.All(read, r => Assert.Equal(EventKinds.K8sAudit, r.Event.Kind));
+        return [.. read.Select(r => r.Event).OrderBy(e => e.Id[^2..], StringComparer.Ordinal)];
+    }
+}
