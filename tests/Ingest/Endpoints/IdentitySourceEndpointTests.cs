@@ -4,7 +4,8 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 public sealed class IdentitySourceEndpointTests
 {
     // The vendors' examples are dated; the age limit is not what these tests are about.
-    private static readonly Dictionary<string, string?> OldEventsAllowed = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
+    // (One third-party Entra shape is dated 2007.)
+    private static readonly Dictionary<string, string?> OldEventsAllowed = new() { ["Ingest:MaxEventAge"] = "36500.00:00:00" };
 
     public static TheoryData<string, string, string, int> Examples => new()
     {
@@ -15,6 +16,17 @@ public sealed class IdentitySourceEndpointTests
         { "/v1/sources/keycloak", "keycloak", "user-events.json", 7 },
         { "/v1/sources/keycloak", "keycloak", "admin-events.json", 3 },
         { "/v1/sources/auth0", "auth0", "log-stream.json", 10 },
+
+        // Shapes from third-party logs (TestData/ORIGIN-identity.md).
+        { "/v1/sources/okta", "okta", "third-party-shapes.ndjson", 15 },
+        { "/v1/sources/okta", "okta", "event-hook-factor-reset.json", 1 },
+        { "/v1/sources/entra", "entra", "third-party-signins.json", 3 },
+        { "/v1/sources/entra", "entra", "us-time.ndjson", 2 },
+        { "/v1/sources/entra", "entra", "log-analytics-text-dynamics.ndjson", 2 },
+        { "/v1/sources/entra", "entra", "graph-beta-page.json", 2 },
+        { "/v1/sources/entra", "entra", "third-party-audits.json", 3 },
+        { "/v1/sources/keycloak", "keycloak", "third-party-events.ndjson", 8 },
+        { "/v1/sources/auth0", "auth0", "third-party-stream.json", 10 },
     };
 
     [Theory]
@@ -25,7 +37,8 @@ public sealed class IdentitySourceEndpointTests
         await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
         var key = await server.AddSourceAsync($"{vendor}-prod");
 
-        using var response = await server.PostAsync(path, TestData.Idp(vendor, file), key);
+        var contentType = file.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/x-ndjson" : "application/json";
+        using var response = await server.PostAsync(path, TestData.Idp(vendor, file), key, contentType);
 
         var text = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);

@@ -52,7 +52,8 @@ internal static class Auth0Mapper
             Time = time,
             Action = type,
             Tenant = log.Text("tenant_name"),
-            ClientId = log.Text("client_id"),
+            // A failed authorization request may name its application only in the request's query or body.
+            ClientId = log.Text("client_id") ?? details.Object("qs").Text("client_id") ?? details.Object("body").Text("client_id"),
             SourceIp = log.Text("ip"),
             UserAgent = log.Text("user_agent"),
             SessionId = details.Text("session_id") ?? PromptSession(details),
@@ -60,7 +61,8 @@ internal static class Auth0Mapper
 
         var userName = log.Text("user_name");
         var userId = log.Text("user_id");
-        e.SubjectId = userName ?? userId;
+        // A notification (fn: an email Auth0 could not send) names its user only as the addressee.
+        e.SubjectId = userName ?? userId ?? details.Text("to");
         if (userName is not null)
         {
             e.Set(IdentityAttributes.IdpUserId, userId);
@@ -87,6 +89,14 @@ internal static class Auth0Mapper
         if (e.Outcome is Outcomes.Denied or Outcomes.Error)
         {
             e.Set(IdentityAttributes.FailureReason, log.Text("description") ?? details.Text("error"));
+        }
+
+        if (e.SubjectId is null && e.SourceIp is null && e.ClientId is not null)
+        {
+            // Neither a user nor an address (a tenant-side failure logged for an application): the record belongs to the
+            // application, so it is kept and scored rather than refused.
+            e.SubjectId = e.ClientId;
+            e.SubjectType = IdentitySubjectTypes.ServiceAccount;
         }
 
         IdentityEvent.Emit(e, item, index, options, items, errors);

@@ -58,7 +58,7 @@ internal static class EntraMapper
     {
         // Diagnostic exports put the details under "properties"; Log Analytics and Graph are flat. Reading the details
         // first, then the record, serves all three.
-        var details = record.Object("properties") ?? record;
+        var details = record.ObjectOrText("properties") ?? record;
         var category = record.FirstText("category", "Type") ?? string.Empty;
         if (IsAudit(record, details, category))
         {
@@ -128,12 +128,12 @@ internal static class EntraMapper
             .Set("auth.token_id", details.Text("uniqueTokenIdentifier"))
             .Set("auth.requirement", details.Text("authenticationRequirement"));
 
-        var location = details.Object("location") ?? details.Object("LocationDetails");
+        var location = details.ObjectOrText("location") ?? details.ObjectOrText("LocationDetails");
         e.Set(IdentityAttributes.GeoCountry, location.Text("countryOrRegion") ?? (record.Find("location")?.ValueKind == JsonValueKind.String ? record.Text("location") : null))
             .Set(IdentityAttributes.GeoRegion, location.Text("state"))
             .Set(IdentityAttributes.GeoCity, location.Text("city"));
 
-        var device = details.Object("deviceDetail");
+        var device = details.ObjectOrText("deviceDetail");
         e.Set(IdentityAttributes.DeviceId, device.Text("deviceId"))
             .Set(IdentityAttributes.DeviceName, device.Text("displayName"))
             .Set(IdentityAttributes.DeviceOs, device.Text("operatingSystem"))
@@ -148,20 +148,20 @@ internal static class EntraMapper
             e.Set("idp.risk_state", riskState);
         }
 
-        e.Add(IdentityAttributes.IdpRiskEvents, details.Array("riskEventTypes_v2").Strings());
-        e.Add(IdentityAttributes.IdpRiskEvents, details.Array("riskEventTypes").Strings());
+        e.Add(IdentityAttributes.IdpRiskEvents, details.ArrayOrText("riskEventTypes_v2").Strings());
+        e.Add(IdentityAttributes.IdpRiskEvents, details.ArrayOrText("riskEventTypes").Strings());
 
-        var status = details.Object("status");
+        var status = details.ObjectOrText("status");
         var code = status.Number("errorCode") ?? record.Number("resultType") ?? details.Number("resultType") ?? details.Number("ResultType");
         var failure = status.Text("failureReason") ?? record.Text("resultDescription") ?? details.Text("resultDescription");
         var additional = status.Text("additionalDetails");
         e.Set(IdentityAttributes.ResultCode, code?.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
         // The factor: MFA detail first, then the last authentication step that names a method.
-        var steps = details.Array("authenticationDetails");
+        var steps = details.ArrayOrText("authenticationDetails");
         var lastStep = LastStep(steps);
-        var mfa = details.Object("mfaDetail");
-        var method = mfa.Text("authMethod") ?? lastStep.Text("authenticationMethod");
+        var mfa = details.ObjectOrText("mfaDetail");
+        var method = mfa.Text("authMethod") ?? LastStep(steps, performed: true).Text("authenticationMethod");
         e.Set(IdentityAttributes.Factor, Factors.Normalise(method));
 
         if (code is null)
@@ -230,14 +230,14 @@ internal static class EntraMapper
 
         var auditCategory = details.Text("category") is { } c && !c.Equals("AuditLogs", StringComparison.OrdinalIgnoreCase) ? c : details.Text("Category");
         var e = new IdentityEvent(Idp) { Id = id, Time = time, Action = activity };
-        var initiatedBy = details.Object("initiatedBy");
+        var initiatedBy = details.ObjectOrText("initiatedBy");
         var byUser = initiatedBy.Object("user");
         var byApp = initiatedBy.Object("app");
         var actor = byUser.FirstText("userPrincipalName", "id", "displayName")
             ?? byApp.FirstText("servicePrincipalName", "displayName", "appId", "servicePrincipalId");
         var actorType = byUser.FirstText("userPrincipalName", "id", "displayName") is not null ? IdentitySubjectTypes.User : IdentitySubjectTypes.ServiceAccount;
 
-        var target = FirstTarget(details.Array("targetResources"));
+        var target = FirstTarget(details.ArrayOrText("targetResources"));
         var targetType = target.Text("type");
         var targetUser = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase)
             ? target.FirstText("userPrincipalName", "displayName", "id")
@@ -432,15 +432,20 @@ internal static class EntraMapper
         return false;
     }
 
-    /// <summary>The last authentication step, which decides how a multi-step sign-in ended.</summary>
-    private static JsonElement? LastStep(JsonElement? steps)
+    /// <summary>
+    /// The last authentication step, which decides how a multi-step sign-in ended; with <paramref name="performed"/>, the
+    /// last one a method was performed in. Entra writes "Previously satisfied" for a step a claim in the token already
+    /// met (single sign-on, a refresh): that names no factor.
+    /// </summary>
+    private static JsonElement? LastStep(JsonElement? steps, bool performed = false)
     {
         JsonElement? last = null;
         if (steps is { ValueKind: JsonValueKind.Array } list)
         {
             foreach (var step in list.EnumerateArray())
             {
-                if (step.ValueKind == JsonValueKind.Object)
+                if (step.ValueKind == JsonValueKind.Object
+                    && !(performed && (step.Text("authenticationMethod") is null || step.Text("authenticationMethod")!.Equals("Previously satisfied", StringComparison.OrdinalIgnoreCase))))
                 {
                     last = step;
                 }
@@ -456,7 +461,7 @@ internal static class EntraMapper
     /// <summary>The role a role assignment names, from the target's modified properties (<c>Role.DisplayName</c>).</summary>
     private static string? RoleName(JsonElement? target)
     {
-        if (target.Array("modifiedProperties") is not { } properties)
+        if (target.ArrayOrText("modifiedProperties") is not { } properties)
         {
             return null;
         }

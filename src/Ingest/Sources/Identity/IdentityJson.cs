@@ -100,6 +100,64 @@ internal static class IdentityJson
 
     public static JsonElement? Array(this JsonElement element, string name) => ((JsonElement?)element).Array(name);
 
+    /// <summary>
+    /// The object at <paramref name="name"/>, also when it arrives as JSON text: Log Analytics writes its <c>dynamic</c>
+    /// columns (<c>Status</c>, <c>LocationDetails</c>, <c>InitiatedBy</c> …) as text in query answers and most exports, and
+    /// Okta writes <c>debugData.logOnlySecurityData</c> as text that log pipelines often parse on the way.
+    /// </summary>
+    public static JsonElement? ObjectOrText(this JsonElement? element, string name) =>
+        Embedded(element.Find(name)) is { ValueKind: JsonValueKind.Object } value ? value : null;
+
+    public static JsonElement? ObjectOrText(this JsonElement element, string name) => ((JsonElement?)element).ObjectOrText(name);
+
+    /// <summary>The array at <paramref name="name"/>, also when it arrives as JSON text (see <see cref="ObjectOrText(JsonElement?, string)"/>).</summary>
+    public static JsonElement? ArrayOrText(this JsonElement? element, string name) =>
+        Embedded(element.Find(name)) is { ValueKind: JsonValueKind.Array } value ? value : null;
+
+    public static JsonElement? ArrayOrText(this JsonElement element, string name) => ((JsonElement?)element).ArrayOrText(name);
+
+    /// <summary>
+    /// A value as it is, or, when it is text holding a JSON object or array, that object or array. Text that only looks
+    /// like JSON (Okta's <c>{reasons=…, level=HIGH}</c>) stays text, for the callers that read it as such.
+    /// </summary>
+    public static JsonElement? Embedded(JsonElement? value)
+    {
+        if (value is not { ValueKind: JsonValueKind.String } s || s.GetString() is not { } text)
+        {
+            return value;
+        }
+
+        if (!LooksLikeJson(text.AsSpan().Trim()))
+        {
+            return value;
+        }
+
+        try
+        {
+            using var document = JsonPayload.ParseText(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return value;
+        }
+    }
+
+    /// <summary>
+    /// Whether text opens and closes as a JSON object or array, and its first member could start one: a quick test, so the
+    /// vendors' <c>{key=value, …}</c> text is not thrown at the parser on every record.
+    /// </summary>
+    private static bool LooksLikeJson(ReadOnlySpan<char> text)
+    {
+        if (text.Length < 2 || !((text[0] == '{' && text[^1] == '}') || (text[0] == '[' && text[^1] == ']')))
+        {
+            return false;
+        }
+
+        var inside = text[1..^1].TrimStart();
+        return inside.IsEmpty || (text[0] == '{' ? inside[0] == '"' : "\"{[-0123456789tfn".Contains(inside[0]));
+    }
+
     /// <summary>The strings of an array (other items skipped); empty when there is no array.</summary>
     public static List<string> Strings(this JsonElement? array)
     {

@@ -263,13 +263,13 @@ internal static class KeycloakMapper
             case "USER" when operation is "CREATE" or "DELETE":
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, operation == "CREATE" ? "created" : "deleted");
-                AffectsTarget(e, targetUser ?? representation.Text("username"));
+                AffectsTarget(e, targetUser, representation.Text("username"));
                 break;
             case "USER" when operation == "UPDATE":
                 // Every user update carries "enabled"; only false says something happened to the account itself.
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, representation.Flag("enabled") == false ? "disabled" : "update");
-                AffectsTarget(e, targetUser);
+                AffectsTarget(e, targetUser, representation.Text("username"));
                 break;
             case "IDENTITY_PROVIDER":
             case "IDENTITY_PROVIDER_MAPPER":
@@ -301,16 +301,20 @@ internal static class KeycloakMapper
         }
     }
 
-    /// <summary>The affected user becomes the subject; the administrator who acted is kept as the actor.</summary>
-    private static void AffectsTarget(IdentityEvent e, string? targetUser)
+    /// <summary>
+    /// The affected user becomes the subject; the administrator who acted is kept as the actor. The path names the user
+    /// by id; a user representation also has the username, which is how the user's own events name them (the login
+    /// name by default), so the two land on the same principal.
+    /// </summary>
+    private static void AffectsTarget(IdentityEvent e, string? targetUser, string? targetUsername = null)
     {
-        if (targetUser is null)
+        if (targetUser is null && targetUsername is null)
         {
             return;
         }
 
         e.Set(IdentityAttributes.Actor, e.SubjectId);
-        e.SubjectId = targetUser;
+        e.SubjectId = targetUsername ?? targetUser;
         e.Set(IdentityAttributes.IdpUserId, targetUser);
     }
 
@@ -328,27 +332,8 @@ internal static class KeycloakMapper
     }
 
     /// <summary>The admin event's representation: Keycloak sends it as a JSON string; extensions sometimes as an object.</summary>
-    private static JsonElement? Representation(JsonElement record)
-    {
-        switch (record.Find("representation"))
-        {
-            case { ValueKind: JsonValueKind.Object or JsonValueKind.Array } value:
-                return value;
-            case { ValueKind: JsonValueKind.String } text when text.GetString() is { Length: > 0 and <= 64 * 1024 } s:
-                try
-                {
-                    using var document = JsonDocument.Parse(s);
-                    return document.RootElement.Clone();
-                }
-                catch (JsonException)
-                {
-                    return null;
-                }
-
-            default:
-                return null;
-        }
-    }
+    private static JsonElement? Representation(JsonElement record) =>
+        IdentityJson.Embedded(record.Find("representation")) is { ValueKind: JsonValueKind.Object or JsonValueKind.Array } value ? value : null;
 
     /// <summary>Role mapping representations are arrays of roles: their names, comma-separated.</summary>
     private static string? RoleNames(JsonElement? representation)

@@ -325,26 +325,35 @@ internal static partial class OktaMapper
     }
 
     /// <summary>
-    /// Okta writes risk into debugData as <c>{reasons=…, level=HIGH}</c> (<c>risk</c>), or as JSON in
-    /// <c>logOnlySecurityData</c>; <c>threatSuspected</c> is a string flag.
+    /// Okta's findings in debugData, in the shapes Okta and the log pipelines in between write them: <c>risk</c> as
+    /// <c>{reasons=…, level=HIGH}</c> (or an object); <c>logOnlySecurityData</c> as JSON text (or an object a pipeline
+    /// already parsed) holding <c>risk</c> and <c>behaviors</c>; <c>behaviors</c> as <c>{New Device=POSITIVE, Velocity=NEGATIVE, …}</c>
+    /// (or a list of <c>Name=VALUE</c>, or an object); ThreatInsight's <c>threatDetections</c> as JSON text
+    /// (<c>{"Password Spray":"HIGH"}</c>); <c>threatSuspected</c> as a string flag.
     /// </summary>
     private static void Risk(IdentityEvent e, JsonElement? debug)
     {
-        foreach (var text in new[] { debug.Text("risk"), debug.Text("logOnlySecurityData") })
+        RiskOf(e, debug.Find("risk"));
+        switch (IdentityJson.Embedded(debug.Find("logOnlySecurityData")))
         {
-            if (text is null || text.Length > 4096)
-            {
-                continue;
-            }
+            case { ValueKind: JsonValueKind.Object } security:
+                RiskOf(e, security.Find("risk"));
+                Behaviors(e, security.Find("behaviors"));
+                break;
+            case { } text:
+                RiskOf(e, text);
+                break;
+        }
 
-            if (LevelPattern().Match(text) is { Success: true } level)
-            {
-                e.Risk(level.Groups["level"].Value);
-            }
+        Behaviors(e, debug.Find("behaviors"));
 
-            if (ReasonsPattern().Match(text) is { Success: true } reasons)
+        // ThreatInsight names each threat with its confidence; the most confident one is the event's risk.
+        if (IdentityJson.Embedded(debug.Find("threatDetections")) is { ValueKind: JsonValueKind.Object } threats)
+        {
+            foreach (var threat in threats.EnumerateObject())
             {
-                e.Add(IdentityAttributes.IdpRiskEvents, reasons.Groups["reasons"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+                e.Add(IdentityAttributes.IdpRiskEvents, [threat.Name]);
+                e.Risk(IdentityJson.Clean(threat.Value.ValueKind == JsonValueKind.String ? threat.Value.GetString() : null));
             }
         }
 
@@ -353,6 +362,87 @@ internal static partial class OktaMapper
             e.Add(IdentityAttributes.IdpRiskEvents, ["threat_suspected"]);
         }
     }
+
+    /// <summary>A risk object (<c>level</c>, <c>reasons</c>) or Okta's <c>{reasons=…, level=…}</c> text.</summary>
+    private static void RiskOf(IdentityEvent e, JsonElement? risk)
+    {
+        switch (IdentityJson.Embedded(risk))
+        {
+            case { ValueKind: JsonValueKind.Object } o:
+                e.Risk(o.Text("level"));
+                if (o.FirstText("reasons", "reason") is { } listed)
+                {
+                    e.Add(IdentityAttributes.IdpRiskEvents, listed.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+                }
+
+                break;
+            case { ValueKind: JsonValueKind.String } s when s.GetString() is { Length: <= 4096 } text:
+                if (LevelPattern().Match(text) is { Success: true } level)
+                {
+                    e.Risk(level.Groups["level"].Value);
+                }
+
+                if (ReasonsPattern().Match(text) is { Success: true } reasons)
+                {
+                    e.Add(IdentityAttributes.IdpRiskEvents, reasons.Groups["reasons"].Value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+                }
+
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Okta's behaviour detection: each behaviour is POSITIVE when Okta saw it (a new device, a new country, an improbable
+    /// velocity between two sign-ins), NEGATIVE or UNKNOWN otherwise. The POSITIVE ones are findings, by Okta's names.
+    /// </summary>
+    private static void Behaviors(IdentityEvent e, JsonElement? behaviors)
+    {
+        var seen = new List<string>();
+        switch (IdentityJson.Embedded(behaviors))
+        {
+            case { ValueKind: JsonValueKind.Object } o:
+                foreach (var behavior in o.EnumerateObject())
+                {
+                    if (behavior.Value.ValueKind == JsonValueKind.String && IsPositive(behavior.Value.GetString()))
+                    {
+                        seen.Add(behavior.Name);
+                    }
+                }
+
+                break;
+            case { ValueKind: JsonValueKind.Array } a:
+                foreach (var item in a.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String)
+                    {
+                        AddIfPositive(seen, item.GetString());
+                    }
+                }
+
+                break;
+            case { ValueKind: JsonValueKind.String } s when s.GetString() is { Length: <= 4096 } text:
+                foreach (var pair in text.Trim().TrimStart('{').TrimEnd('}').Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    AddIfPositive(seen, pair);
+                }
+
+                break;
+        }
+
+        e.Add(IdentityAttributes.IdpRiskEvents, seen);
+    }
+
+    /// <summary>Adds the name of a <c>Name=VALUE</c> pair whose value is POSITIVE.</summary>
+    private static void AddIfPositive(List<string> seen, string? pair)
+    {
+        var equals = pair?.LastIndexOf('=') ?? -1;
+        if (equals > 0 && IsPositive(pair![(equals + 1)..]))
+        {
+            seen.Add(pair[..equals].Trim());
+        }
+    }
+
+    private static bool IsPositive(string? value) => value?.Trim().Equals("POSITIVE", StringComparison.OrdinalIgnoreCase) == true;
 
     private static string? ActorName(JsonElement? actor) => actor.FirstText("alternateId", "id", "displayName");
 

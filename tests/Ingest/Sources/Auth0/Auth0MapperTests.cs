@@ -44,6 +44,45 @@ public sealed class Auth0MapperTests
     }
 
     [Fact]
+    public void Map_ThirdPartyStream_KeepsRecordsWithoutUserOrAddressAndFindsTheApplication()
+    {
+        var e = MapperAssert.MapsAll(Auth0Mapper.Map(TestData.Idp("auth0", "third-party-stream.json")), 10);
+
+        // A failed authorization request with no user: the address is the principal, the application comes from the query.
+        MapperAssert.IsRefusedSignIn(e[0], "ip:203.0.113.30");
+        Assert.Equal("cLiEnT0000000000000000000000001", e[0].Token?.ClientId);
+        Assert.Equal("sEsS0000000000000000000000000002", e[1].Token?.SessionId);
+        MapperAssert.IsRefusedSignIn(e[2], "nobody@acme.example", resultCode: "unknown_user");
+
+        // An email Auth0 could not send names neither a user nor an address: its addressee is the subject.
+        Assert.Equal("pia@acme.example", e[3].Subject?.Id);
+        Assert.Equal("fn", e[3].Attr(IdentityAttributes.IdpEventType));
+
+        // Management API calls by a machine client (empty auth.user) and by a dashboard administrator.
+        Assert.Equal(EventKinds.AuthAdminChange, e[4].Kind);
+        Assert.Equal("mGmTcLiEnT00000000000000000000001", e[4].Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[4].Subject?.Type);
+        Assert.Equal("google-oauth2|100000000000000000001", e[5].Subject?.Id);
+
+        Assert.Equal("denied", e[6].Attr(IdentityAttributes.MfaResult));
+        Assert.Equal(EventKinds.AuthTokenIssued, e[7].Kind);
+        Assert.Equal(["brute_force"], e[8].List(IdentityAttributes.IdpRiskEvents));
+        MapperAssert.IsSignIn(e[9], "omar@gmail.example", "sEsS0000000000000000000000000001", srcIp: "2001:db8::77", country: "NO", city: "Oslo");
+        Assert.Equal("federated", e[9].Attr(IdentityAttributes.Factor));
+    }
+
+    [Fact]
+    public void Map_ALogNamingOnlyItsApplication_BelongsToTheApplication()
+    {
+        var body = """{"log_id":"900x","data":{"date":"2024-03-01T00:00:00Z","type":"fn","description":"Email provider not configured","client_id":"cLiEnTonly","details":{"email_type":"reset_email"}}}"""u8;
+
+        var e = Assert.Single(Auth0Mapper.Map(body).Events);
+
+        Assert.Equal("cLiEnTonly", e.Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e.Subject?.Type);
+    }
+
+    [Fact]
     public void Map_BareManagementApiLogs_MapClientCredentialsAndLogout()
     {
         var e = MapperAssert.MapsAll(Auth0Mapper.Map(TestData.Idp("auth0", "management-api.ndjson")), EventKinds.AuthTokenIssued, EventKinds.AuthLogout);

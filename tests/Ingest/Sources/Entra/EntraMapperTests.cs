@@ -136,6 +136,86 @@ public sealed class EntraMapperTests
     }
 
     [Fact]
+    public void Map_ThirdPartySignInRecords_MapManagedIdentityNamelessServicePrincipalAndAdfs()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "third-party-signins.json")), EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthLogin);
+
+        // A managed identity: no user, no address, empty location members; the identity is the subject.
+        Assert.Equal("inventory-sync-mi", e[0].Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[0].Subject?.Type);
+        Assert.Null(e[0].Network);
+        Assert.Null(e[0].Attr(IdentityAttributes.GeoCountry));
+        Assert.Null(e[0].Attr(IdentityAttributes.IdpUserId));
+
+        // A service principal Entra logged without its name: its id, never the empty user members.
+        Assert.Equal("50000000-0000-4000-8000-000000000002", e[1].Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[1].Subject?.Type);
+        Assert.Equal(new DateTimeOffset(2025, 11, 14, 1, 46, 16, TimeSpan.Zero).AddTicks(4282975), e[1].Time);
+
+        // AD FS sign-ins name the user and, as servicePrincipalName, the application: the user is who signed in.
+        Assert.Equal("nora.vale@contoso.example", e[2].Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.User, e[2].Subject?.Type);
+        Assert.Equal("password", e[2].Attr(IdentityAttributes.Factor));
+    }
+
+    [Fact]
+    public void Map_RecordDatedOnlyByAUsStyleTime_ReadsItWithItsOffset()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "us-time.ndjson")), 2);
+
+        // "1/9/2007 10:41:00 AM +01:00" and "01/09/2007 09:41:00" (UTC): month first, as Azure writes it.
+        Assert.All(e, x => Assert.Equal(new DateTimeOffset(2007, 1, 9, 9, 41, 0, TimeSpan.Zero), x.Time));
+    }
+
+    [Fact]
+    public void Map_LogAnalyticsRowsWithDynamicsAsText_ReadStatusLocationDeviceStepsRiskAndInitiator()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "log-analytics-text-dynamics.ndjson")), EventKinds.AuthMfa, EventKinds.AuthCredentialChange);
+
+        var mfa = e[0];
+        Assert.Equal(Outcomes.Denied, mfa.Outcome);
+        Assert.Equal("denied", mfa.Attr(IdentityAttributes.MfaResult));
+        Assert.Equal("MFA denied; user declined the authentication", mfa.Attr(IdentityAttributes.FailureReason));
+        Assert.Equal("NG", mfa.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("Lagos", mfa.Attr(IdentityAttributes.GeoCity));
+        Assert.Equal("Windows 10", mfa.Attr(IdentityAttributes.DeviceOs));
+        Assert.Equal("push", mfa.Attr(IdentityAttributes.Factor));
+        Assert.Equal(["unfamiliarFeatures"], mfa.List(IdentityAttributes.IdpRiskEvents));
+
+        MapperAssert.IsChange(e[1], EventKinds.AuthCredentialChange, "reset", "oscar.lind@contoso.example", actor: "helpdesk@contoso.example");
+        Assert.Equal("198.51.100.62", e[1].Network?.SrcIp);
+    }
+
+    [Fact]
+    public void Map_GraphBetaPage_NamesNoFactorForPreviouslySatisfiedStepsAndToleratesNullMembers()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "graph-beta-page.json")), 2);
+
+        MapperAssert.IsSignIn(e[0], "ivan.ross@contoso.example", "5e000000-0000-4000-8000-000000000030", srcIp: "2001:db8::25", country: "NO", city: "Oslo");
+        // The MFA claim in the token met the requirement: a success, but no factor was used at this sign-in.
+        Assert.Equal("success", e[0].Attr(IdentityAttributes.MfaResult));
+        Assert.Null(e[0].Attr(IdentityAttributes.Factor));
+
+        MapperAssert.IsRefusedSignIn(e[1], "ivan.ross@contoso.example", resultCode: "50126");
+        Assert.Null(e[1].Attr(IdentityAttributes.GeoCountry));
+        Assert.Null(e[1].Attr(IdentityAttributes.IdpRiskLevel));
+    }
+
+    [Fact]
+    public void Map_ThirdPartyAudits_MapPimRoleGrantAppSecretAndSecurityInfo()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "third-party-audits.json")), EventKinds.AuthAdminChange, EventKinds.AuthAdminChange, EventKinds.AuthCredentialChange);
+
+        MapperAssert.IsRoleGrant(e[0], actor: "MS-PIM", targetUser: "oscar.lind@contoso.example", role: "Global Administrator");
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[0].Subject?.Type);
+        // "<null>" is Azure's placeholder for no caller address.
+        Assert.Null(e[0].Network);
+        Assert.Equal("app_credential_change", e[1].Attr(IdentityAttributes.Change));
+        Assert.Equal("Payroll Connector", e[1].Resource?.Id);
+        MapperAssert.IsChange(e[2], EventKinds.AuthCredentialChange, "enroll", "ivan.ross@contoso.example", actor: null);
+    }
+
+    [Fact]
     public void Map_MfaNotAnswered_IsATimeout()
     {
         var body = """{"category":"SignInLogs","properties":{"id":"t-1","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":500121,"additionalDetails":"MFA denied; user did not respond to mobile app notification"}}}"""u8;

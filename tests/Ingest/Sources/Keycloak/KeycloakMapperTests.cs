@@ -44,10 +44,40 @@ public sealed class KeycloakMapperTests
 
         MapperAssert.IsRoleGrant(
             e[0], actor: "a0a0a0a0-1111-4222-8333-444455556666", targetUser: "3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", role: "realm-admin", srcIp: "192.0.2.5", eventType: "REALM_ROLE_MAPPING:CREATE");
-        MapperAssert.IsChange(e[1], EventKinds.AuthAccountChange, "disabled", subject: "5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716", actor: "a0a0a0a0-1111-4222-8333-444455556666");
+        // The user's own events name them "bob": the disable lands on the same principal, the id kept beside it.
+        MapperAssert.IsChange(e[1], EventKinds.AuthAccountChange, "disabled", subject: "bob", actor: "a0a0a0a0-1111-4222-8333-444455556666");
+        Assert.Equal("5e4d3c2b-1a09-4f8e-8d7c-6b5a49382716", e[1].Attr(IdentityAttributes.IdpUserId));
 
         Assert.Equal(EventKinds.AuthCredentialChange, e[2].Kind);
         Assert.Equal("reset", e[2].Attr(IdentityAttributes.Change));
+    }
+
+    [Fact]
+    public void Map_ThirdPartyEvents_MapRecentVersionsAndTheWebhookBody()
+    {
+        var e = MapperAssert.MapsAll(KeycloakMapper.Map(TestData.Idp("keycloak", "third-party-events.ndjson")), 8);
+
+        // An event of a version without ids keeps a derived one; its details carry the newer auth-session members.
+        MapperAssert.IsSignIn(e[0], "dana", "5a000000-0000-4000-8000-000000000001", srcIp: "198.51.100.120", clientId: "account-console");
+        Assert.StartsWith("kc-", e[0].Id, StringComparison.Ordinal);
+        Assert.Equal("7a000000-0000-4000-8000-000000000001", e[0].Attr(IdentityAttributes.IdpUserId));
+
+        MapperAssert.IsRefusedSignIn(e[1], "admin", resultCode: "user_not_found");
+        MapperAssert.IsRefusedSignIn(e[2], "dana", resultCode: "invalid_user_credentials", failureReason: "Invalid password");
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[3].Subject?.Type);
+        Assert.Equal("service-account-billing-batch", e[3].Subject?.Id);
+
+        // The webhook's access.-typed body with an ISO time; an OTP credential makes the login an MFA step.
+        Assert.Equal(EventKinds.AuthMfa, e[4].Kind);
+        Assert.Equal(new DateTimeOffset(2024, 5, 2, 9, 0, 4, TimeSpan.Zero), e[4].Time);
+
+        // An administrator disabling dana: dana's principal, not her id, so her sessions are the ones it ends.
+        MapperAssert.IsChange(e[5], EventKinds.AuthAccountChange, "disabled", subject: "dana", actor: "admin");
+        Assert.Equal("7a000000-0000-4000-8000-000000000001", e[5].Attr(IdentityAttributes.IdpUserId));
+
+        // authDetails as Keycloak writes it (no username): the administrator is named by id.
+        MapperAssert.IsRoleGrant(e[6], actor: "8b000000-0000-4000-8000-000000000001", targetUser: "7a000000-0000-4000-8000-000000000001", role: "admin", srcIp: "192.0.2.51");
+        MapperAssert.IsChange(e[7], EventKinds.AuthCredentialChange, "update", "dana", actor: null);
     }
 
     [Fact]

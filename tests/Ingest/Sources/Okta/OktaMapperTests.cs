@@ -75,6 +75,102 @@ public sealed class OktaMapperTests
         Assert.Equal("group.user_membership.add", e[5].Attr(IdentityAttributes.IdpEventType));
     }
 
+    [Fact]
+    public void Map_ThirdPartyShapes_MapsNullsSystemActorsAppsAndUnknownUsers()
+    {
+        var e = MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "third-party-shapes.ndjson")), 15);
+
+        // Every optional member null, as Okta's own export writes them: nothing invented from "null" or "unknown".
+        var logout = e[0];
+        Assert.Equal(EventKinds.AuthLogout, logout.Kind);
+        Assert.Equal("rosa.kim@corp.example", logout.Subject?.Id);
+        Assert.Equal("102sessA1", logout.Token?.SessionId);
+        Assert.Null(logout.Token?.ClientId);
+        Assert.Null(logout.Attr(IdentityAttributes.FailureReason));
+        Assert.Null(logout.Flag(IdentityAttributes.NetProxy));
+        Assert.Equal("Portugal", logout.Attr(IdentityAttributes.GeoCountry));
+
+        Assert.Equal(EventKinds.AuthMfa, e[4].Kind);
+        Assert.Equal(Outcomes.Denied, e[4].Outcome);
+        Assert.Equal("FastPass declined phishing attempt", e[4].Attr(IdentityAttributes.FailureReason));
+
+        // Okta Support resetting a password: the user is the subject, Okta's system account the actor.
+        MapperAssert.IsChange(e[6], EventKinds.AuthCredentialChange, "reset", "lena.park@corp.example", actor: "system@okta.com");
+
+        // A service app's client-credentials grant names the app by id only.
+        Assert.Equal(EventKinds.AuthTokenIssued, e[7].Kind);
+        Assert.Equal("0oaservice12345", e[7].Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[7].Subject?.Type);
+
+        // A sign-in attempt for a name Okta does not know keeps the name tried.
+        MapperAssert.IsRefusedSignIn(e[9], "mark@corp.example", failureReason: "VERIFICATION_ERROR");
+        Assert.Null(e[9].Token);
+
+        // Okta's own system suspending a user: no client at all.
+        MapperAssert.IsChange(e[10], EventKinds.AuthAccountChange, "suspended", "ex.employee@corp.example", actor: "system@okta.com");
+        Assert.Null(e[10].Network);
+
+        MapperAssert.IsRoleGrant(e[11], actor: "it-admin@corp.example", targetUser: "new.admin@corp.example", role: "Super administrator, Application administrator (all)");
+        Assert.Equal("role_grant", e[12].Attr(IdentityAttributes.Change));
+        Assert.Equal("usergroup", e[12].Resource?.Type);
+        Assert.Equal("denied", e[13].Attr(IdentityAttributes.MfaResult));
+        MapperAssert.IsChange(e[14], EventKinds.AuthAccountChange, "locked", "rosa.kim@corp.example", actor: null);
+    }
+
+    [Fact]
+    public void Map_BehaviorsInEveryShape_ArePositiveFindingsOnly()
+    {
+        var e = MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "third-party-shapes.ndjson")), 15);
+
+        // debugData.behaviors as Okta writes it: {New Device=POSITIVE, Velocity=POSITIVE, New City=NEGATIVE, …}.
+        Assert.Equal(["Anomalous Device", "New Device", "New IP", "Velocity"], e[1].List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("medium", e[1].Attr(IdentityAttributes.IdpRiskLevel));
+
+        // logOnlySecurityData as JSON text, with its own behaviors.
+        Assert.Equal("low", e[2].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["New Device", "New IP"], e[2].List(IdentityAttributes.IdpRiskEvents));
+
+        // The same as an object a log pipeline already parsed: its HIGH level must not be lost.
+        Assert.Equal("high", e[3].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["Anomalous Geo-Distance", "New Device", "Velocity"], e[3].List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Fact]
+    public void Map_ThreatInsightDetection_NamesEachThreatAndRatesTheAddressAtTheHighestConfidence()
+    {
+        var threat = MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "third-party-shapes.ndjson")), 15)[8];
+
+        Assert.Equal(EventKinds.AuthRisk, threat.Kind);
+        Assert.Equal("ip:203.0.113.201", threat.Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.Anonymous, threat.Subject?.Type);
+        Assert.Equal(Outcomes.Denied, threat.Outcome);
+        Assert.Equal("high", threat.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["Password Spray", "Login failures with high unknown users count", "threat_suspected"], threat.List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Theory]
+    [InlineData("""["New Device=POSITIVE","Velocity=NEGATIVE","New IP = positive"]""", new[] { "New Device", "New IP" })]
+    [InlineData("""{"New Device":"NEGATIVE","Velocity":"POSITIVE","New Geo-Location":"UNKNOWN"}""", new[] { "Velocity" })]
+    [InlineData("\"{New Geo-Location=UNKNOWN, New Device=NEGATIVE}\"", new string[0])]
+    public void Map_BehaviorsAsListObjectOrText_KeepOnlyWhatOktaSaw(string behaviors, string[] expected)
+    {
+        var body = Encoding.UTF8.GetBytes("""{"uuid":"u-b","published":"2025-01-01T00:00:00Z","eventType":"user.session.start","actor":{"id":"00u1","alternateId":"ana@corp.example"},"debugContext":{"debugData":{"behaviors":""" + behaviors + "}}}");
+
+        var e = Assert.Single(OktaMapper.Map(body).Events);
+
+        Assert.Equal(expected, e.List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Fact]
+    public void Map_EventHookAroundAFactorReset_MakesTheUserTheSubjectAndTheAdminTheActor()
+    {
+        var e = Assert.Single(MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "event-hook-factor-reset.json")), 1));
+
+        MapperAssert.IsChange(e, EventKinds.AuthCredentialChange, "remove", "rosa.kim@corp.example", actor: "it-admin@corp.example");
+        Assert.Equal("push", e.Attr(IdentityAttributes.Factor));
+        Assert.Equal("192.0.2.10", e.Network?.SrcIp);
+    }
+
     [Theory]
     [InlineData("user.authentication.verify", "PASSWORD_AS_FACTOR", EventKinds.AuthLogin)]
     [InlineData("user.authentication.verify", "FIDO_WEBAUTHN", EventKinds.AuthMfa)]
