@@ -72,6 +72,12 @@ internal sealed record Rule(
     /// <summary>How the rule's field names resolve (a Sigma rule's logsource mapping): a correlation's group-by and field use it.</summary>
     public Detection.IFieldResolver? Fields { get; init; }
 
+    /// <summary>A Sigma rule's logsource as written and its detection, which Sigma filters extend; null for other rules.</summary>
+    public Sigma.SigmaSource? SigmaSource { get; init; }
+
+    /// <summary>The Sigma filters (their ids) that exclude events from this rule, in load order.</summary>
+    public IReadOnlyList<string> Filters { get; init; } = [];
+
     /// <summary>The rule's embedded tests.</summary>
     public IReadOnlyList<RuleTest> Tests { get; init; } = [];
 

@@ -7,7 +7,8 @@ namespace ZtStream.Verifier.Rules;
 /// <summary>
 /// Loads rules from the built-in library and from files and directories, dispatching each file by its shape: a file
 /// an extra format recognises goes to that format's loader (Falco); a YAML document with a logsource and a detection
-/// is Sigma (a <c>correlation</c> document is linked to the rules it references once every file is read); any other document is a ZtStream rule (or a <c>lists:</c> document). Every problem is a
+/// is Sigma (a <c>correlation</c> document is linked to the rules it references, and a <c>filter</c> applied to the rules
+/// it names, once every file is read); any other document is a ZtStream rule (or a <c>lists:</c> document). Every problem is a
 /// <see cref="RuleLoadError"/> with file and line; a bad rule never stops the others from loading, and a rule id
 /// defined twice is an error at the second definition.
 /// </summary>
@@ -173,6 +174,7 @@ internal static class RuleLoader
         var rules = new List<Rule>();
         var seen = new Dictionary<string, RuleOrigin>(StringComparer.Ordinal);
         var correlations = new List<SigmaCorrelationDraft>();
+        var filters = new List<SigmaFilterDraft>();
         var unloaded = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (source, doc, sigma) in documents)
         {
@@ -182,6 +184,12 @@ internal static class RuleLoader
                 if (sigma && SigmaCorrelationReader.IsCorrelation(doc))
                 {
                     correlations.Add(SigmaCorrelationReader.Read(doc, source.Path));
+                    continue;
+                }
+
+                if (sigma && SigmaFilterReader.IsFilter(doc))
+                {
+                    filters.Add(SigmaFilterReader.Read(doc, source.Path));
                     continue;
                 }
 
@@ -223,7 +231,9 @@ internal static class RuleLoader
             }
         }
 
-        // Correlations last: the rules they reference may come from any file of the set, in any order.
+        // Filters and correlations last: the rules they reference may come from any file of the set, in any order.
+        // Filters first, so a correlation counts only what its filtered rules still match.
+        SigmaFilterLinker.Apply(filters, rules, correlations, unloaded, frozen, errors);
         SigmaCorrelationLinker.Link(correlations, rules, unloaded, errors, r => Add(r, rules, seen, errors));
         return new RuleLoadResult(rules, errors);
     }

@@ -98,7 +98,8 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
                 else
                 {
                     failed++;
-                    await o.WriteLineAsync("FAIL " + result);
+                    // A filter in effect may be why: say which, so the test or the filter can be fixed.
+                    await o.WriteLineAsync("FAIL " + result + (rule.Filters.Count == 0 ? "" : $" (with filters {string.Join(", ", rule.Filters)} in effect)"));
                 }
             }
         }
@@ -135,6 +136,11 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
                     {
                         w.WriteString("correlation", c.Type);
                         Strings(w, "correlates", [.. c.Inputs.Select(i => i.Rule.Id)]);
+                    }
+
+                    if (r.Filters.Count > 0)
+                    {
+                        Strings(w, "filters", r.Filters);
                     }
 
                     w.WriteNumber("tests", r.Tests.Count);
@@ -184,9 +190,10 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         return loaded.Errors.Count > 0 ? 1 : 0;
     }
 
-    private static string Role(Rule r) => r.Correlation is { } c
+    private static string Role(Rule r) => (r.Correlation is { } c
         ? $" ({c.Type} of {string.Join(", ", c.Inputs.Select(i => i.Rule.Id))})"
-        : r.Generates ? "" : " (correlated only)";
+        : r.Generates ? "" : " (correlated only)")
+        + (r.Filters.Count == 0 ? "" : $" (filtered by {string.Join(", ", r.Filters)})");
 
     private static async Task<int> CoverageAsync(RuleLoadResult loaded, bool json, TextWriter o)
     {

@@ -147,6 +147,37 @@ public sealed class RulesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ListAndTest_SigmaFilter_ShowsWhichRulesItFilters_AndTestsRunWithItInEffect()
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "TestData", "sigma-filter");
+        var (code, output, _) = await Run("test", folder);
+        Assert.Equal(0, code);
+        Assert.Equal("2 tests passed, 0 failed; 1 rules (0 without tests), 0 load errors", Lines(output)[^1]);
+
+        var (listCode, listed, _) = await Run("list", folder);
+        Assert.Equal(0, listCode);
+        Assert.Contains(Lines(listed), l => l.StartsWith("2f8a6c4e-0b1d-4e3f-a5c7-9d1b3f5a7c90", StringComparison.Ordinal)
+            && l.EndsWith("Denied Secret read (filtered by 9b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4)", StringComparison.Ordinal));
+        (listCode, listed, _) = await Run("list", folder, "--json");
+        Assert.Equal(0, listCode);
+        var rule = JsonDocument.Parse(Lines(listed)[0]).RootElement;
+        Assert.Equal(["9b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4"], rule.GetProperty("filters").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal("""{"loaded":1,"failed":0}""", Lines(listed)[^1]);
+
+        // Without the filter, the test that relies on it fails; with a filter that excludes everything, the other does, naming it.
+        (code, output, _) = await Run("test", Path.Combine(folder, "k8s_denied_secret_read.yml"));
+        Assert.Equal(1, code);
+        Assert.Contains("test 'the CI service account probing its permissions is tuned out by mf_ci_service_accounts': expected no match, but it matched", Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
+        var wide = Path.Combine(dir, "mf_everyone.yml");
+        File.WriteAllText(wide, File.ReadAllText(Path.Combine(folder, "mf_ci_service_accounts.yml")).Replace("'system:serviceaccount:ci:'", "''", StringComparison.Ordinal));
+        (code, output, _) = await Run("test", Path.Combine(folder, "k8s_denied_secret_read.yml"), wide);
+        Assert.Equal(1, code);
+        var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
+        Assert.Contains("test 'a person refused a Secret': expected match", fail, StringComparison.Ordinal);
+        Assert.EndsWith("(with filters 9b0c1d2e-3f4a-4b5c-8d6e-7f8091a2b3c4 in effect)", fail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_SigmaCorrelation_UnknownReference_ExitsOneNamingFileLineAndRule()
     {
         var file = Path.Combine(dir, "mr_bad.yml");

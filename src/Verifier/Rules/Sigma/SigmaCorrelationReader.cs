@@ -75,21 +75,7 @@ internal static class SigmaCorrelationReader
             throw new RuleFormatException("a correlation needs 'rules': the ids or names of the rules it correlates", line);
         }
 
-        var references = new List<(string, int)>();
-        foreach (var item in rulesNode is YamlSequenceNode seq ? seq.Children : [rulesNode!])
-        {
-            if (item is not YamlScalarNode { Value: { Length: > 0 } reference })
-            {
-                throw new RuleFormatException("'rules' must be a list of rule ids or names", RuleYaml.Line(item));
-            }
-
-            if (references.Exists(r => r.Item1 == reference))
-            {
-                throw new RuleFormatException($"'rules' names '{reference}' twice", RuleYaml.Line(item));
-            }
-
-            references.Add((reference, RuleYaml.Line(item)));
-        }
+        var references = References(rulesNode!, "'rules' must be a list of rule ids or names");
 
         if (references.Count > RuleLimits.MaxCorrelationRules)
         {
@@ -144,6 +130,31 @@ internal static class SigmaCorrelationReader
         {
             Metric = metric,
         };
+    }
+
+    /// <summary>
+    /// The rules a correlation or a filter names under <c>rules</c>: a list of ids or names (or one), each once, with
+    /// its line; anything else is <paramref name="notAList"/>.
+    /// </summary>
+    public static List<(string Reference, int Line)> References(YamlNode node, string notAList)
+    {
+        var references = new List<(string, int)>();
+        foreach (var item in node is YamlSequenceNode seq ? seq.Children : [node])
+        {
+            if (item is not YamlScalarNode { Value: { Length: > 0 } reference })
+            {
+                throw new RuleFormatException(notAList, RuleYaml.Line(item));
+            }
+
+            if (references.Exists(r => r.Item1 == reference))
+            {
+                throw new RuleFormatException($"'rules' names '{reference}' twice", RuleYaml.Line(item));
+            }
+
+            references.Add((reference, RuleYaml.Line(item)));
+        }
+
+        return references;
     }
 
     /// <summary>

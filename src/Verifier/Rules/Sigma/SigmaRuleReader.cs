@@ -7,14 +7,14 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// level → severity (informational scores 10), tags <c>attack.tNNNN[.NNN]</c> → techniques and <c>attack.&lt;tactic&gt;</c>
 /// → tactics (other tags kept), the detection through the shared grammar, fields through the logsource's mapping,
 /// embedded <c>tests:</c> as in a ZtStream rule (a key Sigma leaves to its users).
-/// Correlation documents are read by <see cref="SigmaCorrelationReader"/>; rule collections (<c>action:</c>) and
+/// Correlation documents are read by <see cref="SigmaCorrelationReader"/>, filters by <see cref="SigmaFilterReader"/>; rule collections (<c>action:</c>) and
 /// logsources without a mapping are errors naming them.
 /// </summary>
 internal static class SigmaRuleReader
 {
-    /// <summary>A Sigma rule is recognised by its shape: a logsource and a detection (or a correlation).</summary>
+    /// <summary>A Sigma rule is recognised by its shape: a logsource and a detection (or a correlation, or a filter).</summary>
     public static bool LooksLikeSigma(YamlMappingNode doc) =>
-        (RuleYaml.Get(doc, "logsource") is not null && RuleYaml.Get(doc, "detection") is not null)
+        (RuleYaml.Get(doc, "logsource") is not null && (RuleYaml.Get(doc, "detection") ?? RuleYaml.Get(doc, "filter")) is not null)
         || RuleYaml.Get(doc, "correlation") is not null
         || (RuleYaml.Get(doc, "action") is YamlScalarNode { Value: "global" or "reset" or "repeat" });
 
@@ -36,8 +36,14 @@ internal static class SigmaRuleReader
             RuleYaml.Line(logsourceNode));
 
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
-        var matcher = new DetectionMatcher(logsource.Scope(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection)), null);
-        return Header(doc, file, matcher) with { Kinds = logsource.Kinds, Fields = logsource.Fields, Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")) };
+        var scoped = logsource.Scope(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection));
+        return Header(doc, file, new DetectionMatcher(scoped, null)) with
+        {
+            Kinds = logsource.Kinds,
+            Fields = logsource.Fields,
+            Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")),
+            SigmaSource = new SigmaSource(category, product, service, scoped),
+        };
     }
 
     /// <summary>
