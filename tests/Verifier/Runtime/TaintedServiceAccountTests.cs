@@ -92,6 +92,30 @@ public sealed class TaintedServiceAccountTests
         Assert.Contains("T1550.001", result.Alert.Techniques);
     }
 
+    /// <summary>
+    /// The pod named only by the k8smeta plugin (Falco 0.37+, the <c>k8s.*</c> fields null or <c>&lt;NA&gt;</c>): the alert is
+    /// still on shop/web-5c8d, so it taints the service account bound to that pod.
+    /// </summary>
+    [Theory]
+    [InlineData("null")]
+    [InlineData("\"<NA>\"")]
+    public void FalcoAlertNamingThePodThroughK8smeta_TaintsItsServiceAccount(string none)
+    {
+        var engine = Engine();
+        engine.Score(TokenUse("u-1", T.AddMinutes(-30), "web-5c8d"));
+        engine.DeliverLinksLocally();
+        var alert = """
+            {"hostname":"node-3","output":"10:00:00.000000000: Critical A shell was spawned in a container with an attached terminal (user=root container_id=3ad0c8f5e2a1)",
+             "priority":"Critical","rule":"Terminal shell in container","source":"syscall","tags":["container","shell","mitre_execution","T1059"],"time":"2026-01-07T10:00:00Z",
+             "output_fields":{"container.id":"3ad0c8f5e2a1","k8s.ns.name":NONE,"k8s.pod.name":NONE,"k8smeta.ns.name":"shop","k8smeta.pod.name":"web-5c8d","proc.cmdline":"bash","user.name":"root"}}
+            """.Replace("NONE", none, StringComparison.Ordinal);
+
+        engine.Score(Falco(alert));
+        engine.DeliverLinksLocally();
+
+        Assert.NotNull(Tainted(engine.Score(TokenUse("u-2", T.AddMinutes(12), "batch-77f9", ip: "10.4.9.3")).Alert));
+    }
+
     [Fact]
     public void FalcoAlertBeforeTheBinding_TaintReachesTheServiceAccountWhenTheBindingArrives()
     {

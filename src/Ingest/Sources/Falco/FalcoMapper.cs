@@ -159,7 +159,7 @@ internal static class FalcoMapper
             : "host";
         return id is null
             ? null
-            : new Workload { Id = id, Name = pod ?? (container ? Field(fields, "container.name") : null), Namespace = pod is null ? null : ns, Image = image, Node = hostname };
+            : new Workload { Id = id, Name = pod ?? (container ? Field(fields, "container.name") : null), Namespace = ns, Image = image, Node = hostname };
     }
 
     private static Subject? SubjectOf(JsonElement? fields)
@@ -189,7 +189,10 @@ internal static class FalcoMapper
             var nanos = fields is { } f && f.Child(name) is { } value
                 ? value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var n) ? n
                   : value.ValueKind == JsonValueKind.String && long.TryParse(value.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s
-                  : value.ValueKind == JsonValueKind.String && JsonFields.TryParseTime(value.GetString(), out var iso) ? (iso - DateTimeOffset.UnixEpoch).Ticks * 100
+                  // Only a full date: evt.time is also written as a bare time of day ("23:39:44.834631763"), which a
+                  // lenient parse would put on today's date.
+                  : value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 10 } text && text[4] == '-'
+                    && JsonFields.TryParseTime(text, out var iso) ? (iso - DateTimeOffset.UnixEpoch).Ticks * 100
                   : (long?)null
                 : null;
             if (nanos is > 0)

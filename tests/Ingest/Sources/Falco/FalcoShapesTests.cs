@@ -57,6 +57,16 @@ public sealed class FalcoShapesTests
     }
 
     [Fact]
+    public void Map_NamespaceWithoutPod_StaysOnTheContainerWorkload()
+    {
+        // A source limited to namespaces needs it to accept the alert.
+        var e = Assert.Single(FalcoMapper.Map("""{"rule":"r","time":"2026-01-02T03:04:05Z","output_fields":{"k8s.ns.name":"shop","k8s.pod.name":null,"container.id":"ab12cd34ef56"}}"""u8).Events);
+
+        Assert.Equal("container:ab12cd34ef56", e.Workload?.Id);
+        Assert.Equal("shop", e.Workload?.Namespace);
+    }
+
+    [Fact]
     public void Map_K8smetaPluginFields_NameThePodWhenK8sFieldsAreNull()
     {
         var e = Line("older-falco.jsonl", 3);
@@ -78,6 +88,28 @@ public sealed class FalcoShapesTests
         Assert.Equal(new DateTimeOffset(2022, 9, 14, 8, 1, 2, TimeSpan.Zero).AddTicks(3456789), e.Time);
         Assert.Equal("Warning", e.Attr("falco.priority"));
         Assert.Equal(443, e.Network?.DstPort);
+    }
+
+    [Theory]
+    [InlineData("\"evt.time\":\"23:39:44.834631763\"", null)]
+    [InlineData("\"evt.time\":\"<NA>\"", null)]
+    [InlineData("\"evt.time.iso8601\":\"2022-02-15T14:03:12.123639040+0000\"", "2022-02-15T14:03:12.1236390+00:00")]
+    [InlineData("\"evt.time.iso8601\":\"2022-02-15T16:03:12.123639040+02:00\"", "2022-02-15T14:03:12.1236390+00:00")]
+    [InlineData("\"evt.rawtime\":1644933792123639040", "2022-02-15T14:03:12.1236390+00:00")]
+    public void Map_WithoutTime_OnlyAFullEventTimeDatesTheAlert(string field, string? expected)
+    {
+        var body = "{\"rule\":\"r\",\"output_fields\":{\"container.id\":\"ab12cd34ef56\"," + field + "}}";
+
+        var result = FalcoMapper.Map(Encoding.UTF8.GetBytes(body));
+
+        if (expected is null)
+        {
+            Assert.Equal("time", Assert.Single(result.Errors).Field);
+        }
+        else
+        {
+            Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), Assert.Single(result.Events).Time);
+        }
     }
 
     [Fact]

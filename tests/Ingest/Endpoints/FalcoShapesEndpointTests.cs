@@ -1,0 +1,36 @@
+using ZtStream.Ingest.Sources.Scopes;
+
+namespace ZtStream.Ingest.Tests.Endpoints;
+
+/// <summary>
+/// Falco output of other versions and sources (Sources/TestData/falco) posted the way Falco's http_output and
+/// falcosidekick's webhook post it — one alert per request — by a source limited to runtime alerts: every alert is
+/// accepted, keyed by the principal it is about.
+/// </summary>
+public sealed class FalcoShapesEndpointTests
+{
+    [Theory]
+    [InlineData("event-generator-0.37.jsonl", "container:4a1e0c7d2b9f,container:4a1e0c7d2b9f,container:4a1e0c7d2b9f,container:7d3b9e1f5a2c,ledger/ledger-api-5d9c7")]
+    [InlineData("k8saudit-plugin.jsonl", "system:serviceaccount:storefront:checkout,jdoe,system:anonymous")]
+    [InlineData("internal-alerts.jsonl", "host,host,host:node-7")]
+    [InlineData("sidekick-shapes.jsonl", "host:falcosidekick,shop/web-6b9f,host:node-b")]
+    [InlineData("older-falco.jsonl", "host,billing/invoice-7c6d8,ops/toolbox-0,edge/proxy-2")]
+    [InlineData("plugin-sources.jsonl", "arn:aws:iam::111122223333:user/ops-admin,alice@corp.example,mallory-dev")]
+    public async Task PostFalco_EachAlertOfAShape_AcceptedAndKeyedByItsPrincipal(string file, string principals)
+    {
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "36500.00:00:00" });
+        var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
+        var lines = Encoding.UTF8.GetString(Sources.TestData.Falco(file)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        foreach (var line in lines)
+        {
+            using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(line), key);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        var read = await LogReader.ReadAsync(log, server.Topic, lines.Length);
+        Assert.Equal(principals.Split(',').Order(StringComparer.Ordinal), read.Select(r => r.Record.Key).Order(StringComparer.Ordinal));
+        Assert.All(read, r => Assert.Equal(EventKinds.RuntimeAlert, r.Event.Kind));
+    }
+}
