@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace ZtStream.Ingest.Sources.Falco;
 
@@ -215,13 +216,33 @@ internal static class FalcoMapper
     private static NetworkInfo? NetworkOf(JsonElement? fields)
     {
         var dst = Field(fields, "fd.sip") ?? Field(fields, "fd.rip");
-        // A plugin source's alert names the actor's address: CloudTrail's sourceIPAddress, Okta's client.
-        var src = Field(fields, "fd.cip") ?? Field(fields, "ct.srcip") ?? Field(fields, "okta.client.ip");
+        var src = SourceAddress(fields);
         int? port = fields is { } f && (f.Child("fd.sport") ?? f.Child("fd.rport")) is { } p
             ? p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n
               : p.ValueKind == JsonValueKind.String && int.TryParse(p.GetString(), out var s) ? s : null
             : null;
         return dst is null && src is null && port is null ? null : new NetworkInfo { SrcIp = src, DstIp = dst, DstPort = port };
+    }
+
+    /// <summary>
+    /// The client's address: <c>fd.cip</c>, or the actor's of a plugin source's alert (CloudTrail's sourceIPAddress, Okta's
+    /// client, GCP's caller, the audit event's first source IP, which the k8saudit plugin writes as a list). Only an address
+    /// counts: GCP writes <c>private</c> or <c>gce-internal-ip</c> for callers inside Google.
+    /// </summary>
+    private static string? SourceAddress(JsonElement? fields)
+    {
+        foreach (var name in (ReadOnlySpan<string>)["fd.cip", "ct.srcip", "okta.client.ip", "gcp.callerIP", "ka.sourceips"])
+        {
+            var text = fields is { } f && f.Child(name) is { } value
+                ? value.ValueKind == JsonValueKind.Array ? f.FirstString(name) : Field(fields, name)
+                : null;
+            if (text is not null && IPAddress.TryParse(text, out _))
+            {
+                return text;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>

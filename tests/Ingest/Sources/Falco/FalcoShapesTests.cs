@@ -146,6 +146,22 @@ public sealed class FalcoShapesTests
         Assert.Equal("198.51.100.9", Line("plugin-sources.jsonl", 1).Network?.SrcIp);
     }
 
+    [Theory]
+    [InlineData("\"gcp.user\":\"ops@corp.example\",\"gcp.callerIP\":\"203.0.113.77\"", "ops@corp.example", "203.0.113.77")]
+    [InlineData("\"gcp.user\":\"ci@proj.iam.gserviceaccount.com\",\"gcp.callerIP\":\"private\"", "ci@proj.iam.gserviceaccount.com", null)]
+    [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":[\"2001:db8::7\",\"192.0.2.1\"]", "jdoe", "2001:db8::7")]
+    [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":null", "jdoe", null)]
+    [InlineData("\"ct.user\":\"deployer\",\"ct.srcip\":\"ec2.amazonaws.com\"", "deployer", null)]
+    public void Map_PluginSourceAlert_TakesOnlyAnAddressAsTheActorsSource(string actorFields, string subject, string? address)
+    {
+        var body = "{\"rule\":\"r\",\"time\":\"2026-01-02T03:04:05Z\",\"hostname\":\"falco-0\",\"output_fields\":{" + actorFields + "}}";
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal(subject, e.Subject?.Id);
+        Assert.Equal(address, e.Network?.SrcIp);
+    }
+
     [Fact]
     public void Map_InternalAlertsWithoutHostname_AcceptedOnTheUnnamedHost()
     {
