@@ -20,8 +20,8 @@ public sealed class ClusterAuditShapesTests
             [
                 ("ip:203.0.113.41", "anonymous", 401, Outcomes.Denied, "203.0.113.41", "selfsubjectaccessreviews"),
                 ("ip:2001:db8:40::1d", "anonymous", 401, Outcomes.Denied, "2001:db8:40::1d", "widgets"),
-                // Written without a code: the status reason still says the credential was refused.
-                ("ip:198.51.100.23", "anonymous", (int?)null, Outcomes.Denied, "198.51.100.23", "secrets"),
+                // Written without a code: the status reason Unauthorized stands for it.
+                ("ip:198.51.100.23", "anonymous", 401, Outcomes.Denied, "198.51.100.23", "secrets"),
             ],
             events.Select(e => (e.Subject?.Id, e.Subject?.Type, e.Status, e.Outcome, e.Network?.SrcIp, e.Resource?.Type)));
         Assert.All(events, e => Assert.Null(e.Workload));

@@ -133,9 +133,27 @@ internal static class GkeAuditLog
         }
 
         var status = payload.Child("status");
+        var rpcCode = status is { } s ? s.Int("code") ?? 0 : 0;
         w.WriteStartObject("responseStatus");
-        w.WriteNumber("code", HttpStatus(status is { } s ? s.Int("code") ?? 0 : 0));
-        WriteString(w, "message", status.String("message"));
+        if (rpcCode == 0 && response is { } failed && failed.String("status") == "Failure")
+        {
+            // The entry names no error, but the body the API server answered is a Status saying the request failed:
+            // its code (or, without one, its reason, read as the native event's is) is the request's.
+            if (failed.Int("code") is { } answered)
+            {
+                w.WriteNumber("code", answered);
+            }
+
+            w.WriteString("status", "Failure");
+            WriteString(w, "reason", failed.String("reason"));
+            WriteString(w, "message", failed.String("message"));
+        }
+        else
+        {
+            w.WriteNumber("code", HttpStatus(rpcCode));
+            WriteString(w, "message", status.String("message"));
+        }
+
         w.WriteEndObject();
 
         if (request is { } body)

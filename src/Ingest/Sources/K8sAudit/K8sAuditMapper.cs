@@ -192,9 +192,8 @@ internal static class K8sAuditMapper
         AddString(attributes, "k8s.api_group", objectRef.String("apiGroup"));
 
         var responseStatus = e.Child("responseStatus");
-        var status = responseStatus?.Int("code");
-        var outcome = LoginOutcome(loginDecision)
-            ?? Outcome(status, annotations.String("authorization.k8s.io/decision"), responseStatus.String("status"), responseStatus.String("reason"));
+        var status = responseStatus?.Int("code") ?? HttpStatusOf(responseStatus.String("reason"));
+        var outcome = LoginOutcome(loginDecision) ?? Outcome(status, annotations.String("authorization.k8s.io/decision"), responseStatus.String("status"));
 
         var userExtra = actingIdentity?.Child("extra");
         items.Add(new MappedEvent(index, new AccessEvent
@@ -335,12 +334,36 @@ internal static class K8sAuditMapper
     }
 
     /// <summary>
-    /// The outcome of the request: the HTTP code, else (a <c>responseStatus</c> written without one) its
-    /// <c>status</c> and <c>reason</c>; a refusal by the authorizer is denied whatever the code.
+    /// The HTTP code a Kubernetes <c>Status</c> reason stands for (metav1.StatusReason documents one for each), for a
+    /// <c>responseStatus</c> written without its code: converted exports, a GKE entry whose answer was a failed Status.
     /// </summary>
-    private static string? Outcome(int? code, string? decision, string? status, string? reason)
+    private static int? HttpStatusOf(string? reason) => reason switch
     {
-        if (code is 401 or 403 || decision == "forbid" || (code is null && reason is "Unauthorized" or "Forbidden"))
+        "BadRequest" => 400,
+        "Unauthorized" => 401,
+        "Forbidden" => 403,
+        "NotFound" => 404,
+        "MethodNotAllowed" => 405,
+        "NotAcceptable" => 406,
+        "AlreadyExists" or "Conflict" => 409,
+        "Gone" or "Expired" => 410,
+        "RequestEntityTooLarge" => 413,
+        "UnsupportedMediaType" => 415,
+        "Invalid" => 422,
+        "TooManyRequests" => 429,
+        "InternalError" or "ServerTimeout" => 500,
+        "ServiceUnavailable" => 503,
+        "Timeout" => 504,
+        _ => null,
+    };
+
+    /// <summary>
+    /// The outcome of the request: the HTTP code, else (a <c>responseStatus</c> with neither code nor a known reason)
+    /// its <c>status</c>; a refusal by the authorizer is denied whatever the code.
+    /// </summary>
+    private static string? Outcome(int? code, string? decision, string? status)
+    {
+        if (code is 401 or 403 || decision == "forbid")
         {
             return Outcomes.Denied;
         }

@@ -190,6 +190,37 @@ public sealed class K8sAuditMapperTests
     }
 
     [Theory]
+    [InlineData("""{"code":201}""", 201, Outcomes.Success)]
+    [InlineData("""{"status":"Failure","reason":"Forbidden","message":"forbidden"}""", 403, Outcomes.Denied)]
+    [InlineData("""{"status":"Failure","reason":"Unauthorized"}""", 401, Outcomes.Denied)]
+    [InlineData("""{"status":"Failure","reason":"AlreadyExists"}""", 409, Outcomes.Error)]
+    [InlineData("""{"status":"Failure"}""", null, Outcomes.Error)]
+    [InlineData("""{"metadata":{},"status":"Success"}""", null, Outcomes.Success)]
+    [InlineData("""{"metadata":{}}""", null, null)]
+    public void Map_ResponseStatusWithoutCode_StatusFromItsReasonAndOutcomeFromItsStatus(string responseStatus, int? status, string? outcome)
+    {
+        var body = $$"""{"kind":"Event","auditID":"a","stage":"ResponseComplete","verb":"create","user":{"username":"u"},"requestReceivedTimestamp":"2026-11-30T10:00:00Z","responseStatus":{{responseStatus}}}""";
+
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+
+        Assert.Equal((status, outcome), (e.Status, e.Outcome));
+    }
+
+    [Theory]
+    [InlineData("""{"@type":"core.k8s.io/v1.Status","status":"Failure","reason":"AlreadyExists","code":409}""", "", 409, Outcomes.Error)]
+    [InlineData("""{"@type":"core.k8s.io/v1.Status","status":"Failure","reason":"Forbidden"}""", "", 403, Outcomes.Denied)]
+    [InlineData("""{"@type":"core.k8s.io/v1.Status","status":"Failure","reason":"Invalid","code":422}""", ""","status":{"code":3,"message":"invalid"}""", 400, Outcomes.Error)]
+    [InlineData("""{"@type":"core.k8s.io/v1.Pod","status":{"phase":"Pending"}}""", "", 200, Outcomes.Success)]
+    public void Map_GkeEntry_AFailedStatusAnswerIsTheRequestsStatusUnlessTheEntryNamesAnError(string response, string entryStatus, int status, string outcome)
+    {
+        var body = $$"""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/a/pods/p","authenticationInfo":{"principalEmail":"dev@example.com"},"response":{{response}}{{entryStatus}}},"insertId":"i-1","timestamp":"2026-11-30T10:00:00Z"}""";
+
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
+
+        Assert.Equal((status, outcome), (e.Status, e.Outcome));
+    }
+
+    [Theory]
     [InlineData("", "$")]
     [InlineData("{\"kind\":\"Event\"", "$")]
     [InlineData("[1]", "$")]
