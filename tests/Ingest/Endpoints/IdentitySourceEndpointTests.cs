@@ -25,6 +25,8 @@ public sealed class IdentitySourceEndpointTests
         { "/v1/sources/entra", "entra", "log-analytics-text-dynamics.ndjson", 2 },
         { "/v1/sources/entra", "entra", "graph-beta-page.json", 2 },
         { "/v1/sources/entra", "entra", "third-party-audits.json", 3 },
+        { "/v1/sources/entra", "entra", "identity-protection.json", 5 },
+        { "/v1/sources/entra", "entra", "identity-protection-rows.ndjson", 2 },
         { "/v1/sources/keycloak", "keycloak", "third-party-events.ndjson", 8 },
         { "/v1/sources/auth0", "auth0", "third-party-stream.json", 10 },
     };

@@ -64,6 +64,10 @@ internal static class EntraMapper
         {
             MapAudit(record, details, index, options, items, errors);
         }
+        else if (IsRisk(details, category))
+        {
+            MapRisk(record, details, category, index, options, items, errors);
+        }
         else if (IsSignIn(details, category))
         {
             MapSignIn(record, details, category, index, options, items, errors);
@@ -71,7 +75,7 @@ internal static class EntraMapper
         else
         {
             errors.Add(new ItemError(index, "category",
-                $"data not recognized as an Entra ID sign-in or audit record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")})"));
+                $"data not recognized as an Entra ID sign-in, audit or Identity Protection record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")})"));
         }
     }
 
@@ -79,6 +83,12 @@ internal static class EntraMapper
         category.Equals("AuditLogs", StringComparison.OrdinalIgnoreCase)
         || (category.Length == 0 && details.Find("activityDisplayName") is not null)
         || (!category.Contains("SignIn", StringComparison.OrdinalIgnoreCase) && details.Find("activityDisplayName") is not null && record.Find("initiatedBy") is not null);
+
+    // Identity Protection: UserRiskEvents / ServicePrincipalRiskEvents (detections), RiskyUsers / RiskyServicePrincipals
+    // (states); in Log Analytics AADUserRiskEvents, AADRiskyUsers …; in Graph riskDetection and riskyUser.
+    private static bool IsRisk(JsonElement details, string category) =>
+        category.Contains("Risk", StringComparison.OrdinalIgnoreCase)
+        || (category.Length == 0 && (details.Find("riskEventType") is not null || details.Find("riskLastUpdatedDateTime") is not null));
 
     private static bool IsSignIn(JsonElement details, string category) =>
         category.Contains("SignIn", StringComparison.OrdinalIgnoreCase)
@@ -128,10 +138,7 @@ internal static class EntraMapper
             .Set("auth.token_id", details.Text("uniqueTokenIdentifier"))
             .Set("auth.requirement", details.Text("authenticationRequirement"));
 
-        var location = details.ObjectOrText("location") ?? details.ObjectOrText("LocationDetails");
-        e.Set(IdentityAttributes.GeoCountry, location.Text("countryOrRegion") ?? (record.Find("location")?.ValueKind == JsonValueKind.String ? record.Text("location") : null))
-            .Set(IdentityAttributes.GeoRegion, location.Text("state"))
-            .Set(IdentityAttributes.GeoCity, location.Text("city"));
+        Location(e, record, details, recordCountry: true);
 
         var device = details.ObjectOrText("deviceDetail");
         e.Set(IdentityAttributes.DeviceId, device.Text("deviceId"))
@@ -212,6 +219,89 @@ internal static class EntraMapper
         }
 
         IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    /// <summary>
+    /// An Identity Protection record: a risk detection (what Entra found, at what level, from where) or a risky user's
+    /// (or service principal's) current state. Both are the provider's rating of the subject: <c>auth.risk</c>. A risk
+    /// Entra no longer holds (remediated, dismissed, confirmed safe) rates <c>none</c>; one an administrator confirmed
+    /// compromised is also a <c>credential_compromise</c>.
+    /// </summary>
+    private static void MapRisk(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    {
+        if (!TryIdAndTime(record, details, "risk record", ["detectedDateTime", "riskLastUpdatedDateTime", "activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        {
+            return;
+        }
+
+        // A risky user is a state Entra exports again, under the user's id, at every change, and a detection is exported
+        // again when its state changes: the update time keeps each state an event of its own.
+        var isState = details.Find("riskLastUpdatedDateTime") is not null;
+        var updated = details.FirstText("lastUpdatedDateTime", "riskLastUpdatedDateTime");
+        var state = details.Text("riskState");
+        var riskType = details.FirstText("riskEventType", "riskType");
+        var e = new IdentityEvent(Idp)
+        {
+            Id = updated is null ? id : DerivedIds.Of("entra-risk-", id, updated, state, details.Text("riskLevel")),
+            Time = time,
+            Kind = EventKinds.AuthRisk,
+            Action = category.Length > 0 ? category : "Risk",
+            EventType = riskType is null ? null : $"{(category.Length > 0 ? category : "Risk")}/{riskType}",
+        };
+
+        if (details.FirstText("userPrincipalName", "userId") is { } user)
+        {
+            e.SubjectId = user;
+            e.Set(IdentityAttributes.IdpUserId, details.Text("userId") ?? (isState ? id : null));
+        }
+        else
+        {
+            e.SubjectId = details.FirstText("servicePrincipalDisplayName", "displayName", "appId", "servicePrincipalId") ?? (isState ? id : null);
+            e.SubjectType = IdentitySubjectTypes.ServiceAccount;
+        }
+
+        e.Tenant = record.Text("tenantId") ?? details.FirstText("tenantId", "homeTenantId");
+        e.SourceIp = details.Text("ipAddress") ?? record.Text("callerIpAddress");
+        Location(e, record, details, recordCountry: false);
+        if (details.ArrayOrText("additionalInfo") is { } info)
+        {
+            foreach (var pair in info.EnumerateArray())
+            {
+                if (string.Equals(pair.Text("Key"), "userAgent", StringComparison.OrdinalIgnoreCase))
+                {
+                    e.UserAgent = pair.Text("Value");
+                }
+            }
+        }
+
+        var held = state is null || state.Equals("atRisk", StringComparison.OrdinalIgnoreCase) || state.Equals("confirmedCompromised", StringComparison.OrdinalIgnoreCase);
+        e.Risk(held ? details.Text("riskLevel") : RiskLevels.None);
+        if (state is not null && !state.Equals("none", StringComparison.OrdinalIgnoreCase))
+        {
+            e.Set("idp.risk_state", state);
+        }
+
+        e.Add(IdentityAttributes.IdpRiskEvents, riskType is null || riskType.Equals("generic", StringComparison.OrdinalIgnoreCase) ? [] : [riskType]);
+        if (string.Equals(state, "confirmedCompromised", StringComparison.OrdinalIgnoreCase))
+        {
+            e.Add(IdentityAttributes.IdpRiskEvents, ["credential_compromise"]);
+        }
+
+        e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
+            .Set(IdentityAttributes.IdpMessage, details.Text("riskDetail") is { } detail && !detail.Equals("none", StringComparison.OrdinalIgnoreCase) ? detail : null);
+        IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    /// <summary>
+    /// Where the sign-in or detection came from: <c>location</c> (Log Analytics: <c>LocationDetails</c>); for sign-ins,
+    /// else the record's own <c>location</c>, their country (on other categories it is an Azure region, <c>neu</c>).
+    /// </summary>
+    private static void Location(IdentityEvent e, JsonElement record, JsonElement details, bool recordCountry)
+    {
+        var location = details.ObjectOrText("location") ?? details.ObjectOrText("LocationDetails");
+        e.Set(IdentityAttributes.GeoCountry, location.Text("countryOrRegion") ?? (recordCountry && record.Find("location")?.ValueKind == JsonValueKind.String ? record.Text("location") : null))
+            .Set(IdentityAttributes.GeoRegion, location.Text("state"))
+            .Set(IdentityAttributes.GeoCity, location.Text("city"));
     }
 
     private static void MapAudit(JsonElement record, JsonElement details, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
@@ -424,7 +514,7 @@ internal static class EntraMapper
                 return true;
             }
 
-            errors.Add(new ItemError(index, "properties." + timeNames[0], $"not an ISO 8601 timestamp: {JsonFields.Describe(value.Value)}"));
+            errors.Add(new ItemError(index, "properties." + name, $"not an ISO 8601 timestamp: {JsonFields.Describe(value.Value)}"));
             return false;
         }
 

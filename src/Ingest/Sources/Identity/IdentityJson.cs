@@ -186,7 +186,7 @@ internal static class IdentityJson
         switch (value)
         {
             case { ValueKind: JsonValueKind.String } s:
-                return JsonFields.TryParseTime(s.GetString(), out time);
+                return JsonFields.TryParseTime(s.GetString(), out time) || TryOneDigitHour(s.GetString(), out time);
             case { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) && number > 0:
                 try
                 {
@@ -201,6 +201,17 @@ internal static class IdentityJson
             default:
                 return false;
         }
+    }
+
+    /// <summary>
+    /// Entra ID's Identity Protection writes some times with a one-digit hour (<c>2022-09-09T8:48:50.361Z</c>): read as
+    /// the ISO 8601 time it means.
+    /// </summary>
+    private static bool TryOneDigitHour(string? text, out DateTimeOffset time)
+    {
+        time = default;
+        return text is { Length: > 12 } && text[10] is 'T' or 't' && char.IsAsciiDigit(text[11]) && text[12] == ':'
+            && JsonFields.TryParseTime(text.Insert(11, "0"), out time);
     }
 
     /// <summary>Null for empty text and the placeholders vendors write for "not known" (<c>unknown</c>, <c>null</c>, <c>&lt;null&gt;</c>, <c>N/A</c>).</summary>

@@ -216,6 +216,68 @@ public sealed class EntraMapperTests
     }
 
     [Fact]
+    public void Map_IdentityProtectionRecords_AreTheProvidersRiskRatingOfTheUser()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "identity-protection.json")), 5);
+        Assert.All(e, x => Assert.Equal(EventKinds.AuthRisk, x.Kind));
+
+        var detection = e[0];
+        Assert.Equal("kai.moreno@contoso.example", detection.Subject?.Id);
+        Assert.Equal("u1000000-0000-4000-8000-000000000001", detection.Attr(IdentityAttributes.IdpUserId));
+        Assert.Equal("high", detection.Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["anonymizedIPAddress"], detection.List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("203.0.113.140", detection.Network?.SrcIp);
+        Assert.Equal("DE", detection.Attr(IdentityAttributes.GeoCountry));
+        Assert.StartsWith("Mozilla/5.0 (Windows NT 10.0", detection.UserAgent, StringComparison.Ordinal);
+        Assert.Equal(new DateTimeOffset(2024, 8, 22, 18, 5, 6, 133, TimeSpan.Zero), detection.Time);
+        Assert.Equal("UserRiskEvents/anonymizedIPAddress", detection.Attr(IdentityAttributes.IdpEventType));
+
+        // An offline detection, dated by Entra with a one-digit hour; "generic" names no finding, passwordSpray does.
+        Assert.Equal(new DateTimeOffset(2024, 9, 9, 8, 48, 50, 361, TimeSpan.Zero), e[1].Time);
+        Assert.Equal(["passwordSpray"], e[1].List(IdentityAttributes.IdpRiskEvents));
+
+        // The risky-user state: re-exported under the user's id at every change, each change an event of its own.
+        Assert.Equal("medium", e[2].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Null(e[2].Attr(IdentityAttributes.GeoCountry));
+        Assert.NotEqual(e[2].Id, e[3].Id);
+        Assert.Equal("u1000000-0000-4000-8000-000000000001", e[3].Attr(IdentityAttributes.IdpUserId));
+
+        // Remediated by a secure password reset: Entra no longer rates the user at risk.
+        Assert.Equal("none", e[3].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("remediated", e[3].Attr("idp.risk_state"));
+
+        // An administrator confirmed the user compromised.
+        Assert.Equal("lin.ortiz@contoso.example", e[4].Subject?.Id);
+        Assert.Equal("high", e[4].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Contains("credential_compromise", e[4].List(IdentityAttributes.IdpRiskEvents));
+    }
+
+    [Fact]
+    public void Map_IdentityProtectionAsLogAnalyticsRowAndGraphRiskDetection_MapsTheSame()
+    {
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "identity-protection-rows.ndjson")), EventKinds.AuthRisk, EventKinds.AuthRisk);
+
+        Assert.Equal("ada.brook@contoso.example", e[0].Subject?.Id);
+        Assert.Equal("medium", e[0].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal("FR", e[0].Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal("198.51.100.140", e[0].Network?.SrcIp);
+
+        // Dismissed by an administrator: kept, but no longer a rating.
+        Assert.Equal("none", e[1].Attr(IdentityAttributes.IdpRiskLevel));
+        Assert.Equal(["unlikelyTravel"], e[1].List(IdentityAttributes.IdpRiskEvents));
+        Assert.Equal("EC", e[1].Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal(new DateTimeOffset(2024, 8, 25, 3, 0, 0, TimeSpan.Zero), e[1].Time);
+    }
+
+    [Fact]
+    public void Map_RiskyUserWithABadUpdateTime_IsAnErrorNamingThatField()
+    {
+        var body = """{"category":"RiskyUsers","properties":{"id":"u-9","userPrincipalName":"a@b.example","riskLastUpdatedDateTime":"soon","riskState":"atRisk","riskLevel":"high"}}"""u8;
+
+        MapperAssert.Rejects(EntraMapper.Map(body), mapped: [], (0, "properties.riskLastUpdatedDateTime"));
+    }
+
+    [Fact]
     public void Map_MfaNotAnswered_IsATimeout()
     {
         var body = """{"category":"SignInLogs","properties":{"id":"t-1","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":500121,"additionalDetails":"MFA denied; user did not respond to mobile app notification"}}}"""u8;
