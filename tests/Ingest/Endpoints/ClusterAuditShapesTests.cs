@@ -79,6 +79,20 @@ public sealed class ClusterAuditShapesTests
         Assert.Contains("0f3c6a1e-7d2b-4c55-9e11-2a9b7c4d5e60", events[2].List("k8s.groups"));
     }
 
+    [Fact]
+    public async Task PostEventListWithoutKind_OfAnExtensionApiServer_EveryItemIsMapped()
+    {
+        var events = await PostAllAsync("extension-apiserver-webhook.json", 2);
+
+        Assert.Equal(
+            [
+                ("system:serviceaccount:kube-system:horizontal-pod-autoscaler", "get", "pods", "shop/cart-5f6d7", (int?)200, Outcomes.Success),
+                // A create names its object only in the body.
+                ("dev@shop.example", "create", "restores", "shop/nightly", 403, Outcomes.Denied),
+            ],
+            events.Select(e => (e.Subject?.Id, e.Action, e.Resource?.Type, e.Resource?.Id, e.Status, e.Outcome)));
+    }
+
     /// <summary>Posts a fixture and returns what was logged, in the fixture's order (their ids sort as their lines).</summary>
     private static async Task<AccessEvent[]> PostAllAsync(string fixture, int count)
     {
