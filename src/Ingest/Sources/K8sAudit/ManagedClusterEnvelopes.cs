@@ -176,7 +176,29 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             return;
         }
 
+        if (kind is null && ShippedLine(o) is var (field, line))
+        {
+            // A log shipper's record of one line of a self-managed cluster's audit log file (Fluent Bit's
+            // {"date","log"}, Fluentd's and Vector's {"message"}, the file and host beside it): the line is the event.
+            ReadText(line, carrier.Within(field + "."));
+            return;
+        }
+
         Map(mapEvent, o, carrier);
+    }
+
+    /// <summary>The member holding a log line that is a JSON object, as shippers that did not parse it keep it.</summary>
+    private static (string Field, string Line)? ShippedLine(JsonElement o)
+    {
+        foreach (var field in (ReadOnlySpan<string>)["log", "message"])
+        {
+            if (o.String(field) is { } line && line.AsSpan().TrimStart().StartsWith('{'))
+            {
+                return (field, line);
+            }
+        }
+
+        return null;
     }
 
     /// <summary>
