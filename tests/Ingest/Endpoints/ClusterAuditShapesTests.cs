@@ -79,6 +79,39 @@ public sealed class ClusterAuditShapesTests
         Assert.Contains("0f3c6a1e-7d2b-4c55-9e11-2a9b7c4d5e60", events[2].List("k8s.groups"));
     }
 
+    [Fact]
+    public async Task PostEventListWithoutKind_OfAnExtensionApiServer_EveryItemIsMapped()
+    {
+        var events = await PostAllAsync("extension-apiserver-webhook.json", 2);
+
+        Assert.Equal(
+            [
+                ("system:serviceaccount:kube-system:horizontal-pod-autoscaler", "get", "pods", "shop/cart-5f6d7", (int?)200, Outcomes.Success),
+                // A create names its object only in the body.
+                ("dev@shop.example", "create", "restores", "shop/nightly", 403, Outcomes.Denied),
+            ],
+            events.Select(e => (e.Subject?.Id, e.Action, e.Resource?.Type, e.Resource?.Id, e.Status, e.Outcome)));
+    }
+
+    [Fact]
+    public async Task PostLogShippersRecords_TheLineIsTheEventAndACutLineIsListedByItsField()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("rke2-audit");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster("log-shippers.ndjson"), key);
+
+        var error = Assert.Single(await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus));
+        Assert.Equal((2, "log"), (error.Index, error.Field));
+        var events = (await server.ReadLoggedAsync(2)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        Assert.Equal(
+            [
+                ("kubernetes-admin", "pods/portforward", "default/web-0", "172.18.0.1"),
+                ("system:serviceaccount:cattle-system:rancher", "secrets", "cattle-system/tls-rancher", "10.42.1.9"),
+            ],
+            events.Select(e => (e.Subject?.Id, e.Resource?.Type, e.Resource?.Id, e.Network?.SrcIp)));
+    }
+
     /// <summary>Posts a fixture and returns what was logged, in the fixture's order (their ids sort as their lines).</summary>
     private static async Task<AccessEvent[]> PostAllAsync(string fixture, int count)
     {

@@ -92,7 +92,7 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             return;
         }
 
-        if (kind == "EventList")
+        if (kind == "EventList" || (kind is null && o.Child("apiVersion") is null && IsKindlessEventList(o)))
         {
             if (o.Child("items") is not { ValueKind: JsonValueKind.Array } list)
             {
@@ -176,8 +176,39 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             return;
         }
 
+        if (kind is null && ShippedLine(o) is var (field, line))
+        {
+            // A log shipper's record of one line of a self-managed cluster's audit log file (Fluent Bit's
+            // {"date","log"}, Fluentd's and Vector's {"message"}, the file and host beside it): the line is the event.
+            ReadText(line, carrier.Within(field + "."));
+            return;
+        }
+
         Map(mapEvent, o, carrier);
     }
+
+    /// <summary>The member holding a log line that is a JSON object, as shippers that did not parse it keep it.</summary>
+    private static (string Field, string Line)? ShippedLine(JsonElement o)
+    {
+        foreach (var field in (ReadOnlySpan<string>)["log", "message"])
+        {
+            if (o.String(field) is { } line && line.AsSpan().TrimStart().StartsWith('{'))
+            {
+                return (field, line);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The webhook body of an API server built on k8s.io/apiserver without the audit scheme registered: an EventList
+    /// written without <c>kind</c> and <c>apiVersion</c>, <c>{"metadata":{},"items":[…]}</c>, whose first item is an
+    /// audit event without them too.
+    /// </summary>
+    private static bool IsKindlessEventList(JsonElement o) =>
+        o.Child("items") is { ValueKind: JsonValueKind.Array } items && items.GetArrayLength() > 0
+            && items[0] is { ValueKind: JsonValueKind.Object } first && first.Child("kind") is null && first.String("auditID") is not null;
 
     /// <summary>AKS diagnostic settings: <c>{time, resourceId, category, operationName, properties: {log, stream, pod}}</c>.</summary>
     private void ReadAksRecord(JsonElement record, AuditCarrier carrier)
