@@ -104,7 +104,9 @@ internal sealed class RuntimeLinks(TimeSpan window)
     /// </summary>
     public void Derive(AccessEvent e, in Identity who, bool newWorkload, RuntimeFinding? alert)
     {
-        if (alert is not null)
+        // Only an alert on a workload's own partition links: a plugin source's alert (Kubernetes audit, CloudTrail, Okta) is
+        // on its actor, names no workload, and would otherwise hold one of the partition's workload links for a user.
+        if (alert is not null && e.Workload?.Id is { } alerted && string.Equals(alerted, who.Principal, StringComparison.Ordinal))
         {
             var workload = who.Principal;
             var taint = new Taint(workload, alert.Rule, alert.Priority, alert.Score, e.Time.UtcTicks, (e.Time + window).UtcTicks, e.Id, alert.Techniques);

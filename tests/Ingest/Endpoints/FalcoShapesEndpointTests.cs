@@ -33,4 +33,25 @@ public sealed class FalcoShapesEndpointTests
         Assert.Equal(principals.Split(',').Order(StringComparer.Ordinal), read.Select(r => r.Record.Key).Order(StringComparer.Ordinal));
         Assert.All(read, r => Assert.Equal(EventKinds.RuntimeAlert, r.Event.Kind));
     }
+
+    [Fact]
+    public async Task PostFalco_ContainerNamePaddedOnADockerHost_AcceptedWithTheNameClipped()
+    {
+        // Docker takes a long --name; the alert about what that container did must still get in.
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log);
+        var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
+        var alert = JsonNode.Parse(Encoding.UTF8.GetString(Sources.TestData.Falco("event-generator-0.37.jsonl")).Split('\n')[0])!;
+        alert["output_fields"]!["container.name"] = "x" + new string('a', 5_000);
+        alert["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+        using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(alert.ToJsonString()), key);
+
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
+        var e = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1)).Event;
+        Assert.Equal("container:4a1e0c7d2b9f", e.Workload?.Id);
+        Assert.StartsWith("xaaa", e.Workload?.Name, StringComparison.Ordinal);
+        Assert.EndsWith("…", e.Workload?.Name, StringComparison.Ordinal);
+        Assert.True(e.Workload!.Name!.Length <= 513);
+    }
 }

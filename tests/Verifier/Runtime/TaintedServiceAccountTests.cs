@@ -117,6 +117,22 @@ public sealed class TaintedServiceAccountTests
     }
 
     [Fact]
+    public void PluginSourceAlertOnAnActor_HoldsNoWorkloadLink()
+    {
+        var engine = Engine();
+        var alert = """
+            {"hostname":"falco-cloud-0","output":"Console login without MFA","output_fields":{"ct.user":"ops-admin","ct.srcip":"203.0.113.50"},
+             "priority":"Critical","rule":"Console Login Without MFA","source":"aws_cloudtrail","tags":["T1078"],"time":"2026-01-07T10:00:00Z"}
+            """;
+
+        Assert.NotNull(engine.Score(Falco(alert)).Alert);
+        engine.DeliverLinksLocally();
+
+        Assert.Equal(0, engine.Links.WorkloadCount);
+        Assert.Empty(engine.Links.Outbox);
+    }
+
+    [Fact]
     public void FalcoAlertBeforeTheBinding_TaintReachesTheServiceAccountWhenTheBindingArrives()
     {
         var engine = Engine();

@@ -40,6 +40,9 @@ internal static class FalcoMapper
         "ka.user.name", "ct.user.arn", "ct.user", "okta.actor.alternateid", "okta.actor.id", "github.user", "gcp.user",
     ];
 
+    /// <summary>The longest name kept whole: Kubernetes' longest object name is 253 characters, an image reference about 400.</summary>
+    private const int MaxName = 512;
+
     /// <summary>Falco's priorities by their number in its gRPC output (<c>falco.outputs.priority</c>: 0 = Emergency … 7 = Debug).</summary>
     private static readonly string[] Priorities = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"];
 
@@ -88,8 +91,8 @@ internal static class FalcoMapper
             return;
         }
 
-        var hostname = NonEmpty(alert.String("hostname"));
-        var containerId = Field(fields, "container.id");
+        var hostname = NonEmpty(alert.String("hostname")) is { } host ? ItemError.Clip(host, MaxName) : null;
+        var containerId = Name(fields, "container.id");
         var subject = SubjectOf(fields);
         var workload = WorkloadOf(containerId, hostname, fields, subject is not null);
         var priority = PriorityOf(alert);
@@ -147,11 +150,11 @@ internal static class FalcoMapper
     /// </summary>
     private static Workload? WorkloadOf(string? containerId, string? hostname, JsonElement? fields, bool hasSubject)
     {
-        var pod = Field(fields, "k8s.pod.name") ?? Field(fields, "k8smeta.pod.name");
-        var ns = Field(fields, "k8s.ns.name") ?? Field(fields, "k8smeta.ns.name");
-        var repository = Field(fields, "container.image.repository");
-        var tag = Field(fields, "container.image.tag");
-        var image = repository is null ? Field(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}";
+        var pod = Name(fields, "k8s.pod.name") ?? Name(fields, "k8smeta.pod.name");
+        var ns = Name(fields, "k8s.ns.name") ?? Name(fields, "k8smeta.ns.name");
+        var repository = Name(fields, "container.image.repository");
+        var tag = Name(fields, "container.image.tag");
+        var image = repository is null ? Name(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}";
         var container = containerId is not null and not "host";
         var id = pod is not null ? ns is null ? pod : $"{ns}/{pod}"
             : container ? $"container:{containerId}"
@@ -160,14 +163,14 @@ internal static class FalcoMapper
             : "host";
         return id is null
             ? null
-            : new Workload { Id = id, Name = pod ?? (container ? Field(fields, "container.name") : null), Namespace = ns, Image = image, Node = hostname };
+            : new Workload { Id = id, Name = pod ?? (container ? Name(fields, "container.name") : null), Namespace = ns, Image = image, Node = hostname };
     }
 
     private static Subject? SubjectOf(JsonElement? fields)
     {
         foreach (var name in ActorFields)
         {
-            if (Field(fields, name) is { } actor)
+            if (Name(fields, name) is { } actor)
             {
                 var type = actor.StartsWith("system:serviceaccount:", StringComparison.Ordinal) ? "service_account"
                     : actor is "system:anonymous" ? "anonymous"
@@ -250,6 +253,12 @@ internal static class FalcoMapper
     /// versions, and gRPC output): both are absent, never a pod or container of that name.
     /// </summary>
     private static string? Field(JsonElement? fields, string name) => fields.String(name) is { } value && value != "<NA>" ? NonEmpty(value) : null;
+
+    /// <summary>
+    /// A field that names something (pod, container, image, host, actor), clipped with "…" past <see cref="MaxName"/>: a
+    /// container name padded on a Docker host must not get the whole alert refused for an over-long workload field.
+    /// </summary>
+    private static string? Name(JsonElement? fields, string name) => Field(fields, name) is { } value ? ItemError.Clip(value, MaxName) : null;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 
