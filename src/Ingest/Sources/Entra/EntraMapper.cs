@@ -76,6 +76,19 @@ internal static class EntraMapper
             return new WrappedItems(root, "tables", "\"tables\" must be the array of a Log Analytics query answer");
         }
 
+        try
+        {
+            return QueryRowsOf(root, tables);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // Text that is not valid UTF-8 in a column name or value: each item is checked for it only once it is an item.
+            return new WrappedItems(root, "tables", JsonPayload.InvalidText);
+        }
+    }
+
+    private static WrappedItems QueryRowsOf(JsonElement root, JsonElement tables)
+    {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var writer = new Utf8JsonWriter(buffer))
         {

@@ -300,6 +300,15 @@ public sealed class EntraMapperTests
     }
 
     [Fact]
+    public void Map_QueryAnswerWithAColumnNameThatIsNotUtf8_IsOneErrorNotAnException()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"Id@","type":"string"}],"rows":[["x"]]}]}""");
+        body[Array.IndexOf(body, (byte)'@')] = 0x8F;
+
+        MapperAssert.RejectsWhole(EntraMapper.Map(body), "tables");
+    }
+
+    [Fact]
     public void Map_MfaNotAnswered_IsATimeout()
     {
         var body = """{"category":"SignInLogs","properties":{"id":"t-1","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":500121,"additionalDetails":"MFA denied; user did not respond to mobile app notification"}}}"""u8;
