@@ -158,6 +158,26 @@ public sealed class IdentitySourceEndpointTests
     }
 
     [Fact]
+    public async Task PostEntra_LogAnalyticsQueryAnswer_KeepsTheFullRowsAndNamesTheShortOne()
+    {
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        var key = await server.AddSourceAsync("entra");
+
+        using var response = await server.PostAsync("/v1/sources/entra", TestData.Idp("entra", "log-analytics-query.json"), key);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Equal(["e0000000-0000-4000-8000-000000000060", "e0000000-0000-4000-8000-000000000061"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
+        var error = Assert.Single(ProblemErrors.Of(problem));
+        Assert.Equal((2, "$"), (error.Index, error.Field));
+        // The failed sign-in and its address twin, and the successful one.
+        var read = await LogReader.ReadAsync(log, server.Topic, 3);
+        Assert.Equal(3, read.Count);
+        Assert.Contains(read, r => r.Event.Subject?.Id == "ip:203.0.113.60");
+    }
+
+    [Fact]
     public async Task PostAuth0_WithoutKey_Is401AndProducesNothing()
     {
         var log = TestLogs.CreateInProcess();

@@ -24,6 +24,8 @@ internal static class EntraMapper
     // The result codes that ask for a second factor: the sign-in is an MFA challenge.
     private static readonly HashSet<long> MfaChallenges = [50074, 50076, 50079, 50158, 53004];
 
+    private const int MaxQueryRowsBytes = 16 * 1024 * 1024;
+
     // Service-side errors: neither the user's nor an attacker's doing.
     private static readonly HashSet<long> ServiceErrors = [50000, 50001, 50002, 90033, 90100, 900144, 9001, 9002];
 
@@ -33,12 +35,20 @@ internal static class EntraMapper
         return JsonPayload.MapObjects(json, "an Entra ID log record", (e, index, items, errors) => MapOne(e, index, options, items, errors), Records);
     }
 
-    /// <summary>The records of a diagnostic-settings export (<c>records</c>) or a Graph page (<c>value</c>).</summary>
+    /// <summary>
+    /// The records of a diagnostic-settings export (<c>records</c>), a Graph page (<c>value</c>), or the rows of a Log
+    /// Analytics query answer (<c>tables</c>).
+    /// </summary>
     private static WrappedItems? Records(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
             return null;
+        }
+
+        if (root.TryGetProperty("tables", out var tables))
+        {
+            return QueryRows(root, tables);
         }
 
         foreach (var name in new[] { "records", "value" })
@@ -52,6 +62,91 @@ internal static class EntraMapper
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The Log Analytics query API's answer (<c>{"tables":[{"name","columns":[{"name","type"}],"rows":[[…]]}]}</c>,
+    /// as <c>POST …/v1/workspaces/ID/query</c> returns it): each row becomes the object of its columns, read as the
+    /// rows a data export writes. A row without one value per column stays an array, refused at its index.
+    /// </summary>
+    private static WrappedItems QueryRows(JsonElement root, JsonElement tables)
+    {
+        if (tables.ValueKind != JsonValueKind.Array)
+        {
+            return new WrappedItems(root, "tables", "\"tables\" must be the array of a Log Analytics query answer");
+        }
+
+        try
+        {
+            return QueryRowsOf(root, tables);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or ArgumentException)
+        {
+            // Text that is not valid UTF-8 in a column name or value: each item is checked for it only once it is an item.
+            return new WrappedItems(root, "tables", JsonPayload.InvalidText);
+        }
+    }
+
+    private static WrappedItems QueryRowsOf(JsonElement root, JsonElement tables)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartArray();
+            var t = 0;
+            foreach (var table in tables.EnumerateArray())
+            {
+                var columns = new List<string>();
+                if (table.Array("columns") is { } list)
+                {
+                    foreach (var column in list.EnumerateArray())
+                    {
+                        if (column.Text("name") is not { } name)
+                        {
+                            return new WrappedItems(root, $"tables[{t}].columns[{columns.Count}].name", "required: each column of a query answer names itself");
+                        }
+
+                        columns.Add(name);
+                    }
+                }
+
+                if (columns.Count == 0 || table.Array("rows") is not { } rows)
+                {
+                    return new WrappedItems(root, $"tables[{t}]", "a query answer's table needs its \"columns\" ({\"name\",\"type\"}) and its \"rows\"");
+                }
+
+                foreach (var row in rows.EnumerateArray())
+                {
+                    if (row.ValueKind != JsonValueKind.Array || row.GetArrayLength() != columns.Count)
+                    {
+                        row.WriteTo(writer);
+                        continue;
+                    }
+
+                    writer.WriteStartObject();
+                    var c = 0;
+                    foreach (var value in row.EnumerateArray())
+                    {
+                        writer.WritePropertyName(columns[c++]);
+                        value.WriteTo(writer);
+                    }
+
+                    writer.WriteEndObject();
+                    if (writer.BytesPending + buffer.WrittenCount > MaxQueryRowsBytes)
+                    {
+                        // Each row repeats the column names: bound what a small answer of many narrow rows expands to.
+                        return new WrappedItems(root, $"tables[{t}].rows", $"the rows, with their column names, exceed {MaxQueryRowsBytes / (1024 * 1024)} MiB: query fewer rows or columns per request");
+                    }
+                }
+
+                t++;
+            }
+
+            writer.WriteEndArray();
+        }
+
+        using var document = JsonDocument.Parse(buffer.WrittenMemory);
+        return new WrappedItems(document.RootElement.Clone());
     }
 
     private static void MapOne(JsonElement record, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)

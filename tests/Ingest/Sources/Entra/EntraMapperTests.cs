@@ -278,6 +278,37 @@ public sealed class EntraMapperTests
     }
 
     [Fact]
+    public void Map_LogAnalyticsQueryAnswer_MapsEachRowByItsColumnsAndRefusesARowShortOfValues()
+    {
+        var result = EntraMapper.Map(TestData.Idp("entra", "log-analytics-query.json"));
+
+        MapperAssert.Rejects(result, mapped: [0, 1], (2, "$"));
+        var failed = result.Events[0];
+        MapperAssert.IsRefusedSignIn(failed, "ivan.ross@contoso.example", resultCode: "50126");
+        Assert.Equal("PE", failed.Attr(IdentityAttributes.GeoCountry));
+        Assert.Equal(true, failed.Flag(IdentityAttributes.Interactive));
+        var background = result.Events[1];
+        Assert.Equal(Outcomes.Success, background.Outcome);
+        Assert.Equal(false, background.Flag(IdentityAttributes.Interactive));
+        Assert.Equal("5e000000-0000-4000-8000-000000000061", background.Token?.SessionId);
+    }
+
+    [Fact]
+    public void Map_QueryAnswerWithoutColumns_IsOneErrorNamingTheTable()
+    {
+        MapperAssert.RejectsWhole(EntraMapper.Map("""{"tables":[{"name":"PrimaryResult","rows":[["x"]]}]}"""u8), "tables[0]");
+    }
+
+    [Fact]
+    public void Map_QueryAnswerWithAColumnNameThatIsNotUtf8_IsOneErrorNotAnException()
+    {
+        var body = Encoding.UTF8.GetBytes("""{"tables":[{"name":"PrimaryResult","columns":[{"name":"Id@","type":"string"}],"rows":[["x"]]}]}""");
+        body[Array.IndexOf(body, (byte)'@')] = 0x8F;
+
+        MapperAssert.RejectsWhole(EntraMapper.Map(body), "tables");
+    }
+
+    [Fact]
     public void Map_MfaNotAnswered_IsATimeout()
     {
         var body = """{"category":"SignInLogs","properties":{"id":"t-1","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":500121,"additionalDetails":"MFA denied; user did not respond to mobile app notification"}}}"""u8;
