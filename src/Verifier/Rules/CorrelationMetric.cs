@@ -46,12 +46,22 @@ internal sealed record CorrelationMetric(string Type, IReadOnlyList<(string Oper
     /// </summary>
     public static double PercentileOf(List<double> values, double p)
     {
-        var sorted = values.ToArray();
-        Array.Sort(sorted);
-        var rank = (sorted.Length - 1) * p / 100;
-        var lo = (int)Math.Floor(rank);
-        var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + ((rank - lo) * (sorted[hi] - sorted[lo]));
+        // A group holds up to 10,000 values: sorted in a pooled buffer, not a new array per matching event.
+        var buffer = System.Buffers.ArrayPool<double>.Shared.Rent(values.Count);
+        try
+        {
+            var sorted = buffer.AsSpan(0, values.Count);
+            values.CopyTo(sorted);
+            sorted.Sort();
+            var rank = (sorted.Length - 1) * p / 100;
+            var lo = (int)Math.Floor(rank);
+            var hi = Math.Min(lo + 1, sorted.Length - 1);
+            return sorted[lo] + ((rank - lo) * (sorted[hi] - sorted[lo]));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(buffer);
+        }
     }
 
     public bool Holds(double value)

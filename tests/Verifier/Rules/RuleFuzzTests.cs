@@ -78,16 +78,23 @@ public sealed class RuleFuzzTests
                 .Where(f => f.Contains("sigma", StringComparison.Ordinal) || f.Contains("falco", StringComparison.Ordinal))
                 .Order(StringComparer.Ordinal)
                 .Select(f => (f, System.IO.File.ReadAllText(f))));
-        var seeds = files
+        var read = files.Select(f => (Path: f.Item1, Docs: RuleYaml.Documents(f.Item2).Select(d => Encoding.UTF8.GetString(RuleYaml.ToJson(d.RootNode))).ToList())).ToList();
+        var seeds = read
             .SelectMany(f =>
             {
-                var docs = RuleYaml.Documents(f.Item2).Select(d => Encoding.UTF8.GetString(RuleYaml.ToJson(d.RootNode))).ToList();
+                var docs = f.Docs;
                 var correlated = docs.Exists(d => d.Contains("\"correlation\":", StringComparison.Ordinal));
-                return docs.Select((d, i) => (f.Item1, JsonNode.Parse(d)!, correlated ? string.Join("\n---\n", docs.Where((_, j) => j != i)) : null));
+
+                // A filter's rules are in the other files of its folder.
+                var folder = read.Where(o => o.Path != f.Path && System.IO.Path.GetDirectoryName(o.Path) == System.IO.Path.GetDirectoryName(f.Path)).SelectMany(o => o.Docs).ToList();
+                return docs.Select((d, i) => (f.Path, JsonNode.Parse(d)!,
+                    correlated ? string.Join("\n---\n", docs.Where((_, j) => j != i))
+                    : JsonNode.Parse(d) is JsonObject { } o && o["filter"] is not null ? string.Join("\n---\n", folder) : null));
             })
             .ToArray();
         Assert.Contains(seeds, s => s.Item1.Contains("sigma", StringComparison.Ordinal));
         Assert.Contains(seeds, s => s.Item3 is not null && s.Item2["correlation"] is not null);
+        Assert.Contains(seeds, s => s.Item3 is not null && s.Item2 is JsonObject o && o["filter"] is not null);
         Assert.Contains(seeds, s => s.Item1.Contains("falco", StringComparison.Ordinal));
         return seeds;
     }

@@ -281,6 +281,35 @@ public sealed class SigmaCorrelationMetricTests
     }
 
     [Fact]
+    public void Aliases_GiveEachRuleItsOwnNumericField()
+    {
+        // Replicas asked for by a scale, or allowed by a new autoscaler: one sum per user across both rules.
+        var created = SigmaSamples.KubernetesAudit("a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", "Autoscaler created", "verb: create\nobjectRef.resource: horizontalpodautoscalers", "informational", name: "autoscaler_created");
+        var aliased = $"""
+            title: Replicas asked for
+            id: {Id}
+            correlation:
+                type: value_sum
+                rules: [deployment_scaled, autoscaler_created]
+                group-by: [user.username]
+                timespan: 10m
+                aliases:
+                    replicas:
+                        deployment_scaled: requestObject.spec.replicas
+                        autoscaler_created: requestObject.spec.maxReplicas
+                condition:
+                    field: replicas
+                    gte: 50
+            level: high
+            """;
+        var detector = Detector(Scaled, created, aliased);
+        Assert.Null(Text(detector, ScaledTo("20", 0)));
+        var create = Audit("create", "horizontalpodautoscalers", "shop", "web", user: "eve@example.com", time: Events.T0.AddMinutes(1), apiGroup: "autoscaling",
+            extra: """{"requestObject":{"spec":{"minReplicas":1,"maxReplicas":30}}}""");
+        Assert.Contains("sum of replicas 50 over 2 events of deployment_scaled, autoscaler_created", Text(detector, create), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Field_ResolvesThroughTheLogsource_AnUnknownGcpFieldIsAnError()
     {
         var gcpRule = """

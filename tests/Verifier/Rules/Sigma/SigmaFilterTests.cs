@@ -130,6 +130,23 @@ public sealed class SigmaFilterTests
     }
 
     [Fact]
+    public void Entra_SignInRule_TheCorporateEgressRangeFilteredOut_InEitherFieldSpelling()
+    {
+        var rule = SigmaIdp.RuleText("product: azure\nservice: signinlogs", "selection:\n    ResultType: 50126\ncondition: selection");
+        foreach (var field in new[] { "IPAddress", "properties.ipAddress" })
+        {
+            // SigmaHQ writes Log Analytics' column or Azure Monitor's path; the filter reads either as the rule does.
+            var filtered = Loaded(Load(rule, Filter("any", $"{field}|cidr: 198.51.100.0/24", "product: azure\n    service: signinlogs")), "00000000-0000-4000-8000-000000000001");
+            Assert.True(filtered.Matches(IdpRecords.EntraSignIn("kim.lee@contoso.example", "203.0.113.50", IdpRecords.T0, code: 50126)));
+            Assert.False(filtered.Matches(IdpRecords.EntraSignIn("kim.lee@contoso.example", "198.51.100.7", IdpRecords.T0, code: 50126)));
+        }
+
+        // An audit-log filter is not of the sign-ins' service.
+        var other = Assert.Single(Load(rule, Filter("any", "IPAddress|cidr: 198.51.100.0/24", "product: azure\n    service: auditlogs")).Errors);
+        Assert.Contains("no loaded Sigma rule is of it", other.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Correlation_CountsOnlyWhatItsFilteredRuleStillMatches()
     {
         var correlation = """
