@@ -44,6 +44,26 @@ public sealed class RuleLimitTests
     }
 
     [Fact(Timeout = 60_000)]
+    public async Task Load_SelectionOfAliasesOfAliases_ABillionItems_ErrorNamesTheLimit()
+    {
+        // Ten lists of ten aliases of the list before: nine levels name a billion keywords.
+        var lists = new StringBuilder("  l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i < 9; i++)
+        {
+            lists.Append(CultureInfo.InvariantCulture, $"  l{i}: &l{i} [{string.Join(", ", Enumerable.Repeat($"*l{i - 1}", 10))}]\n");
+        }
+
+        var text = "title: Bomb\nid: 8f5d2d4e-0000-4000-8000-000000000009\nlogsource: {product: kubernetes, service: audit}\ndetection:\n"
+            + lists + "  selection: *l8\n  condition: selection\n";
+
+        var result = await OnOwnThread(() => Load(text), TestContext.Current.CancellationToken);
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains("more than 100000 list items (a YAML alias counts each time it is used)", error.Reason, StringComparison.Ordinal);
+        Assert.Empty(result.Rules);
+    }
+
+    [Fact(Timeout = 60_000)]
     public async Task Load_SigmaConditionWith10000AndTerms_Loads()
     {
         var condition = string.Join(" and ", Enumerable.Repeat("selection", 10_000));

@@ -11,6 +11,9 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
     private static readonly string[] TimeParts = ["minute", "hour", "day", "week", "month", "year"];
     private static readonly string[] Comparisons = ["gt", "gte", "lt", "lte"];
 
+    // List items of every selection this compiler has compiled (one rule's detection and exceptions).
+    private int selectionItems;
+
     /// <summary>Compiles a <c>detection:</c> map (selections plus <c>condition</c>).</summary>
     public Node CompileDetection(YamlMappingNode detection)
     {
@@ -83,6 +86,14 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
                 if (seq.Children.Count == 0)
                 {
                     throw new RuleFormatException("empty selection", RuleYaml.Line(seq));
+                }
+
+                // YAML aliases of lists of aliases multiply: ten lines can name a billion items, each compiled here.
+                selectionItems += seq.Children.Count;
+                if (selectionItems > RuleLimits.MaxExpandedValues)
+                {
+                    throw new RuleFormatException(
+                        $"the selections hold more than {RuleLimits.MaxExpandedValues} list items (a YAML alias counts each time it is used)", RuleYaml.Line(seq));
                 }
 
                 if (seq.Children.All(c => c is YamlScalarNode))
