@@ -371,6 +371,7 @@ internal sealed class IngestHandler(
         {
             ReceivedAt = time.GetUtcNow(),
             MaxDecodedBytes = 4L * options.Value.MaxBodyBytes,
+            MaxFieldLength = options.Value.MaxFieldLength,
         };
 
     /// <summary>Reads at most <paramref name="max"/> + 1 bytes of <paramref name="stream"/> (the body, decoded when it is compressed).</summary>

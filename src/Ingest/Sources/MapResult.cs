@@ -137,6 +137,12 @@ internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxR
     /// </summary>
     public long MaxDecodedBytes { get; init; } = 16L * 1024 * 1024;
 
+    /// <summary>
+    /// The longest string field of an event Ingest accepts (<c>Ingest:MaxFieldLength</c>): names an adapter takes from a
+    /// record a sender can pad (a Falco alert's container name) are clipped to it rather than get the item refused.
+    /// </summary>
+    public int MaxFieldLength { get; init; } = 2_048;
+
     /// <summary>Live ingestion: when the payload arrived. An item its source does not date is dated with it.</summary>
     public DateTimeOffset? ReceivedAt { get; init; }
 

@@ -54,4 +54,40 @@ public sealed class FalcoShapesEndpointTests
         Assert.EndsWith("…", e.Workload?.Name, StringComparison.Ordinal);
         Assert.True(e.Workload!.Name!.Length <= 513);
     }
+
+    [Fact]
+    public async Task PostFalco_NamesPaddedPastASmallFieldLimit_AcceptedWithEveryNameWithinTheLimit()
+    {
+        // A deployment may lower Ingest:MaxFieldLength below the 512 characters names are clipped at; the names must then
+        // fit that limit, or the alert is refused for what the container was called.
+        var log = TestLogs.CreateInProcess();
+        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxFieldLength"] = "100" });
+        var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
+        var alert = JsonNode.Parse(Encoding.UTF8.GetString(Sources.TestData.Falco("event-generator-0.37.jsonl")).Split('\n')[0])!;
+        alert["output_fields"]!["container.name"] = "x" + new string('a', 5_000);
+        alert["output_fields"]!["container.id"] = "c" + new string('1', 5_000);
+        alert["output_fields"]!["container.image.repository"] = "registry.example.com/" + new string('r', 5_000);
+        alert["hostname"] = "node-" + new string('h', 5_000);
+        alert["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        var pod = alert.DeepClone();
+        pod["output_fields"]!["k8s.pod.name"] = "p" + new string('p', 5_000);
+        pod["output_fields"]!["k8s.ns.name"] = "n" + new string('n', 5_000);
+
+        foreach (var body in new[] { alert, pod })
+        {
+            using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(body.ToJsonString()), key);
+            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
+        }
+
+        var read = await LogReader.ReadAsync(log, server.Topic, 2);
+        Assert.All(read, r =>
+        {
+            var w = r.Event.Workload!;
+            Assert.All(new[] { w.Id, w.Name, w.Namespace, w.Image, w.Node }.OfType<string>(), name => Assert.InRange(name.Length, 1, 100));
+        });
+        var container = read.Single(r => r.Event.Workload!.Namespace is null).Event.Workload!;
+        Assert.StartsWith("xaaa", container.Name, StringComparison.Ordinal);
+        Assert.StartsWith("container:c111", container.Id, StringComparison.Ordinal);
+        Assert.StartsWith("node-hhh", container.Node, StringComparison.Ordinal);
+    }
 }

@@ -91,10 +91,13 @@ internal static class FalcoMapper
             return;
         }
 
-        var hostname = NonEmpty(alert.String("hostname")) is { } host ? ItemError.Clip(host, MaxName) : null;
-        var containerId = Name(fields, "container.id");
-        var subject = SubjectOf(fields);
-        var workload = WorkloadOf(containerId, hostname, fields, subject is not null);
+        var keep = NameLength(options);
+        var fullHostname = NonEmpty(alert.String("hostname"));
+        var fullContainerId = Field(fields, "container.id");
+        var hostname = Clip(fullHostname, keep);
+        var containerId = Clip(fullContainerId, keep);
+        var subject = SubjectOf(fields, keep);
+        var workload = WorkloadOf(fullContainerId, fullHostname, fields, subject is not null, keep, options.MaxFieldLength);
         var priority = PriorityOf(alert);
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
@@ -126,7 +129,7 @@ internal static class FalcoMapper
 
         items.Add(new MappedEvent(index, new AccessEvent
         {
-            Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedIds.Of("falco-", timeText ?? (timeSource is null ? time.ToString("O") : "undated"), rule, hostname, containerId, alert.String("output")),
+            Id = alert.String("uuid") is { Length: > 0 } uuid ? uuid : DerivedIds.Of("falco-", timeText ?? (timeSource is null ? time.ToString("O") : "undated"), rule, fullHostname, fullContainerId, alert.String("output")),
             Time = time,
             Kind = EventKinds.RuntimeAlert,
             Subject = subject,
@@ -148,13 +151,14 @@ internal static class FalcoMapper
     /// <c>hostname</c> — is about the host Falco runs on, unnamed (<c>host</c>) when it sent no name. A plugin source's alert
     /// (a subject) has a workload only when it names one.
     /// </summary>
-    private static Workload? WorkloadOf(string? containerId, string? hostname, JsonElement? fields, bool hasSubject)
+    private static Workload? WorkloadOf(string? containerId, string? hostname, JsonElement? fields, bool hasSubject, int keep, int maxLength)
     {
-        var pod = Name(fields, "k8s.pod.name") ?? Name(fields, "k8smeta.pod.name");
-        var ns = Name(fields, "k8s.ns.name") ?? Name(fields, "k8smeta.ns.name");
-        var repository = Name(fields, "container.image.repository");
-        var tag = Name(fields, "container.image.tag");
-        var image = repository is null ? Name(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}";
+        // The id is made of the whole names, bounded as a whole, so names clipped alike still make two ids.
+        var pod = Field(fields, "k8s.pod.name") ?? Field(fields, "k8smeta.pod.name");
+        var ns = Field(fields, "k8s.ns.name") ?? Field(fields, "k8smeta.ns.name");
+        var repository = Field(fields, "container.image.repository");
+        var tag = Field(fields, "container.image.tag");
+        var image = repository is null ? Field(fields, "container.image") : tag is null ? repository : $"{repository}:{tag}";
         var container = containerId is not null and not "host";
         var id = pod is not null ? ns is null ? pod : $"{ns}/{pod}"
             : container ? $"container:{containerId}"
@@ -163,14 +167,21 @@ internal static class FalcoMapper
             : "host";
         return id is null
             ? null
-            : new Workload { Id = id, Name = pod ?? (container ? Name(fields, "container.name") : null), Namespace = ns, Image = image, Node = hostname };
+            : new Workload
+            {
+                Id = BoundedId(id, maxLength),
+                Name = Clip(pod, keep) ?? (container ? Name(fields, "container.name", keep) : null),
+                Namespace = Clip(ns, keep),
+                Image = image is null ? null : BoundedId(image, Math.Min(maxLength, MaxName + 1)),
+                Node = Clip(hostname, keep),
+            };
     }
 
-    private static Subject? SubjectOf(JsonElement? fields)
+    private static Subject? SubjectOf(JsonElement? fields, int keep)
     {
         foreach (var name in ActorFields)
         {
-            if (Name(fields, name) is { } actor)
+            if (Name(fields, name, keep) is { } actor)
             {
                 var type = actor.StartsWith("system:serviceaccount:", StringComparison.Ordinal) ? "service_account"
                     : actor is "system:anonymous" ? "anonymous"
@@ -255,10 +266,26 @@ internal static class FalcoMapper
     private static string? Field(JsonElement? fields, string name) => fields.String(name) is { } value && value != "<NA>" ? NonEmpty(value) : null;
 
     /// <summary>
-    /// A field that names something (pod, container, image, host, actor), clipped with "…" past <see cref="MaxName"/>: a
-    /// container name padded on a Docker host must not get the whole alert refused for an over-long workload field.
+    /// A field that names something (pod, container, image, host, actor), clipped with "…" past <see cref="MaxName"/>, or
+    /// to fit the configured field length when that is smaller: a container name padded on a Docker host must not get the
+    /// whole alert refused for an over-long workload field.
     /// </summary>
-    private static string? Name(JsonElement? fields, string name) => Field(fields, name) is { } value ? ItemError.Clip(value, MaxName) : null;
+    private static string? Name(JsonElement? fields, string name, int keep) => Clip(Field(fields, name), keep);
+
+    private static string? Clip(string? value, int keep) => value is null ? null : ItemError.Clip(value, keep);
+
+    /// <summary>How many characters of a name are kept before "…": <see cref="MaxName"/>, less when the field limit is lower.</summary>
+    private static int NameLength(SourceMapOptions options) => Math.Min(MaxName, options.MaxFieldLength - 1);
+
+    /// <summary>
+    /// An id made of names (<c>NS/POD</c>, <c>container:ID</c>, <c>host:NAME</c>) within the field limit: past it, its head,
+    /// "…" and a digest of the whole, so two long names that share their head still name two workloads.
+    /// </summary>
+    private static string BoundedId(string id, int maxLength) =>
+        id.Length <= maxLength ? id : DerivedIds.Of(ItemError.Clip(id, maxLength - DigestLength - 1), id);
+
+    /// <summary>The hex digits <see cref="DerivedIds.Of"/> appends.</summary>
+    private const int DigestLength = 32;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

@@ -127,4 +127,20 @@ public sealed class FalcoRawTests
         Assert.Equal("received", live.Attributes![TimeSources.Attribute].GetString());
         Assert.Equal("time", Assert.Single(offline.Errors).Field);
     }
+
+    [Fact]
+    public void Map_TwoPodsWhoseLongNamesShareAHead_KeepTwoWorkloadIdsWithinTheFieldLimit()
+    {
+        var options = SourceMapOptions.Default with { MaxFieldLength = 64 };
+        var ids = new[] { "a", "b" }.Select(last =>
+        {
+            var alert = JsonNode.Parse(TestData.Falco("sidekick-webhook.json"))!.AsObject();
+            alert["output_fields"]!["k8s.pod.name"] = new string('p', 300) + last;
+            return Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(alert.ToJsonString()), options).Events).Workload!.Id;
+        }).ToList();
+
+        Assert.All(ids, id => Assert.InRange(id.Length, 1, 64));
+        Assert.All(ids, id => Assert.StartsWith("payments/ppp", id, StringComparison.Ordinal));
+        Assert.NotEqual(ids[0], ids[1]);
+    }
 }
