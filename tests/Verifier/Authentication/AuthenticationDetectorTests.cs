@@ -227,6 +227,35 @@ public sealed class AuthenticationDetectorTests
     }
 
     [Fact]
+    public void EntraGraph_OneTokenUsedFromAnotherNetworkAndClient_IsHijack()
+    {
+        // A token taken from the user's browser and replayed with a script: the same sign-in activity, elsewhere, minutes later.
+        var events = new[]
+        {
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a1", "rT0kEnAAAA", "198.51.100.40", T0),
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a1", "rT0kEnAAAA", "198.51.100.40", T0.AddMinutes(1), uri: "https://graph.microsoft.com/v1.0/me"),
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a1", "rT0kEnAAAA", "203.0.113.66", T0.AddMinutes(4), uri: "https://graph.microsoft.com/v1.0/users?$top=999", agent: "python-requests/2.32.3"),
+        };
+        var found = OneFinding(Last(events, AuthenticationDetector.SessionHijack), 85, "session rT0kEnAAAA", "python-requests", "after use from 198.51.100.40");
+        Assert.Equal(["T1539", "T1550.004"], found.Techniques);
+    }
+
+    [Fact]
+    public void EntraGraph_TwoTokensOnTwoNetworks_OrOneTokenAnHourApart_IsNotHijack()
+    {
+        // The user's laptop and phone hold tokens of their own; a token used again after an hour is a move, not two places.
+        var harness = new Harness();
+        Assert.Empty(Last(harness, [
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a2", "laptopTok1", "198.51.100.40", T0),
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a2", "phoneTok22", "203.0.113.66", T0.AddMinutes(2)),
+        ], AuthenticationDetector.SessionHijack));
+        Assert.Empty(Last(harness, [
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a3", "tokA", "198.51.100.40", T0),
+            EntraGraph("5b6c8c1e-0000-4000-8000-0000000000a3", "tokA", "203.0.113.66", T0.AddHours(1)),
+        ], AuthenticationDetector.SessionHijack));
+    }
+
+    [Fact]
     public void SessionMoves_SameBlock_PrivateAddresses_OrAfterAnHour_AreNotHijack()
     {
         var harness = new Harness();

@@ -146,6 +146,46 @@ internal static class IdpRecords
         return Map("entra", new JsonObject { ["records"] = new JsonArray(record) }.ToJsonString());
     }
 
+    /// <summary>
+    /// A Microsoft Graph request as diagnostic settings export it (<c>MicrosoftGraphActivityLogs</c>): made with the token
+    /// of sign-in <paramref name="signIn"/> (its <c>SignInActivityId</c>) by user object id <paramref name="userId"/>.
+    /// </summary>
+    public static AccessEvent EntraGraph(
+        string userId,
+        string signIn,
+        string ip,
+        DateTimeOffset at,
+        string uri = "https://graph.microsoft.com/v1.0/me/messages?$top=10",
+        string agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
+        int status = 200)
+    {
+        var properties = new JsonObject
+        {
+            ["requestId"] = "9a000000-0000-4000-8000-" + Id(),
+            ["timeGenerated"] = Time(at),
+            ["apiVersion"] = "v1.0",
+            ["requestMethod"] = "GET",
+            ["requestUri"] = uri,
+            ["responseStatusCode"] = status,
+            ["responseSizeBytes"] = 2048,
+            ["ipAddress"] = ip,
+            ["userAgent"] = agent,
+            ["userId"] = userId,
+            ["appId"] = "14d82eec-204b-4c2f-b7e8-296a70dab67e",
+            ["scopes"] = "Mail.Read User.Read",
+            ["signInActivityId"] = signIn,
+            ["tokenIssuedAt"] = Time(at.AddMinutes(-5)),
+        };
+        var record = new JsonObject
+        {
+            ["time"] = Time(at),
+            ["category"] = "MicrosoftGraphActivityLogs",
+            ["tenantId"] = "72f988bf-86f1-41af-91ab-2d7cd011db47",
+            ["properties"] = properties,
+        };
+        return Map("entra", new JsonObject { ["records"] = new JsonArray(record) }.ToJsonString());
+    }
+
     public static AccessEvent Keycloak(
         string type,
         string user,

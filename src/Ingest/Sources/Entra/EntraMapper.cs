@@ -9,7 +9,7 @@ namespace ZtStream.Ingest.Sources.Entra;
 /// <c>directoryAudit</c> objects (flat, or a <c>{"value":[…]}</c> page); one record, an array, or one per line.
 /// Interactive, non-interactive, service-principal and managed-identity sign-ins are all sign-ins. Pure.
 /// </summary>
-internal static class EntraMapper
+internal static partial class EntraMapper
 {
     public const string Idp = "entra";
 
@@ -155,7 +155,11 @@ internal static class EntraMapper
         // first, then the record, serves all three.
         var details = record.ObjectOrText("properties") ?? record;
         var category = record.FirstText("category", "Type") ?? string.Empty;
-        if (IsAudit(record, details, category))
+        if (IsGraphActivity(details, category))
+        {
+            MapGraphActivity(record, details, category, index, options, items, errors);
+        }
+        else if (IsAudit(record, details, category))
         {
             MapAudit(record, details, index, options, items, errors);
         }
@@ -170,7 +174,7 @@ internal static class EntraMapper
         else
         {
             errors.Add(new ItemError(index, "category",
-                $"data not recognized as an Entra ID sign-in, audit or Identity Protection record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")})"));
+                $"data not recognized as an Entra ID sign-in, audit, Identity Protection or Microsoft Graph activity record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")})"));
         }
     }
 
@@ -192,7 +196,7 @@ internal static class EntraMapper
 
     private static void MapSignIn(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "sign-in", ["createdDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "sign-in", "id", ["createdDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
         {
             return;
         }
@@ -204,6 +208,9 @@ internal static class EntraMapper
         {
             e.SubjectId = details.FirstText("servicePrincipalName", "servicePrincipalId", "appId");
             e.SubjectType = IdentitySubjectTypes.ServiceAccount;
+
+            // Its object id, as its Graph requests name it (Ingest:IdentitySubjects:entra=user_id keys both alike).
+            e.Set(IdentityAttributes.IdpUserId, details.Text("servicePrincipalId"));
         }
         else
         {
@@ -230,7 +237,7 @@ internal static class EntraMapper
             .Set(IdentityAttributes.ClientApp, details.Text("clientAppUsed"))
             .Set(IdentityAttributes.ConditionalAccess, details.Text("conditionalAccessStatus"))
             .Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
-            .Set("auth.token_id", details.Text("uniqueTokenIdentifier"))
+            .Set(IdentityAttributes.TokenId, details.Text("uniqueTokenIdentifier"))
             .Set("auth.requirement", details.Text("authenticationRequirement"));
 
         Location(e, record, details, recordCountry: true);
@@ -324,7 +331,7 @@ internal static class EntraMapper
     /// </summary>
     private static void MapRisk(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "risk record", ["detectedDateTime", "riskLastUpdatedDateTime", "activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "risk record", "id", ["detectedDateTime", "riskLastUpdatedDateTime", "activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
         {
             return;
         }
@@ -401,7 +408,7 @@ internal static class EntraMapper
 
     private static void MapAudit(JsonElement record, JsonElement details, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
-        if (!TryIdAndTime(record, details, "audit record", ["activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
+        if (!TryIdAndTime(record, details, "audit record", "id", ["activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
         {
             return;
         }
@@ -582,6 +589,7 @@ internal static class EntraMapper
         JsonElement record,
         JsonElement details,
         string what,
+        string idName,
         string[] timeNames,
         int index,
         List<ItemError> errors,
@@ -589,10 +597,10 @@ internal static class EntraMapper
         out DateTimeOffset time)
     {
         time = default;
-        id = details.Text("id") ?? record.Text("id") ?? string.Empty;
+        id = details.Text(idName) ?? record.Text(idName) ?? string.Empty;
         if (id.Length == 0)
         {
-            errors.Add(new ItemError(index, "properties.id", $"required: the {what}'s id"));
+            errors.Add(new ItemError(index, "properties." + idName, $"required: the {what}'s id"));
             return false;
         }
 

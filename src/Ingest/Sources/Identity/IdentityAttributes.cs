@@ -72,6 +72,21 @@ internal static class IdentityAttributes
     /// <summary>The role or group granted or revoked.</summary>
     public const string TargetRole = "auth.target_role";
 
+    /// <summary>The sign-in's token identifier (Entra <c>uniqueTokenIdentifier</c>; on a Graph request, <c>SignInActivityId</c>: the sign-in its token came from).</summary>
+    public const string TokenId = "auth.token_id";
+
+    /// <summary>Delegated scopes granted in or presented with a token (array): Entra <c>scp</c>, Okta <c>grantedScopes</c>.</summary>
+    public const string Scopes = "auth.scopes";
+
+    /// <summary>Application permissions in the token (array): Entra <c>roles</c>, what an application may do on its own.</summary>
+    public const string AppRoles = "auth.app_roles";
+
+    /// <summary>Directory roles the token's user holds (array of role template ids, Entra <c>wids</c>).</summary>
+    public const string DirectoryRoles = "auth.directory_roles";
+
+    /// <summary>How the client proved itself for the token: <c>public_client</c>, <c>client_secret</c>, <c>client_certificate</c>.</summary>
+    public const string ClientAuth = "auth.client_auth";
+
     /// <summary>Country of the client (ISO code or name, as the vendor gives it).</summary>
     public const string GeoCountry = "geo.country";
 

@@ -46,6 +46,15 @@ internal sealed class IdentityEvent(string idp)
 
     public string? ResourceId { get; set; }
 
+    /// <summary>The protocol status of a request an identity made with its token (a Graph call's HTTP status).</summary>
+    public int? Status { get; set; }
+
+    /// <summary>Bytes a request returned.</summary>
+    public long? Bytes { get; set; }
+
+    /// <summary>When the token the request carried was issued (<c>iat</c>).</summary>
+    public DateTimeOffset? TokenIssuedAt { get; set; }
+
     public IdentityEvent Set(string key, string? value)
     {
         if (IdentityJson.Clean(value) is { } text)
@@ -174,11 +183,15 @@ internal sealed class IdentityEvent(string idp)
             Time = Time,
             Kind = Kind,
             Subject = new Subject { Id = subjectId, Type = subjectType ?? IdentitySubjectTypes.User, Tenant = IdentityJson.Clean(Tenant) },
-            Token = session is null && client is null && token is null ? null : new TokenInfo { SessionId = session, ClientId = client, Jti = token },
+            Token = session is null && client is null && token is null && TokenIssuedAt is null
+                ? null
+                : new TokenInfo { SessionId = session, ClientId = client, Jti = token, IssuedAt = TokenIssuedAt },
             Network = IdentityJson.Clean(SourceIp) is { } src ? new NetworkInfo { SrcIp = src } : null,
             Resource = ResourceType is null && ResourceId is null ? null : new ResourceRef { Type = ResourceType, Id = IdentityJson.Clean(ResourceId) },
             Action = Action,
             Outcome = Outcome,
+            Status = Status,
+            Bytes = Bytes,
             UserAgent = IdentityJson.Clean(UserAgent),
             Attributes = attributes,
             Raw = original,

@@ -145,7 +145,9 @@ public sealed class EntraMapperTests
         Assert.Equal(IdentitySubjectTypes.ServiceAccount, e[0].Subject?.Type);
         Assert.Null(e[0].Network);
         Assert.Null(e[0].Attr(IdentityAttributes.GeoCountry));
-        Assert.Null(e[0].Attr(IdentityAttributes.IdpUserId));
+
+        // Its object id is its id at the provider (what its Graph requests name), never the empty user members.
+        Assert.Equal("50000000-0000-4000-8000-000000000001", e[0].Attr(IdentityAttributes.IdpUserId));
 
         // A service principal Entra logged without its name: its id, never the empty user members.
         Assert.Equal("50000000-0000-4000-8000-000000000002", e[1].Subject?.Id);

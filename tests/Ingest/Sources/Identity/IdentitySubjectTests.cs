@@ -33,6 +33,24 @@ public sealed class IdentitySubjectTests
     }
 
     [Fact]
+    public void Entra_GraphRequests_MeetTheirSignInsOnOnePrincipal()
+    {
+        // A Graph request names its user and its service principal by object id only; with user ids the sign-ins do too.
+        var user = EntraMapper.Map(TestData.Idp("entra", "signin-records.json"), UserIds).Events[0];
+        var machine = EntraMapper.Map(TestData.Idp("entra", "noninteractive-and-service-principal.json"), UserIds).Events[1];
+        var requests = EntraMapper.Map(
+            """
+            {"Type":"MicrosoftGraphActivityLogs","TimeGenerated":"2025-02-03T14:05:10Z","RequestId":"g-1","RequestMethod":"GET","RequestUri":"https://graph.microsoft.com/v1.0/me","ResponseStatusCode":200,"UserId":"5b6c8c1e-62a7-4c0e-9f5e-6b3b1d1a2c3d"}
+            {"Type":"MicrosoftGraphActivityLogs","TimeGenerated":"2025-02-03T14:05:11Z","RequestId":"g-2","RequestMethod":"GET","RequestUri":"https://graph.microsoft.com/v1.0/users","ResponseStatusCode":200,"ServicePrincipalId":"11111111-2222-3333-4444-555555555555","AppId":"a-1"}
+            """u8,
+            UserIds).Events;
+
+        Assert.Equal(user.PrincipalKey, requests[0].PrincipalKey);
+        Assert.Equal(machine.PrincipalKey, requests[1].PrincipalKey);
+        Assert.Equal("billing-batch", machine.Attr(IdentityAttributes.IdpLogin));
+    }
+
+    [Fact]
     public void Auth0AndKeycloak_UseTheirUserIds_AndRecordsWithoutOneKeepTheName()
     {
         var auth0 = Auth0Mapper.Map(TestData.Idp("auth0", "log-stream.json"), UserIds).Events;
