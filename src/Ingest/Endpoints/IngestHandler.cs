@@ -9,6 +9,7 @@ using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.SignedTokens;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
+using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Ingest.Sources.Scopes;
@@ -372,6 +373,7 @@ internal sealed class IngestHandler(
             ReceivedAt = time.GetUtcNow(),
             MaxDecodedBytes = 4L * options.Value.MaxBodyBytes,
             MaxFieldLength = options.Value.MaxFieldLength,
+            EntraSubjectIsUserId = options.Value.SubjectIsUserId(EntraMapper.Idp),
         };
 
     /// <summary>Reads at most <paramref name="max"/> + 1 bytes of <paramref name="stream"/> (the body, decoded when it is compressed).</summary>

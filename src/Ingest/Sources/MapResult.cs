@@ -143,6 +143,12 @@ internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxR
     /// </summary>
     public int MaxFieldLength { get; init; } = 2_048;
 
+    /// <summary>
+    /// Entra ID subjects are object ids (<c>Ingest:IdentitySubjects:entra=user_id</c>): an AKS user signed in with Entra ID is
+    /// then named by its <c>oid</c> too, so the cluster's events and the sign-ins land on one principal.
+    /// </summary>
+    public bool EntraSubjectIsUserId { get; init; }
+
     /// <summary>Live ingestion: when the payload arrived. An item its source does not date is dated with it.</summary>
     public DateTimeOffset? ReceivedAt { get; init; }
 

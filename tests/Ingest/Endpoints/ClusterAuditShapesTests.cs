@@ -57,7 +57,7 @@ public sealed class ClusterAuditShapesTests
 
         Assert.Equal(
             [
-                ("arn:aws:sts::111122223333:assumed-role/PlatformAdmin/jo.ortiz", "user", "create", "pods/exec", "payments/ledger-6d9f7-kq2x8", Outcomes.Success, "198.51.100.77"),
+                ("arn:aws:iam::111122223333:role/PlatformAdmin", "user", "create", "pods/exec", "payments/ledger-6d9f7-kq2x8", Outcomes.Success, "198.51.100.77"),
                 ("system:node:ip-10-20-3-44.eu-west-1.compute.internal", "node", "patch", "pods/status", "payments/ledger-6d9f7-kq2x8", Outcomes.Success, "10.20.3.44"),
                 ("lee.park@contoso.example", "user", "get", "secrets", "web/tls-frontdoor", Outcomes.Denied, "2001:db8:1234::2a"),
                 ("system:kube-controller-manager", "user", "watch", "configmaps", "kube-system/", Outcomes.Success, "192.0.2.10"),
@@ -77,6 +77,23 @@ public sealed class ClusterAuditShapesTests
         Assert.Equal("kube-system/serviceaccount:horizontal-pod-autoscaler", events[6].Workload?.Id);
         Assert.Null(events[7].Status);
         Assert.Contains("0f3c6a1e-7d2b-4c55-9e11-2a9b7c4d5e60", events[2].List("k8s.groups"));
+        // The IAM role behind the access entry's session name is the principal; the session stays in the attributes.
+        Assert.Equal(("arn:aws:sts::111122223333:assumed-role/PlatformAdmin/jo.ortiz", "jo.ortiz", "111122223333"),
+            (events[0].Attr("k8s.username"), events[0].Attr("aws.session_name"), events[0].Subject?.Tenant));
+        Assert.Equal("6a1f0c2d-3e4b-4f5a-9b8c-7d6e5f4a3b2c", events[2].Attr("idp.user_id"));
+    }
+
+    [Fact]
+    public async Task PostEventsOfVariedClusters_EntraSubjectsByObjectId_TheAksUserIsNamedByItsOid()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(new(AnyAge) { ["Ingest:IdentitySubjects:entra"] = "user_id" });
+        var key = await server.AddSourceAsync("cluster-audit");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster("varied-clusters.ndjson"), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var aks = Assert.Single(await server.ReadLoggedAsync(8), r => r.Event.Id.Contains("-aks-", StringComparison.Ordinal)).Event;
+        Assert.Equal(("6a1f0c2d-3e4b-4f5a-9b8c-7d6e5f4a3b2c", "lee.park@contoso.example"), (aks.Subject?.Id, aks.Attr("k8s.username")));
     }
 
     [Fact]

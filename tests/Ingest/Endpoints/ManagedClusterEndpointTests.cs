@@ -101,7 +101,7 @@ public sealed class ManagedClusterEndpointTests
         Assert.True(answer.GetProperty("timestamp").GetInt64() > 0);
         var read = await server.ReadLoggedAsync(3);
         Assert.All(read, r => Assert.Equal("eks-firehose", r.Event.Source));
-        Assert.Contains(read, r => r.Event.Subject?.Id == "arn:aws:sts::111122223333:assumed-role/ops-admin/kim");
+        Assert.Contains(read, r => r.Event.Subject?.Id == "arn:aws:iam::111122223333:role/ops-admin");
     }
 
     [Fact]

@@ -134,6 +134,17 @@ internal static class K8sAuditMapper
         {
             ["k8s.audit_id"] = JsonFields.Of(auditId),
         };
+
+        // The authenticated user's cloud identity (with impersonation, the impersonator's). It names the principal only when
+        // the request acted as that user: not an impersonated one, not an OpenShift login, not the cluster's own identities.
+        var cloud = CloudIdentity.Of(user?.Child("extra"), realUser);
+        cloud?.AddTo(attributes);
+        if (cloud?.Principal(options.EntraSubjectIsUserId) is { } cloudPrincipal && impersonated is null && subjectType == "user"
+            && realUser is not null && subjectId == realUser && CloudIdentity.Replaceable(realUser) && cloudPrincipal != realUser)
+        {
+            attributes[CloudIdentity.UsernameAttribute] = JsonFields.Of(realUser);
+            subjectId = cloudPrincipal;
+        }
         AddString(attributes, TimeSources.Attribute, timeSource);
         foreach (var (key, value) in carrier.Attributes)
         {
@@ -201,7 +212,7 @@ internal static class K8sAuditMapper
             Id = auditId,
             Time = time,
             Kind = EventKinds.K8sAudit,
-            Subject = new Subject { Id = subjectId, Type = subjectType },
+            Subject = new Subject { Id = subjectId, Type = subjectType, Tenant = impersonated is null ? cloud?.AccountId : null },
             Workload = ServiceAccountWorkload(subjectId, userExtra),
             Network = e.FirstString("sourceIPs") is { } ip ? new NetworkInfo { SrcIp = ip } : null,
             Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e)),

@@ -70,7 +70,7 @@ public sealed class ManagedClusterEnvelopesTests
     {
         var events = MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("eks-cloudwatch-subscription.json")), 2);
 
-        Assert.Equal("arn:aws:sts::111122223333:assumed-role/ops-admin/kim", events[0].Subject?.Id);
+        Assert.Equal("arn:aws:iam::111122223333:role/ops-admin", events[0].Subject?.Id);
         Assert.Equal("pods", events[0].Resource?.Type);
         Assert.Equal("prod-eks", events[0].Attr(K8sAuditMapper.ClusterAttribute));
         Assert.Equal("list", events[1].Action);
