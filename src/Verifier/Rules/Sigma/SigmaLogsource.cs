@@ -15,4 +15,10 @@ internal sealed record SigmaLogsource(string Product, string Service, IReadOnlyL
     /// such as a failed sign-in's address twin, where <c>not</c> a field would be true of nothing).
     /// </summary>
     public Node Scope(Node detection) => Records is null ? detection : new AllOf([Records, detection]);
+
+    /// <summary>
+    /// The service name belongs to this product alone in Sigma's taxonomy (<c>okta</c>, <c>signinlogs</c>,
+    /// <c>auditlogs</c>, <c>gcp.audit</c>), so a logsource naming only the service means this one.
+    /// </summary>
+    public bool ServiceNamesProduct { get; init; }
 }

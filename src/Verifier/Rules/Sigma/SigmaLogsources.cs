@@ -14,20 +14,30 @@ internal static class SigmaLogsources
         new("kubernetes", "audit", [EventKinds.K8sAudit], KubernetesAuditFields.Instance),
 
         // GKE's audit log entries are the only GCP audit logs Ingest takes; they are k8s.audit events carrying the entry.
-        new("gcp", "gcp.audit", [EventKinds.K8sAudit], GcpAuditFields.Instance, CloudAuditEntry.Instance),
-        Identity("okta", "okta", IdentityKinds, IdentityRecordFields.Okta, "okta"),
+        new("gcp", "gcp.audit", [EventKinds.K8sAudit], GcpAuditFields.Instance, CloudAuditEntry.Instance) { ServiceNamesProduct = true },
+        Identity("okta", "okta", IdentityKinds, IdentityRecordFields.Okta, "okta") with { ServiceNamesProduct = true },
 
         // SigmaHQ files Auth0's rules by area; every area reads the same log events.
         .. new[] { "admin", "attack_protection", "management_api", "mfa", "oidc_oauth2", "signup" }
             .Select(service => Identity("auth0", service, IdentityKinds, IdentityRecordFields.Auth0, "auth0")),
-        Identity("azure", "signinlogs", EntraSignInKinds, IdentityRecordFields.Entra, "entra"),
-        Identity("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds)], IdentityRecordFields.Entra, "entra"),
+        Identity("azure", "signinlogs", EntraSignInKinds, IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
+        Identity("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds)], IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
     ];
 
     /// <summary>An identity provider's logsource: its kinds, read only in events from <paramref name="idp"/> carrying its record.</summary>
     private static SigmaLogsource Identity(string product, string service, string[] kinds, IdentityRecordFields fields, string idp) =>
         new(product, service, kinds, fields, new ProviderRecord(idp, kinds));
 
+    /// <summary>
+    /// The mapping of <paramref name="product"/> and <paramref name="service"/>. The specification makes every part of a
+    /// logsource optional, and SigmaHQ's older Okta rules name only <c>service: okta</c>: a service alone means the one
+    /// logsource whose service name is its product's own (<see cref="SigmaLogsource.ServiceNamesProduct"/>), never a
+    /// generic one such as Kubernetes' <c>audit</c> or Auth0's <c>mfa</c>, which other products use too.
+    /// </summary>
     public static SigmaLogsource? Find(string? product, string? service) =>
-        All.FirstOrDefault(l => string.Equals(l.Product, product, StringComparison.OrdinalIgnoreCase) && string.Equals(l.Service, service, StringComparison.OrdinalIgnoreCase));
+        product is null && service is not null
+            ? All.FirstOrDefault(l => l.ServiceNamesProduct && Same(l.Service, service))
+            : All.FirstOrDefault(l => Same(l.Product, product) && Same(l.Service, service));
+
+    private static bool Same(string a, string? b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 }

@@ -42,7 +42,7 @@ internal static class SigmaRuleReader
             Kinds = logsource.Kinds,
             Fields = logsource.Fields,
             Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")),
-            SigmaSource = new SigmaSource(category, product, service, scoped),
+            SigmaSource = new SigmaSource(category, logsource.Product, service, scoped),
         };
     }
 
