@@ -1,6 +1,9 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
 using ZtStream.Ingest;
+using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Faults;
+using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier;
 
@@ -37,8 +40,9 @@ internal static class RunCommand
             {
                 return 0;
             }
-            catch (ZtStream.Platform.EventLog.FileLog.EventLogLockedException e)
+            catch (Exception e) when (e is EventLogLockedException or StorageUnusableException or StoreMigrationException)
             {
+                // The data folder, the database file or the store's server: one line naming it, never a stack trace.
                 await StopAfterFailedStartAsync(app);
                 await context.Error.WriteLineAsync($"ztstream: {e.Message}");
                 return 1;
@@ -65,7 +69,15 @@ internal static class RunCommand
     private static async Task StopAfterFailedStartAsync(WebApplication app)
     {
         using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-        await app.StopAsync(stopping.Token);
+        try
+        {
+            await app.StopAsync(stopping.Token);
+        }
+        catch (ArgumentNullException)
+        {
+            // The host failed while making its hosted services (the event log's folder is refused then): it has none to
+            // stop, and its StopAsync throws on the list it never made.
+        }
     }
 
     /// <summary>Serves until Ctrl-C or SIGTERM cancels <paramref name="cancellationToken"/>, then stops within <paramref name="stopTimeout"/>.</summary>

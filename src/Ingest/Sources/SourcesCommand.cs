@@ -117,6 +117,12 @@ internal sealed class SourcesCommand : ICliCommand
         SourceCredentialStore credentials, string name, string? keyFile, SourceScope scope, CliContext context, CancellationToken cancellationToken)
     {
         string? givenKey = null;
+        if (keyFile is not null && Directory.Exists(keyFile))
+        {
+            await context.Error.WriteLineAsync($"sources: --key-file '{keyFile}' is a folder; name the file that holds the key, or where to write a new one");
+            return CliCommandLine.UsageError;
+        }
+
         if (keyFile is not null && File.Exists(keyFile))
         {
             givenKey = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
@@ -129,8 +135,29 @@ internal sealed class SourcesCommand : ICliCommand
 
         var key = givenKey ?? SourceKeys.NewKey();
         var hash = SourceKeys.Hash(key);
+        var wroteKeyFile = false;
+        if (keyFile is not null && givenKey is null)
+        {
+            // Written before the source is registered: a key registered but never saved could not be used or shown again.
+            try
+            {
+                await WriteKeyFileAsync(keyFile, key, cancellationToken);
+                wroteKeyFile = true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await context.Error.WriteLineAsync($"sources: cannot write the key to '{keyFile}': {e.Message}; source '{name}' was not added");
+                return 1;
+            }
+        }
+
         if (await credentials.AddAsync(name, hash, cancellationToken, scope) == AddSourceResult.AlreadyActive)
         {
+            if (wroteKeyFile)
+            {
+                File.Delete(keyFile!);
+            }
+
             // Registering the key a key file already holds again is a no-op, so a one-shot setup job may rerun.
             if (givenKey is null || await credentials.FindActiveAsync(hash, cancellationToken) != name)
             {
@@ -141,11 +168,6 @@ internal sealed class SourcesCommand : ICliCommand
             await context.Out.WriteLineAsync($"Source '{name}' is already registered with the key in '{keyFile}':");
             await context.Out.WriteLineAsync(key);
             return 0;
-        }
-
-        if (keyFile is not null && givenKey is null)
-        {
-            await WriteKeyFileAsync(keyFile, key, cancellationToken);
         }
 
         if (scope.IsUnscoped)

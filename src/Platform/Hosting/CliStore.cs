@@ -1,3 +1,4 @@
+using ZtStream.Platform.Faults;
 using ZtStream.Platform.Options;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Migrations;
@@ -23,11 +24,17 @@ internal static class CliStore
             return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
-        var store = StoreServiceCollectionExtensions.CreateStore(storeOptions);
+        IStore? store = null;
         try
         {
+            store = StoreServiceCollectionExtensions.CreateStore(storeOptions);
             await new StoreMigrator(store, migrations, context.Time).MigrateAsync(cancellationToken);
             return await verb(store, cancellationToken);
+        }
+        catch (Exception e) when (e is StorageUnusableException or StoreMigrationException)
+        {
+            await context.Error.WriteLineAsync($"ztstream: {e.Message}");
+            return 1;
         }
         finally
         {

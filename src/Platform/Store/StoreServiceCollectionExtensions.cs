@@ -38,14 +38,17 @@ internal static class StoreServiceCollectionExtensions
         };
         if (logger is not null)
         {
-            StoreLog.StoreOpened(logger, store.Dialect, store switch
-            {
-                PostgresStore postgres => postgres.Location,
-                SqliteStore sqlite => Path.GetFullPath(sqlite.FilePath),
-                _ => "?",
-            });
+            StoreLog.StoreOpened(logger, store.Dialect, Location(store));
         }
 
         return store;
     }
+
+    /// <summary>Where <paramref name="store"/> is, for logs and errors: the SQLite file, or PostgreSQL's host, port and database (no credentials).</summary>
+    internal static string Location(IStore store) => store switch
+    {
+        PostgresStore postgres => postgres.Location,
+        SqliteStore sqlite => Path.GetFullPath(sqlite.FilePath),
+        _ => "?",
+    };
 }

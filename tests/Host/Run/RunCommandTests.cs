@@ -59,6 +59,73 @@ public sealed partial class RunCommandTests
     }
 
     /// <summary>
+    /// A place for its data that `run` cannot use, as an operator mistypes one or a disk or server leaves it: one line on
+    /// stderr naming the place, exit 1, nothing listening — not an unhandled exception (exit 134 and a stack trace).
+    /// </summary>
+    [Theory]
+    [InlineData("event log path is a file")]
+    [InlineData("sqlite path is a folder")]
+    [InlineData("sqlite file is not a database")]
+    [InlineData("postgres does not answer")]
+    public async Task Run_DataPlaceItCannotUse_OneLineNamingIt_ExitOne(string what)
+    {
+        using var folder = new TempFolder("zt-run-data-");
+        var file = Path.Combine(folder.Path, "plain");
+        File.WriteAllText(file, "these bytes are no SQLite database and no folder; " + new string('x', 200));
+        var port = LocalProcess.FreePort();
+        var log = Path.Combine(folder.Path, "log");
+        var (args, named) = what switch
+        {
+            "event log path is a file" => (new[] { "--event-log-path", file, "--sqlite", Path.Combine(folder.Path, "zt.db") }, file),
+            "sqlite path is a folder" => (["--event-log-path", log, "--sqlite", folder.Path], folder.Path),
+            "sqlite file is not a database" => (["--event-log-path", log, "--sqlite", file], file),
+            _ => (["--event-log-path", log, "--store", "postgres", "--postgres", $"Host=127.0.0.1;Port={port};Username=zt;Password=zt;Database=zt;Timeout=5"], $"127.0.0.1:{port}"),
+        };
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await ZtStreamCli.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args], stdout, stderr, Ct);
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("ztstream: ", line, StringComparison.Ordinal);
+        Assert.Contains(named, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>A second `run` on the data folder one is serving from is refused with one line naming the owner, exit 1; the first serves on.</summary>
+    [Fact]
+    public async Task Run_SecondOnTheSameEventLog_RefusedWithOneLine_FirstServesOn()
+    {
+        var ct = Ct;
+        using var folder = new TempFolder("zt-run-twice-");
+        string[] data = ["--event-log-path", Path.Combine(folder.Path, "log"), "--sqlite", Path.Combine(folder.Path, "zt.db")];
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var first = ZtStreamCli.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data], TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), stop.Token);
+        try
+        {
+            var url = await WaitForListeningUrlAsync(stdout, first, ct);
+            using var secondOut = new StringWriter();
+            using var secondErr = new StringWriter();
+
+            var code = await ZtStreamCli.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data], secondOut, secondErr, ct);
+
+            Assert.Equal(1, code);
+            var line = Assert.Single(secondErr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains("in use by another process", line, StringComparison.Ordinal);
+            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            Assert.Equal(0, await first);
+        }
+    }
+
+    /// <summary>
     /// Writes <paramref name="content"/> to a file that configuration <paramref name="key"/> names and runs `ztstream
     /// run`: it must exit 2 without listening. Returns the file and the lines written to stderr.
     /// </summary>

@@ -165,6 +165,53 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(1, (await RunAsync("add", "sample", "--key-file", shared)).Code);
     }
 
+    /// <summary>
+    /// A key file that cannot be written (a folder given for it, a folder path through a file): nothing is registered, so
+    /// no key exists that was never saved nor shown, and the same name can be added once the path is right.
+    /// </summary>
+    [Theory]
+    [InlineData("", 2, "is a folder")]
+    [InlineData("plain-file/sample.key", 1, "cannot write the key")]
+    public async Task AddWithKeyFileThatCannotBeWritten_RegistersNothing(string keyPath, int exitCode, string named)
+    {
+        await File.WriteAllTextAsync(Path.Combine(folder, "plain-file"), "not a folder", Ct);
+
+        var (code, output, error) = await RunAsync("add", "sample", "--key-file", Path.Combine(folder, keyPath));
+
+        Assert.Equal(exitCode, code);
+        Assert.Empty(output);
+        Assert.Contains(named, error, StringComparison.Ordinal);
+        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", Path.Combine(folder, "right.key"))).Code);
+    }
+
+    /// <summary>A store that cannot be opened (a folder named as the database, a file that is no database): one line naming it, exit 1.</summary>
+    [Theory]
+    [InlineData("folder")]
+    [InlineData("not-a-database")]
+    public async Task AnyVerb_StoreThatCannotBeOpened_OneLineExitOne(string what)
+    {
+        var db = Path.Combine(folder, what);
+        if (what == "folder")
+        {
+            Directory.CreateDirectory(db);
+        }
+        else
+        {
+            await File.WriteAllTextAsync(db, "these bytes are no SQLite database, whatever their length may be; " + new string('x', 200), Ct);
+        }
+
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = db }).Build();
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = await new SourcesCommand().RunAsync(["list"], new CliContext(output, error, configuration, TimeProvider.System), Ct);
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(error.ToString().TrimEnd().Split('\n'));
+        Assert.Contains(db, line, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Faults;
 using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 
@@ -95,7 +96,7 @@ internal sealed class DlqCommand : ICliCommand
             await context.Error.WriteLineAsync($"dlq: {e.Message}. Stop it to replay, then start it again: replayed records are read from there.");
             return 1;
         }
-        catch (DirectoryNotFoundException e)
+        catch (Exception e) when (e is DirectoryNotFoundException or StorageUnusableException)
         {
             await context.Error.WriteLineAsync($"dlq: {e.Message}");
             return 1;

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using ZtStream.Platform.EventLog.Local;
+using ZtStream.Platform.Faults;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.FileLog;
@@ -61,8 +62,17 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         _fsync = options.Fsync.Trim().ToLowerInvariant();
         if (writable)
         {
-            CreateOwnerOnly(Root);
-            _lock = TakeLock(Root);
+            try
+            {
+                CreateOwnerOnly(Root);
+                _lock = TakeLock(Root);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException && ex is not EventLogLockedException)
+            {
+                throw new StorageUnusableException(File.Exists(Root)
+                    ? $"EventLog:Path '{Root}' is a file; the file event log keeps its segments in a folder there"
+                    : $"EventLog:Path '{Root}' cannot be used: {ex.Message}", ex);
+            }
         }
         else if (!Directory.Exists(Root))
         {
@@ -699,7 +709,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
-        catch (IOException ex)
+        catch (IOException ex) when (HeldByAnother(ex))
         {
             string owner;
             try
@@ -718,6 +728,12 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         File.WriteAllText(path + ".pid", Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         return stream;
     }
+
+    /// <summary>
+    /// The lock is another process's (EWOULDBLOCK from flock on Linux, a sharing violation on Windows), not a disk that
+    /// refuses the lock file (read-only, no permission), which is a different answer to give the operator.
+    /// </summary>
+    private static bool HeldByAnother(IOException ex) => ex.HResult is 11 or unchecked((int)0x80070020);
 
     [GeneratedRegex("^(?!\\.\\.?$)[A-Za-z0-9._-]{1,249}$")]
     private static partial Regex TopicName();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Platform.Faults;
 
 namespace ZtStream.Platform.Store.Migrations;
 
@@ -110,8 +111,24 @@ internal sealed class StoreMigrator
         return [.. all.OrderBy(m => m.Component, StringComparer.Ordinal).ThenBy(m => m.Version)];
     }
 
-    /// <summary>Brings the schema up to date; returns the migrations this call applied (none when already current).</summary>
+    /// <summary>
+    /// Brings the schema up to date; returns the migrations this call applied (none when already current). A store that
+    /// cannot be reached or written (a server that does not answer, a file that is not a database, a read-only disk) is a
+    /// <see cref="StorageUnusableException"/> naming it: this is the first thing that touches the store at start.
+    /// </summary>
     public async Task<IReadOnlyList<Migration>> MigrateAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ApplyAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DbException e)
+        {
+            throw new StorageUnusableException($"the {store.Dialect.ToString().ToLowerInvariant()} store at {StoreServiceCollectionExtensions.Location(store)} cannot be used: {e.Message}", e);
+        }
+    }
+
+    private async Task<IReadOnlyList<Migration>> ApplyAsync(CancellationToken cancellationToken)
     {
         var planned = Planned();
         var appliedNow = new List<Migration>();

@@ -1,3 +1,4 @@
+using ZtStream.Platform.Faults;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Store.Sqlite;
@@ -23,13 +24,25 @@ internal sealed class SqliteStore : IStore
         FilePath = builder.DataSource;
         if (builder.Mode != SqliteOpenMode.Memory && !string.IsNullOrEmpty(FilePath))
         {
-            var folder = Path.GetDirectoryName(Path.GetFullPath(FilePath));
-            if (!string.IsNullOrEmpty(folder))
+            if (Directory.Exists(FilePath))
             {
-                Directory.CreateDirectory(folder);
+                throw new StorageUnusableException($"Store:SqlitePath '{FilePath}' is a folder; it must name the database file");
             }
 
-            CreateOwnerOnly(FilePath);
+            try
+            {
+                var folder = Path.GetDirectoryName(Path.GetFullPath(FilePath));
+                if (!string.IsNullOrEmpty(folder))
+                {
+                    Directory.CreateDirectory(folder);
+                }
+
+                CreateOwnerOnly(FilePath);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new StorageUnusableException($"Store:SqlitePath '{FilePath}' cannot be created: {e.Message}", e);
+            }
         }
     }
 
