@@ -105,9 +105,9 @@ internal static partial class EntraMapper
                 2 => "client_certificate",
                 _ => null,
             })
-            .Add(IdentityAttributes.Scopes, Words(details, "scopes"))
-            .Add(IdentityAttributes.AppRoles, Words(details, "roles"))
-            .Add(IdentityAttributes.DirectoryRoles, Words(details, "wids"));
+            .Add(IdentityAttributes.Scopes, details.Words("scopes"))
+            .Add(IdentityAttributes.AppRoles, details.Words("roles"))
+            .Add(IdentityAttributes.DirectoryRoles, details.Words("wids"));
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 
@@ -152,13 +152,4 @@ internal static partial class EntraMapper
         var paren = top.IndexOf('(', StringComparison.Ordinal);
         return (paren > 0 ? top[..paren] : top, "/" + string.Join('/', segments, first, segments.Length - first));
     }
-
-    /// <summary>A claim Graph's log writes as space-separated words (<c>scopes</c>, <c>roles</c>, <c>wids</c>), also as an array.</summary>
-    private static IEnumerable<string> Words(JsonElement details, string name) =>
-        details.Find(name) switch
-        {
-            { ValueKind: JsonValueKind.String } s => (s.GetString() ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            { ValueKind: JsonValueKind.Array } a => ((JsonElement?)a).Strings(),
-            _ => [],
-        };
 }

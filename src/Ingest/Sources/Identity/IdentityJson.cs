@@ -177,6 +177,20 @@ internal static class IdentityJson
     }
 
     /// <summary>
+    /// A list vendors write as words in one string (Entra's <c>scopes</c>, <c>roles</c>, <c>wids</c>, space-separated; Okta's
+    /// <c>grantedScopes</c>, comma-separated), also as an array.
+    /// </summary>
+    public static List<string> Words(this JsonElement? element, string name) =>
+        element.Find(name) switch
+        {
+            { ValueKind: JsonValueKind.String } s => [.. (s.GetString() ?? string.Empty).Split([' ', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)],
+            { ValueKind: JsonValueKind.Array } a => ((JsonElement?)a).Strings(),
+            _ => [],
+        };
+
+    public static List<string> Words(this JsonElement element, string name) => ((JsonElement?)element).Words(name);
+
+    /// <summary>
     /// A time given as text (ISO 8601 or the pipelines' <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form) or as a number of
     /// Unix seconds (below 10^11) or milliseconds.
     /// </summary>

@@ -172,6 +172,16 @@ internal static partial class OktaMapper
             }
         }
 
+        // What a token was granted (authorization servers' token and consent grants) and how its client proved itself.
+        e.Add(IdentityAttributes.Scopes, debug.Words("grantedScopes"))
+            .Set(IdentityAttributes.ClientAuth, debug.Text("clientAuthType")?.ToLowerInvariant() switch
+            {
+                "none" => "public_client",
+                "client_secret_basic" or "client_secret_post" or "client_secret_jwt" => "client_secret",
+                "private_key_jwt" => "client_certificate",
+                _ => null,
+            });
+
         if (kind is EventKinds.AuthTokenIssued && debug.Text("grantType") is "refresh_token")
         {
             e.Kind = EventKinds.AuthTokenRefreshed;

@@ -118,6 +118,29 @@ public sealed class OktaMapperTests
     }
 
     [Fact]
+    public void Map_TokenGrants_CarryTheirGrantedScopesAndHowTheClientAuthenticated()
+    {
+        // A service app's client-credentials grant (panther's shape: comma-separated scopes, a private key JWT).
+        var service = MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "third-party-shapes.ndjson")), 15)[7];
+        Assert.Equal(["okta.users.manage", "okta.factors.manage"], service.List(IdentityAttributes.Scopes));
+        Assert.Equal("client_certificate", service.Attr(IdentityAttributes.ClientAuth));
+
+        // A custom authorization server's grant to a user (space-separated scopes, a client secret); a refresh keeps them too.
+        var body = """
+            {"uuid":"0a0000aa-0000-4000-8000-000000000001","published":"2024-05-03T08:07:00Z","eventType":"app.oauth2.as.token.grant.access_token","actor":{"id":"00u1qw1mqitPHM8AJ0g7","type":"User","alternateId":"jane.doe@acme.example"},"client":{"id":"0oa1billingweb","ipAddress":"198.51.100.23"},"outcome":{"result":"SUCCESS"},"target":[{"id":"ausBilling01","type":"AuthorizationServer","displayName":"billing-api"}],"debugContext":{"debugData":{"grantType":"authorization_code","grantedScopes":"openid profile billing.read offline_access","requestedScopes":"openid profile billing.read billing.admin offline_access","clientAuthType":"client_secret_basic"}}}
+            {"uuid":"0a0000aa-0000-4000-8000-000000000002","published":"2024-05-03T09:07:00Z","eventType":"app.oauth2.as.token.grant.refresh_token","actor":{"id":"00u1qw1mqitPHM8AJ0g7","type":"User","alternateId":"jane.doe@acme.example"},"client":{"id":"0oa1spa","ipAddress":"198.51.100.23"},"outcome":{"result":"SUCCESS"},"debugContext":{"debugData":{"grantType":"refresh_token","grantedScopes":["openid","billing.read"],"clientAuthType":"none"}}}
+            """u8;
+        var e = MapperAssert.MapsAll(OktaMapper.Map(body), EventKinds.AuthTokenIssued, EventKinds.AuthTokenRefreshed);
+        Assert.Equal(["openid", "profile", "billing.read", "offline_access"], e[0].List(IdentityAttributes.Scopes));
+        Assert.Equal("client_secret", e[0].Attr(IdentityAttributes.ClientAuth));
+        Assert.Equal(["openid", "billing.read"], e[1].List(IdentityAttributes.Scopes));
+        Assert.Equal("public_client", e[1].Attr(IdentityAttributes.ClientAuth));
+
+        // A sign-in grants no scopes: none invented.
+        Assert.Empty(MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "third-party-shapes.ndjson")), 15)[0].List(IdentityAttributes.Scopes));
+    }
+
+    [Fact]
     public void Map_BehaviorsInEveryShape_ArePositiveFindingsOnly()
     {
         var e = MapperAssert.MapsAll(OktaMapper.Map(TestData.Idp("okta", "third-party-shapes.ndjson")), 15);
