@@ -37,4 +37,34 @@ public sealed class AddressTwinsTests
         Assert.Null(AddressTwins.Of(noAddress with { Subject = new() { Id = "ip:192.0.2.1" }, Network = new() { SrcIp = "192.0.2.1" } }));
         Assert.NotNull(AddressTwins.Of(noAddress with { Network = new() { SrcIp = "192.0.2.1" } }));
     }
+
+    [Fact]
+    public void RefusedOpenShiftLogin_HasATwinKeyedByTheAddressTheOAuthServerSaw_NotAForgeableForwardedOne()
+    {
+        // ORIGIN: the OAuth server's audit lines of TestData/k8s-audit/clusters (openshift-oauth-server.ndjson, see its ORIGIN.md).
+        var logins = K8sAuditMapper.Map(TestData.Cluster("openshift-oauth-server.ndjson")).Events;
+        var refused = logins.First(e => e.Subject?.Id == "rosa.ng" && e.Outcome == Outcomes.Denied);
+        var forwarded = refused with
+        {
+            Id = "fwd",
+            Attributes = new Dictionary<string, JsonElement>(refused.Attributes!)
+            {
+                ["k8s.source_ips"] = JsonSerializer.SerializeToElement(new[] { "192.0.2.99", "203.0.113.45", "10.128.0.2" }),
+            },
+        };
+
+        var twin = AddressTwins.Of(refused);
+        var forwardedTwin = AddressTwins.Of(forwarded);
+
+        Assert.NotNull(twin);
+        Assert.Equal(("ip:10.128.0.2", EventKinds.K8sAudit, "rosa.ng", refused.Id), (twin.PrincipalKey, twin.Kind, twin.Attr(AddressTwins.Account), twin.Attr(AddressTwins.TwinOf)));
+        Assert.Null(twin.Attr(AddressTwins.ForwardedFor));
+        Assert.Null(twin.Status);
+        Assert.NotNull(forwardedTwin);
+        Assert.Equal(("ip:10.128.0.2", "203.0.113.45", "10.128.0.2"), (forwardedTwin.PrincipalKey, forwardedTwin.Attr(AddressTwins.ForwardedFor), forwardedTwin.Network?.SrcIp));
+        // Allowed logins, a refusal naming no account and the API server's own refusals have none.
+        Assert.All(logins.Where(e => e.Outcome != Outcomes.Denied || e.Subject?.Type == "anonymous"), e => Assert.Null(AddressTwins.Of(e)));
+        var forbidden = K8sAuditMapper.Map(TestData.K8sTrace("exec_pod.json")).Events.Single() with { Outcome = Outcomes.Denied, Status = 403 };
+        Assert.Null(AddressTwins.Of(forbidden));
+    }
 }
