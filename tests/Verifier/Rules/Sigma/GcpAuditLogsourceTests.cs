@@ -23,7 +23,7 @@ public sealed class GcpAuditLogsourceTests
     /// A GKE audit LogEntry: <paramref name="payload"/> is added to the AuditLog, <paramref name="entry"/> to the entry;
     /// <paramref name="callerIp"/> null leaves out requestMetadata (GKE omits it for some internal callers).
     /// </summary>
-    private static string Entry(string method, string resourceName, string principal = PersonPrincipal, string? callerIp = "198.51.100.14",
+    internal static string Entry(string method, string resourceName, string principal = PersonPrincipal, string? callerIp = "198.51.100.14",
         string payload = "", string entry = "", string log = "activity") => $$$"""
         {"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"{{{principal}}}"},
           {{{(callerIp is null ? "" : $$"""

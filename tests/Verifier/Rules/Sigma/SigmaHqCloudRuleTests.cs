@@ -1,8 +1,8 @@
 namespace ZtStream.Verifier.Tests.Rules.Sigma;
 
 /// <summary>
-/// SigmaHQ's own rules for the identity providers ZtStream maps (TestData/sigma-hq: Okta, Auth0, Entra ID sign-in and
-/// audit logs, one Identity Protection rule), loaded as published and run on vendor-shaped records through the readers
+/// SigmaHQ's own rules for the cloud logsources ZtStream maps (TestData/sigma-hq: Okta, Auth0, Entra ID sign-in and
+/// audit logs, one Identity Protection rule, GCP audit logs), loaded as published and run on vendor-shaped records through the readers
 /// Ingest uses. The records follow the vendors' references (Okta's System Log LogEvent, Auth0's log event, Azure
 /// Monitor's Entra ID export as elastic/integrations' azure fixtures show it), with invented names and documentation
 /// addresses.
@@ -25,7 +25,7 @@ public sealed class SigmaHqCloudRuleTests
     public void WholeFolder_LoadsExactlyTheRulesItShould_AndEveryFailureIsANamedReason()
     {
         var set = Set.Value;
-        Assert.Equal(141, set.Rules.Count);
+        Assert.Equal(175, set.Rules.Count);
 
         // Each failure is one of the reasons docs/rules.md names for SigmaHQ's cloud rules, and no other.
         var failures = set.Errors.ToDictionary(e => Path.GetFileNameWithoutExtension(e.File), e => e.Reason, StringComparer.Ordinal);
@@ -50,7 +50,6 @@ public sealed class SigmaHqCloudRuleTests
         foreach (var rule in Set.Value.Rules.Where(r => r.Correlation is null))
         {
             var file = rule.Origin.File.Replace('\\', '/');
-            Assert.DoesNotContain(EventKinds.K8sAudit, rule.Kinds);
             if (file.Contains("/azure-signinlogs/", StringComparison.Ordinal))
             {
                 Assert.Equal([EventKinds.AuthLogin, EventKinds.AuthMfa], rule.Kinds.Order(StringComparer.Ordinal));
@@ -59,6 +58,14 @@ public sealed class SigmaHqCloudRuleTests
             {
                 Assert.DoesNotContain(EventKinds.AuthLogin, rule.Kinds);
             }
+            else if (file.Contains("/gcp-audit/", StringComparison.Ordinal))
+            {
+                // GKE's entries arrive as k8s.audit events carrying the entry; the identity kinds never reach these rules.
+                Assert.Equal([EventKinds.K8sAudit], rule.Kinds);
+                continue;
+            }
+
+            Assert.DoesNotContain(EventKinds.K8sAudit, rule.Kinds);
         }
     }
 
@@ -273,6 +280,28 @@ public sealed class SigmaHqCloudRuleTests
         var rule = Rule("74298991-9fc4-460e-a92e-511aa60baec1");
         var app = """{"id":"5d6e7f80-0000-4000-8000-000000000009","type":"Application","displayName":"payments-deployer","modifiedProperties":[]}""";
         Assert.False(rule.Fires("entra", Audit("Add owner to application", "ApplicationManagement", app)));
+    }
+
+    // --- GCP: GKE's Cloud Audit Logs entries, as Ingest maps them ---
+
+    [Fact]
+    public void GkeRoleBindingAndSecretRules_MatchGkesMethodNames_NotAWebhookEvent()
+    {
+        var binding = Rule("0322d9f2-289a-47c2-b5e1-b63c90901a3e");
+        Assert.True(binding.Fires("k8s-audit", GcpAuditLogsourceTests.Entry("io.k8s.authorization.rbac.v1.clusterrolebindings.create", "rbac.authorization.k8s.io/v1/clusterrolebindings/ci-admin")));
+        Assert.False(binding.Fires("k8s-audit", GcpAuditLogsourceTests.Entry("io.k8s.authorization.rbac.v1.clusterrolebindings.get", "rbac.authorization.k8s.io/v1/clusterrolebindings/ci-admin")));
+
+        var secrets = Rule("2f0bae2d-bf20-4465-be86-1311addebaa3");
+        Assert.True(secrets.Fires("k8s-audit", GcpAuditLogsourceTests.Entry("io.k8s.core.v1.secrets.delete", "core/v1/namespaces/shop/secrets/db")));
+        Assert.False(secrets.Fires("k8s-audit", GcpAuditLogsourceTests.Entry("io.k8s.core.v1.secrets.get", "core/v1/namespaces/shop/secrets/db")));
+
+        // The webhook's own Event of the same call is not a GCP entry.
+        Assert.False(secrets.Fires("k8s-audit", """
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"4f1b2c3d-0000-4000-8000-000000000021","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/shop/secrets/db","verb":"delete","user":{"username":"dana.ruiz@retail.example","groups":["system:authenticated"]},
+             "sourceIPs":["198.51.100.14"],"objectRef":{"resource":"secrets","namespace":"shop","name":"db","apiVersion":"v1"},"responseStatus":{"code":200},
+             "requestReceivedTimestamp":"2026-12-01T03:20:00.100000Z","stageTimestamp":"2026-12-01T03:20:00.120000Z"}
+            """));
     }
 
     // --- Auth0: log events, as a log stream posts them ({log_id, data}) and as the Management API lists them ---
