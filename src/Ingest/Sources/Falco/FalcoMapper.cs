@@ -96,7 +96,7 @@ internal static class FalcoMapper
         var fullContainerId = Field(fields, "container.id");
         var hostname = Clip(fullHostname, keep);
         var containerId = Clip(fullContainerId, keep);
-        var subject = SubjectOf(fields, keep);
+        var subject = SubjectOf(fields, keep, out var cloud);
         var workload = WorkloadOf(fullContainerId, fullHostname, fields, subject is not null, keep, options.MaxFieldLength);
         var priority = PriorityOf(alert);
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
@@ -120,6 +120,7 @@ internal static class FalcoMapper
             attributes["falco.output_fields"] = RawObject.Bounded(all, options.MaxObjectBytes, FieldsPlan, out _);
         }
 
+        cloud?.AddTo(attributes);
         Add(attributes, TimeSources.Attribute, timeSource);
         var raw = RawObject.Bounded(alert, options.MaxRawBytes, RawPlan, out var trimmed);
         if (trimmed is not null)
@@ -177,8 +178,14 @@ internal static class FalcoMapper
             };
     }
 
-    private static Subject? SubjectOf(JsonElement? fields, int keep)
+    /// <summary>
+    /// The actor. An AWS actor (CloudTrail's <c>ct.user.arn</c>, an EKS access entry's user name) is the IAM role or user
+    /// behind its ARN, as Kubernetes audit events name it, so a CloudTrail alert and the role's cluster activity are one
+    /// principal; the session stays in <paramref name="cloud"/>'s attributes.
+    /// </summary>
+    private static Subject? SubjectOf(JsonElement? fields, int keep, out CloudIdentity? cloud)
     {
+        cloud = null;
         foreach (var name in ActorFields)
         {
             if (Name(fields, name, keep) is { } actor)
@@ -186,7 +193,8 @@ internal static class FalcoMapper
                 var type = actor.StartsWith("system:serviceaccount:", StringComparison.Ordinal) ? "service_account"
                     : actor is "system:anonymous" ? "anonymous"
                     : "user";
-                return new Subject { Id = actor, Type = type };
+                cloud = CloudIdentity.Of(null, actor);
+                return new Subject { Id = cloud?.CanonicalArn ?? actor, Type = type, Tenant = cloud?.AccountId };
             }
         }
 

@@ -226,4 +226,30 @@ public sealed class FalcoShapesTests
 
     private static string[] Lines(string file) =>
         Encoding.UTF8.GetString(TestData.Falco(file)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [Fact]
+    public void Map_CloudTrailAlertOnAnAssumedRoleSession_IsOnTheRoleAsTheClustersAuditEventsName_WithTheSessionKept()
+    {
+        // ORIGIN: the CloudTrail plugin's fields (falcosecurity/plugins, plugins/cloudtrail: ct.user.arn, ct.srcip), values invented.
+        const string alert = """
+            {"hostname":"falco-cloud-0","rule":"Console Login Without MFA","priority":"Critical","source":"aws_cloudtrail","time":"2026-11-30T12:00:01Z",
+             "output":"12:00:01.000000000: Critical Console login without MFA (user=EKS-Admin/dana ip=203.0.113.50)",
+             "output_fields":{"ct.user.arn":"arn:aws:sts::111122223333:assumed-role/EKS-Admin/dana","ct.user":"EKS-Admin/dana","ct.srcip":"203.0.113.50"}}
+            """;
+        const string audit = """
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"0c1d2e3f-0000-4000-8000-0000000000a1","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/payments/secrets","verb":"list","user":{"username":"kubernetes-admin",
+             "extra":{"arn":["arn:aws:sts::111122223333:assumed-role/EKS-Admin/dana"],"canonicalArn":["arn:aws:iam::111122223333:role/EKS-Admin"]}},
+             "sourceIPs":["203.0.113.50"],"objectRef":{"resource":"secrets","namespace":"payments"},"responseStatus":{"code":200},
+             "requestReceivedTimestamp":"2026-11-30T12:01:00Z"}
+            """;
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(alert)).Events);
+        var k8s = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit)).Events);
+
+        Assert.Equal(("arn:aws:iam::111122223333:role/EKS-Admin", "user", "111122223333"), (e.Subject?.Id, e.Subject?.Type, e.Subject?.Tenant));
+        Assert.Equal(k8s.PrincipalKey, e.PrincipalKey);
+        Assert.Equal(("arn:aws:sts::111122223333:assumed-role/EKS-Admin/dana", "dana"), (e.Attr("aws.arn"), e.Attr("aws.session_name")));
+        Assert.Null(e.Workload);
+    }
 }

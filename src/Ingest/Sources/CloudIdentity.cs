@@ -1,6 +1,6 @@
 using ZtStream.Ingest.Sources.Identity;
 
-namespace ZtStream.Ingest.Sources.K8sAudit;
+namespace ZtStream.Ingest.Sources;
 
 /// <summary>
 /// The cloud identity a managed cluster's authenticator put in the audit event's <c>user.extra</c>: on EKS

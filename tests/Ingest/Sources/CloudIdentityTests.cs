@@ -1,4 +1,4 @@
-namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
+namespace ZtStream.Ingest.Tests.Sources;
 
 /// <summary>
 /// The IAM identity EKS writes into <c>user.extra</c> and the Entra object id AKS writes there, read as the principal, its
