@@ -37,6 +37,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string DeviceName = "device.name";
     private const string Asn = "net.asn";
     private const string TwinOf = "auth.twin_of";
+    private const string TokenId = "auth.token_id";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
@@ -85,6 +86,18 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         if (!string.IsNullOrEmpty(session))
         {
             Session(e, who, s, a, session, identityKind, ticks, found);
+        }
+        else if (e.Kind == EventKinds.AuthSessionRevoked)
+        {
+            // Revoking a user's sessions names none of them (Entra's "Revoke sign-in sessions", "Invalidate all refresh tokens"):
+            // every session known ends.
+            End(e, s, a, 0, 0, ticks);
+        }
+
+        if (e.Kind == EventKinds.AuthLogin && e.Outcome == Outcomes.Success && EventAttributes.Flag(a, Interrupted) != true
+            && EventAttributes.Text(a, TokenId) is { Length: > 0 } token && !string.Equals(token, session, StringComparison.Ordinal))
+        {
+            Token(e, s, a, token, session, ticks, found);
         }
     }
 
@@ -355,11 +368,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         !e.Kind.StartsWith("auth.", StringComparison.Ordinal)
         || (e.Kind is EventKinds.AuthLogin or EventKinds.AuthMfa && EventAttributes.Flag(a, Interactive) != false);
 
-    /// <summary>The session (or, when an administrator or the provider ended them all, every session known) ends here.</summary>
+    /// <summary>
+    /// The session (or, when an administrator or the provider ended them all, or the revocation names no session, every
+    /// session known) ends here.
+    /// </summary>
     private static void End(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, ulong id, ulong source, long ticks)
     {
         var by = $"{IdpOf(e)} ({(e.Kind == EventKinds.AuthLogout ? "sign-out" : "session revoked")})";
-        if (e.Kind == EventKinds.AuthSessionRevoked && EventAttributes.Text(a, Actor) is not null)
+        if (e.Kind == EventKinds.AuthSessionRevoked && (id == 0 || EventAttributes.Text(a, Actor) is not null))
         {
             // An administrator's action names the administrator's own session: the subject's sessions all end.
             for (var j = 0; j < s.Sessions.Length; j++)
@@ -429,20 +445,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     /// <summary>An identity event that scored as risky makes its session risky for the access that follows.</summary>
     private static void MarkRisk(AccessEvent e, AuthenticationState s, int i, long ticks, List<Contribution> found)
     {
-        if (found.Count == 0)
-        {
-            return;
-        }
-
-        var keep = 1.0;
-        var top = found[0];
-        foreach (var c in found)
-        {
-            keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
-            top = c.Score > top.Score ? c : top;
-        }
-
-        var score = (int)Math.Round(100 * (1 - keep));
+        var score = RiskOf(found, out var top);
         ref var x = ref s.Sessions[i];
         if (score >= RiskySignIn && score >= x.Risk)
         {
@@ -450,6 +453,59 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             x.RiskTicks = x.RiskTicks == 0 ? ticks : Math.Min(x.RiskTicks, ticks);
             var text = $"{IdpOf(e)}: {top.Text}";
             x.RiskReason = text.Length > AuthenticationState.MaxReason ? text[..AuthenticationState.MaxReason] + "…" : text;
+        }
+    }
+
+    /// <summary>The findings on one event combined (as independent chances), and the highest of them.</summary>
+    private static int RiskOf(List<Contribution> found, out Contribution top)
+    {
+        top = found.Count > 0 ? found[0] : default;
+        var keep = 1.0;
+        foreach (var c in found)
+        {
+            keep *= 1 - (Math.Clamp(c.Score, 0, 100) / 100.0);
+            top = c.Score > top.Score ? c : top;
+        }
+
+        return (int)Math.Round(100 * (1 - keep));
+    }
+
+    /// <summary>
+    /// The token a sign-in issued (Entra's <c>uniqueTokenIdentifier</c>), kept as a session of its own: a Microsoft Graph
+    /// request names the sign-in its token came from (<c>SignInActivityId</c>) as its session, not the sign-in session
+    /// Microsoft's own services share, so this is how a risky sign-in, or a revocation of the user's sessions, reaches the
+    /// requests made with its token and no other's. The token's session carries the sign-in's risk, or the risk of the
+    /// session it was issued in (a refresh inside a risky session issues a risky token). Its address and client are left to
+    /// its first request: an application's server calling Graph with the user's token is no second place. Kept for
+    /// interactive sign-ins and risky ones only, so background refreshes do not push real sessions out of the state.
+    /// </summary>
+    private void Token(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, string token, string? session, long ticks, List<Contribution> found)
+    {
+        var source = StableHash.Of(e.Source ?? EventAttributes.Text(a, IdpName) ?? "");
+        var parent = string.IsNullOrEmpty(session) ? -1 : s.Find(StableHash.Of(session), source);
+        var inherited = parent >= 0 ? s.Sessions[parent] : default;
+        var inherits = inherited.Risk > 0 && ticks >= inherited.RiskTicks && ticks - inherited.RiskTicks <= riskWindow
+            && (inherited.EndedTicks == 0 || ticks <= inherited.EndedTicks);
+        var id = StableHash.Of(token);
+        var i = s.Find(id, source);
+        if (i < 0)
+        {
+            if (!inherits && RiskOf(found, out _) < RiskySignIn && EventAttributes.Flag(a, Interactive) == false)
+            {
+                return;
+            }
+
+            i = s.Slot();
+            s.Sessions[i] = new AuthenticationState.Session { Id = id, Source = source, FirstTicks = ticks, LastTicks = ticks };
+        }
+
+        MarkRisk(e, s, i, ticks, found);
+        ref var x = ref s.Sessions[i];
+        if (inherits && inherited.Risk > x.Risk)
+        {
+            x.Risk = inherited.Risk;
+            x.RiskTicks = inherited.RiskTicks;
+            x.RiskReason = inherited.RiskReason;
         }
     }
 

@@ -255,6 +255,85 @@ public sealed class AuthenticationDetectorTests
         ], AuthenticationDetector.SessionHijack));
     }
 
+    // The sign-ins, Graph requests and audit records below are written after Microsoft Learn's references: the diagnostic
+    // settings export (details under "properties"), the Log Analytics SigninLogs, AADNonInteractiveUserSignInLogs and
+    // MicrosoftGraphActivityLogs tables (PascalCase; TenantId the workspace), and Graph's signIn and directoryAudit
+    // resources. A Graph request's SignInActivityId is its sign-in's UniqueTokenIdentifier, as Microsoft's
+    // "Access Microsoft Graph activity logs" join shows. Names, ids and addresses are invented.
+
+    [Fact]
+    public void EntraExport_HighRiskSignIn_RaisesTheGraphRequestsOfItsToken_NotOfAnotherToken()
+    {
+        var harness = new Harness(rules: true);
+        var signIn = Assert.Single(EntraByUserId("""
+            {"records":[{"time":"2024-05-06T09:00:00.000Z","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+             "properties":{"id":"e0000000-0000-4000-8000-00000000a001","createdDateTime":"2024-05-06T09:00:00.000Z",
+              "userPrincipalName":"nadia.kerr@contoso.example","userId":"5b6c8c1e-0000-4000-8000-0000000000b1",
+              "appId":"14d82eec-204b-4c2f-b7e8-296a70dab67e","appDisplayName":"Microsoft Graph Command Line Tools","ipAddress":"203.0.113.77",
+              "isInteractive":true,"status":{"errorCode":0},"riskLevelDuringSignIn":"high","riskState":"atRisk",
+              "sessionId":"00a1b2c3-0000-4000-8000-00000000c0de","uniqueTokenIdentifier":"kQ3xVvVn7UuYtRkAAAA1"}}]}
+            """));
+        Assert.Contains(harness.Score(signIn), c => c.Rule == "identity-high-risk-sign-in");
+
+        // Graph answers the application's server, not the browser that signed in: no second place.
+        var request = EntraGraph("5b6c8c1e-0000-4000-8000-0000000000b1", "kQ3xVvVn7UuYtRkAAAA1", "198.51.100.9", T0.AddMinutes(3), uri: "https://graph.microsoft.com/v1.0/users?$top=999");
+        var found = harness.Score(request);
+        Assert.DoesNotContain(found, c => c.Rule == AuthenticationDetector.SessionHijack);
+        OneFinding(found.Where(c => c.Rule == AuthenticationDetector.RiskySession), 60,
+            "GET /users from 198.51.100.9", "in session kQ3xVvVn7UuYtRkAAAA1", "3 min after a risky sign-in (score 75)");
+
+        // The same user's other token is not the risky one.
+        Assert.Empty(Findings(harness, EntraGraph("5b6c8c1e-0000-4000-8000-0000000000b1", "pL9otherTokenAAAAAA2", "198.51.100.9", T0.AddMinutes(4)), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraLogAnalytics_TokenRefreshedInARiskySession_CarriesTheRiskToItsGraphRequests()
+    {
+        var harness = new Harness(rules: true);
+        var rows = EntraByUserId("""
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","AADTenantId":"11111111-2222-4333-8444-555555555555","TimeGenerated":"2024-05-06T09:00:01Z","Type":"SigninLogs","Category":"SignInLogs","Id":"e0000000-0000-4000-8000-00000000a101","CreatedDateTime":"2024-05-06T09:00:00Z","UserPrincipalName":"omar.vance@fabrikam.example","UserId":"u0000000-0000-4000-8000-0000000000c2","AppId":"de8bc8b5-d9f9-48b1-a8ad-b748da725064","AppDisplayName":"Graph Explorer","IPAddress":"203.0.113.140","ResultType":"0","Status":{"errorCode":0},"IsInteractive":true,"RiskLevelDuringSignIn":"high","RiskState":"atRisk","SessionId":"9f8e7d6c-0000-4000-8000-00000000d00d","UniqueTokenIdentifier":"Zm9vYmFyTG9nQW5hbHl0aWNz"}
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","AADTenantId":"11111111-2222-4333-8444-555555555555","TimeGenerated":"2024-05-06T09:40:02Z","Type":"AADNonInteractiveUserSignInLogs","Category":"NonInteractiveUserSignInLogs","Id":"e0000000-0000-4000-8000-00000000a102","CreatedDateTime":"2024-05-06T09:40:00Z","UserPrincipalName":"omar.vance@fabrikam.example","UserId":"u0000000-0000-4000-8000-0000000000c2","AppDisplayName":"Graph Explorer","IPAddress":"192.0.2.80","ResultType":"0","Status":"{\"errorCode\":0}","IsInteractive":false,"RiskLevelDuringSignIn":"none","RiskState":"none","SessionId":"9f8e7d6c-0000-4000-8000-00000000d00d","UniqueTokenIdentifier":"UmVmcmVzaGVkVG9rZW4x"}
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","AadTenantId":"11111111-2222-4333-8444-555555555555","TimeGenerated":"2024-05-06T09:41:00Z","Type":"MicrosoftGraphActivityLogs","RequestId":"9a000000-0000-4000-8000-00000000a103","OperationId":"9a000000-0000-4000-8000-00000000a103","ApiVersion":"beta","RequestMethod":"GET","RequestUri":"https://graph.microsoft.com/beta/groups?$select=id,displayName","ResponseStatusCode":200,"IpAddress":"203.0.113.140","UserAgent":"Mozilla/5.0 (Windows NT 10.0; Win64; x64) Edg/124.0","UserId":"u0000000-0000-4000-8000-0000000000c2","AppId":"de8bc8b5-d9f9-48b1-a8ad-b748da725064","SignInActivityId":"UmVmcmVzaGVkVG9rZW4x","Scopes":"Group.Read.All User.Read"}
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","AadTenantId":"11111111-2222-4333-8444-555555555555","TimeGenerated":"2024-05-06T09:42:00Z","Type":"MicrosoftGraphActivityLogs","RequestId":"9a000000-0000-4000-8000-00000000a104","ApiVersion":"v1.0","RequestMethod":"GET","RequestUri":"https://graph.microsoft.com/v1.0/me","ResponseStatusCode":200,"IpAddress":"198.51.100.31","UserId":"u0000000-0000-4000-8000-0000000000c2","AppId":"1fec8e78-bce4-4aaf-ab1b-5451cc387264","SignInActivityId":"VW5yZWxhdGVkVG9rZW4y","Scopes":"User.Read"}
+            """);
+        Assert.Equal(4, rows.Count);
+        Assert.All(rows, r => Assert.Equal("u0000000-0000-4000-8000-0000000000c2", r.PrincipalKey));
+        harness.Score(rows[0]);
+        harness.Score(rows[1]);
+
+        var reason = OneFinding(Findings(harness, rows[2], AuthenticationDetector.RiskySession), 60,
+            "GET /groups", "in session UmVmcmVzaGVkVG9rZW4x", "41 min after a risky sign-in (score 75)");
+        Assert.Contains("rated high risk", reason.Text, StringComparison.Ordinal);
+        Assert.Empty(Findings(harness, rows[3], AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraGraphSignIn_ThenTheUsersSessionsRevoked_TheTokensLaterGraphRequestsAreAfterTheEnd()
+    {
+        var harness = new Harness(rules: true);
+        var signIns = EntraByUserId("""
+            {"value":[
+             {"id":"66ea54eb-0000-4000-8000-00000000a201","createdDateTime":"2024-05-06T09:00:00Z","userDisplayName":"Lena Park","userPrincipalName":"lena.park@contoso.example","userId":"d3c2b1a0-0000-4000-8000-0000000000e3","appId":"00000003-0000-0ff1-ce00-000000000000","appDisplayName":"Office 365 SharePoint Online","ipAddress":"198.51.100.64","clientAppUsed":"Browser","isInteractive":true,"resourceTenantId":"22222222-3333-4444-8555-666666666666","homeTenantId":"22222222-3333-4444-8555-666666666666","status":{"errorCode":0,"failureReason":"Other."},"riskLevelDuringSignIn":"none","riskState":"none","sessionId":"1c2d3e4f-0000-4000-8000-00000000f00d","uniqueTokenIdentifier":"R3JhcGhTaWduSW5Ub2tlbg"},
+             {"id":"66ea54eb-0000-4000-8000-00000000a202","createdDateTime":"2024-05-06T09:30:00Z","userDisplayName":"Lena Park","userPrincipalName":"lena.park@contoso.example","userId":"d3c2b1a0-0000-4000-8000-0000000000e3","appId":"00000003-0000-0ff1-ce00-000000000000","appDisplayName":"Office 365 SharePoint Online","ipAddress":"198.51.100.64","clientAppUsed":"Browser","isInteractive":true,"resourceTenantId":"22222222-3333-4444-8555-666666666666","homeTenantId":"22222222-3333-4444-8555-666666666666","status":{"errorCode":0},"sessionId":"7a7b7c7d-0000-4000-8000-00000000beef","uniqueTokenIdentifier":"TmV3U2Vzc2lvblRva2Vu"}]}
+            """);
+        var revoked = Assert.Single(EntraByUserId("""
+            {"id":"Directory_a0000000-0000-4000-8000-00000000a203","category":"UserManagement","activityDateTime":"2024-05-06T09:20:00Z","activityDisplayName":"Invalidate all refresh tokens for user","loggedByService":"Core Directory","result":"success",
+             "initiatedBy":{"user":{"id":"a1a1a1a1-0000-4000-8000-0000000000ad","userPrincipalName":"it-admin@contoso.example","ipAddress":"192.0.2.10"}},
+             "targetResources":[{"id":"d3c2b1a0-0000-4000-8000-0000000000e3","type":"User","userPrincipalName":"lena.park@contoso.example"}]}
+            """));
+        Assert.Equal(EventKinds.AuthSessionRevoked, revoked.Kind);
+
+        harness.Score(signIns[0]);
+        harness.Score(revoked);
+        harness.Score(signIns[1]);
+        var replayed = EntraGraph("d3c2b1a0-0000-4000-8000-0000000000e3", "R3JhcGhTaWduSW5Ub2tlbg", "203.0.113.45", T0.AddMinutes(35));
+        OneFinding(Findings(harness, replayed, AuthenticationDetector.SessionEnded), 90,
+            "session R3JhcGhTaWduSW5Ub2tlbg", "ended at 2024-05-06 09:20:00Z (entra (session revoked))", "used 15 min later");
+
+        // The token of the sign-in after the revocation is a new one.
+        Assert.Empty(Findings(harness, EntraGraph("d3c2b1a0-0000-4000-8000-0000000000e3", "TmV3U2Vzc2lvblRva2Vu", "198.51.100.64", T0.AddMinutes(36)), AuthenticationDetector.SessionEnded));
+    }
+
     [Fact]
     public void SessionMoves_SameBlock_PrivateAddresses_OrAfterAnHour_AreNotHijack()
     {

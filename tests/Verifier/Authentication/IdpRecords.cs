@@ -27,6 +27,19 @@ internal static class IdpRecords
         return events;
     }
 
+    /// <summary>
+    /// Entra records mapped as Ingest maps them with <c>Ingest:IdentitySubjects:entra=user_id</c>, so a sign-in and the
+    /// Microsoft Graph requests its token makes (which name the user by object id only) are one principal's; fails the
+    /// test on any item refused.
+    /// </summary>
+    public static List<AccessEvent> EntraByUserId(string json)
+    {
+        var result = ZtStream.Ingest.Sources.Entra.EntraMapper.Map(
+            Encoding.UTF8.GetBytes(json), SourceMapOptions.Default with { SubjectIsUserId = true, Clock = new SourceClock(T0) });
+        Assert.Empty(result.Errors);
+        return [.. result.Events];
+    }
+
     private static string Id() => $"{Interlocked.Increment(ref next):D12}";
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);

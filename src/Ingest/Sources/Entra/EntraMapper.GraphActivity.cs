@@ -73,9 +73,7 @@ internal static partial class EntraMapper
             e.Set(IdentityAttributes.IdpUserId, details.Text("servicePrincipalId"));
         }
 
-        // Log Analytics' TenantId is the workspace; the directory is AadTenantId there, tenantId on an exported record.
-        var exported = record.ObjectOrText("properties") is not null;
-        e.Tenant = details.Text("aadTenantId") ?? (exported ? record.Text("tenantId") ?? details.Text("tenantId") : null);
+        e.Tenant = TenantOf(record, details);
         e.ClientId = details.Text("appId");
         e.SourceIp = details.Text("ipAddress") ?? record.Text("callerIpAddress");
         e.UserAgent = details.Text("userAgent");

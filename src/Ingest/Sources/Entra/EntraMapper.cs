@@ -218,7 +218,7 @@ internal static partial class EntraMapper
             e.Set(IdentityAttributes.IdpUserId, details.Text("userId"));
         }
 
-        e.Tenant = record.Text("tenantId") ?? details.FirstText("tenantId", "resourceTenantId", "homeTenantId");
+        e.Tenant = TenantOf(record, details, "resourceTenantId", "homeTenantId");
         e.SessionId = details.Text("sessionId");
         e.ClientId = details.Text("appId");
         e.SourceIp = details.Text("ipAddress") ?? record.Text("callerIpAddress");
@@ -362,7 +362,7 @@ internal static partial class EntraMapper
             e.SubjectType = IdentitySubjectTypes.ServiceAccount;
         }
 
-        e.Tenant = record.Text("tenantId") ?? details.FirstText("tenantId", "homeTenantId");
+        e.Tenant = TenantOf(record, details, "homeTenantId");
         e.SourceIp = details.Text("ipAddress") ?? record.Text("callerIpAddress");
         Location(e, record, details, recordCountry: false);
         if (details.ArrayOrText("additionalInfo") is { } info)
@@ -466,7 +466,7 @@ internal static partial class EntraMapper
             return;
         }
 
-        e.Tenant = record.Text("tenantId") ?? details.Text("tenantId");
+        e.Tenant = TenantOf(record, details);
         e.SourceIp = byUser.Text("ipAddress") ?? record.Text("callerIpAddress");
         if (target is not null && targetType is not null && targetUser is null)
         {
@@ -582,6 +582,24 @@ internal static partial class EntraMapper
         }
 
         return (EventKinds.IdpEvent, null);
+    }
+
+    /// <summary>
+    /// The directory (Entra tenant) a record belongs to. A diagnostic export's <c>tenantId</c> is the directory; a Log
+    /// Analytics row's <c>TenantId</c> is the workspace that stored it, and its directory is <c>AADTenantId</c>
+    /// (<c>AadTenantId</c> in MicrosoftGraphActivityLogs), so a flat record's <c>tenantId</c> is never read. Graph's own
+    /// objects name no tenant but, for sign-ins and risk, <paramref name="graphNames"/> (<c>resourceTenantId</c> …).
+    /// </summary>
+    private static string? TenantOf(JsonElement record, JsonElement details, params string[] graphNames)
+    {
+        if ((details.Text("aadTenantId") ?? record.Text("aadTenantId")) is { } directory)
+        {
+            return directory;
+        }
+
+        var exported = record.ObjectOrText("properties") is not null;
+        return (exported ? record.Text("tenantId") ?? details.Text("tenantId") : null)
+            ?? (graphNames.Length == 0 ? null : details.FirstText(graphNames));
     }
 
     /// <summary>The record's id and time (the first of <paramref name="timeNames"/> present), or an error naming the field.</summary>

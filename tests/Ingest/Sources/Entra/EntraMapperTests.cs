@@ -3,6 +3,44 @@ namespace ZtStream.Ingest.Tests.Sources.Entra;
 public sealed class EntraMapperTests
 {
     [Fact]
+    public void Map_EachShape_TheDirectoryIsAadTenantIdOrTheExportsTenantId_NeverTheWorkspace()
+    {
+        // Every row of one workspace carries its TenantId (0f0f0f0f-…); each names its own directory, or none.
+        var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "directory-not-workspace.ndjson")), 6);
+
+        Assert.Equal(["11111111-2222-4333-8444-555555555555", "22222222-3333-4444-8555-666666666666", "11111111-2222-4333-8444-555555555555", "11111111-2222-4333-8444-555555555555"],
+            e.Take(4).Select(x => x.Subject?.Tenant));
+        Assert.Equal([EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthSessionRevoked], e.Take(4).Select(x => x.Kind));
+        Assert.Equal("service_account", e[2].Subject?.Type);
+
+        // The risk table has no AADTenantId column: no tenant rather than the workspace. A sign-in row without it names
+        // the tenant it signed in to.
+        Assert.Null(e[4].Subject?.Tenant);
+        Assert.Equal("11111111-2222-4333-8444-555555555555", e[5].Subject?.Tenant);
+        Assert.DoesNotContain(e, x => x.Subject?.Tenant == "0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd");
+
+        // Each sign-in keeps the token identifier its Graph requests name as SignInActivityId.
+        Assert.Equal(["VG9rZW5PZlJoZWFNb3Nz", "Tm9uSW50ZXJhY3RpdmUy", "U2VydmljZVByaW5jaXBhbDM"], e.Take(3).Select(x => x.Attr(IdentityAttributes.TokenId)));
+
+        // An export's tenantId is the directory; Graph's signIn names the tenant signed in to.
+        var export = MapperAssert.MapsAll(EntraMapper.Map("""
+            {"records":[{"time":"2024-06-12T07:30:00Z","category":"NonInteractiveUserSignInLogs","tenantId":"11111111-2222-4333-8444-555555555555","resultType":"0",
+             "properties":{"id":"e0000000-0000-4000-8000-000000000311","createdDateTime":"2024-06-12T07:30:00Z","userPrincipalName":"rhea.moss@contoso.example",
+              "ipAddress":"203.0.113.31","isInteractive":false,"status":{"errorCode":0},"homeTenantId":"33333333-4444-4555-8666-777777777777","uniqueTokenIdentifier":"RXhwb3J0ZWRUb2tlbg"}}]}
+            """u8), 1)[0];
+        Assert.Equal("11111111-2222-4333-8444-555555555555", export.Subject?.Tenant);
+        Assert.Equal("RXhwb3J0ZWRUb2tlbg", export.Attr(IdentityAttributes.TokenId));
+
+        var graph = MapperAssert.MapsAll(EntraMapper.Map("""
+            {"value":[{"id":"66ea54eb-0000-4000-8000-000000000312","createdDateTime":"2024-06-12T07:30:00Z","userPrincipalName":"guest_partner#EXT#@fabrikam.example",
+             "ipAddress":"198.51.100.32","isInteractive":true,"status":{"errorCode":0},"resourceTenantId":"22222222-3333-4444-8555-666666666666",
+             "homeTenantId":"33333333-4444-4555-8666-777777777777","uniqueTokenIdentifier":"R3JhcGhTaWduSW4"}]}
+            """u8), 1)[0];
+        Assert.Equal("22222222-3333-4444-8555-666666666666", graph.Subject?.Tenant);
+        Assert.Equal("R3JhcGhTaWduSW4", graph.Attr(IdentityAttributes.TokenId));
+    }
+
+    [Fact]
     public void Map_DiagnosticSettingsSignInRecords_MapSuccessFailureMfaDenialAndInterrupt()
     {
         var e = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "signin-records.json")), 4);
