@@ -32,6 +32,7 @@ internal static class HostConfiguration
         }
 
         builder.AddEnvironmentVariables(EnvironmentPrefix);
+        ReportUnknownVariables(Environment.GetEnvironmentVariables(), problems);
         builder.AddInMemoryCollection(arguments.Overrides);
         foreach (var key in arguments.Overrides.Keys.Where(k => !ConfigurationSchema.IsKnown(k)))
         {
@@ -46,6 +47,32 @@ internal static class HostConfiguration
         {
             problems.Add($"--config: '{arguments.ConfigFile}' is not valid JSON: {e.Message}");
             return new ConfigurationBuilder().AddInMemoryCollection(StandardEnvironment.Variables()).AddEnvironmentVariables(EnvironmentPrefix).AddInMemoryCollection(arguments.Overrides).Build();
+        }
+    }
+
+    /// <summary>
+    /// A <c>ZTSTREAM_</c> variable naming a key below a section (<c>ZTSTREAM_Section__Key</c>) that the binary does not
+    /// read is a typo as surely as one in a config file: a default would silently stay in force. Variables without
+    /// <c>__</c> (<c>ZTSTREAM_WORKLOAD_NAME</c> for the SDK, the test suite's <c>ZTSTREAM_TEST_*</c>) are others'.
+    /// </summary>
+    internal static void ReportUnknownVariables(System.Collections.IDictionary environment, ICollection<string> problems)
+    {
+        foreach (System.Collections.DictionaryEntry entry in environment)
+        {
+            // The provider's own matching: the prefix in any case, "__" for ':'.
+            if (entry.Key is not string name || !name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) || !name.Contains("__", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal);
+            if (!ConfigurationSchema.IsKnown(key))
+            {
+                // ZtStream__Section__Key (.NET's usual double underscore after the prefix) leaves a key starting with '_'.
+                problems.Add(key.StartsWith('_')
+                    ? $"{name}: unknown configuration key '{key}' (the prefix is {EnvironmentPrefix} with one underscore: {EnvironmentPrefix}{name[(EnvironmentPrefix.Length + 1)..]})"
+                    : $"{name}: unknown configuration key '{key}'");
+            }
         }
     }
 

@@ -6,7 +6,7 @@ namespace ZtStream.Platform.Http;
 
 /// <summary>
 /// The limits on a request's line and headers (<c>Kestrel:Limits:MaxRequestLineSize</c>,
-/// <c>Kestrel:Limits:MaxRequestHeadersTotalSize</c>), answered as problem documents. Kestrel refuses a request over
+/// <c>Kestrel:Limits:MaxRequestHeadersTotalSize</c>, <c>Kestrel:Limits:MaxRequestHeaderCount</c>), answered as problem documents. Kestrel refuses a request over
 /// its own limits before any middleware runs, with an empty 414 or 431, so ZtStream enforces the configured limits
 /// itself and gives Kestrel <see cref="KestrelRoom"/> times as much: only a request far past the limits meets
 /// Kestrel's bare answer (what it buffers per connection stays bounded).
@@ -28,6 +28,7 @@ internal sealed class RequestHeadLimits
         section.Bind(configured);
         MaxRequestLine = configured.MaxRequestLineSize;
         MaxHeaders = configured.MaxRequestHeadersTotalSize;
+        MaxHeaderCount = configured.MaxRequestHeaderCount;
     }
 
     /// <summary>The longest request line in bytes (method, target, version).</summary>
@@ -35,6 +36,9 @@ internal sealed class RequestHeadLimits
 
     /// <summary>The most bytes of header lines (names, values, separators).</summary>
     public int MaxHeaders { get; }
+
+    /// <summary>The most header lines.</summary>
+    public int MaxHeaderCount { get; }
 
     /// <summary>The limits configured in <paramref name="configuration"/>'s <c>Kestrel:Limits</c>, Kestrel's defaults otherwise.</summary>
     public static RequestHeadLimits From(IConfiguration configuration)
@@ -45,7 +49,7 @@ internal sealed class RequestHeadLimits
 
     /// <summary>
     /// Binds the <c>Kestrel:Limits</c> section onto Kestrel's limits, as ASP.NET Core's full host builder would (the
-    /// slim builder does not), then gives Kestrel <see cref="KestrelRoom"/> times the two head limits.
+    /// slim builder does not), then gives Kestrel <see cref="KestrelRoom"/> times the three head limits.
     /// </summary>
     public void ApplyTo(KestrelServerLimits kestrel)
     {
@@ -53,6 +57,7 @@ internal sealed class RequestHeadLimits
         section.Bind(kestrel);
         kestrel.MaxRequestLineSize = Raised(MaxRequestLine);
         kestrel.MaxRequestHeadersTotalSize = Raised(MaxHeaders);
+        kestrel.MaxRequestHeaderCount = Raised(MaxHeaderCount);
     }
 
     /// <summary>414 or 431 as a problem document when the request's head is over the limits; otherwise the next middleware.</summary>
@@ -71,17 +76,24 @@ internal sealed class RequestHeadLimits
         }
 
         var headers = 0;
+        var count = 0;
         foreach (var (name, values) in request.Headers)
         {
             foreach (var value in values)
             {
                 // "name: value\r\n" per line.
                 headers += name.Length + 2 + (value?.Length ?? 0) + 2;
+                count++;
             }
         }
 
-        return headers > MaxHeaders
-            ? Refuse(context, 431, $"The request's headers are {headers} bytes; the limit is {MaxHeaders} (Kestrel:Limits:MaxRequestHeadersTotalSize).")
+        if (headers > MaxHeaders)
+        {
+            return Refuse(context, 431, $"The request's headers are {headers} bytes; the limit is {MaxHeaders} (Kestrel:Limits:MaxRequestHeadersTotalSize).");
+        }
+
+        return count > MaxHeaderCount
+            ? Refuse(context, 431, $"The request has {count} header lines; the limit is {MaxHeaderCount} (Kestrel:Limits:MaxRequestHeaderCount).")
             : next(context);
     }
 

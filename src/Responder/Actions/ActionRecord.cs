@@ -22,6 +22,9 @@ internal static class ActionStates
     /// <summary>Recorded what would have happened; nothing was done.</summary>
     public const string DryRun = "dry_run";
 
+    /// <summary>Every state, as <c>GET /v1/actions?state=</c> accepts them.</summary>
+    public static readonly string[] All = [PendingApproval, Queued, Dispatched, Active, Releasing, Released, Done, Failed, Rejected, Expired, DryRun];
+
     /// <summary>States in which a delivered command still has work to do.</summary>
     public static readonly string[] Executable = [Queued, Dispatched];
 }

@@ -40,6 +40,22 @@ internal static class QueryArgs
         return fallback;
     }
 
+    /// <summary>
+    /// A filter value that must be one of <paramref name="allowed"/>: anything else is an error naming them, since a filter
+    /// that matches nothing because of a typo (<c>severity=High</c>) reads as "there are none".
+    /// </summary>
+    public static string? OneOf(StringValues value, string name, IReadOnlyList<string> allowed, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault();
+        if (string.IsNullOrEmpty(text) || allowed.Contains(text, StringComparer.Ordinal))
+        {
+            return string.IsNullOrEmpty(text) ? null : text;
+        }
+
+        errors.Add(new ItemError(0, name, $"must be one of {string.Join(", ", allowed)}"));
+        return null;
+    }
+
     /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
     public static string? Technique(StringValues value, List<ItemError> errors)
     {
@@ -84,7 +100,7 @@ internal static class QueryArgs
 
         return new AlertQuery(
             Status: status,
-            Severity: q["severity"].FirstOrDefault(),
+            Severity: OneOf(q["severity"], "severity", [Severities.Low, Severities.Medium, Severities.High, Severities.Critical], errors),
             Principal: q["principal"].FirstOrDefault(),
             Detector: q["detector"].FirstOrDefault(),
             Assignee: q["assignee"].FirstOrDefault(),

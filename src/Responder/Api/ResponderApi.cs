@@ -69,8 +69,8 @@ internal static class ResponderApi
         var q = http.Request.Query;
         var errors = new List<ItemError>();
         var query = new ActionQuery(
-            State: q["state"].FirstOrDefault(),
-            Kind: q["kind"].FirstOrDefault(),
+            State: QueryArgs.OneOf(q["state"], "state", ActionStates.All, errors),
+            Kind: QueryArgs.OneOf(q["kind"], "kind", [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions, ActionKinds.IsolateWorkload, ActionKinds.ReleaseWorkload, ActionKinds.Notify], errors),
             AlertId: q["alert_id"].FirstOrDefault(),
             Limit: QueryArgs.Int(q["limit"], 100, "limit", errors),
             Offset: QueryArgs.Int(q["offset"], 0, "offset", errors));

@@ -162,6 +162,28 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 
+    /// <summary>Kestrel's default is 100 header lines; past it Kestrel alone answered an empty 431.</summary>
+    [Fact]
+    public async Task MoreHeaderLinesThanTheLimit_Is431Problem_AndTheNextRequestIsServed()
+    {
+        using (var request = new HttpRequestMessage(HttpMethod.Get, "/v1/alerts"))
+        {
+            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ResponderToken);
+            for (var i = 0; i < 150; i++)
+            {
+                request.Headers.Add($"X-Many-{i}", "v");
+            }
+
+            using var response = await Http.SendAsync(request, Ct);
+            Assert.Equal(431, (int)response.StatusCode);
+            using var problem = await AssertProblemAsync(response, "many header lines");
+            Assert.Contains("MaxRequestHeaderCount", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        using var served = await SendAsync("GET", "/v1/alerts", ResponderToken, null);
+        Assert.Equal(HttpStatusCode.OK, served.StatusCode);
+    }
+
     [Fact]
     public async Task ConfiguredKestrelLimits_AreTheOnesEnforced()
     {
