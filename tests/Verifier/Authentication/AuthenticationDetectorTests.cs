@@ -308,6 +308,34 @@ public sealed class AuthenticationDetectorTests
     }
 
     [Fact]
+    public void EntraBackgroundRefreshes_InACalmSession_DoNotPushTheRiskyTokenOutOfTheState()
+    {
+        var harness = new Harness(rules: true);
+        harness.Score(Assert.Single(EntraByUserId("""
+            {"records":[{"time":"2024-05-06T09:00:00.000Z","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+             "properties":{"id":"e0000000-0000-4000-8000-00000000a401","createdDateTime":"2024-05-06T09:00:00.000Z",
+              "userPrincipalName":"nadia.kerr@contoso.example","userId":"5b6c8c1e-0000-4000-8000-0000000000b4","appDisplayName":"Azure Portal",
+              "ipAddress":"203.0.113.77","isInteractive":true,"status":{"errorCode":0},"riskLevelDuringSignIn":"high","riskState":"atRisk",
+              "sessionId":"00a1b2c3-0000-4000-8000-00000000c4de","uniqueTokenIdentifier":"Umlza3lUb2tlbkFBQUE0"}}]}
+            """)));
+
+        // Outlook and Teams refresh their tokens in the user's calm session all morning, each sign-in a new token.
+        foreach (var i in Enumerable.Range(1, 3 * AuthenticationState.SessionCapacity))
+        {
+            harness.Score(Assert.Single(EntraByUserId($$"""
+                {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","AADTenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","Type":"AADNonInteractiveUserSignInLogs",
+                 "Id":"e0000000-0000-4000-8000-0000000b{{i:D4}}","CreatedDateTime":"2024-05-06T{{9 + (i / 10):D2}}:{{i % 10 * 5:D2}}:00Z","UserPrincipalName":"nadia.kerr@contoso.example",
+                 "UserId":"5b6c8c1e-0000-4000-8000-0000000000b4","AppDisplayName":"Microsoft Teams","IPAddress":"198.51.100.{{i}}","ResultType":"0","IsInteractive":false,
+                 "SessionId":"77c0ffee-0000-4000-8000-00000000ca1m","UniqueTokenIdentifier":"QmFja2dyb3VuZA{{i:D4}}"}
+                """)));
+        }
+
+        OneFinding(Findings(harness, EntraGraph("5b6c8c1e-0000-4000-8000-0000000000b4", "Umlza3lUb2tlbkFBQUE0", "203.0.113.77", T0.AddHours(3)), AuthenticationDetector.RiskySession), 60,
+            "in session Umlza3lUb2tlbkFBQUE0");
+        Assert.Empty(Findings(harness, EntraGraph("5b6c8c1e-0000-4000-8000-0000000000b4", "QmFja2dyb3VuZA0005", "198.51.100.5", T0.AddHours(3)), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
     public void EntraGraphSignIn_ThenTheUsersSessionsRevoked_TheTokensLaterGraphRequestsAreAfterTheEnd()
     {
         var harness = new Harness(rules: true);
