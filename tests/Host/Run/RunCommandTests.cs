@@ -67,6 +67,7 @@ public sealed partial class RunCommandTests
     [InlineData("sqlite path is a folder")]
     [InlineData("sqlite file is not a database")]
     [InlineData("postgres does not answer")]
+    [InlineData("event log holds a damaged file")]
     public async Task Run_DataPlaceItCannotUse_OneLineNamingIt_ExitOne(string what)
     {
         using var folder = new TempFolder("zt-run-data-");
@@ -79,6 +80,7 @@ public sealed partial class RunCommandTests
             "event log path is a file" => (new[] { "--event-log-path", file, "--sqlite", Path.Combine(folder.Path, "zt.db") }, file),
             "sqlite path is a folder" => (["--event-log-path", log, "--sqlite", folder.Path], folder.Path),
             "sqlite file is not a database" => (["--event-log-path", log, "--sqlite", file], file),
+            "event log holds a damaged file" => (["--event-log-path", Damaged(log), "--sqlite", Path.Combine(folder.Path, "zt.db")], Path.Combine(log, "topics", "zt.events.v1", "partitions")),
             _ => (["--event-log-path", log, "--store", "postgres", "--postgres", $"Host=127.0.0.1;Port={port};Username=zt;Password=zt;Database=zt;Timeout=5"], $"127.0.0.1:{port}"),
         };
         using var stdout = new StringWriter();
@@ -91,6 +93,14 @@ public sealed partial class RunCommandTests
         Assert.StartsWith("ztstream: ", line, StringComparison.Ordinal);
         Assert.Contains(named, line, StringComparison.Ordinal);
         Assert.DoesNotContain("listening on", stdout.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>An event log folder whose topic's partition count is no number, as a damaged disk or a hand edit leaves it.</summary>
+    private static string Damaged(string log)
+    {
+        var topic = Directory.CreateDirectory(Path.Combine(log, "topics", "zt.events.v1"));
+        File.WriteAllText(Path.Combine(topic.FullName, "partitions"), "abc");
+        return log;
     }
 
     /// <summary>A second `run` on the data folder one is serving from is refused with one line naming the owner, exit 1; the first serves on.</summary>

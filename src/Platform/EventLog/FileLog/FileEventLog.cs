@@ -84,10 +84,16 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
             _offsets = new FileGroupOffsets(Root, writable);
             OpenTopics();
         }
-        catch
+        catch (Exception ex)
         {
             DisposeTopics();
             _lock?.Dispose();
+            if (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+            {
+                // A damaged or unreadable file in the folder: the operator gets its name and what is wrong, not a stack trace.
+                throw new StorageUnusableException($"EventLog:Path '{Root}' cannot be opened: {ex.Message}", ex);
+            }
+
             throw;
         }
 
