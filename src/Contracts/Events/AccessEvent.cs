@@ -224,6 +224,14 @@ public static class EventKinds
 
     /// <summary>Whether <paramref name="kind"/> is a record the Verifier derives rather than an observed access.</summary>
     public static bool IsDerived(string? kind) => kind is not null && kind.StartsWith(DerivedPrefix, StringComparison.Ordinal);
+
+    /// <summary>The kinds above that sources send (every one but the derived), in the order they are declared.</summary>
+    public static IReadOnlyList<string> Observed { get; } =
+        typeof(EventKinds).GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string) && f.Name != nameof(DerivedPrefix))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Where(k => !IsDerived(k))
+            .ToArray();
 }
 
 /// <summary>What a source's scope can vouch for (<see cref="AccessEvent.SourceScope"/>).</summary>

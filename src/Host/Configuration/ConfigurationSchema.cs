@@ -69,6 +69,26 @@ internal static class ConfigurationSchema
         return true;
     }
 
+    /// <summary>
+    /// True when <paramref name="key"/> names a section the binary reads key by key (<c>Ingest</c>, <c>Responder:Drivers</c>):
+    /// a single value there binds to nothing. Open sections, lists and maps are not judged.
+    /// </summary>
+    public static bool IsSection(string key)
+    {
+        var node = Root.Value;
+        foreach (var part in key.Split(':'))
+        {
+            if (node.AnyChild || !node.Children.TryGetValue(part, out var child))
+            {
+                return false;
+            }
+
+            node = child;
+        }
+
+        return node.Children.Count > 0 && !node.AnyChild;
+    }
+
     /// <summary>Every leaf key, for documentation and tests (<c>*</c> stands for any name or index).</summary>
     public static IEnumerable<string> Keys()
     {

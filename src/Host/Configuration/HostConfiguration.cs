@@ -76,7 +76,10 @@ internal static class HostConfiguration
         }
     }
 
-    /// <summary>A key the binary does not read is almost always a typo that would silently leave a default in force.</summary>
+    /// <summary>
+    /// A key the binary does not read is almost always a typo that would silently leave a default in force; so is a
+    /// section given a single value. Only leaves carry values, so a section is seen where its value is.
+    /// </summary>
     private static void ReportUnknownKeys(byte[] json, string file, ICollection<string> problems)
     {
         IConfigurationRoot fileOnly;
@@ -94,6 +97,11 @@ internal static class HostConfiguration
             if (value is not null && !ConfigurationSchema.IsKnown(key))
             {
                 problems.Add($"--config: unknown key '{key}' in '{file}'");
+            }
+            else if (value is not null && ConfigurationSchema.IsSection(key))
+            {
+                // {"Ingest": 5}: the section's keys would silently keep their defaults.
+                problems.Add($"--config: '{key}' in '{file}' is a section and takes an object of its keys, not the value '{value}'");
             }
         }
     }

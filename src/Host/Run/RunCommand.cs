@@ -104,6 +104,7 @@ internal static class RunCommand
     {
         // Before building: the builder's UseUrls writes "urls" through into the configuration it chains.
         problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
+        problems.AddRange(OtlpEnvironment.Problems(context.Configuration));
         WebApplication app;
         try
         {

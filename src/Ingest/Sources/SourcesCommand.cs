@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using ZtStream.Platform;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
 
@@ -54,7 +55,7 @@ internal sealed class SourcesCommand : ICliCommand
     /// <summary>The four scope options, each a comma-separated list of patterns (<c>*</c> matches any run of characters).</summary>
     private sealed class ScopeOptions
     {
-        private readonly Option<string> kinds = Pattern("--kinds", "K,…", "event kinds the source may send (e.g. access.request,auth.login; k8s.audit for an audit webhook)");
+        private readonly Option<string> kinds = Kinds(Pattern("--kinds", "K,…", "event kinds the source may send (e.g. access.request,auth.login; k8s.audit for an audit webhook; auth.* for every auth kind)"));
         private readonly Option<string> subjects = Pattern("--subjects", "GLOB,…", "subjects its events may name (subject.id), e.g. 'user:*@shop.example'");
         private readonly Option<string> namespaces = Pattern("--namespaces", "NS,…", "namespaces its events' workloads may be in (workload.namespace)");
         private readonly Option<string> workloads = Pattern("--workloads", "GLOB,…", "workloads its events may name (workload.id, or namespace/name), e.g. 'shop/web-*'");
@@ -79,6 +80,33 @@ internal sealed class SourcesCommand : ICliCommand
 
         private static IReadOnlyList<string>? Part(ParseResult parsed, Option<string> option, IReadOnlyList<string>? current) =>
             parsed.GetResult(option) is null ? current : parsed.GetValue(option) is { Length: > 0 } given ? SourceScope.Split(given) : null;
+
+        /// <summary>
+        /// Every --kinds entry must allow some kind a source can send (docs/events.md): an empty entry or a mistyped kind
+        /// would otherwise register a scope that turns away all the source's events.
+        /// </summary>
+        private static Option<string> Kinds(Option<string> option)
+        {
+            option.Validators.Add(result =>
+            {
+                var value = result.GetValueOrDefault<string>() ?? "";
+                if (value.Length == 0)
+                {
+                    return; // "" lifts the limit
+                }
+
+                var entries = value.Split(',', StringSplitOptions.TrimEntries);
+                var bad = entries.Select((e, i) => (Entry: e, Index: i))
+                    .Where(p => p.Entry.Length == 0 || !EventKinds.Observed.Any(k => Glob.IsMatch(p.Entry, k)))
+                    .Select(p => p.Entry.Length == 0 ? $"empty entry {p.Index + 1}" : $"'{p.Entry}'")
+                    .ToList();
+                if (bad.Count > 0)
+                {
+                    result.AddError($"--kinds: {string.Join(", ", bad)} {(bad.Count == 1 ? "is not an event kind" : "are not event kinds")}; the kinds are {string.Join(", ", EventKinds.Observed)} ('*' matches any run of characters, e.g. auth.*)");
+                }
+            });
+            return option;
+        }
 
         private static Option<string> Pattern(string name, string helpName, string description)
         {

@@ -1,5 +1,7 @@
 using System.Reflection;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -92,7 +94,8 @@ internal static class TelemetryHosting
         var options = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
         if (options.Prometheus)
         {
-            app.MapPrometheusScrapingEndpoint(options.MetricsPath);
+            // The exporter maps every method; as MapGet does, routing answers others 405 with Allow (a problem, PlatformHosting).
+            app.MapPrometheusScrapingEndpoint(options.MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
         }
 
         return app;

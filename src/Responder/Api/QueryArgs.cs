@@ -23,7 +23,11 @@ internal static class QueryArgs
         return null;
     }
 
-    public static int Int(StringValues value, int fallback, string name, List<ItemError> errors)
+    /// <summary>
+    /// A whole number from <paramref name="min"/> to <paramref name="max"/>: digits beyond the range (<c>limit=99999999999</c>)
+    /// are an error naming the range, not a claim that they are no number.
+    /// </summary>
+    public static int Int(StringValues value, int fallback, string name, List<ItemError> errors, int min = 0, int max = int.MaxValue)
     {
         var text = value.FirstOrDefault();
         if (string.IsNullOrEmpty(text))
@@ -31,12 +35,18 @@ internal static class QueryArgs
             return fallback;
         }
 
-        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+        if (text.AsSpan().IndexOfAnyExceptInRange('0', '9') >= 0)
+        {
+            errors.Add(new ItemError(0, name, "must be a non-negative integer"));
+            return fallback;
+        }
+
+        if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max)
         {
             return n;
         }
 
-        errors.Add(new ItemError(0, name, "must be a non-negative integer"));
+        errors.Add(new ItemError(0, name, $"is out of range: must be between {min} and {max}"));
         return fallback;
     }
 

@@ -228,15 +228,10 @@ internal static class TriageApi
         var errors = new List<ItemError>();
         var until = QueryArgs.Time(http.Request.Query["until"], "until", errors) ?? time.GetUtcNow();
         var since = QueryArgs.Time(http.Request.Query["since"], "since", errors) ?? until.AddDays(-1);
-        var buckets = QueryArgs.Int(http.Request.Query["buckets"], 24, "buckets", errors);
+        var buckets = QueryArgs.Int(http.Request.Query["buckets"], 24, "buckets", errors, min: 1, max: 200);
         if (since >= until)
         {
             errors.Add(new ItemError(0, "since", "must be before until"));
-        }
-
-        if (buckets is < 1 or > 200)
-        {
-            errors.Add(new ItemError(0, "buckets", "must be between 1 and 200"));
         }
 
         if (errors.Count > 0)
@@ -251,11 +246,7 @@ internal static class TriageApi
     private static async Task<IResult> ActivityAsync(string id, HttpContext http, AlertStore alerts, AlertStatsStore stats)
     {
         var errors = new List<ItemError>();
-        var hours = QueryArgs.Int(http.Request.Query["hours"], 6, "hours", errors);
-        if (hours is < 1 or > 168)
-        {
-            errors.Add(new ItemError(0, "hours", "must be between 1 and 168"));
-        }
+        var hours = QueryArgs.Int(http.Request.Query["hours"], 6, "hours", errors, min: 1, max: 168);
 
         if (errors.Count > 0)
         {

@@ -83,6 +83,20 @@ public sealed class ZtStreamCliTests
         Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(Lines(err)), StringComparison.Ordinal);
     }
 
+    /// <summary>A section given a single value bound to nothing and every key in it kept its default, with nothing said.</summary>
+    [Theory]
+    [InlineData("""{"Ingest": 5}""", "'Ingest'")]
+    [InlineData("""{"EventLog": "kafka"}""", "'EventLog'")]
+    [InlineData("""{"Responder": {"Drivers": true}}""", "'Responder:Drivers'")]
+    public async Task Run_ConfigFileWithSectionGivenAValue_ExitsTwoNamingTheKey(string json, string key)
+    {
+        var err = await ExitsTwoAsync(RunWithConfigFileAsync(json));
+
+        var line = Assert.Single(Lines(err));
+        Assert.Contains(key, line, StringComparison.Ordinal);
+        Assert.Contains("is a section", line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_MissingConfigFile_ExitsTwo()
     {

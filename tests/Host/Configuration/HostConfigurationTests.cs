@@ -27,6 +27,51 @@ public sealed class HostConfigurationTests
         Assert.Contains(expected, run.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An OTLP endpoint or protocol the OpenTelemetry specification does not allow stops the start naming the variable
+    /// and what it takes: before, the SDK took it without a word and nothing reached the collector.
+    /// </summary>
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT", "notaurl", "absolute http:// or https:// URI")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://collector.example.com:4317", "absolute http:// or https:// URI")]
+    [InlineData("OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "otel-collector:4318", "absolute http:// or https:// URI")]
+    [InlineData("OTEL_EXPORTER_OTLP_PROTOCOL", "bogus", "one of grpc, http/protobuf, http/json")]
+    [InlineData("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "HTTP", "one of grpc, http/protobuf, http/json")]
+    public async Task RealBinary_MalformedOtlpVariable_ExitsTwoNamingItAndWhatItTakes(string variable, string value, string expected)
+    {
+        var ct = Ct;
+        await using var processes = new ZtStreamProcesses("zt-otel-");
+        var run = await processes.StartAsync(
+            "run",
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")],
+            false,
+            ct,
+            new Dictionary<string, string> { [variable] = value });
+
+        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        var line = Assert.Single(run.Output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        Assert.Contains($"{variable}: '{value}'", line, StringComparison.Ordinal);
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    /// <summary>Values the specification allows, and variables not set, are no problem.</summary>
+    [Fact]
+    public void OtlpProblems_AllowedValuesAndUnsetVariables_AreNone()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://otel-collector:4317",
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "grpc",
+            ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = "https://collector.example.com/v1/traces",
+            ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf",
+            ["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL"] = "http/json",
+            ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = "http://[2001:db8::7]:4318",
+        }).Build();
+
+        Assert.Empty(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        Assert.Empty(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(new ConfigurationBuilder().Build()));
+    }
+
     /// <summary>Known keys, and variables of others without a section (the SDK's workload, the test suite's own), pass.</summary>
     [Fact]
     public void ReportUnknownVariables_KnownKeysAndOthersVariables_AreNoProblem()

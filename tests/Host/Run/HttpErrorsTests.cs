@@ -136,6 +136,41 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         (await AssertProblemAsync(response, path)).Dispose();
     }
 
+    /// <summary>The scrape endpoint answered every method 200 with the metrics; it serves GET, and others are 405 like every endpoint's.</summary>
+    [Theory]
+    [InlineData("POST", "/metrics")]
+    [InlineData("DELETE", "/metrics")]
+    [InlineData("PUT", "/v1/alerts")]
+    public async Task MethodTheEndpointDoesNotServe_Is405Problem_WithAllow(string method, string path)
+    {
+        using var response = await SendAsync(method, path, ResponderToken, "{}");
+
+        Assert.Equal(405, (int)response.StatusCode);
+        Assert.Contains("GET", response.Content.Headers.Allow);
+        (await AssertProblemAsync(response, path)).Dispose();
+        using var scrape = await SendAsync("GET", "/metrics", null, null);
+        Assert.Equal(HttpStatusCode.OK, scrape.StatusCode);
+    }
+
+    /// <summary>A limit past what a number can hold was refused as "must be a non-negative integer"; the reason is its range.</summary>
+    [Theory]
+    [InlineData("/v1/alerts?limit=99999999999", "limit", "between 0 and 2147483647")]
+    [InlineData("/v1/actions?offset=2147483648", "offset", "between 0 and 2147483647")]
+    [InlineData("/v1/audit?limit=99999999999", "limit", "between 0 and 2147483647")]
+    [InlineData("/v1/suppressions?limit=99999999999", "limit", "between 0 and 2147483647")]
+    [InlineData("/v1/alerts/stats?buckets=99999999999", "buckets", "between 1 and 200")]
+    [InlineData("/v1/alerts/stats?buckets=0", "buckets", "between 1 and 200")]
+    public async Task NumberOutOfRange_Is400NamingTheRange(string path, string field, string range)
+    {
+        using var response = await SendAsync("GET", path, ResponderToken, null);
+
+        Assert.Equal(400, (int)response.StatusCode);
+        using var problem = await AssertProblemAsync(response, path);
+        var error = Assert.Single(problem.RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal(field, error.GetProperty("field").GetString());
+        Assert.Equal($"is out of range: must be {range}", error.GetProperty("reason").GetString());
+    }
+
     [Fact]
     public async Task RequestLineAndHeadersOverTheLimits_Are414And431Problems_AndTheNextRequestIsServed()
     {

@@ -73,6 +73,40 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal("rotating", await credentials.FindActiveAsync(SourceKeys.Hash(newKey), CancellationToken.None));
     }
 
+    /// <summary>
+    /// A --kinds entry that names no event kind (a typo, an empty entry between commas) registered a scope that turned
+    /// away every event of that kind; it is a usage error naming the entries and listing the kinds. Patterns stay allowed.
+    /// </summary>
+    [Theory]
+    [InlineData("add", "nope,,x", "'nope', empty entry 2, 'x' are not event kinds")]
+    [InlineData("add", "auth.login,acess.request", "'acess.request' is not an event kind")]
+    [InlineData("add", "zt.*", "'zt.*' is not an event kind")]
+    [InlineData("update", "k8s.audit,", "empty entry 2 is not an event kind")]
+    public async Task KindsNamingNoEventKind_ExitTwo_NamingThemAndListingTheKinds(string verb, string kinds, string expected)
+    {
+        if (verb == "update")
+        {
+            Assert.Equal(0, (await RunAsync("add", "scoped-kinds", "--kinds", "k8s.audit")).Code);
+        }
+
+        var (code, _, error) = await RunAsync(verb, "scoped-kinds", "--kinds", kinds);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.Contains("the kinds are auth.login, auth.token_issued", error, StringComparison.Ordinal);
+        Assert.Contains("runtime.alert", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("zt.workload_binding", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("auth.*,k8s.audit")]
+    [InlineData("*")]
+    [InlineData(" runtime.alert , access.* ")]
+    public async Task KindsOfPatternsThatMatchEventKinds_AreAccepted(string kinds)
+    {
+        Assert.Equal(0, (await RunAsync("add", "pattern-kinds", "--kinds", kinds)).Code);
+    }
+
     [Fact]
     public async Task Add_WithScope_ListShowsIt_UpdateReplacesOnlyWhatIsGiven_AndTheKeyCarriesIt()
     {
