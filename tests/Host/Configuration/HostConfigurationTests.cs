@@ -13,18 +13,10 @@ public sealed class HostConfigurationTests
     [InlineData("ZtStream__Ingest__MaxBodyBytes", "one underscore: ZTSTREAM_Ingest__MaxBodyBytes")]
     public async Task RealBinary_UnknownZtStreamVariable_ExitsTwoNamingIt(string variable, string expected)
     {
-        var ct = Ct;
-        await using var processes = new ZtStreamProcesses("zt-env-");
-        var run = await processes.StartAsync(
-            "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")],
-            false,
-            ct,
-            new Dictionary<string, string> { [variable] = "2048" });
+        var output = await RunRefusedWithAsync(variable, "2048");
 
-        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
-        Assert.Contains("configuration error: ", run.Output, StringComparison.Ordinal);
-        Assert.Contains(expected, run.Output, StringComparison.Ordinal);
+        Assert.Contains("configuration error: ", output, StringComparison.Ordinal);
+        Assert.Contains(expected, output, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -39,17 +31,9 @@ public sealed class HostConfigurationTests
     [InlineData("OTEL_EXPORTER_OTLP_LOGS_PROTOCOL", "HTTP", "one of grpc, http/protobuf, http/json")]
     public async Task RealBinary_MalformedOtlpVariable_ExitsTwoNamingItAndWhatItTakes(string variable, string value, string expected)
     {
-        var ct = Ct;
-        await using var processes = new ZtStreamProcesses("zt-otel-");
-        var run = await processes.StartAsync(
-            "run",
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")],
-            false,
-            ct,
-            new Dictionary<string, string> { [variable] = value });
+        var output = await RunRefusedWithAsync(variable, value);
 
-        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
-        var line = Assert.Single(run.Output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
         Assert.Contains($"{variable}: '{value}'", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
@@ -92,5 +76,21 @@ public sealed class HostConfigurationTests
             problems);
 
         Assert.Empty(problems);
+    }
+
+    /// <summary>The real binary's <c>run</c> with <paramref name="variable"/> set: it must exit 2; its output.</summary>
+    private static async Task<string> RunRefusedWithAsync(string variable, string value)
+    {
+        var ct = Ct;
+        await using var processes = new ZtStreamProcesses("zt-env-");
+        var run = await processes.StartAsync(
+            "run",
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")],
+            false,
+            ct,
+            new Dictionary<string, string> { [variable] = value });
+
+        Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        return run.Output;
     }
 }
