@@ -228,11 +228,12 @@ internal static class TriageApi
         var errors = new List<ItemError>();
         var until = QueryArgs.Time(http.Request.Query["until"], "until", errors) ?? time.GetUtcNow();
         var since = QueryArgs.Time(http.Request.Query["since"], "since", errors) ?? until.AddDays(-1);
-        var buckets = QueryArgs.Int(http.Request.Query["buckets"], 24, "buckets", errors, min: 1, max: 200);
         if (since >= until)
         {
             errors.Add(new ItemError(0, "since", "must be before until"));
         }
+
+        var buckets = QueryArgs.Int(http.Request.Query["buckets"], 24, "buckets", errors, min: 1, max: 200);
 
         if (errors.Count > 0)
         {
