@@ -136,23 +136,23 @@ internal sealed class EventReader
             }
             else if (name.SequenceEqual("subject"u8))
             {
-                (bit, ok) = (Bit.Subject, TryReadSubject(ref r, out subject));
+                (bit, ok) = (Bit.Subject, TryReadObject<SubjectFields, Subject>(ref r, out subject));
             }
             else if (name.SequenceEqual("token"u8))
             {
-                (bit, ok) = (Bit.Token, TryReadToken(ref r, out token));
+                (bit, ok) = (Bit.Token, TryReadObject<TokenFields, TokenInfo>(ref r, out token));
             }
             else if (name.SequenceEqual("workload"u8))
             {
-                (bit, ok) = (Bit.Workload, TryReadWorkload(ref r, out workload));
+                (bit, ok) = (Bit.Workload, TryReadObject<WorkloadFields, Workload>(ref r, out workload));
             }
             else if (name.SequenceEqual("network"u8))
             {
-                (bit, ok) = (Bit.Network, TryReadNetwork(ref r, out network));
+                (bit, ok) = (Bit.Network, TryReadObject<NetworkFields, NetworkInfo>(ref r, out network));
             }
             else if (name.SequenceEqual("resource"u8))
             {
-                (bit, ok) = (Bit.Resource, TryReadResource(ref r, out resource));
+                (bit, ok) = (Bit.Resource, TryReadObject<ResourceFields, ResourceRef>(ref r, out resource));
             }
             else if (name.SequenceEqual("action"u8))
             {
@@ -236,7 +236,15 @@ internal sealed class EventReader
         return true;
     }
 
-    private bool TryReadSubject(ref Utf8JsonReader r, out Subject? value)
+    /// <summary>
+    /// The skeleton every nested object shares: null is an absent object, anything but an object or an unknown, repeated
+    /// or ill-typed member defers to the contract, and the object is built once its end is reached. The members are read
+    /// by <typeparamref name="TFields"/>, a struct, so each object gets its own specialised copy of this loop (no delegate,
+    /// no boxing).
+    /// </summary>
+    private bool TryReadObject<TFields, T>(ref Utf8JsonReader r, out T? value)
+        where TFields : struct, IObjectFields<T>
+        where T : class
     {
         value = null;
         if (r.TokenType == JsonTokenType.Null)
@@ -249,100 +257,14 @@ internal sealed class EventReader
             return false;
         }
 
-        string? id = null, type = null, tenant = null;
+        var fields = default(TFields);
         var seen = 0;
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
         {
             var name = r.ValueSpan;
             r.Read();
-            int bit;
-            bool ok;
-            if (name.SequenceEqual("id"u8))
-            {
-                (bit, ok) = (1, (id = ReadString(ref r, true)) is not null);
-            }
-            else if (name.SequenceEqual("type"u8))
-            {
-                (bit, ok) = (2, TryReadNullableString(ref r, true, out type));
-            }
-            else if (name.SequenceEqual("tenant"u8))
-            {
-                (bit, ok) = (4, TryReadNullableString(ref r, true, out tenant));
-            }
-            else
-            {
-                return false;
-            }
-
-            if (!ok || (seen & bit) != 0)
-            {
-                return false;
-            }
-
-            seen |= bit;
-        }
-
-        if (r.TokenType != JsonTokenType.EndObject || id is null)
-        {
-            return false;
-        }
-
-        value = new Subject { Id = id, Type = type, Tenant = tenant };
-        return true;
-    }
-
-    private bool TryReadToken(ref Utf8JsonReader r, out TokenInfo? value)
-    {
-        value = null;
-        if (r.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
-
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        string? jti = null, clientId = null, sessionId = null, bound = null;
-        DateTimeOffset? issued = null, expires = null;
-        var seen = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
-        {
-            var name = r.ValueSpan;
-            r.Read();
-            int bit;
-            bool ok;
-            if (name.SequenceEqual("jti"u8))
-            {
-                (bit, ok) = (1, TryReadNullableString(ref r, false, out jti));
-            }
-            else if (name.SequenceEqual("client_id"u8))
-            {
-                (bit, ok) = (2, TryReadNullableString(ref r, true, out clientId));
-            }
-            else if (name.SequenceEqual("session_id"u8))
-            {
-                (bit, ok) = (4, TryReadNullableString(ref r, false, out sessionId));
-            }
-            else if (name.SequenceEqual("issued_at"u8))
-            {
-                (bit, ok) = (8, TryReadNullableTime(ref r, out issued));
-            }
-            else if (name.SequenceEqual("expires_at"u8))
-            {
-                (bit, ok) = (16, TryReadNullableTime(ref r, out expires));
-            }
-            else if (name.SequenceEqual("bound_workload"u8))
-            {
-                (bit, ok) = (32, TryReadNullableString(ref r, true, out bound));
-            }
-            else
-            {
-                return false;
-            }
-
-            if (!ok || (seen & bit) != 0)
+            var bit = fields.Read(this, name, ref r);
+            if (bit == 0 || (seen & bit) != 0)
             {
                 return false;
             }
@@ -355,187 +277,101 @@ internal sealed class EventReader
             return false;
         }
 
-        value = new TokenInfo { Jti = jti, ClientId = clientId, SessionId = sessionId, IssuedAt = issued, ExpiresAt = expires, BoundWorkload = bound };
-        return true;
+        value = fields.Build();
+        return value is not null;
     }
 
-    private bool TryReadWorkload(ref Utf8JsonReader r, out Workload? value)
+    /// <summary>The members of one nested object, read one at a time by <see cref="TryReadObject{TFields, T}"/>.</summary>
+    private interface IObjectFields<out T>
+        where T : class
     {
-        value = null;
-        if (r.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
+        /// <summary>
+        /// Reads the member <paramref name="name"/> (the reader on its value): its own bit when it is one of the object's
+        /// members with a value of its type, else 0.
+        /// </summary>
+        int Read(EventReader reader, ReadOnlySpan<byte> name, ref Utf8JsonReader r);
 
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
-
-        string? id = null, name0 = null, ns = null, image = null, node = null, sa = null;
-        var seen = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
-        {
-            var name = r.ValueSpan;
-            r.Read();
-            int bit;
-            bool ok;
-            if (name.SequenceEqual("id"u8))
-            {
-                (bit, ok) = (1, (id = ReadString(ref r, true)) is not null);
-            }
-            else if (name.SequenceEqual("name"u8))
-            {
-                (bit, ok) = (2, TryReadNullableString(ref r, true, out name0));
-            }
-            else if (name.SequenceEqual("namespace"u8))
-            {
-                (bit, ok) = (4, TryReadNullableString(ref r, true, out ns));
-            }
-            else if (name.SequenceEqual("image"u8))
-            {
-                (bit, ok) = (8, TryReadNullableString(ref r, true, out image));
-            }
-            else if (name.SequenceEqual("node"u8))
-            {
-                (bit, ok) = (16, TryReadNullableString(ref r, true, out node));
-            }
-            else if (name.SequenceEqual("service_account"u8))
-            {
-                (bit, ok) = (32, TryReadNullableString(ref r, true, out sa));
-            }
-            else
-            {
-                return false;
-            }
-
-            if (!ok || (seen & bit) != 0)
-            {
-                return false;
-            }
-
-            seen |= bit;
-        }
-
-        if (r.TokenType != JsonTokenType.EndObject || id is null)
-        {
-            return false;
-        }
-
-        value = new Workload { Id = id, Name = name0, Namespace = ns, Image = image, Node = node, ServiceAccount = sa };
-        return true;
+        /// <summary>The object, or null when a member it requires is missing.</summary>
+        T? Build();
     }
 
-    private bool TryReadNetwork(ref Utf8JsonReader r, out NetworkInfo? value)
+    private struct SubjectFields : IObjectFields<Subject>
     {
-        value = null;
-        if (r.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
+        private string? id, type, tenant;
 
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
+        public int Read(EventReader reader, ReadOnlySpan<byte> name, ref Utf8JsonReader r) =>
+            name.SequenceEqual("id"u8) ? BitIf(1, (id = reader.ReadString(ref r, true)) is not null)
+            : name.SequenceEqual("type"u8) ? BitIf(2, reader.TryReadNullableString(ref r, true, out type))
+            : name.SequenceEqual("tenant"u8) ? BitIf(4, reader.TryReadNullableString(ref r, true, out tenant))
+            : 0;
 
-        string? src = null, dst = null;
-        int? port = null;
-        var seen = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
-        {
-            var name = r.ValueSpan;
-            r.Read();
-            int bit;
-            bool ok;
-            if (name.SequenceEqual("src_ip"u8))
-            {
-                (bit, ok) = (1, TryReadNullableString(ref r, true, out src));
-            }
-            else if (name.SequenceEqual("dst_ip"u8))
-            {
-                (bit, ok) = (2, TryReadNullableString(ref r, true, out dst));
-            }
-            else if (name.SequenceEqual("dst_port"u8))
-            {
-                (bit, ok) = (4, TryReadNullableInt(ref r, out port));
-            }
-            else
-            {
-                return false;
-            }
-
-            if (!ok || (seen & bit) != 0)
-            {
-                return false;
-            }
-
-            seen |= bit;
-        }
-
-        if (r.TokenType != JsonTokenType.EndObject)
-        {
-            return false;
-        }
-
-        value = new NetworkInfo { SrcIp = src, DstIp = dst, DstPort = port };
-        return true;
+        public readonly Subject? Build() => id is null ? null : new Subject { Id = id, Type = type, Tenant = tenant };
     }
 
-    private bool TryReadResource(ref Utf8JsonReader r, out ResourceRef? value)
+    private struct TokenFields : IObjectFields<TokenInfo>
     {
-        value = null;
-        if (r.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
+        private string? jti, clientId, sessionId, bound;
+        private DateTimeOffset? issued, expires;
 
-        if (r.TokenType != JsonTokenType.StartObject)
-        {
-            return false;
-        }
+        public int Read(EventReader reader, ReadOnlySpan<byte> name, ref Utf8JsonReader r) =>
+            name.SequenceEqual("jti"u8) ? BitIf(1, reader.TryReadNullableString(ref r, false, out jti))
+            : name.SequenceEqual("client_id"u8) ? BitIf(2, reader.TryReadNullableString(ref r, true, out clientId))
+            : name.SequenceEqual("session_id"u8) ? BitIf(4, reader.TryReadNullableString(ref r, false, out sessionId))
+            : name.SequenceEqual("issued_at"u8) ? BitIf(8, TryReadNullableTime(ref r, out issued))
+            : name.SequenceEqual("expires_at"u8) ? BitIf(16, TryReadNullableTime(ref r, out expires))
+            : name.SequenceEqual("bound_workload"u8) ? BitIf(32, reader.TryReadNullableString(ref r, true, out bound))
+            : 0;
 
-        string? type = null, id = null, dataClass = null;
-        var seen = 0;
-        while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
-        {
-            var name = r.ValueSpan;
-            r.Read();
-            int bit;
-            bool ok;
-            if (name.SequenceEqual("type"u8))
-            {
-                (bit, ok) = (1, TryReadNullableString(ref r, true, out type));
-            }
-            else if (name.SequenceEqual("id"u8))
-            {
-                (bit, ok) = (2, TryReadNullableString(ref r, true, out id));
-            }
-            else if (name.SequenceEqual("data_class"u8))
-            {
-                (bit, ok) = (4, TryReadNullableString(ref r, true, out dataClass));
-            }
-            else
-            {
-                return false;
-            }
-
-            if (!ok || (seen & bit) != 0)
-            {
-                return false;
-            }
-
-            seen |= bit;
-        }
-
-        if (r.TokenType != JsonTokenType.EndObject)
-        {
-            return false;
-        }
-
-        value = new ResourceRef { Type = type, Id = id, DataClass = dataClass };
-        return true;
+        public readonly TokenInfo Build() =>
+            new() { Jti = jti, ClientId = clientId, SessionId = sessionId, IssuedAt = issued, ExpiresAt = expires, BoundWorkload = bound };
     }
+
+    private struct WorkloadFields : IObjectFields<Workload>
+    {
+        private string? id, name, ns, image, node, serviceAccount;
+
+        public int Read(EventReader reader, ReadOnlySpan<byte> member, ref Utf8JsonReader r) =>
+            member.SequenceEqual("id"u8) ? BitIf(1, (id = reader.ReadString(ref r, true)) is not null)
+            : member.SequenceEqual("name"u8) ? BitIf(2, reader.TryReadNullableString(ref r, true, out name))
+            : member.SequenceEqual("namespace"u8) ? BitIf(4, reader.TryReadNullableString(ref r, true, out ns))
+            : member.SequenceEqual("image"u8) ? BitIf(8, reader.TryReadNullableString(ref r, true, out image))
+            : member.SequenceEqual("node"u8) ? BitIf(16, reader.TryReadNullableString(ref r, true, out node))
+            : member.SequenceEqual("service_account"u8) ? BitIf(32, reader.TryReadNullableString(ref r, true, out serviceAccount))
+            : 0;
+
+        public readonly Workload? Build() => id is null ? null
+            : new Workload { Id = id, Name = name, Namespace = ns, Image = image, Node = node, ServiceAccount = serviceAccount };
+    }
+
+    private struct NetworkFields : IObjectFields<NetworkInfo>
+    {
+        private string? src, dst;
+        private int? port;
+
+        public int Read(EventReader reader, ReadOnlySpan<byte> name, ref Utf8JsonReader r) =>
+            name.SequenceEqual("src_ip"u8) ? BitIf(1, reader.TryReadNullableString(ref r, true, out src))
+            : name.SequenceEqual("dst_ip"u8) ? BitIf(2, reader.TryReadNullableString(ref r, true, out dst))
+            : name.SequenceEqual("dst_port"u8) ? BitIf(4, TryReadNullableInt(ref r, out port))
+            : 0;
+
+        public readonly NetworkInfo Build() => new() { SrcIp = src, DstIp = dst, DstPort = port };
+    }
+
+    private struct ResourceFields : IObjectFields<ResourceRef>
+    {
+        private string? type, id, dataClass;
+
+        public int Read(EventReader reader, ReadOnlySpan<byte> name, ref Utf8JsonReader r) =>
+            name.SequenceEqual("type"u8) ? BitIf(1, reader.TryReadNullableString(ref r, true, out type))
+            : name.SequenceEqual("id"u8) ? BitIf(2, reader.TryReadNullableString(ref r, true, out id))
+            : name.SequenceEqual("data_class"u8) ? BitIf(4, reader.TryReadNullableString(ref r, true, out dataClass))
+            : 0;
+
+        public readonly ResourceRef Build() => new() { Type = type, Id = id, DataClass = dataClass };
+    }
+
+    /// <summary>A member's bit when its value was read well, else 0 (which sends the event to the contract).</summary>
+    private static int BitIf(int bit, bool ok) => ok ? bit : 0;
 
     private static bool TryReadNullableInt(ref Utf8JsonReader r, out int? value)
     {

@@ -70,6 +70,62 @@ public sealed class EventReaderTests
     }
 
     /// <summary>
+    /// Each nested object (subject, token, workload, network, resource) through every branch of the reader's shared
+    /// object skeleton: null members and null objects stay on the fast path; a member that is unknown, repeated,
+    /// escaped or of another type, an object that is not one, and a missing required id go to the contract, whose
+    /// event or error is the answer.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"subject":null,"token":null,"workload":null,"network":null,"resource":null}""", true)]
+    [InlineData("""{"subject":{"id":"u","type":null,"tenant":null},"token":{"jti":null,"client_id":null,"session_id":null,"issued_at":null,"expires_at":null,"bound_workload":null}}""", true)]
+    [InlineData("""{"workload":{"id":"w","name":null,"namespace":null,"image":null,"node":null,"service_account":null},"network":{"src_ip":null,"dst_ip":null,"dst_port":null},"resource":{"type":null,"id":null,"data_class":null}}""", true)]
+    [InlineData("""{"token":{},"network":{},"resource":{}}""", true)]
+    [InlineData("""{"resource":{"data_class":"pii","id":"t1","type":"table"},"subject":{"tenant":"t","id":"u"}}""", true)]
+    [InlineData("""{"subject":{"id":"u","id":"v"}}""", false)]
+    [InlineData("""{"token":{"jti":"a","jti":"b"}}""", false)]
+    [InlineData("""{"workload":{"id":"w","namespace":"a","namespace":"b"}}""", false)]
+    [InlineData("""{"network":{"dst_port":1,"dst_port":2}}""", false)]
+    [InlineData("""{"resource":{"type":"a","type":"b"}}""", false)]
+    [InlineData("""{"subject":{"\u0069d":"u"}}""", false)]
+    [InlineData("""{"token":{"client\u005fid":"web"}}""", false)]
+    [InlineData("""{"workload":{"id":"w","pod":"p"}}""", false)]
+    [InlineData("""{"network":{"dst_port":"5432"}}""", false)]
+    [InlineData("""{"network":{"dst_port":4294967296}}""", false)]
+    [InlineData("""{"token":{"issued_at":"yesterday"}}""", false)]
+    [InlineData("""{"token":{"expires_at":1767571200}}""", false)]
+    [InlineData("""{"resource":{"id":7}}""", false)]
+    [InlineData("""{"subject":{"type":"user"}}""", false)]
+    [InlineData("""{"workload":{"name":"api"}}""", false)]
+    [InlineData("""{"subject":"u"}""", false)]
+    [InlineData("""{"token":[]}""", false)]
+    [InlineData("""{"network":true}""", false)]
+    [InlineData("""{"resource":{"type":"table","id":"t1",""", false)]
+    public void Read_NestedObjects_FastWhereTheShapeIsTheContractsAndTheContractsAnswerElsewhere(string members, bool fast)
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"id":"a","time":"2026-01-05T00:00:00+00:00","kind":"access.data",""" + members[1..]);
+        AccessEvent? expected = null;
+        try
+        {
+            expected = ContractJson.DeserializeEvent(bytes);
+        }
+        catch (JsonException)
+        {
+        }
+
+        var read = new EventReader().TryRead(bytes);
+
+        Assert.Equal(fast, read is not null);
+        if (expected is null)
+        {
+            Assert.ThrowsAny<JsonException>(() => new EventReader().Read(bytes));
+        }
+        else
+        {
+            Assert.Equal(expected, new EventReader().Read(bytes));
+        }
+    }
+
+    /// <summary>
     /// JSON null where the contract has no null (a record another producer wrote): refused as not an event, which
     /// dead-letters the record, rather than read and met later as a null reference by a detector.
     /// </summary>
