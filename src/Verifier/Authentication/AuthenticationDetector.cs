@@ -10,8 +10,9 @@ namespace ZtStream.Verifier.Authentication;
 /// does, and so no rule can say (a rule matches one event, or counts matching ones; these need "this, then that"):
 /// a success after a run of failures, a prompt accepted after a run of refused ones, one session used from two networks
 /// or clients, a session used after it ended, a first sign-in from a country or device, and access inside a session
-/// whose sign-in was risky. Reads the identity attributes every identity adapter writes (docs/events.md); state lives in
-/// the principal's <see cref="PrincipalState.Authentication"/>, checkpointed with it. Event time throughout.
+/// whose sign-in was risky or whose principal the provider rated at high risk while it was open. Reads the identity
+/// attributes every identity adapter writes (docs/events.md); state lives in the principal's
+/// <see cref="PrincipalState.Authentication"/>, checkpointed with it. Event time throughout.
 /// </summary>
 internal sealed class AuthenticationDetector(AuthenticationOptions options)
 {
@@ -38,6 +39,9 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string Asn = "net.asn";
     private const string TwinOf = "auth.twin_of";
     private const string TokenId = "auth.token_id";
+    private const string RiskLevel = "idp.risk_level";
+    private const string RiskEvents = "idp.risk_events";
+    private const string CredentialCompromise = "credential_compromise";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
@@ -92,6 +96,18 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             // Revoking a user's sessions names none of them (Entra's "Revoke sign-in sessions", "Invalidate all refresh tokens"):
             // every session known ends.
             End(e, s, a, 0, 0, ticks);
+        }
+        else if (e.Kind == EventKinds.AuthRisk && RatesAtHighRisk(a))
+        {
+            // The provider rates the principal, not one sign-in (Entra's offline detections and risky-user state, found
+            // after the sign-in): every session it holds open is risky from here on.
+            for (var i = 0; i < s.Sessions.Length; i++)
+            {
+                if (s.Sessions[i].Id != 0 && s.Sessions[i].FirstTicks <= ticks && (s.Sessions[i].EndedTicks == 0 || ticks <= s.Sessions[i].EndedTicks))
+                {
+                    MarkRisk(e, s, i, ticks, found);
+                }
+            }
         }
 
         if (e.Kind == EventKinds.AuthLogin && e.Outcome == Outcomes.Success && EventAttributes.Flag(a, Interrupted) != true
@@ -439,8 +455,15 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         ref readonly var risky = ref s.Sessions[best];
         var at = new DateTimeOffset(risky.RiskTicks, TimeSpan.Zero);
         found.Add(Finding(RiskySession, Math.Min(80, (int)Math.Round(0.8 * risky.Risk)),
-            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after a risky sign-in (score {Numbers.Int(risky.Risk)}) at {Numbers.Time(at)}: {risky.RiskReason}"));
+            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after it was rated risky (score {Numbers.Int(risky.Risk)}) at {Numbers.Time(at)}: {risky.RiskReason}"));
     }
+
+    /// <summary>
+    /// The provider's own rating, held: high risk, or a credential confirmed compromised. A medium rating of the principal
+    /// is left to the sign-ins it rated (each marks its own session); a risk dismissed or remediated rates <c>none</c>.
+    /// </summary>
+    private static bool RatesAtHighRisk(Dictionary<string, JsonElement>? a) =>
+        EventAttributes.Text(a, RiskLevel) == "high" || EventAttributes.List(a, RiskEvents).Contains(CredentialCompromise, StringComparer.Ordinal);
 
     /// <summary>An identity event that scored as risky makes its session risky for the access that follows.</summary>
     private static void MarkRisk(AccessEvent e, AuthenticationState s, int i, long ticks, List<Contribution> found)

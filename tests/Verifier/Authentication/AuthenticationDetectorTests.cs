@@ -43,6 +43,15 @@ public sealed class AuthenticationDetectorTests
         return found;
     }
 
+    /// <summary>As <see cref="OneFinding"/>, for the engine's alert: exactly one reason of <paramref name="rule"/>.</summary>
+    private static AlertReason OneReason(ScoreResult result, string rule, int score, params string[] says)
+    {
+        var found = Assert.Single(Reasons(result, rule));
+        Assert.Equal(score, found.Score);
+        Assert.All(says, phrase => Assert.Contains(phrase, found.Text, StringComparison.Ordinal));
+        return found;
+    }
+
     /// <summary>The detector alone, with each principal's state, as the engine drives it.</summary>
     private sealed class Harness(AuthenticationOptions? options = null, bool rules = false)
     {
@@ -280,7 +289,7 @@ public sealed class AuthenticationDetectorTests
         var found = harness.Score(request);
         Assert.DoesNotContain(found, c => c.Rule == AuthenticationDetector.SessionHijack);
         OneFinding(found.Where(c => c.Rule == AuthenticationDetector.RiskySession), 60,
-            "GET /users from 198.51.100.9", "in session kQ3xVvVn7UuYtRkAAAA1", "3 min after a risky sign-in (score 75)");
+            "GET /users from 198.51.100.9", "in session kQ3xVvVn7UuYtRkAAAA1", "3 min after it was rated risky (score 75)");
 
         // The same user's other token is not the risky one.
         Assert.Empty(Findings(harness, EntraGraph("5b6c8c1e-0000-4000-8000-0000000000b1", "pL9otherTokenAAAAAA2", "198.51.100.9", T0.AddMinutes(4)), AuthenticationDetector.RiskySession));
@@ -302,7 +311,7 @@ public sealed class AuthenticationDetectorTests
         harness.Score(rows[1]);
 
         var reason = OneFinding(Findings(harness, rows[2], AuthenticationDetector.RiskySession), 60,
-            "GET /groups", "in session UmVmcmVzaGVkVG9rZW4x", "41 min after a risky sign-in (score 75)");
+            "GET /groups", "in session UmVmcmVzaGVkVG9rZW4x", "41 min after it was rated risky (score 75)");
         Assert.Contains("rated high risk", reason.Text, StringComparison.Ordinal);
         Assert.Empty(Findings(harness, rows[3], AuthenticationDetector.RiskySession));
     }
@@ -428,6 +437,116 @@ public sealed class AuthenticationDetectorTests
         Assert.Empty(Last(harness, cased, AuthenticationDetector.NewCountry));
     }
 
+    // --- Entra ID Protection: the provider's rating of the user (or service principal), found after the sign-in ---
+
+    private const string NoraId = "2e3f4a5b-0000-4000-8000-0000000000e1";
+
+    private static AccessEvent CalmSignIn(string userId, string upn, string token) => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"2024-05-06T09:00:00.000Z","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+         "properties":{"id":"{{{Guid.NewGuid()}}}","createdDateTime":"2024-05-06T09:00:00.000Z",
+          "userPrincipalName":"{{{upn}}}","userId":"{{{userId}}}","appDisplayName":"Microsoft Graph Command Line Tools","ipAddress":"203.0.113.77",
+          "isInteractive":true,"status":{"errorCode":0},"riskLevelDuringSignIn":"none","riskState":"none",
+          "sessionId":"00a1b2c3-0000-4000-8000-00000000e0de","uniqueTokenIdentifier":"{{{token}}}"}}]}
+        """));
+
+    /// <summary>An offline user risk detection, as diagnostic settings export it (UserRiskEvents).</summary>
+    private static AccessEvent UserRiskDetection(string userId, string upn, string riskEventType, string level, string state, string detected) => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"{{{detected}}}","category":"UserRiskEvents","operationName":"User Risk Detection","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+         "properties":{"id":"{{{Guid.NewGuid():N}}}","requestId":"e0000000-0000-4000-8000-0000000000f1","riskEventType":"{{{riskEventType}}}","riskState":"{{{state}}}",
+          "riskLevel":"{{{level}}}","riskDetail":"none","source":"IdentityProtection","detectionTimingType":"offline","activity":"signin","ipAddress":"203.0.113.77",
+          "activityDateTime":"2024-05-06T09:00:00.000Z","detectedDateTime":"{{{detected}}}","lastUpdatedDateTime":"{{{detected}}}",
+          "userId":"{{{userId}}}","userPrincipalName":"{{{upn}}}"}}]}
+        """));
+
+    [Fact]
+    public void EntraOfflineHighRiskDetection_RaisesTheUsersOpenTokenSessionFromThenOn()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQUFBQTE"));
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTE", "203.0.113.77", T0.AddMinutes(5))), AuthenticationDetector.RiskySession));
+
+        // Identity Protection finds the sign-in was an atypical travel half an hour later: the token it issued is still in use.
+        var detection = engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
+        Assert.Empty(Reasons(detection, AuthenticationDetector.RiskySession));
+
+        var access = engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTE", "203.0.113.77", T0.AddMinutes(40), uri: "https://graph.microsoft.com/v1.0/users?$top=999"));
+        OneReason(access, AuthenticationDetector.RiskySession, 60,
+            "in session Tm9yYVRva2VuQUFBQTE", "10 min after it was rated risky (score 75)", "at high risk: unlikelyTravel");
+    }
+
+    [Fact]
+    public void EntraDetection_OnlyAHeldHighRating_RaisesTheOpenSession_NotADismissedRemediatedOrMediumOne()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQUFBQTI"));
+        var minute = 10;
+        foreach (var (level, state) in new[] { ("high", "dismissed"), ("high", "remediated"), ("high", "confirmedSafe"), ("medium", "atRisk"), ("low", "atRisk") })
+        {
+            engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", level, state, $"2024-05-06T09:{minute:D2}:00.000Z"));
+            Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTI", "203.0.113.77", T0.AddMinutes(minute + 1))), AuthenticationDetector.RiskySession));
+            minute += 5;
+        }
+
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anomalousToken", "high", "atRisk", "2024-05-06T09:40:00.000Z"));
+        var reason = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTI", "203.0.113.77", T0.AddMinutes(41))), AuthenticationDetector.RiskySession));
+        Assert.Contains("anomalousToken", reason.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("unlikelyTravel", reason.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EntraRiskyUserConfirmedCompromised_AsALogAnalyticsRow_RaisesTheSessionsOpenBeforeIt_NotOneBegunAfter()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQUFBQTM"));
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"2024-05-06T10:00:05Z","Type":"AADRiskyUsers","OperationName":"Risky user",
+             "Id":"{{{NoraId}}}","IsDeleted":false,"IsProcessing":false,"RiskDetail":"adminConfirmedUserCompromised","RiskLastUpdatedDateTime":"2024-05-06T10:00:00Z",
+             "RiskLevel":"high","RiskState":"confirmedCompromised","UserDisplayName":"Nora Falk","UserPrincipalName":"nora.falk@contoso.example"}
+            """)));
+
+        var reason = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTM", "203.0.113.77", T0.AddMinutes(75))), AuthenticationDetector.RiskySession));
+        Assert.Contains("compromised", reason.Text, StringComparison.Ordinal);
+
+        // A token issued after the confirmation is another session (the sign-ins that follow carry the user's risk themselves).
+        var later = Assert.Single(EntraByUserId("""
+            {"records":[{"time":"2024-05-06T11:00:00.000Z","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+             "properties":{"id":"e0000000-0000-4000-8000-0000000000f4","createdDateTime":"2024-05-06T11:00:00.000Z","userPrincipalName":"nora.falk@contoso.example",
+              "userId":"2e3f4a5b-0000-4000-8000-0000000000e1","ipAddress":"203.0.113.77","isInteractive":true,"status":{"errorCode":0},
+              "sessionId":"00a1b2c3-0000-4000-8000-00000000f0de","uniqueTokenIdentifier":"TGF0ZXJUb2tlbkFBQUE0"}}]}
+            """));
+        engine.Score(later);
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "TGF0ZXJUb2tlbkFBQUE0", "203.0.113.77", T0.AddHours(2).AddMinutes(5))), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraServicePrincipalDetection_RaisesTheRequestsOfItsToken()
+    {
+        const string sp = "3c4d5e6f-0000-4000-8000-0000000000e8";
+        var engine = Engine();
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"2024-05-06T09:00:00Z","category":"ServicePrincipalSignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+             "properties":{"id":"77665544-0000-4000-8000-0000000000e9","createdDateTime":"2024-05-06T09:00:00Z","servicePrincipalName":"invoice-sync",
+              "servicePrincipalId":"{{{sp}}}","appId":"9f8e7d6c-0000-4000-8000-0000000000ea","ipAddress":"198.51.100.60",
+              "resourceDisplayName":"Microsoft Graph","status":{"errorCode":0},"uniqueTokenIdentifier":"c3BUb2tlbkFBQUFBQTE"}}]}
+            """)));
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"2024-05-06T09:20:00Z","category":"ServicePrincipalRiskEvents","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+             "properties":{"id":"{{{Guid.NewGuid():N}}}","riskEventType":"leakedCredentials","riskState":"atRisk","riskLevel":"high","riskDetail":"none",
+              "source":"IdentityProtection","detectionTimingType":"offline","activity":"servicePrincipal","detectedDateTime":"2024-05-06T09:20:00Z",
+              "lastUpdatedDateTime":"2024-05-06T09:20:00Z","servicePrincipalId":"{{{sp}}}","servicePrincipalDisplayName":"invoice-sync",
+              "appId":"9f8e7d6c-0000-4000-8000-0000000000ea"}}]}
+            """)));
+
+        var request = Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"2024-05-06T09:25:00Z","category":"MicrosoftGraphActivityLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+             "properties":{"requestId":"9a000000-0000-4000-8000-0000000000eb","timeGenerated":"2024-05-06T09:25:00Z","apiVersion":"v1.0","requestMethod":"GET",
+              "requestUri":"https://graph.microsoft.com/v1.0/users","responseStatusCode":200,"ipAddress":"198.51.100.60","servicePrincipalId":"{{{sp}}}",
+              "appId":"9f8e7d6c-0000-4000-8000-0000000000ea","roles":"User.Read.All","signInActivityId":"c3BUb2tlbkFBQUFBQTE"}}]}
+            """));
+        var reason = Assert.Single(Reasons(engine.Score(request), AuthenticationDetector.RiskySession));
+        Assert.Contains("leakedCredentials", reason.Text, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RiskySignIn_RaisesTheAccessThatFollowsInItsSession_NamingBoth()
     {
@@ -436,11 +555,8 @@ public sealed class AuthenticationDetectorTests
         Assert.NotNull(signIn.Alert);
 
         var access = engine.Score(SdkAccess("sam.lee@acme.example", "idxRisk01", T0.AddMinutes(3)));
-        var reason = Assert.Single(Reasons(access, AuthenticationDetector.RiskySession));
-        Assert.Equal(60, reason.Score);
-        Assert.Contains("in session idxRisk01", reason.Text, StringComparison.Ordinal);
-        Assert.Contains("3 min after a risky sign-in (score 75)", reason.Text, StringComparison.Ordinal);
-        Assert.Contains("okta: Sign-in the identity provider rated high risk went through", reason.Text, StringComparison.Ordinal);
+        OneReason(access, AuthenticationDetector.RiskySession, 60,
+            "in session idxRisk01", "3 min after it was rated risky (score 75)", "okta: Sign-in the identity provider rated high risk went through");
     }
 
     [Fact]

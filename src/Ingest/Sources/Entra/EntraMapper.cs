@@ -3,10 +3,11 @@ using ZtStream.Ingest.Sources.Identity;
 namespace ZtStream.Ingest.Sources.Entra;
 
 /// <summary>
-/// Maps Microsoft Entra ID sign-in and audit logs onto canonical identity events. Reads what diagnostic settings
+/// Maps Microsoft Entra ID sign-in and audit logs, Identity Protection's risk records and Microsoft Graph activity onto
+/// canonical identity events. Reads what diagnostic settings
 /// export to an Event Hub or storage account (<c>{"records":[…]}</c>, each record's details under <c>properties</c>),
-/// the same rows as Log Analytics returns them (flat, PascalCase), and Microsoft Graph's <c>signIn</c> and
-/// <c>directoryAudit</c> objects (flat, or a <c>{"value":[…]}</c> page); one record, an array, or one per line.
+/// the same rows as Log Analytics returns them (flat, PascalCase), and Microsoft Graph's <c>signIn</c>,
+/// <c>directoryAudit</c>, <c>riskDetection</c>, <c>riskyUser</c> … objects (flat, or a <c>{"value":[…]}</c> page); one record, an array, or one per line.
 /// Interactive, non-interactive, service-principal and managed-identity sign-ins are all sign-ins. Pure.
 /// </summary>
 internal static partial class EntraMapper
@@ -183,12 +184,6 @@ internal static partial class EntraMapper
         || (category.Length == 0 && details.Find("activityDisplayName") is not null)
         || (!category.Contains("SignIn", StringComparison.OrdinalIgnoreCase) && details.Find("activityDisplayName") is not null && record.Find("initiatedBy") is not null);
 
-    // Identity Protection: UserRiskEvents / ServicePrincipalRiskEvents (detections), RiskyUsers / RiskyServicePrincipals
-    // (states); in Log Analytics AADUserRiskEvents, AADRiskyUsers …; in Graph riskDetection and riskyUser.
-    private static bool IsRisk(JsonElement details, string category) =>
-        category.Contains("Risk", StringComparison.OrdinalIgnoreCase)
-        || (category.Length == 0 && (details.Find("riskEventType") is not null || details.Find("riskLastUpdatedDateTime") is not null));
-
     private static bool IsSignIn(JsonElement details, string category) =>
         category.Contains("SignIn", StringComparison.OrdinalIgnoreCase)
         || (category.Length == 0 && (details.Find("status") is not null || details.Find("resultType") is not null)
@@ -320,77 +315,6 @@ internal static partial class EntraMapper
             e.Set(IdentityAttributes.FailureReason, failure);
         }
 
-        IdentityEvent.Emit(e, record, index, options, items, errors);
-    }
-
-    /// <summary>
-    /// An Identity Protection record: a risk detection (what Entra found, at what level, from where) or a risky user's
-    /// (or service principal's) current state. Both are the provider's rating of the subject: <c>auth.risk</c>. A risk
-    /// Entra no longer holds (remediated, dismissed, confirmed safe) rates <c>none</c>; one an administrator confirmed
-    /// compromised is also a <c>credential_compromise</c>.
-    /// </summary>
-    private static void MapRisk(JsonElement record, JsonElement details, string category, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
-    {
-        if (!TryIdAndTime(record, details, "risk record", "id", ["detectedDateTime", "riskLastUpdatedDateTime", "activityDateTime", "time", "TimeGenerated"], index, errors, out var id, out var time))
-        {
-            return;
-        }
-
-        // A risky user is a state Entra exports again, under the user's id, at every change, and a detection is exported
-        // again when its state changes: the update time keeps each state an event of its own.
-        var isState = details.Find("riskLastUpdatedDateTime") is not null;
-        var updated = details.FirstText("lastUpdatedDateTime", "riskLastUpdatedDateTime");
-        var state = details.Text("riskState");
-        var riskType = details.FirstText("riskEventType", "riskType");
-        var e = new IdentityEvent(Idp)
-        {
-            Id = updated is null ? id : DerivedIds.Of("entra-risk-", id, updated, state, details.Text("riskLevel")),
-            Time = time,
-            Kind = EventKinds.AuthRisk,
-            Action = category.Length > 0 ? category : "Risk",
-            EventType = riskType is null ? null : $"{(category.Length > 0 ? category : "Risk")}/{riskType}",
-        };
-
-        if (details.FirstText("userPrincipalName", "userId") is { } user)
-        {
-            e.SubjectId = user;
-            e.Set(IdentityAttributes.IdpUserId, details.Text("userId") ?? (isState ? id : null));
-        }
-        else
-        {
-            e.SubjectId = details.FirstText("servicePrincipalDisplayName", "displayName", "appId", "servicePrincipalId") ?? (isState ? id : null);
-            e.SubjectType = IdentitySubjectTypes.ServiceAccount;
-        }
-
-        e.Tenant = TenantOf(record, details, "homeTenantId");
-        e.SourceIp = details.Text("ipAddress") ?? record.Text("callerIpAddress");
-        Location(e, record, details, recordCountry: false);
-        if (details.ArrayOrText("additionalInfo") is { } info)
-        {
-            foreach (var pair in info.EnumerateArray())
-            {
-                if (string.Equals(pair.Text("Key"), "userAgent", StringComparison.OrdinalIgnoreCase))
-                {
-                    e.UserAgent = pair.Text("Value");
-                }
-            }
-        }
-
-        var held = state is null || state.Equals("atRisk", StringComparison.OrdinalIgnoreCase) || state.Equals("confirmedCompromised", StringComparison.OrdinalIgnoreCase);
-        e.Risk(held ? details.Text("riskLevel") : RiskLevels.None);
-        if (state is not null && !state.Equals("none", StringComparison.OrdinalIgnoreCase))
-        {
-            e.Set("idp.risk_state", state);
-        }
-
-        e.Add(IdentityAttributes.IdpRiskEvents, riskType is null || riskType.Equals("generic", StringComparison.OrdinalIgnoreCase) ? [] : [riskType]);
-        if (string.Equals(state, "confirmedCompromised", StringComparison.OrdinalIgnoreCase))
-        {
-            e.Add(IdentityAttributes.IdpRiskEvents, ["credential_compromise"]);
-        }
-
-        e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
-            .Set(IdentityAttributes.IdpMessage, details.Text("riskDetail") is { } detail && !detail.Equals("none", StringComparison.OrdinalIgnoreCase) ? detail : null);
         IdentityEvent.Emit(e, record, index, options, items, errors);
     }
 

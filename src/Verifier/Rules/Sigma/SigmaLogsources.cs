@@ -1,3 +1,5 @@
+using ZtStream.Verifier.Rules.Detection;
+
 namespace ZtStream.Verifier.Rules.Sigma;
 
 /// <summary>The logsources with a field mapping. Any other logsource is an error naming it, never a rule that silently matches nothing.</summary>
@@ -8,6 +10,9 @@ internal static class SigmaLogsources
     // Entra sign-ins map to sign-in and MFA events only, audit records to the changes and other events: the kinds tell
     // the two services apart.
     private static readonly string[] EntraSignInKinds = [EventKinds.AuthLogin, EventKinds.AuthMfa];
+
+    // Identity Protection's risk detections (and risky-user states) are the provider's rating, auth.risk: no audit record.
+    private static readonly string[] EntraRiskKinds = [EventKinds.AuthRisk];
 
     public static IReadOnlyList<SigmaLogsource> All { get; } =
     [
@@ -21,7 +26,11 @@ internal static class SigmaLogsources
         .. new[] { "admin", "attack_protection", "management_api", "mfa", "oidc_oauth2", "signup" }
             .Select(service => Identity("auth0", service, IdentityKinds, IdentityRecordFields.Auth0, "auth0")),
         Identity("azure", "signinlogs", EntraSignInKinds, IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
-        Identity("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds)], IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
+        Identity("azure", "auditlogs", [.. IdentityKinds.Except(EntraSignInKinds).Except(EntraRiskKinds)], IdentityRecordFields.Entra, "entra") with { ServiceNamesProduct = true },
+        new SigmaLogsource("azure", "riskdetection", EntraRiskKinds, IdentityRecordFields.Entra, new AllOf([new ProviderRecord("entra", EntraRiskKinds), HeldRisk.Instance]))
+        {
+            ServiceNamesProduct = true,
+        },
     ];
 
     /// <summary>An identity provider's logsource: its kinds, read only in events from <paramref name="idp"/> carrying its record.</summary>

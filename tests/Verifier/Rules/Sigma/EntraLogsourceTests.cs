@@ -124,7 +124,7 @@ public sealed class EntraLogsourceTests
     [Fact]
     public void AzureLogsourcesTheEntraAdapterDoesNotReceive_AreErrorsNamingThem()
     {
-        foreach (var service in new[] { "activitylogs", "riskdetection", "pim" })
+        foreach (var service in new[] { "activitylogs", "pim" })
         {
             var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText($"product: azure\nservice: {service}", "selection:\n  operationName: x\ncondition: selection")));
             Assert.Contains($"product: azure, service: {service}) has no field mapping", error.Reason, StringComparison.Ordinal);

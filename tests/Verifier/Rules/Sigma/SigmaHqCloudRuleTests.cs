@@ -2,7 +2,7 @@ namespace ZtStream.Verifier.Tests.Rules.Sigma;
 
 /// <summary>
 /// SigmaHQ's own rules for the cloud logsources ZtStream maps (TestData/sigma-hq: Okta, Auth0, Entra ID sign-in and
-/// audit logs, one Identity Protection rule, GCP audit logs), loaded as published and run on vendor-shaped records through the readers
+/// audit logs, Identity Protection, GCP audit logs), loaded as published and run on vendor-shaped records through the readers
 /// Ingest uses. The records follow the vendors' references (Okta's System Log LogEvent, Auth0's log event, Azure
 /// Monitor's Entra ID export as elastic/integrations' azure fixtures show it), with invented names and documentation
 /// addresses.
@@ -25,19 +25,18 @@ public sealed class SigmaHqCloudRuleTests
     public void WholeFolder_LoadsExactlyTheRulesItShould_AndEveryFailureIsANamedReason()
     {
         var set = Set.Value;
-        Assert.Equal(175, set.Rules.Count);
+        Assert.Equal(194, set.Rules.Count);
 
         // Each failure is one of the reasons docs/rules.md names for SigmaHQ's cloud rules, and no other.
         var failures = set.Errors.ToDictionary(e => Path.GetFileNameWithoutExtension(e.File), e => e.Reason, StringComparer.Ordinal);
         Assert.Equal(
             [
                 "azure_ad_cross_tenant_user_provisioning", "azure_ad_password_spray_via_signinlogs", "azure_ad_self-assignment_privileged_role",
-                "azure_identity_protection_leaked_credentials", "okta_impossible_travel_detected", "okta_mfa_fatigue",
+                "okta_impossible_travel_detected", "okta_mfa_fatigue",
             ],
             failures.Keys.Order(StringComparer.Ordinal));
         Assert.StartsWith("logsource (category: -, product: azure, service: audit) has no field mapping", failures["azure_ad_cross_tenant_user_provisioning"], StringComparison.Ordinal);
         Assert.StartsWith("logsource (category: user_management, product: azure, service: entra_id) has no field mapping", failures["azure_ad_self-assignment_privileged_role"], StringComparison.Ordinal);
-        Assert.StartsWith("logsource (category: -, product: azure, service: riskdetection) has no field mapping", failures["azure_identity_protection_leaked_credentials"], StringComparison.Ordinal);
         Assert.Equal("'timeframe' belongs to Sigma's deprecated aggregations and is not supported", failures["azure_ad_password_spray_via_signinlogs"]);
         Assert.Equal("'timeframe' belongs to Sigma's deprecated aggregations and is not supported", failures["okta_mfa_fatigue"]);
         Assert.StartsWith("field 'okta.event_type' is not a field of an Okta LogEvent", failures["okta_impossible_travel_detected"], StringComparison.Ordinal);
@@ -57,6 +56,11 @@ public sealed class SigmaHqCloudRuleTests
             else if (file.Contains("/azure-auditlogs/", StringComparison.Ordinal))
             {
                 Assert.DoesNotContain(EventKinds.AuthLogin, rule.Kinds);
+                Assert.DoesNotContain(EventKinds.AuthRisk, rule.Kinds);
+            }
+            else if (file.Contains("/azure-identity-protection/", StringComparison.Ordinal))
+            {
+                Assert.Equal([EventKinds.AuthRisk], rule.Kinds);
             }
             else if (file.Contains("/gcp-audit/", StringComparison.Ordinal))
             {
@@ -80,7 +84,8 @@ public sealed class SigmaHqCloudRuleTests
         Assert.Contains(EventKinds.IdpEvent, RuleTesting.One(SigmaIdp.RuleText("service: auditlogs", "selection:\n  OperationName: Update user\ncondition: selection")).Kinds);
         Assert.Equal([EventKinds.K8sAudit], RuleTesting.One(SigmaIdp.RuleText("service: gcp.audit", "selection:\n  gcp.audit.method_name: x\ncondition: selection")).Kinds);
 
-        foreach (var service in new[] { "audit", "mfa", "signup", "riskdetection" })
+        Assert.Equal([EventKinds.AuthRisk], RuleTesting.One(SigmaIdp.RuleText("service: riskdetection", "selection:\n  riskEventType: x\ncondition: selection")).Kinds);
+        foreach (var service in new[] { "audit", "mfa", "signup" })
         {
             var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText($"service: {service}", "selection:\n  type: x\ncondition: selection")));
             Assert.StartsWith($"logsource (category: -, product: -, service: {service}) has no field mapping", error.Reason, StringComparison.Ordinal);
