@@ -50,31 +50,17 @@ internal sealed class BenchCommand : ICliCommand
             baseline = await BenchPhase.MeasureAsync(() => clients.RunAsync(load, target, cancellationToken), () => clients.Acknowledged);
         }
 
-        var folder = Directory.CreateTempSubdirectory("ztstream-bench-");
-        try
+        using var folder = ScratchFolder.Create("ztstream-bench-");
+        var pipelineUrls = certificate is null ? null : $"http://127.0.0.1:{FreePort()};https://127.0.0.1:{FreePort()}";
+        var embedded = await EmbeddedPipeline.StartAsync(folder.Path, context, cancellationToken, settings.MemoryLog, BenchSource, pipelineUrls, certificate);
+        if (embedded is null)
         {
-            var pipelineUrls = certificate is null ? null : $"http://127.0.0.1:{FreePort()};https://127.0.0.1:{FreePort()}";
-            var embedded = await EmbeddedPipeline.StartAsync(folder.FullName, context, cancellationToken, settings.MemoryLog, BenchSource, pipelineUrls, certificate);
-            if (embedded is null)
-            {
-                return CliCommandLine.UsageError;
-            }
-
-            await using (embedded)
-            {
-                return await RunPipelineAsync(settings, context, load, warmup, embedded, baseline, certificate, loadAverage, cancellationToken);
-            }
+            return CliCommandLine.UsageError;
         }
-        finally
+
+        await using (embedded)
         {
-            try
-            {
-                folder.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left for the OS.
-            }
+            return await RunPipelineAsync(settings, context, load, warmup, embedded, baseline, certificate, loadAverage, cancellationToken);
         }
     }
 

@@ -11,22 +11,8 @@ internal sealed class DemoCommand : ICliCommand
 
     private static async Task<int> RunAsync(DemoSettings settings, CliContext context, CancellationToken cancellationToken)
     {
-        var folder = Directory.CreateTempSubdirectory("ztstream-demo-");
-        try
-        {
-            return await RunDemoAsync(settings, folder.FullName, context, cancellationToken);
-        }
-        finally
-        {
-            try
-            {
-                folder.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-                // A file still held open at exit is left for the OS to clean; the demo's result stands.
-            }
-        }
+        using var folder = ScratchFolder.Create("ztstream-demo-");
+        return await RunDemoAsync(settings, folder.Path, context, cancellationToken);
     }
 
     private static async Task<int> RunDemoAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)

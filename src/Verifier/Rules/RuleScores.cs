@@ -7,20 +7,16 @@ namespace ZtStream.Verifier.Rules;
 /// </summary>
 internal static class RuleScores
 {
-    public const string Low = "low";
-    public const string Medium = "medium";
-    public const string High = "high";
-    public const string Critical = "critical";
-
-    /// <summary>The severities a rule may have.</summary>
-    public static IReadOnlyList<string> Severities { get; } = [Low, Medium, High, Critical];
+    /// <summary>The severities a rule may have: the alerts' (<see cref="Contracts.Alerts.Severities"/>).</summary>
+    public static IReadOnlyList<string> Severities { get; } =
+        [Contracts.Alerts.Severities.Low, Contracts.Alerts.Severities.Medium, Contracts.Alerts.Severities.High, Contracts.Alerts.Severities.Critical];
 
     public static int FromSeverity(string severity) => severity switch
     {
-        Low => 30,
-        Medium => 50,
-        High => 75,
-        Critical => 95,
+        Contracts.Alerts.Severities.Low => 30,
+        Contracts.Alerts.Severities.Medium => 50,
+        Contracts.Alerts.Severities.High => 75,
+        Contracts.Alerts.Severities.Critical => 95,
         _ => 0,
     };
 

@@ -56,8 +56,8 @@ internal static class SigmaRuleReader
         var id = RuleYaml.Text(doc, "id") ?? RuleYaml.Text(doc, "name") ?? Path.GetFileNameWithoutExtension(file);
         var (severity, score) = RuleYaml.Text(doc, "level") switch
         {
-            null => (RuleScores.Medium, (int?)null),
-            "informational" => (RuleScores.Low, 10),
+            null => (Severities.Medium, (int?)null),
+            "informational" => (Severities.Low, 10),
             var l when RuleScores.Severities.Contains(l) => (l, null),
             var l => throw new RuleFormatException($"level '{l}' is not a Sigma level (informational, low, medium, high, critical)", RuleYaml.Line(RuleYaml.Get(doc, "level")!)),
         };
