@@ -46,6 +46,19 @@ internal static class RuleYaml
         return null;
     }
 
+    /// <summary>
+    /// The name of a map's key, which must be one of <paramref name="known"/>; else an error on its line, naming the
+    /// <paramref name="what"/> and listing what <paramref name="holder"/> has. Every reader of a rule format checks its
+    /// maps' keys this way, so a typo is never read as "not set".
+    /// </summary>
+    public static string KnownKey(YamlNode key, IReadOnlyCollection<string> known, string what, string holder = "it")
+    {
+        var name = (key as YamlScalarNode)?.Value ?? "";
+        return known.Contains(name)
+            ? name
+            : throw new RuleFormatException($"unknown {what} '{name}' ({holder} has {string.Join(", ", known)})", Line(key));
+    }
+
     /// <summary>A scalar's text; null for a missing or null value; an error for a list or map.</summary>
     public static string? Text(YamlMappingNode map, string key)
     {

@@ -78,11 +78,7 @@ internal static partial class ZtStreamRuleReader
     {
         foreach (var (k, _) in doc.Children)
         {
-            var key = (k as YamlScalarNode)?.Value ?? "";
-            if (!RuleKeys.Contains(key))
-            {
-                throw new RuleFormatException($"unknown key '{key}' (a rule has {string.Join(", ", RuleKeys)})", RuleYaml.Line(k));
-            }
+            RuleYaml.KnownKey(k, RuleKeys, "key", holder: "a rule");
         }
 
         var id = RuleYaml.Text(doc, "id") ?? throw new RuleFormatException("'id' is required", RuleYaml.Line(doc));
@@ -161,11 +157,7 @@ internal static partial class ZtStreamRuleReader
 
         foreach (var (k, _) in map.Children)
         {
-            var key = (k as YamlScalarNode)?.Value ?? "";
-            if (!AggregationKeys.Contains(key))
-            {
-                throw new RuleFormatException($"unknown aggregation key '{key}' (it has {string.Join(", ", AggregationKeys)})", RuleYaml.Line(k));
-            }
+            RuleYaml.KnownKey(k, AggregationKeys, "aggregation key");
         }
 
         var function = RuleYaml.Text(map, "function") ?? RuleAggregation.Count;

@@ -23,8 +23,7 @@ public sealed class ContentCodingTests
     [InlineData("x-gzip", "/v1/sources/falco")]
     public async Task Post_CompressedBody_IsDecodedAndEveryItemAccepted(string coding, string path)
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("shipper");
         var body = path == "/v1/events"
             ? Payloads.Array([.. Payloads.Ids("z", 3).Select(id => Payloads.Event(id))])
@@ -33,7 +32,7 @@ public sealed class ContentCodingTests
         using var response = await SendAsync(server, path, Compress(Encoding.UTF8.GetBytes(body), coding), key, coding, declareLength: true);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(3, (await LogReader.ReadAsync(log, server.Topic, 3)).Count);
+        Assert.Equal(3, (await server.ReadLoggedAsync(3)).Count);
     }
 
     [Fact]
@@ -108,15 +107,14 @@ public sealed class ContentCodingTests
     [InlineData("/v1/sources/falco", "application/json; charset=utf-8")]
     public async Task Post_Utf8BodyWithAByteOrderMark_IsAccepted(string path, string contentType)
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("windows");
         var text = path == "/v1/events" ? Payloads.Event("bom-1") : FalcoAlert("api-bom");
 
         using var response = await server.PostAsync(path, [.. Encoding.UTF8.GetPreamble(), .. Encoding.UTF8.GetBytes(text)], key, contentType);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        Assert.Single(await server.ReadLoggedAsync(1));
     }
 
     /// <summary>A gigabyte of zeros, gzipped to about a megabyte.</summary>

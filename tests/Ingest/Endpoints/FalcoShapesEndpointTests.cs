@@ -18,8 +18,7 @@ public sealed class FalcoShapesEndpointTests
     [InlineData("plugin-sources.jsonl", "arn:aws:iam::111122223333:user/ops-admin,alice@corp.example,mallory-dev")]
     public async Task PostFalco_EachAlertOfAShape_AcceptedAndKeyedByItsPrincipal(string file, string principals)
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxEventAge"] = "36500.00:00:00" });
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:MaxEventAge"] = "36500.00:00:00" });
         var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
         var lines = Encoding.UTF8.GetString(Sources.TestData.Falco(file)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
@@ -29,7 +28,7 @@ public sealed class FalcoShapesEndpointTests
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
         }
 
-        var read = await LogReader.ReadAsync(log, server.Topic, lines.Length);
+        var read = await server.ReadLoggedAsync(lines.Length);
         Assert.Equal(principals.Split(',').Order(StringComparer.Ordinal), read.Select(r => r.Record.Key).Order(StringComparer.Ordinal));
         Assert.All(read, r => Assert.Equal(EventKinds.RuntimeAlert, r.Event.Kind));
     }
@@ -38,8 +37,7 @@ public sealed class FalcoShapesEndpointTests
     public async Task PostFalco_ContainerNamePaddedOnADockerHost_AcceptedWithTheNameClipped()
     {
         // Docker takes a long --name; the alert about what that container did must still get in.
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
         var alert = JsonNode.Parse(Encoding.UTF8.GetString(Sources.TestData.Falco("event-generator-0.37.jsonl")).Split('\n')[0])!;
         alert["output_fields"]!["container.name"] = "x" + new string('a', 5_000);
@@ -48,7 +46,7 @@ public sealed class FalcoShapesEndpointTests
         using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(alert.ToJsonString()), key);
 
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
-        var e = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1)).Event;
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
         Assert.Equal("container:4a1e0c7d2b9f", e.Workload?.Id);
         Assert.StartsWith("xaaa", e.Workload?.Name, StringComparison.Ordinal);
         Assert.EndsWith("…", e.Workload?.Name, StringComparison.Ordinal);
@@ -60,8 +58,7 @@ public sealed class FalcoShapesEndpointTests
     {
         // A deployment may lower Ingest:MaxFieldLength below the 512 characters names are clipped at; the names must then
         // fit that limit, or the alert is refused for what the container was called.
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxFieldLength"] = "100" });
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:MaxFieldLength"] = "100" });
         var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
         var alert = JsonNode.Parse(Encoding.UTF8.GetString(Sources.TestData.Falco("event-generator-0.37.jsonl")).Split('\n')[0])!;
         alert["output_fields"]!["container.name"] = "x" + new string('a', 5_000);
@@ -79,7 +76,7 @@ public sealed class FalcoShapesEndpointTests
             Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
         }
 
-        var read = await LogReader.ReadAsync(log, server.Topic, 2);
+        var read = await server.ReadLoggedAsync(2);
         Assert.All(read, r =>
         {
             var w = r.Event.Workload!;

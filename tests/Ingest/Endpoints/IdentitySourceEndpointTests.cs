@@ -35,20 +35,17 @@ public sealed class IdentitySourceEndpointTests
     [MemberData(nameof(Examples))]
     public async Task Post_VendorExample_Returns202AndEveryRecordIsInTheLogWithItsSourceAndIdp(string path, string vendor, string file, int count)
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
         var key = await server.AddSourceAsync($"{vendor}-prod");
 
         var contentType = file.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/x-ndjson" : "application/json";
         using var response = await server.PostAsync(path, TestData.Idp(vendor, file), key, contentType);
 
-        var text = await response.Content.ReadAsStringAsync(Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, text);
-        Assert.Equal(count, JsonDocument.Parse(text).RootElement.GetProperty("accepted").GetInt32());
+        await IngestAnswer.AcceptedAsync(response, count);
 
         // Beside each failed sign-in from an address, its twin keyed by the address (AddressTwins).
         var twins = Ingest.Sources.SourceFileReaders.All[vendor](new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }).Count(e => AddressTwins.Of(e) is not null);
-        var read = await LogReader.ReadAsync(log, server.Topic, count + twins);
+        var read = await server.ReadLoggedAsync(count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>
         {
@@ -63,14 +60,13 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostOkta_EventHook_ProducesTheLoginWithItsSessionAndTheMfaStep()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
         var key = await server.AddSourceAsync("okta");
 
         using var response = await server.PostAsync("/v1/sources/okta", TestData.Idp("okta", "event-hook-delivery.json"), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var events = (await LogReader.ReadAsync(log, server.Topic, 2)).Select(r => r.Event).OrderBy(e => e.Time).ToList();
+        var events = (await server.ReadLoggedAsync(2)).Select(r => r.Event).OrderBy(e => e.Time).ToList();
         Assert.Equal([EventKinds.AuthLogin, EventKinds.AuthMfa], events.Select(e => e.Kind));
         Assert.All(events, e => Assert.Equal("jane.doe@acme.example", e.Subject?.Id));
         Assert.All(events, e => Assert.Equal("102bZDNFfWaQSyEZQuDgWt-uQ", e.Token?.SessionId));
@@ -82,14 +78,13 @@ public sealed class IdentitySourceEndpointTests
     {
         // Keycloak's access tokens carry the user id as sub; with Ingest:IdentitySubjects:keycloak=user_id its events
         // land on that principal, and the login name is kept beside it.
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, new(OldEventsAllowed) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
+        await using var server = await IngestServer.StartInProcessAsync(new(OldEventsAllowed) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
         var key = await server.AddSourceAsync("keycloak");
 
         using var response = await server.PostAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "user-events.json"), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var login = (await LogReader.ReadAsync(log, server.Topic, 7)).First(r => r.Event.Action == "LOGIN");
+        var login = (await server.ReadLoggedAsync(7)).First(r => r.Event.Action == "LOGIN");
         Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Event.Subject?.Id);
         Assert.Equal("3f6b2d1e-8c4a-4b7e-9a2f-1d3c5e7f9a0b", login.Record.Key);
         Assert.Equal("alice", login.Event.Attr(IdentityAttributes.IdpLogin));
@@ -136,8 +131,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostEntra_MixedRecords_Answers207NamingTheBadRecordsAndKeepsTheGoodOnes()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
         var key = await server.AddSourceAsync("entra");
         var body = """
             {"records":[
@@ -149,30 +143,23 @@ public sealed class IdentitySourceEndpointTests
 
         using var response = await server.PostAsync("/v1/sources/entra", body, key);
 
-        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(["e-0", "e-2"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
-        var error = Assert.Single(ProblemErrors.Of(problem));
+        var error = Assert.Single(await IngestAnswer.PartlyAcceptedAsync(response, "e-0", "e-2"));
         Assert.Equal((1, "properties.id"), (error.Index, error.Field));
-        Assert.Equal(2, (await LogReader.ReadAsync(log, server.Topic, 2)).Count);
+        Assert.Equal(2, (await server.ReadLoggedAsync(2)).Count);
     }
 
     [Fact]
     public async Task PostEntra_LogAnalyticsQueryAnswer_KeepsTheFullRowsAndNamesTheShortOne()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
         var key = await server.AddSourceAsync("entra");
 
         using var response = await server.PostAsync("/v1/sources/entra", TestData.Idp("entra", "log-analytics-query.json"), key);
 
-        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(["e0000000-0000-4000-8000-000000000060", "e0000000-0000-4000-8000-000000000061"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
-        var error = Assert.Single(ProblemErrors.Of(problem));
+        var error = Assert.Single(await IngestAnswer.PartlyAcceptedAsync(response, "e0000000-0000-4000-8000-000000000060", "e0000000-0000-4000-8000-000000000061"));
         Assert.Equal((2, "$"), (error.Index, error.Field));
         // The failed sign-in and its address twin, and the successful one.
-        var read = await LogReader.ReadAsync(log, server.Topic, 3);
+        var read = await server.ReadLoggedAsync(3);
         Assert.Equal(3, read.Count);
         Assert.Contains(read, r => r.Event.Subject?.Id == "ip:203.0.113.60");
     }
@@ -180,12 +167,11 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostAuth0_WithoutKey_Is401AndProducesNothing()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
 
         using var response = await server.PostAsync("/v1/sources/auth0", TestData.Idp("auth0", "log-stream.json"), key: null);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(200)));
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(200)));
     }
 }

@@ -51,7 +51,7 @@ public sealed class IngestDiskFullTests
         }
 
         // Every 202 is in the log once; nothing of the refused request is.
-        var read = await LogReader.ReadAsync(log, server.Topic, accepted.Count + after.Length);
+        var read = await server.ReadLoggedAsync(accepted.Count + after.Length);
         Assert.Equal(accepted.Concat(after).Order(), read.Select(r => r.Event.Id).Order());
     }
 }

@@ -21,9 +21,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
 
         using var response = await server.PostAsync("/v1/events", body, key);
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var accepted = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-        Assert.Equal(5, accepted.GetProperty("accepted").GetInt32());
+        var accepted = await IngestAnswer.AcceptedAsync(response, 5);
         Assert.Equal(ids, accepted.GetProperty("ids").EnumerateArray().Select(i => i.GetString()));
         var read = await server.ReadLoggedAsync(ids.Length);
         Assert.Equal(ids.Order(), read.Select(r => r.Event.Id).Order());
@@ -83,9 +81,8 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
 
         using var response = await server.PostAsync("/v1/events", body, key);
 
-        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.MultiStatus);
-        Assert.Equal(["m-0", "m-2", "m-4"], problem.GetProperty("accepted_ids").EnumerateArray().Select(i => i.GetString()));
-        Assert.Equal([(1, "id"), (3, "subject.id")], ProblemErrors.Of(problem).Select(e => (e.Index, e.Field)));
+        var errors = await IngestAnswer.PartlyAcceptedAsync(response, "m-0", "m-2", "m-4");
+        Assert.Equal([(1, "id"), (3, "subject.id")], errors.Select(e => (e.Index, e.Field)));
         var read = await server.ReadLoggedAsync(3);
         Assert.Equal(["m-0", "m-2", "m-4"], read.Select(r => r.Event.Id).Order());
     }
@@ -145,7 +142,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
             Assert.Equal(HttpStatusCode.Accepted, retried.StatusCode);
         }
 
-        var read = await LogReader.ReadAsync(log, server.Topic, ids.Length, quiet: TimeSpan.FromMilliseconds(500));
+        var read = await server.ReadLoggedAsync(ids.Length, quiet: TimeSpan.FromMilliseconds(500));
         Assert.Equal(ids.Order(), read.Select(r => r.Event.Id).Order());
     }
 

@@ -7,8 +7,7 @@ public sealed class IngestLimitsTests
     public async Task PostEvents_OverTheSourceRate_Returns429WithRetryAfterUntilTokensRefill()
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await IngestServer.StartAsync(
-            TestLogs.CreateInProcess(),
+        await using var server = await IngestServer.StartInProcessAsync(
             new() { ["Ingest:RatePerSecond"] = "2", ["Ingest:RateBurst"] = "4" },
             time);
         var key = await server.AddSourceAsync("chatty");
@@ -41,8 +40,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_CloudEventsBatch_IsAcceptedAndABadEnvelopeIsNamed()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("ce");
         var events = Payloads.Ids("ce", 2).Select(id => ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Payloads.Event(id))))
             .Select(e => Encoding.UTF8.GetString(CloudEventMapping.SerializeStructured(e)));
@@ -52,7 +50,7 @@ public sealed class IngestLimitsTests
 
         var error = Assert.Single(await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus));
         Assert.Equal((2, "type"), (error.Index, error.Field));
-        var read = await LogReader.ReadAsync(log, server.Topic, 2);
+        var read = await server.ReadLoggedAsync(2);
         Assert.Equal(["ce-0", "ce-1"], read.Select(r => r.Event.Id).Order());
         Assert.All(read, r => Assert.Equal("ce", r.Event.Source));
     }
@@ -78,8 +76,7 @@ public sealed class IngestLimitsTests
     [Fact]
     public async Task PostEvents_NdjsonWithABadLine_AcceptsTheOtherLinesAndKeepsUnknownFields()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log);
+        await using var server = await IngestServer.StartInProcessAsync();
         var key = await server.AddSourceAsync("shipper");
         var body = Payloads.Event("n-0", extra: ",\"trace_id\":\"abc123\",\"attributes\":{\"region\":\"eu\"}") + "\n"
             + "{\"id\":\"n-1\", this is not json\n"
@@ -90,7 +87,7 @@ public sealed class IngestLimitsTests
         var error = (await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus))[0];
         Assert.Equal(1, error.Index);
         Assert.Contains("line 2", error.Reason, StringComparison.Ordinal);
-        var read = await LogReader.ReadAsync(log, server.Topic, 2);
+        var read = await server.ReadLoggedAsync(2);
         var first = Assert.Single(read, r => r.Event.Id == "n-0").Event;
         Assert.Equal("abc123", first.Attributes!["trace_id"].GetString());
         Assert.Equal("eu", first.Attributes["region"].GetString());

@@ -90,8 +90,11 @@ internal sealed class IngestServer : IAsyncDisposable
         return new IngestServer(app, owned ? folder : null, new Uri(addresses[0]), store, topic, log) { Http2Address = new Uri(addresses[1]) };
     }
 
-    /// <summary>What Ingest appended to its topic, read as the Verifier would once <paramref name="expected"/> records are there.</summary>
-    public Task<IReadOnlyList<LogReader.Read>> ReadLoggedAsync(int expected) => LogReader.ReadAsync(log, Topic, expected);
+    /// <summary>
+    /// What Ingest appended to its topic, read as the Verifier would once <paramref name="expected"/> records are there
+    /// and <paramref name="quiet"/> has passed without more (see <see cref="LogReader.ReadAsync"/>).
+    /// </summary>
+    public Task<IReadOnlyList<LogReader.Read>> ReadLoggedAsync(int expected, TimeSpan? quiet = null) => LogReader.ReadAsync(log, Topic, expected, quiet);
 
     /// <summary>Adds a source (with a scope, if given) and returns its key, as <c>ztstream sources add</c> would.</summary>
     public async Task<string> AddSourceAsync(string name, ZtStream.Ingest.Sources.Scopes.SourceScope? scope = null)

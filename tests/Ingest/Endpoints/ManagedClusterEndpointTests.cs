@@ -51,8 +51,7 @@ public sealed class ManagedClusterEndpointTests
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", """{"tables":[{"name":"PrimaryResult","columns":[{"name":"TimeGenerated","type":"datetime"},{"name":"AuditId","type":"string"}],"rows":[]}]}""", key);
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(0, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accepted").GetInt32());
+        await IngestAnswer.AcceptedAsync(response, 0);
     }
 
     [Fact]
@@ -77,8 +76,7 @@ public sealed class ManagedClusterEndpointTests
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", """{"messageType":"CONTROL_MESSAGE","owner":"CloudwatchLogs","logGroup":"","logStream":"","subscriptionFilters":[],"logEvents":[]}""", key);
 
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        Assert.Equal(0, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("accepted").GetInt32());
+        await IngestAnswer.AcceptedAsync(response, 0);
     }
 
     [Fact]

@@ -11,8 +11,7 @@ public sealed class NewPrincipalCapTests
     public async Task FloodOfMadeUpIdentities_429ForThatSourceOnly_KnownPrincipalsAndOtherSourcesGoOn_NextMinuteAgain()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 30, 10, 0, 10, TimeSpan.Zero));
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, new() { ["Ingest:MaxNewPrincipalsPerMinute"] = "5", ["Ingest:MaxEventAge"] = "3650.00:00:00" }, time);
+        await using var server = await IngestServer.StartInProcessAsync(new() { ["Ingest:MaxNewPrincipalsPerMinute"] = "5", ["Ingest:MaxEventAge"] = "3650.00:00:00" }, time);
         var flooder = await server.AddSourceAsync("flooder");
         var steady = await server.AddSourceAsync("steady");
         string Batch(string prefix, int count, int first = 0) =>
@@ -47,7 +46,7 @@ public sealed class NewPrincipalCapTests
             Assert.Equal(HttpStatusCode.Accepted, nextMinute.StatusCode);
         }
 
-        var logged = await LogReader.ReadAsync(log, server.Topic, 18);
+        var logged = await server.ReadLoggedAsync(18);
         Assert.Equal(18, logged.Count);
         Assert.Equal(13, logged.Select(r => r.Event.PrincipalKey).Distinct().Count());
     }

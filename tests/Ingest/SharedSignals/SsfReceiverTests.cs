@@ -80,8 +80,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_SessionRevokedSet_Is202AndTheEventIsInTheLogAndTheAudit()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("okta-ssf");
         var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane.smith@example.com"), new JsonObject
         {
@@ -93,7 +92,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         using var response = await PushAsync(server, transmitter.Sign(claims), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        var read = Assert.Single(await server.ReadLoggedAsync(1));
         var e = read.Event;
         Assert.Equal(EventKinds.AuthSessionRevoked, e.Kind);
         Assert.Equal("jane.smith@example.com", e.Subject?.Id);
@@ -111,11 +110,10 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_SetsForMoreNewSubjectsThanTheSourceMayBring_Is429NamingTheSettingAndNothingKept()
     {
-        var log = TestLogs.CreateInProcess();
         var settings = Settings();
         settings["Ingest:MaxNewPrincipalsPerMinute"] = "2";
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var server = await IngestServer.StartAsync(log, settings, time);
+        await using var server = await IngestServer.StartInProcessAsync(settings, time);
         var key = await server.AddSourceAsync("flood");
         string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
 
@@ -135,11 +133,11 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         }
 
         // Nothing of the refused SET was kept or remembered: pushed again after the minute, it is taken.
-        Assert.DoesNotContain(await LogReader.ReadAsync(log, server.Topic, 3), r => r.Event.Subject?.Id == "new-3@example.com");
+        Assert.DoesNotContain(await server.ReadLoggedAsync(3), r => r.Event.Subject?.Id == "new-3@example.com");
         time.Advance(TimeSpan.FromSeconds(61));
         using var again = await PushAsync(server, third, key);
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.Contains(await LogReader.ReadAsync(log, server.Topic, 4), r => r.Event.Subject?.Id == "new-3@example.com");
+        Assert.Contains(await server.ReadLoggedAsync(4), r => r.Event.Subject?.Id == "new-3@example.com");
     }
 
     [Fact]
@@ -149,7 +147,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         var settings = Settings();
         settings["Ingest:RatePerSecond"] = "1";
         settings["Ingest:RateBurst"] = "2";
-        await using var server = await IngestServer.StartAsync(TestLogs.CreateInProcess(), settings, time);
+        await using var server = await IngestServer.StartInProcessAsync(settings, time);
         var key = await server.AddSourceAsync("pusher");
         var other = await server.AddSourceAsync("calm");
         string Revoked(string sub) => transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject()));
@@ -175,8 +173,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_TheSameSetTwice_IsAcknowledgedTwiceButAppendedOnce()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
 
@@ -185,7 +182,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
-        Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1, quiet: TimeSpan.FromMilliseconds(500)));
+        Assert.Single(await server.ReadLoggedAsync(1, quiet: TimeSpan.FromMilliseconds(500)));
         var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct);
         Assert.Equal([SsfReceivedStore.Duplicate, SsfReceivedStore.Accepted], audit.Select(a => a.Outcome));
     }
@@ -203,20 +200,18 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
         }
 
-        var log = TestLogs.CreateInProcess();
-        await using var after = await IngestServer.StartAsync(log, Settings(), folder: folder.Path);
+        await using var after = await IngestServer.StartInProcessAsync(Settings(), folder: folder.Path);
         using var again = await PushAsync(after, set, key);
 
         Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
-        Assert.Empty(await LogReader.ReadAsync(log, after.Topic, 0, quiet: TimeSpan.FromMilliseconds(300)));
+        Assert.Empty(await after.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(300)));
         Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, Ct))[0].Outcome);
     }
 
     [Fact]
     public async Task Push_WrongAudience_Is400InvalidAudienceAndNothingIsAppended()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         var set = transmitter.Sign(transmitter.Claims("https://someone-else.example/ssf", TestTransmitter.SessionRevoked, User("jane@example.com")));
 
@@ -225,7 +220,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         var (err, body) = await ErrorAsync(response);
         Assert.Equal(SetErrors.InvalidAudience, err);
         Assert.Equal("https://ztstream.io/problems/ssf-invalid-audience", body.GetProperty("type").GetString());
-        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(200)));
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(200)));
         var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Rejected, SetErrors.InvalidAudience), (audit.Outcome, audit.Error));
     }
@@ -278,8 +273,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_SetsTheJwsAndSsfRulesForbid_AreRefusedAndNothingIsAppended()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
         using var attacker = RSA.Create(2048);
@@ -319,7 +313,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             Assert.True(expected == err, $"{why}: expected {expected}, got {err} ({body})");
         }
 
-        Assert.Empty(await LogReader.ReadAsync(log, server.Topic, 0, quiet: TimeSpan.FromMilliseconds(500)));
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
     }
 
     [Theory]
@@ -390,8 +384,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_FromAKeyScopedToIdentityEvents_VouchesForTheSubject_OutsideTheScope_IsAccessDeniedAndNothingAppended()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var idp = await server.AddSourceAsync("okta-ssf", new ZtStream.Ingest.Sources.Scopes.SourceScope(Kinds: ["auth.*"]));
         var narrow = await server.AddSourceAsync("okta-hr-only", new ZtStream.Ingest.Sources.Scopes.SourceScope(Subjects: ["*@hr.example.com"]));
 
@@ -402,15 +395,14 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         var (err, body) = await ErrorAsync(refused);
         Assert.Equal(SetErrors.AccessDenied, err);
         Assert.Contains("outside the scope of source okta-hr-only", body.GetProperty("description").GetString(), StringComparison.Ordinal);
-        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1, quiet: TimeSpan.FromMilliseconds(500)));
+        var read = Assert.Single(await server.ReadLoggedAsync(1, quiet: TimeSpan.FromMilliseconds(500)));
         Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], read.Event.SourceScope);
     }
 
     [Fact]
     public async Task Push_AfterTheTransmitterRotatesItsKey_RefetchesTheJwksAndAccepts()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         using var first = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("a@example.com"))), key);
         Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
@@ -421,14 +413,13 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
         Assert.Equal(2, transmitter.JwksFetches);
-        Assert.Equal(2, (await LogReader.ReadAsync(log, server.Topic, 2)).Count);
+        Assert.Equal(2, (await server.ReadLoggedAsync(2)).Count);
     }
 
     [Fact]
     public async Task Push_SpecExampleSets_MapToTheirKindsAndSubjects()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         var vectors = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "SharedSignals", "TestData", "set-vectors.json")))!["vectors"]!.AsArray();
         var expected = new List<(string Jti, string Kind, string Subject)>();
@@ -458,7 +449,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
             }
         }
 
-        var read = await LogReader.ReadAsync(log, server.Topic, expected.Count);
+        var read = await server.ReadLoggedAsync(expected.Count);
         Assert.Equal(expected.Count, read.Count);
         foreach (var (jti, kind, subject) in expected)
         {
@@ -471,8 +462,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_CredentialCompromiseAndDeviceCompliance_CarryTheirFindings()
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, Settings());
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
         var device = new JsonObject
         {
@@ -487,7 +477,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Accepted, compromise.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, compliance.StatusCode);
-        var events = (await LogReader.ReadAsync(log, server.Topic, 2)).Select(r => r.Event).ToList();
+        var events = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToList();
         var risk = Assert.Single(events, e => e.Kind == EventKinds.AuthRisk);
         Assert.Equal(["credential_compromise"], risk.List(IdentityAttributes.IdpRiskEvents));
         Assert.Equal("high", risk.Attr(IdentityAttributes.IdpRiskLevel));
@@ -503,15 +493,14 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Poll_AcknowledgesKeptSetsAndReportsRefusedOnes()
     {
-        var log = TestLogs.CreateInProcess();
         var good = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
         var bad = transmitter.Claims("https://elsewhere.example/", TestTransmitter.SessionRevoked, User("jane@example.com"));
         transmitter.Queue(good["jti"]!.GetValue<string>(), transmitter.Sign(good));
         transmitter.Queue(bad["jti"]!.GetValue<string>(), transmitter.Sign(bad));
 
-        await using var server = await IngestServer.StartAsync(log, Settings(poll: true));
+        await using var server = await IngestServer.StartInProcessAsync(Settings(poll: true));
 
-        var read = Assert.Single(await LogReader.ReadAsync(log, server.Topic, 1));
+        var read = Assert.Single(await server.ReadLoggedAsync(1));
         Assert.Equal("ssf:idp", read.Event.Source);
         Assert.Equal($"ssf:idp:{good["jti"]}", read.Event.Id);
         await WaitAsync(() => transmitter.Pending == 0, "both SETs were acknowledged or reported");

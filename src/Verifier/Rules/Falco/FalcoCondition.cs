@@ -321,45 +321,15 @@ internal sealed class FalcoConditionParser
 
     private string? LexFieldName()
     {
-        // [a-zA-Z]+[a-zA-Z0-9_]*(\.[a-zA-Z]+[a-zA-Z0-9_]*)+
-        var start = pos;
-        var segments = 0;
-        var i = pos;
-        while (true)
-        {
-            var segStart = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i]))
-            {
-                i++;
-            }
-
-            if (i == segStart)
-            {
-                break;
-            }
-
-            while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
-            {
-                i++;
-            }
-
-            segments++;
-            if (i < text.Length - 1 && text[i] == '.' && char.IsAsciiLetter(text[i + 1]))
-            {
-                i++;
-                continue;
-            }
-
-            break;
-        }
-
-        if (segments < 2)
+        var length = FalcoFieldName.Length(text, pos);
+        if (length == 0)
         {
             return null;
         }
 
-        pos = i;
-        return text[start..i];
+        var name = text.Substring(pos, length);
+        pos += length;
+        return name;
     }
 
     private string? LexIdentifier()

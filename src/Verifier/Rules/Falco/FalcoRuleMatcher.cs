@@ -148,43 +148,16 @@ internal sealed class FalcoOutputTemplate
         return sb.ToString();
     }
 
-    /// <summary>The dotted field name (and [argument]) starting at <paramref name="start"/>, as the condition parser reads one.</summary>
+    /// <summary>The field name (<see cref="FalcoFieldName"/>) and its [argument] starting at <paramref name="start"/>.</summary>
     private static (string Name, string? Arg, int Length)? FieldAt(string text, int start)
     {
-        var i = start;
-        var segments = 0;
-        while (i < text.Length && char.IsAsciiLetter(text[i]))
-        {
-            var seg = i;
-            while (i < text.Length && char.IsAsciiLetter(text[i]))
-            {
-                i++;
-            }
-
-            while (i < text.Length && (char.IsAsciiLetterOrDigit(text[i]) || text[i] == '_'))
-            {
-                i++;
-            }
-
-            if (i > seg)
-            {
-                segments++;
-            }
-
-            if (i + 1 < text.Length && text[i] == '.' && char.IsAsciiLetter(text[i + 1]))
-            {
-                i++;
-                continue;
-            }
-
-            break;
-        }
-
-        if (segments < 2)
+        var length = FalcoFieldName.Length(text, start);
+        if (length == 0)
         {
             return null;
         }
 
+        var i = start + length;
         var name = text[start..i];
         string? arg = null;
         if (i < text.Length && text[i] == '[')

@@ -54,11 +54,7 @@ internal static class SigmaCorrelationReader
 
         foreach (var (k, _) in map.Children)
         {
-            var key = (k as YamlScalarNode)?.Value ?? "";
-            if (!Keys.Contains(key, StringComparer.Ordinal))
-            {
-                throw new RuleFormatException($"unknown correlation key '{key}' (it has {string.Join(", ", Keys)})", RuleYaml.Line(k));
-            }
+            RuleYaml.KnownKey(k, Keys, "correlation key");
         }
 
         var header = SigmaRuleReader.Header(doc, file, new CorrelationMatcher([])) with { Tests = ZtStreamRuleReader.Tests(RuleYaml.Get(doc, "tests")) };
@@ -177,12 +173,7 @@ internal static class SigmaCorrelationReader
         var checks = new List<(string, double)>();
         foreach (var (k, _) in condition.Children)
         {
-            var key = (k as YamlScalarNode)?.Value ?? "";
-            if (!ConditionKeys.Contains(key, StringComparer.Ordinal))
-            {
-                throw new RuleFormatException($"unknown condition '{key}' (it has {string.Join(", ", ConditionKeys)})", RuleYaml.Line(k));
-            }
-
+            var key = RuleYaml.KnownKey(k, ConditionKeys, "condition");
             if (key is not ("field" or "percentile"))
             {
                 checks.Add((key, Number(condition, key)));
@@ -257,12 +248,7 @@ internal static class SigmaCorrelationReader
         var excluded = new List<int>();
         foreach (var (k, _) in condition.Children)
         {
-            var key = (k as YamlScalarNode)?.Value ?? "";
-            if (!ConditionKeys.Contains(key, StringComparer.Ordinal))
-            {
-                throw new RuleFormatException($"unknown condition '{key}' (it has {string.Join(", ", ConditionKeys)})", RuleYaml.Line(k));
-            }
-
+            var key = RuleYaml.KnownKey(k, ConditionKeys, "condition");
             if (key == "field")
             {
                 continue;

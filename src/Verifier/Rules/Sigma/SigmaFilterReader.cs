@@ -51,10 +51,7 @@ internal static class SigmaFilterReader
                 throw new RuleFormatException($"a filter has no '{key}': it excludes events from the rules it names, which keep their own", RuleYaml.Line(k));
             }
 
-            if (!Keys.Contains(key, StringComparer.Ordinal))
-            {
-                throw new RuleFormatException($"unknown filter key '{key}' (it has {string.Join(", ", Keys)})", RuleYaml.Line(k));
-            }
+            RuleYaml.KnownKey(k, Keys, "filter key");
         }
 
         var title = RuleYaml.Text(doc, "title") ?? throw new RuleFormatException("a Sigma filter needs a 'title'", RuleYaml.Line(doc));
