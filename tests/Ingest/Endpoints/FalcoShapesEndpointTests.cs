@@ -98,8 +98,7 @@ public sealed class FalcoShapesEndpointTests
     [InlineData("100")]
     public async Task PostFalco_RuleAndServerAddressPadded_AcceptedWithTheRuleBoundedAndOnlyAnAddressKept(string? maxFieldLength)
     {
-        var log = TestLogs.CreateInProcess();
-        await using var server = await IngestServer.StartAsync(log, maxFieldLength is null ? null : new() { ["Ingest:MaxFieldLength"] = maxFieldLength });
+        await using var server = await IngestServer.StartInProcessAsync(maxFieldLength is null ? null : new() { ["Ingest:MaxFieldLength"] = maxFieldLength });
         var limit = maxFieldLength is null ? 2_048 : int.Parse(maxFieldLength, CultureInfo.InvariantCulture);
         var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
         var alerts = new[] { "a", "b" }.Select(last =>
@@ -116,10 +115,10 @@ public sealed class FalcoShapesEndpointTests
         foreach (var alert in alerts)
         {
             using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(alert.ToJsonString()), key);
-            Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
+            await IngestAnswer.AcceptedAsync(response, 1);
         }
 
-        var read = (await LogReader.ReadAsync(log, server.Topic, 2)).Select(r => r.Event).ToList();
+        var read = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToList();
         Assert.All(read, e =>
         {
             Assert.InRange(e.Action!.Length, 1, limit);
