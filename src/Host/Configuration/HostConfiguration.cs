@@ -34,9 +34,16 @@ internal static class HostConfiguration
         builder.AddEnvironmentVariables(EnvironmentPrefix);
         ReportUnknownVariables(Environment.GetEnvironmentVariables(), problems);
         builder.AddInMemoryCollection(arguments.Overrides);
-        foreach (var key in arguments.Overrides.Keys.Where(k => !ConfigurationSchema.IsKnown(k)))
+        foreach (var (key, value) in arguments.Overrides)
         {
-            problems.Add($"--set: unknown configuration key '{key}'");
+            if (!ConfigurationSchema.IsKnown(key))
+            {
+                problems.Add($"--set: unknown configuration key '{key}'");
+            }
+            else if (SectionGivenAValue(key, value, $"its keys (--set {key}:KEY=VALUE)") is { } problem)
+            {
+                problems.Add($"--set: {problem}");
+            }
         }
 
         try
@@ -52,21 +59,30 @@ internal static class HostConfiguration
 
     /// <summary>
     /// A <c>ZTSTREAM_</c> variable naming a key below a section (<c>ZTSTREAM_Section__Key</c>) that the binary does not
-    /// read is a typo as surely as one in a config file: a default would silently stay in force. Variables without
-    /// <c>__</c> (<c>ZTSTREAM_WORKLOAD_NAME</c> for the SDK, the test suite's <c>ZTSTREAM_TEST_*</c>) are others'.
+    /// read is a typo as surely as one in a config file: a default would silently stay in force. So is one giving a
+    /// section a single value (<c>ZTSTREAM_Ingest=5</c>). Other variables without <c>__</c> (<c>ZTSTREAM_WORKLOAD_NAME</c>
+    /// for the SDK, the test suite's <c>ZTSTREAM_TEST_*</c>) are others'.
     /// </summary>
     internal static void ReportUnknownVariables(System.Collections.IDictionary environment, ICollection<string> problems)
     {
         foreach (System.Collections.DictionaryEntry entry in environment)
         {
             // The provider's own matching: the prefix in any case, "__" for ':'.
-            if (entry.Key is not string name || !name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase) || !name.Contains("__", StringComparison.Ordinal))
+            if (entry.Key is not string name || !name.StartsWith(EnvironmentPrefix, StringComparison.OrdinalIgnoreCase))
             {
                 continue;
             }
 
             var key = name[EnvironmentPrefix.Length..].Replace("__", ":", StringComparison.Ordinal);
-            if (!ConfigurationSchema.IsKnown(key))
+            if (SectionGivenAValue(key, entry.Value as string, $"its keys ({EnvironmentPrefix}{key.Replace(":", "__", StringComparison.Ordinal)}__KEY)") is { } problem)
+            {
+                problems.Add($"{name}: {problem}");
+            }
+            else if (!name.Contains("__", StringComparison.Ordinal))
+            {
+                continue;
+            }
+            else if (!ConfigurationSchema.IsKnown(key))
             {
                 // ZtStream__Section__Key (.NET's usual double underscore after the prefix) leaves a key starting with '_'.
                 problems.Add(key.StartsWith('_')
@@ -98,11 +114,18 @@ internal static class HostConfiguration
             {
                 problems.Add($"--config: unknown key '{key}' in '{file}'");
             }
-            else if (value is not null && ConfigurationSchema.IsSection(key))
+            else if (SectionGivenAValue(key, value, "an object of its keys") is { } problem)
             {
-                // {"Ingest": 5}: the section's keys would silently keep their defaults.
-                problems.Add($"--config: '{key}' in '{file}' is a section and takes an object of its keys, not the value '{value}'");
+                problems.Add($"--config: in '{file}', {problem}");
             }
         }
     }
+
+    /// <summary>
+    /// A section given a single value — <c>{"Ingest": 5}</c>, <c>--set Ingest=5</c>, <c>ZTSTREAM_Ingest=5</c> — binds to
+    /// nothing, and every key in it silently keeps its default: the problem, saying how <paramref name="takes"/> its keys
+    /// where it was given, or null for anything else.
+    /// </summary>
+    private static string? SectionGivenAValue(string key, string? value, string takes) =>
+        value is not null && ConfigurationSchema.IsSection(key) ? $"'{key}' is a section and takes {takes}, not the value '{value}'" : null;
 }

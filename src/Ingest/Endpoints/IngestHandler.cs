@@ -9,7 +9,6 @@ using ZtStream.Ingest.Serialization;
 using ZtStream.Ingest.SignedTokens;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Okta;
 using ZtStream.Ingest.Sources.Scopes;
@@ -367,14 +366,7 @@ internal sealed class IngestHandler(
 
     /// <summary>The adapters' bounds; an item its source does not date is dated with the time the request arrived.</summary>
     /// <param name="idp">An identity provider, whose subjects may be named by user id (<c>Ingest:IdentitySubjects</c>).</param>
-    private SourceMapOptions SourceOptions(string? idp) =>
-        new(options.Value.MaxSourceObjectBytes, options.Value.MaxRawBytes, idp is not null && options.Value.SubjectIsUserId(idp))
-        {
-            ReceivedAt = time.GetUtcNow(),
-            MaxDecodedBytes = 4L * options.Value.MaxBodyBytes,
-            MaxFieldLength = options.Value.MaxFieldLength,
-            EntraSubjectIsUserId = options.Value.SubjectIsUserId(EntraMapper.Idp),
-        };
+    private SourceMapOptions SourceOptions(string? idp) => SourceMapOptions.For(options.Value, idp) with { ReceivedAt = time.GetUtcNow() };
 
     /// <summary>Reads at most <paramref name="max"/> + 1 bytes of <paramref name="stream"/> (the body, decoded when it is compressed).</summary>
     /// <param name="declared">The body's length when the stream is the body itself, to size the buffer once.</param>

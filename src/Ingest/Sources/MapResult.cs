@@ -1,3 +1,6 @@
+using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources.Entra;
+
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One canonical event and the position of the input item it came from.</summary>
@@ -129,6 +132,19 @@ internal sealed record MapResult(IReadOnlyList<MappedEvent> Items, IReadOnlyList
 internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxRawBytes = 64 * 1024, bool SubjectIsUserId = false)
 {
     public static SourceMapOptions Default { get; } = new();
+
+    /// <summary>
+    /// The bounds and naming section <c>Ingest</c> configures, one set for live ingestion and <c>ztstream replay</c>, so a
+    /// recorded file maps to the events its endpoint would have appended; each adds how it dates an undated item.
+    /// </summary>
+    /// <param name="idp">The identity provider the adapter speaks for (null for any other source), whose subjects may be named by user id.</param>
+    public static SourceMapOptions For(IngestOptions options, string? idp) =>
+        new(options.MaxSourceObjectBytes, options.MaxRawBytes, idp is not null && options.SubjectIsUserId(idp))
+        {
+            MaxDecodedBytes = 4L * options.MaxBodyBytes,
+            MaxFieldLength = options.MaxFieldLength,
+            EntraSubjectIsUserId = options.SubjectIsUserId(EntraMapper.Idp),
+        };
 
     /// <summary>
     /// What the records an envelope carries encoded (base64, gzip: a Firehose record, a CloudWatch Logs subscription's

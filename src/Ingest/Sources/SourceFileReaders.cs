@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Configuration;
+using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources;
@@ -11,12 +13,24 @@ namespace ZtStream.Ingest.Sources;
 /// </summary>
 internal static class SourceFileReaders
 {
-    /// <summary>Format name → reader, as <c>ztstream replay --format</c> takes them: one per <see cref="SourceAdapters.All"/>.</summary>
+    /// <summary>
+    /// Format name → reader, as <c>ztstream replay --format</c> takes them: one per <see cref="SourceAdapters.All"/>. Each
+    /// maps with the bounds and naming of the configuration's <c>Ingest</c> section, as the live endpoint does (the
+    /// defaults without one); a section that fails its validator is an <see cref="OptionsValidationException"/>.
+    /// </summary>
     public static IReadOnlyDictionary<string, SourceFileReader> All { get; } =
         SourceAdapters.All.ToDictionary(
             adapter => adapter.Name,
-            adapter => (SourceFileReader)((s, readAt, skipped) => Read(s, readAt, skipped, adapter.Map)),
+            adapter => (SourceFileReader)((s, readAt, skipped, configuration) =>
+                Read(s, readAt, skipped, adapter.Map, SourceMapOptions.For(Configured(configuration), adapter.Idp))),
             StringComparer.Ordinal);
+
+    private static IngestOptions Configured(IConfiguration? configuration)
+    {
+        var options = configuration?.GetSection(IngestOptions.Section).Get<IngestOptions>() ?? new IngestOptions();
+        var problems = IngestOptionsValidator.Validate(options);
+        return problems.Count == 0 ? options : throw new OptionsValidationException(IngestOptions.Section, typeof(IngestOptions), problems);
+    }
 
     /// <summary>The whole file failed to parse as JSON (one error for item 0, nothing mapped).</summary>
     private static bool Unreadable(MapResult result) =>
@@ -24,15 +38,15 @@ internal static class SourceFileReaders
         && only.Reason.StartsWith(JsonPayload.MalformedJson, StringComparison.Ordinal);
 
     /// <summary>The events of the file, each failed sign-in followed by its address twin, as Ingest appends them (<see cref="AddressTwins"/>).</summary>
-    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map) =>
-        [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map))];
+    private static List<AccessEvent> Read(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured) =>
+        [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map, configured))];
 
-    private static List<AccessEvent> ReadMapped(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map)
+    private static List<AccessEvent> ReadMapped(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         var bytes = buffer.ToArray();
-        var options = SourceMapOptions.Default with { Clock = new SourceClock(readAt) };
+        var options = configured with { Clock = new SourceClock(readAt) };
         var whole = map(bytes, options);
         if (!Unreadable(whole) || bytes.AsSpan().TrimEnd("\r\n"u8).IndexOf((byte)'\n') < 0)
         {
@@ -46,7 +60,7 @@ internal static class SourceFileReaders
 
         // Not one payload and not JSON Lines the reader recognised (its first line is broken): map line by line, so one
         // bad line costs that line only. Items are numbered across the file.
-        options = SourceMapOptions.Default with { Clock = new SourceClock(readAt) };
+        options = configured with { Clock = new SourceClock(readAt) };
         var events = new List<AccessEvent>();
         var span = bytes.AsSpan();
         var lineNumber = 0;

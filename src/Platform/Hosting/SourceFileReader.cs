@@ -9,9 +9,11 @@ internal sealed record SkippedItem(string Where, string Field, string Reason);
 /// <summary>
 /// Reads one recorded source file for <c>ztstream replay</c> through the same adapter live ingestion uses: the events it
 /// maps, and every input item it could not, reported to <paramref name="skipped"/> (never dropped silently). Items the
-/// source does not date take the previous event's time, or <paramref name="readAt"/> before the first dated one.
+/// source does not date take the previous event's time, or <paramref name="readAt"/> before the first dated one. The
+/// adapter keeps to the bounds <paramref name="configuration"/> sets for live ingestion (its <c>Ingest</c> section), or to
+/// the defaults without one.
 /// </summary>
-internal delegate IEnumerable<AccessEvent> SourceFileReader(Stream file, DateTimeOffset readAt, Action<SkippedItem> skipped);
+internal delegate IEnumerable<AccessEvent> SourceFileReader(Stream file, DateTimeOffset readAt, Action<SkippedItem> skipped, IConfiguration? configuration = null);
 
 /// <summary>Attributes the source adapters set that replay also reads.</summary>
 internal static class SourceAttributes

@@ -7,6 +7,9 @@ internal sealed record ActionQuery(string? State = null, string? Kind = null, st
 /// <summary>Action state in the store. Changes are compare-and-set on the state, so two deliveries cannot both win.</summary>
 internal sealed class ActionStore(IStore store)
 {
+    /// <summary>The most actions one query answers (<c>GET /v1/actions</c>); a larger <c>limit</c> is capped to it.</summary>
+    public const int MaxPage = 1000;
+
     private const string Columns = """
         id AS Id, kind AS Kind, mode AS Mode, state AS State, alert_id AS AlertId, rule AS Rule, principal AS Principal,
         subject_id AS SubjectId, jti AS Jti, session_id AS SessionId, client_id AS ClientId, token_expires_at AS TokenExpiresAt, workload_id AS WorkloadId,
@@ -67,7 +70,7 @@ internal sealed class ActionStore(IStore store)
         where.AddIf(query.Kind, "kind = @Kind", p, "Kind");
         where.AddIf(query.AlertId, "alert_id = @AlertId", p, "AlertId");
         sql.Append(" ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset");
-        p.Add("Limit", Math.Clamp(query.Limit, 1, 1000));
+        p.Add("Limit", Math.Clamp(query.Limit, 1, MaxPage));
         p.Add("Offset", Math.Max(0, query.Offset));
         return await QueryRowsAsync(sql.ToString(), p, cancellationToken);
     }

@@ -71,6 +71,9 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     /// <summary>The key of the <see cref="WakeSignal"/> set when this process changes an alert.</summary>
     public const string WakeKey = "alerts";
 
+    /// <summary>The most alerts one page of <c>GET /v1/alerts</c> holds; a larger <c>limit</c> is capped to it.</summary>
+    public const int MaxPage = 500;
+
     private const string Columns = """
         alert_json AS AlertJson, status AS Status, verdict_by AS VerdictBy, assignee AS Assignee, change_version AS Version,
         created_at AS CreatedAt, updated_at AS UpdatedAt
@@ -230,7 +233,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         }
 
         sql.Append(" ORDER BY last_seen DESC, id DESC LIMIT @Limit OFFSET @Offset");
-        p.Add("Limit", Math.Clamp(query.Limit, 1, 500));
+        // One past a page: the API reads one more than it answers to know whether another page follows.
+        p.Add("Limit", Math.Clamp(query.Limit, 1, MaxPage + 1));
         p.Add("Offset", Math.Max(0, query.Offset));
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken));

@@ -51,6 +51,21 @@ internal static class QueryArgs
     }
 
     /// <summary>
+    /// <c>limit</c>: a whole number (past int's range an error, as <see cref="Int"/> says), <paramref name="fallback"/> when
+    /// absent, from 1 to the endpoint's <paramref name="cap"/>: a larger one is capped (docs/response.md), and the answer
+    /// says the limit it applied (<see cref="Applied"/>), so a client that asked for more can tell a short page from the end.
+    /// </summary>
+    public static int Limit(StringValues value, int fallback, int cap, List<ItemError> errors) =>
+        Math.Clamp(Int(value, fallback, "limit", errors), 1, cap);
+
+    /// <summary>The response header naming the <c>limit</c> a list applied.</summary>
+    public const string LimitHeader = "X-ZtStream-Limit";
+
+    /// <summary>Says in <see cref="LimitHeader"/> which limit a list answered with.</summary>
+    public static void Applied(HttpResponse response, int limit) =>
+        response.Headers[LimitHeader] = limit.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
     /// A filter value that must be one of <paramref name="allowed"/>: anything else is an error naming them, since a filter
     /// that matches nothing because of a typo (<c>severity=High</c>) reads as "there are none".
     /// </summary>
@@ -118,7 +133,7 @@ internal static class QueryArgs
             Technique: Technique(q["technique"], errors),
             Since: Time(q["since"], "since", errors),
             Until: Time(q["until"], "until", errors),
-            Limit: Int(q["limit"], 50, "limit", errors),
+            Limit: Limit(q["limit"], 50, AlertStore.MaxPage, errors),
             Offset: Int(q["offset"], 0, "offset", errors),
             After: after);
     }

@@ -72,7 +72,7 @@ internal static class ResponderApi
             State: QueryArgs.OneOf(q["state"], "state", ActionStates.All, errors),
             Kind: QueryArgs.OneOf(q["kind"], "kind", [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions, ActionKinds.IsolateWorkload, ActionKinds.ReleaseWorkload, ActionKinds.Notify], errors),
             AlertId: q["alert_id"].FirstOrDefault(),
-            Limit: QueryArgs.Int(q["limit"], 100, "limit", errors),
+            Limit: QueryArgs.Limit(q["limit"], 100, ActionStore.MaxPage, errors),
             Offset: QueryArgs.Int(q["offset"], 0, "offset", errors));
         if (errors.Count > 0)
         {
@@ -80,6 +80,7 @@ internal static class ResponderApi
         }
 
         var items = await actions.QueryAsync(query, http.RequestAborted);
+        QueryArgs.Applied(http.Response, query.Limit);
         return Results.Json(items.ToList(), ResponderJsonContext.Default.ListActionRecord);
     }
 
@@ -101,13 +102,14 @@ internal static class ResponderApi
             Kind: q["kind"].FirstOrDefault(),
             Since: QueryArgs.Time(q["since"], "since", errors),
             Until: QueryArgs.Time(q["until"], "until", errors),
-            Limit: QueryArgs.Int(q["limit"], 100, "limit", errors));
+            Limit: QueryArgs.Limit(q["limit"], 100, AuditLog.MaxPage, errors));
         if (errors.Count > 0)
         {
             return Problems.Result(Problems.Invalid(errors));
         }
 
         var entries = await audit.QueryAsync(query, http.RequestAborted);
+        QueryArgs.Applied(http.Response, query.Limit);
         return Results.Json(entries.ToList(), ResponderJsonContext.Default.ListAuditEntry);
     }
 

@@ -80,8 +80,9 @@ internal static class TriageApi
 
         // Read the version first: a change committed while the page is read is then also in the stream from this version.
         var version = await alerts.VersionAsync(http.RequestAborted);
-        var limit = Math.Clamp(query.Limit, 1, 500);
+        var limit = query.Limit;
         var items = await alerts.QueryAsync(query with { Limit = limit + 1 }, http.RequestAborted);
+        QueryArgs.Applied(http.Response, limit);
         var page = items.Take(limit).ToList();
         var next = items.Count > limit ? new AlertCursor(page[^1].Alert.LastSeen.ToUnixTimeMilliseconds(), page[^1].Alert.Id).Encode() : null;
         return Results.Json(
@@ -275,7 +276,7 @@ internal static class TriageApi
             errors.Add(new ItemError(0, "state", "must be active (default), expired, lifted or all"));
         }
 
-        var limit = QueryArgs.Int(q["limit"], 200, "limit", errors);
+        var limit = QueryArgs.Limit(q["limit"], 200, SuppressionStore.MaxPage, errors);
         if (errors.Count > 0)
         {
             return Problems.Result(Problems.Invalid(errors));
@@ -284,6 +285,7 @@ internal static class TriageApi
         var items = await suppressions.QueryAsync(
             new SuppressionQuery(state is null or "" ? SuppressionStates.Active : state == "all" ? null : state, q["alert_id"].FirstOrDefault(), q["principal"].FirstOrDefault(), limit),
             http.RequestAborted);
+        QueryArgs.Applied(http.Response, limit);
         return Results.Json(items.ToList(), ResponderJsonContext.Default.ListSuppressionRecord);
     }
 

@@ -84,6 +84,9 @@ internal sealed record AuditQuery(
 /// </summary>
 internal sealed class AuditLog(IStore store, TimeProvider time)
 {
+    /// <summary>The most entries one query answers (<c>GET /v1/audit</c>); a larger <c>limit</c> is capped to it.</summary>
+    public const int MaxPage = 1000;
+
     /// <summary>Advisory lock key of the chain (PostgreSQL): "ztaudit" in ASCII.</summary>
     internal const long ChainLockKey = 0x7a_74_61_75_64_69_74;
 
@@ -259,7 +262,7 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
         where.AddIf(query.Since?.ToUnixTimeMilliseconds(), "at >= @Since", p, "Since");
         where.AddIf(query.Until?.ToUnixTimeMilliseconds(), "at < @Until", p, "Until");
         sql.Append(" ORDER BY id LIMIT @Limit");
-        p.Add("Limit", Math.Clamp(query.Limit, 1, 1000));
+        p.Add("Limit", Math.Clamp(query.Limit, 1, MaxPage));
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken));
         return [.. rows.Select(r => new AuditEntry(

@@ -7,6 +7,9 @@ internal sealed record SuppressionQuery(string? State = null, string? AlertId = 
 /// <summary>The suppressions made from verdicts, with who made, narrowed and lifted them. The Verifier's copy follows through <c>zt.feedback.v1</c>.</summary>
 internal sealed class SuppressionStore(IStore store, TimeProvider time)
 {
+    /// <summary>The most suppressions one query answers (<c>GET /v1/suppressions</c>); a larger <c>limit</c> is capped to it.</summary>
+    public const int MaxPage = 1000;
+
     private const string Select = """
         SELECT id AS Id, alert_id AS AlertId, scope AS Scope, principal AS Principal, namespace AS Namespace,
                resource_class AS ResourceClass, rules AS Rules, created_by AS CreatedBy, created_at AS CreatedAt,
@@ -107,7 +110,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
         where.AddIf(query.AlertId, "alert_id = @AlertId", p, "AlertId");
         where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
         sql.Append(" ORDER BY created_at DESC, id LIMIT @Limit");
-        p.Add("Limit", Math.Clamp(query.Limit, 1, 1000));
+        p.Add("Limit", Math.Clamp(query.Limit, 1, MaxPage));
         await using var connection = await store.OpenAsync(cancellationToken);
         var rows = await connection.QueryAsync<Row>(new CommandDefinition(sql.ToString(), p, cancellationToken: cancellationToken));
         return [.. rows.Select(ToRecord)];

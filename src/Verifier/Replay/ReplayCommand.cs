@@ -92,7 +92,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         await using var stream = File.OpenRead(file);
         IEnumerable<AccessEvent> events = format == Ndjson
             ? ReadNdjson(stream, skipped.Add)
-            : readers![format](stream, context.Time.GetUtcNow(), skipped.Add);
+            : readers![format](stream, context.Time.GetUtcNow(), skipped.Add, context.Configuration);
         foreach (var e in events)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -45,8 +45,10 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         Assert.Single(alerts);
     }
 
-    [Fact]
-    public async Task Sigkill_TheMomentAnAttackIsAcknowledged_ExactlyOneAlertAfterRestart()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sigkill_TheMomentAnAttackIsAcknowledged_ExactlyOneAlertAfterRestart(bool duringAnOffsetCommit)
     {
         await AddSourceAsync();
         var run = await RunAsync("run-1");
@@ -56,10 +58,28 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
             await PostAsync(ingest, [Attack("user:mallory")]);
         }
 
+        if (duringAnOffsetCommit)
+        {
+            await Eventually.HoldsAsync(() => File.Exists(Journal) && new FileInfo(Journal).Length > 0, "the groups committed offsets");
+        }
+
         run.Kill();
         await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+        if (duringAnOffsetCommit)
+        {
+            // What a kill in the middle of the offsets journal's next append leaves: half of an entry at its end.
+            var bytes = await File.ReadAllBytesAsync(Journal, Ct);
+            var last = LastEntryStart(bytes);
+            await File.WriteAllBytesAsync(Journal, [.. bytes, .. bytes[last..(last + ((bytes.Length - last) / 2))]], Ct);
+        }
 
         var restarted = await RunAsync("run-2");
+        if (duringAnOffsetCommit)
+        {
+            Assert.Contains($"{Journal}: ", restarted.Output, StringComparison.Ordinal);
+            Assert.Contains("were not acknowledged before a crash; cut off", restarted.Output, StringComparison.Ordinal);
+        }
+
         var alerts = await WaitForAlertsAsync(restarted, "user:mallory", 1);
 
         // Anything handed twice after the crash (the record, its alert) would show up by now as a second alert or count.
@@ -121,9 +141,58 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Damage a crash cannot make (bytes before the journal's last entry) is refused at start, exit 1 with one line naming
+    /// the file: the process neither re-reads every topic from the start nor rewrites the file the operator must look at.
+    /// </summary>
+    [Fact]
+    public async Task Restart_OffsetsJournalDamagedBeforeItsLastEntry_ExitOneNamingIt_FileKept()
+    {
+        await AddSourceAsync();
+        var run = await RunAsync("run-1");
+        using (var ingest = Ingest(run))
+        {
+            await PostAsync(ingest, [Attack("user:trudy")]);
+            await WaitForAlertsAsync(run, "user:trudy", 1);
+        }
+
+        await run.TerminateAsync();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+        byte[] damaged = [.. Encoding.ASCII.GetBytes("overwritten by something else"), .. await File.ReadAllBytesAsync(Journal, Ct)];
+        await File.WriteAllBytesAsync(Journal, damaged, Ct);
+
+        var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+
+        Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
+        Assert.Contains($"{Journal} is damaged at byte 0", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", restarted.Output, StringComparison.Ordinal);
+        Assert.Equal(damaged, await File.ReadAllBytesAsync(Journal, Ct));
+    }
+
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
+
+    /// <summary>The committed offsets of the file event log's consumer groups.</summary>
+    private string Journal => Path.Combine(_processes.Folder.FullName, "eventlog", "offsets.log");
+
+    private string[] RunArguments =>
+        ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
+         "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
+         "--set", $"Responder:ApiTokens:0:Token={ApiToken}"];
+
+    /// <summary>Where the journal's last entry (u32 length | u32 CRC | entries) starts.</summary>
+    private static int LastEntryStart(byte[] journal)
+    {
+        var at = 0;
+        while (at + BitConverter.ToInt32(journal, at) < journal.Length)
+        {
+            at += BitConverter.ToInt32(journal, at);
+        }
+
+        return at;
+    }
 
     private async Task AddSourceAsync()
     {
@@ -133,13 +202,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     private async Task<ZtStreamProcess> RunAsync(string name)
     {
         // Only the defaults: the file event log lands beside the SQLite file, the bus in memory.
-        var process = await _processes.StartAsync(
-            name,
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
-            waitForListening: true,
-            Ct);
+        var process = await _processes.StartAsync(name, RunArguments, waitForListening: true, Ct);
         Assert.True(Directory.Exists(Path.Combine(_processes.Folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
         return process;
     }

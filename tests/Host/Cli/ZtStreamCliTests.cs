@@ -97,6 +97,20 @@ public sealed class ZtStreamCliTests
         Assert.Contains("is a section", line, StringComparison.Ordinal);
     }
 
+    /// <summary>The same mistake through <c>--set</c>: the value bound to nothing, the section kept its defaults, and <c>run</c> started.</summary>
+    [Theory]
+    [InlineData("Ingest=5", "'Ingest'", "--set Ingest:KEY=VALUE")]
+    [InlineData("eventlog=kafka", "'eventlog'", "--set eventlog:KEY=VALUE")]
+    [InlineData("Responder:Drivers=true", "'Responder:Drivers'", "--set Responder:Drivers:KEY=VALUE")]
+    public async Task Run_SetGivingASectionAValue_ExitsTwoNamingTheKeyAndHowItsKeysAreSet(string assignment, string key, string how)
+    {
+        var err = await ExitsTwoAsync(RunAsync("run", "--set", assignment));
+
+        var line = Assert.Single(Lines(err));
+        Assert.StartsWith($"configuration error: --set: {key} is a section", line, StringComparison.Ordinal);
+        Assert.Contains(how, line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_MissingConfigFile_ExitsTwo()
     {

@@ -20,6 +20,22 @@ public sealed class HostConfigurationTests
     }
 
     /// <summary>
+    /// A variable giving a whole section a single value bound to nothing and left every key of it at its default, with
+    /// nothing said, while <c>{"Ingest": 5}</c> in a config file was refused.
+    /// </summary>
+    [Theory]
+    [InlineData("ZTSTREAM_Ingest", "5", "ZTSTREAM_Ingest: 'Ingest' is a section and takes its keys (ZTSTREAM_Ingest__KEY)")]
+    [InlineData("ZTSTREAM_Verifier__Rules", "builtin", "ZTSTREAM_Verifier__Rules: 'Verifier:Rules' is a section and takes its keys (ZTSTREAM_Verifier__Rules__KEY)")]
+    public async Task RealBinary_ZtStreamVariableGivingASectionAValue_ExitsTwoNamingIt(string variable, string value, string expected)
+    {
+        var output = await RunRefusedWithAsync(variable, value);
+
+        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.Contains($"not the value '{value}'", line, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// An OTLP endpoint or protocol the OpenTelemetry specification does not allow stops the start naming the variable
     /// and what it takes: before, the SDK took it without a word and nothing reached the collector.
     /// </summary>
@@ -70,6 +86,7 @@ public sealed class HostConfigurationTests
                 ["ztstream_eventlog__kind"] = "file",
                 ["ZTSTREAM_Kestrel__Endpoints__Web__Url"] = "http://127.0.0.1:0",
                 ["ZTSTREAM_WORKLOAD_NAME"] = "web",
+                ["ZTSTREAM_Roles"] = "ingest",
                 ["ZTSTREAM_TEST_REQUIRE_SERVICES"] = "1",
                 ["OTHER__Ingest__X"] = "1",
             },

@@ -87,4 +87,46 @@ public sealed class FalcoShapesEndpointTests
         Assert.StartsWith("container:c111", container.Id, StringComparison.Ordinal);
         Assert.StartsWith("node-hhh", container.Node, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The rule name and the connection's addresses padded past the field limit got the whole alert refused (400 naming
+    /// <c>action</c> and <c>network.dst_ip</c>): the rule is now a bounded name like the others (head, "…", digest, so two
+    /// padded rules stay two), and an output field that is no address names no address.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("100")]
+    public async Task PostFalco_RuleAndServerAddressPadded_AcceptedWithTheRuleBoundedAndOnlyAnAddressKept(string? maxFieldLength)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(maxFieldLength is null ? null : new() { ["Ingest:MaxFieldLength"] = maxFieldLength });
+        var limit = maxFieldLength is null ? 2_048 : int.Parse(maxFieldLength, CultureInfo.InvariantCulture);
+        var key = await server.AddSourceAsync("falco", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
+        var alerts = new[] { "a", "b" }.Select(last =>
+        {
+            var alert = JsonNode.Parse(Encoding.UTF8.GetString(Sources.TestData.Falco("event-generator-0.37.jsonl")).Split('\n')[0])!;
+            alert["rule"] = "Outbound connection to C2 server " + new string('r', 5_000) + last;
+            alert["output_fields"]!["fd.sip"] = "203.0.113." + new string('7', 3_000);
+            alert["output_fields"]!["fd.rip"] = "198.51.100.23";
+            alert["output_fields"]!["fd.sport"] = 443;
+            alert["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+            return alert;
+        }).ToList();
+
+        foreach (var alert in alerts)
+        {
+            using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(alert.ToJsonString()), key);
+            await IngestAnswer.AcceptedAsync(response, 1);
+        }
+
+        var read = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToList();
+        Assert.All(read, e =>
+        {
+            Assert.InRange(e.Action!.Length, 1, limit);
+            Assert.StartsWith("Outbound connection to C2 server rrr", e.Action, StringComparison.Ordinal);
+            Assert.Equal(e.Action, e.Attributes!["falco.rule"].GetString());
+            Assert.Equal("198.51.100.23", e.Network?.DstIp);
+            Assert.Equal(443, e.Network?.DstPort);
+        });
+        Assert.NotEqual(read[0].Action, read[1].Action);
+    }
 }

@@ -92,10 +92,58 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains("protoPayload.serviceName", err, StringComparison.Ordinal);
     }
 
-    /// <summary><c>ztstream replay FILE --format FORMAT</c> through the real readers: its one alert, and what it said on stderr.</summary>
-    private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(string file, string format)
+    /// <summary>
+    /// Replay maps a recorded file with the <c>Ingest</c> bounds and naming the live endpoint uses: with the defaults, a
+    /// pod name the configured field limit clips live kept its whole length offline, and an Okta user configured to be
+    /// named by id was named by login — another principal than the one live scoring keys.
+    /// </summary>
+    [Theory]
+    [InlineData("falco", "Ingest:MaxFieldLength", "100")]
+    [InlineData("okta", "Ingest:IdentitySubjects:okta", "user_id")]
+    public async Task Replay_IngestSectionConfigured_MapsWithItLikeTheLiveEndpoint(string format, string setting, string value)
     {
-        var (ctx, output, err) = Context();
+        var file = Path.Combine(dir, $"{format}.json");
+        await File.WriteAllTextAsync(file, format == "falco"
+            ? """{"uuid":"6f1e2d3c-0000-4000-8000-00000000a001","output":"A shell was spawned in a container","priority":"Critical","rule":"Terminal shell in container","time":"2026-11-30T20:00:00Z","source":"syscall","hostname":"node-1.example.com","output_fields":{"container.id":"3ad7b26ded6d","k8s.ns.name":"shop","proc.cmdline":"bash -i","k8s.pod.name":"web-"""
+              + new string('x', 150) + "\"}}"
+            : """
+              {"uuid":"a1","published":"2026-03-01 09:00:00.000000000","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@acme.example"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"s-1"}}
+              {"uuid":"a2","published":"2026-03-01 09:05:00.000000000 UTC","eventType":"user.session.clear","actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@acme.example"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9","type":"User","alternateId":"sam@acme.example"}]}
+              """, Ct);
+
+        var (alert, _) = await ReplayToOneAlertAsync(file, format, new() { [setting] = value });
+
+        var principal = alert.GetProperty("principal").GetString()!;
+        if (format == "falco")
+        {
+            Assert.InRange(principal.Length, 1, 100);
+            Assert.StartsWith("shop/web-xxx", principal, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal("00u9", principal);
+        }
+    }
+
+    /// <summary>An <c>Ingest</c> section that live would refuse at start is refused by replay the same way, not replaced by defaults.</summary>
+    [Fact]
+    public async Task Replay_InvalidIngestSection_ExitsTwoNamingTheKey()
+    {
+        var file = Path.Combine(dir, "falco.json");
+        await File.WriteAllTextAsync(file, """{"rule":"Terminal shell in container","priority":"Notice","time":"2026-11-30T20:00:00Z","output_fields":{"container.id":"3ad7b26ded6d"}}""", Ct);
+        var (ctx, output, err) = Context(new() { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxFieldLength"] = "10" });
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "falco"], ctx, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        Assert.Contains("configuration error: Ingest:MaxFieldLength", err.ToString(), StringComparison.Ordinal);
+        Assert.Empty(output.ToString());
+    }
+
+    /// <summary><c>ztstream replay FILE --format FORMAT</c> through the real readers: its one alert, and what it said on stderr.</summary>
+    private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(string file, string format, Dictionary<string, string?>? settings = null)
+    {
+        var (ctx, output, err) = Context(new(settings ?? []) { ["Verifier:ModelEnabled"] = "false" });
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", format], ctx, CancellationToken.None);
         Assert.True(code == 0, err.ToString());
         var line = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));

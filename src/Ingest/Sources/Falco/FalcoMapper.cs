@@ -91,6 +91,9 @@ internal static class FalcoMapper
             return;
         }
 
+        // A name like the others: past the bound, its head and a digest of the whole, so a padded rule name costs the alert
+        // nothing and two long names stay two rules.
+        var ruleName = BoundedId(rule, Math.Min(options.MaxFieldLength, MaxName + 1));
         var keep = NameLength(options);
         var fullHostname = NonEmpty(alert.String("hostname"));
         var fullContainerId = Field(fields, "container.id");
@@ -101,7 +104,7 @@ internal static class FalcoMapper
         var priority = PriorityOf(alert);
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
-            ["falco.rule"] = JsonFields.Of(rule),
+            ["falco.rule"] = JsonFields.Of(ruleName),
         };
         Add(attributes, "falco.priority", priority);
         Add(attributes, "falco.source", NonEmpty(alert.String("source")));
@@ -135,7 +138,7 @@ internal static class FalcoMapper
             Kind = EventKinds.RuntimeAlert,
             Subject = subject,
             Workload = workload,
-            Action = rule,
+            Action = ruleName,
             Network = NetworkOf(fields),
             Attributes = attributes,
             Raw = raw,
@@ -237,7 +240,7 @@ internal static class FalcoMapper
 
     private static NetworkInfo? NetworkOf(JsonElement? fields)
     {
-        var dst = Field(fields, "fd.sip") ?? Field(fields, "fd.rip");
+        var dst = Address(fields, "fd.sip") ?? Address(fields, "fd.rip");
         var src = SourceAddress(fields);
         int? port = fields is { } f && (f.Child("fd.sport") ?? f.Child("fd.rport")) is { } p
             ? p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n
@@ -255,17 +258,30 @@ internal static class FalcoMapper
     {
         foreach (var name in (ReadOnlySpan<string>)["fd.cip", "ct.srcip", "okta.client.ip", "gcp.callerIP", "ka.sourceips"])
         {
-            var text = fields is { } f && f.Child(name) is { } value
-                ? value.ValueKind == JsonValueKind.Array ? f.FirstString(name) : Field(fields, name)
-                : null;
-            if (text is not null && IPAddress.TryParse(text, out _))
+            if (Address(fields, name) is { } address)
             {
-                return text;
+                return address;
             }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// An output field that holds an IP address (Falco's <c>fd.*ip</c> fields are of its IPADDR type), its first element when
+    /// a plugin writes a list; anything else — <c>private</c>, a padded string — is no address and stays only in
+    /// <c>falco.output_fields</c>, so it can neither name the network nor cost the alert its acceptance.
+    /// </summary>
+    private static string? Address(JsonElement? fields, string name)
+    {
+        var text = fields is { } f && f.Child(name) is { } value
+            ? value.ValueKind == JsonValueKind.Array ? f.FirstString(name) : Field(fields, name)
+            : null;
+        return text is { Length: <= MaxAddress } && IPAddress.TryParse(text, out _) ? text : null;
+    }
+
+    /// <summary>The longest address text: INET6_ADDRSTRLEN (46) with room for a zone (<c>fe80::1%eth0</c>).</summary>
+    private const int MaxAddress = 64;
 
     /// <summary>
     /// An output field's text. Falco writes a field with no value as null (JSON output since 0.3x) or <c>&lt;NA&gt;</c> (older

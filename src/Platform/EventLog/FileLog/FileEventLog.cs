@@ -81,7 +81,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
         try
         {
-            _offsets = new FileGroupOffsets(Root, writable);
+            _offsets = new FileGroupOffsets(Root, writable, TornTail);
             OpenTopics();
         }
         catch (Exception ex)
@@ -639,17 +639,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             for (var i = 0; i < count; i++)
             {
-                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, (path, kept, dropped) =>
-                {
-                    if (_writable)
-                    {
-                        EventLogLog.TornTailTruncated(_logger, path, kept, dropped);
-                    }
-                    else
-                    {
-                        EventLogLog.TornTailIgnored(_logger, path, kept, dropped);
-                    }
-                });
+                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail);
             }
         }
         catch
@@ -663,6 +653,19 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         }
 
         return new FileTopic(name, partitions);
+    }
+
+    /// <summary>A segment's or the offsets journal's last frame torn by a crash: cut off by the owner, skipped by a read-only view.</summary>
+    private void TornTail(string path, long kept, long dropped)
+    {
+        if (_writable)
+        {
+            EventLogLog.TornTailTruncated(_logger, path, kept, dropped);
+        }
+        else
+        {
+            EventLogLog.TornTailIgnored(_logger, path, kept, dropped);
+        }
     }
 
     private void DisposeTopics()

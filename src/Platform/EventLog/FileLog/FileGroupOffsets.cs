@@ -8,8 +8,10 @@ namespace ZtStream.Platform.EventLog.FileLog;
 /// <summary>
 /// Consumer groups' committed offsets in <c>offsets.log</c> in the log's folder: an append-only journal of frames
 /// (u32 length | u32 CRC-32C | entries), each holding the offsets that changed since the previous one; the last
-/// entry for a group, topic and partition wins. <see cref="Flush"/> appends and fsyncs one frame; a torn last frame
-/// is cut off at open. Past <see cref="CompactAbove"/> bytes the journal is rewritten with one frame of current
+/// entry for a group, topic and partition wins. <see cref="Flush"/> appends and fsyncs one frame, so a crash can tear
+/// only the last one: at open a torn last frame is cut off (reported through the torn-tail callback, like a segment's),
+/// and a frame that is not intact with more after it is damage a crash cannot make — <see cref="InvalidDataException"/>
+/// naming the file, never a silent cut that would forget every offset after it. Past <see cref="CompactAbove"/> bytes the journal is rewritten with one frame of current
 /// values (written beside it, synced, renamed over it).
 /// </summary>
 internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
@@ -25,7 +27,8 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     private SafeFileHandle? _handle;
     private long _length;
 
-    public FileGroupOffsets(string folder, bool writable)
+    /// <param name="tornTail">Told the file, the bytes kept and the bytes after them when the last frame is torn.</param>
+    public FileGroupOffsets(string folder, bool writable, Action<string, long, long> tornTail)
     {
         _path = Path.Combine(folder, FileName);
         _writable = writable;
@@ -55,7 +58,12 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
         }
 
         _length = Load(bytes.AsSpan(0, read));
-        if (writable && _length < bytes.Length)
+        if (_length < read)
+        {
+            tornTail(_path, _length, read - _length);
+        }
+
+        if (writable && _length < read)
         {
             RandomAccess.SetLength(_handle, _length); // a torn last frame: the offsets before it still hold
             RandomAccess.FlushToDisk(_handle);
@@ -159,34 +167,36 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
         _length = frame.Length;
     }
 
+    /// <summary>
+    /// Reads every whole, intact frame and returns where they end. A frame that fails its length or CRC check is the torn
+    /// tail of an interrupted flush when it is the last thing in the file: it claims to reach the end (or only zeros
+    /// follow: the file grew but the bytes never landed) and no intact frame starts after it. Anything else was damaged
+    /// some other way.
+    /// </summary>
     private long Load(ReadOnlySpan<byte> data)
     {
         var at = 0;
-        while (at + 8 <= data.Length)
+        while (at < data.Length)
         {
-            var length = BinaryPrimitives.ReadInt32LittleEndian(data[at..]);
-            if (length < 12 || at + length > data.Length)
+            var rest = data[at..];
+            if (!IsIntact(rest, out var length))
             {
-                break;
+                var reachesEnd = rest.Length < 8 || length >= rest.Length || !rest.ContainsAnyExcept((byte)0);
+                if (reachesEnd && !IntactFrameAfter(rest))
+                {
+                    return at;
+                }
+
+                throw Damaged(at, $"the entry there is not intact and {rest.Length} byte(s) follow it, while a crash tears only the last entry");
             }
 
-            var frame = data.Slice(at, length);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(frame[4..]) != RecordFrame.Crc32C(frame[8..]))
+            try
             {
-                break;
+                ReadEntries(rest[8..length]);
             }
-
-            var body = frame[8..];
-            var count = BinaryPrimitives.ReadInt32LittleEndian(body);
-            var p = 4;
-            for (var i = 0; i < count; i++)
+            catch (ArgumentOutOfRangeException)
             {
-                var group = RecordFrame.ReadString(body, ref p);
-                var topic = RecordFrame.ReadString(body, ref p);
-                var partition = BinaryPrimitives.ReadInt32LittleEndian(body[p..]);
-                var offset = BinaryPrimitives.ReadInt64LittleEndian(body[(p + 4)..]);
-                p += 12;
-                _committed[new Key(group, topic, partition)] = offset;
+                throw Damaged(at, "the entry there has a valid checksum but entries that do not fit in it");
             }
 
             at += length;
@@ -194,6 +204,46 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
 
         return at;
     }
+
+    /// <summary>Whether a whole frame with a matching CRC starts at the beginning of <paramref name="data"/>; its declared length either way.</summary>
+    private static bool IsIntact(ReadOnlySpan<byte> data, out int length)
+    {
+        length = data.Length >= 8 ? BinaryPrimitives.ReadInt32LittleEndian(data) : 0;
+        return length >= 12 && length <= data.Length
+            && BinaryPrimitives.ReadUInt32LittleEndian(data[4..]) == RecordFrame.Crc32C(data[8..length]);
+    }
+
+    private static bool IntactFrameAfter(ReadOnlySpan<byte> data)
+    {
+        for (var i = 1; i + 12 <= data.Length; i++)
+        {
+            if (IsIntact(data[i..], out _))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private void ReadEntries(ReadOnlySpan<byte> body)
+    {
+        var count = BinaryPrimitives.ReadInt32LittleEndian(body);
+        var p = 4;
+        for (var i = 0; i < count; i++)
+        {
+            var group = RecordFrame.ReadString(body, ref p);
+            var topic = RecordFrame.ReadString(body, ref p);
+            var partition = BinaryPrimitives.ReadInt32LittleEndian(body[p..]);
+            var offset = BinaryPrimitives.ReadInt64LittleEndian(body[(p + 4)..]);
+            p += 12;
+            _committed[new Key(group, topic, partition)] = offset;
+        }
+    }
+
+    private InvalidDataException Damaged(int at, string what) => new(
+        $"{_path} is damaged at byte {at}: {what}. Restore it from a backup, or move it aside to have every consumer group " +
+        "read its topics again from the earliest retained record (the Verifier resumes from its checkpoints in the store)");
 
     private static byte[] Encode(IReadOnlyList<KeyValuePair<Key, long>> entries)
     {

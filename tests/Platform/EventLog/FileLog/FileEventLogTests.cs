@@ -1,3 +1,5 @@
+using ZtStream.Platform.Faults;
+
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
 /// <summary>
@@ -137,6 +139,53 @@ public sealed class FileEventLogTests : IDisposable
     }
 
     [Fact]
+    public async Task Open_OffsetsJournalWithTornLastEntry_ResumesAtTheEntryBeforeWithOneWarning()
+    {
+        var journal = await TwoOffsetEntriesAsync();
+
+        // A crash in the middle of the second flush: its entry is half there.
+        var bytes = await File.ReadAllBytesAsync(journal, Ct);
+        var first = BitConverter.ToInt32(bytes, 0);
+        await File.WriteAllBytesAsync(journal, bytes[..(first + ((bytes.Length - first) / 2))], Ct);
+        using var captured = new CapturedLog();
+
+        using var reopened = new FileEventLog(Options(), TimeProvider.System, captured.CreateLogger("log"));
+        var handler = new RecordingHandler();
+        Consume(reopened, "readers", handler);
+
+        // At least once: the two records the torn entry had committed are handed again, none is skipped.
+        await Eventually.HoldsAsync(() => handler.Handled.Count >= 2, "the records after the last whole entry were handled again");
+        Assert.Equal([2L, 3], handler.Handled.Select(r => r.Offset));
+        var warning = Assert.Single(captured.Lines, l => l.Id.Id == 1029);
+        Assert.Contains(journal, warning.Message, StringComparison.Ordinal);
+        Assert.Equal(first, new FileInfo(journal).Length);
+    }
+
+    [Theory]
+    [InlineData("a flipped byte in the first entry")]
+    [InlineData("garbage between the entries")]
+    [InlineData("a zeroed first entry")]
+    public async Task Open_OffsetsJournalDamagedBeforeItsLastEntry_RefusesNamingTheFileAndLeavesIt(string damage)
+    {
+        var journal = await TwoOffsetEntriesAsync();
+        var bytes = await File.ReadAllBytesAsync(journal, Ct);
+        var first = BitConverter.ToInt32(bytes, 0);
+        byte[] damaged = damage switch
+        {
+            "a flipped byte in the first entry" => [.. bytes[..20], (byte)(bytes[20] ^ 0xFF), .. bytes[21..]],
+            "garbage between the entries" => [.. bytes[..first], .. Encoding.ASCII.GetBytes("not an entry of the journal"), .. bytes[first..]],
+            _ => [.. new byte[first], .. bytes[first..]],
+        };
+        await File.WriteAllBytesAsync(journal, damaged, Ct);
+
+        var refused = Assert.Throws<StorageUnusableException>(() => Open());
+
+        Assert.Contains($"{journal} is damaged at byte", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("Restore it from a backup", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged, await File.ReadAllBytesAsync(journal, Ct));
+    }
+
+    [Fact]
     public async Task Append_PastSegmentSize_RollsSegmentsThatReopenFromTheirIndex()
     {
         using (var log = Open(segmentBytes: 4096))
@@ -261,6 +310,26 @@ public sealed class FileEventLogTests : IDisposable
 
     private FileEventLog Open(string fsync = EventLogOptions.FsyncGroup, long segmentBytes = 64 * 1024 * 1024, long retentionBytes = 0, TimeProvider? time = null, int retentionHours = 168) =>
         new(Options(fsync, segmentBytes, retentionBytes, retentionHours), time ?? TimeProvider.System, NullLogger.Instance);
+
+    /// <summary>Records 0-3 of "alice", a group "readers" that committed 2 and then 4: the journal holds two entries.</summary>
+    private async Task<string> TwoOffsetEntriesAsync()
+    {
+        for (var round = 0; round < 2; round++)
+        {
+            // Flushed only when the group stops: one entry a round.
+            using var log = new FileEventLog(Options() with { OffsetCommitInterval = TimeSpan.FromHours(1) }, TimeProvider.System, NullLogger.Instance);
+            await log.AppendAsync(Topic, [Record("alice", $"{round}a"), Record("alice", $"{round}b")], Ct);
+            var handler = new RecordingHandler();
+            var (stop, running) = Consume(log, "readers", handler);
+            await Eventually.HoldsAsync(() => handler.Handled.Count == 2, "the round's two records were handled");
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+
+        var journal = Path.Combine(_folder, FileGroupOffsets.FileName);
+        Assert.True(BitConverter.ToInt32(await File.ReadAllBytesAsync(journal, Ct), 0) < new FileInfo(journal).Length, "the journal holds more than one entry");
+        return journal;
+    }
 
     private (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string group, RecordingHandler handler)
     {
