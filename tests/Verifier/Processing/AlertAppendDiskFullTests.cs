@@ -21,8 +21,7 @@ public sealed class AlertAppendDiskFullTests
         var topics = WorkerHarness.UniqueTopics();
         await using var h = await WorkerHarness.CreateAsync(log, topics);
         await log.EnsureTopicsAsync([topics.Events, topics.Alerts, topics.Feedback], CancellationToken.None);
-        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
-        await h.AppendAsync([.. Events.WarmHistory(), exfil]);
+        var exfil = await h.AppendHistoryThenExfiltrationAsync();
         h.WatchAlerts();
 
         disk.Fill();
@@ -33,14 +32,8 @@ public sealed class AlertAppendDiskFullTests
         Assert.Empty(h.AlertMessages);
 
         disk.Free();
-        await Eventually.HoldsAsync(() => !h.AlertMessages.IsEmpty, "the alert once space is back", TimeSpan.FromSeconds(30));
-        await Eventually.HoldsAsync(() => worker.EventsScored == 49, "every event", TimeSpan.FromSeconds(30));
-        await worker.StopAsync(CancellationToken.None);
-        worker.Dispose();
-        await Task.Delay(300, Ct); // room for a duplicate to show up
+        await h.StopAfterTheOnlyAlertAsync(worker, exfil, "the alert once space is back");
 
-        var alert = Assert.Single(h.AlertMessages);
-        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Empty(health.Paused);
         await h.StopWatchingAsync();
     }

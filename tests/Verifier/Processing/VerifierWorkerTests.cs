@@ -134,20 +134,13 @@ public sealed class VerifierWorkerTests
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
         log.AlertsTopic = h.Topics.Alerts;
         h.WatchAlerts();
-        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
-        await h.AppendAsync([.. Events.WarmHistory(), exfil]);
+        var exfil = await h.AppendHistoryThenExfiltrationAsync();
 
         var worker = h.NewWorker();
         await worker.StartAsync(CancellationToken.None);
-        await Eventually.HoldsAsync(() => !h.AlertMessages.IsEmpty, "the alert after the failed append", TimeSpan.FromSeconds(30));
-        await Eventually.HoldsAsync(() => worker.EventsScored == 49, "every event", TimeSpan.FromSeconds(30));
-        await worker.StopAsync(CancellationToken.None);
-        worker.Dispose();
-        await Task.Delay(300, Ct); // room for a duplicate to show up
+        await h.StopAfterTheOnlyAlertAsync(worker, exfil, "the alert after the failed append");
 
         Assert.Equal(1, log.Refused);
-        var alert = Assert.Single(h.AlertMessages);
-        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
         Assert.Equal(1, worker.AlertsAppended);
         await h.StopWatchingAsync();
     }

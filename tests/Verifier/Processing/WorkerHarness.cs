@@ -61,6 +61,35 @@ internal sealed class WorkerHarness : IAsyncDisposable
         Log.AppendAsync(Topics.Events, [.. events.Select(e => new LogRecord(e.PrincipalKey, ContractJson.Serialize(e)))], CancellationToken.None);
 
     /// <summary>
+    /// Appends two days of steady reads (<see cref="Events.WarmHistory"/>) and then one read of 2 GB, far above their
+    /// mean: the one event an alert on this log must name. Returns that read.
+    /// </summary>
+    public async Task<AccessEvent> AppendHistoryThenExfiltrationAsync()
+    {
+        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        await AppendAsync([.. Events.WarmHistory(), exfil]);
+        return exfil;
+    }
+
+    /// <summary>
+    /// Once <paramref name="worker"/> has raised an alert (<paramref name="alertAwaited"/> names it) and scored the 49
+    /// events of <see cref="AppendHistoryThenExfiltrationAsync"/>, stops it and leaves room for a duplicate to show up:
+    /// the alert was appended exactly once and names only <paramref name="exfil"/>. Needs <see cref="WatchAlerts"/>.
+    /// </summary>
+    public async Task<Alert> StopAfterTheOnlyAlertAsync(VerifierWorker worker, AccessEvent exfil, string alertAwaited)
+    {
+        await Eventually.HoldsAsync(() => !AlertMessages.IsEmpty, alertAwaited, TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => worker.EventsScored == 49, "every event", TimeSpan.FromSeconds(30));
+        await worker.StopAsync(CancellationToken.None);
+        worker.Dispose();
+        await Task.Delay(300, Ct); // room for a duplicate to show up
+
+        var alert = Assert.Single(AlertMessages);
+        Assert.Equal([exfil.Id], alert.EvidenceEventIds);
+        return alert;
+    }
+
+    /// <summary>
     /// Starts collecting alerts from the alerts topic into <see cref="Alerts"/> and <see cref="AlertMessages"/>, in a
     /// consumer group of its own, until <see cref="StopWatchingAsync"/> (or disposal).
     /// </summary>
