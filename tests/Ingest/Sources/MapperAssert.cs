@@ -139,6 +139,19 @@ internal static class MapperAssert
         Assert.Equal(cluster, e.Attr("k8s.cluster"));
     }
 
+    /// <summary>
+    /// A body delivered again maps to the same event ids, one of its own per event: what lets the event log's
+    /// deduplication drop a redelivery of records whose vendor gives them no id. Returns the ids.
+    /// </summary>
+    public static IReadOnlyList<string> SameIdsWhenDeliveredAgain(Func<MapResult> deliver)
+    {
+        var first = deliver().Events.Select(e => e.Id).ToList();
+        var second = deliver().Events.Select(e => e.Id).ToList();
+        Assert.Equal(first, second);
+        Assert.Equal(first.Count, first.Distinct().Count());
+        return first;
+    }
+
     /// <summary>A value the test names must be the one mapped; one it leaves out is not checked.</summary>
     private static void CheckIfNamed(string? expected, string? actual)
     {
