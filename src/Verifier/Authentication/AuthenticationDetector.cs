@@ -42,6 +42,9 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string RiskLevel = "idp.risk_level";
     private const string RiskEvents = "idp.risk_events";
     private const string CredentialCompromise = "credential_compromise";
+    private const string RiskState = "idp.risk_state";
+    private const string RiskTiming = "idp.risk_timing";
+    private const string RequestId = "idp.request_id";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
@@ -97,17 +100,9 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             // every session known ends.
             End(e, s, a, 0, 0, ticks);
         }
-        else if (e.Kind == EventKinds.AuthRisk && RatesAtHighRisk(a))
+        else if (e.Kind == EventKinds.AuthRisk)
         {
-            // The provider rates the principal, not one sign-in (Entra's offline detections and risky-user state, found
-            // after the sign-in): every session it holds open is risky from here on.
-            for (var i = 0; i < s.Sessions.Length; i++)
-            {
-                if (s.Sessions[i].Id != 0 && s.Sessions[i].FirstTicks <= ticks && (s.Sessions[i].EndedTicks == 0 || ticks <= s.Sessions[i].EndedTicks))
-                {
-                    MarkRisk(e, s, i, ticks, found);
-                }
-            }
+            Rated(e, s, a, ticks, found);
         }
 
         if (e.Kind == EventKinds.AuthLogin && e.Outcome == Outcomes.Success && EventAttributes.Flag(a, Interrupted) != true
@@ -436,31 +431,81 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
     private void Risky(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
     {
-        var best = -1;
-        for (var j = 0; j < s.Sessions.Length; j++)
+        var risk = 0;
+        var riskTicks = 0L;
+        string? reason = null;
+        foreach (ref readonly var x in s.Sessions.AsSpan())
         {
-            ref readonly var x = ref s.Sessions[j];
-            if (x.Id == id && x.Risk > 0 && ticks >= x.RiskTicks && ticks - x.RiskTicks <= riskWindow
-                && (x.EndedTicks == 0 || ticks <= x.EndedTicks) && (best < 0 || x.Risk > s.Sessions[best].Risk))
+            if (x.Id != id || (x.EndedTicks != 0 && ticks > x.EndedTicks))
             {
-                best = j;
+                continue;
+            }
+
+            if (x.Risk > risk && ticks >= x.RiskTicks && ticks - x.RiskTicks <= riskWindow)
+            {
+                (risk, riskTicks, reason) = (x.Risk, x.RiskTicks, x.RiskReason);
+            }
+
+            // A rating of the principal reaches the sessions open when it was made, until the provider cleared it; the
+            // session's own risky sign-in is not the principal's rating and stays (docs/detection.md).
+            foreach (ref readonly var r in s.Ratings.AsSpan())
+            {
+                if (r.Ticks != 0 && r.Risk > risk && x.Opened <= r.Ticks && (x.EndedTicks == 0 || r.Ticks <= x.EndedTicks)
+                    && ticks >= r.Ticks && ticks - r.Ticks <= riskWindow && (r.ClearedTicks == 0 || ticks < r.ClearedTicks))
+                {
+                    (risk, riskTicks, reason) = (r.Risk, r.Ticks, r.Reason);
+                }
             }
         }
 
-        if (best < 0)
+        if (risk == 0)
         {
             return;
         }
 
-        ref readonly var risky = ref s.Sessions[best];
-        var at = new DateTimeOffset(risky.RiskTicks, TimeSpan.Zero);
-        found.Add(Finding(RiskySession, Math.Min(80, (int)Math.Round(0.8 * risky.Risk)),
-            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after it was rated risky (score {Numbers.Int(risky.Risk)}) at {Numbers.Time(at)}: {risky.RiskReason}"));
+        var at = new DateTimeOffset(riskTicks, TimeSpan.Zero);
+        found.Add(Finding(RiskySession, Math.Min(80, (int)Math.Round(0.8 * risk)),
+            $"{Access(e)} by {who.Describe()} in session {session}, {Numbers.Duration(e.Time - at)} after it was rated risky (score {Numbers.Int(risk)}) at {Numbers.Time(at)}: {reason}"));
     }
 
     /// <summary>
+    /// An <c>auth.risk</c> event naming no session: the provider rates the principal, not one sign-in (Entra's offline
+    /// detections and risky-user state, found after the sign-in). Held at high risk or confirmed compromised, every session
+    /// and token of the principal open at that time is risky from then on; dismissed, remediated or confirmed safe, the
+    /// rating it clears no longer is from then on (the detection's own, or, for a risky user's or service principal's
+    /// state, every rating of the principal). A record dated before a rating clears nothing of it.
+    /// </summary>
+    private static void Rated(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, long ticks, List<Contribution> found)
+    {
+        // A detection is one finding of the provider (its type, on the sign-in it names); a state rates the principal whole.
+        var types = EventAttributes.List(a, RiskEvents);
+        types.Remove(CredentialCompromise);
+        var detection = types.Count > 0 || EventAttributes.Text(a, RiskTiming) is not null;
+        var key = detection ? StableHash.Of(string.Join('|', types) + "|" + EventAttributes.Text(a, RequestId)) : 0UL;
+        if (Clears(a, detection))
+        {
+            s.Clear(detection ? key : null, ticks);
+        }
+        else if (RatesAtHighRisk(a) && RiskOf(found, out var top) is var score and >= RiskySignIn)
+        {
+            s.Rate(key, ticks, score, Reason(e, top));
+        }
+    }
+
+    /// <summary>
+    /// Entra no longer holds the risk: dismissed by an administrator, remediated (a secure password reset or change, MFA
+    /// passed under a risk policy), confirmed safe; or a risky user's state back to <c>none</c> (no state, rated none).
+    /// </summary>
+    private static bool Clears(Dictionary<string, JsonElement>? a, bool detection) =>
+        EventAttributes.Text(a, RiskState) is { } state
+            ? state.Equals("dismissed", StringComparison.OrdinalIgnoreCase) || state.Equals("remediated", StringComparison.OrdinalIgnoreCase)
+              || state.Equals("confirmedSafe", StringComparison.OrdinalIgnoreCase)
+            : !detection && EventAttributes.Text(a, RiskLevel) == "none";
+
+    /// <summary>
     /// The provider's own rating, held: high risk, or a credential confirmed compromised. A medium rating of the principal
-    /// is left to the sign-ins it rated (each marks its own session); a risk dismissed or remediated rates <c>none</c>.
+    /// is left to the sign-ins it rated (each marks its own session); a risk dismissed or remediated rates <c>none</c> and
+    /// clears (<see cref="Clears"/>).
     /// </summary>
     private static bool RatesAtHighRisk(Dictionary<string, JsonElement>? a) =>
         EventAttributes.Text(a, RiskLevel) == "high" || EventAttributes.List(a, RiskEvents).Contains(CredentialCompromise, StringComparer.Ordinal);
@@ -474,9 +519,14 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         {
             x.Risk = score;
             x.RiskTicks = x.RiskTicks == 0 ? ticks : Math.Min(x.RiskTicks, ticks);
-            var text = $"{IdpOf(e)}: {top.Text}";
-            x.RiskReason = text.Length > AuthenticationState.MaxReason ? text[..AuthenticationState.MaxReason] + "…" : text;
+            x.RiskReason = Reason(e, top);
         }
+    }
+
+    private static string Reason(AccessEvent e, Contribution top)
+    {
+        var text = $"{IdpOf(e)}: {top.Text}";
+        return text.Length > AuthenticationState.MaxReason ? text[..AuthenticationState.MaxReason] + "…" : text;
     }
 
     /// <summary>The findings on one event combined (as independent chances), and the highest of them.</summary>
@@ -524,6 +574,12 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
         MarkRisk(e, s, i, ticks, found);
         ref var x = ref s.Sessions[i];
+        if (parent >= 0 && (inherited.EndedTicks == 0 || ticks <= inherited.EndedTicks))
+        {
+            // Issued inside the session: open as long as it was, so a rating of the principal meets both.
+            x.OpenedTicks = x.OpenedTicks == 0 ? inherited.Opened : Math.Min(x.OpenedTicks, inherited.Opened);
+        }
+
         if (inherits && inherited.Risk > x.Risk)
         {
             x.Risk = inherited.Risk;

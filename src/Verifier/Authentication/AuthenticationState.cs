@@ -5,8 +5,9 @@ namespace ZtStream.Verifier.Authentication;
 /// <summary>
 /// What the identity detectors remember about one principal, beside its <see cref="PrincipalState"/>: failed sign-ins and
 /// refused second-factor prompts since the last success, the countries and devices it signed in from, and its recent
-/// sessions. Allocated on the principal's first sign-in or session; fixed size (about 1.5 KB at most: 8 sessions with
-/// their first address and user agent cut to <see cref="MaxText"/> characters, 8 countries, 16 device hashes).
+/// sessions, and the provider's ratings of the principal as a whole. Allocated on the principal's first sign-in or session;
+/// fixed size (about 2.5 KB at most: 8 sessions with their first address and user agent cut to <see cref="MaxText"/>
+/// characters, 8 countries, 16 device hashes, 4 ratings with their reasons).
 /// </summary>
 internal sealed class AuthenticationState
 {
@@ -16,6 +17,7 @@ internal sealed class AuthenticationState
     public const int AddressCapacity = 8;
     public const int MaxText = 96;
     public const int MaxReason = 240;
+    public const int RatingCapacity = 4;
 
     // Failed sign-ins since the last successful one (failures dated before it are late arrivals of an earlier run).
     public long LastSignInTicks;
@@ -39,6 +41,12 @@ internal sealed class AuthenticationState
     public readonly CappedSet Devices = new(DeviceCapacity);
 
     public readonly Session[] Sessions = new Session[SessionCapacity];
+
+    // The provider's ratings of the principal, not of one sign-in (Entra ID Protection's detections and risky-user state),
+    // each until a later record clears it; and the newest record that cleared every rating (a risky user dismissed,
+    // remediated or back to none), for a rating that arrives after the record that cleared it.
+    public readonly Rating[] Ratings = new Rating[RatingCapacity];
+    public long ClearedAllTicks;
 
     public int MfaRefused => MfaDenied + MfaTimedOut;
 
@@ -128,6 +136,84 @@ internal sealed class AuthenticationState
         return oldest;
     }
 
+    /// <summary>
+    /// The provider rates the principal at <paramref name="ticks"/> under <paramref name="key"/> (one detection, or the
+    /// principal's own state). A rating dated at or before a clearing of it already read is born cleared there; one dated
+    /// after replaces a cleared one of the same key.
+    /// </summary>
+    public void Rate(ulong key, long ticks, int risk, string reason)
+    {
+        var i = -1;
+        for (var j = 0; j < Ratings.Length; j++)
+        {
+            if (Ratings[j].Ticks != 0 && Ratings[j].Key == key)
+            {
+                i = j;
+                break;
+            }
+        }
+
+        if (i >= 0 && (Ratings[i].ClearedTicks == 0 || ticks <= Ratings[i].ClearedTicks))
+        {
+            // The same rating again (or read late): held from its first date, at its highest.
+            ref var r = ref Ratings[i];
+            r.Ticks = Math.Min(r.Ticks, ticks);
+            if (risk > r.Risk)
+            {
+                r.Risk = risk;
+                r.Reason = reason;
+            }
+
+            return;
+        }
+
+        i = i >= 0 ? i : RatingSlot();
+        Ratings[i] = new Rating { Key = key, Ticks = ticks, Risk = risk, Reason = reason, ClearedTicks = ticks <= ClearedAllTicks ? ClearedAllTicks : 0 };
+    }
+
+    /// <summary>
+    /// The provider says at <paramref name="ticks"/> that the rating under <paramref name="key"/>, or every rating when
+    /// null, no longer holds. A rating dated after <paramref name="ticks"/> is newer than the record and stays.
+    /// </summary>
+    public void Clear(ulong? key, long ticks)
+    {
+        if (key is null)
+        {
+            ClearedAllTicks = Math.Max(ClearedAllTicks, ticks);
+        }
+
+        for (var j = 0; j < Ratings.Length; j++)
+        {
+            ref var r = ref Ratings[j];
+            if (r.Ticks != 0 && (key is null || r.Key == key) && r.Ticks <= ticks)
+            {
+                r.ClearedTicks = Math.Max(r.ClearedTicks, ticks);
+            }
+        }
+    }
+
+    /// <summary>A slot for a new rating: a free one, else the oldest cleared, else the oldest.</summary>
+    private int RatingSlot()
+    {
+        var oldest = 0;
+        for (var j = 0; j < Ratings.Length; j++)
+        {
+            if (Ratings[j].Ticks == 0)
+            {
+                return j;
+            }
+
+            var cleared = Ratings[j].ClearedTicks != 0;
+            var oldestCleared = Ratings[oldest].ClearedTicks != 0;
+            if ((cleared && !oldestCleared) || (cleared == oldestCleared && Ratings[j].Ticks < Ratings[oldest].Ticks))
+            {
+                oldest = j;
+            }
+        }
+
+        return oldest;
+    }
+
     public static string? Cut(string? text) => text is { Length: > MaxText } ? text[..MaxText] : text;
 
     public void Write(BinaryWriter w)
@@ -156,9 +242,25 @@ internal sealed class AuthenticationState
         {
             s.Write(w);
         }
+
+        // Added in checkpoint format 7 (parked section 2): what a checkpoint or parked state written before has not.
+        foreach (var s in Sessions)
+        {
+            w.Write(s.OpenedTicks);
+        }
+
+        w.Write(ClearedAllTicks);
+        foreach (var rating in Ratings)
+        {
+            rating.Write(w);
+        }
     }
 
-    public static AuthenticationState Read(BinaryReader r)
+    /// <summary>
+    /// Reads what <see cref="Write"/> wrote; <paramref name="withRatings"/> false for a state written before the ratings
+    /// were kept (checkpoint format 6 and older, parked section 1), which then has none.
+    /// </summary>
+    public static AuthenticationState Read(BinaryReader r, bool withRatings)
     {
         var s = new AuthenticationState
         {
@@ -190,6 +292,20 @@ internal sealed class AuthenticationState
         for (var i = 0; i < SessionCapacity; i++)
         {
             s.Sessions[i] = Session.Read(r);
+        }
+
+        if (withRatings)
+        {
+            for (var i = 0; i < SessionCapacity; i++)
+            {
+                s.Sessions[i].OpenedTicks = r.ReadInt64();
+            }
+
+            s.ClearedAllTicks = r.ReadInt64();
+            for (var i = 0; i < RatingCapacity; i++)
+            {
+                s.Ratings[i] = Rating.Read(r);
+            }
         }
 
         return s;
@@ -227,6 +343,12 @@ internal sealed class AuthenticationState
         public long RiskTicks;
         public string? RiskReason;
 
+        // Since when the session counts as open for a rating of its principal: a token issued inside a session was open
+        // as long as that session (0: since FirstTicks).
+        public long OpenedTicks;
+
+        public readonly long Opened => OpenedTicks != 0 ? Math.Min(OpenedTicks, FirstTicks) : FirstTicks;
+
         public readonly void Write(BinaryWriter w)
         {
             w.Write(Id);
@@ -260,6 +382,37 @@ internal sealed class AuthenticationState
             Risk = r.ReadInt32(),
             RiskTicks = r.ReadInt64(),
             RiskReason = ReadText(r),
+        };
+    }
+
+    /// <summary>
+    /// One rating of the principal by its provider: since when, how risky it scored and why, and when a later record of the
+    /// provider cleared it (0: held).
+    /// </summary>
+    internal struct Rating
+    {
+        public ulong Key;
+        public long Ticks;
+        public long ClearedTicks;
+        public int Risk;
+        public string? Reason;
+
+        public readonly void Write(BinaryWriter w)
+        {
+            w.Write(Key);
+            w.Write(Ticks);
+            w.Write(ClearedTicks);
+            w.Write(Risk);
+            WriteText(w, Reason);
+        }
+
+        public static Rating Read(BinaryReader r) => new()
+        {
+            Key = r.ReadUInt64(),
+            Ticks = r.ReadInt64(),
+            ClearedTicks = r.ReadInt64(),
+            Risk = r.ReadInt32(),
+            Reason = ReadText(r),
         };
     }
 }

@@ -105,7 +105,8 @@ internal sealed class PrincipalState
 
     // Sections that may follow the baseline in a parked state. A state parked before they existed ends with the
     // baseline, and still loads (issue 11: the sign-in history used to be dropped on eviction).
-    private const byte ParkedAuthentication = 1;
+    private const byte ParkedAuthenticationWithoutRatings = 1;
+    private const byte ParkedAuthentication = 2;
 
     /// <summary>
     /// The state as it is parked in the store when its principal is evicted: the baseline, then the identity detector's
@@ -135,8 +136,8 @@ internal sealed class PrincipalState
         while (r.BaseStream.Position < r.BaseStream.Length)
         {
             var section = r.ReadByte();
-            s.Authentication = section == ParkedAuthentication
-                ? ZtStream.Verifier.Authentication.AuthenticationState.Read(r)
+            s.Authentication = section is ParkedAuthentication or ParkedAuthenticationWithoutRatings
+                ? ZtStream.Verifier.Authentication.AuthenticationState.Read(r, withRatings: section == ParkedAuthentication)
                 : throw new InvalidDataException($"parked principal state has an unknown section {section}: written by a newer version");
         }
 

@@ -29,7 +29,8 @@ internal sealed class ScoringEngine
     // Each format appends to the one before, which is still read (without what it lacks): 2 adds the rules'
     // aggregation state after the recent ids, 3 the runtime links after that, 4 the principals' authentication state
     // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those.
-    private const int CheckpointFormat = 6;
+    private const int CheckpointFormat = 7;
+    private const int CheckpointFormatWithoutRatings = 6;
     private const int CheckpointFormatWithoutOktaMfa = 5;
     private const int CheckpointFormatWithoutFloods = 4;
     private const int CheckpointFormatWithoutAuthentication = 3;
@@ -461,7 +462,7 @@ internal sealed class ScoringEngine
             for (var j = 0; j < signedIn; j++)
             {
                 var k = r.ReadString();
-                var a = AuthenticationState.Read(r);
+                var a = AuthenticationState.Read(r, withRatings: format >= CheckpointFormat);
                 if (principals.TryGetValue(k, out var s))
                 {
                     s.Authentication = a;
@@ -474,7 +475,7 @@ internal sealed class ScoringEngine
             alerts.ReadFloods(r);
         }
 
-        if (format >= CheckpointFormat)
+        if (format >= CheckpointFormatWithoutRatings)
         {
             rules.OktaMfa.Read(r);
         }

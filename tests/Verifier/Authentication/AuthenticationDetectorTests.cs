@@ -449,13 +449,39 @@ public sealed class AuthenticationDetectorTests
           "sessionId":"00a1b2c3-0000-4000-8000-00000000e0de","uniqueTokenIdentifier":"{{{token}}}"}}]}
         """));
 
-    /// <summary>An offline user risk detection, as diagnostic settings export it (UserRiskEvents).</summary>
-    private static AccessEvent UserRiskDetection(string userId, string upn, string riskEventType, string level, string state, string detected) => Assert.Single(EntraByUserId($$$"""
-        {"records":[{"time":"{{{detected}}}","category":"UserRiskEvents","operationName":"User Risk Detection","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+    /// <summary>
+    /// An offline user risk detection, as diagnostic settings export it (UserRiskEvents): exported again, still dated when
+    /// it was detected, at each change of its state (<paramref name="updated"/>, by default when it was detected).
+    /// </summary>
+    private static AccessEvent UserRiskDetection(
+        string userId, string upn, string riskEventType, string level, string state, string detected, string? updated = null, string detail = "none") => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"{{{updated ?? detected}}}","category":"UserRiskEvents","operationName":"User Risk Detection","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
          "properties":{"id":"{{{Guid.NewGuid():N}}}","requestId":"e0000000-0000-4000-8000-0000000000f1","riskEventType":"{{{riskEventType}}}","riskState":"{{{state}}}",
-          "riskLevel":"{{{level}}}","riskDetail":"none","source":"IdentityProtection","detectionTimingType":"offline","activity":"signin","ipAddress":"203.0.113.77",
-          "activityDateTime":"2024-05-06T09:00:00.000Z","detectedDateTime":"{{{detected}}}","lastUpdatedDateTime":"{{{detected}}}",
+          "riskLevel":"{{{level}}}","riskDetail":"{{{detail}}}","source":"IdentityProtection","detectionTimingType":"offline","activity":"signin","ipAddress":"203.0.113.77",
+          "activityDateTime":"2024-05-06T09:00:00.000Z","detectedDateTime":"{{{detected}}}","lastUpdatedDateTime":"{{{updated ?? detected}}}",
           "userId":"{{{userId}}}","userPrincipalName":"{{{upn}}}"}}]}
+        """));
+
+    /// <summary>A service principal's sign-in for a Graph token, as diagnostic settings export it (ServicePrincipalSignInLogs).</summary>
+    private static AccessEvent ServicePrincipalSignIn(string sp, string name, string appId, string ip, string token) => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"2024-05-06T09:00:00Z","category":"ServicePrincipalSignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+         "properties":{"id":"{{{Guid.NewGuid()}}}","createdDateTime":"2024-05-06T09:00:00Z","servicePrincipalName":"{{{name}}}",
+          "servicePrincipalId":"{{{sp}}}","appId":"{{{appId}}}","ipAddress":"{{{ip}}}",
+          "resourceDisplayName":"Microsoft Graph","status":{"errorCode":0},"uniqueTokenIdentifier":"{{{token}}}"}}]}
+        """));
+
+    /// <summary>A risky user's state as Microsoft Graph lists it (identityProtection/riskyUsers), one object in a page.</summary>
+    private static AccessEvent GraphRiskyUser(string userId, string upn, string level, string state, string detail, string updated) => Assert.Single(EntraByUserId($$$"""
+        {"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyUsers","value":[
+         {"id":"{{{userId}}}","isDeleted":false,"isProcessing":false,"riskLastUpdatedDateTime":"{{{updated}}}","riskLevel":"{{{level}}}","riskState":"{{{state}}}",
+          "riskDetail":"{{{detail}}}","userDisplayName":"Nora Falk","userPrincipalName":"{{{upn}}}"}]}
+        """));
+
+    /// <summary>A risky user's state as a row of the Log Analytics AADRiskyUsers table.</summary>
+    private static AccessEvent RiskyUserRow(string userId, string upn, string level, string state, string detail, string updated) => Assert.Single(EntraByUserId($$$"""
+        {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"{{{updated}}}","Type":"AADRiskyUsers","OperationName":"Risky user",
+         "Id":"{{{userId}}}","IsDeleted":false,"IsProcessing":false,"RiskDetail":"{{{detail}}}","RiskLastUpdatedDateTime":"{{{updated}}}",
+         "RiskLevel":"{{{level}}}","RiskState":"{{{state}}}","UserDisplayName":"Nora Falk","UserPrincipalName":"{{{upn}}}"}
         """));
 
     [Fact]
@@ -523,12 +549,7 @@ public sealed class AuthenticationDetectorTests
     {
         const string sp = "3c4d5e6f-0000-4000-8000-0000000000e8";
         var engine = Engine();
-        engine.Score(Assert.Single(EntraByUserId($$$"""
-            {"records":[{"time":"2024-05-06T09:00:00Z","category":"ServicePrincipalSignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
-             "properties":{"id":"77665544-0000-4000-8000-0000000000e9","createdDateTime":"2024-05-06T09:00:00Z","servicePrincipalName":"invoice-sync",
-              "servicePrincipalId":"{{{sp}}}","appId":"9f8e7d6c-0000-4000-8000-0000000000ea","ipAddress":"198.51.100.60",
-              "resourceDisplayName":"Microsoft Graph","status":{"errorCode":0},"uniqueTokenIdentifier":"c3BUb2tlbkFBQUFBQTE"}}]}
-            """)));
+        engine.Score(ServicePrincipalSignIn(sp, "invoice-sync", "9f8e7d6c-0000-4000-8000-0000000000ea", "198.51.100.60", "c3BUb2tlbkFBQUFBQTE"));
         engine.Score(Assert.Single(EntraByUserId($$$"""
             {"records":[{"time":"2024-05-06T09:20:00Z","category":"ServicePrincipalRiskEvents","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
              "properties":{"id":"{{{Guid.NewGuid():N}}}","riskEventType":"leakedCredentials","riskState":"atRisk","riskLevel":"high","riskDetail":"none",
@@ -545,6 +566,182 @@ public sealed class AuthenticationDetectorTests
             """));
         var reason = Assert.Single(Reasons(engine.Score(request), AuthenticationDetector.RiskySession));
         Assert.Contains("leakedCredentials", reason.Text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("dismissed", "adminDismissedAllRiskForUser")]
+    [InlineData("remediated", "userPerformedSecuredPasswordReset")]
+    [InlineData("confirmedSafe", "adminConfirmedSigninSafe")]
+    public void EntraExportDetection_ClearedLater_NoLongerRaisesTheOpenToken_WhileItsEarlierFindingStands(string state, string detail)
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQ2xlYXIx"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
+        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2xlYXIx", "203.0.113.77", T0.AddMinutes(40))), AuthenticationDetector.RiskySession));
+
+        // The same detection exported again at its change of state: still dated when it was detected.
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", state, "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", detail));
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2xlYXIx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraDetectionDismissed_LeavesAnotherDetectionStillHeld_UntilThatOneIsDismissedToo()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuVHdvRGV0"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:20:00.000Z"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anomalousToken", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
+
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "dismissed", "2024-05-06T09:20:00.000Z", "2024-05-06T09:50:00.000Z", "adminDismissedRiskForSignIn"));
+        var held = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuVHdvRGV0", "203.0.113.77", T0.AddMinutes(55))), AuthenticationDetector.RiskySession));
+        Assert.Contains("anomalousToken", held.Text, StringComparison.Ordinal);
+
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anomalousToken", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedRiskForSignIn"));
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuVHdvRGV0", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraRiskyUserRemediated_AsALogAnalyticsRow_ClearsEveryRatingOfTheUser_NotTheRiskOfASessionsOwnSignIn()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuUmVtZWQx"));
+
+        // A sign-in of its own rated high: its token's session is risky by that sign-in, not by the user's rating.
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"2024-05-06T09:10:00.000Z","category":"SignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+             "properties":{"id":"e0000000-0000-4000-8000-0000000000f7","createdDateTime":"2024-05-06T09:10:00.000Z","userPrincipalName":"nora.falk@contoso.example",
+              "userId":"{{{NoraId}}}","ipAddress":"198.51.100.23","isInteractive":true,"status":{"errorCode":0},"riskLevelDuringSignIn":"high","riskState":"atRisk",
+              "riskEventTypes_v2":["anonymizedIPAddress"],"sessionId":"00a1b2c3-0000-4000-8000-00000000a0de","uniqueTokenIdentifier":"Tm9yYVJpc2t5U2lnbkluMQ"}}]}
+            """)));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "leakedCredentials", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
+        engine.Score(RiskyUserRow(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:31:00Z"));
+
+        // The user reset the password: Entra remediates the user (and with it every detection), rated none.
+        engine.Score(RiskyUserRow(NoraId, "nora.falk@contoso.example", "none", "remediated", "userPerformedSecuredPasswordReset", "2024-05-06T10:00:00Z"));
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuUmVtZWQx", "203.0.113.77", T0.AddMinutes(70))), AuthenticationDetector.RiskySession));
+        OneReason(engine.Score(EntraGraph(NoraId, "Tm9yYVJpc2t5U2lnbkluMQ", "198.51.100.23", T0.AddMinutes(71))), AuthenticationDetector.RiskySession, 60,
+            "in session Tm9yYVJpc2t5U2lnbkluMQ", "rated risky (score 75) at 2024-05-06 09:10:00Z");
+    }
+
+    [Fact]
+    public void EntraRiskyUserDismissed_AsAGraphObject_ClearsOnlyTheRatingsDatedBeforeIt_StaleDismissalClearsNothing()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuU3RhbGUx"));
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z"));
+
+        // A page read late: the user dismissed at 09:20, before the rating at 09:30 it knows nothing of.
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T09:20:00Z"));
+        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuU3RhbGUx", "203.0.113.77", T0.AddMinutes(45))), AuthenticationDetector.RiskySession));
+
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T10:00:00Z"));
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuU3RhbGUx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+
+        // Rated again after the dismissal: the sessions open then are risky again.
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T10:10:00Z"));
+        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuU3RhbGUx", "203.0.113.77", T0.AddMinutes(75))), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraRiskyServicePrincipalDismissed_ClearsItsDetection_ForTheRequestsOfItsToken()
+    {
+        const string sp = "3c4d5e6f-0000-4000-8000-0000000000f8";
+        var engine = Engine();
+        engine.Score(ServicePrincipalSignIn(sp, "ledger-export", "9f8e7d6c-0000-4000-8000-0000000000fa", "198.51.100.61", "c3BUb2tlbkNsZWFyMDE"));
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"2024-05-06T09:21:00Z","Type":"AADServicePrincipalRiskEvents","OperationName":"Service Principal Risk Detection",
+             "Id":"{{{Guid.NewGuid():N}}}","RiskEventType":"leakedCredentials","RiskState":"atRisk","RiskLevel":"high","RiskDetail":"none","Source":"IdentityProtection",
+             "DetectionTimingType":"offline","Activity":"servicePrincipal","DetectedDateTime":"2024-05-06T09:20:00Z","LastUpdatedDateTime":"2024-05-06T09:20:00Z",
+             "ServicePrincipalId":"{{{sp}}}","ServicePrincipalDisplayName":"ledger-export","AppId":"9f8e7d6c-0000-4000-8000-0000000000fa"}
+            """)));
+        AccessEvent Request(int minute) => Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"2024-05-06T09:{{{minute:D2}}}:00Z","category":"MicrosoftGraphActivityLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+             "properties":{"requestId":"9a000000-0000-4000-8000-0000000000{{{minute:D2}}}","timeGenerated":"2024-05-06T09:{{{minute:D2}}}:00Z","apiVersion":"v1.0","requestMethod":"GET",
+              "requestUri":"https://graph.microsoft.com/v1.0/users","responseStatusCode":200,"ipAddress":"198.51.100.61","servicePrincipalId":"{{{sp}}}",
+              "appId":"9f8e7d6c-0000-4000-8000-0000000000fa","roles":"User.Read.All","signInActivityId":"c3BUb2tlbkNsZWFyMDE"}}]}
+            """));
+        Assert.Single(Reasons(engine.Score(Request(25)), AuthenticationDetector.RiskySession));
+
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskyServicePrincipals","value":[
+             {"id":"{{{sp}}}","appId":"9f8e7d6c-0000-4000-8000-0000000000fa","displayName":"ledger-export","servicePrincipalType":"Application",
+              "isEnabled":true,"isProcessing":false,"riskLastUpdatedDateTime":"2024-05-06T09:40:00Z","riskLevel":"none","riskState":"dismissed",
+              "riskDetail":"adminDismissedAllRiskForServicePrincipal"}]}
+            """)));
+        Assert.Empty(Reasons(engine.Score(Request(45)), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraRatingAndItsDismissal_SurviveACheckpoint()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQ2twdDE"));
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z"));
+
+        var rated = Engine();
+        rated.Restore(engine.Checkpoint());
+        Assert.Single(Reasons(rated.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2twdDE", "203.0.113.77", T0.AddMinutes(40))), AuthenticationDetector.RiskySession));
+
+        rated.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T10:00:00Z"));
+        var dismissed = Engine();
+        dismissed.Restore(rated.Checkpoint());
+        Assert.Empty(Reasons(dismissed.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2twdDE", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+
+        // A stale dismissal still clears nothing after the restart: the rating's time came through too.
+        dismissed.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T10:10:00Z"));
+        var again = Engine();
+        again.Restore(dismissed.Checkpoint());
+        again.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T10:05:00Z"));
+        Assert.Single(Reasons(again.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2twdDE", "203.0.113.77", T0.AddMinutes(75))), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void Checkpoint_FormatSix_WithoutRatings_IsStillRead_WithItsSessionsRisk()
+    {
+        var engine = Engine();
+        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxOld6", risk: "HIGH"));
+
+        var restored = Engine();
+        restored.Restore(Rules.CheckpointFormats.AsFormatSixWithOneAuthenticationState(engine.Checkpoint()));
+        OneReason(restored.Score(SdkAccess("sam.lee@acme.example", "idxOld6", T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, "in session idxOld6");
+        Assert.All(restored.StateOf("sam.lee@acme.example")!.Authentication!.Ratings, r => Assert.Equal(0, r.Ticks));
+    }
+
+    [Fact]
+    public void ParkedState_WrittenBeforeRatings_StillLoads_AndAParkedRatingComesBack()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuUGFyazE"));
+        var rating = GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z");
+        engine.Score(rating);
+        var state = engine.StateOf(rating.PrincipalKey)!;
+
+        var parked = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(state.ToBytes());
+        var held = Assert.Single(parked.Authentication!.Ratings, r => r.Ticks != 0);
+        Assert.Equal(new DateTimeOffset(2024, 5, 6, 9, 30, 0, TimeSpan.Zero).UtcTicks, held.Ticks);
+
+        // The previous version parked section 1: the sign-in state without the ratings that follow it.
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            state.Write(w);
+            w.Write((byte)1);
+            var withoutRatings = new AuthenticationState();
+            withoutRatings.Sessions[0] = state.Authentication!.Sessions.First(x => x.Id != 0);
+            withoutRatings.Sessions[0].OpenedTicks = 0;
+            using var full = new MemoryStream();
+            using (var fw = new BinaryWriter(full, System.Text.Encoding.UTF8, leaveOpen: true))
+            {
+                withoutRatings.Write(fw);
+            }
+
+            var bytes = full.ToArray();
+            w.Write(bytes[..^((8 * AuthenticationState.SessionCapacity) + 8 + (AuthenticationState.RatingCapacity * 29))]);
+        }
+
+        var old = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(ms.ToArray());
+        Assert.Equal(state.Authentication!.Sessions.First(x => x.Id != 0).Id, old.Authentication!.Sessions[0].Id);
+        Assert.All(old.Authentication.Ratings, r => Assert.Equal(0, r.Ticks));
     }
 
     [Fact]
