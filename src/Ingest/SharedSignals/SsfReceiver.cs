@@ -95,7 +95,7 @@ internal sealed class SsfReceiver(
             return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
         }
 
-        var events = SetMapper.Map(set, new SourceMapOptions(ingestOptions.Value.MaxSourceObjectBytes), out var subject);
+        var events = SetMapper.Map(set, SourceMapOptions.For(ingestOptions.Value, idp: null), out var subject);
         audit = audit with { Subject = subject };
         var errors = new List<ItemError>();
         foreach (var e in events)

@@ -134,7 +134,8 @@ internal sealed record SourceMapOptions(int MaxObjectBytes = 32 * 1024, int MaxR
     public static SourceMapOptions Default { get; } = new();
 
     /// <summary>
-    /// The bounds and naming section <c>Ingest</c> configures, one set for live ingestion and <c>ztstream replay</c>, so a
+    /// The bounds and naming section <c>Ingest</c> configures, one set for live ingestion (batches and Shared Signals SETs)
+    /// and <c>ztstream replay</c>, so a
     /// recorded file maps to the events its endpoint would have appended; each adds how it dates an undated item.
     /// </summary>
     /// <param name="idp">The identity provider the adapter speaks for (null for any other source), whose subjects may be named by user id.</param>

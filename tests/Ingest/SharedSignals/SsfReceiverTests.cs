@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -105,6 +106,30 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
         var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
+    }
+
+    [Fact]
+    public async Task Push_ASetLargerThanTheConfiguredRawBound_IsKeptWithItsRawTrimmedToThatBound()
+    {
+        var settings = Settings();
+        settings["Ingest:MaxRawBytes"] = "1024";
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("okta-ssf");
+        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("lee.park@example.com"), new JsonObject
+        {
+            ["initiating_entity"] = "policy",
+            ["reason_admin"] = new JsonObject { ["en"] = "Session ended by policy: " + new string('x', 3000) },
+        });
+
+        using var response = await PushAsync(server, transmitter.Sign(claims), key);
+
+        // The SET is mapped with Ingest's own bounds, as every other source is: its original object is trimmed to
+        // Ingest:MaxRawBytes instead of refused by the validator for exceeding it.
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
+        Assert.Equal("lee.park@example.com", e.Subject?.Id);
+        Assert.InRange(JsonMarshal.GetRawUtf8Value(e.Raw!.Value).Length, 1, 1024);
+        Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
     }
 
     [Fact]
