@@ -579,9 +579,26 @@ public sealed class AuthenticationDetectorTests
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
         Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2xlYXIx", "203.0.113.77", T0.AddMinutes(40))), AuthenticationDetector.RiskySession));
 
-        // The same detection exported again at its change of state: still dated when it was detected.
+        // The same detection exported again at its change of state (lastUpdatedDateTime 10:00): dated at that change.
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", state, "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", detail));
         Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2xlYXIx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+    }
+
+    /// <summary>
+    /// A dismissal counts from when it was made, not from the detection it dismisses: a request made while the risk was
+    /// held but read only after the dismissal (a late export, a replay) is still raised; one made after it is not.
+    /// </summary>
+    [Fact]
+    public void EntraExportDetection_DismissedLater_StillRaisesARequestMadeWhileItWasHeld_ReadAfterTheDismissal()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuTGF0ZTE"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser"));
+
+        var held = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuTGF0ZTE", "203.0.113.77", T0.AddMinutes(45))), AuthenticationDetector.RiskySession));
+        Assert.Contains("anonymizedIPAddress", held.Text, StringComparison.Ordinal);
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuTGF0ZTE", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
     }
 
     [Fact]

@@ -74,6 +74,15 @@ internal static partial class EntraMapper
 
         var held = state is null || state.Equals("atRisk", StringComparison.OrdinalIgnoreCase) || state.Equals("confirmedCompromised", StringComparison.OrdinalIgnoreCase);
         e.Risk(held ? details.Text("riskLevel") : RiskLevels.None);
+
+        // A detection exported again once dismissed, remediated or confirmed safe speaks of that change, not of the
+        // detection: dated at its lastUpdatedDateTime, a request made while the risk was still held reads as such in
+        // whatever order the records arrive (a risky user's state is dated at its update already).
+        if (!held && !isState && (details.Find("lastUpdatedDateTime") ?? record.Find("lastUpdatedDateTime")) is { } changed
+            && IdentityJson.TryTime(changed, out var changedAt) && changedAt > e.Time)
+        {
+            e.Time = changedAt;
+        }
         if (state is not null && !state.Equals("none", StringComparison.OrdinalIgnoreCase))
         {
             e.Set(RiskStateAttribute, state);

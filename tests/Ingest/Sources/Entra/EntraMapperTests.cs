@@ -302,11 +302,11 @@ public sealed class EntraMapperTests
         Assert.Equal("FR", e[0].Attr(IdentityAttributes.GeoCountry));
         Assert.Equal("198.51.100.140", e[0].Network?.SrcIp);
 
-        // Dismissed by an administrator: kept, but no longer a rating.
+        // Dismissed by an administrator: kept, but no longer a rating, and dated at the dismissal (its update time).
         Assert.Equal("none", e[1].Attr(IdentityAttributes.IdpRiskLevel));
         Assert.Equal(["unlikelyTravel"], e[1].List(IdentityAttributes.IdpRiskEvents));
         Assert.Equal("EC", e[1].Attr(IdentityAttributes.GeoCountry));
-        Assert.Equal(new DateTimeOffset(2024, 8, 25, 3, 0, 0, TimeSpan.Zero), e[1].Time);
+        Assert.Equal(new DateTimeOffset(2024, 8, 26, 9, 0, 0, TimeSpan.Zero), e[1].Time);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace ZtStream.Ingest.Tests.Sources.Entra;
@@ -120,6 +121,37 @@ public sealed class IdentityProtectionTests
         Assert.Equal("192.0.2.44", e.Network?.SrcIp);
         Assert.Equal("EE", e.Attr(IdentityAttributes.GeoCountry));
         Assert.Equal("curl/8.5.0", e.UserAgent);
+    }
+
+    /// <summary>
+    /// A detection is dated when it was detected while Entra holds it, and at its change (<c>lastUpdatedDateTime</c>) once
+    /// exported again dismissed, remediated or confirmed safe: that record speaks of the change, so what happened between the
+    /// two stays under the risk. Without an update time the detection's date stands.
+    /// </summary>
+    [Theory]
+    [InlineData("atRisk", true, "2026-11-30T06:00:00Z")]
+    [InlineData("confirmedCompromised", true, "2026-11-30T06:00:00Z")]
+    [InlineData("dismissed", true, "2026-11-30T08:15:00Z")]
+    [InlineData("remediated", true, "2026-11-30T08:15:00Z")]
+    [InlineData("confirmedSafe", true, "2026-11-30T08:15:00Z")]
+    [InlineData("dismissed", false, "2026-11-30T06:00:00Z")]
+    public void Map_DetectionClearedLater_IsDatedAtItsChange_AsALogAnalyticsRowAndAGraphObject(string state, bool withUpdate, string expected)
+    {
+        var updated = withUpdate ? "2026-11-30T08:15:00Z" : null;
+        var row = MapperAssert.MapsTo(Map($$"""
+            {"TenantId":"0a0b0c0d-0000-4000-8000-0000000000d1","TimeGenerated":"2026-11-30T08:16:40Z","Type":"AADUserRiskEvents","Id":"c0ffee00000000000000000000000000000000000000000000000000000000c1",
+             "RiskEventType":"unfamiliarFeatures","RiskLevel":"high","RiskState":"{{state}}","DetectionTimingType":"realtime","DetectedDateTime":"2026-11-30T06:00:00Z",
+             "LastUpdatedDateTime":{{(updated is null ? "null" : $"\"{updated}\"")}},"UserPrincipalName":"ines.moreau@fabrikam.example"}
+            """), EventKinds.AuthRisk, null);
+        var graph = MapperAssert.MapsTo(Map($$"""
+            {"value":[{"id":"6c1e4b9d0000400080000000000000c2","requestId":"3d2c1b0a-0000-4000-8000-0000000000c3","riskEventType":"unfamiliarFeatures",
+              "riskState":"{{state}}","riskLevel":"high","riskDetail":"none","source":"IdentityProtection","detectionTimingType":"realtime","activity":"signin",
+              "ipAddress":"203.0.113.52","activityDateTime":"2026-11-30T05:59:00Z","detectedDateTime":"2026-11-30T06:00:00Z",
+              {{(updated is null ? "" : $"\"lastUpdatedDateTime\":\"{updated}\",")}}"userId":"7a6b5c4d-0000-4000-8000-0000000000c4","userPrincipalName":"ines.moreau@fabrikam.example"}]}
+            """), EventKinds.AuthRisk, null);
+
+        Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), row.Time);
+        Assert.Equal(DateTimeOffset.Parse(expected, CultureInfo.InvariantCulture), graph.Time);
     }
 
     [Fact]
