@@ -173,7 +173,9 @@ internal sealed class AuthenticationState
 
     /// <summary>
     /// The provider says at <paramref name="ticks"/> that the rating under <paramref name="key"/>, or every rating when
-    /// null, no longer holds. A rating dated after <paramref name="ticks"/> is newer than the record and stays.
+    /// null, no longer holds. A rating dated after <paramref name="ticks"/> is newer than the record and stays. A detection
+    /// cleared before its rating was read (records out of order) is kept as a cleared rating of no risk, so the rating read
+    /// later holds only up to the clearing; it takes a free or cleared slot, never a held rating's.
     /// </summary>
     public void Clear(ulong? key, long ticks)
     {
@@ -182,13 +184,20 @@ internal sealed class AuthenticationState
             ClearedAllTicks = Math.Max(ClearedAllTicks, ticks);
         }
 
+        var known = false;
         for (var j = 0; j < Ratings.Length; j++)
         {
             ref var r = ref Ratings[j];
+            known |= r.Ticks != 0 && r.Key == key;
             if (r.Ticks != 0 && (key is null || r.Key == key) && r.Ticks <= ticks)
             {
                 r.ClearedTicks = Math.Max(r.ClearedTicks, ticks);
             }
+        }
+
+        if (key is { } detection && !known && RatingSlot() is var slot && (Ratings[slot].Ticks == 0 || Ratings[slot].ClearedTicks != 0))
+        {
+            Ratings[slot] = new Rating { Key = detection, Ticks = ticks, ClearedTicks = ticks };
         }
     }
 

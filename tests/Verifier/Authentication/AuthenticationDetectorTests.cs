@@ -601,6 +601,22 @@ public sealed class AuthenticationDetectorTests
         Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuTGF0ZTE", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
     }
 
+    /// <summary>
+    /// The dismissal read before the detection it dismisses (two exports, out of order): the detection then holds only
+    /// from its own date up to the dismissal, not for good.
+    /// </summary>
+    [Fact]
+    public void EntraExportDetection_ItsDismissalReadFirst_HoldsOnlyUntilTheDismissal()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuT3JkZXIx"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser"));
+        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
+
+        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuT3JkZXIx", "203.0.113.77", T0.AddMinutes(45))), AuthenticationDetector.RiskySession));
+        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuT3JkZXIx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+    }
+
     [Fact]
     public void EntraDetectionDismissed_LeavesAnotherDetectionStillHeld_UntilThatOneIsDismissedToo()
     {
