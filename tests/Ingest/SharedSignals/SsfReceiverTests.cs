@@ -341,6 +341,46 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
     }
 
+    /// <summary>
+    /// RFC 7515 §5.2 and RFC 7519 §4: a header or claims object naming a member twice may be refused, and must be here,
+    /// since parsers disagree on which copy counts. Each SET is signed by the configured transmitter and would pass every
+    /// other check if only the last copy were read.
+    /// </summary>
+    [Fact]
+    public async Task Push_ASetNamingAMemberTwice_IsInvalidRequestAndNothingIsAppended()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        const string header = """{"alg":"RS256","typ":"secevent+jwt","kid":"{kid}"}""";
+        string Claims(string aud, string subject, string events) =>
+            $$"""{"iss":"{{transmitter.Issuer}}","jti":"{{Guid.NewGuid():N}}","iat":{{now}},{{aud}},"sub_id":{{subject}},"events":{{events}}}""";
+        const string ours = "\"aud\":\"" + Audience + "\"";
+        const string subject = """{"format":"email","email":"ana@example.com"}""";
+        var revoked = $$$"""{"{{{TestTransmitter.SessionRevoked}}}":{"event_timestamp":{{{now}}}}}""";
+
+        (string Why, string Set)[] cases =
+        [
+            ("aud twice, ours last", transmitter.SignRaw(header, Claims("\"aud\":\"https://rp.example.com/other\"," + ours, subject, revoked))),
+            ("aud twice, ours first", transmitter.SignRaw(header, Claims(ours + ",\"aud\":\"https://rp.example.com/other\"", subject, revoked))),
+            ("subject's email twice", transmitter.SignRaw(header, Claims(ours, """{"format":"email","email":"ana@example.com","email":"ben@example.com"}""", revoked))),
+            ("event named twice", transmitter.SignRaw(header, Claims(ours, subject, $$$"""{"{{{TestTransmitter.SessionRevoked}}}":{},"{{{TestTransmitter.SessionRevoked}}}":{"event_timestamp":{{{now}}}}}"""))),
+            ("typ twice in the header", transmitter.SignRaw("""{"alg":"RS256","typ":"JWT","typ":"secevent+jwt","kid":"{kid}"}""", Claims(ours, subject, revoked))),
+            ("alg twice in the header", transmitter.SignRaw("""{"alg":"none","alg":"RS256","typ":"secevent+jwt","kid":"{kid}"}""", Claims(ours, subject, revoked))),
+        ];
+
+        foreach (var (why, set) in cases)
+        {
+            using var response = await PushAsync(server, set, key);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
+            var (err, body) = await ErrorAsync(response);
+            Assert.True(err == SetErrors.InvalidRequest, $"{why}: expected {SetErrors.InvalidRequest}, got {err} ({body})");
+            Assert.Contains("named twice", body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
+    }
+
     [Theory]
     [InlineData("enc", SecurityAlgorithms.RsaSha256)] // RFC 7517 §4.2: a key published for encryption verifies no signature.
     [InlineData("sig", SecurityAlgorithms.RsaSha512)] // RFC 7517 §4.4: a key published for RS512 verifies no RS256 signature.
