@@ -1,9 +1,12 @@
 using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.TestSupport.Fuzzing;
+using ZtStream.TestSupport.Http;
 using ZtStream.TestSupport.Jose;
 using ZtStream.TestSupport.SharedSignals;
 
@@ -573,6 +576,57 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(SetErrors.InvalidAudience, transmitter.Errors[bad["jti"]!.GetValue<string>()]);
         var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct);
         Assert.All(audit, a => Assert.Equal("poll", a.Delivery));
+    }
+
+    /// <summary>
+    /// A transmitter's JWKS URL answering with a redirect to another host would let that host choose the keys SETs are
+    /// checked with: the redirect is not followed, and a SET signed by the key found there is refused.
+    /// </summary>
+    [Fact]
+    public async Task Push_WhenTheJwksUrlRedirectsToAnotherHost_TheKeysThereAreNotTrusted()
+    {
+        await using var redirector = await LoopbackApp.StartAsync(app => app.MapGet("/jwks.json", () => Results.Redirect(transmitter.JwksUri.ToString())));
+        var settings = Settings();
+        settings["Ingest:Ssf:Transmitters:idp:JwksUri"] = new Uri(redirector.BaseAddress, "jwks.json").ToString();
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("idp");
+
+        using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), key);
+
+        var (err, body) = await ErrorAsync(response);
+        Assert.Equal(SetErrors.InvalidKey, err);
+        Assert.Contains("redirecting to " + transmitter.JwksUri, body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, transmitter.JwksFetches);
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(300)));
+    }
+
+    /// <summary>
+    /// A poll carries the transmitter's credential and acknowledgements: a poll endpoint answering with a redirect
+    /// elsewhere is not followed, so nothing reaches the other address.
+    /// </summary>
+    [Fact]
+    public async Task Poll_WhenThePollEndpointRedirectsElsewhere_NothingIsSentThere()
+    {
+        var redirected = 0;
+        var reached = 0;
+        await using var elsewhere = await LoopbackApp.StartAsync(app => app.MapPost("/poll", () =>
+        {
+            Interlocked.Increment(ref reached);
+            return Results.Json(new JsonObject { ["sets"] = new JsonObject(), ["moreAvailable"] = false });
+        }));
+        await using var redirector = await LoopbackApp.StartAsync(app => app.MapPost("/poll", () =>
+        {
+            Interlocked.Increment(ref redirected);
+            return Results.Redirect(new Uri(elsewhere.BaseAddress, "poll").ToString(), permanent: false, preserveMethod: true);
+        }));
+        var settings = Settings(poll: true);
+        settings["Ingest:Ssf:Transmitters:idp:PollEndpoint"] = new Uri(redirector.BaseAddress, "poll").ToString();
+
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+
+        // A second poll starts only once the first is over, whatever it did with the redirect.
+        await WaitAsync(() => Volatile.Read(ref redirected) >= 2, "the poll endpoint was asked twice");
+        Assert.Equal(0, Volatile.Read(ref reached));
     }
 
     private static string? Expected(string type) => type switch
