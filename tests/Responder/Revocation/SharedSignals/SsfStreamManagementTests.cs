@@ -280,6 +280,44 @@ public sealed class SsfStreamManagementTests : IDisposable
     }
 
     /// <summary>
+    /// The receiver writes the answer to a push: one that never ends is read only as far as an RFC 8935 error needs,
+    /// so the refusal is recorded at once, not after the delivery's time limit with the whole answer held in memory.
+    /// </summary>
+    [Fact]
+    public async Task Push_AnsweredWithAnEndlessBody_IsRecordedFromItsStart()
+    {
+        var ct = Ct;
+        await using var endless = await LoopbackApp.StartAsync(app => app.MapPost("/events", async (HttpContext http) =>
+        {
+            http.Response.StatusCode = 400;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"err\":\"invalid_request\",\"description\":\"", http.RequestAborted);
+            // 8 MiB, then it never ends.
+            var filler = new string('x', 16 * 1024);
+            for (var i = 0; i < 512; i++)
+            {
+                await http.Response.WriteAsync(filler, http.RequestAborted);
+            }
+
+            await Task.Delay(Timeout.Infinite, http.RequestAborted);
+        }));
+        var settings = Settings();
+        settings["Responder:Drivers:SharedSignals:Receivers:siem-push:Endpoint"] = new Uri(endless.BaseAddress, "events").ToString();
+        settings["Responder:Drivers:SharedSignals:Receivers:siem-push:Audience"] = SiemAudience;
+        settings["Responder:Drivers:SharedSignals:DeliveryTimeout"] = "00:02:00";
+        await using var host = await TransmitterHost.StartAsync(settings);
+        var revoke = Revoke("jane.smith@example.com");
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
+
+        await Eventually.HoldsAsync(
+            async () => (await host.Outbox.ForActionAsync(revoke.ActionId, ct)).Single().LastError is not null,
+            "the push answered and recorded");
+        var row = Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, ct));
+        Assert.StartsWith("rejected with 400", row.LastError, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// The receiver owns its host name's DNS: an allowed name pointed at 127.0.0.1 (or a link-local or metadata address)
     /// must not make ZtStream post there. The SET waits, with the reason, and nothing reaches the address.
     /// </summary>
