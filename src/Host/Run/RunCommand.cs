@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ZtStream.Ingest;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Faults;
+using ZtStream.Platform.Http;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier;
@@ -177,7 +178,12 @@ internal static class RunCommand
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Configure(listen.Kestrel, reloadOnChange: false);
-            k.ConfigureEndpointDefaults(l => l.Protocols = protocols);
+            k.ConfigureEndpointDefaults(l =>
+            {
+                l.Protocols = protocols;
+                // Kestrel's own refusals (a request that is not HTTP, past its limits, too slow) get a problem document.
+                l.UseProblemRefusals(k.ApplicationServices.GetRequiredService<RequestHeadLimits>());
+            });
         });
         if (listen.Urls is not null)
         {
