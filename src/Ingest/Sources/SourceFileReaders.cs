@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.Extensions.Configuration;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources.Identity;
@@ -27,7 +28,7 @@ internal static class SourceFileReaders
                 .. SourceAdapters.All.Select(adapter => KeyValuePair.Create(adapter.Name, (SourceFileReader)((s, readAt, skipped, configuration, now) =>
                 {
                     var options = Configured(configuration);
-                    return Read(s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now), byLine: false);
+                    return Read(s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now));
                 }))),
             ],
             StringComparer.Ordinal);
@@ -41,13 +42,14 @@ internal static class SourceFileReaders
 
     /// <summary>
     /// Canonical events, one per line (a line may also hold an array of them), read as <c>POST /v1/events</c> reads its
-    /// items, with the same messages. A recorded <c>source</c> is kept (live, Ingest stamps the key's), and no address twin is
-    /// added: a recording of the log holds the twins already.
+    /// items, with the same messages, a line at a time as they are scored (a recording can be large). A recorded
+    /// <c>source</c> is kept (live, Ingest stamps the key's), and no address twin is added: a recording of the log holds
+    /// the twins already.
     /// </summary>
     private static IEnumerable<AccessEvent> ReadCanonical(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, IConfiguration? configuration, DateTimeOffset? now)
     {
         var check = new RecordedEventCheck(Configured(configuration), now);
-        return ReadMapped(stream, readAt, skipped, Map, SourceMapOptions.Default, check, byLine: true);
+        return ReadLines(Lines(stream), readAt, skipped, Map, SourceMapOptions.Default, check);
 
         MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions _) =>
             JsonPayload.MapItems(json, (element, index, items, errors) =>
@@ -66,48 +68,76 @@ internal static class SourceFileReaders
 
     /// <summary>The events of the file, each failed sign-in followed by its address twin, as Ingest appends them (<see cref="AddressTwins"/>).</summary>
     private static List<AccessEvent> Read(
-        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, bool byLine) =>
-        [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map, configured, check, byLine))];
+        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check) =>
+        [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map, configured, check))];
 
     private static List<AccessEvent> ReadMapped(
-        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, bool byLine)
+        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check)
     {
         using var buffer = new MemoryStream();
         stream.CopyTo(buffer);
         var bytes = buffer.ToArray();
-        var multiLine = bytes.AsSpan().TrimEnd("\r\n"u8).IndexOf((byte)'\n') >= 0;
-        if (!byLine || !multiLine)
+        var whole = map(bytes, configured with { Clock = new SourceClock(readAt) });
+        if (!Unreadable(whole) || bytes.AsSpan().TrimEnd("\r\n"u8).IndexOf((byte)'\n') < 0)
         {
-            var whole = map(bytes, configured with { Clock = new SourceClock(readAt) });
-            if (!Unreadable(whole) || !multiLine)
-            {
-                return check.Admit(whole, error => skipped(new SkippedItem($"item {error.Index}", error.Field, error.Reason)));
-            }
+            return check.Admit(whole, error => skipped(new SkippedItem($"item {error.Index}", error.Field, error.Reason)));
         }
 
-        // One item a line, or not one payload and not JSON Lines the reader recognised (its first line is broken): map line
-        // by line, so one bad line costs that line only. Items are numbered across the file.
+        // Not one payload and not JSON Lines the reader recognised (its first line is broken): map line by line, so one bad
+        // line costs that line only.
+        return [.. ReadLines(Lines(new MemoryStream(bytes, writable: false)), readAt, skipped, map, configured, check)];
+    }
+
+    /// <summary>Maps and admits each line on its own, items numbered across the file and named with their line.</summary>
+    private static IEnumerable<AccessEvent> ReadLines(
+        IEnumerable<byte[]> lines, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check)
+    {
         var options = configured with { Clock = new SourceClock(readAt) };
-        var events = new List<AccessEvent>();
-        var span = bytes.AsSpan();
         var lineNumber = 0;
         var index = 0;
-        while (!span.IsEmpty)
+        foreach (var line in lines)
         {
-            var newline = span.IndexOf((byte)'\n');
-            var line = newline < 0 ? span : span[..newline];
-            span = newline < 0 ? [] : span[(newline + 1)..];
             lineNumber++;
-            if (line.Trim(" \t\r"u8).IsEmpty)
+            if (line.AsSpan().Trim(" \t\r"u8).IsEmpty)
             {
                 continue;
             }
 
             var result = map(line, options);
-            events.AddRange(check.Admit(result, error => skipped(new SkippedItem($"item {index + error.Index} (line {lineNumber})", error.Field, error.Reason))));
+            var (first, at) = (index, lineNumber);
+            foreach (var e in check.Admit(result, error => skipped(new SkippedItem($"item {first + error.Index} (line {at})", error.Field, error.Reason))))
+            {
+                yield return e;
+            }
+
             index += result.ItemCount;
         }
+    }
 
-        return events;
+    /// <summary>The lines of <paramref name="stream"/> (split at '\n'), read as they are asked for, each in an array of its own.</summary>
+    private static IEnumerable<byte[]> Lines(Stream stream)
+    {
+        var buffer = new byte[64 * 1024];
+        var line = new ArrayBufferWriter<byte>();
+        int read;
+        while ((read = stream.Read(buffer)) > 0)
+        {
+            var start = 0;
+            int newline;
+            while ((newline = buffer.AsSpan(start, read - start).IndexOf((byte)'\n')) >= 0)
+            {
+                line.Write(buffer.AsSpan(start, newline));
+                yield return line.WrittenSpan.ToArray();
+                line.ResetWrittenCount();
+                start += newline + 1;
+            }
+
+            line.Write(buffer.AsSpan(start, read - start));
+        }
+
+        if (line.WrittenCount > 0)
+        {
+            yield return line.WrittenSpan.ToArray();
+        }
     }
 }

@@ -57,10 +57,10 @@ public sealed class RuleTestRunnerTests
     /// refuses fails its test naming item, field and reason, instead of passing on an event the rule can never see.
     /// </summary>
     [Theory]
-    [InlineData("{kind: access.request, outcome: denied}", "item 0, subject.id: required: an event needs subject.id or workload.id")]
-    [InlineData("{kind: zt.alert, subject: {id: a}, outcome: denied}", "item 0, kind: \"zt.alert\" is reserved")]
-    [InlineData("{kind: access.request, subject: {id: a}, outcome: denied, status: 1200}", "item 0, status: must be between 0 and 999 (is 1200)")]
-    [InlineData("{kind: access.request, subject: {id: a}, workload: {name: w}, outcome: denied}", "item 0, workload.id: required when workload is given")]
+    [InlineData("{kind: access.request, outcome: denied}", "item 0 (line 1), subject.id: required: an event needs subject.id or workload.id")]
+    [InlineData("{kind: zt.alert, subject: {id: a}, outcome: denied}", "item 0 (line 1), kind: \"zt.alert\" is reserved")]
+    [InlineData("{kind: access.request, subject: {id: a}, outcome: denied, status: 1200}", "item 0 (line 1), status: must be between 0 and 999 (is 1200)")]
+    [InlineData("{kind: access.request, subject: {id: a}, workload: {name: w}, outcome: denied}", "item 0 (line 1), workload.id: required when workload is given")]
     public void CanonicalEventLiveWouldRefuse_FailsNamingItemFieldAndReason(string e, string reason)
     {
         var result = Assert.Single(Run(RuleTesting.DeniedRuleWithTests("r", $"""
