@@ -39,11 +39,7 @@ internal sealed class DemoCommand : ICliCommand
 
             await o.WriteLineAsync();
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (settings.Duration is { } duration)
-            {
-                stop.CancelAfter(duration);
-            }
+            using var stop = settings.StopAfterDuration(cancellationToken);
 
             var clock = Stopwatch.StartNew();
             var feed = new DemoFeed([baseUrl], embedded.SourceKey, settings);
