@@ -17,10 +17,10 @@ internal sealed class DemoCommand : ICliCommand
 
     private static async Task<int> RunDemoAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
     {
-        var embedded = await EmbeddedPipeline.StartAsync(folder, context, cancellationToken, settings.MemoryLog);
+        var (embedded, exitCode) = await EmbeddedPipeline.StartAsync(folder, context, cancellationToken, settings.MemoryLog);
         if (embedded is null)
         {
-            return CliCommandLine.UsageError;
+            return exitCode;
         }
 
         await using (embedded)

@@ -45,6 +45,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     private const string RiskState = "idp.risk_state";
     private const string RiskTiming = "idp.risk_timing";
     private const string RequestId = "idp.request_id";
+    private const string CorrelationId = "idp.correlation_id";
 
     private readonly long failureWindow = options.FailureWindow.Ticks;
     private readonly long mfaWindow = options.MfaWindow.Ticks;
@@ -68,6 +69,12 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         var identityKind = e.Kind.StartsWith("auth.", StringComparison.Ordinal);
         if (!identityKind && string.IsNullOrEmpty(session))
         {
+            // A token with no session id (an application's own JWT, an SDK event) still says when it was issued.
+            if (principal.Authentication is { RevokedTicks: > 0 } known)
+            {
+                IssuedBeforeRevocation(e, who, known, null, e.Time.UtcTicks, found);
+            }
+
             return;
         }
 
@@ -105,11 +112,36 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
             Rated(e, s, a, ticks, found);
         }
 
-        if (e.Kind == EventKinds.AuthLogin && e.Outcome == Outcomes.Success && EventAttributes.Flag(a, Interrupted) != true
-            && EventAttributes.Text(a, TokenId) is { Length: > 0 } token && !string.Equals(token, session, StringComparison.Ordinal))
+        if (e.Kind == EventKinds.AuthLogin && e.Outcome == Outcomes.Success && EventAttributes.Flag(a, Interrupted) != true)
         {
-            Token(e, s, a, token, session, ticks, found);
+            var token = EventAttributes.Text(a, TokenId) is { Length: > 0 } t && !string.Equals(t, session, StringComparison.Ordinal) ? t : null;
+            if (token is not null)
+            {
+                Token(e, s, a, token, session, ticks, found);
+            }
+
+            Link(e, s, a, session, token, ticks);
         }
+    }
+
+    /// <summary>
+    /// Remembers which session and token a sign-in opened, by the sign-in record's id and correlation id, for a detection
+    /// of the provider that names the sign-in (Entra ID Protection's <c>requestId</c>, <c>correlationId</c>). Only sign-ins
+    /// that carry a correlation id (Entra's, Auth0's) are linked: no detection names another provider's sign-in.
+    /// </summary>
+    private static void Link(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, string? session, string? token, long ticks)
+    {
+        if (EventAttributes.Text(a, CorrelationId) is not { Length: > 0 } correlation || (string.IsNullOrEmpty(session) && token is null))
+        {
+            return;
+        }
+
+        s.Link(
+            string.IsNullOrEmpty(e.Id) ? 0 : StableHash.Of(e.Id),
+            StableHash.Of(correlation),
+            string.IsNullOrEmpty(session) ? 0 : StableHash.Of(session),
+            token is null ? 0 : StableHash.Of(token),
+            ticks);
     }
 
     private void Failed(AccessEvent e, AuthenticationState s, long ticks)
@@ -284,8 +316,13 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
         if (!identityKind)
         {
-            // Access in the session, as an application saw it: after the session ended, or after a risky sign-in.
-            Ended(e, who, s, session, id, ticks, found);
+            // Access in the session, as an application saw it: after the session ended, with a token issued before the
+            // principal's sessions were all revoked, or after a risky sign-in.
+            if (!Ended(e, who, s, session, id, ticks, found))
+            {
+                IssuedBeforeRevocation(e, who, s, session, ticks, found);
+            }
+
             Risky(e, who, s, session, id, ticks, found);
         }
 
@@ -381,14 +418,22 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
     /// <summary>
     /// The session (or, when an administrator or the provider ended them all, or the revocation names no session, every
-    /// session known) ends here.
+    /// session known, and every token issued before) ends here.
     /// </summary>
     private static void End(AccessEvent e, AuthenticationState s, Dictionary<string, JsonElement>? a, ulong id, ulong source, long ticks)
     {
+        if (e.Outcome == Outcomes.Denied)
+        {
+            // A sign-out or revocation that failed (Entra's audit result "failure", Auth0's failed logout) ended nothing.
+            return;
+        }
+
         var by = $"{IdpOf(e)} ({(e.Kind == EventKinds.AuthLogout ? "sign-out" : "session revoked")})";
         if (e.Kind == EventKinds.AuthSessionRevoked && (id == 0 || EventAttributes.Text(a, Actor) is not null))
         {
-            // An administrator's action names the administrator's own session: the subject's sessions all end.
+            // An administrator's action names the administrator's own session: the subject's sessions all end, those never
+            // seen too (their tokens were issued before this).
+            s.Revoked(ticks, by);
             for (var j = 0; j < s.Sessions.Length; j++)
             {
                 if (s.Sessions[j].Id != 0 && s.Sessions[j].FirstTicks <= ticks && s.Sessions[j].EndedTicks == 0)
@@ -415,7 +460,7 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         }
     }
 
-    private void Ended(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
+    private bool Ended(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
     {
         foreach (ref readonly var x in s.Sessions.AsSpan())
         {
@@ -424,9 +469,31 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
                 var ended = new DateTimeOffset(x.EndedTicks, TimeSpan.Zero);
                 found.Add(Finding(SessionEnded, 90,
                     $"session {session} of {who.Describe()} ended at {Numbers.Time(ended)} ({x.EndedBy}) and was used {Numbers.Duration(e.Time - ended)} later: {Access(e)}"));
-                return;
+                return true;
             }
         }
+
+        return false;
+    }
+
+    /// <summary>
+    /// An access whose token (<c>token.issued_at</c>; a Graph request's <c>TokenIssuedAt</c>) was issued before the
+    /// provider revoked all the principal's sessions, used after the revocation: the token is dead whether or not its
+    /// sign-in was seen. JWT issue times count whole seconds, so a token of the revocation's own second is not compared.
+    /// A token with no issue time is not raised by the revocation alone: it may come from a sign-in after it.
+    /// </summary>
+    private void IssuedBeforeRevocation(AccessEvent e, in Identity who, AuthenticationState s, string? session, long ticks, List<Contribution> found)
+    {
+        if (s.RevokedTicks == 0 || e.Token?.IssuedAt is not { } issued || ticks <= s.RevokedTicks + grace
+            || issued.UtcTicks / TimeSpan.TicksPerSecond >= s.RevokedTicks / TimeSpan.TicksPerSecond)
+        {
+            return;
+        }
+
+        var revoked = new DateTimeOffset(s.RevokedTicks, TimeSpan.Zero);
+        var token = session is not null ? $"a token of session {session}" : e.Token.Jti is { Length: > 0 } jti ? $"token {jti}" : "a token";
+        found.Add(Finding(SessionEnded, 90,
+            $"{token} of {who.Describe()} issued at {Numbers.Time(issued)} was used {Numbers.Duration(e.Time - revoked)} after all its sessions were revoked at {Numbers.Time(revoked)} ({s.RevokedBy}): {Access(e)}"));
     }
 
     private void Risky(AccessEvent e, in Identity who, AuthenticationState s, string session, ulong id, long ticks, List<Contribution> found)
@@ -448,9 +515,11 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
 
             // A rating of the principal reaches the sessions open when it was made, until the provider cleared it; the
             // session's own risky sign-in is not the principal's rating and stays (docs/detection.md).
+            // A rating found on one sign-in that was seen reaches that sign-in's session and token only.
             foreach (ref readonly var r in s.Ratings.AsSpan())
             {
-                if (r.Ticks != 0 && r.Risk > risk && x.Opened <= r.Ticks && (x.EndedTicks == 0 || r.Ticks <= x.EndedTicks)
+                if (r.Ticks != 0 && r.Risk > risk && (r.Narrowed ? x.Id == r.Session || x.Id == r.Token : x.Opened <= r.Ticks)
+                    && (x.EndedTicks == 0 || r.Ticks <= x.EndedTicks)
                     && ticks >= r.Ticks && ticks - r.Ticks <= riskWindow && (r.ClearedTicks == 0 || ticks < r.ClearedTicks))
                 {
                     (risk, riskTicks, reason) = (r.Risk, r.Ticks, r.Reason);
@@ -471,7 +540,8 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
     /// <summary>
     /// An <c>auth.risk</c> event naming no session: the provider rates the principal, not one sign-in (Entra's offline
     /// detections and risky-user state, found after the sign-in). Held at high risk or confirmed compromised, every session
-    /// and token of the principal open at that time is risky from then on; dismissed, remediated or confirmed safe, the
+    /// and token of the principal open at that time is risky from then on, or, for a detection that names a sign-in still
+    /// linked in the state, that sign-in's session and token only; dismissed, remediated or confirmed safe, the
     /// rating it clears no longer is from then on (the detection's own, or, for a risky user's or service principal's
     /// state, every rating of the principal). A record dated before a rating clears nothing of it.
     /// </summary>
@@ -481,14 +551,22 @@ internal sealed class AuthenticationDetector(AuthenticationOptions options)
         var types = EventAttributes.List(a, RiskEvents);
         types.Remove(CredentialCompromise);
         var detection = types.Count > 0 || EventAttributes.Text(a, RiskTiming) is not null;
-        var key = detection ? StableHash.Of(string.Join('|', types) + "|" + EventAttributes.Text(a, RequestId)) : 0UL;
+        var request = EventAttributes.Text(a, RequestId);
+        var key = detection ? StableHash.Of(string.Join('|', types) + "|" + request) : 0UL;
         if (Clears(a, detection))
         {
             s.Clear(detection ? key : null, ticks);
         }
         else if (RatesAtHighRisk(a) && RiskOf(found, out var top) is var score and >= RiskySignIn)
         {
-            s.Rate(key, ticks, score, Reason(e, top));
+            // A detection names the sign-in it was found on (its requestId is the sign-in's id, its correlationId the
+            // sign-in's): when that sign-in was seen, the rating is of its session and token, not of the principal.
+            var signIn = default(AuthenticationState.SignInLink);
+            _ = detection && s.TryFindSignIn(
+                string.IsNullOrEmpty(request) ? 0 : StableHash.Of(request),
+                EventAttributes.Text(a, CorrelationId) is { Length: > 0 } correlation ? StableHash.Of(correlation) : 0,
+                out signIn);
+            s.Rate(key, ticks, score, Reason(e, top), signIn.Session, signIn.Token);
         }
     }
 

@@ -5,9 +5,10 @@ namespace ZtStream.Verifier.Authentication;
 /// <summary>
 /// What the identity detectors remember about one principal, beside its <see cref="PrincipalState"/>: failed sign-ins and
 /// refused second-factor prompts since the last success, the countries and devices it signed in from, and its recent
-/// sessions, and the provider's ratings of the principal as a whole. Allocated on the principal's first sign-in or session;
-/// fixed size (about 2.5 KB at most: 8 sessions with their first address and user agent cut to <see cref="MaxText"/>
-/// characters, 8 countries, 16 device hashes, 4 ratings with their reasons).
+/// sessions, the provider's ratings of the principal as a whole, when the provider last revoked all its sessions, and
+/// which session each recent sign-in opened. Allocated on the principal's first sign-in or session; fixed size (about
+/// 3 KB at most: 8 sessions with their first address and user agent cut to <see cref="MaxText"/> characters, 8 countries,
+/// 16 device hashes, 4 ratings with their reasons and 8 sign-in links, both allocated on first use).
 /// </summary>
 internal sealed class AuthenticationState
 {
@@ -18,6 +19,14 @@ internal sealed class AuthenticationState
     public const int MaxText = 96;
     public const int MaxReason = 240;
     public const int RatingCapacity = 4;
+    public const int LinkCapacity = 8;
+
+    // The layouts Write has had, oldest first (a parked state's section number is its layout): the sessions alone; then
+    // their opening times and 4 ratings; then (checkpoint format 8) the ratings only when there are any, each with the
+    // session it is narrowed to, the principal's revocation time and the sign-in links.
+    public const byte LayoutSessions = 1;
+    public const byte LayoutRatings = 2;
+    public const byte LayoutSignIns = 3;
 
     // Failed sign-ins since the last successful one (failures dated before it are late arrivals of an earlier run).
     public long LastSignInTicks;
@@ -44,9 +53,19 @@ internal sealed class AuthenticationState
 
     // The provider's ratings of the principal, not of one sign-in (Entra ID Protection's detections and risky-user state),
     // each until a later record clears it; and the newest record that cleared every rating (a risky user dismissed,
-    // remediated or back to none), for a rating that arrives after the record that cleared it.
-    public readonly Rating[] Ratings = new Rating[RatingCapacity];
+    // remediated or back to none), for a rating that arrives after the record that cleared it. Most principals are never
+    // rated: the slots are allocated with the first rating or clearing of one detection.
+    public Rating[]? Ratings;
     public long ClearedAllTicks;
+
+    // The newest revocation of all the principal's sessions (an administrator's "Revoke sessions", a clear of all of
+    // them): a token issued before it is dead, whether or not its sign-in was seen.
+    public long RevokedTicks;
+    public string? RevokedBy;
+
+    // Which session and token each recent sign-in opened, by the sign-in's own ids, so a detection that names its sign-in
+    // reaches that session only. Allocated with the first sign-in that carries a correlation id.
+    public SignInLink[]? Links;
 
     public int MfaRefused => MfaDenied + MfaTimedOut;
 
@@ -138,25 +157,27 @@ internal sealed class AuthenticationState
 
     /// <summary>
     /// The provider rates the principal at <paramref name="ticks"/> under <paramref name="key"/> (one detection, or the
-    /// principal's own state). A rating dated at or before a clearing of it already read is born cleared there; one dated
-    /// after replaces a cleared one of the same key.
+    /// principal's own state), narrowed to the session and token one sign-in opened when the record names that sign-in
+    /// (<paramref name="session"/>, <paramref name="token"/>; both 0: every session open then). A rating dated at or before
+    /// a clearing of it already read is born cleared there; one dated after replaces a cleared one of the same key.
     /// </summary>
-    public void Rate(ulong key, long ticks, int risk, string reason)
+    public void Rate(ulong key, long ticks, int risk, string reason, ulong session = 0, ulong token = 0)
     {
+        var ratings = Ratings ??= new Rating[RatingCapacity];
         var i = -1;
-        for (var j = 0; j < Ratings.Length; j++)
+        for (var j = 0; j < ratings.Length; j++)
         {
-            if (Ratings[j].Ticks != 0 && Ratings[j].Key == key)
+            if (ratings[j].Ticks != 0 && ratings[j].Key == key)
             {
                 i = j;
                 break;
             }
         }
 
-        if (i >= 0 && (Ratings[i].ClearedTicks == 0 || ticks <= Ratings[i].ClearedTicks))
+        if (i >= 0 && (ratings[i].ClearedTicks == 0 || ticks <= ratings[i].ClearedTicks))
         {
             // The same rating again (or read late): held from its first date, at its highest.
-            ref var r = ref Ratings[i];
+            ref var r = ref ratings[i];
             r.Ticks = Math.Min(r.Ticks, ticks);
             if (risk > r.Risk)
             {
@@ -167,8 +188,17 @@ internal sealed class AuthenticationState
             return;
         }
 
-        i = i >= 0 ? i : RatingSlot();
-        Ratings[i] = new Rating { Key = key, Ticks = ticks, Risk = risk, Reason = reason, ClearedTicks = ticks <= ClearedAllTicks ? ClearedAllTicks : 0 };
+        i = i >= 0 ? i : RatingSlot(ratings);
+        ratings[i] = new Rating
+        {
+            Key = key,
+            Ticks = ticks,
+            Risk = risk,
+            Reason = reason,
+            ClearedTicks = ticks <= ClearedAllTicks ? ClearedAllTicks : 0,
+            Session = session,
+            Token = token,
+        };
     }
 
     /// <summary>
@@ -182,12 +212,17 @@ internal sealed class AuthenticationState
         if (key is null)
         {
             ClearedAllTicks = Math.Max(ClearedAllTicks, ticks);
+            if (Ratings is null)
+            {
+                return;
+            }
         }
 
+        var ratings = Ratings ??= new Rating[RatingCapacity];
         var known = false;
-        for (var j = 0; j < Ratings.Length; j++)
+        for (var j = 0; j < ratings.Length; j++)
         {
-            ref var r = ref Ratings[j];
+            ref var r = ref ratings[j];
             known |= r.Ticks != 0 && r.Key == key;
             if (r.Ticks != 0 && (key is null || r.Key == key) && r.Ticks <= ticks)
             {
@@ -195,32 +230,103 @@ internal sealed class AuthenticationState
             }
         }
 
-        if (key is { } detection && !known && RatingSlot() is var slot && (Ratings[slot].Ticks == 0 || Ratings[slot].ClearedTicks != 0))
+        if (key is { } detection && !known && RatingSlot(ratings) is var slot && (ratings[slot].Ticks == 0 || ratings[slot].ClearedTicks != 0))
         {
-            Ratings[slot] = new Rating { Key = detection, Ticks = ticks, ClearedTicks = ticks };
+            ratings[slot] = new Rating { Key = detection, Ticks = ticks, ClearedTicks = ticks };
         }
     }
 
     /// <summary>A slot for a new rating: a free one, else the oldest cleared, else the oldest.</summary>
-    private int RatingSlot()
+    private static int RatingSlot(Rating[] ratings)
     {
         var oldest = 0;
-        for (var j = 0; j < Ratings.Length; j++)
+        for (var j = 0; j < ratings.Length; j++)
         {
-            if (Ratings[j].Ticks == 0)
+            if (ratings[j].Ticks == 0)
             {
                 return j;
             }
 
-            var cleared = Ratings[j].ClearedTicks != 0;
-            var oldestCleared = Ratings[oldest].ClearedTicks != 0;
-            if ((cleared && !oldestCleared) || (cleared == oldestCleared && Ratings[j].Ticks < Ratings[oldest].Ticks))
+            var cleared = ratings[j].ClearedTicks != 0;
+            var oldestCleared = ratings[oldest].ClearedTicks != 0;
+            if ((cleared && !oldestCleared) || (cleared == oldestCleared && ratings[j].Ticks < ratings[oldest].Ticks))
             {
                 oldest = j;
             }
         }
 
         return oldest;
+    }
+
+    /// <summary>
+    /// The provider revoked every session of the principal at <paramref name="ticks"/>: kept as the newest such time only
+    /// (a token list would grow with every token).
+    /// </summary>
+    public void Revoked(long ticks, string by)
+    {
+        if (ticks > RevokedTicks)
+        {
+            RevokedTicks = ticks;
+            RevokedBy = Cut(by);
+        }
+    }
+
+    /// <summary>
+    /// A sign-in (its record's id and correlation id, hashed) opened <paramref name="session"/> and issued
+    /// <paramref name="token"/> (either 0 when it names none); the oldest link goes when full.
+    /// </summary>
+    public void Link(ulong request, ulong correlation, ulong session, ulong token, long ticks)
+    {
+        var links = Links ??= new SignInLink[LinkCapacity];
+        var slot = 0;
+        for (var j = 0; j < links.Length; j++)
+        {
+            if (links[j].Ticks == 0 || (request != 0 && links[j].Request == request))
+            {
+                slot = j;
+                break;
+            }
+
+            if (links[j].Ticks < links[slot].Ticks)
+            {
+                slot = j;
+            }
+        }
+
+        links[slot] = new SignInLink { Request = request, Correlation = correlation, Session = session, Token = token, Ticks = ticks };
+    }
+
+    /// <summary>
+    /// The sign-in a record names by its id (<paramref name="request"/>), else by its correlation id; false when neither
+    /// is among the recent sign-ins.
+    /// </summary>
+    public bool TryFindSignIn(ulong request, ulong correlation, out SignInLink found)
+    {
+        found = default;
+        if (Links is not { } links)
+        {
+            return false;
+        }
+
+        foreach (var link in links)
+        {
+            if (link.Ticks != 0 && request != 0 && link.Request == request)
+            {
+                found = link;
+                return true;
+            }
+        }
+
+        foreach (var link in links)
+        {
+            if (link.Ticks != 0 && correlation != 0 && link.Correlation == correlation)
+            {
+                found = link;
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public static string? Cut(string? text) => text is { Length: > MaxText } ? text[..MaxText] : text;
@@ -252,25 +358,45 @@ internal sealed class AuthenticationState
             s.Write(w);
         }
 
-        // Added in checkpoint format 7 (parked section 2): what a checkpoint or parked state written before has not.
+        // Added in layout 2 (checkpoint format 7, parked section 2): what a checkpoint or parked state written before has not.
         foreach (var s in Sessions)
         {
             w.Write(s.OpenedTicks);
         }
 
         w.Write(ClearedAllTicks);
-        foreach (var rating in Ratings)
+
+        // Layout 3 (checkpoint format 8, parked section 3): the ratings only when there are any, narrowed to a session or
+        // not, then the revocation of all sessions and the sign-in links.
+        w.Write((byte)(Ratings?.Length ?? 0));
+        foreach (var rating in Ratings ?? [])
         {
             rating.Write(w);
+            w.Write(rating.Session);
+            w.Write(rating.Token);
+        }
+
+        w.Write(RevokedTicks);
+        WriteText(w, RevokedBy);
+        w.Write((byte)(Links?.Length ?? 0));
+        foreach (var link in Links ?? [])
+        {
+            link.Write(w);
         }
     }
 
     /// <summary>
-    /// Reads what <see cref="Write"/> wrote; <paramref name="withRatings"/> false for a state written before the ratings
-    /// were kept (checkpoint format 6 and older, parked section 1), which then has none.
+    /// Reads what <see cref="Write"/> wrote in <paramref name="layout"/> (<see cref="LayoutSessions"/> for checkpoint
+    /// format 6 and older and parked section 1, which have no ratings; <see cref="LayoutRatings"/> for format 7 and
+    /// section 2, which have no revocation time or sign-in links). A state with no rating held or cleared gets no slots.
     /// </summary>
-    public static AuthenticationState Read(BinaryReader r, bool withRatings)
+    public static AuthenticationState Read(BinaryReader r, byte layout)
     {
+        if (layout is < LayoutSessions or > LayoutSignIns)
+        {
+            throw new InvalidDataException($"authentication state layout {layout} is not one of {LayoutSessions}–{LayoutSignIns}: written by a newer version");
+        }
+
         var s = new AuthenticationState
         {
             LastSignInTicks = r.ReadInt64(),
@@ -303,17 +429,47 @@ internal sealed class AuthenticationState
             s.Sessions[i] = Session.Read(r);
         }
 
-        if (withRatings)
+        if (layout == LayoutSessions)
         {
-            for (var i = 0; i < SessionCapacity; i++)
+            return s;
+        }
+
+        for (var i = 0; i < SessionCapacity; i++)
+        {
+            s.Sessions[i].OpenedTicks = r.ReadInt64();
+        }
+
+        s.ClearedAllTicks = r.ReadInt64();
+        var ratings = layout == LayoutRatings ? RatingCapacity : r.ReadByte();
+        for (var i = 0; i < ratings; i++)
+        {
+            var rating = Rating.Read(r);
+            if (layout > LayoutRatings)
             {
-                s.Sessions[i].OpenedTicks = r.ReadInt64();
+                rating.Session = r.ReadUInt64();
+                rating.Token = r.ReadUInt64();
             }
 
-            s.ClearedAllTicks = r.ReadInt64();
-            for (var i = 0; i < RatingCapacity; i++)
+            if (rating.Ticks != 0 && i < RatingCapacity)
             {
-                s.Ratings[i] = Rating.Read(r);
+                (s.Ratings ??= new Rating[RatingCapacity])[i] = rating;
+            }
+        }
+
+        if (layout == LayoutRatings)
+        {
+            return s;
+        }
+
+        s.RevokedTicks = r.ReadInt64();
+        s.RevokedBy = ReadText(r);
+        var links = r.ReadByte();
+        for (var i = 0; i < links; i++)
+        {
+            var link = SignInLink.Read(r);
+            if (link.Ticks != 0 && i < LinkCapacity)
+            {
+                (s.Links ??= new SignInLink[LinkCapacity])[i] = link;
             }
         }
 
@@ -406,6 +562,13 @@ internal sealed class AuthenticationState
         public int Risk;
         public string? Reason;
 
+        // The session and token of the sign-in the rating was found on, when the record names a sign-in that was seen
+        // (0, 0: the principal's, every session open when it was made).
+        public ulong Session;
+        public ulong Token;
+
+        public readonly bool Narrowed => Session != 0 || Token != 0;
+
         public readonly void Write(BinaryWriter w)
         {
             w.Write(Key);
@@ -422,6 +585,37 @@ internal sealed class AuthenticationState
             ClearedTicks = r.ReadInt64(),
             Risk = r.ReadInt32(),
             Reason = ReadText(r),
+        };
+    }
+
+    /// <summary>
+    /// One sign-in, by its record's id and correlation id (hashed; 0 when it has none): the session it opened and the
+    /// token it issued (hashed as sessions are; 0 when it names none), and when.
+    /// </summary>
+    internal struct SignInLink
+    {
+        public ulong Request;
+        public ulong Correlation;
+        public ulong Session;
+        public ulong Token;
+        public long Ticks;
+
+        public readonly void Write(BinaryWriter w)
+        {
+            w.Write(Request);
+            w.Write(Correlation);
+            w.Write(Session);
+            w.Write(Token);
+            w.Write(Ticks);
+        }
+
+        public static SignInLink Read(BinaryReader r) => new()
+        {
+            Request = r.ReadUInt64(),
+            Correlation = r.ReadUInt64(),
+            Session = r.ReadUInt64(),
+            Token = r.ReadUInt64(),
+            Ticks = r.ReadInt64(),
         };
     }
 }

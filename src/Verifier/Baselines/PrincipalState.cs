@@ -105,8 +105,9 @@ internal sealed class PrincipalState
 
     // Sections that may follow the baseline in a parked state. A state parked before they existed ends with the
     // baseline, and still loads (issue 11: the sign-in history used to be dropped on eviction).
-    private const byte ParkedAuthenticationWithoutRatings = 1;
-    private const byte ParkedAuthentication = 2;
+    // Sections 1 and 2 are the identity detector's state in its earlier layouts (without ratings; without the revocation
+    // time and sign-in links): a section's number is its layout (AuthenticationState.Layout*).
+    private const byte ParkedAuthentication = ZtStream.Verifier.Authentication.AuthenticationState.LayoutSignIns;
 
     /// <summary>
     /// The state as it is parked in the store when its principal is evicted: the baseline, then the identity detector's
@@ -136,8 +137,8 @@ internal sealed class PrincipalState
         while (r.BaseStream.Position < r.BaseStream.Length)
         {
             var section = r.ReadByte();
-            s.Authentication = section is ParkedAuthentication or ParkedAuthenticationWithoutRatings
-                ? ZtStream.Verifier.Authentication.AuthenticationState.Read(r, withRatings: section == ParkedAuthentication)
+            s.Authentication = section is >= ZtStream.Verifier.Authentication.AuthenticationState.LayoutSessions and <= ParkedAuthentication
+                ? ZtStream.Verifier.Authentication.AuthenticationState.Read(r, section)
                 : throw new InvalidDataException($"parked principal state has an unknown section {section}: written by a newer version");
         }
 

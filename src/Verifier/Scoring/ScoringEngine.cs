@@ -28,8 +28,10 @@ internal sealed class ScoringEngine
 {
     // Each format appends to the one before, which is still read (without what it lacks): 2 adds the rules'
     // aggregation state after the recent ids, 3 the runtime links after that, 4 the principals' authentication state
-    // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those.
-    private const int CheckpointFormat = 7;
+    // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those; 7 and 8 change the
+    // authentication state's own layout (its ratings; its revocation time and sign-in links).
+    private const int CheckpointFormat = 8;
+    private const int CheckpointFormatWithoutSignInLinks = 7;
     private const int CheckpointFormatWithoutRatings = 6;
     private const int CheckpointFormatWithoutOktaMfa = 5;
     private const int CheckpointFormatWithoutFloods = 4;
@@ -462,7 +464,12 @@ internal sealed class ScoringEngine
             for (var j = 0; j < signedIn; j++)
             {
                 var k = r.ReadString();
-                var a = AuthenticationState.Read(r, withRatings: format >= CheckpointFormat);
+                var a = AuthenticationState.Read(r, format switch
+                {
+                    >= CheckpointFormat => AuthenticationState.LayoutSignIns,
+                    CheckpointFormatWithoutSignInLinks => AuthenticationState.LayoutRatings,
+                    _ => AuthenticationState.LayoutSessions,
+                });
                 if (principals.TryGetValue(k, out var s))
                 {
                     s.Authentication = a;

@@ -272,7 +272,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
             Assert.Contains("MaxRequestHeadersTotalSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
-        using var served = await SendAsync("GET", "/v1/alerts?q=" + new string('a', 4 * 1024), ResponderToken, null);
+        using var served = await SendAsync("GET", "/v1/alerts?principal=" + new string('a', 4 * 1024), ResponderToken, null);
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 

@@ -735,9 +735,9 @@ public sealed class AuthenticationDetectorTests
         engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxOld6", risk: "HIGH"));
 
         var restored = Engine();
-        restored.Restore(Rules.CheckpointFormats.AsFormatSixWithOneAuthenticationState(engine.Checkpoint()));
+        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), 6));
         OneReason(restored.Score(SdkAccess("sam.lee@acme.example", "idxOld6", T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, "in session idxOld6");
-        Assert.All(restored.StateOf("sam.lee@acme.example")!.Authentication!.Ratings, r => Assert.Equal(0, r.Ticks));
+        Assert.Null(restored.StateOf("sam.lee@acme.example")!.Authentication!.Ratings);
     }
 
     [Fact]
@@ -750,7 +750,7 @@ public sealed class AuthenticationDetectorTests
         var state = engine.StateOf(rating.PrincipalKey)!;
 
         var parked = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(state.ToBytes());
-        var held = Assert.Single(parked.Authentication!.Ratings, r => r.Ticks != 0);
+        var held = Assert.Single(parked.Authentication!.Ratings!, r => r.Ticks != 0);
         Assert.Equal(new DateTimeOffset(2024, 5, 6, 9, 30, 0, TimeSpan.Zero).UtcTicks, held.Ticks);
 
         // The previous version parked section 1: the sign-in state without the ratings that follow it.
@@ -769,12 +769,12 @@ public sealed class AuthenticationDetectorTests
             }
 
             var bytes = full.ToArray();
-            w.Write(bytes[..^((8 * AuthenticationState.SessionCapacity) + 8 + (AuthenticationState.RatingCapacity * 29))]);
+            w.Write(bytes[..^((8 * AuthenticationState.SessionCapacity) + 8 + 1 + 8 + 1 + 1)]);
         }
 
         var old = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(ms.ToArray());
         Assert.Equal(state.Authentication!.Sessions.First(x => x.Id != 0).Id, old.Authentication!.Sessions[0].Id);
-        Assert.All(old.Authentication.Ratings, r => Assert.Equal(0, r.Ticks));
+        Assert.Null(old.Authentication.Ratings);
     }
 
     [Fact]
@@ -856,6 +856,271 @@ public sealed class AuthenticationDetectorTests
         restored.Restore(Rules.CheckpointFormats.AsFormat(engine.Checkpoint(), 3));
         Assert.Equal(engine.PrincipalCount, restored.PrincipalCount);
         Assert.Null(restored.StateOf("system:serviceaccount:shop:api")!.Authentication);
+    }
+
+    // --- A revocation of all the principal's sessions reaches tokens whose sign-in was never seen, by their issue time ---
+
+    private const string InesId = "7d8e9f00-0000-4000-8000-0000000000d1";
+
+    /// <summary>
+    /// An administrator's "Invalidate all refresh tokens for user" on Ines, as diagnostic settings export the audit log
+    /// (AuditLogs), at <paramref name="at"/>.
+    /// </summary>
+    private static AccessEvent EntraRevocationExport(string at, string result = "success") => Assert.Single(EntraByUserId($$$"""
+        {"records":[{"time":"{{{at}}}","resourceId":"/tenants/72f988bf-86f1-41af-91ab-2d7cd011db47/providers/Microsoft.aadiam","operationName":"Invalidate all refresh tokens for user",
+         "operationVersion":"1.0","category":"AuditLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultSignature":"None","durationMs":0,
+         "correlationId":"c0000000-0000-4000-8000-0000000000d2","Level":4,
+         "properties":{"id":"Directory_c0000000-0000-4000-8000-0000000000d2_{{{result}}}","category":"UserManagement","correlationId":"c0000000-0000-4000-8000-0000000000d2",
+          "result":"{{{result}}}","resultReason":"","activityDisplayName":"Invalidate all refresh tokens for user","activityDateTime":"{{{at}}}","loggedByService":"Core Directory",
+          "operationType":"Update","initiatedBy":{"user":{"id":"a1a1a1a1-0000-4000-8000-0000000000ad","displayName":null,"userPrincipalName":"it-admin@contoso.example","ipAddress":"192.0.2.10"}},
+          "targetResources":[{"id":"{{{InesId}}}","displayName":null,"type":"User","userPrincipalName":"ines.moreau@contoso.example","modifiedProperties":[]}],"additionalDetails":[]}}]}
+        """));
+
+    [Fact]
+    public void EntraRevocation_GraphRequestsOfATokenIssuedBefore_WhoseSignInWasNeverSeen_AreSessionEnded()
+    {
+        var harness = new Harness(rules: true);
+        var revoked = EntraRevocationExport("2024-05-06T09:20:00.400Z");
+        Assert.Equal(EventKinds.AuthSessionRevoked, revoked.Kind);
+        Assert.Equal(InesId, revoked.PrincipalKey);
+        harness.Score(revoked);
+
+        // The token was issued at 08:00 by a sign-in ZtStream never read (the sign-in log is not collected, or came earlier).
+        var replayed = EntraGraph(InesId, "T2xkVG9rZW5OZXZlclNlZW4x", "203.0.113.45", T0.AddMinutes(30), issued: T0.AddHours(-1));
+        OneFinding(Findings(harness, replayed, AuthenticationDetector.SessionEnded), 90,
+            "a token of session T2xkVG9rZW5OZXZlclNlZW4x of", "issued at 2024-05-06 08:00:00Z", "was used",
+            "after all its sessions were revoked at 2024-05-06 09:20:00Z (entra (session revoked))", "GET /me/messages from 203.0.113.45");
+
+        // Issued after the revocation (a new sign-in), or in its own second (JWT times count seconds), used within the grace
+        // for requests in flight, or with no issue time at all (a Log Analytics row without TokenIssuedAt): not raised.
+        Assert.Empty(Findings(harness, EntraGraph(InesId, "TmV3VG9rZW5BZnRlclJldm9r", "198.51.100.64", T0.AddMinutes(31), issued: T0.AddMinutes(25)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, EntraGraph(InesId, "U2FtZVNlY29uZFRva2VuQUFB", "198.51.100.64", T0.AddMinutes(32), issued: T0.AddMinutes(20)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, EntraGraph(InesId, "SW5GbGlnaHRUb2tlbkFBQUFB", "198.51.100.64", T0.AddMinutes(20).AddSeconds(40), issued: T0.AddHours(-2)), AuthenticationDetector.SessionEnded));
+        var row = Assert.Single(EntraByUserId($$$"""
+            {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"2024-05-06T09:40:00Z","Type":"MicrosoftGraphActivityLogs","RequestId":"9a000000-0000-4000-8000-0000000000d3",
+             "ApiVersion":"v1.0","RequestMethod":"GET","RequestUri":"https://graph.microsoft.com/v1.0/me/drive/root/children","ResponseStatusCode":200,"IpAddress":"203.0.113.45",
+             "UserId":"{{{InesId}}}","AppId":"14d82eec-204b-4c2f-b7e8-296a70dab67e","SignInActivityId":"Tm9Jc3N1ZVRpbWVUb2tlbkE","Scopes":"Files.Read"}
+            """));
+        Assert.Null(row.Token!.IssuedAt);
+        Assert.Empty(Findings(harness, row, AuthenticationDetector.SessionEnded));
+
+        // Another user's old token is not Ines's.
+        Assert.Empty(Findings(harness, EntraGraph(NoraId, "T2xkVG9rZW5PZk5vcmFBQUFB", "203.0.113.45", T0.AddMinutes(33), issued: T0.AddHours(-1)), AuthenticationDetector.SessionEnded));
+    }
+
+    [Fact]
+    public void EntraRevocationThatFailed_EndsNoSession_SeenOrNot()
+    {
+        var harness = new Harness();
+        harness.Score(CalmSignIn(InesId, "ines.moreau@contoso.example", "U2VlblRva2VuT2ZJbmVzQUE"));
+        harness.Score(EntraRevocationExport("2024-05-06T09:20:00Z", result: "failure"));
+        Assert.Empty(Findings(harness, EntraGraph(InesId, "U2VlblRva2VuT2ZJbmVzQUE", "203.0.113.77", T0.AddMinutes(30)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, EntraGraph(InesId, "T2xkVG9rZW5GYWlsZWRSZXZv", "203.0.113.45", T0.AddMinutes(31), issued: T0.AddHours(-1)), AuthenticationDetector.SessionEnded));
+    }
+
+    [Fact]
+    public void OktaSessionsCleared_AnSdkTokenIssuedBefore_WithOrWithoutASessionId_IsSessionEnded()
+    {
+        var harness = new Harness();
+        harness.Score(Okta("user.session.clear", "it-admin@acme.example", "192.0.2.10", T0.AddMinutes(10), session: "102adminSess", target: "sam.lee@acme.example"));
+
+        // An application's own token (no sid) issued at 09:00, and one of an Okta session never seen.
+        var noSession = OneFinding(Findings(harness, SdkAccess("sam.lee@acme.example", null, T0.AddMinutes(15), issued: T0), AuthenticationDetector.SessionEnded), 90,
+            "issued at 2024-05-06 09:00:00Z", "used 5 min after all its sessions were revoked at 2024-05-06 09:10:00Z (okta (session revoked))", "GET /orders/{id}");
+        Assert.StartsWith("token jti-", noSession.Text, StringComparison.Ordinal);
+        OneFinding(Findings(harness, SdkAccess("sam.lee@acme.example", "idxNeverSeen", T0.AddMinutes(16), issued: T0.AddMinutes(2)), AuthenticationDetector.SessionEnded), 90,
+            "a token of session idxNeverSeen of", "issued at 2024-05-06 09:02:00Z");
+
+        // Issued after the clear, or with no issue time: nothing says it is dead.
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", null, T0.AddMinutes(17), issued: T0.AddMinutes(12)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", null, T0.AddMinutes(18)), AuthenticationDetector.SessionEnded));
+        Assert.Empty(Findings(harness, SdkAccess("sam.lee@acme.example", "idxAfter", T0.AddMinutes(19), issued: T0.AddMinutes(12)), AuthenticationDetector.SessionEnded));
+    }
+
+    [Fact]
+    public void KeycloakAdminLogsTheUserOut_AnSdkTokenOfASessionNeverSeen_IssuedBefore_IsSessionEnded()
+    {
+        const string user = "7a000000-0000-4000-8000-0000000000e9";
+        var harness = new Harness();
+        var logout = Map("keycloak", $$$"""
+            {"time":{{{T0.AddMinutes(10).ToUnixTimeMilliseconds()}}},"realmId":"acme","operationType":"ACTION","resourceType":"USER","resourcePath":"users/{{{user}}}/logout",
+             "authDetails":{"realmId":"master","clientId":"security-admin-console","userId":"8b000000-0000-4000-8000-000000000001","ipAddress":"192.0.2.51","username":"admin"}}
+            """);
+        Assert.Equal(EventKinds.AuthSessionRevoked, logout.Kind);
+        harness.Score(logout);
+
+        OneFinding(Findings(harness, SdkAccess(user, "5f1d7a3c-kc-unseen", T0.AddMinutes(12), issued: T0.AddMinutes(-30)), AuthenticationDetector.SessionEnded), 90,
+            "a token of session 5f1d7a3c-kc-unseen", "issued at 2024-05-06 08:30:00Z", "keycloak (session revoked)");
+        Assert.Empty(Findings(harness, SdkAccess(user, "6a2e8b4d-kc-new", T0.AddMinutes(13), issued: T0.AddMinutes(11)), AuthenticationDetector.SessionEnded));
+    }
+
+    // --- An ID Protection detection that names its sign-in rates that sign-in's session and token only ---
+
+    private const string LeoId = "4a5b6c7d-0000-4000-8000-0000000000f1";
+
+    /// <summary>Two interactive sign-ins of Leo, as Log Analytics rows (SigninLogs): two sessions, two tokens.</summary>
+    private static List<AccessEvent> LeoSignInRows() => EntraByUserId($$$"""
+        {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"2024-05-06T09:00:02Z","Type":"SigninLogs","Category":"SignInLogs","Id":"e0000000-0000-4000-8000-0000000000f2","CorrelationId":"c0000000-0000-4000-8000-0000000000f2","CreatedDateTime":"2024-05-06T09:00:00Z","UserPrincipalName":"leo.brandt@fabrikam.example","UserId":"{{{LeoId}}}","AppId":"de8bc8b5-d9f9-48b1-a8ad-b748da725064","AppDisplayName":"Graph Explorer","IPAddress":"203.0.113.140","ResultType":"0","Status":{"errorCode":0},"IsInteractive":true,"RiskLevelDuringSignIn":"none","RiskState":"none","SessionId":"5e551000-0000-4000-8000-0000000000f2","UniqueTokenIdentifier":"TGVvRmlyc3RUb2tlbkFBQUE"}
+        {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"2024-05-06T09:05:02Z","Type":"SigninLogs","Category":"SignInLogs","Id":"e0000000-0000-4000-8000-0000000000f3","CorrelationId":"c0000000-0000-4000-8000-0000000000f3","CreatedDateTime":"2024-05-06T09:05:00Z","UserPrincipalName":"leo.brandt@fabrikam.example","UserId":"{{{LeoId}}}","AppId":"de8bc8b5-d9f9-48b1-a8ad-b748da725064","AppDisplayName":"Graph Explorer","IPAddress":"198.51.100.31","ResultType":"0","Status":{"errorCode":0},"IsInteractive":true,"RiskLevelDuringSignIn":"none","RiskState":"none","SessionId":"5e551000-0000-4000-8000-0000000000f3","UniqueTokenIdentifier":"TGVvU2Vjb25kVG9rZW5BQUE"}
+        """);
+
+    /// <summary>
+    /// A real-time detection on Leo's second sign-in (its requestId is that sign-in's id), as Microsoft Graph lists it
+    /// (identityProtection/riskDetections): dated after the first sign-in, whose session is still open.
+    /// </summary>
+    private static AccessEvent LeoRealtimeDetection() => Assert.Single(EntraByUserId($$$"""
+        {"@odata.context":"https://graph.microsoft.com/v1.0/$metadata#identityProtection/riskDetections","value":[
+         {"id":"6f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f","requestId":"e0000000-0000-4000-8000-0000000000f3","correlationId":"c0000000-0000-4000-8000-0000000000aa",
+          "riskEventType":"anonymizedIPAddress","riskState":"atRisk","riskLevel":"high","riskDetail":"none","source":"IdentityProtection","detectionTimingType":"realtime",
+          "activity":"signin","tokenIssuerType":"AzureAD","ipAddress":"198.51.100.31","activityDateTime":"2024-05-06T09:05:00Z","detectedDateTime":"2024-05-06T09:05:00Z",
+          "lastUpdatedDateTime":"2024-05-06T09:07:00Z","userId":"{{{LeoId}}}","userDisplayName":"Leo Brandt","userPrincipalName":"leo.brandt@fabrikam.example",
+          "location":{"city":"Example","state":"","countryOrRegion":"NL"}}]}
+        """));
+
+    [Fact]
+    public void EntraRealtimeDetection_AsAGraphObject_RaisesOnlyTheSessionOfTheSignInItNames_ARiskyUserStillRatesThemAll()
+    {
+        var engine = Engine();
+        foreach (var signIn in LeoSignInRows())
+        {
+            engine.Score(signIn);
+        }
+
+        // Graph identityProtection/riskDetections: found on the second sign-in, while the first one's session is open.
+        engine.Score(LeoRealtimeDetection());
+
+        OneReason(engine.Score(EntraGraph(LeoId, "TGVvU2Vjb25kVG9rZW5BQUE", "198.51.100.31", T0.AddMinutes(10))), AuthenticationDetector.RiskySession, 60,
+            "in session TGVvU2Vjb25kVG9rZW5BQUE", "anonymizedIPAddress");
+        Assert.Empty(Reasons(engine.Score(EntraGraph(LeoId, "TGVvRmlyc3RUb2tlbkFBQUE", "203.0.113.140", T0.AddMinutes(10))), AuthenticationDetector.RiskySession));
+        Assert.Empty(Reasons(engine.Score(SdkAccess(LeoId, "5e551000-0000-4000-8000-0000000000f2", T0.AddMinutes(11), ip: "203.0.113.140")), AuthenticationDetector.RiskySession));
+        Assert.Single(Reasons(engine.Score(SdkAccess(LeoId, "5e551000-0000-4000-8000-0000000000f3", T0.AddMinutes(11), ip: "198.51.100.31")), AuthenticationDetector.RiskySession));
+
+        // Identity Protection then rates the user as a whole: every session open then is risky.
+        engine.Score(GraphRiskyUser(LeoId, "leo.brandt@fabrikam.example", "high", "atRisk", "none", "2024-05-06T09:20:00Z"));
+        Assert.Single(Reasons(engine.Score(EntraGraph(LeoId, "TGVvRmlyc3RUb2tlbkFBQUE", "203.0.113.140", T0.AddMinutes(25))), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void EntraExportDetection_NamingItsSignInByCorrelationIdOnly_IsNarrowed_OneNamingASignInNeverSeen_RatesTheUser()
+    {
+        var engine = Engine();
+        foreach (var signIn in LeoSignInRows())
+        {
+            engine.Score(signIn);
+        }
+
+        AccessEvent Detection(string type, string correlation, string detected, string state = "atRisk") => Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"{{{detected}}}","category":"UserRiskEvents","operationName":"User Risk Detection","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+             "properties":{"id":"{{{type}}}-{{{correlation}}}","correlationId":"{{{correlation}}}","riskEventType":"{{{type}}}","riskState":"{{{state}}}","riskLevel":"high",
+              "riskDetail":"none","source":"IdentityProtection","detectionTimingType":"offline","activity":"signin","ipAddress":"198.51.100.31",
+              "activityDateTime":"2024-05-06T09:05:00.000Z","detectedDateTime":"{{{detected}}}","lastUpdatedDateTime":"{{{detected}}}",
+              "userId":"{{{LeoId}}}","userPrincipalName":"leo.brandt@fabrikam.example"}}]}
+            """));
+
+        // Found offline on the second sign-in, named by its correlation id alone (no requestId in the record).
+        engine.Score(Detection("unfamiliarFeatures", "c0000000-0000-4000-8000-0000000000f3", "2024-05-06T09:30:00.000Z"));
+        OneReason(engine.Score(EntraGraph(LeoId, "TGVvU2Vjb25kVG9rZW5BQUE", "198.51.100.31", T0.AddMinutes(35))), AuthenticationDetector.RiskySession, 60,
+            "in session TGVvU2Vjb25kVG9rZW5BQUE", "unfamiliarFeatures");
+        Assert.Empty(Reasons(engine.Score(EntraGraph(LeoId, "TGVvRmlyc3RUb2tlbkFBQUE", "203.0.113.140", T0.AddMinutes(35))), AuthenticationDetector.RiskySession));
+
+        // A detection on a sign-in this principal's state does not hold reaches every session open then, as before.
+        var unlinked = Engine();
+        foreach (var signIn in LeoSignInRows())
+        {
+            unlinked.Score(signIn);
+        }
+
+        unlinked.Score(Detection("anomalousToken", "c0000000-0000-4000-8000-0000000000ff", "2024-05-06T09:40:00.000Z"));
+        OneReason(unlinked.Score(EntraGraph(LeoId, "TGVvRmlyc3RUb2tlbkFBQUE", "203.0.113.140", T0.AddMinutes(45))), AuthenticationDetector.RiskySession, 60, "anomalousToken");
+    }
+
+    [Fact]
+    public void EntraServicePrincipalDetection_NamingItsSignIn_RaisesTheRequestsOfThatToken_NotOfItsOtherToken()
+    {
+        const string sp = "3c4d5e6f-0000-4000-8000-0000000000f8";
+        const string app = "9f8e7d6c-0000-4000-8000-0000000000f9";
+        var engine = Engine();
+        foreach (var (id, minute, token) in new[] { ("e0000000-0000-4000-8000-0000000000fa", "00", "c3BGaXJzdFRva2VuQUFBQUE"), ("e0000000-0000-4000-8000-0000000000fb", "10", "c3BTZWNvbmRUb2tlbkFBQUE") })
+        {
+            engine.Score(Assert.Single(EntraByUserId($$$"""
+                {"records":[{"time":"2024-05-06T09:{{{minute}}}:00Z","category":"ServicePrincipalSignInLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47","resultType":"0",
+                 "correlationId":"{{{id}}}","properties":{"id":"{{{id}}}","correlationId":"{{{id}}}","createdDateTime":"2024-05-06T09:{{{minute}}}:00Z","servicePrincipalName":"ledger-export",
+                  "servicePrincipalId":"{{{sp}}}","appId":"{{{app}}}","ipAddress":"198.51.100.60","resourceDisplayName":"Microsoft Graph","status":{"errorCode":0},
+                  "uniqueTokenIdentifier":"{{{token}}}"}}]}
+                """)));
+        }
+
+        // Graph identityProtection/servicePrincipalRiskDetections, with the first sign-in's requestId.
+        engine.Score(Assert.Single(EntraByUserId($$$"""
+            {"value":[{"id":"5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e5e","requestId":"e0000000-0000-4000-8000-0000000000fa",
+              "correlationId":"e0000000-0000-4000-8000-0000000000fa","riskEventType":"investigationsThreatIntelligence","riskState":"atRisk","riskLevel":"high",
+              "riskDetail":"none","source":"IdentityProtection","detectionTimingType":"offline","activity":"servicePrincipal","tokenIssuerType":"AzureAD",
+              "ipAddress":"198.51.100.60","activityDateTime":"2024-05-06T09:00:00Z","detectedDateTime":"2024-05-06T09:20:00Z","lastUpdatedDateTime":"2024-05-06T09:20:00Z",
+              "servicePrincipalId":"{{{sp}}}","servicePrincipalDisplayName":"ledger-export","appId":"{{{app}}}","keyIds":[]}]}
+            """)));
+
+        AccessEvent Request(string token) => Assert.Single(EntraByUserId($$$"""
+            {"records":[{"time":"2024-05-06T09:25:00Z","category":"MicrosoftGraphActivityLogs","tenantId":"72f988bf-86f1-41af-91ab-2d7cd011db47",
+             "properties":{"requestId":"9a000000-{{{token}}}","timeGenerated":"2024-05-06T09:25:00Z","apiVersion":"v1.0","requestMethod":"GET",
+              "requestUri":"https://graph.microsoft.com/v1.0/users","responseStatusCode":200,"ipAddress":"198.51.100.60","servicePrincipalId":"{{{sp}}}",
+              "appId":"{{{app}}}","roles":"User.Read.All","signInActivityId":"{{{token}}}"}}]}
+            """));
+        var reason = Assert.Single(Reasons(engine.Score(Request("c3BGaXJzdFRva2VuQUFBQUE")), AuthenticationDetector.RiskySession));
+        Assert.Contains("investigationsThreatIntelligence", reason.Text, StringComparison.Ordinal);
+        Assert.Empty(Reasons(engine.Score(Request("c3BTZWNvbmRUb2tlbkFBQUE")), AuthenticationDetector.RiskySession));
+    }
+
+    [Fact]
+    public void SignInLinksAndARevocation_SurviveACheckpointAndParking()
+    {
+        var engine = Engine();
+        foreach (var signIn in LeoSignInRows())
+        {
+            engine.Score(signIn);
+        }
+
+        var revoked = EntraRevocationExport("2024-05-06T09:20:00Z");
+        engine.Score(revoked);
+        var restored = Engine();
+        restored.Restore(engine.Checkpoint());
+
+        restored.Score(LeoRealtimeDetection());
+        Assert.Single(Reasons(restored.Score(EntraGraph(LeoId, "TGVvU2Vjb25kVG9rZW5BQUE", "198.51.100.31", T0.AddMinutes(35))), AuthenticationDetector.RiskySession));
+        Assert.Empty(Reasons(restored.Score(EntraGraph(LeoId, "TGVvRmlyc3RUb2tlbkFBQUE", "203.0.113.140", T0.AddMinutes(35))), AuthenticationDetector.RiskySession));
+        Assert.Single(Reasons(restored.Score(EntraGraph(InesId, "T2xkVG9rZW5BZnRlclJlc3Rh", "203.0.113.45", T0.AddMinutes(35), issued: T0)), AuthenticationDetector.SessionEnded));
+
+        var parked = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(restored.StateOf(InesId)!.ToBytes()).Authentication!;
+        Assert.Equal(new DateTimeOffset(2024, 5, 6, 9, 20, 0, TimeSpan.Zero).UtcTicks, parked.RevokedTicks);
+        Assert.Equal(2, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(restored.StateOf(LeoId)!.ToBytes()).Authentication!.Links!.Count(l => l.Ticks != 0));
+    }
+
+    [Fact]
+    public void Checkpoint_FormatSeven_WithoutSignInLinks_IsStillRead_WithItsSessionsRisk()
+    {
+        var engine = Engine();
+        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxOld7", risk: "HIGH"));
+
+        var restored = Engine();
+        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), 7));
+        OneReason(restored.Score(SdkAccess("sam.lee@acme.example", "idxOld7", T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, "in session idxOld7");
+        var state = restored.StateOf("sam.lee@acme.example")!.Authentication!;
+        Assert.Null(state.Ratings);
+        Assert.Equal(0, state.RevokedTicks);
+    }
+
+    [Fact]
+    public void Principal_HoldsNoRatingSlots_UntilItsFirstRating()
+    {
+        var engine = Engine();
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuU2xvdHMx"));
+        Assert.Null(engine.StateOf(NoraId)!.Authentication!.Ratings);
+
+        // A risky user back to none clears what there is: still nothing to hold.
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "remediated", "userPerformedSecuredPasswordReset", "2024-05-06T09:10:00Z"));
+        Assert.Null(engine.StateOf(NoraId)!.Authentication!.Ratings);
+
+        engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z"));
+        Assert.Single(engine.StateOf(NoraId)!.Authentication!.Ratings!, r => r.Ticks != 0);
     }
 
     [Fact]

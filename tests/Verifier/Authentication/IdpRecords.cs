@@ -170,7 +170,8 @@ internal static class IdpRecords
         DateTimeOffset at,
         string uri = "https://graph.microsoft.com/v1.0/me/messages?$top=10",
         string agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Chrome/124.0",
-        int status = 200)
+        int status = 200,
+        DateTimeOffset? issued = null)
     {
         var properties = new JsonObject
         {
@@ -187,7 +188,7 @@ internal static class IdpRecords
             ["appId"] = "14d82eec-204b-4c2f-b7e8-296a70dab67e",
             ["scopes"] = "Mail.Read User.Read",
             ["signInActivityId"] = signIn,
-            ["tokenIssuedAt"] = Time(at.AddMinutes(-5)),
+            ["tokenIssuedAt"] = Time(issued ?? at.AddMinutes(-5)),
         };
         var record = new JsonObject
         {
@@ -270,15 +271,25 @@ internal static class IdpRecords
         }
     }
 
-    /// <summary>An access the SDK reports for a request carrying a token of <paramref name="session"/> (its <c>sid</c>).</summary>
-    public static AccessEvent SdkAccess(string subject, string session, DateTimeOffset at, string ip = "198.51.100.70", string agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari/605.1.15", string route = "/orders/{id}") => new()
+    /// <summary>
+    /// An access the SDK reports for a request carrying a token of <paramref name="session"/> (its <c>sid</c>; null for a
+    /// token without one), issued at <paramref name="issued"/> (its <c>iat</c>) when given.
+    /// </summary>
+    public static AccessEvent SdkAccess(
+        string subject,
+        string? session,
+        DateTimeOffset at,
+        string ip = "198.51.100.70",
+        string agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari/605.1.15",
+        string route = "/orders/{id}",
+        DateTimeOffset? issued = null) => new()
     {
         Id = "sdk-" + Id(),
         Time = at,
         Source = "billing-app",
         Kind = EventKinds.AccessRequest,
         Subject = new Subject { Id = subject, Type = "user" },
-        Token = new TokenInfo { Jti = "jti-" + Id(), SessionId = session, ClientId = "billing-web" },
+        Token = new TokenInfo { Jti = "jti-" + Id(), SessionId = session, ClientId = "billing-web", IssuedAt = issued },
         Network = new NetworkInfo { SrcIp = ip },
         Resource = new ResourceRef { Type = "http_route", Id = route },
         Action = "GET",

@@ -1,9 +1,10 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 7) one whose rule state, runtime links,
-/// authentication state, flood alerts and okta MFA counts are empty: each format appends to the one before, so format 6
-/// is format 7 without the principals' ratings (none when no principal has an authentication state), format 5
+/// Writes a checkpoint as an older engine did, from a current (format 8) one whose rule state, runtime links,
+/// authentication state, flood alerts and okta MFA counts are empty: each format appends to the one before, so formats 7
+/// and 6 are format 8 with each authentication state's tail in their layout (the same bytes when no principal has an
+/// authentication state), format 5
 /// ends after the flood alerts, format 4 after the authentication state, format 3 after the runtime links, format 2
 /// after the rule state, format 1 after the recent ids.
 /// </summary>
@@ -21,27 +22,33 @@ internal static class CheckpointFormats
 
     public static byte[] AsFormatOne(byte[] current) => AsFormat(current, 1);
 
-    // What format 7 appends to each authentication state: the sessions' opening times, the time every rating was last
-    // cleared, and the ratings (key, since, cleared, risk, no reason); all zero when the principal was never rated.
-    private const int RatingsBytes = (8 * 8) + 8 + (4 * (8 + 8 + 8 + 4 + 1));
+    // What format 8 writes after each authentication state's sessions: their opening times, the time every rating was
+    // last cleared, the count of rating slots, the revocation time and reason, the count of sign-in links; all zero when
+    // the principal was never rated, revoked or linked.
+    private const int LayoutSignInsTailBytes = (8 * 8) + 8 + 1 + 8 + 1 + 1;
+
+    // What format 7 wrote there instead: the opening times, the clearing time and 4 empty ratings (key, since, cleared,
+    // risk, no reason).
+    private const int LayoutRatingsTailBytes = (8 * 8) + 8 + (4 * (8 + 8 + 8 + 4 + 1));
 
     /// <summary>
-    /// Format 6 of a checkpoint whose one authentication state (the last written) was never rated, no flood alerts and
-    /// no okta MFA counts: format 7 without that state's ratings.
+    /// Format 6 or 7 of a checkpoint whose one authentication state (the last written) was never rated, revoked or
+    /// linked, with no flood alerts and no okta MFA counts: format 8 with that state's tail as the older format wrote it.
     /// </summary>
-    public static byte[] AsFormatSixWithOneAuthenticationState(byte[] current)
+    public static byte[] AsFormatWithOneAuthenticationState(byte[] current, int format)
     {
-        var bytes = Uncompressed(current, 6);
+        Assert.InRange(format, 6, 7);
+        var bytes = Uncompressed(current, format);
         var tail = EmptyFloodsBytes + EmptyOktaMfa.Length;
         Assert.Equal(EmptyOktaMfa, bytes[^EmptyOktaMfa.Length..]);
-        Assert.All(bytes[^(tail + RatingsBytes)..^EmptyOktaMfa.Length], b => Assert.Equal(0, b));
-        return Compressed([.. bytes[..^(tail + RatingsBytes)], .. bytes[^tail..]]);
+        Assert.All(bytes[^(tail + LayoutSignInsTailBytes)..^EmptyOktaMfa.Length], b => Assert.Equal(0, b));
+        return Compressed([.. bytes[..^(tail + LayoutSignInsTailBytes)], .. new byte[format == 7 ? LayoutRatingsTailBytes : 0], .. bytes[^tail..]]);
     }
 
     public static byte[] AsFormat(byte[] current, int format)
     {
         var bytes = Uncompressed(current, format);
-        if (format == 6)
+        if (format is 6 or 7)
         {
             return Compressed(bytes);
         }
@@ -68,7 +75,7 @@ internal static class CheckpointFormats
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(7, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(8, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
         return bytes;
     }
