@@ -97,6 +97,84 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         Assert.True(errors >= endpoints.Count, $"only {errors} error answers over {endpoints.Count} endpoints");
     }
 
+    /// <summary>
+    /// Every mapped path asked the ways a client gets wrong: HEAD, OPTIONS, a method no endpoint takes, each of its
+    /// methods with a body that is not JSON, with an <c>Accept</c> it cannot meet, each with and without a token, and
+    /// with a <c>Content-Length</c> Kestrel refuses itself. Each error is a problem whose status is the answer's, with
+    /// the header its status calls for; a new endpoint is walked without a new test.
+    /// </summary>
+    [Fact]
+    public async Task EveryMappedPath_AskedWrongly_AnswersAProblem_WithTheHeadersItsStatusNeeds()
+    {
+        var routes = app!.Services.GetServices<EndpointDataSource>().SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .GroupBy(e => e.RoutePattern.RawText!)
+            .Select(g => (Path: Fill(g.Key), Methods: g.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Distinct().ToList()))
+            .ToList();
+        var statuses = new HashSet<int>();
+        foreach (var (path, methods) in routes)
+        {
+            var probes = new List<(string Method, string? ContentType, string? Accept)> { ("HEAD", null, null), ("OPTIONS", null, null), ("PROPFIND", null, null) };
+            probes.AddRange(methods.Where(m => m is not ("GET" or "HEAD")).Select(m => (m, (string?)"text/plain", (string?)null)));
+            probes.AddRange(methods.Select(m => (m, (string?)null, (string?)"application/xml")));
+            foreach (var (method, contentType, accept) in probes)
+            {
+                foreach (var token in new[] { null, ResponderToken })
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                    if (token is not null)
+                    {
+                        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                    }
+
+                    if (accept is not null)
+                    {
+                        request.Headers.Accept.ParseAdd(accept);
+                    }
+
+                    if (contentType is not null)
+                    {
+                        request.Content = new StringContent("not json", Encoding.UTF8, contentType);
+                    }
+
+                    using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+                    var status = (int)response.StatusCode;
+                    var what = $"{method} {path} ({(token is null ? "no token" : "token")}, {contentType ?? "no body"}, Accept {accept ?? "any"})";
+                    if (status < 400)
+                    {
+                        continue;
+                    }
+
+                    statuses.Add(status);
+                    if (method == "HEAD")
+                    {
+                        // No body to a HEAD, but the same headers as the GET's answer.
+                        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{what}: {status} answered {response.Content.Headers.ContentType}");
+                    }
+                    else
+                    {
+                        (await AssertProblemAsync(response, what)).Dispose();
+                    }
+
+                    Assert.True(status != 405 || response.Content.Headers.Allow.Count > 0, $"{what}: 405 without Allow");
+                    Assert.True(status != 401 || response.Headers.WwwAuthenticate.Count > 0, $"{what}: 401 without WWW-Authenticate");
+                    Assert.True(status is not (429 or 503) || response.Headers.RetryAfter is not null, $"{what}: {status} without Retry-After");
+                }
+            }
+
+            // What Kestrel refuses before any endpoint runs is refused on every path alike.
+            foreach (var method in methods)
+            {
+                var refused = await RawAsync(app!, $"{method} {path} HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: 1, 2\r\n\r\n");
+                statuses.Add(refused.Status);
+                refused.Problem($"{method} {path} with a bad Content-Length").Dispose();
+            }
+        }
+
+        Assert.Contains(400, statuses);
+        Assert.Contains(401, statuses);
+        Assert.Contains(405, statuses);
+    }
+
     [Fact]
     public async Task Reject_MalformedBody_Is400NamingTheProblem()
     {
