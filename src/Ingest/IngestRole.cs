@@ -38,7 +38,7 @@ internal static class IngestRole
         services.TryAddSingleton<SourceAuthenticator>();
         services.AddValidatedOptions<PubSubPushOptions, PubSubPushOptionsValidator>(configuration.GetSection(PubSubPushOptions.Section));
         services.TryAddSingleton<PubSubPushAuthenticator>();
-        services.AddHttpClient(JwksKeySets.HttpClientName);
+        services.AddPublisherHttpClient(JwksKeySets.HttpClientName);
         services.TryAddSingleton<JwksKeySets>();
         services.TryAddSingleton<SignedTokenVerifier>();
         services.TryAddSingleton<SourceRateLimiter>();
@@ -85,7 +85,7 @@ internal static class IngestRole
     {
         services.AddValidatedOptions<SsfReceiverOptions, SsfReceiverOptionsValidator>(configuration.GetSection(SsfReceiverOptions.Section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, SsfReceiverMigrations>());
-        services.AddHttpClient(SsfPollingService.HttpClientName);
+        services.AddPublisherHttpClient(SsfPollingService.HttpClientName);
         services.TryAddSingleton<SetValidator>();
         services.TryAddSingleton<SsfReceivedStore>();
         services.TryAddSingleton<SsfReceiver>();

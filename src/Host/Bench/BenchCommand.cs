@@ -52,10 +52,10 @@ internal sealed class BenchCommand : ICliCommand
 
         using var folder = ScratchFolder.Create("ztstream-bench-");
         var pipelineUrls = certificate is null ? null : $"http://127.0.0.1:{FreePort()};https://127.0.0.1:{FreePort()}";
-        var embedded = await EmbeddedPipeline.StartAsync(folder.Path, context, cancellationToken, settings.MemoryLog, BenchSource, pipelineUrls, certificate);
+        var (embedded, exitCode) = await EmbeddedPipeline.StartAsync(folder.Path, context, cancellationToken, settings.MemoryLog, BenchSource, pipelineUrls, certificate);
         if (embedded is null)
         {
-            return CliCommandLine.UsageError;
+            return exitCode;
         }
 
         await using (embedded)

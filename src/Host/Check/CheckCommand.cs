@@ -1,3 +1,4 @@
+using ZtStream.Host.Run;
 using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Notifications;
@@ -30,6 +31,16 @@ internal sealed class CheckCommand : ICliCommand
         problems.AddRange(BusOptionsValidator.Validate(configuration.GetSection(BusOptions.Section).Get<BusOptions>() ?? new()));
         problems.AddRange((configuration.GetSection(ResponderDriversOptions.Section).Get<ResponderDriversOptions>() ?? new()).Validate());
         problems.AddRange(NotificationOptionsValidator.Validate(configuration.GetSection(NotificationOptions.Section).Get<NotificationOptions>() ?? new()));
+
+        // Everything else `run` refuses (roles, listen addresses, policy and rule files, every role's options): built as
+        // `run` builds it, never started, so "all checks passed" is never said of a configuration that would not start.
+        var run = RunCommand.BuildValidated(context, problems, builder => builder.Logging.ClearProviders());
+        if (run is not null)
+        {
+            await run.DisposeAsync();
+        }
+
+        problems = [.. problems.Distinct(StringComparer.Ordinal)];
         if (problems.Count > 0)
         {
             return await CliCommandLine.FailAsync(context.Error, problems);

@@ -17,10 +17,10 @@ internal sealed class DemoCommand : ICliCommand
 
     private static async Task<int> RunDemoAsync(DemoSettings settings, string folder, CliContext context, CancellationToken cancellationToken)
     {
-        var embedded = await EmbeddedPipeline.StartAsync(folder, context, cancellationToken, settings.MemoryLog);
+        var (embedded, exitCode) = await EmbeddedPipeline.StartAsync(folder, context, cancellationToken, settings.MemoryLog);
         if (embedded is null)
         {
-            return CliCommandLine.UsageError;
+            return exitCode;
         }
 
         await using (embedded)
@@ -39,11 +39,7 @@ internal sealed class DemoCommand : ICliCommand
 
             await o.WriteLineAsync();
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            if (settings.Duration is { } duration)
-            {
-                stop.CancelAfter(duration);
-            }
+            using var stop = settings.StopAfterDuration(cancellationToken);
 
             var clock = Stopwatch.StartNew();
             var feed = new DemoFeed([baseUrl], embedded.SourceKey, settings);

@@ -6,6 +6,18 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
     /// <summary><c>--memory</c> (<c>demo</c>, <c>bench</c>): the memory-only event log instead of the durable file log, to measure the log's share.</summary>
     public bool MemoryLog { get; init; }
 
+    /// <summary>A stop set off by <paramref name="cancellationToken"/> (Ctrl-C) or at the end of <see cref="Duration"/>, whichever comes first.</summary>
+    public CancellationTokenSource StopAfterDuration(CancellationToken cancellationToken)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (Duration is { } duration)
+        {
+            stop.CancelAfter(duration);
+        }
+
+        return stop;
+    }
+
     /// <summary>A command that takes just these settings (<c>demo</c>, <c>bench</c>) and runs <paramref name="run"/> with them.</summary>
     public static Command CreateCommand(string name, string description, Func<DemoSettings, CliContext, CancellationToken, Task<int>> run)
     {

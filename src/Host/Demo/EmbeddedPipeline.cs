@@ -32,12 +32,15 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
 
     public IServiceProvider Services => app.Services;
 
-    /// <summary>Starts it, or prints every configuration problem and returns null.</summary>
+    /// <summary>
+    /// Starts it; or prints every configuration problem (exit code 2), or the one line saying why it could not start (an
+    /// address taken, exit code 1), and returns no pipeline with that exit code.
+    /// </summary>
     /// <param name="memoryLog">The memory-only event log instead of the durable file log in <paramref name="folder"/>.</param>
     /// <param name="sourceName">The source the returned key belongs to (stamped on every event sent with it).</param>
     /// <param name="urls">Where to listen (default: the configured <c>Urls</c>, else a free loopback port); the first is <see cref="BaseUrl"/>.</param>
     /// <param name="certificate">The server certificate of any https address in <paramref name="urls"/>.</param>
-    public static async Task<EmbeddedPipeline?> StartAsync(
+    public static async Task<(EmbeddedPipeline? Pipeline, int ExitCode)> StartAsync(
         string folder, CliContext context, CancellationToken cancellationToken, bool memoryLog = false, string sourceName = "demo-simulator",
         string? urls = null, System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
@@ -96,11 +99,15 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         });
         if (app is null)
         {
-            await CliCommandLine.FailAsync(context.Error, problems);
-            return null;
+            return (null, await CliCommandLine.FailAsync(context.Error, problems));
         }
 
-        await app.StartAsync(cancellationToken);
+        if (await RunCommand.TryStartAsync(app, configuration, context.Error, cancellationToken) is { } failed)
+        {
+            await app.DisposeAsync();
+            return (null, failed);
+        }
+
         var credentials = app.Services.GetRequiredService<SourceCredentialStore>();
         var key = SourceKeys.NewKey();
         // The simulator plays a whole cluster, so it is trusted (explicitly) to speak for any subject and namespace; the
@@ -112,7 +119,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         var baseUrl = new Uri(app.Urls.First());
         var sample = SampleCommand.Build(configuration, baseUrl, sampleKey, baseUrl, "http://127.0.0.1:0");
         await sample.StartAsync(cancellationToken);
-        return new EmbeddedPipeline(app, sample, key, consoleToken);
+        return (new EmbeddedPipeline(app, sample, key, consoleToken), 0);
     }
 
     public async ValueTask DisposeAsync()

@@ -51,16 +51,24 @@ internal sealed class SimulateFeedCommand : ICliCommand
 
         var key = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
         var feed = new DemoFeed(ingests, key, settings);
+        using var stop = settings.StopAfterDuration(cancellationToken);
+        var exitCode = 0;
         try
         {
-            await feed.RunAsync(cancellationToken);
+            await feed.RunAsync(stop.Token);
         }
         catch (OperationCanceledException)
         {
-            // Stopped.
+            // Duration reached or Ctrl-C.
+        }
+        catch (HttpRequestException e)
+        {
+            // Ingest down, unreachable, or refusing the key or its events: one line, not a stack trace.
+            await context.Error.WriteLineAsync($"simulate-feed: feeding Ingest failed: {e.Message}");
+            exitCode = 1;
         }
 
         await context.Out.WriteLineAsync($"simulate-feed: sent {feed.EventsSent} events, {feed.AttacksByPrincipal.Count} attacks");
-        return 0;
+        return exitCode;
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using ZtStream.Ingest;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Faults;
+using ZtStream.Platform.Http;
 using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier;
@@ -34,25 +35,14 @@ internal static class RunCommand
         {
             try
             {
-                await app.StartAsync(cancellationToken);
+                if (await TryStartAsync(app, context.Configuration, context.Error, cancellationToken) is { } failed)
+                {
+                    return failed;
+                }
             }
             catch (OperationCanceledException)
             {
                 return 0;
-            }
-            catch (Exception e) when (e is EventLogLockedException or StorageUnusableException or StoreMigrationException)
-            {
-                // The data folder, the database file or the store's server: one line naming it, never a stack trace.
-                await StopAfterFailedStartAsync(app);
-                await context.Error.WriteLineAsync($"ztstream: {e.Message}");
-                return 1;
-            }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is IOException && (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
-            {
-                // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
-                await StopAfterFailedStartAsync(app);
-                await context.Error.WriteLineAsync($"ztstream: cannot listen on {ListenAddresses.Resolve(context.Configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
-                return 1;
             }
 
             await context.Out.WriteLineAsync($"ztstream: roles {app.Services.GetRequiredService<RoleSet>()} listening on {string.Join(", ", app.Urls)}");
@@ -60,6 +50,33 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="app"/>, or says in one line on <paramref name="error"/> what an operator must fix — the data
+    /// folder, the database file or the store's server, an address taken or not this machine's — and returns exit code 1,
+    /// never a stack trace. Null once it is started.
+    /// </summary>
+    internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, TextWriter error, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken);
+            return null;
+        }
+        catch (Exception e) when (e is EventLogLockedException or StorageUnusableException or StoreMigrationException)
+        {
+            await StopAfterFailedStartAsync(app);
+            await error.WriteLineAsync($"ztstream: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is IOException && (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
+        {
+            // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
+            await StopAfterFailedStartAsync(app);
+            await error.WriteLineAsync($"ztstream: cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>
@@ -177,7 +194,12 @@ internal static class RunCommand
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Configure(listen.Kestrel, reloadOnChange: false);
-            k.ConfigureEndpointDefaults(l => l.Protocols = protocols);
+            k.ConfigureEndpointDefaults(l =>
+            {
+                l.Protocols = protocols;
+                // Kestrel's own refusals (a request that is not HTTP, past its limits, too slow) get a problem document.
+                l.UseProblemRefusals(k.ApplicationServices.GetRequiredService<RequestHeadLimits>());
+            });
         });
         if (listen.Urls is not null)
         {

@@ -20,6 +20,17 @@ internal sealed class SampleCommand : ICliCommand
     {
         var options = context.Configuration.GetSection(SampleHostOptions.Section).Get<SampleHostOptions>() ?? new SampleHostOptions();
         var problems = new List<string>();
+        // Named as the operator sets them: unset, the SDK underneath would name its own keys (ZtStream:Endpoint, ZtStream:SourceKey).
+        if (options.IngestUrl is not { IsAbsoluteUri: true, Scheme: "http" or "https" })
+        {
+            problems.Add($"Sample:IngestUrl must be Ingest's absolute http or https base URL, where the sample sends its events (got '{context.Configuration["Sample:IngestUrl"]}')");
+        }
+
+        if (options.SourceKeyFile is null)
+        {
+            problems.Add("Sample:SourceKeyFile is required: a file holding the sample's source key (ztstream sources add sample --key-file FILE)");
+        }
+
         var key = await ReadKeyAsync(options.SourceKeyFile, "Sample:SourceKeyFile", problems, cancellationToken);
         var feedKey = await ReadKeyAsync(options.RevocationFeedKeyFile, "Sample:RevocationFeedKeyFile", problems, cancellationToken);
 

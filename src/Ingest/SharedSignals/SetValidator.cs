@@ -29,7 +29,7 @@ internal sealed record ValidatedSet(string Transmitter, string Issuer, string Jt
 /// <summary>
 /// Validates a Security Event Token (RFC 8417) as SSF 1.0 asks: explicitly typed <c>secevent+jwt</c>, signed with an
 /// asymmetric key from the transmitter's JWKS published for the SET's <c>alg</c> (unknown kid: refetch once), no
-/// <c>crit</c> header, <c>iss</c> of a configured transmitter, <c>aud</c> ZtStream's, <c>iat</c> within the replay
+/// <c>crit</c> header, no member named twice in its header or claims, <c>iss</c> of a configured transmitter, <c>aud</c> ZtStream's, <c>iat</c> within the replay
 /// window and not in the future, no <c>nbf</c> in the future, no <c>exp</c>, a <c>jti</c>, and an <c>events</c>
 /// object naming at least one event. Each failure is the RFC 8935 code that fits it.
 /// </summary>
@@ -75,6 +75,11 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         if (jwt.IsEncrypted)
         {
             return Reject(SetErrors.InvalidRequest, "encrypted SETs (JWE) are not accepted; send a signed SET (JWS)");
+        }
+
+        if (JwsJson.Problem(jwt, "SET") is { } notStrict)
+        {
+            return Reject(SetErrors.InvalidRequest, notStrict);
         }
 
         if (!SetTypes.Contains(jwt.Typ ?? string.Empty))
@@ -161,7 +166,7 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         JsonElement claims;
         try
         {
-            using var document = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload));
+            using var document = JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(jwt.EncodedPayload), JwsJson.Strict);
             claims = document.RootElement.Clone();
         }
         catch (Exception exception) when (exception is JsonException or FormatException or ArgumentException)

@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Hosting;
 using ZtStream.Ingest.Serialization;
+using ZtStream.Ingest.SignedTokens;
 
 namespace ZtStream.Ingest.SharedSignals;
 
@@ -38,7 +39,8 @@ internal sealed record PollResponse
 /// Polls each transmitter that has a <c>PollEndpoint</c> (RFC 8936). A SET is acknowledged in the next poll only once
 /// its events are in the event log (or it was a duplicate); a refused SET is reported in <c>setErrs</c>; a SET that
 /// could not be kept is neither, so the transmitter sends it again. Each transmitter has its own loop, so one that is
-/// down delays only its own SETs.
+/// down delays only its own SETs. A poll follows no redirect (it carries the transmitter's credential) and reads an
+/// answer no larger than <c>PollMaxEvents</c> SETs of <c>MaxSetBytes</c> (<see cref="PublisherHttp"/>).
 /// </summary>
 internal sealed class SsfPollingService(
     SsfReceiver receiver,
@@ -122,13 +124,22 @@ internal sealed class SsfPollingService(
                 message.Headers.TryAddWithoutValidation("Authorization", transmitter.PollAuthorization);
             }
 
-            using var answer = await httpClients.CreateClient(HttpClientName).SendAsync(message, deadline.Token);
+            using var answer = await httpClients.CreateClient(HttpClientName).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, deadline.Token);
+            if (PublisherHttp.IsRedirect(answer.StatusCode))
+            {
+                // The poll carries PollAuthorization: it goes to the configured endpoint only.
+                throw new HttpRequestException($"the poll endpoint answered {(int)answer.StatusCode} redirecting to {answer.Headers.Location}: polls follow no redirect; configure the final URL as PollEndpoint");
+            }
+
             if (!answer.IsSuccessStatusCode)
             {
                 throw new HttpRequestException($"the poll endpoint answered {(int)answer.StatusCode}");
             }
 
-            response = await answer.Content.ReadFromJsonAsync(IngestJsonContext.Default.PollResponse, deadline.Token)
+            // At most PollMaxEvents SETs of at most MaxSetBytes each, with their jtis and the envelope.
+            var max = (long)transmitter.PollMaxEvents * (options.Value.MaxSetBytes + 1024) + 4096;
+            var body = await PublisherHttp.ReadAtMostAsync(answer.Content, max, "the poll response", deadline.Token);
+            response = JsonSerializer.Deserialize(body, IngestJsonContext.Default.PollResponse)
                 ?? throw new JsonException("the poll response is empty");
         }
 

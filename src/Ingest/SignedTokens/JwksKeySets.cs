@@ -30,13 +30,14 @@ internal sealed record JwksPolicy(TimeSpan CacheTime, TimeSpan MaxCacheTime, Tim
 /// Signing keys fetched from JWKS URLs and cached by URL, for every verifier of signed tokens in Ingest (SETs of Shared
 /// Signals transmitters, Google's Pub/Sub push tokens). Fetches of one URL are serialised, and bounded: a key id not in
 /// the cache refetches, and a failed fetch is tried again, at most once per <see cref="JwksPolicy.RefetchInterval"/>,
-/// so unknown kids or an outage cannot make Ingest hammer the publisher.
+/// so unknown kids or an outage cannot make Ingest hammer the publisher. A fetch follows no redirect off the JWKS URL's
+/// host and reads at most 1 MiB (<see cref="PublisherHttp"/>).
 /// </summary>
 internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider time, ILogger<JwksKeySets> logger) : IDisposable
 {
     public const string HttpClientName = "ztstream-jwks";
 
-    private const int MaxJwksChars = 1024 * 1024;
+    private const int MaxJwksBytes = 1024 * 1024;
 
     private readonly ConcurrentDictionary<Uri, Entry> cache = new();
     private readonly ConcurrentDictionary<Uri, Failure> failures = new();
@@ -125,22 +126,13 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(policy.Timeout);
-        using var response = await httpClients.CreateClient(HttpClientName).GetAsync(uri, deadline.Token);
+        using var response = await PublisherHttp.GetAsync(httpClients.CreateClient(HttpClientName), uri, deadline.Token);
         if (!response.IsSuccessStatusCode)
         {
             throw new HttpRequestException($"answered {(int)response.StatusCode}");
         }
 
-        if (response.Content.Headers.ContentLength > MaxJwksChars)
-        {
-            throw new InvalidOperationException("the JWKS is larger than 1 MiB");
-        }
-
-        var json = await response.Content.ReadAsStringAsync(deadline.Token);
-        if (json.Length > MaxJwksChars)
-        {
-            throw new InvalidOperationException("the JWKS is larger than 1 MiB");
-        }
+        var json = Encoding.UTF8.GetString(await PublisherHttp.ReadAtMostAsync(response.Content, MaxJwksBytes, "the JWKS", deadline.Token));
 
         // Key by key, so each signing key keeps the alg it was published for; keys for encryption (use "enc") are left out.
         List<PublishedKey> keys = [];

@@ -163,6 +163,11 @@ internal sealed class SourcesCommand : ICliCommand
 
         var key = givenKey ?? SourceKeys.NewKey();
         var hash = SourceKeys.Hash(key);
+        if (givenKey is not null && await credentials.FindKeyHolderAsync(hash, cancellationToken) is { } holder)
+        {
+            return await KeyAlreadyRegisteredAsync(holder, name, keyFile!, key, scope, context);
+        }
+
         var wroteKeyFile = false;
         if (keyFile is not null && givenKey is null)
         {
@@ -186,16 +191,8 @@ internal sealed class SourcesCommand : ICliCommand
                 File.Delete(keyFile!);
             }
 
-            // Registering the key a key file already holds again is a no-op, so a one-shot setup job may rerun.
-            if (givenKey is null || await credentials.FindActiveAsync(hash, cancellationToken) != name)
-            {
-                await context.Error.WriteLineAsync($"sources: source '{name}' already exists; revoke it first to issue a new key");
-                return 1;
-            }
-
-            await context.Out.WriteLineAsync($"Source '{name}' is already registered with the key in '{keyFile}':");
-            await context.Out.WriteLineAsync(key);
-            return 0;
+            await context.Error.WriteLineAsync($"sources: source '{name}' already exists; revoke it first to issue a new key");
+            return 1;
         }
 
         if (scope.IsUnscoped)
@@ -211,6 +208,33 @@ internal sealed class SourcesCommand : ICliCommand
         await context.Out.WriteLineAsync(givenKey is null
             ? $"Source '{name}' added. Send its key as 'Authorization: Bearer <key>'. It is shown only now{(keyFile is null ? string.Empty : $" and written to '{keyFile}'")}:"
             : $"Source '{name}' added with the key in '{keyFile}':");
+        await context.Out.WriteLineAsync(key);
+        return 0;
+    }
+
+    /// <summary>
+    /// A key file whose key is registered already. For the same active source and scope that is a rerun of a setup step, a
+    /// no-op; a revoked key is never made valid again, another source's key is not shared, and a scope that differs is not
+    /// dropped unsaid (it is changed with <c>sources update</c>).
+    /// </summary>
+    private static async Task<int> KeyAlreadyRegisteredAsync(KeyHolder holder, string name, string keyFile, string key, SourceScope scope, CliContext context)
+    {
+        string? refusal = holder switch
+        {
+            { RevokedAt: { } revokedAt } => $"the key in '{keyFile}' was revoked with source '{holder.Name}' at {Format(revokedAt)}; a revoked key is never registered again: delete the file (or name a new one) to make a new key",
+            _ when holder.Name != name => $"the key in '{keyFile}' belongs to source '{holder.Name}'; each source needs its own key: name a file that does not exist to make one",
+            _ when !scope.IsUnscoped && scope.Describe() != holder.Scope.Describe() =>
+                $"source '{name}' is already registered with the key in '{keyFile}' and may speak for: {holder.Scope.Describe()}; change that with 'ztstream sources update {name} …'",
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            await context.Error.WriteLineAsync($"sources: {refusal}");
+            return 1;
+        }
+
+        // Registering the key a key file already holds again is a no-op, so a one-shot setup job may rerun.
+        await context.Out.WriteLineAsync($"Source '{name}' is already registered with the key in '{keyFile}':");
         await context.Out.WriteLineAsync(key);
         return 0;
     }

@@ -30,6 +30,37 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
     public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors, out bool verbatim)
     {
         verbatim = false;
+        if (Read(item, index, prefix, errors, out var moved) is not { } e)
+        {
+            return null;
+        }
+
+        // Ingest stamps source and source_scope: a body's own are dropped, so such an item is not forwarded as it came.
+        var hasSource = item.TryGetProperty("source", out _) || item.TryGetProperty("source_scope", out _);
+        if (hasSource)
+        {
+            e = e with { Source = null, SourceScope = null };
+        }
+
+        if (!Check(e, index, prefix, errors))
+        {
+            return null;
+        }
+
+        verbatim = !hasSource && !moved;
+        return e;
+    }
+
+    /// <summary>
+    /// The first half of <see cref="Parse(JsonElement, int, string, List{ItemError}, out bool)"/>: the event as
+    /// <paramref name="item"/> writes it (required fields and their types; unknown top-level fields moved to
+    /// <c>attributes</c>, <paramref name="moved"/> telling whether any was), with its own <c>source</c> kept and before
+    /// <see cref="Check"/>; null with its problems added to <paramref name="errors"/>. Replay reads recorded events with
+    /// it, then checks them against the clock of the recording.
+    /// </summary>
+    public AccessEvent? Read(JsonElement item, int index, string prefix, List<ItemError> errors, out bool moved)
+    {
+        moved = false;
         if (item.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new ItemError(index, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), $"expected an event object, got {Kind(item)}"));
@@ -99,20 +130,8 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             }
         }
 
-        // Ingest stamps source and source_scope: a body's own are dropped, so such an item is not forwarded as it came.
-        var hasSource = item.TryGetProperty("source", out _) || item.TryGetProperty("source_scope", out _);
-        if (hasSource || merged is not null)
-        {
-            e = e with { Source = null, SourceScope = null, Attributes = merged ?? e.Attributes };
-        }
-
-        if (!Check(e, index, prefix, errors))
-        {
-            return null;
-        }
-
-        verbatim = !hasSource && merged is null;
-        return e;
+        moved = merged is not null;
+        return moved ? e with { Attributes = merged } : e;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -40,7 +41,8 @@ internal static class PlatformHosting
     /// <summary>
     /// <c>/healthz</c> (the process serves) and <c>/readyz</c> (the store answers), and a problem document for every
     /// error no endpoint wrote a body for — an unknown path, a method the path does not take, a route value that does
-    /// not match, an unhandled exception — so every error a client sees is <c>application/problem+json</c>. Every
+    /// not match, an unhandled exception, and the refusals Kestrel writes itself (<see cref="KestrelRefusals"/>, over
+    /// the listeners <c>UseProblemRefusals</c> was given) — so every error a client sees is <c>application/problem+json</c>. Every
     /// answer is <c>Cache-Control: no-store</c> unless its endpoint says otherwise: alerts, principals, tokens and the
     /// audit trail are not for a browser's or a proxy's cache.
     /// </summary>
@@ -66,6 +68,8 @@ internal static class PlatformHosting
             return next(context);
         });
         app.Use(app.Services.GetRequiredService<RequestHeadLimits>().Enforce);
+        var refusals = KestrelRefusals.Subscribe(app.Services.GetRequiredService<DiagnosticListener>());
+        app.Lifetime.ApplicationStopped.Register(refusals.Dispose);
         app.UseTrustedForwardedHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

@@ -7,13 +7,23 @@ namespace ZtStream.Platform.Hosting;
 internal sealed record SkippedItem(string Where, string Field, string Reason);
 
 /// <summary>
-/// Reads one recorded source file for <c>ztstream replay</c> through the same adapter live ingestion uses: the events it
-/// maps, and every input item it could not, reported to <paramref name="skipped"/> (never dropped silently). Items the
-/// source does not date take the previous event's time, or <paramref name="readAt"/> before the first dated one. The
-/// adapter keeps to the bounds <paramref name="configuration"/> sets for live ingestion (its <c>Ingest</c> section), or to
-/// the defaults without one.
+/// Reads one recorded file for <c>ztstream replay</c> (and a rule test's input) through the same adapter and validator
+/// live ingestion uses: the events live ingestion would have accepted, and every input item it would have refused
+/// (not mapped, or refused by Ingest's event validator), reported to <paramref name="skipped"/> (never dropped silently).
+/// Items the source does not date take the previous event's time, or <paramref name="readAt"/> before the first dated
+/// one. Adapter and validator keep to the bounds <paramref name="configuration"/> sets for live ingestion (its
+/// <c>Ingest</c> section), or to the defaults without one. The time window is checked as the events would have arrived:
+/// too old beside an event before it in the file, or, when <paramref name="now"/> is given, dated after it.
 /// </summary>
-internal delegate IEnumerable<AccessEvent> SourceFileReader(Stream file, DateTimeOffset readAt, Action<SkippedItem> skipped, IConfiguration? configuration = null);
+internal delegate IEnumerable<AccessEvent> SourceFileReader(
+    Stream file, DateTimeOffset readAt, Action<SkippedItem> skipped, IConfiguration? configuration = null, DateTimeOffset? now = null);
+
+/// <summary>The format names of <see cref="SourceFileReader"/>s besides the source adapters' own.</summary>
+internal static class SourceFileFormats
+{
+    /// <summary>Canonical events, one per line, as <c>POST /v1/events</c> takes them.</summary>
+    public const string Canonical = "ndjson";
+}
 
 /// <summary>Attributes the source adapters set that replay also reads.</summary>
 internal static class SourceAttributes

@@ -101,6 +101,25 @@ internal static class QueryArgs
         return null;
     }
 
+    /// <summary>The queue's filters, as <see cref="Alerts"/> reads them.</summary>
+    public static readonly string[] AlertFilters = ["status", "severity", "principal", "detector", "assignee", "namespace", "technique", "since", "until", "limit", "offset", "cursor"];
+
+    /// <summary>
+    /// A query parameter that is none of <paramref name="known"/> is an error naming it and those the endpoint takes: a
+    /// misspelt filter (<c>principle=</c>) would otherwise be dropped, and the whole list read as the filtered one. Names
+    /// match in any case, as the values are read.
+    /// </summary>
+    public static void OnlyKnown(IQueryCollection query, IReadOnlyCollection<string> known, List<ItemError> errors)
+    {
+        foreach (var name in query.Keys)
+        {
+            if (!known.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(new ItemError(0, name, $"is not a parameter of this endpoint; it takes {string.Join(", ", known)}"));
+            }
+        }
+    }
+
     /// <summary>The queue's filters: status, severity, principal, detector, assignee, namespace, technique, since, until, limit, offset, cursor.</summary>
     public static AlertQuery Alerts(IQueryCollection q, List<ItemError> errors)
     {

@@ -68,6 +68,7 @@ internal static class ResponderApi
     {
         var q = http.Request.Query;
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(q, ["state", "kind", "alert_id", "limit", "offset"], errors);
         var query = new ActionQuery(
             State: QueryArgs.OneOf(q["state"], "state", ActionStates.All, errors),
             Kind: QueryArgs.OneOf(q["kind"], "kind", [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions, ActionKinds.IsolateWorkload, ActionKinds.ReleaseWorkload, ActionKinds.Notify], errors),
@@ -94,6 +95,7 @@ internal static class ResponderApi
     {
         var q = http.Request.Query;
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(q, ["action_id", "alert_id", "principal", "actor", "kind", "since", "until", "limit"], errors);
         var query = new AuditQuery(
             ActionId: q["action_id"].FirstOrDefault(),
             AlertId: q["alert_id"].FirstOrDefault(),

@@ -72,6 +72,7 @@ internal static class TriageApi
     private static async Task<IResult> ListAsync(HttpContext http, AlertStore alerts)
     {
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(http.Request.Query, QueryArgs.AlertFilters, errors);
         var query = QueryArgs.Alerts(http.Request.Query, errors);
         if (errors.Count > 0)
         {
@@ -184,6 +185,7 @@ internal static class TriageApi
         TimeProvider time)
     {
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(http.Request.Query, [.. QueryArgs.AlertFilters, "since_version"], errors);
         var query = QueryArgs.Alerts(http.Request.Query, errors);
         if (!EventStream.TryResumeFrom(http.Request, "since_version", out var resumeFrom))
         {
@@ -227,6 +229,7 @@ internal static class TriageApi
     private static async Task<IResult> StatsAsync(HttpContext http, AlertStatsStore stats, TimeProvider time)
     {
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(http.Request.Query, ["since", "until", "buckets"], errors);
         var until = QueryArgs.Time(http.Request.Query["until"], "until", errors) ?? time.GetUtcNow();
         var since = QueryArgs.Time(http.Request.Query["since"], "since", errors) ?? until.AddDays(-1);
         if (since >= until)
@@ -248,6 +251,7 @@ internal static class TriageApi
     private static async Task<IResult> ActivityAsync(string id, HttpContext http, AlertStore alerts, AlertStatsStore stats)
     {
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(http.Request.Query, ["hours"], errors);
         var hours = QueryArgs.Int(http.Request.Query["hours"], 6, "hours", errors, min: 1, max: 168);
 
         if (errors.Count > 0)
@@ -270,6 +274,7 @@ internal static class TriageApi
     {
         var q = http.Request.Query;
         var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(q, ["state", "alert_id", "principal", "limit"], errors);
         var state = q["state"].FirstOrDefault();
         if (state is not (null or "" or "all" or SuppressionStates.Active or SuppressionStates.Expired or SuppressionStates.Lifted))
         {

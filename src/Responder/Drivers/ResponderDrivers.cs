@@ -85,9 +85,10 @@ internal static class ResponderDrivers
         services.TryAddSingleton<SsfStreamStore>();
         services.TryAddSingleton<SsfClients>();
         services.TryAddKeyedSingleton<Platform.WakeSignal>(SsfDeliveryService.WakeKey);
-        // A redirect would send the SET (and the receiver's Authorization header) somewhere PushEndpoints never allowed.
+        // A redirect, or a host name resolving to loopback, link-local or metadata addresses, would send the SET (and the
+        // receiver's Authorization header) somewhere PushEndpoints never allowed.
         services.AddHttpClient(SsfDeliveryService.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false });
+            .ConfigurePrimaryHttpMessageHandler(SsfPushAddresses.Handler);
         services.TryAddSingleton<SharedSignalsTransmitter>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, SharedSignalsTransmitter>(sp => sp.GetRequiredService<SharedSignalsTransmitter>()));
         services.AddHostedSingleton<SsfDeliveryService>();

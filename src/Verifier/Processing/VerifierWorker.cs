@@ -237,7 +237,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             {
                 await AppendAlertAsync(pending.Alert, cancellationToken);
                 p.PendingAlert = null;
-                await AppendLinksAsync(record.Topic, record.Partition, p, cancellationToken);
+                await AppendLinksAsync(record.Topic, record.Partition, p, wait: false, cancellationToken);
                 Advance(record, p);
                 await MaybeCheckpointAsync(record, p, cancellationToken);
                 return;
@@ -294,7 +294,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 p.PendingAlert = null;
             }
 
-            await AppendLinksAsync(record.Topic, record.Partition, p, cancellationToken);
+            await AppendLinksAsync(record.Topic, record.Partition, p, wait: false, cancellationToken);
             RecordScored?.Invoke(record, result);
             Advance(record, p);
             await ParkAsync(cancellationToken);
@@ -403,38 +403,117 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     /// <summary>
     /// Appends the records the partition's engine derived for other principals (runtime links), keyed by their principal, to
-    /// the events topic so the partitions owning them learn it. A log that refuses appends just now (back-pressure of the
-    /// embedded log, whose backlog this very consumer drains) leaves them in the engine's outbox, which the checkpoint
-    /// keeps; the next record or checkpoint retries.
+    /// the events topic so the partitions owning them learn it. After a record the append is started and not waited for:
+    /// a durable log acknowledges only after its flush, and a loop waiting for that on every new workload binding (about
+    /// one record in 75 of simulated traffic) sat idle through a flush each time. One append per partition is in flight,
+    /// so links land in the order they were derived; what the engine derives meanwhile waits in its outbox and goes with
+    /// the next append. The outbox is part of the checkpoint and a link leaves it only once its append succeeded, so a
+    /// crash appends it again (links are idempotent, like re-scored records). <paramref name="wait"/> (before a
+    /// checkpoint) waits for the append in flight and appends the rest. A log that refuses appends just now (back-pressure
+    /// of the embedded log, whose backlog this very consumer drains) leaves them in the outbox; the next record or
+    /// checkpoint retries. Any other failure is raised on the loop when it is seen, as it was when the loop waited.
     /// </summary>
-    private async Task AppendLinksAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
+    private async Task AppendLinksAsync(string topic, int partition, Partition p, bool wait, CancellationToken cancellationToken)
     {
+        if (p.LinksInFlight is { } inFlight)
+        {
+            if (!inFlight.Append.IsCompleted && !wait)
+            {
+                return;
+            }
+
+            p.LinksInFlight = null;
+            if (!await LinksAppendedAsync(topic, partition, p, inFlight.Append, inFlight.Count))
+            {
+                return;
+            }
+        }
+
         var outbox = p.Engine.Links.Outbox;
         if (outbox.Count == 0)
         {
             return;
         }
 
-        using var send = EventLogTracing.StartSend(topics.Events, outbox.Count);
-        var headers = TraceHeaders.For(send);
-        var records = new LogRecord[outbox.Count];
-        for (var i = 0; i < records.Length; i++)
+        Task append;
+        using (var send = EventLogTracing.StartSend(topics.Events, outbox.Count))
         {
-            records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]), headers);
+            var headers = TraceHeaders.For(send);
+            var records = new LogRecord[outbox.Count];
+            for (var i = 0; i < records.Length; i++)
+            {
+                records[i] = new LogRecord(outbox[i].PrincipalKey, ContractJson.Serialize(outbox[i]), headers);
+            }
+
+            append = log.AppendAsync(topics.Events, records, cancellationToken);
+        }
+
+        if (wait)
+        {
+            await LinksAppendedAsync(topic, partition, p, append, outbox.Count);
+        }
+        else
+        {
+            p.LinksInFlight = (append, outbox.Count);
+            _ = AppendLinksDerivedMeanwhileAsync(topic, partition, p, append, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Once <paramref name="append"/> succeeded, appends the links the partition derived while it was in flight, on the
+    /// worker's gate like a record, so they do not wait for the partition's next record. A failed append is left for the
+    /// loop to see; this one only ever logs.
+    /// </summary>
+    private async Task AppendLinksDerivedMeanwhileAsync(string topic, int partition, Partition p, Task append, CancellationToken cancellationToken)
+    {
+        await append.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!append.IsCompletedSuccessfully)
+        {
+            return;
         }
 
         try
         {
-            await log.AppendAsync(topics.Events, records, cancellationToken);
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (p.LinksInFlight is { } inFlight && inFlight.Append == append && p.Engine.Links.Outbox.Count > inFlight.Count
+                    && partitions.TryGetValue((topic, partition), out var current) && current == p)
+                {
+                    await AppendLinksAsync(topic, partition, p, wait: false, cancellationToken);
+                }
+            }
+            finally
+            {
+                gate.Release();
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not ObjectDisposedException)
+        {
+            VerifierLog.LinksDeferred(logger, topic, partition, p.Engine.Links.Outbox.Count, ex.Message);
+        }
+        catch (Exception)
+        {
+            // Stopping: the outbox is checkpointed and appended after a restore.
+        }
+    }
+
+    /// <summary>Waits for an append of the outbox's first <paramref name="count"/> links; false when the log refused it (they stay).</summary>
+    private async Task<bool> LinksAppendedAsync(string topic, int partition, Partition p, Task append, int count)
+    {
+        try
+        {
+            await append;
         }
         catch (EventLogUnavailableException ex)
         {
-            VerifierLog.LinksDeferred(logger, topic, partition, records.Length, ex.Message);
-            return;
+            VerifierLog.LinksDeferred(logger, topic, partition, count, ex.Message);
+            return false;
         }
 
-        p.Engine.Links.Delivered(records.Length);
-        VerifierLog.LinksAppended(logger, topic, partition, records.Length);
+        p.Engine.Links.Delivered(count);
+        VerifierLog.LinksAppended(logger, topic, partition, count);
+        return true;
     }
 
     /// <summary>
@@ -493,6 +572,21 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// <summary>Checkpoints and waits for the write (a partition leaving, the worker stopping): after any write in flight.</summary>
     private async Task CheckpointNowAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
+        if (p.LinksInFlight is { } links)
+        {
+            // Seen before the partition goes, whether or not the checkpoint below is taken: links not appended stay in
+            // the outbox, which the checkpoint holds.
+            p.LinksInFlight = null;
+            try
+            {
+                await LinksAppendedAsync(topic, partition, p, links.Append, links.Count);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                VerifierLog.LinksDeferred(logger, topic, partition, links.Count, ex.Message);
+            }
+        }
+
         if (p.Saving is { } saving)
         {
             p.Saving = null;
@@ -533,7 +627,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         try
         {
-            await AppendLinksAsync(topic, partition, p, cancellationToken);
+            await AppendLinksAsync(topic, partition, p, wait: true, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -572,6 +666,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         /// <summary>The checkpoint write in flight, if any (one at a time, so they land in order).</summary>
         public Task? Saving { get; set; }
+
+        /// <summary>The append of the outbox's first Count links in flight, if any (one at a time, so links land in order).</summary>
+        public (Task Append, int Count)? LinksInFlight { get; set; }
 
         /// <summary>An alert scored from the record at Offset whose append has not succeeded yet.</summary>
         public (long Offset, Alert Alert)? PendingAlert { get; set; }

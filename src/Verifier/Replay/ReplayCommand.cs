@@ -12,11 +12,12 @@ namespace ZtStream.Verifier.Replay;
 /// <summary>
 /// <c>ztstream replay FILE [--format ndjson|k8s-audit|falco|okta|entra|keycloak|auth0] [--policy FILE] [--labels FILE] [--json]</c>: runs the
 /// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
-/// Readers for formats other than ndjson are given by the host (they live in Ingest).
+/// The readers are given by the host (they live in Ingest): each maps and validates as the live endpoint, and what
+/// they refuse is counted and reported on stderr, not scored.
 /// </summary>
-internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader>? readers = null) : ICliCommand
+internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader> readers) : ICliCommand
 {
-    public const string Ndjson = "ndjson";
+    public const string Ndjson = SourceFileFormats.Canonical;
 
     public Command Build()
     {
@@ -43,7 +44,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             problems.Add($"file '{file}' does not exist");
         }
 
-        if (format != Ndjson && (readers is null || !readers.ContainsKey(format)))
+        if (!readers.ContainsKey(format))
         {
             problems.Add($"--format must be one of {string.Join("|", Formats())} (got '{format}')");
         }
@@ -90,19 +91,10 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         var skipped = new SkipReport();
         long scored = 0;
         await using var stream = File.OpenRead(file);
-        IEnumerable<AccessEvent> events = format == Ndjson
-            ? ReadNdjson(stream, skipped.Add)
-            : readers![format](stream, context.Time.GetUtcNow(), skipped.Add, context.Configuration);
-        foreach (var e in events)
+        var readAt = context.Time.GetUtcNow();
+        foreach (var e in readers[format](stream, readAt, skipped.Add, context.Configuration, now: readAt))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (e.PrincipalKey.Length == 0)
-            {
-                // Canonical events may omit both; there is no principal to score them against.
-                skipped.Add(new SkippedItem($"event {e.Id}", "subject.id", "required: an event needs subject.id or workload.id"));
-                continue;
-            }
-
             if (e.Attributes?.GetValueOrDefault(SourceAttributes.TimeSource) is { ValueKind: JsonValueKind.String } timeSource)
             {
                 skipped.TimeFrom(timeSource.GetString()!);
@@ -118,7 +110,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             }
         }
 
-        await skipped.WriteAsync(context.Error, scored);
+        await skipped.WriteAsync(context.Error, file, scored);
         if (evaluator is not null)
         {
             var report = evaluator.Report();
@@ -135,41 +127,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         return 0;
     }
 
-    private IEnumerable<string> Formats() => [Ndjson, .. (readers?.Keys ?? [])];
-
-    /// <summary>One canonical event per line; blank lines skipped; a bad line is reported with its reason, not fatal.</summary>
-    public static IEnumerable<AccessEvent> ReadNdjson(Stream stream, Action<SkippedItem>? skipped = null)
-    {
-        using var reader = new StreamReader(stream, leaveOpen: true);
-        var lineNumber = 0;
-        while (reader.ReadLine() is { } line)
-        {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            AccessEvent? e;
-            string? why = null;
-            try
-            {
-                e = JsonSerializer.Deserialize(line, ContractsJsonContext.Default.AccessEvent);
-            }
-            catch (JsonException ex)
-            {
-                (e, why) = (null, ex.Message);
-            }
-
-            if (e is null)
-            {
-                skipped?.Invoke(new SkippedItem($"line {lineNumber}", "$", $"not a canonical event: {why ?? "null"}"));
-                continue;
-            }
-
-            yield return e;
-        }
-    }
+    private IEnumerable<string> Formats() => [Ndjson, .. readers.Keys.Where(k => k != Ndjson)];
 
     public static async Task WriteTableAsync(TextWriter o, EvaluationReport r)
     {

@@ -1,8 +1,9 @@
 namespace ZtStream.Verifier.Replay;
 
 /// <summary>
-/// What <c>replay</c> could not score, grouped by field and reason with a count and the first places it happened, and
-/// where event times came from when the source gave none. Written to stderr so stdout stays the alerts.
+/// What <c>replay</c> could not score — every item its reader could not map or Ingest's event validator refused, as live
+/// ingestion would have — grouped by field and reason with a count and the first places it happened, and where event times
+/// came from when the source gave none. Written to stderr so stdout stays the alerts.
 /// </summary>
 internal sealed class SkipReport
 {
@@ -34,10 +35,10 @@ internal sealed class SkipReport
     /// <summary>Counts an event dated by a fallback (the adapter's <c>ingest.time_source</c> attribute).</summary>
     public void TimeFrom(string source) => timeSources[source] = timeSources.GetValueOrDefault(source) + 1;
 
-    public async Task WriteAsync(TextWriter error, long scored)
+    public async Task WriteAsync(TextWriter error, string file, long scored)
     {
         await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"replay: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
+            $"replay: {file}: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
         var shown = 0;
         foreach (var ((field, reason), (count, places)) in reasons.OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key.Field, StringComparer.Ordinal))
         {

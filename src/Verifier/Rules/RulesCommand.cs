@@ -7,17 +7,17 @@ namespace ZtStream.Verifier.Rules;
 /// <summary>
 /// <c>ztstream rules test|list|coverage [PATH…]</c>: runs the rules' embedded tests, lists what loads (and what fails,
 /// with file, line and reason), and shows the ATT&amp;CK techniques covered. Without a PATH the configured set is used:
-/// the built-in library (unless <c>Verifier:Rules:Builtin</c> is false) and <c>Verifier:Rules:Paths</c>. Source readers
-/// for tests written as a source's payload are given by the host (they live in Ingest). Exit codes: 0 all good, 1 a
+/// the built-in library (unless <c>Verifier:Rules:Builtin</c> is false) and <c>Verifier:Rules:Paths</c>. The readers of
+/// test inputs are given by the host (they live in Ingest) and map and validate with the configured <c>Ingest</c> section. Exit codes: 0 all good, 1 a
 /// test or a file failed, 2 bad usage.
 /// </summary>
-internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>? readers = null) : ICliCommand
+internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader> readers) : ICliCommand
 {
     public Command Build()
     {
         var testPaths = Paths();
         var test = new Command("test", "run every embedded test (the configured rules when no PATH); exit 1 naming each failing test") { testPaths };
-        test.SetCliAction((parsed, context, ct) => TestAsync(Load(parsed.GetValue(testPaths), context), context.Out, ct));
+        test.SetCliAction((parsed, context, ct) => TestAsync(Load(parsed.GetValue(testPaths), context), context, ct));
 
         var listPaths = Paths();
         var listJson = Json("one JSON object per rule and per failing file; the last line is {\"loaded\": N, \"failed\": N}");
@@ -76,9 +76,11 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         return new RuleLoadResult(result.Rules, [.. errors, .. result.Errors]);
     }
 
-    private async Task<int> TestAsync(RuleLoadResult loaded, TextWriter o, CancellationToken cancellationToken)
+    private async Task<int> TestAsync(RuleLoadResult loaded, CliContext context, CancellationToken cancellationToken)
     {
-        var runner = new RuleTestRunner(readers);
+        // Test inputs map and validate with the configured Ingest section, as the events the rules will see live.
+        var runner = new RuleTestRunner(readers, context.Configuration);
+        var o = context.Out;
         int passed = 0, failed = 0, untested = 0;
         foreach (var rule in loaded.Rules)
         {

@@ -60,7 +60,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 
         if (duringAnOffsetCommit)
         {
-            await Eventually.HoldsAsync(() => File.Exists(Journal) && new FileInfo(Journal).Length > 0, "the groups committed offsets");
+            await Eventually.HoldsAsync(() => File.Exists(Journal) && new FileInfo(Journal).Length > JournalHeader, "the groups committed offsets");
         }
 
         run.Kill();
@@ -148,6 +148,48 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     [Fact]
     public async Task Restart_OffsetsJournalDamagedBeforeItsLastEntry_ExitOneNamingIt_FileKept()
     {
+        await OneAlertThenStoppedAsync();
+        var journal = await File.ReadAllBytesAsync(Journal, Ct);
+        byte[] damaged = [.. journal[..JournalHeader], .. Encoding.ASCII.GetBytes("overwritten by something else"), .. journal[JournalHeader..]];
+        await File.WriteAllBytesAsync(Journal, damaged, Ct);
+
+        var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+
+        Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
+        Assert.Contains($"{Journal} is damaged at byte {JournalHeader}", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", restarted.Output, StringComparison.Ordinal);
+        Assert.Equal(damaged, await File.ReadAllBytesAsync(Journal, Ct));
+    }
+
+    /// <summary>
+    /// A journal that says it is of another version (a newer ZtStream's, say) is refused at start, exit 1 with one line
+    /// naming the file, its version and what to do; before, it was cut to nothing as a torn entry and every group re-read
+    /// its topics from the start.
+    /// </summary>
+    [Fact]
+    public async Task Restart_OffsetsJournalOfAnotherVersion_ExitOneNamingFileAndVersion_FileKept()
+    {
+        await OneAlertThenStoppedAsync();
+        var newer = await File.ReadAllBytesAsync(Journal, Ct);
+        Assert.Equal("FOTZ"u8.ToArray(), newer[..4]);
+        newer[4] = 2;
+        await File.WriteAllBytesAsync(Journal, newer, Ct);
+
+        var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
+
+        Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
+        Assert.Contains($"{Journal} is a consumer-offsets journal of version 2, and this ZtStream reads version 1", line, StringComparison.Ordinal);
+        Assert.Contains("move it aside", line, StringComparison.Ordinal);
+        Assert.Equal(newer, await File.ReadAllBytesAsync(Journal, Ct));
+    }
+
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
+
+    /// <summary>A run that alerted on one attack and was stopped cleanly: its folder holds a committed offsets journal.</summary>
+    private async Task OneAlertThenStoppedAsync()
+    {
         await AddSourceAsync();
         var run = await RunAsync("run-1");
         using (var ingest = Ingest(run))
@@ -158,19 +200,10 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 
         await run.TerminateAsync();
         Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
-        byte[] damaged = [.. Encoding.ASCII.GetBytes("overwritten by something else"), .. await File.ReadAllBytesAsync(Journal, Ct)];
-        await File.WriteAllBytesAsync(Journal, damaged, Ct);
-
-        var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
-
-        Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
-        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
-        Assert.Contains($"{Journal} is damaged at byte 0", line, StringComparison.Ordinal);
-        Assert.DoesNotContain("listening on", restarted.Output, StringComparison.Ordinal);
-        Assert.Equal(damaged, await File.ReadAllBytesAsync(Journal, Ct));
     }
 
-    public ValueTask DisposeAsync() => _processes.DisposeAsync();
+    /// <summary>The offsets journal's header (magic, version) before its entries.</summary>
+    private const int JournalHeader = 8;
 
     private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
 
@@ -185,7 +218,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     /// <summary>Where the journal's last entry (u32 length | u32 CRC | entries) starts.</summary>
     private static int LastEntryStart(byte[] journal)
     {
-        var at = 0;
+        var at = JournalHeader;
         while (at + BitConverter.ToInt32(journal, at) < journal.Length)
         {
             at += BitConverter.ToInt32(journal, at);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Metadata;
@@ -94,6 +95,84 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         }
 
         Assert.True(errors >= endpoints.Count, $"only {errors} error answers over {endpoints.Count} endpoints");
+    }
+
+    /// <summary>
+    /// Every mapped path asked the ways a client gets wrong: HEAD, OPTIONS, a method no endpoint takes, each of its
+    /// methods with a body that is not JSON, with an <c>Accept</c> it cannot meet, each with and without a token, and
+    /// with a <c>Content-Length</c> Kestrel refuses itself. Each error is a problem whose status is the answer's, with
+    /// the header its status calls for; a new endpoint is walked without a new test.
+    /// </summary>
+    [Fact]
+    public async Task EveryMappedPath_AskedWrongly_AnswersAProblem_WithTheHeadersItsStatusNeeds()
+    {
+        var routes = app!.Services.GetServices<EndpointDataSource>().SelectMany(d => d.Endpoints).OfType<RouteEndpoint>()
+            .GroupBy(e => e.RoutePattern.RawText!)
+            .Select(g => (Path: Fill(g.Key), Methods: g.SelectMany(e => e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Distinct().ToList()))
+            .ToList();
+        var statuses = new HashSet<int>();
+        foreach (var (path, methods) in routes)
+        {
+            var probes = new List<(string Method, string? ContentType, string? Accept)> { ("HEAD", null, null), ("OPTIONS", null, null), ("PROPFIND", null, null) };
+            probes.AddRange(methods.Where(m => m is not ("GET" or "HEAD")).Select(m => (m, (string?)"text/plain", (string?)null)));
+            probes.AddRange(methods.Select(m => (m, (string?)null, (string?)"application/xml")));
+            foreach (var (method, contentType, accept) in probes)
+            {
+                foreach (var token in new[] { null, ResponderToken })
+                {
+                    using var request = new HttpRequestMessage(new HttpMethod(method), path);
+                    if (token is not null)
+                    {
+                        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                    }
+
+                    if (accept is not null)
+                    {
+                        request.Headers.Accept.ParseAdd(accept);
+                    }
+
+                    if (contentType is not null)
+                    {
+                        request.Content = new StringContent("not json", Encoding.UTF8, contentType);
+                    }
+
+                    using var response = await Http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+                    var status = (int)response.StatusCode;
+                    var what = $"{method} {path} ({(token is null ? "no token" : "token")}, {contentType ?? "no body"}, Accept {accept ?? "any"})";
+                    if (status < 400)
+                    {
+                        continue;
+                    }
+
+                    statuses.Add(status);
+                    if (method == "HEAD")
+                    {
+                        // No body to a HEAD, but the same headers as the GET's answer.
+                        Assert.True(response.Content.Headers.ContentType?.MediaType == "application/problem+json", $"{what}: {status} answered {response.Content.Headers.ContentType}");
+                    }
+                    else
+                    {
+                        (await AssertProblemAsync(response, what)).Dispose();
+                    }
+
+                    Assert.True(status != 405 || response.Content.Headers.Allow.Count > 0, $"{what}: 405 without Allow");
+                    Assert.True(status != 401 || response.Headers.WwwAuthenticate.Count > 0, $"{what}: 401 without WWW-Authenticate");
+                    Assert.True(status is not (429 or 503) || response.Headers.RetryAfter is not null, $"{what}: {status} without Retry-After");
+                }
+            }
+
+            // What Kestrel refuses before any endpoint runs is refused on every path alike.
+            foreach (var method in methods)
+            {
+                var refused = await RawAsync(app!, $"{method} {path} HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: 1, 2\r\n\r\n");
+                statuses.Add(refused.Status);
+                refused.Problem($"{method} {path} with a bad Content-Length").Dispose();
+            }
+        }
+
+        Assert.Contains(400, statuses);
+        Assert.Contains(401, statuses);
+        Assert.Contains(405, statuses);
     }
 
     [Fact]
@@ -193,7 +272,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
             Assert.Contains("MaxRequestHeadersTotalSize", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
-        using var served = await SendAsync("GET", "/v1/alerts?q=" + new string('a', 4 * 1024), ResponderToken, null);
+        using var served = await SendAsync("GET", "/v1/alerts?principal=" + new string('a', 4 * 1024), ResponderToken, null);
         Assert.Equal(HttpStatusCode.OK, served.StatusCode);
     }
 
@@ -243,6 +322,151 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         using var farPast = await client.GetAsync("/v1/alerts?q=" + new string('a', 3 * 1024), Ct);
         Assert.Equal(414, (int)farPast.StatusCode);
         await strict.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>
+    /// What Kestrel refuses before any middleware runs, written as raw bytes: it answered each with an empty body.
+    /// Past twice the configured head limits (8 KiB line, 32 KiB and 100 lines of headers) Kestrel itself refuses.
+    /// </summary>
+    [Theory]
+    [InlineData("not http", "HELLO\r\n\r\n", 400, "")]
+    [InlineData("header line without a colon", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nno colon here\r\n\r\n", 400, "")]
+    [InlineData("target not a path", "GET v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 400, "")]
+    [InlineData("space in a header name", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nX Bad: v\r\n\r\n", 400, "")]
+    [InlineData("unknown HTTP version", "GET /v1/alerts HTTP/9.9\r\nHost: zt.example.com\r\n\r\n", 505, "HTTP/1.1")]
+    [InlineData("Content-Length not a number", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: ten\r\n\r\n", 400, "")]
+    [InlineData("two Content-Lengths", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400, "")]
+    [InlineData("transfer coding not chunked", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "")]
+    [InlineData("HTTP/1.0 POST without a length", "POST /v1/events HTTP/1.0\r\n\r\n", 400, "")]
+    [InlineData("request line far past the limit", "GET /v1/alerts?q={pad:20000} HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 414, "Kestrel:Limits:MaxRequestLineSize")]
+    [InlineData("headers far past the limit", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nX-Padding: {pad:70000}\r\n\r\n", 431, "Kestrel:Limits:MaxRequestHeadersTotalSize")]
+    public async Task WhatKestrelRefusesItself_IsAProblemDocument(string what, string raw, int status, string detailNames)
+    {
+        var answer = await RawAsync(app!, Pad(raw));
+
+        Assert.True(answer.Status == status, $"{what}: {answer.Status}");
+        using var problem = answer.Problem(what);
+        Assert.Contains(detailNames, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no-store", answer.Headers["cache-control"]);
+        Assert.Equal("nosniff", answer.Headers["x-content-type-options"]);
+        Assert.Equal("close", answer.Headers["connection"]);
+    }
+
+    /// <summary>A request after answered ones on the same connection is refused with a problem too; the answers before it are untouched.</summary>
+    [Fact]
+    public async Task RefusalAfterServedRequests_OnOneConnection_IsAProblem_AndTheServedAnswersAreWhole()
+    {
+        var served = $"GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nAuthorization: Bearer {ResponderToken}\r\n\r\n";
+        var text = await RawTextAsync(app!, served + served + "GET /v1/alerts HTTP/7.0\r\nHost: zt.example.com\r\n\r\n");
+
+        var answers = Regex.Split(text, "(?=HTTP/1\\.1 [0-9]{3} )").Where(a => a.Length > 0).ToList();
+        Assert.Equal(3, answers.Count);
+        Assert.All(answers[..2], a => Assert.StartsWith("HTTP/1.1 200 ", a, StringComparison.Ordinal));
+        Assert.All(answers[..2], a => Assert.DoesNotContain("problem+json", a, StringComparison.Ordinal));
+        using var refused = RawAnswer.Parse(answers[2]).Problem("HTTP/7.0 after two");
+        Assert.Equal(505, refused.RootElement.GetProperty("status").GetInt32());
+    }
+
+    /// <summary>A request line that does not arrive within <c>Kestrel:Limits:RequestHeadersTimeout</c> got Kestrel's empty 408.</summary>
+    [Fact]
+    public async Task RequestHeadThatNeverEnds_Is408Problem_NamingTheTimeout()
+    {
+        await using var impatient = await StartAsync(folder, new() { ["Kestrel:Limits:RequestHeadersTimeout"] = "00:00:01" });
+
+        var answer = await RawAsync(impatient, "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\n");
+
+        Assert.Equal(408, answer.Status);
+        using var problem = answer.Problem("slow head");
+        Assert.Contains("Kestrel:Limits:RequestHeadersTimeout", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        await impatient.StopAsync(CancellationToken.None);
+    }
+
+    /// <summary>A body Kestrel finds malformed while an endpoint reads it reaches the endpoint, whose own problem goes out unchanged.</summary>
+    [Fact]
+    public async Task MalformedChunkedBody_ReadByTheEndpoint_IsTheEndpointsOwnProblem()
+    {
+        var answer = await RawAsync(app!,
+            $"POST /v1/actions/{Guid.NewGuid()}/reject HTTP/1.1\r\nHost: zt.example.com\r\nAuthorization: Bearer {ResponderToken}\r\n"
+            + "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n");
+
+        Assert.Equal(400, answer.Status);
+        using var problem = answer.Problem("bad chunk");
+        Assert.EndsWith("/unreadable-body", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary><c>{pad:N}</c> in a raw request is N letters.</summary>
+    private static string Pad(string raw) => Regex.Replace(raw, "\\{pad:(\\d+)\\}", m => new string('a', int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+
+    private static async Task<RawAnswer> RawAsync(WebApplication host, string request) => RawAnswer.Parse(await RawTextAsync(host, request));
+
+    /// <summary>Writes <paramref name="request"/> as it is on a new connection and reads until the server closes it.</summary>
+    private static async Task<string> RawTextAsync(WebApplication host, string request)
+    {
+        var address = new Uri(host.Urls.First());
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(address.Host, address.Port, Ct);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(request), Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        using var read = new MemoryStream();
+        try
+        {
+            await stream.CopyToAsync(read, timeout.Token);
+        }
+        catch (IOException)
+        {
+            // Kestrel may reset a connection it refused once its answer is out.
+        }
+
+        return Encoding.Latin1.GetString(read.ToArray());
+    }
+
+    /// <summary>An HTTP/1.1 answer read off the wire.</summary>
+    private sealed record RawAnswer(int Status, Dictionary<string, string> Headers, string Body)
+    {
+        public static RawAnswer Parse(string text)
+        {
+            var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+            Assert.True(end > 0, $"no answer: '{text}'");
+            var lines = text[..end].Split("\r\n");
+            var headers = lines.Skip(1).Select(l => l.Split(':', 2)).ToDictionary(p => p[0].Trim().ToLowerInvariant(), p => p[1].Trim());
+            return new RawAnswer(int.Parse(lines[0].Split(' ')[1], CultureInfo.InvariantCulture), headers, text[(end + 4)..]);
+        }
+
+        public JsonDocument Problem(string what)
+        {
+            Assert.True(Headers.GetValueOrDefault("content-type") == "application/problem+json", $"{what}: {Status} answered '{Headers.GetValueOrDefault("content-type")}' with '{Body}'");
+            var body = Body;
+            if (Headers.GetValueOrDefault("transfer-encoding") == "chunked")
+            {
+                // "size\r\ndata\r\n" … "0\r\n\r\n"
+                var chunks = new StringBuilder();
+                for (var at = 0; ;)
+                {
+                    var eol = body.IndexOf("\r\n", at, StringComparison.Ordinal);
+                    var size = int.Parse(body[at..eol], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                    if (size == 0)
+                    {
+                        break;
+                    }
+
+                    chunks.Append(body, eol + 2, size);
+                    at = eol + 2 + size + 2;
+                }
+
+                body = chunks.ToString();
+            }
+            else
+            {
+                Assert.Equal(body.Length, int.Parse(Headers["content-length"], CultureInfo.InvariantCulture));
+            }
+
+            var problem = JsonDocument.Parse(body);
+            Assert.Equal(Status, problem.RootElement.GetProperty("status").GetInt32());
+            Assert.StartsWith("https://ztstream.io/problems/", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+            return problem;
+        }
     }
 
     private static string Fill(string route) => route

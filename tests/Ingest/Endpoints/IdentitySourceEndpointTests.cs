@@ -44,7 +44,8 @@ public sealed class IdentitySourceEndpointTests
         await IngestAnswer.AcceptedAsync(response, count);
 
         // Beside each failed sign-in from an address, its twin keyed by the address (AddressTwins).
-        var twins = Ingest.Sources.SourceFileReaders.All[vendor](new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }).Count(e => AddressTwins.Of(e) is not null);
+        var twins = Ingest.Sources.SourceFileReaders.All[vendor](
+            new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(OldEventsAllowed).Build()).Count(e => AddressTwins.Of(e) is not null);
         var read = await server.ReadLoggedAsync(count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>

@@ -1,9 +1,12 @@
 using System.Runtime.InteropServices;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using ZtStream.Ingest.SharedSignals;
 using ZtStream.TestSupport.Fuzzing;
+using ZtStream.TestSupport.Http;
 using ZtStream.TestSupport.Jose;
 using ZtStream.TestSupport.SharedSignals;
 
@@ -341,6 +344,46 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
     }
 
+    /// <summary>
+    /// RFC 7515 §5.2 and RFC 7519 §4: a header or claims object naming a member twice may be refused, and must be here,
+    /// since parsers disagree on which copy counts. Each SET is signed by the configured transmitter and would pass every
+    /// other check if only the last copy were read.
+    /// </summary>
+    [Fact]
+    public async Task Push_ASetNamingAMemberTwice_IsInvalidRequestAndNothingIsAppended()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        const string header = """{"alg":"RS256","typ":"secevent+jwt","kid":"{kid}"}""";
+        string Claims(string aud, string subject, string events) =>
+            $$"""{"iss":"{{transmitter.Issuer}}","jti":"{{Guid.NewGuid():N}}","iat":{{now}},{{aud}},"sub_id":{{subject}},"events":{{events}}}""";
+        const string ours = "\"aud\":\"" + Audience + "\"";
+        const string subject = """{"format":"email","email":"ana@example.com"}""";
+        var revoked = $$$"""{"{{{TestTransmitter.SessionRevoked}}}":{"event_timestamp":{{{now}}}}}""";
+
+        (string Why, string Set)[] cases =
+        [
+            ("aud twice, ours last", transmitter.SignRaw(header, Claims("\"aud\":\"https://rp.example.com/other\"," + ours, subject, revoked))),
+            ("aud twice, ours first", transmitter.SignRaw(header, Claims(ours + ",\"aud\":\"https://rp.example.com/other\"", subject, revoked))),
+            ("subject's email twice", transmitter.SignRaw(header, Claims(ours, """{"format":"email","email":"ana@example.com","email":"ben@example.com"}""", revoked))),
+            ("event named twice", transmitter.SignRaw(header, Claims(ours, subject, $$$"""{"{{{TestTransmitter.SessionRevoked}}}":{},"{{{TestTransmitter.SessionRevoked}}}":{"event_timestamp":{{{now}}}}}"""))),
+            ("typ twice in the header", transmitter.SignRaw("""{"alg":"RS256","typ":"JWT","typ":"secevent+jwt","kid":"{kid}"}""", Claims(ours, subject, revoked))),
+            ("alg twice in the header", transmitter.SignRaw("""{"alg":"none","alg":"RS256","typ":"secevent+jwt","kid":"{kid}"}""", Claims(ours, subject, revoked))),
+        ];
+
+        foreach (var (why, set) in cases)
+        {
+            using var response = await PushAsync(server, set, key);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
+            var (err, body) = await ErrorAsync(response);
+            Assert.True(err == SetErrors.InvalidRequest, $"{why}: expected {SetErrors.InvalidRequest}, got {err} ({body})");
+            Assert.Contains("named twice", body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
+    }
+
     [Theory]
     [InlineData("enc", SecurityAlgorithms.RsaSha256)] // RFC 7517 §4.2: a key published for encryption verifies no signature.
     [InlineData("sig", SecurityAlgorithms.RsaSha512)] // RFC 7517 §4.4: a key published for RS512 verifies no RS256 signature.
@@ -533,6 +576,57 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(SetErrors.InvalidAudience, transmitter.Errors[bad["jti"]!.GetValue<string>()]);
         var audit = await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct);
         Assert.All(audit, a => Assert.Equal("poll", a.Delivery));
+    }
+
+    /// <summary>
+    /// A transmitter's JWKS URL answering with a redirect to another host would let that host choose the keys SETs are
+    /// checked with: the redirect is not followed, and a SET signed by the key found there is refused.
+    /// </summary>
+    [Fact]
+    public async Task Push_WhenTheJwksUrlRedirectsToAnotherHost_TheKeysThereAreNotTrusted()
+    {
+        await using var redirector = await LoopbackApp.StartAsync(app => app.MapGet("/jwks.json", () => Results.Redirect(transmitter.JwksUri.ToString())));
+        var settings = Settings();
+        settings["Ingest:Ssf:Transmitters:idp:JwksUri"] = new Uri(redirector.BaseAddress, "jwks.json").ToString();
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+        var key = await server.AddSourceAsync("idp");
+
+        using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), key);
+
+        var (err, body) = await ErrorAsync(response);
+        Assert.Equal(SetErrors.InvalidKey, err);
+        Assert.Contains("redirecting to " + transmitter.JwksUri, body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, transmitter.JwksFetches);
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(300)));
+    }
+
+    /// <summary>
+    /// A poll carries the transmitter's credential and acknowledgements: a poll endpoint answering with a redirect
+    /// elsewhere is not followed, so nothing reaches the other address.
+    /// </summary>
+    [Fact]
+    public async Task Poll_WhenThePollEndpointRedirectsElsewhere_NothingIsSentThere()
+    {
+        var redirected = 0;
+        var reached = 0;
+        await using var elsewhere = await LoopbackApp.StartAsync(app => app.MapPost("/poll", () =>
+        {
+            Interlocked.Increment(ref reached);
+            return Results.Json(new JsonObject { ["sets"] = new JsonObject(), ["moreAvailable"] = false });
+        }));
+        await using var redirector = await LoopbackApp.StartAsync(app => app.MapPost("/poll", () =>
+        {
+            Interlocked.Increment(ref redirected);
+            return Results.Redirect(new Uri(elsewhere.BaseAddress, "poll").ToString(), permanent: false, preserveMethod: true);
+        }));
+        var settings = Settings(poll: true);
+        settings["Ingest:Ssf:Transmitters:idp:PollEndpoint"] = new Uri(redirector.BaseAddress, "poll").ToString();
+
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+
+        // A second poll starts only once the first is over, whatever it did with the redirect.
+        await WaitAsync(() => Volatile.Read(ref redirected) >= 2, "the poll endpoint was asked twice");
+        Assert.Equal(0, Volatile.Read(ref reached));
     }
 
     private static string? Expected(string type) => type switch

@@ -68,9 +68,55 @@ public sealed class JwksKeySetsTests
         await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(google.JwksUri, "the test signer", Policy, refresh: false, Ct));
     }
 
+    /// <summary>
+    /// The JWKS URL configured is the one trusted: a redirect within its origin (a moved path) is followed, one to another
+    /// host or port is refused without a request reaching it, since whoever answers there would choose the keys.
+    /// </summary>
+    [Fact]
+    public async Task GetAsync_ARedirect_IsFollowedOnlyWithinTheJwksUrlsOrigin()
+    {
+        await using var elsewhere = await TestTransmitter.StartAsync();
+        await using var publisher = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet("/moved", () => Results.Redirect("/certs", permanent: true));
+            app.MapGet("/certs", () => Results.Text(elsewhere.Jwks(), "application/json"));
+            app.MapGet("/away", () => Results.Redirect(elsewhere.JwksUri.ToString()));
+        });
+        using var keySets = KeySets(new FakeTimeProvider(DateTimeOffset.UtcNow));
+
+        Assert.Single(await keySets.GetAsync(new Uri(publisher.BaseAddress, "moved"), "the test signer", Policy, refresh: false, Ct));
+        var refused = await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(new Uri(publisher.BaseAddress, "away"), "the test signer", Policy, refresh: false, Ct));
+
+        Assert.Contains(elsewhere.JwksUri.ToString(), refused.Message, StringComparison.Ordinal);
+        Assert.Contains("another origin", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(0, elsewhere.JwksFetches);
+    }
+
+    /// <summary>A JWKS answer without Content-Length that does not end is cut at 1 MiB, not read until the time limit.</summary>
+    [Fact]
+    public async Task GetAsync_AnEndlessChunkedJwks_IsRefusedAtTheSizeLimit()
+    {
+        await using var endless = await LoopbackApp.StartAsync(app => app.MapGet("/certs", async (HttpContext http) =>
+        {
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"keys\":[", http.RequestAborted);
+            var filler = new string(' ', 64 * 1024);
+            while (!http.RequestAborted.IsCancellationRequested)
+            {
+                await http.Response.WriteAsync(filler, http.RequestAborted);
+            }
+        }));
+        using var keySets = KeySets(new FakeTimeProvider(DateTimeOffset.UtcNow));
+        var patient = Policy with { Timeout = TimeSpan.FromMinutes(5) };
+
+        var refused = await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(new Uri(endless.BaseAddress, "certs"), "the test signer", patient, refresh: false, Ct));
+
+        Assert.Contains("larger than 1 MiB", refused.Message, StringComparison.Ordinal);
+    }
+
     private static JwksKeySets KeySets(TimeProvider time)
     {
-        var services = new ServiceCollection().AddHttpClient().BuildServiceProvider();
+        var services = new ServiceCollection().AddPublisherHttpClient(JwksKeySets.HttpClientName).Services.BuildServiceProvider();
         return new JwksKeySets(services.GetRequiredService<IHttpClientFactory>(), time, NullLogger<JwksKeySets>.Instance);
     }
 }

@@ -200,6 +200,66 @@ public sealed class SourcesCommandTests : IDisposable
     }
 
     /// <summary>
+    /// A key file holding a key that was revoked: adding it again — the rotation docs/sources.md describes, run by a setup
+    /// step whose file is still there — must not make the revoked key valid again, for the same name or another.
+    /// </summary>
+    [Theory]
+    [InlineData("sample")]
+    [InlineData("other")]
+    public async Task AddWithKeyFileOfARevokedKey_Exits1_AndTheKeyStaysRevoked(string name)
+    {
+        var keyFile = Path.Combine(folder, "sample.key");
+        Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", keyFile)).Code);
+        var key = (await File.ReadAllTextAsync(keyFile, Ct)).Trim();
+        Assert.Equal(0, (await RunAsync("revoke", "sample")).Code);
+
+        var (code, output, error) = await RunAsync("add", name, "--key-file", keyFile);
+
+        Assert.Equal(1, code);
+        Assert.Empty(output);
+        Assert.Contains($"the key in '{keyFile}' was revoked with source 'sample'", error, StringComparison.Ordinal);
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Null(await credentials.FindActiveAsync(SourceKeys.Hash(key), CancellationToken.None));
+        Assert.DoesNotContain("other", (await RunAsync("list")).Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>One key file given to two sources: one line naming the source that holds the key, exit 1, not a database error.</summary>
+    [Fact]
+    public async Task AddWithKeyFileOfAnotherActiveSource_Exits1_NamingIt()
+    {
+        var keyFile = Path.Combine(folder, "falco.key");
+        Assert.Equal(0, (await RunAsync("add", "falco", "--key-file", keyFile)).Code);
+
+        var (code, output, error) = await RunAsync("add", "falco-2", "--key-file", keyFile);
+
+        Assert.Equal(1, code);
+        Assert.Empty(output);
+        var line = Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains($"the key in '{keyFile}' belongs to source 'falco'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("falco-2", (await RunAsync("list")).Out, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A rerun of a setup step with scope options the registered source does not have: refused (exit 1, naming the scope it
+    /// has and <c>sources update</c>), not answered "already registered" with the options dropped; the same scope or none is a no-op.
+    /// </summary>
+    [Fact]
+    public async Task AddWithKeyFileAgain_WithADifferentScope_Exits1_WithTheSameOrNone_IsANoOp()
+    {
+        var keyFile = Path.Combine(folder, "orders.key");
+        Assert.Equal(0, (await RunAsync("add", "orders-api", "--key-file", keyFile, "--kinds", "access.request")).Code);
+
+        var (code, _, error) = await RunAsync("add", "orders-api", "--key-file", keyFile, "--kinds", "access.request", "--namespaces", "shop");
+
+        Assert.Equal(1, code);
+        Assert.Contains("may speak for: kinds=access.request", error, StringComparison.Ordinal);
+        Assert.Contains("ztstream sources update orders-api", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("namespaces=shop", (await RunAsync("list")).Out, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("add", "orders-api", "--key-file", keyFile, "--kinds", "access.request")).Code);
+        Assert.Equal(0, (await RunAsync("add", "orders-api", "--key-file", keyFile)).Code);
+    }
+
+    /// <summary>
     /// A key file that cannot be written (a folder given for it, a folder path through a file): nothing is registered, so
     /// no key exists that was never saved nor shown, and the same name can be added once the path is right.
     /// </summary>

@@ -30,6 +30,17 @@ public static class TestJws
         return input + "." + Base64UrlEncoder.Encode(signature);
     }
 
+    /// <summary>
+    /// Signs RS256 over exactly <paramref name="headerJson"/> and <paramref name="claimsJson"/>: JSON no serializer
+    /// writes, such as an object naming a member twice.
+    /// </summary>
+    public static string SignRs256(string headerJson, string claimsJson, RSA rsa)
+    {
+        ArgumentNullException.ThrowIfNull(rsa);
+        var input = Base64UrlEncoder.Encode(headerJson) + "." + Base64UrlEncoder.Encode(claimsJson);
+        return input + "." + Base64UrlEncoder.Encode(rsa.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+    }
+
     /// <summary>The public half of <paramref name="rsa"/> as a JWK (RFC 7517), for a JWKS or a header's <c>jwk</c>.</summary>
     public static JsonObject PublicJwk(RSA rsa, string kid)
     {

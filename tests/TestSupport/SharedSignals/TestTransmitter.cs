@@ -122,6 +122,18 @@ public sealed class TestTransmitter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A SET signed RS256 with the current key over exactly <paramref name="headerJson"/> and <paramref name="claimsJson"/>,
+    /// where <c>{kid}</c> in the header is the current key's id: JSON no serializer writes (a member named twice).
+    /// </summary>
+    public string SignRaw(string headerJson, string claimsJson)
+    {
+        lock (keyLock)
+        {
+            return TestJws.SignRs256(headerJson.Replace("{kid}", keyId, StringComparison.Ordinal), claimsJson, key);
+        }
+    }
+
     /// <summary>Replaces the signing key; the JWKS publishes only the new one.</summary>
     public void RotateKey(string newKeyId)
     {

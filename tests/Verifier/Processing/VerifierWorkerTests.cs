@@ -1,3 +1,5 @@
+using ZtStream.Verifier.Tests.Runtime;
+
 namespace ZtStream.Verifier.Tests.Processing;
 
 public sealed class VerifierWorkerTests
@@ -41,6 +43,51 @@ public sealed class VerifierWorkerTests
         var record = Assert.Single(dead);
         Assert.Equal(foreign, record.Value.ToArray());
         Assert.StartsWith("poison: not a valid access event", record.Headers[DeadLetterHeaders.Reason], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A record that derives a link (a service account's token used from a pod it was never seen on) does not hold the
+    /// loop until the log acknowledged the link: the records behind it are scored while the append is still in flight,
+    /// and the link derived meanwhile follows once the first one is in, in order, without waiting for another record.
+    /// </summary>
+    [Fact]
+    public async Task LinkAppend_InFlight_LaterRecordsScoredAndLinksAppendedInOrder()
+    {
+        using var inner = NewMemoryLog(1);
+        using var log = new HoldingLinkAppends(inner);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        log.EventsTopic = h.Topics.Events;
+        var at = new DateTimeOffset(2026, 1, 7, 10, 0, 0, TimeSpan.Zero);
+        await inner.AppendAsync(h.Topics.Events, [.. new[]
+        {
+            TaintedServiceAccountTests.TokenUse("use-1", at, "web-1"),
+            TaintedServiceAccountTests.TokenUse("use-2", at.AddMinutes(1), "web-1"),
+            TaintedServiceAccountTests.TokenUse("use-3", at.AddMinutes(2), "web-2", ip: "10.4.2.18"),
+            TaintedServiceAccountTests.TokenUse("use-4", at.AddMinutes(3), "web-2", ip: "10.4.2.18"),
+        }.Select(e => new LogRecord(e.PrincipalKey, ContractJson.Serialize(e)))], CancellationToken.None);
+
+        var worker = h.NewWorker();
+        await worker.StartAsync(CancellationToken.None);
+        try
+        {
+            await Eventually.HoldsAsync(() => worker.EventsScored == 4, "the records behind the first link, its append held", TimeSpan.FromSeconds(30));
+            Assert.Equal(1, log.HeldAppends);
+            Assert.Equal(0, worker.LinksApplied);
+
+            log.Release();
+            await Eventually.HoldsAsync(() => worker.LinksApplied == 2, "both links, the second without another record", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            log.Release(); // a worker waiting for the held append would not stop
+            await worker.StopAsync(CancellationToken.None);
+            worker.Dispose();
+        }
+
+        var records = await inner.ReadAsync(h.Topics.Events, 0, 0, 10, CancellationToken.None);
+        var links = records.Skip(4).Select(r => ContractJson.DeserializeEvent(r.Value.Span)).ToList();
+        Assert.Equal(["shop/web-1", "shop/web-2"], links.Select(l => l.Workload?.Id));
+        Assert.Equal(2, log.Appends);
     }
 
     /// <summary>
@@ -194,6 +241,45 @@ public sealed class VerifierWorkerTests
 
             return inner.OpenAsync(cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A log that holds the first append to the events topic (the worker's links: the test appends its events to the inner
+    /// log) until <see cref="Release"/>, as a durable log holds an append until its flush.
+    /// </summary>
+    private sealed class HoldingLinkAppends(InProcessEventLog inner) : IEventLog, IDisposable
+    {
+        private readonly TaskCompletionSource released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int appends;
+        private int held;
+
+        public string EventsTopic { get; set; } = "";
+
+        public int Appends => Volatile.Read(ref appends);
+
+        public int HeldAppends => Volatile.Read(ref held);
+
+        public void Release() => released.TrySetResult();
+
+        public async Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+        {
+            if (topic == EventsTopic)
+            {
+                Interlocked.Increment(ref appends);
+                if (!released.Task.IsCompleted)
+                {
+                    Interlocked.Increment(ref held);
+                    await released.Task.WaitAsync(cancellationToken);
+                }
+            }
+
+            await inner.AppendAsync(topic, records, cancellationToken);
+        }
+
+        public Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken) =>
+            inner.ConsumeAsync(spec, handler, cancellationToken);
+
+        public void Dispose() => inner.Dispose();
     }
 
     /// <summary>A log whose first append to the alerts topic is refused as unavailable, as a full or failing log refuses it.</summary>

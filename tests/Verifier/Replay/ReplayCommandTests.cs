@@ -25,7 +25,7 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains("2 scenarios injected", simErr.ToString(), StringComparison.Ordinal);
 
         var (ctx, output, _) = Context();
-        Assert.Equal(0, await new ReplayCommand().RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None));
+        Assert.Equal(0, await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None));
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         using var last = JsonDocument.Parse(lines[^1]);
         var root = last.RootElement;
@@ -140,6 +140,84 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Empty(output.ToString());
     }
 
+    /// <summary>
+    /// Replay validates every canonical event as <c>POST /v1/events</c> does, with its messages: a line live ingestion would
+    /// refuse is counted and named on stderr (file, line, field, reason), never scored. The old reader scored all but the
+    /// principal-less line.
+    /// </summary>
+    [Fact]
+    public async Task Replay_CanonicalEventsLiveWouldRefuse_AreReportedWithLineFieldAndReasonNotScored()
+    {
+        var file = Path.Combine(dir, "recorded.ndjson");
+        await File.WriteAllLinesAsync(file, [
+            """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"denied"}""",
+            """{"id":"e2","time":"2026-11-30T10:01:00Z","kind":"zt.alert","subject":{"id":"ana@example.com"},"outcome":"denied"}""",
+            "",
+            """{"id":"e3","time":"2026-11-30T10:02:00Z","kind":"access.request","subject":{"id":"ana@example.com"},"user_agent":"x","status":1200}""",
+            """{"id":"e4","kind":"access.request","subject":{"id":"ana@example.com"}}""",
+            """{"id":"e5","time":"2026-11-30T10:03:00Z","kind":"access.request","workload":{"name":"no-id"}}""",
+            """{"id":"e6","time":"2026-09-01T10:00:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"outcome":"denied"}""",
+            """{"id":"e7","time":"2099-01-01T00:00:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"outcome":"denied"}""",
+            """{"id":"e8","time":"2026-11-30T10:04:00Z","kind":"access.request","subject":{"id":"ben@example.com"},"action":"read","outcome":"success"}""",
+        ], Ct);
+        var (ctx, _, err) = Context();
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        var text = err.ToString();
+        Assert.Contains($"replay: {file}: 8 input items: 2 events scored, 6 skipped", text, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × kind: \"zt.alert\" is reserved", text, StringComparison.Ordinal);
+        Assert.Contains("(item 1 (line 2))", text, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × status: must be between 0 and 999 (is 1200) (item 2 (line 4))", text, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × time: required (item 3 (line 5))", text, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × workload.id: required when workload is given (item 4 (line 6))", text, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old; events older than 30 days are not accepted (item 5 (line 7))", text, StringComparison.Ordinal);
+        Assert.Matches(@"skipped 1 × time: 2099-01-01T00:00:00\.0000000\+00:00 is [0-9.]+ days ahead of the server clock; at most 5 minutes is accepted \(item 6 \(line 8\)\)", text);
+    }
+
+    /// <summary>
+    /// A source's events pass the validator after their adapter, as on the live endpoint: an audit event recorded 90 days
+    /// before the one the API server sent ahead of it would have been refused as too old, and is not scored.
+    /// </summary>
+    [Fact]
+    public async Task Replay_SourceEventLiveWouldRefuseAfterMapping_IsReportedByItemNotScored()
+    {
+        var file = Path.Combine(dir, "audit.json");
+        await File.WriteAllTextAsync(file, """
+            {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[
+              {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{"username":"ana@example.com"},"sourceIPs":["203.0.113.5"],"objectRef":{"resource":"pods","namespace":"shop","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-11-30T10:00:00.000000Z","stageTimestamp":"2026-11-30T10:00:00.100000Z"},
+              {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-2","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/secrets","verb":"list","user":{"username":"ben@example.com"},"sourceIPs":["203.0.113.6"],"objectRef":{"resource":"secrets","namespace":"shop","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-09-01T10:00:00.000000Z","stageTimestamp":"2026-09-01T10:00:00.100000Z"}
+            ]}
+            """, Ct);
+        var (ctx, _, err) = Context();
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "k8s-audit"], ctx, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        var text = err.ToString();
+        Assert.Contains($"replay: {file}: 2 input items: 1 events scored, 1 skipped", text, StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old; events older than 30 days are not accepted (item 1)", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The configured bounds are the validator's too: an id within the default limit but over the configured one is refused.</summary>
+    [Fact]
+    public async Task Replay_IngestLimitConfigured_ValidatesWithIt()
+    {
+        var file = Path.Combine(dir, "ids.ndjson");
+        await File.WriteAllLinesAsync(file, [
+            """{"id":"short","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
+            $$$"""{"id":"{{{new string('i', 40)}}}","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
+        ], Ct);
+        var (ctx, _, err) = Context(new() { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxIdLength"] = "32" });
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+
+        Assert.Equal(0, code);
+        Assert.Contains("1 events scored, 1 skipped", err.ToString(), StringComparison.Ordinal);
+        Assert.Contains("skipped 1 × id: is 40 characters; the limit is 32 (item 1 (line 2))", err.ToString(), StringComparison.Ordinal);
+    }
+
     /// <summary><c>ztstream replay FILE --format FORMAT</c> through the real readers: its one alert, and what it said on stderr.</summary>
     private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(string file, string format, Dictionary<string, string?>? settings = null)
     {
@@ -155,7 +233,7 @@ public sealed class ReplayCommandTests : IDisposable
     public async Task Replay_BadUsage_ListsEveryProblem()
     {
         var (ctx, _, err) = Context(new() { ["Verifier:AlertThreshold"] = "0" });
-        var code = await new ReplayCommand().RunAsync(["missing.ndjson", "--format", "pcap", "--policy", "nope.yaml"], ctx, CancellationToken.None);
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync(["missing.ndjson", "--format", "pcap", "--policy", "nope.yaml"], ctx, CancellationToken.None);
         Assert.Equal(2, code);
         var text = err.ToString();
         Assert.Contains("missing.ndjson", text, StringComparison.Ordinal);

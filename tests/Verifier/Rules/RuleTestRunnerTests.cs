@@ -52,6 +52,49 @@ public sealed class RuleTestRunnerTests
         Assert.Contains("no reader for source format 'cloudtrail'", results[1].Detail, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A test's canonical events pass Ingest's event validator, as <c>POST /v1/events</c> would: an event live ingestion
+    /// refuses fails its test naming item, field and reason, instead of passing on an event the rule can never see.
+    /// </summary>
+    [Theory]
+    [InlineData("{kind: access.request, outcome: denied}", "item 0 (line 1), subject.id: required: an event needs subject.id or workload.id")]
+    [InlineData("{kind: zt.alert, subject: {id: a}, outcome: denied}", "item 0 (line 1), kind: \"zt.alert\" is reserved")]
+    [InlineData("{kind: access.request, subject: {id: a}, outcome: denied, status: 1200}", "item 0 (line 1), status: must be between 0 and 999 (is 1200)")]
+    [InlineData("{kind: access.request, subject: {id: a}, workload: {name: w}, outcome: denied}", "item 0 (line 1), workload.id: required when workload is given")]
+    public void CanonicalEventLiveWouldRefuse_FailsNamingItemFieldAndReason(string e, string reason)
+    {
+        var result = Assert.Single(Run(RuleTesting.DeniedRuleWithTests("r", $"""
+            - name: refused live
+              expect: match
+              events: [{e}]
+            """)));
+
+        Assert.False(result.Passed);
+        Assert.StartsWith("its events input is not valid: " + reason, result.Detail, StringComparison.Ordinal);
+    }
+
+    /// <summary>Events may be dated anywhere, yet one older than Ingest:MaxEventAge beside an event before it is refused as live.</summary>
+    [Fact]
+    public void CanonicalEvents_TimesCheckedOnlyAgainstEachOther()
+    {
+        var results = Run(RuleTesting.DeniedRuleWithTests("r", """
+            - name: far future, in order
+              expect: match
+              events:
+                - {kind: access.request, subject: {id: a}, outcome: denied, time: "2091-01-01T00:00:00Z"}
+                - {kind: access.request, subject: {id: a}, outcome: denied, time: "2091-01-02T00:00:00Z"}
+            - name: a year back after a later one
+              expect: match
+              events:
+                - {kind: access.request, subject: {id: a}, outcome: success, time: "2026-06-01T00:00:00Z"}
+                - {kind: access.request, subject: {id: a}, outcome: denied, time: "2025-06-01T00:00:00Z"}
+            """));
+
+        Assert.True(results[0].Passed, results[0].ToString());
+        Assert.False(results[1].Passed);
+        Assert.Contains("item 1 (line 2), time: 2025-06-01T00:00:00.0000000+00:00 is 365 days old; events older than 30 days are not accepted", results[1].Detail, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Aggregation_LastEventDecides()
     {

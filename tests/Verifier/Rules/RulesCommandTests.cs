@@ -28,6 +28,51 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Matches(@"^\d+ tests passed, 0 failed; \d+ rules \(0 without tests\), 0 load errors$", Lines(output)[^1]);
     }
 
+    /// <summary>
+    /// A test's source payload maps with the configured <c>Ingest</c> section, as the live endpoint: a rule keyed on an Okta
+    /// user's login passes with the defaults, and fails where the provider's users are named by id — as it would miss live.
+    /// </summary>
+    [Fact]
+    public async Task Test_IngestSectionConfigured_MapsTestInputsWithIt()
+    {
+        File.WriteAllText(Path.Combine(dir, "sam.yaml"), """
+            id: sam-signs-in
+            title: Sam signs in
+            severity: high
+            detection:
+              d:
+                subject.id: sam.lee@acme.example
+              condition: d
+            tests:
+              - name: sam's session starts
+                expect: match
+                okta: {"uuid": "f2a10000-0000-4000-8000-00000000a001", "published": "2026-05-04T14:00:00.000Z", "eventType": "user.session.start", "actor": {"id": "00u8ab2cdEFGH3ij40h7", "type": "User", "alternateId": "sam.lee@acme.example"}, "client": {"ipAddress": "192.0.2.10"}, "outcome": {"result": "SUCCESS"}}
+            """);
+
+        var (byLogin, _, _) = await Run("test", dir);
+        var (byId, output, _) = await RunWith(new() { ["Ingest:IdentitySubjects:okta"] = "user_id" }, "test", dir);
+
+        Assert.Equal(0, byLogin);
+        Assert.Equal(1, byId);
+        Assert.Contains("rule sam-signs-in, test 'sam's session starts': expected match, but the event did not match", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>An <c>Ingest</c> section live would refuse at start is a configuration error here too, not replaced by defaults.</summary>
+    [Fact]
+    public async Task Test_InvalidIngestSection_ExitsTwoNamingTheKey()
+    {
+        File.WriteAllText(Path.Combine(dir, "r.yaml"), RuleTesting.DeniedRuleWithTests("denied", """
+            - name: right
+              expect: match
+              events: [{kind: access.request, subject: {id: a}, outcome: denied}]
+            """));
+
+        var (code, _, error) = await RunWith(new() { ["Ingest:MaxIdLength"] = "2" }, "test", dir);
+
+        Assert.Equal(2, code);
+        Assert.Contains("configuration error: Ingest:MaxIdLength", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Test_FailingTest_ExitsOneNamingIt()
     {

@@ -83,6 +83,11 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
             return Refuse("the bearer token is encrypted (JWE); a Pub/Sub push token is a signed JWT");
         }
 
+        if (JwsJson.Problem(jwt, "token") is { } notStrict)
+        {
+            return Refuse(notStrict);
+        }
+
         if (!Algorithms.Contains(jwt.Alg, StringComparer.Ordinal))
         {
             return Refuse($"the token's alg '{ItemError.Clip(jwt.Alg ?? string.Empty, 20)}' is not accepted: Google signs Pub/Sub push tokens with RS256 (never none or a shared secret)");

@@ -25,6 +25,9 @@ internal enum AddSourceResult
     AlreadyActive,
 }
 
+/// <summary>The source a key was registered to, and when it was revoked (null while it is active).</summary>
+internal sealed record KeyHolder(string Name, DateTimeOffset? RevokedAt, SourceScope Scope);
+
 /// <summary>Source credentials and scopes in the store (table <c>ingest_sources</c>); the SQL is the same in both dialects.</summary>
 internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
 {
@@ -111,6 +114,18 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
         var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
             SelectByHash, new { KeyHash = keyHash }, cancellationToken: cancellationToken));
         return row is { RevokedAt: null } && SourceKeys.HashesEqual(row.KeyHash, keyHash) ? new AuthenticatedSource(row.Name, row.ToScope()) : null;
+    }
+
+    /// <summary>
+    /// The source registered with <paramref name="keyHash"/>, active or revoked, or null: a key belongs to one source, once,
+    /// so a revoked key can be told from a new one and is never made valid again.
+    /// </summary>
+    public async Task<KeyHolder?> FindKeyHolderAsync(string keyHash, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<CredentialRow>(new CommandDefinition(
+            SelectByHash, new { KeyHash = keyHash }, cancellationToken: cancellationToken));
+        return row is null ? null : new KeyHolder(row.Name, row.RevokedAt, row.ToScope());
     }
 
     /// <summary>The scope of the active source <paramref name="name"/>; none for an unknown name (it cannot have sent anything).</summary>

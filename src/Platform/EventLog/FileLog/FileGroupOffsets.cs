@@ -6,9 +6,12 @@ using ZtStream.Platform.EventLog.Local;
 namespace ZtStream.Platform.EventLog.FileLog;
 
 /// <summary>
-/// Consumer groups' committed offsets in <c>offsets.log</c> in the log's folder: an append-only journal of frames
-/// (u32 length | u32 CRC-32C | entries), each holding the offsets that changed since the previous one; the last
-/// entry for a group, topic and partition wins. <see cref="Flush"/> appends and fsyncs one frame, so a crash can tear
+/// Consumer groups' committed offsets in <c>offsets.log</c> in the log's folder: a header (u32 magic "ZTOF" | i32 version,
+/// little-endian like a segment index's) and then an append-only journal of frames (u32 length | u32 CRC-32C | entries),
+/// each holding the offsets that changed since the previous one; the last entry for a group, topic and partition wins. A
+/// file of another kind or of a version this one does not read is refused naming the file, never read as damage. A
+/// journal of an earlier version has no header: it is read when it starts with an intact frame, and gets the header when
+/// compaction rewrites it. <see cref="Flush"/> appends and fsyncs one frame, so a crash can tear
 /// only the last one: at open a torn last frame is cut off (reported through the torn-tail callback, like a segment's),
 /// and a frame that is not intact with more after it is damage a crash cannot make — <see cref="InvalidDataException"/>
 /// naming the file, never a silent cut that would forget every offset after it. Past <see cref="CompactAbove"/> bytes the journal is rewritten with one frame of current
@@ -18,6 +21,9 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
 {
     public const string FileName = "offsets.log";
     private const long CompactAbove = 4 * 1024 * 1024;
+    private const uint Magic = 0x5A54_4F46; // "ZTOF"
+    private const int Version = 1;
+    private const int HeaderSize = 8;
 
     private readonly string _path;
     private readonly bool _writable;
@@ -37,6 +43,7 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
             if (writable)
             {
                 _handle = File.OpenHandle(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
+                WriteHeader();
                 DirectorySync.Flush(folder);
             }
 
@@ -57,7 +64,26 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
             read += n;
         }
 
-        _length = Load(bytes.AsSpan(0, read));
+        var data = bytes.AsSpan(0, read);
+        var start = FramesStart(data);
+        if (start < 0)
+        {
+            // Nothing was ever committed (created, then a crash before its first bytes landed): written afresh.
+            if (read > 0)
+            {
+                tornTail(_path, 0, read);
+            }
+
+            if (writable)
+            {
+                RandomAccess.SetLength(_handle, 0);
+                WriteHeader();
+            }
+
+            return;
+        }
+
+        _length = Load(data, start);
         if (_length < read)
         {
             tornTail(_path, _length, read - _length);
@@ -150,13 +176,15 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
         }
     }
 
+    /// <summary>Rewrites the journal as its header and one frame of the current values; a header-less journal of an earlier version gets its header here.</summary>
     private void Compact()
     {
         var temporary = _path + ".tmp";
         var frame = Encode([.. _committed]);
         using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
         {
-            RandomAccess.Write(handle, frame, 0);
+            RandomAccess.Write(handle, Header(), 0);
+            RandomAccess.Write(handle, frame, HeaderSize);
             RandomAccess.FlushToDisk(handle);
         }
 
@@ -164,7 +192,54 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
         File.Move(temporary, _path, overwrite: true);
         DirectorySync.Flush(Path.GetDirectoryName(_path)!);
         _handle = File.OpenHandle(_path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
-        _length = frame.Length;
+        _length = HeaderSize + frame.Length;
+    }
+
+    private static byte[] Header()
+    {
+        var header = new byte[HeaderSize];
+        BinaryPrimitives.WriteUInt32LittleEndian(header, Magic);
+        BinaryPrimitives.WriteInt32LittleEndian(header.AsSpan(4), Version);
+        return header;
+    }
+
+    /// <summary>Writes the header of an empty journal (a new file, or one whose header never landed) and syncs it.</summary>
+    private void WriteHeader()
+    {
+        RandomAccess.Write(_handle!, Header(), 0);
+        RandomAccess.FlushToDisk(_handle!);
+        _length = HeaderSize;
+    }
+
+    /// <summary>
+    /// Where the frames of <paramref name="data"/> start: after this version's header, or at 0 in a header-less journal of an
+    /// earlier version (it starts with an intact frame); -1 for a journal that holds nothing (empty, a torn header, or only
+    /// zeros: grown, but its first bytes never landed). Any other start is a file this version does not read.
+    /// </summary>
+    private int FramesStart(ReadOnlySpan<byte> data)
+    {
+        var header = Header();
+        if ((data.Length < HeaderSize && header.AsSpan().StartsWith(data)) || !data.ContainsAnyExcept((byte)0))
+        {
+            return -1;
+        }
+
+        if (data.Length >= HeaderSize && BinaryPrimitives.ReadUInt32LittleEndian(data) == Magic)
+        {
+            var version = BinaryPrimitives.ReadInt32LittleEndian(data[4..]);
+            return version == Version ? HeaderSize : throw new InvalidDataException(
+                $"{_path} is a consumer-offsets journal of version {version}, and this ZtStream reads version {Version}: run the " +
+                $"ZtStream that wrote it, or {MoveAside}");
+        }
+
+        if (IsIntact(data, out _))
+        {
+            return 0;
+        }
+
+        throw new InvalidDataException(
+            $"{_path} is not a consumer-offsets journal (it starts with neither the \"ZTOF\" header nor an intact entry of an " +
+            $"earlier version's journal): put the journal back if another file replaced it, or {MoveAside}");
     }
 
     /// <summary>
@@ -173,9 +248,9 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     /// follow: the file grew but the bytes never landed) and no intact frame starts after it. Anything else was damaged
     /// some other way.
     /// </summary>
-    private long Load(ReadOnlySpan<byte> data)
+    private long Load(ReadOnlySpan<byte> data, int start)
     {
-        var at = 0;
+        var at = start;
         while (at < data.Length)
         {
             var rest = data[at..];
@@ -241,9 +316,10 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
         }
     }
 
-    private InvalidDataException Damaged(int at, string what) => new(
-        $"{_path} is damaged at byte {at}: {what}. Restore it from a backup, or move it aside to have every consumer group " +
-        "read its topics again from the earliest retained record (the Verifier resumes from its checkpoints in the store)");
+    private const string MoveAside =
+        "move it aside to have every consumer group read its topics again from the earliest retained record (the Verifier resumes from its checkpoints in the store)";
+
+    private InvalidDataException Damaged(int at, string what) => new($"{_path} is damaged at byte {at}: {what}. Restore it from a backup, or {MoveAside}");
 
     private static byte[] Encode(IReadOnlyList<KeyValuePair<Key, long>> entries)
     {

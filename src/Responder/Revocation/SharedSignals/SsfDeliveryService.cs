@@ -30,6 +30,9 @@ internal sealed class SsfDeliveryService(
     public const string WakeKey = "ssf-outbox";
     private const int BatchSize = 50;
 
+    /// <summary>The most of a receiver's answer read: room for an RFC 8935 error, never a body it makes endless.</summary>
+    private const int MaxAnswerBytes = 64 * 1024;
+
     private readonly Dictionary<string, Task> draining = new(StringComparer.Ordinal);
 
     // Streams whose endpoint was found outside their client's PushEndpoints, so that it is logged once, not every pass.
@@ -211,7 +214,7 @@ internal sealed class SsfDeliveryService(
 
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(options.DeliveryTimeout);
-            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, timeout.Token);
+            using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             if (response.StatusCode == HttpStatusCode.Accepted)
             {
                 await outbox.MarkDeliveredAsync(item.Id, Time.GetUtcNow(), cancellationToken);
@@ -219,7 +222,7 @@ internal sealed class SsfDeliveryService(
                 return;
             }
 
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var body = await AnswerAsync(response.Content, timeout.Token);
             if (response.StatusCode == HttpStatusCode.BadRequest)
             {
                 var reason = $"rejected with 400{ErrorAnswers.SetReceiver(body).Suffix}";
@@ -230,8 +233,9 @@ internal sealed class SsfDeliveryService(
 
             error = $"answered {(int)response.StatusCode}{ErrorAnswers.SetReceiver(body).Suffix}";
         }
-        catch (HttpRequestException exception)
+        catch (Exception exception) when (exception is HttpRequestException or IOException)
         {
+            // IOException: the connection ended while the answer was read.
             error = exception.Message;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -243,5 +247,23 @@ internal sealed class SsfDeliveryService(
         var next = Time.GetUtcNow() + Backoff.Exponential(attempts, options.InitialBackoff, options.MaxBackoff);
         await outbox.MarkRetryAsync(item.Id, error, next, cancellationToken);
         DriverLog.SetDeliveryRetry(logger, item.Jti, item.Receiver, (int)attempts, error, next);
+    }
+
+    /// <summary>
+    /// The start of the receiver's answer, within the delivery's time limit: the receiver chooses the body, so neither its
+    /// size nor its pace may hold the Responder's memory or this delivery loop.
+    /// </summary>
+    private static async Task<string> AnswerAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[MaxAnswerBytes];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), cancellationToken)) > 0)
+        {
+            length += read;
+        }
+
+        return Encoding.UTF8.GetString(buffer, 0, length);
     }
 }

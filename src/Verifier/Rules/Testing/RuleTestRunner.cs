@@ -1,15 +1,19 @@
+using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Configuration;
 
 namespace ZtStream.Verifier.Rules.Testing;
 
 /// <summary>
 /// Runs a rule's embedded tests: the input becomes events (canonical events as written, or a source's payload mapped by
-/// that source's reader — the same readers <c>ztstream replay --format</c> uses), each is evaluated in order by a fresh
-/// rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event rule matches when
-/// any event matches; for an aggregation the last event decides (an address twin only for a rule that selects it). An
-/// input that yields no event fails the test.
+/// that source's reader), read by the readers <c>ztstream replay --format</c> uses — with the <c>Ingest</c> bounds and
+/// naming of <paramref name="configuration"/> and Ingest's event validator, so a test sees the events live ingestion would
+/// append, and an input live ingestion would refuse fails its test, naming item, field and reason. Each event is evaluated
+/// in order by a fresh rule detector holding only this rule, and the outcome is compared with <c>expect</c>. A single-event
+/// rule matches when any event matches; for an aggregation the last event decides (an address twin only for a rule that
+/// selects it). An input that yields no event fails the test.
 /// </summary>
-internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReader>? readers)
+internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReader> readers, IConfiguration? configuration = null)
 {
     /// <summary>Event time given to test events that name none: one second apart from here.</summary>
     private static readonly DateTimeOffset DefaultTime = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -71,11 +75,13 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReade
 
     private List<AccessEvent> Events(RuleTestInput input)
     {
-        if (input.Format == RuleTestInput.Events)
+        var json = input.Json;
+        var format = input.Format;
+        if (format == RuleTestInput.Events)
         {
             var node = JsonNode.Parse(input.Json);
             var items = node is JsonArray array ? array.ToList() : [node];
-            var result = new List<AccessEvent>();
+            var lines = new StringBuilder();
             for (var i = 0; i < items.Count; i++)
             {
                 if (items[i] is not JsonObject o)
@@ -86,22 +92,23 @@ internal sealed class RuleTestRunner(IReadOnlyDictionary<string, SourceFileReade
                 // Tests may leave out the id and time: defaults keep them short and in order.
                 o["id"] ??= "test-" + (i + 1).ToString(CultureInfo.InvariantCulture);
                 o["time"] ??= DefaultTime.AddSeconds(i).ToString("O", CultureInfo.InvariantCulture);
-                result.Add(o.Deserialize(ContractsJsonContext.Default.AccessEvent) ?? throw new FormatException($"event {i} is empty"));
+                lines.Append(o.ToJsonString()).Append('\n');
             }
 
-            return result;
+            (json, format) = (Encoding.UTF8.GetBytes(lines.ToString()), SourceFileFormats.Canonical);
         }
 
-        if (readers is null || !readers.TryGetValue(input.Format, out var read))
+        if (!readers.TryGetValue(format, out var read))
         {
             throw new NotSupportedException(
-                $"no reader for source format '{input.Format}' (known: events{(readers is null ? "" : ", " + string.Join(", ", readers.Keys.Select(k => k.Replace('-', '_'))))})");
+                $"no reader for source format '{format}' (known: events, {string.Join(", ", readers.Keys.Where(k => k != SourceFileFormats.Canonical).Select(k => k.Replace('-', '_')))})");
         }
 
-        // A test input the source's reader cannot map would test nothing: it fails the test, naming the item and why.
-        using var stream = new MemoryStream(input.Json);
+        // A test input live ingestion would not take whole would test something else: it fails the test, naming the item and
+        // why. Its events are examples dated anywhere, so only their times relative to each other are checked (no "now").
+        using var stream = new MemoryStream(json);
         var skipped = new List<SkippedItem>();
-        List<AccessEvent> events = [.. read(stream, DefaultTime, skipped.Add)];
+        List<AccessEvent> events = [.. read(stream, DefaultTime, skipped.Add, configuration)];
         if (skipped.Count > 0)
         {
             throw new FormatException(string.Join("; ", skipped.Select(s => $"{s.Where}, {s.Field}: {s.Reason}")));

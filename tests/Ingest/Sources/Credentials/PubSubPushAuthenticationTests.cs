@@ -150,6 +150,21 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
         Assert.Empty(await server.ReadLoggedAsync(0));
     }
 
+    /// <summary>
+    /// RFC 7515 §5.2: a token naming a claim twice is refused, signed or not, since parsers disagree on which copy
+    /// counts: here the allowed push account is written last, after another.
+    /// </summary>
+    [Fact]
+    public async Task Push_WithATokenNamingAClaimTwice_Is401()
+    {
+        await using var server = await StartAsync();
+        var twice = Claims().ToJsonString().Replace("\"email\":", "\"email\":\"someone-else@shop-prod.iam.gserviceaccount.com\",\"email\":", StringComparison.Ordinal);
+
+        await AssertRefusedAsync(server, google.SignRaw("""{"alg":"RS256","typ":"JWT","kid":"{kid}"}""", twice), "named twice");
+
+        Assert.Empty(await server.ReadLoggedAsync(0));
+    }
+
     [Fact]
     public async Task Push_WithinTheClockSkew_IsAccepted()
     {

@@ -145,7 +145,7 @@ public sealed class FileEventLogTests : IDisposable
 
         // A crash in the middle of the second flush: its entry is half there.
         var bytes = await File.ReadAllBytesAsync(journal, Ct);
-        var first = BitConverter.ToInt32(bytes, 0);
+        var first = FirstEntryEnd(bytes);
         await File.WriteAllBytesAsync(journal, bytes[..(first + ((bytes.Length - first) / 2))], Ct);
         using var captured = new CapturedLog();
 
@@ -169,12 +169,12 @@ public sealed class FileEventLogTests : IDisposable
     {
         var journal = await TwoOffsetEntriesAsync();
         var bytes = await File.ReadAllBytesAsync(journal, Ct);
-        var first = BitConverter.ToInt32(bytes, 0);
+        var first = FirstEntryEnd(bytes);
         byte[] damaged = damage switch
         {
-            "a flipped byte in the first entry" => [.. bytes[..20], (byte)(bytes[20] ^ 0xFF), .. bytes[21..]],
+            "a flipped byte in the first entry" => [.. bytes[..28], (byte)(bytes[28] ^ 0xFF), .. bytes[29..]],
             "garbage between the entries" => [.. bytes[..first], .. Encoding.ASCII.GetBytes("not an entry of the journal"), .. bytes[first..]],
-            _ => [.. new byte[first], .. bytes[first..]],
+            _ => [.. bytes[..JournalHeader], .. new byte[first - JournalHeader], .. bytes[first..]],
         };
         await File.WriteAllBytesAsync(journal, damaged, Ct);
 
@@ -327,9 +327,15 @@ public sealed class FileEventLogTests : IDisposable
         }
 
         var journal = Path.Combine(_folder, FileGroupOffsets.FileName);
-        Assert.True(BitConverter.ToInt32(await File.ReadAllBytesAsync(journal, Ct), 0) < new FileInfo(journal).Length, "the journal holds more than one entry");
+        Assert.True(FirstEntryEnd(await File.ReadAllBytesAsync(journal, Ct)) < new FileInfo(journal).Length, "the journal holds more than one entry");
         return journal;
     }
+
+    /// <summary>The offsets journal's header (magic, version) before its entries.</summary>
+    private const int JournalHeader = 8;
+
+    /// <summary>Where the journal's first entry ends: its header, then the entry's declared length.</summary>
+    private static int FirstEntryEnd(byte[] journal) => JournalHeader + BitConverter.ToInt32(journal, JournalHeader);
 
     private (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string group, RecordingHandler handler)
     {

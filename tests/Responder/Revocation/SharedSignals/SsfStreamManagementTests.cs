@@ -279,6 +279,100 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Empty(elsewhere.Pushed);
     }
 
+    /// <summary>
+    /// The receiver writes the answer to a push: one that never ends is read only as far as an RFC 8935 error needs,
+    /// so the refusal is recorded at once, not after the delivery's time limit with the whole answer held in memory.
+    /// </summary>
+    [Fact]
+    public async Task Push_AnsweredWithAnEndlessBody_IsRecordedFromItsStart()
+    {
+        var ct = Ct;
+        await using var endless = await LoopbackApp.StartAsync(app => app.MapPost("/events", async (HttpContext http) =>
+        {
+            http.Response.StatusCode = 400;
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync("{\"err\":\"invalid_request\",\"description\":\"", http.RequestAborted);
+            // 8 MiB, then it never ends.
+            var filler = new string('x', 16 * 1024);
+            for (var i = 0; i < 512; i++)
+            {
+                await http.Response.WriteAsync(filler, http.RequestAborted);
+            }
+
+            await Task.Delay(Timeout.Infinite, http.RequestAborted);
+        }));
+        var settings = Settings();
+        settings["Responder:Drivers:SharedSignals:Receivers:siem-push:Endpoint"] = new Uri(endless.BaseAddress, "events").ToString();
+        settings["Responder:Drivers:SharedSignals:Receivers:siem-push:Audience"] = SiemAudience;
+        settings["Responder:Drivers:SharedSignals:DeliveryTimeout"] = "00:02:00";
+        await using var host = await TransmitterHost.StartAsync(settings);
+        var revoke = Revoke("jane.smith@example.com");
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
+
+        await Eventually.HoldsAsync(
+            async () => (await host.Outbox.ForActionAsync(revoke.ActionId, ct)).Single().LastError is not null,
+            "the push answered and recorded");
+        var row = Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, ct));
+        Assert.StartsWith("rejected with 400", row.LastError, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The receiver owns its host name's DNS: an allowed name pointed at 127.0.0.1 (or a link-local or metadata address)
+    /// must not make ZtStream post there. The SET waits, with the reason, and nothing reaches the address.
+    /// </summary>
+    [Fact]
+    public async Task PushStream_ToAnAllowedHostNameResolvingToLoopback_IsNotDelivered()
+    {
+        var ct = Ct;
+        await using var receiver = await FakeReceiver.StartAsync();
+        var endpoint = $"http://localhost:{receiver.Port}/events";
+        await using var host = await TransmitterHost.StartAsync(Settings(siemPushEndpoint: endpoint));
+        await CreateAsync(host, SiemToken, Push(endpoint));
+        var revoke = Revoke("jane.smith@example.com");
+
+        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
+
+        await Eventually.HoldsAsync(
+            async () => (await host.Outbox.ForActionAsync(revoke.ActionId, ct)).Single().LastError is not null,
+            "the push tried and recorded why it failed");
+        var row = Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, ct));
+        Assert.Equal(SsfOutbox.Pending, row.State);
+        Assert.Contains("a loopback address", row.LastError, StringComparison.Ordinal);
+        Assert.Empty(receiver.Pushed);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1", "loopback")]
+    [InlineData("127.10.0.3", "loopback")]
+    [InlineData("::1", "loopback")]
+    [InlineData("::ffff:127.0.0.1", "loopback")]
+    [InlineData("169.254.169.254", "link-local")]
+    [InlineData("::ffff:169.254.169.254", "link-local")]
+    [InlineData("fe80::1", "link-local")]
+    [InlineData("fd00:ec2::254", "metadata")]
+    [InlineData("100.100.100.200", "metadata")]
+    [InlineData("0.0.0.0", "unspecified")]
+    [InlineData("::", "unspecified")]
+    [InlineData("224.0.0.251", "multicast")]
+    [InlineData("ff02::1", "multicast")]
+    [InlineData("203.0.113.10", null)]
+    [InlineData("10.20.30.40", null)]
+    [InlineData("2001:db8::10", null)]
+    public void Refusal_OfAnAddressAHostNameResolvesTo_NamesWhatItIs(string address, string? kind)
+    {
+        var why = SsfPushAddresses.Refusal(System.Net.IPAddress.Parse(address));
+
+        if (kind is null)
+        {
+            Assert.Null(why);
+        }
+        else
+        {
+            Assert.Contains(kind, why, StringComparison.Ordinal);
+        }
+    }
+
     private static async Task<(string Title, string Detail)> ProblemOfAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

@@ -1,0 +1,53 @@
+namespace ZtStream.Host.Tests.Check;
+
+/// <summary>
+/// <c>ztstream check</c> on a configuration <c>run</c> refuses: exit 2 with the same "configuration error" lines, never "all
+/// checks passed" (exit 0) for a process that would not start. docs/operations.md promises 2 for such a configuration.
+/// </summary>
+public sealed class CheckCommandTests
+{
+    [Theory]
+    [InlineData("roles", "Roles: 'bogus' is not one of ingest, verifier, responder")]
+    [InlineData("urls", "Urls: 'notaurl' is not an address to listen on")]
+    [InlineData("response policy", "Responder:PolicyPath")]
+    [InlineData("rules", "Verifier:Rules")]
+    public async Task Check_ConfigurationRunRefuses_ExitTwo_NamingIt(string what, string named)
+    {
+        using var folder = new TempFolder("zt-check-");
+        var missing = Path.Combine(folder.Path, "missing.yaml");
+        string[] bad = what switch
+        {
+            "roles" => ["--roles", "ingest,bogus"],
+            "urls" => ["--urls", "notaurl"],
+            "response policy" => ["--set", $"Responder:PolicyPath={missing}"],
+            _ => ["--set", $"Verifier:Rules:Paths:0={missing}"],
+        };
+
+        var (code, output, error) = await CheckAsync(folder, bad);
+
+        Assert.Equal(2, code);
+        Assert.DoesNotContain("all checks passed", output, StringComparison.Ordinal);
+        Assert.Contains(error.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Check_EmbeddedDefaults_AllPass_ExitZero()
+    {
+        using var folder = new TempFolder("zt-check-");
+
+        var (code, output, error) = await CheckAsync(folder, []);
+
+        Assert.True(code == 0, error);
+        Assert.Equal("all checks passed", output.TrimEnd().Split('\n')[^1].Trim());
+        Assert.Empty(error);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> CheckAsync(TempFolder folder, string[] args)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        var code = await ZtStreamCli.RunAsync(
+            ["check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), .. args], stdout, stderr, Ct);
+        return (code, stdout.ToString(), stderr.ToString());
+    }
+}

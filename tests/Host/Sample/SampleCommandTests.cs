@@ -1,0 +1,25 @@
+namespace ZtStream.Host.Tests.Sample;
+
+/// <summary>
+/// <c>ztstream sample</c> without the settings its help names: exit 2 with a line for each, named as the operator sets them
+/// (<c>Sample:IngestUrl</c>, <c>Sample:SourceKeyFile</c>) — not the SDK's own keys underneath, after a stack trace.
+/// </summary>
+public sealed class SampleCommandTests
+{
+    [Theory]
+    [InlineData(new string[0], new[] { "Sample:IngestUrl", "Sample:SourceKeyFile" })]
+    [InlineData(new[] { "--set", "Sample:IngestUrl=ingest.example.com" }, new[] { "Sample:IngestUrl", "(got 'ingest.example.com')" })]
+    public async Task Sample_WithoutItsSettings_ExitTwo_NamingThem(string[] args, string[] named)
+    {
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+
+        var code = await ZtStreamCli.RunAsync(["sample", "--urls", "http://127.0.0.1:0", .. args], stdout, stderr, Ct);
+
+        Assert.Equal(2, code);
+        var error = stderr.ToString();
+        Assert.All(named, n => Assert.Contains(n, error, StringComparison.Ordinal));
+        Assert.DoesNotContain("ZtStream:", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", stdout.ToString(), StringComparison.Ordinal);
+    }
+}
