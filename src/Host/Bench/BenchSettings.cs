@@ -34,12 +34,12 @@ internal sealed record BenchSettings
     /// <summary>Declares the options on <paramref name="command"/>; returns how to read them.</summary>
     public static Func<ParseResult, BenchSettings> AddOptions(Command command)
     {
-        var principals = new Option<int>("--principals") { Description = "simulated principals (default 1000)", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(20, 100_000);
-        var days = new Option<int>("--days") { Description = "simulated days of traffic (default 3)", HelpName = "N", DefaultValueFactory = _ => 3 }.Between(1, 30);
+        var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(20, 100_000);
+        var days = new Option<int>("--days") { Description = "simulated days of traffic", HelpName = "N", DefaultValueFactory = _ => 3 }.Between(1, 30);
         var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 };
         var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
-        var clients = new Option<int>("--clients") { Description = "concurrent keep-alive connections (default 4)", HelpName = "N", DefaultValueFactory = _ => 4 }.Between(1, 64);
-        var batch = new Option<int>("--batch") { Description = "events per request (default 1000)", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(1, 5_000);
+        var clients = new Option<int>("--clients") { Description = "concurrent keep-alive connections", HelpName = "N", DefaultValueFactory = _ => 4 }.Between(1, 64);
+        var batch = new Option<int>("--batch") { Description = "events per request", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(1, 5_000);
         var http2 = new Option<bool>("--http2") { Description = "HTTP/2 over TLS instead of HTTP/1.1" };
         var events = new Option<long?>("--events") { Description = "send only the first N events of the simulation", HelpName = "N" };
         events.Validators.Add(result =>
@@ -57,7 +57,7 @@ internal sealed record BenchSettings
                 result.AddError($"--duration: '{d.ToString(CultureInfo.InvariantCulture)}' is not a positive number of seconds");
             }
         });
-        var warmup = new Option<long>("--warmup") { Description = "about this many events of other principals, attacks included, sent through the whole pipeline before measuring, so the JIT has compiled it (default 30000; 0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
+        var warmup = new Option<long>("--warmup") { Description = "about this many events of other principals, attacks included, sent through the whole pipeline before measuring, so the JIT has compiled it (0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
         warmup.Validators.Add(result =>
         {
             if (result.GetValue(warmup) < 0)

@@ -111,6 +111,13 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         }
 
         await skipped.WriteAsync(context.Error, file, scored);
+        if (scored == 0 && skipped.Skipped > 0)
+        {
+            // Nothing was evaluated: a 0 here would tell a script that the recording was replayed and raised no alert.
+            await context.Error.WriteLineAsync($"replay: nothing in {file} could be scored");
+            return 1;
+        }
+
         if (evaluator is not null)
         {
             var report = evaluator.Report();

@@ -200,6 +200,25 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Contains("skipped 1 × time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old; events older than 30 days are not accepted (item 1)", text, StringComparison.Ordinal);
     }
 
+    /// <summary>A file whose every item is refused evaluated nothing: that is a failure, not a clean replay without alerts.</summary>
+    [Fact]
+    public async Task Replay_EveryItemRefused_ExitsOneSayingNothingWasScored()
+    {
+        var file = Path.Combine(dir, "refused.ndjson");
+        await File.WriteAllLinesAsync(file, [
+            """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}""",
+            """{"id":"e-2","time":"2026-11-30T10:01:00Z","kind":"access.request","status":1200,"subject":{"id":"ana@example.com"}}""",
+        ], Ct);
+        var (ctx, output, err) = Context();
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"replay: {file}: 2 input items: 0 events scored, 2 skipped", err.ToString(), StringComparison.Ordinal);
+        Assert.Contains($"replay: nothing in {file} could be scored", err.ToString(), StringComparison.Ordinal);
+        Assert.Empty(output.ToString());
+    }
+
     /// <summary>The configured bounds are the validator's too: an id within the default limit but over the configured one is refused.</summary>
     [Fact]
     public async Task Replay_IngestLimitConfigured_ValidatesWithIt()

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Contracts;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Faults;
 using ZtStream.Platform.Hosting;
@@ -20,6 +21,8 @@ internal sealed class DlqCommand : ICliCommand
 {
     public const string ReplayGroup = "ztstream-dlq-replay";
     public const string ReplayedFromHeader = "zt-dlq-replayed-from";
+
+    private static readonly string[] OwnTopics = [Topics.Events, Topics.Alerts, Topics.Feedback];
 
     public Command Build()
     {
@@ -130,6 +133,11 @@ internal sealed class DlqCommand : ICliCommand
     private static async Task<int> ListAsync(IEventLogBrowser log, string topic, int limit, CliContext context, CancellationToken cancellationToken)
     {
         var partitions = await log.PartitionsAsync(topic, cancellationToken);
+        if (partitions.Count == 0 && !IsOwnDeadLetterTopic(topic))
+        {
+            return await UnknownTopicAsync(topic, context);
+        }
+
         var total = 0;
         foreach (var partition in partitions)
         {
@@ -202,7 +210,13 @@ internal sealed class DlqCommand : ICliCommand
         }
         else
         {
-            foreach (var partition in await browser.PartitionsAsync(topic, cancellationToken))
+            var partitions = await browser.PartitionsAsync(topic, cancellationToken);
+            if (partitions.Count == 0 && !IsOwnDeadLetterTopic(topic))
+            {
+                return await UnknownTopicAsync(topic, context);
+            }
+
+            foreach (var partition in partitions)
             {
                 var cursor = Math.Max(partition.Start, await browser.CommittedOffsetAsync(ReplayGroup, topic, partition.Partition, cancellationToken) ?? partition.Start);
                 while (cursor < partition.End)
@@ -224,6 +238,21 @@ internal sealed class DlqCommand : ICliCommand
 
         await context.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"replayed {replayed} record(s) from {topic}"));
         return 0;
+    }
+
+    /// <summary>
+    /// A dead-letter topic of ZtStream's own topics exists only once something was dead-lettered there, so its absence is
+    /// "nothing held". Any other topic the log does not hold is most likely a typo, and answering "0 record(s) held" would
+    /// tell the operator all is well.
+    /// </summary>
+    private static bool IsOwnDeadLetterTopic(string topic) =>
+        OwnTopics.Any(own => string.Equals(DeadLetterHeaders.TopicFor(own), topic, StringComparison.Ordinal));
+
+    private static async Task<int> UnknownTopicAsync(string topic, CliContext context)
+    {
+        await context.Error.WriteLineAsync(
+            $"dlq: the log holds no topic {topic}; ZtStream's dead-letter topics are {string.Join(", ", OwnTopics.Select(DeadLetterHeaders.TopicFor))} (or name the topic they belong to)");
+        return 1;
     }
 
     /// <summary>Appends dead-lettered records back to the topics they came from; returns how many.</summary>

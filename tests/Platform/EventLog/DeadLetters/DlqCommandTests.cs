@@ -74,6 +74,30 @@ public sealed class DlqCommandTests : IDisposable
     }
 
     [Theory]
+    [InlineData("list", "zt.ordres.v1")]
+    [InlineData("replay", "zt.ordres.dlq.v1")]
+    public async Task ATopicTheLogDoesNotHold_ExitsOneNamingIt_NotZeroRecordsHeld(params string[] args)
+    {
+        await DeadLetterAsync(("bob", "poison"));
+
+        var (code, output, error) = await RunAsync(args);
+
+        Assert.Equal(1, code);
+        Assert.Contains("holds no topic zt.ordres.dlq.v1", error, StringComparison.Ordinal);
+        Assert.Contains("zt.events.dlq.v1", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("record(s)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task List_ZtStreamsOwnDeadLetterTopicBeforeAnythingWasDeadLettered_IsZeroHeld()
+    {
+        var (code, output, _) = await RunAsync("list", "zt.events.v1");
+
+        Assert.Equal(0, code);
+        Assert.Contains("zt.events.dlq.v1: 0 record(s) held", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("'purge'", "purge", "zt.orders.v1")]
     [InlineData("PARTITION:OFFSET", "show", "zt.orders.v1")]
     [InlineData("'zero:one' is not a PARTITION:OFFSET position", "show", "zt.orders.v1", "zero:one")]
