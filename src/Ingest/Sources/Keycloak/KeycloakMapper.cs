@@ -258,7 +258,10 @@ internal static class KeycloakMapper
                 AffectsTarget(e, targetUser);
                 break;
             case "USER_SESSION" when operation == "DELETE":
-                e.Kind = EventKinds.AuthSessionRevoked;
+                // An administrator ended one session (DELETE sessions/ID). The record names the session, not its user:
+                // as a revocation it would land on the administrator and end the administrator's own sessions.
+                e.Kind = EventKinds.AuthAdminChange;
+                e.Set(IdentityAttributes.Change, "session_revoke");
                 break;
             case "USER" when operation is "CREATE" or "DELETE":
                 e.Kind = EventKinds.AuthAccountChange;

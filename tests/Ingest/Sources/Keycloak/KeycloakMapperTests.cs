@@ -88,6 +88,25 @@ public sealed class KeycloakMapperTests
         Assert.Equal("u-7", e.Subject?.Id);
     }
 
+    /// <summary>
+    /// Keycloak's <c>DELETE /admin/realms/R/sessions/ID</c> event names the session in its path and the administrator in
+    /// <c>authDetails</c>, never the session's user: it is the administrator's action, not a revocation of the
+    /// administrator's sessions.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"time":1714652100000,"realmId":"acme","authDetails":{"realmId":"master","clientId":"security-admin-console","userId":"adm-1","ipAddress":"192.0.2.5"},"operationType":"DELETE","resourceType":"USER_SESSION","resourcePath":"sessions/5a000000-0000-4000-8000-00000000000a"}""")]
+    [InlineData("""{"time":1714652100000,"realmId":"acme","authDetails":{"userId":"adm-1"},"operationType":"DELETE","resourceType":"USER_SESSION","resourcePath":"sessions/5a000000-0000-4000-8000-00000000000a","representation":"{\"offline\":false}"}""")]
+    [InlineData("""{"time":"2024-05-02T12:15:00Z","type":"admin.USER_SESSION-DELETE","realmId":"acme","authDetails":{"userId":"adm-1","username":"adm-1"},"resourcePath":"sessions/5a000000-0000-4000-8000-00000000000a"}""")]
+    public void Map_AnAdministratorDeletingOneSession_IsTheAdministratorsChangeNotARevocationOfTheirSessions(string record)
+    {
+        var e = Assert.Single(KeycloakMapper.Map(Encoding.UTF8.GetBytes(record)).Events);
+
+        Assert.Equal(EventKinds.AuthAdminChange, e.Kind);
+        Assert.Equal("session_revoke", e.Attr(IdentityAttributes.Change));
+        Assert.Equal("adm-1", e.Subject?.Id);
+        Assert.Equal("sessions/5a000000-0000-4000-8000-00000000000a", e.Resource?.Id);
+    }
+
     [Fact]
     public void Map_WebhookExtensionLines_ReadPrefixedTypesUidAndAuthDetails()
     {
