@@ -54,7 +54,17 @@ public sealed class SmallDisk : IAsyncDisposable
         }
     }
 
-    /// <summary>Removes every filler written by <see cref="Fill"/>.</summary>
+    /// <summary>
+    /// Takes <paramref name="bytes"/> of the filesystem with a filler, so that <see cref="Free"/> gives that much back
+    /// after whatever else filled the rest: a test can then prove recovery once space really returns.
+    /// </summary>
+    public void Reserve(int bytes)
+    {
+        using var file = new FileStream($"{_filler}-{Interlocked.Increment(ref _fillers)}", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        file.Write(new byte[bytes]);
+    }
+
+    /// <summary>Removes every filler written by <see cref="Fill"/> and <see cref="Reserve"/>.</summary>
     public void Free()
     {
         foreach (var filler in Directory.GetFiles(Path, "filler-*"))
