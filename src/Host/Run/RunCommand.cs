@@ -185,6 +185,10 @@ internal static class RunCommand
         });
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.Logging.AddFilter("MassTransit", LogLevel.Warning);
+
+        // The host's "Hosting failed to start" (event 11, an error) repeats with a stack trace what TryStartAsync says in
+        // one line; a background service that fails is still logged with its exception, at Critical (event 10).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrelCore();
         builder.WebHost.UseKestrelHttpsConfiguration();
         var listen = ListenAddresses.Resolve(configuration);

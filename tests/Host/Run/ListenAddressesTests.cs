@@ -101,6 +101,9 @@ public sealed class ListenAddressesTests
         Assert.Contains("address already in use", run.Output, StringComparison.OrdinalIgnoreCase);
         // Before, the host was disposed under the running consumer: every partition's revocation failed.
         Assert.DoesNotContain("ObjectDisposedException", run.Output, StringComparison.Ordinal);
+        // One line says it: not also the host's own log entry with the exception's stack trace.
+        Assert.DoesNotContain("Hosting failed to start", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
     }
 
     [Fact]
