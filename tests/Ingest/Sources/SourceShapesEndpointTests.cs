@@ -44,7 +44,7 @@ public sealed class SourceShapesEndpointTests
         Assert.Equal(
             [
                 "arn:aws:iam::111122223333:role/OpsAdmin", "arn:aws:iam::111122223333:role/OpsAdmin", "arn:aws:iam::444455556666:role/PlatformAdmin",
-                "eks:certificate-controller", "kubernetes-admin", "kubernetes-admin",
+                "eks:certificate-controller", "jenkins-deployer", "kubernetes-admin",
             ],
             keys);
     }

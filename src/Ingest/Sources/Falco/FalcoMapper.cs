@@ -34,11 +34,12 @@ internal static class FalcoMapper
 
     /// <summary>
     /// The actor of a plugin source's alert (Kubernetes audit, CloudTrail, Okta, GitHub, GCP audit), first present wins:
-    /// such an alert is about who acted, not about the host Falco runs on.
+    /// such an alert is about who acted, not about the host Falco runs on. An impersonated Kubernetes user comes first: the
+    /// request acted as that user, and the audit event it fired on is that user's (K8sAuditMapper).
     /// </summary>
     private static readonly string[] ActorFields =
     [
-        "ka.user.name", "ct.user.arn", "ct.user", "okta.actor.alternateid", "okta.actor.id", "github.user", "gcp.user",
+        "ka.impuser.name", "ka.user.name", "ct.user.arn", "ct.user", "okta.actor.alternateid", "okta.actor.id", "github.user", "gcp.user",
     ];
 
     /// <summary>The longest name kept whole: Kubernetes' longest object name is 253 characters, an image reference about 400.</summary>
@@ -125,10 +126,15 @@ internal static class FalcoMapper
         }
 
         cloud?.AddTo(attributes);
-        if (cloud is not null && subject?.Id != Field(fields, "ka.user.name") && Field(fields, "ka.user.name") is { } username)
+        if (Field(fields, "ka.impuser.name") is not null)
+        {
+            // Who really sent the request, as the audit event's mapping keeps it.
+            Add(attributes, "k8s.impersonated_by", Name(fields, "ka.user.name", keep));
+        }
+        else if (cloud is not null && Name(fields, "ka.user.name", keep) is { } username && username != subject?.Id)
         {
             // The cluster's name for the IAM identity the subject now is, as the audit event's mapping keeps it.
-            Add(attributes, CloudIdentity.UsernameAttribute, Clip(username, keep));
+            Add(attributes, CloudIdentity.UsernameAttribute, username);
         }
         Add(attributes, TimeSources.Attribute, timeSource);
         var raw = RawObject.Bounded(alert, options.MaxRawBytes, RawPlan, out var trimmed);
@@ -207,7 +213,7 @@ internal static class FalcoMapper
                 // several roles); the identity itself is only in the audit event's user.extra, which a k8saudit alert
                 // carries when its rule outputs it through the json plugin. Not for an impersonated request, nor for the
                 // cluster's own identities, as for the audit event itself (K8sAuditMapper).
-                var extra = name == "ka.user.name" && type == "user" && CloudIdentity.Replaceable(actor) && Field(fields, "ka.impuser.name") is null
+                var extra = name == "ka.user.name" && type == "user" && CloudIdentity.Replaceable(actor)
                     ? AuditUserExtra(fields)
                     : null;
                 cloud = CloudIdentity.Of(extra, actor);

@@ -228,15 +228,17 @@ public sealed class FalcoShapesTests
                 ("arn:aws:iam::111122223333:role/OpsAdmin", "111122223333", "kubernetes-admin"),
                 ("arn:aws:iam::111122223333:role/OpsAdmin", "111122223333", "kubernetes-admin"),
                 ("arn:aws:iam::444455556666:role/PlatformAdmin", "444455556666", "platform-admin"),
-                // The cluster's own component and an impersonation keep the Kubernetes user name, as their audit events do.
+                // The cluster's own component keeps its Kubernetes user name; an impersonation is on the user it acted as,
+                // as their audit events are.
                 ("eks:certificate-controller", null, null),
-                ("kubernetes-admin", null, null),
+                ("jenkins-deployer", null, null),
                 // Without the extra fields the alert can only name the user name.
                 ("kubernetes-admin", null, null),
             ],
             e.Select(x => (x.Subject?.Id, x.Subject?.Tenant, x.Attr(CloudIdentity.UsernameAttribute))));
         Assert.Equal(("arn:aws:sts::111122223333:assumed-role/OpsAdmin/casey", "casey"), (e[0].Attr("aws.arn"), e[0].Attr("aws.session_name")));
         Assert.Equal("casey", e[1].Attr("aws.session_name"));
+        Assert.Equal("kubernetes-admin", e[4].Attr("k8s.impersonated_by"));
         Assert.All(e, x => Assert.Equal("user", x.Subject?.Type));
     }
 
