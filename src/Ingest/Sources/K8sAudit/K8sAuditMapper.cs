@@ -266,7 +266,10 @@ internal static class K8sAuditMapper
         var status = responseStatus?.Int("code") ?? HttpStatusOf(responseStatus.String("reason"));
         var outcome = LoginOutcome(loginDecision) ?? Outcome(status, annotations.String("authorization.k8s.io/decision"), responseStatus.String("status"));
 
-        var userExtra = actingIdentity?.Child("extra");
+        // The pod a service-account token is bound to is the authenticator's word only for the authenticated user: an
+        // impersonated user's extra is whatever the caller sent as Impersonate-Extra-* headers, so naming a pod there must
+        // not put the request (and the response to it) on that pod.
+        var userExtra = impersonated is null ? user?.Child("extra") : null;
         items.Add(new MappedEvent(index, new AccessEvent
         {
             Id = auditId,
