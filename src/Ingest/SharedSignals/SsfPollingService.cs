@@ -100,7 +100,10 @@ internal sealed class SsfPollingService(
         }
     }
 
-    /// <summary>One poll: acknowledges what was kept since the last one, receives what comes back; true when more is waiting.</summary>
+    /// <summary>
+    /// One poll: acknowledges what was kept since the last one, receives what comes back; true when more is waiting
+    /// and this answer brought SETs (so the next poll goes at once).
+    /// </summary>
     internal async Task<bool> PollOnceAsync(string name, SsfTransmitterOptions transmitter, PendingAcks pending, CancellationToken cancellationToken)
     {
         var request = new PollRequest
@@ -166,7 +169,8 @@ internal sealed class SsfPollingService(
             }
         }
 
-        return response.MoreAvailable;
+        // moreAvailable asks for the next poll at once; with no SET in this answer it would be a loop without pause.
+        return response.MoreAvailable && sets.Count > 0;
     }
 
     /// <summary>What the next poll acknowledges and reports.</summary>

@@ -612,6 +612,87 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A transmitter that ignores <c>maxEvents</c> and answers more than <c>PollMaxEvents</c> × (<c>MaxSetBytes</c> +
+    /// 1 KiB) is not read: none of its SETs is taken or acknowledged, so it keeps them all, and once it answers within
+    /// the bound every one of them is kept once and acknowledged.
+    /// </summary>
+    [Fact]
+    public async Task Poll_AnAnswerLargerThanTheBound_IsNotRead_AndNothingInItIsLost()
+    {
+        const int Sets = 20;
+        var jtis = new List<string>();
+        for (var i = 0; i < Sets; i++)
+        {
+            var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User($"user-{i}@example.com"));
+            jtis.Add(claims["jti"]!.GetValue<string>());
+            transmitter.Queue(jtis[^1], transmitter.Sign(claims));
+        }
+
+        transmitter.IgnoreMaxEvents = true;
+        var settings = Settings(poll: true);
+        // 2 × (1024 + 1024) + 4096 bytes: 20 signed SETs are more than twice that.
+        settings["Ingest:Ssf:Transmitters:idp:PollMaxEvents"] = "2";
+        settings["Ingest:Ssf:MaxSetBytes"] = "1024";
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+
+        await WaitAsync(() => transmitter.Polls >= 3, "the transmitter was polled three times");
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(300)));
+        Assert.Empty(transmitter.Acknowledged);
+        Assert.Equal(Sets, transmitter.Pending);
+
+        transmitter.IgnoreMaxEvents = false;
+        await WaitAsync(() => transmitter.Pending == 0, "every SET was acknowledged");
+        var logged = await server.ReadLoggedAsync(Sets, quiet: TimeSpan.FromMilliseconds(300));
+        Assert.Equal(jtis.Select(j => "ssf:idp:" + j).Order(), logged.Select(r => r.Event.Id).Order());
+        Assert.Equal(jtis.Order(), transmitter.Acknowledged.Distinct().Order());
+    }
+
+    /// <summary>
+    /// A poll answer that trickles in is given up at <c>HttpTimeout</c> like one that never comes; its SETs, neither
+    /// taken nor acknowledged, come again in the next poll and are kept once.
+    /// </summary>
+    [Fact]
+    public async Task Poll_AnAnswerThatTrickles_IsGivenUpAtTheTimeout_AndItsSetsAreKeptFromTheNextPoll()
+    {
+        var claims = Enumerable.Range(0, 3).Select(i => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User($"slow-{i}@example.com"))).ToList();
+        foreach (var c in claims)
+        {
+            transmitter.Queue(c["jti"]!.GetValue<string>(), transmitter.Sign(c));
+        }
+
+        transmitter.TricklePolls = 1;
+        var settings = Settings(poll: true);
+        settings["Ingest:Ssf:HttpTimeout"] = "00:00:01";
+        await using var server = await IngestServer.StartInProcessAsync(settings);
+
+        await WaitAsync(() => transmitter.Pending == 0, "every SET was acknowledged");
+        Assert.True(transmitter.Polls >= 2, $"the trickled poll was followed by another ({transmitter.Polls} polls)");
+        var logged = await server.ReadLoggedAsync(claims.Count, quiet: TimeSpan.FromMilliseconds(300));
+        Assert.Equal(claims.Select(c => $"ssf:idp:{c["jti"]}").Order(), logged.Select(r => r.Event.Id).Order());
+    }
+
+    /// <summary>
+    /// RFC 8936's <c>moreAvailable</c> asks for the next poll at once; a transmitter that says it with no SETs (a bug,
+    /// or one that wants Ingest to spin) is polled at <c>PollInterval</c> instead of in a loop without pause.
+    /// </summary>
+    [Fact]
+    public async Task Poll_MoreAvailableWithNoSets_WaitsForThePollInterval()
+    {
+        transmitter.AlwaysMoreAvailable = true;
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings(poll: true);
+        settings["Ingest:Ssf:PollInterval"] = "00:00:30";
+        await using var server = await IngestServer.StartInProcessAsync(settings, time);
+
+        await WaitAsync(() => transmitter.Polls >= 1, "the transmitter was polled");
+        Assert.False(await Eventually.WithinAsync(() => Task.FromResult(transmitter.Polls > 1), TimeSpan.FromMilliseconds(500), Ct),
+            $"polled {transmitter.Polls} times before the poll interval passed");
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        await WaitAsync(() => transmitter.Polls >= 2, "the transmitter was polled again after the poll interval");
+    }
+
+    /// <summary>
     /// A transmitter's JWKS URL answering with a redirect to another host would let that host choose the keys SETs are
     /// checked with: the redirect is not followed, and a SET signed by the key found there is refused.
     /// </summary>

@@ -23,6 +23,7 @@ public sealed class TestTransmitter : IAsyncDisposable
     private RSA key = RSA.Create(2048);
     private string keyId = "test-key-1";
     private int fetches;
+    private int polls;
 
     private TestTransmitter(WebApplication app, string issuer)
     {
@@ -60,6 +61,18 @@ public sealed class TestTransmitter : IAsyncDisposable
 
     /// <summary>SETs queued for polling and not acknowledged yet.</summary>
     public int Pending => pollQueue.Count;
+
+    /// <summary>How many polls it answered (or began to).</summary>
+    public int Polls => Volatile.Read(ref polls);
+
+    /// <summary>Answers every queued SET, whatever <c>maxEvents</c> the receiver asked for (a transmitter that ignores it).</summary>
+    public bool IgnoreMaxEvents { get; set; }
+
+    /// <summary>Says <c>moreAvailable: true</c> in every answer, whatever is queued.</summary>
+    public bool AlwaysMoreAvailable { get; set; }
+
+    /// <summary>How many of the next polls are answered a few bytes at a time, a tenth of a second apart (a trickle).</summary>
+    public int TricklePolls { get; set; }
 
     public static async Task<TestTransmitter> StartAsync(string issuer = "https://idp.test/tenant-1/")
     {
@@ -188,14 +201,41 @@ public sealed class TestTransmitter : IAsyncDisposable
             }
         }
 
-        var max = root.TryGetProperty("maxEvents", out var m) && m.TryGetInt32(out var n) ? n : 100;
+        Interlocked.Increment(ref polls);
+        var max = IgnoreMaxEvents ? int.MaxValue : root.TryGetProperty("maxEvents", out var m) && m.TryGetInt32(out var n) ? n : 100;
         var sets = new JsonObject();
         foreach (var (jti, set) in pollQueue.Take(max))
         {
             sets[jti] = set;
         }
 
-        return Results.Text(new JsonObject { ["sets"] = sets, ["moreAvailable"] = pollQueue.Count > max }.ToJsonString(), "application/json");
+        var answer = new JsonObject { ["sets"] = sets, ["moreAvailable"] = AlwaysMoreAvailable || pollQueue.Count > max }.ToJsonString();
+        if (TricklePolls <= 0)
+        {
+            return Results.Text(answer, "application/json");
+        }
+
+        TricklePolls--;
+        await TrickleAsync(context, Encoding.UTF8.GetBytes(answer));
+        return Results.Empty;
+    }
+
+    private static async Task TrickleAsync(HttpContext context, byte[] answer)
+    {
+        context.Response.ContentType = "application/json";
+        try
+        {
+            for (var i = 0; i < answer.Length; i += 8)
+            {
+                await context.Response.Body.WriteAsync(answer.AsMemory(i, Math.Min(8, answer.Length - i)), context.RequestAborted);
+                await context.Response.Body.FlushAsync(context.RequestAborted);
+                await Task.Delay(100, context.RequestAborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException)
+        {
+            // The receiver gave up on the answer: what a trickle is for.
+        }
     }
 
     public async ValueTask DisposeAsync()
