@@ -55,4 +55,7 @@ internal static partial class ResponderLog
 
     [LoggerMessage(5064, LogLevel.Information, "Revocation entry {Version} lifted by {By}: {Reason}")]
     public static partial void RevocationLifted(ILogger logger, long version, string by, string reason);
+
+    [LoggerMessage(5065, LogLevel.Warning, "Command of action {ActionId} ({Kind}) not sent now: {Why}; it stays queued and the scheduler sends it past Responder:RedispatchAfter")]
+    public static partial void CommandLeftQueued(ILogger logger, string kind, Guid actionId, string why, Exception? exception);
 }

@@ -148,6 +148,16 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// An in-process event log on the wall clock that retries a record quickly (50 ms, backing off to 500 ms) and reports
+    /// pauses to <paramref name="health"/>: for the outage tests, whose dependency really goes away.
+    /// </summary>
+    public static InProcessEventLog RetryingLog(ConsumerHealth health) => new(
+        new EventLogOptions { RetryBackoff = TimeSpan.FromMilliseconds(50), MaxRetryBackoff = TimeSpan.FromMilliseconds(500) },
+        TimeProvider.System,
+        NullLogger<InProcessEventLog>.Instance,
+        health);
+
     public HttpClient ClientFor(string token)
     {
         var client = UseKestrel ? new HttpClient { BaseAddress = BaseAddress } : _app!.GetTestClient();

@@ -1,4 +1,5 @@
 using ZtStream.Platform.Bus;
+using ZtStream.Platform.Faults;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
@@ -32,8 +33,18 @@ internal sealed class ActionService(
     ILogger<ActionService> logger,
     ResponderTelemetry telemetry,
     Notifier notifier,
-    AlertStore alerts)
+    AlertStore alerts,
+    IOptions<ResponderOptions> options)
 {
+    /// <summary>
+    /// How long a decision or an approval waits for the bus to take its command before leaving it to the timekeeper: a
+    /// broker that is down must not hold up the alerts behind the one being decided.
+    /// </summary>
+    internal static readonly TimeSpan SendNowTimeout = TimeSpan.FromSeconds(5);
+
+    // Until when a send that failed says the bus is down (ticks of the clock): meanwhile decisions do not try it at all.
+    private long _busDownUntil;
+
     /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
     public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
     {
@@ -55,10 +66,40 @@ internal sealed class ActionService(
         telemetry.ActionEntered(action);
         if (action.State == ActionStates.Queued)
         {
-            await DispatchAsync(action, cancellationToken);
+            await TrySendNowAsync(action, cancellationToken);
         }
 
         return (action, true);
+    }
+
+    /// <summary>
+    /// Sends a queued action's command now if the bus takes it within <see cref="SendNowTimeout"/>; if it does not (the
+    /// broker is down, the bus reconnecting), the action stays queued — decided and durable — and the timekeeper sends
+    /// it past <c>RedispatchAfter</c>. After such a failure, sends within <c>RedispatchAfter</c> are not tried: an alert
+    /// flood during an outage is stored and decided at the store's pace, not one timeout each.
+    /// </summary>
+    /// <returns>Whether the command was sent.</returns>
+    public async Task<bool> TrySendNowAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
+        if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _busDownUntil))
+        {
+            ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, "the bus refused a command moments ago", null);
+            return false;
+        }
+
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(SendNowTimeout);
+        try
+        {
+            await DispatchAsync(action, limit.Token);
+            return true;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || TransientFaults.IsTransient(ex)))
+        {
+            Interlocked.Exchange(ref _busDownUntil, (time.GetUtcNow() + options.Value.RedispatchAfter).UtcTicks);
+            ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, ex is OperationCanceledException ? $"the bus did not take it within {SendNowTimeout.TotalSeconds:0} s" : "sending it failed", ex);
+            return false;
+        }
     }
 
     /// <summary>The longest isolation time-to-live an action may carry (the API refuses more).</summary>
@@ -133,7 +174,7 @@ internal sealed class ActionService(
             cancellationToken);
         if (after is not null && change == ActionChange.Done)
         {
-            await DispatchAsync(after, cancellationToken);
+            await TrySendNowAsync(after, cancellationToken);
         }
 
         return (change, after);

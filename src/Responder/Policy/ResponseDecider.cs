@@ -92,7 +92,7 @@ internal sealed class ResponseDecider(
 
         foreach (var action in toDispatch)
         {
-            await service.DispatchAsync(action, cancellationToken);
+            await service.TrySendNowAsync(action, cancellationToken);
         }
 
         return decided;

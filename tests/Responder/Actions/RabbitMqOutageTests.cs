@@ -2,7 +2,8 @@ namespace ZtStream.Responder.Tests.Actions;
 
 /// <summary>
 /// The RabbitMQ broker (a node of this test's own) stops while an action's command is being dispatched and starts
-/// again: the action stays to be sent, the scheduler sends it once the broker is back, and it completes once.
+/// again: the action stays to be sent, the scheduler sends it once the broker is back, and it completes once. Alerts
+/// arriving meanwhile are stored and decided at once; only their commands wait for the broker.
 /// </summary>
 public sealed class RabbitMqOutageTests
 {
@@ -49,5 +50,44 @@ public sealed class RabbitMqOutageTests
         Assert.InRange(revoker.Calls, 1, 2);
         var snapshot = await host.Get<RevocationStore>().SnapshotAsync(Ct);
         Assert.Single(snapshot.Revocations, r => r.Jti == "jti-during-outage");
+    }
+
+    [Fact]
+    public async Task AlertsWhileBrokerDown_StoredAndDecidedAtOnce_EachCommandRunsOnceWhenItIsBack()
+    {
+        await using var rabbitMq = new RabbitMqFixture();
+        var vhost = await rabbitMq.CreateVirtualHostAsync(Ct);
+        var revoker = new CountingRevoker();
+        var health = new ConsumerHealth(TimeProvider.System);
+        using var log = ResponderTestHost.RetryingLog(health);
+        await using var host = await new ResponderTestHost(ResponseFlowTests.RevokeCritical) { UseRealBus = true, UseWallClock = true, Log = log }
+            .WithSetting("Responder:SchedulerInterval", "00:00:01")
+            .WithSetting("Responder:RedispatchAfter", "00:00:02")
+            .With<ITokenRevoker>(revoker)
+            .OnRabbitMq(vhost)
+            .StartAsync();
+        var alerts = host.Get<AlertStore>();
+        var actions = host.Get<ActionStore>();
+
+        await rabbitMq.StopBrokerAsync();
+        var during = Enumerable.Range(0, 3).Select(i => TestAlerts.Critical($"bus-down-{i}", principal: $"user-{i}", jti: $"jti-bus-down-{i}")).ToList();
+        await log.AppendAsync(Topics.Alerts, [.. during.Select(a => new LogRecord(a.Principal, ContractJson.Serialize(a)))], Ct);
+
+        // Every alert reaches the console and its decision the store while the broker is down: the bus holds up no alert.
+        await Eventually.HoldsAsync(
+            async () => (await alerts.QueryAsync(new AlertQuery(Limit: 100), Ct)).Count == 3
+                && (await actions.QueryAsync(new ActionQuery(Kind: ActionKinds.RevokeToken), Ct)).Count == 3,
+            "every alert stored and its revocation decided while the broker is down",
+            TimeSpan.FromSeconds(30));
+        Assert.Equal(0, revoker.Calls);
+
+        await rabbitMq.StartBrokerAsync();
+        await Eventually.HoldsAsync(
+            async () => (await actions.QueryAsync(new ActionQuery(Kind: ActionKinds.RevokeToken), Ct)).All(a => a.State == ActionStates.Done),
+            "every revocation done once the broker is back",
+            TimeSpan.FromSeconds(120));
+        var snapshot = await host.Get<RevocationStore>().SnapshotAsync(Ct);
+        Assert.All(during, a => Assert.Single(snapshot.Revocations, r => r.Jti == a.Token!.Jti));
+        Assert.Single(await actions.QueryAsync(new ActionQuery(AlertId: during[0].Id), Ct));
     }
 }

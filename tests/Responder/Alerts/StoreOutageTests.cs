@@ -12,11 +12,7 @@ public sealed class StoreOutageTests
         await using var postgres = new PostgresFixture();
         var database = await postgres.CreateDatabaseAsync(Ct);
         var health = new ConsumerHealth(TimeProvider.System);
-        using var log = new InProcessEventLog(
-            new EventLogOptions { RetryBackoff = TimeSpan.FromMilliseconds(50), MaxRetryBackoff = TimeSpan.FromMilliseconds(500) },
-            TimeProvider.System,
-            NullLogger<InProcessEventLog>.Instance,
-            health);
+        using var log = ResponderTestHost.RetryingLog(health);
         await using var host = await new ResponderTestHost() { Log = log }.OnPostgres(database).StartAsync();
         var alerts = host.Get<AlertStore>();
 
