@@ -27,6 +27,9 @@ internal static partial class IngestLog
     [LoggerMessage(3011, LogLevel.Information, "SET {Jti} from transmitter {Transmitter} ({Delivery}) was already received; acknowledged without acting again")]
     public static partial void SetDuplicate(ILogger logger, string jti, string transmitter, string delivery);
 
+    [LoggerMessage(3020, LogLevel.Information, "SET {Jti} from transmitter {Transmitter} ({Delivery}) is still being received by another delivery; asked to deliver it again")]
+    public static partial void SetStillPending(ILogger logger, string jti, string transmitter, string delivery);
+
     [LoggerMessage(3012, LogLevel.Warning, "SET refused ({Delivery}, source {Source}): {Error} — {Description}")]
     public static partial void SetRejected(ILogger logger, string delivery, string? source, string error, string description);
 

@@ -35,7 +35,26 @@ internal sealed class SsfReceiverMigrations : IMigrationSource
             CREATE INDEX ingest_ssf_received_at ON ingest_ssf_received (received_at);
 
             """ + PortableSql.AppendOnly("ingest_ssf_received", dialect)),
+
+        // A jti is claimed before its events are appended and kept after: a row with pending_until is a delivery in
+        // progress (or one that died, once pending_until has passed), one without is a SET whose events are in the log.
+        Migration.Portable(Component, 2, "jti claims of deliveries in progress", """
+            ALTER TABLE ingest_ssf_jti ADD COLUMN pending_until {time} NULL;
+            """),
     ];
+}
+
+/// <summary>What <see cref="SsfReceivedStore.ClaimAsync"/> found for a jti.</summary>
+internal enum JtiClaim
+{
+    /// <summary>This delivery holds the jti now: it appends the events, then keeps or releases it.</summary>
+    Claimed,
+
+    /// <summary>A delivery of the same SET already put its events in the log: this one is a duplicate.</summary>
+    Kept,
+
+    /// <summary>Another delivery of the same SET holds the jti and has not finished.</summary>
+    Pending,
 }
 
 /// <summary>One received SET as the audit keeps it.</summary>
@@ -76,7 +95,9 @@ internal sealed record ReceivedSet
 
 /// <summary>
 /// Remembers each SET's <c>(iss, jti)</c> for the replay window, in the store so a restart does not open it again, and
-/// records every SET received — accepted, duplicate or refused — in an append-only table (the receiver's audit).
+/// records every SET received — accepted, duplicate or refused — in an append-only table (the receiver's audit). The
+/// replay decision is one statement (an insert that only an expired claim lets through), so of two deliveries of one SET
+/// at once, in one process or in two replicas, exactly one claims it.
 /// </summary>
 internal sealed class SsfReceivedStore(IStore store)
 {
@@ -85,12 +106,19 @@ internal sealed class SsfReceivedStore(IStore store)
     public const string Rejected = "rejected";
     public const int MaxStoredToken = 16 * 1024;
 
-    private const string SeenSql = "SELECT COUNT(*) FROM ingest_ssf_jti WHERE issuer = @Issuer AND jti = @Jti";
-
-    private const string RememberSql = """
-        INSERT INTO ingest_ssf_jti (issuer, jti, received_at) VALUES (@Issuer, @Jti, @Now)
-        ON CONFLICT (issuer, jti) DO NOTHING
+    // A new jti, or one whose claim expired (its delivery died between claim and keep), is claimed; a kept one or
+    // one claimed by a delivery still in progress is left as it is (no row changed).
+    private const string ClaimSql = """
+        INSERT INTO ingest_ssf_jti (issuer, jti, received_at, pending_until) VALUES (@Issuer, @Jti, @Now, @Until)
+        ON CONFLICT (issuer, jti) DO UPDATE SET received_at = excluded.received_at, pending_until = excluded.pending_until
+        WHERE ingest_ssf_jti.pending_until IS NOT NULL AND ingest_ssf_jti.pending_until <= excluded.received_at
         """;
+
+    private const string StateSql = "SELECT pending_until IS NOT NULL FROM ingest_ssf_jti WHERE issuer = @Issuer AND jti = @Jti";
+
+    private const string KeepSql = "UPDATE ingest_ssf_jti SET pending_until = NULL WHERE issuer = @Issuer AND jti = @Jti";
+
+    private const string ReleaseSql = "DELETE FROM ingest_ssf_jti WHERE issuer = @Issuer AND jti = @Jti AND pending_until IS NOT NULL";
 
     private const string ForgetSql = "DELETE FROM ingest_ssf_jti WHERE received_at < @Before";
 
@@ -110,17 +138,42 @@ internal sealed class SsfReceivedStore(IStore store)
         LIMIT @Limit
         """;
 
-    public async Task<bool> SeenAsync(string issuer, string jti, CancellationToken cancellationToken)
+    /// <summary>
+    /// Claims the jti for a delivery that will append its events, for <paramref name="lease"/> (after which a delivery
+    /// that died holding it no longer blocks the SET's redelivery); or says that it is kept or held by another delivery.
+    /// </summary>
+    public async Task<JtiClaim> ClaimAsync(string issuer, string jti, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<long>(new CommandDefinition(SeenSql, new { Issuer = issuer, Jti = jti }, cancellationToken: cancellationToken)) > 0;
+        var key = new { Issuer = issuer, Jti = jti, Now = now, Until = now + lease };
+        while (true)
+        {
+            if (await connection.ExecuteAsync(new CommandDefinition(ClaimSql, key, cancellationToken: cancellationToken)) == 1)
+            {
+                return JtiClaim.Claimed;
+            }
+
+            // Null: the holder released it between the two statements, so claim again.
+            var pending = await connection.ExecuteScalarAsync<bool?>(new CommandDefinition(StateSql, key, cancellationToken: cancellationToken));
+            if (pending is { } held)
+            {
+                return held ? JtiClaim.Pending : JtiClaim.Kept;
+            }
+        }
     }
 
-    /// <summary>Remembers the jti; false when it was already remembered (a concurrent delivery of the same SET).</summary>
-    public async Task<bool> RememberAsync(string issuer, string jti, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Keeps a claimed jti for the replay window: its SET's events are in the log.</summary>
+    public async Task KeepAsync(string issuer, string jti, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(RememberSql, new { Issuer = issuer, Jti = jti, Now = now }, cancellationToken: cancellationToken)) == 1;
+        await connection.ExecuteAsync(new CommandDefinition(KeepSql, new { Issuer = issuer, Jti = jti }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Gives up a claim whose SET was not kept, so its next delivery is received afresh.</summary>
+    public async Task ReleaseAsync(string issuer, string jti, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(ReleaseSql, new { Issuer = issuer, Jti = jti }, cancellationToken: cancellationToken));
     }
 
     /// <summary>Forgets jtis received before <paramref name="before"/>: SETs that old are refused by their iat anyway.</summary>

@@ -38,9 +38,10 @@ internal sealed record SetReceipt(SetOutcome Outcome, SetRejection? Rejection = 
 
 /// <summary>
 /// Receives one SET, pushed or polled: validates it, refuses a replay, turns its events into canonical events, appends
-/// them to the event log and records the SET. The jti is remembered only after the events are in the log, so a SET is
-/// never acknowledged and lost; a crash in between redelivers it, and the event ids (derived from the jti) make the
-/// second append harmless downstream. Every SET, whatever became of it, is recorded.
+/// them to the event log and records the SET. The jti is claimed (one statement, so of deliveries of one SET at once
+/// exactly one appends it) and kept only after the events are in the log, so a SET is never acknowledged and lost; a
+/// crash in between leaves a claim that lapses after <see cref="ClaimLease"/>, the SET is delivered again, and the event
+/// ids (derived from the jti) make a second append harmless downstream. Every SET, whatever became of it, is recorded.
 /// </summary>
 internal sealed class SsfReceiver(
     SetValidator validator,
@@ -60,6 +61,14 @@ internal sealed class SsfReceiver(
     public const string Poll = "poll";
     private const string Endpoint = "ssf";
 
+    // How long a delivery may hold a SET's jti between claiming it and keeping it: longer than any append takes, short
+    // enough that a SET whose delivery died with the process is received again when the transmitter retries.
+    internal static readonly TimeSpan ClaimLease = TimeSpan.FromMinutes(2);
+
+    // How long a second delivery of a SET waits for the first to finish, and how often it looks.
+    private static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan ClaimPoll = TimeSpan.FromMilliseconds(50);
+
     private DateTimeOffset nextPrune = DateTimeOffset.MinValue;
 
     /// <summary>
@@ -77,17 +86,12 @@ internal sealed class SsfReceiver(
             return await RecordAsync(audit with { Error = rejection.Error, Description = rejection.Description }, new SetReceipt(SetOutcome.Rejected, rejection), delivery, cancellationToken);
         }
 
-        var types = set.EventTypes;
-        audit = audit with { Transmitter = set.Transmitter, Issuer = set.Issuer, Jti = set.Jti, EventTypes = string.Join(' ', types) };
-        var source = pushSource ?? "ssf:" + set.Transmitter;
+        audit = audit with { Transmitter = set.Transmitter, Issuer = set.Issuer, Jti = set.Jti, EventTypes = string.Join(' ', set.EventTypes) };
+        JtiClaim claim;
         try
         {
             await PruneAsync(cancellationToken);
-            if (await received.SeenAsync(set.Issuer, set.Jti, cancellationToken))
-            {
-                IngestLog.SetDuplicate(logger, set.Jti, set.Transmitter, delivery);
-                return await RecordAsync(audit with { Outcome = SsfReceivedStore.Duplicate }, new SetReceipt(SetOutcome.Duplicate, Jti: set.Jti), delivery, cancellationToken);
-            }
+            claim = await ClaimAsync(set, cancellationToken);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
@@ -95,6 +99,71 @@ internal sealed class SsfReceiver(
             return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
         }
 
+        switch (claim)
+        {
+            case JtiClaim.Kept:
+                IngestLog.SetDuplicate(logger, set.Jti, set.Transmitter, delivery);
+                return await RecordAsync(audit with { Outcome = SsfReceivedStore.Duplicate }, new SetReceipt(SetOutcome.Duplicate, Jti: set.Jti), delivery, cancellationToken);
+            case JtiClaim.Pending:
+                // Another delivery of this SET is still appending it: acknowledging this one now would lose the SET if
+                // that one failed, so the transmitter is asked to deliver it again, when it will be a duplicate.
+                IngestLog.SetStillPending(logger, set.Jti, set.Transmitter, delivery);
+                return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(1), Jti: set.Jti);
+        }
+
+        var kept = false;
+        try
+        {
+            var receipt = await ReceiveClaimedAsync(set, audit, delivery, pushSource, cancellationToken);
+            kept = receipt.Outcome == SetOutcome.Accepted;
+            return receipt;
+        }
+        finally
+        {
+            if (!kept)
+            {
+                await ReleaseAsync(set, delivery);
+            }
+        }
+    }
+
+    /// <summary>Gives up this delivery's claim on a SET it did not keep (refused, throttled, unavailable, cancelled).</summary>
+    private async Task ReleaseAsync(ValidatedSet set, string delivery)
+    {
+        try
+        {
+            await received.ReleaseAsync(set.Issuer, set.Jti, CancellationToken.None);
+        }
+        catch (Exception exception)
+        {
+            // The claim lapses after ClaimLease: the SET's next delivery after that is received afresh.
+            IngestLog.SetStoreFailed(logger, exception, delivery);
+        }
+    }
+
+    /// <summary>
+    /// Claims the SET's jti. While another delivery of it (a transmitter's retry, another replica's) holds it, waits
+    /// for that one to keep or release it, up to <see cref="ClaimWait"/>, so the answer is the one the SET deserves.
+    /// </summary>
+    private async Task<JtiClaim> ClaimAsync(ValidatedSet set, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var claim = await received.ClaimAsync(set.Issuer, set.Jti, time.GetUtcNow(), ClaimLease, cancellationToken);
+            if (claim != JtiClaim.Pending || attempt * ClaimPoll >= ClaimWait)
+            {
+                return claim;
+            }
+
+            await Task.Delay(ClaimPoll, time, cancellationToken);
+        }
+    }
+
+    /// <summary>The rest of receiving a SET whose jti this delivery claimed; the jti is kept only when it is accepted.</summary>
+    private async Task<SetReceipt> ReceiveClaimedAsync(ValidatedSet set, ReceivedSet audit, string delivery, string? pushSource, CancellationToken cancellationToken)
+    {
+        var types = set.EventTypes;
+        var source = pushSource ?? "ssf:" + set.Transmitter;
         var events = SetMapper.Map(set, SourceMapOptions.For(ingestOptions.Value, idp: null), out var subject);
         audit = audit with { Subject = subject };
         var errors = new List<ItemError>();
@@ -154,7 +223,7 @@ internal sealed class SsfReceiver(
                 metrics.Accepted(source, Endpoint, events.Count);
             }
 
-            await received.RememberAsync(set.Issuer, set.Jti, time.GetUtcNow(), cancellationToken);
+            await received.KeepAsync(set.Issuer, set.Jti, cancellationToken);
         }
         catch (EventLogUnavailableException exception)
         {
@@ -164,7 +233,7 @@ internal sealed class SsfReceiver(
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
         {
-            // The events are in the log but the jti is not remembered: asking for the SET again is safe (same event ids).
+            // The events are in the log but the jti is not kept: asking for the SET again is safe (same event ids).
             IngestLog.SetStoreFailed(logger, exception, delivery);
             return new SetReceipt(SetOutcome.Unavailable, RetryAfter: TimeSpan.FromSeconds(5), Jti: set.Jti);
         }

@@ -1,10 +1,12 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Faults;
 using ZtStream.Platform.Http;
 using ZtStream.Platform.Proxy;
 using ZtStream.Platform.Store;
@@ -73,7 +75,7 @@ internal static class PlatformHosting
         app.UseTrustedForwardedHeaders();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            ExceptionHandler = context => Problems.WriteAsync(context, Problems.Of(500, "The request failed on the server; the log has the details.")),
+            ExceptionHandler = context => Problems.WriteAsync(context, ProblemFor(context.Features.Get<IExceptionHandlerFeature>()?.Error)),
         });
         app.UseStatusCodePages(context => Problems.WriteAsync(context.HttpContext, Problems.Of(context.HttpContext.Response.StatusCode)));
         app.MapGet("/healthz", () => Results.Text("ok"));
@@ -84,6 +86,19 @@ internal static class PlatformHosting
         });
         return app;
     }
+
+    /// <summary>
+    /// What an exception no endpoint handled answers. One a dependency that comes back threw (the store stopped or failing
+    /// over, the bus reconnecting, the log refusing) is that dependency's outage, not a fault of the server: 503 with
+    /// <c>Retry-After</c>, as Ingest answers when it cannot check a key, so the console and API clients wait and ask again.
+    /// </summary>
+    internal static Problem ProblemFor(Exception? error) => error is not null && TransientFaults.IsTransient(error)
+        ? Problems.Of(503, "A service this request needs (the store, the event log or the bus) is unavailable for now; retry later.")
+            with { RetryAfterSeconds = UnavailableRetrySeconds }
+        : Problems.Of(500, "The request failed on the server; the log has the details.");
+
+    /// <summary>The wait a 503 for an unavailable dependency asks for: Ingest's for a credential store it cannot reach.</summary>
+    private const int UnavailableRetrySeconds = 5;
 
     private static Task WriteReadinessAsync(HttpContext context, HealthReport report)
     {

@@ -68,8 +68,10 @@ internal static class Problems
     }
 
     /// <summary>
-    /// Reads an optional JSON body: no body is <c>(null, null)</c>; a body that is not JSON is a 415 problem, and
-    /// JSON that does not parse as <typeparamref name="T"/> a 400 problem naming the position and the reason.
+    /// Reads an optional JSON body: no body is <c>(null, null)</c>; a body that is not JSON is a 415 problem, a member
+    /// <typeparamref name="T"/> does not take (at any depth, in any letter case but its own) or one named twice a 400
+    /// problem naming it (<see cref="JsonMembers"/>), and JSON that does not parse as <typeparamref name="T"/> a 400
+    /// problem naming the position and the reason.
     /// </summary>
     public static async Task<(T? Value, IResult? Problem)> ReadJsonAsync<T>(HttpContext context, JsonTypeInfo<T> type)
         where T : class
@@ -94,6 +96,11 @@ internal static class Problems
             return (null, Result(refused));
         }
 
+        if (UnknownMembers(body, type) is { Count: > 0 } unknown)
+        {
+            return (null, Result(Invalid(unknown)));
+        }
+
         try
         {
             // Deserialized from the bytes read, so the limit above bounds what it costs; the reader's depth limit (64) still applies.
@@ -102,6 +109,20 @@ internal static class Problems
         catch (JsonException e)
         {
             return (null, Result(Create(400, "malformed-body", "The body is not valid JSON for this request", e.Message)));
+        }
+    }
+
+    /// <summary>The members <paramref name="type"/> does not take or that are named twice; none when the body is not JSON (the deserializer says why).</summary>
+    private static List<ItemError>? UnknownMembers(byte[] body, JsonTypeInfo type)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return JsonMembers.Check(document.RootElement, type);
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

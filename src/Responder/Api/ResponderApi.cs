@@ -115,7 +115,7 @@ internal static class ResponderApi
         return Results.Json(entries.ToList(), ResponderJsonContext.Default.ListAuditEntry);
     }
 
-    private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, ResponsePolicy policy, TimeProvider time)
+    private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, AlertStore alerts, ResponsePolicy policy, TimeProvider time)
     {
         var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ActionRequest);
         if (problem is not null)
@@ -160,6 +160,14 @@ internal static class ResponderApi
         if (Invalid(errors) is { } invalid)
         {
             return invalid;
+        }
+
+        // The action is filed under the alert it names (its page, the audit trail): only an alert that was raised. The
+        // automation path stores its alert before making the action, so no alert a policy acts on is missing here.
+        if (body.AlertId is not null && await alerts.GetAsync(body.AlertId, http.RequestAborted) is null)
+        {
+            return Problems.Result(Problems.Of(404, $"alert_id: no alert {body.AlertId} is stored",
+                [new ItemError(0, "alert_id", $"no alert {body.AlertId} is stored; name an alert of GET /v1/alerts, or leave alert_id out")]));
         }
 
         var caller = ApiAuth.CallerOf(http);

@@ -1,6 +1,7 @@
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using ZtStream.Platform;
 
 namespace ZtStream.Responder.Policy;
 
@@ -18,14 +19,16 @@ internal static class PolicyLoader
         PolicyDocument? doc;
         try
         {
+            // A key given twice is refused, not resolved: `mode: approval` then `mode: automatic` must not act unasked.
             doc = new DeserializerBuilder()
                 .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                .WithDuplicateKeyChecking()
                 .Build()
                 .Deserialize<PolicyDocument?>(yaml);
         }
         catch (YamlException ex)
         {
-            errors.Add($"{where}: {ex.Start}: {(ex.InnerException ?? ex).Message}");
+            errors.Add($"{where}: line {YamlErrors.Line(ex)}: {YamlErrors.Reason(ex)}");
             return null;
         }
 

@@ -1,12 +1,14 @@
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using ZtStream.Platform;
 
 namespace ZtStream.Verifier.Policy;
 
 /// <summary>Reads a zero-trust policy file, resolving <c>extends</c>: maps merge, lists append, scalars of the later file win.</summary>
 internal static class PolicyLoader
 {
-    private static readonly IDeserializer Untyped = new DeserializerBuilder().Build();
+    // A key given twice is refused, not resolved: the second would silently win over what the first said.
+    private static readonly IDeserializer Untyped = new DeserializerBuilder().WithDuplicateKeyChecking().Build();
 
     private static readonly ISerializer Writer = new SerializerBuilder().Build();
 
@@ -24,14 +26,24 @@ internal static class PolicyLoader
 
     private static Dictionary<object, object?> ReadTree(string yaml, string name)
     {
+        object? tree;
         try
         {
-            return Untyped.Deserialize<object?>(yaml) as Dictionary<object, object?> ?? [];
+            tree = Untyped.Deserialize<object?>(yaml);
         }
         catch (YamlException ex)
         {
-            throw new PolicyException($"policy {name}: {ex.Message}", ex);
+            throw new PolicyException($"policy {name}: line {YamlErrors.Line(ex)}: {YamlErrors.Reason(ex)}", ex);
         }
+
+        // An empty file is an empty policy; a list or a single value at the top is a mistake, never read as one.
+        return tree switch
+        {
+            null => [],
+            Dictionary<object, object?> map => map,
+            _ => throw new PolicyException(
+                $"policy {name}: the top level is {(tree is List<object?> ? "a list" : "a single value")}; a policy is a map of keys (version, extends, data_classes, segmentation, tokens, protected_resources, kubernetes)"),
+        };
     }
 
     private static ZeroTrustPolicy Build(Dictionary<object, object?> tree, string name)
@@ -58,7 +70,7 @@ internal static class PolicyLoader
             // The typed pass reads the merged tree, not the file: its line numbers mean nothing to the operator, so the
             // error names the key (and the value the merged tree holds there) instead.
             var at = KeyAt(merged, (int)ex.Start.Line);
-            throw new PolicyException($"policy {name}: {(at is null ? "" : at + ": ")}{(ex.InnerException ?? ex).Message}", ex);
+            throw new PolicyException($"policy {name}: {(at is null ? "" : at + ": ")}{YamlErrors.Reason(ex)}", ex);
         }
 
         var problems = PolicyValidator.Validate(policy);
@@ -86,10 +98,10 @@ internal static class PolicyLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new PolicyException($"policy {path} cannot be read: {ex.Message}", ex);
+            throw new PolicyException($"policy {Named(path, chain)} cannot be read: {ex.Message}", ex);
         }
 
-        var own = ReadTree(text, path);
+        var own = ReadTree(text, Named(path, chain));
 
         var result = new Dictionary<object, object?>();
         if (own.TryGetValue("extends", out var ext))
@@ -111,9 +123,13 @@ internal static class PolicyLoader
         return result;
     }
 
+    /// <summary>A file of the chain, with the file that extends it: the operator named that one, maybe not this.</summary>
+    private static string Named(string path, List<string> chain) => chain.Count == 0 ? path : $"{path} (extended by {chain[^1]})";
+
     /// <summary>
     /// The dotted key of 1-based <paramref name="line"/> in <paramref name="yaml"/> as the serializer writes it (block
-    /// style, a list item's keys two columns right of its dash), with the text the line holds; null past the end.
+    /// style, a list item's keys two columns right of its dash), each list with the index of the item on the way
+    /// (<c>data_classes[1].read.subjects</c>), and the text the line holds; null past the end.
     /// </summary>
     private static string? KeyAt(string yaml, int line)
     {
@@ -125,13 +141,35 @@ internal static class PolicyLoader
 
         var keys = new List<string>();
         var indent = int.MaxValue;
+        // The dash column of the list item the path runs through, and how many items come before it.
+        var (itemDash, items) = (-1, 0);
         for (var i = line - 1; i >= 0; i--)
         {
             var content = lines[i].TrimStart(' ');
             var column = lines[i].Length - content.Length;
-            if (content.StartsWith("- ", StringComparison.Ordinal))
+            if (content.StartsWith('-') && (content.Length == 1 || content[1] == ' '))
             {
-                (content, column) = (content[2..].TrimStart(' '), column + 2);
+                if (column == itemDash)
+                {
+                    items++;
+                    continue;
+                }
+
+                if (column >= indent || itemDash >= 0)
+                {
+                    continue;
+                }
+
+                (itemDash, items) = (column, 0);
+                (content, column) = (content[1..].TrimStart(' '), column + 2);
+            }
+            else if (itemDash >= 0 && column <= itemDash)
+            {
+                // The key that holds the list: the serializer writes its items at its own column.
+                var key = content.IndexOf(':', StringComparison.Ordinal) is > 0 and var end ? content[..end] : content;
+                keys.Add($"{key}[{items}]");
+                (indent, itemDash) = (column, -1);
+                continue;
             }
 
             var colon = content.IndexOf(':', StringComparison.Ordinal);
@@ -206,6 +244,11 @@ internal static class PolicyValidator
         p.ProtectedResources ??= [];
         p.Kubernetes ??= new KubernetesPolicy();
 
+        if (p.Version != 1)
+        {
+            problems.Add($"version {p.Version} is not a policy format this ZtStream reads (it reads version 1)");
+        }
+
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < p.DataClasses.Count; i++)
         {
@@ -234,6 +277,7 @@ internal static class PolicyValidator
             problems.Add($"segmentation.default must be 'allow' or 'deny', not '{p.Segmentation.Default}'");
         }
 
+        var froms = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < p.Segmentation.Rules.Count; i++)
         {
             var rule = p.Segmentation.Rules[i];
@@ -246,6 +290,11 @@ internal static class PolicyValidator
             if (string.IsNullOrWhiteSpace(rule.From))
             {
                 problems.Add($"segmentation.rules[{i}].from is empty");
+            }
+            else if (!froms.TryAdd(rule.From, i))
+            {
+                // One rule per calling namespace: a second would replace the first, whose 'to' would then not apply.
+                problems.Add($"segmentation.rules[{i}].from '{rule.From}' is listed twice (also rules[{froms[rule.From]}]): list every namespace it may call in one rule");
             }
 
             rule.To ??= [];
@@ -269,6 +318,10 @@ internal static class PolicyValidator
             if (string.IsNullOrWhiteSpace(resource.Id))
             {
                 problems.Add($"protected_resources[{i}].id is empty");
+            }
+            else
+            {
+                Pattern(resource.Id, $"protected_resources[{i}].id", problems);
             }
 
             Entries(resource.Allow, $"protected_resources[{i}].allow", problems);
@@ -298,6 +351,22 @@ internal static class PolicyValidator
             {
                 problems.Add($"{key}[{i}] is empty");
             }
+            else
+            {
+                Pattern(list[i], $"{key}[{i}]", problems);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Only a trailing <c>*</c> matches (by prefix); one anywhere else is a literal character, so the entry would match
+    /// nobody while reading as if it matched many: refused.
+    /// </summary>
+    private static void Pattern(string entry, string key, List<string> problems)
+    {
+        if (entry.IndexOf('*', StringComparison.Ordinal) is >= 0 and var star && star < entry.Length - 1)
+        {
+            problems.Add($"{key} '{entry}' has a '*' before its end: only a trailing '*' matches (by prefix, e.g. 'user:sre-*')");
         }
     }
 }

@@ -71,7 +71,18 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
     private static RuleLoadResult LoadPaths(IReadOnlyList<string> paths)
     {
         var errors = new List<RuleLoadError>();
-        var sources = RuleLoader.Read(paths, errors);
+        var sources = new List<RuleSource>();
+        foreach (var path in paths)
+        {
+            // A folder named on the command line that holds no rule file is a wrong path, not "every test passed".
+            var before = (sources.Count, errors.Count);
+            sources.AddRange(RuleLoader.Read([path], errors));
+            if ((sources.Count, errors.Count) == before)
+            {
+                errors.Add(new RuleLoadError(path, 0, null, "holds no rule files (*.yml or *.yaml, in it or below)"));
+            }
+        }
+
         var result = RuleLoader.Load(sources);
         return new RuleLoadResult(result.Rules, [.. errors, .. result.Errors]);
     }

@@ -25,18 +25,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var bootstrap = kafka.Require();
         var database = await postgres.CreateDatabaseAsync(ct);
         var amqp = await rabbit.CreateVirtualHostAsync(ct);
-        var policy = Path.Combine(processes.Folder.FullName, "response.yaml");
-        await File.WriteAllTextAsync(policy, """
-            rules:
-              - name: revoke-stolen-tokens
-                severity: high
-                action: revoke_token
-                mode: automatic
-            budget:
-              max_automatic: 100
-              max_automatic_per_namespace: 100
-              window: 5m
-            """, ct);
+        var policy = await ResponsePolicies.RevokeTokensAsync(processes.Folder, "high");
         string[] seams =
         [
             "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database,

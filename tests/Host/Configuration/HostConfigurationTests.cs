@@ -54,6 +54,36 @@ public sealed class HostConfigurationTests
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// OTLP headers the SDK cannot split stop the start with one line naming the variable, without quoting the value (it
+    /// usually holds a credential): before, the exporter threw past the host, an unhandled exception and exit 134.
+    /// </summary>
+    [Fact]
+    public async Task RealBinary_OtlpHeadersWithoutEquals_ExitsTwoNamingTheVariableNotItsValue()
+    {
+        var output = await RunRefusedWithAsync("OTEL_EXPORTER_OTLP_HEADERS", "Bearer-s3cret-token");
+
+        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        Assert.Contains("OTEL_EXPORTER_OTLP_HEADERS: pair 1 has no '='", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "garbage", "OTEL_EXPORTER_OTLP_HEADERS: pair 1 has no '='")]
+    [InlineData("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "api-key=k1,tenant", "OTEL_EXPORTER_OTLP_TRACES_HEADERS: pair 2 has no '='")]
+    [InlineData("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "a=1,,b=2", "OTEL_EXPORTER_OTLP_LOGS_HEADERS: pair 2 has no '='")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "=v", "pair 1's name '' is not an HTTP header name")]
+    [InlineData("OTEL_EXPORTER_OTLP_METRICS_HEADERS", "api%20key=v", "pair 1's name 'api key' is not an HTTP header name")]
+    [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "x-a=1%0D%0Ax-b: 2", "pair 1 (x-a) has a line break in its value")]
+    public void OtlpProblems_HeadersTheSdkCannotSend_NameTheVariableAndPair(string variable, string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [variable] = value }).Build();
+
+        var problem = Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        Assert.Contains(expected, problem, StringComparison.Ordinal);
+    }
+
     /// <summary>Values the specification allows, and variables not set, are no problem.</summary>
     [Fact]
     public void OtlpProblems_AllowedValuesAndUnsetVariables_AreNone()
@@ -66,6 +96,9 @@ public sealed class HostConfigurationTests
             ["OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"] = "http/protobuf",
             ["OTEL_EXPORTER_OTLP_LOGS_PROTOCOL"] = "http/json",
             ["OTEL_EXPORTER_OTLP_METRICS_ENDPOINT"] = "http://[2001:db8::7]:4318",
+            ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=secret, x-tenant = shop,",
+            ["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = "Authorization=Bearer%20abc%3D%3D",
+            ["OTEL_EXPORTER_OTLP_LOGS_HEADERS"] = "",
         }).Build();
 
         Assert.Empty(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));

@@ -78,8 +78,9 @@ public sealed class ClusterAuditShapesTests
         // audit.k8s.io/v1beta1 dated only by "timestamp".
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 10, 0, 4, TimeSpan.Zero), events[3].Time);
         Assert.Equal("timestamp", events[3].Attr(TimeSources.Attribute));
-        // Impersonation: the workload is the impersonated service account's bound pod; the real caller stays visible.
-        Assert.Equal(("payments/deployer-7c9d8-x1y2z", "worker-3"), (events[4].Workload?.Id, events[4].Workload?.Node));
+        // Impersonation: the workload is the impersonated service account, never the pod its extra names (the caller's
+        // Impersonate-Extra-* headers); the real caller stays visible.
+        Assert.Equal(("payments/serviceaccount:deployer", null), (events[4].Workload?.Id, events[4].Workload?.Node));
         Assert.Equal("ci-runner@example.org", events[4].Attr("k8s.impersonated_by"));
         Assert.Equal("kube-system/serviceaccount:horizontal-pod-autoscaler", events[6].Workload?.Id);
         Assert.Null(events[7].Status);

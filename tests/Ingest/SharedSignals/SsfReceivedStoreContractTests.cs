@@ -15,21 +15,67 @@ public abstract class SsfReceivedStoreContractTests
     }
 
     [Fact]
-    public async Task Jti_RememberedOncePerIssuerAndForgottenAfterTheWindow()
+    public async Task Jti_ClaimedOncePerIssuer_KeptUntilForgottenAfterTheWindow()
     {
         var ct = Ct;
         var (_, received) = await StoreAsync();
+        var lease = TimeSpan.FromMinutes(2);
 
-        Assert.False(await received.SeenAsync("https://idp-a/", "j1", ct));
-        Assert.True(await received.RememberAsync("https://idp-a/", "j1", Start, ct));
-        Assert.False(await received.RememberAsync("https://idp-a/", "j1", Start.AddSeconds(1), ct));
-        Assert.True(await received.RememberAsync("https://idp-b/", "j1", Start.AddDays(2), ct));
-        Assert.True(await received.SeenAsync("https://idp-a/", "j1", ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", Start, lease, ct));
+        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "j1", Start.AddSeconds(1), lease, ct));
+        await received.KeepAsync("https://idp-a/", "j1", ct);
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "j1", Start.AddSeconds(2), lease, ct));
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "j1", Start.AddHours(1), lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-b/", "j1", Start.AddDays(2), lease, ct));
+        await received.KeepAsync("https://idp-b/", "j1", ct);
 
         Assert.Equal(1, await received.ForgetBeforeAsync(Start.AddDays(1), ct));
 
-        Assert.False(await received.SeenAsync("https://idp-a/", "j1", ct));
-        Assert.True(await received.SeenAsync("https://idp-b/", "j1", ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", Start.AddDays(3), lease, ct));
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-b/", "j1", Start.AddDays(3), lease, ct));
+    }
+
+    [Fact]
+    public async Task Jti_AReleasedClaimOrOneWhoseDeliveryDied_IsClaimedAgain()
+    {
+        var ct = Ct;
+        var (_, received) = await StoreAsync();
+        var lease = TimeSpan.FromMinutes(2);
+
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "released", Start, lease, ct));
+        await received.ReleaseAsync("https://idp-a/", "released", ct);
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "released", Start.AddSeconds(1), lease, ct));
+
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "died", Start, lease, ct));
+        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "died", Start + lease - TimeSpan.FromSeconds(1), lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "died", Start + lease, lease, ct));
+
+        // A kept jti is never released by a later delivery that failed.
+        await received.KeepAsync("https://idp-a/", "died", ct);
+        await received.ReleaseAsync("https://idp-a/", "died", ct);
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "died", Start.AddDays(1), lease, ct));
+    }
+
+    /// <summary>Deliveries of one SET on separate connections at the same moment: the store lets exactly one claim it.</summary>
+    [Fact]
+    public async Task Jti_ClaimedFromManyConnectionsAtOnce_HasExactlyOneHolder()
+    {
+        var (_, received) = await StoreAsync();
+        for (var round = 0; round < 5; round++)
+        {
+            var jti = "race-" + round;
+            using var start = new ManualResetEventSlim();
+            var claims = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+            {
+                start.Wait(Ct);
+                return await received.ClaimAsync("https://idp-a/", jti, Start, TimeSpan.FromMinutes(2), Ct);
+            })).ToList();
+            start.Set();
+
+            var outcomes = await Task.WhenAll(claims);
+            Assert.Equal(1, outcomes.Count(o => o == JtiClaim.Claimed));
+            Assert.All(outcomes.Where(o => o != JtiClaim.Claimed), o => Assert.Equal(JtiClaim.Pending, o));
+        }
     }
 
     [Fact]

@@ -215,6 +215,39 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal([SsfReceivedStore.Duplicate, SsfReceivedStore.Accepted], audit.Select(a => a.Outcome));
     }
 
+    /// <summary>
+    /// A transmitter that retries before its first push was answered (or two replicas of it) delivers one SET on
+    /// several connections at once: one delivery appends it, every other is acknowledged as the duplicate it is.
+    /// </summary>
+    [Fact]
+    public async Task Push_TheSameSetOnManyConnectionsAtOnce_IsAppendedOnceAndEveryDeliveryAcknowledged()
+    {
+        const int Deliveries = 12;
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        using (var warm = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("john@example.com"))), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, warm.StatusCode);
+        }
+
+        using var start = new ManualResetEventSlim();
+        var pushes = Enumerable.Range(0, Deliveries).Select(_ => Task.Run(async () =>
+        {
+            start.Wait(Ct);
+            using var response = await PushAsync(server, set, key);
+            return response.StatusCode;
+        })).ToList();
+        start.Set();
+
+        Assert.All(await Task.WhenAll(pushes), status => Assert.Equal(HttpStatusCode.Accepted, status));
+        var logged = await server.ReadLoggedAsync(2, quiet: TimeSpan.FromMilliseconds(500));
+        Assert.Equal(1, logged.Count(r => r.Event.Subject?.Id == "jane@example.com"));
+        var audit = (await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(Deliveries + 1, Ct)).Take(Deliveries).ToList();
+        Assert.Single(audit, a => a.Outcome == SsfReceivedStore.Accepted);
+        Assert.Equal(Deliveries - 1, audit.Count(a => a.Outcome == SsfReceivedStore.Duplicate));
+    }
+
     [Fact]
     public async Task Push_TheSameSetAfterARestart_IsStillADuplicate()
     {

@@ -67,6 +67,30 @@ public sealed class ResponderApiTests
         Assert.Empty((await host.Get<ZtStream.Responder.Revocation.RevocationStore>().SnapshotAsync(ct)).Revocations);
     }
 
+    /// <summary>
+    /// An action names the alert it answers, and that alert's page lists it: naming an alert nobody raised would file a
+    /// revocation under a made-up cause (or another tenant's id). The automation path stores the alert before it makes
+    /// the action, so a real alert is always there to name.
+    /// </summary>
+    [Fact]
+    public async Task Trigger_NamingAnAlertThatIsNotStored_Is404NamingAlertId_AndNothingIsDone()
+    {
+        await using var host = await new ResponderTestHost().StartAsync();
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-known"), Ct);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        using var unknown = await responder.PostAsJsonAsync("/v1/actions", new { kind = "revoke_subject_sessions", subject_id = "jane", alert_id = "api-nobody-raised" }, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(unknown, HttpStatusCode.NotFound, "api-nobody-raised");
+        Assert.Equal("alert_id", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Empty(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "api-nobody-raised"), Ct));
+
+        using var known = await responder.PostAsJsonAsync("/v1/actions", new { kind = "revoke_subject_sessions", subject_id = "jane", alert_id = "api-known" }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, known.StatusCode);
+        var listed = (await responder.GetFromJsonAsync<JsonElement>("/v1/alerts/api-known", Ct)).GetProperty("actions").EnumerateArray();
+        Assert.Contains(listed, a => a.GetProperty("kind").GetString() == ActionKinds.RevokeSubjectSessions);
+    }
+
     [Fact]
     public async Task Responder_TriggersIsolationThenReleasesIt()
     {

@@ -1,3 +1,5 @@
+using ZtStream.Responder.Console.SignIn;
+
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>The console as analysts and viewers use it: signed in through a real OpenID provider, in a real browser.</summary>
@@ -243,6 +245,36 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         Assert.Equal(403, status);
         Assert.Equal(AlertStatuses.Open, (await host.Get<AlertStore>().GetAsync("view-1", Ct))!.Status);
         await host.AssertOneForbiddenAsync("vic", "POST /v1/alerts/view-1/status");
+    }
+
+    /// <summary>
+    /// The session ends while the live queue is open (it expired, or it was ended from the sessions list): the queue's
+    /// next reconnection is refused, and the console says so and goes back to sign-in. Before, it retried every two
+    /// seconds for ever without a word, the queue frozen while it looked live.
+    /// </summary>
+    [Fact]
+    public async Task Queue_SessionEndsWhileFollowing_ReturnsToSignInSayingSo()
+    {
+        await using var host = await StartWithSsoAsync();
+        await host.Get<AlertProcessor>().HandleAsync(WithEvidence("exp-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
+
+        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana"));
+        var page = browser.Page;
+        // The queue's connection closes as soon as it opens (a proxy's idle timeout, a restart), so the console reconnects,
+        // to the Responder itself once the session has ended.
+        var ended = new TaskCompletionSource();
+        await page.RouteAsync("**/v1/alerts/stream**", route => ended.Task.IsCompleted
+            ? route.ContinueAsync()
+            : route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = "" }));
+        await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=exp-1]")).ToBeVisibleAsync();
+
+        Assert.Equal(1, await host.Get<ConsoleSessionStore>().EndAllAsync("ana", Ct));
+        ended.SetResult();
+
+        await Assertions.Expect(page.Locator("#signin")).ToBeVisibleAsync(new() { Timeout = 20_000 });
+        await Assertions.Expect(page.Locator("#signin-error")).ToContainTextAsync("the session ended");
+        await Assertions.Expect(page.Locator("#view")).ToBeHiddenAsync();
     }
 
     [Fact]

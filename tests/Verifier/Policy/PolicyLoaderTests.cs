@@ -59,14 +59,96 @@ public sealed class PolicyLoaderTests
     [InlineData("kubernetes:\n  exec_allowed:\n    namespaces: ['']\n", "kubernetes.exec_allowed.namespaces[0] is empty")]
     public void AnItemWithNoValue_IsRefusedNamingItsKey(string yaml, string problem) => AssertRefused(yaml, problem);
 
-    /// <summary>A value of the wrong type is refused naming its key and value, however deep, never a bare "exception during deserialization".</summary>
+    /// <summary>
+    /// A value of the wrong type is refused naming its key and value, however deep, never a bare "exception during
+    /// deserialization"; in a list, with the index of each item on the way, and in YAML's words: before,
+    /// <c>data_classes.read.subject</c> and "No node deserializer … ZtStream.Verifier.Policy.PrincipalSet, Version=…".
+    /// </summary>
     [Theory]
     [InlineData("tokens:\n  expiry_grace_seconds: soon\n", "tokens.expiry_grace_seconds ('expiry_grace_seconds: soon')")]
     [InlineData("tokens:\n  enforce_binding: maybe\n", "tokens.enforce_binding ('enforce_binding: maybe')")]
-    [InlineData("segmentation:\n  rules:\n    - from: shop\n      to: {a: b}\n", "segmentation.rules.to")]
-    [InlineData("data_classes:\n  - name: pii\n    read:\n      subjects: {x: 1}\n", "data_classes.read.subjects")]
+    [InlineData("segmentation:\n  rules:\n    - from: shop\n      to: {a: b}\n", "segmentation.rules[0].to")]
+    [InlineData("data_classes:\n  - name: pii\n    read:\n      subjects: {x: 1}\n", "data_classes[0].read.subjects")]
     [InlineData("data_classes: 7\n", "data_classes ('data_classes: 7')")]
+    [InlineData("data_classes:\n  - name: a\n  - name: pii\n    read:\n      subject: [x]\n", "data_classes[1].read.subject ('subject:'): unknown key 'subject'")]
+    [InlineData("protected_resources:\n  - id: a\n  - type: secrets\n    id: b\n    allow: []\n", "protected_resources[1].allow ('allow: []'): a map of keys is needed here")]
+    [InlineData("segmentation:\n  rules:\n    - { from: a, to: [b] }\n    - { from: c, to: [d] }\n    - { from: frontend, to: checkout }\n", "segmentation.rules[2].to ('to: checkout'): a list is needed here, not a single value")]
+    [InlineData("data_classes:\n  - name: a\n    write:\n      subjects: [x]\n  - name: b\n    read:\n      namespaces: [x, {y: 1}]\n", "data_classes[1].read.namespaces[1]")]
     public void AValueOfTheWrongType_IsRefusedNamingItsKey(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    /// <summary>
+    /// A key given twice in one map is refused with the map's line: before, the second silently won, so a file reading
+    /// <c>enforce_binding: true</c> at the top could run with binding off.
+    /// </summary>
+    [Theory]
+    [InlineData("tokens:\n  enforce_binding: true\ntokens:\n  enforce_binding: false\n", "line 1: the key 'tokens' is given twice in the map there")]
+    [InlineData("data_classes:\n  - name: pii\n    read:\n      subjects: [a]\n      subjects: [b]\n", "line 4: the key 'subjects' is given twice in the map there")]
+    [InlineData("segmentation:\n  default: deny\n  default: allow\n", "line 2: the key 'default' is given twice in the map there")]
+    public void AKeyGivenTwice_IsRefusedWithItsLine(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    /// <summary>A file whose top level is not a map was read as an empty policy, with nothing said: no data class, no protected resource.</summary>
+    [Theory]
+    [InlineData("- data_classes: []\n- tokens: {}\n", "the top level is a list; a policy is a map of keys")]
+    [InlineData("data_classes\n", "the top level is a single value; a policy is a map of keys")]
+    public void ATopLevelThatIsNotAMap_IsRefused(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    /// <summary>A file reached through <c>extends</c> that is no policy was read as an empty one; now refused naming the file that extends it.</summary>
+    [Fact]
+    public void Extends_AFileThatIsNoPolicy_IsRefusedNamingTheFileThatExtendsIt()
+    {
+        using var dir = new TempFolder("zt-policy-");
+        var bad = Path.Combine(dir.Path, "hosts.yaml");
+        File.WriteAllText(bad, "127.0.0.1 localhost\n");
+        var top = Path.Combine(dir.Path, "top.yaml");
+        File.WriteAllText(top, "extends: hosts.yaml\n");
+
+        var ex = Assert.Throws<PolicyException>(() => PolicyLoader.LoadFile(top));
+
+        Assert.StartsWith($"policy {bad} (extended by {top}): the top level is a single value", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void AnEmptyFile_IsTheEmptyPolicy()
+    {
+        var p = PolicyLoader.Parse("# nothing yet\n");
+        Assert.Empty(p.DataClasses);
+        Assert.Equal(1, p.Version);
+    }
+
+    /// <summary>A format version this ZtStream does not know was read as version 1 without a word.</summary>
+    [Theory]
+    [InlineData("version: 2\n", "version 2 is not a policy format this ZtStream reads (it reads version 1)")]
+    [InlineData("version: 0\n", "version 0 is not a policy format")]
+    public void AVersionOtherThanOne_IsRefused(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    /// <summary>
+    /// Two segmentation rules for one calling namespace: before, the last replaced the first, so the namespaces the first
+    /// allowed were flagged (or, read the other way, the operator believed the first's list was in force).
+    /// </summary>
+    [Fact]
+    public void TwoSegmentationRulesFromOneNamespace_AreRefusedNamingBoth()
+    {
+        AssertRefused(
+            "segmentation:\n  rules:\n    - { from: frontend, to: [checkout] }\n    - { from: catalog, to: [search] }\n    - { from: frontend, to: [payments] }\n",
+            "segmentation.rules[2].from 'frontend' is listed twice (also rules[0])");
+    }
+
+    /// <summary>
+    /// A '*' anywhere but at the end was a literal character: the entry matched nobody, so a protected resource
+    /// <c>secrets/*-prod</c> protected nothing and an allow-list entry <c>user:*-admin</c> allowed no one.
+    /// </summary>
+    [Theory]
+    [InlineData("kubernetes:\n  exec_allowed:\n    subjects: ['user:sre-*', 'user:*-admin']\n", "kubernetes.exec_allowed.subjects[1] 'user:*-admin' has a '*' before its end")]
+    [InlineData("protected_resources:\n  - type: secrets\n    id: 'prod/*-db'\n    allow:\n      namespaces: [db]\n", "protected_resources[0].id 'prod/*-db' has a '*' before its end")]
+    [InlineData("segmentation:\n  rules:\n    - { from: shop, to: ['*pay'] }\n", "segmentation.rules[0].to[0] '*pay' has a '*' before its end")]
+    public void AStarBeforeTheEnd_IsRefused(string yaml, string problem) => AssertRefused(yaml, problem);
+
+    [Fact]
+    public void ATrailingStar_IsAPrefix()
+    {
+        var p = PolicyLoader.Parse("kubernetes:\n  exec_allowed:\n    subjects: ['user:sre-*', '*']\nprotected_resources:\n  - id: 'kube-system/*'\n");
+        Assert.True(PolicyLists.Matches(p.Kubernetes.ExecAllowed!.Subjects, "user:sre-ana"));
+    }
 
     [Fact]
     public void NotYaml_IsAPolicyError()
@@ -103,9 +185,12 @@ public sealed class PolicyLoaderTests
         Assert.Contains(problem, ex.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Refused naming each of <paramref name="problems"/>, and in the words of the file: no .NET type name.</summary>
     private static void AssertRefused(string yaml, params string[] problems)
     {
         var ex = Assert.Throws<PolicyException>(() => PolicyLoader.Parse(yaml));
         ProblemList.AssertNames([ex.Message], problems);
+        Assert.DoesNotContain("System.", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("ZtStream.", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -289,6 +289,27 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Equal("0 rules loaded, 1 failed", Lines(output)[^1]);
     }
 
+    /// <summary>
+    /// A folder with no rule file in it (a wrong path, rules saved as .txt): before, "0 tests passed, 0 failed" and exit 0,
+    /// so a rules repository's CI stayed green testing nothing.
+    /// </summary>
+    [Theory]
+    [InlineData("test")]
+    [InlineData("list")]
+    [InlineData("coverage")]
+    public async Task AFolderWithNoRuleFile_ExitsOneNamingIt(string command)
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(dir, "rules")).FullName;
+        File.WriteAllText(Path.Combine(empty, "README.txt"), "rules go here\n");
+        File.WriteAllText(Path.Combine(dir, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+
+        var (code, output, _) = await Run(command, Path.Combine(dir, "mine.yaml"), empty);
+
+        Assert.Equal(1, code);
+        // `test` says ERROR for a file it could not load, `list` and `coverage` FAILED.
+        Assert.Contains(Lines(output), l => l.EndsWith($" {empty}:0: holds no rule files (*.yml or *.yaml, in it or below)", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task List_NoPath_HonoursConfiguration()
     {

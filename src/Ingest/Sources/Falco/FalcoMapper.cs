@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 
@@ -33,11 +34,12 @@ internal static class FalcoMapper
 
     /// <summary>
     /// The actor of a plugin source's alert (Kubernetes audit, CloudTrail, Okta, GitHub, GCP audit), first present wins:
-    /// such an alert is about who acted, not about the host Falco runs on.
+    /// such an alert is about who acted, not about the host Falco runs on. An impersonated Kubernetes user comes first: the
+    /// request acted as that user, and the audit event it fired on is that user's (K8sAuditMapper).
     /// </summary>
     private static readonly string[] ActorFields =
     [
-        "ka.user.name", "ct.user.arn", "ct.user", "okta.actor.alternateid", "okta.actor.id", "github.user", "gcp.user",
+        "ka.impuser.name", "ka.user.name", "ct.user.arn", "ct.user", "okta.actor.alternateid", "okta.actor.id", "github.user", "gcp.user",
     ];
 
     /// <summary>The longest name kept whole: Kubernetes' longest object name is 253 characters, an image reference about 400.</summary>
@@ -124,6 +126,16 @@ internal static class FalcoMapper
         }
 
         cloud?.AddTo(attributes);
+        if (Field(fields, "ka.impuser.name") is not null)
+        {
+            // Who really sent the request, as the audit event's mapping keeps it.
+            Add(attributes, "k8s.impersonated_by", Name(fields, "ka.user.name", keep));
+        }
+        else if (cloud is not null && Name(fields, "ka.user.name", keep) is { } username && username != subject?.Id)
+        {
+            // The cluster's name for the IAM identity the subject now is, as the audit event's mapping keeps it.
+            Add(attributes, CloudIdentity.UsernameAttribute, username);
+        }
         Add(attributes, TimeSources.Attribute, timeSource);
         var raw = RawObject.Bounded(alert, options.MaxRawBytes, RawPlan, out var trimmed);
         if (trimmed is not null)
@@ -196,12 +208,135 @@ internal static class FalcoMapper
                 var type = actor.StartsWith("system:serviceaccount:", StringComparison.Ordinal) ? "service_account"
                     : actor is "system:anonymous" ? "anonymous"
                     : "user";
-                cloud = CloudIdentity.Of(null, actor);
+
+                // On EKS the Kubernetes user name is whatever the cluster maps the IAM identity to (kubernetes-admin for
+                // several roles); the identity itself is only in the audit event's user.extra, which a k8saudit alert
+                // carries when its rule outputs it through the json plugin. Not for an impersonated request, nor for the
+                // cluster's own identities, as for the audit event itself (K8sAuditMapper).
+                var extra = name == "ka.user.name" && type == "user" && CloudIdentity.Replaceable(actor)
+                    ? AuditUserExtra(fields)
+                    : null;
+                cloud = CloudIdentity.Of(extra, actor);
                 return new Subject { Id = cloud?.CanonicalArn ?? actor, Type = type, Tenant = cloud?.AccountId };
             }
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The audit event's <c>user.extra</c> members naming an IAM identity, as a k8saudit alert's output fields carry them:
+    /// <c>json.value[/user/extra/arn/0]</c> (the json plugin loaded beside k8saudit-eks), <c>jevt.value[…]</c>, with or
+    /// without the list index, and with the brackets falcosidekick may have replaced (<c>json.value_/user/extra/arn/0_</c>).
+    /// Null when the alert carries none.
+    /// </summary>
+    private static JsonElement? AuditUserExtra(JsonElement? fields)
+    {
+        if (fields is not { } f)
+        {
+            return null;
+        }
+
+        Dictionary<string, string>? extra = null;
+        foreach (var field in f.EnumerateObject())
+        {
+            var name = field.Name;
+            var prefix = name.StartsWith("json.value", StringComparison.Ordinal) ? "json.value"
+                : name.StartsWith("jevt.value", StringComparison.Ordinal) ? "jevt.value"
+                : null;
+            if (prefix is null || ExtraKey(name.AsSpan(prefix.Length)) is not { } key || extra?.ContainsKey(key) == true)
+            {
+                continue;
+            }
+
+            var first = field.Value.ValueKind == JsonValueKind.Array ? f.FirstString(name) : Field(fields, name) is { } value ? FirstOfList(value) : null;
+            if (NonEmpty(first) is { } text)
+            {
+                (extra ??= new Dictionary<string, string>(StringComparer.Ordinal))[key] = text;
+            }
+        }
+
+        if (extra is null)
+        {
+            return null;
+        }
+
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            foreach (var (key, value) in extra)
+            {
+                writer.WriteString(key, value);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        return doc.RootElement.Clone();
+    }
+
+    /// <summary>
+    /// The <c>user.extra</c> key a json-plugin field's pointer names (<c>[/user/extra/arn/0]</c>, <c>[/user/extra/arn]</c>,
+    /// <c>_/user/extra/arn/0_</c> …), among those <see cref="CloudIdentity"/> reads; else null.
+    /// </summary>
+    private static string? ExtraKey(ReadOnlySpan<char> pointer)
+    {
+        Span<char> path = stackalloc char[Math.Min(pointer.Length, 64)];
+        var length = 0;
+        foreach (var c in pointer)
+        {
+            if (c is '[' or ']' or '_')
+            {
+                continue;
+            }
+
+            if (length == path.Length)
+            {
+                return null;
+            }
+
+            path[length++] = c;
+        }
+
+        ReadOnlySpan<char> p = path[..length];
+        if (p.EndsWith("/0", StringComparison.Ordinal))
+        {
+            p = p[..^2];
+        }
+
+        foreach (var key in (ReadOnlySpan<string>)["arn", "canonicalArn", "sessionName", "accessKeyId", "principalId"])
+        {
+            if (p.StartsWith("/user/extra/", StringComparison.Ordinal) && p["/user/extra/".Length..].SequenceEqual(key))
+            {
+                return key;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>A list member written whole (<c>["arn:aws:…"]</c>, as the json plugin renders a non-scalar): its first string.</summary>
+    private static string? FirstOfList(string value)
+    {
+        if (!value.StartsWith('['))
+        {
+            return value;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(value);
+            return doc.RootElement.ValueKind == JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0
+                && doc.RootElement[0].ValueKind == JsonValueKind.String
+                ? doc.RootElement[0].GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>

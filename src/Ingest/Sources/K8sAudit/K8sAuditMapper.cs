@@ -44,12 +44,72 @@ internal static class K8sAuditMapper
     public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
     {
         options ??= SourceMapOptions.Default;
-        return ManagedClusterEnvelopes.Read(
+        return LatestStages(ManagedClusterEnvelopes.Read(
             json,
             options,
             (e, index, carrier, items, errors) => MapOne(e, index, options, carrier, items, errors),
-            (entry, index, carrier, items, errors) => MapGke(entry, index, options, carrier, items, errors));
+            (entry, index, carrier, items, errors) => MapGke(entry, index, options, carrier, items, errors)));
     }
+
+    /// <summary>
+    /// Every stage of one request shares its <c>auditID</c>, which is the event id, and the pipeline keeps the first event of
+    /// an id it sees (the Verifier takes a repeated id for a redelivery). A policy that does not omit <c>RequestReceived</c>
+    /// puts that stage first — without the response code, the outcome, or the name a create got — so the stage that says
+    /// how the request ended would be the one discarded: a refused request would look unanswered, and rules that match the
+    /// completed request (Falco's <c>kevt</c>) would never see it. Within one payload (the webhook batches stages of a
+    /// request together), every stage of a request is therefore mapped as the latest of its stages there
+    /// (<c>RequestReceived</c> &lt; <c>ResponseStarted</c> &lt; <c>ResponseComplete</c>, <c>Panic</c>): each item is still
+    /// accepted at its index, and whichever copy comes first carries how the request ended.
+    /// </summary>
+    private static MapResult LatestStages(MapResult result)
+    {
+        var items = result.Items;
+        var early = false;
+        for (var i = 0; i < items.Count - 1 && !early; i++)
+        {
+            early = StageRank(items[i].Event) is 0 or 1;
+        }
+
+        if (!early)
+        {
+            return result;
+        }
+
+        // The position of each request's latest stage; the first of equals, so a stage repeated is not reordered.
+        var latest = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (!latest.TryGetValue(items[i].Id, out var at) || StageRank(items[i].Event) > StageRank(items[at].Event))
+            {
+                latest[items[i].Id] = i;
+            }
+        }
+
+        MappedEvent[]? folded = null;
+        for (var i = 0; i < items.Count; i++)
+        {
+            var at = latest[items[i].Id];
+            if (at != i && StageRank(items[at].Event) > StageRank(items[i].Event))
+            {
+                folded ??= [.. items];
+                folded[i] = new MappedEvent(items[i].Index, items[at].Event);
+            }
+        }
+
+        return folded is null ? result : result with { Items = folded };
+    }
+
+    /// <summary>How far a request had got at an audit event's stage; -1 for a stage Kubernetes does not define.</summary>
+    private static int StageRank(AccessEvent e) =>
+        e.Attributes is { } a && a.TryGetValue("k8s.stage", out var stage) && stage.ValueKind == JsonValueKind.String
+            ? stage.GetString() switch
+            {
+                "RequestReceived" => 0,
+                "ResponseStarted" => 1,
+                "ResponseComplete" or "Panic" => 2,
+                _ => -1,
+            }
+            : -1;
 
     /// <summary>A GKE Cloud Audit Logs entry, as the native event it stands for (<see cref="GkeAuditLog"/>).</summary>
     private static void MapGke(JsonElement entry, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
@@ -206,7 +266,10 @@ internal static class K8sAuditMapper
         var status = responseStatus?.Int("code") ?? HttpStatusOf(responseStatus.String("reason"));
         var outcome = LoginOutcome(loginDecision) ?? Outcome(status, annotations.String("authorization.k8s.io/decision"), responseStatus.String("status"));
 
-        var userExtra = actingIdentity?.Child("extra");
+        // The pod a service-account token is bound to is the authenticator's word only for the authenticated user: an
+        // impersonated user's extra is whatever the caller sent as Impersonate-Extra-* headers, so naming a pod there must
+        // not put the request (and the response to it) on that pod.
+        var userExtra = impersonated is null ? user?.Child("extra") : null;
         items.Add(new MappedEvent(index, new AccessEvent
         {
             Id = auditId,

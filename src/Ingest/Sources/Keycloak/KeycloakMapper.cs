@@ -86,6 +86,10 @@ internal static class KeycloakMapper
 
         e.SessionId = record.Text("sessionId") ?? auth.Text("sessionId");
         e.ClientId = record.Text("clientId") ?? auth.Text("clientId");
+
+        // The access token a token response issued (CODE_TO_TOKEN, REFRESH_TOKEN, CLIENT_LOGIN, TOKEN_EXCHANGE): Keycloak
+        // logs its id, which is the token's jti, so the token can be told from its session's others and revoked alone.
+        e.TokenId = details.Text("token_id");
         e.SourceIp = record.Text("ipAddress") ?? auth.Text("ipAddress");
         e.UserAgent = details.FirstText("user_agent", "userAgent");
         if (e.ClientId is not null)

@@ -51,7 +51,7 @@ async function api(method, path, body) {
   // A console session (single sign-on) proves each write with its CSRF token; API tokens need none.
   if (method !== "GET" && state.me && state.me.csrf_token) headers["X-CSRF-Token"] = state.me.csrf_token;
   const res = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 401 && state.me) { signOut(); throw new Error("signed out: the session or token was not accepted"); }
+  if (res.status === 401 && state.me) { sessionEnded(); throw new Error("signed out: the session or token was not accepted"); }
   const text = await res.text();
   const data = text ? JSON.parse(text) : null;
   // Errors are RFC 9457 problem documents: detail says what went wrong, errors which field.
@@ -106,6 +106,7 @@ async function signIn(token) {
 }
 
 async function signOut() {
+  $("signin-error").textContent = "";
   const session = state.me && state.me.csrf_token;
   if (session) {
     await fetch("auth/signout", { method: "POST", headers: { "X-CSRF-Token": state.me.csrf_token }, credentials: "same-origin" }).catch(() => {});
@@ -115,6 +116,13 @@ async function signOut() {
   stopStream();
   location.hash = "#/signin";
   render();
+}
+
+// The API no longer takes the session or token (it expired, was signed out elsewhere, or the token was removed): back to
+// sign-in, saying why, rather than a page that looks current and is not.
+function sessionEnded() {
+  signOut();
+  $("signin-error").textContent = "Signed out: the session ended or the token is no longer accepted. Sign in again.";
 }
 
 $("signin-form").addEventListener("submit", async (e) => {
@@ -144,6 +152,8 @@ function follow(query, since, onAlert) {
     while (!controller.signal.aborted) {
       try {
         const res = await fetch("/v1/alerts/stream?" + query, { headers: { ...authHeaders(), "Last-Event-ID": String(last) }, credentials: "same-origin", signal: controller.signal });
+        // Refused credentials stay refused: retrying would leave the queue frozen while it looks live.
+        if (res.status === 401) { if (!controller.signal.aborted) sessionEnded(); return; }
         if (!res.ok || !res.body) throw new Error("stream " + res.status);
         const reader = res.body.getReader();
         const decoder = new TextDecoder();

@@ -217,6 +217,52 @@ public sealed class FalcoShapesTests
         Assert.Equal("host:n2", e.Workload?.Id);
     }
 
+    [Fact]
+    public void Map_EksAuditAlertsOfAMappedUserName_AreOnTheIamRoleTheRuleOutputsFromUserExtra()
+    {
+        var e = MapperAssert.MapsAll(FalcoMapper.Map(TestData.Falco("k8saudit-eks.jsonl")), 6);
+
+        Assert.Equal(
+            [
+                // json.value[/user/extra/arn/0]: the session's role; jevt.value with falcosidekick's replaced brackets; a whole list.
+                ("arn:aws:iam::111122223333:role/OpsAdmin", "111122223333", "kubernetes-admin"),
+                ("arn:aws:iam::111122223333:role/OpsAdmin", "111122223333", "kubernetes-admin"),
+                ("arn:aws:iam::444455556666:role/PlatformAdmin", "444455556666", "platform-admin"),
+                // The cluster's own component keeps its Kubernetes user name; an impersonation is on the user it acted as,
+                // as their audit events are.
+                ("eks:certificate-controller", null, null),
+                ("jenkins-deployer", null, null),
+                // Without the extra fields the alert can only name the user name.
+                ("kubernetes-admin", null, null),
+            ],
+            e.Select(x => (x.Subject?.Id, x.Subject?.Tenant, x.Attr(CloudIdentity.UsernameAttribute))));
+        Assert.Equal(("arn:aws:sts::111122223333:assumed-role/OpsAdmin/casey", "casey"), (e[0].Attr("aws.arn"), e[0].Attr("aws.session_name")));
+        Assert.Equal("casey", e[1].Attr("aws.session_name"));
+        Assert.Equal("kubernetes-admin", e[4].Attr("k8s.impersonated_by"));
+        Assert.All(e, x => Assert.Equal("user", x.Subject?.Type));
+    }
+
+    [Fact]
+    public void Map_EksAuditAlert_IsOnThePrincipalOfTheAuditEventItFiredOn()
+    {
+        // The audit event of the exec (shape of TestData/k8s-audit/clusters/varied-clusters.ndjson) and the alert a
+        // k8saudit-eks rule raised on it must land on one principal, or the exec and what follows are two stories.
+        const string audit = """
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"0c1d2e3f-0000-4000-8000-0000000000b7","stage":"ResponseStarted",
+             "requestURI":"/api/v1/namespaces/payments/pods/ledger-0/exec?command=sh","verb":"create","user":{"username":"kubernetes-admin",
+             "groups":["system:masters","system:authenticated"],"extra":{"arn":["arn:aws:sts::111122223333:assumed-role/OpsAdmin/casey"],
+             "canonicalArn":["arn:aws:iam::111122223333:role/OpsAdmin"],"sessionName":["casey"]}},"sourceIPs":["203.0.113.15"],
+             "objectRef":{"resource":"pods","namespace":"payments","name":"ledger-0","subresource":"exec"},"responseStatus":{"code":101},
+             "requestReceivedTimestamp":"2026-11-30T10:00:06Z"}
+            """;
+
+        var k8s = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit)).Events);
+        var alert = Line("k8saudit-eks.jsonl", 0);
+
+        Assert.Equal(k8s.PrincipalKey, alert.PrincipalKey);
+        Assert.Equal(k8s.Subject?.Tenant, alert.Subject?.Tenant);
+    }
+
     private static AccessEvent Line(string file, int line)
     {
         var result = FalcoMapper.Map(Encoding.UTF8.GetBytes(Lines(file)[line]));

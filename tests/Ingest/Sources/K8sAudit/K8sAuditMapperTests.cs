@@ -162,6 +162,28 @@ public sealed class K8sAuditMapperTests
     }
 
     [Fact]
+    public void Map_ImpersonatedServiceAccountWhoseExtraNamesAPod_WorkloadIsTheServiceAccountNotThePod()
+    {
+        // Impersonate-Extra-authentication.kubernetes.io/pod-name: ledger-0 is the caller's to send (kubernetes.io, "User
+        // impersonation"); taking it would put the caller's request, and any isolation it earns, on someone else's pod.
+        var body = """
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"imp-2","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/payments/secrets","verb":"list",
+             "user":{"username":"ops-admin","groups":["ops","system:authenticated"]},
+             "impersonatedUser":{"username":"system:serviceaccount:payments:ledger","groups":["system:serviceaccounts"],
+               "extra":{"authentication.kubernetes.io/pod-name":["ledger-0"],"authentication.kubernetes.io/node-name":["worker-9"]}},
+             "sourceIPs":["198.51.100.61"],"objectRef":{"resource":"secrets","namespace":"payments","apiVersion":"v1"},
+             "responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2026-11-28T10:00:00Z"}
+            """u8;
+
+        var e = Assert.Single(K8sAuditMapper.Map(body).Events);
+
+        Assert.Equal(("payments/serviceaccount:ledger", null, null, "payments"), (e.Workload?.Id, e.Workload?.Name, e.Workload?.Node, e.Workload?.Namespace));
+        Assert.Equal("system:serviceaccount:payments:ledger", e.Subject?.Id);
+        Assert.Equal("ops-admin", e.Attr("k8s.impersonated_by"));
+    }
+
+    [Fact]
     public void Map_BoundPodInUserExtra_WorkloadIsThePod()
     {
         var body = """

@@ -143,6 +143,39 @@ public sealed class KeycloakMapperTests
     }
 
     [Fact]
+    public void Map_TokenResponses_TheIssuedAccessTokenIsTheEventsJti()
+    {
+        var e = MapperAssert.MapsAll(
+            KeycloakMapper.Map(TestData.Idp("keycloak", "token-responses.ndjson")),
+            EventKinds.AuthTokenIssued, EventKinds.AuthTokenRefreshed, EventKinds.AuthLogin, EventKinds.AuthTokenRefreshed, EventKinds.AuthTokenIssued);
+
+        // details.token_id is the access token's id (Keycloak's AccessTokenResponseBuilder), the jti the token carries;
+        // a refresh names the new one, not the refresh token it spent.
+        Assert.Equal(
+            [
+                ("3c4d5e6f-9999-4aaa-8bbb-cccc00000001", "9d8c7b6a-5555-4666-8777-8888bbbb0001", "ledger-web"),
+                ("7e8f9a0b-9999-4aaa-8bbb-cccc00000002", "9d8c7b6a-5555-4666-8777-8888bbbb0001", "ledger-web"),
+                ("2d3e4f50-9999-4aaa-8bbb-cccc00000003", null, "report-job"),
+                // A refused refresh issued nothing: no jti, and the refresh token it presented is not taken for one.
+                (null, null, "ledger-web"),
+                ("4a5b6c7d-9999-4aaa-8bbb-cccc00000005", "9d8c7b6a-5555-4666-8777-8888bbbb0001", "gateway"),
+            ],
+            e.Select(x => (x.Token?.Jti, x.Token?.SessionId, x.Token?.ClientId)));
+        Assert.Equal(("service-account-report-job", "service_account"), (e[2].Subject?.Id, e[2].Subject?.Type));
+        Assert.Equal(Outcomes.Denied, e[3].Outcome);
+    }
+
+    [Fact]
+    public void Map_EventsWithoutTokenId_HaveNoJti()
+    {
+        var e = MapperAssert.MapsAll(KeycloakMapper.Map(TestData.Idp("keycloak", "user-events.json")), 7);
+
+        Assert.Equal(
+            [null, null, null, "f0e1d2c3-b4a5-4697-8877-665544332211", "aa00bb11-cc22-4d33-8e44-ff5566778899", null, null],
+            e.Select(x => x.Token?.Jti));
+    }
+
+    [Fact]
     public void Map_BadEvents_AreReportedWithIndexAndField()
     {
         var body = Encoding.UTF8.GetBytes("""

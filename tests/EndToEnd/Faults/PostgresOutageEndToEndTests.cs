@@ -1,0 +1,124 @@
+namespace ZtStream.EndToEnd.Faults;
+
+/// <summary>
+/// <c>ztstream run</c> as a real process on a PostgreSQL store (a server of this test's own, stopped and started for
+/// real) while attacks flow and the response policy revokes their tokens: meanwhile the API answers 503 problems with
+/// Retry-After, not 500; once the server is back every acknowledged attack is alerted once and its token revoked once.
+/// </summary>
+public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
+{
+    private const string ApiToken = "outage-responder-token-0123456789abcdef0123";
+    private readonly ZtStreamProcesses _processes = new("zt-pg-outage-");
+
+    [Fact]
+    public async Task PostgresStoppedWhileAttacksFlow_ApiAnswers503WithRetryAfter_ThenEveryAttackIsAlertedAndRevokedOnce()
+    {
+        await using var postgres = new PostgresFixture();
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
+        string[] store = ["--store", "postgres", "--postgres", database];
+
+        // Trusted for any subject, so its evidence may revoke automatically.
+        var key = await _processes.AddSourceAsync("outage-app", ["--subjects", "*", .. store], Ct);
+        var run = await _processes.StartAsync(
+            "run",
+            ["run", "--urls", "http://127.0.0.1:0", .. store,
+             "--set", $"Responder:PolicyPath={policy}", "--set", "Responder:SchedulerInterval=00:00:01",
+             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
+             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+             // The source's key stays trusted through the outage, so attacks are acknowledged while the store is down.
+             "--set", "Ingest:CredentialCacheTime=00:05:00"],
+            waitForListening: true,
+            Ct);
+        using var ingest = ZtStreamApi.Client(run.Url, key);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+
+        await PostAttackAsync(ingest, "user:before");
+        await WaitForRevokedAsync(api, run, ["user:before"]);
+
+        await postgres.StopServerAsync();
+        List<string> during = ["user:during-1", "user:during-2", "user:during-3"];
+        foreach (var victim in during)
+        {
+            await PostAttackAsync(ingest, victim);
+        }
+
+        foreach (var path in new[] { "/v1/alerts?limit=10", "/v1/actions", $"/v1/alerts/{Uri.EscapeDataString("no-such-alert")}" })
+        {
+            using var response = await api.GetAsync(new Uri(path, UriKind.Relative), Ct);
+            var body = await response.Content.ReadAsStringAsync(Ct);
+            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"GET {path} while the store is down: {(int)response.StatusCode} {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"GET {path}: no Retry-After");
+            using var problem = JsonDocument.Parse(body);
+            Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
+            Assert.EndsWith("/service-unavailable", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+        }
+
+        // Long enough for the Verifier's and the Responder's consumers to meet the outage on what was just acknowledged.
+        await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+        await postgres.StartServerAsync();
+
+        await WaitForRevokedAsync(api, run, during);
+        foreach (var victim in during.Append("user:before"))
+        {
+            var alerts = await AlertsAsync(api, victim);
+            var alert = Assert.Single(alerts);
+            Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
+        }
+
+        var revocations = await RevokeActionsAsync(api);
+        foreach (var victim in during.Append("user:before"))
+        {
+            Assert.Single(revocations, a => a.GetProperty("jti").GetString() == Jti(victim));
+        }
+    }
+
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
+
+    private static string Jti(string victim) => $"jti-{victim}";
+
+    private static async Task PostAttackAsync(HttpClient ingest, string victim)
+    {
+        var (status, body) = await IngestEvents.PostAsync(ingest, [IngestEvents.ExpiredTokenGet($"{victim}-attack", victim, Jti(victim), "/api/orders/0")]);
+        Assert.True(status == HttpStatusCode.Accepted, $"attack on {victim}: {(int)status} {body}");
+    }
+
+    /// <summary>Waits until each victim's token has a revocation that is done: its alert was stored and its action executed.</summary>
+    private static async Task WaitForRevokedAsync(HttpClient api, ZtStreamProcess run, IEnumerable<string> victims)
+    {
+        var jtis = victims.Select(Jti).ToHashSet(StringComparer.Ordinal);
+        var done = await Eventually.WithinAsync(
+            async () =>
+            {
+                using var response = await api.GetAsync(new Uri("/v1/actions?kind=revoke_token&state=done&limit=500", UriKind.Relative), Ct);
+                if (!response.IsSuccessStatusCode)
+                {
+                    return false;
+                }
+
+                using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct));
+                var revoked = Items(doc.RootElement).Select(a => a.GetProperty("jti").GetString() ?? "").ToHashSet(StringComparer.Ordinal);
+                return jtis.IsSubsetOf(revoked);
+            },
+            ZtStreamApi.Timeout,
+            Ct);
+        Assert.True(done, $"not every token of {string.Join(", ", jtis)} was revoked within {ZtStreamApi.Timeout.TotalSeconds} s:\n{run.Output}");
+    }
+
+    private static async Task<List<JsonElement>> RevokeActionsAsync(HttpClient api)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/actions?kind=revoke_token&limit=500", UriKind.Relative), Ct));
+        return [.. Items(doc.RootElement).Select(e => e.Clone())];
+    }
+
+    private static async Task<List<JsonElement>> AlertsAsync(HttpClient api, string principal)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), Ct));
+        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    /// <summary>A list answer's items, whether it is the array itself or an object holding <c>items</c>.</summary>
+    private static IEnumerable<JsonElement> Items(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Array ? root.EnumerateArray() : root.GetProperty("items").EnumerateArray();
+}
