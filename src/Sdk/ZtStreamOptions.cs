@@ -83,8 +83,18 @@ public sealed record ZtStreamWorkloadOptions
 /// <summary>Enforcement settings (section <c>ZtStream:Revocations</c>).</summary>
 public sealed record ZtStreamRevocationOptions
 {
-    /// <summary>Base address of the Responder serving the revocation feed; unset turns enforcement off.</summary>
+    /// <summary>
+    /// Base address of the Responder serving the revocation feed; unset turns enforcement off. Must be <c>https</c>,
+    /// or <c>http</c> to a loopback address or <c>localhost</c>, unless <see cref="AllowHttp"/> is set.
+    /// </summary>
     public Uri? Feed { get; set; }
+
+    /// <summary>
+    /// Follow the feed over plain <c>http</c> to a host other than loopback. Off by default: the feed is not signed, so
+    /// whoever can change it on the way can lift revocations or hold new ones back, and <see cref="Key"/> would travel
+    /// in clear (RFC 6750 §5.3). Set it only where no one on the network path can change the answer.
+    /// </summary>
+    public bool AllowHttp { get; set; }
 
     /// <summary>Optional bearer credential for the feed.</summary>
     public string? Key { get; set; }
@@ -114,4 +124,16 @@ public sealed record ZtStreamRevocationOptions
 
     /// <summary>Timeout of the snapshot request. Default 10 seconds.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Most bytes of a snapshot read; a larger one is refused before anything of it is loaded, the list held is kept,
+    /// and the snapshot is asked for again with backoff. Default 64 MiB (some 200,000 entries).
+    /// </summary>
+    public long MaxSnapshotBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Most bytes of one stream event (its lines together) or of any one line; past it the stream is dropped and
+    /// resumed with backoff from the last version applied. Default 64 KiB (an entry is well under 1 KiB).
+    /// </summary>
+    public int MaxEventBytes { get; set; } = 64 * 1024;
 }

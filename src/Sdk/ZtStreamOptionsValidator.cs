@@ -73,6 +73,20 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
         {
             p.Add($"{S}:Revocations:Feed must be an absolute http or https address of the Responder (got '{r.Feed}').");
         }
+        else if (r.Feed is { Scheme: "http", IsLoopback: false } && !r.AllowHttp)
+        {
+            p.Add($"{S}:Revocations:Feed must be https: the feed is not signed, so anyone on the path could lift revocations (got '{r.Feed}'; http only to a loopback address or localhost, or with {S}:Revocations:AllowHttp=true).");
+        }
+
+        if (r.MaxSnapshotBytes < 1024)
+        {
+            p.Add($"{S}:Revocations:MaxSnapshotBytes must be at least 1024 (got {r.MaxSnapshotBytes}).");
+        }
+
+        if (r.MaxEventBytes < 1024)
+        {
+            p.Add($"{S}:Revocations:MaxEventBytes must be at least 1024 (got {r.MaxEventBytes}).");
+        }
 
         Positive(p, $"{S}:Revocations:StaleAfter", r.StaleAfter);
         Positive(p, $"{S}:Revocations:MinReconnectDelay", r.MinReconnectDelay);

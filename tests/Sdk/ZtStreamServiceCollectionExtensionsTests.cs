@@ -16,6 +16,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
             ["ZtStream:BatchSize"] = "25",
             ["ZtStream:Workload:Name"] = "orders-1",
             ["ZtStream:Revocations:Feed"] = "http://responder:8080",
+            ["ZtStream:Revocations:AllowHttp"] = "true",
             ["ZtStream:Revocations:FailClosed"] = "true",
         });
         builder.Services.AddZtStream(o => o.BatchSize = 50);
@@ -27,6 +28,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         Assert.Equal(50, options.BatchSize);
         Assert.Equal("orders-1", options.Workload.Name);
         Assert.Equal(new Uri("http://responder:8080"), options.Revocations.Feed);
+        Assert.True(options.Revocations.AllowHttp);
         Assert.True(options.Revocations.FailClosed);
     }
 
@@ -47,5 +49,22 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:SourceKey", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:BatchSize", StringComparison.Ordinal));
         Assert.Contains(ex.Failures, f => f.Contains("ZtStream:Revocations:Feed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task AddZtStream_PlainHttpFeedToAnotherHost_StopsTheHostAtStart()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddZtStream(o =>
+        {
+            o.Endpoint = new Uri("http://ingest.example.com:8080");
+            o.SourceKey = "k";
+            o.Revocations.Feed = new Uri("http://responder.example.com:8080");
+        });
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:Feed must be https", StringComparison.Ordinal));
     }
 }

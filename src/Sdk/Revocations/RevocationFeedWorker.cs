@@ -52,9 +52,11 @@ internal sealed class RevocationFeedWorker : BackgroundService
         var snapshotUri = ZtStreamClient.Combine(_options.Feed, RevocationFeed.SnapshotPath);
         var streamUri = ZtStreamClient.Combine(_options.Feed, RevocationFeed.StreamPath);
         var needSnapshot = true;
+        var oversized = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             string reason;
+            var limited = false;
             try
             {
                 using var http = _httpFactory.CreateClient(HttpClientName);
@@ -78,6 +80,15 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 needSnapshot = true;
                 reason = ex.Message;
             }
+            catch (FeedLimitExceededException ex)
+            {
+                // Resuming would read the same oversized event again; the snapshot (bounded too) holds its outcome and
+                // lets the stream resume past it. The backoff keeps growing while every attempt ends this way, though
+                // each one connects.
+                needSnapshot = true;
+                limited = true;
+                reason = ex.Message;
+            }
             catch (OperationCanceledException)
             {
                 reason = "no data or keep-alive within the idle timeout, or a request timed out";
@@ -91,7 +102,8 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 _list.MarkDisconnected();
             }
 
-            var failures = ++_failures;
+            oversized = limited ? oversized + 1 : 0;
+            var failures = Math.Max(++_failures, oversized);
             _metrics.FeedReconnects.Add(1);
             var delay = Backoff.Delay(failures, _options.MinReconnectDelay, _options.MaxReconnectDelay, Random.Shared.NextDouble());
             _logger.FeedFailed(failures, reason, delay);
@@ -104,9 +116,15 @@ internal sealed class RevocationFeedWorker : BackgroundService
         using var request = NewRequest(uri, "application/json");
         using var timeout = new CancellationTokenSource(_options.RequestTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, linked.Token);
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
         response.EnsureSuccessStatusCode();
-        await using var body = await response.Content.ReadAsStreamAsync(linked.Token);
+        if (response.Content.Headers.ContentLength > _options.MaxSnapshotBytes)
+        {
+            throw SnapshotCap.TooLarge(_options.MaxSnapshotBytes);
+        }
+
+        // Read whole and bounded before anything is loaded, so a snapshot cut short or too large leaves the list as it was.
+        await using var body = new SnapshotCap(await response.Content.ReadAsStreamAsync(linked.Token), _options.MaxSnapshotBytes);
         var snapshot = await JsonSerializer.DeserializeAsync(body, ContractsJsonContext.Default.RevocationSnapshot, linked.Token)
             ?? throw new JsonException("empty revocation snapshot");
         _list.Load(snapshot);
@@ -126,7 +144,9 @@ internal sealed class RevocationFeedWorker : BackgroundService
 
         using var idle = new CancellationTokenSource(_options.IdleTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, idle.Token);
-        await using var body = new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout);
+        await using var body = new SseEventCap(
+            new IdleWatch(await response.Content.ReadAsStreamAsync(cancellationToken), idle, _options.IdleTimeout),
+            _options.MaxEventBytes);
         _list.MarkConnected();
         _logger.FeedConnected(_list.Version);
         // Connected again: the next failure starts the backoff from the beginning.
@@ -169,56 +189,4 @@ internal sealed class RevocationFeedWorker : BackgroundService
     }
 
     private sealed class FeedRefusedException(string message) : Exception(message);
-
-    /// <summary>Re-arms the idle timer on every read, so only a silent connection trips it.</summary>
-    private sealed class IdleWatch(Stream inner, CancellationTokenSource idle, TimeSpan timeout) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Rearm(inner.Read(buffer, offset, count));
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Rearm(await inner.ReadAsync(buffer, cancellationToken));
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-        protected override void Dispose(bool disposing)
-        {
-            if (disposing)
-            {
-                inner.Dispose();
-            }
-
-            base.Dispose(disposing);
-        }
-
-        public override async ValueTask DisposeAsync()
-        {
-            await inner.DisposeAsync();
-            await base.DisposeAsync();
-        }
-
-        private int Rearm(int read)
-        {
-            if (read > 0)
-            {
-                idle.CancelAfter(timeout);
-            }
-
-            return read;
-        }
-    }
 }

@@ -133,10 +133,16 @@ internal sealed class RevocationList
         MarkContact();
     }
 
+    /// <summary>
+    /// The stream broke, or an attempt failed. The list was current until now only if the stream was connected: a
+    /// failed attempt must not restart the <c>StaleAfter</c> clock, or a feed that keeps failing would never go stale.
+    /// </summary>
     public void MarkDisconnected()
     {
-        MarkContact();
-        Volatile.Write(ref _connected, 0);
+        if (Interlocked.Exchange(ref _connected, 0) != 0)
+        {
+            MarkContact();
+        }
     }
 
     private void Advance(long version)

@@ -1,3 +1,10 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using System.Text.Json;
+using ZtStream.Contracts.Revocations;
+using ZtStream.Contracts.Serialization;
+using ZtStream.TestSupport.Http;
+
 namespace ZtStream.Sdk.Tests.Revocations;
 
 public sealed class RevocationFeedWorkerTests
@@ -67,5 +74,108 @@ public sealed class RevocationFeedWorkerTests
         await using var feed = await FakeRevocationFeed.StartAsync();
         using var http = new HttpClient { BaseAddress = feed.BaseAddress };
         await RevocationFeedContract.VerifyAsync(http, jti => { feed.Publish(jti: jti); return Task.CompletedTask; }, Ct);
+    }
+
+    private static readonly DateTimeOffset RevokedAt = new(2026, 3, 1, 9, 0, 0, TimeSpan.Zero);
+
+    private static Revocation Entry(long version, string jti, string? reason = null) =>
+        new() { Version = version, Jti = jti, RevokedAt = RevokedAt, Reason = reason ?? "test" };
+
+    /// <summary>Follows <paramref name="feed"/> until <paramref name="done"/>, stops, and returns the list as the SDK left it.</summary>
+    private static async Task<RevocationList> FollowUntilAsync(Uri feed, Action<ZtStreamRevocationOptions> more, Func<bool> done)
+    {
+        using var host = StartHost(feed, more);
+        using var deadline = new CancellationTokenSource(Patience);
+        while (!done())
+        {
+            await Task.Delay(10, deadline.Token);
+        }
+
+        await host.StopAsync();
+        return host.Services.GetRequiredService<RevocationList>();
+    }
+
+    [Theory]
+    [InlineData("\n")]
+    [InlineData("\r\n")]
+    [InlineData("\r")]
+    public async Task OversizedStreamEvent_IsNotApplied_TheListHeldIsKeptAndTheStreamResumed(string newline)
+    {
+        var streams = 0;
+        // The snapshot revokes j1; every stream answers with a lift of it padded past MaxEventBytes.
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                var lift = new RevocationLift { Version = 2, Lifts = 1, Jti = "j1", LiftedAt = RevokedAt, Reason = new string('x', 4096) };
+                context.Response.ContentType = "text/event-stream";
+                await context.Response.WriteAsync(
+                    $"event: lift{newline}id: 2{newline}data: {JsonSerializer.Serialize(lift, ContractsJsonContext.Default.RevocationLift)}{newline}{newline}");
+            });
+        });
+
+        var list = await FollowUntilAsync(feed.BaseAddress, r => r.MaxEventBytes = 2048, () => Volatile.Read(ref streams) >= 3);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.Equal(1, list.Version);
+    }
+
+    [Fact]
+    public async Task ManyDataLines_PastMaxEventBytesTogether_AreNotApplied()
+    {
+        var streams = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref streams);
+                context.Response.ContentType = "text/event-stream";
+                // Each line is short; the parser would join them into one ever-growing data buffer.
+                await context.Response.WriteAsync("event: lift\nid: 2\n");
+                for (var i = 0; i < 200; i++)
+                {
+                    await context.Response.WriteAsync("data: \n");
+                }
+
+                await context.Response.WriteAsync("data: {\"version\":2,\"lifts\":1,\"jti\":\"j1\",\"lifted_at\":\"2026-03-01T09:00:00Z\"}\n\n");
+            });
+        });
+
+        var list = await FollowUntilAsync(feed.BaseAddress, r => r.MaxEventBytes = 1024, () => Volatile.Read(ref streams) >= 2);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OversizedSnapshot_IsNotLoaded_TheListHeldIsKept(bool withContentLength)
+    {
+        var snapshots = 0;
+        // The first snapshot revokes j1; the stream is refused, so the SDK reloads a snapshot that no longer holds j1 but is too large.
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, async (HttpContext context) =>
+            {
+                var first = Interlocked.Increment(ref snapshots) == 1;
+                var snapshot = first
+                    ? new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }
+                    : new RevocationSnapshot { Version = 9, Revocations = [.. Enumerable.Range(2, 8).Select(v => Entry(v, $"other-{v}", new string('x', 1024)))] };
+                var body = JsonSerializer.SerializeToUtf8Bytes(snapshot, ContractsJsonContext.Default.RevocationSnapshot);
+                context.Response.ContentType = "application/json";
+                if (withContentLength)
+                {
+                    context.Response.ContentLength = body.Length;
+                }
+
+                await context.Response.Body.WriteAsync(body);
+            });
+            app.MapGet(RevocationFeed.StreamPath, () => Results.StatusCode(StatusCodes.Status404NotFound));
+        });
+
+        var list = await FollowUntilAsync(feed.BaseAddress, r => r.MaxSnapshotBytes = 4096, () => Volatile.Read(ref snapshots) >= 3);
+        Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.None, list.Match("other-2", null, null, null));
     }
 }

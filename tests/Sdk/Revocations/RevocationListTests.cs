@@ -86,6 +86,25 @@ public sealed class RevocationListTests
         Assert.False(list.IsCurrent(staleAfter));
     }
 
+    [Fact]
+    public void IsCurrent_FailedAttemptsWithoutAConnection_DoNotPostponeStaleness()
+    {
+        var list = new RevocationList(_time);
+        var staleAfter = TimeSpan.FromSeconds(30);
+        list.Load(new RevocationSnapshot { Version = 0, Revocations = [] });
+        list.MarkConnected();
+        list.MarkDisconnected();
+
+        // Reconnect attempts every 20 s, each failing before the stream connects (refused, or an oversized snapshot).
+        _time.Advance(TimeSpan.FromSeconds(20));
+        list.MarkDisconnected();
+        Assert.True(list.IsCurrent(staleAfter));
+        _time.Advance(TimeSpan.FromSeconds(20));
+        list.MarkDisconnected();
+
+        Assert.False(list.IsCurrent(staleAfter));
+    }
+
     private static RevocationLift Lift(long version, long lifts, string? jti = null, string? sid = null, string? sub = null) =>
         new() { Version = version, Lifts = lifts, Jti = jti, SessionId = sid, SubjectId = sub, LiftedAt = Now };
 
