@@ -88,6 +88,14 @@ internal sealed class DlqCommand : ICliCommand
             return CliCommandLine.UsageError;
         }
 
+        if (options.NormalizedKind == EventLogOptions.File && options.Path is { } path && !Directory.Exists(path))
+        {
+            // Opened writable (replay), a file log would be created here and "replayed 0 record(s)" would read as all
+            // being well: a folder that holds no log is most likely the wrong folder, for every verb.
+            await context.Error.WriteLineAsync($"dlq: no event log at {Path.GetFullPath(path)}");
+            return 1;
+        }
+
         IEventLog log;
         try
         {

@@ -88,6 +88,21 @@ public sealed class DlqCommandTests : IDisposable
         Assert.DoesNotContain("record(s)", output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("list")]
+    [InlineData("replay")]
+    public async Task AFolderThatHoldsNoLog_ExitsOneNamingIt_AndReplayCreatesNothingThere(string verb)
+    {
+        var missing = Path.Combine(_folder, "no-log-here");
+
+        var (code, output, error) = await RunInAsync(missing, verb, Topic);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"no event log at {missing}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("record(s)", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(missing));
+    }
+
     [Fact]
     public async Task List_ZtStreamsOwnDeadLetterTopicBeforeAnythingWasDeadLettered_IsZeroHeld()
     {
@@ -143,12 +158,14 @@ public sealed class DlqCommandTests : IDisposable
         await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
-    private async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunInAsync(_folder, args);
+
+    private static async Task<(int Code, string Output, string Error)> RunInAsync(string folder, params string[] args)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["EventLog:Kind"] = "file",
-            ["EventLog:Path"] = _folder,
+            ["EventLog:Path"] = folder,
         }).Build();
         using var output = new StringWriter();
         using var error = new StringWriter();
