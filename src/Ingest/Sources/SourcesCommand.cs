@@ -114,8 +114,20 @@ internal sealed class SourcesCommand : ICliCommand
             option.Validators.Add(result =>
             {
                 var value = result.GetValueOrDefault<string>() ?? "";
-                var bad = SourceScope.Split(value)!.FirstOrDefault(p => p.Length > 256 || p.Any(char.IsWhiteSpace));
-                if (bad is not null)
+                if (value.Length == 0)
+                {
+                    return; // "" lifts the limit
+                }
+
+                // As for --kinds: an empty entry ('user:*,,' or a stray ',') is a mistake to name, not to drop.
+                var entries = value.Split(',', StringSplitOptions.TrimEntries);
+                var empty = Array.FindIndex(entries, e => e.Length == 0);
+                var bad = entries.FirstOrDefault(p => p.Length > 256 || p.Any(char.IsWhiteSpace));
+                if (empty >= 0)
+                {
+                    result.AddError($"{name}: empty entry {empty + 1}; give the patterns separated by single commas ('' lifts the limit)");
+                }
+                else if (bad is not null)
                 {
                     result.AddError($"{name}: '{bad}' is not a pattern (at most 256 characters, no spaces)");
                 }

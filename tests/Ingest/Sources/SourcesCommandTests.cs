@@ -98,6 +98,27 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.DoesNotContain("zt.workload_binding", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An empty entry in a pattern list ('user:*,,' or a lone ',') was dropped without a word, so a list cut short by a
+    /// shell variable that expanded to nothing registered with one pattern fewer than written; it is named like --kinds'.
+    /// </summary>
+    [Theory]
+    [InlineData("add", "--subjects", "user:*@shop.example,,svc:orders", "--subjects: empty entry 2")]
+    [InlineData("add", "--workloads", ",", "--workloads: empty entry 1")]
+    [InlineData("update", "--namespaces", "shop,", "--namespaces: empty entry 2")]
+    public async Task PatternsWithAnEmptyEntry_ExitTwo_NamingIt(string verb, string option, string patterns, string expected)
+    {
+        if (verb == "update")
+        {
+            Assert.Equal(0, (await RunAsync("add", "scoped-patterns", "--namespaces", "shop")).Code);
+        }
+
+        var (code, _, error) = await RunAsync(verb, "scoped-patterns", option, patterns);
+
+        Assert.Equal(2, code);
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("auth.*,k8s.audit")]
     [InlineData("*")]
