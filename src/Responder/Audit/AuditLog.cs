@@ -56,6 +56,17 @@ internal sealed record AuditEntry(
     string? BeforeJson,
     string? AfterJson);
 
+/// <summary>What a change asks <see cref="AuditLog.AppendChangeAsync"/> to record, known only once the change has run.</summary>
+internal sealed record AuditRecord(
+    string Kind,
+    string Actor,
+    string Summary,
+    string? ActionId = null,
+    string? AlertId = null,
+    string? Principal = null,
+    string? BeforeJson = null,
+    string? AfterJson = null);
+
 /// <summary>A row of the chain noted earlier (<c>SEQ:HASH</c>, as <c>ztstream audit verify</c> prints it), which must still be there.</summary>
 internal readonly record struct AuditAnchor(long Seq, string Hash);
 
@@ -125,31 +136,46 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
         string? afterJson = null,
         Func<DbConnection, DbTransaction, CancellationToken, Task<bool>>? change = null)
     {
+        var record = new AuditRecord(kind, actor, summary, actionId, alertId, principal, beforeJson, afterJson);
+        return await AppendChangeAsync(
+            async (connection, tx, ct) => change is null || await change(connection, tx, ct) ? record : null,
+            cancellationToken) is not null;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="change"/> in the chain's exclusive transaction and appends the entry it returns, in the same
+    /// transaction: both are committed or neither. For a change whose entry depends on what it did (the row it found,
+    /// the version it took). Null from the change: nothing to record, everything rolled back. Returns what was written.
+    /// </summary>
+    public async Task<AuditRecord?> AppendChangeAsync(
+        Func<DbConnection, DbTransaction, CancellationToken, Task<AuditRecord?>> change, CancellationToken cancellationToken)
+    {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await store.BeginExclusiveAsync(connection, ChainLockKey, cancellationToken);
-        if (change is not null && !await change(connection, tx, cancellationToken))
+        if (await change(connection, tx, cancellationToken) is not { } record)
         {
             await tx.RollbackAsync(cancellationToken);
-            return false;
+            return null;
         }
 
         var head = await connection.QuerySingleAsync<Head>(new CommandDefinition(SelectHead, transaction: tx, cancellationToken: cancellationToken));
         var seq = head.Seq + 1;
         var at = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var hash = AuditChain.Hash(head.Hash, seq, at, kind, actor, actionId, alertId, principal, summary, beforeJson, afterJson);
+        var hash = AuditChain.Hash(
+            head.Hash, seq, at, record.Kind, record.Actor, record.ActionId, record.AlertId, record.Principal, record.Summary, record.BeforeJson, record.AfterJson);
         await connection.ExecuteAsync(new CommandDefinition(
             Insert,
             new
             {
                 At = at,
-                Kind = kind,
-                Actor = actor,
-                ActionId = actionId,
-                AlertId = alertId,
-                Principal = principal,
-                Summary = summary,
-                BeforeJson = beforeJson,
-                AfterJson = afterJson,
+                record.Kind,
+                record.Actor,
+                record.ActionId,
+                record.AlertId,
+                record.Principal,
+                record.Summary,
+                record.BeforeJson,
+                record.AfterJson,
                 Seq = seq,
                 PrevHash = head.Hash,
                 Hash = hash,
@@ -158,7 +184,7 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
             cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition(MoveHead, new { Seq = seq, Hash = hash }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
-        return true;
+        return record;
     }
 
     /// <summary>

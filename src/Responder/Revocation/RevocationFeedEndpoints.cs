@@ -127,7 +127,26 @@ internal static class RevocationFeedEndpoints
         }
 
         var caller = ApiAuth.CallerOf(http);
-        var (outcome, lift, entry) = await store.LiftAsync(version, caller.Name, body.Reason, http.RequestAborted);
+        var reason = body.Reason;
+        // The lift and its audit entry commit together: a lift nobody can account for must never put a token back in use.
+        (LiftOutcome Outcome, RevocationLift? Lift, Contracts.Revocations.Revocation? Entry) result = default;
+        await audit.AppendChangeAsync(
+            async (connection, tx, ct) =>
+            {
+                result = await store.LiftAsync(connection, tx, version, caller.Name, reason, ct);
+                return result is (LiftOutcome.Lifted, { } lifted, { } entry)
+                    ? new AuditRecord(
+                        AuditKinds.RevocationLifted,
+                        caller.Name,
+                        $"lifted revocation {version} ({Describe(entry)}): {reason}",
+                        ActionId: entry.ActionId,
+                        Principal: entry.SubjectId,
+                        BeforeJson: JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation),
+                        AfterJson: JsonSerializer.Serialize(lifted, ContractsJsonContext.Default.RevocationLift))
+                    : null;
+            },
+            http.RequestAborted);
+        var (outcome, lift, _) = result;
         switch (outcome)
         {
             case LiftOutcome.NotFound:
@@ -137,16 +156,7 @@ internal static class RevocationFeedEndpoints
         }
 
         written.Set();
-        ResponderLog.RevocationLifted(logger, version, caller.Name, body.Reason);
-        await audit.AppendAsync(
-            AuditKinds.RevocationLifted,
-            caller.Name,
-            $"lifted revocation {version} ({Describe(entry!)}): {body.Reason}",
-            http.RequestAborted,
-            actionId: entry!.ActionId,
-            principal: entry.SubjectId,
-            beforeJson: JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation),
-            afterJson: JsonSerializer.Serialize(lift!, ContractsJsonContext.Default.RevocationLift));
+        ResponderLog.RevocationLifted(logger, version, caller.Name, reason);
         return Results.Json(lift!, ContractsJsonContext.Default.RevocationLift);
     }
 

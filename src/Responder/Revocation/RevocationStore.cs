@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ZtStream.Contracts.Revocations;
 
 namespace ZtStream.Responder.Revocation;
@@ -96,20 +97,19 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
     }
 
     /// <summary>
-    /// Lifts the entry of version <paramref name="entryVersion"/>: from now on it is out of the snapshot, and the stream
-    /// publishes the returned lift at a new feed version.
+    /// Lifts the entry of version <paramref name="entryVersion"/> in the caller's transaction (the audit log's, so the lift
+    /// and the entry recording who lifted it and why commit together): once committed it is out of the snapshot, and
+    /// the stream publishes the returned lift at a new feed version. The caller rolls back unless it is
+    /// <see cref="LiftOutcome.Lifted"/>.
     /// </summary>
     public async Task<(LiftOutcome Outcome, RevocationLift? Lift, Contracts.Revocations.Revocation? Entry)> LiftAsync(
-        long entryVersion, string by, string reason, CancellationToken cancellationToken)
+        DbConnection connection, DbTransaction tx, long entryVersion, string by, string reason, CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextVersion, transaction: tx, cancellationToken: cancellationToken));
         var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
             $"SELECT {Columns} FROM responder_revocations WHERE version = @Version", new { Version = entryVersion }, tx, cancellationToken: cancellationToken));
         if (row is null || row.LiftedVersion is not null)
         {
-            await tx.RollbackAsync(cancellationToken);
             return (row is null ? LiftOutcome.NotFound : LiftOutcome.AlreadyLifted, row is null ? null : ToLift(row), row is null ? null : ToEntry(row));
         }
 
@@ -122,7 +122,6 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
             new { lifted.LiftedVersion, lifted.LiftedAt, lifted.LiftedBy, lifted.LiftReason, lifted.Version },
             tx,
             cancellationToken: cancellationToken));
-        await tx.CommitAsync(cancellationToken);
         return (LiftOutcome.Lifted, ToLift(lifted), ToEntry(lifted));
     }
 

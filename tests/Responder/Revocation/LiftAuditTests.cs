@@ -1,0 +1,52 @@
+using ZtStream.Contracts.Revocations;
+using ZtStream.Contracts.Serialization;
+
+namespace ZtStream.Responder.Tests.Revocation;
+
+/// <summary>A lift and the audit entry saying who lifted it and why commit together, or neither does.</summary>
+public sealed class LiftAuditTests
+{
+    [Fact]
+    public async Task Lift_AuditWriteFails_TheEntryStaysInForce_AndALaterLiftIsRecordedOnce()
+    {
+        // Over Kestrel, so the failed request is answered as a client sees it rather than rethrown into the test.
+        await using var host = await new ResponderTestHost { UseKestrel = true }.StartAsync();
+        var ct = Ct;
+        var (entry, _) = await host.Get<RevocationStore>().AddAsync(
+            new RevocationRequest(Guid.NewGuid(), RevocationStore.JtiEntry, "jti-kept", null, null, null, "t", host.Time.GetUtcNow().AddHours(1)), ct);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var feed = host.ClientFor(ResponderTestHost.FeedToken);
+        var lift = $"/v1/revocations/{entry.Version}/lift";
+        await ExecuteAsync(host, """
+            CREATE TRIGGER refuse_lift_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'revocation.lifted'
+            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
+            """);
+
+        using (var refused = await responder.PostAsJsonAsync(lift, new { reason = "wrong person" }, ct))
+        {
+            Assert.True((int)refused.StatusCode >= 500, $"expected a server error, got {(int)refused.StatusCode}");
+        }
+
+        var snapshot = (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!;
+        Assert.Contains(snapshot.Revocations, r => r.Version == entry.Version && r.Jti == "jti-kept");
+        Assert.Equal(entry.Version, snapshot.Version);
+
+        await ExecuteAsync(host, "DROP TRIGGER refuse_lift_entries");
+        using (var lifted = await responder.PostAsJsonAsync(lift, new { reason = "wrong person" }, ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+        }
+
+        var record = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), ct));
+        Assert.Contains("wrong person", record.Summary, StringComparison.Ordinal);
+        Assert.DoesNotContain(
+            (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations,
+            r => r.Version == entry.Version);
+    }
+
+    private static async Task ExecuteAsync(ResponderTestHost host, string sql)
+    {
+        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
+        await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
+    }
+}
