@@ -9,6 +9,9 @@ namespace ZtStream.Platform.Http;
 /// </summary>
 internal sealed class EventStream
 {
+    /// <summary>How often an idle stream asks whether its caller may still read it (a send always asks first).</summary>
+    public static readonly TimeSpan AllowedCheck = TimeSpan.FromSeconds(5);
+
     private readonly HttpContext http;
     private readonly TimeProvider time;
     private long lastWrite;
@@ -66,7 +69,10 @@ internal sealed class EventStream
     /// (<paramref name="write"/> appends one event and returns its position) and flushes, and waits for
     /// <paramref name="wake"/> (taken before each read, so a change made during the read still wakes the next wait) or the
     /// shorter of <paramref name="poll"/> and <paramref name="keepAlive"/>; a read of <paramref name="batch"/> items or more
-    /// is followed by the next read at once, an idle stream gets keep-alive comments.
+    /// is followed by the next read at once, an idle stream gets keep-alive comments. When <paramref name="allowed"/> is
+    /// given, the stream ends as soon as it answers false: it is asked before every send and every
+    /// <see cref="AllowedCheck"/> while idle, so a caller whose access ended (a console session signed out, expired or
+    /// ended by an admin) receives nothing more on a connection opened before.
     /// </summary>
     public async Task PumpAsync<T>(
         long from,
@@ -75,17 +81,30 @@ internal sealed class EventStream
         Func<StringBuilder, T, long> write,
         Func<Task> wake,
         TimeSpan poll,
-        TimeSpan keepAlive)
+        TimeSpan keepAlive,
+        Func<CancellationToken, Task<bool>>? allowed = null)
     {
         var ct = http.RequestAborted;
         var last = from;
         var buffer = new StringBuilder();
+        var lastCheck = time.GetTimestamp();
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 var next = wake();
                 var items = await read(last, ct);
+                var due = items.Count > 0 || time.GetElapsedTime(lastCheck) >= AllowedCheck;
+                if (allowed is not null && due)
+                {
+                    if (!await allowed(ct))
+                    {
+                        return;
+                    }
+
+                    lastCheck = time.GetTimestamp();
+                }
+
                 if (items.Count > 0)
                 {
                     buffer.Clear();

@@ -1,5 +1,6 @@
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
+using ZtStream.Responder.Console.SignIn;
 using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder.Api;
@@ -208,6 +209,11 @@ internal static class TriageApi
         // Without a position the stream starts now: what is already there is read through GET /v1/alerts.
         var last = resumeFrom ?? await alerts.VersionAsync(http.RequestAborted);
 
+        // A console session's stream ends with the session (sign-out, expiry, an admin ending it): the browser's reconnect
+        // then meets a 401 and returns to sign-in. API tokens are configured, without expiry, so theirs runs on.
+        var caller = ApiAuth.CallerOf(http);
+        var allowed = caller.CsrfToken is null ? null : ConsoleSignIn.SessionLive(http);
+
         var stream = await EventStream.StartAsync(http, time, 2000);
 
         // Changes made by other instances show up within the poll interval; this instance's wake the stream at once. The
@@ -223,7 +229,8 @@ internal static class TriageApi
             },
             signal.NextAsync,
             streams.Value.PollInterval,
-            streams.Value.KeepAlive);
+            streams.Value.KeepAlive,
+            allowed);
     }
 
     private static async Task<IResult> StatsAsync(HttpContext http, AlertStatsStore stats, TimeProvider time)

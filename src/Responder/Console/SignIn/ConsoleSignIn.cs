@@ -29,6 +29,9 @@ internal static class ConsoleSignIn
     private const string RoleClaim = "zt_role";
     private const string CsrfClaim = "zt_csrf";
 
+    // The claim the cookie handler keeps the session store's key in (CookieAuthenticationHandler.SessionIdClaim).
+    private const string SessionKeyClaim = "Microsoft.AspNetCore.Authentication.Cookies-SessionId";
+
     public static IServiceCollection AddConsoleSignIn(this IServiceCollection services, IConfiguration configuration)
     {
         var section = configuration.GetSection(ConsoleSsoOptions.Section);
@@ -194,6 +197,24 @@ internal static class ConsoleSignIn
         var role = user.FindFirstValue(RoleClaim);
         var csrf = user.FindFirstValue(CsrfClaim);
         return name is null || role is null || csrf is null ? null : new Caller(name, role, csrf);
+    }
+
+    /// <summary>
+    /// For a response that outlives its request's sign-in check (the alert stream): whether the console session of this
+    /// request is still live — not signed out, expired, past its maximum lifetime or ended by an admin — asked of the
+    /// store each time, as every other Responder sharing it sees it. Null when the request has no console session.
+    /// </summary>
+    public static Func<CancellationToken, Task<bool>>? SessionLive(HttpContext http)
+    {
+        if (http.RequestServices.GetService<ConsoleSessionStore>() is not { } sessions || !http.Request.Cookies.ContainsKey(CookieName))
+        {
+            return null;
+        }
+
+        var cookies = http.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>().Get(CookieScheme);
+        var cookie = cookies.CookieManager.GetRequestCookie(http, cookies.Cookie.Name!);
+        var key = cookie is null ? null : cookies.TicketDataFormat.Unprotect(cookie)?.Principal.FindFirstValue(SessionKeyClaim);
+        return key is null ? _ => Task.FromResult(false) : async ct => await sessions.RetrieveAsync(key, ct) is not null;
     }
 
     /// <summary>Whether a session's request carries its CSRF token (compared in constant time).</summary>

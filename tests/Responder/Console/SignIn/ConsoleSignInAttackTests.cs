@@ -131,6 +131,94 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
         Assert.Contains(audit, e => e.Kind == AuditKinds.SignedOut && e.Actor == "ana");
     }
 
+    /// <summary>
+    /// The alert stream outlives the request that opened it: once its session ends — signed out through the real
+    /// endpoint, past its lifetime, or ended by an admin — a browser left open (or a copied cookie's holder) must not
+    /// receive the next alert; the stream closes, and the console's reconnect meets a 401.
+    /// </summary>
+    [Theory]
+    [InlineData("sign-out")]
+    [InlineData("expiry")]
+    [InlineData("admin")]
+    public async Task AlertStream_EndsWithItsSession_TheNextAlertIsNotDelivered(string end)
+    {
+        using var owner = new Browser();
+        var (state, nonce) = await StartSignInAsync(owner);
+        idp.IdToken = idp.Sign(idp.Claims(nonce));
+        using (var callback = await CallbackAsync(owner, state))
+        {
+            Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
+        }
+
+        var csrf = (await owner.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct)).GetProperty("csrf_token").GetString();
+        using var response = await owner.Http.GetAsync(At("/v1/alerts/stream"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        // While the session lives, the stream delivers.
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("while-signed-in"), Ct);
+        Assert.Equal(["while-signed-in"], (await ReadStreamAsync(reader, stopAt: "while-signed-in")).Alerts);
+
+        switch (end)
+        {
+            case "sign-out":
+                using (var signOut = new HttpRequestMessage(HttpMethod.Post, At(ConsoleSignIn.SignOutPath)))
+                {
+                    signOut.Headers.Add(ConsoleSignIn.CsrfHeader, csrf);
+                    using var signedOut = await owner.Http.SendAsync(signOut, Ct);
+                    Assert.Equal(HttpStatusCode.NoContent, signedOut.StatusCode);
+                }
+
+                break;
+            case "expiry":
+                host.Time.Advance(new ConsoleSsoOptions().SessionLifetime + TimeSpan.FromMinutes(1));
+                break;
+            default:
+                Assert.Equal(1, await host.Get<ConsoleSessionStore>().EndAllAsync("ana", Ct));
+                break;
+        }
+
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("after-the-session"), Ct);
+        var (alerts, ended) = await ReadStreamAsync(reader, stopAt: "after-the-session");
+
+        Assert.Empty(alerts);
+        Assert.True(ended, "the stream stayed open after its session ended");
+        using var reconnect = await owner.Http.GetAsync(At("/v1/alerts/stream"), HttpCompletionOption.ResponseHeadersRead, Ct);
+        await HttpProblem.ReadAsync(reconnect, HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>The alert ids an event stream delivers until it ends (ended) or delivers <paramref name="stopAt"/>, within 15 seconds.</summary>
+    private static async Task<(List<string> Alerts, bool Ended)> ReadStreamAsync(StreamReader reader, string stopAt)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(15));
+        var alerts = new List<string>();
+        try
+        {
+            while (await reader.ReadLineAsync(timeout.Token) is { } line)
+            {
+                if (!line.StartsWith("data: ", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                using var data = JsonDocument.Parse(line[6..]);
+                var id = data.RootElement.GetProperty("alert").GetProperty("id").GetString()!;
+                alerts.Add(id);
+                if (id == stopAt)
+                {
+                    return (alerts, false);
+                }
+            }
+
+            return (alerts, true);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !Ct.IsCancellationRequested)
+        {
+            return (alerts, false);
+        }
+    }
+
     [Fact]
     public async Task Callback_ForgedOrMisdirectedIdTokens_AreRefusedAndNoSessionIsMade()
     {
