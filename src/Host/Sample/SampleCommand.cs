@@ -26,6 +26,12 @@ internal sealed class SampleCommand : ICliCommand
             problems.Add($"Sample:IngestUrl must be Ingest's absolute http or https base URL, where the sample sends its events (got '{context.Configuration["Sample:IngestUrl"]}')");
         }
 
+        if (options.RevocationFeedUrl is { Scheme: "http", IsLoopback: false } && !options.RevocationFeedAllowHttp)
+        {
+            // The SDK's own rule (docs/sdk.md), named by the sample's keys.
+            problems.Add($"Sample:RevocationFeedUrl must be https: the feed is not signed, so anyone on the path could lift revocations (got '{options.RevocationFeedUrl}'; http only to a loopback address or localhost, or with Sample:RevocationFeedAllowHttp=true on a private network)");
+        }
+
         if (options.SourceKeyFile is null)
         {
             problems.Add("Sample:SourceKeyFile is required: a file holding the sample's source key (ztstream sources add sample --key-file FILE)");
@@ -39,7 +45,7 @@ internal sealed class SampleCommand : ICliCommand
             return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
-        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090", feedKey: feedKey);
+        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090", feedKey: feedKey, feedAllowHttp: options.RevocationFeedAllowHttp);
         await using (app)
         {
             await app.StartAsync(cancellationToken);
@@ -67,7 +73,7 @@ internal sealed class SampleCommand : ICliCommand
     }
 
     /// <summary>The sample service wired to an Ingest and a revocation feed; also used in-process by the demo.</summary>
-    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false, string? feedKey = null)
+    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false, string? feedKey = null, bool feedAllowHttp = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.Sources.Clear();
@@ -78,6 +84,7 @@ internal sealed class SampleCommand : ICliCommand
             ["ZtStream:SourceKey"] = sourceKey,
             ["ZtStream:Revocations:Feed"] = feed?.ToString(),
             ["ZtStream:Revocations:Key"] = feedKey,
+            ["ZtStream:Revocations:AllowHttp"] = feedAllowHttp ? "true" : null,
             ["ZtStream:Workload:Id"] = "demo/sample-service",
             ["ZtStream:Workload:Name"] = "sample-service",
             ["ZtStream:Workload:Namespace"] = "demo",
@@ -90,6 +97,8 @@ internal sealed class SampleCommand : ICliCommand
 
         builder.Configuration.AddInMemoryCollection(sdk);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // As for run: a start the SDK's options refuse is said once, as configuration errors, without the host's stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.WebHost.UseKestrelCore();
         builder.AddSampleService();
         var app = builder.Build();

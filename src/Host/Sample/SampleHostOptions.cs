@@ -14,6 +14,12 @@ internal sealed record SampleHostOptions
     /// <summary>The Responder's base URL, for the revocation feed.</summary>
     public Uri? RevocationFeedUrl { get; init; }
 
+    /// <summary>
+    /// Lets <see cref="RevocationFeedUrl"/> be plain <c>http</c> to a host other than loopback (the SDK's
+    /// <c>Revocations:AllowHttp</c>): only where the network between the two is private, as in the compose file.
+    /// </summary>
+    public bool RevocationFeedAllowHttp { get; init; }
+
     /// <summary>A file holding the feed credential (the Responder's <c>Responder:Feed:TokenFile</c>); none for an anonymous feed.</summary>
     public string? RevocationFeedKeyFile { get; init; }
 }

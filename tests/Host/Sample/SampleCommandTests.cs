@@ -9,6 +9,7 @@ public sealed class SampleCommandTests
     [Theory]
     [InlineData(new string[0], new[] { "Sample:IngestUrl", "Sample:SourceKeyFile" })]
     [InlineData(new[] { "--set", "Sample:IngestUrl=ingest.example.com" }, new[] { "Sample:IngestUrl", "(got 'ingest.example.com')" })]
+    [InlineData(new[] { "--set", "Sample:RevocationFeedUrl=http://responder.example.com:8080" }, new[] { "Sample:RevocationFeedUrl must be https", "Sample:RevocationFeedAllowHttp=true" })]
     public async Task Sample_WithoutItsSettings_ExitTwo_NamingThem(string[] args, string[] named)
     {
         using var stdout = new StringWriter();
