@@ -82,6 +82,9 @@ internal static class RevocationFeedEndpoints
 
         using var subscribed = telemetry.FeedSubscribed();
 
+        // As the alert stream: a console session's stream ends with the session; a feed credential's runs on.
+        var allowed = credential.StartsWith("session:", StringComparison.Ordinal) ? ConsoleSignIn.SessionLive(http) : null;
+
         // The hub polls the store for every stream, so a stream waits only for its wake or the keep-alive.
         var keepAlive = options.Value.KeepAlive;
         var stream = await EventStream.StartAsync(http, time, 1000);
@@ -96,7 +99,8 @@ internal static class RevocationFeedEndpoints
             },
             hub.NextAsync,
             keepAlive,
-            keepAlive);
+            keepAlive,
+            allowed);
     }
 
     /// <summary>

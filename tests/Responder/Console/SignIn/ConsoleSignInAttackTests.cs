@@ -1,8 +1,10 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
+using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console;
 using ZtStream.Responder.Console.SignIn;
+using ZtStream.Responder.Revocation;
 using ZtStream.TestSupport.Jose;
 using ZtStream.TestSupport.Oidc;
 
@@ -187,6 +189,33 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
         await HttpProblem.ReadAsync(reconnect, HttpStatusCode.Unauthorized);
     }
 
+    /// <summary>The revocation feed's stream, read with a console session, ends with it too: a signed-out browser learns no more.</summary>
+    [Fact]
+    public async Task RevocationStream_EndsWithItsSession_TheNextEntryIsNotDelivered()
+    {
+        using var owner = new Browser();
+        var (state, nonce) = await StartSignInAsync(owner);
+        idp.IdToken = idp.Sign(idp.Claims(nonce));
+        using (var callback = await CallbackAsync(owner, state))
+        {
+            Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
+        }
+
+        using var response = await owner.Http.GetAsync(At(RevocationFeed.StreamPath), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        Assert.Equal(1, await host.Get<ConsoleSessionStore>().EndAllAsync("ana", Ct));
+        await host.Get<RevocationStore>().AddAsync(
+            new RevocationRequest(Guid.NewGuid(), RevocationStore.SubjectEntry, null, null, "after-the-session", host.Time.GetUtcNow(), "t", host.Time.GetUtcNow().AddHours(1)), Ct);
+        // The feed's hub polls the store on the host's clock: let it come round.
+        host.Time.Advance(TimeSpan.FromSeconds(20));
+        var (data, ended) = await ReadStreamAsync(reader, stopAt: "after-the-session");
+
+        Assert.Empty(data);
+        Assert.True(ended, "the stream stayed open after its session ended");
+    }
+
     /// <summary>The alert ids an event stream delivers until it ends (ended) or delivers <paramref name="stopAt"/>, within 15 seconds.</summary>
     private static async Task<(List<string> Alerts, bool Ended)> ReadStreamAsync(StreamReader reader, string stopAt)
     {
@@ -203,7 +232,8 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
                 }
 
                 using var data = JsonDocument.Parse(line[6..]);
-                var id = data.RootElement.GetProperty("alert").GetProperty("id").GetString()!;
+                // An alert's id; anything else (a revocation entry) by its whole text.
+                var id = data.RootElement.TryGetProperty("alert", out var alert) ? alert.GetProperty("id").GetString()! : data.RootElement.GetRawText();
                 alerts.Add(id);
                 if (id == stopAt)
                 {
