@@ -105,12 +105,7 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
     public async Task SignOut_EndsTheSessionOnTheServer_ACopiedCookieIsRefusedAfterwards()
     {
         using var owner = new Browser();
-        var (state, nonce) = await StartSignInAsync(owner);
-        idp.IdToken = idp.Sign(idp.Claims(nonce));
-        using (var callback = await CallbackAsync(owner, state))
-        {
-            Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
-        }
+        await SignInAsync(owner);
 
         using var thief = new Browser();
         thief.Cookies.Add(host.BaseAddress!, new System.Net.Cookie(ConsoleSignIn.CookieName, SessionCookie(owner)));
@@ -145,12 +140,7 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
     public async Task AlertStream_EndsWithItsSession_TheNextAlertIsNotDelivered(string end)
     {
         using var owner = new Browser();
-        var (state, nonce) = await StartSignInAsync(owner);
-        idp.IdToken = idp.Sign(idp.Claims(nonce));
-        using (var callback = await CallbackAsync(owner, state))
-        {
-            Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
-        }
+        await SignInAsync(owner);
 
         var csrf = (await owner.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct)).GetProperty("csrf_token").GetString();
         using var response = await owner.Http.GetAsync(At("/v1/alerts/stream"), HttpCompletionOption.ResponseHeadersRead, Ct);
@@ -194,12 +184,7 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
     public async Task RevocationStream_EndsWithItsSession_TheNextEntryIsNotDelivered()
     {
         using var owner = new Browser();
-        var (state, nonce) = await StartSignInAsync(owner);
-        idp.IdToken = idp.Sign(idp.Claims(nonce));
-        using (var callback = await CallbackAsync(owner, state))
-        {
-            Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
-        }
+        await SignInAsync(owner);
 
         using var response = await owner.Http.GetAsync(At(RevocationFeed.StreamPath), HttpCompletionOption.ResponseHeadersRead, Ct);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -214,6 +199,15 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
 
         Assert.Empty(data);
         Assert.True(ended, "the stream stayed open after its session ended");
+    }
+
+    /// <summary>Signs <paramref name="browser"/> in as the provider's user, through the real flow.</summary>
+    private async Task SignInAsync(Browser browser)
+    {
+        var (state, nonce) = await StartSignInAsync(browser);
+        idp.IdToken = idp.Sign(idp.Claims(nonce));
+        using var callback = await CallbackAsync(browser, state);
+        Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
     }
 
     /// <summary>The alert ids an event stream delivers until it ends (ended) or delivers <paramref name="stopAt"/>, within 15 seconds.</summary>
