@@ -10,8 +10,19 @@ public sealed record ZtStreamOptions
     /// <summary>The configuration section the options are bound from.</summary>
     public const string SectionName = "ZtStream";
 
-    /// <summary>Base address of ZtStream Ingest, e.g. <c>http://ztstream-ingest:8080</c>; events go to <c>POST {Endpoint}/v1/events</c>.</summary>
+    /// <summary>
+    /// Base address of ZtStream Ingest, e.g. <c>https://ztstream-ingest</c>; events go to <c>POST {Endpoint}/v1/events</c>.
+    /// Must be <c>https</c>, or <c>http</c> to a loopback address or <c>localhost</c>, unless <see cref="AllowHttp"/> is set.
+    /// </summary>
     public Uri? Endpoint { get; set; }
+
+    /// <summary>
+    /// Send events over plain <c>http</c> to an <see cref="Endpoint"/> other than loopback. Off by default: the source key
+    /// and every event would cross the network in clear, so whoever reads them on the way can post as this application or
+    /// change what it reports. Set it only where no one on the network path can read or change the traffic. The
+    /// revocation feed has its own, <see cref="ZtStreamRevocationOptions.AllowHttp"/>.
+    /// </summary>
+    public bool AllowHttp { get; set; }
 
     /// <summary>The source key Ingest issued for this application (<c>ztstream sources add NAME</c>); sent as <c>Authorization: Bearer</c>.</summary>
     public string? SourceKey { get; set; }

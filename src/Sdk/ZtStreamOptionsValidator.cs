@@ -1,3 +1,5 @@
+using ZtStream.Sdk.Configuration;
+
 namespace ZtStream.Sdk;
 
 /// <summary>Reports every problem of <see cref="ZtStreamOptions"/> at once.</summary>
@@ -14,9 +16,13 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
     {
         var p = new List<string>();
         const string S = ZtStreamOptions.SectionName;
-        if (!IsHttpUri(o.Endpoint))
+        if (!ServiceAddresses.IsHttpUri(o.Endpoint))
         {
             p.Add($"{S}:Endpoint must be an absolute http or https address of Ingest (got '{o.Endpoint}').");
+        }
+        else if (ServiceAddresses.ClearTextProblem($"{S}:Endpoint", o.Endpoint!, o.AllowHttp, $"{S}:AllowHttp", ServiceAddresses.EndpointRisk) is { } endpointInClear)
+        {
+            p.Add(endpointInClear + ".");
         }
 
         if (string.IsNullOrWhiteSpace(o.SourceKey))
@@ -69,13 +75,14 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             return p;
         }
 
-        if (r.Feed is not null && !IsHttpUri(r.Feed))
+        if (r.Feed is not null && !ServiceAddresses.IsHttpUri(r.Feed))
         {
             p.Add($"{S}:Revocations:Feed must be an absolute http or https address of the Responder (got '{r.Feed}').");
         }
-        else if (r.Feed is { Scheme: "http", IsLoopback: false } && !r.AllowHttp)
+        else if (r.Feed is not null
+            && ServiceAddresses.ClearTextProblem($"{S}:Revocations:Feed", r.Feed, r.AllowHttp, $"{S}:Revocations:AllowHttp", ServiceAddresses.FeedRisk) is { } feedInClear)
         {
-            p.Add($"{S}:Revocations:Feed must be https: the feed is not signed, so anyone on the path could lift revocations (got '{r.Feed}'; http only to a loopback address or localhost, or with {S}:Revocations:AllowHttp=true).");
+            p.Add(feedInClear + ".");
         }
 
         if (r.MaxSnapshotBytes < 1024)
@@ -107,7 +114,4 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             problems.Add($"{key} must be positive (got {value}).");
         }
     }
-
-    private static bool IsHttpUri(Uri? uri) =>
-        uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 }

@@ -12,6 +12,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["ZtStream:Endpoint"] = "http://ingest:8080",
+            ["ZtStream:AllowHttp"] = "true",
             ["ZtStream:SourceKey"] = "from-config",
             ["ZtStream:BatchSize"] = "25",
             ["ZtStream:Workload:Name"] = "orders-1",
@@ -24,6 +25,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         var options = host.Services.GetRequiredService<IOptions<ZtStreamOptions>>().Value;
 
         Assert.Equal(new Uri("http://ingest:8080"), options.Endpoint);
+        Assert.True(options.AllowHttp);
         Assert.Equal("from-config", options.SourceKey);
         Assert.Equal(50, options.BatchSize);
         Assert.Equal("orders-1", options.Workload.Name);
@@ -58,7 +60,7 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
         builder.Logging.ClearProviders();
         builder.Services.AddZtStream(o =>
         {
-            o.Endpoint = new Uri("http://ingest.example.com:8080");
+            o.Endpoint = new Uri("https://ingest.example.com");
             o.SourceKey = "k";
             o.Revocations.Feed = new Uri("http://responder.example.com:8080");
         });
@@ -66,5 +68,34 @@ public sealed class ZtStreamServiceCollectionExtensionsTests
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
         Assert.Contains(ex.Failures, f => f.StartsWith("ZtStream:Revocations:Feed must be https", StringComparison.Ordinal));
+    }
+
+    /// <summary>An application configured to send its source key to Ingest in clear does not start, and sends nothing.</summary>
+    [Fact]
+    public async Task AddZtStream_PlainHttpEndpointToAnotherHost_StopsTheHostAtStart()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ZtStream:Endpoint"] = "http://ztstream-ingest:8080",
+            ["ZtStream:SourceKey"] = "k",
+        });
+        builder.Services.AddZtStream();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+        var failure = Assert.Single(ex.Failures);
+        Assert.StartsWith("ZtStream:Endpoint must be https", failure, StringComparison.Ordinal);
+        Assert.Contains("ZtStream:AllowHttp=true", failure, StringComparison.Ordinal);
+    }
+
+    /// <summary>A client made in code, without the host, refuses the same address.</summary>
+    [Fact]
+    public void ZtStreamClient_PlainHttpEndpointToAnotherHost_Throws()
+    {
+        var ex = Assert.Throws<ArgumentException>(() => new ZtStreamClient(new ZtStreamOptions { Endpoint = new Uri("http://198.51.100.7:8080"), SourceKey = "k" }));
+
+        Assert.Contains("ZtStream:Endpoint must be https", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,6 @@
 using ZtStream.Host.Run;
 using ZtStream.SampleService;
+using ZtStream.Sdk.Configuration;
 
 namespace ZtStream.Host.Sample;
 
@@ -11,7 +12,7 @@ internal sealed class SampleCommand : ICliCommand
 {
     public Command Build()
     {
-        var command = new Command("sample", "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl, Sample:RevocationFeedKeyFile)");
+        var command = new Command("sample", "run the SDK-instrumented sample service (Sample:IngestUrl, Sample:SourceKeyFile, Sample:RevocationFeedUrl, Sample:RevocationFeedKeyFile; Sample:IngestAllowHttp and Sample:RevocationFeedAllowHttp for plain http to another host)");
         command.SetCliAction((_, context, ct) => RunAsync(context, ct));
         return command;
     }
@@ -25,11 +26,16 @@ internal sealed class SampleCommand : ICliCommand
         {
             problems.Add($"Sample:IngestUrl must be Ingest's absolute http or https base URL, where the sample sends its events (got '{context.Configuration["Sample:IngestUrl"]}')");
         }
-
-        if (options.RevocationFeedUrl is { Scheme: "http", IsLoopback: false } && !options.RevocationFeedAllowHttp)
+        else if (ServiceAddresses.ClearTextProblem("Sample:IngestUrl", options.IngestUrl, options.IngestAllowHttp, "Sample:IngestAllowHttp", ServiceAddresses.EndpointRisk) is { } ingestInClear)
         {
             // The SDK's own rule (docs/sdk.md), named by the sample's keys.
-            problems.Add($"Sample:RevocationFeedUrl must be https: the feed is not signed, so anyone on the path could lift revocations (got '{options.RevocationFeedUrl}'; http only to a loopback address or localhost, or with Sample:RevocationFeedAllowHttp=true on a private network)");
+            problems.Add(ingestInClear);
+        }
+
+        if (options.RevocationFeedUrl is not null
+            && ServiceAddresses.ClearTextProblem("Sample:RevocationFeedUrl", options.RevocationFeedUrl, options.RevocationFeedAllowHttp, "Sample:RevocationFeedAllowHttp", ServiceAddresses.FeedRisk) is { } feedInClear)
+        {
+            problems.Add(feedInClear);
         }
 
         if (options.SourceKeyFile is null)
@@ -45,7 +51,7 @@ internal sealed class SampleCommand : ICliCommand
             return await CliCommandLine.FailAsync(context.Error, problems);
         }
 
-        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090", feedKey: feedKey, feedAllowHttp: options.RevocationFeedAllowHttp);
+        var app = Build(context.Configuration, options.IngestUrl, key, options.RevocationFeedUrl, context.Configuration["Urls"] ?? "http://127.0.0.1:8090", feedKey: feedKey, ingestAllowHttp: options.IngestAllowHttp, feedAllowHttp: options.RevocationFeedAllowHttp);
         await using (app)
         {
             await app.StartAsync(cancellationToken);
@@ -73,7 +79,7 @@ internal sealed class SampleCommand : ICliCommand
     }
 
     /// <summary>The sample service wired to an Ingest and a revocation feed; also used in-process by the demo.</summary>
-    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false, string? feedKey = null, bool feedAllowHttp = false)
+    internal static WebApplication Build(IConfiguration configuration, Uri? ingest, string? sourceKey, Uri? feed, string urls, bool issueTokens = false, string? feedKey = null, bool ingestAllowHttp = false, bool feedAllowHttp = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Configuration.Sources.Clear();
@@ -82,6 +88,7 @@ internal sealed class SampleCommand : ICliCommand
         {
             ["ZtStream:Endpoint"] = ingest?.ToString(),
             ["ZtStream:SourceKey"] = sourceKey,
+            ["ZtStream:AllowHttp"] = ingestAllowHttp ? "true" : null,
             ["ZtStream:Revocations:Feed"] = feed?.ToString(),
             ["ZtStream:Revocations:Key"] = feedKey,
             ["ZtStream:Revocations:AllowHttp"] = feedAllowHttp ? "true" : null,

@@ -8,6 +8,12 @@ internal sealed record SampleHostOptions
     /// <summary>Ingest's base URL.</summary>
     public Uri? IngestUrl { get; init; }
 
+    /// <summary>
+    /// Lets <see cref="IngestUrl"/> be plain <c>http</c> to a host other than loopback (the SDK's <c>ZtStream:AllowHttp</c>):
+    /// only where the network between the two is private, as in the compose file.
+    /// </summary>
+    public bool IngestAllowHttp { get; init; }
+
     /// <summary>A file holding the sample's Ingest source key (written by <c>sources add sample --key-file</c>).</summary>
     public string? SourceKeyFile { get; init; }
 

@@ -10,6 +10,7 @@ public sealed class SampleCommandTests
     [InlineData(new string[0], new[] { "Sample:IngestUrl", "Sample:SourceKeyFile" })]
     [InlineData(new[] { "--set", "Sample:IngestUrl=ingest.example.com" }, new[] { "Sample:IngestUrl", "(got 'ingest.example.com')" })]
     [InlineData(new[] { "--set", "Sample:RevocationFeedUrl=http://responder.example.com:8080" }, new[] { "Sample:RevocationFeedUrl must be https", "Sample:RevocationFeedAllowHttp=true" })]
+    [InlineData(new[] { "--set", "Sample:IngestUrl=http://ingest.example.com:8080" }, new[] { "Sample:IngestUrl must be https", "Sample:IngestAllowHttp=true" })]
     public async Task Sample_WithoutItsSettings_ExitTwo_NamingThem(string[] args, string[] named)
     {
         using var stdout = new StringWriter();

@@ -1,0 +1,31 @@
+namespace ZtStream.Sdk.Configuration;
+
+/// <summary>
+/// The one rule for the addresses the SDK sends a credential to and takes its decisions from (Ingest's
+/// <c>Endpoint</c>, the revocation <c>Feed</c>): <c>https</c>; plain <c>http</c> only to a loopback address or
+/// <c>localhost</c>, or where its own opt-out says the network path is trusted.
+/// </summary>
+internal static class ServiceAddresses
+{
+    /// <summary>What plain http to Ingest exposes.</summary>
+    public const string EndpointRisk = "the source key and every event would cross the network in clear, for anyone on the path to read, replay or change";
+
+    /// <summary>What plain http from the feed exposes.</summary>
+    public const string FeedRisk = "the feed is not signed, so anyone on the path could lift revocations";
+
+    /// <summary>An absolute http or https address.</summary>
+    public static bool IsHttpUri(Uri? uri) =>
+        uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    /// <summary>Plain http to a host other than a loopback address or <c>localhost</c>, without the opt-out.</summary>
+    public static bool InClear(Uri uri, bool allowHttp) => uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback && !allowHttp;
+
+    /// <summary>
+    /// The problem of <paramref name="uri"/> (set at <paramref name="key"/>, its opt-out at <paramref name="allowKey"/>)
+    /// if it is plain http the rule does not allow; null otherwise. <paramref name="risk"/> says what would be exposed.
+    /// </summary>
+    public static string? ClearTextProblem(string key, Uri uri, bool allowHttp, string allowKey, string risk) =>
+        InClear(uri, allowHttp)
+            ? $"{key} must be https: {risk} (got '{uri}'; http only to a loopback address or localhost, or with {allowKey}=true)"
+            : null;
+}
