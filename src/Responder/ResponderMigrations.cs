@@ -257,6 +257,18 @@ internal sealed class ResponderMigrations : IMigrationSource
         );
         """;
 
+    // One row per alert delivery merged into a flood alert: a delivery handed again after a crash (at-least-once) finds
+    // its row and is not counted twice.
+    private const string AlertMerges = """
+        CREATE TABLE responder_alert_merges (
+            alert_id TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            flood_id TEXT NOT NULL,
+            merged_at BIGINT NOT NULL,
+            PRIMARY KEY (alert_id, count)
+        );
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -265,5 +277,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 4, "revocation expiry and lifting, shared blast-radius budget", RevocationLiftAndBudget),
         Migration.Portable(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage),
         Migration.Portable(Component, 6, "console sessions and the Data Protection key ring", ConsoleSessions),
+        Migration.Portable(Component, 7, "alert deliveries merged into flood alerts", AlertMerges),
     ];
 }

@@ -57,56 +57,68 @@ internal sealed class AlertProcessor(
         return outcome;
     }
 
-    /// <summary>The flood alert of the principal (or of everyone) for this hour, one count more, with the merged alert in its history.</summary>
+    /// <summary>
+    /// The flood alert of the principal (or of everyone) for this hour, one count more, with the merged alert in its
+    /// history; a delivery merged before (handed again after a crash) changes nothing.
+    /// </summary>
     private async Task MergeIntoFloodAsync(Alert alert, bool perPrincipal, long mine, long all, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var bucket = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % FloodWindow.Ticks), TimeSpan.Zero);
         var principal = perPrincipal ? alert.Principal : "ztstream-responder";
         var id = FloodId(principal, bucket);
-        var existing = await alerts.GetAsync(id, cancellationToken);
-        var count = (existing?.Alert.Count ?? 0) + 1;
-        var why = perPrincipal
-            ? $"alert flood: {alert.Principal} already has {mine} open alerts (Responder:MaxOpenAlertsPerPrincipal {options.Value.MaxOpenAlertsPerPrincipal}); {count} more merged here since {bucket:O}, each kept in this alert's history"
-            : $"alert flood: {all} open alerts (Responder:MaxOpenAlerts {options.Value.MaxOpenAlerts}); {count} more merged here since {bucket:O}, each kept in this alert's history";
-        var reasons = new List<AlertReason> { new(Detectors.Responder, FloodRule, Math.Max(alert.Score, existing?.Alert.Score ?? 0), why) };
-        foreach (var r in existing?.Alert.Reasons.Skip(1) ?? [])
-        {
-            reasons.Add(r);
-        }
-
-        if (reasons.Count < 8 && alert.Reasons.FirstOrDefault() is { } top)
-        {
-            reasons.Add(perPrincipal ? top : top with { Text = $"{alert.Principal}: {top.Text}" });
-        }
-
-        var flood = new Alert
-        {
-            Id = id,
-            DedupKey = $"{principal}|{Detectors.Responder}|{FloodRule}|{bucket:O}",
-            Principal = principal,
-            Detector = Detectors.Responder,
-            Score = reasons[0].Score,
-            Severity = Severities.FromScore(reasons[0].Score),
-            Reasons = reasons,
-            EvidenceEventIds = [.. (existing?.Alert.EvidenceEventIds ?? []).Concat(alert.EvidenceEventIds).Take(32)],
-            SubjectId = perPrincipal ? alert.SubjectId : null,
-            FirstSeen = existing?.Alert.FirstSeen ?? alert.FirstSeen,
-            LastSeen = alert.LastSeen > (existing?.Alert.LastSeen ?? alert.LastSeen) ? alert.LastSeen : existing?.Alert.LastSeen ?? alert.LastSeen,
-            Count = count,
-            RaisedBy = "responder",
-        };
         var merged = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert);
-        await alerts.UpsertAsync(flood, cancellationToken, detail: $"merged alert {alert.Id}: {merged}");
-        telemetry.AlertMerged(perPrincipal ? "per_principal" : "total");
-        await audit.AppendAsync(
-            AuditKinds.AlertMerged,
-            "responder",
-            $"{alert.Severity} alert {alert.Id} on {alert.Principal} merged into alert flood {id}: {why}",
-            cancellationToken,
-            alertId: alert.Id,
-            principal: alert.Principal,
-            afterJson: merged);
+        var flood = await alerts.MergeAsync(
+            audit,
+            id,
+            alert,
+            existing =>
+            {
+                var count = (existing?.Alert.Count ?? 0) + 1;
+                var why = perPrincipal
+                    ? $"alert flood: {alert.Principal} already has {mine} open alerts (Responder:MaxOpenAlertsPerPrincipal {options.Value.MaxOpenAlertsPerPrincipal}); {count} more merged here since {bucket:O}, each kept in this alert's history"
+                    : $"alert flood: {all} open alerts (Responder:MaxOpenAlerts {options.Value.MaxOpenAlerts}); {count} more merged here since {bucket:O}, each kept in this alert's history";
+                var reasons = new List<AlertReason> { new(Detectors.Responder, FloodRule, Math.Max(alert.Score, existing?.Alert.Score ?? 0), why) };
+                foreach (var r in existing?.Alert.Reasons.Skip(1) ?? [])
+                {
+                    reasons.Add(r);
+                }
+
+                if (reasons.Count < 8 && alert.Reasons.FirstOrDefault() is { } top)
+                {
+                    reasons.Add(perPrincipal ? top : top with { Text = $"{alert.Principal}: {top.Text}" });
+                }
+
+                var flood = new Alert
+                {
+                    Id = id,
+                    DedupKey = $"{principal}|{Detectors.Responder}|{FloodRule}|{bucket:O}",
+                    Principal = principal,
+                    Detector = Detectors.Responder,
+                    Score = reasons[0].Score,
+                    Severity = Severities.FromScore(reasons[0].Score),
+                    Reasons = reasons,
+                    EvidenceEventIds = [.. (existing?.Alert.EvidenceEventIds ?? []).Concat(alert.EvidenceEventIds).Take(32)],
+                    SubjectId = perPrincipal ? alert.SubjectId : null,
+                    FirstSeen = existing?.Alert.FirstSeen ?? alert.FirstSeen,
+                    LastSeen = alert.LastSeen > (existing?.Alert.LastSeen ?? alert.LastSeen) ? alert.LastSeen : existing?.Alert.LastSeen ?? alert.LastSeen,
+                    Count = count,
+                    RaisedBy = "responder",
+                };
+                var entry = new AuditRecord(
+                    AuditKinds.AlertMerged,
+                    "responder",
+                    $"{alert.Severity} alert {alert.Id} on {alert.Principal} merged into alert flood {id}: {why}",
+                    AlertId: alert.Id,
+                    Principal: alert.Principal,
+                    AfterJson: merged);
+                return (flood, $"merged alert {alert.Id}: {merged}", entry);
+            },
+            cancellationToken);
+        if (flood is not null)
+        {
+            telemetry.AlertMerged(perPrincipal ? "per_principal" : "total");
+        }
     }
 
     private static string FloodId(string principal, DateTimeOffset bucket) =>

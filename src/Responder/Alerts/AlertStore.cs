@@ -102,6 +102,11 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         WHERE id = @Id
         """;
 
+    private const string ClaimMerge = """
+        INSERT INTO responder_alert_merges (alert_id, count, flood_id, merged_at) VALUES (@AlertId, @Count, @FloodId, @Now)
+        ON CONFLICT (alert_id, count) DO NOTHING
+        """;
+
     private const string DeleteTechniques = "DELETE FROM responder_alert_techniques WHERE alert_id = @AlertId";
 
     private const string InsertTechnique = """
@@ -133,8 +138,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     }
 
     /// <summary>Stores a new alert, or updates it when <see cref="Alert.Count"/> grew; a redelivery changes nothing.</summary>
-    /// <param name="detail">What the history entry of this change says (e.g. the alert merged into a flood alert).</param>
-    public async Task<(AlertUpsertOutcome Outcome, StoredAlert? Before)> UpsertAsync(Alert alert, CancellationToken cancellationToken, string? detail = null)
+    public async Task<(AlertUpsertOutcome Outcome, StoredAlert? Before)> UpsertAsync(Alert alert, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -145,6 +149,58 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             return (AlertUpsertOutcome.Duplicate, before);
         }
 
+        await WriteAsync(connection, tx, alert, before, detail: null, cancellationToken);
+        await tx.CommitAsync(cancellationToken);
+        changed.Set();
+        return (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
+    }
+
+    /// <summary>
+    /// Merges one delivery of <paramref name="merged"/> into the flood alert <paramref name="floodId"/>, in the audit
+    /// chain's transaction together with the entry <paramref name="build"/> returns, so the merge and its audit entry
+    /// are kept both or neither. Idempotent per merged alert id and count: a delivery handed again after a crash
+    /// between this commit and the consumer's offset commit finds its row in <c>responder_alert_merges</c> and changes
+    /// nothing. <paramref name="build"/> gets the flood alert as stored (null before its first merge) and returns its
+    /// next state and the audit entry. Returns that state, or null for a delivery merged before.
+    /// </summary>
+    public async Task<Alert?> MergeAsync(
+        AuditLog audit, string floodId, Alert merged, Func<StoredAlert?, (Alert Flood, string Detail, AuditRecord Entry)> build, CancellationToken cancellationToken)
+    {
+        Alert? written = null;
+        await audit.AppendChangeAsync(
+            async (connection, tx, ct) =>
+            {
+                var claimed = await connection.ExecuteAsync(new CommandDefinition(
+                    ClaimMerge,
+                    new { AlertId = merged.Id, merged.Count, FloodId = floodId, Now = time.GetUtcNow().ToUnixTimeMilliseconds() },
+                    tx,
+                    cancellationToken: ct));
+                if (claimed == 0)
+                {
+                    return null;
+                }
+
+                var existing = await GetAsync(connection, tx, floodId, ct);
+                var (flood, detail, entry) = build(existing);
+                await WriteAsync(connection, tx, flood, existing, detail, ct);
+                written = flood;
+                return entry;
+            },
+            cancellationToken);
+        if (written is not null)
+        {
+            changed.Set();
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="alert"/> (new when <paramref name="before"/> is null) with a new change version and its
+    /// history entry, which says <paramref name="detail"/> (e.g. the alert merged into a flood alert).
+    /// </summary>
+    private async Task WriteAsync(DbConnection connection, DbTransaction tx, Alert alert, StoredAlert? before, string? detail, CancellationToken cancellationToken)
+    {
         var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: cancellationToken));
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         var args = RowOf(alert, now, version);
@@ -156,9 +212,6 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
                 InsertTechnique, alert.Techniques.Select(t => new { AlertId = alert.Id, Technique = t }), tx, cancellationToken: cancellationToken));
         }
         await AddHistoryAsync(connection, tx, alert, now, before is null ? "created" : "updated", before?.Status ?? AlertStatuses.Open, alert.RaisedBy ?? "verifier", detail, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        changed.Set();
-        return (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
     }
 
     /// <summary>The parameters of <see cref="InsertAlert"/> and of the update of an alert's row.</summary>

@@ -142,6 +142,46 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     }
 
     /// <summary>
+    /// Past the Responder's cap, alerts are merged into a flood alert. The process is killed after two merges and before
+    /// the Responder's offsets were written (an hour's commit interval holds them back), so both alerts are handed again
+    /// after the restart: the flood alert still counts each once. Before, the count grew by every delivery.
+    /// </summary>
+    [Fact]
+    public async Task Sigkill_AfterAlertsMergedIntoAFlood_BeforeTheOffsetCommit_EachCountedOnceAfterRestart()
+    {
+        await AddSourceAsync();
+        string[] flood = ["--set", "Responder:MaxOpenAlerts=1", "--set", "EventLog:OffsetCommitInterval=01:00:00"];
+        var principals = new[] { "user:flood-first", SamePartitionAs("user:flood-first", 1), SamePartitionAs("user:flood-first", 2) };
+        var run = await RunAsync("run-1", flood);
+        using (var ingest = Ingest(run))
+        {
+            // One at a time: the first is the open alert, the next two merge.
+            await PostAsync(ingest, [Attack(principals[0])]);
+            await WaitForAlertsAsync(run, principals[0], 1);
+            for (var merged = 1; merged <= 2; merged++)
+            {
+                await PostAsync(ingest, [Attack(principals[merged])]);
+                await Eventually.HoldsAsync(async () => (await FloodAsync(run)).Count == merged, $"{merged} alert(s) merged into the flood alert", AlertTimeout);
+            }
+        }
+
+        run.Kill();
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+        Assert.False(File.Exists(Journal) && new FileInfo(Journal).Length > JournalHeader, "no offsets were committed before the kill");
+
+        var restarted = await RunAsync("run-2", flood);
+        var probe = SamePartitionAs("user:flood-first", 3);
+        using (var ingest = Ingest(restarted))
+        {
+            await PostAsync(ingest, [Attack(probe)]);
+        }
+
+        // The probe comes after the two handed again on their partition: once it is merged, so are they.
+        await Eventually.HoldsAsync(async () => (await FloodAsync(restarted)).Evidence.Any(e => e.StartsWith(probe + "-attack-", StringComparison.Ordinal)), "the probe merged", AlertTimeout);
+        Assert.Equal(3, (await FloodAsync(restarted)).Count);
+    }
+
+    /// <summary>
     /// Damage a crash cannot make (bytes before the journal's last entry) is refused at start, exit 1 with one line naming
     /// the file: the process neither re-reads every topic from the start nor rewrites the file the operator must look at.
     /// </summary>
@@ -232,10 +272,10 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         _key = await _processes.AddSourceAsync("embedded-app", ["--sqlite", Database], Ct);
     }
 
-    private async Task<ZtStreamProcess> RunAsync(string name)
+    private async Task<ZtStreamProcess> RunAsync(string name, string[]? settings = null)
     {
         // Only the defaults: the file event log lands beside the SQLite file, the bus in memory.
-        var process = await _processes.StartAsync(name, RunArguments, waitForListening: true, Ct);
+        var process = await _processes.StartAsync(name, [.. RunArguments, .. settings ?? []], waitForListening: true, Ct);
         Assert.True(Directory.Exists(Path.Combine(_processes.Folder.FullName, "eventlog", "topics")), "the file event log is the default, beside the store");
         return process;
     }
@@ -282,11 +322,22 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         };
     }
 
-    /// <summary>Another principal whose events land on the same partition (3, the default) as <paramref name="subject"/>'s.</summary>
-    private static string SamePartitionAs(string subject)
+    /// <summary>
+    /// Another principal whose events land on the same partition (3, the default) as <paramref name="subject"/>'s; the
+    /// <paramref name="nth"/> such principal, from 1.
+    /// </summary>
+    private static string SamePartitionAs(string subject, int nth = 1)
     {
         var partition = Murmur2Partitioner.PartitionFor(subject, 3);
-        return Enumerable.Range(0, 1000).Select(i => $"user:marker-{i}").First(m => Murmur2Partitioner.PartitionFor(m, 3) == partition);
+        return Enumerable.Range(0, 1000).Select(i => $"user:marker-{i}").Where(m => Murmur2Partitioner.PartitionFor(m, 3) == partition).ElementAt(nth - 1);
+    }
+
+    /// <summary>The instance's flood alerts (one per hour): their counts summed, their evidence.</summary>
+    private static async Task<(int Count, List<string> Evidence)> FloodAsync(ZtStreamProcess process)
+    {
+        var floods = await AlertsAsync(process, "ztstream-responder");
+        return (floods.Sum(f => f.GetProperty("alert").GetProperty("count").GetInt32()),
+                [.. floods.SelectMany(f => f.GetProperty("alert").GetProperty("evidence_event_ids").EnumerateArray().Select(e => e.GetString()!))]);
     }
 
     private static async Task<List<JsonElement>> WaitForAlertsAsync(ZtStreamProcess process, string principal, int count)

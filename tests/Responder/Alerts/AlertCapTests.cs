@@ -56,4 +56,32 @@ public sealed class AlertCapTests
         Assert.Equal(("ztstream-responder", 6), (flood.Alert.Principal, flood.Alert.Count));
         Assert.Null(flood.Alert.SubjectId);
     }
+
+    /// <summary>
+    /// At-least-once delivery hands a record again when the process died after the merge and before the offset commit:
+    /// the same delivery (id and count) is merged once, with one history entry and one audit entry; a later delivery of
+    /// the same alert (a higher count) is merged as before.
+    /// </summary>
+    [Fact]
+    public async Task PastTheCap_SameDeliveryHandedAgain_MergedOnce()
+    {
+        await using var host = await new ResponderTestHost().WithSetting("Responder:MaxOpenAlertsPerPrincipal", "1").StartAsync();
+        var processor = host.Get<AlertProcessor>();
+        await processor.HandleAsync(TestAlerts.Critical("again-0", principal: "oscar"), Ct);
+
+        for (var delivery = 0; delivery < 3; delivery++)
+        {
+            await processor.HandleAsync(TestAlerts.Critical("again-1", principal: "oscar", jti: "jti-1"), Ct);
+        }
+
+        await processor.HandleAsync(TestAlerts.Critical("again-1", principal: "oscar", jti: "jti-1", count: 2), Ct);
+        await processor.HandleAsync(TestAlerts.Critical("again-1", principal: "oscar", jti: "jti-1", count: 2), Ct);
+
+        var store = host.Get<AlertStore>();
+        var flood = Assert.Single(await store.QueryAsync(new AlertQuery(Principal: "oscar", Detector: Detectors.Responder), Ct));
+        Assert.Equal(2, flood.Alert.Count);
+        Assert.Contains("2 more merged here", flood.Alert.Reasons[0].Text, StringComparison.Ordinal);
+        Assert.Equal(2, (await store.HistoryAsync(flood.Alert.Id, Ct)).Count);
+        Assert.Equal(2, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.AlertMerged), Ct)).Count);
+    }
 }
