@@ -30,8 +30,9 @@ internal static class JsonPayload
 
     /// <summary>
     /// Maps every item of a payload: each top-level value is an item, or a list of them when it is an array (or a wrapper
-    /// <paramref name="unwrap"/> recognizes, returning null for any other value). Items are numbered in order across the
-    /// whole payload, so an unreadable value or a bad item costs one index and one error, never the batch.
+    /// <paramref name="unwrap"/> recognizes, returning null for any other value, at the top or as a value of a top-level
+    /// array). Items are numbered in order across the whole payload, so an unreadable value or a bad item costs one index and
+    /// one error, never the batch.
     /// </summary>
     public static MapResult MapItems(ReadOnlySpan<byte> json, ItemMapper mapOne, Func<JsonElement, WrappedItems?>? unwrap = null)
     {
@@ -48,10 +49,27 @@ internal static class JsonPayload
             }
 
             var root = document.RootElement;
-            var list = root.ValueKind == JsonValueKind.Array ? new WrappedItems(root) : unwrap?.Invoke(root);
-            if (list is not { } wrapped)
+            if (root.ValueKind != JsonValueKind.Array)
             {
-                MapOne(root, index++);
+                MapValue(root);
+                continue;
+            }
+
+            // An array may hold wrappers too: a reader of an Event Hub posting the bodies of several messages as one
+            // array ([{"records":[…]}, …]), a relay batching Okta's hook deliveries. Each is read as if posted alone.
+            foreach (var element in root.EnumerateArray())
+            {
+                MapValue(element);
+            }
+        }
+
+        return new MapResult(items, errors);
+
+        void MapValue(JsonElement given)
+        {
+            if (unwrap?.Invoke(given) is not { } wrapped)
+            {
+                MapOne(given, index++);
             }
             else if (wrapped.Error is { } error)
             {
@@ -65,8 +83,6 @@ internal static class JsonPayload
                 }
             }
         }
-
-        return new MapResult(items, errors);
 
         void MapOne(JsonElement element, int at)
         {

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ZtStream.Platform;
 using ZtStream.Verifier.Baselines;
 
 namespace ZtStream.Verifier.Authentication;
@@ -27,7 +28,7 @@ internal readonly record struct ClientNetwork(ulong Prefix, long Asn)
         }
 
         Span<byte> bytes = stackalloc byte[16];
-        if (!ip.TryWriteBytes(bytes, out var length) || !IsPublic(ip, bytes[..length]))
+        if (!ip.TryWriteBytes(bytes, out _) || !ClientAddresses.IsPublic(ip))
         {
             return default;
         }
@@ -48,24 +49,4 @@ internal readonly record struct ClientNetwork(ulong Prefix, long Asn)
     /// </summary>
     public bool DiffersFrom(ClientNetwork other) =>
         Known && other.Known && Prefix != other.Prefix && (Asn == 0 || other.Asn == 0 || Asn != other.Asn);
-
-    private static bool IsPublic(IPAddress ip, ReadOnlySpan<byte> b)
-    {
-        if (IPAddress.IsLoopback(ip))
-        {
-            return false;
-        }
-
-        if (ip.AddressFamily == AddressFamily.InterNetwork)
-        {
-            return !(b[0] == 10 || b[0] == 0
-                || (b[0] == 172 && (b[1] & 0xF0) == 16)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 169 && b[1] == 254)
-                || (b[0] == 100 && (b[1] & 0xC0) == 64));
-        }
-
-        // fc00::/7 unique local, fe80::/10 link-local.
-        return !((b[0] & 0xFE) == 0xFC || (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) || ip.Equals(IPAddress.IPv6None));
-    }
 }

@@ -18,12 +18,18 @@ internal static class Auth0Mapper
         return JsonPayload.MapObjects(json, "an Auth0 log", (e, index, items, errors) => MapOne(e, index, options, items, errors));
     }
 
-    private static void MapOne(JsonElement item, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement delivered, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
+        // An EventBridge log stream delivers each {"log_id", "data"} as an EventBridge event's "detail".
+        if (!EventBridgeEnvelope.TryRecord(delivered, index, "an Auth0 log ({\"log_id\", \"data\"})", errors, out var item, out var prefix))
+        {
+            return;
+        }
+
         // A log stream wraps each log as {"log_id": …, "data": {…}}.
         var wrapped = item.Text("type") is null && item.Object("data") is not null;
         var log = wrapped ? item.Object("data")!.Value : item;
-        var prefix = wrapped ? "data." : "";
+        prefix += wrapped ? "data." : "";
         var type = log.Text("type");
         if (type is null)
         {
@@ -83,6 +89,9 @@ internal static class Auth0Mapper
         e.Set(IdentityAttributes.GeoCountry, location.FirstText("country_code", "country_name"))
             .Set(IdentityAttributes.GeoCity, location.Text("city_name"))
             .Set(IdentityAttributes.GeoRegion, location.Text("subdivision_name"));
+
+        // What a token exchange granted: a string of scopes from the Management API, a string or an array in a log stream.
+        e.Add(IdentityAttributes.Scopes, log.Words("scope"));
         Risk(e, details);
 
         Classify(e, type.ToLowerInvariant(), log, details);

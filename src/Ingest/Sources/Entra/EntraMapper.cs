@@ -209,7 +209,7 @@ internal static partial class EntraMapper
         }
         else
         {
-            e.SubjectId = details.FirstText("userPrincipalName", "userId", "signInIdentifier");
+            e.SubjectId = HomeName(details.FirstText("userPrincipalName", "userId", "signInIdentifier"));
             e.Set(IdentityAttributes.IdpUserId, details.Text("userId"));
         }
 
@@ -319,6 +319,24 @@ internal static partial class EntraMapper
     }
 
     /// <summary>
+    /// A guest as the inviting directory names it (<c>jane_partner.example#EXT#@contoso.onmicrosoft.com</c>: its audit
+    /// records always, its sign-ins often) turned back into the address the guest signs in with
+    /// (<c>jane@partner.example</c>), as the guest's other sign-ins name it: one guest, one principal. The last <c>_</c>
+    /// before <c>#EXT#</c> was the <c>@</c> (a domain name has no <c>_</c>). Any other name is returned as it is.
+    /// </summary>
+    internal static string? HomeName(string? name)
+    {
+        var ext = name?.IndexOf("#EXT#", StringComparison.OrdinalIgnoreCase) ?? -1;
+        if (ext <= 0)
+        {
+            return name;
+        }
+
+        var at = name!.LastIndexOf('_', ext - 1);
+        return at > 0 && at < ext - 1 ? $"{name.AsSpan(0, at)}@{name.AsSpan(at + 1, ext - at - 1)}" : name;
+    }
+
+    /// <summary>
     /// Where the sign-in or detection came from: <c>location</c> (Log Analytics: <c>LocationDetails</c>); for sign-ins,
     /// else the record's own <c>location</c>, their country (on other categories it is an Azure region, <c>neu</c>).
     /// </summary>
@@ -349,14 +367,14 @@ internal static partial class EntraMapper
         var initiatedBy = details.ObjectOrText("initiatedBy");
         var byUser = initiatedBy.Object("user");
         var byApp = initiatedBy.Object("app");
-        var actor = byUser.FirstText("userPrincipalName", "id", "displayName")
+        var actor = HomeName(byUser.FirstText("userPrincipalName", "id", "displayName"))
             ?? byApp.FirstText("servicePrincipalName", "displayName", "appId", "servicePrincipalId");
         var actorType = byUser.FirstText("userPrincipalName", "id", "displayName") is not null ? IdentitySubjectTypes.User : IdentitySubjectTypes.ServiceAccount;
 
         var target = FirstTarget(details.ArrayOrText("targetResources"));
         var targetType = target.Text("type");
         var targetUser = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase)
-            ? target.FirstText("userPrincipalName", "displayName", "id")
+            ? HomeName(target.FirstText("userPrincipalName", "displayName", "id"))
             : null;
         var (kind, change) = ClassifyAudit(activity, auditCategory);
         e.Kind = kind;

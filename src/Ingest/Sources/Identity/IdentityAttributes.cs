@@ -122,6 +122,12 @@ internal static class IdentityAttributes
 
     /// <summary>The client's internet service provider or AS organisation.</summary>
     public const string NetIsp = "net.isp";
+
+    /// <summary>
+    /// The chain of addresses a provider logged as the client's (an <c>X-Forwarded-For</c> value) when it held more than
+    /// one; <c>network.src_ip</c> is the client taken from it (<see cref="ForwardedChain"/>).
+    /// </summary>
+    public const string NetForwardedFor = "net.forwarded_for";
 }
 
 /// <summary>Normalised values of <see cref="IdentityAttributes.MfaResult"/>.</summary>

@@ -138,6 +138,9 @@ internal sealed class IdentityEvent(string idp)
     public AccessEvent? Build(JsonElement raw, SourceMapOptions options, out string? error)
     {
         error = null;
+        string? chain = null;
+        var address = IdentityJson.Clean(SourceIp) is { } given ? ForwardedChain.Client(given, out chain) : null;
+        Set(IdentityAttributes.NetForwardedFor, chain);
         var subjectId = IdentityJson.Clean(SubjectId);
         var subjectType = SubjectType;
         if (options.SubjectIsUserId && subjectId is not null && Get(IdentityAttributes.IdpUserId) is { } userId
@@ -148,9 +151,9 @@ internal sealed class IdentityEvent(string idp)
             subjectId = userId;
         }
 
-        if (subjectId is null && IdentityJson.Clean(SourceIp) is { } ip)
+        if (subjectId is null && address is not null)
         {
-            subjectId = "ip:" + ip;
+            subjectId = "ip:" + address;
             subjectType = IdentitySubjectTypes.Anonymous;
         }
 
@@ -186,7 +189,7 @@ internal sealed class IdentityEvent(string idp)
             Token = session is null && client is null && token is null && TokenIssuedAt is null
                 ? null
                 : new TokenInfo { SessionId = session, ClientId = client, Jti = token, IssuedAt = TokenIssuedAt },
-            Network = IdentityJson.Clean(SourceIp) is { } src ? new NetworkInfo { SrcIp = src } : null,
+            Network = address is null ? null : new NetworkInfo { SrcIp = address },
             Resource = ResourceType is null && ResourceId is null ? null : new ResourceRef { Type = ResourceType, Id = IdentityJson.Clean(ResourceId) },
             Action = Action,
             Outcome = Outcome,

@@ -192,28 +192,36 @@ internal static class IdentityJson
 
     /// <summary>
     /// A time given as text (ISO 8601 or the pipelines' <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form) or as a number of
-    /// Unix seconds (below 10^11) or milliseconds.
+    /// Unix seconds (below 10^11) or milliseconds, also when a pipeline wrote that number as text (<c>"1764496800000"</c>).
     /// </summary>
     public static bool TryTime(JsonElement? value, out DateTimeOffset time)
     {
         time = default;
-        switch (value)
+        return value switch
         {
-            case { ValueKind: JsonValueKind.String } s:
-                return JsonFields.TryParseTime(s.GetString(), out time) || TryOneDigitHour(s.GetString(), out time);
-            case { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) && number > 0:
-                try
-                {
-                    time = number < 100_000_000_000 ? DateTimeOffset.FromUnixTimeSeconds(number) : DateTimeOffset.FromUnixTimeMilliseconds(number);
-                    return true;
-                }
-                catch (ArgumentOutOfRangeException)
-                {
-                    return false;
-                }
+            { ValueKind: JsonValueKind.String } s => JsonFields.TryParseTime(s.GetString(), out time) || TryOneDigitHour(s.GetString(), out time)
+                || (long.TryParse(s.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var written) && TryUnix(written, out time)),
+            { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) => TryUnix(number, out time),
+            _ => false,
+        };
+    }
 
-            default:
-                return false;
+    private static bool TryUnix(long number, out DateTimeOffset time)
+    {
+        time = default;
+        if (number <= 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            time = number < 100_000_000_000 ? DateTimeOffset.FromUnixTimeSeconds(number) : DateTimeOffset.FromUnixTimeMilliseconds(number);
+            return true;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return false;
         }
     }
 

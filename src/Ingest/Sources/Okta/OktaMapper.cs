@@ -34,25 +34,31 @@ internal static partial class OktaMapper
             : new WrappedItems(root, "data.events", "an Okta event hook delivery needs a \"data.events\" array");
     }
 
-    private static void MapOne(JsonElement log, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement item, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
+        // Log Streaming to Amazon EventBridge delivers each LogEvent as an EventBridge event's "detail".
+        if (!EventBridgeEnvelope.TryRecord(item, index, "an Okta LogEvent", errors, out var log, out var at))
+        {
+            return;
+        }
+
         var eventType = log.Text("eventType");
         if (eventType is null)
         {
-            errors.Add(new ItemError(index, "eventType", "data not recognized as an Okta LogEvent: required string \"eventType\" is missing"));
+            errors.Add(new ItemError(index, at + "eventType", "data not recognized as an Okta LogEvent: required string \"eventType\" is missing"));
             return;
         }
 
         var uuid = log.Text("uuid");
         if (uuid is null)
         {
-            errors.Add(new ItemError(index, "uuid", "required: the LogEvent's id"));
+            errors.Add(new ItemError(index, at + "uuid", "required: the LogEvent's id"));
             return;
         }
 
         if (!IdentityJson.TryTime(log.Find("published"), out var time))
         {
-            errors.Add(new ItemError(index, "published", log.Find("published") is { } p
+            errors.Add(new ItemError(index, at + "published", log.Find("published") is { } p
                 ? $"not an ISO 8601 timestamp: {JsonFields.Describe(p)}"
                 : "required: when the event happened"));
             return;

@@ -141,4 +141,35 @@ public sealed class Auth0MapperTests
 
         MapperAssert.Rejects(Auth0Mapper.Map(body), mapped: [5], (0, "data.type"), (1, "data.date"), (2, "data.log_id"), (3, "$"), (4, "$"));
     }
+
+    [Fact]
+    public void Map_EventBridgeLogStream_MapsTheLogInDetailWithItsScopesAndRefusesADetailThatIsNoObject()
+    {
+        var result = Auth0Mapper.Map(TestData.Idp("auth0", "eventbridge.ndjson"));
+
+        MapperAssert.Rejects(result, mapped: [0, 1], (2, "detail"));
+        var login = result.Events[0];
+        MapperAssert.IsSignIn(login, "zoe.nandu@initech.example", "sessExampleEventBridge0001", srcIp: "2001:db8:9c::4", clientId: "Qexampleclientid0000000000000001");
+        Assert.Equal("auth0-90020261130090201147000000000000000000000000000000000001", login.Id);
+        Assert.Equal("auth0|6a0example0000000000001", login.Attr(IdentityAttributes.IdpUserId));
+        Assert.Equal("s", login.Raw!.Value.GetProperty("data").GetProperty("type").GetString());
+
+        // A machine-to-machine token: the client is the subject, and what it was granted is kept.
+        var m2m = result.Events[1];
+        Assert.Equal(EventKinds.AuthTokenIssued, m2m.Kind);
+        Assert.Equal("auth0-90020261130090459310000000000000000000000000000000000002", m2m.Id);
+        Assert.Equal("Mexamplem2mclient000000000000002", m2m.Subject?.Id);
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, m2m.Subject?.Type);
+        Assert.Equal(["read:invoices", "write:invoices"], m2m.List(IdentityAttributes.Scopes));
+    }
+
+    [Fact]
+    public void Map_ScopeAsTheManagementApiWritesIt_IsTheTokensScopes()
+    {
+        var body = """{"date":"2026-11-30T09:00:00Z","type":"seccft","log_id":"s-1","client_id":"m2m","ip":"192.0.2.8","scope":"read:invoices write:invoices"}"""u8;
+
+        var e = MapperAssert.MapsTo(Auth0Mapper.Map(body), EventKinds.AuthTokenIssued, Outcomes.Success);
+
+        Assert.Equal(["read:invoices", "write:invoices"], e.List(IdentityAttributes.Scopes));
+    }
 }

@@ -383,4 +383,31 @@ public sealed class EntraMapperTests
     {
         MapperAssert.RejectsWhole(EntraMapper.Map("""{"records":{"a":1}}"""u8), "records");
     }
+
+    [Fact]
+    public void Map_EventHubBodiesPostedAsOneArray_MapsEveryRecordAndAGuestIsOnePrincipal()
+    {
+        var events = MapperAssert.MapsAll(EntraMapper.Map(TestData.Idp("entra", "event-hub-batch.json")), 4);
+
+        // The guest's own sign-in names it by the address it signs in with; its audit record and its non-interactive
+        // sign-in by the inviting directory's #EXT# name. All three are one principal.
+        Assert.Equal(["amara.okafor@partner.example", "amara.okafor@partner.example", "amara.okafor@partner.example", "vm-reports-01"], events.Select(e => e.Subject?.Id));
+        Assert.Equal([EventKinds.AuthLogin, EventKinds.AuthCredentialChange, EventKinds.AuthLogin, EventKinds.AuthLogin], events.Select(e => e.Kind));
+        Assert.All(events, e => Assert.Equal("0b7e5c1a-2f4d-4c3b-9a8e-111111111111", e.Subject?.Tenant));
+        Assert.Null(events[1].Attr(IdentityAttributes.Actor));
+        Assert.Equal(IdentitySubjectTypes.ServiceAccount, events[3].Subject?.Type);
+        Assert.Null(events[3].Network);
+    }
+
+    [Theory]
+    [InlineData("amara.okafor_partner.example#EXT#@initechcorp.onmicrosoft.com", "amara.okafor@partner.example")]
+    [InlineData("first_last_partner.example#EXT#@initechcorp.onmicrosoft.com", "first_last@partner.example")]
+    [InlineData("kim_mail.example#ext#@initechcorp.onmicrosoft.com", "kim@mail.example")]
+    [InlineData("kim@initech.example", "kim@initech.example")]
+    [InlineData("nounderscore#EXT#@initechcorp.onmicrosoft.com", "nounderscore#EXT#@initechcorp.onmicrosoft.com")]
+    [InlineData("kim_#EXT#@initechcorp.onmicrosoft.com", "kim_#EXT#@initechcorp.onmicrosoft.com")]
+    public void HomeName_AGuestsDirectoryName_IsTheAddressItSignsInWith(string name, string expected)
+    {
+        Assert.Equal(expected, EntraMapper.HomeName(name));
+    }
 }

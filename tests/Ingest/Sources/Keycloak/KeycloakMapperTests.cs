@@ -188,4 +188,22 @@ public sealed class KeycloakMapperTests
 
         MapperAssert.Rejects(KeycloakMapper.Map(body), mapped: [4], (0, "time"), (1, "type"), (2, "time"), (3, "$"));
     }
+
+    [Fact]
+    public void Map_AnAddressFieldHoldingAForwardedForChain_TakesTheClientAndKeepsTheChain()
+    {
+        var events = MapperAssert.MapsAll(KeycloakMapper.Map(TestData.Idp("keycloak", "forwarded-for.ndjson")), 3);
+
+        // The rightmost public address: what the client wrote at the left of the chain (192.0.2.250) is not believed.
+        Assert.Equal(["203.0.113.88", "203.0.113.88", "192.168.1.106"], events.Select(e => e.Network?.SrcIp));
+        Assert.Equal("203.0.113.88, 10.42.0.15", events[0].Attr(IdentityAttributes.NetForwardedFor));
+        Assert.Equal("192.0.2.250, 203.0.113.88, 10.42.0.15", events[1].Attr(IdentityAttributes.NetForwardedFor));
+        // Unix milliseconds written as text.
+        Assert.Equal(new DateTimeOffset(2025, 11, 30, 10, 0, 1, TimeSpan.Zero), events[1].Time);
+
+        // The two failures meet on the address's principal, as failures from one address must for the spraying rules.
+        var twins = AddressTwins.With(events).Where(e => e.Attr(AddressTwins.TwinOf) is not null).ToList();
+        Assert.Equal(["ip:203.0.113.88", "ip:203.0.113.88"], twins.Select(t => t.Subject?.Id));
+        Assert.Equal(["chen.wei", "dana.kowalski"], twins.Select(t => t.Attr(AddressTwins.Account)));
+    }
 }

@@ -273,4 +273,38 @@ public sealed class OktaMapperTests
         Assert.Equal("00u1", raw.GetProperty("actor").GetProperty("id").GetString());
         Assert.Equal(["debugContext.debugData.blob"], e.Attributes![RawObject.TrimmedAttribute].EnumerateArray().Select(p => p.GetString()));
     }
+
+    [Fact]
+    public void Map_LogStreamingToEventBridge_MapsTheLogEventInDetailAndRefusesADetailThatIsNoObject()
+    {
+        var result = OktaMapper.Map(TestData.Idp("okta", "eventbridge.ndjson"));
+
+        MapperAssert.Rejects(result, mapped: [0, 1], (2, "detail"));
+        var login = result.Events[0];
+        MapperAssert.IsSignIn(login, "ines.moreau@initech.example", "102eventbridgeSessionA1", srcIp: "2001:db8:4a::17", country: "France", city: "Lyon");
+        Assert.Equal("5c1e9a20-8f3b-11f0-9e2d-0d3c5b7a9e11", login.Id);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 15, 1, 482, TimeSpan.Zero), login.Time);
+        // The LogEvent is the original record rules read, not the envelope around it.
+        Assert.Equal("core.user_auth.login_success", login.Raw!.Value.GetProperty("legacyEventType").GetString());
+        Assert.False(login.Raw.Value.TryGetProperty("detail-type", out _));
+        MapperAssert.IsRefusedSignIn(result.Events[1], "raj.patel@initech.example", failureReason: "INVALID_CREDENTIALS");
+    }
+
+    [Fact]
+    public void Map_AnArrayOfEventHookDeliveries_MapsTheEventsOfEach()
+    {
+        var body = """
+            [{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","data":{"events":[
+                {"uuid":"a-1","published":"2026-11-30T10:00:00Z","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"kim@initech.example"}},
+                {"uuid":"a-2","published":"2026-11-30T10:00:01Z","eventType":"user.session.end","actor":{"id":"00u1","type":"User","alternateId":"kim@initech.example"}}]}},
+             {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","data":{"events":[
+                {"uuid":"b-1","published":"2026-11-30T10:00:02Z","eventType":"user.session.start","actor":{"id":"00u2","type":"User","alternateId":"lee@initech.example"}}]}},
+             {"eventType":"com.okta.event_hook","data":{}}]
+            """u8;
+
+        var result = OktaMapper.Map(body);
+
+        MapperAssert.Rejects(result, mapped: [0, 1, 2], (3, "data.events"));
+        Assert.Equal(["a-1", "a-2", "b-1"], result.Events.Select(e => e.Id));
+    }
 }

@@ -1,0 +1,31 @@
+namespace ZtStream.Ingest.Tests.Sources.Identity;
+
+/// <summary>The client address of a provider's address field, whatever a proxy in front of the provider made of it.</summary>
+public sealed class ForwardedChainTests
+{
+    [Theory]
+    [InlineData("203.0.113.7, 10.0.0.2", "203.0.113.7")]
+    [InlineData("198.51.100.9, 203.0.113.7, 10.0.0.2", "203.0.113.7")]
+    [InlineData("203.0.113.7,2001:db8::9", "2001:db8::9")]
+    [InlineData("10.1.1.1, 192.168.0.2", "10.1.1.1")]
+    [InlineData("junk, 203.0.113.7, fd00::1", "203.0.113.7")]
+    public void Client_OfAChain_IsTheRightmostPublicAddressAndTheChainIsKept(string text, string client)
+    {
+        Assert.Equal(client, ForwardedChain.Client(text, out var chain));
+        Assert.Equal(text, chain);
+    }
+
+    [Theory]
+    [InlineData("203.0.113.7", "203.0.113.7")]
+    [InlineData("2001:db8::7", "2001:db8::7")]
+    [InlineData("203.0.113.7:51234", "203.0.113.7")]
+    [InlineData("[2001:db8::7]:443", "2001:db8::7")]
+    [InlineData("::ffff:203.0.113.7", "::ffff:203.0.113.7")]
+    [InlineData("12345", "12345")]
+    [InlineData("not, an, address", "not, an, address")]
+    public void Client_OfOneValue_IsThatAddressWithoutItsPort(string text, string client)
+    {
+        Assert.Equal(client, ForwardedChain.Client(text, out var chain));
+        Assert.Null(chain);
+    }
+}
