@@ -25,6 +25,12 @@ internal static class JsonFields
             ? array[0].GetString()
             : null;
 
+    /// <summary>The last string of an array property.</summary>
+    public static string? LastString(this JsonElement element, string name) =>
+        element.Child(name) is { ValueKind: JsonValueKind.Array } array && array.GetArrayLength() is > 0 and var n && array[n - 1].ValueKind == JsonValueKind.String
+            ? array[n - 1].GetString()
+            : null;
+
     /// <summary>
     /// RFC 3339 time, or the <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form log pipelines normalise to (with or without a
     /// trailing <c>UTC</c>). Falco and pipelines write nanoseconds, which <see cref="DateTimeOffset"/> cannot hold, so the

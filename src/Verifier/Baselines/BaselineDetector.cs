@@ -60,7 +60,7 @@ internal sealed class BaselineDetector(VerifierOptions options)
         f.Write = Policy.PolicyDetector.IsWrite(e.Action);
         f.Hour = e.Time.UtcDateTime.Hour;
         f.Bytes = e.Bytes ?? 0;
-        f.WarmedUp = s.Events >= options.WarmUpEvents && ticks - s.FirstSeenTicks >= options.WarmUp.Ticks;
+        f.WarmedUp = WarmedUp(s, ticks);
         f.UnusualHour = f.WarmedUp && s.HourCounts[f.Hour] == 0
             && s.HourCounts[(f.Hour + 1) % 24] == 0 && s.HourCounts[(f.Hour + 23) % 24] == 0;
 
@@ -136,10 +136,9 @@ internal sealed class BaselineDetector(VerifierOptions options)
                 $"{Numbers.Int(s.WindowResources.Count)} distinct resources in {windowText}; before at most {Numbers.One(s.BreadthMax)}").Of(IsKubernetes(e) ? Techniques.ContainerDiscovery : Techniques.AutomatedCollection));
         }
 
-        if (f.Denied && s.WindowDenied > Math.Max(options.DeniedMinimum, options.SpikeFactor * s.DeniedMax))
+        if (f.Denied)
         {
-            output.Add(new Contribution(Detectors.Baseline, RuleNames.DenialSpike, 75,
-                $"{Numbers.Int(s.WindowDenied)} denied requests in {windowText} ({Numbers.Int(s.WindowDenied * 100 / Math.Max(1, s.WindowCount))}% of {Numbers.Int(s.WindowCount)}); before at most {Numbers.One(s.DeniedMax)}").Of(IsKubernetes(e) ? Techniques.ContainerDiscovery : AttackMapping.None));
+            DenialSpike(e, s, output);
         }
 
         if (f.Token != 0 && f.Workload != 0)
@@ -174,6 +173,38 @@ internal sealed class BaselineDetector(VerifierOptions options)
         {
             output.Add(new Contribution(Detectors.Baseline, RuleNames.UnusualHour, 25,
                 $"active at {Numbers.Hour(f.Hour)} UTC, an hour never active in {Numbers.Int(s.Events)} events ({ActiveHours(s)})").Of(Techniques.ValidAccounts));
+        }
+    }
+
+    /// <summary>
+    /// A request counted when it arrived whose refusal a later stage told (<see cref="Scoring.RequestStages"/>): a denial of
+    /// its window, if that window is still the current one, and not another request.
+    /// </summary>
+    public void CountDenial(AccessEvent e, PrincipalState s, List<Contribution> output)
+    {
+        var ticks = e.Time.UtcTicks;
+        if (!string.Equals(e.Outcome, Outcomes.Denied, StringComparison.Ordinal) || s.WindowStartTicks == 0
+            || ticks < s.WindowStartTicks || ticks >= s.WindowStartTicks + windowTicks)
+        {
+            return;
+        }
+
+        s.WindowDenied++;
+        if (WarmedUp(s, ticks))
+        {
+            DenialSpike(e, s, output);
+        }
+    }
+
+    private bool WarmedUp(PrincipalState s, long ticks) =>
+        s.Events >= options.WarmUpEvents && ticks - s.FirstSeenTicks >= options.WarmUp.Ticks;
+
+    private void DenialSpike(AccessEvent e, PrincipalState s, List<Contribution> output)
+    {
+        if (s.WindowDenied > Math.Max(options.DeniedMinimum, options.SpikeFactor * s.DeniedMax))
+        {
+            output.Add(new Contribution(Detectors.Baseline, RuleNames.DenialSpike, 75,
+                $"{Numbers.Int(s.WindowDenied)} denied requests in {windowText} ({Numbers.Int(s.WindowDenied * 100 / Math.Max(1, s.WindowCount))}% of {Numbers.Int(s.WindowCount)}); before at most {Numbers.One(s.DeniedMax)}").Of(IsKubernetes(e) ? Techniques.ContainerDiscovery : AttackMapping.None));
         }
     }
 

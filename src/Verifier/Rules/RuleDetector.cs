@@ -29,7 +29,17 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     public RuleSetHolder Rules => rules;
 
-    public void Evaluate(AccessEvent e, List<Contribution> output)
+    public void Evaluate(AccessEvent e, List<Contribution> output) => Evaluate(e, null, output);
+
+    /// <summary>
+    /// A Kubernetes request's outcome, come in a later stage than the one it was scored at: only the rules the outcome
+    /// decides — those that did not match <paramref name="asItArrived"/>, the request as its first stage recorded it — so
+    /// a rule that matched the request counts it once, and a rule that needs its response sees it once.
+    /// </summary>
+    public void EvaluateOutcome(AccessEvent e, AccessEvent asItArrived, List<Contribution> output) =>
+        Evaluate(e, new RuleEvent(asItArrived) { OktaMfa = OktaMfa }, output);
+
+    private void Evaluate(AccessEvent e, RuleEvent? arrived, List<Contribution> output)
     {
         var candidates = rules.Current.For(e.Kind);
         if (candidates.Length == 0)
@@ -41,6 +51,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var first = output.Count;
         foreach (var rule in candidates)
         {
+            if (arrived is not null && MatchedOnArrival(rule, arrived))
+            {
+                continue;
+            }
+
             if (Match(rule, re) is { } text)
             {
                 output.Add(Contribute(rule, text));
@@ -51,6 +66,25 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         {
             CountEachFindingOnce(output, first);
         }
+    }
+
+    /// <summary>Whether the rule's condition (a correlation: any referenced rule's) matched the request's first stage.</summary>
+    private static bool MatchedOnArrival(Rule rule, RuleEvent arrived)
+    {
+        if (rule.Correlation is not { } correlation)
+        {
+            return rule.Condition.Matches(arrived);
+        }
+
+        foreach (var input in correlation.Inputs)
+        {
+            if (MatchedOnArrival(input.Rule, arrived))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -111,9 +111,19 @@ internal sealed class ScoringEngine
     public ScoreResult Score(AccessEvent e)
     {
         var idHash = StableHash.Of(e.Id);
+        string? firstStage = null;
         if (!RememberId(idHash))
         {
-            return new ScoreResult(0, null, Duplicate: true);
+            // A Kubernetes request's later stage is a duplicate, unless it brings the outcome its first stage lacked.
+            firstStage = RequestStages.FirstStageAwaiting(e, idHash, recentIds);
+            if (firstStage is null || !RememberId(RequestStages.Outcome(idHash)))
+            {
+                return new ScoreResult(0, null, Duplicate: true);
+            }
+        }
+        else if (RequestStages.AwaitingOutcome(e, idHash) is not 0 and var awaiting)
+        {
+            RememberId(awaiting);
         }
 
         if (EventKinds.IsDerived(e.Kind))
@@ -133,6 +143,11 @@ internal sealed class ScoringEngine
             // Synthetic traffic marked by its client: not the principal's behaviour, so neither scored nor learned.
             ProbesSkipped++;
             return default;
+        }
+
+        if (firstStage is not null)
+        {
+            return ScoreOutcome(e, who, firstStage);
         }
 
         EventsScored++;
@@ -186,6 +201,20 @@ internal sealed class ScoringEngine
 
         links.Derive(e, who, facts.NewWorkload, runtime);
         return new ScoreResult(score, alerting ? alerts.Record(e, who.Principal, score, found) : null, false);
+    }
+
+    /// <summary>
+    /// A request's outcome, from a later stage of a request scored at a stage without one (<see cref="RequestStages"/>):
+    /// the rules its outcome decides and the denial count, not another request for the baselines, the model or the policy.
+    /// </summary>
+    private ScoreResult ScoreOutcome(AccessEvent e, in Identity who, string firstStage)
+    {
+        var state = GetState(who.Principal);
+        found.Clear();
+        rules.EvaluateOutcome(e, RequestStages.AsItArrived(e, firstStage), found);
+        baselines.CountDenial(e, state, found);
+        var score = Combine(who.Principal, who.Namespace, e);
+        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who.Principal, score, found) : null, false);
     }
 
     private static bool Contains(List<Contribution> found, string detector, string rule)

@@ -20,8 +20,9 @@ public sealed class ClusterAuditShapesTests
             [
                 ("ip:203.0.113.41", "anonymous", 401, Outcomes.Denied, "203.0.113.41", "selfsubjectaccessreviews"),
                 ("ip:2001:db8:40::1d", "anonymous", 401, Outcomes.Denied, "2001:db8:40::1d", "widgets"),
-                // Written without a code: the status reason Unauthorized stands for it.
-                ("ip:198.51.100.23", "anonymous", 401, Outcomes.Denied, "198.51.100.23", "secrets"),
+                // Written without a code: the status reason Unauthorized stands for it. Keyed by the address the
+                // server's connection came from; the address before it is X-Forwarded-For, which the caller writes.
+                ("ip:10.0.0.4", "anonymous", 401, Outcomes.Denied, "198.51.100.23", "secrets"),
             ],
             events.Select(e => (e.Subject?.Id, e.Subject?.Type, e.Status, e.Outcome, e.Network?.SrcIp, e.Resource?.Type)));
         Assert.All(events, e => Assert.Null(e.Workload));
@@ -47,10 +48,11 @@ public sealed class ClusterAuditShapesTests
                 ("rosa.ng", "user", 302, Outcomes.Denied),
                 ("ops-bot", "user", 401, Outcomes.Denied),
                 ("corp-oidc:kai.marsh", "user", 302, Outcomes.Error),
-                // A refusal naming no account, the token exchange and a login's first stage stay the anonymous request.
-                ("system:anonymous", "anonymous", 302, Outcomes.Denied),
-                ("system:anonymous", "anonymous", 200, Outcomes.Success),
-                ("system:anonymous", "anonymous", (int?)null, (string?)null),
+                // A refusal naming no account, the token exchange and a login's first stage stay anonymous requests,
+                // of the address the OAuth server's connection came from (the router's).
+                ("ip:10.128.0.2", "anonymous", 302, Outcomes.Denied),
+                ("ip:10.128.0.2", "anonymous", 200, Outcomes.Success),
+                ("ip:10.128.0.2", "anonymous", (int?)null, (string?)null),
             ],
             events.Select(e => (e.Subject?.Id, e.Subject?.Type, e.Status, e.Outcome)));
         Assert.Equal(("non_resource_url", "/login/corp-ldap"), (events[1].Resource?.Type, events[1].Resource?.Id));

@@ -176,12 +176,15 @@ internal static class K8sAuditMapper
         var annotations = e.Child("annotations");
         var loginDecision = annotations.String(LoginDecision);
         var (subjectId, subjectType) = Principal(realUser, impersonated.String("username"), annotations.String(LoginUsername));
-        if (subjectId is null && impersonated is null && user is { ValueKind: JsonValueKind.Object } nobody && !nobody.EnumerateObject().Any()
-            && e.FirstString("sourceIPs") is { Length: > 0 } address)
+        string? anonymousName = null;
+        if (impersonated is null && (subjectType == "anonymous" || (subjectId is null && user is { ValueKind: JsonValueKind.Object } nobody && !nobody.EnumerateObject().Any()))
+            && e.LastString("sourceIPs") is { Length: > 0 } address)
         {
-            // "user": {} is how the API server records a request it could not authenticate (a 401: a bad or expired
-            // token); such probing belongs to the address it came from, as identity providers' attempts on no account do.
-            (subjectId, subjectType) = ("ip:" + address, "anonymous");
+            // system:anonymous is one name for every caller without a credential, and "user": {} is how the API server
+            // records a request it could not authenticate (a 401: a bad or expired token): such requests belong to the
+            // address they came from, so one scanner's baseline is its own. The last source IP is the address the server's
+            // connection came from; those before it are X-Forwarded-For, which the caller writes itself.
+            (anonymousName, subjectId, subjectType) = (subjectId, "ip:" + address, "anonymous");
         }
 
         if (subjectId is null)
@@ -205,6 +208,7 @@ internal static class K8sAuditMapper
             attributes[CloudIdentity.UsernameAttribute] = JsonFields.Of(realUser);
             subjectId = cloudPrincipal;
         }
+        AddString(attributes, CloudIdentity.UsernameAttribute, anonymousName);
         AddString(attributes, TimeSources.Attribute, timeSource);
         foreach (var (key, value) in carrier.Attributes)
         {

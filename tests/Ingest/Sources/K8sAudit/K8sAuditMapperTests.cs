@@ -71,8 +71,9 @@ public sealed class K8sAuditMapperTests
     {
         var e = Assert.Single(K8sAuditMapper.Map(TestData.K8sTrace("anonymous_creates_namespace_foo.json")).Events);
 
-        Assert.Equal("system:anonymous", e.Subject?.Id);
+        Assert.Equal("ip:192.168.99.1", e.Subject?.Id);
         Assert.Equal("anonymous", e.Subject?.Type);
+        Assert.Equal("system:anonymous", e.Attr("k8s.username"));
         Assert.Equal("namespaces", e.Resource?.Type);
         Assert.Equal("foo", e.Resource?.Id);
     }
