@@ -15,6 +15,12 @@ internal static class CliCommandLine
     /// <summary>Exit code of a bad command line or configuration.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code of a command that failed on a file it was given (missing folder, no permission, full disk).</summary>
+    public const int Failed = 1;
+
+    /// <summary>Exit code of a command stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).</summary>
+    public const int Interrupted = 130;
+
     /// <summary>Response files (<c>@file</c>) are off: a file name starting with '@' is an argument like any other.</summary>
     private static readonly ParserConfiguration Parser = new() { ResponseFileTokenReplacer = null };
 
@@ -69,6 +75,19 @@ internal static class CliCommandLine
         {
             // A command resolved options that failed their validator: the same answer as at start.
             return await FailAsync(stderr, e.Failures);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A path the user gave that cannot be written or read (a missing folder, no permission, a full disk): the
+            // runtime's message names the path; a stack trace would bury it.
+            await stderr.WriteLineAsync($"{PathOf(parsed.CommandResult.Command)}: {e.Message}");
+            return Failed;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C or SIGTERM in a command that stops by throwing: stopped as asked, not a crash.
+            await stderr.WriteLineAsync($"{PathOf(parsed.CommandResult.Command)}: stopped");
+            return Interrupted;
         }
     }
 

@@ -240,6 +240,44 @@ public sealed class ZtStreamCliTests
         Assert.Contains("Store:Kind 'mysql'", Assert.Single(Lines(err)), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An output path in a folder that does not exist, or a folder where a file belongs: one line naming the path and
+    /// exit 1. Before, the runtime's exception with its stack trace, and the process aborted (exit 134).
+    /// </summary>
+    [Theory]
+    [InlineData("--out", "missing/events.ndjson")]
+    [InlineData("--labels", "missing/labels.ndjson")]
+    [InlineData("--out", ".")]
+    public async Task Simulate_OutputPathThatCannotBeWritten_ExitsOneWithOneLineNamingIt(string option, string relative)
+    {
+        using var folder = new TempFolder("zt-cli-");
+        var path = Path.GetFullPath(Path.Combine(folder.Path, relative));
+        var other = option == "--out" ? "--labels" : "--out";
+
+        var (code, _, err) = await RunAsync("simulate", "--principals", "20", "--days", "1", "--scenarios", "none", option, path, other, Path.Combine(folder.Path, "other.ndjson"));
+
+        Assert.Equal(1, code);
+        var line = Assert.Single(Lines(err));
+        Assert.StartsWith("ztstream simulate: ", line, StringComparison.Ordinal);
+        Assert.Contains(path.TrimEnd('/'), line, StringComparison.Ordinal);
+    }
+
+    /// <summary>Ctrl-C (or SIGTERM) in a command that stops by throwing: "stopped" and 130, not an unhandled exception.</summary>
+    [Fact]
+    public async Task Simulate_StoppedByCtrlC_SaysStoppedAndExits130()
+    {
+        using var folder = new TempFolder("zt-cli-");
+        using var stdout = new StringWriter();
+        using var stderr = new StringWriter();
+        using var stop = new CancellationTokenSource();
+        await stop.CancelAsync();
+
+        var code = await ZtStreamCli.RunAsync(["simulate", "--principals", "20", "--days", "1", "--out", Path.Combine(folder.Path, "events.ndjson")], stdout, stderr, stop.Token);
+
+        Assert.Equal(130, code);
+        Assert.Equal("ztstream simulate: stopped", Assert.Single(Lines(stderr.ToString())));
+    }
+
     [Fact]
     public async Task NoCommand_PrintsHelpAndExitsTwo()
     {

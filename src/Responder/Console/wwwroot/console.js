@@ -51,9 +51,15 @@ async function api(method, path, body) {
   // A console session (single sign-on) proves each write with its CSRF token; API tokens need none.
   if (method !== "GET" && state.me && state.me.csrf_token) headers["X-CSRF-Token"] = state.me.csrf_token;
   const res = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
-  if (res.status === 401 && state.me) { sessionEnded(); throw new Error("signed out: the session or token was not accepted"); }
+  if (res.status === 401 && state.me) {
+    sessionEnded();
+    throw Object.assign(new Error("signed out: the session or token was not accepted"), { signedOut: true });
+  }
   const text = await res.text();
-  const data = text ? JSON.parse(text) : null;
+  // A proxy in front may answer an error with a page of its own: its status is then the message, not a JSON parse error.
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; }
+  catch { if (res.ok) throw new Error("the answer was not JSON (" + res.status + ")"); }
   // Errors are RFC 9457 problem documents: detail says what went wrong, errors which field.
   if (!res.ok && res.status !== 207) {
     const fields = data && data.errors ? data.errors.map(e => e.field + ": " + e.reason).join("; ") : "";
@@ -143,7 +149,7 @@ function stopStream() {
   if (state.stream) { state.stream.abort(); state.stream = null; }
 }
 
-function follow(query, since, onAlert) {
+function follow(query, since, onAlert, onState) {
   stopStream();
   const controller = new AbortController();
   state.stream = controller;
@@ -154,7 +160,8 @@ function follow(query, since, onAlert) {
         const res = await fetch("/v1/alerts/stream?" + query, { headers: { ...authHeaders(), "Last-Event-ID": String(last) }, credentials: "same-origin", signal: controller.signal });
         // Refused credentials stay refused: retrying would leave the queue frozen while it looks live.
         if (res.status === 401) { if (!controller.signal.aborted) sessionEnded(); return; }
-        if (!res.ok || !res.body) throw new Error("stream " + res.status);
+        if (!res.ok || !res.body) throw new Error("the Responder answered " + res.status);
+        onState("");
         const reader = res.body.getReader();
         const decoder = new TextDecoder();
         let buffer = "", data = "", id = last;
@@ -173,6 +180,8 @@ function follow(query, since, onAlert) {
         }
       } catch (e) {
         if (controller.signal.aborted) return;
+        // Retrying is right (a restart, a proxy's idle timeout), but not behind a queue that looks live.
+        onState("Live updates paused (" + e.message + "); reconnecting…");
       }
       await new Promise(r => setTimeout(r, 2000));
     }
@@ -261,7 +270,8 @@ function alertCells(view) {
   return [
     el("td", { class: "select", onclick: (e) => e.stopPropagation() }, el("input", { type: "checkbox", "data-testid": "select", "aria-label": "select " + a.id })),
     el("td", {}, sev(a.severity)),
-    el("td", { "data-testid": "principal" }, a.principal),
+    // A link as well as the row's click, so the keyboard reaches the alert (Tab, Enter) as the mouse does.
+    el("td", { "data-testid": "principal" }, el("a", { href: "#/alerts/" + encodeURIComponent(a.id) }, a.principal)),
     el("td", {}, a.score),
     el("td", {}, a.detector),
     el("td", {}, (a.reasons[0] || {}).text || ""),
@@ -283,7 +293,7 @@ async function alertsView(view, mine) {
   const filters = el("form", { class: "card toolbar", "data-testid": "filters", onsubmit: (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const f of ["status", "severity", "assignee", "namespace", "principal", "technique"]) {
+    for (const f of ["status", "severity", "assignee", "namespace", "principal", "detector", "technique"]) {
       let v = e.target[f].value.trim();
       if (f === "assignee" && v === "me") v = state.me.name;
       if (v) q.set(f, v);
@@ -295,6 +305,7 @@ async function alertsView(view, mine) {
     el("input", { name: "assignee", placeholder: "assignee (me, none)", value: params.get("assignee") || "" }),
     el("input", { name: "namespace", placeholder: "namespace", value: params.get("namespace") || "" }),
     el("input", { name: "principal", placeholder: "principal", value: params.get("principal") || "" }),
+    el("input", { name: "detector", placeholder: "detector", "data-testid": "detector-filter", value: params.get("detector") || "" }),
     el("input", { name: "technique", placeholder: "ATT&CK technique (T1609)", "data-testid": "technique-filter", value: params.get("technique") || "" }),
     el("button", { type: "submit", "data-testid": "filter" }, "Filter"));
   filters.status.value = params.get("status") || "";
@@ -308,6 +319,7 @@ async function alertsView(view, mine) {
     fresh = 0; counter.hidden = true; window.scrollTo({ top: 0, behavior: "smooth" });
     tbody.querySelectorAll("tr.new").forEach(r => r.classList.remove("new"));
   } });
+  const liveState = el("span", { class: "error", role: "status", "data-testid": "live-state" });
   const empty = el("p", { class: "muted" }, "No alerts.");
   empty.hidden = page.items.length > 0;
 
@@ -335,34 +347,44 @@ async function alertsView(view, mine) {
   };
 
   const selected = () => [...tbody.querySelectorAll("[data-testid=select]:checked")].map(c => c.closest("tr").dataset.alertId);
+  // The alerts changed are updated in place; those that could not be changed (207) are named, whatever the change.
+  const bulkChange = async (what, change) => {
+    const ids = selected();
+    if (!ids.length) return flash("select alerts first");
+    await run(what.replace("{n}", ids.length), async () => {
+      const r = await api("POST", "/v1/alerts/bulk", { ids, ...change });
+      r.changed.forEach(onAlert);
+      if (r.errors.length) throw new Error(r.errors.length + " not changed: " + r.errors.map(e => e.reason).join("; "));
+    });
+  };
   const bulk = can("analyst") ? el("div", { class: "toolbar", "data-testid": "bulk" },
     el("span", { class: "muted" }, "Selected:"),
-    ["acknowledged", "in_progress", "benign"].map(s => el("button", { type: "button", "data-testid": "bulk-" + s, onclick: async () => {
-      const ids = selected();
-      if (!ids.length) return flash("select alerts first");
-      await run("mark " + ids.length + " " + s, async () => {
-        const r = await api("POST", "/v1/alerts/bulk", { ids, status: s, note: s === "benign" ? "closed in bulk" : undefined });
-        r.changed.forEach(onAlert);
-        if (r.errors.length) throw new Error(r.errors.map(e => e.reason).join("; "));
-      });
-    } }, s.replace("_", " "))),
-    el("button", { type: "button", "data-testid": "bulk-assign-me", onclick: async () => {
-      const ids = selected();
-      if (!ids.length) return flash("select alerts first");
-      await run("assign " + ids.length, async () => { (await api("POST", "/v1/alerts/bulk", { ids, assignee: state.me.name })).changed.forEach(onAlert); });
-    } }, "assign to me")) : null;
+    ["acknowledged", "in_progress", "benign"].map(s => el("button", { type: "button", "data-testid": "bulk-" + s,
+      onclick: () => bulkChange("mark {n} " + s, { status: s, note: s === "benign" ? "closed in bulk" : undefined }) }, s.replace("_", " "))),
+    el("button", { type: "button", "data-testid": "bulk-assign-me", onclick: () => bulkChange("assign {n} to me", { assignee: state.me.name }) }, "assign to me")) : null;
 
+  // A page that could not be read says why and offers the same page again; a refused session has already gone back to
+  // sign-in (api), so there is nothing to retry.
   let cursor = page.next_cursor;
+  const moreError = el("span", { class: "error", role: "alert", "data-testid": "more-error" });
   const more = el("button", { type: "button", "data-testid": "more", onclick: async () => {
     const q = hashParams(); q.set("cursor", cursor);
-    const next = await api("GET", "/v1/alerts?" + q.toString());
-    for (const v of next.items) { const r = alertRow(v); tbody.append(r); rows.set(v.alert.id, r); }
-    cursor = next.next_cursor; more.hidden = !cursor;
+    more.disabled = true;
+    try {
+      const next = await api("GET", "/v1/alerts?" + q.toString());
+      for (const v of next.items) { const r = alertRow(v); tbody.append(r); rows.set(v.alert.id, r); }
+      cursor = next.next_cursor; more.hidden = !cursor;
+      moreError.textContent = ""; more.textContent = "Load more";
+    } catch (e) {
+      if (e.signedOut) return;
+      moreError.textContent = "Could not load more alerts: " + e.message;
+      more.textContent = "Retry";
+    } finally { more.disabled = false; }
   } }, "Load more");
   more.hidden = !cursor;
 
   view.append(
-    el("div", { class: "toolbar" }, el("h2", { class: "grow" }, "Alerts"), counter),
+    el("div", { class: "toolbar" }, el("h2", { class: "grow" }, "Alerts"), liveState, counter),
     el("div", { class: "charts" },
       severityChart(stats),
       topChart("Top principals", "chart-principals", stats.top_principals, "principal"),
@@ -373,7 +395,7 @@ async function alertsView(view, mine) {
     el("table", { "data-testid": "alerts" },
       el("thead", {}, el("tr", {}, ["", "Severity", "Principal", "Score", "Detector", "Top reason", "ATT&CK", "Count", "Status", "Assignee", "Last seen"].map(h => el("th", {}, h)))),
       tbody),
-    empty, more);
+    empty, el("div", { class: "toolbar" }, more, moreError));
   // Status and assignee change under triage: the stream leaves them out, so a row on the page that changes is updated
   // (showing its new status) rather than dropped, and only new alerts are held to them, here.
   const matchesTriage = (v) => {
@@ -385,7 +407,7 @@ async function alertsView(view, mine) {
   const live = new URLSearchParams(params);
   for (const k of ["cursor", "limit", "status", "assignee"]) live.delete(k);
   // A newer render may have started while this one waited for the API; only the current one follows the stream.
-  if (mine === generation) follow(live.toString(), page.version, onAlert);
+  if (mine === generation) follow(live.toString(), page.version, onAlert, (message) => { liveState.textContent = message; });
 }
 
 // ---- one alert ----
@@ -597,8 +619,11 @@ function triggerView(view) {
   const form = el("form", { class: "card", "data-testid": "trigger-form", onsubmit: async (e) => {
     e.preventDefault();
     const body = { kind: form.kind.value };
-    for (const k of ["jti", "session_id", "subject_id", "workload_id", "namespace", "name", "reason"]) if (form[k].value) body[k] = form[k].value;
-    if (form.ttl_seconds.value) body.ttl_seconds = Number(form.ttl_seconds.value);
+    for (const k of ["jti", "session_id", "subject_id", "workload_id", "namespace", "name", "reason"]) if (form[k].value.trim()) body[k] = form[k].value.trim();
+    // Not a number would be sent as null, which is the policy's default TTL: an isolation of another length than typed.
+    const ttl = form.ttl_seconds.value.trim();
+    if (ttl && !/^[0-9]+$/.test(ttl)) { flash("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"" + ttl + "\""); form.ttl_seconds.focus(); return; }
+    if (ttl) body.ttl_seconds = Number(ttl);
     try { const a = await api("POST", "/v1/actions", body); flash("triggered " + a.kind + " on " + a.target); location.hash = "#/actions"; }
     catch (err) { flash("trigger failed: " + err.message); }
   } },
