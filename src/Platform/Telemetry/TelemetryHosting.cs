@@ -119,8 +119,9 @@ internal static class TelemetryHosting
 
     /// <summary>
     /// Which signals go to an OTLP collector: those with an endpoint (<c>OTEL_EXPORTER_OTLP_ENDPOINT</c> or the
-    /// signal's own <c>OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT</c>) whose <c>OTEL_{SIGNAL}_EXPORTER</c> is not <c>none</c>.
-    /// The exporter would otherwise send to localhost:4317 whether or not a collector is there.
+    /// signal's own <c>OTEL_EXPORTER_OTLP_{SIGNAL}_ENDPOINT</c>) whose <c>OTEL_{SIGNAL}_EXPORTER</c> is unset or names
+    /// <c>otlp</c> (<see cref="OtlpEnvironment.SelectsOtlp"/>). The exporter would otherwise send to localhost:4317
+    /// whether or not a collector is there.
     /// </summary>
     private readonly record struct OtlpExport(bool Traces, bool Metrics, bool Logs)
     {
@@ -129,7 +130,7 @@ internal static class TelemetryHosting
             var any = !string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
             bool On(string signal) =>
                 (any || !string.IsNullOrWhiteSpace(configuration[$"OTEL_EXPORTER_OTLP_{signal}_ENDPOINT"]))
-                && !string.Equals(configuration[$"OTEL_{signal}_EXPORTER"], "none", StringComparison.OrdinalIgnoreCase)
+                && OtlpEnvironment.SelectsOtlp(configuration, signal)
                 && !string.Equals(configuration["OTEL_SDK_DISABLED"], "true", StringComparison.OrdinalIgnoreCase);
             return new OtlpExport(On("TRACES"), On("METRICS"), On("LOGS"));
         }

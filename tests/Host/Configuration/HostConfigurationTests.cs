@@ -84,6 +84,86 @@ public sealed class HostConfigurationTests
         Assert.Contains(expected, problem, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An exporter or sampler name ZtStream does not run stops the start with one line naming the variable and what it
+    /// takes: before, the start went on, exporting by OTLP whatever was named and sampling every trace.
+    /// </summary>
+    [Theory]
+    [InlineData("OTEL_TRACES_SAMPLER", "always-on", "OTEL_TRACES_SAMPLER: 'always-on' is not an OpenTelemetry sampler (one of always_on")]
+    [InlineData("OTEL_TRACES_EXPORTER", "zipkin", "OTEL_TRACES_EXPORTER: 'zipkin' is an OpenTelemetry exporter ZtStream does not ship (one of otlp, none")]
+    [InlineData("OTEL_METRICS_EXPORTER", "promethues", "OTEL_METRICS_EXPORTER: 'promethues' is not an OpenTelemetry exporter (one of otlp, prometheus, none")]
+    [InlineData("OTEL_LOGS_EXPORTER", "otel", "OTEL_LOGS_EXPORTER: 'otel' is not an OpenTelemetry exporter (one of otlp, none")]
+    public async Task RealBinary_UnknownExporterOrSampler_ExitsTwoNamingIt(string variable, string value, string expected)
+    {
+        var output = await RunRefusedWithAsync(variable, value);
+
+        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("OTEL_TRACES_SAMPLER", "bogus", "OTEL_TRACES_SAMPLER: 'bogus' is not an OpenTelemetry sampler (one of always_on, always_off, parentbased_always_on, parentbased_always_off, traceidratio, parentbased_traceidratio)")]
+    [InlineData("OTEL_TRACES_SAMPLER", "xray", "OTEL_TRACES_SAMPLER: 'xray' is an OpenTelemetry sampler ZtStream's SDK does not build")]
+    [InlineData("OTEL_TRACES_SAMPLER", "parentbased_jaeger_remote", "OTEL_TRACES_SAMPLER: 'parentbased_jaeger_remote' is an OpenTelemetry sampler ZtStream's SDK does not build")]
+    [InlineData("OTEL_TRACES_EXPORTER", "jaeger", "OTEL_TRACES_EXPORTER: 'jaeger' is an OpenTelemetry exporter ZtStream does not ship")]
+    [InlineData("OTEL_TRACES_EXPORTER", "otlp,console", "OTEL_TRACES_EXPORTER: 'console' is an OpenTelemetry exporter ZtStream does not ship")]
+    [InlineData("OTEL_TRACES_EXPORTER", "otlp;none", "OTEL_TRACES_EXPORTER: 'otlp;none' is not an OpenTelemetry exporter")]
+    [InlineData("OTEL_TRACES_EXPORTER", "otlp, none", "OTEL_TRACES_EXPORTER: 'otlp, none' names 'none' with other exporters")]
+    [InlineData("OTEL_METRICS_EXPORTER", "prometheus,logging", "OTEL_METRICS_EXPORTER: 'logging' is an OpenTelemetry exporter ZtStream does not ship (one of otlp, prometheus, none")]
+    [InlineData("OTEL_METRICS_EXPORTER", ", ,", "OTEL_METRICS_EXPORTER: ', ,' names no exporter")]
+    [InlineData("OTEL_LOGS_EXPORTER", "prometheus", "OTEL_LOGS_EXPORTER: 'prometheus' is not an OpenTelemetry exporter (one of otlp, none")]
+    [InlineData("OTEL_LOGS_EXPORTER", "console", "OTEL_LOGS_EXPORTER: 'console' is an OpenTelemetry exporter ZtStream does not ship")]
+    public void OtlpProblems_UnknownOrUnshippedExporterOrSampler_NameTheVariableAndWhatItTakes(string variable, string value, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [variable] = value }).Build();
+
+        var problem = Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A ratio the SDK cannot read, or one no sampler reads: the SDK sampled every trace without a word (an unreadable
+    /// ratio is 1.0; an argument beside another sampler, or alone, is ignored).
+    /// </summary>
+    [Theory]
+    [InlineData("traceidratio", "10%", "OTEL_TRACES_SAMPLER_ARG: '10%' is not a sampling ratio for traceidratio (a number from 0 to 1, e.g. 0.25)")]
+    [InlineData("parentbased_traceidratio", "1.5", "OTEL_TRACES_SAMPLER_ARG: '1.5' is not a sampling ratio for parentbased_traceidratio")]
+    [InlineData("ParentBased_TraceIdRatio", "-0.1", "OTEL_TRACES_SAMPLER_ARG: '-0.1' is not a sampling ratio for ParentBased_TraceIdRatio")]
+    [InlineData("traceidratio", "0,25", "OTEL_TRACES_SAMPLER_ARG: '0,25' is not a sampling ratio")]
+    [InlineData("traceidratio", "NaN", "OTEL_TRACES_SAMPLER_ARG: 'NaN' is not a sampling ratio")]
+    [InlineData("always_on", "0.1", "OTEL_TRACES_SAMPLER_ARG: '0.1' is read only by the samplers traceidratio and parentbased_traceidratio, and OTEL_TRACES_SAMPLER is 'always_on'")]
+    [InlineData(null, "0.1", "OTEL_TRACES_SAMPLER_ARG: '0.1' is read only by the samplers traceidratio and parentbased_traceidratio, and OTEL_TRACES_SAMPLER is not set")]
+    public void OtlpProblems_SamplerRatioNotReadAsGiven_NamesTheArgument(string? sampler, string arg, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["OTEL_TRACES_SAMPLER"] = sampler,
+            ["OTEL_TRACES_SAMPLER_ARG"] = arg,
+        }).Build();
+
+        var problem = Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A signal goes to OTLP only when its exporter is unset or names otlp: <c>prometheus</c> alone for metrics (the
+    /// scrape endpoint) no longer also pushes them to a collector.
+    /// </summary>
+    [Theory]
+    [InlineData("METRICS", null, true)]
+    [InlineData("METRICS", " ", true)]
+    [InlineData("METRICS", "otlp", true)]
+    [InlineData("METRICS", "Prometheus, OTLP", true)]
+    [InlineData("METRICS", "prometheus", false)]
+    [InlineData("TRACES", "none", false)]
+    [InlineData("LOGS", "NONE", false)]
+    public void SelectsOtlp_ExporterList_OnlyWhenUnsetOrNamingOtlp(string signal, string? exporter, bool expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [$"OTEL_{signal}_EXPORTER"] = exporter }).Build();
+
+        Assert.Equal(expected, ZtStream.Platform.Telemetry.OtlpEnvironment.SelectsOtlp(configuration, signal));
+    }
+
     /// <summary>Values the specification allows, and variables not set, are no problem.</summary>
     [Fact]
     public void OtlpProblems_AllowedValuesAndUnsetVariables_AreNone()
@@ -99,6 +179,11 @@ public sealed class HostConfigurationTests
             ["OTEL_EXPORTER_OTLP_HEADERS"] = "api-key=secret, x-tenant = shop,",
             ["OTEL_EXPORTER_OTLP_TRACES_HEADERS"] = "Authorization=Bearer%20abc%3D%3D",
             ["OTEL_EXPORTER_OTLP_LOGS_HEADERS"] = "",
+            ["OTEL_TRACES_SAMPLER"] = "ParentBased_TraceIdRatio",
+            ["OTEL_TRACES_SAMPLER_ARG"] = "0.25",
+            ["OTEL_TRACES_EXPORTER"] = "otlp",
+            ["OTEL_METRICS_EXPORTER"] = "prometheus, otlp",
+            ["OTEL_LOGS_EXPORTER"] = "None",
         }).Build();
 
         Assert.Empty(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
