@@ -26,6 +26,9 @@ internal sealed class BenchClients(BenchSettings settings, string sourceKey, Fun
     /// <summary>Called as a batch holding an attack's first event is about to be sent.</summary>
     public Action<AttackMark>? AttackStarting { get; init; }
 
+    /// <summary>Called as a batch holding an attack's first event is acknowledged.</summary>
+    public Action<AttackMark>? AttackAcknowledged { get; init; }
+
     /// <summary>Sends every client's batches to <paramref name="target"/>; stops early after <see cref="BenchSettings.Duration"/>.</summary>
     public async Task RunAsync(BenchLoad load, Uri target, CancellationToken cancellationToken)
     {
@@ -55,6 +58,10 @@ internal sealed class BenchClients(BenchSettings settings, string sourceKey, Fun
             }
 
             await SendAsync(http, target, batch, cancellationToken);
+            foreach (var attack in batch.Attacks)
+            {
+                AttackAcknowledged?.Invoke(attack);
+            }
         }
     }
 

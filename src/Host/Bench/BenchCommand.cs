@@ -75,12 +75,12 @@ internal sealed class BenchCommand : ICliCommand
             // The warm-up takes the run's whole path, attacks and their responses included (alert, action, revocation
             // feed, the SDK refusing the token), so that nothing the run does is compiled while the clock runs.
             using var warming = new BenchMonitor(embedded, BenchSource, context.Time);
-            var warmingClients = new BenchClients(settings with { Duration = null }, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = warming.OnAttackStarting };
+            var warmingClients = new BenchClients(settings with { Duration = null }, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = warming.OnAttackStarting, AttackAcknowledged = warming.OnAttackAcknowledged };
             await DrainAsync(warming, warmingClients, () => warmingClients.RunAsync(warmup, endpoint, cancellationToken), Stopwatch.StartNew(), cancellationToken);
         }
 
         using var monitor = new BenchMonitor(embedded, BenchSource, context.Time);
-        var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting };
+        var clients = new BenchClients(settings, embedded.SourceKey, () => Handler(certificate)) { AttackStarting = monitor.OnAttackStarting, AttackAcknowledged = monitor.OnAttackAcknowledged };
         var (principalsBefore, _) = await verifier.MeasureStateAsync(cancellationToken);
 
         // What the process holds before the run, so that what it holds after is the Verifier's state (and the rest of
@@ -157,6 +157,8 @@ internal sealed class BenchCommand : ICliCommand
             },
             ["time_to_alert_ms"] = monitor.TimeToAlert.ToJson(),
             ["time_to_enforcement_ms"] = monitor.TimeToEnforcement.ToJson(),
+            ["attack_stage_latency_ms"] = monitor.AttackStages.ToJson(),
+            ["thread_pool_delay_ms"] = monitor.ThreadPoolDelay.ToJson(),
             ["attacks"] = monitor.AttacksStarted,
             ["attacks_alerted"] = monitor.AttacksAlerted,
             ["attacks_enforced"] = monitor.AttacksEnforced,

@@ -27,7 +27,7 @@ internal sealed class BenchMonitor : IDisposable
     private readonly TimeProvider time;
     private readonly HttpClient sample;
     private readonly ConcurrentDictionary<string, Attack> attacks = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> raised = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Raised> raised = new(StringComparer.Ordinal);
     private readonly HashSet<Guid> actionsSeen = [];
     private readonly List<Task> probes = [];
     private readonly CancellationTokenSource stopProbes = new();
@@ -43,6 +43,10 @@ internal sealed class BenchMonitor : IDisposable
         this.time = time;
         sample = new HttpClient { BaseAddress = pipeline.SampleUrl, Timeout = TimeSpan.FromSeconds(5) };
         pipeline.Services.GetRequiredService<VerifierWorkers>().RecordScored = OnScored;
+        lock (probes)
+        {
+            probes.Add(SampleThreadPoolAsync(stopProbes.Token));
+        }
     }
 
     /// <summary>Event log → Verifier, for every record of the bench's source.</summary>
@@ -57,6 +61,19 @@ internal sealed class BenchMonitor : IDisposable
     public LatencySamples TimeToAlert { get; } = new();
 
     public LatencySamples TimeToEnforcement { get; } = new();
+
+    /// <summary>
+    /// Where each attack's time to enforcement went, stage by stage along the path that enforced it (the attack's
+    /// first event sent → the alerting record appended → scored → alert stored → action decided → action done →
+    /// refused by the SDK); the stages of one attack add up to its time to enforcement.
+    /// </summary>
+    public AttackStages AttackStages { get; } = new();
+
+    /// <summary>
+    /// How long a work item queued to the thread pool waits before a thread runs it, sampled every 10 ms through the
+    /// run: every continuation of the alert → action → feed path waits this long for a thread at each step.
+    /// </summary>
+    public LatencySamples ThreadPoolDelay { get; } = new();
 
     /// <summary>The bench's events the Verifier scored (each event once: re-deliveries are not counted).</summary>
     public long Scored => Interlocked.Read(ref scored);
@@ -92,6 +109,15 @@ internal sealed class BenchMonitor : IDisposable
         }
     }
 
+    /// <summary>The batch holding an attack's first event was acknowledged.</summary>
+    public void OnAttackAcknowledged(AttackMark mark)
+    {
+        if (attacks.TryGetValue(mark.Principal, out var attack))
+        {
+            attack.AcknowledgedAt ??= time.GetUtcNow();
+        }
+    }
+
     /// <summary>Reads the alerts and actions of the attacked principals from the Responder's store.</summary>
     public async Task PollAsync(CancellationToken cancellationToken)
     {
@@ -110,7 +136,7 @@ internal sealed class BenchMonitor : IDisposable
                 {
                     if (raised.TryGetValue(stored.Alert.Id, out var at))
                     {
-                        VerifierToAlert.Add((stored.CreatedAt - at).TotalMilliseconds);
+                        VerifierToAlert.Add((stored.CreatedAt - at.Scored).TotalMilliseconds);
                     }
 
                     if (attack.AlertedAt is null || stored.CreatedAt < attack.AlertedAt)
@@ -143,14 +169,15 @@ internal sealed class BenchMonitor : IDisposable
                     }
 
                     AlertToActionDone.Add((action.UpdatedAt - stored.CreatedAt).TotalMilliseconds);
+                    var path = new EnforcementPath(raised.TryGetValue(stored.Alert.Id, out var r) ? r : null, stored.CreatedAt, action.CreatedAt, action.UpdatedAt);
                     if (Revocations.Contains(action.Kind))
                     {
                         attack.Revocable = true;
-                        attack.RevokedAt = attack.RevokedAt is { } r && r < action.UpdatedAt ? r : action.UpdatedAt;
+                        attack.Revocation = attack.Revocation is { } known && known.Done <= path.Done ? known : path;
                     }
                     else
                     {
-                        attack.IsolatedAt = attack.IsolatedAt is { } i && i < action.UpdatedAt ? i : action.UpdatedAt;
+                        attack.Isolation = attack.Isolation is { } known && known.Done <= path.Done ? known : path;
                     }
                 }
             }
@@ -175,6 +202,7 @@ internal sealed class BenchMonitor : IDisposable
             if (attack.EnforcedAt is { } enforced)
             {
                 TimeToEnforcement.Add((enforced - attack.SentAt).TotalMilliseconds);
+                attack.Stages = AttackStages.Add(attack.SentAt, attack.AcknowledgedAt, attack.EnforcedBy, enforced);
             }
         }
     }
@@ -202,6 +230,7 @@ internal sealed class BenchMonitor : IDisposable
                 ["alerted"] = attack.AlertedAt is not null,
                 ["revoked"] = attack.Revocable ? attack.RefusedAt is not null : null,
                 ["isolated"] = attack.IsolatedAt is not null,
+                ["stages_ms"] = attack.Stages,
             };
         }
 
@@ -220,7 +249,7 @@ internal sealed class BenchMonitor : IDisposable
         var now = time.GetUtcNow();
         if (result.Alert is { Count: 1 } alert)
         {
-            raised.TryAdd(alert.Id, now);
+            raised.TryAdd(alert.Id, new Raised(record.Timestamp, now));
         }
 
         if (!record.Headers.TryGetValue(Ingest.Endpoints.EventAppender.SourceHeader, out var from) || from != source)
@@ -242,6 +271,23 @@ internal sealed class BenchMonitor : IDisposable
 
         Interlocked.Increment(ref scored);
         Interlocked.Exchange(ref lastScoredTicks, now.UtcTicks);
+    }
+
+    private async Task SampleThreadPoolAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var queued = Stopwatch.GetTimestamp();
+            ThreadPool.UnsafeQueueUserWorkItem(static state => state.Delay.Add(Stopwatch.GetElapsedTime(state.Queued).TotalMilliseconds), (Delay: ThreadPoolDelay, Queued: queued), preferLocal: false);
+            try
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Asks the sample service every few milliseconds, as the attacker would, until it refuses the token.</summary>
@@ -283,12 +329,22 @@ internal sealed class BenchMonitor : IDisposable
 
         public DateTimeOffset? AlertedAt { get; set; }
 
-        /// <summary>When a revocation action was done; its enforcement is when the sample service refuses the token.</summary>
-        public DateTimeOffset? RevokedAt { get; set; }
+        /// <summary>When the batch holding its first event was acknowledged.</summary>
+        public DateTimeOffset? AcknowledgedAt { get; set; }
+
+        /// <summary>The first revocation action done for it, and how it got there; its enforcement is when the sample service refuses the token.</summary>
+        public EnforcementPath? Revocation { get; set; }
+
+        public DateTimeOffset? RevokedAt => Revocation?.Done;
 
         public DateTimeOffset? RefusedAt { get; set; }
 
-        public DateTimeOffset? IsolatedAt { get; set; }
+        /// <summary>The first isolation in force for it, and how it got there.</summary>
+        public EnforcementPath? Isolation { get; set; }
+
+        public DateTimeOffset? IsolatedAt => Isolation?.Done;
+
+        public JsonObject? Stages { get; set; }
 
         /// <summary>A revocation of it was done: the sample service must end up refusing it.</summary>
         public bool Revocable { get; set; }
@@ -297,5 +353,8 @@ internal sealed class BenchMonitor : IDisposable
 
         /// <summary>The first enforcement: the SDK refusing the identity, or an isolation in force.</summary>
         public DateTimeOffset? EnforcedAt => RefusedAt is { } r && (IsolatedAt is not { } i || r < i) ? r : IsolatedAt;
+
+        /// <summary>The path of <see cref="EnforcedAt"/>: the revocation the SDK refused, or the isolation.</summary>
+        public EnforcementPath? EnforcedBy => RefusedAt is { } r && (IsolatedAt is not { } i || r < i) ? Revocation : Isolation;
     }
 }

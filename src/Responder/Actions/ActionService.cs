@@ -21,8 +21,8 @@ internal enum ActionChange
 }
 
 /// <summary>
-/// Every state change of an action goes through here: compare-and-set in the store, one audit entry with the
-/// state before and after, and the command sent when an action becomes queued.
+/// Every state change of an action goes through here: compare-and-set in the store and one audit entry with the
+/// state before and after, committed together, and the command sent when an action becomes queued.
 /// </summary>
 internal sealed class ActionService(
     ActionStore actions,
@@ -48,13 +48,9 @@ internal sealed class ActionService(
     /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
     public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
     {
-        if (!await actions.TryInsertAsync(action, cancellationToken))
-        {
-            var existing = await actions.GetAsync(action.Id, cancellationToken) ?? action;
-            return (existing, false);
-        }
-
-        await audit.AppendAsync(
+        // The action and its decision's audit entry are one commit: on the path from alert to enforcement every commit
+        // waits for the store's one writer and its sync, and neither may exist without the other.
+        var inserted = await audit.AppendAsync(
             AuditKinds.Decision,
             actor,
             $"{action.Kind} on {action.Target}: {action.Mode} ({action.Decision})",
@@ -62,7 +58,14 @@ internal sealed class ActionService(
             actionId: action.Id.ToString(),
             alertId: action.AlertId,
             principal: action.Principal,
-            afterJson: Json(action));
+            afterJson: Json(action),
+            change: (connection, tx, ct) => ActionStore.TryInsertAsync(action, connection, tx, ct));
+        if (!inserted)
+        {
+            var existing = await actions.GetAsync(action.Id, cancellationToken) ?? action;
+            return (existing, false);
+        }
+
         telemetry.ActionEntered(action);
         if (action.State == ActionStates.Queued)
         {
@@ -126,12 +129,11 @@ internal sealed class ActionService(
         await bus.SendAsync(command, cancellationToken);
         ResponderLog.CommandSent(logger, action.Kind, action.Id);
         var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
-        // Losing this race to the consumer (already done) is fine: the state only moves forward.
-        if (await actions.TryUpdateAsync(sent, action.State, cancellationToken) && action.State != ActionStates.Dispatched)
-        {
-            telemetry.ActionEntered(sent);
-        }
+        var moved = false;
 
+        // The state and the entry saying the command went are one commit (the command's consumer is writing meanwhile).
+        // Losing the state's race to the consumer (already done) is fine: the state only moves forward; the entry is
+        // written either way, since the command was sent.
         await audit.AppendAsync(
             AuditKinds.CommandSent,
             action.DecidedBy ?? action.RequestedBy,
@@ -141,7 +143,16 @@ internal sealed class ActionService(
             cancellationToken,
             actionId: action.Id.ToString(),
             alertId: action.AlertId,
-            principal: action.Principal);
+            principal: action.Principal,
+            change: async (connection, tx, ct) =>
+            {
+                moved = await ActionStore.TryUpdateAsync(sent, action.State, connection, tx, ct);
+                return true;
+            });
+        if (moved && action.State != ActionStates.Dispatched)
+        {
+            telemetry.ActionEntered(sent);
+        }
     }
 
     /// <summary>An approved notify has no command: it is done once its notifications are queued.</summary>
@@ -382,18 +393,20 @@ internal sealed class ActionService(
             }
 
             var after = change(before);
-            if (await actions.TryUpdateAsync(after, before.State, cancellationToken))
+
+            // The compare-and-set and its audit entry are one commit: both or neither.
+            if (await audit.AppendAsync(
+                auditKind,
+                actor,
+                summary(after),
+                cancellationToken,
+                actionId: id.ToString(),
+                alertId: after.AlertId,
+                principal: after.Principal,
+                beforeJson: Json(before),
+                afterJson: Json(after),
+                change: (connection, tx, ct) => ActionStore.TryUpdateAsync(after, before.State, connection, tx, ct)))
             {
-                await audit.AppendAsync(
-                    auditKind,
-                    actor,
-                    summary(after),
-                    cancellationToken,
-                    actionId: id.ToString(),
-                    alertId: after.AlertId,
-                    principal: after.Principal,
-                    beforeJson: Json(before),
-                    afterJson: Json(after));
                 if (after.State != before.State)
                 {
                     telemetry.ActionEntered(after);

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Actions;
@@ -40,17 +41,26 @@ internal sealed class ActionStore(IStore store)
     public async Task<bool> TryInsertAsync(ActionRecord action, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(Insert, ToRow(action), cancellationToken: cancellationToken)) == 1;
+        return await TryInsertAsync(action, connection, null, cancellationToken);
     }
+
+    /// <summary>As <see cref="TryInsertAsync(ActionRecord, CancellationToken)"/>, inside the caller's transaction (the audit entry's).</summary>
+    public static async Task<bool> TryInsertAsync(ActionRecord action, DbConnection connection, DbTransaction? tx, CancellationToken cancellationToken) =>
+        await connection.ExecuteAsync(new CommandDefinition(Insert, ToRow(action), tx, cancellationToken: cancellationToken)) == 1;
 
     /// <summary>Writes <paramref name="updated"/> only if the stored state is still <paramref name="expectedState"/>.</summary>
     public async Task<bool> TryUpdateAsync(ActionRecord updated, string expectedState, CancellationToken cancellationToken)
     {
-        var row = ToRow(updated);
-        var p = new DynamicParameters(row);
-        p.Add("ExpectedState", expectedState);
         await using var connection = await store.OpenAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(Update, p, cancellationToken: cancellationToken)) == 1;
+        return await TryUpdateAsync(updated, expectedState, connection, null, cancellationToken);
+    }
+
+    /// <summary>As <see cref="TryUpdateAsync(ActionRecord, string, CancellationToken)"/>, inside the caller's transaction (the audit entry's).</summary>
+    public static async Task<bool> TryUpdateAsync(ActionRecord updated, string expectedState, DbConnection connection, DbTransaction? tx, CancellationToken cancellationToken)
+    {
+        var p = new DynamicParameters(ToRow(updated));
+        p.Add("ExpectedState", expectedState);
+        return await connection.ExecuteAsync(new CommandDefinition(Update, p, tx, cancellationToken: cancellationToken)) == 1;
     }
 
     public async Task<ActionRecord?> GetAsync(Guid id, CancellationToken cancellationToken)

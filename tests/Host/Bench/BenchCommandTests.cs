@@ -33,6 +33,14 @@ public sealed class BenchCommandTests
             Assert.True(stages.TryGetProperty(stage, out var s) && s.TryGetProperty("p50", out _) && s.TryGetProperty("p99", out _), stage);
         }
 
+        var attackStages = root.GetProperty("attack_stage_latency_ms");
+        foreach (var stage in new[] { "ack", "to_log", "in_log", "to_responder", "decision", "execution", "to_refusal" })
+        {
+            Assert.True(attackStages.TryGetProperty(stage, out var s) && s.TryGetProperty("p99", out _), stage);
+        }
+
+        Assert.True(root.GetProperty("thread_pool_delay_ms").GetProperty("count").GetInt64() > 0, "the pool's delay was sampled");
+
         // The warm-up (its own principals, attacks included) went through first and is counted apart from the run.
         Assert.True(root.GetProperty("warmup_events").GetInt64() >= 500);
 
