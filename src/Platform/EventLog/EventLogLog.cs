@@ -89,4 +89,13 @@ internal static partial class EventLogLog
 
     [LoggerMessage(1031, LogLevel.Information, "Event log opened at {Path} (fsync {Fsync}, {Topics} topic(s))")]
     public static partial void FileLogOpened(ILogger logger, string path, string fsync, int topics);
+
+    [LoggerMessage(1032, LogLevel.Warning, "Kafka client {ClientName} cannot reach the Kafka brokers: {Reason}; retrying, and saying so again every {Reminder} while it lasts")]
+    public static partial void KafkaBrokersUnreachable(ILogger logger, string clientName, string reason, TimeSpan reminder);
+
+    [LoggerMessage(1033, LogLevel.Warning, "Kafka client {ClientName} still cannot reach the Kafka brokers after {Duration}: {Reason} ({Attempts} failed attempts since the last warning)")]
+    public static partial void KafkaBrokersStillUnreachable(ILogger logger, string clientName, TimeSpan duration, string reason, long attempts);
+
+    [LoggerMessage(1034, LogLevel.Information, "Kafka client {ClientName} reaches the Kafka brokers again after {Duration} ({Attempts} failed attempts)")]
+    public static partial void KafkaBrokersBack(ILogger logger, string clientName, TimeSpan duration, long attempts);
 }

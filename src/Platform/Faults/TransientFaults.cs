@@ -54,7 +54,7 @@ internal static class TransientFaults
             || postgres.SqlState.StartsWith("57P", StringComparison.Ordinal) // operator intervention: shutdown, cannot connect now
             || postgres.SqlState.StartsWith("53", StringComparison.Ordinal), // insufficient resources (disk full, too many connections)
         NpgsqlException npgsql => npgsql.IsTransient || npgsql.InnerException is IOException or SocketException or TimeoutException,
-        SqliteException sqlite => sqlite.SqliteErrorCode is 5 /* BUSY */ or 6 /* LOCKED */ or 10 /* IOERR */ or 13 /* FULL */ or 14 /* CANTOPEN */,
+        SqliteException sqlite => sqlite.SqliteErrorCode is 5 /* BUSY */ or 6 /* LOCKED */ or 8 /* READONLY: permissions, a read-only filesystem */ or 10 /* IOERR */ or 13 /* FULL */ or 14 /* CANTOPEN */,
         IOException io => io is not (FileNotFoundException or DirectoryNotFoundException or PathTooLongException or EndOfStreamException),
         _ => TransientTypeNames.Contains(exception.GetType().FullName ?? string.Empty),
     };

@@ -11,6 +11,7 @@ public sealed class TransientFaultsTests
     [
         new SqliteException("database is locked", 5),
         new SqliteException("database table is locked", 6),
+        new SqliteException("attempt to write a readonly database", 8),
         new PostgresException("terminating connection due to administrator command", "FATAL", "FATAL", "57P01"),
         new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03"),
         new PostgresException("could not extend file: No space left on device", "ERROR", "ERROR", "53100"),

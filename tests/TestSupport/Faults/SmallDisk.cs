@@ -73,6 +73,24 @@ public sealed class SmallDisk : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Remounts the filesystem read-only, as the kernel does to a disk after errors (<c>errors=remount-ro</c>): every
+    /// write then fails with EROFS, root's too. Refused (EBUSY) while a file on it is open for writing.
+    /// </summary>
+    public Task RemountReadOnlyAsync() => RemountAsync("ro");
+
+    /// <summary>Makes the filesystem writable again.</summary>
+    public Task RemountWritableAsync() => RemountAsync("rw");
+
+    private async Task RemountAsync(string mode)
+    {
+        var remount = await LocalProcess.RunAsync("mount", ["-o", $"remount,{mode}", Path], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        if (!remount.Succeeded)
+        {
+            throw new InvalidOperationException($"mount -o remount,{mode} {Path} failed ({remount.ExitCode}): {remount.Output}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await LocalProcess.RunAsync("umount", ["-l", Path], TimeSpan.FromSeconds(30)).ConfigureAwait(false);

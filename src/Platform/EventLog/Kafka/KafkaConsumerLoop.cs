@@ -16,6 +16,7 @@ internal sealed class KafkaConsumerLoop(
     RecordDelivery delivery,
     TimeSpan drainTimeout,
     Action<ConsumedRecord>? afterHandledBeforeStore,
+    KafkaClientLogging clientLog,
     ILogger logger)
 {
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,8 +40,9 @@ internal sealed class KafkaConsumerLoop(
         try
         {
             using var consumer = new ConsumerBuilder<string, byte[]>(config)
-                .SetLogHandler((_, message) => KafkaClientLogging.Log(logger, message))
-                .SetErrorHandler((client, error) => KafkaClientLogging.Error(logger, client.Name, error))
+                .SetLogHandler((_, message) => clientLog.Log(message))
+                .SetErrorHandler((client, error) => clientLog.Error(client.Name, error))
+                .SetStatisticsHandler((client, statistics) => clientLog.Statistics(client.Name, statistics))
                 .SetPartitionsAssignedHandler((_, partitions) => OnAssigned(partitions, handling.Token))
                 .SetPartitionsRevokedHandler((_, partitions) => OnRevoked(partitions, handling.Token))
                 .SetPartitionsLostHandler((_, partitions) =>

@@ -103,7 +103,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     {
         ConsumerSpec.Check(spec, handler);
 
-        var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, _logger);
+        var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, new KafkaClientLogging(_logger, _time), _logger);
         return loop.Start(cancellationToken);
     }
 
@@ -119,9 +119,10 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         }
 
         var config = new AdminClientConfig(BaseSettings()) { BootstrapServers = _options.BootstrapServers };
+        var clientLog = new KafkaClientLogging(_logger, _time);
         using var admin = new AdminClientBuilder(config)
-            .SetLogHandler((_, message) => KafkaClientLogging.Log(_logger, message))
-            .SetErrorHandler((client, error) => KafkaClientLogging.Error(_logger, client.Name, error))
+            .SetLogHandler((_, message) => clientLog.Log(message))
+            .SetErrorHandler((client, error) => clientLog.Error(client.Name, error))
             .Build();
         var timeout = _options.TopicCreationTimeout;
         var specifications = names.Select(name => new TopicSpecification
@@ -242,7 +243,8 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     public int PartitionCount(string topic, TimeSpan timeout)
     {
         var config = new AdminClientConfig(BaseSettings()) { BootstrapServers = _options.BootstrapServers };
-        using var admin = new AdminClientBuilder(config).SetLogHandler((_, message) => KafkaClientLogging.Log(_logger, message)).Build();
+        var clientLog = new KafkaClientLogging(_logger, _time);
+        using var admin = new AdminClientBuilder(config).SetLogHandler((_, message) => clientLog.Log(message)).Build();
         var metadata = admin.GetMetadata(topic, timeout);
         return metadata.Topics.FirstOrDefault(t => t.Topic == topic)?.Partitions.Count ?? 0;
     }
@@ -315,7 +317,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
 
     private IProducer<string, byte[]> BuildProducer()
     {
-        var config = new ProducerConfig(BaseSettings())
+        var config = new ProducerConfig(LongLivedSettings())
         {
             BootstrapServers = _options.BootstrapServers,
             ClientId = "ztstream-producer",
@@ -326,11 +328,13 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
             MessageTimeoutMs = (int)_options.AppendTimeout.TotalMilliseconds,
             Partitioner = Partitioner.Murmur2Random,
         };
+        var clientLog = new KafkaClientLogging(_logger, _time);
         return new ProducerBuilder<string, byte[]>(config)
-            .SetLogHandler((_, message) => KafkaClientLogging.Log(_logger, message))
+            .SetLogHandler((_, message) => clientLog.Log(message))
+            .SetStatisticsHandler((client, statistics) => clientLog.Statistics(client.Name, statistics))
             .SetErrorHandler((client, error) =>
             {
-                KafkaClientLogging.Error(_logger, client.Name, error);
+                clientLog.Error(client.Name, error);
                 if (error.IsFatal)
                 {
                     _producerFatal = true;
@@ -341,7 +345,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
 
     private ConsumerConfig ConsumerConfig(ConsumerSpec spec)
     {
-        var config = new ConsumerConfig(BaseSettings())
+        var config = new ConsumerConfig(LongLivedSettings())
         {
             BootstrapServers = _options.BootstrapServers,
             ClientId = "ztstream-consumer-" + spec.GroupId,
@@ -363,8 +367,10 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     }
 
     /// <summary>A consumer that only assigns (no group membership, nothing committed), for <see cref="IEventLogBrowser"/>.</summary>
-    private IConsumer<string, byte[]> BrowsingConsumer(string? group = null) =>
-        new ConsumerBuilder<string, byte[]>(new ConsumerConfig(BaseSettings())
+    private IConsumer<string, byte[]> BrowsingConsumer(string? group = null)
+    {
+        var clientLog = new KafkaClientLogging(_logger, _time);
+        return new ConsumerBuilder<string, byte[]>(new ConsumerConfig(BaseSettings())
         {
             BootstrapServers = _options.BootstrapServers,
             GroupId = group ?? "ztstream-browse-" + Guid.NewGuid().ToString("N"),
@@ -372,8 +378,20 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
             EnableAutoOffsetStore = false,
             FetchWaitMaxMs = 10,
         })
-            .SetLogHandler((_, message) => KafkaClientLogging.Log(_logger, message))
+            .SetLogHandler((_, message) => clientLog.Log(message))
             .Build();
+    }
 
     private Dictionary<string, string> BaseSettings() => new(_options.KafkaSettings, StringComparer.Ordinal);
+
+    /// <summary>
+    /// <see cref="BaseSettings"/> for the producer and the group consumers, which live as long as the process: with
+    /// statistics on unless configured, which tell their log when an outage of the brokers ended.
+    /// </summary>
+    private Dictionary<string, string> LongLivedSettings()
+    {
+        var settings = BaseSettings();
+        KafkaClientLogging.AddDefaults(settings);
+        return settings;
+    }
 }

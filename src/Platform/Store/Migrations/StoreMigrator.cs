@@ -122,7 +122,7 @@ internal sealed class StoreMigrator
         {
             return await ApplyAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (DbException e)
+        catch (Exception e) when (e is DbException or TransientException)
         {
             throw new StorageUnusableException($"the {store.Dialect.ToString().ToLowerInvariant()} store at {StoreServiceCollectionExtensions.Location(store)} cannot be used: {e.Message}", e);
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using ZtStream.Platform.Faults;
 using ZtStream.Platform.Options;
 
@@ -14,6 +15,9 @@ internal sealed class SqliteStore : IStore
 
     private readonly string connectionString;
     private int walEnabled;
+
+    /// <summary>The database file's device and inode when first opened (Linux), to notice it deleted or replaced.</summary>
+    private FileIdentity? opened;
 
     static SqliteStore() => StoreTypeHandlers.Register();
 
@@ -101,12 +105,27 @@ internal sealed class SqliteStore : IStore
         return builder;
     }
 
+    /// <summary>
+    /// Opens a connection to the file this store first opened. A file that has become read-only to this process (its
+    /// permissions, a read-only filesystem), or that was deleted or replaced while the process ran, is a
+    /// <see cref="TransientException"/> naming it: callers answer 503 and retry, consumers pause, nothing is written
+    /// into a file no one will read again, and no empty database is created in place of the lost one. The pool is
+    /// cleared so that connections opened before do not keep writing into the old file.
+    /// </summary>
     public async ValueTask<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        var identity = CheckFile();
         var connection = new SqliteConnection(connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            if (connection.Handle is { } handle && SQLitePCL.raw.sqlite3_db_readonly(handle, "main") == 1)
+            {
+                SqliteConnection.ClearPool(connection);
+                throw new TransientException(
+                    $"the SQLite store {FilePath} is read-only to this process (the file's permissions or a read-only filesystem); ZtStream goes on once it can write it again");
+            }
+
             await using var command = connection.CreateCommand();
 
             // busy_timeout is per connection; journal_mode=WAL is stored in the file, so once per process is enough.
@@ -115,6 +134,11 @@ internal sealed class SqliteStore : IStore
                 : $"PRAGMA busy_timeout = {BusyTimeoutMilliseconds};";
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref walEnabled, 1);
+            if (identity is not null)
+            {
+                Interlocked.CompareExchange(ref opened, identity, null);
+            }
+
             return connection;
         }
         catch
@@ -122,5 +146,47 @@ internal sealed class SqliteStore : IStore
             await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>The file's identity now; throws when it is no longer the file first opened.</summary>
+    private FileIdentity? CheckFile()
+    {
+        if (!OperatingSystem.IsLinux() || string.IsNullOrEmpty(FilePath) || FilePath is ":memory:" || FilePath.StartsWith("file:", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var now = FileIdentity.Of(FilePath);
+        if (Volatile.Read(ref opened) is not { } first || now == first)
+        {
+            return now;
+        }
+
+        SqliteConnection.ClearAllPools();
+        throw new TransientException(now is null
+            ? $"the SQLite store {FilePath} was deleted while ZtStream was using it; put the file back from a backup and restart ZtStream"
+            : $"the SQLite store {FilePath} was replaced while ZtStream was using it; restart ZtStream to use the new file");
+    }
+
+    /// <summary>A file's device and inode (statx: the same layout on every Linux architecture); null when there is no such file.</summary>
+    private sealed record FileIdentity(uint DeviceMajor, uint DeviceMinor, ulong Inode)
+    {
+        private const int AtFdCwd = -100;
+        private const uint StatxIno = 0x100;
+
+        public static FileIdentity? Of(string path)
+        {
+            var buffer = new byte[256];
+            if (Statx(AtFdCwd, Path.GetFullPath(path), 0, StatxIno, buffer) != 0)
+            {
+                return null;
+            }
+
+            return new FileIdentity(BitConverter.ToUInt32(buffer, 136), BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32));
+        }
+
+        // DllImport rather than LibraryImport: the generated marshalling would need unsafe code in the whole assembly.
+        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
+        private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
     }
 }
