@@ -131,6 +131,11 @@ internal static class FalcoMapper
             // Who really sent the request, as the audit event's mapping keeps it.
             Add(attributes, "k8s.impersonated_by", Name(fields, "ka.user.name", keep));
         }
+        else if (subject is { Type: "anonymous" } && Name(fields, "ka.user.name", keep) is { } anonymous && anonymous != subject.Id)
+        {
+            // The name the cluster gave the caller, as the audit event's mapping keeps it.
+            Add(attributes, CloudIdentity.UsernameAttribute, anonymous);
+        }
         else if (cloud is not null && Name(fields, "ka.user.name", keep) is { } username && username != subject?.Id)
         {
             // The cluster's name for the IAM identity the subject now is, as the audit event's mapping keeps it.
@@ -216,6 +221,13 @@ internal static class FalcoMapper
                 var extra = name == "ka.user.name" && type == "user" && CloudIdentity.Replaceable(actor)
                     ? AuditUserExtra(fields)
                     : null;
+                if (type == "anonymous" && name == "ka.user.name" && Address(fields, "ka.sourceips", last: true) is { } address)
+                {
+                    // As the audit event it fired on is keyed (K8sAuditMapper): the address the API server's connection
+                    // came from, so one anonymous caller's alerts are not every anonymous caller's.
+                    return new Subject { Id = "ip:" + address, Type = type };
+                }
+
                 cloud = CloudIdentity.Of(extra, actor);
                 return new Subject { Id = cloud?.CanonicalArn ?? actor, Type = type, Tenant = cloud?.AccountId };
             }
@@ -405,12 +417,13 @@ internal static class FalcoMapper
     /// <summary>
     /// An output field that holds an IP address (Falco's <c>fd.*ip</c> fields are of its IPADDR type), its first element when
     /// a plugin writes a list; anything else — <c>private</c>, a padded string — is no address and stays only in
-    /// <c>falco.output_fields</c>, so it can neither name the network nor cost the alert its acceptance.
+    /// <c>falco.output_fields</c>, so it can neither name the network nor cost the alert its acceptance. With
+    /// <paramref name="last"/>, a list's last element.
     /// </summary>
-    private static string? Address(JsonElement? fields, string name)
+    private static string? Address(JsonElement? fields, string name, bool last = false)
     {
         var text = fields is { } f && f.Child(name) is { } value
-            ? value.ValueKind == JsonValueKind.Array ? f.FirstString(name) : Field(fields, name)
+            ? value.ValueKind == JsonValueKind.Array ? last ? f.LastString(name) : f.FirstString(name) : Field(fields, name)
             : null;
         return text is { Length: <= MaxAddress } && IPAddress.TryParse(text, out _) ? text : null;
     }

@@ -146,6 +146,26 @@ public sealed class FalcoShapesTests
         Assert.Equal("198.51.100.9", Line("plugin-sources.jsonl", 1).Network?.SrcIp);
     }
 
+    /// <summary>
+    /// A k8saudit alert on a request without a credential (falcosecurity/plugins k8saudit: <c>ka.user.name</c>, and
+    /// <c>ka.sourceips</c>, a list field, written as a JSON list or, with one element, as a string) is on the principal its
+    /// audit event is on: the last source address, the one the API server's connection came from.
+    /// </summary>
+    [Theory]
+    [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":[\"192.0.2.201\",\"203.0.113.50\"]", "ip:203.0.113.50", "192.0.2.201", "system:anonymous")]
+    [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":\"2001:db8:99::7\"", "ip:2001:db8:99::7", "2001:db8:99::7", "system:anonymous")]
+    [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":null", "system:anonymous", null, null)]
+    [InlineData("\"ka.user.name\":\"system:anonymous\"", "system:anonymous", null, null)]
+    [InlineData("\"ka.impuser.name\":\"system:anonymous\",\"ka.user.name\":\"ana.ruiz@example.com\",\"ka.sourceips\":[\"198.51.100.14\"]", "system:anonymous", "198.51.100.14", null)]
+    public void Map_AnonymousK8sAuditAlert_IsOnTheAddressItsAuditEventIsOn(string actorFields, string subject, string? address, string? username)
+    {
+        var body = "{\"rule\":\"Anonymous Request Allowed\",\"source\":\"k8s_audit\",\"time\":\"2026-11-30T22:01:00.100000000Z\",\"hostname\":\"falco-0\",\"output_fields\":{" + actorFields + "}}";
+
+        var e = Assert.Single(FalcoMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal((subject, "anonymous", address, username), (e.Subject?.Id, e.Subject?.Type, e.Network?.SrcIp, e.Attr("k8s.username")));
+    }
+
     [Theory]
     [InlineData("\"gcp.user\":\"ops@corp.example\",\"gcp.callerIP\":\"203.0.113.77\"", "ops@corp.example", "203.0.113.77")]
     [InlineData("\"gcp.user\":\"ci@proj.iam.gserviceaccount.com\",\"gcp.callerIP\":\"private\"", "ci@proj.iam.gserviceaccount.com", null)]
