@@ -35,7 +35,7 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
         ArgumentNullException.ThrowIfNull(command);
         var noBrowser = new Option<bool>("--no-browser") { Description = "do not suggest opening the console" };
         var duration = Seconds("--duration", "stop after this many seconds (default: until Ctrl-C)", allowZero: false);
-        var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 };
+        var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 }.Between(int.MinValue, int.MaxValue);
         var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
         var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 60 }.Between(20, 5_000);
         var interval = Seconds("--interval", "wall-clock seconds between attacks (default 4)", allowZero: true);

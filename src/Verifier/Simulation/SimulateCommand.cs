@@ -12,7 +12,7 @@ internal sealed class SimulateCommand : ICliCommand
     {
         var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 200 }.Between(20, 1_000_000);
         var days = new Option<int>("--days") { Description = "days of traffic", HelpName = "D", DefaultValueFactory = _ => 2 }.Between(1, 365);
-        var seed = new Option<int>("--seed") { Description = "random seed: the same seed writes the same traffic", HelpName = "S", DefaultValueFactory = _ => 1 };
+        var seed = new Option<int>("--seed") { Description = "random seed: the same seed writes the same traffic", HelpName = "S", DefaultValueFactory = _ => 1 }.Between(int.MinValue, int.MaxValue);
         var scenarios = ScenariosOption("--scenarios");
         var output = new Option<string>("--out") { Description = "events file (NDJSON); standard output when absent", HelpName = "events.ndjson" };
         var labels = new Option<string>("--labels") { Description = "ground-truth file: one line per injected attack", HelpName = "labels.ndjson" };

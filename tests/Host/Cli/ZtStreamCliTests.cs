@@ -262,6 +262,20 @@ public sealed class ZtStreamCliTests
         Assert.Contains(path.TrimEnd('/'), line, StringComparison.Ordinal);
     }
 
+    /// <summary>A seed that is not a number is named in the user's terms: before, "as expected type 'System.Int32'".</summary>
+    [Theory]
+    [InlineData("simulate")]
+    [InlineData("demo")]
+    [InlineData("simulate-feed")]
+    public async Task Seed_NotANumber_OneLineSayingWhatASeedIs(string command)
+    {
+        var (code, _, err) = await RunAsync(command, "--seed", "abc");
+
+        Assert.Equal(2, code);
+        Assert.Contains(Lines(err), l => l == $"ztstream {command}: --seed must be a whole number from -2147483648 to 2147483647 (got 'abc')");
+        Assert.DoesNotContain("System.", err, StringComparison.Ordinal);
+    }
+
     /// <summary>Ctrl-C (or SIGTERM) in a command that stops by throwing: "stopped" and 130, not an unhandled exception.</summary>
     [Fact]
     public async Task Simulate_StoppedByCtrlC_SaysStoppedAndExits130()
