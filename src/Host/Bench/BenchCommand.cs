@@ -252,7 +252,8 @@ internal sealed class BenchCommand : ICliCommand
         return handler;
     }
 
-    private static X509Certificate2 SelfSigned()
+    /// <summary>A throwaway server certificate for 127.0.0.1 (also the TLS listener of the HTTP error tests).</summary>
+    internal static X509Certificate2 SelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest("CN=127.0.0.1", key, HashAlgorithmName.SHA256);

@@ -16,7 +16,8 @@ namespace ZtStream.Platform.Http;
 /// them with <c>Content-Length: 0</c>. So a connection middleware (<see cref="UseProblemRefusals"/>) puts a
 /// <see cref="RefusalWriter"/> over each connection's output, and Kestrel's <c>BadRequest</c> diagnostic event, raised
 /// just before such an answer is written, arms it: the armed writer holds the next answer back and, if it is that
-/// empty answer, sends it with a problem document. Every other byte goes straight through, uncopied.
+/// empty answer, sends it with a problem document. Every other byte goes straight through, uncopied. Over TLS the
+/// writer that counts is the one over the plaintext pipe (<see cref="TransportWatch"/>).
 /// </summary>
 internal static class KestrelRefusals
 {
@@ -28,8 +29,9 @@ internal static class KestrelRefusals
 
     /// <summary>
     /// Puts a <see cref="RefusalWriter"/> over the output of every connection <paramref name="listen"/> accepts. On an
-    /// HTTPS listener it sits outside TLS and sees only ciphertext, which it passes through: there Kestrel's refusals
-    /// stay empty (docs/operations.md).
+    /// HTTPS listener Kestrel adds its TLS layer after the endpoint defaults, so this middleware sits outside it and sees
+    /// ciphertext; the connection it hands on (<see cref="TransportWatch"/>) puts a writer of its own over the plaintext
+    /// pipe TLS installs, so refusals over TLS get their problem document too.
     /// </summary>
     public static void UseProblemRefusals(this ListenOptions listen, RequestHeadLimits limits)
     {
@@ -37,11 +39,17 @@ internal static class KestrelRefusals
         ArgumentNullException.ThrowIfNull(limits);
         listen.Use(next => connection =>
         {
-            var writer = new RefusalWriter(connection.Transport.Output, limits);
-            connection.Features.Set(writer);
-            connection.Transport = new Duplex(connection.Transport.Input, writer);
-            return next(connection);
+            Watch(connection, connection.Transport, limits);
+            return next(new TransportWatch(connection, limits));
         });
+    }
+
+    /// <summary>Makes <paramref name="transport"/>, behind a <see cref="RefusalWriter"/>, the connection's transport; the writer is the one a refusal arms.</summary>
+    private static void Watch(ConnectionContext connection, IDuplexPipe transport, RequestHeadLimits limits)
+    {
+        var writer = new RefusalWriter(transport.Output, limits);
+        connection.Features.Set(writer);
+        connection.Transport = new Duplex(transport.Input, writer);
     }
 
     /// <summary>Arms the connection's <see cref="RefusalWriter"/> whenever Kestrel refuses a request; dispose to stop.</summary>
@@ -73,6 +81,48 @@ internal static class KestrelRefusals
         return Problems.Of(status, reason + setting);
 
         static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+    }
+
+    /// <summary>
+    /// The connection as the layers after <see cref="UseProblemRefusals"/> see it, forwarding everything to Kestrel's own.
+    /// A transport a layer puts in (TLS's plaintext pipe) is watched by a <see cref="RefusalWriter"/> of its own, which
+    /// takes over the connection's feature; one already watched (TLS putting the original back) goes in as it is.
+    /// </summary>
+    private sealed class TransportWatch(ConnectionContext inner, RequestHeadLimits limits) : ConnectionContext
+    {
+        public override string ConnectionId { get => inner.ConnectionId; set => inner.ConnectionId = value; }
+
+        public override IFeatureCollection Features => inner.Features;
+
+        public override IDictionary<object, object?> Items { get => inner.Items; set => inner.Items = value; }
+
+        public override IDuplexPipe Transport
+        {
+            get => inner.Transport;
+            set
+            {
+                if (value is Duplex { Output: RefusalWriter })
+                {
+                    inner.Transport = value;
+                }
+                else
+                {
+                    Watch(inner, value, limits);
+                }
+            }
+        }
+
+        public override CancellationToken ConnectionClosed { get => inner.ConnectionClosed; set => inner.ConnectionClosed = value; }
+
+        public override System.Net.EndPoint? LocalEndPoint { get => inner.LocalEndPoint; set => inner.LocalEndPoint = value; }
+
+        public override System.Net.EndPoint? RemoteEndPoint { get => inner.RemoteEndPoint; set => inner.RemoteEndPoint = value; }
+
+        public override void Abort(ConnectionAbortedException abortReason) => inner.Abort(abortReason);
+
+        public override void Abort() => inner.Abort();
+
+        public override ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
     private sealed class Duplex(PipeReader input, PipeWriter output) : IDuplexPipe

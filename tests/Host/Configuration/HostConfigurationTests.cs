@@ -78,9 +78,7 @@ public sealed class HostConfigurationTests
     [InlineData("OTEL_EXPORTER_OTLP_HEADERS", "x-a=1%0D%0Ax-b: 2", "pair 1 (x-a) has a line break in its value")]
     public void OtlpProblems_HeadersTheSdkCannotSend_NameTheVariableAndPair(string variable, string value, string expected)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [variable] = value }).Build();
-
-        var problem = Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        var problem = OnlyOtlpProblem(new() { [variable] = value });
         Assert.Contains(expected, problem, StringComparison.Ordinal);
     }
 
@@ -115,9 +113,7 @@ public sealed class HostConfigurationTests
     [InlineData("OTEL_LOGS_EXPORTER", "console", "OTEL_LOGS_EXPORTER: 'console' is an OpenTelemetry exporter ZtStream does not ship")]
     public void OtlpProblems_UnknownOrUnshippedExporterOrSampler_NameTheVariableAndWhatItTakes(string variable, string value, string expected)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { [variable] = value }).Build();
-
-        var problem = Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        var problem = OnlyOtlpProblem(new() { [variable] = value });
         Assert.StartsWith(expected, problem, StringComparison.Ordinal);
     }
 
@@ -135,13 +131,7 @@ public sealed class HostConfigurationTests
     [InlineData(null, "0.1", "OTEL_TRACES_SAMPLER_ARG: '0.1' is read only by the samplers traceidratio and parentbased_traceidratio, and OTEL_TRACES_SAMPLER is not set")]
     public void OtlpProblems_SamplerRatioNotReadAsGiven_NamesTheArgument(string? sampler, string arg, string expected)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["OTEL_TRACES_SAMPLER"] = sampler,
-            ["OTEL_TRACES_SAMPLER_ARG"] = arg,
-        }).Build();
-
-        var problem = Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(configuration));
+        var problem = OnlyOtlpProblem(new() { ["OTEL_TRACES_SAMPLER"] = sampler, ["OTEL_TRACES_SAMPLER_ARG"] = arg });
         Assert.StartsWith(expected, problem, StringComparison.Ordinal);
     }
 
@@ -214,6 +204,10 @@ public sealed class HostConfigurationTests
     }
 
     /// <summary>The real binary's <c>run</c> with <paramref name="variable"/> set: it must exit 2; its output.</summary>
+    /// <summary>The one problem the OTLP check finds with <paramref name="variables"/>.</summary>
+    private static string OnlyOtlpProblem(Dictionary<string, string?> variables) =>
+        Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(new ConfigurationBuilder().AddInMemoryCollection(variables).Build()));
+
     private static async Task<string> RunRefusedWithAsync(string variable, string value)
     {
         var ct = Ct;

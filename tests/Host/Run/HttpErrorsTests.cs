@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
 using ZtStream.Platform.Hosting;
@@ -28,7 +31,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
     }
 
     /// <summary>A <c>ztstream run</c> host of every role on an embedded store in <paramref name="folder"/>, with <paramref name="settings"/> on top.</summary>
-    private static async Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings)
+    private static async Task<WebApplication> StartAsync(DirectoryInfo folder, Dictionary<string, string?> settings, Action<WebApplicationBuilder>? customize = null)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -41,7 +44,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
             ["Responder:ApiTokens:0:Token"] = ResponderToken,
         }).AddInMemoryCollection(settings).Build();
         var problems = new List<string>();
-        var started = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems);
+        var started = RunCommand.BuildValidated(new CliContext(TextWriter.Null, TextWriter.Null, configuration, TimeProvider.System), problems, customize);
         Assert.True(started is not null, string.Join("; ", problems));
         await started.StartAsync(Ct);
         return started;
@@ -352,6 +355,39 @@ public sealed class HttpErrorsTests : IAsyncLifetime
         Assert.Equal("close", answer.Headers["connection"]);
     }
 
+    /// <summary>
+    /// The same refusals on an HTTPS listener ZtStream terminates itself: the refusal middleware sat outside TLS and saw
+    /// only ciphertext, so Kestrel's answers went out empty. HTTP/2, negotiated there, still passes through untouched.
+    /// </summary>
+    [Theory]
+    [InlineData("not http", "HELLO\r\n\r\n", 400, "")]
+    [InlineData("header line without a colon", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nno colon here\r\n\r\n", 400, "")]
+    [InlineData("unknown HTTP version", "GET /v1/alerts HTTP/9.9\r\nHost: zt.example.com\r\n\r\n", 505, "HTTP/1.1")]
+    [InlineData("request line far past the limit", "GET /v1/alerts?q={pad:20000} HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 414, "Kestrel:Limits:MaxRequestLineSize")]
+    public async Task WhatKestrelRefusesItself_OverTls_IsAProblemDocument(string what, string raw, int status, string detailNames)
+    {
+        using var certificate = ZtStream.Host.Bench.BenchCommand.SelfSigned();
+        await using var tls = await StartAsync(folder, new() { ["Urls"] = "https://127.0.0.1:0" }, b => b.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate)));
+
+        var answer = RawAnswer.Parse(await RawTextAsync(tls, Pad(raw), certificate));
+
+        Assert.True(answer.Status == status, $"{what}: {answer.Status}");
+        using var problem = answer.Problem(what);
+        Assert.Contains(detailNames, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("no-store", answer.Headers["cache-control"]);
+
+        using var h2 = new HttpClient(new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = (_, remote, _, _) => remote?.GetCertHashString() == certificate.GetCertHashString() } })
+        {
+            DefaultRequestVersion = HttpVersion.Version20,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        using var unknown = await h2.GetAsync(new Uri(new Uri(tls.Urls.First()), "/no/such/path"), Ct);
+        Assert.Equal(HttpVersion.Version20, unknown.Version);
+        using var notFound = await AssertProblemAsync(unknown, "HTTP/2 over TLS");
+        Assert.Equal(404, notFound.RootElement.GetProperty("status").GetInt32());
+        await tls.StopAsync(CancellationToken.None);
+    }
+
     /// <summary>A request after answered ones on the same connection is refused with a problem too; the answers before it are untouched.</summary>
     [Fact]
     public async Task RefusalAfterServedRequests_OnOneConnection_IsAProblem_AndTheServedAnswersAreWhole()
@@ -399,20 +435,35 @@ public sealed class HttpErrorsTests : IAsyncLifetime
 
     private static async Task<RawAnswer> RawAsync(WebApplication host, string request) => RawAnswer.Parse(await RawTextAsync(host, request));
 
-    /// <summary>Writes <paramref name="request"/> as it is on a new connection and reads until the server closes it.</summary>
-    private static async Task<string> RawTextAsync(WebApplication host, string request)
+    /// <summary>
+    /// Writes <paramref name="request"/> as it is on a new connection — over TLS (HTTP/1.1 by ALPN) when the host listens on
+    /// https, trusting <paramref name="certificate"/> alone — and reads until the server closes it.
+    /// </summary>
+    private static async Task<string> RawTextAsync(WebApplication host, string request, X509Certificate2? certificate = null)
     {
         var address = new Uri(host.Urls.First());
         using var client = new System.Net.Sockets.TcpClient();
         await client.ConnectAsync(address.Host, address.Port, Ct);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(request), Ct);
+        Stream stream = client.GetStream();
+        if (certificate is not null)
+        {
+            var tls = new SslStream(stream, leaveInnerStreamOpen: false, (_, remote, _, _) => remote?.GetCertHashString() == certificate.GetCertHashString());
+            await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = address.Host,
+                ApplicationProtocols = [SslApplicationProtocol.Http11],
+            }, Ct);
+            stream = tls;
+        }
+
+        await using var connection = stream;
+        await connection.WriteAsync(Encoding.Latin1.GetBytes(request), Ct);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         using var read = new MemoryStream();
         try
         {
-            await stream.CopyToAsync(read, timeout.Token);
+            await connection.CopyToAsync(read, timeout.Token);
         }
         catch (IOException)
         {
