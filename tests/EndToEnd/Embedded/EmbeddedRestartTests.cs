@@ -182,6 +182,36 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     }
 
     /// <summary>
+    /// The SQLite file deleted under a running process (<c>rm ztstream.db</c>): the API answers 503 with Retry-After and
+    /// <c>/readyz</c> says why, naming the file; no empty database appears in its place. Before, pooled connections went
+    /// on reading and writing the deleted file (200, and everything written then gone at the next start).
+    /// </summary>
+    [Fact]
+    public async Task StoreFileDeletedWhileRunning_ApiAnswers503WithRetryAfter_NotReadyNamingIt_NoEmptyDatabase()
+    {
+        await AddSourceAsync();
+        var run = await RunAsync("run-1");
+        using (var ingest = Ingest(run))
+        {
+            await PostAsync(ingest, [Attack("user:trudy")]);
+            await WaitForAlertsAsync(run, "user:trudy", 1);
+        }
+
+        File.Delete(Database);
+        using var api = new HttpClient { BaseAddress = run.Url };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
+        using var alerts = await api.GetAsync(new Uri("/v1/alerts?limit=1", UriKind.Relative), Ct);
+        using var ready = await api.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, alerts.StatusCode);
+        Assert.Equal("application/problem+json", alerts.Content.Headers.ContentType?.MediaType);
+        Assert.NotNull(alerts.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains($"the SQLite store {Database} was deleted while ZtStream was using it", await ready.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        Assert.False(File.Exists(Database), "a new, empty database was made in place of the deleted one");
+    }
+
+    /// <summary>
     /// Damage a crash cannot make (bytes before the journal's last entry) is refused at start, exit 1 with one line naming
     /// the file: the process neither re-reads every topic from the start nor rewrites the file the operator must look at.
     /// </summary>
