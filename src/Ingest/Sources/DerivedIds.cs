@@ -16,4 +16,14 @@ internal static class DerivedIds
         SHA256.HashData(Encoding.UTF8.GetBytes(text), digest);
         return prefix + Convert.ToHexStringLower(digest[..16]);
     }
+
+    /// <summary>
+    /// An id within <paramref name="maxLength"/> characters: past it, its head, "…" and a digest of the whole, so two long
+    /// ids that share their head stay two.
+    /// </summary>
+    public static string Bounded(string id, int maxLength) =>
+        id.Length <= maxLength ? id : Of(ItemError.Clip(id, maxLength - DigestLength - 1), id);
+
+    /// <summary>The hex digits <see cref="Of"/> appends.</summary>
+    private const int DigestLength = 32;
 }

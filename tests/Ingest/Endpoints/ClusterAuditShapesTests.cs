@@ -140,6 +140,41 @@ public sealed class ClusterAuditShapesTests
     }
 
     /// <summary>Posts a fixture and returns what was logged, in the fixture's order (their ids sort as their lines).</summary>
+    /// <summary>
+    /// What a caller writes can be of any length, and the API server audits it as written (audit.k8s.io/v1: the request's
+    /// URI, the object's name from the path, the User-Agent header): a scanner probing a name of 3,000 characters, a path
+    /// of 5,000 (answered 404) and a 3,000-character user agent. Each request is accepted, its values bounded within
+    /// Ingest:MaxFieldLength, never refused and so unseen.
+    /// </summary>
+    [Fact]
+    public async Task PostRequestsWithOverLongValues_EachIsAcceptedWithItsValuesBounded()
+    {
+        var name = new string('a', 3_000);
+        var path = "/apis/" + string.Concat(Enumerable.Repeat("..%2f", 1_000));
+        var agent = "Mozilla/5.0 " + new string('x', 3_000);
+        string Event(int n, string uri, string objectRef) => $$"""
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"0c7d1e2f-long-4a5b-9c01-00000000000{{n}}","stage":"ResponseComplete","requestURI":"{{uri}}","verb":"get","user":{"username":"system:anonymous","groups":["system:unauthenticated"]},"sourceIPs":["203.0.113.66"],"userAgent":"{{agent}}",{{objectRef}}"responseStatus":{"metadata":{},"status":"Failure","reason":"NotFound","code":404},"requestReceivedTimestamp":"2026-11-30T22:10:0{{n}}.000000Z","stageTimestamp":"2026-11-30T22:10:0{{n}}.000500Z"}
+            """;
+        var body = Event(1, "/api/v1/namespaces/default/pods/" + name, $$"""
+            "objectRef":{"resource":"pods","namespace":"default","name":"{{name}}","apiVersion":"v1"},
+            """.Trim()) + "\n" + Event(2, path, "") + "\n" + Event(3, "/api/v1/namespaces/default/pods/" + name + "b", $$"""
+            "objectRef":{"resource":"pods","namespace":"default","name":"{{name}}b","apiVersion":"v1"},
+            """.Trim());
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("cluster-audit");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", Encoding.UTF8.GetBytes(body), key, "application/x-ndjson");
+
+        await IngestAnswer.AcceptedAsync(response, 3);
+        var events = (await server.ReadLoggedAsync(3)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        Assert.All(events, e => Assert.InRange(e.Resource!.Id!.Length, 1_000, 2_048));
+        Assert.All(events, e => Assert.InRange(e.UserAgent!.Length, 1_000, 2_048));
+        Assert.StartsWith("default/aaaa", events[0].Resource!.Id, StringComparison.Ordinal);
+        Assert.Equal(("pods", "non_resource_url", "pods"), (events[0].Resource!.Type, events[1].Resource!.Type, events[2].Resource!.Type));
+        // Two names that share their head stay two resources.
+        Assert.NotEqual(events[0].Resource!.Id, events[2].Resource!.Id);
+    }
+
     private static async Task<AccessEvent[]> PostAllAsync(string fixture, int count)
     {
         await using var server = await IngestServer.StartInProcessAsync(AnyAge);

@@ -95,7 +95,7 @@ internal static class FalcoMapper
 
         // A name like the others: past the bound, its head and a digest of the whole, so a padded rule name costs the alert
         // nothing and two long names stay two rules.
-        var ruleName = BoundedId(rule, Math.Min(options.MaxFieldLength, MaxName + 1));
+        var ruleName = DerivedIds.Bounded(rule, Math.Min(options.MaxFieldLength, MaxName + 1));
         var keep = NameLength(options);
         var fullHostname = NonEmpty(alert.String("hostname"));
         var fullContainerId = Field(fields, "container.id");
@@ -190,10 +190,10 @@ internal static class FalcoMapper
             ? null
             : new Workload
             {
-                Id = BoundedId(id, maxLength),
+                Id = DerivedIds.Bounded(id, maxLength),
                 Name = Clip(pod, keep) ?? (container ? Name(fields, "container.name", keep) : null),
                 Namespace = Clip(ns, keep),
-                Image = image is null ? null : BoundedId(image, Math.Min(maxLength, MaxName + 1)),
+                Image = image is null ? null : DerivedIds.Bounded(image, Math.Min(maxLength, MaxName + 1)),
                 Node = Clip(hostname, keep),
             };
     }
@@ -448,16 +448,6 @@ internal static class FalcoMapper
 
     /// <summary>How many characters of a name are kept before "…": <see cref="MaxName"/>, less when the field limit is lower.</summary>
     private static int NameLength(SourceMapOptions options) => Math.Min(MaxName, options.MaxFieldLength - 1);
-
-    /// <summary>
-    /// An id made of names (<c>NS/POD</c>, <c>container:ID</c>, <c>host:NAME</c>) within the field limit: past it, its head,
-    /// "…" and a digest of the whole, so two long names that share their head still name two workloads.
-    /// </summary>
-    private static string BoundedId(string id, int maxLength) =>
-        id.Length <= maxLength ? id : DerivedIds.Of(ItemError.Clip(id, maxLength - DigestLength - 1), id);
-
-    /// <summary>The hex digits <see cref="DerivedIds.Of"/> appends.</summary>
-    private const int DigestLength = 32;
 
     private static string? NonEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
 

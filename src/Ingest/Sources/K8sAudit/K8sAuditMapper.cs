@@ -222,7 +222,7 @@ internal static class K8sAuditMapper
         }
         AddString(attributes, "k8s.stage", e.String("stage"));
         AddString(attributes, "k8s.level", e.String("level"));
-        AddString(attributes, "k8s.request_uri", e.String("requestURI"));
+        AddString(attributes, "k8s.request_uri", e.String("requestURI") is { } uri ? Clip(uri, options.MaxObjectBytes) : null);
         AddString(attributes, "k8s.stage_timestamp", e.String("stageTimestamp"));
         AddString(attributes, "k8s.api_version", e.String("apiVersion"));
 
@@ -282,11 +282,11 @@ internal static class K8sAuditMapper
             Subject = new Subject { Id = subjectId, Type = subjectType, Tenant = impersonated is null ? cloud?.AccountId : null },
             Workload = ServiceAccountWorkload(subjectId, userExtra),
             Network = e.FirstString("sourceIPs") is { } ip ? new NetworkInfo { SrcIp = ip } : null,
-            Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e)),
+            Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e), options.MaxFieldLength),
             Action = e.String("verb"),
             Status = status,
             Outcome = outcome,
-            UserAgent = e.String("userAgent"),
+            UserAgent = e.String("userAgent") is { } agent ? Clip(agent, options.MaxFieldLength) : null,
             Attributes = attributes,
             Raw = raw,
         }));
@@ -380,30 +380,40 @@ internal static class K8sAuditMapper
     private static string? CreatedName(JsonElement e) =>
         e.Child("responseObject")?.Child("metadata").String("name") ?? e.Child("requestObject")?.Child("metadata").String("name");
 
-    private static ResourceRef? Resource(JsonElement? objectRef, string? requestUri, string? createdName)
+    /// <summary>
+    /// What the request was for. A path, a name or a resource the caller wrote can be of any length (a probe of a name
+    /// of 5,000 characters is audited as such, with its 404), so each is kept within the field limit, distinct ones
+    /// distinct (<see cref="DerivedIds.Bounded"/>): an over-long value must not get the request refused and unseen.
+    /// </summary>
+    private static ResourceRef? Resource(JsonElement? objectRef, string? requestUri, string? createdName, int maxLength)
     {
         if (objectRef is not { } o)
         {
             // Non-resource requests (/healthz, /version, /apis) carry only the URI.
-            return requestUri is null ? null : new ResourceRef { Type = "non_resource_url", Id = PathOf(requestUri) };
+            return requestUri is null ? null : new ResourceRef { Type = "non_resource_url", Id = DerivedIds.Bounded(PathOf(requestUri), maxLength) };
         }
 
         var resource = o.String("resource");
         var subresource = o.String("subresource");
         var ns = o.String("namespace");
         var name = o.String("name") ?? createdName;
+        var type = subresource is null ? resource : $"{resource}/{subresource}";
+        var id = (ns, name) switch
+        {
+            (not null, not null) => $"{ns}/{name}",
+            (null, not null) => name,
+            (not null, null) => $"{ns}/",
+            _ => null,
+        };
         return new ResourceRef
         {
-            Type = subresource is null ? resource : $"{resource}/{subresource}",
-            Id = (ns, name) switch
-            {
-                (not null, not null) => $"{ns}/{name}",
-                (null, not null) => name,
-                (not null, null) => $"{ns}/",
-                _ => null,
-            },
+            Type = type is null ? null : DerivedIds.Bounded(type, maxLength),
+            Id = id is null ? null : DerivedIds.Bounded(id, maxLength),
         };
     }
+
+    /// <summary>Text the caller wrote (a user agent, a request URI) within <paramref name="maxLength"/> characters.</summary>
+    private static string Clip(string text, int maxLength) => ItemError.Clip(text, maxLength - 1);
 
     private static string PathOf(string uri)
     {
