@@ -36,35 +36,14 @@ internal sealed record BenchSettings
     {
         var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(20, 100_000);
         var days = new Option<int>("--days") { Description = "simulated days of traffic", HelpName = "N", DefaultValueFactory = _ => 3 }.Between(1, 30);
-        var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 };
+        var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 }.Between(int.MinValue, int.MaxValue);
         var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
         var clients = new Option<int>("--clients") { Description = "concurrent keep-alive connections", HelpName = "N", DefaultValueFactory = _ => 4 }.Between(1, 64);
         var batch = new Option<int>("--batch") { Description = "events per request", HelpName = "N", DefaultValueFactory = _ => 1_000 }.Between(1, 5_000);
         var http2 = new Option<bool>("--http2") { Description = "HTTP/2 over TLS instead of HTTP/1.1" };
-        var events = new Option<long?>("--events") { Description = "send only the first N events of the simulation", HelpName = "N" };
-        events.Validators.Add(result =>
-        {
-            if (result.GetValue(events) is < 1)
-            {
-                result.AddError("--events: must be at least 1");
-            }
-        });
-        var duration = new Option<double?>("--duration") { Description = "stop sending after this many seconds", HelpName = "SECONDS" };
-        duration.Validators.Add(result =>
-        {
-            if (result.GetValue(duration) is { } d && (!double.IsFinite(d) || d <= 0))
-            {
-                result.AddError($"--duration: '{d.ToString(CultureInfo.InvariantCulture)}' is not a positive number of seconds");
-            }
-        });
-        var warmup = new Option<long>("--warmup") { Description = "about this many events of other principals, attacks included, sent through the whole pipeline before measuring, so the JIT has compiled it (0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 };
-        warmup.Validators.Add(result =>
-        {
-            if (result.GetValue(warmup) < 0)
-            {
-                result.AddError("--warmup: must not be negative");
-            }
-        });
+        var events = new Option<long?>("--events") { Description = "send only the first N events of the simulation", HelpName = "N" }.Between(1, long.MaxValue);
+        var duration = CliCommandLine.Seconds("--duration", "stop sending after this many seconds", allowZero: false);
+        var warmup = new Option<long>("--warmup") { Description = "about this many events of other principals, attacks included, sent through the whole pipeline before measuring, so the JIT has compiled it (0: none)", HelpName = "N", DefaultValueFactory = _ => 30_000 }.Between(0, long.MaxValue);
         var memory = new Option<bool>("--memory") { Description = "use the memory-only event log instead of the durable file log" };
         foreach (var option in new Option[] { principals, days, seed, scenarios, clients, batch, http2, events, duration, warmup, memory })
         {

@@ -34,11 +34,11 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
     {
         ArgumentNullException.ThrowIfNull(command);
         var noBrowser = new Option<bool>("--no-browser") { Description = "do not suggest opening the console" };
-        var duration = Seconds("--duration", "stop after this many seconds (default: until Ctrl-C)", allowZero: false);
+        var duration = CliCommandLine.Seconds("--duration", "stop after this many seconds (default: until Ctrl-C)", allowZero: false);
         var seed = new Option<int>("--seed") { Description = "random seed of the simulation", HelpName = "N", DefaultValueFactory = _ => 7 }.Between(int.MinValue, int.MaxValue);
         var scenarios = SimulateCommand.ScenariosOption("--scenario", "--scenarios");
         var principals = new Option<int>("--principals") { Description = "simulated principals", HelpName = "N", DefaultValueFactory = _ => 60 }.Between(20, 5_000);
-        var interval = Seconds("--interval", "wall-clock seconds between attacks (default 4)", allowZero: true);
+        var interval = CliCommandLine.Seconds("--interval", "wall-clock seconds between attacks (default 4)", allowZero: true);
         foreach (var option in new Option[] { noBrowser, duration, seed, scenarios, principals, interval })
         {
             command.Add(option);
@@ -51,22 +51,5 @@ internal sealed record DemoSettings(bool NoBrowser, TimeSpan? Duration, int Seed
             parsed.GetValue(scenarios)!,
             parsed.GetValue(principals),
             TimeSpan.FromSeconds(parsed.GetValue(interval) ?? 4));
-    }
-
-    private static Option<double?> Seconds(string name, string description, bool allowZero)
-    {
-        var option = new Option<double?>(name) { Description = description, HelpName = "SECONDS" };
-        option.CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
-            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && (value > 0 || (allowZero && value == 0)))
-            {
-                return value;
-            }
-
-            result.AddError($"{name}: '{text}' is not a {(allowZero ? "" : "positive ")}number of seconds");
-            return null;
-        };
-        return option;
     }
 }

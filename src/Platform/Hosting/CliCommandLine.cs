@@ -92,19 +92,48 @@ internal static class CliCommandLine
     }
 
     /// <summary>Accepts only whole numbers from <paramref name="min"/> to <paramref name="max"/>.</summary>
-    public static Option<int> Between(this Option<int> option, int min, int max)
+    public static Option<int> Between(this Option<int> option, int min, int max) => Whole(option, min, max, value => (int)value);
+
+    /// <summary>Accepts only whole numbers from <paramref name="min"/> to <paramref name="max"/>.</summary>
+    public static Option<long> Between(this Option<long> option, long min, long max) => Whole(option, min, max, value => value);
+
+    /// <summary>Accepts only whole numbers from <paramref name="min"/> to <paramref name="max"/>; absent is null.</summary>
+    public static Option<long?> Between(this Option<long?> option, long min, long max) => Whole(option, min, max, value => (long?)value);
+
+    /// <summary>
+    /// An option of a number of seconds (fractions allowed): positive, or also zero with <paramref name="allowZero"/>; absent
+    /// is null. Anything else is one line naming the option, not the parser's message about a CLR type.
+    /// </summary>
+    public static Option<double?> Seconds(string name, string description, bool allowZero)
+    {
+        var option = new Option<double?>(name) { Description = description, HelpName = "SECONDS" };
+        option.CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) && double.IsFinite(value) && (value > 0 || (allowZero && value == 0)))
+            {
+                return value;
+            }
+
+            result.AddError($"{name}: '{text}' is not a {(allowZero ? "" : "positive ")}number of seconds");
+            return null;
+        };
+        return option;
+    }
+
+    private static Option<T> Whole<T>(Option<T> option, long min, long max, Func<long, T> convert)
     {
         ArgumentNullException.ThrowIfNull(option);
         option.CustomParser = result =>
         {
             var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : null;
-            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
+            if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max)
             {
-                return value;
+                return convert(value);
             }
 
             result.AddError($"{option.Name} must be a whole number from {min} to {max} (got '{text}')");
-            return default;
+            return default!;
         };
         return option;
     }
