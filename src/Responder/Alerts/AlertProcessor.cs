@@ -32,20 +32,19 @@ internal sealed class AlertProcessor(
             }
         }
 
-        var (outcome, before) = await alerts.UpsertAsync(alert, cancellationToken);
-        telemetry.AlertReceived(alert, outcome);
-        if (outcome != AlertUpsertOutcome.Duplicate)
-        {
-            await audit.AppendAsync(
-                outcome == AlertUpsertOutcome.Created ? AuditKinds.AlertReceived : AuditKinds.AlertUpdated,
+        var (outcome, before) = await alerts.UpsertAsync(
+            audit,
+            alert,
+            (stored, was) => new AuditRecord(
+                stored == AlertUpsertOutcome.Created ? AuditKinds.AlertReceived : AuditKinds.AlertUpdated,
                 alert.RaisedBy ?? "verifier",
                 $"{alert.Severity} alert {alert.Id} on {alert.Principal} (score {alert.Score}, count {alert.Count})",
-                cancellationToken,
-                alertId: alert.Id,
-                principal: alert.Principal,
-                beforeJson: before is null ? null : JsonSerializer.Serialize(before.Alert, ContractsJsonContext.Default.Alert),
-                afterJson: JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
-        }
+                AlertId: alert.Id,
+                Principal: alert.Principal,
+                BeforeJson: was is null ? null : JsonSerializer.Serialize(was.Alert, ContractsJsonContext.Default.Alert),
+                AfterJson: JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert)),
+            cancellationToken);
+        telemetry.AlertReceived(alert, outcome);
 
         // An analyst's false-positive or benign verdict stops further responses to this alert.
         if (before?.Status is not (AlertStatuses.FalsePositive or AlertStatuses.Benign))

@@ -156,6 +156,41 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     }
 
     /// <summary>
+    /// <see cref="UpsertAsync(Alert, CancellationToken)"/> in the audit chain's transaction together with the entry
+    /// <paramref name="entry"/> returns for what it did (the outcome and the alert as stored before), so an alert is never
+    /// kept without the entry that records its arrival: a crash between the two used to leave the alert stored and its
+    /// redelivery a duplicate, the entry lost. A redelivery changes nothing and writes no entry.
+    /// </summary>
+    public async Task<(AlertUpsertOutcome Outcome, StoredAlert? Before)> UpsertAsync(
+        AuditLog audit, Alert alert, Func<AlertUpsertOutcome, StoredAlert?, AuditRecord> entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(entry);
+        (AlertUpsertOutcome Outcome, StoredAlert? Before) result = (AlertUpsertOutcome.Duplicate, null);
+        await audit.AppendChangeAsync(
+            async (connection, tx, ct) =>
+            {
+                var before = await GetAsync(connection, tx, alert.Id, ct);
+                if (before is not null && alert.Count <= before.Alert.Count)
+                {
+                    result = (AlertUpsertOutcome.Duplicate, before);
+                    return null;
+                }
+
+                await WriteAsync(connection, tx, alert, before, detail: null, ct);
+                result = (before is null ? AlertUpsertOutcome.Created : AlertUpsertOutcome.Updated, before);
+                return entry(result.Outcome, before);
+            },
+            cancellationToken);
+        if (result.Outcome != AlertUpsertOutcome.Duplicate)
+        {
+            changed.Set();
+        }
+
+        return result;
+    }
+
+    /// <summary>
     /// Merges one delivery of <paramref name="merged"/> into the flood alert <paramref name="floodId"/>, in the audit
     /// chain's transaction together with the entry <paramref name="build"/> returns, so the merge and its audit entry
     /// are kept both or neither. Idempotent per merged alert id and count: a delivery handed again after a crash

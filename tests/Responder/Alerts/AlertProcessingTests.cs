@@ -1,3 +1,5 @@
+using System.Data.Common;
+
 namespace ZtStream.Responder.Tests.Alerts;
 
 /// <summary>An alert record as the Responder's consumer takes it: stored with its history, acted on once, refused when it is not an alert.</summary>
@@ -32,6 +34,34 @@ public sealed class AlertProcessingTests
         Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "al-updated", Limit: 10), Ct));
     }
 
+    /// <summary>
+    /// The alert and the entry that records its arrival commit together: before, the alert was stored first, so a failure
+    /// (or a kill) before the entry left it stored with no <c>alert.received</c>, and its redelivery was a duplicate.
+    /// </summary>
+    [Fact]
+    public async Task Handle_ArrivalEntryRefused_AlertNotStored_AndItsRedeliveryStoresItWithItsEntryOnce()
+    {
+        await using var host = await Started();
+        var consumer = host.Get<AlertConsumerService>();
+        var alert = TestAlerts.Critical("al-audited");
+        await ExecuteAsync(host, $"""
+            CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{AuditKinds.AlertReceived}'
+            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
+            """);
+
+        await Assert.ThrowsAnyAsync<DbException>(() => consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct));
+
+        Assert.Null(await host.Get<AlertStore>().GetAsync(alert.Id, Ct));
+
+        await ExecuteAsync(host, "DROP TRIGGER refuse_entries");
+        await consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct);
+        await consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct);
+
+        Assert.NotNull(await host.Get<AlertStore>().GetAsync(alert.Id, Ct));
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.AlertReceived), Ct));
+        Assert.Single(await host.Get<AlertStore>().HistoryAsync(alert.Id, Ct));
+    }
+
     [Theory]
     [InlineData("not json at all")]
     [InlineData("{\"id\": 42}")]
@@ -50,6 +80,12 @@ public sealed class AlertProcessingTests
     {
         // The consumer is driven by hand here, not by the log.
         return await new ResponderTestHost(Actions.ResponseFlowTests.RevokeCritical).WithSetting("Responder:ConsumeAlerts", "false").StartAsync();
+    }
+
+    private static async Task ExecuteAsync(ResponderTestHost host, string sql)
+    {
+        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
+        await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
     }
 
     private static ConsumedRecord Record(byte[] value) =>
