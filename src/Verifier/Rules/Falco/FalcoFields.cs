@@ -64,21 +64,14 @@ internal sealed class FalcoArrayField(string text, FalcoRootPath path, int index
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!path.TryGet(e, out var array) || array.ValueKind != JsonValueKind.Array)
+        if (!path.TryGetElements(e, out var items, index))
         {
             return false;
         }
 
         var visit = new FalcoVisit(test, all);
-        var i = -1;
-        foreach (var item in array.EnumerateArray())
+        foreach (var item in items)
         {
-            i++;
-            if (index >= 0 && i != index)
-            {
-                continue;
-            }
-
             if (visit.Offer(FalcoJson.Utf8(item)))
             {
                 return visit.Finish(out present);
@@ -142,12 +135,12 @@ internal sealed class FalcoContainerField : FalcoField
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!containers.TryGet(e, out var array) || array.ValueKind != JsonValueKind.Array)
+        if (!containers.TryGetElements(e, out var selected, index))
         {
             return false;
         }
 
-        if (kind is FalcoContainerValue.Image or FalcoContainerValue.Repository && !EveryContainerHasImage(array, index))
+        if (kind is FalcoContainerValue.Image or FalcoContainerValue.Repository && !EveryContainerHasImage(selected))
         {
             return false;
         }
@@ -159,15 +152,8 @@ internal sealed class FalcoContainerField : FalcoField
         }
 
         var visit = new FalcoVisit(test, all);
-        var i = -1;
-        foreach (var container in array.EnumerateArray())
+        foreach (var container in selected)
         {
-            i++;
-            if (index >= 0 && i != index)
-            {
-                continue;
-            }
-
             var found = setting!.TryGet(container, out var v);
             switch (kind)
             {
@@ -229,17 +215,10 @@ internal sealed class FalcoContainerField : FalcoField
     }
 
     /// <summary>The plugin fails the whole field when a (selected) container has no image.</summary>
-    private static bool EveryContainerHasImage(JsonElement array, int index)
+    private static bool EveryContainerHasImage(FalcoElements selected)
     {
-        var i = -1;
-        foreach (var c in array.EnumerateArray())
+        foreach (var c in selected)
         {
-            i++;
-            if (index >= 0 && i != index)
-            {
-                continue;
-            }
-
             if (c.ValueKind != JsonValueKind.Object || !c.TryGetProperty("image"u8, out _))
             {
                 return false;
@@ -259,17 +238,15 @@ internal sealed class FalcoRoleRulesField(string text, FalcoSlots slots, string 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!this.rules.TryGet(e, out var rules) || rules.ValueKind != JsonValueKind.Array)
+        if (!this.rules.TryGetElements(e, out var rules, index))
         {
             return false;
         }
 
         var visit = new FalcoVisit(test, all);
-        var i = -1;
-        foreach (var rule in rules.EnumerateArray())
+        foreach (var rule in rules)
         {
-            i++;
-            if ((index >= 0 && i != index) || rule.ValueKind != JsonValueKind.Object || !rule.TryGetProperty(key, out var values) || values.ValueKind != JsonValueKind.Array)
+            if (rule.ValueKind != JsonValueKind.Object || !rule.TryGetProperty(key, out var values) || values.ValueKind != JsonValueKind.Array)
             {
                 continue;
             }
@@ -296,21 +273,14 @@ internal sealed class FalcoVolumeField(string text, FalcoSlots slots, string[]? 
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!volumesPath.TryGet(e, out var volumes) || volumes.ValueKind != JsonValueKind.Array)
+        if (!volumesPath.TryGetElements(e, out var volumes, index))
         {
             return false;
         }
 
         var visit = new FalcoVisit(test, all);
-        var i = -1;
-        foreach (var volume in volumes.EnumerateArray())
+        foreach (var volume in volumes)
         {
-            i++;
-            if (index >= 0 && i != index)
-            {
-                continue;
-            }
-
             if (path is not null)
             {
                 if (!path.TryGet(volume, out var v))
@@ -359,13 +329,13 @@ internal sealed class FalcoBindingSubjectsField(string text, FalcoSlots slots, s
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!subjectsPath.TryGet(e, out var subjects) || subjects.ValueKind != JsonValueKind.Array)
+        if (!subjectsPath.TryGetElements(e, out var subjects))
         {
             return false;
         }
 
         var visit = new FalcoVisit(test, all);
-        foreach (var s in subjects.EnumerateArray())
+        foreach (var s in subjects)
         {
             if (s.ValueKind != JsonValueKind.Object || !s.TryGetProperty("kind"u8, out var k) || k.ValueKind != JsonValueKind.String
                 || !k.ValueEquals(kind) || !s.TryGetProperty("name"u8, out var name))
@@ -635,13 +605,13 @@ internal static partial class FalcoFieldCatalog
         {
             written = 0;
             array = null;
-            if (!path.TryGet(e, out var containers) || containers.ValueKind != JsonValueKind.Array)
+            if (!path.TryGetElements(e, out var containers))
             {
                 return false;
             }
 
             array = False;
-            foreach (var c in containers.EnumerateArray())
+            foreach (var c in containers)
             {
                 if (c.ValueKind == JsonValueKind.Object && c.TryGetProperty("securityContext"u8, out var sc) && sc.ValueKind == JsonValueKind.Object
                     && sc.TryGetProperty("privileged"u8, out var p) && p.ValueKind == JsonValueKind.True)
@@ -666,13 +636,13 @@ internal static partial class FalcoFieldCatalog
         {
             written = 0;
             array = null;
-            if (!volumes.TryGet(e, out var list) || list.ValueKind != JsonValueKind.Array)
+            if (!volumes.TryGetElements(e, out var list))
             {
                 return false;
             }
 
             array = False;
-            foreach (var v in list.EnumerateArray())
+            foreach (var v in list)
             {
                 if (hostPath.TryGet(v, out var p))
                 {

@@ -117,13 +117,13 @@ internal sealed class FalcoOktaTargetField(string text, FalcoSlots slots, string
     public override bool Visit(in FalcoEvent e, FalcoValueTest test, bool all, out bool present)
     {
         present = false;
-        if (!targets.TryGet(e, out var list) || list.ValueKind != JsonValueKind.Array)
+        if (!targets.TryGetElements(e, out var list))
         {
             return false;
         }
 
         JsonElement last = default;
-        foreach (var target in list.EnumerateArray())
+        foreach (var target in list)
         {
             if (target.ValueKind == JsonValueKind.Object && target.TryGetProperty("type"u8, out var t) && t.ValueKind == JsonValueKind.String && t.ValueEquals(type))
             {

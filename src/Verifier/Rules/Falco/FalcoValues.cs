@@ -178,6 +178,22 @@ internal sealed class FalcoRootPath
         return found;
     }
 
+    /// <summary>
+    /// The array at this path, for a list field to read: every element, or with <paramref name="index"/> 0 or more
+    /// (the field's <c>[i]</c> argument) only that one. False when the path is missing or holds no array.
+    /// </summary>
+    public bool TryGetElements(in FalcoEvent e, out FalcoElements elements, int index = -1)
+    {
+        if (TryGet(e, out var value) && value.ValueKind == JsonValueKind.Array)
+        {
+            elements = new FalcoElements(value, index);
+            return true;
+        }
+
+        elements = default;
+        return false;
+    }
+
     private bool Step(JsonElement from, out JsonElement value)
     {
         if (from.ValueKind == JsonValueKind.Object)
@@ -193,6 +209,42 @@ internal sealed class FalcoRootPath
 
         value = default;
         return false;
+    }
+}
+
+/// <summary>
+/// The elements of a JSON array a list field reads: all of them, or with an index (0 or more) only the one at it, none
+/// when the array is shorter. Enumerated without allocating, as <see cref="JsonElement.ArrayEnumerator"/> is.
+/// </summary>
+internal readonly struct FalcoElements(JsonElement array, int index)
+{
+    public Enumerator GetEnumerator() => new(array.EnumerateArray(), index);
+
+    internal struct Enumerator(JsonElement.ArrayEnumerator items, int index)
+    {
+        private JsonElement.ArrayEnumerator items = items;
+        private int position = -1;
+
+        public JsonElement Current => items.Current;
+
+        public bool MoveNext()
+        {
+            while (items.MoveNext())
+            {
+                position++;
+                if (index < 0 || position == index)
+                {
+                    return true;
+                }
+
+                if (position > index)
+                {
+                    return false;
+                }
+            }
+
+            return false;
+        }
     }
 }
 
