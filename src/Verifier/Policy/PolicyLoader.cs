@@ -250,26 +250,19 @@ internal static class PolicyValidator
         }
 
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < p.DataClasses.Count; i++)
+        foreach (var (dc, _, key) in Items(p.DataClasses, "data_classes", problems))
         {
-            var dc = p.DataClasses[i];
-            if (dc is null)
-            {
-                problems.Add($"data_classes[{i}] is empty");
-                continue;
-            }
-
             if (string.IsNullOrWhiteSpace(dc.Name))
             {
-                problems.Add($"data_classes[{i}].name is empty");
+                problems.Add($"{key}.name is empty");
             }
             else if (!names.Add(dc.Name))
             {
-                problems.Add($"data_classes[{i}].name '{dc.Name}' is listed twice");
+                problems.Add($"{key}.name '{dc.Name}' is listed twice");
             }
 
-            Entries(dc.Read, $"data_classes[{i}].read", problems);
-            Entries(dc.Write, $"data_classes[{i}].write", problems);
+            Entries(dc.Read, $"{key}.read", problems);
+            Entries(dc.Write, $"{key}.write", problems);
         }
 
         if (p.Segmentation.Default is not ("allow" or "deny"))
@@ -278,27 +271,20 @@ internal static class PolicyValidator
         }
 
         var froms = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < p.Segmentation.Rules.Count; i++)
+        foreach (var (rule, i, key) in Items(p.Segmentation.Rules, "segmentation.rules", problems))
         {
-            var rule = p.Segmentation.Rules[i];
-            if (rule is null)
-            {
-                problems.Add($"segmentation.rules[{i}] is empty");
-                continue;
-            }
-
             if (string.IsNullOrWhiteSpace(rule.From))
             {
-                problems.Add($"segmentation.rules[{i}].from is empty");
+                problems.Add($"{key}.from is empty");
             }
             else if (!froms.TryAdd(rule.From, i))
             {
                 // One rule per calling namespace: a second would replace the first, whose 'to' would then not apply.
-                problems.Add($"segmentation.rules[{i}].from '{rule.From}' is listed twice (also rules[{froms[rule.From]}]): list every namespace it may call in one rule");
+                problems.Add($"{key}.from '{rule.From}' is listed twice (also rules[{froms[rule.From]}]): list every namespace it may call in one rule");
             }
 
             rule.To ??= [];
-            Entries(rule.To, $"segmentation.rules[{i}].to", problems);
+            Entries(rule.To, $"{key}.to", problems);
         }
 
         if (p.Tokens.ExpiryGraceSeconds < 0)
@@ -306,29 +292,42 @@ internal static class PolicyValidator
             problems.Add("tokens.expiry_grace_seconds must not be negative");
         }
 
-        for (var i = 0; i < p.ProtectedResources.Count; i++)
+        foreach (var (resource, _, key) in Items(p.ProtectedResources, "protected_resources", problems))
         {
-            var resource = p.ProtectedResources[i];
-            if (resource is null)
-            {
-                problems.Add($"protected_resources[{i}] is empty");
-                continue;
-            }
-
             if (string.IsNullOrWhiteSpace(resource.Id))
             {
-                problems.Add($"protected_resources[{i}].id is empty");
+                problems.Add($"{key}.id is empty");
             }
             else
             {
-                Pattern(resource.Id, $"protected_resources[{i}].id", problems);
+                Pattern(resource.Id, $"{key}.id", problems);
             }
 
-            Entries(resource.Allow, $"protected_resources[{i}].allow", problems);
+            Entries(resource.Allow, $"{key}.allow", problems);
         }
 
         Entries(p.Kubernetes.ExecAllowed, "kubernetes.exec_allowed", problems);
         return problems;
+    }
+
+    /// <summary>
+    /// The items of a policy list with their index and key (<c>data_classes[2]</c>); an item written with no value
+    /// (a bare <c>-</c>) is reported as empty, never checked further nor skipped without a word.
+    /// </summary>
+    private static IEnumerable<(T Item, int Index, string Key)> Items<T>(List<T> list, string key, List<string> problems)
+        where T : class
+    {
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i] is { } item)
+            {
+                yield return (item, i, $"{key}[{i}]");
+            }
+            else
+            {
+                problems.Add($"{key}[{i}] is empty");
+            }
+        }
     }
 
     private static void Entries(PrincipalSet? set, string key, List<string> problems)
