@@ -449,6 +449,17 @@ public sealed class AuthenticationDetectorTests
           "sessionId":"00a1b2c3-0000-4000-8000-00000000e0de","uniqueTokenIdentifier":"{{{token}}}"}}]}
         """));
 
+    /// <summary>Nora's calm interactive sign-in at 09:00 from 203.0.113.77, which issued <paramref name="token"/>.</summary>
+    private static void NoraSignsIn(ScoringEngine engine, string token) =>
+        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", token));
+
+    /// <summary>
+    /// The risky-session reasons of a Graph request with Nora's <paramref name="token"/>, from her sign-in's address,
+    /// <paramref name="minutes"/> after 09:00.
+    /// </summary>
+    private static IEnumerable<AlertReason> RiskySessionAt(ScoringEngine engine, string token, int minutes) =>
+        Reasons(engine.Score(EntraGraph(NoraId, token, "203.0.113.77", T0.AddMinutes(minutes))), AuthenticationDetector.RiskySession);
+
     /// <summary>
     /// An offline user risk detection, as diagnostic settings export it (UserRiskEvents): exported again, still dated when
     /// it was detected, at each change of its state (<paramref name="updated"/>, by default when it was detected).
@@ -488,8 +499,8 @@ public sealed class AuthenticationDetectorTests
     public void EntraOfflineHighRiskDetection_RaisesTheUsersOpenTokenSessionFromThenOn()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQUFBQTE"));
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTE", "203.0.113.77", T0.AddMinutes(5))), AuthenticationDetector.RiskySession));
+        NoraSignsIn(engine, "Tm9yYVRva2VuQUFBQTE");
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuQUFBQTE", 5));
 
         // Identity Protection finds the sign-in was an atypical travel half an hour later: the token it issued is still in use.
         var detection = engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
@@ -504,17 +515,17 @@ public sealed class AuthenticationDetectorTests
     public void EntraDetection_OnlyAHeldHighRating_RaisesTheOpenSession_NotADismissedRemediatedOrMediumOne()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQUFBQTI"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuQUFBQTI");
         var minute = 10;
         foreach (var (level, state) in new[] { ("high", "dismissed"), ("high", "remediated"), ("high", "confirmedSafe"), ("medium", "atRisk"), ("low", "atRisk") })
         {
             engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", level, state, $"2024-05-06T09:{minute:D2}:00.000Z"));
-            Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTI", "203.0.113.77", T0.AddMinutes(minute + 1))), AuthenticationDetector.RiskySession));
+            Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuQUFBQTI", minute + 1));
             minute += 5;
         }
 
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anomalousToken", "high", "atRisk", "2024-05-06T09:40:00.000Z"));
-        var reason = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTI", "203.0.113.77", T0.AddMinutes(41))), AuthenticationDetector.RiskySession));
+        var reason = Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuQUFBQTI", 41));
         Assert.Contains("anomalousToken", reason.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("unlikelyTravel", reason.Text, StringComparison.Ordinal);
     }
@@ -523,14 +534,14 @@ public sealed class AuthenticationDetectorTests
     public void EntraRiskyUserConfirmedCompromised_AsALogAnalyticsRow_RaisesTheSessionsOpenBeforeIt_NotOneBegunAfter()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQUFBQTM"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuQUFBQTM");
         engine.Score(Assert.Single(EntraByUserId($$$"""
             {"TenantId":"0f0f0f0f-aaaa-4bbb-8ccc-dddddddddddd","TimeGenerated":"2024-05-06T10:00:05Z","Type":"AADRiskyUsers","OperationName":"Risky user",
              "Id":"{{{NoraId}}}","IsDeleted":false,"IsProcessing":false,"RiskDetail":"adminConfirmedUserCompromised","RiskLastUpdatedDateTime":"2024-05-06T10:00:00Z",
              "RiskLevel":"high","RiskState":"confirmedCompromised","UserDisplayName":"Nora Falk","UserPrincipalName":"nora.falk@contoso.example"}
             """)));
 
-        var reason = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQUFBQTM", "203.0.113.77", T0.AddMinutes(75))), AuthenticationDetector.RiskySession));
+        var reason = Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuQUFBQTM", 75));
         Assert.Contains("compromised", reason.Text, StringComparison.Ordinal);
 
         // A token issued after the confirmation is another session (the sign-ins that follow carry the user's risk themselves).
@@ -575,13 +586,13 @@ public sealed class AuthenticationDetectorTests
     public void EntraExportDetection_ClearedLater_NoLongerRaisesTheOpenToken_WhileItsEarlierFindingStands(string state, string detail)
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQ2xlYXIx"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuQ2xlYXIx");
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
-        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2xlYXIx", "203.0.113.77", T0.AddMinutes(40))), AuthenticationDetector.RiskySession));
+        Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuQ2xlYXIx", 40));
 
         // The same detection exported again at its change of state (lastUpdatedDateTime 10:00): dated at that change.
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", state, "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", detail));
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2xlYXIx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuQ2xlYXIx", 65));
     }
 
     /// <summary>
@@ -592,13 +603,13 @@ public sealed class AuthenticationDetectorTests
     public void EntraExportDetection_DismissedLater_StillRaisesARequestMadeWhileItWasHeld_ReadAfterTheDismissal()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuTGF0ZTE"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuTGF0ZTE");
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser"));
 
-        var held = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuTGF0ZTE", "203.0.113.77", T0.AddMinutes(45))), AuthenticationDetector.RiskySession));
+        var held = Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuTGF0ZTE", 45));
         Assert.Contains("anonymizedIPAddress", held.Text, StringComparison.Ordinal);
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuTGF0ZTE", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuTGF0ZTE", 65));
     }
 
     /// <summary>
@@ -609,35 +620,35 @@ public sealed class AuthenticationDetectorTests
     public void EntraExportDetection_ItsDismissalReadFirst_HoldsOnlyUntilTheDismissal()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuT3JkZXIx"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuT3JkZXIx");
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser"));
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
 
-        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuT3JkZXIx", "203.0.113.77", T0.AddMinutes(45))), AuthenticationDetector.RiskySession));
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuT3JkZXIx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+        Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuT3JkZXIx", 45));
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuT3JkZXIx", 65));
     }
 
     [Fact]
     public void EntraDetectionDismissed_LeavesAnotherDetectionStillHeld_UntilThatOneIsDismissedToo()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuVHdvRGV0"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuVHdvRGV0");
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:20:00.000Z"));
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anomalousToken", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
 
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "dismissed", "2024-05-06T09:20:00.000Z", "2024-05-06T09:50:00.000Z", "adminDismissedRiskForSignIn"));
-        var held = Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuVHdvRGV0", "203.0.113.77", T0.AddMinutes(55))), AuthenticationDetector.RiskySession));
+        var held = Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuVHdvRGV0", 55));
         Assert.Contains("anomalousToken", held.Text, StringComparison.Ordinal);
 
         engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anomalousToken", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedRiskForSignIn"));
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuVHdvRGV0", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuVHdvRGV0", 65));
     }
 
     [Fact]
     public void EntraRiskyUserRemediated_AsALogAnalyticsRow_ClearsEveryRatingOfTheUser_NotTheRiskOfASessionsOwnSignIn()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuUmVtZWQx"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuUmVtZWQx");
 
         // A sign-in of its own rated high: its token's session is risky by that sign-in, not by the user's rating.
         engine.Score(Assert.Single(EntraByUserId($$$"""
@@ -651,7 +662,7 @@ public sealed class AuthenticationDetectorTests
 
         // The user reset the password: Entra remediates the user (and with it every detection), rated none.
         engine.Score(RiskyUserRow(NoraId, "nora.falk@contoso.example", "none", "remediated", "userPerformedSecuredPasswordReset", "2024-05-06T10:00:00Z"));
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuUmVtZWQx", "203.0.113.77", T0.AddMinutes(70))), AuthenticationDetector.RiskySession));
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuUmVtZWQx", 70));
         OneReason(engine.Score(EntraGraph(NoraId, "Tm9yYVJpc2t5U2lnbkluMQ", "198.51.100.23", T0.AddMinutes(71))), AuthenticationDetector.RiskySession, 60,
             "in session Tm9yYVJpc2t5U2lnbkluMQ", "rated risky (score 75) at 2024-05-06 09:10:00Z");
     }
@@ -660,19 +671,19 @@ public sealed class AuthenticationDetectorTests
     public void EntraRiskyUserDismissed_AsAGraphObject_ClearsOnlyTheRatingsDatedBeforeIt_StaleDismissalClearsNothing()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuU3RhbGUx"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuU3RhbGUx");
         engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z"));
 
         // A page read late: the user dismissed at 09:20, before the rating at 09:30 it knows nothing of.
         engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T09:20:00Z"));
-        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuU3RhbGUx", "203.0.113.77", T0.AddMinutes(45))), AuthenticationDetector.RiskySession));
+        Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuU3RhbGUx", 45));
 
         engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T10:00:00Z"));
-        Assert.Empty(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuU3RhbGUx", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuU3RhbGUx", 65));
 
         // Rated again after the dismissal: the sessions open then are risky again.
         engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T10:10:00Z"));
-        Assert.Single(Reasons(engine.Score(EntraGraph(NoraId, "Tm9yYVRva2VuU3RhbGUx", "203.0.113.77", T0.AddMinutes(75))), AuthenticationDetector.RiskySession));
+        Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuU3RhbGUx", 75));
     }
 
     [Fact]
@@ -708,24 +719,24 @@ public sealed class AuthenticationDetectorTests
     public void EntraRatingAndItsDismissal_SurviveACheckpoint()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuQ2twdDE"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuQ2twdDE");
         engine.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z"));
 
         var rated = Engine();
         rated.Restore(engine.Checkpoint());
-        Assert.Single(Reasons(rated.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2twdDE", "203.0.113.77", T0.AddMinutes(40))), AuthenticationDetector.RiskySession));
+        Assert.Single(RiskySessionAt(rated, "Tm9yYVRva2VuQ2twdDE", 40));
 
         rated.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T10:00:00Z"));
         var dismissed = Engine();
         dismissed.Restore(rated.Checkpoint());
-        Assert.Empty(Reasons(dismissed.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2twdDE", "203.0.113.77", T0.AddMinutes(65))), AuthenticationDetector.RiskySession));
+        Assert.Empty(RiskySessionAt(dismissed, "Tm9yYVRva2VuQ2twdDE", 65));
 
         // A stale dismissal still clears nothing after the restart: the rating's time came through too.
         dismissed.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T10:10:00Z"));
         var again = Engine();
         again.Restore(dismissed.Checkpoint());
         again.Score(GraphRiskyUser(NoraId, "nora.falk@contoso.example", "none", "dismissed", "adminDismissedAllRiskForUser", "2024-05-06T10:05:00Z"));
-        Assert.Single(Reasons(again.Score(EntraGraph(NoraId, "Tm9yYVRva2VuQ2twdDE", "203.0.113.77", T0.AddMinutes(75))), AuthenticationDetector.RiskySession));
+        Assert.Single(RiskySessionAt(again, "Tm9yYVRva2VuQ2twdDE", 75));
     }
 
     [Fact]
@@ -744,7 +755,7 @@ public sealed class AuthenticationDetectorTests
     public void ParkedState_WrittenBeforeRatings_StillLoads_AndAParkedRatingComesBack()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuUGFyazE"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuUGFyazE");
         var rating = GraphRiskyUser(NoraId, "nora.falk@contoso.example", "high", "atRisk", "none", "2024-05-06T09:30:00Z");
         engine.Score(rating);
         var state = engine.StateOf(rating.PrincipalKey)!;
@@ -1112,7 +1123,7 @@ public sealed class AuthenticationDetectorTests
     public void Principal_HoldsNoRatingSlots_UntilItsFirstRating()
     {
         var engine = Engine();
-        engine.Score(CalmSignIn(NoraId, "nora.falk@contoso.example", "Tm9yYVRva2VuU2xvdHMx"));
+        NoraSignsIn(engine, "Tm9yYVRva2VuU2xvdHMx");
         Assert.Null(engine.StateOf(NoraId)!.Authentication!.Ratings);
 
         // A risky user back to none clears what there is: still nothing to hold.
