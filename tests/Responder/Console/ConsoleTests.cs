@@ -273,17 +273,9 @@ public sealed class ConsoleTests
         await using var host = await StartWithAlertsAsync();
         await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
-        await page.GetByTestId("nav-trigger").ClickAsync();
-        var form = page.GetByTestId("trigger-form");
-        await form.Locator("select[name=kind]").SelectOptionAsync(ActionKinds.IsolateWorkload);
-        await form.Locator("input[name=workload_id]").FillAsync("shop/checkout-7d9f");
-        await form.Locator("input[name=namespace]").FillAsync("shop");
-        await form.Locator("input[name=name]").FillAsync("checkout");
-        await form.Locator("input[name=reason]").FillAsync("exec into the pod from an unknown address");
-        await form.Locator("input[name=ttl_seconds]").FillAsync("10 minutes");
-        await form.Locator("button[type=submit]").ClickAsync();
+        var form = await TriggerIsolationAsync(page, new AlertWorkload("shop/checkout-7d9f", "shop", "checkout"), "exec into the pod from an unknown address", "10 minutes");
 
-        await Assertions.Expect(page.Locator("#flash")).ToHaveTextAsync("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"10 minutes\"");
+        await Assertions.Expect(page.GetByTestId("error-text")).ToHaveTextAsync("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"10 minutes\"");
         await Assertions.Expect(form.Locator("input[name=ttl_seconds]")).ToBeFocusedAsync();
         Assert.Empty(await host.Get<ActionStore>().QueryAsync(new ActionQuery(), Ct));
 
@@ -293,14 +285,33 @@ public sealed class ConsoleTests
         Assert.Equal(600, Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(), Ct)).TtlSeconds);
     }
 
-    private static async Task<ResponderTestHost> StartWithAlertsAsync(params Alert[] alerts)
+    /// <summary>Fills the Trigger page's form to isolate <paramref name="workload"/> for <paramref name="ttl"/> seconds, as typed, and submits it.</summary>
+    internal static async Task<ILocator> TriggerIsolationAsync(IPage page, AlertWorkload workload, string reason, string ttl)
+    {
+        await page.GetByTestId("nav-trigger").ClickAsync();
+        var form = page.GetByTestId("trigger-form");
+        await form.Locator("select[name=kind]").SelectOptionAsync(ActionKinds.IsolateWorkload);
+        await form.Locator("input[name=workload_id]").FillAsync(workload.Id);
+        await form.Locator("input[name=namespace]").FillAsync(workload.Namespace!);
+        await form.Locator("input[name=name]").FillAsync(workload.Name!);
+        await form.Locator("input[name=reason]").FillAsync(reason);
+        await form.Locator("input[name=ttl_seconds]").FillAsync(ttl);
+        await form.Locator("button[type=submit]").ClickAsync();
+        return form;
+    }
+
+    internal static Task<ResponderTestHost> StartWithAlertsAsync(params Alert[] alerts) =>
+        StartWithAlertsAsync(new ResponderTestHost() { UseKestrel = true }, alerts);
+
+    /// <summary>Starts <paramref name="unstarted"/> (listening for real, for the browser) and raises <paramref name="alerts"/>.</summary>
+    internal static async Task<ResponderTestHost> StartWithAlertsAsync(ResponderTestHost unstarted, params Alert[] alerts)
     {
         if (!File.Exists(Chromium))
         {
             ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
         }
 
-        var host = await new ResponderTestHost() { UseKestrel = true }.StartAsync();
+        var host = await unstarted.StartAsync();
         foreach (var alert in alerts)
         {
             await host.Get<AlertProcessor>().HandleAsync(alert, Ct);
@@ -310,7 +321,7 @@ public sealed class ConsoleTests
     }
 
     /// <summary>Debian's Chromium driven by Playwright, signed in to the host's console with a token.</summary>
-    private sealed class BrowserSession(IPlaywright playwright, IBrowserContext browser, IPage page, List<string> blocked) : IAsyncDisposable
+    internal sealed class BrowserSession(IPlaywright playwright, IBrowserContext browser, IPage page, List<string> blocked) : IAsyncDisposable
     {
         public IPage Page { get; } = page;
 

@@ -107,3 +107,34 @@ internal sealed class CountingRevoker : ITokenRevoker
         return Task.FromResult(new DriverResult(true, "revoked at the IdP"));
     }
 }
+
+/// <summary>
+/// A token revoker and workload isolator whose every call waits until the test lets one through, so a test sees an
+/// action while its drivers are still at work; then it succeeds, or fails with <see cref="Failure"/>.
+/// </summary>
+internal sealed class GatedDriver : ITokenRevoker, IWorkloadIsolator
+{
+    private readonly SemaphoreSlim _gate = new(0);
+
+    public string Name => "gated";
+
+    /// <summary>Null: calls succeed; else each call throws this as the driver's error.</summary>
+    public string? Failure { get; set; }
+
+    /// <summary>Lets <paramref name="calls"/> waiting or future calls through.</summary>
+    public void Pass(int calls = 1) => _gate.Release(calls);
+
+    public Task<DriverResult> RevokeTokenAsync(RevokeToken command, CancellationToken cancellationToken) => CallAsync($"revoked {command.Jti}", cancellationToken);
+
+    public Task<DriverResult> RevokeSubjectSessionsAsync(RevokeSubjectSessions command, CancellationToken cancellationToken) => CallAsync($"revoked the sessions of {command.SubjectId}", cancellationToken);
+
+    public Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken) => CallAsync($"isolated {command.WorkloadId}", cancellationToken);
+
+    public Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken) => CallAsync($"released {command.WorkloadId}", cancellationToken);
+
+    private async Task<DriverResult> CallAsync(string done, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        return Failure is { } failure ? throw new HttpRequestException(failure) : new DriverResult(true, done);
+    }
+}

@@ -68,9 +68,17 @@ async function api(method, path, body) {
   return data;
 }
 
-function flash(message) {
-  $("flash").textContent = message;
-  setTimeout(() => { if ($("flash").textContent === message) $("flash").textContent = ""; }, 4000);
+// A notice that something was done fades; an error stays until it is dismissed or replaced (by another error or a
+// notice), because it must be read, and it is announced to screen readers as it appears (role=alert).
+function notice(message) {
+  $("notice").textContent = message;
+  setTimeout(() => { if ($("notice").textContent === message) $("notice").textContent = ""; }, 4000);
+}
+
+function showError(message) {
+  if (message) $("notice").textContent = "";
+  $("error").replaceChildren(...(message ? [el("span", { "data-testid": "error-text" }, message),
+    el("button", { type: "button", "data-testid": "error-dismiss", onclick: () => showError("") }, "Dismiss")] : []));
 }
 
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
@@ -84,16 +92,30 @@ const hashParams = () => new URLSearchParams(location.hash.split("?")[1] || "");
 // An action that needs a reason: a small inline form, so nothing depends on browser dialogs.
 function reasonForm(label, testid, onSubmit) {
   const input = el("input", { placeholder: "reason", "data-testid": testid + "-reason", required: true });
-  const form = el("form", { class: "inline-form", onsubmit: async (e) => { e.preventDefault(); await onSubmit(input.value.trim()); } },
+  const form = el("form", { class: "inline-form", onsubmit: async (e) => { e.preventDefault(); await onSubmit(input.value.trim(), form); } },
     input, el("button", { type: "submit", "data-testid": testid + "-confirm" }, label));
   form.hidden = true;
   const open = el("button", { type: "button", "data-testid": testid, onclick: () => { form.hidden = false; open.hidden = true; input.focus(); } }, label);
   return el("span", {}, open, form);
 }
 
-async function run(what, fn) {
-  try { await fn(); flash(what + ": done"); return true; }
-  catch (e) { flash(what + " failed: " + e.message); return false; }
+// Runs one change the user asked for. The controls in busy (a button, or every control of a row or form) are disabled
+// while its request is in flight, so a second click cannot send it again, and enabled again after, also on failure.
+async function run(what, fn, busy) {
+  const controls = !busy ? [] : busy.matches("button, input, select, textarea") ? [busy] : [...busy.querySelectorAll("button, input, select, textarea")];
+  const before = controls.map(c => c.disabled);
+  controls.forEach(c => { c.disabled = true; });
+  const errorBefore = $("error").textContent;
+  try {
+    const done = await fn();
+    // This success replaces an earlier error, not one that arose while it ran (the action it approved failed at once).
+    if ($("error").textContent === errorBefore) showError("");
+    notice(typeof done === "string" ? done : what + ": done");
+    return true;
+  }
+  // A refused session has gone back to sign-in, which says so.
+  catch (e) { if (!e.signedOut) showError(what + " failed: " + e.message); return false; }
+  finally { controls.forEach((c, i) => { c.disabled = before[i]; }); }
 }
 
 // ---- sign-in ----
@@ -120,6 +142,9 @@ async function signOut() {
   sessionStorage.removeItem("zt.token");
   state.token = null; state.me = null;
   stopStream();
+  // Nothing of the signed-out user's pages stays in the document, nor is a draft of theirs offered to the next one.
+  $("view").replaceChildren();
+  shownHash = null;
   location.hash = "#/signin";
   render();
 }
@@ -350,12 +375,12 @@ async function alertsView(view, mine) {
   // The alerts changed are updated in place; those that could not be changed (207) are named, whatever the change.
   const bulkChange = async (what, change) => {
     const ids = selected();
-    if (!ids.length) return flash("select alerts first");
+    if (!ids.length) return showError("select alerts first");
     await run(what.replace("{n}", ids.length), async () => {
       const r = await api("POST", "/v1/alerts/bulk", { ids, ...change });
       r.changed.forEach(onAlert);
       if (r.errors.length) throw new Error(r.errors.length + " not changed: " + r.errors.map(e => e.reason).join("; "));
-    });
+    }, bulk);
   };
   const bulk = can("analyst") ? el("div", { class: "toolbar", "data-testid": "bulk" },
     el("span", { class: "muted" }, "Selected:"),
@@ -425,41 +450,102 @@ async function revocationsInForce(actions) {
   return inForce;
 }
 
-function actionButtons(a, inForce, refresh) {
+function actionButtons(a, inForce, reread, cell) {
   if (!can("responder")) return [];
-  const act = (verb, body) => () => run(verb + " " + a.kind, async () => { await api("POST", `/v1/actions/${a.id}/${verb}`, body); await refresh(); });
+  // After any of them the action is read again (and followed while its drivers work), so its row says what happened.
+  // A refusal (409: another responder decided first) is followed by the action as it is now, too.
+  const act = (verb, body) => () => run(verb + " " + a.kind, async () => {
+    try { await api("POST", `/v1/actions/${a.id}/${verb}`, body); } finally { await reread(a.id); }
+  }, cell);
   const buttons = [];
   if (a.state === "pending_approval") {
     buttons.push(el("button", { "data-testid": "approve", onclick: act("approve") }, "Approve"));
     buttons.push(el("button", { "data-testid": "reject", onclick: act("reject", {}) }, "Reject"));
   }
   if (a.state === "active") {
-    buttons.push(reasonForm("Release", "release", (reason) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await refresh(); })));
+    buttons.push(reasonForm("Release", "release", (reason, form) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await reread(a.id); }, form)));
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
   }
   if (a.state === "done" && REVOCATIONS.includes(a.kind)) {
     // The feed's snapshot names each entry's action; every entry this action put on the list is lifted.
     const entries = inForce.get(a.id) || [];
     buttons.push(entries.length
-      ? reasonForm("Lift revocation", "lift-revocation", (reason) => run("lift revocation", async () => {
+      ? reasonForm("Lift revocation", "lift-revocation", (reason, form) => run("lift revocation", async () => {
           for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
-          await refresh();
-        }))
+          await reread(a.id);
+        }, form))
       : el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
   }
   return buttons;
 }
 
-function actionsTable(actions, inForce, refresh) {
-  return el("table", { "data-testid": "actions" },
-    el("thead", {}, el("tr", {}, ["Kind", "Target", "Mode", "State", "Why", "Expires", "Detail / error", ""].map(h => el("th", {}, h)))),
-    el("tbody", {}, actions.map(a => el("tr", { "data-testid": "action-row", "data-action-id": a.id },
-      el("td", {}, a.kind), el("td", {}, a.target), el("td", {}, a.mode),
-      el("td", { "data-testid": "action-state" }, a.state),
-      el("td", {}, a.decision),
-      el("td", {}, when(a.expires_at || a.approval_expires_at)),
-      el("td", { class: a.error ? "error" : "" }, a.error || a.detail || ""),
-      el("td", {}, actionButtons(a, inForce, refresh))))));
+function actionRow(a, inForce, reread) {
+  const cell = el("td");
+  cell.append(...actionButtons(a, inForce, reread, cell));
+  return el("tr", { "data-testid": "action-row", "data-action-id": a.id },
+    el("td", {}, a.kind), el("td", {}, a.target), el("td", {}, a.mode),
+    el("td", { "data-testid": "action-state" }, a.state),
+    el("td", {}, a.decision),
+    el("td", {}, when(a.expires_at || a.approval_expires_at)),
+    el("td", { class: a.error ? "error" : "", "data-testid": "action-detail" }, a.error || a.detail || ""),
+    cell);
+}
+
+// States in which the drivers are still at work.
+const UNDER_WAY = ["queued", "dispatched", "releasing"];
+
+// The actions as they are now, not as they were at the click: after a button, and while any action shown is under way,
+// they are read again (list(), and each shown one the list no longer holds, such as an approved action on the
+// "pending approval" page) and the rows that changed are redrawn; the others keep what is typed in them. A new action
+// (the release of an isolation) goes on top. One that fails is also reported as an error, with the drivers' reason.
+function actionsPanel(actions, inForce, list) {
+  const mine = generation;
+  const tbody = el("tbody");
+  const shown = new Map();
+  const trouble = el("p", { class: "error", role: "alert", "data-testid": "actions-error" });
+  let timer = 0, delay = 1000;
+  const draw = (a, entries) => {
+    const row = actionRow(a, entries, reread);
+    const old = shown.get(a.id);
+    if (old) old.row.replaceWith(row); else tbody.prepend(row);
+    shown.set(a.id, { row, action: a, json: JSON.stringify(a) });
+  };
+  const follow = () => {
+    clearTimeout(timer);
+    if ([...shown.values()].some(s => UNDER_WAY.includes(s.action.state))) timer = setTimeout(reread, delay);
+  };
+  async function reread(clicked) {
+    clearTimeout(timer);
+    // Not on the page: not yet (its render still waits for the API), or never again (the page moved on).
+    if (!tbody.isConnected) { if (mine === generation) timer = setTimeout(reread, delay); return; }
+    try {
+      const now = new Map((await list()).map(a => [a.id, a]));
+      for (const id of shown.keys()) if (!now.has(id)) now.set(id, await api("GET", "/v1/actions/" + encodeURIComponent(id)));
+      const changed = [...now.values()].filter(a => a.id === clicked || !shown.has(a.id) || shown.get(a.id).json !== JSON.stringify(a));
+      const entries = await revocationsInForce(changed);
+      for (const a of changed) {
+        const was = shown.get(a.id);
+        draw(a, entries);
+        if (a.state === "failed" && was && was.action.state !== "failed") showError(a.kind + " on " + a.target + " failed: " + (a.error || "no reason given"));
+      }
+      trouble.textContent = "";
+      // Quick while something changes, slower while the drivers take their time.
+      delay = changed.length || clicked ? 1000 : Math.min(delay * 2, 10000);
+    } catch (e) {
+      if (e.signedOut) return;
+      trouble.textContent = "Could not read the actions again (" + e.message + "); retrying…";
+      delay = Math.min(delay * 2, 10000);
+      timer = setTimeout(reread, delay);
+      return;
+    }
+    follow();
+  }
+  [...actions].reverse().forEach(a => draw(a, inForce));
+  follow();
+  return el("div", {}, trouble,
+    el("table", { "data-testid": "actions" },
+      el("thead", {}, el("tr", {}, ["Kind", "Target", "Mode", "State", "Why", "Expires", "Detail / error", ""].map(h => el("th", {}, h)))),
+      tbody));
 }
 
 function suppressionsTable(items, refresh) {
@@ -475,11 +561,11 @@ function suppressionsTable(items, refresh) {
       el("td", {}, s.state === "active" && can("analyst") ? [
         s.rules.length > 1 ? el("select", { "data-testid": "narrow", onchange: async (e) => {
           const keep = e.target.value; if (!keep) return;
-          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep] }); await refresh(); });
+          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep] }); await refresh(); }, e.target.closest("td"));
         } }, el("option", { value: "" }, "narrow to…"), s.rules.map(r => el("option", { value: r }, r))) : null,
-        reasonForm("Lift", "lift-suppression", (reason) => run("lift suppression", async () => {
+        reasonForm("Lift", "lift-suppression", (reason, form) => run("lift suppression", async () => {
           await api("DELETE", "/v1/suppressions/" + encodeURIComponent(s.id) + "?reason=" + encodeURIComponent(reason)); await refresh();
-        })),
+        }, form)),
       ] : null)))));
 }
 
@@ -512,27 +598,28 @@ function triageControls(d, refresh) {
   const a = d.alert.alert, status = d.alert.status;
   if (!can("analyst")) return null;
   const id = encodeURIComponent(a.id);
-  const note = el("input", { placeholder: "note (needed to reopen a closed alert)", "data-testid": "status-note" });
+  const note = el("input", { placeholder: "note (needed to reopen a closed alert)", "data-testid": "status-note", "data-draft": "status-note" });
   const setStatus = (s) => () => run("mark " + s.replace("_", " "), async () => {
-    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined }); await refresh();
-  });
+    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined }); note.value = ""; await refresh();
+  }, card);
   const buttons = [];
   if (status === "open") buttons.push(el("button", { "data-testid": "ack", onclick: setStatus("acknowledged") }, "Acknowledge"));
   if (status === "open" || status === "acknowledged") buttons.push(el("button", { "data-testid": "start", onclick: setStatus("in_progress") }, "In progress"));
   for (const s of CLOSED) if (status !== s) buttons.push(el("button", { "data-testid": "close-" + s, onclick: setStatus(s) }, s.replace("_", " ")));
   if (CLOSED.includes(status)) buttons.push(el("button", { "data-testid": "reopen", onclick: setStatus("open") }, "Reopen"));
   const assignee = el("input", { placeholder: "assignee", "data-testid": "assignee-input", value: d.alert.assignee || "" });
-  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); });
-  const comment = el("textarea", { rows: 2, placeholder: "comment", "data-testid": "comment-text" });
-  return el("div", { class: "card", "data-testid": "triage" },
+  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); }, card);
+  const comment = el("textarea", { rows: 2, placeholder: "comment", "data-testid": "comment-text", "data-draft": "comment" });
+  const card = el("div", { class: "card", "data-testid": "triage" },
     el("div", { class: "toolbar" }, buttons, note),
     el("div", { class: "toolbar" },
       el("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); assign(assignee.value.trim()); } }, assignee, el("button", { type: "submit", "data-testid": "assign" }, "Assign")),
       el("button", { type: "button", "data-testid": "assign-me", onclick: () => assign(state.me.name) }, "Assign to me")),
     el("form", { class: "toolbar", onsubmit: async (e) => {
       e.preventDefault();
-      await run("comment", async () => { await api("POST", `/v1/alerts/${id}/comments`, { text: comment.value }); await refresh(); });
+      await run("comment", async () => { await api("POST", `/v1/alerts/${id}/comments`, { text: comment.value }); comment.value = ""; await refresh(); }, card);
     } }, comment, el("button", { type: "submit", "data-testid": "comment" }, "Comment")));
+  return card;
 }
 
 // A suppression from this alert without closing it: which of its rules, for whom, for how long. The wider scopes and
@@ -547,15 +634,17 @@ function suppressForm(a, refresh) {
   if (responder) scopes.push(["namespace", "everyone in " + ((a.target_workload || a.workload || {}).namespace || "its namespace")], ["everyone", "everyone"]);
   const scope = el("select", { "data-testid": "suppress-scope" }, scopes.map(([v, label]) => el("option", { value: v }, label)));
   const days = el("input", { type: "number", min: 1, max: 90, value: 30, "data-testid": "suppress-days", title: "days (at most 90)" });
-  const note = el("input", { placeholder: "why", "data-testid": "suppress-note" });
-  return el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
+  const note = el("input", { placeholder: "why", "data-testid": "suppress-note", "data-draft": "suppress-note" });
+  const form = el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
     e.preventDefault();
     const expires = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
     await run("suppress", async () => {
       await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined });
+      note.value = "";
       await refresh();
-    });
+    }, form);
   } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, el("span", {}, "days"), note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
+  return form;
 }
 
 async function alertDetailView(view, id) {
@@ -589,7 +678,7 @@ async function alertDetailView(view, id) {
     d.suppressions.length ? suppressionsTable(d.suppressions, refresh) : el("p", { class: "muted" }, "None."),
     suppressForm(a, refresh),
     el("h3", {}, "Actions"),
-    d.actions.length ? actionsTable(d.actions, inForce, refresh) : el("p", { class: "muted" }, "No actions."),
+    d.actions.length ? actionsPanel(d.actions, inForce, async () => api("GET", "/v1/actions?limit=1000&alert_id=" + encodeURIComponent(a.id))) : el("p", { class: "muted" }, "No actions."),
     el("h3", {}, "History"),
     el("table", { "data-testid": "history" }, el("tbody", {}, d.history.map(h =>
       el("tr", { class: h.change === "comment" ? "comment" : "" }, el("td", {}, when(h.at)), el("td", {}, h.change), el("td", {}, h.status.replace("_", " ")),
@@ -610,7 +699,7 @@ async function actionsView(view) {
   const actions = await api("GET", "/v1/actions?" + params.toString());
   view.append(el("h2", {}, "Actions"),
     el("p", {}, ["pending_approval", "active", "failed", ""].map(s => el("a", { class: "spaced", href: "#/actions" + (s ? "?state=" + s : "") }, s || "all"))),
-    actionsTable(actions, await revocationsInForce(actions), () => render()));
+    actionsPanel(actions, await revocationsInForce(actions), async () => api("GET", "/v1/actions?" + params.toString())));
 }
 
 function triggerView(view) {
@@ -622,10 +711,9 @@ function triggerView(view) {
     for (const k of ["jti", "session_id", "subject_id", "workload_id", "namespace", "name", "reason"]) if (form[k].value.trim()) body[k] = form[k].value.trim();
     // Not a number would be sent as null, which is the policy's default TTL: an isolation of another length than typed.
     const ttl = form.ttl_seconds.value.trim();
-    if (ttl && !/^[0-9]+$/.test(ttl)) { flash("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"" + ttl + "\""); form.ttl_seconds.focus(); return; }
+    if (ttl && !/^[0-9]+$/.test(ttl)) { showError("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"" + ttl + "\""); form.ttl_seconds.focus(); return; }
     if (ttl) body.ttl_seconds = Number(ttl);
-    try { const a = await api("POST", "/v1/actions", body); flash("triggered " + a.kind + " on " + a.target); location.hash = "#/actions"; }
-    catch (err) { flash("trigger failed: " + err.message); }
+    if (await run("trigger", async () => { const a = await api("POST", "/v1/actions", body); return "triggered " + a.kind + " on " + a.target; }, form)) location.hash = "#/actions";
   } },
     el("label", {}, el("span", {}, "Action"), el("select", { name: "kind" },
       ["revoke_token", "revoke_subject_sessions", "isolate_workload"].map(k => el("option", { value: k }, k)))),
@@ -648,6 +736,7 @@ async function auditView(view) {
 }
 
 let generation = 0;
+let shownHash = null;
 
 async function render() {
   // Sign-in and hash changes can start renders that overlap; only the latest one may fill the page.
@@ -672,9 +761,19 @@ async function render() {
     else if (route === "/audit") await auditView(view);
     else await alertsView(view, mine);
   } catch (e) {
-    view.append(el("p", { class: "error" }, e.message));
+    if (e.signedOut) return;
+    view.append(el("p", { class: "error", role: "alert", "data-testid": "view-error" }, e.message));
   }
-  if (mine === generation) $("view").replaceChildren(view);
+  if (mine !== generation) return;
+  // The same page drawn again after a change keeps what was typed and not yet sent (a comment being written when
+  // Acknowledge is clicked); another page starts empty.
+  const drafts = shownHash === location.hash ? [...$("view").querySelectorAll("[data-draft]")].filter(f => f.value).map(f => [f.dataset.draft, f.value]) : [];
+  for (const [name, value] of drafts) {
+    const field = view.querySelector(`[data-draft="${CSS.escape(name)}"]`);
+    if (field) field.value = value;
+  }
+  $("view").replaceChildren(view);
+  shownHash = location.hash;
 }
 
 window.addEventListener("hashchange", render);
