@@ -222,6 +222,25 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         return Get<ActionTimekeeper>().RunOnceAsync(default);
     }
 
+    /// <summary>
+    /// Makes the store refuse every audit entry of <paramref name="kind"/> (a SQLite trigger aborting its insert, as a
+    /// full disk or a lost connection would fail that write) until <see cref="AcceptAuditEntriesAsync"/>.
+    /// </summary>
+    public Task RefuseAuditEntriesAsync(string kind) => ExecuteSqlAsync($"""
+        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{kind}'
+        BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
+        """);
+
+    /// <summary>Undoes <see cref="RefuseAuditEntriesAsync"/>.</summary>
+    public Task AcceptAuditEntriesAsync() => ExecuteSqlAsync("DROP TRIGGER refuse_entries");
+
+    /// <summary>Runs <paramref name="sql"/> on the host's store, outside the Responder.</summary>
+    public async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = await Get<IStore>().OpenAsync(Ct);
+        await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
+    }
+
     /// <summary>Puts the alert on <c>zt.alerts.v1</c>, as the Verifier does.</summary>
     public Task PublishAlertAsync(Alert alert) =>
         EventLog.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], Ct);

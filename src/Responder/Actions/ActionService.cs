@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.Faults;
 using ZtStream.Responder.Alerts;
@@ -45,6 +46,9 @@ internal sealed class ActionService(
     // Until when a send that failed says the bus is down (ticks of the clock): meanwhile decisions do not try it at all.
     private long _busDownUntil;
 
+    // Actions a send left queued, for the timekeeper's next pass (RetryLeftQueuedAsync).
+    private readonly ConcurrentDictionary<Guid, byte> _leftQueued = new();
+
     /// <summary>Stores a decided action (once per id) and, when queued, sends its command.</summary>
     public async Task<(ActionRecord Action, bool Created)> CreateAsync(ActionRecord action, string actor, CancellationToken cancellationToken)
     {
@@ -77,32 +81,91 @@ internal sealed class ActionService(
 
     /// <summary>
     /// Sends a queued action's command now if the bus takes it within <see cref="SendNowTimeout"/>; if it does not (the
-    /// broker is down, the bus reconnecting), the action stays queued — decided and durable — and the timekeeper sends
-    /// it past <c>RedispatchAfter</c>. After such a failure, sends within <c>RedispatchAfter</c> are not tried: an alert
-    /// flood during an outage is stored and decided at the store's pace, not one timeout each.
+    /// broker is down, the bus reconnecting), the action stays queued — decided and durable — and the timekeeper's next
+    /// pass tries it again (<see cref="RetryLeftQueuedAsync"/>). After such a failure, sends within
+    /// <c>RedispatchAfter</c> are not tried until the timekeeper finds the bus back: an alert flood during an outage is
+    /// stored and decided at the store's pace, not one timeout each.
     /// </summary>
     /// <returns>Whether the command was sent.</returns>
     public async Task<bool> TrySendNowAsync(ActionRecord action, CancellationToken cancellationToken)
     {
         if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _busDownUntil))
         {
+            _leftQueued.TryAdd(action.Id, 0);
             ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, "the bus refused a command moments ago", null);
             return false;
         }
 
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        limit.CancelAfter(SendNowTimeout);
-        try
+        return await TrySendAsync(action, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends again the commands <see cref="TrySendNowAsync"/> left queued; the timekeeper calls it every pass. The first
+    /// is tried even while the bus is taken as down: when the bus takes it, the bus is back and the rest follow at once;
+    /// when it does not, the rest wait for the next pass. Returns how many were sent.
+    /// </summary>
+    /// <remarks>
+    /// Before, they waited for the timekeeper's <c>RedispatchAfter</c> (30 s) after their decision, and so did every
+    /// action decided in the <c>RedispatchAfter</c> after one send that was only slow (a loaded machine): alerts acted on
+    /// half a minute late.
+    /// </remarks>
+    public async Task<int> RetryLeftQueuedAsync(CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        foreach (var id in _leftQueued.Keys)
         {
-            await DispatchAsync(action, limit.Token);
-            return true;
+            var action = await actions.GetAsync(id, cancellationToken);
+            if (action?.State != ActionStates.Queued)
+            {
+                // Sent since (the timekeeper's redispatch, another instance), or gone.
+                _leftQueued.TryRemove(id, out _);
+                continue;
+            }
+
+            if (!await TrySendAsync(action, cancellationToken))
+            {
+                break;
+            }
+
+            sent++;
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || TransientFaults.IsTransient(ex)))
+
+        return sent;
+    }
+
+    /// <summary>
+    /// One send, with <see cref="SendNowTimeout"/> for the bus to take the command. Only the bus's part is timed: the
+    /// store's commit of the <c>dispatched</c> mark after it waits its turn like every commit (under load that wait used
+    /// to count against the bus, which was then taken as down for <c>RedispatchAfter</c>), and a failure of that commit
+    /// is the store's and thrown as such.
+    /// </summary>
+    private async Task<bool> TrySendAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
+        DateTimeOffset? sentAt;
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            Interlocked.Exchange(ref _busDownUntil, (time.GetUtcNow() + options.Value.RedispatchAfter).UtcTicks);
-            ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, ex is OperationCanceledException ? $"the bus did not take it within {SendNowTimeout.TotalSeconds:0} s" : "sending it failed", ex);
-            return false;
+            limit.CancelAfter(SendNowTimeout);
+            try
+            {
+                sentAt = await SendCommandAsync(action, limit.Token);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || TransientFaults.IsTransient(ex)))
+            {
+                _leftQueued.TryAdd(action.Id, 0);
+                Interlocked.Exchange(ref _busDownUntil, (time.GetUtcNow() + options.Value.RedispatchAfter).UtcTicks);
+                ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, ex is OperationCanceledException ? $"the bus did not take it within {SendNowTimeout.TotalSeconds:0} s" : "sending it failed", ex);
+                return false;
+            }
         }
+
+        _leftQueued.TryRemove(action.Id, out _);
+        Interlocked.Exchange(ref _busDownUntil, 0);
+        if (sentAt is { } at)
+        {
+            await RecordSentAsync(action, at, cancellationToken);
+        }
+
+        return true;
     }
 
     /// <summary>The longest isolation time-to-live an action may carry (the API refuses more).</summary>
@@ -114,20 +177,35 @@ internal sealed class ActionService(
     /// </summary>
     public async Task DispatchAsync(ActionRecord action, CancellationToken cancellationToken)
     {
+        if (await SendCommandAsync(action, cancellationToken) is { } sentAt)
+        {
+            await RecordSentAsync(action, sentAt, cancellationToken);
+        }
+    }
+
+    /// <summary>Hands the action's command to the bus; returns when, or null when it has none (an approved notify, done here).</summary>
+    private async Task<DateTimeOffset?> SendCommandAsync(ActionRecord action, CancellationToken cancellationToken)
+    {
         var now = time.GetUtcNow();
         if (action.Kind == ActionKinds.Notify)
         {
             await NotifyApprovedAsync(action, cancellationToken);
-            return;
+            return null;
         }
 
         if (ActionCommands.ToCommand(action, now, Ttl(action)) is not { } command)
         {
-            return;
+            return null;
         }
 
         await bus.SendAsync(command, cancellationToken);
         ResponderLog.CommandSent(logger, action.Kind, action.Id);
+        return now;
+    }
+
+    /// <summary>Marks the action dispatched (unless it is further on) with the entry saying its command was sent at <paramref name="now"/>.</summary>
+    private async Task RecordSentAsync(ActionRecord action, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         var sent = action with { State = ActionStates.Dispatched, UpdatedAt = now };
         var moved = false;
 

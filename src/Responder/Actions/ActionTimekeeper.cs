@@ -1,10 +1,11 @@
 namespace ZtStream.Responder.Actions;
 
 /// <summary>
-/// Drives time: releases isolations whose TTL passed, expires approvals nobody gave, and re-sends commands of
-/// actions left queued (a crash between deciding and sending) or dispatched past <c>RedispatchAfter</c> (a command
-/// lost with a broker or a process). Everything it reads is in the store, so it picks
-/// up after a restart where the last process left off.
+/// Drives time: releases isolations whose TTL passed, expires approvals nobody gave, sends again at every pass the
+/// commands a send left queued in this process (the bus down or slow), and re-sends commands of actions left queued
+/// (a crash between deciding and sending) or dispatched past <c>RedispatchAfter</c> (a command lost with a broker or a
+/// process). Apart from the commands left queued here (which the last rule also covers), everything it reads is in the
+/// store, so it picks up after a restart where the last process left off.
 /// </summary>
 internal sealed class ActionTimekeeper(
     ActionStore actions,
@@ -42,6 +43,10 @@ internal sealed class ActionTimekeeper(
                 return change == ActionChange.Done;
             });
         }
+
+        // Left queued by a send the bus refused or did not take in time: tried again every pass, so they go as soon as
+        // the bus takes commands again, not RedispatchAfter after their decision.
+        moved += await service.RetryLeftQueuedAsync(cancellationToken);
 
         var stale = now - options.Value.RedispatchAfter;
 

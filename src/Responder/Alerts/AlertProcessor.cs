@@ -70,7 +70,8 @@ internal sealed class AlertProcessor(
         var flood = await alerts.MergeAsync(
             audit,
             id,
-            alert,
+            alert.Id,
+            alert.Count,
             existing =>
             {
                 var count = (existing?.Alert.Count ?? 0) + 1;

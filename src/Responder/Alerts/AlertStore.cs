@@ -191,15 +191,22 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     }
 
     /// <summary>
-    /// Merges one delivery of <paramref name="merged"/> into the flood alert <paramref name="floodId"/>, in the audit
-    /// chain's transaction together with the entry <paramref name="build"/> returns, so the merge and its audit entry
-    /// are kept both or neither. Idempotent per merged alert id and count: a delivery handed again after a crash
-    /// between this commit and the consumer's offset commit finds its row in <c>responder_alert_merges</c> and changes
-    /// nothing. <paramref name="build"/> gets the flood alert as stored (null before its first merge) and returns its
-    /// next state and the audit entry. Returns that state, or null for a delivery merged before.
+    /// Merges one item — <paramref name="mergedId"/> at <paramref name="mergedCount"/>: a delivery of an alert (its id
+    /// and count), or an action held for approval (its id) — into the Responder's alert <paramref name="floodId"/> (an
+    /// alert flood, a response storm), in the audit chain's transaction together with the entry
+    /// <paramref name="build"/> returns, so the merge and its audit entry are kept both or neither. Idempotent per item:
+    /// one handed again after a crash between this commit and the consumer's offset commit finds its row in
+    /// <c>responder_alert_merges</c> and changes nothing. <paramref name="build"/> gets the alert as stored (null before
+    /// its first merge), read in the same transaction, and returns its next state and the audit entry. Returns that
+    /// state, or null for an item merged before.
     /// </summary>
     public async Task<Alert?> MergeAsync(
-        AuditLog audit, string floodId, Alert merged, Func<StoredAlert?, (Alert Flood, string Detail, AuditRecord Entry)> build, CancellationToken cancellationToken)
+        AuditLog audit,
+        string floodId,
+        string mergedId,
+        int mergedCount,
+        Func<StoredAlert?, (Alert Flood, string Detail, AuditRecord Entry)> build,
+        CancellationToken cancellationToken)
     {
         Alert? written = null;
         await audit.AppendChangeAsync(
@@ -207,7 +214,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             {
                 var claimed = await connection.ExecuteAsync(new CommandDefinition(
                     ClaimMerge,
-                    new { AlertId = merged.Id, merged.Count, FloodId = floodId, Now = time.GetUtcNow().ToUnixTimeMilliseconds() },
+                    new { AlertId = mergedId, Count = mergedCount, FloodId = floodId, Now = time.GetUtcNow().ToUnixTimeMilliseconds() },
                     tx,
                     cancellationToken: ct));
                 if (claimed == 0)

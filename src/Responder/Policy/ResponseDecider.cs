@@ -135,7 +135,7 @@ internal sealed class ResponseDecider(
                     mode = ResponseModes.Approval;
                     decision = $"rule {rule.Name}: blast-radius budget exhausted ({exceeded}); waiting for approval";
                     ResponderLog.BudgetExhausted(logger, proposal.Kind, proposal.Target, exceeded);
-                    await RaiseStormAsync(exceeded, now, cancellationToken);
+                    await RaiseStormAsync(proposal, exceeded, now, cancellationToken);
                 }
             }
         }
@@ -170,41 +170,58 @@ internal sealed class ResponseDecider(
         }
     }
 
-    /// <summary>One storm alert per budget window (fixed buckets); later deferrals in the window raise its count.</summary>
-    private async Task RaiseStormAsync(string why, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>
+    /// One storm alert per budget window (fixed buckets); each action held in the window raises its count by one. The
+    /// count and its audit entry commit together (as an alert flood's merge does), counted once per held action: a
+    /// failure between them used to leave a count with no entry, and the redelivery that decided the action again
+    /// counted it twice.
+    /// </summary>
+    private async Task RaiseStormAsync(ActionRecord held, string why, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var windowTicks = policy.Budget.Window.Ticks;
         var bucket = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % windowTicks), TimeSpan.Zero);
         var id = $"response-storm-{bucket.ToUnixTimeSeconds()}";
-        var existing = await alerts.GetAsync(id, cancellationToken);
-        var count = (existing?.Alert.Count ?? 0) + 1;
-        var alert = new Alert
-        {
-            Id = id,
-            DedupKey = $"ztstream-responder|{Detectors.Responder}|{StormRule}|{bucket:O}",
-            Principal = "ztstream-responder",
-            Detector = Detectors.Responder,
-            Score = 95,
-            Severity = Severities.Critical,
-            Reasons = [new AlertReason(Detectors.Responder, StormRule, 95, $"response storm: {count} actions held for approval since {bucket:O}; {why}")],
-            EvidenceEventIds = [],
-            FirstSeen = existing?.Alert.FirstSeen ?? now,
-            LastSeen = now,
-            Count = count,
-            RaisedBy = "responder",
-        };
-        var (outcome, _) = await alerts.UpsertAsync(alert, cancellationToken);
-        if (outcome == AlertUpsertOutcome.Created)
+        var storm = await alerts.MergeAsync(
+            audit,
+            id,
+            held.Id.ToString(),
+            mergedCount: 0,
+            existing =>
+            {
+                var count = (existing?.Alert.Count ?? 0) + 1;
+                var alert = new Alert
+                {
+                    Id = id,
+                    DedupKey = $"ztstream-responder|{Detectors.Responder}|{StormRule}|{bucket:O}",
+                    Principal = "ztstream-responder",
+                    Detector = Detectors.Responder,
+                    Score = 95,
+                    Severity = Severities.Critical,
+                    Reasons = [new AlertReason(Detectors.Responder, StormRule, 95, $"response storm: {count} actions held for approval since {bucket:O}; {why}")],
+                    EvidenceEventIds = [],
+                    FirstSeen = existing?.Alert.FirstSeen ?? now,
+                    LastSeen = now,
+                    Count = count,
+                    RaisedBy = "responder",
+                };
+                var after = JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert);
+                var entry = existing is null
+                    ? new AuditRecord(AuditKinds.StormRaised, "system", $"response storm alert {id}: {why}", ActionId: held.Id.ToString(), AlertId: id, Principal: alert.Principal, AfterJson: after)
+                    : new AuditRecord(
+                        AuditKinds.AlertUpdated,
+                        "system",
+                        $"response storm alert {id}: {held.Kind} on {held.Target} held for approval, {count} since {bucket:O}; {why}",
+                        ActionId: held.Id.ToString(),
+                        AlertId: id,
+                        Principal: alert.Principal,
+                        BeforeJson: JsonSerializer.Serialize(existing.Alert, ContractsJsonContext.Default.Alert),
+                        AfterJson: after);
+                return (alert, $"held {held.Kind} on {held.Target} ({held.Id}) for approval: {why}", entry);
+            },
+            cancellationToken);
+        if (storm is { Count: 1 })
         {
             ResponderLog.ResponseStorm(logger, id, why);
-            await audit.AppendAsync(
-                AuditKinds.StormRaised,
-                "system",
-                $"response storm alert {id}: {why}",
-                cancellationToken,
-                alertId: id,
-                principal: alert.Principal,
-                afterJson: JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
         }
     }
 

@@ -1,3 +1,6 @@
+using ZtStream.Platform.Bus;
+using ZtStream.Platform.Faults;
+
 namespace ZtStream.Responder.Tests.Actions;
 
 /// <summary>What brings an action back when its command was lost, and what keeps one bad action from holding up the rest.</summary>
@@ -51,6 +54,70 @@ public sealed class ActionRecoveryTests
         Assert.Equal(0, again);
         await host.UntilStateAsync(healthy.Id, ActionStates.Done);
         Assert.Equal(ActionStates.Queued, (await store.GetAsync(broken.Id, Ct))!.State);
+    }
+
+    /// <summary>
+    /// A send the bus refuses leaves its action queued and the bus taken as down, so the next decision does not try it
+    /// either; both go at the timekeeper's first pass that finds the bus back. Before, both waited for
+    /// <c>RedispatchAfter</c> (30 s) after their decision: on a loaded machine one slow send held every action decided
+    /// in the next half minute.
+    /// </summary>
+    [Fact]
+    public async Task Decision_BusRefusesTheSend_TheActionsLeftQueuedGoAtTheFirstPassThatFindsTheBusBack()
+    {
+        var bus = new BusSwitch { Down = true };
+        await using var host = await bus.Into(new ResponderTestHost(ResponseFlowTests.RevokeCritical)).StartAsync();
+
+        var refused = await host.RaiseAsync(TestAlerts.Critical("al-refused", principal: "alice"));
+        var held = await host.RaiseAsync(TestAlerts.Critical("al-held", principal: "bob"));
+
+        Assert.Equal(1, bus.Refused);
+        Assert.Equal(ActionStates.Queued, await host.StateOfAsync(refused.Id));
+        Assert.Equal(ActionStates.Queued, await host.StateOfAsync(held.Id));
+
+        // Still down at a pass: one send tries it, the other waits.
+        Assert.Equal(0, await host.Get<ActionTimekeeper>().RunOnceAsync(Ct));
+        Assert.Equal(2, bus.Refused);
+
+        bus.Down = false;
+        await host.PassAsync(TimeSpan.FromSeconds(5));
+
+        await host.UntilStateAsync(refused.Id, ActionStates.Done);
+        await host.UntilStateAsync(held.Id, ActionStates.Done);
+        Assert.Equal(2, bus.Sent);
+    }
+
+    /// <summary>
+    /// The bus took the command at once, but recording it waited longer than the bus is given (another writer held the
+    /// store): the bus is not taken as down, and the next decision's command goes at once. Before, the store's wait was
+    /// timed as the bus's, and every decision for <c>RedispatchAfter</c> after it was left queued.
+    /// </summary>
+    [Fact]
+    public async Task Decision_StoreSlowToRecordTheSend_TheBusIsNotTakenAsDown_AndTheNextCommandGoesAtOnce()
+    {
+        var bus = new BusSwitch();
+        await using var host = await bus.Into(new ResponderTestHost(ResponseFlowTests.RevokeCritical)).StartAsync();
+        Task? released = null;
+        bus.AfterSend = async () =>
+        {
+            bus.AfterSend = null;
+            var connection = await host.Get<IStore>().OpenAsync(Ct);
+            await connection.ExecuteAsync(new CommandDefinition("BEGIN IMMEDIATE", cancellationToken: Ct));
+            released = Task.Run(async () =>
+            {
+                await Task.Delay(ActionService.SendNowTimeout + TimeSpan.FromSeconds(1), Ct);
+                await connection.ExecuteAsync(new CommandDefinition("COMMIT", cancellationToken: Ct));
+                await connection.DisposeAsync();
+            });
+        };
+
+        var first = await host.RaiseAsync(TestAlerts.Critical("al-slow-store", principal: "alice"));
+        await released!;
+        var second = await host.RaiseAsync(TestAlerts.Critical("al-next", principal: "bob"));
+
+        Assert.Equal(2, bus.Sent);
+        await host.UntilStateAsync(first.Id, ActionStates.Done);
+        await host.UntilStateAsync(second.Id, ActionStates.Done);
     }
 
     [Fact]
@@ -110,5 +177,57 @@ public sealed class ActionRecoveryTests
         var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains(field, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == field);
+    }
+
+    /// <summary>
+    /// The test harness's bus behind a switch: while <see cref="Down"/> a send fails as one to a broker that went away
+    /// does (a transient fault); <see cref="AfterSend"/> runs once the real bus took a command.
+    /// </summary>
+    private sealed class BusSwitch
+    {
+        private int _sent;
+        private int _refused;
+
+        public volatile bool Down;
+
+        public Func<Task>? AfterSend { get; set; }
+
+        public int Sent => Volatile.Read(ref _sent);
+
+        public int Refused => Volatile.Read(ref _refused);
+
+        /// <summary>Puts the switch in front of the host's bus.</summary>
+        public ResponderTestHost Into(ResponderTestHost host)
+        {
+            host.ConfigureServices = s =>
+            {
+                s.AddSingleton<MassTransitCommandBus>();
+                s.AddSingleton<ICommandBus>(sp => new Switched(this, sp.GetRequiredService<MassTransitCommandBus>()));
+            };
+            return host;
+        }
+
+        private sealed class Switched(BusSwitch state, MassTransitCommandBus real) : ICommandBus
+        {
+            public async Task SendAsync<T>(T command, CancellationToken cancellationToken)
+                where T : class
+            {
+                if (state.Down)
+                {
+                    Interlocked.Increment(ref state._refused);
+                    throw new TransientException("the broker is unreachable");
+                }
+
+                await real.SendAsync(command, cancellationToken);
+                Interlocked.Increment(ref state._sent);
+                if (state.AfterSend is { } after)
+                {
+                    await after();
+                }
+            }
+
+            public Task PublishAsync<T>(T message, CancellationToken cancellationToken)
+                where T : class => real.PublishAsync(message, cancellationToken);
+        }
     }
 }

@@ -44,16 +44,13 @@ public sealed class AlertProcessingTests
         await using var host = await Started();
         var consumer = host.Get<AlertConsumerService>();
         var alert = TestAlerts.Critical("al-audited");
-        await ExecuteAsync(host, $"""
-            CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{AuditKinds.AlertReceived}'
-            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-            """);
+        await host.RefuseAuditEntriesAsync(AuditKinds.AlertReceived);
 
         await Assert.ThrowsAnyAsync<DbException>(() => consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct));
 
         Assert.Null(await host.Get<AlertStore>().GetAsync(alert.Id, Ct));
 
-        await ExecuteAsync(host, "DROP TRIGGER refuse_entries");
+        await host.AcceptAuditEntriesAsync();
         await consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct);
         await consumer.HandleAsync(Record(ContractJson.Serialize(alert)), Ct);
 
@@ -80,12 +77,6 @@ public sealed class AlertProcessingTests
     {
         // The consumer is driven by hand here, not by the log.
         return await new ResponderTestHost(Actions.ResponseFlowTests.RevokeCritical).WithSetting("Responder:ConsumeAlerts", "false").StartAsync();
-    }
-
-    private static async Task ExecuteAsync(ResponderTestHost host, string sql)
-    {
-        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
-        await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
     }
 
     private static ConsumedRecord Record(byte[] value) =>

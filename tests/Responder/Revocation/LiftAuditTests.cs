@@ -17,10 +17,7 @@ public sealed class LiftAuditTests
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var feed = host.ClientFor(ResponderTestHost.FeedToken);
         var lift = $"/v1/revocations/{entry.Version}/lift";
-        await ExecuteAsync(host, """
-            CREATE TRIGGER refuse_lift_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'revocation.lifted'
-            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-            """);
+        await host.RefuseAuditEntriesAsync(AuditKinds.RevocationLifted);
 
         using (var refused = await responder.PostAsJsonAsync(lift, new { reason = "wrong person" }, ct))
         {
@@ -31,7 +28,7 @@ public sealed class LiftAuditTests
         Assert.Contains(snapshot.Revocations, r => r.Version == entry.Version && r.Jti == "jti-kept");
         Assert.Equal(entry.Version, snapshot.Version);
 
-        await ExecuteAsync(host, "DROP TRIGGER refuse_lift_entries");
+        await host.AcceptAuditEntriesAsync();
         using (var lifted = await responder.PostAsJsonAsync(lift, new { reason = "wrong person" }, ct))
         {
             Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
@@ -42,11 +39,5 @@ public sealed class LiftAuditTests
         Assert.DoesNotContain(
             (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations,
             r => r.Version == entry.Version);
-    }
-
-    private static async Task ExecuteAsync(ResponderTestHost host, string sql)
-    {
-        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
-        await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
     }
 }
