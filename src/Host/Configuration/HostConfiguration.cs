@@ -11,16 +11,15 @@ internal static class HostConfiguration
         var builder = new ConfigurationBuilder().AddInMemoryCollection(StandardEnvironment.Variables());
         if (arguments.ConfigFile is { } file)
         {
-            var path = Path.GetFullPath(file);
-            if (!File.Exists(path))
+            if (UserFiles.ReadProblem(file, "file") is { } problem)
             {
-                problems.Add($"--config: file '{file}' does not exist");
+                problems.Add($"--config: {problem}");
             }
             else
             {
                 try
                 {
-                    var bytes = File.ReadAllBytes(path);
+                    var bytes = UserFiles.ReadBytes(Path.GetFullPath(file)).ToArray();
                     builder.AddJsonStream(new MemoryStream(bytes));
                     ReportUnknownKeys(bytes, file, problems);
                 }

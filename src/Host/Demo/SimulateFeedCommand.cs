@@ -43,13 +43,13 @@ internal sealed class SimulateFeedCommand : ICliCommand
     private static async Task<int> RunAsync(
         ParseResult parsed, List<Uri> ingests, string keyFile, DemoSettings settings, CliContext context, CancellationToken cancellationToken)
     {
-        if (ingests.Count == 0 || !File.Exists(keyFile))
+        var keyProblem = UserFiles.ReadProblem(keyFile, "--key-file");
+        if (ingests.Count == 0 || keyProblem is not null)
         {
-            return await CliCommandLine.UsageAsync(
-                context.Error, parsed, ingests.Count == 0 ? ["--ingest URL is required"] : [$"--key-file: '{keyFile}' does not exist"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, ingests.Count == 0 ? ["--ingest URL is required"] : [keyProblem!]);
         }
 
-        var key = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
+        var key = UserFiles.ReadText(keyFile, UserFiles.MaxKeyFileBytes).Trim();
         var feed = new DemoFeed(ingests, key, settings);
         using var stop = settings.StopAfterDuration(cancellationToken);
         var exitCode = 0;

@@ -43,8 +43,8 @@ internal sealed class SampleCommand : ICliCommand
             problems.Add("Sample:SourceKeyFile is required: a file holding the sample's source key (ztstream sources add sample --key-file FILE)");
         }
 
-        var key = await ReadKeyAsync(options.SourceKeyFile, "Sample:SourceKeyFile", problems, cancellationToken);
-        var feedKey = await ReadKeyAsync(options.RevocationFeedKeyFile, "Sample:RevocationFeedKeyFile", problems, cancellationToken);
+        var key = ReadKey(options.SourceKeyFile, "Sample:SourceKeyFile", problems);
+        var feedKey = ReadKey(options.RevocationFeedKeyFile, "Sample:RevocationFeedKeyFile", problems);
 
         if (problems.Count > 0)
         {
@@ -62,20 +62,20 @@ internal sealed class SampleCommand : ICliCommand
         return 0;
     }
 
-    private static async Task<string?> ReadKeyAsync(string? file, string key, List<string> problems, CancellationToken cancellationToken)
+    private static string? ReadKey(string? file, string key, List<string> problems)
     {
         if (file is null)
         {
             return null;
         }
 
-        if (!File.Exists(file))
+        if (UserFiles.ReadProblem(file, key) is { } problem)
         {
-            problems.Add($"{key}: '{file}' does not exist");
+            problems.Add(problem);
             return null;
         }
 
-        return (await File.ReadAllTextAsync(file, cancellationToken)).Trim();
+        return UserFiles.ReadText(file, UserFiles.MaxKeyFileBytes).Trim();
     }
 
     /// <summary>The sample service wired to an Ingest and a revocation feed; also used in-process by the demo.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources.Identity;
@@ -11,7 +12,10 @@ namespace ZtStream.Ingest.Sources;
 /// offline replay scores exactly what live ingestion would have accepted. A file is either one payload (a k8s
 /// EventList, one Event, a Falco alert, an Okta event hook delivery, an Entra <c>records</c> export, an Auth0 log-stream
 /// array) or one payload per line (bare identity-provider records, one per line); canonical events are one per line.
-/// Every item that maps to no event, or that the validator refuses, is reported.
+/// Every item that maps to no event, or that the validator refuses, is reported. The file is read as a stream: a record
+/// (a line, or the whole file as one payload) is held in memory only up to <c>Ingest:MaxBodyBytes</c>, the largest body
+/// Ingest takes in one request; a longer line is reported with its number and skipped, and a file longer than that is
+/// read one record per line, so a never-ending input or a multi-gigabyte line costs no more memory than one request.
 /// </summary>
 internal static class SourceFileReaders
 {
@@ -28,7 +32,8 @@ internal static class SourceFileReaders
                 .. SourceAdapters.All.Select(adapter => KeyValuePair.Create(adapter.Name, (SourceFileReader)((s, readAt, skipped, configuration, now) =>
                 {
                     var options = Configured(configuration);
-                    return Read(s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now));
+                    return AddressTwins.With(ReadMapped(
+                        s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now), options.MaxBodyBytes));
                 }))),
             ],
             StringComparer.Ordinal);
@@ -48,8 +53,9 @@ internal static class SourceFileReaders
     /// </summary>
     private static IEnumerable<AccessEvent> ReadCanonical(Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, IConfiguration? configuration, DateTimeOffset? now)
     {
-        var check = new RecordedEventCheck(Configured(configuration), now);
-        return ReadLines(Lines(stream), readAt, skipped, Map, SourceMapOptions.Default, check);
+        var options = Configured(configuration);
+        var check = new RecordedEventCheck(options, now);
+        return ReadLines(Lines(ReadOnlyMemory<byte>.Empty, stream, options.MaxBodyBytes), readAt, skipped, Map, SourceMapOptions.Default, check, options.MaxBodyBytes);
 
         MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions _) =>
             JsonPayload.MapItems(json, (element, index, items, errors) =>
@@ -66,31 +72,33 @@ internal static class SourceFileReaders
         result.Items.Count == 0 && result.Errors is [{ Index: 0, Field: "$" } only]
         && only.Reason.StartsWith(JsonPayload.MalformedJson, StringComparison.Ordinal);
 
-    /// <summary>The events of the file, each failed sign-in followed by its address twin, as Ingest appends them (<see cref="AddressTwins"/>).</summary>
-    private static List<AccessEvent> Read(
-        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check) =>
-        [.. AddressTwins.With(ReadMapped(stream, readAt, skipped, map, configured, check))];
-
-    private static List<AccessEvent> ReadMapped(
-        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check)
+    /// <summary>
+    /// The events of one payload file, or, when the file is longer than one request body (<paramref name="maxBytes"/>) or
+    /// its first line is broken, of each line on its own. Only the first <paramref name="maxBytes"/> + 1 bytes are held to
+    /// tell which.
+    /// </summary>
+    private static IEnumerable<AccessEvent> ReadMapped(
+        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, int maxBytes)
     {
-        using var buffer = new MemoryStream();
-        stream.CopyTo(buffer);
-        var bytes = buffer.ToArray();
-        var whole = map(bytes, configured with { Clock = new SourceClock(readAt) });
-        if (!Unreadable(whole) || bytes.AsSpan().TrimEnd("\r\n"u8).IndexOf((byte)'\n') < 0)
+        var head = UserFiles.ReadUpTo(stream, maxBytes + 1);
+        if (head.Length <= maxBytes)
         {
-            return check.Admit(whole, error => skipped(new SkippedItem($"item {error.Index}", error.Field, error.Reason)));
+            var bytes = UserFiles.WithoutBom(head);
+            var whole = map(bytes.Span, configured with { Clock = new SourceClock(readAt) });
+            if (!Unreadable(whole) || bytes.Span.TrimEnd("\r\n"u8).IndexOf((byte)'\n') < 0)
+            {
+                return check.Admit(whole, error => skipped(new SkippedItem($"item {error.Index}", error.Field, error.Reason)));
+            }
         }
 
-        // Not one payload and not JSON Lines the reader recognised (its first line is broken): map line by line, so one bad
-        // line costs that line only.
-        return [.. ReadLines(Lines(new MemoryStream(bytes, writable: false)), readAt, skipped, map, configured, check)];
+        // Not one payload and not JSON Lines the reader recognised (its first line is broken), or larger than Ingest takes
+        // as one: map line by line, so one bad line costs that line only.
+        return ReadLines(Lines(head, stream, maxBytes), readAt, skipped, map, configured, check, maxBytes);
     }
 
     /// <summary>Maps and admits each line on its own, items numbered across the file and named with their line.</summary>
     private static IEnumerable<AccessEvent> ReadLines(
-        IEnumerable<byte[]> lines, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check)
+        IEnumerable<byte[]?> lines, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, int maxBytes)
     {
         var options = configured with { Clock = new SourceClock(readAt) };
         var lineNumber = 0;
@@ -98,6 +106,16 @@ internal static class SourceFileReaders
         foreach (var line in lines)
         {
             lineNumber++;
+            if (line is null)
+            {
+                // Reported when the bound is passed, before the rest of the line is read past: a line that never ends is
+                // named at once, not after the input runs out.
+                skipped(new SkippedItem($"line {lineNumber}", "$", string.Create(
+                    CultureInfo.InvariantCulture, $"the line is longer than {maxBytes} bytes (Ingest:MaxBodyBytes, the most Ingest takes in one request); it was skipped")));
+                index++;
+                continue;
+            }
+
             if (line.AsSpan().Trim(" \t\r"u8).IsEmpty)
             {
                 continue;
@@ -114,30 +132,70 @@ internal static class SourceFileReaders
         }
     }
 
-    /// <summary>The lines of <paramref name="stream"/> (split at '\n'), read as they are asked for, each in an array of its own.</summary>
-    private static IEnumerable<byte[]> Lines(Stream stream)
+    /// <summary>
+    /// The lines of <paramref name="head"/> followed by the rest of <paramref name="stream"/> (split at '\n', a leading byte
+    /// order mark dropped), read as they are asked for, each in an array of its own; a line longer than
+    /// <paramref name="maxBytes"/> is null, given as soon as it is known, and its bytes are read past without being kept.
+    /// </summary>
+    private static IEnumerable<byte[]?> Lines(ReadOnlyMemory<byte> head, Stream stream, int maxBytes)
     {
-        var buffer = new byte[64 * 1024];
         var line = new ArrayBufferWriter<byte>();
+        var overLong = false;
+        var first = true;
+        foreach (var chunk in Chunks(head, stream))
+        {
+            var start = 0;
+            while (start < chunk.Length)
+            {
+                var newline = chunk.Span[start..].IndexOf((byte)'\n');
+                var end = newline < 0 ? chunk.Length : start + newline;
+                if (!overLong && line.WrittenCount + (end - start) > maxBytes)
+                {
+                    overLong = true;
+                    first = false;
+                    line.ResetWrittenCount();
+                    yield return null;
+                }
+                else if (!overLong)
+                {
+                    line.Write(chunk.Span[start..end]);
+                }
+
+                if (newline < 0)
+                {
+                    break;
+                }
+
+                if (!overLong)
+                {
+                    yield return (first ? UserFiles.WithoutBom(line.WrittenMemory) : line.WrittenMemory).ToArray();
+                    first = false;
+                }
+
+                overLong = false;
+                line.ResetWrittenCount();
+                start = end + 1;
+            }
+        }
+
+        if (!overLong && line.WrittenCount > 0)
+        {
+            yield return (first ? UserFiles.WithoutBom(line.WrittenMemory) : line.WrittenMemory).ToArray();
+        }
+    }
+
+    private static IEnumerable<ReadOnlyMemory<byte>> Chunks(ReadOnlyMemory<byte> head, Stream stream)
+    {
+        if (!head.IsEmpty)
+        {
+            yield return head;
+        }
+
+        var buffer = new byte[64 * 1024];
         int read;
         while ((read = stream.Read(buffer)) > 0)
         {
-            var start = 0;
-            int newline;
-            while ((newline = buffer.AsSpan(start, read - start).IndexOf((byte)'\n')) >= 0)
-            {
-                line.Write(buffer.AsSpan(start, newline));
-                yield return line.WrittenSpan.ToArray();
-                line.ResetWrittenCount();
-                start += newline + 1;
-            }
-
-            line.Write(buffer.AsSpan(start, read - start));
-        }
-
-        if (line.WrittenCount > 0)
-        {
-            yield return line.WrittenSpan.ToArray();
+            yield return buffer.AsMemory(0, read);
         }
     }
 }

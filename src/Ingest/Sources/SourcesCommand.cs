@@ -157,6 +157,12 @@ internal sealed class SourcesCommand : ICliCommand
         SourceCredentialStore credentials, string name, string? keyFile, SourceScope scope, CliContext context, CancellationToken cancellationToken)
     {
         string? givenKey = null;
+        if (keyFile is not null && keyFile.Trim().Length == 0)
+        {
+            await context.Error.WriteLineAsync("sources: --key-file is empty; name the file that holds the key, or where to write a new one");
+            return CliCommandLine.UsageError;
+        }
+
         if (keyFile is not null && Directory.Exists(keyFile))
         {
             await context.Error.WriteLineAsync($"sources: --key-file '{keyFile}' is a folder; name the file that holds the key, or where to write a new one");
@@ -165,7 +171,7 @@ internal sealed class SourcesCommand : ICliCommand
 
         if (keyFile is not null && File.Exists(keyFile))
         {
-            givenKey = (await File.ReadAllTextAsync(keyFile, cancellationToken)).Trim();
+            givenKey = UserFiles.ReadText(keyFile, UserFiles.MaxKeyFileBytes).Trim();
             if (givenKey.Length is < SourceKeys.MinKeyLength or > SourceKeys.MaxKeyLength || givenKey.Any(char.IsWhiteSpace))
             {
                 await context.Error.WriteLineAsync($"sources: the key in '{keyFile}' must be {SourceKeys.MinKeyLength}-{SourceKeys.MaxKeyLength} characters without spaces");
@@ -251,11 +257,18 @@ internal sealed class SourcesCommand : ICliCommand
         return 0;
     }
 
+    /// <summary>
+    /// Writes a new key file, readable by its owner only whatever the umask (it can only take permissions away). Its folder
+    /// must exist: as <c>ssh-keygen -f</c> does, a missing one is refused, since a mistyped path would otherwise make
+    /// folders, with the umask's permissions, to hold a secret where nobody looks for it.
+    /// </summary>
     private static async Task WriteKeyFileAsync(string path, string key, CancellationToken cancellationToken)
     {
-        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory)
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory && !Directory.Exists(directory))
         {
-            Directory.CreateDirectory(directory);
+            throw new DirectoryNotFoundException(File.Exists(directory)
+                ? $"'{directory}' is a file, not a folder"
+                : $"the folder '{directory}' does not exist; create it first (e.g. mkdir -m 700 '{directory}')");
         }
 
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };

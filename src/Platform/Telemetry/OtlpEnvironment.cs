@@ -17,6 +17,10 @@ internal static class OtlpEnvironment
     /// <summary>The samplers the OpenTelemetry .NET SDK builds from <c>OTEL_TRACES_SAMPLER</c>; the last three read a ratio.</summary>
     public static readonly string[] Samplers = ["always_on", "always_off", "parentbased_always_on", "parentbased_always_off", "traceidratio", "parentbased_traceidratio"];
 
+    private const string MetricsExporter = "OTEL_METRICS_EXPORTER";
+
+    private const string PrometheusSetting = "Telemetry:Prometheus";
+
     private static readonly string[] Signals = ["", "TRACES_", "METRICS_", "LOGS_"];
 
     /// <summary>The specification's sampler names that the .NET SDK does not build (it would sample every trace instead).</summary>
@@ -69,6 +73,48 @@ internal static class OtlpEnvironment
         {
             yield return samplerProblem;
         }
+
+        if (PrometheusProblem(configuration) is { } prometheusProblem)
+        {
+            yield return prometheusProblem;
+        }
+    }
+
+    /// <summary>
+    /// Whether the Prometheus scrape endpoint is served: as <c>Telemetry:Prometheus</c> says when it is set, otherwise as
+    /// <c>OTEL_METRICS_EXPORTER</c> says when that is set (the specification's exporter selection: served only when it
+    /// names <c>prometheus</c>), otherwise served (ZtStream's default). <see cref="Problems"/> refuses the two set and
+    /// disagreeing.
+    /// </summary>
+    public static bool ServesPrometheus(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (bool.TryParse(configuration[PrometheusSetting], out var setting))
+        {
+            return setting;
+        }
+
+        return !IsSet(configuration[MetricsExporter], out var value) || NamesPrometheus(value);
+    }
+
+    private static bool NamesPrometheus(string exporters) => ExporterNames(exporters).Contains("prometheus", StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>OTEL_METRICS_EXPORTER</c> and <c>Telemetry:Prometheus</c> both set and saying the opposite: one of them would be
+    /// dropped without a word, the scrape endpoint served where the exporter list said not to, or missing where it asked
+    /// for it (and the Prometheus alerts then firing on an absent target).
+    /// </summary>
+    private static string? PrometheusProblem(IConfiguration configuration)
+    {
+        if (!IsSet(configuration[MetricsExporter], out var exporters) || !bool.TryParse(configuration[PrometheusSetting], out var serve)
+            || NamesPrometheus(exporters) == serve)
+        {
+            return null;
+        }
+
+        return serve
+            ? $"{MetricsExporter}: '{exporters}' does not name prometheus, but {PrometheusSetting} is true: add prometheus to the list, or set {PrometheusSetting}=false (or leave it unset: the list then decides)"
+            : $"{MetricsExporter}: '{exporters}' names prometheus, but {PrometheusSetting} is false: take prometheus out of the list, or set {PrometheusSetting}=true (or leave it unset: the list then decides)";
     }
 
     /// <summary>

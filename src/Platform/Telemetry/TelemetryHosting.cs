@@ -35,6 +35,8 @@ internal static class TelemetryHosting
         services.AddValidatedOptions<TelemetryOptions, TelemetryOptionsValidator>(configuration.GetSection(TelemetryOptions.Section));
         var options = configuration.GetSection(TelemetryOptions.Section).Get<TelemetryOptions>() ?? new TelemetryOptions();
         var export = OtlpExport.From(configuration);
+        var prometheus = new PrometheusScrape(OtlpEnvironment.ServesPrometheus(configuration));
+        services.AddSingleton(prometheus);
 
         var telemetry = services.AddOpenTelemetry().ConfigureResource(resource =>
         {
@@ -53,7 +55,7 @@ internal static class TelemetryHosting
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation();
-            if (options.Prometheus)
+            if (prometheus.Served)
             {
                 metrics.AddPrometheusExporter();
             }
@@ -92,7 +94,7 @@ internal static class TelemetryHosting
     {
         ArgumentNullException.ThrowIfNull(app);
         var options = app.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
-        if (options.Prometheus)
+        if (app.Services.GetRequiredService<PrometheusScrape>().Served)
         {
             // The exporter maps every method; as MapGet does, routing answers others 405 with Allow (a problem, PlatformHosting).
             app.MapPrometheusScrapingEndpoint(options.MetricsPath).WithMetadata(new HttpMethodMetadata([HttpMethods.Get]));
@@ -100,6 +102,9 @@ internal static class TelemetryHosting
 
         return app;
     }
+
+    /// <summary>Whether the scrape endpoint is served (<see cref="OtlpEnvironment.ServesPrometheus"/>), decided once with the exporters.</summary>
+    private sealed record PrometheusScrape(bool Served);
 
     /// <summary>True when traces go to a collector: for the console log lines to carry trace ids as well.</summary>
     public static bool TracesExported(IConfiguration configuration) => OtlpExport.From(configuration).Traces;

@@ -154,7 +154,7 @@ internal static class PolicyLoader
         }
 
         var errors = new List<string>();
-        return Load(File.ReadAllText(path), errors, $"policy '{path}'")
+        return Load(UserFiles.ReadText(path), errors, $"policy '{path}'")
             ?? throw new InvalidOperationException(string.Join(Environment.NewLine, errors));
     }
 

@@ -94,7 +94,7 @@ internal static class PolicyLoader
         string text;
         try
         {
-            text = File.ReadAllText(path);
+            text = UserFiles.ReadText(path);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -38,25 +38,21 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     private async Task<int> RunAsync(
         ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
     {
-        var problems = new List<string>();
-        if (!File.Exists(file))
-        {
-            problems.Add($"file '{file}' does not exist");
-        }
+        List<string> problems = [.. new[] { UserFiles.ReadProblem(file, "file") }.OfType<string>()];
 
         if (!readers.ContainsKey(format))
         {
             problems.Add($"--format must be one of {string.Join("|", Formats())} (got '{format}')");
         }
 
-        if (policyPath is not null && !File.Exists(policyPath))
+        if (policyPath is not null && UserFiles.ReadProblem(policyPath, "policy file") is { } policyProblem)
         {
-            problems.Add($"policy file '{policyPath}' does not exist");
+            problems.Add(policyProblem);
         }
 
-        if (labelsPath is not null && !File.Exists(labelsPath))
+        if (labelsPath is not null && UserFiles.ReadProblem(labelsPath, "labels file") is { } labelsProblem)
         {
-            problems.Add($"labels file '{labelsPath}' does not exist");
+            problems.Add(labelsProblem);
         }
 
         var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
@@ -80,17 +76,26 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             }
         }
 
+        List<ScenarioLabel>? labels = null;
+        try
+        {
+            labels = problems.Count == 0 && labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
+        }
+        catch (FormatException ex)
+        {
+            problems.Add(ex.Message);
+        }
+
         if (problems.Count > 0)
         {
             return await CliCommandLine.UsageAsync(context.Error, parsed, problems);
         }
 
-        var labels = labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
         var skipped = new SkipReport();
         long scored = 0;
-        await using var stream = File.OpenRead(file);
+        await using var stream = UserFiles.OpenRead(file, cancellationToken);
         var readAt = context.Time.GetUtcNow();
         foreach (var e in readers[format](stream, readAt, skipped.Add, context.Configuration, now: readAt))
         {

@@ -88,7 +88,7 @@ internal static class RuleLoader
     {
         try
         {
-            into.Add(new RuleSource(file, File.ReadAllText(file)));
+            into.Add(new RuleSource(file, UserFiles.ReadText(file)));
         }
         catch (IOException ex)
         {

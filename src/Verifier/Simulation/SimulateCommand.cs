@@ -99,14 +99,25 @@ internal sealed class SimulateCommand : ICliCommand
         await File.WriteAllTextAsync(path, sb.ToString(), cancellationToken);
     }
 
+    /// <summary>The labels <c>simulate --labels</c> wrote; a <see cref="FormatException"/> naming the line that is not one.</summary>
     public static List<ScenarioLabel> ReadLabels(string path)
     {
         var list = new List<ScenarioLabel>();
-        foreach (var line in File.ReadLines(path))
+        var lines = UserFiles.ReadText(path).Split('\n');
+        for (var i = 0; i < lines.Length; i++)
         {
-            if (!string.IsNullOrWhiteSpace(line))
+            if (string.IsNullOrWhiteSpace(lines[i]))
             {
-                list.Add(JsonSerializer.Deserialize(line, VerifierJsonContext.Default.ScenarioLabel) ?? throw new JsonException("null label"));
+                continue;
+            }
+
+            try
+            {
+                list.Add(JsonSerializer.Deserialize(lines[i], VerifierJsonContext.Default.ScenarioLabel) ?? throw new JsonException("null is not a label"));
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"labels file '{path}' line {i + 1} is not a label as 'ztstream simulate --labels' writes them: {e.Message}", e);
             }
         }
 

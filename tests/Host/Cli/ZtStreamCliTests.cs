@@ -119,6 +119,36 @@ public sealed class ZtStreamCliTests
         Assert.Contains("does not exist", err, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A --config that is empty, a folder, or larger than any configuration (a mistyped path to a dump, a device): one line
+    /// saying which, exit 2. Before, an empty value threw past the command line, a folder was said not to exist, and a
+    /// large file was read whole into memory (<c>/dev/zero</c> until memory ran out).
+    /// </summary>
+    [Theory]
+    [InlineData("empty", "configuration error: --config: file is empty: name a file")]
+    [InlineData("folder", "is a folder: name a file in it")]
+    [InlineData("large", "holds more than 16777216 bytes")]
+    public async Task Run_ConfigFileEmptyFolderOrTooLarge_ExitsTwoWithOneLineSayingWhich(string what, string expected)
+    {
+        using var folder = new TempFolder("zt-config-");
+        var path = what switch
+        {
+            "empty" => "",
+            "folder" => folder.Path,
+            _ => Path.Combine(folder.Path, "dump.json"),
+        };
+        if (what == "large")
+        {
+            await using var file = File.Create(path);
+            file.SetLength(17 * 1024 * 1024);
+        }
+
+        var err = await ExitsTwoAsync(RunAsync("run", "--config", path));
+
+        var line = Assert.Single(Lines(err));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Run_MalformedConfigFile_ExitsTwoInsteadOfCrashing()
     {

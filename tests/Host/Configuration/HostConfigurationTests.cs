@@ -154,6 +154,52 @@ public sealed class HostConfigurationTests
         Assert.Equal(expected, ZtStream.Platform.Telemetry.OtlpEnvironment.SelectsOtlp(configuration, signal));
     }
 
+    /// <summary>
+    /// <c>OTEL_METRICS_EXPORTER</c> and <c>Telemetry:Prometheus</c> both set and disagreeing stop the start naming both:
+    /// before, <c>Telemetry:Prometheus</c> won without a word (a list naming prometheus served no scrape endpoint, a list
+    /// without it still served one).
+    /// </summary>
+    [Theory]
+    [InlineData("prometheus", "false", "OTEL_METRICS_EXPORTER: 'prometheus' names prometheus, but Telemetry:Prometheus is false")]
+    [InlineData("otlp, Prometheus", "False", "OTEL_METRICS_EXPORTER: 'otlp, Prometheus' names prometheus, but Telemetry:Prometheus is false")]
+    [InlineData("otlp", "true", "OTEL_METRICS_EXPORTER: 'otlp' does not name prometheus, but Telemetry:Prometheus is true")]
+    [InlineData("none", "TRUE", "OTEL_METRICS_EXPORTER: 'none' does not name prometheus, but Telemetry:Prometheus is true")]
+    public void OtlpProblems_MetricsExporterAndPrometheusSettingDisagree_NameBoth(string exporter, string prometheus, string expected)
+    {
+        var problem = OnlyOtlpProblem(new() { ["OTEL_METRICS_EXPORTER"] = exporter, ["Telemetry:Prometheus"] = prometheus });
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Whether the scrape endpoint is served: <c>Telemetry:Prometheus</c> when set, else the specification's exporter
+    /// selection when <c>OTEL_METRICS_EXPORTER</c> is set (served only when it names prometheus), else served.
+    /// </summary>
+    [Theory]
+    [InlineData(null, null, true)]
+    [InlineData(" ", null, true)]
+    [InlineData("otlp", null, false)]
+    [InlineData("none", null, false)]
+    [InlineData("Prometheus,otlp", null, true)]
+    [InlineData(null, "false", false)]
+    [InlineData("prometheus", "true", true)]
+    public void ServesPrometheus_SettingWhenSet_ElseTheExporterList_ElseOn(string? exporter, string? prometheus, bool expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(
+            new Dictionary<string, string?> { ["OTEL_METRICS_EXPORTER"] = exporter, ["Telemetry:Prometheus"] = prometheus }).Build();
+
+        Assert.Equal(expected, ZtStream.Platform.Telemetry.OtlpEnvironment.ServesPrometheus(configuration));
+    }
+
+    /// <summary>The real binary refuses the contradiction with exit 2 and one line, as it refuses an unknown exporter.</summary>
+    [Fact]
+    public async Task RealBinary_PrometheusExporterWithPrometheusOff_ExitsTwoNamingBoth()
+    {
+        var output = await RunRefusedWithAsync("OTEL_METRICS_EXPORTER", "prometheus", new() { ["ZTSTREAM_Telemetry__Prometheus"] = "false" });
+
+        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        Assert.Contains("OTEL_METRICS_EXPORTER: 'prometheus' names prometheus, but Telemetry:Prometheus is false", line, StringComparison.Ordinal);
+    }
+
     /// <summary>Values the specification allows, and variables not set, are no problem.</summary>
     [Fact]
     public void OtlpProblems_AllowedValuesAndUnsetVariables_AreNone()
@@ -208,7 +254,7 @@ public sealed class HostConfigurationTests
     private static string OnlyOtlpProblem(Dictionary<string, string?> variables) =>
         Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(new ConfigurationBuilder().AddInMemoryCollection(variables).Build()));
 
-    private static async Task<string> RunRefusedWithAsync(string variable, string value)
+    private static async Task<string> RunRefusedWithAsync(string variable, string value, Dictionary<string, string>? more = null)
     {
         var ct = Ct;
         await using var processes = new ZtStreamProcesses("zt-env-");
@@ -217,7 +263,7 @@ public sealed class HostConfigurationTests
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")],
             false,
             ct,
-            new Dictionary<string, string> { [variable] = value });
+            new Dictionary<string, string>(more ?? []) { [variable] = value });
 
         Assert.Equal(2, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
         return run.Output;

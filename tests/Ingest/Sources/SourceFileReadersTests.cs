@@ -162,4 +162,162 @@ public sealed class SourceFileReadersTests
             yield return bare.GetRawText().Replace("\n", " ", StringComparison.Ordinal).Replace("\r", " ", StringComparison.Ordinal);
         }
     }
+
+    private static IConfiguration MaxBody(int bytes) =>
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Ingest:MaxBodyBytes"] = bytes.ToString(CultureInfo.InvariantCulture) }).Build();
+
+    private static string Canonical(string id, string minute) =>
+        $$"""{"id":"{{id}}","time":"2026-02-28T10:{{minute}}:00Z","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"allowed"}""";
+
+    private static string OktaRecord(string uuid) =>
+        $$$"""{"uuid":"{{{uuid}}}","published":"2026-02-28T09:00:00.000Z","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@example.com"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"}}""";
+
+    /// <summary>
+    /// A line longer than one request body (64 MiB here, beyond Ingest:MaxBodyBytes of 1 MiB) is skipped naming its line,
+    /// the lines after it are read, and it is never held: before, the whole line was gathered in memory (so a multi-GB line
+    /// ran out of memory) and reported as malformed JSON.
+    /// </summary>
+    [Fact]
+    public void Canonical_LineLongerThanOneBody_IsSkippedByLineNumber_NotHeld_AndTheNextLinesRead()
+    {
+        var after = Encoding.UTF8.GetBytes(Canonical("e1", "00") + "\n" + Canonical("e2", "01") + "\n");
+        using var stream = new GeneratedStream(Encoding.UTF8.GetBytes(Canonical("e0", "00") + "\n"), 64L * 1024 * 1024, after);
+        var skipped = new List<SkippedItem>();
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        var events = SourceFileReaders.All["ndjson"](stream, ReadAt, skipped.Add, MaxBody(1024 * 1024)).ToList();
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+        Assert.Equal(["e0", "e1", "e2"], events.Select(e => e.Id));
+        var skip = Assert.Single(skipped);
+        Assert.Equal(("line 2", "$"), (skip.Where, skip.Field));
+        Assert.Contains("longer than 1048576 bytes (Ingest:MaxBodyBytes", skip.Reason, StringComparison.Ordinal);
+        Assert.InRange(allocated, 0, 16L * 1024 * 1024);
+    }
+
+    /// <summary>
+    /// An input that never ends (<c>/dev/zero</c>, a pipe) is reported as soon as its line passes the bound, not held until
+    /// it ends: before, it was gathered until memory ran out, and nothing was said.
+    /// </summary>
+    [Theory]
+    [InlineData("ndjson")]
+    [InlineData("k8s-audit")]
+    [InlineData("okta")]
+    public void NeverEndingLine_IsReportedOnceItPassesTheBound_WithinBoundedMemory(string format)
+    {
+        using var stream = new GeneratedStream([], long.MaxValue, [], failAfter: 64L * 1024 * 1024);
+        var skipped = new List<SkippedItem>();
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Throws<EndOfStreamException>(() => SourceFileReaders.All[format](stream, ReadAt, skipped.Add, MaxBody(1024 * 1024)).ToList());
+        allocated = GC.GetAllocatedBytesForCurrentThread() - allocated;
+
+        var skip = Assert.Single(skipped);
+        Assert.Equal("line 1", skip.Where);
+        Assert.Contains("longer than 1048576 bytes", skip.Reason, StringComparison.Ordinal);
+        Assert.InRange(allocated, 0, 16L * 1024 * 1024);
+    }
+
+    /// <summary>
+    /// A source's file longer than one request body is read one record per line (each bounded) instead of whole: an
+    /// over-long line among them costs that line only, named by its number.
+    /// </summary>
+    [Fact]
+    public void Okta_FileLongerThanOneBody_IsReadLineByLine_AnOverLongLineSkippedByNumber()
+    {
+        var text = string.Join("\r\n", OktaRecord("u-1"), new string('x', 3000), OktaRecord("u-2"), OktaRecord("u-3"), "");
+
+        var skipped = new List<SkippedItem>();
+        using var stream = new MemoryStream(Encoding.UTF8.GetBytes(text));
+        var events = SourceFileReaders.All["okta"](stream, ReadAt, skipped.Add, MaxBody(1024)).ToList();
+
+        Assert.Equal(3, events.Count);
+        var skip = Assert.Single(skipped);
+        Assert.Equal(("line 2", "$"), (skip.Where, skip.Field));
+        Assert.Contains("longer than 1024 bytes", skip.Reason, StringComparison.Ordinal);
+    }
+
+    /// <summary>A file saved with a UTF-8 byte order mark and CRLF line ends (Windows editors) reads as without them.</summary>
+    [Theory]
+    [InlineData("ndjson")]
+    [InlineData("okta")]
+    public void FileWithByteOrderMarkAndCrLf_ReadsAsWithout(string format)
+    {
+        var lines = format == "okta" ? new[] { OktaRecord("u-1"), OktaRecord("u-2") } : [Canonical("e1", "00"), Canonical("e2", "01")];
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(string.Join("\r\n", lines) + "\r\n")).ToArray();
+
+        var (events, skipped) = Read(format, bytes);
+
+        Assert.Empty(skipped);
+        Assert.Equal(2, events.Count);
+    }
+
+    /// <summary><paramref name="head"/>, then <paramref name="lineBytes"/> bytes of 'x' and a line end, then <paramref name="tail"/>; made as read, never held.</summary>
+    private sealed class GeneratedStream(byte[] head, long lineBytes, byte[] tail, long failAfter = long.MaxValue) : Stream
+    {
+        private long position;
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => position; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            if (position >= failAfter)
+            {
+                throw new EndOfStreamException("the test's input ran out before the reader said anything");
+            }
+
+            var written = 0;
+            while (written < buffer.Length)
+            {
+                var lineEnd = lineBytes == long.MaxValue ? long.MaxValue : head.Length + lineBytes + 1;
+                if (position < head.Length)
+                {
+                    buffer[written++] = head[position++];
+                }
+                else if (position < lineEnd - 1)
+                {
+                    var n = (int)Math.Min(buffer.Length - written, lineEnd - 1 - position);
+                    buffer.Slice(written, n).Fill((byte)'x');
+                    written += n;
+                    position += n;
+                }
+                else if (position == lineEnd - 1)
+                {
+                    buffer[written++] = (byte)'\n';
+                    position++;
+                }
+                else if (position - lineEnd < tail.Length)
+                {
+                    buffer[written++] = tail[position - lineEnd];
+                    position++;
+                }
+                else
+                {
+                    break;
+                }
+            }
+
+            return written;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

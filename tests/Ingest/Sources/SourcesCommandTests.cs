@@ -180,6 +180,7 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("add", "Bad Name")]
     [InlineData("list", "extra")]
     [InlineData("revoke", "x", "--key-file", "f")]
+    [InlineData("add", "x", "--key-file", " ")]
     public async Task BadUsage_Exits2WithUsageOnStandardError(params string[] args)
     {
         var (code, output, error) = await RunAsync(args);
@@ -192,7 +193,7 @@ public sealed class SourcesCommandTests : IDisposable
     [Fact]
     public async Task AddWithKeyFile_WritesANewKeyThenRegistersTheFileKeyAgainWithoutHarm()
     {
-        var keyFile = Path.Combine(folder, "keys", "sample.key");
+        var keyFile = Path.Combine(Directory.CreateDirectory(Path.Combine(folder, "keys")).FullName, "sample.key");
 
         var (code, output, _) = await RunAsync("add", "sample", "--key-file", keyFile);
 
@@ -298,6 +299,27 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Contains(named, error, StringComparison.Ordinal);
         Assert.Single(error.TrimEnd().Split('\n'));
         Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", Path.Combine(folder, "right.key"))).Code);
+    }
+
+    /// <summary>
+    /// A key file whose folder does not exist is refused in one line naming the folder, exit 1, and nothing is made or
+    /// registered, as <c>ssh-keygen -f</c> refuses it: before, the missing folders were made without a word (with the
+    /// umask's permissions), so a mistyped path left a secret in a new folder nobody looks in.
+    /// </summary>
+    [Theory]
+    [InlineData("keys/sample.key", "keys")]
+    [InlineData("a/b/c/key", "a/b/c")]
+    public async Task AddWithKeyFileInAMissingFolder_Exits1_NamingIt_MakesAndRegistersNothing(string keyPath, string missing)
+    {
+        var (code, output, error) = await RunAsync("add", "sample", "--key-file", Path.Combine(folder, keyPath));
+
+        Assert.Equal(1, code);
+        Assert.Empty(output);
+        var line = Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.Contains($"the folder '{Path.Combine(folder, missing)}' does not exist; create it first", line, StringComparison.Ordinal);
+        Assert.Contains("source 'sample' was not added", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(folder, keyPath.Split('/')[0])));
+        Assert.DoesNotContain("sample", (await RunAsync("list")).Out, StringComparison.Ordinal);
     }
 
     /// <summary>A store that cannot be opened (a folder named as the database, a file that is no database): one line naming it, exit 1.</summary>

@@ -238,6 +238,53 @@ public sealed class ReplayCommandTests : IDisposable
     }
 
     /// <summary><c>ztstream replay FILE --format FORMAT</c> through the real readers: its one alert, and what it said on stderr.</summary>
+    /// <summary>
+    /// A folder or an empty path where a file belongs is named as such, with exit 2 and the usage line: before, a folder was
+    /// said not to exist, which sent users looking for a typo.
+    /// </summary>
+    [Theory]
+    [InlineData("FILE", "file '{dir}' is a folder: name a file in it")]
+    [InlineData("--policy", "policy file '{dir}' is a folder: name a file in it")]
+    [InlineData("--labels", "labels file '{dir}' is a folder: name a file in it")]
+    [InlineData("EMPTY", "file is empty: name a file")]
+    public async Task Replay_FolderOrEmptyPathForAFile_ExitsTwoSayingWhatItIs(string where, string expected)
+    {
+        var events = Path.Combine(dir, "events.ndjson");
+        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        string[] args = where switch
+        {
+            "FILE" => [dir],
+            "EMPTY" => [""],
+            _ => [events, where, dir],
+        };
+        var (ctx, output, err) = Context();
+
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync(args, ctx, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        Assert.Empty(output.ToString());
+        var lines = err.ToString().TrimEnd().Split('\n');
+        Assert.Equal(2, lines.Length);
+        Assert.Equal($"ztstream replay: {expected.Replace("{dir}", dir, StringComparison.Ordinal)}", lines[0].TrimEnd());
+        Assert.StartsWith("usage: ztstream replay <FILE> [options]", lines[1], StringComparison.Ordinal);
+    }
+
+    /// <summary>A labels file with a line that is no label: exit 2 naming the file and line, not an unhandled JSON exception.</summary>
+    [Fact]
+    public async Task Replay_LabelsLineThatIsNoLabel_ExitsTwoNamingTheLine()
+    {
+        var events = Path.Combine(dir, "events.ndjson");
+        var labels = Path.Combine(dir, "labels.ndjson");
+        await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
+        await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\r\n\r\nscenario,principal\r\n", Ct);
+        var (ctx, _, err) = Context();
+
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels], ctx, CancellationToken.None);
+
+        Assert.Equal(2, code);
+        Assert.StartsWith($"ztstream replay: labels file '{labels}' line 3 is not a label", err.ToString(), StringComparison.Ordinal);
+    }
+
     private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(string file, string format, Dictionary<string, string?>? settings = null)
     {
         var (ctx, output, err) = Context(new(settings ?? []) { ["Verifier:ModelEnabled"] = "false" });
