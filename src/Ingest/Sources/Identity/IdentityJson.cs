@@ -117,6 +117,21 @@ internal static class IdentityJson
     public static JsonElement? ArrayOrText(this JsonElement element, string name) => ((JsonElement?)element).ArrayOrText(name);
 
     /// <summary>
+    /// A list of objects at <paramref name="name"/> (Okta's <c>target</c>, Entra's <c>targetResources</c>): the array, or the
+    /// one object a pipeline that flattens one-item arrays (or converts from XML) writes in its place; also as JSON text.
+    /// </summary>
+    public static JsonElement? ListOrOne(this JsonElement element, string name) =>
+        Embedded(((JsonElement?)element).Find(name)) is { ValueKind: JsonValueKind.Array or JsonValueKind.Object } value ? value : null;
+
+    /// <summary>The first object of a <see cref="ListOrOne(JsonElement, string)"/> list, else null.</summary>
+    public static JsonElement? FirstObject(this JsonElement? list) => list switch
+    {
+        { ValueKind: JsonValueKind.Object } one => one,
+        { ValueKind: JsonValueKind.Array } array when array.GetArrayLength() > 0 && array[0].ValueKind == JsonValueKind.Object => array[0],
+        _ => null,
+    };
+
+    /// <summary>
     /// A value as it is, or, when it is text holding a JSON object or array, that object or array. Text that only looks
     /// like JSON (Okta's <c>{reasons=…, level=HIGH}</c>) stays text, for the callers that read it as such.
     /// </summary>

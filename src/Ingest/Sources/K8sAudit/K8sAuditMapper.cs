@@ -226,7 +226,7 @@ internal static class K8sAuditMapper
         // the request acted as that user: not an impersonated one, not an OpenShift login, not the cluster's own identities.
         var cloud = CloudIdentity.Of(user?.Child("extra"), realUser);
         cloud?.AddTo(attributes);
-        if (cloud?.Principal(options.EntraSubjectIsUserId) is { } cloudPrincipal && impersonated is null && subjectType == "user"
+        if (cloud?.Principal(options.EntraSubjectIsUserId, realUser) is { } cloudPrincipal && impersonated is null && subjectType == "user"
             && realUser is not null && subjectId == realUser && CloudIdentity.Replaceable(realUser) && cloudPrincipal != realUser)
         {
             attributes[CloudIdentity.UsernameAttribute] = JsonFields.Of(realUser);
