@@ -207,7 +207,9 @@ internal static class IdentityJson
 
     /// <summary>
     /// A time given as text (ISO 8601 or the pipelines' <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form) or as a number of
-    /// Unix seconds (below 10^11) or milliseconds, also when a pipeline wrote that number as text (<c>"1764496800000"</c>).
+    /// Unix seconds (below 10^11) or milliseconds, also when a pipeline wrote that number as text (<c>"1764496800000"</c>),
+    /// and any of those in MongoDB Extended JSON's date object, as Auth0's log exports and streams write <c>date</c>:
+    /// <c>{"$date": "2026-11-30T10:00:00.000Z"}</c> (relaxed), <c>{"$date": {"$numberLong": "1764496800000"}}</c> (canonical).
     /// </summary>
     public static bool TryTime(JsonElement? value, out DateTimeOffset time)
     {
@@ -217,6 +219,9 @@ internal static class IdentityJson
             { ValueKind: JsonValueKind.String } s => JsonFields.TryParseTime(s.GetString(), out time) || TryOneDigitHour(s.GetString(), out time)
                 || (long.TryParse(s.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var written) && TryUnix(written, out time)),
             { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) => TryUnix(number, out time),
+            { ValueKind: JsonValueKind.Object } o when o.TryGetProperty("$date", out var date) => TryTime(date, out time),
+            { ValueKind: JsonValueKind.Object } o when o.TryGetProperty("$numberLong", out var longText) && longText.ValueKind == JsonValueKind.String
+                => long.TryParse(longText.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var canonical) && TryUnix(canonical, out time),
             _ => false,
         };
     }
