@@ -68,10 +68,15 @@ internal sealed record CloudIdentity(
     }
 
     /// <summary>
-    /// The principal: the IAM role or user (one role across clusters and sessions is one principal), or, when Entra ID
-    /// subjects are object ids (<c>Ingest:IdentitySubjects:entra=user_id</c>), the object id. Null keeps the user name.
+    /// The principal: the IAM role or user (one role across clusters and sessions is one principal), or, for an Entra ID
+    /// user, the object id when Entra ID subjects are object ids (<c>Ingest:IdentitySubjects:entra=user_id</c>), else its
+    /// user principal name as the Entra adapter names it (<see cref="Entra.EntraMapper.UserName"/>: lower case), so the user's
+    /// cluster requests and sign-ins meet. Null keeps the user name.
     /// </summary>
-    public string? Principal(bool entraSubjectIsObjectId) => CanonicalArn ?? (entraSubjectIsObjectId ? EntraObjectId : null);
+    public string? Principal(bool entraSubjectIsObjectId, string? username) =>
+        CanonicalArn ?? (EntraObjectId is null ? null
+            : entraSubjectIsObjectId ? EntraObjectId
+            : username is not null && username.Contains('@', StringComparison.Ordinal) ? Entra.EntraMapper.UserName(username, EntraObjectId) : null);
 
     public void AddTo(Dictionary<string, JsonElement> attributes)
     {

@@ -48,4 +48,43 @@ public sealed class SourceShapesEndpointTests
             ],
             keys);
     }
+
+    [Fact]
+    public async Task PostIdentityRecordsInOtherShapes_LoggedOnOnePrincipalEachWithTheGrantedTokenNamed()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("idp-shapes", new SourceScope(Kinds: ["auth.*"]));
+
+        // One Entra user's name in four cases (sign-in, audit, risk detection, Graph signIn), one body per line.
+        using (var entra = await server.PostAsync("/v1/sources/entra", Entra.EntraUserNameTests.Records, key, "application/x-ndjson"))
+        {
+            await IngestAnswer.AcceptedAsync(entra, 4);
+        }
+
+        // Okta's access token grant, the token among its targets; Auth0's log with its date as MongoDB Extended JSON.
+        using (var okta = await server.PostAsync("/v1/sources/okta", """
+            [{"uuid":"0a0000ee-0000-4000-8000-000000000001","published":"2026-11-30T08:07:00.000Z","eventType":"app.oauth2.as.token.grant.access_token",
+              "actor":{"id":"00u2ab3cd4EfGh5ij6k7","type":"User","alternateId":"noor.haddad@acme.example"},"client":{"id":"0oa9ledgerweb","ipAddress":"198.51.100.23"},
+              "outcome":{"result":"SUCCESS"},"target":[{"id":"AT.w3Ex7Rt1Yu5Io9Pa2Sd6Fg0Hj4Kl8Zx","type":"access_token","displayName":"Access Token"}]}]
+            """, key))
+        {
+            await IngestAnswer.AcceptedAsync(okta, 1);
+        }
+
+        using (var auth0 = await server.PostAsync("/v1/sources/auth0", """
+            [{"log_id":"90020261130081500000000000000000000000000000000000000021","data":{"date":{"$date":{"$numberLong":"1796026500000"}},"type":"s",
+              "client_id":"Qx7pL2vN9rT4kW1mZ8cB5hJ3fD6gS0aY","ip":"2001:db8:3::61","user_id":"auth0|6a1b2c3d4e5f60718293a4b5","user_name":"lea.mbeki@acme.example",
+              "details":{"session_id":"sX1uE9mG5T7oTQ0n7LuW1XYv"},"log_id":"90020261130081500000000000000000000000000000000000000021"}}]
+            """, key))
+        {
+            await IngestAnswer.AcceptedAsync(auth0, 1);
+        }
+
+        var logged = (await server.ReadLoggedAsync(6)).ToList();
+        Assert.Equal(
+            ["kim.lee@contoso.example", "kim.lee@contoso.example", "kim.lee@contoso.example", "kim.lee@contoso.example", "lea.mbeki@acme.example", "noor.haddad@acme.example"],
+            logged.Select(r => r.Record.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("AT.w3Ex7Rt1Yu5Io9Pa2Sd6Fg0Hj4Kl8Zx", logged.Single(r => r.Record.Key == "noor.haddad@acme.example").Event.Token?.Jti);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 15, 0, TimeSpan.Zero), logged.Single(r => r.Record.Key == "lea.mbeki@acme.example").Event.Time);
+    }
 }

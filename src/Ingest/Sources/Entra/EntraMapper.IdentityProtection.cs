@@ -118,7 +118,7 @@ internal static partial class EntraMapper
         if (!servicePrincipal)
         {
             var objectId = details.Text("userId") ?? stateId;
-            e.SubjectId = HomeName(details.Text("userPrincipalName")) ?? objectId;
+            e.SubjectId = UserName(details.Text("userPrincipalName"), objectId) ?? objectId;
             e.Set(IdentityAttributes.IdpUserId, objectId);
             return e.SubjectId is not null;
         }

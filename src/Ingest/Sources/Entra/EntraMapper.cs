@@ -209,7 +209,7 @@ internal static partial class EntraMapper
         }
         else
         {
-            e.SubjectId = HomeName(details.FirstText("userPrincipalName", "userId", "signInIdentifier"));
+            e.SubjectId = UserName(details.FirstText("userPrincipalName", "userId", "signInIdentifier"), details.Text("userId"));
             e.Set(IdentityAttributes.IdpUserId, details.Text("userId"));
         }
 
@@ -319,6 +319,31 @@ internal static partial class EntraMapper
     }
 
     /// <summary>
+    /// A user's principal, from the name a record gives (its <c>userPrincipalName</c>, else what stands for it) and, where the
+    /// record has it, the user's object id. Entra ID compares user principal names without regard to case and its logs write
+    /// one as it was typed (<c>Kim@contoso.example</c>, <c>kim@contoso.example</c>), so the name is lower-cased (invariant):
+    /// one user, one principal. A guest's directory name is its home address (<see cref="HomeName"/>). A deleted user's
+    /// name is prefixed with its object id without dashes (<c>0b6e…41kim@contoso.example</c>): when the record's object id
+    /// is that prefix, the prefix is dropped, so what was done to and by the account before and after it was deleted is one
+    /// principal.
+    /// </summary>
+    internal static string? UserName(string? name, string? objectId = null)
+    {
+        if (HomeName(name) is not { Length: > 0 } home)
+        {
+            return name;
+        }
+
+        if (objectId is { Length: 36 } && home.Length > 32 + 1 && home.IndexOf('@', StringComparison.Ordinal) > 32
+            && Guid.TryParse(objectId, out var id) && home.AsSpan(0, 32).Equals(id.ToString("N"), StringComparison.OrdinalIgnoreCase))
+        {
+            home = home[32..];
+        }
+
+        return home.ToLowerInvariant();
+    }
+
+    /// <summary>
     /// A guest as the inviting directory names it (<c>jane_partner.example#EXT#@contoso.onmicrosoft.com</c>: its audit
     /// records always, its sign-ins often) turned back into the address the guest signs in with
     /// (<c>jane@partner.example</c>), as the guest's other sign-ins name it: one guest, one principal. The last <c>_</c>
@@ -367,14 +392,14 @@ internal static partial class EntraMapper
         var initiatedBy = details.ObjectOrText("initiatedBy");
         var byUser = initiatedBy.Object("user");
         var byApp = initiatedBy.Object("app");
-        var actor = HomeName(byUser.FirstText("userPrincipalName", "id", "displayName"))
+        var actor = UserName(byUser.FirstText("userPrincipalName", "id", "displayName"), byUser.Text("id"))
             ?? byApp.FirstText("servicePrincipalName", "displayName", "appId", "servicePrincipalId");
         var actorType = byUser.FirstText("userPrincipalName", "id", "displayName") is not null ? IdentitySubjectTypes.User : IdentitySubjectTypes.ServiceAccount;
 
-        var target = FirstTarget(details.ArrayOrText("targetResources"));
+        var target = details.ListOrOne("targetResources").FirstObject();
         var targetType = target.Text("type");
         var targetUser = string.Equals(targetType, "User", StringComparison.OrdinalIgnoreCase)
-            ? HomeName(target.FirstText("userPrincipalName", "displayName", "id"))
+            ? UserName(target.FirstText("userPrincipalName", "displayName", "id"), target.Text("id"))
             : null;
         var (kind, change) = ClassifyAudit(activity, auditCategory);
         e.Kind = kind;
@@ -607,9 +632,6 @@ internal static partial class EntraMapper
 
         return last;
     }
-
-    private static JsonElement? FirstTarget(JsonElement? targets) =>
-        targets is { ValueKind: JsonValueKind.Array } list && list.GetArrayLength() > 0 && list[0].ValueKind == JsonValueKind.Object ? list[0] : null;
 
     /// <summary>The role a role assignment names, from the target's modified properties (<c>Role.DisplayName</c>).</summary>
     private static string? RoleName(JsonElement? target)

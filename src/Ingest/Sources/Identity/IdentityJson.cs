@@ -117,6 +117,21 @@ internal static class IdentityJson
     public static JsonElement? ArrayOrText(this JsonElement element, string name) => ((JsonElement?)element).ArrayOrText(name);
 
     /// <summary>
+    /// A list of objects at <paramref name="name"/> (Okta's <c>target</c>, Entra's <c>targetResources</c>): the array, or the
+    /// one object a pipeline that flattens one-item arrays (or converts from XML) writes in its place; also as JSON text.
+    /// </summary>
+    public static JsonElement? ListOrOne(this JsonElement element, string name) =>
+        Embedded(((JsonElement?)element).Find(name)) is { ValueKind: JsonValueKind.Array or JsonValueKind.Object } value ? value : null;
+
+    /// <summary>The first object of a <see cref="ListOrOne(JsonElement, string)"/> list, else null.</summary>
+    public static JsonElement? FirstObject(this JsonElement? list) => list switch
+    {
+        { ValueKind: JsonValueKind.Object } one => one,
+        { ValueKind: JsonValueKind.Array } array when array.GetArrayLength() > 0 && array[0].ValueKind == JsonValueKind.Object => array[0],
+        _ => null,
+    };
+
+    /// <summary>
     /// A value as it is, or, when it is text holding a JSON object or array, that object or array. Text that only looks
     /// like JSON (Okta's <c>{reasons=…, level=HIGH}</c>) stays text, for the callers that read it as such.
     /// </summary>
@@ -192,7 +207,9 @@ internal static class IdentityJson
 
     /// <summary>
     /// A time given as text (ISO 8601 or the pipelines' <c>YYYY-MM-DD hh:mm:ss.fffffffff</c> UTC form) or as a number of
-    /// Unix seconds (below 10^11) or milliseconds, also when a pipeline wrote that number as text (<c>"1764496800000"</c>).
+    /// Unix seconds (below 10^11) or milliseconds, also when a pipeline wrote that number as text (<c>"1764496800000"</c>),
+    /// and any of those in MongoDB Extended JSON's date object, as Auth0's log exports and streams write <c>date</c>:
+    /// <c>{"$date": "2026-11-30T10:00:00.000Z"}</c> (relaxed), <c>{"$date": {"$numberLong": "1764496800000"}}</c> (canonical).
     /// </summary>
     public static bool TryTime(JsonElement? value, out DateTimeOffset time)
     {
@@ -202,6 +219,9 @@ internal static class IdentityJson
             { ValueKind: JsonValueKind.String } s => JsonFields.TryParseTime(s.GetString(), out time) || TryOneDigitHour(s.GetString(), out time)
                 || (long.TryParse(s.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var written) && TryUnix(written, out time)),
             { ValueKind: JsonValueKind.Number } n when n.TryGetInt64(out var number) => TryUnix(number, out time),
+            { ValueKind: JsonValueKind.Object } o when o.TryGetProperty("$date", out var date) => TryTime(date, out time),
+            { ValueKind: JsonValueKind.Object } o when o.TryGetProperty("$numberLong", out var longText) && longText.ValueKind == JsonValueKind.String
+                => long.TryParse(longText.GetString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var canonical) && TryUnix(canonical, out time),
             _ => false,
         };
     }

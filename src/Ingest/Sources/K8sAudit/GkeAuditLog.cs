@@ -150,7 +150,10 @@ internal static class GkeAuditLog
         }
         else
         {
-            w.WriteNumber("code", HttpStatus(rpcCode));
+            // GKE logs an exec, attach or port-forward it let through as one entry with an OK status: the API server
+            // answered it 101 Switching Protocols, as a native event of the stream says (K8sAuditMapper counts it at its start).
+            var upgraded = rpcCode == 0 && response is null && resource?.Subresource is "exec" or "attach" or "portforward";
+            w.WriteNumber("code", upgraded ? 101 : HttpStatus(rpcCode));
             WriteString(w, "message", status.String("message"));
         }
 

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
 /// <summary>
@@ -38,6 +40,13 @@ internal static class K8sAuditMapper
     /// <summary>The request and response objects kept as attributes: the same trimming, without the audit event's identity.</summary>
     private static readonly RawTrimPlan BodyPlan = new(Drop: ["metadata.managedFields"], Keep: new HashSet<string>(StringComparer.Ordinal));
 
+    /// <summary>The stage an audit event was recorded at, when it is mapped as another (an upgraded stream's end as its start).</summary>
+    public const string RecordedStageAttribute = "k8s.recorded_stage";
+
+    private const string ResponseStarted = "ResponseStarted";
+    private const string ResponseComplete = "ResponseComplete";
+    private const int SwitchingProtocols = 101;
+
     /// <summary>The cluster a managed cluster's envelope names (AKS resource id, EKS log group, GKE resource label).</summary>
     public const string ClusterAttribute = "k8s.cluster";
 
@@ -59,7 +68,9 @@ internal static class K8sAuditMapper
     /// completed request (Falco's <c>kevt</c>) would never see it. Within one payload (the webhook batches stages of a
     /// request together), every stage of a request is therefore mapped as the latest of its stages there
     /// (<c>RequestReceived</c> &lt; <c>ResponseStarted</c> &lt; <c>ResponseComplete</c>, <c>Panic</c>): each item is still
-    /// accepted at its index, and whichever copy comes first carries how the request ended.
+    /// accepted at its index, and whichever copy comes first carries how the request ended. An upgraded stream's end is
+    /// already mapped as its start (<see cref="MapOne"/>), so an exec's copies are all its <c>ResponseStarted</c>, the
+    /// first of equal stages.
     /// </summary>
     private static MapResult LatestStages(MapResult result)
     {
@@ -97,6 +108,19 @@ internal static class K8sAuditMapper
         }
 
         return folded is null ? result : result with { Items = folded };
+    }
+
+    /// <summary>The raw audit event with another <c>stage</c>; one per exec session, so it may allocate.</summary>
+    private static JsonElement WithStage(JsonElement raw, string stage)
+    {
+        if (JsonNode.Parse(raw.GetRawText()) is not JsonObject o)
+        {
+            return raw;
+        }
+
+        o["stage"] = stage;
+        using var document = JsonDocument.Parse(o.ToJsonString());
+        return document.RootElement.Clone();
     }
 
     /// <summary>How far a request had got at an audit event's stage; -1 for a stage Kubernetes does not define.</summary>
@@ -202,7 +226,7 @@ internal static class K8sAuditMapper
         // the request acted as that user: not an impersonated one, not an OpenShift login, not the cluster's own identities.
         var cloud = CloudIdentity.Of(user?.Child("extra"), realUser);
         cloud?.AddTo(attributes);
-        if (cloud?.Principal(options.EntraSubjectIsUserId) is { } cloudPrincipal && impersonated is null && subjectType == "user"
+        if (cloud?.Principal(options.EntraSubjectIsUserId, realUser) is { } cloudPrincipal && impersonated is null && subjectType == "user"
             && realUser is not null && subjectId == realUser && CloudIdentity.Replaceable(realUser) && cloudPrincipal != realUser)
         {
             attributes[CloudIdentity.UsernameAttribute] = JsonFields.Of(realUser);
@@ -269,6 +293,16 @@ internal static class K8sAuditMapper
         var responseStatus = e.Child("responseStatus");
         var status = responseStatus?.Int("code") ?? HttpStatusOf(responseStatus.String("reason"));
         var outcome = LoginOutcome(loginDecision) ?? Outcome(status, annotations.String("authorization.k8s.io/decision"), responseStatus.String("status"));
+        if (status == SwitchingProtocols && e.String("stage") == ResponseComplete)
+        {
+            // An upgraded stream (exec, attach, port-forward) is audited when it starts and again, with the same 101, when it
+            // ends; rules that match an exec match its start (Falco's Attach/Exec Pod: kevt_started). A policy that omits
+            // ResponseStarted, or a batch that holds both, leaves the end as the copy that counts: it is mapped as the start
+            // it implies, the stage recorded kept beside it.
+            attributes["k8s.stage"] = JsonFields.Of(ResponseStarted);
+            attributes[RecordedStageAttribute] = JsonFields.Of(ResponseComplete);
+            raw = WithStage(raw, ResponseStarted);
+        }
 
         // The pod a service-account token is bound to is the authenticator's word only for the authenticated user: an
         // impersonated user's extra is whatever the caller sent as Impersonate-Extra-* headers, so naming a pod there must

@@ -66,7 +66,7 @@ internal static partial class OktaMapper
 
         var e = new IdentityEvent(Idp) { Id = uuid, Time = time, Action = eventType };
         var actor = log.Object("actor");
-        var targets = log.Array("target");
+        var targets = log.ListOrOne("target");
         var targetUser = Target(targets, "User");
         var (kind, change) = Classify(eventType, log);
         e.Kind = kind;
@@ -102,7 +102,9 @@ internal static partial class OktaMapper
         }
 
         var client = log.Object("client");
-        e.SourceIp = client.Text("ipAddress");
+        // request.ipChain lists the client's address first, then the proxies it came through; an event without a client
+        // object (some system and hook deliveries) names the address only there.
+        e.SourceIp = client.Text("ipAddress") ?? log.Object("request").Array("ipChain").FirstObject().Text("ip");
         e.UserAgent = client.Object("userAgent").Text("rawUserAgent");
         e.ClientId = client.Text("id");
         var geo = client.Object("geographicalContext");
@@ -170,9 +172,8 @@ internal static partial class OktaMapper
         if (kind == EventKinds.AuthAdminChange)
         {
             e.Set(IdentityAttributes.TargetRole, debug.Text("privilegeGranted") ?? debug.Text("privilegeRevoked") ?? Target(targets, "ROLE")?.Text("displayName"));
-            if (e.ResourceType is null && targets is { } list && list.GetArrayLength() > 0)
+            if (e.ResourceType is null && targets.FirstObject() is { } first)
             {
-                var first = list[0];
                 e.ResourceType = first.Text("type")?.ToLowerInvariant();
                 e.ResourceId = first.FirstText("alternateId", "displayName", "id");
             }
@@ -187,6 +188,14 @@ internal static partial class OktaMapper
                 "private_key_jwt" => "client_certificate",
                 _ => null,
             });
+
+        // The token a grant issued or a revocation ended is one of the event's targets, typed access_token, refresh_token or
+        // id_token, its id the token's jti (Okta's LogEvent target, detailEntry holding expires, subject and hash): kept as
+        // token.jti so a revocation can name the very token.
+        if ((Target(targets, "access_token") ?? Target(targets, "refresh_token") ?? Target(targets, "id_token")) is { } token)
+        {
+            e.TokenId = token.Text("id");
+        }
 
         if (kind is EventKinds.AuthTokenIssued && debug.Text("grantType") is "refresh_token")
         {
@@ -474,6 +483,11 @@ internal static partial class OktaMapper
     /// <summary>The first target of <paramref name="type"/> (case-insensitive).</summary>
     private static JsonElement? Target(JsonElement? targets, string type)
     {
+        if (targets is { ValueKind: JsonValueKind.Object } one)
+        {
+            return string.Equals(one.Text("type"), type, StringComparison.OrdinalIgnoreCase) ? one : null;
+        }
+
         if (targets is not { ValueKind: JsonValueKind.Array } list)
         {
             return null;

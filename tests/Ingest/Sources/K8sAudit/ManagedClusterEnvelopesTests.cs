@@ -180,6 +180,8 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal("shop/serviceaccount:deployer", exec.Workload?.Id);
         Assert.Equal("pods/exec", exec.Resource?.Type);
         Assert.Equal("shop/web-6f7c9d8b5-abcde", exec.Resource?.Id);
+        // The exec GKE let through (an OK status) is the stream the API server answered 101, counted at its start.
+        Assert.Equal((101, "ResponseStarted"), (exec.Status, exec.Raw!.Value.GetProperty("stage").GetString()));
 
         var denied = result.Events[2];
         Assert.Equal(403, denied.Status);
