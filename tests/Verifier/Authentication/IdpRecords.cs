@@ -148,15 +148,7 @@ internal static class IdpRecords
             properties["riskState"] = "atRisk";
         }
 
-        var record = new JsonObject
-        {
-            ["time"] = Time(at),
-            ["category"] = "SignInLogs",
-            ["tenantId"] = "72f988bf-86f1-41af-91ab-2d7cd011db47",
-            ["resultType"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["properties"] = properties,
-        };
-        return Map("entra", new JsonObject { ["records"] = new JsonArray(record) }.ToJsonString());
+        return Entra("SignInLogs", at, properties, resultType: code.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
     /// <summary>
@@ -190,13 +182,20 @@ internal static class IdpRecords
             ["signInActivityId"] = signIn,
             ["tokenIssuedAt"] = Time(issued ?? at.AddMinutes(-5)),
         };
+        return Entra("MicrosoftGraphActivityLogs", at, properties);
+    }
+
+    /// <summary>One record of <paramref name="category"/> in the <c>{"records":[…]}</c> envelope diagnostic settings export, mapped.</summary>
+    private static AccessEvent Entra(string category, DateTimeOffset at, JsonObject properties, string? resultType = null)
+    {
         var record = new JsonObject
         {
             ["time"] = Time(at),
-            ["category"] = "MicrosoftGraphActivityLogs",
+            ["category"] = category,
             ["tenantId"] = "72f988bf-86f1-41af-91ab-2d7cd011db47",
-            ["properties"] = properties,
         };
+        Put(record, "resultType", resultType);
+        record["properties"] = properties;
         return Map("entra", new JsonObject { ["records"] = new JsonArray(record) }.ToJsonString());
     }
 

@@ -248,18 +248,10 @@ internal sealed class FieldPath
 
                 foreach (var list in (ReadOnlySpan<string>)["containers", "initContainers", "ephemeralContainers"])
                 {
-                    if (podSpec.TryGetProperty(list, out var containers) && containers.ValueKind == JsonValueKind.Array)
+                    if (podSpec.TryGetProperty(list, out var containers) && containers.ValueKind == JsonValueKind.Array
+                        && DescendAny(containers, 0, ref w, list))
                     {
-                        var i = 0;
-                        foreach (var c in containers.EnumerateArray())
-                        {
-                            if (Descend(c, 0, ref w, w.Trace is null ? "" : list + ElementLabel(c, i)))
-                            {
-                                return true;
-                            }
-
-                            i++;
-                        }
+                        return true;
                     }
                 }
 
@@ -267,6 +259,23 @@ internal sealed class FieldPath
             default:
                 return false;
         }
+    }
+
+    /// <summary>Whether the path from segment <paramref name="i"/> on matches under any element of <paramref name="array"/>.</summary>
+    private bool DescendAny(JsonElement array, int i, ref Walk w, string path)
+    {
+        var n = 0;
+        foreach (var item in array.EnumerateArray())
+        {
+            if (Descend(item, i, ref w, w.Trace is null ? path : path + ElementLabel(item, n)))
+            {
+                return true;
+            }
+
+            n++;
+        }
+
+        return false;
     }
 
     private bool Canonical(AccessEvent e, ref Walk w)
@@ -326,19 +335,7 @@ internal sealed class FieldPath
             }
 
             // [*] consumes its segment; a name met on an array applies to every element.
-            var next = s.Index == Wildcard ? i + 1 : i;
-            var n = 0;
-            foreach (var item in node.EnumerateArray())
-            {
-                if (Descend(item, next, ref w, w.Trace is null ? path : path + ElementLabel(item, n)))
-                {
-                    return true;
-                }
-
-                n++;
-            }
-
-            return false;
+            return DescendAny(node, s.Index == Wildcard ? i + 1 : i, ref w, path);
         }
 
         if (s.Index == Wildcard)
