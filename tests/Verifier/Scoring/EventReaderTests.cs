@@ -237,6 +237,105 @@ public sealed class EventReaderTests
         }
     }
 
+    private const string Head = """{"id":"e","time":"2026-01-05T00:00:00+00:00","kind":"access.data","subject":{"id":"system:serviceaccount:shop:api","type":"service_account"},""";
+    private const string Token = "\"token\":" + """{"jti":"j-1","client_id":"api","issued_at":"2026-01-05T00:00:00+00:00","expires_at":"2026-01-05T01:00:00+00:00","bound_workload":"shop/api-7d4f9-x2k8q"}""";
+    private const string Workload = "\"workload\":" + """{"id":"shop/api-7d4f9-x2k8q","name":"api-7d4f9-x2k8q","namespace":"shop","image":"registry.example.com/api:1.4","node":"node-3","service_account":"api"}""";
+    private const string Network = "\"network\":" + """{"src_ip":"198.51.100.7","dst_ip":"203.0.113.20","dst_port":5432}""";
+    private const string Resource = "\"resource\":" + """{"type":"table","id":"shop/orders","data_class":"pii"}""";
+
+    [Fact]
+    public void Read_APrincipalsRepeatedObjects_AreReadOnceAndShared()
+    {
+        var reader = new EventReader();
+        var bytes = Encoding.UTF8.GetBytes(Head + Token + "," + Workload + "," + Network + "," + Resource + "}");
+
+        var first = reader.Read(bytes);
+        var second = reader.Read(bytes);
+        var other = reader.Read(Encoding.UTF8.GetBytes(Head.Replace("shop:api", "shop:web", StringComparison.Ordinal) + Token + "," + Workload + "," + Network + "," + Resource + "}"));
+
+        Assert.Equal(ContractJson.DeserializeEvent(bytes), second);
+        Assert.Same(first.Token, second.Token);
+        Assert.Same(first.Workload, second.Workload);
+        Assert.Same(first.Network, second.Network);
+        Assert.Same(first.Resource, second.Resource);
+        Assert.Equal(first.Workload, other.Workload);
+    }
+
+    /// <summary>
+    /// One reader, one principal, events in order: each object kept from the event before meets the next event's bytes
+    /// in every way they can differ (a byte inside, a member more or less, other spacing or order, an escape, null, the
+    /// event broken right after it, a repeated member, the kept object twice). Every event must read as the contract
+    /// reads it (or fail as it fails), whatever the reader kept.
+    /// </summary>
+    [Fact]
+    public void Read_AfterAPrincipalsKeptObjects_EveryNextEventIsTheContracts()
+    {
+        var all = Token + "," + Workload + "," + Network + "," + Resource;
+        string[] events =
+        [
+            Head + all + "}",
+            Head + all + "}",
+            Head + all.Replace("node-3", "node-4", StringComparison.Ordinal) + "}",
+            Head + all.Replace("5432", "5433", StringComparison.Ordinal) + "}",
+            Head + all.Replace("\"pii\"}", "\"pii\",\"extra\":1}", StringComparison.Ordinal) + "}",
+            Head + all.Replace(",\"service_account\":\"api\"}", "}", StringComparison.Ordinal) + "}",
+            Head + all + "}",
+            Head + all.Replace("\"node\":\"node-3\",", "", StringComparison.Ordinal).Replace("\"image\"", "\"node\":\"node-3\",\"image\"", StringComparison.Ordinal) + "}",
+            Head + all + " }",
+            Head + all.Replace("},", "} ,", StringComparison.Ordinal) + "}",
+            Head + all.Replace("{\"id\":\"shop/api", "{ \"id\":\"shop/api", StringComparison.Ordinal) + "}",
+            Head + all + "}",
+            Head + all.Replace("\"jti\":\"j-1\"", "\"jti\":\"j\\u002d1\"", StringComparison.Ordinal) + "}",
+            Head + all + "}",
+            Head + all + ",\"action\":\"read\",\"outcome\":\"success\",\"bytes\":12}",
+            Head + all + "}",
+            Head + Token + "," + Workload + "," + Workload + "}",
+            Head + Token + ",\"workload\":null," + Network + "}",
+            Head + all + "}",
+            Head + Token + "," + Workload + "x}",
+            Head + Token + "," + Workload + "]}",
+            Head + Token + "," + Workload,
+            Head + Token + "," + Workload + "," + "}",
+            Head + all + "}",
+            Head + Workload + "," + Token + "," + Resource + "," + Network + "}",
+            Head + all + "}",
+            Head + all + "}{}",
+            Head[..^1] + "}",
+            Head + all + "}",
+        ];
+
+        var reader = new EventReader();
+        (string Json, AccessEvent? Event) previous = (string.Empty, null);
+        foreach (var json in events)
+        {
+            var bytes = Encoding.UTF8.GetBytes(json);
+            AccessEvent? expected = null;
+            try
+            {
+                expected = ContractJson.DeserializeEvent(bytes);
+            }
+            catch (JsonException)
+            {
+            }
+
+            if (expected is null)
+            {
+                Assert.ThrowsAny<JsonException>(() => reader.Read(bytes));
+            }
+            else
+            {
+                var read = reader.Read(bytes);
+                Assert.Equal(expected, read);
+                if (json == previous.Json)
+                {
+                    Assert.Same(previous.Event!.Workload, read.Workload);
+                }
+
+                previous = (json, read);
+            }
+        }
+    }
+
     [Fact]
     public void ScoreBytes_SimulatedTrafficWithAttacks_SameAsScoringEvents()
     {
