@@ -12,9 +12,6 @@ namespace ZtStream.Verifier.Scoring;
 /// <see cref="ContractJson.DeserializeEvent"/>, so the result (or the error) is always the same as the contract's.
 /// <c>attributes</c> and <c>raw</c> are each parsed as one <see cref="JsonElement"/> (one document each; attribute values
 /// are elements of the attributes' document), as the contract's converters would give them.
-/// A principal's token, workload, network and resource objects mostly repeat byte for byte from one of its events to
-/// the next: each is kept with its bytes per principal (<see cref="Recent{T}"/>), and an object whose bytes start where
-/// the kept ones do is the kept object, taken without tokenizing it again (<see cref="TryReadRecent{TFields, T}"/>).
 /// Not thread-safe: one per scoring engine.
 /// </summary>
 internal sealed class EventReader
@@ -28,24 +25,6 @@ internal sealed class EventReader
 
     private readonly byte[]?[] internKeys = new byte[]?[InternSlots];
     private readonly string?[] internValues = new string?[InternSlots];
-
-    /// <summary>Slots of the objects kept per principal: a direct-mapped table on the subject's id.</summary>
-    private const int RecentSlots = 2048;
-
-    /// <summary>Objects larger than this are read every time: copying them on a miss would cost more than it saves.</summary>
-    private const int MaxRecentBytes = 1024;
-
-    /// <summary>
-    /// Where a reader stands just after a complete member value of the top-level object: a reader continued from it
-    /// over the bytes after a kept object goes on as if it had read that object itself (the state carries the depth and
-    /// the object context, not the position; it is the state the reader's own streaming continuation takes).
-    /// </summary>
-    private static readonly JsonReaderState AfterMemberValue = StateAfterMemberValue();
-
-    private readonly Recent<TokenInfo>?[] recentTokens = new Recent<TokenInfo>?[RecentSlots];
-    private readonly Recent<Workload>?[] recentWorkloads = new Recent<Workload>?[RecentSlots];
-    private readonly Recent<NetworkInfo>?[] recentNetworks = new Recent<NetworkInfo>?[RecentSlots];
-    private readonly Recent<ResourceRef>?[] recentResources = new Recent<ResourceRef>?[RecentSlots];
 
     public AccessEvent Read(ReadOnlySpan<byte> utf8) => TryRead(utf8) ?? ContractJson.DeserializeEvent(utf8);
 
@@ -73,11 +52,6 @@ internal sealed class EventReader
         {
             return null;
         }
-
-        // Where r's span starts in utf8 (it moves on past each kept object taken), and the subject's slot among the
-        // kept objects once the subject is read (-1 before: objects ahead of the subject are read every time).
-        var at = 0;
-        var slot = -1;
 
         var seen = 0;
         int? schema = null;
@@ -163,23 +137,22 @@ internal sealed class EventReader
             else if (name.SequenceEqual("subject"u8))
             {
                 (bit, ok) = (Bit.Subject, TryReadObject<SubjectFields, Subject>(ref r, out subject));
-                slot = subject is null ? -1 : (int)((uint)subject.Id.GetHashCode() & (RecentSlots - 1));
             }
             else if (name.SequenceEqual("token"u8))
             {
-                (bit, ok) = (Bit.Token, TryReadRecent<TokenFields, TokenInfo>(ref r, utf8, ref at, recentTokens, slot, out token));
+                (bit, ok) = (Bit.Token, TryReadObject<TokenFields, TokenInfo>(ref r, out token));
             }
             else if (name.SequenceEqual("workload"u8))
             {
-                (bit, ok) = (Bit.Workload, TryReadRecent<WorkloadFields, Workload>(ref r, utf8, ref at, recentWorkloads, slot, out workload));
+                (bit, ok) = (Bit.Workload, TryReadObject<WorkloadFields, Workload>(ref r, out workload));
             }
             else if (name.SequenceEqual("network"u8))
             {
-                (bit, ok) = (Bit.Network, TryReadRecent<NetworkFields, NetworkInfo>(ref r, utf8, ref at, recentNetworks, slot, out network));
+                (bit, ok) = (Bit.Network, TryReadObject<NetworkFields, NetworkInfo>(ref r, out network));
             }
             else if (name.SequenceEqual("resource"u8))
             {
-                (bit, ok) = (Bit.Resource, TryReadRecent<ResourceFields, ResourceRef>(ref r, utf8, ref at, recentResources, slot, out resource));
+                (bit, ok) = (Bit.Resource, TryReadObject<ResourceFields, ResourceRef>(ref r, out resource));
             }
             else if (name.SequenceEqual("action"u8))
             {
@@ -306,75 +279,6 @@ internal sealed class EventReader
 
         value = fields.Build();
         return value is not null;
-    }
-
-    /// <summary>
-    /// A nested object of the principal in <paramref name="slot"/>: when the bytes at the object's start begin with the
-    /// bytes of the object kept there, it is that object — a JSON object ends where its bytes close it, so equal bytes
-    /// up to the kept object's end are the same object, whatever follows — and the reader continues after it (one
-    /// comparison instead of tokenizing and reading its members). Otherwise it is read as every object is and, read
-    /// well, kept for the principal's next event. The contract's objects are immutable records, so events share them.
-    /// </summary>
-    private bool TryReadRecent<TFields, T>(ref Utf8JsonReader r, ReadOnlySpan<byte> utf8, ref int at, Recent<T>?[] recent, int slot, out T? value)
-        where TFields : struct, IObjectFields<T>
-        where T : class
-    {
-        if (slot < 0 || r.TokenType != JsonTokenType.StartObject)
-        {
-            return TryReadObject<TFields, T>(ref r, out value);
-        }
-
-        var start = at + (int)r.TokenStartIndex;
-        var kept = recent[slot];
-        if (kept is not null && utf8[start..].StartsWith(kept.Bytes.AsSpan(0, kept.Length)))
-        {
-            at = start + kept.Length;
-            r = new Utf8JsonReader(utf8[at..], isFinalBlock: true, AfterMemberValue);
-            value = kept.Value;
-            return true;
-        }
-
-        if (!TryReadObject<TFields, T>(ref r, out value))
-        {
-            return false;
-        }
-
-        var length = at + (int)r.BytesConsumed - start;
-        if (length <= MaxRecentBytes)
-        {
-            kept ??= recent[slot] = new Recent<T>();
-            if (kept.Bytes.Length < length)
-            {
-                kept.Bytes = new byte[Math.Max(length, 256)];
-            }
-
-            utf8.Slice(start, length).CopyTo(kept.Bytes);
-            kept.Length = length;
-            kept.Value = value;
-        }
-
-        return true;
-    }
-
-    /// <summary>The reader's state after <c>{"a":""</c>: inside the top-level object, a member value just read.</summary>
-    private static JsonReaderState StateAfterMemberValue()
-    {
-        var r = new Utf8JsonReader("{\"a\":\"\""u8, isFinalBlock: false, new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow }));
-        if (!r.Read() || !r.Read() || !r.Read() || r.TokenType != JsonTokenType.String)
-        {
-            throw new InvalidOperationException("the reader's continuation state could not be made");
-        }
-
-        return r.CurrentState;
-    }
-
-    /// <summary>One principal's last object of a kind and the bytes it was read from (a reused buffer).</summary>
-    private sealed class Recent<T>
-        where T : class
-    {
-        public byte[] Bytes = [];
-        public int Length;
-        public T? Value;
     }
 
     /// <summary>The members of one nested object, read one at a time by <see cref="TryReadObject{TFields, T}"/>.</summary>
