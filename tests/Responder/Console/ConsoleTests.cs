@@ -240,6 +240,26 @@ public sealed class ConsoleTests
     }
 
     /// <summary>
+    /// A new alert arriving live is counted in the pictures beside the queue: before, the top principals (and the other
+    /// pictures) kept the counts of the page's first reading until a reload.
+    /// </summary>
+    [Fact]
+    public async Task Queue_ANewAlertArrivingLive_IsCountedInThePictures()
+    {
+        await using var host = await StartWithAlertsAsync(TestAlerts.Critical("count-1", "svc-build@example.com"));
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+        var principals = page.GetByTestId("chart-principals");
+        await Assertions.Expect(principals).ToContainTextAsync("svc-build@example.com");
+        await Assertions.Expect(principals).Not.ToContainTextAsync("dev-3@example.com");
+
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("count-2", "dev-3@example.com"), Ct);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=count-2]")).ToBeVisibleAsync();
+        await Assertions.Expect(principals).ToContainTextAsync("dev-3@example.com");
+        await Assertions.Expect(page.GetByTestId("chart-severity")).ToContainTextAsync("max 2");
+    }
+
+    /// <summary>
     /// The live queue that cannot reach its stream says so until it is back: before, it retried every two seconds
     /// without a word, the queue frozen while it looked live.
     /// </summary>

@@ -290,6 +290,16 @@ function activityChart(activity) {
 }
 
 // ---- the queue ----
+function queuePictures(stats) {
+  return [
+    el("div", { class: "charts" },
+      severityChart(stats),
+      topChart("Top principals", "chart-principals", stats.top_principals, "principal"),
+      topChart("Top detectors", "chart-detectors", stats.top_detectors, "detector")),
+    techniqueStrip(stats.techniques),
+  ];
+}
+
 function alertCells(view) {
   const a = view.alert;
   return [
@@ -350,7 +360,24 @@ async function alertsView(view, mine) {
 
   // A change to an alert on the page updates its row in place (keeping its selection); a new one goes on top, and the
   // page scrolls by its height so what the analyst was reading stays where it was.
+  // The pictures count the alerts too: after a live change they are read again (at most once a second), so the
+  // counts beside the queue are not those of the page's first reading.
+  const pictures = el("div", {}, queuePictures(stats));
+  let picturesDue = 0;
+  const recount = () => {
+    if (picturesDue) return;
+    picturesDue = setTimeout(async () => {
+      picturesDue = 0;
+      if (!pictures.isConnected) return;
+      try { pictures.replaceChildren(...queuePictures(await api("GET", "/v1/alerts/stats"))); }
+      catch (e) {
+        if (!e.signedOut) pictures.prepend(el("p", { class: "error", role: "status", "data-testid": "pictures-error" }, "The pictures could not be read again (" + e.message + "); they are older than the queue."));
+      }
+    }, 1000);
+  };
+
   const onAlert = (v) => {
+    recount();
     const existing = rows.get(v.alert.id);
     if (existing) {
       const checked = existing.querySelector("[data-testid=select]").checked;
@@ -410,11 +437,7 @@ async function alertsView(view, mine) {
 
   view.append(
     el("div", { class: "toolbar" }, el("h2", { class: "grow" }, "Alerts"), liveState, counter),
-    el("div", { class: "charts" },
-      severityChart(stats),
-      topChart("Top principals", "chart-principals", stats.top_principals, "principal"),
-      topChart("Top detectors", "chart-detectors", stats.top_detectors, "detector")),
-    techniqueStrip(stats.techniques),
+    pictures,
     filters,
     bulk,
     el("table", { "data-testid": "alerts" },
