@@ -284,6 +284,34 @@ public sealed class ConsoleTests
     }
 
     /// <summary>
+    /// A suppression a colleague lifted while the page was open is refused (409) and then shown lifted: before, the
+    /// refusal was shown and the row still said "active" with its Lift button, until a reload.
+    /// </summary>
+    [Fact]
+    public async Task Suppressions_LiftedMeanwhile_IsRefused_AndThenShownLifted()
+    {
+        await using var host = await StartWithAlertsAsync(TestAlerts.Critical("sup-ui", "svc-backup@example.com"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        Assert.Equal(HttpStatusCode.OK, (await analyst.PostAsJsonAsync("/v1/alerts/sup-ui/verdict", new { verdict = "false_positive", note = "the nightly backup" }, Ct)).StatusCode);
+        var suppression = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sup-ui"), Ct));
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/suppressions?state=all").ToString());
+        var row = page.Locator($"[data-testid=suppression-row][data-suppression-id='{suppression.Id}']");
+        await Assertions.Expect(row.GetByTestId("suppression-state")).ToHaveTextAsync("active");
+
+        var colleague = host.ClientFor(ResponderTestHost.ResponderToken);
+        Assert.Equal(HttpStatusCode.OK, (await colleague.DeleteAsync($"/v1/suppressions/{suppression.Id}?reason=backup+moved", Ct)).StatusCode);
+        await row.GetByTestId("lift-suppression").ClickAsync();
+        await row.GetByTestId("lift-suppression-reason").FillAsync("the backup job was retired");
+        await row.GetByTestId("lift-suppression-confirm").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("error-text")).ToContainTextAsync("was lifted by rex");
+        await Assertions.Expect(row.GetByTestId("suppression-state")).ToHaveTextAsync("lifted (backup moved)");
+        await Assertions.Expect(row.GetByTestId("lift-suppression")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>
     /// An isolation TTL that is not a number is refused in the form: before, it was sent as null, which the API takes
     /// as the policy's default, so the workload was isolated for another length of time than the responder typed.
     /// </summary>
