@@ -240,6 +240,26 @@ public sealed class ConsoleTests
     }
 
     /// <summary>
+    /// A new alert arriving live is counted in the pictures beside the queue: before, the top principals (and the other
+    /// pictures) kept the counts of the page's first reading until a reload.
+    /// </summary>
+    [Fact]
+    public async Task Queue_ANewAlertArrivingLive_IsCountedInThePictures()
+    {
+        await using var host = await StartWithAlertsAsync(TestAlerts.Critical("count-1", "svc-build@example.com"));
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+        var principals = page.GetByTestId("chart-principals");
+        await Assertions.Expect(principals).ToContainTextAsync("svc-build@example.com");
+        await Assertions.Expect(principals).Not.ToContainTextAsync("dev-3@example.com");
+
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("count-2", "dev-3@example.com"), Ct);
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=count-2]")).ToBeVisibleAsync();
+        await Assertions.Expect(principals).ToContainTextAsync("dev-3@example.com");
+        await Assertions.Expect(page.GetByTestId("chart-severity")).ToContainTextAsync("max 2");
+    }
+
+    /// <summary>
     /// The live queue that cannot reach its stream says so until it is back: before, it retried every two seconds
     /// without a word, the queue frozen while it looked live.
     /// </summary>
@@ -261,6 +281,34 @@ public sealed class ConsoleTests
         await Assertions.Expect(state).ToBeEmptyAsync();
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("live-2", "sa-2"), Ct);
         await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=live-2]")).ToBeVisibleAsync();
+    }
+
+    /// <summary>
+    /// A suppression a colleague lifted while the page was open is refused (409) and then shown lifted: before, the
+    /// refusal was shown and the row still said "active" with its Lift button, until a reload.
+    /// </summary>
+    [Fact]
+    public async Task Suppressions_LiftedMeanwhile_IsRefused_AndThenShownLifted()
+    {
+        await using var host = await StartWithAlertsAsync(TestAlerts.Critical("sup-ui", "svc-backup@example.com"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        Assert.Equal(HttpStatusCode.OK, (await analyst.PostAsJsonAsync("/v1/alerts/sup-ui/verdict", new { verdict = "false_positive", note = "the nightly backup" }, Ct)).StatusCode);
+        var suppression = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sup-ui"), Ct));
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/suppressions?state=all").ToString());
+        var row = page.Locator($"[data-testid=suppression-row][data-suppression-id='{suppression.Id}']");
+        await Assertions.Expect(row.GetByTestId("suppression-state")).ToHaveTextAsync("active");
+
+        var colleague = host.ClientFor(ResponderTestHost.ResponderToken);
+        Assert.Equal(HttpStatusCode.OK, (await colleague.DeleteAsync($"/v1/suppressions/{suppression.Id}?reason=backup+moved", Ct)).StatusCode);
+        await row.GetByTestId("lift-suppression").ClickAsync();
+        await row.GetByTestId("lift-suppression-reason").FillAsync("the backup job was retired");
+        await row.GetByTestId("lift-suppression-confirm").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("error-text")).ToContainTextAsync("was lifted by rex");
+        await Assertions.Expect(row.GetByTestId("suppression-state")).ToHaveTextAsync("lifted (backup moved)");
+        await Assertions.Expect(row.GetByTestId("lift-suppression")).ToHaveCountAsync(0);
     }
 
     /// <summary>

@@ -63,7 +63,7 @@ async function api(method, path, body) {
   // Errors are RFC 9457 problem documents: detail says what went wrong, errors which field.
   if (!res.ok && res.status !== 207) {
     const fields = data && data.errors ? data.errors.map(e => e.field + ": " + e.reason).join("; ") : "";
-    throw new Error(fields || (data && (data.detail || data.title)) || res.status + " " + res.statusText);
+    throw Object.assign(new Error(fields || (data && (data.detail || data.title)) || res.status + " " + res.statusText), { status: res.status });
   }
   return data;
 }
@@ -101,7 +101,9 @@ function reasonForm(label, testid, onSubmit) {
 
 // Runs one change the user asked for. The controls in busy (a button, or every control of a row or form) are disabled
 // while its request is in flight, so a second click cannot send it again, and enabled again after, also on failure.
-async function run(what, fn, busy) {
+// A request refused because what it changes changed meanwhile (409: a colleague decided, lifted or closed it first) is
+// followed by reread(), so the page shows it as it is now rather than offering again what can no longer be done.
+async function run(what, fn, busy, reread) {
   const controls = !busy ? [] : busy.matches("button, input, select, textarea") ? [busy] : [...busy.querySelectorAll("button, input, select, textarea")];
   const before = controls.map(c => c.disabled);
   controls.forEach(c => { c.disabled = true; });
@@ -114,7 +116,12 @@ async function run(what, fn, busy) {
     return true;
   }
   // A refused session has gone back to sign-in, which says so.
-  catch (e) { if (!e.signedOut) showError(what + " failed: " + e.message); return false; }
+  catch (e) {
+    if (e.signedOut) return false;
+    if (e.status === 409 && reread) await reread();
+    showError(what + " failed: " + e.message);
+    return false;
+  }
   finally { controls.forEach((c, i) => { c.disabled = before[i]; }); }
 }
 
@@ -290,6 +297,16 @@ function activityChart(activity) {
 }
 
 // ---- the queue ----
+function queuePictures(stats) {
+  return [
+    el("div", { class: "charts" },
+      severityChart(stats),
+      topChart("Top principals", "chart-principals", stats.top_principals, "principal"),
+      topChart("Top detectors", "chart-detectors", stats.top_detectors, "detector")),
+    techniqueStrip(stats.techniques),
+  ];
+}
+
 function alertCells(view) {
   const a = view.alert;
   return [
@@ -350,7 +367,24 @@ async function alertsView(view, mine) {
 
   // A change to an alert on the page updates its row in place (keeping its selection); a new one goes on top, and the
   // page scrolls by its height so what the analyst was reading stays where it was.
+  // The pictures count the alerts too: after a live change they are read again (at most once a second), so the
+  // counts beside the queue are not those of the page's first reading.
+  const pictures = el("div", {}, queuePictures(stats));
+  let picturesDue = 0;
+  const recount = () => {
+    if (picturesDue) return;
+    picturesDue = setTimeout(async () => {
+      picturesDue = 0;
+      if (!pictures.isConnected) return;
+      try { pictures.replaceChildren(...queuePictures(await api("GET", "/v1/alerts/stats"))); }
+      catch (e) {
+        if (!e.signedOut) pictures.prepend(el("p", { class: "error", role: "status", "data-testid": "pictures-error" }, "The pictures could not be read again (" + e.message + "); they are older than the queue."));
+      }
+    }, 1000);
+  };
+
   const onAlert = (v) => {
+    recount();
     const existing = rows.get(v.alert.id);
     if (existing) {
       const checked = existing.querySelector("[data-testid=select]").checked;
@@ -410,11 +444,7 @@ async function alertsView(view, mine) {
 
   view.append(
     el("div", { class: "toolbar" }, el("h2", { class: "grow" }, "Alerts"), liveState, counter),
-    el("div", { class: "charts" },
-      severityChart(stats),
-      topChart("Top principals", "chart-principals", stats.top_principals, "principal"),
-      topChart("Top detectors", "chart-detectors", stats.top_detectors, "detector")),
-    techniqueStrip(stats.techniques),
+    pictures,
     filters,
     bulk,
     el("table", { "data-testid": "alerts" },
@@ -463,7 +493,7 @@ function actionButtons(a, inForce, reread, cell) {
     buttons.push(el("button", { "data-testid": "reject", onclick: act("reject", {}) }, "Reject"));
   }
   if (a.state === "active") {
-    buttons.push(reasonForm("Release", "release", (reason, form) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await reread(a.id); }, form)));
+    buttons.push(reasonForm("Release", "release", (reason, form) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await reread(a.id); }, form, () => reread(a.id))));
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
   }
   if (a.state === "done" && REVOCATIONS.includes(a.kind)) {
@@ -473,7 +503,7 @@ function actionButtons(a, inForce, reread, cell) {
       ? reasonForm("Lift revocation", "lift-revocation", (reason, form) => run("lift revocation", async () => {
           for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
           await reread(a.id);
-        }, form))
+        }, form, () => reread(a.id)))
       : el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
   }
   return buttons;
@@ -561,11 +591,11 @@ function suppressionsTable(items, refresh) {
       el("td", {}, s.state === "active" && can("analyst") ? [
         s.rules.length > 1 ? el("select", { "data-testid": "narrow", onchange: async (e) => {
           const keep = e.target.value; if (!keep) return;
-          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep] }); await refresh(); }, e.target.closest("td"));
+          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep] }); await refresh(); }, e.target.closest("td"), refresh);
         } }, el("option", { value: "" }, "narrow to…"), s.rules.map(r => el("option", { value: r }, r))) : null,
         reasonForm("Lift", "lift-suppression", (reason, form) => run("lift suppression", async () => {
           await api("DELETE", "/v1/suppressions/" + encodeURIComponent(s.id) + "?reason=" + encodeURIComponent(reason)); await refresh();
-        }, form)),
+        }, form, refresh)),
       ] : null)))));
 }
 
@@ -601,14 +631,14 @@ function triageControls(d, refresh) {
   const note = el("input", { placeholder: "note (needed to reopen a closed alert)", "data-testid": "status-note", "data-draft": "status-note" });
   const setStatus = (s) => () => run("mark " + s.replace("_", " "), async () => {
     await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined }); note.value = ""; await refresh();
-  }, card);
+  }, card, refresh);
   const buttons = [];
   if (status === "open") buttons.push(el("button", { "data-testid": "ack", onclick: setStatus("acknowledged") }, "Acknowledge"));
   if (status === "open" || status === "acknowledged") buttons.push(el("button", { "data-testid": "start", onclick: setStatus("in_progress") }, "In progress"));
   for (const s of CLOSED) if (status !== s) buttons.push(el("button", { "data-testid": "close-" + s, onclick: setStatus(s) }, s.replace("_", " ")));
   if (CLOSED.includes(status)) buttons.push(el("button", { "data-testid": "reopen", onclick: setStatus("open") }, "Reopen"));
   const assignee = el("input", { placeholder: "assignee", "data-testid": "assignee-input", value: d.alert.assignee || "" });
-  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); }, card);
+  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); }, card, refresh);
   const comment = el("textarea", { rows: 2, placeholder: "comment", "data-testid": "comment-text", "data-draft": "comment" });
   const card = el("div", { class: "card", "data-testid": "triage" },
     el("div", { class: "toolbar" }, buttons, note),
