@@ -596,36 +596,28 @@ public sealed class AuthenticationDetectorTests
     }
 
     /// <summary>
-    /// A dismissal counts from when it was made, not from the detection it dismisses: a request made while the risk was
-    /// held but read only after the dismissal (a late export, a replay) is still raised; one made after it is not.
+    /// A dismissal counts from when it was made, not from the detection it dismisses, in whichever order the two exports
+    /// are read: a request made while the risk was held is still raised when read after the dismissal (a late export, a
+    /// replay), and a dismissal read first leaves the detection holding only up to it, not for good.
     /// </summary>
-    [Fact]
-    public void EntraExportDetection_DismissedLater_StillRaisesARequestMadeWhileItWasHeld_ReadAfterTheDismissal()
+    [Theory]
+    [InlineData("anonymizedIPAddress", false, "Tm9yYVRva2VuTGF0ZTE")]
+    [InlineData("unlikelyTravel", true, "Tm9yYVRva2VuT3JkZXIx")]
+    public void EntraExportDetection_DismissedAt10_HoldsFromItsDetectionUntilTheDismissal_InEitherOrder(string riskEventType, bool dismissalReadFirst, string token)
     {
         var engine = Engine();
-        NoraSignsIn(engine, "Tm9yYVRva2VuTGF0ZTE");
-        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
-        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "anonymizedIPAddress", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser"));
+        NoraSignsIn(engine, token);
+        var detected = UserRiskDetection(NoraId, "nora.falk@contoso.example", riskEventType, "high", "atRisk", "2024-05-06T09:30:00.000Z");
+        var dismissed = UserRiskDetection(NoraId, "nora.falk@contoso.example", riskEventType, "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser");
+        AccessEvent[] exports = dismissalReadFirst ? [dismissed, detected] : [detected, dismissed];
+        foreach (var record in exports)
+        {
+            engine.Score(record);
+        }
 
-        var held = Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuTGF0ZTE", 45));
-        Assert.Contains("anonymizedIPAddress", held.Text, StringComparison.Ordinal);
-        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuTGF0ZTE", 65));
-    }
-
-    /// <summary>
-    /// The dismissal read before the detection it dismisses (two exports, out of order): the detection then holds only
-    /// from its own date up to the dismissal, not for good.
-    /// </summary>
-    [Fact]
-    public void EntraExportDetection_ItsDismissalReadFirst_HoldsOnlyUntilTheDismissal()
-    {
-        var engine = Engine();
-        NoraSignsIn(engine, "Tm9yYVRva2VuT3JkZXIx");
-        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "dismissed", "2024-05-06T09:30:00.000Z", "2024-05-06T10:00:00.000Z", "adminDismissedAllRiskForUser"));
-        engine.Score(UserRiskDetection(NoraId, "nora.falk@contoso.example", "unlikelyTravel", "high", "atRisk", "2024-05-06T09:30:00.000Z"));
-
-        Assert.Single(RiskySessionAt(engine, "Tm9yYVRva2VuT3JkZXIx", 45));
-        Assert.Empty(RiskySessionAt(engine, "Tm9yYVRva2VuT3JkZXIx", 65));
+        var held = Assert.Single(RiskySessionAt(engine, token, 45));
+        Assert.Contains(riskEventType, held.Text, StringComparison.Ordinal);
+        Assert.Empty(RiskySessionAt(engine, token, 65));
     }
 
     [Fact]
@@ -739,16 +731,22 @@ public sealed class AuthenticationDetectorTests
         Assert.Single(RiskySessionAt(again, "Tm9yYVRva2VuQ2twdDE", 75));
     }
 
-    [Fact]
-    public void Checkpoint_FormatSix_WithoutRatings_IsStillRead_WithItsSessionsRisk()
+    /// <summary>Format 6 (before ratings) and 7 (before sign-in links) are still read, with their sessions' risk.</summary>
+    [Theory]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void Checkpoint_OlderFormat_WithoutRatingsOrSignInLinks_IsStillRead_WithItsSessionsRisk(int format)
     {
+        var session = $"idxOld{format}";
         var engine = Engine();
-        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxOld6", risk: "HIGH"));
+        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: session, risk: "HIGH"));
 
         var restored = Engine();
-        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), 6));
-        OneReason(restored.Score(SdkAccess("sam.lee@acme.example", "idxOld6", T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, "in session idxOld6");
-        Assert.Null(restored.StateOf("sam.lee@acme.example")!.Authentication!.Ratings);
+        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), format));
+        OneReason(restored.Score(SdkAccess("sam.lee@acme.example", session, T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, $"in session {session}");
+        var state = restored.StateOf("sam.lee@acme.example")!.Authentication!;
+        Assert.Null(state.Ratings);
+        Assert.Equal(0, state.RevokedTicks);
     }
 
     [Fact]
@@ -1105,19 +1103,6 @@ public sealed class AuthenticationDetectorTests
         Assert.Equal(2, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(restored.StateOf(LeoId)!.ToBytes()).Authentication!.Links!.Count(l => l.Ticks != 0));
     }
 
-    [Fact]
-    public void Checkpoint_FormatSeven_WithoutSignInLinks_IsStillRead_WithItsSessionsRisk()
-    {
-        var engine = Engine();
-        engine.Score(Okta("user.session.start", "sam.lee@acme.example", "203.0.113.152", T0, session: "idxOld7", risk: "HIGH"));
-
-        var restored = Engine();
-        restored.Restore(Rules.CheckpointFormats.AsFormatWithOneAuthenticationState(engine.Checkpoint(), 7));
-        OneReason(restored.Score(SdkAccess("sam.lee@acme.example", "idxOld7", T0.AddMinutes(3))), AuthenticationDetector.RiskySession, 60, "in session idxOld7");
-        var state = restored.StateOf("sam.lee@acme.example")!.Authentication!;
-        Assert.Null(state.Ratings);
-        Assert.Equal(0, state.RevokedTicks);
-    }
 
     [Fact]
     public void Principal_HoldsNoRatingSlots_UntilItsFirstRating()
