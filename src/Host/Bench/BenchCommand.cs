@@ -17,6 +17,7 @@ namespace ZtStream.Host.Bench;
 internal sealed class BenchCommand : ICliCommand
 {
     private const string BenchSource = "bench";
+    private static readonly TimeSpan SettledFor = TimeSpan.FromSeconds(1);
 
     public Command Build()
     {
@@ -162,6 +163,7 @@ internal sealed class BenchCommand : ICliCommand
             ["attacks"] = monitor.AttacksStarted,
             ["attacks_alerted"] = monitor.AttacksAlerted,
             ["attacks_enforced"] = monitor.AttacksEnforced,
+            ["probe_errors"] = monitor.ProbeErrors,
             ["detected"] = monitor.Detected(),
         };
         await context.Out.WriteLineAsync(result.ToJsonString());
@@ -170,8 +172,9 @@ internal sealed class BenchCommand : ICliCommand
 
     /// <summary>
     /// Sends a load and waits until it is drained: every acknowledged event scored, every attack alerted and every
-    /// revocation refused by the SDK — or scoring makes no progress for 60 s, or the attacks are not settled 30 s after
-    /// it finished. <paramref name="drained"/> runs at that moment, before the last poll and the probes' teardown.
+    /// revocation refused by the SDK, all of it for a second on end — or scoring makes no progress for 60 s, or the
+    /// attacks are not settled 30 s after it finished. <paramref name="drained"/> runs when it first looks settled (again
+    /// if it did not stay so) or at the timeout, before the last poll and the probes' teardown.
     /// Returns how long the sending took on <paramref name="clock"/>.
     /// </summary>
     private static async Task<TimeSpan> DrainAsync(BenchMonitor monitor, BenchClients clients, Func<Task> send, Stopwatch clock, CancellationToken cancellationToken, Action? drained = null)
@@ -183,6 +186,7 @@ internal sealed class BenchCommand : ICliCommand
         var lastProgress = clock.Elapsed;
         var lastScored = -1L;
         TimeSpan? allScored = null;
+        TimeSpan? settledSince = null;
         while (true)
         {
             var scored = monitor.Scored;
@@ -197,15 +201,30 @@ internal sealed class BenchCommand : ICliCommand
                 allScored = clock.Elapsed;
             }
 
-            if ((allScored is not null && monitor.Settled) || clock.Elapsed - lastProgress > TimeSpan.FromSeconds(60) || clock.Elapsed - allScored > TimeSpan.FromSeconds(30))
+            // Settled must hold for a second: an alert is stored a commit before the policy's actions for it, and a
+            // poll between the two would end the drain with an action about to be decided.
+            // The run's figures are read the moment it first looks settled, so the second's wait costs them nothing.
+            var settled = allScored is not null && monitor.Settled;
+            if (settled && settledSince is null)
             {
+                drained?.Invoke();
+            }
+
+            settledSince = settled ? settledSince ?? clock.Elapsed : null;
+            if (clock.Elapsed - settledSince >= SettledFor)
+            {
+                break;
+            }
+
+            if (clock.Elapsed - lastProgress > TimeSpan.FromSeconds(60) || clock.Elapsed - allScored > TimeSpan.FromSeconds(30))
+            {
+                drained?.Invoke();
                 break;
             }
 
             await Task.Delay(20, cancellationToken);
         }
 
-        drained?.Invoke();
         await polling.CancelAsync();
         await poller;
         await monitor.PollAsync(cancellationToken);

@@ -35,6 +35,7 @@ internal sealed class BenchMonitor : IDisposable
     private long duplicates;
     private long alerts;
     private long lastScoredTicks;
+    private long probeErrors;
 
     public BenchMonitor(EmbeddedPipeline pipeline, string source, TimeProvider time)
     {
@@ -91,6 +92,9 @@ internal sealed class BenchMonitor : IDisposable
     public int AttacksAlerted => attacks.Values.Count(a => a.AlertedAt is not null);
 
     public int AttacksEnforced => attacks.Values.Count(a => a.EnforcedAt is not null);
+
+    /// <summary>Probes of the sample service that failed or timed out (asked again, never taken as a refusal).</summary>
+    public long ProbeErrors => Interlocked.Read(ref probeErrors);
 
     /// <summary>Every attack alerted, none of its actions still on the way, and every revocation refused by the SDK.</summary>
     public bool Settled => attacks.Values.All(a => a.AlertedAt is not null && a.PendingActions.Count == 0 && (!a.Revocable || a.RefusedAt is not null));
@@ -305,10 +309,23 @@ internal sealed class BenchMonitor : IDisposable
                     attack.RefusedAt = time.GetUtcNow();
                     return;
                 }
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // A request that failed or timed out under load is not a refusal: count it and ask again, as the
+                // attacker would, instead of never learning when the token stopped working.
+                Interlocked.Increment(ref probeErrors);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
 
+            try
+            {
                 await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
             }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            catch (OperationCanceledException)
             {
                 return;
             }

@@ -40,6 +40,7 @@ public sealed class BenchCommandTests
         }
 
         Assert.True(root.GetProperty("thread_pool_delay_ms").GetProperty("count").GetInt64() > 0, "the pool's delay was sampled");
+        Assert.True(root.GetProperty("probe_errors").GetInt64() >= 0, "failed probes are counted, not taken as refusals");
 
         // The warm-up (its own principals, attacks included) went through first and is counted apart from the run.
         Assert.True(root.GetProperty("warmup_events").GetInt64() >= 500);
