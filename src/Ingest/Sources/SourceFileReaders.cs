@@ -13,12 +13,20 @@ namespace ZtStream.Ingest.Sources;
 /// EventList, one Event, a Falco alert, an Okta event hook delivery, an Entra <c>records</c> export, an Auth0 log-stream
 /// array) or one payload per line (bare identity-provider records, one per line); canonical events are one per line.
 /// Every item that maps to no event, or that the validator refuses, is reported. The file is read as a stream: a record
-/// (a line, or the whole file as one payload) is held in memory only up to <c>Ingest:MaxBodyBytes</c>, the largest body
-/// Ingest takes in one request; a longer line is reported with its number and skipped, and a file longer than that is
-/// read one record per line, so a never-ending input or a multi-gigabyte line costs no more memory than one request.
+/// (a line) is held in memory only up to <c>Ingest:MaxBodyBytes</c>, the largest body Ingest takes in one request, and a
+/// source's file is mapped whole only up to <see cref="WholePayloadBytes"/> (an export is one JSON document, often larger
+/// than one request); a longer line is reported with its number and skipped, and a longer file is read one record per
+/// line, so a never-ending input or a multi-gigabyte line costs no more memory than those bounds.
 /// </summary>
 internal static class SourceFileReaders
 {
+    /// <summary>
+    /// The most of a source's file mapped as one payload: a vendor's export (an Okta System Log API answer, an Entra
+    /// <c>records</c> file, a k8s EventList) is one JSON document, often larger than one request body, that cannot be
+    /// read line by line. A file longer than this is read one record per line.
+    /// </summary>
+    public const int WholePayloadBytes = 64 * 1024 * 1024;
+
     /// <summary>
     /// Format name → reader, as <c>ztstream replay --format</c> takes them: canonical events (<see cref="SourceFileFormats.Canonical"/>)
     /// and one per <see cref="SourceAdapters.All"/>. Each maps and validates with the bounds and naming of the configuration's
@@ -33,7 +41,8 @@ internal static class SourceFileReaders
                 {
                     var options = Configured(configuration);
                     return AddressTwins.With(ReadMapped(
-                        s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now), options.MaxBodyBytes));
+                        s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now), options.MaxBodyBytes,
+                        Math.Max(options.MaxBodyBytes, WholePayloadBytes)));
                 }))),
             ],
             StringComparer.Ordinal);
@@ -73,15 +82,15 @@ internal static class SourceFileReaders
         && only.Reason.StartsWith(JsonPayload.MalformedJson, StringComparison.Ordinal);
 
     /// <summary>
-    /// The events of one payload file, or, when the file is longer than one request body (<paramref name="maxBytes"/>) or
-    /// its first line is broken, of each line on its own. Only the first <paramref name="maxBytes"/> + 1 bytes are held to
-    /// tell which.
+    /// The events of one payload file, or, when the file is longer than <paramref name="wholeBytes"/> or its first line
+    /// is broken, of each line on its own, a line bounded by one request body (<paramref name="maxBytes"/>). Only the
+    /// first <paramref name="wholeBytes"/> + 1 bytes are held to tell which.
     /// </summary>
     private static IEnumerable<AccessEvent> ReadMapped(
-        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, int maxBytes)
+        Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, int maxBytes, int wholeBytes)
     {
-        var head = UserFiles.ReadUpTo(stream, maxBytes + 1);
-        if (head.Length <= maxBytes)
+        var head = UserFiles.ReadUpTo(stream, wholeBytes + 1);
+        if (head.Length <= wholeBytes)
         {
             var bytes = UserFiles.WithoutBom(head);
             var whole = map(bytes.Span, configured with { Clock = new SourceClock(readAt) });
@@ -91,8 +100,8 @@ internal static class SourceFileReaders
             }
         }
 
-        // Not one payload and not JSON Lines the reader recognised (its first line is broken), or larger than Ingest takes
-        // as one: map line by line, so one bad line costs that line only.
+        // Not one payload and not JSON Lines the reader recognised (its first line is broken), or larger than a payload
+        // file is read whole: map line by line, so one bad line costs that line only.
         return ReadLines(Lines(head, stream, maxBytes), readAt, skipped, map, configured, check, maxBytes);
     }
 

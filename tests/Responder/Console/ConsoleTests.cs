@@ -400,6 +400,10 @@ public sealed class ConsoleTests
             await page.GotoAsync(new Uri(host.BaseAddress!, "/console/").ToString());
             await page.GetByTestId("token").FillAsync(token);
             await page.GetByTestId("signin").ClickAsync();
+
+            // Signed in once the console names the user: a page opened before that is replaced by the queue, as the
+            // sign-in form leads there.
+            await Assertions.Expect(page.GetByTestId("me")).ToBeVisibleAsync();
             return new BrowserSession(playwright, browser, page, blocked);
         }
 
