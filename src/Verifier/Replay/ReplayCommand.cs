@@ -38,7 +38,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     private async Task<int> RunAsync(
         ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
     {
-        List<string> problems = [.. new[] { UserFiles.ReadProblem(file, "file") }.OfType<string>()];
+        List<string> problems = [.. new[] { UserFiles.StreamProblem(file, "file") }.OfType<string>()];
 
         if (!readers.ContainsKey(format))
         {
