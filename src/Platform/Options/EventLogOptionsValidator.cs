@@ -29,7 +29,6 @@ internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOption
             problems.Add($"EventLog:RetentionBytes must not be negative (is {options.RetentionBytes}; 0 means no size limit)");
         }
 
-        problems.NotNegative("EventLog:TailBytes", options.TailBytes);
         problems.Positive("EventLog:OffsetCommitInterval", options.OffsetCommitInterval);
 
         if (options.MaxRetryBackoff < options.RetryBackoff || options.MaxRetryBackoff <= TimeSpan.Zero)

@@ -39,12 +39,6 @@ internal sealed record EventLogOptions
     /// <summary>File log: a partition's segment file is closed and a new one started past this size.</summary>
     public long SegmentBytes { get; init; } = 64L * 1024 * 1024;
 
-    /// <summary>
-    /// File log: bytes of each partition's newest acknowledged records also kept in memory, from which a consumer that
-    /// keeps up reads them instead of reading the file back; 0 = every read goes to the file.
-    /// </summary>
-    public long TailBytes { get; init; } = 2L * 1024 * 1024;
-
     /// <summary>File log: bytes each partition keeps at most (whole segments are removed, oldest first); 0 = no size limit.</summary>
     public long RetentionBytes { get; init; } = 1024L * 1024 * 1024;
 

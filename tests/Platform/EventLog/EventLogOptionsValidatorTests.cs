@@ -31,13 +31,6 @@ public sealed class EventLogOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_NegativeTailBytes_SaysItMustNotBeNegative()
-    {
-        var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { TailBytes = -1 }));
-        Assert.Equal("EventLog:TailBytes must not be negative (is -1)", problem);
-    }
-
-    [Fact]
     public void Validate_UnknownFsyncPolicy_NamesThePolicies()
     {
         var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { Fsync = "sometimes" }));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using ZtStream.Platform.EventLog.Local;
@@ -26,9 +27,6 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
     private const string TopicsFolder = "topics";
     private const string PartitionsFileName = "partitions";
     private const int MaxCommitBytes = 8 * 1024 * 1024;
-
-    /// <summary>An encoded chunk's size bound: below the large-object heap's threshold, as the file reads' buffers are.</summary>
-    private const int ChunkBytes = 64 * 1024;
     private static readonly TimeSpan RetryAfterFull = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RetentionCheckInterval = TimeSpan.FromMinutes(1);
@@ -165,11 +163,13 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             if (_stopping)
             {
+                pending.ReturnBuffers();
                 throw new EventLogUnavailableException("the event log is shutting down", RetryAfterFailure);
             }
 
             if (_queuedRecords > 0 && _queuedRecords + records.Count > _options.MaxQueuedRecords)
             {
+                pending.ReturnBuffers();
                 _metrics.Refused.Add(records.Count);
                 throw new EventLogUnavailableException(
                     $"{_queuedRecords} records are waiting to be written (limit EventLog:MaxQueuedRecords = {_options.MaxQueuedRecords})", RetryAfterFull);
@@ -302,65 +302,52 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    /// <summary>
-    /// Encodes <paramref name="records"/> per partition, in record order, into chunks of at most
-    /// <see cref="ChunkBytes"/> (a record larger than that gets a chunk of its own). The buffers are not pooled: once
-    /// committed they become the partition's in-memory tail, whose records consumers hold slices of.
-    /// </summary>
     private EncodedChunk[] Encode(FileTopic log, IReadOnlyList<LogRecord> records)
     {
         var partitions = log.Partitions.Length;
         var target = new int[records.Count];
-        var sizes = new int[records.Count];
-        var chunkOf = new int[records.Count];
-        var open = new int[partitions];
-        Array.Fill(open, -1);
-        List<(int Partition, int Bytes, int Frames)> plan = [];
+        var sizes = new int[partitions];
+        var counts = new int[partitions];
         for (var i = 0; i < records.Count; i++)
         {
             var record = records[i];
             var partition = Murmur2Partitioner.PartitionFor(record.Key ?? string.Empty, partitions);
-            var size = RecordFrame.SizeOf(record);
             target[i] = partition;
-            sizes[i] = size;
-            var chunk = open[partition];
-            if (chunk < 0 || plan[chunk].Bytes + size > ChunkBytes)
-            {
-                chunk = plan.Count;
-                open[partition] = chunk;
-                plan.Add((partition, 0, 0));
-            }
-
-            plan[chunk] = (partition, plan[chunk].Bytes + size, plan[chunk].Frames + 1);
-            chunkOf[i] = chunk;
+            sizes[partition] += RecordFrame.SizeOf(record);
+            counts[partition]++;
         }
 
         var now = NowMs();
-        var buffers = new byte[plan.Count][];
-        var starts = new int[plan.Count][];
-        var used = new int[plan.Count];
-        var filled = new int[plan.Count];
-        for (var c = 0; c < plan.Count; c++)
+        var buffers = new byte[partitions][];
+        var starts = new int[partitions][];
+        var filled = new int[partitions];
+        var used = new int[partitions];
+        for (var p = 0; p < partitions; p++)
         {
-            // Every byte is written below before anyone reads it.
-            buffers[c] = GC.AllocateUninitializedArray<byte>(plan[c].Bytes);
-            starts[c] = new int[plan[c].Frames];
+            if (counts[p] > 0)
+            {
+                buffers[p] = ArrayPool<byte>.Shared.Rent(sizes[p]);
+                starts[p] = new int[counts[p]];
+            }
         }
 
         for (var i = 0; i < records.Count; i++)
         {
-            var c = chunkOf[i];
-            starts[c][filled[c]++] = used[c];
-            used[c] += RecordFrame.Write(buffers[c].AsSpan(used[c], sizes[i]), records[i], now);
+            var p = target[i];
+            starts[p][filled[p]++] = used[p];
+            used[p] += RecordFrame.Write(buffers[p].AsSpan(used[p]), records[i], now);
         }
 
-        var chunks = new EncodedChunk[plan.Count];
-        for (var c = 0; c < plan.Count; c++)
+        var chunks = new List<EncodedChunk>(partitions);
+        for (var p = 0; p < partitions; p++)
         {
-            chunks[c] = new EncodedChunk(log.Partitions[plan[c].Partition], buffers[c], used[c], starts[c], plan[c].Frames, now, now);
+            if (counts[p] > 0)
+            {
+                chunks.Add(new EncodedChunk(log.Partitions[p], buffers[p], used[p], starts[p], counts[p], now, now));
+            }
         }
 
-        return chunks;
+        return [.. chunks];
     }
 
     private void WriteLoop()
@@ -507,6 +494,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
             _metrics.Refused.Add(records);
             foreach (var pending in batch)
             {
+                pending.ReturnBuffers();
                 pending.Completion.TrySetException(new EventLogUnavailableException(
                     $"the event log could not write to {Root}: {cause.Message}", RetryAfterFailure, cause));
             }
@@ -523,6 +511,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
         foreach (var pending in batch)
         {
+            pending.ReturnBuffers();
             pending.Completion.TrySetResult();
         }
 
@@ -650,7 +639,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             for (var i = 0; i < count; i++)
             {
-                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _writable ? _options.TailBytes : 0);
+                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail);
             }
         }
         catch
@@ -774,6 +763,14 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         public long Bytes { get; } = chunks.Sum(c => (long)c.Length);
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void ReturnBuffers()
+        {
+            foreach (var chunk in Chunks)
+            {
+                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+            }
+        }
     }
 }
 

@@ -4,12 +4,6 @@ namespace ZtStream.Platform.EventLog.FileLog;
 /// One partition of a file topic: a folder of segment files, the newest one active. Readers take a consistent view
 /// under <see cref="_gate"/> and read the file outside it; the writer thread alone appends, rolls and removes
 /// segments, and makes appended frames visible (<see cref="End"/>) only once they are acknowledged.
-/// <para>
-/// The newest acknowledged frames also stay in memory, in the buffers they were encoded into (the tail, at most
-/// <see cref="EventLogOptions.TailBytes"/>): a consumer that keeps up reads them from there instead of reading back
-/// through the file what was written a moment ago. The tail grows only where the file's visible end moves (after the
-/// commit's fsync), so it never shows a record the file would not.
-/// </para>
 /// </summary>
 internal sealed class FilePartition : IDisposable
 {
@@ -17,18 +11,11 @@ internal sealed class FilePartition : IDisposable
 
     private readonly Lock _gate = new();
     private readonly string _folder;
-    private readonly long _tailBytes;
     private Segment[] _segments;
-
-    // The tail: acknowledged chunks, oldest first, each linked to the next once that one is published.
-    private TailChunk? _tailFirst;
-    private TailChunk? _tailLast;
-    private long _tailHeld;
 
     // Writer-thread state of the commit in progress.
     private readonly List<ReadOnlyMemory<byte>> _staged = [];
     private readonly List<(long Offset, long Position)> _stagedIndex = [];
-    private readonly List<TailChunk> _stagedTail = [];
     private long _writeOffset;
     private long _writePosition;
     private long _stagedFirstTimestamp = -1;
@@ -36,13 +23,12 @@ internal sealed class FilePartition : IDisposable
     private bool _inCommit;
     private bool _dirtyTail;
 
-    private FilePartition(string topic, int index, string folder, Segment[] segments, long tailBytes)
+    private FilePartition(string topic, int index, string folder, Segment[] segments)
     {
         Topic = topic;
         Index = index;
         _folder = folder;
         _segments = segments;
-        _tailBytes = tailBytes;
         var active = segments.Length > 0 ? segments[^1] : null;
         _writeOffset = active?.NextOffset ?? 0;
         _writePosition = active?.Size ?? 0;
@@ -81,9 +67,8 @@ internal sealed class FilePartition : IDisposable
     /// <summary>
     /// Opens the partition's folder. Every segment but the newest is trusted through its index file (or scanned when
     /// that is missing); the newest is always scanned, and a torn tail is cut off when <paramref name="writable"/>.
-    /// Up to <paramref name="tailBytes"/> of the frames acknowledged from now on are kept in memory for readers.
     /// </summary>
-    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, long tailBytes = 0)
+    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail)
     {
         Directory.CreateDirectory(folder);
         var paths = Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal).ToArray();
@@ -112,7 +97,7 @@ internal sealed class FilePartition : IDisposable
             throw;
         }
 
-        return new FilePartition(topic, index, folder, [.. segments], tailBytes);
+        return new FilePartition(topic, index, folder, [.. segments]);
     }
 
     /// <summary>Adds up to <paramref name="max"/> acknowledged records from <paramref name="from"/> on to <paramref name="batch"/>.</summary>
@@ -122,8 +107,7 @@ internal sealed class FilePartition : IDisposable
         for (var round = 0; added < max && round < 64; round++)
         {
             Segment? segment = null;
-            TailChunk? tail;
-            long position, limit, tailEnd;
+            long position, limit;
             lock (_gate)
             {
                 var (start, end) = BoundsUnlocked();
@@ -154,17 +138,8 @@ internal sealed class FilePartition : IDisposable
                     return;
                 }
 
-                tail = TailChunkHolding(from);
                 position = segment.Floor(from).Position;
                 limit = segment.Size;
-                tailEnd = end;
-            }
-
-            if (tail is not null)
-            {
-                // Every frame from here to the end is in memory: no read of the file.
-                ReadTail(tail, from, tailEnd, max - added, batch);
-                return;
             }
 
             int read;
@@ -213,11 +188,6 @@ internal sealed class FilePartition : IDisposable
     /// <summary>Assigns offsets to a chunk's frames and queues them for this commit's write (writer thread).</summary>
     public void Stage(EncodedChunk chunk)
     {
-        if (_tailBytes > 0)
-        {
-            _stagedTail.Add(new TailChunk(chunk, _writeOffset));
-        }
-
         var buffer = chunk.Buffer.AsSpan();
         for (var i = 0; i < chunk.FrameCount; i++)
         {
@@ -255,7 +225,6 @@ internal sealed class FilePartition : IDisposable
             }
 
             active.Publish(_writePosition, _writeOffset, _stagedFirstTimestamp, _stagedMaxTimestamp);
-            KeepInTail();
         }
 
         _dirtyTail = false;
@@ -343,82 +312,10 @@ internal sealed class FilePartition : IDisposable
     private (long Start, long End) BoundsUnlocked() =>
         _segments.Length == 0 ? (0, 0) : (_segments[0].BaseOffset, _segments[^1].NextOffset);
 
-    /// <summary>Adds the commit's chunks to the tail and lets go of the oldest past the bound (gate held, writer thread).</summary>
-    private void KeepInTail()
-    {
-        foreach (var chunk in _stagedTail)
-        {
-            if (_tailLast is null)
-            {
-                _tailFirst = chunk;
-            }
-            else
-            {
-                Volatile.Write(ref _tailLast.Next, chunk);
-            }
-
-            _tailLast = chunk;
-            _tailHeld += chunk.Chunk.Length;
-        }
-
-        while (_tailFirst is not null && _tailHeld > _tailBytes)
-        {
-            _tailHeld -= _tailFirst.Chunk.Length;
-            _tailFirst = _tailFirst.Next;
-        }
-
-        if (_tailFirst is null)
-        {
-            _tailLast = null;
-            _tailHeld = 0;
-        }
-    }
-
-    /// <summary>The tail's chunk that holds offset <paramref name="from"/>, or null when the tail does not reach back to it (gate held).</summary>
-    private TailChunk? TailChunkHolding(long from)
-    {
-        if (_tailFirst is null || from < _tailFirst.FirstOffset)
-        {
-            return null;
-        }
-
-        // A reader that keeps up asks for the newest chunks: the walk is short, and bounded by the tail's size.
-        var chunk = _tailFirst;
-        while (chunk.Next is { } next && next.FirstOffset <= from)
-        {
-            chunk = next;
-        }
-
-        return chunk;
-    }
-
-    /// <summary>
-    /// Adds the frames from <paramref name="from"/> to <paramref name="end"/> (acknowledged when the gate was held) from
-    /// the tail, starting in <paramref name="chunk"/>; a record's value is a slice of the chunk's buffer, which nobody
-    /// writes again.
-    /// </summary>
-    private void ReadTail(TailChunk chunk, long from, long end, int max, List<ConsumedRecord> batch)
-    {
-        var headers = new RecordFrame.HeaderCache();
-        var read = 0;
-        for (TailChunk? at = chunk; at is not null && read < max && from < end; at = Volatile.Read(ref at.Next))
-        {
-            var encoded = at.Chunk;
-            for (var i = (int)(from - at.FirstOffset); i < encoded.FrameCount && read < max && from < end; i++)
-            {
-                var start = encoded.FrameStarts[i];
-                batch.Add(RecordFrame.Decode(Topic, Index, encoded.Buffer, start, RecordFrame.LengthOf(encoded.Buffer.AsSpan(start)), headers));
-                read++;
-                from++;
-            }
-        }
-    }
-
     private void EndCommit()
     {
         _staged.Clear();
         _stagedIndex.Clear();
-        _stagedTail.Clear();
         _stagedFirstTimestamp = -1;
         _stagedMaxTimestamp = -1;
         _inCommit = false;
@@ -513,15 +410,5 @@ internal sealed class FilePartition : IDisposable
 
             done += n;
         }
-    }
-
-    /// <summary>A published chunk of the tail: its frames hold offsets <see cref="FirstOffset"/> on.</summary>
-    private sealed class TailChunk(EncodedChunk chunk, long firstOffset)
-    {
-        public readonly EncodedChunk Chunk = chunk;
-        public readonly long FirstOffset = firstOffset;
-
-        /// <summary>The chunk published after this one; set once, by the writer, under the gate.</summary>
-        public TailChunk? Next;
     }
 }

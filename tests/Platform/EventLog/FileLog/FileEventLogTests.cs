@@ -211,49 +211,6 @@ public sealed class FileEventLogTests : IDisposable
     }
 
     [Fact]
-    public async Task Read_RecordsJustAcknowledged_ComeFromMemoryNotFromTheFile()
-    {
-        using var log = Open();
-        var partition = Murmur2Partitioner.PartitionFor("alice", 3);
-        var other = new[] { "bob", "carol", "dave", "erin" }.First(key => Murmur2Partitioner.PartitionFor(key, 3) != partition);
-        await log.AppendAsync(Topic, [.. Enumerable.Range(0, 50).Select(i => Record("alice", $"{i}", valueBytes: 100))], Ct);
-        await log.AppendAsync(Topic, [Record("alice", "50"), Record(other, "to another partition")], Ct);
-
-        // The records are on disk (the log's tests above reopen them); what a consumer reads now is the tail in memory,
-        // so blanking the segment behind the log's back does not change it.
-        var segment = ActiveSegment("alice");
-        await File.WriteAllBytesAsync(segment, new byte[new FileInfo(segment).Length], Ct);
-
-        var read = await log.ReadAsync(Topic, partition, 10, 1000, Ct);
-        Assert.Equal(Enumerable.Range(10, 41).Select(i => $"{i}"), read.Select(Value).Select(v => v.Split('|')[0]));
-        Assert.Equal(Enumerable.Range(10, 41).Select(i => (long)i), read.Select(r => r.Offset));
-        Assert.All(read, r => Assert.Equal("alice", r.Key));
-        Assert.All(read, r => Assert.Equal("test", r.Headers["kind"]));
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(4096)]
-    public async Task Read_MoreThanTheTailHolds_ReadsTheOlderRecordsFromTheFile(long tailBytes)
-    {
-        using var log = new FileEventLog(Options(segmentBytes: 8192) with { TailBytes = tailBytes }, TimeProvider.System, NullLogger.Instance);
-        for (var batch = 0; batch < 20; batch++)
-        {
-            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 10).Select(i => Record("alice", $"{(batch * 10) + i}", valueBytes: 100))], Ct);
-        }
-
-        var all = await ReadAllAsync(log, Topic);
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"{i}"), all.Select(Value).Select(v => v.Split('|')[0]));
-
-        // A group reads across the boundary between the file and the tail, in batches, and meets every record once.
-        var group = new RecordingHandler();
-        Consume(log, "across", group);
-        await Eventually.HoldsAsync(() => group.Handled.Count >= 200, "the group read every record");
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => (long)i), group.Handled.Select(r => r.Offset));
-        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"{i}"), group.Handled.Select(Value).Select(v => v.Split('|')[0]));
-    }
-
-    [Fact]
     public async Task Retention_BySize_RemovesOldestSegmentsAndALateGroupStartsAtWhatIsLeft()
     {
         using var log = Open(segmentBytes: 4096, retentionBytes: 12_000);
