@@ -61,5 +61,12 @@ internal sealed record ExtendRequest(long? TtlSeconds);
 
 internal sealed record NoteRequest(string? Reason);
 
-/// <summary>Who is calling; <see cref="CsrfToken"/> is set for a console session, whose writes must send it.</summary>
-internal sealed record CallerView(string Name, string Role, string? CsrfToken);
+/// <summary>What <c>POST /v1/actions/{id}/lift</c> lifted: one lift per entry of the action, each with its feed version.</summary>
+internal sealed record ActionLift(Guid ActionId, IReadOnlyList<ZtStream.Contracts.Revocations.RevocationLift> Lifts);
+
+/// <summary>
+/// Who is calling; <see cref="CsrfToken"/> is set for a console session, whose writes must send it.
+/// <see cref="SuppressionDays"/> is how long a suppression lasts when no expiry is given (<c>Responder:VerdictSuppression</c>),
+/// which the console's suppression form names as its default.
+/// </summary>
+internal sealed record CallerView(string Name, string Role, string? CsrfToken, double SuppressionDays);

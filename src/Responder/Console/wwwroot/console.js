@@ -467,13 +467,15 @@ async function alertsView(view, mine) {
 
 // ---- one alert ----
 const REVOCATIONS = ["revoke_token", "revoke_subject_sessions"];
+// A revocation that may have entries on the list: done, or failed after the list took them (another revoker failed).
+const liftable = (a) => REVOCATIONS.includes(a.kind) && (a.state === "done" || a.state === "failed");
 
 // The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift.
 // Each action's entries are asked for by its id, not found in the whole list, which grows with every revocation.
 async function revocationsInForce(actions) {
   const inForce = new Map();
   if (!can("responder")) return inForce;
-  for (const a of actions.filter(a => a.state === "done" && REVOCATIONS.includes(a.kind))) {
+  for (const a of actions.filter(liftable)) {
     const entries = (await api("GET", `/v1/revocations?action_id=${encodeURIComponent(a.id)}`)).revocations;
     if (entries.length) inForce.set(a.id, entries);
   }
@@ -496,15 +498,16 @@ function actionButtons(a, inForce, reread, cell) {
     buttons.push(reasonForm("Release", "release", (reason, form) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await reread(a.id); }, form, () => reread(a.id))));
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
   }
-  if (a.state === "done" && REVOCATIONS.includes(a.kind)) {
-    // The feed's snapshot names each entry's action; every entry this action put on the list is lifted.
+  if (liftable(a)) {
+    // Every entry this action put on the list is lifted by one request, in one commit: all of them or none.
     const entries = inForce.get(a.id) || [];
-    buttons.push(entries.length
-      ? reasonForm("Lift revocation", "lift-revocation", (reason, form) => run("lift revocation", async () => {
-          for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
-          await reread(a.id);
-        }, form, () => reread(a.id)))
-      : el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
+    if (entries.length) {
+      buttons.push(reasonForm("Lift revocation", "lift-revocation", (reason, form) => run("lift revocation", async () => {
+        try { await api("POST", `/v1/actions/${a.id}/lift`, { reason }); } finally { await reread(a.id); }
+      }, form)));
+    } else if (a.state === "done") {
+      buttons.push(el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
+    }
   }
   return buttons;
 }
@@ -663,17 +666,31 @@ function suppressForm(a, refresh) {
   const scopes = [["resource_class", "this principal, " + (a.resource_class || "this class")], ["principal", "this principal, any class"]];
   if (responder) scopes.push(["namespace", "everyone in " + ((a.target_workload || a.workload || {}).namespace || "its namespace")], ["everyone", "everyone"]);
   const scope = el("select", { "data-testid": "suppress-scope" }, scopes.map(([v, label]) => el("option", { value: v }, label)));
-  const days = el("input", { type: "number", min: 1, max: 90, value: 30, "data-testid": "suppress-days", title: "days (at most 90)" });
+  // Empty days is the Responder's default (Responder:VerdictSuppression), which the API applies when no expiry is sent;
+  // anything else must be a whole number of days within the 90 the API allows, or it is refused here, naming the field,
+  // rather than sent as a moment that is not what was typed (an empty box used to be sent as "expires now").
+  const fallback = Math.round(state.me.suppression_days * 10) / 10;
+  const days = el("input", { inputmode: "numeric", size: 10, placeholder: fallback + " (default)", "data-testid": "suppress-days", "data-draft": "suppress-days",
+    "aria-label": "days", "aria-describedby": "suppress-days-hint" });
+  const hint = el("span", { id: "suppress-days-hint", class: "muted", "data-testid": "suppress-days-hint" }, "days (1–90; empty: " + fallback + ")");
   const note = el("input", { placeholder: "why", "data-testid": "suppress-note", "data-draft": "suppress-note" });
   const form = el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
     e.preventDefault();
-    const expires = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
+    const typed = days.value.trim();
+    if (typed && !(/^[0-9]+$/.test(typed) && Number(typed) >= 1 && Number(typed) <= 90)) {
+      days.setAttribute("aria-invalid", "true");
+      showError("suppress failed: days: must be a whole number from 1 to 90, or empty for the default (" + fallback + " days), not \"" + typed + "\"");
+      days.focus();
+      return;
+    }
+    days.removeAttribute("aria-invalid");
+    const expires = typed ? new Date(Date.now() + Number(typed) * 86400000).toISOString() : undefined;
     await run("suppress", async () => {
       await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined });
-      note.value = "";
+      note.value = ""; days.value = "";
       await refresh();
     }, form);
-  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, el("span", {}, "days"), note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
+  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, hint, note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
   return form;
 }
 
