@@ -74,14 +74,7 @@ public sealed class ConsoleResponderTests
             TestAlerts.Critical("days-1", principal: "svc-export@example.com"));
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
-        var sent = 0;
-        page.Request += (_, request) =>
-        {
-            if (request.Method == "POST" && request.Url.EndsWith("/v1/suppressions", StringComparison.Ordinal))
-            {
-                Interlocked.Increment(ref sent);
-            }
-        };
+        var sent = CountPosts(page, "/v1/suppressions");
         await page.Locator("[data-testid=alert-row][data-alert-id=days-1]").ClickAsync();
         var form = page.GetByTestId("suppress");
         var days = form.GetByTestId("suppress-days");
@@ -98,7 +91,7 @@ public sealed class ConsoleResponderTests
             await Assertions.Expect(days).ToHaveAttributeAsync("aria-invalid", "true");
         }
 
-        Assert.Equal(0, Volatile.Read(ref sent));
+        Assert.Equal(0, Volatile.Read(ref sent.Value));
         Assert.Empty(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "days-1"), Ct));
 
         await days.FillAsync("");
@@ -107,6 +100,114 @@ public sealed class ConsoleResponderTests
         await Assertions.Expect(page.GetByTestId("error-text")).ToHaveCountAsync(0);
         var made = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "days-1"), Ct));
         Assert.Equal(12, Math.Round((made.ExpiresAt - host.Time.GetUtcNow()).TotalDays, 3));
+    }
+
+    /// <summary>
+    /// Reject by keyboard alone: Tab reaches it with a focus ring that shows, Enter or Space asks for the reason (it went
+    /// without one before), Escape gives the focus back, an empty reason is announced and not sent, and once rejected the
+    /// focus stays on the action's row rather than falling to the top of the page.
+    /// </summary>
+    [Fact]
+    public async Task Reject_ByKeyboardAlone_AsksForAReason_AnnouncesAMissingOne_AndKeepsTheFocusOnTheRow()
+    {
+        await using var host = await ConsoleTests.StartWithAlertsAsync(
+            new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true },
+            TestAlerts.Critical("kbd-1", principal: "erin@example.com", jti: "jti-kbd"));
+        var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "kbd-1"), Ct)).Single();
+        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
+        var page = session.Page;
+        var sent = CountPosts(page, "/reject");
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/kbd-1").ToString());
+        var row = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        await Assertions.Expect(row.GetByTestId("reject")).ToBeVisibleAsync();
+
+        var reached = false;
+        for (var i = 0; i < 200 && !reached; i++)
+        {
+            await page.Keyboard.PressAsync("Tab");
+            reached = await page.EvaluateAsync<bool>("() => document.activeElement?.dataset?.testid === 'reject'");
+        }
+
+        Assert.True(reached, "Tab never reached Reject");
+        var ring = await page.EvaluateAsync<string[]>("() => { const s = getComputedStyle(document.activeElement); return [s.outlineStyle, s.outlineWidth]; }");
+        Assert.Equal("solid", ring[0]);
+        Assert.True(double.Parse(ring[1].Replace("px", "", StringComparison.Ordinal), System.Globalization.CultureInfo.InvariantCulture) >= 2, $"a focus ring of {ring[1]}");
+
+        await page.Keyboard.PressAsync("Enter");
+        var reason = row.GetByTestId("reject-reason");
+        await Assertions.Expect(reason).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(row.GetByTestId("reject")).ToBeFocusedAsync();
+        await Assertions.Expect(reason).ToBeHiddenAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(reason).ToBeFocusedAsync();
+
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#error[role=alert]")).ToContainTextAsync("reject failed: reason: required");
+        await Assertions.Expect(reason).ToBeFocusedAsync();
+        await Assertions.Expect(reason).ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Equal(0, Volatile.Read(ref sent.Value));
+
+        await page.Keyboard.TypeAsync("a nightly report job, not a person");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.Rejected);
+        await Assertions.Expect(page.GetByTestId("error-text")).ToHaveCountAsync(0);
+        Assert.True(await page.EvaluateAsync<bool>($"() => document.activeElement.closest(\"[data-action-id='{pending.Id}']\") !== null"), "the focus left the action's row");
+        var stored = await host.Get<ActionStore>().GetAsync(pending.Id, Ct);
+        Assert.Equal((ActionStates.Rejected, "a nightly report job, not a person"), (stored!.State, stored.Error));
+        Assert.Equal(1, Volatile.Read(ref sent.Value));
+    }
+
+    /// <summary>
+    /// A colleague took and acknowledged the alert while it was open here: <i>Assign to me</i> and a close drawn from the
+    /// old page are refused and the page redrawn as it is now, saying why (before, they silently undid the colleague's
+    /// change). Drawn afresh, the same close goes through by keyboard and the focus stays on the triage card.
+    /// </summary>
+    [Fact]
+    public async Task Triage_AColleaguesChangeMeanwhile_IsNotOverwritten_ThePageIsRedrawnAndSaysSo()
+    {
+        await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("race-1", principal: "frank@example.com"));
+        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+        await page.Locator("[data-testid=alert-row][data-alert-id=race-1]").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-assignee")).ToHaveTextAsync("none");
+
+        var rex = host.ClientFor(ResponderTestHost.ResponderToken);
+        (await rex.PostAsJsonAsync("/v1/alerts/race-1/assign", new { assignee = "rex" }, Ct)).EnsureSuccessStatusCode();
+        (await rex.PostAsJsonAsync("/v1/alerts/race-1/status", new { status = "acknowledged" }, Ct)).EnsureSuccessStatusCode();
+
+        await page.GetByTestId("assign-me").ClickAsync();
+        var error = page.Locator("#error[role=alert]");
+        await Assertions.Expect(error).ToContainTextAsync("assign to ana failed: alert race-1 has changed since version");
+        await Assertions.Expect(page.GetByTestId("alert-assignee")).ToHaveTextAsync("rex");
+        await Assertions.Expect(page.GetByTestId("alert-status")).ToHaveTextAsync("acknowledged");
+
+        (await rex.PostAsJsonAsync("/v1/alerts/race-1/status", new { status = "in_progress" }, Ct)).EnsureSuccessStatusCode();
+        await page.GetByTestId("close-benign").ClickAsync();
+        await Assertions.Expect(error).ToContainTextAsync("mark benign failed: alert race-1 has changed since version");
+        await Assertions.Expect(page.GetByTestId("alert-status")).ToHaveTextAsync("in progress");
+        var stored = await host.Get<AlertStore>().GetAsync("race-1", Ct);
+        Assert.Equal(("in_progress", "rex"), (stored!.Status, stored.Assignee));
+
+        await page.GetByTestId("close-benign").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("alert-status")).ToHaveTextAsync("benign");
+        await Assertions.Expect(page.GetByTestId("triage")).ToBeFocusedAsync();
+        Assert.Equal(("benign", "rex"), ((await host.Get<AlertStore>().GetAsync("race-1", Ct))!.Status, (await host.Get<AlertStore>().GetAsync("race-1", Ct))!.Assignee));
+    }
+
+    /// <summary>Counts the POSTs the page sends to a path ending in <paramref name="pathEnd"/>.</summary>
+    private static System.Runtime.CompilerServices.StrongBox<int> CountPosts(IPage page, string pathEnd)
+    {
+        var sent = new System.Runtime.CompilerServices.StrongBox<int>();
+        page.Request += (_, request) =>
+        {
+            if (request.Method == "POST" && request.Url.EndsWith(pathEnd, StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref sent.Value);
+            }
+        };
+        return sent;
     }
 
     private static async Task<RevocationSnapshot> SnapshotAsync(ResponderTestHost host) =>

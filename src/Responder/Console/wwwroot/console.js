@@ -89,14 +89,62 @@ function techniques(list) {
 const can = (role) => state.me && ROLES.indexOf(state.me.role) >= ROLES.indexOf(role);
 const hashParams = () => new URLSearchParams(location.hash.split("?")[1] || "");
 
-// An action that needs a reason: a small inline form, so nothing depends on browser dialogs.
+// An action that needs a reason: a small inline form, so nothing depends on browser dialogs. An empty reason is refused
+// here as every other refusal is (the message names the field and is announced; the box is marked and focused), not by
+// the browser's bubble, which says less and is not announced everywhere. Escape or Cancel closes the form and gives the
+// focus back to the button that opened it.
 function reasonForm(label, testid, onSubmit) {
-  const input = el("input", { placeholder: "reason", "data-testid": testid + "-reason", required: true });
-  const form = el("form", { class: "inline-form", onsubmit: async (e) => { e.preventDefault(); await onSubmit(input.value.trim(), form); } },
-    input, el("button", { type: "submit", "data-testid": testid + "-confirm" }, label));
+  const what = testid.replace(/-/g, " ");
+  const input = el("input", { placeholder: "reason", "aria-label": what + ": reason", "aria-required": "true", "data-testid": testid + "-reason" });
+  const close = () => { form.hidden = true; open.hidden = false; input.removeAttribute("aria-invalid"); open.focus(); };
+  const form = el("form", { class: "inline-form", novalidate: true,
+    onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } },
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const reason = input.value.trim();
+      if (!reason) {
+        input.setAttribute("aria-invalid", "true");
+        showError(what + " failed: reason: required, say why (it goes into the audit trail)");
+        input.focus();
+        return;
+      }
+      input.removeAttribute("aria-invalid");
+      await onSubmit(reason, form);
+    } },
+    input, el("button", { type: "submit", "data-testid": testid + "-confirm" }, label),
+    el("button", { type: "button", "data-testid": testid + "-cancel", onclick: close }, "Cancel"));
   form.hidden = true;
   const open = el("button", { type: "button", "data-testid": testid, onclick: () => { form.hidden = false; open.hidden = true; input.focus(); } }, label);
   return el("span", {}, open, form);
+}
+
+// Where the keyboard focus is inside container: the test ids of the focused element and of those around it up to the
+// container, outermost first, each with the row id it carries. A redraw replaces the elements, which drops the focus to
+// the top of the page, so a keyboard user would start again from the first link; restoreFocus puts it back on the same
+// control of the new drawing, or on the nearest thing around it that is still there (a button gone after its change
+// leaves the focus on its card or row).
+function focusPath(container) {
+  const path = [];
+  if (!container.contains(document.activeElement)) return path;
+  for (let n = document.activeElement; n && n !== container; n = n.parentElement) {
+    if (n.dataset && n.dataset.testid) path.unshift([n.dataset.testid, n.dataset.actionId || n.dataset.suppressionId || n.dataset.alertId || ""]);
+  }
+  return path;
+}
+
+function restoreFocus(root, path, fallback) {
+  if (!path.length) return;
+  let at = null;
+  for (const [testid, id] of path) {
+    const found = [...(at || root).querySelectorAll(`[data-testid="${CSS.escape(testid)}"]`)]
+      .find(n => !n.closest("[hidden]") && (!id || [n.dataset.actionId, n.dataset.suppressionId, n.dataset.alertId].includes(id)));
+    if (!found) break;
+    at = found;
+  }
+  at = at || fallback;
+  if (!at) return;
+  if (!at.matches("a[href], button, input, select, textarea, [tabindex]")) at.setAttribute("tabindex", "-1");
+  at.focus();
 }
 
 // Runs one change the user asked for. The controls in busy (a button, or every control of a row or form) are disabled
@@ -106,6 +154,9 @@ function reasonForm(label, testid, onSubmit) {
 async function run(what, fn, busy, reread) {
   const controls = !busy ? [] : busy.matches("button, input, select, textarea") ? [busy] : [...busy.querySelectorAll("button, input, select, textarea")];
   const before = controls.map(c => c.disabled);
+  // Disabling the focused button takes the focus away, and the redraw after the change replaces it: noted here, the
+  // focus is put back on the same control of the new drawing (or what holds it) once the change is over.
+  const focus = focusPath($("view"));
   controls.forEach(c => { c.disabled = true; });
   const errorBefore = $("error").textContent;
   try {
@@ -122,7 +173,10 @@ async function run(what, fn, busy, reread) {
     showError(what + " failed: " + e.message);
     return false;
   }
-  finally { controls.forEach((c, i) => { c.disabled = before[i]; }); }
+  finally {
+    controls.forEach((c, i) => { c.disabled = before[i]; });
+    if (!document.activeElement || document.activeElement === document.body) restoreFocus($("view"), focus, null);
+  }
 }
 
 // ---- sign-in ----
@@ -492,7 +546,9 @@ function actionButtons(a, inForce, reread, cell) {
   const buttons = [];
   if (a.state === "pending_approval") {
     buttons.push(el("button", { "data-testid": "approve", onclick: act("approve") }, "Approve"));
-    buttons.push(el("button", { "data-testid": "reject", onclick: act("reject", {}) }, "Reject"));
+    buttons.push(reasonForm("Reject", "reject", (reason, form) => run("reject " + a.kind, async () => {
+      try { await api("POST", `/v1/actions/${a.id}/reject`, { reason }); } finally { await reread(a.id); }
+    }, form)));
   }
   if (a.state === "active") {
     buttons.push(reasonForm("Release", "release", (reason, form) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await reread(a.id); }, form, () => reread(a.id))));
@@ -540,7 +596,9 @@ function actionsPanel(actions, inForce, list) {
   const draw = (a, entries) => {
     const row = actionRow(a, entries, reread);
     const old = shown.get(a.id);
+    const focus = old ? focusPath(old.row) : [];
     if (old) old.row.replaceWith(row); else tbody.prepend(row);
+    restoreFocus(row, focus, row);
     shown.set(a.id, { row, action: a, json: JSON.stringify(a) });
   };
   const follow = () => {
@@ -633,7 +691,7 @@ function triageControls(d, refresh) {
   const id = encodeURIComponent(a.id);
   const note = el("input", { placeholder: "note (needed to reopen a closed alert)", "data-testid": "status-note", "data-draft": "status-note" });
   const setStatus = (s) => () => run("mark " + s.replace("_", " "), async () => {
-    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined }); note.value = ""; await refresh();
+    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined, version: d.alert.version }); note.value = ""; await refresh();
   }, card, refresh);
   const buttons = [];
   if (status === "open") buttons.push(el("button", { "data-testid": "ack", onclick: setStatus("acknowledged") }, "Acknowledge"));
@@ -641,9 +699,9 @@ function triageControls(d, refresh) {
   for (const s of CLOSED) if (status !== s) buttons.push(el("button", { "data-testid": "close-" + s, onclick: setStatus(s) }, s.replace("_", " ")));
   if (CLOSED.includes(status)) buttons.push(el("button", { "data-testid": "reopen", onclick: setStatus("open") }, "Reopen"));
   const assignee = el("input", { placeholder: "assignee", "data-testid": "assignee-input", value: d.alert.assignee || "" });
-  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); }, card, refresh);
+  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null, version: d.alert.version }); await refresh(); }, card, refresh);
   const comment = el("textarea", { rows: 2, placeholder: "comment", "data-testid": "comment-text", "data-draft": "comment" });
-  const card = el("div", { class: "card", "data-testid": "triage" },
+  const card = el("div", { class: "card", "data-testid": "triage", tabindex: "-1", "aria-label": "triage" },
     el("div", { class: "toolbar" }, buttons, note),
     el("div", { class: "toolbar" },
       el("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); assign(assignee.value.trim()); } }, assignee, el("button", { type: "submit", "data-testid": "assign" }, "Assign")),
@@ -819,7 +877,9 @@ async function render() {
     const field = view.querySelector(`[data-draft="${CSS.escape(name)}"]`);
     if (field) field.value = value;
   }
+  const focus = shownHash === location.hash ? focusPath($("view")) : [];
   $("view").replaceChildren(view);
+  restoreFocus(view, focus, null);
   shownHash = location.hash;
 }
 
