@@ -17,15 +17,19 @@ namespace ZtStream.Verifier.Rules.Sigma;
 /// <param name="Envelopes">The prefixes a field is read under; "" is the record itself.</param>
 /// <param name="Aliases">Lower-cased names rules use that are not record paths → the paths they mean, tried in order after the name itself.</param>
 /// <param name="Members">The record's top-level members, when its schema is closed: a field under any other is an error naming it.</param>
+/// <param name="Renamed">A SIEM's name for a record path → the path (null when the name is none of its), tried after the name itself.</param>
 internal sealed record IdentityRecordFields(
     string Record,
     IReadOnlyList<string> Envelopes,
     IReadOnlyDictionary<string, string[]> Aliases,
-    IReadOnlySet<string>? Members = null) : IFieldResolver
+    IReadOnlySet<string>? Members = null,
+    Func<string, string?>? Renamed = null) : IFieldResolver
 {
     /// <summary>
     /// <c>product: okta</c>: an Okta System Log <c>LogEvent</c> (one event of an event hook delivery, or of the System
-    /// Log API). SigmaHQ's <c>alternateId</c> without a parent is the actor's (<c>actor.alternateId</c>).
+    /// Log API). SigmaHQ's <c>alternateId</c> without a parent is the actor's (<c>actor.alternateId</c>); Elastic's Okta
+    /// integration's names (<c>okta.event_type</c>, <c>okta.actor.alternate_id</c>), which some SigmaHQ rules use, are
+    /// the LogEvent's paths (<see cref="ElasticOkta"/>).
     /// </summary>
     public static IdentityRecordFields Okta { get; } = new(
         "an Okta LogEvent",
@@ -35,7 +39,8 @@ internal sealed record IdentityRecordFields(
         {
             "uuid", "published", "eventType", "version", "severity", "legacyEventType", "displayMessage", "actor", "client",
             "device", "outcome", "target", "transaction", "debugContext", "authenticationContext", "securityContext", "request",
-        });
+        },
+        ElasticOkta);
 
     /// <summary><c>product: auth0</c>: an Auth0 log event, wrapped by a log stream (<c>data</c>) or bare.</summary>
     public static IdentityRecordFields Auth0 { get; } = new("an Auth0 log", ["data", ""], new Dictionary<string, string[]>(StringComparer.Ordinal));
@@ -76,6 +81,11 @@ internal sealed record IdentityRecordFields(
         }
 
         string[] meant = Aliases.TryGetValue(field.ToLowerInvariant(), out var alias) ? [field, .. alias] : [field];
+        if (Renamed?.Invoke(field) is { } renamed)
+        {
+            meant = [.. meant, renamed];
+        }
+
         if (Members is not null && Array.Find(meant, m => Members.Contains(FirstKey(m))) is null)
         {
             throw new RuleFormatException($"field '{name}' is not a field of {Record} (its fields are under {string.Join(", ", Members)})");
@@ -91,6 +101,46 @@ internal sealed record IdentityRecordFields(
         }
 
         return FieldPath.AnyOf(name, paths);
+    }
+
+    /// <summary>
+    /// Elastic's Okta integration (its <c>system</c> data stream) keeps the LogEvent under <c>okta.</c> with each key in
+    /// snake_case (<c>okta.debug_context.debug_data.request_uri</c> is <c>debugContext.debugData.requestUri</c>), and
+    /// renames three: <c>client.ip</c> (<c>client.ipAddress</c>), <c>security_context.as.number</c> and
+    /// <c>security_context.as.organization.name</c> (<c>securityContext.asNumber</c>, <c>.asOrg</c>). A rule may
+    /// also write the LogEvent's own keys under <c>okta.</c> (<c>okta.debugContext.debugData.behaviors</c>).
+    /// </summary>
+    internal static string? ElasticOkta(string field)
+    {
+        const string Prefix = "okta.";
+        if (field.Length <= Prefix.Length || !field.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var path = string.Join('.', field[Prefix.Length..].Split('.').Select(CamelCase));
+        foreach (var (elastic, logEvent) in ElasticOktaRenames)
+        {
+            if (path.Equals(elastic, StringComparison.OrdinalIgnoreCase))
+            {
+                return logEvent;
+            }
+        }
+
+        return path;
+    }
+
+    private static readonly (string Elastic, string LogEvent)[] ElasticOktaRenames =
+    [
+        ("client.ip", "client.ipAddress"),
+        ("securityContext.as.number", "securityContext.asNumber"),
+        ("securityContext.as.organization.name", "securityContext.asOrg"),
+    ];
+
+    private static string CamelCase(string key)
+    {
+        var parts = key.Split('_');
+        return parts[0] + string.Concat(parts.Skip(1).Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
     }
 
     private static string FirstKey(string path)

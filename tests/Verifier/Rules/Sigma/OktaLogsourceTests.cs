@@ -118,5 +118,37 @@ public sealed class OktaLogsourceTests
         var error = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Okta, "selection:\n  eventtyp: user.session.start\ncondition: selection")));
         Assert.Contains("field 'eventtyp' is not a field of an Okta LogEvent", error.Reason, StringComparison.Ordinal);
         Assert.Contains("eventType", error.Reason, StringComparison.Ordinal);
+
+        // Under Elastic's okta. prefix too: a key that is no member of the LogEvent, in either spelling.
+        var elastic = Assert.Single(RuleTesting.Errors(SigmaIdp.RuleText(Okta, "selection:\n  okta.event_typo: user.session.start\ncondition: selection")));
+        Assert.Contains("field 'okta.event_typo' is not a field of an Okta LogEvent", elastic.Reason, StringComparison.Ordinal);
+    }
+
+    // Elastic's Okta integration (system data stream) names: the LogEvent under okta., keys in snake_case, and its three
+    // renames (client.ip, security_context.as.number, security_context.as.organization.name).
+    [Theory]
+    [InlineData("okta.event_type: user.session.start", true)]
+    [InlineData("okta.event_type: user.account.lock", false)]
+    [InlineData("okta.actor.alternate_id: dana.ruiz@example.org", true)]
+    [InlineData("okta.actor.display_name: Lee Park", false)]
+    [InlineData("okta.client.ip: 198.51.100.23", true)]
+    [InlineData("okta.client.ip|cidr: 203.0.113.0/24", false)]
+    [InlineData("okta.client.user_agent.raw_user_agent|startswith: Mozilla", true)]
+    [InlineData("okta.outcome.result: SUCCESS", true)]
+    [InlineData("okta.authentication_context.external_session_id: idxAb12Cd34", true)]
+    [InlineData("okta.security_context.as.number: 9009", true)]
+    [InlineData("okta.security_context.as.organization.name: m247", true)]
+    [InlineData("okta.security_context.is_proxy: 'true'", true)]
+    [InlineData("okta.debug_context.debug_data.request_uri|endswith: /login/login.htm", true)]
+    [InlineData("okta.debug_context.debug_data.threat_suspected: 'true'", false)]
+    [InlineData("okta.debugContext.debugData.behaviors|contains: Velocity=POSITIVE", true)]
+    public void ElasticsOktaNames_ReadTheLogEventPathsTheyStandFor(string selection, bool matches)
+    {
+        var rule = RuleTesting.One(SigmaIdp.RuleText(Okta, $"selection:\n  {selection}\ncondition: selection"));
+        var log = LogEvent("user.session.start", extra: ""","securityContext":{"asNumber":9009,"asOrg":"m247","isp":"m247 ltd","domain":"example.net","isProxy":true}"""
+            + ""","debugContext":{"debugData":{"requestUri":"/login/login.htm","threatSuspected":"false","behaviors":"{New Geo-Location=POSITIVE, Velocity=POSITIVE}"}}""");
+
+        Assert.Equal(matches, rule.Fires("okta", Hook(log)));
+        Assert.Equal(matches, rule.Fires("okta", $"[{log}]"));
     }
 }
