@@ -39,7 +39,7 @@ internal static class RequestStages
     /// For a repeated id: the stage the request was first scored at, when that stage awaited the outcome this later stage
     /// brings; else null (a redelivery, or a stage that adds nothing).
     /// </summary>
-    public static string? FirstStageAwaiting(AccessEvent e, ulong idHash, RecentIds recentIds)
+    public static string? FirstStageAwaiting(AccessEvent e, ulong idHash, HashSet<ulong> recentIds)
     {
         if (e.Outcome is null || !string.Equals(e.Kind, EventKinds.K8sAudit, StringComparison.Ordinal))
         {

@@ -39,6 +39,7 @@ internal sealed class ScoringEngine
     private const int CheckpointFormatWithoutLinks = 2;
     private const int CheckpointFormatWithoutRules = 1;
     private const int CheckpointBufferBytes = 64 * 1024;
+    private const int RecentIdCapacity = 65_536;
 
     private readonly VerifierOptions options;
     private readonly StateBudget budget;
@@ -51,11 +52,13 @@ internal sealed class ScoringEngine
     private readonly AlertBook alerts;
     private readonly SuppressionList suppressions = new();
     private readonly List<Contribution> found = new(16);
-    private readonly RecentIds recentIds = new();
+    private readonly HashSet<ulong> recentIds = new(RecentIdCapacity);
+    private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
     private readonly HashSet<string> probeClients;
     private readonly RuntimeLinks links;
+    private int recentNext;
 
     /// <param name="options">Windows and thresholds.</param>
     /// <param name="policy">The zero-trust policy; none when null.</param>
@@ -109,18 +112,18 @@ internal sealed class ScoringEngine
     {
         var idHash = StableHash.Of(e.Id);
         string? firstStage = null;
-        if (!recentIds.Add(idHash))
+        if (!RememberId(idHash))
         {
             // A Kubernetes request's later stage is a duplicate, unless it brings the outcome its first stage lacked.
             firstStage = RequestStages.FirstStageAwaiting(e, idHash, recentIds);
-            if (firstStage is null || !recentIds.Add(RequestStages.Outcome(idHash)))
+            if (firstStage is null || !RememberId(RequestStages.Outcome(idHash)))
             {
                 return new ScoreResult(0, null, Duplicate: true);
             }
         }
         else if (RequestStages.AwaitingOutcome(e, idHash) is not 0 and var awaiting)
         {
-            recentIds.Add(awaiting);
+            RememberId(awaiting);
         }
 
         if (EventKinds.IsDerived(e.Kind))
@@ -346,6 +349,24 @@ internal sealed class ScoringEngine
         return stale;
     }
 
+    private bool RememberId(ulong hash)
+    {
+        if (!recentIds.Add(hash))
+        {
+            return false;
+        }
+
+        var old = recentRing[recentNext];
+        if (old != 0)
+        {
+            recentIds.Remove(old);
+        }
+
+        recentRing[recentNext] = hash;
+        recentNext = (recentNext + 1) % RecentIdCapacity;
+        return true;
+    }
+
     /// <summary>Writes everything the engine remembers (gzip-compressed binary, versioned).</summary>
     public void WriteCheckpoint(Stream stream)
     {
@@ -372,7 +393,13 @@ internal sealed class ScoringEngine
         peers.Write(w);
         alerts.Write(w);
         suppressions.Write(w);
-        recentIds.Write(w);
+        w.Write(recentNext);
+        w.Write(RecentIdCapacity);
+        foreach (var h in recentRing)
+        {
+            w.Write(h);
+        }
+
         rules.Aggregations.Write(w);
         links.Write(w);
         var signedIn = principals.Count(kv => kv.Value.Authentication is not null);
@@ -425,7 +452,23 @@ internal sealed class ScoringEngine
         peers.Read(r);
         alerts.Read(r);
         suppressions.Read(r);
-        recentIds.Read(r);
+        recentNext = r.ReadInt32();
+        var cap = r.ReadInt32();
+        recentIds.Clear();
+        for (var i = 0; i < cap; i++)
+        {
+            var h = r.ReadUInt64();
+            if (i < RecentIdCapacity)
+            {
+                recentRing[i] = h;
+                if (h != 0)
+                {
+                    recentIds.Add(h);
+                }
+            }
+        }
+
+        recentNext %= RecentIdCapacity;
         if (format >= CheckpointFormatWithoutLinks)
         {
             rules.Aggregations.Read(r);
