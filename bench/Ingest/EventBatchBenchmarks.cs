@@ -22,7 +22,10 @@ namespace ZtStream.Benchmarks.Ingest;
 /// from its bytes without building it and forwarded (<see cref="Forward"/>, what Ingest does: the record written once,
 /// straight from the body's bytes; <see cref="ForwardCopyingItems"/> copies each item out first, as Ingest did before),
 /// and from a scoped source through the source gate (<see cref="ForwardScoped"/>; <see cref="ForwardScopedReadingEvents"/>
-/// reads every event for the gate, as Ingest did before).
+/// reads every event for the gate, as Ingest did before). Beside them, what any reader of the same body pays: the
+/// parse-and-discard of <c>ztstream bench</c>'s baseline endpoint (<see cref="BaselineParse"/>), the reader's tokens
+/// alone (<see cref="Tokens"/>), and Ingest's validation without the record (<see cref="Validate"/>), so the scan's
+/// cost beyond the baseline's is measured rather than guessed.
 /// One operation = one body of 1,000 events.
 /// </summary>
 [MemoryDiagnoser]
@@ -47,6 +50,32 @@ public class EventBatchBenchmarks
             .Generate().Take(Events).Select(e => e.Event with { Source = null }).ToList();
         body = JsonSerializer.SerializeToUtf8Bytes(events, ContractsJsonContext.Default.ListAccessEvent);
     }
+
+    /// <summary>What the bench's baseline endpoint does with a body: a <see cref="JsonDocument"/> parsed and discarded.</summary>
+    [Benchmark]
+    public int BaselineParse()
+    {
+        using var document = JsonDocument.Parse(body);
+        return document.RootElement.GetArrayLength();
+    }
+
+    /// <summary>Every token of the body read once with <see cref="Utf8JsonReader"/>: the floor of any validation from the bytes.</summary>
+    [Benchmark]
+    public int Tokens()
+    {
+        var reader = new Utf8JsonReader(body);
+        var tokens = 0;
+        while (reader.Read())
+        {
+            tokens++;
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Ingest's parse and validation of the body (<see cref="Forward"/> without the records' bytes).</summary>
+    [Benchmark]
+    public int Validate() => parser.Parse(body, EventsFormat.Json).Items.Count;
 
     [Benchmark]
     public int Reserialize()

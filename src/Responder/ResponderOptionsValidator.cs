@@ -14,13 +14,21 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
     {
         if (!string.IsNullOrWhiteSpace(options.PolicyPath))
         {
-            if (!File.Exists(options.PolicyPath))
+            if (UserFiles.ReadProblem(options.PolicyPath, "Responder:PolicyPath") is { } problem)
             {
-                errors.Add($"Responder:PolicyPath '{options.PolicyPath}' does not exist");
+                errors.Add(problem);
             }
             else
             {
-                PolicyLoader.Load(File.ReadAllText(options.PolicyPath), errors, $"policy '{options.PolicyPath}'");
+                try
+                {
+                    PolicyLoader.Load(UserFiles.ReadText(options.PolicyPath), errors, $"policy '{options.PolicyPath}'");
+                }
+                catch (IOException e)
+                {
+                    // Changed between the check and the read.
+                    errors.Add($"Responder:PolicyPath {e.Message}");
+                }
             }
         }
 

@@ -18,7 +18,6 @@ namespace ZtStream.Host.Bench;
 /// </summary>
 internal sealed class BenchMonitor : IDisposable
 {
-    private const string SampleRoute = "/api/orders";
     private static readonly string[] Revocations = [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions];
     private static readonly string[] Enforced = [ActionStates.Done, ActionStates.Active, ActionStates.Released];
 
@@ -26,6 +25,7 @@ internal sealed class BenchMonitor : IDisposable
     private readonly string source;
     private readonly TimeProvider time;
     private readonly HttpClient sample;
+    private readonly SampleProbe probe;
     private readonly ConcurrentDictionary<string, Attack> attacks = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Raised> raised = new(StringComparer.Ordinal);
     private readonly HashSet<Guid> actionsSeen = [];
@@ -35,7 +35,6 @@ internal sealed class BenchMonitor : IDisposable
     private long duplicates;
     private long alerts;
     private long lastScoredTicks;
-    private long probeErrors;
 
     public BenchMonitor(EmbeddedPipeline pipeline, string source, TimeProvider time)
     {
@@ -43,6 +42,7 @@ internal sealed class BenchMonitor : IDisposable
         this.source = source;
         this.time = time;
         sample = new HttpClient { BaseAddress = pipeline.SampleUrl, Timeout = TimeSpan.FromSeconds(5) };
+        probe = new SampleProbe(sample, time);
         pipeline.Services.GetRequiredService<VerifierWorkers>().RecordScored = OnScored;
         lock (probes)
         {
@@ -94,7 +94,7 @@ internal sealed class BenchMonitor : IDisposable
     public int AttacksEnforced => attacks.Values.Count(a => a.EnforcedAt is not null);
 
     /// <summary>Probes of the sample service that failed or timed out (asked again, never taken as a refusal).</summary>
-    public long ProbeErrors => Interlocked.Read(ref probeErrors);
+    public long ProbeErrors => probe.Errors;
 
     /// <summary>Every attack alerted, none of its actions still on the way, and every revocation refused by the SDK.</summary>
     public bool Settled => attacks.Values.All(a => a.AlertedAt is not null && a.PendingActions.Count == 0 && (!a.Revocable || a.RefusedAt is not null));
@@ -294,43 +294,9 @@ internal sealed class BenchMonitor : IDisposable
         }
     }
 
-    /// <summary>Asks the sample service every few milliseconds, as the attacker would, until it refuses the token.</summary>
-    private async Task ProbeAsync(Attack attack, CancellationToken cancellationToken)
-    {
-        while (!cancellationToken.IsCancellationRequested)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Get, SampleRoute);
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", attack.Token);
-            try
-            {
-                using var response = await sample.SendAsync(request, cancellationToken);
-                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
-                {
-                    attack.RefusedAt = time.GetUtcNow();
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-            {
-                // A request that failed or timed out under load is not a refusal: count it and ask again, as the
-                // attacker would, instead of never learning when the token stopped working.
-                Interlocked.Increment(ref probeErrors);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    /// <summary>Probes the sample service with the attack's token until it refuses it: when, is the attack's enforcement.</summary>
+    private async Task ProbeAsync(Attack attack, CancellationToken cancellationToken) =>
+        attack.RefusedAt = await probe.UntilRefusedAsync(attack.Token, cancellationToken) ?? attack.RefusedAt;
 
     private sealed class Attack(string scenario, string principal, string token, DateTimeOffset sentAt)
     {

@@ -43,7 +43,7 @@ internal sealed class SimulateFeedCommand : ICliCommand
     private static async Task<int> RunAsync(
         ParseResult parsed, List<Uri> ingests, string keyFile, DemoSettings settings, CliContext context, CancellationToken cancellationToken)
     {
-        var keyProblem = UserFiles.ReadProblem(keyFile, "--key-file");
+        var keyProblem = UserFiles.ReadProblem(keyFile, "--key-file", UserFiles.MaxKeyFileBytes);
         if (ingests.Count == 0 || keyProblem is not null)
         {
             return await CliCommandLine.UsageAsync(context.Error, parsed, ingests.Count == 0 ? ["--ingest URL is required"] : [keyProblem!]);

@@ -69,7 +69,7 @@ internal sealed class SampleCommand : ICliCommand
             return null;
         }
 
-        if (UserFiles.ReadProblem(file, key) is { } problem)
+        if (UserFiles.ReadProblem(file, key, UserFiles.MaxKeyFileBytes) is { } problem)
         {
             problems.Add(problem);
             return null;

@@ -50,7 +50,8 @@ internal static class SetMapper
                 e.SubjectType = subject.Session is not null ? "session" : subject.Device is not null ? "device" : null;
             }
 
-            e.Set(IdentityAttributes.DeviceId, subject.Device)
+            e.Set(IdentityAttributes.IdpUserId, subject.User is null ? null : subject.UserId)
+                .Set(IdentityAttributes.DeviceId, subject.Device)
                 .Set("ssf.issuer", set.Issuer)
                 .Set("ssf.jti", set.Jti)
                 .Set("ssf.txn", claims.String("txn"))
@@ -184,6 +185,9 @@ internal static class SetMapper
     /// <summary>What an RFC 9493 subject identifier names.</summary>
     internal sealed record Subject(string? Format, string? User, string? Session, string? Device, string? Tenant, string? Application, string? TokenId, string? Other)
     {
+        /// <summary>The provider's id for the user when the subject also names it by login (aliases, a complex user, ID token claims).</summary>
+        public string? UserId { get; init; }
+
         public string? Describe() => User ?? (Session is null ? null : "session " + Session) ?? (Device is null ? null : "device " + Device) ?? Other;
 
         public static Subject Of(JsonElement? subId, string? sub)
@@ -193,19 +197,22 @@ internal static class SetMapper
                 return new Subject(sub is null ? null : "sub", sub, null, null, null, null, null, null);
             }
 
-            var format = id.String("format");
+            var format = FormatOf(id);
             if (format == "complex")
             {
                 var user = Simple(id.Child("user"));
                 return new Subject(
                     format,
-                    user ?? sub,
-                    Simple(id.Child("session")),
-                    Simple(id.Child("device")),
-                    Simple(id.Child("tenant")),
-                    Simple(id.Child("application")),
+                    user.Name ?? sub,
+                    Simple(id.Child("session")).Name,
+                    Simple(id.Child("device")).Name,
+                    Simple(id.Child("tenant")).Name,
+                    Simple(id.Child("application")).Name,
                     id.Child("user")?.String("jti"),
-                    Simple(id.Child("org_unit")) ?? Simple(id.Child("group")));
+                    Simple(id.Child("org_unit")).Name ?? Simple(id.Child("group")).Name)
+                {
+                    UserId = user.UserId,
+                };
             }
 
             if (format == "jwt_id")
@@ -214,33 +221,75 @@ internal static class SetMapper
             }
 
             var simple = Simple(id);
-            return new Subject(format, simple ?? sub, null, null, null, null, null, simple);
+            return new Subject(format, simple.Name ?? sub, null, null, null, null, null, simple.Name) { UserId = simple.UserId };
         }
 
-        /// <summary>The identifier a simple subject names, in the form that makes it the same subject elsewhere.</summary>
-        private static string? Simple(JsonElement? element)
+        /// <summary>
+        /// The format: RFC 9493's <c>format</c>, else the <c>subject_type</c> of the drafts before it, which Google's RISC
+        /// and other early transmitters still send, hyphenated (<c>iss-sub</c>, <c>id-token-claims</c>).
+        /// </summary>
+        private static string? FormatOf(JsonElement id) => id.String("format") ?? id.String("subject_type")?.Replace('-', '_');
+
+        /// <summary>
+        /// The identifier a simple subject names, in the form that makes it the same subject elsewhere: an e-mail address
+        /// (<c>email</c>, <c>account</c>) in lower case, as RFC 9493 leaves its canonicalization to the receiver and the
+        /// identity adapters key logins so (<see cref="LoginNames"/>). Of <c>aliases</c>, the login among them, else the
+        /// first usable, and an <c>iss_sub</c> or <c>opaque</c> alias beside a login is the provider's id for the user.
+        /// </summary>
+        private static (string? Name, string? UserId) Simple(JsonElement? element)
         {
             if (element is not { ValueKind: JsonValueKind.Object } e)
             {
-                return null;
+                return default;
             }
 
-            return e.String("format") switch
+            return FormatOf(e) switch
             {
-                "email" => e.String("email"),
-                "iss_sub" => e.String("sub"),
-                "opaque" => e.String("id"),
-                "phone_number" => e.String("phone_number"),
-                "account" => e.String("uri") is { } acct && acct.StartsWith("acct:", StringComparison.OrdinalIgnoreCase) ? acct[5..] : e.String("uri"),
-                "uri" => e.String("uri"),
-                "did" => e.String("url"),
-                "saml_assertion_id" => e.String("assertion_id") is { } assertion ? "saml_assertion:" + assertion : null,
-                "aliases" => e.Child("identifiers") is { ValueKind: JsonValueKind.Array } aliases
-                    ? aliases.EnumerateArray().Select(a => Simple(a)).FirstOrDefault(a => a is not null)
-                    : null,
+                "email" => (Login(e.String("email")), null),
+                "iss_sub" => (e.String("sub"), null),
+                "opaque" => (e.String("id"), null),
+                "phone_number" => (e.String("phone_number"), null),
+                "account" => (Login(e.String("uri") is { } acct && acct.StartsWith("acct:", StringComparison.OrdinalIgnoreCase) ? acct[5..] : e.String("uri")), null),
+                "uri" => (e.String("uri"), null),
+                "did" => (e.String("url"), null),
+                "saml_assertion_id" => (e.String("assertion_id") is { } assertion ? "saml_assertion:" + assertion : null, null),
+                "aliases" => Aliases(e.Child("identifiers")),
+
+                // The drafts' ID token claims: the address the token named, its sub the provider's id.
+                "id_token_claims" => e.String("email") is { } email ? (Login(email), e.String("sub")) : (e.String("sub"), null),
+
                 // A format ZtStream does not know: the first identifier-like member still names something.
-                _ => e.EnumerateObject().Where(p => p.Name != "format" && p.Value.ValueKind == JsonValueKind.String).Select(p => p.Value.GetString()).FirstOrDefault(),
+                _ => (e.EnumerateObject()
+                    .Where(p => p.Name is not ("format" or "subject_type" or "iss" or "issuer") && p.Value.ValueKind == JsonValueKind.String)
+                    .Select(p => p.Value.GetString()).FirstOrDefault(), null),
             };
         }
+
+        private static (string? Name, string? UserId) Aliases(JsonElement? identifiers)
+        {
+            if (identifiers is not { ValueKind: JsonValueKind.Array } list)
+            {
+                return default;
+            }
+
+            string? login = null;
+            string? first = null;
+            string? userId = null;
+            foreach (var alias in list.EnumerateArray())
+            {
+                var (name, id) = Simple(alias);
+                var format = alias.ValueKind == JsonValueKind.Object ? FormatOf(alias) : null;
+                first ??= name;
+                userId ??= id ?? (format is "iss_sub" or "opaque" ? name : null);
+                if (format is "email" or "account" || (format == "id_token_claims" && alias.String("email") is not null))
+                {
+                    login ??= name;
+                }
+            }
+
+            return login is not null ? (login, userId) : (first, null);
+        }
+
+        private static string? Login(string? address) => IdentityJson.Clean(address) is { } text ? LoginNames.Fold(text) : null;
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
 namespace ZtStream.Platform.Hosting;
 
 /// <summary>
@@ -13,40 +16,42 @@ internal static class UserFiles
     /// <summary>The most a key file holds: a key and a line end, with room for a comment or a pasted header.</summary>
     public const int MaxKeyFileBytes = 4 * 1024;
 
+    /// <summary>The most a PEM key file holds: an RSA 4096 key is about 3.3 KiB; room for the certificates a bundle carries beside it.</summary>
+    public const int MaxPemFileBytes = 64 * 1024;
+
+    /// <summary>The buffer a stream of unknown length starts with, and the least it grows by.</summary>
+    private const int GrowthStep = 64 * 1024;
+
     /// <summary>
-    /// Why <paramref name="path"/> cannot be read as a file, or null when it can be opened: empty, missing, or a folder.
-    /// <paramref name="what"/> names it as the user knows it (<c>file</c>, <c>policy file</c>, <c>--key-file</c>).
+    /// Why <paramref name="path"/> cannot be read as a file, or null when it can: empty, missing, a folder, not a regular
+    /// file (a named pipe would block the start until something wrote to it, a device such as <c>/dev/zero</c> never
+    /// ends), or not readable. <paramref name="what"/> names it as the user knows it (<c>file</c>, <c>policy file</c>,
+    /// <c>--key-file</c>). The type is looked at before the file is opened, and a regular file is opened without waiting;
+    /// one longer than <paramref name="maxBytes"/> is refused as <see cref="ReadText"/> would refuse it.
     /// </summary>
-    public static string? ReadProblem(string path, string what)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        if (path.Trim().Length == 0)
-        {
-            return $"{what} is empty: name a file";
-        }
+    public static string? ReadProblem(string path, string what, int maxBytes = MaxDocumentBytes) => Problem(path, what, maxBytes);
 
-        if (Directory.Exists(path))
-        {
-            return $"{what} '{path}' is a folder: name a file in it";
-        }
-
-        return File.Exists(path) ? null : $"{what} '{path}' does not exist";
-    }
+    /// <summary>
+    /// As <see cref="ReadProblem"/> for an input read as a stream until it ends (a recording to replay): a named pipe or a
+    /// device is such an input and is not refused; a folder, a missing path or an unreadable file is.
+    /// </summary>
+    public static string? StreamProblem(string path, string what) => Problem(path, what, maxBytes: null);
 
     /// <summary>
     /// The text of <paramref name="path"/> (UTF-8, a byte order mark dropped); an <see cref="IOException"/> naming the path
-    /// and the bound when it holds more than <paramref name="maxBytes"/>, read no further than one byte past it.
+    /// and the bound when it holds more than <paramref name="maxBytes"/>, read no further than one byte past it, or naming
+    /// what it is when it is not a regular file.
     /// </summary>
     public static string ReadText(string path, int maxBytes = MaxDocumentBytes) => Encoding.UTF8.GetString(WithoutBom(ReadBytes(path, maxBytes)).Span);
 
-    /// <summary>The bytes of <paramref name="path"/>, bounded as <see cref="ReadText"/> reads them.</summary>
+    /// <summary>The bytes of <paramref name="path"/>, bounded and refused as <see cref="ReadText"/> reads them.</summary>
     public static ReadOnlyMemory<byte> ReadBytes(string path, int maxBytes = MaxDocumentBytes)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        using var stream = OpenRegular(path);
         var bytes = ReadUpTo(stream, maxBytes + 1);
         return bytes.Length <= maxBytes
             ? bytes
-            : throw new IOException(string.Create(CultureInfo.InvariantCulture, $"'{path}' holds more than {maxBytes} bytes, more than such a file can be"));
+            : throw new IOException(TooLarge(path, maxBytes));
     }
 
     /// <summary>A UTF-8 byte order mark (editors on Windows write one) is not part of the first record or line.</summary>
@@ -60,24 +65,137 @@ internal static class UserFiles
     /// </summary>
     public static Stream OpenRead(string path, CancellationToken cancellationToken) => new CancellableFileStream(path, cancellationToken);
 
-    /// <summary>The first <paramref name="count"/> bytes of <paramref name="stream"/>, or all of it when shorter.</summary>
+    /// <summary>
+    /// The first <paramref name="count"/> bytes of <paramref name="stream"/>, or all of it when shorter. A stream that
+    /// knows its length (a regular file) is read into one buffer of that size; one that does not (a pipe, a device) into
+    /// a buffer that grows as it is read, never past <paramref name="count"/>.
+    /// </summary>
     public static ReadOnlyMemory<byte> ReadUpTo(Stream stream, int count)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        var head = new System.Buffers.ArrayBufferWriter<byte>(Math.Min(count, 64 * 1024));
-        while (head.WrittenCount < count)
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+
+        // Doubling up to a 64 MiB file allocated about four times the file (the last step alone twice it); a regular
+        // file's length sizes the buffer at once, a byte more to see its end without growing.
+        var buffer = new byte[Remaining(stream) is { } remaining ? (int)Math.Min(count, remaining + 1) : Math.Min(count, GrowthStep)];
+        var length = 0;
+        while (length < count)
         {
-            var span = head.GetSpan(64 * 1024);
-            var read = stream.Read(span[..Math.Min(span.Length, count - head.WrittenCount)]);
+            if (length == buffer.Length)
+            {
+                // Longer than it said (it grew while read, or a device that says 0): grow, still bounded by count.
+                Array.Resize(ref buffer, (int)Math.Min(count, Math.Max(2L * buffer.Length, GrowthStep)));
+            }
+
+            var read = stream.Read(buffer, length, buffer.Length - length);
             if (read == 0)
             {
                 break;
             }
 
-            head.Advance(read);
+            length += read;
         }
 
-        return head.WrittenMemory;
+        return buffer.AsMemory(0, length);
+    }
+
+    /// <summary>The bytes left in a stream that knows its length, or null (a pipe; a device, whose length is 0).</summary>
+    private static long? Remaining(Stream stream)
+    {
+        try
+        {
+            return stream.CanSeek && stream.Length - stream.Position is var left and > 0 ? left : null;
+        }
+        catch (Exception e) when (e is NotSupportedException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static string TooLarge(string path, int maxBytes) =>
+        string.Create(CultureInfo.InvariantCulture, $"'{path}' holds more than {maxBytes} bytes, more than such a file can be");
+
+    /// <summary>What is wrong with <paramref name="path"/>; a regular file only (and at most <paramref name="maxBytes"/>) unless that is null.</summary>
+    private static string? Problem(string path, string what, int? maxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (path.Trim().Length == 0)
+        {
+            return $"{what} is empty: name a file";
+        }
+
+        if (!OperatingSystem.IsLinux())
+        {
+            if (Directory.Exists(path))
+            {
+                return $"{what} '{path}' is a folder: name a file in it";
+            }
+
+            return File.Exists(path) ? null : $"{what} '{path}' does not exist";
+        }
+
+        var (error, type) = FileTypes.Of(path);
+        if (error != 0)
+        {
+            return error is FileTypes.NoSuchFile or FileTypes.NotAFolder
+                ? $"{what} '{path}' does not exist"
+                : $"{what} '{path}' cannot be read: {Marshal.GetPInvokeErrorMessage(error)}";
+        }
+
+        if (type == FileTypes.Directory)
+        {
+            return $"{what} '{path}' is a folder: name a file in it";
+        }
+
+        if (type != FileTypes.Regular)
+        {
+            return maxBytes is not null ? $"{what} '{path}' is {FileTypes.Describe(type)}, not a regular file: name a file" : null;
+        }
+
+        try
+        {
+            using var stream = OpenRegular(path);
+            return stream.Length > maxBytes ? $"{what} {TooLarge(path, maxBytes.Value)}" : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"{what} {e.Message}";
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="path"/> opened to be read when it is a regular file; an <see cref="IOException"/> naming it and what
+    /// it is otherwise. On Linux it is opened without blocking (a named pipe put there after a check would otherwise hold
+    /// the open until something wrote to it) and its type is read from the open file, so the check and the read are of
+    /// the same file.
+    /// </summary>
+    private static FileStream OpenRegular(string path)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0);
+        }
+
+        var handle = FileTypes.OpenWithoutBlocking(path, out var error)
+            ?? throw new IOException(error is FileTypes.NoSuchFile or FileTypes.NotAFolder
+                ? $"'{path}' does not exist"
+                : $"'{path}' cannot be read: {Marshal.GetPInvokeErrorMessage(error)}");
+
+        try
+        {
+            var type = FileTypes.Of(handle);
+            return type switch
+            {
+                FileTypes.Regular => new FileStream(handle, FileAccess.Read, bufferSize: 0),
+                FileTypes.Directory => throw new IOException($"'{path}' is a folder, not a file"),
+                _ => throw new IOException($"'{path}' is {FileTypes.Describe(type)}, not a regular file"),
+            };
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
     }
 
     private sealed class CancellableFileStream(string path, CancellationToken cancellationToken)

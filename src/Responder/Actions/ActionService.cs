@@ -4,7 +4,9 @@ using ZtStream.Platform.Faults;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
+using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Policy;
+using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
@@ -22,6 +24,12 @@ internal enum ActionChange
 }
 
 /// <summary>
+/// What <see cref="ActionService.LiftRevocationAsync"/> did: the lifts (those made now, or for a repeat of the same lift
+/// those it made before), or why nothing was lifted (<see cref="Refusal"/>, for a <see cref="ActionChange.Conflict"/>).
+/// </summary>
+internal sealed record RevocationLifted(ActionChange Change, ActionRecord? Action, IReadOnlyList<RevocationLift> Lifts, string? Refusal = null);
+
+/// <summary>
 /// Every state change of an action goes through here: compare-and-set in the store and one audit entry with the
 /// state before and after, committed together, and the command sent when an action becomes queued.
 /// </summary>
@@ -35,6 +43,7 @@ internal sealed class ActionService(
     ResponderTelemetry telemetry,
     Notifier notifier,
     AlertStore alerts,
+    RevocationStore revocations,
     IOptions<ResponderOptions> options)
 {
     /// <summary>
@@ -366,6 +375,62 @@ internal sealed class ActionService(
         };
         var (created, _) = await CreateAsync(release, by, cancellationToken);
         return (ActionChange.Done, created);
+    }
+
+    /// <summary>
+    /// Lifts everything a revocation action put on the revocation list that is still in force, in one commit with one
+    /// <c>revocation.lifted</c> entry per entry lifted: all of it is lifted, or (the store or the audit failing) none of it
+    /// is. Before, the console lifted each entry with a request of its own, so a failure half-way left a revocation half
+    /// lifted. A done or failed revocation may be lifted (a failed one may have listed its entries before another
+    /// revoker failed); one still under way or never carried out may not. A repeat of the same lift (same caller and
+    /// reason: a retry after a lost answer) answers as the first did and writes nothing; a lift already made otherwise,
+    /// or entries past their expiry, is a <see cref="ActionChange.Conflict"/> saying so.
+    /// </summary>
+    public async Task<RevocationLifted> LiftRevocationAsync(Guid id, string by, string reason, CancellationToken cancellationToken)
+    {
+        var action = await actions.GetAsync(id, cancellationToken);
+        if (action is null)
+        {
+            return new(ActionChange.NotFound, null, []);
+        }
+
+        if (action.Kind is not (ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions))
+        {
+            return new(ActionChange.Conflict, action, [], $"the action is {action.Kind}: only a revocation is lifted (an isolation is released)");
+        }
+
+        if (action.State is not (ActionStates.Done or ActionStates.Failed))
+        {
+            return new(ActionChange.Conflict, action, [], $"the action is {action.State} ({action.Kind}): a revocation is lifted once it is done (or failed)");
+        }
+
+        IReadOnlyList<(Contracts.Revocations.Revocation Entry, RevocationLift Lift)> lifted = [];
+        IReadOnlyList<ActionEntry> entries = [];
+        await audit.AppendChangesAsync(
+            async (connection, tx, ct) =>
+            {
+                (lifted, entries) = await revocations.LiftActionAsync(connection, tx, id, by, reason, ct);
+                return [.. lifted.Select(l => RevocationFeedEndpoints.LiftRecord(l.Entry, l.Lift, by, reason, action.AlertId))];
+            },
+            cancellationToken);
+        if (lifted.Count > 0)
+        {
+            return new(ActionChange.Done, action, [.. lifted.Select(l => l.Lift)]);
+        }
+
+        if (entries.Count == 0)
+        {
+            return new(ActionChange.Conflict, action, [], $"nothing of {action.Kind} on {action.Target} is on the revocation list");
+        }
+
+        if (entries.All(e => e.Lift is not null && e.LiftedBy == by && e.Lift.Reason == reason))
+        {
+            return new(ActionChange.Done, action, [.. entries.Select(e => e.Lift!)]);
+        }
+
+        return new(ActionChange.Conflict, action, [], "the revocation is not in force: " + string.Join("; ", entries.Select(e => e.Lift is { } lift
+            ? $"{RevocationFeedEndpoints.Describe(e.Entry)} was lifted by {e.LiftedBy} at {lift.LiftedAt:O} ({lift.Reason})"
+            : $"{RevocationFeedEndpoints.Describe(e.Entry)} expired at {e.Entry.ExpiresAt:O}")));
     }
 
     /// <summary>

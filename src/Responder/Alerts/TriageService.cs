@@ -19,8 +19,13 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
     public const int MaxNote = Bounds.MaxReasonLength;
     public const int MaxAssignee = 200;
 
+    /// <summary>
+    /// Sets the status. With <paramref name="seen"/> (the alert's <c>version</c> the caller decided on: the console sends
+    /// the one its page was drawn from) a change to an alert that has changed since is refused (409) rather than made over
+    /// a colleague's change the caller never saw.
+    /// </summary>
     public async Task<(TriageOutcome? Outcome, Problem? Problem)> SetStatusAsync(
-        string alertId, string? status, string? note, SuppressionRequest? suppression, Caller caller, CancellationToken cancellationToken)
+        string alertId, string? status, string? note, SuppressionRequest? suppression, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
         var errors = new List<ItemError>();
         if (!AlertStatuses.IsKnown(status))
@@ -47,6 +52,11 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         if (current.Status == status)
         {
             return (new TriageOutcome(current, []), null);
+        }
+
+        if (seen is { } version && current.Version != version)
+        {
+            return (null, ChangedSince(current, version));
         }
 
         if (AlertStatuses.IsClosed(current.Status) && string.IsNullOrWhiteSpace(note))
@@ -95,7 +105,9 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         return (new TriageOutcome(after, made), null);
     }
 
-    public async Task<(StoredAlert? Alert, Problem? Problem)> AssignAsync(string alertId, string? assignee, Caller caller, CancellationToken cancellationToken)
+    /// <summary>Assigns (or with null unassigns); <paramref name="seen"/> as for <see cref="SetStatusAsync"/>, checked in the change's transaction.</summary>
+    public async Task<(StoredAlert? Alert, Problem? Problem)> AssignAsync(
+        string alertId, string? assignee, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
         assignee = string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim();
         if (assignee is { Length: > MaxAssignee } || assignee == AlertQuery.Unassigned)
@@ -103,14 +115,24 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             return (null, Problems.Invalid([new ItemError(0, "assignee", $"a name of at most {MaxAssignee} characters other than '{AlertQuery.Unassigned}' (null unassigns)")]));
         }
 
+        var stale = false;
         var (before, after) = await alerts.ChangeAsync(
             alertId,
             caller.Name,
-            s => s.Assignee == assignee ? null : new TriageChange("assigned", s.Status, s.VerdictBy, assignee, assignee is null ? $"unassigned (was {s.Assignee})" : $"assigned to {assignee}"),
+            s =>
+            {
+                stale = s.Assignee != assignee && seen is { } version && s.Version != version;
+                return s.Assignee == assignee || stale ? null : new TriageChange("assigned", s.Status, s.VerdictBy, assignee, assignee is null ? $"unassigned (was {s.Assignee})" : $"assigned to {assignee}");
+            },
             cancellationToken);
         if (before is null)
         {
             return (null, Problems.Of(404, $"no alert {alertId}"));
+        }
+
+        if (stale)
+        {
+            return (null, ChangedSince(before, seen!.Value));
         }
 
         if (after is null)
@@ -155,6 +177,10 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
     private static string State(StoredAlert s) =>
         JsonSerializer.Serialize(new TriageState(s.Status, s.Assignee, s.VerdictBy), ResponderJsonContext.Default.TriageState);
+
+    private static Problem ChangedSince(StoredAlert now, long seen) => Problems.Of(
+        409,
+        $"alert {now.Alert.Id} has changed since version {seen} was read: it is now {now.Status}, assigned to {now.Assignee ?? "nobody"} (version {now.Version}); read it again and decide on that");
 
     private static string Detail(string what, string? note) => string.IsNullOrWhiteSpace(note) ? what : $"{what}: {note}";
 }

@@ -21,10 +21,15 @@ internal sealed record AlertDetail(
 /// <summary><c>false_positive</c> or <c>true_positive</c>; <see cref="Rules"/>, <see cref="Scope"/> and <see cref="ExpiresAt"/> shape the suppression a false positive makes.</summary>
 internal sealed record VerdictRequest(string? Verdict, string? Note, List<string>? Rules, string? Scope = null, DateTimeOffset? ExpiresAt = null);
 
-/// <summary>A status (open, acknowledged, in_progress, true_positive, false_positive, benign), a note (required to reopen), and the suppression of a false positive.</summary>
-internal sealed record StatusRequest(string? Status, string? Note, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt);
+/// <summary>
+/// A status (open, acknowledged, in_progress, true_positive, false_positive, benign), a note (required to reopen), the
+/// suppression of a false positive, and optionally the alert's <see cref="Version"/> the change was decided on (409 when
+/// the alert has changed since).
+/// </summary>
+internal sealed record StatusRequest(string? Status, string? Note, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, long? Version = null);
 
-internal sealed record AssignRequest(string? Assignee);
+/// <summary>An assignee (null unassigns), and optionally the alert's <see cref="Version"/> it was decided on, as for a status.</summary>
+internal sealed record AssignRequest(string? Assignee, long? Version = null);
 
 internal sealed record CommentRequest(string? Text);
 
@@ -61,5 +66,12 @@ internal sealed record ExtendRequest(long? TtlSeconds);
 
 internal sealed record NoteRequest(string? Reason);
 
-/// <summary>Who is calling; <see cref="CsrfToken"/> is set for a console session, whose writes must send it.</summary>
-internal sealed record CallerView(string Name, string Role, string? CsrfToken);
+/// <summary>What <c>POST /v1/actions/{id}/lift</c> lifted: one lift per entry of the action, each with its feed version.</summary>
+internal sealed record ActionLift(Guid ActionId, IReadOnlyList<ZtStream.Contracts.Revocations.RevocationLift> Lifts);
+
+/// <summary>
+/// Who is calling; <see cref="CsrfToken"/> is set for a console session, whose writes must send it.
+/// <see cref="SuppressionDays"/> is how long a suppression lasts when no expiry is given (<c>Responder:VerdictSuppression</c>),
+/// which the console's suppression form names as its default.
+/// </summary>
+internal sealed record CallerView(string Name, string Role, string? CsrfToken, double SuppressionDays);

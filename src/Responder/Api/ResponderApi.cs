@@ -4,6 +4,7 @@ using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Policy;
+using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Api;
 
@@ -16,10 +17,11 @@ internal static class ResponderApi
         var analyst = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Analyst);
         var responder = endpoints.MapGroup("/v1").RequireApiRole(ApiRoles.Responder);
 
-        viewer.MapGet("/me", (HttpContext http) =>
+        viewer.MapGet("/me", (HttpContext http, IOptions<ResponderOptions> options) =>
         {
             var caller = ApiAuth.CallerOf(http);
-            return Results.Json(new CallerView(caller.Name, caller.Role, caller.CsrfToken), ResponderJsonContext.Default.CallerView);
+            return Results.Json(
+                new CallerView(caller.Name, caller.Role, caller.CsrfToken, options.Value.VerdictSuppression.TotalDays), ResponderJsonContext.Default.CallerView);
         });
         TriageApi.Map(viewer, analyst);
         viewer.MapGet("/actions", ListActionsAsync);
@@ -62,6 +64,49 @@ internal static class ResponderApi
             var caller = ApiAuth.CallerOf(http);
             return await Answer(s.ReleaseAsync(id, caller.Name, body?.Reason ?? $"released by {caller.Name}", http.RequestAborted));
         });
+        responder.MapPost("/actions/{id:guid}/lift", LiftRevocationAsync);
+    }
+
+    /// <summary>
+    /// Lifts every entry a revocation action has on the revocation list, in one commit (<see cref="ActionService.LiftRevocationAsync"/>):
+    /// the console's <i>Lift revocation</i>. The reason is required, as for one entry.
+    /// </summary>
+    private static async Task<IResult> LiftRevocationAsync(
+        Guid id, HttpContext http, ActionService service, [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal written, ILogger<RevocationFeedHub> logger)
+    {
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        if (string.IsNullOrWhiteSpace(body?.Reason))
+        {
+            return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "required: say why the revocation is lifted (it goes into the audit trail)")]));
+        }
+
+        if (Invalid(Bounds.Text("reason", body.Reason, Bounds.MaxReasonLength)) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var caller = ApiAuth.CallerOf(http);
+        var result = await service.LiftRevocationAsync(id, caller.Name, body.Reason, http.RequestAborted);
+        switch (result.Change)
+        {
+            case ActionChange.NotFound:
+                return Problems.Result(404, $"no action {id}");
+            case ActionChange.Conflict:
+                return Problems.Result(409, result.Refusal ?? "the revocation cannot be lifted now");
+        }
+
+        written.Set();
+        foreach (var lift in result.Lifts)
+        {
+            ResponderLog.RevocationLifted(logger, lift.Lifts, caller.Name, body.Reason);
+        }
+
+        return Results.Json(new ActionLift(id, result.Lifts), ResponderJsonContext.Default.ActionLift);
     }
 
     private static async Task<IResult> ListActionsAsync(HttpContext http, ActionStore actions)

@@ -11,9 +11,16 @@ internal static class TokenFiles
     /// <summary>Problems with <paramref name="path"/> as a token file (one line each, naming <paramref name="key"/>).</summary>
     public static IReadOnlyList<string> Check(string path, string key)
     {
-        if (File.Exists(path))
+        if (File.Exists(path) || Directory.Exists(path))
         {
-            var token = File.ReadAllText(path).Trim();
+            // A folder, a named pipe (which would hold the start until something wrote to it), a device or a file
+            // longer than any token is named for what it is, not read.
+            if (UserFiles.ReadProblem(path, key, UserFiles.MaxKeyFileBytes) is { } problem)
+            {
+                return [problem];
+            }
+
+            var token = UserFiles.ReadText(path, UserFiles.MaxKeyFileBytes).Trim();
             return token.Length < ResponderOptionsValidator.MinTokenLength || token.Any(char.IsWhiteSpace)
                 ? [$"{key}: '{path}' must hold one token of at least {ResponderOptionsValidator.MinTokenLength} characters without spaces."]
                 : [];
@@ -51,6 +58,6 @@ internal static class TokenFiles
             }
         }
 
-        return File.ReadAllText(path).Trim();
+        return UserFiles.ReadText(path, UserFiles.MaxKeyFileBytes).Trim();
     }
 }

@@ -25,7 +25,7 @@ internal static class TriageApi
         analyst.MapPost("/alerts/{id}/status", async (string id, HttpContext http, TriageService triage) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.StatusRequest);
-            return problem ?? await StatusAsync(triage, id, body?.Status, body?.Note, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt), http);
+            return problem ?? await StatusAsync(triage, id, body?.Status, body?.Note, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt), http, body?.Version);
         });
         analyst.MapPost("/alerts/{id}/verdict", async (string id, HttpContext http, TriageService triage) =>
         {
@@ -50,7 +50,7 @@ internal static class TriageApi
                 return problem;
             }
 
-            var (after, refused) = await triage.AssignAsync(id, body?.Assignee, ApiAuth.CallerOf(http), http.RequestAborted);
+            var (after, refused) = await triage.AssignAsync(id, body?.Assignee, ApiAuth.CallerOf(http), http.RequestAborted, body?.Version);
             return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView);
         });
         analyst.MapPost("/alerts/{id}/comments", async (string id, HttpContext http, TriageService triage) =>
@@ -106,9 +106,9 @@ internal static class TriageApi
         return Results.Json(new AlertDetail(AlertView.From(stored), history, related, made), ResponderJsonContext.Default.AlertDetail);
     }
 
-    private static async Task<IResult> StatusAsync(TriageService triage, string id, string? status, string? note, SuppressionRequest suppression, HttpContext http)
+    private static async Task<IResult> StatusAsync(TriageService triage, string id, string? status, string? note, SuppressionRequest suppression, HttpContext http, long? seen = null)
     {
-        var (outcome, problem) = await triage.SetStatusAsync(id, status, note, suppression, ApiAuth.CallerOf(http), http.RequestAborted);
+        var (outcome, problem) = await triage.SetStatusAsync(id, status, note, suppression, ApiAuth.CallerOf(http), http.RequestAborted, seen);
         return problem is not null
             ? Problems.Result(problem)
             : Results.Json(new StatusResult(AlertView.From(outcome!.Alert), outcome.Suppressions), ResponderJsonContext.Default.StatusResult);

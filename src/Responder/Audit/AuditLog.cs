@@ -150,41 +150,62 @@ internal sealed class AuditLog(IStore store, TimeProvider time)
     public async Task<AuditRecord?> AppendChangeAsync(
         Func<DbConnection, DbTransaction, CancellationToken, Task<AuditRecord?>> change, CancellationToken cancellationToken)
     {
+        var written = await AppendChangesAsync(
+            async (connection, tx, ct) => await change(connection, tx, ct) is { } record ? [record] : null, cancellationToken);
+        return written.Count == 0 ? null : written[0];
+    }
+
+    /// <summary>
+    /// As <see cref="AppendChangeAsync"/> for a change of several things each audited on its own (every entry an action
+    /// put on the revocation list, lifted at once): the change and all its entries, consecutive links of the chain,
+    /// commit together or not at all. Null or none from the change: everything rolled back.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditRecord>> AppendChangesAsync(
+        Func<DbConnection, DbTransaction, CancellationToken, Task<IReadOnlyList<AuditRecord>?>> change, CancellationToken cancellationToken)
+    {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await store.BeginExclusiveAsync(connection, ChainLockKey, cancellationToken);
-        if (await change(connection, tx, cancellationToken) is not { } record)
+        if (await change(connection, tx, cancellationToken) is not { Count: > 0 } records)
         {
             await tx.RollbackAsync(cancellationToken);
-            return null;
+            return [];
         }
 
         var head = await connection.QuerySingleAsync<Head>(new CommandDefinition(SelectHead, transaction: tx, cancellationToken: cancellationToken));
-        var seq = head.Seq + 1;
+        var (seq, hash) = (head.Seq, head.Hash);
         var at = time.GetUtcNow().ToUnixTimeMilliseconds();
-        var hash = AuditChain.Hash(
-            head.Hash, seq, at, record.Kind, record.Actor, record.ActionId, record.AlertId, record.Principal, record.Summary, record.BeforeJson, record.AfterJson);
-        await connection.ExecuteAsync(new CommandDefinition(
-            Insert,
-            new
-            {
-                At = at,
-                record.Kind,
-                record.Actor,
-                record.ActionId,
-                record.AlertId,
-                record.Principal,
-                record.Summary,
-                record.BeforeJson,
-                record.AfterJson,
-                Seq = seq,
-                PrevHash = head.Hash,
-                Hash = hash,
-            },
-            tx,
-            cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(MoveHead, new { Seq = seq, Hash = hash }, tx, cancellationToken: cancellationToken));
+        foreach (var record in records)
+        {
+            var prev = hash;
+            seq++;
+            hash = AuditChain.Hash(
+                prev, seq, at, record.Kind, record.Actor, record.ActionId, record.AlertId, record.Principal, record.Summary, record.BeforeJson, record.AfterJson);
+            await connection.ExecuteAsync(new CommandDefinition(
+                Insert,
+                new
+                {
+                    At = at,
+                    record.Kind,
+                    record.Actor,
+                    record.ActionId,
+                    record.AlertId,
+                    record.Principal,
+                    record.Summary,
+                    record.BeforeJson,
+                    record.AfterJson,
+                    Seq = seq,
+                    PrevHash = prev,
+                    Hash = hash,
+                },
+                tx,
+                cancellationToken: cancellationToken));
+
+            // The head follows each link: the database lets it move one row at a time only.
+            await connection.ExecuteAsync(new CommandDefinition(MoveHead, new { Seq = seq, Hash = hash }, tx, cancellationToken: cancellationToken));
+        }
+
         await tx.CommitAsync(cancellationToken);
-        return record;
+        return records;
     }
 
     /// <summary>

@@ -138,16 +138,7 @@ internal static class RevocationFeedEndpoints
             async (connection, tx, ct) =>
             {
                 result = await store.LiftAsync(connection, tx, version, caller.Name, reason, ct);
-                return result is (LiftOutcome.Lifted, { } lifted, { } entry)
-                    ? new AuditRecord(
-                        AuditKinds.RevocationLifted,
-                        caller.Name,
-                        $"lifted revocation {version} ({Describe(entry)}): {reason}",
-                        ActionId: entry.ActionId,
-                        Principal: entry.SubjectId,
-                        BeforeJson: JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation),
-                        AfterJson: JsonSerializer.Serialize(lifted, ContractsJsonContext.Default.RevocationLift))
-                    : null;
+                return result is (LiftOutcome.Lifted, { } lifted, { } entry) ? LiftRecord(entry, lifted, caller.Name, reason) : null;
             },
             http.RequestAborted);
         var (outcome, lift, _) = result;
@@ -164,6 +155,20 @@ internal static class RevocationFeedEndpoints
         return Results.Json(lift!, ContractsJsonContext.Default.RevocationLift);
     }
 
-    private static string Describe(Contracts.Revocations.Revocation entry) =>
+    /// <summary>
+    /// The <c>revocation.lifted</c> entry of one lifted entry, whether it was lifted alone or with the rest of its action's
+    /// (<see cref="Actions.ActionService.LiftRevocationAsync"/>, which also names the alert the action was filed under).
+    /// </summary>
+    public static AuditRecord LiftRecord(Contracts.Revocations.Revocation entry, RevocationLift lift, string by, string reason, string? alertId = null) => new(
+        AuditKinds.RevocationLifted,
+        by,
+        $"lifted revocation {entry.Version} ({Describe(entry)}): {reason}",
+        ActionId: entry.ActionId,
+        AlertId: alertId,
+        Principal: entry.SubjectId,
+        BeforeJson: JsonSerializer.Serialize(entry, ContractsJsonContext.Default.Revocation),
+        AfterJson: JsonSerializer.Serialize(lift, ContractsJsonContext.Default.RevocationLift));
+
+    public static string Describe(Contracts.Revocations.Revocation entry) =>
         entry.Jti is not null ? $"token {entry.Jti}" : entry.SessionId is not null ? $"session {entry.SessionId}" : $"sessions of {entry.SubjectId}";
 }

@@ -6,6 +6,9 @@ namespace ZtStream.Responder.Revocation;
 /// <summary>One thing the feed publishes, in version order: an entry listed, or an entry lifted.</summary>
 internal sealed record FeedItem(long Version, Contracts.Revocations.Revocation? Entry, RevocationLift? Lift);
 
+/// <summary>An entry an action listed, with its lift and who lifted it when it was lifted.</summary>
+internal sealed record ActionEntry(Contracts.Revocations.Revocation Entry, RevocationLift? Lift, string? LiftedBy);
+
 /// <summary>What <see cref="RevocationStore.LiftAsync"/> did.</summary>
 internal enum LiftOutcome
 {
@@ -113,6 +116,43 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
             return (row is null ? LiftOutcome.NotFound : LiftOutcome.AlreadyLifted, row is null ? null : ToLift(row), row is null ? null : ToEntry(row));
         }
 
+        var lifted = await LiftRowAsync(connection, tx, row, next, by, reason, cancellationToken);
+        return (LiftOutcome.Lifted, ToLift(lifted), ToEntry(lifted));
+    }
+
+    /// <summary>
+    /// Lifts every entry action <paramref name="actionId"/> has in force, in the caller's transaction (as
+    /// <see cref="LiftAsync"/>: all of them commit with their audit entries, or none does), each at a feed version of its
+    /// own so the stream publishes each lift as it does one lifted alone. Returns what was lifted (empty when nothing of
+    /// the action is in force) and every entry the action ever listed, as it was before, so the caller can say why.
+    /// </summary>
+    public async Task<(IReadOnlyList<(Contracts.Revocations.Revocation Entry, RevocationLift Lift)> Lifted, IReadOnlyList<ActionEntry> Entries)> LiftActionAsync(
+        DbConnection connection, DbTransaction tx, Guid actionId, string by, string reason, CancellationToken cancellationToken)
+    {
+        // The counter's row lock first, as AddAsync takes it: an entry of this action being listed meanwhile is either
+        // committed and seen here, or listed after this lift (and then in force).
+        long? next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextVersion, transaction: tx, cancellationToken: cancellationToken));
+        var rows = (await connection.QueryAsync<Row>(new CommandDefinition(
+            $"SELECT {Columns} FROM responder_revocations WHERE action_id = @ActionId ORDER BY version",
+            new { ActionId = actionId.ToString() },
+            tx,
+            cancellationToken: cancellationToken))).ToList();
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var lifted = new List<(Contracts.Revocations.Revocation, RevocationLift)>();
+        foreach (var row in rows.Where(r => r.LiftedVersion is null && (r.ExpiresAt is null || r.ExpiresAt > now)))
+        {
+            next ??= await connection.ExecuteScalarAsync<long>(new CommandDefinition(NextVersion, transaction: tx, cancellationToken: cancellationToken));
+            var after = await LiftRowAsync(connection, tx, row, next.Value, by, reason, cancellationToken);
+            next = null;
+            lifted.Add((ToEntry(row), ToLift(after)!));
+        }
+
+        return (lifted, [.. rows.Select(r => new ActionEntry(ToEntry(r), ToLift(r), r.LiftedBy))]);
+    }
+
+    /// <summary>Marks <paramref name="row"/> lifted at feed version <paramref name="next"/> (taken from the counter by the caller).</summary>
+    private async Task<Row> LiftRowAsync(DbConnection connection, DbTransaction tx, Row row, long next, string by, string reason, CancellationToken cancellationToken)
+    {
         var lifted = row with { LiftedVersion = next, LiftedAt = time.GetUtcNow().ToUnixTimeMilliseconds(), LiftedBy = by, LiftReason = reason };
         await connection.ExecuteAsync(new CommandDefinition(
             """
@@ -122,7 +162,7 @@ internal sealed class RevocationStore(IStore store, TimeProvider time)
             new { lifted.LiftedVersion, lifted.LiftedAt, lifted.LiftedBy, lifted.LiftReason, lifted.Version },
             tx,
             cancellationToken: cancellationToken));
-        return (LiftOutcome.Lifted, ToLift(lifted), ToEntry(lifted));
+        return lifted;
     }
 
     /// <summary>

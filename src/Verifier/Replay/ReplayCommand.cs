@@ -38,7 +38,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     private async Task<int> RunAsync(
         ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
     {
-        List<string> problems = [.. new[] { UserFiles.ReadProblem(file, "file") }.OfType<string>()];
+        List<string> problems = [.. new[] { UserFiles.StreamProblem(file, "file") }.OfType<string>()];
 
         if (!readers.ContainsKey(format))
         {
@@ -93,7 +93,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
-        var skipped = new SkipReport();
+        using var skipped = new SkipReport(context.Error, file, context.Time);
         long scored = 0;
         await using var stream = UserFiles.OpenRead(file, cancellationToken);
         var readAt = context.Time.GetUtcNow();
@@ -115,7 +115,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             }
         }
 
-        await skipped.WriteAsync(context.Error, file, scored);
+        await skipped.WriteAsync(scored);
         if (scored == 0 && skipped.Skipped > 0)
         {
             // Nothing was evaluated: a 0 here would tell a script that the recording was replayed and raised no alert.

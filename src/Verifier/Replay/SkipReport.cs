@@ -2,41 +2,62 @@ namespace ZtStream.Verifier.Replay;
 
 /// <summary>
 /// What <c>replay</c> could not score — every item its reader could not map or Ingest's event validator refused, as live
-/// ingestion would have — grouped by field and reason with a count and the first places it happened, and where event times
-/// came from when the source gave none. Written to stderr so stdout stays the alerts.
+/// ingestion would have — said as it happens and summed up at the end, on stderr so stdout stays the alerts. As it
+/// happens: the first <see cref="ShownAsTheyHappen"/> skipped items one line each (where and why), then how many more
+/// every <see cref="CountEvery"/>, so an input that never ends (a pipe, a growing file) still says what it skips and a
+/// flood of bad lines cannot flood the terminal. At the end: grouped by field and reason with a count and the first
+/// places it happened, and where event times came from when the source gave none.
 /// </summary>
-internal sealed class SkipReport
+internal sealed class SkipReport : IDisposable
 {
+    /// <summary>Skipped items written one line each as they happen, before only their count is.</summary>
+    public const int ShownAsTheyHappen = 20;
+
+    /// <summary>How often the count of skipped items not shown one by one is written, while there are new ones.</summary>
+    public static readonly TimeSpan CountEvery = TimeSpan.FromSeconds(10);
+
     private const int PlacesShown = 5;
     private const int ReasonsShown = 20;
 
     private readonly Dictionary<(string Field, string Reason), (int Count, List<string> Places)> reasons = [];
     private readonly SortedDictionary<string, int> timeSources = new(StringComparer.Ordinal);
+    private readonly TextWriter error;
+    private readonly string file;
+    private readonly ITimer timer;
+    private readonly Lock writing = new();
+    private int notShown;
+
+    /// <summary>Says skipped items on <paramref name="error"/> as they happen, naming <paramref name="file"/>.</summary>
+    public SkipReport(TextWriter error, string file, TimeProvider time)
+    {
+        this.error = error;
+        this.file = file;
+        // A timer rather than the next item: a flood that stops while the input waits (a pipe) is still counted.
+        timer = time.CreateTimer(_ => WriteNotShown(), null, CountEvery, CountEvery);
+    }
 
     public int Skipped { get; private set; }
 
     public void Add(SkippedItem item)
     {
-        Skipped++;
-        var key = (item.Field, item.Reason);
-        if (!reasons.TryGetValue(key, out var entry))
+        lock (writing)
         {
-            entry = (0, []);
+            Count(item);
         }
-
-        if (entry.Places.Count < PlacesShown)
-        {
-            entry.Places.Add(item.Where);
-        }
-
-        reasons[key] = (entry.Count + 1, entry.Places);
     }
 
     /// <summary>Counts an event dated by a fallback (the adapter's <c>ingest.time_source</c> attribute).</summary>
     public void TimeFrom(string source) => timeSources[source] = timeSources.GetValueOrDefault(source) + 1;
 
-    public async Task WriteAsync(TextWriter error, string file, long scored)
+    /// <summary>The summary, once the input has ended; the items counted since the last count are in it.</summary>
+    public async Task WriteAsync(long scored)
     {
+        await timer.DisposeAsync();
+        lock (writing)
+        {
+            notShown = 0;
+        }
+
         await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
             $"replay: {file}: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
         var shown = 0;
@@ -58,6 +79,50 @@ internal sealed class SkipReport
             var parts = timeSources.Select(t => string.Create(CultureInfo.InvariantCulture, $"{Describe(t.Key)} {t.Value}"));
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                 $"replay: {timeSources.Values.Sum()} events carried no primary timestamp; time taken from {string.Join(", ", parts)}"));
+        }
+    }
+
+    public void Dispose() => timer.Dispose();
+
+    private void Count(SkippedItem item)
+    {
+        Skipped++;
+        var key = (item.Field, item.Reason);
+        if (!reasons.TryGetValue(key, out var entry))
+        {
+            entry = (0, []);
+        }
+
+        if (entry.Places.Count < PlacesShown)
+        {
+            entry.Places.Add(item.Where);
+        }
+
+        reasons[key] = (entry.Count + 1, entry.Places);
+        if (Skipped > ShownAsTheyHappen)
+        {
+            notShown++;
+            return;
+        }
+
+        error.WriteLine($"replay: {file}: skipped {item.Where}: {item.Field}: {item.Reason}");
+        if (Skipped == ShownAsTheyHappen)
+        {
+            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"replay: {file}: further skipped items are counted every {CountEvery.TotalSeconds:0} s and summed up at the end"));
+        }
+    }
+
+    private void WriteNotShown()
+    {
+        lock (writing)
+        {
+            if (notShown > 0)
+            {
+                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"replay: {file}: {notShown} more skipped ({Skipped} so far)"));
+                notShown = 0;
+            }
         }
     }
 

@@ -560,6 +560,55 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// A transmitter that names a user by address, in whatever case, alone or among aliases or in a complex subject, reaches
+    /// the principal the identity provider's own records of that user are logged on: Entra's sign-in of the same user.
+    /// </summary>
+    [Fact]
+    public async Task Push_SetsNamingAUserByAddressInAnyCase_AreLoggedOnThePrincipalOfTheUsersSignIns()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        var signIn = $$$"""
+            {"records":[{"time":"{{{now}}}","category":"SignInLogs","properties":{"id":"5f000000-0000-4000-8000-0000000000e1","createdDateTime":"{{{now}}}",
+              "userPrincipalName":"Kim.Lee@Contoso.example","userId":"3c000000-0000-4000-8000-0000000000e1","ipAddress":"198.51.100.41","status":{"errorCode":0} } }]}
+            """;
+        var subjects = new JsonObject[]
+        {
+            new() { ["format"] = "email", ["email"] = "KIM.LEE@CONTOSO.EXAMPLE" },
+            new()
+            {
+                ["format"] = "aliases",
+                ["identifiers"] = new JsonArray(
+                    new JsonObject { ["format"] = "iss_sub", ["iss"] = transmitter.Issuer, ["sub"] = "3c000000-0000-4000-8000-0000000000e1" },
+                    new JsonObject { ["format"] = "email", ["email"] = "kim.lee@Contoso.Example" }),
+            },
+            new()
+            {
+                ["format"] = "complex",
+                ["user"] = new JsonObject { ["format"] = "email", ["email"] = "Kim.Lee@contoso.example" },
+                ["session"] = new JsonObject { ["format"] = "opaque", ["id"] = "sess-e1" },
+            },
+        };
+
+        using (var entra = await server.PostAsync("/v1/sources/entra", signIn, key))
+        {
+            await IngestAnswer.AcceptedAsync(entra, 1);
+        }
+
+        foreach (var subject in subjects)
+        {
+            using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, subject)), key);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        var logged = await server.ReadLoggedAsync(4);
+        Assert.Equal(4, logged.Count);
+        Assert.All(logged, r => Assert.Equal("kim.lee@contoso.example", r.Record.Key));
+        Assert.Equal("3c000000-0000-4000-8000-0000000000e1", Assert.Single(logged, r => r.Event.Id.StartsWith("ssf:", StringComparison.Ordinal) && r.Event.Attr(IdentityAttributes.IdpUserId) is not null).Event.Attr(IdentityAttributes.IdpUserId));
+    }
+
     [Fact]
     public async Task Push_CredentialCompromiseAndDeviceCompliance_CarryTheirFindings()
     {

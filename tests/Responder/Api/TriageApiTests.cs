@@ -47,6 +47,38 @@ public class TriageApiTests
         Assert.Contains("\"status\":\"open\"", audit[4].AfterJson);
     }
 
+    /// <summary>
+    /// A status or an assignment sent with the alert's <c>version</c> it was decided on is refused (409, naming the alert
+    /// as it is now) once a colleague changed the alert: before, the later click silently undid the earlier change.
+    /// Without a version the change is made as before.
+    /// </summary>
+    [Fact]
+    public async Task StatusAndAssign_WithAStaleVersion_Are409_AndChangeNothing()
+    {
+        await using var host = await StartAsync();
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("stale-1", principal: "grace@example.com"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var read = (await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/stale-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
+
+        var taken = await responder.PostAsJsonAsync("/v1/alerts/stale-1/assign", new { assignee = "rex", version = read }, Ct);
+        Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        var now = (await JsonOf(taken)).GetProperty("version").GetInt64();
+
+        var assign = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/stale-1/assign", new { assignee = "ana", version = read }, Ct), HttpStatusCode.Conflict);
+        Assert.Contains("assigned to rex", assign.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var status = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/stale-1/status", new { status = "benign", version = read }, Ct), HttpStatusCode.Conflict);
+        Assert.Contains($"version {now}", status.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var stored = await host.Get<AlertStore>().GetAsync("stale-1", Ct);
+        Assert.Equal(("open", "rex"), (stored!.Status, stored.Assignee));
+
+        // Decided on the alert as it is now, or without a version, the change is made.
+        Assert.Equal(HttpStatusCode.OK, (await analyst.PostAsJsonAsync("/v1/alerts/stale-1/status", new { status = "acknowledged", version = now }, Ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await analyst.PostAsJsonAsync("/v1/alerts/stale-1/assign", new { assignee = "ana" }, Ct)).StatusCode);
+        stored = await host.Get<AlertStore>().GetAsync("stale-1", Ct);
+        Assert.Equal(("acknowledged", "ana"), (stored!.Status, stored.Assignee));
+    }
+
     [Fact]
     public async Task AssignAndComment_AreHistory_AndTheQueueFiltersByAssigneeNamespaceAndClosed()
     {

@@ -114,6 +114,8 @@ public sealed class ConsoleActionTests
         await page.UnrouteAllAsync();
         await page.RouteAsync("**/reject", route => route.FulfillAsync(new() { Status = 500, ContentType = "text/html", Body = "<html>upstream failed</html>" }));
         await action.GetByTestId("reject").ClickAsync();
+        await action.GetByTestId("reject-reason").FillAsync("a report job, not a person");
+        await action.GetByTestId("reject-confirm").ClickAsync();
         await Assertions.Expect(page.GetByTestId("error-text")).ToContainTextAsync("reject revoke_token failed: 500");
         await page.UnrouteAllAsync();
         await action.GetByTestId("approve").ClickAsync();

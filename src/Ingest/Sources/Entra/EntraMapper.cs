@@ -27,6 +27,9 @@ internal static partial class EntraMapper
 
     private const int MaxQueryRowsBytes = 16 * 1024 * 1024;
 
+    // The service Entra ID logs the directory's own operations under (loggedByService).
+    private const string DirectoryService = "Core Directory";
+
     // Service-side errors: neither the user's nor an attacker's doing.
     private static readonly HashSet<long> ServiceErrors = [50000, 50001, 50002, 90033, 90100, 900144, 9001, 9002];
 
@@ -182,7 +185,8 @@ internal static partial class EntraMapper
     private static bool IsAudit(JsonElement record, JsonElement details, string category) =>
         category.Equals("AuditLogs", StringComparison.OrdinalIgnoreCase)
         || (category.Length == 0 && details.Find("activityDisplayName") is not null)
-        || (!category.Contains("SignIn", StringComparison.OrdinalIgnoreCase) && details.Find("activityDisplayName") is not null && record.Find("initiatedBy") is not null);
+        || (!category.Contains("SignIn", StringComparison.OrdinalIgnoreCase) && details.Find("activityDisplayName") is not null
+            && (record.Find("initiatedBy") ?? details.Find("activityDateTime") ?? details.Find("loggedByService")) is not null);
 
     private static bool IsSignIn(JsonElement details, string category) =>
         category.Contains("SignIn", StringComparison.OrdinalIgnoreCase)
@@ -340,7 +344,7 @@ internal static partial class EntraMapper
             home = home[32..];
         }
 
-        return home.ToLowerInvariant();
+        return LoginNames.Fold(home);
     }
 
     /// <summary>
@@ -395,6 +399,10 @@ internal static partial class EntraMapper
         var actor = UserName(byUser.FirstText("userPrincipalName", "id", "displayName"), byUser.Text("id"))
             ?? byApp.FirstText("servicePrincipalName", "displayName", "appId", "servicePrincipalId");
         var actorType = byUser.FirstText("userPrincipalName", "id", "displayName") is not null ? IdentitySubjectTypes.User : IdentitySubjectTypes.ServiceAccount;
+        if (actor is null)
+        {
+            (actor, actorType) = SystemInitiator(record, details);
+        }
 
         var target = details.ListOrOne("targetResources").FirstObject();
         var targetType = target.Text("type");
@@ -427,12 +435,6 @@ internal static partial class EntraMapper
             e.Set(IdentityAttributes.TargetUser, targetUser);
         }
 
-        if (e.SubjectId is null)
-        {
-            errors.Add(new ItemError(index, "properties.initiatedBy", "the audit record names no initiating user or application"));
-            return;
-        }
-
         e.Tenant = TenantOf(record, details);
         e.SourceIp = byUser.Text("ipAddress") ?? record.Text("callerIpAddress");
         if (target is not null && targetType is not null && targetUser is null)
@@ -458,6 +460,27 @@ internal static partial class EntraMapper
         e.Set(IdentityAttributes.IdpCorrelationId, details.Text("correlationId") ?? record.Text("correlationId"))
             .Set(IdentityAttributes.TargetRole, RoleName(target));
         IdentityEvent.Emit(e, record, index, options, items, errors);
+    }
+
+    /// <summary>
+    /// Who did what an audit record's <c>initiatedBy</c> names no user or application for (<c>null</c>, <c>{}</c>,
+    /// <c>{"user":null,"app":null}</c>): the directory's own operations (a policy PIM updates, a group-based licence
+    /// assigned, a soft-deleted user purged). Azure Monitor's export names the token's identity at the record's
+    /// <c>identity</c> ("a user account, system account, or service principal"; <c>NA</c> when none); else Graph's
+    /// <c>loggedByService</c> is "the service that initiated the activity" (<c>Core Directory</c>, <c>PIM</c> …), and
+    /// a record naming neither was the directory's own: <c>Core Directory</c>. A name with an <c>@</c> is a user, as the
+    /// sign-ins name it; any other is a system principal.
+    /// </summary>
+    private static (string Name, string Type) SystemInitiator(JsonElement record, JsonElement details)
+    {
+        if (record.Text("identity") is { } identity && !identity.Equals("NA", StringComparison.OrdinalIgnoreCase))
+        {
+            return identity.Contains('@', StringComparison.Ordinal)
+                ? (UserName(identity)!, IdentitySubjectTypes.User)
+                : (identity, IdentitySubjectTypes.System);
+        }
+
+        return (details.Text("loggedByService") ?? record.Text("loggedByService") ?? DirectoryService, IdentitySubjectTypes.System);
     }
 
     /// <summary>Audit activity → canonical kind and what changed. Names are Entra's activity display names.</summary>

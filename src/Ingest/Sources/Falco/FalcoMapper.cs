@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Net;
+using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.Falco;
 
@@ -416,7 +417,8 @@ internal static class FalcoMapper
 
     /// <summary>
     /// An output field that holds an IP address (Falco's <c>fd.*ip</c> fields are of its IPADDR type), its first element when
-    /// a plugin writes a list; anything else — <c>private</c>, a padded string — is no address and stays only in
+    /// a plugin writes a list, in the one form every adapter writes an address (<see cref="ForwardedChain.Canonical"/>: a
+    /// dual-stack server's IPv4 client, <c>::ffff:203.0.113.7</c>, is 203.0.113.7); anything else — <c>private</c>, a padded string — is no address and stays only in
     /// <c>falco.output_fields</c>, so it can neither name the network nor cost the alert its acceptance. With
     /// <paramref name="last"/>, a list's last element.
     /// </summary>
@@ -425,7 +427,7 @@ internal static class FalcoMapper
         var text = fields is { } f && f.Child(name) is { } value
             ? value.ValueKind == JsonValueKind.Array ? last ? f.LastString(name) : f.FirstString(name) : Field(fields, name)
             : null;
-        return text is { Length: <= MaxAddress } && IPAddress.TryParse(text, out _) ? text : null;
+        return text is { Length: <= MaxAddress } && IPAddress.TryParse(text, out var ip) ? ForwardedChain.Canonical(ip) : null;
     }
 
     /// <summary>The longest address text: INET6_ADDRSTRLEN (46) with room for a zone (<c>fe80::1%eth0</c>).</summary>

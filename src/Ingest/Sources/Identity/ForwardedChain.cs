@@ -7,12 +7,14 @@ namespace ZtStream.Ingest.Sources.Identity;
 /// A provider behind a proxy may log the whole <c>X-Forwarded-For</c> value as the client address
 /// (<c>"203.0.113.7, 10.0.4.2"</c>), or an address with its port (<c>203.0.113.7:51234</c>, <c>[2001:db8::7]:443</c>).
 /// Written as it came, that text would key the address twin and every per-address count to a string no other record
-/// names. The client is taken from it instead, and the chain kept in <c>net.forwarded_for</c>.
+/// names. The client is taken from it instead, and the chain kept in <c>net.forwarded_for</c>; an address written in
+/// another form than the shortest is written in that.
 /// </summary>
 internal static class ForwardedChain
 {
     /// <summary>
-    /// The client address in <paramref name="text"/>; the text itself when it is one address or names none. Of a chain, the
+    /// The client address in <paramref name="text"/>, in its one form (<see cref="Canonical"/>); the text itself when it names
+    /// none. Of a chain, the
     /// rightmost public address: each proxy appends the address it saw, and a client writes what it likes at the left, so the
     /// last address no proxy of the provider's own network added is the one no client chose. A chain of private addresses
     /// only (a provider reached inside one network) names its leftmost. <paramref name="chain"/> is the text when it was a
@@ -23,8 +25,9 @@ internal static class ForwardedChain
         chain = null;
         if (!text.Contains(','))
         {
-            var withPort = text.StartsWith('[') || (text.Contains('.') && text.IndexOf(':') is > 0 and var colon && text.IndexOf(':', colon + 1) < 0);
-            return withPort && Address(text) is { } ip ? ip.ToString() : text;
+            // Only a whole address or one with its port: "10.1" would parse as 10.0.0.1.
+            var whole = text.AsSpan().Count('.') == 3 || text.Contains(':');
+            return whole && Address(text) is { } ip ? Canonical(ip) : text;
         }
 
         IPAddress? leftmost = null;
@@ -49,7 +52,26 @@ internal static class ForwardedChain
         }
 
         chain = text;
-        return found.ToString();
+        return Canonical(found);
+    }
+
+    /// <summary>
+    /// One address, one text: servers write the same client differently (Java's <c>0:0:0:0:0:0:0:1</c> and a link-local
+    /// address with its interface, <c>fe80:0:0:0:0:0:0:1%1</c>; Node's IPv4 client on a dual-stack socket,
+    /// <c>::ffff:203.0.113.7</c>; upper-case hex). The address twin and every per-address count key by this text, so it
+    /// is the shortest form (RFC 5952), an IPv4-mapped address as the IPv4 address it is, without the zone, which names
+    /// an interface of the server that logged it, not the client.
+    /// </summary>
+    public static string Canonical(IPAddress ip)
+    {
+        if (ip.IsIPv4MappedToIPv6)
+        {
+            return ip.MapToIPv4().ToString();
+        }
+
+        return ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 && ip.ScopeId != 0
+            ? new IPAddress(ip.GetAddressBytes()).ToString()
+            : ip.ToString();
     }
 
     /// <summary>An address, with or without its port; null for anything else (a bare number is no address here).</summary>
@@ -60,8 +82,11 @@ internal static class ForwardedChain
             return null;
         }
 
-        return IPAddress.TryParse(entry, out var ip) ? ip
+        var ip = IPAddress.TryParse(entry, out var parsed) ? parsed
             : IPEndPoint.TryParse(entry, out var endpoint) ? endpoint.Address
             : null;
+
+        // An IPv4 client of a dual-stack server is public or private as the IPv4 address it is.
+        return ip is { IsIPv4MappedToIPv6: true } ? ip.MapToIPv4() : ip;
     }
 }

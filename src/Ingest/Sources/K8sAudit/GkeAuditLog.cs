@@ -107,7 +107,10 @@ internal static class GkeAuditLog
         w.WriteString("verb", verb);
 
         w.WriteStartObject("user");
-        WriteString(w, "username", payload.Child("authenticationInfo").String("principalEmail"));
+        // A caller of a workforce or workload identity pool has no e-mail address: Cloud Audit Logs name it in
+        // principalSubject instead (principal://iam.googleapis.com/…/subject/…), and an e-mail withheld for privacy is empty.
+        var authentication = payload.Child("authenticationInfo");
+        WriteString(w, "username", authentication.String("principalEmail") is { Length: > 0 } email ? email : authentication.String("principalSubject"));
         w.WriteEndObject();
 
         var metadata = payload.Child("requestMetadata");

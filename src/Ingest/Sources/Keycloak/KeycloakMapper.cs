@@ -77,7 +77,8 @@ internal static class KeycloakMapper
         type = type.ToUpperInvariant();
         e.Action = type;
         var userId = record.Text("userId") ?? auth.Text("userId");
-        var username = details.Text("username") ?? auth.Text("username");
+        // Keycloak stores a username in lower case and finds it whatever the case it is typed in, but logs it as typed.
+        var username = LoginNames.Fold(details.Text("username") ?? auth.Text("username"));
         e.SubjectId = username ?? userId;
         if (username is not null)
         {
@@ -217,7 +218,7 @@ internal static class KeycloakMapper
         resourceType = resourceType?.ToUpperInvariant();
         operation = operation?.ToUpperInvariant();
         e.Action = $"{resourceType ?? "UNKNOWN"}:{operation ?? "UNKNOWN"}";
-        e.SubjectId = auth.FirstText("username", "userId");
+        e.SubjectId = LoginNames.Fold(auth.Text("username")) ?? auth.Text("userId");
         e.Set(IdentityAttributes.IdpUserId, auth.Text("username") is null ? null : auth.Text("userId"));
         e.ClientId = auth.Text("clientId");
         e.SourceIp = auth.Text("ipAddress");
@@ -270,13 +271,13 @@ internal static class KeycloakMapper
             case "USER" when operation is "CREATE" or "DELETE":
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, operation == "CREATE" ? "created" : "deleted");
-                AffectsTarget(e, targetUser, representation.Text("username"));
+                AffectsTarget(e, targetUser, LoginNames.Fold(representation.Text("username")));
                 break;
             case "USER" when operation == "UPDATE":
                 // Every user update carries "enabled"; only false says something happened to the account itself.
                 e.Kind = EventKinds.AuthAccountChange;
                 e.Set(IdentityAttributes.Change, representation.Flag("enabled") == false ? "disabled" : "update");
-                AffectsTarget(e, targetUser, representation.Text("username"));
+                AffectsTarget(e, targetUser, LoginNames.Fold(representation.Text("username")));
                 break;
             case "IDENTITY_PROVIDER":
             case "IDENTITY_PROVIDER_MAPPER":

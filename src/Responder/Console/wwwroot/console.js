@@ -89,14 +89,62 @@ function techniques(list) {
 const can = (role) => state.me && ROLES.indexOf(state.me.role) >= ROLES.indexOf(role);
 const hashParams = () => new URLSearchParams(location.hash.split("?")[1] || "");
 
-// An action that needs a reason: a small inline form, so nothing depends on browser dialogs.
+// An action that needs a reason: a small inline form, so nothing depends on browser dialogs. An empty reason is refused
+// here as every other refusal is (the message names the field and is announced; the box is marked and focused), not by
+// the browser's bubble, which says less and is not announced everywhere. Escape or Cancel closes the form and gives the
+// focus back to the button that opened it.
 function reasonForm(label, testid, onSubmit) {
-  const input = el("input", { placeholder: "reason", "data-testid": testid + "-reason", required: true });
-  const form = el("form", { class: "inline-form", onsubmit: async (e) => { e.preventDefault(); await onSubmit(input.value.trim(), form); } },
-    input, el("button", { type: "submit", "data-testid": testid + "-confirm" }, label));
+  const what = testid.replace(/-/g, " ");
+  const input = el("input", { placeholder: "reason", "aria-label": what + ": reason", "aria-required": "true", "data-testid": testid + "-reason" });
+  const close = () => { form.hidden = true; open.hidden = false; input.removeAttribute("aria-invalid"); open.focus(); };
+  const form = el("form", { class: "inline-form", novalidate: true,
+    onkeydown: (e) => { if (e.key === "Escape") { e.preventDefault(); close(); } },
+    onsubmit: async (e) => {
+      e.preventDefault();
+      const reason = input.value.trim();
+      if (!reason) {
+        input.setAttribute("aria-invalid", "true");
+        showError(what + " failed: reason: required, say why (it goes into the audit trail)");
+        input.focus();
+        return;
+      }
+      input.removeAttribute("aria-invalid");
+      await onSubmit(reason, form);
+    } },
+    input, el("button", { type: "submit", "data-testid": testid + "-confirm" }, label),
+    el("button", { type: "button", "data-testid": testid + "-cancel", onclick: close }, "Cancel"));
   form.hidden = true;
   const open = el("button", { type: "button", "data-testid": testid, onclick: () => { form.hidden = false; open.hidden = true; input.focus(); } }, label);
   return el("span", {}, open, form);
+}
+
+// Where the keyboard focus is inside container: the test ids of the focused element and of those around it up to the
+// container, outermost first, each with the row id it carries. A redraw replaces the elements, which drops the focus to
+// the top of the page, so a keyboard user would start again from the first link; restoreFocus puts it back on the same
+// control of the new drawing, or on the nearest thing around it that is still there (a button gone after its change
+// leaves the focus on its card or row).
+function focusPath(container) {
+  const path = [];
+  if (!container.contains(document.activeElement)) return path;
+  for (let n = document.activeElement; n && n !== container; n = n.parentElement) {
+    if (n.dataset && n.dataset.testid) path.unshift([n.dataset.testid, n.dataset.actionId || n.dataset.suppressionId || n.dataset.alertId || ""]);
+  }
+  return path;
+}
+
+function restoreFocus(root, path, fallback) {
+  if (!path.length) return;
+  let at = null;
+  for (const [testid, id] of path) {
+    const found = [...(at || root).querySelectorAll(`[data-testid="${CSS.escape(testid)}"]`)]
+      .find(n => !n.closest("[hidden]") && (!id || [n.dataset.actionId, n.dataset.suppressionId, n.dataset.alertId].includes(id)));
+    if (!found) break;
+    at = found;
+  }
+  at = at || fallback;
+  if (!at) return;
+  if (!at.matches("a[href], button, input, select, textarea, [tabindex]")) at.setAttribute("tabindex", "-1");
+  at.focus();
 }
 
 // Runs one change the user asked for. The controls in busy (a button, or every control of a row or form) are disabled
@@ -106,6 +154,9 @@ function reasonForm(label, testid, onSubmit) {
 async function run(what, fn, busy, reread) {
   const controls = !busy ? [] : busy.matches("button, input, select, textarea") ? [busy] : [...busy.querySelectorAll("button, input, select, textarea")];
   const before = controls.map(c => c.disabled);
+  // Disabling the focused button takes the focus away, and the redraw after the change replaces it: noted here, the
+  // focus is put back on the same control of the new drawing (or what holds it) once the change is over.
+  const focus = focusPath($("view"));
   controls.forEach(c => { c.disabled = true; });
   const errorBefore = $("error").textContent;
   try {
@@ -122,7 +173,10 @@ async function run(what, fn, busy, reread) {
     showError(what + " failed: " + e.message);
     return false;
   }
-  finally { controls.forEach((c, i) => { c.disabled = before[i]; }); }
+  finally {
+    controls.forEach((c, i) => { c.disabled = before[i]; });
+    if (!document.activeElement || document.activeElement === document.body) restoreFocus($("view"), focus, null);
+  }
 }
 
 // ---- sign-in ----
@@ -467,13 +521,15 @@ async function alertsView(view, mine) {
 
 // ---- one alert ----
 const REVOCATIONS = ["revoke_token", "revoke_subject_sessions"];
+// A revocation that may have entries on the list: done, or failed after the list took them (another revoker failed).
+const liftable = (a) => REVOCATIONS.includes(a.kind) && (a.state === "done" || a.state === "failed");
 
 // The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift.
 // Each action's entries are asked for by its id, not found in the whole list, which grows with every revocation.
 async function revocationsInForce(actions) {
   const inForce = new Map();
   if (!can("responder")) return inForce;
-  for (const a of actions.filter(a => a.state === "done" && REVOCATIONS.includes(a.kind))) {
+  for (const a of actions.filter(liftable)) {
     const entries = (await api("GET", `/v1/revocations?action_id=${encodeURIComponent(a.id)}`)).revocations;
     if (entries.length) inForce.set(a.id, entries);
   }
@@ -490,21 +546,24 @@ function actionButtons(a, inForce, reread, cell) {
   const buttons = [];
   if (a.state === "pending_approval") {
     buttons.push(el("button", { "data-testid": "approve", onclick: act("approve") }, "Approve"));
-    buttons.push(el("button", { "data-testid": "reject", onclick: act("reject", {}) }, "Reject"));
+    buttons.push(reasonForm("Reject", "reject", (reason, form) => run("reject " + a.kind, async () => {
+      try { await api("POST", `/v1/actions/${a.id}/reject`, { reason }); } finally { await reread(a.id); }
+    }, form)));
   }
   if (a.state === "active") {
     buttons.push(reasonForm("Release", "release", (reason, form) => run("release", async () => { await api("POST", `/v1/actions/${a.id}/release`, { reason }); await reread(a.id); }, form, () => reread(a.id))));
     buttons.push(el("button", { "data-testid": "extend", onclick: act("extend", {}) }, "Extend"));
   }
-  if (a.state === "done" && REVOCATIONS.includes(a.kind)) {
-    // The feed's snapshot names each entry's action; every entry this action put on the list is lifted.
+  if (liftable(a)) {
+    // Every entry this action put on the list is lifted by one request, in one commit: all of them or none.
     const entries = inForce.get(a.id) || [];
-    buttons.push(entries.length
-      ? reasonForm("Lift revocation", "lift-revocation", (reason, form) => run("lift revocation", async () => {
-          for (const e of entries) await api("POST", `/v1/revocations/${e.version}/lift`, { reason });
-          await reread(a.id);
-        }, form, () => reread(a.id)))
-      : el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
+    if (entries.length) {
+      buttons.push(reasonForm("Lift revocation", "lift-revocation", (reason, form) => run("lift revocation", async () => {
+        try { await api("POST", `/v1/actions/${a.id}/lift`, { reason }); } finally { await reread(a.id); }
+      }, form)));
+    } else if (a.state === "done") {
+      buttons.push(el("span", { class: "muted", "data-testid": "revocation-not-in-force" }, "not in force (lifted or expired)"));
+    }
   }
   return buttons;
 }
@@ -537,7 +596,9 @@ function actionsPanel(actions, inForce, list) {
   const draw = (a, entries) => {
     const row = actionRow(a, entries, reread);
     const old = shown.get(a.id);
+    const focus = old ? focusPath(old.row) : [];
     if (old) old.row.replaceWith(row); else tbody.prepend(row);
+    restoreFocus(row, focus, row);
     shown.set(a.id, { row, action: a, json: JSON.stringify(a) });
   };
   const follow = () => {
@@ -630,7 +691,7 @@ function triageControls(d, refresh) {
   const id = encodeURIComponent(a.id);
   const note = el("input", { placeholder: "note (needed to reopen a closed alert)", "data-testid": "status-note", "data-draft": "status-note" });
   const setStatus = (s) => () => run("mark " + s.replace("_", " "), async () => {
-    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined }); note.value = ""; await refresh();
+    await api("POST", `/v1/alerts/${id}/status`, { status: s, note: note.value.trim() || undefined, version: d.alert.version }); note.value = ""; await refresh();
   }, card, refresh);
   const buttons = [];
   if (status === "open") buttons.push(el("button", { "data-testid": "ack", onclick: setStatus("acknowledged") }, "Acknowledge"));
@@ -638,9 +699,9 @@ function triageControls(d, refresh) {
   for (const s of CLOSED) if (status !== s) buttons.push(el("button", { "data-testid": "close-" + s, onclick: setStatus(s) }, s.replace("_", " ")));
   if (CLOSED.includes(status)) buttons.push(el("button", { "data-testid": "reopen", onclick: setStatus("open") }, "Reopen"));
   const assignee = el("input", { placeholder: "assignee", "data-testid": "assignee-input", value: d.alert.assignee || "" });
-  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null }); await refresh(); }, card, refresh);
+  const assign = (who) => run(who ? "assign to " + who : "unassign", async () => { await api("POST", `/v1/alerts/${id}/assign`, { assignee: who || null, version: d.alert.version }); await refresh(); }, card, refresh);
   const comment = el("textarea", { rows: 2, placeholder: "comment", "data-testid": "comment-text", "data-draft": "comment" });
-  const card = el("div", { class: "card", "data-testid": "triage" },
+  const card = el("div", { class: "card", "data-testid": "triage", tabindex: "-1", "aria-label": "triage" },
     el("div", { class: "toolbar" }, buttons, note),
     el("div", { class: "toolbar" },
       el("form", { class: "inline-form", onsubmit: (e) => { e.preventDefault(); assign(assignee.value.trim()); } }, assignee, el("button", { type: "submit", "data-testid": "assign" }, "Assign")),
@@ -663,17 +724,31 @@ function suppressForm(a, refresh) {
   const scopes = [["resource_class", "this principal, " + (a.resource_class || "this class")], ["principal", "this principal, any class"]];
   if (responder) scopes.push(["namespace", "everyone in " + ((a.target_workload || a.workload || {}).namespace || "its namespace")], ["everyone", "everyone"]);
   const scope = el("select", { "data-testid": "suppress-scope" }, scopes.map(([v, label]) => el("option", { value: v }, label)));
-  const days = el("input", { type: "number", min: 1, max: 90, value: 30, "data-testid": "suppress-days", title: "days (at most 90)" });
+  // Empty days is the Responder's default (Responder:VerdictSuppression), which the API applies when no expiry is sent;
+  // anything else must be a whole number of days within the 90 the API allows, or it is refused here, naming the field,
+  // rather than sent as a moment that is not what was typed (an empty box used to be sent as "expires now").
+  const fallback = Math.round(state.me.suppression_days * 10) / 10;
+  const days = el("input", { inputmode: "numeric", size: 10, placeholder: fallback + " (default)", "data-testid": "suppress-days", "data-draft": "suppress-days",
+    "aria-label": "days", "aria-describedby": "suppress-days-hint" });
+  const hint = el("span", { id: "suppress-days-hint", class: "muted", "data-testid": "suppress-days-hint" }, "days (1–90; empty: " + fallback + ")");
   const note = el("input", { placeholder: "why", "data-testid": "suppress-note", "data-draft": "suppress-note" });
   const form = el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
     e.preventDefault();
-    const expires = new Date(Date.now() + Number(days.value) * 86400000).toISOString();
+    const typed = days.value.trim();
+    if (typed && !(/^[0-9]+$/.test(typed) && Number(typed) >= 1 && Number(typed) <= 90)) {
+      days.setAttribute("aria-invalid", "true");
+      showError("suppress failed: days: must be a whole number from 1 to 90, or empty for the default (" + fallback + " days), not \"" + typed + "\"");
+      days.focus();
+      return;
+    }
+    days.removeAttribute("aria-invalid");
+    const expires = typed ? new Date(Date.now() + Number(typed) * 86400000).toISOString() : undefined;
     await run("suppress", async () => {
       await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined });
-      note.value = "";
+      note.value = ""; days.value = "";
       await refresh();
     }, form);
-  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, el("span", {}, "days"), note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
+  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, hint, note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
   return form;
 }
 
@@ -802,7 +877,9 @@ async function render() {
     const field = view.querySelector(`[data-draft="${CSS.escape(name)}"]`);
     if (field) field.value = value;
   }
+  const focus = shownHash === location.hash ? focusPath($("view")) : [];
   $("view").replaceChildren(view);
+  restoreFocus(view, focus, null);
   shownHash = location.hash;
 }
 

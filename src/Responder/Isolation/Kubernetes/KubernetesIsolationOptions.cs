@@ -37,9 +37,10 @@ internal sealed record KubernetesIsolationOptions
             problems.Add($"{Section}:Host must be an absolute URL (got '{Host}')");
         }
 
-        if (KubeconfigPath is { Length: > 0 } path && !File.Exists(path))
+        if (KubeconfigPath is { Length: > 0 } path && UserFiles.ReadProblem(path, $"{Section}:KubeconfigPath") is { } problem)
         {
-            problems.Add($"{Section}:KubeconfigPath '{path}' does not exist");
+            // The client reads it whole: a pipe, a device or a dump named by mistake is refused here, not read.
+            problems.Add(problem);
         }
 
         if (string.IsNullOrWhiteSpace(DefaultNamespace))

@@ -97,15 +97,19 @@ internal sealed record SharedSignalsOptions
         }
         else if (!string.IsNullOrEmpty(SigningKeyPath))
         {
-            if (!File.Exists(SigningKeyPath))
+            if (UserFiles.ReadProblem(SigningKeyPath, $"{Section}:SigningKeyPath", UserFiles.MaxPemFileBytes) is { } problem)
             {
-                problems.Add($"{Section}:SigningKeyPath '{SigningKeyPath}' does not exist");
+                problems.Add(problem);
             }
             else
             {
                 try
                 {
-                    SsfSigningKeys.FromPem(File.ReadAllText(SigningKeyPath), SigningAlgorithm, KeyId).Dispose();
+                    SsfSigningKeys.FromPem(UserFiles.ReadText(SigningKeyPath, UserFiles.MaxPemFileBytes), SigningAlgorithm, KeyId).Dispose();
+                }
+                catch (IOException exception)
+                {
+                    problems.Add($"{Section}:SigningKeyPath {exception.Message}");
                 }
                 catch (Exception exception) when (exception is ArgumentException or System.Security.Cryptography.CryptographicException)
                 {

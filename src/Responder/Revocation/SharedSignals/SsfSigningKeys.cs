@@ -97,7 +97,7 @@ internal sealed class SsfSigningKeys(IStore store, SharedSignalsOptions options,
         var now = time.GetUtcNow();
         if (!string.IsNullOrEmpty(options.SigningKeyPath))
         {
-            var configured = FromPem(await File.ReadAllTextAsync(options.SigningKeyPath, cancellationToken), options.SigningAlgorithm, options.KeyId);
+            var configured = FromPem(UserFiles.ReadText(options.SigningKeyPath, UserFiles.MaxPemFileBytes), options.SigningAlgorithm, options.KeyId);
             return new KeyRing(configured, [configured.PublicJwk], [configured], DateTimeOffset.MaxValue);
         }
 

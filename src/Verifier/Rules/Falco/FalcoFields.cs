@@ -388,7 +388,11 @@ internal static partial class FalcoFieldCatalog
     }
 
     /// <param name="Source">The source whose plugin defines the field; null for the json plugin's and the generic <c>evt.*</c> fields.</param>
-    private sealed record Spec(Arg Arg, Func<string, string?, int, FalcoSlots, FalcoField> Bind, FalcoSource? Source = null);
+    private sealed record Spec(Arg Arg, Func<string, string?, int, FalcoSlots, FalcoField> Bind, FalcoSource? Source = null)
+    {
+        /// <summary>For a field every source has whose value depends on the rule's source (<c>evt.source</c>, the json plugin's fields): binds it for that source.</summary>
+        public Func<string, string?, FalcoSlots, FalcoSource, FalcoField>? BindFor { get; init; }
+    }
 
     private static readonly byte[] True = "true"u8.ToArray();
     private static readonly byte[] False = "false"u8.ToArray();
@@ -432,9 +436,9 @@ internal static partial class FalcoFieldCatalog
                 throw new FalcoCompileException($"field '{name}' takes an index argument (a number), got '{text}'");
         }
 
-        if (name == "evt.source")
+        if (spec.BindFor is { } bindFor)
         {
-            return new FalcoComputedField(text, Constant(source.NameUtf8));
+            return bindFor(text, arg, slots, source);
         }
 
         var index = spec.Arg is Arg.Index or Arg.RequiredIndex && arg is not null ? int.Parse(arg, CultureInfo.InvariantCulture) : -1;
@@ -530,21 +534,29 @@ internal static partial class FalcoFieldCatalog
         // json plugin (plugins/json): jevt.* are its backward-compatible aliases.
         foreach (var p in new[] { "json", "jevt" })
         {
-            f[$"{p}.value"] = new Spec(Arg.Required, (t, a, _, slots) => new FalcoPathField(t, slots.Pointer(a!)));
-            f[$"{p}.obj"] = new Spec(Arg.None, (t, _, _, _) => new FalcoComputedField(t, WholeObject));
+            f[$"{p}.value"] = new Spec(Arg.Required, Unbound) { BindFor = (t, a, slots, source) => new FalcoPathField(t, slots.Pointer(a!, source)) };
+            f[$"{p}.obj"] = new Spec(Arg.None, Unbound)
+            {
+                // A source whose record is a member of Raw (a Cloud Audit Logs entry) gives that member's JSON text.
+                BindFor = (t, _, slots, source) => source.EntryMember is { } entry ? new FalcoPathField(t, slots.Path(entry)) : new FalcoComputedField(t, WholeObject),
+            };
             f[$"{p}.rawtime"] = new Spec(Arg.None, (t, _, _, _) => new FalcoComputedField(t, RawTime));
         }
 
-        // Generic event fields every Falco source has (evt.source is bound per source, in Bind).
+        // Generic event fields every Falco source has (evt.source gives the rule's own).
         void Generic(string name, FalcoComputedField.Compute compute) => f[name] = new Spec(Arg.None, (t, _, _, _) => new FalcoComputedField(t, compute));
         Generic("evt.rawtime", RawTime);
         Generic("evt.time", Time("HH:mm:ss.fffffff"));
         Generic("evt.datetime", Time("yyyy-MM-dd HH:mm:ss.fffffff"));
         Generic("evt.time.iso8601", Time("yyyy-MM-dd'T'HH:mm:ss.fffffff", "Z"));
-        Generic("evt.source", Constant([]));
+        f["evt.source"] = new Spec(Arg.None, Unbound) { BindFor = (t, _, _, source) => new FalcoComputedField(t, Constant(source.NameUtf8)) };
         AddOkta(f);
+        AddGcpAudit(f);
         return f;
     }
+
+    private static FalcoField Unbound(string text, string? arg, int index, FalcoSlots slots) =>
+        throw new InvalidOperationException($"field '{text}' is bound for its rule's source");
 
     private static FalcoComputedField.Compute Constant(byte[] value) => (in FalcoEvent _, Span<byte> _, out int written, out byte[]? array) =>
     {

@@ -91,16 +91,28 @@ internal sealed partial class FalcoRuleLoader
         _ => Severities.Low,
     };
 
-    /// <summary>ATT&amp;CK technique ids among the tags (T1611, T1552.007), upper-cased.</summary>
+    /// <summary>
+    /// ATT&amp;CK technique ids among the tags (T1611, T1552.007), upper-cased; a tag that names the technique after its
+    /// id (<c>T1562-impair-defenses</c>, as falcosecurity's gcpaudit rules write them) gives the id.
+    /// </summary>
     public static IReadOnlyList<string> Techniques(IEnumerable<string> tags) =>
-        [.. tags.Where(t => TechniqueTag().IsMatch(t)).Select(t => t.ToUpperInvariant()).Distinct()];
+        [.. tags.Select(t => TechniqueTag().Match(t)).Where(m => m.Success).Select(m => m.Groups["id"].Value.ToUpperInvariant()).Distinct()];
 
-    /// <summary>ATT&amp;CK tactics among the tags (<c>mitre_privilege_escalation</c> → privilege-escalation).</summary>
+    /// <summary>
+    /// ATT&amp;CK tactics among the tags: <c>mitre_privilege_escalation</c> → privilege-escalation, and a tactic named
+    /// after its id (<c>TA0005-defense-evasion</c>) → defense-evasion.
+    /// </summary>
     public static IReadOnlyList<string> Tactics(IEnumerable<string> tags) =>
-        [.. tags.Where(t => t.StartsWith("mitre_", StringComparison.OrdinalIgnoreCase))
-            .Select(t => t["mitre_".Length..].ToLowerInvariant().Replace('_', '-'))
+        [.. tags.Select(TacticName)
+            .OfType<string>()
+            .Select(t => t.ToLowerInvariant().Replace('_', '-'))
             .Where(KnownTactics.Contains)
             .Distinct()];
+
+    private static string? TacticName(string tag) =>
+        tag.StartsWith("mitre_", StringComparison.OrdinalIgnoreCase) ? tag["mitre_".Length..]
+        : TacticTag().Match(tag) is { Success: true } m ? m.Groups["name"].Value
+        : null;
 
     private static readonly HashSet<string> KnownTactics = new(StringComparer.Ordinal)
     {
@@ -109,7 +121,10 @@ internal sealed partial class FalcoRuleLoader
         "exfiltration", "impact",
     };
 
-    [GeneratedRegex(@"^T\d{4}(\.\d{3})?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^TA\d{4}-(?<name>\S+)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex TacticTag();
+
+    [GeneratedRegex(@"^(?<id>T\d{4}(\.\d{3})?)(-\S+)?$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex TechniqueTag();
 
     private static Rule Compile(FalcoRuleState state, FalcoDefinitions definitions, Dictionary<FalcoSource, FalcoCompiler> compilers, FalcoSlots slots)

@@ -1,3 +1,5 @@
+using ZtStream.Verifier.Rules.Sigma;
+
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>
@@ -28,7 +30,44 @@ internal sealed class FalcoSource
     public static FalcoSource Okta { get; } = new(
         "okta", "okta", "okta.", "Okta System Log events", IdentityProviderEvents.Kinds, e => IdentityProviderEvents.IsFrom(e, "okta"));
 
-    public static IReadOnlyList<FalcoSource> All { get; } = [K8sAudit, Okta];
+    /// <summary>
+    /// GCP Cloud Audit Logs entries (the <c>k8s.audit</c> events Ingest made from GKE's entries, which keep the entry as
+    /// <c>raw.logEntry</c>), read through the gcpaudit plugin's <c>gcp.*</c> fields.
+    /// </summary>
+    public static FalcoSource GcpAuditLog { get; } = new(
+        "gcp_auditlog", "gcpaudit", "gcp.", "GCP Cloud Audit Logs entries", [EventKinds.K8sAudit], CloudAuditEntry.Is)
+    {
+        EntryMember = CloudAuditEntry.EntryMember,
+    };
+
+    public static IReadOnlyList<FalcoSource> All { get; } = [K8sAudit, Okta, GcpAuditLog];
+
+    /// <summary>
+    /// The member of <see cref="AccessEvent.Raw"/> that holds the source's own record, when the record is not
+    /// <c>Raw</c> itself: the json plugin's <c>json.value</c> and <c>json.obj</c> read the record the plugin would
+    /// have been given. Every source's fields read from <c>Raw</c>, so one event's cached paths mean the same for all.
+    /// </summary>
+    public string? EntryMember { get; private init; }
+
+    /// <summary>
+    /// Where a json plugin pointer's keys are read in <c>Raw</c>. For a Cloud Audit Logs entry, Ingest keeps the request
+    /// and response bodies beside the entry (<c>requestObject</c>, <c>responseObject</c>), so a pointer into
+    /// <c>/protoPayload/request</c> or <c>/protoPayload/response</c> reads them there.
+    /// </summary>
+    public IReadOnlyList<string> Locate(IReadOnlyList<string> keys)
+    {
+        if (EntryMember is null)
+        {
+            return keys;
+        }
+
+        if (keys.Count >= 2 && keys[0] == "protoPayload" && keys[1] is "request" or "response")
+        {
+            return [keys[1] == "request" ? "requestObject" : "responseObject", .. keys.Skip(2)];
+        }
+
+        return [EntryMember, .. keys];
+    }
 
     /// <summary>The source's name as rules write it (<c>source: okta</c>) and <c>evt.source</c> gives it.</summary>
     public string Name { get; }

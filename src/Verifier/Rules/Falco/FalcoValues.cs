@@ -74,10 +74,10 @@ internal sealed class FalcoSlots
     }
 
     /// <summary>An RFC 6901 JSON pointer, as the json plugin reads it (a leading '/' is optional, ~1 is '/', ~0 is '~').</summary>
-    public FalcoRootPath Pointer(string pointer)
+    public FalcoRootPath Pointer(string pointer, FalcoSource source)
     {
         var p = pointer.StartsWith('/') ? pointer[1..] : pointer;
-        return Path([.. p.Split('/').Select(k => k.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))]);
+        return Path(source.Locate([.. p.Split('/').Select(k => k.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal))]));
     }
 }
 

@@ -17,7 +17,10 @@ internal sealed class CloudAuditEntry : Node
 
     private static readonly HashSet<string> Kinds = new(StringComparer.Ordinal) { EventKinds.K8sAudit };
 
-    public override bool Eval(RuleEvent e, MatchTrace? trace) =>
+    public override bool Eval(RuleEvent e, MatchTrace? trace) => Is(e);
+
+    /// <summary>Whether <paramref name="e"/> is an event made from a Cloud Audit Logs entry (Falco's <c>gcp_auditlog</c> source reads these too).</summary>
+    public static bool Is(RuleEvent e) =>
         e.Raw is { ValueKind: JsonValueKind.Object } raw
         && e.Event.Kind == EventKinds.K8sAudit
         && raw.TryGetProperty(EntryMember, out var entry)

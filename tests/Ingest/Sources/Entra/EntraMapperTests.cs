@@ -367,7 +367,7 @@ public sealed class EntraMapperTests
               {"category":"SignInLogs","properties":{"id":"s-2","createdDateTime":"soon","userPrincipalName":"a@b.example","status":{"errorCode":0}}},
               {"category":"SignInLogs","properties":{"id":"s-3","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example"}},
               {"category":"StorageRead","properties":{}},
-              {"category":"AuditLogs","properties":{"id":"a-5","activityDateTime":"2025-01-01T00:00:00Z","activityDisplayName":"Update user"}},
+              {"category":"AuditLogs","properties":{"id":"a-5","activityDateTime":"2025-01-01T00:00:00Z","initiatedBy":{}}},
               {"category":"SignInLogs","properties":{"id":"s-6","createdDateTime":"2025-01-01T00:00:00Z","userPrincipalName":"a@b.example","status":{"errorCode":0}}}
             ]}
             """u8;
@@ -375,7 +375,7 @@ public sealed class EntraMapperTests
         MapperAssert.Rejects(
             EntraMapper.Map(body),
             mapped: [5],
-            (0, "properties.id"), (1, "properties.createdDateTime"), (2, "properties.status.errorCode"), (3, "category"), (4, "properties.initiatedBy"));
+            (0, "properties.id"), (1, "properties.createdDateTime"), (2, "properties.status.errorCode"), (3, "category"), (4, "properties.activityDisplayName"));
     }
 
     [Fact]

@@ -318,4 +318,24 @@ public sealed class FalcoShapesTests
         Assert.Equal(("arn:aws:sts::111122223333:assumed-role/EKS-Admin/dana", "dana"), (e.Attr("aws.arn"), e.Attr("aws.session_name")));
         Assert.Null(e.Workload);
     }
+
+    /// <summary>
+    /// A dual-stack server's socket holds an IPv4 client as an IPv4-mapped IPv6 address, and Falco writes it so
+    /// (<c>::ffff:198.51.100.44</c>), a link-local peer with its interface: each is the address the other sources name.
+    /// </summary>
+    [Theory]
+    [InlineData("::ffff:198.51.100.44", "::ffff:10.0.5.9", "198.51.100.44", "10.0.5.9")]
+    [InlineData("fe80::1%eth0", "fe80::2%eth0", "fe80::1", "fe80::2")]
+    [InlineData("2001:DB8::44", "2001:db8:0:0::9", "2001:db8::44", "2001:db8::9")]
+    public void Map_AddressesInAnotherForm_AreTheirShortestForm(string client, string server, string src, string dst)
+    {
+        var alert = $$$"""
+            {"output":"x","priority":"Notice","rule":"Unexpected admin port connection","time":"2026-11-30T21:25:00Z","hostname":"node-7",
+             "output_fields":{"container.id":"5b4a39281706","fd.cip":"{{{client}}}","fd.cport":40112,"fd.sip":"{{{server}}}","fd.sport":8443,"user.name":null}}
+            """;
+
+        var e = Assert.Single(MapperAssert.MapsAll(FalcoMapper.Map(Encoding.UTF8.GetBytes(alert)), 1));
+
+        Assert.Equal((src, dst, 8443), (e.Network?.SrcIp, e.Network?.DstIp, e.Network?.DstPort));
+    }
 }

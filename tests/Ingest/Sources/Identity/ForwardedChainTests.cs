@@ -20,12 +20,27 @@ public sealed class ForwardedChainTests
     [InlineData("2001:db8::7", "2001:db8::7")]
     [InlineData("203.0.113.7:51234", "203.0.113.7")]
     [InlineData("[2001:db8::7]:443", "2001:db8::7")]
-    [InlineData("::ffff:203.0.113.7", "::ffff:203.0.113.7")]
     [InlineData("12345", "12345")]
     [InlineData("not, an, address", "not, an, address")]
-    public void Client_OfOneValue_IsThatAddressWithoutItsPort(string text, string client)
+    [InlineData("10.1", "10.1")]
+    // One client, one text: what Java writes for IPv6 (full, a link-local address with its interface), a dual-stack Node
+    // server for an IPv4 client, and upper-case hex are the address in its shortest form.
+    [InlineData("0:0:0:0:0:0:0:1", "::1")]
+    [InlineData("fe80:0:0:0:0:0:0:1%1", "fe80::1")]
+    [InlineData("fe80::1%eth0", "fe80::1")]
+    [InlineData("::ffff:203.0.113.7", "203.0.113.7")]
+    [InlineData("[::ffff:203.0.113.7]:443", "203.0.113.7")]
+    [InlineData("2001:DB8:0:0::A", "2001:db8::a")]
+    public void Client_OfOneValue_IsThatAddressInItsShortestFormWithoutItsPort(string text, string client)
     {
         Assert.Equal(client, ForwardedChain.Client(text, out var chain));
         Assert.Null(chain);
+    }
+
+    [Fact]
+    public void Client_OfAChainOfMappedAddresses_IsTheClientsIpv4Address()
+    {
+        Assert.Equal("203.0.113.7", ForwardedChain.Client("::ffff:203.0.113.7, ::ffff:10.0.0.2", out var chain));
+        Assert.Equal("::ffff:203.0.113.7, ::ffff:10.0.0.2", chain);
     }
 }

@@ -247,6 +247,26 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal("delete", e.Action);
     }
 
+    /// <summary>
+    /// Cloud Audit Logs name a caller of a workforce or workload identity pool, which has no e-mail address, in
+    /// <c>principalSubject</c> instead of <c>principalEmail</c> (the AuditLog reference's AuthenticationInfo); an address
+    /// withheld for privacy is empty. Either way the request is that principal's.
+    /// </summary>
+    [Theory]
+    [InlineData("""{"principalSubject":"principal://iam.googleapis.com/locations/global/workforcePools/contractors/subject/ext-4471"}""", "principal://iam.googleapis.com/locations/global/workforcePools/contractors/subject/ext-4471")]
+    [InlineData("""{"principalEmail":"","principalSubject":"serviceAccount:shop-prod-4711.svc.id.goog[shop/deployer]"}""", "serviceAccount:shop-prod-4711.svc.id.goog[shop/deployer]")]
+    [InlineData("""{"principalEmail":"ops@example.com","principalSubject":"user:ops@example.com"}""", "ops@example.com")]
+    public void Map_GkeEntryOfAThirdPartyIdentity_IsThePrincipalSubjects(string authenticationInfo, string subject)
+    {
+        var body = GkeEntry("io.k8s.apps.v1.deployments.patch", "apps/v1/namespaces/shop/deployments/web").Replace(
+            "\"authenticationInfo\":{\"principalEmail\":\"ops@example.com\"}", "\"authenticationInfo\":" + authenticationInfo, StringComparison.Ordinal);
+
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal(subject, e.Subject?.Id);
+        Assert.Equal("patch", e.Action);
+    }
+
     [Theory]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","resourceName":"core/v1/pods","authenticationInfo":{"principalEmail":"a"},"timestamp":"x"},"insertId":"i"}""", "protoPayload.methodName")]
     [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/pods"},"insertId":"i","timestamp":"2026-11-30T20:00:00Z"}""", "protoPayload.authenticationInfo.principalEmail")]

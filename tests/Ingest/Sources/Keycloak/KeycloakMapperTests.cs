@@ -206,4 +206,39 @@ public sealed class KeycloakMapperTests
         Assert.Equal(["ip:203.0.113.88", "ip:203.0.113.88"], twins.Select(t => t.Subject?.Id));
         Assert.Equal(["chen.wei", "dana.kowalski"], twins.Select(t => t.Attr(AddressTwins.Account)));
     }
+
+    /// <summary>
+    /// Keycloak stores a username in lower case and finds the user whatever the case it is typed in, but its events carry the
+    /// name as typed (<c>details.username</c> of a login, <c>authDetails</c> of an admin event): each is one principal.
+    /// </summary>
+    [Fact]
+    public void Map_UsernamesTypedInAnyCase_AreOnePrincipal()
+    {
+        var body = """
+            {"id":"e1","time":1796026800000,"type":"LOGIN_ERROR","realmId":"corp","clientId":"ledger-web","userId":"7a01","ipAddress":"198.51.100.130","error":"invalid_user_credentials","details":{"username":"Dana.Kowalski"}}
+            {"id":"e2","time":1796026810000,"type":"LOGIN","realmId":"corp","clientId":"ledger-web","userId":"7a01","sessionId":"s2","ipAddress":"198.51.100.130","details":{"username":"DANA.KOWALSKI"}}
+            {"id":"e3","time":1796026820000,"type":"UPDATE_CREDENTIAL","realmId":"corp","userId":"7a01","sessionId":"s2","details":{"credential_type":"otp","username":"dana.kowalski"}}
+            {"id":"a4","time":1796026830000,"realmId":"corp","authDetails":{"realmId":"corp","userId":"ad01","username":"Helpdesk.Øyvind","ipAddress":"2001:db8:9::3"},"operationType":"UPDATE","resourceType":"USER","resourcePath":"users/7a01","representation":"{\"username\":\"Dana.Kowalski\",\"enabled\":false}"}
+            """u8;
+
+        var e = MapperAssert.MapsAll(KeycloakMapper.Map(body), EventKinds.AuthLogin, EventKinds.AuthLogin, EventKinds.AuthCredentialChange, EventKinds.AuthAccountChange);
+
+        Assert.All(e, x => Assert.Equal("dana.kowalski", x.Subject?.Id));
+        Assert.Equal("helpdesk.øyvind", e[3].Attr(IdentityAttributes.Actor));
+        Assert.Equal("disabled", e[3].Attr(IdentityAttributes.Change));
+    }
+
+    /// <summary>Java writes an IPv6 client in full and a link-local one with its interface: the address in its shortest form.</summary>
+    [Fact]
+    public void Map_AddressesAsJavaWritesThem_AreTheShortestForm()
+    {
+        var body = """
+            [{"id":"e5","time":1796026840000,"type":"LOGIN","realmId":"corp","userId":"7a02","ipAddress":"0:0:0:0:0:0:0:1","details":{"username":"ren"}},
+             {"id":"e6","time":1796026850000,"type":"LOGIN","realmId":"corp","userId":"7a02","ipAddress":"fe80:0:0:0:0:0:0:1%1","details":{"username":"ren"}}]
+            """u8;
+
+        var e = MapperAssert.MapsAll(KeycloakMapper.Map(body), 2);
+
+        Assert.Equal(["::1", "fe80::1"], e.Select(x => x.Network?.SrcIp));
+    }
 }

@@ -1,0 +1,147 @@
+using ZtStream.Ingest.Sources.Scopes;
+
+namespace ZtStream.Ingest.Tests.Sources;
+
+/// <summary>
+/// Records in shapes each vendor documents but no other test posts (TestData/*/documented-shapes.*, ORIGIN-identity.md):
+/// missing and null members, a single object where a list is usual, non-ASCII names, IPv6, link-local and IPv4-mapped
+/// addresses, offsets, no fraction and nanoseconds — each posted to its endpoint as its vendor's delivery posts it, by a
+/// source limited to its kinds, and logged on the principal the vendor's documentation says it names.
+/// </summary>
+public sealed class DocumentedShapesEndpointTests
+{
+    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
+
+    private static readonly (string Path, string Source, string File, string[] Kinds)[] Deliveries =
+    [
+        ("/v1/sources/entra", "entra-shapes", "entra/documented-shapes.ndjson", ["auth.*", EventKinds.IdpEvent]),
+        ("/v1/sources/okta", "okta-shapes", "okta/documented-shapes.ndjson", ["auth.*"]),
+        ("/v1/sources/keycloak", "keycloak-shapes", "keycloak/documented-shapes.ndjson", ["auth.*"]),
+        ("/v1/sources/auth0", "auth0-shapes", "auth0/documented-shapes.ndjson", ["auth.*"]),
+        ("/v1/sources/k8s-audit", "managed-clusters", "k8s-audit/managed/documented-shapes.ndjson", [EventKinds.K8sAudit]),
+        ("/v1/sources/falco", "falco-shapes", "falco/documented-shapes.jsonl", [EventKinds.RuntimeAlert]),
+    ];
+
+    // Each record's event id → the principal (record key) it is logged on and its kind; "@address" the address twin of a failure.
+    private static readonly Dictionary<string, (string Key, string Kind)> Expected = new(StringComparer.Ordinal)
+    {
+        // Entra: a PIM policy update initiated by no user or app (Azure Monitor's "identity"), a purge by Core Directory of a
+        // deleted user, a Log Analytics row with InitiatedBy {"user":null,"app":null}; an offset, an IPv6 client and a
+        // non-ASCII UPN; a non-interactive failure in capitals; a service principal's bad secret; a managed identity.
+        ["Directory_PIM_0001"] = ("MS-PIM", EventKinds.AuthAdminChange),
+        ["Directory_AUTO_0002"] = ("amara.okafor@contoso.example", EventKinds.AuthAccountChange),
+        ["Directory_GBL_0003"] = ("Core Directory", EventKinds.IdpEvent),
+        ["5f000000-0000-4000-8000-000000000004"] = ("zofia.wójcik@contoso.example", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000005"] = ("kim.lee@contoso.example", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000005@address"] = ("ip:198.51.100.45", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000006"] = ("billing-exporter", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000006@address"] = ("ip:203.0.113.90", EventKinds.AuthLogin),
+        ["5f000000-0000-4000-8000-000000000007"] = ("vm-batch-07", EventKinds.AuthLogin),
+
+        // Okta: an unknown user's failure from IPv6; MFA with nanoseconds and non-ASCII; a lock with an offset and one target
+        // object; a refresh token granted to an app with no client, its address only in ipChain; a hook delivery, outcome null.
+        ["6a000000-0000-4000-8000-0000000000b1"] = ("r.iyer@acme.example", EventKinds.AuthLogin),
+        ["6a000000-0000-4000-8000-0000000000b1@address"] = ("ip:2001:db8:7::5", EventKinds.AuthLogin),
+        ["6a000000-0000-4000-8000-0000000000b2"] = ("José.Núñez@acme.example", EventKinds.AuthMfa),
+        ["6a000000-0000-4000-8000-0000000000b3"] = ("mei.chen@acme.example", EventKinds.AuthAccountChange),
+        ["6a000000-0000-4000-8000-0000000000b4"] = ("Ledger Mobile", EventKinds.AuthTokenIssued),
+        ["6a000000-0000-4000-8000-0000000000b5"] = ("José.Núñez@acme.example", EventKinds.AuthCredentialChange),
+
+        // Keycloak: one user typed three ways; a Java-written link-local address; UPDATE_CREDENTIAL and REMOVE_CREDENTIAL
+        // (an ISO time with an offset); an admin's logout of the user (named by id in the path); a webhook body.
+        ["kc-e6000000-0000-4000-8000-0000000000c1"] = ("dana.kowalski", EventKinds.AuthLogin),
+        ["kc-e6000000-0000-4000-8000-0000000000c1@address"] = ("ip:198.51.100.130", EventKinds.AuthLogin),
+        ["kc-e6000000-0000-4000-8000-0000000000c2"] = ("dana.kowalski", EventKinds.AuthLogin),
+        ["kc-e6000000-0000-4000-8000-0000000000c3"] = ("dana.kowalski", EventKinds.AuthCredentialChange),
+        ["kc-e6000000-0000-4000-8000-0000000000c4"] = ("dana.kowalski", EventKinds.AuthCredentialChange),
+        ["kc-admin-a6000000-0000-4000-8000-0000000000c5"] = ("7a000000-0000-4000-8000-0000000000c1", EventKinds.AuthSessionRevoked),
+        ["kc-w6000000-0000-4000-8000-0000000000c6"] = ("ren.tanaka@example.com", EventKinds.AuthLogin),
+
+        // Auth0: fp from IPv6 with an offset; fu from a dual-stack server's mapped IPv4 address, nanoseconds, whose twin
+        // meets the limit_wc of that address; gd_auth_failed with a relaxed $date and non-ASCII; pwd_leak; ssa social.
+        ["auth0-90020261130090000000000000000000000000000000000000000601"] = ("lea.mbeki@acme.example", EventKinds.AuthLogin),
+        ["auth0-90020261130090000000000000000000000000000000000000000601@address"] = ("ip:2001:db8:3::61", EventKinds.AuthLogin),
+        ["auth0-90020261130090100000000000000000000000000000000000000602"] = ("administrator@acme.example", EventKinds.AuthLogin),
+        ["auth0-90020261130090100000000000000000000000000000000000000602@address"] = ("ip:203.0.113.201", EventKinds.AuthLogin),
+        ["auth0-90020261130090200000000000000000000000000000000000000603"] = ("ip:203.0.113.201", EventKinds.AuthRisk),
+        ["auth0-90020261130090300000000000000000000000000000000000000604"] = ("jürgen.weiß@acme.example", EventKinds.AuthMfa),
+        ["auth0-90020261130090400000000000000000000000000000000000000605"] = ("noor.haddad@acme.example", EventKinds.AuthRisk),
+        ["auth0-90020261130090500000000000000000000000000000000000000606"] = ("kenji.sato@example.com", EventKinds.AuthLogin),
+
+        // Managed clusters: EKS over CloudWatch (IPv6, a non-resource URL, a forbidden secret read, non-ASCII session name),
+        // GKE (nanoseconds and a denial, an exec from inside Google, a workforce identity), AKS kube-audit-admin (an Entra UPN
+        // in capitals, an offset, the log with its trailing newline).
+        ["5d6e0000-eks6-4000-8000-000000000001"] = ("arn:aws:iam::111122223333:role/PlatformReader", EventKinds.K8sAudit),
+        ["5d6e0000-eks6-4000-8000-000000000002"] = ("arn:aws:iam::111122223333:role/PlatformReader", EventKinds.K8sAudit),
+        ["b6c7d8e9-gke6-0003"] = ("ci-deployer@shop-prod-4711.iam.gserviceaccount.com", EventKinds.K8sAudit),
+        ["b6c7d8e9-gke6-0004"] = ("ana.souza@shop.example", EventKinds.K8sAudit),
+        ["b6c7d8e9-gke6-0006"] = ("principal://iam.googleapis.com/locations/global/workforcePools/contractors/subject/ext-4471", EventKinds.K8sAudit),
+        ["0a8d0000-aks6-4000-8000-000000000005"] = ("kim.lee@contoso.example", EventKinds.K8sAudit),
+
+        // Falco and falcosidekick: output fields with nulls, numbers and lists; "host" as container; digits as evt.time;
+        // a link-local peer; non-ASCII names; a dual-stack server's mapped addresses.
+        ["falco-59b6bf3a38d69be00bce6d8e00fd065e"] = ("host:ip-10-0-3-18", EventKinds.RuntimeAlert),
+        ["falco-925fc5e1d384d80825c251b64d19855c"] = ("shop/api-5f7d9c-x8k2p", EventKinds.RuntimeAlert),
+        ["7c000000-0000-4000-8000-0000000000f2"] = ("arn:aws:iam::111122223333:role/ci-deployer", EventKinds.RuntimeAlert),
+        ["7c000000-0000-4000-8000-0000000000f4"] = ("host:edge-node-04", EventKinds.RuntimeAlert),
+        ["7c000000-0000-4000-8000-0000000000f5"] = ("équipe-données/outil-0", EventKinds.RuntimeAlert),
+        ["7c000000-0000-4000-8000-0000000000f6"] = ("ledger/ledger-api-0", EventKinds.RuntimeAlert),
+    };
+
+    [Fact]
+    public async Task PostDocumentedShapesOfEveryVendor_EachLoggedOnThePrincipalItNames()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        foreach (var (path, source, file, kinds) in Deliveries)
+        {
+            var key = await server.AddSourceAsync(source, new SourceScope(Kinds: kinds));
+            var lines = File.ReadAllLines(TestData.Path(file.Split('/'))).Where(l => l.Length > 0).ToList();
+            for (var i = 0; i < lines.Count; i++)
+            {
+                using var response = await server.PostAsync(path, lines[i], key, "application/x-ndjson");
+                var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+                Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{file} line {i + 1}: {(int)response.StatusCode} {text}");
+            }
+        }
+
+        var logged = await server.ReadLoggedAsync(Expected.Count);
+
+        Assert.Equal(
+            Expected.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} {e.Value.Key} {e.Value.Kind}"),
+            logged.Select(r => $"{r.Event.Id} {r.Record.Key} {r.Event.Kind}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task PostDocumentedShapes_KeepTheirTimesAddressesAndNames()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("shapes");
+        var bodies = new[]
+        {
+            ("/v1/sources/okta", "okta/documented-shapes.ndjson", 1), ("/v1/sources/okta", "okta/documented-shapes.ndjson", 2),
+            ("/v1/sources/keycloak", "keycloak/documented-shapes.ndjson", 1), ("/v1/sources/keycloak", "keycloak/documented-shapes.ndjson", 5),
+            ("/v1/sources/entra", "entra/documented-shapes.ndjson", 3), ("/v1/sources/falco", "falco/documented-shapes.jsonl", 3),
+        };
+        foreach (var (path, file, line) in bodies)
+        {
+            using var response = await server.PostAsync(path, File.ReadAllLines(TestData.Path(file.Split('/')))[line], key, "application/x-ndjson");
+            await IngestAnswer.AcceptedAsync(response, 1);
+        }
+
+        var events = (await server.ReadLoggedAsync(bodies.Length)).Select(r => r.Event).ToDictionary(e => e.Id);
+
+        // Nanoseconds cut to what a DateTimeOffset holds; an offset taken to UTC.
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 11, 0, TimeSpan.Zero).AddTicks(1_234_567), events["6a000000-0000-4000-8000-0000000000b2"].Time);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 12, 0, TimeSpan.Zero), events["6a000000-0000-4000-8000-0000000000b3"].Time);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 8, 6, 0, TimeSpan.Zero), events["5f000000-0000-4000-8000-000000000004"].Time);
+
+        // Java's link-local and loopback forms, and Falco's zoned peer, as the one text every source writes them in.
+        Assert.Equal("fe80::1", events["kc-e6000000-0000-4000-8000-0000000000c2"].Network?.SrcIp);
+        Assert.Equal("::1", events["kc-w6000000-0000-4000-8000-0000000000c6"].Network?.SrcIp);
+        Assert.Equal(("fe80::1", "fe80::2"), (events["7c000000-0000-4000-8000-0000000000f4"].Network?.SrcIp, events["7c000000-0000-4000-8000-0000000000f4"].Network?.DstIp));
+
+        // Non-ASCII names and places kept as written.
+        Assert.Equal("Kraków", events["5f000000-0000-4000-8000-000000000004"].Attr(IdentityAttributes.GeoCity));
+        Assert.Equal("São Paulo", events["6a000000-0000-4000-8000-0000000000b2"].Attr(IdentityAttributes.GeoCity));
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.Extensions.Time.Testing;
+using ZtStream.Verifier.Replay;
+
+namespace ZtStream.Verifier.Tests.Replay;
+
+public sealed class SkipReportTests
+{
+    private static string[] Lines(StringWriter error) => error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>
+    /// A skipped item is said when it is skipped, with where and why: an input that never ends (a pipe) still tells what
+    /// it skips. Before, nothing was said until the input ended, so for a pipe never.
+    /// </summary>
+    [Fact]
+    public void Add_AnItemSkipped_SaysItAtOnceWithItsLineAndReason()
+    {
+        using var error = new StringWriter();
+        using var report = new SkipReport(error, "feed.ndjson", new FakeTimeProvider());
+
+        report.Add(new SkippedItem("item 2 (line 4)", "status", "must be between 0 and 999 (is 1200)"));
+
+        Assert.Equal(["replay: feed.ndjson: skipped item 2 (line 4): status: must be between 0 and 999 (is 1200)"], Lines(error));
+    }
+
+    /// <summary>
+    /// A flood of bad lines: the first ones one line each, then only how many more, once per interval while there are new
+    /// ones; the summary at the end still groups every one of them.
+    /// </summary>
+    [Fact]
+    public async Task Add_AFlood_FirstOnesShownThenCountedPerIntervalAndAllSummedUpAtTheEnd()
+    {
+        using var error = new StringWriter();
+        var time = new FakeTimeProvider();
+        using var report = new SkipReport(error, "feed.ndjson", time);
+
+        for (var i = 1; i <= 1000; i++)
+        {
+            report.Add(new SkippedItem($"item {i - 1} (line {i})", "time", "required"));
+        }
+
+        var asTheyHappen = Lines(error);
+        Assert.Equal(SkipReport.ShownAsTheyHappen + 1, asTheyHappen.Length);
+        Assert.Equal("replay: feed.ndjson: skipped item 19 (line 20): time: required", asTheyHappen[SkipReport.ShownAsTheyHappen - 1]);
+        Assert.Contains("further skipped items are counted every 10 s", asTheyHappen[^1], StringComparison.Ordinal);
+
+        time.Advance(SkipReport.CountEvery);
+        Assert.Equal("replay: feed.ndjson: 980 more skipped (1000 so far)", Lines(error)[^1]);
+
+        // Nothing new: nothing more said.
+        time.Advance(SkipReport.CountEvery);
+        Assert.Equal(asTheyHappen.Length + 1, Lines(error).Length);
+
+        report.Add(new SkippedItem("item 1000 (line 1001)", "time", "required"));
+        await report.WriteAsync(scored: 5);
+
+        var end = Lines(error)[(asTheyHappen.Length + 1)..];
+        Assert.Equal("replay: feed.ndjson: 1006 input items: 5 events scored, 1001 skipped", end[0]);
+        Assert.Equal("replay:   skipped 1001 × time: required (item 0 (line 1), item 1 (line 2), item 2 (line 3), item 3 (line 4), item 4 (line 5), …)", end[1]);
+        Assert.Equal(2, end.Length);
+    }
+}
