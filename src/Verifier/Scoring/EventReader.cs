@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
 namespace ZtStream.Verifier.Scoring;
@@ -21,10 +23,10 @@ internal sealed class EventReader
     private static readonly string[] ScopeSubject = [SourceScopes.Subject];
     private static readonly string[] ScopeWorkload = [SourceScopes.Workload];
     private static readonly string[] ScopeBoth = [SourceScopes.Subject, SourceScopes.Workload];
-    private const int InternSlots = 4096;
+    private const int InternSets = 4096;
 
-    private readonly byte[]?[] internKeys = new byte[]?[InternSlots];
-    private readonly string?[] internValues = new string?[InternSlots];
+    /// <summary>The string cache: <see cref="InternSets"/> sets of two entries, the newer first.</summary>
+    private readonly InternEntry[] intern = new InternEntry[2 * InternSets];
 
     public AccessEvent Read(ReadOnlySpan<byte> utf8) => TryRead(utf8) ?? ContractJson.DeserializeEvent(utf8);
 
@@ -492,16 +494,27 @@ internal sealed class EventReader
     }
 
     /// <summary>
-    /// A direct-mapped cache of recent values (fixed memory: a colliding value replaces the slot). The strings are
+    /// A cache of recent values in fixed memory: the value's hash picks a set of two entries; a hit is an entry with the
+    /// same 64-bit hash whose string is the same text, a miss decodes the bytes and makes them the set's newer entry (the
+    /// older one goes). Only the string is kept: comparing the bytes with it touches one object where a copy of the
+    /// bytes beside it was a second, and a hash that differs is a miss without touching either. Two entries a set keep
+    /// the values of twice as many principals as one slot did in about the same memory (a partition of the bench's
+    /// 1,000 principals meets ≈ 4,000 distinct values a day: misses went from 1.7 to 0.5 an event). The strings are
     /// equal in value to what a fresh decode gives; only the allocation is saved.
     /// </summary>
     private string Intern(ReadOnlySpan<byte> utf8)
     {
-        var slot = (int)(InternHash(utf8) & (InternSlots - 1));
-        var key = internKeys[slot];
-        if (key is not null && utf8.SequenceEqual(key))
+        var hash = InternHash(utf8);
+        ref var newer = ref intern[(int)(hash & (InternSets - 1)) * 2];
+        ref var older = ref Unsafe.Add(ref newer, 1);
+        if (newer.Hash == hash && newer.Value is { } first && SameText(utf8, first))
         {
-            return internValues[slot]!;
+            return first;
+        }
+
+        if (older.Hash == hash && older.Value is { } second && SameText(utf8, second))
+        {
+            return second;
         }
 
         if (!Utf8.IsValid(utf8))
@@ -510,10 +523,33 @@ internal sealed class EventReader
         }
 
         var s = Encoding.UTF8.GetString(utf8);
-        internKeys[slot] = utf8.ToArray();
-        internValues[slot] = s;
+        older = newer;
+        newer = new InternEntry(hash, s);
         return s;
     }
+
+    /// <summary>
+    /// Whether <paramref name="utf8"/> is the UTF-8 of <paramref name="value"/>: a vectorised comparison when both are
+    /// ASCII (nearly every cached value), else the bytes decoded and compared (invalid bytes are never equal).
+    /// </summary>
+    private static bool SameText(ReadOnlySpan<byte> utf8, string value)
+    {
+        if (Ascii.Equals(utf8, value))
+        {
+            return true;
+        }
+
+        if (value.Length > utf8.Length || Ascii.IsValid(utf8))
+        {
+            return false;
+        }
+
+        Span<char> chars = stackalloc char[MaxInternedBytes];
+        return Utf8.ToUtf16(utf8, chars, out _, out var written, replaceInvalidSequences: false) == OperationStatus.Done
+            && chars[..written].SequenceEqual(value);
+    }
+
+    private readonly record struct InternEntry(ulong Hash, string? Value);
 
     /// <summary>
     /// The cache's slot hash: eight bytes a step (multiply-rotate, then a final mix so the low bits the slot uses depend on

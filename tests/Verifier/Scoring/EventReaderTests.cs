@@ -237,6 +237,34 @@ public sealed class EventReaderTests
         }
     }
 
+    [Theory]
+    [InlineData("user-anchor")]
+    [InlineData("josé-anchor")]
+    public void Read_TwoPrincipalsWhoseValuesShareACacheSet_BothKeepTheirString(string anchor)
+    {
+        // Interleaved principals whose ids hash to the same place in the string cache: each one's repeated id is the
+        // string read before, not a new one per event (a one-slot cache evicted each by the other); a third one of the
+        // same place pushes out the oldest, and every event still reads its own value.
+        static ulong Set(string value) => EventReader.InternHash(Encoding.UTF8.GetBytes(value)) & 4095;
+        var same = Enumerable.Range(0, 100_000).Select(i => $"svc-{i}").Where(v => Set(v) == Set(anchor)).Take(2).ToArray();
+        var reader = new EventReader();
+        // Unescaped, as a sender may write it (the contract's serializer escapes every non-ASCII character).
+        Subject Read(string principal) => reader.Read(Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(
+            ContractJson.Serialize(Events.Read(Events.T0, principal: principal))).Replace("\\u00E9", "é", StringComparison.OrdinalIgnoreCase))).Subject!;
+
+        var first = Read(anchor);
+        var other = Read(same[0]);
+        Assert.Same(first.Id, Read(anchor).Id);
+        Assert.Same(other.Id, Read(same[0]).Id);
+        Assert.Equal(anchor, first.Id);
+        Assert.Equal(same[0], other.Id);
+
+        Assert.Equal(same[1], Read(same[1]).Id);
+        Assert.Equal(anchor, Read(anchor).Id);
+        Assert.Equal(same[1], Read(same[1]).Id);
+        Assert.Equal(same[0], Read(same[0]).Id);
+    }
+
     [Fact]
     public void ScoreBytes_SimulatedTrafficWithAttacks_SameAsScoringEvents()
     {
