@@ -23,6 +23,7 @@ internal static class FileTypes
     private const int AtFdCwd = -100;
     private const int AtEmptyPath = 0x1000;
     private const uint StatxType = 0x1;
+    private const uint StatxInode = 0x100;
     private const int ModeOffset = 28;
     private const int OpenReadOnly = 0;
     private const int OpenNonBlocking = 0x800;
@@ -33,6 +34,18 @@ internal static class FileTypes
     {
         var buffer = new byte[256];
         return Statx(AtFdCwd, path, 0, StatxType, buffer) == 0 ? (0, TypeOf(buffer)) : (Marshal.GetLastPInvokeError(), 0);
+    }
+
+    /// <summary>
+    /// The device and inode of what <paramref name="path"/> names (symbolic links followed): the same pair is the same file,
+    /// so a file replaced or deleted behind an open handle shows as another pair or none. Null when it cannot be told.
+    /// </summary>
+    public static (uint DeviceMajor, uint DeviceMinor, ulong Inode)? IdentityOf(string path)
+    {
+        var buffer = new byte[256];
+        return Statx(AtFdCwd, path, 0, StatxInode, buffer) == 0
+            ? (BitConverter.ToUInt32(buffer, 136), BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32))
+            : null;
     }
 
     /// <summary>The type of an open file.</summary>

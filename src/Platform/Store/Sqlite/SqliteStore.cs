@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using ZtStream.Platform.Faults;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Store.Sqlite;
@@ -168,25 +168,10 @@ internal sealed class SqliteStore : IStore
             : $"the SQLite store {FilePath} was replaced while ZtStream was using it; restart ZtStream to use the new file");
     }
 
-    /// <summary>A file's device and inode (statx: the same layout on every Linux architecture); null when there is no such file.</summary>
+    /// <summary>A file's device and inode; null when there is no such file.</summary>
     private sealed record FileIdentity(uint DeviceMajor, uint DeviceMinor, ulong Inode)
     {
-        private const int AtFdCwd = -100;
-        private const uint StatxIno = 0x100;
-
-        public static FileIdentity? Of(string path)
-        {
-            var buffer = new byte[256];
-            if (Statx(AtFdCwd, Path.GetFullPath(path), 0, StatxIno, buffer) != 0)
-            {
-                return null;
-            }
-
-            return new FileIdentity(BitConverter.ToUInt32(buffer, 136), BitConverter.ToUInt32(buffer, 140), BitConverter.ToUInt64(buffer, 32));
-        }
-
-        // DllImport rather than LibraryImport: the generated marshalling would need unsafe code in the whole assembly.
-        [DllImport("libc", EntryPoint = "statx", SetLastError = true)]
-        private static extern int Statx(int dirfd, [MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, uint mask, [Out] byte[] buffer);
+        public static FileIdentity? Of(string path) =>
+            FileTypes.IdentityOf(Path.GetFullPath(path)) is { } id ? new FileIdentity(id.DeviceMajor, id.DeviceMinor, id.Inode) : null;
     }
 }
