@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
+using ZtStream.Contracts.Revocations;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.Faults;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Notifications;
-using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
 using ZtStream.Responder.Telemetry;
