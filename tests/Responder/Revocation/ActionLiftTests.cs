@@ -124,16 +124,9 @@ public sealed class ActionLiftTests
     {
         using (response)
         {
-            Assert.Equal(status, (int)response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Equal(status, problem.GetProperty("status").GetInt32());
-            if (detail is not null)
-            {
-                Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-            }
-
-            return problem;
+            return detail is null
+                ? await HttpProblem.ReadAsync(response, (HttpStatusCode)status)
+                : await HttpProblem.ReadNamingAsync(response, (HttpStatusCode)status, detail);
         }
     }
 
