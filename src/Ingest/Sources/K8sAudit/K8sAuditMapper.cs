@@ -165,6 +165,9 @@ internal static class K8sAuditMapper
             return;
         }
 
+        // A token a TokenRequest minted, a token a TokenReview checked, a Secret's values: never kept, wherever the event goes.
+        e = AuditCredentials.Without(e, out var redacted);
+
         // The access happened when the request arrived; every stage of one request shares it. Without it the stage's
         // time is the nearest; without either (hand-made or exported events often carry neither), the arrival time live
         // or the previous event's time in replay, recorded in ingest.time_source — never a silent drop.
@@ -233,6 +236,11 @@ internal static class K8sAuditMapper
             subjectId = cloudPrincipal;
         }
         AddString(attributes, CloudIdentity.UsernameAttribute, anonymousName);
+        if (redacted is not null)
+        {
+            attributes[AuditCredentials.Attribute] = JsonFields.Of(redacted);
+        }
+
         AddString(attributes, TimeSources.Attribute, timeSource);
         foreach (var (key, value) in carrier.Attributes)
         {
