@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
@@ -323,7 +324,7 @@ internal static class K8sAuditMapper
             Kind = EventKinds.K8sAudit,
             Subject = new Subject { Id = subjectId, Type = subjectType, Tenant = impersonated is null ? cloud?.AccountId : null },
             Workload = ServiceAccountWorkload(subjectId, userExtra),
-            Network = e.FirstString("sourceIPs") is { } ip ? new NetworkInfo { SrcIp = ip } : null,
+            Network = ForwardedChain.Connection(e.Child("sourceIPs")) is { } ip ? new NetworkInfo { SrcIp = ip } : null,
             Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e), options.MaxFieldLength),
             Action = e.String("verb"),
             Status = status,
