@@ -16,7 +16,7 @@ namespace ZtStream.Verifier.Scoring;
 /// are elements of the attributes' document), as the contract's converters would give them.
 /// Not thread-safe: one per scoring engine.
 /// </summary>
-internal sealed class EventReader
+internal sealed partial class EventReader
 {
     private const int MaxInternedBytes = 96;
 
@@ -35,7 +35,7 @@ internal sealed class EventReader
     {
         try
         {
-            return ReadEvent(utf8);
+            return ReadCompact(utf8) ?? ReadEvent(utf8);
         }
         catch (JsonException)
         {
