@@ -16,7 +16,7 @@ namespace ZtStream.Verifier.Scoring;
 /// are elements of the attributes' document), as the contract's converters would give them.
 /// Not thread-safe: one per scoring engine.
 /// </summary>
-internal sealed partial class EventReader
+internal sealed class EventReader
 {
     private const int MaxInternedBytes = 96;
 
@@ -35,7 +35,7 @@ internal sealed partial class EventReader
     {
         try
         {
-            return ReadCompact(utf8) ?? ReadEvent(utf8);
+            return ReadEvent(utf8);
         }
         catch (JsonException)
         {
