@@ -407,15 +407,10 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     private static async Task<JsonElement> WaitForRuleAlert(HttpClient api, string principal, string rule, CancellationToken ct) =>
         (await ZtStreamApi.WaitForReasonAsync(api, principal, "rule", rule, ct)).Alert;
 
-    private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!process.Output.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"'{text}' not logged within {Timeout.TotalSeconds} s:\n{process.Output}");
-            await Task.Delay(100, ct);
-        }
-    }
+    private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct) =>
+        Assert.True(
+            await Eventually.WithinAsync(() => Task.FromResult(process.Output.Contains(text, StringComparison.Ordinal)), Timeout, ct),
+            $"'{text}' not logged within {Timeout.TotalSeconds} s:\n{process.Output}");
 
     public ValueTask DisposeAsync() => processes.DisposeAsync();
 
