@@ -88,7 +88,7 @@ public sealed class ActionLiftTests
 
         var partly = await TriggerAsync(responder, "jti-idp-down");
         await host.UntilStateAsync(partly, ActionStates.Failed);
-        Assert.Equal(["jti-idp-down"], (await SnapshotAsync(host)).Revocations.Select(r => r.Jti));
+        Assert.Equal(["jti-idp-down"], (await host.RevocationSnapshotAsync()).Revocations.Select(r => r.Jti));
 
         using (var lifted = await responder.PostAsJsonAsync($"/v1/actions/{partly}/lift", new { reason = "the IdP never revoked it; the user needs the token back" }, Ct))
         {
@@ -96,7 +96,7 @@ public sealed class ActionLiftTests
             Assert.Equal(["jti-idp-down"], (await lifted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("lifts").EnumerateArray().Select(l => Text(l, "jti")));
         }
 
-        Assert.Empty((await SnapshotAsync(host)).Revocations);
+        Assert.Empty((await host.RevocationSnapshotAsync()).Revocations);
         Assert.Equal(ActionStates.Failed, await host.StateOfAsync(partly));
 
         // The list itself refuses the entry: every attempt fails before anything is listed.
