@@ -22,6 +22,9 @@ internal static class UserFiles
     /// <summary>The buffer a stream of unknown length starts with, and the least it grows by.</summary>
     private const int GrowthStep = 64 * 1024;
 
+    /// <summary>How long opening a named pipe may take before the caller says it waits for a writer.</summary>
+    private static readonly TimeSpan SilentOpen = TimeSpan.FromMilliseconds(200);
+
     /// <summary>
     /// Why <paramref name="path"/> cannot be read as a file, or null when it can: empty, missing, a folder, not a regular
     /// file (a named pipe would block the start until something wrote to it, a device such as <c>/dev/zero</c> never
@@ -67,12 +70,13 @@ internal static class UserFiles
 
     /// <summary>
     /// As <see cref="OpenRead"/>, for an input that may be a named pipe nothing writes to yet: opening one waits in the
-    /// kernel until a writer opens it, and no signal ends that wait. <paramref name="waiting"/> is called first (to say what
-    /// it waits for); the open then waits on a thread of its own while this waits for it or for
-    /// <paramref name="cancellationToken"/>, so Ctrl-C or SIGTERM stops it with an <see cref="OperationCanceledException"/>
-    /// (the thread is left in its wait: the process is ending).
+    /// kernel until a writer opens it, and no signal ends that wait. The open waits on a thread of its own while this
+    /// waits for it or for <paramref name="cancellationToken"/>, so Ctrl-C or SIGTERM stops it with an
+    /// <see cref="OperationCanceledException"/> (the thread is left in its wait: the process is ending).
+    /// <paramref name="waiting"/> is called (to say what it waits for) when the open has not returned at once: a pipe
+    /// a writer holds, or the one a shell gives as <c>/dev/stdin</c>, opens without a word.
     /// </summary>
-    public static async Task<Stream> OpenReadAsync(string path, Func<Task> waiting, CancellationToken cancellationToken)
+    public static async Task<Stream> OpenReadAsync(string path, Func<Task> waiting, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(waiting);
         if (!OperatingSystem.IsLinux() || FileTypes.Of(path) is not (0, FileTypes.NamedPipe))
@@ -80,9 +84,13 @@ internal static class UserFiles
             return OpenRead(path, cancellationToken);
         }
 
-        await waiting();
         var open = Task.Factory.StartNew(
             () => OpenRead(path, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (await Task.WhenAny(open, Task.Delay(SilentOpen, time, cancellationToken)) != open)
+        {
+            await waiting();
+        }
+
         return await open.WaitAsync(cancellationToken);
     }
 

@@ -96,7 +96,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         using var skipped = new SkipReport(context.Error, file, context.Time);
         long scored = 0;
         await using var stream = await UserFiles.OpenReadAsync(
-            file, () => context.Error.WriteLineAsync($"replay: {file} is a named pipe: waiting for a writer to open it"), cancellationToken);
+            file, () => context.Error.WriteLineAsync($"replay: {file} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
         var readAt = context.Time.GetUtcNow();
         try
         {
