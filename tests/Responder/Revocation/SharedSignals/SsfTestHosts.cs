@@ -145,22 +145,10 @@ internal sealed class TransmitterHost : IAsyncDisposable
     /// <summary>Polls the outbox until <paramref name="done"/> holds for the action's rows (10 s at most).</summary>
     public async Task<IReadOnlyList<OutboxItem>> WaitForOutboxAsync(Guid actionId, Func<IReadOnlyList<OutboxItem>, bool> done, CancellationToken ct)
     {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            var rows = await Outbox.ForActionAsync(actionId, ct);
-            if (done(rows))
-            {
-                return rows;
-            }
-
-            if (DateTimeOffset.UtcNow > deadline)
-            {
-                throw new TimeoutException("outbox never reached the expected state: " + string.Join("; ", rows));
-            }
-
-            await Task.Delay(25, ct);
-        }
+        IReadOnlyList<OutboxItem> rows = [];
+        return await Eventually.WithinAsync(async () => done(rows = await Outbox.ForActionAsync(actionId, ct)), TimeSpan.FromSeconds(10), ct)
+            ? rows
+            : throw new TimeoutException("outbox never reached the expected state: " + string.Join("; ", rows));
     }
 
     public ValueTask DisposeAsync() => app.DisposeAsync();
