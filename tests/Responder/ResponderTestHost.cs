@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.TestHost;
 using ZtStream.Platform.Bus;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Responder.Tests;
 
 /// <summary>
-/// One Responder in a test server: the real role, a SQLite file store, an in-memory event log, a fake clock,
-/// and MassTransit's test harness (or another bus given by <see cref="ConfigureBus"/>).
+/// One Responder in a test server: the real role behind the platform's own pipeline (<c>MapPlatform</c>), a SQLite
+/// file store, an in-memory event log, a fake clock, and MassTransit's test harness (or another bus given by <see cref="ConfigureBus"/>).
 /// </summary>
 internal sealed class ResponderTestHost : IAsyncDisposable
 {
@@ -109,6 +110,7 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(UseWallClock ? TimeProvider.System : Time);
         builder.Services.AddStore(builder.Configuration);
+        builder.Services.AddPlatformHttp(builder.Configuration);
         builder.Services.AddSingleton<IEventLog>(Log ?? EventLog);
         builder.Services.AddResponder(builder.Configuration);
         if (UseRealBus)
@@ -131,6 +133,10 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
         ConfigureServices?.Invoke(builder.Services);
         _app = builder.Build();
+
+        // The pipeline ztstream run has (problem documents for every error, an unhandled exception's 500 included), so a
+        // test of an error path sees what a client would.
+        _app.MapPlatform();
         _app.MapResponder();
         await _app.StartAsync(Ct);
         if (UseKestrel)

@@ -22,6 +22,20 @@ internal static class PlatformHosting
     /// </summary>
     public static IServiceCollection AddPlatform(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddPlatformHttp(configuration);
+        services.AddStore(configuration);
+        services.AddEventLog(configuration);
+        services.AddCommandBus(configuration);
+        return services;
+    }
+
+    /// <summary>
+    /// What <see cref="MapPlatform"/>'s pipeline needs — forwarded headers, the request head's limits, Kestrel's
+    /// settings, the store's readiness check — without the seams themselves: a test host that brings its own event log
+    /// and bus answers through the same pipeline as <c>ztstream run</c>.
+    /// </summary>
+    public static IServiceCollection AddPlatformHttp(this IServiceCollection services, IConfiguration configuration)
+    {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddForwardedHeaders(configuration);
         var head = RequestHeadLimits.From(configuration);
@@ -33,9 +47,6 @@ internal static class PlatformHosting
             // Which server and version answers is nothing a client needs.
             k.AddServerHeader = false;
         });
-        services.AddStore(configuration);
-        services.AddEventLog(configuration);
-        services.AddCommandBus(configuration);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return services;
     }

@@ -381,8 +381,9 @@ internal sealed class ActionService(
     /// Lifts everything a revocation action put on the revocation list that is still in force, in one commit with one
     /// <c>revocation.lifted</c> entry per entry lifted: all of it is lifted, or (the store or the audit failing) none of it
     /// is. Before, the console lifted each entry with a request of its own, so a failure half-way left a revocation half
-    /// lifted. A done or failed revocation may be lifted (a failed one may have listed its entries before another
-    /// revoker failed); one still under way or never carried out may not. A repeat of the same lift (same caller and
+    /// lifted. A done or failed revocation may be lifted: a failed one whose entries the list took before another revoker
+    /// (an identity provider) failed has them lifted, as a done one, for they are in force; a failed one the list took
+    /// nothing of is a conflict naming its state and failure. One still under way or never carried out may not. A repeat of the same lift (same caller and
     /// reason: a retry after a lost answer) answers as the first did and writes nothing; a lift already made otherwise,
     /// or entries past their expiry, is a <see cref="ActionChange.Conflict"/> saying so.
     /// </summary>
@@ -420,7 +421,10 @@ internal sealed class ActionService(
 
         if (entries.Count == 0)
         {
-            return new(ActionChange.Conflict, action, [], $"nothing of {action.Kind} on {action.Target} is on the revocation list");
+            // A revocation that failed before the list took anything revoked nothing the list could give back.
+            return new(ActionChange.Conflict, action, [], action.State == ActionStates.Failed
+                ? $"the action is failed ({action.Error ?? "no reason recorded"}) and put nothing of {action.Kind} on {action.Target} on the revocation list: there is nothing to lift"
+                : $"nothing of {action.Kind} on {action.Target} is on the revocation list");
         }
 
         if (entries.All(e => e.Lift is not null && e.LiftedBy == by && e.Lift.Reason == reason))

@@ -280,34 +280,62 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         };
 
     /// <summary>
-    /// Changes an alert's triage state in one transaction with its history entry: <paramref name="change"/> maps the
-    /// current state to the new one (null: nothing to do). Returns the states before and after, or nulls when there is no
-    /// such alert; after is null too when nothing changed.
+    /// Changes an alert's triage state with its history entry and its audit entry, in the audit chain's exclusive
+    /// transaction (<see cref="AuditLog.AppendChangeAsync"/>), so what the change is decided on cannot change before it
+    /// is written and the entry is never missing: <paramref name="change"/> maps the state read there to the new one
+    /// (null: nothing to do); with <paramref name="seen"/> (the alert's version the caller decided on) a change to an
+    /// alert whose version has moved since is refused as stale. Two analysts sending the same version: one is written,
+    /// the other told. Before, a status change compared the version before the transaction, so both were written.
     /// </summary>
-    public async Task<(StoredAlert? Before, StoredAlert? After)> ChangeAsync(
-        string alertId, string actor, Func<StoredAlert, TriageChange?> change, CancellationToken cancellationToken)
+    public async Task<TriageWrite> ChangeAsync(
+        AuditLog audit,
+        string alertId,
+        string actor,
+        long? seen,
+        Func<StoredAlert, TriageChange?> change,
+        Func<StoredAlert, StoredAlert, AuditRecord> entry,
+        CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var before = await GetAsync(connection, tx, alertId, cancellationToken);
-        if (before is null || change(before) is not { } c)
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(change);
+        ArgumentNullException.ThrowIfNull(entry);
+        var result = default(TriageWrite);
+        await audit.AppendChangeAsync(
+            async (connection, tx, ct) =>
+            {
+                var before = await GetAsync(connection, tx, alertId, ct);
+                if (before is null || change(before) is not { } c)
+                {
+                    result = new TriageWrite(before, null, Stale: false);
+                    return null;
+                }
+
+                if (seen is { } version && before.Version != version)
+                {
+                    result = new TriageWrite(before, null, Stale: true);
+                    return null;
+                }
+
+                var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: ct));
+                var nowTime = time.GetUtcNow();
+                var now = nowTime.ToUnixTimeMilliseconds();
+                await connection.ExecuteAsync(new CommandDefinition(
+                    UpdateTriage,
+                    new { c.Status, c.VerdictBy, c.Assignee, Now = now, Version = next, Id = alertId },
+                    tx,
+                    cancellationToken: ct));
+                await AddHistoryAsync(connection, tx, before.Alert, now, c.Kind, c.Status, actor, c.Detail, ct);
+                var after = before with { Status = c.Status, VerdictBy = c.VerdictBy, Assignee = c.Assignee, Version = next, UpdatedAt = nowTime };
+                result = new TriageWrite(before, after, Stale: false);
+                return entry(before, after);
+            },
+            cancellationToken);
+        if (result.After is not null)
         {
-            await tx.RollbackAsync(cancellationToken);
-            return (before, null);
+            changed.Set();
         }
 
-        var version = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: cancellationToken));
-        var nowTime = time.GetUtcNow();
-        var now = nowTime.ToUnixTimeMilliseconds();
-        await connection.ExecuteAsync(new CommandDefinition(
-            UpdateTriage,
-            new { c.Status, c.VerdictBy, c.Assignee, Now = now, Version = version, Id = alertId },
-            tx,
-            cancellationToken: cancellationToken));
-        await AddHistoryAsync(connection, tx, before.Alert, now, c.Kind, c.Status, actor, c.Detail, cancellationToken);
-        await tx.CommitAsync(cancellationToken);
-        changed.Set();
-        return (before, before with { Status = c.Status, VerdictBy = c.VerdictBy, Assignee = c.Assignee, Version = version, UpdatedAt = nowTime });
+        return result;
     }
 
     public async Task<StoredAlert?> GetAsync(string alertId, CancellationToken cancellationToken)
@@ -472,3 +500,9 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
 
 /// <summary>A triage change: the new status, verdict author and assignee, the history entry's kind and detail.</summary>
 internal sealed record TriageChange(string Kind, string Status, string? VerdictBy, string? Assignee, string? Detail);
+
+/// <summary>
+/// What <see cref="AlertStore.ChangeAsync"/> found and did: the alert as read (null: no such alert), as written (null:
+/// nothing was), and whether the change was refused because the alert had moved past the version it was decided on.
+/// </summary>
+internal readonly record struct TriageWrite(StoredAlert? Before, StoredAlert? After, bool Stale);

@@ -5,8 +5,11 @@ using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder.Alerts;
 
-/// <summary>What a status change did: the alert after it, and the suppressions it created or lifted.</summary>
-internal sealed record TriageOutcome(StoredAlert Alert, IReadOnlyList<SuppressionRecord> Suppressions);
+/// <summary>
+/// What a status change did: the alert after it, and the suppressions it created or lifted; <see cref="Changed"/> is
+/// false when the alert already had the status (nothing was written).
+/// </summary>
+internal sealed record TriageOutcome(StoredAlert Alert, IReadOnlyList<SuppressionRecord> Suppressions, bool Changed = true);
 
 /// <summary>
 /// Every triage change of an alert — status, assignee, comment — in one place: stored with its history entry, audited
@@ -22,7 +25,10 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
     /// <summary>
     /// Sets the status. With <paramref name="seen"/> (the alert's <c>version</c> the caller decided on: the console sends
     /// the one its page was drawn from) a change to an alert that has changed since is refused (409) rather than made over
-    /// a colleague's change the caller never saw.
+    /// a colleague's change the caller never saw. The version is compared again where the status is written, in the same
+    /// transaction (<see cref="AlertStore.ChangeAsync"/>), as for an assignment: of two changes sent with the same version
+    /// one is made and the other refused. A change decided on the alert as read here (its note, its suppression) that
+    /// loses to one committed meanwhile is refused too, with or without a version, and the suppression it made is lifted.
     /// </summary>
     public async Task<(TriageOutcome? Outcome, Problem? Problem)> SetStatusAsync(
         string alertId, string? status, string? note, SuppressionRequest? suppression, Caller caller, CancellationToken cancellationToken, long? seen = null)
@@ -51,9 +57,10 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
         if (current.Status == status)
         {
-            return (new TriageOutcome(current, []), null);
+            return (new TriageOutcome(current, [], Changed: false), null);
         }
 
+        // Refused here before any suppression is made or lifted; compared again where the status is written.
         if (seen is { } version && current.Version != version)
         {
             return (null, ChangedSince(current, version));
@@ -65,10 +72,11 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         }
 
         var made = new List<SuppressionRecord>();
+        SuppressionRecord? created = null;
         if (status == AlertStatuses.FalsePositive)
         {
             // The suppression first: if the caller may not make it, or the log cannot take it, the status stays.
-            var (created, problem) = await suppressions.CreateAsync(current, (suppression ?? new SuppressionRequest()) with { Note = note }, caller, cancellationToken);
+            (created, var problem) = await suppressions.CreateAsync(current, (suppression ?? new SuppressionRequest()) with { Note = note }, caller, cancellationToken);
             if (problem is not null)
             {
                 return (null, problem);
@@ -88,21 +96,33 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         }
 
         var closed = AlertStatuses.IsClosed(status);
-        var (before, after) = await alerts.ChangeAsync(
+        var write = await alerts.ChangeAsync(
+            audit,
             alertId,
             caller.Name,
-            s => new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
+            current.Version,
+            s => s.Status == status ? null : new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
+            (before, after) => Entry(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before, after, $"{before.Status} → {status} on alert {alertId}", note),
             cancellationToken);
-        if (after is null)
+        if (write.After is null)
         {
-            return (null, Problems.Of(404, $"no alert {alertId}"));
+            // Another change was committed between the read above and the write: what this one made is undone.
+            if (created is not null)
+            {
+                await suppressions.LiftAsync(created.Id, $"the change of alert {alertId} to {status} was refused: the alert changed meanwhile", caller, cancellationToken);
+            }
+
+            return write switch
+            {
+                { Before: null } => (null, Problems.Of(404, $"no alert {alertId}")),
+                { Stale: true } => (null, ChangedSince(write.Before, seen ?? current.Version)),
+                _ => (new TriageOutcome(write.Before, [], Changed: false), null),
+            };
         }
 
-        await AuditAsync(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before!, after, $"{before!.Status} → {status} on alert {alertId}", note, cancellationToken);
-
         // Paging targets follow the triage: an alert being worked is acknowledged there, a closed one resolved.
-        await notifier.StatusChangedAsync(after.Alert, status!, cancellationToken);
-        return (new TriageOutcome(after, made), null);
+        await notifier.StatusChangedAsync(write.After.Alert, status!, cancellationToken);
+        return (new TriageOutcome(write.After, made), null);
     }
 
     /// <summary>Assigns (or with null unassigns); <paramref name="seen"/> as for <see cref="SetStatusAsync"/>, checked in the change's transaction.</summary>
@@ -115,33 +135,20 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             return (null, Problems.Invalid([new ItemError(0, "assignee", $"a name of at most {MaxAssignee} characters other than '{AlertQuery.Unassigned}' (null unassigns)")]));
         }
 
-        var stale = false;
-        var (before, after) = await alerts.ChangeAsync(
+        var write = await alerts.ChangeAsync(
+            audit,
             alertId,
             caller.Name,
-            s =>
-            {
-                stale = s.Assignee != assignee && seen is { } version && s.Version != version;
-                return s.Assignee == assignee || stale ? null : new TriageChange("assigned", s.Status, s.VerdictBy, assignee, assignee is null ? $"unassigned (was {s.Assignee})" : $"assigned to {assignee}");
-            },
+            seen,
+            s => s.Assignee == assignee ? null : new TriageChange("assigned", s.Status, s.VerdictBy, assignee, assignee is null ? $"unassigned (was {s.Assignee})" : $"assigned to {assignee}"),
+            (before, after) => Entry(AuditKinds.AlertAssigned, caller, before, after, assignee is null ? $"alert {alertId} unassigned" : $"alert {alertId} assigned to {assignee}", null),
             cancellationToken);
-        if (before is null)
+        return write switch
         {
-            return (null, Problems.Of(404, $"no alert {alertId}"));
-        }
-
-        if (stale)
-        {
-            return (null, ChangedSince(before, seen!.Value));
-        }
-
-        if (after is null)
-        {
-            return (before, null);
-        }
-
-        await AuditAsync(AuditKinds.AlertAssigned, caller, before, after, assignee is null ? $"alert {alertId} unassigned" : $"alert {alertId} assigned to {assignee}", null, cancellationToken);
-        return (after, null);
+            { Before: null } => (null, Problems.Of(404, $"no alert {alertId}")),
+            { Stale: true } => (null, ChangedSince(write.Before, seen!.Value)),
+            _ => (write.After ?? write.Before, null),
+        };
     }
 
     public async Task<(StoredAlert? Alert, Problem? Problem)> CommentAsync(string alertId, string? text, Caller caller, CancellationToken cancellationToken)
@@ -151,29 +158,26 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             return (null, Problems.Invalid([new ItemError(0, "text", $"a comment of 1 to {MaxNote} characters is required")]));
         }
 
-        var (before, after) = await alerts.ChangeAsync(
-            alertId, caller.Name, s => new TriageChange("comment", s.Status, s.VerdictBy, s.Assignee, text), cancellationToken);
-        if (after is null)
-        {
-            return (null, Problems.Of(404, $"no alert {alertId}"));
-        }
-
-        await audit.AppendAsync(AuditKinds.AlertComment, caller.Name, $"comment on alert {alertId}: {text}", cancellationToken, alertId: alertId, principal: before!.Alert.Principal);
-        return (after, null);
-    }
-
-    private async Task AuditAsync(string kind, Caller caller, StoredAlert before, StoredAlert after, string summary, string? note, CancellationToken cancellationToken)
-    {
-        await audit.AppendAsync(
-            kind,
+        var write = await alerts.ChangeAsync(
+            audit,
+            alertId,
             caller.Name,
-            note is null ? summary : $"{summary}: {note}",
-            cancellationToken,
-            alertId: after.Alert.Id,
-            principal: after.Alert.Principal,
-            beforeJson: State(before),
-            afterJson: State(after));
+            seen: null,
+            s => new TriageChange("comment", s.Status, s.VerdictBy, s.Assignee, text),
+            (before, _) => new AuditRecord(AuditKinds.AlertComment, caller.Name, $"comment on alert {alertId}: {text}", AlertId: alertId, Principal: before.Alert.Principal),
+            cancellationToken);
+        return write.After is null ? (null, Problems.Of(404, $"no alert {alertId}")) : (write.After, null);
     }
+
+    /// <summary>The audit entry of a status or assignment: the triage state before and after.</summary>
+    private static AuditRecord Entry(string kind, Caller caller, StoredAlert before, StoredAlert after, string summary, string? note) => new(
+        kind,
+        caller.Name,
+        note is null ? summary : $"{summary}: {note}",
+        AlertId: after.Alert.Id,
+        Principal: after.Alert.Principal,
+        BeforeJson: State(before),
+        AfterJson: State(after));
 
     private static string State(StoredAlert s) =>
         JsonSerializer.Serialize(new TriageState(s.Status, s.Assignee, s.VerdictBy), ResponderJsonContext.Default.TriageState);

@@ -33,13 +33,23 @@ internal sealed record AssignRequest(string? Assignee, long? Version = null);
 
 internal sealed record CommentRequest(string? Text);
 
-/// <summary>Up to <see cref="MaxIds"/> alerts: a status (with note), an assignee, or <see cref="Unassign"/>.</summary>
-internal sealed record BulkRequest(List<string>? Ids, string? Status, string? Note, string? Assignee, bool Unassign)
+/// <summary>
+/// Up to <see cref="MaxIds"/> alerts — <see cref="Items"/>, each with the version it was decided on (refused when the
+/// alert has changed since), or <see cref="Ids"/> alone (changed as they are now) — and a status (with note), an
+/// assignee, or <see cref="Unassign"/>.
+/// </summary>
+internal sealed record BulkRequest(List<string>? Ids, List<BulkItem>? Items, string? Status, string? Note, string? Assignee, bool Unassign)
 {
     public const int MaxIds = 500;
 }
 
-/// <summary>Per alert of a bulk request: its state after, or why it was not changed.</summary>
+/// <summary>One alert of a bulk change and its <c>version</c> the change was decided on (the page's).</summary>
+internal sealed record BulkItem(string? Id, long? Version);
+
+/// <summary>
+/// Per alert of a bulk request: its state after, or why it was not changed (index, field, reason; <c>version</c> for an
+/// alert changed since the version sent).
+/// </summary>
 internal sealed record BulkResult(IReadOnlyList<AlertView> Changed, IReadOnlyList<ItemError> Errors);
 
 internal sealed record StatusResult(AlertView Alert, IReadOnlyList<SuppressionRecord> Suppressions);

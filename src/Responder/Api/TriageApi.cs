@@ -123,12 +123,7 @@ internal static class TriageApi
         }
 
         var errors = new List<ItemError>();
-        if (body?.Ids is not { Count: > 0 and <= BulkRequest.MaxIds } ids)
-        {
-            errors.Add(new ItemError(0, "ids", $"1 to {BulkRequest.MaxIds} alert ids are required"));
-            ids = [];
-        }
-
+        var items = BulkItems(body, errors);
         if (body?.Status is null && body?.Assignee is null && body?.Unassign != true)
         {
             errors.Add(new ItemError(0, "status", "give a status, an assignee or unassign: true"));
@@ -147,34 +142,98 @@ internal static class TriageApi
         var caller = ApiAuth.CallerOf(http);
         var changed = new List<AlertView>();
         var refused = new List<ItemError>();
-        for (var i = 0; i < ids.Count; i++)
+        var stale = 0;
+        for (var i = 0; i < items.Count; i++)
         {
+            var (id, seen) = items[i];
             StoredAlert? after = null;
             Problem? failed = null;
             if (body!.Status is { } status)
             {
-                var (outcome, p) = await triage.SetStatusAsync(ids[i], status, body.Note, null, caller, http.RequestAborted);
+                var (outcome, p) = await triage.SetStatusAsync(id, status, body.Note, null, caller, http.RequestAborted, seen);
                 (after, failed) = (outcome?.Alert, p);
+
+                // The assignment below is decided on the alert as this status change left it.
+                if (outcome is { Changed: true } && seen is not null)
+                {
+                    seen = outcome.Alert.Version;
+                }
             }
 
             if (failed is null && (body.Assignee is not null || body.Unassign))
             {
-                (after, failed) = await triage.AssignAsync(ids[i], body.Assignee, caller, http.RequestAborted);
+                (after, failed) = await triage.AssignAsync(id, body.Assignee, caller, http.RequestAborted, seen);
             }
 
-            if (failed is not null)
-            {
-                refused.Add(new ItemError(i, failed.Errors is { Count: > 0 } e ? e[0].Field : "id", $"{ids[i]}: {failed.Errors?.FirstOrDefault()?.Reason ?? failed.Detail}"));
-            }
-            else
+            if (failed is null)
             {
                 changed.Add(AlertView.From(after!));
             }
+            else if (failed.Status == 409)
+            {
+                stale++;
+                refused.Add(new ItemError(i, "version", failed.Detail ?? $"{id}: changed since version {seen}"));
+            }
+            else
+            {
+                refused.Add(new ItemError(i, failed.Errors is { Count: > 0 } e ? e[0].Field : "id", $"{id}: {failed.Errors?.FirstOrDefault()?.Reason ?? failed.Detail}"));
+            }
+        }
+
+        if (changed.Count == 0)
+        {
+            // Nothing changed is an error like any other: a problem document listing each alert and why, 409 when every
+            // one of them had changed since the version sent (read them again and decide on that).
+            return Problems.Result(Problems.Create(
+                stale == refused.Count ? 409 : 400,
+                "bulk-refused",
+                "No alert was changed",
+                string.Join("; ", refused.Select(e => $"[{e.Index}] {e.Reason}")),
+                refused));
         }
 
         // 207 when some alerts were changed and some not, as Ingest answers a partly accepted batch.
-        var code = refused.Count == 0 ? 200 : changed.Count == 0 ? 400 : 207;
-        return Results.Json(new BulkResult(changed, refused), ResponderJsonContext.Default.BulkResult, statusCode: code);
+        return Results.Json(new BulkResult(changed, refused), ResponderJsonContext.Default.BulkResult, statusCode: refused.Count == 0 ? 200 : 207);
+    }
+
+    /// <summary>
+    /// The alerts of a bulk request with the version each was decided on: from <c>items</c>, each with its
+    /// <c>version</c>, or from <c>ids</c> (no version: each is changed as it is now). Adds a problem for anything else.
+    /// </summary>
+    private static List<(string Id, long? Version)> BulkItems(BulkRequest? body, List<ItemError> errors)
+    {
+        var count = body?.Items?.Count ?? body?.Ids?.Count ?? 0;
+        if (body?.Ids is not null && body.Items is not null)
+        {
+            errors.Add(new ItemError(0, "items", "give items (each alert with its version) or ids, not both"));
+            return [];
+        }
+
+        if (count is 0 or > BulkRequest.MaxIds)
+        {
+            errors.Add(new ItemError(0, body?.Items is null ? "ids" : "items", $"1 to {BulkRequest.MaxIds} alerts are required: items [{{\"id\", \"version\"}}] or ids"));
+            return [];
+        }
+
+        if (body!.Items is not { } items)
+        {
+            return [.. body.Ids!.Select(id => (id, (long?)null))];
+        }
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(items[i]?.Id))
+            {
+                errors.Add(new ItemError(i, "id", "the alert's id is required"));
+            }
+
+            if (items[i]?.Version is null)
+            {
+                errors.Add(new ItemError(i, "version", "the alert's version the change was decided on is required (send ids to change alerts whatever their version)"));
+            }
+        }
+
+        return [.. items.Select(item => (item?.Id ?? "", item?.Version))];
     }
 
     private static async Task StreamAsync(

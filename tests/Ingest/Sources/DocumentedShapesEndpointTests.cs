@@ -42,13 +42,21 @@ public sealed class DocumentedShapesEndpointTests
         // object; a refresh token granted to an app with no client, its address only in ipChain; a hook delivery, outcome null.
         ["6a000000-0000-4000-8000-0000000000b1"] = ("r.iyer@acme.example", EventKinds.AuthLogin),
         ["6a000000-0000-4000-8000-0000000000b1@address"] = ("ip:2001:db8:7::5", EventKinds.AuthLogin),
-        ["6a000000-0000-4000-8000-0000000000b2"] = ("José.Núñez@acme.example", EventKinds.AuthMfa),
+        ["6a000000-0000-4000-8000-0000000000b2"] = ("josé.núñez@acme.example", EventKinds.AuthMfa),
         ["6a000000-0000-4000-8000-0000000000b3"] = ("mei.chen@acme.example", EventKinds.AuthAccountChange),
         ["6a000000-0000-4000-8000-0000000000b4"] = ("Ledger Mobile", EventKinds.AuthTokenIssued),
-        ["6a000000-0000-4000-8000-0000000000b5"] = ("José.Núñez@acme.example", EventKinds.AuthCredentialChange),
+        ["6a000000-0000-4000-8000-0000000000b5"] = ("josé.núñez@acme.example", EventKinds.AuthCredentialChange),
+
+        // One login in every spelling (RFC 8265, LoginNames): capitals; fullwidth letters without an actor type; a decomposed
+        // name, the lock's one target object; the Kelvin sign for K. An application's alternateId (b4) stays as written.
+        ["6a000000-0000-4000-8000-0000000000b6"] = ("dana.kowalski@acme.example", EventKinds.AuthLogin),
+        ["6a000000-0000-4000-8000-0000000000b7"] = ("dana.kowalski@acme.example", EventKinds.AuthLogin),
+        ["6a000000-0000-4000-8000-0000000000b8"] = ("zoë.müller@acme.example", EventKinds.AuthAccountChange),
+        ["6a000000-0000-4000-8000-0000000000b9"] = ("katrin.berg@acme.example", EventKinds.AuthLogout),
 
         // Keycloak: one user typed three ways; a Java-written link-local address; UPDATE_CREDENTIAL and REMOVE_CREDENTIAL
-        // (an ISO time with an offset); an admin's logout of the user (named by id in the path); a webhook body.
+        // (an ISO time with an offset); an admin's logout of the user (named by id in the path); a webhook body; the same
+        // user typed in fullwidth letters.
         ["kc-e6000000-0000-4000-8000-0000000000c1"] = ("dana.kowalski", EventKinds.AuthLogin),
         ["kc-e6000000-0000-4000-8000-0000000000c1@address"] = ("ip:198.51.100.130", EventKinds.AuthLogin),
         ["kc-e6000000-0000-4000-8000-0000000000c2"] = ("dana.kowalski", EventKinds.AuthLogin),
@@ -56,9 +64,11 @@ public sealed class DocumentedShapesEndpointTests
         ["kc-e6000000-0000-4000-8000-0000000000c4"] = ("dana.kowalski", EventKinds.AuthCredentialChange),
         ["kc-admin-a6000000-0000-4000-8000-0000000000c5"] = ("7a000000-0000-4000-8000-0000000000c1", EventKinds.AuthSessionRevoked),
         ["kc-w6000000-0000-4000-8000-0000000000c6"] = ("ren.tanaka@example.com", EventKinds.AuthLogin),
+        ["kc-e6000000-0000-4000-8000-0000000000c7"] = ("dana.kowalski", EventKinds.AuthLogin),
 
         // Auth0: fp from IPv6 with an offset; fu from a dual-stack server's mapped IPv4 address, nanoseconds, whose twin
-        // meets the limit_wc of that address; gd_auth_failed with a relaxed $date and non-ASCII; pwd_leak; ssa social.
+        // meets the limit_wc of that address; gd_auth_failed with a relaxed $date and non-ASCII; pwd_leak; ssa social; a
+        // login in mixed case; a failure typed in capitals and decomposed (NFD).
         ["auth0-90020261130090000000000000000000000000000000000000000601"] = ("lea.mbeki@acme.example", EventKinds.AuthLogin),
         ["auth0-90020261130090000000000000000000000000000000000000000601@address"] = ("ip:2001:db8:3::61", EventKinds.AuthLogin),
         ["auth0-90020261130090100000000000000000000000000000000000000602"] = ("administrator@acme.example", EventKinds.AuthLogin),
@@ -67,16 +77,20 @@ public sealed class DocumentedShapesEndpointTests
         ["auth0-90020261130090300000000000000000000000000000000000000604"] = ("jürgen.weiß@acme.example", EventKinds.AuthMfa),
         ["auth0-90020261130090400000000000000000000000000000000000000605"] = ("noor.haddad@acme.example", EventKinds.AuthRisk),
         ["auth0-90020261130090500000000000000000000000000000000000000606"] = ("kenji.sato@example.com", EventKinds.AuthLogin),
+        ["auth0-90020261130090600000000000000000000000000000000000000607"] = ("dana.kowalski@acme.example", EventKinds.AuthLogin),
+        ["auth0-90020261130090700000000000000000000000000000000000000608"] = ("zoë.müller@acme.example", EventKinds.AuthLogin),
+        ["auth0-90020261130090700000000000000000000000000000000000000608@address"] = ("ip:198.51.100.81", EventKinds.AuthLogin),
 
         // Managed clusters: EKS over CloudWatch (IPv6, a non-resource URL, a forbidden secret read, non-ASCII session name),
         // GKE (nanoseconds and a denial, an exec from inside Google, a workforce identity), AKS kube-audit-admin (an Entra UPN
-        // in capitals, an offset, the log with its trailing newline).
+        // in capitals, an offset, the log with its trailing newline; kube-audit, a Metadata read by a UPN in capitals and NFD).
         ["5d6e0000-eks6-4000-8000-000000000001"] = ("arn:aws:iam::111122223333:role/PlatformReader", EventKinds.K8sAudit),
         ["5d6e0000-eks6-4000-8000-000000000002"] = ("arn:aws:iam::111122223333:role/PlatformReader", EventKinds.K8sAudit),
         ["b6c7d8e9-gke6-0003"] = ("ci-deployer@shop-prod-4711.iam.gserviceaccount.com", EventKinds.K8sAudit),
         ["b6c7d8e9-gke6-0004"] = ("ana.souza@shop.example", EventKinds.K8sAudit),
         ["b6c7d8e9-gke6-0006"] = ("principal://iam.googleapis.com/locations/global/workforcePools/contractors/subject/ext-4471", EventKinds.K8sAudit),
         ["0a8d0000-aks6-4000-8000-000000000005"] = ("kim.lee@contoso.example", EventKinds.K8sAudit),
+        ["0a8d0000-aks6-4000-8000-000000000007"] = ("zoë.müller@contoso.example", EventKinds.K8sAudit),
 
         // Falco and falcosidekick: output fields with nulls, numbers and lists; "host" as container; digits as evt.time;
         // a link-local peer; non-ASCII names; a dual-stack server's mapped addresses.
@@ -109,6 +123,38 @@ public sealed class DocumentedShapesEndpointTests
         Assert.Equal(
             Expected.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => $"{e.Key} {e.Value.Key} {e.Value.Kind}"),
             logged.Select(r => $"{r.Event.Id} {r.Record.Key} {r.Event.Kind}").Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task OneLoginSpelledByEachProvider_IsOnePrincipal_AndAClusterUserNameKeepsItsCase()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        var key = await server.AddSourceAsync("spellings");
+        var bodies = new (string Path, string Body)[]
+        {
+            ("/v1/sources/okta", """{"uuid":"6a000000-0000-4000-8000-0000000000d1","published":"2026-11-30T10:00:00Z","eventType":"user.session.start","actor":{"id":"00u0d1e2f3A4b5C6d7e8","type":"User","alternateId":"Dana@Example.com"},"client":{"ipAddress":"198.51.100.90"},"outcome":{"result":"SUCCESS"}}"""),
+            ("/v1/sources/auth0", """{"log_id":"90020261130100100000000000000000000000000000000000000d2","data":{"date":"2026-11-30T10:01:00Z","type":"s","user_id":"auth0|6a1b2c3d4e5f6071829300d2","user_name":"DANA@EXAMPLE.COM","ip":"198.51.100.90"}}"""),
+            ("/v1/sources/entra", """{"time":"2026-11-30T10:02:00Z","category":"SignInLogs","resultType":"0","properties":{"id":"5f000000-0000-4000-8000-0000000000d3","createdDateTime":"2026-11-30T10:02:00Z","userPrincipalName":"\uff24\uff41\uff4e\uff41@example.com","userId":"3c000000-0000-4000-8000-0000000000d3","ipAddress":"198.51.100.90","status":{"errorCode":0}}}"""),
+            ("/v1/sources/keycloak", """{"id":"e6000000-0000-4000-8000-0000000000d4","time":1796032980000,"type":"LOGIN","realmId":"acme","userId":"7a000000-0000-4000-8000-0000000000d4","ipAddress":"198.51.100.90","details":{"username":"Dana@Example.COM"}}"""),
+            // A cluster whose OIDC authenticator names users by e-mail claim, as the provider wrote it; another cluster's user
+            // in capitals. Kubernetes compares user names case-sensitively: the second is another user.
+            ("/v1/sources/k8s-audit", """{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"d5000000-0000-4000-8000-0000000000d5","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ledger/pods","verb":"list","user":{"username":"dana@example.com","groups":["system:authenticated"]},"sourceIPs":["198.51.100.90"],"objectRef":{"resource":"pods","namespace":"ledger","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2026-11-30T10:04:00.000000Z"}"""),
+            ("/v1/sources/k8s-audit", """{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"d6000000-0000-4000-8000-0000000000d6","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ledger/pods","verb":"list","user":{"username":"Dana@Example.com","groups":["system:authenticated"]},"sourceIPs":["198.51.100.90"],"objectRef":{"resource":"pods","namespace":"ledger","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"2026-11-30T10:05:00.000000Z"}"""),
+        };
+        foreach (var (path, body) in bodies)
+        {
+            using var response = await server.PostAsync(path, body, key);
+            await IngestAnswer.AcceptedAsync(response, 1);
+        }
+
+        var keys = (await server.ReadLoggedAsync(bodies.Length)).ToDictionary(r => r.Event.Id, r => r.Record.Key);
+
+        Assert.Equal("dana@example.com", keys["6a000000-0000-4000-8000-0000000000d1"]);
+        Assert.Equal("dana@example.com", keys["auth0-90020261130100100000000000000000000000000000000000000d2"]);
+        Assert.Equal("dana@example.com", keys["5f000000-0000-4000-8000-0000000000d3"]);
+        Assert.Equal("dana@example.com", keys["kc-e6000000-0000-4000-8000-0000000000d4"]);
+        Assert.Equal("dana@example.com", keys["d5000000-0000-4000-8000-0000000000d5"]);
+        Assert.Equal("Dana@Example.com", keys["d6000000-0000-4000-8000-0000000000d6"]);
     }
 
     [Fact]

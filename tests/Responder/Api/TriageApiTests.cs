@@ -79,6 +79,47 @@ public class TriageApiTests
         Assert.Equal(("acknowledged", "ana"), (stored!.Status, stored.Assignee));
     }
 
+    /// <summary>
+    /// Analysts who read the alert at the same version change it at once — statuses and assignments: exactly one
+    /// change is made, every other is a 409 problem naming the version the alert is at now, and history and audit hold
+    /// the one change. Before, a status change compared the version before its transaction, so several were written,
+    /// each over the other.
+    /// </summary>
+    [Fact]
+    public async Task StatusAndAssign_SentAtOnceWithTheSameVersion_ExactlyOneWins()
+    {
+        await using var host = await StartAsync();
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("race-1", principal: "mei@example.com"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var read = (await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/race-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
+
+        var changes = new List<Task<HttpResponseMessage>>();
+        foreach (var (status, i) in new[] { "acknowledged", "in_progress", "benign", "true_positive" }.Select((s, i) => (s, i)))
+        {
+            changes.Add((i % 2 == 0 ? analyst : responder).PostAsJsonAsync("/v1/alerts/race-1/status", new { status, note = "seen by " + i, version = read }, Ct));
+            changes.Add((i % 2 == 0 ? responder : analyst).PostAsJsonAsync("/v1/alerts/race-1/assign", new { assignee = "analyst-" + i, version = read }, Ct));
+        }
+
+        var answers = await Task.WhenAll(changes);
+
+        var won = Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+        var stored = await host.Get<AlertStore>().GetAsync("race-1", Ct);
+        Assert.True(stored!.Version > read);
+        foreach (var refused in answers.Where(a => a != won))
+        {
+            var problem = await HttpProblem.ReadAsync(refused, HttpStatusCode.Conflict);
+            Assert.Contains($"(version {stored.Version})", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+
+        var history = await host.Get<AlertStore>().HistoryAsync("race-1", Ct);
+        Assert.Equal(2, history.Count);
+        var triage = (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "race-1"), Ct))
+            .Where(a => a.Kind is AuditKinds.AlertStatus or AuditKinds.Verdict or AuditKinds.AlertAssigned).ToList();
+        Assert.Single(triage);
+        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+    }
+
     [Fact]
     public async Task AssignAndComment_AreHistory_AndTheQueueFiltersByAssigneeNamespaceAndClosed()
     {
@@ -170,6 +211,61 @@ public class TriageApiTests
 
         var empty = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = Array.Empty<string>() }, Ct), HttpStatusCode.BadRequest);
         Assert.Equal(["ids", "status"], empty.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+    }
+
+    /// <summary>
+    /// A bulk change sent with each alert's version (items) leaves an alert a colleague changed since as the colleague
+    /// made it and says so for that item (index, field <c>version</c>, the version now); the others are changed (207).
+    /// When none is changed the answer is a problem document listing each (409 when all had changed since). Before, the
+    /// bulk endpoint took no versions and overwrote the colleague's change.
+    /// </summary>
+    [Fact]
+    public async Task Bulk_WithVersions_LeavesWhatAColleagueChanged_AndNamesItByIndex()
+    {
+        await using var host = await StartAsync();
+        foreach (var id in new[] { "bv-1", "bv-2", "bv-3" })
+        {
+            await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical(id, principal: $"owner-{id}@example.com"), Ct);
+        }
+
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var page = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts", Ct);
+        var versions = page.GetProperty("items").EnumerateArray().ToDictionary(i => i.GetProperty("alert").GetProperty("id").GetString()!, i => i.GetProperty("version").GetInt64());
+        Assert.Equal(HttpStatusCode.OK, (await responder.PostAsJsonAsync("/v1/alerts/bv-2/assign", new { assignee = "rex" }, Ct)).StatusCode);
+        var now = (await host.Get<AlertStore>().GetAsync("bv-2", Ct))!.Version;
+
+        var answer = await analyst.PostAsJsonAsync(
+            "/v1/alerts/bulk",
+            new { items = new[] { "bv-1", "bv-2", "bv-3" }.Select(id => new { id, version = versions[id] }), status = "acknowledged", assignee = "ana" },
+            Ct);
+
+        Assert.Equal(HttpStatusCode.MultiStatus, answer.StatusCode);
+        var body = await JsonOf(answer);
+        Assert.Equal(["bv-1", "bv-3"], body.GetProperty("changed").EnumerateArray().Select(c => c.GetProperty("alert").GetProperty("id").GetString()));
+        var stale = Assert.Single(body.GetProperty("errors").EnumerateArray());
+        Assert.Equal((1, "version"), (stale.GetProperty("index").GetInt32(), stale.GetProperty("field").GetString()));
+        Assert.Contains($"assigned to rex (version {now})", stale.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        var kept = await host.Get<AlertStore>().GetAsync("bv-2", Ct);
+        Assert.Equal(("open", "rex", now), (kept!.Status, kept.Assignee, kept.Version));
+        Assert.Equal(("acknowledged", "ana"), ((await host.Get<AlertStore>().GetAsync("bv-3", Ct))!.Status, (await host.Get<AlertStore>().GetAsync("bv-3", Ct))!.Assignee));
+
+        // Every alert changed since: nothing is changed, and the problem lists each by index.
+        var refused = await HttpProblem.ReadAsync(
+            await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { items = new[] { new { id = "bv-2", version = versions["bv-2"] }, new { id = "bv-3", version = versions["bv-3"] } }, unassign = true }, Ct),
+            HttpStatusCode.Conflict);
+        Assert.Equal([(0, "version"), (1, "version")], refused.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())));
+        Assert.Equal("rex", (await host.Get<AlertStore>().GetAsync("bv-2", Ct))!.Assignee);
+
+        // An item without its version, or ids and items together, is a bad request naming the item.
+        var bad = await HttpProblem.ReadAsync(
+            await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { items = new object[] { new { id = "bv-1", version = 1 }, new { id = "bv-3" } }, status = "benign" }, Ct),
+            HttpStatusCode.BadRequest);
+        Assert.Equal((1, "version"), (bad.GetProperty("errors")[0].GetProperty("index").GetInt32(), bad.GetProperty("errors")[0].GetProperty("field").GetString()));
+        var both = await HttpProblem.ReadAsync(
+            await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = new[] { "bv-1" }, items = new[] { new { id = "bv-1", version = 1 } }, status = "benign" }, Ct),
+            HttpStatusCode.BadRequest);
+        Assert.Equal("items", both.GetProperty("errors")[0].GetProperty("field").GetString());
     }
 
     [Fact]

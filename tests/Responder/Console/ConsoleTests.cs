@@ -224,7 +224,7 @@ public sealed class ConsoleTests
         await page.RouteAsync("**/v1/alerts/bulk", async route =>
         {
             var body = JsonNode.Parse(route.Request.PostData!)!.AsObject();
-            body["ids"]!.AsArray().Add("gone-1");
+            body["items"]!.AsArray().Add(new JsonObject { ["id"] = "gone-1", ["version"] = 1 });
             await route.ContinueAsync(new() { PostData = Encoding.UTF8.GetBytes(body.ToJsonString()) });
         });
         foreach (var id in new[] { "bulk-1", "bulk-2" })
@@ -237,6 +237,42 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("failed");
         await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-1]").GetByTestId("assignee")).ToHaveTextAsync("ana");
         Assert.Equal("ana", (await host.Get<AlertStore>().GetAsync("bulk-2", Ct))!.Assignee);
+    }
+
+    /// <summary>
+    /// A bulk change sends each selected alert with the version its row shows: an alert a colleague changed since (the
+    /// live queue has not drawn it yet) is left as the colleague made it, drawn again as it is now, and named. Before,
+    /// the bulk change sent ids alone and overwrote the colleague's change.
+    /// </summary>
+    [Fact]
+    public async Task Queue_BulkStatus_LeavesAnAlertAColleagueChanged_AndRedrawsIt()
+    {
+        await using var host = await StartWithAlertsAsync(TestAlerts.Critical("bulk-v1", "sa-1"), TestAlerts.Critical("bulk-v2", "sa-2"));
+        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+
+        // The live queue is held back, as a slow network or the stream's poll would: the colleague's change is not drawn.
+        await page.RouteAsync("**/v1/alerts/stream**", route => route.AbortAsync());
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(2);
+        foreach (var id in new[] { "bulk-v1", "bulk-v2" })
+        {
+            await page.Locator($"[data-testid=alert-row][data-alert-id={id}]").GetByTestId("select").CheckAsync();
+        }
+
+        using (var taken = await host.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync("/v1/alerts/bulk-v2/status", new { status = "in_progress" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
+        }
+
+        await page.GetByTestId("bulk-acknowledged").ClickAsync();
+
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("1 changed by someone else");
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("bulk-v2");
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v1]").GetByTestId("status")).ToHaveTextAsync("acknowledged");
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v2]").GetByTestId("status")).ToHaveTextAsync("in progress");
+        Assert.Equal("in_progress", (await host.Get<AlertStore>().GetAsync("bulk-v2", Ct))!.Status);
+        Assert.Equal("acknowledged", (await host.Get<AlertStore>().GetAsync("bulk-v1", Ct))!.Status);
     }
 
     /// <summary>

@@ -43,8 +43,7 @@ public sealed class ActionLiftTests
     [Fact]
     public async Task Lift_TheSecondEntrysAuditFails_NeitherEntryIsLifted_AndTheRetryLiftsBoth()
     {
-        // Over Kestrel, so the failure is answered as a client sees it rather than rethrown into the test.
-        await using var host = await new ResponderTestHost { UseKestrel = true }.StartAsync();
+        await using var host = await new ResponderTestHost().StartAsync();
         var action = await RevocationAsync(host, null, ("jti-2b81", null), (null, "sid-77d0"));
         await host.ExecuteSqlAsync("""
             CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'revocation.lifted' AND NEW.summary LIKE '%session sid-77d0%'
@@ -52,9 +51,13 @@ public sealed class ActionLiftTests
             """);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
+        // The test host answers through the platform's pipeline, as ztstream run does: a problem document, not an empty
+        // 500 (before, the test server had no exception handler and the test had to go over Kestrel to see any answer).
         using (var failed = await responder.PostAsJsonAsync($"/v1/actions/{action.Id}/lift", new { reason = "wrong person" }, Ct))
         {
-            Assert.True((int)failed.StatusCode >= 500, $"expected a server error, got {(int)failed.StatusCode}");
+            var problem = await HttpProblem.ReadAsync(failed, HttpStatusCode.InternalServerError);
+            Assert.Equal((500, $"/v1/actions/{action.Id}/lift"), (problem.GetProperty("status").GetInt32(), problem.GetProperty("instance").GetString()));
+            Assert.Contains("failed on the server", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
         // Before, the console lifted the token's entry, then failed on the session's: half a revocation lifted.
@@ -69,6 +72,46 @@ public sealed class ActionLiftTests
 
         Assert.Empty((await SnapshotAsync(host)).Revocations);
         Assert.Equal(2, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct)).Count);
+    }
+
+    /// <summary>
+    /// A revocation whose driver failed, lifted: what the list took before an identity provider's driver failed is in
+    /// force (the SDKs refuse the token), so lifting it lifts that; one whose list write failed listed nothing, and its
+    /// lift is a 409 naming the failed state and its reason rather than a bare "nothing on the list".
+    /// </summary>
+    [Fact]
+    public async Task Lift_AFailedRevocation_LiftsWhatTheListTook_OrSaysItFailedWithNothingToLift()
+    {
+        var idp = new CountingRevoker { FailuresLeft = int.MaxValue };
+        await using var host = await new ResponderTestHost().With<ITokenRevoker>(idp).StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        var partly = await TriggerAsync(responder, "jti-idp-down");
+        await host.UntilStateAsync(partly, ActionStates.Failed);
+        Assert.Equal(["jti-idp-down"], (await SnapshotAsync(host)).Revocations.Select(r => r.Jti));
+
+        using (var lifted = await responder.PostAsJsonAsync($"/v1/actions/{partly}/lift", new { reason = "the IdP never revoked it; the user needs the token back" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
+            Assert.Equal(["jti-idp-down"], (await lifted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("lifts").EnumerateArray().Select(l => Text(l, "jti")));
+        }
+
+        Assert.Empty((await SnapshotAsync(host)).Revocations);
+        Assert.Equal(ActionStates.Failed, await host.StateOfAsync(partly));
+
+        // The list itself refuses the entry: every attempt fails before anything is listed.
+        await host.ExecuteSqlAsync("""
+            CREATE TRIGGER refuse_revocations BEFORE INSERT ON responder_revocations
+            BEGIN SELECT RAISE(ABORT, 'revocation list write refused'); END
+            """);
+        var unlisted = await TriggerAsync(responder, "jti-never-listed");
+        await host.UntilStateAsync(unlisted, ActionStates.Failed);
+        await host.ExecuteSqlAsync("DROP TRIGGER refuse_revocations");
+
+        var refused = await AssertProblemAsync(await responder.PostAsJsonAsync($"/v1/actions/{unlisted}/lift", new { reason = "r" }, Ct), 409, "the action is failed (");
+        Assert.Contains("revocation list write refused", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("nothing to lift", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
     }
 
     [Fact]
@@ -103,6 +146,14 @@ public sealed class ActionLiftTests
         host.Time.Advance(TimeSpan.FromHours(2));
         await AssertProblemAsync(await responder.PostAsJsonAsync($"/v1/actions/{expired.Id}/lift", new { reason = "r" }, Ct), 409, "expired");
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
+    }
+
+    /// <summary>Triggers a revocation of <paramref name="jti"/> by hand; answers its action's id.</summary>
+    private static async Task<Guid> TriggerAsync(HttpClient responder, string jti)
+    {
+        using var answer = await responder.PostAsJsonAsync("/v1/actions", new { kind = ActionKinds.RevokeToken, jti, reason = "stolen laptop" }, Ct);
+        Assert.True(answer.IsSuccessStatusCode, $"trigger answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync(Ct)}");
+        return (await answer.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
     }
 
     /// <summary>A done revocation filed under <paramref name="alertId"/> with one entry per (jti, session id) on the list, expiring in an hour.</summary>

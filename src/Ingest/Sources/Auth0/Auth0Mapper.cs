@@ -65,10 +65,12 @@ internal static class Auth0Mapper
             SessionId = details.Text("session_id") ?? PromptSession(details),
         };
 
-        var userName = log.Text("user_name");
+        // Auth0 finds a database user by user name or e-mail address whatever its case (and stores both in lower case), but
+        // logs the name as it was typed: a login is keyed in one form (LoginNames); user_id (auth0|…) is opaque, as written.
+        var userName = LoginNames.Fold(log.Text("user_name"));
         var userId = log.Text("user_id");
         // A notification (fn: an email Auth0 could not send) names its user only as the addressee.
-        e.SubjectId = userName ?? userId ?? details.Text("to");
+        e.SubjectId = userName ?? userId ?? LoginNames.Fold(details.Text("to"));
         if (userName is not null)
         {
             e.Set(IdentityAttributes.IdpUserId, userId);
@@ -266,7 +268,7 @@ internal static class Auth0Mapper
 
                 // The Management API call names who made it (an admin or a machine client).
                 var by = request.Object("auth").Object("user");
-                if (e.SubjectId is null && by.FirstText("email", "name", "user_id") is { } admin)
+                if (e.SubjectId is null && (LoginNames.Fold(by.Text("email")) ?? by.FirstText("name", "user_id")) is { } admin)
                 {
                     e.SubjectId = admin;
                 }

@@ -229,6 +229,13 @@ internal static class FalcoMapper
                     return new Subject { Id = "ip:" + address, Type = type };
                 }
 
+                if (name == "okta.actor.alternateid")
+                {
+                    // An Okta login, keyed as the Okta adapter keys it (LoginNames), so the plugin's alerts and the System
+                    // Log's records on one user are one principal.
+                    return new Subject { Id = LoginNames.Fold(actor), Type = type };
+                }
+
                 cloud = CloudIdentity.Of(extra, actor);
                 return new Subject { Id = cloud?.CanonicalArn ?? actor, Type = type, Tenant = cloud?.AccountId };
             }

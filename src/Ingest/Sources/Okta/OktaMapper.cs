@@ -74,14 +74,14 @@ internal static partial class OktaMapper
 
         // The subject is whose sign-in, session, credential or account it is; for administrative changes it is the
         // administrator, and the affected user is named in auth.target_user.
-        var actorName = ActorName(actor);
+        var actorName = UserName(actor);
         var affectsTarget = kind is EventKinds.AuthSessionRevoked or EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange
             && targetUser is not null;
         if (affectsTarget)
         {
             e.SubjectId = UserName(targetUser);
             e.Set(IdentityAttributes.IdpUserId, targetUser.Text("id"));
-            if (!string.Equals(actorName, e.SubjectId, StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(actorName, e.SubjectId, StringComparison.Ordinal))
             {
                 e.Set(IdentityAttributes.Actor, actorName);
             }
@@ -95,7 +95,7 @@ internal static partial class OktaMapper
                 e.Set(IdentityAttributes.IdpUserId, actor.Text("id"));
             }
 
-            if (targetUser is not null && !string.Equals(UserName(targetUser), actorName, StringComparison.OrdinalIgnoreCase))
+            if (targetUser is not null && !string.Equals(UserName(targetUser), actorName, StringComparison.Ordinal))
             {
                 e.Set(IdentityAttributes.TargetUser, UserName(targetUser));
             }
@@ -469,9 +469,15 @@ internal static partial class OktaMapper
 
     private static bool IsPositive(string? value) => value?.Trim().Equals("POSITIVE", StringComparison.OrdinalIgnoreCase) == true;
 
-    private static string? ActorName(JsonElement? actor) => actor.FirstText("alternateId", "id", "displayName");
-
-    private static string? UserName(JsonElement? user) => user.FirstText("alternateId", "id", "displayName");
+    /// <summary>
+    /// A user's login (<c>alternateId</c>), which Okta compares without regard to case and logs as it was typed, in the
+    /// one form every adapter keys a login by (<see cref="LoginNames"/>); else the user's id (<c>00u…</c>, opaque, as
+    /// written). The <c>alternateId</c> of an application, a client or a token is its name, kept as written.
+    /// </summary>
+    private static string? UserName(JsonElement? user) =>
+        user.Text("alternateId") is { } alternateId
+            ? user.Text("type") is not { } type || type.Equals("User", StringComparison.OrdinalIgnoreCase) ? LoginNames.Fold(alternateId) : alternateId
+            : user.FirstText("id", "displayName");
 
     private static string ActorType(string? type) => type?.ToLowerInvariant() switch
     {

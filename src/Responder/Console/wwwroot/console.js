@@ -63,7 +63,7 @@ async function api(method, path, body) {
   // Errors are RFC 9457 problem documents: detail says what went wrong, errors which field.
   if (!res.ok && res.status !== 207) {
     const fields = data && data.errors ? data.errors.map(e => e.field + ": " + e.reason).join("; ") : "";
-    throw Object.assign(new Error(fields || (data && (data.detail || data.title)) || res.status + " " + res.statusText), { status: res.status });
+    throw Object.assign(new Error(fields || (data && (data.detail || data.title)) || res.status + " " + res.statusText), { status: res.status, problem: data });
   }
   return data;
 }
@@ -379,8 +379,9 @@ function alertCells(view) {
   ];
 }
 
+// A row keeps the version of the alert it shows: a change asked for from it is decided on that version.
 function alertRow(view) {
-  return el("tr", { class: "row", "data-testid": "alert-row", "data-alert-id": view.alert.id,
+  return el("tr", { class: "row", "data-testid": "alert-row", "data-alert-id": view.alert.id, "data-version": String(view.version),
     onclick: () => { location.hash = "#/alerts/" + encodeURIComponent(view.alert.id); } }, alertCells(view));
 }
 
@@ -443,6 +444,7 @@ async function alertsView(view, mine) {
     if (existing) {
       const checked = existing.querySelector("[data-testid=select]").checked;
       existing.replaceChildren(...alertCells(v));
+      existing.dataset.version = String(v.version);
       existing.querySelector("[data-testid=select]").checked = checked;
       return;
     }
@@ -459,15 +461,30 @@ async function alertsView(view, mine) {
     counter.hidden = false;
   };
 
-  const selected = () => [...tbody.querySelectorAll("[data-testid=select]:checked")].map(c => c.closest("tr").dataset.alertId);
-  // The alerts changed are updated in place; those that could not be changed (207) are named, whatever the change.
+  const selected = () => [...tbody.querySelectorAll("[data-testid=select]:checked")].map(c => c.closest("tr"))
+    .map(r => ({ id: r.dataset.alertId, version: Number(r.dataset.version) }));
+  // Each alert goes with the version its row shows, so a change a colleague made since (not yet drawn here) is not
+  // overwritten: the API refuses that alert. The alerts changed are updated in place; those refused as changed since
+  // are read again and drawn as they are now; every alert not changed is named, whatever the change.
   const bulkChange = async (what, change) => {
-    const ids = selected();
-    if (!ids.length) return showError("select alerts first");
-    await run(what.replace("{n}", ids.length), async () => {
-      const r = await api("POST", "/v1/alerts/bulk", { ids, ...change });
+    const items = selected();
+    if (!items.length) return showError("select alerts first");
+    await run(what.replace("{n}", items.length), async () => {
+      let r;
+      try { r = await api("POST", "/v1/alerts/bulk", { items, ...change }); }
+      catch (e) {
+        // None changed: a problem document listing each alert refused, read as a 207's list is.
+        if (!(e.problem && typeof e.problem.type === "string" && e.problem.type.endsWith("/bulk-refused"))) throw e;
+        r = { changed: [], errors: e.problem.errors };
+      }
       r.changed.forEach(onAlert);
-      if (r.errors.length) throw new Error(r.errors.length + " not changed: " + r.errors.map(e => e.reason).join("; "));
+      const stale = r.errors.filter(x => x.field === "version").map(x => items[x.index].id);
+      const other = r.errors.filter(x => x.field !== "version");
+      for (const id of stale) onAlert((await api("GET", "/v1/alerts/" + encodeURIComponent(id))).alert);
+      const said = [];
+      if (stale.length) said.push(stale.length + " changed by someone else since the page showed them, drawn again as they are now (decide on them again): " + stale.join(", "));
+      if (other.length) said.push(other.length + " not changed: " + other.map(x => x.reason).join("; "));
+      if (said.length) throw new Error(said.join("; "));
     }, bulk);
   };
   const bulk = can("analyst") ? el("div", { class: "toolbar", "data-testid": "bulk" },
