@@ -31,4 +31,11 @@ internal static class IngestEvents
         using var response = await ingest.PostAsync(new Uri("/v1/events", UriKind.Relative), content, Ct);
         return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone());
     }
+
+    /// <summary>Posts <paramref name="events"/> as one JSON batch and fails the test, with the answer, unless all were taken (202).</summary>
+    public static async Task PostAcceptedAsync(HttpClient ingest, List<AccessEvent> events)
+    {
+        var (status, body) = await PostAsync(ingest, events);
+        Assert.True(status == HttpStatusCode.Accepted, $"{events.Count} event(s){(events is [var first, ..] ? $" from {first.Id}" : "")}: {(int)status} {body}");
+    }
 }

@@ -213,6 +213,16 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     public Task UntilStateAsync(Guid actionId, string state) =>
         Eventually.HoldsAsync(async () => await StateOfAsync(actionId) == state, $"action {actionId} {state}");
 
+    /// <summary>
+    /// What the revocation feed lists now, as an SDK reads it: <c>GET /v1/revocations</c> with the feed's token,
+    /// <paramref name="query"/> (such as <c>?action_id=…</c>) appended.
+    /// </summary>
+    public async Task<RevocationSnapshot> RevocationSnapshotAsync(string query = "")
+    {
+        using var feed = ClientFor(FeedToken);
+        return (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath + query, ContractsJsonContext.Default.RevocationSnapshot, Ct))!;
+    }
+
     /// <summary>The audit holds exactly one refused request: <paramref name="actor"/>'s, naming <paramref name="request"/>.</summary>
     public async Task AssertOneForbiddenAsync(string actor, string request)
     {

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
 using ZtStream.Host.Demo;
+using ZtStream.Host.Sample;
 using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;

@@ -1,5 +1,6 @@
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
+using ZtStream.Host.Sample;
 using ZtStream.Responder.Actions;
 using ZtStream.Responder.Alerts;
 
@@ -130,40 +131,21 @@ internal sealed class DemoMonitor(EmbeddedPipeline pipeline, DemoFeed feed, Text
 
     private async Task WatchRefusalAsync(AttackStart attack, string subject, string token, CancellationToken cancellationToken)
     {
-        var deadline = clock.Elapsed + TimeSpan.FromSeconds(10);
-        while (clock.Elapsed < deadline && !cancellationToken.IsCancellationRequested)
+        var probe = new SampleProbe(sample, TimeProvider.System, TimeSpan.FromMilliseconds(50));
+        using var within = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        within.CancelAfter(TimeSpan.FromSeconds(10));
+        if (await probe.UntilRefusedAsync(token, within.Token) is not { } refused)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders");
-            request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
-            try
-            {
-                using var response = await sample.SendAsync(request, cancellationToken);
-                if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
-                {
-                    var ms = (DateTimeOffset.UtcNow - attack.SentAt).TotalMilliseconds;
-                    lock (timeToEnforcement)
-                    {
-                        timeToEnforcement.Add(ms);
-                    }
-
-                    await WriteAsync("→ sample service: 401", subject, attack.Scenario, "token refused: revoked (SDK enforcement)", $"enforced +{ms:0} ms");
-                    return;
-                }
-            }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-            {
-                return;
-            }
-
-            try
-            {
-                await Task.Delay(50, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            return;
         }
+
+        var ms = (refused - attack.SentAt).TotalMilliseconds;
+        lock (timeToEnforcement)
+        {
+            timeToEnforcement.Add(ms);
+        }
+
+        await WriteAsync("→ sample service: 401", subject, attack.Scenario, "token refused: revoked (SDK enforcement)", $"enforced +{ms:0} ms");
     }
 
     public string SummaryJson()

@@ -27,6 +27,9 @@ internal static class SourceFileReaders
     /// </summary>
     public const int WholePayloadBytes = 64 * 1024 * 1024;
 
+    /// <summary>The most read of an input's first line to tell it is not JSON at all, before anything is read as records.</summary>
+    public const int FirstLineBytes = 64 * 1024;
+
     /// <summary>
     /// Format name → reader, as <c>ztstream replay --format</c> takes them: canonical events (<see cref="SourceFileFormats.Canonical"/>)
     /// and one per <see cref="SourceAdapters.All"/>. Each maps and validates with the bounds and naming of the configuration's
@@ -64,7 +67,7 @@ internal static class SourceFileReaders
     {
         var options = Configured(configuration);
         var check = new RecordedEventCheck(options, now);
-        return ReadLines(Lines(ReadOnlyMemory<byte>.Empty, stream, options.MaxBodyBytes), readAt, skipped, Map, SourceMapOptions.Default, check, options.MaxBodyBytes);
+        return ReadLines(Lines(FirstLine(stream, "NDJSON"), stream, options.MaxBodyBytes), readAt, skipped, Map, SourceMapOptions.Default, check, options.MaxBodyBytes);
 
         MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions _) =>
             JsonPayload.MapItems(json, (element, index, items, errors) =>
@@ -89,7 +92,7 @@ internal static class SourceFileReaders
     private static IEnumerable<AccessEvent> ReadMapped(
         Stream stream, DateTimeOffset readAt, Action<SkippedItem> skipped, SourceMap map, SourceMapOptions configured, RecordedEventCheck check, int maxBytes, int wholeBytes)
     {
-        var head = UserFiles.ReadUpTo(stream, wholeBytes + 1);
+        var head = UserFiles.ReadUpTo(FirstLine(stream, "JSON"), stream, wholeBytes + 1);
         if (head.Length <= wholeBytes)
         {
             var bytes = UserFiles.WithoutBom(head);
@@ -103,6 +106,39 @@ internal static class SourceFileReaders
         // Not one payload and not JSON Lines the reader recognised (its first line is broken), or larger than a payload
         // file is read whole: map line by line, so one bad line costs that line only.
         return ReadLines(Lines(head, stream, maxBytes), readAt, skipped, map, configured, check, maxBytes);
+    }
+
+    /// <summary>
+    /// The first line of <paramref name="stream"/> that holds anything but white space (with the blank lines before it), or
+    /// its first <see cref="FirstLineBytes"/> when no such line ends there, read as it comes: a pipe's writer need not write
+    /// more. An <see cref="InputNotJsonException"/> when that line cannot start <paramref name="expected"/>, whichever
+    /// format it is read as (every source's payload and record, every canonical line, is a JSON object or array): it is not
+    /// text (RFC 8259 text is UTF-8 and holds no control byte but white space) or starts with anything but '{' or '['.
+    /// </summary>
+    private static ReadOnlyMemory<byte> FirstLine(Stream stream, string expected)
+    {
+        var buffer = new byte[FirstLineBytes];
+        var length = 0;
+        while (true)
+        {
+            var read = length < buffer.Length ? stream.Read(buffer, length, buffer.Length - length) : 0;
+            length += read;
+            var head = buffer.AsMemory(0, length);
+
+            // Judged at every read, not only once the line ends: a pipe's writer may hold it open after a compressed file's
+            // first bytes, which have no line end in sight.
+            if (JsonTextStart.Problem(head.Span, complete: read == 0 && length < buffer.Length) is { } problem)
+            {
+                throw new InputNotJsonException($"not {expected}: {problem}");
+            }
+
+            var text = UserFiles.WithoutBom(head).Span;
+            var start = text.IndexOfAnyExcept(" \t\r\n"u8);
+            if (read == 0 || (start >= 0 && text[start..].Contains((byte)'\n')))
+            {
+                return head;
+            }
+        }
     }
 
     /// <summary>Maps and admits each line on its own, items numbered across the file and named with their line.</summary>

@@ -12,6 +12,7 @@ internal static class FileTypes
 {
     public const int Regular = 0x8000;
     public const int Directory = 0x4000;
+    public const int NamedPipe = 0x1000;
 
     /// <summary>errno ENOENT: no such file.</summary>
     public const int NoSuchFile = 2;
@@ -83,7 +84,7 @@ internal static class FileTypes
     /// <summary>What a type is, as the user would say it.</summary>
     public static string Describe(int type) => type switch
     {
-        0x1000 => "a named pipe (FIFO)",
+        NamedPipe => "a named pipe (FIFO)",
         0x2000 => "a character device",
         0x6000 => "a block device",
         0xC000 => "a socket",

@@ -31,3 +31,10 @@ internal static class SourceAttributes
     /// <summary>Where an event's time came from when not from the source's own primary timestamp (stageTimestamp, received, previous_event, read).</summary>
     public const string TimeSource = "ingest.time_source";
 }
+
+/// <summary>
+/// A recorded input that is not what its format is written in at all (a compressed or binary file, CSV, a text log):
+/// told from its first line, before anything is read as records, so the command stops with one line instead of reading
+/// the input to its bounds and skipping every line of it. The message reads after "is": <c>not NDJSON: …</c>.
+/// </summary>
+internal sealed class InputNotJsonException(string message) : FormatException(message);

@@ -66,19 +66,50 @@ internal static class UserFiles
     public static Stream OpenRead(string path, CancellationToken cancellationToken) => new CancellableFileStream(path, cancellationToken);
 
     /// <summary>
+    /// As <see cref="OpenRead"/>, for an input that may be a named pipe nothing writes to yet: opening one waits in the
+    /// kernel until a writer opens it, and no signal ends that wait. <paramref name="waiting"/> is called first (to say what
+    /// it waits for); the open then waits on a thread of its own while this waits for it or for
+    /// <paramref name="cancellationToken"/>, so Ctrl-C or SIGTERM stops it with an <see cref="OperationCanceledException"/>
+    /// (the thread is left in its wait: the process is ending).
+    /// </summary>
+    public static async Task<Stream> OpenReadAsync(string path, Func<Task> waiting, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(waiting);
+        if (!OperatingSystem.IsLinux() || FileTypes.Of(path) is not (0, FileTypes.NamedPipe))
+        {
+            return OpenRead(path, cancellationToken);
+        }
+
+        await waiting();
+        var open = Task.Factory.StartNew(
+            () => OpenRead(path, cancellationToken), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return await open.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// The first <paramref name="count"/> bytes of <paramref name="stream"/>, or all of it when shorter. A stream that
     /// knows its length (a regular file) is read into one buffer of that size; one that does not (a pipe, a device) into
     /// a buffer that grows as it is read, never past <paramref name="count"/>.
     /// </summary>
-    public static ReadOnlyMemory<byte> ReadUpTo(Stream stream, int count)
+    public static ReadOnlyMemory<byte> ReadUpTo(Stream stream, int count) => ReadUpTo(ReadOnlyMemory<byte>.Empty, stream, count);
+
+    /// <summary>
+    /// As <see cref="ReadUpTo(Stream, int)"/>, for a stream whose first bytes were already read into <paramref name="start"/>:
+    /// those and what follows them, <paramref name="count"/> at most in all.
+    /// </summary>
+    public static ReadOnlyMemory<byte> ReadUpTo(ReadOnlyMemory<byte> start, Stream stream, int count)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
+        start = start[..Math.Min(start.Length, count)];
 
         // Doubling up to a 64 MiB file allocated about four times the file (the last step alone twice it); a regular
         // file's length sizes the buffer at once, a byte more to see its end without growing.
-        var buffer = new byte[Remaining(stream) is { } remaining ? (int)Math.Min(count, remaining + 1) : Math.Min(count, GrowthStep)];
-        var length = 0;
+        var buffer = new byte[Remaining(stream) is { } remaining
+            ? (int)Math.Min(count, start.Length + remaining + 1)
+            : Math.Min(count, Math.Max(GrowthStep, start.Length))];
+        start.CopyTo(buffer);
+        var length = start.Length;
         while (length < count)
         {
             if (length == buffer.Length)
@@ -112,7 +143,21 @@ internal static class UserFiles
         }
     }
 
-    private static string TooLarge(string path, int maxBytes) =>
+    /// <summary>
+    /// An <see cref="IOException"/> naming <paramref name="path"/> and what it is when something other than a regular file
+    /// is there (a folder, a named pipe, a device): for a file a component keeps itself (the event log's), looked at before
+    /// it is opened to be written, which would wait on a named pipe. Nothing there is no problem. Linux only.
+    /// </summary>
+    public static void RefuseUnlessRegular(string path)
+    {
+        if (OperatingSystem.IsLinux() && FileTypes.Of(path) is (0, var type) && type != FileTypes.Regular)
+        {
+            throw new IOException(NotRegular(path, type));
+        }
+    }
+
+    /// <summary>What is said of a file that holds more than it can: the same words for every bounded read.</summary>
+    public static string TooLarge(string path, long maxBytes) =>
         string.Create(CultureInfo.InvariantCulture, $"'{path}' holds more than {maxBytes} bytes, more than such a file can be");
 
     /// <summary>What is wrong with <paramref name="path"/>; a regular file only (and at most <paramref name="maxBytes"/>) unless that is null.</summary>
@@ -187,8 +232,7 @@ internal static class UserFiles
             return type switch
             {
                 FileTypes.Regular => new FileStream(handle, FileAccess.Read, bufferSize: 0),
-                FileTypes.Directory => throw new IOException($"'{path}' is a folder, not a file"),
-                _ => throw new IOException($"'{path}' is {FileTypes.Describe(type)}, not a regular file"),
+                _ => throw new IOException(NotRegular(path, type)),
             };
         }
         catch
@@ -197,6 +241,9 @@ internal static class UserFiles
             throw;
         }
     }
+
+    private static string NotRegular(string path, int type) =>
+        type == FileTypes.Directory ? $"'{path}' is a folder, not a file" : $"'{path}' is {FileTypes.Describe(type)}, not a regular file";
 
     private sealed class CancellableFileStream(string path, CancellationToken cancellationToken)
         : FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024)

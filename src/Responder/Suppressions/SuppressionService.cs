@@ -24,6 +24,9 @@ internal sealed class SuppressionService(
 {
     public static readonly TimeSpan MaxLifetime = TimeSpan.FromDays(90);
 
+    /// <summary>How often a narrowing is decided again on a suppression others keep narrowing before it is refused.</summary>
+    private const int MaxNarrowAttempts = 3;
+
     /// <summary>Validates and creates a suppression from <paramref name="alert"/>; returns it, or the problem.</summary>
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> CreateAsync(
         StoredAlert alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
@@ -52,21 +55,76 @@ internal sealed class SuppressionService(
         return (record, null);
     }
 
-    /// <summary>Narrows an active suppression: fewer of its rules, a narrower scope, an earlier expiry.</summary>
+    /// <summary>
+    /// Narrows an active suppression: fewer of its rules, a narrower scope, an earlier expiry. The narrowing is decided on
+    /// the suppression as read and written only while it is still so: one narrowed meanwhile by someone else is read again
+    /// and the request decided on that (a narrowing of the expiry keeps the other's fewer rules instead of writing the
+    /// wider ones back, as it did before), one lifted meanwhile is a 409. The Verifier, told of each attempt before its
+    /// write, is told the suppression as it is after one that lost.
+    /// </summary>
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> NarrowAsync(
         string id, StoredAlert? alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
     {
-        var before = await suppressions.GetAsync(id, cancellationToken);
-        if (before is null)
+        for (var attempt = 1; ; attempt++)
         {
-            return (null, Problems.Of(404, $"no suppression {id}"));
-        }
+            var before = await suppressions.GetAsync(id, cancellationToken);
+            if (before is null)
+            {
+                return (null, Problems.Of(404, $"no suppression {id}"));
+            }
 
-        if (before.State != SuppressionStates.Active)
-        {
-            return (null, Problems.Of(409, $"suppression {id} is {before.State}; only an active one can be narrowed"));
-        }
+            if (before.State != SuppressionStates.Active)
+            {
+                return (null, Problems.Of(409, $"suppression {id} is {before.State}; only an active one can be narrowed"));
+            }
 
+            var (after, problem) = Narrowed(before, alert, request);
+            if (problem is not null)
+            {
+                return (null, problem);
+            }
+
+            if (await PublishAsync(Feedback(after!, caller.Name, after!.UpdatedAt, lifted: false), cancellationToken) is { } unavailable)
+            {
+                return (null, unavailable);
+            }
+
+            if (await suppressions.NarrowAsync(before, after, cancellationToken))
+            {
+                await audit.AppendAsync(
+                    AuditKinds.SuppressionNarrowed,
+                    caller.Name,
+                    $"suppression {id} narrowed to {string.Join(", ", after.Rules)} for {Describe(after)} until {after.ExpiresAt:O}",
+                    cancellationToken,
+                    alertId: after.AlertId,
+                    principal: alert?.Alert.Principal,
+                    beforeJson: Json(before),
+                    afterJson: Json(after));
+                return (after, null);
+            }
+
+            // Lifted or narrowed meanwhile. A next attempt tells the Verifier again; a last one tells it what is stored, so
+            // this narrowing, published above, does not outlive a lift it lost to.
+            var now = await suppressions.GetAsync(id, cancellationToken);
+            if (now is { State: SuppressionStates.Active } && attempt < MaxNarrowAttempts)
+            {
+                continue;
+            }
+
+            if (now is not null)
+            {
+                await PublishAsync(Feedback(now, caller.Name, time.GetUtcNow(), lifted: now.State == SuppressionStates.Lifted), cancellationToken);
+            }
+
+            return (null, now?.State == SuppressionStates.Lifted
+                ? AlreadyLifted(now)
+                : Problems.Of(409, $"suppression {id} changed while it was being narrowed; read it again"));
+        }
+    }
+
+    /// <summary>What <paramref name="request"/> narrows <paramref name="before"/> to, or why it does not narrow it.</summary>
+    private (SuppressionRecord? After, Problem? Problem) Narrowed(SuppressionRecord before, StoredAlert? alert, SuppressionRequest request)
+    {
         var errors = Limits(request);
         var rules = request.Rules is { Count: > 0 } r ? r.Distinct(StringComparer.Ordinal).ToList() : [.. before.Rules];
         var wider = rules.Where(x => !before.Rules.Any(b => Covers(b, x))).ToList();
@@ -106,28 +164,7 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([new ItemError(0, "scope", "the alert names no namespace")]));
         }
 
-        var now = time.GetUtcNow();
-        var after = before with { Scope = scope, Principal = principal, Namespace = ns, ResourceClass = rc, Rules = rules, ExpiresAt = expires, UpdatedAt = now };
-        if (await PublishAsync(Feedback(after, caller.Name, now, lifted: false), cancellationToken) is { } unavailable)
-        {
-            return (null, unavailable);
-        }
-
-        if (!await suppressions.NarrowAsync(after, cancellationToken))
-        {
-            return (null, Problems.Of(409, $"suppression {id} was lifted meanwhile"));
-        }
-
-        await audit.AppendAsync(
-            AuditKinds.SuppressionNarrowed,
-            caller.Name,
-            $"suppression {id} narrowed to {string.Join(", ", after.Rules)} for {Describe(after)} until {after.ExpiresAt:O}",
-            cancellationToken,
-            alertId: after.AlertId,
-            principal: alert?.Alert.Principal,
-            beforeJson: Json(before),
-            afterJson: Json(after));
-        return (after, null);
+        return (before with { Scope = scope, Principal = principal, Namespace = ns, ResourceClass = rc, Rules = rules, ExpiresAt = expires, UpdatedAt = time.GetUtcNow() }, null);
     }
 
     /// <summary>Lifts a suppression (the same behaviour scores again at once); <paramref name="reason"/> is required.</summary>
@@ -147,7 +184,7 @@ internal sealed class SuppressionService(
 
         if (before.State == SuppressionStates.Lifted)
         {
-            return (null, Problems.Of(409, $"suppression {id} was lifted by {before.LiftedBy} at {before.LiftedAt:O}"));
+            return (null, AlreadyLifted(before));
         }
 
         var now = time.GetUtcNow();
@@ -156,7 +193,12 @@ internal sealed class SuppressionService(
             return (null, unavailable);
         }
 
-        await suppressions.LiftAsync(id, caller.Name, reason, cancellationToken);
+        if (!await suppressions.LiftAsync(id, caller.Name, reason, cancellationToken))
+        {
+            // Another lift was stored between the reading above and this one: it stands, and this one is not recorded.
+            return (null, AlreadyLifted(await suppressions.GetAsync(id, cancellationToken) ?? before));
+        }
+
         var after = before with { LiftedAt = now, LiftedBy = caller.Name, LiftReason = reason, State = SuppressionStates.Lifted, UpdatedAt = now };
         await audit.AppendAsync(
             AuditKinds.SuppressionLifted,
@@ -340,6 +382,9 @@ internal sealed class SuppressionService(
             };
         }
     }
+
+    private static Problem AlreadyLifted(SuppressionRecord s) =>
+        Problems.Of(409, $"suppression {s.Id} was lifted by {s.LiftedBy} at {s.LiftedAt:O} ({s.LiftReason})");
 
     private static string Json(SuppressionRecord s) => JsonSerializer.Serialize(s, ResponderJsonContext.Default.SuppressionRecord);
 }

@@ -45,26 +45,33 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
             cancellationToken: cancellationToken));
     }
 
-    /// <summary>Replaces scope, rules and expiry of a suppression still active; false when it no longer is.</summary>
-    public async Task<bool> NarrowAsync(SuppressionRecord s, CancellationToken cancellationToken)
+    /// <summary>
+    /// Replaces scope, rules and expiry of a suppression with <paramref name="after"/>, only while it is active and still
+    /// as <paramref name="before"/> (the narrowing was decided on): false when it was lifted or narrowed meanwhile, so a
+    /// narrowing decided on the wider suppression never writes its wider rules over another's.
+    /// </summary>
+    public async Task<bool> NarrowAsync(SuppressionRecord before, SuppressionRecord after, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE responder_suppressions SET scope = @Scope, principal = @Principal, namespace = @Namespace,
                 resource_class = @ResourceClass, rules = @Rules, expires_at = @ExpiresAt, updated_at = @UpdatedAt
-            WHERE id = @Id AND lifted_at IS NULL
+            WHERE id = @Id AND lifted_at IS NULL AND scope = @BeforeScope AND rules = @BeforeRules AND expires_at = @BeforeExpiresAt
             """,
             new
             {
-                s.Id,
-                s.Scope,
-                s.Principal,
-                s.Namespace,
-                s.ResourceClass,
-                Rules = string.Join('\n', s.Rules),
-                ExpiresAt = s.ExpiresAt.ToUnixTimeMilliseconds(),
-                UpdatedAt = s.UpdatedAt.ToUnixTimeMilliseconds(),
+                after.Id,
+                after.Scope,
+                after.Principal,
+                after.Namespace,
+                after.ResourceClass,
+                Rules = string.Join('\n', after.Rules),
+                ExpiresAt = after.ExpiresAt.ToUnixTimeMilliseconds(),
+                UpdatedAt = after.UpdatedAt.ToUnixTimeMilliseconds(),
+                BeforeScope = before.Scope,
+                BeforeRules = string.Join('\n', before.Rules),
+                BeforeExpiresAt = before.ExpiresAt.ToUnixTimeMilliseconds(),
             },
             cancellationToken: cancellationToken)) == 1;
     }

@@ -95,24 +95,33 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
         using var skipped = new SkipReport(context.Error, file, context.Time);
         long scored = 0;
-        await using var stream = UserFiles.OpenRead(file, cancellationToken);
+        await using var stream = await UserFiles.OpenReadAsync(
+            file, () => context.Error.WriteLineAsync($"replay: {file} is a named pipe: waiting for a writer to open it"), cancellationToken);
         var readAt = context.Time.GetUtcNow();
-        foreach (var e in readers[format](stream, readAt, skipped.Add, context.Configuration, now: readAt))
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (e.Attributes?.GetValueOrDefault(SourceAttributes.TimeSource) is { ValueKind: JsonValueKind.String } timeSource)
+            foreach (var e in readers[format](stream, readAt, skipped.Add, context.Configuration, now: readAt))
             {
-                skipped.TimeFrom(timeSource.GetString()!);
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                if (e.Attributes?.GetValueOrDefault(SourceAttributes.TimeSource) is { ValueKind: JsonValueKind.String } timeSource)
+                {
+                    skipped.TimeFrom(timeSource.GetString()!);
+                }
 
-            scored++;
-            var result = engine.Score(e);
-            engine.DeliverLinksLocally();
-            evaluator?.Observe(e, result);
-            if (result.Alert is { } alert)
-            {
-                await context.Out.WriteLineAsync(JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
+                scored++;
+                var result = engine.Score(e);
+                engine.DeliverLinksLocally();
+                evaluator?.Observe(e, result);
+                if (result.Alert is { } alert)
+                {
+                    await context.Out.WriteLineAsync(JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
+                }
             }
+        }
+        catch (InputNotJsonException e)
+        {
+            // Told from the first line, before anything was scored: a compressed or binary file, CSV, a text log.
+            return await CliCommandLine.UsageAsync(context.Error, parsed, [$"file '{file}' is {e.Message}"]);
         }
 
         await skipped.WriteAsync(scored);

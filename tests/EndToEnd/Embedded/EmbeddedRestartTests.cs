@@ -23,12 +23,12 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         {
             for (var batch = 0; batch < 3; batch++)
             {
-                await PostAsync(ingest, [.. Enumerable.Range(batch * 100, 100).Select(i => Benign("user:victim", i))]);
+                await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(batch * 100, 100).Select(i => Benign("user:victim", i))]);
             }
 
             // Scored up to here: an attack on a principal of the same partition is alerted only after the 300 before it.
             var marker = SamePartitionAs("user:victim");
-            await PostAsync(ingest, [Attack(marker)]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack(marker)]);
             await WaitForAlertsAsync(run, marker, 1);
         }
 
@@ -38,7 +38,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         var restarted = await RunAsync("run-2");
         using (var ingest = Ingest(restarted))
         {
-            await PostAsync(ingest, [Attack("user:victim")]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:victim")]);
         }
 
         var alerts = await WaitForAlertsAsync(restarted, "user:victim", 1);
@@ -54,8 +54,8 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         var run = await RunAsync("run-1");
         using (var ingest = Ingest(run))
         {
-            await PostAsync(ingest, [.. Enumerable.Range(0, 20).Select(i => Benign("user:mallory", i))]);
-            await PostAsync(ingest, [Attack("user:mallory")]);
+            await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(0, 20).Select(i => Benign("user:mallory", i))]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:mallory")]);
         }
 
         if (duringAnOffsetCommit)
@@ -108,7 +108,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
                         List<AccessEvent> events = [.. Enumerable.Range(0, 40).Select(i => Benign($"user:normal-{i % 8}", (batch * 100) + i)), Attack(victim)];
                         try
                         {
-                            await PostAsync(ingest, events);
+                            await IngestEvents.PostAcceptedAsync(ingest, events);
                             acknowledged.Add(victim);
                         }
                         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
@@ -156,11 +156,11 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         using (var ingest = Ingest(run))
         {
             // One at a time: the first is the open alert, the next two merge.
-            await PostAsync(ingest, [Attack(principals[0])]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack(principals[0])]);
             await WaitForAlertsAsync(run, principals[0], 1);
             for (var merged = 1; merged <= 2; merged++)
             {
-                await PostAsync(ingest, [Attack(principals[merged])]);
+                await IngestEvents.PostAcceptedAsync(ingest, [Attack(principals[merged])]);
                 await Eventually.HoldsAsync(async () => (await FloodAsync(run)).Count == merged, $"{merged} alert(s) merged into the flood alert", AlertTimeout);
             }
         }
@@ -173,7 +173,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         var probe = SamePartitionAs("user:flood-first", 3);
         using (var ingest = Ingest(restarted))
         {
-            await PostAsync(ingest, [Attack(probe)]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack(probe)]);
         }
 
         // The probe comes after the two handed again on their partition: once it is merged, so are they.
@@ -193,13 +193,12 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         var run = await RunAsync("run-1");
         using (var ingest = Ingest(run))
         {
-            await PostAsync(ingest, [Attack("user:trudy")]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:trudy")]);
             await WaitForAlertsAsync(run, "user:trudy", 1);
         }
 
         File.Delete(Database);
-        using var api = new HttpClient { BaseAddress = run.Url };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
         using var alerts = await api.GetAsync(new Uri("/v1/alerts?limit=1", UriKind.Relative), Ct);
         using var ready = await api.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
 
@@ -264,7 +263,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         var run = await RunAsync("run-1");
         using (var ingest = Ingest(run))
         {
-            await PostAsync(ingest, [Attack("user:trudy")]);
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:trudy")]);
             await WaitForAlertsAsync(run, "user:trudy", 1);
         }
 
@@ -310,15 +309,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         return process;
     }
 
-    private HttpClient Ingest(ZtStreamProcess process)
-    {
-        var client = new HttpClient { BaseAddress = process.Url };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _key);
-        return client;
-    }
-
-    private static async Task PostAsync(HttpClient ingest, List<AccessEvent> events) =>
-        Assert.Equal(HttpStatusCode.Accepted, (await IngestEvents.PostAsync(ingest, events)).Status);
+    private HttpClient Ingest(ZtStreamProcess process) => ZtStreamApi.Client(process.Url, _key);
 
     private static AccessEvent Benign(string subject, int n)
     {
@@ -372,18 +363,14 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 
     private static async Task<List<JsonElement>> WaitForAlertsAsync(ZtStreamProcess process, string principal, int count)
     {
-        List<JsonElement> alerts = [];
-        var found = await Eventually.WithinAsync(async () => (alerts = await AlertsAsync(process, principal)).Count >= count, AlertTimeout, Ct);
-        Assert.True(found, $"no alert for {principal} within {AlertTimeout.TotalSeconds} s:\n{process.Output}");
-        return alerts;
+        using var api = ZtStreamApi.Client(process.Url, ApiToken);
+        return await ZtStreamApi.WaitForAlertsAsync(api, principal, count, Ct, AlertTimeout, process);
     }
 
     private static async Task<List<JsonElement>> AlertsAsync(ZtStreamProcess process, string principal)
     {
-        using var api = new HttpClient { BaseAddress = process.Url };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
-        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), Ct));
-        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
+        using var api = ZtStreamApi.Client(process.Url, ApiToken);
+        return await ZtStreamApi.AlertsAsync(api, principal, Ct);
     }
 
     /// <summary>
@@ -394,7 +381,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     {
         using var ingest = Ingest(process);
         var probes = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:settle-{p}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == p)).ToList();
-        await PostAsync(ingest, [.. probes.Select(Attack)]);
+        await IngestEvents.PostAcceptedAsync(ingest, [.. probes.Select(Attack)]);
         foreach (var probe in probes)
         {
             await WaitForAlertsAsync(process, probe, 1);

@@ -62,7 +62,7 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
         await WaitForRevokedAsync(api, run, during);
         foreach (var victim in during.Append("user:before"))
         {
-            var alerts = await AlertsAsync(api, victim);
+            var alerts = await ZtStreamApi.AlertsAsync(api, victim, Ct);
             var alert = Assert.Single(alerts);
             Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
         }
@@ -78,11 +78,8 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
 
     private static string Jti(string victim) => $"jti-{victim}";
 
-    private static async Task PostAttackAsync(HttpClient ingest, string victim)
-    {
-        var (status, body) = await IngestEvents.PostAsync(ingest, [IngestEvents.ExpiredTokenGet($"{victim}-attack", victim, Jti(victim), "/api/orders/0")]);
-        Assert.True(status == HttpStatusCode.Accepted, $"attack on {victim}: {(int)status} {body}");
-    }
+    private static Task PostAttackAsync(HttpClient ingest, string victim) =>
+        IngestEvents.PostAcceptedAsync(ingest, [IngestEvents.ExpiredTokenGet($"{victim}-attack", victim, Jti(victim), "/api/orders/0")]);
 
     /// <summary>Waits until each victim's token has a revocation that is done: its alert was stored and its action executed.</summary>
     private static async Task WaitForRevokedAsync(HttpClient api, ZtStreamProcess run, IEnumerable<string> victims)
@@ -110,12 +107,6 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
     {
         using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/actions?kind=revoke_token&limit=500", UriKind.Relative), Ct));
         return [.. Items(doc.RootElement).Select(e => e.Clone())];
-    }
-
-    private static async Task<List<JsonElement>> AlertsAsync(HttpClient api, string principal)
-    {
-        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), Ct));
-        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
     }
 
     /// <summary>A list answer's items, whether it is the array itself or an object holding <c>items</c>.</summary>

@@ -33,17 +33,17 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         // 20 failed sign-ins for one user from one address, as an Okta event hook delivers them; then the success.
         using (var http = ZtStreamApi.Client(run.Url, okta))
         {
-            await Post(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 20).Select(i =>
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 20).Select(i =>
                 OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS"))), ct);
-            await Post(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001")]), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001")]), ct);
 
             // Ten denied Okta Verify pushes, then one accepted.
-            await Post(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 10).Select(i =>
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 10).Select(i =>
                 OktaLog("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", t0.AddSeconds(20 * i), "FAILURE", "User rejected Okta push verify", "idxSam0001", factor: "OKTA_VERIFY_PUSH"))), ct);
-            await Post(http, "/v1/sources/okta", Hook([OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH")]), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH")]), ct);
 
             // A sign-in Okta rated high risk; the application then sees a token of that session.
-            await Post(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "lee.park@acme.example", "198.51.100.150", t0.AddMinutes(10), session: "idxLee0001", risk: "HIGH")]), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "lee.park@acme.example", "198.51.100.150", t0.AddMinutes(10), session: "idxLee0001", risk: "HIGH")]), ct);
         }
 
         var brute = await ZtStreamApi.WaitForReasonAsync(api, "dana.fox@acme.example", "identity", "success_after_failures", ct);
@@ -56,7 +56,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
 
         using (var http = ZtStreamApi.Client(run.Url, app))
         {
-            await Post(http, "/v1/events", Access("lee.park@acme.example", "idxLee0001", t0.AddMinutes(12)), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/events", Access("lee.park@acme.example", "idxLee0001", t0.AddMinutes(12)), ct);
         }
 
         var risky = await ZtStreamApi.WaitForReasonAsync(api, "lee.park@acme.example", "identity", "risky_session", ct);
@@ -75,12 +75,12 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
             }
 
             events.Add(KeycloakEvent("LOGIN", userId, "alice", "198.51.100.12", t0.AddMinutes(23), session: "6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1"));
-            await Post(http, "/v1/sources/keycloak", events.ToJsonString(), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/keycloak", events.ToJsonString(), ct);
         }
 
         using (var http = ZtStreamApi.Client(run.Url, app))
         {
-            await Post(http, "/v1/events", Access(userId, "6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1", t0.AddMinutes(24)), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/events", Access(userId, "6e1c0f5a-2b3d-4e8f-9a7b-c6d5e4f3a2b1", t0.AddMinutes(24)), ct);
         }
 
         var linked = await ZtStreamApi.WaitForReasonAsync(api, userId, "identity", "risky_session", ct);
@@ -92,7 +92,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         Assert.Equal(3, accounts.Select(a => Platform.EventLog.Murmur2Partitioner.PartitionFor(a, 3)).Distinct().Count());
         using (var http = ZtStreamApi.Client(run.Url, okta))
         {
-            await Post(http, "/v1/sources/okta", Hook(accounts.Select((a, i) =>
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(accounts.Select((a, i) =>
                 OktaLog("user.session.start", a, "198.51.100.250", t0.AddMinutes(-25 + (2 * i)), "FAILURE", "INVALID_CREDENTIALS"))), ct);
         }
 
@@ -225,13 +225,6 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         ["outcome"] = "success",
         ["status"] = 200,
     }).ToJsonString();
-
-    private static async Task Post(HttpClient http, string path, string body, CancellationToken ct)
-    {
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
-    }
 
     public ValueTask DisposeAsync() => processes.DisposeAsync();
 }

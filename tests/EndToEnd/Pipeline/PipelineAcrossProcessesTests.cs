@@ -56,10 +56,8 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         await using var sample = SampleCommand.Build(sampleConfig, ingest.Url, key, responder.Url, "http://127.0.0.1:0", feedKey: FeedToken);
         await sample.StartAsync(ct);
         using var app = new HttpClient { BaseAddress = new Uri(sample.Urls.First()) };
-        using var ingestHttp = new HttpClient { BaseAddress = ingest.Url };
-        ingestHttp.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var api = new HttpClient { BaseAddress = responder.Url };
-        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
+        using var ingestHttp = ZtStreamApi.Client(ingest.Url, key);
+        using var api = ZtStreamApi.Client(responder.Url, ApiToken);
 
         // Alice's token works at the app before the attack.
         var jti = $"jti-{Guid.NewGuid():N}";
@@ -67,8 +65,8 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", token, ct)).StatusCode);
 
         // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
-        await SendAsync(ingestHttp, StolenTokenEvents("alice", jti), ct);
-        var alert = await WaitForAlertsAsync(api, "alice", 1, ct);
+        await IngestEvents.PostAcceptedAsync(ingestHttp, StolenTokenEvents("alice", jti));
+        var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout);
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
@@ -85,19 +83,19 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var victims = Enumerable.Range(1, 6).Select(i => $"victim-{i}").ToArray();
         foreach (var victim in victims)
         {
-            await SendAsync(ingestHttp, StolenTokenEvents(victim, $"jti-{Guid.NewGuid():N}"), ct);
+            await IngestEvents.PostAcceptedAsync(ingestHttp, StolenTokenEvents(victim, $"jti-{Guid.NewGuid():N}"));
         }
 
         foreach (var victim in victims)
         {
-            await WaitForAlertsAsync(api, victim, 1, ct);
+            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, ct, DetectionTimeout);
         }
 
         // Let any redelivery from the dead member's uncommitted offsets play out, then count again.
         await Task.Delay(TimeSpan.FromSeconds(8), ct);
         foreach (var principal in victims.Append("alice"))
         {
-            var alerts = await AlertsAsync(api, principal, ct);
+            var alerts = await ZtStreamApi.AlertsAsync(api, principal, ct);
             Assert.True(alerts.Count == 1, $"{principal}: expected exactly one alert, got {alerts.Count}");
         }
     }
@@ -126,28 +124,6 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
             Bytes = 512,
         };
         return [At(0, "shop/web-1"), At(1, "shop/web-1"), At(2, "shop/web-1"), At(3, "shop/evil-7")];
-    }
-
-    private static async Task SendAsync(HttpClient ingest, List<AccessEvent> events, CancellationToken ct)
-    {
-        using var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(events, ContractsJsonContext.Default.ListAccessEvent));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        using var response = await ingest.PostAsync(new Uri("/v1/events", UriKind.Relative), content, ct);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-    }
-
-    private static async Task<List<JsonElement>> WaitForAlertsAsync(HttpClient api, string principal, int count, CancellationToken ct)
-    {
-        List<JsonElement> alerts = [];
-        var found = await Eventually.WithinAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, DetectionTimeout, ct);
-        Assert.True(found, $"no alert for {principal} within {DetectionTimeout.TotalSeconds} s");
-        return alerts;
-    }
-
-    private static async Task<List<JsonElement>> AlertsAsync(HttpClient api, string principal, CancellationToken ct)
-    {
-        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), ct));
-        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
     }
 
     private static Task<HttpResponseMessage> GetAsync(HttpClient app, string path, string token, CancellationToken ct)

@@ -1,11 +1,13 @@
 using ZtStream.TestSupport.Files;
+using ZtStream.TestSupport.Services;
 
 namespace ZtStream.EndToEnd.Replay;
 
 /// <summary>
 /// <c>ztstream replay</c> reading an input that has not ended — a named pipe a writer holds open, as <c>tail -f … &gt;
 /// PIPE</c> does — says each line it skips when it reads it, not only in the summary once the input ends (for such an
-/// input, never).
+/// input, never); names an input that is no JSON from its first line while the writer still holds the pipe; and a pipe
+/// nothing writes to is waited for saying so, stopped by Ctrl-C or SIGTERM.
 /// </summary>
 public sealed class ReplayFromAPipeTests : IAsyncDisposable
 {
@@ -44,5 +46,71 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
         Assert.True(code == 0, replay.Output);
         Assert.Contains($"replay: {pipe}: 2 input items: 1 events scored, 1 skipped", replay.Output, StringComparison.Ordinal);
         Assert.Contains("replay:   skipped 1 × time: required (item 0 (line 1))", replay.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Opening a named pipe waits until something writes to it. Before, that wait held the process in the kernel, deaf to
+    /// Ctrl-C and SIGTERM (only SIGKILL ended it) and silent; now it says what it waits for and stops as asked, exit 130.
+    /// </summary>
+    [Theory]
+    [InlineData("TERM")]
+    [InlineData("INT")]
+    public async Task Replay_PipeNothingWritesTo_SaysItWaitsAndStopsOnTheSignal(string signal)
+    {
+        var ct = Ct;
+        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
+        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct);
+
+        if (!await Eventually.WithinAsync(
+            () => Task.FromResult(replay.Output.Contains($"replay: {pipe} is a named pipe: waiting for a writer to open it", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(60), ct))
+        {
+            Assert.Fail($"the replay did not say it waits for a writer:\n{replay.Output}");
+        }
+
+        var sent = await LocalProcess.RunAsync("kill", [$"-{signal}", replay.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        Assert.True(sent.Succeeded, sent.Output);
+
+        // A guard, not a speed: a process deaf to the signal never exits.
+        var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
+
+        Assert.True(code == 130, $"exit {code}:\n{replay.Output}");
+        Assert.Contains("ztstream replay: stopped", replay.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// An input that is no JSON at all, written into the pipe by a writer that keeps it open, is named from its first line
+    /// and the replay exits 2 at once. Before, a canonical line was read until it passed 4 MiB and a source's file until
+    /// 64 MiB or its end: with the writer still there, nothing was ever said.
+    /// </summary>
+    [Theory]
+    [InlineData("ndjson", "gzip", "is not NDJSON: it is gzip-compressed: decompress it first")]
+    [InlineData("ndjson", "csv", "is not NDJSON: line 1 starts with 'time,subject,action', not with a JSON object or array")]
+    [InlineData("k8s-audit", "yaml", "is not JSON: line 1 starts with 'apiVersion: audit.k8s.io/v1', not with a JSON object or array")]
+    [InlineData("okta", "gzip", "is not JSON: it is gzip-compressed: decompress it first")]
+    public async Task Replay_NotJsonFromAPipeStillOpen_NamedFromItsFirstLine_ExitsTwo(string format, string shape, string expected)
+    {
+        var ct = Ct;
+        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
+        var replay = await processes.StartAsync("replay", ["replay", pipe, "--format", format], waitForListening: false, ct);
+        byte[] written = shape switch
+        {
+            // gzip's member header (RFC 1952) and the first deflate bytes of a compressed recording.
+            "gzip" => [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xAB, 0x56, 0xCA, 0x4C, 0x51, 0xB2, 0x52, 0x4A],
+            "csv" => "time,subject,action\n2026-03-01T10:00:00Z,ana@example.com,read\n"u8.ToArray(),
+            _ => "apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"u8.ToArray(),
+        };
+
+        await using var writer = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), ct)
+            .WaitAsync(TimeSpan.FromSeconds(90), ct);
+        await writer.WriteAsync(written, ct);
+        await writer.FlushAsync(ct);
+
+        // The writer stays: a guard, not a speed — a replay that waits for more never exits while it is there.
+        var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
+
+        Assert.True(code == 2, $"exit {code}:\n{replay.Output}");
+        var line = Assert.Single(replay.Output.Split('\n'), l => l.Contains(expected, StringComparison.Ordinal));
+        Assert.Equal($"ztstream replay: file '{pipe}' {expected}", line);
     }
 }

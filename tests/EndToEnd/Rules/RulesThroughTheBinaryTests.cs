@@ -179,20 +179,20 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
         // Okta: an event hook delivery.
-        await Post(http, "/v1/sources/okta", $$$"""
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", $$$"""
             {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[
               {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
                "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}]} }
             """, ct);
 
         // Auth0: a log stream's webhook body.
-        await Post(http, "/v1/sources/auth0", $$$"""
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/auth0", $$$"""
             [{"log_id":"900{{{Guid.NewGuid():N}}}","data":{"date":"{{{now}}}","type":"ferrt","description":"Unsuccessful Refresh Token exchange, reused refresh token detected",
               "client_id":"AaiyAPdpYdesoKnqjj8HJqRn4T5titww","ip":"192.0.2.44","user_id":"auth0|6501f2c3","user_name":"rita.reuse@example.com"}}]
             """, ct);
 
         // Entra ID: a diagnostic-settings export.
-        await Post(http, "/v1/sources/entra", $$$"""
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/entra", $$$"""
             {"records":[{"time":"{{{now}}}","operationName":"Sign-in activity","category":"SignInLogs","resultType":"500121","tenantId":"72f988bf-0000-4000-8000-2d7cd011db47",
               "properties":{"id":"{{{Guid.NewGuid()}}}","createdDateTime":"{{{now}}}","userPrincipalName":"kim.mfa@contoso.example","appId":"00000002-0000-0ff1-ce00-000000000000",
               "ipAddress":"203.0.113.77","status":{"errorCode":500121,"additionalDetails":"MFA denied; user declined the authentication"} } }]}
@@ -239,10 +239,10 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-2);
 
         // An event hook delivery: a lock-out, then (as the System Log API lists them) three failed MFA challenges in two minutes.
-        await Post(http, "/v1/sources/okta", $$$"""
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", $$$"""
             {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[{{{OktaLog("user.account.lock", "ola.lock@example.org", "00u7ola", t0, "FAILURE", "LOCKED_OUT")}}}]}}
             """, ct);
-        await Post(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 3).Select(i =>
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 3).Select(i =>
             OktaLog("user.authentication.auth_via_mfa", "mia.mfa@example.org", "00u7mia", t0.AddSeconds(40 * i), "FAILURE", "INVALID_CREDENTIALS"))) + "]", ct);
 
         var (_, lockedText) = await ZtStreamApi.WaitForReasonAsync(api, "ola.lock@example.org", "rule", "User has been locked out in OKTA", ct);
@@ -266,9 +266,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-3);
 
         // Two denied pushes, then the same actor locked out: once the lock-out's alert is there, both pushes were scored.
-        await Post(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 2).Select(i =>
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 2).Select(i =>
             OktaLog("user.mfa.okta_verify.deny_push", Login, "00u7pia", t0.AddSeconds(40 * i), "FAILURE", "User rejected Okta push verify"))) + "]", ct);
-        await Post(http, "/v1/sources/okta", "[" + OktaLog("user.account.lock", Login, "00u7pia", t0.AddSeconds(60), "FAILURE", "LOCKED_OUT") + "]", ct);
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", "[" + OktaLog("user.account.lock", Login, "00u7pia", t0.AddSeconds(60), "FAILURE", "LOCKED_OUT") + "]", ct);
         await WaitForRuleAlert(api, Login, "User has been locked out in OKTA", ct);
         var before = await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(Login)}&limit=50", UriKind.Relative), ct);
         Assert.DoesNotContain(Rule, before, StringComparison.Ordinal);
@@ -279,7 +279,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var restarted = await StartAsync("run-2", rules, db, ct, threshold);
         using var http2 = ZtStreamApi.Client(restarted.Url, key);
         using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
-        await Post(http2, "/v1/sources/okta", "[" + OktaLog("user.mfa.okta_verify.deny_push", Login, "00u7pia", t0.AddSeconds(80), "FAILURE", "User rejected Okta push verify") + "]", ct);
+        await ZtStreamApi.PostAcceptedAsync(http2, "/v1/sources/okta", "[" + OktaLog("user.mfa.okta_verify.deny_push", Login, "00u7pia", t0.AddSeconds(80), "FAILURE", "User rejected Okta push verify") + "]", ct);
         var (_, text) = await ZtStreamApi.WaitForReasonAsync(api2, Login, "rule", Rule, ct);
         Assert.StartsWith(Rule + ": A user has denied too many MFA pushes in last 5min (user='Pia Push' reason='User rejected Okta push verify' countLast300=3) (rule ", text, StringComparison.Ordinal);
     }
@@ -465,27 +465,15 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
           "requestReceivedTimestamp":"{{DateTimeOffset.UtcNow:O}}","stageTimestamp":"{{DateTimeOffset.UtcNow:O}}"}]}
         """;
 
-    private static Task Post(HttpClient http, string body, CancellationToken ct) => Post(http, "/v1/sources/k8s-audit", body, ct);
-
-    private static async Task Post(HttpClient http, string path, string body, CancellationToken ct)
-    {
-        using var content = new StringContent(body, Encoding.UTF8, "application/json");
-        var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-    }
+    private static Task Post(HttpClient http, string body, CancellationToken ct) => ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/k8s-audit", body, ct);
 
     private static async Task<JsonElement> WaitForRuleAlert(HttpClient api, string principal, string rule, CancellationToken ct) =>
         (await ZtStreamApi.WaitForReasonAsync(api, principal, "rule", rule, ct)).Alert;
 
-    private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!process.Output.Contains(text, StringComparison.Ordinal))
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"'{text}' not logged within {Timeout.TotalSeconds} s:\n{process.Output}");
-            await Task.Delay(100, ct);
-        }
-    }
+    private static async Task WaitForOutput(ZtStreamProcess process, string text, CancellationToken ct) =>
+        Assert.True(
+            await Eventually.WithinAsync(() => Task.FromResult(process.Output.Contains(text, StringComparison.Ordinal)), Timeout, ct),
+            $"'{text}' not logged within {Timeout.TotalSeconds} s:\n{process.Output}");
 
     public ValueTask DisposeAsync() => processes.DisposeAsync();
 

@@ -48,11 +48,10 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
             Assert.Equal(HttpStatusCode.Accepted, pushed.StatusCode);
         }
 
-        var revoked = await WaitForAsync(async () =>
-        {
-            var entries = await SubjectRevocationsAsync(http, "jane.smith@example.com", ct);
-            return entries.Count > 0 ? entries : null;
-        }, ct) ?? throw new Xunit.Sdk.XunitException("the subject's sessions never appeared in the revocation feed:\n" + node.Output);
+        List<JsonElement> revoked = [];
+        Assert.True(
+            await Eventually.WithinAsync(async () => (revoked = await SubjectRevocationsAsync(http, "jane.smith@example.com", ct)).Count > 0, TimeSpan.FromSeconds(90), ct),
+            "the subject's sessions never appeared in the revocation feed:\n" + node.Output);
         var entry = Assert.Single(revoked);
         Assert.True(entry.GetProperty("not_before").GetDateTimeOffset() <= DateTimeOffset.UtcNow);
         var version = (await SnapshotAsync(http, ct)).GetProperty("version").GetInt64();
@@ -110,23 +109,6 @@ public sealed class SharedSignalsReceiverEndToEndTests : IAsyncDisposable
     private static async Task<List<JsonElement>> SubjectRevocationsAsync(HttpClient http, string subject, CancellationToken ct) =>
         [.. (await SnapshotAsync(http, ct)).GetProperty("revocations").EnumerateArray()
             .Where(r => r.TryGetProperty("subject_id", out var s) && s.GetString() == subject)];
-
-    private static async Task<T?> WaitForAsync<T>(Func<Task<T?>> probe, CancellationToken ct)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(90);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (await probe() is { } found)
-            {
-                return found;
-            }
-
-            await Task.Delay(250, ct);
-        }
-
-        return null;
-    }
 
     /// <summary>infra/config/response.yaml, the policy docker-compose runs, found from the test's output folder.</summary>
     private static string ShippedResponsePolicy()

@@ -152,11 +152,7 @@ public sealed class ContentCodingTests
 
     private static Task<HttpResponseMessage> SendAsync(IngestServer server, string path, byte[] body, string key, string coding, bool declareLength)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = declareLength ? new ByteArrayContent(body) : new StreamContent(new NoLengthStream(body)),
-        };
-        request.Content.Headers.ContentType = new("application/json");
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = NoLengthStream.Json(body, declareLength) };
         request.Content.Headers.TryAddWithoutValidation("Content-Encoding", coding);
         request.Headers.Authorization = new("Bearer", key);
         return server.Client.SendAsync(request, Ct);

@@ -115,12 +115,8 @@ public sealed class IngestLimitsTests
         var key = await server.AddSourceAsync("big");
         var body = Encoding.UTF8.GetBytes(Payloads.Array([.. Payloads.Ids("big", 20).Select(id => Payloads.Event(id))]));
         Assert.True(body.Length > 2048);
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events")
-        {
-            Content = declareLength ? new ByteArrayContent(body) : new StreamContent(new NoLengthStream(body)),
-        };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/events") { Content = NoLengthStream.Json(body, declareLength) };
         request.Headers.Authorization = new("Bearer", key);
-        request.Content.Headers.ContentType = new("application/json");
 
         using var response = await server.Client.SendAsync(request, Ct);
 

@@ -47,9 +47,7 @@ public sealed class SourceScopeTests
         using var payments = await server.PostAsync("/v1/events", Payloads.Array(Event("p-1", ns: "payments")), key);
         using var shop = await server.PostAsync("/v1/events", Payloads.Array(Event("s-1", ns: "shop")), key);
 
-        Assert.Equal(HttpStatusCode.Forbidden, payments.StatusCode);
-        Assert.Equal("application/problem+json", payments.Content.Headers.ContentType?.MediaType);
-        var problem = await payments.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        var problem = await HttpProblem.ReadAsync(payments, HttpStatusCode.Forbidden);
         Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
         var error = Assert.Single(ProblemErrors.Of(problem));
         Assert.Equal((0, "workload.namespace"), (error.Index, error.Field));

@@ -825,15 +825,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         };
     }
 
-    private static async Task WaitAsync(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting until " + what);
-            await Task.Delay(25, Ct);
-        }
-    }
+    private static Task WaitAsync(Func<bool> condition, string what) => Eventually.HoldsAsync(condition, what, TimeSpan.FromSeconds(30));
 
     /// <summary>
     /// The SET examples of the SSF, CAEP and RISC specifications in other valid shapes (a signed SET from another

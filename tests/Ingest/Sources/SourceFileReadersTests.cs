@@ -208,7 +208,7 @@ public sealed class SourceFileReadersTests
     {
         // A source's file is first held up to the whole-payload bound (an export is one document); canonical events never are.
         var held = format == "ndjson" ? 0L : 5L * SourceFileReaders.WholePayloadBytes;
-        using var stream = new GeneratedStream([], long.MaxValue, [], failAfter: (2L * SourceFileReaders.WholePayloadBytes) + (64L * 1024 * 1024));
+        using var stream = new GeneratedStream("{\"v\":\""u8.ToArray(), long.MaxValue, [], failAfter: (2L * SourceFileReaders.WholePayloadBytes) + (64L * 1024 * 1024));
         var skipped = new List<SkippedItem>();
 
         var allocated = GC.GetAllocatedBytesForCurrentThread();
@@ -254,6 +254,85 @@ public sealed class SourceFileReadersTests
 
         Assert.Empty(skipped);
         Assert.Equal(40, events.Count);
+    }
+
+    /// <summary>Inputs that are no JSON at all, as users name them by mistake, and the words that name what each is.</summary>
+    public static TheoryData<string, byte[], string> NotJsonInputs => new()
+    {
+        // gzip's member header (RFC 1952: ID1 ID2 CM FLG MTIME XFL OS), then deflate bytes: a rotated log kept compressed.
+        { "ndjson", [0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03, 0xAB, 0x56, 0xCA, 0x4C, 0x51, 0xB2], "is not NDJSON: it is gzip-compressed" },
+        { "k8s-audit", [0x28, 0xB5, 0x2F, 0xFD, 0x04, 0x58, 0x45, 0x00, 0x00], "is not JSON: it is zstd-compressed" },
+        // An ELF executable: control bytes in its first bytes.
+        { "okta", [0x7F, (byte)'E', (byte)'L', (byte)'F', 0x02, 0x01, 0x01, 0x00, 0x00, 0x00], "is not JSON: line 1 holds the control byte 0x02 at byte 5" },
+        // Saved as UTF-16 by a Windows tool (PowerShell's Out-File before 6).
+        { "ndjson", [0xFF, 0xFE, (byte)'{', 0x00, (byte)'"', 0x00], "is not NDJSON: it is UTF-16" },
+        // UTF-16 without its mark: every other byte is NUL.
+        { "entra", [(byte)'{', 0x00, (byte)'"', 0x00, (byte)'r', 0x00], "is not JSON: line 1 holds the control byte 0x00 at byte 2" },
+        // Latin-1 text, not UTF-8.
+        { "ndjson", [(byte)'{', (byte)'"', (byte)'n', (byte)'"', (byte)':', (byte)'"', (byte)'J', 0xE9, (byte)'r', (byte)'"', (byte)'}', (byte)'\n'], "is not NDJSON: line 1 holds the byte 0xE9, not UTF-8, at byte 8" },
+        { "ndjson", "time,subject,action,outcome\n2026-03-01T10:00:00Z,ana@example.com,read,success\n"u8.ToArray(), "is not NDJSON: line 1 starts with 'time,subject,action,outcome', not with a JSON object or array" },
+        // A kube-apiserver audit policy named where its log was meant; blank lines before it are not its first line.
+        { "k8s-audit", "\n\napiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"u8.ToArray(), "is not JSON: line 3 starts with 'apiVersion: audit.k8s.io/v1'" },
+        // A container log with its runtime's prefix (CRI format) before each record.
+        { "keycloak", "2026-03-01T10:00:00.000000000Z stdout F {\"type\":\"LOGIN\",\"realmId\":\"r\"}\n"u8.ToArray(), "is not JSON: line 1 starts with '2026-03-01T10:00:00.000000000Z stdout F" },
+    };
+
+    /// <summary>
+    /// An input that is not JSON at all is named from its first line, in one message saying what it is, before anything is
+    /// read as records. Before, each of its lines was skipped as malformed JSON after the reader had held up to 64 MiB of
+    /// a source's file (4 MiB of a canonical line), and the replay ended saying only that nothing could be scored.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(NotJsonInputs))]
+    public void NotJsonAtAll_RefusedFromItsFirstLine_SayingWhatItIs(string format, byte[] input, string expected)
+    {
+        var refused = Assert.Throws<InputNotJsonException>(() => Read(format, input));
+
+        Assert.StartsWith(expected["is ".Length..], refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', refused.Message);
+    }
+
+    /// <summary>
+    /// A first line with no end is judged from its first 64 KiB: an input that never ends (a pipe, a device) is refused
+    /// having been read that far, where before a canonical line was read to Ingest:MaxBodyBytes and a source's file to
+    /// 64 MiB before anything was said, and the reading then went on.
+    /// </summary>
+    [Theory]
+    [InlineData("ndjson")]
+    [InlineData("k8s-audit")]
+    public void NotJson_LineWithoutEnd_RefusedWithinTheFirst64KiB(string format)
+    {
+        using var stream = new GeneratedStream([], long.MaxValue, [], failAfter: 2L * 1024 * 1024);
+
+        var refused = Assert.Throws<InputNotJsonException>(() => SourceFileReaders.All[format](stream, ReadAt, _ => { }).ToList());
+
+        Assert.Contains("line 1 starts with 'xxxx", refused.Message, StringComparison.Ordinal);
+        Assert.InRange(stream.Position, 1, SourceFileReaders.FirstLineBytes);
+    }
+
+    /// <summary>
+    /// What is JSON is read as before, whatever its first line looks like: blank lines and a byte order mark before it,
+    /// an array, a document written across lines, a first line longer than the 64 KiB looked at whose character is cut
+    /// there, one that starts as JSON and breaks (one bad record, reported as such). The skips are counted by item.
+    /// </summary>
+    [Theory]
+    [InlineData("ndjson", "\r\n\n  [ENVELOPE]\n", 1, 0)]
+    [InlineData("ndjson", "{\"id\":\"e0\", \"time\":\nEVENT\n", 1, 1)]
+    [InlineData("okta", "[\n  OKTA\n]\n", 1, 0)]
+    [InlineData("ndjson", "{\"id\":\"x[LONG]\"}\nEVENT\n", 1, 1)]
+    public void JsonWhateverItsFirstLine_ReadAsBefore(string format, string template, int events, int skips)
+    {
+        var text = template
+            .Replace("ENVELOPE", Canonical("e1", "00"), StringComparison.Ordinal)
+            .Replace("EVENT", Canonical("e2", "01"), StringComparison.Ordinal)
+            .Replace("OKTA", OktaRecord("u-1"), StringComparison.Ordinal)
+            .Replace("[LONG]", string.Concat(Enumerable.Repeat("é", SourceFileReaders.FirstLineBytes)), StringComparison.Ordinal);
+        var bytes = Encoding.UTF8.GetPreamble().Concat(Encoding.UTF8.GetBytes(text)).ToArray();
+
+        var (read, skipped) = Read(format, bytes);
+
+        Assert.Equal(events, read.Count);
+        Assert.Equal(skips, skipped.Select(s => s.Where).Distinct().Count());
     }
 
     /// <summary>A file saved with a UTF-8 byte order mark and CRLF line ends (Windows editors) reads as without them.</summary>

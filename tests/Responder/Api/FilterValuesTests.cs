@@ -79,9 +79,7 @@ public sealed class FilterValuesTests
 
         using var response = await analyst.GetAsync(path, ct);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
         var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
         Assert.Equal(field, error.GetProperty("field").GetString());
         Assert.StartsWith(reason, error.GetProperty("reason").GetString(), StringComparison.Ordinal);

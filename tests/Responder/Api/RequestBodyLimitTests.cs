@@ -44,13 +44,6 @@ public sealed class RequestBodyLimitTests
         Assert.Contains("depth", problem.GetProperty("detail").GetString(), StringComparison.OrdinalIgnoreCase);
     }
 
-    private static HttpRequestMessage Post(string path, byte[] body, bool declareLength)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = declareLength ? new ByteArrayContent(body) : new StreamContent(new NoLengthStream(body)),
-        };
-        request.Content.Headers.ContentType = new("application/json");
-        return request;
-    }
+    private static HttpRequestMessage Post(string path, byte[] body, bool declareLength) =>
+        new(HttpMethod.Post, path) { Content = NoLengthStream.Json(body, declareLength) };
 }

@@ -47,7 +47,7 @@ public sealed class ConsoleResponderTests
 
         await Assertions.Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "lift revocation failed" })).ToBeVisibleAsync();
         Assert.Equal([$"/v1/actions/{action.Id}/lift"], writes);
-        Assert.Equal(["jti-5e21", "sid-0c4e"], (await SnapshotAsync(host)).Revocations.Select(r => r.Jti ?? r.SessionId));
+        Assert.Equal(["jti-5e21", "sid-0c4e"], (await host.RevocationSnapshotAsync()).Revocations.Select(r => r.Jti ?? r.SessionId));
         await Assertions.Expect(row.GetByTestId("lift-revocation")).ToBeVisibleAsync();
 
         // Once the store takes it, the same click lifts both, and the row says so without a reload.
@@ -57,7 +57,7 @@ public sealed class ConsoleResponderTests
         await row.GetByTestId("lift-revocation-confirm").ClickAsync();
         await Assertions.Expect(row.GetByTestId("revocation-not-in-force")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("notice")).ToHaveTextAsync("lift revocation: done");
-        Assert.Empty((await SnapshotAsync(host)).Revocations);
+        Assert.Empty((await host.RevocationSnapshotAsync()).Revocations);
         Assert.Equal(2, writes.Count);
     }
 
@@ -209,7 +209,4 @@ public sealed class ConsoleResponderTests
         };
         return sent;
     }
-
-    private static async Task<RevocationSnapshot> SnapshotAsync(ResponderTestHost host) =>
-        (await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, Ct))!;
 }

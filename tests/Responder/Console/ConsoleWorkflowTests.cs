@@ -163,8 +163,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         var actions = host.Get<ActionStore>();
         await Eventually.HoldsAsync(async () => (await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct)) is [{ State: "done" }], "the revocation is done", TimeSpan.FromSeconds(60));
         var action = Assert.Single(await actions.QueryAsync(new ActionQuery(AlertId: "lift-console"), Ct));
-        var entry = (await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync(
-            RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, Ct))!.Revocations.Single(r => r.Jti == "jti-console-lift");
+        var entry = (await host.RevocationSnapshotAsync()).Revocations.Single(r => r.Jti == "jti-console-lift");
 
         // An analyst sees the revocation but is offered no lift; one forged from the page is refused and audited.
         await using (var analyst = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))

@@ -13,8 +13,16 @@ internal sealed class MemoryEventLog : IEventLog
 
     public int Handled;
 
-    public Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+    /// <summary>Awaited before each append with its topic: a test holds one writer there while another goes ahead.</summary>
+    public Func<string, Task>? BeforeAppend { get; set; }
+
+    public async Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
     {
+        if (BeforeAppend is { } hold)
+        {
+            await hold(topic);
+        }
+
         var channel = _topics.GetOrAdd(topic, _ => Channel.CreateUnbounded<ConsumedRecord>());
         foreach (var r in records)
         {
@@ -22,8 +30,6 @@ internal sealed class MemoryEventLog : IEventLog
             channel.Writer.TryWrite(new ConsumedRecord(
                 topic, 0, Interlocked.Increment(ref _offset), r.Key, r.Value, r.Headers ?? new Dictionary<string, string>(), DateTimeOffset.UnixEpoch));
         }
-
-        return Task.CompletedTask;
     }
 
     public async Task ConsumeAsync(ConsumerSpec spec, IRecordHandler handler, CancellationToken cancellationToken)

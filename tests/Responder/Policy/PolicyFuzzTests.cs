@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using ZtStream.TestSupport;
 using ZtStream.TestSupport.Fuzzing;
@@ -32,7 +31,7 @@ public sealed class PolicyFuzzTests
         }.Select(a => JsonNode.Parse(ContractJson.Serialize(a))!).ToArray();
         var (loaded, refused, matched) = (0, 0, 0);
 
-        await JsonReshaper.RunAsync(Setting("ZTSTREAM_POLICY_FUZZ_CASES", 400), Setting("ZTSTREAM_POLICY_FUZZ_SEED", 20261130), (i, random) =>
+        await JsonReshaper.RunAsync(JsonReshaper.Setting("ZTSTREAM_POLICY_FUZZ_CASES", 400), JsonReshaper.Setting("ZTSTREAM_POLICY_FUZZ_SEED", 20261130), (i, random) =>
         {
             var seed = seeds[random.Next(seeds.Length)].DeepClone();
             if (seed is JsonObject top && random.Next(3) == 0)
@@ -92,10 +91,6 @@ public sealed class PolicyFuzzTests
         Assert.True(loaded > 0 && refused > 0 && matched > 0, $"loaded {loaded}, refused {refused}, matched {matched}");
         TestContext.Current.SendDiagnosticMessage($"response policy fuzz: {loaded} loaded, {refused} refused, {matched} rule matches");
     }
-
-    /// <summary>CI runs a small volume; ZTSTREAM_POLICY_FUZZ_CASES and ZTSTREAM_POLICY_FUZZ_SEED run more, and others, locally.</summary>
-    private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var n) ? n : fallback;
 
     private static string Shown(string text) => text.Length <= 2_000 ? text : text[..2_000] + "…";
 }

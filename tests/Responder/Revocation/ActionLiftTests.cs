@@ -25,7 +25,7 @@ public sealed class ActionLiftTests
         var lifts = body.GetProperty("lifts").EnumerateArray().ToList();
         Assert.Equal([("jti-7f3a", null), (null, "sid-19c2")], lifts.Select(l => (Text(l, "jti"), Text(l, "session_id"))));
         Assert.All(lifts, l => Assert.Equal("the new laptop was hers", Text(l, "reason")));
-        Assert.Equal(["jti-bystander"], (await SnapshotAsync(host)).Revocations.Select(r => r.Jti));
+        Assert.Equal(["jti-bystander"], (await host.RevocationSnapshotAsync()).Revocations.Select(r => r.Jti));
 
         var audited = await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct);
         Assert.Equal(2, audited.Count);
@@ -61,7 +61,7 @@ public sealed class ActionLiftTests
         }
 
         // Before, the console lifted the token's entry, then failed on the session's: half a revocation lifted.
-        Assert.Equal([("jti-2b81", null), (null, "sid-77d0")], (await SnapshotAsync(host)).Revocations.Select(r => (r.Jti, r.SessionId)));
+        Assert.Equal([("jti-2b81", null), (null, "sid-77d0")], (await host.RevocationSnapshotAsync()).Revocations.Select(r => (r.Jti, r.SessionId)));
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
 
         await host.AcceptAuditEntriesAsync();
@@ -70,7 +70,7 @@ public sealed class ActionLiftTests
             Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         }
 
-        Assert.Empty((await SnapshotAsync(host)).Revocations);
+        Assert.Empty((await host.RevocationSnapshotAsync()).Revocations);
         Assert.Equal(2, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct)).Count);
     }
 
@@ -88,7 +88,7 @@ public sealed class ActionLiftTests
 
         var partly = await TriggerAsync(responder, "jti-idp-down");
         await host.UntilStateAsync(partly, ActionStates.Failed);
-        Assert.Equal(["jti-idp-down"], (await SnapshotAsync(host)).Revocations.Select(r => r.Jti));
+        Assert.Equal(["jti-idp-down"], (await host.RevocationSnapshotAsync()).Revocations.Select(r => r.Jti));
 
         using (var lifted = await responder.PostAsJsonAsync($"/v1/actions/{partly}/lift", new { reason = "the IdP never revoked it; the user needs the token back" }, Ct))
         {
@@ -96,7 +96,7 @@ public sealed class ActionLiftTests
             Assert.Equal(["jti-idp-down"], (await lifted.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("lifts").EnumerateArray().Select(l => Text(l, "jti")));
         }
 
-        Assert.Empty((await SnapshotAsync(host)).Revocations);
+        Assert.Empty((await host.RevocationSnapshotAsync()).Revocations);
         Assert.Equal(ActionStates.Failed, await host.StateOfAsync(partly));
 
         // The list itself refuses the entry: every attempt fails before anything is listed.
@@ -133,7 +133,7 @@ public sealed class ActionLiftTests
         var missing = await responder.PostAsJsonAsync($"/v1/actions/{done.Id}/lift", new { }, Ct);
         Assert.Equal("reason", (await AssertProblemAsync(missing, 400, "reason")).GetProperty("errors")[0].GetProperty("field").GetString());
         await AssertProblemAsync(await responder.PostAsJsonAsync($"/v1/actions/{done.Id}/lift", new { reasn = "typo" }, Ct), 400, "reasn");
-        Assert.Single((await SnapshotAsync(host)).Revocations);
+        Assert.Single((await host.RevocationSnapshotAsync()).Revocations);
 
         // Lifted by one responder, then asked again by another with another reason: a 409 naming who lifted it and why.
         var admin = host.ClientFor(ResponderTestHost.ResponderToken);
@@ -175,21 +175,11 @@ public sealed class ActionLiftTests
     {
         using (response)
         {
-            Assert.Equal(status, (int)response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
-            Assert.Equal(status, problem.GetProperty("status").GetInt32());
-            if (detail is not null)
-            {
-                Assert.Contains(detail, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
-            }
-
-            return problem;
+            return detail is null
+                ? await HttpProblem.ReadAsync(response, (HttpStatusCode)status)
+                : await HttpProblem.ReadNamingAsync(response, (HttpStatusCode)status, detail);
         }
     }
-
-    private static async Task<RevocationSnapshot> SnapshotAsync(ResponderTestHost host) =>
-        (await host.ClientFor(ResponderTestHost.FeedToken).GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, Ct))!;
 
     private static string? Text(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() : null;
 }

@@ -15,15 +15,14 @@ public sealed class FeedExpiryLiftAndFanOutTests
     {
         await using var host = await new ResponderTestHost().WithSetting("Responder:Feed:DefaultExpiry", "02:00:00").StartAsync();
         var ct = Ct;
-        var feed = host.ClientFor(ResponderTestHost.FeedToken);
         var exp = host.Time.GetUtcNow().AddMinutes(10);
         await host.Get<ITokenRevoker>().RevokeTokenAsync(Revoke("jti-short", exp), ct);
         await host.Get<ITokenRevoker>().RevokeTokenAsync(Revoke("jti-unknown-exp"), ct);
 
         async Task<string[]> ListedAsync() =>
-            [.. (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations.Select(r => r.Jti!).Order()];
+            [.. (await host.RevocationSnapshotAsync()).Revocations.Select(r => r.Jti!).Order()];
 
-        var listed = (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!;
+        var listed = await host.RevocationSnapshotAsync();
         Assert.Equal(exp + RevocationListRevoker.ClockSkew, listed.Revocations.Single(r => r.Jti == "jti-short").ExpiresAt);
         Assert.Equal(host.Time.GetUtcNow().AddHours(2), listed.Revocations.Single(r => r.Jti == "jti-unknown-exp").ExpiresAt);
 

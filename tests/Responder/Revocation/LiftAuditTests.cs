@@ -14,7 +14,6 @@ public sealed class LiftAuditTests
         var (entry, _) = await host.Get<RevocationStore>().AddAsync(
             new RevocationRequest(Guid.NewGuid(), RevocationStore.JtiEntry, "jti-kept", null, null, null, "t", host.Time.GetUtcNow().AddHours(1)), ct);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        var feed = host.ClientFor(ResponderTestHost.FeedToken);
         var lift = $"/v1/revocations/{entry.Version}/lift";
         await host.RefuseAuditEntriesAsync(AuditKinds.RevocationLifted);
 
@@ -24,7 +23,7 @@ public sealed class LiftAuditTests
             Assert.Equal(500, (await HttpProblem.ReadAsync(refused, HttpStatusCode.InternalServerError)).GetProperty("status").GetInt32());
         }
 
-        var snapshot = (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!;
+        var snapshot = await host.RevocationSnapshotAsync();
         Assert.Contains(snapshot.Revocations, r => r.Version == entry.Version && r.Jti == "jti-kept");
         Assert.Equal(entry.Version, snapshot.Version);
 
@@ -36,8 +35,6 @@ public sealed class LiftAuditTests
 
         var record = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), ct));
         Assert.Contains("wrong person", record.Summary, StringComparison.Ordinal);
-        Assert.DoesNotContain(
-            (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations,
-            r => r.Version == entry.Version);
+        Assert.DoesNotContain((await host.RevocationSnapshotAsync()).Revocations, r => r.Version == entry.Version);
     }
 }

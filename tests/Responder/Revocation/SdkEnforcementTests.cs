@@ -40,8 +40,7 @@ public sealed class SdkEnforcementTests
         var token = ProtectedApp.Token("alice", "jti-lift");
         await responder.PublishAlertAsync(TestAlerts.Critical("lift-1", jti: "jti-lift"));
         await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.Unauthorized, "the app rejects the revoked token");
-        var feed = responder.ClientFor(ResponderTestHost.FeedToken);
-        var entry = (await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ZtStream.Contracts.Serialization.ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations.Single(r => r.Jti == "jti-lift");
+        var entry = (await responder.RevocationSnapshotAsync()).Revocations.Single(r => r.Jti == "jti-lift");
         var lift = $"/v1/revocations/{entry.Version}/lift";
 
         Assert.Equal(HttpStatusCode.Forbidden, (await responder.ClientFor(ResponderTestHost.AnalystToken).PostAsJsonAsync(lift, new { reason = "x" }, ct)).StatusCode);
@@ -52,7 +51,7 @@ public sealed class SdkEnforcementTests
         Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
 
         await Eventually.HoldsAsync(async () => (await app.GetAsync(token)).StatusCode == HttpStatusCode.OK, "the app accepts the token again");
-        Assert.DoesNotContain((await feed.GetFromJsonAsync(RevocationFeed.SnapshotPath, ZtStream.Contracts.Serialization.ContractsJsonContext.Default.RevocationSnapshot, ct))!.Revocations, r => r.Version == entry.Version);
+        Assert.DoesNotContain((await responder.RevocationSnapshotAsync()).Revocations, r => r.Version == entry.Version);
         Assert.Equal(HttpStatusCode.Conflict, (await responder.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync(lift, new { reason = "again" }, ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await responder.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync("/v1/revocations/999999/lift", new { reason = "x" }, ct)).StatusCode);
         var audit = await responder.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), ct);

@@ -33,26 +33,25 @@ public abstract class SnapshotByActionContractTests : IDisposable
             Assert.Equal(HttpStatusCode.OK, lift.StatusCode);
         }
 
-        var feed = host.ClientFor(ResponderTestHost.FeedToken);
-        var whole = await SnapshotAsync(feed, RevocationFeed.SnapshotPath);
+        var whole = await host.RevocationSnapshotAsync();
         Assert.Equal(3, whole.Revocations.Count);
 
-        var mine = await SnapshotAsync(feed, $"{RevocationFeed.SnapshotPath}?action_id={both}");
+        var mine = await host.RevocationSnapshotAsync($"?action_id={both}");
         Assert.Equal(whole.Version, mine.Version);
         Assert.Equal([("jti-a", null), (null, "sid-a")], mine.Revocations.Select(r => (r.Jti, r.SessionId)));
         Assert.All(mine.Revocations, r => Assert.Equal(both.ToString(), r.ActionId));
 
         // Any spelling of the UUID finds the same entries.
-        var upper = await SnapshotAsync(feed, $"{RevocationFeed.SnapshotPath}?action_id={both.ToString("B").ToUpperInvariant()}");
+        var upper = await host.RevocationSnapshotAsync($"?action_id={both.ToString("B").ToUpperInvariant()}");
         Assert.Equal(mine.Revocations.Select(r => r.Version), upper.Revocations.Select(r => r.Version));
 
-        Assert.Equal(["jti-b"], (await SnapshotAsync(feed, $"{RevocationFeed.SnapshotPath}?action_id={other}")).Revocations.Select(r => r.Jti));
-        Assert.Empty((await SnapshotAsync(feed, $"{RevocationFeed.SnapshotPath}?action_id={lifted}")).Revocations);
-        Assert.Empty((await SnapshotAsync(feed, $"{RevocationFeed.SnapshotPath}?action_id={Guid.NewGuid()}")).Revocations);
+        Assert.Equal(["jti-b"], (await host.RevocationSnapshotAsync($"?action_id={other}")).Revocations.Select(r => r.Jti));
+        Assert.Empty((await host.RevocationSnapshotAsync($"?action_id={lifted}")).Revocations);
+        Assert.Empty((await host.RevocationSnapshotAsync($"?action_id={Guid.NewGuid()}")).Revocations);
 
         // Expired entries leave the filtered snapshot as they leave the whole one.
         host.Time.Advance(TimeSpan.FromHours(2));
-        Assert.Empty((await SnapshotAsync(feed, $"{RevocationFeed.SnapshotPath}?action_id={both}")).Revocations);
+        Assert.Empty((await host.RevocationSnapshotAsync($"?action_id={both}")).Revocations);
     }
 
     [Theory]
@@ -80,9 +79,6 @@ public abstract class SnapshotByActionContractTests : IDisposable
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
-
-    private static async Task<RevocationSnapshot> SnapshotAsync(HttpClient feed, string path) =>
-        (await feed.GetFromJsonAsync(path, ContractsJsonContext.Default.RevocationSnapshot, Ct))!;
 
     private async Task<ResponderTestHost> StartAsync()
     {

@@ -128,6 +128,101 @@ public class SuppressionApiTests
         Assert.Equal([AuditKinds.AlertReceived, AuditKinds.SuppressionCreated, AuditKinds.SuppressionNarrowed, AuditKinds.SuppressionLifted], kinds);
     }
 
+    /// <summary>
+    /// Holds the first feedback append (the first writer has read the suppression and is telling the Verifier) until
+    /// <paramref name="meanwhile"/> has run; answers the first writer's answer.
+    /// </summary>
+    private static async Task<HttpResponseMessage> HeldWhileAsync(ResponderTestHost host, Func<Task<HttpResponseMessage>> first, Func<Task> meanwhile)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var once = 0;
+        host.EventLog.BeforeAppend = async topic =>
+        {
+            if (topic == Topics.Feedback && Interlocked.Exchange(ref once, 1) == 0)
+            {
+                held.SetResult();
+                await release.Task;
+            }
+        };
+        var answer = first();
+        await held.Task.WaitAsync(Ct);
+        await meanwhile();
+        release.SetResult();
+        return await answer;
+    }
+
+    /// <summary>
+    /// Two narrowings of one suppression at once — one keeps fewer rules, the other an earlier expiry: both hold, and the
+    /// Verifier's last word is what is stored. Before, the expiry's narrowing, decided on the suppression with both rules,
+    /// wrote both rules back over the other's: a narrowing that widened it.
+    /// </summary>
+    [Fact]
+    public async Task Narrow_WhileAnotherNarrows_KeepsBoth_NeverWritingTheWiderRulesBack()
+    {
+        await using var host = await StartAsync();
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-race"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var created = await JsonOf(await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-race" }, Ct));
+        var id = created.GetProperty("id").GetString()!;
+        Assert.Equal(2, created.GetProperty("rules").GetArrayLength());
+        var earlier = host.Time.GetUtcNow().AddDays(2);
+
+        using var later = await HeldWhileAsync(
+            host,
+            () => analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { expires_at = earlier }, Ct),
+            async () =>
+            {
+                using var fewer = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { rules = new[] { "baseline/bytes_spike" } }, Ct);
+                Assert.Equal(HttpStatusCode.OK, fewer.StatusCode);
+            });
+
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
+        var stored = await host.Get<SuppressionStore>().GetAsync(id, Ct);
+        Assert.Equal(["baseline/bytes_spike"], stored!.Rules);
+        Assert.Equal(earlier, stored.ExpiresAt);
+        var last = Feedback(host)[^1];
+        Assert.Equal(["baseline/bytes_spike"], last.Rules);
+        Assert.Equal((earlier, false), (last.ExpiresAt, last.Lifted));
+    }
+
+    /// <summary>
+    /// A narrowing that loses to a lift is refused (409 naming who lifted it), and the Verifier is told the lift last, so
+    /// the narrowing it heard first does not bring the suppression back. Two lifts at once: one is recorded, the other is
+    /// a 409. Before, the Verifier's last word was the narrowing (the suppression applied again), and both lifts answered
+    /// 200 with an audit entry each.
+    /// </summary>
+    [Fact]
+    public async Task NarrowOrLift_LosingToALift_Is409_AndTheLiftStands()
+    {
+        await using var host = await StartAsync();
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-lift"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var first = (await JsonOf(await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-lift" }, Ct))).GetProperty("id").GetString()!;
+        var second = (await JsonOf(await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-lift" }, Ct))).GetProperty("id").GetString()!;
+
+        using var narrowed = await HeldWhileAsync(
+            host,
+            () => analyst.PatchAsJsonAsync($"/v1/suppressions/{first}", new { rules = new[] { "baseline/first_resource" } }, Ct),
+            async () => Assert.Equal(HttpStatusCode.OK, (await responder.DeleteAsync($"/v1/suppressions/{first}?reason=export%20job%20retired", Ct)).StatusCode));
+
+        var refused = await HttpProblem.ReadAsync(narrowed, HttpStatusCode.Conflict);
+        Assert.Contains("lifted by rex", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(Feedback(host).Last(f => f.SuppressionId == first).Lifted);
+
+        using var lifted = await HeldWhileAsync(
+            host,
+            () => analyst.DeleteAsync($"/v1/suppressions/{second}?reason=mine", Ct),
+            async () => Assert.Equal(HttpStatusCode.OK, (await responder.DeleteAsync($"/v1/suppressions/{second}?reason=theirs", Ct)).StatusCode));
+
+        Assert.Contains("(theirs)", (await HttpProblem.ReadAsync(lifted, HttpStatusCode.Conflict)).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("theirs", (await host.Get<SuppressionStore>().GetAsync(second, Ct))!.LiftReason);
+        var lifts = await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionLifted), Ct);
+        Assert.Equal(2, lifts.Count);
+        Assert.All(lifts, l => Assert.Equal("rex", l.Actor));
+    }
+
     [Fact]
     public async Task TruePositive_AfterFalsePositive_LiftsTheSuppression()
     {

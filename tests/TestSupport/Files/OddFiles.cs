@@ -26,13 +26,18 @@ public static class OddFiles
     /// <summary>A symbolic link that leads back to itself: cannot be opened, also by root.</summary>
     public const string LinkLoop = "link-loop";
 
-    /// <summary>A file its owner may not read (mode 000): readable all the same by root.</summary>
+    /// <summary>A file its owner may not read (mode 000): readable all the same by root, unless run <see cref="WithoutOverride"/>.</summary>
     public const string Unreadable = "unreadable";
 
     /// <summary>Makes a path of <paramref name="kind"/> in <paramref name="folder"/>.</summary>
-    public static async Task<string> MakeAsync(string kind, string folder)
+    public static Task<string> MakeAsync(string kind, string folder) => MakeAtAsync(kind, Path.Combine(folder, $"named-{kind}.yaml"));
+
+    /// <summary>
+    /// Makes <paramref name="path"/> (nothing there yet) a <paramref name="kind"/>, as a file a program wrote can be
+    /// replaced; <see cref="DevZero"/> is <c>/dev/zero</c> itself. The path to name.
+    /// </summary>
+    public static async Task<string> MakeAtAsync(string kind, string path)
     {
-        var path = Path.Combine(folder, $"named-{kind}.yaml");
         switch (kind)
         {
             case Missing:
@@ -84,12 +89,25 @@ public static class OddFiles
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a kind of odd file"),
     };
 
-    /// <summary>Root reads a file whatever its mode: an unreadable file cannot be made for root.</summary>
+    /// <summary>
+    /// What to run a command under so the kernel refuses it a file of <paramref name="kind"/> as it would refuse a user:
+    /// root (tests run as root in CI) reads a file whatever its mode through CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH, so
+    /// for an unreadable file the command runs without them (<c>setpriv</c>, util-linux; still root, so it reads the
+    /// root-owned folders and binaries it needs). Empty when nothing is needed.
+    /// </summary>
+    public static IReadOnlyList<string> WithoutOverride(string kind) =>
+        kind == Unreadable && LocalProcess.IsRoot && Setpriv is { } setpriv
+            ? [setpriv, "--inh-caps=-all", "--bounding-set=-dac_override,-dac_read_search"]
+            : [];
+
+    /// <summary>Root without <c>setpriv</c> reads a file whatever its mode: an unreadable file cannot be made for it.</summary>
     public static void SkipWhenRootReadsAnyway(string kind)
     {
-        if (kind == Unreadable && LocalProcess.IsRoot)
+        if (kind == Unreadable && LocalProcess.IsRoot && Setpriv is null)
         {
-            Assert.Skip("root reads a file whatever its mode (tests run as root in CI): the link-loop case covers an unopenable file");
+            Assert.Skip("root reads a file whatever its mode, and setpriv (util-linux), which runs a command without that, is not installed");
         }
     }
+
+    private static string? Setpriv => LocalProcess.Find("setpriv", "/usr/bin/setpriv", "/bin/setpriv");
 }

@@ -42,6 +42,13 @@ public static class JsonReshaper
             },
             cancellationToken).WaitAsync(cancellationToken);
 
+    /// <summary>
+    /// A count or seed for <see cref="RunAsync"/> from environment variable <paramref name="name"/>, else
+    /// <paramref name="fallback"/>: CI runs a small volume, a developer runs more, and others, by setting it.
+    /// </summary>
+    public static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var n) ? n : fallback;
+
     /// <summary>A file's JSON; newline-delimited JSON becomes an array of its lines.</summary>
     public static JsonNode Load(string path)
     {

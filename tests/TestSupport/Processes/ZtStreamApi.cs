@@ -15,6 +15,39 @@ public static class ZtStreamApi
     }
 
     /// <summary>
+    /// Posts <paramref name="body"/> (JSON) to <paramref name="path"/> and fails the test, with the status and the answer,
+    /// unless Ingest took all of it (202).
+    /// </summary>
+    public static async Task PostAcceptedAsync(HttpClient http, string path, string body, CancellationToken ct)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(ct)}");
+    }
+
+    /// <summary>The alerts <c>GET /v1/alerts</c> lists on <paramref name="principal"/> now (at most 100).</summary>
+    public static async Task<List<JsonElement>> AlertsAsync(HttpClient api, string principal, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/alerts?principal={Uri.EscapeDataString(principal)}&limit=100", UriKind.Relative), ct));
+        return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
+    }
+
+    /// <summary>
+    /// Polls <see cref="AlertsAsync"/> until it lists at least <paramref name="count"/> alerts on <paramref name="principal"/>
+    /// within <paramref name="timeout"/> (<see cref="Timeout"/> when null); else fails the test naming the principal, with
+    /// <paramref name="process"/>'s output when given.
+    /// </summary>
+    public static async Task<List<JsonElement>> WaitForAlertsAsync(
+        HttpClient api, string principal, int count, CancellationToken ct, TimeSpan? timeout = null, ZtStreamProcess? process = null)
+    {
+        var within = timeout ?? Timeout;
+        List<JsonElement> alerts = [];
+        var found = await Eventually.WithinAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, within, ct);
+        Assert.True(found, $"no alert for {principal} within {within.TotalSeconds} s{(process is null ? "" : ":\n" + process.Output)}");
+        return alerts;
+    }
+
+    /// <summary>
     /// Polls <c>GET /v1/alerts?principal=</c> until an alert on <paramref name="principal"/> has a reason of
     /// <paramref name="detector"/>/<paramref name="rule"/>; that alert and the reason's text.
     /// </summary>

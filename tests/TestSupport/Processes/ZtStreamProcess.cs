@@ -41,22 +41,36 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     /// <summary>The ztstream.dll next to the test assembly (a ProjectReference to src/Host puts it there).</summary>
     public static string BinaryPath => Path.Combine(AppContext.BaseDirectory, "ztstream.dll");
 
-    /// <summary>Starts <c>ztstream ARGS</c>; for <c>run</c>, waits until it prints the address it listens on.</summary>
+    /// <summary>
+    /// Starts <c>ztstream ARGS</c>, under <paramref name="launcher"/> when one is given (a command and its arguments that
+    /// run the rest, e.g. <c>setpriv …</c>); for <c>run</c>, waits until it prints the address it listens on.
+    /// </summary>
     public static async Task<ZtStreamProcess> StartAsync(
         string name,
         IReadOnlyList<string> args,
         IReadOnlyDictionary<string, string>? environment = null,
         string? workingDirectory = null,
         bool waitForListening = true,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher is [var program, ..] ? program : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
+        if (launcher is { Count: > 0 })
+        {
+            foreach (var arg in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(BinaryPath);
         foreach (var arg in args)
         {

@@ -12,14 +12,20 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>ztstream ARGS</c> in <see cref="Folder"/>, with <paramref name="environment"/> beside the inherited
-    /// variables; for <c>run</c>, waits until it listens.
+    /// variables (under <paramref name="launcher"/> when given, see <see cref="ZtStreamProcess.StartAsync"/>); for <c>run</c>,
+    /// waits until it listens.
     /// </summary>
     public async Task<ZtStreamProcess> StartAsync(
-        string name, IReadOnlyList<string> args, bool waitForListening, CancellationToken ct, IReadOnlyDictionary<string, string>? environment = null)
+        string name,
+        IReadOnlyList<string> args,
+        bool waitForListening,
+        CancellationToken ct,
+        IReadOnlyDictionary<string, string>? environment = null,
+        IReadOnlyList<string>? launcher = null)
     {
         try
         {
-            var p = await ZtStreamProcess.StartAsync(name, args, environment, Folder.FullName, waitForListening, ct);
+            var p = await ZtStreamProcess.StartAsync(name, args, environment, Folder.FullName, waitForListening, ct, launcher);
             lock (processes)
             {
                 processes.Add(p);

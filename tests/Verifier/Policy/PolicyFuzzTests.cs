@@ -29,7 +29,7 @@ public sealed class PolicyFuzzTests
         File.WriteAllText(Path.Combine(dir.Path, "base.yaml"), DefaultPolicy.Yaml());
         var (loaded, refused, scored) = (0, 0, 0);
 
-        await JsonReshaper.RunAsync(Setting("ZTSTREAM_POLICY_FUZZ_CASES", 400), Setting("ZTSTREAM_POLICY_FUZZ_SEED", 20261130), (i, random) =>
+        await JsonReshaper.RunAsync(JsonReshaper.Setting("ZTSTREAM_POLICY_FUZZ_CASES", 400), JsonReshaper.Setting("ZTSTREAM_POLICY_FUZZ_SEED", 20261130), (i, random) =>
         {
             var seed = seeds[random.Next(seeds.Length)].DeepClone();
             if (seed is JsonObject top)
@@ -74,10 +74,6 @@ public sealed class PolicyFuzzTests
         Assert.True(loaded > 0 && refused > 0 && scored > 0, $"loaded {loaded}, refused {refused}, scored {scored}");
         TestContext.Current.SendDiagnosticMessage($"policy fuzz: {loaded} policies loaded, {refused} refused, {scored} events scored");
     }
-
-    /// <summary>CI runs a small volume; ZTSTREAM_POLICY_FUZZ_CASES and ZTSTREAM_POLICY_FUZZ_SEED run more, and others, locally.</summary>
-    private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var n) ? n : fallback;
 
     /// <summary>The built-in default, the shipped policy and the examples of docs/policy.md that are zero-trust policies.</summary>
     private static JsonNode[] Seeds()

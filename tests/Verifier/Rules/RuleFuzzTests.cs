@@ -28,7 +28,7 @@ public sealed class RuleFuzzTests
         var engine = new ScoringEngine(options, DefaultPolicy.Load(), new ModelHost(options), holder);
         var (loaded, refused, scored) = (0, 0, 0);
 
-        await JsonReshaper.RunAsync(Setting("ZTSTREAM_RULE_FUZZ_CASES", 700), Setting("ZTSTREAM_RULE_FUZZ_SEED", 20261130), (i, random) =>
+        await JsonReshaper.RunAsync(JsonReshaper.Setting("ZTSTREAM_RULE_FUZZ_CASES", 700), JsonReshaper.Setting("ZTSTREAM_RULE_FUZZ_SEED", 20261130), (i, random) =>
         {
             var (path, seed, companions) = seeds[random.Next(seeds.Length)];
             var text = YamlReshaper.Reshape(seed, random);
@@ -61,10 +61,6 @@ public sealed class RuleFuzzTests
         Assert.True(loaded > 0 && refused > 0 && scored > 0, $"loaded {loaded}, refused {refused}, scored {scored}");
         TestContext.Current.SendDiagnosticMessage($"rule fuzz: {loaded} rules loaded, {refused} errors, {scored} events scored");
     }
-
-    /// <summary>CI runs a small volume; ZTSTREAM_RULE_FUZZ_CASES and ZTSTREAM_RULE_FUZZ_SEED run more, and others, locally.</summary>
-    private static int Setting(string name, int fallback) =>
-        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out var n) ? n : fallback;
 
     /// <summary>
     /// The built-in library, SigmaHQ's Kubernetes audit rules, Sigma correlations and Falco's audit rules and site

@@ -9,15 +9,7 @@ public sealed class RuleReloaderTests : IDisposable
 
     private static string Rule(string id) => $"id: {id}\ntitle: {id}\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n";
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
-            await Task.Delay(50);
-        }
-    }
+    private static Task Until(Func<bool> condition, string what) => Eventually.HoldsAsync(condition, what, TimeSpan.FromSeconds(30));
 
     /// <summary>The set of the folder, and a reloader watching it (started, its watcher running).</summary>
     private async Task<(RuleSetHolder Holder, CapturingLogger Logger, RuleReloader Reloader)> WatchAsync()

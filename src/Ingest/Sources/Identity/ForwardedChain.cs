@@ -56,6 +56,41 @@ internal static class ForwardedChain
     }
 
     /// <summary>
+    /// The client among the hops a Kubernetes API server records in an audit event's <c>sourceIPs</c>: the
+    /// <c>X-Forwarded-For</c> entries, which the caller may write itself, then the address the server's connection came
+    /// from. Of those, the rightmost public address, so a caller cannot name itself by writing another address first;
+    /// without one, the connection's own (the last), for a private address before it is as easily written. In its one
+    /// form; an entry that is no address is kept as written when it is the last. Null for no entry.
+    /// </summary>
+    public static string? Connection(JsonElement? hops)
+    {
+        if (hops is not { ValueKind: JsonValueKind.Array } list)
+        {
+            return null;
+        }
+
+        string? last = null;
+        IPAddress? client = null;
+        foreach (var hop in list.EnumerateArray())
+        {
+            if (hop.ValueKind != JsonValueKind.String || hop.GetString() is not { Length: > 0 } text)
+            {
+                continue;
+            }
+
+            last = text;
+            if (Address(text) is { } ip && ClientAddresses.IsPublic(ip))
+            {
+                client = ip;
+            }
+        }
+
+        return client is not null ? Canonical(client)
+            : last is not null && Address(last) is { } connection ? Canonical(connection)
+            : last;
+    }
+
+    /// <summary>
     /// One address, one text: servers write the same client differently (Java's <c>0:0:0:0:0:0:0:1</c> and a link-local
     /// address with its interface, <c>fe80:0:0:0:0:0:0:1%1</c>; Node's IPv4 client on a dual-stack socket,
     /// <c>::ffff:203.0.113.7</c>; upper-case hex). The address twin and every per-address count key by this text, so it

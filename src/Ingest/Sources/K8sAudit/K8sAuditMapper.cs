@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using ZtStream.Ingest.Sources.Gcp;
+using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
@@ -173,6 +174,9 @@ internal static class K8sAuditMapper
             return;
         }
 
+        // A token a TokenRequest minted, a token a TokenReview checked, a Secret's values: never kept, wherever the event goes.
+        e = AuditCredentials.Without(e, out var redacted);
+
         // The access happened when the request arrived; every stage of one request shares it. Without it the stage's
         // time is the nearest; without either (hand-made or exported events often carry neither), the arrival time live
         // or the previous event's time in replay, recorded in ingest.time_source — never a silent drop.
@@ -220,6 +224,11 @@ internal static class K8sAuditMapper
             subjectId = cloudPrincipal;
         }
         AddString(attributes, CloudIdentity.UsernameAttribute, anonymousName);
+        if (redacted is not null)
+        {
+            attributes[AuditCredentials.Attribute] = JsonFields.Of(redacted);
+        }
+
         AddString(attributes, TimeSources.Attribute, timeSource);
         foreach (var (key, value) in carrier.Attributes)
         {
@@ -302,7 +311,7 @@ internal static class K8sAuditMapper
             Kind = EventKinds.K8sAudit,
             Subject = new Subject { Id = subjectId, Type = subjectType, Tenant = impersonated is null ? cloud?.AccountId : null },
             Workload = ServiceAccountWorkload(subjectId, userExtra),
-            Network = e.FirstString("sourceIPs") is { } ip ? new NetworkInfo { SrcIp = ip } : null,
+            Network = ForwardedChain.Connection(e.Child("sourceIPs")) is { } ip ? new NetworkInfo { SrcIp = ip } : null,
             Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e), options.MaxFieldLength),
             Action = e.String("verb"),
             Status = status,

@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Text.RegularExpressions;
 using ZtStream.Platform.EventLog.Local;
 using ZtStream.Platform.Faults;
+using ZtStream.Platform.Hosting;
 using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.FileLog;
@@ -26,6 +27,12 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
     private const string LockFileName = "lock";
     private const string TopicsFolder = "topics";
     private const string PartitionsFileName = "partitions";
+
+    /// <summary>The most a topic's <c>partitions</c> file holds: a number and a line end, with room to spare.</summary>
+    private const int MaxPartitionsFileBytes = 64;
+
+    /// <summary>The most <c>lock.pid</c> holds: a process id.</summary>
+    private const int MaxPidFileBytes = 64;
     private const int MaxCommitBytes = 8 * 1024 * 1024;
     private static readonly TimeSpan RetryAfterFull = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(5);
@@ -619,7 +626,8 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         foreach (var topicFolder in Directory.GetDirectories(folder))
         {
             var name = Path.GetFileName(topicFolder);
-            if (TopicName().IsMatch(name) && File.Exists(Path.Combine(topicFolder, PartitionsFileName)))
+            // Anything named so, not only a file: a folder or a pipe there is refused naming it, not a topic skipped unsaid.
+            if (TopicName().IsMatch(name) && Path.Exists(Path.Combine(topicFolder, PartitionsFileName)))
             {
                 _topics[name] = OpenTopic(name, topicFolder);
             }
@@ -628,7 +636,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
     private FileTopic OpenTopic(string name, string folder)
     {
-        var text = File.ReadAllText(Path.Combine(folder, PartitionsFileName)).Trim();
+        var text = UserFiles.ReadText(Path.Combine(folder, PartitionsFileName), MaxPartitionsFileBytes).Trim();
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
         {
             throw new InvalidDataException($"{Path.Combine(folder, PartitionsFileName)} does not hold a partition count ('{text}')");
@@ -713,6 +721,10 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
     private static FileStream TakeLock(string root)
     {
         var path = Path.Combine(root, LockFileName);
+
+        // Opening a named pipe there to write would wait for a reader for good; a folder would be "access denied".
+        UserFiles.RefuseUnlessRegular(path);
+        UserFiles.RefuseUnlessRegular(path + ".pid");
         FileStream stream;
         try
         {
@@ -723,7 +735,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
             string owner;
             try
             {
-                owner = File.ReadAllText(path + ".pid").Trim();
+                owner = UserFiles.ReadText(path + ".pid", MaxPidFileBytes).Trim();
             }
             catch (IOException)
             {

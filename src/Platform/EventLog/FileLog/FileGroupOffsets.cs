@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using Microsoft.Win32.SafeHandles;
 using ZtStream.Platform.EventLog.Local;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.EventLog.FileLog;
 
@@ -25,6 +26,9 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     private const int Version = 1;
     private const int HeaderSize = 8;
 
+    /// <summary>The most the journal can hold: it is rewritten past <see cref="CompactAbove"/>, by one frame of every offset.</summary>
+    private const long MaxFileBytes = 64 * 1024 * 1024;
+
     private readonly string _path;
     private readonly bool _writable;
     private readonly ConcurrentDictionary<Key, long> _committed = new();
@@ -38,7 +42,7 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     {
         _path = Path.Combine(folder, FileName);
         _writable = writable;
-        if (!File.Exists(_path))
+        if (!Path.Exists(_path))
         {
             if (writable)
             {
@@ -50,8 +54,16 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
             return;
         }
 
+        UserFiles.RefuseUnlessRegular(_path);
         _handle = File.OpenHandle(_path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite);
-        var bytes = new byte[RandomAccess.GetLength(_handle)];
+        var length = RandomAccess.GetLength(_handle);
+        if (length > MaxFileBytes)
+        {
+            _handle.Dispose();
+            throw new InvalidDataException($"{UserFiles.TooLarge(_path, MaxFileBytes)} (a consumer-offsets journal is rewritten past {CompactAbove}): move it aside");
+        }
+
+        var bytes = new byte[length];
         var read = 0;
         while (read < bytes.Length)
         {

@@ -71,7 +71,8 @@ internal sealed class FilePartition : IDisposable
     public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail)
     {
         Directory.CreateDirectory(folder);
-        var paths = Directory.GetFiles(folder, "*.log").Order(StringComparer.Ordinal).ToArray();
+        // Every entry named as a segment, so one that is not a file is refused naming it rather than its records left out unsaid.
+        var paths = Directory.GetFileSystemEntries(folder, "*.log").Order(StringComparer.Ordinal).ToArray();
         var segments = new List<Segment>(paths.Length);
         try
         {

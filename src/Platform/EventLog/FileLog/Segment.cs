@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Microsoft.Win32.SafeHandles;
+using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.EventLog.FileLog;
 
@@ -67,7 +68,12 @@ internal sealed class Segment : IDisposable
     /// </summary>
     public static OpenResult Open(string path, bool writable, bool trustIndex)
     {
-        var baseOffset = long.Parse(Path.GetFileNameWithoutExtension(path), System.Globalization.CultureInfo.InvariantCulture);
+        if (!long.TryParse(Path.GetFileNameWithoutExtension(path), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var baseOffset))
+        {
+            throw new InvalidDataException($"'{path}' is no segment of the log: a segment is named by its first offset ({FileName(0)})");
+        }
+
+        UserFiles.RefuseUnlessRegular(path);
         var handle = File.OpenHandle(path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var segment = new Segment(path, baseOffset, handle);
         var length = RandomAccess.GetLength(handle);
@@ -164,17 +170,19 @@ internal sealed class Segment : IDisposable
 
     private bool TryLoadIndex(long fileLength)
     {
-        byte[] bytes;
+        // No larger than the index of a segment of this length: a folder, a pipe or a file larger than that is no index of
+        // it, and the segment is scanned instead (read without waiting and within that bound).
+        ReadOnlyMemory<byte> bytes;
         try
         {
-            bytes = File.ReadAllBytes(IndexPath);
+            bytes = UserFiles.ReadBytes(IndexPath, (int)Math.Min(int.MaxValue - 1, IndexHeaderSize + (16 * ((fileLength / IndexInterval) + 1)) + 4));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return false;
         }
 
-        var span = bytes.AsSpan();
+        var span = bytes.Span;
         if (bytes.Length < IndexHeaderSize + 4
             || BinaryPrimitives.ReadUInt32LittleEndian(span) != IndexMagic
             || BinaryPrimitives.ReadInt32LittleEndian(span[4..]) != IndexVersion

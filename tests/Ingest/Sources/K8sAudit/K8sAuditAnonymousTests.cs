@@ -19,8 +19,9 @@ public sealed class K8sAuditAnonymousTests
                 ("ip:203.0.113.50", "anonymous", "203.0.113.50", "system:anonymous"),
                 ("ip:203.0.113.50", "anonymous", "203.0.113.50", "system:anonymous"),
                 ("ip:2001:db8:99::7", "anonymous", "2001:db8:99::7", "system:anonymous"),
-                // The caller wrote X-Forwarded-For itself: the key is the connection's address, the claim stays src_ip.
-                ("ip:203.0.113.50", "anonymous", "192.0.2.201", "system:anonymous"),
+                // The caller wrote X-Forwarded-For itself: the key and the client are the connection's address, the claim is
+                // only in k8s.source_ips.
+                ("ip:203.0.113.50", "anonymous", "203.0.113.50", "system:anonymous"),
                 // No address to tell callers apart: the one anonymous principal.
                 ("system:anonymous", "anonymous", (string?)null, (string?)null),
                 // Impersonating anonymous is an authenticated user's request, which names who sent it.

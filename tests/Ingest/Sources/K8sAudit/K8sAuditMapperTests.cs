@@ -132,6 +132,33 @@ public sealed class K8sAuditMapperTests
         Assert.Equal("auditID", error.Field);
     }
 
+    [Theory]
+    // A stolen service-account token used from the Internet, the caller writing a cluster address as X-Forwarded-For.
+    [InlineData("\"10.0.0.5\", \"203.0.113.9\"", "203.0.113.9")]
+    // Several hops: a client, a proxy of the cluster's network, the load balancer the API server saw.
+    [InlineData("\"198.51.100.23\", \"192.0.2.77\", \"10.20.0.4\"", "192.0.2.77")]
+    // IPv6 hops, one written in full and one IPv4-mapped, as dual-stack proxies write them.
+    [InlineData("\"fd00::15\", \"2001:DB8:0:0:0:0:0:9\"", "2001:db8::9")]
+    [InlineData("\"10.0.0.5\", \"::ffff:203.0.113.9\"", "203.0.113.9")]
+    // Only private hops: the connection's own address, not the one written before it.
+    [InlineData("\"10.0.0.5\", \"10.244.1.7\"", "10.244.1.7")]
+    public void Map_SourceIpsWithHops_TheClientIsTheRightmostPublicAddress(string sourceIps, string client)
+    {
+        var body = $$"""
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"hops-1","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/kube-system/secrets","verb":"list",
+             "user":{"username":"system:serviceaccount:ci:deployer","groups":["system:serviceaccounts","system:authenticated"]},
+             "sourceIPs":[{{sourceIps}}],"userAgent":"python-requests/2.32.3",
+             "objectRef":{"resource":"secrets","namespace":"kube-system","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":200},
+             "requestReceivedTimestamp":"2026-11-30T11:20:00.000000Z"}
+            """;
+
+        var e = Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)).Events);
+
+        Assert.Equal(client, e.Network?.SrcIp);
+        Assert.Equal(JsonDocument.Parse($"[{sourceIps}]").RootElement.GetArrayLength(), e.Attributes!["k8s.source_ips"].GetArrayLength());
+    }
+
     [Fact]
     public void Map_ImpersonatedRequest_SubjectIsImpersonatedUserAndRealUserKept()
     {
@@ -155,7 +182,7 @@ public sealed class K8sAuditMapperTests
         Assert.Equal("devs", e.Attributes["k8s.impersonated_by_groups"][0].GetString());
         Assert.Equal(Outcomes.Denied, e.Outcome);
         Assert.Equal(403, e.Status);
-        Assert.Equal("10.0.0.7", e.Network?.SrcIp);
+        Assert.Equal("10.0.0.1", e.Network?.SrcIp);
         Assert.Equal(2, e.Attributes["k8s.source_ips"].GetArrayLength());
         Assert.Equal("kubectl/v1.31.0", e.UserAgent);
         Assert.Equal("secrets", e.Resource?.Type);

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Time.Testing;
-using ZtStream.Host.Bench;
+using ZtStream.Host.Sample;
 
-namespace ZtStream.Host.Tests.Bench;
+namespace ZtStream.Host.Tests.Sample;
 
 public sealed class SampleProbeTests
 {

@@ -1,11 +1,12 @@
-namespace ZtStream.Host.Bench;
+namespace ZtStream.Host.Sample;
 
 /// <summary>
-/// The attacker's side of a bench run: asks the SDK-protected sample service with an attacked identity's token, every
-/// few milliseconds, until the service refuses it. A request that fails or times out under load is not a refusal: it is
-/// counted in <see cref="Errors"/> and asked again, so the attack's time to enforcement is still measured.
+/// The attacker's side of a bench or demo run: asks the SDK-protected sample service with an attacked identity's token,
+/// every <c>interval</c> (10 ms unless given), until the service refuses it. A request that fails or times out under
+/// load is not a refusal: it is counted in <see cref="Errors"/> and asked again, so the attack's time to enforcement is
+/// still measured.
 /// </summary>
-internal sealed class SampleProbe(HttpClient sample, TimeProvider time)
+internal sealed class SampleProbe(HttpClient sample, TimeProvider time, TimeSpan? interval = null)
 {
     /// <summary>The route the sample service protects with the SDK.</summary>
     public const string Route = "/api/orders";
@@ -43,7 +44,7 @@ internal sealed class SampleProbe(HttpClient sample, TimeProvider time)
 
             try
             {
-                await Task.Delay(TimeSpan.FromMilliseconds(10), cancellationToken);
+                await Task.Delay(interval ?? TimeSpan.FromMilliseconds(10), cancellationToken);
             }
             catch (OperationCanceledException)
             {
