@@ -135,9 +135,21 @@ public sealed record AlertReason(string Detector, string Rule, int Score, string
         init => tactics = value;
     }
 
+    /// <summary>
+    /// The detection rules behind this reason, credited as their files give them (author, licence, references): the
+    /// rule itself, and for a correlation the rules it correlates. Empty for a reason no rule file gave, and for reasons
+    /// stored before credits existed.
+    /// </summary>
+    public IReadOnlyList<AlertRuleCredit> Credits
+    {
+        get => credits ?? [];
+        init => credits = value;
+    }
+
     // Reasons stored before techniques existed read as empty lists, not null.
     private readonly IReadOnlyList<string>? techniques;
     private readonly IReadOnlyList<string>? tactics;
+    private readonly IReadOnlyList<AlertRuleCredit>? credits;
 }
 
 /// <summary>The workload named by an alert.</summary>

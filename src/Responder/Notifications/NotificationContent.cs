@@ -42,6 +42,36 @@ internal sealed record NotificationContent
         return line.Length <= 1000 ? line : line[..1000] + "…";
     }
 
+    /// <summary>
+    /// Which rule gave a reason, and its score: "rule/ID, 70"; for a rule whose file names an author or a licence, who it is
+    /// owed to as well ("rule/ID, 70; rule by Austin Songer, DRL-1.1"), as the Detection Rule License asks of a message
+    /// based on a rule's match.
+    /// </summary>
+    public static string Cite(AlertReason reason)
+    {
+        var text = new StringBuilder().Append(reason.Detector).Append('/').Append(reason.Rule).Append(", ").Append(reason.Score.ToString(CultureInfo.InvariantCulture));
+        foreach (var credit in reason.Credits)
+        {
+            if (credit.Author is null && credit.License is null)
+            {
+                continue;
+            }
+
+            text.Append(credit.Id == reason.Rule ? "; rule" : $"; with rule {credit.Id}");
+            if (credit.Author is { } author)
+            {
+                text.Append(" by ").Append(author);
+            }
+
+            if (credit.License is { } license)
+            {
+                text.Append(", ").Append(license);
+            }
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>The reasons that weigh most, at most <paramref name="count"/>.</summary>
     public IEnumerable<AlertReason> TopReasons(int count = 3) => Alert.Reasons.OrderByDescending(r => r.Score).Take(count);
 }

@@ -90,6 +90,18 @@ internal sealed record Rule(
     /// <summary>References (URLs) given by the rule.</summary>
     public IReadOnlyList<string> References { get; init; } = [];
 
+    /// <summary>
+    /// The licence the rule is shared under: its own <c>license</c>, else its file's header, else its set's licence file
+    /// (<see cref="RuleCredits"/>); null when none is declared.
+    /// </summary>
+    public string? License { get; init; }
+
+    /// <summary>
+    /// Who a match of this rule is owed to (the rule, and for a correlation the rules it correlates), made once when the
+    /// set is loaded and put on every reason the rule gives.
+    /// </summary>
+    public IReadOnlyList<AlertRuleCredit> Credits { get; init; } = [];
+
     /// <summary>The score a match contributes: the rule's own, else its severity's.</summary>
     public int EffectiveScore => Score ?? RuleScores.FromSeverity(Severity);
 }

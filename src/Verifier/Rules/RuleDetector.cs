@@ -277,7 +277,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     /// <summary>The one place a rule match becomes a contribution, carrying the rule's ATT&amp;CK techniques and tactics.</summary>
     private static Contribution Contribute(Rule rule, string text) =>
-        new(Detectors.Rule, rule.Id, rule.EffectiveScore, text) { Techniques = rule.Techniques, Tactics = rule.Tactics };
+        new(Detectors.Rule, rule.Id, rule.EffectiveScore, text) { Techniques = rule.Techniques, Tactics = rule.Tactics, Credits = rule.Credits };
 
     private static string Explain(Rule rule, RuleEvent e)
     {

@@ -108,9 +108,11 @@ internal static class RuleLoader
         var lists = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         var documents = new List<(RuleSource Source, YamlMappingNode Doc, bool Sigma)>();
         var external = new Dictionary<RuleFormatLoader, List<(string, string)>>();
+        var read = new List<RuleSource>();
 
         foreach (var source in sources)
         {
+            read.Add(source);
             if (formats.FirstOrDefault(f => f.Recognises(source.Text)) is { } format)
             {
                 if (!external.TryGetValue(format, out var files))
@@ -235,7 +237,7 @@ internal static class RuleLoader
         // Filters first, so a correlation counts only what its filtered rules still match.
         SigmaFilterLinker.Apply(filters, rules, correlations, unloaded, frozen, errors);
         SigmaCorrelationLinker.Link(correlations, rules, unloaded, errors, r => Add(r, rules, seen, errors));
-        return new RuleLoadResult(rules, errors);
+        return new RuleLoadResult(RuleCredits.Apply(rules, read), errors);
     }
 
     private static void Add(Rule rule, List<Rule> rules, Dictionary<string, RuleOrigin> seen, List<RuleLoadError> errors)

@@ -14,7 +14,7 @@ internal static partial class ZtStreamRuleReader
     private static readonly HashSet<string> RuleKeys = new(StringComparer.Ordinal)
     {
         "id", "title", "description", "severity", "score", "techniques", "tactics", "tags", "enabled", "detection",
-        "exceptions", "aggregation", "tests", "author", "references", "status",
+        "exceptions", "aggregation", "tests", "author", "references", "status", "license",
     };
 
     private static readonly HashSet<string> AggregationKeys = new(StringComparer.Ordinal) { "function", "field", "group_by", "window", "threshold" };
@@ -144,6 +144,7 @@ internal static partial class ZtStreamRuleReader
             Tests = Tests(RuleYaml.Get(doc, "tests")),
             Author = RuleYaml.Text(doc, "author"),
             References = RuleYaml.Strings(doc, "references"),
+            License = RuleYaml.Text(doc, "license"),
             Status = RuleYaml.Text(doc, "status"),
         };
     }

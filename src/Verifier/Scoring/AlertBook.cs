@@ -246,7 +246,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     }
 
     private static AlertReason ReasonOf(Contribution c) =>
-        new(c.Detector, c.Rule, c.Score, c.Text) { Techniques = c.Techniques, Tactics = c.Tactics };
+        new(c.Detector, c.Rule, c.Score, c.Text) { Techniques = c.Techniques, Tactics = c.Tactics, Credits = c.Credits };
 
     private static List<AlertReason> Merge(List<Contribution> first, IReadOnlyList<AlertReason> then)
     {

@@ -11,6 +11,7 @@ internal readonly record struct Contribution(string Detector, string Rule, int S
 {
     private readonly IReadOnlyList<string>? techniques;
     private readonly IReadOnlyList<string>? tactics;
+    private readonly IReadOnlyList<AlertRuleCredit>? credits;
 
     public string Scope => Detector + "/" + Rule;
 
@@ -26,6 +27,13 @@ internal readonly record struct Contribution(string Detector, string Rule, int S
     {
         get => tactics ?? [];
         init => tactics = value;
+    }
+
+    /// <summary>The rule files' credits of a rule's finding (<see cref="Rules.Rule.Credits"/>); empty for the built-in detectors.</summary>
+    public IReadOnlyList<AlertRuleCredit> Credits
+    {
+        get => credits ?? [];
+        init => credits = value;
     }
 
     /// <summary>This finding, evidence of <paramref name="attack"/>'s techniques and tactics.</summary>

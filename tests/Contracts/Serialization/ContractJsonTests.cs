@@ -81,6 +81,30 @@ public sealed class ContractJsonTests
         Assert.Equal("confidential/customers", root.GetProperty("data").GetProperty("resource").GetProperty("data_class").GetString());
     }
 
+    [Fact]
+    public void DeserializeAlert_StoredBeforeCredits_ReadsWithNone_AndCreditsRoundTrip()
+    {
+        const string old = """
+            {"schema":1,"id":"a-1","dedup_key":"k","principal":"p","detector":"rule","score":80,"severity":"high",
+             "reasons":[{"detector":"rule","rule":"r-1","score":80,"text":"t"}],"evidence_event_ids":["e-1"],
+             "first_seen":"2026-11-30T22:00:00Z","last_seen":"2026-11-30T22:00:00Z"}
+            """;
+        var alert = ContractJson.DeserializeAlert(Encoding.UTF8.GetBytes(old));
+        Assert.Empty(alert.Reasons[0].Credits);
+
+        var credited = alert with
+        {
+            Reasons = [alert.Reasons[0] with
+            {
+                Credits = [new AlertRuleCredit("r-1", "IAM policy changed") { Author = "Ivan Saakov", License = "DRL-1.1", References = ["https://cloud.google.com/iam/docs/audit-logging"] }],
+            }],
+        };
+        var json = Encoding.UTF8.GetString(ContractJson.Serialize(credited));
+        Assert.Contains("\"credits\":[{\"id\":\"r-1\",\"title\":\"IAM policy changed\",\"author\":\"Ivan Saakov\",\"license\":\"DRL-1.1\",\"references\":[\"https://cloud.google.com/iam/docs/audit-logging\"]}]", json, StringComparison.Ordinal);
+        var read = ContractJson.DeserializeAlert(Encoding.UTF8.GetBytes(json)).Reasons[0].Credits[0];
+        Assert.Equal(("Ivan Saakov", "DRL-1.1", null), (read.Author, read.License, read.LicenseUrl));
+    }
+
     [Theory]
     [InlineData(95, Severities.Critical)]
     [InlineData(90, Severities.Critical)]

@@ -352,6 +352,69 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.DoesNotContain(RuleId, webhook, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// An IAM policy change in the project that runs the clusters, as Cloud Audit Logs writes it (Resource Manager's
+    /// <c>SetIamPolicy</c>, pushed by Pub/Sub): SigmaHQ's rule (with its set's licence file) and Falco's gcp_auditlog rules,
+    /// loaded as published, fire on it, and the alert the API returns credits each to its author under its licence, while
+    /// a site's own rule of the same call claims none.
+    /// </summary>
+    [Fact]
+    public async Task PublicGcpRules_OnAProjectsIamPolicyChange_AlertCreditingTheirAuthorsAndLicences()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "gcp-rules")).FullName;
+        var sigma = Directory.CreateDirectory(Path.Combine(rules, "sigmahq")).FullName;
+        var data = Path.Combine(AppContext.BaseDirectory, "TestData");
+        File.Copy(Path.Combine(data, "sigma-hq", "gcp_iam_policy_changed.yml"), Path.Combine(sigma, "gcp_iam_policy_changed.yml"));
+        File.Copy(Path.Combine(data, "sigma-hq", "LICENSE.md"), Path.Combine(sigma, "LICENSE.md"));
+        var falco = Directory.CreateDirectory(Path.Combine(rules, "falco")).FullName;
+        File.Copy(Path.Combine(data, "gcp_auditlog_rules.plugins-HEAD.yaml"), Path.Combine(falco, "gcp_auditlog_rules.yaml"));
+        var site = Directory.CreateDirectory(Path.Combine(rules, "site")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(site, "owner-granted.yaml"), """
+            id: site-project-owner-granted
+            title: Project owner granted
+            severity: high
+            detection:
+              grant:
+                kind: access.request
+                attributes.gcp.method_name: SetIamPolicy
+                raw.logEntry.protoPayload.serviceData.policyDelta.bindingDeltas.role: roles/owner
+              condition: grant
+            """, ct);
+
+        var db = Path.Combine(processes.Folder.FullName, "zt-gcp-project.db");
+        using var pipeline = await StartPipelineAsync("ztstream", "gcp-project", rules, db, ct);
+        var (_, _, http, api) = pipeline;
+
+        const string Admin = "alice.admin@example.com";
+        var entry = """
+            {"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","status":{},"authenticationInfo":{"principalEmail":"ADMIN"},"requestMetadata":{"callerIp":"198.51.100.23","callerSuppliedUserAgent":"google-cloud-sdk gcloud/498.0.0"},"serviceName":"cloudresourcemanager.googleapis.com","methodName":"SetIamPolicy","authorizationInfo":[{"resource":"projects/shop-prod-4711","permission":"resourcemanager.projects.setIamPolicy","granted":true}],"resourceName":"projects/shop-prod-4711","serviceData":{"@type":"type.googleapis.com/google.iam.v1.logging.AuditData","policyDelta":{"bindingDeltas":[{"action":"ADD","role":"roles/owner","member":"user:mallory@example.net"}]}}},"insertId":"INSERT-ID","resource":{"type":"project","labels":{"project_id":"shop-prod-4711"}},"timestamp":"NOW","severity":"NOTICE","logName":"projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Factivity"}
+            """.Replace("ADMIN", Admin, StringComparison.Ordinal).Replace("INSERT-ID", Guid.NewGuid().ToString(), StringComparison.Ordinal)
+            .Replace("NOW", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        await Post(http, $$$"""{"message":{"data":"{{{Convert.ToBase64String(Encoding.UTF8.GetBytes(entry))}}}","messageId":"7"},"subscription":"projects/shop-prod-4711/subscriptions/ztstream"}""", ct);
+
+        await WaitForRuleAlert(api, Admin, "a738c8ee-3914-4f1f-ac26-034364a29b79", ct);
+        await WaitForRuleAlert(api, Admin, "GCP IAM principle modified", ct);
+        var (alert, _) = await ZtStreamApi.WaitForReasonAsync(api, Admin, "rule", "site-project-owner-granted", ct);
+        var credits = alert.GetProperty("reasons").EnumerateArray()
+            .Where(r => r.GetProperty("detector").GetString() == "rule")
+            .ToDictionary(r => r.GetProperty("rule").GetString()!, r => Assert.Single(r.GetProperty("credits").EnumerateArray().ToList()));
+
+        var sigmaHq = credits["a738c8ee-3914-4f1f-ac26-034364a29b79"];
+        Assert.Equal(("Google Cloud IAM Policy Changed", "Ivan Saakov", "DRL-1.1"),
+            (sigmaHq.GetProperty("title").GetString(), sigmaHq.GetProperty("author").GetString(), sigmaHq.GetProperty("license").GetString()));
+        Assert.StartsWith("https://github.com/SigmaHQ/Detection-Rule-License", sigmaHq.GetProperty("license_url").GetString(), StringComparison.Ordinal);
+        Assert.NotEqual(0, sigmaHq.GetProperty("references").GetArrayLength());
+
+        var falcoRule = credits["GCP IAM principle modified"];
+        Assert.Equal(("The Falco Authors", "Apache-2.0"), (falcoRule.GetProperty("author").GetString(), falcoRule.GetProperty("license").GetString()));
+
+        var siteRule = credits["site-project-owner-granted"];
+        Assert.Equal("Project owner granted", siteRule.GetProperty("title").GetString());
+        Assert.False(siteRule.TryGetProperty("author", out _));
+        Assert.False(siteRule.TryGetProperty("license", out _));
+    }
+
     /// <summary>A GKE Cloud Audit Logs entry of <paramref name="method"/> on <paramref name="resourceName"/>, on one line.</summary>
     private static string GkeEntry(string method, string resourceName, string principal) => $$$"""
         {"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"{{{principal}}}"},"serviceName":"k8s.io","methodName":"{{{method}}}","resourceName":"{{{resourceName}}}","authorizationInfo":[{"resource":"{{{resourceName}}}","permission":"{{{method}}}","granted":true}]},"insertId":"{{{Guid.NewGuid()}}}","resource":{"type":"k8s_cluster","labels":{"project_id":"retail-prod","location":"us-central1","cluster_name":"checkout"}},"timestamp":"2026-12-01T03:20:00Z","logName":"projects/retail-prod/logs/cloudaudit.googleapis.com%2Factivity"}

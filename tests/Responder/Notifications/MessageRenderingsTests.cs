@@ -80,6 +80,34 @@ public sealed class MessageRenderingsTests
     [InlineData("open", null)]
     public void StatusChange_FollowsTriage(string status, string? expected) => Assert.Equal(expected, Notifier.EventFor(status));
 
+    [Fact]
+    public void EveryRendering_NamesTheAuthorAndLicenceOfARuleThatDeclaresThem_AndNothingForOneThatDoesNot()
+    {
+        var alert = TestAlerts.Critical("al-credit") with
+        {
+            Reasons =
+            [
+                new AlertReason(Detectors.Rule, "a738c8ee-3914-4f1f-ac26-034364a29b79", 50, "Google Cloud IAM Policy Changed")
+                {
+                    Credits = [new AlertRuleCredit("a738c8ee-3914-4f1f-ac26-034364a29b79", "Google Cloud IAM Policy Changed") { Author = "Ivan Saakov", License = "DRL-1.1" }],
+                },
+                new AlertReason(Detectors.Rule, "site-project-owner-granted", 40, "Project owner granted")
+                {
+                    Credits = [new AlertRuleCredit("site-project-owner-granted", "Project owner granted")],
+                },
+            ],
+        };
+        var content = Content(alert);
+        const string Credited = "rule/a738c8ee-3914-4f1f-ac26-034364a29b79, 50; rule by Ivan Saakov, DRL-1.1";
+
+        Assert.Contains(Credited, MessageRenderings.Slack(content), StringComparison.Ordinal);
+        Assert.Contains(Credited, MessageRenderings.Teams(content), StringComparison.Ordinal);
+        Assert.Contains(Credited, MessageRenderings.PagerDuty(content, "key"), StringComparison.Ordinal);
+        var (_, text) = MessageRenderings.Email(content);
+        Assert.Contains(Credited, text, StringComparison.Ordinal);
+        Assert.Contains("(rule/site-project-owner-granted, 40)", text, StringComparison.Ordinal);
+    }
+
     internal static NotificationContent Content(Alert alert) => new()
     {
         Id = $"{alert.Id}|1|trigger|t",

@@ -78,11 +78,11 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_GkeAuditExport_ScoresLikeTheWebhooksEventsAndSaysWhatItSkipped()
     {
-        // A Cloud Logging export of GKE's audit log: a privileged pod created, then an entry of GKE's own API.
+        // A Cloud Logging export of GKE's audit log: a privileged pod created, then an entry that names no service.
         var file = Path.Combine(dir, "gke.ndjson");
         await File.WriteAllLinesAsync(file, [
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"requestMetadata":{"callerIp":"203.0.113.5","callerSuppliedUserAgent":"kubectl/v1.30.5"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/shop/pods/debug","request":{"@type":"core.k8s.io/v1.Pod","apiVersion":"v1","kind":"Pod","metadata":{"name":"debug"},"spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}}},"insertId":"g-1","resource":{"type":"k8s_cluster","labels":{"cluster_name":"gke-shop"}},"timestamp":"2026-11-30T20:00:00Z"}""",
-            """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"serviceName":"container.googleapis.com","methodName":"google.container.v1.ClusterManager.GetCluster","resourceName":"projects/p/locations/l/clusters/gke-shop"},"insertId":"g-2","timestamp":"2026-11-30T20:01:00Z"}""",
+            """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"methodName":"google.container.v1.ClusterManager.GetCluster","resourceName":"projects/p/locations/l/clusters/gke-shop"},"insertId":"g-2","timestamp":"2026-11-30T20:01:00Z"}""",
         ], Ct);
 
         var (alert, err) = await ReplayToOneAlertAsync(file, "k8s-audit");

@@ -37,7 +37,8 @@ internal static class GkeAuditLog
 
         if (payload.String("serviceName") is not KubernetesService)
         {
-            (field, error) = ("protoPayload.serviceName", $"an audit entry of {Quoted(payload.String("serviceName"))}, not of the Kubernetes API ({KubernetesService}): filter the export on protoPayload.serviceName=\"{KubernetesService}\"");
+            // Reached only for an entry naming no service: K8sAuditMapper gives other services' entries to CloudAuditEntry.
+            (field, error) = ("protoPayload.serviceName", $"required: the service the entry audits ({KubernetesService} for GKE's Kubernetes API, iam.googleapis.com …), got {Quoted(payload.String("serviceName"))}");
             return null;
         }
 
@@ -184,8 +185,17 @@ internal static class GkeAuditLog
         }
 
         WriteAnnotations(w, entry, payload);
+        WriteLogEntry(w, entry, payload);
+        w.WriteEndObject();
+    }
 
-        // The entry's own fields, for rules written for GKE; the bodies are already above.
+    /// <summary>
+    /// The entry's own fields as <c>logEntry</c>, for rules written for Cloud Audit Logs (SigmaHQ's <c>gcp.audit</c>, Falco's
+    /// <c>gcp_auditlog</c>), without <c>protoPayload.request</c>/<c>response</c>: the caller keeps those once, beside it, as
+    /// <c>requestObject</c>/<c>responseObject</c>.
+    /// </summary>
+    public static void WriteLogEntry(Utf8JsonWriter w, JsonElement entry, JsonElement payload)
+    {
         w.WriteStartObject("logEntry");
         foreach (var member in entry.EnumerateObject())
         {
@@ -208,7 +218,6 @@ internal static class GkeAuditLog
             }
         }
 
-        w.WriteEndObject();
         w.WriteEndObject();
     }
 
@@ -250,7 +259,7 @@ internal static class GkeAuditLog
     /// <c>google.rpc.Code</c> as the HTTP status the API server answered (the mapping of google.rpc's code.proto). GKE omits
     /// the status of a request that succeeded.
     /// </summary>
-    private static int HttpStatus(int code) => code switch
+    public static int HttpStatus(int code) => code switch
     {
         0 => 200,
         1 => 499,

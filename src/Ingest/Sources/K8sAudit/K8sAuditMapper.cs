@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ZtStream.Ingest.Sources.Gcp;
 using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.K8sAudit;
@@ -139,6 +140,13 @@ internal static class K8sAuditMapper
     /// <summary>A GKE Cloud Audit Logs entry, as the native event it stands for (<see cref="GkeAuditLog"/>).</summary>
     private static void MapGke(JsonElement entry, int index, SourceMapOptions options, AuditCarrier carrier, List<MappedEvent> items, List<ItemError> errors)
     {
+        if (CloudAuditEntry.IsOtherService(entry))
+        {
+            // Another Google Cloud service's entry (IAM, KMS, Storage, Logging …): the caller's access, not a cluster's request.
+            CloudAuditEntry.Map(entry, index, options, carrier, items, errors);
+            return;
+        }
+
         using var native = GkeAuditLog.ToAuditEvent(entry, out var field, out var error);
         if (native is null)
         {
@@ -172,30 +180,9 @@ internal static class K8sAuditMapper
         // The access happened when the request arrived; every stage of one request shares it. Without it the stage's
         // time is the nearest; without either (hand-made or exported events often carry neither), the arrival time live
         // or the previous event's time in replay, recorded in ingest.time_source — never a silent drop.
-        string? timeSource = null;
-        var (timeField, timeText) = e.String("requestReceivedTimestamp") is { } received ? ("requestReceivedTimestamp", received)
-            : e.String("stageTimestamp") is { } stage ? ("stageTimestamp", stage)
-            : e.String("timestamp") is { } legacy ? ("timestamp", legacy)
-            : (null, null);
-        DateTimeOffset time;
-        if (timeText is null)
+        if (!TryRecordTime(e, TimeFields, index, options, carrier, errors, out var time, out var timeSource))
         {
-            if (!options.TryFallbackTime(out time, out var source))
-            {
-                errors.Add(new ItemError(index, carrier.Field("requestReceivedTimestamp"), "required: none of requestReceivedTimestamp, stageTimestamp or timestamp is present"));
-                return;
-            }
-
-            timeSource = source;
-        }
-        else if (!JsonFields.TryParseTime(timeText, out time))
-        {
-            errors.Add(new ItemError(index, carrier.Field(timeField!), $"not an RFC 3339 timestamp: \"{ItemError.Clip(timeText)}\""));
             return;
-        }
-        else if (timeField != "requestReceivedTimestamp")
-        {
-            timeSource = timeField;
         }
 
         var user = e.Child("user");
@@ -337,6 +324,44 @@ internal static class K8sAuditMapper
         {
             options.Dated(time);
         }
+    }
+
+    private static readonly string[] TimeFields = ["requestReceivedTimestamp", "stageTimestamp", "timestamp"];
+
+    /// <summary>
+    /// A record's time: the first of <paramref name="fields"/> it has, and <paramref name="timeSource"/> naming that field
+    /// when it is not the first; without any, the arrival time live or the previous event's in replay, named likewise. False,
+    /// with the item's error, when none can be had or the time is not RFC 3339.
+    /// </summary>
+    internal static bool TryRecordTime(JsonElement e, string[] fields, int index, SourceMapOptions options, AuditCarrier carrier, List<ItemError> errors, out DateTimeOffset time, out string? timeSource)
+    {
+        timeSource = null;
+        foreach (var field in fields)
+        {
+            if (e.String(field) is not { } text)
+            {
+                continue;
+            }
+
+            if (!JsonFields.TryParseTime(text, out time))
+            {
+                errors.Add(new ItemError(index, carrier.Field(field), $"not an RFC 3339 timestamp: \"{ItemError.Clip(text)}\""));
+                return false;
+            }
+
+            timeSource = field == fields[0] ? null : field;
+            return true;
+        }
+
+        if (!options.TryFallbackTime(out time, out var source))
+        {
+            var names = fields.Length == 2 ? $"neither {fields[0]} nor {fields[1]}" : $"none of {string.Join(", ", fields[..^1])} or {fields[^1]}";
+            errors.Add(new ItemError(index, carrier.Field(fields[0]), $"required: {names} is present"));
+            return false;
+        }
+
+        timeSource = source;
+        return true;
     }
 
     /// <summary><c>system:serviceaccount:NS:NAME</c> → (NS, NAME).</summary>

@@ -791,7 +791,7 @@ async function alertDetailView(view, id) {
     triageControls(d, refresh),
     el("h3", {}, "Why it fired"),
     el("table", { "data-testid": "reasons" }, el("tbody", {}, a.reasons.map(r =>
-      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text),
+      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text, credits(r)),
         el("td", { "data-testid": "reason-techniques" }, techniques(r.techniques)))))),
     activityChart(activity),
     el("h3", {}, "Evidence"),
@@ -805,6 +805,20 @@ async function alertDetailView(view, id) {
     el("table", { "data-testid": "history" }, el("tbody", {}, d.history.map(h =>
       el("tr", { class: h.change === "comment" ? "comment" : "" }, el("td", {}, when(h.at)), el("td", {}, h.change), el("td", {}, h.status.replace("_", " ")),
         el("td", {}, h.actor || ""), el("td", {}, h.detail || ""))))));
+}
+
+// Who a rule file's match is owed to (its author, licence and references), shown only when the file names any:
+// the Detection Rule License asks that views of a rule's matches keep its author.
+function credits(reason) {
+  const shown = (reason.credits || []).filter(c => c.author || c.license || (c.references || []).length);
+  if (!shown.length) return "";
+  return el("div", { class: "muted", "data-testid": "reason-credits" }, shown.map(c => el("div", {},
+    "Rule ", el("strong", {}, c.title), " (" + c.id + ")",
+    c.author ? " by " + c.author : "",
+    c.license ? el("span", {}, " · licence ", c.license_url && /^https:\/\//.test(c.license_url)
+      ? el("a", { href: c.license_url, rel: "noopener noreferrer", target: "_blank" }, c.license) : c.license) : "",
+    (c.references || []).length ? el("span", {}, " · references ", (c.references || []).map((u, i) =>
+      el("span", {}, i ? ", " : "", /^https?:\/\//.test(u) ? el("a", { href: u, rel: "noopener noreferrer", target: "_blank" }, u) : u))) : "")));
 }
 
 async function suppressionsView(view) {

@@ -30,7 +30,7 @@ internal static class MessageRenderings
             new JsonObject
             {
                 ["type"] = "section",
-                ["text"] = Markdown(Clip("*Top reasons*\n" + string.Join('\n', content.TopReasons().Select(r => $"• {SlackEscape(r.Text)} _({SlackEscape(r.Detector)}/{SlackEscape(r.Rule)}, {r.Score})_")), 3000)),
+                ["text"] = Markdown(Clip("*Top reasons*\n" + string.Join('\n', content.TopReasons().Select(r => $"• {SlackEscape(r.Text)} _({SlackEscape(NotificationContent.Cite(r))})_")), 3000)),
             },
             new JsonObject
             {
@@ -83,7 +83,7 @@ internal static class MessageRenderings
         };
         foreach (var reason in content.TopReasons())
         {
-            body.Add(new JsonObject { ["type"] = "TextBlock", ["text"] = $"- {reason.Text} ({reason.Detector}/{reason.Rule}, {reason.Score})", ["wrap"] = true });
+            body.Add(new JsonObject { ["type"] = "TextBlock", ["text"] = $"- {reason.Text} ({NotificationContent.Cite(reason)})", ["wrap"] = true });
         }
 
         var card = new JsonObject
@@ -135,7 +135,7 @@ internal static class MessageRenderings
             ["count"] = alert.Count,
             ["status"] = content.Status,
             ["first_seen"] = alert.FirstSeen.ToString("O", CultureInfo.InvariantCulture),
-            ["reasons"] = new JsonArray([.. content.TopReasons(10).Select(r => (JsonNode?)JsonValue.Create($"{r.Text} ({r.Detector}/{r.Rule}, {r.Score})"))]),
+            ["reasons"] = new JsonArray([.. content.TopReasons(10).Select(r => (JsonNode?)JsonValue.Create($"{r.Text} ({NotificationContent.Cite(r)})"))]),
         };
         if (content.Techniques.Count > 0)
         {
@@ -187,7 +187,7 @@ internal static class MessageRenderings
             .AppendLine("Top reasons:");
         foreach (var reason in content.TopReasons())
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  - {reason.Text} ({reason.Detector}/{reason.Rule}, {reason.Score})");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  - {reason.Text} ({NotificationContent.Cite(reason)})");
         }
 
         if (content.ConsoleUrl is { } url)

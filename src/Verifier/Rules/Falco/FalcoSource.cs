@@ -31,11 +31,12 @@ internal sealed class FalcoSource
         "okta", "okta", "okta.", "Okta System Log events", IdentityProviderEvents.Kinds, e => IdentityProviderEvents.IsFrom(e, "okta"));
 
     /// <summary>
-    /// GCP Cloud Audit Logs entries (the <c>k8s.audit</c> events Ingest made from GKE's entries, which keep the entry as
-    /// <c>raw.logEntry</c>), read through the gcpaudit plugin's <c>gcp.*</c> fields.
+    /// GCP Cloud Audit Logs entries (the <c>k8s.audit</c> events Ingest made from GKE's entries and the <c>access.request</c>
+    /// events it made from other services', which keep the entry as <c>raw.logEntry</c>), read through the gcpaudit plugin's
+    /// <c>gcp.*</c> fields.
     /// </summary>
     public static FalcoSource GcpAuditLog { get; } = new(
-        "gcp_auditlog", "gcpaudit", "gcp.", "GCP Cloud Audit Logs entries", [EventKinds.K8sAudit], CloudAuditEntry.Is)
+        "gcp_auditlog", "gcpaudit", "gcp.", "GCP Cloud Audit Logs entries", CloudAuditEntry.EntryKinds, CloudAuditEntry.Is)
     {
         EntryMember = CloudAuditEntry.EntryMember,
     };

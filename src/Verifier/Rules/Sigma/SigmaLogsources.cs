@@ -19,7 +19,7 @@ internal static class SigmaLogsources
         new("kubernetes", "audit", [EventKinds.K8sAudit], KubernetesAuditFields.Instance),
 
         // GKE's audit log entries are the only GCP audit logs Ingest takes; they are k8s.audit events carrying the entry.
-        new("gcp", "gcp.audit", [EventKinds.K8sAudit], GcpAuditFields.Instance, CloudAuditEntry.Instance) { ServiceNamesProduct = true },
+        new("gcp", "gcp.audit", CloudAuditEntry.EntryKinds, GcpAuditFields.Instance, CloudAuditEntry.Instance) { ServiceNamesProduct = true },
         Identity("okta", "okta", IdentityKinds, IdentityRecordFields.Okta, "okta") with { ServiceNamesProduct = true },
 
         // SigmaHQ files Auth0's rules by area; every area reads the same log events.

@@ -95,6 +95,7 @@ internal static class SigmaRuleReader
             Status = RuleYaml.Text(doc, "status"),
             Author = RuleYaml.Text(doc, "author"),
             References = RuleYaml.Strings(doc, "references"),
+            License = RuleYaml.Text(doc, "license"),
             Enabled = RuleYaml.Text(doc, "status") is not ("deprecated" or "unsupported"),
             Name = RuleYaml.Text(doc, "name"),
         };

@@ -151,8 +151,10 @@ public sealed class ManagedClusterEnvelopesTests
     {
         var result = K8sAuditMapper.Map(TestData.Managed("gke-audit-entries.ndjson"));
 
-        MapperAssert.Rejects(result, [0, 1, 2], (3, "protoPayload.serviceName"));
-        Assert.Contains("container.googleapis.com", result.Errors[0].Reason, StringComparison.Ordinal);
+        // GKE's own API (container.googleapis.com) is no Kubernetes request: the caller's access to the project.
+        MapperAssert.MapsAll(result, 4);
+        Assert.Equal((EventKinds.AccessRequest, "admin@shop.example", "google.container.v1.ClusterManager.UpdateCluster", "gke-shop"),
+            (result.Events[3].Kind, result.Events[3].Subject?.Id, result.Events[3].Action, result.Events[3].Attr(K8sAuditMapper.ClusterAttribute)));
 
         var pod = result.Events[0];
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 21, 7, 0, TimeSpan.Zero).AddTicks(1234560), pod.Time);

@@ -61,13 +61,13 @@ public sealed class FalcoGcpAuditRuleTests
     private static string Words(string text) => string.Join(' ', text.Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
 
     [Fact]
-    public void GcpAuditLogRulesFile_LoadsWithoutErrors_ItsRulesIndexedUnderKubernetesAuditEvents()
+    public void GcpAuditLogRulesFile_LoadsWithoutErrors_ItsRulesIndexedUnderTheKindsMadeOfCloudAuditEntries()
     {
         var result = Load(RulesFile(RulesGcp));
 
         Assert.Empty(result.Errors);
         Assert.Equal(35, result.Rules.Count);
-        Assert.All(result.Rules, r => Assert.Equal([EventKinds.K8sAudit], r.Kinds));
+        Assert.All(result.Rules, r => Assert.Equal([EventKinds.K8sAudit, EventKinds.AccessRequest], r.Kinds));
         Assert.All(result.Rules, r => Assert.Equal(FalcoSource.GcpAuditLog, ((FalcoRuleMatcher)r.Condition).Source));
         Assert.Equal("critical", result.Rules.Single(r => r.Id == "GCP Bucket configured to be public").Severity);
         Assert.Equal(["T1562"], result.Rules.Single(r => r.Id == "GCP GCE Firewall rule modified").Techniques);

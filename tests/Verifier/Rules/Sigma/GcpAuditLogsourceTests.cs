@@ -46,10 +46,10 @@ public sealed class GcpAuditLogsourceTests
     private static Rule Inline(string detection) => RuleTesting.One(SigmaIdp.RuleText(Gcp, detection));
 
     [Fact]
-    public void SigmaHqStyleRules_LoadAsGcpAuditRules_OverKubernetesAuditEventsOnly()
+    public void SigmaHqStyleRules_LoadAsGcpAuditRules_OverTheKindsMadeOfCloudAuditEntries()
     {
         Assert.Equal(7, Rules.Value.Count);
-        Assert.All(Rules.Value.Values, r => Assert.Equal([EventKinds.K8sAudit], r.Kinds));
+        Assert.All(Rules.Value.Values, r => Assert.Equal([EventKinds.K8sAudit, EventKinds.AccessRequest], r.Kinds));
         Assert.All(Rules.Value.Values, r => Assert.Equal(RuleFormats.Sigma, r.Format));
     }
 
@@ -252,14 +252,14 @@ public sealed class GcpAuditLogsourceTests
     public void NonGkeRule_Loads_MatchesNoGkeEntry_AndReadsAnIamEntryAsItWouldArrive()
     {
         var rule = Rule("gcp_iam_service_account_key_created");
-        // Ingest's GKE sample entries (one of them an entry of another service, which Ingest refuses).
+        // Ingest's GKE sample entries (the one of GKE's own API is its caller's access, not a Kubernetes request).
         using var sample = File.OpenRead(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "managed", "gke-audit-entries.ndjson"));
-        var gke = SourceFileReaders.All["k8s-audit"](sample, Authentication.IdpRecords.T0, _ => { }).ToList();
+        var gke = SourceFileReaders.All["k8s-audit"](sample, Authentication.IdpRecords.T0, _ => { }).Where(e => e.Kind == EventKinds.K8sAudit).ToList();
         Assert.True(gke.Count >= 3);
         Assert.DoesNotContain(gke, rule.Matches);
         Assert.All(gke, e => Assert.True(Inline("selection:\n  gcp.audit.service_name: k8s.io\ncondition: selection").Matches(e)));
 
-        // Ingest takes only GKE's entries today; an IAM entry kept the same way is what the rule reads.
+        // An IAM entry kept the way Ingest keeps every Cloud Audit Logs entry is what the rule reads.
         const string Iam = """
             {"kind":"Event","logEntry":{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"eve@retail.example"},
              "serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey","resourceName":"projects/-/serviceAccounts/1029384756"},

@@ -64,7 +64,7 @@ public sealed class SigmaHqCloudRuleTests
             else if (file.Contains("/gcp-audit/", StringComparison.Ordinal))
             {
                 // GKE's entries arrive as k8s.audit events carrying the entry; the identity kinds never reach these rules.
-                Assert.Equal([EventKinds.K8sAudit], rule.Kinds);
+                Assert.Equal([EventKinds.K8sAudit, EventKinds.AccessRequest], rule.Kinds);
                 continue;
             }
 
@@ -81,7 +81,7 @@ public sealed class SigmaHqCloudRuleTests
             [EventKinds.AuthLogin, EventKinds.AuthMfa],
             RuleTesting.One(SigmaIdp.RuleText("service: signinlogs", "selection:\n  ResultType: 50053\ncondition: selection")).Kinds.Order(StringComparer.Ordinal));
         Assert.Contains(EventKinds.IdpEvent, RuleTesting.One(SigmaIdp.RuleText("service: auditlogs", "selection:\n  OperationName: Update user\ncondition: selection")).Kinds);
-        Assert.Equal([EventKinds.K8sAudit], RuleTesting.One(SigmaIdp.RuleText("service: gcp.audit", "selection:\n  gcp.audit.method_name: x\ncondition: selection")).Kinds);
+        Assert.Equal([EventKinds.K8sAudit, EventKinds.AccessRequest], RuleTesting.One(SigmaIdp.RuleText("service: gcp.audit", "selection:\n  gcp.audit.method_name: x\ncondition: selection")).Kinds);
 
         Assert.Equal([EventKinds.AuthRisk], RuleTesting.One(SigmaIdp.RuleText("service: riskdetection", "selection:\n  riskEventType: x\ncondition: selection")).Kinds);
         foreach (var service in new[] { "audit", "mfa", "signup" })

@@ -1,0 +1,107 @@
+using ZtStream.Ingest.Sources.Gcp;
+
+namespace ZtStream.Ingest.Tests.Sources.Gcp;
+
+/// <summary>
+/// Cloud Audit Logs entries of Google Cloud services other than GKE (TestData/gcp-audit, documented shapes): each is the
+/// caller's access to the project (<c>access.request</c>), keyed by the caller, with the entry kept where the GCP rules read it.
+/// </summary>
+public sealed class CloudAuditEntryTests
+{
+    private static MapResult Entries() => K8sAuditMapper.Map(File.ReadAllBytes(TestData.Path("gcp-audit", "cloud-audit-entries.ndjson")));
+
+    [Fact]
+    public void Map_EntriesOfOtherServices_AreTheCallersAccesses()
+    {
+        var events = MapperAssert.MapsAll(Entries(), 8);
+
+        Assert.All(events, e => Assert.Equal(EventKinds.AccessRequest, e.Kind));
+        var policy = events[0];
+        Assert.Equal(
+            ("gcp-1a2b3c", "alice.admin@example.com", "user", "shop-prod-4711", "SetIamPolicy", "project", "projects/shop-prod-4711", 200, Outcomes.Success, "198.51.100.23"),
+            (policy.Id, policy.Subject?.Id, policy.Subject?.Type, policy.Subject?.Tenant, policy.Action, policy.Resource?.Type, policy.Resource?.Id, policy.Status, policy.Outcome, policy.Network?.SrcIp));
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 22, 14, 3, TimeSpan.Zero).AddTicks(5118230), policy.Time);
+        Assert.Equal(("cloudresourcemanager.googleapis.com", "SetIamPolicy", "activity", "shop-prod-4711"),
+            (policy.Attr("gcp.service_name"), policy.Attr("gcp.method_name"), policy.Attr("gcp.log_type"), policy.Attr("gcp.project_id")));
+        Assert.Null(policy.Workload);
+
+        // The rules' paths: the entry without its bodies as logEntry, the bodies beside it once, serviceData kept.
+        var raw = policy.Raw!.Value;
+        var delta = raw.GetProperty("logEntry").GetProperty("protoPayload").GetProperty("serviceData").GetProperty("policyDelta").GetProperty("bindingDeltas")[0];
+        Assert.Equal("user:mallory@example.net", delta.GetProperty("member").GetString());
+        Assert.False(raw.GetProperty("logEntry").GetProperty("protoPayload").TryGetProperty("request", out _));
+        Assert.Equal("roles/owner", raw.GetProperty("requestObject").GetProperty("policy").GetProperty("bindings")[0].GetProperty("role").GetString());
+        Assert.Equal("BwYgVh1Ysz0=", raw.GetProperty("responseObject").GetProperty("etag").GetString());
+    }
+
+    [Fact]
+    public void Map_AServiceAccountActingForAGkeWorkload_IsThatWorkloadsServiceAccount()
+    {
+        var key = Entries().Events[1];
+
+        Assert.Equal(("deployer@shop-prod-4711.iam.gserviceaccount.com", "service_account"), (key.Subject?.Id, key.Subject?.Type));
+        // Workload Identity: the Kubernetes service account the Google one acts for, named as the cluster's audit events name it.
+        Assert.Equal(("ci/serviceaccount:deployer", "ci", "deployer"), (key.Workload?.Id, key.Workload?.Namespace, key.Workload?.ServiceAccount));
+        Assert.Equal("2001:db8:4711::17", key.Network?.SrcIp);
+        Assert.Equal("service_account", key.Resource?.Type);
+        Assert.Equal("serviceAccount:deployer@shop-prod-4711.iam.gserviceaccount.com", key.Attr("gcp.principal_subject"));
+    }
+
+    [Fact]
+    public void Map_StatusErrorsAndOtherCallers_KeepTheirOutcomeAndPrincipal()
+    {
+        var events = Entries().Events;
+
+        var destroy = events[2];
+        Assert.Equal((403, Outcomes.Denied), (destroy.Status, destroy.Outcome));
+        Assert.StartsWith("Permission 'cloudkms.cryptoKeyVersions.destroy' denied", destroy.Attr("gcp.status_message"), StringComparison.Ordinal);
+        Assert.Equal("europe-west1", destroy.Attr("gcp.location"));
+
+        // A dual-stack front end's IPv4 caller is written as IPv4, as every adapter writes it.
+        Assert.Equal("198.51.100.23", events[3].Network?.SrcIp);
+        Assert.Equal("google.logging.v2.ConfigServiceV2.DeleteSink", events[4].Action);
+
+        // An outside caller Google did not name: anonymous, keyed by its address, flagged.
+        var redacted = events[5];
+        Assert.Equal(("ip:203.0.113.201", "anonymous", "data_access"), (redacted.Subject?.Id, redacted.Subject?.Type, redacted.Attr("gcp.log_type")));
+        Assert.Equal("true", redacted.Attributes![CloudAuditEntry.RedactedAttribute].GetRawText());
+
+        // No authenticationInfo and no address ("private"), dated by receiveTimestamp: still taken, never dropped.
+        var unnamed = events[6];
+        Assert.Equal((CloudAuditEntry.RedactedCaller, "anonymous", null), (unnamed.Subject?.Id, unnamed.Subject?.Type, unnamed.Network));
+        Assert.Equal("receiveTimestamp", unnamed.Attr(TimeSources.Attribute));
+        Assert.Equal("TABLEDATA_LIST_REQUEST", unnamed.Raw!.Value.GetProperty("logEntry").GetProperty("protoPayload").GetProperty("metadata").GetProperty("tableDataRead").GetProperty("reason").GetString());
+
+        // A workforce pool's caller is named by its principalSubject.
+        Assert.Equal(("principal://iam.googleapis.com/locations/global/workforcePools/partners/subject/ines.rocha@partner.example", "user"),
+            (events[7].Subject?.Id, events[7].Subject?.Type));
+    }
+
+    [Fact]
+    public void Map_ABatchedPubSubPull_MapsEachMessagesEntry_AndGkesEntriesAsBefore()
+    {
+        var lines = File.ReadAllLines(TestData.Path("gcp-audit", "cloud-audit-entries.ndjson"));
+        var gke = """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"dev@example.com"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.secrets.delete","resourceName":"core/v1/namespaces/shop/secrets/db"},"insertId":"gke-1","resource":{"type":"k8s_cluster","labels":{"project_id":"shop-prod-4711","location":"europe-west1","cluster_name":"gke-shop"}},"timestamp":"2026-11-30T22:22:00Z"}""";
+        string Message(string entry, int id) => $$$"""{"ackId":"ack-{{{id}}}","message":{"data":"{{{Convert.ToBase64String(Encoding.UTF8.GetBytes(entry))}}}","messageId":"{{{id}}}"}}""";
+
+        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes($"[{Message(lines[1], 1)},{Message(gke, 2)},{Message(lines[4], 3)}]"));
+
+        var events = MapperAssert.MapsAll(result, 3);
+        Assert.Equal((EventKinds.AccessRequest, EventKinds.K8sAudit, EventKinds.AccessRequest), (events[0].Kind, events[1].Kind, events[2].Kind));
+        Assert.Equal(("delete", "secrets", "gke-shop"), (events[1].Action, events[1].Resource?.Type, events[1].Attr(K8sAuditMapper.ClusterAttribute)));
+        Assert.Equal("logging_sink", events[2].Resource?.Type);
+    }
+
+    [Theory]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com","methodName":"google.iam.admin.v1.CreateServiceAccountKey"},"timestamp":"2026-11-30T22:00:00Z"}""", "insertId")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com"},"insertId":"i","timestamp":"2026-11-30T22:00:00Z"}""", "protoPayload.methodName")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com","methodName":"m"},"insertId":"i","timestamp":"last night"}""", "timestamp")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"m"},"insertId":"i","timestamp":"2026-11-30T22:00:00Z"}""", "protoPayload.serviceName")]
+    [InlineData("""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"iam.googleapis.com","methodName":"m"},"insertId":"i"}""", "timestamp")]
+    public void Map_AnEntryMissingWhatNamesIt_IsAnItemError(string entry, string field)
+    {
+        var result = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(entry));
+
+        MapperAssert.Rejects(result, [], (0, field));
+    }
+}
