@@ -127,14 +127,12 @@ internal static class SourceFileReaders
 
             // Judged at every read, not only once the line ends: a pipe's writer may hold it open after a compressed file's
             // first bytes, which have no line end in sight.
-            if (JsonTextStart.Problem(head.Span, complete: read == 0 && length < buffer.Length) is { } problem)
+            if (JsonTextStart.Problem(head.Span, complete: read == 0 && length < buffer.Length, final: read == 0) is { } problem)
             {
                 throw new InputNotJsonException($"not {expected}: {problem}");
             }
 
-            var text = UserFiles.WithoutBom(head).Span;
-            var start = text.IndexOfAnyExcept(" \t\r\n"u8);
-            if (read == 0 || (start >= 0 && text[start..].Contains((byte)'\n')))
+            if (read == 0 || JsonTextStart.Judged(head.Span))
             {
                 return head;
             }

@@ -274,7 +274,10 @@ public sealed class SourceFileReadersTests
         // A kube-apiserver audit policy named where its log was meant; blank lines before it are not its first line.
         { "k8s-audit", "\n\napiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n"u8.ToArray(), "is not JSON: line 3 starts with 'apiVersion: audit.k8s.io/v1'" },
         // A container log with its runtime's prefix (CRI format) before each record.
-        { "keycloak", "2026-03-01T10:00:00.000000000Z stdout F {\"type\":\"LOGIN\",\"realmId\":\"r\"}\n"u8.ToArray(), "is not JSON: line 1 starts with '2026-03-01T10:00:00.000000000Z stdout F" },
+        // Its lines end as records do, so the first could be a record cut at its start: the second, prefixed again, decides.
+        { "keycloak", "2026-03-01T10:00:00.000000000Z stdout F {\"type\":\"LOGIN\",\"realmId\":\"r\"}\n2026-03-01T10:00:01.000000000Z stdout F {\"type\":\"LOGOUT\",\"realmId\":\"r\"}\n"u8.ToArray(), "is not JSON: line 1 starts with '2026-03-01T10:00:00.000000000Z stdout F" },
+        // A line that ends with '}' and then a policy: no cut record, since what follows is no JSON either.
+        { "k8s-audit", "  - group: \"\" # {core}\napiVersion: audit.k8s.io/v1\n"u8.ToArray(), "is not JSON: line 1 starts with '- group: \"\" # {core}'" },
     };
 
     /// <summary>
@@ -320,6 +323,9 @@ public sealed class SourceFileReadersTests
     [InlineData("ndjson", "{\"id\":\"e0\", \"time\":\nEVENT\n", 1, 1)]
     [InlineData("okta", "[\n  OKTA\n]\n", 1, 0)]
     [InlineData("ndjson", "{\"id\":\"x[LONG]\"}\nEVENT\n", 1, 1)]
+    [InlineData("ndjson", "me\":\"2026-03-01T10:00:00Z\"}\nEVENT\n", 1, 1)]
+    [InlineData("ndjson", "\"}]}\n\nEVENT\n", 1, 1)]
+    [InlineData("okta", "d\":\"u-0\"}}\nOKTA\n", 1, 1)]
     public void JsonWhateverItsFirstLine_ReadAsBefore(string format, string template, int events, int skips)
     {
         var text = template
@@ -333,6 +339,22 @@ public sealed class SourceFileReadersTests
 
         Assert.Equal(events, read.Count);
         Assert.Equal(skips, skipped.Select(s => s.Where).Distinct().Count());
+    }
+
+    /// <summary>
+    /// An input read from an offset (<c>tail -c</c>, a file rotated while read) starts inside a record, here inside a
+    /// character too: that line is one skipped record and the rest is read, as the first line alone cannot say the input
+    /// is no JSON. Before, the input was refused ("line 1 holds the byte 0xA9, not UTF-8").
+    /// </summary>
+    [Fact]
+    public void CutInsideARecordAndACharacter_ThatLineSkipped_TheRestRead()
+    {
+        var bytes = new byte[] { 0xA9, (byte)'"', (byte)'}', (byte)'\n' }.Concat(Encoding.UTF8.GetBytes(Canonical("e2", "01") + "\n")).ToArray();
+
+        var (events, skipped) = Read("ndjson", bytes);
+
+        Assert.Equal("e2", Assert.Single(events).Id);
+        Assert.Equal("item 0 (line 1)", Assert.Single(skipped.Select(s => s.Where).Distinct()));
     }
 
     /// <summary>A file saved with a UTF-8 byte order mark and CRLF line ends (Windows editors) reads as without them.</summary>
