@@ -406,12 +406,12 @@ internal static class FalcoMapper
 
     /// <summary>
     /// The client's address: <c>fd.cip</c>, or the actor's of a plugin source's alert (CloudTrail's sourceIPAddress, Okta's
-    /// client, GCP's caller, the audit event's first source IP, which the k8saudit plugin writes as a list). Only an address
-    /// counts: GCP writes <c>private</c> or <c>gce-internal-ip</c> for callers inside Google.
+    /// client, GCP's caller, the audit event's client among its source IPs, which the k8saudit plugin writes as a list). Only
+    /// an address counts: GCP writes <c>private</c> or <c>gce-internal-ip</c> for callers inside Google.
     /// </summary>
     private static string? SourceAddress(JsonElement? fields)
     {
-        foreach (var name in (ReadOnlySpan<string>)["fd.cip", "ct.srcip", "okta.client.ip", "gcp.callerIP", "ka.sourceips"])
+        foreach (var name in (ReadOnlySpan<string>)["fd.cip", "ct.srcip", "okta.client.ip", "gcp.callerIP"])
         {
             if (Address(fields, name) is { } address)
             {
@@ -419,7 +419,11 @@ internal static class FalcoMapper
             }
         }
 
-        return null;
+        // The list is the audit event's sourceIPs, X-Forwarded-For entries the caller may write first: the client is chosen
+        // from it as the audit adapter chooses it, so an alert and its audit event name one address.
+        return fields is { } f && f.Child("ka.sourceips") is { ValueKind: JsonValueKind.Array } hops
+            ? ForwardedChain.Connection(hops) is { Length: <= MaxAddress } text && IPAddress.TryParse(text, out var ip) ? ForwardedChain.Canonical(ip) : null
+            : Address(fields, "ka.sourceips");
     }
 
     /// <summary>

@@ -152,7 +152,7 @@ public sealed class FalcoShapesTests
     /// audit event is on: the last source address, the one the API server's connection came from.
     /// </summary>
     [Theory]
-    [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":[\"192.0.2.201\",\"203.0.113.50\"]", "ip:203.0.113.50", "192.0.2.201", "system:anonymous")]
+    [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":[\"192.0.2.201\",\"203.0.113.50\"]", "ip:203.0.113.50", "203.0.113.50", "system:anonymous")]
     [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":\"2001:db8:99::7\"", "ip:2001:db8:99::7", "2001:db8:99::7", "system:anonymous")]
     [InlineData("\"ka.user.name\":\"system:anonymous\",\"ka.sourceips\":null", "system:anonymous", null, null)]
     [InlineData("\"ka.user.name\":\"system:anonymous\"", "system:anonymous", null, null)]
@@ -169,7 +169,11 @@ public sealed class FalcoShapesTests
     [Theory]
     [InlineData("\"gcp.user\":\"ops@corp.example\",\"gcp.callerIP\":\"203.0.113.77\"", "ops@corp.example", "203.0.113.77")]
     [InlineData("\"gcp.user\":\"ci@proj.iam.gserviceaccount.com\",\"gcp.callerIP\":\"private\"", "ci@proj.iam.gserviceaccount.com", null)]
-    [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":[\"2001:db8::7\",\"192.0.2.1\"]", "jdoe", "2001:db8::7")]
+    [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":[\"2001:db8::7\",\"192.0.2.1\"]", "jdoe", "192.0.2.1")]
+    // A stolen token used from a public address with X-Forwarded-For naming a private one: the public one is the client.
+    [InlineData("\"ka.user.name\":\"system:serviceaccount:payments:api\",\"ka.sourceips\":[\"10.0.0.5\",\"203.0.113.9\"]", "system:serviceaccount:payments:api", "203.0.113.9")]
+    [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":[\"203.0.113.9\",\"10.0.0.5\",\"10.0.0.1\"]", "jdoe", "203.0.113.9")]
+    [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":[\"10.0.0.5\",\"private\"]", "jdoe", null)]
     [InlineData("\"ka.user.name\":\"jdoe\",\"ka.sourceips\":null", "jdoe", null)]
     [InlineData("\"ct.user\":\"deployer\",\"ct.srcip\":\"ec2.amazonaws.com\"", "deployer", null)]
     public void Map_PluginSourceAlert_TakesOnlyAnAddressAsTheActorsSource(string actorFields, string subject, string? address)
