@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.TestSupport.Fuzzing;
@@ -80,9 +81,16 @@ public sealed class ScoringFuzzTests
         return scored;
     }
 
-    /// <summary>The adapter a test payload is for: the folder under IngestTestData it sits in, at any depth.</summary>
+    /// <summary>
+    /// The adapter a test payload is for: the folder under IngestTestData it sits in, at any depth, named after it — but
+    /// <c>gcp-audit</c>, Cloud Audit Logs entries of services other than GKE, which the audit endpoint takes as it takes GKE's.
+    /// </summary>
     private static string AdapterFolder(string file) =>
-        Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "IngestTestData"), file).Split(Path.DirectorySeparatorChar)[0];
+        Path.GetRelativePath(Path.Combine(AppContext.BaseDirectory, "IngestTestData"), file).Split(Path.DirectorySeparatorChar)[0] switch
+        {
+            "gcp-audit" => K8sAuditMapper.SourceName,
+            var folder => folder,
+        };
 
     /// <summary>A fuzzed input short enough to read in a failure message.</summary>
     internal static string Shown(string text) => text.Length <= 2_000 ? text : text[..2_000] + "…";
