@@ -354,10 +354,11 @@ internal sealed class FilePartition : IDisposable
     private int ReadFrom(Segment segment, long position, long limit, long from, int max, List<ConsumedRecord> batch)
     {
         var read = 0;
+        long scannedBytes = 0, scannedFrames = 0;
         var headers = new RecordFrame.HeaderCache();
         while (read < max && position < limit)
         {
-            var size = (int)Math.Min(ReadChunk, limit - position);
+            var size = (int)Math.Min(ChunkFor(max - read, scannedBytes, scannedFrames), limit - position);
             var buffer = new byte[size];
             Fill(segment, buffer, position);
             var first = RecordFrame.LengthOf(buffer);
@@ -368,7 +369,7 @@ internal sealed class FilePartition : IDisposable
 
             if (first > size)
             {
-                // One record larger than a chunk: read exactly that frame.
+                // One record larger than the chunk: read exactly that frame.
                 buffer = new byte[first];
                 Fill(segment, buffer, position);
                 size = first;
@@ -390,12 +391,31 @@ internal sealed class FilePartition : IDisposable
                 }
 
                 at += length;
+                scannedFrames++;
             }
 
+            scannedBytes += at;
             position += at;
         }
 
         return read;
+    }
+
+    /// <summary>
+    /// How many bytes to read for <paramref name="wanted"/> more records: a whole <see cref="ReadChunk"/> until frames
+    /// were seen, then what that many frames of the average size seen take, plus one, so that the last chunk of a read
+    /// that stops at its <c>max</c> is not mostly frames it drops (and reads again next time). A short guess costs one
+    /// more, smaller read: the loop reads on until it has <paramref name="wanted"/> records.
+    /// </summary>
+    internal static int ChunkFor(int wanted, long scannedBytes, long scannedFrames)
+    {
+        if (scannedFrames == 0)
+        {
+            return ReadChunk;
+        }
+
+        var average = (scannedBytes + scannedFrames - 1) / scannedFrames;
+        return (int)Math.Clamp((wanted + 1) * average, RecordFrame.MinSize, ReadChunk);
     }
 
     private static void Fill(Segment segment, byte[] buffer, long position)

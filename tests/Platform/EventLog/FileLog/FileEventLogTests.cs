@@ -210,6 +210,50 @@ public sealed class FileEventLogTests : IDisposable
         Assert.Equal([137L, 138, 139, 140, 141], middle.Select(r => r.Offset));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(256)]
+    public async Task Read_InStepsOverFramesThatGrowPastTheGuessAndPastAChunk_ReturnsEveryRecordOnceInOrder(int max)
+    {
+        // Small frames first (the size a read guesses from), then ones ten times larger, then ones larger than a
+        // whole 64 KiB read, then small again: every guess is wrong somewhere.
+        int[] sizes = [.. Enumerable.Range(0, 300).Select(i => i switch
+        {
+            < 100 => 50 + (i % 7),
+            < 200 => 5_000 + (i * 13),
+            < 210 => 70_000 + (i * 101),
+            _ => 10 + (i % 3),
+        })];
+        using var log = Open();
+        for (var batch = 0; batch < sizes.Length; batch += 30)
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(batch, 30).Select(i => Record("alice", $"{i}", valueBytes: sizes[i]))], Ct);
+        }
+
+        var partition = Murmur2Partitioner.PartitionFor("alice", 3);
+        var read = new List<ConsumedRecord>();
+        while (read.Count < sizes.Length)
+        {
+            var step = await log.ReadAsync(Topic, partition, read.Count, max, Ct);
+            Assert.InRange(step.Count, 1, max);
+            read.AddRange(step);
+        }
+
+        Assert.Equal(Enumerable.Range(0, sizes.Length).Select(i => (long)i), read.Select(r => r.Offset));
+        Assert.Equal(Enumerable.Range(0, sizes.Length).Select(i => $"{i}|{new string('x', sizes[i])}"), read.Select(Value));
+        Assert.Empty(await log.ReadAsync(Topic, partition, sizes.Length, max, Ct));
+    }
+
+    [Theory]
+    [InlineData(256, 0, 0, 64 * 1024)] // nothing seen yet: a whole chunk
+    [InlineData(10, 10_000, 10, 11 * 1_000)] // ten more frames of 1,000 bytes, and one over
+    [InlineData(1, 999, 2, 2 * 500)] // the average rounds up
+    [InlineData(1_000, 1_000, 1, 64 * 1024)] // never more than a chunk
+    [InlineData(1, 10, 1, RecordFrame.MinSize)] // never less than a frame's header and empty body
+    public void ChunkFor_AfterFramesWereSeen_ReadsWhatTheRecordsStillWantedTake(int wanted, long bytes, long frames, int expected) =>
+        Assert.Equal(expected, FilePartition.ChunkFor(wanted, bytes, frames));
+
     [Fact]
     public async Task Retention_BySize_RemovesOldestSegmentsAndALateGroupStartsAtWhatIsLeft()
     {
