@@ -182,8 +182,8 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
     private static string State(StoredAlert s) =>
         JsonSerializer.Serialize(new TriageState(s.Status, s.Assignee, s.VerdictBy), ResponderJsonContext.Default.TriageState);
 
-    private static Problem ChangedSince(StoredAlert now, long seen) => Problems.Of(
-        409,
+    private static Problem ChangedSince(StoredAlert now, long seen) => Problems.Stale(
+        now.Version,
         $"alert {now.Alert.Id} has changed since version {seen} was read: it is now {now.Status}, assigned to {now.Assignee ?? "nobody"} (version {now.Version}); read it again and decide on that");
 
     private static string Detail(string what, string? note) => string.IsNullOrWhiteSpace(note) ? what : $"{what}: {note}";

@@ -147,7 +147,9 @@ internal static class RevocationFeedEndpoints
             case LiftOutcome.NotFound:
                 return Problems.Result(404, $"no revocation entry {version}");
             case LiftOutcome.AlreadyLifted:
-                return Problems.Result(409, $"revocation entry {version} was already lifted at {lift!.LiftedAt:O}");
+                // The entry is now at its lift's version: the stream's id of the lift, which a client resumes after.
+                return Problems.Result(Problems.Stale(
+                    lift!.Version, $"revocation entry {version} was already lifted at {lift.LiftedAt:O} ({lift.Reason}), at version {lift.Version}"));
         }
 
         written.Set();

@@ -175,6 +175,27 @@ public sealed class ActionLiftTests
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
     }
 
+    /// <summary>
+    /// An entry lifted already, lifted again by its version: a 409 whose <c>current_version</c> (a problem-details
+    /// extension member) is the lift's version — the stream's id of the lift — and whose detail says when and why.
+    /// </summary>
+    [Fact]
+    public async Task EntryLift_OfALiftedEntry_Is409_WithTheLiftsVersionAsCurrentVersion()
+    {
+        await using var host = await new ResponderTestHost().StartAsync();
+        await RevocationAsync(host, null, ("jti-0b7d", null));
+        var entry = Assert.Single((await host.RevocationSnapshotAsync()).Revocations);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        using var first = await responder.PostAsJsonAsync($"/v1/revocations/{entry.Version}/lift", new { reason = "the token was rotated" }, Ct);
+        var lift = (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("version").GetInt64();
+
+        var again = await AssertProblemAsync(await responder.PostAsJsonAsync($"/v1/revocations/{entry.Version}/lift", new { reason = "me too" }, Ct), 409, "the token was rotated");
+
+        Assert.Equal(lift, again.GetProperty("current_version").GetInt64());
+        Assert.True(lift > entry.Version);
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
+    }
+
     /// <summary>Triggers a revocation of <paramref name="jti"/> by hand; answers its action's id.</summary>
     private static async Task<Guid> TriggerAsync(HttpClient responder, string jti)
     {

@@ -478,9 +478,15 @@ async function alertsView(view, mine) {
         r = { changed: [], errors: e.problem.errors };
       }
       r.changed.forEach(onAlert);
-      const stale = r.errors.filter(x => x.field === "version").map(x => items[x.index].id);
-      const other = r.errors.filter(x => x.field !== "version");
-      for (const id of stale) onAlert((await api("GET", "/v1/alerts/" + encodeURIComponent(id))).alert);
+      // An alert refused as changed since carries the version it is at now (current_version): its row is read again
+      // unless the live queue has drawn it at that version already.
+      const refusedStale = r.errors.filter(x => typeof x.current_version === "number");
+      const other = r.errors.filter(x => typeof x.current_version !== "number");
+      const stale = refusedStale.map(x => items[x.index].id);
+      for (const x of refusedStale) {
+        const id = items[x.index].id, row = rows.get(id);
+        if (!row || Number(row.dataset.version) !== x.current_version) onAlert((await api("GET", "/v1/alerts/" + encodeURIComponent(id))).alert);
+      }
       const said = [];
       if (stale.length) said.push(stale.length + " changed by someone else since the page showed them, drawn again as they are now (decide on them again): " + stale.join(", "));
       if (other.length) said.push(other.length + " not changed: " + other.map(x => x.reason).join("; "));
