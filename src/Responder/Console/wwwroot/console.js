@@ -547,12 +547,12 @@ const REVOCATIONS = ["revoke_token", "revoke_subject_sessions"];
 // A revocation that may have entries on the list: done, or failed after the list took them (another revoker failed).
 const liftable = (a) => REVOCATIONS.includes(a.kind) && (a.state === "done" || a.state === "failed");
 
-// The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift.
-// Each action's entries are asked for by its id, not found in the whole list, which grows with every revocation.
+// The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift, and a
+// failed one without any says so to everyone. Each action's entries are asked for by its id, not found in the whole
+// list, which grows with every revocation.
 async function revocationsInForce(actions) {
   const inForce = new Map();
-  if (!can("responder")) return inForce;
-  for (const a of actions.filter(liftable)) {
+  for (const a of actions.filter(a => liftable(a) && (can("responder") || a.state === "failed"))) {
     const entries = (await api("GET", `/v1/revocations?action_id=${encodeURIComponent(a.id)}`)).revocations;
     if (entries.length) inForce.set(a.id, entries);
   }
@@ -591,9 +591,17 @@ function actionButtons(a, inForce, reread, cell) {
   return buttons;
 }
 
+// A revocation that failed with nothing of it on the list: said in its row, with the drivers' reason, for every role, so
+// the row does not look like one waiting for a lift (or like a revocation in force) with no word of what happened.
+function revocationFailedNote(a, inForce) {
+  if (!(REVOCATIONS.includes(a.kind) && a.state === "failed") || inForce.has(a.id)) return [];
+  return [el("span", { class: "error", "data-testid": "revocation-failed" },
+    "Revocation failed: " + (a.error || "no reason recorded") + ". Nothing of it is on the revocation list, so there is nothing to lift.")];
+}
+
 function actionRow(a, inForce, reread) {
   const cell = el("td");
-  cell.append(...actionButtons(a, inForce, reread, cell));
+  cell.append(...revocationFailedNote(a, inForce), ...actionButtons(a, inForce, reread, cell));
   return el("tr", { "data-testid": "action-row", "data-action-id": a.id },
     el("td", {}, a.kind), el("td", {}, a.target), el("td", {}, a.mode),
     el("td", { "data-testid": "action-state" }, a.state),
