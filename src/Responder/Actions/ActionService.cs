@@ -333,29 +333,31 @@ internal sealed class ActionService(
             return (ActionChange.Conflict, isolation);
         }
 
-        var releaseId = ActionRecord.DeterministicId("release", isolationId.ToString());
-        if (isolation.State == ActionStates.Releasing || isolation.State == ActionStates.Released)
-        {
-            return (ActionChange.Done, await actions.GetAsync(releaseId, cancellationToken));
-        }
-
         var now = time.GetUtcNow();
-        var (change, _) = await TransitionAsync(
-            isolationId,
-            [ActionStates.Active],
-            a => a with { State = ActionStates.Releasing, UpdatedAt = now },
-            AuditKinds.ReleaseRequested,
-            by,
-            a => $"release of {a.Target} requested: {reason}",
-            cancellationToken);
-        if (change != ActionChange.Done)
+        if (isolation.State is not (ActionStates.Releasing or ActionStates.Released))
         {
-            return (change, isolation);
+            var (change, after) = await TransitionAsync(
+                isolationId,
+                [ActionStates.Active],
+                a => a with { State = ActionStates.Releasing, UpdatedAt = now },
+                AuditKinds.ReleaseRequested,
+                by,
+                a => $"release of {a.Target} requested: {reason}",
+                cancellationToken);
+
+            // A release that lost to another release of the same isolation is that release, not a refusal: before, it was
+            // a 409 saying the isolation was active, as read before the other committed.
+            if (change != ActionChange.Done && after?.State is not (ActionStates.Releasing or ActionStates.Released))
+            {
+                return (change, after ?? isolation);
+            }
         }
 
+        // One release action per isolation (its id follows from the isolation's): whoever asks, and however often, is
+        // answered with the one stored first.
         var release = new ActionRecord
         {
-            Id = releaseId,
+            Id = ActionRecord.DeterministicId("release", isolationId.ToString()),
             Kind = ActionKinds.ReleaseWorkload,
             Mode = by == "ttl" ? ResponseModes.Automatic : ResponseModes.Manual,
             State = ActionStates.Queued,

@@ -30,12 +30,12 @@ internal static class ResponderApi
 
         responder.MapPost("/actions", TriggerAsync);
         responder.MapPost("/actions/{id:guid}/approve", (Guid id, HttpContext http, ActionService s) =>
-            Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted)));
+            Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted), "approved", ActionStates.PendingApproval));
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
             return problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))
-                ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted));
+                ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted), "rejected", ActionStates.PendingApproval);
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
@@ -51,7 +51,7 @@ internal static class ResponderApi
             }
 
             TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
-            return await Answer(s.ExtendAsync(id, ttl, ApiAuth.CallerOf(http).Name, http.RequestAborted));
+            return await Answer(s.ExtendAsync(id, ttl, ApiAuth.CallerOf(http).Name, http.RequestAborted), "extended", ActionStates.Active);
         });
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
@@ -62,7 +62,7 @@ internal static class ResponderApi
             }
 
             var caller = ApiAuth.CallerOf(http);
-            return await Answer(s.ReleaseAsync(id, caller.Name, body?.Reason ?? $"released by {caller.Name}", http.RequestAborted));
+            return await Answer(s.ReleaseAsync(id, caller.Name, body?.Reason ?? $"released by {caller.Name}", http.RequestAborted), "released", ActionStates.Active, ActionKinds.IsolateWorkload);
         });
         responder.MapPost("/actions/{id:guid}/lift", LiftRevocationAsync);
     }
@@ -93,7 +93,9 @@ internal static class ResponderApi
             case ActionChange.NotFound:
                 return Problems.Result(404, $"no action {id}");
             case ActionChange.Conflict:
-                return Problems.Result(409, result.Refusal ?? "the revocation cannot be lifted now");
+                var field = result.Action is { } a && a.Kind is not (ActionKinds.RevokeToken or ActionKinds.RevokeSubjectSessions) ? "kind" : "state";
+                var refusal = result.Refusal ?? "the revocation cannot be lifted now";
+                return Problems.Result(Problems.Of(409, refusal, [new ItemError(0, field, refusal)]));
         }
 
         written.Set();
@@ -249,7 +251,13 @@ internal static class ResponderApi
         return list.Count == 0 ? null : Problems.Result(Problems.Invalid(list));
     }
 
-    private static async Task<IResult> Answer(Task<(ActionChange Change, ActionRecord? Action)> operation)
+    /// <summary>
+    /// The answer to a change of an action that may be made only in state <paramref name="from"/> (and, when given, of kind
+    /// <paramref name="kind"/>): the action, or a problem. A 409 — the action was in another state, or moved there while
+    /// the change was under way (another responder decided first) — names the field that decided it (<c>state</c>, or
+    /// <c>kind</c>) and says what the action is now and who decided it.
+    /// </summary>
+    private static async Task<IResult> Answer(Task<(ActionChange Change, ActionRecord? Action)> operation, string verb, string from, string? kind = null)
     {
         var (change, action) = await operation;
         return change switch
@@ -257,7 +265,12 @@ internal static class ResponderApi
             ActionChange.Done when action is not null => Results.Json(action, ResponderJsonContext.Default.ActionRecord),
             ActionChange.Done => Results.NoContent(),
             ActionChange.NotFound => Problems.Result(404, "no such action"),
-            _ => Problems.Result(409, action is null ? "the action cannot do that now" : $"the action is {action.State} ({action.Kind}); it cannot do that now"),
+            _ when action is null => Problems.Result(409, $"the action cannot be {verb} now"),
+            _ when kind is not null && action.Kind != kind => Refused(action, "kind", $"is {action.Kind}; only {kind} is {verb}"),
+            _ => Refused(action, "state", $"is {action.State}{(action.DecidedBy is { } by ? $" (decided by {by} at {action.DecidedAt:O})" : "")}; it can be {verb} only while {from}"),
         };
+
+        static IResult Refused(ActionRecord action, string field, string reason) =>
+            Problems.Result(Problems.Of(409, $"action {action.Id} ({action.Kind}) {reason}", [new ItemError(0, field, reason)]));
     }
 }

@@ -1,0 +1,90 @@
+namespace ZtStream.Responder.Tests.Actions;
+
+/// <summary>
+/// Two responders deciding the same action at once, through the API: the loser is told what the action is now, in a
+/// problem document naming the field that decided it (<c>state</c>), and a release asked twice is one release. Run on
+/// SQLite here and on PostgreSQL by <see cref="PostgresActionRaceApiTests"/>, the compare-and-set being the store's.
+/// </summary>
+public class ActionRaceApiTests
+{
+    private const int Pairs = 8;
+
+    /// <summary>A Responder on the store this run tests, its isolations released by a driver that succeeds.</summary>
+    private protected virtual Task<ResponderTestHost> StartAsync() => new ResponderTestHost().With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
+
+    [Fact]
+    public async Task Approve_AndReject_AtOnce_OneIsMade_TheOtherIs409NamingStateAndWhoDecided()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var pending = new List<Guid>();
+        for (var i = 0; i < Pairs; i++)
+        {
+            var action = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 1) with { Jti = $"jti-race-{i}" };
+            await host.Get<ActionStore>().TryInsertAsync(action, Ct);
+            pending.Add(action.Id);
+        }
+
+        foreach (var id in pending)
+        {
+            var answers = await Task.WhenAll(
+                responder.PostAsync($"/v1/actions/{id}/approve", null, Ct),
+                responder.PostAsJsonAsync($"/v1/actions/{id}/reject", new { reason = "a test token" }, Ct));
+
+            var won = Assert.Single(answers, a => a.StatusCode == HttpStatusCode.OK);
+            var decided = (await won.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("state").GetString();
+            Assert.Contains(decided, new[] { ActionStates.Queued, ActionStates.Rejected });
+            var refused = await HttpProblem.ReadAsync(answers.Single(a => a != won), HttpStatusCode.Conflict);
+            var error = Assert.Single(refused.GetProperty("errors").EnumerateArray());
+            Assert.Equal((0, "state"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+
+            // What the winner made of it, not the pending action the loser read: its command may have run on since.
+            Assert.Matches($"is ({decided}|{ActionStates.Dispatched}|{ActionStates.Done}|{ActionStates.Failed}) ", error.GetProperty("reason").GetString());
+            Assert.Contains("by rex", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+            Assert.Contains("pending_approval", refused.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>
+    /// An isolation released by two responders at once: one release, and both are answered with it, as a release asked
+    /// of an isolation already releasing is. Before, the one whose write lost was a 409 saying the isolation was still
+    /// active — the state it read before the other's release committed.
+    /// </summary>
+    [Fact]
+    public async Task Release_TwiceAtOnce_IsOneRelease_AndBothAreAnsweredWithIt()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var isolations = new List<Guid>();
+        for (var i = 0; i < Pairs; i++)
+        {
+            var action = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = $"shop/cart-{i}", Namespace = "shop" };
+            await host.Get<ActionStore>().TryInsertAsync(action, Ct);
+            isolations.Add(action.Id);
+        }
+
+        foreach (var id in isolations)
+        {
+            var answers = await Task.WhenAll(
+                responder.PostAsJsonAsync($"/v1/actions/{id}/release", new { reason = "fixed" }, Ct),
+                responder.PostAsJsonAsync($"/v1/actions/{id}/release", new { reason = "fixed too" }, Ct));
+
+            var releases = new List<Guid>();
+            foreach (var answer in answers)
+            {
+                Assert.True(answer.StatusCode == HttpStatusCode.OK, $"release answered {(int)answer.StatusCode}: {await answer.Content.ReadAsStringAsync(Ct)}");
+                releases.Add((await answer.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
+            }
+
+            var release = Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(Kind: ActionKinds.ReleaseWorkload, Limit: 1000), Ct), r => r.IsolationActionId == id);
+            Assert.Equal([release.Id, release.Id], releases);
+            Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(ActionId: id.ToString(), Kind: AuditKinds.ReleaseRequested), Ct));
+        }
+    }
+}
+
+public sealed class PostgresActionRaceApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : ActionRaceApiTests
+{
+    private protected override async Task<ResponderTestHost> StartAsync() =>
+        await new ResponderTestHost().With<IWorkloadIsolator>(new RecordingIsolator()).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
+}
