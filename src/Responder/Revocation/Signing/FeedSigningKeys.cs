@@ -8,6 +8,10 @@ internal sealed class FeedSigningKeys(IStore store, IOptions<RevocationFeedOptio
 
     public static string? KeyProblem(string path, string setting) => KeyProblem(path, setting, Algorithm);
 
+    // Stored keys are never rotated, and every one stays published: replicas that started together on an empty store
+    // may each have generated one before settling on the newest, and an application may have pinned either.
+    private static readonly TimeSpan KeepPublished = TimeSpan.FromDays(3650);
+
     private static SigningKeySettings Settings(RevocationFeedOptions options) =>
-        new("the revocation feed", FeedKeyMigrations.Table, Algorithm, options.SigningKeyPaths, null, null, TimeSpan.Zero);
+        new("the revocation feed", FeedKeyMigrations.Table, Algorithm, options.SigningKeyPaths, null, null, KeepPublished);
 }
