@@ -7,6 +7,9 @@ namespace ZtStream.Platform.Http;
 /// </summary>
 internal sealed record ItemError(int Index, string Field, string Reason)
 {
+    /// <summary><c>current_version</c> of an item refused as stale, as <see cref="Problem.CurrentVersion"/> is for a request of one.</summary>
+    public long? CurrentVersion { get; init; }
+
     /// <summary>
     /// At most <paramref name="max"/> characters of a value the sender gave, to quote in a reason: enough to recognise
     /// it, without echoing a whole oversized field back.

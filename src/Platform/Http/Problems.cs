@@ -43,6 +43,19 @@ internal static class Problems
         return Create(400, "invalid-request", "The request is not valid", string.Join("; ", errors.Select(e => $"{e.Field}: {e.Reason}")), errors);
     }
 
+    /// <summary>
+    /// 409 for a change decided on a version of something that has changed since: the detail says what it is now, and
+    /// <c>current_version</c> the version it is at, the one a change decided again on it sends.
+    /// </summary>
+    public static Problem Stale(long currentVersion, string detail) => Of(409, detail) with { CurrentVersion = currentVersion };
+
+    /// <summary>The item error of <paramref name="stale"/> (a <see cref="Stale"/> problem) refusing item <paramref name="index"/> of a batch, field <c>version</c>.</summary>
+    public static ItemError StaleItem(int index, Problem stale, string reason)
+    {
+        ArgumentNullException.ThrowIfNull(stale);
+        return new ItemError(index, "version", reason) { CurrentVersion = stale.CurrentVersion };
+    }
+
     /// <summary>The problem as an endpoint result.</summary>
     public static IResult Result(Problem problem) => new ProblemResult(problem);
 

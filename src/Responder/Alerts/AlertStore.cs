@@ -286,6 +286,9 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     /// (null: nothing to do); with <paramref name="seen"/> (the alert's version the caller decided on) a change to an
     /// alert whose version has moved since is refused as stale. Two analysts sending the same version: one is written,
     /// the other told. Before, a status change compared the version before the transaction, so both were written.
+    /// <paramref name="alongside"/> runs after the write, in the same transaction, and returns its own audit entries: what
+    /// must happen with the change and never without it (the lift of an alert's suppressions as it leaves
+    /// <c>false_positive</c>); a refused change runs none of it.
     /// </summary>
     public async Task<TriageWrite> ChangeAsync(
         AuditLog audit,
@@ -294,13 +297,14 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         long? seen,
         Func<StoredAlert, TriageChange?> change,
         Func<StoredAlert, StoredAlert, AuditRecord> entry,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<DbConnection, DbTransaction, CancellationToken, Task<IReadOnlyList<AuditRecord>>>? alongside = null)
     {
         ArgumentNullException.ThrowIfNull(audit);
         ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(entry);
         var result = default(TriageWrite);
-        await audit.AppendChangeAsync(
+        await audit.AppendChangesAsync(
             async (connection, tx, ct) =>
             {
                 var before = await GetAsync(connection, tx, alertId, ct);
@@ -327,7 +331,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
                 await AddHistoryAsync(connection, tx, before.Alert, now, c.Kind, c.Status, actor, c.Detail, ct);
                 var after = before with { Status = c.Status, VerdictBy = c.VerdictBy, Assignee = c.Assignee, Version = next, UpdatedAt = nowTime };
                 result = new TriageWrite(before, after, Stale: false);
-                return entry(before, after);
+                return alongside is null ? [entry(before, after)] : [entry(before, after), .. await alongside(connection, tx, ct)];
             },
             cancellationToken);
         if (result.After is not null)

@@ -73,6 +73,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
         var made = new List<SuppressionRecord>();
         SuppressionRecord? created = null;
+        IReadOnlyList<SuppressionRecord> toLift = [];
         if (status == AlertStatuses.FalsePositive)
         {
             // The suppression first: if the caller may not make it, or the log cannot take it, the status stays.
@@ -86,16 +87,16 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         }
         else if (current.Status == AlertStatuses.FalsePositive)
         {
-            var (lifted, problem) = await suppressions.LiftForAlertAsync(alertId, $"alert {alertId} re-marked {status}: {note}", caller, cancellationToken);
+            // Told to the Verifier now, lifted in the status change's transaction below: a change refused there lifts nothing.
+            (toLift, var problem) = await suppressions.AnnounceLiftsAsync(alertId, caller, cancellationToken);
             if (problem is not null)
             {
                 return (null, problem);
             }
-
-            made.AddRange(lifted);
         }
 
         var closed = AlertStatuses.IsClosed(status);
+        var liftReason = $"alert {alertId} re-marked {status}: {note}";
         var write = await alerts.ChangeAsync(
             audit,
             alertId,
@@ -103,14 +104,18 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             current.Version,
             s => s.Status == status ? null : new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
             (before, after) => Entry(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before, after, $"{before.Status} → {status} on alert {alertId}", note),
-            cancellationToken);
+            cancellationToken,
+            toLift.Count == 0 ? null : (connection, tx, ct) => suppressions.LiftAsync(connection, tx, toLift, liftReason, caller, made, ct));
         if (write.After is null)
         {
-            // Another change was committed between the read above and the write: what this one made is undone.
+            // Another change was committed between the read above and the write: what this one made is undone, and the
+            // suppressions it would have lifted stay, as the Verifier is told again.
             if (created is not null)
             {
                 await suppressions.LiftAsync(created.Id, $"the change of alert {alertId} to {status} was refused: the alert changed meanwhile", caller, cancellationToken);
             }
+
+            await suppressions.RestoreAsync(toLift, caller, cancellationToken);
 
             return write switch
             {
@@ -182,8 +187,8 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
     private static string State(StoredAlert s) =>
         JsonSerializer.Serialize(new TriageState(s.Status, s.Assignee, s.VerdictBy), ResponderJsonContext.Default.TriageState);
 
-    private static Problem ChangedSince(StoredAlert now, long seen) => Problems.Of(
-        409,
+    private static Problem ChangedSince(StoredAlert now, long seen) => Problems.Stale(
+        now.Version,
         $"alert {now.Alert.Id} has changed since version {seen} was read: it is now {now.Status}, assigned to {now.Assignee ?? "nobody"} (version {now.Version}); read it again and decide on that");
 
     private static string Detail(string what, string? note) => string.IsNullOrWhiteSpace(note) ? what : $"{what}: {note}";

@@ -18,6 +18,15 @@ internal static class Bounds
         }
     }
 
+    /// <summary>
+    /// The reason a revocation is lifted with, whether one entry (<c>POST /v1/revocations/{version}/lift</c>) or every
+    /// entry of an action (<c>POST /v1/actions/{id}/lift</c>): required, and bounded like every reason.
+    /// </summary>
+    public static IEnumerable<ItemError> LiftReason(string? reason) =>
+        string.IsNullOrWhiteSpace(reason)
+            ? [new ItemError(0, "reason", "required: say why the revocation is lifted (it goes into the audit trail)")]
+            : Text("reason", reason, MaxReasonLength);
+
     public static IEnumerable<ItemError> Text(string field, string? value, int max)
     {
         if (value is { Length: var length } && length > max)

@@ -80,18 +80,14 @@ internal static class ResponderApi
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body?.Reason))
-        {
-            return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "required: say why the revocation is lifted (it goes into the audit trail)")]));
-        }
-
-        if (Invalid(Bounds.Text("reason", body.Reason, Bounds.MaxReasonLength)) is { } invalid)
+        if (Invalid(Bounds.LiftReason(body?.Reason)) is { } invalid)
         {
             return invalid;
         }
 
         var caller = ApiAuth.CallerOf(http);
-        var result = await service.LiftRevocationAsync(id, caller.Name, body.Reason, http.RequestAborted);
+        var reason = body!.Reason!;
+        var result = await service.LiftRevocationAsync(id, caller.Name, reason, http.RequestAborted);
         switch (result.Change)
         {
             case ActionChange.NotFound:
@@ -103,7 +99,7 @@ internal static class ResponderApi
         written.Set();
         foreach (var lift in result.Lifts)
         {
-            ResponderLog.RevocationLifted(logger, lift.Lifts, caller.Name, body.Reason);
+            ResponderLog.RevocationLifted(logger, lift.Lifts, caller.Name, reason);
         }
 
         return Results.Json(new ActionLift(id, result.Lifts), ResponderJsonContext.Default.ActionLift);

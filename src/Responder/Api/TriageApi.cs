@@ -169,10 +169,10 @@ internal static class TriageApi
             {
                 changed.Add(AlertView.From(after!));
             }
-            else if (failed.Status == 409)
+            else if (failed.CurrentVersion is not null)
             {
                 stale++;
-                refused.Add(new ItemError(i, "version", failed.Detail ?? $"{id}: changed since version {seen}"));
+                refused.Add(Problems.StaleItem(i, failed, failed.Detail ?? $"{id}: changed since version {seen}"));
             }
             else
             {

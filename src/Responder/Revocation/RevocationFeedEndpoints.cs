@@ -170,13 +170,13 @@ internal static class RevocationFeedEndpoints
             return problem;
         }
 
-        if (string.IsNullOrWhiteSpace(body?.Reason))
+        if (Bounds.LiftReason(body?.Reason).ToList() is { Count: > 0 } invalid)
         {
-            return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "required: say why the revocation is lifted (it goes into the audit trail)")]));
+            return Problems.Result(Problems.Invalid(invalid));
         }
 
         var caller = ApiAuth.CallerOf(http);
-        var reason = body.Reason;
+        var reason = body!.Reason!;
         // The lift and its audit entry commit together: a lift nobody can account for must never put a token back in use.
         (LiftOutcome Outcome, RevocationLift? Lift, Contracts.Revocations.Revocation? Entry) result = default;
         await audit.AppendChangeAsync(
@@ -192,7 +192,9 @@ internal static class RevocationFeedEndpoints
             case LiftOutcome.NotFound:
                 return Problems.Result(404, $"no revocation entry {version}");
             case LiftOutcome.AlreadyLifted:
-                return Problems.Result(409, $"revocation entry {version} was already lifted at {lift!.LiftedAt:O}");
+                // The entry is now at its lift's version: the stream's id of the lift, which a client resumes after.
+                return Problems.Result(Problems.Stale(
+                    lift!.Version, $"revocation entry {version} was already lifted at {lift.LiftedAt:O} ({lift.Reason}), at version {lift.Version}"));
         }
 
         written.Set();

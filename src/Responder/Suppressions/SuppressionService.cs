@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ZtStream.Contracts;
 using ZtStream.Platform.EventLog;
 using ZtStream.Responder.Alerts;
@@ -187,51 +188,92 @@ internal sealed class SuppressionService(
             return (null, AlreadyLifted(before));
         }
 
-        var now = time.GetUtcNow();
-        if (await PublishAsync(Feedback(before, caller.Name, now, lifted: true), cancellationToken) is { } unavailable)
+        if (await PublishAsync(Feedback(before, caller.Name, time.GetUtcNow(), lifted: true), cancellationToken) is { } unavailable)
         {
             return (null, unavailable);
         }
 
-        if (!await suppressions.LiftAsync(id, caller.Name, reason, cancellationToken))
+        var lifted = new List<SuppressionRecord>();
+        if (await audit.AppendChangesAsync(async (connection, tx, ct) => await LiftAsync(connection, tx, [before], reason, caller, lifted, ct), cancellationToken) is { Count: 0 })
         {
             // Another lift was stored between the reading above and this one: it stands, and this one is not recorded.
             return (null, AlreadyLifted(await suppressions.GetAsync(id, cancellationToken) ?? before));
         }
 
-        var after = before with { LiftedAt = now, LiftedBy = caller.Name, LiftReason = reason, State = SuppressionStates.Lifted, UpdatedAt = now };
-        await audit.AppendAsync(
-            AuditKinds.SuppressionLifted,
-            caller.Name,
-            $"suppression {id} lifted: {reason}",
-            cancellationToken,
-            alertId: before.AlertId,
-            principal: before.Principal,
-            beforeJson: Json(before),
-            afterJson: Json(after));
-        return (after, null);
+        return (lifted[0], null);
     }
 
-    /// <summary>Lifts every active suppression made from the alert (its verdict was reversed).</summary>
-    public async Task<(IReadOnlyList<SuppressionRecord> Lifted, Problem? Problem)> LiftForAlertAsync(
-        string alertId, string reason, Caller caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// The first half of lifting every active suppression made from an alert with its status change (it leaves
+    /// <c>false_positive</c>): the Verifier is told of each lift before anything is stored, as for every change. Answers
+    /// the suppressions to lift in the change's transaction (<see cref="LiftAsync(DbConnection, DbTransaction, IReadOnlyList{SuppressionRecord}, string, Caller, List{SuppressionRecord}, CancellationToken)"/>),
+    /// or the 503 of a log that cannot take them, and then the Verifier is told again those it was told of.
+    /// </summary>
+    public async Task<(IReadOnlyList<SuppressionRecord> Active, Problem? Problem)> AnnounceLiftsAsync(string alertId, Caller caller, CancellationToken cancellationToken)
     {
-        var lifted = new List<SuppressionRecord>();
-        foreach (var s in await suppressions.QueryAsync(new SuppressionQuery(SuppressionStates.Active, AlertId: alertId), cancellationToken))
+        var active = await suppressions.QueryAsync(new SuppressionQuery(SuppressionStates.Active, AlertId: alertId), cancellationToken);
+        for (var i = 0; i < active.Count; i++)
         {
-            var (done, problem) = await LiftAsync(s.Id, reason, caller, cancellationToken);
-            if (problem is { Status: 503 })
+            if (await PublishAsync(Feedback(active[i], caller.Name, time.GetUtcNow(), lifted: true), cancellationToken) is { } unavailable)
             {
-                return (lifted, problem);
-            }
-
-            if (done is not null)
-            {
-                lifted.Add(done);
+                await RestoreAsync(active.Take(i), caller, cancellationToken);
+                return ([], unavailable);
             }
         }
 
-        return (lifted, null);
+        return (active, null);
+    }
+
+    /// <summary>
+    /// Lifts <paramref name="active"/> in the caller's transaction, adding each lifted one to <paramref name="lifted"/>, and
+    /// answers their <c>suppression.lifted</c> entries for the same transaction; one lifted meanwhile by someone else is
+    /// left as they lifted it. The Verifier must have been told first.
+    /// </summary>
+    public async Task<IReadOnlyList<AuditRecord>> LiftAsync(
+        DbConnection connection, DbTransaction tx, IReadOnlyList<SuppressionRecord> active, string reason, Caller caller, List<SuppressionRecord> lifted, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(active);
+        ArgumentNullException.ThrowIfNull(lifted);
+        var entries = new List<AuditRecord>();
+        foreach (var before in active)
+        {
+            if (!await suppressions.LiftAsync(connection, tx, before.Id, caller.Name, reason, cancellationToken))
+            {
+                continue;
+            }
+
+            var now = time.GetUtcNow();
+            var after = before with { LiftedAt = now, LiftedBy = caller.Name, LiftReason = reason, State = SuppressionStates.Lifted, UpdatedAt = now };
+            lifted.Add(after);
+            entries.Add(new AuditRecord(
+                AuditKinds.SuppressionLifted,
+                caller.Name,
+                $"suppression {before.Id} lifted: {reason}",
+                AlertId: before.AlertId,
+                Principal: before.Principal,
+                BeforeJson: Json(before),
+                AfterJson: Json(after)));
+        }
+
+        return entries;
+    }
+
+    /// <summary>
+    /// Tells the Verifier each of <paramref name="told"/> as it is stored now, after a change it was told of was not stored
+    /// (the status change lost to another, the log refused a later one): it keeps the last word per suppression, so the
+    /// lift it heard first does not switch off a suppression that stays.
+    /// </summary>
+    public async Task RestoreAsync(IEnumerable<SuppressionRecord> told, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(told);
+        ArgumentNullException.ThrowIfNull(caller);
+        foreach (var s in told)
+        {
+            if (await suppressions.GetAsync(s.Id, cancellationToken) is { } now)
+            {
+                await PublishAsync(Feedback(now, caller.Name, time.GetUtcNow(), lifted: now.State == SuppressionStates.Lifted), cancellationToken);
+            }
+        }
     }
 
     private (SuppressionRecord? Record, Problem? Problem) Validate(Alert alert, SuppressionRequest request, Caller caller, DateTimeOffset now)

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Suppressions;
@@ -79,11 +80,18 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
     /// <summary>Marks a suppression lifted; false when it was lifted already.</summary>
     public async Task<bool> LiftAsync(string id, string by, string reason, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var connection = await store.OpenAsync(cancellationToken);
+        return await LiftAsync(connection, null, id, by, reason, cancellationToken);
+    }
+
+    /// <summary>As <see cref="LiftAsync(string, string, string, CancellationToken)"/>, in the caller's transaction (an alert's status change).</summary>
+    public async Task<bool> LiftAsync(DbConnection connection, DbTransaction? tx, string id, string by, string reason, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         return await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE responder_suppressions SET lifted_at = @Now, lifted_by = @By, lift_reason = @Reason, updated_at = @Now WHERE id = @Id AND lifted_at IS NULL",
             new { Id = id, By = by, Reason = reason, Now = now },
+            tx,
             cancellationToken: cancellationToken)) == 1;
     }
 

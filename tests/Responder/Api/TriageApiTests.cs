@@ -69,6 +69,9 @@ public class TriageApiTests
         Assert.Contains("assigned to rex", assign.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var status = await HttpProblem.ReadAsync(await analyst.PostAsJsonAsync("/v1/alerts/stale-1/status", new { status = "benign", version = read }, Ct), HttpStatusCode.Conflict);
         Assert.Contains($"version {now}", status.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        // The version now is also a member of its own (RFC 9457 §3.2), for a client to decide again on without parsing text.
+        Assert.Equal([now, now], new[] { assign, status }.Select(p => p.GetProperty("current_version").GetInt64()));
         var stored = await host.Get<AlertStore>().GetAsync("stale-1", Ct);
         Assert.Equal(("open", "rex"), (stored!.Status, stored.Assignee));
 
@@ -110,6 +113,7 @@ public class TriageApiTests
         {
             var problem = await HttpProblem.ReadAsync(refused, HttpStatusCode.Conflict);
             Assert.Contains($"(version {stored.Version})", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(stored.Version, problem.GetProperty("current_version").GetInt64());
         }
 
         var history = await host.Get<AlertStore>().HistoryAsync("race-1", Ct);
@@ -246,6 +250,7 @@ public class TriageApiTests
         var stale = Assert.Single(body.GetProperty("errors").EnumerateArray());
         Assert.Equal((1, "version"), (stale.GetProperty("index").GetInt32(), stale.GetProperty("field").GetString()));
         Assert.Contains($"assigned to rex (version {now})", stale.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(now, stale.GetProperty("current_version").GetInt64());
         var kept = await host.Get<AlertStore>().GetAsync("bv-2", Ct);
         Assert.Equal(("open", "rex", now), (kept!.Status, kept.Assignee, kept.Version));
         Assert.Equal(("acknowledged", "ana"), ((await host.Get<AlertStore>().GetAsync("bv-3", Ct))!.Status, (await host.Get<AlertStore>().GetAsync("bv-3", Ct))!.Assignee));
@@ -255,6 +260,8 @@ public class TriageApiTests
             await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { items = new[] { new { id = "bv-2", version = versions["bv-2"] }, new { id = "bv-3", version = versions["bv-3"] } }, unassign = true }, Ct),
             HttpStatusCode.Conflict);
         Assert.Equal([(0, "version"), (1, "version")], refused.GetProperty("errors").EnumerateArray().Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString())));
+        var bv3 = (await host.Get<AlertStore>().GetAsync("bv-3", Ct))!.Version;
+        Assert.Equal([now, bv3], refused.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("current_version").GetInt64()));
         Assert.Equal("rex", (await host.Get<AlertStore>().GetAsync("bv-2", Ct))!.Assignee);
 
         // An item without its version, or ids and items together, is a bad request naming the item.
@@ -262,6 +269,7 @@ public class TriageApiTests
             await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { items = new object[] { new { id = "bv-1", version = 1 }, new { id = "bv-3" } }, status = "benign" }, Ct),
             HttpStatusCode.BadRequest);
         Assert.Equal((1, "version"), (bad.GetProperty("errors")[0].GetProperty("index").GetInt32(), bad.GetProperty("errors")[0].GetProperty("field").GetString()));
+        Assert.False(bad.GetProperty("errors")[0].TryGetProperty("current_version", out _));
         var both = await HttpProblem.ReadAsync(
             await analyst.PostAsJsonAsync("/v1/alerts/bulk", new { ids = new[] { "bv-1" }, items = new[] { new { id = "bv-1", version = 1 } }, status = "benign" }, Ct),
             HttpStatusCode.BadRequest);

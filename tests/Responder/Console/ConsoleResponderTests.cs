@@ -62,6 +62,58 @@ public sealed class ConsoleResponderTests
     }
 
     /// <summary>
+    /// A revocation that failed before the list took anything says so in its row — that it failed, the drivers' reason,
+    /// and that there is nothing to lift — to a responder and to a viewer alike; one that failed after the list took its
+    /// entry (the identity provider's driver failed) offers the lift instead. Before, the first showed nothing at all
+    /// where the lift would be, as if the revocation were waiting for something.
+    /// </summary>
+    [Fact]
+    public async Task FailedRevocation_WithNothingListed_SaysItFailedAndWhy()
+    {
+        var idp = new CountingRevoker { FailuresLeft = int.MaxValue };
+        await using var host = await ConsoleTests.StartWithAlertsAsync(
+            new ResponderTestHost { UseKestrel = true }.With<ITokenRevoker>(idp), TestAlerts.Critical("fail-list", principal: "erin@example.com"));
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        // The list refuses the first revocation's entry (its store write fails); the second is listed, then the IdP fails.
+        await host.ExecuteSqlAsync("""
+            CREATE TRIGGER refuse_revocations BEFORE INSERT ON responder_revocations
+            BEGIN SELECT RAISE(ABORT, 'revocation list write refused'); END
+            """);
+        var unlisted = await TriggerAsync(responder, "fail-list", "jti-never-listed");
+        await host.UntilStateAsync(unlisted, ActionStates.Failed);
+        await host.ExecuteSqlAsync("DROP TRIGGER refuse_revocations");
+        var listed = await TriggerAsync(responder, "fail-list", "jti-listed");
+        await host.UntilStateAsync(listed, ActionStates.Failed);
+
+        foreach (var token in new[] { ResponderTestHost.ResponderToken, ResponderTestHost.ViewerToken })
+        {
+            await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, token);
+            var page = session.Page;
+            await page.Locator("[data-testid=alert-row][data-alert-id=fail-list]").ClickAsync();
+            var failed = page.Locator($"[data-testid=action-row][data-action-id='{unlisted}']");
+            var note = failed.GetByTestId("revocation-failed");
+            await Assertions.Expect(note).ToContainTextAsync("Revocation failed: ");
+            await Assertions.Expect(note).ToContainTextAsync("revocation list write refused");
+            await Assertions.Expect(note).ToContainTextAsync("nothing to lift");
+            await Assertions.Expect(failed.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
+
+            var inForce = page.Locator($"[data-testid=action-row][data-action-id='{listed}']");
+            await Assertions.Expect(inForce.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.Failed);
+            await Assertions.Expect(inForce.GetByTestId("revocation-failed")).ToHaveCountAsync(0);
+            await Assertions.Expect(inForce.GetByTestId("lift-revocation")).ToHaveCountAsync(token == ResponderTestHost.ResponderToken ? 1 : 0);
+        }
+    }
+
+    /// <summary>Triggers a revocation of <paramref name="jti"/> filed under <paramref name="alertId"/>, as <c>POST /v1/actions</c> does for a responder.</summary>
+    private static async Task<Guid> TriggerAsync(HttpClient responder, string alertId, string jti)
+    {
+        using var answer = await responder.PostAsJsonAsync("/v1/actions", new { kind = ActionKinds.RevokeToken, jti, alert_id = alertId, reason = "stolen laptop" }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, answer.StatusCode);
+        return (await answer.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid();
+    }
+
+    /// <summary>
     /// An empty "days" is the Responder's default (here 12 days, as configured), and the form says so; a number it
     /// cannot send is refused in the form, naming the field, and nothing is sent. Before, an empty box was sent as
     /// "expires now" and refused by the server, and 91 was stopped by a browser bubble no screen reader announced.

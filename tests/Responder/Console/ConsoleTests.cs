@@ -272,6 +272,10 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v1]").GetByTestId("status")).ToHaveTextAsync("acknowledged");
         await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v2]").GetByTestId("status")).ToHaveTextAsync("in progress");
         Assert.Equal("in_progress", (await host.Get<AlertStore>().GetAsync("bulk-v2", Ct))!.Status);
+
+        // Drawn at the version the refusal named (current_version): the next click decides on the alert as it is now.
+        var now = (await host.Get<AlertStore>().GetAsync("bulk-v2", Ct))!.Version;
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v2]")).ToHaveAttributeAsync("data-version", now.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("acknowledged", (await host.Get<AlertStore>().GetAsync("bulk-v1", Ct))!.Status);
     }
 

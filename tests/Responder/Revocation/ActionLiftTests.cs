@@ -148,6 +148,54 @@ public sealed class ActionLiftTests
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
     }
 
+    /// <summary>
+    /// Both lifts — one entry by its version, every entry of an action — check the reason alike: missing, blank or past
+    /// 2,000 characters is a 400 naming <c>reason</c>, and the entries stay in force. Before, the one entry's lift took a
+    /// reason of any length into the audit trail.
+    /// </summary>
+    [Fact]
+    public async Task LiftReason_MissingBlankOrTooLong_IsRefusedAlikeByBothLifts()
+    {
+        await using var host = await new ResponderTestHost().StartAsync();
+        var action = await RevocationAsync(host, null, ("jti-5e21", null));
+        var entry = Assert.Single((await host.RevocationSnapshotAsync()).Revocations);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        foreach (var path in new[] { $"/v1/revocations/{entry.Version}/lift", $"/v1/actions/{action.Id}/lift" })
+        {
+            foreach (var (body, why) in new (object Body, string Why)[] { (new { }, "required"), (new { reason = "  " }, "required"), (new { reason = new string('r', 2001) }, "at most 2000 characters") })
+            {
+                var problem = await AssertProblemAsync(await responder.PostAsJsonAsync(path, body, Ct), 400, why);
+                var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+                Assert.Equal((0, "reason"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+            }
+        }
+
+        Assert.Equal(["jti-5e21"], (await host.RevocationSnapshotAsync()).Revocations.Select(r => r.Jti));
+        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
+    }
+
+    /// <summary>
+    /// An entry lifted already, lifted again by its version: a 409 whose <c>current_version</c> (a problem-details
+    /// extension member) is the lift's version — the stream's id of the lift — and whose detail says when and why.
+    /// </summary>
+    [Fact]
+    public async Task EntryLift_OfALiftedEntry_Is409_WithTheLiftsVersionAsCurrentVersion()
+    {
+        await using var host = await new ResponderTestHost().StartAsync();
+        await RevocationAsync(host, null, ("jti-0b7d", null));
+        var entry = Assert.Single((await host.RevocationSnapshotAsync()).Revocations);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        using var first = await responder.PostAsJsonAsync($"/v1/revocations/{entry.Version}/lift", new { reason = "the token was rotated" }, Ct);
+        var lift = (await first.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("version").GetInt64();
+
+        var again = await AssertProblemAsync(await responder.PostAsJsonAsync($"/v1/revocations/{entry.Version}/lift", new { reason = "me too" }, Ct), 409, "the token was rotated");
+
+        Assert.Equal(lift, again.GetProperty("current_version").GetInt64());
+        Assert.True(lift > entry.Version);
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct));
+    }
+
     /// <summary>Triggers a revocation of <paramref name="jti"/> by hand; answers its action's id.</summary>
     private static async Task<Guid> TriggerAsync(HttpClient responder, string jti)
     {

@@ -223,6 +223,50 @@ public class SuppressionApiTests
         Assert.All(lifts, l => Assert.Equal("rex", l.Actor));
     }
 
+    /// <summary>
+    /// A false positive re-marked by one analyst while a colleague takes the alert, both decided on the same version: the
+    /// colleague's change commits first, so the re-marking is refused (409, with the alert's <c>current_version</c>) and
+    /// the suppression stays — in the store, in the audit trail (no lift) and for the Verifier, whose last word on it is
+    /// the suppression as stored. Before, the lift was made ahead of the status write, so the refused change still
+    /// switched the suppression off. Decided again on <c>current_version</c>, the change and the lift are made together.
+    /// </summary>
+    [Fact]
+    public async Task LeavingFalsePositive_LosingTheRace_Is409_AndTheSuppressionStays()
+    {
+        await using var host = await StartAsync();
+        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-race-fp"), Ct);
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var marked = await JsonOf(await analyst.PostAsJsonAsync("/v1/alerts/sp-race-fp/verdict", new { verdict = "false_positive" }, Ct));
+        var read = marked.GetProperty("alert").GetProperty("version").GetInt64();
+        var made = Assert.Single(marked.GetProperty("suppressions").EnumerateArray()).GetProperty("id").GetString()!;
+
+        using var reopened = await HeldWhileAsync(
+            host,
+            () => analyst.PostAsJsonAsync("/v1/alerts/sp-race-fp/status", new { status = "in_progress", note = "the export looks wrong after all", version = read }, Ct),
+            async () => Assert.Equal(HttpStatusCode.OK, (await responder.PostAsJsonAsync("/v1/alerts/sp-race-fp/assign", new { assignee = "rex", version = read }, Ct)).StatusCode));
+
+        var refused = await HttpProblem.ReadAsync(reopened, HttpStatusCode.Conflict);
+        var alert = (await host.Get<AlertStore>().GetAsync("sp-race-fp", Ct))!;
+        Assert.Equal((AlertStatuses.FalsePositive, "rex"), (alert.Status, alert.Assignee));
+        Assert.Equal(alert.Version, refused.GetProperty("current_version").GetInt64());
+        Assert.Equal(SuppressionStates.Active, (await host.Get<SuppressionStore>().GetAsync(made, Ct))!.State);
+        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionLifted), Ct));
+        var told = Feedback(host).Where(f => f.SuppressionId == made).Select(f => f.Lifted).ToList();
+        Assert.Equal([false, true, false], told);
+
+        // Decided again on the version the refusal named: the status and the lift commit together.
+        var again = await JsonOf(await analyst.PostAsJsonAsync(
+            "/v1/alerts/sp-race-fp/status", new { status = "in_progress", note = "the export looks wrong after all", version = refused.GetProperty("current_version").GetInt64() }, Ct));
+        Assert.Equal(AlertStatuses.InProgress, again.GetProperty("alert").GetProperty("status").GetString());
+        Assert.Equal([made], again.GetProperty("suppressions").EnumerateArray().Select(x => x.GetProperty("id").GetString()));
+        Assert.Equal(SuppressionStates.Lifted, (await host.Get<SuppressionStore>().GetAsync(made, Ct))!.State);
+        var lift = Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionLifted), Ct));
+        Assert.Equal(("ana", "sp-race-fp"), (lift.Actor, lift.AlertId));
+        Assert.True(Feedback(host).Last(f => f.SuppressionId == made).Lifted);
+        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+    }
+
     [Fact]
     public async Task TruePositive_AfterFalsePositive_LiftsTheSuppression()
     {

@@ -478,9 +478,15 @@ async function alertsView(view, mine) {
         r = { changed: [], errors: e.problem.errors };
       }
       r.changed.forEach(onAlert);
-      const stale = r.errors.filter(x => x.field === "version").map(x => items[x.index].id);
-      const other = r.errors.filter(x => x.field !== "version");
-      for (const id of stale) onAlert((await api("GET", "/v1/alerts/" + encodeURIComponent(id))).alert);
+      // An alert refused as changed since carries the version it is at now (current_version): its row is read again
+      // unless the live queue has drawn it at that version already.
+      const refusedStale = r.errors.filter(x => typeof x.current_version === "number");
+      const other = r.errors.filter(x => typeof x.current_version !== "number");
+      const stale = refusedStale.map(x => items[x.index].id);
+      for (const x of refusedStale) {
+        const id = items[x.index].id, row = rows.get(id);
+        if (!row || Number(row.dataset.version) !== x.current_version) onAlert((await api("GET", "/v1/alerts/" + encodeURIComponent(id))).alert);
+      }
       const said = [];
       if (stale.length) said.push(stale.length + " changed by someone else since the page showed them, drawn again as they are now (decide on them again): " + stale.join(", "));
       if (other.length) said.push(other.length + " not changed: " + other.map(x => x.reason).join("; "));
@@ -541,12 +547,12 @@ const REVOCATIONS = ["revoke_token", "revoke_subject_sessions"];
 // A revocation that may have entries on the list: done, or failed after the list took them (another revoker failed).
 const liftable = (a) => REVOCATIONS.includes(a.kind) && (a.state === "done" || a.state === "failed");
 
-// The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift.
-// Each action's entries are asked for by its id, not found in the whole list, which grows with every revocation.
+// The actions whose revocation entries are still on the list (not lifted, not expired): only those offer a lift, and a
+// failed one without any says so to everyone. Each action's entries are asked for by its id, not found in the whole
+// list, which grows with every revocation.
 async function revocationsInForce(actions) {
   const inForce = new Map();
-  if (!can("responder")) return inForce;
-  for (const a of actions.filter(liftable)) {
+  for (const a of actions.filter(a => liftable(a) && (can("responder") || a.state === "failed"))) {
     const entries = (await api("GET", `/v1/revocations?action_id=${encodeURIComponent(a.id)}`)).revocations;
     if (entries.length) inForce.set(a.id, entries);
   }
@@ -585,9 +591,17 @@ function actionButtons(a, inForce, reread, cell) {
   return buttons;
 }
 
+// A revocation that failed with nothing of it on the list: said in its row, with the drivers' reason, for every role, so
+// the row does not look like one waiting for a lift (or like a revocation in force) with no word of what happened.
+function revocationFailedNote(a, inForce) {
+  if (!(REVOCATIONS.includes(a.kind) && a.state === "failed") || inForce.has(a.id)) return [];
+  return [el("span", { class: "error", "data-testid": "revocation-failed" },
+    "Revocation failed: " + (a.error || "no reason recorded") + ". Nothing of it is on the revocation list, so there is nothing to lift.")];
+}
+
 function actionRow(a, inForce, reread) {
   const cell = el("td");
-  cell.append(...actionButtons(a, inForce, reread, cell));
+  cell.append(...revocationFailedNote(a, inForce), ...actionButtons(a, inForce, reread, cell));
   return el("tr", { "data-testid": "action-row", "data-action-id": a.id },
     el("td", {}, a.kind), el("td", {}, a.target), el("td", {}, a.mode),
     el("td", { "data-testid": "action-state" }, a.state),
