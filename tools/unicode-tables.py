@@ -2,35 +2,100 @@
 """Writes src/Ingest/Sources/Identity/UnicodeTables.g.cs: the Unicode data LoginNames needs for RFC 8265's width mapping and
 NFC, which .NET does not give a process running with InvariantGlobalization (string.Normalize is then a no-op).
 
-The data is the unicodedata module's (its Unicode version is written into the file). Run from the repository root:
-    python3 tools/unicode-tables.py
+The data is the Unicode Character Database's own files (UnicodeData.txt and DerivedNormalizationProps.txt), read from
+/usr/share/unicode (Debian's unicode-data package: apt-get install unicode-data) or the folder given as the one
+argument; its Unicode version is written into the file. The tables are source: nothing reads these files at run time.
+Run from the repository root:
+    python3 tools/unicode-tables.py [UCD-FOLDER]
 """
+import os
+import re
 import sys
-import unicodedata
 
 OUT = "src/Ingest/Sources/Identity/UnicodeTables.g.cs"
+DEFAULT_UCD = "/usr/share/unicode"
 
 
 def is_hangul_syllable(cp):
     return 0xAC00 <= cp <= 0xD7A3
 
 
+def read_unicode_data(ucd):
+    """Code point -> (canonical combining class, decomposition field). Ranges (<..., First>/<..., Last>) are CJK,
+    Hangul, Tangut and private-use blocks: class 0, no decomposition field, so they need no entries."""
+    data = {}
+    with open(os.path.join(ucd, "UnicodeData.txt"), encoding="utf-8") as f:
+        for line in f:
+            fields = line.rstrip("\n").split(";")
+            if len(fields) < 6:
+                continue
+            data[int(fields[0], 16)] = (int(fields[3]), fields[5])
+    return data
+
+
+def read_composition_exclusions(ucd):
+    """Full_Composition_Exclusion (the exclusion table, singletons, non-starter decompositions) and the version."""
+    excluded, version = set(), None
+    with open(os.path.join(ucd, "DerivedNormalizationProps.txt"), encoding="utf-8") as f:
+        for line in f:
+            if version is None and (m := re.match(r"# DerivedNormalizationProps-(\d+\.\d+\.\d+)\.txt", line)):
+                version = m.group(1)
+            body = line.split("#", 1)[0].strip()
+            if not body:
+                continue
+            codes, prop = (part.strip() for part in body.split(";")[:2])
+            if prop != "Full_Composition_Exclusion":
+                continue
+            first, _, last = codes.partition("..")
+            excluded.update(range(int(first, 16), int(last or first, 16) + 1))
+    if version is None:
+        sys.exit(f"{ucd}/DerivedNormalizationProps.txt names no version")
+    return excluded, version
+
+
 def main():
+    ucd = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_UCD
+    if not os.path.isfile(os.path.join(ucd, "UnicodeData.txt")):
+        sys.exit(f"{ucd}/UnicodeData.txt not found: install Debian's unicode-data package or name a UCD folder")
+    data = read_unicode_data(ucd)
+    excluded, version = read_composition_exclusions(ucd)
+
+    def ccc(cp):
+        return data.get(cp, (0, ""))[0]
+
+    def canonical(cp):
+        raw = data.get(cp, (0, ""))[1]
+        return [] if not raw or raw.startswith("<") else [int(x, 16) for x in raw.split()]
+
+    def full_decomposition(cp):
+        single = canonical(cp)
+        if not single:
+            return [cp]
+        out = [part for first in single for part in full_decomposition(first)]
+        # Canonical ordering (a stable sort of each run of non-starters by class), as NFD leaves it.
+        i = 1
+        while i < len(out):
+            j = i
+            while j > 0 and ccc(out[j]) != 0 and ccc(out[j - 1]) > ccc(out[j]):
+                out[j - 1], out[j] = out[j], out[j - 1]
+                j -= 1
+            i += 1
+        return out
+
     decomposition_keys, decomposition_starts, decompositions = [], [], []
     combining = []  # (start, end, class)
     pairs = []  # (first, second, composite)
     width = []  # (code point, mapped)
-    for cp in range(0x110000):
-        ch = chr(cp)
+    for cp in sorted(data):
         if 0xD800 <= cp <= 0xDFFF:
             continue
-        ccc = unicodedata.combining(ch)
-        if ccc:
-            if combining and combining[-1][1] == cp - 1 and combining[-1][2] == ccc:
-                combining[-1] = (combining[-1][0], cp, ccc)
+        cls = ccc(cp)
+        if cls:
+            if combining and combining[-1][1] == cp - 1 and combining[-1][2] == cls:
+                combining[-1] = (combining[-1][0], cp, cls)
             else:
-                combining.append((cp, cp, ccc))
-        raw = unicodedata.decomposition(ch)
+                combining.append((cp, cp, cls))
+        raw = data[cp][1]
         if not raw or is_hangul_syllable(cp):
             continue
         if raw.startswith("<wide>") or raw.startswith("<narrow>"):
@@ -40,13 +105,12 @@ def main():
             continue
         if raw.startswith("<"):
             continue
-        full = [ord(c) for c in unicodedata.normalize("NFD", ch)]
         decomposition_keys.append(cp)
         decomposition_starts.append(len(decompositions))
-        decompositions.extend(full)
-        single = [int(x, 16) for x in raw.split()]
+        decompositions.extend(full_decomposition(cp))
+        single = canonical(cp)
         # A primary composite: a two-code-point decomposition that NFC composes back (not a composition exclusion).
-        if len(single) == 2 and unicodedata.normalize("NFC", ch) == ch:
+        if len(single) == 2 and cp not in excluded:
             pairs.append((single[0], single[1], cp))
     decomposition_starts.append(len(decompositions))
     pairs.sort(key=lambda p: (p[0] << 21) | p[1])
@@ -57,14 +121,14 @@ def main():
 
     with open(OUT, "w", encoding="utf-8", newline="\n") as f:
         f.write(f"""// <auto-generated>
-// Written by tools/unicode-tables.py from Unicode {unicodedata.unidata_version} (Python's unicodedata). Do not edit; run the script.
+// Written by tools/unicode-tables.py from Unicode {version} (the Unicode Character Database's UnicodeData.txt and DerivedNormalizationProps.txt). Do not edit; run the script.
 // </auto-generated>
 
 namespace ZtStream.Ingest.Sources.Identity;
 
 internal static partial class UnicodeTables
 {{
-    public const string UnicodeVersion = "{unicodedata.unidata_version}";
+    public const string UnicodeVersion = "{version}";
 
     /// <summary>Code points with a canonical decomposition (Hangul syllables excepted: they decompose by arithmetic), ascending.</summary>
     private static ReadOnlySpan<int> DecompositionKeys =>
@@ -112,8 +176,9 @@ internal static partial class UnicodeTables
     ];
 }}
 """)
-    print(f"{OUT}: Unicode {unicodedata.unidata_version}, {len(decomposition_keys)} decompositions, "
+    print(f"{OUT}: Unicode {version}, {len(decomposition_keys)} decompositions, "
           f"{len(combining)} combining ranges, {len(pairs)} compositions, {len(width)} width variants", file=sys.stderr)
+
 
 
 if __name__ == "__main__":

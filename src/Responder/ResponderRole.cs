@@ -9,6 +9,7 @@ using ZtStream.Responder.Suppressions;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Policy;
 using ZtStream.Responder.Revocation;
+using ZtStream.Responder.Revocation.Signing;
 using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Revocation.SharedSignals;
 using ZtStream.Responder.Telemetry;
@@ -52,6 +53,9 @@ internal static class ResponderRole
         services.TryAddKeyedSingleton<WakeSignal>(RevocationFeedEndpoints.WakeKey);
         services.TryAddSingleton<FeedStreamLimiter>();
         services.AddHostedSingleton<RevocationFeedHub>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, FeedKeyMigrations>());
+        services.TryAddSingleton<FeedSigningKeys>();
+        services.TryAddSingleton<FeedSigner>();
         services.TryAddSingleton<ActionService>();
         services.TryAddSingleton<ActionExecutor>();
         services.TryAddSingleton<BlastRadiusLedger>();

@@ -101,11 +101,27 @@ public sealed record ZtStreamRevocationOptions
     public Uri? Feed { get; set; }
 
     /// <summary>
-    /// Follow the feed over plain <c>http</c> to a host other than loopback. Off by default: the feed is not signed, so
-    /// whoever can change it on the way can lift revocations or hold new ones back, and <see cref="Key"/> would travel
-    /// in clear (RFC 6750 §5.3). Set it only where no one on the network path can change the answer.
+    /// Follow the feed over plain <c>http</c> to a host other than loopback. Off by default: an unsigned feed (no
+    /// <see cref="SigningKeys"/>) lets whoever can change it on the way lift revocations or hold new ones back, and
+    /// <see cref="Key"/> would travel in clear (RFC 6750 §5.3). Set it only where no one on the network path can change
+    /// the answer. Not needed with <see cref="SigningKeys"/>, which protect what the feed says (not who reads it).
     /// </summary>
     public bool AllowHttp { get; set; }
+
+    /// <summary>
+    /// The feed's public keys, pinned: a JWKS file, or the <c>https</c> address of one (the Responder publishes its own
+    /// at <c>/v1/revocations/jwks</c>). Set: the SDK follows the signed feed and refuses every message that is not signed
+    /// by one of these keys, names another issuer or audience, goes back to an older version, or was issued longer than
+    /// <see cref="StaleAfter"/> ago; and the list counts as current only while signed messages keep coming. Unset: the
+    /// unsigned feed, trusted for its transport alone.
+    /// </summary>
+    public string? SigningKeys { get; set; }
+
+    /// <summary>The <c>iss</c> a signed feed message must carry (the Responder's <c>Responder:Feed:Issuer</c>).</summary>
+    public string Issuer { get; set; } = Contracts.Revocations.RevocationFeed.DefaultIssuer;
+
+    /// <summary>The <c>aud</c> a signed feed message must carry (the Responder's <c>Responder:Feed:Audience</c>).</summary>
+    public string Audience { get; set; } = Contracts.Revocations.RevocationFeed.DefaultAudience;
 
     /// <summary>Optional bearer credential for the feed.</summary>
     public string? Key { get; set; }
@@ -117,7 +133,11 @@ public sealed record ZtStreamRevocationOptions
     /// </summary>
     public bool FailClosed { get; set; }
 
-    /// <summary>How long after losing the feed the list still counts as current. Default 30 seconds.</summary>
+    /// <summary>
+    /// How long after losing the feed the list still counts as current. With <see cref="SigningKeys"/>: how old a
+    /// signed message may be, and how long after the last one the list counts as current; keep it above the
+    /// Responder's keep-alive interval (15 seconds). Default 30 seconds.
+    /// </summary>
     public TimeSpan StaleAfter { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>First reconnect delay (before jitter). Default 250 ms.</summary>

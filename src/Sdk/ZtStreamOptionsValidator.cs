@@ -1,3 +1,4 @@
+using ZtStream.Sdk.Revocations;
 using ZtStream.Sdk.Configuration;
 
 namespace ZtStream.Sdk;
@@ -80,9 +81,20 @@ internal sealed class ZtStreamOptionsValidator : IValidateOptions<ZtStreamOption
             p.Add($"{S}:Revocations:Feed must be an absolute http or https address of the Responder (got '{r.Feed}').");
         }
         else if (r.Feed is not null
-            && ServiceAddresses.ClearTextProblem($"{S}:Revocations:Feed", r.Feed, r.AllowHttp, $"{S}:Revocations:AllowHttp", ServiceAddresses.FeedRisk) is { } feedInClear)
+            && ServiceAddresses.ClearTextProblem(
+                $"{S}:Revocations:Feed", r.Feed, r.AllowHttp || !string.IsNullOrEmpty(r.SigningKeys), $"{S}:Revocations:AllowHttp", ServiceAddresses.FeedRisk) is { } feedInClear)
         {
             p.Add(feedInClear + ".");
+        }
+
+        if (!string.IsNullOrEmpty(r.SigningKeys) && FeedKeySource.Problem(r.SigningKeys) is { } keysProblem)
+        {
+            p.Add($"{S}:Revocations:SigningKeys {keysProblem}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(r.Issuer) || string.IsNullOrWhiteSpace(r.Audience))
+        {
+            p.Add($"{S}:Revocations:Issuer and Audience must not be empty (the iss and aud of the signed feed).");
         }
 
         if (r.MaxSnapshotBytes < 1024)

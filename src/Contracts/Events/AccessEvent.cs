@@ -93,6 +93,12 @@ public sealed record Subject
 
     /// <summary>Tenant or organisation.</summary>
     public string? Tenant { get; init; }
+
+    /// <summary>
+    /// The token claim <see cref="Id"/> was read from (<c>sub</c>, <c>preferred_username</c>, <c>email</c> …), when it came
+    /// from a token. Ingest keys the id of a login claim (<see cref="SubjectClaims.IsLogin"/>) in the one form of login names.
+    /// </summary>
+    public string? Claim { get; init; }
 }
 
 /// <summary>The token the access presented.</summary>

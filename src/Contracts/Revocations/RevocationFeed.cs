@@ -75,4 +75,37 @@ public static class RevocationFeed
     public const string EventName = "revocation";
     /// <summary>SSE event name of a <see cref="RevocationLift"/>.</summary>
     public const string LiftEventName = "lift";
+
+    /// <summary>SSE event name of a signed keep-alive (an unsigned stream sends a <c>: keep-alive</c> comment instead).</summary>
+    public const string KeepAliveEventName = "keep-alive";
+
+    /// <summary>The <c>evt</c> of a signed snapshot.</summary>
+    public const string SnapshotEventName = "snapshot";
+
+    /// <summary>Query parameter asking for the signed feed: <c>?format=jws</c> on the snapshot and the stream.</summary>
+    public const string FormatQuery = "format";
+
+    /// <summary>The value of <see cref="FormatQuery"/> for the signed feed.</summary>
+    public const string SignedFormat = "jws";
+
+    /// <summary>Media type of a signed snapshot: one JWS in compact serialisation (RFC 7515 §9.2.1).</summary>
+    public const string SignedMediaType = "application/jose";
+
+    /// <summary>The <c>typ</c> header of every signed feed message (explicit typing, RFC 8725 §3.11).</summary>
+    public const string TokenType = "ztstream-feed+jwt";
+
+    /// <summary>Path of the JWKS holding the public keys the feed is signed with.</summary>
+    public const string JwksPath = "/v1/revocations/jwks";
+
+    /// <summary>The <c>iss</c> of signed feed messages unless the Responder is configured otherwise.</summary>
+    public const string DefaultIssuer = "urn:ztstream:responder";
+
+    /// <summary>The <c>aud</c> of signed feed messages unless the Responder is configured otherwise.</summary>
+    public const string DefaultAudience = "urn:ztstream:revocation-feed";
+
+    /// <summary>Claim of a signed message: the feed version it speaks for (an entry's or lift's own, the snapshot's, or the last one a stream sent before a keep-alive).</summary>
+    public const string VersionClaim = "ver";
+
+    /// <summary>Claim of a signed message: what it is (<see cref="EventName"/>, <see cref="LiftEventName"/>, <see cref="KeepAliveEventName"/>, <see cref="SnapshotEventName"/>); the message's object is the member of that name.</summary>
+    public const string EventClaim = "evt";
 }

@@ -1,5 +1,6 @@
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
+using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Validation;
 
@@ -24,13 +25,13 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
 
     /// <summary>
     /// As <see cref="Parse(JsonElement, int, string, List{ItemError})"/>; <paramref name="verbatim"/> tells whether
-    /// <paramref name="item"/>'s own JSON reads back as the returned event (no field moved to attributes, no
+    /// <paramref name="item"/>'s own JSON reads back as the returned event (no field moved to attributes, no login folded, no
     /// <c>source</c> to drop), so it can be forwarded as it came.
     /// </summary>
     public AccessEvent? Parse(JsonElement item, int index, string prefix, List<ItemError> errors, out bool verbatim)
     {
         verbatim = false;
-        if (Read(item, index, prefix, errors, out var moved) is not { } e)
+        if (Read(item, index, prefix, errors, out var changed) is not { } e)
         {
             return null;
         }
@@ -47,20 +48,21 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             return null;
         }
 
-        verbatim = !hasSource && !moved;
+        verbatim = !hasSource && !changed;
         return e;
     }
 
     /// <summary>
     /// The first half of <see cref="Parse(JsonElement, int, string, List{ItemError}, out bool)"/>: the event as
     /// <paramref name="item"/> writes it (required fields and their types; unknown top-level fields moved to
-    /// <c>attributes</c>, <paramref name="moved"/> telling whether any was), with its own <c>source</c> kept and before
+    /// <c>attributes</c>, the id of a login claim's subject in the one form of login names, <paramref name="changed"/>
+    /// telling whether either changed the event), with its own <c>source</c> kept and before
     /// <see cref="Check"/>; null with its problems added to <paramref name="errors"/>. Replay reads recorded events with
     /// it, then checks them against the clock of the recording.
     /// </summary>
-    public AccessEvent? Read(JsonElement item, int index, string prefix, List<ItemError> errors, out bool moved)
+    public AccessEvent? Read(JsonElement item, int index, string prefix, List<ItemError> errors, out bool changed)
     {
-        moved = false;
+        changed = false;
         if (item.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new ItemError(index, prefix.Length == 0 ? "$" : prefix.TrimEnd('.'), $"expected an event object, got {Kind(item)}"));
@@ -130,8 +132,22 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             }
         }
 
-        moved = merged is not null;
-        return moved ? e with { Attributes = merged } : e;
+        if (merged is not null)
+        {
+            e = e with { Attributes = merged };
+            changed = true;
+        }
+
+        // A login claim an application's token names its user by is keyed in the one form of login names, as the
+        // identity providers' adapters key that user (docs/sources.md, "Login names in one form").
+        if (e.Subject is { } subject && SubjectClaims.IsLogin(subject.Claim)
+            && LoginNames.Fold(subject.Id) is var login && !string.Equals(login, subject.Id, StringComparison.Ordinal))
+        {
+            e = e with { Subject = subject with { Id = login } };
+            changed = true;
+        }
+
+        return e;
     }
 
     /// <summary>
@@ -179,6 +195,7 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         Length("subject.id", e.Subject?.Id);
         Length("subject.type", e.Subject?.Type);
         Length("subject.tenant", e.Subject?.Tenant);
+        Length("subject.claim", e.Subject?.Claim);
         Length("token.jti", e.Token?.Jti);
         Length("token.client_id", e.Token?.ClientId);
         Length("token.session_id", e.Token?.SessionId);

@@ -1,5 +1,6 @@
 using System.Text.Unicode;
 using ZtStream.Ingest.Options;
+using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Validation;
 
@@ -59,7 +60,9 @@ internal static class VerbatimEventScanner
         "bytes"u8.ToArray(), "status"u8.ToArray(), "user_agent"u8.ToArray(), "attributes"u8.ToArray(), "raw"u8.ToArray(),
     ];
 
-    private static readonly byte[][] SubjectFields = ["id"u8.ToArray(), "type"u8.ToArray(), "tenant"u8.ToArray()];
+    private static readonly byte[][] SubjectFields = ["id"u8.ToArray(), "type"u8.ToArray(), "tenant"u8.ToArray(), "claim"u8.ToArray()];
+
+    private static readonly byte[][] LoginClaims = [.. SubjectClaims.Logins.Select(claim => Encoding.UTF8.GetBytes(claim))];
 
     private static readonly byte[][] TokenFields =
     [
@@ -260,13 +263,15 @@ internal static class VerbatimEventScanner
         }
 
         var requiresId = ReferenceEquals(names, SubjectFields) || ReferenceEquals(names, WorkloadFields);
+        var login = false;
         var seen = 0;
         var last = -1;
         while (r.Read())
         {
             if (r.TokenType == JsonTokenType.EndObject)
             {
-                return !requiresId || id is not null;
+                // A login claim's id not yet in the one form of login names is the full path's to fold.
+                return (!requiresId || id is not null) && (!login || string.Equals(LoginNames.Fold(id), id, StringComparison.Ordinal));
             }
 
             var field = Field(ref r, names, ref last, ref seen);
@@ -283,6 +288,11 @@ internal static class VerbatimEventScanner
             else if (ReferenceEquals(names, TokenFields) && field is 3 or 4)
             {
                 ok = r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.String && r.TryGetDateTimeOffset(out _));
+            }
+            else if (ReferenceEquals(names, SubjectFields) && field == 3)
+            {
+                ok = OptionalText(ref r, maxLength);
+                login = r.TokenType == JsonTokenType.String && IsLoginClaim(r.ValueSpan);
             }
             else if (ReferenceEquals(names, NetworkFields) && field == 2)
             {
@@ -301,6 +311,19 @@ internal static class VerbatimEventScanner
             if (field < at.Length && r.TokenType == JsonTokenType.String)
             {
                 at[field] = At(ref r, eventStart);
+            }
+        }
+
+        return false;
+    }
+
+    private static bool IsLoginClaim(ReadOnlySpan<byte> claim)
+    {
+        foreach (var login in LoginClaims)
+        {
+            if (claim.SequenceEqual(login))
+            {
+                return true;
             }
         }
 

@@ -98,4 +98,10 @@ internal static partial class EventLogLog
 
     [LoggerMessage(1034, LogLevel.Information, "Kafka client {ClientName} reaches the Kafka brokers again after {Duration} ({Attempts} failed attempts)")]
     public static partial void KafkaBrokersBack(ILogger logger, string clientName, TimeSpan duration, long attempts);
+
+    [LoggerMessage(1035, LogLevel.Warning, "{Path} was no index of its segment ({Problem}): the segment was scanned and its index written again")]
+    public static partial void IndexRewritten(ILogger logger, string path, string problem);
+
+    [LoggerMessage(1036, LogLevel.Warning, "{Path} could not be written ({Reason}): the segment has no index and is scanned each time the log opens")]
+    public static partial void IndexNotWritten(ILogger logger, string path, string reason);
 }

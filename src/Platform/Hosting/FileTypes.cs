@@ -29,6 +29,10 @@ internal static class FileTypes
     private const int OpenReadOnly = 0;
     private const int OpenNonBlocking = 0x800;
     private const int OpenCloseOnExec = 0x80000;
+    private const short PollIn = 0x1;
+
+    /// <summary>errno EINTR: a signal arrived during the call.</summary>
+    private const int Interrupted = 4;
 
     /// <summary>The type of what <paramref name="path"/> names (symbolic links followed), or the errno that says why it cannot be told.</summary>
     public static (int Error, int Type) Of(string path)
@@ -81,6 +85,32 @@ internal static class FileTypes
         return fd < 0 ? null : new SafeFileHandle(fd, ownsHandle: true);
     }
 
+    /// <summary>
+    /// Whether a read of <paramref name="handle"/> would not wait (something to read, its end, or an error) within
+    /// <paramref name="timeout"/>, told by <c>poll</c>. False when the time ran out or a signal cut the wait short (EINTR:
+    /// the caller looks at what the signal asked for, then waits again); true on any other failure, so the read that follows
+    /// reports it.
+    /// </summary>
+    public static bool WaitReadable(SafeFileHandle handle, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fds = new[] { new PollFd { Fd = (int)handle.DangerousGetHandle(), Events = PollIn, ReturnedEvents = 0 } };
+            var ready = Poll(fds, 1, (int)timeout.TotalMilliseconds);
+            return ready > 0 ? fds[0].ReturnedEvents != 0 : ready < 0 && Marshal.GetLastPInvokeError() != Interrupted;
+        }
+        finally
+        {
+            if (added)
+            {
+                handle.DangerousRelease();
+            }
+        }
+    }
+
     /// <summary>What a type is, as the user would say it.</summary>
     public static string Describe(int type) => type switch
     {
@@ -101,4 +131,16 @@ internal static class FileTypes
 
     [DllImport("libc", EntryPoint = "open", SetLastError = true)]
     private static extern int Open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags);
+
+    [DllImport("libc", EntryPoint = "poll", SetLastError = true)]
+    private static extern int Poll([In, Out] PollFd[] fds, nuint count, int timeoutMs);
+
+    /// <summary>libc's <c>struct pollfd</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
 }

@@ -64,9 +64,18 @@ internal static class UserFiles
     /// <summary>
     /// Opens <paramref name="path"/> to be read as a stream that stops with an <see cref="OperationCanceledException"/> once
     /// <paramref name="cancellationToken"/> is cancelled: a reader of an input that never ends (a pipe, a device) stops at
-    /// Ctrl-C even while it is reading past an over-long line.
+    /// Ctrl-C even while it is reading past an over-long line, or waiting for a writer that holds the pipe open and writes
+    /// nothing.
     /// </summary>
-    public static Stream OpenRead(string path, CancellationToken cancellationToken) => new CancellableFileStream(path, cancellationToken);
+    public static Stream OpenRead(string path, CancellationToken cancellationToken) =>
+        new CancellableFileStream(File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite), cancellationToken);
+
+    /// <summary>
+    /// The process's standard input (the input a command is given as <c>-</c>), read as <see cref="OpenRead"/> reads a file:
+    /// it stops at Ctrl-C or SIGTERM whatever it waits in. Left open when the stream is disposed.
+    /// </summary>
+    public static Stream OpenStandardInput(CancellationToken cancellationToken) =>
+        new CancellableFileStream(new SafeFileHandle(0, ownsHandle: false), cancellationToken);
 
     /// <summary>
     /// As <see cref="OpenRead"/>, for an input that may be a named pipe nothing writes to yet: opening one waits in the
@@ -253,19 +262,44 @@ internal static class UserFiles
     private static string NotRegular(string path, int type) =>
         type == FileTypes.Directory ? $"'{path}' is a folder, not a file" : $"'{path}' is {FileTypes.Describe(type)}, not a regular file";
 
-    private sealed class CancellableFileStream(string path, CancellationToken cancellationToken)
-        : FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024)
+    /// <summary>
+    /// A file read straight into the caller's buffer (the readers read 64 KiB at a time) that checks its token before each
+    /// read. A read of a pipe, a terminal or a socket waits in the kernel, where no signal ends it: on Linux such an input is
+    /// first polled, <see cref="PollInterval"/> at a time, until it has something to read or the token is cancelled.
+    /// </summary>
+    private sealed class CancellableFileStream(SafeFileHandle handle, CancellationToken cancellationToken)
+        : FileStream(handle, FileAccess.Read, bufferSize: 0)
     {
+        /// <summary>How long a wait for input lasts before the token is looked at again: what Ctrl-C may take to stop it.</summary>
+        private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(100);
+
+        private readonly bool _mayWait = OperatingSystem.IsLinux() && FileTypes.Of(handle) != FileTypes.Regular;
+
         public override int Read(byte[] buffer, int offset, int count)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            WaitReadable();
             return base.Read(buffer, offset, count);
         }
 
         public override int Read(Span<byte> buffer)
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            WaitReadable();
             return base.Read(buffer);
+        }
+
+        public override int ReadByte()
+        {
+            WaitReadable();
+            return base.ReadByte();
+        }
+
+        private void WaitReadable()
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            while (_mayWait && !FileTypes.WaitReadable(SafeFileHandle, PollInterval))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+            }
         }
     }
 }

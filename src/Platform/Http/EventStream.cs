@@ -72,7 +72,8 @@ internal sealed class EventStream
     /// is followed by the next read at once, an idle stream gets keep-alive comments. When <paramref name="allowed"/> is
     /// given, the stream ends as soon as it answers false: it is asked before every send and every
     /// <see cref="AllowedCheck"/> while idle, so a caller whose access ended (a console session signed out, expired or
-    /// ended by an admin) receives nothing more on a connection opened before.
+    /// ended by an admin) receives nothing more on a connection opened before. <paramref name="keepAliveMessage"/>, when
+    /// given, makes the keep-alive from the last position written (a signed feed's keep-alive) instead of a comment.
     /// </summary>
     public async Task PumpAsync<T>(
         long from,
@@ -82,7 +83,8 @@ internal sealed class EventStream
         Func<Task> wake,
         TimeSpan poll,
         TimeSpan keepAlive,
-        Func<CancellationToken, Task<bool>>? allowed = null)
+        Func<CancellationToken, Task<bool>>? allowed = null,
+        Func<long, string>? keepAliveMessage = null)
     {
         var ct = http.RequestAborted;
         var last = from;
@@ -123,7 +125,7 @@ internal sealed class EventStream
                 else if (time.GetElapsedTime(lastWrite) >= keepAlive)
                 {
                     // A comment line, so proxies keep an idle connection.
-                    await WriteAsync(": keep-alive\n\n");
+                    await WriteAsync(keepAliveMessage?.Invoke(last) ?? ": keep-alive\n\n");
                 }
 
                 using var delay = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -21,8 +21,8 @@ internal static partial class DriverLog
     [LoggerMessage(5113, LogLevel.Error, "SET {Jti} rejected by receiver {Receiver}: {Reason}; not retried")]
     public static partial void SetRejected(ILogger logger, string jti, string receiver, string reason);
 
-    [LoggerMessage(5114, LogLevel.Information, "Generated a new {Algorithm} SET signing key {KeyId} and stored it")]
-    public static partial void SigningKeyGenerated(ILogger logger, string algorithm, string keyId);
+    [LoggerMessage(5114, LogLevel.Information, "Generated a new {Algorithm} signing key {KeyId} for {Purpose} and stored it in {Table}")]
+    public static partial void SigningKeyGenerated(ILogger logger, string algorithm, string keyId, string purpose, string table);
 
     [LoggerMessage(5115, LogLevel.Error, "SET delivery pass failed")]
     public static partial void SetDeliveryPassFailed(ILogger logger, Exception exception);

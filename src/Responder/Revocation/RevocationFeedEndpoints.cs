@@ -3,6 +3,7 @@ using ZtStream.Contracts.Revocations;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console.SignIn;
+using ZtStream.Responder.Revocation.Signing;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
@@ -21,14 +22,22 @@ internal static class RevocationFeedEndpoints
     private static readonly Problem FeedUnauthorized =
         Problems.Of(401, "the revocation feed needs a credential: the feed token or an API token (Authorization: Bearer ...)");
 
+    private static readonly Problem FormatInvalid =
+        Problems.Invalid([new ItemError(0, RevocationFeed.FormatQuery, $"must be '{RevocationFeed.SignedFormat}' (the signed feed), or left out (unsigned)")]);
+
     public static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet(RevocationFeed.SnapshotPath, async (HttpContext http, RevocationStore store, ApiTokenAuthenticator auth) =>
+        endpoints.MapGet(RevocationFeed.SnapshotPath, async (HttpContext http, RevocationStore store, ApiTokenAuthenticator auth, FeedSigner signer) =>
         {
             if (await ReaderAsync(http, auth) is null)
             {
                 http.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-feed\"";
                 return Problems.Result(FeedUnauthorized);
+            }
+
+            if (!IsSigned(http.Request, out var signed))
+            {
+                return Problems.Result(FormatInvalid);
             }
 
             // ?action_id= narrows the snapshot to one action's entries: what the console needs to offer a lift.
@@ -44,8 +53,18 @@ internal static class RevocationFeedEndpoints
             }
 
             var snapshot = await store.SnapshotAsync(http.RequestAborted, actionId);
+            if (signed)
+            {
+                await signer.ReadyAsync(http.RequestAborted);
+                return Results.Text(signer.Snapshot(snapshot), RevocationFeed.SignedMediaType);
+            }
+
             return Results.Json(snapshot, ContractsJsonContext.Default.RevocationSnapshot);
         });
+
+        // The public keys of the signed feed, for operators to pin in their SDKs' configuration: public, like any JWKS.
+        endpoints.MapGet(RevocationFeed.JwksPath, async (FeedSigner signer, HttpContext http) =>
+            Results.Text(await signer.JwksAsync(http.RequestAborted), "application/jwk-set+json"));
 
         endpoints.MapGet(RevocationFeed.StreamPath, StreamAsync);
         endpoints.MapPost("/v1/revocations/{version:long}/lift", LiftAsync).RequireApiRole(ApiRoles.Responder);
@@ -58,6 +77,7 @@ internal static class RevocationFeedEndpoints
         ApiTokenAuthenticator auth,
         ResponderTelemetry telemetry,
         IOptions<RevocationFeedOptions> options,
+        FeedSigner signer,
         TimeProvider time)
     {
         var credential = await ReaderAsync(http, auth);
@@ -72,6 +92,17 @@ internal static class RevocationFeedEndpoints
         {
             await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, "Last-Event-ID", "must be a revocation version (a whole number)")]));
             return;
+        }
+
+        if (!IsSigned(http.Request, out var signed))
+        {
+            await Problems.WriteAsync(http, FormatInvalid);
+            return;
+        }
+
+        if (signed)
+        {
+            await signer.ReadyAsync(http.RequestAborted);
         }
 
         using var place = await limiter.EnterAsync(http, credential, "revocation");
@@ -94,13 +125,27 @@ internal static class RevocationFeedEndpoints
             RevocationFeedHub.BatchSize,
             (buffer, item) =>
             {
-                buffer.Append(item.Text);
+                buffer.Append(signed ? hub.Signed(item) : item.Text);
                 return item.Version;
             },
             hub.NextAsync,
             keepAlive,
             keepAlive,
-            allowed);
+            allowed,
+            signed ? signer.KeepAlive : null);
+    }
+
+    /// <summary>Whether the request asks for the signed feed (<c>?format=jws</c>); false when <c>format</c> names anything else.</summary>
+    private static bool IsSigned(HttpRequest request, out bool signed)
+    {
+        signed = false;
+        if (!request.Query.TryGetValue(RevocationFeed.FormatQuery, out var format))
+        {
+            return true;
+        }
+
+        signed = format is [RevocationFeed.SignedFormat];
+        return signed;
     }
 
     /// <summary>

@@ -1,10 +1,14 @@
 using ZtStream.Contracts.Revocations;
+using ZtStream.Responder.Revocation.Signing;
 using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
 
-/// <summary>One feed item as it goes on the wire (<c>event</c>, <c>id</c>, <c>data</c>), rendered once for every stream.</summary>
-internal sealed record SseItem(long Version, string Text);
+/// <summary>
+/// One feed item as it goes on the wire (<c>event</c>, <c>id</c>, <c>data</c>), rendered once for every stream: plain
+/// (<see cref="Text"/>) and signed (<see cref="Signed"/>, at the timestamp <see cref="SignedAt"/>).
+/// </summary>
+internal sealed record SseItem(long Version, string Text, FeedItem Item, string Signed, long SignedAt);
 
 /// <summary>
 /// The one reader of the revocation list on behalf of every stream: it reads what is new from the store when this
@@ -16,6 +20,7 @@ internal sealed record SseItem(long Version, string Text);
 /// </summary>
 internal sealed class RevocationFeedHub(
     RevocationStore store,
+    FeedSigner signer,
     [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal written,
     IOptions<RevocationFeedOptions> options,
     ResponderTelemetry metrics,
@@ -57,6 +62,7 @@ internal sealed class RevocationFeedHub(
 
         Interlocked.Increment(ref catchUps);
         metrics.FeedRead("catch_up");
+        await signer.ReadyAsync(cancellationToken);
         return [.. (await store.SinceAsync(after, BatchSize, cancellationToken)).Select(Render)];
     }
 
@@ -101,6 +107,7 @@ internal sealed class RevocationFeedHub(
                     }
                 }
 
+                await signer.ReadyAsync(stoppingToken);
                 var items = await store.SinceAsync(latest, BatchSize, stoppingToken);
                 Reads++;
                 metrics.FeedRead("shared");
@@ -142,8 +149,8 @@ internal sealed class RevocationFeedHub(
         }
     }
 
-    /// <summary>The SSE message of one item.</summary>
-    public static SseItem Render(FeedItem item)
+    /// <summary>The SSE message of one item, plain and signed.</summary>
+    private SseItem Render(FeedItem item)
     {
         var text = EventStream.AppendEvent(
             new StringBuilder(256),
@@ -152,6 +159,14 @@ internal sealed class RevocationFeedHub(
             item.Lift is { } lift
                 ? JsonSerializer.Serialize(lift, ContractsJsonContext.Default.RevocationLift)
                 : JsonSerializer.Serialize(item.Entry!, ContractsJsonContext.Default.Revocation));
-        return new SseItem(item.Version, text.ToString());
+        return new SseItem(item.Version, text.ToString(), item, signer.Event(item), time.GetTimestamp());
     }
+
+    /// <summary>
+    /// The signed message of <paramref name="item"/> to write now: the one signed when it was read, unless that was a
+    /// keep-alive interval or more ago (a stream catching up on old items), then signed afresh, so no signed message
+    /// leaves older than the keep-alive interval and an SDK's freshness bound holds for every one.
+    /// </summary>
+    public string Signed(SseItem item) =>
+        time.GetElapsedTime(item.SignedAt) < options.Value.KeepAlive ? item.Signed : signer.Event(item.Item);
 }

@@ -36,9 +36,26 @@ internal sealed record RevocationFeedOptions
     /// <summary>How often the feed looks in the store for entries other Responder instances wrote (this instance's own wake it at once).</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>Interval of SSE keep-alive comments.</summary>
+    /// <summary>
+    /// Interval of SSE keep-alives (a comment on an unsigned stream, a signed <c>keep-alive</c> event on a signed one).
+    /// Every signed message a stream writes was signed less than this long before, so an SDK's <c>StaleAfter</c> must be longer.
+    /// </summary>
     public TimeSpan KeepAlive { get; init; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Feed items kept in memory for streams to resume from; a stream further behind reads the store once to catch up.</summary>
     public int BufferSize { get; init; } = 10_000;
+
+    /// <summary>
+    /// PEM private keys (P-256, ES256) the signed feed (<c>?format=jws</c>) is signed with: the first signs, every one
+    /// is published in the JWKS (<c>/v1/revocations/jwks</c>), so a key being retired stays listed while the SDKs that
+    /// pinned it move on. Empty: a key is generated at first use and kept in the store (logged with its kid), so every
+    /// replica and restart signs with the same key.
+    /// </summary>
+    public List<string> SigningKeyPaths { get; init; } = [];
+
+    /// <summary>The <c>iss</c> of every signed message; an SDK refuses any other (its <c>Revocations:Issuer</c>).</summary>
+    public string Issuer { get; init; } = Contracts.Revocations.RevocationFeed.DefaultIssuer;
+
+    /// <summary>The <c>aud</c> of every signed message; an SDK refuses any other (its <c>Revocations:Audience</c>). Give each deployment its own.</summary>
+    public string Audience { get; init; } = Contracts.Revocations.RevocationFeed.DefaultAudience;
 }

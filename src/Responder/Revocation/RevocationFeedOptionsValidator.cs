@@ -1,3 +1,4 @@
+using ZtStream.Responder.Revocation.Signing;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Revocation;
@@ -45,6 +46,19 @@ internal sealed class RevocationFeedOptionsValidator : OptionsValidator<Revocati
         if (options.BufferSize is < 1 or > 1_000_000)
         {
             errors.Add($"{at}:BufferSize must be 1–1000000 (is {options.BufferSize})");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Issuer) || string.IsNullOrWhiteSpace(options.Audience))
+        {
+            errors.Add($"{at}:Issuer and {at}:Audience must not be empty (they are the iss and aud of the signed feed)");
+        }
+
+        for (var i = 0; i < options.SigningKeyPaths.Count; i++)
+        {
+            if (FeedSigningKeys.KeyProblem(options.SigningKeyPaths[i], $"{at}:SigningKeyPaths:{i}") is { } problem)
+            {
+                errors.Add(problem);
+            }
         }
     }
 }

@@ -3,9 +3,14 @@ using System.Security.Claims;
 
 namespace ZtStream.Sdk.AspNetCore;
 
-/// <summary>The identity fields ZtStream needs, read from a validated principal in one pass over its claims.</summary>
+/// <summary>
+/// The identity fields ZtStream needs, read from a validated principal in one pass over its claims; <c>SubjectClaim</c> is
+/// the claim <c>Subject</c> was read from: the configured one, else <c>sub</c> (which JWT bearer maps to
+/// <c>NameIdentifier</c> unless MapInboundClaims is off: an opaque id either way).
+/// </summary>
 internal readonly record struct TokenClaims(
     string? Subject,
+    string? SubjectClaim,
     string? Jti,
     string? ClientId,
     string? SessionId,
@@ -28,7 +33,7 @@ internal readonly record struct TokenClaims(
             "oid" => ObjectIdUri,
             "email" => ClaimTypes.Email,
             "upn" => ClaimTypes.Upn,
-            "name" => ClaimTypes.Name,
+            "name" or "unique_name" => ClaimTypes.Name,
             _ => subjectClaim,
         };
         string? chosen = null, sub = null, nameId = null, jti = null, clientId = null, azp = null, sid = null, sessionState = null, tenant = null;
@@ -65,7 +70,8 @@ internal readonly record struct TokenClaims(
         }
 
         // Keycloak before 18 names the session only in session_state; it is the sessionId of its events.
-        return new TokenClaims(chosen ?? sub ?? nameId, jti, clientId ?? azp, sid ?? sessionState, tenant, iat, exp);
+        var subjectClaimName = chosen is not null ? subjectClaim : (sub ?? nameId) is not null ? "sub" : null;
+        return new TokenClaims(chosen ?? sub ?? nameId, subjectClaimName, jti, clientId ?? azp, sid ?? sessionState, tenant, iat, exp);
     }
 
     private static DateTimeOffset? Epoch(string value) =>

@@ -107,7 +107,7 @@ internal sealed class ZtStreamMiddleware
     {
         // The subject as the events name it: a client-credentials token without `sub` speaks as its client, so a
         // subject-wide revocation of that client applies to it.
-        var match = _revocations.Match(claims.Jti, claims.SessionId, claims.Subject ?? claims.ClientId, claims.IssuedAt);
+        var match = _revocations.Match(claims.Jti, claims.SessionId, RevocationSubject(claims), claims.IssuedAt);
         if (match != RevocationMatch.None)
         {
             var what = match switch
@@ -145,6 +145,13 @@ internal sealed class ZtStreamMiddleware
         return true;
     }
 
+    /// <summary>
+    /// The subject as the principal Ingest keys it: a login claim's value (<see cref="SubjectClaims.IsLogin"/>) in lower
+    /// case, which for an ASCII name is the one form of login names Ingest folds it to (docs/sdk.md, "The event").
+    /// </summary>
+    private static string? RevocationSubject(TokenClaims claims) =>
+        claims.Subject is { } subject && SubjectClaims.IsLogin(claims.SubjectClaim) ? subject.ToLowerInvariant() : claims.Subject ?? claims.ClientId;
+
     private void Emit(HttpContext context, TokenClaims claims, DateTimeOffset started, long bytes, string outcome, int? statusOverride = null)
     {
         try
@@ -166,6 +173,7 @@ internal sealed class ZtStreamMiddleware
                         // A token whose subject is its own client is a client-credentials (machine) token.
                         Type = claims.Subject is null || claims.Subject == claims.ClientId ? "service_account" : "user",
                         Tenant = claims.Tenant,
+                        Claim = claims.SubjectClaim,
                     },
                 Token = new TokenInfo
                 {

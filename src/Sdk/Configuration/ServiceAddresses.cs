@@ -11,7 +11,7 @@ internal static class ServiceAddresses
     public const string EndpointRisk = "the source key and every event would cross the network in clear, for anyone on the path to read, replay or change";
 
     /// <summary>What plain http from the feed exposes.</summary>
-    public const string FeedRisk = "the feed is not signed, so anyone on the path could lift revocations";
+    public const string FeedRisk = "the feed is not signed (no Revocations:SigningKeys), so anyone on the path could lift revocations";
 
     /// <summary>An absolute http or https address.</summary>
     public static bool IsHttpUri(Uri? uri) =>

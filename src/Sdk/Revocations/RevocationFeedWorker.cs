@@ -24,6 +24,9 @@ internal sealed class RevocationFeedWorker : BackgroundService
     private readonly ILogger<RevocationFeedWorker> _logger;
     private int _failures;
 
+    // The pinned keys, read again before every snapshot (a rotated JWKS is taken without a restart); null: unsigned feed.
+    private FeedSignatures? _signatures;
+
     public const string HttpClientName = "ZtStream.Sdk.Revocations";
 
     public RevocationFeedWorker(
@@ -49,19 +52,33 @@ internal sealed class RevocationFeedWorker : BackgroundService
             return;
         }
 
-        var snapshotUri = ZtStreamClient.Combine(_options.Feed, RevocationFeed.SnapshotPath);
-        var streamUri = ZtStreamClient.Combine(_options.Feed, RevocationFeed.StreamPath);
+        var signed = !string.IsNullOrEmpty(_options.SigningKeys);
+        var query = signed ? $"?{RevocationFeed.FormatQuery}={RevocationFeed.SignedFormat}" : "";
+        var snapshotUri = ZtStreamClient.Combine(_options.Feed, RevocationFeed.SnapshotPath + query);
+        var streamUri = ZtStreamClient.Combine(_options.Feed, RevocationFeed.StreamPath + query);
+        if (signed)
+        {
+            _list.RequireSigned();
+        }
+
         var needSnapshot = true;
-        var oversized = 0;
+        var refusals = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             string reason;
-            var limited = false;
+            var refused = false;
             try
             {
                 using var http = _httpFactory.CreateClient(HttpClientName);
                 if (needSnapshot)
                 {
+                    if (signed)
+                    {
+                        var keys = await FeedKeySource.LoadAsync(_options.SigningKeys!, http, stoppingToken);
+                        _signatures?.Dispose();
+                        _signatures = keys;
+                    }
+
                     await LoadSnapshotAsync(http, snapshotUri, stoppingToken);
                     needSnapshot = false;
                 }
@@ -80,13 +97,22 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 needSnapshot = true;
                 reason = ex.Message;
             }
+            catch (FeedMessageRefusedException ex)
+            {
+                // Never applied. What the path did (a changed, unsigned, replayed or withheld message) may be done again to
+                // the stream, so the next attempt starts from a signed snapshot; until one verifies the list goes stale.
+                _logger.FeedMessageRefused(_list.Version, ex.Message);
+                needSnapshot = true;
+                refused = true;
+                reason = "a feed message was refused: " + ex.Message;
+            }
             catch (FeedLimitExceededException ex)
             {
                 // Resuming would read the same oversized event again; the snapshot (bounded too) holds its outcome and
                 // lets the stream resume past it. The backoff keeps growing while every attempt ends this way, though
                 // each one connects.
                 needSnapshot = true;
-                limited = true;
+                refused = true;
                 reason = ex.Message;
             }
             catch (OperationCanceledException)
@@ -102,8 +128,8 @@ internal sealed class RevocationFeedWorker : BackgroundService
                 _list.MarkDisconnected();
             }
 
-            oversized = limited ? oversized + 1 : 0;
-            var failures = Math.Max(++_failures, oversized);
+            refusals = refused ? refusals + 1 : 0;
+            var failures = Math.Max(++_failures, refusals);
             _metrics.FeedReconnects.Add(1);
             var delay = Backoff.Delay(failures, _options.MinReconnectDelay, _options.MaxReconnectDelay, Random.Shared.NextDouble());
             _logger.FeedFailed(failures, reason, delay);
@@ -125,10 +151,51 @@ internal sealed class RevocationFeedWorker : BackgroundService
 
         // Read whole and bounded before anything is loaded, so a snapshot cut short or too large leaves the list as it was.
         await using var body = new SnapshotCap(await response.Content.ReadAsStreamAsync(linked.Token), _options.MaxSnapshotBytes);
-        var snapshot = await JsonSerializer.DeserializeAsync(body, ContractsJsonContext.Default.RevocationSnapshot, linked.Token)
-            ?? throw new JsonException("empty revocation snapshot");
-        _list.Load(snapshot);
+        RevocationSnapshot snapshot;
+        if (_signatures is { } signatures)
+        {
+            if (response.Content.Headers.ContentType?.MediaType != RevocationFeed.SignedMediaType)
+            {
+                throw new FeedMessageRefusedException($"the snapshot is not signed (it came as {response.Content.Headers.ContentType?.MediaType ?? "no media type"})");
+            }
+
+            using var reader = new StreamReader(body);
+            var claims = signatures.Verify(await reader.ReadToEndAsync(linked.Token), RevocationFeed.SnapshotEventName, _options, _time.GetUtcNow());
+            if (claims.Version < _list.Version)
+            {
+                throw new FeedMessageRefusedException($"a snapshot at version {claims.Version} is older than version {_list.Version} already applied: replayed");
+            }
+
+            snapshot = Body(claims, ContractsJsonContext.Default.RevocationSnapshot, s => s.Version);
+            _list.Load(snapshot);
+            _list.MarkSigned(claims.IssuedAt);
+        }
+        else
+        {
+            snapshot = await JsonSerializer.DeserializeAsync(body, ContractsJsonContext.Default.RevocationSnapshot, linked.Token)
+                ?? throw new JsonException("empty revocation snapshot");
+            _list.Load(snapshot);
+        }
+
         _logger.SnapshotLoaded(snapshot.Revocations.Count, snapshot.Version);
+    }
+
+    /// <summary>The object a verified message carries, which must speak for the version the signature covers.</summary>
+    private static T Body<T>(FeedClaims claims, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, Func<T, long> version)
+    {
+        T? value;
+        try
+        {
+            value = claims.Body.ValueKind == JsonValueKind.Object ? claims.Body.Deserialize(type) : default;
+        }
+        catch (JsonException ex)
+        {
+            throw new FeedMessageRefusedException($"its signed content is not a feed object: {ex.Message}");
+        }
+
+        return value is null ? throw new FeedMessageRefusedException("its signed content is missing")
+            : version(value) != claims.Version ? throw new FeedMessageRefusedException($"its content is version {version(value)}, the signature's {claims.Version}")
+            : value;
     }
 
     /// <summary>Follows the stream until it ends or breaks.</summary>
@@ -153,6 +220,12 @@ internal sealed class RevocationFeedWorker : BackgroundService
         _failures = 0;
         await foreach (var item in SseParser.Create(body).EnumerateAsync(linked.Token))
         {
+            if (_signatures is { } signatures)
+            {
+                ApplySigned(signatures, item);
+                continue;
+            }
+
             try
             {
                 switch (item.EventType)
@@ -176,6 +249,43 @@ internal sealed class RevocationFeedWorker : BackgroundService
         }
     }
 
+    /// <summary>
+    /// One message of the signed stream: verified, then applied only when it moves the list forward. An entry or lift
+    /// must be above the version held (an older one is a replay); a keep-alive must speak for exactly the version held
+    /// (lower is a replay, higher means the stream sent messages that never arrived: withheld on the way).
+    /// </summary>
+    private void ApplySigned(FeedSignatures signatures, SseItem<string> item)
+    {
+        if (item.EventType is not (RevocationFeed.EventName or RevocationFeed.LiftEventName or RevocationFeed.KeepAliveEventName))
+        {
+            return;
+        }
+
+        var claims = signatures.Verify(item.Data, item.EventType, _options, _time.GetUtcNow());
+        var held = _list.Version;
+        switch (item.EventType)
+        {
+            case RevocationFeed.KeepAliveEventName when claims.Version < held:
+                throw new FeedMessageRefusedException($"a keep-alive for version {claims.Version} arrived after version {held}: replayed");
+            case RevocationFeed.KeepAliveEventName when claims.Version > held:
+                throw new FeedMessageRefusedException($"the keep-alive says the stream sent up to version {claims.Version}, but only {held} arrived: withheld on the way");
+            case RevocationFeed.KeepAliveEventName:
+                break;
+            case var _ when claims.Version <= held:
+                throw new FeedMessageRefusedException($"{item.EventType} {claims.Version} is not above version {held} already applied: replayed");
+            case RevocationFeed.EventName:
+                _list.Apply(Body(claims, ContractsJsonContext.Default.Revocation, e => e.Version));
+                _metrics.RevocationsApplied.Add(1);
+                break;
+            default:
+                _list.Apply(Body(claims, ContractsJsonContext.Default.RevocationLift, l => l.Version));
+                _metrics.RevocationsLifted.Add(1);
+                break;
+        }
+
+        _list.MarkSigned(claims.IssuedAt);
+    }
+
     private HttpRequestMessage NewRequest(Uri uri, string accept)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, uri);
@@ -186,6 +296,12 @@ internal sealed class RevocationFeedWorker : BackgroundService
         }
 
         return request;
+    }
+
+    public override void Dispose()
+    {
+        _signatures?.Dispose();
+        base.Dispose();
     }
 
     private sealed class FeedRefusedException(string message) : Exception(message);

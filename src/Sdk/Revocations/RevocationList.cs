@@ -29,6 +29,8 @@ internal sealed class RevocationList
     private int _connected;
     private long _lostAtTicks;
     private long _pruneAfterTicks;
+    private int _signedOnly;
+    private long _signedAtTicks = long.MinValue;
 
     public RevocationList(TimeProvider time)
     {
@@ -115,7 +117,12 @@ internal sealed class RevocationList
         return RevocationMatch.None;
     }
 
-    /// <summary>True while the stream is connected, or was lost less than <paramref name="staleAfter"/> ago, after a snapshot.</summary>
+    /// <summary>
+    /// True while the stream is connected, or was lost less than <paramref name="staleAfter"/> ago, after a snapshot. On
+    /// a signed feed (<see cref="RequireSigned"/>) only signed messages count: true while the newest one verified was
+    /// issued less than <paramref name="staleAfter"/> ago, so a connection that stays open but carries nothing the
+    /// Responder signed (held back, or filled by something on the path) goes stale like a lost one.
+    /// </summary>
     public bool IsCurrent(TimeSpan staleAfter)
     {
         if (!Loaded)
@@ -123,8 +130,33 @@ internal sealed class RevocationList
             return false;
         }
 
+        if (Volatile.Read(ref _signedOnly) != 0)
+        {
+            return _time.GetUtcNow().UtcTicks - Interlocked.Read(ref _signedAtTicks) < staleAfter.Ticks;
+        }
+
         return Volatile.Read(ref _connected) != 0
             || _time.GetElapsedTime(Interlocked.Read(ref _lostAtTicks)) < staleAfter;
+    }
+
+    /// <summary>The feed is signed: currency comes from the issue times of verified messages alone (<see cref="MarkSigned"/>).</summary>
+    public void RequireSigned() => Volatile.Write(ref _signedOnly, 1);
+
+    /// <summary>A signed message issued at <paramref name="issuedAt"/> was verified and applied.</summary>
+    public void MarkSigned(DateTimeOffset issuedAt)
+    {
+        var ticks = issuedAt.UtcTicks;
+        var seen = Interlocked.Read(ref _signedAtTicks);
+        while (ticks > seen)
+        {
+            var was = Interlocked.CompareExchange(ref _signedAtTicks, ticks, seen);
+            if (was == seen)
+            {
+                return;
+            }
+
+            seen = was;
+        }
     }
 
     public void MarkConnected()

@@ -44,6 +44,9 @@ internal static partial class SdkLog
     [LoggerMessage(6104, LogLevel.Warning, "Skipped a malformed revocation feed message (id {EventId}): {Reason}")]
     public static partial void FeedMessageMalformed(this ILogger logger, string eventId, string reason);
 
+    [LoggerMessage(6105, LogLevel.Warning, "Refused a revocation feed message at version {Version}; it is not applied, the list held is kept and the feed starts over from a signed snapshot: {Reason}")]
+    public static partial void FeedMessageRefused(this ILogger logger, long version, string reason);
+
     [LoggerMessage(6200, LogLevel.Information, "Request rejected: {Match} revoked (subject {Subject})")]
     public static partial void RequestRevoked(this ILogger logger, string match, string? subject);
 

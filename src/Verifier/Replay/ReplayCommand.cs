@@ -10,18 +10,21 @@ using ZtStream.Verifier.Simulation;
 namespace ZtStream.Verifier.Replay;
 
 /// <summary>
-/// <c>ztstream replay FILE [--format ndjson|k8s-audit|falco|okta|entra|keycloak|auth0] [--policy FILE] [--labels FILE] [--json]</c>: runs the
+/// <c>ztstream replay FILE|- [--format ndjson|k8s-audit|falco|okta|entra|keycloak|auth0] [--policy FILE] [--labels FILE] [--json]</c>: runs the
 /// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
 /// The readers are given by the host (they live in Ingest): each maps and validates as the live endpoint, and what
-/// they refuse is counted and reported on stderr, not scored.
+/// they refuse is counted and reported on stderr, not scored. FILE <c>-</c> is standard input, as for any Unix filter.
 /// </summary>
 internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader> readers) : ICliCommand
 {
     public const string Ndjson = SourceFileFormats.Canonical;
 
+    /// <summary>FILE that names standard input.</summary>
+    public const string StandardInput = "-";
+
     public Command Build()
     {
-        var file = new Argument<string>("FILE") { Description = "recorded events" };
+        var file = new Argument<string>("FILE") { Description = "recorded events; - reads them from standard input" };
         var format = new Option<string>("--format") { Description = $"how FILE is written: {string.Join("|", Formats())}", HelpName = "FORMAT", DefaultValueFactory = _ => Ndjson };
         var policy = new Option<string>("--policy") { Description = "zero-trust policy file (default: the built-in policy)", HelpName = "FILE" };
         var labels = new Option<string>("--labels") { Description = "ground truth (from simulate --labels): adds detection and false-positive rates", HelpName = "FILE" };
@@ -38,7 +41,8 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     private async Task<int> RunAsync(
         ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
     {
-        List<string> problems = [.. new[] { UserFiles.StreamProblem(file, "file") }.OfType<string>()];
+        var fromStandardInput = file == StandardInput;
+        List<string> problems = [.. new[] { fromStandardInput ? null : UserFiles.StreamProblem(file, "file") }.OfType<string>()];
 
         if (!readers.ContainsKey(format))
         {
@@ -93,10 +97,13 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
-        using var skipped = new SkipReport(context.Error, file, context.Time);
+        var input = fromStandardInput ? "standard input" : file;
+        using var skipped = new SkipReport(context.Error, input, context.Time);
         long scored = 0;
-        await using var stream = await UserFiles.OpenReadAsync(
-            file, () => context.Error.WriteLineAsync($"replay: {file} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
+        await using var stream = fromStandardInput
+            ? UserFiles.OpenStandardInput(cancellationToken)
+            : await UserFiles.OpenReadAsync(
+                file, () => context.Error.WriteLineAsync($"replay: {file} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
         var readAt = context.Time.GetUtcNow();
         try
         {
@@ -121,14 +128,14 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         catch (InputNotJsonException e)
         {
             // Told from the first line, before anything was scored: a compressed or binary file, CSV, a text log.
-            return await CliCommandLine.UsageAsync(context.Error, parsed, [$"file '{file}' is {e.Message}"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, [$"{(fromStandardInput ? input : $"file '{file}'")} is {e.Message}"]);
         }
 
         await skipped.WriteAsync(scored);
         if (scored == 0 && skipped.Skipped > 0)
         {
             // Nothing was evaluated: a 0 here would tell a script that the recording was replayed and raised no alert.
-            await context.Error.WriteLineAsync($"replay: nothing in {file} could be scored");
+            await context.Error.WriteLineAsync($"replay: nothing in {input} could be scored");
             return 1;
         }
 

@@ -20,13 +20,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         var keycloak = await processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
         var app = await processes.AddSourceAsync("billing-app", ["--sqlite", db], ct);
-        var run = await processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
-            "--set", "Verifier:ModelEnabled=false",
-            "--set", "Ingest:IdentitySubjects:keycloak=user_id",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
-        ], waitForListening: true, ct);
+        var run = await RunAsync(db, ["--set", "Ingest:IdentitySubjects:keycloak=user_id"], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-30);
 
@@ -131,6 +125,59 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         var fatigue = Assert.Single(alerts, a => Reasons(a).Any(r => r.GetProperty("rule").GetString() == "mfa_fatigue"));
         Assert.Equal("sam.lee@acme.example", fatigue.GetProperty("principal").GetString());
     }
+
+    [Fact]
+    public async Task SdkAppAndOkta_OneUserWrittenThreeWays_AreOnePrincipal_SoTheRiskySignInReachesTheAppsAccess()
+    {
+        var ct = Ct;
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var app = await processes.AddSourceAsync("orders-app", ["--sqlite", db], ct);
+        var run = await RunAsync(db, [], ct);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+
+        // Okta logs the login as it was typed: fullwidth letters, a decomposed ë, capitals.
+        using (var http = ZtStreamApi.Client(run.Url, okta))
+        {
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog(
+                "user.session.start", "\uff3a\uff4f\uff45\u0308.M\u00dcLLER@ACME.EXAMPLE", "198.51.100.150", DateTimeOffset.UtcNow.AddMinutes(-5),
+                session: "idxZoe0001", risk: "HIGH")]), ct);
+        }
+
+        // The SDK-protected sample service keys its users by preferred_username, which the token holds composed and capitalised.
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ZtStream:SubjectClaim"] = "preferred_username",
+            ["ZtStream:FlushInterval"] = "00:00:00.050",
+        }).Build();
+        await using var sample = SampleCommand.Build(configuration, run.Url, app, feed: null, "http://127.0.0.1:0");
+        await sample.StartAsync(ct);
+        using var client = new HttpClient { BaseAddress = new Uri(sample.Urls.First()) };
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/orders");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", SampleTokens.Create(new()
+        {
+            ["sub"] = "00u1zoe", ["preferred_username"] = "ZO\u00cb.M\u00fcller@Acme.Example", ["sid"] = "idxZoe0001",
+            ["jti"] = Guid.NewGuid().ToString("N"), ["client_id"] = "orders-web",
+        }));
+        using (var response = await client.SendAsync(request, ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // One principal in the Verifier: the sign-in's risk is on the application's access in that session.
+        var risky = await ZtStreamApi.WaitForReasonAsync(api, "zo\u00eb.m\u00fcller@acme.example", "identity", "risky_session", ct);
+        Assert.Contains("in session idxZoe0001", risky.Text, StringComparison.Ordinal);
+        Assert.Contains("/api/orders", risky.Text, StringComparison.Ordinal);
+        Assert.Empty(await ZtStreamApi.AlertsAsync(api, "ZO\u00cb.M\u00fcller@Acme.Example", ct));
+    }
+
+    /// <summary><c>ztstream run</c> on <paramref name="db"/> without the model, with an analyst's API token.</summary>
+    private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => processes.StartAsync("ztstream", [
+        "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+        "--set", "Verifier:ModelEnabled=false",
+        "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
+        "--set", $"Responder:ApiTokens:0:Token={ApiToken}", .. settings,
+    ], waitForListening: true, ct);
 
     private static IEnumerable<JsonElement> Reasons(JsonElement alert) => alert.GetProperty("reasons").EnumerateArray();
 

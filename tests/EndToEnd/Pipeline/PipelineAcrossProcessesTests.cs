@@ -1,9 +1,3 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Host.Sample;
-using ZtStream.SampleService;
-
 namespace ZtStream.EndToEnd.Pipeline;
 
 /// <summary>
@@ -133,19 +127,6 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         return app.SendAsync(request, ct);
     }
 
-    private static string Token(string subject, string jti)
-    {
-        var sample = new SampleOptions();
-        var now = DateTime.UtcNow;
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = sample.Issuer,
-            Audience = sample.Audience,
-            Claims = new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti, ["client_id"] = "shop-web" },
-            IssuedAt = now.AddMinutes(-1),
-            NotBefore = now.AddMinutes(-1),
-            Expires = now.AddMinutes(30),
-            SigningCredentials = new SigningCredentials(sample.Key, SecurityAlgorithms.HmacSha256),
-        });
-    }
+    private static string Token(string subject, string jti) =>
+        SampleTokens.Create(new() { ["sub"] = subject, ["jti"] = jti, ["client_id"] = "shop-web" });
 }

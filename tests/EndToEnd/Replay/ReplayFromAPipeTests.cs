@@ -7,45 +7,75 @@ namespace ZtStream.EndToEnd.Replay;
 /// <c>ztstream replay</c> reading an input that has not ended — a named pipe a writer holds open, as <c>tail -f … &gt;
 /// PIPE</c> does — says each line it skips when it reads it, not only in the summary once the input ends (for such an
 /// input, never); names an input that is no JSON from its first line while the writer still holds the pipe; and a pipe
-/// nothing writes to is waited for saying so, stopped by Ctrl-C or SIGTERM.
+/// nothing writes to is waited for saying so, stopped by Ctrl-C or SIGTERM, as is one whose writer writes nothing more.
+/// Standard input (<c>replay -</c>) is such an input too.
 /// </summary>
 public sealed class ReplayFromAPipeTests : IAsyncDisposable
 {
+    /// <summary>An input that is a named pipe (<see cref="StartWithWriterAsync"/> makes it).</summary>
+    private const string Pipe = "PIPE";
+
+    /// <summary>The input that is standard input, as every Unix filter spells it.</summary>
+    private const string StandardInput = "-";
+
     private readonly ZtStreamProcesses processes = new("zt-e2e-replay-");
 
     public ValueTask DisposeAsync() => processes.DisposeAsync();
 
-    [Fact]
-    public async Task Replay_PipeStillOpen_SaysEachSkippedLineAsItIsRead()
+    /// <summary>A line the replay skips (no time), said when it is read: evidence that the replay reads its input.</summary>
+    private static readonly byte[] UndatedLine = """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}"""u8.ToArray().Append((byte)'\n').ToArray();
+
+    [Theory]
+    [InlineData(Pipe)]
+    [InlineData(StandardInput)]
+    public async Task Replay_InputStillOpen_SaysEachSkippedLineAsItIsRead(string input)
     {
         var ct = Ct;
-        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
-        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct);
-
-        // Opening a pipe's writing end waits for its reader: the replay.
-        await using var writer = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), ct)
-            .WaitAsync(TimeSpan.FromSeconds(90), ct);
+        var (replay, writer, name) = await StartWithWriterAsync(input, ct);
+        await using var _ = writer;
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        await writer.WriteAsync(UndatedLine, ct);
         await writer.WriteAsync(Encoding.UTF8.GetBytes(
-            """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n"
-            + $$"""{"id":"e-2","time":"{{now}}","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"success"}""" + "\n"), ct);
+            $$"""{"id":"e-2","time":"{{now}}","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"success"}""" + "\n"), ct);
         await writer.FlushAsync(ct);
 
-        if (!await Eventually.WithinAsync(
-            () => Task.FromResult(replay.Output.Contains($"replay: {pipe}: skipped item 0 (line 1): time: required", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(60), ct))
-        {
-            Assert.Fail($"the skipped line was not said while the pipe was open:\n{replay.Output}");
-        }
-
+        await SaidAsync(replay, $"replay: {name}: skipped item 0 (line 1): time: required", "the skipped line was not said while the input was open");
         Assert.False(replay.HasExited, "the replay waits for the rest of its input");
 
         await writer.DisposeAsync();
         var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
 
         Assert.True(code == 0, replay.Output);
-        Assert.Contains($"replay: {pipe}: 2 input items: 1 events scored, 1 skipped", replay.Output, StringComparison.Ordinal);
+        Assert.Contains($"replay: {name}: 2 input items: 1 events scored, 1 skipped", replay.Output, StringComparison.Ordinal);
         Assert.Contains("replay:   skipped 1 × time: required (item 0 (line 1))", replay.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A writer that holds the input open and writes nothing more (a <c>tail -f</c> of a quiet log): the replay waits in its
+    /// read. Before, that read held the process in the kernel, deaf to Ctrl-C and SIGTERM; now either stops it, exit 130.
+    /// </summary>
+    [Theory]
+    [InlineData(Pipe, "TERM")]
+    [InlineData(Pipe, "INT")]
+    [InlineData(StandardInput, "TERM")]
+    [InlineData(StandardInput, "INT")]
+    public async Task Replay_WriterHoldsTheInputOpenWritingNothing_StopsOnTheSignal(string input, string signal)
+    {
+        var ct = Ct;
+        var (replay, writer, name) = await StartWithWriterAsync(input, ct);
+        await using var _ = writer;
+        await writer.WriteAsync(UndatedLine, ct);
+        await writer.FlushAsync(ct);
+
+        // Said once the line was read: the replay is past opening its input and waits in a read for more.
+        await SaidAsync(replay, $"replay: {name}: skipped item 0 (line 1): time: required", "the replay did not read its input");
+        await SignalAsync(replay, signal);
+
+        // A guard, not a speed: a process deaf to the signal never exits.
+        var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
+
+        Assert.True(code == 130, $"exit {code}:\n{replay.Output}");
+        Assert.Contains("ztstream replay: stopped", replay.Output, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -61,15 +91,9 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
         var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
         var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct);
 
-        if (!await Eventually.WithinAsync(
-            () => Task.FromResult(replay.Output.Contains($"replay: {pipe} is a named pipe: waiting for a writer to open it", StringComparison.Ordinal)),
-            TimeSpan.FromSeconds(60), ct))
-        {
-            Assert.Fail($"the replay did not say it waits for a writer:\n{replay.Output}");
-        }
+        await SaidAsync(replay, $"replay: {pipe} is a named pipe: waiting for a writer to open it", "the replay did not say it waits for a writer");
 
-        var sent = await LocalProcess.RunAsync("kill", [$"-{signal}", replay.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
-        Assert.True(sent.Succeeded, sent.Output);
+        await SignalAsync(replay, signal);
 
         // A guard, not a speed: a process deaf to the signal never exits.
         var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
@@ -112,5 +136,40 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
         Assert.True(code == 2, $"exit {code}:\n{replay.Output}");
         var line = Assert.Single(replay.Output.Split('\n'), l => l.Contains(expected, StringComparison.Ordinal));
         Assert.Equal($"ztstream replay: file '{pipe}' {expected}", line);
+    }
+
+    /// <summary>
+    /// <c>ztstream replay INPUT</c> and what writes to its input: a named pipe in the test's folder the test opens to write
+    /// (<see cref="Pipe"/>), or its standard input (<c>-</c>); with the name the replay gives that input in what it says.
+    /// </summary>
+    private async Task<(ZtStreamProcess Replay, Stream Writer, string Name)> StartWithWriterAsync(string input, CancellationToken ct)
+    {
+        if (input == StandardInput)
+        {
+            var fromStdin = await processes.StartAsync("replay", ["replay", input], waitForListening: false, ct, standardInput: true);
+            return (fromStdin, fromStdin.StandardInput, "standard input");
+        }
+
+        var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
+        var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct);
+
+        // Opening a pipe's writing end waits for its reader: the replay.
+        var writer = await Task.Run(() => new FileStream(pipe, FileMode.Open, FileAccess.Write, FileShare.ReadWrite, bufferSize: 0), ct)
+            .WaitAsync(TimeSpan.FromSeconds(90), ct);
+        return (replay, writer, pipe);
+    }
+
+    private static async Task SaidAsync(ZtStreamProcess replay, string line, string failure)
+    {
+        if (!await Eventually.WithinAsync(() => Task.FromResult(replay.Output.Contains(line, StringComparison.Ordinal)), TimeSpan.FromSeconds(60), Ct))
+        {
+            Assert.Fail($"{failure}:\n{replay.Output}");
+        }
+    }
+
+    private static async Task SignalAsync(ZtStreamProcess replay, string signal)
+    {
+        var sent = await LocalProcess.RunAsync("kill", [$"-{signal}", replay.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+        Assert.True(sent.Succeeded, sent.Output);
     }
 }

@@ -54,6 +54,16 @@ public sealed class VerbatimEventScannerTests
         """{"id":"k3","time":"2026-11-28T11:59:00Z","kind":"","subject":{"id":"bob"}}""",
         """{"id":"k4","time":"2026-11-28T11:59:00Z","kind":"access.data.long","subject":{"id":"bob"}}""",
         // Subject and workload.
+        // The claim an application's token named the subject by: a login claim is keyed in the one form of login names.
+        """{"id":"c1","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Dana@X.io","type":"user","claim":"email"}}""",
+        """{"id":"c2","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"claim":"upn","id":"dana@x.io"}}""",
+        """{"id":"c3","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Zoë@x","claim":"email"}}""",
+        """{"id":"c4","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Zoë@X","claim":"upn"}}""",
+        """{"id":"c5","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"00uDana","claim":"sub"}}""",
+        """{"id":"c6","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Dana@X.io","claim":null}}""",
+        """{"id":"c7","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Dana@X.io","claim":7}}""",
+        """{"id":"c8","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"ＤＡＮＡ","claim":"email"}}""",
+        """{"id":"c9","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Dana@X.io","claim":"preferred_username"}}""",
         """{"id":"p1","time":"2026-11-28T11:59:00Z","kind":"access.data"}""",
         """{"id":"p2","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{}}""",
         """{"id":"p3","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":null},"workload":{"id":"w"}}""",
@@ -172,6 +182,33 @@ public sealed class VerbatimEventScannerTests
             Assert.Equal(e.PrincipalKey, scanned.PrincipalKey);
             Assert.False(scanned.FailedSignIn);
         }
+    }
+
+    [Theory]
+    [InlineData("preferred_username", "Dana.Kowalski@Acme.Example", "dana.kowalski@acme.example")]
+    [InlineData("email", "DANA.KOWALSKI@ACME.EXAMPLE", "dana.kowalski@acme.example")]
+    [InlineData("upn", "\uff24\uff41\uff4e\uff41@acme.example", "dana@acme.example")]
+    [InlineData("unique_name", "Zoe\u0308.M\u00fcller@Acme.Example", "zo\u00eb.m\u00fcller@acme.example")]
+    // An opaque id keeps its case: two ids that differ only in case may be two users.
+    [InlineData("sub", "00uDanaK0w4lsk1", "00uDanaK0w4lsk1")]
+    [InlineData("oid", "Dana.Kowalski@Acme.Example", "Dana.Kowalski@Acme.Example")]
+    [InlineData(null, "Dana.Kowalski@Acme.Example", "Dana.Kowalski@Acme.Example")]
+    public void Parse_ASubjectNamedByALoginClaim_IsKeyedInTheOneFormOfLoginNames(string? claim, string written, string principal)
+    {
+        var validator = Validator(new IngestOptions());
+        var subject = new JsonObject { ["id"] = JsonValue.Create(written), ["claim"] = claim };
+        var json = new JsonObject { ["id"] = "l1", ["time"] = "2026-11-28T11:59:00Z", ["kind"] = "access.request", ["subject"] = subject }.ToJsonString();
+        var errors = new List<ItemError>();
+
+        var e = validator.Parse(JsonDocument.Parse(json).RootElement, 0, string.Empty, errors, out var verbatim);
+
+        Assert.Empty(errors);
+        Assert.Equal(principal, e?.PrincipalKey);
+        Assert.Equal(claim, e?.Subject?.Claim);
+        // Only an id already in its one form may be forwarded as its own bytes; the fast path agrees.
+        var unchanged = e?.Subject?.Id == written;
+        Assert.Equal(unchanged, verbatim);
+        Assert.Equal(unchanged, validator.TryAcceptVerbatim(Encoding.UTF8.GetBytes(json), out _));
     }
 
     [Fact]

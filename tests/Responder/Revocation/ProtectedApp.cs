@@ -2,11 +2,12 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using ZtStream.Sdk;
+using ZtStream.TestSupport.Logging;
 
 namespace ZtStream.Responder.Tests.Revocation;
 
 /// <summary>A service protected by the SDK (the revocation feed, events to Ingest) with JWT bearer authentication (symmetric test key) on loopback.</summary>
-internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeIngest ingest) : IAsyncDisposable
+internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeIngest ingest, CapturedLog log) : IAsyncDisposable
 {
     private const string Issuer = "https://idp.test";
     private const string Audience = "orders-api";
@@ -18,12 +19,20 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
     /// </summary>
     public static FakeTimeProvider WallClock() => new(DateTimeOffset.UtcNow);
 
-    /// <summary>Starts the app on the Responder's revocation <paramref name="feed"/>; its events go to a fake Ingest of its own.</summary>
-    public static async Task<ProtectedApp> StartAsync(Uri feed)
+    /// <summary>What the SDK logged.</summary>
+    public CapturedLog Log => log;
+
+    /// <summary>
+    /// Starts the app on the Responder's revocation <paramref name="feed"/>, with <paramref name="revocations"/>' further
+    /// settings; its events go to a fake Ingest of its own.
+    /// </summary>
+    public static async Task<ProtectedApp> StartAsync(Uri feed, Action<ZtStreamRevocationOptions>? revocations = null)
     {
         var ingest = await FakeIngest.StartAsync();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var log = new CapturedLog();
+        builder.Logging.AddProvider(log);
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
         {
@@ -38,6 +47,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
             o.SourceKey = "app-key";
             o.Revocations.Feed = feed;
             o.Revocations.Key = ResponderTestHost.FeedToken;
+            revocations?.Invoke(o.Revocations);
         });
         var web = builder.Build();
         web.UseAuthentication();
@@ -46,7 +56,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
         web.MapGet("/api/orders", () => Results.Text("[]", "application/json")).RequireAuthorization();
         await web.StartAsync();
         var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) }, ingest);
+        return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) }, ingest, log);
     }
 
     public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });

@@ -60,10 +60,15 @@ internal sealed class SampleApp : IAsyncDisposable
         return new SampleApp(app, new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromSeconds(10) });
     }
 
-    public static string Token(string subject, string jti, string? sessionId = null, DateTimeOffset? issuedAt = null, string clientId = "web-portal")
+    public static string Token(string subject, string jti, string? sessionId = null, DateTimeOffset? issuedAt = null, string clientId = "web-portal", string? preferredUsername = null)
     {
         var iat = (issuedAt ?? DateTimeOffset.UtcNow).UtcDateTime;
         var claims = new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti, ["client_id"] = clientId };
+        if (preferredUsername is not null)
+        {
+            claims["preferred_username"] = preferredUsername;
+        }
+
         if (sessionId is not null)
         {
             claims["sid"] = sessionId;

@@ -56,6 +56,22 @@ public sealed class TokenClaimsTests
         Assert.Equal("3f6b2d1e", TokenClaims.From(Principal(("sub", "3f6b2d1e")), "preferred_username").Subject);
     }
 
+    [Theory]
+    // The claim the subject was read from goes with it, so Ingest can key a login claim's value in its one form.
+    [InlineData("preferred_username", "preferred_username", "Dana.Kowalski@Acme.Example", "preferred_username")]
+    // Entra ID v1 tokens: unique_name, which JWT bearer maps to ClaimTypes.Name.
+    [InlineData("unique_name", ClaimTypes.Name, "Dana.Kowalski@Acme.Example", "unique_name")]
+    [InlineData("email", ClaimTypes.Email, "Dana.Kowalski@Acme.Example", "email")]
+    // Absent: sub, raw or as JWT bearer maps it, is an opaque id.
+    [InlineData("upn", "sub", "00u1dana", "sub")]
+    [InlineData("upn", ClaimTypes.NameIdentifier, "00u1dana", "sub")]
+    public void From_TheClaimTheSubjectCameFrom_IsNamed(string configured, string type, string value, string claim)
+    {
+        var claims = TokenClaims.From(Principal((type, value), ("jti", "j1")), configured);
+
+        Assert.Equal((value, claim), (claims.Subject, claims.SubjectClaim));
+    }
+
     [Fact]
     public void From_KeycloakSessionState_IsTheSessionWhenNoSid()
     {

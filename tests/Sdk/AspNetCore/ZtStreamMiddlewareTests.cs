@@ -124,6 +124,39 @@ public sealed class ZtStreamMiddlewareTests
     }
 
     [Fact]
+    public async Task LoginClaimSubject_IsSentWithItsClaim_AndItsPrincipalsRevocationRefusesIt_AnOpaqueSubKeepsItsCase()
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var feed = await FakeRevocationFeed.StartAsync();
+        await using var app = await SampleApp.StartAsync(Configure(ingest.BaseAddress, feed.BaseAddress, o => o.SubjectClaim = "preferred_username"));
+        var issuedAt = DateTimeOffset.UtcNow.AddMinutes(-10);
+        var dana = SampleApp.Token("00u1dana", "jti-dana", "s-dana", issuedAt, preferredUsername: "Dana.Kowalski@Acme.Example");
+        // No preferred_username: the subject is the token's sub, an opaque id that only looks like a login.
+        var opaque = SampleApp.Token("Dana.Kowalski@Acme.Example", "jti-opaque", "s-opaque", issuedAt);
+        await WarmUpAsync(app, feed);
+
+        using (var first = await app.GetAsync("/api/orders", dana))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        // Sent as the token wrote it, with the claim it came from: Ingest keys it in the one form of login names.
+        var sent = await ingest.WaitForAcceptedAsync(e => e.Token?.Jti == "jti-dana", 1, Patience);
+        Assert.Equal(("Dana.Kowalski@Acme.Example", "preferred_username"), (sent[0].Subject?.Id, sent[0].Subject?.Claim));
+
+        // The Responder revokes the principal Ingest keyed: the login in lower case.
+        feed.Publish(subjectId: "dana.kowalski@acme.example", notBefore: DateTimeOffset.UtcNow);
+        using var refused = await app.PollUntilAsync("/api/orders", dana, HttpStatusCode.Unauthorized, Patience);
+        Assert.NotNull(refused);
+        Assert.Equal(RevokedChallenge, refused.Headers.WwwAuthenticate.ToString());
+
+        using var other = await app.GetAsync("/api/orders", opaque);
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        var opaqueSent = await ingest.WaitForAcceptedAsync(e => e.Token?.Jti == "jti-opaque", 1, Patience);
+        Assert.Equal(("Dana.Kowalski@Acme.Example", "sub"), (opaqueSent[0].Subject?.Id, opaqueSent[0].Subject?.Claim));
+    }
+
+    [Fact]
     public async Task FeedDropped_ReconnectsWithLastEventIdAndAppliesWhatWasMissed()
     {
         await using var ingest = await FakeIngest.StartAsync();

@@ -29,6 +29,12 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     /// <summary>The operating system's process id (for /proc/ID/status: its memory).</summary>
     public int ProcessId => process.Id;
 
+    /// <summary>
+    /// What writes to its standard input when <see cref="StartAsync"/> was asked for it (<c>standardInput</c>); disposing it
+    /// ends that input.
+    /// </summary>
+    public Stream StandardInput => process.StandardInput.BaseStream;
+
     /// <summary>Standard output and error as they arrived: their relative order is not kept (two pipes, read apart).</summary>
     public string Output => string.Join('\n', output);
 
@@ -43,7 +49,8 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>ztstream ARGS</c>, under <paramref name="launcher"/> when one is given (a command and its arguments that
-    /// run the rest, e.g. <c>setpriv …</c>); for <c>run</c>, waits until it prints the address it listens on.
+    /// run the rest, e.g. <c>setpriv …</c>); for <c>run</c>, waits until it prints the address it listens on. With
+    /// <paramref name="standardInput"/> its standard input is a pipe the test writes to (<see cref="StandardInput"/>).
     /// </summary>
     public static async Task<ZtStreamProcess> StartAsync(
         string name,
@@ -52,12 +59,14 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
         string? workingDirectory = null,
         bool waitForListening = true,
         CancellationToken cancellationToken = default,
-        IReadOnlyList<string>? launcher = null)
+        IReadOnlyList<string>? launcher = null,
+        bool standardInput = false)
     {
         var info = new ProcessStartInfo(launcher is [var program, ..] ? program : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = standardInput,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };

@@ -12,8 +12,8 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
 
     /// <summary>
     /// Starts <c>ztstream ARGS</c> in <see cref="Folder"/>, with <paramref name="environment"/> beside the inherited
-    /// variables (under <paramref name="launcher"/> when given, see <see cref="ZtStreamProcess.StartAsync"/>); for <c>run</c>,
-    /// waits until it listens.
+    /// variables (under <paramref name="launcher"/> when given, and with <paramref name="standardInput"/> a pipe the test
+    /// writes to, see <see cref="ZtStreamProcess.StartAsync"/>); for <c>run</c>, waits until it listens.
     /// </summary>
     public async Task<ZtStreamProcess> StartAsync(
         string name,
@@ -21,11 +21,12 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
         bool waitForListening,
         CancellationToken ct,
         IReadOnlyDictionary<string, string>? environment = null,
-        IReadOnlyList<string>? launcher = null)
+        IReadOnlyList<string>? launcher = null,
+        bool standardInput = false)
     {
         try
         {
-            var p = await ZtStreamProcess.StartAsync(name, args, environment, Folder.FullName, waitForListening, ct, launcher);
+            var p = await ZtStreamProcess.StartAsync(name, args, environment, Folder.FullName, waitForListening, ct, launcher, standardInput);
             lock (processes)
             {
                 processes.Add(p);

@@ -20,8 +20,15 @@ internal static partial class CloudAuditEntry
 {
     public const string RedactedAttribute = "gcp.caller_redacted";
 
-    /// <summary>Where a caller Cloud Audit Logs does not name is keyed when it gave no address either.</summary>
-    public const string RedactedCaller = "gcp:redacted-caller";
+    /// <summary>
+    /// How a caller Cloud Audit Logs does not name is keyed when it gave no address either: its VPC network, else the project
+    /// and service it called and what <c>callerIp</c> says in place of an address (<see cref="Caller"/>).
+    /// </summary>
+    public const string RedactedCaller = "gcp:redacted-caller/";
+
+    // The words Google writes in callerIp in place of an address: a call between Google services, a VM of another
+    // organisation without an external address (google.cloud.audit.RequestMetadata).
+    private static readonly string[] CallerIpTokens = ["private", "gce-internal-ip"];
 
     private const string ServiceAccountDomain = ".gserviceaccount.com";
 
@@ -69,7 +76,7 @@ internal static partial class CloudAuditEntry
         var authentication = payload.Child("authenticationInfo");
         var metadata = payload.Child("requestMetadata");
         var address = metadata.String("callerIp") is { Length: <= 64 } ip && IPAddress.TryParse(ip, out var parsed) ? ForwardedChain.Canonical(parsed) : null;
-        var (subjectId, subjectType) = Caller(authentication, address);
+        var (subjectId, subjectType) = Caller(entry, payload, authentication, address);
         var code = payload.Child("status") is { ValueKind: JsonValueKind.Object } status ? status.Int("code") ?? 0 : 0;
 
         var attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
@@ -84,7 +91,7 @@ internal static partial class CloudAuditEntry
         Add(attributes, "gcp.principal_subject", authentication.String("principalEmail") is { Length: > 0 } ? authentication.String("principalSubject") : null);
         Add(attributes, "gcp.status_message", code == 0 ? null : payload.Child("status").String("message"));
         Add(attributes, TimeSources.Attribute, timeSource);
-        if (subjectType == "anonymous")
+        if (authentication.String("principalEmail") is not { Length: > 0 } && authentication.String("principalSubject") is not { Length: > 0 })
         {
             attributes[RedactedAttribute] = JsonFields.Of(true);
         }
@@ -133,10 +140,14 @@ internal static partial class CloudAuditEntry
 
     /// <summary>
     /// The principal: the caller's e-mail address; without one (a workforce or workload identity pool's caller, or an address
-    /// withheld for privacy), its <c>principalSubject</c>, with Cloud IAM's <c>user:</c>/<c>serviceAccount:</c> prefix taken off;
-    /// a caller named by neither (Google redacts some outside callers of read-only methods) is anonymous, keyed by its address.
+    /// withheld for privacy), its <c>principalSubject</c>, with Cloud IAM's <c>user:</c>/<c>serviceAccount:</c> prefix taken off.
+    /// A caller named by neither (Google redacts some outside callers of read-only methods, and names no one for some calls
+    /// between its services) is keyed by what the entry still says of it, so one unnamed caller's baseline does not cover
+    /// every other: the service account of the key it signed with (<c>serviceAccountKeyName</c>); else, anonymous, its
+    /// address; else its VPC network (<c>callerNetwork</c>, given for a caller in the resource's organisation); else the
+    /// project, what <c>callerIp</c> says in place of an address and the service called.
     /// </summary>
-    private static (string Id, string Type) Caller(JsonElement? authentication, string? address)
+    private static (string Id, string Type) Caller(JsonElement entry, JsonElement payload, JsonElement? authentication, string? address)
     {
         var subject = authentication.String("principalSubject");
         if (authentication.String("principalEmail") is { Length: > 0 } email)
@@ -158,7 +169,26 @@ internal static partial class CloudAuditEntry
             return (subject, subject.Contains("/workloadIdentityPools/", StringComparison.Ordinal) ? "workload" : "user");
         }
 
-        return (address is null ? RedactedCaller : "ip:" + address, "anonymous");
+        // //iam.googleapis.com/projects/PROJECT/serviceAccounts/ACCOUNT/keys/KEY: the account is the caller.
+        if (ServiceAccountKey().Match(authentication.String("serviceAccountKeyName") ?? string.Empty) is { Success: true } key)
+        {
+            return (key.Groups["account"].Value, "service_account");
+        }
+
+        if (address is not null)
+        {
+            return ("ip:" + address, "anonymous");
+        }
+
+        var metadata = payload.Child("requestMetadata");
+        if (metadata.String("callerNetwork") is { Length: > 0 } network)
+        {
+            return (RedactedCaller + "network/" + network.TrimStart('/'), "anonymous");
+        }
+
+        var project = entry.Child("resource")?.Child("labels").String("project_id") ?? Owner(entry.String("logName"), "projects/") ?? "-";
+        var callerIp = metadata.String("callerIp") is { } written && Array.IndexOf(CallerIpTokens, written) >= 0 ? written : "no-address";
+        return ($"{RedactedCaller}{project}/{callerIp}/{payload.String("serviceName")}", "anonymous");
     }
 
     /// <summary>
@@ -239,6 +269,9 @@ internal static partial class CloudAuditEntry
     }
 
     private static string Clip(string text, int maxLength) => ItemError.Clip(text, maxLength - 1);
+
+    [GeneratedRegex(@"^//iam\.googleapis\.com/projects/[^/]+/serviceAccounts/(?<account>[^/]+)/keys/[^/]+$")]
+    private static partial Regex ServiceAccountKey();
 
     [GeneratedRegex(@"\.svc\.id\.goog\[(?<ns>[a-z0-9]([-a-z0-9]*[a-z0-9])?)/(?<ksa>[a-z0-9]([-a-z0-9.]*[a-z0-9])?)\]$")]
     private static partial Regex GkeWorkload();

@@ -126,13 +126,21 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
     public Task EnsureTopicsAsync(IEnumerable<string> topics, CancellationToken cancellationToken)
     {
-        foreach (var topic in topics)
+        try
         {
-            _ = Topic(topic);
-            if (!topic.Contains(".dlq", StringComparison.Ordinal))
+            foreach (var topic in topics)
             {
-                _ = Topic(DeadLetterHeaders.TopicFor(topic));
+                _ = Topic(topic);
+                if (!topic.Contains(".dlq", StringComparison.Ordinal))
+                {
+                    _ = Topic(DeadLetterHeaders.TopicFor(topic));
+                }
             }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            // At start, as for the folder's other files: one line naming the file and what is wrong with it.
+            throw new StorageUnusableException($"EventLog:Path '{Root}' cannot be opened: {ex.Message}", ex);
         }
 
         return Task.CompletedTask;
@@ -592,6 +600,9 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
             {
                 Directory.CreateDirectory(folder);
                 var temporary = countFile + ".tmp";
+
+                // Opening a named pipe there to write would wait for a reader for good: refused naming it.
+                UserFiles.RefuseUnlessRegular(temporary);
                 using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
                 {
                     RandomAccess.Write(handle, System.Text.Encoding.ASCII.GetBytes(_options.Partitions.ToString(CultureInfo.InvariantCulture)), 0);
@@ -647,7 +658,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             for (var i = 0; i < count; i++)
             {
-                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail);
+                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger);
             }
         }
         catch

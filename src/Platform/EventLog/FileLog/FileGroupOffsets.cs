@@ -42,6 +42,13 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     {
         _path = Path.Combine(folder, FileName);
         _writable = writable;
+        if (writable)
+        {
+            // Compaction writes there: a named pipe would hold it, and every commit after it, for good. Said at start,
+            // as for the journal itself, rather than at the first compaction, days later.
+            UserFiles.RefuseUnlessRegular(TemporaryPath);
+        }
+
         if (!Path.Exists(_path))
         {
             if (writable)
@@ -113,6 +120,9 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
             _handle = null;
         }
     }
+
+    /// <summary>Where compaction writes the journal before renaming it over <c>offsets.log</c>.</summary>
+    private string TemporaryPath => _path + ".tmp";
 
     public bool TryGet(string group, string topic, int partition, out long offset) =>
         _committed.TryGetValue(new Key(group, topic, partition), out offset);
@@ -191,7 +201,8 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     /// <summary>Rewrites the journal as its header and one frame of the current values; a header-less journal of an earlier version gets its header here.</summary>
     private void Compact()
     {
-        var temporary = _path + ".tmp";
+        var temporary = TemporaryPath;
+        UserFiles.RefuseUnlessRegular(temporary);
         var frame = Encode([.. _committed]);
         using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
         {

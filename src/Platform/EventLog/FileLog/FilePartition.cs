@@ -11,6 +11,7 @@ internal sealed class FilePartition : IDisposable
 
     private readonly Lock _gate = new();
     private readonly string _folder;
+    private readonly ILogger _logger;
     private Segment[] _segments;
 
     // Writer-thread state of the commit in progress.
@@ -23,11 +24,12 @@ internal sealed class FilePartition : IDisposable
     private bool _inCommit;
     private bool _dirtyTail;
 
-    private FilePartition(string topic, int index, string folder, Segment[] segments)
+    private FilePartition(string topic, int index, string folder, Segment[] segments, ILogger logger)
     {
         Topic = topic;
         Index = index;
         _folder = folder;
+        _logger = logger;
         _segments = segments;
         var active = segments.Length > 0 ? segments[^1] : null;
         _writeOffset = active?.NextOffset ?? 0;
@@ -66,9 +68,10 @@ internal sealed class FilePartition : IDisposable
 
     /// <summary>
     /// Opens the partition's folder. Every segment but the newest is trusted through its index file (or scanned when
-    /// that is missing); the newest is always scanned, and a torn tail is cut off when <paramref name="writable"/>.
+    /// that is missing or is no index of it, and the index written again when <paramref name="writable"/>); the newest is
+    /// always scanned, and a torn tail is cut off when <paramref name="writable"/>.
     /// </summary>
-    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail)
+    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger)
     {
         Directory.CreateDirectory(folder);
         // Every entry named as a segment, so one that is not a file is refused naming it rather than its records left out unsaid.
@@ -79,7 +82,8 @@ internal sealed class FilePartition : IDisposable
             for (var i = 0; i < paths.Length; i++)
             {
                 var newest = i == paths.Length - 1;
-                var (segment, trailing) = Segment.Open(paths[i], writable, trustIndex: !newest);
+                var (segment, trailing, indexProblem) = Segment.Open(paths[i], writable, trustIndex: !newest);
+                segments.Add(segment);
                 if (trailing > 0)
                 {
                     tornTail(segment.LogPath, segment.Size, trailing);
@@ -89,7 +93,10 @@ internal sealed class FilePartition : IDisposable
                     }
                 }
 
-                segments.Add(segment);
+                if (indexProblem is not null && writable && TryWriteIndex(segment, logger))
+                {
+                    EventLogLog.IndexRewritten(logger, segment.IndexPath, indexProblem);
+                }
             }
         }
         catch
@@ -98,7 +105,7 @@ internal sealed class FilePartition : IDisposable
             throw;
         }
 
-        return new FilePartition(topic, index, folder, [.. segments]);
+        return new FilePartition(topic, index, folder, [.. segments], logger);
     }
 
     /// <summary>Adds up to <paramref name="max"/> acknowledged records from <paramref name="from"/> on to <paramref name="batch"/>.</summary>
@@ -328,7 +335,7 @@ internal sealed class FilePartition : IDisposable
         if (active is not null)
         {
             RandomAccess.FlushToDisk(active.Handle);
-            active.WriteIndex();
+            TryWriteIndex(active, _logger);
         }
 
         var next = Segment.Create(_folder, _writeOffset);
@@ -349,6 +356,24 @@ internal sealed class FilePartition : IDisposable
         }
 
         _writePosition = 0;
+    }
+
+    /// <summary>
+    /// Writes a sealed segment's index; one that cannot be written (a named pipe or a folder in place of its <c>.tmp</c>, a
+    /// full disk) is said and left out: an index is a shortcut, and a segment without one is scanned when the log opens.
+    /// </summary>
+    private static bool TryWriteIndex(Segment segment, ILogger logger)
+    {
+        try
+        {
+            segment.WriteIndex();
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            EventLogLog.IndexNotWritten(logger, segment.IndexPath, ex.Message);
+            return false;
+        }
     }
 
     private int ReadFrom(Segment segment, long position, long limit, long from, int max, List<ConsumedRecord> batch)

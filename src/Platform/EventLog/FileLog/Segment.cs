@@ -64,7 +64,8 @@ internal sealed class Segment : IDisposable
     /// <summary>
     /// Opens a segment file: from its <c>.index</c> when <paramref name="trustIndex"/> and the index matches the file,
     /// else by scanning every frame (length, CRC and offset sequence). A scan stops at the first frame that is not
-    /// whole and intact; <see cref="OpenResult.TrailingBytes"/> says how much follows it (a torn tail after a crash).
+    /// whole and intact; <see cref="OpenResult.TrailingBytes"/> says how much follows it (a torn tail after a crash), and
+    /// <see cref="OpenResult.IndexProblem"/> why an index that was to be trusted was not.
     /// </summary>
     public static OpenResult Open(string path, bool writable, bool trustIndex)
     {
@@ -77,13 +78,14 @@ internal sealed class Segment : IDisposable
         var handle = File.OpenHandle(path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var segment = new Segment(path, baseOffset, handle);
         var length = RandomAccess.GetLength(handle);
-        if (trustIndex && segment.TryLoadIndex(length))
+        var problem = trustIndex ? segment.LoadIndex(length) : null;
+        if (trustIndex && problem is null)
         {
-            return new OpenResult(segment, 0);
+            return new OpenResult(segment, 0, null);
         }
 
         segment.Scan(length);
-        return new OpenResult(segment, length - segment.Size);
+        return new OpenResult(segment, length - segment.Size, problem);
     }
 
     /// <summary>Cuts the file back to its last whole frame (after <see cref="Open"/> found a torn tail).</summary>
@@ -129,7 +131,11 @@ internal sealed class Segment : IDisposable
         return at < 0 ? (BaseOffset, 0) : (_indexOffsets[at], _indexPositions[at]);
     }
 
-    /// <summary>Writes the <c>.index</c> file of a sealed segment (its data is already on disk).</summary>
+    /// <summary>
+    /// Writes the <c>.index</c> file of a sealed segment (its data is already on disk): beside it as <c>.index.tmp</c>, synced,
+    /// renamed over it. What is in place of the <c>.tmp</c> must be a regular file: opening a named pipe there to write would
+    /// wait for a reader for good (an <see cref="IOException"/> naming it instead).
+    /// </summary>
     public void WriteIndex()
     {
         var count = _indexOffsets.Count;
@@ -150,6 +156,7 @@ internal sealed class Segment : IDisposable
 
         BinaryPrimitives.WriteUInt32LittleEndian(span[^4..], RecordFrame.Crc32C(span[..^4]));
         var temporary = IndexPath + ".tmp";
+        UserFiles.RefuseUnlessRegular(temporary);
         using (var handle = File.OpenHandle(temporary, FileMode.Create, FileAccess.Write))
         {
             RandomAccess.Write(handle, bytes, 0);
@@ -168,8 +175,14 @@ internal sealed class Segment : IDisposable
 
     public void Dispose() => Handle.Dispose();
 
-    private bool TryLoadIndex(long fileLength)
+    /// <summary>Loads the segment's <c>.index</c>; why it is no index of this segment (and nothing was loaded), or null.</summary>
+    private string? LoadIndex(long fileLength)
     {
+        if (!Path.Exists(IndexPath))
+        {
+            return "it is missing";
+        }
+
         // No larger than the index of a segment of this length: a folder, a pipe or a file larger than that is no index of
         // it, and the segment is scanned instead (read without waiting and within that bound).
         ReadOnlyMemory<byte> bytes;
@@ -179,7 +192,7 @@ internal sealed class Segment : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false;
+            return ex.Message;
         }
 
         var span = bytes.Span;
@@ -188,28 +201,95 @@ internal sealed class Segment : IDisposable
             || BinaryPrimitives.ReadInt32LittleEndian(span[4..]) != IndexVersion
             || BinaryPrimitives.ReadUInt32LittleEndian(span[^4..]) != RecordFrame.Crc32C(span[..^4]))
         {
-            return false;
+            return "it is damaged (not an index, or its checksum does not match)";
         }
 
         var size = BinaryPrimitives.ReadInt64LittleEndian(span[16..]);
         var count = BinaryPrimitives.ReadInt32LittleEndian(span[40..]);
-        if (size != fileLength || count < 0 || bytes.Length != IndexHeaderSize + (count * 16) + 4)
+        if (size != fileLength || count < 1 || bytes.Length != IndexHeaderSize + (count * 16) + 4)
         {
-            return false; // the segment changed after its index was written: scan it instead
+            return "it was written when the segment had another length";
         }
 
-        NextOffset = BinaryPrimitives.ReadInt64LittleEndian(span[8..]);
+        var nextOffset = BinaryPrimitives.ReadInt64LittleEndian(span[8..]);
+        var offsets = new long[count];
+        var positions = new long[count];
+        for (var i = 0; i < count; i++)
+        {
+            offsets[i] = BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16))..]);
+            positions[i] = BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16) + 8)..]);
+        }
+
+        // Intact and of this length, but perhaps another segment's (copied or restored over it): its entries must start at
+        // this segment's first frame and climb, and the frames after its last entry must lead to its end and next offset.
+        if (!Ascending(offsets, positions, nextOffset, size) || !EndsAt(offsets[^1], positions[^1], nextOffset, size))
+        {
+            return "it does not describe this segment's records";
+        }
+
+        NextOffset = nextOffset;
         Size = size;
         FirstTimestampMs = BinaryPrimitives.ReadInt64LittleEndian(span[24..]);
         MaxTimestampMs = BinaryPrimitives.ReadInt64LittleEndian(span[32..]);
-        for (var i = 0; i < count; i++)
+        _indexOffsets.AddRange(offsets);
+        _indexPositions.AddRange(positions);
+        _lastIndexedPosition = positions[^1];
+        return null;
+    }
+
+    /// <summary>Entries from (<see cref="BaseOffset"/>, 0) up, each offset and position past the one before and inside the segment.</summary>
+    private bool Ascending(long[] offsets, long[] positions, long nextOffset, long size)
+    {
+        if (offsets[0] != BaseOffset || positions[0] != 0)
         {
-            _indexOffsets.Add(BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16))..]));
-            _indexPositions.Add(BinaryPrimitives.ReadInt64LittleEndian(span[(IndexHeaderSize + (i * 16) + 8)..]));
+            return false;
         }
 
-        _lastIndexedPosition = _indexPositions.Count > 0 ? _indexPositions[^1] : -IndexInterval;
-        return true;
+        for (var i = 1; i < offsets.Length; i++)
+        {
+            if (offsets[i] <= offsets[i - 1] || positions[i] <= positions[i - 1])
+            {
+                return false;
+            }
+        }
+
+        return offsets[^1] < nextOffset && positions[^1] < size;
+    }
+
+    /// <summary>
+    /// Whether the frames from the one at <paramref name="position"/> (offset <paramref name="offset"/>) to the end are whole,
+    /// intact and in sequence, ending at <paramref name="size"/> with <paramref name="nextOffset"/> next: what follows an
+    /// index's last entry (less than <see cref="IndexInterval"/> bytes of frames, and the last one's length), read once.
+    /// </summary>
+    private bool EndsAt(long offset, long position, long nextOffset, long size)
+    {
+        if (size - position > IndexInterval + RecordFrame.MaxSize)
+        {
+            return false;
+        }
+
+        var tail = new byte[size - position];
+        var read = 0;
+        while (read < tail.Length && RandomAccess.Read(Handle, tail.AsSpan(read), position + read) is var n and > 0)
+        {
+            read += n;
+        }
+
+        var at = 0;
+        while (at < read)
+        {
+            var length = RecordFrame.LengthOf(tail.AsSpan(at, read - at));
+            if (length < RecordFrame.MinSize || length > read - at
+                || !RecordFrame.IsIntact(tail.AsSpan(at, length)) || RecordFrame.OffsetOf(tail.AsSpan(at, length)) != offset)
+            {
+                return false;
+            }
+
+            at += length;
+            offset++;
+        }
+
+        return read == tail.Length && offset == nextOffset;
     }
 
     /// <summary>Reads every frame from the start, keeping those that are whole, intact and in sequence.</summary>
@@ -276,5 +356,6 @@ internal sealed class Segment : IDisposable
         return (position, read, 0);
     }
 
-    internal readonly record struct OpenResult(Segment Segment, long TrailingBytes);
+    /// <param name="IndexProblem">Why the index was not used when it was to be (the segment was scanned), or null.</param>
+    internal readonly record struct OpenResult(Segment Segment, long TrailingBytes, string? IndexProblem);
 }

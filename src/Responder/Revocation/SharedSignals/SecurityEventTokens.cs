@@ -1,5 +1,5 @@
-using Microsoft.IdentityModel.JsonWebTokens;
 using ZtStream.Contracts.SharedSignals;
+using ZtStream.Responder.Revocation.Signing;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
@@ -16,8 +16,6 @@ internal static class SecurityEventTokens
 
     /// <summary>The events a receiver can ask for on a stream (<c>events_supported</c>).</summary>
     public static readonly IReadOnlyList<string> Supported = [SsfEventTypes.SessionRevoked, SsfEventTypes.CredentialChange, SsfEventTypes.AssuranceLevelChange];
-
-    private static readonly JsonWebTokenHandler Handler = new();
 
     /// <summary>The subject of a token revocation: the session (or, lacking one, the token id standing for its session), with the user when known.</summary>
     public static JsonObject? Subject(RevokeToken command, string subjectIssuer)
@@ -98,8 +96,7 @@ internal static class SecurityEventTokens
     /// <summary>A user subject by id: <c>iss_sub</c>, which every CAEP receiver must accept.</summary>
     public static JsonObject UserSubject(string subjectId, string subjectIssuer) => User(subjectId, subjectIssuer);
 
-    public static string Sign(JsonObject claims, SsfSigningKey key) =>
-        Handler.CreateToken(claims.ToJsonString(), key.Credentials, new Dictionary<string, object> { ["typ"] = TokenType });
+    public static string Sign(JsonObject claims, SigningKey key) => key.Sign(claims.ToJsonString(), TokenType);
 
     /// <summary>Subjects are named by the IdP that issued them (<c>iss_sub</c>, which every CAEP receiver must accept).</summary>
     private static JsonObject User(string subjectId, string subjectIssuer) =>

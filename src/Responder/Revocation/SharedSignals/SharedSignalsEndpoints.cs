@@ -1,3 +1,5 @@
+using ZtStream.Responder.Revocation.Signing;
+
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>The transmitter's discovery documents (its JWKS and its SSF configuration metadata) and its stream-management API.</summary>
@@ -20,11 +22,7 @@ internal static class SharedSignalsEndpoints
         }
 
         endpoints.MapGet(JwksPath, async (SsfSigningKeys keys, HttpContext context) =>
-        {
-            var published = await keys.PublishedAsync(context.RequestAborted);
-            var jwks = new JsonObject { ["keys"] = new JsonArray([.. published.Select(k => k.DeepClone())]) };
-            return Results.Text(jwks.ToJsonString(), "application/json");
-        }).ExcludeFromDescription();
+            Results.Text(SigningKeyRing.Jwks(await keys.PublishedAsync(context.RequestAborted)), "application/json")).ExcludeFromDescription();
 
         var configuration = Configuration(options);
         endpoints.MapGet(ConfigurationPath, () => Results.Text(configuration, "application/json")).ExcludeFromDescription();

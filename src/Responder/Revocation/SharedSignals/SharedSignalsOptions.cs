@@ -1,11 +1,13 @@
+using ZtStream.Responder.Revocation.Signing;
+
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>Section <c>Responder:Drivers:SharedSignals</c>: the OpenID Shared Signals (CAEP) transmitter.</summary>
 internal sealed record SharedSignalsOptions
 {
     public const string Section = "Responder:Drivers:SharedSignals";
-    public const string Rs256 = "RS256";
-    public const string Es256 = "ES256";
+    public const string Rs256 = SigningKeyRing.Rs256;
+    public const string Es256 = SigningKeyRing.Es256;
     public const string All = "ALL";
     public const string None = "NONE";
 
@@ -95,27 +97,9 @@ internal sealed record SharedSignalsOptions
         {
             problems.Add($"{Section}:SigningAlgorithm must be {Rs256} or {Es256} (got '{SigningAlgorithm}')");
         }
-        else if (!string.IsNullOrEmpty(SigningKeyPath))
+        else if (!string.IsNullOrEmpty(SigningKeyPath) && SigningKeyRing.KeyProblem(SigningKeyPath, $"{Section}:SigningKeyPath", SigningAlgorithm, KeyId) is { } problem)
         {
-            if (UserFiles.ReadProblem(SigningKeyPath, $"{Section}:SigningKeyPath", UserFiles.MaxPemFileBytes) is { } problem)
-            {
-                problems.Add(problem);
-            }
-            else
-            {
-                try
-                {
-                    SsfSigningKeys.FromPem(UserFiles.ReadText(SigningKeyPath, UserFiles.MaxPemFileBytes), SigningAlgorithm, KeyId).Dispose();
-                }
-                catch (IOException exception)
-                {
-                    problems.Add($"{Section}:SigningKeyPath {exception.Message}");
-                }
-                catch (Exception exception) when (exception is ArgumentException or System.Security.Cryptography.CryptographicException)
-                {
-                    problems.Add($"{Section}:SigningKeyPath '{SigningKeyPath}' holds no usable {SigningAlgorithm} private key: {exception.Message}");
-                }
-            }
+            problems.Add(problem);
         }
 
         if (Receivers.Count == 0 && Clients.Count == 0)

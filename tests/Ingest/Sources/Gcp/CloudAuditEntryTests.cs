@@ -68,7 +68,9 @@ public sealed class CloudAuditEntryTests
 
         // No authenticationInfo and no address ("private"), dated by receiveTimestamp: still taken, never dropped.
         var unnamed = events[6];
-        Assert.Equal((CloudAuditEntry.RedactedCaller, "anonymous", null), (unnamed.Subject?.Id, unnamed.Subject?.Type, unnamed.Network));
+        Assert.Equal((CloudAuditEntry.RedactedCaller + "shop-prod-4711/private/bigquery.googleapis.com", "anonymous", null),
+            (unnamed.Subject?.Id, unnamed.Subject?.Type, unnamed.Network));
+        Assert.Equal("true", unnamed.Attributes![CloudAuditEntry.RedactedAttribute].GetRawText());
         Assert.Equal("receiveTimestamp", unnamed.Attr(TimeSources.Attribute));
         Assert.Equal("TABLEDATA_LIST_REQUEST", unnamed.Raw!.Value.GetProperty("logEntry").GetProperty("protoPayload").GetProperty("metadata").GetProperty("tableDataRead").GetProperty("reason").GetString());
 
@@ -90,6 +92,56 @@ public sealed class CloudAuditEntryTests
         Assert.Equal((EventKinds.AccessRequest, EventKinds.K8sAudit, EventKinds.AccessRequest), (events[0].Kind, events[1].Kind, events[2].Kind));
         Assert.Equal(("delete", "secrets", "gke-shop"), (events[1].Action, events[1].Resource?.Type, events[1].Attr(K8sAuditMapper.ClusterAttribute)));
         Assert.Equal("logging_sink", events[2].Resource?.Type);
+    }
+
+    [Theory]
+    // google.cloud.audit.AuthenticationInfo: the key a service account signed with names the account even when its e-mail is withheld.
+    [InlineData("""{"authenticationInfo":{"principalEmail":"","serviceAccountKeyName":"//iam.googleapis.com/projects/shop-prod-4711/serviceAccounts/exporter@shop-prod-4711.iam.gserviceaccount.com/keys/8f2c0d1e4b7a"},"requestMetadata":{"callerIp":"gce-internal-ip"},"serviceName":"storage.googleapis.com"}""",
+        "projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Fdata_access", "exporter@shop-prod-4711.iam.gserviceaccount.com", "service_account")]
+    // RequestMetadata.callerNetwork, given for a VM of the resource's organisation whose address Google withholds.
+    [InlineData("""{"authenticationInfo":{},"requestMetadata":{"callerIp":"gce-internal-ip","callerNetwork":"//compute.googleapis.com/projects/net-host-17/global/networks/shared-vpc"},"serviceName":"storage.googleapis.com"}""",
+        "projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Fdata_access", "gcp:redacted-caller/network/compute.googleapis.com/projects/net-host-17/global/networks/shared-vpc", "anonymous")]
+    // A VM of another organisation ("gce-internal-ip"), a call between Google services ("private"), no requestMetadata at
+    // all (the project from logName when the resource has no labels): keyed by project, what callerIp says and the service.
+    [InlineData("""{"requestMetadata":{"callerIp":"gce-internal-ip"},"serviceName":"storage.googleapis.com"}""",
+        "projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Fdata_access", "gcp:redacted-caller/shop-prod-4711/gce-internal-ip/storage.googleapis.com", "anonymous")]
+    [InlineData("""{"authenticationInfo":{"principalEmail":""},"requestMetadata":{"callerIp":"private"},"serviceName":"pubsub.googleapis.com"}""",
+        "projects/data-lake-2/logs/cloudaudit.googleapis.com%2Fdata_access", "gcp:redacted-caller/data-lake-2/private/pubsub.googleapis.com", "anonymous")]
+    [InlineData("""{"serviceName":"cloudkms.googleapis.com"}""",
+        "projects/data-lake-2/logs/cloudaudit.googleapis.com%2Fsystem_event", "gcp:redacted-caller/data-lake-2/no-address/cloudkms.googleapis.com", "anonymous")]
+    // An address is still the best key of an unnamed caller, its user agent (the caller's to choose) never part of it.
+    [InlineData("""{"authenticationInfo":{},"requestMetadata":{"callerIp":"2001:db8::ffff:c633:6417","callerSuppliedUserAgent":"gcloud/503.0.0","callerNetwork":"//compute.googleapis.com/projects/p/global/networks/n"},"serviceName":"storage.googleapis.com"}""",
+        "projects/shop-prod-4711/logs/cloudaudit.googleapis.com%2Fdata_access", "ip:2001:db8::ffff:c633:6417", "anonymous")]
+    public void Map_ACallerGoogleDoesNotName_IsKeyedByWhatTheEntryCarries(string payload, string logName, string subjectId, string subjectType)
+    {
+        // The data-lake-2 entries' resource has no labels: their project is the one logName names.
+        var resource = logName.Contains("data-lake-2", StringComparison.Ordinal)
+            ? """{"type":"project"}"""
+            : """{"type":"gcs_bucket","labels":{"project_id":"shop-prod-4711"}}""";
+        var entry = $$"""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","methodName":"m",{{payload[1..^1]}}},"insertId":"e1","resource":{{resource}},"timestamp":"2026-11-30T22:00:00Z","logName":"{{logName}}"}""";
+
+        var e = MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(entry)), 1)[0];
+
+        Assert.Equal((subjectId, subjectType), (e.Subject?.Id, e.Subject?.Type));
+        Assert.Equal("true", e.Attributes![CloudAuditEntry.RedactedAttribute].GetRawText());
+    }
+
+    [Fact]
+    public void Map_UnnamedCallersOfOtherProjectsOrServices_AreOtherPrincipals()
+    {
+        static string Principal(string project, string service, string callerIp) => MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(
+            $$$"""{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","serviceName":"{{{service}}}","methodName":"m","requestMetadata":{"callerIp":"{{{callerIp}}}"}},"insertId":"e","resource":{"type":"project","labels":{"project_id":"{{{project}}}"}},"timestamp":"2026-11-30T22:00:00Z"}""")), 1)[0].PrincipalKey;
+
+        string[] principals =
+        [
+            Principal("shop-prod-4711", "storage.googleapis.com", "private"),
+            Principal("shop-dev-0815", "storage.googleapis.com", "private"),
+            Principal("shop-prod-4711", "bigquery.googleapis.com", "private"),
+            Principal("shop-prod-4711", "storage.googleapis.com", "gce-internal-ip"),
+        ];
+
+        Assert.Equal(principals.Length, principals.Distinct(StringComparer.Ordinal).Count());
+        Assert.Equal(principals[0], Principal("shop-prod-4711", "storage.googleapis.com", "private"));
     }
 
     [Theory]

@@ -42,4 +42,23 @@ public sealed class LoginNamesTests
 
         Assert.Single(spellings.Select(LoginNames.Fold).Distinct(StringComparer.Ordinal));
     }
+
+    [Theory]
+    // RFC 8265 §3.5's UsernameCaseMapped examples: toLowerCase, not case folding, so ß stays ß (fußball and fussball are two
+    // users), a lone capital sigma is σ and a final sigma stays ς; the capital sharp s (U+1E9E) lowers to ß.
+    [InlineData("juliet@example.com", "juliet@example.com")]
+    [InlineData("Fußball", "fußball")]
+    [InlineData("FUẞBALL", "fußball")]
+    [InlineData("FUSSBALL", "fussball")]
+    [InlineData("π", "π")]
+    [InlineData("Σ", "σ")]
+    [InlineData("σ", "σ")]
+    [InlineData("ς", "ς")]
+    // A Unicode 15.0 mark (U+1E08F, class 230) between a capital A and a grave accent: NFC moves the Hebrew accent zinor
+    // (228) before it and composes the grave with the a (NormalizationTest-15.0.0.txt, with the letter in upper case).
+    [InlineData("À֮𞂏̕b", "à֮𞂏̕b")]
+    public void Fold_Rfc8265Examples_AreMappedAsTheProfileSays(string written, string expected)
+    {
+        Assert.Equal(expected, LoginNames.Fold(written));
+    }
 }

@@ -210,6 +210,63 @@ public sealed class FileEventLogTests : IDisposable
         Assert.Equal([137L, 138, 139, 140, 141], middle.Select(r => r.Offset));
     }
 
+    /// <summary>
+    /// The index of another segment of the very same length and first offset (another log's, restored over it), intact and
+    /// describing records that are not there: its length and checksum match, but the records after its last entry do not
+    /// end where it says. Trusted, it said the segment ended half way: a consumer resuming in its second half was sent on
+    /// to the next segment, past records it had not read.
+    /// </summary>
+    [Fact]
+    public async Task Reopen_SealedSegmentHoldsAnotherSegmentsIndexOfItsLength_ScansItAndReadsEveryRecordOnce()
+    {
+        // Records of one size here, of twice that size there: a segment of 2k of these is as long as one of k of those.
+        const int Small = 100, PerSegment = 10;
+        long frame;
+        using (var probe = new TempFolder("zt-filelog-frame-"))
+        {
+            using (var log = new FileEventLog(Options() with { Path = probe.Path }, TimeProvider.System, NullLogger.Instance))
+            {
+                await log.AppendAsync(Topic, [Record("alice", "000", valueBytes: Small)], Ct);
+            }
+
+            frame = new FileInfo(Directory.GetFiles(Path.Combine(probe.Path, "topics", Topic), "*.log", SearchOption.AllDirectories).Single(f => new FileInfo(f).Length > 0)).Length;
+        }
+
+        using var other = new TempFolder("zt-filelog-other-");
+        using (var log = new FileEventLog(Options(segmentBytes: PerSegment * frame) with { Path = other.Path }, TimeProvider.System, NullLogger.Instance))
+        {
+            // One at a time: a segment is sealed when an append finds it full, so the one after the last seals it.
+            for (var i = 0; i <= PerSegment / 2; i++)
+            {
+                await log.AppendAsync(Topic, [Record("alice", $"{i:D3}", valueBytes: Small + (int)frame)], Ct);
+            }
+        }
+
+        using (var log = Open(segmentBytes: PerSegment * frame))
+        {
+            for (var i = 0; i <= PerSegment; i++)
+            {
+                await log.AppendAsync(Topic, [Record("alice", $"{i:D3}", valueBytes: Small)], Ct);
+            }
+        }
+
+        var index = Path.ChangeExtension(Directory.GetFiles(Path.GetDirectoryName(ActiveSegment("alice"))!, "*.log").Order(StringComparer.Ordinal).First(), ".index");
+        var replacement = Path.Combine(other.Path, Path.GetRelativePath(_folder, index));
+        Assert.Equal(new FileInfo(index).Length, new FileInfo(replacement).Length);
+        Assert.NotEqual(await File.ReadAllBytesAsync(index, Ct), await File.ReadAllBytesAsync(replacement, Ct));
+        File.Copy(replacement, index, overwrite: true);
+
+        using var reopened = Open(segmentBytes: PerSegment * frame);
+        var all = await ReadAllAsync(reopened, Topic);
+
+        Assert.Equal(Enumerable.Range(0, PerSegment + 1).Select(i => $"{i:D3}"), all.Select(Value).Select(v => v.Split('|')[0]));
+        Assert.Equal(Enumerable.Range(0, PerSegment + 1).Select(i => (long)i), all.Select(r => r.Offset));
+
+        // A consumer resuming past where that index said the segment ended (as after a restart) reads on from there.
+        var resumed = await reopened.ReadAsync(Topic, all[0].Partition, PerSegment - 2, PerSegment, Ct);
+        Assert.Equal([PerSegment - 2L, PerSegment - 1, PerSegment], resumed.Select(r => r.Offset));
+    }
+
     [Fact]
     public async Task Retention_BySize_RemovesOldestSegmentsAndALateGroupStartsAtWhatIsLeft()
     {

@@ -1,0 +1,20 @@
+namespace ZtStream.Responder.Revocation.Signing;
+
+/// <summary>The table of the feed's generated signing key, a component of its own so it never competes for the Responder's migration numbers.</summary>
+internal sealed class FeedKeyMigrations : IMigrationSource
+{
+    public const string Component = "responder-feed-keys";
+    public const string Table = "responder_feed_keys";
+
+    public IEnumerable<Migration> Migrations { get; } =
+    [
+        Migration.Portable(Component, 1, "revocation feed signing keys", """
+            CREATE TABLE responder_feed_keys (
+                kid             TEXT   NOT NULL PRIMARY KEY,
+                algorithm       TEXT   NOT NULL,
+                private_key_pem TEXT   NOT NULL,
+                created_at      {time} NOT NULL
+            );
+            """),
+    ];
+}
