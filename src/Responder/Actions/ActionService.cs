@@ -376,7 +376,27 @@ internal sealed class ActionService(
             DecidedBy = by,
         };
         var (created, _) = await CreateAsync(release, by, cancellationToken);
-        return (ActionChange.Done, created);
+        if (created.State != ActionStates.Failed || isolation.State == ActionStates.Released)
+        {
+            return (ActionChange.Done, created);
+        }
+
+        // The isolation's one release failed before (FailAsync put the isolation back in force): this request carries it
+        // out again, rather than answering with the failure and sending nothing, which left the isolation releasing for good.
+        var (requeued, again) = await TransitionAsync(
+            release.Id,
+            [ActionStates.Failed],
+            a => a with { State = ActionStates.Queued, Error = null, Reason = reason, RequestedBy = by, DecidedBy = by, DecidedAt = now, UpdatedAt = now },
+            AuditKinds.ReleaseRequested,
+            by,
+            a => $"release of {a.Target} requested again after it failed: {reason}",
+            cancellationToken);
+        if (requeued == ActionChange.Done && again is not null)
+        {
+            await TrySendNowAsync(again, cancellationToken);
+        }
+
+        return (ActionChange.Done, again ?? created);
     }
 
     /// <summary>

@@ -9,8 +9,9 @@ public class ActionRaceApiTests
 {
     private const int Pairs = 8;
 
-    /// <summary>A Responder on the store this run tests, its isolations released by a driver that succeeds.</summary>
-    private protected virtual Task<ResponderTestHost> StartAsync() => new ResponderTestHost().With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
+    /// <summary>A Responder on the store this run tests, its isolations released by <paramref name="isolator"/> (null: a driver that succeeds).</summary>
+    private protected virtual Task<ResponderTestHost> StartAsync(IWorkloadIsolator? isolator = null) =>
+        new ResponderTestHost().With(isolator ?? new RecordingIsolator()).StartAsync();
 
     [Fact]
     public async Task Approve_AndReject_AtOnce_OneIsMade_TheOtherIs409NamingStateAndWhoDecided()
@@ -81,10 +82,58 @@ public class ActionRaceApiTests
             Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(ActionId: id.ToString(), Kind: AuditKinds.ReleaseRequested), Ct));
         }
     }
+
+    /// <summary>
+    /// A release whose driver kept failing puts the isolation back in force, "so a responder can try the release again":
+    /// the second release is carried out. Before, it was answered with the first, failed release (an isolation's release
+    /// has one id) and nothing was sent, so the isolation stayed "releasing" — the workload cut off — for good.
+    /// </summary>
+    [Fact]
+    public async Task Release_AfterAFailedRelease_IsCarriedOut()
+    {
+        var isolator = new ReleaseFailingIsolator();
+        await using var host = await StartAsync(isolator);
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var isolation = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = "shop/cart-9", Namespace = "shop" };
+        await host.Get<ActionStore>().TryInsertAsync(isolation, Ct);
+
+        using (var first = await responder.PostAsJsonAsync($"/v1/actions/{isolation.Id}/release", new { reason = "fixed" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        await Eventually.HoldsAsync(async () => (await host.Get<ActionStore>().GetAsync(isolation.Id, Ct))!.Error is not null, "the failed release put the isolation back");
+        Assert.Equal(ActionStates.Active, await host.StateOfAsync(isolation.Id));
+
+        isolator.FailReleases = false;
+        using (var again = await responder.PostAsJsonAsync($"/v1/actions/{isolation.Id}/release", new { reason = "the network API is back" }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(ActionStates.Queued, (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("state").GetString());
+        }
+
+        await host.UntilStateAsync(isolation.Id, ActionStates.Released);
+        await host.UntilStateAsync(ActionRecord.DeterministicId("release", isolation.Id.ToString()), ActionStates.Done);
+        Assert.Equal(2, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(ActionId: isolation.Id.ToString(), Kind: AuditKinds.ReleaseRequested), Ct)).Count);
+    }
+
+    /// <summary>An isolator whose releases fail while <see cref="FailReleases"/>.</summary>
+    private sealed class ReleaseFailingIsolator : IWorkloadIsolator
+    {
+        public volatile bool FailReleases = true;
+
+        public string Name => "release-failing";
+
+        public Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken) =>
+            Task.FromResult(new DriverResult(true, $"isolated {command.WorkloadId}"));
+
+        public Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken) =>
+            FailReleases ? throw new InvalidOperationException("the network API answered 503") : Task.FromResult(new DriverResult(true, $"released {command.WorkloadId}"));
+    }
 }
 
 public sealed class PostgresActionRaceApiTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : ActionRaceApiTests
 {
-    private protected override async Task<ResponderTestHost> StartAsync() =>
-        await new ResponderTestHost().With<IWorkloadIsolator>(new RecordingIsolator()).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
+    private protected override async Task<ResponderTestHost> StartAsync(IWorkloadIsolator? isolator = null) =>
+        await new ResponderTestHost().With(isolator ?? new RecordingIsolator()).OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
 }
