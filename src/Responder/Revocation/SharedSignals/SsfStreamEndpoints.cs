@@ -189,7 +189,12 @@ internal static class SsfStreamEndpoints
         }
 
         updated = updated with { UpdatedAt = services.Time.GetUtcNow() };
-        await services.Streams.UpdateAsync(updated, http.RequestAborted);
+        if (!await services.Streams.UpdateAsync(updated, http.RequestAborted))
+        {
+            // Deleted since it was read: nothing was written, so nothing is audited or answered as the stream.
+            return NotFound(id);
+        }
+
         await AuditAsync(http, "ssf.stream_updated", client, $"stream {id} {(replace ? "replaced" : "updated")} ({updated.Delivery}, {string.Join(", ", updated.Delivered().Select(SsfEventTypes.ShortName))})", id);
         return Json(Configuration(updated, services.Options));
     }
@@ -242,7 +247,11 @@ internal static class SsfStreamEndpoints
         }
 
         var updated = stream with { Status = status!, Reason = Clip(Text(body, "reason"), 256), UpdatedAt = services.Time.GetUtcNow() };
-        await services.Streams.UpdateAsync(updated, http.RequestAborted);
+        if (!await services.Streams.UpdateAsync(updated, http.RequestAborted))
+        {
+            return NotFound(id);
+        }
+
         if (status == SsfStreamStatus.Disabled)
         {
             // Disabled: nothing is held for later (SSF 1.0 §8.1.2).

@@ -185,6 +185,32 @@ public sealed class SsfStreamManagementTests : IDisposable
     }
 
     [Fact]
+    public async Task StreamDeletedBetweenReadAndWrite_UpdateAndStatusAre404_NotAnsweredAsDone()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var id = (await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "first" }))["stream_id"]!.GetValue<string>();
+
+        // The store's update finds no row, as when the receiver's DELETE commits after this request read the stream.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
+        {
+            await connection.OpenAsync(Ct);
+            using var trigger = connection.CreateCommand();
+            trigger.CommandText = "CREATE TRIGGER ssf_stream_gone BEFORE UPDATE ON responder_ssf_streams BEGIN SELECT RAISE(IGNORE); END";
+            await trigger.ExecuteNonQueryAsync(Ct);
+        }
+
+        using var patched = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, new JsonObject { ["stream_id"] = id, ["description"] = "second" });
+        using var status = await SendAsync(host, HttpMethod.Post, "/ssf/status", SiemToken, new JsonObject { ["stream_id"] = id, ["status"] = "paused" });
+
+        foreach (var response in new[] { patched, status })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Contains("stream-not-found", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public async Task PushEndpoint_OutsideTheReceiversPushEndpoints_Is403AndChangesNothing()
     {
         await using var receiver = await FakeReceiver.StartAsync();
