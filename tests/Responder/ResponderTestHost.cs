@@ -201,6 +201,13 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         return (await Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alert.Id), default)).Single();
     }
 
+    /// <summary>Stores <paramref name="action"/> as it stands, past the policy and the bus (the state a test starts from), and answers it.</summary>
+    public async Task<ZtStream.Responder.Actions.ActionRecord> StoreAsync(ZtStream.Responder.Actions.ActionRecord action)
+    {
+        Assert.True(await Get<ActionStore>().TryInsertAsync(action, Ct), $"action {action.Id} was stored before");
+        return action;
+    }
+
     public async Task<string?> StateOfAsync(Guid actionId) => (await Get<ActionStore>().GetAsync(actionId, default))?.State;
 
     /// <summary>Waits until the action reaches <paramref name="state"/>: commands run on the bus, after the call that asked for them.</summary>
