@@ -1,3 +1,5 @@
+using ZtStream.Responder.Revocation.Signing;
+
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>
@@ -7,16 +9,11 @@ namespace ZtStream.Responder.Revocation.SharedSignals;
 internal sealed class SsfMigrations : IMigrationSource
 {
     public const string Component = "responder-ssf";
+    public const string KeysTable = "responder_ssf_keys";
 
     public IEnumerable<Migration> Migrations { get; } =
     [
-        Migration.Portable(Component, 1, "ssf signing keys and outbox", """
-            CREATE TABLE responder_ssf_keys (
-                kid             TEXT   NOT NULL PRIMARY KEY,
-                algorithm       TEXT   NOT NULL,
-                private_key_pem TEXT   NOT NULL,
-                created_at      {time} NOT NULL
-            );
+        Migration.Portable(Component, 1, "ssf signing keys and outbox", SigningKeyRing.CreateTable(KeysTable) + "\n" + """
             CREATE TABLE responder_ssf_outbox (
                 id              {id},
                 action_id       TEXT    NOT NULL,

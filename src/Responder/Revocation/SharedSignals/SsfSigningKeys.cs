@@ -8,7 +8,7 @@ internal sealed class SsfSigningKeys(IStore store, SharedSignalsOptions options,
 {
     private static SigningKeySettings Settings(SharedSignalsOptions options) => new(
         "Shared Signals SETs",
-        "responder_ssf_keys",
+        SsfMigrations.KeysTable,
         options.SigningAlgorithm,
         string.IsNullOrEmpty(options.SigningKeyPath) ? [] : [options.SigningKeyPath],
         options.KeyId,

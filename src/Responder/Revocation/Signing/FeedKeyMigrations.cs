@@ -8,13 +8,6 @@ internal sealed class FeedKeyMigrations : IMigrationSource
 
     public IEnumerable<Migration> Migrations { get; } =
     [
-        Migration.Portable(Component, 1, "revocation feed signing keys", """
-            CREATE TABLE responder_feed_keys (
-                kid             TEXT   NOT NULL PRIMARY KEY,
-                algorithm       TEXT   NOT NULL,
-                private_key_pem TEXT   NOT NULL,
-                created_at      {time} NOT NULL
-            );
-            """),
+        Migration.Portable(Component, 1, "revocation feed signing keys", SigningKeyRing.CreateTable(Table)),
     ];
 }

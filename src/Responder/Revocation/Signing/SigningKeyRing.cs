@@ -49,6 +49,19 @@ internal abstract class SigningKeyRing(IStore store, SigningKeySettings options,
     // Other replicas' rotations are noticed within this.
     private static readonly TimeSpan RereadInterval = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// The table of generated keys the queries below read and write, as the migration of a component that keeps one
+    /// creates it (portable SQL, <see cref="Migration.Portable(string, int, string, string)"/>).
+    /// </summary>
+    public static string CreateTable(string table) => $$"""
+        CREATE TABLE {{table}} (
+            kid             TEXT   NOT NULL PRIMARY KEY,
+            algorithm       TEXT   NOT NULL,
+            private_key_pem TEXT   NOT NULL,
+            created_at      {time} NOT NULL
+        );
+        """;
+
     // The table name is a constant of the subclass, never input.
     private readonly string SelectKeys = $"""
         SELECT kid AS KeyId, private_key_pem AS Pem, created_at AS CreatedAt
