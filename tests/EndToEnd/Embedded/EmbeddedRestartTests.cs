@@ -32,8 +32,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
             await WaitForAlertsAsync(run, marker, 1);
         }
 
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+        await StopCleanlyAsync(run);
 
         var restarted = await RunAsync("run-2");
         using (var ingest = Ingest(restarted))
@@ -189,14 +188,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     [Fact]
     public async Task StoreFileDeletedWhileRunning_ApiAnswers503WithRetryAfter_NotReadyNamingIt_NoEmptyDatabase()
     {
-        await AddSourceAsync();
-        var run = await RunAsync("run-1");
-        using (var ingest = Ingest(run))
-        {
-            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:trudy")]);
-            await WaitForAlertsAsync(run, "user:trudy", 1);
-        }
-
+        var run = await AlertedOnceAsync();
         File.Delete(Database);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         using var alerts = await api.GetAsync(new Uri("/v1/alerts?limit=1", UriKind.Relative), Ct);
@@ -256,17 +248,23 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
-    /// <summary>A run that alerted on one attack and was stopped cleanly: its folder holds a committed offsets journal.</summary>
-    private async Task OneAlertThenStoppedAsync()
+    /// <summary>A first run that has alerted on one attack (on <c>user:trudy</c>), still running.</summary>
+    private async Task<ZtStreamProcess> AlertedOnceAsync()
     {
         await AddSourceAsync();
         var run = await RunAsync("run-1");
-        using (var ingest = Ingest(run))
-        {
-            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:trudy")]);
-            await WaitForAlertsAsync(run, "user:trudy", 1);
-        }
+        using var ingest = Ingest(run);
+        await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:trudy")]);
+        await WaitForAlertsAsync(run, "user:trudy", 1);
+        return run;
+    }
 
+    /// <summary>A run that alerted on one attack and was stopped cleanly: its folder holds a committed offsets journal.</summary>
+    private async Task OneAlertThenStoppedAsync() => await StopCleanlyAsync(await AlertedOnceAsync());
+
+    /// <summary>Stops <paramref name="run"/> as an operator does (SIGTERM); it must exit 0.</summary>
+    private static async Task StopCleanlyAsync(ZtStreamProcess run)
+    {
         await run.TerminateAsync();
         Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
     }
