@@ -194,6 +194,29 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// The host <paramref name="starting"/> gives, once the alert processor has handled each of <paramref name="alerts"/>
+    /// as the alert consumer does: a test that starts from stored alerts. The host is disposed if that fails.
+    /// </summary>
+    public static async Task<ResponderTestHost> WithAlertsAsync(Task<ResponderTestHost> starting, params Alert[] alerts)
+    {
+        var host = await starting;
+        try
+        {
+            foreach (var alert in alerts)
+            {
+                await host.Get<AlertProcessor>().HandleAsync(alert, Ct);
+            }
+
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Hands <paramref name="alert"/> to the alert processor, as the alert consumer does, and answers the one action decided for it.</summary>
     public async Task<ZtStream.Responder.Actions.ActionRecord> RaiseAsync(Alert alert)
     {

@@ -18,8 +18,7 @@ public sealed class RequestMemberTests
     [InlineData("/v1/revocations/1/lift", """{"reasn":"mistake"}""", "reasn")]
     public async Task Post_AMemberTheRequestDoesNotTake_Is400NamingIt_AndNothingChanges(string path, string body, string member)
     {
-        await using var host = await new ResponderTestHost().StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("m-1"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), TestAlerts.Critical("m-1"));
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var before = await AuditCountAsync(responder);
 
@@ -50,8 +49,7 @@ public sealed class RequestMemberTests
     [Fact]
     public async Task Post_AMemberNamedTwice_Is400NamingIt()
     {
-        await using var host = await new ResponderTestHost().StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("m-3"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), TestAlerts.Critical("m-3"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
         using var response = await analyst.PostAsync("/v1/alerts/m-3/assign",
@@ -66,8 +64,7 @@ public sealed class RequestMemberTests
     [Fact]
     public async Task Post_OnlyMembersTheRequestTakes_IsServed()
     {
-        await using var host = await new ResponderTestHost().StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("m-4"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), TestAlerts.Critical("m-4"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
         using var status = await analyst.PostAsync("/v1/alerts/m-4/status",

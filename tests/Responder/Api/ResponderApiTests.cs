@@ -74,8 +74,7 @@ public sealed class ResponderApiTests
     [Fact]
     public async Task Trigger_NamingAnAlertThatIsNotStored_Is404NamingAlertId_AndNothingIsDone()
     {
-        await using var host = await new ResponderTestHost().StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-known"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), TestAlerts.Critical("api-known"));
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
         using var unknown = await responder.PostAsJsonAsync("/v1/actions", new { kind = "revoke_subject_sessions", subject_id = "jane", alert_id = "api-nobody-raised" }, Ct);

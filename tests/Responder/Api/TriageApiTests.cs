@@ -12,8 +12,7 @@ public class TriageApiTests
     [Fact]
     public async Task Status_MovesThroughTheWorkflow_EachChangeInHistoryAndAudit()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("tri-1"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("tri-1"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
         foreach (var status in new[] { "acknowledged", "in_progress", "benign" })
@@ -55,8 +54,7 @@ public class TriageApiTests
     [Fact]
     public async Task StatusAndAssign_WithAStaleVersion_Are409_AndChangeNothing()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("stale-1", principal: "grace@example.com"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("stale-1", principal: "grace@example.com"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var read = (await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/stale-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
@@ -91,8 +89,7 @@ public class TriageApiTests
     [Fact]
     public async Task StatusAndAssign_SentAtOnceWithTheSameVersion_ExactlyOneWins()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("race-1", principal: "mei@example.com"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("race-1", principal: "mei@example.com"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var read = (await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/race-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
@@ -195,8 +192,7 @@ public class TriageApiTests
     [Fact]
     public async Task Bulk_ChangesEachKnownAlert_AndNamesTheOthersByIndex()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-1"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("b-1"));
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("b-2"), Ct);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -279,8 +275,7 @@ public class TriageApiTests
     [Fact]
     public async Task Stream_PushesChangesAfterThePageVersion()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("s-1"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("s-1"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var page = await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?severity=critical", Ct);
         var version = page.GetProperty("version").GetInt64();
@@ -326,8 +321,7 @@ public class TriageApiTests
     [Fact]
     public async Task Viewer_ReadsButCannotWrite_AndTheRefusalIsAudited()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("v-1"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("v-1"));
         var viewer = host.ClientFor(ResponderTestHost.ViewerToken);
 
         Assert.Equal(HttpStatusCode.OK, (await viewer.GetAsync("/v1/alerts/v-1", Ct)).StatusCode);

@@ -382,13 +382,7 @@ public sealed class ConsoleTests
     internal static async Task<ResponderTestHost> StartWithAlertsAsync(ResponderTestHost unstarted, params Alert[] alerts)
     {
         ConsoleBrowser.RequireChromium();
-        var host = await unstarted.StartAsync();
-        foreach (var alert in alerts)
-        {
-            await host.Get<AlertProcessor>().HandleAsync(alert, Ct);
-        }
-
-        return host;
+        return await ResponderTestHost.WithAlertsAsync(unstarted.StartAsync(), alerts);
     }
 
     /// <summary>Debian's Chromium driven by Playwright, signed in to the host's console with a token.</summary>

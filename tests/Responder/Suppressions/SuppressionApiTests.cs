@@ -28,8 +28,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Analyst_MaySuppressOnlyTheAlertsOwnRules_ForItsPrincipal()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-1"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-1"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
 
         var star = await analyst.PostAsJsonAsync("/v1/alerts/sp-1/verdict", new { verdict = "false_positive", rules = new[] { "*" } }, Ct);
@@ -64,8 +63,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Responder_WideSuppression_ExpiresWithin90Days_AndIsAudited()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-2"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-2"));
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var now = host.Time.GetUtcNow();
 
@@ -94,8 +92,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Suppression_NarrowedThenLifted_TheVerifierIsToldEachTime()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-3"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-3"));
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var created = await JsonOf(await responder.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-3", scope = "everyone", rules = new[] { "baseline" } }, Ct));
@@ -160,8 +157,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task Narrow_WhileAnotherNarrows_KeepsBoth_NeverWritingTheWiderRulesBack()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-race"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-race"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var created = await JsonOf(await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-race" }, Ct));
         var id = created.GetProperty("id").GetString()!;
@@ -195,8 +191,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task NarrowOrLift_LosingToALift_Is409_AndTheLiftStands()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-lift"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-lift"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var first = (await JsonOf(await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-lift" }, Ct))).GetProperty("id").GetString()!;
@@ -233,8 +228,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task LeavingFalsePositive_LosingTheRace_Is409_AndTheSuppressionStays()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-race-fp"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-race-fp"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var marked = await JsonOf(await analyst.PostAsJsonAsync("/v1/alerts/sp-race-fp/verdict", new { verdict = "false_positive" }, Ct));
@@ -270,8 +264,7 @@ public class SuppressionApiTests
     [Fact]
     public async Task TruePositive_AfterFalsePositive_LiftsTheSuppression()
     {
-        await using var host = await StartAsync();
-        await host.Get<AlertProcessor>().HandleAsync(TwoReasons("sp-4"), Ct);
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-4"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         await analyst.PostAsJsonAsync("/v1/alerts/sp-4/verdict", new { verdict = "false_positive" }, Ct);
         var made = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sp-4"), Ct));
