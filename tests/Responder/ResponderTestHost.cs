@@ -72,17 +72,13 @@ internal sealed class ResponderTestHost : IAsyncDisposable
 
     public async Task<ResponderTestHost> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        if (UseKestrel)
-        {
-            builder.WebHost.UseKestrel(k => k.Listen(System.Net.IPAddress.Loopback, Port));
-        }
-        else
+        var builder = UseKestrel ? LoopbackApp.CreateBuilder(Port) : WebApplication.CreateSlimBuilder();
+        if (!UseKestrel)
         {
             builder.WebHost.UseTestServer();
+            builder.Logging.ClearProviders();
         }
 
-        builder.Logging.ClearProviders();
         var settings = new Dictionary<string, string?>
         {
             ["Store:Kind"] = "sqlite",
@@ -138,16 +134,14 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         // test of an error path sees what a client would.
         _app.MapPlatform();
         _app.MapResponder();
-        await _app.StartAsync(Ct);
         if (UseKestrel)
         {
-            var address = _app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
-                .Features.GetRequiredFeature<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>().Addresses.First();
-            BaseAddress = new Uri(address);
+            BaseAddress = await LoopbackApp.StartAsync(_app, Ct);
             Client = new HttpClient { BaseAddress = BaseAddress };
         }
         else
         {
+            await _app.StartAsync(Ct);
             Client = _app.GetTestClient();
         }
 
@@ -205,6 +199,13 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     {
         await Get<AlertProcessor>().HandleAsync(alert, default);
         return (await Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alert.Id), default)).Single();
+    }
+
+    /// <summary>Stores <paramref name="action"/> as it stands, past the policy and the bus (the state a test starts from), and answers it.</summary>
+    public async Task<ZtStream.Responder.Actions.ActionRecord> StoreAsync(ZtStream.Responder.Actions.ActionRecord action)
+    {
+        Assert.True(await Get<ActionStore>().TryInsertAsync(action, Ct), $"action {action.Id} was stored before");
+        return action;
     }
 
     public async Task<string?> StateOfAsync(Guid actionId) => (await Get<ActionStore>().GetAsync(actionId, default))?.State;

@@ -36,10 +36,11 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             EventLogOptions.Kafka => $"kafka {eventLog.BootstrapServers}",
             EventLogOptions.File => $"file {eventLog.Path}",
             var kind => kind,
-        }, EventLogAsync, cancellationToken);
-        yield return await Guard("store", StoreTarget(Bind<StoreOptions>(StoreOptions.Section)), StoreAsync, cancellationToken);
+        }, ct => EventLogAsync(eventLog, ct), cancellationToken);
+        var store = Bind<StoreOptions>(StoreOptions.Section);
+        yield return await Guard("store", StoreTarget(store), ct => StoreAsync(store, ct), cancellationToken);
         var bus = Bind<BusOptions>(BusOptions.Section);
-        yield return await Guard("command bus", IsRabbitMq(bus) ? $"rabbitmq {RabbitMqEndpoint.Parse(bus.RabbitMqUri ?? "")}" : bus.Kind, BusAsync, cancellationToken);
+        yield return await Guard("command bus", IsRabbitMq(bus) ? $"rabbitmq {RabbitMqEndpoint.Parse(bus.RabbitMqUri ?? "")}" : bus.Kind, ct => BusAsync(bus, ct), cancellationToken);
 
         var drivers = Bind<ResponderDriversOptions>(ResponderDriversOptions.Section);
         if (drivers.Uses(OAuthTokenRevoker.DriverName))
@@ -100,14 +101,18 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         return $"postgres {builder.Host}:{builder.Port}/{builder.Database}";
     }
 
-    private async Task<CheckResult> Guard(string area, string target, Func<CancellationToken, Task<CheckResult>> check, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs one check within the timeout and reports it as <paramref name="area"/> and <paramref name="target"/>, named
+    /// here once for the answer, the timeout and the failure alike.
+    /// </summary>
+    private async Task<CheckResult> Guard(string area, string target, Func<CancellationToken, Task<Outcome>> check, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         try
         {
-            var result = await check(deadline.Token);
-            return target.Length == 0 ? result : result with { Target = target };
+            var (ok, detail) = await check(deadline.Token);
+            return new CheckResult(area, target, ok, detail);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -119,9 +124,8 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         }
     }
 
-    private async Task<CheckResult> EventLogAsync(CancellationToken cancellationToken)
+    private async Task<Outcome> EventLogAsync(EventLogOptions options, CancellationToken cancellationToken)
     {
-        var options = EventLogServiceCollectionExtensions.BindEventLogOptions(configuration);
         if (options.NormalizedKind == EventLogOptions.File)
         {
             return FileLog(options.Path!);
@@ -129,7 +133,7 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
         if (options.NormalizedKind != EventLogOptions.Kafka)
         {
-            return new CheckResult("event log", options.Kind, true, "in this process's memory: nothing to reach");
+            return new Outcome(true, "in this process's memory: nothing to reach");
         }
 
         var target = options.BootstrapServers ?? "";
@@ -144,17 +148,17 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             cancellationToken);
         if (metadata.Brokers.Count == 0)
         {
-            return new CheckResult("event log", $"kafka {target}", false, "the cluster answered with no broker");
+            return new Outcome(false, "the cluster answered with no broker");
         }
 
         string[] topics = [Topics.Events, Topics.Alerts, Topics.Feedback];
         var missing = topics.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
         var detail = $"{metadata.Brokers.Count} broker(s), cluster answered as {metadata.OriginatingBrokerName}";
-        return new CheckResult("event log", $"kafka {target}", true, missing.Count == 0 ? detail + "; ZtStream's topics exist" : $"{detail}; not created yet (the roles create them at start): {string.Join(", ", missing)}");
+        return new Outcome(true, missing.Count == 0 ? detail + "; ZtStream's topics exist" : $"{detail}; not created yet (the roles create them at start): {string.Join(", ", missing)}");
     }
 
     /// <summary>The file log's folder must exist (or be creatable) and take a file; the check leaves nothing behind.</summary>
-    private static CheckResult FileLog(string path)
+    private static Outcome FileLog(string path)
     {
         var folder = new DirectoryInfo(path);
         var existing = folder;
@@ -165,27 +169,26 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
         if (existing is null)
         {
-            return new CheckResult("event log", $"file {path}", false, "no part of the path exists");
+            return new Outcome(false, "no part of the path exists");
         }
 
         var probe = Path.Combine(existing.FullName, $".ztstream-check-{Guid.NewGuid():N}");
         File.WriteAllBytes(probe, []);
         File.Delete(probe);
-        return new CheckResult("event log", $"file {path}", true, folder.Exists
+        return new Outcome(true, folder.Exists
             ? "the folder takes files"
             : $"the folder will be created in {existing.FullName}, which takes files");
     }
 
-    private async Task<CheckResult> StoreAsync(CancellationToken cancellationToken)
+    private static async Task<Outcome> StoreAsync(StoreOptions options, CancellationToken cancellationToken)
     {
-        var options = Bind<StoreOptions>(StoreOptions.Section);
         var store = StoreServiceCollectionExtensions.CreateStore(options);
         try
         {
             var clock = Stopwatch.StartNew();
             await using var connection = await store.OpenAsync(cancellationToken);
             var one = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
-            return new CheckResult("store", StoreTarget(options), one == 1, $"SELECT 1 answered in {clock.ElapsedMilliseconds} ms");
+            return new Outcome(one == 1, $"SELECT 1 answered in {clock.ElapsedMilliseconds} ms");
         }
         finally
         {
@@ -193,12 +196,11 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         }
     }
 
-    private async Task<CheckResult> BusAsync(CancellationToken cancellationToken)
+    private async Task<Outcome> BusAsync(BusOptions options, CancellationToken cancellationToken)
     {
-        var options = Bind<BusOptions>(BusOptions.Section);
         if (!IsRabbitMq(options))
         {
-            return new CheckResult("command bus", options.Kind, true, "in memory: nothing to reach");
+            return new Outcome(true, "in memory: nothing to reach");
         }
 
         var endpoint = RabbitMqEndpoint.Parse(options.RabbitMqUri ?? "");
@@ -219,32 +221,30 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
         var server = connection.ServerProperties?.TryGetValue("version", out var version) == true && version is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "?";
-        return new CheckResult("command bus", $"rabbitmq {endpoint}", true, $"logged in as {endpoint.Username} (RabbitMQ {server})");
+        return new Outcome(true, $"logged in as {endpoint.Username} (RabbitMQ {server})");
     }
 
-    private async Task<CheckResult> OAuthAsync(OAuthRevocationOptions options, CancellationToken cancellationToken)
+    private async Task<Outcome> OAuthAsync(OAuthRevocationOptions options, CancellationToken cancellationToken)
     {
-        var target = options.Endpoint?.ToString() ?? "";
         // RFC 7009 §2.2: an unknown token is answered with 200 once the client is authenticated.
         using var request = OAuthTokenRevoker.BuildRequest(options, "ztstream-check-" + Guid.NewGuid().ToString("N"));
         using var response = await http.SendAsync(request, cancellationToken);
         var status = (int)response.StatusCode;
         if (response.IsSuccessStatusCode)
         {
-            return new CheckResult("oauth", target, true, $"client {options.ClientId} accepted (answered {status} to revoking an unknown token)");
+            return new Outcome(true, $"client {options.ClientId} accepted (answered {status} to revoking an unknown token)");
         }
 
         var answer = ErrorAnswers.OAuth(await ErrorAnswers.BodyAsync(response, cancellationToken));
         var error = answer.Code ?? answer.Text ?? "";
         var refused = status is 401 or 403 || answer.Code == "invalid_client";
-        return new CheckResult("oauth", target, !refused && status == 400, refused
+        return new Outcome(!refused && status == 400, refused
             ? $"client {options.ClientId} refused: {status} {error}"
             : $"answered {status} {error}".TrimEnd());
     }
 
-    private async Task<CheckResult> SsfReceiverAsync(SsfReceiverOptions receiver, CancellationToken cancellationToken)
+    private async Task<Outcome> SsfReceiverAsync(SsfReceiverOptions receiver, CancellationToken cancellationToken)
     {
-        var target = receiver.Endpoint?.ToString() ?? "";
         using var request = new HttpRequestMessage(HttpMethod.Get, receiver.Endpoint);
         if (!string.IsNullOrEmpty(receiver.Authorization))
         {
@@ -254,35 +254,35 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         using var response = await http.SendAsync(request, cancellationToken);
         var status = (int)response.StatusCode;
         return status is 401 or 403
-            ? new CheckResult("ssf receiver", target, false, $"refused the credentials ({status})")
-            : new CheckResult("ssf receiver", target, true, $"reachable (answered {status} to GET; no SET is pushed)");
+            ? new Outcome(false, $"refused the credentials ({status})")
+            : new Outcome(true, $"reachable (answered {status} to GET; no SET is pushed)");
     }
 
     /// <summary>The JWKS at <paramref name="uri"/> answers 200 with at least one signing key, as the verifier will need.</summary>
-    private async Task<CheckResult> SigningKeysAsync(Uri uri, CancellationToken cancellationToken)
+    private async Task<Outcome> SigningKeysAsync(Uri uri, CancellationToken cancellationToken)
     {
         using var response = await http.GetAsync(uri, cancellationToken);
         var status = (int)response.StatusCode;
         if (!response.IsSuccessStatusCode)
         {
-            return new CheckResult("signing keys", uri.ToString(), false, $"answered {status}");
+            return new Outcome(false, $"answered {status}");
         }
 
         var keys = new Microsoft.IdentityModel.Tokens.JsonWebKeySet(await response.Content.ReadAsStringAsync(cancellationToken)).GetSigningKeys().Count;
-        return new CheckResult("signing keys", uri.ToString(), keys > 0, keys > 0 ? $"{keys} signing key(s) published" : "the JWKS publishes no signing key");
+        return new Outcome(keys > 0, keys > 0 ? $"{keys} signing key(s) published" : "the JWKS publishes no signing key");
     }
 
-    private static async Task<CheckResult> KubernetesAsync(KubernetesIsolationOptions options, CancellationToken cancellationToken)
+    private static async Task<Outcome> KubernetesAsync(KubernetesIsolationOptions options, CancellationToken cancellationToken)
     {
         var config = ResponderDrivers.KubernetesConfiguration(options);
         using var client = new Kubernetes(config);
         var version = await client.Version.GetCodeAsync(cancellationToken);
         // The quarantine driver reads and labels pods: listing one in its default namespace proves the credentials and RBAC.
         var pods = await client.CoreV1.ListNamespacedPodAsync(options.DefaultNamespace, limit: 1, cancellationToken: cancellationToken);
-        return new CheckResult("kubernetes", config.Host, true, $"API {version.GitVersion}; may list pods in {options.DefaultNamespace} ({pods.Items.Count} seen)");
+        return new Outcome(true, $"API {version.GitVersion}; may list pods in {options.DefaultNamespace} ({pods.Items.Count} seen)");
     }
 
-    private async Task<CheckResult> NotificationTargetAsync(NotificationTargetOptions target, CancellationToken cancellationToken)
+    private async Task<Outcome> NotificationTargetAsync(NotificationTargetOptions target, CancellationToken cancellationToken)
     {
         if (string.Equals(target.Kind, NotificationTargetOptions.Email, StringComparison.OrdinalIgnoreCase))
         {
@@ -297,14 +297,14 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             }
 
             await client.DisconnectAsync(true, cancellationToken);
-            return new CheckResult("notification", $"email smtp://{smtp.Host}:{smtp.Port}", true, $"SMTP server answered{login}{(client.IsSecure ? " over TLS" : "")}; no message sent");
+            return new Outcome(true, $"SMTP server answered{login}{(client.IsSecure ? " over TLS" : "")}; no message sent");
         }
 
         var url = target.Endpoint;
         using var request = new HttpRequestMessage(HttpMethod.Get, url);
         request.Headers.UserAgent.Add(new ProductInfoHeaderValue("ZtStream-check", "1"));
         using var response = await http.SendAsync(request, cancellationToken);
-        return new CheckResult("notification", $"{target.Kind} {url.GetLeftPart(UriPartial.Authority)}", (int)response.StatusCode < 500 || (int)response.StatusCode == 501 || (int)response.StatusCode == 405,
+        return new Outcome((int)response.StatusCode < 500 || (int)response.StatusCode == 501 || (int)response.StatusCode == 405,
             $"reachable (answered {(int)response.StatusCode} to GET; no message is posted)");
     }
 
@@ -321,4 +321,7 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
         return string.Join(": ", messages);
     }
+
+    /// <summary>What one check found; <see cref="Guard"/> names the area and target it is reported under.</summary>
+    private readonly record struct Outcome(bool Ok, string Detail);
 }

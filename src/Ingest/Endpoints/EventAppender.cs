@@ -34,49 +34,67 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
         var headers = new Dictionary<string, string>(StringComparer.Ordinal) { [SourceHeader] = source };
         // One headers object per batch: the trace context costs nothing per event (and nothing at all with tracing off).
         TraceHeaders.Inject(send, headers);
-        byte[]? stamp = null;
-        IReadOnlyList<string>? stampScope = null;
+
+        // The stamped values of the request's forwarded items all go in one pooled buffer, handed back once the log has
+        // taken the append: IEventLog does not read a record's value after AppendAsync completed (a log keeps a copy).
+        var stamps = new SourceStamps(source);
+        var stampedBytes = 0;
         for (var i = 0; i < items.Count; i++)
         {
-            var item = items[i];
-            byte[] value;
-            if (item.Json is { } json)
+            if (items[i].Json is { } json)
             {
-                if (stamp is null || !ReferenceEquals(stampScope, item.SourceScope))
-                {
-                    // One batch comes from one source through one endpoint, so this is made once a request.
-                    stampScope = item.SourceScope;
-                    stamp = SourceProperties(source, stampScope);
-                }
-
-                value = Stamped(json, stamp);
-            }
-            else
-            {
-                value = ContractJson.Serialize(item.Event with { Source = source });
-            }
-
-            records.Add(new LogRecord(item.PrincipalKey, value, headers));
-            if (item.MayBeFailedSignIn && AddressTwins.Of(item.Event) is { } twin)
-            {
-                records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin with { Source = source }), headers));
+                stampedBytes += json.Length + stamps.For(items[i].SourceScope).Length;
             }
         }
 
-        if (eventLog is IAppendAdmission admission)
-        {
-            // The embedded logs hold Ingest back while the Verifier is too far behind (EventLog:MaxConsumerLag).
-            await admission.WaitForRoomAsync(options.Value.Topic, cancellationToken);
-        }
-
-        metrics.AppendStarted(records.Count);
+        var buffer = stampedBytes > 0 ? ArrayPool<byte>.Shared.Rent(stampedBytes) : [];
         try
         {
-            await eventLog.AppendAsync(options.Value.Topic, records, cancellationToken);
+            var used = 0;
+            for (var i = 0; i < items.Count; i++)
+            {
+                var item = items[i];
+                ReadOnlyMemory<byte> value;
+                if (item.Json is { } json)
+                {
+                    var length = WriteStamped(json.Span, stamps.For(item.SourceScope), buffer.AsSpan(used));
+                    value = buffer.AsMemory(used, length);
+                    used += length;
+                }
+                else
+                {
+                    value = ContractJson.Serialize(item.Event with { Source = source });
+                }
+
+                records.Add(new LogRecord(item.PrincipalKey, value, headers));
+                if (item.MayBeFailedSignIn && AddressTwins.Of(item.Event) is { } twin)
+                {
+                    records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin with { Source = source }), headers));
+                }
+            }
+
+            if (eventLog is IAppendAdmission admission)
+            {
+                // The embedded logs hold Ingest back while the Verifier is too far behind (EventLog:MaxConsumerLag).
+                await admission.WaitForRoomAsync(options.Value.Topic, cancellationToken);
+            }
+
+            metrics.AppendStarted(records.Count);
+            try
+            {
+                await eventLog.AppendAsync(options.Value.Topic, records, cancellationToken);
+            }
+            finally
+            {
+                metrics.AppendEnded(records.Count);
+            }
         }
         finally
         {
-            metrics.AppendEnded(records.Count);
+            if (stampedBytes > 0)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
@@ -107,18 +125,41 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     }
 
     /// <summary>An event object's JSON with <paramref name="stamp"/> as its first properties (the object itself has no <c>source</c> or <c>source_scope</c>).</summary>
-    /// <remarks>
-    /// The one copy of the item's bytes: <paramref name="json"/> is normally a slice of the request body, written straight
-    /// into a right-sized array. It is not pooled because <see cref="IEventLog"/> does not promise to be done with a
-    /// record's value when <see cref="IEventLog.AppendAsync"/> returns (a log may keep the array it is given).
-    /// </remarks>
     internal static byte[] Stamped(ReadOnlyMemory<byte> json, ReadOnlySpan<byte> stamp)
     {
-        var item = json.Span;
-        var value = new byte[item.Length + stamp.Length];
-        value[0] = (byte)'{';
-        stamp.CopyTo(value.AsSpan(1));
-        item[1..].CopyTo(value.AsSpan(1 + stamp.Length));
+        var value = new byte[json.Length + stamp.Length];
+        WriteStamped(json.Span, stamp, value);
         return value;
+    }
+
+    /// <summary>
+    /// Writes <paramref name="item"/> (normally a slice of the request body) with <paramref name="stamp"/> spliced in after
+    /// its <c>{</c> to the start of <paramref name="destination"/>: the one copy of the item's bytes. Returns its length.
+    /// </summary>
+    private static int WriteStamped(ReadOnlySpan<byte> item, ReadOnlySpan<byte> stamp, Span<byte> destination)
+    {
+        destination[0] = (byte)'{';
+        stamp.CopyTo(destination[1..]);
+        item[1..].CopyTo(destination[(1 + stamp.Length)..]);
+        return item.Length + stamp.Length;
+    }
+
+    /// <summary>The source's properties for each scope a request's items carry, made once per scope in a row.</summary>
+    private sealed class SourceStamps(string source)
+    {
+        private byte[]? _stamp;
+        private IReadOnlyList<string>? _scope;
+
+        public byte[] For(IReadOnlyList<string>? scope)
+        {
+            if (_stamp is null || !ReferenceEquals(_scope, scope))
+            {
+                // One batch comes from one source through one endpoint, so this is made once a request.
+                _scope = scope;
+                _stamp = SourceProperties(source, scope);
+            }
+
+            return _stamp;
+        }
     }
 }

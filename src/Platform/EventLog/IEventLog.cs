@@ -1,9 +1,17 @@
 namespace ZtStream.Platform.EventLog;
 
-/// <summary>A record to append: <see cref="Key"/> picks the partition, so one key stays in order.</summary>
+/// <summary>
+/// A record to append: <see cref="Key"/> picks the partition, so one key stays in order. The log is done with
+/// <see cref="Value"/> once <see cref="IEventLog.AppendAsync"/> has completed (or thrown): the caller may then reuse its
+/// memory, so a log that keeps the bytes keeps a copy.
+/// </summary>
 internal sealed record LogRecord(string Key, ReadOnlyMemory<byte> Value, IReadOnlyDictionary<string, string>? Headers = null);
 
-/// <summary>A record handed to a consumer.</summary>
+/// <summary>
+/// A record handed to a consumer. <see cref="Value"/> is valid only until the handler it was handed to returns: the
+/// log may then reuse its memory for other records (the file log's read-back arrays are pooled), so a handler that keeps
+/// the bytes, or the record, past its return keeps a copy of the value.
+/// </summary>
 internal sealed record ConsumedRecord(
     string Topic,
     int Partition,
@@ -46,7 +54,8 @@ internal sealed record ConsumerSpec(string GroupId, IReadOnlyList<string> Topics
 internal interface IEventLog
 {
     /// <summary>
-    /// Completes only when every record is durably acknowledged (acks=all on Kafka). Throws
+    /// Completes only when every record is durably acknowledged (acks=all on Kafka); the records' values are not read
+    /// after it completes (see <see cref="LogRecord"/>). Throws
     /// <see cref="EventLogUnavailableException"/> when the log cannot take them now (down, or queue full).
     /// </summary>
     Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken);
@@ -64,7 +73,10 @@ internal interface IEventLog
 /// <summary>What a consumer does with records and partition changes.</summary>
 internal interface IRecordHandler
 {
-    /// <summary>Handles one record; returning means the effect is durable and the offset may be stored.</summary>
+    /// <summary>
+    /// Handles one record; returning means the effect is durable and the offset may be stored. The record's value is
+    /// not to be read after the returned task completes (see <see cref="ConsumedRecord"/>).
+    /// </summary>
     Task HandleAsync(ConsumedRecord record, CancellationToken cancellationToken);
 
     /// <summary>

@@ -23,18 +23,20 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
         var auditKey = await processes.AddSourceAsync("kube-apiserver", seams, ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,
             "--set", "Responder:ApiTokens:0:Name=soc", "--set", "Responder:ApiTokens:0:Role=analyst", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"], true, ct);
-        using var http = new HttpClient { BaseAddress = run.Url };
+        using var falco = ZtStreamApi.Client(run.Url, falcoKey);
+        using var audit = ZtStreamApi.Client(run.Url, auditKey);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var now = DateTimeOffset.UtcNow;
         var pod = $"web-{Guid.NewGuid():N}"[..12];
         const string serviceAccount = "system:serviceaccount:shop:web";
 
         // The service account's bound token used from the pod (the API server's audit webhook), so the pod is known to run as it.
-        Assert.Equal(HttpStatusCode.Accepted, await PostAsync(http, "/v1/sources/k8s-audit", auditKey, AuditEvent($"use-{pod}", now.AddMinutes(-5), pod, "10.4.2.17"), ct));
+        await ZtStreamApi.PostAcceptedAsync(audit, "/v1/sources/k8s-audit", AuditEvent($"use-{pod}", now.AddMinutes(-5), pod, "10.4.2.17"), ct);
 
         // Falco's http_output: one alert as JSON.
         var posted = Stopwatch.StartNew();
-        Assert.Equal(HttpStatusCode.Accepted, await PostAsync(http, "/v1/sources/falco", falcoKey, FalcoAlert(pod, now), ct));
-        var alert = await WaitForAsync(http, $"/v1/alerts?technique=T1059&principal=shop/{pod}", items => items.Count > 0 ? items[0] : null, ct);
+        await ZtStreamApi.PostAcceptedAsync(falco, "/v1/sources/falco", FalcoAlert(pod, now), ct);
+        var alert = await WaitForAsync(api, $"/v1/alerts?technique=T1059&principal=shop/{pod}", items => items.Count > 0 ? items[0] : null, ct);
         var seconds = posted.Elapsed.TotalSeconds;
         TestContext.Current.SendDiagnosticMessage(string.Create(CultureInfo.InvariantCulture, $"Falco alert → stored critical alert in {seconds:0.0} s"));
 
@@ -50,15 +52,14 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
         // The service account's token used from another pod afterwards. The taint reaches the service account's partition
         // through the event log, a moment after the Falco alert: each attempt is a new request, as a live cluster's would be.
         var attempt = 0;
-        var tainted = await WaitForAsync(http, $"/v1/alerts?principal={Uri.EscapeDataString(serviceAccount)}&technique=T1550", items =>
+        var tainted = await WaitForAsync(api, $"/v1/alerts?principal={Uri.EscapeDataString(serviceAccount)}&technique=T1550", items =>
         {
             var matching = items.Where(a => a.GetProperty("reasons").EnumerateArray().Any(r => r.GetProperty("rule").GetString() == "tainted_service_account")).ToList();
             return matching.Count > 0 ? matching[0] : null;
         }, ct, async () =>
         {
             attempt++;
-            var status = await PostAsync(http, "/v1/sources/k8s-audit", auditKey, AuditEvent($"elsewhere-{pod}-{attempt}", DateTimeOffset.UtcNow, "batch-77f9", "10.4.9.3"), ct);
-            Assert.Equal(HttpStatusCode.Accepted, status);
+            await ZtStreamApi.PostAcceptedAsync(audit, "/v1/sources/k8s-audit", AuditEvent($"elsewhere-{pod}-{attempt}", DateTimeOffset.UtcNow, "batch-77f9", "10.4.9.3"), ct);
         });
 
         var taint = tainted.GetProperty("reasons").EnumerateArray().First(r => r.GetProperty("rule").GetString() == "tainted_service_account");
@@ -100,17 +101,9 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
         """;
     }
 
-    private static async Task<HttpStatusCode> PostAsync(HttpClient http, string path, string key, string body, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await http.SendAsync(request, ct);
-        return response.StatusCode;
-    }
-
-    /// <summary>Polls the alerts API until <paramref name="pick"/> finds one; <paramref name="between"/> runs before each retry.</summary>
+    /// <summary>Polls the alerts API with <paramref name="api"/> until <paramref name="pick"/> finds one; <paramref name="between"/> runs before each retry.</summary>
     private static async Task<JsonElement> WaitForAsync(
-        HttpClient http, string path, Func<List<JsonElement>, JsonElement?> pick, CancellationToken ct, Func<Task>? between = null)
+        HttpClient api, string path, Func<List<JsonElement>, JsonElement?> pick, CancellationToken ct, Func<Task>? between = null)
     {
         var clock = Stopwatch.StartNew();
         while (true)
@@ -120,9 +113,7 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
                 await between();
             }
 
-            using var request = new HttpRequestMessage(HttpMethod.Get, path);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiToken);
-            using var response = await http.SendAsync(request, ct);
+            using var response = await api.GetAsync(new Uri(path, UriKind.Relative), ct);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             var items = page.RootElement.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").Clone()).ToList();

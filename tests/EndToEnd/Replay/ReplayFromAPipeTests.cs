@@ -69,13 +69,7 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
 
         // Said once the line was read: the replay is past opening its input and waits in a read for more.
         await SaidAsync(replay, $"replay: {name}: skipped item 0 (line 1): time: required", "the replay did not read its input");
-        await SignalAsync(replay, signal);
-
-        // A guard, not a speed: a process deaf to the signal never exits.
-        var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
-
-        Assert.True(code == 130, $"exit {code}:\n{replay.Output}");
-        Assert.Contains("ztstream replay: stopped", replay.Output, StringComparison.Ordinal);
+        await StopsOnSignalAsync(replay, signal);
     }
 
     /// <summary>
@@ -93,13 +87,7 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
 
         await SaidAsync(replay, $"replay: {pipe} is a named pipe: waiting for a writer to open it", "the replay did not say it waits for a writer");
 
-        await SignalAsync(replay, signal);
-
-        // A guard, not a speed: a process deaf to the signal never exits.
-        var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
-
-        Assert.True(code == 130, $"exit {code}:\n{replay.Output}");
-        Assert.Contains("ztstream replay: stopped", replay.Output, StringComparison.Ordinal);
+        await StopsOnSignalAsync(replay, signal);
     }
 
     /// <summary>
@@ -167,9 +155,16 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
         }
     }
 
-    private static async Task SignalAsync(ZtStreamProcess replay, string signal)
+    /// <summary>Sends <paramref name="signal"/> to the replay, which must stop saying so, exit 130.</summary>
+    private static async Task StopsOnSignalAsync(ZtStreamProcess replay, string signal)
     {
         var sent = await LocalProcess.RunAsync("kill", [$"-{signal}", replay.ProcessId.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
         Assert.True(sent.Succeeded, sent.Output);
+
+        // A guard, not a speed: a process deaf to the signal never exits.
+        var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        Assert.True(code == 130, $"exit {code}:\n{replay.Output}");
+        Assert.Contains("ztstream replay: stopped", replay.Output, StringComparison.Ordinal);
     }
 }

@@ -5,15 +5,11 @@ public sealed class BenchCommandTests
     [Fact]
     public async Task Bench_SmallRun_PrintsOneJsonLineWithEveryFigure_AndLosesNothing()
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
+        var (code, output, err) = await CliRun.RunAsync(
+            "bench", "--principals", "20", "--days", "1", "--events", "1000", "--clients", "2", "--batch", "250", "--warmup", "500");
 
-        var code = await ZtStreamCli.RunAsync(
-            ["bench", "--principals", "20", "--days", "1", "--events", "1000", "--clients", "2", "--batch", "250", "--warmup", "500"],
-            TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Ct);
-
-        Assert.True(code == 0, stderr.ToString());
-        var line = stdout.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.True(code == 0, err);
+        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
         using var result = JsonDocument.Parse(line);
         var root = result.RootElement;
         Assert.Equal(1000, root.GetProperty("events").GetInt64());
@@ -57,12 +53,9 @@ public sealed class BenchCommandTests
     [InlineData("--principals", "100001")]
     public async Task Bench_OutOfRangeOption_IsAUsageError(string option, string value)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(["bench", option, value], stdout, stderr, Ct);
+        var (code, _, err) = await CliRun.RunAsync("bench", option, value);
 
         Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
-        Assert.Contains(option, stderr.ToString(), StringComparison.Ordinal);
+        Assert.Contains(option, err, StringComparison.Ordinal);
     }
 }

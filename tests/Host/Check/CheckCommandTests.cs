@@ -42,12 +42,6 @@ public sealed class CheckCommandTests
         Assert.Empty(error);
     }
 
-    private static async Task<(int Code, string Output, string Error)> CheckAsync(TempFolder folder, string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await ZtStreamCli.RunAsync(
-            ["check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), .. args], stdout, stderr, Ct);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> CheckAsync(TempFolder folder, string[] args) =>
+        CliRun.RunAsync(["check", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"), .. args]);
 }

@@ -2,14 +2,6 @@ namespace ZtStream.Host.Tests.Cli;
 
 public sealed class ZtStreamCliTests
 {
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await ZtStreamCli.RunAsync(args, stdout, stderr, Ct);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
     /// <summary><c>ztstream run --config</c> with a configuration file holding <paramref name="json"/>.</summary>
     private static async Task<(int Code, string Out, string Err)> RunWithConfigFileAsync(string json)
     {
@@ -17,7 +9,7 @@ public sealed class ZtStreamCliTests
         await File.WriteAllTextAsync(file, json, Ct);
         try
         {
-            return await RunAsync("run", "--config", file);
+            return await CliRun.RunAsync("run", "--config", file);
         }
         finally
         {
@@ -31,7 +23,7 @@ public sealed class ZtStreamCliTests
         using var folder = new TempFolder("zt-policy-");
         var policy = Path.Combine(folder.Path, "response.yaml");
         await File.WriteAllTextAsync(policy, yaml, Ct);
-        return await RunAsync(
+        return await CliRun.RunAsync(
             "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"Responder:PolicyPath={policy}");
     }
 
@@ -48,7 +40,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_UnknownEventLogKind_ExitsTwoWithOneLineNamingTheKey()
     {
-        var err = await ExitsTwoAsync(RunAsync("run", "--event-log", "carrier-pigeon"));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "carrier-pigeon"));
 
         var line = Assert.Single(Lines(err));
         Assert.Contains("EventLog:Kind", line, StringComparison.Ordinal);
@@ -58,7 +50,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_SeveralProblems_ListsEveryOneOnItsOwnLine()
     {
-        var err = await ExitsTwoAsync(RunAsync("run", "--event-log", "kafka", "--store", "postgres", "--bus", "rabbitmq", "--roles", "ingest,janitor"));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--event-log", "kafka", "--store", "postgres", "--bus", "rabbitmq", "--roles", "ingest,janitor"));
 
         var lines = Lines(err);
         Assert.Contains(lines, l => l.Contains("BootstrapServers", StringComparison.Ordinal));
@@ -104,7 +96,7 @@ public sealed class ZtStreamCliTests
     [InlineData("Responder:Drivers=true", "'Responder:Drivers'", "--set Responder:Drivers:KEY=VALUE")]
     public async Task Run_SetGivingASectionAValue_ExitsTwoNamingTheKeyAndHowItsKeysAreSet(string assignment, string key, string how)
     {
-        var err = await ExitsTwoAsync(RunAsync("run", "--set", assignment));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--set", assignment));
 
         var line = Assert.Single(Lines(err));
         Assert.StartsWith($"configuration error: --set: {key} is a section", line, StringComparison.Ordinal);
@@ -114,7 +106,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task Run_MissingConfigFile_ExitsTwo()
     {
-        var err = await ExitsTwoAsync(RunAsync("run", "--config", "/nonexistent/ztstream.json"));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--config", "/nonexistent/ztstream.json"));
 
         Assert.Contains("does not exist", err, StringComparison.Ordinal);
     }
@@ -143,7 +135,7 @@ public sealed class ZtStreamCliTests
             file.SetLength(17 * 1024 * 1024);
         }
 
-        var err = await ExitsTwoAsync(RunAsync("run", "--config", path));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--config", path));
 
         var line = Assert.Single(Lines(err));
         Assert.Contains(expected, line, StringComparison.Ordinal);
@@ -192,7 +184,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task UnknownCommand_ExitsTwoWithUsage()
     {
-        var err = await ExitsTwoAsync(RunAsync("frobnicate"));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("frobnicate"));
 
         Assert.Contains("usage: ztstream", err, StringComparison.Ordinal);
     }
@@ -200,7 +192,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task SwitchWithoutValue_IsAProblemNotACrash()
     {
-        var err = await ExitsTwoAsync(RunAsync("run", "--event-log"));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("run", "--event-log"));
 
         Assert.Contains("'--event-log'", Lines(err)[0], StringComparison.Ordinal);
     }
@@ -228,7 +220,7 @@ public sealed class ZtStreamCliTests
     {
         var words = path.Split(' ', StringSplitOptions.RemoveEmptyEntries);
 
-        var (code, output, err) = await RunAsync([.. words, "--help"]);
+        var (code, output, err) = await CliRun.RunAsync([.. words, "--help"]);
 
         Assert.Equal(0, code);
         Assert.Empty(err);
@@ -239,7 +231,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task EveryCatalogCommand_IsListedByHelp()
     {
-        var (_, output, _) = await RunAsync("--help");
+        var (_, output, _) = await CliRun.RunAsync("--help");
 
         foreach (var name in CommandCatalog.Create().Select(c => c.Build().Name).Append("run"))
         {
@@ -250,7 +242,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task BadUsage_OneLinePerProblemThenTheUsageLine_ExitsTwo()
     {
-        var (code, output, err) = await RunAsync("simulate", "--principals", "5", "--days", "x", "--scenarios", "pod-exec,moon-landing");
+        var (code, output, err) = await CliRun.RunAsync("simulate", "--principals", "5", "--days", "x", "--scenarios", "pod-exec,moon-landing");
 
         Assert.Equal(2, code);
         Assert.Empty(output);
@@ -265,7 +257,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task SharedSwitch_AfterAnyCommand_IsConfiguration()
     {
-        var err = await ExitsTwoAsync(RunAsync("sources", "list", "--store", "mysql"));
+        var err = await ExitsTwoAsync(CliRun.RunAsync("sources", "list", "--store", "mysql"));
 
         Assert.Contains("Store:Kind 'mysql'", Assert.Single(Lines(err)), StringComparison.Ordinal);
     }
@@ -284,7 +276,7 @@ public sealed class ZtStreamCliTests
         var path = Path.GetFullPath(Path.Combine(folder.Path, relative));
         var other = option == "--out" ? "--labels" : "--out";
 
-        var (code, _, err) = await RunAsync("simulate", "--principals", "20", "--days", "1", "--scenarios", "none", option, path, other, Path.Combine(folder.Path, "other.ndjson"));
+        var (code, _, err) = await CliRun.RunAsync("simulate", "--principals", "20", "--days", "1", "--scenarios", "none", option, path, other, Path.Combine(folder.Path, "other.ndjson"));
 
         Assert.Equal(1, code);
         var line = Assert.Single(Lines(err));
@@ -300,7 +292,7 @@ public sealed class ZtStreamCliTests
     [InlineData("bench")]
     public async Task Seed_NotANumber_OneLineSayingWhatASeedIs(string command)
     {
-        var (code, _, err) = await RunAsync(command, "--seed", "abc");
+        var (code, _, err) = await CliRun.RunAsync(command, "--seed", "abc");
 
         Assert.Equal(2, code);
         Assert.Contains(Lines(err), l => l == $"ztstream {command}: --seed must be a whole number from -2147483648 to 2147483647 (got 'abc')");
@@ -319,7 +311,7 @@ public sealed class ZtStreamCliTests
     [InlineData("--duration", "0", "--duration: '0' is not a positive number of seconds")]
     public async Task Bench_NumberThatIsNotOne_OneLineNamingTheOption(string option, string value, string message)
     {
-        var (code, _, err) = await RunAsync("bench", option, value);
+        var (code, _, err) = await CliRun.RunAsync("bench", option, value);
 
         Assert.Equal(2, code);
         Assert.Contains(Lines(err), l => l == $"ztstream bench: {message}");
@@ -345,7 +337,7 @@ public sealed class ZtStreamCliTests
     [Fact]
     public async Task NoCommand_PrintsHelpAndExitsTwo()
     {
-        var (code, output, _) = await RunAsync();
+        var (code, output, _) = await CliRun.RunAsync();
 
         Assert.Equal(2, code);
         Assert.Contains("Commands:", output, StringComparison.Ordinal);

@@ -30,7 +30,7 @@ public sealed class HostConfigurationTests
     {
         var output = await RunRefusedWithAsync(variable, value);
 
-        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        var line = OnlyConfigurationError(output);
         Assert.Contains(expected, line, StringComparison.Ordinal);
         Assert.Contains($"not the value '{value}'", line, StringComparison.Ordinal);
     }
@@ -49,7 +49,7 @@ public sealed class HostConfigurationTests
     {
         var output = await RunRefusedWithAsync(variable, value);
 
-        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        var line = OnlyConfigurationError(output);
         Assert.Contains($"{variable}: '{value}'", line, StringComparison.Ordinal);
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
@@ -63,7 +63,7 @@ public sealed class HostConfigurationTests
     {
         var output = await RunRefusedWithAsync("OTEL_EXPORTER_OTLP_HEADERS", "Bearer-s3cret-token");
 
-        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        var line = OnlyConfigurationError(output);
         Assert.Contains("OTEL_EXPORTER_OTLP_HEADERS: pair 1 has no '='", line, StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
@@ -95,7 +95,7 @@ public sealed class HostConfigurationTests
     {
         var output = await RunRefusedWithAsync(variable, value);
 
-        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        var line = OnlyConfigurationError(output);
         Assert.Contains(expected, line, StringComparison.Ordinal);
     }
 
@@ -196,7 +196,7 @@ public sealed class HostConfigurationTests
     {
         var output = await RunRefusedWithAsync("OTEL_METRICS_EXPORTER", "prometheus", new() { ["ZTSTREAM_Telemetry__Prometheus"] = "false" });
 
-        var line = Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+        var line = OnlyConfigurationError(output);
         Assert.Contains("OTEL_METRICS_EXPORTER: 'prometheus' names prometheus, but Telemetry:Prometheus is false", line, StringComparison.Ordinal);
     }
 
@@ -249,11 +249,15 @@ public sealed class HostConfigurationTests
         Assert.Empty(problems);
     }
 
-    /// <summary>The real binary's <c>run</c> with <paramref name="variable"/> set: it must exit 2; its output.</summary>
     /// <summary>The one problem the OTLP check finds with <paramref name="variables"/>.</summary>
     private static string OnlyOtlpProblem(Dictionary<string, string?> variables) =>
         Assert.Single(ZtStream.Platform.Telemetry.OtlpEnvironment.Problems(new ConfigurationBuilder().AddInMemoryCollection(variables).Build()));
 
+    /// <summary>The one <c>configuration error:</c> line of a refused start's <paramref name="output"/>.</summary>
+    private static string OnlyConfigurationError(string output) =>
+        Assert.Single(output.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal));
+
+    /// <summary>The real binary's <c>run</c> with <paramref name="variable"/> set: it must exit 2; its output.</summary>
     private static async Task<string> RunRefusedWithAsync(string variable, string value, Dictionary<string, string>? more = null)
     {
         var ct = Ct;

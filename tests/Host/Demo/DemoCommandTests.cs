@@ -14,13 +14,10 @@ public sealed class DemoCommandTests
         using var taken = new TcpListener(IPAddress.Loopback, 0);
         taken.Start();
         var url = $"http://127.0.0.1:{((IPEndPoint)taken.LocalEndpoint).Port}";
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(["demo", "--duration", "5", "--no-browser", "--urls", url], stdout, stderr, Ct);
+        var (code, _, err) = await CliRun.RunAsync("demo", "--duration", "5", "--no-browser", "--urls", url);
 
         Assert.Equal(1, code);
-        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"ztstream: cannot listen on {url}", line, StringComparison.Ordinal);
     }
 }

@@ -12,14 +12,11 @@ public sealed class SimulateFeedCommandTests : IDisposable
     [Fact]
     public async Task IngestNotAnswering_OneLine_ExitOne()
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(
-            ["simulate-feed", "--ingest", $"http://127.0.0.1:{LocalProcess.FreePort()}", "--key-file", KeyFile(), "--duration", "30"], stdout, stderr, Ct);
+        var (code, _, err) = await CliRun.RunAsync(
+            "simulate-feed", "--ingest", $"http://127.0.0.1:{LocalProcess.FreePort()}", "--key-file", KeyFile(), "--duration", "30");
 
         Assert.Equal(1, code);
-        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("simulate-feed: feeding Ingest failed: ", line, StringComparison.Ordinal);
     }
 
@@ -28,13 +25,10 @@ public sealed class SimulateFeedCommandTests : IDisposable
     public async Task IngestRefusingTheKey_OneLineWithItsStatus_ExitOne()
     {
         await using var ingest = await LoopbackApp.StartAsync(web => web.MapPost("/v1/events", () => Results.Problem(statusCode: 401, title: "Unauthorized")));
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(["simulate-feed", "--ingest", ingest.BaseAddress.ToString(), "--key-file", KeyFile(), "--duration", "30"], stdout, stderr, Ct);
+        var (code, _, err) = await CliRun.RunAsync("simulate-feed", "--ingest", ingest.BaseAddress.ToString(), "--key-file", KeyFile(), "--duration", "30");
 
         Assert.Equal(1, code);
-        Assert.Contains("Ingest answered 401", Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+        Assert.Contains("Ingest answered 401", Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -50,15 +44,12 @@ public sealed class SimulateFeedCommandTests : IDisposable
             Interlocked.Increment(ref received);
             return Results.Accepted();
         }));
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(
-                ["simulate-feed", "--ingest", ingest.BaseAddress.ToString(), "--key-file", KeyFile(), "--duration", "2", "--interval", "3600"], stdout, stderr, Ct)
+        var (code, output, _) = await CliRun.RunAsync(
+                "simulate-feed", "--ingest", ingest.BaseAddress.ToString(), "--key-file", KeyFile(), "--duration", "2", "--interval", "3600")
             .WaitAsync(TimeSpan.FromMinutes(3), Ct);
 
         Assert.Equal(0, code);
-        Assert.StartsWith("simulate-feed: sent ", stdout.ToString(), StringComparison.Ordinal);
+        Assert.StartsWith("simulate-feed: sent ", output, StringComparison.Ordinal);
         Assert.True(Volatile.Read(ref received) > 0, "the feed sent before it stopped");
     }
 

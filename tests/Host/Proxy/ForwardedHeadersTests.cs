@@ -195,16 +195,13 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     [InlineData("Responder:Sso:CookieSecure", "None")]
     public async Task Run_BadProxySetting_ExitTwo_OneLineNamingTheKey(string key, string value)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await ZtStreamCli.RunAsync(
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"),
-             "--set", $"Responder:Sso:Authority={idp.Issuer}", "--set", $"Responder:Sso:ClientId={ScriptedOpenIdProvider.ClientId}",
-             "--set", "Responder:Sso:RequireHttpsMetadata=false", "--set", "ForwardedHeaders:KnownNetworks:0=10.0.0.0/8", "--set", $"{key}={value}"],
-            stdout, stderr, Ct);
+        var (code, _, err) = await CliRun.RunAsync(
+            "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"),
+            "--set", $"Responder:Sso:Authority={idp.Issuer}", "--set", $"Responder:Sso:ClientId={ScriptedOpenIdProvider.ClientId}",
+            "--set", "Responder:Sso:RequireHttpsMetadata=false", "--set", "ForwardedHeaders:KnownNetworks:0=10.0.0.0/8", "--set", $"{key}={value}");
 
         Assert.Equal(CliCommandLine.UsageError, code);
-        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(key, StringComparison.Ordinal));
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(key, StringComparison.Ordinal));
         Assert.Contains(value, line, StringComparison.Ordinal);
     }
 }

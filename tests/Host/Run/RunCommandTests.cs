@@ -83,16 +83,13 @@ public sealed partial class RunCommandTests
             "event log holds a damaged file" => (["--event-log-path", Damaged(log), "--sqlite", Path.Combine(folder.Path, "zt.db")], Path.Combine(log, "topics", "zt.events.v1", "partitions")),
             _ => (["--event-log-path", log, "--store", "postgres", "--postgres", $"Host=127.0.0.1;Port={port};Username=zt;Password=zt;Database=zt;Timeout=5"], $"127.0.0.1:{port}"),
         };
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args], stdout, stderr, Ct);
+        var (code, output, err) = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args]);
 
         Assert.Equal(1, code);
-        var line = Assert.Single(stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("ztstream: ", line, StringComparison.Ordinal);
         Assert.Contains(named, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("listening on", stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
     }
 
     /// <summary>An event log folder whose topic's partition count is no number, as a damaged disk or a hand edit leaves it.</summary>
@@ -117,13 +114,10 @@ public sealed partial class RunCommandTests
         try
         {
             var url = await WaitForListeningUrlAsync(stdout, first, ct);
-            using var secondOut = new StringWriter();
-            using var secondErr = new StringWriter();
-
-            var code = await ZtStreamCli.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data], secondOut, secondErr, ct);
+            var (code, _, err) = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data]);
 
             Assert.Equal(1, code);
-            var line = Assert.Single(secondErr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.Contains("in use by another process", line, StringComparison.Ordinal);
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
@@ -143,14 +137,10 @@ public sealed partial class RunCommandTests
     {
         var bad = Path.Combine(folder.Path, "refused.yaml");
         File.WriteAllText(bad, content);
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await ZtStreamCli.RunAsync(
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"{key}={bad}"],
-            stdout, stderr, Ct);
+        var (code, output, err) = await CliRun.RunAsync("run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"), "--set", $"{key}={bad}");
         Assert.Equal(ZtStream.Platform.Hosting.CliCommandLine.UsageError, code);
-        Assert.DoesNotContain("listening on", stdout.ToString(), StringComparison.Ordinal);
-        return (bad, stderr.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
+        return (bad, err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     private static async Task<string> WaitForListeningUrlAsync(StringWriter stdout, Task<int> run, CancellationToken ct)

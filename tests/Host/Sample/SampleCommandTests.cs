@@ -13,15 +13,11 @@ public sealed class SampleCommandTests
     [InlineData(new[] { "--set", "Sample:IngestUrl=http://ingest.example.com:8080" }, new[] { "Sample:IngestUrl must be https", "Sample:IngestAllowHttp=true" })]
     public async Task Sample_WithoutItsSettings_ExitTwo_NamingThem(string[] args, string[] named)
     {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-
-        var code = await ZtStreamCli.RunAsync(["sample", "--urls", "http://127.0.0.1:0", .. args], stdout, stderr, Ct);
+        var (code, output, error) = await CliRun.RunAsync(["sample", "--urls", "http://127.0.0.1:0", .. args]);
 
         Assert.Equal(2, code);
-        var error = stderr.ToString();
         Assert.All(named, n => Assert.Contains(n, error, StringComparison.Ordinal));
         Assert.DoesNotContain("ZtStream:", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("listening", stdout.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("listening", output, StringComparison.Ordinal);
     }
 }

@@ -52,14 +52,14 @@ public sealed class EventAppenderTests
     private static EventBatchParser Parser() =>
         new(new EventValidator(Microsoft.Extensions.Options.Options.Create(new IngestOptions()), new FakeTimeProvider(Now)));
 
-    /// <summary>A log that keeps the values it was given, as a log is free to.</summary>
+    /// <summary>A log that keeps what it was given: copies of the values, which are the caller's again once the append completed.</summary>
     private sealed class KeepingLog : IEventLog
     {
         public List<LogRecord> Records { get; } = [];
 
         public Task AppendAsync(string topic, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
         {
-            Records.AddRange(records);
+            Records.AddRange(records.Select(r => r with { Value = r.Value.ToArray() }));
             return Task.CompletedTask;
         }
 

@@ -41,7 +41,8 @@ internal static class LogReader
     {
         public Task HandleAsync(ConsumedRecord record, CancellationToken cancellationToken)
         {
-            records.Enqueue(new Read(ContractJson.DeserializeEvent(record.Value.Span), record));
+            // Kept past the handler's return, so with a copy of its bytes: the log may reuse the record's own.
+            records.Enqueue(new Read(ContractJson.DeserializeEvent(record.Value.Span), record with { Value = record.Value.ToArray() }));
             return Task.CompletedTask;
         }
     }

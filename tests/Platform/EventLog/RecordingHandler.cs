@@ -59,7 +59,8 @@ internal sealed class RecordingHandler : IRecordHandler
             await OnRecord(record, attempt, cancellationToken);
         }
 
-        _handled.Enqueue(record);
+        // Kept past the handler's return, so with a copy of its bytes: the log may reuse the record's own.
+        _handled.Enqueue(record with { Value = record.Value.ToArray() });
     }
 
     public ValueTask<long?> OnPartitionAssignedAsync(string topic, int partition, CancellationToken cancellationToken)

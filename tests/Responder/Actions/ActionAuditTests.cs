@@ -28,8 +28,7 @@ public sealed class ActionAuditTests
     public async Task Approval_AuditWriteFails_TheActionStaysPending_AndNoCommandIsSent()
     {
         await using var host = await new ResponderTestHost().StartAsync();
-        var pending = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 2) with { Jti = "jti-held" };
-        await host.Get<ActionStore>().TryInsertAsync(pending, Ct);
+        var pending = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 2) with { Jti = "jti-held" });
         await host.RefuseAuditEntriesAsync(AuditKinds.Approved);
 
         await Assert.ThrowsAnyAsync<DbException>(() => host.Get<ActionService>().ApproveAsync(pending.Id, "rex", Ct));
@@ -43,8 +42,7 @@ public sealed class ActionAuditTests
     {
         await using var host = await new ResponderTestHost().StartAsync();
         var service = host.Get<ActionService>();
-        var dispatched = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 1) with { Jti = "jti-in-flight" };
-        await host.Get<ActionStore>().TryInsertAsync(dispatched, Ct);
+        var dispatched = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 1) with { Jti = "jti-in-flight" });
         await host.RefuseAuditEntriesAsync(AuditKinds.Completed);
 
         await Assert.ThrowsAnyAsync<DbException>(() => service.CompleteAsync(dispatched, new WorkDone("revoked", Changed: true), Ct));

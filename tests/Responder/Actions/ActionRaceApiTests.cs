@@ -21,8 +21,7 @@ public class ActionRaceApiTests
         var pending = new List<Guid>();
         for (var i = 0; i < Pairs; i++)
         {
-            var action = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 1) with { Jti = $"jti-race-{i}" };
-            await host.Get<ActionStore>().TryInsertAsync(action, Ct);
+            var action = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 1) with { Jti = $"jti-race-{i}" });
             pending.Add(action.Id);
         }
 
@@ -59,8 +58,7 @@ public class ActionRaceApiTests
         var isolations = new List<Guid>();
         for (var i = 0; i < Pairs; i++)
         {
-            var action = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = $"shop/cart-{i}", Namespace = "shop" };
-            await host.Get<ActionStore>().TryInsertAsync(action, Ct);
+            var action = await host.StoreAsync(TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = $"shop/cart-{i}", Namespace = "shop" });
             isolations.Add(action.Id);
         }
 
@@ -94,8 +92,7 @@ public class ActionRaceApiTests
         var isolator = new ReleaseFailingIsolator();
         await using var host = await StartAsync(isolator);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        var isolation = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = "shop/cart-9", Namespace = "shop" };
-        await host.Get<ActionStore>().TryInsertAsync(isolation, Ct);
+        var isolation = await host.StoreAsync(TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = "shop/cart-9", Namespace = "shop" });
 
         using (var first = await responder.PostAsJsonAsync($"/v1/actions/{isolation.Id}/release", new { reason = "fixed" }, Ct))
         {

@@ -10,8 +10,7 @@ public sealed class ActionRecoveryTests
     public async Task Timekeeper_CommandSentLongAgoAndNeverCompleted_IsSentAgainAndCompletes()
     {
         await using var host = await new ResponderTestHost().StartAsync();
-        var lost = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 5) with { Jti = "jti-lost" };
-        await host.Get<ActionStore>().TryInsertAsync(lost, Ct);
+        var lost = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 5) with { Jti = "jti-lost" });
 
         var moved = await host.Get<ActionTimekeeper>().RunOnceAsync(Ct);
 
@@ -28,8 +27,7 @@ public sealed class ActionRecoveryTests
     public async Task Timekeeper_RecentlyDispatched_IsLeftAlone()
     {
         await using var host = await new ResponderTestHost().StartAsync();
-        var inFlight = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 0) with { Jti = "jti-in-flight" };
-        await host.Get<ActionStore>().TryInsertAsync(inFlight, Ct);
+        var inFlight = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Dispatched, minutesAgo: 0) with { Jti = "jti-in-flight" });
 
         Assert.Equal(0, await host.Get<ActionTimekeeper>().RunOnceAsync(Ct));
         Assert.Equal(ActionStates.Dispatched, (await host.Get<ActionStore>().GetAsync(inFlight.Id, Ct))!.State);
@@ -125,14 +123,13 @@ public sealed class ActionRecoveryTests
     {
         var isolator = new RecordingIsolator();
         await using var host = await new ResponderTestHost().With<IWorkloadIsolator>(isolator).StartAsync();
-        var huge = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 5) with
+        var huge = await host.StoreAsync(TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Queued, minutesAgo: 5) with
         {
             WorkloadId = "pod-9",
             Namespace = "shop",
             WorkloadName = "cart-9",
             TtlSeconds = 999_999_999_999,
-        };
-        await host.Get<ActionStore>().TryInsertAsync(huge, Ct);
+        });
 
         Assert.Equal(1, await host.Get<ActionTimekeeper>().RunOnceAsync(Ct));
 

@@ -12,8 +12,7 @@ public sealed class ResponderApiTests
         var wrong = host.ClientFor("not-a-token-not-a-token-not-a-token-123");
         Assert.Equal(HttpStatusCode.Unauthorized, (await wrong.GetAsync("/v1/alerts", ct)).StatusCode);
 
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("api-1"), ct);
-        var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "api-1"), ct)).Single();
+        var pending = await host.RaiseAsync(TestAlerts.Critical("api-1"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         Assert.Equal(HttpStatusCode.OK, (await analyst.GetAsync("/v1/alerts", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await analyst.PostAsync($"/v1/actions/{pending.Id}/approve", null, ct)).StatusCode);

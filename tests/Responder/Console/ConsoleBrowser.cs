@@ -20,22 +20,36 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
 
     public IPage Page { get; }
 
-    public static async Task<ConsoleBrowser> LaunchAsync(string profile)
+    /// <summary>Skips the test (fails it on CI) when <see cref="Chromium"/> is not installed.</summary>
+    public static void RequireChromium()
     {
         if (!File.Exists(Chromium))
         {
             ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
         }
+    }
 
-        var playwright = await Playwright.CreateAsync();
+    /// <summary>
+    /// Chromium as every console test runs it: headless, with the profile in <paramref name="profile"/> (made if missing),
+    /// in a window of <paramref name="viewport"/> (null: Playwright's default); its context and first page.
+    /// </summary>
+    public static async Task<(IBrowserContext Context, IPage Page)> OpenAsync(IPlaywright playwright, string profile, ViewportSize? viewport = null)
+    {
         var context = await playwright.Chromium.LaunchPersistentContextAsync(Directory.CreateDirectory(profile).FullName, new BrowserTypeLaunchPersistentContextOptions
         {
             ExecutablePath = Chromium,
             Headless = true,
-            ViewportSize = new ViewportSize { Width = 1440, Height = 1000 },
+            ViewportSize = viewport,
             Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
         });
-        var page = context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync();
+        return (context, context.Pages.Count > 0 ? context.Pages[0] : await context.NewPageAsync());
+    }
+
+    public static async Task<ConsoleBrowser> LaunchAsync(string profile)
+    {
+        RequireChromium();
+        var playwright = await Playwright.CreateAsync();
+        var (context, page) = await OpenAsync(playwright, profile, new ViewportSize { Width = 1440, Height = 1000 });
         page.SetDefaultTimeout(20_000);
         return new ConsoleBrowser(playwright, context, page);
     }

@@ -162,10 +162,8 @@ public sealed class ConsoleResponderTests
     [Fact]
     public async Task Reject_ByKeyboardAlone_AsksForAReason_AnnouncesAMissingOne_AndKeepsTheFocusOnTheRow()
     {
-        await using var host = await ConsoleTests.StartWithAlertsAsync(
-            new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true },
-            TestAlerts.Critical("kbd-1", principal: "erin@example.com", jti: "jti-kbd"));
-        var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "kbd-1"), Ct)).Single();
+        await using var host = await ConsoleTests.StartWithAlertsAsync(new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true });
+        var pending = await host.RaiseAsync(TestAlerts.Critical("kbd-1", principal: "erin@example.com", jti: "jti-kbd"));
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
         var sent = CountPosts(page, "/reject");

@@ -2,8 +2,6 @@ namespace ZtStream.Responder.Tests.Console;
 
 public sealed class ConsoleTests
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Console_ServesItsFiles_AndRefusesPathsOutsideIt()
     {
@@ -21,15 +19,9 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Console_SignInSeeAlertApproveAction()
     {
-        if (!File.Exists(Chromium))
-        {
-            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
-        }
-
-        await using var host = await new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true }.StartAsync();
+        await using var host = await StartWithAlertsAsync(new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true });
         var ct = Ct;
-        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"), ct);
-        var pending = (await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "ui-1"), ct)).Single();
+        var pending = await host.RaiseAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"));
 
         await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
@@ -76,12 +68,7 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Console_ShowsTechniquesOnQueueAndAlert_AndFiltersByThem()
     {
-        if (!File.Exists(Chromium))
-        {
-            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
-        }
-
-        await using var host = await new ResponderTestHost() { UseKestrel = true }.StartAsync();
+        await using var host = await StartWithAlertsAsync();
         var ct = Ct;
         await Api.TechniqueFilterTests.StoreSampleAsync(host.Get<AlertProcessor>(), ct);
 
@@ -394,11 +381,7 @@ public sealed class ConsoleTests
     /// <summary>Starts <paramref name="unstarted"/> (listening for real, for the browser) and raises <paramref name="alerts"/>.</summary>
     internal static async Task<ResponderTestHost> StartWithAlertsAsync(ResponderTestHost unstarted, params Alert[] alerts)
     {
-        if (!File.Exists(Chromium))
-        {
-            ServiceRequirement.Unavailable("chromium", $"{Chromium} is missing (apt-get install chromium)");
-        }
-
+        ConsoleBrowser.RequireChromium();
         var host = await unstarted.StartAsync();
         foreach (var alert in alerts)
         {
@@ -419,14 +402,7 @@ public sealed class ConsoleTests
         public static async Task<BrowserSession> SignInAsync(ResponderTestHost host, string token)
         {
             var playwright = await Playwright.CreateAsync();
-            var profile = Directory.CreateDirectory(Path.Combine(host.Folder, "chromium-profile")).FullName;
-            var browser = await playwright.Chromium.LaunchPersistentContextAsync(profile, new BrowserTypeLaunchPersistentContextOptions
-            {
-                ExecutablePath = Chromium,
-                Headless = true,
-                Args = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-            });
-            var page = browser.Pages.Count > 0 ? browser.Pages[0] : await browser.NewPageAsync();
+            var (browser, page) = await ConsoleBrowser.OpenAsync(playwright, Path.Combine(host.Folder, "chromium-profile"));
             page.SetDefaultTimeout(15_000);
             var blocked = new List<string>();
             page.Console += (_, message) =>

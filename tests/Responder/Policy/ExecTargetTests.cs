@@ -16,7 +16,6 @@ public sealed class ExecTargetTests
     private static async Task<ZtStream.Responder.Actions.ActionRecord> ActionOnExecAsync(string alertId, string principal, AlertWorkload? ownWorkload)
     {
         await using var host = await new ResponderTestHost(IsolateOnExec).StartAsync();
-        var ct = Ct;
         var alert = TestAlerts.Critical(alertId, principal: principal) with
         {
             Reasons = [new AlertReason(Detectors.Policy, "pod_exec", 80, $"{principal} ran exec in pod payments/db-0")],
@@ -24,9 +23,7 @@ public sealed class ExecTargetTests
             TargetWorkload = new AlertWorkload("payments/db-0", "payments", "db-0"),
         };
 
-        await host.Get<AlertProcessor>().HandleAsync(alert, ct);
-
-        return Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: alertId), ct));
+        return await host.RaiseAsync(alert);
     }
 
     [Fact]

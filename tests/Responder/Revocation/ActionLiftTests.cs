@@ -119,10 +119,8 @@ public sealed class ActionLiftTests
     {
         await using var host = await new ResponderTestHost().StartAsync();
         var done = await RevocationAsync(host, null, ("jti-c401", null));
-        var pending = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 1) with { Jti = "jti-pending" };
-        await host.Get<ActionStore>().TryInsertAsync(pending, Ct);
-        var isolation = TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = "shop/cart-5d9f" };
-        await host.Get<ActionStore>().TryInsertAsync(isolation, Ct);
+        var pending = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 1) with { Jti = "jti-pending" });
+        var isolation = await host.StoreAsync(TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = "shop/cart-5d9f" });
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
         var other = host.ClientFor(ResponderTestHost.AnalystToken);
 
@@ -207,8 +205,7 @@ public sealed class ActionLiftTests
     /// <summary>A done revocation filed under <paramref name="alertId"/> with one entry per (jti, session id) on the list, expiring in an hour.</summary>
     private static async Task<ActionRecord> RevocationAsync(ResponderTestHost host, string? alertId, params (string? Jti, string? Session)[] entries)
     {
-        var action = TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Done, minutesAgo: 1) with { AlertId = alertId };
-        await host.Get<ActionStore>().TryInsertAsync(action, Ct);
+        var action = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.Done, minutesAgo: 1) with { AlertId = alertId });
         foreach (var (jti, session) in entries)
         {
             await host.Get<RevocationStore>().AddAsync(

@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using ZtStream.Sdk;
 using ZtStream.TestSupport.Logging;
 
@@ -29,11 +27,9 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
     public static async Task<ProtectedApp> StartAsync(Uri feed, Action<ZtStreamRevocationOptions>? revocations = null)
     {
         var ingest = await FakeIngest.StartAsync();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        var builder = LoopbackApp.CreateBuilder();
         var log = new CapturedLog();
         builder.Logging.AddProvider(log);
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = Issuer,
@@ -54,9 +50,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
         web.UseZtStream();
         web.UseAuthorization();
         web.MapGet("/api/orders", () => Results.Text("[]", "application/json")).RequireAuthorization();
-        await web.StartAsync();
-        var address = web.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
-        return new ProtectedApp(web, new HttpClient { BaseAddress = new Uri(address) }, ingest, log);
+        return new ProtectedApp(web, new HttpClient { BaseAddress = await LoopbackApp.StartAsync(web) }, ingest, log);
     }
 
     public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });

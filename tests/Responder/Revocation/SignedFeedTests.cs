@@ -26,9 +26,9 @@ public sealed class SignedFeedTests
     }
 
     /// <summary>The operator's step: fetch the feed's JWKS once and pin it in the application's configuration.</summary>
-    private static async Task<string> PinAsync(ResponderTestHost responder, TempFolder folder)
+    private static async Task<string> PinAsync(ResponderTestHost responder, string folder)
     {
-        var path = Path.Combine(folder.Path, $"feed-keys-{Guid.NewGuid():N}.json");
+        var path = Path.Combine(folder, $"feed-keys-{Guid.NewGuid():N}.json");
         await File.WriteAllTextAsync(path, await responder.Client.GetStringAsync(RevocationFeed.JwksPath, Ct), Ct);
         return path;
     }
@@ -42,6 +42,31 @@ public sealed class SignedFeedTests
         r.MinReconnectDelay = TimeSpan.FromMilliseconds(50);
         r.MaxReconnectDelay = TimeSpan.FromMilliseconds(300);
     });
+
+    /// <summary>
+    /// The path every tamper test runs on: a Responder, the <see cref="TamperProxy"/> in front of its feed, and an app that
+    /// pinned the feed's keys (kept in the Responder's folder) and reads the feed through the proxy.
+    /// </summary>
+    private static async Task<TamperedPath> TamperedPathAsync()
+    {
+        var responder = await Responder().StartAsync();
+        TamperProxy? proxy = null;
+        try
+        {
+            proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
+            return new TamperedPath(responder, proxy, await AppAsync(proxy.BaseAddress, await PinAsync(responder, responder.Folder)));
+        }
+        catch
+        {
+            if (proxy is not null)
+            {
+                await proxy.DisposeAsync();
+            }
+
+            await responder.DisposeAsync();
+            throw;
+        }
+    }
 
     private static async Task<long> RevokeAsync(ResponderTestHost responder, string jti)
     {
@@ -76,10 +101,8 @@ public sealed class SignedFeedTests
     [Fact]
     public async Task HonestPath_RevocationEnforced_AndSignedKeepAlivesKeepTheListCurrentPastStaleAfter()
     {
-        using var folder = new TempFolder();
-        await using var responder = await Responder().StartAsync();
-        await using var proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
-        await using var app = await AppAsync(proxy.BaseAddress, await PinAsync(responder, folder));
+        await using var path = await TamperedPathAsync();
+        var (responder, proxy, app) = path;
         var fine = ProtectedApp.Token("bob", "jti-fine");
         await StatusAsync(app, fine, HttpStatusCode.OK, "the app has a verified list");
 
@@ -95,10 +118,8 @@ public sealed class SignedFeedTests
     [Fact]
     public async Task RewrittenEntry_IsRefusedAndNeverApplied_TheSignedSnapshotStillRevokesTheRealToken()
     {
-        using var folder = new TempFolder();
-        await using var responder = await Responder().StartAsync();
-        await using var proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
-        await using var app = await AppAsync(proxy.BaseAddress, await PinAsync(responder, folder));
+        await using var path = await TamperedPathAsync();
+        var (responder, proxy, app) = path;
         var victim = ProtectedApp.Token("alice", "jti-victim");
         var framed = ProtectedApp.Token("carol", "someone-else");
         await StatusAsync(app, victim, HttpStatusCode.OK, "the app has a verified list");
@@ -114,10 +135,8 @@ public sealed class SignedFeedTests
     [Fact]
     public async Task DroppedSignatures_AreRefused_AndTheAppFailsClosedOnceStaleAfterHasPassed()
     {
-        using var folder = new TempFolder();
-        await using var responder = await Responder().StartAsync();
-        await using var proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
-        await using var app = await AppAsync(proxy.BaseAddress, await PinAsync(responder, folder));
+        await using var path = await TamperedPathAsync();
+        var (responder, proxy, app) = path;
         var token = ProtectedApp.Token("alice", "jti-unsigned");
         await StatusAsync(app, token, HttpStatusCode.OK, "the app has a verified list");
 
@@ -132,10 +151,8 @@ public sealed class SignedFeedTests
     [Fact]
     public async Task ReplayedOlderSnapshot_IsRefused_TheRevokedTokenNeverComesBack_ThenTheAppFailsClosed()
     {
-        using var folder = new TempFolder();
-        await using var responder = await Responder().StartAsync();
-        await using var proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
-        await using var app = await AppAsync(proxy.BaseAddress, await PinAsync(responder, folder));
+        await using var path = await TamperedPathAsync();
+        var (responder, proxy, app) = path;
         var token = ProtectedApp.Token("alice", "jti-replay");
         await StatusAsync(app, token, HttpStatusCode.OK, "the app has the first snapshot (the one the proxy keeps)");
         await RevokeAsync(responder, "jti-replay");
@@ -153,10 +170,8 @@ public sealed class SignedFeedTests
     [InlineData(Tamper.StripLifts)]
     public async Task WithheldEvent_IsNoticedAtTheNextSignedKeepAlive_AndTheSnapshotBringsIt(Tamper mode)
     {
-        using var folder = new TempFolder();
-        await using var responder = await Responder().StartAsync();
-        await using var proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
-        await using var app = await AppAsync(proxy.BaseAddress, await PinAsync(responder, folder));
+        await using var path = await TamperedPathAsync();
+        var (responder, proxy, app) = path;
         var token = ProtectedApp.Token("alice", "jti-withheld");
         await StatusAsync(app, token, HttpStatusCode.OK, "the app has a verified list");
         if (mode == Tamper.StripLifts)
@@ -181,10 +196,8 @@ public sealed class SignedFeedTests
     [Fact]
     public async Task HeldStream_RevokedTokensStayRefused_AndTheAppFailsClosedOnceStaleAfterHasPassed()
     {
-        using var folder = new TempFolder();
-        await using var responder = await Responder().StartAsync();
-        await using var proxy = await TamperProxy.StartAsync(responder.BaseAddress!);
-        await using var app = await AppAsync(proxy.BaseAddress, await PinAsync(responder, folder));
+        await using var path = await TamperedPathAsync();
+        var (responder, proxy, app) = path;
         var revoked = ProtectedApp.Token("alice", "jti-held");
         var fine = ProtectedApp.Token("bob", "jti-held-fine");
         await RevokeAsync(responder, "jti-held");
@@ -207,7 +220,7 @@ public sealed class SignedFeedTests
         string bothPinned;
         await using (var during = await Responder(current, retired).StartAsync())
         {
-            bothPinned = await PinAsync(during, folder);
+            bothPinned = await PinAsync(during, folder.Path);
         }
 
         var retiredPinned = Path.Combine(folder.Path, "retired.json");
@@ -306,5 +319,16 @@ public sealed class SignedFeedTests
         var path = Path.Combine(folder.Path, name);
         File.WriteAllText(path, key.ExportPkcs8PrivateKeyPem());
         return path;
+    }
+
+    /// <summary>Stops them in the order they depend on each other: the app, the proxy, then the Responder (and its folder).</summary>
+    private sealed record TamperedPath(ResponderTestHost Responder, TamperProxy Proxy, ProtectedApp App) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await App.DisposeAsync();
+            await Proxy.DisposeAsync();
+            await Responder.DisposeAsync();
+        }
     }
 }

@@ -21,6 +21,17 @@ public sealed class ZtStreamClientTests
         Subject = new Subject { Id = "alice" },
     };
 
+    /// <summary>Queues an event for each of <paramref name="ids"/> and waits for <paramref name="client"/>'s flush.</summary>
+    private static Task SendAsync(ZtStreamClient client, params string[] ids)
+    {
+        foreach (var id in ids)
+        {
+            client.Enqueue(Event(id));
+        }
+
+        return client.FlushAsync().WaitAsync(Patience);
+    }
+
     [Fact]
     public async Task Enqueue_QueueFull_DropsOldestAndCounts()
     {
@@ -117,10 +128,7 @@ public sealed class ZtStreamClientTests
         await using var ingest = await FakeIngest.StartAsync();
         ingest.Reply = _ => Task.FromResult(new IngestReply(207, Invalid: [1]));
         await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
-        client.Enqueue(Event("a"));
-        client.Enqueue(Event("bad"));
-        client.Enqueue(Event("c"));
-        await client.FlushAsync().WaitAsync(Patience);
+        await SendAsync(client, "a", "bad", "c");
 
         Assert.Single(ingest.Requests);
         Assert.Equal(1, client.Rejected);
@@ -133,12 +141,7 @@ public sealed class ZtStreamClientTests
         await using var ingest = await FakeIngest.StartAsync();
         ingest.Reply = r => Task.FromResult(r.Number == 1 ? new IngestReply(400, Invalid: [0, 2]) : IngestReply.Accepted);
         await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
-        foreach (var id in new[] { "bad1", "b", "bad2", "d" })
-        {
-            client.Enqueue(Event(id));
-        }
-
-        await client.FlushAsync().WaitAsync(Patience);
+        await SendAsync(client, "bad1", "b", "bad2", "d");
 
         Assert.Equal(2, ingest.Requests.Count);
         Assert.Equal(["b", "d"], ingest.Requests[1].Events.Select(e => e.Id).ToArray());
@@ -152,11 +155,8 @@ public sealed class ZtStreamClientTests
         await using var ingest = await FakeIngest.StartAsync();
         ingest.Reply = _ => Task.FromResult(new IngestReply(400));
         await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
-        client.Enqueue(Event("a"));
-        client.Enqueue(Event("b"));
-        await client.FlushAsync().WaitAsync(Patience);
-        client.Enqueue(Event("c"));
-        await client.FlushAsync().WaitAsync(Patience);
+        await SendAsync(client, "a", "b");
+        await SendAsync(client, "c");
 
         Assert.Equal(2, ingest.Requests.Count);
         Assert.Equal(3, client.Rejected);
@@ -171,12 +171,7 @@ public sealed class ZtStreamClientTests
 
         // Nothing leaves before the flush (a busy machine could otherwise let the 1 s flush interval send a first part).
         await using var client = new ZtStreamClient(Options(ingest.BaseAddress, o => o.FlushInterval = TimeSpan.FromMinutes(5)));
-        for (var i = 0; i < 7; i++)
-        {
-            client.Enqueue(Event($"e{i}"));
-        }
-
-        await client.FlushAsync().WaitAsync(Patience);
+        await SendAsync(client, [.. Enumerable.Range(0, 7).Select(i => $"e{i}")]);
 
         Assert.Equal(7, client.Delivered);
         Assert.Equal(7, ingest.Accepted.Select(e => e.Id).Distinct().Count());
@@ -197,12 +192,7 @@ public sealed class ZtStreamClientTests
         {
             await using var ingest = await FakeIngest.StartAsync();
             await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
-            foreach (var id in new[] { "a", "b", "c", "d" })
-            {
-                client.Enqueue(Event(id));
-            }
-
-            await client.FlushAsync().WaitAsync(Patience);
+            await SendAsync(client, "a", "b", "c", "d");
 
             if (ingest.Requests.Count != 1)
             {
@@ -219,8 +209,7 @@ public sealed class ZtStreamClientTests
         await using var ingest = await FakeIngest.StartAsync();
         ingest.Reply = _ => Task.FromResult(new IngestReply(401));
         await using var client = new ZtStreamClient(Options(ingest.BaseAddress));
-        client.Enqueue(Event("a"));
-        await client.FlushAsync().WaitAsync(Patience);
+        await SendAsync(client, "a");
 
         Assert.Single(ingest.Requests);
         Assert.Equal("Bearer test-key", ingest.Requests[0].Authorization);

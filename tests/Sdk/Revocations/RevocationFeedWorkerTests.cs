@@ -95,28 +95,41 @@ public sealed class RevocationFeedWorkerTests
         return host.Services.GetRequiredService<RevocationList>();
     }
 
+    /// <summary>
+    /// Follows a feed whose snapshot revokes j1 and whose every stream <paramref name="stream"/> writes, until
+    /// <paramref name="streams"/> streams were opened; the list as the SDK left it.
+    /// </summary>
+    private static async Task<RevocationList> FollowFeedRevokingJ1Async(Action<ZtStreamRevocationOptions> more, int streams, Func<HttpContext, Task> stream)
+    {
+        var opened = 0;
+        await using var feed = await LoopbackApp.StartAsync(app =>
+        {
+            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }, ContractsJsonContext.Default.RevocationSnapshot));
+            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            {
+                Interlocked.Increment(ref opened);
+                await stream(context);
+            });
+        });
+
+        return await FollowUntilAsync(feed.BaseAddress, more, () => Volatile.Read(ref opened) >= streams);
+    }
+
     [Theory]
     [InlineData("\n")]
     [InlineData("\r\n")]
     [InlineData("\r")]
     public async Task OversizedStreamEvent_IsNotApplied_TheListHeldIsKeptAndTheStreamResumed(string newline)
     {
-        var streams = 0;
-        // The snapshot revokes j1; every stream answers with a lift of it padded past MaxEventBytes.
-        await using var feed = await LoopbackApp.StartAsync(app =>
+        // Every stream answers with a lift of j1 padded past MaxEventBytes.
+        var list = await FollowFeedRevokingJ1Async(r => r.MaxEventBytes = 2048, streams: 3, async context =>
         {
-            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }, ContractsJsonContext.Default.RevocationSnapshot));
-            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
-            {
-                Interlocked.Increment(ref streams);
-                var lift = new RevocationLift { Version = 2, Lifts = 1, Jti = "j1", LiftedAt = RevokedAt, Reason = new string('x', 4096) };
-                context.Response.ContentType = "text/event-stream";
-                await context.Response.WriteAsync(
-                    $"event: lift{newline}id: 2{newline}data: {JsonSerializer.Serialize(lift, ContractsJsonContext.Default.RevocationLift)}{newline}{newline}");
-            });
+            var lift = new RevocationLift { Version = 2, Lifts = 1, Jti = "j1", LiftedAt = RevokedAt, Reason = new string('x', 4096) };
+            context.Response.ContentType = "text/event-stream";
+            await context.Response.WriteAsync(
+                $"event: lift{newline}id: 2{newline}data: {JsonSerializer.Serialize(lift, ContractsJsonContext.Default.RevocationLift)}{newline}{newline}");
         });
 
-        var list = await FollowUntilAsync(feed.BaseAddress, r => r.MaxEventBytes = 2048, () => Volatile.Read(ref streams) >= 3);
         Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
         Assert.Equal(1, list.Version);
     }
@@ -124,26 +137,19 @@ public sealed class RevocationFeedWorkerTests
     [Fact]
     public async Task ManyDataLines_PastMaxEventBytesTogether_AreNotApplied()
     {
-        var streams = 0;
-        await using var feed = await LoopbackApp.StartAsync(app =>
+        var list = await FollowFeedRevokingJ1Async(r => r.MaxEventBytes = 1024, streams: 2, async context =>
         {
-            app.MapGet(RevocationFeed.SnapshotPath, () => Results.Json(new RevocationSnapshot { Version = 1, Revocations = [Entry(1, "j1")] }, ContractsJsonContext.Default.RevocationSnapshot));
-            app.MapGet(RevocationFeed.StreamPath, async (HttpContext context) =>
+            context.Response.ContentType = "text/event-stream";
+            // Each line is short; the parser would join them into one ever-growing data buffer.
+            await context.Response.WriteAsync("event: lift\nid: 2\n");
+            for (var i = 0; i < 200; i++)
             {
-                Interlocked.Increment(ref streams);
-                context.Response.ContentType = "text/event-stream";
-                // Each line is short; the parser would join them into one ever-growing data buffer.
-                await context.Response.WriteAsync("event: lift\nid: 2\n");
-                for (var i = 0; i < 200; i++)
-                {
-                    await context.Response.WriteAsync("data: \n");
-                }
+                await context.Response.WriteAsync("data: \n");
+            }
 
-                await context.Response.WriteAsync("data: {\"version\":2,\"lifts\":1,\"jti\":\"j1\",\"lifted_at\":\"2026-03-01T09:00:00Z\"}\n\n");
-            });
+            await context.Response.WriteAsync("data: {\"version\":2,\"lifts\":1,\"jti\":\"j1\",\"lifted_at\":\"2026-03-01T09:00:00Z\"}\n\n");
         });
 
-        var list = await FollowUntilAsync(feed.BaseAddress, r => r.MaxEventBytes = 1024, () => Volatile.Read(ref streams) >= 2);
         Assert.Equal(RevocationMatch.Token, list.Match("j1", null, null, null));
     }
 

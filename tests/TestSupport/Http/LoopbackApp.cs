@@ -38,10 +38,10 @@ public sealed class LoopbackApp : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="app"/> and returns the address it listens on (http://127.0.0.1:port).</summary>
-    public static async Task<Uri> StartAsync(WebApplication app)
+    public static async Task<Uri> StartAsync(WebApplication app, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(app);
-        await app.StartAsync();
+        await app.StartAsync(cancellationToken);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
         return new Uri(address);
     }

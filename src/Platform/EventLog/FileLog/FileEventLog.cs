@@ -312,8 +312,8 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
     (long Start, long End) ILocalPartitions.Bounds(string topic, int partition) => Topic(topic).Partitions[partition].Bounds;
 
-    void ILocalPartitions.Read(string topic, int partition, long from, int max, List<ConsumedRecord> batch) =>
-        Topic(topic).Partitions[partition].Read(from, max, batch);
+    void ILocalPartitions.Read(string topic, int partition, long from, int max, List<ConsumedRecord> batch, ReadBuffers buffers) =>
+        Topic(topic).Partitions[partition].Read(from, max, batch, buffers);
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
 

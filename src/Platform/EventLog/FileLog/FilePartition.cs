@@ -1,3 +1,5 @@
+using ZtStream.Platform.EventLog.Local;
+
 namespace ZtStream.Platform.EventLog.FileLog;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace ZtStream.Platform.EventLog.FileLog;
 /// </summary>
 internal sealed class FilePartition : IDisposable
 {
-    private const int ReadChunk = 64 * 1024; // below the large-object heap threshold: one short-lived array per read
+    private const int ReadChunk = 64 * 1024; // below the large-object heap threshold, and a size the shared pool keeps
 
     private readonly Lock _gate = new();
     private readonly string _folder;
@@ -108,8 +110,12 @@ internal sealed class FilePartition : IDisposable
         return new FilePartition(topic, index, folder, [.. segments], logger);
     }
 
-    /// <summary>Adds up to <paramref name="max"/> acknowledged records from <paramref name="from"/> on to <paramref name="batch"/>.</summary>
-    public void Read(long from, int max, List<ConsumedRecord> batch)
+    /// <summary>
+    /// Adds up to <paramref name="max"/> acknowledged records from <paramref name="from"/> on to <paramref name="batch"/>.
+    /// Their values are slices of the arrays read into: rented from <paramref name="buffers"/> when given (the records are
+    /// then valid until those are returned), else arrays of their own that live as long as the records.
+    /// </summary>
+    public void Read(long from, int max, List<ConsumedRecord> batch, ReadBuffers? buffers = null)
     {
         var added = 0;
         for (var round = 0; added < max && round < 64; round++)
@@ -153,7 +159,7 @@ internal sealed class FilePartition : IDisposable
             int read;
             try
             {
-                read = ReadFrom(segment, position, limit, from, max - added, batch);
+                read = ReadFrom(segment, position, limit, from, max - added, batch, buffers);
             }
             catch (ObjectDisposedException)
             {
@@ -376,7 +382,7 @@ internal sealed class FilePartition : IDisposable
         }
     }
 
-    private int ReadFrom(Segment segment, long position, long limit, long from, int max, List<ConsumedRecord> batch)
+    private int ReadFrom(Segment segment, long position, long limit, long from, int max, List<ConsumedRecord> batch, ReadBuffers? buffers)
     {
         var read = 0;
         long scannedBytes = 0, scannedFrames = 0;
@@ -384,9 +390,8 @@ internal sealed class FilePartition : IDisposable
         while (read < max && position < limit)
         {
             var size = (int)Math.Min(ChunkFor(max - read, scannedBytes, scannedFrames), limit - position);
-            var buffer = new byte[size];
-            Fill(segment, buffer, position);
-            var first = RecordFrame.LengthOf(buffer);
+            var buffer = Filled(segment, position, size, buffers);
+            var first = RecordFrame.LengthOf(buffer.AsSpan(0, size));
             if (first < RecordFrame.MinSize || first > RecordFrame.MaxSize || position + first > limit)
             {
                 break; // acknowledged data never looks like this
@@ -395,15 +400,15 @@ internal sealed class FilePartition : IDisposable
             if (first > size)
             {
                 // One record larger than the chunk: read exactly that frame.
-                buffer = new byte[first];
-                Fill(segment, buffer, position);
+                buffer = Filled(segment, position, first, buffers);
                 size = first;
             }
 
             var at = 0;
             while (read < max)
             {
-                var length = RecordFrame.LengthOf(buffer.AsSpan(at));
+                // Bounded by size, not the array: a rented array is longer, and its tail holds an earlier read's bytes.
+                var length = RecordFrame.LengthOf(buffer.AsSpan(at, size - at));
                 if (length < RecordFrame.MinSize || at + length > size)
                 {
                     break;
@@ -443,12 +448,20 @@ internal sealed class FilePartition : IDisposable
         return (int)Math.Clamp((wanted + 1) * average, RecordFrame.MinSize, ReadChunk);
     }
 
-    private static void Fill(Segment segment, byte[] buffer, long position)
+    /// <summary>The <paramref name="size"/> bytes at <paramref name="position"/>, at the start of an array at least that long.</summary>
+    private static byte[] Filled(Segment segment, long position, int size, ReadBuffers? buffers)
+    {
+        var buffer = buffers?.Rent(size) ?? new byte[size];
+        Fill(segment, buffer.AsSpan(0, size), position);
+        return buffer;
+    }
+
+    private static void Fill(Segment segment, Span<byte> buffer, long position)
     {
         var done = 0;
         while (done < buffer.Length)
         {
-            var n = RandomAccess.Read(segment.Handle, buffer.AsSpan(done), position + done);
+            var n = RandomAccess.Read(segment.Handle, buffer[done..], position + done);
             if (n == 0)
             {
                 throw new IOException($"{segment.LogPath} ended at {position + done}, before its acknowledged size");

@@ -154,6 +154,10 @@ internal sealed class InProcessEventLog : IEventLog, IAppendAdmission, IEventLog
         }
     }
 
+    void ILocalPartitions.Read(string topic, int partition, long from, int max, List<ConsumedRecord> batch, ReadBuffers buffers) =>
+        Read(topic, partition, from, max, batch);
+
+    /// <summary>The records as appended: each value is the log's own copy, held for as long as the record is retained.</summary>
     public void Read(string topic, int partition, long from, int max, List<ConsumedRecord> batch)
     {
         var log = Topic(topic);

@@ -431,8 +431,7 @@ internal sealed class LocalConsumerGroups(
         foreach (var partition in member.Positions.Keys.ToArray())
         {
             var position = member.Positions[partition];
-            batch.Clear();
-            partitions.Read(partition.Topic, partition.Partition, position, BatchPerPartition, batch);
+            partitions.Read(partition.Topic, partition.Partition, position, BatchPerPartition, batch, member.Buffers);
             // Where the partition ends as this batch is handed out: the lag each record leaves behind it.
             var end = batch.Count > 0 ? partitions.Bounds(partition.Topic, partition.Partition).End : -1;
             if (batch.Count > 0 && batch[0].Offset > position)
@@ -471,10 +470,13 @@ internal sealed class LocalConsumerGroups(
                     member.Positions[partition] = next;
                     _progress.Set();
                 }
+
+                // Every handler of the batch has returned (or will never see its record): the bytes go back to the pool.
+                batch.Clear();
+                member.Buffers.ReturnAll();
             }
         }
 
-        batch.Clear();
         return progressed;
     }
 
@@ -502,6 +504,9 @@ internal sealed class LocalConsumerGroups(
         public readonly IRecordHandler Handler = handler;
         public readonly WakeSignal Signal = new();
         public readonly List<ConsumedRecord> Batch = new(BatchPerPartition);
+
+        /// <summary>The arrays <see cref="Batch"/>'s records are slices of; touched only by the member's own loop.</summary>
+        public readonly ReadBuffers Buffers = new();
 
         /// <summary>Next offset per owned partition; touched only by the member's own loop.</summary>
         public readonly Dictionary<TopicPartition, long> Positions = [];

@@ -61,22 +61,30 @@ internal static class SsfStreamEndpoints
 
     internal static void Map(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapPost(StreamsPath, Handler(CreateAsync)).ExcludeFromDescription();
+        endpoints.MapPost(StreamsPath, OnClient(bodyRequired: false, CreateAsync)).ExcludeFromDescription();
         endpoints.MapGet(StreamsPath, Handler(ReadAsync)).ExcludeFromDescription();
-        endpoints.MapPatch(StreamsPath, Handler(http => UpdateAsync(http, replace: false))).ExcludeFromDescription();
-        endpoints.MapPut(StreamsPath, Handler(http => UpdateAsync(http, replace: true))).ExcludeFromDescription();
+        endpoints.MapPatch(StreamsPath, OnClient(bodyRequired: true, (http, request) => UpdateAsync(http, request, replace: false))).ExcludeFromDescription();
+        endpoints.MapPut(StreamsPath, OnClient(bodyRequired: true, (http, request) => UpdateAsync(http, request, replace: true))).ExcludeFromDescription();
         endpoints.MapDelete(StreamsPath, Handler(DeleteAsync)).ExcludeFromDescription();
         endpoints.MapGet(StatusPath, Handler(ReadStatusAsync)).ExcludeFromDescription();
         endpoints.MapPost(StatusPath, OnStream(UpdateStatusAsync)).ExcludeFromDescription();
         endpoints.MapPost(AddSubjectPath, OnStream((http, request) => SubjectAsync(http, request, add: true))).ExcludeFromDescription();
         endpoints.MapPost(RemoveSubjectPath, OnStream((http, request) => SubjectAsync(http, request, add: false))).ExcludeFromDescription();
         endpoints.MapPost(VerifyPath, OnStream(VerifyAsync)).ExcludeFromDescription();
-        endpoints.MapPost(PollPath + "/{streamId}", (Func<HttpContext, string, Task<IResult>>)PollAsync).ExcludeFromDescription();
+        endpoints.MapPost(PollPath + "/{streamId}", OnClient(bodyRequired: false, (http, request) => PollAsync(http, request, (string)http.GetRouteValue("streamId")!)))
+            .ExcludeFromDescription();
         endpoints.MapPost(SignalsPath, Handler(SignalAsync)).RequireApiRole(ApiRoles.Responder).ExcludeFromDescription();
     }
 
     /// <summary>As a route handler (not a RequestDelegate), so the returned result is written.</summary>
     private static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    /// <summary>A receiver's request: the handler runs once <see cref="ClientRequestAsync"/> authenticated it and read its body.</summary>
+    private static Delegate OnClient(bool bodyRequired, Func<HttpContext, ClientRequest, Task<IResult>> handler) => Handler(async http =>
+    {
+        var (request, failure) = await ClientRequestAsync(http, bodyRequired);
+        return request is null ? failure! : await handler(http, request);
+    });
 
     /// <summary>A request about one of the caller's streams: the handler runs once <see cref="StreamRequestAsync"/> found it.</summary>
     private static Delegate OnStream(Func<HttpContext, StreamRequest, Task<IResult>> handler) => Handler(async http =>
@@ -85,17 +93,9 @@ internal static class SsfStreamEndpoints
         return request is null ? failure! : await handler(http, request);
     });
 
-    private static async Task<IResult> CreateAsync(HttpContext http)
+    private static async Task<IResult> CreateAsync(HttpContext http, ClientRequest request)
     {
-        var (caller, body, error) = await ClientRequestAsync(http, required: false);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var client = caller!;
-
-        var services = Services(http);
+        var (client, body, services) = request;
         if ((await services.Streams.ForClientAsync(client.Name, http.RequestAborted)).Count >= services.Options.MaxStreamsPerClient)
         {
             return Problem(409, "too-many-streams", "Too many streams", $"Receiver '{client.Name}' has {services.Options.MaxStreamsPerClient} streams, the most allowed; delete one or update it.");
@@ -113,14 +113,14 @@ internal static class SsfStreamEndpoints
             CreatedAt = now,
             UpdatedAt = now,
         };
-        if (PushNotAllowed(client, body!) is { } refused)
+        if (PushNotAllowed(client, body) is { } refused)
         {
             return refused;
         }
 
-        if (Apply(stream, body!, replace: true) is not { } applied)
+        if (Apply(stream, body, replace: true) is not { } applied)
         {
-            return InvalidReceiverFields(body!);
+            return InvalidReceiverFields(body);
         }
 
         await services.Streams.CreateAsync(applied, http.RequestAborted);
@@ -147,22 +147,14 @@ internal static class SsfStreamEndpoints
         return Json(new JsonArray([.. all.Select(s => (JsonNode)Configuration(s, services.Options))]));
     }
 
-    private static async Task<IResult> UpdateAsync(HttpContext http, bool replace)
+    private static async Task<IResult> UpdateAsync(HttpContext http, ClientRequest request, bool replace)
     {
-        var (caller, body, error) = await ClientRequestAsync(http, required: true);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var client = caller!;
-
-        if (Text(body!, "stream_id") is not { } id)
+        var (client, body, services) = request;
+        if (Text(body, "stream_id") is not { } id)
         {
             return Problem(400, "invalid-request", "stream_id is required", "Name the stream to update in stream_id.");
         }
 
-        var services = Services(http);
         if (await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is not { } stream)
         {
             return NotFound(id);
@@ -172,20 +164,20 @@ internal static class SsfStreamEndpoints
         var current = Configuration(stream, services.Options);
         foreach (var member in new[] { "iss", "aud", "events_supported", "events_delivered", "min_verification_interval" })
         {
-            if (body![member] is { } sent && !JsonNode.DeepEquals(sent, current[member]))
+            if (body[member] is { } sent && !JsonNode.DeepEquals(sent, current[member]))
             {
                 return Problem(400, "invalid-request", $"{member} cannot be changed", $"{member} is set by the transmitter; send it unchanged or leave it out.");
             }
         }
 
-        if (PushNotAllowed(client, body!) is { } refused)
+        if (PushNotAllowed(client, body) is { } refused)
         {
             return refused;
         }
 
-        if (Apply(stream, body!, replace) is not { } updated)
+        if (Apply(stream, body, replace) is not { } updated)
         {
-            return InvalidReceiverFields(body!);
+            return InvalidReceiverFields(body);
         }
 
         updated = updated with { UpdatedAt = services.Time.GetUtcNow() };
@@ -306,24 +298,16 @@ internal static class SsfStreamEndpoints
     }
 
     /// <summary>RFC 8936: acknowledges and records refusals from the receiver, then hands out what it has not acknowledged yet.</summary>
-    private static async Task<IResult> PollAsync(HttpContext http, string streamId)
+    private static async Task<IResult> PollAsync(HttpContext http, ClientRequest request, string streamId)
     {
-        var (caller, body, error) = await ClientRequestAsync(http, required: false);
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var client = caller!;
-
-        var services = Services(http);
+        var (client, body, services) = request;
         if (await services.Streams.GetOwnAsync(client.Name, streamId, http.RequestAborted) is not { DeliveryMethod: SsfDelivery.PollMethod } stream)
         {
             return NotFound(streamId);
         }
 
         var now = services.Time.GetUtcNow();
-        if (body!["ack"] is JsonArray acks)
+        if (body["ack"] is JsonArray acks)
         {
             foreach (var ack in acks)
             {
@@ -460,29 +444,32 @@ internal static class SsfStreamEndpoints
 
     private static async Task<(StreamRequest? Request, IResult? Error)> StreamRequestAsync(HttpContext http)
     {
-        var (client, body, error) = await ClientRequestAsync(http, required: true);
-        if (error is not null)
+        var (request, error) = await ClientRequestAsync(http, required: true);
+        if (request is null)
         {
             return (null, error);
         }
 
-        var id = Text(body!, "stream_id") ?? "";
-        var services = Services(http);
-        return await services.Streams.GetOwnAsync(client!.Name, id, http.RequestAborted) is { } stream
-            ? (new StreamRequest(client, body!, stream, services), null)
+        var (client, body, services) = request;
+        var id = Text(body, "stream_id") ?? "";
+        return await services.Streams.GetOwnAsync(client.Name, id, http.RequestAborted) is { } stream
+            ? (new StreamRequest(client, body, stream, services), null)
             : (null, NotFound(id));
     }
 
+    /// <summary>An authenticated receiver's request: its JSON body (an empty object when it may be left out and was).</summary>
+    private sealed record ClientRequest(SsfClient Client, JsonObject Body, SsfServices Services);
+
     /// <summary>An authenticated receiver's request and its JSON body, or the problem to answer.</summary>
-    private static async Task<(SsfClient? Client, JsonObject? Body, IResult? Error)> ClientRequestAsync(HttpContext http, bool required)
+    private static async Task<(ClientRequest? Request, IResult? Error)> ClientRequestAsync(HttpContext http, bool required)
     {
         if (Authenticate(http) is not { } client)
         {
-            return (null, null, Unauthorized(http));
+            return (null, Unauthorized(http));
         }
 
         var (body, error) = await ReadBodyAsync(http, required);
-        return (client, body, error);
+        return body is null ? (null, error) : (new ClientRequest(client, body, Services(http)), null);
     }
 
     /// <summary>A stream's configuration as SSF 1.0 §8.1.1 writes it.</summary>

@@ -73,6 +73,17 @@ public sealed class SsfStreamManagementTests : IDisposable
     }
 
     /// <summary>What a receiver does: validate with Microsoft.IdentityModel against the transmitter's published JWKS.</summary>
+    /// <summary>
+    /// Revokes <paramref name="revoke"/>'s sessions and waits until the push failed and said why (<paramref name="what"/>
+    /// names that wait); the SET's one outbox row.
+    /// </summary>
+    private static async Task<OutboxItem> FailedPushAsync(TransmitterHost host, RevokeSubjectSessions revoke, string what)
+    {
+        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, Ct);
+        await Eventually.HoldsAsync(async () => (await host.Outbox.ForActionAsync(revoke.ActionId, Ct)).Single().LastError is not null, what);
+        return Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, Ct));
+    }
+
     private static async Task<JsonObject> ValidateAsync(TransmitterHost host, string token, string audience) => (await host.ValidateSetAsync(token, audience)).Payload;
 
     [Fact]
@@ -312,7 +323,6 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task Push_AnsweredWithAnEndlessBody_IsRecordedFromItsStart()
     {
-        var ct = Ct;
         await using var endless = await LoopbackApp.StartAsync(app => app.MapPost("/events", async (HttpContext http) =>
         {
             http.Response.StatusCode = 400;
@@ -334,12 +344,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         await using var host = await TransmitterHost.StartAsync(settings);
         var revoke = Revoke("jane.smith@example.com");
 
-        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
-
-        await Eventually.HoldsAsync(
-            async () => (await host.Outbox.ForActionAsync(revoke.ActionId, ct)).Single().LastError is not null,
-            "the push answered and recorded");
-        var row = Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, ct));
+        var row = await FailedPushAsync(host, revoke, "the push answered and recorded");
         Assert.StartsWith("rejected with 400", row.LastError, StringComparison.Ordinal);
     }
 
@@ -350,19 +355,13 @@ public sealed class SsfStreamManagementTests : IDisposable
     [Fact]
     public async Task PushStream_ToAnAllowedHostNameResolvingToLoopback_IsNotDelivered()
     {
-        var ct = Ct;
         await using var receiver = await FakeReceiver.StartAsync();
         var endpoint = $"http://localhost:{receiver.Port}/events";
         await using var host = await TransmitterHost.StartAsync(Settings(siemPushEndpoint: endpoint));
         await CreateAsync(host, SiemToken, Push(endpoint));
         var revoke = Revoke("jane.smith@example.com");
 
-        await host.Transmitter.RevokeSubjectSessionsAsync(revoke, ct);
-
-        await Eventually.HoldsAsync(
-            async () => (await host.Outbox.ForActionAsync(revoke.ActionId, ct)).Single().LastError is not null,
-            "the push tried and recorded why it failed");
-        var row = Assert.Single(await host.Outbox.ForActionAsync(revoke.ActionId, ct));
+        var row = await FailedPushAsync(host, revoke, "the push tried and recorded why it failed");
         Assert.Equal(SsfOutbox.Pending, row.State);
         Assert.Contains("a loopback address", row.LastError, StringComparison.Ordinal);
         Assert.Empty(receiver.Pushed);
