@@ -146,7 +146,7 @@ internal sealed class RuntimeLinks(TimeSpan window)
         }
 
         var ticks = e.Time.UtcTicks;
-        list.RemoveAll(t => t.UntilTicks < ticks);
+        DropEnded(list, ticks);
         if (list.Count == 0)
         {
             taints.Remove(principal);
@@ -191,6 +191,12 @@ internal sealed class RuntimeLinks(TimeSpan window)
             });
         }
     }
+
+    /// <summary>
+    /// Drops the taints over before <paramref name="ticks"/>. Its own method because a lambda capturing a local of
+    /// <see cref="Evaluate"/> made that method allocate the capture on entry, for every event, tainted or not.
+    /// </summary>
+    private static void DropEnded(List<Taint> list, long ticks) => list.RemoveAll(t => t.UntilTicks < ticks);
 
     public void Write(BinaryWriter w)
     {

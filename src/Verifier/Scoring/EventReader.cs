@@ -24,9 +24,24 @@ internal sealed class EventReader
     private static readonly string[] ScopeWorkload = [SourceScopes.Workload];
     private static readonly string[] ScopeBoth = [SourceScopes.Subject, SourceScopes.Workload];
     private const int InternSets = 4096;
+    private const int SharedSlots = 2048;
 
     /// <summary>The string cache: <see cref="InternSets"/> sets of two entries, the newer first.</summary>
     private readonly InternEntry[] intern = new InternEntry[2 * InternSets];
+
+    // The nested objects a principal's events repeat member for member (its subject, workload, address pair, resource),
+    // each kind in a direct-mapped cache of the last one built per slot; see TryReadObject. The token is not among them:
+    // its jti and session are new strings every time.
+    private readonly Subject?[] subjects = new Subject?[SharedSlots];
+    private readonly Workload?[] workloads = new Workload?[SharedSlots];
+    private readonly NetworkInfo?[] networks = new NetworkInfo?[SharedSlots];
+    private readonly ResourceRef?[] resources = new ResourceRef?[SharedSlots];
+
+    /// <summary>The string cache's hashes of the nested object's members read so far, mixed in order.</summary>
+    private ulong memberHash;
+
+    /// <summary>Whether every string member of the nested object so far came from the string cache.</summary>
+    private bool membersCached;
 
     public AccessEvent Read(ReadOnlySpan<byte> utf8) => TryRead(utf8) ?? ContractJson.DeserializeEvent(utf8);
 
@@ -261,6 +276,8 @@ internal sealed class EventReader
 
         var fields = default(TFields);
         var seen = 0;
+        memberHash = 0;
+        membersCached = true;
         while (r.Read() && r.TokenType == JsonTokenType.PropertyName && !r.ValueIsEscaped)
         {
             var name = r.ValueSpan;
@@ -279,12 +296,35 @@ internal sealed class EventReader
             return false;
         }
 
+        // Members that are the string cache's own strings, the same instances as an object built before, make an object
+        // equal to it; the records are immutable, so the event takes that one instead of allocating its own. A member
+        // not from the cache (escaped, over MaxInternedBytes) is a new string every time, so such an object is not kept.
+        var shared = membersCached ? fields.SharedIn(this) : null;
+        if (shared is null)
+        {
+            value = fields.Build();
+            return value is not null;
+        }
+
+        ref var slot = ref shared[(int)(memberHash & (SharedSlots - 1))];
+        if (slot is { } before && fields.Is(before))
+        {
+            value = before;
+            return true;
+        }
+
         value = fields.Build();
-        return value is not null;
+        if (value is null)
+        {
+            return false;
+        }
+
+        slot = value;
+        return true;
     }
 
     /// <summary>The members of one nested object, read one at a time by <see cref="TryReadObject{TFields, T}"/>.</summary>
-    private interface IObjectFields<out T>
+    private interface IObjectFields<T>
         where T : class
     {
         /// <summary>
@@ -295,6 +335,12 @@ internal sealed class EventReader
 
         /// <summary>The object, or null when a member it requires is missing.</summary>
         T? Build();
+
+        /// <summary>The reader's cache of objects of this kind built before, or null when the kind is not shared.</summary>
+        T?[]? SharedIn(EventReader reader);
+
+        /// <summary>Whether <paramref name="built"/> has exactly the members read, the same string instances.</summary>
+        bool Is(T built);
     }
 
     private struct SubjectFields : IObjectFields<Subject>
@@ -308,6 +354,12 @@ internal sealed class EventReader
             : 0;
 
         public readonly Subject? Build() => id is null ? null : new Subject { Id = id, Type = type, Tenant = tenant };
+
+        public readonly Subject?[] SharedIn(EventReader reader) => reader.subjects;
+
+        // Claim is not one of the members read here, so an object this reader built has none.
+        public readonly bool Is(Subject built) =>
+            ReferenceEquals(built.Id, id) && ReferenceEquals(built.Type, type) && ReferenceEquals(built.Tenant, tenant);
     }
 
     private struct TokenFields : IObjectFields<TokenInfo>
@@ -326,6 +378,10 @@ internal sealed class EventReader
 
         public readonly TokenInfo Build() =>
             new() { Jti = jti, ClientId = clientId, SessionId = sessionId, IssuedAt = issued, ExpiresAt = expires, BoundWorkload = bound };
+
+        public readonly TokenInfo?[]? SharedIn(EventReader reader) => null;
+
+        public readonly bool Is(TokenInfo built) => false;
     }
 
     private struct WorkloadFields : IObjectFields<Workload>
@@ -343,6 +399,12 @@ internal sealed class EventReader
 
         public readonly Workload? Build() => id is null ? null
             : new Workload { Id = id, Name = name, Namespace = ns, Image = image, Node = node, ServiceAccount = serviceAccount };
+
+        public readonly Workload?[] SharedIn(EventReader reader) => reader.workloads;
+
+        public readonly bool Is(Workload built) =>
+            ReferenceEquals(built.Id, id) && ReferenceEquals(built.Name, name) && ReferenceEquals(built.Namespace, ns)
+            && ReferenceEquals(built.Image, image) && ReferenceEquals(built.Node, node) && ReferenceEquals(built.ServiceAccount, serviceAccount);
     }
 
     private struct NetworkFields : IObjectFields<NetworkInfo>
@@ -357,6 +419,11 @@ internal sealed class EventReader
             : 0;
 
         public readonly NetworkInfo Build() => new() { SrcIp = src, DstIp = dst, DstPort = port };
+
+        public readonly NetworkInfo?[] SharedIn(EventReader reader) => reader.networks;
+
+        public readonly bool Is(NetworkInfo built) =>
+            ReferenceEquals(built.SrcIp, src) && ReferenceEquals(built.DstIp, dst) && built.DstPort == port;
     }
 
     private struct ResourceFields : IObjectFields<ResourceRef>
@@ -370,6 +437,11 @@ internal sealed class EventReader
             : 0;
 
         public readonly ResourceRef Build() => new() { Type = type, Id = id, DataClass = dataClass };
+
+        public readonly ResourceRef?[] SharedIn(EventReader reader) => reader.resources;
+
+        public readonly bool Is(ResourceRef built) =>
+            ReferenceEquals(built.Type, type) && ReferenceEquals(built.Id, id) && ReferenceEquals(built.DataClass, dataClass);
     }
 
     /// <summary>A member's bit when its value was read well, else 0 (which sends the event to the contract).</summary>
@@ -487,6 +559,7 @@ internal sealed class EventReader
 
         if (!intern || r.ValueIsEscaped || r.HasValueSequence || r.ValueSpan.Length > MaxInternedBytes)
         {
+            membersCached = false;
             return r.GetString();
         }
 
@@ -505,6 +578,7 @@ internal sealed class EventReader
     private string Intern(ReadOnlySpan<byte> utf8)
     {
         var hash = InternHash(utf8);
+        memberHash = BitOperations.RotateLeft(memberHash, 23) ^ hash;
         ref var newer = ref intern[(int)(hash & (InternSets - 1)) * 2];
         ref var older = ref Unsafe.Add(ref newer, 1);
         if (newer.Hash == hash && newer.Value is { } first && SameText(utf8, first))

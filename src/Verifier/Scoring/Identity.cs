@@ -3,22 +3,22 @@ namespace ZtStream.Verifier.Scoring;
 /// <summary>Who acted, in the forms the policy lists use.</summary>
 internal readonly struct Identity
 {
-    public Identity(AccessEvent e)
+    /// <param name="e">The event.</param>
+    /// <param name="names">A scoring engine's cache of service accounts' names; without one they are built here.</param>
+    public Identity(AccessEvent e, ServiceAccountNames? names = null)
     {
         Principal = e.PrincipalKey;
         SubjectId = e.Subject?.Id;
         WorkloadId = e.Workload?.Id;
         string? ns = e.Workload?.Namespace;
         string? sa = null;
-        const string prefix = "system:serviceaccount:";
-        if (SubjectId is not null && SubjectId.StartsWith(prefix, StringComparison.Ordinal))
+        var kubernetesAccount = SubjectId is not null && SubjectId.StartsWith(ServiceAccountNames.Prefix, StringComparison.Ordinal);
+        if (kubernetesAccount)
         {
-            var rest = SubjectId.AsSpan(prefix.Length);
-            var colon = rest.IndexOf(':');
-            if (colon > 0)
+            if ((names is null ? ServiceAccountNames.Split(SubjectId!) : names.Of(SubjectId!)) is { } split)
             {
-                ns ??= rest[..colon].ToString();
-                sa = string.Concat(rest[..colon], "/", rest[(colon + 1)..]);
+                ns ??= split.Namespace;
+                sa = split.Account;
             }
         }
         else if (e.Workload?.ServiceAccount is { } wsa)
@@ -28,8 +28,7 @@ internal readonly struct Identity
 
         Namespace = ns;
         ServiceAccount = sa;
-        IsServiceAccount = SubjectId is not null && SubjectId.StartsWith(prefix, StringComparison.Ordinal)
-            || string.Equals(e.Subject?.Type, "service_account", StringComparison.Ordinal);
+        IsServiceAccount = kubernetesAccount || string.Equals(e.Subject?.Type, "service_account", StringComparison.Ordinal);
     }
 
     public string Principal { get; }

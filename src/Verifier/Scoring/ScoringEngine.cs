@@ -56,6 +56,7 @@ internal sealed class ScoringEngine
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
+    private readonly ServiceAccountNames serviceAccounts = new();
     private readonly HashSet<string> probeClients;
     private readonly RuntimeLinks links;
     private int recentNext;
@@ -132,7 +133,7 @@ internal sealed class ScoringEngine
             return new ScoreResult(0, null, false, IsLink: true);
         }
 
-        var who = new Identity(e);
+        var who = new Identity(e, serviceAccounts);
         if (who.Principal.Length == 0)
         {
             return default;

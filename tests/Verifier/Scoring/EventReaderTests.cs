@@ -266,6 +266,59 @@ public sealed class EventReaderTests
     }
 
     [Fact]
+    public void Read_RepeatedNestedObjects_ShareOneInstance_AndAnyChangedMemberReadsItsOwnValue()
+    {
+        var e = Events.Read(Events.T0, token: new TokenInfo { Jti = "j-1", ClientId = "web", SessionId = "s-1" }) with
+        {
+            Subject = new Subject { Id = "alice", Type = "user", Tenant = "acme" },
+            Network = new NetworkInfo { SrcIp = "10.0.0.1", DstIp = "10.0.0.2", DstPort = 5432 },
+            Workload = new Workload { Id = "shop/api-1", Name = "api", Namespace = "shop", Image = "api:1", Node = "n1", ServiceAccount = "api" },
+        };
+        var reader = new EventReader();
+        var first = reader.Read(ContractJson.Serialize(e));
+        var again = reader.Read(ContractJson.Serialize(e with { Id = "other", Time = Events.T0.AddSeconds(1) }));
+        Assert.Same(first.Subject, again.Subject);
+        Assert.Same(first.Workload, again.Workload);
+        Assert.Same(first.Network, again.Network);
+        Assert.Same(first.Resource, again.Resource);
+        Assert.NotSame(first.Token, again.Token);
+
+        var longImage = new string('i', 97);
+        AccessEvent[] changed =
+        [
+            e with { Subject = e.Subject with { Id = "bob" } },
+            e with { Subject = e.Subject with { Type = "service_account" } },
+            e with { Subject = e.Subject with { Tenant = null } },
+            e with { Workload = e.Workload with { Id = "shop/api-2" } },
+            e with { Workload = e.Workload with { Name = "web" } },
+            e with { Workload = e.Workload with { Namespace = "shop2" } },
+            e with { Workload = e.Workload with { Image = "api:2" } },
+            e with { Workload = e.Workload with { Node = null } },
+            e with { Workload = e.Workload with { ServiceAccount = "web" } },
+            e with { Workload = e.Workload with { Image = longImage } },
+            e with { Network = e.Network with { SrcIp = "10.0.0.9" } },
+            e with { Network = e.Network with { DstIp = null } },
+            e with { Network = e.Network with { DstPort = 5433 } },
+            e with { Network = e.Network with { DstPort = null } },
+            e with { Resource = e.Resource! with { Type = "bucket" } },
+            e with { Resource = e.Resource! with { Id = "shop/refunds" } },
+            e with { Resource = e.Resource! with { DataClass = "pii" } },
+        ];
+        foreach (var variant in changed)
+        {
+            var bytes = ContractJson.Serialize(variant);
+            Assert.Equal(ContractJson.DeserializeEvent(bytes), reader.Read(bytes));
+            Assert.Equal(variant, reader.Read(bytes));
+            Assert.Equal(e, reader.Read(ContractJson.Serialize(e)));
+        }
+
+        // A member not from the string cache is a new string every time: its object is read anew, not shared.
+        var uncached = ContractJson.Serialize(changed[9]);
+        Assert.NotSame(reader.Read(uncached).Workload, reader.Read(uncached).Workload);
+        Assert.Equal(longImage, reader.Read(uncached).Workload!.Image);
+    }
+
+    [Fact]
     public void ScoreBytes_SimulatedTrafficWithAttacks_SameAsScoringEvents()
     {
         var options = new VerifierOptions { ModelEnabled = false };
