@@ -3,9 +3,10 @@ namespace ZtStream.Platform.EventLog;
 /// <summary>
 /// A record to append: <see cref="Key"/> picks the partition, so one key stays in order. The log is done with
 /// <see cref="Value"/> once <see cref="IEventLog.AppendAsync"/> has completed (or thrown): the caller may then reuse its
-/// memory, so a log that keeps the bytes keeps a copy.
+/// memory, so a log that keeps the bytes keeps a copy. A value type: an append's list holds its records inline, not one
+/// object per record (Ingest appends one per event).
 /// </summary>
-internal sealed record LogRecord(string Key, ReadOnlyMemory<byte> Value, IReadOnlyDictionary<string, string>? Headers = null);
+internal readonly record struct LogRecord(string Key, ReadOnlyMemory<byte> Value, IReadOnlyDictionary<string, string>? Headers = null);
 
 /// <summary>
 /// A record handed to a consumer. <see cref="Value"/> is valid only until the handler it was handed to returns: the
