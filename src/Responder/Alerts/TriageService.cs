@@ -97,25 +97,41 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
         var closed = AlertStatuses.IsClosed(status);
         var liftReason = $"alert {alertId} re-marked {status}: {note}";
-        var write = await alerts.ChangeAsync(
-            audit,
-            alertId,
-            caller.Name,
-            current.Version,
-            s => s.Status == status ? null : new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
-            (before, after) => Entry(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before, after, $"{before.Status} → {status} on alert {alertId}", note),
-            cancellationToken,
-            toLift.Count == 0 ? null : (connection, tx, ct) => suppressions.LiftAsync(connection, tx, toLift, liftReason, caller, made, ct));
+        TriageWrite write;
+        try
+        {
+            write = await alerts.ChangeAsync(
+                audit,
+                alertId,
+                caller.Name,
+                current.Version,
+                s => s.Status == status ? null : new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
+                (before, after) => Entry(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before, after, $"{before.Status} → {status} on alert {alertId}", note),
+                cancellationToken,
+                toLift.Count == 0 ? null : (connection, tx, ct) => suppressions.LiftAsync(connection, tx, toLift, liftReason, caller, made, ct));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The status write failed (its transaction rolled back): a false positive the store never recorded must not
+            // leave its suppression switched on, and the lifts it announced did not happen. Undone as for a refusal; if
+            // the undo fails too, both failures go up together, neither hidden by the other.
+            try
+            {
+                await UndoAsync(alertId, status!, created, toLift, caller, "the status could not be stored", cancellationToken);
+            }
+            catch (Exception undo) when (undo is not OperationCanceledException)
+            {
+                throw new AggregateException($"alert {alertId}: the status write failed, and undoing what it made failed too", ex, undo);
+            }
+
+            throw;
+        }
+
         if (write.After is null)
         {
             // Another change was committed between the read above and the write: what this one made is undone, and the
             // suppressions it would have lifted stay, as the Verifier is told again.
-            if (created is not null)
-            {
-                await suppressions.LiftAsync(created.Id, $"the change of alert {alertId} to {status} was refused: the alert changed meanwhile", caller, cancellationToken);
-            }
-
-            await suppressions.RestoreAsync(toLift, caller, cancellationToken);
+            await UndoAsync(alertId, status!, created, toLift, caller, "the alert changed meanwhile", cancellationToken);
 
             return write switch
             {
@@ -128,6 +144,21 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         // Paging targets follow the triage: an alert being worked is acknowledged there, a closed one resolved.
         await notifier.StatusChangedAsync(write.After.Alert, status!, cancellationToken);
         return (new TriageOutcome(write.After, made), null);
+    }
+
+    /// <summary>
+    /// Undoes what a status change that was not stored made before its write: lifts the suppression it created and tells
+    /// the Verifier again each suppression it announced as lifted, as stored.
+    /// </summary>
+    private async Task UndoAsync(
+        string alertId, string status, SuppressionRecord? created, IReadOnlyList<SuppressionRecord> announced, Caller caller, string why, CancellationToken cancellationToken)
+    {
+        if (created is not null)
+        {
+            await suppressions.LiftAsync(created.Id, $"the change of alert {alertId} to {status} was refused: {why}", caller, cancellationToken);
+        }
+
+        await suppressions.RestoreAsync(announced, caller, cancellationToken);
     }
 
     /// <summary>Assigns (or with null unassigns); <paramref name="seen"/> as for <see cref="SetStatusAsync"/>, checked in the change's transaction.</summary>
