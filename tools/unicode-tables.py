@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes src/Ingest/Sources/Identity/UnicodeTables.g.cs: the Unicode data LoginNames needs for RFC 8265's width mapping and
+"""Writes src/Contracts/Identity/UnicodeTables.g.cs: the Unicode data LoginNames needs for RFC 8265's width mapping and
 NFC, which .NET does not give a process running with InvariantGlobalization (string.Normalize is then a no-op).
 
 The data is the Unicode Character Database's own files (UnicodeData.txt and DerivedNormalizationProps.txt), read from
@@ -12,7 +12,7 @@ import os
 import re
 import sys
 
-OUT = "src/Ingest/Sources/Identity/UnicodeTables.g.cs"
+OUT = "src/Contracts/Identity/UnicodeTables.g.cs"
 DEFAULT_UCD = "/usr/share/unicode"
 
 
@@ -124,7 +124,7 @@ def main():
 // Written by tools/unicode-tables.py from Unicode {version} (the Unicode Character Database's UnicodeData.txt and DerivedNormalizationProps.txt). Do not edit; run the script.
 // </auto-generated>
 
-namespace ZtStream.Ingest.Sources.Identity;
+namespace ZtStream.Contracts.Identity;
 
 internal static partial class UnicodeTables
 {{

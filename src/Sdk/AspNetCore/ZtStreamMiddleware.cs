@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using ZtStream.Contracts.Events;
+using ZtStream.Contracts.Identity;
 using ZtStream.Sdk.Configuration;
 using ZtStream.Sdk.Revocations;
 using ZtStream.Sdk.Telemetry;
@@ -146,11 +147,12 @@ internal sealed class ZtStreamMiddleware
     }
 
     /// <summary>
-    /// The subject as the principal Ingest keys it: a login claim's value (<see cref="SubjectClaims.IsLogin"/>) in lower
-    /// case, which for an ASCII name is the one form of login names Ingest folds it to (docs/sdk.md, "The event").
+    /// The subject as the principal Ingest keys it: a login claim's value (<see cref="SubjectClaims.IsLogin"/>) folded as
+    /// Ingest folds login names (<see cref="LoginNames.Fold"/>: width, case and NFC), so a whole-user revocation matches the
+    /// token however the provider wrote the name (docs/sdk.md, "The event").
     /// </summary>
     private static string? RevocationSubject(TokenClaims claims) =>
-        claims.Subject is { } subject && SubjectClaims.IsLogin(claims.SubjectClaim) ? subject.ToLowerInvariant() : claims.Subject ?? claims.ClientId;
+        claims.Subject is { } subject && SubjectClaims.IsLogin(claims.SubjectClaim) ? LoginNames.Fold(subject) : claims.Subject ?? claims.ClientId;
 
     private void Emit(HttpContext context, TokenClaims claims, DateTimeOffset started, long bytes, string outcome, int? statusOverride = null)
     {

@@ -156,6 +156,36 @@ public sealed class ZtStreamMiddlewareTests
         Assert.Equal(("Dana.Kowalski@Acme.Example", "sub"), (opaqueSent[0].Subject?.Id, opaqueSent[0].Subject?.Claim));
     }
 
+    /// <summary>
+    /// A login the provider wrote outside ASCII: decomposed (A and a combining diaeresis), in fullwidth forms, with a
+    /// capital dotted I, with a capital sigma at the end of a word. The Responder revokes the principal Ingest keyed (RFC
+    /// 8265's UsernameCaseMapped form: width-mapped, lower case, NFC); the SDK folds the token's claim the same way, so
+    /// the revocation refuses it. Lower-casing alone kept each of these apart from the revoked principal.
+    /// </summary>
+    [Theory]
+    [InlineData("A\u0308rger@Acme.Example", "\u00E4rger@acme.example")]
+    [InlineData("\uFF24\uFF41\uFF4E\uFF41@acme.example", "dana@acme.example")]
+    [InlineData("\u0130pek@Acme.Example", "i\u0307pek@acme.example")]
+    [InlineData("\u039F\u0394\u03A5\u03A3\u03A3\u0395\u03A5\u03A3@acme.example", "\u03BF\u03B4\u03C5\u03C3\u03C3\u03B5\u03C5\u03C2@acme.example")]
+    public async Task NonAsciiLoginClaim_ItsFoldedPrincipalsRevocationRefusesIt(string claimed, string principal)
+    {
+        await using var ingest = await FakeIngest.StartAsync();
+        await using var feed = await FakeRevocationFeed.StartAsync();
+        await using var app = await SampleApp.StartAsync(Configure(ingest.BaseAddress, feed.BaseAddress, o => o.SubjectClaim = "preferred_username"));
+        var token = SampleApp.Token("00u1user", "jti-folded", "s-folded", DateTimeOffset.UtcNow.AddMinutes(-10), preferredUsername: claimed);
+        await WarmUpAsync(app, feed);
+        using (var first = await app.GetAsync("/api/orders", token))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        feed.Publish(subjectId: principal, notBefore: DateTimeOffset.UtcNow);
+
+        using var refused = await app.PollUntilAsync("/api/orders", token, HttpStatusCode.Unauthorized, Patience);
+        Assert.NotNull(refused);
+        Assert.Equal(RevokedChallenge, refused.Headers.WwwAuthenticate.ToString());
+    }
+
     [Fact]
     public async Task FeedDropped_ReconnectsWithLastEventIdAndAppliesWhatWasMissed()
     {

@@ -1,8 +1,8 @@
-namespace ZtStream.Ingest.Sources.Identity;
+namespace ZtStream.Contracts.Identity;
 
 /// <summary>
 /// Unicode Normalization Form C (UAX #15) and the width mapping of RFC 8264, from tables of this assembly's own
-/// (<c>UnicodeTables.g.cs</c>, written by <c>tools/unicode-tables.py</c>): the process runs with
+/// (<c>UnicodeTables.g.cs</c>, written by <c>tools/unicode-tables.py</c>): ZtStream runs with
 /// <c>InvariantGlobalization</c>, where <see cref="string.Normalize()"/> returns its input unchanged. Code points the
 /// tables' Unicode version does not assign are kept as they are.
 /// </summary>

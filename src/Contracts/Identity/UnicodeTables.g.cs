@@ -2,7 +2,7 @@
 // Written by tools/unicode-tables.py from Unicode 15.0.0 (the Unicode Character Database's UnicodeData.txt and DerivedNormalizationProps.txt). Do not edit; run the script.
 // </auto-generated>
 
-namespace ZtStream.Ingest.Sources.Identity;
+namespace ZtStream.Contracts.Identity;
 
 internal static partial class UnicodeTables
 {

@@ -1,4 +1,8 @@
-namespace ZtStream.Ingest.Tests.Sources.Identity;
+using System.Globalization;
+using System.Text;
+using ZtStream.Contracts.Identity;
+
+namespace ZtStream.Contracts.Tests.Identity;
 
 /// <summary>
 /// The one form of a case-insensitive login (RFC 8265 UsernameCaseMapped: width mapping, toLowerCase, NFC): every way a

@@ -1,7 +1,8 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.Text;
 
-namespace ZtStream.Ingest.Sources.Identity;
+namespace ZtStream.Contracts.Identity;
 
 /// <summary>
 /// A login name its provider compares without regard to case (an Okta login, an Entra ID user principal name, a Keycloak
@@ -10,13 +11,15 @@ namespace ZtStream.Ingest.Sources.Identity;
 /// composed or decomposed, in fullwidth forms — it is one principal. The form is RFC 8265's UsernameCaseMapped profile
 /// (§3.3.3): fullwidth and halfwidth characters mapped to their decomposition, Unicode <c>toLowerCase</c> (the
 /// unconditional full mapping of U+0130 and the final sigma included), then NFC, repeated until stable (RFC 8264 §7); the
-/// width mapping and NFC come from <see cref="UnicodeTables"/>, since the process runs with InvariantGlobalization.
+/// width mapping and NFC come from <see cref="UnicodeTables"/>, since ZtStream runs with InvariantGlobalization (and an
+/// application's process may too). Ingest keys principals by it and the SDK matches a whole-user revocation by it, so both
+/// fold a login the same way.
 /// The profile's refusals (spaces, symbols, unassigned code points) are not applied: a record is evidence of what was
 /// tried, and a name the provider logged keys its principal whatever it holds.
 /// Opaque ids (Okta's <c>00u…</c>, Auth0's <c>auth0|…</c>, Entra object ids) and Kubernetes user names, which the API
 /// server compares case-sensitively, never come here.
 /// </summary>
-internal static class LoginNames
+public static class LoginNames
 {
     private const char CapitalDottedI = '\u0130';
     private const char CapitalSigma = '\u03A3';
@@ -24,6 +27,9 @@ internal static class LoginNames
     private const char FinalSigma = '\u03C2';
     private const char CombiningDotAbove = '\u0307';
 
+    /// <summary>The one form ZtStream keys a principal by for login <paramref name="name"/>; null for null.</summary>
+    /// <param name="name">A login name as a record or a token's claim writes it.</param>
+    /// <returns>The name width-mapped, lower-cased and in NFC.</returns>
     [return: NotNullIfNotNull(nameof(name))]
     public static string? Fold(string? name)
     {

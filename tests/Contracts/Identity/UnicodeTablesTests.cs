@@ -1,4 +1,8 @@
-namespace ZtStream.Ingest.Tests.Sources.Identity;
+using System.Globalization;
+using System.Text;
+using ZtStream.Contracts.Identity;
+
+namespace ZtStream.Contracts.Tests.Identity;
 
 /// <summary>
 /// NFC without the platform's ICU (the process runs with InvariantGlobalization, where string.Normalize changes nothing):
