@@ -1,6 +1,4 @@
 using Microsoft.AspNetCore.TestHost;
-using ZtStream.Platform.Bus;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Responder.Tests;
 

@@ -29,6 +29,11 @@ internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOption
             problems.Add($"EventLog:RetentionBytes must not be negative (is {options.RetentionBytes}; 0 means no size limit)");
         }
 
+        if (options.TailBytes < 0)
+        {
+            problems.Add($"EventLog:TailBytes must not be negative (is {options.TailBytes}; 0 turns the in-memory tail off)");
+        }
+
         problems.Positive("EventLog:OffsetCommitInterval", options.OffsetCommitInterval);
 
         if (options.MaxRetryBackoff < options.RetryBackoff || options.MaxRetryBackoff <= TimeSpan.Zero)

@@ -42,6 +42,12 @@ internal sealed record EventLogOptions
     /// <summary>File log: bytes each partition keeps at most (whole segments are removed, oldest first); 0 = no size limit.</summary>
     public long RetentionBytes { get; init; } = 1024L * 1024 * 1024;
 
+    /// <summary>
+    /// File log: bytes of each partition's newest acknowledged records kept in memory, in the buffers they were written
+    /// from, so a consumer that keeps up reads them there instead of back from the file; 0 = always read the file.
+    /// </summary>
+    public long TailBytes { get; init; } = 4L * 1024 * 1024;
+
     /// <summary>File log: how often consumer groups' committed offsets are written to disk (also on every revoke and stop).</summary>
     public TimeSpan OffsetCommitInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -48,18 +48,14 @@ internal static class ResponderDrivers
         switch (options.IsolationKind())
         {
             case KubernetesWorkloadIsolator.DriverName:
-                services.TryAddSingleton<IKubernetes>(sp => new Kubernetes(KubernetesConfiguration(Value(sp).Kubernetes)));
-                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, KubernetesWorkloadIsolator>(sp => new KubernetesWorkloadIsolator(
-                    sp.GetRequiredService<IKubernetes>(),
-                    Value(sp).Kubernetes,
-                    sp.GetRequiredService<ILogger<KubernetesWorkloadIsolator>>())));
+                services.TryAddSingleton(sp => Value(sp).Kubernetes);
+                services.TryAddSingleton<IKubernetes>(sp => new Kubernetes(KubernetesConfiguration(sp.GetRequiredService<KubernetesIsolationOptions>())));
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, KubernetesWorkloadIsolator>());
                 break;
             case NftablesWorkloadIsolator.DriverName:
+                services.TryAddSingleton(sp => Value(sp).Nftables);
                 services.TryAddSingleton<IProcessRunner, ProcessRunner>();
-                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, NftablesWorkloadIsolator>(sp => new NftablesWorkloadIsolator(
-                    sp.GetRequiredService<IProcessRunner>(),
-                    Value(sp).Nftables,
-                    sp.GetRequiredService<ILogger<NftablesWorkloadIsolator>>())));
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, NftablesWorkloadIsolator>());
                 break;
             case DockerWorkloadIsolator.DriverName:
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, DockerMigrations>());

@@ -1,7 +1,6 @@
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
-using ZtStream.Platform;
 
 namespace ZtStream.Responder.Policy;
 

@@ -9,7 +9,8 @@ namespace ZtStream.Verifier.Scoring;
 /// <summary>
 /// Reads an <see cref="AccessEvent"/> from UTF-8 JSON in one forward <see cref="Utf8JsonReader"/> pass, reusing the
 /// strings of repeated low-cardinality values (kinds, principals, resources, agents …) instead of allocating them per
-/// event. It handles exactly the shape the contract serializer writes; on anything else (unknown or duplicate
+/// event, and stepping over a nested object whose exact bytes it read before (the same object, without tokenizing it
+/// again). It handles exactly the shape the contract serializer writes; on anything else (unknown or duplicate
 /// properties, unexpected tokens, missing required fields) it falls back to the full
 /// <see cref="ContractJson.DeserializeEvent"/>, so the result (or the error) is always the same as the contract's.
 /// <c>attributes</c> and <c>raw</c> are each parsed as one <see cref="JsonElement"/> (one document each; attribute values
@@ -26,6 +27,12 @@ internal sealed class EventReader
     private const int InternSets = 4096;
     private const int SharedSlots = 2048;
 
+    /// <summary>How much of a nested object picks its slot among the objects kept by their bytes.</summary>
+    private const int RepeatedPrefixBytes = 64;
+
+    /// <summary>The step an object's kept bytes are allocated in.</summary>
+    private const int KeptBytesStep = 64;
+
     /// <summary>The string cache: <see cref="InternSets"/> sets of two entries, the newer first.</summary>
     private readonly InternEntry[] intern = new InternEntry[2 * InternSets];
 
@@ -36,6 +43,22 @@ internal sealed class EventReader
     private readonly Workload?[] workloads = new Workload?[SharedSlots];
     private readonly NetworkInfo?[] networks = new NetworkInfo?[SharedSlots];
     private readonly ResourceRef?[] resources = new ResourceRef?[SharedSlots];
+
+    // The same four kinds by their exact bytes, so a repeated object is neither tokenized nor its members looked up; see
+    // TryReadRepeated.
+    private readonly RepeatedObjects<Subject> repeatedSubjects = new();
+    private readonly RepeatedObjects<Workload> repeatedWorkloads = new();
+    private readonly RepeatedObjects<NetworkInfo> repeatedNetworks = new();
+    private readonly RepeatedObjects<ResourceRef> repeatedResources = new();
+
+    /// <summary>
+    /// The reader's state right after a nested object that is a member of the event (depth 1, inside the event's object,
+    /// the last token that object's end): the same after every such object, so a reader resumed with it just past a
+    /// repeated object's bytes reads on as if it had read them. Default until the first object has been read in full.
+    /// </summary>
+    private JsonReaderState afterObject;
+
+    private bool afterObjectKnown;
 
     /// <summary>The string cache's hashes of the nested object's members read so far, mixed in order.</summary>
     private ulong memberHash;
@@ -70,6 +93,8 @@ internal sealed class EventReader
             return null;
         }
 
+        // Where r's input starts in utf8: a repeated object resumes reading in a new reader past its bytes.
+        var offset = 0;
         var seen = 0;
         int? schema = null;
         string? id = null, source = null, kind = null, action = null, outcome = null, userAgent = null;
@@ -153,7 +178,7 @@ internal sealed class EventReader
             }
             else if (name.SequenceEqual("subject"u8))
             {
-                (bit, ok) = (Bit.Subject, TryReadObject<SubjectFields, Subject>(ref r, out subject));
+                (bit, ok) = (Bit.Subject, TryReadRepeated<SubjectFields, Subject>(utf8, ref r, ref offset, repeatedSubjects, out subject));
             }
             else if (name.SequenceEqual("token"u8))
             {
@@ -161,15 +186,15 @@ internal sealed class EventReader
             }
             else if (name.SequenceEqual("workload"u8))
             {
-                (bit, ok) = (Bit.Workload, TryReadObject<WorkloadFields, Workload>(ref r, out workload));
+                (bit, ok) = (Bit.Workload, TryReadRepeated<WorkloadFields, Workload>(utf8, ref r, ref offset, repeatedWorkloads, out workload));
             }
             else if (name.SequenceEqual("network"u8))
             {
-                (bit, ok) = (Bit.Network, TryReadObject<NetworkFields, NetworkInfo>(ref r, out network));
+                (bit, ok) = (Bit.Network, TryReadRepeated<NetworkFields, NetworkInfo>(utf8, ref r, ref offset, repeatedNetworks, out network));
             }
             else if (name.SequenceEqual("resource"u8))
             {
-                (bit, ok) = (Bit.Resource, TryReadObject<ResourceFields, ResourceRef>(ref r, out resource));
+                (bit, ok) = (Bit.Resource, TryReadRepeated<ResourceFields, ResourceRef>(utf8, ref r, ref offset, repeatedResources, out resource));
             }
             else if (name.SequenceEqual("action"u8))
             {
@@ -251,6 +276,85 @@ internal sealed class EventReader
 
         value = attributes;
         return true;
+    }
+
+    /// <summary>
+    /// A nested object whose exact bytes were read before is that object: its bytes, from its opening to its closing brace,
+    /// are the whole of it, so equal bytes at a member's value read to an equal value whatever follows. A direct-mapped
+    /// cache per kind, its slot from the hash of the object's first <see cref="RepeatedPrefixBytes"/> bytes (a principal's
+    /// id is among them), holds the bytes and the object last read there; a hit compares the bytes (one vectorised
+    /// comparison) and resumes in a new reader past them, so the object is neither tokenized nor are its members looked
+    /// up in the string cache. Anything else is read by <see cref="TryReadObject{TFields, T}"/> and kept for next time.
+    /// </summary>
+    private bool TryReadRepeated<TFields, T>(
+        ReadOnlySpan<byte> utf8, ref Utf8JsonReader r, ref int offset, RepeatedObjects<T> repeated, out T? value)
+        where TFields : struct, IObjectFields<T>
+        where T : class
+    {
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            return TryReadObject<TFields, T>(ref r, out value);
+        }
+
+        var start = offset + (int)r.TokenStartIndex;
+        var rest = utf8[start..];
+        var slot = RepeatedObjects<T>.Slot(rest);
+        if (afterObjectKnown && repeated.Find(rest, slot, out var length) is { } known)
+        {
+            offset = start + length;
+            r = new Utf8JsonReader(utf8[offset..], isFinalBlock: true, afterObject);
+            value = known;
+            return true;
+        }
+
+        if (!TryReadObject<TFields, T>(ref r, out value))
+        {
+            return false;
+        }
+
+        afterObject = r.CurrentState;
+        afterObjectKnown = true;
+        repeated.Keep(slot, utf8[start..(offset + (int)r.BytesConsumed)], value!);
+        return true;
+    }
+
+    /// <summary>Objects of one kind by their bytes, for <see cref="TryReadRepeated{TFields, T}"/>.</summary>
+    private sealed class RepeatedObjects<T>
+        where T : class
+    {
+        private readonly byte[]?[] bytes = new byte[]?[SharedSlots];
+        private readonly int[] lengths = new int[SharedSlots];
+        private readonly T?[] values = new T?[SharedSlots];
+
+        public static int Slot(ReadOnlySpan<byte> from) =>
+            (int)(InternHash(from[..Math.Min(from.Length, RepeatedPrefixBytes)]) & (SharedSlots - 1));
+
+        /// <summary>The object kept at <paramref name="slot"/> when <paramref name="from"/> starts with its bytes, else null.</summary>
+        public T? Find(ReadOnlySpan<byte> from, int slot, out int length)
+        {
+            if (bytes[slot] is { } known && from.StartsWith(known.AsSpan(0, lengths[slot])))
+            {
+                length = lengths[slot];
+                return values[slot];
+            }
+
+            length = 0;
+            return null;
+        }
+
+        public void Keep(int slot, ReadOnlySpan<byte> objectBytes, T value)
+        {
+            // Rounded up, so the next object kept here (of one kind, its length varies by a few bytes) reuses the array.
+            ref var kept = ref bytes[slot];
+            if (kept is null || kept.Length < objectBytes.Length)
+            {
+                kept = new byte[(objectBytes.Length + KeptBytesStep - 1) & -KeptBytesStep];
+            }
+
+            objectBytes.CopyTo(kept);
+            lengths[slot] = objectBytes.Length;
+            values[slot] = value;
+        }
     }
 
     /// <summary>

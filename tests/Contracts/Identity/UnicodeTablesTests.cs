@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text;
-using ZtStream.Contracts.Identity;
-
 namespace ZtStream.Contracts.Tests.Identity;
 
 /// <summary>

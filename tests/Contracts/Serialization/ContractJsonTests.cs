@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Events;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ZtStream.TestSupport.Http;
-using ZtStream.TestSupport.SharedSignals;
 using ZtStream.TestSupport.Smtp;
 
 namespace ZtStream.EndToEnd.Check;

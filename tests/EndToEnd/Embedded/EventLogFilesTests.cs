@@ -2,7 +2,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Contracts;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Options;
-using ZtStream.TestSupport.Files;
 
 namespace ZtStream.EndToEnd.Embedded;
 

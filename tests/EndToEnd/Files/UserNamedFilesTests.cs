@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Files;
-
 namespace ZtStream.EndToEnd.Files;
 
 /// <summary>

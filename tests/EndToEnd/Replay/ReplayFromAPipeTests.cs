@@ -1,6 +1,3 @@
-using ZtStream.TestSupport.Files;
-using ZtStream.TestSupport.Services;
-
 namespace ZtStream.EndToEnd.Replay;
 
 /// <summary>

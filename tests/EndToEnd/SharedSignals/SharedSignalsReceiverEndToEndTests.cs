@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.SharedSignals;
-
 namespace ZtStream.EndToEnd.SharedSignals;
 
 /// <summary>

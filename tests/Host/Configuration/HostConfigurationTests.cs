@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Processes;
-
 namespace ZtStream.Host.Tests.Configuration;
 
 public sealed class HostConfigurationTests

@@ -1,7 +1,4 @@
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Logging;
-using ZtStream.Platform.Hosting;
 using ZtStream.TestSupport.Logging;
 using ZtStream.TestSupport.Oidc;
 

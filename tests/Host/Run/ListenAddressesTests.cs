@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Processes;
-
 namespace ZtStream.Host.Tests.Run;
 
 /// <summary>Where <c>ztstream run</c> listens: ZtStream's own key, then ASP.NET Core's conventions, then the default.</summary>

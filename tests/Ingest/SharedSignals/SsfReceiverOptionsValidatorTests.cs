@@ -1,5 +1,3 @@
-using ZtStream.Ingest.SharedSignals;
-
 namespace ZtStream.Ingest.Tests.SharedSignals;
 
 public sealed class SsfReceiverOptionsValidatorTests

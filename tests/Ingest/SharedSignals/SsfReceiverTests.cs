@@ -1,14 +1,4 @@
-using System.Runtime.InteropServices;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Ingest.SharedSignals;
-using ZtStream.TestSupport.Fuzzing;
-using ZtStream.TestSupport.Http;
-using ZtStream.TestSupport.Jose;
-using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
 

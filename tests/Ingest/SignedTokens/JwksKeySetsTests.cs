@@ -1,8 +1,4 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using ZtStream.Ingest.SignedTokens;
-using ZtStream.TestSupport.Http;
-using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.Ingest.Tests.SignedTokens;
 

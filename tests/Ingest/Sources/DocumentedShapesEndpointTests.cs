@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources.Scopes;
-
 namespace ZtStream.Ingest.Tests.Sources;
 
 /// <summary>

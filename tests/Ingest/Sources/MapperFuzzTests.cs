@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Fuzzing;
-
 namespace ZtStream.Ingest.Tests.Sources;
 
 /// <summary>The adapters are pure functions over untrusted bytes: whatever comes in, they return, never throw.</summary>

@@ -31,6 +31,13 @@ public sealed class EventLogOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_NegativeTailBytes_SaysZeroTurnsTheTailOff()
+    {
+        var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { TailBytes = -1 }));
+        Assert.Equal("EventLog:TailBytes must not be negative (is -1; 0 turns the in-memory tail off)", problem);
+    }
+
+    [Fact]
     public void Validate_UnknownFsyncPolicy_NamesThePolicies()
     {
         var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { Fsync = "sometimes" }));

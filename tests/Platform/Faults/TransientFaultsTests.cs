@@ -1,7 +1,6 @@
 using System.Net.Sockets;
 using System.Text.Json;
 using Npgsql;
-using ZtStream.Platform.Faults;
 
 namespace ZtStream.Platform.Tests.Faults;
 

@@ -1,4 +1,3 @@
-using ZtStream.Platform.Hosting;
 using ZtStream.TestSupport.Files;
 
 namespace ZtStream.Platform.Tests.Hosting;

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Store.Sqlite;
-
 namespace ZtStream.Platform.Tests.Store;
 
 public sealed class AddStoreTests : IDisposable

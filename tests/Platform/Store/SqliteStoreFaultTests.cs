@@ -1,6 +1,3 @@
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Store.Sqlite;
-
 namespace ZtStream.Platform.Tests.Store;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace ZtStream.Responder.Tests.Actions;
 
 /// <summary>An action's state change and the audit entry that records it commit together, or neither does.</summary>

@@ -1,4 +1,3 @@
-using ZtStream.Platform.Bus;
 using ZtStream.Platform.Faults;
 
 namespace ZtStream.Responder.Tests.Actions;

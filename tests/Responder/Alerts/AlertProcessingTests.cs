@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace ZtStream.Responder.Tests.Alerts;
 
 /// <summary>An alert record as the Responder's consumer takes it: stored with its history, acted on once, refused when it is not an alert.</summary>

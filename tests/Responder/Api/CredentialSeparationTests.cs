@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Revocations;
-using ZtStream.Responder.Revocation.SharedSignals;
-
 namespace ZtStream.Responder.Tests.Api;
 
 /// <summary>

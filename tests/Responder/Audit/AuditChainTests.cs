@@ -1,5 +1,3 @@
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Responder.Tests.Audit;
 
 /// <summary>

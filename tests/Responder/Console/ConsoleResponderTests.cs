@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>A responder's changes from the console: one request per change, said before sending when it is wrong.</summary>

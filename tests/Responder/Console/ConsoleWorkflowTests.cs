@@ -1,5 +1,3 @@
-using ZtStream.Responder.Console.SignIn;
-
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>The console as analysts and viewers use it: signed in through a real OpenID provider, in a real browser.</summary>

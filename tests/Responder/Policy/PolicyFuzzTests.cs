@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.TestSupport;
 using ZtStream.TestSupport.Fuzzing;
 
 namespace ZtStream.Responder.Tests.Policy;

@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.Responder.Tests.Revocation;
 
 /// <summary>

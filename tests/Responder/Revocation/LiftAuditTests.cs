@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-
 namespace ZtStream.Responder.Tests.Revocation;
 
 /// <summary>A lift and the audit entry saying who lifted it and why commit together, or neither does.</summary>

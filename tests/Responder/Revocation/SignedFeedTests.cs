@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using ZtStream.Responder.Revocation.Signing;
 
 namespace ZtStream.Responder.Tests.Revocation;

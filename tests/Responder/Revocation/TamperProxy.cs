@@ -1,5 +1,3 @@
-using System.Buffers.Text;
-
 namespace ZtStream.Responder.Tests.Revocation;
 
 /// <summary>What <see cref="TamperProxy"/> does to the feed passing through it.</summary>

@@ -1,7 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
-using ZtStream.Contracts.Revocations;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 

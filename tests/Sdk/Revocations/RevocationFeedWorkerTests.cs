@@ -1,9 +1,5 @@
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using System.Text.Json;
-using ZtStream.Contracts.Revocations;
 using ZtStream.Contracts.Serialization;
-using ZtStream.TestSupport.Http;
 
 namespace ZtStream.Sdk.Tests.Revocations;
 

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Revocations;
-
 namespace ZtStream.Sdk.Tests.Revocations;
 
 public sealed class RevocationListTests

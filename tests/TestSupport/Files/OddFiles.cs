@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Services;
-
 namespace ZtStream.TestSupport.Files;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Net.Http.Json;
-
 namespace ZtStream.TestSupport.Http;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using Microsoft.IdentityModel.Tokens;
-
 namespace ZtStream.TestSupport.Jose;
 
 /// <summary>

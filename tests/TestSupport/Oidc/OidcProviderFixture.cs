@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using DotNet.Testcontainers.Builders;
 
 namespace ZtStream.TestSupport.Oidc;

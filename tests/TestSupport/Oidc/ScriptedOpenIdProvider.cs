@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
-using ZtStream.TestSupport.Jose;
-
 namespace ZtStream.TestSupport.Oidc;
 
 /// <summary>

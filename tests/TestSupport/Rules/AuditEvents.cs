@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace ZtStream.TestSupport.Rules;
 
 /// <summary>Native audit.k8s.io/v1 Events as the API server's webhook sends them (level RequestResponse, stage ResponseComplete).</summary>

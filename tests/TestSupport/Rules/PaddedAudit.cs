@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace ZtStream.TestSupport.Rules;
 
 /// <summary>How an attacker pads a Kubernetes object past the raw-object bound (each within what the API server accepts).</summary>

@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.TestSupport.Jose;
 
 namespace ZtStream.TestSupport.SharedSignals;
 

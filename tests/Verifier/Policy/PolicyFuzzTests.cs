@@ -1,7 +1,3 @@
-using ZtStream.TestSupport;
-using ZtStream.TestSupport.Fuzzing;
-using ZtStream.Verifier.Tests.Scoring;
-
 namespace ZtStream.Verifier.Tests.Policy;
 
 /// <summary>

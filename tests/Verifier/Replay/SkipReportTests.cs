@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using ZtStream.Verifier.Replay;
 
 namespace ZtStream.Verifier.Tests.Replay;
 

@@ -1,5 +1,4 @@
 using static ZtStream.Verifier.Tests.Rules.RuleTesting;
-using ZtStream.Verifier.Rules.Detection;
 
 namespace ZtStream.Verifier.Tests.Rules;
 

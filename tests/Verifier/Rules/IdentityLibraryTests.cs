@@ -1,5 +1,4 @@
 using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Verifier.Rules.Aggregation;
 using static ZtStream.Verifier.Tests.Authentication.IdpRecords;
 
 namespace ZtStream.Verifier.Tests.Rules;

@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Rules;
-using ZtStream.Verifier.Rules.Falco;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
 
 namespace ZtStream.Verifier.Tests.Rules;

@@ -1,6 +1,3 @@
-using ZtStream.TestSupport.Fuzzing;
-using ZtStream.Verifier.Tests.Scoring;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>

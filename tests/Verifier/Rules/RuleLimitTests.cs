@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Rules;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 public sealed class RuleLoaderTests : IDisposable

@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Rules;
-
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>Builds rules from YAML text and Kubernetes audit events through Ingest's own mapper.</summary>

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using ZtStream.TestSupport.Fuzzing;
-using ZtStream.Verifier.Rules.Detection;
 
 namespace ZtStream.Verifier.Tests.Rules;
 

@@ -149,26 +149,20 @@ public sealed class ZtStreamRuleFormatTests
         Assert.Equal(22, error.Line);
     }
 
+    /// <summary>An invalid <c>aggregation</c> or <c>tests</c> block is an error naming what is wrong in it.</summary>
     [Theory]
-    [InlineData("function: average\n    window: 5m\n    threshold: 3", "function must be count or distinct_count")]
-    [InlineData("function: distinct_count\n    window: 5m\n    threshold: 3", "distinct_count needs 'field'")]
-    [InlineData("window: 5 minutes\n    threshold: 3", "must be a duration")]
-    [InlineData("window: 5m\n    threshold: 0", "threshold' must be a whole number")]
-    [InlineData("window: 5m", "'threshold' is required")]
-    [InlineData("window: 5m\n    threshold: 2\n    by: [x]", "unknown aggregation key 'by'")]
-    public void Aggregation_Invalid_IsAnError(string aggregation, string message)
+    [InlineData("aggregation:\n    function: average\n    window: 5m\n    threshold: 3", "function must be count or distinct_count")]
+    [InlineData("aggregation:\n    function: distinct_count\n    window: 5m\n    threshold: 3", "distinct_count needs 'field'")]
+    [InlineData("aggregation:\n    window: 5 minutes\n    threshold: 3", "must be a duration")]
+    [InlineData("aggregation:\n    window: 5m\n    threshold: 0", "threshold' must be a whole number")]
+    [InlineData("aggregation:\n    window: 5m", "'threshold' is required")]
+    [InlineData("aggregation:\n    window: 5m\n    threshold: 2\n    by: [x]", "unknown aggregation key 'by'")]
+    [InlineData("tests:\n  - name: t\n    expect: maybe\n    events: [{kind: x}]", "'expect' must be match or no_match")]
+    [InlineData("tests:\n  - name: t\n    expect: match", "needs exactly one input")]
+    [InlineData("tests:\n  - expect: match\n    events: [{kind: x}]", "a test needs a 'name'")]
+    public void Block_Invalid_IsAnErrorNamingTheProblem(string block, string message)
     {
-        var error = ErrorOf(ActionX, $"aggregation:\n    {aggregation}", id: "agg");
-        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
-    }
-
-    [Theory]
-    [InlineData("- name: t\n    expect: maybe\n    events: [{kind: x}]", "'expect' must be match or no_match")]
-    [InlineData("- name: t\n    expect: match", "needs exactly one input")]
-    [InlineData("- expect: match\n    events: [{kind: x}]", "a test needs a 'name'")]
-    public void Tests_Invalid_IsAnError(string tests, string message)
-    {
-        var error = ErrorOf(ActionX, $"tests:\n  {tests}", id: "tst");
+        var error = ErrorOf(ActionX, block, id: "bad");
         Assert.Contains(message, error.Reason, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Tests.Authentication;
 using ZtStream.Verifier.Tests.Processing;
 
 namespace ZtStream.Verifier.Tests.State;

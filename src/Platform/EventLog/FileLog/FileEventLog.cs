@@ -658,7 +658,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             for (var i = 0; i < count; i++)
             {
-                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger);
+                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger, _writable ? _options.TailBytes : 0);
             }
         }
         catch
@@ -787,11 +787,12 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
         public TaskCompletionSource Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        /// <summary>Lets go of the append's hold on its chunks; a committed chunk stays in its partition's tail.</summary>
         public void ReturnBuffers()
         {
             foreach (var chunk in Chunks)
             {
-                ArrayPool<byte>.Shared.Return(chunk.Buffer);
+                chunk.Release();
             }
         }
     }

@@ -6,6 +6,14 @@ namespace ZtStream.Platform.EventLog.FileLog;
 /// One partition of a file topic: a folder of segment files, the newest one active. Readers take a consistent view
 /// under <see cref="_gate"/> and read the file outside it; the writer thread alone appends, rolls and removes
 /// segments, and makes appended frames visible (<see cref="End"/>) only once they are acknowledged.
+/// <para>
+/// The newest acknowledged frames also stay in memory, in the pooled buffers they were encoded into and written from
+/// (the tail, at most <see cref="EventLogOptions.TailBytes"/> of buffers): a consumer that keeps up reads them there
+/// instead of reading back through the file what was written a moment ago. The tail grows only where the file's visible
+/// end moves, under the same gate and after the commit's fsync, so it never shows a record the file would not, and its
+/// bytes are the very bytes the file holds. A buffer goes back to the pool once the tail and every batch reading it let go
+/// (<see cref="EncodedChunk.Release"/>).
+/// </para>
 /// </summary>
 internal sealed class FilePartition : IDisposable
 {
@@ -14,11 +22,18 @@ internal sealed class FilePartition : IDisposable
     private readonly Lock _gate = new();
     private readonly string _folder;
     private readonly ILogger _logger;
+    private readonly long _tailBytes;
     private Segment[] _segments;
+
+    // The tail: published chunks, oldest first, linked through EncodedChunk.Next; each holds one hold of the tail's.
+    private EncodedChunk? _tailFirst;
+    private EncodedChunk? _tailLast;
+    private long _tailHeld;
 
     // Writer-thread state of the commit in progress.
     private readonly List<ReadOnlyMemory<byte>> _staged = [];
     private readonly List<(long Offset, long Position)> _stagedIndex = [];
+    private readonly List<EncodedChunk> _stagedChunks = [];
     private long _writeOffset;
     private long _writePosition;
     private long _stagedFirstTimestamp = -1;
@@ -26,8 +41,9 @@ internal sealed class FilePartition : IDisposable
     private bool _inCommit;
     private bool _dirtyTail;
 
-    private FilePartition(string topic, int index, string folder, Segment[] segments, ILogger logger)
+    private FilePartition(string topic, int index, string folder, Segment[] segments, ILogger logger, long tailBytes)
     {
+        _tailBytes = tailBytes;
         Topic = topic;
         Index = index;
         _folder = folder;
@@ -71,9 +87,10 @@ internal sealed class FilePartition : IDisposable
     /// <summary>
     /// Opens the partition's folder. Every segment but the newest is trusted through its index file (or scanned when
     /// that is missing or is no index of it, and the index written again when <paramref name="writable"/>); the newest is
-    /// always scanned, and a torn tail is cut off when <paramref name="writable"/>.
+    /// always scanned, and a torn tail is cut off when <paramref name="writable"/>. Up to <paramref name="tailBytes"/> of
+    /// the chunks acknowledged from now on are kept in memory for consumers.
     /// </summary>
-    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger)
+    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger, long tailBytes = 0)
     {
         Directory.CreateDirectory(folder);
         // Every entry named as a segment, so one that is not a file is refused naming it rather than its records left out unsaid.
@@ -107,13 +124,15 @@ internal sealed class FilePartition : IDisposable
             throw;
         }
 
-        return new FilePartition(topic, index, folder, [.. segments], logger);
+        return new FilePartition(topic, index, folder, [.. segments], logger, tailBytes);
     }
 
     /// <summary>
     /// Adds up to <paramref name="max"/> acknowledged records from <paramref name="from"/> on to <paramref name="batch"/>.
     /// Their values are slices of the arrays read into: rented from <paramref name="buffers"/> when given (the records are
-    /// then valid until those are returned), else arrays of their own that live as long as the records.
+    /// then valid until those are returned), else arrays of their own that live as long as the records. With
+    /// <paramref name="buffers"/>, records still in the tail are slices of its chunks instead, held in
+    /// <paramref name="buffers"/> likewise; the file is not read for them.
     /// </summary>
     public void Read(long from, int max, List<ConsumedRecord> batch, ReadBuffers? buffers = null)
     {
@@ -121,7 +140,8 @@ internal sealed class FilePartition : IDisposable
         for (var round = 0; added < max && round < 64; round++)
         {
             Segment? segment = null;
-            long position, limit;
+            EncodedChunk? tail = null;
+            long position = 0, limit = 0, tailStop = 0;
             lock (_gate)
             {
                 var (start, end) = BoundsUnlocked();
@@ -131,35 +151,51 @@ internal sealed class FilePartition : IDisposable
                     return;
                 }
 
-                for (var i = _segments.Length - 1; i >= 0; i--)
+                if (buffers is not null && TailChunkHolding(from) is { } first)
                 {
-                    if (_segments[i].BaseOffset <= from)
+                    tail = first;
+                    tailStop = Math.Min(end, from + (max - added));
+                    HoldTail(first, tailStop, buffers);
+                }
+                else
+                {
+                    for (var i = _segments.Length - 1; i >= 0; i--)
                     {
-                        segment = _segments[i];
-                        if (from >= segment.NextOffset && i + 1 < _segments.Length)
+                        if (_segments[i].BaseOffset <= from)
                         {
-                            // A gap between segments (a damaged segment was cut short): go on with the next one.
-                            segment = _segments[i + 1];
-                            from = segment.BaseOffset;
+                            segment = _segments[i];
+                            if (from >= segment.NextOffset && i + 1 < _segments.Length)
+                            {
+                                // A gap between segments (a damaged segment was cut short): go on with the next one.
+                                segment = _segments[i + 1];
+                                from = segment.BaseOffset;
+                            }
+
+                            break;
                         }
-
-                        break;
                     }
-                }
 
-                if (segment is null || from >= segment.NextOffset)
-                {
-                    return;
-                }
+                    if (segment is null || from >= segment.NextOffset)
+                    {
+                        return;
+                    }
 
-                position = segment.Floor(from).Position;
-                limit = segment.Size;
+                    position = segment.Floor(from).Position;
+                    limit = segment.Size;
+                }
+            }
+
+            if (tail is not null)
+            {
+                // Every record from here to the stop is in memory: no read of the file.
+                ReadTail(tail, from, tailStop, batch);
+                return;
             }
 
             int read;
             try
             {
-                read = ReadFrom(segment, position, limit, from, max - added, batch, buffers);
+                read = ReadFrom(segment!, position, limit, from, max - added, batch, buffers);
             }
             catch (ObjectDisposedException)
             {
@@ -202,6 +238,12 @@ internal sealed class FilePartition : IDisposable
     /// <summary>Assigns offsets to a chunk's frames and queues them for this commit's write (writer thread).</summary>
     public void Stage(EncodedChunk chunk)
     {
+        chunk.FirstOffset = _writeOffset;
+        if (_tailBytes > 0)
+        {
+            _stagedChunks.Add(chunk);
+        }
+
         var buffer = chunk.Buffer.AsSpan();
         for (var i = 0; i < chunk.FrameCount; i++)
         {
@@ -239,6 +281,7 @@ internal sealed class FilePartition : IDisposable
             }
 
             active.Publish(_writePosition, _writeOffset, _stagedFirstTimestamp, _stagedMaxTimestamp);
+            KeepInTail();
         }
 
         _dirtyTail = false;
@@ -318,6 +361,14 @@ internal sealed class FilePartition : IDisposable
             {
                 segment.Dispose();
             }
+
+            for (var chunk = _tailFirst; chunk is not null; chunk = chunk.Next)
+            {
+                chunk.Release();
+            }
+
+            _tailFirst = _tailLast = null;
+            _tailHeld = 0;
         }
     }
 
@@ -326,10 +377,92 @@ internal sealed class FilePartition : IDisposable
     private (long Start, long End) BoundsUnlocked() =>
         _segments.Length == 0 ? (0, 0) : (_segments[0].BaseOffset, _segments[^1].NextOffset);
 
+    /// <summary>
+    /// Adds the commit's chunks to the tail, each with a hold of the tail's, and lets go of the oldest while the tail
+    /// holds more than its bound (gate held, writer thread, the append's own hold still alive).
+    /// </summary>
+    private void KeepInTail()
+    {
+        foreach (var chunk in _stagedChunks)
+        {
+            chunk.Hold();
+            if (_tailLast is null)
+            {
+                _tailFirst = chunk;
+            }
+            else
+            {
+                _tailLast.Next = chunk;
+            }
+
+            _tailLast = chunk;
+            _tailHeld += chunk.Buffer.Length;
+        }
+
+        while (_tailFirst is not null && _tailHeld > _tailBytes)
+        {
+            var oldest = _tailFirst;
+            _tailHeld -= oldest.Buffer.Length;
+            _tailFirst = oldest.Next;
+            oldest.Release();
+        }
+
+        if (_tailFirst is null)
+        {
+            _tailLast = null;
+        }
+    }
+
+    /// <summary>The tail's chunk holding offset <paramref name="from"/>, or null when the tail does not reach back to it (gate held).</summary>
+    private EncodedChunk? TailChunkHolding(long from)
+    {
+        if (_tailFirst is null || from < _tailFirst.FirstOffset)
+        {
+            return null;
+        }
+
+        // A reader that keeps up asks for the newest chunks: the walk is short, and bounded by the tail's size.
+        var chunk = _tailFirst;
+        while (chunk.Next is { } next && next.FirstOffset <= from)
+        {
+            chunk = next;
+        }
+
+        return chunk;
+    }
+
+    /// <summary>Holds every tail chunk from <paramref name="first"/> with records below <paramref name="stop"/> for the batch of <paramref name="buffers"/> (gate held).</summary>
+    private static void HoldTail(EncodedChunk first, long stop, ReadBuffers buffers)
+    {
+        for (var chunk = first; chunk is not null && chunk.FirstOffset < stop; chunk = chunk.Next)
+        {
+            chunk.Hold();
+            buffers.Keep(chunk);
+        }
+    }
+
+    /// <summary>
+    /// Adds the records from <paramref name="from"/> up to <paramref name="stop"/> from the tail, starting in
+    /// <paramref name="chunk"/> (outside the gate: every chunk they are in is held, and nobody writes a published chunk).
+    /// </summary>
+    private void ReadTail(EncodedChunk chunk, long from, long stop, List<ConsumedRecord> batch)
+    {
+        var headers = new RecordFrame.HeaderCache();
+        for (EncodedChunk? at = chunk; at is not null && from < stop; at = at.Next)
+        {
+            for (var i = (int)(from - at.FirstOffset); i < at.FrameCount && from < stop; i++, from++)
+            {
+                var start = at.FrameStarts[i];
+                batch.Add(RecordFrame.Decode(Topic, Index, at.Buffer, start, RecordFrame.LengthOf(at.Buffer.AsSpan(start, at.Length - start)), headers));
+            }
+        }
+    }
+
     private void EndCommit()
     {
         _staged.Clear();
         _stagedIndex.Clear();
+        _stagedChunks.Clear();
         _stagedFirstTimestamp = -1;
         _stagedMaxTimestamp = -1;
         _inCommit = false;

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Console.SignIn;

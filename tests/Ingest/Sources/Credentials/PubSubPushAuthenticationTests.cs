@@ -1,9 +1,3 @@
-using System.Security.Cryptography;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Ingest.Tests.Endpoints;
-using ZtStream.TestSupport.Jose;
-using ZtStream.TestSupport.SharedSignals;
-
 namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 /// <summary>

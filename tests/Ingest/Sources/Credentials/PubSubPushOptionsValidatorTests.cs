@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using ZtStream.Ingest.Tests.Endpoints;
 using ZtStream.TestSupport.Assertions;
 
 namespace ZtStream.Ingest.Tests.Sources.Credentials;

@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Tests.Endpoints;
-
 namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 public sealed class SourceAuthenticatorTests

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace ZtStream.Ingest.Tests.Sources.Entra;
 
 /// <summary>

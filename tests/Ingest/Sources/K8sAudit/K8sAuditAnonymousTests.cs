@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Tests.Endpoints;
-
 namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
 
 /// <summary>

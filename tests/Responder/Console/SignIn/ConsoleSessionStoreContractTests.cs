@@ -1,10 +1,6 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.Store;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Console.SignIn;
 
 namespace ZtStream.Responder.Tests.Console.SignIn;
 

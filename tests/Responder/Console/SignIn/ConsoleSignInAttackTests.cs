@@ -1,12 +1,6 @@
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.WebUtilities;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console;
-using ZtStream.Responder.Console.SignIn;
-using ZtStream.Responder.Revocation;
 using ZtStream.TestSupport.Jose;
-using ZtStream.TestSupport.Oidc;
 
 namespace ZtStream.Responder.Tests.Console.SignIn;
 

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Console.SignIn;
-
 namespace ZtStream.Responder.Tests.Console.SignIn;
 
 public sealed class ConsoleSsoOptionsTests

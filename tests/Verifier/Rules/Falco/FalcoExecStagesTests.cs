@@ -1,5 +1,3 @@
-using System.Text;
-using ZtStream.Ingest.Sources.K8sAudit;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;

@@ -1,4 +1,3 @@
-using ZtStream.Verifier.Tests.Authentication;
 using ZtStream.Verifier.Tests.Rules.Sigma;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoOktaTestData;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Tests.Authentication;
-
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using static ZtStream.Verifier.Tests.Rules.RuleTesting;
-using ZtStream.TestSupport.Rules;
-using ZtStream.Verifier.Tests.Authentication;
 
 namespace ZtStream.Verifier.Tests.Rules.Sigma;
 
