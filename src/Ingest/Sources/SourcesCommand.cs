@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Globalization;
 using ZtStream.Platform;
 using ZtStream.Ingest.Sources.Credentials;
@@ -89,13 +90,11 @@ internal sealed class SourcesCommand : ICliCommand
         {
             option.Validators.Add(result =>
             {
-                var value = result.GetValueOrDefault<string>() ?? "";
-                if (value.Length == 0)
+                if (Entries(result) is not { } entries)
                 {
-                    return; // "" lifts the limit
+                    return;
                 }
 
-                var entries = value.Split(',', StringSplitOptions.TrimEntries);
                 var bad = entries.Select((e, i) => (Entry: e, Index: i))
                     .Where(p => p.Entry.Length == 0 || !EventKinds.Observed.Any(k => Glob.IsMatch(p.Entry, k)))
                     .Select(p => p.Entry.Length == 0 ? $"empty entry {p.Index + 1}" : $"'{p.Entry}'")
@@ -113,14 +112,12 @@ internal sealed class SourcesCommand : ICliCommand
             var option = new Option<string>(name) { Description = description, HelpName = helpName };
             option.Validators.Add(result =>
             {
-                var value = result.GetValueOrDefault<string>() ?? "";
-                if (value.Length == 0)
+                if (Entries(result) is not { } entries)
                 {
-                    return; // "" lifts the limit
+                    return;
                 }
 
                 // As for --kinds: an empty entry ('user:*,,' or a stray ',') is a mistake to name, not to drop.
-                var entries = value.Split(',', StringSplitOptions.TrimEntries);
                 var empty = Array.FindIndex(entries, e => e.Length == 0);
                 var bad = entries.FirstOrDefault(p => p.Length > 256 || p.Any(char.IsWhiteSpace));
                 if (empty >= 0)
@@ -134,6 +131,10 @@ internal sealed class SourcesCommand : ICliCommand
             });
             return option;
         }
+
+        /// <summary>The comma-separated entries of a list option, trimmed; null for "", which lifts the limit.</summary>
+        private static string[]? Entries(OptionResult result) =>
+            result.GetValueOrDefault<string>() is { Length: > 0 } value ? value.Split(',', StringSplitOptions.TrimEntries) : null;
     }
 
     private static Argument<string> NameArgument()
