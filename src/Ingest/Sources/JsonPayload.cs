@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One top-level value of a payload, or why it could not be read.</summary>
@@ -242,9 +244,23 @@ internal static class JsonPayload
         return values;
     }
 
-    /// <summary>One JSON value held in a string (a log line a cloud's envelope carries), with the payload's depth limit.</summary>
-    /// <exception cref="JsonException">The text is not one JSON value.</exception>
-    public static JsonDocument ParseText(string text) => JsonDocument.Parse(text, DocumentOptions);
+    /// <summary>
+    /// One JSON value held in a string (a log line a cloud's envelope carries), with the payload's depth limit; false, with
+    /// why (<see cref="Describe"/>) in <paramref name="problem"/>, when the text is not one JSON value.
+    /// </summary>
+    public static bool TryParseText(string text, [NotNullWhen(true)] out JsonDocument? document, [NotNullWhen(false)] out string? problem)
+    {
+        try
+        {
+            (document, problem) = (JsonDocument.Parse(text, DocumentOptions), null);
+            return true;
+        }
+        catch (JsonException ex)
+        {
+            (document, problem) = (null, Describe(ex));
+            return false;
+        }
+    }
 
     private static bool FirstLineIsComplete(ReadOnlySpan<byte> json)
     {

@@ -147,14 +147,14 @@ internal static class IdentityJson
             return value;
         }
 
-        try
-        {
-            using var document = JsonPayload.ParseText(text);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
+        if (!JsonPayload.TryParseText(text, out var document, out _))
         {
             return value;
+        }
+
+        using (document)
+        {
+            return document.RootElement.Clone();
         }
     }
 

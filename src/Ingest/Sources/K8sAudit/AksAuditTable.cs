@@ -213,14 +213,9 @@ internal static class AksAuditTable
                     return true;
                 }
 
-                JsonDocument document;
-                try
+                if (!JsonPayload.TryParseText(text, out var document, out var notJson))
                 {
-                    document = JsonPayload.ParseText(text);
-                }
-                catch (JsonException ex)
-                {
-                    problem = $"a dynamic column holds JSON (as JSON, or as its text), and this text is not JSON: {JsonPayload.Describe(ex)}";
+                    problem = $"a dynamic column holds JSON (as JSON, or as its text), and this text is not JSON: {notJson}";
                     return false;
                 }
 

@@ -471,14 +471,9 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
     /// <summary>An audit event written as a string (a log line): one JSON object.</summary>
     private void ReadText(string text, AuditCarrier carrier)
     {
-        JsonDocument document;
-        try
+        if (!JsonPayload.TryParseText(text, out var document, out var notJson))
         {
-            document = JsonPayload.ParseText(text);
-        }
-        catch (JsonException ex)
-        {
-            Fail(carrier, "$", $"the log line is not an audit event: {JsonPayload.Describe(ex)}");
+            Fail(carrier, "$", $"the log line is not an audit event: {notJson}");
             return;
         }
 
