@@ -37,6 +37,8 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(BulkResult))]
 [JsonSerializable(typeof(StatusResult))]
 [JsonSerializable(typeof(SuppressionBody))]
+[JsonSerializable(typeof(NarrowRequest))]
+[JsonSerializable(typeof(LiftRequest))]
 [JsonSerializable(typeof(SuppressionRecord))]
 [JsonSerializable(typeof(List<SuppressionRecord>))]
 [JsonSerializable(typeof(TriageState))]

@@ -269,6 +269,12 @@ internal sealed class ResponderMigrations : IMigrationSource
         );
         """;
 
+    // A suppression's version, so a narrowing or lift decided on one the caller read is refused (409) once another
+    // change was stored since; rows made before it start at 1.
+    private const string SuppressionVersions = """
+        ALTER TABLE responder_suppressions ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -278,5 +284,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 5, "triage: assignee, change versions, queue indexes, suppressions", Triage),
         Migration.Portable(Component, 6, "console sessions and the Data Protection key ring", ConsoleSessions),
         Migration.Portable(Component, 7, "alert deliveries merged into flood alerts", AlertMerges),
+        Migration.Portable(Component, 8, "suppression versions", SuppressionVersions),
     ];
 }

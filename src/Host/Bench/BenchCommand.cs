@@ -37,11 +37,12 @@ internal sealed class BenchCommand : ICliCommand
         var loadAverage = LoadAverage();
 
         // The baseline first: the same client and batches against an endpoint that only parses them.
-        var baselineUrl = $"{(certificate is null ? "http" : "https")}://127.0.0.1:{FreePort()}";
+        // Every listener takes port 0, a port the kernel picks as it binds: a port probed free and bound later can be
+        // taken in between (by another bench starting at the same moment), which would end the run without a result.
         BenchPhase baseline;
-        await using (var server = await BaselineServer.StartAsync(baselineUrl, certificate, cancellationToken))
+        await using (var server = await BaselineServer.StartAsync($"{(certificate is null ? "http" : "https")}://127.0.0.1:0", certificate, cancellationToken))
         {
-            var target = new Uri(new Uri(baselineUrl), BaselineServer.Path);
+            var target = new Uri(new Uri(server.Urls.First()), BaselineServer.Path);
             if (warmup is not null)
             {
                 await new BenchClients(settings, "baseline", () => Handler(certificate)).RunAsync(warmup, target, cancellationToken);
@@ -52,7 +53,7 @@ internal sealed class BenchCommand : ICliCommand
         }
 
         using var folder = ScratchFolder.Create("ztstream-bench-");
-        var pipelineUrls = certificate is null ? null : $"http://127.0.0.1:{FreePort()};https://127.0.0.1:{FreePort()}";
+        var pipelineUrls = certificate is null ? "http://127.0.0.1:0" : "http://127.0.0.1:0;https://127.0.0.1:0";
         var (embedded, exitCode) = await EmbeddedPipeline.StartAsync(folder.Path, context, cancellationToken, settings.MemoryLog, BenchSource, pipelineUrls, certificate);
         if (embedded is null)
         {
@@ -311,13 +312,6 @@ internal sealed class BenchCommand : ICliCommand
         {
             return null;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>Events per second and CPU time per event of one phase.</summary>

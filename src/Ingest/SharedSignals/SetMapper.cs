@@ -80,18 +80,15 @@ internal static class SetMapper
                 e.Kind = EventKinds.AuthSessionRevoked;
                 break;
             case SsfEventTypes.CredentialChange:
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, payload.String("change_type"))
+                e.Change(EventKinds.AuthCredentialChange, payload.String("change_type"))
                     .Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")))
                     .Set("ssf.credential_type", payload.String("credential_type"));
                 break;
             case SsfEventTypes.AccountCredentialChangeRequired:
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "change_required");
+                e.Change(EventKinds.AuthCredentialChange, "change_required");
                 break;
             case SsfEventTypes.TokenClaimsChange:
-                e.Kind = EventKinds.AuthContextChange;
-                e.Set(IdentityAttributes.Change, "token_claims");
+                e.Change(EventKinds.AuthContextChange, "token_claims");
                 if (payload.Child("claims") is { ValueKind: JsonValueKind.Object } claims)
                 {
                     e.Set("ssf.claims", claims.GetRawText());
@@ -99,16 +96,14 @@ internal static class SetMapper
 
                 break;
             case SsfEventTypes.AssuranceLevelChange:
-                e.Kind = EventKinds.AuthContextChange;
-                e.Set(IdentityAttributes.Change, "assurance_level")
+                e.Change(EventKinds.AuthContextChange, "assurance_level")
                     .Set("ssf.current_level", payload.String("current_level"))
                     .Set("ssf.previous_level", payload.String("previous_level"))
                     .Set("ssf.change_direction", payload.String("change_direction"))
                     .Set("ssf.namespace", payload.String("namespace"));
                 break;
             case SsfEventTypes.DeviceComplianceChange:
-                e.Kind = EventKinds.AuthContextChange;
-                e.Set(IdentityAttributes.Change, "device_compliance")
+                e.Change(EventKinds.AuthContextChange, "device_compliance")
                     .Set("ssf.current_status", payload.String("current_status"))
                     .Set("ssf.previous_status", payload.String("previous_status"));
                 e.Set(IdentityAttributes.DeviceCompliant, payload.String("current_status") switch
@@ -140,8 +135,7 @@ internal static class SetMapper
                 e.Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")));
                 break;
             case SsfEventTypes.AccountDisabled:
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, "disabled").Set("ssf.reason", payload.String("reason"));
+                e.Change(EventKinds.AuthAccountChange, "disabled").Set("ssf.reason", payload.String("reason"));
                 if (payload.String("reason") is "hijacking")
                 {
                     e.Add(IdentityAttributes.IdpRiskEvents, ["account_hijacking"]);
@@ -150,17 +144,14 @@ internal static class SetMapper
 
                 break;
             case SsfEventTypes.AccountEnabled:
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, "enabled");
+                e.Change(EventKinds.AuthAccountChange, "enabled");
                 break;
             case SsfEventTypes.AccountPurged:
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, "deleted");
+                e.Change(EventKinds.AuthAccountChange, "deleted");
                 break;
             case SsfEventTypes.IdentifierChanged:
             case SsfEventTypes.IdentifierRecycled:
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, type == SsfEventTypes.IdentifierChanged ? "identifier_changed" : "identifier_recycled")
+                e.Change(EventKinds.AuthAccountChange, type == SsfEventTypes.IdentifierChanged ? "identifier_changed" : "identifier_recycled")
                     .Set("ssf.new_value", payload.String("new-value") ?? payload.String("new_value"));
                 break;
             default:

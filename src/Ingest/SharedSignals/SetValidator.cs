@@ -135,7 +135,7 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         {
             // Known keys stay in use while a transmitter's JWKS cannot be fetched: its outage must not stop its SETs.
             var policy = new JwksPolicy(o.JwksCacheTime, o.JwksCacheTime, o.JwksRefetchInterval, o.HttpTimeout, KeepStaleOnFailure: true);
-            (result, keys) = await verifier.VerifyAsync(jwt, new JwksSource(transmitter.JwksUri!, $"transmitter '{name}'", policy), k => Parameters(issuer, transmitter, k), cancellationToken);
+            (result, keys) = await verifier.VerifyAsync(jwt, new JwksSource(transmitter.JwksUri!, $"transmitter '{name}'", policy), Expected(issuer, transmitter), cancellationToken);
         }
         catch (JwksUnavailableException exception)
         {
@@ -239,18 +239,13 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         return header.RootElement.ValueKind == JsonValueKind.Object && header.RootElement.TryGetProperty(name, out _);
     }
 
-    private static TokenValidationParameters Parameters(string issuer, SsfTransmitterOptions transmitter, IEnumerable<SecurityKey> keys) => new()
+    // No lifetime: SETs carry no exp, SSF 1.0 leaves their lifetime to the receiver's replay window.
+    private static TokenValidationParameters Expected(string issuer, SsfTransmitterOptions transmitter) => new()
     {
         ValidIssuer = issuer,
         ValidAudience = transmitter.Audience,
-        IssuerSigningKeys = keys,
         ValidAlgorithms = transmitter.EffectiveAlgorithms,
         ValidTypes = SetTypes,
-        RequireSignedTokens = true,
-        // SETs carry no exp: SSF 1.0 leaves their lifetime to the receiver's replay window.
-        ValidateLifetime = false,
-        RequireExpirationTime = false,
-        ValidateIssuerSigningKey = false,
         // A SET without a kid is still checked against each of the transmitter's keys.
         TryAllIssuerSigningKeys = true,
     };

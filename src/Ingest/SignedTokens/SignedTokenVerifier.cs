@@ -12,27 +12,38 @@ internal sealed record SignedTokenResult(TokenValidationResult Result, IReadOnly
 /// <summary>
 /// The one path by which Ingest verifies a signed JWT against a publisher's JWKS: only the keys published for the token's
 /// <c>alg</c> verify it (RFC 8725 §3.1), and a <c>kid</c> not among them refetches the JWKS once (a publisher rotating its
-/// keys) before the token is refused. What the token must say (issuer, audience, type, algorithms) is the caller's.
+/// keys) before the token is refused. What the token must say (issuer, audience, type, algorithms) is the caller's; what
+/// every token is held to is this class's: it is signed, by a key of the JWKS (trusted as published, so not validated
+/// again), and the handler checks no lifetime, since it would read the system clock: a caller checks one against
+/// ZtStream's (<see cref="TimeProvider"/>), or none where the token carries none (a SET).
 /// </summary>
 internal sealed class SignedTokenVerifier(JwksKeySets keySets)
 {
     private readonly JsonWebTokenHandler handler = new();
 
-    /// <summary>Checks <paramref name="jwt"/> with <paramref name="parameters"/> given the keys that may verify it.</summary>
+    /// <summary>Checks <paramref name="jwt"/> against what <paramref name="expected"/> says of it, with the keys that may verify it.</summary>
     /// <exception cref="JwksUnavailableException">The JWKS could not be fetched and no key of it may be used.</exception>
-    public async Task<SignedTokenResult> VerifyAsync(JsonWebToken jwt, JwksSource source, Func<IEnumerable<SecurityKey>, TokenValidationParameters> parameters, CancellationToken cancellationToken)
+    public async Task<SignedTokenResult> VerifyAsync(JsonWebToken jwt, JwksSource source, TokenValidationParameters expected, CancellationToken cancellationToken)
     {
         var keys = await keySets.GetAsync(source.Uri, source.Owner, source.Policy, refresh: false, cancellationToken);
-        var result = await handler.ValidateTokenAsync(jwt, parameters(Usable(keys, jwt.Alg)));
+        var result = await handler.ValidateTokenAsync(jwt, Parameters(expected, keys, jwt.Alg));
         if (result.Exception is SecurityTokenSignatureKeyNotFoundException)
         {
             keys = await keySets.GetAsync(source.Uri, source.Owner, source.Policy, refresh: true, cancellationToken);
-            result = await handler.ValidateTokenAsync(jwt, parameters(Usable(keys, jwt.Alg)));
+            result = await handler.ValidateTokenAsync(jwt, Parameters(expected, keys, jwt.Alg));
         }
 
         return new SignedTokenResult(result, keys);
     }
 
-    private static IEnumerable<SecurityKey> Usable(IReadOnlyList<PublishedKey> keys, string algorithm) =>
-        keys.Where(k => k.Verifies(algorithm)).Select(k => k.Key);
+    private static TokenValidationParameters Parameters(TokenValidationParameters expected, IReadOnlyList<PublishedKey> keys, string algorithm)
+    {
+        var parameters = expected.Clone();
+        parameters.IssuerSigningKeys = keys.Where(k => k.Verifies(algorithm)).Select(k => k.Key);
+        parameters.RequireSignedTokens = true;
+        parameters.ValidateIssuerSigningKey = false;
+        parameters.ValidateLifetime = false;
+        parameters.RequireExpirationTime = false;
+        return parameters;
+    }
 }

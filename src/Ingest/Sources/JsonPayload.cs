@@ -6,6 +6,9 @@ internal readonly record struct PayloadValue(int Index, JsonDocument? Document, 
 /// <summary>Maps one input item at <paramref name="index"/>, adding the event it yields or the errors it holds.</summary>
 internal delegate void ItemMapper(JsonElement item, int index, List<MappedEvent> items, List<ItemError> errors);
 
+/// <summary>As <see cref="ItemMapper"/> for a JSON object item, mapped with the bounds and naming of <paramref name="options"/>.</summary>
+internal delegate void ObjectMapper(JsonElement item, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors);
+
 /// <summary>
 /// Tries to map the item <paramref name="reader"/> is on (its first token) from its bytes in <paramref name="payload"/>
 /// alone: true when it added the item, with the reader left on the item's last token; false (the reader untouched) to
@@ -101,10 +104,12 @@ internal static class JsonPayload
     /// <summary>
     /// As <see cref="MapItems(ReadOnlySpan{byte}, ItemMapper, Func{JsonElement, WrappedItems?}?)"/> for a source whose
     /// items are JSON objects: any other value is that item's error (<c>not {what}: expected a JSON object, got …</c>),
-    /// and <paramref name="mapObject"/> sees objects only.
+    /// and <paramref name="mapObject"/> sees objects only, with <paramref name="options"/> or, without them, the defaults.
     /// </summary>
-    public static MapResult MapObjects(ReadOnlySpan<byte> json, string what, ItemMapper mapObject, Func<JsonElement, WrappedItems?>? unwrap = null) =>
-        MapItems(json, (item, index, items, errors) =>
+    public static MapResult MapObjects(ReadOnlySpan<byte> json, string what, SourceMapOptions? options, ObjectMapper mapObject, Func<JsonElement, WrappedItems?>? unwrap = null)
+    {
+        var bounds = options ?? SourceMapOptions.Default;
+        return MapItems(json, (item, index, items, errors) =>
         {
             if (item.ValueKind != JsonValueKind.Object)
             {
@@ -112,8 +117,9 @@ internal static class JsonPayload
                 return;
             }
 
-            mapObject(item, index, items, errors);
+            mapObject(item, index, bounds, items, errors);
         }, unwrap);
+    }
 
     /// <summary>
     /// As <see cref="MapItems(ReadOnlySpan{byte}, ItemMapper, Func{JsonElement, WrappedItems?}?)"/> without a wrapper,

@@ -97,10 +97,10 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
         var closed = AlertStatuses.IsClosed(status);
         var liftReason = $"alert {alertId} re-marked {status}: {note}";
-        TriageWrite write;
-        try
-        {
-            write = await alerts.ChangeAsync(
+        // The status write failed (its transaction rolled back): a false positive the store never recorded must not leave
+        // its suppression switched on, and the lifts it announced did not happen. Undone as for a refusal below.
+        var write = await SuppressionService.UndoneOnFailureAsync(
+            () => alerts.ChangeAsync(
                 audit,
                 alertId,
                 caller.Name,
@@ -108,24 +108,9 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
                 s => s.Status == status ? null : new TriageChange(closed ? "verdict" : "status", status!, closed ? caller.Name : null, s.Assignee, Detail($"{s.Status} → {status}", note)),
                 (before, after) => Entry(closed ? AuditKinds.Verdict : AuditKinds.AlertStatus, caller, before, after, $"{before.Status} → {status} on alert {alertId}", note),
                 cancellationToken,
-                toLift.Count == 0 ? null : (connection, tx, ct) => suppressions.LiftAsync(connection, tx, toLift, liftReason, caller, made, ct));
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            // The status write failed (its transaction rolled back): a false positive the store never recorded must not
-            // leave its suppression switched on, and the lifts it announced did not happen. Undone as for a refusal; if
-            // the undo fails too, both failures go up together, neither hidden by the other.
-            try
-            {
-                await UndoAsync(alertId, status!, created, toLift, caller, "the status could not be stored", cancellationToken);
-            }
-            catch (Exception undo) when (undo is not OperationCanceledException)
-            {
-                throw new AggregateException($"alert {alertId}: the status write failed, and undoing what it made failed too", ex, undo);
-            }
-
-            throw;
-        }
+                toLift.Count == 0 ? null : (connection, tx, ct) => suppressions.LiftAsync(connection, tx, toLift, liftReason, caller, made, ct)),
+            () => UndoAsync(alertId, status!, created, toLift, caller, "the status could not be stored", cancellationToken),
+            $"alert {alertId}: the status write failed, and undoing what it made failed too");
 
         if (write.After is null)
         {

@@ -54,8 +54,14 @@ internal sealed record BulkResult(IReadOnlyList<AlertView> Changed, IReadOnlyLis
 
 internal sealed record StatusResult(AlertView Alert, IReadOnlyList<SuppressionRecord> Suppressions);
 
-/// <summary>A suppression from alert <see cref="AlertId"/>, or (without it, on <c>PATCH</c>) the narrowing of one.</summary>
+/// <summary>A suppression from alert <see cref="AlertId"/> (<c>POST /v1/suppressions</c>).</summary>
 internal sealed record SuppressionBody(string? AlertId, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note);
+
+/// <summary>The narrowing of a suppression (<c>PATCH</c>), with the suppression's version it was decided on, if any.</summary>
+internal sealed record NarrowRequest(List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note, long? Version);
+
+/// <summary>The lift of a suppression (<c>DELETE</c>, body form), with the suppression's version it was decided on, if any.</summary>
+internal sealed record LiftRequest(string? Reason, long? Version);
 
 /// <summary>A manual action: kind revoke_token (jti or session_id), revoke_subject_sessions (subject_id) or isolate_workload (workload_id).</summary>
 internal sealed record ActionRequest(

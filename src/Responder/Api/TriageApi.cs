@@ -385,7 +385,7 @@ internal static class TriageApi
 
     private static async Task<IResult> NarrowSuppressionAsync(string id, HttpContext http, AlertStore alerts, SuppressionStore store, SuppressionService service)
     {
-        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.SuppressionBody);
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NarrowRequest);
         if (problem is not null)
         {
             return problem;
@@ -394,30 +394,37 @@ internal static class TriageApi
         var existing = await store.GetAsync(id, http.RequestAborted);
         var alert = existing is null ? null : await alerts.GetAsync(existing.AlertId, http.RequestAborted);
         var (after, refused) = await service.NarrowAsync(
-            id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note), ApiAuth.CallerOf(http), http.RequestAborted);
+            id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note), ApiAuth.CallerOf(http), http.RequestAborted, body?.Version);
         return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
     }
 
+    /// <summary>The reason and version of a lift come as <c>?reason=&amp;version=</c> or as a body, whichever the client sends.</summary>
     private static async Task<IResult> LiftSuppressionAsync(string id, HttpContext http, SuppressionService service)
     {
+        var errors = new List<ItemError>();
         var reason = http.Request.Query["reason"].FirstOrDefault();
-        if (string.IsNullOrWhiteSpace(reason) && http.Request.ContentLength > 0)
+        long? version = http.Request.Query["version"] is { Count: > 0 } v ? QueryArgs.Int(v, 0, "version", errors, min: 1) : null;
+        if (errors.Count > 0)
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            reason = body?.Reason;
+            return Problems.Result(Problems.Invalid(errors));
         }
+
+        // Read whenever one is sent, also chunked (no Content-Length): a reason or version in it is never dropped.
+        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.LiftRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        reason = string.IsNullOrWhiteSpace(reason) ? body?.Reason : reason;
+        version ??= body?.Version;
 
         if (string.IsNullOrWhiteSpace(reason))
         {
             return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "lifting a suppression needs a reason (?reason= or {\"reason\": ...})")]));
         }
 
-        var (after, refused) = await service.LiftAsync(id, reason, ApiAuth.CallerOf(http), http.RequestAborted);
+        var (after, refused) = await service.LiftAsync(id, reason, ApiAuth.CallerOf(http), http.RequestAborted, version);
         return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
     }
 }

@@ -62,6 +62,9 @@ internal sealed record SuppressionRecord
     public string? LiftedBy { get; init; }
     public string? LiftReason { get; init; }
 
+    /// <summary>1 when made; every change (narrowing, lift) takes the next in the transaction that writes it.</summary>
+    public required long Version { get; init; }
+
     /// <summary>Filled in when read, from the clock.</summary>
     public string State { get; init; } = SuppressionStates.Active;
 }

@@ -14,7 +14,9 @@ internal sealed record SuppressionRequest(List<string>? Rules = null, string? Sc
 /// Makes, narrows and lifts suppressions, bounding what each role may switch off: an analyst only the alert's own
 /// <c>detector/rule</c> reasons, for the alert's principal; a responder also a whole detector, any rule (<c>*</c>), a
 /// namespace or everyone. Every suppression expires within <see cref="MaxLifetime"/>. The Verifier learns each change
-/// through <c>zt.feedback.v1</c> before it is stored, so what the store lists is what the Verifier applies.
+/// through <c>zt.feedback.v1</c> before it is stored, so what the store lists is what the Verifier applies; a change whose
+/// write then fails is followed there by the suppression as stored. Each change takes the suppression's next
+/// <see cref="SuppressionRecord.Version"/> in the transaction that writes it with its audit entry.
 /// </summary>
 internal sealed class SuppressionService(
     SuppressionStore suppressions,
@@ -33,38 +35,49 @@ internal sealed class SuppressionService(
         StoredAlert alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var (record, problem) = Validate(alert.Alert, request, caller, now);
-        if (problem is not null)
+        var (validated, problem) = Validate(alert.Alert, request, caller, now);
+        if (validated is not { } record)
         {
             return (null, problem);
         }
 
-        if (await PublishAsync(Feedback(record!, caller.Name, now, lifted: false), cancellationToken) is { } unavailable)
+        if (await PublishAsync(Feedback(record, caller.Name, now, lifted: false), cancellationToken) is { } unavailable)
         {
             return (null, unavailable);
         }
 
-        await suppressions.InsertAsync(record!, cancellationToken);
-        await audit.AppendAsync(
-            AuditKinds.SuppressionCreated,
-            caller.Name,
-            $"suppression {record!.Id} of {string.Join(", ", record.Rules)} for {Describe(record)} until {record.ExpiresAt:O}",
-            cancellationToken,
-            alertId: record.AlertId,
-            principal: alert.Alert.Principal,
-            afterJson: Json(record));
+        // The row and its audit entry commit together: a suppression is never stored unaudited, nor audited unstored.
+        await StoredOrToldAgainAsync(
+            () => audit.AppendAsync(
+                AuditKinds.SuppressionCreated,
+                caller.Name,
+                $"suppression {record.Id} of {string.Join(", ", record.Rules)} for {Describe(record)} until {record.ExpiresAt:O}",
+                cancellationToken,
+                alertId: record.AlertId,
+                principal: alert.Alert.Principal,
+                afterJson: Json(record),
+                change: async (connection, tx, ct) =>
+                {
+                    await suppressions.InsertAsync(connection, tx, record, ct);
+                    return true;
+                }),
+            [record],
+            caller,
+            cancellationToken);
         return (record, null);
     }
 
     /// <summary>
     /// Narrows an active suppression: fewer of its rules, a narrower scope, an earlier expiry. The narrowing is decided on
-    /// the suppression as read and written only while it is still so: one narrowed meanwhile by someone else is read again
-    /// and the request decided on that (a narrowing of the expiry keeps the other's fewer rules instead of writing the
-    /// wider ones back, as it did before), one lifted meanwhile is a 409. The Verifier, told of each attempt before its
-    /// write, is told the suppression as it is after one that lost.
+    /// the suppression as read and written only while it is still at the version read: one narrowed meanwhile by someone
+    /// else is read again and the request decided on that (a narrowing of the expiry keeps the other's fewer rules instead
+    /// of writing the wider ones back), one lifted meanwhile is a 409. With <paramref name="seen"/> (the version the caller
+    /// decided on) a suppression changed since is a 409 with its <c>current_version</c>, never decided again: the caller
+    /// saw a suppression that is no longer there. The Verifier, told of each attempt before its write, is told the
+    /// suppression as stored after one that lost or failed.
     /// </summary>
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> NarrowAsync(
-        string id, StoredAlert? alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
+        string id, StoredAlert? alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -72,6 +85,11 @@ internal sealed class SuppressionService(
             if (before is null)
             {
                 return (null, Problems.Of(404, $"no suppression {id}"));
+            }
+
+            if (seen is { } version && before.Version != version)
+            {
+                return (null, ChangedSince(before, version));
             }
 
             if (before.State != SuppressionStates.Active)
@@ -90,9 +108,9 @@ internal sealed class SuppressionService(
                 return (null, unavailable);
             }
 
-            if (await suppressions.NarrowAsync(before, after, cancellationToken))
-            {
-                await audit.AppendAsync(
+            // The narrowing and its audit entry commit together, so the entry's before is the suppression it replaced.
+            var narrowed = await StoredOrToldAgainAsync(
+                () => audit.AppendAsync(
                     AuditKinds.SuppressionNarrowed,
                     caller.Name,
                     $"suppression {id} narrowed to {string.Join(", ", after.Rules)} for {Describe(after)} until {after.ExpiresAt:O}",
@@ -100,26 +118,26 @@ internal sealed class SuppressionService(
                     alertId: after.AlertId,
                     principal: alert?.Alert.Principal,
                     beforeJson: Json(before),
-                    afterJson: Json(after));
+                    afterJson: Json(after),
+                    change: (connection, tx, ct) => suppressions.NarrowAsync(connection, tx, before, after, ct)),
+                [before],
+                caller,
+                cancellationToken);
+            if (narrowed)
+            {
                 return (after, null);
             }
 
-            // Lifted or narrowed meanwhile. A next attempt tells the Verifier again; a last one tells it what is stored, so
-            // this narrowing, published above, does not outlive a lift it lost to.
+            // Lifted or narrowed meanwhile. A next attempt tells the Verifier again; a last one, or one decided on a version,
+            // tells it what is stored, so this narrowing, published above, does not outlive the change it lost to.
             var now = await suppressions.GetAsync(id, cancellationToken);
-            if (now is { State: SuppressionStates.Active } && attempt < MaxNarrowAttempts)
+            if (now is { State: SuppressionStates.Active } && seen is null && attempt < MaxNarrowAttempts)
             {
                 continue;
             }
 
-            if (now is not null)
-            {
-                await PublishAsync(Feedback(now, caller.Name, time.GetUtcNow(), lifted: now.State == SuppressionStates.Lifted), cancellationToken);
-            }
-
-            return (null, now?.State == SuppressionStates.Lifted
-                ? AlreadyLifted(now)
-                : Problems.Of(409, $"suppression {id} changed while it was being narrowed; read it again"));
+            await RestoreAsync([before], caller, cancellationToken);
+            return (null, Lost(now ?? before, seen, "narrowed"));
         }
     }
 
@@ -165,12 +183,26 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([new ItemError(0, "scope", "the alert names no namespace")]));
         }
 
-        return (before with { Scope = scope, Principal = principal, Namespace = ns, ResourceClass = rc, Rules = rules, ExpiresAt = expires, UpdatedAt = time.GetUtcNow() }, null);
+        return (before with
+        {
+            Scope = scope,
+            Principal = principal,
+            Namespace = ns,
+            ResourceClass = rc,
+            Rules = rules,
+            ExpiresAt = expires,
+            UpdatedAt = time.GetUtcNow(),
+            Version = before.Version + 1,
+        }, null);
     }
 
-    /// <summary>Lifts a suppression (the same behaviour scores again at once); <paramref name="reason"/> is required.</summary>
+    /// <summary>
+    /// Lifts a suppression (the same behaviour scores again at once); <paramref name="reason"/> is required. With
+    /// <paramref name="seen"/> (the version the caller decided on) it is lifted only while still at that version, compared
+    /// in the transaction that writes the lift: a suppression changed since is a 409 with its <c>current_version</c>.
+    /// </summary>
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> LiftAsync(
-        string id, string reason, Caller caller, CancellationToken cancellationToken)
+        string id, string reason, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
         if (Bounds.Text("reason", reason, Bounds.MaxReasonLength).ToList() is { Count: > 0 } tooLong)
         {
@@ -181,6 +213,11 @@ internal sealed class SuppressionService(
         if (before is null)
         {
             return (null, Problems.Of(404, $"no suppression {id}"));
+        }
+
+        if (seen is { } version && before.Version != version)
+        {
+            return (null, ChangedSince(before, version));
         }
 
         if (before.State == SuppressionStates.Lifted)
@@ -194,10 +231,17 @@ internal sealed class SuppressionService(
         }
 
         var lifted = new List<SuppressionRecord>();
-        if (await audit.AppendChangesAsync(async (connection, tx, ct) => await LiftAsync(connection, tx, [before], reason, caller, lifted, ct), cancellationToken) is { Count: 0 })
+        var written = await StoredOrToldAgainAsync(
+            () => audit.AppendChangesAsync(async (connection, tx, ct) => await LiftAsync(connection, tx, [before], reason, caller, lifted, ct, asRead: seen is not null), cancellationToken),
+            [before],
+            caller,
+            cancellationToken);
+        if (written.Count == 0)
         {
-            // Another lift was stored between the reading above and this one: it stands, and this one is not recorded.
-            return (null, AlreadyLifted(await suppressions.GetAsync(id, cancellationToken) ?? before));
+            // Another change was stored between the reading above and this one: it stands, this lift is not recorded, and
+            // the Verifier, told of this lift, is told the suppression as that change left it.
+            await RestoreAsync([before], caller, cancellationToken);
+            return (null, Lost(await suppressions.GetAsync(id, cancellationToken) ?? before, seen, "lifted"));
         }
 
         return (lifted[0], null);
@@ -227,23 +271,29 @@ internal sealed class SuppressionService(
     /// <summary>
     /// Lifts <paramref name="active"/> in the caller's transaction, adding each lifted one to <paramref name="lifted"/>, and
     /// answers their <c>suppression.lifted</c> entries for the same transaction; one lifted meanwhile by someone else is
-    /// left as they lifted it. The Verifier must have been told first.
+    /// left as they lifted it, and so, with <paramref name="asRead"/>, is one changed in any way since it was read. The
+    /// Verifier must have been told first.
     /// </summary>
     public async Task<IReadOnlyList<AuditRecord>> LiftAsync(
-        DbConnection connection, DbTransaction tx, IReadOnlyList<SuppressionRecord> active, string reason, Caller caller, List<SuppressionRecord> lifted, CancellationToken cancellationToken)
+        DbConnection connection,
+        DbTransaction tx,
+        IReadOnlyList<SuppressionRecord> active,
+        string reason,
+        Caller caller,
+        List<SuppressionRecord> lifted,
+        CancellationToken cancellationToken,
+        bool asRead = false)
     {
         ArgumentNullException.ThrowIfNull(active);
         ArgumentNullException.ThrowIfNull(lifted);
         var entries = new List<AuditRecord>();
         foreach (var before in active)
         {
-            if (!await suppressions.LiftAsync(connection, tx, before.Id, caller.Name, reason, cancellationToken))
+            if (await suppressions.LiftAsync(connection, tx, before.Id, caller.Name, reason, asRead ? before.Version : null, cancellationToken) is not { } after)
             {
                 continue;
             }
 
-            var now = time.GetUtcNow();
-            var after = before with { LiftedAt = now, LiftedBy = caller.Name, LiftReason = reason, State = SuppressionStates.Lifted, UpdatedAt = now };
             lifted.Add(after);
             entries.Add(new AuditRecord(
                 AuditKinds.SuppressionLifted,
@@ -269,10 +319,47 @@ internal sealed class SuppressionService(
         ArgumentNullException.ThrowIfNull(caller);
         foreach (var s in told)
         {
-            if (await suppressions.GetAsync(s.Id, cancellationToken) is { } now)
+            // One never stored (its creation failed) is told lifted: the Verifier must not apply what the store lacks.
+            var now = await suppressions.GetAsync(s.Id, cancellationToken);
+            await PublishAsync(Feedback(now ?? s, caller.Name, time.GetUtcNow(), lifted: now is null || now.State == SuppressionStates.Lifted), cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// Runs the write of a change the Verifier was told of before it. When the write fails (the store refuses it, the
+    /// connection is lost; its transaction rolled back), the Verifier is told <paramref name="told"/> again as stored
+    /// (<see cref="RestoreAsync"/>) and the failure goes up (a 5xx problem); if that fails too, both go up together.
+    /// </summary>
+    internal async Task<T> StoredOrToldAgainAsync<T>(Func<Task<T>> write, IReadOnlyList<SuppressionRecord> told, Caller caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        return await UndoneOnFailureAsync(write, () => RestoreAsync(told, caller, cancellationToken), "a suppression's write failed, and telling the Verifier the suppression as stored failed too");
+    }
+
+    /// <summary>
+    /// Runs <paramref name="write"/>; when it fails, runs <paramref name="undo"/> and rethrows the failure, or, when the undo
+    /// fails as well, throws both together, neither hidden by the other. A cancelled write is not undone here.
+    /// </summary>
+    internal static async Task<T> UndoneOnFailureAsync<T>(Func<Task<T>> write, Func<Task> undo, string bothFailed)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ArgumentNullException.ThrowIfNull(undo);
+        try
+        {
+            return await write();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            try
             {
-                await PublishAsync(Feedback(now, caller.Name, time.GetUtcNow(), lifted: now.State == SuppressionStates.Lifted), cancellationToken);
+                await undo();
             }
+            catch (Exception undone) when (undone is not OperationCanceledException)
+            {
+                throw new AggregateException(bothFailed, ex, undone);
+            }
+
+            throw;
         }
     }
 
@@ -345,6 +432,7 @@ internal sealed class SuppressionService(
             UpdatedAt = now,
             ExpiresAt = expires,
             Note = request.Note,
+            Version = 1,
         }, null);
     }
 
@@ -427,6 +515,22 @@ internal sealed class SuppressionService(
 
     private static Problem AlreadyLifted(SuppressionRecord s) =>
         Problems.Of(409, $"suppression {s.Id} was lifted by {s.LiftedBy} at {s.LiftedAt:O} ({s.LiftReason})");
+
+    /// <summary>The 409 of a change decided on version <paramref name="seen"/> of a suppression that has changed since.</summary>
+    private static Problem ChangedSince(SuppressionRecord now, long seen) => Problems.Stale(
+        now.Version,
+        $"suppression {now.Id} has changed since version {seen} was read: " + (now.State == SuppressionStates.Lifted
+            ? $"it was lifted by {now.LiftedBy} at {now.LiftedAt:O} ({now.LiftReason})"
+            : $"it is now {now.State}, {string.Join(", ", now.Rules)} for {Describe(now)} until {now.ExpiresAt:O}")
+        + $" (version {now.Version}); read it again and decide on that");
+
+    /// <summary>Why a change whose write lost to another is refused, given the suppression as that other left it.</summary>
+    private static Problem Lost(SuppressionRecord now, long? seen, string change) => now switch
+    {
+        _ when seen is { } version && now.Version != version => ChangedSince(now, version),
+        { State: SuppressionStates.Lifted } => AlreadyLifted(now),
+        _ => Problems.Of(409, $"suppression {now.Id} changed while it was being {change}; read it again"),
+    };
 
     private static string Json(SuppressionRecord s) => JsonSerializer.Serialize(s, ResponderJsonContext.Default.SuppressionRecord);
 }

@@ -15,18 +15,18 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
         SELECT id AS Id, alert_id AS AlertId, scope AS Scope, principal AS Principal, namespace AS Namespace,
                resource_class AS ResourceClass, rules AS Rules, created_by AS CreatedBy, created_at AS CreatedAt,
                updated_at AS UpdatedAt, expires_at AS ExpiresAt, note AS Note, lifted_at AS LiftedAt, lifted_by AS LiftedBy,
-               lift_reason AS LiftReason
+               lift_reason AS LiftReason, version AS Version
         FROM responder_suppressions
         """;
 
-    public async Task InsertAsync(SuppressionRecord s, CancellationToken cancellationToken)
+    /// <summary>Stores a new suppression in the caller's transaction (with its <c>suppression.created</c> entry).</summary>
+    public async Task InsertAsync(DbConnection connection, DbTransaction tx, SuppressionRecord s, CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO responder_suppressions (id, alert_id, scope, principal, namespace, resource_class, rules, created_by,
-                created_at, updated_at, expires_at, note)
-            VALUES (@Id, @AlertId, @Scope, @Principal, @Namespace, @ResourceClass, @Rules, @CreatedBy, @CreatedAt, @UpdatedAt, @ExpiresAt, @Note)
+                created_at, updated_at, expires_at, note, version)
+            VALUES (@Id, @AlertId, @Scope, @Principal, @Namespace, @ResourceClass, @Rules, @CreatedBy, @CreatedAt, @UpdatedAt, @ExpiresAt, @Note, @Version)
             """,
             new
             {
@@ -42,23 +42,25 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
                 UpdatedAt = s.UpdatedAt.ToUnixTimeMilliseconds(),
                 ExpiresAt = s.ExpiresAt.ToUnixTimeMilliseconds(),
                 s.Note,
+                s.Version,
             },
+            tx,
             cancellationToken: cancellationToken));
     }
 
     /// <summary>
-    /// Replaces scope, rules and expiry of a suppression with <paramref name="after"/>, only while it is active and still
-    /// as <paramref name="before"/> (the narrowing was decided on): false when it was lifted or narrowed meanwhile, so a
-    /// narrowing decided on the wider suppression never writes its wider rules over another's.
+    /// Replaces scope, rules and expiry of a suppression with <paramref name="after"/> (at the version after
+    /// <paramref name="before"/>'s), in the caller's transaction, only while it is active and still at
+    /// <paramref name="before"/>'s version (the one the narrowing was decided on): false when it was lifted or narrowed
+    /// meanwhile, so a narrowing decided on the wider suppression never writes its wider rules over another's.
     /// </summary>
-    public async Task<bool> NarrowAsync(SuppressionRecord before, SuppressionRecord after, CancellationToken cancellationToken)
+    public async Task<bool> NarrowAsync(DbConnection connection, DbTransaction tx, SuppressionRecord before, SuppressionRecord after, CancellationToken cancellationToken)
     {
-        await using var connection = await store.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE responder_suppressions SET scope = @Scope, principal = @Principal, namespace = @Namespace,
-                resource_class = @ResourceClass, rules = @Rules, expires_at = @ExpiresAt, updated_at = @UpdatedAt
-            WHERE id = @Id AND lifted_at IS NULL AND scope = @BeforeScope AND rules = @BeforeRules AND expires_at = @BeforeExpiresAt
+                resource_class = @ResourceClass, rules = @Rules, expires_at = @ExpiresAt, updated_at = @UpdatedAt, version = @Version
+            WHERE id = @Id AND lifted_at IS NULL AND version = @BeforeVersion
             """,
             new
             {
@@ -70,35 +72,39 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
                 Rules = string.Join('\n', after.Rules),
                 ExpiresAt = after.ExpiresAt.ToUnixTimeMilliseconds(),
                 UpdatedAt = after.UpdatedAt.ToUnixTimeMilliseconds(),
-                BeforeScope = before.Scope,
-                BeforeRules = string.Join('\n', before.Rules),
-                BeforeExpiresAt = before.ExpiresAt.ToUnixTimeMilliseconds(),
+                after.Version,
+                BeforeVersion = before.Version,
             },
-            cancellationToken: cancellationToken)) == 1;
-    }
-
-    /// <summary>Marks a suppression lifted; false when it was lifted already.</summary>
-    public async Task<bool> LiftAsync(string id, string by, string reason, CancellationToken cancellationToken)
-    {
-        await using var connection = await store.OpenAsync(cancellationToken);
-        return await LiftAsync(connection, null, id, by, reason, cancellationToken);
-    }
-
-    /// <summary>As <see cref="LiftAsync(string, string, string, CancellationToken)"/>, in the caller's transaction (an alert's status change).</summary>
-    public async Task<bool> LiftAsync(DbConnection connection, DbTransaction? tx, string id, string by, string reason, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE responder_suppressions SET lifted_at = @Now, lifted_by = @By, lift_reason = @Reason, updated_at = @Now WHERE id = @Id AND lifted_at IS NULL",
-            new { Id = id, By = by, Reason = reason, Now = now },
             tx,
             cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>
+    /// Marks a suppression lifted in the caller's transaction, taking its next version, and answers it as lifted (read in
+    /// that transaction); null when it was lifted already or, with <paramref name="version"/>, is no longer at it.
+    /// </summary>
+    public async Task<SuppressionRecord?> LiftAsync(
+        DbConnection connection, DbTransaction tx, string id, string by, string reason, long? version, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var lifted = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE responder_suppressions SET lifted_at = @Now, lifted_by = @By, lift_reason = @Reason, updated_at = @Now, version = version + 1 WHERE id = @Id AND lifted_at IS NULL"
+                + (version is null ? "" : " AND version = @Version"),
+            new { Id = id, By = by, Reason = reason, Now = now, Version = version ?? 0 },
+            tx,
+            cancellationToken: cancellationToken)) == 1;
+        return lifted ? await GetAsync(connection, tx, id, cancellationToken) : null;
     }
 
     public async Task<SuppressionRecord?> GetAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(Select + " WHERE id = @Id", new { Id = id }, cancellationToken: cancellationToken));
+        return await GetAsync(connection, null, id, cancellationToken);
+    }
+
+    private async Task<SuppressionRecord?> GetAsync(DbConnection connection, DbTransaction? tx, string id, CancellationToken cancellationToken)
+    {
+        var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(Select + " WHERE id = @Id", new { Id = id }, tx, cancellationToken: cancellationToken));
         return row is null ? null : ToRecord(row);
     }
 
@@ -151,6 +157,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
             LiftedAt = UnixTime.FromMilliseconds(r.LiftedAt),
             LiftedBy = r.LiftedBy,
             LiftReason = r.LiftReason,
+            Version = r.Version,
             State = r.LiftedAt is not null ? SuppressionStates.Lifted : r.ExpiresAt <= now ? SuppressionStates.Expired : SuppressionStates.Active,
         };
     }
@@ -172,5 +179,6 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
         public long? LiftedAt { get; set; }
         public string? LiftedBy { get; set; }
         public string? LiftReason { get; set; }
+        public long Version { get; set; }
     }
 }

@@ -46,6 +46,23 @@ public sealed class BenchCommandTests
         Assert.True(stages.GetProperty("ingest_ack").GetProperty("count").GetInt64() >= 4, "every request was timed");
     }
 
+    [Fact]
+    public async Task Bench_TwoRunsStartingTogether_EachPrintsItsResult()
+    {
+        // Two benches on one machine (pairs of builds compared side by side) must not take each other's port: a port
+        // probed free and bound later is free for both of them.
+        string[] args = ["bench", "--principals", "20", "--days", "1", "--events", "300", "--clients", "1", "--batch", "100", "--warmup", "0"];
+        var runs = await Task.WhenAll(CliRun.RunAsync(args), CliRun.RunAsync(args));
+
+        foreach (var (code, output, err) in runs)
+        {
+            Assert.True(code == 0, err);
+            using var result = JsonDocument.Parse(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+            Assert.Equal(300, result.RootElement.GetProperty("scored").GetInt64());
+            Assert.Equal(0, result.RootElement.GetProperty("lost").GetInt64());
+        }
+    }
+
     [Theory]
     [InlineData("--clients", "0")]
     [InlineData("--events", "0")]

@@ -9,7 +9,6 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 public sealed class ClusterAuditShapesTests
 {
     // The fixtures are dated when they were written; the age limit is not what these tests are about.
-    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
 
     [Fact]
     public async Task PostFailedAuthentications_EachIsLoggedAsADeniedRequestOfItsAddress()
@@ -96,7 +95,7 @@ public sealed class ClusterAuditShapesTests
     [Fact]
     public async Task PostEventsOfVariedClusters_EntraSubjectsByObjectId_TheAksUserIsNamedByItsOid()
     {
-        await using var server = await IngestServer.StartInProcessAsync(new(AnyAge) { ["Ingest:IdentitySubjects:entra"] = "user_id" });
+        await using var server = await IngestServer.StartInProcessAsync(new(IngestServer.AnyAge) { ["Ingest:IdentitySubjects:entra"] = "user_id" });
         var key = await server.AddSourceAsync("cluster-audit");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster("varied-clusters.ndjson"), key);
@@ -123,7 +122,7 @@ public sealed class ClusterAuditShapesTests
     [Fact]
     public async Task PostLogShippersRecords_TheLineIsTheEventAndACutLineIsListedByItsField()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("rke2-audit");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster("log-shippers.ndjson"), key);
@@ -160,7 +159,7 @@ public sealed class ClusterAuditShapesTests
             """.Trim()) + "\n" + Event(2, path, "") + "\n" + Event(3, "/api/v1/namespaces/default/pods/" + name + "b", $$"""
             "objectRef":{"resource":"pods","namespace":"default","name":"{{name}}b","apiVersion":"v1"},
             """.Trim());
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("cluster-audit");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Encoding.UTF8.GetBytes(body), key, "application/x-ndjson");
@@ -177,7 +176,7 @@ public sealed class ClusterAuditShapesTests
 
     private static async Task<AccessEvent[]> PostAllAsync(string fixture, int count)
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("cluster-audit");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster(fixture), key);

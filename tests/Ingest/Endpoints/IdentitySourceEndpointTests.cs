@@ -3,10 +3,6 @@ namespace ZtStream.Ingest.Tests.Endpoints;
 /// <summary>Each identity provider's published example, posted the way the provider posts it, lands in the event log mapped.</summary>
 public sealed class IdentitySourceEndpointTests
 {
-    // The vendors' examples are dated; the age limit is not what these tests are about.
-    // (One third-party Entra shape is dated 2007.)
-    private static readonly Dictionary<string, string?> OldEventsAllowed = new() { ["Ingest:MaxEventAge"] = "36500.00:00:00" };
-
     public static TheoryData<string, string, string, int> Examples => new()
     {
         { "/v1/sources/okta", "okta", "event-hook-delivery.json", 2 },
@@ -35,7 +31,7 @@ public sealed class IdentitySourceEndpointTests
     [MemberData(nameof(Examples))]
     public async Task Post_VendorExample_Returns202AndEveryRecordIsInTheLogWithItsSourceAndIdp(string path, string vendor, string file, int count)
     {
-        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync($"{vendor}-prod");
 
         var contentType = file.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/x-ndjson" : "application/json";
@@ -45,7 +41,7 @@ public sealed class IdentitySourceEndpointTests
 
         // Beside each failed sign-in from an address, its twin keyed by the address (AddressTwins).
         var twins = Ingest.Sources.SourceFileReaders.All[vendor](
-            new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(OldEventsAllowed).Build()).Count(e => AddressTwins.Of(e) is not null);
+            new MemoryStream(TestData.Idp(vendor, file)), DateTimeOffset.UtcNow, _ => { }, new ConfigurationBuilder().AddInMemoryCollection(IngestServer.AnyAge).Build()).Count(e => AddressTwins.Of(e) is not null);
         var read = await server.ReadLoggedAsync(count + twins);
         Assert.Equal(count + twins, read.Count);
         Assert.All(read, r =>
@@ -61,7 +57,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostOkta_EventHook_ProducesTheLoginWithItsSessionAndTheMfaStep()
     {
-        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("okta");
 
         using var response = await server.PostAsync("/v1/sources/okta", TestData.Idp("okta", "event-hook-delivery.json"), key);
@@ -79,7 +75,7 @@ public sealed class IdentitySourceEndpointTests
     {
         // Keycloak's access tokens carry the user id as sub; with Ingest:IdentitySubjects:keycloak=user_id its events
         // land on that principal, and the login name is kept beside it.
-        await using var server = await IngestServer.StartInProcessAsync(new(OldEventsAllowed) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
+        await using var server = await IngestServer.StartInProcessAsync(new(IngestServer.AnyAge) { ["Ingest:IdentitySubjects:keycloak"] = "user_id" });
         var key = await server.AddSourceAsync("keycloak");
 
         using var response = await server.PostAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "user-events.json"), key);
@@ -132,7 +128,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostEntra_MixedRecords_Answers207NamingTheBadRecordsAndKeepsTheGoodOnes()
     {
-        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("entra");
         var body = """
             {"records":[
@@ -152,7 +148,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostEntra_LogAnalyticsQueryAnswer_KeepsTheFullRowsAndNamesTheShortOne()
     {
-        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("entra");
 
         using var response = await server.PostAsync("/v1/sources/entra", TestData.Idp("entra", "log-analytics-query.json"), key);
@@ -168,7 +164,7 @@ public sealed class IdentitySourceEndpointTests
     [Fact]
     public async Task PostAuth0_WithoutKey_Is401AndProducesNothing()
     {
-        await using var server = await IngestServer.StartInProcessAsync(OldEventsAllowed);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
 
         using var response = await server.PostAsync("/v1/sources/auth0", TestData.Idp("auth0", "log-stream.json"), key: null);
 

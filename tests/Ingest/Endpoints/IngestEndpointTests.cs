@@ -151,7 +151,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     public async Task PostK8sAudit_RegressionTraces_AreProducedWithTheStampedSource(string logKind)
     {
         // The traces are from 2018 and 2020.
-        await using var server = await StartAsync(logKind, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
+        await using var server = await StartAsync(logKind, IngestServer.AnyAge);
         var key = await server.AddSourceAsync("kube-apiserver");
         var items = string.Join(",", new[] { "exec_pod.json", "create_nginx_pod_privileged.json", "create_kube_system_secret.json" }
             .Select(n => System.Text.Encoding.UTF8.GetString(Sources.TestData.K8sTrace(n)).Trim()));
@@ -172,7 +172,7 @@ public sealed class IngestEndpointTests(KafkaFixture kafka)
     [MemberData(nameof(Logs))]
     public async Task PostFalco_RealAlertLine_IsProducedKeyedByWorkload(string logKind)
     {
-        await using var server = await StartAsync(logKind, new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" });
+        await using var server = await StartAsync(logKind, IngestServer.AnyAge);
         var key = await server.AddSourceAsync("falco");
 
         using var response = await server.PostAsync("/v1/sources/falco", Sources.TestData.Falco("terminal-shell.json"), key);

@@ -12,12 +12,11 @@ public sealed class ManagedClusterEndpointTests
     private const string FirehosePath = "/v1/sources/k8s-audit/firehose";
 
     // The fixtures are dated when they were written; the age limit is not what these tests are about.
-    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
 
     [Fact]
     public async Task PostAksRecords_AuditRecordsAreLoggedAndTheOthersListedByIndexAndField()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("aks-prod");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Managed("aks-diagnostic-records.json"), key);
@@ -32,7 +31,7 @@ public sealed class ManagedClusterEndpointTests
     [Fact]
     public async Task PostAksTableExport_AuditRowsAreLoggedAndARowOfAnotherTableIsListed()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("aks-shop-prod");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Managed("aks-audit-export-records.json"), key);
@@ -57,7 +56,7 @@ public sealed class ManagedClusterEndpointTests
     [Fact]
     public async Task PostPubSubPushOfAGkeEntry_IsAcceptedAsAnAuditEvent()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("gke-shop");
 
         using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Managed("gke-pubsub-push.json"), key);
@@ -82,7 +81,7 @@ public sealed class ManagedClusterEndpointTests
     [Fact]
     public async Task PostFirehoseDelivery_Gzipped_IsAnswered200WithTheRequestIdAndLogged()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("eks-firehose");
         // Without the record that is not base64, every record is good.
         var delivery = JsonNode.Parse(Sources.TestData.Managed("eks-firehose-delivery.json"))!.AsObject();
@@ -105,7 +104,7 @@ public sealed class ManagedClusterEndpointTests
     [Fact]
     public async Task PostFirehoseDelivery_WithABadRecord_IsNot200AndSaysWhichRecordInErrorMessage()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("eks-firehose");
 
         using var response = await PostFirehoseAsync(server, Encoding.UTF8.GetString(Sources.TestData.Managed("eks-firehose-delivery.json")), key, "req-2");
@@ -124,7 +123,7 @@ public sealed class ManagedClusterEndpointTests
     [Fact]
     public async Task PostFirehoseDelivery_WithAnUnknownAccessKey_Is401WithTheRequestId()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         await server.AddSourceAsync("eks-firehose");
 
         using var response = await PostFirehoseAsync(server, """{"requestId":"r","timestamp":1,"records":[]}""", "zts_not-a-key", "req-3");

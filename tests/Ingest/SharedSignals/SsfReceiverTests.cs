@@ -71,6 +71,16 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         return (body.GetProperty("err").GetString()!, body);
     }
 
+    /// <summary>Pushes <paramref name="set"/>, which must be refused with <paramref name="expected"/>; <paramref name="why"/> names the case in a failure.</summary>
+    private static async Task<JsonElement> AssertRefusedAsync(IngestServer server, string key, string why, string set, string expected)
+    {
+        using var response = await PushAsync(server, set, key);
+        Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
+        var (err, body) = await ErrorAsync(response);
+        Assert.True(expected == err, $"{why}: expected {expected}, got {err} ({body})");
+        return body;
+    }
+
     [Fact]
     public async Task Push_SessionRevokedSet_Is202AndTheEventIsInTheLogAndTheAudit()
     {
@@ -311,9 +321,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         foreach (var (set, expected) in cases)
         {
-            using var response = await PushAsync(server, set, key);
-            var (err, body) = await ErrorAsync(response);
-            Assert.True(expected == err, $"{set[..Math.Min(40, set.Length)]}…: expected {expected}, got {err} ({body})");
+            await AssertRefusedAsync(server, key, $"{set[..Math.Min(40, set.Length)]}…", set, expected);
         }
     }
 
@@ -358,10 +366,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         foreach (var (why, set, expected) in cases)
         {
-            using var response = await PushAsync(server, set, key);
-            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
-            var (err, body) = await ErrorAsync(response);
-            Assert.True(expected == err, $"{why}: expected {expected}, got {err} ({body})");
+            await AssertRefusedAsync(server, key, why, set, expected);
         }
 
         Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
@@ -397,10 +402,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
         foreach (var (why, set) in cases)
         {
-            using var response = await PushAsync(server, set, key);
-            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{why}: answered {(int)response.StatusCode}");
-            var (err, body) = await ErrorAsync(response);
-            Assert.True(err == SetErrors.InvalidRequest, $"{why}: expected {SetErrors.InvalidRequest}, got {err} ({body})");
+            var body = await AssertRefusedAsync(server, key, why, set, SetErrors.InvalidRequest);
             Assert.Contains("named twice", body.GetProperty("description").GetString(), StringComparison.Ordinal);
         }
 

@@ -8,7 +8,6 @@ namespace ZtStream.Ingest.Tests.Sources;
 /// </summary>
 public sealed class DocumentedShapesEndpointTests
 {
-    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
 
     private static readonly (string Path, string Source, string File, string[] Kinds)[] Deliveries =
     [
@@ -103,7 +102,7 @@ public sealed class DocumentedShapesEndpointTests
     [Fact]
     public async Task PostDocumentedShapesOfEveryVendor_EachLoggedOnThePrincipalItNames()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         foreach (var (path, source, file, kinds) in Deliveries)
         {
             var key = await server.AddSourceAsync(source, new SourceScope(Kinds: kinds));
@@ -126,7 +125,7 @@ public sealed class DocumentedShapesEndpointTests
     [Fact]
     public async Task OneLoginSpelledByEachProvider_IsOnePrincipal_AndAClusterUserNameKeepsItsCase()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("spellings");
         var bodies = new (string Path, string Body)[]
         {
@@ -158,7 +157,7 @@ public sealed class DocumentedShapesEndpointTests
     [Fact]
     public async Task PostDocumentedShapes_KeepTheirTimesAddressesAndNames()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("shapes");
         var bodies = new[]
         {

@@ -6,12 +6,11 @@ namespace ZtStream.Ingest.Tests.Sources;
 /// </summary>
 public sealed class SourceShapesEndpointTests
 {
-    private static readonly Dictionary<string, string?> AnyAge = new() { ["Ingest:MaxEventAge"] = "3650.00:00:00" };
 
     [Fact]
     public async Task PostKeycloakTokenResponses_LoggedWithTheIssuedTokensJti()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("keycloak-prod", new SourceScope(Kinds: ["auth.*"]));
 
         using var response = await server.PostAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "token-responses.ndjson"), key, "application/x-ndjson");
@@ -27,7 +26,7 @@ public sealed class SourceShapesEndpointTests
     [Fact]
     public async Task PostFalcoEksAuditAlerts_LoggedOnTheIamRoleTheClusterMappedToAUserName()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("falco-eks", new SourceScope(Kinds: [EventKinds.RuntimeAlert]));
         var lines = Encoding.UTF8.GetString(TestData.Falco("k8saudit-eks.jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
@@ -49,7 +48,7 @@ public sealed class SourceShapesEndpointTests
     [Fact]
     public async Task PostIdentityRecordsInOtherShapes_LoggedOnOnePrincipalEachWithTheGrantedTokenNamed()
     {
-        await using var server = await IngestServer.StartInProcessAsync(AnyAge);
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("idp-shapes", new SourceScope(Kinds: ["auth.*"]));
 
         // One Entra user's name in four cases (sign-in, audit, risk detection, Graph signIn), one body per line.

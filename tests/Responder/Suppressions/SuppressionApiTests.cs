@@ -1,13 +1,13 @@
 namespace ZtStream.Responder.Tests.Suppressions;
 
 /// <summary>Run on SQLite here and on PostgreSQL by <see cref="PostgresSuppressionApiTests"/>: the same SQL contract for both dialects.</summary>
-public class SuppressionApiTests
+public partial class SuppressionApiTests
 {
     /// <summary>A Responder on the store this run tests.</summary>
     private protected virtual Task<ResponderTestHost> StartAsync() => new ResponderTestHost().StartAsync();
 
     /// <summary>An alert with two reasons, in namespace shop, so every scope has something to name.</summary>
-    private static Alert TwoReasons(string id, string principal = "system:serviceaccount:shop:api") => TestAlerts.Critical(id, principal) with
+    internal static Alert TwoReasons(string id, string principal = "system:serviceaccount:shop:api") => TestAlerts.Critical(id, principal) with
     {
         Detector = Detectors.Baseline,
         Reasons =
@@ -22,7 +22,7 @@ public class SuppressionApiTests
     private static async Task<JsonElement> JsonOf(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
 
-    private static AlertFeedback[] Feedback(ResponderTestHost host) =>
+    internal static AlertFeedback[] Feedback(ResponderTestHost host) =>
         [.. host.EventLog.Appended(Topics.Feedback).Select(r => ContractJson.DeserializeFeedback(r.Value.Span))];
 
     [Fact]

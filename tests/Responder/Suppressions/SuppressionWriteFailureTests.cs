@@ -39,4 +39,83 @@ public sealed class SuppressionWriteFailureTests
         var active = Assert.Single(await suppressions.QueryAsync(new SuppressionQuery(AlertId: "sp-write-fails"), Ct), s => s.State == SuppressionStates.Active);
         Assert.NotEqual(made.Id, active.Id);
     }
+
+    /// <summary>
+    /// A narrowing whose write fails after the Verifier was told of it (the store refuses its audit entry, so the
+    /// narrowing rolls back with it): 5xx, the suppression stays as it was, and the Verifier is told it as stored, so it
+    /// does not keep applying the narrowing the store never recorded. Before, the narrowed rules were stored without their
+    /// audit entry; as the narrowing and its entry are one transaction now, the Verifier must be told again.
+    /// </summary>
+    [Fact]
+    public async Task Narrow_WriteFails_Is5xx_AndTheVerifierIsToldTheSuppressionAsStored()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), SuppressionApiTests.TwoReasons("sp-narrow-fails"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var id = await SuppressionApiTests.SuppressAsync(analyst, new { alert_id = "sp-narrow-fails" });
+        await host.RefuseAuditEntriesAsync(AuditKinds.SuppressionNarrowed);
+
+        using var failed = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { rules = new[] { "baseline/bytes_spike" } }, Ct);
+
+        Assert.True((int)failed.StatusCode >= 500, $"a narrowing that was not stored is not answered {failed.StatusCode}");
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        var stored = (await host.Get<SuppressionStore>().GetAsync(id, Ct))!;
+        Assert.Equal(["baseline/bytes_spike", "baseline/first_resource"], stored.Rules);
+        var told = SuppressionApiTests.Feedback(host).Where(f => f.SuppressionId == id).ToList();
+        Assert.Equal([2, 1, 2], told.Select(f => f.Rules.Count));
+        Assert.Equal(stored.Rules, told[^1].Rules);
+        Assert.False(told[^1].Lifted);
+        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionNarrowed), Ct));
+        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+
+        await host.AcceptAuditEntriesAsync();
+        using var narrowed = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { rules = new[] { "baseline/bytes_spike" } }, Ct);
+        Assert.Equal(HttpStatusCode.OK, narrowed.StatusCode);
+        Assert.Equal(["baseline/bytes_spike"], (await host.Get<SuppressionStore>().GetAsync(id, Ct))!.Rules);
+    }
+
+    /// <summary>
+    /// A lift whose write fails after the Verifier was told of it: 5xx, the suppression stays active, and the Verifier's
+    /// last word on it is the suppression as stored (not lifted). Before, the Verifier kept the lift until the next change.
+    /// </summary>
+    [Fact]
+    public async Task Lift_WriteFails_Is5xx_AndTheVerifierIsToldTheSuppressionAsStored()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), SuppressionApiTests.TwoReasons("sp-lift-fails"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var id = await SuppressionApiTests.SuppressAsync(analyst, new { alert_id = "sp-lift-fails" });
+        await host.RefuseAuditEntriesAsync(AuditKinds.SuppressionLifted);
+
+        using var failed = await analyst.DeleteAsync($"/v1/suppressions/{id}?reason=export%20retired", Ct);
+
+        Assert.True((int)failed.StatusCode >= 500, $"a lift that was not stored is not answered {failed.StatusCode}");
+        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(SuppressionStates.Active, (await host.Get<SuppressionStore>().GetAsync(id, Ct))!.State);
+        var told = SuppressionApiTests.Feedback(host).Where(f => f.SuppressionId == id).ToList();
+        Assert.Equal([false, true, false], told.Select(f => f.Lifted));
+        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+
+        await host.AcceptAuditEntriesAsync();
+        Assert.Equal(HttpStatusCode.OK, (await analyst.DeleteAsync($"/v1/suppressions/{id}?reason=export%20retired", Ct)).StatusCode);
+        Assert.True(SuppressionApiTests.Feedback(host)[^1].Lifted);
+    }
+
+    /// <summary>
+    /// A suppression whose creation fails after the Verifier was told of it: 5xx, nothing stored, and the Verifier is told
+    /// it lifted, so it does not switch off rules for a suppression the store never had. Before, the row was stored
+    /// without its <c>suppression.created</c> entry.
+    /// </summary>
+    [Fact]
+    public async Task Create_WriteFails_Is5xx_AndTheVerifierIsToldItLifted()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().StartAsync(), SuppressionApiTests.TwoReasons("sp-create-fails"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        await host.RefuseAuditEntriesAsync(AuditKinds.SuppressionCreated);
+
+        using var failed = await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-create-fails" }, Ct);
+
+        Assert.True((int)failed.StatusCode >= 500, $"a suppression that was not stored is not answered {failed.StatusCode}");
+        Assert.Empty(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sp-create-fails"), Ct));
+        Assert.Equal([false, true], SuppressionApiTests.Feedback(host).Select(f => f.Lifted));
+        Assert.Single(SuppressionApiTests.Feedback(host).Select(f => f.SuppressionId).Distinct());
+    }
 }

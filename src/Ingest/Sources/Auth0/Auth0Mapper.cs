@@ -12,11 +12,8 @@ internal static class Auth0Mapper
 {
     public const string Idp = "auth0";
 
-    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
-    {
-        options ??= SourceMapOptions.Default;
-        return JsonPayload.MapObjects(json, "an Auth0 log", (e, index, items, errors) => MapOne(e, index, options, items, errors));
-    }
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
+        JsonPayload.MapObjects(json, "an Auth0 log", options, MapOne);
 
     private static void MapOne(JsonElement delivered, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
@@ -185,26 +182,6 @@ internal static class Auth0Mapper
             case "gd_user_delete":
                 Change(e, EventKinds.AuthCredentialChange, "reset", Outcomes.Success);
                 return;
-            case "slo" or "oidc_backchannel_logout_succeeded":
-                e.Kind = EventKinds.AuthLogout;
-                e.Outcome = Outcomes.Success;
-                return;
-            case "flo" or "oidc_backchannel_logout_failed":
-                e.Kind = EventKinds.AuthLogout;
-                e.Outcome = Outcomes.Denied;
-                return;
-            case "sertft":
-                e.Kind = EventKinds.AuthTokenRefreshed;
-                e.Outcome = Outcomes.Success;
-                return;
-            case "fertft" or "ferrt":
-                e.Kind = EventKinds.AuthTokenRefreshed;
-                e.Outcome = Outcomes.Denied;
-                return;
-            case "srrt":
-                e.Kind = EventKinds.AuthTokenRevoked;
-                e.Outcome = Outcomes.Success;
-                return;
             case "seccft":
             case "feccft":
                 // Client credentials: the machine client is the subject, not a user.
@@ -256,10 +233,8 @@ internal static class Auth0Mapper
                 Risk(e, "bot_detection", null);
                 return;
             case "sapi" or "fapi":
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Outcome = type == "sapi" ? Outcomes.Success : Outcomes.Denied;
                 var request = details.Object("request");
-                e.Set(IdentityAttributes.Change, log.Text("description") ?? request.Text("method"));
+                Change(e, EventKinds.AuthAdminChange, log.Text("description") ?? request.Text("method"), type == "sapi" ? Outcomes.Success : Outcomes.Denied);
                 if (request.Text("path") is { } path)
                 {
                     e.ResourceType = "management_api";
@@ -282,22 +257,26 @@ internal static class Auth0Mapper
                 return;
         }
 
-        if ((type.StartsWith("se", StringComparison.Ordinal) && type.EndsWith("ft", StringComparison.Ordinal)) || type is "sd" or "sens" or "sede" or "ciba_exchange_succeeded")
-        {
-            e.Kind = EventKinds.AuthTokenIssued;
-            e.Outcome = Outcomes.Success;
-            return;
-        }
-
-        if ((type.StartsWith("fe", StringComparison.Ordinal) && type.EndsWith("ft", StringComparison.Ordinal)) || type is "fd" or "fede" or "ciba_exchange_failed")
-        {
-            e.Kind = EventKinds.AuthTokenIssued;
-            e.Outcome = Outcomes.Denied;
-            return;
-        }
-
-        e.Kind = EventKinds.IdpEvent;
+        (e.Kind, e.Outcome) = KindAndOutcome(type);
     }
+
+    /// <summary>
+    /// The codes that say no more than a kind and an outcome, after those that say more (<c>seccft</c> is a token exchange
+    /// by name, but a client's, not a user's); any other is an <see cref="EventKinds.IdpEvent"/>.
+    /// </summary>
+    private static (string Kind, string? Outcome) KindAndOutcome(string type) => type switch
+    {
+        "slo" or "oidc_backchannel_logout_succeeded" => (EventKinds.AuthLogout, Outcomes.Success),
+        "flo" or "oidc_backchannel_logout_failed" => (EventKinds.AuthLogout, Outcomes.Denied),
+        "sertft" => (EventKinds.AuthTokenRefreshed, Outcomes.Success),
+        "fertft" or "ferrt" => (EventKinds.AuthTokenRefreshed, Outcomes.Denied),
+        "srrt" => (EventKinds.AuthTokenRevoked, Outcomes.Success),
+        "sd" or "sens" or "sede" or "ciba_exchange_succeeded" => (EventKinds.AuthTokenIssued, Outcomes.Success),
+        "fd" or "fede" or "ciba_exchange_failed" => (EventKinds.AuthTokenIssued, Outcomes.Denied),
+        _ when type.StartsWith("se", StringComparison.Ordinal) && type.EndsWith("ft", StringComparison.Ordinal) => (EventKinds.AuthTokenIssued, Outcomes.Success),
+        _ when type.StartsWith("fe", StringComparison.Ordinal) && type.EndsWith("ft", StringComparison.Ordinal) => (EventKinds.AuthTokenIssued, Outcomes.Denied),
+        _ => (EventKinds.IdpEvent, null),
+    };
 
     private static void Mfa(IdentityEvent e, string result, string? factor)
     {
@@ -306,12 +285,7 @@ internal static class Auth0Mapper
         e.Set(IdentityAttributes.Factor, Factors.Normalise(factor));
     }
 
-    private static void Change(IdentityEvent e, string kind, string change, string outcome)
-    {
-        e.Kind = kind;
-        e.Outcome = outcome;
-        e.Set(IdentityAttributes.Change, change);
-    }
+    private static void Change(IdentityEvent e, string kind, string? change, string outcome) => e.Change(kind, change).Outcome = outcome;
 
     private static void Risk(IdentityEvent e, string finding, string? level)
     {

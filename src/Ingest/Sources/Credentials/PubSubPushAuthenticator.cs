@@ -103,17 +103,12 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
 
         var expected = Audiences(source, endpointUrls);
         var policy = new JwksPolicy(o.JwksCacheTime, o.JwksMaxCacheTime, o.JwksRefetchInterval, o.HttpTimeout, KeepStaleOnFailure: false);
-        var (result, _) = await verifier.VerifyAsync(jwt, new JwksSource(source.JwksUri, "the Pub/Sub push token signer", policy), keys => new TokenValidationParameters
+        // The lifetime is checked below, against ZtStream's clock (TimeProvider) with its own skew.
+        var (result, _) = await verifier.VerifyAsync(jwt, new JwksSource(source.JwksUri, "the Pub/Sub push token signer", policy), new TokenValidationParameters
         {
             ValidIssuers = GoogleIssuers,
             ValidAudiences = expected,
-            IssuerSigningKeys = keys,
             ValidAlgorithms = Algorithms,
-            RequireSignedTokens = true,
-            // Lifetime is checked below against ZtStream's clock (TimeProvider), with its own skew.
-            ValidateLifetime = false,
-            RequireExpirationTime = false,
-            ValidateIssuerSigningKey = false,
         }, cancellationToken);
         if (!result.IsValid)
         {

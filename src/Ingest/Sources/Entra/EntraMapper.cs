@@ -33,11 +33,8 @@ internal static partial class EntraMapper
     // Service-side errors: neither the user's nor an attacker's doing.
     private static readonly HashSet<long> ServiceErrors = [50000, 50001, 50002, 90033, 90100, 900144, 9001, 9002];
 
-    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
-    {
-        options ??= SourceMapOptions.Default;
-        return JsonPayload.MapObjects(json, "an Entra ID log record", (e, index, items, errors) => MapOne(e, index, options, items, errors), Records);
-    }
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
+        JsonPayload.MapObjects(json, "an Entra ID log record", options, MapOne, Records);
 
     /// <summary>
     /// The records of a diagnostic-settings export (<c>records</c>), a Graph page (<c>value</c>), or the rows of a Log
@@ -410,8 +407,7 @@ internal static partial class EntraMapper
             ? UserName(target.FirstText("userPrincipalName", "displayName", "id"), target.Text("id"))
             : null;
         var (kind, change) = ClassifyAudit(activity, auditCategory);
-        e.Kind = kind;
-        e.Set(IdentityAttributes.Change, change);
+        e.Change(kind, change);
 
         if (kind is EventKinds.AuthCredentialChange or EventKinds.AuthAccountChange or EventKinds.AuthSessionRevoked && targetUser is not null)
         {

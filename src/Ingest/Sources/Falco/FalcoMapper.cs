@@ -49,11 +49,8 @@ internal static class FalcoMapper
     /// <summary>Falco's priorities by their number in its gRPC output (<c>falco.outputs.priority</c>: 0 = Emergency … 7 = Debug).</summary>
     private static readonly string[] Priorities = ["Emergency", "Alert", "Critical", "Error", "Warning", "Notice", "Informational", "Debug"];
 
-    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
-    {
-        options ??= SourceMapOptions.Default;
-        return JsonPayload.MapObjects(json, "a Falco alert", (alert, index, items, errors) => MapOne(alert, index, options, items, errors));
-    }
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
+        JsonPayload.MapObjects(json, "a Falco alert", options, MapOne);
 
     private static void MapOne(JsonElement alert, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {

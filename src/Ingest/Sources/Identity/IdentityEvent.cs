@@ -55,6 +55,16 @@ internal sealed class IdentityEvent(string idp)
     /// <summary>When the token the request carried was issued (<c>iat</c>).</summary>
     public DateTimeOffset? TokenIssuedAt { get; set; }
 
+    /// <summary>
+    /// The event is a change of <paramref name="kind"/> (an account, a credential, a context, an admin change) and
+    /// <paramref name="change"/> says which, in <see cref="IdentityAttributes.Change"/>: every adapter writes the pair together.
+    /// </summary>
+    public IdentityEvent Change(string kind, string? change)
+    {
+        Kind = kind;
+        return Set(IdentityAttributes.Change, change);
+    }
+
     public IdentityEvent Set(string key, string? value)
     {
         if (IdentityJson.Clean(value) is { } text)

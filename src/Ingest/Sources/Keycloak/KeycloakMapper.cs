@@ -13,11 +13,8 @@ internal static class KeycloakMapper
 {
     public const string Idp = "keycloak";
 
-    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
-    {
-        options ??= SourceMapOptions.Default;
-        return JsonPayload.MapObjects(json, "a Keycloak event", (e, index, items, errors) => MapOne(e, index, options, items, errors));
-    }
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
+        JsonPayload.MapObjects(json, "a Keycloak event", options, MapOne);
 
     private static void MapOne(JsonElement record, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
     {
@@ -161,35 +158,28 @@ internal static class KeycloakMapper
                 break;
             case "UPDATE_PASSWORD":
             case "UPDATE_CREDENTIAL":
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "update").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? Factors.Password);
+                e.Change(EventKinds.AuthCredentialChange, "update").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? Factors.Password);
                 break;
             case "RESET_PASSWORD":
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "reset").Set(IdentityAttributes.Factor, Factors.Password);
+                e.Change(EventKinds.AuthCredentialChange, "reset").Set(IdentityAttributes.Factor, Factors.Password);
                 break;
             case "UPDATE_TOTP":
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "enroll").Set(IdentityAttributes.Factor, Factors.Otp);
+                e.Change(EventKinds.AuthCredentialChange, "enroll").Set(IdentityAttributes.Factor, Factors.Otp);
                 break;
             case "REMOVE_TOTP":
             case "REMOVE_CREDENTIAL":
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "remove").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? (baseType == "REMOVE_TOTP" ? Factors.Otp : null));
+                e.Change(EventKinds.AuthCredentialChange, "remove").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? (baseType == "REMOVE_TOTP" ? Factors.Otp : null));
                 break;
             case "USER_DISABLED_BY_PERMANENT_LOCKOUT":
             case "USER_DISABLED_BY_TEMPORARY_LOCKOUT":
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, "locked");
+                e.Change(EventKinds.AuthAccountChange, "locked");
                 e.Add(IdentityAttributes.IdpRiskEvents, ["brute_force"]);
                 break;
             case "DELETE_ACCOUNT":
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, "deleted");
+                e.Change(EventKinds.AuthAccountChange, "deleted");
                 break;
             case "REGISTER":
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, "created");
+                e.Change(EventKinds.AuthAccountChange, "created");
                 break;
             default:
                 e.Kind = EventKinds.IdpEvent;
@@ -237,25 +227,21 @@ internal static class KeycloakMapper
             case "CLIENT_ROLE_MAPPING":
             case "REALM_SCOPE_MAPPING":
             case "CLIENT_SCOPE_MAPPING":
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, operation == "DELETE" ? "role_revoke" : "role_grant")
+                e.Change(EventKinds.AuthAdminChange, operation == "DELETE" ? "role_revoke" : "role_grant")
                     .Set(IdentityAttributes.TargetUser, targetUser)
                     .Set(IdentityAttributes.TargetRole, RoleNames(representation));
                 break;
             case "GROUP_MEMBERSHIP":
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, operation == "DELETE" ? "group_remove" : "group_add")
+                e.Change(EventKinds.AuthAdminChange, operation == "DELETE" ? "group_remove" : "group_add")
                     .Set(IdentityAttributes.TargetUser, targetUser)
                     .Set(IdentityAttributes.TargetRole, representation.Text("name") ?? representation.Text("path"));
                 break;
             case "USER" when path?.EndsWith("/reset-password", StringComparison.Ordinal) == true:
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "reset").Set(IdentityAttributes.Factor, Factors.Password);
+                e.Change(EventKinds.AuthCredentialChange, "reset").Set(IdentityAttributes.Factor, Factors.Password);
                 AffectsTarget(e, targetUser);
                 break;
             case "USER" when path?.Contains("/credentials/", StringComparison.Ordinal) == true && operation == "DELETE":
-                e.Kind = EventKinds.AuthCredentialChange;
-                e.Set(IdentityAttributes.Change, "remove");
+                e.Change(EventKinds.AuthCredentialChange, "remove");
                 AffectsTarget(e, targetUser);
                 break;
             case "USER" when path?.EndsWith("/logout", StringComparison.Ordinal) == true:
@@ -265,32 +251,26 @@ internal static class KeycloakMapper
             case "USER_SESSION" when operation == "DELETE":
                 // An administrator ended one session (DELETE sessions/ID). The record names the session, not its user:
                 // as a revocation it would land on the administrator and end the administrator's own sessions.
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, "session_revoke");
+                e.Change(EventKinds.AuthAdminChange, "session_revoke");
                 break;
             case "USER" when operation is "CREATE" or "DELETE":
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, operation == "CREATE" ? "created" : "deleted");
+                e.Change(EventKinds.AuthAccountChange, operation == "CREATE" ? "created" : "deleted");
                 AffectsTarget(e, targetUser, LoginNames.Fold(representation.Text("username")));
                 break;
             case "USER" when operation == "UPDATE":
                 // Every user update carries "enabled"; only false says something happened to the account itself.
-                e.Kind = EventKinds.AuthAccountChange;
-                e.Set(IdentityAttributes.Change, representation.Flag("enabled") == false ? "disabled" : "update");
+                e.Change(EventKinds.AuthAccountChange, representation.Flag("enabled") == false ? "disabled" : "update");
                 AffectsTarget(e, targetUser, LoginNames.Fold(representation.Text("username")));
                 break;
             case "IDENTITY_PROVIDER":
             case "IDENTITY_PROVIDER_MAPPER":
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, "idp_" + (operation?.ToLowerInvariant() ?? "change"));
+                e.Change(EventKinds.AuthAdminChange, "idp_" + (operation?.ToLowerInvariant() ?? "change"));
                 break;
             case "CLIENT" when operation is "CREATE":
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, "app_create");
+                e.Change(EventKinds.AuthAdminChange, "app_create");
                 break;
             case "CLIENT" when path?.EndsWith("/client-secret", StringComparison.Ordinal) == true:
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, "app_credential_change");
+                e.Change(EventKinds.AuthAdminChange, "app_credential_change");
                 break;
             case "REALM":
             case "AUTH_FLOW":
@@ -300,8 +280,7 @@ internal static class KeycloakMapper
             case "REQUIRED_ACTION":
             case "CLIENT_POLICY":
             case "CLIENT_POLICIES":
-                e.Kind = EventKinds.AuthAdminChange;
-                e.Set(IdentityAttributes.Change, "policy_change");
+                e.Change(EventKinds.AuthAdminChange, "policy_change");
                 break;
             default:
                 e.Kind = EventKinds.IdpEvent;

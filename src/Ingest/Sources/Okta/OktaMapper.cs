@@ -15,11 +15,8 @@ internal static partial class OktaMapper
     /// <summary>The header of Okta's one-time event hook verification request.</summary>
     public const string VerificationHeader = "x-okta-verification-challenge";
 
-    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
-    {
-        options ??= SourceMapOptions.Default;
-        return JsonPayload.MapObjects(json, "an Okta LogEvent", (e, index, items, errors) => MapOne(e, index, options, items, errors), HookEvents);
-    }
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
+        JsonPayload.MapObjects(json, "an Okta LogEvent", options, MapOne, HookEvents);
 
     /// <summary>The events of an Event Hook delivery; null for any other value, which is then one LogEvent.</summary>
     private static WrappedItems? HookEvents(JsonElement root)
@@ -69,8 +66,7 @@ internal static partial class OktaMapper
         var targets = log.ListOrOne("target");
         var targetUser = Target(targets, "User");
         var (kind, change) = Classify(eventType, log);
-        e.Kind = kind;
-        e.Set(IdentityAttributes.Change, change);
+        e.Change(kind, change);
 
         // The subject is whose sign-in, session, credential or account it is; for administrative changes it is the
         // administrator, and the affected user is named in auth.target_user.

@@ -670,6 +670,7 @@ function actionsPanel(actions, inForce, list) {
       tbody));
 }
 
+// A row's narrow and lift are decided on the version it shows: a suppression changed since is refused (409) and drawn again.
 function suppressionsTable(items, refresh) {
   return el("table", { "data-testid": "suppressions" },
     el("thead", {}, el("tr", {}, ["Scope", "Rules", "For", "Until", "By", "State", ""].map(h => el("th", {}, h)))),
@@ -683,10 +684,10 @@ function suppressionsTable(items, refresh) {
       el("td", {}, s.state === "active" && can("analyst") ? [
         s.rules.length > 1 ? el("select", { "data-testid": "narrow", onchange: async (e) => {
           const keep = e.target.value; if (!keep) return;
-          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep] }); await refresh(); }, e.target.closest("td"), refresh);
+          await run("narrow to " + keep, async () => { await api("PATCH", "/v1/suppressions/" + encodeURIComponent(s.id), { rules: [keep], version: s.version }); await refresh(); }, e.target.closest("td"), refresh);
         } }, el("option", { value: "" }, "narrow to…"), s.rules.map(r => el("option", { value: r }, r))) : null,
         reasonForm("Lift", "lift-suppression", (reason, form) => run("lift suppression", async () => {
-          await api("DELETE", "/v1/suppressions/" + encodeURIComponent(s.id) + "?reason=" + encodeURIComponent(reason)); await refresh();
+          await api("DELETE", "/v1/suppressions/" + encodeURIComponent(s.id) + "?reason=" + encodeURIComponent(reason) + "&version=" + s.version); await refresh();
         }, form, refresh)),
       ] : null)))));
 }

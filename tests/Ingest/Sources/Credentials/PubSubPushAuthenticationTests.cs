@@ -21,10 +21,8 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
 
     private Dictionary<string, string?> Settings(string? audience = Audience)
     {
-        var settings = new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(IngestServer.AnyAge)
         {
-            // The fixture is dated when it was written; the age limit is not what these tests are about.
-            ["Ingest:MaxEventAge"] = "3650.00:00:00",
             [$"Ingest:PubSubPush:Sources:{Source}:ServiceAccounts:0"] = PushAccount,
             [$"Ingest:PubSubPush:Sources:{Source}:JwksUri"] = google.JwksUri.ToString(),
             ["Ingest:PubSubPush:JwksRefetchInterval"] = "00:00:00",
