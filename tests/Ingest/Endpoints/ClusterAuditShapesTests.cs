@@ -162,10 +162,9 @@ public sealed class ClusterAuditShapesTests
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("cluster-audit");
 
-        using var response = await server.PostAsync("/v1/sources/k8s-audit", Encoding.UTF8.GetBytes(body), key, "application/x-ndjson");
+        var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", Encoding.UTF8.GetBytes(body), key, 3, "application/x-ndjson");
 
-        await IngestAnswer.AcceptedAsync(response, 3);
-        var events = (await server.ReadLoggedAsync(3)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        var events = read.Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
         Assert.All(events, e => Assert.InRange(e.Resource!.Id!.Length, 1_000, 2_048));
         Assert.All(events, e => Assert.InRange(e.UserAgent!.Length, 1_000, 2_048));
         Assert.StartsWith("default/aaaa", events[0].Resource!.Id, StringComparison.Ordinal);
@@ -179,10 +178,7 @@ public sealed class ClusterAuditShapesTests
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("cluster-audit");
 
-        using var response = await server.PostAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster(fixture), key);
-
-        await IngestAnswer.AcceptedAsync(response, count);
-        var read = await server.ReadLoggedAsync(count);
+        var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", Sources.TestData.Cluster(fixture), key, count);
         Assert.All(read, r => Assert.Equal(EventKinds.K8sAudit, r.Event.Kind));
         return [.. read.Select(r => r.Event).OrderBy(e => e.Id[^2..], StringComparer.Ordinal)];
     }

@@ -118,6 +118,17 @@ internal sealed class IngestServer : IAsyncDisposable
     public Task<HttpResponseMessage> PostAsync(string path, string body, string? key, string contentType = "application/json", Version? version = null) =>
         PostAsync(path, Encoding.UTF8.GetBytes(body), key, contentType, version);
 
+    /// <summary>
+    /// Posts <paramref name="body"/>, which must be accepted whole (202 taking <paramref name="count"/> items), and reads the
+    /// <paramref name="count"/> records it logged.
+    /// </summary>
+    public async Task<IReadOnlyList<LogReader.Read>> PostAcceptedAsync(string path, byte[] body, string key, int count, string contentType = "application/json")
+    {
+        using var response = await PostAsync(path, body, key, contentType);
+        await IngestAnswer.AcceptedAsync(response, count);
+        return await ReadLoggedAsync(count);
+    }
+
     public Task<HttpResponseMessage> PostAsync(string path, byte[] body, string? key, string contentType = "application/json", Version? version = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, version == HttpVersion.Version20 ? new Uri(Http2Address, path) : new Uri(path, UriKind.Relative)) { Content = new ByteArrayContent(body) };

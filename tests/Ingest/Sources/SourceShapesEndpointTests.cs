@@ -13,10 +13,9 @@ public sealed class SourceShapesEndpointTests
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("keycloak-prod", new SourceScope(Kinds: ["auth.*"]));
 
-        using var response = await server.PostAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "token-responses.ndjson"), key, "application/x-ndjson");
+        var read = await server.PostAcceptedAsync("/v1/sources/keycloak", TestData.Idp("keycloak", "token-responses.ndjson"), key, 5, "application/x-ndjson");
 
-        await IngestAnswer.AcceptedAsync(response, 5);
-        var logged = (await server.ReadLoggedAsync(5)).Select(r => r.Event).ToDictionary(e => e.Token?.Jti ?? "none");
+        var logged = read.Select(r => r.Event).ToDictionary(e => e.Token?.Jti ?? "none");
         Assert.Equal(
             ["2d3e4f50-9999-4aaa-8bbb-cccc00000003", "3c4d5e6f-9999-4aaa-8bbb-cccc00000001", "4a5b6c7d-9999-4aaa-8bbb-cccc00000005", "7e8f9a0b-9999-4aaa-8bbb-cccc00000002", "none"],
             logged.Keys.Order(StringComparer.Ordinal));

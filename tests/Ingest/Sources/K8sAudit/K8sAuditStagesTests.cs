@@ -45,10 +45,9 @@ public sealed class K8sAuditStagesTests
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("kube-apiserver", new SourceScope(Kinds: [EventKinds.K8sAudit]));
 
-        using var response = await server.PostAsync("/v1/sources/k8s-audit", TestData.Cluster("request-stages.ndjson"), key, "application/x-ndjson");
+        var read = await server.PostAcceptedAsync("/v1/sources/k8s-audit", TestData.Cluster("request-stages.ndjson"), key, 7, "application/x-ndjson");
 
-        await IngestAnswer.AcceptedAsync(response, 7);
-        var first = (await server.ReadLoggedAsync(7)).Select(r => r.Event).DistinctBy(x => x.Id).ToDictionary(x => x.Id);
+        var first = read.Select(r => r.Event).DistinctBy(x => x.Id).ToDictionary(x => x.Id);
         Assert.Equal((403, Outcomes.Denied), (first[Refused].Status, first[Refused].Outcome));
         Assert.Equal(403, first[Refused].Raw!.Value.GetProperty("responseStatus").GetProperty("code").GetInt32());
         Assert.Equal((101, "ResponseStarted"), (first[Exec].Status, first[Exec].Attr("k8s.stage")));
