@@ -9,6 +9,13 @@ namespace ZtStream.Platform.Tests.EventLog.Kafka;
 /// </summary>
 public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
 {
+    /// <summary>
+    /// How long a consumer may take to leave once stopped after an outage: librdkafka's close commits the final offsets
+    /// and leaves the group, and a request to a broker it has not reconnected to yet may wait <c>socket.timeout.ms</c>
+    /// (60 s by default) before the close goes on; on a loaded machine the reconnect can still be under way then.
+    /// </summary>
+    private static readonly TimeSpan LeaveAfterOutage = TimeSpan.FromSeconds(150);
+
     [Fact]
     public async Task BrokerDownAndBack_AppendsRefusedMeanwhile_EveryAcknowledgedRecordConsumed()
     {
@@ -32,7 +39,7 @@ public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
         {
             // The consumer must leave before the mock cluster (inside its owner client) goes away.
             await stop.CancelAsync();
-            await consuming.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+            await consuming.WaitAsync(LeaveAfterOutage, CancellationToken.None);
         }
     }
 
@@ -78,7 +85,7 @@ public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
         finally
         {
             await stop.CancelAsync();
-            await consuming.WaitAsync(TimeSpan.FromSeconds(60), CancellationToken.None);
+            await consuming.WaitAsync(LeaveAfterOutage, CancellationToken.None);
         }
     }
 
