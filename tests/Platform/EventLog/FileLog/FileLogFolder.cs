@@ -7,26 +7,17 @@ namespace ZtStream.Platform.Tests.EventLog.FileLog;
 internal sealed class FileLogFolder(string prefix) : IDisposable
 {
     private readonly TempFolder _folder = new(prefix);
-    private readonly List<CancellationTokenSource> _stops = [];
+    private readonly ConsumerGroups _groups = new();
 
     public string Path => _folder.Path;
 
     /// <summary>Starts <paramref name="group"/> on <paramref name="topic"/>; it runs until it is stopped or the folder is disposed.</summary>
-    public (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string topic, string group, RecordingHandler handler)
-    {
-        var stop = new CancellationTokenSource();
-        _stops.Add(stop);
-        return (stop, log.ConsumeAsync(new ConsumerSpec(group, [topic]), handler, stop.Token));
-    }
+    public (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string topic, string group, RecordingHandler handler) =>
+        _groups.Start(log, topic, group, handler);
 
     public void Dispose()
     {
-        foreach (var stop in _stops)
-        {
-            stop.Cancel();
-            stop.Dispose();
-        }
-
+        _groups.Dispose();
         _folder.Dispose();
     }
 
