@@ -280,8 +280,11 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     }
 
     /// <summary>Puts the alert on <c>zt.alerts.v1</c>, as the Verifier does.</summary>
-    public Task PublishAlertAsync(Alert alert) =>
-        EventLog.AppendAsync(Topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert))], Ct);
+    public Task PublishAlertAsync(Alert alert) => PublishAlertsAsync([alert]);
+
+    /// <summary>Puts the alerts on <c>zt.alerts.v1</c> of the log the host consumes, in one append, as the Verifier does.</summary>
+    public Task PublishAlertsAsync(IEnumerable<Alert> alerts) =>
+        (Log ?? EventLog).AppendAsync(Topics.Alerts, [.. alerts.Select(a => new LogRecord(a.Principal, ContractJson.Serialize(a)))], Ct);
 
     public async ValueTask DisposeAsync()
     {

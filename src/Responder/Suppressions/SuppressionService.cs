@@ -81,15 +81,10 @@ internal sealed class SuppressionService(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var before = await suppressions.GetAsync(id, cancellationToken);
+            var (before, missing) = await StoredAsync(id, seen, cancellationToken);
             if (before is null)
             {
-                return (null, Problems.Of(404, $"no suppression {id}"));
-            }
-
-            if (seen is { } version && before.Version != version)
-            {
-                return (null, ChangedSince(before, version));
+                return (null, missing);
             }
 
             if (before.State != SuppressionStates.Active)
@@ -209,15 +204,10 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid(tooLong));
         }
 
-        var before = await suppressions.GetAsync(id, cancellationToken);
+        var (before, missing) = await StoredAsync(id, seen, cancellationToken);
         if (before is null)
         {
-            return (null, Problems.Of(404, $"no suppression {id}"));
-        }
-
-        if (seen is { } version && before.Version != version)
-        {
-            return (null, ChangedSince(before, version));
+            return (null, missing);
         }
 
         if (before.State == SuppressionStates.Lifted)
@@ -517,6 +507,21 @@ internal sealed class SuppressionService(
         Problems.Of(409, $"suppression {s.Id} was lifted by {s.LiftedBy} at {s.LiftedAt:O} ({s.LiftReason})");
 
     /// <summary>The 409 of a change decided on version <paramref name="seen"/> of a suppression that has changed since.</summary>
+    /// <summary>
+    /// Suppression <paramref name="id"/> as stored, for a change of it: else why not, none stored (404) or, when the
+    /// caller decided on version <paramref name="seen"/>, one that has changed since (409).
+    /// </summary>
+    private async Task<(SuppressionRecord? Stored, Problem? Problem)> StoredAsync(string id, long? seen, CancellationToken cancellationToken)
+    {
+        var stored = await suppressions.GetAsync(id, cancellationToken);
+        if (stored is null)
+        {
+            return (null, Problems.Of(404, $"no suppression {id}"));
+        }
+
+        return seen is { } version && stored.Version != version ? (null, ChangedSince(stored, version)) : (stored, null);
+    }
+
     private static Problem ChangedSince(SuppressionRecord now, long seen) => Problems.Stale(
         now.Version,
         $"suppression {now.Id} has changed since version {seen} was read: " + (now.State == SuppressionStates.Lifted

@@ -7,13 +7,17 @@ namespace ZtStream.Verifier.Scoring;
 /// tactics) it is evidence of. Every detector — built-in or a loaded rule — reports its techniques here, and only here;
 /// the alert's reasons and its technique union are made from them.
 /// </summary>
+/// <remarks>
+/// It holds what <see cref="AlertReason"/> holds, but as a value: detectors add findings to one list the engine reuses
+/// for every event, and <see cref="Of"/> is a copy on the stack, so a finding costs only its text. An
+/// <see cref="AlertReason"/>, the public contract (a class, read back from stored alerts), is made from it only when an
+/// alert keeps it (<c>AlertBook</c>).
+/// </remarks>
 internal readonly record struct Contribution(string Detector, string Rule, int Score, string Text)
 {
     private readonly IReadOnlyList<string>? techniques;
     private readonly IReadOnlyList<string>? tactics;
     private readonly IReadOnlyList<AlertRuleCredit>? credits;
-
-    public string Scope => Detector + "/" + Rule;
 
     /// <summary>ATT&amp;CK technique ids such as <c>T1609</c> or <c>T1552.007</c>; empty by default.</summary>
     public IReadOnlyList<string> Techniques

@@ -71,7 +71,7 @@ public sealed class RabbitMqOutageTests
 
         await rabbitMq.StopBrokerAsync();
         var during = Enumerable.Range(0, 3).Select(i => TestAlerts.Critical($"bus-down-{i}", principal: $"user-{i}", jti: $"jti-bus-down-{i}")).ToList();
-        await log.AppendAsync(Topics.Alerts, [.. during.Select(a => new LogRecord(a.Principal, ContractJson.Serialize(a)))], Ct);
+        await host.PublishAlertsAsync(during);
 
         // Every alert reaches the console and its decision the store while the broker is down: the bus holds up no alert.
         await Eventually.HoldsAsync(

@@ -16,11 +16,11 @@ public sealed class StoreOutageTests
         await using var host = await new ResponderTestHost() { Log = log }.OnPostgres(database).StartAsync();
         var alerts = host.Get<AlertStore>();
 
-        await PublishAsync(log, 0, 5);
+        await host.PublishAlertsAsync(Alerts(0, 5));
         await Eventually.HoldsAsync(async () => (await alerts.QueryAsync(new AlertQuery(Limit: 100), Ct)).Count == 5, "the first alerts are stored");
 
         await postgres.StopServerAsync();
-        await PublishAsync(log, 5, 10);
+        await host.PublishAlertsAsync(Alerts(5, 10));
         await Eventually.HoldsAsync(() => Task.FromResult(health.Paused.Count > 0), "the consumer to pause on the outage");
         var pause = Assert.Single(health.Paused);
         Assert.Equal(Topics.Alerts, pause.Topic);
@@ -33,9 +33,6 @@ public sealed class StoreOutageTests
         Assert.All(deadLetters, p => Assert.Equal(p.Start, p.End));
     }
 
-    private static Task PublishAsync(IEventLog log, int first, int count) =>
-        log.AppendAsync(
-            Topics.Alerts,
-            [.. Enumerable.Range(first, count).Select(i => TestAlerts.Critical($"outage-{i}", principal: $"user-{i}")).Select(a => new LogRecord(a.Principal, ContractJson.Serialize(a)))],
-            Ct);
+    private static IEnumerable<Alert> Alerts(int first, int count) =>
+        Enumerable.Range(first, count).Select(i => TestAlerts.Critical($"outage-{i}", principal: $"user-{i}"));
 }

@@ -15,10 +15,8 @@ public sealed class ConsoleActionTests
     public async Task Approve_ThenTheDriversFail_ShowsFailedAndTheReason_WithoutAReload()
     {
         var driver = new GatedDriver { Failure = "the IdP answered 503" };
-        await using var host = await ConsoleTests.StartWithAlertsAsync(new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true }.With<ITokenRevoker>(driver));
-        var pending = await host.RaiseAsync(TestAlerts.Critical("fail-ui", principal: "mallory@example.com", jti: "jti-fail"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
-        var page = session.Page;
+        await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("fail-ui", principal: "mallory@example.com", jti: "jti-fail"), driver);
+        var (host, pending, page) = console;
         await page.Locator("[data-testid=alert-row][data-alert-id=fail-ui]").ClickAsync();
         var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.PendingApproval);
@@ -74,10 +72,8 @@ public sealed class ConsoleActionTests
     [Fact]
     public async Task Approve_InFlight_IsDisabled_AndARefusalStaysUntilDismissed()
     {
-        await using var host = await ConsoleTests.StartWithAlertsAsync(new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true });
-        var pending = await host.RaiseAsync(TestAlerts.Critical("busy-ui", principal: "svc-reports@example.com", jti: "jti-busy"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
-        var page = session.Page;
+        await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("busy-ui", principal: "svc-reports@example.com", jti: "jti-busy"));
+        var (host, pending, page) = console;
         await page.Locator("[data-testid=alert-row][data-alert-id=busy-ui]").ClickAsync();
         var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
 

@@ -159,10 +159,8 @@ public sealed class ConsoleResponderTests
     [Fact]
     public async Task Reject_ByKeyboardAlone_AsksForAReason_AnnouncesAMissingOne_AndKeepsTheFocusOnTheRow()
     {
-        await using var host = await ConsoleTests.StartWithAlertsAsync(new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true });
-        var pending = await host.RaiseAsync(TestAlerts.Critical("kbd-1", principal: "erin@example.com", jti: "jti-kbd"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
-        var page = session.Page;
+        await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("kbd-1", principal: "erin@example.com", jti: "jti-kbd"));
+        var (host, pending, page) = console;
         var sent = CountPosts(page, "/reject");
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/kbd-1").ToString());
         var row = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");

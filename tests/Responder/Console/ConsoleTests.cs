@@ -19,12 +19,9 @@ public sealed class ConsoleTests
     [Fact]
     public async Task Console_SignInSeeAlertApproveAction()
     {
-        await using var host = await StartWithAlertsAsync(new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true });
+        await using var console = await PendingApproval.StartAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"));
+        var (host, pending, page) = console;
         var ct = Ct;
-        var pending = await host.RaiseAsync(TestAlerts.Critical("ui-1", principal: "mallory", jti: "jti-ui"));
-
-        await using var session = await BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
-        var page = session.Page;
         await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
 
         var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-1]");
@@ -45,7 +42,7 @@ public sealed class ConsoleTests
         Assert.Equal("rex", Assert.Single(audit).Actor);
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/actions").ToString());
         await Assertions.Expect(page.Locator("a.spaced").First).ToBeVisibleAsync();
-        Assert.Empty(session.Blocked);
+        Assert.Empty(console.Session.Blocked);
     }
 
     [Fact]
@@ -383,6 +380,49 @@ public sealed class ConsoleTests
     {
         ConsoleBrowser.RequireChromium();
         return await ResponderTestHost.WithAlertsAsync(unstarted.StartAsync(), alerts);
+    }
+
+    /// <summary>
+    /// A host whose policy has a responder approve each revocation (<paramref name="revoker"/>, where given, revokes),
+    /// the revocation pending for the alert it was raised with, and a responder signed in to its console.
+    /// </summary>
+    internal sealed class PendingApproval : IAsyncDisposable
+    {
+        private PendingApproval(ResponderTestHost host, ActionRecord pending, BrowserSession session)
+        {
+            Host = host;
+            Pending = pending;
+            Session = session;
+        }
+
+        public ResponderTestHost Host { get; }
+        public ActionRecord Pending { get; }
+        public BrowserSession Session { get; }
+
+        public static async Task<PendingApproval> StartAsync(Alert alert, ITokenRevoker? revoker = null)
+        {
+            var unstarted = new ResponderTestHost(TestPolicies.ApproveRevoke) { UseKestrel = true };
+            var host = await StartWithAlertsAsync(revoker is null ? unstarted : unstarted.With(revoker));
+            try
+            {
+                var pending = await host.RaiseAsync(alert);
+                return new PendingApproval(host, pending, await BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken));
+            }
+            catch
+            {
+                await host.DisposeAsync();
+                throw;
+            }
+        }
+
+        public void Deconstruct(out ResponderTestHost host, out ActionRecord pending, out IPage page) =>
+            (host, pending, page) = (Host, Pending, Session.Page);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Session.DisposeAsync();
+            await Host.DisposeAsync();
+        }
     }
 
     /// <summary>Debian's Chromium driven by Playwright, signed in to the host's console with a token.</summary>

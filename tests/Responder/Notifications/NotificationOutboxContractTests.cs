@@ -89,10 +89,9 @@ public abstract class NotificationOutboxContractTests : IDisposable
         await using var host = await StartAsync(receiver.Url, refusingUrl: null, log);
         await ExecuteAsync(host, RefuseEntries(AuditKinds.NotificationQueued));
         var alert = TestAlerts.Critical("al-queued-fault") with { Severity = Severities.High, Score = 80 };
-        var record = new LogRecord(alert.Principal, ContractJson.Serialize(alert));
         var deadLetters = DeadLetterHeaders.TopicFor(Topics.Alerts);
 
-        await log.AppendAsync(Topics.Alerts, [record], Ct);
+        await host.PublishAlertAsync(alert);
         await Eventually.HoldsAsync(
             async () => (await log.PartitionsAsync(deadLetters, Ct)).Sum(p => p.End - p.Start) == 1,
             "the alert is retried, then dead-lettered with the reason", TimeSpan.FromSeconds(30));
@@ -106,7 +105,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
         // Replayed from the dead letters once the store takes entries again, and delivered a second time by the log.
         await ExecuteAsync(host, AcceptEntries);
-        await log.AppendAsync(Topics.Alerts, [record, record], Ct);
+        await host.PublishAlertsAsync([alert, alert]);
         await Eventually.HoldsAsync(
             async () => await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct) is [{ State: NotificationOutbox.Delivered }]
                 && (await log.PartitionsAsync(Topics.Alerts, Ct)).Sum(p => p.End - p.Start) == 3

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using ZtStream.Sdk;
+using ZtStream.TestSupport.Jose;
 using ZtStream.TestSupport.Logging;
 
 namespace ZtStream.Responder.Tests.Revocation;
@@ -7,9 +8,7 @@ namespace ZtStream.Responder.Tests.Revocation;
 /// <summary>A service protected by the SDK (the revocation feed, events to Ingest) with JWT bearer authentication (symmetric test key) on loopback.</summary>
 internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeIngest ingest, CapturedLog log) : IAsyncDisposable
 {
-    private const string Issuer = "https://idp.test";
     private const string Audience = "orders-api";
-    private static readonly SymmetricSecurityKey Key = new(Encoding.UTF8.GetBytes("ztstream-responder-test-signing-key-32-bytes!"));
 
     /// <summary>
     /// The Responder's clock at the wall-clock time the app (and its SDK) lives in: revocation entries expire on the
@@ -30,12 +29,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
         var builder = LoopbackApp.CreateBuilder();
         var log = new CapturedLog();
         builder.Logging.AddProvider(log);
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
-        {
-            ValidIssuer = Issuer,
-            ValidAudience = Audience,
-            IssuerSigningKey = Key,
-        });
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o => o.TokenValidationParameters = TestBearer.Validation(Audience));
         builder.Services.AddAuthorization();
         builder.Services.AddZtStream(o =>
         {
@@ -55,15 +49,7 @@ internal sealed class ProtectedApp(WebApplication app, HttpClient http, FakeInge
 
     public static string Token(string subject, string jti) => Token(new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti });
 
-    public static string Token(Dictionary<string, object> claims) => new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-    {
-        Issuer = Issuer,
-        Audience = Audience,
-        Claims = claims,
-        IssuedAt = DateTime.UtcNow,
-        Expires = DateTime.UtcNow.AddHours(1),
-        SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
-    });
+    public static string Token(Dictionary<string, object> claims) => TestBearer.Token(Audience, claims);
 
     public async Task<HttpResponseMessage> GetAsync(string token)
     {

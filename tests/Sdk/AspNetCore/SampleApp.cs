@@ -1,17 +1,14 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
+using ZtStream.TestSupport.Jose;
 
 namespace ZtStream.Sdk.Tests.AspNetCore;
 
 /// <summary>A small ASP.NET Core service using the SDK with JWT bearer auth (symmetric test key) on loopback Kestrel.</summary>
 internal sealed class SampleApp : IAsyncDisposable
 {
-    public const string Issuer = "https://idp.test";
     public const string Audience = "sample-api";
     public static readonly byte[] ReportChunk = new byte[1000];
     public const string OrdersBody = "[{\"id\":1},{\"id\":2}]";
-    private static readonly SymmetricSecurityKey Key = new(Encoding.UTF8.GetBytes("ztstream-sample-signing-key-of-at-least-32-bytes!"));
 
     private SampleApp(WebApplication app, HttpClient http)
     {
@@ -28,12 +25,7 @@ internal sealed class SampleApp : IAsyncDisposable
         var builder = LoopbackApp.CreateBuilder();
         builder.Services
             .AddAuthentication(JwtBearerDefaults.AuthenticationScheme)
-            .AddJwtBearer(o => o.TokenValidationParameters = new TokenValidationParameters
-            {
-                ValidIssuer = Issuer,
-                ValidAudience = Audience,
-                IssuerSigningKey = Key,
-            });
+            .AddJwtBearer(o => o.TokenValidationParameters = TestBearer.Validation(Audience));
         builder.Services.AddAuthorization();
         builder.Services.AddZtStream(configure);
 
@@ -59,7 +51,6 @@ internal sealed class SampleApp : IAsyncDisposable
 
     public static string Token(string subject, string jti, string? sessionId = null, DateTimeOffset? issuedAt = null, string clientId = "web-portal", string? preferredUsername = null)
     {
-        var iat = (issuedAt ?? DateTimeOffset.UtcNow).UtcDateTime;
         var claims = new Dictionary<string, object> { ["sub"] = subject, ["jti"] = jti, ["client_id"] = clientId };
         if (preferredUsername is not null)
         {
@@ -71,16 +62,7 @@ internal sealed class SampleApp : IAsyncDisposable
             claims["sid"] = sessionId;
         }
 
-        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
-        {
-            Issuer = Issuer,
-            Audience = Audience,
-            Claims = claims,
-            IssuedAt = iat,
-            NotBefore = iat,
-            Expires = iat.AddHours(1),
-            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
-        });
+        return TestBearer.Token(Audience, claims, issuedAt?.UtcDateTime);
     }
 
     public async Task<HttpResponseMessage> GetAsync(string path, string? token, string userAgent = "sdk-tests/1.0")

@@ -99,8 +99,8 @@ public sealed class OidcProviderFixture() : ServiceFixture<Uri, DockerContainer>
         info.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var output = new StringBuilder();
         node = new Process { StartInfo = info };
-        node.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        node.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
+        node.OutputDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
+        node.ErrorDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
         node.Start();
         node.BeginOutputReadLine();
         node.BeginErrorReadLine();

@@ -193,7 +193,11 @@ public static class LocalProcess
         }
     }
 
-    private static void Append(StringBuilder output, string? line)
+    /// <summary>
+    /// Adds a line a process wrote to <paramref name="output"/>, which the readers of both its streams write to at once
+    /// (null: the stream ended).
+    /// </summary>
+    internal static void Append(StringBuilder output, string? line)
     {
         if (line is null)
         {

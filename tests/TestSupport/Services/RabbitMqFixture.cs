@@ -269,8 +269,8 @@ public sealed class RabbitMqFixture() : ServiceFixture<Uri, RabbitMqContainer>("
             }
 
             server = new Process { StartInfo = info };
-            server.OutputDataReceived += (_, e) => Append(e.Data);
-            server.ErrorDataReceived += (_, e) => Append(e.Data);
+            server.OutputDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
+            server.ErrorDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
             server.Start();
             server.BeginOutputReadLine();
             server.BeginErrorReadLine();
@@ -374,19 +374,6 @@ public sealed class RabbitMqFixture() : ServiceFixture<Uri, RabbitMqContainer>("
                 {
                     // Another run may be reaping the same folder.
                 }
-            }
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (output)
-            {
-                output.AppendLine(line);
             }
         }
 

@@ -70,10 +70,7 @@ internal static class IdpRecords
             debug["risk"] = $"{{reasons=New Geo-Location, level={risk}}}";
         }
 
-        if (factor is not null)
-        {
-            debug["factor"] = factor;
-        }
+        Put(debug, "factor", factor);
 
         var log = new JsonObject
         {
@@ -108,10 +105,7 @@ internal static class IdpRecords
         string? risk = null)
     {
         var status = new JsonObject { ["errorCode"] = code };
-        if (details is not null)
-        {
-            status["additionalDetails"] = details;
-        }
+        Put(status, "additionalDetails", details);
 
         var properties = new JsonObject
         {

@@ -610,23 +610,24 @@ internal static partial class FalcoFieldCatalog
             return array is not null;
         };
 
-    private static FalcoComputedField.Compute AnyContainerPrivileged(FalcoSlots slots)
-    {
-        var path = slots.Path("requestObject", "spec", "containers");
-        return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+    /// <summary>
+    /// "true" when an element of the array at <paramref name="path"/> is one <paramref name="match"/> accepts, "false" when
+    /// none is, and no value when there is no array.
+    /// </summary>
+    private static FalcoComputedField.Compute AnyElement(FalcoRootPath path, Func<JsonElement, bool> match) =>
+        (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
         {
             written = 0;
             array = null;
-            if (!path.TryGetElements(e, out var containers))
+            if (!path.TryGetElements(e, out var elements))
             {
                 return false;
             }
 
             array = False;
-            foreach (var c in containers)
+            foreach (var element in elements)
             {
-                if (c.ValueKind == JsonValueKind.Object && c.TryGetProperty("securityContext"u8, out var sc) && sc.ValueKind == JsonValueKind.Object
-                    && sc.TryGetProperty("privileged"u8, out var p) && p.ValueKind == JsonValueKind.True)
+                if (match(element))
                 {
                     array = True;
                     break;
@@ -635,40 +636,28 @@ internal static partial class FalcoFieldCatalog
 
             return true;
         };
-    }
+
+    private static FalcoComputedField.Compute AnyContainerPrivileged(FalcoSlots slots) =>
+        AnyElement(slots.Path("requestObject", "spec", "containers"), c =>
+            c.ValueKind == JsonValueKind.Object && c.TryGetProperty("securityContext"u8, out var sc) && sc.ValueKind == JsonValueKind.Object
+            && sc.TryGetProperty("privileged"u8, out var p) && p.ValueKind == JsonValueKind.True);
 
     /// <summary><c>ka.req.volume.hostpath[/path]</c> (deprecated): "true" when a volume uses that host path, or one under it when the argument ends with '*'.</summary>
     private static FalcoComputedField.Compute VolumeHostPath(string? arg, FalcoSlots slots)
     {
         var prefix = arg!.EndsWith('*');
         var wanted = Encoding.UTF8.GetBytes(prefix ? arg[..^1] : arg);
-        var volumes = slots.Path("requestObject", "spec", "volumes");
         var hostPath = FalcoJsonPath.Of("hostPath", "path");
-        return (in FalcoEvent e, Span<byte> buffer, out int written, out byte[]? array) =>
+        return AnyElement(slots.Path("requestObject", "spec", "volumes"), v =>
         {
-            written = 0;
-            array = null;
-            if (!volumes.TryGetElements(e, out var list))
+            if (!hostPath.TryGet(v, out var p))
             {
                 return false;
             }
 
-            array = False;
-            foreach (var v in list)
-            {
-                if (hostPath.TryGet(v, out var p))
-                {
-                    var path = FalcoJson.Utf8(p);
-                    if (prefix ? path.StartsWith(wanted) : path.SequenceEqual(wanted))
-                    {
-                        array = True;
-                        break;
-                    }
-                }
-            }
-
-            return true;
-        };
+            var path = FalcoJson.Utf8(p);
+            return prefix ? path.StartsWith(wanted) : path.SequenceEqual(wanted);
+        });
     }
 
     /// <summary><c>ka.uri.param[key]</c>: the first value of that query parameter, decoded as Go's url.ParseQuery does.</summary>

@@ -1,3 +1,5 @@
+using static ZtStream.Platform.Tests.EventLog.FileLog.FileLogFolder;
+
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
 /// <summary>The file log on a filesystem that really runs out of space (a small tmpfs): refuse, keep, recover.</summary>
@@ -41,29 +43,18 @@ public sealed class FileEventLogDiskFullTests
             // given pages back; filling them makes "full" not depend on where the log's files happened to end.
             disk.Fill();
             await Assert.ThrowsAsync<EventLogUnavailableException>(() => log.AppendAsync(Topic, [new LogRecord("principal-0", new byte[4096])], Ct));
-            Assert.Equal(acknowledged.Order(), (await ReadAllAsync(log)).Order());
+            Assert.Equal(acknowledged.Order(), (await ReadAllAsync(log, Topic)).Select(Value).Order());
 
             disk.Free();
         }
 
         // Reopened: exactly the acknowledged records (nothing from the refused batches, no torn bytes), and appends go on.
         using var reopened = new FileEventLog(options, TimeProvider.System, NullLogger.Instance);
-        Assert.Equal(acknowledged.Order(), (await ReadAllAsync(reopened)).Order());
+        Assert.Equal(acknowledged.Order(), (await ReadAllAsync(reopened, Topic)).Select(Value).Order());
         await reopened.AppendAsync(Topic, [new LogRecord("principal-0", "after"u8.ToArray())], Ct);
         var partition = Murmur2Partitioner.PartitionFor("principal-0", 3);
         var records = await reopened.ReadAsync(Topic, partition, 0, int.MaxValue, Ct);
         Assert.Equal("after", Encoding.UTF8.GetString(records[^1].Value.Span));
         Assert.Equal(Enumerable.Range(0, records.Count).Select(i => (long)i), records.Select(r => r.Offset));
-    }
-
-    private static async Task<List<string>> ReadAllAsync(FileEventLog log)
-    {
-        var values = new List<string>();
-        foreach (var partition in await log.PartitionsAsync(Topic, Ct))
-        {
-            values.AddRange((await log.ReadAsync(Topic, partition.Partition, partition.Start, int.MaxValue, Ct)).Select(r => Encoding.UTF8.GetString(r.Value.Span)));
-        }
-
-        return values;
     }
 }

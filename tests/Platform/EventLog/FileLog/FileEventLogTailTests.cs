@@ -1,4 +1,5 @@
 using ZtStream.Platform.EventLog.Local;
+using static ZtStream.Platform.Tests.EventLog.FileLog.FileLogFolder;
 
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
@@ -10,8 +11,7 @@ namespace ZtStream.Platform.Tests.EventLog.FileLog;
 public sealed class FileEventLogTailTests : IDisposable
 {
     private const string Topic = "zt.filetail.v1";
-    private readonly string _folder = Directory.CreateTempSubdirectory("zt-filetail-").FullName;
-    private readonly List<CancellationTokenSource> _stops = [];
+    private readonly FileLogFolder _folder = new("zt-filetail-");
 
     [Fact]
     public async Task Consume_RecordsInTheTail_AreTheRecordsARestartReadsFromTheFiles()
@@ -31,11 +31,7 @@ public sealed class FileEventLogTailTests : IDisposable
         }
 
         using var reopened = Open();
-        var fromFiles = new List<ConsumedRecord>();
-        foreach (var partition in await reopened.PartitionsAsync(Topic, Ct))
-        {
-            fromFiles.AddRange(await reopened.ReadAsync(Topic, partition.Partition, partition.Start, int.MaxValue, Ct));
-        }
+        var fromFiles = await ReadAllAsync(reopened, Topic);
 
         Assert.Equal(300, fromFiles.Count);
         Assert.Equal(Describe(fromFiles), Describe(consumed));
@@ -47,7 +43,7 @@ public sealed class FileEventLogTailTests : IDisposable
         using var log = Open();
         await log.AppendAsync(Topic, [.. Enumerable.Range(0, 40).Select(i => Record("alice", $"{i}", 100))], Ct);
         var partition = Murmur2Partitioner.PartitionFor("alice", 3);
-        var segment = Directory.GetFiles(Path.Combine(_folder, "topics", Topic, $"{partition}"), "*.log").Single();
+        var segment = Directory.GetFiles(Path.Combine(_folder.Path, "topics", Topic, $"{partition}"), "*.log").Single();
         await File.WriteAllBytesAsync(segment, new byte[new FileInfo(segment).Length], Ct);
 
         // The file now holds nothing a read could take for a record...
@@ -118,28 +114,12 @@ public sealed class FileEventLogTailTests : IDisposable
         Assert.Equal(Enumerable.Range(0, 255).Select(i => (long)i), handler.Handled.Select(r => r.Offset));
     }
 
-    public void Dispose()
-    {
-        foreach (var stop in _stops)
-        {
-            stop.Cancel();
-            stop.Dispose();
-        }
-
-        try
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A consumer still stopping: the temp folder is left behind.
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     private FileEventLog Open(long tailBytes = 4L * 1024 * 1024, long segmentBytes = 64 * 1024 * 1024) => new(new EventLogOptions
     {
         Kind = EventLogOptions.File,
-        Path = _folder,
+        Path = _folder.Path,
         SegmentBytes = segmentBytes,
         TailBytes = tailBytes,
         RetentionBytes = 0,
@@ -147,12 +127,7 @@ public sealed class FileEventLogTailTests : IDisposable
         ShutdownDrainTimeout = TimeSpan.FromSeconds(2),
     }, TimeProvider.System, NullLogger.Instance);
 
-    private void Consume(IEventLog log, string group, RecordingHandler handler)
-    {
-        var stop = new CancellationTokenSource();
-        _stops.Add(stop);
-        _ = log.ConsumeAsync(new ConsumerSpec(group, [Topic]), handler, stop.Token);
-    }
+    private void Consume(IEventLog log, string group, RecordingHandler handler) => _folder.Consume(log, Topic, group, handler);
 
     /// <summary>Everything a record carries, per partition in offset order.</summary>
     private static IEnumerable<string> Describe(IEnumerable<ConsumedRecord> records) => records
@@ -161,9 +136,4 @@ public sealed class FileEventLogTailTests : IDisposable
         .Select(r => $"{r.Topic}/{r.Partition}/{r.Offset}/{r.Key}/{r.Timestamp.ToUnixTimeMilliseconds()}/"
             + string.Join(',', r.Headers.OrderBy(h => h.Key, StringComparer.Ordinal).Select(h => $"{h.Key}={h.Value}"))
             + "/" + Convert.ToHexString(r.Value.Span));
-
-    private static LogRecord Record(string key, string value, int valueBytes) =>
-        new(key, Encoding.UTF8.GetBytes(value + "|" + new string('x', valueBytes)), new Dictionary<string, string> { ["kind"] = "test", ["n"] = value });
-
-    private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
 }

@@ -1,5 +1,6 @@
 using ZtStream.Platform.EventLog.Local;
 using ZtStream.Platform.Faults;
+using static ZtStream.Platform.Tests.EventLog.FileLog.FileLogFolder;
 
 namespace ZtStream.Platform.Tests.EventLog.FileLog;
 
@@ -10,8 +11,7 @@ namespace ZtStream.Platform.Tests.EventLog.FileLog;
 public sealed class FileEventLogTests : IDisposable
 {
     private const string Topic = "zt.filelog.v1";
-    private readonly string _folder = Directory.CreateTempSubdirectory("zt-filelog-").FullName;
-    private readonly List<CancellationTokenSource> _stops = [];
+    private readonly FileLogFolder _folder = new("zt-filelog-");
 
     [Theory]
     [InlineData(EventLogOptions.FsyncGroup)]
@@ -48,7 +48,7 @@ public sealed class FileEventLogTests : IDisposable
     {
         Assert.SkipWhen(OperatingSystem.IsWindows(), "Unix file modes");
         const UnixFileMode ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
-        var fresh = Path.Combine(_folder, "state", "eventlog");
+        var fresh = Path.Combine(_folder.Path, "state", "eventlog");
         using (var log = new FileEventLog(Options() with { Path = fresh }, TimeProvider.System, NullLogger.Instance))
         {
             await log.AppendAsync(Topic, [Record("alice", "a token id and an address")], Ct);
@@ -308,7 +308,7 @@ public sealed class FileEventLogTests : IDisposable
         }
 
         var index = Path.ChangeExtension(Directory.GetFiles(Path.GetDirectoryName(ActiveSegment("alice"))!, "*.log").Order(StringComparer.Ordinal).First(), ".index");
-        var replacement = Path.Combine(other.Path, Path.GetRelativePath(_folder, index));
+        var replacement = Path.Combine(other.Path, Path.GetRelativePath(_folder.Path, index));
         Assert.Equal(new FileInfo(index).Length, new FileInfo(replacement).Length);
         Assert.NotEqual(await File.ReadAllBytesAsync(index, Ct), await File.ReadAllBytesAsync(replacement, Ct));
         File.Copy(replacement, index, overwrite: true);
@@ -374,7 +374,7 @@ public sealed class FileEventLogTests : IDisposable
 
         var error = Assert.Throws<EventLogLockedException>(() => Open());
 
-        Assert.Contains(_folder, error.Message, StringComparison.Ordinal);
+        Assert.Contains(_folder.Path, error.Message, StringComparison.Ordinal);
         Assert.Contains($"pid {Environment.ProcessId}", error.Message, StringComparison.Ordinal);
     }
 
@@ -399,21 +399,12 @@ public sealed class FileEventLogTests : IDisposable
         await Assert.ThrowsAsync<ArgumentException>(() => log.AppendAsync("../escape", [Record("alice", "x")], Ct));
     }
 
-    public void Dispose()
-    {
-        foreach (var stop in _stops)
-        {
-            stop.Cancel();
-            stop.Dispose();
-        }
-
-        Directory.Delete(_folder, recursive: true);
-    }
+    public void Dispose() => _folder.Dispose();
 
     private EventLogOptions Options(string fsync = EventLogOptions.FsyncGroup, long segmentBytes = 64 * 1024 * 1024, long retentionBytes = 0, int retentionHours = 168) => new()
     {
         Kind = EventLogOptions.File,
-        Path = _folder,
+        Path = _folder.Path,
         Fsync = fsync,
         SegmentBytes = segmentBytes,
         RetentionBytes = retentionBytes,
@@ -440,7 +431,7 @@ public sealed class FileEventLogTests : IDisposable
             await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
 
-        var journal = Path.Combine(_folder, FileGroupOffsets.FileName);
+        var journal = Path.Combine(_folder.Path, FileGroupOffsets.FileName);
         Assert.True(FirstEntryEnd(await File.ReadAllBytesAsync(journal, Ct)) < new FileInfo(journal).Length, "the journal holds more than one entry");
         return journal;
     }
@@ -451,26 +442,10 @@ public sealed class FileEventLogTests : IDisposable
     /// <summary>Where the journal's first entry ends: its header, then the entry's declared length.</summary>
     private static int FirstEntryEnd(byte[] journal) => JournalHeader + BitConverter.ToInt32(journal, JournalHeader);
 
-    private (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string group, RecordingHandler handler)
-    {
-        var stop = new CancellationTokenSource();
-        _stops.Add(stop);
-        return (stop, log.ConsumeAsync(new ConsumerSpec(group, [Topic]), handler, stop.Token));
-    }
+    private (CancellationTokenSource Stop, Task Running) Consume(IEventLog log, string group, RecordingHandler handler) => _folder.Consume(log, Topic, group, handler);
 
     private string ActiveSegment(string key) =>
-        Directory.GetFiles(Path.Combine(_folder, "topics", Topic, $"{Murmur2Partitioner.PartitionFor(key, 3)}"), "*.log").Order(StringComparer.Ordinal).Last();
-
-    private static async Task<List<ConsumedRecord>> ReadAllAsync(IEventLogBrowser log, string topic)
-    {
-        var all = new List<ConsumedRecord>();
-        foreach (var partition in await log.PartitionsAsync(topic, Ct))
-        {
-            all.AddRange(await log.ReadAsync(topic, partition.Partition, partition.Start, int.MaxValue, Ct));
-        }
-
-        return all;
-    }
+        Directory.GetFiles(Path.Combine(_folder.Path, "topics", Topic, $"{Murmur2Partitioner.PartitionFor(key, 3)}"), "*.log").Order(StringComparer.Ordinal).Last();
 
     /// <summary>
     /// 300 records under one key: small frames first (the size a read guesses from), then ones ten times larger, then
@@ -492,11 +467,6 @@ public sealed class FileEventLogTests : IDisposable
 
         return sizes;
     }
-
-    private static LogRecord Record(string key, string value, int valueBytes = 0) =>
-        new(key, Encoding.UTF8.GetBytes(valueBytes > 0 ? value + "|" + new string('x', valueBytes) : value), new Dictionary<string, string> { ["kind"] = "test" });
-
-    private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
 }
 
 /// <summary>The sparse index a segment keeps to find an offset without reading the file from its start.</summary>

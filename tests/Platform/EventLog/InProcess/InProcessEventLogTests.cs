@@ -3,7 +3,7 @@ namespace ZtStream.Platform.Tests.EventLog.InProcess;
 /// <summary>What only the in-process log has: bounded retention by record count, and its gauge.</summary>
 public sealed class InProcessEventLogTests : IDisposable
 {
-    private readonly List<CancellationTokenSource> _stops = [];
+    private readonly ConsumerGroups _groups = new();
 
     [Fact]
     public async Task Append_PastCapacityWhileAGroupLags_ThrowsUnavailableWithRetryAfter()
@@ -87,25 +87,12 @@ public sealed class InProcessEventLogTests : IDisposable
         Assert.Equal(7, observed);
     }
 
-    public void Dispose()
-    {
-        foreach (var stop in _stops)
-        {
-            stop.Cancel();
-            stop.Dispose();
-        }
-    }
+    public void Dispose() => _groups.Dispose();
 
     private static InProcessEventLog NewLog(int maxQueued = 1000) =>
         new(new EventLogOptions { MaxQueuedRecords = maxQueued, RetryBackoff = TimeSpan.FromMilliseconds(1) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
 
-    private CancellationTokenSource Consume(InProcessEventLog log, string group, RecordingHandler handler)
-    {
-        var stop = new CancellationTokenSource();
-        _stops.Add(stop);
-        _ = log.ConsumeAsync(new ConsumerSpec(group, ["zt.cap.v1"]), handler, stop.Token);
-        return stop;
-    }
+    private CancellationTokenSource Consume(InProcessEventLog log, string group, RecordingHandler handler) => _groups.Start(log, "zt.cap.v1", group, handler).Stop;
 
     private static LogRecord[] Records(int count, int first = 0) =>
         [.. Enumerable.Range(first, count).Select(i => new LogRecord($"principal-{i % 5}", Encoding.UTF8.GetBytes($"{i}")))];

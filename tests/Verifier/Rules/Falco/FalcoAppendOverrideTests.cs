@@ -185,10 +185,15 @@ public sealed class FalcoAppendOverrideTests
         AssertMatches(rule, nameof(RuleRedefined_LaterDefinitionReplacesIt), "get web alice", "!patch payments alice");
     }
 
-    [Fact]
-    public void Exceptions_TupleForm_DefaultEqualsAndInWithLists()
+    /// <summary>
+    /// The rule's <c>exceptions:</c> items (<see cref="BaseWithExceptions"/>), files loaded after it, then what the one
+    /// rule matches, as in <see cref="LaterFiles"/>.
+    /// </summary>
+    public static TheoryData<string, string, string[], string[]> Exceptions => new()
     {
-        var rule = Only(BaseWithExceptions("""
+        {
+            "tuple form: default equals, and in with lists",
+            """
                 - name: rotators
                   fields: [ka.user.name, ka.target.name]
                   values:
@@ -199,15 +204,13 @@ public sealed class FalcoAppendOverrideTests
                   comps: [=, in]
                   values:
                     - [kube-system, [update, patch]]
-            """));
-
-        AssertMatches(rule, nameof(Exceptions_TupleForm_DefaultEqualsAndInWithLists), "!patch payments vault", "patch payments vault api-key", "!update kube-system alice", "create kube-system alice");
-    }
-
-    [Fact]
-    public void Exceptions_OneFieldForm_DefaultIn_ListNamesExpand()
-    {
-        var rule = Only(BaseWithExceptions("""
+            """,
+            [],
+            ["!patch payments vault", "patch payments vault api-key", "!update kube-system alice", "create kube-system alice"]
+        },
+        {
+            "one-field form: default in, list names expand",
+            """
                 - name: automation
                   fields: ka.user.name
                   values: [vault, automation_users]
@@ -217,23 +220,20 @@ public sealed class FalcoAppendOverrideTests
                   values: ["system:serviceaccount:payments:"]
             - list: automation_users
               items: [argo, flux]
-            """));
-
-        AssertMatches(rule, nameof(Exceptions_OneFieldForm_DefaultIn_ListNamesExpand), "!patch payments vault", "!patch payments flux", "!patch payments system:serviceaccount:payments:rotator", "patch payments alice");
-    }
-
-    [Fact]
-    public void Exceptions_AppendValuesToAnExistingException_AndAddANewOne()
-    {
-        var withException = BaseWithExceptions("""
+            """,
+            [],
+            ["!patch payments vault", "!patch payments flux", "!patch payments system:serviceaccount:payments:rotator", "patch payments alice"]
+        },
+        {
+            "later files append values to an existing exception and add a new one",
+            """
                 - name: rotators
                   fields: [ka.user.name, ka.target.namespace]
                   comps: [=, startswith]
                   values:
                     - [vault, pay]
-            """);
-
-        var rule = Only(withException, """
+            """,
+            ["""
             - rule: Secret Modified In Sensitive Namespace
               exceptions:
                 - name: rotators
@@ -249,21 +249,17 @@ public sealed class FalcoAppendOverrideTests
                     - [robot]
               override:
                 exceptions: append
-            """);
-
-        AssertMatches(rule, nameof(Exceptions_AppendValuesToAnExistingException_AndAddANewOne), "!patch payments vault", "!patch kube-system cert-manager", "patch kube-system vault", "!patch payments robot", "patch payments alice");
-    }
-
-    [Fact]
-    public void Exceptions_OverrideReplace_DropsEarlierExceptions()
-    {
-        var withException = BaseWithExceptions("""
+            """],
+            ["!patch payments vault", "!patch kube-system cert-manager", "patch kube-system vault", "!patch payments robot", "patch payments alice"]
+        },
+        {
+            "override replace drops earlier exceptions",
+            """
                 - name: rotators
                   fields: [ka.user.name]
                   values: [[vault]]
-            """);
-
-        var rule = Only(withException, """
+            """,
+            ["""
             - rule: Secret Modified In Sensitive Namespace
               exceptions:
                 - name: others
@@ -271,20 +267,27 @@ public sealed class FalcoAppendOverrideTests
                   values: [[robot]]
               override:
                 exceptions: replace
-            """);
-
-        AssertMatches(rule, nameof(Exceptions_OverrideReplace_DropsEarlierExceptions), "patch payments vault", "!patch payments robot");
-    }
-
-    [Fact]
-    public void Exceptions_WithoutValues_ChangeNothing()
-    {
-        var rule = Only(BaseWithExceptions("""
+            """],
+            ["patch payments vault", "!patch payments robot"]
+        },
+        {
+            "an exception without values changes nothing",
+            """
                 - name: to_be_filled_by_users
                   fields: [ka.user.name, ka.target.name]
-            """));
+            """,
+            [],
+            ["patch payments vault"]
+        },
+    };
 
-        AssertMatches(rule, nameof(Exceptions_WithoutValues_ChangeNothing), "patch payments vault");
+    [Theory]
+    [MemberData(nameof(Exceptions))]
+    public void Exceptions_InTheRuleOrAppendedOrOverridden_LetTheirEventsThrough(string because, string exceptions, string[] laterFiles, string[] expectations)
+    {
+        var rule = Only([BaseWithExceptions(exceptions), .. laterFiles]);
+
+        AssertMatches(rule, because, expectations);
     }
 
     /// <summary>Each expectation is "verb namespace user [secret name]", prefixed with '!' where the rule must not match.</summary>
