@@ -39,17 +39,6 @@ internal sealed class MappedEvent
         Scanned = scanned.Scope;
     }
 
-    private MappedEvent(MappedEvent item)
-    {
-        Index = item.Index;
-        mapped = item.mapped;
-        Id = item.Id;
-        PrincipalKey = item.PrincipalKey;
-        MayBeFailedSignIn = item.MayBeFailedSignIn;
-        Json = item.Json;
-        Scanned = item.Scanned;
-    }
-
     public int Index { get; }
 
     public AccessEvent Event => mapped ??= ContractJson.DeserializeEvent(Json.GetValueOrDefault().Span);
@@ -58,7 +47,7 @@ internal sealed class MappedEvent
     /// What the delivering source's scope vouches for (<see cref="AccessEvent.SourceScope"/>), set by
     /// <see cref="Admitted"/>: spliced in beside <c>source</c> when <see cref="Json"/> is forwarded.
     /// </summary>
-    public IReadOnlyList<string>? SourceScope { get; private init; }
+    public IReadOnlyList<string>? SourceScope { get; private set; }
 
     /// <summary>This item as the source gate let it through: <paramref name="stamped"/> (stamped with what the scope vouches for), the same bytes.</summary>
     public MappedEvent Admitted(AccessEvent stamped)
@@ -69,9 +58,15 @@ internal sealed class MappedEvent
 
     /// <summary>
     /// This item as the source gate let it through without reading its event: the same bytes, forwarded with
-    /// <paramref name="sourceScope"/> (what the scope vouches for) spliced in beside <c>source</c>.
+    /// <paramref name="sourceScope"/> (what the scope vouches for) spliced in beside <c>source</c>. The item itself is
+    /// marked rather than copied (a copy per event on a scoped source's path): an item belongs to one request, whose
+    /// source's scope vouches for it once.
     /// </summary>
-    public MappedEvent Vouched(IReadOnlyList<string>? sourceScope) => new(this) { SourceScope = sourceScope };
+    public MappedEvent Vouched(IReadOnlyList<string>? sourceScope)
+    {
+        SourceScope = sourceScope;
+        return this;
+    }
 
     /// <summary>
     /// Where the fields a source's scope is checked on sit in <see cref="Json"/>, for an item accepted from its bytes;

@@ -150,20 +150,23 @@ internal static class VerbatimEventScanner
         var signIn = false;
         var denied = false;
         string? id = null;
-        string? subjectId = null;
-        string? workloadId = null;
+
+        // The subject's and the workload's ids as their bytes (unescaped, valid UTF-8, never empty when present): only
+        // the one that is the principal key becomes a string.
+        var subjectId = ReadOnlySpan<byte>.Empty;
+        var workloadId = ReadOnlySpan<byte>.Empty;
         while (r.Read())
         {
             if (r.TokenType == JsonTokenType.EndObject && r.CurrentDepth == depth)
             {
-                var principalKey = !string.IsNullOrEmpty(subjectId) ? subjectId : workloadId;
-                if (id is null || !hasTime || (seen & (1 << 3)) == 0 || string.IsNullOrEmpty(principalKey))
+                var principalKey = !subjectId.IsEmpty ? subjectId : workloadId;
+                if (id is null || !hasTime || (seen & (1 << 3)) == 0 || principalKey.IsEmpty)
                 {
                     return false;
                 }
 
                 var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2]);
-                scanned = new ScannedEvent(id, principalKey, signIn && denied, scope);
+                scanned = new ScannedEvent(id, Encoding.UTF8.GetString(principalKey), signIn && denied, scope);
                 return true;
             }
 
@@ -224,9 +227,15 @@ internal static class VerbatimEventScanner
         }
 
         var name = r.ValueSpan;
-        for (var i = 1; i <= names.Length; i++)
+        var candidate = last;
+        for (var i = 0; i < names.Length; i++)
         {
-            var candidate = (last + i) % names.Length;
+            // The names in turn from the one after the last matched, wrapping round without a division.
+            if (++candidate == names.Length)
+            {
+                candidate = 0;
+            }
+
             if (name.SequenceEqual(names[candidate]))
             {
                 if ((seen & (1 << candidate)) != 0)
@@ -245,13 +254,14 @@ internal static class VerbatimEventScanner
 
     /// <summary>
     /// A nested object of the contract (subject, token, workload, network, resource) or null. Every member is an optional
-    /// string but these: <c>id</c> of subject and workload is required and returned in <paramref name="id"/>, the token's
-    /// times are dates, the network's port a number. The position of each string member whose number is below
-    /// <paramref name="at"/>'s length is recorded there (offsets from <paramref name="eventStart"/>).
+    /// string but these: <c>id</c> of subject and workload is required and its bytes returned in <paramref name="id"/>
+    /// (empty when the object is null), the token's times are dates, the network's port a number. The position of each
+    /// string member whose number is below <paramref name="at"/>'s length is recorded there (offsets from
+    /// <paramref name="eventStart"/>).
     /// </summary>
-    private static bool Object(ref Utf8JsonReader r, byte[][] names, int maxLength, out string? id, long eventStart, scoped Span<TextAt> at)
+    private static bool Object(scoped ref Utf8JsonReader r, byte[][] names, int maxLength, out ReadOnlySpan<byte> id, long eventStart, scoped Span<TextAt> at)
     {
-        id = null;
+        id = default;
         if (r.TokenType == JsonTokenType.Null)
         {
             return true;
@@ -271,7 +281,7 @@ internal static class VerbatimEventScanner
             if (r.TokenType == JsonTokenType.EndObject)
             {
                 // A login claim's id not yet in the one form of login names is the full path's to fold.
-                return (!requiresId || id is not null) && (!login || string.Equals(LoginNames.Fold(id), id, StringComparison.Ordinal));
+                return (!requiresId || !id.IsEmpty) && (!login || IsFolded(id));
             }
 
             var field = Field(ref r, names, ref last, ref seen);
@@ -283,7 +293,8 @@ internal static class VerbatimEventScanner
             bool ok;
             if (requiresId && field == 0)
             {
-                ok = Visible(ref r, maxLength) && (id = r.GetString()) is not null;
+                ok = Visible(ref r, maxLength);
+                id = r.ValueSpan;
             }
             else if (ReferenceEquals(names, TokenFields) && field is 3 or 4)
             {
@@ -315,6 +326,13 @@ internal static class VerbatimEventScanner
         }
 
         return false;
+    }
+
+    /// <summary>Whether a login claim's id (unescaped valid UTF-8) is already in the one form of login names.</summary>
+    private static bool IsFolded(ReadOnlySpan<byte> id)
+    {
+        var text = Encoding.UTF8.GetString(id);
+        return string.Equals(LoginNames.Fold(text), text, StringComparison.Ordinal);
     }
 
     private static bool IsLoginClaim(ReadOnlySpan<byte> claim)

@@ -64,6 +64,10 @@ public sealed class VerbatimEventScannerTests
         """{"id":"c7","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Dana@X.io","claim":7}}""",
         """{"id":"c8","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"ＤＡＮＡ","claim":"email"}}""",
         """{"id":"c9","time":"2026-11-28T11:59:00Z","kind":"access.request","subject":{"id":"Dana@X.io","claim":"preferred_username"}}""",
+        // The principal key made from the id's bytes: the subject's when both are there, else the workload's, non-ASCII too.
+        """{"id":"p9","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"zoë"},"workload":{"id":"ns/wörk"}}""",
+        """{"id":"p10","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":null,"workload":{"id":"ns/wörk","name":"wörk"}}""",
+        """{"id":"p11","time":"2026-11-28T11:59:00Z","kind":"access.data","workload":{"id":"ns/wörk"},"subject":{"id":"Zoë@X","claim":"email"}}""",
         """{"id":"p1","time":"2026-11-28T11:59:00Z","kind":"access.data"}""",
         """{"id":"p2","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{}}""",
         """{"id":"p3","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":null},"workload":{"id":"w"}}""",
