@@ -98,12 +98,7 @@ public sealed class OidcProviderFixture() : ServiceFixture<Uri, DockerContainer>
         info.ArgumentList.Add(script);
         info.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         var output = new StringBuilder();
-        node = new Process { StartInfo = info };
-        node.OutputDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
-        node.ErrorDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
-        node.Start();
-        node.BeginOutputReadLine();
-        node.BeginErrorReadLine();
+        node = LocalProcess.Start(info, output);
         if (!await LocalProcess.WaitForPortAsync(port, TimeSpan.FromSeconds(60)).ConfigureAwait(false))
         {
             string said;

@@ -39,14 +39,9 @@ public static class LocalProcess
             }
         }
 
-        using var process = new Process { StartInfo = info };
         var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => Append(output, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(output, e.Data);
-        process.Start();
+        using var process = Start(info, output);
         process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
         using var cts = new CancellationTokenSource(timeout);
         try
         {
@@ -194,10 +189,29 @@ public static class LocalProcess
     }
 
     /// <summary>
-    /// Adds a line a process wrote to <paramref name="output"/>, which the readers of both its streams write to at once
-    /// (null: the stream ended).
+    /// Starts <paramref name="info"/>, whose standard output and error are redirected, adding every line it writes to
+    /// either to <paramref name="output"/> (lock it to read it while the process runs).
     /// </summary>
-    internal static void Append(StringBuilder output, string? line)
+    internal static Process Start(ProcessStartInfo info, StringBuilder output)
+    {
+        var process = new Process { StartInfo = info };
+        try
+        {
+            process.OutputDataReceived += (_, e) => Append(output, e.Data);
+            process.ErrorDataReceived += (_, e) => Append(output, e.Data);
+            process.Start();
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            return process;
+        }
+        catch
+        {
+            process.Dispose();
+            throw;
+        }
+    }
+
+    private static void Append(StringBuilder output, string? line)
     {
         if (line is null)
         {

@@ -268,12 +268,7 @@ public sealed class RabbitMqFixture() : ServiceFixture<Uri, RabbitMqContainer>("
                 info.Environment[key] = value;
             }
 
-            server = new Process { StartInfo = info };
-            server.OutputDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
-            server.ErrorDataReceived += (_, e) => LocalProcess.Append(output, e.Data);
-            server.Start();
-            server.BeginOutputReadLine();
-            server.BeginErrorReadLine();
+            server = LocalProcess.Start(info, output);
 
             var started = LocalProcess.WaitForPortAsync(AmqpUri.Port, StartTimeout);
             var exited = server.WaitForExitAsync();
