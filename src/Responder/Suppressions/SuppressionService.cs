@@ -506,7 +506,6 @@ internal sealed class SuppressionService(
     private static Problem AlreadyLifted(SuppressionRecord s) =>
         Problems.Of(409, $"suppression {s.Id} was lifted by {s.LiftedBy} at {s.LiftedAt:O} ({s.LiftReason})");
 
-    /// <summary>The 409 of a change decided on version <paramref name="seen"/> of a suppression that has changed since.</summary>
     /// <summary>
     /// Suppression <paramref name="id"/> as stored, for a change of it: else why not, none stored (404) or, when the
     /// caller decided on version <paramref name="seen"/>, one that has changed since (409).
@@ -522,6 +521,7 @@ internal sealed class SuppressionService(
         return seen is { } version && stored.Version != version ? (null, ChangedSince(stored, version)) : (stored, null);
     }
 
+    /// <summary>The 409 of a change decided on version <paramref name="seen"/> of a suppression that has changed since.</summary>
     private static Problem ChangedSince(SuppressionRecord now, long seen) => Problems.Stale(
         now.Version,
         $"suppression {now.Id} has changed since version {seen} was read: " + (now.State == SuppressionStates.Lifted
