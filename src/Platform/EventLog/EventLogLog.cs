@@ -104,4 +104,7 @@ internal static partial class EventLogLog
 
     [LoggerMessage(1036, LogLevel.Warning, "{Path} could not be written ({Reason}): the segment has no index and is scanned each time the log opens")]
     public static partial void IndexNotWritten(ILogger logger, string path, string reason);
+
+    [LoggerMessage(1037, LogLevel.Information, "{Path} cannot be written directly ({Reason}): the file log appends through the page cache where that is so")]
+    public static partial void DirectWritesRefused(ILogger logger, string path, string reason);
 }

@@ -48,6 +48,12 @@ internal sealed record EventLogOptions
     /// </summary>
     public long TailBytes { get; init; } = 4L * 1024 * 1024;
 
+    /// <summary>
+    /// File log: write the active segment with direct I/O (<c>O_DIRECT</c>, Linux), in whole blocks that bypass the page
+    /// cache; where the filesystem refuses it the log writes through the page cache and says so once. False always does.
+    /// </summary>
+    public bool DirectWrites { get; init; } = true;
+
     /// <summary>File log: how often consumer groups' committed offsets are written to disk (also on every revoke and stop).</summary>
     public TimeSpan OffsetCommitInterval { get; init; } = TimeSpan.FromSeconds(1);
 

@@ -43,6 +43,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
     private readonly ILogger _logger;
     private readonly bool _writable;
     private readonly string _fsync;
+    private readonly DirectWrites _direct;
     private readonly ConcurrentDictionary<string, FileTopic> _topics = new(StringComparer.Ordinal);
     private readonly Lock _topicsGate = new();
     private readonly FileGroupOffsets _offsets;
@@ -67,6 +68,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         _logger = logger;
         _writable = writable;
         _fsync = options.Fsync.Trim().ToLowerInvariant();
+        _direct = new DirectWrites(options.DirectWrites, logger);
         if (writable)
         {
             try
@@ -658,7 +660,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             for (var i = 0; i < count; i++)
             {
-                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger, _writable ? _options.TailBytes : 0);
+                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger, _writable ? _options.TailBytes : 0, _direct);
             }
         }
         catch

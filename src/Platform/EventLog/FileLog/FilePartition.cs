@@ -23,6 +23,7 @@ internal sealed class FilePartition : IDisposable
     private readonly string _folder;
     private readonly ILogger _logger;
     private readonly long _tailBytes;
+    private readonly DirectWrites? _direct;
     private Segment[] _segments;
 
     // The tail: published chunks, oldest first, linked through EncodedChunk.Next; each holds one hold of the tail's.
@@ -40,10 +41,12 @@ internal sealed class FilePartition : IDisposable
     private long _stagedMaxTimestamp = -1;
     private bool _inCommit;
     private bool _dirtyTail;
+    private DirectStaging? _staging;
 
-    private FilePartition(string topic, int index, string folder, Segment[] segments, ILogger logger, long tailBytes)
+    private FilePartition(string topic, int index, string folder, Segment[] segments, ILogger logger, long tailBytes, DirectWrites? direct)
     {
         _tailBytes = tailBytes;
+        _direct = direct;
         Topic = topic;
         Index = index;
         _folder = folder;
@@ -88,9 +91,11 @@ internal sealed class FilePartition : IDisposable
     /// Opens the partition's folder. Every segment but the newest is trusted through its index file (or scanned when
     /// that is missing or is no index of it, and the index written again when <paramref name="writable"/>); the newest is
     /// always scanned, and a torn tail is cut off when <paramref name="writable"/>. Up to <paramref name="tailBytes"/> of
-    /// the chunks acknowledged from now on are kept in memory for consumers.
+    /// the chunks acknowledged from now on are kept in memory for consumers. With <paramref name="direct"/> the active
+    /// segment is written (and read) without the page cache where the filesystem allows it (<see cref="DirectFile"/>);
+    /// the zero padding such writes leave after a crash is cut without a word.
     /// </summary>
-    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger, long tailBytes = 0)
+    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger, long tailBytes = 0, DirectWrites? direct = null)
     {
         Directory.CreateDirectory(folder);
         // Every entry named as a segment, so one that is not a file is refused naming it rather than its records left out unsaid.
@@ -101,8 +106,13 @@ internal sealed class FilePartition : IDisposable
             for (var i = 0; i < paths.Length; i++)
             {
                 var newest = i == paths.Length - 1;
-                var (segment, trailing, indexProblem) = Segment.Open(paths[i], writable, trustIndex: !newest);
+                var (segment, trailing, indexProblem, padding) = Segment.Open(paths[i], writable, trustIndex: !newest, newest ? direct : null);
                 segments.Add(segment);
+                if (padding > 0 && writable)
+                {
+                    segment.TruncateToSize();
+                }
+
                 if (trailing > 0)
                 {
                     tornTail(segment.LogPath, segment.Size, trailing);
@@ -124,7 +134,7 @@ internal sealed class FilePartition : IDisposable
             throw;
         }
 
-        return new FilePartition(topic, index, folder, [.. segments], logger, tailBytes);
+        return new FilePartition(topic, index, folder, [.. segments], logger, tailBytes, direct);
     }
 
     /// <summary>
@@ -259,11 +269,28 @@ internal sealed class FilePartition : IDisposable
         _stagedMaxTimestamp = Math.Max(_stagedMaxTimestamp, chunk.MaxTimestampMs);
     }
 
-    /// <summary>Writes everything staged with one (vectored) write at the end of the active segment.</summary>
+    /// <summary>
+    /// Writes everything staged at the end of the active segment: directly, as whole blocks from the staging buffer,
+    /// where the segment is written so; else with one (vectored) write through the page cache.
+    /// </summary>
     public void WriteStaged()
     {
         var active = Active!;
         _dirtyTail = true;
+        if (active.DirectWriteHandle is { } direct)
+        {
+            try
+            {
+                (_staging ??= new DirectStaging()).Append(active, direct, _staged, active.Size);
+                active.WroteDirect();
+                return;
+            }
+            catch (IOException ex) when (ex.HResult == DirectFile.Refused && active.FallBack(_direct!, ex.Message))
+            {
+                // Some filesystems take O_DIRECT at open and refuse it at the first write: through the page cache, as before.
+            }
+        }
+
         RandomAccess.Write(active.Handle, _staged, active.Size);
     }
 
@@ -357,6 +384,15 @@ internal sealed class FilePartition : IDisposable
     {
         lock (_gate)
         {
+            try
+            {
+                Active?.CutPadding();
+            }
+            catch (IOException)
+            {
+                // Left as a crash would leave it: the next open takes the padding for what it is and cuts it.
+            }
+
             foreach (var segment in _segments)
             {
                 segment.Dispose();
@@ -473,11 +509,19 @@ internal sealed class FilePartition : IDisposable
     {
         if (active is not null)
         {
-            RandomAccess.FlushToDisk(active.Handle);
+            if (active.DirectWriteHandle is not null)
+            {
+                active.CutPadding(); // to its logical size, synced, and read through the page cache from now on
+            }
+            else
+            {
+                RandomAccess.FlushToDisk(active.Handle);
+            }
+
             TryWriteIndex(active, _logger);
         }
 
-        var next = Segment.Create(_folder, _writeOffset);
+        var next = Segment.Create(_folder, _writeOffset, _direct);
         try
         {
             RandomAccess.FlushToDisk(next.Handle);
@@ -585,22 +629,7 @@ internal sealed class FilePartition : IDisposable
     private static byte[] Filled(Segment segment, long position, int size, ReadBuffers? buffers)
     {
         var buffer = buffers?.Rent(size) ?? new byte[size];
-        Fill(segment, buffer.AsSpan(0, size), position);
+        segment.ReadExactly(buffer.AsSpan(0, size), position);
         return buffer;
-    }
-
-    private static void Fill(Segment segment, Span<byte> buffer, long position)
-    {
-        var done = 0;
-        while (done < buffer.Length)
-        {
-            var n = RandomAccess.Read(segment.Handle, buffer[done..], position + done);
-            if (n == 0)
-            {
-                throw new IOException($"{segment.LogPath} ended at {position + done}, before its acknowledged size");
-            }
-
-            done += n;
-        }
     }
 }

@@ -10,6 +10,14 @@ namespace ZtStream.Platform.EventLog.FileLog;
 /// offset without scanning, and once sealed a <c>.index</c> file beside it so opening the log need not scan it again.
 /// <see cref="Size"/> and <see cref="NextOffset"/> cover acknowledged frames only; the writer appends past them and
 /// publishes under the partition's gate, which also guards the index.
+/// <para>
+/// The active segment is written directly (<see cref="DirectFile"/>) where the filesystem allows it, in whole blocks:
+/// the file may then run past <see cref="Size"/> by zero padding (less than a block), cut off when the segment is sealed
+/// or the log closes, and taken for padding, not a torn tail, when a crash left it. While it is written so it is also
+/// read so: a buffered read would bring the partial last block into the page cache, and a direct write that cannot
+/// invalidate that page (a read holding it at that moment) leaves a stale copy that later buffered reads would return.
+/// Once sealed it is read through the page cache again, as segments opened sealed always are.
+/// </para>
 /// </summary>
 internal sealed class Segment : IDisposable
 {
@@ -21,6 +29,10 @@ internal sealed class Segment : IDisposable
     private readonly List<long> _indexOffsets = [];
     private readonly List<long> _indexPositions = [];
     private long _lastIndexedPosition = -IndexInterval;
+    private SafeFileHandle? _directWrite;
+    private SafeFileHandle? _directRead;
+    private volatile bool _readsDirect;
+    private bool _writtenDirect;
 
     private Segment(string logPath, long baseOffset, SafeFileHandle handle)
     {
@@ -38,6 +50,9 @@ internal sealed class Segment : IDisposable
 
     public SafeFileHandle Handle { get; }
 
+    /// <summary>The handle appends go through directly, or null when they go through <see cref="Handle"/> (writer thread).</summary>
+    public SafeFileHandle? DirectWriteHandle => _directWrite;
+
     /// <summary>Bytes of acknowledged frames.</summary>
     public long Size { get; private set; }
 
@@ -51,23 +66,32 @@ internal sealed class Segment : IDisposable
 
     public static string FileName(long baseOffset) => $"{baseOffset:D20}.log";
 
-    public static Segment Create(string folder, long baseOffset)
+    public static Segment Create(string folder, long baseOffset, DirectWrites? direct = null)
     {
         var path = Path.Combine(folder, FileName(baseOffset));
 
         // A leftover empty file of the same name (a crash right after creating it) is simply reused.
         var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite);
         RandomAccess.SetLength(handle, 0);
-        return new Segment(path, baseOffset, handle);
+        var segment = new Segment(path, baseOffset, handle);
+        if (direct is not null)
+        {
+            segment.UseDirect(direct, writable: true);
+        }
+
+        return segment;
     }
 
     /// <summary>
     /// Opens a segment file: from its <c>.index</c> when <paramref name="trustIndex"/> and the index matches the file,
     /// else by scanning every frame (length, CRC and offset sequence). A scan stops at the first frame that is not
     /// whole and intact; <see cref="OpenResult.TrailingBytes"/> says how much follows it (a torn tail after a crash), and
-    /// <see cref="OpenResult.IndexProblem"/> why an index that was to be trusted was not.
+    /// <see cref="OpenResult.IndexProblem"/> why an index that was to be trusted was not. Less than a block of zeros that
+    /// ends the file at a block boundary is the padding of a direct write (<see cref="OpenResult.PaddingBytes"/>), not a
+    /// torn tail. With <paramref name="direct"/> (the newest segment) the file is read, and when
+    /// <paramref name="writable"/> written, directly where that is allowed.
     /// </summary>
-    public static OpenResult Open(string path, bool writable, bool trustIndex)
+    public static OpenResult Open(string path, bool writable, bool trustIndex, DirectWrites? direct = null)
     {
         if (!long.TryParse(Path.GetFileNameWithoutExtension(path), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var baseOffset))
         {
@@ -77,15 +101,104 @@ internal sealed class Segment : IDisposable
         UserFiles.RefuseUnlessRegular(path);
         var handle = File.OpenHandle(path, FileMode.Open, writable ? FileAccess.ReadWrite : FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
         var segment = new Segment(path, baseOffset, handle);
+        if (direct is not null)
+        {
+            segment.UseDirect(direct, writable);
+        }
+
         var length = RandomAccess.GetLength(handle);
         var problem = trustIndex ? segment.LoadIndex(length) : null;
         if (trustIndex && problem is null)
         {
-            return new OpenResult(segment, 0, null);
+            return new OpenResult(segment, 0, null, 0);
         }
 
         segment.Scan(length);
-        return new OpenResult(segment, length - segment.Size, problem);
+        var trailing = length - segment.Size;
+        return segment.IsPadding(length)
+            ? new OpenResult(segment, 0, problem, trailing)
+            : new OpenResult(segment, trailing, problem, 0);
+    }
+
+    /// <summary>
+    /// Reads exactly <paramref name="destination"/>'s length from <paramref name="position"/>: directly while the segment
+    /// is written so, else through the page cache.
+    /// </summary>
+    public void ReadExactly(Span<byte> destination, long position)
+    {
+        var done = 0;
+        while (done < destination.Length)
+        {
+            var n = ReadUpTo(destination[done..], position + done);
+            if (n == 0)
+            {
+                throw new IOException($"{LogPath} ended at {position + done}, before its acknowledged size");
+            }
+
+            done += n;
+        }
+    }
+
+    /// <summary>
+    /// Makes appends go directly to the file, and reads with them, once the file takes direct handles (when
+    /// <paramref name="writable"/> and <paramref name="direct"/> is on); a read-only view reads the newest segment
+    /// directly whenever it can, since the process that owns the log may be writing it so.
+    /// </summary>
+    public void UseDirect(DirectWrites direct, bool writable)
+    {
+        if (writable && !direct.Enabled)
+        {
+            return;
+        }
+
+        var read = DirectFile.TryOpen(LogPath, write: false, out var reason);
+        var write = read is not null && writable ? DirectFile.TryOpen(LogPath, write: true, out reason) : null;
+        if (read is null || (writable && write is null))
+        {
+            read?.Dispose();
+            if (writable)
+            {
+                direct.Refused(LogPath, reason!);
+            }
+
+            return;
+        }
+
+        (_directRead, _directWrite, _readsDirect) = (read, write, true);
+    }
+
+    /// <summary>Notes that a direct write was made, after which a refusal is a failure, not a filesystem without direct I/O (writer).</summary>
+    public void WroteDirect() => _writtenDirect = true;
+
+    /// <summary>
+    /// Goes back to writing and reading through the page cache after the filesystem refused the first direct write
+    /// (writer thread); true when it did, false when direct writes had already been made (the refusal is then a failure).
+    /// </summary>
+    public bool FallBack(DirectWrites direct, string reason)
+    {
+        if (_writtenDirect || _directWrite is null)
+        {
+            return false;
+        }
+
+        direct.Refused(LogPath, reason);
+        StopDirect();
+        return true;
+    }
+
+    /// <summary>
+    /// Seals a directly written segment, or closes the log with it: the zero padding past <see cref="Size"/> is cut and
+    /// the cut made durable, and reads go through the page cache from here on (writer thread, no write in flight).
+    /// </summary>
+    public void CutPadding()
+    {
+        if (_directWrite is null)
+        {
+            return;
+        }
+
+        StopDirect();
+        TruncateToSize();
     }
 
     /// <summary>Cuts the file back to its last whole frame (after <see cref="Open"/> found a torn tail).</summary>
@@ -168,12 +281,48 @@ internal sealed class Segment : IDisposable
 
     public void Delete()
     {
-        Handle.Dispose();
+        Dispose();
         File.Delete(LogPath);
         File.Delete(IndexPath);
     }
 
-    public void Dispose() => Handle.Dispose();
+    public void Dispose()
+    {
+        StopDirect();
+        Handle.Dispose();
+    }
+
+    private void StopDirect()
+    {
+        _readsDirect = false;
+        _directWrite?.Dispose();
+        _directRead?.Dispose();
+        _directWrite = _directRead = null;
+    }
+
+    /// <summary>Whether what follows <see cref="Size"/> up to <paramref name="length"/> is the zero padding of a direct write.</summary>
+    private bool IsPadding(long length)
+    {
+        var trailing = length - Size;
+        if (trailing <= 0 || trailing >= DirectFile.Block || length % DirectFile.Block != 0)
+        {
+            return false;
+        }
+
+        Span<byte> bytes = stackalloc byte[(int)trailing];
+        return ReadUpTo(bytes, Size) == bytes.Length && !bytes.ContainsAnyExcept((byte)0);
+    }
+
+    /// <summary>Up to <paramref name="destination"/>'s length from <paramref name="position"/>, less only where the file ends.</summary>
+    private int ReadUpTo(Span<byte> destination, long position)
+    {
+        if (_readsDirect && _directRead is { } direct)
+        {
+            return DirectFile.Read(direct, destination, position);
+        }
+
+        return RandomAccess.Read(Handle, destination, position);
+    }
 
     /// <summary>Loads the segment's <c>.index</c>; why it is no index of this segment (and nothing was loaded), or null.</summary>
     private string? LoadIndex(long fileLength)
@@ -270,7 +419,7 @@ internal sealed class Segment : IDisposable
 
         var tail = new byte[size - position];
         var read = 0;
-        while (read < tail.Length && RandomAccess.Read(Handle, tail.AsSpan(read), position + read) is var n and > 0)
+        while (read < tail.Length && ReadUpTo(tail.AsSpan(read), position + read) is var n and > 0)
         {
             read += n;
         }
@@ -344,7 +493,7 @@ internal sealed class Segment : IDisposable
         var read = 0;
         while (read < wanted)
         {
-            var n = RandomAccess.Read(Handle, buffer.AsSpan(read, wanted - read), position + read);
+            var n = ReadUpTo(buffer.AsSpan(read, wanted - read), position + read);
             if (n == 0)
             {
                 break;
@@ -357,5 +506,6 @@ internal sealed class Segment : IDisposable
     }
 
     /// <param name="IndexProblem">Why the index was not used when it was to be (the segment was scanned), or null.</param>
-    internal readonly record struct OpenResult(Segment Segment, long TrailingBytes, string? IndexProblem);
+    /// <param name="PaddingBytes">Zero padding of a direct write after the last frame (not counted in <paramref name="TrailingBytes"/>).</param>
+    internal readonly record struct OpenResult(Segment Segment, long TrailingBytes, string? IndexProblem, long PaddingBytes);
 }
