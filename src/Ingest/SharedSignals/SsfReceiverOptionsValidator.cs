@@ -45,11 +45,8 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
                 problems.Add($"{p}:Audience is required: the aud the transmitter addresses ZtStream with");
             }
 
-            if (t.PollEndpoint is not null && !JwksUrls.IsHttpUrl(t.PollEndpoint))
-            {
-                problems.Add($"{p}:PollEndpoint must be an absolute http(s) URL (got '{t.PollEndpoint}')");
-            }
-            else if (t.PollEndpoint is not null && JwksUrls.InClear(t.PollEndpoint, t.AllowHttp))
+            problems.HttpUrl($"{p}:PollEndpoint", t.PollEndpoint);
+            if (HttpUrls.IsHttp(t.PollEndpoint) && HttpUrls.InClear(t.PollEndpoint, t.AllowHttp))
             {
                 problems.Add($"{p}:PollEndpoint must be https: the poll carries PollAuthorization (http only to a loopback address, or with {p}:AllowHttp)");
             }

@@ -1,3 +1,5 @@
+using ZtStream.Platform.Http;
+
 namespace ZtStream.Platform.Options;
 
 /// <summary>
@@ -56,6 +58,25 @@ internal static class OptionsChecks
         if (value < 0)
         {
             problems.Add($"{key} must not be negative (is {value})");
+        }
+    }
+
+    /// <summary>
+    /// An address to call over HTTP (<see cref="HttpUrls.IsHttp"/>): unset is a problem only when
+    /// <paramref name="required"/>.
+    /// </summary>
+    public static void HttpUrl(this ICollection<string> problems, string key, Uri? value, bool required = false)
+    {
+        if (value is null)
+        {
+            if (required)
+            {
+                problems.Add($"{key} is required");
+            }
+        }
+        else if (!HttpUrls.IsHttp(value))
+        {
+            problems.Add($"{key} must be an absolute http(s) URL (got '{value}')");
         }
     }
 }

@@ -43,4 +43,25 @@ public sealed class OptionsChecksTests
             problems);
         Assert.Equal(["soc", "pager"], seen);
     }
+
+    [Fact]
+    public void HttpUrl_OnlyAnAbsoluteHttpOrHttpsUrl_Passes_UnsetOnlyWhenOptional()
+    {
+        var problems = new List<string>();
+
+        problems.HttpUrl("S:Hook", new Uri("https://hooks.example.test/x"));
+        problems.HttpUrl("S:Local", new Uri("http://127.0.0.1:8080/"));
+        problems.HttpUrl("S:Optional", null);
+        problems.HttpUrl("S:Required", null, required: true);
+        problems.HttpUrl("S:Ftp", new Uri("ftp://files.example.test/"));
+        problems.HttpUrl("S:Relative", new Uri("/hooks", UriKind.Relative));
+
+        Assert.Equal(
+            [
+                "S:Required is required",
+                "S:Ftp must be an absolute http(s) URL (got 'ftp://files.example.test/')",
+                "S:Relative must be an absolute http(s) URL (got '/hooks')",
+            ],
+            problems);
+    }
 }

@@ -34,14 +34,7 @@ internal sealed record OAuthRevocationOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Endpoint is null)
-        {
-            problems.Add($"{Section}:Endpoint is required");
-        }
-        else if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != Uri.UriSchemeHttps && Endpoint.Scheme != Uri.UriSchemeHttp))
-        {
-            problems.Add($"{Section}:Endpoint must be an absolute http(s) URL (got '{Endpoint}')");
-        }
+        problems.HttpUrl($"{Section}:Endpoint", Endpoint, required: true);
 
         if (string.IsNullOrWhiteSpace(ClientId))
         {

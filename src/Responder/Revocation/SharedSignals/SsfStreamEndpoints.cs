@@ -513,7 +513,7 @@ internal static class SsfStreamEndpoints
             var method = Text(delivery, "method") ?? SsfDelivery.PollMethod;
             if (method == SsfDelivery.PushMethod)
             {
-                if (!Uri.TryCreate(Text(delivery, "endpoint_url"), UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("https" or "http"))
+                if (!HttpUrls.TryParse(Text(delivery, "endpoint_url"), out var endpoint))
                 {
                     return null;
                 }
