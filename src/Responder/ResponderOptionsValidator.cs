@@ -93,9 +93,9 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
                 errors.Add($"{at}:Token must be at least {MinTokenLength} characters");
             }
 
-            if (hasHash && (t.TokenSha256!.Length != 64 || !t.TokenSha256.All(Uri.IsHexDigit)))
+            if (hasHash)
             {
-                errors.Add($"{at}:TokenSha256 must be 64 hex digits (SHA-256 of the token)");
+                errors.Sha256Hex($"{at}:TokenSha256", t.TokenSha256!);
             }
 
             var hash = hasToken ? ApiTokenAuthenticator.HashHex(t.Token!) : t.TokenSha256!;

@@ -79,4 +79,16 @@ internal static class OptionsChecks
             problems.Add($"{key} must be an absolute http(s) URL (got '{value}')");
         }
     }
+
+    /// <summary>
+    /// A secret given as its SHA-256 instead of itself (so the configuration does not hold it): 64 hex digits, which is
+    /// what the secret is compared with.
+    /// </summary>
+    public static void Sha256Hex(this ICollection<string> problems, string key, string value)
+    {
+        if (value.Length != 64 || !value.All(char.IsAsciiHexDigit))
+        {
+            problems.Add($"{key} must be 64 hex digits (SHA-256 of the token)");
+        }
+    }
 }

@@ -108,7 +108,13 @@ internal sealed record SharedSignalsOptions
 
         foreach (var (name, client) in Clients)
         {
-            if (client.Token is not { Length: >= 32 } && client.TokenSha256 is not { Length: 64 })
+            if (!string.IsNullOrEmpty(client.TokenSha256))
+            {
+                // Compared as the hash of the token a receiver presents; anything else could never match, and would fail
+                // when the endpoints decode it rather than here.
+                problems.Sha256Hex($"{Section}:Clients:{name}:TokenSha256", client.TokenSha256);
+            }
+            else if (client.Token is not { Length: >= 32 })
             {
                 problems.Add($"{Section}:Clients:{name}: Token (at least 32 characters) or TokenSha256 (64 hex digits) is required");
             }
