@@ -65,18 +65,23 @@ public sealed class OptionsChecksTests
             problems);
     }
 
-    [Theory]
-    [InlineData("9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08", true)]
-    [InlineData("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", true)]
-    [InlineData("9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0", false)]
-    [InlineData("zf86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", false)]
-    [InlineData("", false)]
-    public void Sha256Hex_OnlySixtyFourHexDigits_Pass(string value, bool passes)
+    [Fact]
+    public void Sha256Hex_OnlySixtyFourHexDigits_Pass()
     {
         var problems = new List<string>();
 
-        problems.Sha256Hex("S:TokenSha256", value);
+        problems.Sha256Hex("S:Upper", "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08");
+        problems.Sha256Hex("S:Lower", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+        problems.Sha256Hex("S:Short", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a0");
+        problems.Sha256Hex("S:NotHex", "zf86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08");
+        problems.Sha256Hex("S:Empty", "");
 
-        Assert.Equal(passes ? [] : ["S:TokenSha256 must be 64 hex digits (SHA-256 of the token)"], problems);
+        Assert.Equal(
+            [
+                "S:Short must be 64 hex digits (SHA-256 of the token)",
+                "S:NotHex must be 64 hex digits (SHA-256 of the token)",
+                "S:Empty must be 64 hex digits (SHA-256 of the token)",
+            ],
+            problems);
     }
 }
