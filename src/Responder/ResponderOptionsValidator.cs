@@ -37,10 +37,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             errors.Add("Responder:CommandRetries must be between 0 and 20");
         }
 
-        if (options.RetryMinBackoff <= TimeSpan.Zero || options.RetryMaxBackoff < options.RetryMinBackoff)
-        {
-            errors.Add("Responder:RetryMinBackoff must be positive and not above Responder:RetryMaxBackoff");
-        }
+        errors.BackoffRange("Responder:RetryMinBackoff", options.RetryMinBackoff, "Responder:RetryMaxBackoff", options.RetryMaxBackoff);
 
         errors.Positive("Responder:SchedulerInterval", options.SchedulerInterval);
         errors.Positive("Responder:RedispatchAfter", options.RedispatchAfter);

@@ -91,4 +91,26 @@ internal static class OptionsChecks
             problems.Add($"{key} must be 64 hex digits (SHA-256 of the token)");
         }
     }
+
+    /// <summary>
+    /// A retry's waits (<c>Platform/Backoff</c>): the first above zero, or zero or more where
+    /// <paramref name="firstMayBeZero"/>, and the longest at least as long as the first.
+    /// </summary>
+    public static void BackoffRange(
+        this ICollection<string> problems, string firstKey, TimeSpan first, string maxKey, TimeSpan max, bool firstMayBeZero = false)
+    {
+        if (firstMayBeZero)
+        {
+            problems.NotNegative(firstKey, first);
+        }
+        else
+        {
+            problems.Positive(firstKey, first);
+        }
+
+        if (max < first)
+        {
+            problems.Add($"{maxKey} must be at least {firstKey} (is {max}; {firstKey} is {first})");
+        }
+    }
 }

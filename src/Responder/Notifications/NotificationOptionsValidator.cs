@@ -56,10 +56,7 @@ internal sealed class NotificationOptionsValidator : OptionsValidator<Notificati
             problems.Add($"{S}:MaxAttempts must be at least 1");
         }
 
-        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
-        {
-            problems.Add($"{S}:InitialBackoff must be positive and {S}:MaxBackoff at least as long");
-        }
+        problems.BackoffRange($"{S}:InitialBackoff", options.InitialBackoff, $"{S}:MaxBackoff", options.MaxBackoff);
 
         if (options.PollInterval <= TimeSpan.Zero)
         {

@@ -84,4 +84,26 @@ public sealed class OptionsChecksTests
             ],
             problems);
     }
+
+    [Fact]
+    public void BackoffRange_FirstAboveZero_OrZeroWhereAllowed_AndTheLongestNotShorter()
+    {
+        var problems = new List<string>();
+        var second = TimeSpan.FromSeconds(1);
+
+        problems.BackoffRange("S:Initial", second, "S:Max", 30 * second);
+        problems.BackoffRange("S:Same", second, "S:SameMax", second);
+        problems.BackoffRange("S:Zero", TimeSpan.Zero, "S:ZeroMax", second);
+        problems.BackoffRange("S:MayBeZero", TimeSpan.Zero, "S:MayBeZeroMax", second, firstMayBeZero: true);
+        problems.BackoffRange("S:Negative", -second, "S:NegativeMax", second, firstMayBeZero: true);
+        problems.BackoffRange("S:Long", 10 * second, "S:Short", 5 * second);
+
+        Assert.Equal(
+            [
+                "S:Zero must be positive (is 00:00:00)",
+                "S:Negative must not be negative (is -00:00:01)",
+                "S:Short must be at least S:Long (is 00:00:05; S:Long is 00:00:10)",
+            ],
+            problems);
+    }
 }

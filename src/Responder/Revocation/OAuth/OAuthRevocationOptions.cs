@@ -56,10 +56,7 @@ internal sealed record OAuthRevocationOptions
             problems.Add($"{Section}:MaxAttempts must be 1..20 (got {MaxAttempts})");
         }
 
-        if (InitialBackoff < TimeSpan.Zero || MaxBackoff < InitialBackoff)
-        {
-            problems.Add($"{Section}:InitialBackoff must be >= 0 and <= MaxBackoff");
-        }
+        problems.BackoffRange($"{Section}:InitialBackoff", InitialBackoff, $"{Section}:MaxBackoff", MaxBackoff, firstMayBeZero: true);
 
         if (RequestTimeout <= TimeSpan.Zero)
         {

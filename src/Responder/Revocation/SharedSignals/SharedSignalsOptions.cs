@@ -168,10 +168,7 @@ internal sealed record SharedSignalsOptions
             }
         }
 
-        if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)
-        {
-            problems.Add($"{Section}:InitialBackoff must be positive and <= MaxBackoff");
-        }
+        problems.BackoffRange($"{Section}:InitialBackoff", InitialBackoff, $"{Section}:MaxBackoff", MaxBackoff);
 
         if (PollInterval <= TimeSpan.Zero || DeliveryTimeout <= TimeSpan.Zero)
         {
