@@ -32,10 +32,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             }
         }
 
-        if (options.CommandRetries is < 0 or > 20)
-        {
-            errors.Add("Responder:CommandRetries must be between 0 and 20");
-        }
+        errors.Between("Responder:CommandRetries", options.CommandRetries, 0, 20);
 
         errors.BackoffRange("Responder:RetryMinBackoff", options.RetryMinBackoff, "Responder:RetryMaxBackoff", options.RetryMaxBackoff);
 
@@ -47,10 +44,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer");
         }
 
-        if (options.MaxBodyBytes is < 64 * 1024 or > 64 * 1024 * 1024)
-        {
-            errors.Add($"Responder:MaxBodyBytes must be from 65536 to 67108864 (is {options.MaxBodyBytes})");
-        }
+        errors.Between("Responder:MaxBodyBytes", options.MaxBodyBytes, 64 * 1024, 64 * 1024 * 1024);
 
         if (options.MaxOpenAlertsPerPrincipal < 1 || options.MaxOpenAlerts < 1)
         {

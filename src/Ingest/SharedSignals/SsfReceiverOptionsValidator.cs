@@ -51,10 +51,7 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
                 problems.Add($"{p}:PollEndpoint must be https: the poll carries PollAuthorization (http only to a loopback address, or with {p}:AllowHttp)");
             }
 
-            if (t.PollMaxEvents is < 1 or > 1000)
-            {
-                problems.Add($"{p}:PollMaxEvents must be 1–1000 (is {t.PollMaxEvents})");
-            }
+            problems.Between($"{p}:PollMaxEvents", t.PollMaxEvents, 1, 1000);
 
             foreach (var algorithm in t.Algorithms)
             {

@@ -17,6 +17,15 @@ internal static class OptionsChecks
         }
     }
 
+    /// <summary>A count or size from <paramref name="min"/> to <paramref name="max"/>, both included.</summary>
+    public static void Between(this ICollection<string> problems, string key, long value, long min, long max)
+    {
+        if (value < min || value > max)
+        {
+            problems.Add($"{key} must be {min}–{max} (is {value})");
+        }
+    }
+
     /// <summary>A duration above zero.</summary>
     public static void Positive(this ICollection<string> problems, string key, TimeSpan value)
     {

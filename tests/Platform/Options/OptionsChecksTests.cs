@@ -15,6 +15,9 @@ public sealed class OptionsChecksTests
         problems.NotNegative("S:Idle", TimeSpan.Zero);
         problems.NotNegative("S:Events", -2);
         problems.NotNegative("S:None", 0);
+        problems.Between("S:Low", 0, 1, 20);
+        problems.Between("S:High", 21, 1, 20);
+        problems.Between("S:Edge", 20, 1, 20);
 
         Assert.Equal(
             [
@@ -22,6 +25,8 @@ public sealed class OptionsChecksTests
                 "S:Interval must be positive (is 00:00:00)",
                 "S:WarmUp must not be negative (is -00:00:01)",
                 "S:Events must not be negative (is -2)",
+                "S:Low must be 1–20 (is 0)",
+                "S:High must be 1–20 (is 21)",
             ],
             problems);
     }

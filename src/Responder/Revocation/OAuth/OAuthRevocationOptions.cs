@@ -51,10 +51,7 @@ internal sealed record OAuthRevocationOptions
             problems.Add($"{Section}:ClientAuthentication must be {ClientSecretBasic} or {ClientSecretPost} (got '{ClientAuthentication}')");
         }
 
-        if (MaxAttempts is < 1 or > 20)
-        {
-            problems.Add($"{Section}:MaxAttempts must be 1..20 (got {MaxAttempts})");
-        }
+        problems.Between($"{Section}:MaxAttempts", MaxAttempts, 1, 20);
 
         problems.BackoffRange($"{Section}:InitialBackoff", InitialBackoff, $"{Section}:MaxBackoff", MaxBackoff, firstMayBeZero: true);
 
