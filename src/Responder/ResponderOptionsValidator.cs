@@ -32,15 +32,9 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             }
         }
 
-        if (options.CommandRetries is < 0 or > 20)
-        {
-            errors.Add("Responder:CommandRetries must be between 0 and 20");
-        }
+        errors.Between("Responder:CommandRetries", options.CommandRetries, 0, 20);
 
-        if (options.RetryMinBackoff <= TimeSpan.Zero || options.RetryMaxBackoff < options.RetryMinBackoff)
-        {
-            errors.Add("Responder:RetryMinBackoff must be positive and not above Responder:RetryMaxBackoff");
-        }
+        errors.BackoffRange("Responder:RetryMinBackoff", options.RetryMinBackoff, "Responder:RetryMaxBackoff", options.RetryMaxBackoff);
 
         errors.Positive("Responder:SchedulerInterval", options.SchedulerInterval);
         errors.Positive("Responder:RedispatchAfter", options.RedispatchAfter);
@@ -50,10 +44,7 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
             errors.Add($"Responder:VerdictSuppression must be at most {Suppressions.SuppressionService.MaxLifetime.TotalDays:0} days: no suppression lasts longer");
         }
 
-        if (options.MaxBodyBytes is < 64 * 1024 or > 64 * 1024 * 1024)
-        {
-            errors.Add($"Responder:MaxBodyBytes must be from 65536 to 67108864 (is {options.MaxBodyBytes})");
-        }
+        errors.Between("Responder:MaxBodyBytes", options.MaxBodyBytes, 64 * 1024, 64 * 1024 * 1024);
 
         if (options.MaxOpenAlertsPerPrincipal < 1 || options.MaxOpenAlerts < 1)
         {
@@ -93,9 +84,9 @@ internal sealed class ResponderOptionsValidator : OptionsValidator<ResponderOpti
                 errors.Add($"{at}:Token must be at least {MinTokenLength} characters");
             }
 
-            if (hasHash && (t.TokenSha256!.Length != 64 || !t.TokenSha256.All(Uri.IsHexDigit)))
+            if (hasHash)
             {
-                errors.Add($"{at}:TokenSha256 must be 64 hex digits (SHA-256 of the token)");
+                errors.Sha256Hex($"{at}:TokenSha256", t.TokenSha256!);
             }
 
             var hash = hasToken ? ApiTokenAuthenticator.HashHex(t.Token!) : t.TokenSha256!;

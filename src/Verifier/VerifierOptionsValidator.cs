@@ -15,10 +15,7 @@ internal sealed class VerifierOptionsValidator : OptionsValidator<VerifierOption
     /// </summary>
     public static void Check(VerifierOptions options, List<string> problems)
     {
-        if (options.AlertThreshold is < 1 or > 100)
-        {
-            problems.Add($"{S}:AlertThreshold must be 1–100 (is {options.AlertThreshold})");
-        }
+        problems.Between($"{S}:AlertThreshold", options.AlertThreshold, 1, 100);
 
         problems.NotNegative($"{S}:WarmUp", options.WarmUp);
         problems.Positive($"{S}:Window", options.Window);
@@ -43,11 +40,9 @@ internal sealed class VerifierOptionsValidator : OptionsValidator<VerifierOption
 
         problems.AtLeast($"{S}:MaxPrincipals", options.MaxPrincipals, 1);
 
-        if (options.Workers is < 1 or > VerifierOptions.MaxWorkers)
-        {
-            problems.Add($"{S}:Workers must be 1–{VerifierOptions.MaxWorkers} (is {options.Workers})");
-        }
-        else if (options.MaxPrincipals < options.Workers || options.MaxOpenAlerts < options.Workers)
+        problems.Between($"{S}:Workers", options.Workers, 1, VerifierOptions.MaxWorkers);
+        if (options.Workers is >= 1 and <= VerifierOptions.MaxWorkers
+            && (options.MaxPrincipals < options.Workers || options.MaxOpenAlerts < options.Workers))
         {
             problems.Add($"{S}:MaxPrincipals and MaxOpenAlerts must be at least Workers ({options.Workers}): each worker keeps a share");
         }

@@ -35,7 +35,7 @@ public sealed class ResponderOptionsTests
             "exactly one of Token, TokenSha256 or TokenFile",
             "64 hex digits",
             "VerdictSuppression must be at most 90 days",
-            "Responder:MaxBodyBytes must be from 65536",
+            "Responder:MaxBodyBytes must be 65536–67108864",
             "viewer, analyst, responder, admin, not 'root'");
     }
 

@@ -1,3 +1,5 @@
+using ZtStream.Platform.Http;
+
 namespace ZtStream.Host.Demo;
 
 /// <summary>
@@ -20,7 +22,7 @@ internal sealed class SimulateFeedCommand : ICliCommand
                 var urls = new List<Uri>();
                 foreach (var u in result.Tokens[^1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    if (Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+                    if (HttpUrls.TryParse(u, out var uri))
                     {
                         urls.Add(uri);
                     }

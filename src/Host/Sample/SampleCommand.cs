@@ -22,7 +22,7 @@ internal sealed class SampleCommand : ICliCommand
         var options = context.Configuration.GetSection(SampleHostOptions.Section).Get<SampleHostOptions>() ?? new SampleHostOptions();
         var problems = new List<string>();
         // Named as the operator sets them: unset, the SDK underneath would name its own keys (ZtStream:Endpoint, ZtStream:SourceKey).
-        if (options.IngestUrl is not { IsAbsoluteUri: true, Scheme: "http" or "https" })
+        if (!ServiceAddresses.IsHttpUri(options.IngestUrl))
         {
             problems.Add($"Sample:IngestUrl must be Ingest's absolute http or https base URL, where the sample sends its events (got '{context.Configuration["Sample:IngestUrl"]}')");
         }

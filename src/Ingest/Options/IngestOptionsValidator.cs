@@ -25,10 +25,7 @@ internal sealed class IngestOptionsValidator : OptionsValidator<IngestOptions, I
             problems.Add($"{s}:MaxSourceObjectBytes must be between 64 and MaxAttributesBytes ({options.MaxAttributesBytes}) (is {options.MaxSourceObjectBytes})");
         }
 
-        if (options.MaxRawBytes is < 256 or > 16 * 1024 * 1024)
-        {
-            problems.Add($"{s}:MaxRawBytes must be between 256 and 16777216 (is {options.MaxRawBytes})");
-        }
+        problems.Between($"{s}:MaxRawBytes", options.MaxRawBytes, 256, 16 * 1024 * 1024);
 
         problems.NotNegative($"{s}:MaxClockSkew", options.MaxClockSkew);
         problems.Positive($"{s}:MaxEventAge", options.MaxEventAge);
@@ -43,10 +40,7 @@ internal sealed class IngestOptionsValidator : OptionsValidator<IngestOptions, I
             problems.Add($"{s}:MaxNewPrincipalsPerMinute must be 0 (off) or more (is {options.MaxNewPrincipalsPerMinute})");
         }
 
-        if (options.KnownPrincipals is < 1 or > 10_000_000)
-        {
-            problems.Add($"{s}:KnownPrincipals must be 1–10000000 (is {options.KnownPrincipals})");
-        }
+        problems.Between($"{s}:KnownPrincipals", options.KnownPrincipals, 1, 10_000_000);
 
         problems.AtLeast($"{s}:RateBurst", options.RateBurst, 1);
 

@@ -45,19 +45,13 @@ internal sealed class SsfReceiverOptionsValidator : OptionsValidator<SsfReceiver
                 problems.Add($"{p}:Audience is required: the aud the transmitter addresses ZtStream with");
             }
 
-            if (t.PollEndpoint is not null && !JwksUrls.IsHttpUrl(t.PollEndpoint))
-            {
-                problems.Add($"{p}:PollEndpoint must be an absolute http(s) URL (got '{t.PollEndpoint}')");
-            }
-            else if (t.PollEndpoint is not null && JwksUrls.InClear(t.PollEndpoint, t.AllowHttp))
+            problems.HttpUrl($"{p}:PollEndpoint", t.PollEndpoint);
+            if (HttpUrls.IsHttp(t.PollEndpoint) && HttpUrls.InClear(t.PollEndpoint, t.AllowHttp))
             {
                 problems.Add($"{p}:PollEndpoint must be https: the poll carries PollAuthorization (http only to a loopback address, or with {p}:AllowHttp)");
             }
 
-            if (t.PollMaxEvents is < 1 or > 1000)
-            {
-                problems.Add($"{p}:PollMaxEvents must be 1–1000 (is {t.PollMaxEvents})");
-            }
+            problems.Between($"{p}:PollMaxEvents", t.PollMaxEvents, 1, 1000);
 
             foreach (var algorithm in t.Algorithms)
             {

@@ -36,10 +36,8 @@ internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOption
 
         problems.Positive("EventLog:OffsetCommitInterval", options.OffsetCommitInterval);
 
-        if (options.MaxRetryBackoff < options.RetryBackoff || options.MaxRetryBackoff <= TimeSpan.Zero)
-        {
-            problems.Add($"EventLog:MaxRetryBackoff must be positive and at least RetryBackoff (is {options.MaxRetryBackoff})");
-        }
+        problems.BackoffRange("EventLog:RetryBackoff", options.RetryBackoff, "EventLog:MaxRetryBackoff", options.MaxRetryBackoff, firstMayBeZero: true);
+        problems.Positive("EventLog:MaxRetryBackoff", options.MaxRetryBackoff);
 
         if (kind == EventLogOptions.Kafka && string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
@@ -57,7 +55,6 @@ internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOption
         }
 
         problems.Positive("EventLog:AppendTimeout", options.AppendTimeout);
-        problems.NotNegative("EventLog:RetryBackoff", options.RetryBackoff);
         problems.Positive("EventLog:ShutdownDrainTimeout", options.ShutdownDrainTimeout);
     }
 }

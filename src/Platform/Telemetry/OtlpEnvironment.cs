@@ -1,3 +1,5 @@
+using ZtStream.Platform.Http;
+
 namespace ZtStream.Platform.Telemetry;
 
 /// <summary>
@@ -42,7 +44,7 @@ internal static class OtlpEnvironment
         {
             var endpointName = $"OTEL_EXPORTER_OTLP_{signal}ENDPOINT";
             if (configuration[endpointName] is { } endpoint
-                && !(Uri.TryCreate(endpoint.Trim(), UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) && uri.Host.Length > 0))
+                && !(HttpUrls.TryParse(endpoint.Trim(), out var uri) && uri.Host.Length > 0))
             {
                 yield return $"{endpointName}: '{endpoint}' is not an absolute http:// or https:// URI (e.g. http://otel-collector:4317)";
             }

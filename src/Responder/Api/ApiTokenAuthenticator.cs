@@ -33,10 +33,10 @@ internal sealed class ApiTokenAuthenticator
     public ApiTokenAuthenticator(IOptions<ResponderOptions> options, IOptions<RevocationFeedOptions> feed, ILogger<ApiTokenAuthenticator> logger)
     {
         _tokens = [.. options.Value.ApiTokens.Select(t => (
-            Convert.FromHexString(t.TokenSha256 is { Length: > 0 } h ? h : HashHex(t.Token ?? FromFile(t.TokenFile!, $"API token '{t.Name}' ({t.Role})", logger))),
+            t.TokenSha256 is { Length: > 0 } h ? Convert.FromHexString(h) : BearerTokens.Hash(t.Token ?? FromFile(t.TokenFile!, $"API token '{t.Name}' ({t.Role})", logger)),
             new Caller(t.Name, t.Role)))];
         var feedToken = feed.Value.TokenFile is { Length: > 0 } file ? FromFile(file, "revocation feed token", logger) : feed.Value.Token;
-        _feedHash = feedToken is { Length: > 0 } f ? SHA256.HashData(Encoding.UTF8.GetBytes(f)) : null;
+        _feedHash = feedToken is { Length: > 0 } f ? BearerTokens.Hash(f) : null;
         _anonymousFeed = feed.Value.Anonymous;
         if (!_anonymousFeed && _feedHash is null && _tokens.Count == 0)
         {
@@ -44,29 +44,10 @@ internal sealed class ApiTokenAuthenticator
         }
     }
 
-    public static string HashHex(string token) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    public static string HashHex(string token) => Convert.ToHexStringLower(BearerTokens.Hash(token));
 
-    public Caller? Authenticate(HttpContext http)
-    {
-        var presented = Bearer(http);
-        if (presented is null)
-        {
-            return null;
-        }
-
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
-        Caller? found = null;
-        foreach (var (expected, caller) in _tokens)
-        {
-            // No early exit: every configured token is compared, whichever matches.
-            if (CryptographicOperations.FixedTimeEquals(hash, expected))
-            {
-                found = caller;
-            }
-        }
-
-        return found;
-    }
+    public Caller? Authenticate(HttpContext http) =>
+        BearerTokens.Presented(http) is { } presented ? BearerTokens.Find(_tokens, presented) : null;
 
     /// <summary>
     /// Who reads the feed: <see cref="FeedTokenCredential"/>, an API token's name, or <see cref="AnonymousCredential"/>
@@ -75,13 +56,13 @@ internal sealed class ApiTokenAuthenticator
     /// </summary>
     public string? FeedCredential(HttpContext http)
     {
-        var presented = Bearer(http);
+        var presented = BearerTokens.Presented(http);
         if (presented is null)
         {
             return _anonymousFeed && !http.Request.Headers.ContainsKey("Authorization") ? AnonymousCredential : null;
         }
 
-        if (_feedHash is not null && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(presented)), _feedHash))
+        if (_feedHash is not null && CryptographicOperations.FixedTimeEquals(BearerTokens.Hash(presented), _feedHash))
         {
             return FeedTokenCredential;
         }
@@ -98,14 +79,5 @@ internal sealed class ApiTokenAuthenticator
         }
 
         return token;
-    }
-
-    private static string? Bearer(HttpContext http)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        return header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) && header.Length > prefix.Length
-            ? header[prefix.Length..].Trim()
-            : null;
     }
 }

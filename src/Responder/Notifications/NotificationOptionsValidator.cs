@@ -11,10 +11,7 @@ internal sealed class NotificationOptionsValidator : OptionsValidator<Notificati
     /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
     public static void Check(NotificationOptions options, List<string> problems)
     {
-        if (options.ConsoleUrl is { } console && (!console.IsAbsoluteUri || console.Scheme is not ("http" or "https")))
-        {
-            problems.Add($"{S}:ConsoleUrl '{console}' must be an absolute http(s) URL");
-        }
+        problems.HttpUrl($"{S}:ConsoleUrl", options.ConsoleUrl);
 
         foreach (var (name, target) in options.Targets)
         {
@@ -59,10 +56,7 @@ internal sealed class NotificationOptionsValidator : OptionsValidator<Notificati
             problems.Add($"{S}:MaxAttempts must be at least 1");
         }
 
-        if (options.InitialBackoff <= TimeSpan.Zero || options.MaxBackoff < options.InitialBackoff)
-        {
-            problems.Add($"{S}:InitialBackoff must be positive and {S}:MaxBackoff at least as long");
-        }
+        problems.BackoffRange($"{S}:InitialBackoff", options.InitialBackoff, $"{S}:MaxBackoff", options.MaxBackoff);
 
         if (options.PollInterval <= TimeSpan.Zero)
         {
@@ -90,9 +84,9 @@ internal sealed class NotificationOptionsValidator : OptionsValidator<Notificati
             {
                 problems.Add($"{key}:Url is required for a {kind} target");
             }
-            else if (target.Url is { } url && (!url.IsAbsoluteUri || url.Scheme is not ("http" or "https")))
+            else
             {
-                problems.Add($"{key}:Url '{url}' must be an absolute http(s) URL");
+                problems.HttpUrl($"{key}:Url", target.Url);
             }
         }
 

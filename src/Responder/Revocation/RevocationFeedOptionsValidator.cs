@@ -30,10 +30,7 @@ internal sealed class RevocationFeedOptionsValidator : OptionsValidator<Revocati
             errors.Add($"{at}:DefaultExpiry must be positive and at most 366 days (is {options.DefaultExpiry})");
         }
 
-        if (options.MaxStreamsPerCredential is < 1 or > 100_000)
-        {
-            errors.Add($"{at}:MaxStreamsPerCredential must be 1–100000 (is {options.MaxStreamsPerCredential})");
-        }
+        errors.Between($"{at}:MaxStreamsPerCredential", options.MaxStreamsPerCredential, 1, 100_000);
 
         if (options.MaxStreams < options.MaxStreamsPerCredential || options.MaxStreams > 1_000_000)
         {
@@ -43,10 +40,7 @@ internal sealed class RevocationFeedOptionsValidator : OptionsValidator<Revocati
         errors.Positive($"{at}:PollInterval", options.PollInterval);
         errors.Positive($"{at}:KeepAlive", options.KeepAlive);
 
-        if (options.BufferSize is < 1 or > 1_000_000)
-        {
-            errors.Add($"{at}:BufferSize must be 1–1000000 (is {options.BufferSize})");
-        }
+        errors.Between($"{at}:BufferSize", options.BufferSize, 1, 1_000_000);
 
         if (string.IsNullOrWhiteSpace(options.Issuer) || string.IsNullOrWhiteSpace(options.Audience))
         {

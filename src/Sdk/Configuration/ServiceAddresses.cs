@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace ZtStream.Sdk.Configuration;
 
 /// <summary>
@@ -14,7 +16,7 @@ internal static class ServiceAddresses
     public const string FeedRisk = "the feed is not signed (no Revocations:SigningKeys), so anyone on the path could lift revocations";
 
     /// <summary>An absolute http or https address.</summary>
-    public static bool IsHttpUri(Uri? uri) =>
+    public static bool IsHttpUri([NotNullWhen(true)] Uri? uri) =>
         uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
 
     /// <summary>Plain http to a host other than a loopback address or <c>localhost</c>, without the opt-out.</summary>

@@ -39,18 +39,23 @@ internal sealed class BaselineDetector(VerifierOptions options)
     private readonly string windowText = Numbers.Duration(options.Window);
     private readonly string horizonText = Numbers.One(options.BaselineHorizon.TotalDays) + "-day";
 
+    // Per engine, as this detector is: the values hashed on every event are mostly the same few instances.
+    private readonly StableHashMemo hashes = new();
+
     /// <summary>Computes the facts and advances the principal's current window to include this event.</summary>
     public void Observe(AccessEvent e, in Identity who, PrincipalState s, ref EventFacts f)
     {
         var ticks = e.Time.UtcTicks;
         var res = e.Resource;
-        f.Resource = res?.Id is { } rid ? StableHash.Combine(StableHash.Of(res.Type), StableHash.Of(rid)) : 0;
-        f.DataClass = res?.DataClass is { } dc ? StableHash.Of(dc) : 0;
-        f.Workload = who.WorkloadId is { } w && !string.Equals(w, who.Principal, StringComparison.Ordinal) ? StableHash.Of(w) : 0;
-        f.Ip = e.Network?.SrcIp is { } ip ? StableHash.Of(ip) : 0;
-        f.Agent = e.UserAgent is { } ua ? StableHash.Of(ua) : 0;
+        f.Resource = res?.Id is { } rid ? StableHash.Combine(res.Type is { } type ? hashes.Of(type) : StableHash.Of(null), hashes.Of(rid)) : 0;
+        f.DataClass = res?.DataClass is { } dc ? hashes.Of(dc) : 0;
+        f.Workload = who.WorkloadId is { } w && !string.Equals(w, who.Principal, StringComparison.Ordinal) ? hashes.Of(w) : 0;
+        f.Ip = e.Network?.SrcIp is { } ip ? hashes.Of(ip) : 0;
+        f.Agent = e.UserAgent is { } ua ? hashes.Of(ua) : 0;
+
+        // A jti is a new string on every event (the reader does not share it), so remembering it would only cost.
         f.Token = e.Token?.Jti is { } jti ? StableHash.Of(jti) : 0;
-        f.PeerGroup = who.Namespace is { } ns ? StableHash.Of(ns) : StableHash.Of(e.Subject?.Tenant ?? "(no tenant)");
+        f.PeerGroup = hashes.Of(who.Namespace ?? e.Subject?.Tenant ?? "(no tenant)");
         f.NewResource = f.Resource != 0 && !s.Resources.Contains(f.Resource);
         f.NewDataClass = f.DataClass != 0 && !s.DataClasses.Contains(f.DataClass);
         f.NewWorkload = f.Workload != 0 && !s.Workloads.Contains(f.Workload);

@@ -110,6 +110,30 @@ public sealed class ResponderDriversTests
         Assert.Equal(10, problems.Count);
     }
 
+    /// <summary>
+    /// A client's TokenSha256 that is no SHA-256 in hex can match no token: it is a problem at the start. Before, one of
+    /// 64 characters passed and failed when the stream endpoints decoded it, and a shorter one was passed over.
+    /// </summary>
+    [Fact]
+    public void Validation_ClientTokenSha256NotHex_IsAProblem()
+    {
+        using var provider = Build(new()
+        {
+            ["Responder:Drivers:TokenRevokers:0"] = "ssf",
+            ["Responder:Drivers:SharedSignals:Issuer"] = "https://ztstream.example.com",
+            ["Responder:Drivers:SharedSignals:Clients:siem:TokenSha256"] = new string('z', 64),
+            ["Responder:Drivers:SharedSignals:Clients:siem:Audience"] = "https://siem.example.com",
+            ["Responder:Drivers:SharedSignals:Clients:soc:TokenSha256"] = ZtStream.Responder.Api.ApiTokenAuthenticator.HashHex("soc-receiver-token-0123456789abcdef"),
+            ["Responder:Drivers:SharedSignals:Clients:soc:Audience"] = "https://soc.example.com",
+        });
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
+
+        Assert.Equal(
+            "Responder:Drivers:SharedSignals:Clients:siem:TokenSha256 must be 64 hex digits (SHA-256 of the token)",
+            Assert.Single(failure.Failures));
+    }
+
     [Fact]
     public void PushEndpoints_AllowTheSameOriginAtOrBelowThePathOnly()
     {

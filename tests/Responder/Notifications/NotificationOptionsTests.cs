@@ -23,7 +23,7 @@ public sealed class NotificationOptionsTests
 
         ProblemList.AssertNames(
             problems,
-            "Targets:hook:Url 'ftp://example.test/' must be an absolute http(s) URL",
+            "Targets:hook:Url must be an absolute http(s) URL (got 'ftp://example.test/')",
             "Targets:hook:Secret is required",
             "Targets:pd:RoutingKey",
             "Targets:mail:Smtp:Host is required",

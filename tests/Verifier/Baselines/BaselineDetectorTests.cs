@@ -79,6 +79,61 @@ public sealed class BaselineDetectorTests
         Assert.Contains(found, c => c.Rule == RuleNames.TokenNewWorkload && c.Text.Contains("shop/debug-7", StringComparison.Ordinal));
     }
 
+    public static TheoryData<string> EventShapes => ["default", "no resource type", "no data class", "no network", "no agent", "no workload", "other cluster", "non-ascii", "workload is the principal"];
+
+    [Theory]
+    [MemberData(nameof(EventShapes))]
+    public void Observe_EveryShape_FactsAreTheStableHashesOfItsValues(string shape)
+    {
+        var e = Shaped(shape);
+        var who = new Identity(e);
+
+        // The same instances again (as the event reader shares them), then a copy whose strings are new instances.
+        foreach (var seen in new[] { e, e, Copy(e) })
+        {
+            var facts = default(EventFacts);
+            detector.Observe(seen, new Identity(seen), new PrincipalState(), ref facts);
+
+            Assert.Equal(seen.Resource?.Id is { } rid ? StableHash.Combine(StableHash.Of(seen.Resource.Type), StableHash.Of(rid)) : 0, facts.Resource);
+            Assert.Equal(seen.Resource?.DataClass is { } dc ? StableHash.Of(dc) : 0, facts.DataClass);
+            Assert.Equal(who.WorkloadId is { } w && w != who.Principal ? StableHash.Of(w) : 0, facts.Workload);
+            Assert.Equal(seen.Network?.SrcIp is { } ip ? StableHash.Of(ip) : 0, facts.Ip);
+            Assert.Equal(seen.UserAgent is { } ua ? StableHash.Of(ua) : 0, facts.Agent);
+            Assert.Equal(seen.Token?.Jti is { } jti ? StableHash.Of(jti) : 0, facts.Token);
+            Assert.Equal(who.Namespace is { } ns ? StableHash.Of(ns) : StableHash.Of(seen.Subject?.Tenant ?? "(no tenant)"), facts.PeerGroup);
+        }
+    }
+
+    private static AccessEvent Shaped(string shape)
+    {
+        var token = new TokenInfo { Jti = "jti-0b7e", ClientId = "shop-api" };
+        return shape switch
+        {
+            "default" => Events.Read(Events.T0, token: token),
+            "no resource type" => Events.Read(Events.T0, resourceType: null),
+            "no data class" => Events.Read(Events.T0, dataClass: null),
+            "no network" => Events.Read(Events.T0, ip: null),
+            "no agent" => Events.Read(Events.T0, agent: null),
+            "no workload" => Events.Read(Events.T0, principal: "user:alice", workload: "") with { Subject = new Subject { Id = "user:alice" } },
+            "other cluster" => Events.Read(Events.T0, principal: "system:serviceaccount:billing-eu:invoicer", workload: "billing-eu/invoicer-7", resource: "eu-west/ledger", ip: "172.20.3.9", agent: "invoicer/2.4 (eu-west-1)"),
+            "non-ascii" => Events.Read(Events.T0, principal: "system:serviceaccount:café:gestionnaire-ñ", workload: "café/gestionnaire-ñ-1", resource: "données/clients-été", dataClass: "confidentiel/données", agent: "agent-ĳ/1.0 日本", token: new TokenInfo { Jti = "jti-ñ-0001" }),
+            "workload is the principal" => Events.Read(Events.T0, principal: "pod:shop/api-1", workload: "shop/api-1") with { Subject = null },
+            _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, null),
+        };
+    }
+
+    /// <summary>The same event with every string a new instance of the same text.</summary>
+    private static AccessEvent Copy(AccessEvent e) => e with
+    {
+        Subject = e.Subject is { } s ? s with { Id = Fresh(s.Id)!, Tenant = Fresh(s.Tenant) } : null,
+        Workload = e.Workload is { } w ? w with { Id = Fresh(w.Id)!, Namespace = Fresh(w.Namespace) } : null,
+        Resource = e.Resource is { } r ? r with { Type = Fresh(r.Type), Id = Fresh(r.Id), DataClass = Fresh(r.DataClass) } : null,
+        Network = e.Network is { } n ? n with { SrcIp = Fresh(n.SrcIp) } : null,
+        UserAgent = Fresh(e.UserAgent),
+    };
+
+    private static string? Fresh(string? text) => text is null ? null : new string(text.AsSpan());
+
     private void Warm()
     {
         foreach (var e in Events.WarmHistory())

@@ -205,57 +205,29 @@ internal static partial class OktaMapper
     internal static (string Kind, string? Change) Classify(string eventType, JsonElement log)
     {
         var t = eventType.ToLowerInvariant();
-        switch (t)
+        (string, string?)? known = t switch
         {
-            case "user.session.start":
-            case "user.authentication.sso":
-            case "user.authentication.authenticate":
-                return (EventKinds.AuthLogin, null);
-            case "user.authentication.auth_via_mfa":
-            case "user.mfa.okta_verify.deny_push":
-            case "user.mfa.okta_verify.deny_push_upgrade_needed":
-            case "system.push.send_factor_verify_push":
-            case "user.mfa.attempt_bypass":
-                return (EventKinds.AuthMfa, null);
-            case "user.authentication.verify":
-                // Identity Engine logs every authenticator verified; the password is the first factor, not MFA.
-                var factor = Factors.Normalise(log.Object("debugContext").Object("debugData").Text("factor")
-                    ?? Target(log.Array("target"), "AuthenticatorEnrollment")?.Text("displayName"));
-                return (factor is null or Factors.Password ? EventKinds.AuthLogin : EventKinds.AuthMfa, null);
-            case "user.session.end":
-            case "user.session.expire":
-                return (EventKinds.AuthLogout, null);
-            case "user.session.clear":
-            case "user.session.context.clear":
-                return (EventKinds.AuthSessionRevoked, null);
-            case "user.mfa.factor.activate":
-                return (EventKinds.AuthCredentialChange, "enroll");
-            case "user.mfa.factor.deactivate":
-                return (EventKinds.AuthCredentialChange, "remove");
-            case "user.mfa.factor.reset_all":
-                return (EventKinds.AuthCredentialChange, "reset");
-            case "user.mfa.factor.update":
-            case "user.account.update_password":
-                return (EventKinds.AuthCredentialChange, "update");
-            case "user.account.reset_password":
-            case "user.credential.forgot_password":
-                return (EventKinds.AuthCredentialChange, "reset");
-            case "user.account.lock":
-            case "user.account.lock.limit":
-                return (EventKinds.AuthAccountChange, "locked");
-            case "user.account.unlock":
-            case "user.account.unlock_by_admin":
-                return (EventKinds.AuthAccountChange, "unlocked");
-            case "user.account.report_suspicious_activity_by_enduser":
-            case "security.threat.detected":
-            case "security.session.detect_client_roaming":
-            case "user.risk.change":
-            case "user.risk.detect":
-                return (EventKinds.AuthRisk, null);
-            case "system.api_token.create":
-                return (EventKinds.AuthAdminChange, "api_token_create");
-            case "system.api_token.revoke":
-                return (EventKinds.AuthAdminChange, "api_token_revoke");
+            "user.session.start" or "user.authentication.sso" or "user.authentication.authenticate" => (EventKinds.AuthLogin, null),
+            "user.authentication.auth_via_mfa" or "user.mfa.okta_verify.deny_push" or "user.mfa.okta_verify.deny_push_upgrade_needed"
+                or "system.push.send_factor_verify_push" or "user.mfa.attempt_bypass" => (EventKinds.AuthMfa, null),
+            "user.authentication.verify" => (VerifiedFactorKind(log), null),
+            "user.session.end" or "user.session.expire" => (EventKinds.AuthLogout, null),
+            "user.session.clear" or "user.session.context.clear" => (EventKinds.AuthSessionRevoked, null),
+            "user.mfa.factor.activate" => (EventKinds.AuthCredentialChange, "enroll"),
+            "user.mfa.factor.deactivate" => (EventKinds.AuthCredentialChange, "remove"),
+            "user.mfa.factor.update" or "user.account.update_password" => (EventKinds.AuthCredentialChange, "update"),
+            "user.mfa.factor.reset_all" or "user.account.reset_password" or "user.credential.forgot_password" => (EventKinds.AuthCredentialChange, "reset"),
+            "user.account.lock" or "user.account.lock.limit" => (EventKinds.AuthAccountChange, "locked"),
+            "user.account.unlock" or "user.account.unlock_by_admin" => (EventKinds.AuthAccountChange, "unlocked"),
+            "user.account.report_suspicious_activity_by_enduser" or "security.threat.detected" or "security.session.detect_client_roaming"
+                or "user.risk.change" or "user.risk.detect" => (EventKinds.AuthRisk, null),
+            "system.api_token.create" => (EventKinds.AuthAdminChange, "api_token_create"),
+            "system.api_token.revoke" => (EventKinds.AuthAdminChange, "api_token_revoke"),
+            _ => null,
+        };
+        if (known is { } pair)
+        {
+            return pair;
         }
 
         if (t.StartsWith("user.authentication.auth_via_", StringComparison.Ordinal))
@@ -317,6 +289,13 @@ internal static partial class OktaMapper
 
         return (EventKinds.IdpEvent, null);
     }
+
+    // Identity Engine logs every authenticator verified; the password is the first factor, not MFA.
+    private static string VerifiedFactorKind(JsonElement log) =>
+        Factors.Normalise(log.Object("debugContext").Object("debugData").Text("factor")
+            ?? Target(log.Array("target"), "AuthenticatorEnrollment")?.Text("displayName")) is null or Factors.Password
+            ? EventKinds.AuthLogin
+            : EventKinds.AuthMfa;
 
     private static string MfaResult(string eventType, string? result, string? reason)
     {

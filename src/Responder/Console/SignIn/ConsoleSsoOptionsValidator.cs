@@ -12,9 +12,9 @@ internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOp
             return;
         }
 
-        if (!Uri.TryCreate(options.Authority, UriKind.Absolute, out var authority) || authority.Scheme is not ("https" or "http"))
+        if (!HttpUrls.TryParse(options.Authority, out var authority))
         {
-            errors.Add($"{ConsoleSsoOptions.Section}:Authority must be an absolute http(s) URL, not '{options.Authority}'");
+            errors.Add($"{ConsoleSsoOptions.Section}:Authority must be an absolute http(s) URL (got '{options.Authority}')");
         }
         else if (authority.Scheme == "http" && options.RequireHttpsMetadata)
         {

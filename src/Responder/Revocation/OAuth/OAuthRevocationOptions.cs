@@ -34,14 +34,7 @@ internal sealed record OAuthRevocationOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Endpoint is null)
-        {
-            problems.Add($"{Section}:Endpoint is required");
-        }
-        else if (!Endpoint.IsAbsoluteUri || (Endpoint.Scheme != Uri.UriSchemeHttps && Endpoint.Scheme != Uri.UriSchemeHttp))
-        {
-            problems.Add($"{Section}:Endpoint must be an absolute http(s) URL (got '{Endpoint}')");
-        }
+        problems.HttpUrl($"{Section}:Endpoint", Endpoint, required: true);
 
         if (string.IsNullOrWhiteSpace(ClientId))
         {
@@ -58,15 +51,9 @@ internal sealed record OAuthRevocationOptions
             problems.Add($"{Section}:ClientAuthentication must be {ClientSecretBasic} or {ClientSecretPost} (got '{ClientAuthentication}')");
         }
 
-        if (MaxAttempts is < 1 or > 20)
-        {
-            problems.Add($"{Section}:MaxAttempts must be 1..20 (got {MaxAttempts})");
-        }
+        problems.Between($"{Section}:MaxAttempts", MaxAttempts, 1, 20);
 
-        if (InitialBackoff < TimeSpan.Zero || MaxBackoff < InitialBackoff)
-        {
-            problems.Add($"{Section}:InitialBackoff must be >= 0 and <= MaxBackoff");
-        }
+        problems.BackoffRange($"{Section}:InitialBackoff", InitialBackoff, $"{Section}:MaxBackoff", MaxBackoff, firstMayBeZero: true);
 
         if (RequestTimeout <= TimeSpan.Zero)
         {

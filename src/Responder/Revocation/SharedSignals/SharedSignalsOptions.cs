@@ -82,8 +82,7 @@ internal sealed record SharedSignalsOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Issuer is null || !Issuer.IsAbsoluteUri || (Issuer.Scheme != Uri.UriSchemeHttps && Issuer.Scheme != Uri.UriSchemeHttp)
-            || !string.IsNullOrEmpty(Issuer.Query) || !string.IsNullOrEmpty(Issuer.Fragment))
+        if (!HttpUrls.IsHttp(Issuer) || !string.IsNullOrEmpty(Issuer.Query) || !string.IsNullOrEmpty(Issuer.Fragment))
         {
             problems.Add($"{Section}:Issuer is required: an absolute https URL without query or fragment (got '{Issuer}')");
         }
@@ -109,7 +108,13 @@ internal sealed record SharedSignalsOptions
 
         foreach (var (name, client) in Clients)
         {
-            if (client.Token is not { Length: >= 32 } && client.TokenSha256 is not { Length: 64 })
+            if (!string.IsNullOrEmpty(client.TokenSha256))
+            {
+                // Compared as the hash of the token a receiver presents; anything else could never match, and would fail
+                // when the endpoints decode it rather than here.
+                problems.Sha256Hex($"{Section}:Clients:{name}:TokenSha256", client.TokenSha256);
+            }
+            else if (client.Token is not { Length: >= 32 })
             {
                 problems.Add($"{Section}:Clients:{name}: Token (at least 32 characters) or TokenSha256 (64 hex digits) is required");
             }
@@ -155,10 +160,7 @@ internal sealed record SharedSignalsOptions
 
         foreach (var (name, receiver) in Receivers)
         {
-            if (receiver.Endpoint is null || !receiver.Endpoint.IsAbsoluteUri || (receiver.Endpoint.Scheme != Uri.UriSchemeHttps && receiver.Endpoint.Scheme != Uri.UriSchemeHttp))
-            {
-                problems.Add($"{Section}:Receivers:{name}:Endpoint must be an absolute http(s) URL (got '{receiver.Endpoint}')");
-            }
+            problems.HttpUrl($"{Section}:Receivers:{name}:Endpoint", receiver.Endpoint, required: true);
 
             if (string.IsNullOrWhiteSpace(receiver.Audience))
             {
@@ -166,10 +168,7 @@ internal sealed record SharedSignalsOptions
             }
         }
 
-        if (InitialBackoff <= TimeSpan.Zero || MaxBackoff < InitialBackoff)
-        {
-            problems.Add($"{Section}:InitialBackoff must be positive and <= MaxBackoff");
-        }
+        problems.BackoffRange($"{Section}:InitialBackoff", InitialBackoff, $"{Section}:MaxBackoff", MaxBackoff);
 
         if (PollInterval <= TimeSpan.Zero || DeliveryTimeout <= TimeSpan.Zero)
         {
@@ -223,8 +222,7 @@ internal sealed record SsfClientOptions
             && IsAtOrBelow(endpoint.AbsolutePath, allowed.AbsolutePath));
 
     /// <summary>An absolute http(s) URL without user info or fragment.</summary>
-    internal static bool IsPushEndpoint(Uri? endpoint) => endpoint is { IsAbsoluteUri: true }
-        && (endpoint.Scheme == Uri.UriSchemeHttps || endpoint.Scheme == Uri.UriSchemeHttp)
+    internal static bool IsPushEndpoint(Uri? endpoint) => HttpUrls.IsHttp(endpoint)
         && endpoint.UserInfo.Length == 0 && endpoint.Fragment.Length == 0;
 
     // An escaped dot, slash or backslash could be read as another path by the receiving server: refused outright.

@@ -11,35 +11,15 @@ internal sealed record SsfClient(string Name, SsfClientOptions Options)
     public string Audience => Options.Audience!;
 }
 
-/// <summary>The clients of <see cref="SharedSignalsOptions.Clients"/>: tokens kept only as SHA-256 and compared in constant time.</summary>
+/// <summary>The clients of <see cref="SharedSignalsOptions.Clients"/>, by their bearer tokens.</summary>
 internal sealed class SsfClients(SharedSignalsOptions options)
 {
     private readonly List<(byte[] Hash, SsfClient Client)> clients = [.. options.Clients.Select(c => (
-        Convert.FromHexString(c.Value.TokenSha256 is { Length: 64 } h ? h : ApiTokenAuthenticator.HashHex(c.Value.Token ?? "")),
+        c.Value.TokenSha256 is { Length: > 0 } h ? Convert.FromHexString(h) : BearerTokens.Hash(c.Value.Token ?? ""),
         new SsfClient(c.Key, c.Value)))];
 
-    public SsfClient? Authenticate(HttpContext http)
-    {
-        var header = http.Request.Headers.Authorization.ToString();
-        const string prefix = "Bearer ";
-        if (!header.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) || header.Length <= prefix.Length || header.Length > 4096)
-        {
-            return null;
-        }
-
-        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(header[prefix.Length..].Trim()));
-        SsfClient? found = null;
-        foreach (var (expected, client) in clients)
-        {
-            // No early exit: every configured token is compared, whichever matches.
-            if (CryptographicOperations.FixedTimeEquals(hash, expected))
-            {
-                found = client;
-            }
-        }
-
-        return found;
-    }
+    public SsfClient? Authenticate(HttpContext http) =>
+        BearerTokens.Presented(http, maxHeaderLength: 4096) is { } presented ? BearerTokens.Find(clients, presented) : null;
 }
 
 /// <summary>
@@ -513,7 +493,7 @@ internal static class SsfStreamEndpoints
             var method = Text(delivery, "method") ?? SsfDelivery.PollMethod;
             if (method == SsfDelivery.PushMethod)
             {
-                if (!Uri.TryCreate(Text(delivery, "endpoint_url"), UriKind.Absolute, out var endpoint) || endpoint.Scheme is not ("https" or "http"))
+                if (!HttpUrls.TryParse(Text(delivery, "endpoint_url"), out var endpoint))
                 {
                     return null;
                 }

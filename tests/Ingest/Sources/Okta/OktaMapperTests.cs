@@ -307,4 +307,59 @@ public sealed class OktaMapperTests
         MapperAssert.Rejects(result, mapped: [0, 1, 2], (3, "data.events"));
         Assert.Equal(["a-1", "a-2", "b-1"], result.Events.Select(e => e.Id));
     }
+    /// <summary>Every event type Okta's table names, and one of each pattern after it, gets its kind and change.</summary>
+    [Theory]
+    [InlineData("user.session.start", EventKinds.AuthLogin, null)]
+    [InlineData("user.authentication.sso", EventKinds.AuthLogin, null)]
+    [InlineData("user.authentication.authenticate", EventKinds.AuthLogin, null)]
+    [InlineData("user.authentication.auth_via_mfa", EventKinds.AuthMfa, null)]
+    [InlineData("user.mfa.okta_verify.deny_push", EventKinds.AuthMfa, null)]
+    [InlineData("user.mfa.okta_verify.deny_push_upgrade_needed", EventKinds.AuthMfa, null)]
+    [InlineData("system.push.send_factor_verify_push", EventKinds.AuthMfa, null)]
+    [InlineData("user.mfa.attempt_bypass", EventKinds.AuthMfa, null)]
+    [InlineData("user.session.end", EventKinds.AuthLogout, null)]
+    [InlineData("user.session.expire", EventKinds.AuthLogout, null)]
+    [InlineData("user.session.clear", EventKinds.AuthSessionRevoked, null)]
+    [InlineData("user.session.context.clear", EventKinds.AuthSessionRevoked, null)]
+    [InlineData("user.mfa.factor.activate", EventKinds.AuthCredentialChange, "enroll")]
+    [InlineData("user.mfa.factor.deactivate", EventKinds.AuthCredentialChange, "remove")]
+    [InlineData("user.mfa.factor.reset_all", EventKinds.AuthCredentialChange, "reset")]
+    [InlineData("user.mfa.factor.update", EventKinds.AuthCredentialChange, "update")]
+    [InlineData("user.account.update_password", EventKinds.AuthCredentialChange, "update")]
+    [InlineData("user.account.reset_password", EventKinds.AuthCredentialChange, "reset")]
+    [InlineData("user.credential.forgot_password", EventKinds.AuthCredentialChange, "reset")]
+    [InlineData("user.account.lock", EventKinds.AuthAccountChange, "locked")]
+    [InlineData("user.account.lock.limit", EventKinds.AuthAccountChange, "locked")]
+    [InlineData("user.account.unlock", EventKinds.AuthAccountChange, "unlocked")]
+    [InlineData("user.account.unlock_by_admin", EventKinds.AuthAccountChange, "unlocked")]
+    [InlineData("user.account.report_suspicious_activity_by_enduser", EventKinds.AuthRisk, null)]
+    [InlineData("security.threat.detected", EventKinds.AuthRisk, null)]
+    [InlineData("security.session.detect_client_roaming", EventKinds.AuthRisk, null)]
+    [InlineData("user.risk.change", EventKinds.AuthRisk, null)]
+    [InlineData("user.risk.detect", EventKinds.AuthRisk, null)]
+    [InlineData("system.api_token.create", EventKinds.AuthAdminChange, "api_token_create")]
+    [InlineData("system.api_token.revoke", EventKinds.AuthAdminChange, "api_token_revoke")]
+    [InlineData("USER.SESSION.START", EventKinds.AuthLogin, null)]
+    [InlineData("user.authentication.auth_via_social", EventKinds.AuthLogin, null)]
+    [InlineData("user.lifecycle.deactivate", EventKinds.AuthAccountChange, "disabled")]
+    [InlineData("group.user_membership.add", EventKinds.IdpEvent, null)]
+    public void Classify_EventTypes_GetTheirKindAndChange(string eventType, string kind, string? change)
+    {
+        using var empty = JsonDocument.Parse("{}");
+
+        Assert.Equal((kind, change), OktaMapper.Classify(eventType, empty.RootElement));
+    }
+
+    /// <summary>Identity Engine's verification of an authenticator is MFA, except for the password (or none named).</summary>
+    [Theory]
+    [InlineData("{}", EventKinds.AuthLogin)]
+    [InlineData("""{"debugContext":{"debugData":{"factor":"PASSWORD_AS_FACTOR"}}}""", EventKinds.AuthLogin)]
+    [InlineData("""{"debugContext":{"debugData":{"factor":"OKTA_VERIFY_PUSH"}}}""", EventKinds.AuthMfa)]
+    [InlineData("""{"target":[{"type":"AuthenticatorEnrollment","displayName":"Google Authenticator"}]}""", EventKinds.AuthMfa)]
+    public void Classify_Verify_IsMfaUnlessThePassword(string log, string kind)
+    {
+        using var document = JsonDocument.Parse(log);
+
+        Assert.Equal((kind, (string?)null), OktaMapper.Classify("user.authentication.verify", document.RootElement));
+    }
 }
