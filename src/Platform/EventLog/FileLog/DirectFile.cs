@@ -37,6 +37,9 @@ internal static class DirectFile
 
     public static long Ceiling(long position) => Floor(position + Block - 1);
 
+    /// <summary>How a segment file is opened for direct I/O: <see cref="TryOpen"/>, or a filesystem's refusal in tests.</summary>
+    public delegate SafeFileHandle? Opener(string path, bool write, out string? reason);
+
     /// <summary>Opens <paramref name="path"/> for direct writing or reading; null with the reason where that is refused or unknown.</summary>
     public static SafeFileHandle? TryOpen(string path, bool write, out string? reason)
     {
@@ -114,11 +117,14 @@ internal static class DirectFile
 /// Whether a file log's partitions write their active segments directly (<see cref="EventLogOptions.DirectWrites"/>),
 /// and the one log line that says so where a filesystem refuses it: the first refusal is worth knowing, one per segment is noise.
 /// </summary>
-internal sealed class DirectWrites(bool enabled, ILogger logger)
+internal sealed class DirectWrites(bool enabled, ILogger logger, DirectFile.Opener open)
 {
     private int _refusalSaid;
 
     public bool Enabled { get; } = enabled;
+
+    /// <summary>Opens a segment file for direct I/O; null with the reason where the filesystem (or the platform) refuses it.</summary>
+    public SafeFileHandle? TryOpen(string path, bool write, out string? reason) => open(path, write, out reason);
 
     public void Refused(string path, string reason)
     {

@@ -60,6 +60,12 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
 
     /// <param name="writable">False opens the folder read-only beside a running process (<c>ztstream dlq list</c>): no lock, no repair, no appends.</param>
     public FileEventLog(EventLogOptions options, TimeProvider time, ILogger logger, ConsumerHealth? health = null, bool writable = true)
+        : this(options, time, logger, health, writable, DirectFile.TryOpen)
+    {
+    }
+
+    /// <param name="openDirect">How segment files are opened for direct I/O (a filesystem that refuses it, in tests).</param>
+    internal FileEventLog(EventLogOptions options, TimeProvider time, ILogger logger, ConsumerHealth? health, bool writable, DirectFile.Opener openDirect)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Partitions, 1);
         Root = Path.GetFullPath(options.Path ?? throw new ArgumentException("EventLog:Path is required for the file log", nameof(options)));
@@ -68,7 +74,7 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         _logger = logger;
         _writable = writable;
         _fsync = options.Fsync.Trim().ToLowerInvariant();
-        _direct = new DirectWrites(options.DirectWrites, logger);
+        _direct = new DirectWrites(options.DirectWrites, logger, openDirect);
         if (writable)
         {
             try

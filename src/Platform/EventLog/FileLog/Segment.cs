@@ -151,8 +151,8 @@ internal sealed class Segment : IDisposable
             return;
         }
 
-        var read = DirectFile.TryOpen(LogPath, write: false, out var reason);
-        var write = read is not null && writable ? DirectFile.TryOpen(LogPath, write: true, out reason) : null;
+        var read = direct.TryOpen(LogPath, write: false, out var reason);
+        var write = read is not null && writable ? direct.TryOpen(LogPath, write: true, out reason) : null;
         if (read is null || (writable && write is null))
         {
             read?.Dispose();
