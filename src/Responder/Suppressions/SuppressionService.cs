@@ -1,6 +1,7 @@
 using System.Data.Common;
 using ZtStream.Contracts;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Faults;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
@@ -250,7 +251,16 @@ internal sealed class SuppressionService(
         {
             if (await PublishAsync(Feedback(active[i], caller.Name, time.GetUtcNow(), lifted: true), cancellationToken) is { } unavailable)
             {
-                await RestoreAsync(active.Take(i), caller, cancellationToken);
+                try
+                {
+                    await RestoreAsync(active.Take(i), caller, cancellationToken);
+                }
+                catch (EventLogUnavailableException)
+                {
+                    // The log that refused this lift refuses telling the earlier ones back too: those stay lifted for the
+                    // Verifier (more alerts, never fewer) until their next change, and the 503 says why nothing was stored.
+                }
+
                 return ([], unavailable);
             }
         }
@@ -301,7 +311,10 @@ internal sealed class SuppressionService(
     /// <summary>
     /// Tells the Verifier each of <paramref name="told"/> as it is stored now, after a change it was told of was not stored
     /// (the status change lost to another, the log refused a later one): it keeps the last word per suppression, so the
-    /// lift it heard first does not switch off a suppression that stays.
+    /// lift it heard first does not switch off a suppression that stays. Where the store cannot be read (the failure that
+    /// undid the change took it down), a suppression is told lifted: the Verifier then errs towards raising alerts, never
+    /// towards rules left switched off by a suppression the store may not have. A tell the log refuses throws
+    /// (<see cref="EventLogUnavailableException"/>): the caller answers it, nothing is dropped unsaid.
     /// </summary>
     public async Task RestoreAsync(IEnumerable<SuppressionRecord> told, Caller caller, CancellationToken cancellationToken)
     {
@@ -310,8 +323,21 @@ internal sealed class SuppressionService(
         foreach (var s in told)
         {
             // One never stored (its creation failed) is told lifted: the Verifier must not apply what the store lacks.
-            var now = await suppressions.GetAsync(s.Id, cancellationToken);
-            await PublishAsync(Feedback(now ?? s, caller.Name, time.GetUtcNow(), lifted: now is null || now.State == SuppressionStates.Lifted), cancellationToken);
+            var now = await StoredOrUnknownAsync(s.Id, cancellationToken);
+            await AppendFeedbackAsync(Feedback(now ?? s, caller.Name, time.GetUtcNow(), lifted: now is null || now.State == SuppressionStates.Lifted), cancellationToken);
+        }
+    }
+
+    /// <summary>Suppression <paramref name="id"/> as stored; null where none is, or where the store cannot say.</summary>
+    private async Task<SuppressionRecord?> StoredOrUnknownAsync(string id, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await suppressions.GetAsync(id, cancellationToken);
+        }
+        catch (Exception ex) when (TransientFaults.IsTransient(ex))
+        {
+            return null;
         }
     }
 
@@ -491,7 +517,7 @@ internal sealed class SuppressionService(
     {
         try
         {
-            await log.AppendAsync(Topics.Feedback, [new LogRecord(feedback.Principal, ContractJson.Serialize(feedback))], cancellationToken);
+            await AppendFeedbackAsync(feedback, cancellationToken);
             return null;
         }
         catch (EventLogUnavailableException ex)
@@ -502,6 +528,9 @@ internal sealed class SuppressionService(
             };
         }
     }
+
+    private Task AppendFeedbackAsync(AlertFeedback feedback, CancellationToken cancellationToken) =>
+        log.AppendAsync(Topics.Feedback, [new LogRecord(feedback.Principal, ContractJson.Serialize(feedback))], cancellationToken);
 
     private static Problem AlreadyLifted(SuppressionRecord s) =>
         Problems.Of(409, $"suppression {s.Id} was lifted by {s.LiftedBy} at {s.LiftedAt:O} ({s.LiftReason})");
