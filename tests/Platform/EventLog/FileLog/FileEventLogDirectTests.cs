@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using static ZtStream.Platform.Tests.EventLog.FileLog.FileLogFolder;
 
@@ -195,6 +196,47 @@ public sealed class FileEventLogDirectTests : IDisposable
         Assert.Equal(values, (await ReadAllAsync(reopened, Topic)).Select(Value));
     }
 
+    [Fact]
+    public async Task Append_FirstDirectWriteRefused_WritesThroughThePageCacheAndSaysSoOnce()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux(), "direct I/O and eventfd are Linux's");
+
+        // Some filesystems take O_DIRECT at open and answer the first write EINVAL. An eventfd answers any write that is
+        // not of 8 bytes so, with the same IOException: given as the segments' direct write handle, it is that filesystem.
+        var refusing = 0;
+        SafeFileHandle? RefuseWrites(string path, bool write, out string? reason)
+        {
+            if (!write)
+            {
+                return DirectFile.TryOpen(path, write: false, out reason);
+            }
+
+            Interlocked.Increment(ref refusing);
+            reason = null;
+            return new SafeFileHandle(EventFd(0, 0), ownsHandle: true);
+        }
+
+        using var captured = new CapturedLog();
+        List<string> values;
+        using (var log = new FileEventLog(Options() with { SegmentBytes = 16 * 1024 }, TimeProvider.System, captured.CreateLogger("log"), null, true, RefuseWrites))
+        {
+            values = await AppendAsync(log, 0, 60);
+            Assert.Equal(values, (await ReadAllAsync(log, Topic)).Select(Value));
+
+            // The refused write fell back to the page cache: the open segment's file ends where its frames do.
+            Assert.True(Segments("alice").Length > 2, "the appends rolled the partition");
+            var segment = ActiveSegment("alice");
+            Assert.Equal(FramesEnd(ReadShared(segment), null), new FileInfo(segment).Length);
+        }
+
+        Assert.True(refusing > 2, $"every segment is tried directly ({refusing} tried)");
+        var refused = Assert.Single(captured.Lines, l => l.Id.Id == 1037);
+        Assert.Contains("Invalid argument", refused.Message, StringComparison.Ordinal);
+
+        using var reopened = Open(segmentBytes: 16 * 1024);
+        Assert.Equal(values, (await ReadAllAsync(reopened, Topic)).Select(Value));
+    }
+
     public void Dispose() => _folder.Dispose();
 
     /// <summary>37 to 1,236 bytes: frames of every length modulo a block.</summary>
@@ -306,4 +348,7 @@ public sealed class FileEventLogDirectTests : IDisposable
         [.. Directory.GetFiles(Path.Combine(_folder.Path, "topics", Topic, $"{PartitionOf(key)}"), "*.log").Order(StringComparer.Ordinal)];
 
     private string ActiveSegment(string key) => Segments(key)[^1];
+
+    [DllImport("libc", EntryPoint = "eventfd", SetLastError = true)]
+    private static extern int EventFd(uint initialValue, int flags);
 }
