@@ -173,27 +173,8 @@ public sealed class FileEventLogDirectTests : IDisposable
             return null;
         }
 
-        using var captured = new CapturedLog();
-        List<string> values;
-        using (var log = new FileEventLog(Options() with { SegmentBytes = 16 * 1024 }, TimeProvider.System, captured.CreateLogger("log"), null, true, Refuse))
-        {
-            // Enough to roll: every new segment asks again, and is refused again, without a second log line.
-            values = await AppendAsync(log, 0, 60);
-            await log.AppendAsync("zt.other.v1", [Record("bob", "b")], Ct);
-            Assert.Equal(values, (await ReadAllAsync(log, Topic)).Select(Value));
-
-            // Written through the page cache: the open segment's file ends where its frames do, with no padding.
-            Assert.True(Segments("alice").Length > 2, "the appends rolled the partition");
-            var segment = ActiveSegment("alice");
-            Assert.Equal(FramesEnd(ReadShared(segment), null), new FileInfo(segment).Length);
-        }
-
+        await AssertFallsBackToThePageCacheAsync(Refuse, "refuses O_DIRECT");
         Assert.True(asked > 2, $"every segment asks for direct I/O ({asked} asked)");
-        var refused = Assert.Single(captured.Lines, l => l.Id.Id == 1037);
-        Assert.Contains("refuses O_DIRECT", refused.Message, StringComparison.Ordinal);
-
-        using var reopened = Open(segmentBytes: 16 * 1024);
-        Assert.Equal(values, (await ReadAllAsync(reopened, Topic)).Select(Value));
     }
 
     [Fact]
@@ -216,28 +197,40 @@ public sealed class FileEventLogDirectTests : IDisposable
             return new SafeFileHandle(EventFd(0, 0), ownsHandle: true);
         }
 
+        await AssertFallsBackToThePageCacheAsync(RefuseWrites, "Invalid argument");
+        Assert.True(refusing > 2, $"every segment is tried directly ({refusing} tried)");
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    /// <summary>
+    /// Appends enough through a log whose direct I/O <paramref name="open"/> refuses to roll the partition, and checks
+    /// that every record is read back, the files hold the frames with no padding, the refusal is said once (naming
+    /// <paramref name="reason"/>), and the log reopens on what it wrote.
+    /// </summary>
+    private async Task AssertFallsBackToThePageCacheAsync(DirectFile.Opener open, string reason)
+    {
         using var captured = new CapturedLog();
         List<string> values;
-        using (var log = new FileEventLog(Options() with { SegmentBytes = 16 * 1024 }, TimeProvider.System, captured.CreateLogger("log"), null, true, RefuseWrites))
+        using (var log = new FileEventLog(Options() with { SegmentBytes = 16 * 1024 }, TimeProvider.System, captured.CreateLogger("log"), null, true, open))
         {
+            // Enough to roll: every new segment is tried again, and refused again, without a second log line.
             values = await AppendAsync(log, 0, 60);
+            await log.AppendAsync("zt.other.v1", [Record("bob", "b")], Ct);
             Assert.Equal(values, (await ReadAllAsync(log, Topic)).Select(Value));
 
-            // The refused write fell back to the page cache: the open segment's file ends where its frames do.
+            // Written through the page cache: the open segment's file ends where its frames do, with no padding.
             Assert.True(Segments("alice").Length > 2, "the appends rolled the partition");
             var segment = ActiveSegment("alice");
             Assert.Equal(FramesEnd(ReadShared(segment), null), new FileInfo(segment).Length);
         }
 
-        Assert.True(refusing > 2, $"every segment is tried directly ({refusing} tried)");
         var refused = Assert.Single(captured.Lines, l => l.Id.Id == 1037);
-        Assert.Contains("Invalid argument", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(reason, refused.Message, StringComparison.Ordinal);
 
         using var reopened = Open(segmentBytes: 16 * 1024);
         Assert.Equal(values, (await ReadAllAsync(reopened, Topic)).Select(Value));
     }
-
-    public void Dispose() => _folder.Dispose();
 
     /// <summary>37 to 1,236 bytes: frames of every length modulo a block.</summary>
     private static int ValueBytes(long i) => 37 + (int)(i * 379 % 1200);
