@@ -3,9 +3,10 @@ using ZtStream.Ingest.Validation;
 namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>
-/// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id and its
-/// workload (present or not, id, name, namespace). Read from the event object, or from the event's bytes where the scan
-/// recorded them, so that the gate decides the same either way.
+/// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id, its
+/// workload (present or not, id, name, namespace) and, for a Kubernetes audit event, the namespace of the object the request
+/// was on (<c>raw.objectRef.namespace</c>). Read from the event object, or from the event's bytes where the scan recorded
+/// them, so that the gate decides the same either way.
 /// </summary>
 internal readonly record struct ScopeFields(
     string? Kind,
@@ -13,25 +14,34 @@ internal readonly record struct ScopeFields(
     bool HasWorkload,
     string? WorkloadId,
     string? WorkloadName,
-    string? WorkloadNamespace)
+    string? WorkloadNamespace,
+    string? ObjectNamespace = null)
 {
     public static ScopeFields Of(AccessEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         var w = e.Workload;
-        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace);
+        var objectNamespace = e.Kind == EventKinds.K8sAudit && e.Raw is { } raw ? raw.Child("objectRef").String("namespace") : null;
+        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace);
     }
 
     /// <summary>
     /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
-    /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it.
+    /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it. Null when
+    /// the check needs what the scan does not record: the object of a Kubernetes audit event, under a namespace limit.
     /// </summary>
-    public static ScopeFields Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
+    public static ScopeFields? Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var workload = scope.Namespaces is not null || scope.Workloads is not null;
-        return new(
-            scope.Kinds is null ? null : at.Kind.Read(json),
+        var kind = scope.Kinds is null && scope.Namespaces is null ? null : at.Kind.Read(json);
+        if (scope.Namespaces is not null && kind == EventKinds.K8sAudit)
+        {
+            return null;
+        }
+
+        return new ScopeFields(
+            kind,
             scope.Subjects is null ? null : at.SubjectId.Read(json),
             workload && at.HasWorkload,
             workload ? at.WorkloadId.Read(json) : null,

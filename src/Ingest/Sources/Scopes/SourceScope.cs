@@ -28,6 +28,9 @@ internal sealed record SourceScope(
     private static readonly string[] WorkloadOnly = [SourceScopes.Workload];
     private static readonly string[] Both = [SourceScopes.Subject, SourceScopes.Workload];
 
+    /// <summary>Where an audit event names the namespace of the object its request was on.</summary>
+    public const string ObjectNamespaceField = "raw.objectRef.namespace";
+
     /// <summary>True when no dimension is limited.</summary>
     public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null;
 
@@ -84,6 +87,17 @@ internal sealed record SourceScope(
             {
                 return Outside(index, source, "workload.id", id, Workloads);
             }
+        }
+
+        // An audit event reports a request on an object as much as who made it: a person's request names no workload, so a
+        // source limited to namespaces would otherwise speak (and vouch) for every user's requests anywhere in the cluster —
+        // a cluster-admin binding, another namespace's secrets. It reports only requests on objects in its namespaces; one
+        // on a cluster-scoped object or a non-resource URL is on no namespace.
+        if (Namespaces is not null && e.Kind == EventKinds.K8sAudit)
+        {
+            return string.IsNullOrEmpty(e.ObjectNamespace)
+                ? new ItemError(index, ObjectNamespaceField, $"outside the scope of source {source}: it may speak only for requests on objects in namespaces {List(Namespaces)}, and this request is on none (a cluster-scoped object or a non-resource URL)")
+                : Matches(Namespaces, e.ObjectNamespace) ? null : Outside(index, source, ObjectNamespaceField, e.ObjectNamespace, Namespaces);
         }
 
         return null;
