@@ -4,8 +4,8 @@ namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>
 /// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id, its
-/// workload (present or not, id, name, namespace) and, for a Kubernetes audit event, the namespace of the object the request
-/// was on (<c>raw.objectRef.namespace</c>). Read from the event object, or from the event's bytes where the scan recorded
+/// workload (present or not, id, name, namespace) and the namespace of the object a Kubernetes request was on: an audit
+/// event's <c>raw.objectRef.namespace</c>, a Falco alert's <c>ka.target.namespace</c> (the k8saudit plugin's). Read from the event object, or from the event's bytes where the scan recorded
 /// them, so that the gate decides the same either way.
 /// </summary>
 internal readonly record struct ScopeFields(
@@ -21,21 +21,24 @@ internal readonly record struct ScopeFields(
     {
         ArgumentNullException.ThrowIfNull(e);
         var w = e.Workload;
-        var objectNamespace = e.Kind == EventKinds.K8sAudit && e.Raw is { } raw ? raw.Child("objectRef").String("namespace") : null;
+        var objectNamespace = e.Raw is not { } raw ? null
+            : e.Kind == EventKinds.K8sAudit ? raw.Child("objectRef").String("namespace")
+            : e.Kind == EventKinds.RuntimeAlert ? raw.Child("output_fields").String("ka.target.namespace")
+            : null;
         return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace);
     }
 
     /// <summary>
     /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
     /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it. Null when
-    /// the check needs what the scan does not record: the object of a Kubernetes audit event, under a namespace limit.
+    /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit.
     /// </summary>
     public static ScopeFields? Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var workload = scope.Namespaces is not null || scope.Workloads is not null;
         var kind = scope.Kinds is null && scope.Namespaces is null ? null : at.Kind.Read(json);
-        if (scope.Namespaces is not null && kind == EventKinds.K8sAudit)
+        if (scope.Namespaces is not null && kind is EventKinds.K8sAudit or EventKinds.RuntimeAlert)
         {
             return null;
         }

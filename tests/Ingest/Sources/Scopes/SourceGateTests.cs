@@ -44,6 +44,8 @@ public sealed class SourceGateTests
         $$$"""{"id":"e20",{{{T}}},"kind":"k8s.audit","subject":{"id":"bob"},"raw":{"objectRef":{"resource":"clusterrolebindings","name":"x"} } }""",
         $$$"""{"id":"e21",{{{T}}},"kind":"k8s.audit","subject":{"id":"system:serviceaccount:shop:cart"},"workload":{"id":"shop/cart-1","namespace":"shop"},"raw":{"objectRef":{"namespace":"payments"} } }""",
         $$$"""{"id":"e22",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"}}""",
+        $$$"""{"id":"e23",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":"shop"} } }""",
+        $$$"""{"id":"e24",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":null} } }""",
     ];
 
     private static readonly SourceScope[] Scopes =
