@@ -498,7 +498,7 @@ internal sealed class SuppressionService(
                 errors.Add(new ItemError(0, "rules", $"at most {Bounds.MaxRules} rules"));
             }
 
-            errors.AddRange(rules.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
+            errors.AddRange(rules.SelectMany((rule, i) => Bounds.Id($"rules[{i}]", rule)));
         }
 
         return errors;
