@@ -381,6 +381,12 @@ public sealed class SsfStreamManagementTests : IDisposable
     [InlineData("::", "unspecified")]
     [InlineData("224.0.0.251", "multicast")]
     [InlineData("ff02::1", "multicast")]
+    [InlineData("64:ff9b::7f00:1", "loopback")] // NAT64 (RFC 6052): 127.0.0.1 through the cluster's NAT64 gateway
+    [InlineData("64:ff9b::a9fe:a9fe", "link-local")] // NAT64 of 169.254.169.254, as DNS64 on an IPv6-only cluster answers
+    [InlineData("2002:a9fe:a9fe::1", "link-local")] // 6to4 of 169.254.169.254
+    [InlineData("::ffff:0:7f00:1", "loopback")] // IPv4-translated (SIIT)
+    [InlineData("::a9fe:a9fe", "link-local")] // IPv4-compatible
+    [InlineData("64:ff9b::cb00:710a", null)] // NAT64 of the public 203.0.113.10
     [InlineData("203.0.113.10", null)]
     [InlineData("10.20.30.40", null)]
     [InlineData("2001:db8::10", null)]
