@@ -27,6 +27,24 @@ public sealed class MessageRenderingsTests
     }
 
     [Fact]
+    public void Slack_FallbackText_EscapesEventText_SoNoMentionOrLinkIsMadeFromIt()
+    {
+        // The top-level text is mrkdwn too, shown in the push notification and the channel list: a principal or reason
+        // from an event must not ping the channel or put a link of the event's choosing there.
+        var alert = TestAlerts.Critical("al-5", principal: "<!channel> <https://evil.example/mfa|Reset your MFA>") with
+        {
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, "user agent <!here> & co")],
+        };
+
+        using var message = JsonDocument.Parse(MessageRenderings.Slack(Content(alert)));
+        var text = message.RootElement.GetProperty("text").GetString()!;
+
+        Assert.DoesNotContain('<', text);
+        Assert.Contains("&lt;!channel&gt; &lt;https://evil.example/mfa|Reset your MFA&gt;", text, StringComparison.Ordinal);
+        Assert.Contains("user agent &lt;!here&gt; &amp; co", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Slack_WithoutConsoleUrl_HasNoButton()
     {
         var content = Content(TestAlerts.Critical("al-2")) with { ConsoleUrl = null };

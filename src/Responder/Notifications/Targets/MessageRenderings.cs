@@ -53,7 +53,8 @@ internal static class MessageRenderings
             });
         }
 
-        return new JsonObject { ["text"] = content.Summary(), ["blocks"] = blocks }.ToJsonString();
+        // The fallback text is mrkdwn as well (the push notification, the channel list): escaped like the blocks.
+        return new JsonObject { ["text"] = SlackEscape(content.Summary()), ["blocks"] = blocks }.ToJsonString();
     }
 
     /// <summary>A Microsoft Teams workflow ("Post to a channel when a webhook request is received") message: one Adaptive Card 1.4.</summary>
