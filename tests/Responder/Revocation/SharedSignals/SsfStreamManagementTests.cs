@@ -423,6 +423,32 @@ public sealed class SsfStreamManagementTests : IDisposable
         return body;
     }
 
+    [Theory]
+    [InlineData("/ssf/streams", """{"description":"SIEM\u0000"}""", "description")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935","endpoint_url":"https://siem.example/ssf","authorization_header":"Bearer x\r\nX-Injected: 1"}}""", "delivery.authorization_header")]
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"jane\u001b[2J"}""", "subject_id")]
+    [InlineData("/v1/ssf/signals", """{"event":"credential-change","subject_id":"jane","reason":"lost\nforged line"}""", "reason")]
+    public async Task StreamOrSignal_WithAControlCharacter_Is400NamingTheMember_AndNothingIsKept(string path, string body, string member)
+    {
+        // What a receiver or a responder sends is stored (PostgreSQL refuses a NUL in text), audited, signed into SETs and
+        // sent as a header: a control character is refused naming where it is, as the Responder's API does.
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var existing = await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, path.TrimStart('/')))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", path.StartsWith("/v1", StringComparison.Ordinal) ? ApiToken : SiemToken);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, member + ": must not hold a control character");
+        Assert.EndsWith("/ssf-invalid-request", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var streams = await host.Services.GetRequiredService<SsfStreamStore>().ForClientAsync("siem", Ct);
+        Assert.Equal((existing["stream_id"]!.GetValue<string>(), "before"), (Assert.Single(streams).StreamId, streams[0].Description));
+        Assert.Equal(0, await host.Outbox.PendingCountAsync(Ct));
+    }
+
     [Fact]
     public async Task Management_WithoutAValidToken_Is401ProblemDocument()
     {
