@@ -37,6 +37,40 @@ public class ControlCharacterTests
         Assert.DoesNotContain(await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 10), Ct), a => a.RequestedBy == "rex");
     }
 
+    public static TheoryData<string, string, string?, string> Lookups => new()
+    {
+        { "GET", "/v1/alerts/cc%1B-1", null, "id" },
+        { "GET", "/v1/alerts/cc%1B-1/activity", null, "id" },
+        { "POST", "/v1/alerts/cc%0A-1/comments", """{"text":"seen"}""", "id" },
+        { "DELETE", "/v1/suppressions/sup%1B?reason=done", null, "id" },
+        { "GET", "/v1/alerts?principal=alice%00", null, "principal" },
+        { "GET", "/v1/audit?actor=rex%00", null, "actor" },
+        { "GET", "/v1/suppressions?alert_id=cc%00", null, "alert_id" },
+        { "GET", "/v1/actions?alert_id=cc%00", null, "alert_id" },
+        { "POST", "/v1/suppressions", """{"alert_id":"cc-1\u0000"}""", "alert_id" },
+        { "POST", "/v1/alerts/bulk", """{"ids":["cc-1\u0000"],"status":"acknowledged"}""", "ids" },
+        { "POST", "/v1/alerts/bulk", """{"items":[{"id":"cc-1","version":1},{"id":"cc\u0000","version":1}],"status":"acknowledged"}""", "id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Lookups))]
+    public async Task IdOrFilter_WithAControlCharacter_Is400NamingIt_NotA500(string method, string path, string? body, string field)
+    {
+        // An id in a path, a filter or a body only looks something up, but PostgreSQL refuses a NUL even as a parameter.
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-1"));
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await responder.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, "control character");
+        Assert.Equal(field, Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "rex"), Ct));
+    }
+
     [Fact]
     public async Task FreeText_KeepsItsTabsAndLineBreaks()
     {
