@@ -44,6 +44,28 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         Assert.Single(alerts);
     }
 
+    /// <summary>
+    /// SIGTERM while a client follows the revocation feed (as every SDK does, all the time): the stream ends with the host,
+    /// so the stop is clean — exit 0, every Verifier partition checkpointed. Before, Kestrel waited for the stream until
+    /// its shutdown timeout, the stop was cut short (exit 130) and the Verifier's partitions were revoked on a disposed
+    /// worker, without their checkpoints.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_WhileAClientFollowsTheRevocationFeed_ExitsZeroWithEveryPartitionCheckpointed()
+    {
+        var run = await AlertedOnceAsync();
+        using var feed = ZtStreamApi.Client(run.Url, ApiToken);
+        using var response = await feed.GetAsync(new Uri("/v1/revocations/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+        Assert.StartsWith("retry: ", await stream.ReadLineAsync(Ct), StringComparison.Ordinal);
+
+        await StopCleanlyAsync(run);
+
+        Assert.DoesNotContain("partition callback", run.Output, StringComparison.Ordinal);
+        Assert.Equal(3, run.Output.Split('\n').Count(l => l.Contains("revoked; checkpointed at offset", StringComparison.Ordinal)));
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -266,7 +288,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     private static async Task StopCleanlyAsync(ZtStreamProcess run)
     {
         await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, run.Output);
     }
 
     /// <summary>The offsets journal's header (magic, version) before its entries.</summary>
