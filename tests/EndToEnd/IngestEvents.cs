@@ -23,6 +23,32 @@ internal static class IngestEvents
         };
     }
 
+    /// <summary>
+    /// <paramref name="subject"/>'s token <paramref name="jti"/>, bound to shop/web-1 and valid for half an hour more, used
+    /// three times there and then from another workload (shop/evil-7): a stolen token the Verifier alerts on (high), which
+    /// a revocation can still stop.
+    /// </summary>
+    public static List<AccessEvent> StolenToken(string subject, string jti)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var token = new TokenInfo { Jti = jti, ClientId = "shop-web", IssuedAt = now.AddMinutes(-30), ExpiresAt = now.AddMinutes(30), BoundWorkload = "shop/web-1" };
+        AccessEvent At(int i, string workload) => new()
+        {
+            Id = $"{subject}-{jti}-{i}",
+            Time = now.AddSeconds(-20 + i),
+            Kind = EventKinds.AccessRequest,
+            Subject = new Subject { Id = subject, Type = "user" },
+            Token = token,
+            Workload = new Workload { Id = workload, Namespace = "shop", Name = workload[(workload.IndexOf('/', StringComparison.Ordinal) + 1)..] },
+            Resource = new ResourceRef { Type = "http_route", Id = "/api/orders" },
+            Action = "GET",
+            Outcome = Outcomes.Success,
+            Status = 200,
+            Bytes = 512,
+        };
+        return [At(0, "shop/web-1"), At(1, "shop/web-1"), At(2, "shop/web-1"), At(3, "shop/evil-7")];
+    }
+
     /// <summary>Posts <paramref name="events"/> as one JSON batch; the status and the parsed answer.</summary>
     public static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient ingest, List<AccessEvent> events)
     {

@@ -59,7 +59,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", token, ct)).StatusCode);
 
         // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
-        await IngestEvents.PostAcceptedAsync(ingestHttp, StolenTokenEvents("alice", jti));
+        await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken("alice", jti));
         var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout);
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
@@ -77,7 +77,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var victims = Enumerable.Range(1, 6).Select(i => $"victim-{i}").ToArray();
         foreach (var victim in victims)
         {
-            await IngestEvents.PostAcceptedAsync(ingestHttp, StolenTokenEvents(victim, $"jti-{Guid.NewGuid():N}"));
+            await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken(victim, $"jti-{Guid.NewGuid():N}"));
         }
 
         foreach (var victim in victims)
@@ -98,27 +98,6 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
         processes.StartAsync(name, args, waitForListening, ct);
-
-    private static List<AccessEvent> StolenTokenEvents(string subject, string jti)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var token = new TokenInfo { Jti = jti, ClientId = "shop-web", IssuedAt = now.AddMinutes(-30), ExpiresAt = now.AddMinutes(30), BoundWorkload = "shop/web-1" };
-        AccessEvent At(int i, string workload) => new()
-        {
-            Id = $"{subject}-{jti}-{i}",
-            Time = now.AddSeconds(-20 + i),
-            Kind = EventKinds.AccessRequest,
-            Subject = new Subject { Id = subject, Type = "user" },
-            Token = token,
-            Workload = new Workload { Id = workload, Namespace = "shop", Name = workload[(workload.IndexOf('/', StringComparison.Ordinal) + 1)..] },
-            Resource = new ResourceRef { Type = "http_route", Id = "/api/orders" },
-            Action = "GET",
-            Outcome = Outcomes.Success,
-            Status = 200,
-            Bytes = 512,
-        };
-        return [At(0, "shop/web-1"), At(1, "shop/web-1"), At(2, "shop/web-1"), At(3, "shop/evil-7")];
-    }
 
     private static Task<HttpResponseMessage> GetAsync(HttpClient app, string path, string token, CancellationToken ct)
     {
