@@ -24,7 +24,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         {
             for (var batch = 0; batch < 3; batch++)
             {
-                await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(batch * 100, 100).Select(i => Benign("user:victim", i))]);
+                await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(batch * 100, 100).Select(i => IngestEvents.Benign("user:victim", i))]);
             }
 
             // Scored up to here: an attack on a principal of the same partition is alerted only after the 300 before it.
@@ -76,7 +76,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         var run = await RunAsync("run-1");
         using (var ingest = Ingest(run))
         {
-            await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(0, 20).Select(i => Benign("user:mallory", i))]);
+            await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(0, 20).Select(i => IngestEvents.Benign("user:mallory", i))]);
             await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:mallory")]);
         }
 
@@ -284,7 +284,7 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
                     for (var batch = 0; ; batch++)
                     {
                         var victim = $"user:victim-{round}-{batch}";
-                        List<AccessEvent> events = [.. Enumerable.Range(0, 40).Select(i => Benign($"user:normal-{i % 8}", (batch * 100) + i)), Attack(victim)];
+                        List<AccessEvent> events = [.. Enumerable.Range(0, 40).Select(i => IngestEvents.Benign($"user:normal-{i % 8}", (batch * 100) + i)), Attack(victim)];
                         try
                         {
                             await IngestEvents.PostAcceptedAsync(ingest, events);
@@ -388,25 +388,6 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
     }
 
     private HttpClient Ingest(ZtStreamProcess process) => ZtStreamApi.Client(process.Url, _key);
-
-    private static AccessEvent Benign(string subject, int n)
-    {
-        var now = DateTimeOffset.UtcNow;
-        return new AccessEvent
-        {
-            Id = $"{subject}-benign-{n}-{Guid.NewGuid():N}",
-            Time = now.AddSeconds(-60 + (n % 50)),
-            Kind = EventKinds.AccessRequest,
-            Subject = new Subject { Id = subject, Type = "user" },
-            Token = new TokenInfo { Jti = $"jti-{subject}", ClientId = "shop-web", IssuedAt = now.AddMinutes(-10), ExpiresAt = now.AddMinutes(50) },
-            Workload = new Workload { Id = "shop/web-1", Namespace = "shop", Name = "web-1" },
-            Resource = new ResourceRef { Type = "http_route", Id = $"/api/orders/{n % 5}" },
-            Action = "GET",
-            Outcome = Outcomes.Success,
-            Status = 200,
-            Bytes = 900 + (n % 7),
-        };
-    }
 
     /// <summary>A token used an hour after it expired, from the shop's web pod like the benign traffic.</summary>
     private static AccessEvent Attack(string subject)
