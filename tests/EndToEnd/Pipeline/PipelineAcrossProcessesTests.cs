@@ -46,17 +46,16 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var (ingest, verifier1) = (started[0], started[1]);
 
         // The SDK-protected sample app, fed by this Ingest and enforcing this Responder's feed.
-        var sampleConfig = new ConfigurationBuilder().Build();
-        await using var sample = SampleCommand.Build(sampleConfig, ingest.Url, key, responder.Url, "http://127.0.0.1:0", feedKey: FeedToken);
-        await sample.StartAsync(ct);
-        using var app = new HttpClient { BaseAddress = new Uri(sample.Urls.First()) };
+        await using var sdk = await SdkProbe.StartAsync(ingest.Url, key, responder.Url, FeedToken);
         using var ingestHttp = ZtStreamApi.Client(ingest.Url, key);
         using var api = ZtStreamApi.Client(responder.Url, ApiToken);
 
         // Alice's token works at the app before the attack.
         var jti = $"jti-{Guid.NewGuid():N}";
-        var token = Token("alice", jti);
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", token, ct)).StatusCode);
+        using (var before = await sdk.GetAsync("alice", jti))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
 
         // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
         await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken("alice", jti));
@@ -64,13 +63,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
-        var refused = await Eventually.WithinAsync(async () =>
-        {
-            using var r = await GetAsync(app, "/api/orders", token, ct);
-            return r.StatusCode == HttpStatusCode.Unauthorized && r.Headers.WwwAuthenticate.ToString().Contains("revoked", StringComparison.Ordinal);
-        }, DetectionTimeout, ct);
-        Assert.True(refused, "the sample app did not refuse the revoked token");
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", Token("bob", $"jti-{Guid.NewGuid():N}"), ct)).StatusCode);
+        await sdk.AssertRefusesAsync("alice", jti);
 
         // A verifier dies mid-stream; attacks on several principals (spread over the partitions) still each raise one alert.
         verifier1.Kill();
@@ -98,14 +91,4 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
         processes.StartAsync(name, args, waitForListening, ct);
-
-    private static Task<HttpResponseMessage> GetAsync(HttpClient app, string path, string token, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return app.SendAsync(request, ct);
-    }
-
-    private static string Token(string subject, string jti) =>
-        SampleTokens.Create(new() { ["sub"] = subject, ["jti"] = jti, ["client_id"] = "shop-web" });
 }
