@@ -58,7 +58,7 @@ internal sealed class SourcesCommand : ICliCommand
     {
         private readonly Option<string> kinds = Kinds(Pattern("--kinds", "K,…", "event kinds the source may send (e.g. access.request,auth.login; k8s.audit for an audit webhook; auth.* for every auth kind)"));
         private readonly Option<string> subjects = Pattern("--subjects", "GLOB,…", "subjects its events may name (subject.id), e.g. 'user:*@shop.example'");
-        private readonly Option<string> namespaces = Pattern("--namespaces", "NS,…", "namespaces its events' workloads may be in (workload.namespace)");
+        private readonly Option<string> namespaces = Pattern("--namespaces", "NS,…", "namespaces its events' workloads, and its audit events' objects, may be in (workload.namespace, raw.objectRef.namespace)");
         private readonly Option<string> workloads = Pattern("--workloads", "GLOB,…", "workloads its events may name (workload.id, or namespace/name), e.g. 'shop/web-*'");
 
         public void AddTo(Command command)

@@ -33,6 +33,26 @@ public sealed class FalcoShapesEndpointTests
         Assert.All(read, r => Assert.Equal(EventKinds.RuntimeAlert, r.Event.Kind));
     }
 
+    /// <summary>
+    /// An alert of the k8saudit plugins names no workload, only the request's user and target: a source limited to
+    /// namespaces reports it only when the target (<c>ka.target.namespace</c>) is in one of them, as it would the audit event.
+    /// </summary>
+    [Fact]
+    public async Task PostFalco_AuditPluginAlerts_BySourceLimitedToNamespaces_OnlyThoseOnItsNamespacesAccepted()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("falco-eks", new SourceScope(Kinds: [EventKinds.RuntimeAlert], Namespaces: ["payments", "web"]));
+        var lines = Encoding.UTF8.GetString(Sources.TestData.Falco("k8saudit-eks.jsonl")).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+        using var response = await server.PostAsync("/v1/sources/falco", Encoding.UTF8.GetBytes(string.Join('\n', lines)), key, "application/x-ndjson");
+
+        var errors = await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus);
+        Assert.Equal([(3, SourceScope.AlertObjectNamespaceField), (4, SourceScope.AlertObjectNamespaceField)], errors.Select(e => (e.Index, e.Field)));
+        Assert.All(errors, e => Assert.StartsWith("outside the scope of source falco-eks", e.Reason, StringComparison.Ordinal));
+        var read = await server.ReadLoggedAsync(4);
+        Assert.Equal(["payments", "payments", "payments", "web"], read.Select(r => r.Event.Raw!.Value.GetProperty("output_fields").GetProperty("ka.target.namespace").GetString()).Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public async Task PostFalco_ContainerNamePaddedOnADockerHost_AcceptedWithTheNameClipped()
     {

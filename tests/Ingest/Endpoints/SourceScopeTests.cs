@@ -164,6 +164,66 @@ public sealed class SourceScopeTests
         await AssertLoggedAsync(server, ["a-0", "a-2"], SourceScopes.Subject, SourceScopes.Workload);
     }
 
+    /// <summary>
+    /// A person's request names no workload: a source limited to namespaces reports it only when the object it was on is in
+    /// one of them (objectRef, as kubernetes.io's audit.k8s.io/v1 reference defines it), whichever envelope carries it.
+    /// </summary>
+    [Fact]
+    public async Task AuditSource_LimitedToNamespaces_ReportsOnlyRequestsOnObjectsInThem()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("tenant-audit", new SourceScope(Kinds: [EventKinds.K8sAudit], Namespaces: ["shop", "shop-*"]));
+        var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+        string Audit(string id, string user, string uri, string verb, string objectRef) => $$"""
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{{id}}","stage":"ResponseComplete",
+             "requestURI":"{{uri}}","verb":"{{verb}}","user":{"username":"{{user}}","groups":["system:authenticated"]},
+             "sourceIPs":["2001:db8::44"]{{objectRef}},"responseStatus":{"metadata":{},"code":200},"requestReceivedTimestamp":"{{now}}"}
+            """;
+        string[] items =
+        [
+            Audit("o-0", "jane@corp.example", "/api/v1/namespaces/shop/secrets", "list", ""","objectRef":{"resource":"secrets","namespace":"shop","apiVersion":"v1"}"""),
+            Audit("o-1", "Jane@Corp.Example", "/apis/apps/v1/namespaces/shop-eu/deployments/web/scale", "update", ""","objectRef":{"resource":"deployments","namespace":"shop-eu","name":"web","apiGroup":"apps","subresource":"scale"}"""),
+            Audit("o-2", "jane@corp.example", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", "create", ""","objectRef":{"resource":"clusterrolebindings","name":"pwn","apiGroup":"rbac.authorization.k8s.io"}"""),
+            Audit("o-3", "jane@corp.example", "/api/v1/namespaces/kube-system/secrets/bootstrap-token-abcdef", "get", ""","objectRef":{"resource":"secrets","namespace":"kube-system","name":"bootstrap-token-abcdef"}"""),
+            Audit("o-4", "jane@corp.example", "/version", "get", ""),
+            Audit("o-5", "system:serviceaccount:shop:web", "/api/v1/nodes/node-1/proxy/metrics", "get", ""","objectRef":{"resource":"nodes","name":"node-1","subresource":"proxy"}"""),
+            Audit("o-6", "jane@corp.example", "/api/v1/namespaces/shopping/pods", "list", ""","objectRef":{"resource":"pods","namespace":"shopping"}"""),
+        ];
+
+        using var list = await server.PostAsync("/v1/sources/k8s-audit", $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{{string.Join(',', items)}}]}""", key);
+        // The same refusal when an EKS control plane log carries the event (CloudWatch Logs subscription).
+        var message = System.Text.Json.JsonSerializer.Serialize(Audit("o-7", "arn:aws:iam::111122223333:role/admin", "/api/v1/namespaces/payments/secrets", "list", ""","objectRef":{"resource":"secrets","namespace":"payments"}""").ReplaceLineEndings(""));
+        using var eks = await server.PostAsync("/v1/sources/k8s-audit", $$"""{"messageType":"DATA_MESSAGE","owner":"111122223333","logGroup":"/aws/eks/prod/cluster","logStream":"kube-apiserver-audit-0a1b","subscriptionFilters":["zt"],"logEvents":[{"id":"1","timestamp":1764751260000,"message":{{message}}}]}""", key);
+
+        var errors = await ProblemErrors.ReadAsync(list, HttpStatusCode.MultiStatus);
+        Assert.Equal(
+            [(2, SourceScope.ObjectNamespaceField), (3, SourceScope.ObjectNamespaceField), (4, SourceScope.ObjectNamespaceField), (5, SourceScope.ObjectNamespaceField), (6, SourceScope.ObjectNamespaceField)],
+            errors.Select(e => (e.Index, e.Field)));
+        Assert.All(errors, e => Assert.StartsWith("outside the scope of source tenant-audit", e.Reason, StringComparison.Ordinal));
+        Assert.Contains("'kube-system' is not one of shop, shop-*", errors[1].Reason, StringComparison.Ordinal);
+        Assert.Contains("a cluster-scoped object", errors[0].Reason, StringComparison.Ordinal);
+        var eksError = Assert.Single(await ProblemErrors.ReadAsync(eks, HttpStatusCode.Forbidden));
+        Assert.Equal((0, SourceScope.ObjectNamespaceField), (eksError.Index, eksError.Field));
+        await AssertLoggedAsync(server, ["o-0", "o-1"], SourceScopes.Subject, SourceScopes.Workload);
+    }
+
+    [Fact]
+    public async Task AuditEventsPostedAsCanonicalEvents_UnderANamespaceLimit_NeedTheirObjectInRaw()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("audit-bridge", new SourceScope(Kinds: [EventKinds.K8sAudit], Namespaces: ["shop"]));
+        var inShop = Event("c-0", "jane@corp.example", kind: EventKinds.K8sAudit, extra: ""","raw":{"objectRef":{"resource":"secrets","namespace":"shop"}}""");
+        var elsewhere = Event("c-1", "jane@corp.example", kind: EventKinds.K8sAudit, extra: ""","raw":{"objectRef":{"resource":"secrets","namespace":"payments"}}""");
+        var unsaid = Event("c-2", "jane@corp.example", kind: EventKinds.K8sAudit, extra: ""","resource":{"type":"secrets","id":"shop/db"}""");
+
+        using var response = await server.PostAsync("/v1/events", Payloads.Array(inShop, elsewhere, unsaid), key);
+
+        Assert.Equal(
+            [(1, SourceScope.ObjectNamespaceField), (2, SourceScope.ObjectNamespaceField)],
+            (await ProblemErrors.ReadAsync(response, HttpStatusCode.MultiStatus)).Select(e => (e.Index, e.Field)));
+        await AssertLoggedAsync(server, ["c-0"], SourceScopes.Workload);
+    }
+
     [Fact]
     public async Task ScopeChange_AppliesToTheNextRequest_WhenTheCredentialCacheIsOff()
     {

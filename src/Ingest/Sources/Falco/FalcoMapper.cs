@@ -392,14 +392,19 @@ internal static class FalcoMapper
 
     private static NetworkInfo? NetworkOf(JsonElement? fields)
     {
-        var dst = Address(fields, "fd.sip") ?? Address(fields, "fd.rip");
-        var src = SourceAddress(fields);
-        int? port = fields is { } f && (f.Child("fd.sport") ?? f.Child("fd.rport")) is { } p
-            ? p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n
-              : p.ValueKind == JsonValueKind.String && int.TryParse(p.GetString(), out var s) ? s : null
-            : null;
+        // The client and server fields first; then the connection Falco's stock network rules output instead of them
+        // (connection=%fd.name); fd.rip and fd.rport last, as the remote end is the client of an accepted connection.
+        var connection = SocketTuple.Read(Field(fields, "fd.name"), Field(fields, "fd.l4proto"));
+        var dst = Address(fields, "fd.sip") ?? connection.Server ?? Address(fields, "fd.rip");
+        var src = SourceAddress(fields) ?? connection.Client;
+        var port = Port(fields, "fd.sport") ?? connection.ServerPort ?? Port(fields, "fd.rport");
         return dst is null && src is null && port is null ? null : new NetworkInfo { SrcIp = src, DstIp = dst, DstPort = port };
     }
+
+    private static int? Port(JsonElement? fields, string name) => fields is { } f && f.Child(name) is { } p
+        ? p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) ? n
+          : p.ValueKind == JsonValueKind.String && int.TryParse(p.GetString(), out var s) ? s : null
+        : null;
 
     /// <summary>
     /// The client's address: <c>fd.cip</c>, or the actor's of a plugin source's alert (CloudTrail's sourceIPAddress, Okta's

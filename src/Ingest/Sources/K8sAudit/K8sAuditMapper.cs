@@ -21,6 +21,11 @@ internal static class K8sAuditMapper
     private const string ExtraPodName = "authentication.kubernetes.io/pod-name";
     private const string ExtraNodeName = "authentication.kubernetes.io/node-name";
 
+    // Kubernetes 1.30+ names the credential a request was authenticated with in user.extra: JTI=<the token's jti> for a
+    // service-account token (k8s.io/apiserver serviceaccount.CredentialIDForJTI), X509SHA256=<digest> for a client certificate.
+    private const string ExtraCredentialId = "authentication.kubernetes.io/credential-id";
+    private const string JtiCredential = "JTI=";
+
     // OpenShift's OAuth server audits a login as the anonymous request it is (nobody is signed in yet) and names the
     // account tried, and whether the identity provider took the password, in these annotations.
     private const string LoginUsername = "authentication.openshift.io/username";
@@ -304,6 +309,8 @@ internal static class K8sAuditMapper
         // impersonated user's extra is whatever the caller sent as Impersonate-Extra-* headers, so naming a pod there must
         // not put the request (and the response to it) on that pod.
         var userExtra = impersonated is null ? user?.Child("extra") : null;
+        var credential = userExtra.FirstStringOf(ExtraCredentialId);
+        AddString(attributes, "k8s.credential_id", credential is null ? null : Clip(credential, options.MaxFieldLength));
         items.Add(new MappedEvent(index, new AccessEvent
         {
             Id = auditId,
@@ -311,6 +318,11 @@ internal static class K8sAuditMapper
             Kind = EventKinds.K8sAudit,
             Subject = new Subject { Id = subjectId, Type = subjectType, Tenant = impersonated is null ? cloud?.AccountId : null },
             Workload = ServiceAccountWorkload(subjectId, userExtra),
+            // The token's jti, as the TokenRequest that minted it announced it (annotation authentication.kubernetes.io/
+            // issued-credential-id): one token's requests are one token, and a token used where it was not issued can be told.
+            Token = credential is { Length: > 4 } c && c.StartsWith(JtiCredential, StringComparison.Ordinal) && c.Length - JtiCredential.Length <= options.MaxFieldLength
+                ? new TokenInfo { Jti = c[JtiCredential.Length..] }
+                : null,
             Network = ForwardedChain.Connection(e.Child("sourceIPs")) is { } ip ? new NetworkInfo { SrcIp = ip } : null,
             Resource = Resource(objectRef, e.String("requestURI"), CreatedName(e), options.MaxFieldLength),
             Action = e.String("verb"),

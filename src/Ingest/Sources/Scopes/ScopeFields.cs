@@ -3,9 +3,10 @@ using ZtStream.Ingest.Validation;
 namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>
-/// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id and its
-/// workload (present or not, id, name, namespace). Read from the event object, or from the event's bytes where the scan
-/// recorded them, so that the gate decides the same either way.
+/// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id, its
+/// workload (present or not, id, name, namespace) and the namespace of the object a Kubernetes request was on: an audit
+/// event's <c>raw.objectRef.namespace</c>, a Falco alert's <c>ka.target.namespace</c> (the k8saudit plugin's). Read from the event object, or from the event's bytes where the scan recorded
+/// them, so that the gate decides the same either way.
 /// </summary>
 internal readonly record struct ScopeFields(
     string? Kind,
@@ -13,25 +14,37 @@ internal readonly record struct ScopeFields(
     bool HasWorkload,
     string? WorkloadId,
     string? WorkloadName,
-    string? WorkloadNamespace)
+    string? WorkloadNamespace,
+    string? ObjectNamespace = null)
 {
     public static ScopeFields Of(AccessEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
         var w = e.Workload;
-        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace);
+        var objectNamespace = e.Raw is not { } raw ? null
+            : e.Kind == EventKinds.K8sAudit ? raw.Child("objectRef").String("namespace")
+            : e.Kind == EventKinds.RuntimeAlert ? raw.Child("output_fields").String("ka.target.namespace")
+            : null;
+        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace);
     }
 
     /// <summary>
     /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
-    /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it.
+    /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it. Null when
+    /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit.
     /// </summary>
-    public static ScopeFields Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
+    public static ScopeFields? Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var workload = scope.Namespaces is not null || scope.Workloads is not null;
-        return new(
-            scope.Kinds is null ? null : at.Kind.Read(json),
+        var kind = scope.Kinds is null && scope.Namespaces is null ? null : at.Kind.Read(json);
+        if (scope.Namespaces is not null && kind is EventKinds.K8sAudit or EventKinds.RuntimeAlert)
+        {
+            return null;
+        }
+
+        return new ScopeFields(
+            kind,
             scope.Subjects is null ? null : at.SubjectId.Read(json),
             workload && at.HasWorkload,
             workload ? at.WorkloadId.Read(json) : null,

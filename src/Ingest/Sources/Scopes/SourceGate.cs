@@ -28,16 +28,17 @@ internal sealed class SourceGate
     /// <summary>
     /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside
     /// <paramref name="scope"/>. An item accepted from its bytes is decided from the fields its scan recorded, without
-    /// reading the event; the others (and a failed sign-in, whose address twin is made from the stamped event) are read.
+    /// reading the event; the others (a failed sign-in, whose address twin is made from the stamped event, and an audit event
+    /// under a namespace limit, whose object is in its raw event) are read.
     /// </summary>
     public MappedEvent? Admit(MappedEvent item, string source, SourceScope scope, bool adapter, List<ItemError> errors)
     {
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(errors);
-        if (item is { Scanned: { } at, Json: { } json, MayBeFailedSignIn: false })
+        if (item is { Scanned: { } at, Json: { } json, MayBeFailedSignIn: false } && ScopeFields.Read(json.Span, at, scope) is { } fields)
         {
-            if (scope.Check(ScopeFields.Read(json.Span, at, scope), item.Index, source) is { } outside)
+            if (scope.Check(fields, item.Index, source) is { } outside)
             {
                 errors.Add(outside);
                 return null;

@@ -28,6 +28,20 @@ internal sealed record SourceScope(
     private static readonly string[] WorkloadOnly = [SourceScopes.Workload];
     private static readonly string[] Both = [SourceScopes.Subject, SourceScopes.Workload];
 
+    /// <summary>Where an audit event names the namespace of the object its request was on.</summary>
+    public const string ObjectNamespaceField = "raw.objectRef.namespace";
+
+    /// <summary>Where a Falco alert on an audit event (k8saudit plugin) names it: the output field <c>ka.target.namespace</c>.</summary>
+    public const string AlertObjectNamespaceField = "raw.output_fields.ka.target.namespace";
+
+    /// <summary>Where an event names the namespace of the object a request was on, when the scope must check it; else null.</summary>
+    private static string? ObjectField(in ScopeFields e) => e.Kind switch
+    {
+        EventKinds.K8sAudit => ObjectNamespaceField,
+        EventKinds.RuntimeAlert when !e.HasWorkload => AlertObjectNamespaceField,
+        _ => null,
+    };
+
     /// <summary>True when no dimension is limited.</summary>
     public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null;
 
@@ -84,6 +98,18 @@ internal sealed record SourceScope(
             {
                 return Outside(index, source, "workload.id", id, Workloads);
             }
+        }
+
+        // An audit event reports a request on an object as much as who made it, and a Falco alert on an audit event (the
+        // k8saudit plugin) names no workload at all: a person's request names none, so a source limited to namespaces would
+        // otherwise speak (and vouch) for every user's requests anywhere in the cluster — a cluster-admin binding, another
+        // namespace's secrets. It reports only requests on objects in its namespaces; a cluster-scoped object or a
+        // non-resource URL is in none.
+        if (Namespaces is not null && ObjectField(e) is { } field)
+        {
+            return string.IsNullOrEmpty(e.ObjectNamespace)
+                ? new ItemError(index, field, $"outside the scope of source {source}: it may speak only for requests on objects in namespaces {List(Namespaces)}, and this one is on none (a cluster-scoped object or a non-resource URL)")
+                : Matches(Namespaces, e.ObjectNamespace) ? null : Outside(index, source, field, e.ObjectNamespace, Namespaces);
         }
 
         return null;

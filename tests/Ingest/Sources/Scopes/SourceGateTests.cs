@@ -39,6 +39,13 @@ public sealed class SourceGateTests
         $$$"""{"id":"e17",{{{T}}},"kind":"access.request","subject":{"id":"user:alice","type":"user"},"workload":{"id":"shop\/cart-1","name":"cart-1","namespace":"shop"}}""",
         // Text that only looks like a match in bytes: a prefix, a longer value, a different case.
         $$$"""{"id":"e18",{{{T}}},"kind":"access.requests","subject":{"id":"User:alice"},"workload":{"id":"shop2/cart-1","name":"cart-1","namespace":"shop2"}}""",
+        // Audit events: the object's namespace is in raw, which the scan does not record (spaced: a raw string ends at "}}}").
+        $$$"""{"id":"e19",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"},"raw":{"objectRef":{"resource":"secrets","namespace":"shop"} } }""",
+        $$$"""{"id":"e20",{{{T}}},"kind":"k8s.audit","subject":{"id":"bob"},"raw":{"objectRef":{"resource":"clusterrolebindings","name":"x"} } }""",
+        $$$"""{"id":"e21",{{{T}}},"kind":"k8s.audit","subject":{"id":"system:serviceaccount:shop:cart"},"workload":{"id":"shop/cart-1","namespace":"shop"},"raw":{"objectRef":{"namespace":"payments"} } }""",
+        $$$"""{"id":"e22",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"}}""",
+        $$$"""{"id":"e23",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":"shop"} } }""",
+        $$$"""{"id":"e24",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":null} } }""",
     ];
 
     private static readonly SourceScope[] Scopes =
