@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
 
 namespace ZtStream.Platform.Http;
 
@@ -65,7 +66,7 @@ internal sealed class EventStream
     }
 
     /// <summary>
-    /// Until the client goes away: reads what is new after the last position (<paramref name="read"/>), writes it
+    /// Until the client goes away or the host stops: reads what is new after the last position (<paramref name="read"/>), writes it
     /// (<paramref name="write"/> appends one event and returns its position) and flushes, and waits for
     /// <paramref name="wake"/> (taken before each read, so a change made during the read still wakes the next wait) or the
     /// shorter of <paramref name="poll"/> and <paramref name="keepAlive"/>; a read of <paramref name="batch"/> items or more
@@ -86,7 +87,11 @@ internal sealed class EventStream
         Func<CancellationToken, Task<bool>>? allowed = null,
         Func<long, string>? keepAliveMessage = null)
     {
-        var ct = http.RequestAborted;
+        // A stream has no end of its own: unless it ends when the host stops, Kestrel waits for it until its shutdown
+        // timeout, the stop is cut short, and the roles' own stops (the Verifier's checkpoints) with it.
+        var stopping = http.RequestServices?.GetService<IHostApplicationLifetime>()?.ApplicationStopping ?? CancellationToken.None;
+        using var ends = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, stopping);
+        var ct = ends.Token;
         var last = from;
         var buffer = new StringBuilder();
         var lastCheck = time.GetTimestamp();
@@ -135,7 +140,7 @@ internal sealed class EventStream
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // The client went away.
+            // The client went away, or the host is stopping (the client reconnects where it left off).
         }
     }
 

@@ -46,38 +46,31 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var (ingest, verifier1) = (started[0], started[1]);
 
         // The SDK-protected sample app, fed by this Ingest and enforcing this Responder's feed.
-        var sampleConfig = new ConfigurationBuilder().Build();
-        await using var sample = SampleCommand.Build(sampleConfig, ingest.Url, key, responder.Url, "http://127.0.0.1:0", feedKey: FeedToken);
-        await sample.StartAsync(ct);
-        using var app = new HttpClient { BaseAddress = new Uri(sample.Urls.First()) };
+        await using var sdk = await SdkProbe.StartAsync(ingest.Url, key, responder.Url, FeedToken);
         using var ingestHttp = ZtStreamApi.Client(ingest.Url, key);
         using var api = ZtStreamApi.Client(responder.Url, ApiToken);
 
         // Alice's token works at the app before the attack.
         var jti = $"jti-{Guid.NewGuid():N}";
-        var token = Token("alice", jti);
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", token, ct)).StatusCode);
+        using (var before = await sdk.GetAsync("alice", jti))
+        {
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+        }
 
         // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
-        await IngestEvents.PostAcceptedAsync(ingestHttp, StolenTokenEvents("alice", jti));
+        await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken("alice", jti));
         var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout);
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
-        var refused = await Eventually.WithinAsync(async () =>
-        {
-            using var r = await GetAsync(app, "/api/orders", token, ct);
-            return r.StatusCode == HttpStatusCode.Unauthorized && r.Headers.WwwAuthenticate.ToString().Contains("revoked", StringComparison.Ordinal);
-        }, DetectionTimeout, ct);
-        Assert.True(refused, "the sample app did not refuse the revoked token");
-        Assert.Equal(HttpStatusCode.OK, (await GetAsync(app, "/api/orders", Token("bob", $"jti-{Guid.NewGuid():N}"), ct)).StatusCode);
+        await sdk.AssertRefusesAsync("alice", jti);
 
         // A verifier dies mid-stream; attacks on several principals (spread over the partitions) still each raise one alert.
         verifier1.Kill();
         var victims = Enumerable.Range(1, 6).Select(i => $"victim-{i}").ToArray();
         foreach (var victim in victims)
         {
-            await IngestEvents.PostAcceptedAsync(ingestHttp, StolenTokenEvents(victim, $"jti-{Guid.NewGuid():N}"));
+            await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken(victim, $"jti-{Guid.NewGuid():N}"));
         }
 
         foreach (var victim in victims)
@@ -98,35 +91,4 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
     private Task<ZtStreamProcess> StartAsync(string name, string[] args, bool waitForListening, CancellationToken ct) =>
         processes.StartAsync(name, args, waitForListening, ct);
-
-    private static List<AccessEvent> StolenTokenEvents(string subject, string jti)
-    {
-        var now = DateTimeOffset.UtcNow;
-        var token = new TokenInfo { Jti = jti, ClientId = "shop-web", IssuedAt = now.AddMinutes(-30), ExpiresAt = now.AddMinutes(30), BoundWorkload = "shop/web-1" };
-        AccessEvent At(int i, string workload) => new()
-        {
-            Id = $"{subject}-{jti}-{i}",
-            Time = now.AddSeconds(-20 + i),
-            Kind = EventKinds.AccessRequest,
-            Subject = new Subject { Id = subject, Type = "user" },
-            Token = token,
-            Workload = new Workload { Id = workload, Namespace = "shop", Name = workload[(workload.IndexOf('/', StringComparison.Ordinal) + 1)..] },
-            Resource = new ResourceRef { Type = "http_route", Id = "/api/orders" },
-            Action = "GET",
-            Outcome = Outcomes.Success,
-            Status = 200,
-            Bytes = 512,
-        };
-        return [At(0, "shop/web-1"), At(1, "shop/web-1"), At(2, "shop/web-1"), At(3, "shop/evil-7")];
-    }
-
-    private static Task<HttpResponseMessage> GetAsync(HttpClient app, string path, string token, CancellationToken ct)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return app.SendAsync(request, ct);
-    }
-
-    private static string Token(string subject, string jti) =>
-        SampleTokens.Create(new() { ["sub"] = subject, ["jti"] = jti, ["client_id"] = "shop-web" });
 }

@@ -133,14 +133,7 @@ public sealed class EventStreamTests
         var keepAlive = TimeSpan.FromSeconds(15);
         var stream = await EventStream.StartAsync(http, time, 1000);
 
-        var pump = stream.PumpAsync(
-            0,
-            (_, _) => Task.FromResult<IReadOnlyList<long>>([]),
-            100,
-            Write,
-            () => new TaskCompletionSource().Task,
-            Long,
-            keepAlive);
+        var pump = Idle(stream, keepAlive);
 
         // The clock moves only while the test moves it; keep moving it until the idle stream speaks.
         using var deadline = new CancellationTokenSource(Patience);
@@ -156,6 +149,29 @@ public sealed class EventStreamTests
         Assert.StartsWith("retry: 1000\n\n: keep-alive\n\n", body.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("event:", body.Text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task PumpAsync_HostStopping_EndsWhileTheClientStaysConnected()
+    {
+        var (http, body, aborted) = Context();
+        var lifetime = new StoppingLifetime();
+        await using var services = new ServiceCollection().AddSingleton<IHostApplicationLifetime>(lifetime).BuildServiceProvider();
+        http.RequestServices = services;
+        var stream = await EventStream.StartAsync(http, new FakeTimeProvider(), 1000);
+
+        var pump = Idle(stream, Long);
+        await body.WaitForAsync(text => text.StartsWith("retry: ", StringComparison.Ordinal), Patience);
+        Assert.False(pump.IsCompleted);
+
+        lifetime.StopApplication();
+        await pump.WaitAsync(Patience);
+
+        Assert.False(aborted.IsCancellationRequested);
+    }
+
+    /// <summary>Pumps a stream that has nothing to send and is never woken.</summary>
+    private static Task Idle(EventStream stream, TimeSpan keepAlive) =>
+        stream.PumpAsync(0, (_, _) => Task.FromResult<IReadOnlyList<long>>([]), 100, Write, () => new TaskCompletionSource().Task, Long, keepAlive);
 
     private static long Write(StringBuilder buffer, long item)
     {
@@ -177,6 +193,20 @@ public sealed class EventStreamTests
         var http = new DefaultHttpContext { RequestAborted = aborted.Token };
         http.Response.Body = body;
         return (http, body, aborted);
+    }
+
+    /// <summary>The host's lifetime, whose stopping the test signals (as SIGTERM does).</summary>
+    private sealed class StoppingLifetime : IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource stopping = new();
+
+        public CancellationToken ApplicationStarted => CancellationToken.None;
+
+        public CancellationToken ApplicationStopping => stopping.Token;
+
+        public CancellationToken ApplicationStopped => CancellationToken.None;
+
+        public void StopApplication() => stopping.Cancel();
     }
 
     /// <summary>A response body that keeps what was written, readable while the stream is still being written.</summary>

@@ -47,6 +47,50 @@ public static class ZtStreamApi
         return alerts;
     }
 
+    /// <summary>The actions <c>GET /v1/actions?kind=</c> lists of <paramref name="kind"/> now (at most 500).</summary>
+    public static async Task<List<JsonElement>> ActionsAsync(HttpClient api, string kind, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/actions?kind={kind}&limit=500", UriKind.Relative), ct));
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.Clone())];
+    }
+
+    /// <summary>The one <c>revoke_token</c> action on <paramref name="jti"/> (fails the test unless there is exactly one): its id and state.</summary>
+    public static async Task<(string Id, string State)> RevocationOfAsync(HttpClient api, string jti, CancellationToken ct)
+    {
+        var action = Assert.Single(await ActionsAsync(api, "revoke_token", ct), a => a.GetProperty("jti").GetString() == jti);
+        return (action.GetProperty("id").GetString()!, action.GetProperty("state").GetString()!);
+    }
+
+    /// <summary>The kinds of the audit entries <c>GET /v1/audit?action_id=</c> lists on <paramref name="actionId"/>.</summary>
+    public static async Task<List<string>> AuditKindsAsync(HttpClient api, string actionId, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri($"/v1/audit?action_id={actionId}&limit=500", UriKind.Relative), ct));
+        return [.. doc.RootElement.EnumerateArray().Select(e => e.GetProperty("kind").GetString()!)];
+    }
+
+    /// <summary>The token ids of the revocation feed's snapshot (<c>GET /v1/revocations</c>), one per entry ("" for an entry on no token).</summary>
+    public static async Task<List<string>> ListedTokenIdsAsync(HttpClient api, CancellationToken ct)
+    {
+        using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/revocations", UriKind.Relative), ct));
+        return [.. doc.RootElement.GetProperty("revocations").EnumerateArray().Select(r => r.TryGetProperty("jti", out var j) ? j.GetString()! : "")];
+    }
+
+    /// <summary>
+    /// Waits until the one revocation of <paramref name="jti"/> is done (else fails the test with
+    /// <paramref name="process"/>'s output), and checks it was carried out once: no second action, one completion in the
+    /// audit trail, one entry on the revocation list.
+    /// </summary>
+    public static async Task WaitRevokedOnceAsync(HttpClient api, string jti, ZtStreamProcess process, CancellationToken ct)
+    {
+        var done = await Eventually.WithinAsync(async () => (await RevocationOfAsync(api, jti, ct)).State == "done", Timeout, ct);
+        Assert.True(done, $"the revocation of {jti} did not complete within {Timeout.TotalSeconds} s:\n{process.Output}");
+        var (id, _) = await RevocationOfAsync(api, jti, ct);
+
+        Assert.Single(await ActionsAsync(api, "revoke_token", ct));
+        Assert.Single(await AuditKindsAsync(api, id, ct), k => k == "action.completed");
+        Assert.Single(await ListedTokenIdsAsync(api, ct), j => j == jti);
+    }
+
     /// <summary>
     /// Polls <c>GET /v1/alerts?principal=</c> until an alert on <paramref name="principal"/> has a reason of
     /// <paramref name="detector"/>/<paramref name="rule"/>; that alert and the reason's text.

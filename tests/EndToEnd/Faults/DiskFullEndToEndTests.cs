@@ -1,0 +1,119 @@
+using ZtStream.Platform.EventLog;
+using ZtStream.TestSupport.Faults;
+
+namespace ZtStream.EndToEnd.Faults;
+
+/// <summary>
+/// <c>ztstream run</c> as a real process whose whole data folder (SQLite store and file event log) is a small filesystem
+/// that fills up in the middle of the run: Ingest answers 503 with Retry-After, never 202 for what it could not write;
+/// killed while the disk is full and started again once there is space, it alerts on every acknowledged attack once and
+/// on nothing of a refused request.
+/// </summary>
+public sealed class DiskFullEndToEndTests : IAsyncDisposable
+{
+    private const string ApiToken = "disk-full-responder-token-0123456789abcdef01";
+    private const int Partitions = 3;
+    private readonly ZtStreamProcesses _processes = new("zt-disk-full-");
+
+    [Fact]
+    public async Task DiskFillsMidRun_Ingest503WithRetryAfter_AfterSpaceAndRestart_EveryAcknowledgedAttackAlertedOnce_NothingRefused()
+    {
+        await using var disk = await SmallDisk.MountAsync(8 * 1024 * 1024);
+        var database = Path.Combine(disk.Path, "ztstream.db");
+        var key = await _processes.AddSourceAsync("disk-app", ["--sqlite", database], Ct);
+        var run = await RunAsync("run-1", database);
+        var acknowledged = new List<string>();
+        var refused = new List<string>();
+        using (var ingest = ZtStreamApi.Client(run.Url, key))
+        {
+            for (var batch = 0; batch < 3; batch++)
+            {
+                acknowledged.AddRange(await PostAcceptedAsync(ingest, batch));
+            }
+
+            await WaitForAlertsAsync(run, acknowledged);
+
+            disk.Fill();
+            for (var batch = 3; refused.Count == 0; batch++)
+            {
+                Assert.True(batch < 50, "the disk never filled up");
+                var victims = Victims(batch);
+                using var response = await IngestEvents.SendAsync(ingest, Batch(batch, victims));
+                if (response.StatusCode == HttpStatusCode.Accepted)
+                {
+                    acknowledged.AddRange(victims); // what still fitted in the last blocks
+                    continue;
+                }
+
+                var answer = await response.Content.ReadAsStringAsync(Ct);
+                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"batch {batch} on a full disk: {(int)response.StatusCode} {answer}");
+                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"a 503 without Retry-After: {answer}");
+                Assert.Contains("event-log-unavailable", answer, StringComparison.Ordinal);
+                refused.AddRange(victims);
+            }
+        }
+
+        run.Kill();
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+        disk.Free();
+
+        var restarted = await RunAsync("run-2", database);
+        using (var ingest = ZtStreamApi.Client(restarted.Url, key))
+        {
+            acknowledged.AddRange(await PostAcceptedAsync(ingest, 100));
+        }
+
+        // The last batch has an attack on every partition, alerted only after everything before it there: once they
+        // are, a refused record kept after all would have been alerted too.
+        await WaitForAlertsAsync(restarted, acknowledged);
+        using var api = ZtStreamApi.Client(restarted.Url, ApiToken);
+        foreach (var victim in acknowledged)
+        {
+            var alert = Assert.Single(await ZtStreamApi.AlertsAsync(api, victim, Ct));
+            Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
+        }
+
+        foreach (var victim in refused)
+        {
+            Assert.Empty(await ZtStreamApi.AlertsAsync(api, victim, Ct));
+        }
+    }
+
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
+
+    private Task<ZtStreamProcess> RunAsync(string name, string database) =>
+        _processes.StartAsync(
+            name,
+            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", database,
+             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
+             "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+            waitForListening: true,
+            Ct);
+
+    /// <summary>Posts batch <paramref name="batch"/>, which Ingest must take whole; its victims.</summary>
+    private static async Task<List<string>> PostAcceptedAsync(HttpClient ingest, int batch)
+    {
+        var victims = Victims(batch);
+        await IngestEvents.PostAcceptedAsync(ingest, Batch(batch, victims));
+        return victims;
+    }
+
+    /// <summary>One victim per partition, so a batch writes to every partition file.</summary>
+    private static List<string> Victims(int batch) =>
+        [.. Enumerable.Range(0, Partitions).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:disk-{batch}-{i}").First(v => Murmur2Partitioner.PartitionFor(v, Partitions) == p))];
+
+    /// <summary>40 benign events (some 15 KB, so a full disk cannot take the batch in its last block) and one attack per victim.</summary>
+    private static List<AccessEvent> Batch(int batch, List<string> victims) =>
+        [.. Enumerable.Range(0, 40).Select(i => IngestEvents.Benign($"user:normal-{i % 8}", (batch * 100) + i)),
+         .. victims.Select(v => IngestEvents.ExpiredTokenGet($"{v}-attack", v, $"jti-{v}", "/api/orders/0"))];
+
+    private static async Task WaitForAlertsAsync(ZtStreamProcess process, List<string> victims)
+    {
+        using var api = ZtStreamApi.Client(process.Url, ApiToken);
+        foreach (var victim in victims)
+        {
+            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, Ct, process: process);
+        }
+    }
+}
