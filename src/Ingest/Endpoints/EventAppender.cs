@@ -2,6 +2,7 @@ using System.Buffers;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Telemetry;
@@ -18,16 +19,16 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     public const string SourceHeader = "zt-source";
 
     /// <summary>Appends <paramref name="events"/> as from <paramref name="source"/>; throws <see cref="EventLogUnavailableException"/> when the log cannot take them.</summary>
-    public Task AppendAsync(IReadOnlyList<AccessEvent> events, string source, CancellationToken cancellationToken) =>
-        AppendAsync([.. events.Select((e, i) => new MappedEvent(i, e))], source, cancellationToken);
+    public Task AppendAsync(IReadOnlyList<AccessEvent> events, string source, SourceScope scope, CancellationToken cancellationToken) =>
+        AppendAsync([.. events.Select((e, i) => new MappedEvent(i, e))], source, scope, cancellationToken);
 
     /// <summary>
     /// Appends <paramref name="items"/> as from <paramref name="source"/>: an item that carries its own canonical JSON is
     /// forwarded as those bytes with <c>"source"</c> (and <c>"source_scope"</c>) spliced in first, any other is serialised
     /// with the source stamped; each failed sign-in goes with its address twin (<see cref="AddressTwins"/>) in the same
-    /// append. Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
+    /// append, vouching for what <paramref name="scope"/>, the source's, vouches for on it (<see cref="SourceGate.TwinOf"/>). Throws <see cref="EventLogUnavailableException"/> when the log cannot take them.
     /// </summary>
-    public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, CancellationToken cancellationToken)
+    public async Task AppendAsync(IReadOnlyList<MappedEvent> items, string source, SourceScope scope, CancellationToken cancellationToken)
     {
         var records = new List<LogRecord>(items.Count);
         using var send = EventLogTracing.StartSend(options.Value.Topic, items.Count);
@@ -67,9 +68,9 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
                 }
 
                 records.Add(new LogRecord(item.PrincipalKey, value, headers));
-                if (item.MayBeFailedSignIn && AddressTwins.Of(item.Event) is { } twin)
+                if (item.MayBeFailedSignIn && SourceGate.TwinOf(item.Event, source, scope) is { } twin)
                 {
-                    records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin with { Source = source }), headers));
+                    records.Add(new LogRecord(twin.PrincipalKey, ContractJson.Serialize(twin), headers));
                 }
             }
 

@@ -329,7 +329,7 @@ internal sealed class IngestHandler(
         activity?.SetTag("ztstream.ingest.rejected", result.ItemCount - good.Count);
         try
         {
-            await appender.AppendAsync(good, source, context.RequestAborted);
+            await appender.AppendAsync(good, source, scope, context.RequestAborted);
         }
         catch (EventLogUnavailableException ex)
         {

@@ -219,7 +219,7 @@ internal sealed class SsfReceiver(
         {
             if (events.Count > 0)
             {
-                await appender.AppendAsync(events, source, cancellationToken);
+                await appender.AppendAsync(events, source, scope, cancellationToken);
                 metrics.Accepted(source, Endpoint, events.Count);
             }
 

@@ -34,7 +34,7 @@ public sealed class EventAppenderTests
         using var meters = new MeterFactory();
         var appender = new EventAppender(log, new IngestMetrics(meters), Microsoft.Extensions.Options.Options.Create(new IngestOptions()));
 
-        await appender.AppendAsync(items, "src", CancellationToken.None);
+        await appender.AppendAsync(items, "src", SourceScope.None, CancellationToken.None);
         body.AsSpan().Fill((byte)'x');
 
         Assert.Collection(

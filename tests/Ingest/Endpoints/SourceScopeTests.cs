@@ -230,6 +230,44 @@ public sealed class SourceScopeTests
         await AssertLoggedAsync(server, ["c-0"], SourceScopes.Workload);
     }
 
+    /// <summary>
+    /// A failed sign-in goes with its address twin (principal ip:ADDRESS). A source limited to subjects speaks for its
+    /// accounts, not for the address: the twin is still written (a spray on its accounts stays visible) but vouches for no
+    /// subject unless the address is among the source's subjects; an unlimited source's twin is as before.
+    /// </summary>
+    [Theory]
+    [InlineData("user:*@shop.example", false)]
+    [InlineData("user:*@shop.example,ip:10.9.*", true)]
+    public async Task SubjectLimitedSource_FailedSignIn_ItsAddressTwinVouchesForTheAddressOnlyWhenTheScopeNamesIt(string subjects, bool twinVouched)
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("shop-idp", new SourceScope(Subjects: subjects.Split(',')));
+
+        var signIn = Event("f-1", "user:amy@shop.example", kind: EventKinds.AuthLogin, extra: ",\"outcome\":\"denied\",\"network\":{\"src_ip\":\"10.9.8.7\"}");
+        using var response = await server.PostAsync("/v1/events", Payloads.Array(signIn), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).OrderBy(e => e.Id, StringComparer.Ordinal).ToArray();
+        Assert.Equal(("f-1", "user:amy@shop.example"), (logged[0].Id, logged[0].Subject?.Id));
+        Assert.Equal([SourceScopes.Subject], logged[0].SourceScope);
+        Assert.Equal(("f-1@address", "ip:10.9.8.7", "shop-idp"), (logged[1].Id, logged[1].Subject?.Id, logged[1].Source));
+        Assert.Equal(twinVouched ? [SourceScopes.Subject] : null, logged[1].SourceScope);
+    }
+
+    [Fact]
+    public async Task UnlimitedSource_FailedSignIn_StillWritesItsAddressTwin()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("idp", new SourceScope(Kinds: ["auth.*"]));
+
+        var signIn = Event("f-2", "user:bob@corp.example", kind: EventKinds.AuthLogin, extra: ",\"outcome\":\"denied\",\"network\":{\"src_ip\":\"10.9.8.7\"}");
+        using var response = await server.PostAsync("/v1/events", Payloads.Array(signIn), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToArray();
+        Assert.Contains(logged, e => e.Subject?.Id == "ip:10.9.8.7" && e.Source == "idp");
+    }
+
     [Fact]
     public async Task ScopeChange_AppliesToTheNextRequest_WhenTheCredentialCacheIsOff()
     {

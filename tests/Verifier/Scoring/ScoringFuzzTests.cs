@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using ZtStream.Ingest.Endpoints;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources.K8sAudit;
+using ZtStream.Ingest.Sources.Scopes;
 using ZtStream.Ingest.Telemetry;
 using ZtStream.Ingest.Validation;
 using ZtStream.TestSupport.Fuzzing;
@@ -133,7 +134,7 @@ public sealed class ScoringFuzzTests
         foreach (var result in results.Where(r => r.Items.Count > 0))
         {
             accepted += result.Items.Count;
-            await appender.AppendAsync(result.Items, "fuzz", Ct);
+            await appender.AppendAsync(result.Items, "fuzz", SourceScope.None, Ct);
         }
 
         var engine = new ScoringEngine(new VerifierOptions(), DefaultPolicy.Load(), rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));

@@ -1,3 +1,4 @@
+using ZtStream.Ingest.Sources.Identity;
 using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Sources.Scopes;
@@ -23,6 +24,20 @@ internal sealed class SourceGate
         }
 
         return e with { Source = source, SourceScope = scope.Vouches(adapter) };
+    }
+
+    /// <summary>
+    /// The address twin (<see cref="AddressTwins"/>) of <paramref name="admitted"/>, an event this gate let through from a
+    /// source with <paramref name="scope"/>, stamped with what the scope vouches for on it; null when it has none. The
+    /// twin names another principal than the event it came from, so the scope is applied to it again.
+    /// </summary>
+    public static AccessEvent? TwinOf(AccessEvent admitted, string source, SourceScope scope)
+    {
+        ArgumentNullException.ThrowIfNull(admitted);
+        ArgumentNullException.ThrowIfNull(scope);
+        return AddressTwins.Of(admitted) is { } twin
+            ? twin with { Source = source, SourceScope = scope.TwinVouches(admitted.SourceScope, twin.Subject!.Id) }
+            : null;
     }
 
     /// <summary>

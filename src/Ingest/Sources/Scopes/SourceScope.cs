@@ -80,6 +80,29 @@ internal sealed record SourceScope(
     }
 
     /// <summary>
+    /// What the address twin of an event that vouches for <paramref name="vouched"/> vouches for, the twin's subject being
+    /// <paramref name="address"/> (<c>ip:…</c>): the same, less the subject when the scope limits subjects and names no
+    /// pattern the address matches. The source saw the failed sign-in of an account it speaks for, so the twin is still
+    /// written (a spray on its accounts stays visible); it cannot speak for the address, which no check of its subjects
+    /// covered. docs/sources.md ("Scopes").
+    /// </summary>
+    public IReadOnlyList<string>? TwinVouches(IReadOnlyList<string>? vouched, string address)
+    {
+        // An unscoped source vouches for nothing, whatever the event read from its body claimed.
+        if (IsUnscoped)
+        {
+            return null;
+        }
+
+        if (vouched is null || Subjects is null || Matches(Subjects, address))
+        {
+            return vouched;
+        }
+
+        return vouched.Contains(SourceScopes.Workload) ? WorkloadOnly : null;
+    }
+
+    /// <summary>
     /// Null when <paramref name="e"/> is within the scope; otherwise the item's error (field, and a reason that starts
     /// "outside the scope of source NAME"). Each limited dimension is checked where the event names it: an event with no
     /// subject says nothing about subjects; but a workload without a namespace cannot be shown to be in an allowed one.

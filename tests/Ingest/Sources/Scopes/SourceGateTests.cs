@@ -150,6 +150,40 @@ public sealed class SourceGateTests
         Assert.Equal(("e4", "bob", "shop"), (logged.Id, logged.Subject?.Id, logged.Workload?.Namespace));
     }
 
+    [Theory]
+    [InlineData("user:*", null, "workload")]
+    [InlineData("user:*,ip:203.0.113.*", "subject", "workload")]
+    [InlineData("*", "subject", "workload")]
+    public void TwinOf_FailedSignInFromASubjectLimitedSource_VouchesForTheAddressOnlyWhenASubjectPatternMatchesIt(string subjects, string? first, string second)
+    {
+        var signIn = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(
+            $$$"""{"id":"t1",{{{T}}},"kind":"auth.login","subject":{"id":"user:alice"},"workload":{"id":"shop/web-1","namespace":"shop"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}"""));
+        var scope = new SourceScope(Subjects: subjects.Split(','), Namespaces: ["shop"]);
+        var admitted = new SourceGate().Admit(signIn, 0, "idp", scope, adapter: false, []);
+        Assert.NotNull(admitted);
+
+        var twin = SourceGate.TwinOf(admitted, "idp", scope);
+
+        Assert.NotNull(twin);
+        Assert.Equal(("ip:203.0.113.9", "idp"), (twin.Subject?.Id, twin.Source));
+        Assert.Equal(first is null ? [second] : [first, second], twin.SourceScope);
+        Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], admitted.SourceScope);
+    }
+
+    [Fact]
+    public void TwinOf_UnscopedSource_VouchesForNothing_EvenWhenTheEventClaimedIt()
+    {
+        var signIn = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(
+            $$$"""{"id":"t2",{{{T}}},"kind":"auth.login","subject":{"id":"user:alice"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied","source_scope":["subject"]}"""));
+
+        Assert.Equal([SourceScopes.Subject], signIn.SourceScope);
+
+        var twin = SourceGate.TwinOf(signIn, "legacy", SourceScope.None);
+
+        Assert.NotNull(twin);
+        Assert.Null(twin.SourceScope);
+    }
+
     /// <summary>The items as Ingest's parser makes them from one request body.</summary>
     private static List<MappedEvent> Parse(IEnumerable<string> events)
     {
