@@ -268,6 +268,33 @@ public sealed class SourceScopeTests
         Assert.Contains(logged, e => e.Subject?.Id == "ip:10.9.8.7" && e.Source == "idp");
     }
 
+    /// <summary>
+    /// A key issued for one cluster's source labels records only as its clusters: another cluster, or none, is refused
+    /// with the item's index and field; a source without the limit takes any cluster, as before.
+    /// </summary>
+    [Fact]
+    public async Task ClusterScope_EventOfAnotherClusterOrOfNone_RefusedByIndexAndField_ItsOwnAccepted()
+    {
+        await using var server = await StartAsync();
+        var key = await server.AddSourceAsync("eks-prod", new SourceScope(Clusters: ["prod-eu"]));
+        var open = await server.AddSourceAsync("any-cluster", new SourceScope(Kinds: ["access.*"]));
+        static string Labelled(string id, string cluster) => Event(id, extra: ",\"attributes\":{\"k8s.cluster\":\"" + cluster + "\"}");
+
+        using var mixed = await server.PostAsync("/v1/events", Payloads.Array(Labelled("k-0", "prod-eu"), Labelled("k-1", "prod-us"), Event("k-2")), key);
+        using var none = await server.PostAsync("/v1/events", Payloads.Array(Labelled("k-3", "staging")), key);
+        using var unlimited = await server.PostAsync("/v1/events", Payloads.Array(Labelled("k-4", "staging")), open);
+
+        var errors = await ProblemErrors.ReadAsync(mixed, HttpStatusCode.MultiStatus);
+        Assert.Equal([(1, "attributes.k8s.cluster"), (2, "attributes.k8s.cluster")], errors.Select(e => (e.Index, e.Field)));
+        Assert.Contains("'prod-us' is not one of prod-eu", errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("names no cluster", errors[1].Reason, StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadAsync(none, HttpStatusCode.Forbidden);
+        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, unlimited.StatusCode);
+        var logged = await server.ReadLoggedAsync(2);
+        Assert.Equal(["k-0", "k-4"], logged.Select(r => r.Event.Id).Order());
+    }
+
     [Fact]
     public async Task ScopeChange_AppliesToTheNextRequest_WhenTheCredentialCacheIsOff()
     {

@@ -150,6 +150,38 @@ public sealed class SourcesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_WithClusters_ListShowsThem_UpdateWithAnEmptyValueLiftsTheLimit_AndTheKeyCarriesIt()
+    {
+        var (code, added, addError) = await RunAsync("add", "eks-prod", "--kinds", "k8s.audit", "--clusters", "prod-eu,prod-us-*");
+        Assert.Equal(0, code);
+        Assert.Contains("kinds=k8s.audit clusters=prod-eu,prod-us-*", addError, StringComparison.Ordinal);
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+        var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath });
+        var credentials = new SourceCredentialStore(store, TimeProvider.System);
+        Assert.Equal(["prod-eu", "prod-us-*"], (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Clusters);
+        Assert.EndsWith("clusters=prod-eu,prod-us-*", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("eks-prod", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("update", "eks-prod", "--clusters", "")).Code);
+
+        var source = await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct);
+        Assert.Null(source!.Scope.Clusters);
+        Assert.Equal([EventKinds.K8sAudit], source.Scope.Kinds);
+    }
+
+    [Fact]
+    public async Task AddHelp_NamesTheClustersOption_AndAnEmptyClusterEntryExitsTwo()
+    {
+        var (code, output, _) = await RunAsync("add", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("--clusters <GLOB,…>", output, StringComparison.Ordinal);
+        Assert.Contains("k8s.cluster", output, StringComparison.Ordinal);
+
+        var (bad, _, error) = await RunAsync("add", "eks", "--clusters", "prod-eu,,prod-us");
+        Assert.Equal(2, bad);
+        Assert.Contains("--clusters: empty entry 2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Add_WithoutScope_WarnsThatItMaySpeakForAnyone_ListSaysSo()
     {
         var (code, _, error) = await RunAsync("add", "wide-open");

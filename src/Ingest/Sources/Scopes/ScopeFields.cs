@@ -1,3 +1,4 @@
+using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Validation;
 
 namespace ZtStream.Ingest.Sources.Scopes;
@@ -6,7 +7,7 @@ namespace ZtStream.Ingest.Sources.Scopes;
 /// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id, its
 /// workload (present or not, id, name, namespace) and the namespace of the object a Kubernetes request was on: an audit
 /// event's <c>raw.objectRef.namespace</c>, a Falco alert's <c>ka.target.namespace</c> (the k8saudit plugin's). Read from the event object, or from the event's bytes where the scan recorded
-/// them, so that the gate decides the same either way.
+/// them, so that the gate decides the same either way; and the cluster the event names (<c>attributes["k8s.cluster"]</c>).
 /// </summary>
 internal readonly record struct ScopeFields(
     string? Kind,
@@ -15,7 +16,8 @@ internal readonly record struct ScopeFields(
     string? WorkloadId,
     string? WorkloadName,
     string? WorkloadNamespace,
-    string? ObjectNamespace = null)
+    string? ObjectNamespace = null,
+    string? Cluster = null)
 {
     public static ScopeFields Of(AccessEvent e)
     {
@@ -25,17 +27,26 @@ internal readonly record struct ScopeFields(
             : e.Kind == EventKinds.K8sAudit ? raw.Child("objectRef").String("namespace")
             : e.Kind == EventKinds.RuntimeAlert ? raw.Child("output_fields").String("ka.target.namespace")
             : null;
-        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace);
+        var cluster = e.Attributes?.TryGetValue(K8sAuditMapper.ClusterAttribute, out var c) == true && c.ValueKind == JsonValueKind.String
+            ? c.GetString()
+            : null;
+        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace, cluster);
     }
 
     /// <summary>
     /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
     /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it. Null when
-    /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit.
+    /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit; the
+    /// cluster (an attribute), under a cluster limit.
     /// </summary>
     public static ScopeFields? Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
+        if (scope.Clusters is not null)
+        {
+            return null;
+        }
+
         var workload = scope.Namespaces is not null || scope.Workloads is not null;
         var kind = scope.Kinds is null && scope.Namespaces is null ? null : at.Kind.Read(json);
         if (scope.Namespaces is not null && kind is EventKinds.K8sAudit or EventKinds.RuntimeAlert)

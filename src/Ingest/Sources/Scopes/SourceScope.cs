@@ -4,8 +4,8 @@ using ZtStream.Platform.Http;
 namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>
-/// What a source may speak for: the event kinds it may send, and the subjects, namespaces and workloads its events may
-/// name (patterns, <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
+/// What a source may speak for: the event kinds it may send, the subjects, namespaces and workloads its events may
+/// name, and the clusters they may be labelled with (patterns, <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
 /// without any scope speaks for anything, as before scopes existed. An event outside its source's scope never reaches
 /// the log (<see cref="Check"/>).
 /// </summary>
@@ -13,7 +13,8 @@ internal sealed record SourceScope(
     IReadOnlyList<string>? Kinds = null,
     IReadOnlyList<string>? Subjects = null,
     IReadOnlyList<string>? Namespaces = null,
-    IReadOnlyList<string>? Workloads = null)
+    IReadOnlyList<string>? Workloads = null,
+    IReadOnlyList<string>? Clusters = null)
 {
     public static SourceScope None { get; } = new();
 
@@ -33,6 +34,9 @@ internal sealed record SourceScope(
 
     /// <summary>Where a Falco alert on an audit event (k8saudit plugin) names it: the output field <c>ka.target.namespace</c>.</summary>
     public const string AlertObjectNamespaceField = "raw.output_fields.ka.target.namespace";
+
+    /// <summary>Where an event names the cluster it happened in (a managed cluster's envelope, a Cloud Audit Logs entry).</summary>
+    public const string ClusterField = "attributes.k8s.cluster";
 
     /// <summary>True when the namespaces include <c>*</c>: the whole cluster, its cluster-scoped objects too.</summary>
     private bool WholeCluster()
@@ -58,7 +62,7 @@ internal sealed record SourceScope(
     };
 
     /// <summary>True when no dimension is limited.</summary>
-    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null;
+    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null;
 
     /// <summary>
     /// What events this source delivered vouch for (<see cref="AccessEvent.SourceScope"/>): the subject when the scope
@@ -117,6 +121,15 @@ internal sealed record SourceScope(
             return Outside(index, source, "kind", e.Kind ?? string.Empty, Kinds);
         }
 
+        // A key issued for one cluster's source must not label records as another's; an event naming no cluster is not
+        // taken as any cluster (it would be read as whichever one it claimed next), so it is refused.
+        if (Clusters is not null && (string.IsNullOrEmpty(e.Cluster) || !Matches(Clusters, e.Cluster)))
+        {
+            return string.IsNullOrEmpty(e.Cluster)
+                ? new ItemError(index, ClusterField, $"outside the scope of source {source}: it may speak only for clusters {List(Clusters)}, and this event names no cluster")
+                : Outside(index, source, ClusterField, e.Cluster, Clusters);
+        }
+
         if (Subjects is not null && !string.IsNullOrEmpty(e.SubjectId) && !Matches(Subjects, e.SubjectId))
         {
             return Outside(index, source, "subject.id", e.SubjectId, Subjects);
@@ -153,7 +166,7 @@ internal sealed record SourceScope(
         return null;
     }
 
-    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=…</c>, or <c>(none: speaks for anything)</c>.</summary>
+    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=… clusters=…</c>, or <c>(none: speaks for anything)</c>.</summary>
     public string Describe()
     {
         if (IsUnscoped)
@@ -161,11 +174,12 @@ internal sealed record SourceScope(
             return "(none: speaks for anything)";
         }
 
-        var parts = new List<string>(4);
+        var parts = new List<string>(5);
         Add(parts, "kinds", Kinds);
         Add(parts, "subjects", Subjects);
         Add(parts, "namespaces", Namespaces);
         Add(parts, "workloads", Workloads);
+        Add(parts, "clusters", Clusters);
         return string.Join(' ', parts);
     }
 

@@ -46,6 +46,10 @@ public sealed class SourceGateTests
         $$$"""{"id":"e22",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"}}""",
         $$$"""{"id":"e23",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":"shop"} } }""",
         $$$"""{"id":"e24",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":null} } }""",
+        // Events labelled with a cluster (attributes, which the scan does not record), one with a cluster that is no string.
+        $$$"""{"id":"e25",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-eu"},"raw":{"objectRef":{"namespace":"shop"} } }""",
+        $$$"""{"id":"e26",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-us-2"}}""",
+        $$$"""{"id":"e27",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":7}}""",
     ];
 
     private static readonly SourceScope[] Scopes =
@@ -67,6 +71,9 @@ public sealed class SourceGateTests
         new(Subjects: ["*"], Namespaces: ["*"]),
         new(Kinds: ["access.request"], Subjects: ["*"], Workloads: ["demo/sample-service", "shop/*"]),
         new(Kinds: ["*"], Subjects: ["user:alice"], Namespaces: ["shop"], Workloads: ["shop/cart-1"]),
+        new(Clusters: ["prod-eu"]),
+        new(Clusters: ["prod-us-*", "prod-eu"], Subjects: ["user:*"]),
+        new(Clusters: ["*"]),
     ];
 
     [Fact]
@@ -182,6 +189,27 @@ public sealed class SourceGateTests
 
         Assert.NotNull(twin);
         Assert.Null(twin.SourceScope);
+    }
+
+    [Fact]
+    public void Check_ClusterLimit_RefusesAnotherClusterAndAnEventNamingNone_NamingTheField()
+    {
+        var scope = new SourceScope(Clusters: ["prod-eu", "prod-us-*"]);
+        var gate = new SourceGate();
+        var errors = new List<ItemError>();
+        var items = Parse([Events[24], Events[25], Events[0], Events[26]]);
+
+        var admitted = items.Select(i => gate.Admit(i, "eks-prod", scope, adapter: false, errors)).ToArray();
+
+        Assert.Equal([true, true, false, false], admitted.Select(a => a is not null));
+        Assert.Equal(
+            [
+                new ItemError(2, SourceScope.ClusterField, "outside the scope of source eks-prod: it may speak only for clusters prod-eu, prod-us-*, and this event names no cluster"),
+                new ItemError(3, SourceScope.ClusterField, "outside the scope of source eks-prod: it may speak only for clusters prod-eu, prod-us-*, and this event names no cluster"),
+            ],
+            errors);
+        Assert.Null(gate.Admit(Parse([Events[24].Replace("prod-eu", "staging", StringComparison.Ordinal)])[0], "eks-prod", scope, adapter: false, errors));
+        Assert.Equal(new ItemError(0, SourceScope.ClusterField, "outside the scope of source eks-prod: 'staging' is not one of prod-eu, prod-us-*"), errors[^1]);
     }
 
     /// <summary>The items as Ingest's parser makes them from one request body.</summary>

@@ -1,0 +1,78 @@
+namespace ZtStream.Ingest.Tests.Sources.Credentials;
+
+/// <summary>The credential store's SQL (table <c>ingest_sources</c>) on both dialects, each test on a fresh database.</summary>
+public abstract class SourceCredentialStoreContractTests
+{
+    private protected abstract Task<StoreOptions> CreateDatabaseAsync();
+
+    private async Task<(IStore Store, SourceCredentialStore Credentials)> StoreAsync()
+    {
+        var store = StoreServiceCollectionExtensions.CreateStore(await CreateDatabaseAsync());
+        await new StoreMigrator(store, [new IngestMigrations()]).MigrateAsync(Ct);
+        return (store, new SourceCredentialStore(store, TimeProvider.System));
+    }
+
+    [Fact]
+    public async Task Scope_EveryDimensionIncludingClusters_IsStoredReadAndReplaced()
+    {
+        var (_, credentials) = await StoreAsync();
+        var scope = new SourceScope(Kinds: [EventKinds.K8sAudit], Subjects: ["user:*"], Namespaces: ["shop"], Workloads: ["shop/web-*"], Clusters: ["prod-eu", "prod-us-*"]);
+
+        Assert.Equal(AddSourceResult.Added, await credentials.AddAsync("eks-prod", "hash-1", Ct, scope));
+
+        var found = await credentials.FindActiveSourceAsync("hash-1", Ct);
+        Assert.Equal(scope.Describe(), found!.Scope.Describe());
+        Assert.Equal(["prod-eu", "prod-us-*"], found.Scope.Clusters);
+        Assert.Equal(scope.Describe(), (await credentials.FindScopeAsync("eks-prod", Ct)).Describe());
+        Assert.Equal(scope.Describe(), Assert.Single(await credentials.ListAsync(Ct)).Scope.Describe());
+
+        Assert.True(await credentials.UpdateScopeAsync("eks-prod", scope with { Clusters = ["staging"] }, Ct));
+        Assert.Equal(["staging"], (await credentials.FindKeyHolderAsync("hash-1", Ct))!.Scope.Clusters);
+        Assert.True(await credentials.UpdateScopeAsync("eks-prod", scope with { Clusters = null }, Ct));
+        Assert.Null((await credentials.FindActiveSourceAsync("hash-1", Ct))!.Scope.Clusters);
+    }
+
+    [Fact]
+    public async Task SourceAddedBeforeClusterScopes_KeepsItsScope_AndSpeaksForAnyCluster()
+    {
+        // A database at the schema before cluster scopes (migrations 1 and 2), with a source registered then.
+        var options = await CreateDatabaseAsync();
+        var store = StoreServiceCollectionExtensions.CreateStore(options);
+        var before = new IngestMigrations().Migrations.Where(m => m.Version <= 2).ToArray();
+        await new StoreMigrator(store, [new FixedMigrations(before)]).MigrateAsync(Ct);
+        await using (var connection = await store.OpenAsync(Ct))
+        {
+            await using var insert = connection.CreateCommand();
+            insert.CommandText = "INSERT INTO ingest_sources (name, key_hash, created_at, scope_namespaces) VALUES ('old', 'hash-old', "
+                + (options.Kind == StoreOptions.Postgres ? "now()" : "'2026-11-28T12:00:00.000000Z'") + ", 'shop')";
+            await insert.ExecuteNonQueryAsync(Ct);
+        }
+
+        await new StoreMigrator(store, [new IngestMigrations()]).MigrateAsync(Ct);
+
+        var found = await new SourceCredentialStore(store, TimeProvider.System).FindActiveSourceAsync("hash-old", Ct);
+        Assert.Equal(["shop"], found!.Scope.Namespaces);
+        Assert.Null(found.Scope.Clusters);
+    }
+
+    private sealed class FixedMigrations(IReadOnlyList<Migration> migrations) : IMigrationSource
+    {
+        public IEnumerable<Migration> Migrations => migrations;
+    }
+}
+
+public sealed class SqliteSourceCredentialStoreContractTests : SourceCredentialStoreContractTests, IDisposable
+{
+    private readonly SqliteFiles files = new("ztstream-sources-store-");
+
+    private protected override Task<StoreOptions> CreateDatabaseAsync() =>
+        Task.FromResult(new StoreOptions { SqlitePath = files.NewPath() });
+
+    public void Dispose() => files.Dispose();
+}
+
+public sealed class PostgresSourceCredentialStoreContractTests(PostgresFixture postgres) : SourceCredentialStoreContractTests, IClassFixture<PostgresFixture>
+{
+    private protected override async Task<StoreOptions> CreateDatabaseAsync() =>
+        new() { Kind = StoreOptions.Postgres, ConnectionString = await postgres.CreateDatabaseAsync(Ct) };
+}
