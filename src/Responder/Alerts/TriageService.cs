@@ -39,10 +39,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             errors.Add(new ItemError(0, "status", $"must be one of {string.Join(", ", AlertStatuses.All)}"));
         }
 
-        if (note is { Length: > MaxNote })
-        {
-            errors.Add(new ItemError(0, "note", $"at most {MaxNote} characters"));
-        }
+        errors.AddRange(Bounds.Text("note", note, MaxNote));
 
         if (errors.Count > 0)
         {
@@ -151,9 +148,14 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         string alertId, string? assignee, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
         assignee = string.IsNullOrWhiteSpace(assignee) ? null : assignee.Trim();
-        if (assignee is { Length: > MaxAssignee } || assignee == AlertQuery.Unassigned)
+        if (assignee == AlertQuery.Unassigned)
         {
-            return (null, Problems.Invalid([new ItemError(0, "assignee", $"a name of at most {MaxAssignee} characters other than '{AlertQuery.Unassigned}' (null unassigns)")]));
+            return (null, Problems.Invalid([new ItemError(0, "assignee", $"a name other than '{AlertQuery.Unassigned}' (null unassigns)")]));
+        }
+
+        if (Bounds.Id("assignee", assignee, MaxAssignee).ToList() is { Count: > 0 } badName)
+        {
+            return (null, Problems.Invalid(badName));
         }
 
         var write = await alerts.ChangeAsync(
@@ -174,9 +176,14 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
     public async Task<(StoredAlert? Alert, Problem? Problem)> CommentAsync(string alertId, string? text, Caller caller, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(text) || text.Length > MaxNote)
+        if (string.IsNullOrWhiteSpace(text))
         {
             return (null, Problems.Invalid([new ItemError(0, "text", $"a comment of 1 to {MaxNote} characters is required")]));
+        }
+
+        if (Bounds.Text("text", text, MaxNote).ToList() is { Count: > 0 } badText)
+        {
+            return (null, Problems.Invalid(badText));
         }
 
         var write = await alerts.ChangeAsync(

@@ -42,9 +42,38 @@ internal static class ApiAuth
                 return Problems.Result(403, $"this needs the {role} role; {caller.Name} is a {caller.Role}");
             }
 
+            if (ControlCharacters(http.Request) is { Count: > 0 } refused)
+            {
+                return Problems.Result(Problems.Invalid(refused));
+            }
+
             http.Items[CallerKey] = caller;
             return await next(context);
         });
+
+    /// <summary>
+    /// Ids in the path and filters in the query reach the store even where they only look something up, and PostgreSQL
+    /// refuses a NUL even as a parameter: a control character there is a 400 naming the parameter on every store, as in a
+    /// body (<see cref="Bounds"/>). Ids are one line; a query value may be free text (a lift's <c>reason</c>).
+    /// </summary>
+    private static List<ItemError> ControlCharacters(HttpRequest request)
+    {
+        var errors = new List<ItemError>();
+        foreach (var (name, value) in request.RouteValues)
+        {
+            errors.AddRange(Bounds.Id(name, value as string, int.MaxValue));
+        }
+
+        foreach (var (name, values) in request.Query)
+        {
+            foreach (var value in values)
+            {
+                errors.AddRange(Bounds.Text(name, value, int.MaxValue));
+            }
+        }
+
+        return errors;
+    }
 
     public static Caller CallerOf(HttpContext http) =>
         http.Items[CallerKey] as Caller ?? throw new InvalidOperationException("endpoint is missing RequireApiRole");

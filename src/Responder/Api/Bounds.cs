@@ -27,11 +27,37 @@ internal static class Bounds
             ? [new ItemError(0, "reason", "required: say why the revocation is lifted (it goes into the audit trail)")]
             : Text("reason", reason, MaxReasonLength);
 
-    public static IEnumerable<ItemError> Text(string field, string? value, int max)
+    /// <summary>Free text (a reason, a note, a comment): at most <paramref name="max"/> characters, line breaks and tabs allowed.</summary>
+    public static IEnumerable<ItemError> Text(string field, string? value, int max) => Checked(field, value, max, lines: true);
+
+    /// <summary>A name or an id (a jti, a subject, an assignee, a rule): at most <paramref name="max"/> characters on one line.</summary>
+    public static IEnumerable<ItemError> Id(string field, string? value, int max = MaxIdLength) => Checked(field, value, max, lines: false);
+
+    /// <summary>
+    /// What the API keeps is shown later in the console, in notifications, logs and terminals, and PostgreSQL refuses a NUL
+    /// in text: a control character (an escape sequence that redraws a terminal, a line break that forges a log or audit
+    /// line in a name) is refused on every store alike, naming where it is.
+    /// </summary>
+    private static IEnumerable<ItemError> Checked(string field, string? value, int max, bool lines)
     {
-        if (value is { Length: var length } && length > max)
+        if (value is null)
         {
-            yield return new ItemError(0, field, $"must be at most {max} characters; was {length}");
+            yield break;
+        }
+
+        if (value.Length > max)
+        {
+            yield return new ItemError(0, field, $"must be at most {max} characters; was {value.Length}");
+            yield break;
+        }
+
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (char.IsControl(value[i]) && !(lines && value[i] is '\t' or '\n' or '\r'))
+            {
+                yield return new ItemError(0, field, $"must not hold a control character{(lines ? " other than a tab or a line break" : "")}: U+{(int)value[i]:X4} at position {i}");
+                yield break;
+            }
         }
     }
 }

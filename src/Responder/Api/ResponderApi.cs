@@ -191,14 +191,14 @@ internal static class ResponderApi
         }
 
         errors.AddRange(Bounds.Ttl(body.TtlSeconds));
-        errors.AddRange(Bounds.Text("jti", body.Jti, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("session_id", body.SessionId, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("subject_id", body.SubjectId, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("client_id", body.ClientId, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("workload_id", body.WorkloadId, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("namespace", body.Namespace, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("name", body.Name, Bounds.MaxIdLength));
-        errors.AddRange(Bounds.Text("alert_id", body.AlertId, Bounds.MaxIdLength));
+        errors.AddRange(Bounds.Id("jti", body.Jti));
+        errors.AddRange(Bounds.Id("session_id", body.SessionId));
+        errors.AddRange(Bounds.Id("subject_id", body.SubjectId));
+        errors.AddRange(Bounds.Id("client_id", body.ClientId));
+        errors.AddRange(Bounds.Id("workload_id", body.WorkloadId));
+        errors.AddRange(Bounds.Id("namespace", body.Namespace));
+        errors.AddRange(Bounds.Id("name", body.Name));
+        errors.AddRange(Bounds.Id("alert_id", body.AlertId));
         errors.AddRange(Bounds.Text("reason", body.Reason, Bounds.MaxReasonLength));
         if (Invalid(errors) is { } invalid)
         {

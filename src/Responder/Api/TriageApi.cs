@@ -217,6 +217,7 @@ internal static class TriageApi
 
         if (body!.Items is not { } items)
         {
+            errors.AddRange(body.Ids!.SelectMany((id, i) => Bounds.Id("ids", id).Select(e => e with { Index = i })));
             return [.. body.Ids!.Select(id => (id, (long?)null))];
         }
 
@@ -225,6 +226,10 @@ internal static class TriageApi
             if (string.IsNullOrWhiteSpace(items[i]?.Id))
             {
                 errors.Add(new ItemError(i, "id", "the alert's id is required"));
+            }
+            else
+            {
+                errors.AddRange(Bounds.Id("id", items[i]!.Id).Select(e => e with { Index = i }));
             }
 
             if (items[i]?.Version is null)
@@ -371,6 +376,11 @@ internal static class TriageApi
         if (string.IsNullOrWhiteSpace(body?.AlertId))
         {
             return Problems.Result(Problems.Invalid([new ItemError(0, "alert_id", "the alert the suppression is made from is required")]));
+        }
+
+        if (Bounds.Id("alert_id", body.AlertId).ToList() is { Count: > 0 } badId)
+        {
+            return Problems.Result(Problems.Invalid(badId));
         }
 
         var alert = await alerts.GetAsync(body.AlertId, http.RequestAborted);

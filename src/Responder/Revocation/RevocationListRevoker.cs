@@ -67,6 +67,16 @@ internal sealed class RevocationListRevoker(
                 : $"sessions of {command.SubjectId} already listed at version {entry.Version}");
     }
 
-    private DateTimeOffset ExpiresAt(DateTimeOffset? tokenExpiresAt, DateTimeOffset from) =>
-        tokenExpiresAt is { } exp ? exp + ClockSkew : from + options.Value.DefaultExpiry;
+    /// <summary>
+    /// The token's <c>exp</c> is evidence, said by an event: one already past when the entry starts to apply (a token
+    /// used after its expiry, which is when revoking it matters) counts as unknown rather than listing an entry that is
+    /// never in force, and one too near the end of time to add the skew to is kept that long rather than failing the
+    /// revocation.
+    /// </summary>
+    private DateTimeOffset ExpiresAt(DateTimeOffset? tokenExpiresAt, DateTimeOffset from) => tokenExpiresAt switch
+    {
+        { } exp when exp > DateTimeOffset.MaxValue - ClockSkew => DateTimeOffset.MaxValue,
+        { } exp when exp + ClockSkew > from => exp + ClockSkew,
+        _ => from + options.Value.DefaultExpiry,
+    };
 }

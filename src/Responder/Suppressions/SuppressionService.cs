@@ -179,6 +179,11 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([new ItemError(0, "scope", "the alert names no namespace")]));
         }
 
+        if (EveryoneUnderAnotherName(scope, principal) is { } disguised)
+        {
+            return (null, Problems.Invalid([disguised]));
+        }
+
         return (before with
         {
             Scope = scope,
@@ -434,6 +439,11 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([new ItemError(0, "scope", $"alert {alert.Id} names no namespace")]));
         }
 
+        if (EveryoneUnderAnotherName(scope, principal) is { } disguised)
+        {
+            return (null, Problems.Invalid([disguised]));
+        }
+
         return (new SuppressionRecord
         {
             Id = "sup-" + Guid.NewGuid().ToString("N")[..16],
@@ -467,6 +477,16 @@ internal sealed class SuppressionService(
         };
     }
 
+    /// <summary>
+    /// A principal-bound scope whose principal reads as every principal: the alert's principal is event data, and one
+    /// named <c>*</c> would make "this principal" mean everyone to the Verifier — a wide suppression an analyst could make,
+    /// or a responder make without asking for it. Such a suppression is asked for as <c>everyone</c>, by a responder.
+    /// </summary>
+    private static ItemError? EveryoneUnderAnotherName(string scope, string principal) =>
+        !SuppressionScopes.IsWide(scope) && principal == AlertFeedback.AllPrincipals
+            ? new ItemError(0, "scope", $"the alert's principal is '{AlertFeedback.AllPrincipals}', which a suppression reads as every principal: {scope} would switch the rules off for everyone; ask for scope {SuppressionScopes.Everyone} (a responder)")
+            : null;
+
     /// <summary>The API's input bounds: at most <see cref="Bounds.MaxRules"/> rules of bounded length, a bounded note.</summary>
     private static List<ItemError> Limits(SuppressionRequest request)
     {
@@ -478,7 +498,7 @@ internal sealed class SuppressionService(
                 errors.Add(new ItemError(0, "rules", $"at most {Bounds.MaxRules} rules"));
             }
 
-            errors.AddRange(rules.SelectMany((rule, i) => Bounds.Text($"rules[{i}]", rule, Bounds.MaxIdLength)));
+            errors.AddRange(rules.SelectMany((rule, i) => Bounds.Id($"rules[{i}]", rule)));
         }
 
         return errors;

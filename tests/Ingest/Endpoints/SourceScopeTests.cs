@@ -205,6 +205,12 @@ public sealed class SourceScopeTests
         var eksError = Assert.Single(await ProblemErrors.ReadAsync(eks, HttpStatusCode.Forbidden));
         Assert.Equal((0, SourceScope.ObjectNamespaceField), (eksError.Index, eksError.Field));
         await AssertLoggedAsync(server, ["o-0", "o-1"], SourceScopes.Subject, SourceScopes.Workload);
+
+        // "*" is the whole cluster, its cluster-scoped objects and non-resource URLs too.
+        var whole = await server.AddSourceAsync("cluster-audit", new SourceScope(Kinds: [EventKinds.K8sAudit], Namespaces: ["*"]));
+        using var all = await server.PostAsync("/v1/sources/k8s-audit", $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{{string.Join(',', items).Replace("\"o-", "\"w-", StringComparison.Ordinal)}}]}""", whole);
+        Assert.Equal(HttpStatusCode.Accepted, all.StatusCode);
+        Assert.Equal(items.Length, (await server.ReadLoggedAsync(2 + items.Length)).Count(r => r.Event.Id.StartsWith("w-", StringComparison.Ordinal)));
     }
 
     [Fact]

@@ -46,6 +46,29 @@ public sealed class ConsoleTests
     }
 
     [Fact]
+    public async Task Console_EventTextWithMarkup_IsShownAsText_AndNothingOfItRuns()
+    {
+        // Principals, reasons and rule titles are event data and third-party rule files: the queue and the alert page
+        // show them as written, and no element or script of theirs reaches the page.
+        const string principal = "<img src=x onerror=\"document.title='pwned'\">";
+        const string reason = "user agent <script>document.title='pwned'</script>";
+        var alert = TestAlerts.Critical("ui-markup", principal: principal, jti: "jti-markup") with
+        {
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, reason)],
+        };
+        await using var console = await PendingApproval.StartAsync(alert);
+        var page = console.Session.Page;
+
+        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-markup]");
+        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync(principal);
+        await row.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync(reason);
+
+        Assert.Equal(0, await page.Locator("img[src=x], script:not([src])").CountAsync());
+        Assert.NotEqual("pwned", await page.TitleAsync());
+    }
+
+    [Fact]
     public async Task Console_SendsContentSecurityPolicyNoSniffAndNoFraming()
     {
         await using var host = await new ResponderTestHost().StartAsync();

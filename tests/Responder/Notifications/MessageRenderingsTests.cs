@@ -27,6 +27,24 @@ public sealed class MessageRenderingsTests
     }
 
     [Fact]
+    public void Slack_FallbackText_EscapesEventText_SoNoMentionOrLinkIsMadeFromIt()
+    {
+        // The top-level text is mrkdwn too, shown in the push notification and the channel list: a principal or reason
+        // from an event must not ping the channel or put a link of the event's choosing there.
+        var alert = TestAlerts.Critical("al-5", principal: "<!channel> <https://evil.example/mfa|Reset your MFA>") with
+        {
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, "user agent <!here> & co")],
+        };
+
+        using var message = JsonDocument.Parse(MessageRenderings.Slack(Content(alert)));
+        var text = message.RootElement.GetProperty("text").GetString()!;
+
+        Assert.DoesNotContain('<', text);
+        Assert.Contains("&lt;!channel&gt; &lt;https://evil.example/mfa|Reset your MFA&gt;", text, StringComparison.Ordinal);
+        Assert.Contains("user agent &lt;!here&gt; &amp; co", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Slack_WithoutConsoleUrl_HasNoButton()
     {
         var content = Content(TestAlerts.Critical("al-2")) with { ConsoleUrl = null };
@@ -49,9 +67,38 @@ public sealed class MessageRenderingsTests
         Assert.Equal("AdaptiveCard", card.GetProperty("type").GetString());
         Assert.Equal("1.4", card.GetProperty("version").GetString());
         var facts = card.GetProperty("body").EnumerateArray().Single(b => b.GetProperty("type").GetString() == "FactSet").GetProperty("facts");
-        Assert.Contains(facts.EnumerateArray(), f => f.GetProperty("title").GetString() == "Principal" && f.GetProperty("value").GetString() == "alice");
+        Assert.Contains(facts.EnumerateArray(), f => f.GetProperty("title").GetString() == "Severity" && f.GetProperty("value").GetString() == "critical");
+        Assert.Contains("alice", TeamsRuns(card));
         Assert.Equal("Action.OpenUrl", card.GetProperty("actions")[0].GetProperty("type").GetString());
     }
+
+    [Fact]
+    public void Teams_EventText_IsOnlyInTextRuns_WhichTeamsNeverReadsAsMarkdown()
+    {
+        const string link = "[Reset your MFA](https://evil.example/mfa)";
+        var alert = TestAlerts.Critical("al-6", principal: link) with
+        {
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, "user agent **urgent** " + link)],
+        };
+
+        using var message = JsonDocument.Parse(MessageRenderings.Teams(Content(alert)));
+        var card = message.RootElement.GetProperty("attachments")[0].GetProperty("content");
+
+        // TextBlocks and Fact values are Markdown in Teams: the link is in none of them, only in TextRuns.
+        var markdown = card.GetProperty("body").EnumerateArray().SelectMany(b => b.GetProperty("type").GetString() switch
+        {
+            "TextBlock" => [b.GetProperty("text").GetString()!],
+            "FactSet" => b.GetProperty("facts").EnumerateArray().Select(f => f.GetProperty("value").GetString()!),
+            _ => Array.Empty<string>(),
+        });
+        Assert.DoesNotContain(markdown, text => text.Contains("evil.example", StringComparison.Ordinal));
+        Assert.Contains(link, TeamsRuns(card));
+        Assert.Contains(TeamsRuns(card), run => run.Contains("user agent **urgent** " + link, StringComparison.Ordinal));
+    }
+
+    private static List<string> TeamsRuns(JsonElement card) =>
+        [.. card.GetProperty("body").EnumerateArray().Where(b => b.GetProperty("type").GetString() == "RichTextBlock")
+            .SelectMany(b => b.GetProperty("inlines").EnumerateArray()).Select(r => r.GetProperty("text").GetString()!)];
 
     [Theory]
     [InlineData(Severities.Critical, "critical")]

@@ -35,6 +35,26 @@ public sealed class FeedExpiryLiftAndFanOutTests
     }
 
     [Fact]
+    public async Task Snapshot_TokenExpiryAlreadyPastOrAtTheEndOfTime_StillListsTheToken()
+    {
+        // The expiry is evidence (an event's token.expires_at): a token used after its exp, which is when revoking it
+        // matters most, was listed already expired and so never in force; one claiming to live until year 9999 made the
+        // revocation throw on every retry and the action fail with nothing revoked.
+        await using var host = await new ResponderTestHost().WithSetting("Responder:Feed:DefaultExpiry", "02:00:00").StartAsync();
+        var now = host.Time.GetUtcNow();
+        await host.Get<ITokenRevoker>().RevokeTokenAsync(Revoke("jti-used-after-exp", now.AddDays(-3)), Ct);
+        await host.Get<ITokenRevoker>().RevokeTokenAsync(Revoke("jti-exp-9999", DateTimeOffset.MaxValue.AddSeconds(-1)), Ct);
+
+        var listed = (await host.RevocationSnapshotAsync()).Revocations;
+        Assert.Equal(now.AddHours(2), listed.Single(r => r.Jti == "jti-used-after-exp").ExpiresAt);
+        // Kept as long as the token claims to live (the store keeps milliseconds).
+        Assert.Equal(DateTimeOffset.MaxValue.ToUnixTimeMilliseconds(), listed.Single(r => r.Jti == "jti-exp-9999").ExpiresAt?.ToUnixTimeMilliseconds());
+
+        host.Time.Advance(TimeSpan.FromDays(400));
+        Assert.Equal("jti-exp-9999", Assert.Single((await host.RevocationSnapshotAsync()).Revocations).Jti);
+    }
+
+    [Fact]
     public async Task Stream_Lift_IsPublishedWithItsOwnVersion_AndAResumingClientGetsIt()
     {
         await using var host = await new ResponderTestHost().StartAsync();

@@ -61,6 +61,42 @@ public partial class SuppressionApiTests
     }
 
     [Fact]
+    public async Task AlertOnPrincipalStar_IsNeverSuppressedForItsPrincipal_WhichWouldMeanEveryone()
+    {
+        // The principal is event data: an event whose subject is "*" raises an alert whose "own principal" the Verifier
+        // reads as every principal.
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-star", AlertFeedback.AllPrincipals));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+
+        foreach (var scope in new[] { "resource_class", "principal" })
+        {
+            var verdict = await analyst.PostAsJsonAsync("/v1/alerts/sp-star/verdict", new { verdict = "false_positive", rules = new[] { "baseline/bytes_spike" }, scope }, Ct);
+            Assert.Equal(HttpStatusCode.BadRequest, verdict.StatusCode);
+            var error = (await JsonOf(verdict)).GetProperty("errors")[0];
+            Assert.Equal("scope", error.GetProperty("field").GetString());
+            Assert.Contains("every principal", error.GetProperty("reason").GetString());
+        }
+
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var narrow = await responder.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-star", scope = "principal" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, narrow.StatusCode);
+        Assert.Empty(Feedback(host));
+        Assert.Equal(AlertStatuses.Open, (await host.Get<AlertStore>().GetAsync("sp-star", Ct))!.Status);
+
+        // Asked for as what it is, by a responder, it is made: everyone, and audited so.
+        var everyone = await responder.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-star", scope = "everyone", rules = new[] { "baseline/bytes_spike" } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, everyone.StatusCode);
+        var sent = Assert.Single(Feedback(host));
+        Assert.Equal((AlertFeedback.AllPrincipals, (string?)null), (sent.Principal, sent.ResourceClass));
+
+        // Narrowed back to "its principal" it would stay everyone under another name.
+        var id = (await JsonOf(everyone)).GetProperty("id").GetString();
+        var narrowed = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { scope = "principal" }, Ct);
+        Assert.Equal(HttpStatusCode.BadRequest, narrowed.StatusCode);
+        Assert.Equal("scope", (await JsonOf(narrowed)).GetProperty("errors")[0].GetProperty("field").GetString());
+    }
+
+    [Fact]
     public async Task Responder_WideSuppression_ExpiresWithin90Days_AndIsAudited()
     {
         await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TwoReasons("sp-2"));

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Net;
@@ -15,6 +16,8 @@ namespace ZtStream.Ingest.Sources.Falco;
 /// </summary>
 internal readonly record struct SocketTuple(string? Client, string? Server, int? ServerPort)
 {
+    private static readonly SearchValues<char> HexDigits = SearchValues.Create("0123456789abcdefABCDEF");
+
     /// <summary>The longest endpoint text: an IPv6 address with a zone and a port.</summary>
     private const int MaxEndpoint = 80;
 
@@ -43,7 +46,9 @@ internal readonly record struct SocketTuple(string? Client, string? Server, int?
     /// <summary>
     /// One end: an address and its port, split at the last colon; a port Falco wrote as a service name (name resolution on)
     /// leaves the address without a port. Without <paramref name="withPorts"/>, or when the part before the last colon is no
-    /// address (<c>2001:db8::7</c> of an ICMP socket), the whole text as an address.
+    /// address (<c>2001:db8::7</c> of an ICMP socket), the whole text as an address. Without the protocol, an IPv6 address
+    /// ending in a decimal group (<c>2001:db8::1:5</c>) is read as an address and a port: TCP and UDP are what network rules
+    /// alert on.
     /// </summary>
     private static bool TryEndpoint(ReadOnlySpan<char> text, bool withPorts, [NotNullWhen(true)] out IPAddress? address, out int? port)
     {
@@ -60,7 +65,8 @@ internal readonly record struct SocketTuple(string? Client, string? Server, int?
                 return true;
             }
 
-            if (rest.Length > 0 && !char.IsAsciiDigit(rest[0]))
+            // A service name, unless the text is an IPv6 address whose last group only looks like one (2001:db8::1:beef).
+            if (rest.Length > 0 && !char.IsAsciiDigit(rest[0]) && !(!rest.ContainsAnyExcept(HexDigits) && TryAddress(text, out _)))
             {
                 address = ip;
                 return true;

@@ -34,6 +34,21 @@ internal sealed record SourceScope(
     /// <summary>Where a Falco alert on an audit event (k8saudit plugin) names it: the output field <c>ka.target.namespace</c>.</summary>
     public const string AlertObjectNamespaceField = "raw.output_fields.ka.target.namespace";
 
+    /// <summary>True when the namespaces include <c>*</c>: the whole cluster, its cluster-scoped objects too.</summary>
+    private bool WholeCluster()
+    {
+        // By index, as Matches does: no enumerator per event.
+        for (var i = 0; i < Namespaces!.Count; i++)
+        {
+            if (Namespaces[i] == "*")
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>Where an event names the namespace of the object a request was on, when the scope must check it; else null.</summary>
     private static string? ObjectField(in ScopeFields e) => e.Kind switch
     {
@@ -104,11 +119,11 @@ internal sealed record SourceScope(
         // k8saudit plugin) names no workload at all: a person's request names none, so a source limited to namespaces would
         // otherwise speak (and vouch) for every user's requests anywhere in the cluster — a cluster-admin binding, another
         // namespace's secrets. It reports only requests on objects in its namespaces; a cluster-scoped object or a
-        // non-resource URL is in none.
+        // non-resource URL is in none, which only "*" (the whole cluster, as a simulator of one is registered) allows.
         if (Namespaces is not null && ObjectField(e) is { } field)
         {
             return string.IsNullOrEmpty(e.ObjectNamespace)
-                ? new ItemError(index, field, $"outside the scope of source {source}: it may speak only for requests on objects in namespaces {List(Namespaces)}, and this one is on none (a cluster-scoped object or a non-resource URL)")
+                ? WholeCluster() ? null : new ItemError(index, field, $"outside the scope of source {source}: it may speak only for requests on objects in namespaces {List(Namespaces)}, and this one is on none (a cluster-scoped object or a non-resource URL; only '*' allows those)")
                 : Matches(Namespaces, e.ObjectNamespace) ? null : Outside(index, source, field, e.ObjectNamespace, Namespaces);
         }
 

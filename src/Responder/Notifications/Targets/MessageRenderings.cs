@@ -53,28 +53,32 @@ internal static class MessageRenderings
             });
         }
 
-        return new JsonObject { ["text"] = content.Summary(), ["blocks"] = blocks }.ToJsonString();
+        // The fallback text is mrkdwn as well (the push notification, the channel list): escaped like the blocks.
+        return new JsonObject { ["text"] = SlackEscape(content.Summary()), ["blocks"] = blocks }.ToJsonString();
     }
 
     /// <summary>A Microsoft Teams workflow ("Post to a channel when a webhook request is received") message: one Adaptive Card 1.4.</summary>
     public static string Teams(NotificationContent content)
     {
         var alert = content.Alert;
+        // Text from events (the principal, reasons, third-party rule credits) goes into TextRuns, which Teams shows as
+        // written: a TextBlock or a Fact value is Markdown there, and "[Reset your MFA](https://…)" as a principal would
+        // be a link of the event's choosing in front of the SOC. Facts keep only what ZtStream itself names.
         var body = new JsonArray
         {
-            new JsonObject
+            Plain(new JsonObject
             {
-                ["type"] = "TextBlock", ["size"] = "Large", ["weight"] = "Bolder", ["wrap"] = true,
+                ["type"] = "TextRun", ["size"] = "Large", ["weight"] = "Bolder",
                 ["color"] = Severities.Rank(alert.Severity) >= Severities.Rank(Severities.High) ? "Attention" : "Warning",
                 ["text"] = Heading(content),
-            },
+            }),
+            Plain(new JsonObject { ["type"] = "TextRun", ["weight"] = "Bolder", ["text"] = "Principal " }, Run(alert.Principal)),
             new JsonObject
             {
                 ["type"] = "FactSet",
                 ["facts"] = new JsonArray(
                     Fact("Severity", alert.Severity),
                     Fact("Score", alert.Score.ToString(CultureInfo.InvariantCulture)),
-                    Fact("Principal", alert.Principal),
                     Fact("Detector", alert.Detector),
                     Fact("Status", content.Status),
                     Fact("Alert", $"{alert.Id} (count {alert.Count.ToString(CultureInfo.InvariantCulture)})")),
@@ -83,7 +87,7 @@ internal static class MessageRenderings
         };
         foreach (var reason in content.TopReasons())
         {
-            body.Add(new JsonObject { ["type"] = "TextBlock", ["text"] = $"- {reason.Text} ({NotificationContent.Cite(reason)})", ["wrap"] = true });
+            body.Add(Plain(Run($"- {reason.Text} ({NotificationContent.Cite(reason)})")));
         }
 
         var card = new JsonObject
@@ -230,6 +234,11 @@ internal static class MessageRenderings
     private static JsonObject PlainText(string text) => new() { ["type"] = "plain_text", ["text"] = text, ["emoji"] = true };
 
     private static JsonObject Markdown(string text) => new() { ["type"] = "mrkdwn", ["text"] = text };
+
+    /// <summary>An Adaptive Card RichTextBlock (1.2): its TextRuns are never read as Markdown.</summary>
+    private static JsonObject Plain(params JsonNode[] runs) => new() { ["type"] = "RichTextBlock", ["inlines"] = new JsonArray(runs) };
+
+    private static JsonObject Run(string text) => new() { ["type"] = "TextRun", ["text"] = text };
 
     private static JsonObject Fact(string title, string value) => new() { ["title"] = title, ["value"] = value };
 

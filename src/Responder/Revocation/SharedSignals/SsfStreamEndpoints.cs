@@ -581,15 +581,33 @@ internal static class SsfStreamEndpoints
 
         try
         {
-            return JsonNode.Parse(buffer) is JsonObject body
-                ? (body, null)
-                : (null, Problem(400, "invalid-request", "The body must be a JSON object", "Send the request as a JSON object."));
+            if (JsonNode.Parse(buffer) is not JsonObject body)
+            {
+                return (null, Problem(400, "invalid-request", "The body must be a JSON object", "Send the request as a JSON object."));
+            }
+
+            return ControlCharacter(body, "") is { } bad
+                ? (null, Problem(400, "invalid-request", "The body holds a control character", $"{bad.Field}: {bad.Reason}"))
+                : (body, null);
         }
         catch (JsonException exception)
         {
             return (null, Problem(400, "invalid-request", "The body is not valid JSON", exception.Message));
         }
     }
+
+    /// <summary>
+    /// The first string member of <paramref name="node"/> holding a control character, named by its path: every string
+    /// of these bodies is a name, an id, a URL, a header value or a one-line reason, stored (PostgreSQL refuses a NUL in
+    /// text), audited, signed into SETs or sent as a header, so none may hold one (as <see cref="Bounds.Id"/>).
+    /// </summary>
+    private static ItemError? ControlCharacter(JsonNode? node, string path) => node switch
+    {
+        JsonObject o => o.Select(m => ControlCharacter(m.Value, path.Length == 0 ? m.Key : $"{path}.{m.Key}")).FirstOrDefault(e => e is not null),
+        JsonArray a => a.Select((item, i) => ControlCharacter(item, $"{path}[{i}]")).FirstOrDefault(e => e is not null),
+        JsonValue v when v.TryGetValue<string>(out var text) => Bounds.Id(path, text, int.MaxValue).FirstOrDefault(),
+        _ => null,
+    };
 
     private static SsfClient? Authenticate(HttpContext http) => http.RequestServices.GetRequiredService<SsfClients>().Authenticate(http);
 

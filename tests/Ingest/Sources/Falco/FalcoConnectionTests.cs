@@ -38,6 +38,8 @@ public sealed class FalcoConnectionTests
     [InlineData("2001:db8::1:7->2001:db8::2:9", "raw", "2001:db8::1:7", "2001:db8::2:9", null)]
     [InlineData("2001:db8::1->2001:db8::2", null, "2001:db8::1", "2001:db8::2", null)]
     [InlineData("10.0.0.1:http->10.0.0.2:https", null, "10.0.0.1", "10.0.0.2", null)]
+    [InlineData("2001:db8::1:beef->2001:db8::2:cafe", null, "2001:db8::1:beef", "2001:db8::2:cafe", null)]
+    [InlineData("2001:db8::1:ssh->2001:db8::2:domain", null, "2001:db8::1", "2001:db8::2", null)]
     public void Read_SocketNames_GiveTheClientServerAndPort(string name, string? protocol, string client, string server, int? port)
     {
         Assert.Equal(new SocketTuple(client, server, port), SocketTuple.Read(name, protocol));

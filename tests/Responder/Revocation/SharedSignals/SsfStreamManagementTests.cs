@@ -381,6 +381,12 @@ public sealed class SsfStreamManagementTests : IDisposable
     [InlineData("::", "unspecified")]
     [InlineData("224.0.0.251", "multicast")]
     [InlineData("ff02::1", "multicast")]
+    [InlineData("64:ff9b::7f00:1", "loopback")] // NAT64 (RFC 6052): 127.0.0.1 through the cluster's NAT64 gateway
+    [InlineData("64:ff9b::a9fe:a9fe", "link-local")] // NAT64 of 169.254.169.254, as DNS64 on an IPv6-only cluster answers
+    [InlineData("2002:a9fe:a9fe::1", "link-local")] // 6to4 of 169.254.169.254
+    [InlineData("::ffff:0:7f00:1", "loopback")] // IPv4-translated (SIIT)
+    [InlineData("::a9fe:a9fe", "link-local")] // IPv4-compatible
+    [InlineData("64:ff9b::cb00:710a", null)] // NAT64 of the public 203.0.113.10
     [InlineData("203.0.113.10", null)]
     [InlineData("10.20.30.40", null)]
     [InlineData("2001:db8::10", null)]
@@ -415,6 +421,32 @@ public sealed class SsfStreamManagementTests : IDisposable
         }
 
         return body;
+    }
+
+    [Theory]
+    [InlineData("/ssf/streams", """{"description":"SIEM\u0000"}""", "description")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935","endpoint_url":"https://siem.example/ssf","authorization_header":"Bearer x\r\nX-Injected: 1"}}""", "delivery.authorization_header")]
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"jane\u001b[2J"}""", "subject_id")]
+    [InlineData("/v1/ssf/signals", """{"event":"credential-change","subject_id":"jane","reason":"lost\nforged line"}""", "reason")]
+    public async Task StreamOrSignal_WithAControlCharacter_Is400NamingTheMember_AndNothingIsKept(string path, string body, string member)
+    {
+        // What a receiver or a responder sends is stored (PostgreSQL refuses a NUL in text), audited, signed into SETs and
+        // sent as a header: a control character is refused naming where it is, as the Responder's API does.
+        await using var host = await TransmitterHost.StartAsync(Settings());
+        var existing = await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" });
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, path.TrimStart('/')))
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", path.StartsWith("/v1", StringComparison.Ordinal) ? ApiToken : SiemToken);
+
+        using var response = await http.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, member + ": must not hold a control character");
+        Assert.EndsWith("/ssf-invalid-request", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var streams = await host.Services.GetRequiredService<SsfStreamStore>().ForClientAsync("siem", Ct);
+        Assert.Equal((existing["stream_id"]!.GetValue<string>(), "before"), (Assert.Single(streams).StreamId, streams[0].Description));
+        Assert.Equal(0, await host.Outbox.PendingCountAsync(Ct));
     }
 
     [Fact]
