@@ -4,7 +4,8 @@ namespace ZtStream.EndToEnd.Faults;
 /// <c>ztstream run</c> killed with SIGKILL while the Responder is carrying out a token revocation (the revocation list
 /// written, the IdP's RFC 7009 endpoint called, the action not yet done) and started again on the same folder: the
 /// action completes exactly once — one entry on the revocation list, one completion in the audit trail, which still
-/// verifies — and an SDK client following the restarted feed refuses the token.
+/// verifies — and an SDK client following the restarted feed refuses the token; killed while it isolates a workload
+/// (nftables, in a network namespace of the test's own), the isolation comes into force once.
 /// </summary>
 public sealed class ResponderKillTests : IAsyncDisposable
 {
@@ -67,22 +68,96 @@ public sealed class ResponderKillTests : IAsyncDisposable
         Assert.StartsWith("head ", verify.LastStandardOutputLine, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A manual isolation by the nftables driver in a network namespace this test makes: the process is killed after
+    /// <c>nft</c> added the quarantine table and before the action was recorded as in force (an <c>nft</c> that hangs once it
+    /// has done its work holds it there). After the restart the isolation is in force with one completion, and the
+    /// namespace holds the one table of this action: the second attempt found it and added no other.
+    /// </summary>
+    [Fact]
+    public async Task Sigkill_AfterTheQuarantineTableWasAdded_TheIsolationIsInForceOnceAfterRestart()
+    {
+        if (!OperatingSystem.IsLinux() || !LocalProcess.IsRoot)
+        {
+            ServiceRequirement.Unavailable("a network namespace of the test's own", "ip netns add needs Linux and root");
+        }
+
+        var netns = $"zt-e2e-{Guid.NewGuid():N}"[..20];
+        var added = await LocalProcess.RunAsync("ip", ["netns", "add", netns], TimeSpan.FromSeconds(30));
+        if (!added.Succeeded)
+        {
+            ServiceRequirement.Unavailable("a network namespace of the test's own", $"ip netns add failed ({added.ExitCode}): {added.Output}");
+        }
+
+        try
+        {
+            var marker = Path.Combine(_processes.Folder.FullName, "nft-applied");
+            var hangingNft = Path.Combine(_processes.Folder.FullName, "nft-then-hang");
+            await File.WriteAllTextAsync(hangingNft, $"""
+                #!/bin/sh
+                # The real nft; once it has applied a ruleset (-f), says so and never returns.
+                nft "$@" || exit $?
+                if [ "$1" = "-f" ]; then touch '{marker}'; exec sleep 600; fi
+                """, Ct);
+            Assert.True((await LocalProcess.RunAsync("chmod", ["700", hangingNft], TimeSpan.FromSeconds(30))).Succeeded);
+            string[] isolation = ["--set", "Responder:Drivers:Isolation=nftables"];
+
+            var run = await RunAsync("run-1", [.. isolation, "--set", $"Responder:Drivers:Nftables:NftPath={hangingNft}"]);
+            string id;
+            using (var api = ZtStreamApi.Client(run.Url, ApiToken))
+            {
+                using var trigger = await api.PostAsJsonAsync(
+                    new Uri("/v1/actions", UriKind.Relative),
+                    new Dictionary<string, string> { ["kind"] = "isolate_workload", ["workload_id"] = $"netns:{netns}", ["reason"] = "fault test" },
+                    Ct);
+                Assert.True(trigger.IsSuccessStatusCode, $"{(int)trigger.StatusCode} {await trigger.Content.ReadAsStringAsync(Ct)}");
+                id = (await trigger.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+            }
+
+            Assert.True(await Eventually.WithinAsync(() => Task.FromResult(File.Exists(marker)), ZtStreamApi.Timeout, Ct), $"nft never applied the quarantine:\n{run.Output}");
+            run.Kill();
+            await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+
+            var restarted = await RunAsync("run-2", isolation);
+            using (var api = ZtStreamApi.Client(restarted.Url, ApiToken))
+            {
+                var active = await Eventually.WithinAsync(async () => await StateAsync(api, id) == "active", ZtStreamApi.Timeout, Ct);
+                Assert.True(active, $"the isolation {id} is {await StateAsync(api, id)} after the restart:\n{restarted.Output}");
+                Assert.Single(await ZtStreamApi.AuditKindsAsync(api, id, Ct), k => k == "action.completed");
+            }
+
+            var tables = await LocalProcess.RunAsync("ip", ["netns", "exec", netns, "nft", "list", "tables", "inet"], TimeSpan.FromSeconds(30));
+            Assert.Equal(["table inet ztstream_quarantine"], tables.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+            var table = await LocalProcess.RunAsync("ip", ["netns", "exec", netns, "nft", "list", "table", "inet", "ztstream_quarantine"], TimeSpan.FromSeconds(30));
+            Assert.Contains($"ztstream {Guid.Parse(id):N}", table.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await LocalProcess.RunAsync("ip", ["netns", "delete", netns], TimeSpan.FromSeconds(30));
+        }
+    }
+
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
 
     private Task<ZtStreamProcess> RunAsync(string name, string policy, RevocationEndpoint idp) =>
+        RunAsync(name, ["--set", $"Responder:PolicyPath={policy}", .. idp.DriverSettings]);
+
+    private Task<ZtStreamProcess> RunAsync(string name, string[] settings) =>
         _processes.StartAsync(
             name,
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
-             "--set", $"Responder:PolicyPath={policy}",
              "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
              "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", $"Responder:Feed:Token={FeedToken}",
-             .. idp.DriverSettings,
+             .. settings,
              // A command left unfinished by the dead process is sent again within seconds of the restart; the retry
              // of a refused attempt waits a minute, so the kill lands in that wait.
              "--set", "Responder:SchedulerInterval=00:00:01", "--set", "Responder:RedispatchAfter=00:00:02",
              "--set", "Responder:RetryMinBackoff=00:01:00", "--set", "Responder:RetryMaxBackoff=00:01:00"],
             waitForListening: true,
             Ct);
+
+    private static async Task<string?> StateAsync(HttpClient api, string id) =>
+        (await api.GetFromJsonAsync<JsonElement>(new Uri($"/v1/actions/{id}", UriKind.Relative), Ct)).GetProperty("state").GetString();
 }
