@@ -1,6 +1,7 @@
 using System.Text.Unicode;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Sources.K8sAudit;
 
 namespace ZtStream.Ingest.Validation;
 
@@ -18,7 +19,17 @@ internal readonly record struct ScannedEvent(string Id, string PrincipalKey, boo
 /// Recording positions costs the scan nothing an unscoped source would notice; the strings are made only for a scoped one.
 /// </summary>
 /// <param name="HasWorkload">True when the event has a <c>workload</c> object (not absent, not null).</param>
-internal readonly record struct ScannedScope(TextAt Kind, TextAt SubjectId, bool HasWorkload, TextAt WorkloadId, TextAt WorkloadName, TextAt WorkloadNamespace);
+/// <param name="Cluster">
+/// <c>attributes["k8s.cluster"]</c> when it is a string; absent when <c>attributes</c> is absent or null, has no such member
+/// at its own level, or has one that is not a string (the full read names no cluster for any of these).
+/// </param>
+/// <param name="ClusterUnsure">
+/// True when the bytes do not show the cluster the full read finds: the member is named twice (which one the contract's
+/// dictionary keeps is its reader's business), or its string is escaped or not valid UTF-8. A cluster limit then reads the
+/// event whole.
+/// </param>
+internal readonly record struct ScannedScope(
+    TextAt Kind, TextAt SubjectId, bool HasWorkload, TextAt WorkloadId, TextAt WorkloadName, TextAt WorkloadNamespace, TextAt Cluster, bool ClusterUnsure);
 
 /// <summary>
 /// A string value in an event's bytes, by its offset from the event's first byte; the default is an absent (or null)
@@ -85,6 +96,8 @@ internal static class VerbatimEventScanner
 
     private static readonly byte[] Denied = Encoding.UTF8.GetBytes(Outcomes.Denied);
 
+    private static readonly byte[] ClusterAttribute = Encoding.UTF8.GetBytes(K8sAuditMapper.ClusterAttribute);
+
     /// <summary>
     /// True when <paramref name="json"/> (one event object) is accepted as it is, with what Ingest needs of it; false
     /// when the full path has to read it (to accept it differently, or to say what is wrong).
@@ -144,6 +157,8 @@ internal static class VerbatimEventScanner
         Span<TextAt> subject = stackalloc TextAt[1];
         Span<TextAt> workload = stackalloc TextAt[3];
         var hasWorkload = false;
+        var cluster = default(TextAt);
+        var clusterUnsure = false;
         var seen = 0;
         var last = -1;
         var hasTime = false;
@@ -165,7 +180,7 @@ internal static class VerbatimEventScanner
                     return false;
                 }
 
-                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2]);
+                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2], cluster, clusterUnsure);
                 scanned = new ScannedEvent(id, Encoding.UTF8.GetString(principalKey), signIn && denied, scope);
                 return true;
             }
@@ -192,7 +207,7 @@ internal static class VerbatimEventScanner
                 9 or 10 or 13 => OptionalText(ref r, limits.MaxFieldLength),
                 11 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var bytes) && bytes >= 0),
                 12 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var status) && status is >= 0 and <= 999),
-                14 => Attributes(ref r, limits.MaxAttributesBytes),
+                14 => Attributes(ref r, limits.MaxAttributesBytes, eventStart, out cluster, out clusterUnsure),
                 _ => Raw(ref r, limits.MaxRawBytes),
             };
             if (!ok)
@@ -435,10 +450,14 @@ internal static class VerbatimEventScanner
     /// <summary>
     /// <c>attributes</c>: null, or an object whose size as the full path counts it (2, plus per member its name's characters
     /// + 4 + its value's JSON bytes) is within <paramref name="maxBytes"/>. A repeated name is counted each time, which can
-    /// only overcount (the contract keeps one of them).
+    /// only overcount (the contract keeps one of them). Where its <c>k8s.cluster</c> member's string is goes in
+    /// <paramref name="cluster"/>, or <paramref name="clusterUnsure"/> says the bytes cannot tell (see <see cref="ScannedScope"/>).
     /// </summary>
-    private static bool Attributes(ref Utf8JsonReader r, int maxBytes)
+    private static bool Attributes(ref Utf8JsonReader r, int maxBytes, long eventStart, out TextAt cluster, out bool clusterUnsure)
     {
+        cluster = default;
+        clusterUnsure = false;
+        var clusterSeen = false;
         if (r.TokenType == JsonTokenType.Null)
         {
             return true;
@@ -463,9 +482,20 @@ internal static class VerbatimEventScanner
             }
 
             size += Encoding.UTF8.GetCharCount(r.ValueSpan) + 4;
+            var isCluster = r.ValueSpan.SequenceEqual(ClusterAttribute);
             if (!r.Read())
             {
                 return false;
+            }
+
+            if (isCluster)
+            {
+                // Only a position: the string is made when a cluster limit asks for it.
+                var text = r.TokenType == JsonTokenType.String;
+                var plain = text && !r.ValueIsEscaped && Utf8.IsValid(r.ValueSpan);
+                clusterUnsure |= clusterSeen || (text && !plain);
+                clusterSeen = true;
+                cluster = plain ? At(ref r, eventStart) : default;
             }
 
             var start = r.TokenStartIndex;

@@ -94,6 +94,8 @@ public sealed class VerbatimEventScannerTests
         """{"id":"x2","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"attributes":{"k":"0123456789012345678901234567890123"}}""",
         """{"id":"x3","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"attributes":{"é":"012345678901234567890123456"}}""",
         """{"id":"x4","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"attributes":{"k":1,"k":2}}""",
+        """{"id":"x14","time":"2026-11-28T11:59:00Z","kind":"k8s.audit","subject":{"id":"bob"},"attributes":{"k8s.cluster":"pr\u006fd","k8s.cluster":7}}""",
+        """{"id":"x15","time":"2026-11-28T11:59:00Z","kind":"k8s.audit","subject":{"id":"bob"},"attributes":{"k8s.cluster":"prod"}}""",
         """{"id":"x5","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"raw":[1]}""",
         """{"id":"x6","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"raw":{"a":"0123456789012345678901234"}}""",
         """{"id":"x7","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"source":"forged"}""",
@@ -214,6 +216,62 @@ public sealed class VerbatimEventScannerTests
         Assert.Equal(unchanged, verbatim);
         Assert.Equal(unchanged, validator.TryAcceptVerbatim(Encoding.UTF8.GetBytes(json), out _));
     }
+
+    [Theory]
+    [InlineData("""{"k8s.cluster":"prod-eu"}""", "prod-eu")]
+    [InlineData("""{"a":[1,{"k8s.cluster":"x"}],"k8s.cluster":"prod-ü","z":{"k8s.cluster":"y"}}""", "prod-ü")]
+    [InlineData(""" { "k8s.cluster" : "" } """, "")]
+    [InlineData("""{"k8s.cluster":7}""", null)]
+    [InlineData("""{"k8s.cluster":null}""", null)]
+    [InlineData("""{"k8s.cluster":{"name":"prod-eu"}}""", null)]
+    [InlineData("""{"k8s":{"cluster":"prod-eu"},"K8s.Cluster":"prod-eu","k8s.clusters":"prod-eu"}""", null)]
+    [InlineData("""{}""", null)]
+    [InlineData("null", null)]
+    public void TryAcceptVerbatim_ClusterAttribute_IsRecordedWhereTheContractReadsIt(string attributes, string? cluster)
+    {
+        var json = AuditEventWith(attributes);
+
+        Assert.True(Validator(new IngestOptions()).TryAcceptVerbatim(json, out var scanned));
+
+        Assert.False(scanned.Scope.ClusterUnsure);
+        Assert.Equal(cluster, scanned.Scope.Cluster.Read(json));
+        var read = ContractJson.DeserializeEvent(json).Attributes?.GetValueOrDefault(K8sAuditMapper.ClusterAttribute);
+        Assert.Equal(cluster, read is { ValueKind: JsonValueKind.String } c ? c.GetString() : null);
+    }
+
+    [Theory]
+    [InlineData("""{"k8s.cluster":"\u0070rod-eu"}""")]
+    [InlineData("""{"k8s.cluster":"prod\/eu","team":"a"}""")]
+    [InlineData("""{"k8s.cluster":"prod-eu","k8s.cluster":"prod-eu"}""")]
+    [InlineData("""{"k8s.cluster":7,"k8s.cluster":"prod-eu"}""")]
+    [InlineData("""{"k8s.cluster":"prod-eu","x":1,"k8s.cluster":null}""")]
+    public void TryAcceptVerbatim_ClusterTheBytesDoNotShowPlainly_IsMarkedUnsure_AndTheEventStillTakenFromItsBytes(string attributes)
+    {
+        var json = AuditEventWith(attributes);
+
+        // Sources without a cluster limit keep the fast path; a cluster limit reads the event (ScopeFields.Read).
+        Assert.True(Validator(new IngestOptions()).TryAcceptVerbatim(json, out var scanned));
+
+        Assert.True(scanned.Scope.ClusterUnsure);
+    }
+
+    [Fact]
+    public void TryAcceptVerbatim_ClusterThatIsNotValidUtf8_IsNotRecorded()
+    {
+        var json = AuditEventWith("""{"k8s.cluster":"a??"}""");
+        // The bytes C3 28: a lead byte followed by "(" instead of its continuation.
+        var at = Array.IndexOf(json, (byte)'?');
+        (json[at], json[at + 1]) = ((byte)0xC3, (byte)0x28);
+
+        var accepted = Validator(new IngestOptions()).TryAcceptVerbatim(json, out var scanned);
+
+        Assert.True(!accepted || scanned.Scope.ClusterUnsure);
+        Assert.Null(scanned.Scope.Cluster.Read(json));
+    }
+
+    /// <summary>A canonical audit event with <paramref name="attributes"/> (JSON) as its attributes, as UTF-8.</summary>
+    private static byte[] AuditEventWith(string attributes) =>
+        Encoding.UTF8.GetBytes("""{"id":"k1","time":"2026-11-28T11:59:00Z","kind":"k8s.audit","subject":{"id":"bob"},"attributes":""" + attributes + "}");
 
     [Fact]
     public void TryAcceptVerbatim_FailedSignIn_IsMarkedSoItsAddressTwinIsWritten()

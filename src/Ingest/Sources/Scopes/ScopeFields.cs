@@ -37,12 +37,12 @@ internal readonly record struct ScopeFields(
     /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
     /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it. Null when
     /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit; the
-    /// cluster (an attribute), under a cluster limit.
+    /// cluster, under a cluster limit, when its bytes cannot show it (<see cref="ScannedScope.ClusterUnsure"/>).
     /// </summary>
     public static ScopeFields? Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
     {
         ArgumentNullException.ThrowIfNull(scope);
-        if (scope.Clusters is not null)
+        if (scope.Clusters is not null && at.ClusterUnsure)
         {
             return null;
         }
@@ -60,6 +60,7 @@ internal readonly record struct ScopeFields(
             workload && at.HasWorkload,
             workload ? at.WorkloadId.Read(json) : null,
             scope.Workloads is null ? null : at.WorkloadName.Read(json),
-            workload ? at.WorkloadNamespace.Read(json) : null);
+            workload ? at.WorkloadNamespace.Read(json) : null,
+            Cluster: scope.Clusters is null ? null : at.Cluster.Read(json));
     }
 }

@@ -46,7 +46,7 @@ public sealed class SourceGateTests
         $$$"""{"id":"e22",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"}}""",
         $$$"""{"id":"e23",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":"shop"} } }""",
         $$$"""{"id":"e24",{{{T}}},"kind":"runtime.alert","subject":{"id":"jdoe"},"raw":{"output_fields":{"ka.target.namespace":null} } }""",
-        // Events labelled with a cluster (attributes, which the scan does not record), one with a cluster that is no string.
+        // Events labelled with a cluster (attributes["k8s.cluster"], whose place the scan records), one with a cluster that is no string.
         $$$"""{"id":"e25",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-eu"},"raw":{"objectRef":{"namespace":"shop"} } }""",
         $$$"""{"id":"e26",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-us-2"}}""",
         $$$"""{"id":"e27",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":7}}""",
@@ -74,17 +74,94 @@ public sealed class SourceGateTests
         new(Clusters: ["prod-eu"]),
         new(Clusters: ["prod-us-*", "prod-eu"], Subjects: ["user:*"]),
         new(Clusters: ["*"]),
+        new(Clusters: []),
+        new(Kinds: ["*"], Namespaces: ["shop"], Clusters: ["prod-*"]),
+        new(Workloads: ["shop/*"], Clusters: ["prod-ü", "staging"]),
+    ];
+
+    /// <summary>
+    /// The cluster attribute in forms the scan cannot read plainly (escaped, named twice: the gate reads the event) and in
+    /// forms it can (not a string, empty, nested elsewhere, beside look-alikes). All are taken from their bytes but the one
+    /// whose name is escaped.
+    /// </summary>
+    private static readonly string[] ClusterForms =
+    [
+        $$$"""{"id":"c1",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"\u0070rod-eu"}}""",
+        $$$"""{"id":"c2",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-\u0065u","team":"a"}}""",
+        $$$"""{"id":"c3",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"sta\/ging"}}""",
+        $$$"""{"id":"c4",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"staging","k8s.cluster":"prod-eu"}}""",
+        $$$"""{"id":"c5",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-eu","k8s.cluster":"staging"}}""",
+        $$$"""{"id":"c6",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":7,"k8s.cluster":"prod-eu"}}""",
+        $$$"""{"id":"c7",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-eu","k8s.cluster":null}}""",
+        $$$"""{"id":"c8",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":null}}""",
+        $$$"""{"id":"c9",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":true}}""",
+        $$$"""{"id":"c10",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":["prod-eu"]}}""",
+        $$$"""{"id":"c11",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":{"name":"prod-eu"} } }""",
+        $$$"""{"id":"c12",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":""}}""",
+        $$$"""{"id":"c13",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":null}""",
+        $$$"""{"id":"c14",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{}}""",
+        $$$"""{"id":"c15",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s":{"cluster":"prod-eu"} } }""",
+        $$$"""{"id":"c16",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"labels":{"k8s.cluster":"prod-eu"},"cluster":"prod-eu"}}""",
+        $$$"""{"id":"c17",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"},"raw":{"k8s.cluster":"prod-eu","attributes":{"k8s.cluster":"prod-eu"},"objectRef":{"namespace":"shop"} } }""",
+        $$$"""{"id":"c18",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"K8s.Cluster":"prod-eu","k8s.cluster ":"prod-eu","k8s.clusters":"prod-eu"}}""",
+        $$$"""{ "attributes" : { "a" : [ 1 , { "k8s.cluster" : "staging" } ] , "k8s.cluster" : "prod-eu" , "z" : "k" } , "id" : "c19" , {{{T}}} , "kind" : "access.request" , "subject" : { "id" : "user:alice" } }""",
+        $$$"""{"id":"c20",{{{T}}},"kind":"access.request","workload":{"id":"shop/cart-1","namespace":"shop"},"attributes":{"k8s.cluster":"prod-ü"}}""",
+        $$$"""{"id":"c21",{{{T}}},"kind":"access.request","workload":{"id":"shop/cart-1","namespace":"shop"},"attributes":{"k8s.cluster":"prod-\u00fc"}}""",
+        $$$"""{"id":"c22",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s\u002ecluster":"prod-eu"}}""",
     ];
 
     [Fact]
     public void Admit_ItemsReadFromTheirBytes_DecideAsTheEventObjectDoes_ForEveryScope()
     {
-        var items = Parse(Events);
-        Assert.Equal(Events.Length, items.Count);
+        // Every shape as it stands, and labelled with a cluster (one of three, so that a cluster limit both admits and refuses).
+        string[] labels = ["prod-eu", "prod-us-2", "staging"];
+        var unlabelled = Events.Where(e => !e.Contains("\"attributes\"", StringComparison.Ordinal)).ToList();
+        string[] events = [.. Events, .. unlabelled.Select((e, i) => $$"""{"attributes":{"k8s.cluster":"{{labels[i % labels.Length]}}"},""" + e.TrimStart()[1..])];
+
+        var refused = AssertBothPathsDecideAlike(events, fromBytes: e => !e.Contains('\\', StringComparison.Ordinal));
+
+        // Both outcomes were compared, on many items.
+        Assert.InRange(refused, 50, Scopes.Length * 2 * events.Length - 50);
+    }
+
+    [Fact]
+    public void Admit_ClusterInOddForms_DecidesAsTheEventObjectDoes_ForEveryScope()
+    {
+        var refused = AssertBothPathsDecideAlike(ClusterForms, fromBytes: e => !e.Contains("k8s\\u002ecluster", StringComparison.Ordinal));
+
+        Assert.InRange(refused, 20, Scopes.Length * 2 * ClusterForms.Length - 20);
+    }
+
+    [Fact]
+    public void Admit_ClusterLimit_DecidesFromTheScannedBytes_ReadingOnlyEventsWhoseClusterIsNotPlain()
+    {
+        var scope = new SourceScope(Clusters: ["prod-eu"]);
+        var items = Parse(ClusterForms.SkipLast(1));
+
+        // Null: the gate reads the event (an escaped cluster, or one named twice); otherwise it decides from the bytes.
+        var read = items.Select(i => ScopeFields.Read(i.Json!.Value.Span, i.Scanned!.Value, scope) is null).ToArray();
+
+        string[] readWhole = ["c1", "c2", "c3", "c4", "c5", "c6", "c7", "c21"];
+        Assert.Equal(items.Select(i => readWhole.Contains(i.Id)), read);
+        var spaced = items.Single(i => i.Id == "c19");
+        Assert.Equal("prod-eu", ScopeFields.Read(spaced.Json!.Value.Span, spaced.Scanned!.Value, scope)?.Cluster);
+        // Without a cluster limit the cluster is not made into a string.
+        Assert.Null(ScopeFields.Read(spaced.Json!.Value.Span, spaced.Scanned!.Value, new SourceScope(Subjects: ["*"]))?.Cluster);
+    }
+
+    /// <summary>
+    /// Each of <paramref name="events"/>, parsed as Ingest does, through the gate for every scope, with and without an
+    /// adapter, against the event object through the same gate; <paramref name="fromBytes"/> says which the scan takes.
+    /// Returns how many decisions were refusals.
+    /// </summary>
+    private static int AssertBothPathsDecideAlike(string[] events, Func<string, bool> fromBytes)
+    {
+        var items = Parse(events);
+        Assert.Equal(events.Length, items.Count);
         foreach (var item in items)
         {
             // The fast path ran on every item it can take: the comparison below is between the two paths, not one path twice.
-            Assert.Equal(!Events[item.Index].Contains('\\', StringComparison.Ordinal), item.Scanned is not null);
+            Assert.True(fromBytes(events[item.Index]) == (item.Scanned is not null), events[item.Index]);
         }
 
         var gate = new SourceGate();
@@ -95,14 +172,14 @@ public sealed class SourceGateTests
             {
                 foreach (var item in items)
                 {
-                    var e = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Events[item.Index]));
+                    var e = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(events[item.Index]));
                     var expectedErrors = new List<ItemError>();
                     var expected = gate.Admit(e, item.Index, "src", scope, adapter, expectedErrors);
                     var errors = new List<ItemError>();
 
                     var actual = gate.Admit(item, "src", scope, adapter, errors);
 
-                    var what = $"{Events[item.Index]} scope {scope.Describe()} adapter {adapter}";
+                    var what = $"{events[item.Index]} scope {scope.Describe()} adapter {adapter}";
                     Assert.True(expectedErrors.SequenceEqual(errors), $"{what}: {string.Join("; ", expectedErrors)} against {string.Join("; ", errors)}");
                     Assert.Equal(expected is null, actual is null);
                     if (expected is null || actual is null)
@@ -118,8 +195,7 @@ public sealed class SourceGateTests
             }
         }
 
-        // Both outcomes were compared, on many items.
-        Assert.InRange(refused, 50, Scopes.Length * 2 * items.Count - 50);
+        return refused;
     }
 
     [Fact]
