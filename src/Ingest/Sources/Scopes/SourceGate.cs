@@ -44,7 +44,7 @@ internal sealed class SourceGate
     /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside
     /// <paramref name="scope"/>. An item accepted from its bytes is decided from the fields its scan recorded, without
     /// reading the event; the others (a failed sign-in, whose address twin is made from the stamped event, and an audit event
-    /// under a namespace limit, whose object is in its raw event) are read.
+    /// under a namespace limit other than "*", whose object is in its raw event) are read.
     /// </summary>
     public MappedEvent? Admit(MappedEvent item, string source, SourceScope scope, bool adapter, List<ItemError> errors)
     {
