@@ -49,6 +49,9 @@ internal readonly struct TextAt
 
     /// <summary>The string, or null when the value was absent or null; <paramref name="json"/> is the event's bytes.</summary>
     public string? Read(ReadOnlySpan<byte> json) => start == 0 ? null : Encoding.UTF8.GetString(json.Slice(start - 1, length));
+
+    /// <summary>True when the value is present and is <paramref name="utf8"/> byte for byte, without making a string.</summary>
+    public bool Is(ReadOnlySpan<byte> json, ReadOnlySpan<byte> utf8) => start != 0 && json.Slice(start - 1, length).SequenceEqual(utf8);
 }
 
 /// <summary>

@@ -19,6 +19,9 @@ internal readonly record struct ScopeFields(
     string? ObjectNamespace = null,
     string? Cluster = null)
 {
+    private static readonly byte[] K8sAuditKind = Encoding.UTF8.GetBytes(EventKinds.K8sAudit);
+    private static readonly byte[] RuntimeAlertKind = Encoding.UTF8.GetBytes(EventKinds.RuntimeAlert);
+
     public static ScopeFields Of(AccessEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);
@@ -36,8 +39,9 @@ internal readonly record struct ScopeFields(
     /// <summary>
     /// The fields of a scanned event that <paramref name="scope"/> limits, made into strings from <paramref name="json"/>
     /// (the event's bytes); a dimension the scope does not limit is left null, since the check does not read it. Null when
-    /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit; the
-    /// cluster, under a cluster limit, when its bytes cannot show it (<see cref="ScannedScope.ClusterUnsure"/>).
+    /// the check needs what the scan does not record: the object of an audit event or alert, under a namespace limit other
+    /// than the whole cluster; the cluster, under a cluster limit, when its bytes cannot show it
+    /// (<see cref="ScannedScope.ClusterUnsure"/>).
     /// </summary>
     public static ScopeFields? Read(ReadOnlySpan<byte> json, in ScannedScope at, SourceScope scope)
     {
@@ -48,11 +52,15 @@ internal readonly record struct ScopeFields(
         }
 
         var workload = scope.Namespaces is not null || scope.Workloads is not null;
-        var kind = scope.Kinds is null && scope.Namespaces is null ? null : at.Kind.Read(json);
-        if (scope.Namespaces is not null && kind is EventKinds.K8sAudit or EventKinds.RuntimeAlert)
+        // A namespace limit checks the object of an audit event or alert, which the scan does not record — unless it is the
+        // whole cluster ("*"), which every object is in. The kind is compared as bytes: a string of it for that alone would
+        // be one more object for every event of every namespace-limited source.
+        if (scope.Namespaces is not null && !scope.WholeCluster() && (at.Kind.Is(json, K8sAuditKind) || at.Kind.Is(json, RuntimeAlertKind)))
         {
             return null;
         }
+
+        var kind = scope.Kinds is null ? null : at.Kind.Read(json);
 
         return new ScopeFields(
             kind,

@@ -44,8 +44,8 @@ internal sealed class SourceGate
     /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside
     /// <paramref name="scope"/>. An item accepted from its bytes is decided from the fields its scan recorded, without
     /// reading the event; the others (a failed sign-in, whose address twin is made from the stamped event, an audit event
-    /// under a namespace limit, whose object is in its raw event, and, under a cluster limit, an event whose cluster its
-    /// bytes do not show plainly: escaped, or named twice) are read.
+    /// under a namespace limit other than "*", whose object is in its raw event, and, under a cluster limit, an event whose
+    /// cluster its bytes do not show plainly: escaped, or named twice) are read.
     /// </summary>
     public MappedEvent? Admit(MappedEvent item, string source, SourceScope scope, bool adapter, List<ItemError> errors)
     {

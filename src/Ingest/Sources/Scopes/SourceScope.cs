@@ -39,7 +39,7 @@ internal sealed record SourceScope(
     public const string ClusterField = "attributes.k8s.cluster";
 
     /// <summary>True when the namespaces include <c>*</c>: the whole cluster, its cluster-scoped objects too.</summary>
-    private bool WholeCluster()
+    internal bool WholeCluster()
     {
         // By index, as Matches does: no enumerator per event.
         for (var i = 0; i < Namespaces!.Count; i++)
