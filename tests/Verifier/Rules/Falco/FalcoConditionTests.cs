@@ -71,7 +71,12 @@ public sealed class FalcoConditionTests
     [InlineData("ka.user.name glob \"alice@corp.exampl?\"", true)]
     [InlineData("ka.user.name glob \"[a-c]lice@*\"", true)]
     [InlineData("ka.user.name glob \"[!a]lice@*\"", false)]
-    [InlineData("ka.user.name regex \"[a-z]+@corp\\.example\"", true)]
+    [InlineData("ka.user.name regex \"[a-z]+@corp\\\\.example\"", true)] // "\\." reaches RE2 as \.
+    [InlineData("ka.user.name regex \"[a-z]+@corp\\\\.exampl\"", false)] // a full match only
+    [InlineData("ka.user.name regex \"[a-z]+@corp\\\\.EXAMPLE\"", false)]
+    [InlineData("ka.user.name = \"\\x61lice@corp\\x2Eexample\"", true)] // \xHH bytes (Falco 0.45)
+    [InlineData("ka.uri startswith \"\\/api\\/v1\"", true)] // \/ is a slash
+    [InlineData("ka.user.name = 'alice@corp.example\\t'", false)]
     [InlineData("ka.user.name regex \"alice\"", false)]
     [InlineData("ka.verb bcontains 6c6574", true)]
     [InlineData("ka.verb bstartswith 6465", true)]

@@ -42,6 +42,12 @@ public sealed class FalcoLoadErrorTests
         { "bad regex", "ka.verb regex \"(unclosed\"", ["invalid regular expression"] },
         { "trailing garbage", "ka.verb=create )", ["unexpected ')"] },
         { "unterminated string", "ka.user.name = \"alice", ["unterminated string"] },
+        // libsinsp refuses every escape but \b \f \n \r \t \\ \/ \xHH, a blank and the enclosing quote: a regex's \d taken
+        // as the letter d would load a rule that matches something else.
+        { "regex escape libsinsp refuses", "ka.uri regex \"/api/v1/pods/\\d+\"", ["unsupported escape sequence '\\d'", "column 28"] },
+        { "other quote escaped", "ka.uri contains \"a\\'b\"", ["unsupported escape sequence '\\''"] },
+        { "escaped bytes not UTF-8", "ka.uri contains \"\\xff\\xfe\"", ["the escaped bytes \\xFF\\xFE are not UTF-8 text"] },
+        { "escaped NUL", "ka.uri contains \"a\\x00\"", ["'\\x00' is accepted only for byte buffers"] },
     };
 
     [Theory]
