@@ -281,6 +281,40 @@ public sealed class SigmaSpecificationTests
     }
 
     [Theory]
+    // SigmaHQ's "Detect Compiler Execution Within Kubernetes Containers" (2024) selects file_path, which no audit Event has.
+    [InlineData("file_path: ['*gcc*', '*javac*']", "field 'file_path' is not a field of a Kubernetes audit Event")]
+    [InlineData("objectref.resource: pods", null)] // members in any case, as they are read
+    [InlineData("annotations.authorization.k8s.io/decision: allow", null)]
+    [InlineData("sourceIPs[0]|cidr: 10.0.0.0/8", null)]
+    [InlineData("apiGroup: rbac.authorization.k8s.io", null)]
+    [InlineData("hostPath.path|startswith: /var/run", "field 'hostPath.path' is not a field")] // hostPath alone is mapped, as SigmaHQ writes it
+    public void KubernetesAudit_FieldOutsideTheEvent_IsRefusedNamingIt(string item, string? message)
+    {
+        var result = RuleLoader.Load([new RuleSource("k8s.yml", $"""
+            title: T
+            id: e6dc178a-a6f8-40b6-9244-8ecdb2845ff8
+            logsource:
+                category: application
+                product: kubernetes
+                service: audit
+            detection:
+                selection:
+                    {item}
+                condition: selection
+            level: low
+            """)]);
+        if (message is null)
+        {
+            Assert.Empty(result.Errors);
+            return;
+        }
+
+        var error = Assert.Single(result.Errors);
+        Assert.Contains(message, error.Reason, StringComparison.Ordinal);
+        Assert.Equal(9, error.Line);
+    }
+
+    [Theory]
     [InlineData("sel:\n  raw.name|all: [a]\ncondition: sel", null)] // harmless: one value
     [InlineData("sel:\n  raw.name: x\ncondition: 1 of nothing_*", "no selection matches 'nothing_*'")]
     [InlineData("sel:\n  raw.name: x\ncondition: 3 of sel", "'3 of' is not supported")]
