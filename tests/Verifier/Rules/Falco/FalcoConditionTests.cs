@@ -126,6 +126,21 @@ public sealed class FalcoConditionTests
     }
 
     [Theory]
+    // falco.org "Condition syntax": pmatch is a prefix match on whole path components, and its wildcards stay within one
+    // component; glob must match the whole value.
+    [InlineData("ka.target.name pmatch (db-password)", true)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/payments/secrets)", true)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/pay)", false)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/*/secrets)", true)]
+    [InlineData("ka.uri pmatch (/api/*/secrets)", false)]
+    [InlineData("ka.uri pmatch (/tmp, /api/v1)", true)]
+    [InlineData("ka.uri glob \"/api/*\"", true)]
+    [InlineData("ka.uri glob \"/api/v1\"", false)]
+    [InlineData("ka.uri glob \"/api/v1/namespaces/payments/secrets/db-password?dryRun=All&propagationPolicy=Foreground\"", true)]
+    public void Condition_PathOperators_AsFalcoDocumentsThem(string condition, bool expected) =>
+        Assert.Equal(expected, Matches(Rule(condition), DeleteSecret));
+
+    [Theory]
     // user.groups is a list field: "in" means every value is in the set, "intersects" some value is.
     [InlineData("ka.user.groups intersects (devs)", true)]
     [InlineData("ka.user.groups intersects (admins, ops)", false)]
