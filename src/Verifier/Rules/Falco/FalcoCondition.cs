@@ -51,7 +51,7 @@ internal sealed class FalcoConditionParser
     private static readonly string[] WordOperators =
         ["glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"];
     private static readonly string[] ListOperators = ["intersects", "in", "pmatch"];
-    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "val("];
+    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "len(", "val("];
 
     private readonly string text;
     private int pos;

@@ -34,6 +34,8 @@ public sealed class FalcoLoadErrorTests
         { "numeric operator without number", "ka.response.code > abc", ["expected a number after '>'"] },
         { "undefined macro", "kcreate and ka.target.resource=pods", ["undefined macro 'kcreate'"] },
         { "field transformer", "tolower(ka.user.name) = alice", ["field transformer 'tolower(…)' is not supported"] },
+        { "length transformer", "len(ka.user.groups) > 2", ["field transformer 'len(…)' is not supported"] },
+        { "transformer on the right", "ka.user.name = tolower(ka.impuser.name)", ["comparing with a field"] },
         { "field comparison", "ka.user.name = val(ka.impuser.name)", ["comparing with a field"] },
         { "index argument not a number", "ka.req.pod.containers.image[first] = nginx", ["takes an index argument", "ka.req.pod.containers.image[first]"] },
         { "argument missing", "jevt.value exists", ["field 'jevt.value' needs an argument"] },
