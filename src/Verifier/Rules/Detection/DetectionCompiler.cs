@@ -455,6 +455,14 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
                 throw new RuleFormatException($"'{key}': contains, startswith and endswith do not combine with re, cidr, exists or numeric modifiers");
             }
 
+            // The appendix lets fieldref combine with neq alone (cased is ours); any other modifier would be dropped when
+            // the referenced field's value is compared, so 'fieldref|contains' would silently mean equality.
+            if (m.FieldRef && (anchored || m.Regex || m.Cidr || m.Comparison is not null || m.TimePart is not null || m.Base64 is not null
+                || m.Encoding is not null || m.WinDash || m.Expand || m.Exists))
+            {
+                throw new RuleFormatException($"'{key}': fieldref combines only with neq, cased and all");
+            }
+
             if (m.Exists && names.Count > 1)
             {
                 throw new RuleFormatException($"'{key}': exists takes no other modifier");
