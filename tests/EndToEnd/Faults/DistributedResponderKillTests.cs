@@ -22,7 +22,9 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
         var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
         string[] seams =
         [
-            "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database, "--urls", "http://127.0.0.1:0",
+            // Its own names on the shared cluster, so another test's deployment never joins its groups or reads its events.
+            "--event-log", "kafka", "--kafka", bootstrap, "--kafka-prefix", $"zt-dist-{Guid.NewGuid():N}.", "--store", "postgres", "--postgres", database,
+            "--urls", "http://127.0.0.1:0",
             "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000", "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
             "--set", "EventLog:TopicCreationTimeout=00:00:02",
         ];
