@@ -86,7 +86,10 @@ internal enum FalcoQuantifier
 
 internal sealed class FalcoCheckNode(FalcoField field, FalcoValueTest test, FalcoQuantifier quantifier) : FalcoNode
 {
-    public override bool Eval(in FalcoEvent e)
+    public override bool Eval(in FalcoEvent e) => Check(e, field, test, quantifier);
+
+    /// <summary>The field's values against the test, combined as <paramref name="quantifier"/> says.</summary>
+    public static bool Check(in FalcoEvent e, FalcoField field, FalcoValueTest test, FalcoQuantifier quantifier)
     {
         bool present;
         switch (quantifier)
@@ -103,6 +106,19 @@ internal sealed class FalcoCheckNode(FalcoField field, FalcoValueTest test, Falc
                 field.Visit(e, FalcoTests.Always, all: false, out present);
                 return present;
         }
+    }
+}
+
+/// <summary>
+/// A comparison of a field with another field of the same event (<c>ka.target.namespace = val(ka.user.name)</c>): the
+/// right-hand field's value becomes the operand for this event. When it has none, the check is false, as in libsinsp.
+/// </summary>
+internal sealed class FalcoFieldCompareNode(FalcoField left, FalcoField right, Func<byte[], FalcoValueTest> test, FalcoQuantifier quantifier) : FalcoNode
+{
+    public override bool Eval(in FalcoEvent e)
+    {
+        var values = FalcoValueCollector.Collect(right, e, out var present);
+        return present && FalcoCheckNode.Check(e, left, test(values[0]), quantifier);
     }
 }
 
@@ -318,47 +334,133 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         return new FalcoCompileException(message);
     }
 
-    private FalcoCheckNode Check(FalcoCheck check)
+    private FalcoField BindField(string name, string? arg, IReadOnlyList<string>? transformers, int column)
     {
-        FalcoField field;
         try
         {
-            field = FalcoFieldCatalog.Bind(check.Field, check.Arg, slots, source);
+            return FalcoTransformers.Wrap(FalcoFieldCatalog.Bind(name, arg, slots, source), transformers);
         }
         catch (FalcoCompileException ex)
         {
-            throw new FalcoCompileException($"{ex.Message} (column {check.Column.ToString(CultureInfo.InvariantCulture)})");
+            throw new FalcoCompileException($"{ex.Message} (column {column.ToString(CultureInfo.InvariantCulture)})");
         }
+    }
 
-        var value = (check.Operand as FalcoScalar)?.Value;
-        var list = check.Operand is FalcoValueList l ? ExpandValues(l.Values) : [];
+    private FalcoNode Check(FalcoCheck check)
+    {
+        var field = BindField(check.Field, check.Arg, check.Transformers, check.Column);
         try
         {
-            return check.Operator switch
+            if (check.Operand is FalcoFieldOperand other)
             {
-                "exists" => new FalcoCheckNode(field, FalcoTests.Always, FalcoQuantifier.Exists),
-                "=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.Any),
-                "!=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.None),
-                "contains" => new FalcoCheckNode(field, FalcoTests.Contains(value!), FalcoQuantifier.Any),
-                "icontains" => new FalcoCheckNode(field, FalcoTests.IContains(value!), FalcoQuantifier.Any),
-                "startswith" => new FalcoCheckNode(field, FalcoTests.StartsWith(value!), FalcoQuantifier.Any),
-                "endswith" => new FalcoCheckNode(field, FalcoTests.EndsWith(value!), FalcoQuantifier.Any),
-                "bcontains" => new FalcoCheckNode(field, FalcoTests.BContains(Hex(value!, check)), FalcoQuantifier.Any),
-                "bstartswith" => new FalcoCheckNode(field, FalcoTests.BStartsWith(Hex(value!, check)), FalcoQuantifier.Any),
-                "glob" => new FalcoCheckNode(field, FalcoTests.Glob(value!, ignoreCase: false), FalcoQuantifier.Any),
-                "iglob" => new FalcoCheckNode(field, FalcoTests.Glob(value!, ignoreCase: true), FalcoQuantifier.Any),
-                "regex" => new FalcoCheckNode(field, FalcoTests.FullMatch(Pattern(value!, check)), FalcoQuantifier.Any),
-                "<" or "<=" or ">" or ">=" => new FalcoCheckNode(field, FalcoTests.Compare(check.Operator, value!), FalcoQuantifier.Any),
-                "in" => new FalcoCheckNode(field, FalcoTests.Set(list), field.IsList ? FalcoQuantifier.All : FalcoQuantifier.Any),
-                "intersects" => new FalcoCheckNode(field, FalcoTests.Set(list), FalcoQuantifier.Any),
-                "pmatch" => new FalcoCheckNode(field, FalcoTests.PathPrefix(list), FalcoQuantifier.Any),
-                _ => throw new FalcoCompileException($"unsupported operator '{check.Operator}'"),
-            };
+                return FieldComparison(check, field, other);
+            }
+
+            if (field is FalcoTransformedField { IsNumeric: true })
+            {
+                NumberOperands(check);
+            }
+
+            return LiteralComparison(check, field);
         }
         catch (FalcoCompileException ex)
         {
             throw new FalcoCompileException($"{ex.Message} in '{check.FieldText} {check.Operator}' (column {check.Column.ToString(CultureInfo.InvariantCulture)})");
         }
+    }
+
+    /// <summary>
+    /// <c>len()</c> gives a number (libsinsp's uint64): the operators of strings do not take it, and its operand must be a
+    /// number, as Falco refuses both when it loads the rule.
+    /// </summary>
+    private void NumberOperands(FalcoCheck check)
+    {
+        if (check.Operator is not ("exists" or "=" or "!=" or "<" or "<=" or ">" or ">=" or "in" or "intersects"))
+        {
+            throw new FalcoCompileException($"'{check.Operator}' does not compare numbers, and len() gives a number");
+        }
+
+        IEnumerable<string> operands = check.Operand switch
+        {
+            FalcoScalar s => [s.Value],
+            FalcoValueList l => ExpandValues(l.Values),
+            _ => [],
+        };
+        foreach (var v in operands)
+        {
+            if (!ulong.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                throw new FalcoCompileException($"len() gives a number, and '{v}' is not one");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>field op val(other)</c> or <c>field op transformer(other)</c>. Falco takes a single-valued field on the right,
+    /// with the comparison operators whose operand is one value; a pattern (<c>regex</c>) or byte string
+    /// (<c>bcontains</c>) has to be written out.
+    /// </summary>
+    private FalcoFieldCompareNode FieldComparison(FalcoCheck check, FalcoField left, FalcoFieldOperand other)
+    {
+        var right = BindField(other.Field, other.Arg, other.Transformers, check.Column);
+        if (right.IsList)
+        {
+            throw new FalcoCompileException($"'{other.Text}' is a list field, and the right-hand side of a comparison takes a single-valued field");
+        }
+
+        var leftNumber = left is FalcoTransformedField { IsNumeric: true };
+        var rightNumber = right is FalcoTransformedField { IsNumeric: true };
+        if (leftNumber != rightNumber)
+        {
+            throw new FalcoCompileException($"compares {(leftNumber ? "a number" : "a string")} with {(rightNumber ? "a number" : "a string")} ('{other.Text}')");
+        }
+
+        var op = check.Operator;
+        Func<byte[], FalcoValueTest> test = op switch
+        {
+            "=" or "!=" => FalcoTests.Equal,
+            "contains" => FalcoTests.Contains,
+            "icontains" => FalcoTests.IContains,
+            "startswith" => FalcoTests.StartsWith,
+            "endswith" => FalcoTests.EndsWith,
+            "glob" => v => FalcoTests.Glob(Encoding.UTF8.GetString(v), ignoreCase: false),
+            "iglob" => v => FalcoTests.Glob(Encoding.UTF8.GetString(v), ignoreCase: true),
+            "<" or "<=" or ">" or ">=" => v => FalcoTests.Compare(op, v),
+            _ => throw new FalcoCompileException($"'{op}' cannot compare with a field ('{other.Text}'): its operand must be written out"),
+        };
+        if (leftNumber && op is not ("=" or "!=" or "<" or "<=" or ">" or ">="))
+        {
+            throw new FalcoCompileException($"'{op}' does not compare numbers, and len() gives a number");
+        }
+
+        var quantifier = op == "!=" ? FalcoQuantifier.None : FalcoQuantifier.Any;
+        return new FalcoFieldCompareNode(left, right, test, quantifier);
+    }
+
+    private FalcoCheckNode LiteralComparison(FalcoCheck check, FalcoField field)
+    {
+        var value = (check.Operand as FalcoScalar)?.Value;
+        var list = check.Operand is FalcoValueList l ? ExpandValues(l.Values) : [];
+        return check.Operator switch
+        {
+            "exists" => new FalcoCheckNode(field, FalcoTests.Always, FalcoQuantifier.Exists),
+            "=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.Any),
+            "!=" => new FalcoCheckNode(field, FalcoTests.Equal(value!), FalcoQuantifier.None),
+            "contains" => new FalcoCheckNode(field, FalcoTests.Contains(value!), FalcoQuantifier.Any),
+            "icontains" => new FalcoCheckNode(field, FalcoTests.IContains(value!), FalcoQuantifier.Any),
+            "startswith" => new FalcoCheckNode(field, FalcoTests.StartsWith(value!), FalcoQuantifier.Any),
+            "endswith" => new FalcoCheckNode(field, FalcoTests.EndsWith(value!), FalcoQuantifier.Any),
+            "bcontains" => new FalcoCheckNode(field, FalcoTests.BContains(Hex(value!, check)), FalcoQuantifier.Any),
+            "bstartswith" => new FalcoCheckNode(field, FalcoTests.BStartsWith(Hex(value!, check)), FalcoQuantifier.Any),
+            "glob" => new FalcoCheckNode(field, FalcoTests.Glob(value!, ignoreCase: false), FalcoQuantifier.Any),
+            "iglob" => new FalcoCheckNode(field, FalcoTests.Glob(value!, ignoreCase: true), FalcoQuantifier.Any),
+            "regex" => new FalcoCheckNode(field, FalcoTests.FullMatch(Pattern(value!, check)), FalcoQuantifier.Any),
+            "<" or "<=" or ">" or ">=" => new FalcoCheckNode(field, FalcoTests.Compare(check.Operator, value!), FalcoQuantifier.Any),
+            "in" => new FalcoCheckNode(field, FalcoTests.Set(list), field.IsList ? FalcoQuantifier.All : FalcoQuantifier.Any),
+            "intersects" => new FalcoCheckNode(field, FalcoTests.Set(list), FalcoQuantifier.Any),
+            "pmatch" => new FalcoCheckNode(field, FalcoTests.PathPrefix(list), FalcoQuantifier.Any),
+            _ => throw new FalcoCompileException($"unsupported operator '{check.Operator}'"),
+        };
     }
 
     private static byte[] Hex(string value, FalcoCheck check)

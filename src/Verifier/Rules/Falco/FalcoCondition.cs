@@ -14,10 +14,14 @@ internal sealed record FalcoNot(FalcoExpr Child, int Column) : FalcoExpr(Column)
 /// <summary>A bare identifier: a macro reference.</summary>
 internal sealed record FalcoMacroRef(string Name, int Column) : FalcoExpr(Column);
 
-/// <summary>A field check: <c>field[arg] op operand</c> (no operand for <c>exists</c>).</summary>
-internal sealed record FalcoCheck(string Field, string? Arg, string Operator, FalcoOperand? Operand, int Column) : FalcoExpr(Column)
+/// <summary>
+/// A field check: <c>field[arg] op operand</c> (no operand for <c>exists</c>). <see cref="Transformers"/> wrap the field,
+/// outermost first: <c>toupper(basename(x))</c> is <c>[toupper, basename]</c>.
+/// </summary>
+internal sealed record FalcoCheck(string Field, string? Arg, string Operator, FalcoOperand? Operand, int Column, IReadOnlyList<string>? Transformers = null)
+    : FalcoExpr(Column)
 {
-    public string FieldText => Arg is null ? Field : $"{Field}[{Arg}]";
+    public string FieldText => FalcoFieldOperand.Render(Field, Arg, Transformers);
 }
 
 internal abstract record FalcoOperand;
@@ -27,6 +31,29 @@ internal sealed record FalcoScalar(string Value) : FalcoOperand;
 
 /// <summary>A parenthesised list (after <c>in</c>, <c>intersects</c>, <c>pmatch</c>); bare items may name a Falco list.</summary>
 internal sealed record FalcoValueList(IReadOnlyList<FalcoListValue> Values) : FalcoOperand;
+
+/// <summary>
+/// Another field of the same event on the right-hand side: <c>val(field)</c>, or a field in a transformer
+/// (<c>tolower(field)</c>); <see cref="Transformers"/> outermost first, <c>val</c> not among them.
+/// </summary>
+internal sealed record FalcoFieldOperand(string Field, string? Arg, IReadOnlyList<string> Transformers) : FalcoOperand
+{
+    public string Text => Render(Field, Arg, Transformers);
+
+    public static string Render(string field, string? arg, IReadOnlyList<string>? transformers)
+    {
+        var text = arg is null ? field : $"{field}[{arg}]";
+        if (transformers is not null)
+        {
+            for (var i = transformers.Count - 1; i >= 0; i--)
+            {
+                text = $"{transformers[i]}({text})";
+            }
+        }
+
+        return text;
+    }
+}
 
 /// <summary>A list item as written: quoted items are always literal, bare ones may name a Falco list.</summary>
 internal sealed record FalcoListValue(string Value, bool Bare);
@@ -51,7 +78,7 @@ internal sealed class FalcoConditionParser
     private static readonly string[] WordOperators =
         ["glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"];
     private static readonly string[] ListOperators = ["intersects", "in", "pmatch"];
-    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "len(", "val("];
+    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "len("];
 
     private readonly string text;
     private int pos;
@@ -173,28 +200,15 @@ internal sealed class FalcoConditionParser
             return ParseEmbeddedRemainder();
         }
 
-        foreach (var t in Transformers)
+        if (LexTransformer() is { } transformer)
         {
-            if (At(t))
-            {
-                throw Error($"field transformer '{t[..^1]}(…)' is not supported");
-            }
+            var (inner, innerArg, transformers) = ParseTransformed(transformer);
+            return ParseCondition(inner, innerArg, column, transformers);
         }
 
         if (LexFieldName() is { } field)
         {
-            string? arg = null;
-            if (Literal("["))
-            {
-                arg = LexQuoted() ?? LexWhile(c => c is not ('[' or ']' or '"' or '\'') && !char.IsWhiteSpace(c))
-                    ?? throw Error("expected a field argument: a quoted or a bare string");
-                if (!Literal("]"))
-                {
-                    throw Error("expected ']' after the field argument");
-                }
-            }
-
-            return ParseCondition(field, arg, column);
+            return ParseCondition(field, ParseFieldArg(), column, null);
         }
 
         if (LexIdentifier() is { } identifier)
@@ -205,13 +219,73 @@ internal sealed class FalcoConditionParser
         throw Error(pos >= text.Length ? "the condition ends where a check, a macro or '(' was expected" : $"expected a check, a macro or '(', found '{Snippet()}'");
     }
 
-    private FalcoCheck ParseCondition(string field, string? arg, int column)
+    private string? ParseFieldArg()
+    {
+        if (!Literal("["))
+        {
+            return null;
+        }
+
+        var arg = LexQuoted() ?? LexWhile(c => c is not ('[' or ']' or '"' or '\'') && !char.IsWhiteSpace(c))
+            ?? throw Error("expected a field argument: a quoted or a bare string");
+        if (!Literal("]"))
+        {
+            throw Error("expected ']' after the field argument");
+        }
+
+        return arg;
+    }
+
+    /// <summary><c>tolower(</c>, <c>len(</c> … at the cursor: the transformer's name, the cursor past its parenthesis.</summary>
+    private string? LexTransformer()
+    {
+        foreach (var t in Transformers)
+        {
+            if (Literal(t))
+            {
+                return t[..^1];
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>After <c>transformer(</c>: a field or a nested transformer, then <c>)</c>, as libsinsp's parser reads it.</summary>
+    private (string Field, string? Arg, List<string> Transformers) ParseTransformed(string transformer)
+    {
+        using var guard = Enter();
+        SkipBlanks();
+        (string Field, string? Arg, List<string> Transformers) result;
+        if (LexTransformer() is { } nested)
+        {
+            result = ParseTransformed(nested);
+        }
+        else if (LexFieldName() is { } field)
+        {
+            result = (field, ParseFieldArg(), []);
+        }
+        else
+        {
+            throw Error($"expected a field or a transformer ({string.Join(", ", Transformers.Select(t => t[..^1]))}) inside '{transformer}(…)'");
+        }
+
+        SkipBlanks();
+        if (!Literal(")"))
+        {
+            throw Error($"expected ')' closing '{transformer}('");
+        }
+
+        result.Transformers.Insert(0, transformer);
+        return result;
+    }
+
+    private FalcoCheck ParseCondition(string field, string? arg, int column, IReadOnlyList<string>? transformers)
     {
         SkipBlanks();
         if (At("exists"))
         {
             pos += "exists".Length;
-            return new FalcoCheck(field, arg, "exists", null, column);
+            return new FalcoCheck(field, arg, "exists", null, column, transformers);
         }
 
         foreach (var op in NumericOperators)
@@ -219,8 +293,9 @@ internal sealed class FalcoConditionParser
             if (Literal(op))
             {
                 SkipBlanks();
-                var number = LexNumber() ?? throw Error($"expected a number after '{op}'");
-                return new FalcoCheck(field, arg, op, new FalcoScalar(number), column);
+                FalcoOperand number = (FalcoOperand?)ParseFieldOperand()
+                    ?? (LexNumber() is { } n ? new FalcoScalar(n) : throw Error($"expected a number after '{op}' (or a field: val(…), a transformer)"));
+                return new FalcoCheck(field, arg, op, number, column, transformers);
             }
         }
 
@@ -228,7 +303,7 @@ internal sealed class FalcoConditionParser
         {
             if (Literal(op))
             {
-                return new FalcoCheck(field, arg, op == "==" ? "=" : op, new FalcoScalar(ParseStringValue(op)), column);
+                return new FalcoCheck(field, arg, op == "==" ? "=" : op, ParseStringValue(op), column, transformers);
             }
         }
 
@@ -237,7 +312,7 @@ internal sealed class FalcoConditionParser
             if (At(op) && pos + op.Length < text.Length && char.IsWhiteSpace(text[pos + op.Length]))
             {
                 pos += op.Length;
-                return new FalcoCheck(field, arg, op, new FalcoScalar(ParseStringValue(op)), column);
+                return new FalcoCheck(field, arg, op, ParseStringValue(op), column, transformers);
             }
         }
 
@@ -246,24 +321,61 @@ internal sealed class FalcoConditionParser
             if (At(op))
             {
                 pos += op.Length;
-                return new FalcoCheck(field, arg, op, ParseListValue(op), column);
+                return new FalcoCheck(field, arg, op, ParseListValue(op), column, transformers);
             }
         }
 
-        throw Error($"expected an operator after '{(arg is null ? field : $"{field}[{arg}]")}' (one of {string.Join(", ", Operators)}), found '{Snippet()}'");
+        throw Error($"expected an operator after '{FalcoFieldOperand.Render(field, arg, transformers)}' (one of {string.Join(", ", Operators)}), found '{Snippet()}'");
     }
 
-    private string ParseStringValue(string op)
+    private FalcoOperand ParseStringValue(string op)
     {
         SkipBlanks();
-        RejectFieldOperand();
-        return LexQuoted() ?? LexBare() ?? throw Error($"expected a value after '{op}'");
+        if (ParseFieldOperand() is { } other)
+        {
+            return other;
+        }
+
+        return new FalcoScalar(LexQuoted() ?? LexBare() ?? throw Error($"expected a value after '{op}'"));
     }
 
-    private FalcoValueList ParseListValue(string op)
+    /// <summary>
+    /// A field on the right-hand side, as libsinsp's parser takes it: <c>val(field)</c> (a plain field only) or a field in
+    /// transformers; null when neither is at the cursor.
+    /// </summary>
+    private FalcoFieldOperand? ParseFieldOperand()
+    {
+        if (Literal("val("))
+        {
+            SkipBlanks();
+            var field = LexFieldName() ?? throw Error("expected a field inside 'val(…)' (val takes a field, not a transformer)");
+            var arg = ParseFieldArg();
+            SkipBlanks();
+            if (!Literal(")"))
+            {
+                throw Error("expected ')' closing 'val('");
+            }
+
+            return new FalcoFieldOperand(field, arg, []);
+        }
+
+        if (LexTransformer() is { } transformer)
+        {
+            var (field, arg, transformers) = ParseTransformed(transformer);
+            return new FalcoFieldOperand(field, arg, transformers);
+        }
+
+        return null;
+    }
+
+    private FalcoOperand ParseListValue(string op)
     {
         SkipBlanks();
-        RejectFieldOperand();
+        if (!At("(") && ParseFieldOperand() is { } other)
+        {
+            return other;
+        }
+
         var values = new List<FalcoListValue>();
         if (Literal("("))
         {
@@ -305,18 +417,6 @@ internal sealed class FalcoConditionParser
         }
 
         return LexBare() is { } bare ? new FalcoListValue(bare, Bare: true) : null;
-    }
-
-    /// <summary>Comparing a field with another field (<c>val(…)</c>) or a transformed field is not supported.</summary>
-    private void RejectFieldOperand()
-    {
-        foreach (var t in Transformers)
-        {
-            if (At(t))
-            {
-                throw Error($"comparing with a field ('{t}…)') is not supported");
-            }
-        }
     }
 
     private string? LexFieldName()

@@ -324,15 +324,25 @@ internal static class FalcoTests
 {
     public static FalcoValueTest Always { get; } = new AlwaysTest();
 
-    public static FalcoValueTest Equal(string literal) => new EqualTest(Encoding.UTF8.GetBytes(literal));
+    public static FalcoValueTest Equal(string literal) => Equal(Encoding.UTF8.GetBytes(literal));
 
-    public static FalcoValueTest Contains(string literal) => new ContainsTest(Encoding.UTF8.GetBytes(literal));
+    public static FalcoValueTest Equal(byte[] literal) => new EqualTest(literal);
 
-    public static FalcoValueTest IContains(string literal) => new IContainsTest(Encoding.UTF8.GetBytes(literal));
+    public static FalcoValueTest Contains(string literal) => Contains(Encoding.UTF8.GetBytes(literal));
 
-    public static FalcoValueTest StartsWith(string literal) => new StartsWithTest(Encoding.UTF8.GetBytes(literal));
+    public static FalcoValueTest Contains(byte[] literal) => new ContainsTest(literal);
 
-    public static FalcoValueTest EndsWith(string literal) => new EndsWithTest(Encoding.UTF8.GetBytes(literal));
+    public static FalcoValueTest IContains(string literal) => IContains(Encoding.UTF8.GetBytes(literal));
+
+    public static FalcoValueTest IContains(byte[] literal) => new IContainsTest(literal);
+
+    public static FalcoValueTest StartsWith(string literal) => StartsWith(Encoding.UTF8.GetBytes(literal));
+
+    public static FalcoValueTest StartsWith(byte[] literal) => new StartsWithTest(literal);
+
+    public static FalcoValueTest EndsWith(string literal) => EndsWith(Encoding.UTF8.GetBytes(literal));
+
+    public static FalcoValueTest EndsWith(byte[] literal) => new EndsWithTest(literal);
 
     public static FalcoValueTest BContains(byte[] bytes) => new ContainsTest(bytes);
 
@@ -346,7 +356,9 @@ internal static class FalcoTests
 
     public static FalcoValueTest FullMatch(Regex regex) => new RegexTest(regex);
 
-    public static FalcoValueTest Compare(string op, string literal) => new CompareTest(op, literal);
+    public static FalcoValueTest Compare(string op, string literal) => Compare(op, Encoding.UTF8.GetBytes(literal));
+
+    public static FalcoValueTest Compare(string op, byte[] literal) => new CompareTest(op, literal);
 
     /// <summary>Decodes a value to UTF-16 in <paramref name="buffer"/> (rented when <paramref name="stack"/> is too small).</summary>
     private static ReadOnlySpan<char> Chars(ReadOnlySpan<byte> utf8, Span<char> stack, ref char[]? rented)
@@ -541,10 +553,10 @@ internal static class FalcoTests
         private readonly double number;
         private readonly bool numeric;
 
-        public CompareTest(string op, string literal)
+        public CompareTest(string op, byte[] literal)
         {
             this.op = op;
-            this.literal = Encoding.UTF8.GetBytes(literal);
+            this.literal = literal;
             numeric = TryNumber(this.literal, out number);
         }
 
