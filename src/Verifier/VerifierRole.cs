@@ -3,9 +3,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using ZtStream.Platform.Store;
 using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.Rules;
+using ZtStream.Verifier.Rules.Detection;
 using ZtStream.Verifier.State;
 using ZtStream.Verifier.Telemetry;
 
@@ -27,7 +29,12 @@ internal static class VerifierRole
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, VerifierMigrations>());
         services.TryAddSingleton<CheckpointStore>();
         services.AddTelemetry<VerifierTelemetry>();
-        services.TryAddSingleton(sp => new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules)));
+        services.TryAddSingleton(sp =>
+        {
+            // Before any rule scores an event: a regular expression that runs out of time is then logged and counted.
+            RegexTimeouts.Use(sp.GetRequiredService<ILoggerFactory>().CreateLogger<RegexTimeouts>(), sp.GetService<TimeProvider>() ?? TimeProvider.System);
+            return new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules));
+        });
         services.AddHostedSingleton<RuleReloader>();
         services.AddHostedSingleton<VerifierWorkers>();
         return services;

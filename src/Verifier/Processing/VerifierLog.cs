@@ -63,6 +63,9 @@ internal static partial class VerifierLog
     [LoggerMessage(4054, LogLevel.Warning, "Rule watcher for {Path} failed ({Reason}); rules reload on the next change seen elsewhere")]
     public static partial void RuleWatcherFailed(ILogger logger, string path, string reason);
 
+    [LoggerMessage(4055, LogLevel.Warning, "Rule {Rule}: regular expression '{Pattern}' ran past its {LimitMs} ms matching limit and counted as no match ({Suppressed} more since the last such line for this rule)")]
+    public static partial void RegexTimedOut(ILogger logger, string rule, string pattern, long limitMs, int suppressed);
+
     [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]
     public static partial void PrincipalsParked(ILogger logger, int count, int principals, int max);
 

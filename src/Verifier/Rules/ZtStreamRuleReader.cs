@@ -125,7 +125,7 @@ internal static partial class ZtStreamRuleReader
             }
         }
 
-        var compiler = new DetectionCompiler(FieldNames.Instance, lists);
+        var compiler = new DetectionCompiler(FieldNames.Instance, lists, id);
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode
             ?? throw new RuleFormatException("'detection' (selections and a condition) is required", RuleYaml.Line(doc));
         var exceptionsNode = RuleYaml.Get(doc, "exceptions");

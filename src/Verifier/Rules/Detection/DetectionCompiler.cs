@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Rules.Detection;
 /// keywords), field modifiers, and the <c>condition</c>. Field names go through the format's
 /// <see cref="IFieldResolver"/>. Every construct it cannot honour is an error naming it, never ignored.
 /// </summary>
-internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictionary<string, IReadOnlyList<string>>? lists = null)
+internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictionary<string, IReadOnlyList<string>>? lists = null, string? rule = null)
 {
     private static readonly string[] TimeParts = ["minute", "hour", "day", "week", "month", "year"];
     private static readonly string[] Comparisons = ["gt", "gte", "lt", "lte"];
@@ -239,7 +239,7 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
     {
         if (m.Regex)
         {
-            return RegexTest.Compile(value, m.RegexIgnoreCase, m.RegexMultiline, m.RegexSingleline);
+            return RegexTest.Compile(value, m.RegexIgnoreCase, m.RegexMultiline, m.RegexSingleline, rule);
         }
 
         if (m.Cidr)

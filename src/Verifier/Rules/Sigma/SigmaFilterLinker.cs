@@ -129,7 +129,7 @@ internal static class SigmaFilterLinker
     {
         try
         {
-            return new DetectionCompiler(rule.Fields!, lists).CompileDetection(filter.Detection);
+            return new DetectionCompiler(rule.Fields!, lists, rule.Id).CompileDetection(filter.Detection);
         }
         catch (RuleFormatException ex)
         {

@@ -36,7 +36,7 @@ internal static class SigmaRuleReader
             RuleYaml.Line(logsourceNode));
 
         var detection = RuleYaml.Get(doc, "detection") as YamlMappingNode ?? throw new RuleFormatException("'detection' must be a map", RuleYaml.Line(doc));
-        var scoped = logsource.Scope(new DetectionCompiler(logsource.Fields, lists).CompileDetection(detection));
+        var scoped = logsource.Scope(new DetectionCompiler(logsource.Fields, lists, RuleId(doc, file)).CompileDetection(detection));
         return Header(doc, file, new DetectionMatcher(scoped, null)) with
         {
             Kinds = logsource.Kinds,
@@ -46,6 +46,10 @@ internal static class SigmaRuleReader
         };
     }
 
+    /// <summary>The rule's id: its <c>id</c>, else its <c>name</c>, else the file's name.</summary>
+    public static string RuleId(YamlMappingNode doc, string file) =>
+        RuleYaml.Text(doc, "id") ?? RuleYaml.Text(doc, "name") ?? Path.GetFileNameWithoutExtension(file);
+
     /// <summary>
     /// What a Sigma rule and a Sigma correlation share: title, id (else name, else the file's name), level, tags,
     /// status, author, references, name.
@@ -53,7 +57,7 @@ internal static class SigmaRuleReader
     public static Rule Header(YamlMappingNode doc, string file, IRuleMatcher condition)
     {
         var title = Title(doc);
-        var id = RuleYaml.Text(doc, "id") ?? RuleYaml.Text(doc, "name") ?? Path.GetFileNameWithoutExtension(file);
+        var id = RuleId(doc, file);
         var (severity, score) = RuleYaml.Text(doc, "level") switch
         {
             null => (Severities.Medium, (int?)null),
