@@ -92,28 +92,32 @@ public sealed class DistributedResponderKillTests(PostgresFixture postgres, Rabb
         _kafka.Dispose();
     }
 
+    /// <summary>
+    /// What every process of the distributed topology is started with: the Kafka cluster at <paramref name="bootstrap"/>,
+    /// the PostgreSQL <paramref name="database"/>, a free port, and a consumer group that notices a dead member in seconds.
+    /// </summary>
+    internal static string[] Seams(string bootstrap, string database) =>
+    [
+        "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database, "--urls", "http://127.0.0.1:0",
+        "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000", "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
+        "--set", "EventLog:TopicCreationTimeout=00:00:02",
+    ];
+
     private async Task<Topology> TopologyAsync(Uri amqp, string[] responderSettings)
     {
         var bootstrap = _kafka.BootstrapServers;
         var database = await postgres.CreateDatabaseAsync(Ct);
         var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
-        string[] seams =
-        [
-            "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database, "--urls", "http://127.0.0.1:0",
-            "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000", "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
-            "--set", "EventLog:TopicCreationTimeout=00:00:02",
-        ];
+        var seams = Seams(bootstrap, database);
 
         // Trusted for any subject, so its evidence may revoke automatically.
         var key = await _processes.AddSourceAsync("dist-app", ["--subjects", "*", .. seams], Ct);
         return new Topology(_processes, seams, database, key,
         [
             "run", "--roles", "responder", .. seams, "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(),
-            "--set", $"Responder:PolicyPath={policy}",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", $"Responder:Feed:Token={FeedToken}",
+            .. ResponsePolicies.ResponderSettings(policy, ApiToken), "--set", $"Responder:Feed:Token={FeedToken}",
             // A command left unfinished by the dead process is sent again within seconds of the restart.
-            "--set", "Responder:SchedulerInterval=00:00:01", "--set", "Responder:RedispatchAfter=00:00:02",
+            "--set", "Responder:RedispatchAfter=00:00:02",
             .. responderSettings,
         ]);
     }
