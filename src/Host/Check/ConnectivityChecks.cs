@@ -8,6 +8,7 @@ using ZtStream.Contracts;
 using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.Bus;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Http;
 using ZtStream.Platform.Store;
 using ZtStream.Platform.Store.Sqlite;
@@ -151,7 +152,8 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             return new Outcome(false, "the cluster answered with no broker");
         }
 
-        string[] topics = [Topics.Events, Topics.Alerts, Topics.Feedback];
+        var names = new KafkaNames(options.KafkaPrefix);
+        string[] topics = [names.Topic(Topics.Events), names.Topic(Topics.Alerts), names.Topic(Topics.Feedback)];
         var missing = topics.Where(t => metadata.Topics.All(m => m.Topic != t || m.Error.IsError)).ToList();
         var detail = $"{metadata.Brokers.Count} broker(s), cluster answered as {metadata.OriginatingBrokerName}";
         return new Outcome(true, missing.Count == 0 ? detail + "; ZtStream's topics exist" : $"{detail}; not created yet (the roles create them at start): {string.Join(", ", missing)}");

@@ -13,6 +13,7 @@ internal sealed class HostSwitches
         ["--roles"] = "Roles",
         ["--event-log"] = "EventLog:Kind",
         ["--kafka"] = "EventLog:BootstrapServers",
+        ["--kafka-prefix"] = "EventLog:KafkaPrefix",
         ["--event-log-path"] = "EventLog:Path",
         ["--store"] = "Store:Kind",
         ["--postgres"] = "Store:ConnectionString",

@@ -227,6 +227,8 @@ internal sealed class SourcesCommand : ICliCommand
             await context.Error.WriteLineAsync($"sources: '{name}' may speak for: {scope.Describe()}");
         }
 
+        await WarnOfUnfoldedLoginsAsync(scope, context);
+
         await context.Out.WriteLineAsync(givenKey is null
             ? $"Source '{name}' added. Send its key as 'Authorization: Bearer <key>'. It is shown only now{(keyFile is null ? string.Empty : $" and written to '{keyFile}'")}:"
             : $"Source '{name}' added with the key in '{keyFile}':");
@@ -303,7 +305,27 @@ internal sealed class SourcesCommand : ICliCommand
         }
 
         await context.Out.WriteLineAsync($"Source '{name}' may now speak for: {scope.Describe()}. Running Ingest processes apply it within Ingest:CredentialCacheTime.");
+        await WarnOfUnfoldedLoginsAsync(scope, context);
         return 0;
+    }
+
+    /// <summary>
+    /// Ingest keys the users of identity providers, and login claims, by their login name in one form (lower case, width
+    /// and normalization folded: <see cref="LoginNames"/>), before the scope is applied. A <c>--subjects</c> pattern that
+    /// names a login (an <c>@</c>) in another form — the domain as the company writes it, <c>*@Acme.Example</c> — can
+    /// then match none of them, and every such event of the source is refused: say so at once, with the pattern that
+    /// would. It stays a warning: Kubernetes user names are compared as written, where the pattern may be meant.
+    /// </summary>
+    private static async Task WarnOfUnfoldedLoginsAsync(SourceScope scope, CliContext context)
+    {
+        foreach (var pattern in scope.Subjects ?? [])
+        {
+            if (pattern.Contains('@', StringComparison.Ordinal) && LoginNames.Fold(pattern) is { } folded && folded != pattern)
+            {
+                await context.Error.WriteLineAsync(
+                    $"sources: warning: --subjects '{pattern}' matches no user of an identity provider nor login claim, which Ingest names in one form ('{folded}'; docs/sources.md, \"Login names in one form\"); only subjects sent as written, such as Kubernetes user names, can match it");
+            }
+        }
     }
 
     private static async Task<int> RevokeAsync(SourceCredentialStore credentials, string name, CliContext context, CancellationToken cancellationToken)

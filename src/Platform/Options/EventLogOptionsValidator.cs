@@ -3,6 +3,9 @@ namespace ZtStream.Platform.Options;
 /// <summary>Checks section <c>EventLog</c>, listing every problem at once.</summary>
 internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOptions, EventLogOptionsValidator>, IOptionsRules<EventLogOptions>
 {
+    /// <summary>Kafka names are at most 249 characters; ZtStream's longest own name (a dead-letter topic) is under 40.</summary>
+    internal const int MaxKafkaPrefix = 200;
+
     /// <summary>Adds one line per problem to <paramref name="problems"/>.</summary>
     public static void Check(EventLogOptions options, List<string> problems)
     {
@@ -42,6 +45,11 @@ internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOption
         if (kind == EventLogOptions.Kafka && string.IsNullOrWhiteSpace(options.BootstrapServers))
         {
             problems.Add("EventLog:BootstrapServers is required when EventLog:Kind is kafka");
+        }
+
+        if (options.KafkaPrefix is { Length: > 0 } prefix && (prefix.Length > MaxKafkaPrefix || !prefix.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')))
+        {
+            problems.Add($"EventLog:KafkaPrefix '{prefix}' must be at most {MaxKafkaPrefix} letters, digits, '.', '_' or '-' (Kafka's topic name characters)");
         }
 
         problems.AtLeast("EventLog:Partitions", options.Partitions, 1);

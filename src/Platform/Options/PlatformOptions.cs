@@ -63,6 +63,13 @@ internal sealed record EventLogOptions
     /// <summary>Kafka bootstrap servers, required when <see cref="Kind"/> is kafka.</summary>
     public string? BootstrapServers { get; init; }
 
+    /// <summary>
+    /// Kafka: put before every topic and consumer-group name ZtStream uses on the cluster (e.g. <c>prod-eu.</c> makes
+    /// <c>prod-eu.zt.events.v1</c> and group <c>prod-eu.zt-verifier</c>), so several deployments can share one cluster
+    /// apart, each allowed only its own names by a PREFIXED ACL. Letters, digits, '.', '_' and '-'; empty by default.
+    /// </summary>
+    public string KafkaPrefix { get; init; } = string.Empty;
+
     /// <summary>Partitions per topic: of topics the file and memory logs create, and of topics ZtStream creates on Kafka.</summary>
     public int Partitions { get; init; } = 3;
 

@@ -513,7 +513,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     private static async Task<List<JsonElement>> WaitForAlertsAsync(ZtStreamProcess process, string principal, int count)
     {
         using var api = ZtStreamApi.Client(process.Url, ApiToken);
-        return await ZtStreamApi.WaitForAlertsAsync(api, principal, count, Ct, AlertTimeout, process);
+        return await ZtStreamApi.WaitForAlertsAsync(api, principal, count, Ct, AlertTimeout, () => process.Output);
     }
 
     private static async Task<List<JsonElement>> AlertsAsync(ZtStreamProcess process, string principal)

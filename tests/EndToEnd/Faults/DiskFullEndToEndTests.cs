@@ -113,7 +113,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
         using var api = ZtStreamApi.Client(process.Url, ApiToken);
         foreach (var victim in victims)
         {
-            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, Ct, process: process);
+            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, Ct, output: () => process.Output);
         }
     }
 }

@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Faults;
-
 namespace ZtStream.EndToEnd.Faults;
 
 /// <summary>
@@ -10,15 +8,11 @@ namespace ZtStream.EndToEnd.Faults;
 /// the command is sent), or with the broker up, its command taken by the consumer: while the IdP holds the call (its
 /// effect may be done, the answer never arrives), or while the command waits for its retry after the IdP refused it.
 /// </summary>
-public sealed class DistributedResponderKillTests(PostgresFixture postgres, RabbitMqFixture sharedRabbit) : IAsyncDisposable
+public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture sharedRabbit) : IAsyncDisposable
 {
     private const string ApiToken = "dist-kill-responder-token-0123456789abcdef0";
     private const string FeedToken = "dist-kill-feed-token-0123456789abcdef012345";
     private readonly ZtStreamProcesses _processes = new("zt-dist-kill-");
-
-    // A Kafka cluster of each test's own: the topics and the groups' committed offsets live in the cluster, not in the
-    // test's database, so a Responder on a shared cluster would also take the alerts an earlier test left there.
-    private readonly KafkaMockCluster _kafka = KafkaMockCluster.Start();
 
     [Fact]
     public async Task BrokerDown_ResponderKilledWithTheCommandQueued_AfterBothReturn_TheRevocationRunsOnce()
@@ -86,26 +80,25 @@ public sealed class DistributedResponderKillTests(PostgresFixture postgres, Rabb
         Assert.All(idp.Calls, token => Assert.Equal(jti, token));
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _processes.DisposeAsync();
-        _kafka.Dispose();
-    }
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
     /// <summary>
-    /// What every process of the distributed topology is started with: the Kafka cluster at <paramref name="bootstrap"/>,
-    /// the PostgreSQL <paramref name="database"/>, a free port, and a consumer group that notices a dead member in seconds.
+    /// What every process of one test's distributed topology is started with: the Kafka cluster at
+    /// <paramref name="bootstrap"/> under names of its own (so another test's deployment on the shared cluster never joins
+    /// its groups or reads its events: committed offsets live in the cluster, not in the test's database), the PostgreSQL
+    /// <paramref name="database"/>, a free port, and consumer groups that notice a dead member in seconds. Called once per test.
     /// </summary>
     internal static string[] Seams(string bootstrap, string database) =>
     [
-        "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database, "--urls", "http://127.0.0.1:0",
+        "--event-log", "kafka", "--kafka", bootstrap, "--kafka-prefix", $"zt-dist-{Guid.NewGuid():N}.", "--store", "postgres", "--postgres", database,
+        "--urls", "http://127.0.0.1:0",
         "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000", "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
         "--set", "EventLog:TopicCreationTimeout=00:00:02",
     ];
 
     private async Task<Topology> TopologyAsync(Uri amqp, string[] responderSettings)
     {
-        var bootstrap = _kafka.BootstrapServers;
+        var bootstrap = await kafka.RequireAsync(Ct);
         var database = await postgres.CreateDatabaseAsync(Ct);
         var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
         var seams = Seams(bootstrap, database);

@@ -1,4 +1,3 @@
-using ZtStream.TestSupport.Faults;
 using static ZtStream.EndToEnd.Faults.PostgresOutageEndToEndTests;
 
 namespace ZtStream.EndToEnd.Faults;
@@ -10,11 +9,10 @@ namespace ZtStream.EndToEnd.Faults;
 /// store, as does the Responder; once the server is back every acknowledged attack is alerted once and its token revoked
 /// once.
 /// </summary>
-public sealed class DistributedStoreOutageTests(RabbitMqFixture rabbit) : IAsyncDisposable
+public sealed class DistributedStoreOutageTests(KafkaFixture kafka, RabbitMqFixture rabbit) : IAsyncDisposable
 {
     private const string ApiToken = "dist-outage-responder-token-0123456789abcdef";
     private readonly ZtStreamProcesses _processes = new("zt-dist-outage-");
-    private readonly KafkaMockCluster _kafka = KafkaMockCluster.Start();
 
     [Fact]
     public async Task PostgresStoppedWhileTheVerifierAlerts_EveryAcknowledgedAttackIsAlertedAndRevokedOnce()
@@ -22,7 +20,7 @@ public sealed class DistributedStoreOutageTests(RabbitMqFixture rabbit) : IAsync
         await using var postgres = new PostgresFixture();
         var database = await postgres.CreateDatabaseAsync(Ct);
         var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
-        var seams = DistributedResponderKillTests.Seams(_kafka.BootstrapServers, database);
+        var seams = DistributedResponderKillTests.Seams(await kafka.RequireAsync(Ct), database);
 
         // Trusted for any subject, so its evidence may revoke automatically.
         var key = await _processes.AddSourceAsync("outage-app", ["--subjects", "*", .. seams], Ct);
@@ -78,9 +76,5 @@ public sealed class DistributedStoreOutageTests(RabbitMqFixture rabbit) : IAsync
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _processes.DisposeAsync();
-        _kafka.Dispose();
-    }
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
 }

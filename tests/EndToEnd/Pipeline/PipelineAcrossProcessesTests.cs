@@ -22,7 +22,8 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         var policy = await ResponsePolicies.RevokeTokensAsync(processes.Folder, "high");
         string[] seams =
         [
-            "--event-log", "kafka", "--kafka", bootstrap, "--store", "postgres", "--postgres", database,
+            // Its own names on the shared cluster, so another test's deployment never joins its groups or reads its events.
+            "--event-log", "kafka", "--kafka", bootstrap, "--kafka-prefix", $"zt-e2e-{Guid.NewGuid():N}.", "--store", "postgres", "--postgres", database,
             "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(), "--urls", "http://127.0.0.1:0",
             "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000",
             "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
@@ -59,7 +60,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
         // The attack: Alice's token, bound to shop/web-1, replayed from another workload.
         await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken("alice", jti));
-        var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout);
+        var alert = await ZtStreamApi.WaitForAlertsAsync(api, "alice", 1, ct, DetectionTimeout, () => processes.Output);
         Assert.Contains(alert[0].GetProperty("alert").GetProperty("severity").GetString(), new[] { "high", "critical" });
 
         // The token is revoked and the app refuses it, without restarting.
@@ -75,7 +76,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
 
         foreach (var victim in victims)
         {
-            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, ct, DetectionTimeout);
+            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, ct, DetectionTimeout, () => processes.Output);
         }
 
         // Let any redelivery from the dead member's uncommitted offsets play out, then count again.

@@ -37,6 +37,28 @@ public sealed class EventLogOptionsValidatorTests
         Assert.Equal("EventLog:TailBytes must not be negative (is -1; 0 turns the in-memory tail off)", problem);
     }
 
+    [Theory]
+    [InlineData("prod-eu.")]
+    [InlineData("tenant_42-")]
+    [InlineData("A")]
+    public void Validate_KafkaPrefixOfTopicNameCharacters_NoProblems(string prefix) =>
+        Assert.Empty(EventLogOptionsValidator.Validate(new EventLogOptions { KafkaPrefix = prefix }));
+
+    [Theory]
+    [InlineData("prod eu.")]
+    [InlineData("prod/eu.")]
+    [InlineData("zt:")]
+    [InlineData("t\u00e9nant.")]
+    public void Validate_KafkaPrefixWithOtherCharacters_NamesTheRule(string prefix)
+    {
+        var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { KafkaPrefix = prefix }));
+        Assert.Equal($"EventLog:KafkaPrefix '{prefix}' must be at most 200 letters, digits, '.', '_' or '-' (Kafka's topic name characters)", problem);
+    }
+
+    [Fact]
+    public void Validate_KafkaPrefixTooLongForKafkasNames_IsAProblem() =>
+        Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { KafkaPrefix = new string('p', 201) }));
+
     [Fact]
     public void Validate_UnknownFsyncPolicy_NamesThePolicies()
     {

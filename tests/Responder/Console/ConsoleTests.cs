@@ -69,6 +69,32 @@ public sealed class ConsoleTests
     }
 
     [Fact]
+    public async Task Console_InvisibleAndDirectionCharactersInEventText_AreWrittenOut_TheSameSetAsNotifications()
+    {
+        // A right-to-left override makes "alice\u202Etxt.exe" read "aliceexe.txt"; a zero-width space makes "ad\u200Bmin"
+        // read "admin". The analyst sees each such character written out, on the queue and the alert page.
+        const string principal = "alice\u202Etxt.exe";
+        var alert = TestAlerts.Critical("ui-rlo", principal: principal, jti: "jti-rlo") with
+        {
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, "used from ad\u200Bmin-7\U000E0041")],
+        };
+        await using var console = await PendingApproval.StartAsync(alert);
+        var page = console.Session.Page;
+
+        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-rlo]");
+        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("alice⟨U+202E⟩txt.exe");
+        await row.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync("used from ad⟨U+200B⟩min-7⟨U+E0041⟩");
+        Assert.DoesNotContain("\u202E", await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+
+        // The console's set and the notifications' set are one: every code point either both write out or neither.
+        var console_ = await page.EvaluateAsync<int[]>(
+            "() => { const out = []; for (let c = 0; c < 0x110000; c++) { if (c >= 0xD800 && c <= 0xDFFF) continue; const s = String.fromCodePoint(c); if (visible(s) !== s) out.push(c); } return out; }");
+        var notifications = Enumerable.Range(0, 0x110000).Where(c => c is < 0xD800 or > 0xDFFF && ZtStream.Responder.Notifications.Targets.VisibleText.IsHidden(c));
+        Assert.Equal(notifications, console_);
+    }
+
+    [Fact]
     public async Task Console_SendsContentSecurityPolicyNoSniffAndNoFraming()
     {
         await using var host = await new ResponderTestHost().StartAsync();

@@ -35,15 +35,15 @@ public static class ZtStreamApi
     /// <summary>
     /// Polls <see cref="AlertsAsync"/> until it lists at least <paramref name="count"/> alerts on <paramref name="principal"/>
     /// within <paramref name="timeout"/> (<see cref="Timeout"/> when null); else fails the test naming the principal, with
-    /// <paramref name="process"/>'s output when given.
+    /// the processes' <paramref name="output"/> when given (a <see cref="ZtStreamProcess"/>'s or all of <see cref="ZtStreamProcesses"/>').
     /// </summary>
     public static async Task<List<JsonElement>> WaitForAlertsAsync(
-        HttpClient api, string principal, int count, CancellationToken ct, TimeSpan? timeout = null, ZtStreamProcess? process = null)
+        HttpClient api, string principal, int count, CancellationToken ct, TimeSpan? timeout = null, Func<string>? output = null)
     {
         var within = timeout ?? Timeout;
         List<JsonElement> alerts = [];
         var found = await Eventually.WithinAsync(async () => (alerts = await AlertsAsync(api, principal, ct)).Count >= count, within, ct);
-        Assert.True(found, $"no alert for {principal} within {within.TotalSeconds} s{(process is null ? "" : ":\n" + process.Output)}");
+        Assert.True(found, $"no alert for {principal} within {within.TotalSeconds} s{(output is null ? "" : ":\n" + output())}");
         return alerts;
     }
 

@@ -10,6 +10,18 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
 
     public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory(prefix);
 
+    /// <summary>Every process's output so far, each under its name (for a failing test's message).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (processes)
+            {
+                return string.Join('\n', processes.Select(p => $"==== {p.Name}{(p.HasExited ? " (exited)" : "")} ====\n{p.Output}"));
+            }
+        }
+    }
+
     /// <summary>
     /// Starts <c>ztstream ARGS</c> in <see cref="Folder"/>, with <paramref name="environment"/> beside the inherited
     /// variables (under <paramref name="launcher"/> when given, and with <paramref name="standardInput"/> a pipe the test

@@ -172,10 +172,14 @@ internal static partial class EntraMapper
         {
             MapSignIn(record, details, category, index, options, items, errors);
         }
+        else if (IsOtherDirectoryRecord(record, category))
+        {
+            MapOther(record, details, category, index, options, items, errors);
+        }
         else
         {
             errors.Add(new ItemError(index, "category",
-                $"data not recognized as an Entra ID sign-in, audit, Identity Protection or Microsoft Graph activity record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")})"));
+                $"data not recognized as an Entra ID sign-in, audit, Identity Protection or Microsoft Graph activity record (category {(category.Length == 0 ? "missing" : $"\"{ItemError.Clip(category)}\"")}), nor as another record of the directory (resourceId /tenants/ID/providers/Microsoft.aadiam)"));
         }
     }
 
@@ -608,6 +612,13 @@ internal static partial class EntraMapper
             return false;
         }
 
+        return TryTime(record, details, timeNames, index, errors, out time);
+    }
+
+    /// <summary>The record's time (the first of <paramref name="timeNames"/> present), or an error naming the field.</summary>
+    private static bool TryTime(JsonElement record, JsonElement details, string[] timeNames, int index, List<ItemError> errors, out DateTimeOffset time)
+    {
+        time = default;
         foreach (var name in timeNames)
         {
             var value = details.Find(name) ?? record.Find(name);

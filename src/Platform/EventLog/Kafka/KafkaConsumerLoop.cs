@@ -12,6 +12,7 @@ namespace ZtStream.Platform.EventLog.Kafka;
 internal sealed class KafkaConsumerLoop(
     ConsumerConfig config,
     ConsumerSpec spec,
+    KafkaNames names,
     IRecordHandler handler,
     RecordDelivery delivery,
     TimeSpan drainTimeout,
@@ -53,7 +54,7 @@ internal sealed class KafkaConsumerLoop(
                 .Build();
             try
             {
-                consumer.Subscribe(spec.Topics);
+                consumer.Subscribe(spec.Topics.Select(names.Topic));
                 ConsumeUntilStopped(consumer, stopping, handling.Token);
             }
             finally
@@ -94,7 +95,7 @@ internal sealed class KafkaConsumerLoop(
                 continue;
             }
 
-            var record = ToRecord(result);
+            var record = ToRecord(result, names.Logical(result.Topic, spec.Topics));
             // The high watermark librdkafka cached from the last fetch: no call to the broker.
             var end = consumer.GetWatermarkOffsets(result.TopicPartition).High;
             try
@@ -124,20 +125,21 @@ internal sealed class KafkaConsumerLoop(
         var offsets = new List<TopicPartitionOffset>(partitions.Count);
         foreach (var partition in partitions)
         {
+            var topic = names.Logical(partition.Topic, spec.Topics);
             long? requested = null;
             try
             {
-                requested = handler.OnPartitionAssignedAsync(partition.Topic, partition.Partition.Value, cancellationToken).AsTask().GetAwaiter().GetResult();
+                requested = handler.OnPartitionAssignedAsync(topic, partition.Partition.Value, cancellationToken).AsTask().GetAwaiter().GetResult();
             }
             catch (Exception ex)
             {
-                EventLogLog.PartitionCallbackFailed(logger, spec.GroupId, partition.Topic, partition.Partition.Value, ex);
+                EventLogLog.PartitionCallbackFailed(logger, spec.GroupId, topic, partition.Partition.Value, ex);
             }
 
             // With cooperative-sticky the handler must return exactly the partitions it was given; Unset resumes
             // from the committed offset (or auto.offset.reset).
             offsets.Add(new TopicPartitionOffset(partition, requested is { } offset ? new Offset(offset) : Offset.Unset));
-            EventLogLog.PartitionAssigned(logger, spec.GroupId, partition.Topic, partition.Partition.Value, requested ?? Offset.Unset.Value);
+            EventLogLog.PartitionAssigned(logger, spec.GroupId, topic, partition.Partition.Value, requested ?? Offset.Unset.Value);
         }
 
         return offsets;
@@ -147,17 +149,18 @@ internal sealed class KafkaConsumerLoop(
     {
         foreach (var partition in partitions)
         {
+            var topic = names.Logical(partition.Topic, spec.Topics);
             try
             {
-                handler.OnPartitionRevokedAsync(partition.Topic, partition.Partition.Value, cancellationToken).AsTask().GetAwaiter().GetResult();
+                handler.OnPartitionRevokedAsync(topic, partition.Partition.Value, cancellationToken).AsTask().GetAwaiter().GetResult();
             }
             catch (Exception ex)
             {
-                EventLogLog.PartitionCallbackFailed(logger, spec.GroupId, partition.Topic, partition.Partition.Value, ex);
+                EventLogLog.PartitionCallbackFailed(logger, spec.GroupId, topic, partition.Partition.Value, ex);
             }
 
-            delivery.PartitionLeft(spec.GroupId, partition.Topic, partition.Partition.Value);
-            EventLogLog.PartitionRevoked(logger, spec.GroupId, partition.Topic, partition.Partition.Value);
+            delivery.PartitionLeft(spec.GroupId, topic, partition.Partition.Value);
+            EventLogLog.PartitionRevoked(logger, spec.GroupId, topic, partition.Partition.Value);
         }
     }
 
@@ -175,7 +178,8 @@ internal sealed class KafkaConsumerLoop(
         }
     }
 
-    internal static ConsumedRecord ToRecord(ConsumeResult<string, byte[]> result)
+    /// <summary><paramref name="result"/> as the log's record, on <paramref name="topic"/> (its logical name, see <see cref="KafkaNames"/>).</summary>
+    internal static ConsumedRecord ToRecord(ConsumeResult<string, byte[]> result, string topic)
     {
         IReadOnlyDictionary<string, string> headers;
         if (result.Message.Headers is { Count: > 0 } kafkaHeaders)
@@ -195,7 +199,7 @@ internal sealed class KafkaConsumerLoop(
         }
 
         return new ConsumedRecord(
-            result.Topic,
+            topic,
             result.Partition.Value,
             result.Offset.Value,
             result.Message.Key ?? string.Empty,

@@ -19,6 +19,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     private readonly ILogger _logger;
     private readonly EventLogMetrics _metrics;
     private readonly RecordDelivery _delivery;
+    private readonly KafkaNames _names;
     private readonly Lock _producerGate = new();
     private IProducer<string, byte[]> _producer;
     private volatile bool _producerFatal;
@@ -32,6 +33,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         }
 
         _options = options;
+        _names = new KafkaNames(options.KafkaPrefix);
         _time = time;
         _logger = loggerFactory.CreateLogger<KafkaEventLog>();
         _metrics = new EventLogMetrics(EventLogOptions.Kafka, () => Interlocked.Read(ref _inFlight));
@@ -58,6 +60,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         }
 
         var producer = Producer();
+        var onCluster = _names.Topic(topic);
         var started = _time.GetTimestamp();
         var deliveries = new Task<DeliveryResult<string, byte[]>>[records.Count];
         var produced = 0;
@@ -66,7 +69,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
             for (; produced < records.Count; produced++)
             {
                 var record = records[produced];
-                deliveries[produced] = producer.ProduceAsync(topic, ToMessage(record), CancellationToken.None);
+                deliveries[produced] = producer.ProduceAsync(onCluster, ToMessage(record), CancellationToken.None);
                 Interlocked.Increment(ref _inFlight);
                 _ = deliveries[produced].ContinueWith(static (_, state) => Interlocked.Decrement(ref ((KafkaEventLog)state!)._inFlight), this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             }
@@ -103,7 +106,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     {
         ConsumerSpec.Check(spec, handler);
 
-        var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, new KafkaClientLogging(_logger, _time), _logger);
+        var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, _names, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, new KafkaClientLogging(_logger, _time), _logger);
         return loop.Start(cancellationToken);
     }
 
@@ -112,6 +115,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         var names = topics
             .SelectMany(t => t.Contains(".dlq", StringComparison.Ordinal) ? [t] : new[] { t, DeadLetterHeaders.TopicFor(t) })
             .Distinct(StringComparer.Ordinal)
+            .Select(_names.Topic)
             .ToList();
         if (names.Count == 0)
         {
@@ -189,7 +193,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         using var consumer = BrowsingConsumer();
         return [.. Enumerable.Range(0, count).Select(p =>
         {
-            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), _options.TopicCreationTimeout);
+            var marks = consumer.QueryWatermarkOffsets(new TopicPartition(_names.Topic(topic), p), _options.TopicCreationTimeout);
             return new PartitionBounds(p, marks.Low.Value, marks.High.Value);
         })];
     }, cancellationToken);
@@ -197,7 +201,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     public Task<IReadOnlyList<ConsumedRecord>> ReadAsync(string topic, int partition, long from, int max, CancellationToken cancellationToken) => Task.Run<IReadOnlyList<ConsumedRecord>>(() =>
     {
         using var consumer = BrowsingConsumer();
-        var position = new TopicPartition(topic, partition);
+        var position = new TopicPartition(_names.Topic(topic), partition);
         var end = consumer.QueryWatermarkOffsets(position, _options.TopicCreationTimeout).High.Value;
         var records = new List<ConsumedRecord>();
         if (from >= end || max <= 0)
@@ -215,7 +219,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
                 continue;
             }
 
-            records.Add(KafkaConsumerLoop.ToRecord(result));
+            records.Add(KafkaConsumerLoop.ToRecord(result, topic));
             if (result.Offset.Value + 1 >= end)
             {
                 break;
@@ -228,7 +232,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     public Task<long?> CommittedOffsetAsync(string group, string topic, int partition, CancellationToken cancellationToken) => Task.Run(() =>
     {
         using var consumer = BrowsingConsumer(group);
-        var committed = consumer.Committed([new TopicPartition(topic, partition)], _options.AppendTimeout).Single().Offset;
+        var committed = consumer.Committed([new TopicPartition(_names.Topic(topic), partition)], _options.AppendTimeout).Single().Offset;
         return committed.IsSpecial ? (long?)null : committed.Value;
     }, cancellationToken);
 
@@ -236,12 +240,13 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     {
         // Committing without joining the group (a simple consumer's commit) moves the group's offset as a member would.
         using var consumer = BrowsingConsumer(group);
-        consumer.Commit([new TopicPartitionOffset(topic, partition, offset)]);
+        consumer.Commit([new TopicPartitionOffset(_names.Topic(topic), partition, offset)]);
     }, cancellationToken);
 
     /// <summary>Partition count of <paramref name="topic"/> as the cluster reports it (0 when unknown).</summary>
     public int PartitionCount(string topic, TimeSpan timeout)
     {
+        topic = _names.Topic(topic);
         var config = new AdminClientConfig(BaseSettings()) { BootstrapServers = _options.BootstrapServers };
         var clientLog = new KafkaClientLogging(_logger, _time);
         using var admin = new AdminClientBuilder(config).SetLogHandler((_, message) => clientLog.Log(message)).Build();
@@ -349,7 +354,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         {
             BootstrapServers = _options.BootstrapServers,
             ClientId = "ztstream-consumer-" + spec.GroupId,
-            GroupId = spec.GroupId,
+            GroupId = _names.Group(spec.GroupId),
             PartitionAssignmentStrategy = PartitionAssignmentStrategy.CooperativeSticky,
             EnableAutoCommit = true,
             EnableAutoOffsetStore = false,
@@ -373,7 +378,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         return new ConsumerBuilder<string, byte[]>(new ConsumerConfig(BaseSettings())
         {
             BootstrapServers = _options.BootstrapServers,
-            GroupId = group ?? "ztstream-browse-" + Guid.NewGuid().ToString("N"),
+            GroupId = _names.Group(group ?? "ztstream-browse-" + Guid.NewGuid().ToString("N")),
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
             FetchWaitMaxMs = 10,

@@ -1,6 +1,6 @@
 // ZtStream SOC console: plain DOM, no build step, no inline script or style (it runs under default-src 'self').
 // Every value from the API is set with textContent, never as HTML, because alert reasons, ids and evidence carry text
-// that originated in monitored traffic.
+// that originated in monitored traffic; and it is shown with its invisible characters made visible (see visible()).
 "use strict";
 
 const state = { token: sessionStorage.getItem("zt.token"), me: null, stream: null };
@@ -30,15 +30,25 @@ function setAttrs(node, attrs) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
     else if (k === "class") node.setAttribute("class", v);
-    else node.setAttribute(k, v === true ? "" : v);
+    else node.setAttribute(k, v === true ? "" : SHOWN_ATTRIBUTES.includes(k) ? visible(String(v)) : v);
   }
 }
 
 function append(node, children) {
   for (const c of children.flat()) {
     if (c === undefined || c === null || c === false) continue;
-    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    node.append(c instanceof Node ? c : document.createTextNode(visible(String(c))));
   }
+}
+
+// Characters that show nothing or turn the text after them around: controls, bidi embeddings, overrides, isolates and
+// marks, zero-width and joiner characters, fillers, tag characters. In a principal or a reason they let event data pass
+// for something else ("alice\u202Etxt.exe" reads "aliceexe.txt", "ad\u200Bmin" reads "admin"), so the console writes
+// each as ⟨U+202E⟩. The same set as the Responder's notifications (Notifications/Targets/VisibleText.cs).
+const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E0FFF}]/gu;
+const SHOWN_ATTRIBUTES = ["title", "aria-label"];
+function visible(text) {
+  return text.replace(HIDDEN, (c) => "\u27E8U+" + c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0") + "\u27E9");
 }
 
 function authHeaders() {

@@ -1,6 +1,9 @@
 namespace ZtStream.Responder.Notifications.Targets;
 
-/// <summary>The body each chat and paging target expects, made from one <see cref="NotificationContent"/>.</summary>
+/// <summary>
+/// The body each chat and paging target expects, made from one <see cref="NotificationContent"/>; every text a person
+/// reads is shown with its invisible characters made visible (<see cref="VisibleText"/>).
+/// </summary>
 internal static class MessageRenderings
 {
     /// <summary>
@@ -54,7 +57,7 @@ internal static class MessageRenderings
         }
 
         // The fallback text is mrkdwn as well (the push notification, the channel list): escaped like the blocks.
-        return new JsonObject { ["text"] = SlackEscape(content.Summary()), ["blocks"] = blocks }.ToJsonString();
+        return VisibleText.Within(new JsonObject { ["text"] = SlackEscape(content.Summary()), ["blocks"] = blocks }, "url").ToJsonString();
     }
 
     /// <summary>A Microsoft Teams workflow ("Post to a channel when a webhook request is received") message: one Adaptive Card 1.4.</summary>
@@ -102,7 +105,7 @@ internal static class MessageRenderings
             card["actions"] = new JsonArray(new JsonObject { ["type"] = "Action.OpenUrl", ["title"] = "Open in console", ["url"] = url.ToString() });
         }
 
-        return new JsonObject
+        return VisibleText.Within(new JsonObject
         {
             ["type"] = "message",
             ["attachments"] = new JsonArray(new JsonObject
@@ -111,7 +114,7 @@ internal static class MessageRenderings
                 ["contentUrl"] = null,
                 ["content"] = card,
             }),
-        }.ToJsonString();
+        }, "url", "$schema").ToJsonString();
     }
 
     /// <summary>
@@ -131,6 +134,8 @@ internal static class MessageRenderings
         {
             return message.ToJsonString();
         }
+
+        // What PagerDuty keys on stays as stored; what its people read is shown.
 
         var details = new JsonObject
         {
@@ -164,7 +169,7 @@ internal static class MessageRenderings
             }
         }
 
-        message["payload"] = payload;
+        message["payload"] = VisibleText.Within(payload);
         message["client"] = "ZtStream";
         if (content.ConsoleUrl is { } url)
         {
@@ -202,7 +207,7 @@ internal static class MessageRenderings
         var subject = content.Event == NotificationEvents.Trigger
             ? $"[ZtStream] {Heading(content)} (score {alert.Score})"
             : $"[ZtStream] alert {alert.Id} is now {content.Status}";
-        return (Clip(subject.ReplaceLineEndings(" "), 200), text.ToString());
+        return (Clip(VisibleText.Of(subject.ReplaceLineEndings(" ")), 200), VisibleText.Of(text.ToString()));
     }
 
     /// <summary>Events v2 severities: critical, error, warning, info.</summary>

@@ -9,6 +9,19 @@ public sealed class KafkaEventLogContractTests(KafkaFixture kafka) : EventLogCon
         ((KafkaEventLog)log).PartitionCount(topic, TimeSpan.FromSeconds(10));
 }
 
+/// <summary>
+/// The same contract behind <c>EventLog:KafkaPrefix</c>: every topic and group on the cluster carries the prefix, and
+/// every name the log hands back (records, assignments, dead letters, browsing) is the logical one.
+/// </summary>
+public sealed class PrefixedKafkaEventLogContractTests(KafkaFixture kafka) : EventLogContractTests
+{
+    private protected override IEventLog CreateLog(EventLogOptions options) =>
+        new KafkaEventLog(KafkaTestOptions.For(kafka, options) with { KafkaPrefix = $"zt-test-{Guid.NewGuid():N}." }, TimeProvider.System, TestOutputLoggerFactory.Create());
+
+    private protected override int PartitionCount(IEventLog log, string topic) =>
+        ((KafkaEventLog)log).PartitionCount(topic, TimeSpan.FromSeconds(10));
+}
+
 internal static class KafkaTestOptions
 {
     /// <summary><paramref name="options"/> pointed at the fixture's Kafka (skips the test when there is none).</summary>

@@ -1,3 +1,5 @@
+using Confluent.Kafka;
+
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
 public sealed class KafkaEventLogTests(KafkaFixture kafka)
@@ -41,6 +43,49 @@ public sealed class KafkaEventLogTests(KafkaFixture kafka)
             await stopNext.CancelAsync();
             await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
         }
+    }
+
+    [Fact]
+    public async Task TwoDeploymentsOnOneCluster_WithTheirOwnPrefixes_SameTopicAndGroup_EachReadsOnlyItsOwnRecords()
+    {
+        var topic = KafkaFixture.UniqueTopic("shared");
+        var group = KafkaFixture.UniqueGroup("shared");
+        var run = Guid.NewGuid().ToString("N")[..8];
+        using var east = new KafkaEventLog(KafkaTestOptions.For(kafka, new EventLogOptions { KafkaPrefix = $"east-{run}." }), TimeProvider.System, NullLoggerFactory.Instance);
+        using var west = new KafkaEventLog(KafkaTestOptions.For(kafka, new EventLogOptions { KafkaPrefix = $"west_{run}-" }), TimeProvider.System, NullLoggerFactory.Instance);
+        await east.EnsureTopicsAsync([topic], Ct);
+        await west.EnsureTopicsAsync([topic], Ct);
+        await east.AppendAsync(topic, [new LogRecord("principal-1", "east"u8.ToArray())], Ct);
+        await west.AppendAsync(topic, [new LogRecord("principal-1", "west"u8.ToArray())], Ct);
+
+        // The same logical topic and group in both: without the prefixes they would be one topic and one group.
+        var eastHandler = new RecordingHandler();
+        var westHandler = new RecordingHandler();
+        using var stop = new CancellationTokenSource();
+        var consuming = new[] { east.ConsumeAsync(new ConsumerSpec(group, [topic]), eastHandler, stop.Token), west.ConsumeAsync(new ConsumerSpec(group, [topic]), westHandler, stop.Token) };
+        try
+        {
+            await Eventually.HoldsAsync(() => eastHandler.Handled.Count >= 1 && westHandler.Handled.Count >= 1, "each deployment read its record", TimeSpan.FromSeconds(60));
+            await Task.Delay(TimeSpan.FromSeconds(1), Ct);
+
+            Assert.Equal(["east"], eastHandler.Handled.Select(Value));
+            Assert.Equal(["west"], westHandler.Handled.Select(Value));
+            Assert.All(eastHandler.Handled.Concat(westHandler.Handled), r => Assert.Equal(topic, r.Topic));
+            Assert.Equal(1, (await east.PartitionsAsync(topic, Ct)).Sum(p => p.End - p.Start));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(consuming).WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+
+        // On the cluster the names are the prefixed ones; the bare name was never created.
+        var config = new AdminClientConfig { BootstrapServers = kafka.Require() };
+        using var admin = new AdminClientBuilder(config).Build();
+        var names = admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics.Where(t => !t.Error.IsError).Select(t => t.Topic).ToHashSet();
+        Assert.Contains($"east-{run}.{topic}", names);
+        Assert.Contains($"west_{run}-{topic}", names);
+        Assert.DoesNotContain(topic, names);
     }
 
     [Fact]

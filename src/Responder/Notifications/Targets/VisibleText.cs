@@ -1,0 +1,94 @@
+namespace ZtStream.Responder.Notifications.Targets;
+
+/// <summary>
+/// Text from monitored traffic as a person should read it: characters that show nothing or turn the text after them
+/// around (controls, bidi embeddings, overrides, isolates and marks, zero-width and joiner characters, fillers, tag
+/// characters) are written as <c>⟨U+202E⟩</c>, so a principal <c>alice\u202Etxt.exe</c> cannot pass for
+/// <c>aliceexe.txt</c> and <c>ad\u200Bmin</c> does not read as <c>admin</c> in a chat or an email. The console shows
+/// the same set the same way (wwwroot/console.js <c>visible</c>); the generic webhook, for machines, gets the text as stored.
+/// </summary>
+internal static class VisibleText
+{
+    /// <summary><paramref name="text"/> with each hidden character written as <c>⟨U+XXXX⟩</c>; the same string when it has none.</summary>
+    public static string Of(string text)
+    {
+        var first = FirstHidden(text);
+        if (first < 0)
+        {
+            return text;
+        }
+
+        var shown = new StringBuilder(text.Length + 16).Append(text, 0, first);
+        Span<char> units = stackalloc char[2];
+        foreach (var rune in text.AsSpan(first).EnumerateRunes())
+        {
+            if (IsHidden(rune.Value))
+            {
+                shown.Append(CultureInfo.InvariantCulture, $"\u27E8U+{rune.Value:X4}\u27E9");
+            }
+            else
+            {
+                shown.Append(units[..rune.EncodeToUtf16(units)]);
+            }
+        }
+
+        return shown.ToString();
+    }
+
+    /// <summary>
+    /// Every string in <paramref name="node"/> (a chat or paging message being built) through <see cref="Of"/>, except
+    /// the values of <paramref name="verbatim"/> properties (links, routing and dedup keys), which must stay as they are.
+    /// A string with nothing hidden keeps its node; one with something hidden is replaced by a new one.
+    /// </summary>
+    public static JsonNode Within(JsonNode node, params string[] verbatim)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (name, value) in obj.ToList())
+                {
+                    if (value is not null && !verbatim.Contains(name, StringComparer.Ordinal) && Within(value, verbatim) is var shownValue && !ReferenceEquals(shownValue, value))
+                    {
+                        obj[name] = shownValue;
+                    }
+                }
+
+                return obj;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (array[i] is { } item && Within(item, verbatim) is var shownItem && !ReferenceEquals(shownItem, item))
+                    {
+                        array[i] = shownItem;
+                    }
+                }
+
+                return array;
+            case JsonValue value when value.TryGetValue<string>(out var text):
+                var shown = Of(text);
+                return ReferenceEquals(shown, text) ? value : JsonValue.Create(shown);
+            default:
+                return node;
+        }
+    }
+
+    /// <summary>Controls but tab and line ends, bidi formatting, zero-width and joiner characters, fillers, tags.</summary>
+    internal static bool IsHidden(int c) => c is
+        (< 0x20 and not ('\t' or '\n' or '\r')) or (>= 0x7F and <= 0x9F) or 0xAD or 0x34F or 0x61C or 0x115F or 0x1160
+        or 0x17B4 or 0x17B5 or 0x180E or (>= 0x200B and <= 0x200F) or (>= 0x202A and <= 0x202E) or (>= 0x2060 and <= 0x206F)
+        or 0x3164 or 0xFEFF or 0xFFA0 or (>= 0xFFF9 and <= 0xFFFB) or (>= 0xE0000 and <= 0xE0FFF);
+
+    private static int FirstHidden(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (IsHidden(c) || (char.IsHighSurrogate(c) && i + 1 < text.Length && IsHidden(char.ConvertToUtf32(c, text[i + 1]))))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+}

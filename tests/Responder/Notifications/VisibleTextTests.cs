@@ -1,0 +1,98 @@
+using ZtStream.Responder.Notifications.Targets;
+
+namespace ZtStream.Responder.Tests.Notifications;
+
+/// <summary>
+/// Text from events as people read it in chats, pages and mail: what shows nothing or turns the text around (Unicode's
+/// bidi controls of UAX #9, the default-ignorable and format characters of UAX #44, C0 and C1 controls) is written out.
+/// </summary>
+public sealed class VisibleTextTests
+{
+    [Theory]
+    // Right-to-left override: "alice‮txt.exe" reads "aliceexe.txt" (CVE-2021-42574's kind of spoofing).
+    [InlineData("alice\u202Etxt.exe", "alice⟨U+202E⟩txt.exe")]
+    // Embeddings, isolates and marks.
+    [InlineData("\u202Aa\u202Bb\u202Cc\u202D", "⟨U+202A⟩a⟨U+202B⟩b⟨U+202C⟩c⟨U+202D⟩")]
+    [InlineData("\u2066x\u2067y\u2068z\u2069", "⟨U+2066⟩x⟨U+2067⟩y⟨U+2068⟩z⟨U+2069⟩")]
+    [InlineData("a\u200Eb\u200Fc\u061Cd", "a⟨U+200E⟩b⟨U+200F⟩c⟨U+061C⟩d")]
+    // Zero-width characters: "ad​min" is not "admin".
+    [InlineData("ad\u200Bmin", "ad⟨U+200B⟩min")]
+    [InlineData("a\u200Cb\u200Dc\u2060d\uFEFFe", "a⟨U+200C⟩b⟨U+200D⟩c⟨U+2060⟩d⟨U+FEFF⟩e")]
+    // Soft hyphen, grapheme joiner, Hangul fillers (names that look empty), Mongolian vowel separator.
+    [InlineData("ro\u00ADot\u034F", "ro⟨U+00AD⟩ot⟨U+034F⟩")]
+    [InlineData("\u3164\u115F\u1160\uFFA0", "⟨U+3164⟩⟨U+115F⟩⟨U+1160⟩⟨U+FFA0⟩")]
+    [InlineData("x\u180Ey", "x⟨U+180E⟩y")]
+    // Controls: NUL, ESC (terminal escape sequences), DEL, C1's CSI.
+    [InlineData("a\0b\u001B[31mc\u007Fd\u009Be", "a⟨U+0000⟩b⟨U+001B⟩[31mc⟨U+007F⟩d⟨U+009B⟩e")]
+    // Tag characters, outside the BMP: text a reader cannot see ("ASCII smuggling").
+    [InlineData("ok\U000E0049\U000E0047\U000E004E", "ok⟨U+E0049⟩⟨U+E0047⟩⟨U+E004E⟩")]
+    [InlineData("v\U000E0100", "v⟨U+E0100⟩")]
+    public void Of_HiddenCharacters_AreWrittenOut(string text, string shown) => Assert.Equal(shown, VisibleText.Of(text));
+
+    [Theory]
+    [InlineData("alice@example.com")]
+    [InlineData("z\u00e9lie.martin@example.com")]
+    [InlineData("\u5c71\u7530\u592a\u90ce")]
+    [InlineData("\u05d3\u05e0\u05d4 \u0645\u062d\u0645\u062f")]
+    [InlineData("line one\nline two\r\n\tindented")]
+    [InlineData("\u2764\uFE0F \U0001F600")]
+    [InlineData("")]
+    public void Of_VisibleText_IsTheSameString(string text) => Assert.Same(text, VisibleText.Of(text));
+
+    [Fact]
+    public void Within_ShowsEveryStringButTheVerbatimOnes()
+    {
+        var message = new JsonObject
+        {
+            ["text"] = "alice\u202Etxt.exe",
+            ["url"] = "https://soc.example.test/console/#/alerts/a\u200Bb",
+            ["list"] = new JsonArray("ad\u200Bmin", 5, null),
+            ["nested"] = new JsonObject { ["value"] = "x\u2066y", ["count"] = 3 },
+        };
+
+        var shown = VisibleText.Within(message, "url");
+
+        Assert.Equal("alice⟨U+202E⟩txt.exe", (string?)shown["text"]);
+        Assert.Equal("https://soc.example.test/console/#/alerts/a\u200Bb", (string?)shown["url"]);
+        Assert.Equal("ad⟨U+200B⟩min", (string?)shown["list"]![0]);
+        Assert.Equal(5, (int?)shown["list"]![1]);
+        Assert.Null(shown["list"]![2]);
+        Assert.Equal("x⟨U+2066⟩y", (string?)shown["nested"]!["value"]);
+        Assert.Equal(3, (int?)shown["nested"]!["count"]);
+    }
+
+    [Fact]
+    public void EveryRendering_ShowsAPrincipalsOverride_AndKeepsTheLinksAndKeysAsStored()
+    {
+        const string Principal = "alice\u202Etxt.exe";
+        var alert = TestAlerts.Critical("al-rlo", principal: Principal) with
+        {
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, "used from ad\u200Bmin-7")],
+        };
+        var content = MessageRenderingsTests.Content(alert);
+        var (subject, text) = MessageRenderings.Email(content);
+        string[] people = [MessageRenderings.Slack(content), MessageRenderings.Teams(content), MessageRenderings.PagerDuty(content, "routing-\u200Bkey"), subject, text];
+
+        foreach (var rendering in people)
+        {
+            var read = rendering.StartsWith('{') ? Strings(JsonDocument.Parse(rendering).RootElement) : rendering;
+            Assert.Contains("alice⟨U+202E⟩txt.exe", read, StringComparison.Ordinal);
+            Assert.DoesNotContain("\u202E", read, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("ad⟨U+200B⟩min-7", text, StringComparison.Ordinal);
+        using var page = JsonDocument.Parse(MessageRenderings.PagerDuty(content, "routing-\u200Bkey"));
+        Assert.Equal("routing-\u200Bkey", page.RootElement.GetProperty("routing_key").GetString());
+        Assert.Equal("al-rlo", page.RootElement.GetProperty("dedup_key").GetString());
+        Assert.Equal("https://soc.example.test/console/#/alerts/al-rlo", page.RootElement.GetProperty("client_url").GetString());
+    }
+
+    /// <summary>Every string in a JSON message, decoded, one per line.</summary>
+    private static string Strings(JsonElement e) => e.ValueKind switch
+    {
+        JsonValueKind.Object => string.Join('\n', e.EnumerateObject().Select(p => Strings(p.Value))),
+        JsonValueKind.Array => string.Join('\n', e.EnumerateArray().Select(Strings)),
+        JsonValueKind.String => e.GetString()!,
+        _ => string.Empty,
+    };
+}
