@@ -265,26 +265,39 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
     }
 
     /// <summary>
-    /// Every value with each <c>%name%</c> placeholder replaced by each item of its list. An item is inserted as it is,
-    /// never searched for placeholders again: a list whose item names the list itself would otherwise never end.
+    /// Every value with each <c>%name%</c> placeholder replaced by each item of its list. <c>\%</c> is a plain percent
+    /// sign (Sigma: <c>\%plain%name%</c> is <c>%plain</c> then a placeholder); <c>\\</c> stays an escaped backslash for
+    /// the wildcard rules. An item is inserted as it is, never searched for placeholders again: a list whose item names
+    /// the list itself would otherwise never end.
     /// </summary>
     private List<string> Expand(string value, string key)
     {
         var results = new List<string> { "" };
-        var rest = 0;
-        while (true)
+        var plain = new StringBuilder();
+        var i = 0;
+        while (i < value.Length)
         {
-            var start = value.IndexOf('%', rest);
-            var end = start < 0 ? -1 : value.IndexOf('%', start + 1);
-            if (start < 0 || end < 0)
+            var c = value[i];
+            if (c == '\\' && i + 1 < value.Length && value[i + 1] is '%' or '\\')
             {
-                return [.. results.Select(r => string.Concat(r, value.AsSpan(rest)))];
+                // The backslash goes when it escapes a percent sign; one escaping a backslash is the pattern's.
+                plain.Append(value[i + 1] == '%' ? "%" : "\\\\");
+                i += 2;
+                continue;
             }
 
-            var name = value[(start + 1)..end];
+            var end = c == '%' ? value.IndexOf('%', i + 1) : -1;
+            if (end < 0)
+            {
+                plain.Append(c);
+                i++;
+                continue;
+            }
+
+            var name = value[(i + 1)..end];
             if (lists is null || !lists.TryGetValue(name, out var items))
             {
-                throw new RuleFormatException($"'{key}': placeholder %{name}% names no list (define it under 'lists:' in a ZtStream rule file)");
+                throw new RuleFormatException($"'{key}': placeholder %{name}% names no list (define it under 'lists:' in a ZtStream rule file; write a plain percent sign as \\%)");
             }
 
             if ((long)results.Count * items.Count > RuleLimits.MaxExpandedValues)
@@ -292,10 +305,13 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
                 throw new RuleFormatException($"'{key}': expanding the placeholders gives more than {RuleLimits.MaxExpandedValues} values");
             }
 
-            var prefix = value[rest..start];
+            var prefix = plain.ToString();
+            plain.Clear();
             results = [.. results.SelectMany(r => items.Select(item => string.Concat(r, prefix, item)))];
-            rest = end + 1;
+            i = end + 1;
         }
+
+        return [.. results.Select(r => string.Concat(r, plain.ToString()))];
     }
 
     /// <summary>Every variant of a command line whose flags start with any of the Windows dashes (<c>-</c>, <c>/</c>, en, em dash, horizontal bar).</summary>
@@ -437,6 +453,14 @@ internal sealed class DetectionCompiler(IFieldResolver fields, IReadOnlyDictiona
             if ((m.Regex || m.Cidr || m.Comparison is not null || m.TimePart is not null || m.Exists) && anchored)
             {
                 throw new RuleFormatException($"'{key}': contains, startswith and endswith do not combine with re, cidr, exists or numeric modifiers");
+            }
+
+            // The appendix lets fieldref combine with neq alone (cased is ours); any other modifier would be dropped when
+            // the referenced field's value is compared, so 'fieldref|contains' would silently mean equality.
+            if (m.FieldRef && (anchored || m.Regex || m.Cidr || m.Comparison is not null || m.TimePart is not null || m.Base64 is not null
+                || m.Encoding is not null || m.WinDash || m.Expand || m.Exists))
+            {
+                throw new RuleFormatException($"'{key}': fieldref combines only with neq, cased and all");
             }
 
             if (m.Exists && names.Count > 1)

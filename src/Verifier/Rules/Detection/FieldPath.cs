@@ -412,12 +412,15 @@ internal sealed class FieldPath
                 }
 
                 // Most values are short ASCII compared for equality or a prefix: decide on the bytes when the test can.
-                if (w.Mode == Mode.Test && w.Trace is null && w.Test!.TryTestUtf8(raw, out var decided))
+                // Only on bytes without escapes: the test compares unescaped text, and an audit event's requestURI
+                // arrives with Go's "\u0026" for every '&', a Windows path with "\\" for every backslash.
+                var escaped = raw.Contains((byte)'\\');
+                if (!escaped && w.Mode == Mode.Test && w.Trace is null && w.Test!.TryTestUtf8(raw, out var decided))
                 {
                     return decided;
                 }
 
-                if (raw.Contains((byte)'\\'))
+                if (escaped)
                 {
                     var s = v.GetString()!;
                     return Visit(new Leaf(LeafKind.String, s, v), ref w, path, s);

@@ -51,7 +51,7 @@ internal sealed class FalcoConditionParser
     private static readonly string[] WordOperators =
         ["glob", "iglob", "contains", "icontains", "bcontains", "startswith", "bstartswith", "endswith", "regex"];
     private static readonly string[] ListOperators = ["intersects", "in", "pmatch"];
-    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "val("];
+    private static readonly string[] Transformers = ["tolower(", "toupper(", "b64(", "basename(", "len(", "val("];
 
     private readonly string text;
     private int pos;
@@ -425,6 +425,11 @@ internal sealed class FalcoConditionParser
         return pos > start ? text[start..pos] : null;
     }
 
+    /// <summary>
+    /// A quoted value with libsinsp's escapes: <c>\b \f \n \r \t</c>, <c>\\</c>, <c>\/</c>, <c>\ </c>, the enclosing quote,
+    /// and <c>\xHH</c> bytes (Falco 0.45), read as UTF-8. libsinsp refuses any other escape, so a regex written with
+    /// <c>\d</c> or <c>\w</c> fails in Falco; taking it as the letter would load a rule that matches something else.
+    /// </summary>
     private string? LexQuoted()
     {
         if (pos >= text.Length || text[pos] is not ('"' or '\''))
@@ -434,9 +439,28 @@ internal sealed class FalcoConditionParser
 
         var delimiter = text[pos];
         var sb = new StringBuilder();
+        List<byte>? bytes = null;
         for (var i = pos + 1; i < text.Length; i++)
         {
             var c = text[i];
+            if (c == '\\' && i + 3 < text.Length && text[i + 1] == 'x' && char.IsAsciiHexDigit(text[i + 2]) && char.IsAsciiHexDigit(text[i + 3]))
+            {
+                var b = byte.Parse(text.AsSpan(i + 2, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (b == 0)
+                {
+                    throw ErrorAt(i, "'\\x00' is accepted only for byte buffers, and no field of the evaluated sources is one");
+                }
+
+                (bytes ??= []).Add(b);
+                i += 3;
+                continue;
+            }
+
+            if (bytes is { Count: > 0 })
+            {
+                AppendBytes(sb, bytes, i);
+            }
+
             if (c == delimiter)
             {
                 pos = i + 1;
@@ -453,7 +477,9 @@ internal sealed class FalcoConditionParser
                     'r' => '\r',
                     'b' => '\b',
                     'f' => '\f',
-                    var other => other,
+                    '\\' or '/' or ' ' => text[i],
+                    var q when q == delimiter => q,
+                    var other => throw ErrorAt(i - 1, $"unsupported escape sequence '\\{other}' in a quoted string (libsinsp takes \\b \\f \\n \\r \\t \\\\ \\/ \\xHH and the enclosing quote; write a regex's \\{other} as \\\\{other})"),
                 });
                 continue;
             }
@@ -462,6 +488,21 @@ internal sealed class FalcoConditionParser
         }
 
         throw Error($"unterminated string starting with {delimiter}");
+    }
+
+    /// <summary>Escaped <c>\xHH</c> bytes decoded as UTF-8 text, which is all a JSON field can hold.</summary>
+    private void AppendBytes(StringBuilder sb, List<byte> bytes, int end)
+    {
+        try
+        {
+            sb.Append(new UTF8Encoding(false, throwOnInvalidBytes: true).GetString([.. bytes]));
+        }
+        catch (DecoderFallbackException)
+        {
+            throw ErrorAt(end, $"the escaped bytes {string.Concat(bytes.Select(b => $"\\x{b:X2}"))} are not UTF-8 text, and the fields of the evaluated sources are JSON text");
+        }
+
+        bytes.Clear();
     }
 
     private bool Keyword(string word) => Literal(word);
@@ -509,8 +550,10 @@ internal sealed class FalcoConditionParser
         return rest.Length <= 24 ? rest : rest[..24] + "…";
     }
 
-    private FalcoSyntaxException Error(string message) =>
-        new($"{message} (column {Column.ToString(CultureInfo.InvariantCulture)})", Column);
+    private FalcoSyntaxException Error(string message) => ErrorAt(pos, message);
+
+    private static FalcoSyntaxException ErrorAt(int at, string message) =>
+        new($"{message} (column {(at + 1).ToString(CultureInfo.InvariantCulture)})", at + 1);
 
     private DepthGuard Enter()
     {

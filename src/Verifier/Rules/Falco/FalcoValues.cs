@@ -434,10 +434,23 @@ internal static class FalcoTests
         }
     }
 
-    /// <summary><c>pmatch</c>: the value is one of the paths or lies under one of them.</summary>
-    private sealed class PathPrefixTest(IEnumerable<string> paths) : FalcoValueTest
+    /// <summary>
+    /// <c>pmatch</c>: the value is one of the paths or lies under one of them. A path may hold glob wildcards
+    /// (<c>/var/*/*.txt</c>), which, as falco.org documents, match within one path component and never across a <c>/</c>.
+    /// </summary>
+    private sealed class PathPrefixTest : FalcoValueTest
     {
-        private readonly byte[][] prefixes = [.. paths.Select(p => Encoding.UTF8.GetBytes(p.Length > 1 ? p.TrimEnd('/') : p))];
+        private readonly byte[][] prefixes;
+        private readonly string[][] globs;
+
+        public PathPrefixTest(IEnumerable<string> paths)
+        {
+            var trimmed = paths.Select(p => p.Length > 1 ? p.TrimEnd('/') : p).ToList();
+            prefixes = [.. trimmed.Where(p => p.IndexOfAny(GlobCharacters) < 0).Select(Encoding.UTF8.GetBytes)];
+            globs = [.. trimmed.Where(p => p.IndexOfAny(GlobCharacters) >= 0).Select(p => p.Split('/'))];
+        }
+
+        private static char[] GlobCharacters { get; } = ['*', '?', '['];
 
         public override bool Test(ReadOnlySpan<byte> value)
         {
@@ -449,11 +462,35 @@ internal static class FalcoTests
                 }
             }
 
+            return globs.Length > 0 && TestGlobs(Encoding.UTF8.GetString(value));
+        }
+
+        private bool TestGlobs(string value)
+        {
+            var components = value.Split('/');
+            foreach (var glob in globs)
+            {
+                if (components.Length < glob.Length)
+                {
+                    continue;
+                }
+
+                var all = true;
+                for (var i = 0; i < glob.Length && all; i++)
+                {
+                    all = FalcoGlob.Match(glob[i], components[i], ignoreCase: false);
+                }
+
+                if (all)
+                {
+                    return true;
+                }
+            }
+
             return false;
         }
     }
 
-    /// <summary><c>glob</c>/<c>iglob</c>: fnmatch without flags (<c>*</c> also crosses '/').</summary>
     private sealed class GlobTest(string pattern, bool ignoreCase) : FalcoValueTest
     {
         public override bool Test(ReadOnlySpan<byte> value)

@@ -143,7 +143,7 @@ internal sealed record IdentityRecordFields(
         return parts[0] + string.Concat(parts.Skip(1).Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p[1..]));
     }
 
-    private static string FirstKey(string path)
+    internal static string FirstKey(string path)
     {
         var end = path.IndexOfAny(['.', '[']);
         return end < 0 ? path : path[..end];

@@ -13,11 +13,25 @@ internal sealed class KubernetesAuditFields : IFieldResolver
 {
     public static readonly KubernetesAuditFields Instance = new();
 
+    /// <summary>
+    /// The members of an audit Event (<c>audit.k8s.io/v1</c>, and <c>v1beta1</c>'s <c>metadata</c> and <c>timestamp</c>).
+    /// The schema is closed, so a field under any other member can never match: SigmaHQ's compiler rule names
+    /// <c>file_path</c>, which no audit event carries, and loading it would only hide that.
+    /// </summary>
+    private static readonly HashSet<string> EventMembers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "kind", "apiVersion", "level", "auditID", "stage", "requestURI", "verb", "user", "impersonatedUser", "sourceIPs", "userAgent",
+        "objectRef", "responseStatus", "requestObject", "responseObject", "requestReceivedTimestamp", "stageTimestamp", "annotations",
+        "metadata", "timestamp",
+    };
+
     public FieldPath Resolve(string name) => name switch
     {
         "apiGroup" => FieldPath.Json(name, FieldRoot.Raw, "", "objectRef.apiGroup"),
         "hostPath" => FieldPath.Json(name, FieldRoot.PodSpec, "pod_spec", "volumes[*].hostPath"),
         "capabilities" => FieldPath.Json(name, FieldRoot.AllContainers, "", "securityContext.capabilities"),
-        _ => FieldPath.Json(name, FieldRoot.Raw, "", name),
+        _ when EventMembers.Contains(IdentityRecordFields.FirstKey(name)) => FieldPath.Json(name, FieldRoot.Raw, "", name),
+        _ => throw new RuleFormatException(
+            $"field '{name}' is not a field of a Kubernetes audit Event (its fields are under {string.Join(", ", EventMembers)}; apiGroup, hostPath and capabilities are read where SigmaHQ's rules mean them)"),
     };
 }

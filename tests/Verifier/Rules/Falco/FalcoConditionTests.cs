@@ -71,7 +71,12 @@ public sealed class FalcoConditionTests
     [InlineData("ka.user.name glob \"alice@corp.exampl?\"", true)]
     [InlineData("ka.user.name glob \"[a-c]lice@*\"", true)]
     [InlineData("ka.user.name glob \"[!a]lice@*\"", false)]
-    [InlineData("ka.user.name regex \"[a-z]+@corp\\.example\"", true)]
+    [InlineData("ka.user.name regex \"[a-z]+@corp\\\\.example\"", true)] // "\\." reaches RE2 as \.
+    [InlineData("ka.user.name regex \"[a-z]+@corp\\\\.exampl\"", false)] // a full match only
+    [InlineData("ka.user.name regex \"[a-z]+@corp\\\\.EXAMPLE\"", false)]
+    [InlineData("ka.user.name = \"\\x61lice@corp\\x2Eexample\"", true)] // \xHH bytes (Falco 0.45)
+    [InlineData("ka.uri startswith \"\\/api\\/v1\"", true)] // \/ is a slash
+    [InlineData("ka.user.name = 'alice@corp.example\\t'", false)]
     [InlineData("ka.user.name regex \"alice\"", false)]
     [InlineData("ka.verb bcontains 6c6574", true)]
     [InlineData("ka.verb bstartswith 6465", true)]
@@ -119,6 +124,21 @@ public sealed class FalcoConditionTests
 
         Assert.Equal(expected, Matches(rule, DeleteSecret));
     }
+
+    [Theory]
+    // falco.org "Condition syntax": pmatch is a prefix match on whole path components, and its wildcards stay within one
+    // component; glob must match the whole value.
+    [InlineData("ka.target.name pmatch (db-password)", true)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/payments/secrets)", true)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/pay)", false)]
+    [InlineData("ka.uri pmatch (/api/v1/namespaces/*/secrets)", true)]
+    [InlineData("ka.uri pmatch (/api/*/secrets)", false)]
+    [InlineData("ka.uri pmatch (/tmp, /api/v1)", true)]
+    [InlineData("ka.uri glob \"/api/*\"", true)]
+    [InlineData("ka.uri glob \"/api/v1\"", false)]
+    [InlineData("ka.uri glob \"/api/v1/namespaces/payments/secrets/db-password?dryRun=All&propagationPolicy=Foreground\"", true)]
+    public void Condition_PathOperators_AsFalcoDocumentsThem(string condition, bool expected) =>
+        Assert.Equal(expected, Matches(Rule(condition), DeleteSecret));
 
     [Theory]
     // user.groups is a list field: "in" means every value is in the set, "intersects" some value is.

@@ -34,6 +34,8 @@ public sealed class FalcoLoadErrorTests
         { "numeric operator without number", "ka.response.code > abc", ["expected a number after '>'"] },
         { "undefined macro", "kcreate and ka.target.resource=pods", ["undefined macro 'kcreate'"] },
         { "field transformer", "tolower(ka.user.name) = alice", ["field transformer 'tolower(…)' is not supported"] },
+        { "length transformer", "len(ka.user.groups) > 2", ["field transformer 'len(…)' is not supported"] },
+        { "transformer on the right", "ka.user.name = tolower(ka.impuser.name)", ["comparing with a field"] },
         { "field comparison", "ka.user.name = val(ka.impuser.name)", ["comparing with a field"] },
         { "index argument not a number", "ka.req.pod.containers.image[first] = nginx", ["takes an index argument", "ka.req.pod.containers.image[first]"] },
         { "argument missing", "jevt.value exists", ["field 'jevt.value' needs an argument"] },
@@ -42,6 +44,12 @@ public sealed class FalcoLoadErrorTests
         { "bad regex", "ka.verb regex \"(unclosed\"", ["invalid regular expression"] },
         { "trailing garbage", "ka.verb=create )", ["unexpected ')"] },
         { "unterminated string", "ka.user.name = \"alice", ["unterminated string"] },
+        // libsinsp refuses every escape but \b \f \n \r \t \\ \/ \xHH, a blank and the enclosing quote: a regex's \d taken
+        // as the letter d would load a rule that matches something else.
+        { "regex escape libsinsp refuses", "ka.uri regex \"/api/v1/pods/\\d+\"", ["unsupported escape sequence '\\d'", "column 28"] },
+        { "other quote escaped", "ka.uri contains \"a\\'b\"", ["unsupported escape sequence '\\''"] },
+        { "escaped bytes not UTF-8", "ka.uri contains \"\\xff\\xfe\"", ["the escaped bytes \\xFF\\xFE are not UTF-8 text"] },
+        { "escaped NUL", "ka.uri contains \"a\\x00\"", ["'\\x00' is accepted only for byte buffers"] },
     };
 
     [Theory]
