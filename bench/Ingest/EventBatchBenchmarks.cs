@@ -36,6 +36,9 @@ public class EventBatchBenchmarks
     private readonly EventValidator validator = new(Options.Create(new IngestOptions()), TimeProvider.System);
     private static readonly SourceScope Scope = new(Subjects: ["*"], Namespaces: ["*"]);
     private static readonly SourceScope ClusterScope = Scope with { Clusters = ["prod-eu"] };
+
+    // The simulator's subjects all belong to the tenant "acme".
+    private static readonly SourceScope TenantScope = Scope with { Tenants = ["acme"] };
     private readonly SourceGate gate = new();
     private readonly EventBatchParser parser;
     private byte[] body = [];
@@ -167,6 +170,13 @@ public class EventBatchBenchmarks
     /// </summary>
     [Benchmark]
     public int ForwardClusterScoped() => ForwardThroughGate(clusterBody, ClusterScope);
+
+    /// <summary>
+    /// As <see cref="ForwardScoped"/>, from a source limited to the identity-provider tenant the events' subjects belong to
+    /// (<c>subject.tenant</c>): the gate decides it from the scanned bytes, the scan recording where the tenant's string is.
+    /// </summary>
+    [Benchmark]
+    public int ForwardTenantScoped() => ForwardThroughGate(body, TenantScope);
 
     /// <summary>
     /// <paramref name="events"/> parsed, gated by <paramref name="scope"/> from their scanned fields where it can, and

@@ -23,4 +23,13 @@ internal static class ResponsePolicies
             """, Ct);
         return path;
     }
+
+    /// <summary>
+    /// The <c>--set</c> switches that make a <c>ztstream run</c> Responder act on <paramref name="policy"/>, its rules
+    /// looked at every second, and take <paramref name="apiToken"/> from an API caller of role responder.
+    /// </summary>
+    public static string[] ResponderSettings(string policy, string apiToken) =>
+        ["--set", $"Responder:PolicyPath={policy}", "--set", "Responder:SchedulerInterval=00:00:01",
+         "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
+         "--set", $"Responder:ApiTokens:0:Token={apiToken}"];
 }

@@ -12,7 +12,7 @@ namespace ZtStream.Ingest.Sources;
 /// the same store <c>ztstream run</c> uses (section <c>Store</c> of the same configuration). <c>add</c> prints the new
 /// key alone on its last line; only its hash is kept, so it is never shown again. With <c>--key-file FILE</c>, an
 /// existing file's key is registered (again without harm), and otherwise a new key is made and also written to FILE
-/// (mode 0600). The scope (<c>--kinds</c>, <c>--subjects</c>, <c>--namespaces</c>, <c>--workloads</c>, <c>--clusters</c>) limits what the
+/// (mode 0600). The scope (<c>--kinds</c>, <c>--subjects</c>, <c>--namespaces</c>, <c>--workloads</c>, <c>--clusters</c>, <c>--tenants</c>) limits what the
 /// source may speak for; <c>add</c> without one warns, since such a source may speak for anyone.
 /// </summary>
 internal sealed class SourcesCommand : ICliCommand
@@ -47,13 +47,13 @@ internal sealed class SourcesCommand : ICliCommand
 
         return new Command(
             "sources",
-            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--clusters GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
+            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--clusters GLOB,…] [--tenants GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
         {
             add, update, list, revoke,
         };
     }
 
-    /// <summary>The five scope options, each a comma-separated list of patterns (<c>*</c> matches any run of characters).</summary>
+    /// <summary>The six scope options, each a comma-separated list of patterns (<c>*</c> matches any run of characters).</summary>
     private sealed class ScopeOptions
     {
         private readonly Option<string> kinds = Kinds(Pattern("--kinds", "K,…", "event kinds the source may send (e.g. access.request,auth.login; k8s.audit for an audit webhook; auth.* for every auth kind)"));
@@ -61,6 +61,7 @@ internal sealed class SourcesCommand : ICliCommand
         private readonly Option<string> namespaces = Pattern("--namespaces", "NS,…", "namespaces its events' workloads, and its audit events' objects, may be in (workload.namespace, raw.objectRef.namespace)");
         private readonly Option<string> workloads = Pattern("--workloads", "GLOB,…", "workloads its events may name (workload.id, or namespace/name), e.g. 'shop/web-*'");
         private readonly Option<string> clusters = Pattern("--clusters", "GLOB,…", "clusters its events may be labelled with (attributes[\"k8s.cluster\"]), e.g. 'prod-eu'; an event naming no cluster is then refused");
+        private readonly Option<string> tenants = Pattern("--tenants", "GLOB,…", "identity-provider tenants its events' subjects may belong to (subject.tenant: the Entra tenant id, Keycloak realm, Auth0 tenant, Google Cloud project, AWS account), e.g. 'acme-prod'; an event naming no tenant is then refused");
 
         public void AddTo(Command command)
         {
@@ -69,6 +70,7 @@ internal sealed class SourcesCommand : ICliCommand
             command.Add(namespaces);
             command.Add(workloads);
             command.Add(clusters);
+            command.Add(tenants);
         }
 
         /// <summary><paramref name="current"/> with each option given replacing its part ("" lifts the limit).</summary>
@@ -77,10 +79,11 @@ internal sealed class SourcesCommand : ICliCommand
             Part(parsed, subjects, current.Subjects),
             Part(parsed, namespaces, current.Namespaces),
             Part(parsed, workloads, current.Workloads),
-            Part(parsed, clusters, current.Clusters));
+            Part(parsed, clusters, current.Clusters),
+            Part(parsed, tenants, current.Tenants));
 
         public bool AnyGiven(ParseResult parsed) =>
-            new[] { kinds, subjects, namespaces, workloads, clusters }.Any(o => parsed.GetResult(o) is not null);
+            new[] { kinds, subjects, namespaces, workloads, clusters, tenants }.Any(o => parsed.GetResult(o) is not null);
 
         private static IReadOnlyList<string>? Part(ParseResult parsed, Option<string> option, IReadOnlyList<string>? current) =>
             parsed.GetResult(option) is null ? current : parsed.GetValue(option) is { Length: > 0 } given ? SourceScope.Split(given) : null;
@@ -293,7 +296,7 @@ internal sealed class SourcesCommand : ICliCommand
     {
         if (!options.AnyGiven(parsed))
         {
-            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads, --clusters"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads, --clusters, --tenants"]);
         }
 
         var current = (await credentials.ListAsync(cancellationToken)).FirstOrDefault(s => s.Name == name && s.RevokedAt is null);

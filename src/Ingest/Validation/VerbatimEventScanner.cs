@@ -28,8 +28,13 @@ internal readonly record struct ScannedEvent(string Id, string PrincipalKey, boo
 /// dictionary keeps is its reader's business), or its string is escaped or not valid UTF-8. A cluster limit then reads the
 /// event whole.
 /// </param>
+/// <param name="SubjectTenant">
+/// <c>subject.tenant</c> when it is a string. The scan accepts the subject's members only unescaped and each once, so the
+/// bytes always show the tenant the full read finds.
+/// </param>
 internal readonly record struct ScannedScope(
-    TextAt Kind, TextAt SubjectId, bool HasWorkload, TextAt WorkloadId, TextAt WorkloadName, TextAt WorkloadNamespace, TextAt Cluster, bool ClusterUnsure);
+    TextAt Kind, TextAt SubjectId, bool HasWorkload, TextAt WorkloadId, TextAt WorkloadName, TextAt WorkloadNamespace, TextAt Cluster, bool ClusterUnsure,
+    TextAt SubjectTenant = default);
 
 /// <summary>
 /// A string value in an event's bytes, by its offset from the event's first byte; the default is an absent (or null)
@@ -157,7 +162,8 @@ internal static class VerbatimEventScanner
         var depth = r.CurrentDepth;
         var eventStart = r.TokenStartIndex;
         var kind = default(TextAt);
-        Span<TextAt> subject = stackalloc TextAt[1];
+        // The subject's id, type and tenant, in SubjectFields' order (the type is not read).
+        Span<TextAt> subject = stackalloc TextAt[3];
         Span<TextAt> workload = stackalloc TextAt[3];
         var hasWorkload = false;
         var cluster = default(TextAt);
@@ -183,7 +189,7 @@ internal static class VerbatimEventScanner
                     return false;
                 }
 
-                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2], cluster, clusterUnsure);
+                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2], cluster, clusterUnsure, subject[2]);
                 scanned = new ScannedEvent(id, Encoding.UTF8.GetString(principalKey), signIn && denied, scope);
                 return true;
             }

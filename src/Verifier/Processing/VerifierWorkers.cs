@@ -15,9 +15,10 @@ namespace ZtStream.Verifier.Processing;
 /// workers exactly as it splits them over processes, so N workers decide what N processes decide: no engine state is
 /// shared between loops, and cross-partition links (runtime taints, bindings) go through the log as between processes.
 /// </summary>
-internal sealed class VerifierWorkers : IHostedService, IDisposable
+internal sealed class VerifierWorkers : IHostedLifecycleService, IDisposable
 {
     private readonly VerifierWorker[] workers;
+    private Task? stopped;
 
     public VerifierWorkers(
         IEventLog log,
@@ -96,12 +97,31 @@ internal sealed class VerifierWorkers : IHostedService, IDisposable
         }
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     /// <summary>
-    /// Stops every worker at once: all leave the group together, so no partition is handed to a worker that is itself
-    /// stopping; each checkpoints the partitions it holds.
+    /// Stops the workers before the host stops any service: the web server is stopped first and waits for its requests
+    /// until the stop's deadline, so a request that hangs (a client sending its body slowly, an append waiting for the
+    /// log) would otherwise leave the workers only a cancelled token, and the checkpoints of what they scored since the
+    /// last one would be lost — re-scored after the restart, with the same alert ids, but re-scored.
     /// </summary>
-    public Task StopAsync(CancellationToken cancellationToken) =>
-        Task.WhenAll(workers.Select(w => w.StopAsync(cancellationToken)));
+    public Task StoppingAsync(CancellationToken cancellationToken) => StopAsync(cancellationToken);
+
+    /// <summary>
+    /// Stops every worker at once, the first call only: all leave the group together, so no partition is handed to a
+    /// worker that is itself stopping; each checkpoints the partitions it holds.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        lock (workers)
+        {
+            return stopped ??= Task.WhenAll(workers.Select(w => w.StopAsync(cancellationToken)));
+        }
+    }
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void Dispose()
     {

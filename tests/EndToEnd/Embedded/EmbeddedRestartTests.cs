@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
 using ZtStream.Platform.EventLog;
 using ZtStream.TestSupport.Fuzzing;
 
@@ -8,7 +10,7 @@ namespace ZtStream.EndToEnd.Embedded;
 /// SIGTERM or killed with SIGKILL and started again on the same folder: what Ingest acknowledged is scored after the
 /// restart, exactly once, and the Verifier is not blind to the first events after it.
 /// </summary>
-public sealed class EmbeddedRestartTests : IAsyncDisposable
+public sealed partial class EmbeddedRestartTests : IAsyncDisposable
 {
     private const string ApiToken = "embedded-responder-token-0123456789abcdef01234";
     private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(90);
@@ -65,6 +67,65 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 
         Assert.DoesNotContain("partition callback", run.Output, StringComparison.Ordinal);
         Assert.Equal(3, run.Output.Split('\n').Count(l => l.Contains("revoked; checkpointed at offset", StringComparison.Ordinal)));
+    }
+
+    /// <summary>
+    /// SIGTERM while a request holds the stop — a client sending its body slowly (above Kestrel's minimum rate), so the web
+    /// server waits for it until the stop's 15 s are up: the Verifier checkpoints every partition before that wait, the
+    /// restart restores every principal it scored, and each attack acknowledged before the stop is alerted once and its
+    /// token revoked once. Before, the Verifier was stopped after the wait with a cancelled token: its partitions were
+    /// revoked on a disposed worker without their checkpoints (exit 130), and the restart re-scored from the older ones.
+    /// </summary>
+    [Fact]
+    public async Task Sigterm_WhileARequestHoldsTheStop_TheVerifierCheckpointsFirst_EachAttackAlertedAndRevokedOnce()
+    {
+        await AddSourceAsync(anySubject: true);
+        string[] revoke = ["--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low")}"];
+        var victims = Enumerable.Range(0, 3).Select(p => OnPartition("user:held", p)).ToList();
+        var run = await RunAsync("run-1", revoke);
+        using (var ingest = Ingest(run))
+        {
+            await IngestEvents.PostAcceptedAsync(ingest, [.. victims.Select(Attack)]);
+        }
+
+        foreach (var victim in victims)
+        {
+            await WaitForAlertsAsync(run, victim, 1);
+        }
+
+        await WaitForRevocationsDoneAsync(run, victims);
+        int exit;
+        await using (var held = await HeldRequest.StartAsync(run.Url, _key))
+        {
+            await run.TerminateAsync();
+            exit = await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct);
+            Assert.False(held.Answered, "the held request was answered before the process stopped: it held nothing");
+        }
+
+        Assert.True(exit == 0, $"exit {exit}:\n{run.Output}");
+        Assert.DoesNotContain("partition callback", run.Output, StringComparison.Ordinal);
+        Assert.Equal(3, run.Output.Split('\n').Count(l => l.Contains("revoked; checkpointed at offset", StringComparison.Ordinal)));
+
+        var restarted = await RunAsync("run-2", revoke);
+        var restored = await Eventually.WithinAsync(() => Task.FromResult(RestoredPrincipals(restarted).Count == 3), AlertTimeout, Ct);
+        Assert.True(restored, $"not every partition was restored:\n{restarted.Output}");
+        Assert.Equal(victims.Count, RestoredPrincipals(restarted).Sum());
+
+        // Anything scored twice after the restart would show up by now as a second alert, count or action.
+        await SettleAsync(restarted);
+        foreach (var victim in victims)
+        {
+            var alert = Assert.Single(await AlertsAsync(restarted, victim));
+            Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
+        }
+
+        using var api = ZtStreamApi.Client(restarted.Url, ApiToken);
+        var revocations = await ZtStreamApi.ActionsAsync(api, "revoke_token", Ct);
+        foreach (var victim in victims)
+        {
+            var revocation = Assert.Single(revocations, a => a.GetProperty("jti").GetString() == AttackJti(victim));
+            Assert.Equal("done", revocation.GetProperty("state").GetString());
+        }
     }
 
     [Theory]
@@ -374,9 +435,10 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         return at;
     }
 
-    private async Task AddSourceAsync()
+    /// <param name="anySubject">Trusted for any subject, so its evidence may revoke automatically.</param>
+    private async Task AddSourceAsync(bool anySubject = false)
     {
-        _key = await _processes.AddSourceAsync("embedded-app", ["--sqlite", Database], Ct);
+        _key = await _processes.AddSourceAsync("embedded-app", [.. anySubject ? ["--subjects", "*"] : Array.Empty<string>(), "--sqlite", Database], Ct);
     }
 
     private async Task<ZtStreamProcess> RunAsync(string name, string[]? settings = null)
@@ -389,10 +451,12 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
 
     private HttpClient Ingest(ZtStreamProcess process) => ZtStreamApi.Client(process.Url, _key);
 
+    private static string AttackJti(string subject) => $"jti-expired-{subject}";
+
     /// <summary>A token used an hour after it expired, from the shop's web pod like the benign traffic.</summary>
     private static AccessEvent Attack(string subject)
     {
-        var attack = IngestEvents.ExpiredTokenGet($"{subject}-attack-{Guid.NewGuid():N}", subject, $"jti-expired-{subject}", "/api/orders/0");
+        var attack = IngestEvents.ExpiredTokenGet($"{subject}-attack-{Guid.NewGuid():N}", subject, AttackJti(subject), "/api/orders/0");
         return attack with
         {
             Token = attack.Token! with { ClientId = "shop-web", IssuedAt = attack.Time.AddHours(-3) },
@@ -400,6 +464,32 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
             Outcome = Outcomes.Success,
             Bytes = 900,
         };
+    }
+
+    /// <summary>The first principal named <paramref name="prefix"/>-N whose events land on <paramref name="partition"/> (of 3, the default).</summary>
+    private static string OnPartition(string prefix, int partition) =>
+        Enumerable.Range(0, 1000).Select(i => $"{prefix}-{partition}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == partition);
+
+    /// <summary>The principals each partition's restore brought back, as <paramref name="process"/> logged them (one number per partition restored).</summary>
+    private static List<int> RestoredPrincipals(ZtStreamProcess process) =>
+        [.. process.Output.Split('\n').Select(l => RestoredLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
+
+    [GeneratedRegex(@"assigned; restored (\d+) principals")]
+    private static partial Regex RestoredLine();
+
+    /// <summary>Waits until the revocation of each victim's attack token is done.</summary>
+    private static async Task WaitForRevocationsDoneAsync(ZtStreamProcess process, List<string> victims)
+    {
+        using var api = ZtStreamApi.Client(process.Url, ApiToken);
+        var done = await Eventually.WithinAsync(
+            async () =>
+            {
+                var actions = await ZtStreamApi.ActionsAsync(api, "revoke_token", Ct);
+                return victims.All(v => actions.Any(a => a.GetProperty("jti").GetString() == AttackJti(v) && a.GetProperty("state").GetString() == "done"));
+            },
+            AlertTimeout,
+            Ct);
+        Assert.True(done, $"not every attack's token was revoked:\n{process.Output}");
     }
 
     /// <summary>
@@ -444,6 +534,94 @@ public sealed class EmbeddedRestartTests : IAsyncDisposable
         foreach (var probe in probes)
         {
             await WaitForAlertsAsync(process, probe, 1);
+        }
+    }
+
+    /// <summary>
+    /// A <c>POST /v1/events</c> whose body never ends: sent with <c>Expect: 100-continue</c>, so it is known to be in Ingest's
+    /// handler once Kestrel says "100 Continue", then 400 bytes a second — above Kestrel's minimum data rate, so only the
+    /// server's stop ends it. Disposing closes the connection.
+    /// </summary>
+    private sealed class HeldRequest : IAsyncDisposable
+    {
+        private readonly TcpClient _client;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _trickle;
+        private readonly Task<bool> _answer;
+
+        private HeldRequest(TcpClient client)
+        {
+            _client = client;
+            var stream = client.GetStream();
+            _trickle = TrickleAsync(stream, _stop.Token);
+            _answer = AnswerAsync(stream);
+        }
+
+        /// <summary>Whether the server sent a final answer (anything after the 100 Continue) before the connection ended.</summary>
+        public bool Answered => _answer.IsCompletedSuccessfully && _answer.Result;
+
+        public static async Task<HeldRequest> StartAsync(Uri url, string key)
+        {
+            var client = new TcpClient();
+            await client.ConnectAsync(url.Host, url.Port, Ct);
+            var stream = client.GetStream();
+            await stream.WriteAsync(Encoding.ASCII.GetBytes(
+                $"POST /v1/events HTTP/1.1\r\nHost: {url.Authority}\r\nAuthorization: Bearer {key}\r\nContent-Type: application/json\r\n" +
+                "Content-Length: 1000000\r\nExpect: 100-continue\r\n\r\n"), Ct);
+            var head = new StringBuilder();
+            var buffer = new byte[1];
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+            timeout.CancelAfter(ZtStreamApi.Timeout);
+            while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal) && await stream.ReadAsync(buffer, timeout.Token) == 1)
+            {
+                head.Append((char)buffer[0]);
+            }
+
+            if (!head.ToString().StartsWith("HTTP/1.1 100 ", StringComparison.Ordinal))
+            {
+                client.Dispose();
+                Assert.Fail($"Ingest did not start reading the held request's body: {head}");
+            }
+
+            return new HeldRequest(client);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _stop.CancelAsync();
+            _client.Dispose();
+            await Task.WhenAll(_trickle, _answer);
+            _stop.Dispose();
+        }
+
+        private static async Task TrickleAsync(NetworkStream stream, CancellationToken ct)
+        {
+            var chunk = Encoding.ASCII.GetBytes(new string(' ', 400));
+            try
+            {
+                while (!ct.IsCancellationRequested)
+                {
+                    await stream.WriteAsync(chunk, ct);
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+            {
+                // The server ended the connection as it stopped, or the test closed it.
+            }
+        }
+
+        private static async Task<bool> AnswerAsync(NetworkStream stream)
+        {
+            try
+            {
+                return await stream.ReadAsync(new byte[256]) > 0;
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                // Reset by the stopping server, or closed by the test: no answer.
+                return false;
+            }
         }
     }
 }

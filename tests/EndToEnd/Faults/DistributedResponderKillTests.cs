@@ -2,11 +2,13 @@ namespace ZtStream.EndToEnd.Faults;
 
 /// <summary>
 /// The distributed topology as separate processes — Ingest and Verifier in one, the Responder in another — over Kafka,
-/// PostgreSQL and a RabbitMQ broker of this test's own: the broker stops, an attack's revocation is decided and waits in
-/// the store for it, the Responder is killed with SIGKILL meanwhile (after the action's record, before its execution),
-/// and once the broker and a new Responder are back the revocation is carried out exactly once and the SDK refuses the token.
+/// PostgreSQL and RabbitMQ, the Responder killed with SIGKILL mid-command and a new one started: the revocation is
+/// carried out exactly once (one action, one completion, one entry on the revocation list), the SDK refuses the token,
+/// and the audit chain verifies. Killed while its command waits for a stopped broker (after the action's record, before
+/// the command is sent), or with the broker up, its command taken by the consumer: while the IdP holds the call (its
+/// effect may be done, the answer never arrives), or while the command waits for its retry after the IdP refused it.
 /// </summary>
-public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFixture postgres) : IAsyncDisposable
+public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFixture postgres, RabbitMqFixture sharedRabbit) : IAsyncDisposable
 {
     private const string ApiToken = "dist-kill-responder-token-0123456789abcdef0";
     private const string FeedToken = "dist-kill-feed-token-0123456789abcdef012345";
@@ -15,40 +17,16 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
     [Fact]
     public async Task BrokerDown_ResponderKilledWithTheCommandQueued_AfterBothReturn_TheRevocationRunsOnce()
     {
+        // A broker of this test's own, since it is stopped.
         await using var rabbit = new RabbitMqFixture();
-        var amqp = await rabbit.CreateVirtualHostAsync(Ct);
-        var bootstrap = await kafka.RequireAsync(Ct);
-        var database = await postgres.CreateDatabaseAsync(Ct);
-        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
-        string[] seams =
-        [
-            // Its own names on the shared cluster, so another test's deployment never joins its groups or reads its events.
-            "--event-log", "kafka", "--kafka", bootstrap, "--kafka-prefix", $"zt-dist-{Guid.NewGuid():N}.", "--store", "postgres", "--postgres", database,
-            "--urls", "http://127.0.0.1:0",
-            "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000", "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
-            "--set", "EventLog:TopicCreationTimeout=00:00:02",
-        ];
-        string[] responderArgs =
-        [
-            "run", "--roles", "responder", .. seams, "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(),
-            "--set", $"Responder:PolicyPath={policy}",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", $"Responder:Feed:Token={FeedToken}",
-            "--set", "Responder:SchedulerInterval=00:00:01", "--set", "Responder:RedispatchAfter=00:00:02",
-        ];
-
-        // Trusted for any subject, so its evidence may revoke automatically.
-        var key = await _processes.AddSourceAsync("dist-app", ["--subjects", "*", .. seams], Ct);
-        var responder = await _processes.StartAsync("responder-1", responderArgs, waitForListening: true, Ct);
-        var pipeline = await _processes.StartAsync("ingest-verifier", ["run", "--roles", "ingest,verifier", .. seams], waitForListening: true, Ct);
+        var topology = await TopologyAsync(await rabbit.CreateVirtualHostAsync(Ct), []);
+        var responder = await topology.StartResponderAsync("responder-1");
+        var pipeline = await topology.StartPipelineAsync();
 
         await rabbit.StopBrokerAsync();
         const string victim = "dist-victim";
         var jti = $"jti-{Guid.NewGuid():N}";
-        using (var ingest = ZtStreamApi.Client(pipeline.Url, key))
-        {
-            await IngestEvents.PostAcceptedAsync(ingest, IngestEvents.StolenToken(victim, jti));
-        }
+        await topology.AttackAsync(pipeline, victim, jti);
 
         // Decided and recorded, its command waiting in the store for the broker.
         using (var api = ZtStreamApi.Client(responder.Url, ApiToken))
@@ -64,15 +42,112 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
         await responder.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
         await rabbit.StartBrokerAsync();
 
-        var restarted = await _processes.StartAsync("responder-2", responderArgs, waitForListening: true, Ct);
-        using (var api = ZtStreamApi.Client(restarted.Url, ApiToken))
-        {
-            await ZtStreamApi.WaitRevokedOnceAsync(api, jti, restarted, Ct);
-        }
+        var restarted = await topology.StartResponderAsync("responder-2");
+        await topology.AssertRevokedOnceAsync(pipeline, restarted, victim, jti);
+    }
 
-        await using var sdk = await SdkProbe.StartAsync(pipeline.Url, key, restarted.Url, FeedToken);
-        await sdk.AssertRefusesAsync(victim, jti);
+    /// <param name="idpRefusesFirst">
+    /// False: the kill comes while the IdP holds the first call — after the consumer took the command and the revocation
+    /// list has the entry, before "done" is recorded. True: the IdP answers the first call 503, the attempt is recorded as
+    /// failed, and the kill comes while the command waits in the consumer for its retry (unacknowledged on the broker).
+    /// </param>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task BrokerUp_ResponderKilledWhileItRevokes_ANewResponderCompletesItOnce(bool idpRefusesFirst)
+    {
+        await using var idp = await RevocationEndpoint.StartAsync(idpRefusesFirst ? RevocationEndpoint.First.Refuse : RevocationEndpoint.First.Hold);
+        var topology = await TopologyAsync(
+            await sharedRabbit.CreateVirtualHostAsync(Ct),
+            [.. idp.DriverSettings, "--set", "Responder:RetryMinBackoff=00:01:00", "--set", "Responder:RetryMaxBackoff=00:01:00"]);
+        var responder = await topology.StartResponderAsync("responder-1");
+        var pipeline = await topology.StartPipelineAsync();
+        const string victim = "dist-held-victim";
+        var jti = $"jti-{Guid.NewGuid():N}";
+        await topology.AttackAsync(pipeline, victim, jti);
+
+        await idp.WaitForTheFaultAsync(responder, ApiToken, jti);
+
+        responder.Kill();
+        await responder.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var restarted = await topology.StartResponderAsync("responder-2");
+        await topology.AssertRevokedOnceAsync(pipeline, restarted, victim, jti);
+
+        // Asked again after the restart (the broker's redelivery of the unacknowledged command, or the Responder's
+        // re-send of the action left dispatched; RFC 7009 answers a repeat with 200), and only ever for this token.
+        Assert.True(idp.Calls.Count >= 2, $"the IdP was not called again after the restart: {idp.Calls.Count} call(s)");
+        Assert.All(idp.Calls, token => Assert.Equal(jti, token));
     }
 
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
+
+    /// <summary>
+    /// What every process of one test's distributed topology is started with: the Kafka cluster at
+    /// <paramref name="bootstrap"/> under names of its own (so another test's deployment on the shared cluster never joins
+    /// its groups or reads its events: committed offsets live in the cluster, not in the test's database), the PostgreSQL
+    /// <paramref name="database"/>, a free port, and consumer groups that notice a dead member in seconds. Called once per test.
+    /// </summary>
+    internal static string[] Seams(string bootstrap, string database) =>
+    [
+        "--event-log", "kafka", "--kafka", bootstrap, "--kafka-prefix", $"zt-dist-{Guid.NewGuid():N}.", "--store", "postgres", "--postgres", database,
+        "--urls", "http://127.0.0.1:0",
+        "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000", "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
+        "--set", "EventLog:TopicCreationTimeout=00:00:02",
+    ];
+
+    private async Task<Topology> TopologyAsync(Uri amqp, string[] responderSettings)
+    {
+        var bootstrap = await kafka.RequireAsync(Ct);
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
+        var seams = Seams(bootstrap, database);
+
+        // Trusted for any subject, so its evidence may revoke automatically.
+        var key = await _processes.AddSourceAsync("dist-app", ["--subjects", "*", .. seams], Ct);
+        return new Topology(_processes, seams, database, key,
+        [
+            "run", "--roles", "responder", .. seams, "--bus", "rabbitmq", "--rabbitmq", amqp.ToString(),
+            .. ResponsePolicies.ResponderSettings(policy, ApiToken), "--set", $"Responder:Feed:Token={FeedToken}",
+            // A command left unfinished by the dead process is sent again within seconds of the restart.
+            "--set", "Responder:RedispatchAfter=00:00:02",
+            .. responderSettings,
+        ]);
+    }
+
+    /// <summary>One test's processes: the seams they share, the source's key, and how the Responder is started.</summary>
+    private sealed record Topology(ZtStreamProcesses Processes, string[] Seams, string Database, string SourceKey, string[] ResponderArgs)
+    {
+        public Task<ZtStreamProcess> StartResponderAsync(string name) => Processes.StartAsync(name, ResponderArgs, waitForListening: true, Ct);
+
+        public Task<ZtStreamProcess> StartPipelineAsync() =>
+            Processes.StartAsync("ingest-verifier", ["run", "--roles", "ingest,verifier", .. Seams], waitForListening: true, Ct);
+
+        public async Task AttackAsync(ZtStreamProcess pipeline, string victim, string jti)
+        {
+            using var ingest = ZtStreamApi.Client(pipeline.Url, SourceKey);
+            await IngestEvents.PostAcceptedAsync(ingest, IngestEvents.StolenToken(victim, jti));
+        }
+
+        /// <summary>
+        /// The revocation of <paramref name="jti"/> done once on <paramref name="responder"/>, the SDK refusing the token, and
+        /// the audit chain verifying.
+        /// </summary>
+        public async Task AssertRevokedOnceAsync(ZtStreamProcess pipeline, ZtStreamProcess responder, string victim, string jti)
+        {
+            using (var api = ZtStreamApi.Client(responder.Url, ApiToken))
+            {
+                await ZtStreamApi.WaitRevokedOnceAsync(api, jti, responder, Ct);
+            }
+
+            await using (var sdk = await SdkProbe.StartAsync(pipeline.Url, SourceKey, responder.Url, FeedToken))
+            {
+                await sdk.AssertRefusesAsync(victim, jti);
+            }
+
+            var verify = await Processes.StartAsync("audit-verify", ["audit", "verify", "--store", "postgres", "--postgres", Database], waitForListening: false, Ct);
+            Assert.True(await verify.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, verify.Output);
+            Assert.StartsWith("head ", verify.LastStandardOutputLine, StringComparison.Ordinal);
+        }
+    }
 }

@@ -22,10 +22,7 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
         var key = await _processes.AddSourceAsync("outage-app", ["--subjects", "*", .. store], Ct);
         var run = await _processes.StartAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", .. store,
-             "--set", $"Responder:PolicyPath={policy}", "--set", "Responder:SchedulerInterval=00:00:01",
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+            ["run", "--urls", "http://127.0.0.1:0", .. store, .. ResponsePolicies.ResponderSettings(policy, ApiToken),
              // The source's key stays trusted through the outage, so attacks are acknowledged while the store is down.
              "--set", "Ingest:CredentialCacheTime=00:05:00"],
             waitForListening: true,
@@ -76,13 +73,13 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
 
-    private static string Jti(string victim) => $"jti-{victim}";
+    internal static string Jti(string victim) => $"jti-{victim}";
 
-    private static Task PostAttackAsync(HttpClient ingest, string victim) =>
+    internal static Task PostAttackAsync(HttpClient ingest, string victim) =>
         IngestEvents.PostAcceptedAsync(ingest, [IngestEvents.ExpiredTokenGet($"{victim}-attack", victim, Jti(victim), "/api/orders/0")]);
 
     /// <summary>Waits until each victim's token has a revocation that is done: its alert was stored and its action executed.</summary>
-    private static async Task WaitForRevokedAsync(HttpClient api, ZtStreamProcess run, IEnumerable<string> victims)
+    internal static async Task WaitForRevokedAsync(HttpClient api, ZtStreamProcess run, IEnumerable<string> victims)
     {
         var jtis = victims.Select(Jti).ToHashSet(StringComparer.Ordinal);
         var done = await Eventually.WithinAsync(
@@ -103,7 +100,7 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
         Assert.True(done, $"not every token of {string.Join(", ", jtis)} was revoked within {ZtStreamApi.Timeout.TotalSeconds} s:\n{run.Output}");
     }
 
-    private static async Task<List<JsonElement>> RevokeActionsAsync(HttpClient api)
+    internal static async Task<List<JsonElement>> RevokeActionsAsync(HttpClient api)
     {
         using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/actions?kind=revoke_token&limit=500", UriKind.Relative), Ct));
         return [.. Items(doc.RootElement).Select(e => e.Clone())];

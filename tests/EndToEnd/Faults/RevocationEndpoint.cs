@@ -63,6 +63,25 @@ internal sealed class RevocationEndpoint : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Waits until the fault is in place on <paramref name="responder"/> (reached with <paramref name="apiToken"/>): the first
+    /// call arrived and, when it is refused, the revocation of <paramref name="jti"/> recorded the failed attempt; fails
+    /// the test, with the process's output, otherwise.
+    /// </summary>
+    public async Task WaitForTheFaultAsync(ZtStreamProcess responder, string apiToken, string jti)
+    {
+        Assert.True(await FirstCallAsync(ZtStreamApi.Timeout), $"the IdP was never called:\n{responder.Output}");
+        if (Behaviour == First.Refuse)
+        {
+            using var api = ZtStreamApi.Client(responder.Url, apiToken);
+            var recorded = await Eventually.WithinAsync(
+                async () => (await ZtStreamApi.AuditKindsAsync(api, (await ZtStreamApi.RevocationOfAsync(api, jti, Ct)).Id, Ct)).Contains("action.attempt_failed"),
+                ZtStreamApi.Timeout,
+                Ct);
+            Assert.True(recorded, $"the failed attempt was not recorded:\n{responder.Output}");
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_app is not null)

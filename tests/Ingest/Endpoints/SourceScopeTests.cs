@@ -295,6 +295,37 @@ public sealed class SourceScopeTests
         Assert.Equal(["k-0", "k-4"], logged.Select(r => r.Event.Id).Order());
     }
 
+    /// <summary>
+    /// A key issued for one identity-provider tenant (here a Keycloak realm, which the adapter records as subject.tenant)
+    /// speaks only for its users: a record of another realm, or of none, is refused with the item's index and field; a
+    /// source without the limit takes any realm, as before.
+    /// </summary>
+    [Fact]
+    public async Task TenantScope_IdpRecordOfAnotherTenantOrOfNone_RefusedByIndexAndField_ItsOwnAccepted()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("keycloak-acme", new SourceScope(Kinds: ["auth.*"], Tenants: ["acme"]));
+        var open = await server.AddSourceAsync("keycloak-any", new SourceScope(Kinds: ["auth.*"]));
+        static string Login(string id, string? realm) =>
+            "{\"id\":\"" + id + "\",\"time\":1714644000000,\"type\":\"LOGIN\"," + (realm is null ? "" : "\"realmId\":\"" + realm + "\",")
+            + "\"clientId\":\"web\",\"userId\":\"u-1\",\"details\":{\"username\":\"alice\"}}";
+
+        using var mixed = await server.PostAsync("/v1/sources/keycloak", Payloads.Array(Login("r-0", "acme"), Login("r-1", "globex"), Login("r-2", null)), key);
+        using var other = await server.PostAsync("/v1/sources/keycloak", Payloads.Array(Login("r-3", "globex")), key);
+        using var unlimited = await server.PostAsync("/v1/sources/keycloak", Payloads.Array(Login("r-4", "globex")), open);
+
+        var errors = await ProblemErrors.ReadAsync(mixed, HttpStatusCode.MultiStatus);
+        Assert.Equal([(1, SourceScope.TenantField), (2, SourceScope.TenantField)], errors.Select(e => (e.Index, e.Field)));
+        Assert.StartsWith("outside the scope of source keycloak-acme", errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("'globex' is not one of acme", errors[0].Reason, StringComparison.Ordinal);
+        Assert.Contains("names no tenant", errors[1].Reason, StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadAsync(other, HttpStatusCode.Forbidden);
+        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Accepted, unlimited.StatusCode);
+        var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToArray();
+        Assert.Equal([("acme", "keycloak-acme"), ("globex", "keycloak-any")], logged.Select(e => (e.Subject?.Tenant, e.Source)).Order());
+    }
+
     [Fact]
     public async Task ScopeChange_AppliesToTheNextRequest_WhenTheCredentialCacheIsOff()
     {

@@ -149,36 +149,43 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(["shop/web-*"], source.Scope.Workloads);
     }
 
-    [Fact]
-    public async Task Add_WithClusters_ListShowsThem_UpdateWithAnEmptyValueLiftsTheLimit_AndTheKeyCarriesIt()
+    /// <summary>The part of a scope that <paramref name="option"/> (<c>--clusters</c> or <c>--tenants</c>) sets.</summary>
+    private static IReadOnlyList<string>? Limited(SourceScope scope, string option) => option == "--clusters" ? scope.Clusters : scope.Tenants;
+
+    [Theory]
+    [InlineData("--clusters", "k8s.audit", "prod-eu,prod-us-*")]
+    [InlineData("--tenants", "auth.*", "acme,acme-*")]
+    public async Task Add_WithClustersOrTenants_ListShowsThem_UpdateWithAnEmptyValueLiftsTheLimit_AndTheKeyCarriesIt(string option, string kinds, string patterns)
     {
-        var (code, added, addError) = await RunAsync("add", "eks-prod", "--kinds", "k8s.audit", "--clusters", "prod-eu,prod-us-*");
+        var (code, added, addError) = await RunAsync("add", "limited", "--kinds", kinds, option, patterns);
         Assert.Equal(0, code);
-        Assert.Contains("kinds=k8s.audit clusters=prod-eu,prod-us-*", addError, StringComparison.Ordinal);
+        Assert.Contains($"kinds={kinds} {option[2..]}={patterns}", addError, StringComparison.Ordinal);
         var key = added.TrimEnd().Split('\n')[^1].Trim();
         var store = StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath });
         var credentials = new SourceCredentialStore(store, TimeProvider.System);
-        Assert.Equal(["prod-eu", "prod-us-*"], (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Clusters);
-        Assert.EndsWith("clusters=prod-eu,prod-us-*", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("eks-prod", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(patterns.Split(','), Limited((await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope, option));
+        Assert.EndsWith($"{option[2..]}={patterns}", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("limited", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
 
-        Assert.Equal(0, (await RunAsync("update", "eks-prod", "--clusters", "")).Code);
+        Assert.Equal(0, (await RunAsync("update", "limited", option, "")).Code);
 
         var source = await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct);
-        Assert.Null(source!.Scope.Clusters);
-        Assert.Equal([EventKinds.K8sAudit], source.Scope.Kinds);
+        Assert.Null(Limited(source!.Scope, option));
+        Assert.Equal([kinds], source.Scope.Kinds);
     }
 
-    [Fact]
-    public async Task AddHelp_NamesTheClustersOption_AndAnEmptyClusterEntryExitsTwo()
+    [Theory]
+    [InlineData("--clusters", "k8s.cluster")]
+    [InlineData("--tenants", "subject.tenant")]
+    public async Task AddHelp_NamesTheClustersAndTenantsOptions_AndAnEmptyEntryExitsTwo(string option, string field)
     {
         var (code, output, _) = await RunAsync("add", "--help");
         Assert.Equal(0, code);
-        Assert.Contains("--clusters <GLOB,…>", output, StringComparison.Ordinal);
-        Assert.Contains("k8s.cluster", output, StringComparison.Ordinal);
+        Assert.Contains($"{option} <GLOB,…>", output, StringComparison.Ordinal);
+        Assert.Contains(field, output, StringComparison.Ordinal);
 
-        var (bad, _, error) = await RunAsync("add", "eks", "--clusters", "prod-eu,,prod-us");
+        var (bad, _, error) = await RunAsync("add", "limited", option, "a,,b");
         Assert.Equal(2, bad);
-        Assert.Contains("--clusters: empty entry 2", error, StringComparison.Ordinal);
+        Assert.Contains($"{option}: empty entry 2", error, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,6 +19,9 @@ internal sealed class IngestMigrations : IMigrationSource
         Migration.Portable(Component, 3, "source cluster scopes", """
             ALTER TABLE ingest_sources ADD COLUMN scope_clusters TEXT NULL;
             """),
+        Migration.Portable(Component, 4, "source tenant scopes", """
+            ALTER TABLE ingest_sources ADD COLUMN scope_tenants TEXT NULL;
+            """),
     ];
 
     // Each dimension of a source's scope as its comma-joined patterns; NULL when the dimension is not limited.

@@ -7,7 +7,8 @@ namespace ZtStream.Ingest.Sources.Scopes;
 /// What <see cref="SourceScope.Check(ScopeFields, int, string)"/> looks at in an event: its kind, its subject's id, its
 /// workload (present or not, id, name, namespace) and the namespace of the object a Kubernetes request was on: an audit
 /// event's <c>raw.objectRef.namespace</c>, a Falco alert's <c>ka.target.namespace</c> (the k8saudit plugin's). Read from the event object, or from the event's bytes where the scan recorded
-/// them, so that the gate decides the same either way; and the cluster the event names (<c>attributes["k8s.cluster"]</c>).
+/// them, so that the gate decides the same either way; the cluster the event names (<c>attributes["k8s.cluster"]</c>) and
+/// the tenant of its subject (<c>subject.tenant</c>).
 /// </summary>
 internal readonly record struct ScopeFields(
     string? Kind,
@@ -17,7 +18,8 @@ internal readonly record struct ScopeFields(
     string? WorkloadName,
     string? WorkloadNamespace,
     string? ObjectNamespace = null,
-    string? Cluster = null)
+    string? Cluster = null,
+    string? Tenant = null)
 {
     private static readonly byte[] K8sAuditKind = Encoding.UTF8.GetBytes(EventKinds.K8sAudit);
     private static readonly byte[] RuntimeAlertKind = Encoding.UTF8.GetBytes(EventKinds.RuntimeAlert);
@@ -33,7 +35,7 @@ internal readonly record struct ScopeFields(
         var cluster = e.Attributes?.TryGetValue(K8sAuditMapper.ClusterAttribute, out var c) == true && c.ValueKind == JsonValueKind.String
             ? c.GetString()
             : null;
-        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace, cluster);
+        return new(e.Kind, e.Subject?.Id, w is not null, w?.Id, w?.Name, w?.Namespace, objectNamespace, cluster, e.Subject?.Tenant);
     }
 
     /// <summary>
@@ -69,6 +71,7 @@ internal readonly record struct ScopeFields(
             workload ? at.WorkloadId.Read(json) : null,
             scope.Workloads is null ? null : at.WorkloadName.Read(json),
             workload ? at.WorkloadNamespace.Read(json) : null,
-            Cluster: scope.Clusters is null ? null : at.Cluster.Read(json));
+            Cluster: scope.Clusters is null ? null : at.Cluster.Read(json),
+            Tenant: scope.Tenants is null ? null : at.SubjectTenant.Read(json));
     }
 }

@@ -5,7 +5,8 @@ namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>
 /// What a source may speak for: the event kinds it may send, the subjects, namespaces and workloads its events may
-/// name, and the clusters they may be labelled with (patterns, <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
+/// name, the clusters they may be labelled with, and the identity-provider tenants their subjects may belong to (patterns,
+/// <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
 /// without any scope speaks for anything, as before scopes existed. An event outside its source's scope never reaches
 /// the log (<see cref="Check"/>).
 /// </summary>
@@ -14,7 +15,8 @@ internal sealed record SourceScope(
     IReadOnlyList<string>? Subjects = null,
     IReadOnlyList<string>? Namespaces = null,
     IReadOnlyList<string>? Workloads = null,
-    IReadOnlyList<string>? Clusters = null)
+    IReadOnlyList<string>? Clusters = null,
+    IReadOnlyList<string>? Tenants = null)
 {
     public static SourceScope None { get; } = new();
 
@@ -37,6 +39,9 @@ internal sealed record SourceScope(
 
     /// <summary>Where an event names the cluster it happened in (a managed cluster's envelope, a Cloud Audit Logs entry).</summary>
     public const string ClusterField = "attributes.k8s.cluster";
+
+    /// <summary>Where an event names the tenant its subject belongs to (the Entra directory, Keycloak realm, Auth0 tenant …).</summary>
+    public const string TenantField = "subject.tenant";
 
     /// <summary>True when the namespaces include <c>*</c>: the whole cluster, its cluster-scoped objects too.</summary>
     internal bool WholeCluster()
@@ -62,7 +67,7 @@ internal sealed record SourceScope(
     };
 
     /// <summary>True when no dimension is limited.</summary>
-    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null;
+    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null && Tenants is null;
 
     /// <summary>
     /// What events this source delivered vouch for (<see cref="AccessEvent.SourceScope"/>): the subject when the scope
@@ -130,6 +135,15 @@ internal sealed record SourceScope(
                 : Outside(index, source, ClusterField, e.Cluster, Clusters);
         }
 
+        // Likewise a key issued for one identity-provider tenant must not speak for another tenant's users (and, vouching
+        // for them, have their tokens revoked); an event naming no tenant is not taken as any tenant.
+        if (Tenants is not null && (string.IsNullOrEmpty(e.Tenant) || !Matches(Tenants, e.Tenant)))
+        {
+            return string.IsNullOrEmpty(e.Tenant)
+                ? new ItemError(index, TenantField, $"outside the scope of source {source}: it may speak only for tenants {List(Tenants)}, and this event names no tenant")
+                : Outside(index, source, TenantField, e.Tenant, Tenants);
+        }
+
         if (Subjects is not null && !string.IsNullOrEmpty(e.SubjectId) && !Matches(Subjects, e.SubjectId))
         {
             return Outside(index, source, "subject.id", e.SubjectId, Subjects);
@@ -166,7 +180,7 @@ internal sealed record SourceScope(
         return null;
     }
 
-    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=… clusters=…</c>, or <c>(none: speaks for anything)</c>.</summary>
+    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=… clusters=… tenants=…</c>, or <c>(none: speaks for anything)</c>.</summary>
     public string Describe()
     {
         if (IsUnscoped)
@@ -174,12 +188,13 @@ internal sealed record SourceScope(
             return "(none: speaks for anything)";
         }
 
-        var parts = new List<string>(5);
+        var parts = new List<string>(6);
         Add(parts, "kinds", Kinds);
         Add(parts, "subjects", Subjects);
         Add(parts, "namespaces", Namespaces);
         Add(parts, "workloads", Workloads);
         Add(parts, "clusters", Clusters);
+        Add(parts, "tenants", Tenants);
         return string.Join(' ', parts);
     }
 

@@ -13,16 +13,18 @@ public abstract class SourceCredentialStoreContractTests
     }
 
     [Fact]
-    public async Task Scope_EveryDimensionIncludingClusters_IsStoredReadAndReplaced()
+    public async Task Scope_EveryDimensionIncludingClustersAndTenants_IsStoredReadAndReplaced()
     {
         var (_, credentials) = await StoreAsync();
-        var scope = new SourceScope(Kinds: [EventKinds.K8sAudit], Subjects: ["user:*"], Namespaces: ["shop"], Workloads: ["shop/web-*"], Clusters: ["prod-eu", "prod-us-*"]);
+        var scope = new SourceScope(Kinds: [EventKinds.K8sAudit], Subjects: ["user:*"], Namespaces: ["shop"], Workloads: ["shop/web-*"], Clusters: ["prod-eu", "prod-us-*"],
+            Tenants: ["acme", "acme-*"]);
 
         Assert.Equal(AddSourceResult.Added, await credentials.AddAsync("eks-prod", "hash-1", Ct, scope));
 
         var found = await credentials.FindActiveSourceAsync("hash-1", Ct);
         Assert.Equal(scope.Describe(), found!.Scope.Describe());
         Assert.Equal(["prod-eu", "prod-us-*"], found.Scope.Clusters);
+        Assert.Equal(["acme", "acme-*"], found.Scope.Tenants);
         Assert.Equal(scope.Describe(), (await credentials.FindScopeAsync("eks-prod", Ct)).Describe());
         Assert.Equal(scope.Describe(), Assert.Single(await credentials.ListAsync(Ct)).Scope.Describe());
 
@@ -30,15 +32,25 @@ public abstract class SourceCredentialStoreContractTests
         Assert.Equal(["staging"], (await credentials.FindKeyHolderAsync("hash-1", Ct))!.Scope.Clusters);
         Assert.True(await credentials.UpdateScopeAsync("eks-prod", scope with { Clusters = null }, Ct));
         Assert.Null((await credentials.FindActiveSourceAsync("hash-1", Ct))!.Scope.Clusters);
+
+        Assert.True(await credentials.UpdateScopeAsync("eks-prod", scope with { Tenants = ["globex"] }, Ct));
+        Assert.Equal(["globex"], (await credentials.FindKeyHolderAsync("hash-1", Ct))!.Scope.Tenants);
+        Assert.True(await credentials.UpdateScopeAsync("eks-prod", scope with { Tenants = null }, Ct));
+        var lifted = (await credentials.FindActiveSourceAsync("hash-1", Ct))!.Scope;
+        Assert.Null(lifted.Tenants);
+        Assert.Equal(["prod-eu", "prod-us-*"], lifted.Clusters);
     }
 
-    [Fact]
-    public async Task SourceAddedBeforeClusterScopes_KeepsItsScope_AndSpeaksForAnyCluster()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task SourceAddedBeforeClusterOrTenantScopes_KeepsItsScope_AndSpeaksForAnyClusterAndTenant(int version)
     {
-        // A database at the schema before cluster scopes (migrations 1 and 2), with a source registered then.
+        // A database at the schema before cluster scopes (migrations 1 and 2) or tenant scopes (1 to 3), with a source
+        // registered then.
         var options = await CreateDatabaseAsync();
         var store = StoreServiceCollectionExtensions.CreateStore(options);
-        var before = new IngestMigrations().Migrations.Where(m => m.Version <= 2).ToArray();
+        var before = new IngestMigrations().Migrations.Where(m => m.Version <= version).ToArray();
         await new StoreMigrator(store, [new FixedMigrations(before)]).MigrateAsync(Ct);
         await using (var connection = await store.OpenAsync(Ct))
         {
@@ -53,6 +65,7 @@ public abstract class SourceCredentialStoreContractTests
         var found = await new SourceCredentialStore(store, TimeProvider.System).FindActiveSourceAsync("hash-old", Ct);
         Assert.Equal(["shop"], found!.Scope.Namespaces);
         Assert.Null(found.Scope.Clusters);
+        Assert.Null(found.Scope.Tenants);
     }
 
     private sealed class FixedMigrations(IReadOnlyList<Migration> migrations) : IMigrationSource

@@ -50,6 +50,14 @@ public sealed class SourceGateTests
         $$$"""{"id":"e25",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-eu"},"raw":{"objectRef":{"namespace":"shop"} } }""",
         $$$"""{"id":"e26",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":"prod-us-2"}}""",
         $$$"""{"id":"e27",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"k8s.cluster":7}}""",
+        // Subjects of identity-provider tenants: plain, after the id or before it, null, empty, Unicode, escaped (read whole).
+        $$$"""{"id":"e28",{{{T}}},"kind":"auth.login","subject":{"id":"alice@acme.example","type":"user","tenant":"acme"},"outcome":"success"}""",
+        $$$"""{"id":"e29",{{{T}}},"kind":"auth.login","subject":{"tenant":"globex","id":"alice@acme.example"},"outcome":"success"}""",
+        $$$"""{"id":"e30",{{{T}}},"kind":"auth.mfa","subject":{"id":"user:alice","tenant":null}}""",
+        $$$"""{"id":"e31",{{{T}}},"kind":"auth.mfa","subject":{"id":"user:alice","tenant":""}}""",
+        $$$"""{"id":"e32",{{{T}}},"kind":"auth.logout","subject":{"id":"user:alice","tenant":"acme-ü"},"workload":{"id":"shop/cart-1","namespace":"shop"}}""",
+        $$$"""{"id":"e33",{{{T}}},"kind":"auth.logout","subject":{"id":"user:alice","tenant":"\u0061cme"}}""",
+        $$$"""{"id":"e34",{{{T}}},"kind":"access.request","workload":{"id":"shop/cart-1","namespace":"shop","name":"acme"},"attributes":{"tenant":"acme"}}""",
     ];
 
     private static readonly SourceScope[] Scopes =
@@ -77,6 +85,11 @@ public sealed class SourceGateTests
         new(Clusters: []),
         new(Kinds: ["*"], Namespaces: ["shop"], Clusters: ["prod-*"]),
         new(Workloads: ["shop/*"], Clusters: ["prod-ü", "staging"]),
+        new(Tenants: ["acme"]),
+        new(Tenants: ["acme-*", "t1"], Subjects: ["user:*"]),
+        new(Tenants: ["*"]),
+        new(Tenants: []),
+        new(Kinds: ["auth.*"], Tenants: ["globex", "acme"], Clusters: ["prod-*"]),
     ];
 
     /// <summary>
@@ -286,6 +299,39 @@ public sealed class SourceGateTests
             errors);
         Assert.Null(gate.Admit(Parse([Events[24].Replace("prod-eu", "staging", StringComparison.Ordinal)])[0], "eks-prod", scope, adapter: false, errors));
         Assert.Equal(new ItemError(0, SourceScope.ClusterField, "outside the scope of source eks-prod: 'staging' is not one of prod-eu, prod-us-*"), errors[^1]);
+    }
+
+    [Fact]
+    public void Check_TenantLimit_RefusesAnotherTenantAndAnEventNamingNone_NamingTheField()
+    {
+        var scope = new SourceScope(Tenants: ["acme", "acme-*"]);
+        var gate = new SourceGate();
+        var errors = new List<ItemError>();
+        var items = Parse([Events[27], Events[28], Events[29], Events[31], Events[33]]);
+
+        var admitted = items.Select(i => gate.Admit(i, "okta-acme", scope, adapter: false, errors)).ToArray();
+
+        Assert.Equal([true, false, false, true, false], admitted.Select(a => a is not null));
+        Assert.Equal(
+            [
+                new ItemError(1, SourceScope.TenantField, "outside the scope of source okta-acme: 'globex' is not one of acme, acme-*"),
+                new ItemError(2, SourceScope.TenantField, "outside the scope of source okta-acme: it may speak only for tenants acme, acme-*, and this event names no tenant"),
+                new ItemError(4, SourceScope.TenantField, "outside the scope of source okta-acme: it may speak only for tenants acme, acme-*, and this event names no tenant"),
+            ],
+            errors);
+    }
+
+    [Fact]
+    public void Admit_TenantLimit_DecidesFromTheScannedBytes_ReadingOnlyAnEscapedTenant()
+    {
+        var scope = new SourceScope(Tenants: ["acme"]);
+        var items = Parse(Events[27..34]);
+
+        var read = items.Select(i => i.Scanned is null ? "whole" : ScopeFields.Read(i.Json!.Value.Span, i.Scanned.Value, scope)?.Tenant).ToArray();
+
+        Assert.Equal(["acme", "globex", null, "", "acme-ü", "whole", null], read);
+        // Without a tenant limit the tenant is not made into a string.
+        Assert.Null(ScopeFields.Read(items[0].Json!.Value.Span, items[0].Scanned!.Value, new SourceScope(Subjects: ["*"]))?.Tenant);
     }
 
     /// <summary>The items as Ingest's parser makes them from one request body.</summary>

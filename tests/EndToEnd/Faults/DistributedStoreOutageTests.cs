@@ -1,0 +1,80 @@
+using static ZtStream.EndToEnd.Faults.PostgresOutageEndToEndTests;
+
+namespace ZtStream.EndToEnd.Faults;
+
+/// <summary>
+/// The distributed topology as separate processes — Ingest and Verifier in one, the Responder in another — over a Kafka
+/// cluster and a PostgreSQL server of this test's own, the server stopped while attacks flow: Ingest keeps acknowledging
+/// (the log takes the events, the source's key is cached), the Verifier, checkpointing after every record, pauses on the
+/// store, as does the Responder; once the server is back every acknowledged attack is alerted once and its token revoked
+/// once.
+/// </summary>
+public sealed class DistributedStoreOutageTests(KafkaFixture kafka, RabbitMqFixture rabbit) : IAsyncDisposable
+{
+    private const string ApiToken = "dist-outage-responder-token-0123456789abcdef";
+    private readonly ZtStreamProcesses _processes = new("zt-dist-outage-");
+
+    [Fact]
+    public async Task PostgresStoppedWhileTheVerifierAlerts_EveryAcknowledgedAttackIsAlertedAndRevokedOnce()
+    {
+        await using var postgres = new PostgresFixture();
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
+        var seams = DistributedResponderKillTests.Seams(await kafka.RequireAsync(Ct), database);
+
+        // Trusted for any subject, so its evidence may revoke automatically.
+        var key = await _processes.AddSourceAsync("outage-app", ["--subjects", "*", .. seams], Ct);
+        var pipeline = await _processes.StartAsync(
+            "ingest-verifier",
+            ["run", "--roles", "ingest,verifier", .. seams,
+             // A checkpoint after every record, so each attack scored in the outage meets the stopped store.
+             "--set", "Verifier:CheckpointEveryRecords=1",
+             // The source's key stays trusted through the outage, so attacks are acknowledged while the store is down.
+             "--set", "Ingest:CredentialCacheTime=00:05:00"],
+            waitForListening: true,
+            Ct);
+        var responder = await _processes.StartAsync(
+            "responder",
+            ["run", "--roles", "responder", .. seams, "--bus", "rabbitmq", "--rabbitmq", (await rabbit.CreateVirtualHostAsync(Ct)).ToString(),
+             .. ResponsePolicies.ResponderSettings(policy, ApiToken)],
+            waitForListening: true,
+            Ct);
+        using var ingest = ZtStreamApi.Client(pipeline.Url, key);
+        using var api = ZtStreamApi.Client(responder.Url, ApiToken);
+
+        await PostAttackAsync(ingest, "user:dist-before");
+        await WaitForRevokedAsync(api, responder, ["user:dist-before"]);
+
+        await postgres.StopServerAsync();
+        // Six victims on three partitions: at least one partition scores two, and the second meets the first's failed
+        // checkpoint write.
+        var during = Enumerable.Range(1, 6).Select(i => $"user:dist-during-{i}").ToList();
+        foreach (var victim in during)
+        {
+            await PostAttackAsync(ingest, victim);
+        }
+
+        // Down until both consumers met it: the Verifier on a checkpoint, the Responder storing an alert.
+        foreach (var (process, group) in new[] { (pipeline, "zt-verifier"), (responder, "zt-responder") })
+        {
+            var paused = await Eventually.WithinAsync(
+                () => Task.FromResult(process.Output.Contains($"Group {group}: paused on", StringComparison.Ordinal)),
+                ZtStreamApi.Timeout,
+                Ct);
+            Assert.True(paused, $"{group} never met the outage:\n{process.Output}");
+        }
+
+        await postgres.StartServerAsync();
+
+        await WaitForRevokedAsync(api, responder, during);
+        var revocations = await RevokeActionsAsync(api);
+        foreach (var victim in during.Prepend("user:dist-before"))
+        {
+            var alert = Assert.Single(await ZtStreamApi.AlertsAsync(api, victim, Ct));
+            Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
+            Assert.Single(revocations, a => a.GetProperty("jti").GetString() == Jti(victim));
+        }
+    }
+
+    public ValueTask DisposeAsync() => _processes.DisposeAsync();
+}
