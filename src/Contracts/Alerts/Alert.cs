@@ -156,7 +156,14 @@ public sealed record AlertReason(string Detector, string Rule, int Score, string
 /// <param name="Id">Workload id.</param>
 /// <param name="Namespace">Namespace.</param>
 /// <param name="Name">Name.</param>
-public sealed record AlertWorkload(string Id, string? Namespace, string? Name);
+public sealed record AlertWorkload(string Id, string? Namespace, string? Name)
+{
+    /// <summary>
+    /// The cluster the workload runs in, as its evidence names it (<c>attributes["k8s.cluster"]</c>); null when the
+    /// evidence names none. <c>prod/web</c> in two clusters is two workloads: an action acts only in this one.
+    /// </summary>
+    public string? Cluster { get; init; }
+}
 
 /// <summary>The token named by an alert.</summary>
 /// <param name="Jti">Token id.</param>
