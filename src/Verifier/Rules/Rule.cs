@@ -102,6 +102,18 @@ internal sealed record Rule(
     /// </summary>
     public IReadOnlyList<AlertRuleCredit> Credits { get; init; } = [];
 
+    /// <summary>
+    /// The rule's revision (<see cref="RuleRevisions"/>): a short digest of everything that decides what it matches and
+    /// says, lists, macros, filters and correlated rules included. Put on every reason it gives, listed, compared on reload.
+    /// </summary>
+    public string Revision { get; init; } = "";
+
+    /// <summary>
+    /// The file it came from, relative to the configured path that holds it (a folder's file as its path within the
+    /// folder, a file configured by itself as its name, a built-in one as <c>builtin:NAME</c>).
+    /// </summary>
+    public string RelativeFile { get; init; } = "";
+
     /// <summary>The score a match contributes: the rule's own, else its severity's.</summary>
     public int EffectiveScore => Score ?? RuleScores.FromSeverity(Severity);
 }

@@ -22,7 +22,7 @@ internal static class RuleLoader
     /// Kubernetes-audit rules.
     /// </summary>
     public static IReadOnlyList<RuleFormatLoader> Formats { get; } =
-        [new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.Load, [EventKinds.K8sAudit])];
+        [new(RuleFormats.Falco, FalcoRuleLoader.LooksLikeFalco, FalcoRuleLoader.LoadAll, [EventKinds.K8sAudit])];
 
     /// <summary>The built-in library (embedded <c>Rules/Library/*.yaml</c>), in name order.</summary>
     public static IReadOnlyList<RuleSource> Builtin()
@@ -54,7 +54,10 @@ internal static class RuleLoader
         return errors.Count == 0 ? result : new RuleLoadResult(result.Rules, [.. errors, .. result.Errors]);
     }
 
-    /// <summary>Reads files and directories (recursively, <c>*.yml</c> and <c>*.yaml</c>, in path order); a missing path is an error.</summary>
+    /// <summary>
+    /// Reads files and directories (recursively, <c>*.yml</c> and <c>*.yaml</c>, in path order); a missing path is an
+    /// error. Each file is named, for alerts and listings, relative to the path that holds it.
+    /// </summary>
     public static List<RuleSource> Read(IEnumerable<string> paths, List<RuleLoadError> errors)
     {
         var sources = new List<RuleSource>();
@@ -65,12 +68,12 @@ internal static class RuleLoader
                 foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
                     .Where(IsRuleFile).Order(StringComparer.Ordinal))
                 {
-                    ReadFile(file, sources, errors);
+                    ReadFile(file, Path.GetRelativePath(path, file), sources, errors);
                 }
             }
             else if (File.Exists(path))
             {
-                ReadFile(path, sources, errors);
+                ReadFile(path, Path.GetFileName(path), sources, errors);
             }
             else
             {
@@ -84,11 +87,11 @@ internal static class RuleLoader
     public static bool IsRuleFile(string path) =>
         path.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase);
 
-    private static void ReadFile(string file, List<RuleSource> into, List<RuleLoadError> errors)
+    private static void ReadFile(string file, string relative, List<RuleSource> into, List<RuleLoadError> errors)
     {
         try
         {
-            into.Add(new RuleSource(file, UserFiles.ReadText(file)));
+            into.Add(new RuleSource(file, UserFiles.ReadText(file)) { RelativePath = relative.Replace(Path.DirectorySeparatorChar, '/') });
         }
         catch (IOException ex)
         {
@@ -178,6 +181,7 @@ internal static class RuleLoader
         var correlations = new List<SigmaCorrelationDraft>();
         var filters = new List<SigmaFilterDraft>();
         var unloaded = new Dictionary<string, string>(StringComparer.Ordinal);
+        var filterRevisions = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (source, doc, sigma) in documents)
         {
             var idNode = RuleYaml.Get(doc, "id") as YamlScalarNode;
@@ -185,18 +189,22 @@ internal static class RuleLoader
             {
                 if (sigma && SigmaCorrelationReader.IsCorrelation(doc))
                 {
-                    correlations.Add(SigmaCorrelationReader.Read(doc, source.Path));
+                    var draft = SigmaCorrelationReader.Read(doc, source.Path);
+                    correlations.Add(draft with { Header = draft.Header with { Revision = RuleRevisions.Document(doc) } });
                     continue;
                 }
 
                 if (sigma && SigmaFilterReader.IsFilter(doc))
                 {
-                    filters.Add(SigmaFilterReader.Read(doc, source.Path));
+                    var filter = SigmaFilterReader.Read(doc, source.Path);
+                    filters.Add(filter);
+                    filterRevisions[filter.Id] = RuleRevisions.Document(doc);
                     continue;
                 }
 
-                var rule = sigma ? SigmaRuleReader.Read(doc, source.Path, frozen) : ZtStreamRuleReader.Read(doc, source.Path, frozen);
-                Add(rule, rules, seen, errors);
+                var used = new UsedLists(frozen);
+                var rule = sigma ? SigmaRuleReader.Read(doc, source.Path, used) : ZtStreamRuleReader.Read(doc, source.Path, used);
+                Add(rule with { Revision = RuleRevisions.Of([RuleRevisions.Document(doc, "enabled"), .. RuleRevisions.Lists(used.Used)]) }, rules, seen, errors);
             }
             catch (RuleFormatException ex)
             {
@@ -237,7 +245,7 @@ internal static class RuleLoader
         // Filters first, so a correlation counts only what its filtered rules still match.
         SigmaFilterLinker.Apply(filters, rules, correlations, unloaded, frozen, errors);
         SigmaCorrelationLinker.Link(correlations, rules, unloaded, errors, r => Add(r, rules, seen, errors));
-        return new RuleLoadResult(RuleCredits.Apply(rules, read), errors);
+        return new RuleLoadResult(RuleCredits.Apply(RuleProvenance.Apply(rules, read, filterRevisions), read), errors);
     }
 
     private static void Add(Rule rule, List<Rule> rules, Dictionary<string, RuleOrigin> seen, List<RuleLoadError> errors)

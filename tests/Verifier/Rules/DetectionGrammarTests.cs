@@ -239,7 +239,7 @@ public sealed class DetectionGrammarTests
         Assert.False(rule.Matches(WithRaw("""{"requestReceivedTimestamp":"2026-01-05T04:00:00Z"}""")));
     }
 
-    private const string BadAgentsRule = """
+    internal const string BadAgentsRule = """
         id: bad-agents
         title: Bad agents
         severity: high

@@ -136,10 +136,23 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
     private readonly Dictionary<string, FalcoNode> macros = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> failedMacros = new(StringComparer.Ordinal);
     private readonly HashSet<string> expanding = new(StringComparer.Ordinal);
+
+    // What each compiled macro uses, transitively: a rule that uses the macro (compiled once, shared) uses all of it.
+    private readonly Dictionary<string, HashSet<string>> macroUses = new(StringComparer.Ordinal);
+    private readonly Stack<HashSet<string>> uses = new();
     private int depth;
 
     private static string TooDeep { get; } =
         $"the condition nests deeper than {RuleLimits.MaxConditionDepth} levels, counting the conditions of the macros it uses";
+
+    /// <summary>
+    /// Starts recording the macros and lists compiling resolves (<c>macro:NAME</c>, <c>list:NAME</c>), for one rule's
+    /// revision; <see cref="EndUses"/> gives them.
+    /// </summary>
+    public void BeginUses() => uses.Push(new HashSet<string>(StringComparer.Ordinal));
+
+    /// <summary>The macros and lists resolved since <see cref="BeginUses"/>, nested ones included.</summary>
+    public HashSet<string> EndUses() => uses.Pop();
 
     public FalcoNode CompileCondition(string condition)
     {
@@ -207,6 +220,8 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             throw new FalcoCompileException($"uses list '{list.Name}' ({list.Origin}), which failed to load");
         }
 
+        Use("list:" + list.Name);
+
         if (depth > 32)
         {
             throw new FalcoCompileException($"list '{list.Name}' ({list.Origin}) refers to itself");
@@ -269,6 +284,12 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
         var name = reference.Name;
         if (macros.TryGetValue(name, out var compiled))
         {
+            Use("macro:" + name);
+            foreach (var used in macroUses[name])
+            {
+                Use(used);
+            }
+
             return compiled;
         }
 
@@ -292,6 +313,7 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
             throw new FalcoCompileException($"macro '{name}' ({macro.Origin}) refers to itself");
         }
 
+        uses.Push(new HashSet<string>(StringComparer.Ordinal));
         try
         {
             FalcoExpr expr;
@@ -320,11 +342,26 @@ internal sealed class FalcoCompiler(FalcoDefinitions definitions, FalcoSlots slo
 
             compiled = new FalcoMemoNode(compiled, slots.Next());
             macros[name] = compiled;
+            macroUses[name] = uses.Peek();
             return compiled;
         }
         finally
         {
             expanding.Remove(name);
+            var inner = uses.Pop();
+            Use("macro:" + name);
+            foreach (var used in inner)
+            {
+                Use(used);
+            }
+        }
+    }
+
+    private void Use(string name)
+    {
+        if (uses.TryPeek(out var top))
+        {
+            top.Add(name);
         }
     }
 

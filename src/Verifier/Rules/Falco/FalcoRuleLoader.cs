@@ -22,6 +22,18 @@ internal sealed partial class FalcoRuleLoader
     /// </summary>
     public static RuleLoadResult Load(IReadOnlyList<(string Path, string Text)> files, out IReadOnlyList<string> disabled)
     {
+        var all = LoadAll(files);
+        disabled = [.. all.Rules.Where(r => !r.Enabled).Select(r => r.Id)];
+        return new RuleLoadResult([.. all.Rules.Where(r => r.Enabled)], all.Errors);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="files"/> in order, the disabled rules among the result as rules with
+    /// <see cref="Rule.Enabled"/> false: a rule set lists them, and a reload that turns one off says so rather than
+    /// that it was removed.
+    /// </summary>
+    public static RuleLoadResult LoadAll(IReadOnlyList<(string Path, string Text)> files)
+    {
         var items = new List<FalcoItem>();
         var errors = new List<RuleLoadError>();
         var definitions = new FalcoDefinitions();
@@ -39,20 +51,11 @@ internal sealed partial class FalcoRuleLoader
         var slots = new FalcoSlots();
         var compilers = new Dictionary<FalcoSource, FalcoCompiler>();
         var rules = new List<Rule>();
-        var off = new List<string>();
         foreach (var state in definitions.Rules.Where(r => !r.Broken))
         {
             try
             {
-                var rule = Compile(state, definitions, compilers, slots);
-                if (state.Enabled)
-                {
-                    rules.Add(rule);
-                }
-                else
-                {
-                    off.Add(state.Name);
-                }
+                rules.Add(Compile(state, definitions, compilers, slots) with { Enabled = state.Enabled });
             }
             catch (FalcoCompileException ex)
             {
@@ -60,7 +63,6 @@ internal sealed partial class FalcoRuleLoader
             }
         }
 
-        disabled = off;
         var order = files.Select((f, i) => (f.Path, i)).GroupBy(f => f.Path).ToDictionary(g => g.Key, g => g.First().i, StringComparer.Ordinal);
         return new RuleLoadResult(rules, [.. errors.OrderBy(e => order.GetValueOrDefault(e.File)).ThenBy(e => e.Line)]);
     }
@@ -141,10 +143,20 @@ internal sealed partial class FalcoRuleLoader
             compiler = compilers[source] = new FalcoCompiler(definitions, slots, source);
         }
 
-        var condition = compiler.CompileCondition(state.Condition);
-        if (state.Exceptions.Count > 0 && CompileExceptions(state, compiler) is { } exceptions)
+        FalcoNode condition;
+        HashSet<string> used;
+        compiler.BeginUses();
+        try
         {
-            condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
+            condition = compiler.CompileCondition(state.Condition);
+            if (state.Exceptions.Count > 0 && CompileExceptions(state, compiler) is { } exceptions)
+            {
+                condition = new FalcoAndNode([condition, new FalcoNotNode(exceptions)]);
+            }
+        }
+        finally
+        {
+            used = compiler.EndUses();
         }
 
         var output = FalcoOutputTemplate.Compile(state.Output, slots, source);
@@ -161,7 +173,47 @@ internal sealed partial class FalcoRuleLoader
             Condition: new FalcoRuleMatcher(state.Name, source, state.Priority, tags, condition, output, slots))
         {
             Kinds = source.Kinds,
+            Revision = Revision(state, used, definitions),
         };
+    }
+
+    /// <summary>
+    /// The rule as its files left it (every append and override applied; <c>enabled</c> aside, a change of its own), and
+    /// each macro and list its condition and exceptions resolved, by name, as they were finally defined.
+    /// </summary>
+    private static string Revision(FalcoRuleState state, HashSet<string> used, FalcoDefinitions definitions)
+    {
+        var parts = new List<string>
+        {
+            "rule", state.Name, "condition", state.Condition, "output", state.Output, "desc", state.Description ?? "",
+            "priority", state.Priority.ToString(), "source", state.Source ?? "", "tags", string.Join('\n', state.Tags),
+        };
+        foreach (var ex in state.Exceptions)
+        {
+            parts.AddRange(["exception", ex.Name, string.Join('\n', ex.Fields ?? []), ex.FieldsAsList ? "list" : "one", string.Join('\n', ex.Comps ?? [])]);
+            foreach (var tuple in ex.Values)
+            {
+                parts.Add("values");
+                parts.AddRange(tuple.Select(v => v.Items is null ? "=" + v.Scalar : "[" + string.Join('\n', v.Items)));
+            }
+        }
+
+        foreach (var name in used.Order(StringComparer.Ordinal))
+        {
+            parts.Add(name);
+            if (name.StartsWith("macro:", StringComparison.Ordinal))
+            {
+                parts.Add(definitions.Macros[name["macro:".Length..]].Condition);
+            }
+            else
+            {
+                var items = definitions.Lists[name["list:".Length..]].Items;
+                parts.Add(items.Count.ToString(CultureInfo.InvariantCulture));
+                parts.AddRange(items);
+            }
+        }
+
+        return RuleRevisions.Of(parts);
     }
 
     /// <summary>

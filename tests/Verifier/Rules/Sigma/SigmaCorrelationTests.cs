@@ -42,7 +42,7 @@ public sealed class SigmaCorrelationTests
             - attack.t1613
         """;
 
-    private static string ManyDenied(string condition = "gte: 5", string groupBy = "- user.username", string extra = "") =>
+    internal static string ManyDenied(string condition = "gte: 5", string groupBy = "- user.username", string extra = "") =>
         Correlation("event_count", "denied_request", $"""
                 group-by:
                     {groupBy}
