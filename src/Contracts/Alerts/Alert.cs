@@ -146,6 +146,16 @@ public sealed record AlertReason(string Detector, string Rule, int Score, string
         init => credits = value;
     }
 
+    /// <summary>
+    /// For a reason a detection rule gave, the rule's revision: a 12-hex-digit digest of everything that decides what it
+    /// matches and says (its text as parsed, and the lists, macros, filters and correlated rules it uses), so the text that
+    /// raised an alert can be found again after the rule changed. Null for other reasons and reasons stored before it existed.
+    /// </summary>
+    public string? RuleRevision { get; init; }
+
+    /// <summary>For a reason a detection rule gave, its file, relative to the configured rule path that holds it (<c>builtin:NAME</c> for the built-in library).</summary>
+    public string? RuleFile { get; init; }
+
     // Reasons stored before techniques existed read as empty lists, not null.
     private readonly IReadOnlyList<string>? techniques;
     private readonly IReadOnlyList<string>? tactics;

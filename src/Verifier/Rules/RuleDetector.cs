@@ -275,9 +275,15 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     private static string References(RuleCorrelation c) => string.Join(", ", c.Inputs.Select(i => i.Reference));
 
-    /// <summary>The one place a rule match becomes a contribution, carrying the rule's ATT&amp;CK techniques and tactics.</summary>
+    /// <summary>
+    /// The one place a rule match becomes a contribution, carrying the rule's ATT&amp;CK techniques and tactics, its
+    /// credits, and which revision of which file raised it.
+    /// </summary>
     private static Contribution Contribute(Rule rule, string text) =>
-        new(Detectors.Rule, rule.Id, rule.EffectiveScore, text) { Techniques = rule.Techniques, Tactics = rule.Tactics, Credits = rule.Credits };
+        new(Detectors.Rule, rule.Id, rule.EffectiveScore, text)
+        {
+            Techniques = rule.Techniques, Tactics = rule.Tactics, Credits = rule.Credits, RuleRevision = rule.Revision, RuleFile = rule.RelativeFile,
+        };
 
     private static string Explain(Rule rule, RuleEvent e)
     {

@@ -246,7 +246,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     }
 
     private static AlertReason ReasonOf(Contribution c) =>
-        new(c.Detector, c.Rule, c.Score, c.Text) { Techniques = c.Techniques, Tactics = c.Tactics, Credits = c.Credits };
+        new(c.Detector, c.Rule, c.Score, c.Text) { Techniques = c.Techniques, Tactics = c.Tactics, Credits = c.Credits, RuleRevision = c.RuleRevision, RuleFile = c.RuleFile };
 
     private static List<AlertReason> Merge(List<Contribution> first, IReadOnlyList<AlertReason> then)
     {
@@ -286,7 +286,8 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
 
         foreach (var x in list)
         {
-            if (x.Detector == r.Detector && x.Rule == r.Rule)
+            // Another revision of the same rule (a reload in between) is another reason: the alert names both texts.
+            if (x.Detector == r.Detector && x.Rule == r.Rule && x.RuleRevision == r.RuleRevision)
             {
                 return;
             }

@@ -40,6 +40,12 @@ internal readonly record struct Contribution(string Detector, string Rule, int S
         init => credits = value;
     }
 
+    /// <summary>A rule's finding: the rule's revision (<see cref="Rules.Rule.Revision"/>); null for the built-in detectors.</summary>
+    public string? RuleRevision { get; init; }
+
+    /// <summary>A rule's finding: the file it came from, relative to its configured path; null for the built-in detectors.</summary>
+    public string? RuleFile { get; init; }
+
     /// <summary>This finding, evidence of <paramref name="attack"/>'s techniques and tactics.</summary>
     public Contribution Of(AttackMapping attack) => this with { Techniques = attack.Techniques, Tactics = attack.Tactics };
 }

@@ -816,7 +816,7 @@ async function alertDetailView(view, id) {
     triageControls(d, refresh),
     el("h3", {}, "Why it fired"),
     el("table", { "data-testid": "reasons" }, el("tbody", {}, a.reasons.map(r =>
-      el("tr", {}, el("td", {}, r.detector + "/" + r.rule), el("td", {}, "+" + r.score), el("td", {}, r.text, credits(r)),
+      el("tr", {}, el("td", {}, r.detector + "/" + r.rule, ruleRevision(r)), el("td", {}, "+" + r.score), el("td", {}, r.text, credits(r)),
         el("td", { "data-testid": "reason-techniques" }, techniques(r.techniques)))))),
     activityChart(activity),
     el("h3", {}, "Evidence"),
@@ -830,6 +830,13 @@ async function alertDetailView(view, id) {
     el("table", { "data-testid": "history" }, el("tbody", {}, d.history.map(h =>
       el("tr", { class: h.change === "comment" ? "comment" : "" }, el("td", {}, when(h.at)), el("td", {}, h.change), el("td", {}, h.status.replace("_", " ")),
         el("td", {}, h.actor || ""), el("td", {}, h.detail || ""))))));
+}
+
+// Which text of a rule file raised the reason: its revision and file, so the rule's history finds it after a change.
+function ruleRevision(reason) {
+  if (!reason.rule_revision) return "";
+  return el("div", { class: "muted", "data-testid": "reason-revision" }, "revision " + reason.rule_revision,
+    reason.rule_file ? " · " + reason.rule_file : "");
 }
 
 // Who a rule file's match is owed to (its author, licence and references), shown only when the file names any:
