@@ -21,7 +21,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
 
         var listPaths = Paths();
         var listJson = Json("one JSON object per rule and per failing file; the last line is {\"loaded\": N, \"failed\": N}");
-        var list = new Command("list", "id, format, severity and ATT&CK techniques of each rule; failing files with their reason") { listPaths, listJson };
+        var list = new Command("list", "id, revision, format, severity and ATT&CK techniques of each rule; failing files with their reason") { listPaths, listJson };
         list.SetCliAction((parsed, context, _) => ListAsync(Load(parsed.GetValue(listPaths), context), parsed.GetValue(listJson), context.Out));
 
         var coveragePaths = Paths();
@@ -138,6 +138,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
                     w.WriteString("id", r.Id);
                     w.WriteString("title", r.Title);
                     w.WriteString("format", r.Format);
+                    w.WriteString("revision", r.Revision);
                     w.WriteString("severity", r.Severity);
                     w.WriteNumber("score", r.EffectiveScore);
                     Strings(w, "techniques", r.Techniques);
@@ -158,6 +159,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
 
                     w.WriteNumber("tests", r.Tests.Count);
                     w.WriteString("file", r.Origin.File);
+                    w.WriteString("relative_file", r.RelativeFile);
                     w.WriteNumber("line", r.Origin.Line);
                 }));
             }
@@ -185,11 +187,11 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         }
         else
         {
-            await o.WriteLineAsync($"{"ID",-40} {"FORMAT",-8} {"SEVERITY",-8} {"TECHNIQUES",-24} TITLE");
+            await o.WriteLineAsync($"{"ID",-40} {"REVISION",-12} {"FORMAT",-8} {"SEVERITY",-8} {"TECHNIQUES",-24} TITLE");
             foreach (var r in loaded.Rules)
             {
                 var techniques = r.Techniques.Count == 0 ? "-" : string.Join(",", r.Techniques);
-                await o.WriteLineAsync($"{r.Id,-40} {r.Format,-8} {r.Severity,-8} {techniques,-24} {r.Title}{(r.Enabled ? "" : " (disabled)")}{Role(r)}");
+                await o.WriteLineAsync($"{r.Id,-40} {r.Revision,-12} {r.Format,-8} {r.Severity,-8} {techniques,-24} {r.Title}{(r.Enabled ? "" : " (disabled)")}{Role(r)}");
             }
 
             foreach (var e in loaded.Errors)

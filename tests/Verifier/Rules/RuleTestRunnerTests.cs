@@ -23,7 +23,7 @@ public sealed class RuleTestRunnerTests
                 - {kind: access.request, subject: {id: a}, outcome: denied}
             """));
         Assert.Equal([false, false, true], results.Select(r => r.Passed));
-        Assert.Equal("test.yaml:9: rule r, test 'says match but is a success': expected match, but the event did not match", results[0].ToString());
+        Assert.Equal($"test.yaml:9: rule r, test 'says match but is a success': expected match, but the event did not match (rule revision {results[0].Rule.Revision})", results[0].ToString());
         Assert.Contains("expected no match, but it matched: Denied: a", results[1].Detail, StringComparison.Ordinal);
     }
 

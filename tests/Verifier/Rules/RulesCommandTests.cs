@@ -91,6 +91,42 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Equal("1 tests passed, 1 failed; 1 rules (0 without tests), 0 load errors", Lines(output)[^1]);
     }
 
+    /// <summary>
+    /// Each rule's revision in both listings, the one the Verifier's alerts name (a fresh load gives the same), and the
+    /// file relative to the listed folder; a failing test names the revision it ran against, and an edit shows as a new one.
+    /// </summary>
+    [Fact]
+    public async Task List_NamesEachRulesRevisionAndFile_TestFailuresNameTheRevision()
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "team"));
+        var file = Path.Combine(dir, "team", "r.yaml");
+        var rule = RuleTesting.DeniedRuleWithTests("denied", """
+            - name: wrong on purpose
+              expect: no_match
+              events: [{kind: access.request, subject: {id: a}, outcome: denied}]
+            """);
+        File.WriteAllText(file, rule);
+        var revision = Assert.Single(RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [dir] }).Rules).Revision;
+
+        var (code, output, _) = await Run("list", dir, "--json");
+        Assert.Equal(0, code);
+        using var listed = JsonDocument.Parse(Lines(output)[0]);
+        Assert.Equal(revision, listed.RootElement.GetProperty("revision").GetString());
+        Assert.Equal("team/r.yaml", listed.RootElement.GetProperty("relative_file").GetString());
+        Assert.Matches("^[0-9a-f]{12}$", revision);
+
+        var (_, text, _) = await Run("list", dir);
+        Assert.Contains(Lines(text), l => l.StartsWith("denied", StringComparison.Ordinal) && l.Contains(" " + revision + " ", StringComparison.Ordinal));
+
+        var (_, tested, _) = await Run("test", dir);
+        Assert.EndsWith($"(rule revision {revision})", Assert.Single(Lines(tested), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
+
+        File.WriteAllText(file, "# reviewed\n" + rule.Replace("title: ", "title: Still ", StringComparison.Ordinal));
+        (_, output, _) = await Run("list", dir, "--json");
+        using var edited = JsonDocument.Parse(Lines(output)[0]);
+        Assert.NotEqual(revision, edited.RootElement.GetProperty("revision").GetString());
+    }
+
     [Fact]
     public async Task List_IdentityProviderSigmaRules_Json_LoadsEvery14_NoneFailed()
     {
