@@ -66,6 +66,22 @@ internal static partial class VerifierLog
     [LoggerMessage(4055, LogLevel.Warning, "Rule {Rule}: regular expression '{Pattern}' ran past its {LimitMs} ms matching limit and counted as no match ({Suppressed} more since the last such line for this rule)")]
     public static partial void RegexTimedOut(ILogger logger, string rule, string pattern, long limitMs, int suppressed);
 
+    // What a reload changed, rule by rule (Rules/RuleChange): removed and disabled rules are detection lost, so warnings.
+    [LoggerMessage(4070, LogLevel.Information, "Rule {Rule} added by the reload: revision {Revision} from {File}{State}")]
+    public static partial void RuleAdded(ILogger logger, string rule, string revision, string file, string state);
+
+    [LoggerMessage(4071, LogLevel.Information, "Rule {Rule} changed by the reload: revision {Before} → {Revision} ({File})")]
+    public static partial void RuleChanged(ILogger logger, string rule, string before, string revision, string file);
+
+    [LoggerMessage(4072, LogLevel.Warning, "Rule {Rule} (revision {Revision}, {File}) was removed by the reload: it detects nothing any more")]
+    public static partial void RuleRemoved(ILogger logger, string rule, string revision, string file);
+
+    [LoggerMessage(4073, LogLevel.Warning, "Rule {Rule} (revision {Revision}, {File}) was disabled by the reload: it detects nothing any more")]
+    public static partial void RuleDisabled(ILogger logger, string rule, string revision, string file);
+
+    [LoggerMessage(4074, LogLevel.Information, "Rule {Rule} enabled by the reload (revision {Revision}, {File})")]
+    public static partial void RuleEnabled(ILogger logger, string rule, string revision, string file);
+
     [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]
     public static partial void PrincipalsParked(ILogger logger, int count, int principals, int max);
 

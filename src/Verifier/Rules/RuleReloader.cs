@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using System.Threading.Channels;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZtStream.Verifier.Processing;
+using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier.Rules;
 
@@ -9,11 +11,37 @@ namespace ZtStream.Verifier.Rules;
 /// Reloads the rules live: watches every configured rule directory (and the folder of every configured file), waits
 /// for <see cref="RuleOptions.ReloadDelay"/> of quiet after a change, loads the whole set again, and swaps it into the
 /// <see cref="RuleSetHolder"/> — which the scoring engines read once per event. A set with any error is not swapped in:
-/// each problem is logged with file, line and reason, and the previous rules stay in force.
+/// each problem is logged with file, line and reason, and the previous rules stay in force. A set swapped in is logged
+/// rule by rule against the one it replaces (<see cref="RuleChange"/>): a rule removed or disabled is a warning and
+/// counts in <see cref="DroppedCounter"/>, so shrinking detection can page someone; the loaded and enabled rules are gauges.
 /// </summary>
-internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOptions> options, TimeProvider time, ILogger<RuleReloader> logger) : BackgroundService
+internal sealed class RuleReloader : BackgroundService
 {
+    public const string DroppedCounter = "ztstream.verifier.rules.dropped";
+    public const string ReloadsCounter = "ztstream.verifier.rules.reloads";
+    public const string LoadedGauge = "ztstream.verifier.rules.loaded";
+    public const string EnabledGauge = "ztstream.verifier.rules.enabled";
+
     private readonly Channel<bool> changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly RuleSetHolder holder;
+    private readonly IOptions<VerifierOptions> options;
+    private readonly TimeProvider time;
+    private readonly ILogger<RuleReloader> logger;
+    private readonly Counter<long> dropped;
+    private readonly Counter<long> reloads;
+
+    public RuleReloader(RuleSetHolder holder, IOptions<VerifierOptions> options, TimeProvider time, ILogger<RuleReloader> logger, IMeterFactory meterFactory)
+    {
+        this.holder = holder;
+        this.options = options;
+        this.time = time;
+        this.logger = logger;
+        var meter = meterFactory.Create(VerifierTelemetry.Name);
+        dropped = meter.CreateCounter<long>(DroppedCounter, "{rule}", "Rules a reload removed or disabled, by change (removed, disabled): detection that shrank.");
+        reloads = meter.CreateCounter<long>(ReloadsCounter, "{reload}", "Rule reloads, by outcome: applied, or rejected (a file had an error; the previous rules stay in force).");
+        meter.CreateObservableGauge(LoadedGauge, () => (long)holder.Current.Rules.Count, "{rule}", "Detection rules in force, disabled ones included.");
+        meter.CreateObservableGauge(EnabledGauge, () => (long)holder.Current.Rules.Count(r => r.Enabled), "{rule}", "Detection rules in force and enabled.");
+    }
 
     /// <summary>Reloads completed (swapped in or rejected); tests wait on it.</summary>
     public int Reloads { get; private set; }
@@ -78,13 +106,46 @@ internal sealed class RuleReloader(RuleSetHolder holder, IOptions<VerifierOption
             }
 
             VerifierLog.RulesReloadKeptPrevious(logger, result.Errors.Count, holder.Current.Rules.Count);
+            reloads.Add(1, new KeyValuePair<string, object?>("outcome", "rejected"));
             return false;
         }
 
-        var next = new RuleSet(result.Rules, holder.Current.Version + 1);
+        var previous = holder.Current;
+        var next = new RuleSet(result.Rules, previous.Version + 1);
         holder.Swap(next);
+        reloads.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
+        foreach (var change in RuleChange.Between(previous.Rules, next.Rules))
+        {
+            Report(change);
+        }
+
         VerifierLog.RulesLoaded(logger, next.Rules.Count, next.Rules.Count(r => r.Enabled), next.Version);
         return true;
+    }
+
+    private void Report(RuleChange change)
+    {
+        var rule = change.Rule;
+        switch (change.Kind)
+        {
+            case RuleChange.Added:
+                VerifierLog.RuleAdded(logger, rule.Id, rule.Revision, rule.RelativeFile, rule.Enabled ? "" : " (disabled)");
+                break;
+            case RuleChange.Changed:
+                VerifierLog.RuleChanged(logger, rule.Id, change.Before!.Revision, rule.Revision, rule.RelativeFile);
+                break;
+            case RuleChange.Enabled:
+                VerifierLog.RuleEnabled(logger, rule.Id, rule.Revision, rule.RelativeFile);
+                break;
+            case RuleChange.Removed:
+                VerifierLog.RuleRemoved(logger, rule.Id, rule.Revision, rule.RelativeFile);
+                dropped.Add(1, new KeyValuePair<string, object?>("change", change.Kind));
+                break;
+            case RuleChange.Disabled:
+                VerifierLog.RuleDisabled(logger, rule.Id, rule.Revision, rule.RelativeFile);
+                dropped.Add(1, new KeyValuePair<string, object?>("change", change.Kind));
+                break;
+        }
     }
 
     private FileSystemWatcher? Watch(string path)

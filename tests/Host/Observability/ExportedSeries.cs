@@ -68,6 +68,8 @@ internal static class ExportedSeries
         using var eventLog = new EventLogMetrics("test", () => 0);
         _ = new IngestMetrics(meters);
         _ = new VerifierTelemetry(meters, TimeProvider.System);
+        _ = new Verifier.Rules.RuleReloader(new Verifier.Rules.RuleSetHolder(Verifier.Rules.RuleSet.Empty), Microsoft.Extensions.Options.Options.Create(new Verifier.VerifierOptions()),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Verifier.Rules.RuleReloader>.Instance, meters);
         _ = new ResponderTelemetry(meters);
         _ = new SdkMetrics(meters);
         return seen;

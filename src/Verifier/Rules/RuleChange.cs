@@ -1,0 +1,51 @@
+namespace ZtStream.Verifier.Rules;
+
+/// <summary>
+/// One rule a reload changed, by id: <c>added</c>, <c>changed</c> (another revision), <c>removed</c>, <c>disabled</c> or
+/// <c>enabled</c>. A rule whose revision changed as it was turned off or on is two changes. Removed and disabled are what
+/// shrink detection: the reloader warns about each and counts them.
+/// </summary>
+internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
+{
+    public const string Added = "added";
+    public const string Changed = "changed";
+    public const string Removed = "removed";
+    public const string Disabled = "disabled";
+    public const string Enabled = "enabled";
+
+    /// <summary>The rule the change is about: as it is now, or as it was when it is gone.</summary>
+    public Rule Rule => After ?? Before!;
+
+    /// <summary>Every change from <paramref name="before"/> to <paramref name="after"/>: removed rules in their old order, then the rest in the new.</summary>
+    public static List<RuleChange> Between(IReadOnlyList<Rule> before, IReadOnlyList<Rule> after)
+    {
+        var old = new Dictionary<string, Rule>(StringComparer.Ordinal);
+        foreach (var rule in before)
+        {
+            old.TryAdd(rule.Id, rule);
+        }
+
+        var now = new HashSet<string>(after.Select(r => r.Id), StringComparer.Ordinal);
+        var changes = before.Where(r => !now.Contains(r.Id)).Select(r => new RuleChange(Removed, r, null)).ToList();
+        foreach (var rule in after)
+        {
+            if (!old.TryGetValue(rule.Id, out var was))
+            {
+                changes.Add(new RuleChange(Added, null, rule));
+                continue;
+            }
+
+            if (!string.Equals(was.Revision, rule.Revision, StringComparison.Ordinal))
+            {
+                changes.Add(new RuleChange(Changed, was, rule));
+            }
+
+            if (was.Enabled != rule.Enabled)
+            {
+                changes.Add(new RuleChange(rule.Enabled ? Enabled : Disabled, was, rule));
+            }
+        }
+
+        return changes;
+    }
+}
