@@ -25,35 +25,73 @@ internal static class RuleRevisions
     public static string Document(YamlMappingNode doc, params string[] skip)
     {
         var memo = new Dictionary<YamlNode, string>(ReferenceEqualityComparer.Instance);
-        return Map(doc.Children.Where(kv => !(kv.Key is YamlScalarNode { Value: { } key } && skip.Contains(key, StringComparer.Ordinal))), memo);
+        return Map(doc.Children
+            .Where(kv => !(kv.Key is YamlScalarNode { Value: { } key } && skip.Contains(key, StringComparer.Ordinal)))
+            .Select(kv => (Node(kv.Key, memo), Node(kv.Value, memo))));
     }
 
     /// <summary>The value lists a rule uses, by name, sorted by name: what a placeholder named expands to.</summary>
     public static IEnumerable<string> Lists(IEnumerable<KeyValuePair<string, IReadOnlyList<string>>> used) =>
         used.OrderBy(l => l.Key, StringComparer.Ordinal).SelectMany(l => (IEnumerable<string>)["list", l.Key, l.Value.Count.ToString(CultureInfo.InvariantCulture), .. l.Value]);
 
-    private static string Node(YamlNode node, Dictionary<YamlNode, string> memo)
+    /// <summary>
+    /// A node's digest from its children's, without recursion: a document may nest as deep as its parser allows (an
+    /// embedded test's event thousands of levels deep), and a digest must not take the loader's stack with it.
+    /// </summary>
+    private static string Node(YamlNode root, Dictionary<YamlNode, string> memo)
     {
-        if (memo.TryGetValue(node, out var known))
+        var open = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        var stack = new Stack<(YamlNode Node, bool ChildrenDone)>();
+        stack.Push((root, false));
+        while (stack.TryPop(out var top))
         {
-            return known;
+            var (node, childrenDone) = top;
+            if (memo.ContainsKey(node))
+            {
+                continue;
+            }
+
+            var children = node switch
+            {
+                YamlSequenceNode seq => seq.Children,
+                YamlMappingNode map => map.Children.SelectMany(kv => (IEnumerable<YamlNode>)[kv.Key, kv.Value]),
+                _ => [],
+            };
+            if (!childrenDone && children.Any())
+            {
+                open.Add(node);
+                stack.Push((node, true));
+                foreach (var child in children)
+                {
+                    // A node that contains itself through an alias is digested as such, not followed for ever.
+                    if (!memo.ContainsKey(child) && !open.Contains(child))
+                    {
+                        stack.Push((child, false));
+                    }
+                }
+
+                continue;
+            }
+
+            open.Remove(node);
+            memo[node] = node switch
+            {
+                // Plain and quoted differ: a plain null or true is not the text 'null' or 'true'.
+                YamlScalarNode s => Full([s.Style is ScalarStyle.Plain or ScalarStyle.Any ? "plain" : "text", s.Value ?? ""]),
+                YamlSequenceNode seq => Full(["seq", .. seq.Children.Select(c => Known(c, memo))]),
+                YamlMappingNode map => Map(map.Children.Select(kv => (Known(kv.Key, memo), Known(kv.Value, memo)))),
+                _ => Full(["other", node.GetType().Name]),
+            };
         }
 
-        var digest = node switch
-        {
-            // Plain and quoted differ: a plain null or true is not the text 'null' or 'true'.
-            YamlScalarNode s => Full([s.Style is ScalarStyle.Plain or ScalarStyle.Any ? "plain" : "text", s.Value ?? ""]),
-            YamlSequenceNode seq => Full(["seq", .. seq.Children.Select(c => Node(c, memo))]),
-            YamlMappingNode map => Map(map.Children, memo),
-            _ => Full(["other", node.GetType().Name]),
-        };
-        memo[node] = digest;
-        return digest;
+        return memo[root];
     }
 
+    private static string Known(YamlNode node, Dictionary<YamlNode, string> memo) => memo.GetValueOrDefault(node, "cycle");
+
     /// <summary>A map's entries in the order of their keys' digests: YAML maps are unordered, so moving a key is no change.</summary>
-    private static string Map(IEnumerable<KeyValuePair<YamlNode, YamlNode>> entries, Dictionary<YamlNode, string> memo) =>
-        Full(["map", .. entries.Select(kv => (Key: Node(kv.Key, memo), Value: Node(kv.Value, memo))).OrderBy(kv => kv.Key, StringComparer.Ordinal).SelectMany(kv => (IEnumerable<string>)[kv.Key, kv.Value])]);
+    private static string Map(IEnumerable<(string Key, string Value)> entries) =>
+        Full(["map", .. entries.OrderBy(kv => kv.Key, StringComparer.Ordinal).SelectMany(kv => (IEnumerable<string>)[kv.Key, kv.Value])]);
 
     private static string Full(IEnumerable<string> parts)
     {
