@@ -15,11 +15,22 @@ public sealed record Alert
     /// <summary>Alert id; stable across updates of a deduplicated alert.</summary>
     public required string Id { get; init; }
 
-    /// <summary>principal | detector | resource class | window start; equal keys are one alert.</summary>
+    /// <summary>
+    /// principal | detector | resource class | window start, then | <see cref="PrincipalCluster"/> when there is one;
+    /// equal keys are one alert.
+    /// </summary>
     public required string DedupKey { get; init; }
 
     /// <summary>Principal (subject id, else workload id).</summary>
     public required string Principal { get; init; }
+
+    /// <summary>
+    /// The cluster <see cref="Principal"/> is an identity of, when it exists once per cluster (a service account, a node,
+    /// the API server's own users, a workload) and the evidence names its cluster (<c>attributes["k8s.cluster"]</c>):
+    /// <c>system:serviceaccount:kube-system:default</c> of two clusters is two principals, each with its own alerts. Null
+    /// for a person (one principal in every cluster) and for evidence naming no cluster.
+    /// </summary>
+    public string? PrincipalCluster { get; init; }
 
     /// <summary>The detector that contributed most (see <see cref="Detectors"/>).</summary>
     public required string Detector { get; init; }

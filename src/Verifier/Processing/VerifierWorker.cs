@@ -243,19 +243,22 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 return;
             }
 
-            // A principal evicted earlier gets its parked baseline back before its event is scored.
-            if (anyParked && record.Key.Length > 0 && !p.Engine.Knows(record.Key)
-                && await checkpoints.ParkedAsync(topics.Group, record.Key, cancellationToken) is { } parked)
-            {
-                p.Engine.Adopt(record.Key, Baselines.PrincipalState.FromBytes(parked));
-                VerifierLog.PrincipalUnparked(logger, record.Key, record.Partition);
-            }
-
             ScoreResult result;
             using var activity = VerifierTelemetry.Source.StartActivity("verifier.score");
             try
             {
-                result = p.Engine.Score(record.Value.Span);
+                var e = p.Engine.Read(record.Value.Span);
+
+                // A principal evicted earlier gets its parked baseline back before its event is scored. It was parked
+                // under its state key, which names the cluster of a service account or node, not under the record's key.
+                if (anyParked && record.Key.Length > 0 && p.Engine.KeyOf(e) is { Length: > 0 } key && !p.Engine.Knows(key)
+                    && await checkpoints.ParkedAsync(topics.Group, key, cancellationToken) is { } parked)
+                {
+                    p.Engine.Adopt(key, Baselines.PrincipalState.FromBytes(parked));
+                    VerifierLog.PrincipalUnparked(logger, ClusterKeys.Describe(key), record.Partition);
+                }
+
+                result = p.Engine.Score(e);
             }
             catch (JsonException ex)
             {

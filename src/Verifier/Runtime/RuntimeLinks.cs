@@ -6,7 +6,7 @@ using ZtStream.Verifier.Simulation;
 
 namespace ZtStream.Verifier.Runtime;
 
-/// <summary>A runtime alert on a workload, as remembered for the service account the workload runs as.</summary>
+/// <summary>A runtime alert on a workload (its id, without its cluster), as remembered for the service account the workload runs as.</summary>
 internal sealed record Taint(
     string Workload, string Rule, string Priority, int Score, long AtTicks, long UntilTicks, string AlertEventId, IReadOnlyList<string> Techniques);
 
@@ -22,6 +22,9 @@ internal sealed record Taint(
 /// at the alert, or later when the binding arrives; the service account's partition then scores its token's use during
 /// the taint window higher, naming both.</item>
 /// </list>
+/// Both name the cluster of the event they came from (<c>attributes["k8s.cluster"]</c>), and the receiving partition keeps
+/// them under the workload's and the account's <see cref="ClusterKeys"/>: a pod alerted in staging taints staging's
+/// account, never prod's account of the same name.
 /// Both are folded into the partition's state like any record and checkpointed with its offset; ids derive from their
 /// content, so a redelivered or re-derived record changes nothing. Taints expire by event time. Records derived here wait
 /// in <see cref="Outbox"/>, which is part of the checkpoint, until the caller has appended them: an event log that
@@ -57,10 +60,10 @@ internal sealed class RuntimeLinks(TimeSpan window)
 
     public int TaintedCount => taints.Count;
 
-    /// <summary>The service account subject a workload is known to run as, if any.</summary>
+    /// <summary>The service account subject a workload (its state key, <see cref="ClusterKeys"/>) is known to run as, if any.</summary>
     public string? ServiceAccountOf(string workload) => workloads.GetValueOrDefault(workload)?.ServiceAccount;
 
-    /// <summary>The taints in force on a principal (for tests and diagnostics).</summary>
+    /// <summary>The taints in force on a principal, by its state key (for tests and diagnostics).</summary>
     public IReadOnlyList<Taint> TaintsOf(string principal) => taints.GetValueOrDefault(principal) ?? [];
 
     /// <summary>Folds a derived record into this partition's state; a binding may release taints it was waiting for.</summary>
@@ -69,19 +72,21 @@ internal sealed class RuntimeLinks(TimeSpan window)
         if (string.Equals(e.Kind, EventKinds.WorkloadBinding, StringComparison.Ordinal)
             && e.Workload is { Id: { Length: > 0 } workload, ServiceAccount: { Length: > 0 } serviceAccount })
         {
-            var link = Link(workload, e.Time.UtcTicks);
+            var cluster = ClusterKeys.Of(e);
+            var link = Link(ClusterKeys.Key(workload, cluster), e.Time.UtcTicks);
             link.ServiceAccount = serviceAccount;
             foreach (var t in link.Recent)
             {
                 if (t.UntilTicks > e.Time.UtcTicks)
                 {
-                    outbox.Add(TaintRecord(t, serviceAccount, e.Workload));
+                    outbox.Add(TaintRecord(t, serviceAccount, e.Workload, cluster));
                 }
             }
         }
         else if (string.Equals(e.Kind, EventKinds.RuntimeTaint, StringComparison.Ordinal)
-            && e.Subject is { Id: { Length: > 0 } principal } && ReadTaint(e) is { } taint)
+            && e.Subject is { Id: { Length: > 0 } account } && ReadTaint(e) is { } taint)
         {
+            var principal = ClusterKeys.Key(account, ClusterKeys.IsClusterLocal(account) ? ClusterKeys.Of(e) : null);
             if (!taints.TryGetValue(principal, out var list))
             {
                 list = [];
@@ -110,7 +115,7 @@ internal sealed class RuntimeLinks(TimeSpan window)
         {
             var workload = who.Principal;
             var taint = new Taint(workload, alert.Rule, alert.Priority, alert.Score, e.Time.UtcTicks, (e.Time + window).UtcTicks, e.Id, alert.Techniques);
-            var link = Link(workload, e.Time.UtcTicks);
+            var link = Link(who.Key, e.Time.UtcTicks);
             link.Recent.RemoveAll(x => x.UntilTicks <= taint.AtTicks);
             if (link.Recent.Count >= MaxRecentPerWorkload)
             {
@@ -121,25 +126,27 @@ internal sealed class RuntimeLinks(TimeSpan window)
             link.ServiceAccount ??= DeclaredServiceAccount(e.Workload);
             if (link.ServiceAccount is { } serviceAccount)
             {
-                outbox.Add(TaintRecord(taint, serviceAccount, e.Workload));
+                outbox.Add(TaintRecord(taint, serviceAccount, e.Workload, who.Cluster));
             }
         }
 
         if (newWorkload && who.IsServiceAccount && who.SubjectId is { } subject && e.Workload is { Id: var acting } w
             && !string.Equals(acting, subject, StringComparison.Ordinal) && !acting.Contains("/serviceaccount:", StringComparison.Ordinal))
         {
-            outbox.Add(BindingRecord(e.Time, acting, w.Namespace, subject));
+            outbox.Add(BindingRecord(e.Time, acting, w.Namespace, subject, who.Cluster));
         }
 
+        // The pod is created in the cluster the request went to, whoever created it (a person is keyed without one).
         if (CreatedPod(e) is var (pod, ns, name))
         {
-            outbox.Add(BindingRecord(e.Time, pod, ns, ServiceAccountPrefix + ns + ":" + name));
+            outbox.Add(BindingRecord(e.Time, pod, ns, ServiceAccountPrefix + ns + ":" + name, ClusterKeys.Of(e)));
         }
     }
 
     /// <summary>A tainted service account acting: its token used elsewhere scores 0.8 × the alert's score, from the alerted workload 0.4 ×.</summary>
-    public void Evaluate(AccessEvent e, string principal, List<Contribution> output)
+    public void Evaluate(AccessEvent e, in Identity who, List<Contribution> output)
     {
+        var principal = who.Key;
         if (taints.Count == 0 || !taints.TryGetValue(principal, out var list))
         {
             return;
@@ -176,7 +183,7 @@ internal sealed class RuntimeLinks(TimeSpan window)
         }
 
         var since = Numbers.Duration(TimeSpan.FromTicks(ticks - taint.AtTicks));
-        var alertText = $"{principal}: its workload {taint.Workload} raised Falco \"{taint.Rule}\" ({taint.Priority}) {since} before";
+        var alertText = $"{ClusterKeys.Describe(who.Principal, who.Cluster)}: its workload {taint.Workload} raised Falco \"{taint.Rule}\" ({taint.Priority}) {since} before";
         if (!string.Equals(e.Workload?.Id, taint.Workload, StringComparison.Ordinal))
         {
             var from = e.Workload?.Id is { } w && !w.Contains("/serviceaccount:", StringComparison.Ordinal) ? "from workload " + w : "from an unidentified workload";
@@ -337,30 +344,48 @@ internal sealed class RuntimeLinks(TimeSpan window)
     private static string? Str(JsonElement o, string name) =>
         o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
 
-    private static AccessEvent BindingRecord(DateTimeOffset time, string workload, string? ns, string serviceAccount) => new()
+    private static AccessEvent BindingRecord(DateTimeOffset time, string workload, string? ns, string serviceAccount, string? cluster) => new()
     {
-        Id = "zt-bind-" + StableHash.Combine(StableHash.Of(workload), StableHash.Of(serviceAccount)).ToString("x16", CultureInfo.InvariantCulture),
+        Id = "zt-bind-" + InCluster(StableHash.Combine(StableHash.Of(workload), StableHash.Of(serviceAccount)), cluster).ToString("x16", CultureInfo.InvariantCulture),
         Time = time,
         Kind = EventKinds.WorkloadBinding,
         Workload = new Workload { Id = workload, Namespace = ns, ServiceAccount = serviceAccount },
+        Attributes = cluster is null ? null : Clustered(cluster, new Dictionary<string, JsonElement>(StringComparer.Ordinal)),
     };
 
-    private static AccessEvent TaintRecord(Taint t, string serviceAccount, Workload? workload) => new()
+    /// <summary>
+    /// A record's id hash, told apart per cluster: the same pod and account names in two clusters are two bindings, and
+    /// one id would make the second a duplicate of the first. Without a cluster the id is what it always was.
+    /// </summary>
+    private static ulong InCluster(ulong hash, string? cluster) => cluster is null ? hash : StableHash.Combine(hash, StableHash.Of(cluster));
+
+    /// <summary><paramref name="attributes"/>, naming <paramref name="cluster"/> when there is one, as Ingest names it on the events it came from.</summary>
+    private static Dictionary<string, JsonElement> Clustered(string? cluster, Dictionary<string, JsonElement> attributes)
     {
-        Id = "zt-taint-" + StableHash.Combine(StableHash.Of(t.AlertEventId), StableHash.Of(serviceAccount)).ToString("x16", CultureInfo.InvariantCulture),
+        if (cluster is not null)
+        {
+            attributes[ClusterKeys.Attribute] = JsonSerializer.SerializeToElement(cluster, VerifierJsonContext.Default.String);
+        }
+
+        return attributes;
+    }
+
+    private static AccessEvent TaintRecord(Taint t, string serviceAccount, Workload? workload, string? cluster) => new()
+    {
+        Id = "zt-taint-" + InCluster(StableHash.Combine(StableHash.Of(t.AlertEventId), StableHash.Of(serviceAccount)), cluster).ToString("x16", CultureInfo.InvariantCulture),
         Time = new DateTimeOffset(t.AtTicks, TimeSpan.Zero),
         Kind = EventKinds.RuntimeTaint,
         Subject = new Subject { Id = serviceAccount, Type = "service_account" },
         Workload = new Workload { Id = t.Workload, Name = workload?.Name, Namespace = workload?.Namespace },
         Action = t.Rule,
-        Attributes = new Dictionary<string, JsonElement>(StringComparer.Ordinal)
+        Attributes = Clustered(cluster, new Dictionary<string, JsonElement>(StringComparer.Ordinal)
         {
             [AttrPriority] = JsonSerializer.SerializeToElement(t.Priority, VerifierJsonContext.Default.String),
             [AttrScore] = JsonSerializer.SerializeToElement(t.Score, VerifierJsonContext.Default.Int32),
             [AttrUntil] = JsonSerializer.SerializeToElement(new DateTimeOffset(t.UntilTicks, TimeSpan.Zero), VerifierJsonContext.Default.DateTimeOffset),
             [AttrAlert] = JsonSerializer.SerializeToElement(t.AlertEventId, VerifierJsonContext.Default.String),
             [AttrTechniques] = JsonSerializer.SerializeToElement(t.Techniques, VerifierJsonContext.Default.IReadOnlyListString),
-        },
+        }),
     };
 
     private static Taint? ReadTaint(AccessEvent e)

@@ -30,7 +30,11 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     public int OpenCount => open.Count;
 
     /// <summary>Records an occurrence; returns the alert to publish, or null when this update need not be published.</summary>
-    public Alert? Record(AccessEvent e, string principal, int score, List<Contribution> reasons)
+    /// <remarks>
+    /// Keyed by <see cref="Identity.Key"/>: the same service account in two clusters has its own alerts and its own cap in
+    /// each, while the alert names the account by its own id and says the cluster (<see cref="Alert.PrincipalCluster"/>).
+    /// </remarks>
+    public Alert? Record(AccessEvent e, in Identity who, int score, List<Contribution> reasons)
     {
         var top = reasons[0];
         foreach (var r in reasons)
@@ -42,6 +46,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         }
 
         var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
+        var principal = who.Key;
         var key = string.Concat(principal, "|", top.Detector, "|", resourceClass);
         Sweep(e.Time.UtcTicks);
         if (open.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
@@ -66,21 +71,21 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         // held on its own: a flood costs one alert's memory and one alert's worth of the alerts topic.
         if (openPerPrincipal.GetValueOrDefault(principal) >= maxOpenPerPrincipal)
         {
-            return Flood(e, principal, score, top, perPrincipal: true);
+            return Flood(e, who, score, top, perPrincipal: true);
         }
 
         if (budget.OpenAlerts >= budget.MaxOpenAlerts)
         {
-            return Flood(e, principal, score, top, perPrincipal: false);
+            return Flood(e, who, score, top, perPrincipal: false);
         }
 
-        var alert = Opened(key, e, principal, top.Detector, score, Merge(reasons, []), reasons) with
+        var alert = Opened(key, e, who.Principal, who.Cluster, top.Detector, score, Merge(reasons, []), reasons) with
         {
             Techniques = Union([], reasons, static c => c.Techniques),
             Tactics = Union([], reasons, static c => c.Tactics),
             EvidenceScope = e.SourceScope,
             SubjectId = e.Subject?.Id,
-            Workload = e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) : null,
+            Workload = WorkloadOf(e),
             Token = e.Token is { } t ? new AlertToken(t.Jti, t.SessionId, t.ClientId) { ExpiresAt = t.ExpiresAt } : null,
             ResourceClass = resourceClass,
         };
@@ -94,11 +99,11 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     /// Merges a new alert into the flood alert of <paramref name="principal"/> (past its cap) or of the instance (past
     /// the total cap): its count, evidence and reasons grow; it is published at counts 1, 2, 4, 8 … or when it gets worse.
     /// </summary>
-    private Alert? Flood(AccessEvent e, string principal, int score, Contribution top, bool perPrincipal)
+    private Alert? Flood(AccessEvent e, in Identity who, int score, Contribution top, bool perPrincipal)
     {
         budget.AlertsMerged++;
-        var floodPrincipal = perPrincipal ? principal : InstancePrincipal;
-        var key = string.Concat(floodPrincipal, "|", Detectors.Verifier, "|", FloodRule);
+        var principal = ClusterKeys.Describe(who.Principal, who.Cluster);
+        var key = string.Concat(perPrincipal ? who.Key : InstancePrincipal, "|", Detectors.Verifier, "|", FloodRule);
         var merged = perPrincipal ? ReasonOf(top) : ReasonOf(top) with { Text = $"{principal}: {top.Text}" };
         List<Contribution> mergedContribution = [top];
         var book = perPrincipal ? floods : budget.InstanceFloods;
@@ -118,14 +123,15 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
             return Publish(updated, score > current.Score);
         }
 
-        var flood = Opened(key, e, floodPrincipal, Detectors.Verifier, score, [FloodReason(perPrincipal, principal, 1, score), merged], mergedContribution) with
+        var flood = Opened(
+            key, e, perPrincipal ? who.Principal : InstancePrincipal, perPrincipal ? who.Cluster : null, Detectors.Verifier, score, [FloodReason(perPrincipal, principal, 1, score), merged], mergedContribution) with
         {
             Techniques = Union([], mergedContribution, static c => c.Techniques),
             Tactics = Union([], mergedContribution, static c => c.Tactics),
             // The instance-wide flood names no one to act on; a principal's flood is that principal's.
             EvidenceScope = perPrincipal ? e.SourceScope : null,
             SubjectId = perPrincipal ? e.Subject?.Id : null,
-            Workload = perPrincipal && e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) : null,
+            Workload = perPrincipal ? WorkloadOf(e) : null,
             ResourceClass = FloodRule,
             RaisedBy = perPrincipal ? null : Detectors.Verifier,
         };
@@ -133,16 +139,28 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         return flood;
     }
 
-    /// <summary>A new alert under <paramref name="key"/>: its id derives from the key, the window and the first evidence.</summary>
-    private Alert Opened(string key, AccessEvent e, string principal, string detector, int score, List<AlertReason> reasons, IReadOnlyList<Contribution> contributions)
+    /// <summary>
+    /// A new alert under <paramref name="key"/>: its id derives from the dedup key (the principal's id, detector, class,
+    /// window, then the cluster when the principal is keyed per cluster) and the first evidence.
+    /// </summary>
+    private Alert Opened(
+        string key, AccessEvent e, string principal, string? cluster, string detector, int score, List<AlertReason> reasons, IReadOnlyList<Contribution> contributions)
     {
         var windowStart = e.Time.UtcTicks - (e.Time.UtcTicks % dedupWindow.Ticks);
-        var dedupKey = string.Concat(key, "|", new DateTimeOffset(windowStart, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
+        var window = new DateTimeOffset(windowStart, TimeSpan.Zero).ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
+
+        // The book's key starts with the state key, which holds a separator no one reads; the dedup key is read (the
+        // console, the Responder's store), so it names the principal by its id and puts the cluster last. Without a
+        // cluster it is what it always was, so are the alert ids.
+        var dedupKey = cluster is null
+            ? string.Concat(key, "|", window)
+            : string.Concat(principal, key[(key.IndexOf(ClusterKeys.Separator, StringComparison.Ordinal) + 1 + principal.Length)..], "|" + window, "|" + cluster);
         return new Alert
         {
             Id = "alt-" + StableHash.Combine(StableHash.Of(dedupKey), StableHash.Of(e.Id)).ToString("x16", CultureInfo.InvariantCulture),
             DedupKey = dedupKey,
             Principal = principal,
+            PrincipalCluster = cluster,
             Detector = detector,
             Score = score,
             Severity = Severities.FromScore(score),
@@ -307,7 +325,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         foreach (var (k, a) in Stale(open, nowTicks))
         {
             open.Remove(k);
-            Closed(a.Principal);
+            Closed(a);
         }
 
         foreach (var book in new[] { floods, budget.InstanceFloods })
@@ -333,8 +351,16 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         return stale;
     }
 
-    private void Closed(string principal)
+    /// <summary>The workload an event names, in the cluster the event names.</summary>
+    private static AlertWorkload? WorkloadOf(AccessEvent e) =>
+        e.Workload is { } w ? new AlertWorkload(w.Id, w.Namespace, w.Name) { Cluster = ClusterKeys.Of(e) } : null;
+
+    /// <summary>The key <paramref name="a"/>'s principal is counted under (its open alerts against its cap).</summary>
+    private static string KeyOf(Alert a) => ClusterKeys.Key(a.Principal, a.PrincipalCluster);
+
+    private void Closed(Alert a)
     {
+        var principal = KeyOf(a);
         budget.OpenAlerts--;
         if (openPerPrincipal.TryGetValue(principal, out var n) && n > 1)
         {
@@ -366,13 +392,14 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     {
         foreach (var a in open.Values)
         {
-            Closed(a.Principal);
+            Closed(a);
         }
 
         Read(r, open);
         foreach (var a in open.Values)
         {
-            openPerPrincipal[a.Principal] = openPerPrincipal.GetValueOrDefault(a.Principal) + 1;
+            var principal = KeyOf(a);
+            openPerPrincipal[principal] = openPerPrincipal.GetValueOrDefault(principal) + 1;
             budget.OpenAlerts++;
         }
 

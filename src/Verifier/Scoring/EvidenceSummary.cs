@@ -82,6 +82,7 @@ internal static class EvidenceSummary
     }
 
     /// <summary>The pod an exec, attach or port-forward went into: the alert's target rather than the actor's workload.</summary>
+    /// <remarks>In the cluster the event names: <c>prod/web</c> of two clusters are two pods.</remarks>
     public static AlertWorkload? TargetOf(AccessEvent e)
     {
         if (e.Resource is not { Type: "pods/exec" or "pods/attach" or "pods/portforward", Id: { } id })
@@ -90,7 +91,8 @@ internal static class EvidenceSummary
         }
 
         var slash = id.IndexOf('/', StringComparison.Ordinal);
-        return slash > 0 && slash < id.Length - 1 ? new AlertWorkload(id, id[..slash], id[(slash + 1)..]) : new AlertWorkload(id, null, null);
+        var target = slash > 0 && slash < id.Length - 1 ? new AlertWorkload(id, id[..slash], id[(slash + 1)..]) : new AlertWorkload(id, null, null);
+        return ClusterKeys.Of(e) is { } cluster ? target with { Cluster = cluster } : target;
     }
 
     private static string? Resource(ResourceRef? r)

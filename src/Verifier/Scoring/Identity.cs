@@ -5,9 +5,22 @@ internal readonly struct Identity
 {
     /// <param name="e">The event.</param>
     /// <param name="names">A scoring engine's cache of service accounts' names; without one they are built here.</param>
-    public Identity(AccessEvent e, ServiceAccountNames? names = null)
+    /// <param name="keys">A scoring engine's cache of principals' keys; without one they are built here.</param>
+    public Identity(AccessEvent e, ServiceAccountNames? names = null, ClusterKeys? keys = null)
     {
         Principal = e.PrincipalKey;
+
+        // The attribute first: most events name no cluster, and then no prefix of the subject need be looked at.
+        if ((keys is null ? ClusterKeys.Of(e) : keys.ClusterOf(e)) is { } cluster && ClusterKeys.IsClusterLocal(e.Subject?.Id))
+        {
+            Cluster = cluster;
+            Key = keys is null ? ClusterKeys.Key(Principal, cluster) : keys.KeyOf(Principal, cluster);
+        }
+        else
+        {
+            Key = keys is null ? ClusterKeys.Key(Principal, null) : keys.KeyOf(Principal, null);
+        }
+
         SubjectId = e.Subject?.Id;
         WorkloadId = e.Workload?.Id;
         string? ns = e.Workload?.Namespace;
@@ -31,7 +44,14 @@ internal readonly struct Identity
         IsServiceAccount = kubernetesAccount || string.Equals(e.Subject?.Type, "service_account", StringComparison.Ordinal);
     }
 
+    /// <summary>The principal's own id (subject id, else workload id), as alerts and the Responder name it.</summary>
     public string Principal { get; }
+
+    /// <summary>What the engine keeps the principal's state under: <see cref="Principal"/> and, when it is keyed per cluster, <see cref="Cluster"/>.</summary>
+    public string Key { get; }
+
+    /// <summary>The cluster the principal is an identity of, when it exists once per cluster and the event names one; else null.</summary>
+    public string? Cluster { get; }
 
     public string? SubjectId { get; }
 

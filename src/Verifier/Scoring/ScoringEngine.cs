@@ -57,6 +57,7 @@ internal sealed class ScoringEngine
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
     private readonly ServiceAccountNames serviceAccounts = new();
+    private readonly ClusterKeys clusterKeys = new();
     private readonly HashSet<string> probeClients;
     private readonly RuntimeLinks links;
     private int recentNext;
@@ -109,6 +110,15 @@ internal sealed class ScoringEngine
     /// <remarks>Read by <see cref="EventReader"/>: one reader pass, repeated values reuse their strings.</remarks>
     public ScoreResult Score(ReadOnlySpan<byte> utf8) => Score(reader.Read(utf8));
 
+    /// <summary>Reads one serialized event as <see cref="Score(ReadOnlySpan{byte})"/> does, for a caller that looks at it before scoring it.</summary>
+    public AccessEvent Read(ReadOnlySpan<byte> utf8) => reader.Read(utf8);
+
+    /// <summary>
+    /// What this engine keeps <paramref name="e"/>'s principal's state under (<see cref="Identity.Key"/>): its id, and the
+    /// cluster for an identity that exists once per cluster. Parked states are stored under it too.
+    /// </summary>
+    public string KeyOf(AccessEvent e) => new Identity(e, serviceAccounts, clusterKeys).Key;
+
     public ScoreResult Score(AccessEvent e)
     {
         var idHash = StableHash.Of(e.Id);
@@ -133,7 +143,7 @@ internal sealed class ScoringEngine
             return new ScoreResult(0, null, false, IsLink: true);
         }
 
-        var who = new Identity(e, serviceAccounts);
+        var who = new Identity(e, serviceAccounts, clusterKeys);
         if (who.Principal.Length == 0)
         {
             return default;
@@ -159,10 +169,10 @@ internal sealed class ScoringEngine
             found.Clear();
             rules.Evaluate(e, found);
             var twinScore = Combine(who.Principal, who.Namespace, e);
-            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who.Principal, twinScore, found) : null, false);
+            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who, twinScore, found) : null, false);
         }
 
-        var state = GetState(who.Principal);
+        var state = GetState(who.Key);
         var facts = default(EventFacts);
         baselines.Observe(e, who, state, ref facts);
 
@@ -184,7 +194,7 @@ internal sealed class ScoringEngine
             found.Add(RuntimeDetector.Contribution(e, runtime));
         }
 
-        links.Evaluate(e, who.Principal, found);
+        links.Evaluate(e, who, found);
 
         var score = Combine(who.Principal, who.Namespace, e);
         var alerting = score >= options.AlertThreshold;
@@ -201,7 +211,7 @@ internal sealed class ScoringEngine
         }
 
         links.Derive(e, who, facts.NewWorkload, runtime);
-        return new ScoreResult(score, alerting ? alerts.Record(e, who.Principal, score, found) : null, false);
+        return new ScoreResult(score, alerting ? alerts.Record(e, who, score, found) : null, false);
     }
 
     /// <summary>
@@ -210,12 +220,12 @@ internal sealed class ScoringEngine
     /// </summary>
     private ScoreResult ScoreOutcome(AccessEvent e, in Identity who, string firstStage)
     {
-        var state = GetState(who.Principal);
+        var state = GetState(who.Key);
         found.Clear();
         rules.EvaluateOutcome(e, RequestStages.AsItArrived(e, firstStage), found);
         baselines.CountDenial(e, state, found);
         var score = Combine(who.Principal, who.Namespace, e);
-        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who.Principal, score, found) : null, false);
+        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who, score, found) : null, false);
     }
 
     private static bool Contains(List<Contribution> found, string detector, string rule)
@@ -252,6 +262,10 @@ internal sealed class ScoringEngine
     /// Drops from <see cref="found"/> what an analyst's verdict suppresses and combines the rest as independent evidence:
     /// risk = 1 - Π(1 - s_i/100).
     /// </summary>
+    /// <remarks>
+    /// A verdict names the principal by its id (<see cref="AlertFeedback.Principal"/>, without a cluster), so it holds for
+    /// that id in every cluster: <paramref name="principal"/> is the id, not the state key.
+    /// </remarks>
     private int Combine(string principal, string? ns, AccessEvent e)
     {
         if (found.Count == 0)
@@ -281,13 +295,21 @@ internal sealed class ScoringEngine
     {
         suppressions.Add(feedback);
         if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal) && !feedback.Lifted
-            && feedback.ResourceClass is { } rc && principals.TryGetValue(feedback.Principal, out var s))
+            && feedback.ResourceClass is { } rc)
         {
-            // A data class judged legitimate becomes known, so first-access reasons stop for it for good.
-            s.DataClasses.Add(StableHash.Of(rc));
+            // A data class judged legitimate becomes known, so first-access reasons stop for it for good. The verdict names
+            // the id without a cluster, as its suppression holds in every cluster, so does this (rare: a scan is fine).
+            foreach (var (key, s) in principals)
+            {
+                if (string.Equals(ClusterKeys.Split(key).Id, feedback.Principal, StringComparison.Ordinal))
+                {
+                    s.DataClasses.Add(StableHash.Of(rc));
+                }
+            }
         }
     }
 
+    /// <param name="principal">A state key: the id, or for a principal of one cluster <see cref="ClusterKeys.Key"/>.</param>
     public PrincipalState? StateOf(string principal) => principals.GetValueOrDefault(principal);
 
     /// <summary>Whether this engine tracks <paramref name="principal"/> now.</summary>

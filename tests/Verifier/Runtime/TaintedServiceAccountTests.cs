@@ -14,42 +14,8 @@ public sealed class TaintedServiceAccountTests
     private static readonly DateTimeOffset T = new(2026, 1, 7, 10, 0, 0, TimeSpan.Zero);
 
     /// <summary>The API server's audit event for the service account's token used from a pod (bound token: user.extra names the pod).</summary>
-    internal static AccessEvent TokenUse(string id, DateTimeOffset at, string? pod, string ip = "10.4.2.17", string resource = "secrets", string verb = "get")
-    {
-        var user = new JsonObject
-        {
-            ["username"] = ServiceAccount,
-            ["uid"] = "6f1b0a2c-8d43-4d1e-9a55-2f5c0c3e7b10",
-            ["groups"] = new JsonArray("system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"),
-        };
-        if (pod is not null)
-        {
-            user["extra"] = new JsonObject
-            {
-                ["authentication.kubernetes.io/pod-name"] = new JsonArray(pod),
-                ["authentication.kubernetes.io/pod-uid"] = new JsonArray("0c2d9e55-7d7b-4b0e-8a8f-5e9d1c7a4b21"),
-            };
-        }
-
-        var audit = new JsonObject
-        {
-            ["kind"] = "Event",
-            ["apiVersion"] = "audit.k8s.io/v1",
-            ["level"] = "Metadata",
-            ["auditID"] = id,
-            ["stage"] = "ResponseComplete",
-            ["requestURI"] = $"/api/v1/namespaces/shop/{resource}/db",
-            ["verb"] = verb,
-            ["user"] = user,
-            ["sourceIPs"] = new JsonArray(ip),
-            ["userAgent"] = "web/2.1 (linux/amd64) kubernetes/client-go",
-            ["objectRef"] = new JsonObject { ["resource"] = resource, ["namespace"] = "shop", ["name"] = "db", ["apiVersion"] = "v1" },
-            ["responseStatus"] = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = 200 },
-            ["requestReceivedTimestamp"] = at.ToString("O"),
-            ["stageTimestamp"] = at.AddMilliseconds(4).ToString("O"),
-        };
-        return Assert.Single(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(audit.ToJsonString())).Events);
-    }
+    internal static AccessEvent TokenUse(string id, DateTimeOffset at, string? pod, string ip = "10.4.2.17", string resource = "secrets", string verb = "get") =>
+        ManagedClusters.Request(ManagedClusters.Webhook, string.Empty, ServiceAccount, at, verb, resource, "shop", "db", ip, extra: pod is null ? null : ManagedClusters.Pod(pod), id: id);
 
     private static ScoringEngine Engine() => new(Options, DefaultPolicy.Load());
 
@@ -114,6 +80,42 @@ public sealed class TaintedServiceAccountTests
         engine.DeliverLinksLocally();
 
         Assert.NotNull(Tainted(engine.Score(TokenUse("u-2", T.AddMinutes(12), "batch-77f9", ip: "10.4.9.3")).Alert));
+    }
+
+    /// <summary>
+    /// Staging and prod both run shop/web-5c8d as system:serviceaccount:shop:web. A Falco alert on staging's pod taints
+    /// staging's account only, across a restart from the checkpoint: prod's token used elsewhere is prod's business.
+    /// </summary>
+    [Theory]
+    [InlineData(ManagedClusters.Eks)]
+    [InlineData(ManagedClusters.Aks)]
+    public void FalcoAlertInOneCluster_TaintsThatClustersServiceAccountOnly(string shape)
+    {
+        var (staging, prod) = (ManagedClusters.ClusterName(shape, "staging"), ManagedClusters.ClusterName(shape, "prod"));
+        AccessEvent Use(string cluster, DateTimeOffset at, string pod) =>
+            ManagedClusters.Request(shape, cluster, ServiceAccount, at, "get", "secrets", "shop", "db", ip: "10.4.9.3", extra: ManagedClusters.Pod(pod));
+        var engine = Engine();
+        engine.Score(Use(staging, T.AddMinutes(-30), "web-5c8d"));
+        engine.Score(Use(prod, T.AddMinutes(-20), "web-5c8d"));
+        engine.DeliverLinksLocally();
+        engine.Score(ManagedClusters.InCluster(Falco(FalcoJson(time: "2026-01-07T10:00:00Z")), staging));
+        engine.DeliverLinksLocally();
+        var restored = Engine();
+        restored.Restore(engine.Checkpoint());
+
+        var inProd = restored.Score(Use(prod, T.AddMinutes(12), "batch-77f9"));
+        var inStaging = restored.Score(Use(staging, T.AddMinutes(12), "batch-77f9"));
+
+        Assert.Null(Tainted(inProd.Alert));
+        var reason = Tainted(inStaging.Alert);
+        Assert.NotNull(reason);
+        Assert.Equal(76, reason.Score);
+        Assert.StartsWith($"{ServiceAccount} (cluster {staging}): its workload shop/web-5c8d raised Falco", reason.Text);
+        Assert.Equal((ServiceAccount, staging), (inStaging.Alert!.Principal, inStaging.Alert.PrincipalCluster));
+        Assert.Equal(new AlertWorkload("shop/batch-77f9", "shop", "batch-77f9") { Cluster = staging }, inStaging.Alert.Workload);
+        Assert.Single(restored.Links.TaintsOf(ClusterKeys.Key(ServiceAccount, staging)));
+        Assert.Empty(restored.Links.TaintsOf(ClusterKeys.Key(ServiceAccount, prod)));
+        Assert.Equal(ServiceAccount, restored.Links.ServiceAccountOf(ClusterKeys.Key("shop/web-5c8d", prod)));
     }
 
     [Fact]

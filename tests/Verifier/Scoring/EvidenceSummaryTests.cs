@@ -41,7 +41,7 @@ public sealed class EvidenceSummaryTests
         };
         var book = new AlertBook(TimeSpan.FromMinutes(10), new StateBudget(new VerifierOptions()), int.MaxValue);
 
-        var alert = book.Record(exec, "alice@acme.example", 80, [new(Detectors.Policy, RuleNames.PodExec, 80, "alice ran exec in pod payments/db-0")])!;
+        var alert = book.Record(exec, new Identity(exec), 80, [new(Detectors.Policy, RuleNames.PodExec, 80, "alice ran exec in pod payments/db-0")])!;
 
         Assert.Equal(new AlertWorkload("payments/db-0", "payments", "db-0"), alert.TargetWorkload);
         Assert.Null(alert.Workload);
@@ -61,11 +61,12 @@ public sealed class EvidenceSummaryTests
         for (var i = 0; i < AlertEvidence.MaxPerAlert + 5; i++)
         {
             var e = Events.Read(Events.T0.AddSeconds(i), bytes: 2_000_000_000) with { Raw = i == 0 ? big : small };
-            last = book.Record(e, "system:serviceaccount:shop:api", 70, BytesSpike) ?? last;
+            last = book.Record(e, new Identity(e), 70, BytesSpike) ?? last;
         }
 
         // Updates are published at powers of two; record once more past the cap and read what it carries.
-        last = book.Record(Events.Read(Events.T0.AddSeconds(100), bytes: 2_000_000_000) with { Raw = small }, "system:serviceaccount:shop:api", 99, BytesSpike)!;
+        var past = Events.Read(Events.T0.AddSeconds(100), bytes: 2_000_000_000) with { Raw = small };
+        last = book.Record(past, new Identity(past), 99, BytesSpike)!;
         Assert.Equal(AlertEvidence.MaxPerAlert, last.Evidence.Count);
         Assert.Null(last.Evidence[0].Raw);
         Assert.True(last.Evidence[0].RawOmittedBytes > AlertEvidence.MaxRawBytes);

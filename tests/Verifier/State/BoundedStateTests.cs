@@ -9,6 +9,30 @@ namespace ZtStream.Verifier.Tests.State;
 /// </summary>
 public sealed class BoundedStateTests
 {
+    private const string Account = "system:serviceaccount:shop:api";
+
+    /// <summary>
+    /// Runs a worker capped at 20 principals over a log of two partitions: <paramref name="whileRunning"/> feeds it and
+    /// reads what it parked, <paramref name="afterStop"/> reads the store once it has stopped.
+    /// </summary>
+    private static async Task CappedWorkerAsync(
+        Func<WorkerHarness, VerifierWorker, CheckpointStore, string, Task> whileRunning, Func<CheckpointStore, string, Task> afterStop)
+    {
+        using var log = new InProcessEventLog(new ZtStream.Platform.Options.EventLogOptions { Partitions = 2 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+        var topics = new VerifierTopics($"ev-{Guid.NewGuid():N}", $"al-{Guid.NewGuid():N}", $"fb-{Guid.NewGuid():N}", $"g-{Guid.NewGuid():N}");
+        await using var harness = await WorkerHarness.CreateAsync(log, topics);
+        var options = new VerifierOptions { ModelEnabled = false, MaxPrincipals = 20, CheckpointEveryRecords = 10 };
+        var worker = new VerifierWorker(log, new CheckpointStore(harness.Store, TimeProvider.System), Options.Create(options), TimeProvider.System, NullLogger<VerifierWorker>.Instance, topics);
+        using var stop = new CancellationTokenSource();
+        var running = worker.StartAsync(stop.Token);
+        var store = new CheckpointStore(harness.Store, TimeProvider.System);
+        await whileRunning(harness, worker, store, topics.Group);
+        await stop.CancelAsync();
+        await worker.StopAsync(CancellationToken.None);
+        await running;
+        await afterStop(store, topics.Group);
+    }
+
     private static AccessEvent Expired(DateTimeOffset t, string principal) =>
         Events.Read(t, principal: principal, token: new TokenInfo { Jti = $"jti-{principal}", ExpiresAt = t.AddHours(-1) });
 
@@ -40,16 +64,8 @@ public sealed class BoundedStateTests
     }
 
     [Fact]
-    public async Task EvictedPrincipal_WhenItReturns_GetsItsParkedBaselineBack_FromTheStore()
+    public Task EvictedPrincipal_WhenItReturns_GetsItsParkedBaselineBack_FromTheStore() => CappedWorkerAsync(async (harness, worker, store, group) =>
     {
-        using var log = new InProcessEventLog(new ZtStream.Platform.Options.EventLogOptions { Partitions = 2 }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
-        var topics = new VerifierTopics($"ev-{Guid.NewGuid():N}", $"al-{Guid.NewGuid():N}", $"fb-{Guid.NewGuid():N}", $"g-{Guid.NewGuid():N}");
-        await using var harness = await WorkerHarness.CreateAsync(log, topics);
-        var options = new VerifierOptions { ModelEnabled = false, MaxPrincipals = 20, CheckpointEveryRecords = 10 };
-        var worker = new VerifierWorker(log, new CheckpointStore(harness.Store, TimeProvider.System), Options.Create(options), TimeProvider.System, NullLogger<VerifierWorker>.Instance, topics);
-        using var stop = new CancellationTokenSource();
-        var running = worker.StartAsync(stop.Token);
-
         await harness.AppendAsync(Events.WarmHistory("user:veteran", workload: "shop/api-1", hours: 30));
         await Eventually.HoldsAsync(() => worker.EventsScored >= 30, "the veteran's history scored", TimeSpan.FromSeconds(30));
         await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(31).AddSeconds(i), principal: $"user:once-{i}")));
@@ -57,8 +73,7 @@ public sealed class BoundedStateTests
         Assert.True(worker.Budget.Principals <= 20);
         Assert.True(worker.Budget.Parked >= 1);
 
-        var store = new CheckpointStore(harness.Store, TimeProvider.System);
-        var parked = await store.ParkedAsync(topics.Group, "user:veteran", CancellationToken.None);
+        var parked = await store.ParkedAsync(group, "user:veteran", CancellationToken.None);
         Assert.Equal(30, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked!).Events);
 
         // It returns, then is pushed out again by another crowd: what is parked now is its history plus the return,
@@ -67,13 +82,43 @@ public sealed class BoundedStateTests
         await Eventually.HoldsAsync(() => worker.EventsScored >= 231, "the veteran's return scored", TimeSpan.FromSeconds(30));
         await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(33).AddSeconds(i), principal: $"user:twice-{i}")));
         await Eventually.HoldsAsync(() => worker.EventsScored >= 431, "the second crowd scored", TimeSpan.FromSeconds(30));
-
-        await stop.CancelAsync();
-        await worker.StopAsync(CancellationToken.None);
-        await running;
-        parked = await store.ParkedAsync(topics.Group, "user:veteran", CancellationToken.None);
+    },
+    async (store, group) =>
+    {
+        var parked = await store.ParkedAsync(group, "user:veteran", CancellationToken.None);
         Assert.Equal(31, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked!).Events);
-    }
+    });
+
+    /// <summary>
+    /// The same service account of two clusters is parked as two principals, under the key that names each cluster, and
+    /// the one that returns gets its own baseline back, not the other cluster's.
+    /// </summary>
+    [Fact]
+    public Task EvictedServiceAccountsOfTwoClusters_AreParkedApart_AndEachReturnsToItsOwn() => CappedWorkerAsync(async (harness, worker, store, group) =>
+    {
+        await harness.AppendAsync(Events.WarmHistory(Account, hours: 30).Select(e => ManagedClusters.InCluster(e, "prod")));
+        await harness.AppendAsync(Events.WarmHistory(Account, hours: 20).Select(e => ManagedClusters.InCluster(e, "staging")));
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 50, "both clusters' history scored", TimeSpan.FromSeconds(30));
+        await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(31).AddSeconds(i), principal: $"user:once-{i}")));
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 250, "the one-off principals scored", TimeSpan.FromSeconds(30));
+
+        Assert.Null(await store.ParkedAsync(group, Account, CancellationToken.None));
+        var prod = await store.ParkedAsync(group, ClusterKeys.Key(Account, "prod"), CancellationToken.None);
+        var staging = await store.ParkedAsync(group, ClusterKeys.Key(Account, "staging"), CancellationToken.None);
+        Assert.Equal((30, 20), (ZtStream.Verifier.Baselines.PrincipalState.FromBytes(prod!).Events, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(staging!).Events));
+
+        // Prod's account returns and is pushed out again: prod's parked baseline is its history plus the return.
+        await harness.AppendAsync([ManagedClusters.InCluster(Events.Read(Events.T0.AddHours(32), principal: Account), "prod")]);
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 251, "prod's return scored", TimeSpan.FromSeconds(30));
+        await harness.AppendAsync(Enumerable.Range(0, 200).Select(i => Events.Read(Events.T0.AddHours(33).AddSeconds(i), principal: $"user:twice-{i}")));
+        await Eventually.HoldsAsync(() => worker.EventsScored >= 451, "the second crowd scored", TimeSpan.FromSeconds(30));
+    },
+    async (store, group) =>
+    {
+        var prod = await store.ParkedAsync(group, ClusterKeys.Key(Account, "prod"), CancellationToken.None);
+        var staging = await store.ParkedAsync(group, ClusterKeys.Key(Account, "staging"), CancellationToken.None);
+        Assert.Equal((31, 20), (ZtStream.Verifier.Baselines.PrincipalState.FromBytes(prod!).Events, ZtStream.Verifier.Baselines.PrincipalState.FromBytes(staging!).Events));
+    });
 
     [Fact]
     public void EvictedPrincipal_WhenItReturns_GetsItsSignInHistoryBack_KnownCountryAndDevice()

@@ -25,6 +25,31 @@ public sealed class CheckpointTests
         Assert.Contains(expected, x => x.Id is not null);
     }
 
+    /// <summary>
+    /// The same service account's state in two clusters (EKS staging, GKE prod) comes back from a checkpoint as two
+    /// principals: prod's sweep after the restart is still measured against prod's own baseline.
+    /// </summary>
+    [Fact]
+    public void Restore_KeepsTheSameServiceAccountOfTwoClustersApart()
+    {
+        var options = new VerifierOptions { ModelEnabled = false };
+        var engine = new ScoringEngine(options, DefaultPolicy.Load());
+        Assert.Empty(ClusterKeysTests.Alerts(engine, ClusterKeysTests.Day(ManagedClusters.Eks, "staging", ManagedClusters.Gke, "prod")));
+
+        var restored = new ScoringEngine(options, DefaultPolicy.Load());
+        restored.Restore(engine.Checkpoint());
+
+        Assert.Null(restored.StateOf(ClusterKeysTests.Runner));
+        Assert.Equal(24 * 40, restored.StateOf(ClusterKeys.Key(ClusterKeysTests.Runner, "staging"))?.Events);
+        Assert.Equal(24 * 3, restored.StateOf(ClusterKeys.Key(ClusterKeysTests.Runner, "prod"))?.Events);
+        var next = new DateTimeOffset(2026, 11, 3, 6, 0, 0, TimeSpan.Zero);
+        var alert = Assert.Single(ClusterKeysTests.Alerts(
+            restored,
+            ClusterKeysTests.Reads(ManagedClusters.Eks, "staging", next, 40).Concat(ClusterKeysTests.Reads(ManagedClusters.Gke, "prod", next.AddMinutes(30), 40))));
+        Assert.Equal((ClusterKeysTests.Runner, "prod"), (alert.Principal, alert.PrincipalCluster));
+        Assert.Contains(alert.Reasons, r => r.Rule == RuleNames.BreadthSpike);
+    }
+
     [Fact]
     public void Checkpoint_BufferedIntoGzip_HoldsTheSameContentAndRestoresEarlierCheckpoints()
     {
