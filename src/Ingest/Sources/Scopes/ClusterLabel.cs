@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Validation;
 using ZtStream.Platform.Http;
@@ -17,7 +18,9 @@ internal sealed class ClusterLabel : IEquatable<ClusterLabel>
         ArgumentException.ThrowIfNullOrEmpty(name);
         Name = name;
         Utf8 = Encoding.UTF8.GetBytes(name);
-        byte[] quoted = [(byte)'"', .. JsonEncodedText.Encode(name).EncodedUtf8Bytes, (byte)'"'];
+        // As plain as JSON allows (only '"', '\' and control characters escaped): the Verifier reads an unescaped value on
+        // its fast path, and a name such as "prod-ü" stays as the cluster's records write it.
+        byte[] quoted = [(byte)'"', .. JsonEncodedText.Encode(name, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes, (byte)'"'];
         using (var value = JsonDocument.Parse(quoted))
         {
             Value = value.RootElement.Clone();

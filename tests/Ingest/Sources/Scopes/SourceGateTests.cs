@@ -381,6 +381,20 @@ public sealed class SourceGateTests
         Assert.Equal(("l1", "kube-prod", "user:alice"), (logged.Id, logged.Source, logged.Subject?.Id));
     }
 
+    /// <summary>A label beyond ASCII goes into the record as its UTF-8, unescaped, as a cluster's own records write it.</summary>
+    [Fact]
+    public void Admit_LabelledSource_NameBeyondAscii_SplicedAsItsUtf8()
+    {
+        var item = Assert.Single(Parse([$$$"""{"id":"u1",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"}}"""]));
+        var scope = new SourceScope(Cluster: "prod-ü");
+
+        var admitted = new SourceGate().Admit(item, "orders-api", scope, adapter: false, []);
+
+        var record = EventAppender.Stamped(admitted!.Json!.Value, "\"source\":\"orders-api\","u8, scope.Label!.SpliceFor(admitted));
+        Assert.Contains("\"attributes\":{\"k8s.cluster\":\"prod-ü\"}", Encoding.UTF8.GetString(record), StringComparison.Ordinal);
+        Assert.Equal("prod-ü", ContractJson.DeserializeEvent(record).Attr("k8s.cluster"));
+    }
+
     /// <summary>
     /// The scan records where <c>attributes</c> starts only within the first 64 KiB of an event (so that an item carries
     /// no more than before): one further in, behind a large <c>raw</c>, is read whole and labelled all the same.
