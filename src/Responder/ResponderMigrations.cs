@@ -275,6 +275,13 @@ internal sealed class ResponderMigrations : IMigrationSource
         ALTER TABLE responder_suppressions ADD COLUMN version BIGINT NOT NULL DEFAULT 1;
         """;
 
+    // An isolation acts in one cluster: the action keeps it, and the per-namespace budget counts a namespace per cluster
+    // (prod in staging is not prod in production). Rows made before it name no cluster, as their commands did.
+    private const string Clusters = """
+        ALTER TABLE responder_actions ADD COLUMN cluster TEXT NULL;
+        ALTER TABLE responder_budget_slots ADD COLUMN cluster TEXT NULL;
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -285,5 +292,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 6, "console sessions and the Data Protection key ring", ConsoleSessions),
         Migration.Portable(Component, 7, "alert deliveries merged into flood alerts", AlertMerges),
         Migration.Portable(Component, 8, "suppression versions", SuppressionVersions),
+        Migration.Portable(Component, 9, "the cluster of an action's workload", Clusters),
     ];
 }

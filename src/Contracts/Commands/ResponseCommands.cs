@@ -55,6 +55,11 @@ public sealed record IsolateWorkload
     public string? Namespace { get; init; }
     /// <summary>Workload name (pod, container, netns).</summary>
     public string? Name { get; init; }
+    /// <summary>
+    /// The cluster the workload runs in (an alert's <c>workload.cluster</c>); null when its evidence named none. An
+    /// isolator acts only in a cluster it is configured for: <c>prod/api</c> in two clusters is two workloads.
+    /// </summary>
+    public string? Cluster { get; init; }
     /// <summary>Release automatically at this time unless extended.</summary>
     public DateTimeOffset? ExpiresAt { get; init; }
     /// <summary>Why.</summary>
@@ -76,6 +81,8 @@ public sealed record ReleaseWorkload
     public string? Namespace { get; init; }
     /// <summary>Name.</summary>
     public string? Name { get; init; }
+    /// <summary>The cluster the isolation was made in (its <see cref="IsolateWorkload.Cluster"/>); null when it named none.</summary>
+    public string? Cluster { get; init; }
     /// <summary>Why.</summary>
     public required string Reason { get; init; }
     /// <summary>Who asked.</summary>

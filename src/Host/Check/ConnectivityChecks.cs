@@ -59,7 +59,20 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
 
         if (drivers.IsolationKind() == KubernetesWorkloadIsolator.DriverName)
         {
-            yield return await Guard("kubernetes", drivers.Kubernetes.Host?.ToString() ?? drivers.Kubernetes.KubeconfigPath ?? "in-cluster", ct => KubernetesAsync(drivers.Kubernetes, ct), cancellationToken);
+            var k8s = drivers.Kubernetes;
+            yield return await Guard(
+                "kubernetes",
+                (k8s.Host?.ToString() ?? k8s.KubeconfigPath ?? "in-cluster") + (string.IsNullOrEmpty(k8s.Cluster) ? "" : $" (cluster {k8s.Cluster})"),
+                ct => KubernetesAsync(k8s.KubeconfigPath, k8s.Context, k8s.Host, k8s.DefaultNamespace, ct),
+                cancellationToken);
+            foreach (var cluster in k8s.Clusters)
+            {
+                yield return await Guard(
+                    "kubernetes",
+                    $"{cluster.Host?.ToString() ?? cluster.KubeconfigPath ?? "default kubeconfig"} (cluster {cluster.Name})",
+                    ct => KubernetesAsync(cluster.KubeconfigPath, cluster.Context, cluster.Host, k8s.DefaultNamespace, ct),
+                    cancellationToken);
+            }
         }
 
         // Signed tokens are verified against their signers' JWKS (Google's for Pub/Sub push by default; each Shared
@@ -274,14 +287,14 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         return new Outcome(keys > 0, keys > 0 ? $"{keys} signing key(s) published" : "the JWKS publishes no signing key");
     }
 
-    private static async Task<Outcome> KubernetesAsync(KubernetesIsolationOptions options, CancellationToken cancellationToken)
+    private static async Task<Outcome> KubernetesAsync(string? kubeconfigPath, string? context, Uri? host, string defaultNamespace, CancellationToken cancellationToken)
     {
-        var config = ResponderDrivers.KubernetesConfiguration(options);
+        var config = ResponderDrivers.KubernetesConfiguration(kubeconfigPath, context, host);
         using var client = new Kubernetes(config);
         var version = await client.Version.GetCodeAsync(cancellationToken);
         // The quarantine driver reads and labels pods: listing one in its default namespace proves the credentials and RBAC.
-        var pods = await client.CoreV1.ListNamespacedPodAsync(options.DefaultNamespace, limit: 1, cancellationToken: cancellationToken);
-        return new Outcome(true, $"API {version.GitVersion}; may list pods in {options.DefaultNamespace} ({pods.Items.Count} seen)");
+        var pods = await client.CoreV1.ListNamespacedPodAsync(defaultNamespace, limit: 1, cancellationToken: cancellationToken);
+        return new Outcome(true, $"API {version.GitVersion}; may list pods in {defaultNamespace} ({pods.Items.Count} seen)");
     }
 
     private async Task<Outcome> NotificationTargetAsync(NotificationTargetOptions target, CancellationToken cancellationToken)

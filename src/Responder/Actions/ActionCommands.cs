@@ -34,13 +34,13 @@ internal static class ActionCommands
             {
                 ActionId = action.Id, AlertId = action.AlertId, Reason = action.Reason, RequestedBy = by,
                 WorkloadId = action.WorkloadId ?? throw new InvalidOperationException("isolate_workload without a workload"),
-                Namespace = action.Namespace, Name = action.WorkloadName, ExpiresAt = now + ttl,
+                Namespace = action.Namespace, Name = action.WorkloadName, Cluster = action.Cluster, ExpiresAt = now + ttl,
             },
             ActionKinds.ReleaseWorkload => new ReleaseWorkload
             {
                 ActionId = action.Id, Reason = action.Reason, RequestedBy = by,
                 IsolationActionId = action.IsolationActionId ?? throw new InvalidOperationException("release_workload without its isolation"),
-                WorkloadId = action.WorkloadId ?? "", Namespace = action.Namespace, Name = action.WorkloadName,
+                WorkloadId = action.WorkloadId ?? "", Namespace = action.Namespace, Name = action.WorkloadName, Cluster = action.Cluster,
             },
             _ => null,
         };
@@ -71,6 +71,7 @@ internal static class ActionCommands
             WorkloadId = m.WorkloadId,
             Namespace = m.Namespace,
             WorkloadName = m.Name,
+            Cluster = m.Cluster,
             Principal = m.WorkloadId,
             TtlSeconds = m.ExpiresAt is { } at && at > now ? (long)(at - now).TotalSeconds : null,
         };
@@ -81,6 +82,7 @@ internal static class ActionCommands
             WorkloadId = m.WorkloadId,
             Namespace = m.Namespace,
             WorkloadName = m.Name,
+            Cluster = m.Cluster,
             Principal = m.WorkloadId,
             IsolationActionId = m.IsolationActionId,
         };

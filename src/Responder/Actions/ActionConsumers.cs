@@ -28,7 +28,7 @@ internal sealed class IsolateWorkloadConsumer(ActionExecutor executor, IsolatorS
     public Task Consume(ConsumeContext<IsolateWorkload> context)
     {
         var m = context.Message;
-        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), (_, ct) => isolators.RunAsync(i => i.IsolateAsync(m, ct), staysActive: true));
+        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), (action, ct) => isolators.RunAsync(action, m.Cluster, i => i.IsolateAsync(m, ct), staysActive: true));
     }
 }
 
@@ -38,6 +38,6 @@ internal sealed class ReleaseWorkloadConsumer(ActionExecutor executor, IsolatorS
     public Task Consume(ConsumeContext<ReleaseWorkload> context)
     {
         var m = context.Message;
-        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), (_, ct) => isolators.RunAsync(i => i.ReleaseAsync(m, ct)));
+        return executor.ExecuteAsync(context, m.ActionId, now => ActionCommands.FromCommand(m, now), (action, ct) => isolators.RunAsync(action, m.Cluster, i => i.ReleaseAsync(m, ct)));
     }
 }

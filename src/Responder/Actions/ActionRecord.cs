@@ -50,6 +50,8 @@ internal sealed record ActionRecord
     public string? WorkloadId { get; init; }
     public string? Namespace { get; init; }
     public string? WorkloadName { get; init; }
+    /// <summary>The cluster the workload runs in (<c>workload.cluster</c> of the alert, or the manual trigger's); null when none was named.</summary>
+    public string? Cluster { get; init; }
     /// <summary>For a release: the isolation it undoes.</summary>
     public Guid? IsolationActionId { get; init; }
     /// <summary>For an isolation: how long it lasts once in force.</summary>
@@ -77,9 +79,13 @@ internal sealed record ActionRecord
         Contracts.Commands.ActionKinds.RevokeToken => Jti is not null ? $"token {Jti}" : $"session {SessionId}",
         Contracts.Commands.ActionKinds.RevokeSubjectSessions => $"subject {SubjectId}",
         Contracts.Commands.ActionKinds.IsolateWorkload or Contracts.Commands.ActionKinds.ReleaseWorkload =>
-            Namespace is null ? $"workload {WorkloadId}" : $"workload {Namespace}/{WorkloadName ?? WorkloadId}",
+            Workload + (Cluster is null ? "" : $" in cluster {Cluster}"),
         _ => Principal ?? AlertId ?? "-",
     };
+
+    /// <summary>The workload it acts on, for people, without its cluster: <c>workload prod/api-7d9</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public string Workload => Namespace is null ? $"workload {WorkloadId}" : $"workload {Namespace}/{WorkloadName ?? WorkloadId}";
 
     /// <summary>
     /// The same alert, kind and target always give the same id, so a redelivered or updated alert cannot

@@ -366,6 +366,7 @@ internal sealed class ActionService(
             WorkloadId = isolation.WorkloadId,
             Namespace = isolation.Namespace,
             WorkloadName = isolation.WorkloadName,
+            Cluster = isolation.Cluster,
             IsolationActionId = isolationId,
             Reason = reason,
             Decision = by == "ttl" ? "isolation time-to-live passed" : $"requested by {by}",

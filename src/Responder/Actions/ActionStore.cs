@@ -14,7 +14,7 @@ internal sealed class ActionStore(IStore store)
     private const string Columns = """
         id AS Id, kind AS Kind, mode AS Mode, state AS State, alert_id AS AlertId, rule AS Rule, principal AS Principal,
         subject_id AS SubjectId, jti AS Jti, session_id AS SessionId, client_id AS ClientId, token_expires_at AS TokenExpiresAt, workload_id AS WorkloadId,
-        namespace AS Namespace, workload_name AS WorkloadName, isolation_action_id AS IsolationActionId,
+        namespace AS Namespace, workload_name AS WorkloadName, cluster AS Cluster, isolation_action_id AS IsolationActionId,
         ttl_seconds AS TtlSeconds, reason AS Reason, decision AS Decision, requested_by AS RequestedBy,
         created_at AS CreatedAt, updated_at AS UpdatedAt, decided_at AS DecidedAt, decided_by AS DecidedBy,
         approval_expires_at AS ApprovalExpiresAt, expires_at AS ExpiresAt, attempts AS Attempts, detail AS Detail, error AS Error
@@ -22,10 +22,10 @@ internal sealed class ActionStore(IStore store)
 
     private const string Insert = """
         INSERT INTO responder_actions (id, kind, mode, state, alert_id, rule, principal, subject_id, jti, session_id, client_id,
-            token_expires_at, workload_id, namespace, workload_name, isolation_action_id, ttl_seconds, reason, decision, requested_by,
+            token_expires_at, workload_id, namespace, workload_name, cluster, isolation_action_id, ttl_seconds, reason, decision, requested_by,
             created_at, updated_at, decided_at, decided_by, approval_expires_at, expires_at, attempts, detail, error)
         VALUES (@Id, @Kind, @Mode, @State, @AlertId, @Rule, @Principal, @SubjectId, @Jti, @SessionId, @ClientId,
-            @TokenExpiresAt, @WorkloadId, @Namespace, @WorkloadName, @IsolationActionId, @TtlSeconds, @Reason, @Decision, @RequestedBy,
+            @TokenExpiresAt, @WorkloadId, @Namespace, @WorkloadName, @Cluster, @IsolationActionId, @TtlSeconds, @Reason, @Decision, @RequestedBy,
             @CreatedAt, @UpdatedAt, @DecidedAt, @DecidedBy, @ApprovalExpiresAt, @ExpiresAt, @Attempts, @Detail, @Error)
         ON CONFLICT (id) DO NOTHING
         """;
@@ -133,6 +133,7 @@ internal sealed class ActionStore(IStore store)
         WorkloadId = a.WorkloadId,
         Namespace = a.Namespace,
         WorkloadName = a.WorkloadName,
+        Cluster = a.Cluster,
         IsolationActionId = a.IsolationActionId?.ToString(),
         TtlSeconds = a.TtlSeconds,
         Reason = a.Reason,
@@ -166,6 +167,7 @@ internal sealed class ActionStore(IStore store)
         WorkloadId = r.WorkloadId,
         Namespace = r.Namespace,
         WorkloadName = r.WorkloadName,
+        Cluster = r.Cluster,
         IsolationActionId = r.IsolationActionId is null ? null : Guid.Parse(r.IsolationActionId),
         TtlSeconds = r.TtlSeconds,
         Reason = r.Reason,
@@ -199,6 +201,7 @@ internal sealed class ActionStore(IStore store)
         public string? WorkloadId { get; set; }
         public string? Namespace { get; set; }
         public string? WorkloadName { get; set; }
+        public string? Cluster { get; set; }
         public string? IsolationActionId { get; set; }
         public long? TtlSeconds { get; set; }
         public string Reason { get; set; } = "";

@@ -28,10 +28,19 @@ internal sealed class IsolatorSelector(IEnumerable<IWorkloadIsolator> isolators,
         };
     }
 
-    /// <summary>Runs <paramref name="call"/> on the selected isolator; the detail names the isolator.</summary>
-    public async Task<WorkDone> RunAsync(Func<IWorkloadIsolator, Task<DriverResult>> call, bool staysActive = false)
+    /// <summary>
+    /// Runs <paramref name="call"/> on the selected isolator when it acts in <paramref name="cluster"/>; the detail names
+    /// the isolator. A cluster it does not act in fails the action at once, naming the cluster and the setting: retrying
+    /// cannot help, and acting would reach a same-named workload somewhere else.
+    /// </summary>
+    public async Task<WorkDone> RunAsync(ActionRecord action, string? cluster, Func<IWorkloadIsolator, Task<DriverResult>> call, bool staysActive = false)
     {
         var isolator = Select();
+        if (isolator.Clusters.Refusal(isolator.Name, action.Workload, cluster) is { } refusal)
+        {
+            throw new ActionRejectedException(refusal);
+        }
+
         using var span = ResponderTelemetry.StartDriver(isolator.Name);
         var result = await call(isolator);
         return new WorkDone($"{isolator.Name}: {result.Detail}", result.Changed, staysActive);

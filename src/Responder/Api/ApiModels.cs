@@ -76,7 +76,8 @@ internal sealed record ActionRequest(
     long? TtlSeconds,
     string? AlertId,
     string? Reason,
-    DateTimeOffset? TokenExpiresAt = null);
+    DateTimeOffset? TokenExpiresAt = null,
+    string? Cluster = null);
 
 internal sealed record ExtendRequest(long? TtlSeconds);
 

@@ -34,6 +34,27 @@ internal static class Bounds
     public static IEnumerable<ItemError> Id(string field, string? value, int max = MaxIdLength) => Checked(field, value, max, lines: false);
 
     /// <summary>
+    /// The cluster of a manual isolation's workload: a name as events give it (<c>workload.cluster</c>), for
+    /// <c>isolate_workload</c> only, where it says in which cluster to act.
+    /// </summary>
+    public static IEnumerable<ItemError> Cluster(string? kind, string? cluster)
+    {
+        if (cluster is null)
+        {
+            yield break;
+        }
+
+        if (kind != ActionKinds.IsolateWorkload)
+        {
+            yield return new ItemError(0, "cluster", "names the cluster of a workload: only isolate_workload takes it");
+        }
+        else if (Isolation.IsolatorClusters.NameProblem(cluster) is { } problem)
+        {
+            yield return new ItemError(0, "cluster", problem);
+        }
+    }
+
+    /// <summary>
     /// What the API keeps is shown later in the console, in notifications, logs and terminals, and PostgreSQL refuses a NUL
     /// in text: a control character (an escape sequence that redraws a terminal, a line break that forges a log or audit
     /// line in a name) is refused on every store alike, naming where it is.

@@ -198,6 +198,7 @@ internal static class ResponderApi
         errors.AddRange(Bounds.Id("workload_id", body.WorkloadId));
         errors.AddRange(Bounds.Id("namespace", body.Namespace));
         errors.AddRange(Bounds.Id("name", body.Name));
+        errors.AddRange(Bounds.Cluster(body.Kind, body.Cluster));
         errors.AddRange(Bounds.Id("alert_id", body.AlertId));
         errors.AddRange(Bounds.Text("reason", body.Reason, Bounds.MaxReasonLength));
         if (Invalid(errors) is { } invalid)
@@ -231,6 +232,7 @@ internal static class ResponderApi
             WorkloadId = body.WorkloadId,
             Namespace = body.Namespace,
             WorkloadName = body.Name,
+            Cluster = body.Cluster,
             TtlSeconds = body.TtlSeconds ?? (body.Kind == ActionKinds.IsolateWorkload ? (long)policy.IsolationTtl.TotalSeconds : null),
             Reason = body.Reason ?? $"triggered by {caller.Name}",
             Decision = $"triggered by {caller.Name}",

@@ -49,8 +49,21 @@ internal static class ResponderDrivers
         {
             case KubernetesWorkloadIsolator.DriverName:
                 services.TryAddSingleton(sp => Value(sp).Kubernetes);
-                services.TryAddSingleton<IKubernetes>(sp => new Kubernetes(KubernetesConfiguration(sp.GetRequiredService<KubernetesIsolationOptions>())));
-                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, KubernetesWorkloadIsolator>());
+                services.TryAddSingleton<IKubernetes>(sp =>
+                {
+                    var k8s = sp.GetRequiredService<KubernetesIsolationOptions>();
+                    return new Kubernetes(KubernetesConfiguration(k8s.KubeconfigPath, k8s.Context, k8s.Host));
+                });
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, KubernetesWorkloadIsolator>(sp =>
+                {
+                    var k8s = sp.GetRequiredService<KubernetesIsolationOptions>();
+                    // One connection per further cluster, each with its own kubeconfig, context or API server.
+                    var clusters = k8s.Clusters.ToDictionary(
+                        c => c.Name,
+                        c => (IKubernetes)new Kubernetes(KubernetesConfiguration(c.KubeconfigPath, c.Context, c.Host)),
+                        StringComparer.Ordinal);
+                    return new KubernetesWorkloadIsolator(sp.GetRequiredService<IKubernetes>(), k8s, sp.GetRequiredService<ILogger<KubernetesWorkloadIsolator>>(), clusters);
+                }));
                 break;
             case NftablesWorkloadIsolator.DriverName:
                 services.TryAddSingleton(sp => Value(sp).Nftables);
@@ -58,6 +71,7 @@ internal static class ResponderDrivers
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IWorkloadIsolator, NftablesWorkloadIsolator>());
                 break;
             case DockerWorkloadIsolator.DriverName:
+                services.TryAddSingleton(sp => Value(sp).Docker);
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IMigrationSource, DockerMigrations>());
                 services.TryAddSingleton<DockerIsolationLedger>();
                 services.TryAddSingleton<IDockerNetworks>(sp =>
@@ -93,18 +107,24 @@ internal static class ResponderDrivers
     private static ResponderDriversOptions Value(IServiceProvider services) =>
         services.GetRequiredService<IOptions<ResponderDriversOptions>>().Value;
 
-    internal static KubernetesClientConfiguration KubernetesConfiguration(KubernetesIsolationOptions options)
+    /// <summary>
+    /// A connection's configuration: the kubeconfig (at <paramref name="kubeconfigPath"/>, else the default one) in
+    /// <paramref name="context"/> when one is named; else the in-cluster service account, else the default kubeconfig.
+    /// </summary>
+    internal static KubernetesClientConfiguration KubernetesConfiguration(string? kubeconfigPath, string? context, Uri? host)
     {
         KubernetesClientConfiguration configuration;
-        if (!string.IsNullOrEmpty(options.KubeconfigPath))
+        if (!string.IsNullOrEmpty(kubeconfigPath) || !string.IsNullOrEmpty(context))
         {
-            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(options.KubeconfigPath);
+            configuration = KubernetesClientConfiguration.BuildConfigFromConfigFile(
+                string.IsNullOrEmpty(kubeconfigPath) ? null : kubeconfigPath,
+                string.IsNullOrEmpty(context) ? null : context);
         }
         else if (KubernetesClientConfiguration.IsInCluster())
         {
             configuration = KubernetesClientConfiguration.InClusterConfig();
         }
-        else if (options.Host is not null)
+        else if (host is not null)
         {
             configuration = new KubernetesClientConfiguration();
         }
@@ -113,9 +133,9 @@ internal static class ResponderDrivers
             configuration = KubernetesClientConfiguration.BuildDefaultConfig();
         }
 
-        if (options.Host is not null)
+        if (host is not null)
         {
-            configuration.Host = options.Host.ToString().TrimEnd('/');
+            configuration.Host = host.ToString().TrimEnd('/');
         }
 
         return configuration;

@@ -11,6 +11,12 @@ internal interface IWorkloadIsolator
 {
     string Name { get; }
 
+    /// <summary>
+    /// The clusters it acts in. A command for a workload in another (or naming none, when it acts only in named ones) is
+    /// refused before the driver is called. A driver that says nothing acts only on workloads that name no cluster.
+    /// </summary>
+    IsolatorClusters Clusters => IsolatorClusters.Unnamed($"the {Name} isolator's cluster setting");
+
     Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken);
 
     Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken);

@@ -13,13 +13,15 @@ internal sealed class BlastRadiusLedger(IStore store)
 
     private const string Count = "SELECT COUNT(*) FROM responder_budget_slots WHERE taken_at >= @Since";
 
-    private const string CountInNamespace = "SELECT COUNT(*) FROM responder_budget_slots WHERE taken_at >= @Since AND namespace = @Ns";
+    // A namespace is counted within its cluster ('' for none, so one text compares null alike in both dialects): a flood
+    // about prod in staging must not use up the budget of prod in production.
+    private const string CountInNamespace = "SELECT COUNT(*) FROM responder_budget_slots WHERE taken_at >= @Since AND namespace = @Ns AND COALESCE(cluster, '') = @Cluster";
 
     /// <summary>
     /// Takes a slot for <paramref name="actionId"/> (again without harm); returns null when taken, or why the budget
-    /// is exhausted.
+    /// is exhausted. <paramref name="ns"/> is counted within <paramref name="cluster"/>.
     /// </summary>
-    public async Task<string?> TryTakeAsync(Guid actionId, string? ns, DateTimeOffset now, BlastRadiusBudget budget, CancellationToken cancellationToken)
+    public async Task<string?> TryTakeAsync(Guid actionId, string? ns, string? cluster, DateTimeOffset now, BlastRadiusBudget budget, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await store.BeginExclusiveAsync(connection, LockKey, cancellationToken);
@@ -40,10 +42,11 @@ internal sealed class BlastRadiusLedger(IStore store)
         }
         else if (ns is not null)
         {
-            var inNamespace = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountInNamespace, new { Since = since, Ns = ns }, tx, cancellationToken: cancellationToken));
+            var inNamespace = await connection.ExecuteScalarAsync<long>(new CommandDefinition(CountInNamespace, new { Since = since, Ns = ns, Cluster = cluster ?? "" }, tx, cancellationToken: cancellationToken));
             if (inNamespace >= budget.MaxAutomaticPerNamespace)
             {
-                exhausted = $"{inNamespace} automatic actions in namespace {ns} in the last {budget.Window} reached the per-namespace budget of {budget.MaxAutomaticPerNamespace}";
+                var where = cluster is null ? $"namespace {ns}" : $"namespace {ns} of cluster {cluster}";
+                exhausted = $"{inNamespace} automatic actions in {where} in the last {budget.Window} reached the per-namespace budget of {budget.MaxAutomaticPerNamespace}";
             }
         }
 
@@ -54,8 +57,8 @@ internal sealed class BlastRadiusLedger(IStore store)
         }
 
         await connection.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO responder_budget_slots (action_id, namespace, taken_at) VALUES (@Id, @Ns, @TakenAt)",
-            new { Id = id, Ns = ns, TakenAt = now.ToUnixTimeMilliseconds() },
+            "INSERT INTO responder_budget_slots (action_id, namespace, cluster, taken_at) VALUES (@Id, @Ns, @Cluster, @TakenAt)",
+            new { Id = id, Ns = ns, Cluster = cluster, TakenAt = now.ToUnixTimeMilliseconds() },
             tx,
             cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);

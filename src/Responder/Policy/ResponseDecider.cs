@@ -129,7 +129,7 @@ internal sealed class ResponseDecider(
             {
                 // The budget's slots are in the store all instances share, taken under one lock: two Responders
                 // deciding at once cannot both take the last slot.
-                var exceeded = await ledger.TryTakeAsync(proposal.Id, proposal.Namespace, now, policy.Budget, cancellationToken);
+                var exceeded = await ledger.TryTakeAsync(proposal.Id, proposal.Namespace, proposal.Cluster, now, policy.Budget, cancellationToken);
                 if (exceeded is not null)
                 {
                     mode = ResponseModes.Approval;
@@ -278,8 +278,10 @@ internal sealed class ResponseDecider(
                 Base(t.Jti, t.SessionId) with { Jti = t.Jti, SessionId = t.SessionId, ClientId = t.ClientId, TokenExpiresAt = t.ExpiresAt },
             ActionKinds.RevokeSubjectSessions when alert.SubjectId is not null => Base(alert.SubjectId),
             // An exec alert's target is the pod exec'd into, not the actor's workload: that is the one to cut off.
+            // The cluster is part of the target (prod/api in two clusters is two workloads, two actions); a workload naming
+            // none keeps the id it had before clusters were named.
             ActionKinds.IsolateWorkload when (alert.TargetWorkload ?? alert.Workload) is { } w =>
-                Base(w.Id) with { WorkloadId = w.Id, Namespace = w.Namespace, WorkloadName = w.Name },
+                (w.Cluster is null ? Base(w.Id) : Base(w.Id, w.Cluster)) with { WorkloadId = w.Id, Namespace = w.Namespace, WorkloadName = w.Name, Cluster = w.Cluster },
             ActionKinds.Notify => Base(),
             _ => null,
         };

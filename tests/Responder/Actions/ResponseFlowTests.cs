@@ -99,21 +99,23 @@ public sealed class ResponseFlowTests
             "five revocations consumed");
     }
 
+    /// <summary>Isolates automatically, at most two workloads of one namespace in five minutes.</summary>
+    internal const string IsolateTwoPerNamespace = """
+        rules:
+          - name: isolate
+            severity: high
+            action: isolate_workload
+            mode: automatic
+        budget:
+          max_automatic: 10
+          max_automatic_per_namespace: 2
+          window: 5m
+        """;
+
     [Fact]
     public async Task BlastRadius_PerNamespaceBudget_HoldsOnlyThatNamespace()
     {
-        const string policy = """
-            rules:
-              - name: isolate
-                severity: high
-                action: isolate_workload
-                mode: automatic
-            budget:
-              max_automatic: 10
-              max_automatic_per_namespace: 2
-              window: 5m
-            """;
-        await using var host = await new ResponderTestHost(policy).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
+        await using var host = await new ResponderTestHost(IsolateTwoPerNamespace).With<IWorkloadIsolator>(new RecordingIsolator()).StartAsync();
         var processor = host.Get<AlertProcessor>();
         for (var i = 0; i < 4; i++)
         {

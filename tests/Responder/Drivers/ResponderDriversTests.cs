@@ -71,6 +71,54 @@ public sealed class ResponderDriversTests
         Assert.Equal("http://127.0.0.1:6443/", provider.GetRequiredService<k8s.IKubernetes>().BaseUri.ToString());
     }
 
+    /// <summary>
+    /// Several clusters, each with its own connection: the isolator says it acts in each (and not in workloads naming no
+    /// cluster, since the first connection names one).
+    /// </summary>
+    [Fact]
+    public void AddResponderDrivers_KubernetesClusters_ActsInEachNamedCluster()
+    {
+        using var provider = Build(new()
+        {
+            ["Responder:Drivers:Isolation"] = "kubernetes",
+            ["Responder:Drivers:Kubernetes:Host"] = "http://127.0.0.1:6443",
+            ["Responder:Drivers:Kubernetes:Cluster"] = "prod-eu",
+            ["Responder:Drivers:Kubernetes:Clusters:0:Name"] = "AKS:STAGING",
+            ["Responder:Drivers:Kubernetes:Clusters:0:Host"] = "http://127.0.0.2:6443",
+        });
+
+        var clusters = Assert.Single(provider.GetServices<IWorkloadIsolator>()).Clusters;
+        Assert.Equal(["prod-eu", "AKS:STAGING"], clusters.Named);
+        Assert.True(clusters.Serves("AKS:STAGING"));
+        Assert.False(clusters.Serves("aks:staging"));
+        Assert.False(clusters.Serves(null));
+    }
+
+    [Fact]
+    public void Validation_KubernetesClusters_EveryBadEntryIsAProblem()
+    {
+        using var provider = Build(new()
+        {
+            ["Responder:Drivers:Isolation"] = "kubernetes",
+            ["Responder:Drivers:Kubernetes:Cluster"] = "prod-eu ",
+            ["Responder:Drivers:Kubernetes:Clusters:0:Host"] = "http://127.0.0.2:6443",
+            ["Responder:Drivers:Kubernetes:Clusters:1:Name"] = "staging",
+            ["Responder:Drivers:Kubernetes:Clusters:2:Name"] = "staging",
+            ["Responder:Drivers:Kubernetes:Clusters:3:Name"] = "dev\u0007",
+        });
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
+
+        var problems = failure.Failures.ToList();
+        ProblemList.AssertNames(
+            problems,
+            "Kubernetes:Cluster must not begin or end with white space",
+            "Clusters:0:Name is required",
+            "Clusters:2:Name 'staging' is named twice",
+            "Clusters:3:Name must not hold a control character");
+        Assert.Equal(4, problems.Count);
+    }
+
     [Fact]
     public void Validation_BadSection_ListsEveryProblemAtOnce()
     {

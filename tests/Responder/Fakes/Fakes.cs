@@ -58,6 +58,9 @@ internal sealed class RecordingIsolator : IWorkloadIsolator
 
     public string Name => "recording";
 
+    /// <summary>The clusters it acts in; by default, as a driver that says none, only workloads naming none.</summary>
+    public IsolatorClusters Clusters { get; init; } = IsolatorClusters.Unnamed("Recording:Cluster");
+
     public ConcurrentQueue<string> Calls { get; } = new();
 
     /// <summary>Calls that throw before one succeeds (int.MaxValue: always).</summary>
@@ -65,7 +68,7 @@ internal sealed class RecordingIsolator : IWorkloadIsolator
 
     public Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {
-        Calls.Enqueue($"isolate {command.WorkloadId}");
+        Calls.Enqueue($"isolate {command.WorkloadId}{(command.Cluster is null ? "" : " in " + command.Cluster)}");
         if (FailuresLeft > 0)
         {
             Interlocked.Decrement(ref FailuresLeft);
@@ -79,7 +82,7 @@ internal sealed class RecordingIsolator : IWorkloadIsolator
 
     public Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken)
     {
-        Calls.Enqueue($"release {command.WorkloadId}");
+        Calls.Enqueue($"release {command.WorkloadId}{(command.Cluster is null ? "" : " in " + command.Cluster)}");
         return Task.FromResult(_isolated.TryRemove(command.WorkloadId, out _)
             ? new DriverResult(true, $"released {command.WorkloadId}")
             : new DriverResult(false, $"{command.WorkloadId} was not isolated"));

@@ -810,8 +810,8 @@ async function alertDetailView(view, id) {
         " · Assignee: ", el("strong", { "data-testid": "alert-assignee" }, d.alert.assignee || "none")),
       el("p", { "data-testid": "alert-techniques" }, "ATT&CK: ", (a.techniques || []).length ? techniques(a.techniques) : "none",
         (a.tactics || []).length ? " · tactics " + a.tactics.join(", ") : ""),
-      el("p", { class: "muted" }, [a.subject_id && "subject " + a.subject_id, a.workload && "workload " + (a.workload.namespace ? a.workload.namespace + "/" : "") + (a.workload.name || a.workload.id),
-        a.target_workload && "target " + (a.target_workload.namespace ? a.target_workload.namespace + "/" : "") + (a.target_workload.name || a.target_workload.id),
+      el("p", { class: "muted", "data-testid": "alert-workloads" }, [a.subject_id && "subject " + a.subject_id, a.workload && "workload " + workloadText(a.workload),
+        a.target_workload && "target " + workloadText(a.target_workload),
         a.token && a.token.jti && "token " + a.token.jti].filter(Boolean).join(" · "))),
     triageControls(d, refresh),
     el("h3", {}, "Why it fired"),
@@ -855,6 +855,12 @@ async function suppressionsView(view) {
     items.length ? suppressionsTable(items, () => render()) : el("p", { class: "muted" }, "None."));
 }
 
+// A workload as the alert names it, with its cluster: prod/api in two clusters is two workloads, and an action acts in
+// the named one only.
+function workloadText(w) {
+  return (w.namespace ? w.namespace + "/" : "") + (w.name || w.id) + (w.cluster ? " in cluster " + w.cluster : "");
+}
+
 async function actionsView(view) {
   const params = hashParams();
   const actions = await api("GET", "/v1/actions?" + params.toString());
@@ -869,7 +875,7 @@ function triggerView(view) {
   const form = el("form", { class: "card", "data-testid": "trigger-form", onsubmit: async (e) => {
     e.preventDefault();
     const body = { kind: form.kind.value };
-    for (const k of ["jti", "session_id", "subject_id", "workload_id", "namespace", "name", "reason"]) if (form[k].value.trim()) body[k] = form[k].value.trim();
+    for (const k of ["jti", "session_id", "subject_id", "workload_id", "namespace", "name", "cluster", "reason"]) if (form[k].value.trim()) body[k] = form[k].value.trim();
     // Not a number would be sent as null, which is the policy's default TTL: an isolation of another length than typed.
     const ttl = form.ttl_seconds.value.trim();
     if (ttl && !/^[0-9]+$/.test(ttl)) { showError("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"" + ttl + "\""); form.ttl_seconds.focus(); return; }
@@ -879,7 +885,7 @@ function triggerView(view) {
     el("label", {}, el("span", {}, "Action"), el("select", { name: "kind" },
       ["revoke_token", "revoke_subject_sessions", "isolate_workload"].map(k => el("option", { value: k }, k)))),
     field("jti", "Token id (jti)"), field("session_id", "Session id"), field("subject_id", "Subject id"),
-    field("workload_id", "Workload id"), field("namespace", "Namespace"), field("name", "Workload name"),
+    field("workload_id", "Workload id"), field("namespace", "Namespace"), field("name", "Workload name"), field("cluster", "Cluster"),
     field("ttl_seconds", "Isolation TTL (s)"), field("reason", "Reason"),
     el("button", { type: "submit" }, "Trigger"));
   view.append(el("h2", {}, "Trigger an action"), form);

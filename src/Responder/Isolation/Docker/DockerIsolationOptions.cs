@@ -10,6 +10,12 @@ internal sealed record DockerIsolationOptions
 
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// The cluster whose workloads this engine runs, as its events name it (<c>attributes["k8s.cluster"]</c>). Empty: it acts
+    /// only on workloads whose events name no cluster.
+    /// </summary>
+    public string? Cluster { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
@@ -21,6 +27,11 @@ internal sealed record DockerIsolationOptions
         if (RequestTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{Section}:RequestTimeout must be positive");
+        }
+
+        if (Cluster is { Length: > 0 } && IsolatorClusters.NameProblem(Cluster) is { } clusterProblem)
+        {
+            problems.Add($"{Section}:Cluster {clusterProblem}");
         }
 
         return problems;

@@ -12,11 +12,14 @@ internal sealed class DockerWorkloadIsolator(
     IDockerNetworks docker,
     DockerIsolationLedger ledger,
     TimeProvider time,
-    ILogger<DockerWorkloadIsolator> logger) : IWorkloadIsolator
+    ILogger<DockerWorkloadIsolator> logger,
+    DockerIsolationOptions? options = null) : IWorkloadIsolator
 {
     public const string DriverName = "docker";
 
     public string Name => DriverName;
+
+    public IsolatorClusters Clusters { get; } = IsolatorClusters.Single(options?.Cluster, DockerIsolationOptions.Section + ":Cluster");
 
     public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {

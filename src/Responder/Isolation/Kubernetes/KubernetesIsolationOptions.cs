@@ -11,6 +11,28 @@ internal sealed record KubernetesIsolationOptions
     /// <summary>The API server URL, overriding the kubeconfig's (tests point this at a fake server).</summary>
     public Uri? Host { get; init; }
 
+    /// <summary>The kubeconfig context to use (with <see cref="KubeconfigPath"/> or the default kubeconfig); empty: its current one.</summary>
+    public string? Context { get; init; }
+
+    /// <summary>
+    /// The cluster this connection reaches, as its events name it (<c>attributes["k8s.cluster"]</c>). Empty: it acts only on
+    /// workloads whose events name no cluster, and a command naming one fails rather than act on a same-named pod here.
+    /// </summary>
+    public string? Cluster { get; init; }
+
+    /// <summary>More clusters, each with its own connection; a command goes to the connection of its workload's cluster.</summary>
+    public List<KubernetesClusterOptions> Clusters { get; init; } = [];
+
+    /// <summary>The settings that say where it acts, as the failure of a command for another cluster names them.</summary>
+    public const string ClusterSettings = Section + ":Cluster (or an entry of " + Section + ":Clusters, with its kubeconfig)";
+
+    /// <summary>The clusters it acts in: <see cref="Cluster"/> (or workloads naming none) and each of <see cref="Clusters"/>.</summary>
+    public IsolatorClusters Reach()
+    {
+        var main = IsolatorClusters.Single(Cluster, ClusterSettings);
+        return main with { Named = [.. main.Named, .. Clusters.Select(c => c.Name)] };
+    }
+
     /// <summary>Namespace of a workload whose command names none.</summary>
     public string DefaultNamespace { get; init; } = "default";
 
@@ -32,15 +54,37 @@ internal sealed record KubernetesIsolationOptions
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (Host is not null && !Host.IsAbsoluteUri)
+        ConnectionProblems(Section, KubeconfigPath, Host, problems);
+        if (Cluster is { Length: > 0 } && IsolatorClusters.NameProblem(Cluster) is { } clusterProblem)
         {
-            problems.Add($"{Section}:Host must be an absolute URL (got '{Host}')");
+            problems.Add($"{Section}:Cluster {clusterProblem}");
         }
 
-        if (KubeconfigPath is { Length: > 0 } path && UserFiles.ReadProblem(path, $"{Section}:KubeconfigPath") is { } problem)
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (!string.IsNullOrEmpty(Cluster))
         {
-            // The client reads it whole: a pipe, a device or a dump named by mistake is refused here, not read.
-            problems.Add(problem);
+            names.Add(Cluster);
+        }
+
+        for (var i = 0; i < Clusters.Count; i++)
+        {
+            var entry = Clusters[i];
+            var at = $"{Section}:Clusters:{i}";
+            if (string.IsNullOrEmpty(entry.Name))
+            {
+                problems.Add($"{at}:Name is required (the cluster as its events name it)");
+            }
+            else if (IsolatorClusters.NameProblem(entry.Name) is { } nameProblem)
+            {
+                problems.Add($"{at}:Name {nameProblem}");
+            }
+            else if (!names.Add(entry.Name))
+            {
+                // Two connections for one cluster: which one a command went to would depend on the order of the list.
+                problems.Add($"{at}:Name '{entry.Name}' is named twice (in {Section}:Cluster or another entry of {Section}:Clusters)");
+            }
+
+            ConnectionProblems(at, entry.KubeconfigPath, entry.Host, problems);
         }
 
         if (string.IsNullOrWhiteSpace(DefaultNamespace))
@@ -75,5 +119,19 @@ internal sealed record KubernetesIsolationOptions
         }
 
         return problems;
+    }
+
+    private static void ConnectionProblems(string at, string? kubeconfigPath, Uri? host, List<string> problems)
+    {
+        if (host is not null && !host.IsAbsoluteUri)
+        {
+            problems.Add($"{at}:Host must be an absolute URL (got '{host}')");
+        }
+
+        if (kubeconfigPath is { Length: > 0 } path && UserFiles.ReadProblem(path, $"{at}:KubeconfigPath") is { } problem)
+        {
+            // The client reads it whole: a pipe, a device or a dump named by mistake is refused here, not read.
+            problems.Add(problem);
+        }
     }
 }

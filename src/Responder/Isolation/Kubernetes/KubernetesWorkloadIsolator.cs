@@ -10,12 +10,15 @@ namespace ZtStream.Responder.Isolation.Kubernetes;
 /// Quarantines a pod: a NetworkPolicy that selects <c>LabelKey=&lt;action id&gt;</c> and allows no ingress and no
 /// egress (but DNS and the API server when configured), then that label on the pod. Both carry the isolating
 /// action id, so the cluster itself records what to undo: release deletes that policy and removes the label only
-/// while it still holds that id.
+/// while it still holds that id. Each command goes to the connection of its workload's cluster: <paramref name="client"/>
+/// for <see cref="KubernetesIsolationOptions.Cluster"/> (or for workloads naming none when that is empty), one of
+/// <paramref name="clusters"/> (by cluster name) for each entry of <see cref="KubernetesIsolationOptions.Clusters"/>.
 /// </summary>
 internal sealed class KubernetesWorkloadIsolator(
     IKubernetes client,
     KubernetesIsolationOptions options,
-    ILogger<KubernetesWorkloadIsolator> logger) : IWorkloadIsolator
+    ILogger<KubernetesWorkloadIsolator> logger,
+    IReadOnlyDictionary<string, IKubernetes>? clusters = null) : IWorkloadIsolator
 {
     public const string DriverName = "kubernetes";
     public const string PolicyPrefix = "ztstream-quarantine-";
@@ -24,17 +27,20 @@ internal sealed class KubernetesWorkloadIsolator(
 
     public string Name => DriverName;
 
+    public IsolatorClusters Clusters { get; } = options.Reach();
+
     public static string PolicyName(Guid isolationActionId) => PolicyPrefix + LabelValue(isolationActionId);
 
     public static string LabelValue(Guid actionId) => actionId.ToString("N");
 
     public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {
+        var client = ClientFor(command.Cluster, command.WorkloadId);
         var ns = command.Namespace ?? options.DefaultNamespace;
         var podName = command.Name ?? command.WorkloadId;
         var value = LabelValue(command.ActionId);
 
-        var pod = await ReadPodAsync(podName, ns, cancellationToken)
+        var pod = await ReadPodAsync(client, podName, ns, cancellationToken)
             ?? throw new DriverFailedException(DriverName, $"pod {ns}/{podName} not found", permanent: true);
         var current = pod.Metadata.Labels?.TryGetValue(options.LabelKey, out var v) == true ? v : null;
         if (current is not null && current != value)
@@ -50,11 +56,11 @@ internal sealed class KubernetesWorkloadIsolator(
                 return new DriverResult(false, $"kubernetes: pod {ns}/{podName} is already quarantined by this action (NetworkPolicy {ns}/{policyName})");
             }
 
-            await CreatePolicyAsync(BuildPolicy(command, policyName, ns), ns, cancellationToken);
+            await CreatePolicyAsync(client, BuildPolicy(command, policyName, ns), ns, cancellationToken);
             return new DriverResult(true, $"kubernetes: pod {ns}/{podName} was labelled already; recreated NetworkPolicy {ns}/{policyName}");
         }
 
-        await CreatePolicyAsync(BuildPolicy(command, policyName, ns), ns, cancellationToken);
+        await CreatePolicyAsync(client, BuildPolicy(command, policyName, ns), ns, cancellationToken);
 
         // The policy exists before the label: a pod is never labelled without the policy that isolates it.
         var patch = new V1Patch(
@@ -67,13 +73,14 @@ internal sealed class KubernetesWorkloadIsolator(
 
     public async Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken)
     {
+        var client = ClientFor(command.Cluster, command.WorkloadId);
         var ns = command.Namespace ?? options.DefaultNamespace;
         var podName = command.Name ?? command.WorkloadId;
         var value = LabelValue(command.IsolationActionId);
         var policyName = PolicyName(command.IsolationActionId);
         var done = new List<string>();
 
-        var pod = await ReadPodAsync(podName, ns, cancellationToken);
+        var pod = await ReadPodAsync(client, podName, ns, cancellationToken);
         if (pod?.Metadata.Labels?.TryGetValue(options.LabelKey, out var current) == true && current == value)
         {
             // The test op makes the removal conditional on the label still being ours, atomically.
@@ -105,6 +112,25 @@ internal sealed class KubernetesWorkloadIsolator(
 
         DriverLog.KubernetesReleased(logger, command.ActionId, ns, podName, policyName);
         return new DriverResult(true, "kubernetes: " + string.Join("; ", done));
+    }
+
+    /// <summary>
+    /// The connection to <paramref name="cluster"/>'s API server. The Responder refuses a cluster the driver does not act in
+    /// before calling it; this refuses it again, so no caller can reach a same-named pod through another cluster's connection.
+    /// </summary>
+    private IKubernetes ClientFor(string? cluster, string workload)
+    {
+        if (cluster is not null && clusters?.TryGetValue(cluster, out var other) == true)
+        {
+            return other;
+        }
+
+        if (string.Equals(cluster ?? "", options.Cluster ?? "", StringComparison.Ordinal))
+        {
+            return client;
+        }
+
+        throw new DriverFailedException(DriverName, Clusters.Refusal(DriverName, $"workload {workload}", cluster) ?? $"no connection for cluster {cluster}", permanent: true);
     }
 
     private V1NetworkPolicy BuildPolicy(IsolateWorkload command, string policyName, string ns)
@@ -139,7 +165,7 @@ internal sealed class KubernetesWorkloadIsolator(
             });
         }
 
-        return new V1NetworkPolicy
+        var policy = new V1NetworkPolicy
         {
             ApiVersion = "networking.k8s.io/v1",
             Kind = "NetworkPolicy",
@@ -168,13 +194,19 @@ internal sealed class KubernetesWorkloadIsolator(
                 Egress = egress,
             },
         };
+        if (command.Cluster is not null)
+        {
+            policy.Metadata.Annotations["ztstream.io/cluster"] = command.Cluster;
+        }
+
+        return policy;
     }
 
     // Named after the action id, so a policy that exists already (409) is ours from an earlier attempt.
-    private Task<V1NetworkPolicy?> CreatePolicyAsync(V1NetworkPolicy policy, string ns, CancellationToken cancellationToken) =>
+    private static Task<V1NetworkPolicy?> CreatePolicyAsync(IKubernetes client, V1NetworkPolicy policy, string ns, CancellationToken cancellationToken) =>
         CallAsync(() => client.NetworkingV1.CreateNamespacedNetworkPolicyAsync(policy, ns, cancellationToken: cancellationToken), $"create NetworkPolicy {ns}/{policy.Metadata.Name}", HttpStatusCode.Conflict);
 
-    private Task<V1Pod?> ReadPodAsync(string name, string ns, CancellationToken cancellationToken) =>
+    private static Task<V1Pod?> ReadPodAsync(IKubernetes client, string name, string ns, CancellationToken cancellationToken) =>
         CallAsync(() => client.CoreV1.ReadNamespacedPodAsync(name, ns, cancellationToken: cancellationToken), $"read pod {ns}/{name}", HttpStatusCode.NotFound);
 
     /// <summary>

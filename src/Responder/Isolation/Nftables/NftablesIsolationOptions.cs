@@ -19,6 +19,12 @@ internal sealed record NftablesIsolationOptions
 
     public TimeSpan CommandTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// The cluster whose workloads run on this host, as its events name it (<c>attributes["k8s.cluster"]</c>). Empty: it acts
+    /// only on workloads whose events name no cluster.
+    /// </summary>
+    public string? Cluster { get; init; }
+
     /// <summary>Where the kernel's process files are (proc(5)); a test points it elsewhere.</summary>
     public string ProcDirectory { get; init; } = "/proc";
 
@@ -38,6 +44,11 @@ internal sealed record NftablesIsolationOptions
         if (CommandTimeout <= TimeSpan.Zero)
         {
             problems.Add($"{Section}:CommandTimeout must be positive");
+        }
+
+        if (Cluster is { Length: > 0 } && IsolatorClusters.NameProblem(Cluster) is { } clusterProblem)
+        {
+            problems.Add($"{Section}:Cluster {clusterProblem}");
         }
 
         return problems;

@@ -21,6 +21,8 @@ internal sealed partial class NftablesWorkloadIsolator(
 
     public string Name => DriverName;
 
+    public IsolatorClusters Clusters { get; } = IsolatorClusters.Single(options.Cluster, NftablesIsolationOptions.Section + ":Cluster");
+
     public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {
         var target = Resolve(command.Name ?? command.WorkloadId);

@@ -34,6 +34,27 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
 
     private static ReleaseWorkload Release(Guid isolation) => IsolationCommands.Release(isolation, "k8s:payments/api-7d9f", Pod, Ns);
 
+    /// <summary>
+    /// The driver itself refuses a cluster it has no connection for, whoever calls it: it never sends a command for
+    /// another cluster to the connection it has.
+    /// </summary>
+    [Theory]
+    [InlineData("prod-eu", "staging")]
+    [InlineData(null, "staging")]
+    [InlineData("prod-eu", null)]
+    public async Task IsolateOrRelease_ForAClusterWithoutAConnection_FailsPermanently_AndSendsNothing(string? configured, string? named)
+    {
+        var isolator = Isolator(new KubernetesIsolationOptions { Cluster = configured });
+
+        var isolate = await Assert.ThrowsAsync<DriverFailedException>(() => isolator.IsolateAsync(Isolate(Guid.NewGuid()) with { Cluster = named }, Ct));
+        var release = await Assert.ThrowsAsync<DriverFailedException>(() => isolator.ReleaseAsync(Release(Guid.NewGuid()) with { Cluster = named }, Ct));
+
+        Assert.True(isolate.Permanent);
+        Assert.True(release.Permanent);
+        Assert.Contains(named is null ? "names no cluster" : $"is in cluster {named}", isolate.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+    }
+
     [Fact]
     public async Task Isolate_CreatesDenyAllPolicyThenLabelsThePod()
     {
