@@ -22,7 +22,8 @@ namespace ZtStream.Benchmarks.Ingest;
 /// from its bytes without building it and forwarded (<see cref="Forward"/>, what Ingest does: the record written once,
 /// straight from the body's bytes; <see cref="ForwardCopyingItems"/> copies each item out first, as Ingest did before),
 /// and from a scoped source through the source gate (<see cref="ForwardScoped"/>; <see cref="ForwardScopedReadingEvents"/>
-/// reads every event for the gate, as Ingest did before). Beside them, what any reader of the same body pays: the
+/// reads every event for the gate, as Ingest did before; <see cref="ForwardLabelled"/> from a source labelled with a
+/// cluster, which splices the label into each event's bytes). Beside them, what any reader of the same body pays: the
 /// parse-and-discard of <c>ztstream bench</c>'s baseline endpoint (<see cref="BaselineParse"/>), the reader's tokens
 /// alone (<see cref="Tokens"/>), and Ingest's validation without the record (<see cref="Validate"/>), so the scan's
 /// cost beyond the baseline's is measured rather than guessed.
@@ -39,6 +40,9 @@ public class EventBatchBenchmarks
 
     // The simulator's subjects all belong to the tenant "acme".
     private static readonly SourceScope TenantScope = Scope with { Tenants = ["acme"] };
+
+    // A source whose key speaks for one cluster (sources add --cluster): its records that name none are labelled.
+    private static readonly SourceScope LabelScope = Scope with { Cluster = "prod-eu" };
     private readonly SourceGate gate = new();
     private readonly EventBatchParser parser;
     private byte[] body = [];
@@ -179,6 +183,17 @@ public class EventBatchBenchmarks
     public int ForwardTenantScoped() => ForwardThroughGate(body, TenantScope);
 
     /// <summary>
+    /// As <see cref="ForwardScoped"/>, from a source labelled with a cluster (<c>--cluster</c>): no event names one, so the
+    /// gate splices the label into each one's bytes (a new <c>attributes</c>, or a member of the event's own).
+    /// </summary>
+    [Benchmark]
+    public int ForwardLabelled() => ForwardThroughGate(body, LabelScope);
+
+    /// <summary>As <see cref="ForwardLabelled"/>, every event already naming the source's cluster: compared from the bytes, nothing spliced.</summary>
+    [Benchmark]
+    public int ForwardLabelledNamingIt() => ForwardThroughGate(clusterBody, LabelScope);
+
+    /// <summary>
     /// <paramref name="events"/> parsed, gated by <paramref name="scope"/> from their scanned fields where it can, and
     /// stamped; every item must be admitted, so that what is measured is the path an accepted event takes.
     /// </summary>
@@ -190,7 +205,8 @@ public class EventBatchBenchmarks
         {
             if (gate.Admit(item, "bench", scope, adapter: false, errors) is { } admitted)
             {
-                total += EventAppender.Stamped(admitted.Json!.Value, Stamp).Length;
+                // Every item forwarded as its bytes: one the gate had to read and serialise would not be the path measured.
+                total += EventAppender.Stamped(admitted.Json ?? throw new InvalidOperationException($"item {admitted.Index} was read"), Stamp, scope.Label?.SpliceFor(admitted) ?? default).Length;
             }
         }
 

@@ -39,12 +39,14 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
         // The stamped values of the request's forwarded items all go in one pooled buffer, handed back once the log has
         // taken the append: IEventLog does not read a record's value after AppendAsync completed (a log keeps a copy).
         var stamps = new SourceStamps(source);
+        // A source whose key speaks for one cluster labels the items its gate took from their bytes naming none.
+        var label = scope.Label;
         var stampedBytes = 0;
         for (var i = 0; i < items.Count; i++)
         {
             if (items[i].Json is { } json)
             {
-                stampedBytes += json.Length + stamps.For(items[i].SourceScope).Length;
+                stampedBytes += json.Length + stamps.For(items[i].SourceScope).Length + (label is null ? 0 : label.SpliceFor(items[i]).Growth);
             }
         }
 
@@ -58,7 +60,7 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
                 ReadOnlyMemory<byte> value;
                 if (item.Json is { } json)
                 {
-                    var length = WriteStamped(json.Span, stamps.For(item.SourceScope), buffer.AsSpan(used));
+                    var length = WriteStamped(json.Span, stamps.For(item.SourceScope), label is null ? default : label.SpliceFor(item), buffer.AsSpan(used));
                     value = buffer.AsMemory(used, length);
                     used += length;
                 }
@@ -126,23 +128,23 @@ internal sealed class EventAppender(IEventLog eventLog, IngestMetrics metrics, I
     }
 
     /// <summary>An event object's JSON with <paramref name="stamp"/> as its first properties (the object itself has no <c>source</c> or <c>source_scope</c>).</summary>
-    internal static byte[] Stamped(ReadOnlyMemory<byte> json, ReadOnlySpan<byte> stamp)
+    internal static byte[] Stamped(ReadOnlyMemory<byte> json, ReadOnlySpan<byte> stamp, ByteSplice splice = default)
     {
-        var value = new byte[json.Length + stamp.Length];
-        WriteStamped(json.Span, stamp, value);
+        var value = new byte[json.Length + stamp.Length + splice.Growth];
+        WriteStamped(json.Span, stamp, splice, value);
         return value;
     }
 
     /// <summary>
     /// Writes <paramref name="item"/> (normally a slice of the request body) with <paramref name="stamp"/> spliced in after
-    /// its <c>{</c> to the start of <paramref name="destination"/>: the one copy of the item's bytes. Returns its length.
+    /// its <c>{</c>, and <paramref name="splice"/> (its source's cluster label) made, to the start of
+    /// <paramref name="destination"/>: the one copy of the item's bytes. Returns its length.
     /// </summary>
-    private static int WriteStamped(ReadOnlySpan<byte> item, ReadOnlySpan<byte> stamp, Span<byte> destination)
+    private static int WriteStamped(ReadOnlySpan<byte> item, ReadOnlySpan<byte> stamp, ByteSplice splice, Span<byte> destination)
     {
         destination[0] = (byte)'{';
         stamp.CopyTo(destination[1..]);
-        item[1..].CopyTo(destination[(1 + stamp.Length)..]);
-        return item.Length + stamp.Length;
+        return 1 + stamp.Length + splice.Write(item, 1, destination[(1 + stamp.Length)..]);
     }
 
     /// <summary>The source's properties for each scope a request's items carry, made once per scope in a row.</summary>

@@ -100,6 +100,14 @@ internal sealed class IngestHandler(
                 "Send the source's API key as 'Authorization: Bearer <key>'. Keys are made with 'ztstream sources add NAME'.");
         }
 
+        if (adapter?.Idp is { } idp && scope.RefuseIdentityRecords(source, idp) is { } labelled)
+        {
+            // Refused whole, before the body is read: none of the provider's records could be taken from this key.
+            IngestLog.OutsideScope(logger, source, name, 1);
+            metrics.Rejected(source, name, "outside_scope", 1);
+            return await WriteAsync(context, Problems.Create(403, "outside-scope", "Outside the source's scope", $"No item was accepted: {labelled.Reason}.") with { Accepted = 0 });
+        }
+
         if (!rateLimiter.TryEnter(source, out var wait))
         {
             IngestLog.RateLimited(logger, source, name, wait);

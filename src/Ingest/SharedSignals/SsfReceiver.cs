@@ -177,8 +177,13 @@ internal sealed class SsfReceiver(
         // speak for any subject of its identity provider, and its events vouch for them.
         var scope = pushSource is null ? SourceScope.Attested : await authenticator.ScopeOfAsync(pushSource, cancellationToken);
         var outside = new List<ItemError>();
+        if (scope.RefuseIdentityRecords(source, "a Shared Signals transmitter") is { } labelled)
+        {
+            outside.Add(labelled);
+        }
+
         var admitted = new List<AccessEvent>(events.Count);
-        for (var i = 0; i < events.Count && errors.Count == 0; i++)
+        for (var i = 0; i < events.Count && errors.Count == 0 && outside.Count == 0; i++)
         {
             if (gate.Admit(events[i], i, source, scope, adapter: true, outside) is { } e)
             {

@@ -69,6 +69,17 @@ internal sealed class MappedEvent
     }
 
     /// <summary>
+    /// This item as the source gate let it through with its event changed (labelled with its source's cluster from the
+    /// event object): <paramref name="stamped"/> alone, serialised as it goes to the log, since the bytes no longer say it.
+    /// </summary>
+    public MappedEvent Relabelled(AccessEvent stamped)
+    {
+        ArgumentNullException.ThrowIfNull(stamped);
+        return new MappedEvent(Index, stamped) { SourceScope = stamped.SourceScope };
+    }
+
+
+    /// <summary>
     /// Where the fields a source's scope is checked on sit in <see cref="Json"/>, for an item accepted from its bytes;
     /// null for an item whose event was built (read <see cref="Event"/>).
     /// </summary>

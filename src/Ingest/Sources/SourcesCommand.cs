@@ -12,7 +12,8 @@ namespace ZtStream.Ingest.Sources;
 /// the same store <c>ztstream run</c> uses (section <c>Store</c> of the same configuration). <c>add</c> prints the new
 /// key alone on its last line; only its hash is kept, so it is never shown again. With <c>--key-file FILE</c>, an
 /// existing file's key is registered (again without harm), and otherwise a new key is made and also written to FILE
-/// (mode 0600). The scope (<c>--kinds</c>, <c>--subjects</c>, <c>--namespaces</c>, <c>--workloads</c>, <c>--clusters</c>, <c>--tenants</c>) limits what the
+/// (mode 0600). The scope (<c>--kinds</c>, <c>--subjects</c>, <c>--namespaces</c>, <c>--workloads</c>, <c>--clusters</c>, <c>--tenants</c>, and
+/// <c>--cluster</c>, which also labels the source's records) limits what the
 /// source may speak for; <c>add</c> without one warns, since such a source may speak for anyone.
 /// </summary>
 internal sealed class SourcesCommand : ICliCommand
@@ -47,13 +48,13 @@ internal sealed class SourcesCommand : ICliCommand
 
         return new Command(
             "sources",
-            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--clusters GLOB,…] [--tenants GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
+            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--clusters GLOB,…] [--cluster CLUSTER] [--tenants GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
         {
             add, update, list, revoke,
         };
     }
 
-    /// <summary>The six scope options, each a comma-separated list of patterns (<c>*</c> matches any run of characters).</summary>
+    /// <summary>The scope options: six comma-separated lists of patterns (<c>*</c> matches any run of characters) and the one cluster the key speaks for.</summary>
     private sealed class ScopeOptions
     {
         private readonly Option<string> kinds = Kinds(Pattern("--kinds", "K,…", "event kinds the source may send (e.g. access.request,auth.login; k8s.audit for an audit webhook; auth.* for every auth kind)"));
@@ -61,6 +62,7 @@ internal sealed class SourcesCommand : ICliCommand
         private readonly Option<string> namespaces = Pattern("--namespaces", "NS,…", "namespaces its events' workloads, and its audit events' objects, may be in (workload.namespace, raw.objectRef.namespace)");
         private readonly Option<string> workloads = Pattern("--workloads", "GLOB,…", "workloads its events may name (workload.id, or namespace/name), e.g. 'shop/web-*'");
         private readonly Option<string> clusters = Pattern("--clusters", "GLOB,…", "clusters its events may be labelled with (attributes[\"k8s.cluster\"]), e.g. 'prod-eu'; an event naming no cluster is then refused");
+        private readonly Option<string> cluster = Literal("--cluster", "CLUSTER", "the one cluster the source's key speaks for: its records that name no cluster (an API server's audit webhook, Falco, the SDK) are labelled with it (attributes[\"k8s.cluster\"]), one that names another is refused; implies --clusters CLUSTER");
         private readonly Option<string> tenants = Pattern("--tenants", "GLOB,…", "identity-provider tenants its events' subjects may belong to (subject.tenant: the Entra tenant id, Keycloak realm, Auth0 tenant, Google Cloud project, AWS account), e.g. 'acme-prod'; an event naming no tenant is then refused");
 
         public void AddTo(Command command)
@@ -70,6 +72,7 @@ internal sealed class SourcesCommand : ICliCommand
             command.Add(namespaces);
             command.Add(workloads);
             command.Add(clusters);
+            command.Add(cluster);
             command.Add(tenants);
         }
 
@@ -80,10 +83,11 @@ internal sealed class SourcesCommand : ICliCommand
             Part(parsed, namespaces, current.Namespaces),
             Part(parsed, workloads, current.Workloads),
             Part(parsed, clusters, current.Clusters),
-            Part(parsed, tenants, current.Tenants));
+            Part(parsed, tenants, current.Tenants),
+            parsed.GetResult(cluster) is null ? current.Cluster : parsed.GetValue(cluster) is { Length: > 0 } given ? given.Trim() : null);
 
         public bool AnyGiven(ParseResult parsed) =>
-            new[] { kinds, subjects, namespaces, workloads, clusters, tenants }.Any(o => parsed.GetResult(o) is not null);
+            new[] { kinds, subjects, namespaces, workloads, clusters, cluster, tenants }.Any(o => parsed.GetResult(o) is not null);
 
         private static IReadOnlyList<string>? Part(ParseResult parsed, Option<string> option, IReadOnlyList<string>? current) =>
             parsed.GetResult(option) is null ? current : parsed.GetValue(option) is { Length: > 0 } given ? SourceScope.Split(given) : null;
@@ -138,6 +142,36 @@ internal sealed class SourcesCommand : ICliCommand
             return option;
         }
 
+        /// <summary>One name, as written: no pattern (<c>*</c>), no list, no spaces, at most 256 characters; "" lifts it.</summary>
+        private static Option<string> Literal(string name, string helpName, string description)
+        {
+            var option = new Option<string>(name) { Description = description, HelpName = helpName };
+            option.Validators.Add(result =>
+            {
+                if (result.GetValueOrDefault<string>() is not { Length: > 0 } value)
+                {
+                    return;
+                }
+
+                // A label is written into every record as it stands: a pattern or a list there would name no cluster.
+                var why = value.Trim() switch
+                {
+                    { Length: 0 } => "is blank",
+                    { Length: > 256 } => "is longer than 256 characters",
+                    var v when v.Any(char.IsWhiteSpace) => "holds a space",
+                    var v when v.Contains(',', StringComparison.Ordinal) => "is a list; a source's key speaks for one cluster (a source per cluster)",
+                    var v when v.Contains('*', StringComparison.Ordinal) => "is a pattern; name the cluster as its records do (limit to several with --clusters)",
+                    var v when v.Any(char.IsControl) => "holds a control character",
+                    _ => null,
+                };
+                if (why is not null)
+                {
+                    result.AddError($"{name}: '{ItemError.Clip(value, 80)}' {why}");
+                }
+            });
+            return option;
+        }
+
         /// <summary>The comma-separated entries of a list option, trimmed; null for "", which lifts the limit.</summary>
         private static string[]? Entries(OptionResult result) =>
             result.GetValueOrDefault<string>() is { Length: > 0 } value ? value.Split(',', StringSplitOptions.TrimEntries) : null;
@@ -184,6 +218,12 @@ internal sealed class SourcesCommand : ICliCommand
                 await context.Error.WriteLineAsync($"sources: the key in '{keyFile}' must be {SourceKeys.MinKeyLength}-{SourceKeys.MaxKeyLength} characters without spaces");
                 return CliCommandLine.UsageError;
             }
+        }
+
+        if (scope.ClusterConflict() is { } conflict)
+        {
+            await context.Error.WriteLineAsync($"sources: {conflict}; source '{name}' was not added");
+            return CliCommandLine.UsageError;
         }
 
         var key = givenKey ?? SourceKeys.NewKey();
@@ -296,11 +336,17 @@ internal sealed class SourcesCommand : ICliCommand
     {
         if (!options.AnyGiven(parsed))
         {
-            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads, --clusters, --tenants"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads, --clusters, --cluster, --tenants"]);
         }
 
         var current = (await credentials.ListAsync(cancellationToken)).FirstOrDefault(s => s.Name == name && s.RevokedAt is null);
         var scope = options.Read(parsed, current?.Scope ?? SourceScope.None);
+        if (current is not null && scope.ClusterConflict() is { } conflict)
+        {
+            await context.Error.WriteLineAsync($"sources: {conflict}; source '{name}' was not changed");
+            return CliCommandLine.UsageError;
+        }
+
         if (current is null || !await credentials.UpdateScopeAsync(name, scope, cancellationToken))
         {
             await context.Error.WriteLineAsync($"sources: no active source named '{name}'");

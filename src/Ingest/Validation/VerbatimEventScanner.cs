@@ -17,24 +17,78 @@ internal readonly record struct ScannedEvent(string Id, string PrincipalKey, boo
 /// <summary>
 /// Where the fields a source's scope matches (<see cref="Sources.Scopes.SourceScope"/>) sit in a scanned event's bytes.
 /// Recording positions costs the scan nothing an unscoped source would notice; the strings are made only for a scoped one.
+/// Every accepted item carries one, so it is kept as small as it was before the cluster label's place was added to it:
+/// the three flags share a byte, and the place of <c>attributes</c> fits the padding beside it.
 /// </summary>
-/// <param name="HasWorkload">True when the event has a <c>workload</c> object (not absent, not null).</param>
-/// <param name="Cluster">
-/// <c>attributes["k8s.cluster"]</c> when it is a string; absent when <c>attributes</c> is absent or null, has no such member
-/// at its own level, or has one that is not a string (the full read names no cluster for any of these).
-/// </param>
-/// <param name="ClusterUnsure">
-/// True when the bytes do not show the cluster the full read finds: the member is named twice (which one the contract's
-/// dictionary keeps is its reader's business), or its string is escaped or not valid UTF-8. A cluster limit then reads the
-/// event whole.
-/// </param>
-/// <param name="SubjectTenant">
-/// <c>subject.tenant</c> when it is a string. The scan accepts the subject's members only unescaped and each once, so the
-/// bytes always show the tenant the full read finds.
-/// </param>
-internal readonly record struct ScannedScope(
-    TextAt Kind, TextAt SubjectId, bool HasWorkload, TextAt WorkloadId, TextAt WorkloadName, TextAt WorkloadNamespace, TextAt Cluster, bool ClusterUnsure,
-    TextAt SubjectTenant = default);
+internal readonly struct ScannedScope
+{
+    private const byte WorkloadFlag = 1;
+    private const byte UnsureFlag = 2;
+    private const byte OtherFlag = 4;
+
+    // The attributes value's offset plus one; 0: none; Far: too far into the event to record in 16 bits.
+    private const ushort Far = ushort.MaxValue;
+
+    private readonly byte flags;
+    private readonly ushort attributes;
+
+    /// <param name="attributesAt">Where the <c>attributes</c> value starts, from the event's first byte; -1 when the event has none.</param>
+    public ScannedScope(
+        TextAt kind, TextAt subjectId, bool hasWorkload, TextAt workloadId, TextAt workloadName, TextAt workloadNamespace, TextAt cluster, bool clusterUnsure,
+        TextAt subjectTenant = default, bool clusterOther = false, int attributesAt = -1)
+    {
+        Kind = kind;
+        SubjectId = subjectId;
+        WorkloadId = workloadId;
+        WorkloadName = workloadName;
+        WorkloadNamespace = workloadNamespace;
+        Cluster = cluster;
+        SubjectTenant = subjectTenant;
+        flags = (byte)((hasWorkload ? WorkloadFlag : 0) | (clusterUnsure ? UnsureFlag : 0) | (clusterOther ? OtherFlag : 0));
+        attributes = attributesAt < 0 ? (ushort)0 : attributesAt + 1 >= Far ? Far : (ushort)(attributesAt + 1);
+    }
+
+    public TextAt Kind { get; }
+
+    public TextAt SubjectId { get; }
+
+    /// <summary>True when the event has a <c>workload</c> object (not absent, not null).</summary>
+    public bool HasWorkload => (flags & WorkloadFlag) != 0;
+
+    public TextAt WorkloadId { get; }
+
+    public TextAt WorkloadName { get; }
+
+    public TextAt WorkloadNamespace { get; }
+
+    /// <summary>
+    /// <c>attributes["k8s.cluster"]</c> when it is a string; absent when <c>attributes</c> is absent or null, has no such member
+    /// at its own level, or has one that is not a string (the full read names no cluster for any of these).
+    /// </summary>
+    public TextAt Cluster { get; }
+
+    /// <summary>
+    /// True when the bytes do not show the cluster the full read finds: the member is named twice (which one the contract's
+    /// dictionary keeps is its reader's business), or its string is escaped or not valid UTF-8. A cluster limit then reads the
+    /// event whole.
+    /// </summary>
+    public bool ClusterUnsure => (flags & UnsureFlag) != 0;
+
+    /// <summary>True when the member is there with a value that is not a string (null too): a cluster label reads the event whole.</summary>
+    public bool ClusterOther => (flags & OtherFlag) != 0;
+
+    /// <summary>
+    /// <c>subject.tenant</c> when it is a string. The scan accepts the subject's members only unescaped and each once, so the
+    /// bytes always show the tenant the full read finds.
+    /// </summary>
+    public TextAt SubjectTenant { get; }
+
+    /// <summary>Where the <c>attributes</c> value (its <c>{</c> or <c>null</c>) starts, from the event's first byte; -1 when the event has none.</summary>
+    public int AttributesAt => attributes - 1;
+
+    /// <summary>True when the event has <c>attributes</c> beyond where the scan records their place (64 KiB in): a label reads the event whole.</summary>
+    public bool AttributesFar => attributes == Far;
+}
 
 /// <summary>
 /// A string value in an event's bytes, by its offset from the event's first byte; the default is an absent (or null)
@@ -54,6 +108,12 @@ internal readonly struct TextAt
 
     /// <summary>The string, or null when the value was absent or null; <paramref name="json"/> is the event's bytes.</summary>
     public string? Read(ReadOnlySpan<byte> json) => start == 0 ? null : Encoding.UTF8.GetString(json.Slice(start - 1, length));
+
+    /// <summary>True when the value is a string (not absent, not null).</summary>
+    public bool IsPresent => start != 0;
+
+    /// <summary>The string's length in bytes.</summary>
+    public int Length => length;
 
     /// <summary>True when the value is present and is <paramref name="utf8"/> byte for byte, without making a string.</summary>
     public bool Is(ReadOnlySpan<byte> json, ReadOnlySpan<byte> utf8) => start != 0 && json.Slice(start - 1, length).SequenceEqual(utf8);
@@ -168,6 +228,8 @@ internal static class VerbatimEventScanner
         var hasWorkload = false;
         var cluster = default(TextAt);
         var clusterUnsure = false;
+        var clusterOther = false;
+        var attributes = -1;
         var seen = 0;
         var last = -1;
         var hasTime = false;
@@ -189,7 +251,7 @@ internal static class VerbatimEventScanner
                     return false;
                 }
 
-                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2], cluster, clusterUnsure, subject[2]);
+                var scope = new ScannedScope(kind, subject[0], hasWorkload, workload[0], workload[1], workload[2], cluster, clusterUnsure, subject[2], clusterOther, attributes);
                 scanned = new ScannedEvent(id, Encoding.UTF8.GetString(principalKey), signIn && denied, scope);
                 return true;
             }
@@ -216,7 +278,7 @@ internal static class VerbatimEventScanner
                 9 or 10 or 13 => OptionalText(ref r, limits.MaxFieldLength),
                 11 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var bytes) && bytes >= 0),
                 12 => r.TokenType == JsonTokenType.Null || (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var status) && status is >= 0 and <= 999),
-                14 => Attributes(ref r, limits.MaxAttributesBytes, eventStart, out cluster, out clusterUnsure),
+                14 => Attributes(ref r, limits.MaxAttributesBytes, eventStart, out cluster, out clusterUnsure, out clusterOther, out attributes),
                 _ => Raw(ref r, limits.MaxRawBytes),
             };
             if (!ok)
@@ -460,12 +522,17 @@ internal static class VerbatimEventScanner
     /// <c>attributes</c>: null, or an object whose size as the full path counts it (2, plus per member its name's characters
     /// + 4 + its value's JSON bytes) is within <paramref name="maxBytes"/>. A repeated name is counted each time, which can
     /// only overcount (the contract keeps one of them). Where its <c>k8s.cluster</c> member's string is goes in
-    /// <paramref name="cluster"/>, or <paramref name="clusterUnsure"/> says the bytes cannot tell (see <see cref="ScannedScope"/>).
+    /// <paramref name="cluster"/>, or <paramref name="clusterUnsure"/> says the bytes cannot tell, and
+    /// <paramref name="clusterOther"/> that the member holds no string; <paramref name="at"/> is where the value starts
+    /// (see <see cref="ScannedScope"/>).
     /// </summary>
-    private static bool Attributes(ref Utf8JsonReader r, int maxBytes, long eventStart, out TextAt cluster, out bool clusterUnsure)
+    private static bool Attributes(ref Utf8JsonReader r, int maxBytes, long eventStart, out TextAt cluster, out bool clusterUnsure, out bool clusterOther, out int at)
     {
         cluster = default;
         clusterUnsure = false;
+        clusterOther = false;
+        // Where a cluster label splices its member in (ClusterLabel).
+        at = (int)(r.TokenStartIndex - eventStart);
         var clusterSeen = false;
         if (r.TokenType == JsonTokenType.Null)
         {
@@ -503,6 +570,7 @@ internal static class VerbatimEventScanner
                 var text = r.TokenType == JsonTokenType.String;
                 var plain = text && !r.ValueIsEscaped && Utf8.IsValid(r.ValueSpan);
                 clusterUnsure |= clusterSeen || (text && !plain);
+                clusterOther |= !text;
                 clusterSeen = true;
                 cluster = plain ? At(ref r, eventStart) : default;
             }

@@ -492,6 +492,21 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal([SourceScopes.Subject, SourceScopes.Workload], read.Event.SourceScope);
     }
 
+    /// <summary>A key that speaks for one cluster (<c>--cluster</c>) pushing a SET: a session of a directory is no cluster's, so it is refused rather than labelled.</summary>
+    [Fact]
+    public async Task Push_FromAKeyLabelledWithACluster_IsAccessDeniedNamingWhy_AndNothingAppended()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var labelled = await server.AddSourceAsync("ssf-in-prod-eu", new ZtStream.Ingest.Sources.Scopes.SourceScope(Cluster: "prod-eu"));
+
+        using var refused = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), labelled);
+
+        var (err, body) = await ErrorAsync(refused);
+        Assert.Equal(SetErrors.AccessDenied, err);
+        Assert.Contains("attributes.k8s.cluster: outside the scope of source ssf-in-prod-eu: its key speaks for cluster prod-eu (--cluster)", body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(500)));
+    }
+
     [Fact]
     public async Task Push_AfterTheTransmitterRotatesItsKey_RefetchesTheJwksAndAccepts()
     {

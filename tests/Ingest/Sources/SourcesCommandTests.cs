@@ -189,6 +189,70 @@ public sealed class SourcesCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Add_WithCluster_ListShowsIt_TheKeyCarriesIt_UpdateReplacesAndAnEmptyValueLiftsIt()
+    {
+        var (code, added, addError) = await RunAsync("add", "kube-prod-eu", "--kinds", "k8s.audit,runtime.alert", "--cluster", "prod-eu");
+        Assert.Equal(0, code);
+        Assert.Contains("kinds=k8s.audit,runtime.alert cluster=prod-eu", addError, StringComparison.Ordinal);
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Equal("prod-eu", (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Cluster);
+        Assert.EndsWith("cluster=prod-eu", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("kube-prod-eu", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+
+        // Changing the limit beside it keeps the label; a limit it is in is allowed.
+        Assert.Equal(0, (await RunAsync("update", "kube-prod-eu", "--clusters", "prod-*")).Code);
+        Assert.Equal(0, (await RunAsync("update", "kube-prod-eu", "--cluster", "prod-us")).Code);
+        var changed = (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+        Assert.Equal("prod-us", changed.Cluster);
+        Assert.Equal(["prod-*"], changed.Clusters);
+
+        Assert.Equal(0, (await RunAsync("update", "kube-prod-eu", "--cluster", "")).Code);
+        var lifted = (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+        Assert.Null(lifted.Cluster);
+        Assert.Equal(["k8s.audit", "runtime.alert"], lifted.Kinds);
+    }
+
+    /// <summary>A label is one cluster's name as its records carry it; anything else is refused with exit 2, naming why.</summary>
+    [Theory]
+    [InlineData("prod-*", "is a pattern")]
+    [InlineData("prod-eu,prod-us", "is a list")]
+    [InlineData("prod eu", "holds a space")]
+    [InlineData(" ", "is blank")]
+    public async Task Add_WithClusterThatIsNoOneName_ExitsTwoNamingWhy_AndAddsNothing(string cluster, string why)
+    {
+        var (code, _, error) = await RunAsync("add", "kube", "--kinds", "k8s.audit", "--cluster", cluster);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--cluster: '{cluster}' {why}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("kube ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AddOrUpdate_ClusterOutsideTheClusterLimitOrOnAnIdentityProvider_ExitsTwoNamingWhy_AndChangesNothing()
+    {
+        var (code, _, error) = await RunAsync("add", "kube", "--kinds", "k8s.audit", "--clusters", "staging,dev-*", "--cluster", "prod-eu");
+        Assert.Equal(2, code);
+        Assert.Contains("--cluster 'prod-eu' is not one of the clusters the source may speak for (staging, dev-*)", error, StringComparison.Ordinal);
+
+        (code, _, error) = await RunAsync("add", "okta-acme", "--kinds", "auth.*,idp.event", "--cluster", "prod-eu");
+        Assert.Equal(2, code);
+        Assert.Contains("kinds=auth.*,idp.event are an identity provider's", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("okta-acme", (await RunAsync("list")).Out, StringComparison.Ordinal);
+        Assert.DoesNotContain("kube ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+
+        // On update the scope as it would become is checked: the stored limit against the new label, and the other way round.
+        Assert.Equal(0, (await RunAsync("add", "kube", "--kinds", "k8s.audit", "--clusters", "staging")).Code);
+        (code, _, error) = await RunAsync("update", "kube", "--cluster", "prod-eu");
+        Assert.Equal(2, code);
+        Assert.Contains("(staging)", error, StringComparison.Ordinal);
+        Assert.Equal(0, (await RunAsync("update", "kube", "--cluster", "staging")).Code);
+        (code, _, error) = await RunAsync("update", "kube", "--clusters", "prod-*");
+        Assert.Equal(2, code);
+        Assert.Contains("--cluster 'staging' is not one of the clusters the source may speak for (prod-*)", error, StringComparison.Ordinal);
+        Assert.EndsWith("kinds=k8s.audit cluster=staging clusters=staging", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("kube", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Add_WithoutScope_WarnsThatItMaySpeakForAnyone_ListSaysSo()
     {
         var (code, _, error) = await RunAsync("add", "wide-open");

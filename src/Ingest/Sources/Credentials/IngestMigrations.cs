@@ -22,6 +22,10 @@ internal sealed class IngestMigrations : IMigrationSource
         Migration.Portable(Component, 4, "source tenant scopes", """
             ALTER TABLE ingest_sources ADD COLUMN scope_tenants TEXT NULL;
             """),
+        // The one cluster a source's records are labelled with (sources add NAME --cluster CLUSTER); NULL: none.
+        Migration.Portable(Component, 5, "source cluster labels", """
+            ALTER TABLE ingest_sources ADD COLUMN cluster_label TEXT NULL;
+            """),
     ];
 
     // Each dimension of a source's scope as its comma-joined patterns; NULL when the dimension is not limited.

@@ -17,6 +17,13 @@ internal sealed class SourceGate
         ArgumentNullException.ThrowIfNull(e);
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(errors);
+        // The cluster label first, so that the limits are checked on the event as it goes to the log.
+        if (scope.Label?.Label(e, index, source, out e) is { } unlabelled)
+        {
+            errors.Add(unlabelled);
+            return null;
+        }
+
         if (scope.Check(e, index, source) is { } outside)
         {
             errors.Add(outside);
@@ -44,8 +51,10 @@ internal sealed class SourceGate
     /// <paramref name="item"/> as it goes to the log, or null (and an error added) when it is outside
     /// <paramref name="scope"/>. An item accepted from its bytes is decided from the fields its scan recorded, without
     /// reading the event; the others (a failed sign-in, whose address twin is made from the stamped event, an audit event
-    /// under a namespace limit other than "*", whose object is in its raw event, and, under a cluster limit, an event whose
-    /// cluster its bytes do not show plainly: escaped, or named twice) are read.
+    /// under a namespace limit other than "*", whose object is in its raw event, and, under a cluster limit or label, an event
+    /// whose cluster its bytes do not show plainly: escaped, or named twice; under a label also null, empty or not a string)
+    /// are read. A labelled source's item that names no cluster is admitted as its bytes, the appender splicing the label in
+    /// (<see cref="ClusterLabel.SpliceFor"/>).
     /// </summary>
     public MappedEvent? Admit(MappedEvent item, string source, SourceScope scope, bool adapter, List<ItemError> errors)
     {
@@ -54,6 +63,23 @@ internal sealed class SourceGate
         ArgumentNullException.ThrowIfNull(errors);
         if (item is { Scanned: { } at, Json: { } json, MayBeFailedSignIn: false } && ScopeFields.Read(json.Span, at, scope) is { } fields)
         {
+            if (scope.Label is { } label)
+            {
+                if (label.Label(json.Span, at, item.Index, source, out var readWhole) is { } unlabelled)
+                {
+                    errors.Add(unlabelled);
+                    return null;
+                }
+
+                if (readWhole)
+                {
+                    return AdmitRead(item, source, scope, adapter, errors);
+                }
+
+                // Labelled or naming the label already: the limits see the cluster the event goes to the log with.
+                fields = fields with { Cluster = label.Name };
+            }
+
             if (scope.Check(fields, item.Index, source) is { } outside)
             {
                 errors.Add(outside);
@@ -63,6 +89,17 @@ internal sealed class SourceGate
             return item.Vouched(scope.Vouches(adapter));
         }
 
-        return Admit(item.Event, item.Index, source, scope, adapter, errors) is { } admitted ? item.Admitted(admitted) : null;
+        return AdmitRead(item, source, scope, adapter, errors);
+    }
+
+    /// <summary>The item admitted from its event; its bytes are forwarded only when the label left the event as it was.</summary>
+    private MappedEvent? AdmitRead(MappedEvent item, string source, SourceScope scope, bool adapter, List<ItemError> errors)
+    {
+        if (Admit(item.Event, item.Index, source, scope, adapter, errors) is not { } admitted)
+        {
+            return null;
+        }
+
+        return ReferenceEquals(admitted.Attributes, item.Event.Attributes) ? item.Admitted(admitted) : item.Relabelled(admitted);
     }
 }

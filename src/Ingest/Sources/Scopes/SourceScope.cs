@@ -5,8 +5,8 @@ namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>
 /// What a source may speak for: the event kinds it may send, the subjects, namespaces and workloads its events may
-/// name, the clusters they may be labelled with, and the identity-provider tenants their subjects may belong to (patterns,
-/// <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
+/// name, the clusters they may be labelled with (and the one cluster its records are labelled with when they name none),
+/// and the identity-provider tenants their subjects may belong to (patterns, <c>*</c> for any run of characters). A dimension left null is not limited: a source registered
 /// without any scope speaks for anything, as before scopes existed. An event outside its source's scope never reaches
 /// the log (<see cref="Check"/>).
 /// </summary>
@@ -16,8 +16,24 @@ internal sealed record SourceScope(
     IReadOnlyList<string>? Namespaces = null,
     IReadOnlyList<string>? Workloads = null,
     IReadOnlyList<string>? Clusters = null,
-    IReadOnlyList<string>? Tenants = null)
+    IReadOnlyList<string>? Tenants = null,
+    string? Cluster = null)
 {
+    private readonly ClusterLabel? label = Cluster is null ? null : new ClusterLabel(Cluster);
+
+    /// <summary>
+    /// The one cluster the source's key speaks for (<c>--cluster</c>): its records that name none are labelled with it, one
+    /// that names another is refused (<see cref="Label"/>). It implies the cluster limit to itself.
+    /// </summary>
+    public string? Cluster
+    {
+        get => label?.Name;
+        init => label = value is null ? null : new ClusterLabel(value);
+    }
+
+    /// <summary>The label made of <see cref="Cluster"/>, once per scope rather than per event; null without one.</summary>
+    public ClusterLabel? Label => label;
+
     public static SourceScope None { get; } = new();
 
     /// <summary>
@@ -67,7 +83,7 @@ internal sealed record SourceScope(
     };
 
     /// <summary>True when no dimension is limited.</summary>
-    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null && Tenants is null;
+    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null && Tenants is null && label is null;
 
     /// <summary>
     /// What events this source delivered vouch for (<see cref="AccessEvent.SourceScope"/>): the subject when the scope
@@ -180,7 +196,44 @@ internal sealed record SourceScope(
         return null;
     }
 
-    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=… clusters=… tenants=…</c>, or <c>(none: speaks for anything)</c>.</summary>
+    /// <summary>
+    /// Why <see cref="Cluster"/> cannot go with the rest of the scope, or null when it can (or there is none): a cluster
+    /// the cluster limit does not allow would have every record of the source refused, and a source whose kinds are all
+    /// an identity provider's (<c>auth.*</c>, <c>idp.event</c>) sends records of a directory, which no cluster's label fits.
+    /// </summary>
+    public string? ClusterConflict()
+    {
+        if (Cluster is not { } cluster)
+        {
+            return null;
+        }
+
+        if (Clusters is not null && !Matches(Clusters, cluster))
+        {
+            return $"--cluster '{cluster}' is not one of the clusters the source may speak for ({List(Clusters)}): every record it labels would be refused; give a cluster the limit allows, or lift the limit (--clusters '')";
+        }
+
+        if (Kinds is not null && EventKinds.Observed.Where(k => Matches(Kinds, k)).ToList() is { Count: > 0 } kinds && kinds.TrueForAll(IsIdentityKind))
+        {
+            return $"--cluster '{cluster}' labels records of a cluster, and kinds={Join(Kinds)} are an identity provider's, whose records are not of any cluster: register the provider without --cluster (docs/sources.md, \"Clusters\")";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// The refusal of an identity provider's records (<paramref name="provider"/>: Okta, a Shared Signals transmitter …)
+    /// from a source labelled with a cluster, or null when the source has no label. A sign-in is of a directory, not of a
+    /// cluster: labelled, the Verifier would key its user per cluster and the Responder act in that cluster alone.
+    /// </summary>
+    public ItemError? RefuseIdentityRecords(string source, string provider) => Cluster is { } cluster
+        ? new ItemError(0, ClusterField, $"outside the scope of source {source}: its key speaks for cluster {cluster} (--cluster), and the records of {provider} are of an identity provider, not of any cluster; register the provider under its own key without --cluster")
+        : null;
+
+    private static bool IsIdentityKind(string kind) =>
+        kind.StartsWith("auth.", StringComparison.Ordinal) || kind == EventKinds.IdpEvent;
+
+    /// <summary>One line for <c>sources list</c>: <c>kinds=… subjects=… namespaces=… workloads=… cluster=… clusters=… tenants=…</c>, or <c>(none: speaks for anything)</c>.</summary>
     public string Describe()
     {
         if (IsUnscoped)
@@ -188,11 +241,16 @@ internal sealed record SourceScope(
             return "(none: speaks for anything)";
         }
 
-        var parts = new List<string>(6);
+        var parts = new List<string>(7);
         Add(parts, "kinds", Kinds);
         Add(parts, "subjects", Subjects);
         Add(parts, "namespaces", Namespaces);
         Add(parts, "workloads", Workloads);
+        if (Cluster is not null)
+        {
+            parts.Add($"cluster={Cluster}");
+        }
+
         Add(parts, "clusters", Clusters);
         Add(parts, "tenants", Tenants);
         return string.Join(' ', parts);

@@ -41,13 +41,41 @@ public abstract class SourceCredentialStoreContractTests
         Assert.Equal(["prod-eu", "prod-us-*"], lifted.Clusters);
     }
 
+    [Fact]
+    public async Task ClusterLabel_IsStoredReadListedReplacedAndLifted_BesideTheClusterLimit()
+    {
+        var (_, credentials) = await StoreAsync();
+        var scope = new SourceScope(Kinds: [EventKinds.K8sAudit], Clusters: ["prod-*"], Cluster: "prod-eu");
+
+        Assert.Equal(AddSourceResult.Added, await credentials.AddAsync("kube-prod-eu", "hash-2", Ct, scope));
+
+        Assert.Equal("prod-eu", (await credentials.FindActiveSourceAsync("hash-2", Ct))!.Scope.Cluster);
+        Assert.Equal("prod-eu", (await credentials.FindScopeAsync("kube-prod-eu", Ct)).Cluster);
+        Assert.Equal("kinds=k8s.audit cluster=prod-eu clusters=prod-*", Assert.Single(await credentials.ListAsync(Ct)).Scope.Describe());
+
+        Assert.True(await credentials.UpdateScopeAsync("kube-prod-eu", scope with { Cluster = "prod-us" }, Ct));
+        Assert.Equal("prod-us", (await credentials.FindKeyHolderAsync("hash-2", Ct))!.Scope.Cluster);
+        Assert.True(await credentials.UpdateScopeAsync("kube-prod-eu", scope with { Cluster = null }, Ct));
+        var lifted = (await credentials.FindActiveSourceAsync("hash-2", Ct))!.Scope;
+        Assert.Null(lifted.Cluster);
+        Assert.Null(lifted.Label);
+        Assert.Equal(["prod-*"], lifted.Clusters);
+
+        // A revoked name added again takes the new key's label, not the old one's.
+        Assert.True(await credentials.UpdateScopeAsync("kube-prod-eu", scope, Ct));
+        Assert.True(await credentials.RevokeAsync("kube-prod-eu", Ct));
+        Assert.Equal(AddSourceResult.Added, await credentials.AddAsync("kube-prod-eu", "hash-3", Ct, new SourceScope(Kinds: [EventKinds.K8sAudit])));
+        Assert.Null((await credentials.FindActiveSourceAsync("hash-3", Ct))!.Scope.Cluster);
+    }
+
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
-    public async Task SourceAddedBeforeClusterOrTenantScopes_KeepsItsScope_AndSpeaksForAnyClusterAndTenant(int version)
+    [InlineData(4)]
+    public async Task SourceAddedBeforeClusterOrTenantScopesOrLabels_KeepsItsScope_AndSpeaksForAnyClusterAndTenant_Unlabelled(int version)
     {
-        // A database at the schema before cluster scopes (migrations 1 and 2) or tenant scopes (1 to 3), with a source
-        // registered then.
+        // A database at the schema before cluster scopes (migrations 1 and 2), tenant scopes (1 to 3) or cluster labels
+        // (1 to 4), with a source registered then.
         var options = await CreateDatabaseAsync();
         var store = StoreServiceCollectionExtensions.CreateStore(options);
         var before = new IngestMigrations().Migrations.Where(m => m.Version <= version).ToArray();
@@ -66,6 +94,7 @@ public abstract class SourceCredentialStoreContractTests
         Assert.Equal(["shop"], found!.Scope.Namespaces);
         Assert.Null(found.Scope.Clusters);
         Assert.Null(found.Scope.Tenants);
+        Assert.Null(found.Scope.Cluster);
     }
 
     private sealed class FixedMigrations(IReadOnlyList<Migration> migrations) : IMigrationSource

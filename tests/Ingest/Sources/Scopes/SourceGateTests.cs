@@ -90,6 +90,12 @@ public sealed class SourceGateTests
         new(Tenants: ["*"]),
         new(Tenants: []),
         new(Kinds: ["auth.*"], Tenants: ["globex", "acme"], Clusters: ["prod-*"]),
+        // Sources whose key speaks for one cluster (--cluster): records naming none are labelled, naming another refused.
+        new(Cluster: "prod-eu"),
+        new(Cluster: "prod-ü", Subjects: ["user:*"]),
+        new(Cluster: "prod-eu", Clusters: ["prod-*"], Kinds: ["access.*", "k8s.*"]),
+        new(Cluster: "staging", Namespaces: ["shop"]),
+        new(Cluster: "prod-us-2", Tenants: ["acme", "t1"]),
     ];
 
     /// <summary>
@@ -179,6 +185,7 @@ public sealed class SourceGateTests
 
         var gate = new SourceGate();
         var refused = 0;
+        var labelled = 0;
         foreach (var scope in Scopes)
         {
             foreach (var adapter in new[] { false, true })
@@ -202,12 +209,21 @@ public sealed class SourceGateTests
                     }
 
                     Assert.Equal(expected.SourceScope, actual.SourceScope);
-                    Assert.Equal(Record(item.Admitted(expected)), Record(actual));
+                    // A labelled event goes to the log as the gate made it (its bytes no longer say it), others as their bytes.
+                    var expectedRecord = ReferenceEquals(expected.Attributes, e.Attributes) ? Record(item.Admitted(expected)) : Record(new MappedEvent(item.Index, expected));
+                    Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expectedRecord), JsonNode.Parse(Record(actual, scope))), $"{what}: {expectedRecord} against {Record(actual, scope)}");
+                    if (scope.Cluster is { } label)
+                    {
+                        Assert.Equal(label, ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Record(actual, scope))).Attr("k8s.cluster"));
+                        labelled++;
+                    }
                     Assert.Equal((item.Index, e.Id, e.PrincipalKey), (actual.Index, actual.Id, actual.PrincipalKey));
                 }
             }
         }
 
+        // The labelling sources admitted items too, not only refused them.
+        Assert.InRange(labelled, 10, int.MaxValue);
         return refused;
     }
 
@@ -334,6 +350,106 @@ public sealed class SourceGateTests
         Assert.Null(ScopeFields.Read(items[0].Json!.Value.Span, items[0].Scanned!.Value, new SourceScope(Subjects: ["*"]))?.Tenant);
     }
 
+    /// <summary>
+    /// A source whose key speaks for one cluster labels an event naming none in the event's own bytes, wherever its
+    /// attributes stand: absent (a new member), null (replaced), empty or holding other members (the label first), nested
+    /// look-alikes left alone; an event naming the cluster already goes as it came.
+    /// </summary>
+    [Theory]
+    [InlineData("", """{"k8s.cluster":"prod-eu"}""", true)]
+    [InlineData(""","attributes":null""", """{"k8s.cluster":"prod-eu"}""", true)]
+    [InlineData(""","attributes":{}""", """{"k8s.cluster":"prod-eu"}""", true)]
+    [InlineData(""" , "attributes" : {  } """, """{"k8s.cluster":"prod-eu"}""", true)]
+    [InlineData(""","attributes":{"team":"a","n":[1,{"k8s.cluster":"x"}]}""", """{"k8s.cluster":"prod-eu","team":"a","n":[1,{"k8s.cluster":"x"}]}""", true)]
+    [InlineData(""","attributes":{"k8s":{"cluster":"x"},"cluster":"y"}""", """{"k8s.cluster":"prod-eu","k8s":{"cluster":"x"},"cluster":"y"}""", true)]
+    [InlineData(""","attributes":{"team":"a","k8s.cluster":"prod-eu"}""", """{"team":"a","k8s.cluster":"prod-eu"}""", false)]
+    public void Admit_LabelledSource_EventNamingNoCluster_LabelledInItsBytes_OtherAttributesKept(string attributes, string expected, bool spliced)
+    {
+        var item = Assert.Single(Parse([$$$"""{"id":"l1",{{{T}}},"kind":"k8s.audit","subject":{"id":"user:alice"}{{{attributes}}}}"""]));
+        Assert.NotNull(item.Scanned);
+
+        var scope = new SourceScope(Kinds: [EventKinds.K8sAudit], Cluster: "prod-eu");
+
+        var admitted = new SourceGate().Admit(item, "kube-prod", scope, adapter: true, []);
+
+        Assert.NotNull(admitted);
+        Assert.NotNull(admitted.Json);
+        var splice = scope.Label!.SpliceFor(admitted);
+        Assert.Equal(spliced, splice != default);
+        var logged = ContractJson.DeserializeEvent(EventAppender.Stamped(admitted.Json.Value, "\"source\":\"kube-prod\","u8, splice));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), JsonSerializer.SerializeToNode(logged.Attributes)), JsonSerializer.Serialize(logged.Attributes));
+        Assert.Equal(("l1", "kube-prod", "user:alice"), (logged.Id, logged.Source, logged.Subject?.Id));
+    }
+
+    /// <summary>A label beyond ASCII goes into the record as its UTF-8, unescaped, as a cluster's own records write it.</summary>
+    [Fact]
+    public void Admit_LabelledSource_NameBeyondAscii_SplicedAsItsUtf8()
+    {
+        var item = Assert.Single(Parse([$$$"""{"id":"u1",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"}}"""]));
+        var scope = new SourceScope(Cluster: "prod-ü");
+
+        var admitted = new SourceGate().Admit(item, "orders-api", scope, adapter: false, []);
+
+        var record = EventAppender.Stamped(admitted!.Json!.Value, "\"source\":\"orders-api\","u8, scope.Label!.SpliceFor(admitted));
+        Assert.Contains("\"attributes\":{\"k8s.cluster\":\"prod-ü\"}", Encoding.UTF8.GetString(record), StringComparison.Ordinal);
+        Assert.Equal("prod-ü", ContractJson.DeserializeEvent(record).Attr("k8s.cluster"));
+    }
+
+    /// <summary>
+    /// The scan records where <c>attributes</c> starts only within the first 64 KiB of an event (so that an item carries
+    /// no more than before): one further in, behind a large <c>raw</c>, is read whole and labelled all the same.
+    /// </summary>
+    [Theory]
+    [InlineData(""","attributes":{"team":"a"}""")]
+    [InlineData("")]
+    public void Admit_LabelledSource_AttributesBeyondWhereTheScanRecordsThem_ReadWholeAndLabelled(string attributes)
+    {
+        var pad = new string('x', 65_450);
+        var item = Assert.Single(Parse([$$$"""{"id":"far",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"raw":{"pad":"{{{pad}}}"}{{{attributes}}}}"""]));
+        Assert.NotNull(item.Scanned);
+        var scope = new SourceScope(Cluster: "prod-eu");
+
+        var admitted = new SourceGate().Admit(item, "orders-api", scope, adapter: false, []);
+
+        Assert.NotNull(admitted);
+        // Read whole when the attributes are there to be found, spliced when the event has none.
+        Assert.Equal(attributes.Length == 0, admitted.Json is not null);
+        var logged = ContractJson.DeserializeEvent(Encoding.UTF8.GetBytes(Record(admitted, scope)));
+        Assert.Equal(("prod-eu", attributes.Length > 0 ? "a" : null, 65_450), (logged.Attr("k8s.cluster"), logged.Attr("team"), logged.Raw!.Value.GetProperty("pad").GetString()!.Length));
+    }
+
+    /// <summary>
+    /// A labelled source's event naming another cluster is refused, from its bytes when they show it plainly; one whose
+    /// <c>k8s.cluster</c> is not a string is refused after reading it; null and "" name no cluster and are labelled; an
+    /// escaped name is read and compared as text.
+    /// </summary>
+    [Fact]
+    public void Admit_LabelledSource_AnotherClusterOrNoString_RefusedByIndexAndField_NullAndEmptyLabelled()
+    {
+        string[] values = ["\"staging\"", "7", "[\"prod-eu\"]", "\"st\\u0061ging\"", "\"pr\\u006fd-eu\"", "null", "\"\"", "{\"name\":\"prod-eu\"}"];
+        var items = Parse(values.Select((v, i) => $$$"""{"id":"v{{{i}}}",{{{T}}},"kind":"access.request","subject":{"id":"user:alice"},"attributes":{"team":"a","k8s.cluster":{{{v}}}}}"""));
+        var gate = new SourceGate();
+        var errors = new List<ItemError>();
+
+        var admitted = items.Select(i => gate.Admit(i, "orders-api", new SourceScope(Cluster: "prod-eu"), adapter: false, errors)).ToArray();
+
+        Assert.Equal([false, false, false, false, true, true, true, false], admitted.Select(a => a is not null));
+        const string Other = "outside the scope of source orders-api: its key speaks for cluster prod-eu only, and this event names ";
+        const string NotText = "outside the scope of source orders-api: its key speaks for cluster prod-eu, and this event's cluster is not a string";
+        Assert.Equal(
+            [
+                new ItemError(0, SourceScope.ClusterField, Other + "'staging'"),
+                new ItemError(1, SourceScope.ClusterField, NotText),
+                new ItemError(2, SourceScope.ClusterField, NotText),
+                new ItemError(3, SourceScope.ClusterField, Other + "'staging'"),
+                new ItemError(7, SourceScope.ClusterField, NotText),
+            ],
+            errors);
+        Assert.All(admitted.OfType<MappedEvent>(), a => Assert.Equal(("prod-eu", "a"), (a.Event.Attr("k8s.cluster"), a.Event.Attr("team"))));
+        // Null and "" were read and labelled whole: their bytes do not say the label, so they are not forwarded.
+        Assert.Equal([true, false, false], admitted.OfType<MappedEvent>().Select(a => a.Json is not null));
+    }
+
     /// <summary>The items as Ingest's parser makes them from one request body.</summary>
     private static List<MappedEvent> Parse(IEnumerable<string> events)
     {
@@ -344,10 +460,10 @@ public sealed class SourceGateTests
     }
 
     /// <summary>The record the appender writes for <paramref name="item"/>, as the Verifier reads it back.</summary>
-    private static string Record(MappedEvent item)
+    private static string Record(MappedEvent item, SourceScope? scope = null)
     {
         var value = item.Json is { } json
-            ? EventAppender.Stamped(json, Encoding.UTF8.GetBytes("\"source\":\"src\"," + (item.SourceScope is { } s ? "\"source_scope\":[" + string.Join(",", s.Select(v => $"\"{v}\"")) + "]," : "")))
+            ? EventAppender.Stamped(json, Encoding.UTF8.GetBytes("\"source\":\"src\"," + (item.SourceScope is { } s ? "\"source_scope\":[" + string.Join(",", s.Select(v => $"\"{v}\"")) + "]," : "")), scope?.Label?.SpliceFor(item) ?? default)
             : ContractJson.Serialize(item.Event with { Source = "src" });
         return Encoding.UTF8.GetString(ContractJson.Serialize(ContractJson.DeserializeEvent(value)));
     }

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ZtStream.Contracts;
+using ZtStream.Platform.EventLog.FileLog;
+using ZtStream.Platform.Options;
+
+namespace ZtStream.EndToEnd.Pipeline;
+
+/// <summary>
+/// A self-managed API server's audit webhook names no cluster: registered with <c>ztstream sources add --cluster</c>, its
+/// source's records reach the event log of a real <c>ztstream run</c> labelled with that cluster, and a record naming
+/// another is refused by index and field, as a user would see over HTTP and in the log the Verifier reads.
+/// </summary>
+public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
+{
+    private readonly ZtStreamProcesses processes = new("zt-e2e-clusterlabel-");
+
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
+
+    [Fact]
+    public async Task AuditWebhook_FromASourceAddedWithCluster_EveryStoredEventNamesTheCluster_AnotherClusterRefused()
+    {
+        var ct = Ct;
+        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        var key = await processes.AddSourceAsync("kube-prod-eu", ["--kinds", "k8s.audit", "--cluster", "prod-eu", .. seams], ct);
+        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams], true, ct);
+        using var kube = ZtStreamApi.Client(run.Url, key);
+        var now = DateTimeOffset.UtcNow;
+
+        // The webhook's EventList, then one Event alone, as the API server batches them or not.
+        await ZtStreamApi.PostAcceptedAsync(kube, "/v1/sources/k8s-audit", $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","metadata":{},"items":[{{AuditEvent("a-1", now)}},{{AuditEvent("a-2", now)}}]}""", ct);
+        await ZtStreamApi.PostAcceptedAsync(kube, "/v1/sources/k8s-audit", AuditEvent("a-3", now), ct);
+
+        // A canonical event the same key posts naming another cluster: refused by index and field, the other accepted.
+        var t = now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        using var mixed = await kube.PostAsync("/v1/events", new StringContent(
+            $$$"""[{"id":"c-1","time":"{{{t}}}","kind":"k8s.audit","subject":{"id":"ops"},"attributes":{"k8s.cluster":"staging"}},{"id":"c-2","time":"{{{t}}}","kind":"k8s.audit","subject":{"id":"ops"},"attributes":{"team":"ops"}}]""",
+            Encoding.UTF8, "application/json"), ct);
+        var problem = await mixed.Content.ReadAsStringAsync(ct);
+        Assert.True(mixed.StatusCode == HttpStatusCode.MultiStatus, problem);
+        var error = Assert.Single(JsonDocument.Parse(problem).RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal((0, "attributes.k8s.cluster"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+
+        await run.TerminateAsync();
+        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+
+        // The Verifier's own records (zt.*) share the topic; the source's are the ones stamped with it.
+        var stored = (await StoredEventsAsync(ct)).Where(e => e.GetProperty("source").GetString() != null && !e.GetProperty("kind").GetString()!.StartsWith("zt.", StringComparison.Ordinal)).ToList();
+        Assert.Equal(4, stored.Count);
+        Assert.All(stored, e => Assert.Equal(("prod-eu", "kube-prod-eu"), (e.GetProperty("attributes").GetProperty("k8s.cluster").GetString(), e.GetProperty("source").GetString())));
+        Assert.Equal(["a-1", "a-2", "a-3"], stored.Where(e => e.GetProperty("kind").GetString() == "k8s.audit" && e.TryGetProperty("raw", out _))
+            .Select(e => e.GetProperty("raw").GetProperty("auditID").GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal("ops", Assert.Single(stored, e => e.GetProperty("id").GetString() == "c-2").GetProperty("attributes").GetProperty("team").GetString());
+    }
+
+    /// <summary>Every event record in the run's file log, read through the log's own reader (read-only) after the run stopped.</summary>
+    private async Task<List<JsonElement>> StoredEventsAsync(CancellationToken ct)
+    {
+        using var log = new FileEventLog(new EventLogOptions { Kind = EventLogOptions.File, Path = Path.Combine(processes.Folder.FullName, "eventlog") },
+            TimeProvider.System, NullLogger.Instance, writable: false);
+        List<JsonElement> events = [];
+        foreach (var partition in await log.PartitionsAsync(Topics.Events, ct))
+        {
+            foreach (var record in await log.ReadAsync(Topics.Events, partition.Partition, partition.Start, int.MaxValue, ct))
+            {
+                using var value = JsonDocument.Parse(record.Value);
+                events.Add(value.RootElement.Clone());
+            }
+        }
+
+        return events;
+    }
+
+    private static string AuditEvent(string id, DateTimeOffset at)
+    {
+        var time = at.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        return $$$"""
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{{{id}}}","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/shop/secrets/db","verb":"get",
+             "user":{"username":"dana@example.com","groups":["system:authenticated"]},
+             "sourceIPs":["10.4.2.17"],"userAgent":"kubectl/v1.31.0",
+             "objectRef":{"resource":"secrets","namespace":"shop","name":"db","apiVersion":"v1"},
+             "responseStatus":{"metadata":{},"code":200},
+             "requestReceivedTimestamp":"{{{time}}}","stageTimestamp":"{{{time}}}",
+             "annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}
+            """;
+    }
+}
