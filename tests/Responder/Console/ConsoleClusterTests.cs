@@ -32,6 +32,20 @@ public sealed class ConsoleClusterTests
     }
 
     [Fact]
+    public async Task PrincipalKeptPerCluster_QueueAndAlertNameItsCluster()
+    {
+        var alert = TestAlerts.Critical("sa-prod", principal: "system:serviceaccount:ci:deployer") with { PrincipalCluster = "prod\u202Eeu" };
+        await using var host = await StartAsync(new RecordingIsolator(), alert);
+        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        var page = session.Page;
+
+        var row = page.Locator("[data-testid=alert-row][data-alert-id=sa-prod]");
+        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
+        await row.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("alert-title")).ToContainTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
+    }
+
+    [Fact]
     public async Task Trigger_WithACluster_IsolatesThere_AndTheActionShowsIt()
     {
         var isolator = new RecordingIsolator { Clusters = IsolatorClusters.Single("prod-eu", "Responder:Drivers:Kubernetes:Cluster") };

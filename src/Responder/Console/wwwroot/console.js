@@ -377,7 +377,7 @@ function alertCells(view) {
     el("td", { class: "select", onclick: (e) => e.stopPropagation() }, el("input", { type: "checkbox", "data-testid": "select", "aria-label": "select " + a.id })),
     el("td", {}, sev(a.severity)),
     // A link as well as the row's click, so the keyboard reaches the alert (Tab, Enter) as the mouse does.
-    el("td", { "data-testid": "principal" }, el("a", { href: "#/alerts/" + encodeURIComponent(a.id) }, a.principal)),
+    el("td", { "data-testid": "principal" }, el("a", { href: "#/alerts/" + encodeURIComponent(a.id) }, principalText(a))),
     el("td", {}, a.score),
     el("td", {}, a.detector),
     el("td", {}, (a.reasons[0] || {}).text || ""),
@@ -803,7 +803,7 @@ async function alertDetailView(view, id) {
   const a = d.alert.alert;
   const refresh = () => render();
   view.append(
-    el("h2", { "data-testid": "alert-title" }, sev(a.severity), " ", a.principal, " — score ", a.score),
+    el("h2", { "data-testid": "alert-title" }, sev(a.severity), " ", principalText(a), " — score ", a.score),
     el("div", { class: "card" },
       el("p", {}, "Detector ", a.detector, a.resource_class ? " · " + a.resource_class : "", " · seen ", a.count, "× · first ", when(a.first_seen), " · last ", when(a.last_seen)),
       el("p", {}, "Status: ", el("strong", { "data-testid": "alert-status" }, d.alert.status.replace("_", " ")), d.alert.verdict_by ? " by " + d.alert.verdict_by : "",
@@ -860,6 +860,12 @@ async function suppressionsView(view) {
   view.append(el("h2", {}, "Suppressions"),
     el("p", {}, ["active", "expired", "lifted", "all"].map(s => el("a", { class: "spaced", href: "#/suppressions?state=" + s }, s))),
     items.length ? suppressionsTable(items, () => render()) : el("p", { class: "muted" }, "None."));
+}
+
+// An alert's principal, with the cluster it is an identity of: a service account, node or pod exists once per cluster,
+// and system:serviceaccount:ci:deployer of staging is not production's.
+function principalText(a) {
+  return a.principal + (a.principal_cluster ? " in cluster " + a.principal_cluster : "");
 }
 
 // A workload as the alert names it, with its cluster: prod/api in two clusters is two workloads, and an action acts in
