@@ -213,10 +213,12 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
 
         var list = await processes.StartAsync("rules-list", ["rules", "list", rules, "--json"], waitForListening: false, ct);
         Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
-        Assert.Equal("""{"loaded":12,"failed":0}""", list.LastStandardOutputLine);
+        // 21 rules, 9 of them disabled in the file (`enabled: false`): listed as such, so a reload can tell a disabled rule from a removed one.
+        Assert.Equal("""{"loaded":21,"failed":0}""", list.LastStandardOutputLine);
+        Assert.Equal(9, list.Output.Split('\n').Count(l => l.Contains("\"enabled\":false", StringComparison.Ordinal)));
         var test = await processes.StartAsync("rules-test", ["rules", "test", rules], waitForListening: false, ct);
         Assert.Equal(0, await test.WaitForExitAsync(Timeout, ct));
-        Assert.Equal("0 tests passed, 0 failed; 12 rules (12 without tests), 0 load errors", test.LastStandardOutputLine);
+        Assert.Equal("0 tests passed, 0 failed; 21 rules (21 without tests), 0 load errors", test.LastStandardOutputLine);
 
         // A local rule naming a field the okta plugin does not define: the CLI says which, and fails.
         var bad = Path.Combine(processes.Folder.FullName, "okta_local.yaml");
