@@ -47,6 +47,12 @@ internal static partial class VerifierLog
     [LoggerMessage(4012, LogLevel.Debug, "Verifier appended {Count} derived link record(s) from {Topic}[{Partition}]")]
     public static partial void LinksAppended(ILogger logger, string topic, int partition, int count);
 
+    [LoggerMessage(4013, LogLevel.Warning, "Verifier checkpoint of {Topic}[{Partition}] at offset {Offset} could not be written (attempt {Attempt}); retrying in {RetryIn} while the partition scores on, /readyz degraded until it lands")]
+    public static partial void CheckpointWriteFailing(ILogger logger, string topic, int partition, long offset, int attempt, TimeSpan retryIn, Exception exception);
+
+    [LoggerMessage(4014, LogLevel.Information, "Verifier checkpoint of {Topic}[{Partition}] at offset {Offset} written after {Failed} failed attempt(s)")]
+    public static partial void CheckpointWriteRecovered(ILogger logger, string topic, int partition, long offset, int failed);
+
     // Detection rules (Rules/): loading and live reload.
     [LoggerMessage(4050, LogLevel.Information, "Detection rules loaded: {Rules} rules ({Enabled} enabled), version {Version}")]
     public static partial void RulesLoaded(ILogger logger, int rules, int enabled, long version);
