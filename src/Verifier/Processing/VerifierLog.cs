@@ -23,6 +23,14 @@ internal static partial class VerifierLog
     [LoggerMessage(4004, LogLevel.Information, "Alert {AlertId} on {Principal}: {Severity} ({Score}) by {Detector}, count {Count}")]
     public static partial void AlertRaised(ILogger logger, string alertId, string principal, string severity, int score, string detector, int count);
 
+    // The same line for a principal of one cluster (or a suppression held in one): two names of one account are two
+    // principals, so the line names which a SOC is reading about.
+    [LoggerMessage(4080, LogLevel.Information, "Alert {AlertId} on {Principal} in cluster {Cluster}: {Severity} ({Score}) by {Detector}, count {Count}")]
+    public static partial void AlertRaisedInCluster(ILogger logger, string alertId, string principal, string cluster, string severity, int score, string detector, int count);
+
+    [LoggerMessage(4081, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} in cluster {Cluster} for [{Rules}] until {ExpiresAt}")]
+    public static partial void FeedbackAppliedInCluster(ILogger logger, string feedbackId, string verdict, string principal, string cluster, string rules, DateTimeOffset expiresAt);
+
     [LoggerMessage(4005, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} for [{Rules}] until {ExpiresAt}")]
     public static partial void FeedbackApplied(ILogger logger, string feedbackId, string verdict, string principal, string rules, DateTimeOffset expiresAt);
 
