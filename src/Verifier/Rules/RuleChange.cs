@@ -2,7 +2,8 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// One rule a reload changed, by id: <c>added</c>, <c>changed</c> (another revision), <c>removed</c>, <c>disabled</c> or
-/// <c>enabled</c>. A rule whose revision changed as it was turned off or on is two changes. Removed and disabled are what
+/// <c>enabled</c>, <c>staged</c> (its matches stop acting) or <c>promoted</c> (from staged to live: what a SOC does once the rule
+/// proved itself). A rule whose revision changed as it was turned off or on, or staged or promoted, is two changes. Removed and disabled are what
 /// shrink detection: the reloader warns about each and counts them.
 /// </summary>
 internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
@@ -12,6 +13,8 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
     public const string Removed = "removed";
     public const string Disabled = "disabled";
     public const string Enabled = "enabled";
+    public const string Staged = "staged";
+    public const string Promoted = "promoted";
 
     /// <summary>The rule the change is about: as it is now, or as it was when it is gone.</summary>
     public Rule Rule => After ?? Before!;
@@ -43,6 +46,11 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
             if (was.Enabled != rule.Enabled)
             {
                 changes.Add(new RuleChange(rule.Enabled ? Enabled : Disabled, was, rule));
+            }
+
+            if (was.Staged != rule.Staged)
+            {
+                changes.Add(new RuleChange(rule.Staged ? Staged : Promoted, was, rule));
             }
         }
 
