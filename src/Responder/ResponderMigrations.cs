@@ -282,6 +282,12 @@ internal sealed class ResponderMigrations : IMigrationSource
         ALTER TABLE responder_budget_slots ADD COLUMN cluster TEXT NULL;
         """;
 
+    // A suppression made from an alert on a cluster-local principal holds in that cluster only (staging's account judged
+    // benign stays scored in prod). Rows made before it name no cluster and keep holding in every cluster, as they did.
+    private const string SuppressionClusters = """
+        ALTER TABLE responder_suppressions ADD COLUMN cluster TEXT NULL;
+        """;
+
     // A staged rule's alert (Alert.Staged) is stored and listed like any, but acted on by nothing and counted against no
     // cap of live alerts: a column, so the caps' count and GET /v1/alerts?staged= are plain, indexed conditions. Version
     // 11, 10 being the cluster of suppressions; rows made before it are live alerts.
@@ -301,6 +307,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 7, "alert deliveries merged into flood alerts", AlertMerges),
         Migration.Portable(Component, 8, "suppression versions", SuppressionVersions),
         Migration.Portable(Component, 9, "the cluster of an action's workload", Clusters),
+        Migration.Portable(Component, 10, "the cluster a suppression holds in", SuppressionClusters),
         Migration.Portable(Component, 11, "staged rules' alerts", StagedAlerts),
     ];
 }

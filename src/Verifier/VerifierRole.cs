@@ -36,6 +36,9 @@ internal static class VerifierRole
             return new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(sp.GetRequiredService<IOptions<VerifierOptions>>().Value.Rules).Rules));
         });
         services.AddHostedSingleton<RuleReloader>();
+        // A checkpoint write failing in the background makes the process degraded until it lands, as a paused consumer does.
+        services.TryAddSingleton<CheckpointHealth>();
+        services.AddHealthChecks().AddCheck<CheckpointHealth>("checkpoints", tags: ["ready"]);
         services.AddHostedSingleton<VerifierWorkers>();
         return services;
     }

@@ -23,6 +23,14 @@ internal static partial class VerifierLog
     [LoggerMessage(4004, LogLevel.Information, "Alert {AlertId} on {Principal}: {Severity} ({Score}) by {Detector}, count {Count}")]
     public static partial void AlertRaised(ILogger logger, string alertId, string principal, string severity, int score, string detector, int count);
 
+    // The same line for a principal of one cluster (or a suppression held in one): two names of one account are two
+    // principals, so the line names which a SOC is reading about.
+    [LoggerMessage(4080, LogLevel.Information, "Alert {AlertId} on {Principal} in cluster {Cluster}: {Severity} ({Score}) by {Detector}, count {Count}")]
+    public static partial void AlertRaisedInCluster(ILogger logger, string alertId, string principal, string cluster, string severity, int score, string detector, int count);
+
+    [LoggerMessage(4081, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} in cluster {Cluster} for [{Rules}] until {ExpiresAt}")]
+    public static partial void FeedbackAppliedInCluster(ILogger logger, string feedbackId, string verdict, string principal, string cluster, string rules, DateTimeOffset expiresAt);
+
     [LoggerMessage(4005, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} for [{Rules}] until {ExpiresAt}")]
     public static partial void FeedbackApplied(ILogger logger, string feedbackId, string verdict, string principal, string rules, DateTimeOffset expiresAt);
 
@@ -46,6 +54,12 @@ internal static partial class VerifierLog
 
     [LoggerMessage(4012, LogLevel.Debug, "Verifier appended {Count} derived link record(s) from {Topic}[{Partition}]")]
     public static partial void LinksAppended(ILogger logger, string topic, int partition, int count);
+
+    [LoggerMessage(4013, LogLevel.Warning, "Verifier checkpoint of {Topic}[{Partition}] at offset {Offset} could not be written (attempt {Attempt}); retrying in {RetryIn} while the partition scores on, /readyz degraded until it lands")]
+    public static partial void CheckpointWriteFailing(ILogger logger, string topic, int partition, long offset, int attempt, TimeSpan retryIn, Exception exception);
+
+    [LoggerMessage(4014, LogLevel.Information, "Verifier checkpoint of {Topic}[{Partition}] at offset {Offset} written after {Failed} failed attempt(s)")]
+    public static partial void CheckpointWriteRecovered(ILogger logger, string topic, int partition, long offset, int failed);
 
     // Detection rules (Rules/): loading and live reload.
     [LoggerMessage(4050, LogLevel.Information, "Detection rules loaded: {Rules} rules ({Enabled} enabled), version {Version}")]
@@ -82,11 +96,14 @@ internal static partial class VerifierLog
     [LoggerMessage(4074, LogLevel.Information, "Rule {Rule} enabled by the reload (revision {Revision}, {File})")]
     public static partial void RuleEnabled(ILogger logger, string rule, string revision, string file);
 
+    [LoggerMessage(4075, LogLevel.Warning, "Rule {Rule} (revision {Revision}, {File}) only feeds a correlation after the reload: it raises nothing of its own any more")]
+    public static partial void RuleCorrelatedOnly(ILogger logger, string rule, string revision, string file);
+
     // A staged rule's matches are shown, never acted on (Rules/RuleStaging); promoting one is what lets it act.
-    [LoggerMessage(4075, LogLevel.Information, "Rule {Rule} staged by the reload (revision {Revision}, {File}): its matches are shown, not scored or acted on")]
+    [LoggerMessage(4076, LogLevel.Information, "Rule {Rule} staged by the reload (revision {Revision}, {File}): its matches are shown, not scored or acted on")]
     public static partial void RuleStaged(ILogger logger, string rule, string revision, string file);
 
-    [LoggerMessage(4076, LogLevel.Information, "Rule {Rule} promoted from staged to live by the reload (revision {Revision}, {File}): its matches now score and may act")]
+    [LoggerMessage(4077, LogLevel.Information, "Rule {Rule} promoted from staged to live by the reload (revision {Revision}, {File}): its matches now score and may act")]
     public static partial void RulePromoted(ILogger logger, string rule, string revision, string file);
 
     [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]

@@ -1,7 +1,10 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZtStream.Contracts;
+using System.Runtime.ExceptionServices;
+using ZtStream.Platform;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Options;
 using ZtStream.Platform.Telemetry;
 using ZtStream.Verifier.Telemetry;
 using ZtStream.Verifier.Model;
@@ -40,6 +43,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     private readonly RuleSetHolder rules;
     private readonly StateBudget budget;
     private readonly IDisposable? watching;
+    private readonly CheckpointHealth? checkpointHealth;
+    private readonly TimeSpan retryBackoff;
+    private readonly TimeSpan maxRetryBackoff;
     private ModelSnapshot? unsavedModel;
     private PartitionGauge[] gauges = [];
     private int assignedPartitions;
@@ -56,8 +62,15 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         VerifierTopics? topics = null,
         RuleSetHolder? rules = null,
         StateBudget? budget = null,
-        VerifierTelemetry? telemetry = null)
+        VerifierTelemetry? telemetry = null,
+        CheckpointHealth? checkpointHealth = null,
+        EventLogOptions? retry = null)
     {
+        // A checkpoint write that fails is retried as a paused consumer retries its record: the event log's backoff.
+        retry ??= new EventLogOptions();
+        retryBackoff = retry.RetryBackoff > TimeSpan.Zero ? retry.RetryBackoff : TimeSpan.FromMilliseconds(10);
+        maxRetryBackoff = retry.MaxRetryBackoff;
+        this.checkpointHealth = checkpointHealth;
         this.rules = rules ?? new RuleSetHolder(RuleSet.Empty);
         this.budget = budget ?? new StateBudget(options.Value);
         this.telemetry = telemetry;
@@ -326,7 +339,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
     private Task MaybeCheckpointAsync(ConsumedRecord record, Partition p, CancellationToken cancellationToken) =>
         p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval
-            || p.Saving is { IsFaulted: true } or { IsCanceled: true }
+            || p.Saving is { IsFaulted: true } or { IsCanceled: true } || p.SaveFailure is not null
             ? CheckpointAsync(record.Topic, record.Partition, p, cancellationToken)
             : Task.CompletedTask;
 
@@ -352,7 +365,14 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         {
             telemetry?.AlertPublished(alert);
             AlertsAppended++;
-            VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+            if ((alert.PrincipalCluster ?? (alert.TargetWorkload ?? alert.Workload)?.Cluster) is { } cluster)
+            {
+                VerifierLog.AlertRaisedInCluster(logger, alert.Id, alert.Principal, cluster, alert.Severity, alert.Score, alert.Detector, alert.Count);
+            }
+            else
+            {
+                VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+            }
         }
     }
 
@@ -388,7 +408,14 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             FeedbackApplied++;
-            VerifierLog.FeedbackApplied(logger, f.Id, f.Verdict, f.Principal, string.Join(", ", f.Rules), f.ExpiresAt);
+            if (string.IsNullOrEmpty(f.Cluster))
+            {
+                VerifierLog.FeedbackApplied(logger, f.Id, f.Verdict, f.Principal, string.Join(", ", f.Rules), f.ExpiresAt);
+            }
+            else
+            {
+                VerifierLog.FeedbackAppliedInCluster(logger, f.Id, f.Verdict, f.Principal, f.Cluster, string.Join(", ", f.Rules), f.ExpiresAt);
+            }
         }
         finally
         {
@@ -557,9 +584,10 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     /// Checkpoints on the consumer's loop without waiting for the store: the state is serialised here (so it matches
     /// <see cref="Partition.NextOffset"/> exactly) and written in the background, so the records queued behind this one
     /// — an attack's among them — are not held up by the store's write. One write per partition is in flight at a time,
-    /// so checkpoints land in order; while one is in flight the next waits for a later record. A write that failed is
-    /// raised on the next checkpoint (a transient fault pauses the consumer as before); until then the previous
-    /// checkpoint stays, and restoring it re-scores records with the same alert ids.
+    /// so checkpoints land in order; while one is in flight the next waits for a later record. A write that fails is
+    /// retried in the background until it lands (<see cref="SaveRetryingAsync"/>), reported meanwhile, and raised on
+    /// the next record too (a transient fault pauses the consumer as before); until it lands the previous checkpoint
+    /// stays, and restoring it re-scores records with the same alert ids.
     /// </summary>
     private async Task CheckpointAsync(string topic, int partition, Partition p, CancellationToken cancellationToken)
     {
@@ -567,6 +595,16 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         {
             if (!saving.IsCompleted)
             {
+                if (p.SaveFailure is { } failure)
+                {
+                    // The record meets the failing write as it did before the write was retried: the failure reaches
+                    // the consumer, and once the write lands the next record checkpoints again.
+                    p.SinceCheckpoint = options.CheckpointEveryRecords;
+                    ExceptionDispatchInfo.Throw(failure);
+                }
+
+                // Taken once the write in flight lands, record or not: an idle partition's last state is not left out.
+                p.CheckpointWaiting = true;
                 return;
             }
 
@@ -582,7 +620,110 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         if (await SnapshotAsync(topic, partition, p, cancellationToken) is { } checkpoint)
         {
-            p.Saving = SaveAsync(topic, partition, checkpoint, cancellationToken);
+            var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            p.StopRetrying = stop;
+            var writing = SaveRetryingAsync(topic, partition, checkpoint, p, stop.Task, cancellationToken);
+            p.Saving = writing;
+
+            // After the write, not part of it: a partition leaving waits for the write under the gate the catch-up takes.
+            _ = writing.ContinueWith(
+                _ => CatchUpAsync(topic, partition, p, writing, cancellationToken),
+                CancellationToken.None,
+                TaskContinuationOptions.OnlyOnRanToCompletion,
+                TaskScheduler.Default);
+        }
+    }
+
+    /// <summary>
+    /// Writes a checkpoint in the background and, while the store refuses it, keeps trying with the event log's backoff
+    /// (<c>EventLog:RetryBackoff</c> doubled up to <c>EventLog:MaxRetryBackoff</c>) until it lands: an idle partition
+    /// has no next record to raise the failure, and the state scored since the last checkpoint is at risk meanwhile.
+    /// Each failure is logged (4013, then at attempts 2, 4, 8 …), counted and shown in <c>/readyz</c>, and
+    /// <see cref="Partition.SaveFailure"/> lets a record that comes meanwhile meet it. The same checkpoint is written
+    /// each time; a later one waits for it, so they land in order. <paramref name="stop"/> (the partition leaving, the
+    /// worker stopping) ends the retries, raising the last failure: the caller writes a newer checkpoint.
+    /// </summary>
+    private async Task SaveRetryingAsync(string topic, int partition, PartitionCheckpoint checkpoint, Partition p, Task stop, CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await SaveAsync(topic, partition, checkpoint, cancellationToken);
+                    if (attempt > 1)
+                    {
+                        VerifierLog.CheckpointWriteRecovered(logger, topic, partition, checkpoint.NextOffset, attempt - 1);
+                    }
+
+                    p.SaveFailure = null;
+                    return;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    p.SaveFailure = ex;
+                    var wait = Backoff.Exponential(attempt, retryBackoff, maxRetryBackoff);
+                    telemetry?.CheckpointFailed(topic, partition);
+                    checkpointHealth?.Failed(topics.Group, topic, partition, checkpoint.NextOffset, attempt, $"{ex.GetType().Name}: {ex.Message}");
+                    if ((attempt & (attempt - 1)) == 0)
+                    {
+                        VerifierLog.CheckpointWriteFailing(logger, topic, partition, checkpoint.NextOffset, attempt, wait, ex);
+                    }
+
+                    var delay = Task.Delay(wait, time, cancellationToken);
+                    if (await Task.WhenAny(delay, stop) == stop)
+                    {
+                        throw;
+                    }
+
+                    await delay;
+                }
+            }
+        }
+        finally
+        {
+            checkpointHealth?.Cleared(topics.Group, topic, partition);
+        }
+    }
+
+    /// <summary>
+    /// Takes the checkpoint a record skipped while <paramref name="landed"/> was in flight, once that write landed, under
+    /// the gate as the loop would: the partition may have no record to come, and what it scored since would wait for one
+    /// unsaved. Under the gate the loop either set <see cref="Partition.CheckpointWaiting"/> before, or finds the write
+    /// done after and checkpoints itself.
+    /// </summary>
+    private async Task CatchUpAsync(string topic, int partition, Partition p, Task landed, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await gate.WaitAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+        {
+            return; // Stopping: the stop checkpoints every partition.
+        }
+
+        try
+        {
+            if (partitions.TryGetValue((topic, partition), out var current) && ReferenceEquals(current, p)
+                && p.CheckpointWaiting && ReferenceEquals(p.Saving, landed))
+            {
+                await CheckpointAsync(topic, partition, p, cancellationToken);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Only the links' append can fail here, and it is left in the checkpointed outbox; the next record retries.
+            VerifierLog.CheckpointFailed(logger, topic, partition, ex);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the stop checkpoints every partition.
+        }
+        finally
+        {
+            gate.Release();
         }
     }
 
@@ -606,7 +747,9 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         if (p.Saving is { } saving)
         {
+            // A write that is failing stops retrying (one in flight finishes): the checkpoint below supersedes it.
             p.Saving = null;
+            p.StopRetrying?.TrySetResult();
             try
             {
                 await saving;
@@ -616,6 +759,8 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 // Superseded by the checkpoint written below.
                 VerifierLog.CheckpointFailed(logger, topic, partition, ex);
             }
+
+            p.SaveFailure = null;
         }
 
         if (await SnapshotAsync(topic, partition, p, cancellationToken) is { } checkpoint)
@@ -654,6 +799,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         var checkpoint = new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, p.Engine.Checkpoint());
         p.SinceCheckpoint = 0;
+        p.CheckpointWaiting = false;
         p.LastCheckpoint = time.GetUtcNow();
         RefreshGauges();
         return checkpoint;
@@ -681,8 +827,23 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         /// <summary>Restored from a checkpoint: the first record must be at <see cref="NextOffset"/>, else the log and the checkpoint disagree.</summary>
         public bool CheckFirstOffset { get; set; }
 
-        /// <summary>The checkpoint write in flight, if any (one at a time, so they land in order).</summary>
+        /// <summary>The checkpoint write in flight, if any (one at a time, so they land in order), retried until it lands.</summary>
         public Task? Saving { get; set; }
+
+        /// <summary>A checkpoint was due while <see cref="Saving"/> was in flight: it is taken once that write lands.</summary>
+        public bool CheckpointWaiting { get; set; }
+
+        /// <summary>Ends the retries of <see cref="Saving"/> (the partition leaving, the worker stopping).</summary>
+        public TaskCompletionSource? StopRetrying { get; set; }
+
+        /// <summary>Why the last attempt of <see cref="Saving"/> failed while it is still being retried; set off the loop.</summary>
+        public Exception? SaveFailure
+        {
+            get => Volatile.Read(ref saveFailure);
+            set => Volatile.Write(ref saveFailure, value);
+        }
+
+        private Exception? saveFailure;
 
         /// <summary>The append of the outbox's first Count links in flight, if any (one at a time, so links land in order).</summary>
         public (Task Append, int Count)? LinksInFlight { get; set; }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using ZtStream.Platform.EventLog;
+using ZtStream.Platform.Options;
 using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Scoring;
 using ZtStream.Verifier.State;
@@ -28,13 +29,15 @@ internal sealed class VerifierWorkers : IHostedLifecycleService, IDisposable
         ILogger<VerifierWorker> logger,
         RuleSetHolder? rules = null,
         VerifierTelemetry? telemetry = null,
-        VerifierTopics? topics = null)
+        VerifierTopics? topics = null,
+        CheckpointHealth? checkpointHealth = null,
+        EventLogOptions? eventLog = null)
     {
         var o = options.Value;
         workers = new VerifierWorker[o.Workers];
         for (var i = 0; i < workers.Length; i++)
         {
-            workers[i] = new VerifierWorker(log, checkpoints, options, time, logger, topics, rules, budget: Share(o, o.Workers), telemetry: telemetry);
+            workers[i] = new VerifierWorker(log, checkpoints, options, time, logger, topics, rules, budget: Share(o, o.Workers), telemetry: telemetry, checkpointHealth, eventLog);
         }
     }
 

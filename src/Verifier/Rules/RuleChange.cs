@@ -2,9 +2,11 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// One rule a reload changed, by id: <c>added</c>, <c>changed</c> (another revision), <c>removed</c>, <c>disabled</c> or
-/// <c>enabled</c>, <c>staged</c> (its matches stop acting) or <c>promoted</c> (from staged to live: what a SOC does once the rule
-/// proved itself). A rule whose revision changed as it was turned off or on, or staged or promoted, is two changes. Removed and disabled are what
-/// shrink detection: the reloader warns about each and counts them.
+/// <c>enabled</c>, <c>correlated_only</c> (it now only feeds a Sigma correlation: <c>generate: false</c> or a new
+/// correlation referencing it, so it raises nothing of its own), <c>staged</c> (its matches stop acting) or <c>promoted</c>
+/// (from staged to live: what a SOC does once the rule proved itself). A rule whose revision changed as it was turned off
+/// or on, or staged or promoted, is two changes. Removed, disabled and correlated-only are what shrink detection: the
+/// reloader warns about each and counts them.
 /// </summary>
 internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
 {
@@ -13,6 +15,7 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
     public const string Removed = "removed";
     public const string Disabled = "disabled";
     public const string Enabled = "enabled";
+    public const string CorrelatedOnly = "correlated_only";
     public const string Staged = "staged";
     public const string Promoted = "promoted";
 
@@ -46,6 +49,11 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
             if (was.Enabled != rule.Enabled)
             {
                 changes.Add(new RuleChange(rule.Enabled ? Enabled : Disabled, was, rule));
+            }
+            else if (rule.Enabled && was.Generates && !rule.Generates)
+            {
+                // Still loaded and enabled, but it raises nothing of its own any more: detection shrank as if it were disabled.
+                changes.Add(new RuleChange(CorrelatedOnly, was, rule));
             }
 
             if (was.Staged != rule.Staged)

@@ -28,6 +28,7 @@ internal sealed class VerifierTelemetry
     private readonly Histogram<int> scores;
     private readonly Counter<long> alerts;
     private readonly Counter<long> techniques;
+    private readonly Counter<long> checkpointFailures;
     private readonly TimeProvider time;
     private readonly Lock watchGate = new();
 
@@ -46,6 +47,7 @@ internal sealed class VerifierTelemetry
         scores = meter.CreateHistogram("ztstream.verifier.score", "{score}", "Risk score (0–100) of each scored event.", ScoreBuckets);
         alerts = meter.CreateCounter<long>("ztstream.verifier.alerts", "{alert}", "Alerts and alert updates published, by severity and detector.");
         techniques = meter.CreateCounter<long>("ztstream.verifier.alerts.techniques", "{alert}", "Alerts and alert updates published, once per MITRE ATT&CK technique they name.");
+        checkpointFailures = meter.CreateCounter<long>("ztstream.verifier.checkpoint.failures", "{write}", "Checkpoint writes the store refused, per partition; each is retried with backoff until one lands.");
         meter.CreateObservableGauge("ztstream.verifier.principals", ObservePrincipals, "{principal}", "Principals whose state this instance holds, per partition.");
         meter.CreateObservableGauge("ztstream.verifier.checkpoint.age", ObserveCheckpointAge, "s", "Time since a partition's state and offset were last checkpointed to the store.");
         meter.CreateObservableGauge("ztstream.verifier.principals.limit", () => Budget(b => b.MaxPrincipals), "{principal}", "Verifier:MaxPrincipals, the cap on principals over all of this instance's partitions.");
@@ -101,6 +103,10 @@ internal sealed class VerifierTelemetry
             techniques.Add(1, new KeyValuePair<string, object?>("technique", technique), new KeyValuePair<string, object?>("severity", alert.Severity));
         }
     }
+
+    /// <summary>A partition's checkpoint write failed (it is retried): rare, so the tags are made here.</summary>
+    public void CheckpointFailed(string topic, int partition) =>
+        checkpointFailures.Add(1, Tags(new PartitionGauge(topic, partition, 0, default)));
 
     private IEnumerable<Measurement<long>> Budget(Func<StateBudget, long> read)
     {

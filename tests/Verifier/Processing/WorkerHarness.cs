@@ -46,9 +46,10 @@ internal sealed class WorkerHarness : IAsyncDisposable
     public static VerifierTopics UniqueKafkaTopics() =>
         new(KafkaFixture.UniqueTopic("events"), KafkaFixture.UniqueTopic("alerts"), KafkaFixture.UniqueTopic("feedback"), KafkaFixture.UniqueGroup("verifier"));
 
-    public static async Task<WorkerHarness> CreateAsync(IEventLog log, VerifierTopics topics)
+    /// <summary>A harness over <paramref name="log"/>; its store is <paramref name="store"/> (migrated here) or a SQLite file of its own.</summary>
+    public static async Task<WorkerHarness> CreateAsync(IEventLog log, VerifierTopics topics, IStore? store = null)
     {
-        var h = new WorkerHarness(log, topics);
+        var h = new WorkerHarness(log, topics, store);
         await new StoreMigrator(h.Store, [new VerifierMigrations()]).MigrateAsync(CancellationToken.None);
         return h;
     }

@@ -226,7 +226,7 @@ public sealed class StagedRuleTests : IDisposable
         File.WriteAllText(path, SecretRead(StagedId, "critical"));
         Assert.True(reloader.Reload(configured.Rules));
         Assert.Contains($"Rule {StagedId} promoted from staged to live by the reload (revision {revision}, rule.yaml)",
-            Assert.Single(log.Lines, l => l.Id.Id == 4076).Message, StringComparison.Ordinal);
+            Assert.Single(log.Lines, l => l.Id.Id == 4077).Message, StringComparison.Ordinal);
         Assert.DoesNotContain(log.Lines, l => l.Id.Id == 4071);
         var live = engine.Score(SecretGet("bob@example.com", 1));
         Assert.Contains(live.Alert!.Reasons, r => r.Rule == StagedId);
@@ -235,7 +235,7 @@ public sealed class StagedRuleTests : IDisposable
 
         // Staged again, this time by the setting, as a vendor's rule would be.
         Assert.True(reloader.Reload(configured.Rules with { Staged = [StagedId] }));
-        Assert.Contains($"Rule {StagedId} staged by the reload", Assert.Single(log.Lines, l => l.Id.Id == 4075).Message, StringComparison.Ordinal);
+        Assert.Contains($"Rule {StagedId} staged by the reload", Assert.Single(log.Lines, l => l.Id.Id == 4076).Message, StringComparison.Ordinal);
         var again = engine.Score(SecretGet("carol@example.com", 2));
         Assert.DoesNotContain(again.Alert?.Reasons ?? [], r => r.Rule == StagedId);
         Assert.Equal([StagedId], again.Staged!.Reasons.Select(r => r.Rule));
