@@ -282,6 +282,12 @@ internal sealed class ResponderMigrations : IMigrationSource
         ALTER TABLE responder_budget_slots ADD COLUMN cluster TEXT NULL;
         """;
 
+    // A suppression made from an alert on a cluster-local principal holds in that cluster only (staging's account judged
+    // benign stays scored in prod). Rows made before it name no cluster and keep holding in every cluster, as they did.
+    private const string SuppressionClusters = """
+        ALTER TABLE responder_suppressions ADD COLUMN cluster TEXT NULL;
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -293,5 +299,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 7, "alert deliveries merged into flood alerts", AlertMerges),
         Migration.Portable(Component, 8, "suppression versions", SuppressionVersions),
         Migration.Portable(Component, 9, "the cluster of an action's workload", Clusters),
+        Migration.Portable(Component, 10, "the cluster a suppression holds in", SuppressionClusters),
     ];
 }

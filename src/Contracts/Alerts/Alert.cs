@@ -288,6 +288,14 @@ public sealed record AlertFeedback
     /// <summary>Namespace scope: only events whose workload is in this namespace are suppressed; null means any.</summary>
     public string? Namespace { get; init; }
 
+    /// <summary>
+    /// The cluster the suppression holds in: only events naming it (<c>attributes["k8s.cluster"]</c>) are suppressed. A
+    /// suppression made from an alert whose principal exists once per cluster (<see cref="Alert.PrincipalCluster"/>) names
+    /// that cluster, so staging's <c>system:serviceaccount:ci:deployer</c> judged benign stays scored in prod. Null (and in
+    /// messages written before clusters were named) means every cluster.
+    /// </summary>
+    public string? Cluster { get; init; }
+
     /// <summary>The <see cref="Principal"/> value that means every principal (a scope only responders may set).</summary>
     public const string AllPrincipals = "*";
 }

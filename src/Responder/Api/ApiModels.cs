@@ -18,15 +18,15 @@ internal sealed record AlertPage(IReadOnlyList<AlertView> Items, int Limit, int 
 internal sealed record AlertDetail(
     AlertView Alert, IReadOnlyList<AlertHistoryEntry> History, IReadOnlyList<ActionRecord> Actions, IReadOnlyList<SuppressionRecord> Suppressions);
 
-/// <summary><c>false_positive</c> or <c>true_positive</c>; <see cref="Rules"/>, <see cref="Scope"/> and <see cref="ExpiresAt"/> shape the suppression a false positive makes.</summary>
-internal sealed record VerdictRequest(string? Verdict, string? Note, List<string>? Rules, string? Scope = null, DateTimeOffset? ExpiresAt = null);
+/// <summary><c>false_positive</c> or <c>true_positive</c>; <see cref="Rules"/>, <see cref="Scope"/>, <see cref="ExpiresAt"/> and <see cref="Cluster"/> shape the suppression a false positive makes.</summary>
+internal sealed record VerdictRequest(string? Verdict, string? Note, List<string>? Rules, string? Scope = null, DateTimeOffset? ExpiresAt = null, string? Cluster = null);
 
 /// <summary>
 /// A status (open, acknowledged, in_progress, true_positive, false_positive, benign), a note (required to reopen), the
 /// suppression of a false positive, and optionally the alert's <see cref="Version"/> the change was decided on (409 when
 /// the alert has changed since).
 /// </summary>
-internal sealed record StatusRequest(string? Status, string? Note, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, long? Version = null);
+internal sealed record StatusRequest(string? Status, string? Note, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, long? Version = null, string? Cluster = null);
 
 /// <summary>An assignee (null unassigns), and optionally the alert's <see cref="Version"/> it was decided on, as for a status.</summary>
 internal sealed record AssignRequest(string? Assignee, long? Version = null);
@@ -55,10 +55,10 @@ internal sealed record BulkResult(IReadOnlyList<AlertView> Changed, IReadOnlyLis
 internal sealed record StatusResult(AlertView Alert, IReadOnlyList<SuppressionRecord> Suppressions);
 
 /// <summary>A suppression from alert <see cref="AlertId"/> (<c>POST /v1/suppressions</c>).</summary>
-internal sealed record SuppressionBody(string? AlertId, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note);
+internal sealed record SuppressionBody(string? AlertId, List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note, string? Cluster = null);
 
 /// <summary>The narrowing of a suppression (<c>PATCH</c>), with the suppression's version it was decided on, if any.</summary>
-internal sealed record NarrowRequest(List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note, long? Version);
+internal sealed record NarrowRequest(List<string>? Rules, string? Scope, DateTimeOffset? ExpiresAt, string? Note, long? Version, string? Cluster = null);
 
 /// <summary>The lift of a suppression (<c>DELETE</c>, body form), with the suppression's version it was decided on, if any.</summary>
 internal sealed record LiftRequest(string? Reason, long? Version);

@@ -25,7 +25,7 @@ internal static class TriageApi
         analyst.MapPost("/alerts/{id}/status", async (string id, HttpContext http, TriageService triage) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.StatusRequest);
-            return problem ?? await StatusAsync(triage, id, body?.Status, body?.Note, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt), http, body?.Version);
+            return problem ?? await StatusAsync(triage, id, body?.Status, body?.Note, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, Cluster: body?.Cluster), http, body?.Version);
         });
         analyst.MapPost("/alerts/{id}/verdict", async (string id, HttpContext http, TriageService triage) =>
         {
@@ -40,7 +40,7 @@ internal static class TriageApi
                 return Problems.Result(Problems.Invalid([new ItemError(0, "verdict", "must be false_positive or true_positive")]));
             }
 
-            return await StatusAsync(triage, id, body.Verdict, body.Note, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt), http);
+            return await StatusAsync(triage, id, body.Verdict, body.Note, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, Cluster: body.Cluster), http);
         });
         analyst.MapPost("/alerts/{id}/assign", async (string id, HttpContext http, TriageService triage) =>
         {
@@ -389,7 +389,7 @@ internal static class TriageApi
             return Problems.Result(404, $"no alert {body.AlertId}");
         }
 
-        var (created, refused) = await service.CreateAsync(alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note), ApiAuth.CallerOf(http), http.RequestAborted);
+        var (created, refused) = await service.CreateAsync(alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note, body.Cluster), ApiAuth.CallerOf(http), http.RequestAborted);
         return refused is not null ? Problems.Result(refused) : Results.Json(created!, ResponderJsonContext.Default.SuppressionRecord, statusCode: 201);
     }
 
@@ -404,7 +404,7 @@ internal static class TriageApi
         var existing = await store.GetAsync(id, http.RequestAborted);
         var alert = existing is null ? null : await alerts.GetAsync(existing.AlertId, http.RequestAborted);
         var (after, refused) = await service.NarrowAsync(
-            id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note), ApiAuth.CallerOf(http), http.RequestAborted, body?.Version);
+            id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note, body?.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, body?.Version);
         return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
     }
 

@@ -52,6 +52,13 @@ internal sealed record SuppressionRecord
     public required string Principal { get; init; }
     public string? Namespace { get; init; }
     public string? ResourceClass { get; init; }
+
+    /// <summary>
+    /// The cluster it holds in (events naming it); null for every cluster, as for every suppression made before
+    /// suppressions named clusters.
+    /// </summary>
+    public string? Cluster { get; init; }
+
     public required IReadOnlyList<string> Rules { get; init; }
     public required string CreatedBy { get; init; }
     public required DateTimeOffset CreatedAt { get; init; }

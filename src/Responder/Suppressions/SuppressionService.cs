@@ -5,11 +5,16 @@ using ZtStream.Platform.Faults;
 using ZtStream.Responder.Alerts;
 using ZtStream.Responder.Api;
 using ZtStream.Responder.Audit;
+using ZtStream.Responder.Isolation;
 
 namespace ZtStream.Responder.Suppressions;
 
-/// <summary>What a suppression made from an alert covers; every member optional (the defaults are the narrowest).</summary>
-internal sealed record SuppressionRequest(List<string>? Rules = null, string? Scope = null, DateTimeOffset? ExpiresAt = null, string? Note = null);
+/// <summary>
+/// What a suppression made from an alert covers; every member optional (the defaults are the narrowest).
+/// <paramref name="Cluster"/>: the cluster it holds in, one the alert names (its default: the cluster of a cluster-local
+/// principal, or of the namespace a namespace scope names; else every cluster).
+/// </summary>
+internal sealed record SuppressionRequest(List<string>? Rules = null, string? Scope = null, DateTimeOffset? ExpiresAt = null, string? Note = null, string? Cluster = null);
 
 /// <summary>
 /// Makes, narrows and lifts suppressions, bounding what each role may switch off: an analyst only the alert's own
@@ -179,6 +184,17 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([new ItemError(0, "scope", "the alert names no namespace")]));
         }
 
+        var (cluster, clusterError) = alert is null ? (request.Cluster ?? before.Cluster, null) : ClusterOf(scope, alert.Alert, request.Cluster);
+        if (clusterError is null && before.Cluster is not null && !string.Equals(cluster, before.Cluster, StringComparison.Ordinal))
+        {
+            clusterError = new ItemError(0, "cluster", $"the suppression holds in cluster {before.Cluster} only; a narrowing cannot make it hold {(cluster is null ? "in every cluster" : "in cluster " + cluster)}");
+        }
+
+        if (clusterError is not null)
+        {
+            return (null, Problems.Invalid([clusterError]));
+        }
+
         if (EveryoneUnderAnotherName(scope, principal) is { } disguised)
         {
             return (null, Problems.Invalid([disguised]));
@@ -190,6 +206,7 @@ internal sealed class SuppressionService(
             Principal = principal,
             Namespace = ns,
             ResourceClass = rc,
+            Cluster = cluster,
             Rules = rules,
             ExpiresAt = expires,
             UpdatedAt = time.GetUtcNow(),
@@ -444,6 +461,12 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([disguised]));
         }
 
+        var (cluster, clusterError) = ClusterOf(scope, alert, request.Cluster);
+        if (clusterError is not null)
+        {
+            return (null, Problems.Invalid([clusterError]));
+        }
+
         return (new SuppressionRecord
         {
             Id = "sup-" + Guid.NewGuid().ToString("N")[..16],
@@ -452,6 +475,7 @@ internal sealed class SuppressionService(
             Principal = principal,
             Namespace = ns,
             ResourceClass = rc,
+            Cluster = cluster,
             Rules = rules,
             CreatedBy = caller.Name,
             CreatedAt = now,
@@ -475,6 +499,47 @@ internal sealed class SuppressionService(
             SuppressionScopes.Principal => (principal ?? AlertFeedback.AllPrincipals, null, null),
             _ => (principal ?? AlertFeedback.AllPrincipals, null, rc),
         };
+    }
+
+    /// <summary>
+    /// The cluster a suppression of <paramref name="scope"/> made from <paramref name="alert"/> holds in, or why
+    /// <paramref name="asked"/> cannot be it. Where the scope names something of one cluster — the alert's cluster-local
+    /// principal (<see cref="Alert.PrincipalCluster"/>), the namespace of its workload in a named cluster — the suppression
+    /// holds there only, whatever is asked: staging's <c>system:serviceaccount:ci:deployer</c> is not prod's, so a verdict
+    /// on the one must not silence the other (a lever: make noise in staging, get it judged benign, act in prod). Otherwise
+    /// (a person, everyone) it holds in every cluster, or in the one asked for, which must be one the alert names.
+    /// </summary>
+    private static (string? Cluster, ItemError? Problem) ClusterOf(string scope, Alert alert, string? asked)
+    {
+        if (asked is not null && IsolatorClusters.NameProblem(asked) is { } bad)
+        {
+            return (null, new ItemError(0, "cluster", bad));
+        }
+
+        var own = scope switch
+        {
+            SuppressionScopes.Everyone => null,
+            SuppressionScopes.Namespace => (alert.TargetWorkload ?? alert.Workload)?.Cluster,
+            _ => alert.PrincipalCluster,
+        };
+        if (own is not null)
+        {
+            return asked is null || string.Equals(asked, own, StringComparison.Ordinal)
+                ? (own, null)
+                : (null, new ItemError(0, "cluster", $"a {scope} suppression made from alert {alert.Id} holds in cluster {own}, where its {(scope == SuppressionScopes.Namespace ? "namespace" : "principal")} is; not in {asked}"));
+        }
+
+        if (asked is null)
+        {
+            return (null, null);
+        }
+
+        string[] named = [.. new[] { alert.PrincipalCluster, alert.Workload?.Cluster, alert.TargetWorkload?.Cluster }.OfType<string>().Distinct(StringComparer.Ordinal)];
+        return named.Contains(asked, StringComparer.Ordinal)
+            ? (asked, null)
+            : (null, new ItemError(0, "cluster", named.Length == 0
+                ? $"alert {alert.Id} names no cluster; a suppression made from it holds in every cluster"
+                : $"alert {alert.Id} names cluster {string.Join(", ", named)}, not {asked}"));
     }
 
     /// <summary>
@@ -514,7 +579,7 @@ internal sealed class SuppressionService(
         SuppressionScopes.Namespace => $"every principal in namespace {s.Namespace}",
         SuppressionScopes.Principal => s.Principal,
         _ => $"{s.Principal} on {s.ResourceClass ?? "any resource class"}",
-    };
+    } + (s.Cluster is null ? "" : $" in cluster {s.Cluster}");
 
     private static AlertFeedback Feedback(SuppressionRecord s, string by, DateTimeOffset now, bool lifted) => new()
     {
@@ -525,6 +590,7 @@ internal sealed class SuppressionService(
         Rules = s.Rules,
         ResourceClass = s.ResourceClass,
         Namespace = s.Namespace,
+        Cluster = s.Cluster,
         By = by,
         At = now,
         ExpiresAt = s.ExpiresAt,

@@ -3,7 +3,7 @@ using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Suppressions;
 
-internal sealed record SuppressionQuery(string? State = null, string? AlertId = null, string? Principal = null, int Limit = 200);
+internal sealed record SuppressionQuery(string? State = null, string? AlertId = null, string? Principal = null, int Limit = 200, string? Cluster = null);
 
 /// <summary>The suppressions made from verdicts, with who made, narrowed and lifted them. The Verifier's copy follows through <c>zt.feedback.v1</c>.</summary>
 internal sealed class SuppressionStore(IStore store, TimeProvider time)
@@ -13,7 +13,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
 
     private const string Select = """
         SELECT id AS Id, alert_id AS AlertId, scope AS Scope, principal AS Principal, namespace AS Namespace,
-               resource_class AS ResourceClass, rules AS Rules, created_by AS CreatedBy, created_at AS CreatedAt,
+               resource_class AS ResourceClass, cluster AS Cluster, rules AS Rules, created_by AS CreatedBy, created_at AS CreatedAt,
                updated_at AS UpdatedAt, expires_at AS ExpiresAt, note AS Note, lifted_at AS LiftedAt, lifted_by AS LiftedBy,
                lift_reason AS LiftReason, version AS Version
         FROM responder_suppressions
@@ -24,9 +24,9 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
     {
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO responder_suppressions (id, alert_id, scope, principal, namespace, resource_class, rules, created_by,
+            INSERT INTO responder_suppressions (id, alert_id, scope, principal, namespace, resource_class, cluster, rules, created_by,
                 created_at, updated_at, expires_at, note, version)
-            VALUES (@Id, @AlertId, @Scope, @Principal, @Namespace, @ResourceClass, @Rules, @CreatedBy, @CreatedAt, @UpdatedAt, @ExpiresAt, @Note, @Version)
+            VALUES (@Id, @AlertId, @Scope, @Principal, @Namespace, @ResourceClass, @Cluster, @Rules, @CreatedBy, @CreatedAt, @UpdatedAt, @ExpiresAt, @Note, @Version)
             """,
             new
             {
@@ -36,6 +36,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
                 s.Principal,
                 s.Namespace,
                 s.ResourceClass,
+                s.Cluster,
                 Rules = string.Join('\n', s.Rules),
                 s.CreatedBy,
                 CreatedAt = s.CreatedAt.ToUnixTimeMilliseconds(),
@@ -59,7 +60,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
         return await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE responder_suppressions SET scope = @Scope, principal = @Principal, namespace = @Namespace,
-                resource_class = @ResourceClass, rules = @Rules, expires_at = @ExpiresAt, updated_at = @UpdatedAt, version = @Version
+                resource_class = @ResourceClass, cluster = @Cluster, rules = @Rules, expires_at = @ExpiresAt, updated_at = @UpdatedAt, version = @Version
             WHERE id = @Id AND lifted_at IS NULL AND version = @BeforeVersion
             """,
             new
@@ -69,6 +70,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
                 after.Principal,
                 after.Namespace,
                 after.ResourceClass,
+                after.Cluster,
                 Rules = string.Join('\n', after.Rules),
                 ExpiresAt = after.ExpiresAt.ToUnixTimeMilliseconds(),
                 UpdatedAt = after.UpdatedAt.ToUnixTimeMilliseconds(),
@@ -130,6 +132,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
 
         where.AddIf(query.AlertId, "alert_id = @AlertId", p, "AlertId");
         where.AddIf(query.Principal, "principal = @Principal", p, "Principal");
+        where.AddIf(query.Cluster, "cluster = @Cluster", p, "Cluster");
         sql.Append(" ORDER BY created_at DESC, id LIMIT @Limit");
         p.Add("Limit", Math.Clamp(query.Limit, 1, MaxPage));
         await using var connection = await store.OpenAsync(cancellationToken);
@@ -148,6 +151,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
             Principal = r.Principal,
             Namespace = r.Namespace,
             ResourceClass = r.ResourceClass,
+            Cluster = r.Cluster,
             Rules = r.Rules.Split('\n', StringSplitOptions.RemoveEmptyEntries),
             CreatedBy = r.CreatedBy,
             CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.CreatedAt),
@@ -170,6 +174,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
         public string Principal { get; set; } = "";
         public string? Namespace { get; set; }
         public string? ResourceClass { get; set; }
+        public string? Cluster { get; set; }
         public string Rules { get; set; } = "";
         public string CreatedBy { get; set; } = "";
         public long CreatedAt { get; set; }

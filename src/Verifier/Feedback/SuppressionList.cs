@@ -2,14 +2,16 @@ namespace ZtStream.Verifier.Feedback;
 
 /// <summary>
 /// Analyst false-positive verdicts in force: a scope (<c>*</c>, <c>detector</c> or <c>detector/rule</c>) for one principal
-/// or every principal, optionally one resource class and one namespace, until the verdict expires (compared with event
-/// time). Suppressions are keyed by id, so the same message applied twice (a restored partition is given every verdict
+/// or every principal, optionally one resource class, one namespace and one cluster, until the verdict expires (compared
+/// with event time). A suppression naming a cluster holds only for events naming that cluster: one made from staging's
+/// alert on a cluster-local account must not silence prod's account of the same name (docs/detection.md). Suppressions are keyed by id, so the same message applied twice (a restored partition is given every verdict
 /// read so far) keeps one, a narrowed suppression replaces the wider one, and a lift removes it.
 /// </summary>
 internal sealed class SuppressionList
 {
-    // Format marker written where the old format wrote a principal count (never negative), so old checkpoints still read.
+    // Format markers written where the old format wrote a principal count (never negative), so old checkpoints still read.
     private const int FormatWithIds = -2;
+    private const int FormatWithClusters = -3;
 
     private readonly Dictionary<string, Suppression> byId = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<Suppression>> byPrincipal = new(StringComparer.Ordinal);
@@ -43,26 +45,32 @@ internal sealed class SuppressionList
         }
 
         Remove(id);
-        Put(new Suppression(id, feedback.Principal, [.. feedback.Rules], feedback.ResourceClass, feedback.Namespace, feedback.ExpiresAt.UtcTicks, feedback.AlertId));
+        Put(new Suppression(id, feedback.Principal, [.. feedback.Rules], feedback.ResourceClass, feedback.Namespace, feedback.ExpiresAt.UtcTicks, feedback.AlertId)
+        {
+            Cluster = string.IsNullOrEmpty(feedback.Cluster) ? null : feedback.Cluster,
+        });
     }
 
-    /// <summary>Whether a contribution is suppressed for this principal, resource class and namespace at this event time.</summary>
-    public bool IsSuppressed(string principal, string detector, string rule, string? resourceClass, string? ns, long ticks)
+    /// <summary>
+    /// Whether a contribution is suppressed for this principal (its id, without a cluster), resource class, namespace and
+    /// cluster (the one the event names, null for none) at this event time.
+    /// </summary>
+    public bool IsSuppressed(string principal, string detector, string rule, string? resourceClass, string? ns, string? cluster, long ticks)
     {
         if (byId.Count == 0)
         {
             return false;
         }
 
-        return Check(principal, detector, rule, resourceClass, ns, ticks)
-            || Check(AlertFeedback.AllPrincipals, detector, rule, resourceClass, ns, ticks);
+        return Check(principal, detector, rule, resourceClass, ns, cluster, ticks)
+            || Check(AlertFeedback.AllPrincipals, detector, rule, resourceClass, ns, cluster, ticks);
     }
 
     /// <summary>The suppressions in force for a principal (for display and tests).</summary>
     public IReadOnlyList<Suppression> For(string principal) =>
         byPrincipal.TryGetValue(principal, out var list) ? list : [];
 
-    private bool Check(string principal, string detector, string rule, string? resourceClass, string? ns, long ticks)
+    private bool Check(string principal, string detector, string rule, string? resourceClass, string? ns, string? cluster, long ticks)
     {
         if (!byPrincipal.TryGetValue(principal, out var list))
         {
@@ -80,6 +88,7 @@ internal sealed class SuppressionList
 
             if ((s.ResourceClass is null || string.Equals(s.ResourceClass, resourceClass, StringComparison.Ordinal))
                 && (s.Namespace is null || string.Equals(s.Namespace, ns, StringComparison.Ordinal))
+                && (s.Cluster is null || string.Equals(s.Cluster, cluster, StringComparison.Ordinal))
                 && s.Scopes.Any(scope => Covers(scope, detector, rule)))
             {
                 return true;
@@ -124,7 +133,7 @@ internal sealed class SuppressionList
 
     public void Write(BinaryWriter w)
     {
-        w.Write(FormatWithIds);
+        w.Write(FormatWithClusters);
         w.Write(byId.Count);
         foreach (var s in byId.Values)
         {
@@ -140,6 +149,7 @@ internal sealed class SuppressionList
             w.Write(s.Namespace ?? "\0");
             w.Write(s.ExpiresTicks);
             w.Write(s.AlertId);
+            w.Write(s.Cluster ?? "\0");
         }
     }
 
@@ -148,7 +158,7 @@ internal sealed class SuppressionList
         byId.Clear();
         byPrincipal.Clear();
         var first = r.ReadInt32();
-        if (first == FormatWithIds)
+        if (first is FormatWithIds or FormatWithClusters)
         {
             var n = r.ReadInt32();
             for (var i = 0; i < n; i++)
@@ -163,7 +173,13 @@ internal sealed class SuppressionList
 
                 var rc = r.ReadString();
                 var ns = r.ReadString();
-                Put(new Suppression(id, principal, scopes, rc == "\0" ? null : rc, ns == "\0" ? null : ns, r.ReadInt64(), r.ReadString()));
+                var expires = r.ReadInt64();
+                var alertId = r.ReadString();
+                var cluster = first == FormatWithClusters ? r.ReadString() : "\0";
+                Put(new Suppression(id, principal, scopes, rc == "\0" ? null : rc, ns == "\0" ? null : ns, expires, alertId)
+                {
+                    Cluster = cluster == "\0" ? null : cluster,
+                });
             }
 
             return;
@@ -187,4 +203,8 @@ internal sealed class SuppressionList
 }
 
 /// <summary>One suppression in force: <paramref name="Principal"/> is <c>*</c> for every principal.</summary>
-internal sealed record Suppression(string Id, string Principal, string[] Scopes, string? ResourceClass, string? Namespace, long ExpiresTicks, string AlertId);
+internal sealed record Suppression(string Id, string Principal, string[] Scopes, string? ResourceClass, string? Namespace, long ExpiresTicks, string AlertId)
+{
+    /// <summary>The cluster it holds in (events naming it); null for every cluster, as suppressions made before clusters were named.</summary>
+    public string? Cluster { get; init; }
+}

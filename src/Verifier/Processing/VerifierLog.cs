@@ -23,6 +23,14 @@ internal static partial class VerifierLog
     [LoggerMessage(4004, LogLevel.Information, "Alert {AlertId} on {Principal}: {Severity} ({Score}) by {Detector}, count {Count}")]
     public static partial void AlertRaised(ILogger logger, string alertId, string principal, string severity, int score, string detector, int count);
 
+    // The same line for a principal of one cluster (or a suppression held in one): two names of one account are two
+    // principals, so the line names which a SOC is reading about.
+    [LoggerMessage(4080, LogLevel.Information, "Alert {AlertId} on {Principal} in cluster {Cluster}: {Severity} ({Score}) by {Detector}, count {Count}")]
+    public static partial void AlertRaisedInCluster(ILogger logger, string alertId, string principal, string cluster, string severity, int score, string detector, int count);
+
+    [LoggerMessage(4081, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} in cluster {Cluster} for [{Rules}] until {ExpiresAt}")]
+    public static partial void FeedbackAppliedInCluster(ILogger logger, string feedbackId, string verdict, string principal, string cluster, string rules, DateTimeOffset expiresAt);
+
     [LoggerMessage(4005, LogLevel.Information, "Feedback {FeedbackId}: {Verdict} on {Principal} for [{Rules}] until {ExpiresAt}")]
     public static partial void FeedbackApplied(ILogger logger, string feedbackId, string verdict, string principal, string rules, DateTimeOffset expiresAt);
 
@@ -87,6 +95,9 @@ internal static partial class VerifierLog
 
     [LoggerMessage(4074, LogLevel.Information, "Rule {Rule} enabled by the reload (revision {Revision}, {File})")]
     public static partial void RuleEnabled(ILogger logger, string rule, string revision, string file);
+
+    [LoggerMessage(4075, LogLevel.Warning, "Rule {Rule} (revision {Revision}, {File}) only feeds a correlation after the reload: it raises nothing of its own any more")]
+    public static partial void RuleCorrelatedOnly(ILogger logger, string rule, string revision, string file);
 
     [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]
     public static partial void PrincipalsParked(ILogger logger, int count, int principals, int max);

@@ -352,7 +352,14 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         telemetry?.AlertPublished(alert);
         AlertsAppended++;
-        VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+        if ((alert.PrincipalCluster ?? (alert.TargetWorkload ?? alert.Workload)?.Cluster) is { } cluster)
+        {
+            VerifierLog.AlertRaisedInCluster(logger, alert.Id, alert.Principal, cluster, alert.Severity, alert.Score, alert.Detector, alert.Count);
+        }
+        else
+        {
+            VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+        }
     }
 
     /// <summary>
@@ -387,7 +394,14 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             }
 
             FeedbackApplied++;
-            VerifierLog.FeedbackApplied(logger, f.Id, f.Verdict, f.Principal, string.Join(", ", f.Rules), f.ExpiresAt);
+            if (string.IsNullOrEmpty(f.Cluster))
+            {
+                VerifierLog.FeedbackApplied(logger, f.Id, f.Verdict, f.Principal, string.Join(", ", f.Rules), f.ExpiresAt);
+            }
+            else
+            {
+                VerifierLog.FeedbackAppliedInCluster(logger, f.Id, f.Verdict, f.Principal, f.Cluster, string.Join(", ", f.Rules), f.ExpiresAt);
+            }
         }
         finally
         {

@@ -263,8 +263,10 @@ internal sealed class ScoringEngine
     /// risk = 1 - Π(1 - s_i/100).
     /// </summary>
     /// <remarks>
-    /// A verdict names the principal by its id (<see cref="AlertFeedback.Principal"/>, without a cluster), so it holds for
-    /// that id in every cluster: <paramref name="principal"/> is the id, not the state key.
+    /// A verdict names the principal by its id (<see cref="AlertFeedback.Principal"/>) and, apart, the cluster it holds in
+    /// (<see cref="AlertFeedback.Cluster"/>, none for every cluster): <paramref name="principal"/> is the id, not the state
+    /// key, and the cluster compared is the one the event names, so a suppression made in staging holds for a person's
+    /// events in staging too, never for a cluster-local account of the same name in prod.
     /// </remarks>
     private int Combine(string principal, string? ns, AccessEvent e)
     {
@@ -274,11 +276,12 @@ internal sealed class ScoringEngine
         }
 
         var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
+        var cluster = suppressions.Count == 0 ? null : clusterKeys.ClusterOf(e);
         var keep = 1.0;
         for (var i = found.Count - 1; i >= 0; i--)
         {
             var c = found[i];
-            if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, ns, e.Time.UtcTicks))
+            if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, ns, cluster, e.Time.UtcTicks))
             {
                 found.RemoveAt(i);
                 continue;
@@ -297,11 +300,16 @@ internal sealed class ScoringEngine
         if (string.Equals(feedback.Verdict, "false_positive", StringComparison.Ordinal) && !feedback.Lifted
             && feedback.ResourceClass is { } rc)
         {
-            // A data class judged legitimate becomes known, so first-access reasons stop for it for good. The verdict names
-            // the id without a cluster, as its suppression holds in every cluster, so does this (rare: a scan is fine).
+            // A data class judged legitimate becomes known, so first-access reasons stop for it for good: in each cluster's
+            // state of the id where the suppression holds in every cluster, else in that cluster's alone (and a person's one
+            // key, which names no cluster). Rare: a scan is fine.
             foreach (var (key, s) in principals)
             {
-                if (string.Equals(ClusterKeys.Split(key).Id, feedback.Principal, StringComparison.Ordinal))
+                var (id, cluster) = ClusterKeys.Split(key);
+                if (string.Equals(id, feedback.Principal, StringComparison.Ordinal)
+                    && (string.IsNullOrEmpty(feedback.Cluster)
+                        || string.Equals(cluster, feedback.Cluster, StringComparison.Ordinal)
+                        || (cluster is null && !ClusterKeys.IsClusterLocal(id))))
                 {
                     s.DataClasses.Add(StableHash.Of(rc));
                 }

@@ -145,7 +145,7 @@ public sealed class FeedbackTests
         read.Read(new BinaryReader(ms));
         var s = Assert.Single(read.For(AlertFeedback.AllPrincipals));
         Assert.Equal(("sup-9", "shop"), (s.Id, s.Namespace));
-        Assert.True(read.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", "shop", Events.T0.AddDays(1).UtcTicks));
+        Assert.True(read.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", "shop", null, Events.T0.AddDays(1).UtcTicks));
 
         // Checkpoints written before suppressions had ids: per principal, scope, class, expiry, alert.
         using var old = new MemoryStream();
@@ -164,8 +164,8 @@ public sealed class FeedbackTests
         var fromOld = new ZtStream.Verifier.Feedback.SuppressionList();
         fromOld.Read(new BinaryReader(old));
         Assert.Equal(1, fromOld.Count);
-        Assert.True(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", null, Events.T0.AddDays(1).UtcTicks));
-        Assert.False(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/billing", null, Events.T0.AddDays(1).UtcTicks));
+        Assert.True(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", null, null, Events.T0.AddDays(1).UtcTicks));
+        Assert.False(fromOld.IsSuppressed(a, "baseline", "bytes_spike", "internal/billing", null, null, Events.T0.AddDays(1).UtcTicks));
     }
 
     [Fact]
@@ -185,5 +185,76 @@ public sealed class FeedbackTests
         Assert.Equal(1, restored.Suppressions.Count);
         Assert.Single(restored.Suppressions.For(a));
         Assert.Null(restored.Score(Events.Read(Events.T0.AddHours(49), a, bytes: 2_000_000_000)).Alert);
+    }
+
+    /// <summary>Staging's and prod's account of one name, warmed in both clusters (each cluster is a principal of its own).</summary>
+    private static ScoringEngine WarmInClusters(string principal, params string[] clusters)
+    {
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
+        foreach (var cluster in clusters)
+        {
+            foreach (var e in Events.WarmHistory(principal))
+            {
+                engine.Score(ManagedClusters.InCluster(e with { Id = $"{cluster}-{e.Id}" }, cluster));
+            }
+        }
+
+        return engine;
+    }
+
+    private static AccessEvent Spike(string principal, string cluster, double hours, string dataClass = "internal/orders") =>
+        ManagedClusters.InCluster(Events.Read(Events.T0.AddHours(hours), principal, dataClass: dataClass, bytes: 2_000_000_000) with { Id = $"spike-{cluster}-{hours}-{dataClass}" }, cluster);
+
+    [Fact]
+    public void FalsePositive_NamingACluster_HoldsThereOnly_NeverForTheSameNameInAnotherCluster()
+    {
+        const string deployer = "system:serviceaccount:ci:deployer";
+        var engine = WarmInClusters(deployer, "staging", "prod");
+        engine.ApplyFeedback(FalsePositive(deployer, "baseline/bytes_spike", null, Events.T0.AddDays(10)) with { Cluster = "staging" });
+
+        Assert.Null(engine.Score(Spike(deployer, "staging", 49)).Alert);
+        var prod = engine.Score(Spike(deployer, "prod", 49.1)).Alert;
+        Assert.NotNull(prod);
+        Assert.Equal("prod", prod.PrincipalCluster);
+        Assert.Contains(prod.Reasons, r => r.Rule == "bytes_spike");
+
+        // Kept in the checkpoint with its cluster: a restored partition still tells the two apart.
+        var restored = new ScoringEngine(new VerifierOptions { ModelEnabled = false, DedupWindow = TimeSpan.FromMinutes(10) });
+        restored.Restore(engine.Checkpoint());
+        var s = Assert.Single(restored.Suppressions.For(deployer));
+        Assert.Equal("staging", s.Cluster);
+        Assert.True(restored.Suppressions.IsSuppressed(deployer, "baseline", "bytes_spike", "internal/orders", null, "staging", Events.T0.AddDays(1).UtcTicks));
+        Assert.False(restored.Suppressions.IsSuppressed(deployer, "baseline", "bytes_spike", "internal/orders", null, "prod", Events.T0.AddDays(1).UtcTicks));
+        Assert.False(restored.Suppressions.IsSuppressed(deployer, "baseline", "bytes_spike", "internal/orders", null, null, Events.T0.AddDays(1).UtcTicks));
+    }
+
+    [Fact]
+    public void FalsePositive_WrittenBeforeClustersWereNamed_StillHoldsInEveryCluster()
+    {
+        const string deployer = "system:serviceaccount:ci:deployer";
+        var engine = WarmInClusters(deployer, "staging", "prod");
+
+        // A message as the Responder wrote it before suppressions named a cluster: no "cluster" member at all.
+        var old = ContractJson.DeserializeFeedback(System.Text.Encoding.UTF8.GetBytes($$"""
+            {"schema":1,"id":"fb-old","alert_id":"alt-old","verdict":"false_positive","principal":"{{deployer}}","rules":["baseline/bytes_spike"],
+             "resource_class":null,"by":"analyst@acme","at":"2026-01-07T00:00:00+00:00","expires_at":"2026-01-15T00:00:00+00:00","suppression_id":"sup-old"}
+            """));
+        Assert.Null(old.Cluster);
+        engine.ApplyFeedback(old);
+
+        Assert.Null(engine.Score(Spike(deployer, "staging", 49)).Alert);
+        Assert.Null(engine.Score(Spike(deployer, "prod", 49.1)).Alert);
+    }
+
+    [Fact]
+    public void FirstDataClass_JudgedLegitimateInStaging_IsKnownThereOnly()
+    {
+        const string deployer = "system:serviceaccount:ci:deployer";
+        var engine = WarmInClusters(deployer, "staging", "prod");
+        engine.ApplyFeedback(FalsePositive(deployer, "baseline/first_data_class", "restricted/hr", Events.T0.AddHours(48.5)) with { Cluster = "staging" });
+
+        // After the suppression lapses, staging's account knows the class; prod's never learnt it.
+        Assert.DoesNotContain(engine.Score(Spike(deployer, "staging", 49, "restricted/hr")).Alert?.Reasons ?? [], r => r.Rule == "first_data_class");
+        Assert.Contains(engine.Score(Spike(deployer, "prod", 49, "restricted/hr")).Alert?.Reasons ?? [], r => r.Rule == "first_data_class");
     }
 }

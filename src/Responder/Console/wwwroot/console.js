@@ -687,7 +687,9 @@ function suppressionsTable(items, refresh) {
     el("tbody", {}, items.map(s => el("tr", { "data-testid": "suppression-row", "data-suppression-id": s.id },
       el("td", {}, s.scope.replace("_", " ")),
       el("td", { class: "fields" }, s.rules.join(", ")),
-      el("td", {}, s.principal === "*" ? (s.namespace ? "everyone in " + s.namespace : "everyone") : s.principal + (s.resource_class ? " on " + s.resource_class : "")),
+      el("td", { "data-testid": "suppression-for" }, s.principal === "*" ? (s.namespace ? "everyone in " + s.namespace : "everyone") : s.principal + (s.resource_class ? " on " + s.resource_class : ""),
+        // A suppression made in one cluster holds there only: say which, so staging's is not read as prod's.
+        s.cluster ? " in cluster " + s.cluster : ""),
       el("td", {}, when(s.expires_at)),
       el("td", {}, s.created_by, s.alert_id ? [" from ", el("a", { href: "#/alerts/" + encodeURIComponent(s.alert_id) }, s.alert_id)] : ""),
       el("td", { "data-testid": "suppression-state" }, s.state, s.lift_reason ? " (" + s.lift_reason + ")" : ""),
