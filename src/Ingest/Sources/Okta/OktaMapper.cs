@@ -36,11 +36,24 @@ internal static partial class OktaMapper
     }
 
     /// <summary>The host of the org an Event Hook delivery's <c>source</c> names, lower-cased; null when it names none.</summary>
-    private static string? HookOrg(JsonElement root) =>
-        root.Text("source") is { } source && Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+    private static string? HookOrg(JsonElement root)
+    {
+        string? source;
+        try
+        {
+            source = root.String("source");
+        }
+        catch (InvalidOperationException)
+        {
+            // Not valid UTF-8: it names no org (the events it carries are still read, each on its own).
+            return null;
+        }
+
+        return source is not null && Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
             && uri.IdnHost is { Length: > 0 } host
             ? host.ToLowerInvariant()
             : null;
+    }
 
     /// <summary>
     /// The org an EventBridge event's <c>source</c> names (<c>aws.partner/okta.com/ORG/NAME</c>: Okta names the org by its
