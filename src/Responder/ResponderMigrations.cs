@@ -288,6 +288,14 @@ internal sealed class ResponderMigrations : IMigrationSource
         ALTER TABLE responder_suppressions ADD COLUMN cluster TEXT NULL;
         """;
 
+    // A staged rule's alert (Alert.Staged) is stored and listed like any, but acted on by nothing and counted against no
+    // cap of live alerts: a column, so the caps' count and GET /v1/alerts?staged= are plain, indexed conditions. Version
+    // 11, 10 being the cluster of suppressions; rows made before it are live alerts.
+    private const string StagedAlerts = """
+        ALTER TABLE responder_alerts ADD COLUMN staged INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX ix_responder_alerts_staged ON responder_alerts (staged, last_seen, id);
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -300,5 +308,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 8, "suppression versions", SuppressionVersions),
         Migration.Portable(Component, 9, "the cluster of an action's workload", Clusters),
         Migration.Portable(Component, 10, "the cluster a suppression holds in", SuppressionClusters),
+        Migration.Portable(Component, 11, "staged rules' alerts", StagedAlerts),
     ];
 }
