@@ -89,7 +89,7 @@ public sealed partial class ObservabilityAssetsTests
         var test = await PromtoolAsync(folder, ["test", "rules", "rules.test.yml"], ct);
 
         Assert.True(check.Code == 0, check.Output);
-        Assert.Contains("SUCCESS: 10 rules found", check.Output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 11 rules found", check.Output, StringComparison.Ordinal);
         Assert.True(test.Code == 0, test.Output);
         Assert.Contains("SUCCESS", test.Output, StringComparison.Ordinal);
     }
