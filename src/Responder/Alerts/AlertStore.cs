@@ -60,7 +60,8 @@ internal sealed record AlertQuery(
     DateTimeOffset? Until = null,
     int Limit = 50,
     int Offset = 0,
-    AlertCursor? After = null)
+    AlertCursor? After = null,
+    string? Cluster = null)
 {
     public const string Unassigned = "none";
 }
@@ -86,9 +87,11 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     /// <summary>The row of a new alert (status open); the benchmark seeds its store with it.</summary>
     internal const string InsertAlert = """
         INSERT INTO responder_alerts (id, dedup_key, principal, detector, severity, score, count, first_seen, last_seen,
-            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version)
+            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version,
+            principal_cluster, workload_cluster)
         VALUES (@Id, @DedupKey, @Principal, @Detector, @Severity, @Score, @Count, @FirstSeen, @LastSeen,
-            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version)
+            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version,
+            @PrincipalCluster, @WorkloadCluster)
         """;
 
     private const string UpdateAlert = """
@@ -272,6 +275,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             alert.SubjectId,
             WorkloadId = alert.Workload?.Id,
             Namespace = alert.TargetWorkload?.Namespace ?? alert.Workload?.Namespace,
+            alert.PrincipalCluster,
+            WorkloadCluster = alert.TargetWorkload?.Cluster ?? alert.Workload?.Cluster,
             alert.ResourceClass,
             alert.RaisedBy,
             AlertJson = System.Text.Json.JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert),
@@ -431,6 +436,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         }
 
         where.AddIf(query.Namespace, "namespace = @Namespace", p, "Namespace");
+        where.AddIf(query.Cluster, "(principal_cluster = @Cluster OR workload_cluster = @Cluster)", p, "Cluster");
         if (query.Technique is { Length: > 0 } technique)
         {
             where.AddIf(technique, HasTechnique, p, "Technique");
