@@ -96,6 +96,9 @@ internal static partial class VerifierLog
     [LoggerMessage(4074, LogLevel.Information, "Rule {Rule} enabled by the reload (revision {Revision}, {File})")]
     public static partial void RuleEnabled(ILogger logger, string rule, string revision, string file);
 
+    [LoggerMessage(4075, LogLevel.Warning, "Rule {Rule} (revision {Revision}, {File}) only feeds a correlation after the reload: it raises nothing of its own any more")]
+    public static partial void RuleCorrelatedOnly(ILogger logger, string rule, string revision, string file);
+
     [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]
     public static partial void PrincipalsParked(ILogger logger, int count, int principals, int max);
 

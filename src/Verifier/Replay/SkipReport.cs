@@ -23,15 +23,18 @@ internal sealed class SkipReport : IDisposable
     private readonly SortedDictionary<string, int> timeSources = new(StringComparer.Ordinal);
     private readonly TextWriter error;
     private readonly string file;
+    private readonly string command;
     private readonly ITimer timer;
     private readonly Lock writing = new();
     private int notShown;
 
     /// <summary>Says skipped items on <paramref name="error"/> as they happen, naming <paramref name="file"/>.</summary>
-    public SkipReport(TextWriter error, string file, TimeProvider time)
+    /// <param name="command">The command whose lines these are (<c>replay</c>, <c>rules backtest</c>).</param>
+    public SkipReport(TextWriter error, string file, TimeProvider time, string command = "replay")
     {
         this.error = error;
         this.file = file;
+        this.command = command;
         // A timer rather than the next item: a flood that stops while the input waits (a pipe) is still counted.
         timer = time.CreateTimer(_ => WriteNotShown(), null, CountEvery, CountEvery);
     }
@@ -59,26 +62,26 @@ internal sealed class SkipReport : IDisposable
         }
 
         await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"replay: {file}: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
+            $"{command}: {file}: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
         var shown = 0;
         foreach (var ((field, reason), (count, places)) in reasons.OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key.Field, StringComparer.Ordinal))
         {
             if (shown++ == ReasonsShown)
             {
-                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"replay:   … and {reasons.Count - ReasonsShown} more reasons"));
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{command}:   … and {reasons.Count - ReasonsShown} more reasons"));
                 break;
             }
 
             var more = count > places.Count ? ", …" : string.Empty;
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"replay:   skipped {count} × {field}: {reason} ({string.Join(", ", places)}{more})"));
+                $"{command}:   skipped {count} × {field}: {reason} ({string.Join(", ", places)}{more})"));
         }
 
         if (timeSources.Count > 0)
         {
             var parts = timeSources.Select(t => string.Create(CultureInfo.InvariantCulture, $"{Describe(t.Key)} {t.Value}"));
             await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"replay: {timeSources.Values.Sum()} events carried no primary timestamp; time taken from {string.Join(", ", parts)}"));
+                $"{command}: {timeSources.Values.Sum()} events carried no primary timestamp; time taken from {string.Join(", ", parts)}"));
         }
     }
 
@@ -105,11 +108,11 @@ internal sealed class SkipReport : IDisposable
             return;
         }
 
-        error.WriteLine($"replay: {file}: skipped {item.Where}: {item.Field}: {item.Reason}");
+        error.WriteLine($"{command}: {file}: skipped {item.Where}: {item.Field}: {item.Reason}");
         if (Skipped == ShownAsTheyHappen)
         {
             error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"replay: {file}: further skipped items are counted every {CountEvery.TotalSeconds:0} s and summed up at the end"));
+                $"{command}: {file}: further skipped items are counted every {CountEvery.TotalSeconds:0} s and summed up at the end"));
         }
     }
 
@@ -120,7 +123,7 @@ internal sealed class SkipReport : IDisposable
             if (notShown > 0)
             {
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"replay: {file}: {notShown} more skipped ({Skipped} so far)"));
+                    $"{command}: {file}: {notShown} more skipped ({Skipped} so far)"));
                 notShown = 0;
             }
         }

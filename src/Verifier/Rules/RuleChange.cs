@@ -2,8 +2,10 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// One rule a reload changed, by id: <c>added</c>, <c>changed</c> (another revision), <c>removed</c>, <c>disabled</c> or
-/// <c>enabled</c>. A rule whose revision changed as it was turned off or on is two changes. Removed and disabled are what
-/// shrink detection: the reloader warns about each and counts them.
+/// <c>enabled</c>, or <c>correlated_only</c> (it now only feeds a Sigma correlation: <c>generate: false</c> or a new
+/// correlation referencing it, so it raises nothing of its own). A rule whose revision changed as it was turned off or on
+/// is two changes. Removed, disabled and correlated-only are what shrink detection: the reloader warns about each and
+/// counts them.
 /// </summary>
 internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
 {
@@ -12,6 +14,7 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
     public const string Removed = "removed";
     public const string Disabled = "disabled";
     public const string Enabled = "enabled";
+    public const string CorrelatedOnly = "correlated_only";
 
     /// <summary>The rule the change is about: as it is now, or as it was when it is gone.</summary>
     public Rule Rule => After ?? Before!;
@@ -43,6 +46,11 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
             if (was.Enabled != rule.Enabled)
             {
                 changes.Add(new RuleChange(rule.Enabled ? Enabled : Disabled, was, rule));
+            }
+            else if (rule.Enabled && was.Generates && !rule.Generates)
+            {
+                // Still loaded and enabled, but it raises nothing of its own any more: detection shrank as if it were disabled.
+                changes.Add(new RuleChange(CorrelatedOnly, was, rule));
             }
         }
 

@@ -19,8 +19,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     // What each correlation gave for the event being evaluated: a correlation another one references is evaluated
     // once per event, however many reference it.
-    private readonly Dictionary<string, string?> correlated = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string? Text, string Group)> correlated = new(StringComparer.Ordinal);
     private RuleEvent? correlatedEvent;
+
+    // The group the last match counted its event in: what an observer of matches tells one firing from the next.
+    private string matchedGroup = "";
 
     public AggregationBook Aggregations { get; } = new();
 
@@ -28,6 +31,13 @@ internal sealed class RuleDetector(RuleSetHolder rules)
     public FalcoOktaMfaCounts OktaMfa { get; } = new();
 
     public RuleSetHolder Rules => rules;
+
+    /// <summary>
+    /// Told of every rule that matches an event this detector evaluates for its engine, with the group an aggregation or
+    /// correlation counted the event in ("" for a single-event rule): <c>ztstream rules backtest</c> counts per rule
+    /// what the scoring path matched, through the same gates (duplicates, request stages, address twins). Null live.
+    /// </summary>
+    public Action<Rule, RuleEvent, string>? Matched { get; set; }
 
     public void Evaluate(AccessEvent e, List<Contribution> output) => Evaluate(e, null, output);
 
@@ -59,6 +69,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             if (Match(rule, re) is { } text)
             {
                 output.Add(Contribute(rule, text));
+                Matched?.Invoke(rule, re, matchedGroup);
             }
         }
 
@@ -125,6 +136,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             return Correlate(rule, correlation, e);
         }
 
+        matchedGroup = "";
         if (!rule.Condition.Matches(e))
         {
             return null;
@@ -142,6 +154,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             return null;
         }
 
+        matchedGroup = group;
         var what = agg.Function == RuleAggregation.DistinctCount
             ? $"{count} distinct {agg.Field!.Text} ({Shown(values!)})"
             : $"{count} matching events";
@@ -202,16 +215,18 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
         if (correlated.TryGetValue(rule.Id, out var done))
         {
-            return done;
+            matchedGroup = done.Group;
+            return done.Text;
         }
 
-        var text = CorrelateOnce(rule, c, e);
-        correlated[rule.Id] = text;
+        var text = CorrelateOnce(rule, c, e, out var group);
+        correlated[rule.Id] = (text, matchedGroup = group);
         return text;
     }
 
-    private string? CorrelateOnce(Rule rule, RuleCorrelation c, RuleEvent e)
+    private string? CorrelateOnce(Rule rule, RuleCorrelation c, RuleEvent e, out string matched)
     {
+        matched = "";
         var ticks = e.Event.Time.UtcTicks;
         var agg = c.Counting;
         string? text = null;
@@ -234,6 +249,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
                     // An event counts once, for the first referenced rule it matches.
                     var value = input.Field?.First(e);
                     var holds = Aggregations.Observe(rule, agg, group, value, ticks, out var count, out var values);
+                    matched = group;
                     return !holds ? null : Counted(rule, c.Type == CorrelationTypes.EventCount
                         ? $"{count} events of {References(c)}"
                         : $"{count} distinct {c.FieldName} ({Shown(values!)}) in events of {References(c)}", agg, shownGroup);
@@ -247,21 +263,24 @@ internal sealed class RuleDetector(RuleSetHolder rules)
                     }
 
                     var result = metric.Compute(window);
+                    matched = group;
                     return !metric.Holds(result) ? null : Counted(rule,
                         $"{metric.Name} of {c.FieldName} {CorrelationMetric.Format(result)} over {window.Count} events of {References(c)}",
                         agg.Window, shownGroup, "condition " + metric.Condition);
                 case CorrelationTypes.Temporal:
-                    if (Aggregations.Observe(rule, agg, group, input.Reference, ticks, out var matched, out var rulesSeen))
+                    if (Aggregations.Observe(rule, agg, group, input.Reference, ticks, out var seen, out var rulesSeen))
                     {
-                        text = Counted(rule, matched == c.Inputs.Count
+                        matched = group;
+                        text = Counted(rule, seen == c.Inputs.Count
                             ? $"all of {References(c)} matched"
-                            : $"{matched} of {References(c)} matched ({Shown(rulesSeen!)})", agg, shownGroup);
+                            : $"{seen} of {References(c)} matched ({Shown(rulesSeen!)})", agg, shownGroup);
                     }
 
                     break;
                 default:
                     if (Aggregations.ObserveSequence(rule, agg, group, i, c.Inputs.Count, ticks))
                     {
+                        matched = group;
                         text = $"{rule.Title}: {string.Join(" then ", c.Inputs.Select(x => x.Reference))} matched in order within {Numbers.Duration(agg.Window)}"
                             + $"{(shownGroup.Length > 0 ? " by " + shownGroup : "")} (rule {rule.Id})";
                     }

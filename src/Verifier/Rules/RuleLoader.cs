@@ -243,7 +243,7 @@ internal static class RuleLoader
 
         // Filters and correlations last: the rules they reference may come from any file of the set, in any order.
         // Filters first, so a correlation counts only what its filtered rules still match.
-        SigmaFilterLinker.Apply(filters, rules, correlations, unloaded, frozen, errors);
+        SigmaFilterLinker.Apply(filters, rules, correlations, unloaded, frozen, errors, filterRevisions);
         SigmaCorrelationLinker.Link(correlations, rules, unloaded, errors, r => Add(r, rules, seen, errors));
         return new RuleLoadResult(RuleCredits.Apply(RuleProvenance.Apply(rules, read, filterRevisions), read), errors);
     }

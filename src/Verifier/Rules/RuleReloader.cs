@@ -37,7 +37,7 @@ internal sealed class RuleReloader : BackgroundService
         this.time = time;
         this.logger = logger;
         var meter = meterFactory.Create(VerifierTelemetry.Name);
-        dropped = meter.CreateCounter<long>(DroppedCounter, "{rule}", "Rules a reload removed or disabled, by change (removed, disabled): detection that shrank.");
+        dropped = meter.CreateCounter<long>(DroppedCounter, "{rule}", "Rules a reload removed, disabled or made correlation-only, by change (removed, disabled, correlated_only): detection that shrank.");
         reloads = meter.CreateCounter<long>(ReloadsCounter, "{reload}", "Rule reloads, by outcome: applied, or rejected (a file had an error; the previous rules stay in force).");
         meter.CreateObservableGauge(LoadedGauge, () => (long)holder.Current.Rules.Count, "{rule}", "Detection rules in force, disabled ones included.");
         meter.CreateObservableGauge(EnabledGauge, () => (long)holder.Current.Rules.Count(r => r.Enabled), "{rule}", "Detection rules in force and enabled.");
@@ -143,6 +143,10 @@ internal sealed class RuleReloader : BackgroundService
                 break;
             case RuleChange.Disabled:
                 VerifierLog.RuleDisabled(logger, rule.Id, rule.Revision, rule.RelativeFile);
+                dropped.Add(1, new KeyValuePair<string, object?>("change", change.Kind));
+                break;
+            case RuleChange.CorrelatedOnly:
+                VerifierLog.RuleCorrelatedOnly(logger, rule.Id, rule.Revision, rule.RelativeFile);
                 dropped.Add(1, new KeyValuePair<string, object?>("change", change.Kind));
                 break;
         }

@@ -5,8 +5,8 @@ using ZtStream.Verifier.Rules.Testing;
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>
-/// <c>ztstream rules test|list|coverage [PATH…]</c>: runs the rules' embedded tests, lists what loads (and what fails,
-/// with file, line and reason), and shows the ATT&amp;CK techniques covered. Without a PATH the configured set is used:
+/// <c>ztstream rules test|list|coverage|backtest [PATH…]</c>: runs the rules' embedded tests, lists what loads (and what fails,
+/// with file, line and reason), shows the ATT&amp;CK techniques covered, and backtests the rules on recorded events. Without a PATH the configured set is used:
 /// the built-in library (unless <c>Verifier:Rules:Builtin</c> is false) and <c>Verifier:Rules:Paths</c>. The readers of
 /// test inputs are given by the host (they live in Ingest) and map and validate with the configured <c>Ingest</c> section. Exit codes: 0 all good, 1 a
 /// test or a file failed, 2 bad usage.
@@ -29,10 +29,13 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         var coverage = new Command("coverage", "the ATT&CK techniques covered, and by which rules") { coveragePaths, coverageJson };
         coverage.SetCliAction((parsed, context, _) => CoverageAsync(Load(parsed.GetValue(coveragePaths), context), parsed.GetValue(coverageJson), context.Out));
 
-        return new Command("rules", "detection rules (ZtStream, Sigma, Falco): rules test | list | coverage [PATH…]; exit 1 when a test or a file fails") { test, list, coverage };
+        return new Command("rules", "detection rules (ZtStream, Sigma, Falco): rules test | list | coverage | backtest [PATH…]; exit 1 when a test or a file fails")
+        {
+            test, list, coverage, Backtest.BacktestCommand.Build(readers),
+        };
     }
 
-    private static Argument<string[]> Paths()
+    internal static Argument<string[]> Paths()
     {
         var paths = new Argument<string[]>("PATH")
         {
@@ -57,7 +60,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
     private static Option<bool> Json(string description) => new("--json") { Description = description };
 
     /// <summary>The given paths alone, or (none given) the set <c>run</c> would load.</summary>
-    private static RuleLoadResult Load(string[]? paths, CliContext context)
+    internal static RuleLoadResult Load(string[]? paths, CliContext context)
     {
         if (paths is { Length: > 0 })
         {
@@ -68,7 +71,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         return RuleLoader.LoadConfigured(options);
     }
 
-    private static RuleLoadResult LoadPaths(IReadOnlyList<string> paths)
+    internal static RuleLoadResult LoadPaths(IReadOnlyList<string> paths)
     {
         var errors = new List<RuleLoadError>();
         var sources = new List<RuleSource>();
@@ -257,7 +260,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         return loaded.Errors.Count > 0 ? 1 : 0;
     }
 
-    private static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    internal static void Strings(Utf8JsonWriter w, string name, IEnumerable<string> values)
     {
         w.WriteStartArray(name);
         foreach (var v in values)
@@ -268,7 +271,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         w.WriteEndArray();
     }
 
-    private static string Json(Action<Utf8JsonWriter> body)
+    internal static string Json(Action<Utf8JsonWriter> body)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))

@@ -204,6 +204,33 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         await WaitForRuleAlert(api, "kim.mfa@contoso.example", "6f2a8c14-0e7d-4b3a-9c51-2d8e4f6a1b03", ct);
     }
 
+    /// <summary>
+    /// A reviewer's question about a rule change, asked of the built binary: the changed rule over a recorded NDJSON file,
+    /// against the rules before the change — what it now matches that it did not.
+    /// </summary>
+    [Fact]
+    public async Task RulesBacktest_OfTheBinary_OnARecordedFile_SaysWhatAChangeAdds()
+    {
+        var ct = Ct;
+        var before = Path.Combine(processes.Folder.FullName, "before.yaml");
+        var after = Path.Combine(processes.Folder.FullName, "after.yaml");
+        const string Rule = "id: denied\ntitle: Denied\nseverity: high\ndetection:\n  d:\n    kind: access.request\n    outcome: denied\n{0}  condition: d\n";
+        await File.WriteAllTextAsync(before, string.Format(CultureInfo.InvariantCulture, Rule, "    subject.id: alice\n"), ct);
+        await File.WriteAllTextAsync(after, string.Format(CultureInfo.InvariantCulture, Rule, ""), ct);
+        var events = Path.Combine(processes.Folder.FullName, "events.ndjson");
+        await File.WriteAllLinesAsync(events, [
+            """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"alice"},"action":"read","outcome":"denied"}""",
+            """{"id":"e2","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"bob"},"action":"read","outcome":"denied"}""",
+        ], ct);
+
+        var backtest = await processes.StartAsync("rules-backtest", ["rules", "backtest", after, "--events", events, "--against", before, "--json"], waitForListening: false, ct);
+
+        Assert.Equal(0, await backtest.WaitForExitAsync(Timeout, ct));
+        Assert.Equal("""{"events":2,"refused":0,"rules":1,"matched":1,"silent":0,"against_rules":1,"added":0,"removed":0,"changed":1,"only_new":1,"only_old":0,"failed":0}""",
+            backtest.LastStandardOutputLine);
+        Assert.Contains("\"only_new\":{\"events\":1,\"samples\":[\"e2\"]}", backtest.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task FalcoOktaRules_ListedAndTestedByTheCli_AlertOnOktaEventsWithTheirRenderedOutput()
     {

@@ -143,6 +143,35 @@ public sealed class RuleReloaderTests : IDisposable
         Assert.Equal(4, gauges[RuleReloader.EnabledGauge]);
     }
 
+    /// <summary>
+    /// A correlation added beside a rule makes the rule feed it only (Sigma's <c>generate</c> defaults to false): still
+    /// loaded and enabled, it raises nothing of its own any more, so the reload warns and counts it as detection that shrank.
+    /// </summary>
+    [Fact]
+    public void Reload_ARuleThatBecomesCorrelationOnly_WarnsAndCountsLikeADisabledOne()
+    {
+        File.WriteAllText(Path.Combine(dir, "denied.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-id", "denied_request", "high"));
+        using var log = new CapturedLog();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(log));
+        var (holder, reloader) = Reloader(factory);
+        Assert.True(Assert.Single(holder.Current.Rules).Generates);
+        using var metrics = new Metrics(Meters);
+
+        File.WriteAllText(Path.Combine(dir, "many-denied.yml"), Sigma.SigmaCorrelationTests.ManyDenied());
+        Assert.True(reloader.Reload(Configured.Rules));
+
+        var denied = holder.Current.Rules.Single(r => r.Id == "denied-id");
+        Assert.False(denied.Generates);
+        Assert.Contains($"Rule denied-id (revision {denied.Revision}, denied.yml) only feeds a correlation", Assert.Single(log.Lines, l => l.Id.Id == 4075).Message, StringComparison.Ordinal);
+        Assert.Equal(1, metrics.Counted(RuleReloader.DroppedCounter, "change", "correlated_only"));
+
+        // Back to raising alerts of its own (the correlation says generate: true): no warning, nothing counted.
+        File.WriteAllText(Path.Combine(dir, "many-denied.yml"), Sigma.SigmaCorrelationTests.ManyDenied(extra: "generate: true\n"));
+        Assert.True(reloader.Reload(Configured.Rules));
+        Assert.True(holder.Current.Rules.Single(r => r.Id == "denied-id").Generates);
+        Assert.Single(log.Lines, l => l.Id.Id == 4075);
+    }
+
     [Fact]
     public void Reload_AFalcoRuleTurnedOffByALocalFile_IsDisabledNotRemoved()
     {

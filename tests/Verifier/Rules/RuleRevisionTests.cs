@@ -177,6 +177,22 @@ public sealed class RuleRevisionTests
         Assert.NotEqual(filtered, Revision("denied-id", ("rule.yml", denied), ("filter.yml", Filter("system:serviceaccount:cd:"))));
     }
 
+    /// <summary>
+    /// A list a filter's placeholder expands decides what the filtered rule matches, even when the rule itself names no
+    /// list: changing its values is a new revision of the rule; a list nothing uses changes nothing.
+    /// </summary>
+    [Fact]
+    public void SigmaRule_AListUsedOnlyInItsFiltersPlaceholders_IsInItsRevision()
+    {
+        var denied = SigmaSamples.DeniedRequest("denied-id", "denied_request", "high");
+        const string Filter = "title: CI\nid: mf-ci\nlogsource:\n  product: kubernetes\nfilter:\n  rules: [denied_request]\n  selection:\n    user.username|expand: '%ci_accounts%'\n  condition: selection\n";
+        static string Lists(string ci, string other) => $"lists:\n  ci_accounts: [{ci}]\n  other_accounts: [{other}]\n";
+        var before = Revision("denied-id", ("lists.yml", Lists("'system:serviceaccount:ci:runner'", "x")), ("rule.yml", denied), ("filter.yml", Filter));
+
+        Assert.NotEqual(before, Revision("denied-id", ("lists.yml", Lists("'system:serviceaccount:ci:deployer'", "x")), ("rule.yml", denied), ("filter.yml", Filter)));
+        Assert.Equal(before, Revision("denied-id", ("lists.yml", Lists("'system:serviceaccount:ci:runner'", "y")), ("rule.yml", denied), ("filter.yml", Filter)));
+    }
+
     [Fact]
     public void RelativeFile_IsThePathWithinTheConfiguredFolder_OrTheFilesName_OrTheBuiltinName()
     {

@@ -18,8 +18,10 @@ internal static class SigmaFilterLinker
     /// <param name="unloaded">Ids and names of rules that failed to load, with where.</param>
     /// <param name="lists">The value lists, for the filters' <c>expand</c> placeholders.</param>
     /// <param name="errors">Where errors go.</param>
+    /// <param name="revisions">Each filter's revision by id (its document's): the lists its placeholders use are added here.</param>
     public static void Apply(IReadOnlyList<SigmaFilterDraft> filters, List<Rule> rules, IReadOnlyList<SigmaCorrelationDraft> correlations,
-        IReadOnlyDictionary<string, string> unloaded, IReadOnlyDictionary<string, IReadOnlyList<string>> lists, List<RuleLoadError> errors)
+        IReadOnlyDictionary<string, string> unloaded, IReadOnlyDictionary<string, IReadOnlyList<string>> lists, List<RuleLoadError> errors,
+        Dictionary<string, string> revisions)
     {
         if (filters.Count == 0)
         {
@@ -33,7 +35,15 @@ internal static class SigmaFilterLinker
             try
             {
                 var targets = filter.Any ? Every(filter, rules) : Named(filter, rules, correlations, unloaded);
-                var compiled = targets.Select(i => (Index: i, Node: Compile(filter, rules[i], lists))).ToList();
+                var used = new UsedLists(lists);
+                var compiled = targets.Select(i => (Index: i, Node: Compile(filter, rules[i], used))).ToList();
+                if (used.Used.Count > 0 && revisions.TryGetValue(filter.Id, out var document))
+                {
+                    // A list the filter expands decides what the filtered rules match, as a rule's own lists do: changing it
+                    // is a new revision of each rule filtered. A filter without lists keeps its document's revision.
+                    revisions[filter.Id] = RuleRevisions.Of([document, .. RuleRevisions.Lists(used.Used)]);
+                }
+
                 foreach (var (i, node) in compiled)
                 {
                     if (!exclusions.TryGetValue(i, out var x))
