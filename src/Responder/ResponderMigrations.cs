@@ -288,6 +288,14 @@ internal sealed class ResponderMigrations : IMigrationSource
         ALTER TABLE responder_suppressions ADD COLUMN cluster TEXT NULL;
         """;
 
+    // A staged rule's alert (Alert.Staged) is stored and listed like any, but acted on by nothing and counted against no
+    // cap of live alerts: a column, so the caps' count and GET /v1/alerts?staged= are plain, indexed conditions. Version
+    // 11, 10 being the cluster of suppressions; rows made before it are live alerts.
+    private const string StagedAlerts = """
+        ALTER TABLE responder_alerts ADD COLUMN staged INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX ix_responder_alerts_staged ON responder_alerts (staged, last_seen, id);
+        """;
+
     // The queue lists one cluster's alerts (?cluster=): an alert's principal's cluster and its workload's, as columns the
     // filter can read. Alerts stored before are filled in from the alert each row keeps.
     private const string AlertClustersSqlite = """
@@ -315,6 +323,7 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 8, "suppression versions", SuppressionVersions),
         Migration.Portable(Component, 9, "the cluster of an action's workload", Clusters),
         Migration.Portable(Component, 10, "the cluster a suppression holds in", SuppressionClusters),
-        new(Component, 11, "the clusters an alert names, for the queue's filter", AlertClustersSqlite, AlertClustersPostgres),
+        Migration.Portable(Component, 11, "staged rules' alerts", StagedAlerts),
+        new(Component, 12, "the clusters an alert names, for the queue's filter", AlertClustersSqlite, AlertClustersPostgres),
     ];
 }

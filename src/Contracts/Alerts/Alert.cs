@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using ZtStream.Contracts.Events;
 
 namespace ZtStream.Contracts.Alerts;
@@ -77,6 +78,15 @@ public sealed record Alert
 
     /// <summary>How many times this deduplicated alert fired.</summary>
     public int Count { get; init; } = 1;
+
+    /// <summary>
+    /// True for an alert of staged detection rules only (docs/rules.md, "Staged rules"): every reason is a staged rule's
+    /// match, its score is what those rules alone would add, it is deduplicated on its own (its <see cref="DedupKey"/> ends
+    /// in <c>|staged</c>) and counts against no cap of live alerts, and the Responder stores and lists it but never acts
+    /// on it or notifies about it. Written only when true, so other alerts read as they always did.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool Staged { get; init; }
 
     /// <summary>Alerts raised by the Responder itself (e.g. response storm) set this; Verifier alerts leave it null.</summary>
     public string? RaisedBy { get; init; }

@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using ZtStream.Host.Run;
 using ZtStream.Host.Sample;
@@ -32,13 +31,17 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
 
     public IServiceProvider Services => app.Services;
 
+    /// <summary>The address the pipeline takes when none is asked for, if no other process listens there.</summary>
+    internal const string PreferredUrl = "http://127.0.0.1:8080";
+
     /// <summary>
     /// Starts it; or prints every configuration problem (exit code 2), or the one line saying why it could not start (an
     /// address taken, exit code 1), and returns no pipeline with that exit code.
     /// </summary>
     /// <param name="memoryLog">The memory-only event log instead of the durable file log in <paramref name="folder"/>.</param>
     /// <param name="sourceName">The source the returned key belongs to (stamped on every event sent with it).</param>
-    /// <param name="urls">Where to listen (default: the configured <c>Urls</c>, else a free loopback port); the first is <see cref="BaseUrl"/>.</param>
+    /// <param name="urls">Where to listen (default: the configured <c>Urls</c>, else <see cref="PreferredUrl"/>, or a port
+    /// the system picks when another process has that one); the first is <see cref="BaseUrl"/>.</param>
     /// <param name="certificate">The server certificate of any https address in <paramref name="urls"/>.</param>
     public static async Task<(EmbeddedPipeline? Pipeline, int ExitCode)> StartAsync(
         string folder, CliContext context, CancellationToken cancellationToken, bool memoryLog = false, string sourceName = "demo-simulator",
@@ -47,68 +50,28 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         var policyPath = Path.Combine(folder, "response.yaml");
         await File.WriteAllTextAsync(policyPath, DemoPolicies.Response, cancellationToken);
         var consoleToken = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        urls ??= context.Configuration["Urls"] ?? $"http://127.0.0.1:{FreePort(8080)}";
-        var overrides = new Dictionary<string, string?>
-        {
-            ["Urls"] = urls,
-            ["Store:Kind"] = "sqlite",
-            ["Store:SqlitePath"] = Path.Combine(folder, "ztstream.db"),
-            ["EventLog:Kind"] = memoryLog ? "memory" : "file",
-            ["EventLog:Path"] = Path.Combine(folder, "eventlog"),
-            ["Bus:Kind"] = "inmemory",
-            ["Responder:PolicyPath"] = policyPath,
-            ["Responder:Isolator"] = "simulated",
-            ["Responder:SchedulerInterval"] = "00:00:01",
-            ["Responder:ApiTokens:0:Name"] = "demo",
-            ["Responder:ApiTokens:0:Role"] = "responder",
-            ["Responder:ApiTokens:0:Token"] = consoleToken,
-            // The demo's sample service and the people trying it read the feed without a credential; `run` does not.
-            ["Responder:Feed:Anonymous"] = "true",
-            // The monitor's enforcement probe hits the sample service at wall-clock time while the simulation runs on
-            // simulated days: its requests are marked by their client and never scored as the principal's behaviour.
-            ["Verifier:ProbeClients:0"] = DemoMonitor.ProbeClient,
-            ["Ingest:RatePerSecond"] = "1000000",
-            ["Ingest:RateBurst"] = "1000000",
-            // The simulator speaks for a whole cluster, and `bench --principals 100000` brings them all in its first
-            // seconds: the per-source cap on new principals (a flood guard for untrusted sources) is off unless set.
-            ["Ingest:MaxNewPrincipalsPerMinute"] = context.Configuration["Ingest:MaxNewPrincipalsPerMinute"] ?? "0",
+        var asked = urls ?? context.Configuration["Urls"];
 
-            // Everything shares the process's cores: Ingest waits while the Verifier is more than ~0.05 s of traffic behind.
-            // Measured on two idle cores (docs/benchmarks.md): 2,000 keeps the throughput of 10,000 and halves the
-            // time to enforcement, since that time is mostly this queue.
-            ["EventLog:MaxConsumerLag"] = context.Configuration["EventLog:MaxConsumerLag"] ?? "2000",
-
-            // One Verifier loop per partition of the log (a loop without a partition idles), up to two per processor:
-            // a loop also waits (each alert for its durable append, each batch for the log), and with more loops than
-            // cores another loop runs meanwhile. Measured on two idle cores (docs/benchmarks.md): three loops over the
-            // default three partitions score ≈ 9 % more events per second than two.
-            ["Verifier:Workers"] = context.Configuration["Verifier:Workers"] ?? DefaultWorkers(context.Configuration).ToString(CultureInfo.InvariantCulture),
-        };
-        var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
-        var problems = new List<string>();
-        var app = RunCommand.BuildValidated(context with { Configuration = configuration }, problems, builder =>
+        // Kestrel binds the address itself and the pipeline uses what it bound: a port found free beforehand could be
+        // taken by another process before the bind. Only the preferred port falls back, to one the system picks (port 0,
+        // bound in the same step); an address asked for is kept to, or refused in one line.
+        var (app, configuration, started) = await StartOnAsync(asked ?? PreferredUrl, quietIfTaken: asked is null);
+        if (started == RunCommand.AddressTaken)
         {
-            // The terminal shows the demo's own table; the roles' logs would drown it.
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-            builder.Services.AddSingleton<IWorkloadIsolator, DemoIsolator>();
-            if (certificate is not null)
+            (app, configuration, started) = await StartOnAsync("http://127.0.0.1:0", quietIfTaken: false);
+            if (started is null)
             {
-                builder.WebHost.UseKestrelHttpsConfiguration();
-                builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+                await context.Error.WriteLineAsync(
+                    $"ztstream: {new Uri(PreferredUrl).Authority} is taken by another process; listening on {app!.Urls.First()} instead (--urls chooses)");
             }
-        });
-        if (app is null)
-        {
-            return (null, await CliCommandLine.FailAsync(context.Error, problems));
         }
 
-        if (await RunCommand.TryStartAsync(app, configuration, context.Error, cancellationToken) is { } failed)
+        if (started is not null)
         {
-            await app.DisposeAsync();
-            return (null, failed);
+            return (null, started.Value);
         }
 
-        var credentials = app.Services.GetRequiredService<SourceCredentialStore>();
+        var credentials = app!.Services.GetRequiredService<SourceCredentialStore>();
         var key = SourceKeys.NewKey();
         // The simulator plays a whole cluster, so it is trusted (explicitly) to speak for any subject and namespace; the
         // sample service only for its own workload and the users it authenticated.
@@ -117,9 +80,75 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
         await credentials.AddAsync("sample-service", SourceKeys.Hash(sampleKey), cancellationToken,
             new SourceScope(Kinds: ["access.request"], Subjects: ["*"], Workloads: ["demo/sample-service"]));
         var baseUrl = new Uri(app.Urls.First());
-        var sample = SampleCommand.Build(configuration, baseUrl, sampleKey, baseUrl, "http://127.0.0.1:0");
+        var sample = SampleCommand.Build(configuration!, baseUrl, sampleKey, baseUrl, "http://127.0.0.1:0");
         await sample.StartAsync(cancellationToken);
         return (new EmbeddedPipeline(app, sample, key, consoleToken), 0);
+
+        // Builds and starts the roles on urls: the app started (exit code null), or none and the exit code.
+        async Task<(WebApplication? App, IConfiguration? Configuration, int? ExitCode)> StartOnAsync(string urls, bool quietIfTaken)
+        {
+            var overrides = new Dictionary<string, string?>
+            {
+                ["Urls"] = urls,
+                ["Store:Kind"] = "sqlite",
+                ["Store:SqlitePath"] = Path.Combine(folder, "ztstream.db"),
+                ["EventLog:Kind"] = memoryLog ? "memory" : "file",
+                ["EventLog:Path"] = Path.Combine(folder, "eventlog"),
+                ["Bus:Kind"] = "inmemory",
+                ["Responder:PolicyPath"] = policyPath,
+                ["Responder:Isolator"] = "simulated",
+                ["Responder:SchedulerInterval"] = "00:00:01",
+                ["Responder:ApiTokens:0:Name"] = "demo",
+                ["Responder:ApiTokens:0:Role"] = "responder",
+                ["Responder:ApiTokens:0:Token"] = consoleToken,
+                // The demo's sample service and the people trying it read the feed without a credential; `run` does not.
+                ["Responder:Feed:Anonymous"] = "true",
+                // The monitor's enforcement probe hits the sample service at wall-clock time while the simulation runs on
+                // simulated days: its requests are marked by their client and never scored as the principal's behaviour.
+                ["Verifier:ProbeClients:0"] = DemoMonitor.ProbeClient,
+                ["Ingest:RatePerSecond"] = "1000000",
+                ["Ingest:RateBurst"] = "1000000",
+                // The simulator speaks for a whole cluster, and `bench --principals 100000` brings them all in its first
+                // seconds: the per-source cap on new principals (a flood guard for untrusted sources) is off unless set.
+                ["Ingest:MaxNewPrincipalsPerMinute"] = context.Configuration["Ingest:MaxNewPrincipalsPerMinute"] ?? "0",
+
+                // Everything shares the process's cores: Ingest waits while the Verifier is more than ~0.05 s of traffic behind.
+                // Measured on two idle cores (docs/benchmarks.md): 2,000 keeps the throughput of 10,000 and halves the
+                // time to enforcement, since that time is mostly this queue.
+                ["EventLog:MaxConsumerLag"] = context.Configuration["EventLog:MaxConsumerLag"] ?? "2000",
+
+                // One Verifier loop per partition of the log (a loop without a partition idles), up to two per processor:
+                // a loop also waits (each alert for its durable append, each batch for the log), and with more loops than
+                // cores another loop runs meanwhile. Measured on two idle cores (docs/benchmarks.md): three loops over the
+                // default three partitions score ≈ 9 % more events per second than two.
+                ["Verifier:Workers"] = context.Configuration["Verifier:Workers"] ?? DefaultWorkers(context.Configuration).ToString(CultureInfo.InvariantCulture),
+            };
+            var configuration = new ConfigurationBuilder().AddConfiguration(context.Configuration).AddInMemoryCollection(overrides).Build();
+            var problems = new List<string>();
+            var app = RunCommand.BuildValidated(context with { Configuration = configuration }, problems, builder =>
+            {
+                // The terminal shows the demo's own table; the roles' logs would drown it.
+                builder.Logging.SetMinimumLevel(LogLevel.Warning);
+                builder.Services.AddSingleton<IWorkloadIsolator, DemoIsolator>();
+                if (certificate is not null)
+                {
+                    builder.WebHost.UseKestrelHttpsConfiguration();
+                    builder.WebHost.ConfigureKestrel(k => k.ConfigureHttpsDefaults(h => h.ServerCertificate = certificate));
+                }
+            });
+            if (app is null)
+            {
+                return (null, null, await CliCommandLine.FailAsync(context.Error, problems));
+            }
+
+            if (await RunCommand.TryStartAsync(app, configuration, context.Error, cancellationToken, quietIfTaken) is { } failed)
+            {
+                await app.DisposeAsync();
+                return (null, null, failed);
+            }
+
+            return (app, configuration, null);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -142,24 +171,5 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
     {
         var partitions = configuration.GetSection(EventLogOptions.Section).Get<EventLogOptions>()?.Partitions ?? new EventLogOptions().Partitions;
         return Math.Clamp(Math.Min(2 * Environment.ProcessorCount, partitions), 1, Verifier.VerifierOptions.MaxWorkers);
-    }
-
-    private static int FreePort(int preferred)
-    {
-        foreach (var port in new[] { preferred, 0 })
-        {
-            try
-            {
-                using var listener = new TcpListener(System.Net.IPAddress.Loopback, port);
-                listener.Start();
-                return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            }
-            catch (SocketException)
-            {
-                // Taken: fall back to any free port.
-            }
-        }
-
-        throw new InvalidOperationException("no free loopback port");
     }
 }

@@ -55,14 +55,20 @@ internal static class RunCommand
     /// <summary>
     /// Starts <paramref name="app"/>, or says in one line on <paramref name="error"/> what an operator must fix — the data
     /// folder, the database file or the store's server, an address taken or not this machine's — and returns exit code 1,
-    /// never a stack trace. Null once it is started.
+    /// never a stack trace. Null once it is started. With <paramref name="quietIfTaken"/> an address another process
+    /// listens on is said by returning <see cref="AddressTaken"/> instead, for a caller that falls back to another.
     /// </summary>
-    internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, TextWriter error, CancellationToken cancellationToken)
+    internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, TextWriter error, CancellationToken cancellationToken, bool quietIfTaken = false)
     {
         try
         {
             await app.StartAsync(cancellationToken);
             return null;
+        }
+        catch (Exception e) when (quietIfTaken && IsAddressTaken(e))
+        {
+            await StopAfterFailedStartAsync(app);
+            return AddressTaken;
         }
         catch (Exception e) when (e is EventLogLockedException or StorageUnusableException or StoreMigrationException)
         {
@@ -77,6 +83,23 @@ internal static class RunCommand
             await error.WriteLineAsync($"ztstream: cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
             return 1;
         }
+    }
+
+    /// <summary>What <see cref="TryStartAsync"/> returns, asked to be quiet about it, when its address is taken; never an exit code.</summary>
+    internal const int AddressTaken = -1;
+
+    /// <summary>Kestrel's bind refused because another socket listens there (EADDRINUSE), at any depth.</summary>
+    private static bool IsAddressTaken(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is Microsoft.AspNetCore.Connections.AddressInUseException or System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -21,7 +21,8 @@ internal sealed class AlertProcessor(
         using var activity = ResponderTelemetry.Source.StartActivity("responder.alert");
         activity?.SetTag("ztstream.alert.id", alert.Id);
         activity?.SetTag("ztstream.alert.severity", alert.Severity);
-        if (alert.RaisedBy is null && await alerts.GetAsync(alert.Id, cancellationToken) is null)
+        // A staged rule's alert is neither counted against nor merged by the live caps (the Verifier caps its own).
+        if (alert.RaisedBy is null && !alert.Staged && await alerts.GetAsync(alert.Id, cancellationToken) is null)
         {
             var (mine, all) = await alerts.OpenCountsAsync(alert.Principal, cancellationToken);
             var o = options.Value;

@@ -48,6 +48,7 @@ internal readonly record struct AlertCursor(long LastSeenMs, string Id)
 
 /// <summary>Filters of the queue. <see cref="Assignee"/> <c>none</c> means unassigned; <see cref="Status"/> <c>closed</c> any resolution.</summary>
 /// <param name="Technique">An ATT&amp;CK technique id: alerts carrying it, or one of its sub-techniques (T1552 matches T1552.007).</param>
+/// <param name="Staged">True: only staged rules' alerts (<see cref="Alert.Staged"/>); false: only live ones; null: both.</param>
 internal sealed record AlertQuery(
     string? Status = null,
     string? Severity = null,
@@ -56,6 +57,7 @@ internal sealed record AlertQuery(
     string? Assignee = null,
     string? Namespace = null,
     string? Technique = null,
+    bool? Staged = null,
     DateTimeOffset? Since = null,
     DateTimeOffset? Until = null,
     int Limit = 50,
@@ -87,10 +89,10 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     /// <summary>The row of a new alert (status open); the benchmark seeds its store with it.</summary>
     internal const string InsertAlert = """
         INSERT INTO responder_alerts (id, dedup_key, principal, detector, severity, score, count, first_seen, last_seen,
-            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version,
+            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version, staged,
             principal_cluster, workload_cluster)
         VALUES (@Id, @DedupKey, @Principal, @Detector, @Severity, @Score, @Count, @FirstSeen, @LastSeen,
-            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version,
+            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version, @Staged,
             @PrincipalCluster, @WorkloadCluster)
         """;
 
@@ -128,12 +130,12 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         """;
 
     /// <summary>
-    /// Open alerts (raised by the Verifier, not yet given a verdict: open, acknowledged or in progress) of
-    /// <paramref name="principal"/>, and of everyone.
+    /// Open live alerts (raised by the Verifier, not yet given a verdict: open, acknowledged or in progress; not a staged
+    /// rule's, which has caps of its own in the Verifier) of <paramref name="principal"/>, and of everyone.
     /// </summary>
     public async Task<(long Principal, long Total)> OpenCountsAsync(string principal, CancellationToken cancellationToken)
     {
-        const string count = "SELECT COUNT(*) FROM responder_alerts WHERE status IN ('open', 'acknowledged', 'in_progress') AND raised_by IS NULL";
+        const string count = "SELECT COUNT(*) FROM responder_alerts WHERE status IN ('open', 'acknowledged', 'in_progress') AND raised_by IS NULL AND staged = 0";
         await using var connection = await store.OpenAsync(cancellationToken);
         var mine = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count + " AND principal = @principal", new { principal }, cancellationToken: cancellationToken));
         var all = await connection.ExecuteScalarAsync<long>(new CommandDefinition(count, cancellationToken: cancellationToken));
@@ -279,6 +281,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             WorkloadCluster = alert.TargetWorkload?.Cluster ?? alert.Workload?.Cluster,
             alert.ResourceClass,
             alert.RaisedBy,
+            Staged = alert.Staged ? 1 : 0,
             AlertJson = System.Text.Json.JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert),
             Now = now,
             Version = version,
@@ -437,6 +440,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
 
         where.AddIf(query.Namespace, "namespace = @Namespace", p, "Namespace");
         where.AddIf(query.Cluster, "(principal_cluster = @Cluster OR workload_cluster = @Cluster)", p, "Cluster");
+        where.AddIf<int?>(query.Staged is { } staged ? (staged ? 1 : 0) : null, "staged = @Staged", p, "Staged");
         if (query.Technique is { Length: > 0 } technique)
         {
             where.AddIf(technique, HasTechnique, p, "Technique");

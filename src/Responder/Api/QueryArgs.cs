@@ -124,7 +124,7 @@ internal static class QueryArgs
     }
 
     /// <summary>The queue's filters, as <see cref="Alerts"/> reads them.</summary>
-    public static readonly string[] AlertFilters = ["status", "severity", "principal", "detector", "assignee", "namespace", "cluster", "technique", "since", "until", "limit", "offset", "cursor"];
+    public static readonly string[] AlertFilters = ["status", "severity", "principal", "detector", "assignee", "namespace", "cluster", "technique", "staged", "since", "until", "limit", "offset", "cursor"];
 
     /// <summary>
     /// A query parameter that is none of <paramref name="known"/> is an error naming it and those the endpoint takes: a
@@ -142,7 +142,7 @@ internal static class QueryArgs
         }
     }
 
-    /// <summary>The queue's filters: status, severity, principal, detector, assignee, namespace, technique, since, until, limit, offset, cursor.</summary>
+    /// <summary>The queue's filters: status, severity, principal, detector, assignee, namespace, technique, staged, since, until, limit, offset, cursor.</summary>
     public static AlertQuery Alerts(IQueryCollection q, List<ItemError> errors)
     {
         var status = q["status"].FirstOrDefault();
@@ -173,6 +173,7 @@ internal static class QueryArgs
             Namespace: q["namespace"].FirstOrDefault(),
             Cluster: Cluster(q["cluster"], errors),
             Technique: Technique(q["technique"], errors),
+            Staged: OneOf(q["staged"], "staged", ["true", "false"], errors) is { } staged ? staged == "true" : null,
             Since: Time(q["since"], "since", errors),
             Until: Time(q["until"], "until", errors),
             Limit: Limit(q["limit"], 50, AlertStore.MaxPage, errors),

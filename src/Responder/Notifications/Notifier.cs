@@ -7,9 +7,15 @@ namespace ZtStream.Responder.Notifications;
 /// <summary>What queueing an alert's notifications came to, for the notify action's detail.</summary>
 internal sealed record NotifyResult(int Queued, int Throttled, int AlreadyQueued, IReadOnlyList<string> Targets)
 {
-    public string Describe() => Targets.Count == 0
+    /// <summary>Nothing queued because the alert is a staged rule's (<see cref="Alert.Staged"/>).</summary>
+    public static NotifyResult Staged { get; } = new(0, 0, 0, []) { Why = "a staged rule's alert notifies no one" };
+
+    /// <summary>Why nothing was queued, when it is not that no route matched.</summary>
+    public string? Why { get; init; }
+
+    public string Describe() => Why ?? (Targets.Count == 0
         ? "no notification route matches the alert"
-        : $"notifications to {string.Join(", ", Targets)}: {Queued} queued, {Throttled} throttled, {AlreadyQueued} already queued";
+        : $"notifications to {string.Join(", ", Targets)}: {Queued} queued, {Throttled} throttled, {AlreadyQueued} already queued");
 }
 
 /// <summary>
@@ -57,6 +63,12 @@ internal sealed class Notifier(
     private async Task<NotifyResult> EnqueueAsync(Alert alert, string status, string @event, string what, Guid? actionId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        if (alert.Staged)
+        {
+            // A staged rule is on trial: its alerts are for the analysts who tune it, never a page (docs/rules.md).
+            return NotifyResult.Staged;
+        }
+
         var o = options.Value;
         var now = time.GetUtcNow();
         var techniques = alert.Techniques;

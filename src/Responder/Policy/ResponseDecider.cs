@@ -34,6 +34,13 @@ internal sealed class ResponseDecider(
             return [];
         }
 
+        // A staged rule's alert is on trial: shown and judged, never acted on or notified about, whatever the policy's
+        // rules match (its score is what the staged rules would add, so a score threshold alone would not stop it).
+        if (alert.Staged)
+        {
+            return [];
+        }
+
         var decided = new List<ActionRecord>();
         var toDispatch = new List<ActionRecord>();
         // CreateAsync sends the command of an automatic action while the gate is held: sending is quick, and the

@@ -99,6 +99,13 @@ internal static partial class VerifierLog
     [LoggerMessage(4075, LogLevel.Warning, "Rule {Rule} (revision {Revision}, {File}) only feeds a correlation after the reload: it raises nothing of its own any more")]
     public static partial void RuleCorrelatedOnly(ILogger logger, string rule, string revision, string file);
 
+    // A staged rule's matches are shown, never acted on (Rules/RuleStaging); promoting one is what lets it act.
+    [LoggerMessage(4076, LogLevel.Information, "Rule {Rule} staged by the reload (revision {Revision}, {File}): its matches are shown, not scored or acted on")]
+    public static partial void RuleStaged(ILogger logger, string rule, string revision, string file);
+
+    [LoggerMessage(4077, LogLevel.Information, "Rule {Rule} promoted from staged to live by the reload (revision {Revision}, {File}): its matches now score and may act")]
+    public static partial void RulePromoted(ILogger logger, string rule, string revision, string file);
+
     [LoggerMessage(4060, LogLevel.Information, "Parked {Count} evicted principals' baselines in the store; {Principals} tracked, the most is {Max} (Verifier:MaxPrincipals)")]
     public static partial void PrincipalsParked(ILogger logger, int count, int principals, int max);
 

@@ -244,11 +244,11 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 return;
             }
 
-            // The record's alert was scored but its append failed: send that alert again (same id) rather than
+            // The record's alerts were scored but their append failed: send them again (same ids) rather than
             // re-score, which would find the event id already seen and raise nothing.
             if (p.PendingAlert is { } pending && pending.Offset == record.Offset)
             {
-                await AppendAlertAsync(pending.Alert, cancellationToken);
+                await AppendAlertAsync(pending.Alerts, cancellationToken);
                 p.PendingAlert = null;
                 await AppendLinksAsync(record.Topic, record.Partition, p, wait: false, cancellationToken);
                 Advance(record, p);
@@ -302,11 +302,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
                 EventsScored++;
             }
 
-            if (result.Alert is { } alert)
+            // A live alert and a staged one (the staged rules' matches) are two alerts, appended together.
+            if (AlertsOf(result) is { } alerts)
             {
-                // Kept until the append succeeded: a failure re-delivers the record, which sends this alert again.
-                p.PendingAlert = (record.Offset, alert);
-                await AppendAlertAsync(alert, cancellationToken);
+                // Kept until the append succeeded: a failure re-delivers the record, which sends these alerts again.
+                p.PendingAlert = (record.Offset, alerts);
+                await AppendAlertAsync(alerts, cancellationToken);
                 p.PendingAlert = null;
             }
 
@@ -342,23 +343,36 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
             ? CheckpointAsync(record.Topic, record.Partition, p, cancellationToken)
             : Task.CompletedTask;
 
-    private async Task AppendAlertAsync(Alert alert, CancellationToken cancellationToken)
+    /// <summary>The alerts a record raised (live, then staged); null when none.</summary>
+    private static Alert[]? AlertsOf(in ScoreResult result) => (result.Alert, result.Staged) switch
     {
-        using (var send = EventLogTracing.StartSend(topics.Alerts, 1))
+        (null, null) => null,
+        ({ } live, null) => [live],
+        (null, { } staged) => [staged],
+        ({ } live, { } staged) => [live, staged],
+    };
+
+    private async Task AppendAlertAsync(Alert[] alerts, CancellationToken cancellationToken)
+    {
+        using (var send = EventLogTracing.StartSend(topics.Alerts, alerts.Length))
         {
-            // The alert carries this trace to the Responder (headers only while tracing is on).
-            await log.AppendAsync(topics.Alerts, [new LogRecord(alert.Principal, ContractJson.Serialize(alert), TraceHeaders.For(send))], cancellationToken);
+            // The alerts carry this trace to the Responder (headers only while tracing is on).
+            var headers = TraceHeaders.For(send);
+            await log.AppendAsync(topics.Alerts, [.. alerts.Select(a => new LogRecord(a.Principal, ContractJson.Serialize(a), headers))], cancellationToken);
         }
 
-        telemetry?.AlertPublished(alert);
-        AlertsAppended++;
-        if ((alert.PrincipalCluster ?? (alert.TargetWorkload ?? alert.Workload)?.Cluster) is { } cluster)
+        foreach (var alert in alerts)
         {
-            VerifierLog.AlertRaisedInCluster(logger, alert.Id, alert.Principal, cluster, alert.Severity, alert.Score, alert.Detector, alert.Count);
-        }
-        else
-        {
-            VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+            telemetry?.AlertPublished(alert);
+            AlertsAppended++;
+            if ((alert.PrincipalCluster ?? (alert.TargetWorkload ?? alert.Workload)?.Cluster) is { } cluster)
+            {
+                VerifierLog.AlertRaisedInCluster(logger, alert.Id, alert.Principal, cluster, alert.Severity, alert.Score, alert.Detector, alert.Count);
+            }
+            else
+            {
+                VerifierLog.AlertRaised(logger, alert.Id, alert.Principal, alert.Severity, alert.Score, alert.Detector, alert.Count);
+            }
         }
     }
 
@@ -834,8 +848,8 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         /// <summary>The append of the outbox's first Count links in flight, if any (one at a time, so links land in order).</summary>
         public (Task Append, int Count)? LinksInFlight { get; set; }
 
-        /// <summary>An alert scored from the record at Offset whose append has not succeeded yet.</summary>
-        public (long Offset, Alert Alert)? PendingAlert { get; set; }
+        /// <summary>The alerts scored from the record at Offset whose append has not succeeded yet.</summary>
+        public (long Offset, Alert[] Alerts)? PendingAlert { get; set; }
     }
 
     private sealed class FeedbackHandler(VerifierWorker worker) : IRecordHandler

@@ -123,6 +123,12 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
                 {
                     await context.Out.WriteLineAsync(JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
                 }
+
+                // A staged rule's alert is printed too, flagged "staged": true, as a running Verifier publishes it.
+                if (result.Staged is { } staged)
+                {
+                    await context.Out.WriteLineAsync(JsonSerializer.Serialize(staged, ContractsJsonContext.Default.Alert));
+                }
             }
         }
         catch (InputNotJsonException e)

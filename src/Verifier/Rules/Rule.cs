@@ -46,6 +46,16 @@ internal sealed record Rule(
     public bool Enabled { get; init; } = true;
 
     /// <summary>
+    /// A staged rule is evaluated and its matches are shown, flagged staged, but never count towards a live alert's score,
+    /// its raising, its dedup or caps, nor any response: a new or changed rule proves itself on real traffic first. Set by
+    /// a ZtStream rule's <c>staged: true</c> or by <see cref="RuleOptions.Staged"/>, for any format (docs/rules.md).
+    /// </summary>
+    public bool Staged { get; init; }
+
+    /// <summary>What a match of the rule does: <c>live</c> or <c>staged</c> (the label of its match counter, <c>rules list</c>).</summary>
+    public string Mode => Staged ? RuleModes.Staged : RuleModes.Live;
+
+    /// <summary>
     /// The event kinds the rule can match (<c>k8s.audit</c> …); empty when it can match any kind. The loaded set is
     /// indexed by it, so events of other kinds never evaluate the rule.
     /// </summary>
@@ -116,6 +126,13 @@ internal sealed record Rule(
 
     /// <summary>The score a match contributes: the rule's own, else its severity's.</summary>
     public int EffectiveScore => Score ?? RuleScores.FromSeverity(Severity);
+}
+
+/// <summary>What a rule's match does: <see cref="Live"/> scores and may act, <see cref="Staged"/> is only shown and counted.</summary>
+internal static class RuleModes
+{
+    public const string Live = "live";
+    public const string Staged = "staged";
 }
 
 /// <summary>Rule file formats.</summary>

@@ -2,10 +2,11 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// One rule a reload changed, by id: <c>added</c>, <c>changed</c> (another revision), <c>removed</c>, <c>disabled</c> or
-/// <c>enabled</c>, or <c>correlated_only</c> (it now only feeds a Sigma correlation: <c>generate: false</c> or a new
-/// correlation referencing it, so it raises nothing of its own). A rule whose revision changed as it was turned off or on
-/// is two changes. Removed, disabled and correlated-only are what shrink detection: the reloader warns about each and
-/// counts them.
+/// <c>enabled</c>, <c>correlated_only</c> (it now only feeds a Sigma correlation: <c>generate: false</c> or a new
+/// correlation referencing it, so it raises nothing of its own), <c>staged</c> (its matches stop acting) or <c>promoted</c>
+/// (from staged to live: what a SOC does once the rule proved itself). A rule whose revision changed as it was turned off
+/// or on, or staged or promoted, is two changes. Removed, disabled and correlated-only are what shrink detection: the
+/// reloader warns about each and counts them.
 /// </summary>
 internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
 {
@@ -15,6 +16,8 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
     public const string Disabled = "disabled";
     public const string Enabled = "enabled";
     public const string CorrelatedOnly = "correlated_only";
+    public const string Staged = "staged";
+    public const string Promoted = "promoted";
 
     /// <summary>The rule the change is about: as it is now, or as it was when it is gone.</summary>
     public Rule Rule => After ?? Before!;
@@ -51,6 +54,11 @@ internal sealed record RuleChange(string Kind, Rule? Before, Rule? After)
             {
                 // Still loaded and enabled, but it raises nothing of its own any more: detection shrank as if it were disabled.
                 changes.Add(new RuleChange(CorrelatedOnly, was, rule));
+            }
+
+            if (was.Staged != rule.Staged)
+            {
+                changes.Add(new RuleChange(rule.Staged ? Staged : Promoted, was, rule));
             }
         }
 

@@ -11,7 +11,9 @@ namespace ZtStream.Verifier.Rules;
 /// match into a contribution named by the rule id, scored by the rule, explained by its title and the values that
 /// matched. A finding counts once: a matching rule whose every ATT&amp;CK technique a stronger matching rule of the same
 /// event already evidences keeps its reason but adds no score, so rule sets that find the same thing (the built-in
-/// library, SigmaHQ's, Falco's) do not compound. Holds the engine's aggregation state. Single-threaded, like its engine.
+/// library, SigmaHQ's, Falco's) do not compound. A staged rule's match (<see cref="Rule.Staged"/>) goes to a list of its
+/// own, never among the live ones. Each match counts in <see cref="RuleSetHolder.Matches"/>. Holds the engine's
+/// aggregation state. Single-threaded, like its engine.
 /// </summary>
 internal sealed class RuleDetector(RuleSetHolder rules)
 {
@@ -39,17 +41,25 @@ internal sealed class RuleDetector(RuleSetHolder rules)
     /// </summary>
     public Action<Rule, RuleEvent, string>? Matched { get; set; }
 
-    public void Evaluate(AccessEvent e, List<Contribution> output) => Evaluate(e, null, output);
+    /// <summary>Every match into <paramref name="output"/>, staged or live: for callers that score no live alert (rule tests).</summary>
+    public void Evaluate(AccessEvent e, List<Contribution> output) => Evaluate(e, null, output, output);
+
+    /// <summary>
+    /// Live rules' matches into <paramref name="output"/>, staged rules' into <paramref name="staged"/>: apart from the
+    /// start, so a staged match never takes part in a live finding (not even as the stronger rule that makes a live one
+    /// count 0) and the engine never scores it with the live ones.
+    /// </summary>
+    public void Evaluate(AccessEvent e, List<Contribution> output, List<Contribution> staged) => Evaluate(e, null, output, staged);
 
     /// <summary>
     /// A Kubernetes request's outcome, come in a later stage than the one it was scored at: only the rules the outcome
     /// decides — those that did not match <paramref name="asItArrived"/>, the request as its first stage recorded it — so
     /// a rule that matched the request counts it once, and a rule that needs its response sees it once.
     /// </summary>
-    public void EvaluateOutcome(AccessEvent e, AccessEvent asItArrived, List<Contribution> output) =>
-        Evaluate(e, new RuleEvent(asItArrived) { OktaMfa = OktaMfa }, output);
+    public void EvaluateOutcome(AccessEvent e, AccessEvent asItArrived, List<Contribution> output, List<Contribution> staged) =>
+        Evaluate(e, new RuleEvent(asItArrived) { OktaMfa = OktaMfa }, output, staged);
 
-    private void Evaluate(AccessEvent e, RuleEvent? arrived, List<Contribution> output)
+    private void Evaluate(AccessEvent e, RuleEvent? arrived, List<Contribution> output, List<Contribution> staged)
     {
         var candidates = rules.Current.For(e.Kind);
         if (candidates.Length == 0)
@@ -59,6 +69,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
         var re = new RuleEvent(e) { OktaMfa = OktaMfa };
         var first = output.Count;
+        var firstStaged = staged.Count;
         foreach (var rule in candidates)
         {
             if (arrived is not null && MatchedOnArrival(rule, arrived))
@@ -68,7 +79,8 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
             if (Match(rule, re) is { } text)
             {
-                output.Add(Contribute(rule, text));
+                rules.Matches.Add(rule);
+                (rule.Staged ? staged : output).Add(Contribute(rule, text));
                 Matched?.Invoke(rule, re, matchedGroup);
             }
         }
@@ -76,6 +88,11 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         if (output.Count - first > 1)
         {
             CountEachFindingOnce(output, first);
+        }
+
+        if (!ReferenceEquals(output, staged) && staged.Count - firstStaged > 1)
+        {
+            CountEachFindingOnce(staged, firstStaged);
         }
     }
 

@@ -51,7 +51,8 @@ internal static class RuleLoader
         var errors = new List<RuleLoadError>();
         sources.AddRange(Read(options.Paths, errors));
         var result = Load(sources, formats);
-        return errors.Count == 0 ? result : new RuleLoadResult(result.Rules, [.. errors, .. result.Errors]);
+        var rules = RuleStaging.Apply(result.Rules, options.Staged, errors);
+        return errors.Count == 0 ? result with { Rules = rules } : new RuleLoadResult(rules, [.. errors, .. result.Errors]);
     }
 
     /// <summary>
@@ -204,7 +205,7 @@ internal static class RuleLoader
 
                 var used = new UsedLists(frozen);
                 var rule = sigma ? SigmaRuleReader.Read(doc, source.Path, used) : ZtStreamRuleReader.Read(doc, source.Path, used);
-                Add(rule with { Revision = RuleRevisions.Of([RuleRevisions.Document(doc, "enabled"), .. RuleRevisions.Lists(used.Used)]) }, rules, seen, errors);
+                Add(rule with { Revision = RuleRevisions.Of([RuleRevisions.Document(doc, "enabled", "staged"), .. RuleRevisions.Lists(used.Used)]) }, rules, seen, errors);
             }
             catch (RuleFormatException ex)
             {

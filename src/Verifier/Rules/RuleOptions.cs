@@ -9,6 +9,13 @@ internal sealed record RuleOptions
     /// <summary>Whether the built-in Kubernetes threat library is loaded.</summary>
     public bool Builtin { get; init; } = true;
 
+    /// <summary>
+    /// Rules to run staged (<see cref="Rule.Staged"/>), by id or by a pattern where <c>*</c> matches any run of
+    /// characters: how a Sigma or Falco rule, whose file is a vendor's, is staged. Each entry must name at least one
+    /// loaded rule (<see cref="RuleStaging"/>), so a typo can never leave the rule it meant live.
+    /// </summary>
+    public IReadOnlyList<string> Staged { get; init; } = [];
+
     /// <summary>Quiet time after a change in a watched directory before the rules are reloaded.</summary>
     public TimeSpan ReloadDelay { get; init; } = TimeSpan.FromMilliseconds(500);
 
@@ -28,6 +35,7 @@ internal sealed record RuleOptions
             }
         }
 
+        RuleStaging.Check($"{section}:Staged", Staged, problems);
         return problems;
     }
 }

@@ -13,7 +13,8 @@ namespace ZtStream.Verifier.Rules;
 /// <see cref="RuleSetHolder"/> — which the scoring engines read once per event. A set with any error is not swapped in:
 /// each problem is logged with file, line and reason, and the previous rules stay in force. A set swapped in is logged
 /// rule by rule against the one it replaces (<see cref="RuleChange"/>): a rule removed or disabled is a warning and
-/// counts in <see cref="DroppedCounter"/>, so shrinking detection can page someone; the loaded and enabled rules are gauges.
+/// counts in <see cref="DroppedCounter"/>, so shrinking detection can page someone; the loaded and enabled rules are gauges,
+/// and each rule's matches, live or staged, the counter <see cref="MatchesCounter"/> (<see cref="RuleMatchCounts"/>).
 /// </summary>
 internal sealed class RuleReloader : BackgroundService
 {
@@ -21,6 +22,7 @@ internal sealed class RuleReloader : BackgroundService
     public const string ReloadsCounter = "ztstream.verifier.rules.reloads";
     public const string LoadedGauge = "ztstream.verifier.rules.loaded";
     public const string EnabledGauge = "ztstream.verifier.rules.enabled";
+    public const string MatchesCounter = "ztstream.verifier.rules.matches";
 
     private readonly Channel<bool> changed = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly RuleSetHolder holder;
@@ -41,6 +43,8 @@ internal sealed class RuleReloader : BackgroundService
         reloads = meter.CreateCounter<long>(ReloadsCounter, "{reload}", "Rule reloads, by outcome: applied, or rejected (a file had an error; the previous rules stay in force).");
         meter.CreateObservableGauge(LoadedGauge, () => (long)holder.Current.Rules.Count, "{rule}", "Detection rules in force, disabled ones included.");
         meter.CreateObservableGauge(EnabledGauge, () => (long)holder.Current.Rules.Count(r => r.Enabled), "{rule}", "Detection rules in force and enabled.");
+        meter.CreateObservableCounter(
+            MatchesCounter, holder.Matches.Measure, "{match}", "Matches of each rule in force, by rule and mode (live, or staged: shown, never scored or acted on).");
     }
 
     /// <summary>Reloads completed (swapped in or rejected); tests wait on it.</summary>
@@ -129,13 +133,19 @@ internal sealed class RuleReloader : BackgroundService
         switch (change.Kind)
         {
             case RuleChange.Added:
-                VerifierLog.RuleAdded(logger, rule.Id, rule.Revision, rule.RelativeFile, rule.Enabled ? "" : " (disabled)");
+                VerifierLog.RuleAdded(logger, rule.Id, rule.Revision, rule.RelativeFile, (rule.Enabled ? "" : " (disabled)") + (rule.Staged ? " (staged)" : ""));
                 break;
             case RuleChange.Changed:
                 VerifierLog.RuleChanged(logger, rule.Id, change.Before!.Revision, rule.Revision, rule.RelativeFile);
                 break;
             case RuleChange.Enabled:
                 VerifierLog.RuleEnabled(logger, rule.Id, rule.Revision, rule.RelativeFile);
+                break;
+            case RuleChange.Staged:
+                VerifierLog.RuleStaged(logger, rule.Id, rule.Revision, rule.RelativeFile);
+                break;
+            case RuleChange.Promoted:
+                VerifierLog.RulePromoted(logger, rule.Id, rule.Revision, rule.RelativeFile);
                 break;
             case RuleChange.Removed:
                 VerifierLog.RuleRemoved(logger, rule.Id, rule.Revision, rule.RelativeFile);

@@ -7,5 +7,12 @@ internal sealed class RuleSetHolder(RuleSet initial)
 
     public RuleSet Current => Volatile.Read(ref current);
 
-    public void Swap(RuleSet next) => Volatile.Write(ref current, next);
+    /// <summary>Each rule's matches, live and staged, for every engine reading this holder.</summary>
+    public RuleMatchCounts Matches { get; } = new();
+
+    public void Swap(RuleSet next)
+    {
+        Volatile.Write(ref current, next);
+        Matches.KeepOnly(next);
+    }
 }

@@ -68,6 +68,13 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
         }
 
         var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>()?.Rules ?? new RuleOptions();
+
+        // A bad Verifier:Rules:Staged entry is a configuration error (exit 2), as it stops `ztstream run` from starting.
+        if (options.Validate($"{VerifierOptions.Section}:Rules") is { Count: > 0 } problems)
+        {
+            throw new OptionsValidationException(VerifierOptions.Section, typeof(RuleOptions), problems);
+        }
+
         return RuleLoader.LoadConfigured(options);
     }
 
@@ -148,6 +155,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
                     Strings(w, "tactics", r.Tactics);
                     Strings(w, "kinds", r.Kinds);
                     w.WriteBoolean("enabled", r.Enabled);
+                    w.WriteBoolean("staged", r.Staged);
                     w.WriteBoolean("generates", r.Generates);
                     if (r.Correlation is { } c)
                     {
@@ -194,7 +202,7 @@ internal sealed class RulesCommand(IReadOnlyDictionary<string, SourceFileReader>
             foreach (var r in loaded.Rules)
             {
                 var techniques = r.Techniques.Count == 0 ? "-" : string.Join(",", r.Techniques);
-                await o.WriteLineAsync($"{r.Id,-40} {r.Revision,-12} {r.Format,-8} {r.Severity,-8} {techniques,-24} {r.Title}{(r.Enabled ? "" : " (disabled)")}{Role(r)}");
+                await o.WriteLineAsync($"{r.Id,-40} {r.Revision,-12} {r.Format,-8} {r.Severity,-8} {techniques,-24} {r.Title}{(r.Enabled ? "" : " (disabled)")}{(r.Staged ? " (staged)" : "")}{Role(r)}");
             }
 
             foreach (var e in loaded.Errors)

@@ -4,7 +4,7 @@ namespace ZtStream.Verifier.Rules;
 
 /// <summary>
 /// The ZtStream rule format (docs/rules.md): one rule per YAML document — id, title, description, severity or score,
-/// ATT&amp;CK techniques and tactics, tags, enabled, a Sigma-grammar <c>detection</c> over ZtStream field names,
+/// ATT&amp;CK techniques and tactics, tags, enabled, staged, a Sigma-grammar <c>detection</c> over ZtStream field names,
 /// <c>exceptions</c>, an optional <c>aggregation</c>, and embedded <c>tests</c>. A document holding only <c>lists:</c>
 /// (or <c>replace_lists:</c>) defines value lists for <c>|expand</c> placeholders; lists of the same name from several
 /// files are concatenated, unless a later file replaces them.
@@ -13,7 +13,7 @@ internal static partial class ZtStreamRuleReader
 {
     private static readonly HashSet<string> RuleKeys = new(StringComparer.Ordinal)
     {
-        "id", "title", "description", "severity", "score", "techniques", "tactics", "tags", "enabled", "detection",
+        "id", "title", "description", "severity", "score", "techniques", "tactics", "tags", "enabled", "staged", "detection",
         "exceptions", "aggregation", "tests", "author", "references", "status", "license",
     };
 
@@ -139,6 +139,7 @@ internal static partial class ZtStreamRuleReader
             Score = score,
             Tags = RuleYaml.Strings(doc, "tags"),
             Enabled = RuleYaml.Bool(doc, "enabled") ?? true,
+            Staged = RuleYaml.Bool(doc, "staged") ?? false,
             Kinds = matcher.Kinds,
             Aggregation = RuleYaml.Get(doc, "aggregation") is { } agg && !RuleYaml.IsNull(agg) ? Aggregation(agg) : null,
             Tests = Tests(RuleYaml.Get(doc, "tests")),

@@ -1,4 +1,5 @@
 using ZtStream.Verifier.Baselines;
+using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Scoring;
@@ -7,9 +8,11 @@ namespace ZtStream.Verifier.Scoring;
 /// Open alerts, deduplicated by principal, detector and resource class: an occurrence within
 /// <see cref="VerifierOptions.DedupWindow"/> of the last one updates the same alert (same id, count + 1, last seen).
 /// Ids are derived from the dedup key and the first evidence event, so re-scoring the same events after a
-/// restore yields the same id, never a second alert.
+/// restore yields the same id, never a second alert. A book of <paramref name="staged"/> alerts (the staged rules'
+/// matches, <see cref="Alert.Staged"/>) is another book with a budget of its own: its keys end in <c>|staged</c>, so
+/// its alerts never meet, merge with or count against the live ones.
 /// </summary>
-internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int maxOpenPerPrincipal)
+internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int maxOpenPerPrincipal, bool staged = false)
 {
     private const int MaxEvidence = 32;
     private const int MaxReasons = 8;
@@ -155,9 +158,15 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         var dedupKey = cluster is null
             ? string.Concat(key, "|", window)
             : string.Concat(principal, key[(key.IndexOf(ClusterKeys.Separator, StringComparison.Ordinal) + 1 + principal.Length)..], "|" + window, "|" + cluster);
+        if (staged)
+        {
+            dedupKey = string.Concat(dedupKey, "|", RuleModes.Staged);
+        }
+
         return new Alert
         {
             Id = "alt-" + StableHash.Combine(StableHash.Of(dedupKey), StableHash.Of(e.Id)).ToString("x16", CultureInfo.InvariantCulture),
+            Staged = staged,
             DedupKey = dedupKey,
             Principal = principal,
             PrincipalCluster = cluster,

@@ -18,7 +18,14 @@ namespace ZtStream.Verifier.Scoring;
 /// The input was a record the Verifier derived (<see cref="EventKinds.WorkloadBinding"/>, <see cref="EventKinds.RuntimeTaint"/>):
 /// state was updated, no access was scored.
 /// </param>
-internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate, bool IsLink = false);
+internal readonly record struct ScoreResult(int Score, Alert? Alert, bool Duplicate, bool IsLink = false)
+{
+    /// <summary>
+    /// The staged rules' alert to publish (<see cref="Alert.Staged"/>: new, or an update), else null. Apart from
+    /// <see cref="Alert"/> and <see cref="Score"/>, which no staged match changes.
+    /// </summary>
+    public Alert? Staged { get; init; }
+}
 
 /// <summary>
 /// The scoring core: bytes or an event in, alert or not out. Pure and single-threaded (one engine per partition);
@@ -29,8 +36,10 @@ internal sealed class ScoringEngine
     // Each format appends to the one before, which is still read (without what it lacks): 2 adds the rules'
     // aggregation state after the recent ids, 3 the runtime links after that, 4 the principals' authentication state
     // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those; 7 and 8 change the
-    // authentication state's own layout (its ratings; its revocation time and sign-in links).
-    private const int CheckpointFormat = 8;
+    // authentication state's own layout (its ratings; its revocation time and sign-in links); 9 adds the staged rules'
+    // open alerts and floods after the okta MFA counts.
+    private const int CheckpointFormat = 9;
+    private const int CheckpointFormatWithoutStaged = 8;
     private const int CheckpointFormatWithoutSignInLinks = 7;
     private const int CheckpointFormatWithoutRatings = 6;
     private const int CheckpointFormatWithoutOktaMfa = 5;
@@ -50,8 +59,10 @@ internal sealed class ScoringEngine
     private readonly Dictionary<string, PrincipalState> principals = new(StringComparer.Ordinal);
     private readonly PeerIndex peers = new();
     private readonly AlertBook alerts;
+    private readonly AlertBook stagedAlerts;
     private readonly SuppressionList suppressions = new();
     private readonly List<Contribution> found = new(16);
+    private readonly List<Contribution> stagedFound = new(4);
     private readonly HashSet<ulong> recentIds = new(RecentIdCapacity);
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
     private readonly float[] features = new float[ModelFeatures.Count];
@@ -77,6 +88,8 @@ internal sealed class ScoringEngine
         baselines = new BaselineDetector(options);
         authentication = new AuthenticationDetector(options.Authentication);
         alerts = new AlertBook(options.DedupWindow, this.budget, options.MaxOpenAlertsPerPrincipal);
+        // The staged rules' alerts have caps of their own (per engine), so staged noise never fills the live caps.
+        stagedAlerts = new AlertBook(options.DedupWindow, new StateBudget(options), options.MaxOpenAlertsPerPrincipal, staged: true);
         probeClients = new HashSet<string>(options.ProbeClients, StringComparer.Ordinal);
         links = new RuntimeLinks(options.RuntimeTaintWindow);
         Model = model;
@@ -167,9 +180,13 @@ internal sealed class ScoringEngine
             // An address's copy of a failed sign-in (written by Ingest so the address's failures meet here): evidence
             // for the rules that count accounts per address, not a principal with a history of its own.
             found.Clear();
-            rules.Evaluate(e, found);
-            var twinScore = Combine(who.Principal, who.Namespace, e);
-            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who, twinScore, found) : null, false);
+            stagedFound.Clear();
+            rules.Evaluate(e, found, stagedFound);
+            var twinScore = Combine(found, who.Principal, who.Namespace, e);
+            return new ScoreResult(twinScore, twinScore >= options.AlertThreshold ? alerts.Record(e, who, twinScore, found) : null, false)
+            {
+                Staged = RecordStaged(e, who),
+            };
         }
 
         var state = GetState(who.Key);
@@ -177,8 +194,9 @@ internal sealed class ScoringEngine
         baselines.Observe(e, who, state, ref facts);
 
         found.Clear();
+        stagedFound.Clear();
         policy.Evaluate(e, who, state, found);
-        rules.Evaluate(e, found);
+        rules.Evaluate(e, found, stagedFound);
         authentication.Evaluate(e, who, state, found);
         baselines.Evaluate(e, who, state, peers, facts, found);
         var modelHost = Model;
@@ -196,7 +214,7 @@ internal sealed class ScoringEngine
 
         links.Evaluate(e, who, found);
 
-        var score = Combine(who.Principal, who.Namespace, e);
+        var score = Combine(found, who.Principal, who.Namespace, e);
         var alerting = score >= options.AlertThreshold;
         baselines.Learn(e, state, peers, facts, alerting);
         if (modelHost is not null)
@@ -211,7 +229,7 @@ internal sealed class ScoringEngine
         }
 
         links.Derive(e, who, facts.NewWorkload, runtime);
-        return new ScoreResult(score, alerting ? alerts.Record(e, who, score, found) : null, false);
+        return new ScoreResult(score, alerting ? alerts.Record(e, who, score, found) : null, false) { Staged = RecordStaged(e, who) };
     }
 
     /// <summary>
@@ -222,10 +240,30 @@ internal sealed class ScoringEngine
     {
         var state = GetState(who.Key);
         found.Clear();
-        rules.EvaluateOutcome(e, RequestStages.AsItArrived(e, firstStage), found);
+        stagedFound.Clear();
+        rules.EvaluateOutcome(e, RequestStages.AsItArrived(e, firstStage), found, stagedFound);
         baselines.CountDenial(e, state, found);
-        var score = Combine(who.Principal, who.Namespace, e);
-        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who, score, found) : null, false);
+        var score = Combine(found, who.Principal, who.Namespace, e);
+        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who, score, found) : null, false)
+        {
+            Staged = RecordStaged(e, who),
+        };
+    }
+
+    /// <summary>
+    /// The staged rules' matches of this event as their own alert: scored among themselves, under the analysts' verdicts
+    /// like any reason (so a staged rule can be tuned), and raised on any match, whatever its score — a staged rule is on
+    /// trial for what it matches, which a threshold would hide. Null when no staged rule matched (or all were suppressed).
+    /// </summary>
+    private Alert? RecordStaged(AccessEvent e, in Identity who)
+    {
+        if (stagedFound.Count == 0)
+        {
+            return null;
+        }
+
+        var score = Combine(stagedFound, who.Principal, who.Namespace, e);
+        return stagedFound.Count == 0 ? null : stagedAlerts.Record(e, who, score, stagedFound);
     }
 
     private static bool Contains(List<Contribution> found, string detector, string rule)
@@ -259,8 +297,8 @@ internal sealed class ScoringEngine
     }
 
     /// <summary>
-    /// Drops from <see cref="found"/> what an analyst's verdict suppresses and combines the rest as independent evidence:
-    /// risk = 1 - Π(1 - s_i/100).
+    /// Drops from <paramref name="reasons"/> what an analyst's verdict suppresses and combines the rest as independent
+    /// evidence: risk = 1 - Π(1 - s_i/100).
     /// </summary>
     /// <remarks>
     /// A verdict names the principal by its id (<see cref="AlertFeedback.Principal"/>) and, apart, the cluster it holds in
@@ -268,9 +306,9 @@ internal sealed class ScoringEngine
     /// key, and the cluster compared is the one the event names, so a suppression made in staging holds for a person's
     /// events in staging too, never for a cluster-local account of the same name in prod.
     /// </remarks>
-    private int Combine(string principal, string? ns, AccessEvent e)
+    private int Combine(List<Contribution> reasons, string principal, string? ns, AccessEvent e)
     {
-        if (found.Count == 0)
+        if (reasons.Count == 0)
         {
             return 0;
         }
@@ -278,12 +316,12 @@ internal sealed class ScoringEngine
         var resourceClass = e.Resource?.DataClass ?? e.Resource?.Type ?? e.Kind;
         var cluster = suppressions.Count == 0 ? null : clusterKeys.ClusterOf(e);
         var keep = 1.0;
-        for (var i = found.Count - 1; i >= 0; i--)
+        for (var i = reasons.Count - 1; i >= 0; i--)
         {
-            var c = found[i];
+            var c = reasons[i];
             if (suppressions.IsSuppressed(principal, c.Detector, c.Rule, resourceClass, ns, cluster, e.Time.UtcTicks))
             {
-                found.RemoveAt(i);
+                reasons.RemoveAt(i);
                 continue;
             }
 
@@ -446,6 +484,8 @@ internal sealed class ScoringEngine
 
         alerts.WriteFloods(w);
         rules.OktaMfa.Write(w);
+        stagedAlerts.Write(w);
+        stagedAlerts.WriteFloods(w);
     }
 
     public void ReadCheckpoint(Stream stream)
@@ -549,6 +589,12 @@ internal sealed class ScoringEngine
         else
         {
             rules.OktaMfa.Clear();
+        }
+
+        if (format > CheckpointFormatWithoutStaged)
+        {
+            stagedAlerts.Read(r);
+            stagedAlerts.ReadFloods(r);
         }
     }
 

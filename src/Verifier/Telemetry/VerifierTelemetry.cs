@@ -90,6 +90,13 @@ internal sealed class VerifierTelemetry
     public void AlertPublished(Alert alert)
     {
         ArgumentNullException.ThrowIfNull(alert);
+        if (alert.Staged)
+        {
+            // A staged rule's matches are counted per rule (ztstream_verifier_rules_matches_total{mode="staged"}); counted
+            // here they would move the alert rates that dashboards and pages read as live detection.
+            return;
+        }
+
         alerts.Add(1, new KeyValuePair<string, object?>("severity", alert.Severity), new KeyValuePair<string, object?>("detector", alert.Detector));
         foreach (var technique in alert.Techniques)
         {

@@ -1,8 +1,9 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 8) one whose rule state, runtime links,
-/// authentication state, flood alerts and okta MFA counts are empty: each format appends to the one before, so formats 7
+/// Writes a checkpoint as an older engine did, from a current (format 9) one whose rule state, runtime links,
+/// authentication state, flood alerts, okta MFA counts and staged alerts are empty: each format appends to the one before,
+/// so format 8 is format 9 without the staged alerts, formats 7
 /// and 6 are format 8 with each authentication state's tail in their layout (the same bytes when no principal has an
 /// authentication state), format 5
 /// ends after the flood alerts, format 4 after the authentication state, format 3 after the runtime links, format 2
@@ -16,6 +17,9 @@ internal static class CheckpointFormats
     private const int EmptyLinksBytes = 12;
     private const int EmptyAuthenticationBytes = 4;
     private const int EmptyFloodsBytes = 4;
+
+    // No staged alerts: one zero count for the open ones, one for their floods.
+    private const int EmptyStagedBytes = 8;
 
     // No okta MFA counts: the number of kinds (2), then no actor for either.
     private static readonly byte[] EmptyOktaMfa = [2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
@@ -48,7 +52,7 @@ internal static class CheckpointFormats
     public static byte[] AsFormat(byte[] current, int format)
     {
         var bytes = Uncompressed(current, format);
-        if (format is 6 or 7)
+        if (format is 6 or 7 or 8)
         {
             return Compressed(bytes);
         }
@@ -75,9 +79,10 @@ internal static class CheckpointFormats
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(8, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(9, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
-        return bytes;
+        Assert.All(bytes[^EmptyStagedBytes..], b => Assert.Equal(0, b));
+        return bytes[..^EmptyStagedBytes];
     }
 
     private static byte[] Compressed(byte[] bytes)

@@ -245,7 +245,7 @@ public sealed class RuleReloaderTests : IDisposable
     }
 
     /// <summary>The Verifier meter's rule instruments made by one factory: counters as they are added, gauges when observed.</summary>
-    private sealed class Metrics : IDisposable
+    internal sealed class Metrics : IDisposable
     {
         private readonly MeterListener listener = new();
         private readonly List<(string Name, long Value, KeyValuePair<string, object?>[] Tags)> seen = [];
@@ -274,6 +274,16 @@ public sealed class RuleReloaderTests : IDisposable
             lock (seen)
             {
                 return seen.Where(m => m.Name == name && m.Tags.Any(t => t.Key == tag && Equals(t.Value, value))).Sum(m => m.Value);
+            }
+        }
+
+        /// <summary>The sum of <paramref name="name"/>'s measurements carrying both tags.</summary>
+        public long Counted(string name, string tag, string value, string tag2, string value2)
+        {
+            lock (seen)
+            {
+                return seen.Where(m => m.Name == name && m.Tags.Any(t => t.Key == tag && Equals(t.Value, value)) && m.Tags.Any(t => t.Key == tag2 && Equals(t.Value, value2)))
+                    .Sum(m => m.Value);
             }
         }
 

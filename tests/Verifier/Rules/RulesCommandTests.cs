@@ -9,7 +9,7 @@ public sealed class RulesCommandTests : IDisposable
 
     private static async Task<(int Code, string Out, string Err)> Run(params string[] args) => await RunWith(new Dictionary<string, string?>(), args);
 
-    private static async Task<(int Code, string Out, string Err)> RunWith(Dictionary<string, string?> config, params string[] args)
+    internal static async Task<(int Code, string Out, string Err)> RunWith(Dictionary<string, string?> config, params string[] args)
     {
         var o = new StringWriter();
         var e = new StringWriter();
