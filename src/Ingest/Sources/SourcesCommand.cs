@@ -48,7 +48,7 @@ internal sealed class SourcesCommand : ICliCommand
 
         return new Command(
             "sources",
-            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--clusters GLOB,…] [--cluster CLUSTER] [--tenants GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
+            "Source credentials and scopes for Ingest: sources add NAME [--kinds K,…] [--subjects GLOB,…] [--namespaces NS,…] [--workloads GLOB,…] [--clusters GLOB,…] [--cluster CLUSTER] [--tenant TENANT] [--tenants GLOB,…] [--key-file FILE] | sources update NAME [scope options] | sources list | sources revoke NAME")
         {
             add, update, list, revoke,
         };
@@ -63,6 +63,7 @@ internal sealed class SourcesCommand : ICliCommand
         private readonly Option<string> workloads = Pattern("--workloads", "GLOB,…", "workloads its events may name (workload.id, or namespace/name), e.g. 'shop/web-*'");
         private readonly Option<string> clusters = Pattern("--clusters", "GLOB,…", "clusters its events may be labelled with (attributes[\"k8s.cluster\"]), e.g. 'prod-eu'; an event naming no cluster is then refused");
         private readonly Option<string> cluster = Literal("--cluster", "CLUSTER", "the one cluster the source's key speaks for: its records that name no cluster (an API server's audit webhook, Falco, the SDK) are labelled with it (attributes[\"k8s.cluster\"]), one that names another is refused; implies --clusters CLUSTER");
+        private readonly Option<string> tenant = Literal("--tenant", "TENANT", "the one identity-provider tenant the source's key speaks for (an Okta org's host, e.g. acme.okta.com; an Entra tenant id …): its records whose subject names no tenant (the System Log API's events) are labelled with it (subject.tenant), one that names another is refused");
         private readonly Option<string> tenants = Pattern("--tenants", "GLOB,…", "identity-provider tenants its events' subjects may belong to (subject.tenant: the Entra tenant id, Keycloak realm, Auth0 tenant, Google Cloud project, AWS account), e.g. 'acme-prod'; an event naming no tenant is then refused");
 
         public void AddTo(Command command)
@@ -73,6 +74,7 @@ internal sealed class SourcesCommand : ICliCommand
             command.Add(workloads);
             command.Add(clusters);
             command.Add(cluster);
+            command.Add(tenant);
             command.Add(tenants);
         }
 
@@ -84,10 +86,11 @@ internal sealed class SourcesCommand : ICliCommand
             Part(parsed, workloads, current.Workloads),
             Part(parsed, clusters, current.Clusters),
             Part(parsed, tenants, current.Tenants),
-            parsed.GetResult(cluster) is null ? current.Cluster : parsed.GetValue(cluster) is { Length: > 0 } given ? given.Trim() : null);
+            parsed.GetResult(cluster) is null ? current.Cluster : parsed.GetValue(cluster) is { Length: > 0 } given ? given.Trim() : null,
+            parsed.GetResult(tenant) is null ? current.Tenant : parsed.GetValue(tenant) is { Length: > 0 } named ? named.Trim() : null);
 
         public bool AnyGiven(ParseResult parsed) =>
-            new[] { kinds, subjects, namespaces, workloads, clusters, cluster, tenants }.Any(o => parsed.GetResult(o) is not null);
+            new[] { kinds, subjects, namespaces, workloads, clusters, cluster, tenant, tenants }.Any(o => parsed.GetResult(o) is not null);
 
         private static IReadOnlyList<string>? Part(ParseResult parsed, Option<string> option, IReadOnlyList<string>? current) =>
             parsed.GetResult(option) is null ? current : parsed.GetValue(option) is { Length: > 0 } given ? SourceScope.Split(given) : null;
@@ -153,14 +156,15 @@ internal sealed class SourcesCommand : ICliCommand
                     return;
                 }
 
-                // A label is written into every record as it stands: a pattern or a list there would name no cluster.
+                // A label is written into every record as it stands: a pattern or a list there would name no cluster or tenant.
+                var what = name.TrimStart('-');
                 var why = value.Trim() switch
                 {
                     { Length: 0 } => "is blank",
                     { Length: > 256 } => "is longer than 256 characters",
                     var v when v.Any(char.IsWhiteSpace) => "holds a space",
-                    var v when v.Contains(',', StringComparison.Ordinal) => "is a list; a source's key speaks for one cluster (a source per cluster)",
-                    var v when v.Contains('*', StringComparison.Ordinal) => "is a pattern; name the cluster as its records do (limit to several with --clusters)",
+                    var v when v.Contains(',', StringComparison.Ordinal) => $"is a list; a source's key speaks for one {what} (a source per {what})",
+                    var v when v.Contains('*', StringComparison.Ordinal) => $"is a pattern; name the {what} as its records do (limit to several with {name}s)",
                     var v when v.Any(char.IsControl) => "holds a control character",
                     _ => null,
                 };
@@ -336,7 +340,7 @@ internal sealed class SourcesCommand : ICliCommand
     {
         if (!options.AnyGiven(parsed))
         {
-            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads, --clusters, --cluster, --tenants"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, ["give at least one of --kinds, --subjects, --namespaces, --workloads, --clusters, --cluster, --tenant, --tenants"]);
         }
 
         var current = (await credentials.ListAsync(cancellationToken)).FirstOrDefault(s => s.Name == name && s.RevokedAt is null);

@@ -19,13 +19,10 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 {
     public const string Ndjson = SourceFileFormats.Canonical;
 
-    /// <summary>FILE that names standard input.</summary>
-    public const string StandardInput = "-";
-
     public Command Build()
     {
         var file = new Argument<string>("FILE") { Description = "recorded events; - reads them from standard input" };
-        var format = new Option<string>("--format") { Description = $"how FILE is written: {string.Join("|", Formats())}", HelpName = "FORMAT", DefaultValueFactory = _ => Ndjson };
+        var format = new Option<string>("--format") { Description = $"how FILE is written: {string.Join("|", new RecordedInput(readers, "replay").Formats)}", HelpName = "FORMAT", DefaultValueFactory = _ => Ndjson };
         var policy = new Option<string>("--policy") { Description = "zero-trust policy file (default: the built-in policy)", HelpName = "FILE" };
         var labels = new Option<string>("--labels") { Description = "ground truth (from simulate --labels): adds detection and false-positive rates", HelpName = "FILE" };
         var json = new Option<bool>("--json") { Description = "print the evaluation as one JSON line instead of a table" };
@@ -41,13 +38,8 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     private async Task<int> RunAsync(
         ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
     {
-        var fromStandardInput = file == StandardInput;
-        List<string> problems = [.. new[] { fromStandardInput ? null : UserFiles.StreamProblem(file, "file") }.OfType<string>()];
-
-        if (!readers.ContainsKey(format))
-        {
-            problems.Add($"--format must be one of {string.Join("|", Formats())} (got '{format}')");
-        }
+        var input = new RecordedInput(readers, "replay");
+        List<string> problems = [.. input.Problems(file, format, "file")];
 
         if (policyPath is not null && UserFiles.ReadProblem(policyPath, "policy file") is { } policyProblem)
         {
@@ -97,51 +89,31 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));
         var evaluator = labels is null ? null : new Evaluator(labels, options.AlertThreshold);
-        var input = fromStandardInput ? "standard input" : file;
-        using var skipped = new SkipReport(context.Error, input, context.Time);
-        long scored = 0;
-        await using var stream = fromStandardInput
-            ? UserFiles.OpenStandardInput(cancellationToken)
-            : await UserFiles.OpenReadAsync(
-                file, () => context.Error.WriteLineAsync($"replay: {file} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
-        var readAt = context.Time.GetUtcNow();
-        try
+        var read = await input.ReadAsync(file, format, context, async e =>
         {
-            foreach (var e in readers[format](stream, readAt, skipped.Add, context.Configuration, now: readAt))
+            var result = engine.Score(e);
+            engine.DeliverLinksLocally();
+            evaluator?.Observe(e, result);
+            if (result.Alert is { } alert)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (e.Attributes?.GetValueOrDefault(SourceAttributes.TimeSource) is { ValueKind: JsonValueKind.String } timeSource)
-                {
-                    skipped.TimeFrom(timeSource.GetString()!);
-                }
-
-                scored++;
-                var result = engine.Score(e);
-                engine.DeliverLinksLocally();
-                evaluator?.Observe(e, result);
-                if (result.Alert is { } alert)
-                {
-                    await context.Out.WriteLineAsync(JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
-                }
-
-                // A staged rule's alert is printed too, flagged "staged": true, as a running Verifier publishes it.
-                if (result.Staged is { } staged)
-                {
-                    await context.Out.WriteLineAsync(JsonSerializer.Serialize(staged, ContractsJsonContext.Default.Alert));
-                }
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(alert, ContractsJsonContext.Default.Alert));
             }
-        }
-        catch (InputNotJsonException e)
+
+            // A staged rule's alert is printed too, flagged "staged": true, as a running Verifier publishes it.
+            if (result.Staged is { } staged)
+            {
+                await context.Out.WriteLineAsync(JsonSerializer.Serialize(staged, ContractsJsonContext.Default.Alert));
+            }
+        }, cancellationToken);
+        if (read.NotJson is { } notJson)
         {
-            // Told from the first line, before anything was scored: a compressed or binary file, CSV, a text log.
-            return await CliCommandLine.UsageAsync(context.Error, parsed, [$"{(fromStandardInput ? input : $"file '{file}'")} is {e.Message}"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, [notJson]);
         }
 
-        await skipped.WriteAsync(scored);
-        if (scored == 0 && skipped.Skipped > 0)
+        if (read.Events == 0 && read.Refused > 0)
         {
             // Nothing was evaluated: a 0 here would tell a script that the recording was replayed and raised no alert.
-            await context.Error.WriteLineAsync($"replay: nothing in {input} could be scored");
+            await context.Error.WriteLineAsync($"replay: nothing in {(file == RecordedInput.StandardInput ? "standard input" : file)} could be scored");
             return 1;
         }
 
@@ -160,8 +132,6 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
         return 0;
     }
-
-    private IEnumerable<string> Formats() => [Ndjson, .. readers.Keys.Where(k => k != Ndjson)];
 
     public static async Task WriteTableAsync(TextWriter o, EvaluationReport r)
     {

@@ -212,6 +212,37 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(["k8s.audit", "runtime.alert"], lifted.Kinds);
     }
 
+    [Fact]
+    public async Task Add_WithTenant_ListShowsIt_TheKeyCarriesIt_UpdateReplacesAndAnEmptyValueLiftsIt()
+    {
+        var (code, added, addError) = await RunAsync("add", "okta-acme", "--kinds", "auth.*,idp.event", "--tenant", "acme.okta.com");
+        Assert.Equal(0, code);
+        Assert.Contains("kinds=auth.*,idp.event tenant=acme.okta.com", addError, StringComparison.Ordinal);
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        Assert.Equal("acme.okta.com", (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Tenant);
+        Assert.EndsWith("tenant=acme.okta.com", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("okta-acme", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+
+        Assert.Equal(0, (await RunAsync("update", "okta-acme", "--tenant", "acme.oktapreview.com")).Code);
+        Assert.Equal("acme.oktapreview.com", (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Tenant);
+        Assert.Equal(0, (await RunAsync("update", "okta-acme", "--tenant", "")).Code);
+        var lifted = (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+        Assert.Null(lifted.Tenant);
+        Assert.Equal(["auth.*", "idp.event"], lifted.Kinds);
+    }
+
+    [Theory]
+    [InlineData("acme*", "is a pattern")]
+    [InlineData("acme.okta.com,initech.okta.com", "is a list")]
+    public async Task Add_WithTenantThatIsNoOneName_ExitsTwoNamingWhy_AndAddsNothing(string tenant, string why)
+    {
+        var (code, _, error) = await RunAsync("add", "okta", "--kinds", "auth.*", "--tenant", tenant);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--tenant: '{tenant}' {why}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("okta ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+    }
+
     /// <summary>A label is one cluster's name as its records carry it; anything else is refused with exit 2, naming why.</summary>
     [Theory]
     [InlineData("prod-*", "is a pattern")]

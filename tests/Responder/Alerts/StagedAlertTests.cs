@@ -33,7 +33,7 @@ public sealed class StagedAlertTests
           window: 1m
         """;
 
-    private static Alert Staged(string id, string principal, int count = 1)
+    internal static Alert Staged(string id, string principal, int count = 1)
     {
         var alert = TestAlerts.Critical(id, principal, count: count);
         return alert with

@@ -26,6 +26,10 @@ internal sealed class IngestMigrations : IMigrationSource
         Migration.Portable(Component, 5, "source cluster labels", """
             ALTER TABLE ingest_sources ADD COLUMN cluster_label TEXT NULL;
             """),
+        // The one identity-provider tenant a source's records are labelled with (sources add NAME --tenant TENANT); NULL: none.
+        Migration.Portable(Component, 6, "source tenant labels", """
+            ALTER TABLE ingest_sources ADD COLUMN tenant_label TEXT NULL;
+            """),
     ];
 
     // Each dimension of a source's scope as its comma-joined patterns; NULL when the dimension is not limited.

@@ -33,18 +33,18 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
 {
     // A revoked name may be added again (key rotation); an active one may not.
     private const string Upsert = """
-        INSERT INTO ingest_sources (name, key_hash, created_at, revoked_at, scope_kinds, scope_subjects, scope_namespaces, scope_workloads, scope_clusters, scope_tenants, cluster_label)
-        VALUES (@Name, @KeyHash, @CreatedAt, NULL, @Kinds, @Subjects, @Namespaces, @Workloads, @Clusters, @Tenants, @Cluster)
+        INSERT INTO ingest_sources (name, key_hash, created_at, revoked_at, scope_kinds, scope_subjects, scope_namespaces, scope_workloads, scope_clusters, scope_tenants, cluster_label, tenant_label)
+        VALUES (@Name, @KeyHash, @CreatedAt, NULL, @Kinds, @Subjects, @Namespaces, @Workloads, @Clusters, @Tenants, @Cluster, @Tenant)
         ON CONFLICT (name) DO UPDATE SET key_hash = excluded.key_hash, created_at = excluded.created_at, revoked_at = NULL,
             scope_kinds = excluded.scope_kinds, scope_subjects = excluded.scope_subjects,
             scope_namespaces = excluded.scope_namespaces, scope_workloads = excluded.scope_workloads, scope_clusters = excluded.scope_clusters,
-            scope_tenants = excluded.scope_tenants, cluster_label = excluded.cluster_label
+            scope_tenants = excluded.scope_tenants, cluster_label = excluded.cluster_label, tenant_label = excluded.tenant_label
         WHERE ingest_sources.revoked_at IS NOT NULL
         """;
 
     private const string ScopeColumns = """
         scope_kinds AS Kinds, scope_subjects AS Subjects, scope_namespaces AS Namespaces, scope_workloads AS Workloads, scope_clusters AS Clusters,
-        scope_tenants AS Tenants, cluster_label AS Cluster
+        scope_tenants AS Tenants, cluster_label AS Cluster, tenant_label AS Tenant
         """;
 
     private const string SelectAll = $"""
@@ -72,7 +72,7 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
 
     private const string UpdateScope = """
         UPDATE ingest_sources SET scope_kinds = @Kinds, scope_subjects = @Subjects, scope_namespaces = @Namespaces, scope_workloads = @Workloads,
-            scope_clusters = @Clusters, scope_tenants = @Tenants, cluster_label = @Cluster
+            scope_clusters = @Clusters, scope_tenants = @Tenants, cluster_label = @Cluster, tenant_label = @Tenant
         WHERE name = @Name AND revoked_at IS NULL
         """;
 
@@ -154,6 +154,7 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
         p.Add("Clusters", SourceScope.Join(scope.Clusters));
         p.Add("Tenants", SourceScope.Join(scope.Tenants));
         p.Add("Cluster", scope.Cluster);
+        p.Add("Tenant", scope.Tenant);
         return p;
     }
 
@@ -173,9 +174,11 @@ internal sealed class SourceCredentialStore(IStore store, TimeProvider time)
 
         public string? Cluster { get; init; }
 
+        public string? Tenant { get; init; }
+
         public SourceScope ToScope() =>
             new(SourceScope.Split(Kinds), SourceScope.Split(Subjects), SourceScope.Split(Namespaces), SourceScope.Split(Workloads), SourceScope.Split(Clusters),
-                SourceScope.Split(Tenants), Cluster);
+                SourceScope.Split(Tenants), Cluster, Tenant);
     }
 
     private sealed record SourceRow : ScopeRow

@@ -6,7 +6,10 @@ namespace ZtStream.Ingest.Sources.Okta;
 /// <summary>
 /// Maps Okta System Log events (the <c>LogEvent</c> object) onto canonical identity events: an Event Hook delivery
 /// (<c>{"eventType":"com.okta.event_hook", "data":{"events":[…]}}</c>), the System Log API's JSON array, one event,
-/// or one event per line. Pure: bytes in, events and per-item errors out.
+/// or one event per line. Pure: bytes in, events and per-item errors out. A LogEvent names no org; the org an envelope
+/// names is its events' <c>subject.tenant</c>: an Event Hook delivery's <c>source</c> (the hook's URL on the org,
+/// <c>https://acme.okta.com/api/v1/eventHooks/who…</c>: the host, <c>acme.okta.com</c>) and an EventBridge event's
+/// <c>source</c> (<c>aws.partner/okta.com/ORG/NAME</c>: the org's name, <c>acme</c>).
 /// </summary>
 internal static partial class OktaMapper
 {
@@ -15,8 +18,49 @@ internal static partial class OktaMapper
     /// <summary>The header of Okta's one-time event hook verification request.</summary>
     public const string VerificationHeader = "x-okta-verification-challenge";
 
-    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null) =>
-        JsonPayload.MapObjects(json, "an Okta LogEvent", options, MapOne, HookEvents);
+    public static MapResult Map(ReadOnlySpan<byte> json, SourceMapOptions? options = null)
+    {
+        // Set when the payload is an Event Hook delivery: every event it carries is of the org that sent it.
+        string? hookOrg = null;
+        return JsonPayload.MapObjects(
+            json,
+            "an Okta LogEvent",
+            options,
+            (item, index, o, items, errors) => MapOne(item, index, o, items, errors, hookOrg),
+            root =>
+            {
+                var events = HookEvents(root);
+                hookOrg = events is null ? null : HookOrg(root);
+                return events;
+            });
+    }
+
+    /// <summary>The host of the org an Event Hook delivery's <c>source</c> names, lower-cased; null when it names none.</summary>
+    private static string? HookOrg(JsonElement root)
+    {
+        string? source;
+        try
+        {
+            source = root.String("source");
+        }
+        catch (InvalidOperationException)
+        {
+            // Not valid UTF-8: it names no org (the events it carries are still read, each on its own).
+            return null;
+        }
+
+        return source is not null && Uri.TryCreate(source, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"
+            && uri.IdnHost is { Length: > 0 } host
+            ? host.ToLowerInvariant()
+            : null;
+    }
+
+    /// <summary>
+    /// The org an EventBridge event's <c>source</c> names (<c>aws.partner/okta.com/ORG/NAME</c>: Okta names the org by its
+    /// subdomain there), lower-cased; null for any other source.
+    /// </summary>
+    private static string? EventBridgeOrg(JsonElement envelope) =>
+        envelope.Text("source")?.Split('/') is ["aws.partner", "okta.com", { Length: > 0 } org, ..] ? org.ToLowerInvariant() : null;
 
     /// <summary>The events of an Event Hook delivery; null for any other value, which is then one LogEvent.</summary>
     private static WrappedItems? HookEvents(JsonElement root)
@@ -31,7 +75,7 @@ internal static partial class OktaMapper
             : new WrappedItems(root, "data.events", "an Okta event hook delivery needs a \"data.events\" array");
     }
 
-    private static void MapOne(JsonElement item, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors)
+    private static void MapOne(JsonElement item, int index, SourceMapOptions options, List<MappedEvent> items, List<ItemError> errors, string? hookOrg)
     {
         // Log Streaming to Amazon EventBridge delivers each LogEvent as an EventBridge event's "detail".
         if (!EventBridgeEnvelope.TryRecord(item, index, "an Okta LogEvent", errors, out var log, out var at))
@@ -61,7 +105,7 @@ internal static partial class OktaMapper
             return;
         }
 
-        var e = new IdentityEvent(Idp) { Id = uuid, Time = time, Action = eventType };
+        var e = new IdentityEvent(Idp) { Id = uuid, Time = time, Action = eventType, Tenant = at.Length > 0 ? EventBridgeOrg(item) : hookOrg };
         var actor = log.Object("actor");
         var targets = log.ListOrOne("target");
         var targetUser = Target(targets, "User");

@@ -24,6 +24,12 @@ internal sealed class SourceGate
             return null;
         }
 
+        if (scope.Tenant is { } tenant && TenantLabel.Label(tenant, e, index, source, out e) is { } otherTenant)
+        {
+            errors.Add(otherTenant);
+            return null;
+        }
+
         if (scope.Check(e, index, source) is { } outside)
         {
             errors.Add(outside);
@@ -61,7 +67,8 @@ internal sealed class SourceGate
         ArgumentNullException.ThrowIfNull(item);
         ArgumentNullException.ThrowIfNull(scope);
         ArgumentNullException.ThrowIfNull(errors);
-        if (item is { Scanned: { } at, Json: { } json, MayBeFailedSignIn: false } && ScopeFields.Read(json.Span, at, scope) is { } fields)
+        // A tenant label is rare (an identity provider's key) and its records come as objects: such an item is read whole.
+        if (scope.Tenant is null && item is { Scanned: { } at, Json: { } json, MayBeFailedSignIn: false } && ScopeFields.Read(json.Span, at, scope) is { } fields)
         {
             if (scope.Label is { } label)
             {
@@ -100,6 +107,8 @@ internal sealed class SourceGate
             return null;
         }
 
-        return ReferenceEquals(admitted.Attributes, item.Event.Attributes) ? item.Admitted(admitted) : item.Relabelled(admitted);
+        return ReferenceEquals(admitted.Attributes, item.Event.Attributes) && ReferenceEquals(admitted.Subject, item.Event.Subject)
+            ? item.Admitted(admitted)
+            : item.Relabelled(admitted);
     }
 }

@@ -17,7 +17,8 @@ internal sealed record SourceScope(
     IReadOnlyList<string>? Workloads = null,
     IReadOnlyList<string>? Clusters = null,
     IReadOnlyList<string>? Tenants = null,
-    string? Cluster = null)
+    string? Cluster = null,
+    string? Tenant = null)
 {
     private readonly ClusterLabel? label = Cluster is null ? null : new ClusterLabel(Cluster);
 
@@ -33,6 +34,12 @@ internal sealed record SourceScope(
 
     /// <summary>The label made of <see cref="Cluster"/>, once per scope rather than per event; null without one.</summary>
     public ClusterLabel? Label => label;
+
+    /// <summary>
+    /// The one identity-provider tenant the source's key speaks for (<c>--tenant</c>): its records whose subject names no
+    /// tenant are labelled with it (<c>subject.tenant</c>), one that names another is refused (<see cref="TenantLabel"/>).
+    /// </summary>
+    public string? Tenant { get; init; } = Tenant;
 
     public static SourceScope None { get; } = new();
 
@@ -83,7 +90,7 @@ internal sealed record SourceScope(
     };
 
     /// <summary>True when no dimension is limited.</summary>
-    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null && Tenants is null && label is null;
+    public bool IsUnscoped => Kinds is null && Subjects is null && Namespaces is null && Workloads is null && Clusters is null && Tenants is null && label is null && Tenant is null;
 
     /// <summary>
     /// What events this source delivered vouch for (<see cref="AccessEvent.SourceScope"/>): the subject when the scope
@@ -241,7 +248,7 @@ internal sealed record SourceScope(
             return "(none: speaks for anything)";
         }
 
-        var parts = new List<string>(7);
+        var parts = new List<string>(8);
         Add(parts, "kinds", Kinds);
         Add(parts, "subjects", Subjects);
         Add(parts, "namespaces", Namespaces);
@@ -252,6 +259,11 @@ internal sealed record SourceScope(
         }
 
         Add(parts, "clusters", Clusters);
+        if (Tenant is not null)
+        {
+            parts.Add($"tenant={Tenant}");
+        }
+
         Add(parts, "tenants", Tenants);
         return string.Join(' ', parts);
     }

@@ -93,6 +93,11 @@ function showError(message) {
 
 function when(t) { return t ? new Date(t).toLocaleString() : ""; }
 function sev(s) { return el("span", { class: "sev sev-" + s, "data-testid": "severity" }, s); }
+// A staged rule's alert (docs/rules.md, "Staged rules") is shown for tuning: marked wherever it is listed or opened,
+// since nothing acts on it and no one is paged about it.
+function stagedMark(a) {
+  return a.staged ? el("span", { class: "staged", "data-testid": "staged", title: "staged rule: shown and counted, never acted on or notified about" }, "staged") : null;
+}
 function techniques(list) {
   return (list || []).map(t => el("a", { class: "technique", "data-testid": "technique", href: "#/alerts?technique=" + encodeURIComponent(t), title: "alerts with " + t }, t));
 }
@@ -375,7 +380,7 @@ function alertCells(view) {
   const a = view.alert;
   return [
     el("td", { class: "select", onclick: (e) => e.stopPropagation() }, el("input", { type: "checkbox", "data-testid": "select", "aria-label": "select " + a.id })),
-    el("td", {}, sev(a.severity)),
+    el("td", {}, sev(a.severity), stagedMark(a)),
     // A link as well as the row's click, so the keyboard reaches the alert (Tab, Enter) as the mouse does.
     el("td", { "data-testid": "principal" }, el("a", { href: "#/alerts/" + encodeURIComponent(a.id) }, principalText(a))),
     el("td", {}, a.score),
@@ -400,7 +405,7 @@ async function alertsView(view, mine) {
   const filters = el("form", { class: "card toolbar", "data-testid": "filters", onsubmit: (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const f of ["status", "severity", "assignee", "namespace", "cluster", "principal", "detector", "technique"]) {
+    for (const f of ["status", "severity", "staged", "assignee", "namespace", "cluster", "principal", "detector", "technique"]) {
       let v = e.target[f].value.trim();
       if (f === "assignee" && v === "me") v = state.me.name;
       if (v) q.set(f, v);
@@ -409,6 +414,7 @@ async function alertsView(view, mine) {
   } },
     el("select", { name: "status", "data-testid": "status-filter" }, ["", "open", "acknowledged", "in_progress", "closed", ...CLOSED].map(v => el("option", { value: v }, v ? v.replace("_", " ") : "any status"))),
     el("select", { name: "severity" }, ["", "critical", "high", "medium", "low"].map(v => el("option", { value: v }, v || "any severity"))),
+    el("select", { name: "staged", "data-testid": "staged-filter" }, [["", "live and staged rules"], ["false", "live only"], ["true", "staged rules only"]].map(([v, t]) => el("option", { value: v }, t))),
     el("input", { name: "assignee", placeholder: "assignee (me, none)", value: params.get("assignee") || "" }),
     el("input", { name: "namespace", placeholder: "namespace", value: params.get("namespace") || "" }),
     el("input", { name: "cluster", placeholder: "cluster", "data-testid": "cluster-filter", value: params.get("cluster") || "" }),
@@ -418,6 +424,7 @@ async function alertsView(view, mine) {
     el("button", { type: "submit", "data-testid": "filter" }, "Filter"));
   filters.status.value = params.get("status") || "";
   filters.severity.value = params.get("severity") || "";
+  filters.staged.value = params.get("staged") || "";
 
   const [page, stats] = await Promise.all([api("GET", "/v1/alerts?" + params.toString()), api("GET", "/v1/alerts/stats")]);
   const tbody = el("tbody", {}, page.items.map(alertRow));
@@ -806,8 +813,9 @@ async function alertDetailView(view, id) {
   const a = d.alert.alert;
   const refresh = () => render();
   view.append(
-    el("h2", { "data-testid": "alert-title" }, sev(a.severity), " ", principalText(a), " — score ", a.score),
+    el("h2", { "data-testid": "alert-title" }, sev(a.severity), " ", stagedMark(a), a.staged ? " " : null, principalText(a), " — score ", a.score),
     el("div", { class: "card" },
+      a.staged ? el("p", { class: "muted", "data-testid": "staged-note" }, "Raised by staged rules only: the response policy never acts on it and no one is notified. Promote the rule once it has proved itself.") : null,
       el("p", {}, "Detector ", a.detector, a.resource_class ? " · " + a.resource_class : "", " · seen ", a.count, "× · first ", when(a.first_seen), " · last ", when(a.last_seen)),
       el("p", {}, "Status: ", el("strong", { "data-testid": "alert-status" }, d.alert.status.replace("_", " ")), d.alert.verdict_by ? " by " + d.alert.verdict_by : "",
         " · Assignee: ", el("strong", { "data-testid": "alert-assignee" }, d.alert.assignee || "none")),

@@ -20,11 +20,12 @@ internal static class BacktestCommand
 
     public static Command Build(IReadOnlyDictionary<string, SourceFileReader> readers)
     {
+        var input = new RecordedInput(readers, Name);
         var paths = RulesCommand.Paths();
         var events = new Option<string>("--events") { Description = "recorded events; - reads them from standard input", HelpName = "FILE", Required = true };
         var format = new Option<string>("--format")
         {
-            Description = $"how FILE is written: {string.Join("|", Formats(readers))}", HelpName = "FORMAT", DefaultValueFactory = _ => SourceFileFormats.Canonical,
+            Description = $"how FILE is written: {string.Join("|", input.Formats)}", HelpName = "FORMAT", DefaultValueFactory = _ => SourceFileFormats.Canonical,
         };
         var against = new Option<string[]>("--against")
         {
@@ -39,24 +40,14 @@ internal static class BacktestCommand
         {
             paths, events, format, against, samples, json,
         };
-        command.SetCliAction((parsed, context, ct) => RunAsync(readers, parsed, new Request(
+        command.SetCliAction((parsed, context, ct) => RunAsync(input, parsed, new Request(
             parsed.GetValue(paths) ?? [], parsed.GetValue(events)!, parsed.GetValue(format)!, parsed.GetValue(against) is { Length: > 0 } old ? old : null, parsed.GetValue(samples), parsed.GetValue(json)), context, ct));
         return command;
     }
 
-    private static IEnumerable<string> Formats(IReadOnlyDictionary<string, SourceFileReader> readers) =>
-        [SourceFileFormats.Canonical, .. readers.Keys.Where(k => k != SourceFileFormats.Canonical)];
-
-    private static async Task<int> RunAsync(
-        IReadOnlyDictionary<string, SourceFileReader> readers, ParseResult parsed, Request request, CliContext context, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(RecordedInput input, ParseResult parsed, Request request, CliContext context, CancellationToken cancellationToken)
     {
-        var fromStandardInput = request.Events == ReplayCommand.StandardInput;
-        List<string> problems = [.. new[] { fromStandardInput ? null : UserFiles.StreamProblem(request.Events, "--events file") }.OfType<string>()];
-        if (!readers.ContainsKey(request.Format))
-        {
-            problems.Add($"--format must be one of {string.Join("|", Formats(readers))} (got '{request.Format}')");
-        }
-
+        List<string> problems = [.. input.Problems(request.Events, request.Format, "--events file")];
         if (problems.Count > 0)
         {
             return await CliCommandLine.UsageAsync(context.Error, parsed, problems);
@@ -72,36 +63,20 @@ internal static class BacktestCommand
         }
 
         var run = new RuleBacktest(
-            RulesCommand.Load(request.Paths, context), request.Against is null ? null : RulesCommand.LoadPaths(request.Against), options with { ModelEnabled = false }, request.Samples);
-        var input = fromStandardInput ? "standard input" : request.Events;
-        using var refused = new SkipReport(context.Error, input, context.Time, Name);
-        await using var stream = fromStandardInput
-            ? UserFiles.OpenStandardInput(cancellationToken)
-            : await UserFiles.OpenReadAsync(
-                request.Events, () => context.Error.WriteLineAsync($"{Name}: {request.Events} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
-        var readAt = context.Time.GetUtcNow();
-        try
+            RulesCommand.Load(request.Paths, context), request.Against is null ? null : RulesCommand.LoadPaths(request.Against), options, request.Samples);
+        var read = await input.ReadAsync(request.Events, request.Format, context, e =>
         {
-            foreach (var e in readers[request.Format](stream, readAt, refused.Add, context.Configuration, now: readAt))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (e.Attributes?.GetValueOrDefault(SourceAttributes.TimeSource) is { ValueKind: JsonValueKind.String } timeSource)
-                {
-                    refused.TimeFrom(timeSource.GetString()!);
-                }
-
-                run.Score(e);
-            }
-        }
-        catch (InputNotJsonException e)
+            run.Score(e);
+            return Task.CompletedTask;
+        }, cancellationToken);
+        if (read.NotJson is { } notJson)
         {
-            return await CliCommandLine.UsageAsync(context.Error, parsed, [$"{(fromStandardInput ? input : $"file '{request.Events}'")} is {e.Message}"]);
+            return await CliCommandLine.UsageAsync(context.Error, parsed, [notJson]);
         }
 
-        await refused.WriteAsync(run.Events);
-        await BacktestReport.WriteAsync(context.Out, run, refused.Skipped, request.Json);
+        await BacktestReport.WriteAsync(context.Out, run, read.Refused, request.Json);
         var failed = run.New.Loaded.Errors.Count + (run.Old?.Loaded.Errors.Count ?? 0);
-        return failed > 0 || refused.Skipped > 0 ? 1 : 0;
+        return failed > 0 || read.Refused > 0 ? 1 : 0;
     }
 
     private sealed record Request(string[] Paths, string Events, string Format, string[]? Against, int Samples, bool Json);

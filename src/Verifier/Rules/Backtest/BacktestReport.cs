@@ -122,8 +122,8 @@ internal static class BacktestReport
             $"{row.Id,-40} {row.Change,-9} {revisions,-27} {matches,-13} {d?.OnlyNew.Count ?? 0,8} {d?.OnlyOld.Count ?? 0,8}  {shown}{State(t.Rule)}");
     }
 
-    /// <summary>Why a rule cannot have matched: it is off, or it only feeds a correlation.</summary>
-    private static string State(Rule r) => !r.Enabled ? " (disabled)" : r.Generates ? "" : " (correlated only)";
+    /// <summary>Why a rule cannot have matched (it is off, or it only feeds a correlation), or that its matches would be staged.</summary>
+    private static string State(Rule r) => !r.Enabled ? " (disabled)" : !r.Generates ? " (correlated only)" : r.Staged ? " (staged)" : "";
 
     private static string Principals(RuleTally t) => t.PrincipalsCapped ? $">{t.Principals}" : t.Principals.ToString(CultureInfo.InvariantCulture);
 
@@ -164,6 +164,7 @@ internal static class BacktestReport
         w.WriteString(prefix + "revision", t.Rule.Revision);
         w.WriteBoolean(prefix + "enabled", t.Rule.Enabled);
         w.WriteBoolean(prefix + "generates", t.Rule.Generates);
+        w.WriteBoolean(prefix + "staged", t.Rule.Staged);
         w.WriteNumber(prefix + "matches", t.Firings.Count);
         w.WriteNumber(prefix + "events", t.Events);
         w.WriteNumber(prefix + "principals", t.Principals);

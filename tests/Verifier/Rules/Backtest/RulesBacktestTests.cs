@@ -91,7 +91,9 @@ public sealed class RulesBacktestTests : IDisposable
     [Fact]
     public async Task Ndjson_EachRuleCountsMatchesPrincipalsTimesAndSamples_SilentAndDisabledRulesListedToo()
     {
-        var rules = Write("rules.yaml", string.Join("\n---\n", Denied, Never, Off));
+        // A staged rule proves itself on traffic before it counts live: the backtest counts its matches, marked staged.
+        var staged = Denied.Replace("id: denied", "id: denied-staged\nstaged: true", StringComparison.Ordinal);
+        var rules = Write("rules.yaml", string.Join("\n---\n", Denied, Never, Off, staged));
         var events = Write("events.ndjson", string.Join('\n',
             Event("e1", "10:00:00", "alice", "denied"),
             Event("e2", "10:01:00", "alice", "denied"),
@@ -105,7 +107,7 @@ public sealed class RulesBacktestTests : IDisposable
 
         Assert.Equal(0, code);
         var (byId, summary) = Json(output);
-        Assert.Equal(["denied", "never", "off"], byId.Keys);
+        Assert.Equal(["denied", "never", "off", "denied-staged"], byId.Keys);
         var denied = byId["denied"];
         Assert.Equal(4, denied.GetProperty("matches").GetInt32());
         Assert.Equal(4, denied.GetProperty("events").GetInt32());
@@ -117,13 +119,17 @@ public sealed class RulesBacktestTests : IDisposable
         Assert.Equal(JsonValueKind.Null, byId["never"].GetProperty("first").ValueKind);
         Assert.False(byId["off"].GetProperty("enabled").GetBoolean());
         Assert.Equal(0, byId["off"].GetProperty("matches").GetInt32());
-        Assert.Equal("""{"events":6,"refused":0,"rules":3,"matched":1,"silent":2,"failed":0}""", summary.GetRawText());
+        Assert.False(denied.GetProperty("staged").GetBoolean());
+        Assert.True(byId["denied-staged"].GetProperty("staged").GetBoolean());
+        Assert.Equal(4, byId["denied-staged"].GetProperty("matches").GetInt32());
+        Assert.Equal("""{"events":6,"refused":0,"rules":4,"matched":2,"silent":2,"failed":0}""", summary.GetRawText());
 
         var (textCode, text, _) = await Run(rules, "--events", events);
         Assert.Equal(0, textCode);
         Assert.Matches(@"^denied\s+[0-9a-f]{12}\s+4\s+4\s+3\s+2026-11-30T10:00:00Z 2026-11-30T10:05:00Z e1, e2, e3, e5$", text.Split('\n')[1].TrimEnd());
         Assert.Matches(@"^off\s+[0-9a-f]{12}\s+0\s+0\s+0\s+- +- +- \(disabled\)$", text.Split('\n')[3].TrimEnd());
-        Assert.Equal("6 events backtested, 0 refused; 3 rules: 1 matched, 2 matched nothing; 0 failed", text.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.EndsWith("e1, e2, e3, e5 (staged)", text.Split('\n')[4].TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal("6 events backtested, 0 refused; 4 rules: 2 matched, 2 matched nothing; 0 failed", text.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
     }
 
     /// <summary>
