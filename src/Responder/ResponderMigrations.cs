@@ -296,6 +296,21 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_alerts_staged ON responder_alerts (staged, last_seen, id);
         """;
 
+    // The queue lists one cluster's alerts (?cluster=): an alert's principal's cluster and its workload's, as columns the
+    // filter can read. Alerts stored before are filled in from the alert each row keeps.
+    private const string AlertClustersSqlite = """
+        ALTER TABLE responder_alerts ADD COLUMN principal_cluster TEXT NULL;
+        ALTER TABLE responder_alerts ADD COLUMN workload_cluster TEXT NULL;
+        UPDATE responder_alerts SET principal_cluster = json_extract(alert_json, '$.principal_cluster'),
+            workload_cluster = COALESCE(json_extract(alert_json, '$.target_workload.cluster'), json_extract(alert_json, '$.workload.cluster'));
+        """;
+
+    private const string AlertClustersPostgres = """
+        ALTER TABLE responder_alerts ADD COLUMN principal_cluster TEXT NULL, ADD COLUMN workload_cluster TEXT NULL;
+        UPDATE responder_alerts SET principal_cluster = alert_json::jsonb ->> 'principal_cluster',
+            workload_cluster = COALESCE(alert_json::jsonb -> 'target_workload' ->> 'cluster', alert_json::jsonb -> 'workload' ->> 'cluster');
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -309,5 +324,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 9, "the cluster of an action's workload", Clusters),
         Migration.Portable(Component, 10, "the cluster a suppression holds in", SuppressionClusters),
         Migration.Portable(Component, 11, "staged rules' alerts", StagedAlerts),
+        new(Component, 12, "the clusters an alert names, for the queue's filter", AlertClustersSqlite, AlertClustersPostgres),
     ];
 }

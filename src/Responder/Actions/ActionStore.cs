@@ -3,7 +3,7 @@ using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Actions;
 
-internal sealed record ActionQuery(string? State = null, string? Kind = null, string? AlertId = null, int Limit = 100, int Offset = 0);
+internal sealed record ActionQuery(string? State = null, string? Kind = null, string? AlertId = null, int Limit = 100, int Offset = 0, string? Cluster = null);
 
 /// <summary>Action state in the store. Changes are compare-and-set on the state, so two deliveries cannot both win.</summary>
 internal sealed class ActionStore(IStore store)
@@ -79,6 +79,7 @@ internal sealed class ActionStore(IStore store)
         where.AddIf(query.State, "state = @State", p, "State");
         where.AddIf(query.Kind, "kind = @Kind", p, "Kind");
         where.AddIf(query.AlertId, "alert_id = @AlertId", p, "AlertId");
+        where.AddIf(query.Cluster, "cluster = @Cluster", p, "Cluster");
         sql.Append(" ORDER BY created_at DESC, id LIMIT @Limit OFFSET @Offset");
         p.Add("Limit", Math.Clamp(query.Limit, 1, MaxPage));
         p.Add("Offset", Math.Max(0, query.Offset));

@@ -62,7 +62,8 @@ internal sealed record AlertQuery(
     DateTimeOffset? Until = null,
     int Limit = 50,
     int Offset = 0,
-    AlertCursor? After = null)
+    AlertCursor? After = null,
+    string? Cluster = null)
 {
     public const string Unassigned = "none";
 }
@@ -88,9 +89,11 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     /// <summary>The row of a new alert (status open); the benchmark seeds its store with it.</summary>
     internal const string InsertAlert = """
         INSERT INTO responder_alerts (id, dedup_key, principal, detector, severity, score, count, first_seen, last_seen,
-            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version, staged)
+            subject_id, workload_id, namespace, resource_class, raised_by, status, alert_json, created_at, updated_at, change_version, staged,
+            principal_cluster, workload_cluster)
         VALUES (@Id, @DedupKey, @Principal, @Detector, @Severity, @Score, @Count, @FirstSeen, @LastSeen,
-            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version, @Staged)
+            @SubjectId, @WorkloadId, @Namespace, @ResourceClass, @RaisedBy, 'open', @AlertJson, @Now, @Now, @Version, @Staged,
+            @PrincipalCluster, @WorkloadCluster)
         """;
 
     private const string UpdateAlert = """
@@ -274,6 +277,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             alert.SubjectId,
             WorkloadId = alert.Workload?.Id,
             Namespace = alert.TargetWorkload?.Namespace ?? alert.Workload?.Namespace,
+            alert.PrincipalCluster,
+            WorkloadCluster = alert.TargetWorkload?.Cluster ?? alert.Workload?.Cluster,
             alert.ResourceClass,
             alert.RaisedBy,
             Staged = alert.Staged ? 1 : 0,
@@ -434,6 +439,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         }
 
         where.AddIf(query.Namespace, "namespace = @Namespace", p, "Namespace");
+        where.AddIf(query.Cluster, "(principal_cluster = @Cluster OR workload_cluster = @Cluster)", p, "Cluster");
         where.AddIf<int?>(query.Staged is { } staged ? (staged ? 1 : 0) : null, "staged = @Staged", p, "Staged");
         if (query.Technique is { Length: > 0 } technique)
         {

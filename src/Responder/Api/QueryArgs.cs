@@ -81,6 +81,28 @@ internal static class QueryArgs
         return null;
     }
 
+    /// <summary>
+    /// A cluster's name as events give it (<c>attributes["k8s.cluster"]</c>), exactly (case matters, as everywhere clusters
+    /// are compared); one no event could name — white space at an end, a control character, over 253 characters — is an
+    /// error naming <c>cluster</c>, not a list that is empty because nothing can match.
+    /// </summary>
+    public static string? Cluster(StringValues value, List<ItemError> errors)
+    {
+        var text = value.FirstOrDefault();
+        if (string.IsNullOrEmpty(text))
+        {
+            return null;
+        }
+
+        if (Isolation.IsolatorClusters.NameProblem(text) is { } problem)
+        {
+            errors.Add(new ItemError(0, "cluster", problem));
+            return null;
+        }
+
+        return text;
+    }
+
     /// <summary>An ATT&amp;CK technique id (<c>T1611</c>, <c>t1552.007</c>), upper-cased; anything else is an error.</summary>
     public static string? Technique(StringValues value, List<ItemError> errors)
     {
@@ -102,7 +124,7 @@ internal static class QueryArgs
     }
 
     /// <summary>The queue's filters, as <see cref="Alerts"/> reads them.</summary>
-    public static readonly string[] AlertFilters = ["status", "severity", "principal", "detector", "assignee", "namespace", "technique", "staged", "since", "until", "limit", "offset", "cursor"];
+    public static readonly string[] AlertFilters = ["status", "severity", "principal", "detector", "assignee", "namespace", "cluster", "technique", "staged", "since", "until", "limit", "offset", "cursor"];
 
     /// <summary>
     /// A query parameter that is none of <paramref name="known"/> is an error naming it and those the endpoint takes: a
@@ -149,6 +171,7 @@ internal static class QueryArgs
             Detector: q["detector"].FirstOrDefault(),
             Assignee: q["assignee"].FirstOrDefault(),
             Namespace: q["namespace"].FirstOrDefault(),
+            Cluster: Cluster(q["cluster"], errors),
             Technique: Technique(q["technique"], errors),
             Staged: OneOf(q["staged"], "staged", ["true", "false"], errors) is { } staged ? staged == "true" : null,
             Since: Time(q["since"], "since", errors),

@@ -111,13 +111,14 @@ internal static class ResponderApi
     {
         var q = http.Request.Query;
         var errors = new List<ItemError>();
-        QueryArgs.OnlyKnown(q, ["state", "kind", "alert_id", "limit", "offset"], errors);
+        QueryArgs.OnlyKnown(q, ["state", "kind", "alert_id", "cluster", "limit", "offset"], errors);
         var query = new ActionQuery(
             State: QueryArgs.OneOf(q["state"], "state", ActionStates.All, errors),
             Kind: QueryArgs.OneOf(q["kind"], "kind", [ActionKinds.RevokeToken, ActionKinds.RevokeSubjectSessions, ActionKinds.IsolateWorkload, ActionKinds.ReleaseWorkload, ActionKinds.Notify], errors),
             AlertId: q["alert_id"].FirstOrDefault(),
             Limit: QueryArgs.Limit(q["limit"], 100, ActionStore.MaxPage, errors),
-            Offset: QueryArgs.Int(q["offset"], 0, "offset", errors));
+            Offset: QueryArgs.Int(q["offset"], 0, "offset", errors),
+            Cluster: QueryArgs.Cluster(q["cluster"], errors));
         if (errors.Count > 0)
         {
             return Problems.Result(Problems.Invalid(errors));

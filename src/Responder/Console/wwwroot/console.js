@@ -405,7 +405,7 @@ async function alertsView(view, mine) {
   const filters = el("form", { class: "card toolbar", "data-testid": "filters", onsubmit: (e) => {
     e.preventDefault();
     const q = new URLSearchParams();
-    for (const f of ["status", "severity", "staged", "assignee", "namespace", "principal", "detector", "technique"]) {
+    for (const f of ["status", "severity", "staged", "assignee", "namespace", "cluster", "principal", "detector", "technique"]) {
       let v = e.target[f].value.trim();
       if (f === "assignee" && v === "me") v = state.me.name;
       if (v) q.set(f, v);
@@ -417,6 +417,7 @@ async function alertsView(view, mine) {
     el("select", { name: "staged", "data-testid": "staged-filter" }, [["", "live and staged rules"], ["false", "live only"], ["true", "staged rules only"]].map(([v, t]) => el("option", { value: v }, t))),
     el("input", { name: "assignee", placeholder: "assignee (me, none)", value: params.get("assignee") || "" }),
     el("input", { name: "namespace", placeholder: "namespace", value: params.get("namespace") || "" }),
+    el("input", { name: "cluster", placeholder: "cluster", "data-testid": "cluster-filter", value: params.get("cluster") || "" }),
     el("input", { name: "principal", placeholder: "principal", value: params.get("principal") || "" }),
     el("input", { name: "detector", placeholder: "detector", "data-testid": "detector-filter", value: params.get("detector") || "" }),
     el("input", { name: "technique", placeholder: "ATT&CK technique (T1609)", "data-testid": "technique-filter", value: params.get("technique") || "" }),
