@@ -7,15 +7,23 @@ internal static class ResponsePolicies
     /// Writes <c>response.yaml</c> into <paramref name="folder"/>: every alert from <paramref name="severity"/> up revokes
     /// its token automatically, with a budget no test reaches; its path.
     /// </summary>
-    public static async Task<string> RevokeTokensAsync(DirectoryInfo folder, string severity)
+    public static Task<string> RevokeTokensAsync(DirectoryInfo folder, string severity) => WriteAsync(folder, $"""
+          - name: revoke-stolen-tokens
+            severity: {severity}
+            action: revoke_token
+            mode: automatic
+        """);
+
+    /// <summary>
+    /// Writes <c>response.yaml</c> into <paramref name="folder"/> with <paramref name="rules"/> (the items of its
+    /// <c>rules</c> list, each line indented as in the file) and a budget no test reaches; its path.
+    /// </summary>
+    public static async Task<string> WriteAsync(DirectoryInfo folder, string rules)
     {
         var path = Path.Combine(folder.FullName, "response.yaml");
         await File.WriteAllTextAsync(path, $"""
             rules:
-              - name: revoke-stolen-tokens
-                severity: {severity}
-                action: revoke_token
-                mode: automatic
+            {rules}
             budget:
               max_automatic: 100
               max_automatic_per_namespace: 100

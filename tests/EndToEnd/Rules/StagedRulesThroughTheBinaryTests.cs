@@ -32,9 +32,7 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
         var ruleFile = Path.Combine(rules, "export.yaml");
         await File.WriteAllTextAsync(ruleFile, ExportRule(staged: true), ct);
-        var policy = Path.Combine(processes.Folder.FullName, "response.yaml");
-        await File.WriteAllTextAsync(policy, $"""
-            rules:
+        var policy = await ResponsePolicies.WriteAsync(processes.Folder, $"""
               - name: revoke-on-the-rule
                 rule: rule/{RuleId}
                 action: revoke_token
@@ -43,11 +41,7 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
                 severity: low
                 action: revoke_token
                 mode: automatic
-            budget:
-              max_automatic: 100
-              max_automatic_per_namespace: 100
-              window: 5m
-            """, ct);
+            """);
         var db = Path.Combine(processes.Folder.FullName, "zt.db");
         var key = await processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
         var run = await processes.StartAsync("ztstream", [
