@@ -55,7 +55,7 @@ internal sealed class BaselineDetector(VerifierOptions options)
 
         // A jti is a new string on every event (the reader does not share it), so remembering it would only cost.
         f.Token = e.Token?.Jti is { } jti ? StableHash.Of(jti) : 0;
-        f.PeerGroup = hashes.Of(who.Namespace ?? e.Subject?.Tenant ?? "(no tenant)");
+        f.PeerGroup = PeerIndex.Group(hashes.Of(who.Namespace ?? e.Subject?.Tenant ?? "(no tenant)"), who.Cluster is { } cluster ? hashes.Of(cluster) : 0);
         f.NewResource = f.Resource != 0 && !s.Resources.Contains(f.Resource);
         f.NewDataClass = f.DataClass != 0 && !s.DataClasses.Contains(f.DataClass);
         f.NewWorkload = f.Workload != 0 && !s.Workloads.Contains(f.Workload);
@@ -98,7 +98,8 @@ internal sealed class BaselineDetector(VerifierOptions options)
         if (f.NewDataClass && !f.Denied)
         {
             var peerUses = peers.Uses(f.PeerGroup, f.DataClass);
-            var group = who.Namespace is { } ns ? "namespace " + ns : "tenant " + (e.Subject?.Tenant ?? "(none)");
+            var group = (who.Namespace is { } ns ? "namespace " + ns : "tenant " + (e.Subject?.Tenant ?? "(none)"))
+                + (who.Cluster is { } cluster ? " of cluster " + cluster : string.Empty);
             output.Add(peerUses
                 ? new Contribution(Detectors.Baseline, RuleNames.FirstDataClass, 45,
                     $"first access to data class {dc} in {Numbers.Duration(TimeSpan.FromTicks(e.Time.UtcTicks - s.FirstSeenTicks))} of history ({Numbers.Int(s.DataClasses.Count)} classes known); peers in {group} use it").Of(Policy.PolicyDetector.DataAccess(e.Resource?.Type))

@@ -19,6 +19,9 @@ internal sealed class CappedSet(int capacity)
 
     public bool Contains(ulong hash) => items.AsSpan(0, count).Contains(hash);
 
+    /// <summary>The hashes held, in no particular order.</summary>
+    public ReadOnlySpan<ulong> Items => items.AsSpan(0, count);
+
     /// <summary>Adds; returns false when it was already there.</summary>
     public bool Add(ulong hash)
     {

@@ -37,8 +37,10 @@ internal sealed class ScoringEngine
     // aggregation state after the recent ids, 3 the runtime links after that, 4 the principals' authentication state
     // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those; 7 and 8 change the
     // authentication state's own layout (its ratings; its revocation time and sign-in links); 9 adds the staged rules'
-    // open alerts and floods after the okta MFA counts.
-    private const int CheckpointFormat = 9;
+    // open alerts and floods after the okta MFA counts; 10 writes the same bytes, its peer groups of cluster-local
+    // principals kept per cluster (PeerIndex.Group), which a format 9 checkpoint's are not (RebuildClusterPeers).
+    private const int CheckpointFormat = 10;
+    private const int CheckpointFormatWithoutClusterPeers = 9;
     private const int CheckpointFormatWithoutStaged = 8;
     private const int CheckpointFormatWithoutSignInLinks = 7;
     private const int CheckpointFormatWithoutRatings = 6;
@@ -604,6 +606,58 @@ internal sealed class ScoringEngine
         {
             stagedAlerts.Read(r);
             stagedAlerts.ReadFloods(r);
+        }
+
+        if (format <= CheckpointFormatWithoutClusterPeers)
+        {
+            RebuildClusterPeers();
+        }
+    }
+
+    /// <summary>
+    /// Gives the service accounts and workloads of a checkpoint written before peer groups were kept per cluster their
+    /// namespace's group in their cluster, from the data classes each restored principal has used.
+    /// </summary>
+    /// <remarks>
+    /// Such a checkpoint's groups are one per namespace name, every cluster's principals of that name mixed; they are kept
+    /// as they are for principals keyed without a cluster (which is what they were for a single cluster). A principal's
+    /// own classes are what it taught its group (<see cref="BaselineDetector.Learn"/> adds both), so the rebuilt groups are
+    /// what the engine would have learnt from the principals it still holds, in their clusters only. Nodes and the API
+    /// server's other users take their namespace from each event's workload, which the key does not say: their groups
+    /// in a cluster start empty, which errs towards "no peer uses it", and fill as they learn.
+    /// </remarks>
+    private void RebuildClusterPeers()
+    {
+        foreach (var (key, state) in principals)
+        {
+            var (id, cluster) = ClusterKeys.Split(key);
+            if (cluster is null)
+            {
+                continue;
+            }
+
+            // A keyed id that no subject prefix makes cluster-local is a workload's (an event without a subject), and a
+            // workload's id is namespace/name.
+            string? ns = null;
+            if (id.StartsWith(ServiceAccountNames.Prefix, StringComparison.Ordinal))
+            {
+                ns = ServiceAccountNames.Split(id)?.Namespace;
+            }
+            else if (!ClusterKeys.IsClusterLocal(id) && id.IndexOf('/', StringComparison.Ordinal) is > 0 and var slash)
+            {
+                ns = id[..slash];
+            }
+
+            if (ns is null)
+            {
+                continue;
+            }
+
+            var group = PeerIndex.Group(StableHash.Of(ns), StableHash.Of(cluster));
+            foreach (var dataClass in state.DataClasses.Items)
+            {
+                peers.Add(group, dataClass);
+            }
         }
     }
 

@@ -79,7 +79,7 @@ public sealed class BaselineDetectorTests
         Assert.Contains(found, c => c.Rule == RuleNames.TokenNewWorkload && c.Text.Contains("shop/debug-7", StringComparison.Ordinal));
     }
 
-    public static TheoryData<string> EventShapes => ["default", "no resource type", "no data class", "no network", "no agent", "no workload", "other cluster", "non-ascii", "workload is the principal"];
+    public static TheoryData<string> EventShapes => ["default", "no resource type", "no data class", "no network", "no agent", "no workload", "other cluster", "non-ascii", "workload is the principal", "named cluster", "named cluster, workload is the principal", "named cluster, a person"];
 
     [Theory]
     [MemberData(nameof(EventShapes))]
@@ -100,7 +100,8 @@ public sealed class BaselineDetectorTests
             Assert.Equal(seen.Network?.SrcIp is { } ip ? StableHash.Of(ip) : 0, facts.Ip);
             Assert.Equal(seen.UserAgent is { } ua ? StableHash.Of(ua) : 0, facts.Agent);
             Assert.Equal(seen.Token?.Jti is { } jti ? StableHash.Of(jti) : 0, facts.Token);
-            Assert.Equal(who.Namespace is { } ns ? StableHash.Of(ns) : StableHash.Of(seen.Subject?.Tenant ?? "(no tenant)"), facts.PeerGroup);
+            var group = who.Namespace is { } ns ? StableHash.Of(ns) : StableHash.Of(seen.Subject?.Tenant ?? "(no tenant)");
+            Assert.Equal(who.Cluster is { } cluster ? StableHash.Combine(StableHash.Of(cluster), group) : group, facts.PeerGroup);
         }
     }
 
@@ -118,6 +119,9 @@ public sealed class BaselineDetectorTests
             "other cluster" => Events.Read(Events.T0, principal: "system:serviceaccount:billing-eu:invoicer", workload: "billing-eu/invoicer-7", resource: "eu-west/ledger", ip: "172.20.3.9", agent: "invoicer/2.4 (eu-west-1)"),
             "non-ascii" => Events.Read(Events.T0, principal: "system:serviceaccount:café:gestionnaire-ñ", workload: "café/gestionnaire-ñ-1", resource: "données/clients-été", dataClass: "confidentiel/données", agent: "agent-ĳ/1.0 日本", token: new TokenInfo { Jti = "jti-ñ-0001" }),
             "workload is the principal" => Events.Read(Events.T0, principal: "pod:shop/api-1", workload: "shop/api-1") with { Subject = null },
+            "named cluster" => ManagedClusters.InCluster(Events.Read(Events.T0, token: token), "prod"),
+            "named cluster, workload is the principal" => ManagedClusters.InCluster(Events.Read(Events.T0, workload: "shop/api-1") with { Subject = null }, "staging"),
+            "named cluster, a person" => ManagedClusters.InCluster(Events.Read(Events.T0, principal: "alice@acme.example", workload: ""), "prod"),
             _ => throw new ArgumentOutOfRangeException(nameof(shape), shape, null),
         };
     }

@@ -1,9 +1,10 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 9) one whose rule state, runtime links,
+/// Writes a checkpoint as an older engine did, from a current (format 10) one whose rule state, runtime links,
 /// authentication state, flood alerts, okta MFA counts and staged alerts are empty: each format appends to the one before,
-/// so format 8 is format 9 without the staged alerts, formats 7
+/// so format 9 is format 10's bytes (its peer groups keyed as format 9 keyed them: <see cref="AsFormatNine"/>), format 8
+/// is format 9 without the staged alerts, formats 7
 /// and 6 are format 8 with each authentication state's tail in their layout (the same bytes when no principal has an
 /// authentication state), format 5
 /// ends after the flood alerts, format 4 after the authentication state, format 3 after the runtime links, format 2
@@ -49,8 +50,32 @@ internal static class CheckpointFormats
         return Compressed([.. bytes[..^(tail + LayoutSignInsTailBytes)], .. new byte[format == 7 ? LayoutRatingsTailBytes : 0], .. bytes[^tail..]]);
     }
 
+    /// <summary>
+    /// Format 9 of <paramref name="current"/>: the same bytes, each peer group <paramref name="peerGroups"/> names keyed as a
+    /// format 9 engine keyed it (<c>To</c>, the namespace's hash alone) instead of per cluster (<c>From</c>).
+    /// </summary>
+    public static byte[] AsFormatNine(byte[] current, params (ulong From, ulong To)[] peerGroups)
+    {
+        var bytes = Raw(current, 9);
+        foreach (var (from, to) in peerGroups)
+        {
+            var key = BitConverter.GetBytes(from);
+            var at = bytes.AsSpan().IndexOf(key);
+            Assert.True(at > 0, $"peer group {from:x16} is not in the checkpoint");
+            Assert.Equal(-1, bytes.AsSpan(at + 1).IndexOf(key));
+            BitConverter.GetBytes(to).CopyTo(bytes, at);
+        }
+
+        return Compressed(bytes);
+    }
+
     public static byte[] AsFormat(byte[] current, int format)
     {
+        if (format == 9)
+        {
+            return AsFormatNine(current);
+        }
+
         var bytes = Uncompressed(current, format);
         if (format is 6 or 7 or 8)
         {
@@ -75,14 +100,21 @@ internal static class CheckpointFormats
 
     private static byte[] Uncompressed(byte[] current, int format)
     {
+        var bytes = Raw(current, format);
+        Assert.All(bytes[^EmptyStagedBytes..], b => Assert.Equal(0, b));
+        return bytes[..^EmptyStagedBytes];
+    }
+
+    /// <summary>The uncompressed bytes of a format 10 checkpoint, headed <paramref name="format"/>.</summary>
+    private static byte[] Raw(byte[] current, int format)
+    {
         using var input = new System.IO.Compression.GZipStream(new MemoryStream(current), System.IO.Compression.CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(9, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(10, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
-        Assert.All(bytes[^EmptyStagedBytes..], b => Assert.Equal(0, b));
-        return bytes[..^EmptyStagedBytes];
+        return bytes;
     }
 
     private static byte[] Compressed(byte[] bytes)
