@@ -206,6 +206,43 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     }
 
     /// <summary>
+    /// Three SIGKILLs under load from three clients at once (so several appends share a group commit when it dies), where
+    /// the moments a crash hurts most come all the time: segments of 4 KiB, so every batch
+    /// seals segments (their index written beside them) and starts new ones; a Verifier checkpoint every 10 records; the
+    /// offsets journal written every 50 ms. Each kill lands at a point a seeded random picks, so over the runs they hit a
+    /// roll, a checkpoint write and an offset commit in flight. After the last restart every acknowledged attack is alerted
+    /// exactly once. <c>ZTSTREAM_TEST_KILL_SEED</c> replays another run's kill points.
+    /// </summary>
+    [Fact]
+    public async Task Sigkill_ThreeTimesWhileSegmentsRollAndCheckpointsAreWritten_EveryAcknowledgedAttackIsAlertedOnce()
+    {
+        var seed = JsonReshaper.Setting("ZTSTREAM_TEST_KILL_SEED", 20261204);
+        var random = new Random(seed);
+        string[] often =
+        [
+            "--set", "EventLog:SegmentBytes=4096", "--set", "Verifier:CheckpointEveryRecords=10",
+            "--set", "EventLog:OffsetCommitInterval=00:00:00.05",
+        ];
+        await AddSourceAsync();
+        List<string> acknowledged = [];
+        List<string> inFlight = [];
+        for (var kill = 1; kill <= 3; kill++)
+        {
+            var run = await RunAsync($"run-{kill}", often);
+            var (acked, lost) = await SendUntilKilledAsync(run, $"roll{kill}", random.Next(3, 9), TimeSpan.FromMilliseconds(random.Next(0, 300)), clients: 3);
+            acknowledged.AddRange(acked);
+            inFlight.AddRange(lost);
+        }
+
+        // The faults were there to hit: each partition of the events topic rolled many segments.
+        var partitions = Directory.GetDirectories(Path.Combine(_processes.Folder.FullName, "eventlog", "topics"), "*", SearchOption.AllDirectories)
+            .Where(d => Directory.GetFiles(d, "*.log").Length > 0).ToList();
+        Assert.Contains(partitions, d => Directory.GetFiles(d, "*.log").Length >= 10);
+
+        await AssertEachAlertedOnceAsync(await RunAsync("run-4", often), acknowledged, inFlight, $" (seed {seed})");
+    }
+
+    /// <summary>
     /// Past the Responder's cap, alerts are merged into a flood alert. The process is killed after two merges and before
     /// the Responder's offsets were written (an hour's commit interval holds them back), so both alerts are handed again
     /// after the restart: the flood alert still counts each once. Before, the count grew by every delivery.
@@ -243,6 +280,79 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         // The probe comes after the two handed again on their partition: once it is merged, so are they.
         await Eventually.HoldsAsync(async () => (await FloodAsync(restarted)).Evidence.Any(e => e.StartsWith(probe + "-attack-", StringComparison.Ordinal)), "the probe merged", AlertTimeout);
         Assert.Equal(3, (await FloodAsync(restarted)).Count);
+    }
+
+    /// <summary>
+    /// The event log's folder restored from a backup older than the store (docs/operations.md: copied while stopped, then
+    /// the store kept on and the folder put back): the Verifier's checkpoints are ahead of the log it finds. An attack sent
+    /// after the restart lands at offsets the checkpoint says were scored — it is scored all the same (warning 4009) and
+    /// alerted, instead of being skipped until the log grows past the checkpoint.
+    /// </summary>
+    [Fact]
+    public async Task Restart_LogFolderRestoredFromABackupOlderThanTheStore_WhatArrivesAfterIsAlerted()
+    {
+        var first = "user:restore-first";
+        await AddSourceAsync();
+        var run = await RunAsync("run-1");
+        using (var ingest = Ingest(run))
+        {
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack(first)]);
+        }
+
+        await WaitForAlertsAsync(run, first, 1);
+        await StopCleanlyAsync(run);
+        var log = Path.Combine(_processes.Folder.FullName, "eventlog");
+        var backup = Path.Combine(_processes.Folder.FullName, "eventlog-backup");
+        CopyFolder(log, backup);
+
+        // Scored and checkpointed after the backup: 60 records more on the same partition, then a clean stop.
+        var later = SamePartitionAs(first, 1);
+        run = await RunAsync("run-2");
+        using (var ingest = Ingest(run))
+        {
+            await IngestEvents.PostAcceptedAsync(ingest, [.. Enumerable.Range(0, 60).Select(i => IngestEvents.Benign(later, i)), Attack(later)]);
+        }
+
+        await WaitForAlertsAsync(run, later, 1);
+        await StopCleanlyAsync(run);
+
+        Directory.Delete(log, recursive: true);
+        CopyFolder(backup, log);
+
+        var after = SamePartitionAs(first, 2);
+        var restarted = await RunAsync("run-3");
+        using (var ingest = Ingest(restarted))
+        {
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack(after)]);
+        }
+
+        await WaitForAlertsAsync(restarted, after, 1);
+        Assert.Contains("the log was lost or cut back behind the checkpoint", restarted.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The store migrated by a newer ZtStream (a migration this one does not know recorded in <c>schema_migrations</c>), as in
+    /// a rolling update where an instance of the previous version restarts: it warns, naming the migration, leaves the
+    /// row alone, and runs — an attack is alerted.
+    /// </summary>
+    [Fact]
+    public async Task Restart_StoreMigratedByANewerZtStream_WarnsNamingIt_LeavesItAndRuns()
+    {
+        await OneAlertThenStoppedAsync();
+        const string Newer = "INSERT INTO schema_migrations (component, version, name, applied_at) VALUES ('responder', 9999, 'from_a_newer_ztstream', '2026-12-03T00:00:00Z')";
+        Assert.True((await LocalProcess.RunAsync("sqlite3", [Database, Newer], TimeSpan.FromSeconds(30))).Succeeded);
+
+        var restarted = await RunAsync("run-2");
+        using (var ingest = Ingest(restarted))
+        {
+            await IngestEvents.PostAcceptedAsync(ingest, [Attack("user:after-upgrade")]);
+        }
+
+        await WaitForAlertsAsync(restarted, "user:after-upgrade", 1);
+        Assert.Contains("migration responder 9999 (from_a_newer_ztstream), which this version of ZtStream does not know", restarted.Output, StringComparison.Ordinal);
+        await StopCleanlyAsync(restarted);
+        var rows = await LocalProcess.RunAsync("sqlite3", [Database, "SELECT name FROM schema_migrations WHERE version = 9999"], TimeSpan.FromSeconds(30));
+        Assert.Equal("from_a_newer_ztstream", rows.Output.Trim());
     }
 
     /// <summary>
@@ -329,22 +439,23 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
 
     /// <summary>
     /// Sends <paramref name="run"/> batches of 40 benign events and one attack on a new victim (named after
-    /// <paramref name="round"/>) one after another, and kills it (SIGKILL) <paramref name="delay"/> after the
-    /// <paramref name="killAfter"/>th batch was acknowledged; the victims whose batch was acknowledged, and the one
-    /// whose request was in flight when the process died (maybe stored, never acknowledged).
+    /// <paramref name="round"/>) one after another from each of <paramref name="clients"/> clients at once, and kills it
+    /// (SIGKILL) <paramref name="delay"/> after the <paramref name="killAfter"/>th batch was acknowledged; the victims whose
+    /// batch was acknowledged, and those whose request was in flight when the process died (maybe stored, never
+    /// acknowledged).
     /// </summary>
-    private async Task<(List<string> Acknowledged, List<string> InFlight)> SendUntilKilledAsync(ZtStreamProcess run, string round, int killAfter, TimeSpan delay)
+    private async Task<(List<string> Acknowledged, List<string> InFlight)> SendUntilKilledAsync(ZtStreamProcess run, string round, int killAfter, TimeSpan delay, int clients = 1)
     {
         var acknowledged = new List<string>();
         var inFlight = new List<string>();
         using (var ingest = Ingest(run))
         {
-            var sender = Task.Run(
+            var senders = Enumerable.Range(0, clients).Select(client => Task.Run(
                 async () =>
                 {
                     for (var batch = 0; ; batch++)
                     {
-                        var victim = $"user:victim-{round}-{batch}";
+                        var victim = clients == 1 ? $"user:victim-{round}-{batch}" : $"user:victim-{round}-{client}-{batch}";
                         List<AccessEvent> events = [.. Enumerable.Range(0, 40).Select(i => IngestEvents.Benign($"user:normal-{i % 8}", (batch * 100) + i)), Attack(victim)];
                         try
                         {
@@ -356,17 +467,21 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
                         }
                         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
                         {
-                            inFlight.Add(victim);
+                            lock (inFlight)
+                            {
+                                inFlight.Add(victim);
+                            }
+
                             return;
                         }
                     }
                 },
-                CancellationToken.None);
+                CancellationToken.None)).ToList();
             var reached = await Eventually.WithinAsync(() => Task.FromResult(Count(acknowledged) >= killAfter), TimeSpan.FromSeconds(60), Ct);
             Assert.True(reached, $"{run.Name}: {Count(acknowledged)} of {killAfter} batches acknowledged:\n{run.Output}");
             await Task.Delay(delay, Ct);
             run.Kill();
-            await sender.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+            await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         }
 
         await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
@@ -422,6 +537,21 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
          "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
          "--set", $"Responder:ApiTokens:0:Token={ApiToken}"];
+
+    /// <summary>Copies <paramref name="from"/> with everything in it to <paramref name="to"/>, as <c>cp -a</c> does for a backup.</summary>
+    private static void CopyFolder(string from, string to)
+    {
+        foreach (var folder in Directory.GetDirectories(from, "*", SearchOption.AllDirectories))
+        {
+            Directory.CreateDirectory(Path.Combine(to, Path.GetRelativePath(from, folder)));
+        }
+
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from, "*", SearchOption.AllDirectories))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetRelativePath(from, file)));
+        }
+    }
 
     /// <summary>Where the journal's last entry (u32 length | u32 CRC | entries) starts.</summary>
     private static int LastEntryStart(byte[] journal)

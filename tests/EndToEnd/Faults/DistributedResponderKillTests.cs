@@ -46,6 +46,59 @@ public sealed class DistributedResponderKillTests(KafkaFixture kafka, PostgresFi
         await topology.AssertRevokedOnceAsync(pipeline, restarted, victim, jti);
     }
 
+    /// <summary>
+    /// The broker stopped (<c>rabbitmqctl stop_app</c>) under a running Responder that an SDK-protected app follows, and
+    /// three attacks come in meanwhile: each is alerted and its revocation decided and left queued in the store; once the
+    /// broker is back, the same Responder — not restarted — sends them, each revocation runs once, and the app, which kept
+    /// following the feed, refuses every token.
+    /// </summary>
+    [Fact]
+    public async Task BrokerDown_ResponderKeepsRunning_AfterItReturns_EachQueuedRevocationRunsOnce()
+    {
+        await using var rabbit = new RabbitMqFixture();
+        var topology = await TopologyAsync(await rabbit.CreateVirtualHostAsync(Ct), ["--set", "Responder:SchedulerInterval=00:00:01"]);
+        var responder = await topology.StartResponderAsync("responder");
+        var pipeline = await topology.StartPipelineAsync();
+        await using var sdk = await SdkProbe.StartAsync(pipeline.Url, topology.SourceKey, responder.Url, FeedToken);
+
+        await rabbit.StopBrokerAsync();
+        var victims = Enumerable.Range(1, 3).Select(i => ($"dist-down-victim-{i}", $"jti-{Guid.NewGuid():N}")).ToList();
+        foreach (var (victim, jti) in victims)
+        {
+            await topology.AttackAsync(pipeline, victim, jti);
+        }
+
+        using var api = ZtStreamApi.Client(responder.Url, ApiToken);
+        var queued = await Eventually.WithinAsync(
+            async () =>
+            {
+                var actions = await ZtStreamApi.ActionsAsync(api, "revoke_token", Ct);
+                return victims.All(v => actions.Any(a => a.GetProperty("jti").GetString() == v.Item2 && a.GetProperty("state").GetString() == "queued"));
+            },
+            ZtStreamApi.Timeout,
+            Ct);
+        Assert.True(queued, $"not every revocation was left queued while the broker was down:\n{responder.Output}");
+        foreach (var (victim, jti) in victims)
+        {
+            using var taken = await sdk.GetAsync(victim, jti);
+            Assert.Equal(HttpStatusCode.OK, taken.StatusCode); // nothing was revoked without the bus
+        }
+
+        await rabbit.StartBrokerAsync();
+        foreach (var (victim, jti) in victims)
+        {
+            // One action per token (RevocationOfAsync fails on a second), done, completed once, listed once.
+            var done = await Eventually.WithinAsync(async () => (await ZtStreamApi.RevocationOfAsync(api, jti, Ct)).State == "done", ZtStreamApi.Timeout, Ct);
+            Assert.True(done, $"the revocation of {jti} did not complete after the broker came back:\n{responder.Output}");
+            var (id, _) = await ZtStreamApi.RevocationOfAsync(api, jti, Ct);
+            Assert.Single(await ZtStreamApi.AuditKindsAsync(api, id, Ct), k => k == "action.completed");
+            Assert.Single(await ZtStreamApi.ListedTokenIdsAsync(api, Ct), j => j == jti);
+            await sdk.AssertRefusesAsync(victim, jti);
+        }
+
+        Assert.Equal(victims.Count, (await ZtStreamApi.ActionsAsync(api, "revoke_token", Ct)).Count);
+    }
+
     /// <param name="idpRefusesFirst">
     /// False: the kill comes while the IdP holds the first call — after the consumer took the command and the revocation
     /// list has the entry, before "done" is recorded. True: the IdP answers the first call 503, the attempt is recorded as

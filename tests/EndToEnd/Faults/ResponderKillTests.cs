@@ -128,17 +128,93 @@ public sealed class ResponderKillTests : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// An SDK-protected app follows the revocation feed of <c>ztstream run</c>, which is killed (SIGKILL). While it is down,
+    /// another process on the same folder revokes a second token and lifts the first, and stops; the app, never restarted,
+    /// sees none of that until <c>ztstream run</c> is back on its address: it reconnects with <c>Last-Event-ID</c> and applies
+    /// both — the token revoked in the gap is refused, the one lifted in the gap is taken again.
+    /// </summary>
+    [Fact]
+    public async Task Sigkill_WhileAnSdkFollowsTheFeed_ItReconnectsAndAppliesWhatWasRevokedAndLiftedInTheGap()
+    {
+        var key = await _processes.AddSourceAsync("feed-app", ["--sqlite", Database], Ct);
+        var urls = $"http://127.0.0.1:{FreeLoopbackPort()}";
+        var url = new Uri(urls);
+        var run = await RunAsync("run-1", [], urls);
+        await using var sdk = await SdkProbe.StartAsync(url, key, url, FeedToken);
+        var first = $"jti-{Guid.NewGuid():N}";
+        string firstAction;
+        using (var api = ZtStreamApi.Client(run.Url, ApiToken))
+        {
+            firstAction = await RevokeAsync(api, first);
+        }
+
+        await sdk.AssertRefusesAsync("gap-first", first);
+        run.Kill();
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        // The gap: another instance on the same store and log, at an address the app does not follow.
+        var second = $"jti-{Guid.NewGuid():N}";
+        var other = await RunAsync("in-the-gap", []);
+        using (var api = ZtStreamApi.Client(other.Url, ApiToken))
+        {
+            await RevokeAsync(api, second);
+            using var lift = await api.PostAsJsonAsync(new Uri($"/v1/actions/{firstAction}/lift", UriKind.Relative), new Dictionary<string, string> { ["reason"] = "fault test" }, Ct);
+            Assert.True(lift.IsSuccessStatusCode, $"{(int)lift.StatusCode} {await lift.Content.ReadAsStringAsync(Ct)}");
+        }
+
+        await other.TerminateAsync();
+        Assert.True(await other.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, other.Output);
+        using (var stale = await sdk.GetAsync("gap-second", second))
+        {
+            Assert.Equal(HttpStatusCode.OK, stale.StatusCode); // nothing tells the app yet
+        }
+
+        var restarted = await RunAsync("run-2", [], urls);
+        await sdk.AssertRefusesAsync("gap-second", second);
+        var taken = await Eventually.WithinAsync(
+            async () =>
+            {
+                using var response = await sdk.GetAsync("gap-first", first);
+                return response.StatusCode == HttpStatusCode.OK;
+            },
+            ZtStreamApi.Timeout,
+            Ct);
+        Assert.True(taken, $"the app still refuses {first}, lifted in the gap:\n{restarted.Output}");
+    }
+
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
+
+    /// <summary>Revokes token <paramref name="jti"/> by hand and waits until it is done; the action's id.</summary>
+    private static async Task<string> RevokeAsync(HttpClient api, string jti)
+    {
+        using var trigger = await api.PostAsJsonAsync(
+            new Uri("/v1/actions", UriKind.Relative),
+            new Dictionary<string, string> { ["kind"] = "revoke_token", ["jti"] = jti, ["reason"] = "fault test" },
+            Ct);
+        Assert.True(trigger.IsSuccessStatusCode, $"{(int)trigger.StatusCode} {await trigger.Content.ReadAsStringAsync(Ct)}");
+        var id = (await trigger.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
+        Assert.True(await Eventually.WithinAsync(async () => await StateAsync(api, id) == "done", ZtStreamApi.Timeout, Ct), $"the revocation {id} is {await StateAsync(api, id)}");
+        return id;
+    }
+
+    /// <summary>A loopback port free now, so a restarted process can listen where the app follows it.</summary>
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     private string Database => Path.Combine(_processes.Folder.FullName, "ztstream.db");
 
     private Task<ZtStreamProcess> RunAsync(string name, string policy, RevocationEndpoint idp) =>
         RunAsync(name, ["--set", $"Responder:PolicyPath={policy}", .. idp.DriverSettings]);
 
-    private Task<ZtStreamProcess> RunAsync(string name, string[] settings) =>
+    private Task<ZtStreamProcess> RunAsync(string name, string[] settings, string urls = "http://127.0.0.1:0") =>
         _processes.StartAsync(
             name,
-            ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
+            ["run", "--urls", urls, "--sqlite", Database,
              "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
              "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", $"Responder:Feed:Token={FeedToken}",
              .. settings,
