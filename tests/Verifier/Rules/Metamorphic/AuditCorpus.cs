@@ -25,6 +25,8 @@ internal sealed record AuditCorpus(string Name, IReadOnlyList<RuleSource> Source
         {
             "falco-0.5.0" => Traces(),
             "library-tests" => LibraryTests(rules),
+            // The evaluation set alone: a recording of one cluster, in time order as replay and backtest expect it.
+            "eval" => [.. Lines(Path.Combine(TestData, "k8s-audit-eval", "events.jsonl"))],
             _ => [.. Traces(), .. Lines(Path.Combine(TestData, "k8s-audit-eval", "events.jsonl"))],
         };
         return new AuditCorpus(name, sources, rules, events);
