@@ -171,6 +171,67 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         Assert.Empty(await ZtStreamApi.AlertsAsync(api, "ZO\u00cb.M\u00fcller@Acme.Example", ct));
     }
 
+    /// <summary>
+    /// The same attacks renamed and carried another way reach the same verdict through the path a user's records take:
+    /// once as Okta's Event Hook delivers them, once with the users, their domain, sessions and addresses renamed
+    /// (fullwidth and non-ASCII letters, capitals, IPv6, an IPv4-mapped address) and each record posted alone in its
+    /// EventBridge envelope — to <c>/v1/sources/okta</c> of a running <c>ztstream run</c>, then read from its alerts API.
+    /// </summary>
+    [Fact]
+    public async Task OktaOverHttp_RenamedAndThroughEventBridge_SameVerdicts()
+    {
+        var ct = Ct;
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
+        var run = await RunAsync(db, [], ct);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        var t0 = DateTimeOffset.UtcNow.AddMinutes(-40);
+
+        List<JsonObject> Attacks(string guessed, string guessedFrom, string fatigued, string fatiguedFrom, string sprayed, string sprayFrom) =>
+        [
+            .. Enumerable.Range(0, 12).Select(i => OktaLog("user.session.start", guessed, guessedFrom, t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS")),
+            OktaLog("user.session.start", guessed, guessedFrom, t0.AddMinutes(5), session: "idx" + guessed.GetHashCode(StringComparison.Ordinal)),
+            .. Enumerable.Range(0, 10).Select(i => OktaLog("user.mfa.okta_verify.deny_push", fatigued, fatiguedFrom, t0.AddMinutes(8).AddSeconds(20 * i), "FAILURE", "User rejected Okta push verify", "idxF" + fatigued.Length, factor: "OKTA_VERIFY_PUSH")),
+            OktaLog("user.authentication.auth_via_mfa", fatigued, fatiguedFrom, t0.AddMinutes(13), session: "idxF" + fatigued.Length, factor: "OKTA_VERIFY_PUSH"),
+            .. Enumerable.Range(0, 10).Select(i => OktaLog("user.session.start", string.Format(CultureInfo.InvariantCulture, sprayed, i), sprayFrom, t0.AddMinutes(15 + i), "FAILURE", "INVALID_CREDENTIALS")),
+        ];
+
+        using (var http = ZtStreamApi.Client(run.Url, okta))
+        {
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(Attacks("dagny.fogg@acmecorp.test", "203.0.113.9", "saku.lehto@acmecorp.test", "198.51.100.77", "sprayed{0}@acmecorp.test", "198.51.100.250")), ct);
+            foreach (var log in Attacks("\uff24\uff21\uff27\uff2e\uff39.F\u00d6GG@Zo\u00eb-Corp.TEST", "2001:db8:41::9", "Saku.Lehto-Second@zo\u00eb-corp.test", "::ffff:192.0.2.77", "SPR\u00c4YED{0}@zo\u00eb-corp.test", "2001:DB8:52:0:0:0:0:FA"))
+            {
+                await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", new JsonObject
+                {
+                    ["version"] = "0", ["id"] = Guid.NewGuid().ToString(), ["detail-type"] = "SystemLog",
+                    ["source"] = "aws.partner/okta.com/zoe-corp/zt-stream", ["account"] = "111122223333", ["time"] = log["published"]!.DeepClone(),
+                    ["region"] = "eu-west-1", ["resources"] = new JsonArray(), ["detail"] = log,
+                }.ToJsonString(), ct);
+            }
+        }
+
+        // Each pair: the original principal and the renamed one, as the adapters key them (logins folded, addresses shortest).
+        (string Original, string Renamed, string Detector, string Rule)[] pairs =
+        [
+            ("dagny.fogg@acmecorp.test", "dagny.f\u00f6gg@zo\u00eb-corp.test", "identity", "success_after_failures"),
+            ("saku.lehto@acmecorp.test", "saku.lehto-second@zo\u00eb-corp.test", "identity", "mfa_fatigue"),
+            ("ip:198.51.100.250", "ip:2001:db8:52::fa", "rule", "identity-password-spray"),
+        ];
+        foreach (var (original, renamed, detector, rule) in pairs)
+        {
+            var expected = await ZtStreamApi.WaitForReasonAsync(api, original, detector, rule, ct);
+            var actual = await ZtStreamApi.WaitForReasonAsync(api, renamed, detector, rule, ct);
+            Assert.Equal(expected.Alert.GetProperty("severity").GetString(), actual.Alert.GetProperty("severity").GetString());
+            Assert.Equal(
+                Reasons(expected.Alert).Single(r => r.GetProperty("rule").GetString() == rule).GetProperty("score").GetInt32(),
+                Reasons(actual.Alert).Single(r => r.GetProperty("rule").GetString() == rule).GetProperty("score").GetInt32());
+        }
+
+        // The IPv4-mapped address is one client with its IPv4 form: the fatigue's sign-in names it as IPv4.
+        var fatigue = await ZtStreamApi.WaitForReasonAsync(api, "saku.lehto-second@zo\u00eb-corp.test", "identity", "mfa_fatigue", ct);
+        Assert.Contains("from 192.0.2.77", fatigue.Text, StringComparison.Ordinal);
+    }
+
     /// <summary><c>ztstream run</c> on <paramref name="db"/> without the model, with an analyst's API token.</summary>
     private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => processes.StartAsync("ztstream", [
         "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
