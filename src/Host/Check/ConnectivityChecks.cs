@@ -11,6 +11,7 @@ using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.Kafka;
 using ZtStream.Platform.Http;
 using ZtStream.Platform.Store;
+using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
 using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Kubernetes;
@@ -44,6 +45,11 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         yield return await Guard("command bus", IsRabbitMq(bus) ? $"rabbitmq {RabbitMqEndpoint.Parse(bus.RabbitMqUri ?? "")}" : bus.Kind, ct => BusAsync(bus, ct), cancellationToken);
 
         var drivers = Bind<ResponderDriversOptions>(ResponderDriversOptions.Section);
+        foreach (var coverage in await ClusterCoverageAsync(store, drivers, cancellationToken))
+        {
+            yield return coverage;
+        }
+
         if (drivers.Uses(OAuthTokenRevoker.DriverName))
         {
             yield return await Guard("oauth", drivers.OAuth.Endpoint?.ToString() ?? "", ct => OAuthAsync(drivers.OAuth, ct), cancellationToken);
@@ -204,6 +210,39 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
             await using var connection = await store.OpenAsync(cancellationToken);
             var one = await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
             return new Outcome(one == 1, $"SELECT 1 answered in {clock.ElapsedMilliseconds} ms");
+        }
+        finally
+        {
+            (store as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The sources' clusters (from the store, as <c>ztstream sources list</c> reads them) beside the isolation driver's:
+    /// <see cref="ClusterCoverage"/>. A store no Ingest has migrated holds no sources yet.
+    /// </summary>
+    private async Task<IReadOnlyList<CheckResult>> ClusterCoverageAsync(StoreOptions options, ResponderDriversOptions drivers, CancellationToken cancellationToken)
+    {
+        var store = StoreServiceCollectionExtensions.CreateStore(options);
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(timeout);
+            var ingest = new IngestMigrations();
+            var latest = ingest.Migrations.Max(m => m.Version);
+            var applied = (await new StoreMigrator(store, [ingest]).ReadAppliedAsync(deadline.Token))
+                .Where(m => m.Component == IngestMigrations.Component).Select(m => (int)m.Version).DefaultIfEmpty(0).Max();
+            if (applied > 0 && applied < latest)
+            {
+                return [new CheckResult(ClusterCoverage.Area, "sources", true, $"not compared with the isolation driver's clusters: the store's ingest schema is at version {applied} of {latest}; `ztstream run` with the ingest role migrates it", Warning: true)];
+            }
+
+            IReadOnlyList<SourceInfo> sources = applied == 0 ? [] : await new SourceCredentialStore(store, TimeProvider.System).ListAsync(deadline.Token);
+            return ClusterCoverage.Compare(sources, drivers);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return [new CheckResult(ClusterCoverage.Area, "sources", true, $"not compared with the isolation driver's clusters: the sources could not be read ({Flatten(e)})", Warning: true)];
         }
         finally
         {

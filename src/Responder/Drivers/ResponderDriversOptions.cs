@@ -1,3 +1,4 @@
+using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Isolation.Docker;
 using ZtStream.Responder.Isolation.Kubernetes;
 using ZtStream.Responder.Isolation.Nftables;
@@ -34,6 +35,15 @@ internal sealed record ResponderDriversOptions
     public bool Uses(string revoker) => TokenRevokers.Any(r => string.Equals(r.Trim(), revoker, StringComparison.OrdinalIgnoreCase));
 
     public string IsolationKind() => Isolation.Trim().ToLowerInvariant();
+
+    /// <summary>The clusters the configured isolation driver acts in; null when no isolation driver is configured.</summary>
+    public IsolatorClusters? IsolationReach() => IsolationKind() switch
+    {
+        KubernetesWorkloadIsolator.DriverName => Kubernetes.Reach(),
+        NftablesWorkloadIsolator.DriverName => Nftables.Reach(),
+        DockerWorkloadIsolator.DriverName => Docker.Reach(),
+        _ => null,
+    };
 
     /// <summary>Every problem at once: unknown driver names, and the settings of each enabled driver.</summary>
     public IReadOnlyList<string> Validate()

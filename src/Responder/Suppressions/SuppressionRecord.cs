@@ -55,9 +55,19 @@ internal sealed record SuppressionRecord
 
     /// <summary>
     /// The cluster it holds in (events naming it); null for every cluster, as for every suppression made before
-    /// suppressions named clusters.
+    /// suppressions named clusters; <see cref="EveryCluster"/> for every cluster asked for on purpose.
     /// </summary>
     public string? Cluster { get; init; }
+
+    /// <summary>
+    /// <see cref="Cluster"/> of a suppression a responder made to hold in every cluster though what it names is of one
+    /// (<c>cluster: "*"</c>): kept as asked, so its listing and audit trail say it was meant, while the Verifier is told
+    /// "every cluster" (<see cref="VerifierCluster"/>).
+    /// </summary>
+    public const string EveryCluster = "*";
+
+    /// <summary>The cluster the Verifier applies it in (<c>zt.feedback.v1</c>'s <c>cluster</c>): null for every cluster.</summary>
+    public string? VerifierCluster => Cluster == EveryCluster ? null : Cluster;
 
     public required IReadOnlyList<string> Rules { get; init; }
     public required string CreatedBy { get; init; }

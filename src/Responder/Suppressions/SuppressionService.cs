@@ -12,7 +12,8 @@ namespace ZtStream.Responder.Suppressions;
 /// <summary>
 /// What a suppression made from an alert covers; every member optional (the defaults are the narrowest).
 /// <paramref name="Cluster"/>: the cluster it holds in, one the alert names (its default: the cluster of a cluster-local
-/// principal, or of the namespace a namespace scope names; else every cluster).
+/// principal, or of the namespace a namespace scope names; else every cluster), or <see cref="SuppressionRecord.EveryCluster"/>
+/// for every cluster on purpose.
 /// </summary>
 internal sealed record SuppressionRequest(List<string>? Rules = null, string? Scope = null, DateTimeOffset? ExpiresAt = null, string? Note = null, string? Cluster = null);
 
@@ -184,10 +185,12 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([new ItemError(0, "scope", "the alert names no namespace")]));
         }
 
-        var (cluster, clusterError) = alert is null ? (request.Cluster ?? before.Cluster, null) : ClusterOf(scope, alert.Alert, request.Cluster);
-        if (clusterError is null && before.Cluster is not null && !string.Equals(cluster, before.Cluster, StringComparison.Ordinal))
+        // One held in every cluster on purpose stays so unless a cluster is asked for (a narrowing to one).
+        var asked = request.Cluster ?? (before.Cluster == SuppressionRecord.EveryCluster ? SuppressionRecord.EveryCluster : null);
+        var (cluster, clusterError) = alert is null ? (asked ?? before.Cluster, null) : ClusterOf(scope, alert.Alert, asked);
+        if (clusterError is null && before.Cluster is { } held && held != SuppressionRecord.EveryCluster && !string.Equals(cluster, held, StringComparison.Ordinal))
         {
-            clusterError = new ItemError(0, "cluster", $"the suppression holds in cluster {before.Cluster} only; a narrowing cannot make it hold {(cluster is null ? "in every cluster" : "in cluster " + cluster)}");
+            clusterError = new ItemError(0, "cluster", $"the suppression holds in cluster {held} only; a narrowing cannot make it hold {(cluster is null or SuppressionRecord.EveryCluster ? "in every cluster" : "in cluster " + cluster)}");
         }
 
         if (clusterError is not null)
@@ -467,6 +470,13 @@ internal sealed class SuppressionService(
             return (null, Problems.Invalid([clusterError]));
         }
 
+        // Silencing prod for what was judged benign in staging is the lever a per-cluster suppression exists to deny; a
+        // responder may still decide it, as for the wide scopes, and the audit entry says so.
+        if (cluster == SuppressionRecord.EveryCluster && OwnCluster(scope, alert) is { } ownCluster && !caller.IsResponder)
+        {
+            return (null, Problems.Of(403, $"a {scope} suppression made from alert {alert.Id} holds in cluster {ownCluster}; holding it in every cluster (cluster {SuppressionRecord.EveryCluster}) needs the responder role"));
+        }
+
         return (new SuppressionRecord
         {
             Id = "sup-" + Guid.NewGuid().ToString("N")[..16],
@@ -511,17 +521,17 @@ internal sealed class SuppressionService(
     /// </summary>
     private static (string? Cluster, ItemError? Problem) ClusterOf(string scope, Alert alert, string? asked)
     {
-        if (asked is not null && IsolatorClusters.NameProblem(asked) is { } bad)
+        if (asked == SuppressionRecord.EveryCluster)
         {
-            return (null, new ItemError(0, "cluster", bad));
+            return (asked, null);
         }
 
-        var own = scope switch
+        if (asked is not null && IsolatorClusters.NameProblem(asked) is { } bad)
         {
-            SuppressionScopes.Everyone => null,
-            SuppressionScopes.Namespace => (alert.TargetWorkload ?? alert.Workload)?.Cluster,
-            _ => alert.PrincipalCluster,
-        };
+            return (null, new ItemError(0, "cluster", bad + $" (or {SuppressionRecord.EveryCluster}: every cluster)"));
+        }
+
+        var own = OwnCluster(scope, alert);
         if (own is not null)
         {
             return asked is null || string.Equals(asked, own, StringComparison.Ordinal)
@@ -541,6 +551,14 @@ internal sealed class SuppressionService(
                 ? $"alert {alert.Id} names no cluster; a suppression made from it holds in every cluster"
                 : $"alert {alert.Id} names cluster {string.Join(", ", named)}, not {asked}"));
     }
+
+    /// <summary>The one cluster what <paramref name="scope"/> names of <paramref name="alert"/> is of, or null when it is of none.</summary>
+    private static string? OwnCluster(string scope, Alert alert) => scope switch
+    {
+        SuppressionScopes.Everyone => null,
+        SuppressionScopes.Namespace => (alert.TargetWorkload ?? alert.Workload)?.Cluster,
+        _ => alert.PrincipalCluster,
+    };
 
     /// <summary>
     /// A principal-bound scope whose principal reads as every principal: the alert's principal is event data, and one
@@ -579,7 +597,12 @@ internal sealed class SuppressionService(
         SuppressionScopes.Namespace => $"every principal in namespace {s.Namespace}",
         SuppressionScopes.Principal => s.Principal,
         _ => $"{s.Principal} on {s.ResourceClass ?? "any resource class"}",
-    } + (s.Cluster is null ? "" : $" in cluster {s.Cluster}");
+    } + s.Cluster switch
+    {
+        null => "",
+        SuppressionRecord.EveryCluster => $" in every cluster (asked for: cluster {SuppressionRecord.EveryCluster})",
+        var cluster => $" in cluster {cluster}",
+    };
 
     private static AlertFeedback Feedback(SuppressionRecord s, string by, DateTimeOffset now, bool lifted) => new()
     {
@@ -590,7 +613,7 @@ internal sealed class SuppressionService(
         Rules = s.Rules,
         ResourceClass = s.ResourceClass,
         Namespace = s.Namespace,
-        Cluster = s.Cluster,
+        Cluster = s.VerifierCluster,
         By = by,
         At = now,
         ExpiresAt = s.ExpiresAt,

@@ -59,7 +59,16 @@ internal sealed class RuleDetector(RuleSetHolder rules)
     public void EvaluateOutcome(AccessEvent e, AccessEvent asItArrived, List<Contribution> output, List<Contribution> staged) =>
         Evaluate(e, new RuleEvent(asItArrived) { OktaMfa = OktaMfa }, output, staged);
 
-    private void Evaluate(AccessEvent e, RuleEvent? arrived, List<Contribution> output, List<Contribution> staged)
+    /// <summary>
+    /// A Kubernetes request's first stage, whose outcome a later stage will bring: only the rules that match it whatever
+    /// that outcome (<see cref="DecidedWithoutOutcome"/>). A rule the outcome can still decide — one that leaves out
+    /// refused requests, or needs a success — waits for the stage that brings it (<see cref="EvaluateOutcome"/>), so a
+    /// request whose stages came in two batches fires exactly the rules it fires when they come in one.
+    /// </summary>
+    public void EvaluateAwaitingOutcome(AccessEvent e, List<Contribution> output, List<Contribution> staged) =>
+        Evaluate(e, null, output, staged, awaitingOutcome: true);
+
+    private void Evaluate(AccessEvent e, RuleEvent? arrived, List<Contribution> output, List<Contribution> staged, bool awaitingOutcome = false)
     {
         var candidates = rules.Current.For(e.Kind);
         if (candidates.Length == 0)
@@ -72,7 +81,7 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var firstStaged = staged.Count;
         foreach (var rule in candidates)
         {
-            if (arrived is not null && MatchedOnArrival(rule, arrived))
+            if (arrived is not null ? DecidedWithoutOutcome(rule, arrived) : awaitingOutcome && !DecidedWithoutOutcome(rule, re))
             {
                 continue;
             }
@@ -95,6 +104,15 @@ internal sealed class RuleDetector(RuleSetHolder rules)
             CountEachFindingOnce(staged, firstStaged);
         }
     }
+
+    /// <summary>
+    /// Whether the rule matches a request's first stage whatever outcome a later stage brings: as it arrived, allowed and
+    /// refused (<see cref="RequestStages.Answered"/>). Only for a stage awaiting its outcome, rare, so it may allocate.
+    /// </summary>
+    private static bool DecidedWithoutOutcome(Rule rule, RuleEvent arrived) =>
+        MatchedOnArrival(rule, arrived)
+        && MatchedOnArrival(rule, new RuleEvent(RequestStages.Answered(arrived.Event, allowed: true)))
+        && MatchedOnArrival(rule, new RuleEvent(RequestStages.Answered(arrived.Event, allowed: false)));
 
     /// <summary>Whether the rule's condition (a correlation: any referenced rule's) matched the request's first stage.</summary>
     private static bool MatchedOnArrival(Rule rule, RuleEvent arrived)

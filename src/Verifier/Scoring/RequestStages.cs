@@ -87,6 +87,34 @@ internal static class RequestStages
         return e with { Status = null, Outcome = null, Attributes = attributes, Raw = raw ?? e.Raw };
     }
 
+    /// <summary>
+    /// A first stage as its later stage could complete it: <paramref name="allowed"/> (200, an authorizer's allow) or
+    /// refused (403, forbid) — what a rule matching the first stage is asked of to know whether the outcome can decide it.
+    /// </summary>
+    public static AccessEvent Answered(AccessEvent e, bool allowed)
+    {
+        var code = allowed ? 200 : 403;
+        var decision = allowed ? "allow" : "forbid";
+        Dictionary<string, JsonElement>? attributes = null;
+        if (e.Attributes is { } a)
+        {
+            attributes = new Dictionary<string, JsonElement>(a, StringComparer.Ordinal)
+            {
+                ["k8s.annotations"] = Element(new JsonObject { ["authorization.k8s.io/decision"] = decision }),
+            };
+        }
+
+        JsonElement? raw = null;
+        if (e.Raw is { ValueKind: JsonValueKind.Object } r && JsonNode.Parse(r.GetRawText()) is JsonObject o)
+        {
+            o["responseStatus"] = new JsonObject { ["metadata"] = new JsonObject(), ["code"] = code };
+            o["annotations"] = new JsonObject { ["authorization.k8s.io/decision"] = decision };
+            raw = Element(o);
+        }
+
+        return e with { Status = code, Outcome = allowed ? Outcomes.Success : Outcomes.Denied, Attributes = attributes, Raw = raw ?? e.Raw };
+    }
+
     private static JsonElement Element(JsonNode node)
     {
         using var document = JsonDocument.Parse(node.ToJsonString());

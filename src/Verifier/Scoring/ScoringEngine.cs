@@ -138,6 +138,7 @@ internal sealed class ScoringEngine
     {
         var idHash = StableHash.Of(e.Id);
         string? firstStage = null;
+        var awaitingOutcome = false;
         if (!RememberId(idHash))
         {
             // A Kubernetes request's later stage is a duplicate, unless it brings the outcome its first stage lacked.
@@ -150,6 +151,7 @@ internal sealed class ScoringEngine
         else if (RequestStages.AwaitingOutcome(e, idHash) is not 0 and var awaiting)
         {
             RememberId(awaiting);
+            awaitingOutcome = true;
         }
 
         if (EventKinds.IsDerived(e.Kind))
@@ -198,7 +200,14 @@ internal sealed class ScoringEngine
         found.Clear();
         stagedFound.Clear();
         policy.Evaluate(e, who, state, found);
-        rules.Evaluate(e, found, stagedFound);
+        if (awaitingOutcome)
+        {
+            rules.EvaluateAwaitingOutcome(e, found, stagedFound);
+        }
+        else
+        {
+            rules.Evaluate(e, found, stagedFound);
+        }
         authentication.Evaluate(e, who, state, found);
         baselines.Evaluate(e, who, state, peers, facts, found);
         var modelHost = Model;

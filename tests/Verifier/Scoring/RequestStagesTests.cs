@@ -9,8 +9,8 @@ namespace ZtStream.Verifier.Tests.Scoring;
 /// the stage with its response in a later one, under the same <c>auditID</c> (IngestTestData/k8s-audit/clusters,
 /// <c>stages-apart-*.json</c>: a refused privileged pod create, an exec answered in the second body and ended in the third).
 /// Each body is mapped as the endpoint maps one request's body, and the Verifier restarts from its checkpoint between the
-/// first and the second: a rule that matches the request counts it once, at its first stage; a rule that needs its
-/// response sees that response once; a body delivered again changes nothing.
+/// first and the second: a rule that matches the request whatever its answer counts it once, at its first stage; a rule
+/// that needs its response, or leaves some answers out, sees that response once; a body delivered again changes nothing.
 /// </summary>
 public sealed class RequestStagesTests
 {
@@ -23,6 +23,9 @@ public sealed class RequestStagesTests
         { "pod-created", [$"1:{Create}"] },
         // Needs the refusal, which only the second body tells.
         { "pod-create-refused", [$"2:{Create}"] },
+        // Leaves refusals out: the first stage cannot tell, so the rule waits for the second body, which says it was
+        // refused — as it never fires when both stages come in one body.
+        { "pod-created-unless-refused", [] },
         // falcosecurity's rules: Create Privileged Pod reads the ResponseComplete stage, Attach/Exec Pod the ResponseStarted one.
         { "Create Privileged Pod", [$"2:{Create}"] },
         { "Attach/Exec Pod", [$"2:{Exec}"] },
@@ -105,6 +108,15 @@ public sealed class RequestStagesTests
                 resource.type: pods
                 outcome: denied
               condition: refused
+            """),
+        "pod-created-unless-refused" => RuleTesting.Detection("""
+              create:
+                kind: k8s.audit
+                action: create
+                resource.type: pods
+              refused:
+                outcome: denied
+              condition: create and not refused
             """),
         _ => Load(RulesFile(RulesHead)).Rules.Single(r => r.Id == name),
     };

@@ -696,8 +696,9 @@ function suppressionsTable(items, refresh) {
       el("td", {}, s.scope.replace("_", " ")),
       el("td", { class: "fields" }, s.rules.join(", ")),
       el("td", { "data-testid": "suppression-for" }, s.principal === "*" ? (s.namespace ? "everyone in " + s.namespace : "everyone") : s.principal + (s.resource_class ? " on " + s.resource_class : ""),
-        // A suppression made in one cluster holds there only: say which, so staging's is not read as prod's.
-        s.cluster ? " in cluster " + s.cluster : ""),
+        // A suppression made in one cluster holds there only: say which, so staging's is not read as prod's; "*" is one a
+        // responder made to hold in every cluster on purpose.
+        s.cluster === "*" ? " in every cluster (asked for)" : s.cluster ? " in cluster " + s.cluster : ""),
       el("td", {}, when(s.expires_at)),
       el("td", {}, s.created_by, s.alert_id ? [" from ", el("a", { href: "#/alerts/" + encodeURIComponent(s.alert_id) }, s.alert_id)] : ""),
       el("td", { "data-testid": "suppression-state" }, s.state, s.lift_reason ? " (" + s.lift_reason + ")" : ""),
@@ -784,6 +785,11 @@ function suppressForm(a, refresh) {
     "aria-label": "days", "aria-describedby": "suppress-days-hint" });
   const hint = el("span", { id: "suppress-days-hint", class: "muted", "data-testid": "suppress-days-hint" }, "days (1–90; empty: " + fallback + ")");
   const note = el("input", { placeholder: "why", "data-testid": "suppress-note", "data-draft": "suppress-note" });
+  // A suppression from an alert on an identity of one cluster holds in that cluster; a responder may make it hold in every
+  // cluster ("*"), which the API audits as such. Offered only where the alert names a cluster.
+  const clusterOf = a.principal_cluster || (a.target_workload || a.workload || {}).cluster;
+  const everywhere = responder && clusterOf ? el("input", { type: "checkbox", "data-testid": "suppress-every-cluster", id: "suppress-every-cluster" }) : null;
+  const everywhereLabel = everywhere ? el("label", { for: "suppress-every-cluster" }, "in every cluster, not only " + clusterOf) : null;
   const form = el("form", { class: "card toolbar", "data-testid": "suppress", onsubmit: async (e) => {
     e.preventDefault();
     const typed = days.value.trim();
@@ -796,11 +802,12 @@ function suppressForm(a, refresh) {
     days.removeAttribute("aria-invalid");
     const expires = typed ? new Date(Date.now() + Number(typed) * 86400000).toISOString() : undefined;
     await run("suppress", async () => {
-      await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined });
-      note.value = ""; days.value = "";
+      await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined,
+        cluster: everywhere && everywhere.checked ? "*" : undefined });
+      note.value = ""; days.value = ""; if (everywhere) everywhere.checked = false;
       await refresh();
     }, form);
-  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, hint, note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
+  } }, el("span", {}, "Suppress"), rules, scope, el("span", {}, "for"), days, hint, everywhere, everywhereLabel, note, el("button", { type: "submit", "data-testid": "suppress-create" }, "Suppress"));
   return form;
 }
 

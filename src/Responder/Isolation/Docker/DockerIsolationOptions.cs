@@ -16,6 +16,9 @@ internal sealed record DockerIsolationOptions
     /// </summary>
     public string? Cluster { get; init; }
 
+    /// <summary>The clusters it acts in: <see cref="Cluster"/>, or workloads naming none.</summary>
+    public IsolatorClusters Reach() => IsolatorClusters.Single(Cluster, Section + ":Cluster");
+
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();

@@ -19,7 +19,7 @@ internal sealed class DockerWorkloadIsolator(
 
     public string Name => DriverName;
 
-    public IsolatorClusters Clusters { get; } = IsolatorClusters.Single(options?.Cluster, DockerIsolationOptions.Section + ":Cluster");
+    public IsolatorClusters Clusters { get; } = (options ?? new()).Reach();
 
     public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {

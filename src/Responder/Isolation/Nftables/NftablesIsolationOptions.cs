@@ -25,6 +25,9 @@ internal sealed record NftablesIsolationOptions
     /// </summary>
     public string? Cluster { get; init; }
 
+    /// <summary>The clusters it acts in: <see cref="Cluster"/>, or workloads naming none.</summary>
+    public IsolatorClusters Reach() => IsolatorClusters.Single(Cluster, Section + ":Cluster");
+
     /// <summary>Where the kernel's process files are (proc(5)); a test points it elsewhere.</summary>
     public string ProcDirectory { get; init; } = "/proc";
 

@@ -21,7 +21,7 @@ internal sealed partial class NftablesWorkloadIsolator(
 
     public string Name => DriverName;
 
-    public IsolatorClusters Clusters { get; } = IsolatorClusters.Single(options.Cluster, NftablesIsolationOptions.Section + ":Cluster");
+    public IsolatorClusters Clusters { get; } = options.Reach();
 
     public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {
