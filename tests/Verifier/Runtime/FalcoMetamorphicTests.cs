@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using ZtStream.Ingest.Sources.Falco;
-using ZtStream.TestSupport.Fuzzing;
 using static ZtStream.Verifier.Tests.Authentication.IdpMetamorphs;
 
 namespace ZtStream.Verifier.Tests.Runtime;
@@ -14,8 +13,6 @@ namespace ZtStream.Verifier.Tests.Runtime;
 /// </summary>
 public sealed class FalcoMetamorphicTests
 {
-    private static readonly int Seed = JsonReshaper.Setting("ZTSTREAM_TEST_METAMORPH_SEED", 20260302);
-    private static readonly int Runs = JsonReshaper.Setting("ZTSTREAM_TEST_METAMORPH_RUNS", 3);
 
     private static readonly string[] Files =
         ["event-generator-0.37.jsonl", "stock-network-rules.jsonl", "documented-shapes.jsonl", "older-falco.jsonl", "plugin-sources.jsonl", "sidekick-shapes.jsonl"];
