@@ -1,4 +1,3 @@
-using ZtStream.TestSupport.Fuzzing;
 using static ZtStream.Verifier.Tests.Authentication.IdpMetamorphs;
 
 namespace ZtStream.Verifier.Tests.Authentication;
@@ -12,8 +11,6 @@ namespace ZtStream.Verifier.Tests.Authentication;
 /// </summary>
 public sealed class IdentityMetamorphicTests
 {
-    private static readonly int Seed = JsonReshaper.Setting("ZTSTREAM_TEST_METAMORPH_SEED", 20260302);
-    private static readonly int Runs = JsonReshaper.Setting("ZTSTREAM_TEST_METAMORPH_RUNS", 3);
 
     public static TheoryData<string> Formats => new("okta", "entra", "auth0");
 

@@ -12,6 +12,12 @@ namespace ZtStream.Verifier.Tests.Authentication;
 /// </summary>
 internal static class IdpMetamorphs
 {
+    /// <summary>The first run's seed; <c>ZTSTREAM_TEST_METAMORPH_SEED</c> picks another, to reproduce or explore.</summary>
+    public static readonly int Seed = ZtStream.TestSupport.Fuzzing.JsonReshaper.Setting("ZTSTREAM_TEST_METAMORPH_SEED", 20260302);
+
+    /// <summary>Runs of each relation, each with the next seed; <c>ZTSTREAM_TEST_METAMORPH_RUNS</c> for more.</summary>
+    public static readonly int Runs = ZtStream.TestSupport.Fuzzing.JsonReshaper.Setting("ZTSTREAM_TEST_METAMORPH_RUNS", 3);
+
     /// <summary>
     /// Every rule ZtStream loads for these providers: the built-in library, SigmaHQ's Okta, Auth0, Azure and GCP rules and
     /// Falco's okta and gcpaudit plugin rules — with the text they were loaded from.
