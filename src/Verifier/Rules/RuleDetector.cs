@@ -79,9 +79,15 @@ internal sealed class RuleDetector(RuleSetHolder rules)
         var re = new RuleEvent(e) { OktaMfa = OktaMfa };
         var first = output.Count;
         var firstStaged = staged.Count;
+
+        // The first stage as a later one could answer it, allowed and refused: built once for all the rules, when a rule
+        // first asks.
+        RuleEvent? answeredAllowed = null, answeredRefused = null;
         foreach (var rule in candidates)
         {
-            if (arrived is not null ? DecidedWithoutOutcome(rule, arrived) : awaitingOutcome && !DecidedWithoutOutcome(rule, re))
+            if (arrived is not null
+                    ? DecidedWithoutOutcome(rule, arrived, ref answeredAllowed, ref answeredRefused)
+                    : awaitingOutcome && !DecidedWithoutOutcome(rule, re, ref answeredAllowed, ref answeredRefused))
             {
                 continue;
             }
@@ -107,12 +113,14 @@ internal sealed class RuleDetector(RuleSetHolder rules)
 
     /// <summary>
     /// Whether the rule matches a request's first stage whatever outcome a later stage brings: as it arrived, allowed and
-    /// refused (<see cref="RequestStages.Answered"/>). Only for a stage awaiting its outcome, rare, so it may allocate.
+    /// refused (<see cref="RequestStages.Answered"/>, made into <paramref name="allowed"/> and <paramref name="refused"/>
+    /// the first time a rule needs them: a cluster auditing every stage sends each request this way, and each answered
+    /// copy re-reads the request's raw record).
     /// </summary>
-    private static bool DecidedWithoutOutcome(Rule rule, RuleEvent arrived) =>
+    private static bool DecidedWithoutOutcome(Rule rule, RuleEvent arrived, ref RuleEvent? allowed, ref RuleEvent? refused) =>
         MatchedOnArrival(rule, arrived)
-        && MatchedOnArrival(rule, new RuleEvent(RequestStages.Answered(arrived.Event, allowed: true)))
-        && MatchedOnArrival(rule, new RuleEvent(RequestStages.Answered(arrived.Event, allowed: false)));
+        && MatchedOnArrival(rule, allowed ??= new RuleEvent(RequestStages.Answered(arrived.Event, allowed: true)))
+        && MatchedOnArrival(rule, refused ??= new RuleEvent(RequestStages.Answered(arrived.Event, allowed: false)));
 
     /// <summary>Whether the rule's condition (a correlation: any referenced rule's) matched the request's first stage.</summary>
     private static bool MatchedOnArrival(Rule rule, RuleEvent arrived)
