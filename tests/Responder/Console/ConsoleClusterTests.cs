@@ -1,3 +1,5 @@
+using ZtStream.Responder.Suppressions;
+
 namespace ZtStream.Responder.Tests.Console;
 
 /// <summary>
@@ -43,6 +45,48 @@ public sealed class ConsoleClusterTests
         await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
         await row.ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-title")).ToContainTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
+    }
+
+    /// <summary>
+    /// A suppression made from an alert on an identity of one cluster holds in that cluster; the console offers a responder,
+    /// and only a responder, to make it hold in every cluster. Checked, the stored suppression is the every-cluster one
+    /// ("*") and its row says it was asked for; unchecked, it holds in the alert's cluster only.
+    /// </summary>
+    [Fact]
+    public async Task Suppress_InEveryCluster_OfferedToResponderOnly_AndStoredAsAskedFor()
+    {
+        var alert = TestAlerts.Critical("sa-every", principal: "system:serviceaccount:ci:deployer") with { PrincipalCluster = "prod-eu" };
+        var local = TestAlerts.Critical("sa-local", principal: "system:serviceaccount:ci:builder") with { PrincipalCluster = "prod-eu" };
+        await using var host = await StartAsync(new RecordingIsolator(), alert, local);
+
+        await using (var analyst = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken))
+        {
+            await analyst.Page.Locator("[data-testid=alert-row][data-alert-id=sa-every]").ClickAsync();
+            await Assertions.Expect(analyst.Page.GetByTestId("suppress")).ToBeVisibleAsync();
+            await Assertions.Expect(analyst.Page.GetByTestId("suppress-every-cluster")).ToHaveCountAsync(0);
+        }
+
+        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
+        var page = session.Page;
+        await page.Locator("[data-testid=alert-row][data-alert-id=sa-every]").ClickAsync();
+        await Assertions.Expect(page.Locator("label[for=suppress-every-cluster]")).ToHaveTextAsync("in every cluster, not only prod-eu");
+        await page.GetByTestId("suppress-every-cluster").CheckAsync();
+        await page.GetByTestId("suppress-note").FillAsync("the deployer is the same account in every cluster");
+        await page.GetByTestId("suppress-create").ClickAsync();
+
+        var row = page.GetByTestId("suppression-row");
+        await Assertions.Expect(row.GetByTestId("suppression-for")).ToHaveTextAsync("system:serviceaccount:ci:deployer on " + alert.ResourceClass + " in every cluster (asked for)");
+        var everywhere = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sa-every"), Ct));
+        Assert.Equal((SuppressionRecord.EveryCluster, (string?)null), (everywhere.Cluster, everywhere.VerifierCluster));
+        await Assertions.Expect(page.GetByTestId("suppress-every-cluster")).Not.ToBeCheckedAsync();
+
+        await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/sa-local").ToString());
+        await Assertions.Expect(page.GetByTestId("suppress-every-cluster")).Not.ToBeCheckedAsync();
+        await page.GetByTestId("suppress-create").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("suppression-row").GetByTestId("suppression-for"))
+            .ToHaveTextAsync("system:serviceaccount:ci:builder on " + local.ResourceClass + " in cluster prod-eu");
+        var one = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sa-local"), Ct));
+        Assert.Equal("prod-eu", one.Cluster);
     }
 
     [Fact]
