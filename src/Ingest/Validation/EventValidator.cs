@@ -1,6 +1,7 @@
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Identity;
+using ZtStream.Ingest.Sources.K8sAudit;
 
 namespace ZtStream.Ingest.Validation;
 
@@ -175,6 +176,10 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         {
             errors.Add(new ItemError(index, prefix + "id", $"is {e.Id.Length} characters; the limit is {o.MaxIdLength}"));
         }
+        else if (ItemError.ControlCharacter(e.Id) is { } idProblem)
+        {
+            errors.Add(new ItemError(index, prefix + "id", idProblem));
+        }
 
         if (string.IsNullOrEmpty(e.Kind))
         {
@@ -213,7 +218,12 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         Length("resource.data_class", e.Resource?.DataClass);
         Length("action", e.Action);
         Length("outcome", e.Outcome);
-        Length("user_agent", e.UserAgent);
+        Length("user_agent", e.UserAgent, free: true);
+        if (e.Attributes?.TryGetValue(K8sAuditMapper.ClusterAttribute, out var cluster) == true && cluster.ValueKind == JsonValueKind.String
+            && ItemError.ControlCharacter(cluster.GetString()!) is { } clusterProblem)
+        {
+            errors.Add(new ItemError(index, prefix + "attributes." + K8sAuditMapper.ClusterAttribute, clusterProblem));
+        }
 
         if (e.Bytes < 0)
         {
@@ -263,11 +273,22 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
 
         return errors.Count == before;
 
-        void Length(string field, string? value)
+        // An id or a name keys state, alerts and actions and is shown again: no control character in it (a NUL would stop
+        // PostgreSQL from storing the alert it raises). A user agent is what the client sent, kept as evidence.
+        void Length(string field, string? value, bool free = false)
         {
-            if (value is not null && value.Length > o.MaxFieldLength)
+            if (value is null)
+            {
+                return;
+            }
+
+            if (value.Length > o.MaxFieldLength)
             {
                 errors.Add(new ItemError(index, prefix + field, $"is {value.Length} characters; the limit is {o.MaxFieldLength}"));
+            }
+            else if (!free && ItemError.ControlCharacter(value) is { } problem)
+            {
+                errors.Add(new ItemError(index, prefix + field, problem));
             }
         }
     }

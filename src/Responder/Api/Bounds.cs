@@ -72,13 +72,9 @@ internal static class Bounds
             yield break;
         }
 
-        for (var i = 0; i < value.Length; i++)
+        if (ItemError.ControlCharacter(value, lines) is { } reason)
         {
-            if (char.IsControl(value[i]) && !(lines && value[i] is '\t' or '\n' or '\r'))
-            {
-                yield return new ItemError(0, field, $"must not hold a control character{(lines ? " other than a tab or a line break" : "")}: U+{(int)value[i]:X4} at position {i}");
-                yield break;
-            }
+            yield return new ItemError(0, field, reason);
         }
     }
 }

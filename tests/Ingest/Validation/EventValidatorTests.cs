@@ -40,6 +40,37 @@ public sealed class EventValidatorTests
         }
     }
 
+    /// <summary>
+    /// An id or a name with a control character keys a principal no person has, is shown again in the console and logs, and
+    /// — with a NUL — cannot be stored in PostgreSQL at all, so the alert it raises would stop the Responder's alert
+    /// partition: every one is refused by field, whichever id carries it, and a user agent (evidence as sent) keeps it.
+    /// </summary>
+    [Theory]
+    [InlineData("id", """{"id":"v\u0000","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"}}""", "U+0000 at position 1")]
+    [InlineData("subject.id", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"user:ceo@corp.example\u0000@shop.example"}}""", "U+0000 at position 21")]
+    [InlineData("subject.id", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"dana\u001b[2K@x.io","claim":"email"}}""", "U+001B at position 4")]
+    [InlineData("workload.namespace", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","workload":{"id":"shop/a","namespace":"shop\n"}}""", "U+000A at position 4")]
+    [InlineData("token.jti", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"token":{"jti":"\u0085j"}}""", "U+0085 at position 0")]
+    [InlineData("attributes.k8s.cluster", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"attributes":{"k8s.cluster":"prod\u007f"}}""", "U+007F at position 4")]
+    public void Parse_ControlCharacterInAnIdOrName_IsRefusedNamingTheFieldAndWhere(string field, string json, string where)
+    {
+        var (e, errors) = Parse(json);
+
+        Assert.Null(e);
+        var error = Assert.Single(errors);
+        Assert.Equal((7, field), (error.Index, error.Field));
+        Assert.Equal($"must not hold a control character: {where}", error.Reason);
+    }
+
+    [Fact]
+    public void Parse_ControlCharacterInTheUserAgentOrAnAttribute_IsKept()
+    {
+        var (e, errors) = Parse("""{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"user_agent":"curl\t8","attributes":{"note":"a\nb"}}""");
+
+        Assert.Empty(errors);
+        Assert.Equal("curl\t8", e!.UserAgent);
+    }
+
     [Fact]
     public void Parse_MinimalEventWithWorkloadOnly_IsAcceptedWithSchemaOne()
     {
