@@ -38,7 +38,7 @@ internal static class SsfPushAddresses
 
         if (address.AddressFamily == AddressFamily.InterNetworkV6)
         {
-            if (CarriedIPv4(address) is { } inner && Refusal(inner) is { } carried)
+            if (ClientAddresses.CarriedIPv4(address) is { } inner && Refusal(inner) is { } carried)
             {
                 return $"{carried}, {inner} carried in IPv6";
             }
@@ -53,29 +53,6 @@ internal static class SsfPushAddresses
         return bytes[0] == 169 && bytes[1] == 254 ? "a link-local address (where cloud metadata services answer)"
             : bytes[0] == 0 ? "the unspecified address"
             : bytes[0] >= 224 ? "a multicast or reserved address"
-            : null;
-    }
-
-    /// <summary>
-    /// The IPv4 address an IPv6 one stands for where a translator or tunnel delivers it there: NAT64's well-known prefix
-    /// (64:ff9b::/96, RFC 6052, which DNS64 on an IPv6-only cluster answers with), IPv4-translated (::ffff:0:0/96,
-    /// SIIT), 6to4 (2002::/16) and IPv4-compatible (::/96). A name resolving to 64:ff9b::a9fe:a9fe reaches
-    /// 169.254.169.254.
-    /// </summary>
-    private static IPAddress? CarriedIPv4(IPAddress address)
-    {
-        var b = address.GetAddressBytes();
-        var lastFour = b.AsSpan(12, 4);
-        if (b[0] == 0x20 && b[1] == 0x02)
-        {
-            return new IPAddress(b.AsSpan(2, 4));
-        }
-
-        var head = b.AsSpan(0, 12);
-        ReadOnlySpan<byte> nat64 = [0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
-        ReadOnlySpan<byte> translated = [0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0];
-        return head.SequenceEqual(nat64) || head.SequenceEqual(translated) || !head.ContainsAnyExcept((byte)0)
-            ? new IPAddress(lastFour)
             : null;
     }
 

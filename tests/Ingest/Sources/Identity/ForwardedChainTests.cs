@@ -9,6 +9,12 @@ public sealed class ForwardedChainTests
     [InlineData("203.0.113.7,2001:db8::9", "2001:db8::9")]
     [InlineData("10.1.1.1, 192.168.0.2", "10.1.1.1")]
     [InlineData("junk, 203.0.113.7, fd00::1", "203.0.113.7")]
+    // A proxy of the provider's own network reached through NAT64 or 6to4 is not the client; nor is a multicast or broadcast
+    // address, which no client connects from.
+    [InlineData("198.51.100.23, 64:ff9b::a00:2", "198.51.100.23")]
+    [InlineData("198.51.100.23, 2002:a00:2::1", "198.51.100.23")]
+    [InlineData("198.51.100.23, 255.255.255.255, 10.0.0.2", "198.51.100.23")]
+    [InlineData("198.51.100.23, ff02::1", "198.51.100.23")]
     public void Client_OfAChain_IsTheRightmostPublicAddressAndTheChainIsKept(string text, string client)
     {
         Assert.Equal(client, ForwardedChain.Client(text, out var chain));
