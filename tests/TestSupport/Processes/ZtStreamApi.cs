@@ -32,6 +32,22 @@ public static class ZtStreamApi
         return [.. doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone())];
     }
 
+    /// <summary>Every alert <c>GET /v1/alerts</c> lists now, page by page (its <c>items</c>' <c>alert</c>s).</summary>
+    public static async Task<List<JsonElement>> AllAlertsAsync(HttpClient api, CancellationToken ct)
+    {
+        var alerts = new List<JsonElement>();
+        string? cursor = null;
+        do
+        {
+            using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/alerts?limit=500" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), UriKind.Relative), ct));
+            alerts.AddRange(doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("alert").Clone()));
+            cursor = doc.RootElement.TryGetProperty("next_cursor", out var next) && next.ValueKind == JsonValueKind.String ? next.GetString() : null;
+        }
+        while (cursor is not null);
+
+        return alerts;
+    }
+
     /// <summary>
     /// Polls <see cref="AlertsAsync"/> until it lists at least <paramref name="count"/> alerts on <paramref name="principal"/>
     /// within <paramref name="timeout"/> (<see cref="Timeout"/> when null); else fails the test naming the principal, with

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Metamorphic;
+using static ZtStream.TestSupport.Metamorphic.JsonMetamorphs;
 using static ZtStream.Verifier.Tests.Authentication.IdpMetamorphs;
 
 namespace ZtStream.Verifier.Tests.Authentication;
@@ -51,7 +53,7 @@ public sealed class IdentityMetamorphicTests
     {
         EachRun(format, (scenario, expected, seed, random) =>
         {
-            var renaming = new Renaming(scenario, random);
+            var renaming = IdentityRenaming(scenario, random);
             var renamed = scenario.Records.Select(r => renaming.Apply(r));
             Same(expected, Verdict(format, [Body(format, renamed)], renaming.Back), $"{format}, seed {seed}, renaming {renaming}");
         });
@@ -88,7 +90,7 @@ public sealed class IdentityMetamorphicTests
         EachRun(format, (scenario, expected, seed, random) =>
         {
             var reshaped = scenario.Records
-                .Select(r => Reorder(Prune(RetimeAll(Respell(r, scenario, random), random), random, Unread), random))
+                .Select(r => Reorder(Prune(RetimeAll(Respell(r, scenario, random), random), random, IdpScenario.Unread), random))
                 .ToList();
             var payloads = Split(reshaped, random, 7).Select(b => Body(format, b));
             Same(expected, Verdict(format, payloads), $"{format} reshaped, seed {seed}");
@@ -108,14 +110,6 @@ public sealed class IdentityMetamorphicTests
             check(scenario, expected, Seed + run, new Random(Seed + run));
         }
     }
-
-    /// <summary>Members of the scenarios' records that neither the adapters nor any loaded rule read.</summary>
-    private static readonly HashSet<string> Unread = new(StringComparer.Ordinal)
-    {
-        "version", "severity", "legacyEventType", "displayMessage", "transaction", "detailEntry", "os", "browser", "zone", "device",
-        "postalCode", "state", "resourceId", "operationVersion", "resultSignature", "durationMs", "Level", "geoCoordinates",
-        "clientAppUsed", "description", "connection_id", "strategy_type", "time_zone", "country_name",
-    };
 
     /// <summary>Each address and login of <paramref name="record"/> written, as <paramref name="random"/> draws, as it is or in another form of the same value.</summary>
     private static JsonNode Respell(JsonNode record, IdpScenario scenario, Random random) => Map(record, s => random.Next(3) switch

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using ZtStream.Ingest.Sources.Falco;
+using ZtStream.TestSupport.Metamorphic;
+using static ZtStream.TestSupport.Metamorphic.JsonMetamorphs;
 using static ZtStream.Verifier.Tests.Authentication.IdpMetamorphs;
 
 namespace ZtStream.Verifier.Tests.Runtime;

@@ -1,20 +1,21 @@
-namespace ZtStream.Verifier.Tests.Authentication;
+namespace ZtStream.TestSupport.Metamorphic;
 
 /// <summary>
 /// One provider's records as each of its delivery paths carries them, as request bodies: Okta's System Log API pages
 /// (arrays), Event Hook deliveries and Amazon EventBridge events; Entra's diagnostic-settings export, Event Hubs message
 /// batches, Log Analytics rows (PascalCase, dynamic columns as JSON text) and Microsoft Graph pages; Auth0's log-stream
-/// webhook, EventBridge events and Management API <c>/logs</c> pages. Each path's batches are split as
+/// webhook in each of its content formats (a JSON array, JSON lines, one JSON object a request), EventBridge events and
+/// Management API <c>/logs</c> pages. Each path's batches are split as
 /// <paramref name="random"/> draws, in the records' order.
 /// </summary>
-internal static class IdpDeliveryPaths
+public static class IdpDeliveryPaths
 {
     private const string Workspace = "0f0e0d0c-1111-4222-8333-444455556666";
 
     public static IEnumerable<(string Path, List<string> Payloads)> Of(string format, IReadOnlyList<JsonObject> records, Random random)
     {
         List<string> Batches(int most, Func<List<JsonObject>, JsonNode> body) =>
-            [.. IdpMetamorphs.Split(records, random, most).Select(b => body(b).ToJsonString())];
+            [.. JsonMetamorphs.Split(records, random, most).Select(b => body(b).ToJsonString())];
 
         static JsonArray Array(IEnumerable<JsonNode> nodes) => new([.. nodes.Select(n => n.DeepClone())]);
 
@@ -38,7 +39,7 @@ internal static class IdpDeliveryPaths
 
             case "entra":
                 yield return ("diagnostic export", Batches(10, b => new JsonObject { ["records"] = Array(b) }));
-                yield return ("Event Hubs batch", Batches(12, b => Array(IdpMetamorphs.Split(b, random, 4).Select(m => new JsonObject { ["records"] = Array(m) }))));
+                yield return ("Event Hubs batch", Batches(12, b => Array(JsonMetamorphs.Split(b, random, 4).Select(m => new JsonObject { ["records"] = Array(m) }))));
                 yield return ("Log Analytics rows", [.. records.Select(r => LogAnalyticsRow(r).ToJsonString())]);
                 yield return ("Graph signIn pages", Batches(10, b => new JsonObject
                 {
@@ -49,6 +50,8 @@ internal static class IdpDeliveryPaths
 
             case "auth0":
                 yield return ("log-stream webhook", Batches(10, b => Array(b)));
+                yield return ("log-stream webhook, JSON lines", [.. JsonMetamorphs.Split(records, random, 10).Select(b => string.Join('\n', b.Select(r => r.ToJsonString())))]);
+                yield return ("log-stream webhook, JSON object", [.. records.Select(r => r.ToJsonString())]);
                 yield return ("EventBridge events", [.. records.Select(r => EventBridge("Auth0 log", "aws.partner/auth0.com/initrode-prod-6a1f0c2e-0d1e-4f2a-9b3c-4d5e6f7a8b9c/auth0.logs", r["data"]!["date"]!, r).ToJsonString())]);
                 yield return ("Management API /logs pages", Batches(10, b => Array(b.Select(r =>
                 {

@@ -1,4 +1,4 @@
-namespace ZtStream.Verifier.Tests.Authentication;
+namespace ZtStream.TestSupport.Metamorphic;
 
 /// <summary>
 /// One provider's records of several attacks at once, in the provider's own JSON (Okta System Log <c>LogEvent</c>s, Entra
@@ -7,16 +7,42 @@ namespace ZtStream.Verifier.Tests.Authentication;
 /// a tenant's log interleaves them. <see cref="Names"/> lists every value that names someone or something (users,
 /// ids, tenants, applications, sessions, addresses, places) — what a consistent renaming replaces.
 /// </summary>
-internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Records, IReadOnlyList<string> Names, IReadOnlyList<string> Addresses)
+public sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Records, IReadOnlyList<string> Names, IReadOnlyList<string> Addresses)
 {
+    /// <summary>When the scenarios start unless told otherwise; they span seven days from there.</summary>
     public static readonly DateTimeOffset T0 = new(2026, 3, 2, 8, 0, 0, TimeSpan.Zero);
+
+    /// <summary>Members of the scenarios' records that neither the adapters nor any loaded rule read.</summary>
+    public static readonly IReadOnlySet<string> Unread = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "version", "severity", "legacyEventType", "displayMessage", "transaction", "detailEntry", "os", "browser", "zone", "device",
+        "postalCode", "state", "resourceId", "operationVersion", "resultSignature", "durationMs", "Level", "geoCoordinates",
+        "clientAppUsed", "description", "connection_id", "strategy_type", "time_zone", "country_name",
+    };
+
+    /// <summary>
+    /// The records' own ids (Okta's <c>uuid</c>, Entra's <c>id</c> and <c>correlationId</c>, Auth0's <c>log_id</c>), which
+    /// events keep: a copy posted beside the records to one Ingest needs them renamed too, or the event log takes it for
+    /// the same events sent again.
+    /// </summary>
+    public IReadOnlyList<string> Ids => [.. Records.SelectMany(r => IdsIn(r)).Distinct(StringComparer.Ordinal)];
+
+    private static IEnumerable<string> IdsIn(JsonNode? node) => node switch
+    {
+        JsonObject o => o.SelectMany(p => p.Key is "uuid" or "id" or "correlationId" or "log_id" && p.Value is JsonValue v && v.GetValueKind() == JsonValueKind.String
+            ? [v.GetValue<string>()]
+            : IdsIn(p.Value)),
+        JsonArray a => a.SelectMany(IdsIn),
+        _ => [],
+    };
 
     private const string Agent = "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Version/17.4 Safari/605.1.15";
     private const string OtherAgent = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
 
-    public static IEnumerable<IdpScenario> All() => [Okta(), Entra(), Auth0()];
+    public static IEnumerable<IdpScenario> All(DateTimeOffset? t0 = null) => [Okta(t0 ?? T0), Entra(t0 ?? T0), Auth0(t0 ?? T0)];
 
-    public static IdpScenario Of(string format) => All().Single(s => s.Format == format);
+    /// <summary>The scenario of <paramref name="format"/> starting at <paramref name="t0"/> (<see cref="T0"/> when null).</summary>
+    public static IdpScenario Of(string format, DateTimeOffset? t0 = null) => All(t0).Single(s => s.Format == format);
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 
@@ -26,7 +52,7 @@ internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Reco
     private static List<JsonObject> Timeline(List<(DateTimeOffset At, JsonObject Record)> records) =>
         [.. records.OrderBy(r => r.At).Select(r => r.Record)];
 
-    public static IdpScenario Okta()
+    public static IdpScenario Okta(DateTimeOffset t0)
     {
         var n = 0;
         var records = new List<(DateTimeOffset, JsonObject)>();
@@ -72,35 +98,35 @@ internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Reco
         // Guessed after twelve failures from one address.
         for (var i = 0; i < 12; i++)
         {
-            Add("user.session.start", "dagny.fogg@acmecorp.test", "00uDanaFox01", "203.0.113.9", T0.AddSeconds(20 * i), "FAILURE", "INVALID_CREDENTIALS");
+            Add("user.session.start", "dagny.fogg@acmecorp.test", "00uDanaFox01", "203.0.113.9", t0.AddSeconds(20 * i), "FAILURE", "INVALID_CREDENTIALS");
         }
 
-        Add("user.session.start", "dagny.fogg@acmecorp.test", "00uDanaFox01", "203.0.113.9", T0.AddMinutes(6), session: "idxDanaSess01");
+        Add("user.session.start", "dagny.fogg@acmecorp.test", "00uDanaFox01", "203.0.113.9", t0.AddMinutes(6), session: "idxDanaSess01");
 
         // Ten denied pushes, then one accepted.
         for (var i = 0; i < 10; i++)
         {
-            Add("user.mfa.okta_verify.deny_push", "saku.lehto@acmecorp.test", "00uSamLee02", "198.51.100.77", T0.AddMinutes(10).AddSeconds(25 * i), "FAILURE", "User rejected Okta push verify", "idxSamSess02", factor: "OKTA_VERIFY_PUSH");
+            Add("user.mfa.okta_verify.deny_push", "saku.lehto@acmecorp.test", "00uSamLee02", "198.51.100.77", t0.AddMinutes(10).AddSeconds(25 * i), "FAILURE", "User rejected Okta push verify", "idxSamSess02", factor: "OKTA_VERIFY_PUSH");
         }
 
-        Add("user.authentication.auth_via_mfa", "saku.lehto@acmecorp.test", "00uSamLee02", "198.51.100.77", T0.AddMinutes(16), session: "idxSamSess02", factor: "OKTA_VERIFY_PUSH");
+        Add("user.authentication.auth_via_mfa", "saku.lehto@acmecorp.test", "00uSamLee02", "198.51.100.77", t0.AddMinutes(16), session: "idxSamSess02", factor: "OKTA_VERIFY_PUSH");
 
         // One session from two networks and browsers within minutes.
-        Add("user.session.start", "kim.ng@acmecorp.test", "00uKimNg03", "198.51.100.70", T0.AddMinutes(20), session: "idxKimSess03");
-        Add("user.authentication.sso", "kim.ng@acmecorp.test", "00uKimNg03", "203.0.113.91", T0.AddMinutes(22), session: "idxKimSess03", agent: OtherAgent);
+        Add("user.session.start", "kim.ng@acmecorp.test", "00uKimNg03", "198.51.100.70", t0.AddMinutes(20), session: "idxKimSess03");
+        Add("user.authentication.sso", "kim.ng@acmecorp.test", "00uKimNg03", "203.0.113.91", t0.AddMinutes(22), session: "idxKimSess03", agent: OtherAgent);
 
         // Five days from Madrid, then Sao Paulo.
         for (var i = 0; i < 5; i++)
         {
-            Add("user.session.start", "lea.roux@acmecorp.test", "00uLeaRoux04", "192.0.2.10", T0.AddDays(i).AddHours(1), session: "idxLea" + i, country: "Spain", city: "Madrid");
+            Add("user.session.start", "lea.roux@acmecorp.test", "00uLeaRoux04", "192.0.2.10", t0.AddDays(i).AddHours(1), session: "idxLea" + i, country: "Spain", city: "Madrid");
         }
 
-        Add("user.session.start", "lea.roux@acmecorp.test", "00uLeaRoux04", "203.0.113.99", T0.AddDays(6), session: "idxLea9", country: "Brazil", city: "Sao Paulo");
+        Add("user.session.start", "lea.roux@acmecorp.test", "00uLeaRoux04", "203.0.113.99", t0.AddDays(6), session: "idxLea9", country: "Brazil", city: "Sao Paulo");
 
         // One address, ten accounts.
         for (var i = 0; i < 10; i++)
         {
-            Add("user.session.start", $"spray{i}@acmecorp.test", "00uSpray1" + i, "198.51.100.250", T0.AddMinutes(30 + (3 * i)), "FAILURE", "INVALID_CREDENTIALS");
+            Add("user.session.start", $"spray{i}@acmecorp.test", "00uSpray1" + i, "198.51.100.250", t0.AddMinutes(30 + (3 * i)), "FAILURE", "INVALID_CREDENTIALS");
         }
 
         return new("okta", Timeline(records),
@@ -113,7 +139,7 @@ internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Reco
             ["203.0.113.9", "198.51.100.77", "198.51.100.70", "203.0.113.91", "192.0.2.10", "203.0.113.99", "198.51.100.250"]);
     }
 
-    public static IdpScenario Entra()
+    public static IdpScenario Entra(DateTimeOffset t0)
     {
         var n = 0;
         var records = new List<(DateTimeOffset, JsonObject)>();
@@ -172,32 +198,32 @@ internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Reco
 
         for (var i = 0; i < 8; i++)
         {
-            Add("tpelkonen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000001", "203.0.113.140", T0.AddSeconds(30 * i), 50126);
+            Add("tpelkonen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000001", "203.0.113.140", t0.AddSeconds(30 * i), 50126);
         }
 
-        Add("tpelkonen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000001", "203.0.113.140", T0.AddMinutes(6), session: "e5e55100-0000-4000-8000-000000000001");
+        Add("tpelkonen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000001", "203.0.113.140", t0.AddMinutes(6), session: "e5e55100-0000-4000-8000-000000000001");
 
         for (var i = 0; i < 6; i++)
         {
-            Add("rjones@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000002", "198.51.100.41", T0.AddMinutes(10 + i), 500121,
+            Add("rjones@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000002", "198.51.100.41", t0.AddMinutes(10 + i), 500121,
                 i % 2 == 0 ? "MFA denied; user declined the authentication" : "MFA denied; user did not respond to mobile app notification", method: "Mobile app notification");
         }
 
-        Add("rjones@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000002", "198.51.100.41", T0.AddMinutes(18), method: "Mobile app notification", session: "e5e55100-0000-4000-8000-000000000002");
+        Add("rjones@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000002", "198.51.100.41", t0.AddMinutes(18), method: "Mobile app notification", session: "e5e55100-0000-4000-8000-000000000002");
 
-        Add("amartin@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000003", "198.51.100.40", T0.AddMinutes(20), session: "e5e55100-0000-4000-8000-000000000003");
-        Add("amartin@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000003", "203.0.113.92", T0.AddMinutes(25), session: "e5e55100-0000-4000-8000-000000000003", device: "d3v1ce-99");
+        Add("amartin@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000003", "198.51.100.40", t0.AddMinutes(20), session: "e5e55100-0000-4000-8000-000000000003");
+        Add("amartin@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000003", "203.0.113.92", t0.AddMinutes(25), session: "e5e55100-0000-4000-8000-000000000003", device: "d3v1ce-99");
 
         for (var i = 0; i < 5; i++)
         {
-            Add("bchen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000004", "192.0.2.44", T0.AddDays(i).AddHours(2), country: "ES", city: "Madrid", device: "d3v1ce-04", session: "e5e55100-0000-4000-8000-00000000040" + i);
+            Add("bchen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000004", "192.0.2.44", t0.AddDays(i).AddHours(2), country: "ES", city: "Madrid", device: "d3v1ce-04", session: "e5e55100-0000-4000-8000-00000000040" + i);
         }
 
-        Add("bchen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000004", "203.0.113.8", T0.AddDays(7), country: "RU", city: "Moscow", device: "d3v1ce-05", session: "e5e55100-0000-4000-8000-000000000409");
+        Add("bchen@contoso-ltd.test", "9b1e0000-0000-4000-8000-000000000004", "203.0.113.8", t0.AddDays(7), country: "RU", city: "Moscow", device: "d3v1ce-05", session: "e5e55100-0000-4000-8000-000000000409");
 
         for (var i = 0; i < 10; i++)
         {
-            Add($"spray{i}@contoso-ltd.test", "9b1e0000-0000-4000-8000-00000000010" + i, "198.51.100.251", T0.AddMinutes(40 + (3 * i)), 50126);
+            Add($"spray{i}@contoso-ltd.test", "9b1e0000-0000-4000-8000-00000000010" + i, "198.51.100.251", t0.AddMinutes(40 + (3 * i)), 50126);
         }
 
         return new("entra", Timeline(records),
@@ -213,7 +239,7 @@ internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Reco
             ["203.0.113.140", "198.51.100.41", "198.51.100.40", "203.0.113.92", "192.0.2.44", "203.0.113.8", "198.51.100.251"]);
     }
 
-    public static IdpScenario Auth0()
+    public static IdpScenario Auth0(DateTimeOffset t0)
     {
         var n = 0;
         var records = new List<(DateTimeOffset, JsonObject)>();
@@ -256,31 +282,31 @@ internal sealed record IdpScenario(string Format, IReadOnlyList<JsonObject> Reco
 
         for (var i = 0; i < 10; i++)
         {
-            Add("fp", "aino.salo@initrode.example", "auth0|00a11ce0000000000000001", "203.0.113.201", T0.AddSeconds(30 * i));
+            Add("fp", "aino.salo@initrode.example", "auth0|00a11ce0000000000000001", "203.0.113.201", t0.AddSeconds(30 * i));
         }
 
-        Add("s", "aino.salo@initrode.example", "auth0|00a11ce0000000000000001", "203.0.113.201", T0.AddMinutes(6), session: "a0SessAna01");
+        Add("s", "aino.salo@initrode.example", "auth0|00a11ce0000000000000001", "203.0.113.201", t0.AddMinutes(6), session: "a0SessAna01");
 
         for (var i = 0; i < 5; i++)
         {
-            Add("gd_auth_rejected", "omar.haddad@initrode.example", "auth0|00a11ce0000000000000002", "198.51.100.61", T0.AddMinutes(10).AddSeconds(40 * i), authenticator: "push");
+            Add("gd_auth_rejected", "omar.haddad@initrode.example", "auth0|00a11ce0000000000000002", "198.51.100.61", t0.AddMinutes(10).AddSeconds(40 * i), authenticator: "push");
         }
 
-        Add("gd_auth_succeed", "omar.haddad@initrode.example", "auth0|00a11ce0000000000000002", "198.51.100.61", T0.AddMinutes(14), authenticator: "push");
+        Add("gd_auth_succeed", "omar.haddad@initrode.example", "auth0|00a11ce0000000000000002", "198.51.100.61", t0.AddMinutes(14), authenticator: "push");
 
-        Add("s", "li.wei@initrode.example", "auth0|00a11ce0000000000000003", "198.51.100.62", T0.AddMinutes(20), session: "a0SessLi03");
-        Add("s", "li.wei@initrode.example", "auth0|00a11ce0000000000000003", "203.0.113.93", T0.AddMinutes(21), session: "a0SessLi03", agent: "Firefox 128.0.0 / Linux 0.0.0");
+        Add("s", "li.wei@initrode.example", "auth0|00a11ce0000000000000003", "198.51.100.62", t0.AddMinutes(20), session: "a0SessLi03");
+        Add("s", "li.wei@initrode.example", "auth0|00a11ce0000000000000003", "203.0.113.93", t0.AddMinutes(21), session: "a0SessLi03", agent: "Firefox 128.0.0 / Linux 0.0.0");
 
         for (var i = 0; i < 5; i++)
         {
-            Add("s", "eva.novak@initrode.example", "auth0|00a11ce0000000000000004", "192.0.2.61", T0.AddDays(i).AddHours(3), session: "a0SessEva" + i, country: "ES", city: "Madrid");
+            Add("s", "eva.novak@initrode.example", "auth0|00a11ce0000000000000004", "192.0.2.61", t0.AddDays(i).AddHours(3), session: "a0SessEva" + i, country: "ES", city: "Madrid");
         }
 
-        Add("s", "eva.novak@initrode.example", "auth0|00a11ce0000000000000004", "203.0.113.98", T0.AddDays(6), session: "a0SessEva9", country: "BR", city: "Recife");
+        Add("s", "eva.novak@initrode.example", "auth0|00a11ce0000000000000004", "203.0.113.98", t0.AddDays(6), session: "a0SessEva9", country: "BR", city: "Recife");
 
         for (var i = 0; i < 10; i++)
         {
-            Add("fp", $"spray{i}@initrode.example", "auth0|5b7a000000000000000000" + i, "198.51.100.252", T0.AddMinutes(40 + (3 * i)));
+            Add("fp", $"spray{i}@initrode.example", "auth0|5b7a000000000000000000" + i, "198.51.100.252", t0.AddMinutes(40 + (3 * i)));
         }
 
         return new("auth0", Timeline(records),
