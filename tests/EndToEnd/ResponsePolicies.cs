@@ -5,28 +5,30 @@ internal static class ResponsePolicies
 {
     /// <summary>
     /// Writes <c>response.yaml</c> into <paramref name="folder"/>: every alert from <paramref name="severity"/> up revokes
-    /// its token automatically, with a budget no test reaches; its path.
+    /// its token automatically, with a budget no test reaches (<paramref name="budget"/> automatic actions in 5 minutes);
+    /// its path.
     /// </summary>
-    public static Task<string> RevokeTokensAsync(DirectoryInfo folder, string severity) => WriteAsync(folder, $"""
+    public static Task<string> RevokeTokensAsync(DirectoryInfo folder, string severity, int budget = 100) => WriteAsync(folder, $"""
           - name: revoke-stolen-tokens
             severity: {severity}
             action: revoke_token
             mode: automatic
-        """);
+        """, budget);
 
     /// <summary>
     /// Writes <c>response.yaml</c> into <paramref name="folder"/> with <paramref name="rules"/> (the items of its
-    /// <c>rules</c> list, each line indented as in the file) and a budget no test reaches; its path.
+    /// <c>rules</c> list, each line indented as in the file) and a budget no test reaches (<paramref name="budget"/>
+    /// automatic actions in 5 minutes, globally and per namespace); its path.
     /// </summary>
-    public static async Task<string> WriteAsync(DirectoryInfo folder, string rules)
+    public static async Task<string> WriteAsync(DirectoryInfo folder, string rules, int budget = 100)
     {
         var path = Path.Combine(folder.FullName, "response.yaml");
         await File.WriteAllTextAsync(path, $"""
             rules:
             {rules}
             budget:
-              max_automatic: 100
-              max_automatic_per_namespace: 100
+              max_automatic: {budget}
+              max_automatic_per_namespace: {budget}
               window: 5m
             """, Ct);
         return path;

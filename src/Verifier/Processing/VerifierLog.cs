@@ -8,7 +8,7 @@ internal static partial class VerifierLog
     [LoggerMessage(4000, LogLevel.Information, "Verifier partition {Topic}[{Partition}] assigned; restored {Principals} principals, resuming at offset {Offset}")]
     public static partial void PartitionRestored(ILogger logger, string topic, int partition, int principals, long offset);
 
-    [LoggerMessage(4001, LogLevel.Information, "Verifier partition {Topic}[{Partition}] assigned without a checkpoint; starting cold")]
+    [LoggerMessage(4001, LogLevel.Information, "Verifier partition {Topic}[{Partition}] assigned without a checkpoint; starting cold from the first record the log holds")]
     public static partial void PartitionCold(ILogger logger, string topic, int partition);
 
     [LoggerMessage(4002, LogLevel.Information, "Verifier partition {Topic}[{Partition}] revoked; checkpointed at offset {Offset}")]

@@ -192,7 +192,12 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
             partitions[(topic, partition)] = p;
             RefreshGauges();
-            return saved?.NextOffset;
+
+            // Without a checkpoint no state holds any record, so every record is scored, from the first the log holds
+            // (an offset below it resumes there, on Kafka through auto.offset.reset). Not the group's committed offset:
+            // the log commits after each handled record, so after a crash before the first checkpoint landed it lies
+            // past records whose baselines, counts and rule state no checkpoint kept.
+            return saved?.NextOffset ?? 0;
         }
         finally
         {

@@ -15,7 +15,12 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     private const string ApiToken = "embedded-responder-token-0123456789abcdef01234";
     private static readonly TimeSpan AlertTimeout = TimeSpan.FromSeconds(90);
     private readonly ZtStreamProcesses _processes = new("zt-embedded-");
+    private readonly List<string> _acknowledgedEvents = [];
+    private readonly List<string> _inFlightEvents = [];
     private string _key = "";
+
+    /// <summary>The PostgreSQL database of a test that runs on one, else null: the SQLite file beside the log.</summary>
+    private string? _postgres;
 
     [Fact]
     public async Task Sigterm_After300BenignEvents_TheFirstAttackAfterRestartIsAlerted()
@@ -444,7 +449,12 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     /// batch was acknowledged, and those whose request was in flight when the process died (maybe stored, never
     /// acknowledged).
     /// </summary>
-    private async Task<(List<string> Acknowledged, List<string> InFlight)> SendUntilKilledAsync(ZtStreamProcess run, string round, int killAfter, TimeSpan delay, int clients = 1)
+    /// <remarks>
+    /// The ids of every event of those batches go to <see cref="_acknowledgedEvents"/> and <see cref="_inFlightEvents"/>;
+    /// <paramref name="beforeKill"/>, when given, runs after <paramref name="delay"/> and before the kill, the clients still sending.
+    /// </remarks>
+    private async Task<(List<string> Acknowledged, List<string> InFlight)> SendUntilKilledAsync(
+        ZtStreamProcess run, string round, int killAfter, TimeSpan delay, int clients = 1, Func<Task>? beforeKill = null)
     {
         var acknowledged = new List<string>();
         var inFlight = new List<string>();
@@ -463,6 +473,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
                             lock (acknowledged)
                             {
                                 acknowledged.Add(victim);
+                                _acknowledgedEvents.AddRange(events.Select(e => e.Id));
                             }
                         }
                         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
@@ -470,6 +481,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
                             lock (inFlight)
                             {
                                 inFlight.Add(victim);
+                                _inFlightEvents.AddRange(events.Select(e => e.Id));
                             }
 
                             return;
@@ -480,6 +492,11 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
             var reached = await Eventually.WithinAsync(() => Task.FromResult(Count(acknowledged) >= killAfter), TimeSpan.FromSeconds(60), Ct);
             Assert.True(reached, $"{run.Name}: {Count(acknowledged)} of {killAfter} batches acknowledged:\n{run.Output}");
             await Task.Delay(delay, Ct);
+            if (beforeKill is not null)
+            {
+                await beforeKill();
+            }
+
             run.Kill();
             await Task.WhenAll(senders).WaitAsync(TimeSpan.FromSeconds(60), Ct);
         }
@@ -533,8 +550,10 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     /// <summary>The committed offsets of the file event log's consumer groups.</summary>
     private string Journal => Path.Combine(_processes.Folder.FullName, "eventlog", "offsets.log");
 
+    private string[] StoreArguments => _postgres is { } database ? ["--store", "postgres", "--postgres", database] : ["--sqlite", Database];
+
     private string[] RunArguments =>
-        ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
+        ["run", "--urls", "http://127.0.0.1:0", .. StoreArguments,
          "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
          "--set", $"Responder:ApiTokens:0:Token={ApiToken}"];
 
@@ -568,7 +587,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     /// <param name="anySubject">Trusted for any subject, so its evidence may revoke automatically.</param>
     private async Task AddSourceAsync(bool anySubject = false)
     {
-        _key = await _processes.AddSourceAsync("embedded-app", [.. anySubject ? ["--subjects", "*"] : Array.Empty<string>(), "--sqlite", Database], Ct);
+        _key = await _processes.AddSourceAsync("embedded-app", [.. anySubject ? ["--subjects", "*"] : Array.Empty<string>(), .. StoreArguments], Ct);
     }
 
     private async Task<ZtStreamProcess> RunAsync(string name, string[]? settings = null)

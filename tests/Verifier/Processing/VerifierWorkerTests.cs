@@ -174,6 +174,34 @@ public sealed class VerifierWorkerTests
         await after.StopWatchingAsync();
     }
 
+    /// <summary>
+    /// A crash before the first checkpoint landed leaves the group's offset committed past records no checkpoint holds
+    /// (the log commits after each handled record): a worker that finds no checkpoint scores from the first record the
+    /// log holds, so the baselines those records built are there for the exfiltration. Before, it resumed cold at the
+    /// committed offset and the records before it were never in any state.
+    /// </summary>
+    [Fact]
+    public async Task Assigned_NoCheckpointButACommittedOffset_ScoresFromTheFirstRecord()
+    {
+        using var log = NewMemoryLog(1);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        h.WatchAlerts();
+        var history = Events.WarmHistory().ToList();
+        await h.AppendAsync(history);
+        await ((IEventLogBrowser)log).CommitOffsetAsync(h.Topics.Group, h.Topics.Events, 0, history.Count, CancellationToken.None);
+        var exfil = Events.Read(Events.T0.AddHours(49), bytes: 2_000_000_000);
+        await h.AppendAsync([exfil]);
+
+        var worker = h.NewWorker();
+        await worker.StartAsync(CancellationToken.None);
+        await h.StopAfterTheOnlyAlertAsync(worker, exfil, "the exfiltration alert");
+
+        Assert.Equal(history.Count + 1, worker.EventsScored);
+        var alert = Assert.Single(h.Alerts.Values);
+        Assert.Contains(alert.Reasons, r => r.Rule == "bytes_spike" && r.Text.Contains("30-day mean 1.1 MB", StringComparison.Ordinal));
+        await h.StopWatchingAsync();
+    }
+
     [Fact]
     public async Task AlertAppend_FailsOnce_TheAlertIsAppendedOnRetryExactlyOnce()
     {
