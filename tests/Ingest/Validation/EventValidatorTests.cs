@@ -42,8 +42,8 @@ public sealed class EventValidatorTests
 
     /// <summary>
     /// An id or a name with a control character keys a principal no person has, is shown again in the console and logs, and
-    /// — with a NUL — cannot be stored in PostgreSQL at all, so the alert it raises would stop the Responder's alert
-    /// partition: every one is refused by field, whichever id carries it, and a user agent (evidence as sent) keeps it.
+    /// — with a NUL — cannot be stored in PostgreSQL at all, so the alert it raises was dead-lettered, never queued: every
+    /// one is refused by field, whichever id carries it, and a user agent (evidence as sent) keeps it.
     /// </summary>
     [Theory]
     [InlineData("id", """{"id":"v\u0000","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"}}""", "U+0000 at position 1")]

@@ -1,0 +1,75 @@
+namespace ZtStream.EndToEnd.Pipeline;
+
+/// <summary>
+/// A source scoped to <c>user:*@shop.example</c> claims <c>user:ceo@corp.example\u0000@shop.example</c>: the glob matches,
+/// and PostgreSQL, which refuses a NUL in text, could never store the alert it raises — the Responder failed it three times
+/// and dead-lettered it, so the alert never reached the queue. Against a real <c>ztstream run</c> on PostgreSQL, such an item is
+/// refused by index and field through the canonical endpoint and a vendor adapter alike, and the rest of the batch is
+/// alerted on and listed.
+/// </summary>
+public sealed class ControlCharactersOverHttpTests(PostgresFixture postgres) : IAsyncDisposable
+{
+    private const string ApiToken = "control-characters-viewer-token-0123456789ab";
+    private readonly ZtStreamProcesses processes = new("zt-e2e-control-");
+
+    public ValueTask DisposeAsync() => processes.DisposeAsync();
+
+    [Fact]
+    public async Task IdsWithControlCharacters_AreRefusedByIndexAndField_AndTheBatchesOtherAlertsAreStored()
+    {
+        var ct = Ct;
+        string[] store = ["--store", "postgres", "--postgres", await postgres.CreateDatabaseAsync(ct)];
+        var appKey = await processes.AddSourceAsync("shop-app", ["--kinds", "access.request", "--subjects", "user:*@shop.example", .. store], ct);
+        var kubeKey = await processes.AddSourceAsync("kube", ["--kinds", "k8s.audit", "--namespaces", "*", .. store], ct);
+        var run = await processes.StartAsync(
+            "run",
+            ["run", "--urls", "http://127.0.0.1:0", .. store,
+             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=viewer", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+            waitForListening: true,
+            ct);
+        using var app = ZtStreamApi.Client(run.Url, appKey);
+        using var kube = ZtStreamApi.Client(run.Url, kubeKey);
+        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+
+        // The forged subject first, escaped as any JSON writer escapes a NUL; a line break and an escape sequence after.
+        string[] forged = ["user:ceo@corp.example\u0000@shop.example", "user:ceo@corp.example\n@shop.example", "user:\u001b[2Kceo@shop.example"];
+        var batch = forged.Select((subject, i) => IngestEvents.ExpiredTokenGet($"cc-forged-{i}", subject, $"jti-forged-{i}", "/api/orders/1"))
+            .Append(IngestEvents.ExpiredTokenGet("cc-dana", "user:dana@shop.example", "jti-dana", "/api/orders/2"));
+        using var answer = await app.PostAsync("/v1/events", new StringContent(
+            $"[{string.Join(',', batch.Select(e => Encoding.UTF8.GetString(ContractJson.Serialize(e))))}]", Encoding.UTF8, "application/json"), ct);
+        var body = await answer.Content.ReadAsStringAsync(ct);
+        Assert.True(answer.StatusCode == HttpStatusCode.MultiStatus, body);
+        using (var document = JsonDocument.Parse(body))
+        {
+            var errors = document.RootElement.GetProperty("errors").EnumerateArray()
+                .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString())).ToList();
+            Assert.Equal(
+                [(0, "subject.id", "must not hold a control character: U+0000 at position 21"),
+                 (1, "subject.id", "must not hold a control character: U+000A at position 21"),
+                 (2, "subject.id", "must not hold a control character: U+001B at position 5")],
+                errors);
+            Assert.Equal(["cc-dana"], document.RootElement.GetProperty("accepted_ids").EnumerateArray().Select(e => e.GetString()));
+        }
+
+        // The API server's own record, through its adapter: a user name with a NUL is refused the same way, by index and field.
+        var time = DateTimeOffset.UtcNow.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
+        string Audit(string id, string user) => $$$"""
+            {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{{{id}}}","stage":"ResponseComplete",
+             "requestURI":"/api/v1/namespaces/shop/secrets/db","verb":"get","user":{"username":"{{{user}}}"},
+             "objectRef":{"resource":"secrets","namespace":"shop","name":"db","apiVersion":"v1"},"responseStatus":{"code":200},
+             "requestReceivedTimestamp":"{{{time}}}","stageTimestamp":"{{{time}}}"}
+            """;
+        using var audit = await kube.PostAsync("/v1/sources/k8s-audit", new StringContent(
+            $$"""{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{{Audit("a-ok", "ops@example.com")}},{{Audit("a-nul", "ops@example.com\\u0000x")}}]}""",
+            Encoding.UTF8, "application/json"), ct);
+        var auditBody = await audit.Content.ReadAsStringAsync(ct);
+        Assert.True(audit.StatusCode == HttpStatusCode.MultiStatus, auditBody);
+        var auditError = Assert.Single(JsonDocument.Parse(auditBody).RootElement.GetProperty("errors").EnumerateArray());
+        Assert.Equal((1, "subject.id"), (auditError.GetProperty("index").GetInt32(), auditError.GetProperty("field").GetString()));
+
+        // What was accepted is alerted on and stored in PostgreSQL; nothing was stored on any forged subject.
+        await ZtStreamApi.WaitForAlertsAsync(api, "user:dana@shop.example", 1, ct, output: () => run.Output);
+        using var all = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/alerts?limit=500", UriKind.Relative), ct));
+        Assert.DoesNotContain(all.RootElement.GetProperty("items").EnumerateArray(), a => a.GetProperty("alert").GetProperty("principal").GetString()!.Contains("ceo", StringComparison.Ordinal));
+    }
+}
