@@ -142,13 +142,28 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         return (mine, all);
     }
 
-    /// <summary>Stores a new alert, or updates it when <see cref="Alert.Count"/> grew; a redelivery changes nothing.</summary>
+    /// <summary>
+    /// Whether <paramref name="alert"/> tells nothing the stored one does not: a redelivery, or an older version. A later
+    /// version has a higher <see cref="Alert.Count"/>, or the same count completed — a Kubernetes request whose outcome
+    /// came after its first stage adds the outcome's reasons to the alert that stage raised, and may raise its score,
+    /// without being another occurrence.
+    /// </summary>
+    private static bool IsNoNews(Alert alert, StoredAlert? before) =>
+        before is not null
+        && (alert.Count < before.Alert.Count
+            || (alert.Count == before.Alert.Count && alert.Score <= before.Alert.Score
+                && alert.Reasons.All(r => before.Alert.Reasons.Any(b => b.Detector == r.Detector && b.Rule == r.Rule))));
+
+    /// <summary>
+    /// Stores a new alert, or updates it when <see cref="Alert.Count"/> grew or the same occurrence was completed
+    /// (<see cref="IsNoNews"/>); a redelivery changes nothing.
+    /// </summary>
     public async Task<(AlertUpsertOutcome Outcome, StoredAlert? Before)> UpsertAsync(Alert alert, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
         var before = await GetAsync(connection, tx, alert.Id, cancellationToken);
-        if (before is not null && alert.Count <= before.Alert.Count)
+        if (IsNoNews(alert, before))
         {
             await tx.RollbackAsync(cancellationToken);
             return (AlertUpsertOutcome.Duplicate, before);
@@ -176,7 +191,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
             async (connection, tx, ct) =>
             {
                 var before = await GetAsync(connection, tx, alert.Id, ct);
-                if (before is not null && alert.Count <= before.Alert.Count)
+                if (IsNoNews(alert, before))
                 {
                     result = (AlertUpsertOutcome.Duplicate, before);
                     return null;

@@ -55,6 +55,22 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         if (open.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
         {
             var raised = score > current.Score;
+            if (current.EvidenceEventIds.Contains(e.Id))
+            {
+                // A later stage of a request the alert already holds (its outcome, RequestStages): the same occurrence,
+                // completed with the reasons its outcome adds, never counted twice.
+                var completed = current with
+                {
+                    Score = Math.Max(score, current.Score),
+                    Severity = Severities.FromScore(Math.Max(score, current.Score)),
+                    Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),
+                    Techniques = Union(current.Techniques, reasons, static c => c.Techniques),
+                    Tactics = Union(current.Tactics, reasons, static c => c.Tactics),
+                };
+                open[key] = completed;
+                return completed;
+            }
+
             var updated = Occurred(current, e, score) with
             {
                 Reasons = raised ? Merge(reasons, current.Reasons) : Merge(current.Reasons, reasons),

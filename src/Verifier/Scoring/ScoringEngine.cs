@@ -67,6 +67,7 @@ internal sealed class ScoringEngine
     private readonly List<Contribution> stagedFound = new(4);
     private readonly HashSet<ulong> recentIds = new(RecentIdCapacity);
     private readonly ulong[] recentRing = new ulong[RecentIdCapacity];
+    private readonly FirstStages firstStages = new();
     private readonly float[] features = new float[ModelFeatures.Count];
     private readonly EventReader reader = new();
     private readonly ServiceAccountNames serviceAccounts = new();
@@ -175,7 +176,7 @@ internal sealed class ScoringEngine
 
         if (firstStage is not null)
         {
-            return ScoreOutcome(e, who, firstStage);
+            return ScoreOutcome(e, who, firstStage, idHash);
         }
 
         EventsScored++;
@@ -240,6 +241,11 @@ internal sealed class ScoringEngine
         }
 
         links.Derive(e, who, facts.NewWorkload, runtime);
+        if (awaitingOutcome)
+        {
+            firstStages.Remember(idHash, found);
+        }
+
         return new ScoreResult(score, alerting ? alerts.Record(e, who, score, found) : null, false) { Staged = RecordStaged(e, who) };
     }
 
@@ -247,13 +253,30 @@ internal sealed class ScoringEngine
     /// A request's outcome, from a later stage of a request scored at a stage without one (<see cref="RequestStages"/>):
     /// the rules its outcome decides and the denial count, not another request for the baselines, the model or the policy.
     /// </summary>
-    private ScoreResult ScoreOutcome(AccessEvent e, in Identity who, string firstStage)
+    /// <remarks>
+    /// The outcome completes the request its first stage began, so it is scored with what that stage found (the policy, the
+    /// rules the request decided alone): the request reaches the alert threshold, and its alert the reasons, exactly as
+    /// when both stages come in one body and it is scored once. The first stage's alert, when it raised one, is the
+    /// request's: its later stage adds its reasons there, never a second occurrence (<see cref="AlertBook.Record"/>).
+    /// </remarks>
+    private ScoreResult ScoreOutcome(AccessEvent e, in Identity who, string firstStage, ulong idHash)
     {
         var state = GetState(who.Key);
         found.Clear();
         stagedFound.Clear();
         rules.EvaluateOutcome(e, RequestStages.AsItArrived(e, firstStage), found, stagedFound);
         baselines.CountDenial(e, state, found);
+        var earlier = firstStages.Take(idHash);
+        if (found.Count == 0 || earlier is null)
+        {
+            var alone = Combine(found, who.Principal, who.Namespace, e);
+            return new ScoreResult(alone, alone >= options.AlertThreshold ? alerts.Record(e, who, alone, found) : null, false)
+            {
+                Staged = RecordStaged(e, who),
+            };
+        }
+
+        found.InsertRange(0, earlier);
         var score = Combine(found, who.Principal, who.Namespace, e);
         return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who, score, found) : null, false)
         {

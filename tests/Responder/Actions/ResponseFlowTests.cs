@@ -54,6 +54,28 @@ public sealed class ResponseFlowTests
         Assert.Single(history);
     }
 
+    /// <summary>
+    /// The Verifier completes an occurrence (a Kubernetes request's outcome, scored after its first stage) without counting
+    /// it again: the same count with a reason more is stored; the same alert delivered again, or the older one, is not.
+    /// </summary>
+    [Fact]
+    public async Task SameCountCompletedWithAReason_UpdatesTheAlert_ItsRedeliveryDoesNot()
+    {
+        await using var host = await new ResponderTestHost(RevokeCritical).StartAsync();
+        var processor = host.Get<AlertProcessor>();
+        var first = TestAlerts.Critical("a-7");
+        var completed = first with { Reasons = [.. first.Reasons, new AlertReason(Detectors.Rule, "k8s-pod-exec", 40, "exec into a pod")] };
+
+        Assert.Equal(AlertUpsertOutcome.Created, await processor.HandleAsync(first, default));
+        Assert.Equal(AlertUpsertOutcome.Updated, await processor.HandleAsync(completed, default));
+        Assert.Equal(AlertUpsertOutcome.Duplicate, await processor.HandleAsync(completed, default));
+        Assert.Equal(AlertUpsertOutcome.Duplicate, await processor.HandleAsync(first, default));
+
+        var stored = await host.Get<AlertStore>().GetAsync("a-7", default);
+        Assert.Equal(1, stored!.Alert.Count);
+        Assert.Equal(["token_workload_mismatch", "k8s-pod-exec"], stored.Alert.Reasons.Select(r => r.Rule));
+    }
+
     [Fact]
     public async Task DeduplicatedAlert_HigherCount_UpdatesAlertButKeepsOneAction()
     {

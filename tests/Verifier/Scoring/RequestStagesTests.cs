@@ -66,6 +66,48 @@ public sealed class RequestStagesTests
         Assert.Equal(2, engine.EventsScored);
     }
 
+    /// <summary>
+    /// An exec the built-in library's rule and the default policy both see, its answer in a later body than its first stage:
+    /// one alert, with the policy's reason and the rule's, the score and the count it has when the bodies come as one and
+    /// the request is scored once (before, the outcome was scored alone: the rule's reason never reached the alert, and a
+    /// request whose stages each stayed under the threshold raised none).
+    /// </summary>
+    [Fact]
+    public void Score_ExecAnsweredInALaterBody_TheAlertOfTheRequestScoredOnce()
+    {
+        var bodies = Enumerable.Range(1, 3).Select(i => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{i}.json")))!).ToList();
+        var together = new JsonObject { ["kind"] = "EventList", ["apiVersion"] = "audit.k8s.io/v1", ["items"] = new JsonArray([.. bodies.SelectMany(b => b["items"]!.AsArray()).Select(i => i!.DeepClone())]) };
+
+        var apart = AlertOf(Exec, [.. bodies.Select(b => b.ToJsonString())]);
+        var once = AlertOf(Exec, [together.ToJsonString()]);
+
+        Assert.Contains(once.Reasons, r => r.Detector == "rule");
+        Assert.Equal(
+            (once.Score, once.Count, string.Join(",", once.Reasons.Select(r => r.Rule).Order(StringComparer.Ordinal))),
+            (apart.Score, apart.Count, string.Join(",", apart.Reasons.Select(r => r.Rule).Order(StringComparer.Ordinal))));
+    }
+
+    /// <summary>The last alert on the event <paramref name="id"/> an engine with the built-in library and the default policy publishes.</summary>
+    private static Alert AlertOf(string id, List<string> bodies)
+    {
+        var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, DefaultPolicy.Load(), rules: new RuleSetHolder(new RuleSet(RuleLoader.Load(RuleLoader.Builtin()).Rules)));
+        Alert? last = null;
+        foreach (var body in bodies)
+        {
+            var mapped = K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body));
+            Assert.Empty(mapped.Errors);
+            foreach (var e in mapped.Events)
+            {
+                if (engine.Score(ContractJson.Serialize(e)).Alert is { } alert && alert.EvidenceEventIds.Contains(id))
+                {
+                    last = alert;
+                }
+            }
+        }
+
+        return last ?? throw new InvalidOperationException($"no alert on {id}");
+    }
+
     private static ScoringEngine Engine(RuleSetHolder? rules) => new(new VerifierOptions { ModelEnabled = false }, rules: rules);
 
     /// <summary>

@@ -517,8 +517,10 @@ internal sealed class ManagedClusterEnvelopes(SourceMapOptions options, AuditEve
             return null;
         }
 
+        // Azure's resource names ignore case, and its pipelines do not agree on one: a diagnostic record writes the id upper
+        // case, Log Analytics' _ResourceId lower case. One cluster is one label (its scope, its principals), as the records write it.
         var name = resourceId![(at + marker.Length)..].Split('/')[0];
-        return name.Length == 0 ? null : name;
+        return name.Length == 0 ? null : name.ToUpperInvariant();
     }
 
     /// <summary><c>/aws/eks/NAME/cluster</c> → NAME.</summary>

@@ -31,7 +31,7 @@ public sealed class AksAuditTableTests
         var events = MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 2);
 
         var read = events[0];
-        MapperAssert.IsClusterRequest(read, "la-1", "system:serviceaccount:ci:runner", "get", "secrets", "payments/db-password", "10.224.0.31", "aks-weu-1");
+        MapperAssert.IsClusterRequest(read, "la-1", "system:serviceaccount:ci:runner", "get", "secrets", "payments/db-password", "10.224.0.31", "AKS-WEU-1");
         Assert.Equal(new DateTimeOffset(2026, 11, 30, 20, 0, 1, 500, TimeSpan.Zero), read.Time);
         Assert.Equal("ci/runner-5d8f7-abcde", read.Workload?.Id);
         Assert.Equal("AKSAudit", read.Attr("azure.table"));
@@ -41,12 +41,31 @@ public sealed class AksAuditTableTests
         Assert.Equal(Outcomes.Denied, events[1].Outcome);
     }
 
+    /// <summary>
+    /// Log Analytics writes <c>_ResourceId</c> lower case, a diagnostic record its <c>resourceId</c> upper case: the same
+    /// cluster's event through either is labelled with the one cluster name, so a source registered for it (as the records
+    /// name it) takes both, and its service accounts are one principal each.
+    /// </summary>
+    [Fact]
+    public void Map_SameEventAsARowAndAsADiagnosticRecord_SameCluster()
+    {
+        const string Event = """{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ci/secrets/token","verb":"get","user":{"username":"system:serviceaccount:ci:runner"},"sourceIPs":["10.224.0.31"],"objectRef":{"resource":"secrets","namespace":"ci","name":"token","apiVersion":"v1"},"responseStatus":{"code":200},"stageTimestamp":"2026-11-30T20:00:01Z"}""";
+        var row = $$$"""[{"TimeGenerated":"2026-11-30T20:00:04Z","Type":"AKSAudit","_ResourceId":"{{{ResourceId}}}","AuditId":"a-1","Level":"Metadata","Stage":"ResponseComplete","RequestUri":"/api/v1/namespaces/ci/secrets/token","Verb":"get","User":{"username":"system:serviceaccount:ci:runner"},"SourceIps":["10.224.0.31"],"ObjectRef":{"resource":"secrets","namespace":"ci","name":"token","apiVersion":"v1"},"ResponseStatus":{"code":200},"StageReceivedTime":"2026-11-30T20:00:01Z"}]""";
+        var record = $$$"""{"records":[{"time":"2026-11-30T20:00:04Z","resourceId":"{{{ResourceId.ToUpperInvariant()}}}","category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":{{{JsonSerializer.Serialize(Event)}}},"stream":"stdout","pod":"kube-apiserver-1"}}]}""";
+
+        var fromRow = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(row)), 1));
+        var fromRecord = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(record)), 1));
+
+        Assert.Equal("AKS-WEU-1", fromRow.Attr(K8sAuditMapper.ClusterAttribute));
+        Assert.Equal(fromRecord.Attr(K8sAuditMapper.ClusterAttribute), fromRow.Attr(K8sAuditMapper.ClusterAttribute));
+    }
+
     [Fact]
     public void Map_QueryApiAnswerOfTheFullTable_KeepsWhatRulesReadAndLeavesOutWhatAksDidNotKeep()
     {
         var events = MapperAssert.MapsAll(K8sAuditMapper.Map(TestData.Managed("aks-audit-query-api.json")), 2);
 
-        MapperAssert.IsClusterRequest(events[0], "7c1e9a40-aks3-4b61-8d2f-3a9c5e7b1d03", "system:serviceaccount:ci:deployer", "get", "secrets", "payments/stripe-key", "10.224.1.17", "aks-shop-prod");
+        MapperAssert.IsClusterRequest(events[0], "7c1e9a40-aks3-4b61-8d2f-3a9c5e7b1d03", "system:serviceaccount:ci:deployer", "get", "secrets", "payments/stripe-key", "10.224.1.17", "AKS-SHOP-PROD");
         Assert.False(events[0].Raw!.Value.TryGetProperty("responseObject", out _));
         var pod = events[1];
         Assert.Equal(Outcomes.Denied, pod.Outcome);

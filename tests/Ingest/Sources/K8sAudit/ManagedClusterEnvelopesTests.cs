@@ -62,7 +62,7 @@ public sealed class ManagedClusterEnvelopesTests
         var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(body)), 1));
 
         Assert.Equal("pp-1", e.Id);
-        Assert.Equal("dev-aks", e.Attr(K8sAuditMapper.ClusterAttribute));
+        Assert.Equal("DEV-AKS", e.Attr(K8sAuditMapper.ClusterAttribute));
     }
 
     [Fact]

@@ -26,19 +26,13 @@ internal sealed record AuditCorpus(string Name, IReadOnlyList<RuleSource> Source
             "falco-0.5.0" => Traces(),
             "library-tests" => LibraryTests(rules),
             // The evaluation set alone: a recording of one cluster, in time order as replay and backtest expect it.
-            "eval" => [.. Lines(Path.Combine(TestData, "k8s-audit-eval", "events.jsonl"))],
-            _ => [.. Traces(), .. Lines(Path.Combine(TestData, "k8s-audit-eval", "events.jsonl"))],
+            "eval" => [.. AuditEventFiles.Lines(Path.Combine(TestData, "k8s-audit-eval", "events.jsonl"))],
+            _ => [.. Traces(), .. AuditEventFiles.Lines(Path.Combine(TestData, "k8s-audit-eval", "events.jsonl"))],
         };
         return new AuditCorpus(name, sources, rules, events);
     }
 
-    /// <summary>
-    /// Every event of Falco's regression traces, each once (several tests share a trace); not the one trace that is
-    /// malformed on purpose (<c>fal_01_003.json</c>, <c>{"kind": 0}</c>).
-    /// </summary>
-    private static List<JsonObject> Traces() =>
-        [.. Directory.GetFiles(Path.Combine(FalcoTestData.Folder, "traces"), "*.json").Order(StringComparer.Ordinal)
-            .Where(f => Path.GetFileName(f) != "fal_01_003.json").SelectMany(Lines).DistinctBy(e => e.ToJsonString())];
+    private static List<JsonObject> Traces() => AuditEventFiles.FalcoTraces(Path.Combine(FalcoTestData.Folder, "traces"));
 
     /// <summary>The audit events of the built-in Kubernetes rules' own tests (matches and non-matches), each id once.</summary>
     private static List<JsonObject> LibraryTests(List<Rule> rules) =>
@@ -54,9 +48,6 @@ internal sealed record AuditCorpus(string Name, IReadOnlyList<RuleSource> Source
         JsonObject o when o["kind"]?.GetValue<string>() == "Event" => [(JsonObject)o.DeepClone()],
         _ => [],
     };
-
-    private static IEnumerable<JsonObject> Lines(string path) =>
-        File.ReadLines(path).Where(l => l.Trim().Length > 0).Select(l => (JsonObject)JsonNode.Parse(l)!);
 
     private static RuleSource Source((string Path, string Text) file) => new(file.Path, file.Text);
 }

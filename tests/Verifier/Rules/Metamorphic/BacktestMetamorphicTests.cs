@@ -20,7 +20,7 @@ public sealed class BacktestMetamorphicTests : IDisposable
     {
         var corpus = AuditCorpus.Get("eval");
         var random = new Random(Seed);
-        var renaming = new AuditRenaming(RuleLiterals.Of(corpus.Sources), corpus.Events, Seed);
+        var renaming = new AuditRenaming(RuleLiterals.Of(corpus.Sources.Select(s => s.Text)), corpus.Events, Seed);
         var original = Path.Combine(dir.Path, "audit.log");
         await File.WriteAllLinesAsync(original, corpus.Events.Select(e => e.ToJsonString()), Ct);
         var batched = Path.Combine(dir.Path, "renamed-batches.log");

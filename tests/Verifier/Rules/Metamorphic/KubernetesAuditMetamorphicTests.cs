@@ -61,7 +61,7 @@ public sealed class KubernetesAuditMetamorphicTests
     public void ConsistentRenaming_SameRulesFireOnTheSameEvents_PrincipalsAndWorkloadsMapBack(string corpus)
     {
         var (c, baseline) = Baseline(corpus);
-        var literals = RuleLiterals.Of(c.Sources);
+        var literals = RuleLiterals.Of(c.Sources.Select(s => s.Text));
         var renaming = new AuditRenaming(literals, c.Events, Seed);
         var renamed = c.Events.Select(renaming.Rename).ToList();
 

@@ -1,13 +1,13 @@
-using System.Net;
+using YamlDotNet.RepresentationModel;
 
-namespace ZtStream.Verifier.Tests.Rules.Metamorphic;
+namespace ZtStream.TestSupport.Rules.Metamorphic;
 
 /// <summary>
 /// What a loaded rule set can tell apart in a name: every text value its rule, list and macro documents hold (not their
 /// embedded tests' events), and the networks it names, grouped as its lists group them. A name that contains none of
 /// these words and is contained in none of them is one no rule reads, so renaming it must not change a verdict.
 /// </summary>
-internal sealed class RuleLiterals
+public sealed class RuleLiterals
 {
     /// <summary>
     /// Words the formats of the names themselves reserve, which ZtStream's own parsers read wherever a rule does not:
@@ -39,15 +39,18 @@ internal sealed class RuleLiterals
 
     public int Count => words.Count;
 
-    public static RuleLiterals Of(IEnumerable<RuleSource> sources)
+    /// <summary>The literals of rule files (every YAML document of each text: ZtStream's, Sigma's and Falco's formats alike).</summary>
+    public static RuleLiterals Of(IEnumerable<string> ruleFiles)
     {
         var words = new HashSet<string>(FormatWords, StringComparer.OrdinalIgnoreCase);
         var networks = new List<List<IPNetwork>>();
-        foreach (var source in sources)
+        foreach (var text in ruleFiles)
         {
-            foreach (var document in RuleYaml.Documents(source.Text))
+            var stream = new YamlStream();
+            stream.Load(new StringReader(text));
+            foreach (var document in stream.Documents)
             {
-                Collect(JsonNode.Parse(RuleYaml.ToJson(document.RootNode)), words, networks);
+                Collect(document.RootNode, words, networks);
             }
         }
 
@@ -86,27 +89,28 @@ internal sealed class RuleLiterals
         return key.ToString();
     }
 
-    private static void Collect(JsonNode? node, HashSet<string> words, List<List<IPNetwork>> networks)
+    private static void Collect(YamlNode? node, HashSet<string> words, List<List<IPNetwork>> networks)
     {
         switch (node)
         {
-            case JsonObject o:
-                foreach (var (key, value) in o)
+            case YamlMappingNode o:
+                foreach (var (key, value) in o.Children)
                 {
-                    words.Add(key);
+                    var name = (key as YamlScalarNode)?.Value ?? "";
+                    words.Add(name);
                     // An embedded test's events are samples, and prose is for people: neither is what the rule reads.
-                    if (!Unread.Contains(key))
+                    if (!Unread.Contains(name))
                     {
                         Collect(value, words, networks);
                     }
                 }
 
                 break;
-            case JsonArray a:
+            case YamlSequenceNode a:
                 var group = new List<IPNetwork>();
-                foreach (var item in a)
+                foreach (var item in a.Children)
                 {
-                    if (item is JsonValue v && v.TryGetValue<string>(out var s) && Network(s) is { } n)
+                    if (item is YamlScalarNode { Value: { } s } && Network(s) is { } n)
                     {
                         group.Add(n);
                     }
@@ -120,25 +124,21 @@ internal sealed class RuleLiterals
                 }
 
                 break;
-            case JsonValue value:
-                var text = value.ToString();
-                if (text.Length > 0)
+            case YamlScalarNode { Value: { Length: > 0 } text }:
+                if (!text.Contains(' ', StringComparison.Ordinal))
                 {
-                    if (!text.Contains(' ', StringComparison.Ordinal))
-                    {
-                        words.Add(text);
-                    }
+                    words.Add(text);
+                }
 
-                    // A Falco condition or a regular expression holds its words among operators: each counts.
-                    foreach (var part in text.Split([' ', '(', ')', ',', '"', '\'', '|', '^', '$', '[', ']', '\\', '\n', '*', '?', '+', '='], StringSplitOptions.RemoveEmptyEntries))
-                    {
-                        words.Add(part);
-                    }
+                // A Falco condition or a regular expression holds its words among operators: each counts.
+                foreach (var part in text.Split([' ', '(', ')', ',', '"', '\'', '|', '^', '$', '[', ']', '\\', '\n', '*', '?', '+', '='], StringSplitOptions.RemoveEmptyEntries))
+                {
+                    words.Add(part);
+                }
 
-                    if (Network(text) is { } single)
-                    {
-                        networks.Add([single]);
-                    }
+                if (Network(text) is { } single)
+                {
+                    networks.Add([single]);
                 }
 
                 break;

@@ -1,4 +1,4 @@
-namespace ZtStream.Verifier.Tests.Rules.Metamorphic;
+namespace ZtStream.TestSupport.Rules.Metamorphic;
 
 /// <summary>
 /// The same audit events in the shapes real clusters write and deliver them: another API version, one of the three
@@ -6,7 +6,7 @@ namespace ZtStream.Verifier.Tests.Rules.Metamorphic;
 /// EventList, NDJSON or an array per request, batches split across requests, optional members gone or null, and the
 /// <c>RequestReceived</c> record a policy without <c>omitStages</c> sends before each request's last stage.
 /// </summary>
-internal static class AuditShapes
+public static class AuditShapes
 {
     private static readonly string[] TimeFields = ["requestReceivedTimestamp", "stageTimestamp", "timestamp"];
     private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true };

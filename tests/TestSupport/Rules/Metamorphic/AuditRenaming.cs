@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 
-namespace ZtStream.Verifier.Tests.Rules.Metamorphic;
+namespace ZtStream.TestSupport.Rules.Metamorphic;
 
 /// <summary>
 /// A consistent renaming of the names in Kubernetes audit events that no loaded rule reads: users, groups, namespaces,
@@ -13,7 +13,7 @@ namespace ZtStream.Verifier.Tests.Rules.Metamorphic;
 /// requires; digits stay digits and hexadecimal stays hexadecimal of the same length (account ids, UIDs). An address
 /// is replaced by an IPv6 or another IPv4 address in exactly the rules' networks the old one was in.
 /// </summary>
-internal sealed partial class AuditRenaming
+public sealed partial class AuditRenaming
 {
     /// <summary>Where names are, as paths of the audit event (<c>*</c>: any member or item).</summary>
     private static readonly string[][] NameFields =
@@ -140,6 +140,10 @@ internal sealed partial class AuditRenaming
 
         return IPAddress.TryParse(text, out _) ? text : Word().Replace(text, m => words.GetValueOrDefault(m.Value, m.Value));
     }
+
+    /// <summary>Whether <paramref name="text"/> holds a name this renaming wrote: a replacement word or address.</summary>
+    public bool Wrote(string text) =>
+        addresses.Values.Any(a => text.Contains(a, StringComparison.Ordinal)) || words.Values.Any(w => text.Contains(w, StringComparison.Ordinal));
 
     private void RenameNode(JsonNode node)
     {
