@@ -32,8 +32,13 @@ internal static class ZtStreamCli
         using var sigterm = OnSignal(PosixSignal.SIGTERM, cts);
         return await CliCommandLine.InvokeAsync(root, args, stdout, stderr, (parsed, problems) =>
         {
-            var configuration = HostConfiguration.Build(switches.Read(parsed, problems), problems);
-            return new CliContext(stdout, stderr, configuration, TimeProvider.System);
+            var arguments = switches.Read(parsed, problems);
+            var configuration = HostConfiguration.Build(arguments, problems);
+            return new CliContext(stdout, stderr, configuration, TimeProvider.System)
+            {
+                ConfigFile = arguments.ConfigFile is { } file ? Path.GetFullPath(file) : null,
+                ReadConfigurationAgain = again => HostConfiguration.Build(arguments, again),
+            };
         }, cts.Token);
     }
 

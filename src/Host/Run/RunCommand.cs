@@ -244,6 +244,10 @@ internal static class RunCommand
         if (roles.Verifier)
         {
             services.AddVerifier(configuration);
+            if (context is { ConfigFile: { } file, ReadConfigurationAgain: { } readAgain })
+            {
+                services.AddHostedService(sp => ActivatorUtilities.CreateInstance<ConfigFileReload>(sp, file, readAgain));
+            }
         }
 
         if (roles.Responder)

@@ -71,6 +71,13 @@ internal static partial class VerifierLog
     [LoggerMessage(4052, LogLevel.Warning, "Detection rules not reloaded after a change: {Errors} problems (listed above); the previous {Rules} rules stay in force")]
     public static partial void RulesReloadKeptPrevious(ILogger logger, int errors, int rules);
 
+    // The --config file read again while running (Host/Run/ConfigFileReload): only Verifier:Rules:Staged applies live.
+    [LoggerMessage(4056, LogLevel.Warning, "Configuration file {File} changed but Verifier:Rules:Staged was not applied: {Problem}; the rules stay staged as before")]
+    public static partial void StagingNotApplied(ILogger logger, string file, string problem);
+
+    [LoggerMessage(4057, LogLevel.Warning, "Configuration file {File} changed {Keys}, which are read when the process starts: restart to apply them")]
+    public static partial void ConfigChangeNeedsRestart(ILogger logger, string file, string keys);
+
     [LoggerMessage(4053, LogLevel.Information, "Watching {Path} for rule changes")]
     public static partial void RulesWatching(ILogger logger, string path);
 

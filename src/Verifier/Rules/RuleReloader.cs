@@ -31,11 +31,16 @@ internal sealed class RuleReloader : BackgroundService
     private readonly ILogger<RuleReloader> logger;
     private readonly Counter<long> dropped;
     private readonly Counter<long> reloads;
+    private readonly Lock gate = new();
+
+    /// <summary>The options the set in force was loaded with: the configured ones, then the last applied <see cref="Restage"/>.</summary>
+    private RuleOptions current;
 
     public RuleReloader(RuleSetHolder holder, IOptions<VerifierOptions> options, TimeProvider time, ILogger<RuleReloader> logger, IMeterFactory meterFactory)
     {
         this.holder = holder;
         this.options = options;
+        current = options.Value.Rules;
         this.time = time;
         this.logger = logger;
         var meter = meterFactory.Create(VerifierTelemetry.Name);
@@ -53,8 +58,8 @@ internal sealed class RuleReloader : BackgroundService
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var rules = options.Value.Rules;
-        var current = holder.Current;
-        VerifierLog.RulesLoaded(logger, current.Rules.Count, current.Rules.Count(r => r.Enabled), current.Version);
+        var set = holder.Current;
+        VerifierLog.RulesLoaded(logger, set.Rules.Count, set.Rules.Count(r => r.Enabled), set.Version);
         var watchers = new List<FileSystemWatcher>();
         try
         {
@@ -82,7 +87,7 @@ internal sealed class RuleReloader : BackgroundService
                 }
                 while (changed.Reader.TryRead(out _));
 
-                Reload(rules);
+                Reload(Current);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -97,8 +102,53 @@ internal sealed class RuleReloader : BackgroundService
         }
     }
 
+    private RuleOptions Current
+    {
+        get
+        {
+            lock (gate)
+            {
+                return current;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Stages the rules <paramref name="staged"/> names and promotes the others the configuration staged (the config
+    /// file, <paramref name="file"/>, changed while running): reloads the set with them, kept for every later reload
+    /// once it loads. An entry that is not a rule id or pattern, or names no loaded rule, changes nothing: the rules stay
+    /// staged as they were, so a typo never promotes a rule meant to stay staged.
+    /// </summary>
+    public bool Restage(IReadOnlyList<string> staged, string file)
+    {
+        lock (gate)
+        {
+            if (current.Staged.SequenceEqual(staged, StringComparer.Ordinal))
+            {
+                return true;
+            }
+
+            var problems = new List<string>();
+            RuleStaging.Check($"{VerifierOptions.Section}:Rules:Staged", staged, problems);
+            foreach (var problem in problems)
+            {
+                VerifierLog.StagingNotApplied(logger, file, problem);
+            }
+
+            return problems.Count == 0 && ReloadLocked(current with { Staged = staged });
+        }
+    }
+
     /// <summary>Loads the configured rules; swaps them in when every file loads, else keeps the current set.</summary>
     public bool Reload(RuleOptions rules)
+    {
+        lock (gate)
+        {
+            return ReloadLocked(rules);
+        }
+    }
+
+    private bool ReloadLocked(RuleOptions rules)
     {
         var result = RuleLoader.LoadConfigured(rules);
         Reloads++;
@@ -117,6 +167,7 @@ internal sealed class RuleReloader : BackgroundService
         var previous = holder.Current;
         var next = new RuleSet(result.Rules, previous.Version + 1);
         holder.Swap(next);
+        current = rules;
         reloads.Add(1, new KeyValuePair<string, object?>("outcome", "applied"));
         foreach (var change in RuleChange.Between(previous.Rules, next.Rules))
         {
@@ -162,7 +213,15 @@ internal sealed class RuleReloader : BackgroundService
         }
     }
 
-    private FileSystemWatcher? Watch(string path)
+    private FileSystemWatcher? Watch(string path) =>
+        Watch(path, anyFileInFolder: false, changed.Writer, logger);
+
+    /// <summary>
+    /// Watches <paramref name="path"/> — a folder and all below it, or a file's folder for that file (or, with
+    /// <paramref name="anyFileInFolder"/>, for any of its entries: a ConfigMap swaps a link beside the file) — writing to
+    /// <paramref name="changed"/> on every change; null, logged, where it cannot be watched.
+    /// </summary>
+    internal static FileSystemWatcher? Watch(string path, bool anyFileInFolder, ChannelWriter<bool> changed, ILogger logger)
     {
         var full = Path.GetFullPath(path);
         var directory = Directory.Exists(full) ? full : Path.GetDirectoryName(full);
@@ -177,18 +236,18 @@ internal sealed class RuleReloader : BackgroundService
             var watcher = new FileSystemWatcher(directory)
             {
                 IncludeSubdirectories = Directory.Exists(full),
-                Filter = Directory.Exists(full) ? "*" : Path.GetFileName(full),
+                Filter = Directory.Exists(full) || anyFileInFolder ? "*" : Path.GetFileName(full),
                 NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size,
             };
-            FileSystemEventHandler onChange = (_, _) => changed.Writer.TryWrite(true);
+            FileSystemEventHandler onChange = (_, _) => changed.TryWrite(true);
             watcher.Changed += onChange;
             watcher.Created += onChange;
             watcher.Deleted += onChange;
-            watcher.Renamed += (_, _) => changed.Writer.TryWrite(true);
+            watcher.Renamed += (_, _) => changed.TryWrite(true);
             watcher.Error += (_, e) =>
             {
                 VerifierLog.RuleWatcherFailed(logger, path, e.GetException().Message);
-                changed.Writer.TryWrite(true);
+                changed.TryWrite(true);
             };
             watcher.EnableRaisingEvents = true;
             VerifierLog.RulesWatching(logger, directory);

@@ -32,27 +32,9 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
         var ruleFile = Path.Combine(rules, "export.yaml");
         await File.WriteAllTextAsync(ruleFile, ExportRule(staged: true), ct);
-        var policy = await ResponsePolicies.WriteAsync(processes.Folder, $"""
-              - name: revoke-on-the-rule
-                rule: rule/{RuleId}
-                action: revoke_token
-                mode: automatic
-              - name: revoke-anything
-                severity: low
-                action: revoke_token
-                mode: automatic
-            """);
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
-        var key = await processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
-        var run = await processes.StartAsync("ztstream", [
-            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
-            "--set", "Verifier:ModelEnabled=false",
-            "--set", $"Verifier:Rules:Paths:0={rules}",
-            "--set", "Verifier:Rules:ReloadDelay=00:00:00.2",
-            .. ResponsePolicies.ResponderSettings(policy, ApiToken),
-        ], waitForListening: true, ct);
-        using var ingest = ZtStreamApi.Client(run.Url, key);
-        using var api = ZtStreamApi.Client(run.Url, ApiToken);
+        var (run, ingest, api) = await StartAsync(rules, [], ct);
+        using var _ = ingest;
+        using var __ = api;
 
         // Sam's export matches the staged rule; then Sam's expired token raises a live alert. Both are Sam's, so the
         // Responder takes them in that order: once the live one is revoked, the staged one was decided on before it.
@@ -73,15 +55,91 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
 
         // Promoted: the file no longer says staged; the reload says so, and the next export is a live alert, revoked.
         await File.WriteAllTextAsync(ruleFile, ExportRule(staged: false), ct);
+        await WaitLoggedAsync(run, $"Rule {RuleId} promoted from staged to live", ct);
+        await ExpectLiveAndRevokedAsync(ingest, api, run, "tia@example.com", "jti-tia-export", ct);
+        Assert.DoesNotContain(await ZtStreamApi.ActionsAsync(api, "revoke_token", ct), a => a.GetProperty("jti").GetString() == "jti-sam-export");
+    }
+
+    /// <summary>
+    /// A vendor's rule is staged by <c>Verifier:Rules:Staged</c> in the <c>--config</c> file, not by its own file; the SOC
+    /// promotes it by editing that list while <c>ztstream run</c> runs. A typo in the list changes nothing (the rule stays
+    /// staged, the problem logged), a change of a key read at start is named as needing a restart, and emptying the list
+    /// promotes the rule: its next match is a live alert, revoked.
+    /// </summary>
+    [Fact]
+    public async Task RuleStagedByTheConfigFile_IsPromotedByEditingTheFile_WithoutARestart()
+    {
+        var ct = Ct;
+        var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(rules, "export.yaml"), ExportRule(staged: false), ct);
+        var config = Path.Combine(processes.Folder.FullName, "ztstream.json");
+        await File.WriteAllTextAsync(config, StagedConfig($"\"{RuleId}\""), ct);
+        var (run, ingest, api) = await StartAsync(rules, ["--config", config], ct);
+        using var _ = ingest;
+        using var __ = api;
+
+        await IngestEvents.PostAcceptedAsync(ingest, [Export("sam@example.com", "jti-sam-export")]);
+        await WaitStagedAlertAsync(api, run, "sam%40example.com", ct);
+
+        // A typo would leave the rule it meant... promoted here: refused, the rule stays staged.
+        await File.WriteAllTextAsync(config, StagedConfig("\"e2e-token-exprot\""), ct);
+        await WaitLoggedAsync(run, "'e2e-token-exprot' names no loaded rule", ct);
+        await IngestEvents.PostAcceptedAsync(ingest, [Export("kim@example.com", "jti-kim-export")]);
+        await WaitStagedAlertAsync(api, run, "kim%40example.com", ct);
+
+        // Emptied, with a key read at start changed beside it: promoted, and the other key named.
+        await File.WriteAllTextAsync(config, StagedConfig("", """, "MaxOpenAlerts": 5000"""), ct);
+        await WaitLoggedAsync(run, $"Rule {RuleId} promoted from staged to live", ct);
+        Assert.Contains("changed Verifier:MaxOpenAlerts, which are read when the process starts", run.Output, StringComparison.Ordinal);
+        await ExpectLiveAndRevokedAsync(ingest, api, run, "tia@example.com", "jti-tia-export", ct);
+        Assert.DoesNotContain(await ZtStreamApi.ActionsAsync(api, "revoke_token", ct), a => a.GetProperty("jti").GetString() is "jti-sam-export" or "jti-kim-export");
+    }
+
+    private static string StagedConfig(string staged, string more = "") => $$"""{ "Verifier": { "Rules": { "Staged": [{{staged}}] }{{more}} } }""";
+
+    private async Task<(ZtStreamProcess Run, HttpClient Ingest, HttpClient Api)> StartAsync(string rules, string[] arguments, CancellationToken ct)
+    {
+        var policy = await ResponsePolicies.WriteAsync(processes.Folder, $"""
+              - name: revoke-on-the-rule
+                rule: rule/{RuleId}
+                action: revoke_token
+                mode: automatic
+              - name: revoke-anything
+                severity: low
+                action: revoke_token
+                mode: automatic
+            """);
+        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var key = await processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
+        var run = await processes.StartAsync("ztstream", [
+            "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
+            "--set", "Verifier:ModelEnabled=false",
+            "--set", $"Verifier:Rules:Paths:0={rules}",
+            "--set", "Verifier:Rules:ReloadDelay=00:00:00.2",
+            .. ResponsePolicies.ResponderSettings(policy, ApiToken),
+            .. arguments,
+        ], waitForListening: true, ct);
+        return (run, ZtStreamApi.Client(run.Url, key), ZtStreamApi.Client(run.Url, ApiToken));
+    }
+
+    private static async Task WaitLoggedAsync(ZtStreamProcess run, string text, CancellationToken ct) =>
         Assert.True(
-            await Eventually.WithinAsync(() => Task.FromResult(run.Output.Contains($"Rule {RuleId} promoted from staged to live", StringComparison.Ordinal)), ZtStreamApi.Timeout, ct),
-            $"no promotion logged:\n{run.Output}");
-        await IngestEvents.PostAcceptedAsync(ingest, [Export("tia@example.com", "jti-tia-export")]);
-        await WaitRevokedAsync(api, "jti-tia-export", run, ct);
-        var promoted = Assert.Single(await ListAsync(api, "?principal=tia%40example.com", ct));
+            await Eventually.WithinAsync(() => Task.FromResult(run.Output.Contains(text, StringComparison.Ordinal)), ZtStreamApi.Timeout, ct),
+            $"'{text}' not logged:\n{run.Output}");
+
+    private static async Task WaitStagedAlertAsync(HttpClient api, ZtStreamProcess run, string principal, CancellationToken ct) =>
+        Assert.True(
+            await Eventually.WithinAsync(async () => (await ListAsync(api, $"?principal={principal}&staged=true", ct)).Count == 1, ZtStreamApi.Timeout, ct),
+            $"no staged alert for {principal}:\n{run.Output}");
+
+    /// <summary><paramref name="subject"/>'s export raises a live alert naming the rule, and its token is revoked.</summary>
+    private static async Task ExpectLiveAndRevokedAsync(HttpClient ingest, HttpClient api, ZtStreamProcess run, string subject, string jti, CancellationToken ct)
+    {
+        await IngestEvents.PostAcceptedAsync(ingest, [Export(subject, jti)]);
+        await WaitRevokedAsync(api, jti, run, ct);
+        var promoted = Assert.Single(await ListAsync(api, $"?principal={Uri.EscapeDataString(subject)}", ct));
         Assert.False(promoted.TryGetProperty("staged", out _));
         Assert.Contains(promoted.GetProperty("reasons").EnumerateArray(), r => r.GetProperty("rule").GetString() == RuleId);
-        Assert.DoesNotContain(await ZtStreamApi.ActionsAsync(api, "revoke_token", ct), a => a.GetProperty("jti").GetString() == "jti-sam-export");
     }
 
     /// <summary><paramref name="subject"/>'s export with a valid token <paramref name="jti"/>: only the rule finds anything in it.</summary>
