@@ -36,7 +36,8 @@ internal static class ZtStreamCli
             var configuration = HostConfiguration.Build(arguments, problems);
             return new CliContext(stdout, stderr, configuration, TimeProvider.System)
             {
-                ConfigFile = arguments.ConfigFile is { } file ? Path.GetFullPath(file) : null,
+                // Only a file that was read is watched: an empty or unreadable --config is already a problem (exit 2).
+                ConfigFile = arguments.ConfigFile is { Length: > 0 } file && problems.Count == 0 ? Path.GetFullPath(file) : null,
                 ReadConfigurationAgain = again => HostConfiguration.Build(arguments, again),
             };
         }, cts.Token);
