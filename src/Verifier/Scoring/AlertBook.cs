@@ -37,7 +37,12 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
     /// Keyed by <see cref="Identity.Key"/>: the same service account in two clusters has its own alerts and its own cap in
     /// each, while the alert names the account by its own id and says the cluster (<see cref="Alert.PrincipalCluster"/>).
     /// </remarks>
-    public Alert? Record(AccessEvent e, in Identity who, int score, List<Contribution> reasons)
+    /// <param name="outcomeOfEarlierStage">
+    /// <paramref name="e"/> is a Kubernetes request's later stage, scored for the outcome its first stage lacked
+    /// (<see cref="RequestStages"/>): where the alert holds that first stage, the same occurrence, completed. Any other
+    /// event is an occurrence of its own, even under an id the alert holds (another source's event may share it).
+    /// </param>
+    public Alert? Record(AccessEvent e, in Identity who, int score, List<Contribution> reasons, bool outcomeOfEarlierStage = false)
     {
         var top = reasons[0];
         foreach (var r in reasons)
@@ -55,7 +60,7 @@ internal sealed class AlertBook(TimeSpan dedupWindow, StateBudget budget, int ma
         if (open.TryGetValue(key, out var current) && e.Time - current.LastSeen <= dedupWindow && e.Time >= current.FirstSeen - dedupWindow)
         {
             var raised = score > current.Score;
-            if (current.EvidenceEventIds.Contains(e.Id))
+            if (outcomeOfEarlierStage && current.EvidenceEventIds.Contains(e.Id))
             {
                 // A later stage of a request the alert already holds (its outcome, RequestStages): the same occurrence,
                 // completed with the reasons its outcome adds, never counted twice.

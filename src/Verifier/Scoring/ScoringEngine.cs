@@ -38,8 +38,10 @@ internal sealed class ScoringEngine
     // after that, 5 the alert-flood alerts after those, 6 the okta MFA counts after those; 7 and 8 change the
     // authentication state's own layout (its ratings; its revocation time and sign-in links); 9 adds the staged rules'
     // open alerts and floods after the okta MFA counts; 10 writes the same bytes, its peer groups of cluster-local
-    // principals kept per cluster (PeerIndex.Group), which a format 9 checkpoint's are not (RebuildClusterPeers).
-    private const int CheckpointFormat = 10;
+    // principals kept per cluster (PeerIndex.Group), which a format 9 checkpoint's are not (RebuildClusterPeers); 11
+    // writes the same bytes, its recent ids keyed within their source (IdKey), which a format 10 checkpoint's are not.
+    private const int CheckpointFormat = 11;
+    private const int CheckpointFormatWithoutSourceIds = 10;
     private const int CheckpointFormatWithoutClusterPeers = 9;
     private const int CheckpointFormatWithoutStaged = 8;
     private const int CheckpointFormatWithoutSignInLinks = 7;
@@ -75,6 +77,10 @@ internal sealed class ScoringEngine
     private readonly HashSet<string> probeClients;
     private readonly RuntimeLinks links;
     private int recentNext;
+
+    // After a restore from a checkpoint whose recent ids are keyed by the event id alone (format 10 and before): how many
+    // more ids are remembered before the ring has pushed out the last of them. Until then an id is also looked up alone.
+    private int idsKeyedAloneLeft;
 
     /// <param name="options">Windows and thresholds.</param>
     /// <param name="policy">The zero-trust policy; none when null.</param>
@@ -135,9 +141,24 @@ internal sealed class ScoringEngine
     /// </summary>
     public string KeyOf(AccessEvent e) => new Identity(e, serviceAccounts, clusterKeys).Key;
 
+    /// <summary>
+    /// The key an event's id is remembered under: the id within the source Ingest stamped, so that no source's ids pass
+    /// for another's — two producers may both number their events from 1, and a source must not blind another by sending
+    /// its ids first. An event without a source (a replay file, the simulator) is keyed by its id alone.
+    /// </summary>
+    internal static ulong IdKey(AccessEvent e) =>
+        e.Source is { } source ? StableHash.Combine(StableHash.Of(source), StableHash.Of(e.Id)) : StableHash.Of(e.Id);
+
     public ScoreResult Score(AccessEvent e)
     {
-        var idHash = StableHash.Of(e.Id);
+        var idHash = IdKey(e);
+        if (idsKeyedAloneLeft > 0 && e.Source is not null && StableHash.Of(e.Id) is var alone && recentIds.Contains(alone))
+        {
+            // Remembered before the upgrade, by its id alone: a redelivery of it, or a later stage of its request, is
+            // known under that key (the cost: until it is pushed out, another source's event with that id is too).
+            idHash = alone;
+        }
+
         string? firstStage = null;
         var awaitingOutcome = false;
         if (!RememberId(idHash))
@@ -270,17 +291,17 @@ internal sealed class ScoringEngine
         if (found.Count == 0 || earlier is null)
         {
             var alone = Combine(found, who.Principal, who.Namespace, e);
-            return new ScoreResult(alone, alone >= options.AlertThreshold ? alerts.Record(e, who, alone, found) : null, false)
+            return new ScoreResult(alone, alone >= options.AlertThreshold ? alerts.Record(e, who, alone, found, outcomeOfEarlierStage: true) : null, false)
             {
-                Staged = RecordStaged(e, who),
+                Staged = RecordStaged(e, who, outcomeOfEarlierStage: true),
             };
         }
 
         found.InsertRange(0, earlier);
         var score = Combine(found, who.Principal, who.Namespace, e);
-        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who, score, found) : null, false)
+        return new ScoreResult(score, score >= options.AlertThreshold ? alerts.Record(e, who, score, found, outcomeOfEarlierStage: true) : null, false)
         {
-            Staged = RecordStaged(e, who),
+            Staged = RecordStaged(e, who, outcomeOfEarlierStage: true),
         };
     }
 
@@ -289,7 +310,7 @@ internal sealed class ScoringEngine
     /// like any reason (so a staged rule can be tuned), and raised on any match, whatever its score — a staged rule is on
     /// trial for what it matches, which a threshold would hide. Null when no staged rule matched (or all were suppressed).
     /// </summary>
-    private Alert? RecordStaged(AccessEvent e, in Identity who)
+    private Alert? RecordStaged(AccessEvent e, in Identity who, bool outcomeOfEarlierStage = false)
     {
         if (stagedFound.Count == 0)
         {
@@ -297,7 +318,7 @@ internal sealed class ScoringEngine
         }
 
         var score = Combine(stagedFound, who.Principal, who.Namespace, e);
-        return stagedFound.Count == 0 ? null : stagedAlerts.Record(e, who, score, stagedFound);
+        return stagedFound.Count == 0 ? null : stagedAlerts.Record(e, who, score, stagedFound, outcomeOfEarlierStage);
     }
 
     private static bool Contains(List<Contribution> found, string detector, string rule)
@@ -467,6 +488,11 @@ internal sealed class ScoringEngine
 
         recentRing[recentNext] = hash;
         recentNext = (recentNext + 1) % RecentIdCapacity;
+        if (idsKeyedAloneLeft > 0)
+        {
+            idsKeyedAloneLeft--;
+        }
+
         return true;
     }
 
@@ -574,6 +600,7 @@ internal sealed class ScoringEngine
         }
 
         recentNext %= RecentIdCapacity;
+        idsKeyedAloneLeft = format <= CheckpointFormatWithoutSourceIds ? RecentIdCapacity : 0;
         if (format >= CheckpointFormatWithoutLinks)
         {
             rules.Aggregations.Read(r);

@@ -1,9 +1,10 @@
 namespace ZtStream.Verifier.Tests.Rules;
 
 /// <summary>
-/// Writes a checkpoint as an older engine did, from a current (format 10) one whose rule state, runtime links,
+/// Writes a checkpoint as an older engine did, from a current (format 11) one whose rule state, runtime links,
 /// authentication state, flood alerts, okta MFA counts and staged alerts are empty: each format appends to the one before,
-/// so format 9 is format 10's bytes (its peer groups keyed as format 9 keyed them: <see cref="AsFormatNine"/>), format 8
+/// so format 10 is format 11's bytes (its recent ids keyed as format 10 keyed them: <see cref="AsFormatTen"/>), format 9
+/// format 10's (its peer groups keyed as format 9 keyed them: <see cref="AsFormatNine"/>), format 8
 /// is format 9 without the staged alerts, formats 7
 /// and 6 are format 8 with each authentication state's tail in their layout (the same bytes when no principal has an
 /// authentication state), format 5
@@ -54,26 +55,36 @@ internal static class CheckpointFormats
     /// Format 9 of <paramref name="current"/>: the same bytes, each peer group <paramref name="peerGroups"/> names keyed as a
     /// format 9 engine keyed it (<c>To</c>, the namespace's hash alone) instead of per cluster (<c>From</c>).
     /// </summary>
-    public static byte[] AsFormatNine(byte[] current, params (ulong From, ulong To)[] peerGroups)
+    public static byte[] AsFormatNine(byte[] current, params (ulong From, ulong To)[] peerGroups) =>
+        Compressed(Rekeyed(Raw(current, 9), peerGroups));
+
+    /// <summary>
+    /// Format 10 of <paramref name="current"/>: the same bytes, each recent id <paramref name="recentIds"/> names keyed as a
+    /// format 10 engine keyed it (<c>To</c>, the event id's hash alone) instead of within its source (<c>From</c>).
+    /// </summary>
+    public static byte[] AsFormatTen(byte[] current, params (ulong From, ulong To)[] recentIds) =>
+        Compressed(Rekeyed(Raw(current, 10), recentIds));
+
+    // Each From is in the bytes exactly once (a 64-bit key), and is overwritten with its To.
+    private static byte[] Rekeyed(byte[] bytes, (ulong From, ulong To)[] keys)
     {
-        var bytes = Raw(current, 9);
-        foreach (var (from, to) in peerGroups)
+        foreach (var (from, to) in keys)
         {
             var key = BitConverter.GetBytes(from);
             var at = bytes.AsSpan().IndexOf(key);
-            Assert.True(at > 0, $"peer group {from:x16} is not in the checkpoint");
+            Assert.True(at > 0, $"key {from:x16} is not in the checkpoint");
             Assert.Equal(-1, bytes.AsSpan(at + 1).IndexOf(key));
             BitConverter.GetBytes(to).CopyTo(bytes, at);
         }
 
-        return Compressed(bytes);
+        return bytes;
     }
 
     public static byte[] AsFormat(byte[] current, int format)
     {
-        if (format == 9)
+        if (format is 9 or 10)
         {
-            return AsFormatNine(current);
+            return format == 9 ? AsFormatNine(current) : AsFormatTen(current);
         }
 
         var bytes = Uncompressed(current, format);
@@ -105,14 +116,14 @@ internal static class CheckpointFormats
         return bytes[..^EmptyStagedBytes];
     }
 
-    /// <summary>The uncompressed bytes of a format 10 checkpoint, headed <paramref name="format"/>.</summary>
+    /// <summary>The uncompressed bytes of a format 11 checkpoint, headed <paramref name="format"/>.</summary>
     private static byte[] Raw(byte[] current, int format)
     {
         using var input = new System.IO.Compression.GZipStream(new MemoryStream(current), System.IO.Compression.CompressionMode.Decompress);
         using var raw = new MemoryStream();
         input.CopyTo(raw);
         var bytes = raw.ToArray();
-        Assert.Equal(10, BitConverter.ToInt32(bytes, 0));
+        Assert.Equal(11, BitConverter.ToInt32(bytes, 0));
         BitConverter.GetBytes(format).CopyTo(bytes, 0);
         return bytes;
     }

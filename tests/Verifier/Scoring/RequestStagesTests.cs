@@ -51,6 +51,37 @@ public sealed class RequestStagesTests
         Assert.All(again, r => Assert.True(r.Duplicate));
     }
 
+    /// <summary>
+    /// As above, stamped by a source as Ingest stamps it, across the restart that upgrades a checkpoint whose recent ids
+    /// and stage markers were keyed by the event id alone (format 10): the later stages still find their first.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(RulesAndWhereTheyCount))]
+    public void Score_StagesApartAcrossAnUpgradeFromIdsKeyedAlone_EachRuleCountsTheRequestOnce(string rule, string[] expected)
+    {
+        var engines = (With: Engine(new RuleSetHolder(new RuleSet([Rule(rule)]))), Without: Engine(null));
+        var matched = new List<string>();
+
+        Score(engines, 1, matched);
+        var first = Body(1);
+        var restarted = (With: Engine(engines.With.Rules.Rules), Without: Engine(null));
+        restarted.With.Restore(KeyedAlone(engines.With.Checkpoint()));
+        restarted.Without.Restore(KeyedAlone(engines.Without.Checkpoint()));
+        Score(restarted, 2, matched);
+        Score(restarted, 3, matched);
+        var again = Score(restarted, 2, matched);
+
+        Assert.Equal(expected, matched);
+        Assert.All(again, r => Assert.True(r.Duplicate));
+
+        // Each id of the first body, and the marker its stage left, as a format 10 engine keyed them.
+        byte[] KeyedAlone(byte[] checkpoint) => CheckpointFormats.AsFormatTen(checkpoint, [.. first.SelectMany(e => new[]
+        {
+            (ScoringEngine.IdKey(e), StableHash.Of(e.Id)),
+            (RequestStages.AwaitingOutcome(e, ScoringEngine.IdKey(e)), RequestStages.AwaitingOutcome(e, StableHash.Of(e.Id))),
+        }).Where(k => k.Item1 != 0)]);
+    }
+
     [Fact]
     public void Score_RefusalToldByALaterStage_CountsAsADenialNotAsAnotherRequest()
     {
@@ -116,11 +147,8 @@ public sealed class RequestStagesTests
     /// </summary>
     private static List<ScoreResult> Score((ScoringEngine With, ScoringEngine Without) engines, int body, List<string> matched)
     {
-        var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{body}.json"));
-        var mapped = K8sAuditMapper.Map(payload);
-        Assert.Empty(mapped.Errors);
         var results = new List<ScoreResult>();
-        foreach (var e in mapped.Events)
+        foreach (var e in Body(body))
         {
             var bytes = ContractJson.Serialize(e);
             var result = engines.With.Score(bytes);
@@ -132,6 +160,15 @@ public sealed class RequestStagesTests
         }
 
         return results;
+    }
+
+    /// <summary>One body's events as the endpoint maps them, stamped with the cluster's source as Ingest stamps them.</summary>
+    private static List<AccessEvent> Body(int body)
+    {
+        var payload = File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{body}.json"));
+        var mapped = K8sAuditMapper.Map(payload);
+        Assert.Empty(mapped.Errors);
+        return [.. mapped.Events.Select(e => e with { Source = "kube-prod-eu" })];
     }
 
     private static Rule Rule(string name) => name switch
