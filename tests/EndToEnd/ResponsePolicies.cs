@@ -40,6 +40,5 @@ internal static class ResponsePolicies
     /// </summary>
     public static string[] ResponderSettings(string policy, string apiToken) =>
         ["--set", $"Responder:PolicyPath={policy}", "--set", "Responder:SchedulerInterval=00:00:01",
-         "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-         "--set", $"Responder:ApiTokens:0:Token={apiToken}"];
+         .. ZtStreamApi.ApiToken("responder", apiToken)];
 }

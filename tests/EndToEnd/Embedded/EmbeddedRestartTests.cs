@@ -554,8 +554,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
 
     private string[] RunArguments =>
         ["run", "--urls", "http://127.0.0.1:0", .. StoreArguments,
-         "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-         "--set", $"Responder:ApiTokens:0:Token={ApiToken}"];
+         .. ZtStreamApi.ApiToken("responder", ApiToken)];
 
     /// <summary>Copies <paramref name="from"/> with everything in it to <paramref name="to"/>, as <c>cp -a</c> does for a backup.</summary>
     private static void CopyFolder(string from, string to)

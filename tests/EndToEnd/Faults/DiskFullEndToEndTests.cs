@@ -86,8 +86,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
         _processes.StartAsync(
             name,
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", database,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+             .. ZtStreamApi.ApiToken("responder", ApiToken)],
             waitForListening: true,
             Ct);
 

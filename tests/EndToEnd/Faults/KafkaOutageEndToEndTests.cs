@@ -31,8 +31,7 @@ public sealed class KafkaOutageEndToEndTests : IAsyncDisposable
              "--set", "EventLog:KafkaConsumerSettings:fetch.wait.max.ms=1",
              "--set", "EventLog:KafkaConsumerSettings:session.timeout.ms=6000",
              "--set", "EventLog:KafkaConsumerSettings:heartbeat.interval.ms=500",
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+             .. ZtStreamApi.ApiToken("responder", ApiToken)],
             waitForListening: true,
             Ct);
         using var ingest = ZtStreamApi.Client(run.Url, key);

@@ -69,8 +69,7 @@ public sealed class NotificationKillTests : IAsyncDisposable
         _processes.StartAsync(
             name,
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+             .. ZtStreamApi.ApiToken("responder", ApiToken),
              "--set", "Responder:Notifications:Targets:siem:Kind=webhook",
              "--set", $"Responder:Notifications:Targets:siem:Url={hook.Url}",
              "--set", "Responder:Notifications:Targets:siem:Secret=notify-kill-secret-0123456789",

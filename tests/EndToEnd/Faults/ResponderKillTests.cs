@@ -215,8 +215,7 @@ public sealed class ResponderKillTests : IAsyncDisposable
         _processes.StartAsync(
             name,
             ["run", "--urls", urls, "--sqlite", Database,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", $"Responder:Feed:Token={FeedToken}",
+             .. ZtStreamApi.ApiToken("responder", ApiToken), "--set", $"Responder:Feed:Token={FeedToken}",
              .. settings,
              // A command left unfinished by the dead process is sent again within seconds of the restart; the retry
              // of a refused attempt waits a minute, so the kill lands in that wait.

@@ -136,8 +136,7 @@ public sealed class PrincipalFloodTests : IAsyncDisposable
         return await processes.StartAsync(
             "run",
             ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Database,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-             "--set", $"Responder:ApiTokens:0:Token={ApiToken}", .. settings],
+             .. ZtStreamApi.ApiToken("responder", ApiToken), .. settings],
             waitForListening: true,
             Ct);
     }

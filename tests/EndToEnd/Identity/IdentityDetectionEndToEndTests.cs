@@ -236,8 +236,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     private Task<ZtStreamProcess> RunAsync(string db, string[] settings, CancellationToken ct) => processes.StartAsync("ztstream", [
         "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
         "--set", "Verifier:ModelEnabled=false",
-        "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
-        "--set", $"Responder:ApiTokens:0:Token={ApiToken}", .. settings,
+        .. ZtStreamApi.ApiToken("analyst", ApiToken), .. settings,
     ], waitForListening: true, ct);
 
     private static IEnumerable<JsonElement> Reasons(JsonElement alert) => alert.GetProperty("reasons").EnumerateArray();

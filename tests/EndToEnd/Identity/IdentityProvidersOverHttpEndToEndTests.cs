@@ -34,7 +34,7 @@ public sealed class IdentityProvidersOverHttpEndToEndTests(IdentityProvidersOver
         {
             var process = await Processes.StartAsync("ztstream", [
                 "run", "--sqlite", Db, "--urls", "http://127.0.0.1:0", "--set", "Verifier:ModelEnabled=false",
-                "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst", "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+                .. ZtStreamApi.ApiToken("analyst", ApiToken),
             ], waitForListening: true, TestContext.Current.CancellationToken);
             Url = process.Url;
         }

@@ -23,7 +23,7 @@ public sealed class EventIdsPerSourceOverHttpTests : IAsyncDisposable
         var run = await processes.StartAsync(
             "run",
             ["run", "--urls", "http://127.0.0.1:0", .. seams,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=viewer", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+             .. ZtStreamApi.ApiToken("viewer", ApiToken)],
             waitForListening: true,
             ct);
         using var web = ZtStreamApi.Client(run.Url, webKey);

@@ -37,8 +37,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
         // The responder first: it applies the store's migrations and owns the revocation feed.
         var responder = await StartAsync("responder", ["run", "--roles", "responder", .. seams,
             "--set", $"Responder:PolicyPath={policy}",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=responder",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}", "--set", "Responder:SchedulerInterval=00:00:01",
+            .. ZtStreamApi.ApiToken("responder", ApiToken), "--set", "Responder:SchedulerInterval=00:00:01",
             "--set", $"Responder:Feed:Token={FeedToken}"], true, ct);
         var started = await Task.WhenAll(
             StartAsync("ingest", ["run", "--roles", "ingest", .. seams], true, ct),

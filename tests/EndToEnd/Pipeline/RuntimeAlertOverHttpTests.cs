@@ -22,7 +22,7 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
         var falcoKey = await processes.AddSourceAsync("falco", seams, ct);
         var auditKey = await processes.AddSourceAsync("kube-apiserver", seams, ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,
-            "--set", "Responder:ApiTokens:0:Name=soc", "--set", "Responder:ApiTokens:0:Role=analyst", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"], true, ct);
+            .. ZtStreamApi.ApiToken("analyst", ApiToken, "soc")], true, ct);
         using var falco = ZtStreamApi.Client(run.Url, falcoKey);
         using var audit = ZtStreamApi.Client(run.Url, auditKey);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);

@@ -22,7 +22,7 @@ public sealed class VerdictPerClusterOverHttpTests : IAsyncDisposable
         var stagingKey = await processes.AddSourceAsync("kube-staging", ["--kinds", "k8s.audit", "--cluster", "staging", .. seams], ct);
         var prodKey = await processes.AddSourceAsync("kube-prod", ["--kinds", "k8s.audit", "--cluster", "prod", .. seams], ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,
-            "--set", "Responder:ApiTokens:0:Name=soc", "--set", "Responder:ApiTokens:0:Role=responder", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"], true, ct);
+            .. ZtStreamApi.ApiToken("responder", ApiToken, "soc")], true, ct);
         using var staging = ZtStreamApi.Client(run.Url, stagingKey);
         using var prod = ZtStreamApi.Client(run.Url, prodKey);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);

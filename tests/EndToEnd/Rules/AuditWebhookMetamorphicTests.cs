@@ -73,7 +73,7 @@ public sealed class AuditClustersRun : IAsyncLifetime
             // of 2018 and 2026 interleave, and no principal is capped.
             "--set", "Verifier:ModelEnabled=false", "--set", "Verifier:WarmUp=3650.00:00:00", "--set", "Verifier:DedupWindow=3650.00:00:00",
             "--set", "Verifier:MaxOpenAlertsPerPrincipal=100000",
-            "--set", "Responder:ApiTokens:0:Name=soc", "--set", "Responder:ApiTokens:0:Role=responder", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"], true, ct);
+            .. ZtStreamApi.ApiToken("responder", ApiToken, "soc")], true, ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         var posted = 0;
         foreach (var v in variants)

@@ -480,8 +480,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",
             "--set", "Verifier:ModelEnabled=false",
             "--set", $"Verifier:Rules:Paths:0={rules}",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst",
-            "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+            .. ZtStreamApi.ApiToken("analyst", ApiToken),
             .. extra,
         ], waitForListening: true, ct);
 

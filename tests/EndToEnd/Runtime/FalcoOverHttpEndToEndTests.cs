@@ -40,7 +40,7 @@ public sealed class FalcoOverHttpEndToEndTests : IAsyncDisposable
         var key = await processes.AddSourceAsync("falco-prod", ["--sqlite", db, "--kinds", "runtime.alert"], ct);
         var run = await processes.StartAsync("ztstream", [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0", "--set", "Verifier:ModelEnabled=false",
-            "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=analyst", "--set", $"Responder:ApiTokens:0:Token={ApiToken}",
+            .. ZtStreamApi.ApiToken("analyst", ApiToken),
         ], waitForListening: true, ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
 

@@ -6,6 +6,13 @@ public static class ZtStreamApi
     /// <summary>How long a step may take on a loaded machine.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
 
+    /// <summary>
+    /// The arguments that give a <c>ztstream run</c> one API token, <paramref name="token"/>, with <paramref name="role"/>
+    /// (viewer, analyst, responder), named <paramref name="name"/> in its audit entries.
+    /// </summary>
+    public static string[] ApiToken(string role, string token, string name = "e2e") =>
+        ["--set", $"Responder:ApiTokens:0:Name={name}", "--set", $"Responder:ApiTokens:0:Role={role}", "--set", $"Responder:ApiTokens:0:Token={token}"];
+
     /// <summary>A client of <paramref name="url"/> presenting <paramref name="bearer"/> (a source key or an API token).</summary>
     public static HttpClient Client(Uri url, string bearer)
     {
