@@ -90,7 +90,7 @@ public sealed class ConsoleTests
         // The console's set and the notifications' set are one: every code point either both write out or neither.
         var console_ = await page.EvaluateAsync<int[]>(
             "() => { const out = []; for (let c = 0; c < 0x110000; c++) { if (c >= 0xD800 && c <= 0xDFFF) continue; const s = String.fromCodePoint(c); if (visible(s) !== s) out.push(c); } return out; }");
-        var notifications = Enumerable.Range(0, 0x110000).Where(c => c is < 0xD800 or > 0xDFFF && ZtStream.Responder.Notifications.Targets.VisibleText.IsHidden(c));
+        var notifications = Enumerable.Range(0, 0x110000).Where(c => c is < 0xD800 or > 0xDFFF && ZtStream.Platform.HiddenCharacters.IsHidden(c));
         Assert.Equal(notifications, console_);
     }
 

@@ -44,7 +44,7 @@ function append(node, children) {
 // Characters that show nothing or turn the text after them around: controls, bidi embeddings, overrides, isolates and
 // marks, zero-width and joiner characters, fillers, tag characters. In a principal or a reason they let event data pass
 // for something else ("alice\u202Etxt.exe" reads "aliceexe.txt", "ad\u200Bmin" reads "admin"), so the console writes
-// each as ⟨U+202E⟩. The same set as the Responder's notifications (Notifications/Targets/VisibleText.cs).
+// each as ⟨U+202E⟩. The same set as the Responder's notifications (src/Platform/HiddenCharacters.cs).
 const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E0FFF}]/gu;
 const SHOWN_ATTRIBUTES = ["title", "aria-label"];
 function visible(text) {

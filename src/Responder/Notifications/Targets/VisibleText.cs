@@ -4,8 +4,9 @@ namespace ZtStream.Responder.Notifications.Targets;
 /// Text from monitored traffic as a person should read it: characters that show nothing or turn the text after them
 /// around (controls, bidi embeddings, overrides, isolates and marks, zero-width and joiner characters, fillers, tag
 /// characters) are written as <c>⟨U+202E⟩</c>, so a principal <c>alice\u202Etxt.exe</c> cannot pass for
-/// <c>aliceexe.txt</c> and <c>ad\u200Bmin</c> does not read as <c>admin</c> in a chat or an email. The console shows
-/// the same set the same way (wwwroot/console.js <c>visible</c>); the generic webhook, for machines, gets the text as stored.
+/// <c>aliceexe.txt</c> and <c>ad\u200Bmin</c> does not read as <c>admin</c> in a chat or an email (the set is
+/// <see cref="HiddenCharacters"/>). The console shows the same set the same way (wwwroot/console.js <c>visible</c>); the
+/// generic webhook, for machines, gets the text as stored.
 /// </summary>
 internal static class VisibleText
 {
@@ -22,7 +23,7 @@ internal static class VisibleText
         Span<char> units = stackalloc char[2];
         foreach (var rune in text.AsSpan(first).EnumerateRunes())
         {
-            if (IsHidden(rune.Value))
+            if (HiddenCharacters.IsHidden(rune.Value))
             {
                 shown.Append(CultureInfo.InvariantCulture, $"\u27E8U+{rune.Value:X4}\u27E9");
             }
@@ -72,18 +73,12 @@ internal static class VisibleText
         }
     }
 
-    /// <summary>Controls but tab and line ends, bidi formatting, zero-width and joiner characters, fillers, tags.</summary>
-    internal static bool IsHidden(int c) => c is
-        (< 0x20 and not ('\t' or '\n' or '\r')) or (>= 0x7F and <= 0x9F) or 0xAD or 0x34F or 0x61C or 0x115F or 0x1160
-        or 0x17B4 or 0x17B5 or 0x180E or (>= 0x200B and <= 0x200F) or (>= 0x202A and <= 0x202E) or (>= 0x2060 and <= 0x206F)
-        or 0x3164 or 0xFEFF or 0xFFA0 or (>= 0xFFF9 and <= 0xFFFB) or (>= 0xE0000 and <= 0xE0FFF);
-
     private static int FirstHidden(string text)
     {
         for (var i = 0; i < text.Length; i++)
         {
             var c = text[i];
-            if (IsHidden(c) || (char.IsHighSurrogate(c) && i + 1 < text.Length && IsHidden(char.ConvertToUtf32(c, text[i + 1]))))
+            if (HiddenCharacters.IsHidden(c) || (char.IsHighSurrogate(c) && i + 1 < text.Length && HiddenCharacters.IsHidden(char.ConvertToUtf32(c, text[i + 1]))))
             {
                 return i;
             }
