@@ -278,9 +278,16 @@ internal sealed class IngestHandler(
         var errors = new List<ItemError>(result.Errors);
         var good = new List<MappedEvent>(result.Items.Count);
         var outside = 0;
-        foreach (var item in result.Items)
+        foreach (var mapped in result.Items)
         {
-            // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them.
+            // Adapters produce well-formed events; the limits (lengths, time window, sizes) still apply to them. A name a
+            // third party reports is kept with its hidden characters made visible, not refused (EventValidator.Escaped).
+            var item = mapped;
+            if (adapter is not null && EventValidator.Escaped(mapped.Event) is var escaped && !ReferenceEquals(escaped, mapped.Event))
+            {
+                item = new MappedEvent(mapped.Index, escaped);
+            }
+
             if (adapter is null || validator.Check(item.Event, item.Index, string.Empty, errors))
             {
                 if (scope.IsUnscoped)

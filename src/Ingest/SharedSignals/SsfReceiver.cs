@@ -164,8 +164,9 @@ internal sealed class SsfReceiver(
     {
         var types = set.EventTypes;
         var source = pushSource ?? "ssf:" + set.Transmitter;
-        var events = SetMapper.Map(set, SourceMapOptions.For(ingestOptions.Value, idp: null), out var subject);
-        audit = audit with { Subject = subject };
+        // A transmitter reports what happened to a subject it names, as a source adapter does: its names are escaped, not refused.
+        var events = SetMapper.Map(set, SourceMapOptions.For(ingestOptions.Value, idp: null), out var subject).ConvertAll(EventValidator.Escaped);
+        audit = audit with { Subject = subject is null ? null : ItemError.Escaped(subject) };
         var errors = new List<ItemError>();
         foreach (var e in events)
         {

@@ -44,7 +44,7 @@ internal static class SourceFileReaders
                 {
                     var options = Configured(configuration);
                     return AddressTwins.With(ReadMapped(
-                        s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now), options.MaxBodyBytes,
+                        s, readAt, skipped, adapter.Map, SourceMapOptions.For(options, adapter.Idp), new RecordedEventCheck(options, now, escapeNames: true), options.MaxBodyBytes,
                         Math.Max(options.MaxBodyBytes, WholePayloadBytes)));
                 }))),
             ],

@@ -1,7 +1,6 @@
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.Sources;
 using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.K8sAudit;
 
 namespace ZtStream.Ingest.Validation;
 
@@ -176,7 +175,7 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         {
             errors.Add(new ItemError(index, prefix + "id", $"is {e.Id.Length} characters; the limit is {o.MaxIdLength}"));
         }
-        else if (ItemError.ControlCharacter(e.Id) is { } idProblem)
+        else if (ItemError.HiddenCharacter(e.Id) is { } idProblem)
         {
             errors.Add(new ItemError(index, prefix + "id", idProblem));
         }
@@ -196,33 +195,12 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
             errors.Add(new ItemError(index, prefix + "subject.id", "required: an event needs subject.id or workload.id"));
         }
 
-        Length("kind", e.Kind);
-        Length("subject.id", e.Subject?.Id);
-        Length("subject.type", e.Subject?.Type);
-        Length("subject.tenant", e.Subject?.Tenant);
-        Length("subject.claim", e.Subject?.Claim);
-        Length("token.jti", e.Token?.Jti);
-        Length("token.client_id", e.Token?.ClientId);
-        Length("token.session_id", e.Token?.SessionId);
-        Length("token.bound_workload", e.Token?.BoundWorkload);
-        Length("workload.id", e.Workload?.Id);
-        Length("workload.name", e.Workload?.Name);
-        Length("workload.namespace", e.Workload?.Namespace);
-        Length("workload.image", e.Workload?.Image);
-        Length("workload.node", e.Workload?.Node);
-        Length("workload.service_account", e.Workload?.ServiceAccount);
-        Length("network.src_ip", e.Network?.SrcIp);
-        Length("network.dst_ip", e.Network?.DstIp);
-        Length("resource.type", e.Resource?.Type);
-        Length("resource.id", e.Resource?.Id);
-        Length("resource.data_class", e.Resource?.DataClass);
-        Length("action", e.Action);
-        Length("outcome", e.Outcome);
-        Length("user_agent", e.UserAgent, free: true);
-        if (e.Attributes?.TryGetValue(K8sAuditMapper.ClusterAttribute, out var cluster) == true && cluster.ValueKind == JsonValueKind.String
-            && ItemError.ControlCharacter(cluster.GetString()!) is { } clusterProblem)
+        var names = new NameCheck(o, index, prefix, errors);
+        EventNames.Visit(e, ref names);
+        if (e.UserAgent is { } userAgent && userAgent.Length > o.MaxFieldLength)
         {
-            errors.Add(new ItemError(index, prefix + "attributes." + K8sAuditMapper.ClusterAttribute, clusterProblem));
+            // A user agent is what the client sent, kept as evidence: bounded, but it may hold any character.
+            errors.Add(new ItemError(index, prefix + "user_agent", $"is {userAgent.Length} characters; the limit is {o.MaxFieldLength}"));
         }
 
         if (e.Bytes < 0)
@@ -272,24 +250,64 @@ internal sealed class EventValidator(IOptions<IngestOptions> options, TimeProvid
         }
 
         return errors.Count == before;
+    }
 
-        // An id or a name keys state, alerts and actions and is shown again: no control character in it (a NUL would stop
-        // PostgreSQL from storing the alert it raises). A user agent is what the client sent, kept as evidence.
-        void Length(string field, string? value, bool free = false)
-        {
-            if (value is null)
+    /// <summary>
+    /// A source adapter's event with each character in its ids and names that <see cref="Check"/> refuses
+    /// (<see cref="ItemError.HiddenCharacter"/>) written as a visible escape (<see cref="ItemError.Escaped"/>), and the fields
+    /// escaped listed in <c>attributes["ingest.escaped"]</c>; <paramref name="e"/> itself when none holds one. The adapter
+    /// reports what a third party's record says, and a user can set their own name in it (a client certificate's CN, an OIDC
+    /// claim, an IdP display name): refusing the event would let whoever controls a name decide whether ZtStream sees it.
+    /// Kept visible, it keys a principal of its own, distinct from the name without the hidden characters; the record as
+    /// received stays in <c>raw</c>.
+    /// </summary>
+    public static AccessEvent Escaped(AccessEvent e)
+    {
+        var escaping = new NameEscaping();
+        var escaped = EventNames.Visit(e, ref escaping);
+        return escaping.Fields is not { } fields
+            ? e
+            : escaped with
             {
-                return;
-            }
+                Attributes = new(escaped.Attributes ?? [], StringComparer.Ordinal) { [SourceAttributes.Escaped] = JsonFields.Of(fields) },
+            };
+    }
 
-            if (value.Length > o.MaxFieldLength)
+    /// <summary>
+    /// Each id and name within its length and holding no hidden character: it keys state, alerts and actions and is shown
+    /// again (a NUL would stop PostgreSQL from storing the alert it raises). The event's id is checked before, with its own limit.
+    /// </summary>
+    private readonly struct NameCheck(IngestOptions o, int index, string prefix, List<ItemError> errors) : EventNames.IVisitor
+    {
+        public string Visit(string field, string value, NameBound bound)
+        {
+            if (bound == NameBound.Field && value.Length > o.MaxFieldLength)
             {
                 errors.Add(new ItemError(index, prefix + field, $"is {value.Length} characters; the limit is {o.MaxFieldLength}"));
             }
-            else if (!free && ItemError.ControlCharacter(value) is { } problem)
+            else if (bound != NameBound.Id && ItemError.HiddenCharacter(value) is { } problem)
             {
                 errors.Add(new ItemError(index, prefix + field, problem));
             }
+
+            return value;
+        }
+    }
+
+    /// <summary>Escapes each id and name, noting the fields it changed.</summary>
+    private struct NameEscaping : EventNames.IVisitor
+    {
+        public List<string>? Fields { get; private set; }
+
+        public string Visit(string field, string value, NameBound bound)
+        {
+            var escaped = ItemError.Escaped(value);
+            if (!ReferenceEquals(escaped, value))
+            {
+                (Fields ??= []).Add(field);
+            }
+
+            return escaped;
         }
     }
 

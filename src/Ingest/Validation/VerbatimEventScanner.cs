@@ -441,31 +441,12 @@ internal static class VerbatimEventScanner
     /// <summary>Null, or an unescaped string of valid UTF-8 no longer than <paramref name="maxLength"/> bytes.</summary>
     private static bool OptionalText(ref Utf8JsonReader r, int maxLength) =>
         r.TokenType == JsonTokenType.Null
-        || (r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && r.ValueSpan.Length <= maxLength && Utf8.IsValid(r.ValueSpan) && !HasControl(r.ValueSpan));
-
-    /// <summary>
-    /// True when unescaped UTF-8 holds DEL or a C1 control (U+0080–U+009F, <c>C2 80</c>–<c>C2 9F</c>), which the full path
-    /// refuses in an id or a name (<see cref="ItemError.ControlCharacter"/>); a C0 control is never unescaped in JSON.
-    /// </summary>
-    private static bool HasControl(ReadOnlySpan<byte> utf8)
-    {
-        for (var i = utf8.IndexOfAny((byte)0x7F, (byte)0xC2); i >= 0; i = utf8.IndexOfAny((byte)0x7F, (byte)0xC2))
-        {
-            if (utf8[i] == 0x7F || (i + 1 < utf8.Length && utf8[i + 1] is >= 0x80 and <= 0x9F))
-            {
-                return true;
-            }
-
-            utf8 = utf8[(i + 1)..];
-        }
-
-        return false;
-    }
+        || (r.TokenType == JsonTokenType.String && !r.ValueIsEscaped && r.ValueSpan.Length <= maxLength && Utf8.IsValid(r.ValueSpan) && !ItemError.HoldsHiddenInName(r.ValueSpan));
 
     /// <summary>An unescaped string of at most <paramref name="maxLength"/> bytes with a visible ASCII character (so it is not blank).</summary>
     private static bool Visible(ref Utf8JsonReader r, int maxLength)
     {
-        if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped || r.ValueSpan.Length > maxLength || !Utf8.IsValid(r.ValueSpan) || HasControl(r.ValueSpan))
+        if (r.TokenType != JsonTokenType.String || r.ValueIsEscaped || r.ValueSpan.Length > maxLength || !Utf8.IsValid(r.ValueSpan) || ItemError.HoldsHiddenInName(r.ValueSpan))
         {
             return false;
         }
@@ -588,9 +569,9 @@ internal static class VerbatimEventScanner
                 // Only a position: the string is made when a cluster limit asks for it.
                 var text = r.TokenType == JsonTokenType.String;
                 var plain = text && !r.ValueIsEscaped && Utf8.IsValid(r.ValueSpan);
-                if (text && (plain ? HasControl(r.ValueSpan) : r.ValueIsEscaped && ItemError.ControlCharacter(r.GetString()!) is not null))
+                if (text && (plain ? ItemError.HoldsHiddenInName(r.ValueSpan) : r.ValueIsEscaped && ItemError.HiddenCharacter(r.GetString()!) is not null))
                 {
-                    // A control character in a cluster's name is the full path's to refuse (an escape is read to find one).
+                    // A control or invisible character in a cluster's name is the full path's to refuse (an escape is read to find one).
                     return false;
                 }
 

@@ -25,11 +25,14 @@ internal static class SourceFileFormats
     public const string Canonical = "ndjson";
 }
 
-/// <summary>Attributes the source adapters set that replay also reads.</summary>
+/// <summary>Attributes Ingest sets on the source adapters' events, which replay sets alike.</summary>
 internal static class SourceAttributes
 {
     /// <summary>Where an event's time came from when not from the source's own primary timestamp (stageTimestamp, received, previous_event, read).</summary>
     public const string TimeSource = "ingest.time_source";
+
+    /// <summary>The fields (dotted paths, <c>subject.id</c>) whose hidden characters were written as visible escapes.</summary>
+    public const string Escaped = "ingest.escaped";
 }
 
 /// <summary>

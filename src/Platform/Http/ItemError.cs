@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace ZtStream.Platform.Http;
 
 /// <summary>
@@ -22,22 +24,102 @@ internal sealed record ItemError(int Index, string Field, string Reason)
 
     /// <summary>
     /// Why <paramref name="value"/> may not be kept as it is: its first control character (U+0000–U+001F, U+007F–U+009F;
-    /// with <paramref name="lines"/>, a tab or a line break is free text's and allowed), as a reason naming it and where it
-    /// is; null when it holds none. What is kept is shown again in the console, notifications, logs and terminals (an escape
-    /// sequence redraws a terminal, a line break forges a log line), and PostgreSQL refuses a NUL in text, so an id or a
-    /// name with one is refused alike on every store and at every way in.
+    /// with <paramref name="lines"/>, free text's, a tab or a line break is allowed) or, in an id or a name (without
+    /// <paramref name="lines"/>), its first other character that shows nothing or turns the text after it around
+    /// (<see cref="IsHiddenInName"/>), as a reason naming it and where it is; null when it holds none. What is kept is shown
+    /// again in the console, notifications, logs and terminals (an escape sequence redraws a terminal, a line break forges a
+    /// log line, a right-to-left override makes one principal read as another), and PostgreSQL refuses a NUL in text, so an
+    /// id or a name with one is refused alike on every store and at every way in that takes the sender's own shape.
     /// </summary>
-    public static string? ControlCharacter(string value, bool lines = false)
+    public static string? HiddenCharacter(string value, bool lines = false)
     {
         ArgumentNullException.ThrowIfNull(value);
         for (var i = 0; i < value.Length; i++)
         {
-            if (char.IsControl(value[i]) && !(lines && value[i] is '\t' or '\n' or '\r'))
+            var c = value[i];
+            if (char.IsControl(c))
             {
-                return $"must not hold a control character{(lines ? " other than a tab or a line break" : "")}: U+{(int)value[i]:X4} at position {i}";
+                if (!(lines && c is '\t' or '\n' or '\r'))
+                {
+                    return $"must not hold a control character{(lines ? " other than a tab or a line break" : "")}: U+{(int)c:X4} at position {i}";
+                }
+            }
+            else if (!lines && c > 0x7E && CodePoint(value, i) is var point && IsHiddenInName(point))
+            {
+                return $"must not hold an invisible or bidirectional formatting character: U+{point:X4} at position {i}";
             }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// A character an id or a name may not hold as it is: every control (a tab and a line break too) and every other
+    /// character <see cref="HiddenCharacters"/> shows as hidden, but the zero-width non-joiner and joiner (U+200C, U+200D).
+    /// Those two are how Persian, Urdu and the Indic scripts spell words correctly and how emoji sequences are built, so a
+    /// name may need them; one shows as <c>⟨U+200D⟩</c> wherever a name is shown, so it cannot pass for another there.
+    /// </summary>
+    public static bool IsHiddenInName(int c) => c < 0x20 || (c is not (0x200C or 0x200D) && HiddenCharacters.IsHidden(c));
+
+    /// <summary>
+    /// True when <paramref name="utf8"/> (valid UTF-8, unescaped JSON string bytes) holds a character
+    /// <see cref="IsHiddenInName"/>, so a reader of bytes decides as <see cref="HiddenCharacter"/> does on the string.
+    /// </summary>
+    public static bool HoldsHiddenInName(ReadOnlySpan<byte> utf8)
+    {
+        // Printable ASCII, almost every id and name, is skipped in one vectorised pass; only the rest is decoded.
+        for (var i = utf8.IndexOfAnyExceptInRange((byte)0x20, (byte)0x7E); i >= 0 && i < utf8.Length;)
+        {
+            if (Rune.DecodeFromUtf8(utf8[i..], out var rune, out var length) != OperationStatus.Done || IsHiddenInName(rune.Value))
+            {
+                return true;
+            }
+
+            i += length;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// <paramref name="value"/> with each character <see cref="IsHiddenInName"/> written as a visible escape: <c>\uXXXX</c>
+    /// (four upper-case hex digits: NUL is the six characters <c>\u0000</c>), or <c>\UXXXXXXXX</c> for one beyond the
+    /// Basic Multilingual Plane (a tag character); the same string when it has none. For a name a third party reports
+    /// (a source adapter's event), which is kept visible rather than refused: whoever controls the name must not control
+    /// whether the event is seen.
+    /// </summary>
+    public static string Escaped(string value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (HiddenCharacter(value) is null)
+        {
+            return value;
+        }
+
+        var escaped = new StringBuilder(value.Length + 16);
+        for (var i = 0; i < value.Length; i++)
+        {
+            var point = CodePoint(value, i);
+            if (!IsHiddenInName(point))
+            {
+                // A pair's low half, when the pair is kept, is appended by the next pass.
+                escaped.Append(value[i]);
+            }
+            else if (point > 0xFFFF)
+            {
+                escaped.Append(CultureInfo.InvariantCulture, $"\\U{point:X8}");
+                i++;
+            }
+            else
+            {
+                escaped.Append(CultureInfo.InvariantCulture, $"\\u{point:X4}");
+            }
+        }
+
+        return escaped.ToString();
+    }
+
+    /// <summary>The code point at <paramref name="i"/>: a surrogate pair's, from its high half; a lone surrogate's own value.</summary>
+    private static int CodePoint(string value, int i) =>
+        char.IsHighSurrogate(value[i]) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]) ? char.ConvertToUtf32(value[i], value[i + 1]) : value[i];
 }

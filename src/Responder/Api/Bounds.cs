@@ -72,7 +72,7 @@ internal static class Bounds
             yield break;
         }
 
-        if (ItemError.ControlCharacter(value, lines) is { } reason)
+        if (ItemError.HiddenCharacter(value, lines) is { } reason)
         {
             yield return new ItemError(0, field, reason);
         }

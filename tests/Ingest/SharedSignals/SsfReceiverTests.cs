@@ -111,6 +111,30 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
     }
 
+    /// <summary>
+    /// A transmitter reports what happened to a subject it names: a right-to-left override in the address is written out
+    /// and the SET accepted, as a source adapter's event is, in the event and in the audit of received SETs alike.
+    /// </summary>
+    [Fact]
+    public async Task Push_ASubjectWithAnInvisibleCharacter_IsAcceptedWithItEscaped()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("okta-ssf");
+        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane\u202E.smith@example.com"), new JsonObject
+        {
+            ["event_timestamp"] = DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeSeconds(),
+        });
+
+        using var response = await PushAsync(server, transmitter.Sign(claims), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
+        Assert.Equal(@"jane\u202E.smith@example.com", e.Subject?.Id);
+        Assert.Equal(["subject.id"], e.List("ingest.escaped"));
+        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
+        Assert.Equal((SsfReceivedStore.Accepted, @"jane\u202E.smith@example.com"), (audit.Outcome, audit.Subject));
+    }
+
     [Fact]
     public async Task Push_ASetLargerThanTheConfiguredRawBound_IsKeptWithItsRawTrimmedToThatBound()
     {

@@ -62,6 +62,26 @@ public sealed class SourceFileReadersTests
         Assert.All(skipped, s => Assert.False(string.IsNullOrWhiteSpace(s.Reason)));
     }
 
+    /// <summary>
+    /// Replay scores what the live endpoints would have accepted: an adapter's name with a hidden character is kept escaped,
+    /// a canonical event's is reported as refused.
+    /// </summary>
+    [Fact]
+    public void Replay_HiddenCharacterInAName_EscapedFromAnAdapter_RefusedFromACanonicalLine()
+    {
+        var (audits, none) = Read("k8s-audit",
+            """{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"r-1","verb":"get","user":{"username":"evil\u0000admin"},"stageTimestamp":"2026-02-28T10:00:00Z"}""");
+        var (canonical, skipped) = Read(SourceFileFormats.Canonical, Canonical("c-1", "01").Replace("ana@example.com", "ana\\u202E@example.com", StringComparison.Ordinal));
+
+        Assert.Empty(none);
+        var audit = Assert.Single(audits);
+        Assert.Equal(@"evil\u0000admin", audit.Subject!.Id);
+        Assert.Equal(["subject.id"], audit.List("ingest.escaped"));
+        Assert.Empty(canonical);
+        var skip = Assert.Single(skipped);
+        Assert.Equal(("subject.id", "must not hold an invisible or bidirectional formatting character: U+202E at position 3"), (skip.Field, skip.Reason));
+    }
+
     [Fact]
     public void K8sAudit_FirstLineBroken_ReadLineByLineAndTheBrokenLineIsReported()
     {

@@ -62,6 +62,77 @@ public sealed class EventValidatorTests
         Assert.Equal($"must not hold a control character: {where}", error.Reason);
     }
 
+    /// <summary>
+    /// A canonical event's sender chose its shape and can fix it: an id or a name with a bidi override, isolate or mark, a
+    /// zero-width space, a word joiner or a byte order mark (which make one principal read as another in the console) is
+    /// refused as a control character is, by field, naming the code point and where it is — raw or JSON-escaped alike.
+    /// </summary>
+    [Theory]
+    [InlineData("subject.id", "{\"id\":\"v\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"alice\u202Etxt.exe\"}}", "U+202E at position 5")]
+    [InlineData("subject.id", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"ad\u200bmin"}}""", "U+200B at position 2")]
+    [InlineData("id", "{\"id\":\"\uFEFFv\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"}}", "U+FEFF at position 0")]
+    [InlineData("workload.name", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","workload":{"id":"shop/a","name":"a\u2066b\u2069"}}""", "U+2066 at position 1")]
+    [InlineData("resource.id", "{\"id\":\"v\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"resource\":{\"id\":\"\u061C/db\"}}", "U+061C at position 0")]
+    [InlineData("subject.tenant", """{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob","tenant":"t\u200f"}}""", "U+200F at position 1")]
+    [InlineData("attributes.k8s.cluster", "{\"id\":\"v\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"attributes\":{\"k8s.cluster\":\"pr\u2060od\"}}", "U+2060 at position 2")]
+    public void Parse_InvisibleOrBidiCharacterInAnIdOrName_IsRefusedNamingTheCodePointAndWhere(string field, string json, string where)
+    {
+        var (e, errors) = Parse(json);
+
+        Assert.Null(e);
+        var error = Assert.Single(errors);
+        Assert.Equal((7, field), (error.Index, error.Field));
+        Assert.Equal($"must not hold an invisible or bidirectional formatting character: {where}", error.Reason);
+    }
+
+    [Fact]
+    public void Parse_AJoinerInAName_IsKept()
+    {
+        var (e, errors) = Parse("""{"id":"v","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"user:\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"}}""");
+
+        Assert.Empty(errors);
+        Assert.Equal("user:می\u200Cخواهم", e!.Subject!.Id);
+    }
+
+    /// <summary>
+    /// A source adapter's event keeps every name: each hidden character is written as its escape, the escaped fields are
+    /// listed, and the event then passes the checks a canonical event would fail. One with nothing hidden is left as it is.
+    /// </summary>
+    [Fact]
+    public void Escaped_AnAdaptersEventWithHiddenCharacters_IsEscapedListedAndPassesTheCheck()
+    {
+        var raw = JsonDocument.Parse("""{"user":{"username":"evil\u0000admin"}}""").RootElement.Clone();
+        var e = new ZtStream.Contracts.Events.AccessEvent
+        {
+            Id = "k-1",
+            Time = Now,
+            Kind = "k8s.audit",
+            Subject = new() { Id = "evil\u0000admin", Type = "user" },
+            Workload = new() { Id = "shop/web\u202E", Namespace = "shop" },
+            Resource = new() { Type = "secrets", Id = "shop/x\u0001y" },
+            Attributes = new() { ["k8s.cluster"] = JsonDocument.Parse("\"prod\\u200b\"").RootElement.Clone(), ["team"] = JsonDocument.Parse("\"a\\nb\"").RootElement.Clone() },
+            Raw = raw,
+        };
+
+        var escaped = EventValidator.Escaped(e);
+
+        Assert.Equal(@"evil\u0000admin", escaped.Subject!.Id);
+        Assert.Equal(@"shop/web\u202E", escaped.Workload!.Id);
+        Assert.Equal("shop", escaped.Workload.Namespace);
+        Assert.Equal(@"shop/x\u0001y", escaped.Resource!.Id);
+        Assert.Equal(@"prod\u200B", escaped.Attributes!["k8s.cluster"].GetString());
+        Assert.Equal("a\nb", escaped.Attributes["team"].GetString());
+        Assert.Equal(["subject.id", "workload.id", "resource.id", "attributes.k8s.cluster"],
+            escaped.Attributes["ingest.escaped"].EnumerateArray().Select(f => f.GetString()));
+        Assert.Equal("evil\u0000admin", escaped.Raw!.Value.GetProperty("user").GetProperty("username").GetString());
+        Assert.NotEqual("eviladmin", escaped.PrincipalKey);
+        Assert.True(Validator().Check(escaped, 0, string.Empty, []));
+        Assert.False(Validator().Check(e, 0, string.Empty, []));
+
+        var clean = e with { Subject = new() { Id = "bob" }, Workload = null, Resource = null, Attributes = null };
+        Assert.Same(clean, EventValidator.Escaped(clean));
+    }
+
     [Fact]
     public void Parse_ControlCharacterInTheUserAgentOrAnAttribute_IsKept()
     {

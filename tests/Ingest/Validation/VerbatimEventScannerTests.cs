@@ -120,6 +120,18 @@ public sealed class VerbatimEventScannerTests
         "{\"id\":\"z12\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"action\":\"GET\u0080\",\"resource\":{\"type\":\"t\",\"id\":\"r\\u0007\"}}",
         "{\"id\":\"z13\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"b\u00a0\u00c2\u0100\"}}",
         "{\"id\":\"z14\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"attributes\":{\"k8s.cluster\":\"\\u0070rod\\u000a\"}}",
+        // Invisible and bidi formatting characters in ids and names, as UTF-8 bytes or escaped: refused by field alike; the
+        // joiners of Persian, Indic and emoji kept; a user agent keeps any of them.
+        "{\"id\":\"z15\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"al\u202Etxt\"}}",
+        "{\"id\":\"z16\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"ad\u200Bmin\"}}",
+        """{"id":"z17","time":"2026-11-28T11:59:00Z","kind":"access.data","workload":{"id":"ns/w","name":"a\u2066b"}}""",
+        "{\"id\":\"z18\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"\u0645\u06CC\u200C\u0647\"}}",
+        "{\"id\":\"z19\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"action\":\"GET\U000E0041\"}",
+        "{\"id\":\"z20\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"token\":{\"jti\":\"\uFEFFj\"}}",
+        "{\"id\":\"z21\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"attributes\":{\"k8s.cluster\":\"p\u061Cr\"}}",
+        "{\"id\":\"z22\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access.data\",\"subject\":{\"id\":\"bob\"},\"user_agent\":\"ua\u202E\u200D\"}",
+        "{\"id\":\"z23\",\"time\":\"2026-11-28T11:59:00Z\",\"kind\":\"access\u00ADdata\",\"subject\":{\"id\":\"\U0001F469\u200D\U0001F4BB\"}}",
+        """{"id":"z24","time":"2026-11-28T11:59:00Z","kind":"access.data","subject":{"id":"bob"},"attributes":{"k8s.cluster":"\u200fprod"}}""",
         // Failed sign-ins, which Ingest writes with an address twin, and look-alikes.
         """{"id":"f1","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob","tenant":"t1"},"network":{"src_ip":"203.0.113.9"},"outcome":"denied"}""",
         """{"id":"f2","time":"2026-11-28T11:59:00Z","kind":"auth.login","subject":{"id":"bob"},"network":{"src_ip":"203.0.113.9"},"outcome":"Denied"}""",

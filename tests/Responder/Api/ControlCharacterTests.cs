@@ -71,6 +71,51 @@ public class ControlCharacterTests
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "rex"), Ct));
     }
 
+    /// <summary>
+    /// An id or a name with a bidi override, isolate or mark, a zero-width space or a byte order mark reads in the console
+    /// as another principal or rule: refused as a control character is, in a body or a path. Free text (a comment) and a
+    /// query's filters, which only look something up, keep direction marks.
+    /// </summary>
+    public static TheoryData<string, string, string?, string> InvisibleInNames => new()
+    {
+        { "POST", "/v1/actions", """{"kind":"revoke_token","jti":"j\u202E1-j"}""", "jti" },
+        { "POST", "/v1/actions", """{"kind":"revoke_subject_sessions","subject_id":"alice\u2066@corp.example\u2069"}""", "subject_id" },
+        { "POST", "/v1/alerts/cc-1/assign", """{"assignee":"b\u200Bob"}""", "assignee" },
+        { "POST", "/v1/suppressions", """{"alert_id":"\uFEFFcc-1"}""", "alert_id" },
+        { "GET", "/v1/alerts/cc%E2%80%AE-1", null, "id" },
+    };
+
+    [Theory]
+    [MemberData(nameof(InvisibleInNames))]
+    public async Task IdOrName_WithAnInvisibleOrBidiCharacter_Is400NamingIt_AndNothingIsKept(string method, string path, string? body, string field)
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-1"));
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+
+        using var response = await responder.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, "bidirectional formatting character");
+        Assert.Equal(field, Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "rex"), Ct));
+        Assert.DoesNotContain(await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 10), Ct), a => a.RequestedBy == "rex");
+    }
+
+    [Fact]
+    public async Task FreeText_KeepsDirectionMarks()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-3"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        const string text = "נבדק עם הבעלים\u200F: OPS-12";
+
+        var comment = await analyst.PostAsJsonAsync("/v1/alerts/cc-3/comments", new { text }, Ct);
+
+        Assert.Equal(HttpStatusCode.Created, comment.StatusCode);
+    }
+
     [Fact]
     public async Task FreeText_KeepsItsTabsAndLineBreaks()
     {
