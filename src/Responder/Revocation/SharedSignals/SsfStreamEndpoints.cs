@@ -39,6 +39,10 @@ internal static class SsfStreamEndpoints
     public const string SignalsPath = "/v1/ssf/signals";
     private static readonly JsonBodyLimit StreamBodyLimit = new(64 * 1024, "the stream API's fixed limit");
 
+    /// <summary>What <c>POST /v1/ssf/signals</c> takes (docs/ssf.md), each a string.</summary>
+    private static readonly string[] SignalMembers =
+        ["event", "subject_id", "session_id", "reason", "credential_type", "change_type", "namespace", "current_level", "previous_level", "change_direction"];
+
     internal static void Map(IEndpointRouteBuilder endpoints)
     {
         endpoints.MapPost(StreamsPath, OnClient(bodyRequired: false, CreateAsync)).ExcludeFromDescription();
@@ -333,6 +337,14 @@ internal static class SsfStreamEndpoints
             return error;
         }
 
+        // Every member of a signal is a string, as the rest of the API refuses a member it does not take: one of another
+        // type (a reason sent as a number) or a misspelt one is refused naming it, never dropped for its default.
+        if (body!.FirstOrDefault(m => !SignalMembers.Contains(m.Key) || m.Value?.GetValueKind() != JsonValueKind.String) is { Key: { } refused })
+        {
+            return Problem(400, "invalid-signal", "The signal is not valid",
+                SignalMembers.Contains(refused) ? $"{refused} must be a string" : $"{refused} is not a member of a signal; it takes {string.Join(", ", SignalMembers)}");
+        }
+
         var services = Services(http);
         var caller = ApiAuth.CallerOf(http);
         var problems = new List<string>();
@@ -581,7 +593,8 @@ internal static class SsfStreamEndpoints
 
         try
         {
-            if (JsonNode.Parse(buffer) is not JsonObject body)
+            // A member named twice is refused (a JsonException naming it), not left to JsonObject's dictionary to throw on.
+            if (JsonNode.Parse(buffer, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject body)
             {
                 return (null, Problem(400, "invalid-request", "The body must be a JSON object", "Send the request as a JSON object."));
             }
