@@ -25,6 +25,7 @@ namespace ZtStream.Responder;
 [JsonSerializable(typeof(ActionRequest))]
 [JsonSerializable(typeof(ExtendRequest))]
 [JsonSerializable(typeof(NoteRequest))]
+[JsonSerializable(typeof(NoBodyRequest))]
 [JsonSerializable(typeof(ActionLift))]
 [JsonSerializable(typeof(CallerView))]
 [JsonSerializable(typeof(AlertFeedback))]

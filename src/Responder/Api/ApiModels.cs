@@ -83,6 +83,12 @@ internal sealed record ExtendRequest(long? TtlSeconds);
 
 internal sealed record NoteRequest(string? Reason);
 
+/// <summary>
+/// The body of a change that takes none (approving an action): empty or <c>{}</c>. Read all the same, so a body meant
+/// for another change, or one past the limit, is refused before the change is made rather than ignored.
+/// </summary>
+internal sealed record NoBodyRequest;
+
 /// <summary>What <c>POST /v1/actions/{id}/lift</c> lifted: one lift per entry of the action, each with its feed version.</summary>
 internal sealed record ActionLift(Guid ActionId, IReadOnlyList<ZtStream.Contracts.Revocations.RevocationLift> Lifts);
 

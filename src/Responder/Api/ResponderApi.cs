@@ -29,8 +29,11 @@ internal static class ResponderApi
         viewer.MapGet("/audit", AuditAsync);
 
         responder.MapPost("/actions", TriggerAsync);
-        responder.MapPost("/actions/{id:guid}/approve", (Guid id, HttpContext http, ActionService s) =>
-            Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted), "approved", ActionStates.PendingApproval));
+        responder.MapPost("/actions/{id:guid}/approve", async (Guid id, HttpContext http, ActionService s) =>
+        {
+            var (_, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoBodyRequest);
+            return problem ?? await Answer(s.ApproveAsync(id, ApiAuth.CallerOf(http).Name, http.RequestAborted), "approved", ActionStates.PendingApproval);
+        });
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
