@@ -8,8 +8,8 @@ internal static class ApiAuth
     private const string CallerKey = "zt.responder.caller";
 
     /// <summary>
-    /// The caller is an API token (<c>Authorization: Bearer</c>) or a console session (cookie, with the CSRF header on
-    /// anything but a read). 401 without either; 403, audited, when the caller's role is below <paramref name="role"/>.
+    /// The caller is an API token (<c>Authorization: Bearer</c>) or a console session (cookie, with the CSRF header and
+    /// from the console's origin on anything but a read). 401 without either; 403, audited, when the caller's role is below <paramref name="role"/>.
     /// </summary>
     public static TBuilder RequireApiRole<TBuilder>(this TBuilder builder, string role)
         where TBuilder : IEndpointConventionBuilder =>
@@ -20,10 +20,10 @@ internal static class ApiAuth
             var caller = http.RequestServices.GetRequiredService<ApiTokenAuthenticator>().Authenticate(http);
             if (caller is null && await ConsoleSignIn.SessionCallerAsync(http) is { } session)
             {
-                if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && !ConsoleSignIn.CsrfValid(http, session))
+                if (!HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method) && ConsoleSignIn.ForgeryRefusal(http, session) is { } forged)
                 {
-                    await RefuseAsync(http, logger, session, $"no valid {ConsoleSignIn.CsrfHeader} header");
-                    return Problems.Result(403, $"a state-changing call from a console session needs its {ConsoleSignIn.CsrfHeader} header (GET /v1/me gives it)");
+                    await RefuseAsync(http, logger, session, forged);
+                    return Problems.Result(403, $"a state-changing call from a console session {forged}");
                 }
 
                 caller = session;

@@ -28,6 +28,8 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
         public string? CodeChallenge { get; set; }
 
         public string? TokenRequestError { get; set; }
+
+        public string[] Roles { get; set; } = ["soc-analyst"];
     }
 
     private ScriptState State { get; }
@@ -46,6 +48,9 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 
     /// <summary>Set when a token request did not carry the verifier of the last authorization request's challenge.</summary>
     public string? TokenRequestError => State.TokenRequestError;
+
+    /// <summary>The <c>roles</c> the user-info endpoint answers for ana from now on (a role granted or taken away at the provider).</summary>
+    public string[] Roles { get => State.Roles; set => State.Roles = value; }
 
     /// <summary>Remembers the PKCE challenge of an authorization request the test read from the Responder's redirect.</summary>
     public void Authorized(string codeChallenge) => State.CodeChallenge = codeChallenge;
@@ -120,7 +125,7 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 
                 return Results.Json(new { access_token = "scripted-access-token", token_type = "Bearer", expires_in = 300, id_token = state.IdToken });
             });
-            web.MapGet("/userinfo", () => Results.Json(new { sub = "ana", preferred_username = "ana", roles = new[] { "soc-analyst" } }));
+            web.MapGet("/userinfo", () => Results.Json(new { sub = "ana", preferred_username = "ana", roles = state.Roles }));
         });
         provider = new ScriptedOpenIdProvider(app, state);
         return provider;

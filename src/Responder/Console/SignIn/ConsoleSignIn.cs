@@ -134,9 +134,9 @@ internal static class ConsoleSignIn
             }
 
             var caller = await SessionCallerAsync(http);
-            if (caller is not null && !CsrfValid(http, caller))
+            if (caller is not null && ForgeryRefusal(http, caller) is { } forged)
             {
-                return Problems.Result(403, $"signing out needs the {CsrfHeader} header of this session");
+                return Problems.Result(403, $"signing out {forged}");
             }
 
             // The session's row goes with it: a copy of the cookie taken before is worth nothing after.
@@ -217,12 +217,33 @@ internal static class ConsoleSignIn
         return key is null ? _ => Task.FromResult(false) : async ct => await sessions.RetrieveAsync(key, ct) is not null;
     }
 
-    /// <summary>Whether a session's request carries its CSRF token (compared in constant time).</summary>
-    public static bool CsrfValid(HttpContext http, Caller caller)
+    /// <summary>
+    /// Why a session's state-changing request may be forged, or null when it is the console's own: it must carry the
+    /// session's CSRF token (compared in constant time) and must not come from another origin. The token alone would do
+    /// while it stays secret; the origin is checked as well (OWASP's defence in depth), as the browser reports it:
+    /// <c>Origin</c>, which must name this host as the request reached it (the host the sign-in's redirect address is
+    /// also made from, so a proxy in front passes it through) — <c>null</c>, an opaque origin, is another — and
+    /// <c>Sec-Fetch-Site</c>, which must not say <c>cross-site</c> or <c>same-site</c> (a sibling host).
+    /// </summary>
+    public static string? ForgeryRefusal(HttpContext http, Caller caller)
     {
-        var sent = http.Request.Headers[CsrfHeader].FirstOrDefault();
-        return caller.CsrfToken is { } expected && sent is not null
-            && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(sent), System.Text.Encoding.UTF8.GetBytes(expected));
+        var headers = http.Request.Headers;
+        var sent = headers[CsrfHeader].FirstOrDefault();
+        if (caller.CsrfToken is not { } expected || sent is null
+            || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(sent), System.Text.Encoding.UTF8.GetBytes(expected)))
+        {
+            return $"needs its {CsrfHeader} header (GET /v1/me gives it)";
+        }
+
+        if (headers.Origin.FirstOrDefault() is { } origin
+            && !(Uri.TryCreate(origin, UriKind.Absolute, out var from) && string.Equals(from.Authority, http.Request.Host.Value, StringComparison.OrdinalIgnoreCase)))
+        {
+            return $"must come from the console's origin, not {origin}";
+        }
+
+        return headers["Sec-Fetch-Site"].FirstOrDefault() is "cross-site" or "same-site"
+            ? "must come from the console's origin, not another site (Sec-Fetch-Site)"
+            : null;
     }
 
     /// <summary>Maps the provider's claims to the session's: name, the highest mapped role, a fresh CSRF token. No role: no session.</summary>

@@ -1,4 +1,9 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
 using ZtStream.Responder.Console;
 using ZtStream.TestSupport.Jose;
 
@@ -22,8 +27,13 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
             .WithSetting("Responder:Sso:ClientId", ScriptedOpenIdProvider.ClientId)
             .WithSetting("Responder:Sso:RequireHttpsMetadata", "false")
             .WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst")
+            .WithSetting("Responder:ApiTokens:3:Name", "ada")
+            .WithSetting("Responder:ApiTokens:3:Role", "admin")
+            .WithSetting("Responder:ApiTokens:3:Token", AdminToken)
             .StartAsync();
     }
+
+    private const string AdminToken = "admin-token-0123456789abcdef0123456789abc";
 
     public async ValueTask DisposeAsync()
     {
@@ -193,6 +203,185 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
 
         Assert.Empty(data);
         Assert.True(ended, "the stream stayed open after its session ended");
+    }
+
+    /// <summary>
+    /// The session cookie names a session kept in the store; it is worth nothing when it is not, byte for byte, the one
+    /// the Responder issued for a session still live there: altered in one byte, protected with another key ring (another
+    /// deployment's, or forged), protected with this one but carrying claims instead of a session key, naming a session
+    /// key the store does not hold, or past the session's lifetime (idle, or active but signed in too long ago).
+    /// </summary>
+    [Theory]
+    [InlineData("one byte altered")]
+    [InlineData("another key ring")]
+    [InlineData("claims in the cookie")]
+    [InlineData("an unknown session key")]
+    [InlineData("idle past its lifetime")]
+    [InlineData("active past its maximum lifetime")]
+    public async Task SessionCookie_NotALiveSessionsAsIssued_IsRefused(string attack)
+    {
+        using var owner = new Browser();
+        await SignInAsync(owner);
+        var issued = SessionCookie(owner)!;
+        var cookies = host.Get<IOptionsMonitor<CookieAuthenticationOptions>>().Get(ConsoleSignIn.CookieScheme);
+        var admin = new ClaimsPrincipal(new ClaimsIdentity(
+            [new Claim(ClaimTypes.Name, "eve"), new Claim("zt_role", "admin"), new Claim("zt_csrf", "eve-csrf")], ConsoleSignIn.CookieScheme));
+        var sessionKey = new Claim("Microsoft.AspNetCore.Authentication.Cookies-SessionId", cookies.TicketDataFormat.Unprotect(issued)!.Principal.FindFirstValue("Microsoft.AspNetCore.Authentication.Cookies-SessionId")!);
+        string Protect(ISecureDataFormat<AuthenticationTicket> format, params Claim[] extra)
+        {
+            var principal = admin.Clone();
+            ((ClaimsIdentity)principal.Identity!).AddClaims(extra);
+            return format.Protect(new AuthenticationTicket(principal, ConsoleSignIn.CookieScheme));
+        }
+
+        var presented = attack switch
+        {
+            "one byte altered" => issued[..(issued.Length / 2)] + (issued[issued.Length / 2] == 'A' ? 'B' : 'A') + issued[(issued.Length / 2 + 1)..],
+            // The purposes the cookie handler protects with, under a key ring that is not the Responder's.
+            "another key ring" => Protect(new TicketDataFormat(new EphemeralDataProtectionProvider().CreateProtector(
+                "Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationMiddleware", ConsoleSignIn.CookieScheme, "v2")), sessionKey),
+            "claims in the cookie" => Protect(cookies.TicketDataFormat),
+            "an unknown session key" => Protect(cookies.TicketDataFormat, new Claim(sessionKey.Type, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)))),
+            _ => issued,
+        };
+        switch (attack)
+        {
+            case "idle past its lifetime":
+                host.Time.Advance(new ConsoleSsoOptions().SessionLifetime + TimeSpan.FromMinutes(1));
+                break;
+            case "active past its maximum lifetime":
+                // Used every few hours, so never idle for its lifetime; signed in longer ago than the maximum all the same.
+                for (var used = TimeSpan.Zero; used <= new ConsoleSsoOptions().MaxSessionLifetime; used += TimeSpan.FromHours(4))
+                {
+                    host.Time.Advance(TimeSpan.FromHours(4));
+                    using var me = await owner.Http.GetAsync(At("/v1/me"), Ct);
+                    if (me.StatusCode != HttpStatusCode.OK)
+                    {
+                        break;
+                    }
+                }
+
+                break;
+        }
+
+        using var thief = new Browser();
+        thief.Cookies.Add(host.BaseAddress!, new System.Net.Cookie(ConsoleSignIn.CookieName, presented));
+        using var read = await thief.Http.GetAsync(At("/v1/me"), Ct);
+        await HttpProblem.ReadAsync(read, HttpStatusCode.Unauthorized);
+        using var write = new HttpRequestMessage(HttpMethod.Post, At("/v1/actions")) { Content = JsonContent.Create(new { kind = "revoke_subject_sessions", subject_id = "alice" }) };
+        write.Headers.Add(ConsoleSignIn.CsrfHeader, "eve-csrf");
+        using var written = await thief.Http.SendAsync(write, Ct);
+        await HttpProblem.ReadAsync(written, HttpStatusCode.Unauthorized);
+    }
+
+    /// <summary>
+    /// The role is the provider's answer at sign-in, kept with the session: one lowered at the provider takes effect at
+    /// the next sign-in (at the latest <see cref="ConsoleSsoOptions.MaxSessionLifetime"/> later), or at once when an admin
+    /// ends the user's sessions, after which the old cookie opens nothing and the next sign-in has the lower role.
+    /// </summary>
+    [Fact]
+    public async Task RoleLoweredAtTheProvider_KeptUntilTheSessionEnds_AnAdminEndsItAtOnce_TheNextSignInHasTheLowerRole()
+    {
+        using var owner = new Browser();
+        await SignInAsync(owner);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("role-1"), Ct);
+        idp.Roles = ["viewer"];
+        var me = await owner.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct);
+        Assert.Equal("analyst", me.GetProperty("role").GetString());
+
+        using (var end = await host.ClientFor(AdminToken).DeleteAsync("/v1/console/sessions?name=ana", Ct))
+        {
+            Assert.Equal(1, (await end.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("ended").GetInt32());
+        }
+
+        using (var stale = await SendCommentAsync(owner, me.GetProperty("csrf_token").GetString(), origin: null))
+        {
+            await HttpProblem.ReadAsync(stale, HttpStatusCode.Unauthorized);
+        }
+
+        using var again = new Browser();
+        await SignInAsync(again);
+        var lowered = await again.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct);
+        Assert.Equal("viewer", lowered.GetProperty("role").GetString());
+        using var refused = await SendCommentAsync(again, lowered.GetProperty("csrf_token").GetString(), origin: null);
+        await HttpProblem.ReadAsync(refused, HttpStatusCode.Forbidden);
+        Assert.DoesNotContain(await host.Get<AlertStore>().HistoryAsync("role-1", Ct), h => h.Change == "comment");
+    }
+
+    /// <summary>
+    /// Cross-site request forgery: a state-changing call carrying the session cookie is made only by the console, which
+    /// sends the session's CSRF token from this origin. Without the token, with another's, from another origin (a page
+    /// elsewhere, or an opaque <c>null</c> one), or marked by the browser as cross-site, it is a 403 problem, audited, and
+    /// nothing changes; signing out is refused the same way, so another site cannot end the session either.
+    /// </summary>
+    [Theory]
+    [InlineData("no token")]
+    [InlineData("another token")]
+    [InlineData("another origin")]
+    [InlineData("an opaque origin")]
+    [InlineData("a cross-site fetch")]
+    public async Task StateChangingCall_WithTheSessionCookie_NotFromTheConsole_Is403_AndNothingChanges(string attack)
+    {
+        using var owner = new Browser();
+        await SignInAsync(owner);
+        await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("csrf-1"), Ct);
+        var csrf = (await owner.Http.GetFromJsonAsync<JsonElement>(At("/v1/me"), Ct)).GetProperty("csrf_token").GetString();
+        var (token, origin, fetchSite) = attack switch
+        {
+            "no token" => (null, Origin, "same-origin"),
+            "another token" => (Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Origin, "same-origin"),
+            "another origin" => (csrf, "https://evil.example", null),
+            "an opaque origin" => (csrf, "null", null),
+            _ => (csrf, null, "cross-site"),
+        };
+
+        using (var forged = await SendCommentAsync(owner, token, origin, fetchSite))
+        {
+            await HttpProblem.ReadAsync(forged, HttpStatusCode.Forbidden);
+        }
+
+        using (var signOut = new HttpRequestMessage(HttpMethod.Post, At(ConsoleSignIn.SignOutPath)))
+        {
+            Headers(signOut, token, origin, fetchSite);
+            using var refused = await owner.Http.SendAsync(signOut, Ct);
+            await HttpProblem.ReadAsync(refused, HttpStatusCode.Forbidden);
+        }
+
+        Assert.DoesNotContain(await host.Get<AlertStore>().HistoryAsync("csrf-1", Ct), h => h.Change == "comment");
+        Assert.Contains(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.Forbidden), Ct), e => e.Actor == "ana");
+        // The console's own call — its token, this origin — goes through on the same session, which the refusals left alive.
+        using var console = await SendCommentAsync(owner, csrf, Origin, "same-origin");
+        Assert.Equal(HttpStatusCode.Created, console.StatusCode);
+    }
+
+    private string Origin => host.BaseAddress!.GetLeftPart(UriPartial.Authority);
+
+    private async Task<HttpResponseMessage> SendCommentAsync(Browser browser, string? csrf, string? origin, string? fetchSite = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, At("/v1/alerts/" + (await host.Get<AlertStore>().QueryAsync(new AlertQuery(), Ct))[0].Alert.Id + "/comments"))
+        {
+            Content = JsonContent.Create(new { text = "from somewhere" }),
+        };
+        Headers(request, csrf, origin, fetchSite);
+        return await browser.Http.SendAsync(request, Ct);
+    }
+
+    private static void Headers(HttpRequestMessage request, string? csrf, string? origin, string? fetchSite)
+    {
+        if (csrf is not null)
+        {
+            request.Headers.Add(ConsoleSignIn.CsrfHeader, csrf);
+        }
+
+        if (origin is not null)
+        {
+            request.Headers.Add("Origin", origin);
+        }
+
+        if (fetchSite is not null)
+        {
+            request.Headers.Add("Sec-Fetch-Site", fetchSite);
+        }
     }
 
     /// <summary>Signs <paramref name="browser"/> in as the provider's user, through the real flow.</summary>
