@@ -172,6 +172,17 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// The Shared Signals driver on, with one receiver, <c>siem</c>, that manages its streams with <paramref name="token"/>:
+    /// its stream-management API and <c>POST /v1/ssf/signals</c> are then mapped.
+    /// </summary>
+    public ResponderTestHost WithSharedSignalsReceiver(string token) =>
+        WithSetting("Responder:Drivers:TokenRevokers:0", "ssf")
+            .WithSetting("Responder:Drivers:SharedSignals:Issuer", "https://ztstream.test/responder")
+            .WithSetting("Responder:Drivers:SharedSignals:SubjectIssuer", "https://idp.example.com/")
+            .WithSetting("Responder:Drivers:SharedSignals:Clients:siem:Token", token)
+            .WithSetting("Responder:Drivers:SharedSignals:Clients:siem:Audience", "https://siem.example/caep");
+
     /// <summary>The store on PostgreSQL (a database of the shared throwaway cluster) instead of the SQLite file.</summary>
     public ResponderTestHost OnPostgres(string connectionString) =>
         WithSetting("Store:Kind", "postgres").WithSetting("Store:ConnectionString", connectionString);

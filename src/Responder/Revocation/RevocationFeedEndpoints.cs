@@ -35,6 +35,11 @@ internal static class RevocationFeedEndpoints
                 return Problems.Result(FeedUnauthorized);
             }
 
+            if (UnknownParameters(http.Request, [RevocationFeed.FormatQuery, "action_id"]) is { } unknown)
+            {
+                return Problems.Result(unknown);
+            }
+
             if (!IsSigned(http.Request, out var signed))
             {
                 return Problems.Result(FormatInvalid);
@@ -88,6 +93,12 @@ internal static class RevocationFeedEndpoints
             return;
         }
 
+        if (UnknownParameters(http.Request, [RevocationFeed.FormatQuery, "last_event_id"]) is { } unknown)
+        {
+            await Problems.WriteAsync(http, unknown);
+            return;
+        }
+
         if (!EventStream.TryResumeFrom(http.Request, "last_event_id", out var resumeFrom))
         {
             await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, "Last-Event-ID", "must be a revocation version (a whole number)")]));
@@ -133,6 +144,17 @@ internal static class RevocationFeedEndpoints
             keepAlive,
             allowed,
             signed ? signer.KeepAlive : null);
+    }
+
+    /// <summary>
+    /// A 400 naming each query parameter the feed does not take, as the rest of the API refuses them: a misspelt
+    /// <c>action_id</c> is never answered with the whole list as if it had not been sent.
+    /// </summary>
+    private static Problem? UnknownParameters(HttpRequest request, string[] known)
+    {
+        var errors = new List<ItemError>();
+        QueryArgs.OnlyKnown(request.Query, known, errors);
+        return errors.Count == 0 ? null : Problems.Invalid(errors);
     }
 
     /// <summary>Whether the request asks for the signed feed (<c>?format=jws</c>); false when <c>format</c> names anything else.</summary>

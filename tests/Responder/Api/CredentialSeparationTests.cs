@@ -13,11 +13,7 @@ public sealed class CredentialSeparationTests
     public async Task EachCredential_ReplayedAgainstAnotherEndpoint_Is401()
     {
         await using var host = await new ResponderTestHost()
-            .WithSetting("Responder:Drivers:TokenRevokers:0", "ssf")
-            .WithSetting("Responder:Drivers:SharedSignals:Issuer", "https://ztstream.test/responder")
-            .WithSetting("Responder:Drivers:SharedSignals:SubjectIssuer", "https://idp.example.com/")
-            .WithSetting("Responder:Drivers:SharedSignals:Clients:siem:Token", SiemToken)
-            .WithSetting("Responder:Drivers:SharedSignals:Clients:siem:Audience", "https://siem.example/caep")
+            .WithSharedSignalsReceiver(SiemToken)
             .StartAsync();
         var ct = Ct;
         var feed = host.ClientFor(ResponderTestHost.FeedToken);

@@ -29,11 +29,7 @@ public sealed class RouteAttackTests : IAsyncLifetime
                 .WithSetting("Responder:ApiTokens:3:Name", "ada")
                 .WithSetting("Responder:ApiTokens:3:Role", "admin")
                 .WithSetting("Responder:ApiTokens:3:Token", AdminToken)
-                .WithSetting("Responder:Drivers:TokenRevokers:0", "ssf")
-                .WithSetting("Responder:Drivers:SharedSignals:Issuer", "https://ztstream.test/responder")
-                .WithSetting("Responder:Drivers:SharedSignals:SubjectIssuer", "https://idp.example.com/")
-                .WithSetting("Responder:Drivers:SharedSignals:Clients:siem:Token", SiemToken)
-                .WithSetting("Responder:Drivers:SharedSignals:Clients:siem:Audience", "https://siem.example/caep")
+                .WithSharedSignalsReceiver(SiemToken)
                 .StartAsync(),
             TestAlerts.Critical("a-1"),
             TestAlerts.Critical("a-2", "bob"));
