@@ -216,6 +216,62 @@ public sealed class RouteAttackTests : IAsyncLifetime
         Assert.Contains(suppression.EnumerateArray(), s => s.GetProperty("id").GetString() == suppressionId);
     }
 
+    /// <summary>
+    /// A change captured on the wire (a proxy log, a shared HAR file) and sent again later does nothing twice: an approval
+    /// replayed meets an action no longer pending (409); a status change replayed at once is the status the alert has
+    /// (answered as it is, nothing written), and replayed after a colleague's change carries a version the alert has
+    /// left (409 with <c>current_version</c>, docs/response.md). The audit trail and the history hold each change once.
+    /// </summary>
+    [Fact]
+    public async Task CapturedChange_ReplayedLater_IsRefusedOrChangesNothing()
+    {
+        using var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var approve = $"/v1/actions/{pendingAction}/approve";
+        using (var first = await responder.PostAsync(approve, Json("{}"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        host.Time.Advance(TimeSpan.FromMinutes(5));
+        using (var replayed = await responder.PostAsync(approve, Json("{}"), Ct))
+        {
+            await HttpProblem.ReadAsync(replayed, HttpStatusCode.Conflict);
+        }
+
+        var version = await VersionAsync(responder);
+        var acknowledge = Json($"{{\"status\":\"acknowledged\",\"version\":{version}}}");
+        var captured = await acknowledge.ReadAsStringAsync(Ct);
+        using (var first = await responder.PostAsync("/v1/alerts/a-1/status", acknowledge, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        }
+
+        var acknowledged = await VersionAsync(responder);
+        using (var again = await responder.PostAsync("/v1/alerts/a-1/status", Json(captured), Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+            Assert.Equal(acknowledged, await VersionAsync(responder));
+        }
+
+        using (var colleague = await responder.PostAsJsonAsync("/v1/alerts/a-1/status", new { status = "in_progress", version = acknowledged }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, colleague.StatusCode);
+        }
+
+        using (var replayed = await responder.PostAsync("/v1/alerts/a-1/status", Json(captured), Ct))
+        {
+            var problem = await HttpProblem.ReadAsync(replayed, HttpStatusCode.Conflict);
+            Assert.Equal(await VersionAsync(responder), problem.GetProperty("current_version").GetInt64());
+        }
+
+        Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Limit: 1000), Ct), e => e.Kind == AuditKinds.Approved);
+        Assert.Single(await host.Get<AlertStore>().HistoryAsync("a-1", Ct), h => h.Status == AlertStatuses.Acknowledged);
+        Assert.Equal(AlertStatuses.InProgress, (await host.Get<AlertStore>().GetAsync("a-1", Ct))!.Status);
+    }
+
+    private static async Task<long> VersionAsync(HttpClient client) =>
+        (await client.GetFromJsonAsync<JsonElement>("/v1/alerts/a-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
+
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 
     private async Task<HttpResponseMessage> SendAsync(string method, string path, string? token, string body)

@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using ZtStream.Responder.Revocation.SharedSignals;
 
 namespace ZtStream.Responder.Tests.Revocation;
@@ -76,5 +77,46 @@ public sealed class FeedAttackTests : IAsyncLifetime
 
         var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
         Assert.Contains(problem.GetProperty("errors").EnumerateArray(), e => e.GetProperty("field").GetString() == parameter);
+    }
+
+    /// <summary>
+    /// A stream request whose client never reads what it is sent (a small receive window, nothing read) holds only its
+    /// own connection: while it stalls with megabytes pending, another reader of the same credential receives every new
+    /// entry, and the snapshot is answered.
+    /// </summary>
+    [Fact]
+    public async Task Stream_AClientThatNeverReads_StallsOnlyItself_OtherReadersGetEveryEntry()
+    {
+        await using var wall = await new ResponderTestHost { UseKestrel = true, UseWallClock = true }.StartAsync();
+        using var stalled = new TcpClient { ReceiveBufferSize = 1024 };
+        await stalled.ConnectAsync(wall.BaseAddress!.Host, wall.BaseAddress.Port, Ct);
+        await stalled.GetStream().WriteAsync(Encoding.ASCII.GetBytes(
+            $"GET {RevocationFeed.StreamPath} HTTP/1.1\r\nHost: {wall.BaseAddress.Authority}\r\nAuthorization: Bearer {ResponderTestHost.FeedToken}\r\n\r\n"), Ct);
+
+        using var feed = wall.ClientFor(ResponderTestHost.FeedToken);
+        using var response = await feed.GetAsync(RevocationFeed.StreamPath, HttpCompletionOption.ResponseHeadersRead, Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
+
+        // About 3 MB of events: more than the stalled connection's buffers on both ends hold.
+        var store = wall.Get<RevocationStore>();
+        var reason = new string('r', 1900);
+        const int Entries = 1500;
+        for (var i = 0; i < Entries; i++)
+        {
+            await store.AddAsync(new RevocationRequest(Guid.NewGuid(), RevocationStore.SubjectEntry, null, null, $"subject-{i}", null, reason, DateTimeOffset.UtcNow.AddHours(1)), Ct);
+        }
+
+        wall.Services.GetRequiredKeyedService<ZtStream.Platform.WakeSignal>(RevocationFeedEndpoints.WakeKey).Set();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        var last = $"\"subject-{Entries - 1}\"";
+        while (await reader.ReadLineAsync(timeout.Token) is { } line && !line.Contains(last, StringComparison.Ordinal))
+        {
+        }
+
+        Assert.False(timeout.IsCancellationRequested, "the reader did not get the last entry while another stream stalled");
+        using var snapshot = await feed.GetAsync(RevocationFeed.SnapshotPath, timeout.Token);
+        Assert.Equal(HttpStatusCode.OK, snapshot.StatusCode);
     }
 }
