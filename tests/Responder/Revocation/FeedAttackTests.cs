@@ -80,6 +80,42 @@ public sealed class FeedAttackTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// The SSF stream API's <c>stream_id</c> in the query, as an outsider holding a receiver's token might send it: a
+    /// control character, ten thousand characters, twice, empty. Each is a 4xx problem, never a 500, and no stream
+    /// is touched.
+    /// </summary>
+    [Theory]
+    [InlineData("GET", SsfStreamEndpoints.StreamsPath)]
+    [InlineData("DELETE", SsfStreamEndpoints.StreamsPath)]
+    [InlineData("GET", SsfStreamEndpoints.StatusPath)]
+    public async Task Ssf_StreamIdQueriesNoStreamHas_Are4xxProblems(string method, string path)
+    {
+        using var siem = host.ClientFor(SiemToken);
+        using (var created = await siem.PostAsync(SsfStreamEndpoints.StreamsPath, JsonContent.Create(new { }), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        }
+
+        foreach (var query in new[] { "?stream_id=%00", "?stream_id=%1b%5b2J", "?stream_id=" + new string('a', 10_000), "?stream_id=a&stream_id=b", "?stream_id=" })
+        {
+            using var response = await siem.SendAsync(new HttpRequestMessage(new HttpMethod(method), path + query), Ct);
+            var code = (int)response.StatusCode;
+            var what = $"{method} {path}{query[..Math.Min(30, query.Length)]}";
+            if (code is >= 200 and < 300 && query == "?stream_id=" && method == "GET")
+            {
+                // An empty stream_id is no stream_id: the receiver's own streams, as SSF 1.0 §8.1.1.2 reads it.
+                continue;
+            }
+
+            Assert.True(code is >= 400 and < 500, $"{what}: answered {code} {await response.Content.ReadAsStringAsync(Ct)}");
+            Assert.Equal(HttpProblem.MediaType, response.Content.Headers.ContentType?.MediaType);
+        }
+
+        var streams = await siem.GetFromJsonAsync<JsonElement>(SsfStreamEndpoints.StreamsPath, Ct);
+        Assert.Equal(1, streams.GetArrayLength());
+    }
+
+    /// <summary>
     /// A stream request whose client never reads what it is sent (a small receive window, nothing read) holds only its
     /// own connection: while it stalls with megabytes pending, another reader of the same credential receives every new
     /// entry, and the snapshot is answered.
