@@ -116,7 +116,7 @@ public sealed class KubernetesAuditMetamorphicTests
     public void OptionalMemberRemovedOrNull_SameRulesFireWhereNoRuleReadsIt(string corpus, string member)
     {
         var (c, baseline) = Baseline(corpus);
-        var reads = new RuleFieldReads(c.Sources);
+        var reads = new RuleFieldReads(c.Sources.Select(s => s.Text));
         foreach (var asNull in new[] { false, true })
         {
             var what = $"{corpus} {member} {(asNull ? "null" : "removed")}";
