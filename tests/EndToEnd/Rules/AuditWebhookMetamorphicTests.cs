@@ -1,5 +1,6 @@
 using ZtStream.TestSupport.Fuzzing;
 using ZtStream.TestSupport.Rules.Metamorphic;
+using ZtStream.TestSupport.SharedSignals;
 
 namespace ZtStream.EndToEnd.Rules;
 
@@ -25,8 +26,16 @@ public sealed class AuditWebhookMetamorphicTests(AuditClustersRun run) : IClassF
     /// <summary>
     /// The managed clusters' envelopes, written from the vendors' documentation (<see cref="ManagedClusterDeliveries"/>):
     /// AKS diagnostic settings through an event hub, AKS's <c>AKSAudit</c> rows from the Log Analytics query API, EKS's
-    /// log group through Amazon Data Firehose and through a Lambda subscription. Each cluster is named by its envelope and
-    /// registered as docs/sources.md says (<c>--cluster</c> as the envelope names it).
+    /// log group through Amazon Data Firehose and through a Lambda subscription, GKE's Cloud Audit Logs entries read back
+    /// from a sink's export and pushed by an authenticated Pub/Sub subscription. Each cluster is named by its envelope and
+    /// registered as docs/sources.md says (<c>--cluster</c> as the envelope names it, the push's service account for its
+    /// source in <c>Ingest:PubSubPush</c>).
+    /// GKE's entry does not carry all the webhook's event does, and two of the fields it leaves out change a verdict,
+    /// so on both sides the GKE clusters' comparison leaves out what depends on them (<see cref="GkeUnlogged"/>): the
+    /// request URI's query (<c>resourceName</c> is the object's path: an exec's <c>command</c> and <c>container</c> are
+    /// not in it), so every loaded rule that reads the request URI; and <c>impersonatedUser</c> (the entry names only
+    /// the caller), so the events of an impersonated request, which are the caller's on GKE and the impersonated user's on
+    /// the webhook. The user's groups, uid and <c>extra</c>, which GKE does not log either, change no verdict of this corpus.
     /// </summary>
     [Fact]
     public void ManagedClusterEnvelopes_RenamedClusters_SameAlertsAsTheWebhook() => run.AssertSameVerdicts(AuditClustersRun.Envelopes);
@@ -43,13 +52,16 @@ public sealed class AuditClustersRun : IAsyncLifetime
         "v1beta1/request-received-split", "offsets/split", "only-timestamp/eventlist", "reordered/event-per-request", "only-stageTimestamp/ndjson",
     ];
 
-    public static readonly string[] Envelopes = ["aks-diagnostic-records", "aks-log-analytics-query", "eks-firehose", "eks-lambda"];
+    public static readonly string[] Envelopes = ["aks-diagnostic-records", "aks-log-analytics-query", "eks-firehose", "eks-lambda", "gke-logging-export", "gke-pubsub-push"];
 
     private const string ApiToken = "e2e-metamorphic-token-0123456789abcdef0123456";
     private const string AuditPath = "/v1/sources/k8s-audit";
+    private const string PushAccount = "ztstream-push@" + ManagedClusterDeliveries.GkeProject + ".iam.gserviceaccount.com";
+    private const string PushAudience = "https://ingest.example.com/v1/sources/k8s-audit";
     private static readonly int Seed = JsonReshaper.Setting("ZTSTREAM_METAMORPHIC_SEED", 20261204);
     private readonly ZtStreamProcesses processes = new("zt-e2e-auditwire-");
     private List<Variant> variants = [];
+    private TestTransmitter google = null!;
     private List<JsonElement> alerts = [];
     private int events;
 
@@ -66,7 +78,15 @@ public sealed class AuditClustersRun : IAsyncLifetime
             keys[v.Source] = await processes.AddSourceAsync(v.Source, ["--kinds", "k8s.audit", "--cluster", v.Cluster, .. seams], ct);
         }
 
-        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,
+        // Google's signing keys for the Pub/Sub push tokens, on loopback; each pushed cluster's source speaks through them.
+        google = await TestTransmitter.StartAsync("https://accounts.google.com");
+        var pushes = variants.Where(v => v.Posts.Any(p => p.PubSubPush)).SelectMany(v => new[]
+        {
+            "--set", $"Ingest:PubSubPush:Sources:{v.Source}:ServiceAccounts:0={PushAccount}",
+            "--set", $"Ingest:PubSubPush:Sources:{v.Source}:Audiences:0={PushAudience}",
+            "--set", $"Ingest:PubSubPush:Sources:{v.Source}:JwksUri={google.JwksUri}",
+        });
+        var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams, .. pushes,
             "--set", "Ingest:MaxEventAge=3650.00:00:00",
             // What the rules and the policy decide, alone: the learned detectors (baselines, the model) learn from every
             // cluster's stream, so they would not give the same answer twice; alerts are never swept while the recordings
@@ -79,6 +99,7 @@ public sealed class AuditClustersRun : IAsyncLifetime
         foreach (var v in variants)
         {
             using var kube = ZtStreamApi.Client(run.Url, keys[v.Source]);
+            using var push = ZtStreamApi.Client(run.Url, PushToken());
             foreach (var post in v.Posts)
             {
                 if (post.FirehoseRequestId is { } requestId)
@@ -87,7 +108,7 @@ public sealed class AuditClustersRun : IAsyncLifetime
                 }
                 else
                 {
-                    await ZtStreamApi.PostAcceptedAsync(kube, AuditPath, post.Body, ct);
+                    await ZtStreamApi.PostAcceptedAsync(post.PubSubPush ? push : kube, AuditPath, post.Body, ct);
                 }
             }
 
@@ -98,7 +119,14 @@ public sealed class AuditClustersRun : IAsyncLifetime
         alerts = [.. (await AllAlertsAsync(api, ct)).Select(a => a.GetProperty("alert"))];
     }
 
-    public ValueTask DisposeAsync() => processes.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await processes.DisposeAsync();
+        if (google is not null)
+        {
+            await google.DisposeAsync();
+        }
+    }
 
     /// <summary>Fails, naming the seed, each variant of <paramref name="names"/> and what its alerts say otherwise, unless each says what the original's do.</summary>
     public void AssertSameVerdicts(IReadOnlyList<string> names)
@@ -130,13 +158,13 @@ public sealed class AuditClustersRun : IAsyncLifetime
             }
         }
 
-        var baseline = Verdict(bySource[original.Source], shared, null);
+        var baseline = Verdict(bySource[original.Source], shared, null, null, null);
         Assert.True(baseline.Count >= 30, $"seed {Seed}: only {baseline.Count} principals' alerts to compare:\n{string.Join("\n", baseline)}");
         var failures = new List<string>();
         foreach (var v in variants.Where(v => names.Contains(v.Name)))
         {
-            var expected = Verdict(bySource[original.Source], shared, v.Renaming);
-            var actual = Verdict(bySource[v.Source], shared, null);
+            var expected = Verdict(bySource[original.Source], shared, v.Renaming, v.Unlogged, v.Unlogged?.OriginalEvents);
+            var actual = Verdict(bySource[v.Source], shared, null, v.Unlogged, v.Unlogged?.Events);
             var missing = expected.Except(actual).ToList();
             var extra = actual.Except(expected).ToList();
             if (missing.Count + extra.Count > 0)
@@ -151,25 +179,33 @@ public sealed class AuditClustersRun : IAsyncLifetime
     /// <summary>
     /// What the alerts of one cluster say, one line per principal, workload and resource class: the reasons' rules, and
     /// the events they were raised on (each once, however many stages or scorings an event had), with every name as
-    /// <paramref name="renaming"/> writes it.
+    /// <paramref name="renaming"/> writes it; without the reasons of <paramref name="unlogged"/>'s rules and the alerts
+    /// raised on <paramref name="unloggedEvents"/> alone (the ids as the alerts name them).
     /// </summary>
-    private static List<string> Verdict(List<JsonElement> alerts, HashSet<string> shared, AuditRenaming? renaming)
+    private static List<string> Verdict(List<JsonElement> alerts, HashSet<string> shared, AuditRenaming? renaming, Unlogged? unlogged, HashSet<string>? unloggedEvents)
     {
         string Map(string text) => renaming is null ? text : renaming.Map(text);
-        return [.. alerts.Where(a => !shared.Contains(a.GetProperty("principal").GetString()!))
+        IEnumerable<string> Rules(JsonElement a) =>
+            a.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("rule").GetString()!).Where(r => unlogged?.Rules.Contains(r) != true);
+        bool Logged(JsonElement a) => (unlogged is null || Rules(a).Any())
+            && (unloggedEvents is null || a.GetProperty("evidence_event_ids").EnumerateArray().Any(e => !unloggedEvents.Contains(e.GetString()!)));
+        return [.. alerts.Where(a => !shared.Contains(a.GetProperty("principal").GetString()!) && Logged(a))
             .GroupBy(a => (
                 Principal: Map(a.GetProperty("principal").GetString()!),
                 Workload: a.TryGetProperty("workload", out var w) && w.ValueKind == JsonValueKind.Object ? Map(w.GetProperty("id").GetString()!) : "",
                 Class: a.GetProperty("resource_class").GetString()))
             .Select(g => $"{g.Key.Principal} | {g.Key.Workload} | {g.Key.Class} | "
-                + string.Join(",", g.SelectMany(a => a.GetProperty("reasons").EnumerateArray().Select(r => r.GetProperty("rule").GetString()!)).Distinct().Order(StringComparer.Ordinal))
+                + string.Join(",", g.SelectMany(Rules).Distinct().Order(StringComparer.Ordinal))
                 + " | " + string.Join(",", g.SelectMany(a => a.GetProperty("evidence_event_ids").EnumerateArray().Select(e => Map(e.GetString()!))).Distinct().Order(StringComparer.Ordinal)))
             .Order(StringComparer.Ordinal)];
     }
 
-    private sealed record Post(string Body, string? FirehoseRequestId = null);
+    private sealed record Post(string Body, string? FirehoseRequestId = null, bool PubSubPush = false);
 
-    private sealed record Variant(string Name, string Cluster, AuditRenaming? Renaming, List<Post> Posts, int Items)
+    /// <summary>What a delivery never carries and its alerts are compared without: rules, and events by their original and their renamed ids.</summary>
+    private sealed record Unlogged(HashSet<string> Rules, HashSet<string> OriginalEvents, HashSet<string> Events);
+
+    private sealed record Variant(string Name, string Cluster, AuditRenaming? Renaming, List<Post> Posts, int Items, Unlogged? Unlogged = null)
     {
         public string Source => "kube-" + Cluster.ToLowerInvariant();
     }
@@ -197,20 +233,41 @@ public sealed class AuditClustersRun : IAsyncLifetime
         {
             var renaming = new AuditRenaming(literals, corpus, ++seed);
             var renamed = corpus.Select(renaming.Rename).ToList();
-            // AKS names a cluster as Azure writes its resource id, upper case; EKS as its log group.
+            // AKS names a cluster as Azure writes its resource id, upper case; EKS as its log group, GKE as its resource label.
             var cluster = name.StartsWith("aks", StringComparison.Ordinal) ? Name().ToUpperInvariant() : Name();
             var posts = name switch
             {
                 "aks-diagnostic-records" => Bodies(ManagedClusterDeliveries.AksDiagnosticRecords(renamed, cluster, random)),
                 "aks-log-analytics-query" => Bodies(ManagedClusterDeliveries.AksQueryAnswers(renamed, cluster, random)),
                 "eks-firehose" => [.. ManagedClusterDeliveries.EksFirehose(renamed, cluster, random).Select(d => new Post(d.Body, d.RequestId))],
+                "gke-logging-export" => Bodies(ManagedClusterDeliveries.GkeLoggingExport(ManagedClusterDeliveries.GkeEntries(renamed, cluster, random), random)),
+                "gke-pubsub-push" => [.. ManagedClusterDeliveries.GkePubSubPushes(ManagedClusterDeliveries.GkeEntries(renamed, cluster, random), random).Select(b => new Post(b, PubSubPush: true))],
                 _ => Bodies(ManagedClusterDeliveries.EksLambda(renamed, cluster, random)),
             };
-            result.Add(new Variant(name, cluster, renaming, posts, corpus.Count));
+            result.Add(new Variant(name, cluster, renaming, posts, corpus.Count, name.StartsWith("gke", StringComparison.Ordinal) ? GkeUnlogged(corpus, renaming) : null));
         }
 
         return result;
     }
+
+    /// <summary>
+    /// What GKE's entry leaves out that decides a verdict of this corpus: the loaded rules that read the request URI (its
+    /// query is not in <c>resourceName</c>), and the impersonated requests (no <c>impersonatedUser</c>: GKE's event is the
+    /// caller's).
+    /// </summary>
+    private static Unlogged GkeUnlogged(List<JsonObject> corpus, AuditRenaming renaming)
+    {
+        var reads = new RuleFieldReads(AuditCorpusFiles.BuiltinRules());
+        string[] requestUri = ["requestURI", "ka.uri", "request_uri"];
+        var impersonated = corpus.Where(e => e["impersonatedUser"] is not null).Select(e => e["auditID"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
+        return new Unlogged(
+            reads.Rules.Where(r => reads.Reads(r, requestUri)).ToHashSet(StringComparer.Ordinal),
+            impersonated,
+            impersonated.Select(renaming.Map).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>The OIDC token Pub/Sub sends with a push (Google's claims for an authenticated push subscription).</summary>
+    private string PushToken() => google.Sign(TestTransmitter.PubSubPushClaims(PushAudience, PushAccount), typ: "JWT");
 
     /// <summary>
     /// As Amazon Data Firehose delivers to an HTTP endpoint: the source key in its access-key header, its request id; done

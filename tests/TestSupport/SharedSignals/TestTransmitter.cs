@@ -101,6 +101,26 @@ public sealed class TestTransmitter : IAsyncDisposable
         ["events"] = new JsonObject { [eventType] = payload ?? new JsonObject { ["event_timestamp"] = DateTimeOffset.UtcNow.ToUnixTimeSeconds() } },
     };
 
+    /// <summary>
+    /// The claims of the OIDC token Pub/Sub sends with an authenticated push (Google's documentation: <c>aud</c> the
+    /// subscription's audience, <c>email</c> its push service account, verified), issued at <paramref name="now"/>.
+    /// </summary>
+    public static JsonObject PubSubPushClaims(string audience, string email, DateTimeOffset? now = null, string issuer = "https://accounts.google.com")
+    {
+        var at = now ?? DateTimeOffset.UtcNow;
+        return new JsonObject
+        {
+            ["aud"] = audience,
+            ["azp"] = "112233445566778899000",
+            ["email"] = email,
+            ["email_verified"] = true,
+            ["exp"] = at.AddHours(1).ToUnixTimeSeconds(),
+            ["iat"] = at.ToUnixTimeSeconds(),
+            ["iss"] = issuer,
+            ["sub"] = "112233445566778899000",
+        };
+    }
+
     /// <summary>Signs <paramref name="claims"/> as a SET (RS256, typ secevent+jwt) with the current key, or another.</summary>
     public string Sign(JsonObject claims, string typ = "secevent+jwt", RSA? with = null, string? kid = null)
     {

@@ -43,21 +43,8 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
     }
 
     /// <summary>The claims of the token Pub/Sub sends with a push, issued at <paramref name="now"/>.</summary>
-    private static JsonObject Claims(DateTimeOffset? now = null, string audience = Audience, string email = PushAccount, string issuer = "https://accounts.google.com")
-    {
-        var at = now ?? DateTimeOffset.UtcNow;
-        return new JsonObject
-        {
-            ["aud"] = audience,
-            ["azp"] = "112233445566778899000",
-            ["email"] = email,
-            ["email_verified"] = true,
-            ["exp"] = at.AddHours(1).ToUnixTimeSeconds(),
-            ["iat"] = at.ToUnixTimeSeconds(),
-            ["iss"] = issuer,
-            ["sub"] = "112233445566778899000",
-        };
-    }
+    private static JsonObject Claims(DateTimeOffset? now = null, string audience = Audience, string email = PushAccount, string issuer = "https://accounts.google.com") =>
+        TestTransmitter.PubSubPushClaims(audience, email, now, issuer);
 
     private string Sign(JsonObject claims, RSA? with = null, string? kid = null) => google.Sign(claims, typ: "JWT", with: with, kid: kid);
 
