@@ -133,7 +133,8 @@ internal static class ManagedClusterDeliveries
                 : string.Join('/', new[]
                 {
                     group ?? "core", o["apiVersion"]?.GetValue<string>() ?? "v1",
-                    o["namespace"] is null ? null : "namespaces/" + o["namespace"]!.GetValue<string>(),
+                    // A namespace is itself at namespaces/NAME: the API server's objectRef gives it its own name as namespace.
+                    o["namespace"] is null || o["resource"]?.GetValue<string>() == "namespaces" ? null : "namespaces/" + o["namespace"]!.GetValue<string>(),
                     o["resource"]?.GetValue<string>(), o["name"]?.GetValue<string>(), o["subresource"]?.GetValue<string>(),
                 }.Where(p => p is { Length: > 0 }));
             var method = o is null

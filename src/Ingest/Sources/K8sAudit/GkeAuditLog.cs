@@ -94,7 +94,7 @@ internal static class GkeAuditLog
     {
         var request = payload.Child("request");
         var response = payload.Child("response");
-        var resource = ParseResourceName(payload.String("resourceName"));
+        var resource = ParseResourceName(payload.String("resourceName"), verb);
         var operation = entry.Child("operation");
 
         w.WriteStartObject();
@@ -279,7 +279,7 @@ internal static class GkeAuditLog
     /// <c>core/v1/namespaces/NS/pods/NAME[/SUBRESOURCE]</c>, <c>rbac.authorization.k8s.io/v1/clusterroles/NAME</c>,
     /// <c>core/v1/namespaces/NS/pods</c> (a list): the object, and the request URI the API server was called on.
     /// </summary>
-    private static ResourceName? ParseResourceName(string? name)
+    private static ResourceName? ParseResourceName(string? name, string verb)
     {
         var parts = name?.Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (parts is null || parts.Length < 3)
@@ -290,10 +290,15 @@ internal static class GkeAuditLog
         var (group, version) = (parts[0] == "core" ? null : parts[0], parts[1]);
         var path = parts[2..];
         string? ns = null;
-        if (path[0] == "namespaces" && path.Length >= 3 && !(path.Length == 3 && path[2] is "status" or "finalize"))
+        if (path[0] == "namespaces" && path.Length >= 2)
         {
-            ns = path[1];
-            path = path[2..];
+            // As the API server reads the URL: the namespace is the part after namespaces/, a namespace's own too
+            // (/api/v1/namespaces/shop is in shop), except a create's, posted to the collection and named by its body.
+            ns = path.Length == 2 && verb == "create" ? null : path[1];
+            if (path.Length >= 3 && !(path.Length == 3 && path[2] is "status" or "finalize"))
+            {
+                path = path[2..];
+            }
         }
 
         var uri = (group is null ? $"/api/{version}/" : $"/apis/{group}/{version}/") + string.Join('/', parts[2..]);

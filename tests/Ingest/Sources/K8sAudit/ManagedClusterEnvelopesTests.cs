@@ -195,10 +195,13 @@ public sealed class ManagedClusterEnvelopesTests
     [Theory]
     [InlineData("rbac.authorization.k8s.io/v1/clusterrolebindings/admins", "clusterrolebindings", "admins", null, "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/admins")]
     [InlineData("core/v1/namespaces/shop/pods", "pods", "shop/", "shop", "/api/v1/namespaces/shop/pods")]
-    [InlineData("core/v1/namespaces/shop", "namespaces", "shop", null, "/api/v1/namespaces/shop")]
-    [InlineData("core/v1/namespaces/shop/finalize", "namespaces/finalize", "shop", null, "/api/v1/namespaces/shop/finalize")]
+    // The API server takes the namespace from the URL, so a namespace is its own (objectRef.namespace of /api/v1/namespaces/shop is shop).
+    [InlineData("core/v1/namespaces/shop", "namespaces", "shop/shop", "shop", "/api/v1/namespaces/shop")]
+    [InlineData("core/v1/namespaces/shop/finalize", "namespaces/finalize", "shop/shop", "shop", "/api/v1/namespaces/shop/finalize")]
+    [InlineData("core/v1/namespaces/shop/status", "namespaces/status", "shop/shop", "shop", "/api/v1/namespaces/shop/status")]
+    [InlineData("core/v1/namespaces", "namespaces", null, null, "/api/v1/namespaces")]
     [InlineData("apps/v1/namespaces/shop/deployments/web/scale", "deployments/scale", "shop/web", "shop", "/apis/apps/v1/namespaces/shop/deployments/web/scale")]
-    public void Map_GkeResourceName_GivesTheObjectAndTheRequestUri(string resourceName, string type, string id, string? ns, string uri)
+    public void Map_GkeResourceName_GivesTheObjectAndTheRequestUri(string resourceName, string type, string? id, string? ns, string uri)
     {
         var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.x.v1.y.update", resourceName))), 1));
 
@@ -206,6 +209,19 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal(id, e.Resource?.Id);
         Assert.Equal(uri, e.Attr("k8s.request_uri"));
         Assert.Equal(ns, e.Raw!.Value.GetProperty("objectRef").TryGetProperty("namespace", out var n) ? n.GetString() : null);
+    }
+
+    /// <summary>
+    /// A create is posted to its collection (<c>/api/v1/namespaces</c>): the namespace created is named by its body, not
+    /// its URL, so the native event gives it no namespace, whatever name GKE's <c>resourceName</c> writes.
+    /// </summary>
+    [Fact]
+    public void Map_GkeNamespaceCreated_HasNoNamespaceOfItsOwn_AsTheApiServerWritesIt()
+    {
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.core.v1.namespaces.create", "core/v1/namespaces/shop"))), 1));
+
+        Assert.Equal(("namespaces", "shop"), (e.Resource?.Type, e.Resource?.Id));
+        Assert.False(e.Raw!.Value.GetProperty("objectRef").TryGetProperty("namespace", out _));
     }
 
     [Theory]
