@@ -293,15 +293,22 @@ internal static class GkeAuditLog
         if (path[0] == "namespaces" && path.Length >= 2)
         {
             // As the API server reads the URL: the namespace is the part after namespaces/, a namespace's own too
-            // (/api/v1/namespaces/shop is in shop), except a create's, posted to the collection and named by its body.
-            ns = path.Length == 2 && verb == "create" ? null : path[1];
+            // (/api/v1/namespaces/shop is in shop).
+            ns = path[1];
             if (path.Length >= 3 && !(path.Length == 3 && path[2] is "status" or "finalize"))
             {
                 path = path[2..];
             }
         }
 
-        var uri = (group is null ? $"/api/{version}/" : $"/apis/{group}/{version}/") + string.Join('/', parts[2..]);
+        // A create is posted to its collection: the name GKE's resourceName ends with is the body's, not the URL's, so a
+        // namespace created is in none.
+        var created = verb == "create" && path.Length == 2;
+        if (created && path[0] == "namespaces")
+        {
+            ns = null;
+        }
+        var uri = (group is null ? $"/api/{version}/" : $"/apis/{group}/{version}/") + string.Join('/', created ? parts[2..^1] : parts[2..]);
         return new ResourceName(group, version, ns, path[0], path.Length > 1 ? path[1] : null, path.Length > 2 ? path[2] : null, uri);
     }
 

@@ -165,7 +165,9 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal("gke-shop", pod.Attr(K8sAuditMapper.ClusterAttribute));
         Assert.Equal("shop-prod-4711", pod.Attr("gcp.project_id"));
         Assert.Equal("io.k8s.core.v1.pods.create", pod.Attr("gcp.method_name"));
-        Assert.Equal("/api/v1/namespaces/shop/pods/debug", pod.Attr("k8s.request_uri"));
+        // A create is posted to its collection: the name GKE's resourceName adds is the body's, not the URL's.
+        Assert.Equal("/api/v1/namespaces/shop/pods", pod.Attr("k8s.request_uri"));
+        Assert.Equal("debug", pod.Raw!.Value.GetProperty("objectRef").GetProperty("name").GetString());
         var container = pod.Attributes!["k8s.request_object"].GetProperty("spec").GetProperty("containers")[0];
         Assert.True(container.GetProperty("securityContext").GetProperty("privileged").GetBoolean());
         // The rules' paths: raw is the native event, the entry beside it without the bodies a second time.
@@ -184,6 +186,7 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal("shop/web-6f7c9d8b5-abcde", exec.Resource?.Id);
         // The exec GKE let through (an OK status) is the stream the API server answered 101, counted at its start.
         Assert.Equal((101, "ResponseStarted"), (exec.Status, exec.Raw!.Value.GetProperty("stage").GetString()));
+        Assert.Equal("/api/v1/namespaces/shop/pods/web-6f7c9d8b5-abcde/exec", exec.Attr("k8s.request_uri"));
 
         var denied = result.Events[2];
         Assert.Equal(403, denied.Status);
