@@ -308,6 +308,7 @@ internal static class GkeAuditLog
         {
             ns = null;
         }
+
         var uri = (group is null ? $"/api/{version}/" : $"/apis/{group}/{version}/") + string.Join('/', created ? parts[2..^1] : parts[2..]);
         return new ResourceName(group, version, ns, path[0], path.Length > 1 ? path[1] : null, path.Length > 2 ? path[2] : null, uri);
     }
