@@ -66,24 +66,14 @@ internal static class ActionCommands
         };
 
     public static ActionRecord FromCommand(IsolateWorkload m, DateTimeOffset now) =>
-        Received(m.ActionId, ActionKinds.IsolateWorkload, m.AlertId, m.Reason, m.RequestedBy, now) with
+        OnWorkload(Received(m.ActionId, ActionKinds.IsolateWorkload, m.AlertId, m.Reason, m.RequestedBy, now), m.WorkloadId, m.Namespace, m.Name, m.Cluster) with
         {
-            WorkloadId = m.WorkloadId,
-            Namespace = m.Namespace,
-            WorkloadName = m.Name,
-            Cluster = m.Cluster,
-            Principal = m.WorkloadId,
             TtlSeconds = m.ExpiresAt is { } at && at > now ? (long)(at - now).TotalSeconds : null,
         };
 
     public static ActionRecord FromCommand(ReleaseWorkload m, DateTimeOffset now) =>
-        Received(m.ActionId, ActionKinds.ReleaseWorkload, null, m.Reason, m.RequestedBy, now) with
+        OnWorkload(Received(m.ActionId, ActionKinds.ReleaseWorkload, null, m.Reason, m.RequestedBy, now), m.WorkloadId, m.Namespace, m.Name, m.Cluster) with
         {
-            WorkloadId = m.WorkloadId,
-            Namespace = m.Namespace,
-            WorkloadName = m.Name,
-            Cluster = m.Cluster,
-            Principal = m.WorkloadId,
             IsolationActionId = m.IsolationActionId,
         };
 
@@ -103,5 +93,17 @@ internal static class ActionCommands
         UpdatedAt = now,
         DecidedAt = now,
         DecidedBy = requestedBy,
+    };
+
+    /// <summary>
+    /// A received isolation's or release's action on its workload; the command names no principal, so the workload is it.
+    /// </summary>
+    private static ActionRecord OnWorkload(ActionRecord received, string workloadId, string? ns, string? name, string? cluster) => received with
+    {
+        WorkloadId = workloadId,
+        Namespace = ns,
+        WorkloadName = name,
+        Cluster = cluster,
+        Principal = workloadId,
     };
 }
