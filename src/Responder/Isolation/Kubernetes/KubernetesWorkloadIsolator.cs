@@ -35,9 +35,7 @@ internal sealed class KubernetesWorkloadIsolator(
 
     public async Task<DriverResult> IsolateAsync(IsolateWorkload command, CancellationToken cancellationToken)
     {
-        var client = ClientFor(command.Cluster, command.WorkloadId);
-        var ns = command.Namespace ?? options.DefaultNamespace;
-        var podName = command.Name ?? command.WorkloadId;
+        var (client, ns, podName) = PodOf(command.Cluster, command.WorkloadId, command.Namespace, command.Name);
         var value = LabelValue(command.ActionId);
 
         var pod = await ReadPodAsync(client, podName, ns, cancellationToken)
@@ -73,9 +71,7 @@ internal sealed class KubernetesWorkloadIsolator(
 
     public async Task<DriverResult> ReleaseAsync(ReleaseWorkload command, CancellationToken cancellationToken)
     {
-        var client = ClientFor(command.Cluster, command.WorkloadId);
-        var ns = command.Namespace ?? options.DefaultNamespace;
-        var podName = command.Name ?? command.WorkloadId;
+        var (client, ns, podName) = PodOf(command.Cluster, command.WorkloadId, command.Namespace, command.Name);
         var value = LabelValue(command.IsolationActionId);
         var policyName = PolicyName(command.IsolationActionId);
         var done = new List<string>();
@@ -113,6 +109,13 @@ internal sealed class KubernetesWorkloadIsolator(
         DriverLog.KubernetesReleased(logger, command.ActionId, ns, podName, policyName);
         return new DriverResult(true, "kubernetes: " + string.Join("; ", done));
     }
+
+    /// <summary>
+    /// Where a command's pod is: its cluster's connection, its namespace (the configured default when the command names
+    /// none) and its name (the workload id when it names none). An isolation and its release must find the same pod.
+    /// </summary>
+    private (IKubernetes Client, string Namespace, string Name) PodOf(string? cluster, string workload, string? ns, string? name) =>
+        (ClientFor(cluster, workload), ns ?? options.DefaultNamespace, name ?? workload);
 
     /// <summary>
     /// The connection to <paramref name="cluster"/>'s API server. The Responder refuses a cluster the driver does not act in

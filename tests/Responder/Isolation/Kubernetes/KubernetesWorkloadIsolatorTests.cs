@@ -136,6 +136,32 @@ public sealed class KubernetesWorkloadIsolatorTests : IAsyncLifetime
         Assert.Equal(["payments/default-deny-unrelated"], server.Policies.Keys);
     }
 
+    /// <summary>
+    /// A command naming no namespace and no pod name means the configured default namespace and the pod named as the
+    /// workload: the release finds the pod its isolation labelled and takes off only what it added.
+    /// </summary>
+    [Theory]
+    [InlineData("default", null)]
+    [InlineData("tenants", "tenants")]
+    public async Task IsolateThenRelease_CommandNamingNoNamespaceOrPod_ActOnTheDefaultNamespacesPodNamedAsTheWorkload(string ns, string? configured)
+    {
+        const string Workload = "batch-runner";
+        server.AddPod(ns, Workload, new() { ["app"] = "batch" });
+        var options = configured is null ? new KubernetesIsolationOptions() : new KubernetesIsolationOptions { DefaultNamespace = configured };
+        var id = Guid.NewGuid();
+        var isolate = IsolationCommands.Isolate(id, Workload, Pod) with { Name = null };
+        var release = IsolationCommands.Release(id, Workload, Pod) with { Name = null };
+
+        Assert.True((await Isolator(options).IsolateAsync(isolate, Ct)).Changed);
+        Assert.Equal(id.ToString("N"), server.PodLabels(ns, Workload)[Key]);
+        Assert.Contains($"{ns}/ztstream-quarantine-{id:N}", server.Policies.Keys);
+
+        Assert.True((await Isolator(options).ReleaseAsync(release, Ct)).Changed);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "batch" }, server.PodLabels(ns, Workload));
+        Assert.DoesNotContain($"{ns}/ztstream-quarantine-{id:N}", server.Policies.Keys);
+        Assert.Equal(new Dictionary<string, string> { ["app"] = "api" }, server.PodLabels(Ns, Pod));
+    }
+
     [Fact]
     public async Task Release_Twice_SecondIsANoOpThatSaysSo()
     {
