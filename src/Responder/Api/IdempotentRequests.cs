@@ -45,9 +45,11 @@ internal static class IdempotentRequests
             var scope = (caller.CsrfToken is null ? "token:" : "console:") + caller.Name;
             var keys = http.RequestServices.GetRequiredService<IdempotencyKeys>();
             var claim = await keys.ClaimAsync(scope, key, Fingerprint(http.Request, scope, body), http.RequestAborted);
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger("ZtStream.Responder.Api");
             switch (claim.Outcome)
             {
                 case IdempotencyClaimOutcome.OtherRequest:
+                    ResponderLog.IdempotencyKeyReused(logger, http.Request.Method, http.Request.Path.Value ?? "", scope, key);
                     return Problems.Result(Problems.Create(
                         422,
                         "idempotency-key-reused",
@@ -62,6 +64,8 @@ internal static class IdempotentRequests
                         "the first request with this key has not been answered yet; send it again later to be given its answer",
                         [new ItemError(0, IdempotencyKeyHeader.Name, "the first request with this key is under way")]) with { RetryAfterSeconds = 1 });
                 case IdempotencyClaimOutcome.Answered:
+                    // Worth a line: a repeat is a client's retry, or a captured request sent again.
+                    ResponderLog.IdempotentReplay(logger, http.Request.Method, http.Request.Path.Value ?? "", scope, key);
                     await WriteAsync(http, claim.Answer!, replayed: true);
                     return Results.Empty;
             }
