@@ -41,6 +41,12 @@ internal static partial class ResponderLog
     [LoggerMessage(5040, LogLevel.Warning, "Rejected API call to {Path}: {Why}")]
     public static partial void ApiRejected(ILogger logger, string path, string why);
 
+    [LoggerMessage(5041, LogLevel.Information, "Answered {Method} {Path} of {Caller} with its first answer again: Idempotency-Key {Key} was sent before with the same request")]
+    public static partial void IdempotentReplay(ILogger logger, string method, string path, string caller, string key);
+
+    [LoggerMessage(5042, LogLevel.Warning, "Refused {Method} {Path} of {Caller}: Idempotency-Key {Key} was sent before with another request")]
+    public static partial void IdempotencyKeyReused(ILogger logger, string method, string path, string caller, string key);
+
     [LoggerMessage(5060, LogLevel.Warning, "The revocation feed accepts no credential and is not anonymous: SDKs cannot read it. Set Responder:Feed:Token or TokenFile (or API tokens), or Responder:Feed:Anonymous=true")]
     public static partial void FeedUnreadable(ILogger logger);
 

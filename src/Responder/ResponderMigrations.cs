@@ -311,6 +311,25 @@ internal sealed class ResponderMigrations : IMigrationSource
             workload_cluster = COALESCE(alert_json::jsonb -> 'target_workload' ->> 'cluster', alert_json::jsonb -> 'workload' ->> 'cluster');
         """;
 
+    // The answers to creating POSTs sent with an Idempotency-Key (Api/IdempotentRequests), per caller and key, so a repeat
+    // answers the first answer again on any replica and after a restart. A row without a status is a request under way.
+    private const string IdempotencyKeys = """
+        CREATE TABLE responder_idempotency_keys (
+            caller TEXT NOT NULL,
+            idempotency_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            claim TEXT NOT NULL,
+            status INTEGER NULL,
+            content_type TEXT NULL,
+            body {bytes} NULL,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            PRIMARY KEY (caller, idempotency_key)
+        );
+        CREATE INDEX ix_responder_idempotency_keys_expires ON responder_idempotency_keys (expires_at);
+        CREATE INDEX ix_responder_idempotency_keys_caller ON responder_idempotency_keys (caller, created_at);
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -325,5 +344,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 10, "the cluster a suppression holds in", SuppressionClusters),
         Migration.Portable(Component, 11, "staged rules' alerts", StagedAlerts),
         new(Component, 12, "the clusters an alert names, for the queue's filter", AlertClustersSqlite, AlertClustersPostgres),
+        Migration.Portable(Component, 13, "idempotency keys of creating requests", IdempotencyKeys),
     ];
 }

@@ -63,6 +63,7 @@ internal static class ResponderRole
         services.TryAddSingleton<AlertProcessor>();
         services.TryAddSingleton<IsolatorSelector>();
         services.TryAddSingleton<ApiTokenAuthenticator>();
+        services.TryAddSingleton<IdempotencyKeys>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITokenRevoker, RevocationListRevoker>());
 
         services.AddHostedSingleton<AlertConsumerService>();

@@ -28,7 +28,7 @@ internal static class ResponderApi
         viewer.MapGet("/actions/{id:guid}", GetActionAsync);
         viewer.MapGet("/audit", AuditAsync);
 
-        responder.MapPost("/actions", TriggerAsync);
+        responder.MapPost("/actions", TriggerAsync).Idempotent();
         responder.MapPost("/actions/{id:guid}/approve", async (Guid id, HttpContext http, ActionService s) =>
         {
             var (_, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoBodyRequest);

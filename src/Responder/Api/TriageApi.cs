@@ -63,9 +63,9 @@ internal static class TriageApi
 
             var (after, refused) = await triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted);
             return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView, statusCode: 201);
-        });
+        }).Idempotent();
         analyst.MapPost("/alerts/bulk", BulkAsync);
-        analyst.MapPost("/suppressions", CreateSuppressionAsync);
+        analyst.MapPost("/suppressions", CreateSuppressionAsync).Idempotent();
         analyst.MapMethods("/suppressions/{id}", ["PATCH"], NarrowSuppressionAsync);
         analyst.MapDelete("/suppressions/{id}", LiftSuppressionAsync);
     }

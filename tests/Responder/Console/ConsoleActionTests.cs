@@ -66,6 +66,38 @@ public sealed class ConsoleActionTests
     }
 
     /// <summary>
+    /// A trigger submitted twice before its answer came (Enter pressed twice, a second submit the disabled button did not
+    /// stop): one action, both submissions answered with it. Before, each submission made an action of its own.
+    /// </summary>
+    [Fact]
+    public async Task Trigger_SubmittedTwiceAtOnce_IsOneAction()
+    {
+        await using var host = await ConsoleTests.StartWithAlertsAsync();
+        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
+        var page = session.Page;
+        var answered = 0;
+        page.Response += (_, response) =>
+        {
+            if (response.Request.Method == "POST" && response.Url.EndsWith("/v1/actions", StringComparison.Ordinal) && response.Status != 409)
+            {
+                Interlocked.Increment(ref answered);
+            }
+        };
+        await page.GetByTestId("nav-trigger").ClickAsync();
+        var form = page.GetByTestId("trigger-form");
+        await form.Locator("select[name=kind]").SelectOptionAsync(ActionKinds.RevokeSubjectSessions);
+        await form.Locator("input[name=subject_id]").FillAsync("mallory@example.com");
+        await form.Locator("input[name=reason]").FillAsync("laptop reported stolen");
+
+        await form.EvaluateAsync("f => { f.requestSubmit(); f.requestSubmit(); }");
+
+        await Eventually.HoldsAsync(() => Volatile.Read(ref answered) == 2, "both submissions answered");
+        await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("triggered revoke_subject_sessions");
+        var action = Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(), Ct));
+        Assert.Equal("mallory@example.com", action.SubjectId);
+    }
+
+    /// <summary>
     /// Approve is disabled while its request is in flight and enabled again when it is refused, and the refusal stays on
     /// screen, announced, until dismissed: before, a second click sent a second request and the error vanished after 4 s.
     /// </summary>

@@ -55,12 +55,46 @@ function authHeaders() {
   return state.token ? { Authorization: "Bearer " + state.token } : {};
 }
 
-async function api(method, path, body) {
+// A form that creates something (an action, a suppression, a comment) sends an Idempotency-Key with it (docs/response.md):
+// the same key for as long as the same request is submitted from the same form, so a double submit, or a submit again
+// after an answer that never came, is one action; a new key once an answer came or the request changed.
+function submissionKey(form, body) {
+  const request = JSON.stringify(body);
+  if (!form.idempotency || form.idempotency.request !== request) {
+    // getRandomValues, not randomUUID: the console may be served over plain http, where randomUUID does not exist.
+    const key = [...crypto.getRandomValues(new Uint8Array(16))].map(b => b.toString(16).padStart(2, "0")).join("");
+    form.idempotency = { key, request };
+  }
+  return form.idempotency.key;
+}
+
+async function create(form, path, body) {
+  const made = await api("POST", path, body, submissionKey(form, body));
+  form.idempotency = null;
+  return made;
+}
+
+// The 409 of a request whose Idempotency-Key an earlier request of the same submission holds, not yet answered.
+async function underWay(res) {
+  if (res.status !== 409) return false;
+  const problem = await res.clone().json().catch(() => null);
+  return !!problem && problem.type === "https://ztstream.io/problems/idempotency-key-in-use";
+}
+
+async function api(method, path, body, idempotencyKey) {
   const headers = authHeaders();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   // A console session (single sign-on) proves each write with its CSRF token; API tokens need none.
   if (method !== "GET" && state.me && state.me.csrf_token) headers["X-CSRF-Token"] = state.me.csrf_token;
-  const res = await fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  // A Structured Field String: the key in double quotes (it is hex, so nothing in it needs escaping).
+  if (idempotencyKey) headers["Idempotency-Key"] = '"' + idempotencyKey + '"';
+  const send = () => fetch(path, { method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body) });
+  let res = await send();
+  // The same submission still under way (a double submit): its answer is this one's too, asked for again shortly.
+  for (let tries = 0; idempotencyKey && tries < 30 && await underWay(res); tries++) {
+    await new Promise(r => setTimeout(r, 1000 * (Number(res.headers.get("Retry-After")) || 1)));
+    res = await send();
+  }
   if (res.status === 401 && state.me) {
     sessionEnded();
     throw Object.assign(new Error("signed out: the session or token was not accepted"), { signedOut: true });
@@ -761,7 +795,7 @@ function triageControls(d, refresh) {
       el("button", { type: "button", "data-testid": "assign-me", onclick: () => assign(state.me.name) }, "Assign to me")),
     el("form", { class: "toolbar", onsubmit: async (e) => {
       e.preventDefault();
-      await run("comment", async () => { await api("POST", `/v1/alerts/${id}/comments`, { text: comment.value }); comment.value = ""; await refresh(); }, card);
+      await run("comment", async () => { await create(e.target, `/v1/alerts/${id}/comments`, { text: comment.value }); comment.value = ""; await refresh(); }, card);
     } }, comment, el("button", { type: "submit", "data-testid": "comment" }, "Comment")));
   return card;
 }
@@ -802,7 +836,7 @@ function suppressForm(a, refresh) {
     days.removeAttribute("aria-invalid");
     const expires = typed ? new Date(Date.now() + Number(typed) * 86400000).toISOString() : undefined;
     await run("suppress", async () => {
-      await api("POST", "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined,
+      await create(form, "/v1/suppressions", { alert_id: a.id, rules: [...rules.selectedOptions].map(o => o.value), scope: scope.value, expires_at: expires, note: note.value.trim() || undefined,
         cluster: everywhere && everywhere.checked ? "*" : undefined });
       note.value = ""; days.value = ""; if (everywhere) everywhere.checked = false;
       await refresh();
@@ -911,7 +945,7 @@ function triggerView(view) {
     const ttl = form.ttl_seconds.value.trim();
     if (ttl && !/^[0-9]+$/.test(ttl)) { showError("trigger failed: Isolation TTL (s) must be a whole number of seconds, not \"" + ttl + "\""); form.ttl_seconds.focus(); return; }
     if (ttl) body.ttl_seconds = Number(ttl);
-    if (await run("trigger", async () => { const a = await api("POST", "/v1/actions", body); return "triggered " + a.kind + " on " + a.target; }, form)) location.hash = "#/actions";
+    if (await run("trigger", async () => { const a = await create(form, "/v1/actions", body); return "triggered " + a.kind + " on " + a.target; }, form)) location.hash = "#/actions";
   } },
     el("label", {}, el("span", {}, "Action"), el("select", { name: "kind" },
       ["revoke_token", "revoke_subject_sessions", "isolate_workload"].map(k => el("option", { value: k }, k)))),

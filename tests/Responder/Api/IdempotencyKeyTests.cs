@@ -1,0 +1,351 @@
+using ZtStream.Responder.Api;
+
+namespace ZtStream.Responder.Tests.Api;
+
+/// <summary>
+/// The creating POSTs with an <c>Idempotency-Key</c> (draft-ietf-httpapi-idempotency-key-header): a repeat with the same
+/// key and request answers the first answer again and creates nothing, the same key with another request is 422, a repeat
+/// while the first runs is 409 or the replay, a malformed key is 400 naming the header. Keys are the caller's own, expire
+/// after 24 hours and outlive a restart. On SQLite here and on PostgreSQL by <see cref="PostgresIdempotencyKeyTests"/>.
+/// </summary>
+public abstract class IdempotencyKeyContractTests
+{
+    private const string SecondResponderToken = "responder-token-two-0123456789abcdef0123";
+    private const string Key = "\"8e03978e-40d5-43e8-bc93-6894a57f9324\"";
+
+    private static readonly object Revoke = new { kind = "revoke_subject_sessions", subject_id = "mallory", reason = "stolen laptop" };
+
+    /// <summary>A factory of Responders that share one fresh store (a restart: the next one it makes), not yet started.</summary>
+    private protected abstract Task<Func<ResponderTestHost>> StoreAsync();
+
+    private async Task<ResponderTestHost> StartAsync() => await (await StoreAsync())().StartAsync();
+
+    private static HttpRequestMessage Post(string path, object body, string? key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        if (key is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+        }
+
+        return request;
+    }
+
+    private static async Task<(HttpStatusCode Status, string Body, bool Replayed)> SendAsync(HttpClient client, string path, object body, string? key = Key)
+    {
+        using var response = await client.SendAsync(Post(path, body, key), Ct);
+        var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(Ct), replayed);
+    }
+
+    private static Guid IdOf(string body) => JsonDocument.Parse(body).RootElement.GetProperty("id").GetGuid();
+
+    private static async Task<int> ActionCountAsync(ResponderTestHost host) => (await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 1000), Ct)).Count;
+
+    public static TheoryData<string, string> WellFormedKeys => new()
+    {
+        { Key, "a UUID, as the draft's example" },
+        { " \"opaque key 42\"  ", "spaces around the string, which Structured Fields strip" },
+        { "\"say \\\"again\\\" \\\\ please\"", "escaped quote and backslash" },
+        { "\"" + new string('k', 255) + "\"", "the longest key taken, 255 characters" },
+    };
+
+    [Theory]
+    [MemberData(nameof(WellFormedKeys))]
+    public async Task Trigger_SameKeyTwice_IsOneAction_AndTheSecondAnswerIsTheFirst_MarkedReplayed(string key, string shape)
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        var first = await SendAsync(responder, "/v1/actions", Revoke, key);
+        var second = await SendAsync(responder, "/v1/actions", Revoke, key);
+
+        Assert.True(first.Status == HttpStatusCode.Accepted, shape);
+        Assert.False(first.Replayed, shape);
+        Assert.Equal((HttpStatusCode.Accepted, first.Body, true), second);
+        Assert.Equal(1, await ActionCountAsync(host));
+    }
+
+    [Fact]
+    public async Task Trigger_WithoutTheHeader_IsAsBefore_EachPostIsAnAction()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        var first = await SendAsync(responder, "/v1/actions", Revoke, key: null);
+        var second = await SendAsync(responder, "/v1/actions", Revoke, key: null);
+
+        Assert.Equal((HttpStatusCode.Accepted, HttpStatusCode.Accepted), (first.Status, second.Status));
+        Assert.NotEqual(IdOf(first.Body), IdOf(second.Body));
+        Assert.Equal(2, await ActionCountAsync(host));
+    }
+
+    [Fact]
+    public async Task Trigger_SameKey_AnotherBody_Is422NamingTheHeader_AndNothingMore()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var first = await SendAsync(responder, "/v1/actions", Revoke);
+
+        using var other = await responder.SendAsync(Post("/v1/actions", new { kind = "revoke_subject_sessions", subject_id = "trudy" }, Key), Ct);
+
+        var problem = await HttpProblem.ReadAsync(other, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Idempotency-Key", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Equal(1, await ActionCountAsync(host));
+        Assert.Equal(first.Body, (await SendAsync(responder, "/v1/actions", Revoke)).Body);
+    }
+
+    /// <summary>A key is the caller's own: another caller's same key neither reads the first caller's answer nor is refused.</summary>
+    [Fact]
+    public async Task Trigger_TwoCallers_SameKey_AreTwoActions_EachReplayedToItsOwnCaller()
+    {
+        var store = await StoreAsync();
+        await using var host = await store()
+            .WithSetting("Responder:ApiTokens:3:Name", "ria")
+            .WithSetting("Responder:ApiTokens:3:Role", "responder")
+            .WithSetting("Responder:ApiTokens:3:Token", SecondResponderToken)
+            .StartAsync();
+        var rex = host.ClientFor(ResponderTestHost.ResponderToken);
+        var ria = host.ClientFor(SecondResponderToken);
+
+        var rexFirst = await SendAsync(rex, "/v1/actions", Revoke);
+        var riaFirst = await SendAsync(ria, "/v1/actions", Revoke);
+        var riaAgain = await SendAsync(ria, "/v1/actions", Revoke);
+        var rexAgain = await SendAsync(rex, "/v1/actions", Revoke);
+
+        Assert.NotEqual(IdOf(rexFirst.Body), IdOf(riaFirst.Body));
+        Assert.Equal((riaFirst.Body, true), (riaAgain.Body, riaAgain.Replayed));
+        Assert.Equal((rexFirst.Body, true), (rexAgain.Body, rexAgain.Replayed));
+        Assert.Equal("ria", JsonDocument.Parse(riaAgain.Body).RootElement.GetProperty("requested_by").GetString());
+        Assert.Equal(2, await ActionCountAsync(host));
+    }
+
+    public static TheoryData<string, string> MalformedKeys => new()
+    {
+        { "8e03978e-40d5-43e8-bc93-6894a57f9324", "a token, not a String: unquoted" },
+        { "\"\"", "an empty String" },
+        { "\"" + new string('k', 256) + "\"", "over 255 characters" },
+        { "\"unterminated", "no closing quote" },
+        { "\"bad \\n escape\"", "an escape other than \\\" and \\\\" },
+        { "\"a\", \"b\"", "a List of two, not one Item" },
+        { "\"a\";expires=1", "a parameter, which this header does not take" },
+        { "\"tab\there\"", "a control character" },
+        { "\"k\" trailing", "characters after the String" },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedKeys))]
+    public async Task Trigger_MalformedKey_Is400NamingTheHeader_AndNoAction(string key, string shape)
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        using var answer = await responder.SendAsync(Post("/v1/actions", Revoke, key), Ct);
+
+        Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{shape}: {answer.StatusCode}");
+        var problem = await HttpProblem.ReadAsync(answer, HttpStatusCode.BadRequest);
+        Assert.Equal("Idempotency-Key", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Equal(0, await ActionCountAsync(host));
+    }
+
+    [Fact]
+    public async Task Trigger_TheHeaderTwice_Is400NamingIt()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        using var request = Post("/v1/actions", Revoke, Key);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", "\"another\"");
+
+        var problem = await HttpProblem.ReadAsync(await responder.SendAsync(request, Ct), HttpStatusCode.BadRequest);
+
+        Assert.Equal("Idempotency-Key", problem.GetProperty("errors")[0].GetProperty("field").GetString());
+        Assert.Equal(0, await ActionCountAsync(host));
+    }
+
+    /// <summary>
+    /// The same request sent many times at once (a proxy's retries racing the first): one action; every answer is that
+    /// action or a 409 saying the first is still under way.
+    /// </summary>
+    [Fact]
+    public async Task Trigger_SameKeyManyAtOnce_IsOneAction_EachAnswerItOr409()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => responder.SendAsync(Post("/v1/actions", Revoke, Key), Ct)));
+
+        var made = answers.Where(a => a.StatusCode == HttpStatusCode.Accepted).ToList();
+        Assert.NotEmpty(made);
+        Assert.Single((await Task.WhenAll(made.Select(a => a.Content.ReadAsStringAsync(Ct)))).Distinct());
+        foreach (var busy in answers.Where(a => a.StatusCode != HttpStatusCode.Accepted))
+        {
+            var problem = await HttpProblem.ReadAsync(busy, HttpStatusCode.Conflict);
+            Assert.Equal("Idempotency-Key", problem.GetProperty("errors")[0].GetProperty("field").GetString());
+            Assert.NotNull(busy.Headers.RetryAfter);
+        }
+
+        Assert.Equal(1, await ActionCountAsync(host));
+    }
+
+    [Fact]
+    public async Task Trigger_SameKey_ReplaysFor24Hours_ThenIsANewRequest()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var first = await SendAsync(responder, "/v1/actions", Revoke);
+
+        host.Time.Advance(TimeSpan.FromHours(24) - TimeSpan.FromSeconds(1));
+        Assert.Equal((first.Body, true), ((await SendAsync(responder, "/v1/actions", Revoke)) is var kept ? (kept.Body, kept.Replayed) : default));
+
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        var later = await SendAsync(responder, "/v1/actions", Revoke);
+        Assert.Equal((HttpStatusCode.Accepted, false), (later.Status, later.Replayed));
+        Assert.NotEqual(IdOf(first.Body), IdOf(later.Body));
+        Assert.Equal(2, await ActionCountAsync(host));
+    }
+
+    [Fact]
+    public async Task Trigger_SameKey_AfterARestartOnTheSameStore_IsReplayed()
+    {
+        var store = await StoreAsync();
+        string firstBody;
+        await using (var before = await store().StartAsync())
+        {
+            firstBody = (await SendAsync(before.ClientFor(ResponderTestHost.ResponderToken), "/v1/actions", Revoke)).Body;
+        }
+
+        await using var after = await store().StartAsync();
+        var again = await SendAsync(after.ClientFor(ResponderTestHost.ResponderToken), "/v1/actions", Revoke);
+
+        Assert.Equal((HttpStatusCode.Accepted, firstBody, true), again);
+        Assert.Equal(1, await ActionCountAsync(after));
+    }
+
+    /// <summary>An answer that made nothing (a refused body) is not kept: the key may be sent again with a corrected request.</summary>
+    [Fact]
+    public async Task Trigger_RefusedFirst_IsNotKept_TheSameKeyThenCreates()
+    {
+        await using var host = await StartAsync();
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        var refused = await SendAsync(responder, "/v1/actions", new { kind = "revoke_subject_sessions" });
+        var made = await SendAsync(responder, "/v1/actions", Revoke);
+        var again = await SendAsync(responder, "/v1/actions", Revoke);
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+        Assert.Equal((HttpStatusCode.Accepted, false), (made.Status, made.Replayed));
+        Assert.Equal((made.Body, true), (again.Body, again.Replayed));
+        Assert.Equal(1, await ActionCountAsync(host));
+    }
+
+    [Fact]
+    public async Task Suppression_SameKeyTwice_IsOneSuppression()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync((await StoreAsync())().StartAsync(), TestAlerts.Critical("idem-sp"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var body = new { alert_id = "idem-sp", scope = "principal", note = "pen test week" };
+
+        var first = await SendAsync(analyst, "/v1/suppressions", body);
+        var second = await SendAsync(analyst, "/v1/suppressions", body);
+
+        Assert.Equal((HttpStatusCode.Created, first.Body, true), second);
+        Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(State: null), Ct));
+    }
+
+    [Fact]
+    public async Task Comment_SameKeyTwice_IsOneComment_AnotherKeyAnother()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync((await StoreAsync())().StartAsync(), TestAlerts.Critical("idem-c"));
+        var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
+        var body = new { text = "checking with the shop team" };
+
+        var first = await SendAsync(analyst, "/v1/alerts/idem-c/comments", body);
+        var second = await SendAsync(analyst, "/v1/alerts/idem-c/comments", body);
+        await SendAsync(analyst, "/v1/alerts/idem-c/comments", body, "\"a second, deliberate comment\"");
+
+        Assert.Equal((HttpStatusCode.Created, first.Body, true), second);
+        var comments = (await host.Get<AlertStore>().HistoryAsync("idem-c", Ct)).Count(h => h.Change == "comment");
+        Assert.Equal(2, comments);
+    }
+
+    /// <summary>
+    /// A claim no answer followed (the Responder died while it ran) holds the key for the lease, refused as under way, and
+    /// is then free: a retry is not refused for a day.
+    /// </summary>
+    [Fact]
+    public async Task Claim_WithoutAnAnswer_HoldsTheKeyForTheLease_ThenTheKeyIsFree()
+    {
+        await using var host = await StartAsync();
+        var keys = new IdempotencyKeys(host.Get<IStore>(), host.Time);
+        Assert.Equal(IdempotencyClaimOutcome.Claimed, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
+
+        host.Time.Advance(IdempotencyKeys.ClaimLease - TimeSpan.FromSeconds(1));
+        Assert.Equal(IdempotencyClaimOutcome.InUse, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
+        Assert.Equal(IdempotencyClaimOutcome.OtherRequest, (await keys.ClaimAsync("token:rex", "k", "f2", Ct)).Outcome);
+
+        host.Time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(IdempotencyClaimOutcome.Claimed, (await keys.ClaimAsync("token:rex", "k", "f2", Ct)).Outcome);
+    }
+
+    /// <summary>A caller past its bound loses its oldest answered keys, never another caller's nor a claim under way.</summary>
+    [Fact]
+    public async Task Keys_PastTheBoundPerCaller_TheOldestAnsweredAreForgotten_AndOnlyThose()
+    {
+        await using var host = await StartAsync();
+        var keys = new IdempotencyKeys(host.Get<IStore>(), host.Time) { MaxPerCaller = 3 };
+        var answer = new IdempotentAnswer(201, "application/json", "{}"u8.ToArray());
+        var running = (await keys.ClaimAsync("token:rex", "k0", "f", Ct)).ClaimId!;
+        Assert.NotNull(running);
+        await keys.ClaimAsync("token:ria", "k1", "f", Ct);
+        for (var i = 1; i <= 4; i++)
+        {
+            host.Time.Advance(TimeSpan.FromSeconds(1));
+            var claim = await keys.ClaimAsync("token:rex", $"k{i}", "f", Ct);
+            await keys.CompleteAsync("token:rex", $"k{i}", claim.ClaimId!, answer, Ct);
+        }
+
+        host.Time.Advance(TimeSpan.FromSeconds(1));
+        await keys.ClaimAsync("token:rex", "k5", "f", Ct);
+
+        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
+        var kept = await connection.QueryAsync<(string Caller, string Key)>(
+            "SELECT caller, idempotency_key FROM responder_idempotency_keys ORDER BY caller, idempotency_key");
+        Assert.Equal([("token:rex", "k0"), ("token:rex", "k4"), ("token:rex", "k5"), ("token:ria", "k1")], kept.ToList());
+        Assert.Equal(IdempotencyClaimOutcome.Answered, (await keys.ClaimAsync("token:rex", "k4", "f", Ct)).Outcome);
+        Assert.Equal(IdempotencyClaimOutcome.Claimed, (await keys.ClaimAsync("token:rex", "k1", "f", Ct)).Outcome);
+    }
+
+    /// <summary>The same key on another path is another request (the fingerprint holds method and path): 422, not the other's answer.</summary>
+    [Fact]
+    public async Task SameKey_OnAnotherEndpoint_Is422()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync((await StoreAsync())().StartAsync(), TestAlerts.Critical("idem-x"));
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+        var body = new { text = "same bytes" };
+
+        var first = await SendAsync(responder, "/v1/alerts/idem-x/comments", body);
+        using var elsewhere = await responder.SendAsync(Post("/v1/alerts/idem-other/comments", body, Key), Ct);
+
+        Assert.Equal(HttpStatusCode.Created, first.Status);
+        await HttpProblem.ReadAsync(elsewhere, HttpStatusCode.UnprocessableEntity);
+    }
+}
+
+public sealed class SqliteIdempotencyKeyTests : IdempotencyKeyContractTests, IDisposable
+{
+    private readonly TempFolder folder = new("zt-idem-");
+
+    private protected override Task<Func<ResponderTestHost>> StoreAsync() =>
+        Task.FromResult<Func<ResponderTestHost>>(() => new ResponderTestHost(folder: folder.Path));
+
+    public void Dispose() => folder.Dispose();
+}
+
+public sealed class PostgresIdempotencyKeyTests(PostgresFixture postgres) : IdempotencyKeyContractTests
+{
+    private protected override async Task<Func<ResponderTestHost>> StoreAsync()
+    {
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        return () => new ResponderTestHost().OnPostgres(database);
+    }
+}
