@@ -86,7 +86,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     {
         await AddSourceAsync(anySubject: true);
         string[] revoke = ["--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low")}"];
-        var victims = Enumerable.Range(0, 3).Select(p => OnPartition("user:held", p)).ToList();
+        var victims = IngestEvents.OnePerPartition("user:held");
         var run = await RunAsync("run-1", revoke);
         using (var ingest = Ingest(run))
         {
@@ -614,10 +614,6 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         };
     }
 
-    /// <summary>The first principal named <paramref name="prefix"/>-N whose events land on <paramref name="partition"/> (of 3, the default).</summary>
-    private static string OnPartition(string prefix, int partition) =>
-        Enumerable.Range(0, 1000).Select(i => $"{prefix}-{partition}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == partition);
-
     /// <summary>The principals each partition's restore brought back, as <paramref name="process"/> logged them (one number per partition restored).</summary>
     private static List<int> RestoredPrincipals(ZtStreamProcess process) =>
         [.. process.Output.Split('\n').Select(l => RestoredLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
@@ -677,7 +673,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     private async Task SettleAsync(ZtStreamProcess process)
     {
         using var ingest = Ingest(process);
-        var probes = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:settle-{p}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == p)).ToList();
+        var probes = IngestEvents.OnePerPartition("user:settle");
         await IngestEvents.PostAcceptedAsync(ingest, [.. probes.Select(Attack)]);
         foreach (var probe in probes)
         {

@@ -1,4 +1,3 @@
-using ZtStream.Platform.EventLog;
 using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.EndToEnd.Faults;
@@ -12,7 +11,6 @@ namespace ZtStream.EndToEnd.Faults;
 public sealed class DiskFullEndToEndTests : IAsyncDisposable
 {
     private const string ApiToken = "disk-full-responder-token-0123456789abcdef01";
-    private const int Partitions = 3;
     private readonly ZtStreamProcesses _processes = new("zt-disk-full-");
 
     [Fact]
@@ -100,7 +98,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
 
     /// <summary>One victim per partition, so a batch writes to every partition file.</summary>
     private static List<string> Victims(int batch) =>
-        [.. Enumerable.Range(0, Partitions).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:disk-{batch}-{i}").First(v => Murmur2Partitioner.PartitionFor(v, Partitions) == p))];
+        IngestEvents.OnePerPartition($"user:disk-{batch}");
 
     /// <summary>40 benign events (some 15 KB, so a full disk cannot take the batch in its last block) and one attack per victim.</summary>
     private static List<AccessEvent> Batch(int batch, List<string> victims) =>

@@ -96,7 +96,7 @@ public sealed class KafkaOutageEndToEndTests : IAsyncDisposable
 
         // A probe per partition posted last is alerted only after everything before it on its partition: anything scored
         // twice (a refused batch's record that landed, then its retry) would show by now as a second alert or count.
-        List<string> probes = [.. Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:probe-{p}-{i}").First(s => ZtStream.Platform.EventLog.Murmur2Partitioner.PartitionFor(s, 3) == p))];
+        var probes = IngestEvents.OnePerPartition("user:probe");
         await IngestEvents.PostAcceptedAsync(ingest, [.. probes.Select(p => Attack(p))]);
         await WaitForAlertsAsync(api, run, probes);
         foreach (var victim in acknowledged)
