@@ -66,11 +66,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
         // are, a refused record kept after all would have been alerted too.
         await WaitForAlertsAsync(restarted, acknowledged);
         using var api = ZtStreamApi.Client(restarted.Url, ApiToken);
-        foreach (var victim in acknowledged)
-        {
-            var alert = Assert.Single(await ZtStreamApi.AlertsAsync(api, victim, Ct));
-            Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
-        }
+        await ZtStreamApi.AssertAlertedOnceAsync(api, acknowledged, Ct);
 
         foreach (var victim in refused)
         {
@@ -108,9 +104,6 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
     private static async Task WaitForAlertsAsync(ZtStreamProcess process, List<string> victims)
     {
         using var api = ZtStreamApi.Client(process.Url, ApiToken);
-        foreach (var victim in victims)
-        {
-            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, Ct, output: () => process.Output);
-        }
+        await ZtStreamApi.WaitForEachAlertedAsync(api, victims, Ct, output: () => process.Output);
     }
 }
