@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ZtStream.Platform.EventLog;
 using ZtStream.TestSupport.Fuzzing;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.EndToEnd.Embedded;
 
@@ -374,9 +375,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         using var alerts = await api.GetAsync(new Uri("/v1/alerts?limit=1", UriKind.Relative), Ct);
         using var ready = await api.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, alerts.StatusCode);
-        Assert.Equal("application/problem+json", alerts.Content.Headers.ContentType?.MediaType);
-        Assert.NotNull(alerts.Headers.RetryAfter);
+        await HttpProblem.ReadRetryLaterAsync(alerts, HttpStatusCode.ServiceUnavailable, "service-unavailable");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains($"the SQLite store {Database} was deleted while ZtStream was using it", await ready.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.False(File.Exists(Database), "a new, empty database was made in place of the deleted one");

@@ -1,4 +1,5 @@
 using ZtStream.TestSupport.Faults;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.EndToEnd.Faults;
 
@@ -43,11 +44,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
                     continue;
                 }
 
-                var answer = await response.Content.ReadAsStringAsync(Ct);
-                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"batch {batch} on a full disk: {(int)response.StatusCode} {answer}");
-                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"a 503 without Retry-After: {answer}");
-                Assert.Contains("event-log-unavailable", answer, StringComparison.Ordinal);
+                await HttpProblem.ReadRetryLaterAsync(response, HttpStatusCode.ServiceUnavailable, "event-log-unavailable");
                 refused.AddRange(victims);
             }
         }

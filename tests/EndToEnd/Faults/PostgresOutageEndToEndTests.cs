@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Http;
+
 namespace ZtStream.EndToEnd.Faults;
 
 /// <summary>
@@ -43,13 +45,7 @@ public sealed class PostgresOutageEndToEndTests : IAsyncDisposable
         foreach (var path in new[] { "/v1/alerts?limit=10", "/v1/actions", $"/v1/alerts/{Uri.EscapeDataString("no-such-alert")}" })
         {
             using var response = await api.GetAsync(new Uri(path, UriKind.Relative), Ct);
-            var body = await response.Content.ReadAsStringAsync(Ct);
-            Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"GET {path} while the store is down: {(int)response.StatusCode} {body}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"GET {path}: no Retry-After");
-            using var problem = JsonDocument.Parse(body);
-            Assert.Equal(503, problem.RootElement.GetProperty("status").GetInt32());
-            Assert.EndsWith("/service-unavailable", problem.RootElement.GetProperty("type").GetString(), StringComparison.Ordinal);
+            await HttpProblem.ReadRetryLaterAsync(response, HttpStatusCode.ServiceUnavailable, "service-unavailable");
         }
 
         // Long enough for the Verifier's and the Responder's consumers to meet the outage on what was just acknowledged.
