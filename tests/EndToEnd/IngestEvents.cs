@@ -1,3 +1,5 @@
+using ZtStream.Platform.EventLog;
+
 namespace ZtStream.EndToEnd;
 
 /// <summary>Access events as a source sends them to a running binary's <c>/v1/events</c>, the way a user's shipper would.</summary>
@@ -71,6 +73,15 @@ internal static class IngestEvents
         };
         return [At(0, "shop/web-1"), At(1, "shop/web-1"), At(2, "shop/web-1"), At(3, "shop/evil-7")];
     }
+
+    /// <summary>
+    /// One principal on each of the log's <paramref name="partitions"/> (3, the default), the first named
+    /// <paramref name="prefix"/>-PARTITION-N to land there: an attack on each, posted last, is alerted only after everything
+    /// before it on every partition.
+    /// </summary>
+    public static List<string> OnePerPartition(string prefix, int partitions = 3) =>
+        [.. Enumerable.Range(0, partitions).Select(p =>
+            Enumerable.Range(0, 1000).Select(i => $"{prefix}-{p}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, partitions) == p))];
 
     /// <summary>Posts <paramref name="events"/> as one JSON batch; the status and the parsed answer.</summary>
     public static async Task<(HttpStatusCode Status, JsonElement Body)> PostAsync(HttpClient ingest, List<AccessEvent> events)

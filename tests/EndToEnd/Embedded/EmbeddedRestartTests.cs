@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using ZtStream.Platform.EventLog;
 using ZtStream.TestSupport.Fuzzing;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.EndToEnd.Embedded;
 
@@ -86,7 +87,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     {
         await AddSourceAsync(anySubject: true);
         string[] revoke = ["--set", $"Responder:PolicyPath={await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low")}"];
-        var victims = Enumerable.Range(0, 3).Select(p => OnPartition("user:held", p)).ToList();
+        var victims = IngestEvents.OnePerPartition("user:held");
         var run = await RunAsync("run-1", revoke);
         using (var ingest = Ingest(run))
         {
@@ -374,9 +375,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         using var alerts = await api.GetAsync(new Uri("/v1/alerts?limit=1", UriKind.Relative), Ct);
         using var ready = await api.GetAsync(new Uri("/readyz", UriKind.Relative), Ct);
 
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, alerts.StatusCode);
-        Assert.Equal("application/problem+json", alerts.Content.Headers.ContentType?.MediaType);
-        Assert.NotNull(alerts.Headers.RetryAfter);
+        await HttpProblem.ReadRetryLaterAsync(alerts, HttpStatusCode.ServiceUnavailable, "service-unavailable");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
         Assert.Contains($"the SQLite store {Database} was deleted while ZtStream was using it", await ready.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
         Assert.False(File.Exists(Database), "a new, empty database was made in place of the deleted one");
@@ -614,10 +613,6 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         };
     }
 
-    /// <summary>The first principal named <paramref name="prefix"/>-N whose events land on <paramref name="partition"/> (of 3, the default).</summary>
-    private static string OnPartition(string prefix, int partition) =>
-        Enumerable.Range(0, 1000).Select(i => $"{prefix}-{partition}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == partition);
-
     /// <summary>The principals each partition's restore brought back, as <paramref name="process"/> logged them (one number per partition restored).</summary>
     private static List<int> RestoredPrincipals(ZtStreamProcess process) =>
         [.. process.Output.Split('\n').Select(l => RestoredLine().Match(l)).Where(m => m.Success).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture))];
@@ -677,7 +672,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     private async Task SettleAsync(ZtStreamProcess process)
     {
         using var ingest = Ingest(process);
-        var probes = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:settle-{p}-{i}").First(s => Murmur2Partitioner.PartitionFor(s, 3) == p)).ToList();
+        var probes = IngestEvents.OnePerPartition("user:settle");
         await IngestEvents.PostAcceptedAsync(ingest, [.. probes.Select(Attack)]);
         foreach (var probe in probes)
         {

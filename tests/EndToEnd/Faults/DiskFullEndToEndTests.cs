@@ -1,5 +1,5 @@
-using ZtStream.Platform.EventLog;
 using ZtStream.TestSupport.Faults;
+using ZtStream.TestSupport.Http;
 
 namespace ZtStream.EndToEnd.Faults;
 
@@ -12,7 +12,6 @@ namespace ZtStream.EndToEnd.Faults;
 public sealed class DiskFullEndToEndTests : IAsyncDisposable
 {
     private const string ApiToken = "disk-full-responder-token-0123456789abcdef01";
-    private const int Partitions = 3;
     private readonly ZtStreamProcesses _processes = new("zt-disk-full-");
 
     [Fact]
@@ -45,11 +44,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
                     continue;
                 }
 
-                var answer = await response.Content.ReadAsStringAsync(Ct);
-                Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"batch {batch} on a full disk: {(int)response.StatusCode} {answer}");
-                Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-                Assert.True(response.Headers.RetryAfter?.Delta > TimeSpan.Zero, $"a 503 without Retry-After: {answer}");
-                Assert.Contains("event-log-unavailable", answer, StringComparison.Ordinal);
+                await HttpProblem.ReadRetryLaterAsync(response, HttpStatusCode.ServiceUnavailable, "event-log-unavailable");
                 refused.AddRange(victims);
             }
         }
@@ -68,11 +63,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
         // are, a refused record kept after all would have been alerted too.
         await WaitForAlertsAsync(restarted, acknowledged);
         using var api = ZtStreamApi.Client(restarted.Url, ApiToken);
-        foreach (var victim in acknowledged)
-        {
-            var alert = Assert.Single(await ZtStreamApi.AlertsAsync(api, victim, Ct));
-            Assert.Equal(1, alert.GetProperty("alert").GetProperty("count").GetInt32());
-        }
+        await ZtStreamApi.AssertAlertedOnceAsync(api, acknowledged, Ct);
 
         foreach (var victim in refused)
         {
@@ -100,7 +91,7 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
 
     /// <summary>One victim per partition, so a batch writes to every partition file.</summary>
     private static List<string> Victims(int batch) =>
-        [.. Enumerable.Range(0, Partitions).Select(p => Enumerable.Range(0, 1000).Select(i => $"user:disk-{batch}-{i}").First(v => Murmur2Partitioner.PartitionFor(v, Partitions) == p))];
+        IngestEvents.OnePerPartition($"user:disk-{batch}");
 
     /// <summary>40 benign events (some 15 KB, so a full disk cannot take the batch in its last block) and one attack per victim.</summary>
     private static List<AccessEvent> Batch(int batch, List<string> victims) =>
@@ -110,9 +101,6 @@ public sealed class DiskFullEndToEndTests : IAsyncDisposable
     private static async Task WaitForAlertsAsync(ZtStreamProcess process, List<string> victims)
     {
         using var api = ZtStreamApi.Client(process.Url, ApiToken);
-        foreach (var victim in victims)
-        {
-            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, Ct, output: () => process.Output);
-        }
+        await ZtStreamApi.WaitForEachAlertedAsync(api, victims, Ct, output: () => process.Output);
     }
 }

@@ -73,10 +73,7 @@ public sealed class PipelineAcrossProcessesTests(KafkaFixture kafka, PostgresFix
             await IngestEvents.PostAcceptedAsync(ingestHttp, IngestEvents.StolenToken(victim, $"jti-{Guid.NewGuid():N}"));
         }
 
-        foreach (var victim in victims)
-        {
-            await ZtStreamApi.WaitForAlertsAsync(api, victim, 1, ct, DetectionTimeout, () => processes.Output);
-        }
+        await ZtStreamApi.WaitForEachAlertedAsync(api, victims, ct, DetectionTimeout, () => processes.Output);
 
         // Let any redelivery from the dead member's uncommitted offsets play out, then count again.
         await Task.Delay(TimeSpan.FromSeconds(8), ct);

@@ -70,6 +70,45 @@ public static class ZtStreamApi
         return alerts;
     }
 
+    /// <summary>
+    /// <see cref="WaitForAlertsAsync(HttpClient, string, int, CancellationToken, TimeSpan?, Func{string}?)"/> for an alert on
+    /// each of <paramref name="principals"/> in turn; fails the test naming the first that has none.
+    /// </summary>
+    public static async Task WaitForEachAlertedAsync(
+        HttpClient api, IEnumerable<string> principals, CancellationToken ct, TimeSpan? timeout = null, Func<string>? output = null)
+    {
+        foreach (var principal in principals)
+        {
+            await WaitForAlertsAsync(api, principal, 1, ct, timeout, output);
+        }
+    }
+
+    /// <summary>
+    /// Fails the test unless each of <paramref name="principals"/> has exactly one alert, counted once: anything scored twice
+    /// (a retried batch, a record handed again after a restart or an outage) shows as a second alert or a higher count.
+    /// </summary>
+    public static async Task AssertAlertedOnceAsync(HttpClient api, IEnumerable<string> principals, CancellationToken ct)
+    {
+        foreach (var principal in principals)
+        {
+            var alerts = await AlertsAsync(api, principal, ct);
+            Assert.True(alerts.Count == 1, $"{principal} has {alerts.Count} alerts, not one");
+            var count = alerts[0].GetProperty("alert").GetProperty("count").GetInt32();
+            Assert.True(count == 1, $"{principal}'s alert was counted {count} times, not once");
+        }
+    }
+
+    /// <summary>Fails the test unless <c>GET /v1/actions</c> lists exactly one <c>revoke_token</c> action on each of <paramref name="jtis"/>.</summary>
+    public static async Task AssertRevokedOnceAsync(HttpClient api, IEnumerable<string> jtis, CancellationToken ct)
+    {
+        var revocations = await ActionsAsync(api, "revoke_token", ct);
+        foreach (var jti in jtis)
+        {
+            var found = revocations.Count(a => a.GetProperty("jti").GetString() == jti);
+            Assert.True(found == 1, $"{found} revocations of {jti}, not one");
+        }
+    }
+
     /// <summary>The actions <c>GET /v1/actions?kind=</c> lists of <paramref name="kind"/> now (at most 500).</summary>
     public static async Task<List<JsonElement>> ActionsAsync(HttpClient api, string kind, CancellationToken ct)
     {
