@@ -161,6 +161,37 @@ public sealed class EscapedNamesTests
         Assert.Equal(["subject.id"], e.List(Escaped));
     }
 
+    /// <summary>
+    /// A variation selector right after a character it varies is part of the name (a Japanese name with its registered
+    /// ideograph, an emoji's presentation), as sent or escaped in the JSON; one after ASCII or at the start varies nothing,
+    /// draws nothing, and is escaped like any hidden character.
+    /// </summary>
+    [Fact]
+    public async Task PostK8sAudit_VariationSelectors_KeptAfterABaseTheyVaryEscapedElsewhere()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("kube");
+
+        using var response = await server.PostAsync("/v1/sources/k8s-audit", EventList(
+            Audit("v-ivs", "葛\U000E0100西@example.jp"),
+            Audit("v-ivs-escaped", @"\u8FBB\uDB40\uDD00@example.jp"),
+            Audit("v-emoji", "ops@example.com", name: "db\u2764\uFE0F"),
+            Audit("v-ascii", "admin\uFE0F"),
+            Audit("v-start", "ops@example.com", name: @"\uDB40\uDD00db")), key);
+
+        await IngestAnswer.AcceptedAsync(response, 5);
+        var events = (await server.ReadLoggedAsync(5)).Select(r => r.Event).ToDictionary(e => e.Raw!.Value.GetProperty("auditID").GetString()!);
+        Assert.Equal("葛\U000E0100西@example.jp", events["v-ivs"].Subject!.Id);
+        Assert.Equal("辻\U000E0100@example.jp", events["v-ivs-escaped"].Subject!.Id);
+        Assert.Equal("shop/db\u2764\uFE0F", events["v-emoji"].Resource!.Id);
+        Assert.All(["v-ivs", "v-ivs-escaped", "v-emoji"], id => Assert.Empty(events[id].List(Escaped)));
+
+        Assert.Equal(@"admin\uFE0F", events["v-ascii"].Subject!.Id);
+        Assert.Equal(["subject.id"], events["v-ascii"].List(Escaped));
+        Assert.Equal(@"shop/\U000E0100db", events["v-start"].Resource!.Id);
+        Assert.Equal(["resource.id"], events["v-start"].List(Escaped));
+    }
+
     /// <summary>The same names through the canonical endpoint: refused by index and field, naming the code point and where.</summary>
     [Fact]
     public async Task PostEvents_HiddenCharactersInNames_AreRefusedByIndexAndField()
@@ -181,6 +212,31 @@ public sealed class EscapedNamesTests
             [(0, "subject.id", "must not hold an invisible or bidirectional formatting character: U+202E at position 5"),
              (2, "subject.id", "must not hold a control character: U+0000 at position 4"),
              (3, "resource.id", "must not hold an invisible or bidirectional formatting character: U+200B at position 1")],
+            errors.Select(e => (e.Index, e.Field, e.Reason)));
+    }
+
+    /// <summary>
+    /// Through the canonical endpoint, a name with an Ideographic Variation Sequence is accepted, and a variation selector
+    /// that varies nothing (after ASCII, after another selector) is refused by index and field, naming it and where it is.
+    /// </summary>
+    [Fact]
+    public async Task PostEvents_VariationSelectors_AcceptedAfterABaseRefusedElsewhereByIndexAndField()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("app");
+        var body = $$$"""
+            [{"id":"s-0","time":"{{{Now}}}","kind":"access.data","subject":{"id":"{{{"葛\U000E0100城"}}}"}},
+             {"id":"s-1","time":"{{{Now}}}","kind":"access.data","subject":{"id":"admin\uFE0F"}},
+             {"id":"s-2","time":"{{{Now}}}","kind":"access.data","subject":{"id":"\u845B\uDB40\uDD00"},"resource":{"type":"db","id":"\u2764\uFE0F\uFE0F"}},
+             {"id":"s-3","time":"{{{Now}}}","kind":"access.data","subject":{"id":"ops"},"resource":{"type":"db","id":"0\uFE0E"}}]
+            """;
+
+        using var response = await server.PostAsync("/v1/events", body, key);
+
+        var errors = await IngestAnswer.PartlyAcceptedAsync(response, "s-0", "s-3");
+        Assert.Equal(
+            [(1, "subject.id", "must not hold a variation selector except right after a character it varies: U+FE0F at position 5"),
+             (2, "resource.id", "must not hold a variation selector except right after a character it varies: U+FE0F at position 2")],
             errors.Select(e => (e.Index, e.Field, e.Reason)));
     }
 }

@@ -104,6 +104,25 @@ public class ControlCharacterTests
         Assert.DoesNotContain(await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 10), Ct), a => a.RequestedBy == "rex");
     }
 
+    /// <summary>
+    /// A variation selector is part of a name right after a character it varies (an assignee written with the glyph the
+    /// Ideographic Variation Database registers, U+845B U+E0100), and refused by the same check, naming it, where it varies
+    /// nothing (after ASCII, <c>bob</c> U+FE0F reads <c>bob</c>).
+    /// </summary>
+    [Fact]
+    public async Task Assignee_WithAVariationSelector_IsKeptAfterABaseItVaries_RefusedElsewhere()
+    {
+        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-4"));
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        using var refused = await responder.PostAsJsonAsync("/v1/alerts/cc-4/assign", new { assignee = "bob\uFE0F" }, Ct);
+        using var kept = await responder.PostAsJsonAsync("/v1/alerts/cc-4/assign", new { assignee = "葛\U000E0100西" }, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(refused, HttpStatusCode.BadRequest, "variation selector");
+        Assert.Equal("assignee", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        Assert.Equal(HttpStatusCode.OK, kept.StatusCode);
+    }
+
     [Fact]
     public async Task FreeText_KeepsDirectionMarks()
     {

@@ -18,6 +18,12 @@ internal static class GkeAuditLog
 
     private const string Decision = "authorization.k8s.io/decision";
 
+    /// <summary>
+    /// What GKE's method is for a request for no object (<c>/livez</c>, <c>/metrics</c>, <c>/openapi/v2</c>, discovery):
+    /// <c>io.k8s.get</c>, with no group, version or resource, its path (without the leading slash) as <c>resourceName</c>.
+    /// </summary>
+    private const string NonResourceMethod = "io.k8s";
+
     /// <summary>The native event standing for <paramref name="entry"/>, or null and the field and reason it cannot be one.</summary>
     public static JsonDocument? ToAuditEvent(JsonElement entry, out string field, out string error)
     {
@@ -46,14 +52,14 @@ internal static class GkeAuditLog
         var dot = method?.LastIndexOf('.') ?? -1;
         if (method is null || dot < 0 || dot == method.Length - 1)
         {
-            (field, error) = ("protoPayload.methodName", $"required: the Kubernetes method (io.k8s.GROUP.VERSION.RESOURCE.VERB), got {Quoted(payload.String("methodName"))}");
+            (field, error) = ("protoPayload.methodName", $"required: the Kubernetes method (io.k8s.GROUP.VERSION.RESOURCE.VERB, or io.k8s.VERB for a path), got {Quoted(payload.String("methodName"))}");
             return null;
         }
 
         var buffer = new ArrayBufferWriter<byte>(1024);
         using (var w = new Utf8JsonWriter(buffer))
         {
-            Write(w, entry, payload, method[(dot + 1)..]);
+            Write(w, entry, payload, method[(dot + 1)..], nonResource: method.AsSpan(0, dot).SequenceEqual(NonResourceMethod));
         }
 
         return JsonDocument.Parse(buffer.WrittenMemory);
@@ -90,11 +96,14 @@ internal static class GkeAuditLog
         }
     }
 
-    private static void Write(Utf8JsonWriter w, JsonElement entry, JsonElement payload, string verb)
+    private static void Write(Utf8JsonWriter w, JsonElement entry, JsonElement payload, string verb, bool nonResource)
     {
         var request = payload.Child("request");
         var response = payload.Child("response");
-        var resource = ParseResourceName(payload.String("resourceName"), verb);
+        // A path is written as the API server writes a non-resource request: its URI, and no objectRef, whatever its shape
+        // (apis/metrics.k8s.io/v1beta1 is discovery, not an object).
+        var path = nonResource && payload.String("resourceName") is { } p ? "/" + p.TrimStart('/') : null;
+        var resource = nonResource ? null : ParseResourceName(payload.String("resourceName"), verb);
         var operation = entry.Child("operation");
 
         w.WriteStartObject();
@@ -104,7 +113,7 @@ internal static class GkeAuditLog
         // One request logged as several entries (a long watch's first and last) shares its operation id, as stages share auditID.
         WriteString(w, "auditID", operation.String("id") ?? entry.String("insertId"));
         w.WriteString("stage", operation?.Child("last") is { ValueKind: JsonValueKind.False } ? "ResponseStarted" : "ResponseComplete");
-        WriteString(w, "requestURI", resource?.Uri);
+        WriteString(w, "requestURI", path ?? resource?.Uri);
         w.WriteString("verb", verb);
 
         w.WriteStartObject("user");

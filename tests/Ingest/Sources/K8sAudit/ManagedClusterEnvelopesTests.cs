@@ -204,6 +204,9 @@ public sealed class ManagedClusterEnvelopesTests
     [InlineData("core/v1/namespaces/shop/status", "namespaces/status", "shop/shop", "shop", "/api/v1/namespaces/shop/status")]
     [InlineData("core/v1/namespaces", "namespaces", null, null, "/api/v1/namespaces")]
     [InlineData("apps/v1/namespaces/shop/deployments/web/scale", "deployments/scale", "shop/web", "shop", "/apis/apps/v1/namespaces/shop/deployments/web/scale")]
+    // Cluster-scoped, as Google's Kubernetes History Inspector reads GKE's entries: a node's status, a cluster-wide list.
+    [InlineData("core/v1/nodes/gke-p0-default-6400229f-n02c/status", "nodes/status", "gke-p0-default-6400229f-n02c", null, "/api/v1/nodes/gke-p0-default-6400229f-n02c/status")]
+    [InlineData("core/v1/nodes", "nodes", null, null, "/api/v1/nodes")]
     public void Map_GkeResourceName_GivesTheObjectAndTheRequestUri(string resourceName, string type, string? id, string? ns, string uri)
     {
         var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry("io.k8s.x.v1.y.update", resourceName))), 1));
@@ -212,6 +215,31 @@ public sealed class ManagedClusterEnvelopesTests
         Assert.Equal(id, e.Resource?.Id);
         Assert.Equal(uri, e.Attr("k8s.request_uri"));
         Assert.Equal(ns, e.Raw!.Value.GetProperty("objectRef").TryGetProperty("namespace", out var n) ? n.GetString() : null);
+    }
+
+    /// <summary>
+    /// A request for no object (a health check, discovery, the OpenAPI document, metrics) is logged by GKE with the method
+    /// <c>io.k8s.VERB</c> and its path, without the leading slash, as <c>resourceName</c> (<c>livez</c>, <c>readyz</c>,
+    /// <c>metrics</c>, as the log exclusions written for GKE's audit log match them): the native event's <c>requestURI</c>,
+    /// with no <c>objectRef</c>, as the API server writes a non-resource request, whatever the path's shape.
+    /// </summary>
+    [Theory]
+    [InlineData("io.k8s.get", "livez", "get", "/livez")]
+    [InlineData("io.k8s.get", "readyz", "get", "/readyz")]
+    [InlineData("io.k8s.get", "metrics", "get", "/metrics")]
+    [InlineData("io.k8s.get", "version", "get", "/version")]
+    [InlineData("io.k8s.get", "healthz/etcd", "get", "/healthz/etcd")]
+    [InlineData("io.k8s.get", "openapi/v2", "get", "/openapi/v2")]
+    [InlineData("io.k8s.get", "apis/metrics.k8s.io/v1beta1", "get", "/apis/metrics.k8s.io/v1beta1")]
+    public void Map_GkeNonResourceRequest_IsItsPathWithoutAnObject(string method, string resourceName, string verb, string uri)
+    {
+        var e = Assert.Single(MapperAssert.MapsAll(K8sAuditMapper.Map(Encoding.UTF8.GetBytes(GkeEntry(method, resourceName))), 1));
+
+        Assert.Equal(verb, e.Action);
+        Assert.Equal(("non_resource_url", uri), (e.Resource?.Type, e.Resource?.Id));
+        Assert.Equal(uri, e.Attr("k8s.request_uri"));
+        Assert.Equal(uri, e.Raw!.Value.GetProperty("requestURI").GetString());
+        Assert.False(e.Raw.Value.TryGetProperty("objectRef", out _));
     }
 
     /// <summary>
