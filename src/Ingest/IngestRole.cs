@@ -1,21 +1,7 @@
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using ZtStream.Ingest.Endpoints;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.RateLimiting;
 using ZtStream.Ingest.SharedSignals;
-using ZtStream.Ingest.SignedTokens;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Telemetry;
-using ZtStream.Ingest.Validation;
 
 namespace ZtStream.Ingest;
 

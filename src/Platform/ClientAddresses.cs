@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace ZtStream.Platform;
 
 /// <summary>What a client address says about where a client is.</summary>

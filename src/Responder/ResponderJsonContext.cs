@@ -1,11 +1,4 @@
 using System.Text.Json.Serialization;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Console.SignIn;
-using ZtStream.Responder.Notifications;
-using ZtStream.Responder.Suppressions;
 
 namespace ZtStream.Responder;
 

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Alerts;
-
 namespace ZtStream.Responder;
 
 /// <summary>Responder log messages; event ids 5000–5099.</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Policy;
-
 namespace ZtStream.Responder;
 
 /// <summary>Checks the whole section, the policy file included, and reports every problem at once.</summary>

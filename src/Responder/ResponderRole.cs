@@ -1,18 +1,4 @@
-using ZtStream.Platform.Bus;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
 using ZtStream.Responder.Console;
-using ZtStream.Responder.Console.SignIn;
-using ZtStream.Responder.Suppressions;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Policy;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Revocation.Signing;
-using ZtStream.Responder.Notifications;
-using ZtStream.Responder.Revocation.SharedSignals;
-using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder;
 

@@ -1,6 +1,3 @@
-using ZtStream.Sdk.Revocations;
-using ZtStream.Sdk.Configuration;
-
 namespace ZtStream.Sdk;
 
 /// <summary>Reports every problem of <see cref="ZtStreamOptions"/> at once.</summary>

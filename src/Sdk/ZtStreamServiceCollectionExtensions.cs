@@ -1,10 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using ZtStream.Sdk.Configuration;
-using ZtStream.Sdk.Revocations;
-using ZtStream.Sdk.Telemetry;
 
 namespace ZtStream.Sdk;
 

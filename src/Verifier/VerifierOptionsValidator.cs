@@ -1,7 +1,3 @@
-using ZtStream.Platform.Options;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Rules;
-
 namespace ZtStream.Verifier;
 
 /// <summary>Checks section <c>Verifier</c> (and that the policy file and every rule file load), listing every problem at once.</summary>

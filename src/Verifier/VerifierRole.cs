@@ -1,15 +1,6 @@
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ZtStream.Platform.Store;
-using ZtStream.Verifier.Processing;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Rules.Detection;
-using ZtStream.Verifier.State;
-using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier;
 

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Contracts.Alerts;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Text.Json.Serialization;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Contracts.Serialization;
 
 /// <summary>A CloudEvents 1.0 structured-mode JSON message.</summary>

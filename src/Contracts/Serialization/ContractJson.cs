@@ -1,6 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Contracts.Serialization;
 
 /// <summary>Byte-level (de)serialisation of the records that travel on the event log.</summary>

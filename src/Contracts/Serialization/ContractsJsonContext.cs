@@ -1,7 +1,4 @@
-using System.Text.Json.Serialization;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Contracts.Commands;
-using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Revocations;
 
 namespace ZtStream.Contracts.Serialization;

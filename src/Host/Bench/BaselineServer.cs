@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ZtStream.Host.Bench;

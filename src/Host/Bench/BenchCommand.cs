@@ -1,9 +1,4 @@
-using System.Net;
 using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using ZtStream.Host.Demo;
-using ZtStream.Verifier.Processing;
 
 namespace ZtStream.Host.Bench;
 

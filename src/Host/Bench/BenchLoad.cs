@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 using ZtStream.Verifier.Baselines;
 
 namespace ZtStream.Host.Bench;

@@ -1,12 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
-using ZtStream.Host.Demo;
-using ZtStream.Host.Sample;
-using ZtStream.Platform.EventLog;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Verifier.Processing;
 using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Host.Bench;

@@ -1,8 +1,3 @@
-using ZtStream.Host.Run;
-using ZtStream.Platform.EventLog;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Notifications;
-
 namespace ZtStream.Host.Check;
 
 /// <summary>

@@ -1,7 +1,4 @@
-using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Isolation;
 
 namespace ZtStream.Host.Check;
 

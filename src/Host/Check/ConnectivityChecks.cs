@@ -5,17 +5,11 @@ using k8s;
 using MailKit.Net.Smtp;
 using RabbitMQ.Client;
 using ZtStream.Contracts;
-using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Platform.Bus;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Http;
 using ZtStream.Platform.Store;
-using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Sqlite;
-using ZtStream.Responder.Drivers;
 using ZtStream.Responder.Isolation.Kubernetes;
-using ZtStream.Responder.Notifications;
 using ZtStream.Responder.Notifications.Targets;
 using ZtStream.Responder.Revocation.OAuth;
 using ZtStream.Responder.Revocation.SharedSignals;
@@ -105,7 +99,6 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
     }
 
     private T Bind<T>(string section) where T : new() => configuration.GetSection(section).Get<T>() ?? new T();
-
 
     private static bool IsRabbitMq(BusOptions options) => string.Equals(options.Kind, BusOptions.RabbitMq, StringComparison.OrdinalIgnoreCase);
 

@@ -1,12 +1,9 @@
 using ZtStream.Host.Bench;
 using ZtStream.Host.Check;
-using ZtStream.Host.Demo;
-using ZtStream.Host.Sample;
 using ZtStream.Ingest.Sources;
 using ZtStream.Platform.EventLog.DeadLetters;
 using ZtStream.Responder.Audit;
 using ZtStream.Verifier.Replay;
-using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Host.Cli;
 

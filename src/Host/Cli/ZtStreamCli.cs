@@ -1,7 +1,5 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using ZtStream.Host.Configuration;
-using ZtStream.Host.Run;
 
 namespace ZtStream.Host.Cli;
 

@@ -1,13 +1,6 @@
 using System.Collections;
-using System.Reflection;
 using ZtStream.Ingest.Options;
 using ZtStream.Ingest.SharedSignals;
-using ZtStream.Platform.Telemetry;
-using ZtStream.Host.Sample;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Notifications;
-using ZtStream.SampleService;
-using ZtStream.Verifier;
 
 namespace ZtStream.Host.Configuration;
 

@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Http.Headers;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
 
 namespace ZtStream.Host.Demo;
 

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Contracts.Commands;
-using ZtStream.Responder.Isolation;
 using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Host.Demo;

@@ -1,9 +1,3 @@
-using ZtStream.Contracts.Alerts;
-using ZtStream.Contracts.Commands;
-using ZtStream.Host.Sample;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-
 namespace ZtStream.Host.Demo;
 
 /// <summary>

@@ -1,10 +1,4 @@
-using System.Security.Cryptography;
-using ZtStream.Host.Run;
-using ZtStream.Host.Sample;
-using ZtStream.SampleService;
-using ZtStream.Ingest.Sources.Credentials;
 using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Responder.Isolation;
 
 namespace ZtStream.Host.Demo;
 

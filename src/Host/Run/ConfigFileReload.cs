@@ -1,9 +1,4 @@
-using System.Security.Cryptography;
 using System.Threading.Channels;
-using Microsoft.Extensions.Options;
-using ZtStream.Verifier;
-using ZtStream.Verifier.Processing;
-using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Host.Run;
 
@@ -105,4 +100,3 @@ internal sealed class ConfigFileReload(
         }
     }
 }
-

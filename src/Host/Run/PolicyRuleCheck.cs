@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Options;
-using ZtStream.Contracts.Alerts;
 using ZtStream.Responder.Policy;
-using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Host.Run;
 

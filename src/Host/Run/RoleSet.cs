@@ -1,6 +1,3 @@
-using ZtStream.Ingest;
-using ZtStream.Verifier;
-
 namespace ZtStream.Host.Run;
 
 /// <summary>Which roles this process plays; all of them unless <c>Roles</c> / <c>--roles</c> says otherwise.</summary>

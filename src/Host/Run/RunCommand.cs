@@ -1,12 +1,6 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Options;
-using ZtStream.Ingest;
 using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.Faults;
-using ZtStream.Platform.Http;
-using ZtStream.Platform.Store.Migrations;
-using ZtStream.Platform.Telemetry;
-using ZtStream.Verifier;
 
 namespace ZtStream.Host.Run;
 

@@ -1,5 +1,3 @@
-using ZtStream.Host.Run;
-using ZtStream.SampleService;
 using ZtStream.Sdk.Configuration;
 
 namespace ZtStream.Host.Sample;

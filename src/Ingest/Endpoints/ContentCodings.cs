@@ -1,5 +1,3 @@
-using System.IO.Compression;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
 namespace ZtStream.Ingest.Endpoints;

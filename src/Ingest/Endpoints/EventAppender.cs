@@ -1,10 +1,3 @@
-using System.Buffers;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Telemetry;
-using ZtStream.Platform.EventLog;
 using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Ingest.Endpoints;

@@ -1,8 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using Microsoft.AspNetCore.Http;
-using ZtStream.Ingest.Sources;
-
 namespace ZtStream.Ingest.Endpoints;
 
 /// <summary>

@@ -1,20 +1,4 @@
-using System.Buffers;
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using ZtStream.Contracts;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.RateLimiting;
-using ZtStream.Ingest.Serialization;
-using ZtStream.Ingest.SignedTokens;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Ingest.Sources.Okta;
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Telemetry;
-using ZtStream.Ingest.Validation;
-using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Ingest.Endpoints;
 

@@ -1,6 +1,3 @@
-using ZtStream.Contracts;
-using ZtStream.Ingest.Sources;
-
 namespace ZtStream.Ingest.Options;
 
 /// <summary>Section <c>Ingest</c>: request limits, validation bounds and per-source rate limits.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Ingest.Options;
 
 /// <summary>Checks section <c>Ingest</c>, listing every problem at once.</summary>

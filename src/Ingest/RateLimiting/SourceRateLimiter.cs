@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Options;
-
 namespace ZtStream.Ingest.RateLimiting;
 
 /// <summary>

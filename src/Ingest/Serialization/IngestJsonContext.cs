@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace ZtStream.Ingest.Serialization;
 
 /// <summary>Source-generated JSON metadata for what Ingest writes itself (attribute values, problem documents).</summary>

@@ -1,7 +1,3 @@
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Contracts.SharedSignals;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Ingest.SignedTokens;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>The RFC 8935 §2.4 error codes a SET Recipient answers with.</summary>

@@ -1,9 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Text.Json.Serialization;
-using Microsoft.Extensions.Hosting;
-using ZtStream.Ingest.Serialization;
-using ZtStream.Ingest.SignedTokens;
 
 namespace ZtStream.Ingest.SharedSignals;
 

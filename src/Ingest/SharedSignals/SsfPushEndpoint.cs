@@ -1,10 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.RateLimiting;
-using ZtStream.Ingest.Serialization;
-using ZtStream.Ingest.Sources.Credentials;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Dapper;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>The receiver's tables: the jti replay window and the append-only record of every SET received.</summary>

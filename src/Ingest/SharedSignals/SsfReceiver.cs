@@ -1,14 +1,3 @@
-using ZtStream.Ingest.Endpoints;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.RateLimiting;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Telemetry;
-using ZtStream.Ingest.Validation;
-using ZtStream.Platform.EventLog;
-using ZtStream.Contracts.SharedSignals;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>What became of one received SET.</summary>

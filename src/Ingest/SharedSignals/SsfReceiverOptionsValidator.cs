@@ -1,6 +1,3 @@
-using ZtStream.Ingest.SignedTokens;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Ingest.SharedSignals;
 
 /// <summary>Checks section <c>Ingest:Ssf</c>, listing every problem at once.</summary>

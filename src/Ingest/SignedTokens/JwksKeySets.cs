@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using Microsoft.IdentityModel.Tokens;
 
 namespace ZtStream.Ingest.SignedTokens;
 

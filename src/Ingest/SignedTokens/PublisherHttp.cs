@@ -1,7 +1,3 @@
-using System.Buffers;
-using System.Net;
-using Microsoft.Extensions.DependencyInjection;
-
 namespace ZtStream.Ingest.SignedTokens;
 
 /// <summary>

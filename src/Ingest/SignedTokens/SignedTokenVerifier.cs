@@ -1,6 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-
 namespace ZtStream.Ingest.SignedTokens;
 
 /// <summary>Where a token's keys are published: the JWKS URL, whose it is (for messages), and how it is kept.</summary>

@@ -1,6 +1,3 @@
-using System.Globalization;
-using ZtStream.Ingest.Serialization;
-
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>Small readers over <see cref="JsonElement"/> used by the adapters: absent, null and wrong-typed all read as "not there".</summary>

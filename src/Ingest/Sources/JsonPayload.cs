@@ -1,5 +1,3 @@
-using System.Diagnostics.CodeAnalysis;
-
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One top-level value of a payload, or why it could not be read.</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources.Entra;
-
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>One canonical event and the position of the input item it came from.</summary>
@@ -77,7 +74,6 @@ internal sealed class MappedEvent
         ArgumentNullException.ThrowIfNull(stamped);
         return new MappedEvent(Index, stamped) { SourceScope = stamped.SourceScope };
     }
-
 
     /// <summary>
     /// Where the fields a source's scope is checked on sit in <see cref="Json"/>, for an item accepted from its bytes;

@@ -1,9 +1,6 @@
 using ZtStream.Ingest.Sources.Auth0;
-using ZtStream.Ingest.Sources.Entra;
 using ZtStream.Ingest.Sources.Falco;
-using ZtStream.Ingest.Sources.K8sAudit;
 using ZtStream.Ingest.Sources.Keycloak;
-using ZtStream.Ingest.Sources.Okta;
 
 namespace ZtStream.Ingest.Sources;
 

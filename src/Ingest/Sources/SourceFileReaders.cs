@@ -1,10 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Validation;
-
 namespace ZtStream.Ingest.Sources;
 
 /// <summary>

@@ -1,9 +1,5 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
-using System.Globalization;
-using ZtStream.Platform;
-using ZtStream.Ingest.Sources.Credentials;
-using ZtStream.Ingest.Sources.Scopes;
 
 namespace ZtStream.Ingest.Sources;
 

@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources;
-
 namespace ZtStream.Ingest.Validation;
 
 /// <summary>The body formats <c>POST /v1/events</c> takes.</summary>

@@ -1,7 +1,3 @@
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Ingest.Validation;
 
 /// <summary>How long an id or a name may be: <see cref="IngestOptions.MaxFieldLength"/>, <see cref="IngestOptions.MaxIdLength"/> (the event's id), or unbounded here.</summary>

@@ -1,7 +1,3 @@
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
-using ZtStream.Ingest.Sources.Identity;
-
 namespace ZtStream.Ingest.Validation;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources;
-
 namespace ZtStream.Ingest.Validation;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Text.Unicode;
-using ZtStream.Ingest.Options;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.K8sAudit;
 
 namespace ZtStream.Ingest.Validation;
 

@@ -1,6 +1,4 @@
 using MassTransit;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.Bus;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-
 namespace ZtStream.Platform.EventLog;
 
 /// <summary><c>Degraded</c> while a consumer is paused on a transient fault, naming each; else healthy.</summary>

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Platform.EventLog;
 

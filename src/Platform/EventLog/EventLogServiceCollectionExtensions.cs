@@ -1,9 +1,5 @@
-using Microsoft.Extensions.Hosting;
-using ZtStream.Platform.EventLog.FileLog;
 using ZtStream.Platform.EventLog.InProcess;
 using ZtStream.Platform.EventLog.Kafka;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog;
 

@@ -1,7 +1,3 @@
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Telemetry;
-
 namespace ZtStream.Platform.EventLog;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Net.Sockets;
-using Npgsql;
-using ZtStream.Platform.EventLog;
 
 namespace ZtStream.Platform.Faults;
 

@@ -1,8 +1,3 @@
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store;
-using ZtStream.Platform.Store.Migrations;
-
 namespace ZtStream.Platform.Hosting;
 
 /// <summary>

@@ -1,15 +1,7 @@
-using System.Diagnostics;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-using ZtStream.Platform.Bus;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Http;
 using ZtStream.Platform.Proxy;
-using ZtStream.Platform.Store;
 
 namespace ZtStream.Platform.Hosting;
 

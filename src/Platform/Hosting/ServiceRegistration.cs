@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-
 namespace ZtStream.Platform.Hosting;
 
 /// <summary>The registrations every role and seam makes the same way, so each <c>AddX</c> reads as what it adds.</summary>

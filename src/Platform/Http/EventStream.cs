@@ -1,6 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Hosting;
-
 namespace ZtStream.Platform.Http;
 
 /// <summary>

@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ZtStream.Platform.Http;

@@ -1,6 +1,4 @@
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.Http;
 

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Bus;
-
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>Bus</c>, listing every problem at once.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Http;
-
 namespace ZtStream.Platform.Options;
 
 /// <summary>

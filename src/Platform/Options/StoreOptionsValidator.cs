@@ -1,6 +1,3 @@
-using Npgsql;
-using ZtStream.Platform.Store.Sqlite;
-
 namespace ZtStream.Platform.Options;
 
 /// <summary>Checks section <c>Store</c>, listing every problem at once.</summary>

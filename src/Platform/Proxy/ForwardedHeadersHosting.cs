@@ -1,7 +1,4 @@
-using System.Net;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.HttpOverrides;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.Proxy;
 

@@ -1,6 +1,3 @@
-using System.Net;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Proxy;
 
 /// <summary>Checks section <c>ForwardedHeaders</c>: a proxy list that does not parse would silently trust no one, or the wrong one.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Diagnostics.HealthChecks;
-
 namespace ZtStream.Platform.Store;
 
 /// <summary>Readiness of the store: a connection opens and answers a trivial query.</summary>

@@ -1,9 +1,4 @@
-using Microsoft.Extensions.Hosting;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Store.Migrations;
 using ZtStream.Platform.Store.Postgres;
-using ZtStream.Platform.Store.Sqlite;
 
 namespace ZtStream.Platform.Store;
 

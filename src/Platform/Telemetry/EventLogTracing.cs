@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using ZtStream.Platform.EventLog;
-
 namespace ZtStream.Platform.Telemetry;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace ZtStream.Platform.Telemetry;
 
 /// <summary>Instrument shapes the components' meters share.</summary>

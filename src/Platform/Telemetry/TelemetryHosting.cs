@@ -1,11 +1,8 @@
-using System.Reflection;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
 using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.Telemetry;
 

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Telemetry;
 
 /// <summary>Checks section <c>Telemetry</c>, listing every problem at once.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ZtStream.Platform.Telemetry;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Policy;
-
 namespace ZtStream.Responder.Actions;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation;
-
 namespace ZtStream.Responder.Actions;
 
 /// <summary>Revokes one token or session through every registered token revoker.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Actions;
 
 /// <summary>

@@ -1,13 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Platform.Bus;
-using ZtStream.Platform.Faults;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Notifications;
-using ZtStream.Responder.Policy;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Actions;
 

@@ -1,6 +1,3 @@
-using System.Data.Common;
-using ZtStream.Responder.Audit;
-
 namespace ZtStream.Responder.Actions;
 
 internal sealed record ActionQuery(string? State = null, string? Kind = null, string? AlertId = null, int Limit = 100, int Offset = 0, string? Cluster = null);

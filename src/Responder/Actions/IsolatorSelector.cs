@@ -1,7 +1,3 @@
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Actions;
 
 /// <summary>Picks the workload isolator: the one named in Responder:Isolator, else the only one registered.</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Actions;
 
 internal static class Revokers

@@ -1,6 +1,3 @@
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog;
-
 namespace ZtStream.Responder.Alerts;
 
 /// <summary>Consumes <c>zt.alerts.v1</c> in group <c>zt-responder</c>; a record's offset is stored once its alert and actions are.</summary>

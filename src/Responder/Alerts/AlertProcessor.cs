@@ -1,7 +1,3 @@
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Policy;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Alerts;
 
 /// <summary>

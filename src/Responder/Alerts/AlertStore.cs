@@ -1,6 +1,3 @@
-using System.Data.Common;
-using ZtStream.Responder.Audit;
-
 namespace ZtStream.Responder.Alerts;
 
 /// <summary>A stored alert with its triage state; <see cref="Version"/> grows with every change (the live queue's position).</summary>

@@ -1,8 +1,3 @@
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Notifications;
-using ZtStream.Responder.Suppressions;
-
 namespace ZtStream.Responder.Alerts;
 
 /// <summary>

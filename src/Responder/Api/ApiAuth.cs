@@ -1,6 +1,3 @@
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Console.SignIn;
-
 namespace ZtStream.Responder.Api;
 
 internal static class ApiAuth

@@ -1,7 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Suppressions;
-
 namespace ZtStream.Responder.Api;
 
 internal sealed record AlertView(Alert Alert, string Status, string? VerdictBy, string? Assignee, long Version, DateTimeOffset UpdatedAt)

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Actions;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>Limits on what the API accepts, so a value it takes can never break what runs on it later.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Primitives;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>The first answer to a request sent with an <c>Idempotency-Key</c>, as it was written.</summary>

@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>

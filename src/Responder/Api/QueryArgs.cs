@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Primitives;
-using ZtStream.Responder.Alerts;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>Query-string arguments of the API, each bad one reported as an <see cref="ItemError"/> naming it.</summary>

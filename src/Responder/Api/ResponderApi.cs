@@ -1,11 +1,3 @@
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Policy;
-using ZtStream.Responder.Revocation;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>The REST API the SOC console and responders use (see docs/response.md).</summary>

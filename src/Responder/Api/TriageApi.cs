@@ -1,8 +1,3 @@
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Console.SignIn;
-using ZtStream.Responder.Suppressions;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>

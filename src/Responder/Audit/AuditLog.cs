@@ -1,5 +1,3 @@
-using System.Data.Common;
-
 namespace ZtStream.Responder.Audit;
 
 /// <summary>Audit entry kinds.</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace ZtStream.Responder.Drivers;
 
 /// <summary>What a finished command printed and returned.</summary>

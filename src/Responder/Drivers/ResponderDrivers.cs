@@ -1,14 +1,3 @@
-using Docker.DotNet;
-using k8s;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Isolation.Docker;
-using ZtStream.Responder.Isolation.Kubernetes;
-using ZtStream.Responder.Isolation.Nftables;
-using ZtStream.Responder.Revocation;
-using ZtStream.Responder.Revocation.OAuth;
-using ZtStream.Responder.Revocation.SharedSignals;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Drivers;
 
 /// <summary>Registers the external drivers that section <c>Responder:Drivers</c> enables.</summary>

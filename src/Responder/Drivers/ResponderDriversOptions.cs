@@ -1,10 +1,3 @@
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Isolation.Docker;
-using ZtStream.Responder.Isolation.Kubernetes;
-using ZtStream.Responder.Isolation.Nftables;
-using ZtStream.Responder.Revocation.OAuth;
-using ZtStream.Responder.Revocation.SharedSignals;
-
 namespace ZtStream.Responder.Drivers;
 
 /// <summary>

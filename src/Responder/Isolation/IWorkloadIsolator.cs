@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation;
-
 namespace ZtStream.Responder.Isolation;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Notifications.Targets;
-using ZtStream.Responder.Outbox;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>

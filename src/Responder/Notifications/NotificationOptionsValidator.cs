@@ -1,5 +1,3 @@
-using MimeKit;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>Checks section <c>Responder:Notifications</c>, listing every problem at once.</summary>

@@ -1,6 +1,3 @@
-using System.Data.Common;
-using ZtStream.Responder.Outbox;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>One notification for one target, as the outbox holds it.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Notifications.Targets;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>Registers the notification drivers: options, outbox, senders and the delivery service.</summary>

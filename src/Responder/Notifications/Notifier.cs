@@ -1,7 +1,3 @@
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Notifications;
 
 /// <summary>What queueing an alert's notifications came to, for the notify action's detail.</summary>

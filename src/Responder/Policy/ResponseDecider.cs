@@ -1,9 +1,4 @@
 using ZtStream.Contracts.Events;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Isolation;
-using ZtStream.Responder.Notifications;
 
 namespace ZtStream.Responder.Policy;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation;
 

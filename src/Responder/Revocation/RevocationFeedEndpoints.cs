@@ -1,11 +1,3 @@
-using Microsoft.AspNetCore.Http.Features;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Console.SignIn;
-using ZtStream.Responder.Revocation.Signing;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using ZtStream.Contracts.Revocations;
-using ZtStream.Responder.Revocation.Signing;
-using ZtStream.Responder.Telemetry;
-
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>

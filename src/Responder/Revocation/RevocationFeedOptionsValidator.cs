@@ -1,6 +1,3 @@
-using ZtStream.Responder.Revocation.Signing;
-using ZtStream.Responder.Api;
-
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>Checks section <c>Responder:Feed</c>, listing every problem at once.</summary>

@@ -1,6 +1,3 @@
-using System.Data.Common;
-using ZtStream.Contracts.Revocations;
-
 namespace ZtStream.Responder.Revocation;
 
 /// <summary>One thing the feed publishes, in version order: an entry listed, or an entry lifted.</summary>

@@ -1,12 +1,3 @@
-using System.Data.Common;
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Faults;
-using ZtStream.Responder.Alerts;
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
-using ZtStream.Responder.Isolation;
-
 namespace ZtStream.Responder.Suppressions;
 
 /// <summary>

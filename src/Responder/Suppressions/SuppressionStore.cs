@@ -1,6 +1,3 @@
-using System.Data.Common;
-using ZtStream.Responder.Audit;
-
 namespace ZtStream.Responder.Suppressions;
 
 internal sealed record SuppressionQuery(string? State = null, string? AlertId = null, string? Principal = null, int Limit = 200, string? Cluster = null);

@@ -1,8 +1,5 @@
-using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using ZtStream.Platform.Telemetry;
-using ZtStream.Responder.Actions;
-using ZtStream.Responder.Alerts;
 
 namespace ZtStream.Responder.Telemetry;
 

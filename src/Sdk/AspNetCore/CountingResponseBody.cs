@@ -1,5 +1,4 @@
 using System.IO.Pipelines;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace ZtStream.Sdk.AspNetCore;
 

@@ -1,12 +1,7 @@
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
-using ZtStream.Contracts.Events;
 using ZtStream.Contracts.Identity;
-using ZtStream.Sdk.Configuration;
-using ZtStream.Sdk.Revocations;
-using ZtStream.Sdk.Telemetry;
 
 namespace ZtStream.Sdk.AspNetCore;
 

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace ZtStream.Sdk.Client;
 
 /// <summary>Reads which items of a batch Ingest refused, from its 207/400 problem document.</summary>

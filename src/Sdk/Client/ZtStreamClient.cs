@@ -1,14 +1,6 @@
-using System.Diagnostics.Metrics;
-using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Contracts.Events;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Sdk.Client;
-using ZtStream.Sdk.Configuration;
-using ZtStream.Sdk.Telemetry;
 
 namespace ZtStream.Sdk;
 

@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Events;
-
 namespace ZtStream.Sdk.Configuration;
 
 /// <summary>Fills unset workload fields from the environment and turns them into the event's <see cref="Workload"/>.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Sdk.Configuration;
-
 namespace ZtStream.Sdk.Revocations;
 
 /// <summary>

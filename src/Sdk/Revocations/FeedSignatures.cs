@@ -1,8 +1,6 @@
 using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using ZtStream.Contracts.Revocations;
 
 namespace ZtStream.Sdk.Revocations;
 

@@ -1,12 +1,5 @@
-using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
-using System.Text.Json;
-using Microsoft.Extensions.Hosting;
-using ZtStream.Contracts.Revocations;
-using ZtStream.Contracts.Serialization;
-using ZtStream.Sdk.Client;
-using ZtStream.Sdk.Telemetry;
 
 namespace ZtStream.Sdk.Revocations;
 

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Collections.Immutable;
-using ZtStream.Contracts.Revocations;
 
 namespace ZtStream.Sdk.Revocations;
 

@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace ZtStream.Sdk.Telemetry;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics.Metrics;
-
 namespace ZtStream.Sdk.Telemetry;
 
 /// <summary>The instruments of meter <c>ZtStream.Sdk</c>.</summary>

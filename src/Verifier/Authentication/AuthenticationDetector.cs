@@ -1,8 +1,3 @@
-using ZtStream.Verifier.Attack;
-using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Explanation;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Authentication;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Verifier.Authentication;
 
 /// <summary>Section <c>Verifier:Authentication</c>: the sign-in and session detectors (docs/detection.md, "Identity detectors").</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Baselines;
-
 namespace ZtStream.Verifier.Authentication;
 
 /// <summary>

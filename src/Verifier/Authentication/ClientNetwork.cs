@@ -1,7 +1,4 @@
-using System.Net;
 using System.Net.Sockets;
-using ZtStream.Platform;
-using ZtStream.Verifier.Baselines;
 
 namespace ZtStream.Verifier.Authentication;
 

@@ -1,7 +1,3 @@
-using ZtStream.Verifier.Attack;
-using ZtStream.Verifier.Explanation;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Baselines;
 
 /// <summary>What one event is, relative to its principal's history (computed before the history learns it).</summary>

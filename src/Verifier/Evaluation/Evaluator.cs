@@ -1,7 +1,3 @@
-using System.Text.Json.Serialization;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Verifier.Evaluation;
 
 /// <summary>How one scenario fared.</summary>

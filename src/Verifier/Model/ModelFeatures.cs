@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Baselines;
-
 namespace ZtStream.Verifier.Model;
 
 /// <summary>The per-event feature vector the anomaly model sees (names are used in its reasons).</summary>

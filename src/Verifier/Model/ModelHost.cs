@@ -1,8 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
-using ZtStream.Verifier.Explanation;
-using ZtStream.Verifier.Scoring;
 
 namespace ZtStream.Verifier.Model;
 

@@ -1,6 +1,5 @@
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
-using ZtStream.Platform;
 
 namespace ZtStream.Verifier.Policy;
 

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace ZtStream.Verifier.Processing;
 
 /// <summary>Verifier log messages; event ids 4000–4099.</summary>

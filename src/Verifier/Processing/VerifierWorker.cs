@@ -1,17 +1,5 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using ZtStream.Contracts;
 using System.Runtime.ExceptionServices;
-using ZtStream.Platform;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Options;
-using ZtStream.Platform.Telemetry;
-using ZtStream.Verifier.Telemetry;
-using ZtStream.Verifier.Model;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Processing;
 

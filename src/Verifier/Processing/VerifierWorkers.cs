@@ -1,12 +1,3 @@
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ZtStream.Platform.EventLog;
-using ZtStream.Platform.Options;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.State;
-using ZtStream.Verifier.Telemetry;
-
 namespace ZtStream.Verifier.Processing;
 
 /// <summary>

@@ -1,12 +1,3 @@
-using System.CommandLine;
-using Microsoft.Extensions.Configuration;
-using ZtStream.Verifier.Evaluation;
-using ZtStream.Verifier.Model;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Verifier.Replay;
 
 /// <summary>

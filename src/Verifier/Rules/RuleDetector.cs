@@ -1,9 +1,3 @@
-using ZtStream.Verifier.Explanation;
-using ZtStream.Verifier.Rules.Aggregation;
-using ZtStream.Verifier.Rules.Detection;
-using ZtStream.Verifier.Rules.Falco;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-using ZtStream.Verifier.Rules.Falco;
-using ZtStream.Verifier.Rules.Sigma;
-
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>

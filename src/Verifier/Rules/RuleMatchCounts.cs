@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using System.Runtime.CompilerServices;
 
 namespace ZtStream.Verifier.Rules;
 

@@ -1,9 +1,4 @@
-using System.Diagnostics.Metrics;
 using System.Threading.Channels;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using ZtStream.Verifier.Processing;
-using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier.Rules;
 

@@ -1,5 +1,3 @@
-using ZtStream.Platform;
-
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>

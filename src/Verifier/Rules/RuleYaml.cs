@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Rules;
 
 /// <summary>Reading rule YAML with line numbers: scalars, nulls, lists, and YAML → JSON for embedded test events.</summary>

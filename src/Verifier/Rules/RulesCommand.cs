@@ -1,5 +1,3 @@
-using System.CommandLine;
-using Microsoft.Extensions.Configuration;
 using ZtStream.Verifier.Rules.Testing;
 
 namespace ZtStream.Verifier.Rules;

@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Attack;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Runtime;
 
 /// <summary>What a runtime alert said: the tool's rule, its priority, and the ATT&amp;CK ids its tags name.</summary>

@@ -1,9 +1,3 @@
-using ZtStream.Verifier.Attack;
-using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Explanation;
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Simulation;
-
 namespace ZtStream.Verifier.Runtime;
 
 /// <summary>A runtime alert on a workload (its id, without its cluster), as remembered for the service account the workload runs as.</summary>

@@ -1,7 +1,3 @@
-using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Rules;
-using ZtStream.Verifier.State;
-
 namespace ZtStream.Verifier.Scoring;
 
 /// <summary>

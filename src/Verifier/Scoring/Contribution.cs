@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Attack;
-
 namespace ZtStream.Verifier.Scoring;
 
 /// <summary>

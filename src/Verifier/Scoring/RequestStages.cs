@@ -1,6 +1,3 @@
-using System.Text.Json.Nodes;
-using ZtStream.Verifier.Baselines;
-
 namespace ZtStream.Verifier.Scoring;
 
 /// <summary>

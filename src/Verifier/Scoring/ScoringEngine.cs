@@ -1,12 +1,7 @@
 using System.IO.Compression;
 using ZtStream.Verifier.Authentication;
-using ZtStream.Verifier.Baselines;
 using ZtStream.Verifier.Feedback;
-using ZtStream.Verifier.Model;
-using ZtStream.Verifier.Policy;
-using ZtStream.Verifier.Rules;
 using ZtStream.Verifier.Runtime;
-using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Scoring;
 

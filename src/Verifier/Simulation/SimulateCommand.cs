@@ -1,5 +1,3 @@
-using System.CommandLine;
-
 namespace ZtStream.Verifier.Simulation;
 
 /// <summary>

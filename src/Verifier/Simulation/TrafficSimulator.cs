@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Baselines;
-
 namespace ZtStream.Verifier.Simulation;
 
 /// <summary>Parameters of a simulation; equal parameters give byte-identical traffic.</summary>

@@ -1,6 +1,3 @@
-using System.Text.Json.Serialization;
-using ZtStream.Verifier.Evaluation;
-
 namespace ZtStream.Verifier.Simulation;
 
 /// <summary>JSON of the Verifier's own files (scenario labels, evaluation reports) and of the attribute values of the records it derives (snake_case).</summary>

@@ -1,6 +1,4 @@
 using Dapper;
-using ZtStream.Platform.Store;
-using ZtStream.Verifier.Model;
 
 namespace ZtStream.Verifier.State;
 

@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Baselines;
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.State;
 
 /// <summary>

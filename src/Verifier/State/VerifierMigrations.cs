@@ -1,5 +1,3 @@
-using ZtStream.Platform.Store;
-
 namespace ZtStream.Verifier.State;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
-using ZtStream.Platform.Telemetry;
-using ZtStream.Verifier.State;
 
 namespace ZtStream.Verifier.Telemetry;
 

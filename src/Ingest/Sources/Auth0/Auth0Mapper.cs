@@ -1,5 +1,3 @@
-using ZtStream.Ingest.Sources.Identity;
-
 namespace ZtStream.Ingest.Sources.Auth0;
 
 /// <summary>

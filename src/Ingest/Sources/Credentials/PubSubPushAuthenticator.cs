@@ -1,8 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
-using ZtStream.Ingest.SignedTokens;
-
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>A Pub/Sub push token's outcome: the source it speaks for, or why it is refused.</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Ingest.SignedTokens;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>Checks section <c>Ingest:PubSubPush</c>, listing every problem at once.</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.Scopes;
-using ZtStream.Ingest.Options;
-
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>

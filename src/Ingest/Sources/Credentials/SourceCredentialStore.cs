@@ -1,6 +1,3 @@
-using Dapper;
-using ZtStream.Ingest.Sources.Scopes;
-
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>A source as listed: never its key.</summary>

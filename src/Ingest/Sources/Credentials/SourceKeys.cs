@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace ZtStream.Ingest.Sources.Credentials;
 
 /// <summary>

@@ -1,8 +1,3 @@
-using System.Buffers;
-using System.Globalization;
-using System.Net;
-using ZtStream.Ingest.Sources.Identity;
-
 namespace ZtStream.Ingest.Sources.Falco;
 
 /// <summary>

@@ -1,9 +1,3 @@
-using System.Buffers;
-using System.Net;
-using System.Text.RegularExpressions;
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Ingest.Sources.K8sAudit;
-
 namespace ZtStream.Ingest.Sources.Gcp;
 
 /// <summary>

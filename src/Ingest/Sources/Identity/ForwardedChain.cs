@@ -1,6 +1,3 @@
-using System.Net;
-using ZtStream.Platform;
-
 namespace ZtStream.Ingest.Sources.Identity;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ZtStream.Ingest.Sources.Identity;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Text.Json.Nodes;
-
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Net;
-
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using System.Text.Json.Nodes;
 using ZtStream.Ingest.Sources.Gcp;
-using ZtStream.Ingest.Sources.Identity;
 
 namespace ZtStream.Ingest.Sources.K8sAudit;
 

@@ -1,6 +1,3 @@
-using System.IO.Compression;
-using ZtStream.Ingest.Endpoints;
-
 namespace ZtStream.Ingest.Sources.K8sAudit;
 
 /// <summary>Maps one audit event (a native <c>Event</c>, or what stands for one) at <paramref name="index"/>.</summary>

@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using ZtStream.Ingest.Sources.Identity;
-
 namespace ZtStream.Ingest.Sources.Okta;
 
 /// <summary>

@@ -1,7 +1,4 @@
 using System.Text.Encodings.Web;
-using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Ingest.Validation;
-using ZtStream.Platform.Http;
 
 namespace ZtStream.Ingest.Sources.Scopes;
 

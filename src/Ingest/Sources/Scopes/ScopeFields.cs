@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.K8sAudit;
-using ZtStream.Ingest.Validation;
-
 namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>

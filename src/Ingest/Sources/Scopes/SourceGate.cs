@@ -1,6 +1,3 @@
-using ZtStream.Ingest.Sources.Identity;
-using ZtStream.Platform.Http;
-
 namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ZtStream.Platform;
-using ZtStream.Platform.Http;
-
 namespace ZtStream.Ingest.Sources.Scopes;
 
 /// <summary>

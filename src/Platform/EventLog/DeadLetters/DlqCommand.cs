@@ -1,10 +1,4 @@
-using System.CommandLine;
-using Microsoft.Extensions.Logging.Abstractions;
 using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.DeadLetters;
 

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace ZtStream.Platform.EventLog.FileLog;
 
 /// <summary>

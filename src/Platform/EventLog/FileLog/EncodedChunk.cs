@@ -1,6 +1,3 @@
-using System.Buffers;
-using ZtStream.Platform.EventLog.Local;
-
 namespace ZtStream.Platform.EventLog.FileLog;
 
 /// <summary>

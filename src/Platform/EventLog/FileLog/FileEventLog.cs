@@ -1,10 +1,4 @@
-using System.Buffers;
 using System.Collections.Concurrent;
-using System.Text.RegularExpressions;
-using ZtStream.Platform.EventLog.Local;
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.FileLog;
 

@@ -1,8 +1,4 @@
-using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using Microsoft.Win32.SafeHandles;
-using ZtStream.Platform.EventLog.Local;
-using ZtStream.Platform.Hosting;
 
 namespace ZtStream.Platform.EventLog.FileLog;
 

@@ -1,5 +1,3 @@
-using ZtStream.Platform.EventLog.Local;
-
 namespace ZtStream.Platform.EventLog.FileLog;
 
 /// <summary>

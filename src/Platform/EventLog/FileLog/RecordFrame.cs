@@ -1,7 +1,5 @@
-using System.Buffers.Binary;
 using System.Collections.ObjectModel;
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace ZtStream.Platform.EventLog.FileLog;
 

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using Microsoft.Win32.SafeHandles;
-using ZtStream.Platform.Hosting;
-
 namespace ZtStream.Platform.EventLog.FileLog;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using ZtStream.Platform.EventLog.Local;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.InProcess;
 

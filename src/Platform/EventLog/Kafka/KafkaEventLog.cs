@@ -1,6 +1,5 @@
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
-using ZtStream.Platform.Options;
 
 namespace ZtStream.Platform.EventLog.Kafka;
 

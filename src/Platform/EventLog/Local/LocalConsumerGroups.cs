@@ -1,5 +1,3 @@
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.EventLog.Local;
 
 /// <summary>

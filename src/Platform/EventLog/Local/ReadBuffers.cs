@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace ZtStream.Platform.EventLog.Local;
 
 /// <summary>

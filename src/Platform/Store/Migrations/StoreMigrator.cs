@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Platform.Faults;
-
 namespace ZtStream.Platform.Store.Migrations;
 
 /// <summary>A row of <c>schema_migrations</c>.</summary>

@@ -1,6 +1,3 @@
-using Npgsql;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Store.Postgres;
 
 /// <summary>The distributed store: PostgreSQL through one pooled <see cref="NpgsqlDataSource"/> per process.</summary>

@@ -1,7 +1,3 @@
-using ZtStream.Platform.Faults;
-using ZtStream.Platform.Hosting;
-using ZtStream.Platform.Options;
-
 namespace ZtStream.Platform.Store.Sqlite;
 
 /// <summary>

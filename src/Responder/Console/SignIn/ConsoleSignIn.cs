@@ -1,10 +1,5 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.OpenIdConnect;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
 
 namespace ZtStream.Responder.Console.SignIn;
 

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Api;
-
 namespace ZtStream.Responder.Console.SignIn;
 
 internal sealed class ConsoleSsoOptionsValidator : OptionsValidator<ConsoleSsoOptions, ConsoleSsoOptionsValidator>, IOptionsRules<ConsoleSsoOptions>

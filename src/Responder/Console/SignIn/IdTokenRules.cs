@@ -1,7 +1,3 @@
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Protocols.OpenIdConnect;
-using Microsoft.IdentityModel.Tokens;
-
 namespace ZtStream.Responder.Console.SignIn;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using Docker.DotNet;
 using Docker.DotNet.Models;
-using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Isolation.Docker;
 

@@ -1,6 +1,3 @@
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Revocation;
-
 namespace ZtStream.Responder.Isolation.Docker;
 
 /// <summary>

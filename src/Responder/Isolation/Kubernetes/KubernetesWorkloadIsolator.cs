@@ -1,8 +1,5 @@
-using k8s;
 using k8s.Autorest;
 using k8s.Models;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Isolation.Kubernetes;
 

@@ -1,6 +1,4 @@
 using System.Text.RegularExpressions;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Revocation;
 
 namespace ZtStream.Responder.Isolation.Nftables;
 

@@ -1,8 +1,6 @@
-using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using MimeKit;
 
 namespace ZtStream.Responder.Notifications.Targets;
 

@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using ZtStream.Responder.Drivers;
 
 namespace ZtStream.Responder.Revocation.OAuth;
 

@@ -1,6 +1,3 @@
-using ZtStream.Contracts.SharedSignals;
-using ZtStream.Responder.Revocation.Signing;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>

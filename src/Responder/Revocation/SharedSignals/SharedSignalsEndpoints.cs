@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation.Signing;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>The transmitter's discovery documents (its JWKS and its SSF configuration metadata) and its stream-management API.</summary>

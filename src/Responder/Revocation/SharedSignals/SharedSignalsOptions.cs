@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation.Signing;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>Section <c>Responder:Drivers:SharedSignals</c>: the OpenID Shared Signals (CAEP) transmitter.</summary>

@@ -1,6 +1,3 @@
-using ZtStream.Responder.Drivers;
-using ZtStream.Contracts.SharedSignals;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>One event to transmit: its type, subject and payload, and the action (or request) it belongs to.</summary>

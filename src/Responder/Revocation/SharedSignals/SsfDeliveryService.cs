@@ -1,8 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net.Http.Headers;
-using ZtStream.Responder.Drivers;
-using ZtStream.Responder.Outbox;
-using ZtStream.Responder.Telemetry;
 
 namespace ZtStream.Responder.Revocation.SharedSignals;
 

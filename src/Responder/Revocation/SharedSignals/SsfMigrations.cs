@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation.Signing;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Outbox;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>One SET for one receiver, as the outbox holds it.</summary>

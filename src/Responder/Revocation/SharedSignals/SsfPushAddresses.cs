@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Responder.Revocation.Signing;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>The keys SETs are signed with: <see cref="SharedSignalsOptions.SigningKeyPath"/>, else kept in <c>responder_ssf_keys</c>.</summary>

@@ -1,7 +1,3 @@
-using ZtStream.Responder.Api;
-using ZtStream.Responder.Audit;
-using ZtStream.Contracts.SharedSignals;
-
 namespace ZtStream.Responder.Revocation.SharedSignals;
 
 /// <summary>A receiver that authenticated to the stream-management API.</summary>

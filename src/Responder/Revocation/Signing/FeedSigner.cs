@@ -1,5 +1,3 @@
-using ZtStream.Contracts.Revocations;
-
 namespace ZtStream.Responder.Revocation.Signing;
 
 /// <summary>

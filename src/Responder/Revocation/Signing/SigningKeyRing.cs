@@ -1,7 +1,3 @@
-using Microsoft.IdentityModel.Tokens;
-using Microsoft.IdentityModel.JsonWebTokens;
-using ZtStream.Responder.Drivers;
-
 namespace ZtStream.Responder.Revocation.Signing;
 
 /// <summary>A key the Responder signs with (SETs, the revocation feed), and its public half as a JWK for the JWKS.</summary>

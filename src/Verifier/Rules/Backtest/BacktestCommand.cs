@@ -1,6 +1,3 @@
-using System.CommandLine;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
 using ZtStream.Verifier.Replay;
 
 namespace ZtStream.Verifier.Rules.Backtest;

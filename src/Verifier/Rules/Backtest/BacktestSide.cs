@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Scoring;
-
 namespace ZtStream.Verifier.Rules.Backtest;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Aggregation;
-
 namespace ZtStream.Verifier.Rules.Backtest;
 
 /// <summary>

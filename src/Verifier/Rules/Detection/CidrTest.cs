@@ -1,5 +1,3 @@
-using System.Net;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>The <c>cidr</c> modifier: the value is an IP address inside the network (IPv4 or IPv6; IPv4-mapped addresses count as IPv4).</summary>

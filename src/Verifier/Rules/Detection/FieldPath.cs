@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
-
 namespace ZtStream.Verifier.Rules.Detection;
 
 /// <summary>Where a field path starts.</summary>

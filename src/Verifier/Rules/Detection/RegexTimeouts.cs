@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using System.Diagnostics.Metrics;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Verifier.Processing;
-using ZtStream.Verifier.Telemetry;
 
 namespace ZtStream.Verifier.Rules.Detection;
 

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>A compiled condition (or part of one): evaluated per event, immutable, shared across rules.</summary>

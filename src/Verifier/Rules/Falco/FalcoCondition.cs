@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>A node of a parsed Falco condition. <see cref="Column"/> is 1-based within the condition text.</summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Sigma;
-
 namespace ZtStream.Verifier.Rules.Falco;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Rules.Sigma;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using ZtStream.Verifier.Scoring;
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Rules.Sigma;
 
 /// <summary>

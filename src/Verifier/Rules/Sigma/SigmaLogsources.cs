@@ -1,5 +1,3 @@
-using ZtStream.Verifier.Rules.Detection;
-
 namespace ZtStream.Verifier.Rules.Sigma;
 
 /// <summary>The logsources with a field mapping. Any other logsource is an error naming it, never a rule that silently matches nothing.</summary>

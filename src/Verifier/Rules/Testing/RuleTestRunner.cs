@@ -1,7 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
-using Microsoft.Extensions.Configuration;
-
 namespace ZtStream.Verifier.Rules.Testing;
 
 /// <summary>
