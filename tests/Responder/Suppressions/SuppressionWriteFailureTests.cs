@@ -23,8 +23,7 @@ public sealed class SuppressionWriteFailureTests
 
         using var failed = await analyst.PostAsJsonAsync("/v1/alerts/sp-write-fails/verdict", new { verdict = "false_positive" }, Ct);
 
-        Assert.True((int)failed.StatusCode >= 500, $"a verdict that was not stored is not answered {failed.StatusCode}");
-        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        await HttpProblem.ReadServerErrorAsync(failed, "a verdict that was not stored");
         Assert.Equal(AlertStatuses.Open, (await host.Get<AlertStore>().GetAsync("sp-write-fails", Ct))!.Status);
         var made = Assert.Single(await suppressions.QueryAsync(new SuppressionQuery(AlertId: "sp-write-fails"), Ct));
         Assert.Equal(SuppressionStates.Lifted, made.State);
@@ -56,8 +55,7 @@ public sealed class SuppressionWriteFailureTests
 
         using var failed = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { rules = new[] { "baseline/bytes_spike" } }, Ct);
 
-        Assert.True((int)failed.StatusCode >= 500, $"a narrowing that was not stored is not answered {failed.StatusCode}");
-        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        await HttpProblem.ReadServerErrorAsync(failed, "a narrowing that was not stored");
         var stored = (await host.Get<SuppressionStore>().GetAsync(id, Ct))!;
         Assert.Equal(["baseline/bytes_spike", "baseline/first_resource"], stored.Rules);
         var told = SuppressionApiTests.Feedback(host).Where(f => f.SuppressionId == id).ToList();
@@ -87,8 +85,7 @@ public sealed class SuppressionWriteFailureTests
 
         using var failed = await analyst.DeleteAsync($"/v1/suppressions/{id}?reason=export%20retired", Ct);
 
-        Assert.True((int)failed.StatusCode >= 500, $"a lift that was not stored is not answered {failed.StatusCode}");
-        Assert.Equal("application/problem+json", failed.Content.Headers.ContentType?.MediaType);
+        await HttpProblem.ReadServerErrorAsync(failed, "a lift that was not stored");
         Assert.Equal(SuppressionStates.Active, (await host.Get<SuppressionStore>().GetAsync(id, Ct))!.State);
         var told = SuppressionApiTests.Feedback(host).Where(f => f.SuppressionId == id).ToList();
         Assert.Equal([false, true, false], told.Select(f => f.Lifted));
@@ -113,7 +110,7 @@ public sealed class SuppressionWriteFailureTests
 
         using var failed = await analyst.PostAsJsonAsync("/v1/suppressions", new { alert_id = "sp-create-fails" }, Ct);
 
-        Assert.True((int)failed.StatusCode >= 500, $"a suppression that was not stored is not answered {failed.StatusCode}");
+        await HttpProblem.ReadServerErrorAsync(failed, "a suppression that was not stored");
         Assert.Empty(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "sp-create-fails"), Ct));
         Assert.Equal([false, true], SuppressionApiTests.Feedback(host).Select(f => f.Lifted));
         Assert.Single(SuppressionApiTests.Feedback(host).Select(f => f.SuppressionId).Distinct());

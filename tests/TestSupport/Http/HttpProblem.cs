@@ -12,15 +12,29 @@ public static class HttpProblem
     /// <summary>Every ZtStream problem type is this followed by its name (docs/architecture.md, "HTTP errors").</summary>
     public const string TypeBase = "https://ztstream.io/problems/";
 
-    /// <summary>The problem document of <paramref name="response"/>, which must have <paramref name="status"/>.</summary>
-    public static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode status)
+    /// <summary>
+    /// The problem document of <paramref name="response"/>, which must have <paramref name="status"/>; <paramref name="what"/>,
+    /// when given, names the request in a failure, for a test that sends many.
+    /// </summary>
+    public static Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode status, string? what = null) =>
+        ReadCheckedAsync(response, response.StatusCode == status, $"not {(int)status}", what);
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/> for a failure on the server's side, any 5xx: which one depends on where the fault
+    /// surfaced, but whoever called is still told in a problem document.
+    /// </summary>
+    public static Task<JsonElement> ReadServerErrorAsync(HttpResponseMessage response, string what) =>
+        ReadCheckedAsync(response, (int)response.StatusCode >= 500, "not 5xx", what);
+
+    private static async Task<JsonElement> ReadCheckedAsync(HttpResponseMessage response, bool expectedStatus, string expected, string? what)
     {
         // The body goes into the message of a wrong status: what a running process answered instead is the evidence.
         var body = await response.Content.ReadAsStringAsync(TestCancellation.Ct);
-        Assert.True(response.StatusCode == status, $"answered {(int)response.StatusCode}, not {(int)status}: {body}");
-        Assert.Equal(MediaType, response.Content.Headers.ContentType?.MediaType);
+        var answered = $"{(what is null ? "" : what + ": ")}answered {(int)response.StatusCode}";
+        Assert.True(expectedStatus, $"{answered}, {expected}: {body}");
+        Assert.True(response.Content.Headers.ContentType?.MediaType == MediaType, $"{answered} as {response.Content.Headers.ContentType}: {body}");
         var problem = JsonSerializer.Deserialize<JsonElement>(body);
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.Equal((int)response.StatusCode, problem.GetProperty("status").GetInt32());
         return problem;
     }
 
