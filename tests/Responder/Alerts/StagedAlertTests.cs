@@ -107,9 +107,7 @@ public sealed class StagedAlertTests
         foreach (var bad in new[] { "yes", "1", "TRUE", "maybe" })
         {
             using var response = await analyst.GetAsync($"/v1/alerts?staged={bad}", Ct);
-            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            var problem = await response.Content.ReadAsStringAsync(Ct);
+            var problem = (await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest, bad)).GetRawText();
             Assert.Contains("\"staged\"", problem, StringComparison.Ordinal);
             Assert.Contains("must be one of true, false", problem, StringComparison.Ordinal);
         }

@@ -39,8 +39,7 @@ public sealed class CredentialSeparationTests
 
         foreach (var (who, response) in replays)
         {
-            Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{who}: answered {(int)response.StatusCode}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            await HttpProblem.ReadAsync(response, HttpStatusCode.Unauthorized, who);
             response.Dispose();
         }
     }

@@ -89,9 +89,7 @@ public sealed class FeedExpiryLiftAndFanOutTests
         var first = await SseReader.OpenAsync(feed, RevocationFeed.StreamPath, null, ct);
         await using var second = await SseReader.OpenAsync(feed, RevocationFeed.StreamPath, null, ct);
         using var third = await feed.GetAsync(RevocationFeed.StreamPath, HttpCompletionOption.ResponseHeadersRead, ct);
-        Assert.Equal(HttpStatusCode.TooManyRequests, third.StatusCode);
-        Assert.Equal("application/problem+json", third.Content.Headers.ContentType?.MediaType);
-        Assert.NotNull(third.Headers.RetryAfter);
+        await HttpProblem.ReadRetryLaterAsync(third, HttpStatusCode.TooManyRequests, "too-many-streams");
         await using (await SseReader.OpenAsync(host.ClientFor(ResponderTestHost.AnalystToken), RevocationFeed.StreamPath, null, ct))
         {
         }

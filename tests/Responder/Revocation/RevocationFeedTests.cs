@@ -90,8 +90,7 @@ public sealed class RevocationFeedTests
         foreach (var path in new[] { RevocationFeed.SnapshotPath, RevocationFeed.StreamPath })
         {
             using var anonymous = await host.Client.GetAsync(path, ct);
-            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-            Assert.Equal("application/problem+json", anonymous.Content.Headers.ContentType?.MediaType);
+            await HttpProblem.ReadAsync(anonymous, HttpStatusCode.Unauthorized, path);
             using var wrong = await host.ClientFor("not-a-token-of-this-responder-0123456789").GetAsync(path, ct);
             Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
         }

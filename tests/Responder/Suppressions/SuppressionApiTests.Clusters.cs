@@ -18,9 +18,7 @@ public partial class SuppressionApiTests
 
     private static async Task<ItemErrorView> ErrorOf(HttpResponseMessage response)
     {
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var error = Assert.Single((await JsonOf(response)).GetProperty("errors").EnumerateArray());
+        var error = Assert.Single((await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest)).GetProperty("errors").EnumerateArray());
         return new ItemErrorView(error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()!, error.GetProperty("reason").GetString()!);
     }
 

@@ -49,9 +49,7 @@ public partial class SuppressionApiTests
 
         foreach (var refused in new[] { verdict, suppression })
         {
-            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
-            var detail = (await JsonOf(refused)).GetProperty("detail").GetString()!;
+            var detail = (await HttpProblem.ReadAsync(refused, HttpStatusCode.Forbidden)).GetProperty("detail").GetString()!;
             Assert.Contains("holds in cluster staging", detail, StringComparison.Ordinal);
             Assert.Contains("responder", detail, StringComparison.Ordinal);
         }

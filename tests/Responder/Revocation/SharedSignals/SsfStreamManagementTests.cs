@@ -164,8 +164,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         using var list = await SendAsync(host, HttpMethod.Get, "/ssf/streams", SiemToken);
         Assert.Equal([id], (await list.Content.ReadFromJsonAsync<JsonArray>(Ct))!.Select(s => s!["stream_id"]!.GetValue<string>()));
         using var foreign = await SendAsync(host, HttpMethod.Get, $"/ssf/streams?stream_id={id}", CrmToken);
-        Assert.Equal(HttpStatusCode.NotFound, foreign.StatusCode);
-        Assert.Equal("application/problem+json", foreign.Content.Headers.ContentType?.MediaType);
+        await HttpProblem.ReadAsync(foreign, HttpStatusCode.NotFound);
 
         using var patched = await SendAsync(host, HttpMethod.Patch, "/ssf/streams", SiemToken, new JsonObject
         {
@@ -215,9 +214,8 @@ public sealed class SsfStreamManagementTests : IDisposable
 
         foreach (var response in new[] { patched, status })
         {
-            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            Assert.Contains("stream-not-found", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+            var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.NotFound);
+            Assert.Equal(HttpProblem.TypeBase + "ssf-stream-not-found", problem.GetProperty("type").GetString());
         }
     }
 
@@ -239,15 +237,13 @@ public sealed class SsfStreamManagementTests : IDisposable
 
         foreach (var refused in new[] { create, patch, replace })
         {
-            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-            var problem = await ProblemOfAsync(refused);
-            Assert.Contains("endpoint_url", problem.Title, StringComparison.Ordinal);
-            Assert.Contains("https://siem.example/ssf", problem.Detail, StringComparison.Ordinal);
-            Assert.Contains("Clients:siem:PushEndpoints", problem.Detail, StringComparison.Ordinal);
+            var problem = await HttpProblem.ReadAsync(refused, HttpStatusCode.Forbidden);
+            Assert.Contains("endpoint_url", problem.GetProperty("title").GetString(), StringComparison.Ordinal);
+            Assert.Contains("https://siem.example/ssf", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Contains("Clients:siem:PushEndpoints", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
 
-        Assert.Equal(HttpStatusCode.Forbidden, crm.StatusCode);
-        Assert.Contains("poll", (await ProblemOfAsync(crm)).Detail, StringComparison.Ordinal);
+        await HttpProblem.ReadNamingAsync(crm, HttpStatusCode.Forbidden, "poll");
         using var list = await SendAsync(host, HttpMethod.Get, "/ssf/streams", SiemToken);
         var streams = (await list.Content.ReadFromJsonAsync<JsonArray>(Ct))!;
         Assert.Equal("urn:ietf:rfc:8936", Assert.Single(streams)!["delivery"]!["method"]!.GetValue<string>());
@@ -404,14 +400,6 @@ public sealed class SsfStreamManagementTests : IDisposable
         }
     }
 
-    private static async Task<(string Title, string Detail)> ProblemOfAsync(HttpResponseMessage response)
-    {
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = (await response.Content.ReadFromJsonAsync<JsonObject>(Ct))!;
-        Assert.Equal((int)response.StatusCode, problem["status"]!.GetValue<int>());
-        return (problem["title"]!.GetValue<string>(), problem["detail"]!.GetValue<string>());
-    }
-
     private static JsonObject Push(string endpoint, string? streamId = null)
     {
         var body = new JsonObject { ["delivery"] = new JsonObject { ["method"] = "urn:ietf:rfc:8935", ["endpoint_url"] = endpoint } };
@@ -458,8 +446,7 @@ public sealed class SsfStreamManagementTests : IDisposable
         using var wrong = await SendAsync(host, HttpMethod.Post, "/ssf/streams", "not-a-receiver-token-0123456789abcdef", new JsonObject());
 
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
-        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
-        Assert.Equal("application/problem+json", wrong.Content.Headers.ContentType?.MediaType);
+        await HttpProblem.ReadAsync(wrong, HttpStatusCode.Unauthorized);
         Assert.Contains("Bearer", wrong.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
     }
 
