@@ -113,15 +113,8 @@ public sealed class EscapedNamesTests
     [Fact]
     public async Task PostOkta_EventHookWithAnOverrideInTheLogin_BothEventsAcceptedEscaped()
     {
-        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
-        var key = await server.AddSourceAsync("okta");
-        var body = Encoding.UTF8.GetString(Sources.TestData.Idp("okta", "event-hook-delivery.json"))
-            .Replace("jane.doe@acme.example", @"jane.doe\u202Eelpmaxe.emca@", StringComparison.Ordinal);
+        var events = await PostIdpAsync("okta", "event-hook-delivery.json", "jane.doe@acme.example", @"jane.doe\u202Eelpmaxe.emca@", 2);
 
-        using var response = await server.PostAsync("/v1/sources/okta", body, key);
-
-        await IngestAnswer.AcceptedAsync(response, 2);
-        var events = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToList();
         Assert.All(events, e => Assert.Equal(@"jane.doe\u202Eelpmaxe.emca@", e.Subject!.Id));
         Assert.All(events, e => Assert.Contains("subject.id", e.List(Escaped)));
     }
@@ -130,18 +123,26 @@ public sealed class EscapedNamesTests
     [Fact]
     public async Task PostEntra_SignInsWithANulInTheUserPrincipalName_EveryRecordAcceptedEscaped()
     {
-        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
-        var key = await server.AddSourceAsync("entra");
-        var body = Encoding.UTF8.GetString(Sources.TestData.Idp("entra", "signin-records.json"))
-            .Replace("tperkins@contoso.example", @"tperkins\u0000@contoso.example", StringComparison.Ordinal);
+        var events = await PostIdpAsync("entra", "signin-records.json", "tperkins@contoso.example", @"tperkins\u0000@contoso.example", 4);
 
-        using var response = await server.PostAsync("/v1/sources/entra", body, key);
-
-        await IngestAnswer.AcceptedAsync(response, 4);
-        var mine = (await server.ReadLoggedAsync(4)).Select(r => r.Event).Where(e => e.Subject?.Id.StartsWith("tperkins", StringComparison.Ordinal) == true).ToList();
+        var mine = events.Where(e => e.Subject?.Id.StartsWith("tperkins", StringComparison.Ordinal) == true).ToList();
         Assert.NotEmpty(mine);
         Assert.All(mine, e => Assert.Equal(@"tperkins\u0000@contoso.example", e.Subject!.Id));
         Assert.All(mine, e => Assert.Contains("subject.id", e.List(Escaped)));
+    }
+
+    /// <summary>
+    /// Identity provider <paramref name="source"/>'s documented delivery <paramref name="file"/>, every <paramref name="name"/>
+    /// in it written as <paramref name="escaped"/> (a JSON escape, so the name arrives with the character itself), posted and
+    /// accepted whole: the <paramref name="count"/> events it logged.
+    /// </summary>
+    private static async Task<List<AccessEvent>> PostIdpAsync(string source, string file, string name, string escaped, int count)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync(source);
+        var body = Encoding.UTF8.GetString(Sources.TestData.Idp(source, file)).Replace(name, escaped, StringComparison.Ordinal);
+
+        return [.. (await server.PostAcceptedAsync($"/v1/sources/{source}", Encoding.UTF8.GetBytes(body), key, count)).Select(r => r.Event)];
     }
 
     /// <summary>A Falco k8saudit plugin alert whose ka.user.name carries a terminal escape sequence.</summary>
