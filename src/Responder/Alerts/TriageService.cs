@@ -44,7 +44,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         var current = await alerts.GetAsync(alertId, cancellationToken);
         if (current is null)
         {
-            return (null, Problems.Of(404, $"no alert {alertId}"));
+            return (null, NoAlert(alertId));
         }
 
         if (current.Status == status)
@@ -112,7 +112,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
 
             return write switch
             {
-                { Before: null } => (null, Problems.Of(404, $"no alert {alertId}")),
+                { Before: null } => (null, NoAlert(alertId)),
                 { Stale: true } => (null, ChangedSince(write.Before, seen ?? current.Version)),
                 _ => (new TriageOutcome(write.Before, [], Changed: false), null),
             };
@@ -163,7 +163,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             cancellationToken);
         return write switch
         {
-            { Before: null } => (null, Problems.Of(404, $"no alert {alertId}")),
+            { Before: null } => (null, NoAlert(alertId)),
             { Stale: true } => (null, ChangedSince(write.Before, seen!.Value)),
             _ => (write.After ?? write.Before, null),
         };
@@ -189,7 +189,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             s => new TriageChange("comment", s.Status, s.VerdictBy, s.Assignee, text),
             (before, _) => new AuditRecord(AuditKinds.AlertComment, caller.Name, $"comment on alert {alertId}: {text}", AlertId: alertId, Principal: before.Alert.Principal),
             cancellationToken);
-        return write.After is null ? (null, Problems.Of(404, $"no alert {alertId}")) : (write.After, null);
+        return write.After is null ? (null, NoAlert(alertId)) : (write.After, null);
     }
 
     /// <summary>The audit entry of a status or assignment: the triage state before and after.</summary>
@@ -208,6 +208,9 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
     private static Problem ChangedSince(StoredAlert now, long seen) => Problems.Stale(
         now.Version,
         $"alert {now.Alert.Id} has changed since version {seen} was read: it is now {now.Status}, assigned to {now.Assignee ?? "nobody"} (version {now.Version}); read it again and decide on that");
+
+    /// <summary>The answer for an alert id the store does not hold.</summary>
+    private static Problem NoAlert(string alertId) => Problems.Of(404, $"no alert {alertId}");
 
     private static string Detail(string what, string? note) => string.IsNullOrWhiteSpace(note) ? what : $"{what}: {note}";
 }
