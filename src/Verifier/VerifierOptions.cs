@@ -93,7 +93,7 @@ internal sealed record VerifierOptions
     /// </summary>
     public TimeSpan RuntimeTaintWindow { get; init; } = TimeSpan.FromHours(24);
 
-    /// <summary>Wall-clock time between state checkpoints of a partition.</summary>
+    /// <summary>Time between state checkpoints of a partition, on the monotonic clock (a step of the wall clock moves no checkpoint).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>

@@ -43,8 +43,9 @@ internal sealed class ActionService(
     /// </summary>
     internal static readonly TimeSpan SendNowTimeout = TimeSpan.FromSeconds(5);
 
-    // Until when a send that failed says the bus is down (ticks of the clock): meanwhile decisions do not try it at all.
-    private long _busDownUntil;
+    // When a send last failed, on the monotonic clock (0: the bus is taken as up): for RedispatchAfter after it,
+    // decisions do not try the bus at all. Monotonic, so a step of the wall clock back does not stretch that span.
+    private long _busDownAt;
 
     // Actions a send left queued, for the timekeeper's next pass (RetryLeftQueuedAsync).
     private readonly ConcurrentDictionary<Guid, byte> _leftQueued = new();
@@ -89,7 +90,7 @@ internal sealed class ActionService(
     /// <returns>Whether the command was sent.</returns>
     public async Task<bool> TrySendNowAsync(ActionRecord action, CancellationToken cancellationToken)
     {
-        if (time.GetUtcNow().UtcTicks < Interlocked.Read(ref _busDownUntil))
+        if (Interlocked.Read(ref _busDownAt) is not 0 and var downAt && time.GetElapsedTime(downAt) < options.Value.RedispatchAfter)
         {
             _leftQueued.TryAdd(action.Id, 0);
             ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, "the bus refused a command moments ago", null);
@@ -152,14 +153,14 @@ internal sealed class ActionService(
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is OperationCanceledException || TransientFaults.IsTransient(ex)))
             {
                 _leftQueued.TryAdd(action.Id, 0);
-                Interlocked.Exchange(ref _busDownUntil, (time.GetUtcNow() + options.Value.RedispatchAfter).UtcTicks);
+                Interlocked.Exchange(ref _busDownAt, time.GetTimestamp());
                 ResponderLog.CommandLeftQueued(logger, action.Kind, action.Id, ex is OperationCanceledException ? $"the bus did not take it within {SendNowTimeout.TotalSeconds:0} s" : "sending it failed", ex);
                 return false;
             }
         }
 
         _leftQueued.TryRemove(action.Id, out _);
-        Interlocked.Exchange(ref _busDownUntil, 0);
+        Interlocked.Exchange(ref _busDownAt, 0);
         if (sentAt is { } at)
         {
             await RecordSentAsync(action, at, cancellationToken);

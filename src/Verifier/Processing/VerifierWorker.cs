@@ -331,7 +331,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
     }
 
     private Task MaybeCheckpointAsync(ConsumedRecord record, Partition p, CancellationToken cancellationToken) =>
-        p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetUtcNow() - p.LastCheckpoint >= options.CheckpointInterval
+        p.SinceCheckpoint >= options.CheckpointEveryRecords || time.GetElapsedTime(p.LastCheckpoint) >= options.CheckpointInterval
             || p.Saving is { IsFaulted: true } or { IsCanceled: true } || p.SaveFailure is not null
             ? CheckpointAsync(record.Topic, record.Partition, p, cancellationToken)
             : Task.CompletedTask;
@@ -571,7 +571,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         VerifierLog.PrincipalsParked(logger, states.Count, budget.Principals, budget.MaxPrincipals);
     }
 
-    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules, budget)) { LastCheckpoint = time.GetUtcNow() };
+    private Partition NewPartition() => new(new ScoringEngine(options, policy, model, rules, budget)) { LastCheckpoint = time.GetTimestamp() };
 
     /// <summary>
     /// Checkpoints on the consumer's loop without waiting for the store: the state is serialised here (so it matches
@@ -793,7 +793,7 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
         var checkpoint = new PartitionCheckpoint(p.NextOffset, p.Engine.EventsScored, p.Engine.Checkpoint());
         p.SinceCheckpoint = 0;
         p.CheckpointWaiting = false;
-        p.LastCheckpoint = time.GetUtcNow();
+        p.LastCheckpoint = time.GetTimestamp();
         RefreshGauges();
         return checkpoint;
     }
@@ -813,7 +813,11 @@ internal sealed class VerifierWorker : BackgroundService, IRecordHandler
 
         public int SinceCheckpoint { get; set; }
 
-        public DateTimeOffset LastCheckpoint { get; set; }
+        /// <summary>
+        /// When the last checkpoint was taken, on the monotonic clock (<see cref="TimeProvider.GetTimestamp"/>): a step
+        /// of the wall clock back would hold checkpoints off by as long as the step, one forward would bring one early.
+        /// </summary>
+        public long LastCheckpoint { get; set; }
 
         public int Principals { get; set; }
 

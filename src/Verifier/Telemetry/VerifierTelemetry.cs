@@ -2,8 +2,11 @@ using System.Diagnostics;
 
 namespace ZtStream.Verifier.Telemetry;
 
-/// <summary>What one partition shows the gauges: principals held and when its state was last checkpointed.</summary>
-internal readonly record struct PartitionGauge(string Topic, int Partition, int Principals, DateTimeOffset LastCheckpoint);
+/// <summary>
+/// What one partition shows the gauges: principals held and when its state was last checkpointed, a monotonic
+/// timestamp (<see cref="TimeProvider.GetTimestamp"/>), so the age shown is not moved by a step of the wall clock.
+/// </summary>
+internal readonly record struct PartitionGauge(string Topic, int Partition, int Principals, long LastCheckpoint);
 
 /// <summary>
 /// Meter and ActivitySource <c>ZtStream.Verifier</c>: events scored, the score distribution, alerts by severity and
@@ -152,10 +155,9 @@ internal sealed class VerifierTelemetry
 
     private IEnumerable<Measurement<double>> ObserveCheckpointAge()
     {
-        var now = time.GetUtcNow();
         foreach (var p in Partitions())
         {
-            yield return new Measurement<double>(Math.Max(0, (now - p.LastCheckpoint).TotalSeconds), Tags(p));
+            yield return new Measurement<double>(time.GetElapsedTime(p.LastCheckpoint).TotalSeconds, Tags(p));
         }
     }
 

@@ -16,16 +16,7 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
     [Fact]
     public async Task WallClockJumpsHoursForwardThenMinutesBack_WhileEventsFlow_NothingLost_RevocationsLastUntilTheirExpiry()
     {
-        var library = new[] { "x86_64-linux-gnu", "aarch64-linux-gnu" }
-            .Select(arch => $"/usr/lib/{arch}/faketime/libfaketime.so.1").FirstOrDefault(File.Exists);
-        if (library is null)
-        {
-            ServiceRequirement.Unavailable("libfaketime", "install the faketime package (apt-get install faketime)");
-            return;
-        }
-
-        var clock = Path.Combine(_processes.Folder.FullName, "clock");
-        await File.WriteAllTextAsync(clock, "+0", Ct);
+        var clock = await FakeClock.CreateAsync(_processes.Folder);
         var policy = await ResponsePolicies.RevokeTokensAsync(_processes.Folder, "low");
         var key = await _processes.AddSourceAsync("clock-app", ["--subjects", "*", "--sqlite", "zt.db"], Ct);
         var run = await _processes.StartAsync(
@@ -34,13 +25,7 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
              "--set", "Ingest:RatePerSecond=50", "--set", "Ingest:RateBurst=400"],
             waitForListening: true,
             Ct,
-            environment: new Dictionary<string, string>
-            {
-                ["LD_PRELOAD"] = library,
-                ["FAKETIME_TIMESTAMP_FILE"] = clock,
-                ["FAKETIME_CACHE_DURATION"] = "1",
-                ["FAKETIME_DONT_FAKE_MONOTONIC"] = "1",
-            });
+            environment: clock.Environment);
         using var ingest = ZtStreamApi.Client(run.Url, key);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);
         List<string> victims = [];
@@ -51,7 +36,7 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
         await StealAsync(ingest, victims, "user:later", now.AddHours(6));
         await WaitListedAsync(api, run, ["jti-user:soon", "jti-user:later"]);
 
-        await JumpAsync(api, clock, "+2h", TimeSpan.FromHours(2));
+        await clock.JumpAsync(api, "+2h", TimeSpan.FromHours(2));
         await SendBenignAsync(ingest, "forward", 3);
         await StealAsync(ingest, victims, "user:after-forward", DateTimeOffset.UtcNow.AddMinutes(30));
         await WaitListedAsync(api, run, ["jti-user:later", "jti-user:after-forward"]);
@@ -61,7 +46,7 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
         // Spend the source's burst into debt (8 s to repay), then step the clock back 10 minutes: the bucket refills on the
         // monotonic clock, so the source is let in again within seconds, not once the wall clock is back where it was.
         await SpendTheBurstAsync(ingest, "burst");
-        await JumpAsync(api, clock, "+110m", TimeSpan.FromMinutes(110));
+        await clock.JumpAsync(api, "+110m", TimeSpan.FromMinutes(110));
         var letIn = await Eventually.WithinAsync(async () => (await SendAsync(ingest, Benign("back-first", 40))) == HttpStatusCode.Accepted, TimeSpan.FromSeconds(30), Ct);
         Assert.True(letIn, "the source was locked out after the clock went back");
         await Task.Delay(TimeSpan.FromSeconds(9), Ct);
@@ -72,7 +57,7 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
 
         // Nor does a forward jump repay the debt: a request right after it is refused.
         await SpendTheBurstAsync(ingest, "burst-2");
-        await JumpAsync(api, clock, "+3h", TimeSpan.FromHours(3));
+        await clock.JumpAsync(api, "+3h", TimeSpan.FromHours(3));
         Assert.Equal(HttpStatusCode.TooManyRequests, await SendAsync(ingest, Benign("just-after-forward", 40)));
         await WaitListedAsync(api, run, ["jti-user:later"]);
 
@@ -85,24 +70,6 @@ public sealed class ClockJumpEndToEndTests : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _processes.DisposeAsync();
-
-    /// <summary>
-    /// Writes <paramref name="offset"/> (libfaketime's relative form) to the clock file and waits until the process's
-    /// answers are dated that far from the real clock (Kestrel's <c>Date</c>, give or take a minute).
-    /// </summary>
-    private static async Task JumpAsync(HttpClient api, string clock, string offset, TimeSpan expected)
-    {
-        await File.WriteAllTextAsync(clock, offset, Ct);
-        var jumped = await Eventually.WithinAsync(
-            async () =>
-            {
-                using var response = await api.GetAsync(new Uri("/healthz", UriKind.Relative), Ct);
-                return response.Headers.Date is { } date && (date - DateTimeOffset.UtcNow - expected).Duration() < TimeSpan.FromMinutes(1);
-            },
-            TimeSpan.FromSeconds(30),
-            Ct);
-        Assert.True(jumped, $"the process's clock did not move to {offset}");
-    }
 
     /// <summary>Posts <paramref name="subject"/>'s stolen token (expiring at <paramref name="expires"/>) and its use elsewhere; it must be acknowledged.</summary>
     private static async Task StealAsync(HttpClient ingest, List<string> victims, string subject, DateTimeOffset expires)

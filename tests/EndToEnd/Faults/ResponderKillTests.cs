@@ -68,64 +68,46 @@ public sealed class ResponderKillTests : IAsyncDisposable
     [Fact]
     public async Task Sigkill_AfterTheQuarantineTableWasAdded_TheIsolationIsInForceOnceAfterRestart()
     {
-        if (!OperatingSystem.IsLinux() || !LocalProcess.IsRoot)
+        await using var netns = await NetworkNamespace.CreateAsync();
+        var marker = Path.Combine(_processes.Folder.FullName, "nft-applied");
+        var hangingNft = Path.Combine(_processes.Folder.FullName, "nft-then-hang");
+        await File.WriteAllTextAsync(hangingNft, $"""
+            #!/bin/sh
+            # The real nft; once it has applied a ruleset (-f), says so and never returns.
+            nft "$@" || exit $?
+            if [ "$1" = "-f" ]; then touch '{marker}'; exec sleep 600; fi
+            """, Ct);
+        Assert.True((await LocalProcess.RunAsync("chmod", ["700", hangingNft], TimeSpan.FromSeconds(30))).Succeeded);
+        string[] isolation = ["--set", "Responder:Drivers:Isolation=nftables"];
+
+        var run = await RunAsync("run-1", [.. isolation, "--set", $"Responder:Drivers:Nftables:NftPath={hangingNft}"]);
+        string id;
+        using (var api = ZtStreamApi.Client(run.Url, ApiToken))
         {
-            ServiceRequirement.Unavailable("a network namespace of the test's own", "ip netns add needs Linux and root");
+            using var trigger = await api.PostAsJsonAsync(
+                new Uri("/v1/actions", UriKind.Relative),
+                new Dictionary<string, string> { ["kind"] = "isolate_workload", ["workload_id"] = $"netns:{netns.Name}", ["reason"] = "fault test" },
+                Ct);
+            Assert.True(trigger.IsSuccessStatusCode, $"{(int)trigger.StatusCode} {await trigger.Content.ReadAsStringAsync(Ct)}");
+            id = (await trigger.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
         }
 
-        var netns = $"zt-e2e-{Guid.NewGuid():N}"[..20];
-        var added = await LocalProcess.RunAsync("ip", ["netns", "add", netns], TimeSpan.FromSeconds(30));
-        if (!added.Succeeded)
+        Assert.True(await Eventually.WithinAsync(() => Task.FromResult(File.Exists(marker)), ZtStreamApi.Timeout, Ct), $"nft never applied the quarantine:\n{run.Output}");
+        run.Kill();
+        await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        var restarted = await RunAsync("run-2", isolation);
+        using (var api = ZtStreamApi.Client(restarted.Url, ApiToken))
         {
-            ServiceRequirement.Unavailable("a network namespace of the test's own", $"ip netns add failed ({added.ExitCode}): {added.Output}");
+            var active = await Eventually.WithinAsync(async () => await StateAsync(api, id) == "active", ZtStreamApi.Timeout, Ct);
+            Assert.True(active, $"the isolation {id} is {await StateAsync(api, id)} after the restart:\n{restarted.Output}");
+            Assert.Single(await ZtStreamApi.AuditKindsAsync(api, id, Ct), k => k == "action.completed");
         }
 
-        try
-        {
-            var marker = Path.Combine(_processes.Folder.FullName, "nft-applied");
-            var hangingNft = Path.Combine(_processes.Folder.FullName, "nft-then-hang");
-            await File.WriteAllTextAsync(hangingNft, $"""
-                #!/bin/sh
-                # The real nft; once it has applied a ruleset (-f), says so and never returns.
-                nft "$@" || exit $?
-                if [ "$1" = "-f" ]; then touch '{marker}'; exec sleep 600; fi
-                """, Ct);
-            Assert.True((await LocalProcess.RunAsync("chmod", ["700", hangingNft], TimeSpan.FromSeconds(30))).Succeeded);
-            string[] isolation = ["--set", "Responder:Drivers:Isolation=nftables"];
-
-            var run = await RunAsync("run-1", [.. isolation, "--set", $"Responder:Drivers:Nftables:NftPath={hangingNft}"]);
-            string id;
-            using (var api = ZtStreamApi.Client(run.Url, ApiToken))
-            {
-                using var trigger = await api.PostAsJsonAsync(
-                    new Uri("/v1/actions", UriKind.Relative),
-                    new Dictionary<string, string> { ["kind"] = "isolate_workload", ["workload_id"] = $"netns:{netns}", ["reason"] = "fault test" },
-                    Ct);
-                Assert.True(trigger.IsSuccessStatusCode, $"{(int)trigger.StatusCode} {await trigger.Content.ReadAsStringAsync(Ct)}");
-                id = (await trigger.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetString()!;
-            }
-
-            Assert.True(await Eventually.WithinAsync(() => Task.FromResult(File.Exists(marker)), ZtStreamApi.Timeout, Ct), $"nft never applied the quarantine:\n{run.Output}");
-            run.Kill();
-            await run.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
-
-            var restarted = await RunAsync("run-2", isolation);
-            using (var api = ZtStreamApi.Client(restarted.Url, ApiToken))
-            {
-                var active = await Eventually.WithinAsync(async () => await StateAsync(api, id) == "active", ZtStreamApi.Timeout, Ct);
-                Assert.True(active, $"the isolation {id} is {await StateAsync(api, id)} after the restart:\n{restarted.Output}");
-                Assert.Single(await ZtStreamApi.AuditKindsAsync(api, id, Ct), k => k == "action.completed");
-            }
-
-            var tables = await LocalProcess.RunAsync("ip", ["netns", "exec", netns, "nft", "list", "tables", "inet"], TimeSpan.FromSeconds(30));
-            Assert.Equal(["table inet ztstream_quarantine"], tables.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-            var table = await LocalProcess.RunAsync("ip", ["netns", "exec", netns, "nft", "list", "table", "inet", "ztstream_quarantine"], TimeSpan.FromSeconds(30));
-            Assert.Contains($"ztstream {Guid.Parse(id):N}", table.Output, StringComparison.Ordinal);
-        }
-        finally
-        {
-            await LocalProcess.RunAsync("ip", ["netns", "delete", netns], TimeSpan.FromSeconds(30));
-        }
+        var tables = await netns.NftAsync("list", "tables", "inet");
+        Assert.Equal(["table inet ztstream_quarantine"], tables.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        var table = await netns.NftAsync("list", "table", "inet", "ztstream_quarantine");
+        Assert.Contains($"ztstream {Guid.Parse(id):N}", table, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -85,6 +85,42 @@ public sealed class ActionRecoveryTests
     }
 
     /// <summary>
+    /// After a refused send, decisions within <c>RedispatchAfter</c> are left queued; that span is timed on the
+    /// monotonic clock. Before, it was a wall-clock deadline, so a step of the clock back an hour held every decision
+    /// queued for the hour (until a scheduler pass found the bus back) though the bus was long up again.
+    /// </summary>
+    [Fact]
+    public async Task Decision_AfterTheBusWasDown_WallClockStepsBack_TheNextCommandGoesOnceRedispatchAfterPassed()
+    {
+        var bus = new BusSwitch { Down = true };
+        var clock = new SteppedWallClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        await using var host = await bus.Into(new ResponderTestHost(ResponseFlowTests.RevokeCritical, clock))
+            .WithSetting("Responder:SchedulerInterval", "01:00:00")
+            .StartAsync();
+
+        await host.RaiseAsync(TestAlerts.Critical("al-refused", principal: "alice"));
+        Assert.Equal(1, bus.Refused);
+        bus.Down = false;
+        clock.Offset = TimeSpan.FromHours(-1);
+        clock.Advance(new ResponderOptions().RedispatchAfter + TimeSpan.FromSeconds(1));
+
+        var next = await host.RaiseAsync(TestAlerts.Critical("al-next", principal: "bob"));
+
+        Assert.Equal(1, bus.Sent);
+        await host.UntilStateAsync(next.Id, ActionStates.Done);
+    }
+
+    /// <summary>A fake clock whose wall clock steps by <see cref="Offset"/>; its monotonic clock is left alone, as the kernel leaves it.</summary>
+    private sealed class SteppedWallClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
+
+        public override long GetTimestamp() => base.GetUtcNow().Ticks;
+    }
+
+    /// <summary>
     /// The bus took the command at once, but recording it waited longer than the bus is given (another writer held the
     /// store): the bus is not taken as down, and the next decision's command goes at once. Before, the store's wait was
     /// timed as the bus's, and every decision for <c>RedispatchAfter</c> after it was left queued.

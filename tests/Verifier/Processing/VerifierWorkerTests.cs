@@ -245,8 +245,44 @@ public sealed class VerifierWorkerTests
         await h.StopWatchingAsync();
     }
 
+    /// <summary>
+    /// The wall clock steps back an hour (an NTP step, a VM resumed from a snapshot) while a partition scores: its next
+    /// checkpoint still comes <c>CheckpointInterval</c> after the last, timed on the monotonic clock. Before, the
+    /// interval was timed on the wall clock, and none came by time until the clock had made the hour up again.
+    /// </summary>
+    [Fact]
+    public async Task WallClockStepsBack_TheNextCheckpointStillComesAfterTheInterval()
+    {
+        using var log = NewMemoryLog(1);
+        await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
+        var clock = new SteppedWallClock();
+        var checkpoints = new CheckpointStore(h.Store, TimeProvider.System);
+        var options = new VerifierOptions { ModelEnabled = false, CheckpointEveryRecords = 100_000, CheckpointInterval = TimeSpan.FromMilliseconds(300) };
+        using var worker = new VerifierWorker(log, checkpoints, Options.Create(options), clock, NullLogger<VerifierWorker>.Instance, h.Topics);
+        await h.AppendAsync([Events.Read(Events.T0)]);
+        await worker.StartAsync(CancellationToken.None);
+        await Eventually.HoldsAsync(() => worker.EventsScored == 1, "the first event");
+
+        clock.Offset = TimeSpan.FromHours(-1);
+        await Task.Delay(options.CheckpointInterval * 2, Ct);
+        await h.AppendAsync([Events.Read(Events.T0.AddMinutes(1))]);
+        var saved = await Eventually.WithinAsync(
+            async () => (await checkpoints.LoadAsync(h.Topics.Group, h.Topics.Events, 0, Ct))?.EventsScored == 2, TimeSpan.FromSeconds(10), Ct);
+        await worker.StopAsync(CancellationToken.None);
+
+        Assert.True(saved, "no checkpoint after the second event, the interval long past by the monotonic clock");
+    }
+
     private static InProcessEventLog NewMemoryLog(int partitions) =>
         new(new EventLogOptions { Partitions = partitions, RetryBackoff = TimeSpan.FromMilliseconds(20) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
+
+    /// <summary>The system's clocks, the wall clock stepped by <see cref="Offset"/>; the monotonic one left alone, as the kernel leaves it.</summary>
+    private sealed class SteppedWallClock : TimeProvider
+    {
+        public TimeSpan Offset { get; set; }
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
+    }
 
     /// <summary>A store that refuses every connection while <see cref="Down"/>, as a store that stopped does.</summary>
     private sealed class StoreThatGoesDown(IStore inner) : IStore

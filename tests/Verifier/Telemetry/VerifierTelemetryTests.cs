@@ -12,7 +12,7 @@ public sealed class VerifierTelemetryTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         var factory = services.GetRequiredService<IMeterFactory>();
         var telemetry = new VerifierTelemetry(factory, TimeProvider.System);
-        var now = TimeProvider.System.GetUtcNow();
+        var now = TimeProvider.System.GetTimestamp();
         var first = telemetry.Watch(new StateBudget(300, 20, 2), () => [new PartitionGauge("events", 0, 7, now), new PartitionGauge("events", 2, 5, now)]);
         using var second = telemetry.Watch(new StateBudget(200, 10, 2), () => [new PartitionGauge("events", 1, 11, now)]);
 

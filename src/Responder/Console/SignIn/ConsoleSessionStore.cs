@@ -4,7 +4,8 @@ namespace ZtStream.Responder.Console.SignIn;
 /// Console sessions kept in the store: the cookie carries only a random session key, the claims stay here. Signing out
 /// deletes the row, so a copied cookie ends with the session; a session past its expiry is gone for every Responder
 /// sharing the store, whatever the cookie says, and so is one signed in longer ago than
-/// <see cref="ConsoleSsoOptions.MaxSessionLifetime"/>, however active. An admin ends every session of a user at once.
+/// <see cref="ConsoleSsoOptions.MaxSessionLifetime"/>, however active; one signed in by a clock that has since stepped
+/// back counts as signed in when it is next used. An admin ends every session of a user at once.
 /// </summary>
 internal sealed class ConsoleSessionStore(IStore store, TimeProvider time, IOptions<ConsoleSsoOptions> sso) : ITicketStore
 {
@@ -61,11 +62,34 @@ internal sealed class ConsoleSessionStore(IStore store, TimeProvider time, IOpti
     public async Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        var ticket = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT ticket FROM responder_console_sessions WHERE id = @Id AND expires_at > @Now AND created_at > @Oldest",
-            this.Live(new { Id = key }),
+        var live = this.Live(new { Id = key });
+        var row = await connection.QuerySingleOrDefaultAsync<(string Ticket, long CreatedAt)?>(new CommandDefinition(
+            "SELECT ticket, created_at FROM responder_console_sessions WHERE id = @Id AND expires_at > @Now AND created_at > @Oldest",
+            live,
             cancellationToken: cancellationToken));
-        return ticket is null ? null : TicketSerializer.Default.Deserialize(Convert.FromBase64String(ticket));
+        if (row is not { } session)
+        {
+            return null;
+        }
+
+        // Signed in "later" than now: dated by a clock that has since stepped back (NTP, a VM resumed from a snapshot).
+        // Its true age is unknown, so it counts as signed in now: kept alive by the step would be as long as the step
+        // was, days or years; signed out by it would be everyone who signed in within a step of minutes.
+        var now = live.Get<long>("Now");
+        if (session.CreatedAt > now)
+        {
+            var latest = now + (long)sso.Value.SessionLifetime.TotalMilliseconds;
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE responder_console_sessions
+                SET created_at = @Now, expires_at = CASE WHEN expires_at > @Latest THEN @Latest ELSE expires_at END
+                WHERE id = @Id AND created_at > @Now
+                """,
+                new { Id = key, Now = now, Latest = latest },
+                cancellationToken: cancellationToken));
+        }
+
+        return TicketSerializer.Default.Deserialize(Convert.FromBase64String(session.Ticket));
     }
 
     public async Task RemoveAsync(string key, CancellationToken cancellationToken)

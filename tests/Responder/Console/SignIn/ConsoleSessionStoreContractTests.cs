@@ -39,13 +39,13 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
     public async ValueTask DisposeAsync() => await host.DisposeAsync();
 
     /// <summary>The store as another Responder on the same database would have it.</summary>
-    private ConsoleSessionStore Sessions() =>
-        new(host.Get<IStore>(), host.Time, Microsoft.Extensions.Options.Options.Create(new ConsoleSsoOptions { Authority = "http://127.0.0.1:9/never-asked" }));
+    private ConsoleSessionStore Sessions(TimeProvider? time = null) =>
+        new(host.Get<IStore>(), time ?? host.Time, Microsoft.Extensions.Options.Options.Create(new ConsoleSsoOptions { Authority = "http://127.0.0.1:9/never-asked" }));
 
-    private AuthenticationTicket Ticket(string name, string csrf, TimeSpan expiresIn) =>
+    private AuthenticationTicket Ticket(string name, string csrf, TimeSpan expiresIn, TimeProvider? time = null) =>
         new(
             new ClaimsPrincipal(new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim("zt_csrf", csrf)], ConsoleSignIn.CookieScheme)),
-            new AuthenticationProperties { ExpiresUtc = host.Time.GetUtcNow() + expiresIn },
+            new AuthenticationProperties { ExpiresUtc = (time ?? host.Time).GetUtcNow() + expiresIn },
             ConsoleSignIn.CookieScheme);
 
     [Fact]
@@ -105,6 +105,40 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
         Assert.Null(await sessions.RetrieveAsync(key));
     }
 
+    /// <summary>
+    /// Signed in while the clock was two days ahead (a VM resumed with a stale offset), then the clock stepped back:
+    /// the session counts as signed in when it is first used after, so it ends at the idle limit or 12 hours after that,
+    /// not two days later. A step back of minutes signs nobody out.
+    /// </summary>
+    [Fact]
+    public async Task ASessionSignedInWhileTheClockWasAhead_AfterTheClockStepsBack_EndsWithinTheLimitsFromThen()
+    {
+        var clock = new SteppedClock(host.Time.GetUtcNow());
+        var sessions = Sessions(clock);
+        clock.Now += TimeSpan.FromDays(2);
+        var idle = await sessions.StoreAsync(Ticket("ana", "c", TimeSpan.FromHours(8), clock));
+        var active = await sessions.StoreAsync(Ticket("cy", "c", TimeSpan.FromHours(8), clock));
+        var back = clock.Now -= TimeSpan.FromDays(2);
+
+        var recent = await sessions.StoreAsync(Ticket("bo", "c", TimeSpan.FromHours(8), clock));
+        clock.Now -= TimeSpan.FromMinutes(10);
+        Assert.NotNull(await sessions.RetrieveAsync(recent));
+        clock.Now = back;
+        Assert.NotNull(await sessions.RetrieveAsync(idle));
+        Assert.NotNull(await sessions.RetrieveAsync(active));
+        for (var hour = 1; hour <= 11; hour++)
+        {
+            clock.Now = back + TimeSpan.FromHours(hour);
+            Assert.NotNull(await sessions.RetrieveAsync(active));
+            await sessions.RenewAsync(active, Ticket("cy", "c", TimeSpan.FromHours(8), clock));
+        }
+
+        clock.Now = back + TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1);
+        Assert.Null(await sessions.RetrieveAsync(idle));
+        Assert.Null(await sessions.RetrieveAsync(active));
+        Assert.DoesNotContain(await sessions.ListAsync(Ct), s => s.Name is "ana" or "cy");
+    }
+
     [Fact]
     public async Task AnAdmin_ListsLiveSessionsWithoutKeys_AndEndsEveryOneOfAUser_Audited()
     {
@@ -157,6 +191,14 @@ public abstract class ConsoleSessionStoreContractTests : IAsyncLifetime
             .AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
         StoreKeyRing.AddTo(services);
         return services.BuildServiceProvider().GetRequiredService<IDataProtectionProvider>().CreateProtector("console");
+    }
+
+    /// <summary>A wall clock that steps either way (a fake one only goes forward).</summary>
+    private sealed class SteppedClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
 
