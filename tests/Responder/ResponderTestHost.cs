@@ -143,6 +143,8 @@ internal sealed class ResponderTestHost : IAsyncDisposable
             Client = _app.GetTestClient();
         }
 
+        // The timekeeper's pass at start must not race a test's own pass, its stored actions or its count of sends.
+        await Get<ActionTimekeeper>().FirstPass.WaitAsync(Ct);
         return this;
     }
 

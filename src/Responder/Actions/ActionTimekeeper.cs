@@ -17,6 +17,14 @@ internal sealed class ActionTimekeeper(
     /// <summary>How long one action's step in a pass may take.</summary>
     internal static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(10);
 
+    private readonly TaskCompletionSource _firstPass = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Done when the pass made at start (what a restart left to do) has ended, failed or was cancelled: a caller that
+    /// runs its own pass or counts sends from then on does not race it.
+    /// </summary>
+    internal Task FirstPass => _firstPass.Task;
+
     /// <summary>
     /// One pass; returns how many actions it moved. Each action is handled on its own: one that fails (a driver,
     /// the bus or a bad stored value) is logged and tried again next pass, and never stops the others.
@@ -98,6 +106,10 @@ internal sealed class ActionTimekeeper(
             catch (Exception ex)
             {
                 ResponderLog.TimekeeperFailed(logger, ex);
+            }
+            finally
+            {
+                _firstPass.TrySetResult();
             }
 
             try
