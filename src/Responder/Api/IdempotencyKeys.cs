@@ -60,7 +60,7 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
                 cancellationToken: cancellationToken));
             if (inserted == 1)
             {
-                await this.TrimAsync(connection, caller, cancellationToken);
+                await TrimAsync(connection, caller, cancellationToken);
                 return new IdempotencyClaim(IdempotencyClaimOutcome.Claimed, claimId);
             }
 
