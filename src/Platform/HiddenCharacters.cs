@@ -6,14 +6,15 @@ namespace ZtStream.Platform;
 /// monitored traffic with one of these can pass for something else (<c>alice\u202Etxt.exe</c> reads
 /// <c>aliceexe.txt</c>, <c>ad\u200Bmin</c> reads <c>admin</c>). One set for every place that shows such text or
 /// takes a name: the notifications and the console write each out, Ingest and the Responder API keep them out of ids
-/// and names (<c>ItemError.HiddenCharacter</c>). The console's copy is wwwroot/console.js <c>HIDDEN</c>.
+/// and names (<c>ItemError.HiddenCharacter</c>). The console gets its tables from these predicates
+/// (<c>Responder/Console/VisibleTextScript</c>), never a copy.
 /// <para>
 /// A variation selector (VS1–VS16, VS17–VS256, the Mongolian free variation selectors) is decided by what it follows: right
 /// after a character it varies it picks that character's glyph (a Japanese name stored with its registered ideograph,
 /// <c>葛</c> U+845B U+E0100; an emoji's presentation, <c>❤</c> U+2764 U+FE0F; a keycap) and is text like its base;
 /// anywhere else it varies nothing and draws nothing (<c>admin</c> U+E0100 reads <c>admin</c>). Names decide it so
-/// (<see cref="Varies"/>); <see cref="IsHidden"/>, for text shown out of its context (console, notifications), counts
-/// every VS17–VS256 and no other selector.
+/// (<see cref="Varies"/>), and so does text shown to a person (<see cref="IsHiddenAfter"/>); <see cref="IsHidden"/> alone,
+/// without the character before, counts every VS17–VS256 and no other selector.
 /// </para>
 /// </summary>
 internal static class HiddenCharacters
@@ -22,6 +23,13 @@ internal static class HiddenCharacters
         (< 0x20 and not ('\t' or '\n' or '\r')) or (>= 0x7F and <= 0x9F) or 0xAD or 0x34F or 0x61C or 0x115F or 0x1160
         or 0x17B4 or 0x17B5 or 0x180E or (>= 0x200B and <= 0x200F) or (>= 0x202A and <= 0x202E) or (>= 0x2060 and <= 0x206F)
         or 0x3164 or 0xFEFF or 0xFFA0 or (>= 0xFFF9 and <= 0xFFFB) or (>= 0xE0000 and <= 0xE0FFF);
+
+    /// <summary>
+    /// True when <paramref name="c"/> right after <paramref name="previous"/> (-1 at the start) shows nothing there or turns
+    /// the text around, so the console and notifications write it out: a variation selector when it varies nothing
+    /// (<see cref="Varies"/>: after ASCII, at the start, a second one), any other character when it <see cref="IsHidden"/>.
+    /// </summary>
+    public static bool IsHiddenAfter(int previous, int c) => IsVariationSelector(c) ? !Varies(previous, c) : IsHidden(c);
 
     /// <summary>A variation selector: VS1–VS16 (U+FE00–U+FE0F), VS17–VS256 (U+E0100–U+E01EF), Mongolian FVS1–FVS4.</summary>
     public static bool IsVariationSelector(int c) => c is (>= 0xFE00 and <= 0xFE0F) or (>= 0xE0100 and <= 0xE01EF) or (>= 0x180B and <= 0x180D) or 0x180F;

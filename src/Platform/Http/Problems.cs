@@ -33,11 +33,14 @@ internal static class Problems
         return Create(status, title.ToLowerInvariant().Replace(' ', '-'), title, detail, errors);
     }
 
-    /// <summary>400 listing each bad field of a request of one item (index 0); the detail joins the reasons.</summary>
-    public static Problem Invalid(IReadOnlyList<ItemError> errors)
+    /// <summary>
+    /// 400 listing each bad field of a request of one item (index 0); the detail joins the reasons. An API with problem
+    /// types of its own names its <paramref name="type"/> (the stream management API's <c>ssf-invalid-request</c>).
+    /// </summary>
+    public static Problem Invalid(IReadOnlyList<ItemError> errors, string type = "invalid-request")
     {
         ArgumentNullException.ThrowIfNull(errors);
-        return Create(400, "invalid-request", "The request is not valid", string.Join("; ", errors.Select(e => $"{e.Field}: {e.Reason}")), errors);
+        return Create(400, type, "The request is not valid", string.Join("; ", errors.Select(e => $"{e.Field}: {e.Reason}")), errors);
     }
 
     /// <summary>

@@ -20,6 +20,11 @@ internal static class ConsoleEndpoints
             Harden(http);
             return http.Request.Path.Value?.EndsWith('/') == true ? Serve(null) : Results.Redirect(BasePath + "/");
         });
+        endpoints.MapGet($"{BasePath}/{VisibleTextScript.Path}", (HttpContext http) =>
+        {
+            Harden(http);
+            return Results.Text(VisibleTextScript.Text, "text/javascript; charset=utf-8");
+        });
         endpoints.MapGet(BasePath + "/{**path}", (string? path, HttpContext http) =>
         {
             Harden(http);

@@ -1,3 +1,5 @@
+using ZtStream.Responder.Console;
+
 namespace ZtStream.Responder.Tests.Console;
 
 public sealed class ConsoleTests
@@ -68,30 +70,60 @@ public sealed class ConsoleTests
         Assert.NotEqual("pwned", await page.TitleAsync());
     }
 
-    [Fact]
-    public async Task Console_InvisibleAndDirectionCharactersInEventText_AreWrittenOut_TheSameSetAsNotifications()
+    [Theory]
+    // A right-to-left override makes "alice\u202Etxt.exe" read "aliceexe.txt"; a zero-width space makes "ad\u200Bmin"
+    // read "admin"; a tag character draws nothing.
+    [InlineData("alice\u202Etxt.exe", "alice⟨U+202E⟩txt.exe", "used from ad\u200Bmin-7\U000E0041", "used from ad⟨U+200B⟩min-7⟨U+E0041⟩")]
+    // UTS #37: 葛 with VS17 is the registered glyph a Japanese registry stores (葛飾); emoji-variation-sequences.txt: ❤
+    // with VS16 is the emoji, 1 with VS16 and U+20E3 a keycap. A selector after ASCII, at the start or after a character
+    // it does not vary varies nothing and draws nothing, so it is written out as every hidden character is.
+    [InlineData("\u845B\U000E0100\u98FE \u2764\uFE0F", "\u845B\U000E0100\u98FE \u2764\uFE0F",
+        "\U000E0100used from admin\uFE0F at 1\uFE0F\u20E3\uFE0F", "⟨U+E0100⟩used from admin⟨U+FE0F⟩ at 1\uFE0F\u20E3⟨U+FE0F⟩")]
+    public async Task Console_HiddenCharactersInEventText_AreWrittenOut_AndVariationSequencesAreText(string principal, string shownPrincipal, string reason, string shownReason)
     {
-        // A right-to-left override makes "alice\u202Etxt.exe" read "aliceexe.txt"; a zero-width space makes "ad\u200Bmin"
-        // read "admin". The analyst sees each such character written out, on the queue and the alert page.
-        const string principal = "alice\u202Etxt.exe";
-        var alert = TestAlerts.Critical("ui-rlo", principal: principal, jti: "jti-rlo") with
+        // The analyst sees each such character written out, on the queue and the alert page.
+        var alert = TestAlerts.Critical("ui-hidden", principal: principal, jti: "jti-hidden") with
         {
-            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, "used from ad\u200Bmin-7\U000E0041")],
+            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, reason)],
         };
         await using var console = await PendingApproval.StartAsync(alert);
         var page = console.Session.Page;
 
-        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-rlo]");
-        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("alice⟨U+202E⟩txt.exe");
+        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-hidden]");
+        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync(shownPrincipal);
         await row.ClickAsync();
-        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync("used from ad⟨U+200B⟩min-7⟨U+E0041⟩");
+        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync(shownReason);
         Assert.DoesNotContain("\u202E", await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+    }
 
-        // The console's set and the notifications' set are one: every code point either both write out or neither.
-        var console_ = await page.EvaluateAsync<int[]>(
-            "() => { const out = []; for (let c = 0; c < 0x110000; c++) { if (c >= 0xD800 && c <= 0xDFFF) continue; const s = String.fromCodePoint(c); if (visible(s) !== s) out.push(c); } return out; }");
-        var notifications = Enumerable.Range(0, 0x110000).Where(c => c is < 0xD800 or > 0xDFFF && ZtStream.Platform.HiddenCharacters.IsHidden(c));
-        Assert.Equal(notifications, console_);
+    [Fact]
+    public async Task Console_WritesOutTheSameCharactersAsNotifications()
+    {
+        await using var console = await PendingApproval.StartAsync(TestAlerts.Critical("ui-set", principal: "alice", jti: "jti-set"));
+        var page = console.Session.Page;
+        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=ui-set]")).ToBeVisibleAsync();
+
+        // The console's rule and the notifications' are one: every code point at the start, and every character before
+        // each end of each run of variation selectors, either both write out or neither.
+        int[] selectors = [0xFE00, 0xFE0E, 0xFE0F, 0xE0100, 0xE01EF, 0x180B, 0x180D, 0x180F];
+        var console_ = await page.EvaluateAsync<int[][]>(
+            """
+            (selectors) => {
+              const runs = (hidden) => {
+                const out = [];
+                for (let c = 0; c < 0x110000; c++) {
+                  if (c >= 0xD800 && c <= 0xDFFF || !hidden(c)) continue;
+                  if (out.length > 0 && out[out.length - 1] === c - 1) out[out.length - 1] = c; else out.push(c, c);
+                }
+                return out;
+              };
+              const start = (c) => { const s = String.fromCodePoint(c); return visible(s) !== s; };
+              return [runs(start), ...selectors.map(v => runs(b => { const s = String.fromCodePoint(b, v); return visible(s) !== s; }))];
+            }
+            """, selectors);
+        var notifications = new[] { VisibleTextScript.Runs(c => VisibleText.Of(char.ConvertFromUtf32(c)) != char.ConvertFromUtf32(c)) }
+            .Concat(selectors.Select(v => VisibleTextScript.Runs(b => VisibleText.Of(char.ConvertFromUtf32(b) + char.ConvertFromUtf32(v)) != char.ConvertFromUtf32(b) + char.ConvertFromUtf32(v))));
+        Assert.Equal(notifications.Select(r => r.ToArray()), console_);
     }
 
     [Fact]
@@ -100,7 +132,7 @@ public sealed class ConsoleTests
         await using var host = await new ResponderTestHost().StartAsync();
         var ct = Ct;
 
-        foreach (var path in new[] { "/console/", "/console/console.js", "/console/console.css", "/console/missing.js" })
+        foreach (var path in new[] { "/console/", "/console/console.js", "/console/visible-text.js", "/console/console.css", "/console/missing.js" })
         {
             using var response = await host.Client.GetAsync(path, ct);
             var csp = string.Join(",", response.Headers.GetValues("Content-Security-Policy"));

@@ -27,6 +27,18 @@ public sealed class VisibleTextTests
     // Tag characters, outside the BMP: text a reader cannot see ("ASCII smuggling").
     [InlineData("ok\U000E0049\U000E0047\U000E004E", "ok⟨U+E0049⟩⟨U+E0047⟩⟨U+E004E⟩")]
     [InlineData("v\U000E0100", "v⟨U+E0100⟩")]
+    // A variation selector that varies nothing: after ASCII, at the start, doubled, after a compatibility ideograph (one
+    // fixed glyph, not an IVS base: UTS #37), after a character of no standardized or emoji sequence, after a hidden one.
+    [InlineData("admin\uFE0F", "admin⟨U+FE0F⟩")]
+    [InlineData("\uFE0E\U000E01EFbob", "⟨U+FE0E⟩⟨U+E01EF⟩bob")]
+    [InlineData("\u2764\uFE0F\uFE0F", "\u2764\uFE0F⟨U+FE0F⟩")]
+    [InlineData("\u845B\U000E0100\U000E0101", "\u845B\U000E0100⟨U+E0101⟩")]
+    [InlineData("\uF900\U000E0100", "\uF900⟨U+E0100⟩")]
+    [InlineData("\u00E9\uFE0F", "\u00E9⟨U+FE0F⟩")]
+    [InlineData("a\u200D\uFE0F", "a⟨U+200D⟩⟨U+FE0F⟩")]
+    // A Mongolian free variation selector after a letter of another script; an ideographic one after a Mongolian letter.
+    [InlineData("x\u180B", "x⟨U+180B⟩")]
+    [InlineData("\u1820\U000E0100", "\u1820⟨U+E0100⟩")]
     public void Of_HiddenCharacters_AreWrittenOut(string text, string shown) => Assert.Equal(shown, VisibleText.Of(text));
 
     [Theory]
@@ -36,6 +48,20 @@ public sealed class VisibleTextTests
     [InlineData("\u05d3\u05e0\u05d4 \u0645\u062d\u0645\u062f")]
     [InlineData("line one\nline two\r\n\tindented")]
     [InlineData("\u2764\uFE0F \U0001F600")]
+    // Ideographic variation sequences (UTS #37, the IVD's Adobe-Japan1 and Hanyo-Denshi collections): 葛飾, 辻, 𠮟; in
+    // Extension A, and after U+FA0E, a unified ideograph of the compatibility block.
+    [InlineData("\u845B\U000E0100\u98FE")]
+    [InlineData("\u8FBB\U000E0101")]
+    [InlineData("\U00020B9F\U000E0100")]
+    [InlineData("\u3400\U000E0100 \uFA0E\U000E0100")]
+    // Standardized variation sequences and emoji ones (StandardizedVariants.txt, emoji-variation-sequences.txt): a text
+    // and an emoji presentation, a keycap, a variant of a mathematical symbol, of CJK punctuation, of digit zero.
+    [InlineData("\u263A\uFE0E \u263A\uFE0F")]
+    [InlineData("#\uFE0F\u20E3 1\uFE0F\u20E3")]
+    [InlineData("\u2205\uFE00 \u3001\uFE00 0\uFE00")]
+    [InlineData("\U0001F441\uFE0F \U0001F6F3\uFE0F")]
+    // A Mongolian letter with its free variation selectors (UTN #57).
+    [InlineData("\u1820\u180B \u1828\u180C \u1822\u180F")]
     [InlineData("")]
     public void Of_VisibleText_IsTheSameString(string text) => Assert.Same(text, VisibleText.Of(text));
 

@@ -44,11 +44,39 @@ function append(node, children) {
 // Characters that show nothing or turn the text after them around: controls, bidi embeddings, overrides, isolates and
 // marks, zero-width and joiner characters, fillers, tag characters. In a principal or a reason they let event data pass
 // for something else ("alice\u202Etxt.exe" reads "aliceexe.txt", "ad\u200Bmin" reads "admin"), so the console writes
-// each as ⟨U+202E⟩. The same set as the Responder's notifications (src/Platform/HiddenCharacters.cs).
-const HIDDEN = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F\u202A-\u202E\u2060-\u206F\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\u{E0000}-\u{E0FFF}]/gu;
+// each as ⟨U+202E⟩. A variation selector is text right after a character it varies (葛 U+845B U+E0100, ❤ U+2764 U+FE0F)
+// and written out anywhere else. The tables come from the server (visible-text.js, made from
+// src/Platform/HiddenCharacters.cs), so the console and the notifications decide every character alike.
 const SHOWN_ATTRIBUTES = ["title", "aria-label"];
 function visible(text) {
-  return text.replace(HIDDEN, (c) => "\u27E8U+" + c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0") + "\u27E9");
+  let shown = "";
+  let previous = -1;
+  for (const character of text) {
+    const c = character.codePointAt(0);
+    shown += hiddenAfter(previous, c) ? "\u27E8U+" + c.toString(16).toUpperCase().padStart(4, "0") + "\u27E9" : character;
+    previous = c;
+  }
+  return shown;
+}
+
+// True when c, right after previous (-1 at the start), is written out (HiddenCharacters.IsHiddenAfter).
+function hiddenAfter(previous, c) {
+  for (const [first, last, bases] of VARIATION_SELECTORS) {
+    if (c >= first && c <= last) return !inRuns(bases, previous);
+  }
+  return inRuns(HIDDEN_CHARACTERS, c);
+}
+
+// Whether c is in runs, a sorted list of first and last code points.
+function inRuns(runs, c) {
+  let lo = 0, hi = runs.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (c < runs[2 * mid]) hi = mid - 1;
+    else if (c > runs[2 * mid + 1]) lo = mid + 1;
+    else return true;
+  }
+  return false;
 }
 
 function authHeaders() {

@@ -5,35 +5,38 @@ namespace ZtStream.Responder.Notifications.Targets;
 /// around (controls, bidi embeddings, overrides, isolates and marks, zero-width and joiner characters, fillers, tag
 /// characters) are written as <c>⟨U+202E⟩</c>, so a principal <c>alice\u202Etxt.exe</c> cannot pass for
 /// <c>aliceexe.txt</c> and <c>ad\u200Bmin</c> does not read as <c>admin</c> in a chat or an email (the set is
-/// <see cref="HiddenCharacters"/>). The console shows the same set the same way (wwwroot/console.js <c>visible</c>); the
-/// generic webhook, for machines, gets the text as stored.
+/// <see cref="HiddenCharacters"/>). The console shows the same set the same way (wwwroot/console.js <c>visible</c>, with
+/// tables from <see cref="Console.VisibleTextScript"/>); the generic webhook, for machines, gets the text as stored.
 /// </summary>
 internal static class VisibleText
 {
-    /// <summary><paramref name="text"/> with each hidden character written as <c>⟨U+XXXX⟩</c>; the same string when it has none.</summary>
+    /// <summary>
+    /// <paramref name="text"/> with each hidden character written as <c>⟨U+XXXX⟩</c>; the same string when it has none. A
+    /// variation selector is hidden only where it varies nothing (<see cref="HiddenCharacters.IsHiddenAfter"/>): <c>葛</c>
+    /// U+845B U+E0100 and <c>❤</c> U+2764 U+FE0F show as text, <c>admin</c> U+FE0F does not.
+    /// </summary>
     public static string Of(string text)
     {
-        var first = FirstHidden(text);
-        if (first < 0)
-        {
-            return text;
-        }
-
-        var shown = new StringBuilder(text.Length + 16).Append(text, 0, first);
+        StringBuilder? shown = null;
         Span<char> units = stackalloc char[2];
-        foreach (var rune in text.AsSpan(first).EnumerateRunes())
+        var previous = -1;
+        var at = 0;
+        foreach (var rune in text.EnumerateRunes())
         {
-            if (HiddenCharacters.IsHidden(rune.Value))
+            if (HiddenCharacters.IsHiddenAfter(previous, rune.Value))
             {
-                shown.Append(CultureInfo.InvariantCulture, $"\u27E8U+{rune.Value:X4}\u27E9");
+                (shown ??= new StringBuilder(text.Length + 16).Append(text, 0, at)).Append(CultureInfo.InvariantCulture, $"\u27E8U+{rune.Value:X4}\u27E9");
             }
             else
             {
-                shown.Append(units[..rune.EncodeToUtf16(units)]);
+                shown?.Append(units[..rune.EncodeToUtf16(units)]);
             }
+
+            previous = rune.Value;
+            at += rune.Utf16SequenceLength;
         }
 
-        return shown.ToString();
+        return shown?.ToString() ?? text;
     }
 
     /// <summary>
@@ -71,19 +74,5 @@ internal static class VisibleText
             default:
                 return node;
         }
-    }
-
-    private static int FirstHidden(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (HiddenCharacters.IsHidden(c) || (char.IsHighSurrogate(c) && i + 1 < text.Length && HiddenCharacters.IsHidden(char.ConvertToUtf32(c, text[i + 1]))))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 }

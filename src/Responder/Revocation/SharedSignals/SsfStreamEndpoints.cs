@@ -595,8 +595,10 @@ internal static class SsfStreamEndpoints
                 return (null, Problem(400, "invalid-request", "The body must be a JSON object", "Send the request as a JSON object."));
             }
 
-            return ControlCharacter(body, "") is { } bad
-                ? (null, Problem(400, "invalid-request", "The body holds a control character", $"{bad.Field}: {bad.Reason}"))
+            var bad = new List<ItemError>();
+            RefusedStrings(body, "", bad);
+            return bad.Count > 0
+                ? (null, Problems.Result(Problems.Invalid(bad, "ssf-invalid-request")))
                 : (body, null);
         }
         catch (JsonException exception)
@@ -606,17 +608,34 @@ internal static class SsfStreamEndpoints
     }
 
     /// <summary>
-    /// The first string member of <paramref name="node"/> holding a control character, named by its path: every string
-    /// of these bodies is a name, an id, a URL, a header value or a one-line reason, stored (PostgreSQL refuses a NUL in
-    /// text), audited, signed into SETs or sent as a header, so none may hold one (as <see cref="Bounds.Id"/>).
+    /// Adds to <paramref name="errors"/> each string member of <paramref name="node"/> that <see cref="Bounds.Id"/> refuses (a
+    /// control character, a bidi control, a zero-width character, a variation selector that varies nothing), named by its
+    /// path: every string of these bodies is a name, an id, a URL, a header value or a one-line reason, stored (PostgreSQL
+    /// refuses a NUL in text), audited, signed into SETs or sent as a header. All of them, as every other 400 lists its fields.
     /// </summary>
-    private static ItemError? ControlCharacter(JsonNode? node, string path) => node switch
+    private static void RefusedStrings(JsonNode? node, string path, List<ItemError> errors)
     {
-        JsonObject o => o.Select(m => ControlCharacter(m.Value, path.Length == 0 ? m.Key : $"{path}.{m.Key}")).FirstOrDefault(e => e is not null),
-        JsonArray a => a.Select((item, i) => ControlCharacter(item, $"{path}[{i}]")).FirstOrDefault(e => e is not null),
-        JsonValue v when v.TryGetValue<string>(out var text) => Bounds.Id(path, text, int.MaxValue).FirstOrDefault(),
-        _ => null,
-    };
+        switch (node)
+        {
+            case JsonObject o:
+                foreach (var (name, value) in o)
+                {
+                    RefusedStrings(value, path.Length == 0 ? name : $"{path}.{name}", errors);
+                }
+
+                break;
+            case JsonArray a:
+                for (var i = 0; i < a.Count; i++)
+                {
+                    RefusedStrings(a[i], $"{path}[{i}]", errors);
+                }
+
+                break;
+            case JsonValue v when v.TryGetValue<string>(out var text):
+                errors.AddRange(Bounds.Id(path, text, int.MaxValue));
+                break;
+        }
+    }
 
     private static SsfClient? Authenticate(HttpContext http) => http.RequestServices.GetRequiredService<SsfClients>().Authenticate(http);
 

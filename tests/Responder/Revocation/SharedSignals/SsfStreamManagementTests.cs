@@ -412,14 +412,26 @@ public sealed class SsfStreamManagementTests : IDisposable
     }
 
     [Theory]
-    [InlineData("/ssf/streams", """{"description":"SIEM\u0000"}""", "description")]
-    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935","endpoint_url":"https://siem.example/ssf","authorization_header":"Bearer x\r\nX-Injected: 1"}}""", "delivery.authorization_header")]
-    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"jane\u001b[2J"}""", "subject_id")]
-    [InlineData("/v1/ssf/signals", """{"event":"credential-change","subject_id":"jane","reason":"lost\nforged line"}""", "reason")]
-    public async Task StreamOrSignal_WithAControlCharacter_Is400NamingTheMember_AndNothingIsKept(string path, string body, string member)
+    // A control character: a NUL PostgreSQL refuses, a header split, a terminal escape, a forged log line.
+    [InlineData("/ssf/streams", """{"description":"SIEM\u0000"}""", "description", "must not hold a control character: U+0000 at position 4")]
+    [InlineData("/ssf/streams", """{"delivery":{"method":"urn:ietf:rfc:8935","endpoint_url":"https://siem.example/ssf","authorization_header":"Bearer x\r\nX-Injected: 1"}}""", "delivery.authorization_header", "must not hold a control character: U+000D at position 8")]
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"jane\u001b[2J"}""", "subject_id", "must not hold a control character: U+001B at position 4")]
+    [InlineData("/v1/ssf/signals", """{"event":"credential-change","subject_id":"jane","reason":"lost\nforged line"}""", "reason", "must not hold a control character: U+000A at position 4")]
+    // A bidi control: "alice\u202Etxt.exe" reads "aliceexe.txt"; an isolate.
+    [InlineData("/ssf/streams", """{"description":"alice\u202Etxt.exe"}""", "description", "must not hold an invisible or bidirectional formatting character: U+202E at position 5")]
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"\u2066jane"}""", "subject_id", "must not hold an invisible or bidirectional formatting character: U+2066 at position 0")]
+    // A zero-width character: "ad\u200Bmin" is not "admin"; in an array, named by its index.
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"ad\u200Bmin"}""", "subject_id", "must not hold an invisible or bidirectional formatting character: U+200B at position 2")]
+    [InlineData("/ssf/streams", """{"events_requested":["https://schemas.openid.net/secevent/caep/event-type/session-revoked\uFEFF"]}""", "events_requested[0]", "must not hold an invisible or bidirectional formatting character: U+FEFF at position 67")]
+    // A variation selector that varies nothing: after ASCII, at the start, doubled after an emoji it varies once.
+    [InlineData("/v1/ssf/signals", """{"event":"session-revoked","subject_id":"admin\uFE0F"}""", "subject_id", "must not hold a variation selector except right after a character it varies: U+FE0F at position 5")]
+    [InlineData("/ssf/streams", """{"description":"\uDB40\uDD00SIEM"}""", "description", "must not hold a variation selector except right after a character it varies: U+E0100 at position 0")]
+    [InlineData("/ssf/streams", """{"description":"SIEM \u2764\uFE0F\uFE0F"}""", "description", "must not hold a variation selector except right after a character it varies: U+FE0F at position 7")]
+    public async Task StreamOrSignal_WithAHiddenCharacter_Is400ListingTheMember_AndNothingIsKept(string path, string body, string member, string reason)
     {
         // What a receiver or a responder sends is stored (PostgreSQL refuses a NUL in text), audited, signed into SETs and
-        // sent as a header: a control character is refused naming where it is, as the Responder's API does.
+        // sent as a header: a character that shows nothing or turns the text around is refused, in the shape of every
+        // other 400 (errors: index, field, reason), as the Responder's API does.
         await using var host = await TransmitterHost.StartAsync(Settings());
         var existing = await CreateAsync(host, SiemToken, new JsonObject { ["description"] = "before" });
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(host.BaseAddress, path.TrimStart('/')))
@@ -430,11 +442,33 @@ public sealed class SsfStreamManagementTests : IDisposable
 
         using var response = await http.SendAsync(request, Ct);
 
-        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, member + ": must not hold a control character");
-        Assert.EndsWith("/ssf-invalid-request", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, $"{member}: {reason}");
+        Assert.Equal(HttpProblem.TypeBase + "ssf-invalid-request", problem.GetProperty("type").GetString());
+        Assert.Equal("The request is not valid", problem.GetProperty("title").GetString());
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal((0, member, reason), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString(), error.GetProperty("reason").GetString()));
         var streams = await host.Services.GetRequiredService<SsfStreamStore>().ForClientAsync("siem", Ct);
         Assert.Equal((existing["stream_id"]!.GetValue<string>(), "before"), (Assert.Single(streams).StreamId, streams[0].Description));
         Assert.Equal(0, await host.Outbox.PendingCountAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Stream_WithHiddenCharactersInTwoMembers_ListsBoth_AndVariationSequencesAreText()
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+
+        using var refused = await SendAsync(host, HttpMethod.Post, "/ssf/streams", SiemToken, JsonNode.Parse(
+            """{"description":"ad\u200Bmin","events_requested":["x","y\u202E"]}"""));
+        var problem = await HttpProblem.ReadAsync(refused, HttpStatusCode.BadRequest);
+        Assert.Equal(
+            ["description", "events_requested[1]"],
+            problem.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
+
+        // A variation selector right after what it varies is text: a name with its registered ideograph (UTS #37), an
+        // emoji's presentation and a keycap (emoji-variation-sequences.txt).
+        const string Description = "\u845B\U000E0100 \u2764\uFE0F #\uFE0F\u20E3";
+        var created = await CreateAsync(host, SiemToken, new JsonObject { ["description"] = Description });
+        Assert.Equal(Description, created["description"]!.GetValue<string>());
     }
 
     [Fact]
