@@ -330,6 +330,15 @@ internal sealed class ResponderMigrations : IMigrationSource
         CREATE INDEX ix_responder_idempotency_keys_caller ON responder_idempotency_keys (caller, created_at);
         """;
 
+    // A request with an Idempotency-Key that ran but whose answer was never kept (the process died) is run again once its
+    // lease is over, and must meet what it made the first time: the key row now outlives its lease (expires_at is the
+    // row's end, lease_until the claim's), and a comment carries the id of the request that wrote it, once.
+    private const string IdempotentRetries = """
+        ALTER TABLE responder_idempotency_keys ADD COLUMN lease_until BIGINT NULL;
+        ALTER TABLE responder_alert_history ADD COLUMN request_id TEXT NULL;
+        CREATE UNIQUE INDEX ux_responder_alert_history_request ON responder_alert_history (request_id);
+        """;
+
     public IEnumerable<Migration> Migrations { get; } =
     [
         Migration.Portable(Component, 1, "alerts, actions, audit, revocations", dialect => Common + "\n" + HistoryAndAudit + PortableSql.AppendOnly("responder_audit", dialect)),
@@ -345,5 +354,6 @@ internal sealed class ResponderMigrations : IMigrationSource
         Migration.Portable(Component, 11, "staged rules' alerts", StagedAlerts),
         new(Component, 12, "the clusters an alert names, for the queue's filter", AlertClustersSqlite, AlertClustersPostgres),
         Migration.Portable(Component, 13, "idempotency keys of creating requests", IdempotencyKeys),
+        Migration.Portable(Component, 14, "a retried request meets what its first run made", IdempotentRetries),
     ];
 }

@@ -122,8 +122,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
         """;
 
     private const string InsertHistory = """
-        INSERT INTO responder_alert_history (alert_id, at, change, count, score, severity, status, actor, detail)
-        VALUES (@AlertId, @At, @Change, @Count, @Score, @Severity, @Status, @Actor, @Detail)
+        INSERT INTO responder_alert_history (alert_id, at, change, count, score, severity, status, actor, detail, request_id)
+        VALUES (@AlertId, @At, @Change, @Count, @Score, @Severity, @Status, @Actor, @Detail, @RequestId)
         """;
 
     /// <summary>
@@ -340,6 +340,17 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
                     return null;
                 }
 
+                // The request wrote this change before (its answer lost in a crash): it is the alert as it stands.
+                if (c.RequestId is { } requestId && await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+                    "SELECT COUNT(*) FROM responder_alert_history WHERE request_id = @RequestId",
+                    new { RequestId = requestId.ToString() },
+                    tx,
+                    cancellationToken: ct)) > 0)
+                {
+                    result = new TriageWrite(before, before, Stale: false);
+                    return null;
+                }
+
                 var next = await connection.ExecuteScalarAsync<long>(new CommandDefinition(BumpVersion, transaction: tx, cancellationToken: ct));
                 var nowTime = time.GetUtcNow();
                 var now = nowTime.ToUnixTimeMilliseconds();
@@ -348,7 +359,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
                     new { c.Status, c.VerdictBy, c.Assignee, Now = now, Version = next, Id = alertId },
                     tx,
                     cancellationToken: ct));
-                await AddHistoryAsync(connection, tx, before.Alert, now, c.Kind, c.Status, actor, c.Detail, ct);
+                await AddHistoryAsync(connection, tx, before.Alert, now, c.Kind, c.Status, actor, c.Detail, ct, c.RequestId);
                 var after = before with { Status = c.Status, VerdictBy = c.VerdictBy, Assignee = c.Assignee, Version = next, UpdatedAt = nowTime };
                 result = new TriageWrite(before, after, Stale: false);
                 return alongside is null ? [entry(before, after)] : [entry(before, after), .. await alongside(connection, tx, ct)];
@@ -465,7 +476,8 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     }
 
     private static Task AddHistoryAsync(
-        DbConnection connection, DbTransaction tx, Alert alert, long now, string change, string status, string actor, string? detail, CancellationToken cancellationToken) =>
+        DbConnection connection, DbTransaction tx, Alert alert, long now, string change, string status, string actor, string? detail, CancellationToken cancellationToken,
+        Guid? requestId = null) =>
         connection.ExecuteAsync(new CommandDefinition(
             InsertHistory,
             new
@@ -479,6 +491,7 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
                 Status = status,
                 Actor = actor,
                 Detail = detail,
+                RequestId = requestId?.ToString(),
             },
             tx,
             cancellationToken: cancellationToken));
@@ -524,11 +537,14 @@ internal sealed class AlertStore(IStore store, TimeProvider time, [FromKeyedServ
     }
 }
 
-/// <summary>A triage change: the new status, verdict author and assignee, the history entry's kind and detail.</summary>
-internal sealed record TriageChange(string Kind, string Status, string? VerdictBy, string? Assignee, string? Detail);
+/// <summary>
+/// A triage change: the new status, verdict author and assignee, the history entry's kind and detail, and the id of the
+/// <c>Idempotency-Key</c> request making it (<see cref="Api.IdempotentRequestId"/>), which writes it once.
+/// </summary>
+internal sealed record TriageChange(string Kind, string Status, string? VerdictBy, string? Assignee, string? Detail, Guid? RequestId = null);
 
 /// <summary>
 /// What <see cref="AlertStore.ChangeAsync"/> found and did: the alert as read (null: no such alert), as written (null:
-/// nothing was), and whether the change was refused because the alert had moved past the version it was decided on.
+/// nothing was; the alert as read when the change's request had written it before), and whether the change was refused because the alert had moved past the version it was decided on.
 /// </summary>
 internal readonly record struct TriageWrite(StoredAlert? Before, StoredAlert? After, bool Stale);

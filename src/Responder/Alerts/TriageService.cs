@@ -169,7 +169,11 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
         };
     }
 
-    public async Task<(StoredAlert? Alert, Problem? Problem)> CommentAsync(string alertId, string? text, Caller caller, CancellationToken cancellationToken)
+    /// <summary>
+    /// Adds a comment to the alert's history. With <paramref name="requestId"/> (an <c>Idempotency-Key</c>'s request) the
+    /// comment is written once for it: a run of that request again answers the alert as it stands.
+    /// </summary>
+    public async Task<(StoredAlert? Alert, Problem? Problem)> CommentAsync(string alertId, string? text, Caller caller, CancellationToken cancellationToken, Guid? requestId = null)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -186,7 +190,7 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             alertId,
             caller.Name,
             seen: null,
-            s => new TriageChange("comment", s.Status, s.VerdictBy, s.Assignee, text),
+            s => new TriageChange("comment", s.Status, s.VerdictBy, s.Assignee, text, requestId),
             (before, _) => new AuditRecord(AuditKinds.AlertComment, caller.Name, $"comment on alert {alertId}: {text}", AlertId: alertId, Principal: before.Alert.Principal),
             cancellationToken);
         return write.After is null ? (null, NoAlert(alertId)) : (write.After, null);

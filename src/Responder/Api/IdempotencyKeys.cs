@@ -18,13 +18,19 @@ internal enum IdempotencyClaimOutcome
     OtherRequest,
 }
 
-internal sealed record IdempotencyClaim(IdempotencyClaimOutcome Outcome, string? ClaimId = null, IdempotentAnswer? Answer = null);
+/// <param name="RequestId">
+/// With <see cref="IdempotencyClaimOutcome.Claimed"/>: the id of the request the key names, the same for every run of it
+/// (<see cref="IdempotencyKeys.RequestIdOf"/>), from which the endpoint derives what it makes.
+/// </param>
+internal sealed record IdempotencyClaim(IdempotencyClaimOutcome Outcome, string? ClaimId = null, IdempotentAnswer? Answer = null, Guid? RequestId = null);
 
 /// <summary>
 /// The idempotency keys of the creating POSTs (<see cref="IdempotentRequests"/>), per caller, in the store every replica
 /// shares: a key is claimed by inserting its row (the primary key decides between replicas), completed with the answer,
 /// or released when the answer created nothing. A completed key answers again for <see cref="Lifetime"/>; a claim no
-/// answer followed (the process died) holds the key for <see cref="ClaimLease"/>. Expired rows leave as new keys come, and
+/// answer followed (the process died) holds the key for <see cref="ClaimLease"/>, and then the same request takes the
+/// claim over and runs again under the same <see cref="IdempotencyClaim.RequestId"/>, so it meets what the first run made
+/// instead of making it twice; another request with the key stays refused. Expired rows leave as new keys come, and
 /// a caller keeps at most <see cref="MaxPerCaller"/> answered keys, the oldest going first, so the table cannot grow
 /// without bound whatever a caller sends.
 /// </summary>
@@ -43,34 +49,59 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
 
-        // A row that expires or is released between the insert and the read is gone, not another's: claim again.
+        // A row that expires or is released between the insert and the read is gone, not another's, and a lease taken over
+        // between the read and the update is another's now: claim again.
         for (var attempt = 0; ; attempt++)
         {
             var now = time.GetUtcNow().ToUnixTimeMilliseconds();
             var claimId = Guid.NewGuid().ToString("N");
+            var lease = now + (long)ClaimLease.TotalMilliseconds;
             await connection.ExecuteAsync(new CommandDefinition(
                 "DELETE FROM responder_idempotency_keys WHERE expires_at <= @Now", new { Now = now }, cancellationToken: cancellationToken));
+
+            // The row lives for the key's lifetime even unanswered: a crashed run's retry must find the time it was claimed.
             var inserted = await connection.ExecuteAsync(new CommandDefinition(
                 """
-                INSERT INTO responder_idempotency_keys (caller, idempotency_key, fingerprint, claim, created_at, expires_at)
-                VALUES (@Caller, @Key, @Fingerprint, @Claim, @Now, @ExpiresAt)
+                INSERT INTO responder_idempotency_keys (caller, idempotency_key, fingerprint, claim, created_at, expires_at, lease_until)
+                VALUES (@Caller, @Key, @Fingerprint, @Claim, @Now, @ExpiresAt, @Lease)
                 ON CONFLICT (caller, idempotency_key) DO NOTHING
                 """,
-                new { Caller = caller, Key = key, Fingerprint = fingerprint, Claim = claimId, Now = now, ExpiresAt = now + (long)ClaimLease.TotalMilliseconds },
+                new { Caller = caller, Key = key, Fingerprint = fingerprint, Claim = claimId, Now = now, ExpiresAt = now + (long)Lifetime.TotalMilliseconds, Lease = lease },
                 cancellationToken: cancellationToken));
             if (inserted == 1)
             {
                 await TrimAsync(connection, caller, cancellationToken);
-                return new IdempotencyClaim(IdempotencyClaimOutcome.Claimed, claimId);
+                return new IdempotencyClaim(IdempotencyClaimOutcome.Claimed, claimId, RequestId: RequestIdOf(caller, key, fingerprint, now));
             }
 
+            // A row written before lease_until was its claim's lease in expires_at.
             var row = await connection.QuerySingleOrDefaultAsync<Row>(new CommandDefinition(
                 """
-                SELECT fingerprint AS Fingerprint, status AS Status, content_type AS ContentType, body AS Body
+                SELECT fingerprint AS Fingerprint, claim AS Claim, status AS Status, content_type AS ContentType, body AS Body,
+                       created_at AS CreatedAt, COALESCE(lease_until, expires_at) AS LeaseUntil
                 FROM responder_idempotency_keys WHERE caller = @Caller AND idempotency_key = @Key AND expires_at > @Now
                 """,
                 new { Caller = caller, Key = key, Now = now },
                 cancellationToken: cancellationToken));
+            if (row is { Status: null } && row.Fingerprint == fingerprint && row.LeaseUntil <= now)
+            {
+                // The run that held it died unanswered. Only one retry takes it over, on any replica: the update is
+                // decided on the claim read.
+                var taken = await connection.ExecuteAsync(new CommandDefinition(
+                    """
+                    UPDATE responder_idempotency_keys SET claim = @Claim, lease_until = @Lease
+                    WHERE caller = @Caller AND idempotency_key = @Key AND claim = @Was AND status IS NULL
+                    """,
+                    new { Caller = caller, Key = key, Claim = claimId, Lease = lease, Was = row.Claim },
+                    cancellationToken: cancellationToken));
+                if (taken == 1)
+                {
+                    return new IdempotencyClaim(IdempotencyClaimOutcome.Claimed, claimId, RequestId: RequestIdOf(caller, key, fingerprint, row.CreatedAt));
+                }
+
+                row = null;
+            }
+
             if (row is null && attempt < 2)
             {
                 continue;
@@ -84,6 +115,21 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
                 _ => new IdempotencyClaim(IdempotencyClaimOutcome.Answered, Answer: new IdempotentAnswer((int)row.Status.Value, row.ContentType, row.Body ?? [])),
             };
         }
+    }
+
+    /// <summary>
+    /// The id of the request a key names: a name-based UUID (RFC 9562 version 8, over SHA-256) of the caller, the key, the
+    /// request's fingerprint and when the key was first claimed. Every run of the request has it, on any replica; the same
+    /// key claimed again after it expired or was given up names a new request, and so a new id (with another request,
+    /// another id even within the same millisecond).
+    /// </summary>
+    public static Guid RequestIdOf(string caller, string key, string fingerprint, long claimedAt)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"{caller}\n{key}\n{fingerprint}\n{claimedAt.ToString(CultureInfo.InvariantCulture)}"), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80);
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80);
+        return new Guid(hash[..16], bigEndian: true);
     }
 
     /// <summary>Keeps <paramref name="answer"/> as the key's answer for <see cref="Lifetime"/> from now.</summary>
@@ -141,6 +187,9 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
     private sealed class Row
     {
         public string Fingerprint { get; set; } = "";
+        public string Claim { get; set; } = "";
+        public long CreatedAt { get; set; }
+        public long LeaseUntil { get; set; }
         public long? Status { get; set; }
         public string? ContentType { get; set; }
         public byte[]? Body { get; set; }

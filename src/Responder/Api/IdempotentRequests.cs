@@ -5,7 +5,10 @@ namespace ZtStream.Responder.Api;
 /// first request with a key runs and its answer is kept (a 2xx; an answer that created nothing gives the key up); a
 /// repeat with the same key and the same request — method, path, caller and body, the fingerprint — answers that answer
 /// again (status and body, with <c>Idempotent-Replayed: true</c>) and runs nothing; the same key with another request
-/// is 422, and a repeat while the first is under way 409 with <c>Retry-After</c>. Keys are the caller's own
+/// is 422, and a repeat while the first is under way 409 with <c>Retry-After</c>. A first run whose answer was never kept
+/// (the process died) is run again by a repeat once its lease is over: the endpoint makes what it makes under ids derived
+/// from the <see cref="IdempotentRequestId"/> it is given, so that run meets what the first made and answers it, as a
+/// first answer (not marked replayed). Keys are the caller's own
 /// (<see cref="IdempotencyKeys"/>). Without the header a request runs as it always did. Added after
 /// <see cref="ApiAuth.RequireApiRole"/>, whose caller it scopes the key to.
 /// </summary>
@@ -68,6 +71,7 @@ internal static class IdempotentRequests
                     return Results.Empty;
             }
 
+            http.Features.Set(new IdempotentRequestId(claim.RequestId!.Value));
             var answer = await RunAsync(context, next, keys, scope, key, claim.ClaimId!);
             await WriteAsync(http, answer, replayed: false);
             return Results.Empty;

@@ -214,7 +214,8 @@ internal static class ResponderApi
         var now = time.GetUtcNow();
         var action = new ActionRecord
         {
-            Id = Guid.NewGuid(),
+            // A retry of a request that ran before (its answer lost in a crash) meets that action and answers it.
+            Id = IdempotentRequestId.Of(http) ?? Guid.NewGuid(),
             Kind = body.Kind!,
             Mode = ResponseModes.Manual,
             State = ActionStates.Queued,

@@ -56,7 +56,7 @@ internal static class TriageApi
                 return problem;
             }
 
-            var (after, refused) = await triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted);
+            var (after, refused) = await triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http));
             return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView, statusCode: 201);
         }).Idempotent();
         analyst.MapPost("/alerts/bulk", BulkAsync);
@@ -384,7 +384,8 @@ internal static class TriageApi
             return Problems.Result(404, $"no alert {body.AlertId}");
         }
 
-        var (created, refused) = await service.CreateAsync(alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note, body.Cluster), ApiAuth.CallerOf(http), http.RequestAborted);
+        var (created, refused) = await service.CreateAsync(
+            alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note, body.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http));
         return refused is not null ? Problems.Result(refused) : Results.Json(created!, ResponderJsonContext.Default.SuppressionRecord, statusCode: 201);
     }
 

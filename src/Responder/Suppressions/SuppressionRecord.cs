@@ -46,6 +46,9 @@ internal static class SuppressionStates
 /// </summary>
 internal sealed record SuppressionRecord
 {
+    /// <summary>A suppression's id as users see it, <c>sup-</c> and 16 hex digits, taken from <paramref name="from"/>.</summary>
+    public static string IdFrom(Guid from) => "sup-" + from.ToString("N")[..16];
+
     public required string Id { get; init; }
     public required string AlertId { get; init; }
     public required string Scope { get; init; }

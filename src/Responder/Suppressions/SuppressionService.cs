@@ -28,12 +28,23 @@ internal sealed class SuppressionService(
     /// <summary>How often a narrowing is decided again on a suppression others keep narrowing before it is refused.</summary>
     private const int MaxNarrowAttempts = 3;
 
-    /// <summary>Validates and creates a suppression from <paramref name="alert"/>; returns it, or the problem.</summary>
+    /// <summary>
+    /// Validates and creates a suppression from <paramref name="alert"/>; returns it, or the problem. With
+    /// <paramref name="requestId"/> (an <c>Idempotency-Key</c>'s request) its id is derived from it, and a suppression
+    /// that request already made (its answer lost in a crash) is answered as it is, the Verifier told nothing again: it may
+    /// have been narrowed or lifted since.
+    /// </summary>
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> CreateAsync(
-        StoredAlert alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken)
+        StoredAlert alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken, Guid? requestId = null)
     {
+        var id = SuppressionRecord.IdFrom(requestId ?? Guid.NewGuid());
+        if (requestId is not null && await suppressions.GetAsync(id, cancellationToken) is { } made)
+        {
+            return (made, null);
+        }
+
         var now = time.GetUtcNow();
-        var (validated, problem) = Validate(alert.Alert, request, caller, now);
+        var (validated, problem) = Validate(id, alert.Alert, request, caller, now);
         if (validated is not { } record)
         {
             return (null, problem);
@@ -395,7 +406,7 @@ internal sealed class SuppressionService(
         }
     }
 
-    private (SuppressionRecord? Record, Problem? Problem) Validate(Alert alert, SuppressionRequest request, Caller caller, DateTimeOffset now)
+    private (SuppressionRecord? Record, Problem? Problem) Validate(string id, Alert alert, SuppressionRequest request, Caller caller, DateTimeOffset now)
     {
         var own = alert.Reasons.Select(r => $"{r.Detector}/{r.Rule}").Distinct(StringComparer.Ordinal).ToList();
         var detectors = alert.Reasons.Select(r => r.Detector).Distinct(StringComparer.Ordinal).ToList();
@@ -470,7 +481,7 @@ internal sealed class SuppressionService(
 
         return (new SuppressionRecord
         {
-            Id = "sup-" + Guid.NewGuid().ToString("N")[..16],
+            Id = id,
             AlertId = alert.Id,
             Scope = scope,
             Principal = principal,

@@ -1,3 +1,4 @@
+using System.Globalization;
 using ZtStream.Responder.Api;
 
 namespace ZtStream.Responder.Tests.Api;
@@ -269,22 +270,52 @@ public abstract class IdempotencyKeyContractTests
     }
 
     /// <summary>
-    /// A claim no answer followed (the Responder died while it ran) holds the key for the lease, refused as under way, and
-    /// is then free: a retry is not refused for a day.
+    /// A claim no answer followed (the Responder died while it ran) holds the key for the lease, refused as under way; then
+    /// the same request takes it over, once, under the same request id: a retry is not refused for a day, and meets what
+    /// the first run made. Another request stays refused, since the first may have made something under the key.
     /// </summary>
     [Fact]
-    public async Task Claim_WithoutAnAnswer_HoldsTheKeyForTheLease_ThenTheKeyIsFree()
+    public async Task Claim_WithoutAnAnswer_HoldsTheKeyForTheLease_ThenTheSameRequestTakesItOver()
     {
         await using var host = await StartAsync();
         var keys = new IdempotencyKeys(host.Get<IStore>(), host.Time);
-        Assert.Equal(IdempotencyClaimOutcome.Claimed, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
+        var first = await keys.ClaimAsync("token:rex", "k", "f1", Ct);
+        Assert.Equal(IdempotencyClaimOutcome.Claimed, first.Outcome);
 
         host.Time.Advance(IdempotencyKeys.ClaimLease - TimeSpan.FromSeconds(1));
         Assert.Equal(IdempotencyClaimOutcome.InUse, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
         Assert.Equal(IdempotencyClaimOutcome.OtherRequest, (await keys.ClaimAsync("token:rex", "k", "f2", Ct)).Outcome);
 
         host.Time.Advance(TimeSpan.FromSeconds(2));
-        Assert.Equal(IdempotencyClaimOutcome.Claimed, (await keys.ClaimAsync("token:rex", "k", "f2", Ct)).Outcome);
+        Assert.Equal(IdempotencyClaimOutcome.OtherRequest, (await keys.ClaimAsync("token:rex", "k", "f2", Ct)).Outcome);
+        var retry = await keys.ClaimAsync("token:rex", "k", "f1", Ct);
+        Assert.Equal((IdempotencyClaimOutcome.Claimed, first.RequestId), (retry.Outcome, retry.RequestId));
+        Assert.NotEqual(first.ClaimId, retry.ClaimId);
+        Assert.Equal(IdempotencyClaimOutcome.InUse, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
+
+        // The run that died cannot answer for the key any more, nor give it up.
+        await keys.ReleaseAsync("token:rex", "k", first.ClaimId!, Ct);
+        Assert.Equal(IdempotencyClaimOutcome.InUse, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
+    }
+
+    /// <summary>A key's request id is the caller's and the key's; the same key given up and claimed again is a new request.</summary>
+    [Fact]
+    public async Task RequestId_DiffersPerCallerAndKey_AndAfterTheKeyWasGivenUp()
+    {
+        await using var host = await StartAsync();
+        var keys = new IdempotencyKeys(host.Get<IStore>(), host.Time);
+        var rex = await keys.ClaimAsync("token:rex", "k", "f", Ct);
+        var ria = await keys.ClaimAsync("token:ria", "k", "f", Ct);
+        var other = await keys.ClaimAsync("token:rex", "k2", "f", Ct);
+        await keys.ReleaseAsync("token:rex", "k", rex.ClaimId!, Ct);
+        host.Time.Advance(TimeSpan.FromMilliseconds(1));
+        var again = await keys.ClaimAsync("token:rex", "k", "f", Ct);
+
+        Guid?[] ids = [rex.RequestId, ria.RequestId, other.RequestId, again.RequestId];
+        Assert.All(ids, id => Assert.NotNull(id));
+        Assert.Equal(4, ids.Distinct().Count());
+        Assert.All(ids, id => Assert.Equal(8, id!.Value.Version));
+        Assert.All(ids, id => Assert.Equal(0b10, id!.Value.Variant >> 2));
     }
 
     /// <summary>A caller past its bound loses its oldest answered keys, never another caller's nor a claim under way.</summary>
@@ -313,6 +344,157 @@ public abstract class IdempotencyKeyContractTests
         Assert.Equal([("token:rex", "k0"), ("token:rex", "k4"), ("token:rex", "k5"), ("token:ria", "k1")], kept.ToList());
         Assert.Equal(IdempotencyClaimOutcome.Answered, (await keys.ClaimAsync("token:rex", "k4", "f", Ct)).Outcome);
         Assert.Equal(IdempotencyClaimOutcome.Claimed, (await keys.ClaimAsync("token:rex", "k1", "f", Ct)).Outcome);
+    }
+
+    /// <summary>The three creating POSTs, each with what a retry must not make twice, for the crash tests.</summary>
+    public static TheoryData<string, string> Creating => new()
+    {
+        { "/v1/actions", "an action (a revocation)" },
+        { "/v1/suppressions", "a suppression" },
+        { "/v1/alerts/idem-crash/comments", "a comment" },
+    };
+
+    private static object BodyOf(string path) => path switch
+    {
+        "/v1/actions" => Revoke,
+        "/v1/suppressions" => new { alert_id = "idem-crash", scope = "principal", note = "pen test week" },
+        _ => new { text = "checking with the shop team" },
+    };
+
+    /// <summary>A request the endpoint takes too, but not the one of <see cref="BodyOf"/>.</summary>
+    private static object AnotherBodyOf(string path) => path switch
+    {
+        "/v1/actions" => new { kind = "revoke_subject_sessions", subject_id = "trudy" },
+        "/v1/suppressions" => new { alert_id = "idem-crash", scope = "principal", note = "another week" },
+        _ => new { text = "the shop team confirmed it" },
+    };
+
+    /// <summary>The ids of what <paramref name="path"/> has created so far: actions, suppressions, or the alert's comments.</summary>
+    private static async Task<List<string>> CreatedAsync(ResponderTestHost host, string path) => path switch
+    {
+        // The alert's own automated action is not one a request made.
+        "/v1/actions" => [.. (await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 1000), Ct)).Where(a => a.Mode == ResponseModes.Manual).Select(a => a.Id.ToString())],
+        "/v1/suppressions" => [.. (await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(State: null), Ct)).Select(s => s.Id)],
+        _ => [.. (await host.Get<AlertStore>().HistoryAsync("idem-crash", Ct)).Where(h => h.Change == "comment").Select(h => h.Id.ToString(CultureInfo.InvariantCulture))],
+    };
+
+    /// <summary>
+    /// Sends <paramref name="path"/>'s request with <see cref="Key"/> to a Responder that dies after the endpoint has made
+    /// what it makes (or, <paramref name="beforeMaking"/>, as it makes it) and before the answer is kept: the store refuses
+    /// every change to the key's row, so neither the answer nor the release is written, as a process killed there writes
+    /// neither. What is left is a crash's store: the unanswered claim, and the resource unless it died before making it.
+    /// Answers the ids created.
+    /// </summary>
+    private async Task<List<string>> CrashAfterTheEndpointAsync(Func<ResponderTestHost> store, string path, bool beforeMaking = false)
+    {
+        await using var dying = await ResponderTestHost.WithAlertsAsync(store().StartAsync(), TestAlerts.Critical("idem-crash"));
+        var made = path switch
+        {
+            "/v1/actions" => "responder_actions",
+            "/v1/suppressions" => "responder_suppressions",
+            _ => "responder_alert_history",
+        };
+        var postgres = dying.Get<IStore>().Dialect == StoreDialect.Postgres;
+        await dying.ExecuteSqlAsync(postgres
+            ? $"""
+              CREATE FUNCTION idem_crash() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'killed'; END $$;
+              CREATE TRIGGER idem_crash BEFORE UPDATE OR DELETE ON responder_idempotency_keys FOR EACH ROW EXECUTE FUNCTION idem_crash();
+              {(beforeMaking ? $"CREATE TRIGGER idem_crash_made BEFORE INSERT ON {made} FOR EACH ROW EXECUTE FUNCTION idem_crash();" : "")}
+              """
+            : $"""
+              CREATE TRIGGER idem_crash_update BEFORE UPDATE ON responder_idempotency_keys BEGIN SELECT RAISE(ABORT, 'killed'); END;
+              CREATE TRIGGER idem_crash_delete BEFORE DELETE ON responder_idempotency_keys BEGIN SELECT RAISE(ABORT, 'killed'); END;
+              {(beforeMaking ? $"CREATE TRIGGER idem_crash_made BEFORE INSERT ON {made} BEGIN SELECT RAISE(ABORT, 'killed'); END;" : "")}
+              """);
+        var lost = await SendAsync(dying.ClientFor(ResponderTestHost.ResponderToken), path, BodyOf(path));
+        await dying.ExecuteSqlAsync(postgres
+            ? $"DROP TRIGGER idem_crash ON responder_idempotency_keys; {(beforeMaking ? $"DROP TRIGGER idem_crash_made ON {made};" : "")} DROP FUNCTION idem_crash();"
+            : $"DROP TRIGGER idem_crash_update; DROP TRIGGER idem_crash_delete; {(beforeMaking ? "DROP TRIGGER idem_crash_made;" : "")}");
+
+        Assert.True(lost.Status is HttpStatusCode.InternalServerError or HttpStatusCode.ServiceUnavailable, $"{path}: {lost.Status}");
+        var created = await CreatedAsync(dying, path);
+        Assert.Equal(beforeMaking ? 0 : 1, created.Count);
+        return created;
+    }
+
+    /// <summary>
+    /// The Responder died after the endpoint made its action, suppression or comment and before the answer was kept. A new
+    /// Responder on the same store answers the retry, once the dead one's lease is over, with what the first attempt made:
+    /// the same id and the status a first answer has, and nothing made a second time. Within the lease it is 409.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Creating))]
+    public async Task Retry_AfterACrashBeforeTheAnswerWasKept_AnswersWhatTheFirstMade_AndMakesNothing(string path, string what)
+    {
+        var store = await StoreAsync();
+        var made = await CrashAfterTheEndpointAsync(store, path);
+
+        await using var restarted = await store().StartAsync();
+        var responder = restarted.ClientFor(ResponderTestHost.ResponderToken);
+        var early = await SendAsync(responder, path, BodyOf(path));
+        restarted.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var retry = await SendAsync(responder, path, BodyOf(path));
+        var again = await SendAsync(responder, path, BodyOf(path));
+
+        Assert.True(early.Status == HttpStatusCode.Conflict, $"{what}: {early.Status} within the lease");
+        Assert.Equal(path == "/v1/actions" ? HttpStatusCode.Accepted : HttpStatusCode.Created, retry.Status);
+        Assert.Equal(made, await CreatedAsync(restarted, path));
+        if (path == "/v1/alerts/idem-crash/comments")
+        {
+            var alert = await restarted.Get<AlertStore>().GetAsync("idem-crash", Ct);
+            Assert.Equal(alert!.Version, JsonDocument.Parse(retry.Body).RootElement.GetProperty("version").GetInt64());
+        }
+        else
+        {
+            Assert.Equal(made[0], JsonDocument.Parse(retry.Body).RootElement.GetProperty("id").ToString());
+        }
+
+        Assert.Equal((retry.Status, retry.Body, true), again);
+    }
+
+    /// <summary>
+    /// The Responder died as the endpoint made its action, suppression or comment, so nothing was made: the retry after the
+    /// lease makes it, once, and its answer is kept for the repeats after it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Creating))]
+    public async Task Retry_AfterACrashBeforeAnythingWasMade_MakesItOnce(string path, string what)
+    {
+        var store = await StoreAsync();
+        await CrashAfterTheEndpointAsync(store, path, beforeMaking: true);
+
+        await using var restarted = await store().StartAsync();
+        restarted.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var responder = restarted.ClientFor(ResponderTestHost.ResponderToken);
+        var retry = await SendAsync(responder, path, BodyOf(path));
+        var again = await SendAsync(responder, path, BodyOf(path));
+
+        Assert.True(retry.Status is HttpStatusCode.Accepted or HttpStatusCode.Created, $"{what}: {retry.Status}");
+        Assert.False(retry.Replayed);
+        Assert.Equal((retry.Status, retry.Body, true), again);
+        Assert.Single(await CreatedAsync(restarted, path));
+    }
+
+    /// <summary>After such a crash another key is another request, and the crashed key with another body is still 422.</summary>
+    [Theory]
+    [MemberData(nameof(Creating))]
+    public async Task AfterACrash_AnotherKeyMakesAnother_AndTheKeyWithAnotherBodyIs422(string path, string what)
+    {
+        var store = await StoreAsync();
+        var made = await CrashAfterTheEndpointAsync(store, path);
+
+        await using var restarted = await store().StartAsync();
+        restarted.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var responder = restarted.ClientFor(ResponderTestHost.ResponderToken);
+        var other = await SendAsync(responder, path, BodyOf(path), "\"another request\"");
+        using var reused = await responder.SendAsync(Post(path, AnotherBodyOf(path), Key), Ct);
+
+        Assert.True(other.Status is HttpStatusCode.Accepted or HttpStatusCode.Created, $"{what}: {other.Status}");
+        Assert.False(other.Replayed);
+        var now = await CreatedAsync(restarted, path);
+        Assert.Equal(2, now.Count);
+        Assert.Contains(made[0], now);
+        await HttpProblem.ReadAsync(reused, HttpStatusCode.UnprocessableEntity);
     }
 
     /// <summary>The same key on another path is another request (the fingerprint holds method and path): 422, not the other's answer.</summary>
