@@ -74,12 +74,12 @@ internal abstract class OutboxDeliveryLoop(OutboxTable table, WakeSignal signal,
     /// <summary>
     /// Makes due now each item whose due time lies further ahead than any wait this loop sets (the longer of
     /// <see cref="MaxBackoff"/> and the lease, plus a margin) and has stayed so, unchanged, for a lease by the monotonic
-    /// clock; returns how many. Such a due time was set before the wall clock stepped back (or by a Responder whose clock
+    /// clock. Such a due time was set before the wall clock stepped back (or by a Responder whose clock
     /// was ahead), and would otherwise hold its item for the length of the step. Waiting out a lease first keeps the
     /// exclusion leases give: an attempt in flight, here or at another Responder, ends within its lease and changes the
     /// item, so what is released is an item nobody holds.
     /// </summary>
-    internal async Task<int> ReleaseStrandedAsync(CancellationToken cancellationToken)
+    private async Task ReleaseStrandedAsync(CancellationToken cancellationToken)
     {
         var now = Time.GetUtcNow();
         var longest = (MaxBackoff > Lease ? MaxBackoff : Lease) + StepMargin;
@@ -91,7 +91,6 @@ internal abstract class OutboxDeliveryLoop(OutboxTable table, WakeSignal signal,
             stranded.Remove(id);
         }
 
-        var released = 0;
         foreach (var (id, dueAt) in ahead)
         {
             if (!stranded.TryGetValue(id, out var seen) || seen.DueAt != dueAt)
@@ -108,12 +107,9 @@ internal abstract class OutboxDeliveryLoop(OutboxTable table, WakeSignal signal,
             stranded.Remove(id);
             if (await table.MoveDueAsync(id, dueAt, now, cancellationToken))
             {
-                released++;
                 DriverLog.OutboxItemReleased(logger, table.Name, id, dueAt);
             }
         }
-
-        return released;
     }
 
     /// <summary>
