@@ -42,9 +42,11 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
     private readonly ConcurrentDictionary<Uri, Failure> failures = new();
     private readonly ConcurrentDictionary<Uri, SemaphoreSlim> gates = new();
 
-    private sealed record Entry(IReadOnlyList<PublishedKey> Keys, DateTimeOffset FetchedAt, DateTimeOffset Until);
+    // Fetch and failure times are monotonic timestamps: a cache lifetime and the refetch limit are spans of time, so a
+    // step of the wall clock neither keeps a JWKS for the length of a step back nor forbids a refetch until it passes.
+    private sealed record Entry(IReadOnlyList<PublishedKey> Keys, long FetchedAt, TimeSpan Lifetime);
 
-    private sealed record Failure(DateTimeOffset At, Exception Exception);
+    private sealed record Failure(long At, Exception Exception);
 
     /// <summary>
     /// The keys published at <paramref name="uri"/> (of <paramref name="owner"/>, for messages); <paramref name="refresh"/>
@@ -68,8 +70,8 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
                 return fetched;
             }
 
-            var now = time.GetUtcNow();
-            if (failures.TryGetValue(uri, out var recent) && now - recent.At < policy.RefetchInterval)
+            var now = time.GetTimestamp();
+            if (failures.TryGetValue(uri, out var recent) && time.GetElapsedTime(recent.At, now) < policy.RefetchInterval)
             {
                 return StaleOrThrow(uri, owner, policy, recent, now);
             }
@@ -77,7 +79,7 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
             try
             {
                 var (keys, lifetime) = await FetchAsync(uri, policy, cancellationToken);
-                cache[uri] = new Entry(keys, now, now + lifetime);
+                cache[uri] = new Entry(keys, now, lifetime);
                 failures.TryRemove(uri, out _);
                 IngestLog.JwksFetched(logger, owner, keys.Count, lifetime);
                 return keys;
@@ -95,7 +97,7 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
         }
     }
 
-    private IReadOnlyList<PublishedKey> StaleOrThrow(Uri uri, string owner, JwksPolicy policy, Failure failure, DateTimeOffset now)
+    private IReadOnlyList<PublishedKey> StaleOrThrow(Uri uri, string owner, JwksPolicy policy, Failure failure, long now)
     {
         if (policy.KeepStaleOnFailure && cache.TryGetValue(uri, out var stale))
         {
@@ -105,7 +107,7 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
         }
 
         IngestLog.JwksUnavailable(logger, failure.Exception, owner, uri.ToString());
-        var wait = policy.RefetchInterval - (now - failure.At);
+        var wait = policy.RefetchInterval - time.GetElapsedTime(failure.At, now);
         throw new JwksUnavailableException(
             $"the JWKS of {owner} ({uri}) could not be fetched: {failure.Exception.Message}", wait < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : wait, failure.Exception);
     }
@@ -117,8 +119,8 @@ internal sealed class JwksKeySets(IHttpClientFactory httpClients, TimeProvider t
             return null;
         }
 
-        var now = time.GetUtcNow();
-        return refresh ? (now - entry.FetchedAt < policy.RefetchInterval ? entry.Keys : null) : (now < entry.Until ? entry.Keys : null);
+        var age = time.GetElapsedTime(entry.FetchedAt);
+        return age < (refresh ? policy.RefetchInterval : entry.Lifetime) ? entry.Keys : null;
     }
 
     private async Task<(IReadOnlyList<PublishedKey> Keys, TimeSpan Lifetime)> FetchAsync(Uri uri, JwksPolicy policy, CancellationToken cancellationToken)

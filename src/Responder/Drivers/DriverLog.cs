@@ -62,4 +62,7 @@ internal static partial class DriverLog
 
     [LoggerMessage(5154, LogLevel.Error, "Notification delivery pass failed")]
     public static partial void NotificationPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(5155, LogLevel.Warning, "Outbox {Table} item {Id} was due at {DueAt}, further ahead than any wait this Responder sets (the wall clock stepped back): due now")]
+    public static partial void OutboxItemReleased(ILogger logger, string table, long id, DateTimeOffset dueAt);
 }

@@ -16,7 +16,7 @@ internal sealed class NotificationDeliveryService(
     AuditLog audit,
     ResponderTelemetry telemetry,
     TimeProvider time,
-    ILogger<NotificationDeliveryService> logger) : OutboxDeliveryLoop(outbox.Table, signal, time)
+    ILogger<NotificationDeliveryService> logger) : OutboxDeliveryLoop(outbox.Table, signal, time, logger)
 {
     /// <summary>The key of the <see cref="WakeSignal"/> the notifier sets when it queues notifications.</summary>
     public const string WakeKey = "notification-outbox";
@@ -25,6 +25,11 @@ internal sealed class NotificationDeliveryService(
     private readonly Dictionary<string, INotificationSender> bySender = senders.ToDictionary(s => s.Kind, StringComparer.OrdinalIgnoreCase);
 
     protected override TimeSpan PollInterval => options.Value.PollInterval;
+
+    protected override TimeSpan AttemptTimeout => options.Value.SendTimeout;
+
+    // A target's Retry-After is honoured up to the same cap.
+    protected override TimeSpan MaxBackoff => options.Value.MaxBackoff;
 
     protected override Task RunPassAsync(CancellationToken cancellationToken) => DeliverDueAsync(cancellationToken);
 
@@ -37,7 +42,7 @@ internal sealed class NotificationDeliveryService(
     {
         var o = options.Value;
         return await AttemptEachAsync(
-            await outbox.DueAsync(Time.GetUtcNow(), BatchSize, cancellationToken), o.SendTimeout, item => DeliverAsync(item, o, cancellationToken), cancellationToken);
+            await outbox.DueAsync(Time.GetUtcNow(), BatchSize, cancellationToken), item => DeliverAsync(item, o, cancellationToken), cancellationToken);
     }
 
     private async Task DeliverAsync(NotificationItem item, NotificationOptions o, CancellationToken cancellationToken)

@@ -10,18 +10,20 @@ namespace ZtStream.Responder.Outbox;
 internal sealed class OutboxTable
 {
     private readonly IStore store;
-    private readonly string claimSql;
+    private readonly string moveDueSql;
     private readonly string finishSql;
     private readonly string retrySql;
     private readonly string pendingCountSql;
+    private readonly string dueBeyondSql;
 
     /// <param name="store">Where the table lives.</param>
     /// <param name="table">The table's name: a constant of the kind, never input, so it is safe to place in the SQL.</param>
     public OutboxTable(IStore store, string table)
     {
         this.store = store;
-        claimSql = $"""
-            UPDATE {table} SET next_attempt_at = @LeaseUntil
+        Name = table;
+        moveDueSql = $"""
+            UPDATE {table} SET next_attempt_at = @DueAt
             WHERE id = @Id AND state = 'pending' AND next_attempt_at = @Seen
             """;
         finishSql = $"""
@@ -34,18 +36,44 @@ internal sealed class OutboxTable
             WHERE id = @Id AND state = 'pending'
             """;
         pendingCountSql = $"SELECT COUNT(*) FROM {table} WHERE state = 'pending'";
+        dueBeyondSql = $"""
+            SELECT id AS Id, next_attempt_at AS NextAttemptAt FROM {table}
+            WHERE state = 'pending' AND next_attempt_at > @Beyond
+            ORDER BY id
+            LIMIT @Limit
+            """;
     }
+
+    /// <summary>The table's name, for the logs.</summary>
+    public string Name { get; }
 
     /// <summary>
     /// Takes a due item for one attempt by moving its due time past the attempt; false when another Responder took it
     /// first. A crash mid-attempt leaves it due again once the lease ends.
     /// </summary>
-    public async Task<bool> ClaimAsync(OutboxRow item, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
+    public Task<bool> ClaimAsync(OutboxRow item, DateTimeOffset leaseUntil, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(item);
+        return MoveDueAsync(item.Id, item.NextAttemptAt, leaseUntil, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sets a pending item's due time to <paramref name="dueAt"/> if it is still <paramref name="seen"/>: false when it
+    /// changed meanwhile (claimed, retried or ended elsewhere).
+    /// </summary>
+    public async Task<bool> MoveDueAsync(long id, DateTimeOffset seen, DateTimeOffset dueAt, CancellationToken cancellationToken)
+    {
         await using var connection = await store.OpenAsync(cancellationToken);
         return await connection.ExecuteAsync(new CommandDefinition(
-            claimSql, new { item.Id, LeaseUntil = leaseUntil, Seen = item.NextAttemptAt }, cancellationToken: cancellationToken)) == 1;
+            moveDueSql, new { Id = id, DueAt = dueAt, Seen = seen }, cancellationToken: cancellationToken)) == 1;
+    }
+
+    /// <summary>Pending items due later than <paramref name="beyond"/> (id and due time), lowest ids first.</summary>
+    public async Task<IReadOnlyList<(long Id, DateTimeOffset NextAttemptAt)>> DueBeyondAsync(DateTimeOffset beyond, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await store.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync<Row>(new CommandDefinition(dueBeyondSql, new { Beyond = beyond, Limit = limit }, cancellationToken: cancellationToken));
+        return [.. rows.Select(r => (r.Id, r.NextAttemptAt))];
     }
 
     /// <summary>
@@ -89,5 +117,12 @@ internal sealed class OutboxTable
     {
         await using var connection = await store.OpenAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<long>(new CommandDefinition(pendingCountSql, cancellationToken: cancellationToken));
+    }
+
+    private sealed class Row
+    {
+        public long Id { get; init; }
+
+        public DateTimeOffset NextAttemptAt { get; init; }
     }
 }

@@ -1,4 +1,5 @@
 using ZtStream.Ingest.SignedTokens;
+using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Ingest.Tests.SignedTokens;
 
@@ -108,6 +109,57 @@ public sealed class JwksKeySetsTests
         var refused = await Assert.ThrowsAsync<JwksUnavailableException>(() => keySets.GetAsync(new Uri(endless.BaseAddress, "certs"), "the test signer", patient, refresh: false, Ct));
 
         Assert.Contains("larger than 1 MiB", refused.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A JWKS is kept for its lifetime by the monotonic clock, whichever way the wall clock steps: one fetched before a
+    /// step back (a JWKS fetched "in the future") used to be kept for its lifetime plus the step, and a step forward
+    /// to expire it at once.
+    /// </summary>
+    [Theory]
+    [InlineData(-24 * 60)]
+    [InlineData(-61)]
+    [InlineData(-5)]
+    [InlineData(90)]
+    [InlineData(24 * 60)]
+    public async Task GetAsync_WallClockStepped_KeepsTheJwksForItsLifetimeNoLongerNoShorter(int stepMinutes)
+    {
+        await using var signer = await TestTransmitter.StartAsync();
+        var time = new SteppedFakeClock(DateTimeOffset.UtcNow);
+        using var keySets = KeySets(time);
+        Assert.Single(await keySets.GetAsync(signer.JwksUri, "the test signer", Policy, refresh: false, Ct));
+
+        time.Offset = TimeSpan.FromMinutes(stepMinutes);
+        time.Advance(Policy.CacheTime - TimeSpan.FromMinutes(1));
+        Assert.Single(await keySets.GetAsync(signer.JwksUri, "the test signer", Policy, refresh: false, Ct));
+        Assert.Equal(1, signer.JwksFetches);
+
+        time.Advance(TimeSpan.FromMinutes(2));
+        Assert.Single(await keySets.GetAsync(signer.JwksUri, "the test signer", Policy, refresh: false, Ct));
+        Assert.Equal(2, signer.JwksFetches);
+    }
+
+    /// <summary>
+    /// After a step back, a token signed with a key the publisher just rotated in (an unknown kid) refetches once the
+    /// refetch interval has passed; before, the JWKS looked fetched in the future and no refetch was allowed until the
+    /// wall clock caught up with the step.
+    /// </summary>
+    [Fact]
+    public async Task GetAsync_UnknownKidAfterAStepBack_RefetchesAfterTheRefetchIntervalNotTheStep()
+    {
+        await using var signer = await TestTransmitter.StartAsync();
+        var time = new SteppedFakeClock(DateTimeOffset.UtcNow);
+        using var keySets = KeySets(time);
+        await keySets.GetAsync(signer.JwksUri, "the test signer", Policy, refresh: false, Ct);
+        time.Offset = TimeSpan.FromHours(-1);
+
+        time.Advance(Policy.RefetchInterval - TimeSpan.FromSeconds(1));
+        await keySets.GetAsync(signer.JwksUri, "the test signer", Policy, refresh: true, Ct);
+        Assert.Equal(1, signer.JwksFetches);
+        time.Advance(TimeSpan.FromSeconds(2));
+        await keySets.GetAsync(signer.JwksUri, "the test signer", Policy, refresh: true, Ct);
+
+        Assert.Equal(2, signer.JwksFetches);
     }
 
     private static JwksKeySets KeySets(TimeProvider time)

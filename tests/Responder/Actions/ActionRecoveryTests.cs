@@ -93,7 +93,7 @@ public sealed class ActionRecoveryTests
     public async Task Decision_AfterTheBusWasDown_WallClockStepsBack_TheNextCommandGoesOnceRedispatchAfterPassed()
     {
         var bus = new BusSwitch { Down = true };
-        var clock = new SteppedWallClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var clock = new ZtStream.TestSupport.Faults.SteppedFakeClock(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
         await using var host = await bus.Into(new ResponderTestHost(ResponseFlowTests.RevokeCritical, clock))
             .WithSetting("Responder:SchedulerInterval", "01:00:00")
             .StartAsync();
@@ -108,16 +108,6 @@ public sealed class ActionRecoveryTests
 
         Assert.Equal(1, bus.Sent);
         await host.UntilStateAsync(next.Id, ActionStates.Done);
-    }
-
-    /// <summary>A fake clock whose wall clock steps by <see cref="Offset"/>; its monotonic clock is left alone, as the kernel leaves it.</summary>
-    private sealed class SteppedWallClock(DateTimeOffset start) : FakeTimeProvider(start)
-    {
-        public TimeSpan Offset { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => base.GetUtcNow() + Offset;
-
-        public override long GetTimestamp() => base.GetUtcNow().Ticks;
     }
 
     /// <summary>

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Faults;
+
 namespace ZtStream.Responder.Tests.Drivers;
 
 /// <summary>The drivers' SQL (SSF outbox and keys, Docker ledger) on both dialects, each test on a fresh database.</summary>
@@ -145,6 +147,31 @@ public abstract class DriverStoreContractTests
         Assert.Equal(a.KeyId, b.KeyId);
         Assert.Equal(a.PublicJwk.ToJsonString(), b.PublicJwk.ToJsonString());
         Assert.Equal("RS256", a.PublicJwk["alg"]!.GetValue<string>());
+    }
+
+    /// <summary>
+    /// Another replica's rotation is noticed within a minute by the monotonic clock: the ring re-read the store on a
+    /// wall-clock date, so after a step back of an hour it went on publishing only the old key for the hour, and
+    /// receivers refused SETs the other replica signed with the new one.
+    /// </summary>
+    [Fact]
+    public async Task SigningKeys_RotatedByAnotherInstanceAfterAStepBack_PublishedWithinAMinute()
+    {
+        var store = await StoreAsync();
+        var options = new SharedSignalsOptions { Issuer = new Uri("https://ztstream.test") };
+        var clock = new SteppedFakeClock(Start);
+        using var stepped = new SsfSigningKeys(store, options, clock, NullLogger<SsfSigningKeys>.Instance);
+        using var other = new SsfSigningKeys(store, options, new FakeTimeProvider(Start), NullLogger<SsfSigningKeys>.Instance);
+        var before = await stepped.GetAsync(Ct);
+
+        clock.Offset = TimeSpan.FromHours(-1);
+        var rotated = await other.RotateAsync(Ct);
+        clock.Advance(TimeSpan.FromSeconds(30));
+        Assert.Equal(before.KeyId, (await stepped.GetAsync(Ct)).KeyId);
+        clock.Advance(TimeSpan.FromSeconds(31));
+
+        Assert.Equal(rotated.KeyId, (await stepped.GetAsync(Ct)).KeyId);
+        Assert.Equal(2, (await stepped.PublishedAsync(Ct)).Count);
     }
 
     [Fact]

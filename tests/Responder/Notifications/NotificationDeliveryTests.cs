@@ -1,5 +1,6 @@
 using Json.Schema;
 using ZtStream.TestSupport.Smtp;
+using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Responder.Tests.Notifications;
 
@@ -75,6 +76,59 @@ public sealed class NotificationDeliveryTests
         var audit = await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Limit: 200), Ct);
         Assert.True(audit.Count(e => e.Kind == AuditKinds.NotificationAttemptFailed) >= 2);
         Assert.Single(audit, e => e.Kind == AuditKinds.NotificationSent);
+    }
+
+    /// <summary>
+    /// A retry's due time is a wall-clock time: a step back of an hour after a failed attempt held the retry for the
+    /// hour. Now the item is due again within a lease (twice <c>SendTimeout</c>) of the step, however long the step.
+    /// </summary>
+    [Fact]
+    public async Task ReceiverDown_WallClockStepsBackAnHour_RetriedWithinSecondsNotAnHourLater()
+    {
+        var port = LocalProcess.FreePort();
+        var clock = new SteppedSystemClock();
+        await using var host = await StartAsync(Webhook(new Uri($"http://127.0.0.1:{port}/hook")), QuickRetries, clock);
+        var alert = TestAlerts.Critical("al-step-back");
+
+        await host.PublishAlertAsync(alert);
+        await Eventually.HoldsAsync(async () => (await Item(host, alert.Id))?.Attempts >= 1, "the first attempt fails");
+        clock.Offset = TimeSpan.FromHours(-1);
+        await using var receiver = await NotificationReceiver.StartAsync(port: port);
+
+        await Eventually.HoldsAsync(
+            async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "delivered within seconds of the step back", TimeSpan.FromSeconds(20));
+        Assert.Single(receiver.Received);
+    }
+
+    /// <summary>
+    /// A lease set by a Responder whose wall clock is an hour ahead lies an hour ahead here too, as a due time left by a
+    /// step back does; it is not taken while that Responder could still be sending (the lease's length by this one's
+    /// monotonic clock), so nothing is sent twice, and is taken once it cannot be (that Responder died mid-send).
+    /// </summary>
+    [Fact]
+    public async Task ItemLeasedAnHourAheadByAnotherResponder_NotSentWhileTheLeaseMayBeHeld_SentOnceAfter()
+    {
+        var port = LocalProcess.FreePort();
+        var clock = new SteppedSystemClock();
+        await using var host = await StartAsync(Webhook(new Uri($"http://127.0.0.1:{port}/hook")), QuickRetries, clock);
+        var alert = TestAlerts.Critical("al-leased-ahead");
+        await host.PublishAlertAsync(alert);
+        NotificationItem? held = null;
+        await Eventually.HoldsAsync(
+            async () => await Item(host, alert.Id) is { Attempts: >= 1, State: NotificationOutbox.Pending } item
+                && await host.Get<NotificationOutbox>().Table.ClaimAsync(item, clock.GetUtcNow().AddHours(1), Ct) && (held = item) is not null,
+            "the item is claimed as a Responder an hour ahead claims it");
+        var leasedAt = Stopwatch.StartNew();
+        await using var receiver = await NotificationReceiver.StartAsync(port: port);
+
+        await Task.Delay(TimeSpan.FromSeconds(2), Ct);
+        Assert.Empty(receiver.Received);
+        Assert.Equal(held!.Attempts, (await Item(host, alert.Id))!.Attempts);
+
+        await Eventually.HoldsAsync(
+            async () => await StateOf(host, alert.Id) == NotificationOutbox.Delivered, "delivered once the lease cannot be held", TimeSpan.FromSeconds(20));
+        Assert.True(leasedAt.Elapsed >= TimeSpan.FromSeconds(4), $"taken {leasedAt.Elapsed} after the lease, inside its 4 s");
+        Assert.Single(receiver.Received);
     }
 
     [Fact]
@@ -236,10 +290,23 @@ public sealed class NotificationDeliveryTests
         ["Responder:Notifications:Routes:0:MinSeverity"] = "high",
     };
 
-    private static async Task<ResponderTestHost> StartAsync(Dictionary<string, string?> settings, Action<Dictionary<string, string?>>? more = null)
+    /// <summary>Short waits: a lease of 4 s (twice the send timeout), backoffs of at most 1 s.</summary>
+    private static void QuickRetries(Dictionary<string, string?> settings)
+    {
+        settings["Responder:Notifications:SendTimeout"] = "00:00:02";
+        settings["Responder:Notifications:MaxBackoff"] = "00:00:01";
+    }
+
+    private static async Task<ResponderTestHost> StartAsync(
+        Dictionary<string, string?> settings, Action<Dictionary<string, string?>>? more = null, TimeProvider? clock = null)
     {
         // No policy file: the built-in policy notifies on every alert of high severity or above.
         var host = new ResponderTestHost() { UseWallClock = true };
+        if (clock is not null)
+        {
+            host.With(clock);
+        }
+
         host.Settings["Responder:Notifications:InitialBackoff"] = "00:00:00.200";
         host.Settings["Responder:Notifications:PollInterval"] = "00:00:00.100";
         foreach (var (key, value) in settings)

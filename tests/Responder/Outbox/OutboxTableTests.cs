@@ -65,6 +65,28 @@ public abstract class OutboxTableContractTests
         Assert.Equal(0, await table.PendingCountAsync(Ct));
     }
 
+    /// <summary>What the delivery loop finds after a wall-clock step back, and how it makes an item due again.</summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task DueBeyond_ListsPendingItemsDueLaterOnly_AndMoveDueChangesOnlyTheDueTimeSeen(string kind)
+    {
+        var (table, read) = await QueueOneAsync(kind);
+        var item = await read();
+        Assert.Empty(await table.DueBeyondAsync(Start, 10, Ct));
+        Assert.True(await table.ClaimAsync(item, Start.AddHours(1), Ct));
+
+        Assert.Equal([(item.Id, Start.AddHours(1))], await table.DueBeyondAsync(Start.AddMinutes(59), 10, Ct));
+        Assert.Empty(await table.DueBeyondAsync(Start.AddHours(1), 10, Ct));
+        Assert.False(await table.MoveDueAsync(item.Id, Start, Start.AddSeconds(1), Ct));
+        Assert.True(await table.MoveDueAsync(item.Id, Start.AddHours(1), Start.AddSeconds(1), Ct));
+        Assert.Equal(Start.AddSeconds(1), (await read()).NextAttemptAt);
+
+        Assert.True(await table.RetryAsync(item.Id, "connection refused", Start.AddHours(2), Ct));
+        Assert.True(await table.FinishAsync(item.Id, OutboxStates.Failed, "gave up", Start.AddSeconds(2), Ct));
+        Assert.Empty(await table.DueBeyondAsync(Start, 10, Ct));
+        Assert.False(await table.MoveDueAsync(item.Id, Start.AddHours(2), Start.AddSeconds(3), Ct));
+    }
+
     [Theory]
     [MemberData(nameof(Kinds))]
     public async Task EndedItem_IsNeverChangedAgain(string kind)

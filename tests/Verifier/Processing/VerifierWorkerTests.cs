@@ -255,7 +255,7 @@ public sealed class VerifierWorkerTests
     {
         using var log = NewMemoryLog(1);
         await using var h = await WorkerHarness.CreateAsync(log, WorkerHarness.UniqueTopics());
-        var clock = new SteppedWallClock();
+        var clock = new ZtStream.TestSupport.Faults.SteppedSystemClock();
         var checkpoints = new CheckpointStore(h.Store, TimeProvider.System);
         var options = new VerifierOptions { ModelEnabled = false, CheckpointEveryRecords = 100_000, CheckpointInterval = TimeSpan.FromMilliseconds(300) };
         using var worker = new VerifierWorker(log, checkpoints, Options.Create(options), clock, NullLogger<VerifierWorker>.Instance, h.Topics);
@@ -275,14 +275,6 @@ public sealed class VerifierWorkerTests
 
     private static InProcessEventLog NewMemoryLog(int partitions) =>
         new(new EventLogOptions { Partitions = partitions, RetryBackoff = TimeSpan.FromMilliseconds(20) }, TimeProvider.System, NullLogger<InProcessEventLog>.Instance);
-
-    /// <summary>The system's clocks, the wall clock stepped by <see cref="Offset"/>; the monotonic one left alone, as the kernel leaves it.</summary>
-    private sealed class SteppedWallClock : TimeProvider
-    {
-        public TimeSpan Offset { get; set; }
-
-        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + Offset;
-    }
 
     /// <summary>A store that refuses every connection while <see cref="Down"/>, as a store that stopped does.</summary>
     private sealed class StoreThatGoesDown(IStore inner) : IStore

@@ -209,8 +209,9 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
         }
 
         consumer.Assign(new TopicPartitionOffset(position, new Offset(from)));
-        var deadline = _time.GetUtcNow() + _options.AppendTimeout;
-        while (records.Count < max && _time.GetUtcNow() < deadline && !cancellationToken.IsCancellationRequested)
+        // Timed on the monotonic clock: a wall-clock step would end the read early or stretch it.
+        var started = _time.GetTimestamp();
+        while (records.Count < max && _time.GetElapsedTime(started) < _options.AppendTimeout && !cancellationToken.IsCancellationRequested)
         {
             var result = consumer.Consume(TimeSpan.FromMilliseconds(200));
             if (result?.Message is null)

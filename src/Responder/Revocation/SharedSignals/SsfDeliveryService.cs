@@ -19,7 +19,7 @@ internal sealed class SsfDeliveryService(
     IHttpClientFactory httpClients,
     TimeProvider time,
     ILogger<SsfDeliveryService> logger,
-    ResponderTelemetry telemetry) : OutboxDeliveryLoop(outbox.Table, signal, time)
+    ResponderTelemetry telemetry) : OutboxDeliveryLoop(outbox.Table, signal, time, logger)
 {
     public const string HttpClientName = "ztstream-ssf-push";
 
@@ -36,6 +36,10 @@ internal sealed class SsfDeliveryService(
     private readonly ConcurrentDictionary<string, bool> refusedEndpoints = new(StringComparer.Ordinal);
 
     protected override TimeSpan PollInterval => options.PollInterval;
+
+    protected override TimeSpan AttemptTimeout => options.DeliveryTimeout;
+
+    protected override TimeSpan MaxBackoff => options.MaxBackoff;
 
     protected override Task RunPassAsync(CancellationToken cancellationToken) => StartDueReceiversAsync(cancellationToken);
 
@@ -134,7 +138,7 @@ internal sealed class SsfDeliveryService(
                 return attempted;
             }
 
-            attempted += await AttemptEachAsync(due, options.DeliveryTimeout, item => DeliverAsync(item, target.Value, cancellationToken), cancellationToken);
+            attempted += await AttemptEachAsync(due, item => DeliverAsync(item, target.Value, cancellationToken), cancellationToken);
         }
     }
 

@@ -105,8 +105,7 @@ internal abstract class SigningKeyRing(IStore store, SigningKeySettings options,
 
     private async ValueTask<KeyRing> RingAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (ring is { } current && current.FreshUntil > now)
+        if (ring is { } current && Fresh(current))
         {
             return current;
         }
@@ -114,7 +113,7 @@ internal abstract class SigningKeyRing(IStore store, SigningKeySettings options,
         await gate.WaitAsync(cancellationToken);
         try
         {
-            if (ring is { } again && again.FreshUntil > time.GetUtcNow())
+            if (ring is { } again && Fresh(again))
             {
                 return again;
             }
@@ -136,7 +135,7 @@ internal abstract class SigningKeyRing(IStore store, SigningKeySettings options,
             var configured = options.KeyPaths
                 .Select(path => FromPem(UserFiles.ReadText(path, UserFiles.MaxPemFileBytes), options.Algorithm, options.KeyPaths.Count == 1 ? options.KeyId : null))
                 .ToList();
-            return new KeyRing(configured[0], [.. configured.Select(k => k.PublicJwk)], configured, DateTimeOffset.MaxValue);
+            return new KeyRing(configured[0], [.. configured.Select(k => k.PublicJwk)], configured, time.GetTimestamp(), TimeSpan.MaxValue, DateTimeOffset.MaxValue);
         }
 
         var stored = await StoredAsync(cancellationToken);
@@ -161,13 +160,8 @@ internal abstract class SigningKeyRing(IStore store, SigningKeySettings options,
             published.Add(key.PublicJwk);
         }
 
-        var freshUntil = now + RereadInterval;
-        if (options.RotationInterval is { } rotation && stored[0].CreatedAt + rotation < freshUntil)
-        {
-            freshUntil = stored[0].CreatedAt + rotation;
-        }
-
-        return new KeyRing(keys[0], published, keys, freshUntil);
+        var rotateAt = options.RotationInterval is { } rotation ? stored[0].CreatedAt + rotation : DateTimeOffset.MaxValue;
+        return new KeyRing(keys[0], published, keys, time.GetTimestamp(), RereadInterval, rotateAt);
     }
 
     private async Task<List<StoredKey>> StoredAsync(CancellationToken cancellationToken)
@@ -308,7 +302,14 @@ internal abstract class SigningKeyRing(IStore store, SigningKeySettings options,
         public DateTimeOffset CreatedAt { get; set; }
     }
 
-    /// <summary>The keys in use: the current one signs, all are published; re-read from the store after <see cref="FreshUntil"/>.</summary>
+    /// <summary>
+    /// The keys in use: the current one signs, all are published; re-read from the store <paramref name="RereadAfter"/>
+    /// after <paramref name="ReadAt"/> (a monotonic timestamp: how often to look is a span of time, which a wall-clock
+    /// step must not stretch), or once the wall clock reaches <paramref name="RotateAt"/>, the current key's rotation date.
+    /// </summary>
     /// <remarks>A replaced ring is left to the garbage collector rather than disposed, so a SET being signed with it concurrently never holds a disposed key.</remarks>
-    private sealed record KeyRing(SigningKey Current, IReadOnlyList<JsonObject> Published, IReadOnlyList<SigningKey> Keys, DateTimeOffset FreshUntil);
+    private sealed record KeyRing(
+        SigningKey Current, IReadOnlyList<JsonObject> Published, IReadOnlyList<SigningKey> Keys, long ReadAt, TimeSpan RereadAfter, DateTimeOffset RotateAt);
+
+    private bool Fresh(KeyRing kept) => time.GetElapsedTime(kept.ReadAt) < kept.RereadAfter && time.GetUtcNow() < kept.RotateAt;
 }

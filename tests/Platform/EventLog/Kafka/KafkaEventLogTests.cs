@@ -127,7 +127,33 @@ public sealed class KafkaEventLogTests(KafkaFixture kafka)
         await Assert.ThrowsAsync<EventLogUnavailableException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(30), Ct));
     }
 
+    /// <summary>
+    /// A read is bounded by <c>AppendTimeout</c> on the monotonic clock. Timed on the wall clock, a step forward while
+    /// it read (an NTP step) ended it at once, with nothing read.
+    /// </summary>
+    [Fact]
+    public async Task Read_WallClockStepsForwardWhileReading_ReturnsEveryRecordAsked()
+    {
+        var topic = KafkaFixture.UniqueTopic("read-step");
+        using var log = new KafkaEventLog(KafkaTestOptions.For(kafka, new EventLogOptions()), new WallClockStepsWhenRead(), NullLoggerFactory.Instance);
+        await log.EnsureTopicsAsync([topic], Ct);
+        await log.AppendAsync(topic, [.. Enumerable.Range(0, 4).Select(i => new LogRecord("principal-1", Encoding.UTF8.GetBytes($"{i}")))], Ct);
+        var holding = (await log.PartitionsAsync(topic, Ct)).Single(p => p.End > p.Start);
+
+        var read = await log.ReadAsync(topic, holding.Partition, holding.Start + 1, 10, Ct);
+
+        Assert.Equal(["1", "2", "3"], read.Select(Value));
+    }
+
     private static string Value(ConsumedRecord record) => Encoding.UTF8.GetString(record.Value.Span);
 
     private sealed class ConsumerKilled : Exception;
+
+    /// <summary>The system's clocks, the wall clock an hour further ahead each time it is read; the monotonic one left alone.</summary>
+    private sealed class WallClockStepsWhenRead : TimeProvider
+    {
+        private long reads;
+
+        public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + TimeSpan.FromHours(Interlocked.Increment(ref reads));
+    }
 }
