@@ -158,6 +158,10 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         NullLogger<InProcessEventLog>.Instance,
         health);
 
+    /// <summary>The ids of the alerts one page of <c>GET /v1/alerts</c> lists (its <c>items</c>' <c>alert</c>s), in its order.</summary>
+    public static IEnumerable<string> AlertIds(JsonElement page) =>
+        page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!);
+
     public HttpClient ClientFor(string token)
     {
         var client = UseKestrel ? new HttpClient { BaseAddress = BaseAddress } : _app!.GetTestClient();

@@ -16,14 +16,39 @@ public sealed class ZtStreamOptionsValidatorTests
         SourceKey = "k",
     };
 
+    /// <summary>
+    /// Plain http to a host other than this one: a name (one that merely starts with "localhost" too), a private or
+    /// public address. The endpoint and the feed are held to the same rule, so they are tried on the same addresses.
+    /// </summary>
+    public static TheoryData<string> InClearToAnotherHost =>
+    [
+        "http://ingest.example.com:8080",
+        "http://responder.example.com:8080",
+        "http://ztstream-ingest",
+        "http://198.51.100.7",
+        "http://198.51.100.7:8080",
+        "http://[2001:db8::7]:8080",
+        "http://localhost.example.com",
+        "http://10.0.0.5:8080",
+    ];
+
+    /// <summary>https anywhere, or plain http to a loopback address or to localhost in any case.</summary>
+    public static TheoryData<string> HttpsOrLoopback =>
+    [
+        "https://ingest.example.com",
+        "https://responder.example.com",
+        "https://198.51.100.7:8443",
+        "http://127.0.0.1:8080",
+        "http://127.10.0.1:8080",
+        "http://[::1]:8080",
+        "http://localhost:8080",
+        "http://LocalHost",
+        "http://LOCALHOST:8080",
+    ];
+
     /// <summary>The source key and the events would cross the network in clear: refused as the feed is, naming its own opt-out.</summary>
     [Theory]
-    [InlineData("http://ingest.example.com:8080")]
-    [InlineData("http://ztstream-ingest")]
-    [InlineData("http://198.51.100.7:8080")]
-    [InlineData("http://[2001:db8::7]:8080")]
-    [InlineData("http://localhost.example.com")]
-    [InlineData("http://10.0.0.5:8080")]
+    [MemberData(nameof(InClearToAnotherHost))]
     public void Validate_PlainHttpEndpointToAnotherHost_IsAProblemNamingTheOptOut(string endpoint)
     {
         var problem = Assert.Single(ZtStreamOptionsValidator.Validate(WithEndpoint(endpoint)));
@@ -34,13 +59,7 @@ public sealed class ZtStreamOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("https://ingest.example.com")]
-    [InlineData("https://198.51.100.7:8443")]
-    [InlineData("http://127.0.0.1:8080")]
-    [InlineData("http://127.10.0.1:8080")]
-    [InlineData("http://[::1]:8080")]
-    [InlineData("http://localhost:8080")]
-    [InlineData("http://LocalHost")]
+    [MemberData(nameof(HttpsOrLoopback))]
     public void Validate_HttpsOrLoopbackEndpoint_IsAccepted(string endpoint) =>
         Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint(endpoint)));
 
@@ -63,10 +82,7 @@ public sealed class ZtStreamOptionsValidatorTests
         Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint("http://ingest.example.com:8080", allowHttp: true)));
 
     [Theory]
-    [InlineData("http://responder.example.com:8080")]
-    [InlineData("http://198.51.100.7")]
-    [InlineData("http://[2001:db8::7]:8080")]
-    [InlineData("http://localhost.example.com")]
+    [MemberData(nameof(InClearToAnotherHost))]
     public void Validate_PlainHttpFeedToAnotherHost_IsAProblemNamingTheOptOut(string feed)
     {
         var problem = Assert.Single(ZtStreamOptionsValidator.Validate(WithFeed(feed)));
@@ -76,12 +92,7 @@ public sealed class ZtStreamOptionsValidatorTests
     }
 
     [Theory]
-    [InlineData("https://responder.example.com")]
-    [InlineData("http://127.0.0.1:8080")]
-    [InlineData("http://127.10.0.1:8080")]
-    [InlineData("http://[::1]:8080")]
-    [InlineData("http://localhost:8080")]
-    [InlineData("http://LOCALHOST:8080")]
+    [MemberData(nameof(HttpsOrLoopback))]
     public void Validate_HttpsOrLoopbackFeed_IsAccepted(string feed) =>
         Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed(feed)));
 

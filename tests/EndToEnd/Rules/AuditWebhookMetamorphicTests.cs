@@ -116,7 +116,7 @@ public sealed class AuditClustersRun : IAsyncLifetime
         }
 
         await WaitScoredAsync(api, posted, run, ct);
-        alerts = [.. (await AllAlertsAsync(api, ct)).Select(a => a.GetProperty("alert"))];
+        alerts = await ZtStreamApi.AllAlertsAsync(api, ct);
     }
 
     public async ValueTask DisposeAsync()
@@ -303,7 +303,7 @@ public sealed class AuditClustersRun : IAsyncLifetime
         var last = "";
         for (var i = 0; i < 40; i++)
         {
-            var now = string.Join(",", (await AllAlertsAsync(api, ct)).Select(a => a.GetProperty("alert").GetProperty("count").GetInt32()));
+            var now = string.Join(",", (await ZtStreamApi.AllAlertsAsync(api, ct)).Select(a => a.GetProperty("count").GetInt32()));
             if (now == last)
             {
                 return;
@@ -316,18 +316,4 @@ public sealed class AuditClustersRun : IAsyncLifetime
 
     private static double Metric(string text, string name) =>
         text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal)).Select(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).Sum();
-
-    private static async Task<List<JsonElement>> AllAlertsAsync(HttpClient api, CancellationToken ct)
-    {
-        var all = new List<JsonElement>();
-        string? cursor = null;
-        do
-        {
-            using var doc = JsonDocument.Parse(await api.GetStringAsync(new Uri("/v1/alerts?limit=500" + (cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor)), UriKind.Relative), ct));
-            all.AddRange(doc.RootElement.GetProperty("items").EnumerateArray().Select(e => e.Clone()));
-            cursor = doc.RootElement.TryGetProperty("next_cursor", out var c) ? c.GetString() : null;
-        }
-        while (cursor is not null);
-        return all;
-    }
 }

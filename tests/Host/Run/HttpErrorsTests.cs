@@ -326,21 +326,34 @@ public sealed class HttpErrorsTests : IAsyncLifetime
     }
 
     /// <summary>
-    /// What Kestrel refuses before any middleware runs, written as raw bytes: it answered each with an empty body.
-    /// Past twice the configured head limits (8 KiB line, 32 KiB and 100 lines of headers) Kestrel itself refuses.
+    /// What Kestrel refuses before any middleware runs, written as raw bytes: what it is, the request, the status and what
+    /// the problem's detail names. Past twice the configured head limits (8 KiB line, 32 KiB and 100 lines of headers)
+    /// Kestrel itself refuses.
     /// </summary>
+    public static TheoryData<string, string, int, string> KestrelRefusals => new()
+    {
+        { "not http", "HELLO\r\n\r\n", 400, "" },
+        { "header line without a colon", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nno colon here\r\n\r\n", 400, "" },
+        { "target not a path", "GET v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 400, "" },
+        { "space in a header name", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nX Bad: v\r\n\r\n", 400, "" },
+        { "unknown HTTP version", "GET /v1/alerts HTTP/9.9\r\nHost: zt.example.com\r\n\r\n", 505, "HTTP/1.1" },
+        { "Content-Length not a number", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: ten\r\n\r\n", 400, "" },
+        { "two Content-Lengths", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400, "" },
+        { "transfer coding not chunked", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "" },
+        { "HTTP/1.0 POST without a length", "POST /v1/events HTTP/1.0\r\n\r\n", 400, "" },
+        { "request line far past the limit", "GET /v1/alerts?q={pad:20000} HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 414, "Kestrel:Limits:MaxRequestLineSize" },
+        { "headers far past the limit", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nX-Padding: {pad:70000}\r\n\r\n", 431, "Kestrel:Limits:MaxRequestHeadersTotalSize" },
+    };
+
+    /// <summary>The refusals tried again over TLS: one of each kind of status, and a limit that only Kestrel enforces.</summary>
+    public static TheoryData<string, string, int, string> KestrelRefusalsOverTls =>
+    [
+        .. KestrelRefusals.Where(row => row.Data.Item1 is "not http" or "header line without a colon" or "unknown HTTP version" or "request line far past the limit"),
+    ];
+
+    /// <summary>Each of <see cref="KestrelRefusals"/> answered before any middleware ran: it used to go out with an empty body.</summary>
     [Theory]
-    [InlineData("not http", "HELLO\r\n\r\n", 400, "")]
-    [InlineData("header line without a colon", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nno colon here\r\n\r\n", 400, "")]
-    [InlineData("target not a path", "GET v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 400, "")]
-    [InlineData("space in a header name", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nX Bad: v\r\n\r\n", 400, "")]
-    [InlineData("unknown HTTP version", "GET /v1/alerts HTTP/9.9\r\nHost: zt.example.com\r\n\r\n", 505, "HTTP/1.1")]
-    [InlineData("Content-Length not a number", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: ten\r\n\r\n", 400, "")]
-    [InlineData("two Content-Lengths", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400, "")]
-    [InlineData("transfer coding not chunked", "POST /v1/events HTTP/1.1\r\nHost: zt.example.com\r\nTransfer-Encoding: gzip\r\n\r\n", 400, "")]
-    [InlineData("HTTP/1.0 POST without a length", "POST /v1/events HTTP/1.0\r\n\r\n", 400, "")]
-    [InlineData("request line far past the limit", "GET /v1/alerts?q={pad:20000} HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 414, "Kestrel:Limits:MaxRequestLineSize")]
-    [InlineData("headers far past the limit", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nX-Padding: {pad:70000}\r\n\r\n", 431, "Kestrel:Limits:MaxRequestHeadersTotalSize")]
+    [MemberData(nameof(KestrelRefusals))]
     public async Task WhatKestrelRefusesItself_IsAProblemDocument(string what, string raw, int status, string detailNames)
     {
         var answer = await RawAsync(app!, Pad(raw));
@@ -358,10 +371,7 @@ public sealed class HttpErrorsTests : IAsyncLifetime
     /// only ciphertext, so Kestrel's answers went out empty. HTTP/2, negotiated there, still passes through untouched.
     /// </summary>
     [Theory]
-    [InlineData("not http", "HELLO\r\n\r\n", 400, "")]
-    [InlineData("header line without a colon", "GET /v1/alerts HTTP/1.1\r\nHost: zt.example.com\r\nno colon here\r\n\r\n", 400, "")]
-    [InlineData("unknown HTTP version", "GET /v1/alerts HTTP/9.9\r\nHost: zt.example.com\r\n\r\n", 505, "HTTP/1.1")]
-    [InlineData("request line far past the limit", "GET /v1/alerts?q={pad:20000} HTTP/1.1\r\nHost: zt.example.com\r\n\r\n", 414, "Kestrel:Limits:MaxRequestLineSize")]
+    [MemberData(nameof(KestrelRefusalsOverTls))]
     public async Task WhatKestrelRefusesItself_OverTls_IsAProblemDocument(string what, string raw, int status, string detailNames)
     {
         using var certificate = ZtStream.Host.Bench.BenchCommand.SelfSigned();

@@ -1,4 +1,5 @@
 using ZtStream.Ingest.Sources.Scopes;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.Ingest.Tests.Endpoints;
 
@@ -18,16 +19,13 @@ public sealed class TenantLabelTests
     private static string LogEvent(string uuid, string login = "ana@acme.example") =>
         $$$"""{"uuid":"{{{uuid}}}","published":"2026-11-30T08:00:00.000Z","eventType":"user.session.start","actor":{"id":"00uAna1","type":"User","alternateId":"{{{login}}}"},"client":{"ipAddress":"203.0.113.9"},"outcome":{"result":"SUCCESS"}}""";
 
-    private static string Hook(string source, params string[] events) =>
-        $$$"""{"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"{{{source}}}","eventId":"b5a188b9-5ece-4636-b041-482ffda96311","data":{"events":[{{{string.Join(',', events)}}}]}}""";
-
     private static string EventBridge(string org, string logEvent) =>
         $$$"""{"version":"0","id":"3f0c2a7e-5b1d-4e8a-9c6f-0d2e4b6a8c10","detail-type":"SystemLog","source":"aws.partner/okta.com/{{{org}}}/ztstream-stream","account":"111122223333","time":"2026-11-30T08:15:02Z","region":"eu-west-1","resources":[],"detail":{{{logEvent}}}}""";
 
     public static TheoryData<string, string, int> OwnOrgShapes => new()
     {
-        { "event hook delivery from the org", Hook("https://acme.okta.com/api/v1/eventHooks/whoql0HfiLGPWc8Jx0g3", LogEvent("e-1"), LogEvent("e-2", "bo@acme.example")), 2 },
-        { "event hook delivery, the host in capitals", Hook("https://ACME.okta.com/api/v1/eventHooks/whoql0HfiLGPWc8Jx0g3", LogEvent("e-1")), 1 },
+        { "event hook delivery from the org", OktaEventHookFrom("https://acme.okta.com/api/v1/eventHooks/whoql0HfiLGPWc8Jx0g3", [LogEvent("e-1"), LogEvent("e-2", "bo@acme.example")]), 2 },
+        { "event hook delivery, the host in capitals", OktaEventHookFrom("https://ACME.okta.com/api/v1/eventHooks/whoql0HfiLGPWc8Jx0g3", [LogEvent("e-1")]), 1 },
         { "System Log API page (a bare array)", $"[{LogEvent("e-1")},{LogEvent("e-2", "bo@acme.example")}]", 2 },
         { "one LogEvent alone", LogEvent("e-1"), 1 },
         { "EventBridge events of the org, one per line", EventBridge("acme", LogEvent("e-1")) + "\n" + EventBridge("acme", LogEvent("e-2", "bo@acme.example")) + "\n", 2 },
@@ -52,7 +50,7 @@ public sealed class TenantLabelTests
         var key = await server.AddSourceAsync("okta-acme", Labelled);
 
         using var response = await server.PostAsync(
-            "/v1/sources/okta", Encoding.UTF8.GetBytes(Hook("https://initech.okta.com/api/v1/eventHooks/who0", LogEvent("e-1"), LogEvent("e-2"))), key);
+            "/v1/sources/okta", Encoding.UTF8.GetBytes(OktaEventHookFrom("https://initech.okta.com/api/v1/eventHooks/who0", [LogEvent("e-1"), LogEvent("e-2")])), key);
 
         var errors = await ProblemErrors.ReadAsync(response, HttpStatusCode.Forbidden);
         Assert.Equal([(0, SourceScope.TenantField), (1, SourceScope.TenantField)], errors.Select(e => (e.Index, e.Field)));
@@ -88,7 +86,7 @@ public sealed class TenantLabelTests
         var key = await server.AddSourceAsync("okta", new SourceScope(Kinds: ["auth.*", "idp.event"]));
         var body = shape switch
         {
-            "hook" => Hook("https://acme.okta.com/api/v1/eventHooks/who0", LogEvent("e-1")),
+            "hook" => OktaEventHookFrom("https://acme.okta.com/api/v1/eventHooks/who0", [LogEvent("e-1")]),
             "eventbridge" => EventBridge("acme", LogEvent("e-1")),
             _ => $"[{LogEvent("e-1")}]",
         };
@@ -105,7 +103,7 @@ public sealed class TenantLabelTests
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("okta-limited", new SourceScope(Tenants: [Org]));
 
-        await server.PostAcceptedAsync("/v1/sources/okta", Encoding.UTF8.GetBytes(Hook("https://acme.okta.com/api/v1/eventHooks/who0", LogEvent("e-1"))), key, 1);
+        await server.PostAcceptedAsync("/v1/sources/okta", Encoding.UTF8.GetBytes(OktaEventHookFrom("https://acme.okta.com/api/v1/eventHooks/who0", [LogEvent("e-1")])), key, 1);
         using var page = await server.PostAsync("/v1/sources/okta", Encoding.UTF8.GetBytes($"[{LogEvent("e-2")}]"), key);
 
         var error = Assert.Single(await ProblemErrors.ReadAsync(page, HttpStatusCode.Forbidden));

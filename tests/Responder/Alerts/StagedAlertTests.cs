@@ -94,7 +94,7 @@ public sealed class StagedAlertTests
         async Task<List<string>> ListAsync(string query)
         {
             var page = await analyst.GetFromJsonAsync<JsonElement>($"/v1/alerts{query}", Ct);
-            return [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!).Order(StringComparer.Ordinal)];
+            return [.. ResponderTestHost.AlertIds(page).Order(StringComparer.Ordinal)];
         }
 
         Assert.Equal(["al-live-1", "al-staged-1", "al-staged-2"], await ListAsync(""));

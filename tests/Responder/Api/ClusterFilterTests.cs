@@ -37,7 +37,7 @@ public sealed class ClusterFilterTests
         var root = JsonDocument.Parse(text).RootElement;
         var items = root.ValueKind == JsonValueKind.Array
             ? root.EnumerateArray().Select(a => a.GetProperty("alert_id").GetString()!)
-            : root.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!);
+            : ResponderTestHost.AlertIds(root);
         return [.. items.Order(StringComparer.Ordinal)];
     }
 

@@ -26,7 +26,7 @@ public sealed class TechniqueFilterTests
         async Task<List<string>> ListAsync(string technique)
         {
             var page = await analyst.GetFromJsonAsync<JsonElement>($"/v1/alerts?technique={technique}", ct);
-            return [.. page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!).Order(StringComparer.Ordinal)];
+            return [.. ResponderTestHost.AlertIds(page).Order(StringComparer.Ordinal)];
         }
 
         Assert.Equal(["t-creds", "t-secrets"], await ListAsync("T1552"));

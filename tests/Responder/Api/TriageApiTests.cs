@@ -138,11 +138,10 @@ public class TriageApiTests
         Assert.Equal("text", empty.GetProperty("errors")[0].GetProperty("field").GetString());
         await analyst.PostAsJsonAsync("/v1/alerts/q-3/status", new { status = "true_positive" }, Ct);
 
-        static IEnumerable<string?> Ids(JsonElement page) => page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString());
-        Assert.Equal(["q-1"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=ana", Ct)));
-        Assert.Equal(["q-3", "q-2"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=none", Ct)).Order().Reverse());
-        Assert.Equal(["q-2"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?namespace=payments", Ct)));
-        Assert.Equal(["q-3"], Ids(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?status=closed", Ct)));
+        Assert.Equal(["q-1"], ResponderTestHost.AlertIds(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=ana", Ct)));
+        Assert.Equal(["q-3", "q-2"], ResponderTestHost.AlertIds(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?assignee=none", Ct)).Order().Reverse());
+        Assert.Equal(["q-2"], ResponderTestHost.AlertIds(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?namespace=payments", Ct)));
+        Assert.Equal(["q-3"], ResponderTestHost.AlertIds(await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts?status=closed", Ct)));
         var bad = await HttpProblem.ReadAsync(await analyst.GetAsync("/v1/alerts?status=done&since=yesterday", Ct), HttpStatusCode.BadRequest);
         Assert.Equal(["status", "since"], bad.GetProperty("errors").EnumerateArray().Select(e => e.GetProperty("field").GetString()));
 
@@ -174,7 +173,7 @@ public class TriageApiTests
         {
             var page = await analyst.GetFromJsonAsync<JsonElement>(url, Ct);
             pages++;
-            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!));
+            seen.AddRange(ResponderTestHost.AlertIds(page));
             if (!page.TryGetProperty("next_cursor", out var cursor))
             {
                 break;

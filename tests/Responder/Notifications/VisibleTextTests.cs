@@ -9,23 +9,15 @@ namespace ZtStream.Responder.Tests.Notifications;
 public sealed class VisibleTextTests
 {
     [Theory]
-    // Right-to-left override: "alice‮txt.exe" reads "aliceexe.txt" (CVE-2021-42574's kind of spoofing).
-    [InlineData("alice\u202Etxt.exe", "alice⟨U+202E⟩txt.exe")]
-    // Embeddings, isolates and marks.
-    [InlineData("\u202Aa\u202Bb\u202Cc\u202D", "⟨U+202A⟩a⟨U+202B⟩b⟨U+202C⟩c⟨U+202D⟩")]
-    [InlineData("\u2066x\u2067y\u2068z\u2069", "⟨U+2066⟩x⟨U+2067⟩y⟨U+2068⟩z⟨U+2069⟩")]
-    [InlineData("a\u200Eb\u200Fc\u061Cd", "a⟨U+200E⟩b⟨U+200F⟩c⟨U+061C⟩d")]
-    // Zero-width characters: "ad​min" is not "admin".
-    [InlineData("ad\u200Bmin", "ad⟨U+200B⟩min")]
-    [InlineData("a\u200Cb\u200Dc\u2060d\uFEFFe", "a⟨U+200C⟩b⟨U+200D⟩c⟨U+2060⟩d⟨U+FEFF⟩e")]
-    // Soft hyphen, grapheme joiner, Hangul fillers (names that look empty), Mongolian vowel separator.
-    [InlineData("ro\u00ADot\u034F", "ro⟨U+00AD⟩ot⟨U+034F⟩")]
-    [InlineData("\u3164\u115F\u1160\uFFA0", "⟨U+3164⟩⟨U+115F⟩⟨U+1160⟩⟨U+FFA0⟩")]
-    [InlineData("x\u180Ey", "x⟨U+180E⟩y")]
+    [MemberData(nameof(HiddenCharacterCases.Formatting), MemberType = typeof(HiddenCharacterCases))]
+    public void Of_FormattingCharacters_AreWrittenOut(string text, string _, string shown, string _1) => Assert.Equal(shown, VisibleText.Of(text));
+
+    /// <summary>What a name may hold or is refused for otherwise, shown all the same: controls, joiners, a selector out of its context.</summary>
+    [Theory]
     // Controls: NUL, ESC (terminal escape sequences), DEL, C1's CSI.
     [InlineData("a\0b\u001B[31mc\u007Fd\u009Be", "a⟨U+0000⟩b⟨U+001B⟩[31mc⟨U+007F⟩d⟨U+009B⟩e")]
-    // Tag characters, outside the BMP: text a reader cannot see ("ASCII smuggling").
-    [InlineData("ok\U000E0049\U000E0047\U000E004E", "ok⟨U+E0049⟩⟨U+E0047⟩⟨U+E004E⟩")]
+    // The zero-width non-joiner and joiner, beside a word joiner and a byte order mark.
+    [InlineData("a\u200Cb\u200Dc\u2060d\uFEFFe", "a⟨U+200C⟩b⟨U+200D⟩c⟨U+2060⟩d⟨U+FEFF⟩e")]
     [InlineData("v\U000E0100", "v⟨U+E0100⟩")]
     // A variation selector that varies nothing: after ASCII, at the start, doubled, after a compatibility ideograph (one
     // fixed glyph, not an IVS base: UTS #37), after a character of no standardized or emoji sequence, after a hidden one.

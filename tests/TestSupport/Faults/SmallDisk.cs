@@ -40,7 +40,7 @@ public sealed class SmallDisk : IAsyncDisposable
     public void Fill()
     {
         var block = new byte[4096];
-        using var file = new FileStream($"{_filler}-{Interlocked.Increment(ref _fillers)}", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        using var file = NewFiller();
         try
         {
             while (true)
@@ -60,9 +60,13 @@ public sealed class SmallDisk : IAsyncDisposable
     /// </summary>
     public void Reserve(int bytes)
     {
-        using var file = new FileStream($"{_filler}-{Interlocked.Increment(ref _fillers)}", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
+        using var file = NewFiller();
         file.Write(new byte[bytes]);
     }
+
+    /// <summary>A filler file of its own, unbuffered so a write the filesystem refuses fails at once.</summary>
+    private FileStream NewFiller() =>
+        new($"{_filler}-{Interlocked.Increment(ref _fillers)}", FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.None);
 
     /// <summary>Removes every filler written by <see cref="Fill"/> and <see cref="Reserve"/>.</summary>
     public void Free()

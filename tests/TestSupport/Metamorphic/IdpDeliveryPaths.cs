@@ -12,6 +12,26 @@ public static class IdpDeliveryPaths
 {
     private const string Workspace = "0f0e0d0c-1111-4222-8333-444455556666";
 
+    /// <summary>An Okta Event Hook delivery (<c>com.okta.event_hook</c>) of <paramref name="logEvents"/>, LogEvents as JSON text.</summary>
+    public static string OktaEventHook(params IEnumerable<string> logEvents) =>
+        OktaEventHookFrom("https://acme.okta.com/api/v1/eventHooks/whob4h3dR7Ub2ep1d0g7", logEvents);
+
+    /// <summary>
+    /// <see cref="OktaEventHook"/> from the hook <paramref name="source"/> names (its org's URL). Sent right after its last
+    /// event, and the same events are the same delivery (its id, as a retry of Okta's keeps it), so a theory's case is
+    /// the same text each time it is listed.
+    /// </summary>
+    public static string OktaEventHookFrom(string source, IEnumerable<string> logEvents)
+    {
+        var events = string.Join(',', logEvents);
+        var id = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(source + events)).AsSpan(0, 16));
+        var sent = JsonNode.Parse($"[{events}]")!.AsArray().LastOrDefault()?["published"]?.ToJsonString() ?? "null";
+        return $$"""
+            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"{{source}}",
+             "eventId":"{{id}}","eventTime":{{sent}},"contentType":"application/json","data":{"events":[{{events}}]} }
+            """;
+    }
+
     public static IEnumerable<(string Path, List<string> Payloads)> Of(string format, IReadOnlyList<JsonObject> records, Random random)
     {
         List<string> Batches(int most, Func<List<JsonObject>, JsonNode> body) =>
@@ -23,17 +43,8 @@ public static class IdpDeliveryPaths
         {
             case "okta":
                 yield return ("System Log API pages", Batches(10, b => Array(b)));
-                yield return ("Event Hook deliveries", Batches(8, b => new JsonObject
-                {
-                    ["eventType"] = "com.okta.event_hook",
-                    ["eventTypeVersion"] = "1.0",
-                    ["cloudEventsVersion"] = "0.1",
-                    ["source"] = "https://acmecorp.okta.com/api/v1/eventHooks/who4x0mple0001",
-                    ["eventId"] = Guid.NewGuid().ToString(),
-                    ["eventTime"] = b[^1]["published"]!.DeepClone(),
-                    ["contentType"] = "application/json",
-                    ["data"] = new JsonObject { ["events"] = Array(b) },
-                }));
+                yield return ("Event Hook deliveries", [.. JsonMetamorphs.Split(records, random, 8).Select(b => OktaEventHookFrom(
+                    "https://acmecorp.okta.com/api/v1/eventHooks/who4x0mple0001", b.Select(r => r.ToJsonString())))]);
                 yield return ("EventBridge events", [.. records.Select(r => EventBridge("SystemLog", "aws.partner/okta.com/acmecorp/zt-stream", r["published"]!, r).ToJsonString())]);
                 break;
 

@@ -1,6 +1,7 @@
 using ZtStream.Verifier.Tests.Rules.Sigma;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoOktaTestData;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
@@ -208,7 +209,7 @@ public sealed class FalcoGcpAuditRuleTests
         var webhook = FalcoTestData.Event("""{"kind":"Event","apiVersion":"audit.k8s.io/v1","verb":"create","user":{"username":"dana"},"objectRef":{"resource":"secrets","namespace":"shop"}}""");
 
         Assert.False(negated.Condition.Matches(webhook));
-        Assert.Empty(Run([negated], Events(Hook(Log("user.session.start")))));
+        Assert.Empty(Run([negated], Events(OktaEventHook(Log("user.session.start")))));
 
         // The GKE entry's native Event is a k8s_audit event as well: Kubernetes rules still read it.
         var k8s = Single("- rule: K\n  desc: d\n  condition: ka.verb = create and ka.target.resource = secrets\n  output: o\n  priority: WARNING\n  source: k8s_audit\n");

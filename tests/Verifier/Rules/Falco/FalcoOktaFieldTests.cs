@@ -1,5 +1,6 @@
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoOktaTestData;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
@@ -81,7 +82,7 @@ public sealed class FalcoOktaFieldTests
         var line = Membership.ReplaceLineEndings("");
 
         // An event hook delivery, the System Log API's list, one LogEvent alone, and one per line (NDJSON).
-        var shapes = new[] { Hook(Membership), ApiList(Membership), Membership, line + "\n" + line };
+        var shapes = new[] { OktaEventHook(Membership), ApiList(Membership), Membership, line + "\n" + line };
         var events = shapes.SelectMany(FalcoOktaTestData.Events).ToList();
         Assert.Equal(5, events.Count);
         foreach (var e in events)

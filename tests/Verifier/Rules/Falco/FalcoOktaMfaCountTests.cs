@@ -1,5 +1,6 @@
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoOktaTestData;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
@@ -19,7 +20,7 @@ public sealed class FalcoOktaMfaCountTests
     private static string Deny(double seconds, string actor = "00u8f2kq1rTz5x0d7") =>
         Log(Denied, T0.AddSeconds(seconds), actorId: actor, result: "FAILURE", reason: "User rejected Okta push verify");
 
-    private static List<(string Rule, string Output)> RunFile(params string[] logs) => Run(Load(RulesFile(RulesOkta)).Rules, Events(Hook(logs)));
+    private static List<(string Rule, string Output)> RunFile(params string[] logs) => Run(Load(RulesFile(RulesOkta)).Rules, Events(OktaEventHook(logs)));
 
     [Fact]
     public void ThreeFailuresWithin300Seconds_FireTheShippedRules_OnTheThird()

@@ -1,5 +1,6 @@
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoOktaTestData;
 using static ZtStream.Verifier.Tests.Rules.Falco.FalcoTestData;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.Verifier.Tests.Rules.Falco;
 
@@ -52,9 +53,9 @@ public sealed class FalcoOktaRuleTests
         var rules = Load(RulesFile(RulesOkta)).Rules;
         var log = Log(eventType, extra: extra);
 
-        Assert.Equal([(rule, output)], Run(rules, Events(Hook(log))));
+        Assert.Equal([(rule, output)], Run(rules, Events(OktaEventHook(log))));
         Assert.Equal([(rule, output)], Run(rules, Events(ApiList(log))));
-        Assert.DoesNotContain(Run(rules, Events(Hook(Log(nearMiss, extra: extra)))), f => f.Rule == rule);
+        Assert.DoesNotContain(Run(rules, Events(OktaEventHook(Log(nearMiss, extra: extra)))), f => f.Rule == rule);
     }
 
     [Fact]
@@ -66,8 +67,8 @@ public sealed class FalcoOktaRuleTests
 
         Assert.Equal(
             [("User has been suspended in OKTA", "A user has been suspended in OKTA (user=Dana Ruiz, ip=198.51.100.23, target user=Bo Lind)")],
-            Run(rules, Events(Hook(Log("user.lifecycle.suspended", extra: TargetUser)))));
-        Assert.Empty(Run(rules, Events(Hook(Log("user.lifecycle.suspend", extra: TargetUser)))));
+            Run(rules, Events(OktaEventHook(Log("user.lifecycle.suspended", extra: TargetUser)))));
+        Assert.Empty(Run(rules, Events(OktaEventHook(Log("user.lifecycle.suspend", extra: TargetUser)))));
     }
 
     [Fact]
@@ -97,7 +98,7 @@ public sealed class FalcoOktaRuleTests
         var result = Load(RulesFile(RulesOkta), local);
         Assert.Empty(result.Errors);
 
-        var fired = Run(result.Rules, Events(Hook(
+        var fired = Run(result.Rules, Events(OktaEventHook(
             Log("user.lifecycle.suspend", extra: TargetUser),
             Log("user.lifecycle.create", extra: TargetUser),
             Log("user.session.start", client: Client.Replace("France", "Brazil", StringComparison.Ordinal)),
@@ -115,7 +116,7 @@ public sealed class FalcoOktaRuleTests
 
         // The exception's tuple: the same lock by the service account from its address raises nothing.
         var service = Log("user.account.lock").Replace("dana.ruiz@example.org", "svc-ci@example.org", StringComparison.Ordinal);
-        Assert.Empty(Run(result.Rules, Events(Hook(service))));
+        Assert.Empty(Run(result.Rules, Events(OktaEventHook(service))));
     }
 
     [Fact]
@@ -132,7 +133,7 @@ public sealed class FalcoOktaRuleTests
         var audit = FalcoTestData.Event("""{"kind":"Event","apiVersion":"audit.k8s.io/v1","auditID":"a1","stage":"ResponseComplete","verb":"get","user":{"username":"eve"},"eventType":"user.account.lock","actor":{"id":"00u1"}}""");
         var auth0 = IdentityEvents("auth0", """[{"log_id":"90020240506","data":{"date":"2026-11-30T09:12:43.512Z","type":"s","eventType":"user.account.lock","user_id":"auth0|1","user_name":"a@example.org","ip":"192.0.2.4","actor":{"id":"00u1"}}}]""");
         var entra = IdentityEvents("entra", """{"records":[{"time":"2026-11-30T09:12:43.512Z","operationName":"Sign-in activity","category":"SignInLogs","resultType":"0","properties":{"id":"5e0c","createdDateTime":"2026-11-30T09:12:43.512Z","userPrincipalName":"kim@contoso.example","ipAddress":"203.0.113.7","status":{"errorCode":0},"eventType":"user.account.lock"}}]}""");
-        var okta = Events(Hook(Log("user.account.lock")));
+        var okta = Events(OktaEventHook(Log("user.account.lock")));
 
         Assert.Equal([("Any Audit", "get")], Run(rules, [audit]));
         Assert.Empty(Run(rules, auth0));
@@ -140,7 +141,7 @@ public sealed class FalcoOktaRuleTests
         Assert.Equal([("Any Okta", "user.account.lock")], Run(rules, okta));
 
         // A failed sign-in comes with its address twin, which carries no record: the rule fires once.
-        var failedSignIn = Events(Hook(Log("user.session.start", result: "FAILURE", reason: "INVALID_CREDENTIALS")));
+        var failedSignIn = Events(OktaEventHook(Log("user.session.start", result: "FAILURE", reason: "INVALID_CREDENTIALS")));
         Assert.Equal(2, failedSignIn.Count);
         Assert.Equal([("Any Okta", "user.session.start")], Run(rules, failedSignIn));
     }

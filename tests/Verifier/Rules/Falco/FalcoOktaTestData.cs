@@ -36,12 +36,6 @@ internal static class FalcoOktaTestData
          "securityContext":{"asNumber":16276,"asOrg":"ovh sas","isp":"ovh sas","domain":"ovh.net","isProxy":false}{{extra}} }
         """;
 
-    /// <summary>An Okta Event Hook delivery of <paramref name="logs"/>.</summary>
-    public static string Hook(params string[] logs) => $$"""
-        {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"https://acme.okta.com/api/v1/eventHooks/whob4h3dR7Ub2ep1d0g7",
-         "eventId":"{{Guid.NewGuid()}}","eventTime":"2026-11-30T09:12:44.000Z","contentType":"application/json","data":{"events":[{{string.Join(',', logs)}}]} }
-        """;
-
     /// <summary>The System Log API's answer: a JSON array of LogEvents.</summary>
     public static string ApiList(params string[] logs) => $"[{string.Join(',', logs)}]";
 

@@ -1,3 +1,5 @@
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
+
 namespace ZtStream.Verifier.Tests.Rules.Sigma;
 
 /// <summary>
@@ -16,11 +18,6 @@ public sealed class OktaLogsourceTests
          "outcome":{"result":"{{result}}"},"authenticationContext":{"externalSessionId":"idxAb12Cd34"}{{extra}} }
         """;
 
-    private static string Hook(params string[] events) => $$"""
-        {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"https://acme.okta.com/api/v1/eventHooks/whob4h3dR7Ub2ep1d0g7",
-         "eventId":"{{Guid.NewGuid()}}","eventTime":"2026-11-30T09:12:44.000Z","contentType":"application/json","data":{"events":[{{string.Join(',', events)}}] } }
-        """;
-
     [Fact]
     public void SigmaHqStyleRules_LoadAsOktaRules_OverEveryIdentityKind()
     {
@@ -36,7 +33,7 @@ public sealed class OktaLogsourceTests
     {
         var rule = SigmaIdp.Rule("okta_fastpass_declined_phishing");
         var refused = LogEvent("user.authentication.auth_via_mfa", result: "FAILURE").Replace("""{"result":"FAILURE"}""", """{"result":"FAILURE","reason":"FastPass declined phishing attempt"}""", StringComparison.Ordinal);
-        Assert.True(rule.Fires("okta", Hook(refused)));
+        Assert.True(rule.Fires("okta", OktaEventHook(refused)));
         Assert.True(rule.Fires("okta", $"[{refused}]"));
         Assert.True(rule.Fires("okta", refused));
 
@@ -47,7 +44,7 @@ public sealed class OktaLogsourceTests
 
         // The same event type without the reason, or a success: not a refusal.
         Assert.False(rule.Fires("okta", LogEvent("user.authentication.auth_via_mfa", result: "FAILURE")));
-        Assert.False(rule.Fires("okta", Hook(LogEvent("user.authentication.auth_via_mfa"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(LogEvent("user.authentication.auth_via_mfa"))));
     }
 
     [Fact]
@@ -148,7 +145,7 @@ public sealed class OktaLogsourceTests
         var log = LogEvent("user.session.start", extra: ""","securityContext":{"asNumber":9009,"asOrg":"m247","isp":"m247 ltd","domain":"example.net","isProxy":true}"""
             + ""","debugContext":{"debugData":{"requestUri":"/login/login.htm","threatSuspected":"false","behaviors":"{New Geo-Location=POSITIVE, Velocity=POSITIVE}"}}""");
 
-        Assert.Equal(matches, rule.Fires("okta", Hook(log)));
+        Assert.Equal(matches, rule.Fires("okta", OktaEventHook(log)));
         Assert.Equal(matches, rule.Fires("okta", $"[{log}]"));
     }
 }

@@ -1,3 +1,5 @@
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
+
 namespace ZtStream.Verifier.Tests.Rules.Sigma;
 
 /// <summary>
@@ -105,19 +107,14 @@ public sealed class SigmaHqCloudRuleTests
          "transaction":{"type":"WEB","id":"Zx1aBc2dEf"}{{extra}} }
         """;
 
-    private static string Hook(string logEvent) => $$"""
-        {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"https://acme.okta.example/api/v1/eventHooks/whob4h3dR7Ub2ep1d0g7",
-         "eventId":"{{Guid.NewGuid()}}","eventTime":"2026-11-30T09:12:44.000Z","contentType":"application/json","data":{"events":[{{logEvent}}] } }
-        """;
-
     [Fact]
     public void OktaSessionThroughAnonymisingProxy_MatchesIsProxyTrue_NotADirectSession()
     {
         var rule = Rule("bde30855-5c53-4c18-ae90-1ff79ebc9578");
-        Assert.True(rule.Fires("okta", Hook(LogEvent("user.session.start", ""","securityContext":{"asNumber":9009,"asOrg":"m247","isp":"m247","domain":"example.net","isProxy":true}"""))));
-        Assert.False(rule.Fires("okta", Hook(LogEvent("user.session.start", ""","securityContext":{"asNumber":64496,"asOrg":"example isp","isp":"example isp","domain":"example.net","isProxy":false}"""))));
-        Assert.False(rule.Fires("okta", Hook(LogEvent("user.session.start"))));
-        Assert.False(rule.Fires("okta", Hook(LogEvent("user.session.end", ""","securityContext":{"isProxy":true}"""))));
+        Assert.True(rule.Fires("okta", OktaEventHook(LogEvent("user.session.start", ""","securityContext":{"asNumber":9009,"asOrg":"m247","isp":"m247","domain":"example.net","isProxy":true}"""))));
+        Assert.False(rule.Fires("okta", OktaEventHook(LogEvent("user.session.start", ""","securityContext":{"asNumber":64496,"asOrg":"example isp","isp":"example isp","domain":"example.net","isProxy":false}"""))));
+        Assert.False(rule.Fires("okta", OktaEventHook(LogEvent("user.session.start"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(LogEvent("user.session.end", ""","securityContext":{"isProxy":true}"""))));
     }
 
     [Fact]
@@ -125,9 +122,9 @@ public sealed class SigmaHqCloudRuleTests
     {
         var rule = Rule("50e068d7-1e6b-4054-87e5-0a592c40c7e0");
         var target = ""","target":[{"id":"00u8f2kq1rTz5x0d7","type":"User","alternateId":"noor.haddad@example.org","displayName":"Noor Haddad"}]""";
-        Assert.True(rule.Fires("okta", Hook(LogEvent("user.mfa.factor.deactivate", target))));
+        Assert.True(rule.Fires("okta", OktaEventHook(LogEvent("user.mfa.factor.deactivate", target))));
         Assert.True(rule.Fires("okta", $"[{LogEvent("user.mfa.factor.reset_all", target)}]"));
-        Assert.False(rule.Fires("okta", Hook(LogEvent("user.mfa.factor.activate", target))));
+        Assert.False(rule.Fires("okta", OktaEventHook(LogEvent("user.mfa.factor.activate", target))));
     }
 
     [Fact]
@@ -136,8 +133,8 @@ public sealed class SigmaHqCloudRuleTests
         // The stored SigmaHQ version names `service: okta` without a product; it means Okta's System Log.
         var rule = Rule("19951c21-229d-4ccb-8774-b993c3ff3c5c");
         Assert.Contains(EventKinds.IdpEvent, rule.Kinds);
-        Assert.True(rule.Fires("okta", Hook(LogEvent("system.api_token.create", ""","target":[{"id":"00Tabcdef1234","type":"Token","alternateId":"unknown","displayName":"ci-deploy"}]"""))));
-        Assert.False(rule.Fires("okta", Hook(LogEvent("system.api_token.revoke"))));
+        Assert.True(rule.Fires("okta", OktaEventHook(LogEvent("system.api_token.create", ""","target":[{"id":"00Tabcdef1234","type":"Token","alternateId":"unknown","displayName":"ci-deploy"}]"""))));
+        Assert.False(rule.Fires("okta", OktaEventHook(LogEvent("system.api_token.revoke"))));
     }
 
     [Fact]
@@ -149,9 +146,9 @@ public sealed class SigmaHqCloudRuleTests
              "debugContext":{"debugData":{"requestUri":"/app/okta_admin_console/sso","behaviors":"{{{behaviors}}}","risk":"{level=MEDIUM}"}}
             """);
 
-        Assert.True(rule.Fires("okta", Hook(Evaluation("Okta Admin Console", "{New Geo-Location=POSITIVE, New Device=NEGATIVE, New IP=POSITIVE}"))));
-        Assert.False(rule.Fires("okta", Hook(Evaluation("Okta Admin Console", "{New Geo-Location=NEGATIVE, New Device=NEGATIVE, New IP=NEGATIVE}"))));
-        Assert.False(rule.Fires("okta", Hook(Evaluation("Okta Dashboard", "{New Geo-Location=POSITIVE, New Device=NEGATIVE, New IP=POSITIVE}"))));
+        Assert.True(rule.Fires("okta", OktaEventHook(Evaluation("Okta Admin Console", "{New Geo-Location=POSITIVE, New Device=NEGATIVE, New IP=POSITIVE}"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(Evaluation("Okta Admin Console", "{New Geo-Location=NEGATIVE, New Device=NEGATIVE, New IP=NEGATIVE}"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(Evaluation("Okta Dashboard", "{New Geo-Location=POSITIVE, New Device=NEGATIVE, New IP=POSITIVE}"))));
     }
 
     // Written with Elastic's okta.event_type beside the LogEvent's own debugContext under okta.: both are the LogEvent's paths.
@@ -163,12 +160,12 @@ public sealed class SigmaHqCloudRuleTests
             ,"debugContext":{"debugData":{"requestUri":"/idp/idx/authenticators/poll","behaviors":"{{{behaviors}}}"}}
             """);
 
-        Assert.True(rule.Fires("okta", Hook(SignOn("user.session.start", "{New Geo-Location=POSITIVE, Velocity=POSITIVE, New IP=POSITIVE}"))));
+        Assert.True(rule.Fires("okta", OktaEventHook(SignOn("user.session.start", "{New Geo-Location=POSITIVE, Velocity=POSITIVE, New IP=POSITIVE}"))));
         // The rule's other type, policy.evaluate.sign_on, is no Okta event type (Okta's is policy.evaluate_sign_on):
         // as written it matches the session start only (docs/rules.md).
-        Assert.False(rule.Fires("okta", Hook(SignOn("policy.evaluate_sign_on", "{Velocity=POSITIVE}"))));
-        Assert.False(rule.Fires("okta", Hook(SignOn("user.session.start", "{New Geo-Location=POSITIVE, Velocity=NEGATIVE}"))));
-        Assert.False(rule.Fires("okta", Hook(SignOn("user.account.lock", "{Velocity=POSITIVE}"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(SignOn("policy.evaluate_sign_on", "{Velocity=POSITIVE}"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(SignOn("user.session.start", "{New Geo-Location=POSITIVE, Velocity=NEGATIVE}"))));
+        Assert.False(rule.Fires("okta", OktaEventHook(SignOn("user.account.lock", "{Velocity=POSITIVE}"))));
     }
 
     // --- Entra ID: Azure Monitor exports (one record, or {"records":[…]}) and Log Analytics rows ---
