@@ -105,11 +105,14 @@ internal sealed class SsfReceivedStore(IStore store)
     public const int MaxStoredToken = 16 * 1024;
 
     // A new jti, or one whose claim expired (its delivery died between claim and keep), is claimed; a kept one or
-    // one claimed by a delivery still in progress is left as it is (no row changed).
+    // one claimed by a delivery still in progress is left as it is (no row changed). A claim further ahead than
+    // @Beyond was not set by this clock as it reads now (the wall clock stepped back since, or the replica that set it
+    // ran ahead): it counts as expired, or it would answer "pending" for the length of the step.
     private const string ClaimSql = """
         INSERT INTO ingest_ssf_jti (issuer, jti, received_at, pending_until) VALUES (@Issuer, @Jti, @Now, @Until)
         ON CONFLICT (issuer, jti) DO UPDATE SET received_at = excluded.received_at, pending_until = excluded.pending_until
-        WHERE ingest_ssf_jti.pending_until IS NOT NULL AND ingest_ssf_jti.pending_until <= excluded.received_at
+        WHERE ingest_ssf_jti.pending_until IS NOT NULL
+            AND (ingest_ssf_jti.pending_until <= excluded.received_at OR ingest_ssf_jti.pending_until > @Beyond)
         """;
 
     private const string StateSql = "SELECT pending_until IS NOT NULL FROM ingest_ssf_jti WHERE issuer = @Issuer AND jti = @Jti";
@@ -139,11 +142,15 @@ internal sealed class SsfReceivedStore(IStore store)
     /// <summary>
     /// Claims the jti for a delivery that will append its events, for <paramref name="lease"/> (after which a delivery
     /// that died holding it no longer blocks the SET's redelivery); or says that it is kept or held by another delivery.
+    /// A claim held until later than <paramref name="now"/> plus twice <paramref name="lease"/> — further ahead than any
+    /// claim sets, with a lease of margin for the skew between replicas' clocks — is taken over at once: a wall-clock
+    /// step back (or a replica whose clock was ahead) left it, and waiting it out would hold the SET for the step.
     /// </summary>
     public async Task<JtiClaim> ClaimAsync(string issuer, string jti, DateTimeOffset now, TimeSpan lease, CancellationToken cancellationToken)
     {
         await using var connection = await store.OpenAsync(cancellationToken);
-        var key = new { Issuer = issuer, Jti = jti, Now = now, Until = now + lease };
+        var until = now + lease;
+        var key = new { Issuer = issuer, Jti = jti, Now = now, Until = until, Beyond = until + lease };
         while (true)
         {
             if (await connection.ExecuteAsync(new CommandDefinition(ClaimSql, key, cancellationToken: cancellationToken)) == 1)

@@ -5,6 +5,9 @@ public abstract class SsfReceivedStoreContractTests
 {
     private static readonly DateTimeOffset Start = new(2026, 11, 28, 12, 0, 0, 123, TimeSpan.Zero);
 
+    // The receiver's claim lease (SsfReceiver.ClaimLease).
+    private static readonly TimeSpan Lease = TimeSpan.FromMinutes(2);
+
     private protected abstract Task<StoreOptions> CreateDatabaseAsync();
 
     private async Task<(IStore Store, SsfReceivedStore Received)> StoreAsync()
@@ -19,20 +22,19 @@ public abstract class SsfReceivedStoreContractTests
     {
         var ct = Ct;
         var (_, received) = await StoreAsync();
-        var lease = TimeSpan.FromMinutes(2);
 
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", Start, lease, ct));
-        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "j1", Start.AddSeconds(1), lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", Start, Lease, ct));
+        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "j1", Start.AddSeconds(1), Lease, ct));
         await received.KeepAsync("https://idp-a/", "j1", ct);
-        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "j1", Start.AddSeconds(2), lease, ct));
-        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "j1", Start.AddHours(1), lease, ct));
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-b/", "j1", Start.AddDays(2), lease, ct));
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "j1", Start.AddSeconds(2), Lease, ct));
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "j1", Start.AddHours(1), Lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-b/", "j1", Start.AddDays(2), Lease, ct));
         await received.KeepAsync("https://idp-b/", "j1", ct);
 
         Assert.Equal(1, await received.ForgetBeforeAsync(Start.AddDays(1), ct));
 
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", Start.AddDays(3), lease, ct));
-        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-b/", "j1", Start.AddDays(3), lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", Start.AddDays(3), Lease, ct));
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-b/", "j1", Start.AddDays(3), Lease, ct));
     }
 
     [Fact]
@@ -40,35 +42,99 @@ public abstract class SsfReceivedStoreContractTests
     {
         var ct = Ct;
         var (_, received) = await StoreAsync();
-        var lease = TimeSpan.FromMinutes(2);
 
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "released", Start, lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "released", Start, Lease, ct));
         await received.ReleaseAsync("https://idp-a/", "released", ct);
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "released", Start.AddSeconds(1), lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "released", Start.AddSeconds(1), Lease, ct));
 
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "died", Start, lease, ct));
-        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "died", Start + lease - TimeSpan.FromSeconds(1), lease, ct));
-        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "died", Start + lease, lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "died", Start, Lease, ct));
+        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "died", Start + Lease - TimeSpan.FromSeconds(1), Lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "died", Start + Lease, Lease, ct));
 
         // A kept jti is never released by a later delivery that failed.
         await received.KeepAsync("https://idp-a/", "died", ct);
         await received.ReleaseAsync("https://idp-a/", "died", ct);
-        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "died", Start.AddDays(1), lease, ct));
+        Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "died", Start.AddDays(1), Lease, ct));
     }
 
-    /// <summary>Deliveries of one SET on separate connections at the same moment: the store lets exactly one claim it.</summary>
+    /// <summary>
+    /// A claim is taken over by the next delivery once its pending_until lies further ahead than any claim this code
+    /// sets (now + lease, plus a lease of margin for replicas' clocks), as a wall-clock step back, or a replica whose
+    /// clock was ahead, leaves it; within that it still holds.
+    /// </summary>
+    [Theory]
+    [InlineData(60, 0, true)]
+    [InlineData(60, 60, true)]
+    [InlineData(0, 5, true)]
+    [InlineData(24 * 60, 0, true)]
+    [InlineData(0, 2, false)]
+    [InlineData(1, 0, false)]
+    public async Task Jti_ClaimLeftAheadByAClockStepBack_IsTakenBeyondLeasePlusMargin(int stepBackMinutes, int claimedAheadMinutes, bool taken)
+    {
+        var ct = Ct;
+        var (_, received) = await StoreAsync();
+        // The delivery that died claimed at `held`; the clock then stepped back, so `now` is behind it.
+        var held = Start.AddMinutes(claimedAheadMinutes);
+        var now = Start.AddMinutes(-stepBackMinutes);
+
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "j1", held, Lease, ct));
+        Assert.Equal(taken ? JtiClaim.Claimed : JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "j1", now, Lease, ct));
+
+        // Taken or not, exactly one holds it: a second delivery at the same moment finds it pending.
+        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "j1", now, Lease, ct));
+    }
+
     [Fact]
-    public async Task Jti_ClaimedFromManyConnectionsAtOnce_HasExactlyOneHolder()
+    public async Task Jti_ClaimJustWithinLeasePlusMargin_IsPending_JustBeyond_IsTaken()
+    {
+        var ct = Ct;
+        var (_, received) = await StoreAsync();
+        var margin = Lease;
+
+        // Held until Start + lease; seen from a clock stepped back so that it lies exactly lease + margin ahead.
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "edge", Start, Lease, ct));
+        Assert.Equal(JtiClaim.Pending, await received.ClaimAsync("https://idp-a/", "edge", Start - margin, Lease, ct));
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "edge", Start - margin - TimeSpan.FromMilliseconds(1), Lease, ct));
+    }
+
+    [Fact]
+    public async Task Jti_Kept_IsADuplicateWhateverTheClock()
+    {
+        var ct = Ct;
+        var (_, received) = await StoreAsync();
+
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", "kept", Start, Lease, ct));
+        await received.KeepAsync("https://idp-a/", "kept", ct);
+
+        foreach (var now in new[] { Start.AddHours(-1), Start.AddDays(-3), Start.AddMinutes(-3), Start, Start.AddHours(6) })
+        {
+            Assert.Equal(JtiClaim.Kept, await received.ClaimAsync("https://idp-a/", "kept", now, Lease, ct));
+        }
+    }
+
+    /// <summary>
+    /// Deliveries of one SET on separate connections at the same moment: the store lets exactly one claim it, whether
+    /// the jti is new or held by a claim a clock step back left an hour ahead.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Jti_ClaimedFromManyConnectionsAtOnce_HasExactlyOneHolder(bool leftAhead)
     {
         var (_, received) = await StoreAsync();
         for (var round = 0; round < 5; round++)
         {
             var jti = "race-" + round;
+            if (leftAhead)
+            {
+                Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync("https://idp-a/", jti, Start.AddHours(1), Lease, Ct));
+            }
+
             using var start = new ManualResetEventSlim();
             var claims = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
             {
                 start.Wait(Ct);
-                return await received.ClaimAsync("https://idp-a/", jti, Start, TimeSpan.FromMinutes(2), Ct);
+                return await received.ClaimAsync("https://idp-a/", jti, Start, Lease, Ct);
             })).ToList();
             start.Set();
 

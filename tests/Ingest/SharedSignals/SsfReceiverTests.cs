@@ -293,6 +293,28 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(SsfReceivedStore.Duplicate, (await after.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(1, Ct))[0].Outcome);
     }
 
+    /// <summary>
+    /// A delivery that died holding the SET's jti after the wall clock stepped back an hour (or at a replica whose clock
+    /// was an hour ahead) left a claim an hour ahead: the SET's redelivery takes it over and is kept at once, instead of
+    /// being answered "try again" for the hour, by which time the transmitter may have given the SET up.
+    /// </summary>
+    [Fact]
+    public async Task Push_ASetWhoseClaimADeadDeliveryLeftAnHourAhead_IsAcceptedAndAppended()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        var received = server.Services.GetRequiredService<SsfReceivedStore>();
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync(
+            transmitter.Issuer, (string)claims["jti"]!, DateTimeOffset.UtcNow.AddHours(1), SsfReceiver.ClaimLease, Ct));
+
+        using var response = await PushAsync(server, transmitter.Sign(claims), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Single(await server.ReadLoggedAsync(1, quiet: TimeSpan.FromMilliseconds(300)));
+        Assert.Equal(SsfReceivedStore.Accepted, (await received.RecentAsync(1, Ct))[0].Outcome);
+    }
+
     [Fact]
     public async Task Push_WrongAudience_Is400InvalidAudienceAndNothingIsAppended()
     {
