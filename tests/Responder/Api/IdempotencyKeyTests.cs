@@ -497,6 +497,48 @@ public abstract class IdempotencyKeyContractTests
         await HttpProblem.ReadAsync(reused, HttpStatusCode.UnprocessableEntity);
     }
 
+    /// <summary>
+    /// The first run of a suppression's request stalls past its lease after it found nothing made (alive, not crashed: held
+    /// as it tells the Verifier), and its retry, taken over on another Responder on the store, makes the suppression
+    /// meanwhile. The stalled run then meets it at its insert and answers it, the same id, as the retry did: one
+    /// suppression, one audit entry, no 500, and the Verifier told at the end the suppression as stored, not the stalled
+    /// run's (whose expiry, counted from its own start, is another).
+    /// </summary>
+    [Fact]
+    public async Task Suppression_FirstRunStalledPastTheLease_AndItsRetry_AnswerTheOneSuppression()
+    {
+        var store = await StoreAsync();
+        await using var stalled = await ResponderTestHost.WithAlertsAsync(store().StartAsync(), TestAlerts.Critical("idem-race"));
+        await using var retrying = await store().StartAsync();
+        var body = new { alert_id = "idem-race", scope = "principal", note = "pen test week" };
+        var checkedAndHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stalled.EventLog.BeforeAppend = async topic =>
+        {
+            if (topic == Topics.Feedback && checkedAndHeld.TrySetResult())
+            {
+                await resume.Task;
+            }
+        };
+
+        var first = SendAsync(stalled.ClientFor(ResponderTestHost.AnalystToken), "/v1/suppressions", body);
+        await checkedAndHeld.Task.WaitAsync(Ct);
+        retrying.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var retry = await SendAsync(retrying.ClientFor(ResponderTestHost.AnalystToken), "/v1/suppressions", body);
+        resume.SetResult();
+        var late = await first;
+
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.True(late.Status == HttpStatusCode.Created, $"the stalled run answered {late.Status}: {late.Body}");
+        var stored = Assert.Single(await retrying.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(State: null), Ct));
+        Assert.Equal(stored.Id, JsonDocument.Parse(retry.Body).RootElement.GetProperty("id").GetString());
+        Assert.Equal(stored.Id, JsonDocument.Parse(late.Body).RootElement.GetProperty("id").GetString());
+        Assert.Equal(stored.ExpiresAt, JsonDocument.Parse(late.Body).RootElement.GetProperty("expires_at").GetDateTimeOffset());
+        Assert.Single(await retrying.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionCreated), Ct));
+        var told = stalled.EventLog.Appended(Topics.Feedback).Select(r => ContractJson.DeserializeFeedback(r.Value.Span)).Last(f => f.SuppressionId == stored.Id);
+        Assert.Equal((stored.ExpiresAt, false), (told.ExpiresAt, told.Lifted));
+    }
+
     /// <summary>The same key on another path is another request (the fingerprint holds method and path): 422, not the other's answer.</summary>
     [Fact]
     public async Task SameKey_OnAnotherEndpoint_Is422()
