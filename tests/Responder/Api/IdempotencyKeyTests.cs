@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Globalization;
 using ZtStream.Responder.Api;
 
@@ -32,7 +33,7 @@ public abstract class IdempotencyKeyContractTests
         return request;
     }
 
-    private static async Task<(HttpStatusCode Status, string Body, bool Replayed)> SendAsync(HttpClient client, string path, object body, string? key = Key)
+    private protected static async Task<(HttpStatusCode Status, string Body, bool Replayed)> SendAsync(HttpClient client, string path, object body, string? key = Key)
     {
         using var response = await client.SendAsync(Post(path, body, key), Ct);
         var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
@@ -572,4 +573,45 @@ public sealed class PostgresIdempotencyKeyTests(PostgresFixture postgres) : Idem
         var database = await postgres.CreateDatabaseAsync(Ct);
         return () => new ResponderTestHost().OnPostgres(database);
     }
+
+    /// <summary>
+    /// A first run of a comment's request stalled past its lease inside its transaction (held by a trigger as it writes the
+    /// comment), and its retry, taken over on another Responder, at the same time: the retry's check for the request's
+    /// comment is in the audit chain's exclusive transaction, so it waits for the first to commit and then answers the
+    /// alert as it stands. One comment, both 201 with the same alert version, no 500. (On SQLite the database's one writer
+    /// orders them the same way, and no trigger can hold a run inside its transaction there.)
+    /// </summary>
+    [Fact]
+    public async Task Comment_FirstRunStalledPastTheLease_AndItsRetry_AnswerTheOneComment()
+    {
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        await using var stalled = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().OnPostgres(database).StartAsync(), TestAlerts.Critical("idem-race-c"));
+        await using var retrying = await new ResponderTestHost().OnPostgres(database).StartAsync();
+        await using var gate = new NpgsqlConnection(database);
+        await gate.OpenAsync(Ct);
+        await gate.ExecuteAsync("SELECT pg_advisory_lock(4242)");
+        await stalled.ExecuteSqlAsync("""
+            CREATE FUNCTION idem_stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END $$;
+            CREATE TRIGGER idem_stall BEFORE INSERT ON responder_alert_history FOR EACH ROW WHEN (NEW.change = 'comment') EXECUTE FUNCTION idem_stall();
+            """);
+        var body = new { text = "checking with the shop team" };
+
+        var first = SendAsync(stalled.ClientFor(ResponderTestHost.AnalystToken), "/v1/alerts/idem-race-c/comments", body);
+        await WaitingAsync(gate, 1, "the first run, held as it writes its comment");
+        retrying.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var retry = SendAsync(retrying.ClientFor(ResponderTestHost.AnalystToken), "/v1/alerts/idem-race-c/comments", body);
+        await WaitingAsync(gate, 2, "the retry, waiting for the first run's transaction");
+        await gate.ExecuteAsync("SELECT pg_advisory_unlock(4242)");
+        var answers = await Task.WhenAll(first, retry);
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.Created, $"{a.Status}: {a.Body}"));
+        var alert = await retrying.Get<AlertStore>().GetAsync("idem-race-c", Ct);
+        Assert.All(answers, a => Assert.Equal(alert!.Version, JsonDocument.Parse(a.Body).RootElement.GetProperty("version").GetInt64()));
+        Assert.Single(await retrying.Get<AlertStore>().HistoryAsync("idem-race-c", Ct), h => h.Change == "comment");
+    }
+
+    /// <summary>Until <paramref name="count"/> sessions wait for an advisory lock (the trigger's, the audit chain's).</summary>
+    private static Task WaitingAsync(NpgsqlConnection gate, long count, string what) => Eventually.HoldsAsync(
+        async () => await gate.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") >= count,
+        what);
 }
