@@ -32,7 +32,9 @@ internal sealed class SuppressionService(
     /// Validates and creates a suppression from <paramref name="alert"/>; returns it, or the problem. With
     /// <paramref name="requestId"/> (an <c>Idempotency-Key</c>'s request) its id is derived from it, and a suppression
     /// that request already made (its answer lost in a crash) is answered as it is, the Verifier told nothing again: it may
-    /// have been narrowed or lifted since.
+    /// have been narrowed or lifted since. One that another run of the request makes between the check and the insert (a
+    /// first run stalled past its lease, racing its retry) is answered as it is too, after the Verifier, told this run's,
+    /// is told it as stored.
     /// </summary>
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> CreateAsync(
         StoredAlert alert, SuppressionRequest request, Caller caller, CancellationToken cancellationToken, Guid? requestId = null)
@@ -56,7 +58,7 @@ internal sealed class SuppressionService(
         }
 
         // The row and its audit entry commit together: a suppression is never stored unaudited, nor audited unstored.
-        await StoredOrToldAgainAsync(
+        var inserted = await StoredOrToldAgainAsync(
             () => audit.AppendAsync(
                 AuditKinds.SuppressionCreated,
                 caller.Name,
@@ -65,14 +67,19 @@ internal sealed class SuppressionService(
                 alertId: record.AlertId,
                 principal: alert.Alert.Principal,
                 afterJson: Json(record),
-                change: async (connection, tx, ct) =>
-                {
-                    await suppressions.InsertAsync(connection, tx, record, ct);
-                    return true;
-                }),
+                change: (connection, tx, ct) => suppressions.TryInsertAsync(connection, tx, record, ct)),
             [record],
             caller,
             cancellationToken);
+        if (!inserted)
+        {
+            // Another run of the same request made it since the check above: this run stalled past its claim's lease and the
+            // retry that took the claim over went ahead. Answer that one, as a retry after a crash does; the Verifier, told of
+            // this run's (another expiry, counted from this run's start), is told the one stored.
+            await RestoreAsync([record], caller, cancellationToken);
+            return (await suppressions.GetAsync(id, cancellationToken) ?? record, null);
+        }
+
         return (record, null);
     }
 

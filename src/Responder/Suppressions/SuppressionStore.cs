@@ -16,14 +16,18 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
         FROM responder_suppressions
         """;
 
-    /// <summary>Stores a new suppression in the caller's transaction (with its <c>suppression.created</c> entry).</summary>
-    public async Task InsertAsync(DbConnection connection, DbTransaction tx, SuppressionRecord s, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a new suppression in the caller's transaction (with its <c>suppression.created</c> entry) unless one with its
+    /// id exists; true when this call stored it.
+    /// </summary>
+    public async Task<bool> TryInsertAsync(DbConnection connection, DbTransaction tx, SuppressionRecord s, CancellationToken cancellationToken)
     {
-        await connection.ExecuteAsync(new CommandDefinition(
+        return await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO responder_suppressions (id, alert_id, scope, principal, namespace, resource_class, cluster, rules, created_by,
                 created_at, updated_at, expires_at, note, version)
             VALUES (@Id, @AlertId, @Scope, @Principal, @Namespace, @ResourceClass, @Cluster, @Rules, @CreatedBy, @CreatedAt, @UpdatedAt, @ExpiresAt, @Note, @Version)
+            ON CONFLICT (id) DO NOTHING
             """,
             new
             {
@@ -43,7 +47,7 @@ internal sealed class SuppressionStore(IStore store, TimeProvider time)
                 s.Version,
             },
             tx,
-            cancellationToken: cancellationToken));
+            cancellationToken: cancellationToken)) == 1;
     }
 
     /// <summary>

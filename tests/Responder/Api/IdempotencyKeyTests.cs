@@ -1,3 +1,4 @@
+using Npgsql;
 using System.Globalization;
 using ZtStream.Responder.Api;
 
@@ -32,7 +33,7 @@ public abstract class IdempotencyKeyContractTests
         return request;
     }
 
-    private static async Task<(HttpStatusCode Status, string Body, bool Replayed)> SendAsync(HttpClient client, string path, object body, string? key = Key)
+    private protected static async Task<(HttpStatusCode Status, string Body, bool Replayed)> SendAsync(HttpClient client, string path, object body, string? key = Key)
     {
         using var response = await client.SendAsync(Post(path, body, key), Ct);
         var replayed = response.Headers.TryGetValues("Idempotent-Replayed", out var values) && values.Single() == "true";
@@ -497,6 +498,48 @@ public abstract class IdempotencyKeyContractTests
         await HttpProblem.ReadAsync(reused, HttpStatusCode.UnprocessableEntity);
     }
 
+    /// <summary>
+    /// The first run of a suppression's request stalls past its lease after it found nothing made (alive, not crashed: held
+    /// as it tells the Verifier), and its retry, taken over on another Responder on the store, makes the suppression
+    /// meanwhile. The stalled run then meets it at its insert and answers it, the same id, as the retry did: one
+    /// suppression, one audit entry, no 500, and the Verifier told at the end the suppression as stored, not the stalled
+    /// run's (whose expiry, counted from its own start, is another).
+    /// </summary>
+    [Fact]
+    public async Task Suppression_FirstRunStalledPastTheLease_AndItsRetry_AnswerTheOneSuppression()
+    {
+        var store = await StoreAsync();
+        await using var stalled = await ResponderTestHost.WithAlertsAsync(store().StartAsync(), TestAlerts.Critical("idem-race"));
+        await using var retrying = await store().StartAsync();
+        var body = new { alert_id = "idem-race", scope = "principal", note = "pen test week" };
+        var checkedAndHeld = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        stalled.EventLog.BeforeAppend = async topic =>
+        {
+            if (topic == Topics.Feedback && checkedAndHeld.TrySetResult())
+            {
+                await resume.Task;
+            }
+        };
+
+        var first = SendAsync(stalled.ClientFor(ResponderTestHost.AnalystToken), "/v1/suppressions", body);
+        await checkedAndHeld.Task.WaitAsync(Ct);
+        retrying.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var retry = await SendAsync(retrying.ClientFor(ResponderTestHost.AnalystToken), "/v1/suppressions", body);
+        resume.SetResult();
+        var late = await first;
+
+        Assert.Equal(HttpStatusCode.Created, retry.Status);
+        Assert.True(late.Status == HttpStatusCode.Created, $"the stalled run answered {late.Status}: {late.Body}");
+        var stored = Assert.Single(await retrying.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(State: null), Ct));
+        Assert.Equal(stored.Id, JsonDocument.Parse(retry.Body).RootElement.GetProperty("id").GetString());
+        Assert.Equal(stored.Id, JsonDocument.Parse(late.Body).RootElement.GetProperty("id").GetString());
+        Assert.Equal(stored.ExpiresAt, JsonDocument.Parse(late.Body).RootElement.GetProperty("expires_at").GetDateTimeOffset());
+        Assert.Single(await retrying.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionCreated), Ct));
+        var told = stalled.EventLog.Appended(Topics.Feedback).Select(r => ContractJson.DeserializeFeedback(r.Value.Span)).Last(f => f.SuppressionId == stored.Id);
+        Assert.Equal((stored.ExpiresAt, false), (told.ExpiresAt, told.Lifted));
+    }
+
     /// <summary>The same key on another path is another request (the fingerprint holds method and path): 422, not the other's answer.</summary>
     [Fact]
     public async Task SameKey_OnAnotherEndpoint_Is422()
@@ -530,4 +573,45 @@ public sealed class PostgresIdempotencyKeyTests(PostgresFixture postgres) : Idem
         var database = await postgres.CreateDatabaseAsync(Ct);
         return () => new ResponderTestHost().OnPostgres(database);
     }
+
+    /// <summary>
+    /// A first run of a comment's request stalled past its lease inside its transaction (held by a trigger as it writes the
+    /// comment), and its retry, taken over on another Responder, at the same time: the retry's check for the request's
+    /// comment is in the audit chain's exclusive transaction, so it waits for the first to commit and then answers the
+    /// alert as it stands. One comment, both 201 with the same alert version, no 500. (On SQLite the database's one writer
+    /// orders them the same way, and no trigger can hold a run inside its transaction there.)
+    /// </summary>
+    [Fact]
+    public async Task Comment_FirstRunStalledPastTheLease_AndItsRetry_AnswerTheOneComment()
+    {
+        var database = await postgres.CreateDatabaseAsync(Ct);
+        await using var stalled = await ResponderTestHost.WithAlertsAsync(new ResponderTestHost().OnPostgres(database).StartAsync(), TestAlerts.Critical("idem-race-c"));
+        await using var retrying = await new ResponderTestHost().OnPostgres(database).StartAsync();
+        await using var gate = new NpgsqlConnection(database);
+        await gate.OpenAsync(Ct);
+        await gate.ExecuteAsync("SELECT pg_advisory_lock(4242)");
+        await stalled.ExecuteSqlAsync("""
+            CREATE FUNCTION idem_stall() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_advisory_xact_lock_shared(4242); RETURN NEW; END $$;
+            CREATE TRIGGER idem_stall BEFORE INSERT ON responder_alert_history FOR EACH ROW WHEN (NEW.change = 'comment') EXECUTE FUNCTION idem_stall();
+            """);
+        var body = new { text = "checking with the shop team" };
+
+        var first = SendAsync(stalled.ClientFor(ResponderTestHost.AnalystToken), "/v1/alerts/idem-race-c/comments", body);
+        await WaitingAsync(gate, 1, "the first run, held as it writes its comment");
+        retrying.Time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        var retry = SendAsync(retrying.ClientFor(ResponderTestHost.AnalystToken), "/v1/alerts/idem-race-c/comments", body);
+        await WaitingAsync(gate, 2, "the retry, waiting for the first run's transaction");
+        await gate.ExecuteAsync("SELECT pg_advisory_unlock(4242)");
+        var answers = await Task.WhenAll(first, retry);
+
+        Assert.All(answers, a => Assert.True(a.Status == HttpStatusCode.Created, $"{a.Status}: {a.Body}"));
+        var alert = await retrying.Get<AlertStore>().GetAsync("idem-race-c", Ct);
+        Assert.All(answers, a => Assert.Equal(alert!.Version, JsonDocument.Parse(a.Body).RootElement.GetProperty("version").GetInt64()));
+        Assert.Single(await retrying.Get<AlertStore>().HistoryAsync("idem-race-c", Ct), h => h.Change == "comment");
+    }
+
+    /// <summary>Until <paramref name="count"/> sessions wait for an advisory lock (the trigger's, the audit chain's).</summary>
+    private static Task WaitingAsync(NpgsqlConnection gate, long count, string what) => Eventually.HoldsAsync(
+        async () => await gate.ExecuteScalarAsync<long>("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted") >= count,
+        what);
 }
