@@ -1,4 +1,5 @@
 using ZtStream.TestSupport.Rules;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.EndToEnd.Rules;
 
@@ -179,11 +180,10 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
         // Okta: an event hook delivery.
-        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", $$$"""
-            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[
-              {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
-               "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}]} }
-            """, ct);
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook($$$"""
+            {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
+             "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}
+            """), ct);
 
         // Auth0: a log stream's webhook body.
         await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/auth0", $$$"""
@@ -268,9 +268,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-2);
 
         // An event hook delivery: a lock-out, then (as the System Log API lists them) three failed MFA challenges in two minutes.
-        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", $$$"""
-            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[{{{OktaLog("user.account.lock", "ola.lock@example.org", "00u7ola", t0, "FAILURE", "LOCKED_OUT")}}}]}}
-            """, ct);
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(OktaLog("user.account.lock", "ola.lock@example.org", "00u7ola", t0, "FAILURE", "LOCKED_OUT")), ct);
         await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 3).Select(i =>
             OktaLog("user.authentication.auth_via_mfa", "mia.mfa@example.org", "00u7mia", t0.AddSeconds(40 * i), "FAILURE", "INVALID_CREDENTIALS"))) + "]", ct);
 
