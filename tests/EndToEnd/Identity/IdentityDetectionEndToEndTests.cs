@@ -203,12 +203,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
             await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(Attacks("dagny.fogg@acmecorp.test", "203.0.113.9", "saku.lehto@acmecorp.test", "198.51.100.77", "sprayed{0}@acmecorp.test", "198.51.100.250").Select(l => l.ToJsonString())), ct);
             foreach (var log in Attacks("\uff24\uff21\uff27\uff2e\uff39.F\u00d6GG@Zo\u00eb-Corp.TEST", "2001:db8:41::9", "Saku.Lehto-Second@zo\u00eb-corp.test", "::ffff:192.0.2.77", "SPR\u00c4YED{0}@zo\u00eb-corp.test", "2001:DB8:52:0:0:0:0:FA"))
             {
-                await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", new JsonObject
-                {
-                    ["version"] = "0", ["id"] = Guid.NewGuid().ToString(), ["detail-type"] = "SystemLog",
-                    ["source"] = "aws.partner/okta.com/zoe-corp/zt-stream", ["account"] = "111122223333", ["time"] = log["published"]!.DeepClone(),
-                    ["region"] = "eu-west-1", ["resources"] = new JsonArray(), ["detail"] = log,
-                }.ToJsonString(), ct);
+                await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventBridge("zoe-corp", log.ToJsonString()), ct);
             }
         }
 
