@@ -1,3 +1,5 @@
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
+
 namespace ZtStream.EndToEnd.Identity;
 
 /// <summary>
@@ -27,17 +29,17 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         // 20 failed sign-ins for one user from one address, as an Okta event hook delivers them; then the success.
         using (var http = ZtStreamApi.Client(run.Url, okta))
         {
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 20).Select(i =>
-                OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS"))), ct);
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001")]), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(Enumerable.Range(0, 20).Select(i =>
+                OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddSeconds(15 * i), "FAILURE", "INVALID_CREDENTIALS").ToJsonString())), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(OktaLog("user.session.start", "dana.fox@acme.example", "203.0.113.9", t0.AddMinutes(6), session: "idxDana0001").ToJsonString()), ct);
 
             // Ten denied Okta Verify pushes, then one accepted.
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(Enumerable.Range(0, 10).Select(i =>
-                OktaLog("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", t0.AddSeconds(20 * i), "FAILURE", "User rejected Okta push verify", "idxSam0001", factor: "OKTA_VERIFY_PUSH"))), ct);
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH")]), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(Enumerable.Range(0, 10).Select(i =>
+                OktaLog("user.mfa.okta_verify.deny_push", "sam.lee@acme.example", "203.0.113.77", t0.AddSeconds(20 * i), "FAILURE", "User rejected Okta push verify", "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString())), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(OktaLog("user.authentication.auth_via_mfa", "sam.lee@acme.example", "203.0.113.77", t0.AddMinutes(4), session: "idxSam0001", factor: "OKTA_VERIFY_PUSH").ToJsonString()), ct);
 
             // A sign-in Okta rated high risk; the application then sees a token of that session.
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog("user.session.start", "lee.park@acme.example", "198.51.100.150", t0.AddMinutes(10), session: "idxLee0001", risk: "HIGH")]), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(OktaLog("user.session.start", "lee.park@acme.example", "198.51.100.150", t0.AddMinutes(10), session: "idxLee0001", risk: "HIGH").ToJsonString()), ct);
         }
 
         var brute = await ZtStreamApi.WaitForReasonAsync(api, "dana.fox@acme.example", "identity", "success_after_failures", ct);
@@ -86,8 +88,8 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         Assert.Equal(3, accounts.Select(a => Platform.EventLog.Murmur2Partitioner.PartitionFor(a, 3)).Distinct().Count());
         using (var http = ZtStreamApi.Client(run.Url, okta))
         {
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(accounts.Select((a, i) =>
-                OktaLog("user.session.start", a, "198.51.100.250", t0.AddMinutes(-25 + (2 * i)), "FAILURE", "INVALID_CREDENTIALS"))), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(accounts.Select((a, i) =>
+                OktaLog("user.session.start", a, "198.51.100.250", t0.AddMinutes(-25 + (2 * i)), "FAILURE", "INVALID_CREDENTIALS").ToJsonString())), ct);
         }
 
         var spray = await ZtStreamApi.WaitForReasonAsync(api, "ip:198.51.100.250", "rule", "identity-password-spray", ct);
@@ -139,9 +141,9 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
         // Okta logs the login as it was typed: fullwidth letters, a decomposed ë, capitals.
         using (var http = ZtStreamApi.Client(run.Url, okta))
         {
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook([OktaLog(
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(OktaLog(
                 "user.session.start", "\uff3a\uff4f\uff45\u0308.M\u00dcLLER@ACME.EXAMPLE", "198.51.100.150", DateTimeOffset.UtcNow.AddMinutes(-5),
-                session: "idxZoe0001", risk: "HIGH")]), ct);
+                session: "idxZoe0001", risk: "HIGH").ToJsonString()), ct);
         }
 
         // The SDK-protected sample service keys its users by preferred_username, which the token holds composed and capitalised.
@@ -198,15 +200,10 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
 
         using (var http = ZtStreamApi.Client(run.Url, okta))
         {
-            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", Hook(Attacks("dagny.fogg@acmecorp.test", "203.0.113.9", "saku.lehto@acmecorp.test", "198.51.100.77", "sprayed{0}@acmecorp.test", "198.51.100.250")), ct);
+            await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(Attacks("dagny.fogg@acmecorp.test", "203.0.113.9", "saku.lehto@acmecorp.test", "198.51.100.77", "sprayed{0}@acmecorp.test", "198.51.100.250").Select(l => l.ToJsonString())), ct);
             foreach (var log in Attacks("\uff24\uff21\uff27\uff2e\uff39.F\u00d6GG@Zo\u00eb-Corp.TEST", "2001:db8:41::9", "Saku.Lehto-Second@zo\u00eb-corp.test", "::ffff:192.0.2.77", "SPR\u00c4YED{0}@zo\u00eb-corp.test", "2001:DB8:52:0:0:0:0:FA"))
             {
-                await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", new JsonObject
-                {
-                    ["version"] = "0", ["id"] = Guid.NewGuid().ToString(), ["detail-type"] = "SystemLog",
-                    ["source"] = "aws.partner/okta.com/zoe-corp/zt-stream", ["account"] = "111122223333", ["time"] = log["published"]!.DeepClone(),
-                    ["region"] = "eu-west-1", ["resources"] = new JsonArray(), ["detail"] = log,
-                }.ToJsonString(), ct);
+                await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventBridge("zoe-corp", log.ToJsonString()), ct);
             }
         }
 
@@ -279,18 +276,6 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
             ["debugContext"] = new JsonObject { ["debugData"] = debug },
         };
     }
-
-    /// <summary>An Okta event hook delivery (<c>com.okta.event_hook</c>) carrying <paramref name="events"/>.</summary>
-    private static string Hook(IEnumerable<JsonObject> events) => new JsonObject
-    {
-        ["eventType"] = "com.okta.event_hook",
-        ["eventTypeVersion"] = "1.0",
-        ["cloudEventsVersion"] = "0.1",
-        ["source"] = "https://acme.okta.com/api/v1/eventHooks/whoe2e0001",
-        ["eventId"] = Guid.NewGuid().ToString(),
-        ["contentType"] = "application/json",
-        ["data"] = new JsonObject { ["events"] = new JsonArray([.. events]) },
-    }.ToJsonString();
 
     private JsonObject KeycloakEvent(string type, string userId, string username, string ip, DateTimeOffset at, string? session = null, string? error = null)
     {

@@ -1,4 +1,5 @@
 using ZtStream.TestSupport.Rules;
+using static ZtStream.TestSupport.Metamorphic.IdpDeliveryPaths;
 
 namespace ZtStream.EndToEnd.Rules;
 
@@ -33,8 +34,10 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         // and GKE's Cloud Audit Logs entry is mapped to them.
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
         // AKS: an Event Hubs message of diagnostic-settings records, the event as a string.
+        var aks = PaddedAudit.Event("create", "pods", null, "team-a", "debug", "aks@example.com",
+            JsonNode.Parse("""{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}}"""));
         await Post(http, $$$"""
-            {"records":[{"time":"{{{now}}}","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-1","category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":{{{JsonSerializer.Serialize(NativeEvent("aks@example.com", now))}}},"stream":"stdout","pod":"kube-apiserver-1"}}]}
+            {"records":[{"time":"{{{now}}}","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.CONTAINERSERVICE/MANAGEDCLUSTERS/AKS-1","category":"kube-audit","operationName":"Microsoft.ContainerService/managedClusters/diagnosticLogs/Read","properties":{"log":{{{JsonSerializer.Serialize(aks.ToJsonString())}}},"stream":"stdout","pod":"kube-apiserver-1"}}]}
             """, ct);
 
         // GKE: a Pub/Sub push of a Cloud Audit Logs entry.
@@ -85,17 +88,13 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var (_, _, http, api) = pipeline;
 
         var padded = PaddedAudit.PrivilegedPodCreated(Padding.HugeAnnotation, "mallory@example.com");
-        await Post(http, new JsonObject { ["kind"] = "EventList", ["apiVersion"] = "audit.k8s.io/v1", ["items"] = new JsonArray(padded) }.ToJsonString(), ct);
+        await Post(http, AuditEvents.EventList([padded]).ToJsonString(), ct);
 
         var alert = await WaitForRuleAlert(api, "mallory@example.com", "k8s-privileged-container", ct);
         Assert.Equal("rule", alert.GetProperty("detector").GetString());
         var (_, padding) = await ZtStreamApi.WaitForReasonAsync(api, "mallory@example.com", "rule", "k8s-padded-request-object", ct);
         Assert.Contains("requestObject.metadata.annotations.example.com/notes", padding, StringComparison.Ordinal);
     }
-
-    private static string NativeEvent(string user, string now) => $$$"""
-        {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{{{Guid.NewGuid()}}}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/team-a/pods","verb":"create","user":{"username":"{{{user}}}","groups":["system:authenticated"]},"sourceIPs":["203.0.113.10"],"userAgent":"kubectl/v1.31.0","objectRef":{"resource":"pods","namespace":"team-a","name":"debug","apiVersion":"v1"},"responseStatus":{"metadata":{},"code":201},"requestObject":{"apiVersion":"v1","kind":"Pod","spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}},"requestReceivedTimestamp":"{{{now}}}","stageTimestamp":"{{{now}}}"}
-        """;
 
     [Fact]
     public async Task SigmaCorrelation_FromRulesPaths_AlertsOnlyPastTheThreshold_CountingAcrossARestart_ItsRuleRaisingNothingAlone()
@@ -179,11 +178,10 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
 
         // Okta: an event hook delivery.
-        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", $$$"""
-            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[
-              {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
-               "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}]} }
-            """, ct);
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook($$$"""
+            {"uuid":"{{{Guid.NewGuid()}}}","published":"{{{now}}}","eventType":"user.session.start","actor":{"id":"00u1","type":"User","alternateId":"ines.proxy@example.org"},
+             "client":{"ipAddress":"185.220.101.4"},"outcome":{"result":"SUCCESS"},"securityContext":{"isProxy":true,"asOrg":"tor exit"}}
+            """), ct);
 
         // Auth0: a log stream's webhook body.
         await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/auth0", $$$"""
@@ -268,9 +266,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         var t0 = DateTimeOffset.UtcNow.AddMinutes(-2);
 
         // An event hook delivery: a lock-out, then (as the System Log API lists them) three failed MFA challenges in two minutes.
-        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", $$$"""
-            {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","eventId":"{{{Guid.NewGuid()}}}","data":{"events":[{{{OktaLog("user.account.lock", "ola.lock@example.org", "00u7ola", t0, "FAILURE", "LOCKED_OUT")}}}]}}
-            """, ct);
+        await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", OktaEventHook(OktaLog("user.account.lock", "ola.lock@example.org", "00u7ola", t0, "FAILURE", "LOCKED_OUT")), ct);
         await ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/okta", "[" + string.Join(',', Enumerable.Range(0, 3).Select(i =>
             OktaLog("user.authentication.auth_via_mfa", "mia.mfa@example.org", "00u7mia", t0.AddSeconds(40 * i), "FAILURE", "INVALID_CREDENTIALS"))) + "]", ct);
 
@@ -484,14 +480,9 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
             .. extra,
         ], waitForListening: true, ct);
 
-    private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) => $$"""
-        {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request",
-          "auditID":"{{Guid.NewGuid()}}","stage":"ResponseComplete","requestURI":"/apis/{{apiGroup ?? "api"}}/v1/namespaces/{{ns}}/{{resource}}","verb":"{{verb}}",
-          "user":{"username":"{{user}}","groups":["system:authenticated"]},"sourceIPs":["203.0.113.10"],"userAgent":"kubectl/v1.31.0",
-          "objectRef":{"resource":"{{resource}}","namespace":"{{ns}}","name":"{{name}}"{{(apiGroup is null ? "" : $",\"apiGroup\":\"{apiGroup}\"")}},"apiVersion":"v1"},
-          "responseStatus":{"metadata":{},"code":{{code}}}{{(requestObject is null ? "" : ",\"requestObject\":" + requestObject)}},
-          "requestReceivedTimestamp":"{{DateTimeOffset.UtcNow:O}}","stageTimestamp":"{{DateTimeOffset.UtcNow:O}}"}]}
-        """;
+    /// <summary>The API server's webhook body: an EventList of one event, answered with <paramref name="code"/>.</summary>
+    private static string Audit(string verb, string resource, string ns, string name, string user, string? apiGroup, string? requestObject, int code = 200) =>
+        AuditEvents.EventList([PaddedAudit.Event(verb, resource, apiGroup, ns, name, user, requestObject is null ? null : JsonNode.Parse(requestObject), code: code)]).ToJsonString();
 
     private static Task Post(HttpClient http, string body, CancellationToken ct) => ZtStreamApi.PostAcceptedAsync(http, "/v1/sources/k8s-audit", body, ct);
 

@@ -19,16 +19,13 @@ public sealed class TenantLabelTests
     private static string LogEvent(string uuid, string login = "ana@acme.example") =>
         $$$"""{"uuid":"{{{uuid}}}","published":"2026-11-30T08:00:00.000Z","eventType":"user.session.start","actor":{"id":"00uAna1","type":"User","alternateId":"{{{login}}}"},"client":{"ipAddress":"203.0.113.9"},"outcome":{"result":"SUCCESS"}}""";
 
-    private static string EventBridge(string org, string logEvent) =>
-        $$$"""{"version":"0","id":"3f0c2a7e-5b1d-4e8a-9c6f-0d2e4b6a8c10","detail-type":"SystemLog","source":"aws.partner/okta.com/{{{org}}}/ztstream-stream","account":"111122223333","time":"2026-11-30T08:15:02Z","region":"eu-west-1","resources":[],"detail":{{{logEvent}}}}""";
-
     public static TheoryData<string, string, int> OwnOrgShapes => new()
     {
         { "event hook delivery from the org", OktaEventHookFrom("https://acme.okta.com/api/v1/eventHooks/whoql0HfiLGPWc8Jx0g3", [LogEvent("e-1"), LogEvent("e-2", "bo@acme.example")]), 2 },
         { "event hook delivery, the host in capitals", OktaEventHookFrom("https://ACME.okta.com/api/v1/eventHooks/whoql0HfiLGPWc8Jx0g3", [LogEvent("e-1")]), 1 },
         { "System Log API page (a bare array)", $"[{LogEvent("e-1")},{LogEvent("e-2", "bo@acme.example")}]", 2 },
         { "one LogEvent alone", LogEvent("e-1"), 1 },
-        { "EventBridge events of the org, one per line", EventBridge("acme", LogEvent("e-1")) + "\n" + EventBridge("acme", LogEvent("e-2", "bo@acme.example")) + "\n", 2 },
+        { "EventBridge events of the org, one per line", OktaEventBridge("acme", LogEvent("e-1")) + "\n" + OktaEventBridge("acme", LogEvent("e-2", "bo@acme.example")) + "\n", 2 },
     };
 
     [Theory]
@@ -63,7 +60,7 @@ public sealed class TenantLabelTests
     {
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
         var key = await server.AddSourceAsync("okta-acme", Labelled);
-        var body = string.Join('\n', EventBridge("acme", LogEvent("e-0")), EventBridge("initech", LogEvent("e-1")), EventBridge("acme", LogEvent("e-2")));
+        var body = string.Join('\n', OktaEventBridge("acme", LogEvent("e-0")), OktaEventBridge("initech", LogEvent("e-1")), OktaEventBridge("acme", LogEvent("e-2")));
 
         using var response = await server.PostAsync("/v1/sources/okta", Encoding.UTF8.GetBytes(body), key);
 
@@ -87,7 +84,7 @@ public sealed class TenantLabelTests
         var body = shape switch
         {
             "hook" => OktaEventHookFrom("https://acme.okta.com/api/v1/eventHooks/who0", [LogEvent("e-1")]),
-            "eventbridge" => EventBridge("acme", LogEvent("e-1")),
+            "eventbridge" => OktaEventBridge("acme", LogEvent("e-1")),
             _ => $"[{LogEvent("e-1")}]",
         };
 

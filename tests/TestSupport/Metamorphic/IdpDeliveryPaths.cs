@@ -24,12 +24,23 @@ public static class IdpDeliveryPaths
     public static string OktaEventHookFrom(string source, IEnumerable<string> logEvents)
     {
         var events = string.Join(',', logEvents);
-        var id = new Guid(SHA256.HashData(Encoding.UTF8.GetBytes(source + events)).AsSpan(0, 16));
+        var id = DeliveryId(source + events);
         var sent = JsonNode.Parse($"[{events}]")!.AsArray().LastOrDefault()?["published"]?.ToJsonString() ?? "null";
         return $$"""
             {"eventType":"com.okta.event_hook","eventTypeVersion":"1.0","cloudEventsVersion":"0.1","source":"{{source}}",
              "eventId":"{{id}}","eventTime":{{sent}},"contentType":"application/json","data":{"events":[{{events}}]} }
             """;
+    }
+
+    /// <summary>
+    /// An Okta LogEvent (JSON text) as Log Streaming puts it on Amazon EventBridge for <paramref name="org"/>: the partner
+    /// event source names the org, the envelope's time is the event's. Its id follows from both, as
+    /// <see cref="OktaEventHookFrom"/>'s does, so a theory's case is the same text each time it is listed.
+    /// </summary>
+    public static string OktaEventBridge(string org, string logEvent)
+    {
+        var detail = JsonNode.Parse(logEvent)!;
+        return EventBridge("SystemLog", $"aws.partner/okta.com/{org}/zt-stream", detail["published"]!, detail).ToJsonString();
     }
 
     public static IEnumerable<(string Path, List<string> Payloads)> Of(string format, IReadOnlyList<JsonObject> records, Random random)
@@ -45,7 +56,7 @@ public static class IdpDeliveryPaths
                 yield return ("System Log API pages", Batches(10, b => Array(b)));
                 yield return ("Event Hook deliveries", [.. JsonMetamorphs.Split(records, random, 8).Select(b => OktaEventHookFrom(
                     "https://acmecorp.okta.com/api/v1/eventHooks/who4x0mple0001", b.Select(r => r.ToJsonString())))]);
-                yield return ("EventBridge events", [.. records.Select(r => EventBridge("SystemLog", "aws.partner/okta.com/acmecorp/zt-stream", r["published"]!, r).ToJsonString())]);
+                yield return ("EventBridge events", [.. records.Select(r => OktaEventBridge("acmecorp", r.ToJsonString()))]);
                 break;
 
             case "entra":
@@ -77,10 +88,13 @@ public static class IdpDeliveryPaths
         }
     }
 
+    private static Guid DeliveryId(string content) => new(SHA256.HashData(Encoding.UTF8.GetBytes(content)).AsSpan(0, 16));
+
+    /// <summary>An Amazon EventBridge event of a SaaS partner; its id follows from the source and the detail.</summary>
     private static JsonObject EventBridge(string detailType, string source, JsonNode time, JsonNode detail) => new()
     {
         ["version"] = "0",
-        ["id"] = Guid.NewGuid().ToString(),
+        ["id"] = DeliveryId(source + detail.ToJsonString()).ToString(),
         ["detail-type"] = detailType,
         ["source"] = source,
         ["account"] = "111122223333",

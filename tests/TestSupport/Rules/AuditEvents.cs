@@ -39,6 +39,15 @@ public static class AuditEvents
         return e;
     }
 
+    /// <summary>The webhook's batch: an EventList of copies of <paramref name="events"/>, in their order.</summary>
+    public static JsonObject EventList(IEnumerable<JsonNode> events) => new()
+    {
+        ["kind"] = "EventList",
+        ["apiVersion"] = "audit.k8s.io/v1",
+        ["metadata"] = new JsonObject(),
+        ["items"] = new JsonArray([.. events.Select(e => e.DeepClone())]),
+    };
+
     private static void Add(JsonObject o, string key, string? value)
     {
         if (value is not null)

@@ -110,12 +110,13 @@ public static class PaddedAudit
 
     /// <summary>
     /// One audit.k8s.io/v1 Event at level RequestResponse, as the API server's webhook sends it, creating
-    /// <paramref name="requestObject"/>; <paramref name="responseObject"/> when the response is logged too.
+    /// <paramref name="requestObject"/>; <paramref name="responseObject"/> when the response is logged too; answered
+    /// with <paramref name="code"/>.
     /// </summary>
     public static JsonObject Event(string verb, string resource, string? apiGroup, string ns, string name, string user, JsonNode? requestObject,
-        JsonNode? responseObject = null, DateTimeOffset? time = null)
+        JsonNode? responseObject = null, DateTimeOffset? time = null, int code = 201)
     {
-        var e = AuditEvents.Native(verb, resource, ns, name, user, 201, time ?? DateTimeOffset.UtcNow, apiGroup: apiGroup, userAgent: "kubectl/v1.31.0", sourceIp: "203.0.113.10");
+        var e = AuditEvents.Native(verb, resource, ns, name, user, code, time ?? DateTimeOffset.UtcNow, apiGroup: apiGroup, userAgent: "kubectl/v1.31.0", sourceIp: "203.0.113.10");
         if (requestObject is not null)
         {
             e["requestObject"] = requestObject;

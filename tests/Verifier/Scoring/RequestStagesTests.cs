@@ -107,7 +107,7 @@ public sealed class RequestStagesTests
     public void Score_ExecAnsweredInALaterBody_TheAlertOfTheRequestScoredOnce()
     {
         var bodies = Enumerable.Range(1, 3).Select(i => JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "IngestTestData", "k8s-audit", "clusters", $"stages-apart-{i}.json")))!).ToList();
-        var together = new JsonObject { ["kind"] = "EventList", ["apiVersion"] = "audit.k8s.io/v1", ["items"] = new JsonArray([.. bodies.SelectMany(b => b["items"]!.AsArray()).Select(i => i!.DeepClone())]) };
+        var together = AuditEvents.EventList(bodies.SelectMany(b => b["items"]!.AsArray()).Select(i => i!));
 
         var apart = AlertOf(Exec, [.. bodies.Select(b => b.ToJsonString())]);
         var once = AlertOf(Exec, [together.ToJsonString()]);

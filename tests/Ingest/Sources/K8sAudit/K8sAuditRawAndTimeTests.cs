@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Rules;
+
 namespace ZtStream.Ingest.Tests.Sources.K8sAudit;
 
 /// <summary>
@@ -66,13 +68,7 @@ public sealed class K8sAuditRawAndTimeTests
     [Fact]
     public void Map_EventListItems_EachRawIsItsOwnItemNotTheList()
     {
-        var list = new JsonObject
-        {
-            ["kind"] = "EventList",
-            ["apiVersion"] = "audit.k8s.io/v1",
-            ["metadata"] = new JsonObject(),
-            ["items"] = new JsonArray(Event("list-1"), Event("list-2")),
-        };
+        var list = AuditEvents.EventList([Event("list-1"), Event("list-2")]);
 
         var events = K8sAuditMapper.Map(Bytes(list)).Events;
 

@@ -134,9 +134,9 @@ public static class AuditShapes
             case "event-per-request":
                 return [.. events.Select(e => Bytes(e.ToJsonString()))];
             case "eventlist":
-                return [Bytes(List(events).ToJsonString())];
+                return [Bytes(AuditEvents.EventList(events).ToJsonString())];
             case "eventlist-pretty":
-                return [Bytes(List(events).ToJsonString(Pretty))];
+                return [Bytes(AuditEvents.EventList(events).ToJsonString(Pretty))];
             case "array":
                 return [Bytes(new JsonArray([.. events.Select(e => e.DeepClone())]).ToJsonString())];
             case "ndjson":
@@ -147,7 +147,7 @@ public static class AuditShapes
                 {
                     var n = Math.Min(random.Next(1, 40), events.Count - at);
                     var chunk = events.Skip(at).Take(n).ToList();
-                    bodies.Add(random.Next(2) == 0 ? Bytes(List(chunk).ToJsonString()) : Ndjson(chunk));
+                    bodies.Add(random.Next(2) == 0 ? Bytes(AuditEvents.EventList(chunk).ToJsonString()) : Ndjson(chunk));
                     at += n;
                 }
 
@@ -180,14 +180,6 @@ public static class AuditShapes
 
         return r;
     }
-
-    private static JsonObject List(IEnumerable<JsonObject> events) => new()
-    {
-        ["kind"] = "EventList",
-        ["apiVersion"] = "audit.k8s.io/v1",
-        ["metadata"] = new JsonObject(),
-        ["items"] = new JsonArray([.. events.Select(e => e.DeepClone())]),
-    };
 
     private static byte[] Ndjson(IEnumerable<JsonObject> events) => Bytes(string.Join("\n", events.Select(e => e.ToJsonString())) + "\n");
 

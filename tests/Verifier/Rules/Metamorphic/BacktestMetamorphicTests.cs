@@ -31,9 +31,9 @@ public sealed class BacktestMetamorphicTests : IDisposable
             var n = Math.Min(random.Next(1, 30), renamed.Count - at);
             var chunk = renamed.Skip(at).Take(n).ToList();
             // An audit policy that keeps RequestReceived: each request's first record in the batch before.
-            lines.Add(new JsonObject { ["kind"] = "EventList", ["apiVersion"] = "audit.k8s.io/v1", ["items"] = new JsonArray([.. chunk.Select(AuditShapes.Received)]) }.ToJsonString());
+            lines.Add(AuditEvents.EventList(chunk.Select(AuditShapes.Received)).ToJsonString());
             lines.Add(n == 1 && random.Next(2) == 0 ? chunk[0].ToJsonString()
-                : new JsonObject { ["kind"] = "EventList", ["apiVersion"] = "audit.k8s.io/v1", ["items"] = new JsonArray([.. chunk.Select(e => e.DeepClone())]) }.ToJsonString());
+                : AuditEvents.EventList(chunk).ToJsonString());
             at += n;
         }
 
