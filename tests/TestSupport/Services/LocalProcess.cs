@@ -63,14 +63,62 @@ public static class LocalProcess
         }
     }
 
-    /// <summary>A TCP port nothing listens on now (the OS picks it; another process could still take it first).</summary>
+    /// <summary>
+    /// A TCP port nothing listens on now, for a server a test starts on it — and a fault test may stop and start again on
+    /// it. Drawn at random below the kernel's ephemeral range (<c>/proc/sys/net/ipv4/ip_local_port_range</c>), since a
+    /// port in that range is handed to any outgoing connection or listener on port 0 in the meantime: a broker stopped
+    /// by a fault test found its AMQP port taken so when it started again. Another process may still take the port by
+    /// number first; the draw over thousands of ports makes that rare. Without the range (not Linux), the OS picks.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        if (EphemeralLow() is { } low && low - MinDrawnPort >= 1_000)
+        {
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                var port = Random.Shared.Next(MinDrawnPort, low);
+                if (Listens(port) is not null)
+                {
+                    return port;
+                }
+            }
+        }
+
+        return Listens(0) ?? throw new InvalidOperationException("no free TCP port on 127.0.0.1");
+    }
+
+    // Above the well-known ports of the services tests start (PostgreSQL 5432, AMQP 5672, epmd 4369); a port some other
+    // server holds fails the bind check and another is drawn.
+    private const int MinDrawnPort = 10_000;
+
+    private static int? EphemeralLow()
+    {
+        try
+        {
+            var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+            return int.Parse(range[0], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The port a listener on 127.0.0.1:<paramref name="port"/> was given, or null when it was taken.</summary>
+    private static int? Listens(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            var given = ((IPEndPoint)listener.LocalEndpoint).Port;
+            listener.Stop();
+            return given;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Polls until something accepts TCP connections on 127.0.0.1:<paramref name="port"/>.</summary>
