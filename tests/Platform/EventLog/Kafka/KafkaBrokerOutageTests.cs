@@ -90,7 +90,7 @@ public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
 
     /// <summary>
     /// A consumer stopped while its group coordinator is down, or just back: librdkafka's close waits for the final
-    /// commit until the member's session times out (45 s, librdkafka's default, here) or longer, so the stop goes on
+    /// commit until the member's session times out (librdkafka's default 45 s; 20 s here, to keep the test short) or longer, so the stop goes on
     /// past <c>EventLog:KafkaCloseTimeout</c> and says so. The group loses nothing: its next member gets the records
     /// appended since, and those the close did not commit again.
     /// </summary>
@@ -105,7 +105,7 @@ public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
         using var loggers = LoggerFactory.Create(b => b.AddProvider(captured).SetMinimumLevel(LogLevel.Information));
         using var log = Log(cluster, loggers, closeTimeout: closeTimeout, consumerSettings: new Dictionary<string, string>
         {
-            ["session.timeout.ms"] = "45000",
+            ["session.timeout.ms"] = "20000",
 
             // Nothing is committed before the close, so the close always has a commit to wait for.
             ["auto.commit.interval.ms"] = "600000",
@@ -124,8 +124,8 @@ public sealed class KafkaBrokerOutageTests(KafkaFixture kafka)
 
             await stop.CancelAsync();
 
-            // Not a speed assertion: without the deadline the close ends only when the 45 s session does.
-            await consuming.WaitAsync(closeTimeout + TimeSpan.FromSeconds(30), CancellationToken.None);
+            // Not a speed assertion: without the deadline the close ends only when the 20 s session does.
+            await consuming.WaitAsync(closeTimeout + TimeSpan.FromSeconds(12), CancellationToken.None);
         }
         finally
         {
