@@ -107,4 +107,7 @@ internal static partial class EventLogLog
 
     [LoggerMessage(1037, LogLevel.Information, "{Path} cannot be written directly ({Reason}): the file log appends through the page cache where that is so")]
     public static partial void DirectWritesRefused(ILogger logger, string path, string reason);
+
+    [LoggerMessage(1038, LogLevel.Warning, "Group {GroupId}: the Kafka consumer did not close within {Timeout} (EventLog:KafkaCloseTimeout); stopping without it: offsets stored since the last commit are not committed, so those records are delivered again, and the group moves its partitions only after the member's session times out")]
+    public static partial void ConsumerCloseTimedOut(ILogger logger, string groupId, TimeSpan timeout);
 }

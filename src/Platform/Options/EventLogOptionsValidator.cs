@@ -64,5 +64,6 @@ internal sealed class EventLogOptionsValidator : OptionsValidator<EventLogOption
 
         problems.Positive("EventLog:AppendTimeout", options.AppendTimeout);
         problems.Positive("EventLog:ShutdownDrainTimeout", options.ShutdownDrainTimeout);
+        problems.Positive("EventLog:KafkaCloseTimeout", options.KafkaCloseTimeout);
     }
 }

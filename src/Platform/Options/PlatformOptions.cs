@@ -101,6 +101,12 @@ internal sealed record EventLogOptions
     /// <summary>How long a stopping consumer may take to finish its record and commit stored offsets.</summary>
     public TimeSpan ShutdownDrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Kafka: how long a stopping consumer's close (final commit, leaving its group) may take after the drain before
+    /// the stop goes on without it. librdkafka's close has no deadline of its own and waits for the group coordinator.
+    /// </summary>
+    public TimeSpan KafkaCloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long topic creation at start may take before ZtStream carries on (a cluster may auto-create instead).</summary>
     public TimeSpan TopicCreationTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -38,6 +38,15 @@ public sealed class EventLogOptionsValidatorTests
     }
 
     [Theory]
+    [InlineData("00:00:00")]
+    [InlineData("-00:00:01")]
+    public void Validate_KafkaCloseTimeoutNotPositive_IsAProblem(string timeout)
+    {
+        var problem = Assert.Single(EventLogOptionsValidator.Validate(new EventLogOptions { KafkaCloseTimeout = TimeSpan.Parse(timeout, System.Globalization.CultureInfo.InvariantCulture) }));
+        Assert.Equal($"EventLog:KafkaCloseTimeout must be positive (is {timeout})", problem);
+    }
+
+    [Theory]
     [InlineData("prod-eu.")]
     [InlineData("tenant_42-")]
     [InlineData("A")]
@@ -102,6 +111,7 @@ public sealed class EventLogOptionsValidatorTests
             ["EventLog:BootstrapServers"] = "127.0.0.1:1",
             ["EventLog:Partitions"] = "6",
             ["EventLog:KafkaSettings:socket.timeout.ms"] = "1000",
+            ["EventLog:KafkaCloseTimeout"] = "00:00:20",
         });
         using var provider = new ServiceCollection().AddLogging().AddEventLog(configuration).BuildServiceProvider();
 
@@ -109,6 +119,7 @@ public sealed class EventLogOptionsValidatorTests
         var options = provider.GetRequiredService<EventLogOptions>();
         Assert.Equal(6, options.Partitions);
         Assert.Equal("1000", options.KafkaSettings["socket.timeout.ms"]);
+        Assert.Equal(TimeSpan.FromSeconds(20), options.KafkaCloseTimeout);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ namespace ZtStream.Platform.EventLog.Kafka;
 /// rebalance callbacks run inside <c>Consume</c> on that thread). At-least-once: auto-commit is on but commits
 /// only offsets stored with <c>StoreOffset</c>, which happens after the handler returned or the record was
 /// dead-lettered. On stop, the record in hand gets <c>ShutdownDrainTimeout</c> to finish, then <c>Close</c>
-/// commits what was stored and leaves the group.
+/// commits what was stored and leaves the group, given <c>KafkaCloseTimeout</c> before the stop goes on without it.
 /// </summary>
 internal sealed class KafkaConsumerLoop(
     ConsumerConfig config,
@@ -16,11 +16,17 @@ internal sealed class KafkaConsumerLoop(
     IRecordHandler handler,
     RecordDelivery delivery,
     TimeSpan drainTimeout,
+    TimeSpan closeTimeout,
+    TimeProvider time,
     Action<ConsumedRecord>? afterHandledBeforeStore,
     KafkaClientLogging clientLog,
     ILogger logger)
 {
+    // Whether the close returned or its deadline gave up on it first: exactly one of the two wins.
+    private const int Closing = 0, CloseReturned = 1, CloseGivenUp = 2;
+
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _closeState;
 
     public Task Start(CancellationToken cancellationToken)
     {
@@ -166,6 +172,14 @@ internal sealed class KafkaConsumerLoop(
 
     private void Close(IConsumer<string, byte[]> consumer)
     {
+        // librdkafka's close waits for the final commit and the leave with no deadline of its own: while the group
+        // coordinator is unreachable, until session.timeout.ms (45 s by default) and on some paths on and on
+        // (confluentinc/librdkafka#3740), which would hold a stopping host past its shutdown timeout. Past
+        // closeTimeout the loop counts as ended and says so; the close goes on here, on the thread that owns the
+        // consumer (disposing it from elsewhere would free the handle the close is still using), until it returns
+        // or the process exits. What it did not commit is delivered again, at least once (the Verifier skips event
+        // ids it saw recently).
+        using var deadline = time.CreateTimer(_ => GiveUpClosing(), null, closeTimeout, Timeout.InfiniteTimeSpan);
         try
         {
             // Commits the stored offsets, runs the revoked callbacks and leaves the group at once, so the
@@ -175,6 +189,19 @@ internal sealed class KafkaConsumerLoop(
         catch (Exception ex)
         {
             EventLogLog.ConsumerCloseFailed(logger, spec.GroupId, ex);
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _closeState, CloseReturned, Closing);
+        }
+    }
+
+    private void GiveUpClosing()
+    {
+        if (Interlocked.CompareExchange(ref _closeState, CloseGivenUp, Closing) == Closing)
+        {
+            EventLogLog.ConsumerCloseTimedOut(logger, spec.GroupId, closeTimeout);
+            _completion.TrySetResult();
         }
     }
 

@@ -105,7 +105,7 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
     {
         ConsumerSpec.Check(spec, handler);
 
-        var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, _names, handler, _delivery, _options.ShutdownDrainTimeout, AfterHandledBeforeStore, new KafkaClientLogging(_logger, _time), _logger);
+        var loop = new KafkaConsumerLoop(ConsumerConfig(spec), spec, _names, handler, _delivery, _options.ShutdownDrainTimeout, _options.KafkaCloseTimeout, _time, AfterHandledBeforeStore, new KafkaClientLogging(_logger, _time), _logger);
         return loop.Start(cancellationToken);
     }
 
