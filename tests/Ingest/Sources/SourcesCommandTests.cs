@@ -243,11 +243,7 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("acme.okta.com,initech.okta.com", "is a list")]
     public async Task Add_WithTenantThatIsNoOneName_ExitsTwoNamingWhy_AndAddsNothing(string tenant, string why)
     {
-        var (code, _, error) = await RunAsync("add", "okta", "--kinds", "auth.*", "--tenant", tenant);
-
-        Assert.Equal(2, code);
-        Assert.Contains($"--tenant: '{tenant}' {why}", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("okta ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+        await AssertLabelRefusedAsync("okta", "auth.*", "--tenant", tenant, why);
     }
 
     /// <summary>A label is one cluster's name as its records carry it; anything else is refused with exit 2, naming why.</summary>
@@ -258,11 +254,21 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData(" ", "is blank")]
     public async Task Add_WithClusterThatIsNoOneName_ExitsTwoNamingWhy_AndAddsNothing(string cluster, string why)
     {
-        var (code, _, error) = await RunAsync("add", "kube", "--kinds", "k8s.audit", "--cluster", cluster);
+        await AssertLabelRefusedAsync("kube", "k8s.audit", "--cluster", cluster, why);
+    }
+
+    /// <summary>
+    /// Adding <paramref name="name"/> for <paramref name="kinds"/> with the label <paramref name="option"/>
+    /// <paramref name="value"/> exits 2 with the line naming the option, the value and <paramref name="why"/>, and the list
+    /// holds no such source.
+    /// </summary>
+    private async Task AssertLabelRefusedAsync(string name, string kinds, string option, string value, string why)
+    {
+        var (code, _, error) = await RunAsync("add", name, "--kinds", kinds, option, value);
 
         Assert.Equal(2, code);
-        Assert.Contains($"--cluster: '{cluster}' {why}", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("kube ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+        Assert.Contains($"{option}: '{value}' {why}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(name + " ", (await RunAsync("list")).Out, StringComparison.Ordinal);
     }
 
     [Fact]
