@@ -162,6 +162,10 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     public static IEnumerable<string> AlertIds(JsonElement page) =>
         page.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("alert").GetProperty("id").GetString()!);
 
+    /// <summary>The <c>version</c> of alert <paramref name="id"/> as <c>GET /v1/alerts/{id}</c> gives it to <paramref name="client"/>: what a change is decided on.</summary>
+    public static async Task<long> AlertVersionAsync(HttpClient client, string id) =>
+        (await client.GetFromJsonAsync<JsonElement>($"/v1/alerts/{id}", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
+
     public HttpClient ClientFor(string token)
     {
         var client = UseKestrel ? new HttpClient { BaseAddress = BaseAddress } : _app!.GetTestClient();

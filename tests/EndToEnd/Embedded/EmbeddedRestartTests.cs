@@ -198,15 +198,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         var seed = JsonReshaper.Setting("ZTSTREAM_TEST_KILL_SEED", 20261203);
         var random = new Random(seed);
         await AddSourceAsync();
-        List<string> acknowledged = [];
-        List<string> inFlight = [];
-        for (var kill = 1; kill <= 5; kill++)
-        {
-            var run = await RunAsync($"run-{kill}");
-            var (acked, lost) = await SendUntilKilledAsync(run, $"kill{kill}", random.Next(2, 7), TimeSpan.FromMilliseconds(random.Next(0, 400)));
-            acknowledged.AddRange(acked);
-            inFlight.AddRange(lost);
-        }
+        var (acknowledged, inFlight) = await KilledRunsAsync(5, "kill", () => (random.Next(2, 7), TimeSpan.FromMilliseconds(random.Next(0, 400))));
 
         await AssertEachAlertedOnceAsync(await RunAsync("run-6"), acknowledged, inFlight, $" (seed {seed})");
     }
@@ -230,15 +222,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
             "--set", "EventLog:OffsetCommitInterval=00:00:00.05",
         ];
         await AddSourceAsync();
-        List<string> acknowledged = [];
-        List<string> inFlight = [];
-        for (var kill = 1; kill <= 3; kill++)
-        {
-            var run = await RunAsync($"run-{kill}", often);
-            var (acked, lost) = await SendUntilKilledAsync(run, $"roll{kill}", random.Next(3, 9), TimeSpan.FromMilliseconds(random.Next(0, 300)), clients: 3);
-            acknowledged.AddRange(acked);
-            inFlight.AddRange(lost);
-        }
+        var (acknowledged, inFlight) = await KilledRunsAsync(3, "roll", () => (random.Next(3, 9), TimeSpan.FromMilliseconds(random.Next(0, 300))), clients: 3, often);
 
         // The faults were there to hit: each partition of the events topic rolled many segments.
         var partitions = Directory.GetDirectories(Path.Combine(_processes.Folder.FullName, "eventlog", "topics"), "*", SearchOption.AllDirectories)
@@ -440,6 +424,30 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
 
     /// <summary>A run that alerted on one attack and was stopped cleanly: its folder holds a committed offsets journal.</summary>
     private async Task OneAlertThenStoppedAsync() => await StopCleanlyAsync(await AlertedOnceAsync());
+
+    /// <summary>
+    /// <paramref name="kills"/> runs one after another on the same folder (named run-1 on, started with
+    /// <paramref name="settings"/>), each sent to by <paramref name="clients"/> clients until it is killed
+    /// (<see cref="SendUntilKilledAsync"/>, rounds named <paramref name="round"/>1 on) where <paramref name="killPoint"/>,
+    /// drawn anew each run, says: after how many batches, and how long after; the victims of every run acknowledged, and
+    /// those in flight at its kill.
+    /// </summary>
+    private async Task<(List<string> Acknowledged, List<string> InFlight)> KilledRunsAsync(
+        int kills, string round, Func<(int KillAfter, TimeSpan Delay)> killPoint, int clients = 1, string[]? settings = null)
+    {
+        List<string> acknowledged = [];
+        List<string> inFlight = [];
+        for (var kill = 1; kill <= kills; kill++)
+        {
+            var run = await RunAsync($"run-{kill}", settings);
+            var (killAfter, delay) = killPoint();
+            var (acked, lost) = await SendUntilKilledAsync(run, $"{round}{kill}", killAfter, delay, clients);
+            acknowledged.AddRange(acked);
+            inFlight.AddRange(lost);
+        }
+
+        return (acknowledged, inFlight);
+    }
 
     /// <summary>
     /// Sends <paramref name="run"/> batches of 40 benign events and one attack on a new victim (named after

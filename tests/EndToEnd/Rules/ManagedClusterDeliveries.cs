@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using ZtStream.TestSupport.Metamorphic;
 
 namespace ZtStream.EndToEnd.Rules;
 
@@ -22,7 +23,7 @@ internal static class ManagedClusterDeliveries
 
     /// <summary>Event Hubs message bodies of diagnostic-settings records, category <c>kube-audit</c>.</summary>
     public static List<string> AksDiagnosticRecords(IReadOnlyList<JsonObject> events, string cluster, Random random) =>
-        [.. Chunks(events, random, 50).Select(chunk => new JsonObject
+        [.. JsonMetamorphs.Split(events, random, 50).Select(chunk => new JsonObject
         {
             ["records"] = new JsonArray([.. chunk.Select(e => (JsonNode)new JsonObject
             {
@@ -65,7 +66,7 @@ internal static class ManagedClusterDeliveries
             ("Type", "string", _ => "AKSAudit"),
             ("_ResourceId", "string", _ => AksResourceId(cluster).ToLowerInvariant()),
         ];
-        return [.. Chunks(events, random, 80).Select(chunk => new JsonObject
+        return [.. JsonMetamorphs.Split(events, random, 80).Select(chunk => new JsonObject
         {
             ["tables"] = new JsonArray(new JsonObject
             {
@@ -82,10 +83,10 @@ internal static class ManagedClusterDeliveries
     /// request id of each, and its body.
     /// </summary>
     public static List<(string RequestId, string Body)> EksFirehose(IReadOnlyList<JsonObject> events, string cluster, Random random) =>
-        [.. Chunks(events, random, 120).Select(chunk =>
+        [.. JsonMetamorphs.Split(events, random, 120).Select(chunk =>
         {
             var requestId = Guid.NewGuid().ToString();
-            var records = Chunks(chunk, random, 20).Select(part => (JsonNode)new JsonObject { ["data"] = Convert.ToBase64String(Gzip(DataMessage(part, cluster, random))) });
+            var records = JsonMetamorphs.Split(chunk, random, 20).Select(part => (JsonNode)new JsonObject { ["data"] = Convert.ToBase64String(Gzip(DataMessage(part, cluster, random))) });
             return (requestId, new JsonObject
             {
                 ["requestId"] = requestId,
@@ -96,7 +97,7 @@ internal static class ManagedClusterDeliveries
 
     /// <summary>What a Lambda subscribed to the log group receives, posted unchanged: <c>{"awslogs":{"data":…}}</c>.</summary>
     public static List<string> EksLambda(IReadOnlyList<JsonObject> events, string cluster, Random random) =>
-        [.. Chunks(events, random, 40).Select(chunk => new JsonObject
+        [.. JsonMetamorphs.Split(events, random, 40).Select(chunk => new JsonObject
         {
             ["awslogs"] = new JsonObject { ["data"] = Convert.ToBase64String(Gzip(DataMessage(chunk, cluster, random))) },
         }.ToJsonString())];
@@ -214,7 +215,7 @@ internal static class ManagedClusterDeliveries
     /// entry a line.
     /// </summary>
     public static List<string> GkeLoggingExport(IReadOnlyList<JsonObject> entries, Random random) =>
-        [.. Chunks(entries, random, 60).Select(chunk => random.Next(2) == 0
+        [.. JsonMetamorphs.Split(entries, random, 60).Select(chunk => random.Next(2) == 0
             ? new JsonArray([.. chunk.Select(e => (JsonNode)e.DeepClone())]).ToJsonString(Indented)
             : string.Join('\n', chunk.Select(e => e.ToJsonString())))];
 
@@ -268,19 +269,6 @@ internal static class ManagedClusterDeliveries
         }
 
         return buffer.ToArray();
-    }
-
-    private static List<List<JsonObject>> Chunks(IReadOnlyList<JsonObject> events, Random random, int max)
-    {
-        var chunks = new List<List<JsonObject>>();
-        for (var at = 0; at < events.Count;)
-        {
-            var n = Math.Min(random.Next(1, max + 1), events.Count - at);
-            chunks.Add([.. events.Skip(at).Take(n)]);
-            at += n;
-        }
-
-        return chunks;
     }
 
     /// <summary>The event's own time; for an event that has none, the time its cloud's pipeline took it in: now.</summary>

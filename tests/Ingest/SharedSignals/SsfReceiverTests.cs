@@ -81,23 +81,38 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         return body;
     }
 
-    [Fact]
-    public async Task Push_SessionRevokedSet_Is202AndTheEventIsInTheLogAndTheAudit()
+    /// <summary>
+    /// A session-revoked SET about <paramref name="user"/>, its event five seconds old with <paramref name="members"/>
+    /// beside its time, pushed by the source okta-ssf: answered 202, one event logged and one received SET recorded.
+    /// </summary>
+    private async Task<(JsonObject Claims, AccessEvent Event, ReceivedSet Audit)> PushedSessionRevokedAsync(string user, JsonObject? members = null)
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("okta-ssf");
-        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane.smith@example.com"), new JsonObject
+        var payload = new JsonObject { ["event_timestamp"] = DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeSeconds() };
+        foreach (var (name, value) in members ?? new JsonObject())
         {
-            ["event_timestamp"] = DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeSeconds(),
-            ["initiating_entity"] = "admin",
-            ["reason_admin"] = new JsonObject { ["en"] = "Account takeover suspected", ["de"] = "Kontoübernahme vermutet" },
-        });
+            payload[name] = value?.DeepClone();
+        }
+
+        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User(user), payload);
 
         using var response = await PushAsync(server, transmitter.Sign(claims), key);
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var read = Assert.Single(await server.ReadLoggedAsync(1));
-        var e = read.Event;
+        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
+        return (claims, e, Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct)));
+    }
+
+    [Fact]
+    public async Task Push_SessionRevokedSet_Is202AndTheEventIsInTheLogAndTheAudit()
+    {
+        var (claims, e, audit) = await PushedSessionRevokedAsync("jane.smith@example.com", new JsonObject
+        {
+            ["initiating_entity"] = "admin",
+            ["reason_admin"] = new JsonObject { ["en"] = "Account takeover suspected", ["de"] = "Kontoübernahme vermutet" },
+        });
+
         Assert.Equal(EventKinds.AuthSessionRevoked, e.Kind);
         Assert.Equal("jane.smith@example.com", e.Subject?.Id);
         Assert.Equal("okta-ssf", e.Source);
@@ -107,7 +122,6 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal("Account takeover suspected", e.Attr("ssf.reason_admin"));
         Assert.Equal("admin", e.Attr("ssf.initiating_entity"));
         Assert.Equal(claims["jti"]!.GetValue<string>(), e.Raw!.Value.GetProperty("jti").GetString());
-        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Accepted, "idp", "push", "okta-ssf", "jane.smith@example.com"), (audit.Outcome, audit.Transmitter, audit.Delivery, audit.Source, audit.Subject));
     }
 
@@ -118,20 +132,10 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Push_ASubjectWithAnInvisibleCharacter_IsAcceptedWithItEscaped()
     {
-        await using var server = await IngestServer.StartInProcessAsync(Settings());
-        var key = await server.AddSourceAsync("okta-ssf");
-        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane\u202E.smith@example.com"), new JsonObject
-        {
-            ["event_timestamp"] = DateTimeOffset.UtcNow.AddSeconds(-5).ToUnixTimeSeconds(),
-        });
+        var (_, e, audit) = await PushedSessionRevokedAsync("jane\u202E.smith@example.com");
 
-        using var response = await PushAsync(server, transmitter.Sign(claims), key);
-
-        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        var e = Assert.Single(await server.ReadLoggedAsync(1)).Event;
         Assert.Equal(@"jane\u202E.smith@example.com", e.Subject?.Id);
         Assert.Equal(["subject.id"], e.List("ingest.escaped"));
-        var audit = Assert.Single(await server.Services.GetRequiredService<SsfReceivedStore>().RecentAsync(10, Ct));
         Assert.Equal((SsfReceivedStore.Accepted, @"jane\u202E.smith@example.com"), (audit.Outcome, audit.Subject));
     }
 

@@ -188,26 +188,38 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Contains($"{option}: empty entry 2", error, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Adds <paramref name="name"/> for <paramref name="kinds"/> with the label <paramref name="option"/>
+    /// <paramref name="value"/>, which the add reports and the list shows beside it; returns a read of the scope its key
+    /// carries as stored at the time.
+    /// </summary>
+    private async Task<Func<Task<SourceScope>>> AddLabelledAsync(string name, string kinds, string option, string value)
+    {
+        var (code, added, addError) = await RunAsync("add", name, "--kinds", kinds, option, value);
+        Assert.Equal(0, code);
+        var label = $"{option[2..]}={value}";
+        Assert.Contains($"kinds={kinds} {label}", addError, StringComparison.Ordinal);
+        Assert.EndsWith(label, Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith(name, StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+        var key = added.TrimEnd().Split('\n')[^1].Trim();
+        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
+        return async () => (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+    }
+
     [Fact]
     public async Task Add_WithCluster_ListShowsIt_TheKeyCarriesIt_UpdateReplacesAndAnEmptyValueLiftsIt()
     {
-        var (code, added, addError) = await RunAsync("add", "kube-prod-eu", "--kinds", "k8s.audit,runtime.alert", "--cluster", "prod-eu");
-        Assert.Equal(0, code);
-        Assert.Contains("kinds=k8s.audit,runtime.alert cluster=prod-eu", addError, StringComparison.Ordinal);
-        var key = added.TrimEnd().Split('\n')[^1].Trim();
-        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
-        Assert.Equal("prod-eu", (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Cluster);
-        Assert.EndsWith("cluster=prod-eu", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("kube-prod-eu", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+        var scope = await AddLabelledAsync("kube-prod-eu", "k8s.audit,runtime.alert", "--cluster", "prod-eu");
+        Assert.Equal("prod-eu", (await scope()).Cluster);
 
         // Changing the limit beside it keeps the label; a limit it is in is allowed.
         Assert.Equal(0, (await RunAsync("update", "kube-prod-eu", "--clusters", "prod-*")).Code);
         Assert.Equal(0, (await RunAsync("update", "kube-prod-eu", "--cluster", "prod-us")).Code);
-        var changed = (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+        var changed = await scope();
         Assert.Equal("prod-us", changed.Cluster);
         Assert.Equal(["prod-*"], changed.Clusters);
 
         Assert.Equal(0, (await RunAsync("update", "kube-prod-eu", "--cluster", "")).Code);
-        var lifted = (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+        var lifted = await scope();
         Assert.Null(lifted.Cluster);
         Assert.Equal(["k8s.audit", "runtime.alert"], lifted.Kinds);
     }
@@ -215,18 +227,13 @@ public sealed class SourcesCommandTests : IDisposable
     [Fact]
     public async Task Add_WithTenant_ListShowsIt_TheKeyCarriesIt_UpdateReplacesAndAnEmptyValueLiftsIt()
     {
-        var (code, added, addError) = await RunAsync("add", "okta-acme", "--kinds", "auth.*,idp.event", "--tenant", "acme.okta.com");
-        Assert.Equal(0, code);
-        Assert.Contains("kinds=auth.*,idp.event tenant=acme.okta.com", addError, StringComparison.Ordinal);
-        var key = added.TrimEnd().Split('\n')[^1].Trim();
-        var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
-        Assert.Equal("acme.okta.com", (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Tenant);
-        Assert.EndsWith("tenant=acme.okta.com", Assert.Single((await RunAsync("list")).Out.Split('\n'), l => l.StartsWith("okta-acme", StringComparison.Ordinal)).TrimEnd(), StringComparison.Ordinal);
+        var scope = await AddLabelledAsync("okta-acme", "auth.*,idp.event", "--tenant", "acme.okta.com");
+        Assert.Equal("acme.okta.com", (await scope()).Tenant);
 
         Assert.Equal(0, (await RunAsync("update", "okta-acme", "--tenant", "acme.oktapreview.com")).Code);
-        Assert.Equal("acme.oktapreview.com", (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope.Tenant);
+        Assert.Equal("acme.oktapreview.com", (await scope()).Tenant);
         Assert.Equal(0, (await RunAsync("update", "okta-acme", "--tenant", "")).Code);
-        var lifted = (await credentials.FindActiveSourceAsync(SourceKeys.Hash(key), Ct))!.Scope;
+        var lifted = await scope();
         Assert.Null(lifted.Tenant);
         Assert.Equal(["auth.*", "idp.event"], lifted.Kinds);
     }
@@ -236,11 +243,7 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("acme.okta.com,initech.okta.com", "is a list")]
     public async Task Add_WithTenantThatIsNoOneName_ExitsTwoNamingWhy_AndAddsNothing(string tenant, string why)
     {
-        var (code, _, error) = await RunAsync("add", "okta", "--kinds", "auth.*", "--tenant", tenant);
-
-        Assert.Equal(2, code);
-        Assert.Contains($"--tenant: '{tenant}' {why}", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("okta ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+        await AssertLabelRefusedAsync("okta", "auth.*", "--tenant", tenant, why);
     }
 
     /// <summary>A label is one cluster's name as its records carry it; anything else is refused with exit 2, naming why.</summary>
@@ -251,11 +254,21 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData(" ", "is blank")]
     public async Task Add_WithClusterThatIsNoOneName_ExitsTwoNamingWhy_AndAddsNothing(string cluster, string why)
     {
-        var (code, _, error) = await RunAsync("add", "kube", "--kinds", "k8s.audit", "--cluster", cluster);
+        await AssertLabelRefusedAsync("kube", "k8s.audit", "--cluster", cluster, why);
+    }
+
+    /// <summary>
+    /// Adding <paramref name="name"/> for <paramref name="kinds"/> with the label <paramref name="option"/>
+    /// <paramref name="value"/> exits 2 with the line naming the option, the value and <paramref name="why"/>, and the list
+    /// holds no such source.
+    /// </summary>
+    private async Task AssertLabelRefusedAsync(string name, string kinds, string option, string value, string why)
+    {
+        var (code, _, error) = await RunAsync("add", name, "--kinds", kinds, option, value);
 
         Assert.Equal(2, code);
-        Assert.Contains($"--cluster: '{cluster}' {why}", error, StringComparison.Ordinal);
-        Assert.DoesNotContain("kube ", (await RunAsync("list")).Out, StringComparison.Ordinal);
+        Assert.Contains($"{option}: '{value}' {why}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain(name + " ", (await RunAsync("list")).Out, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -13,17 +13,24 @@ public class ActionRaceApiTests
     private protected virtual Task<ResponderTestHost> StartAsync(IWorkloadIsolator? isolator = null) =>
         new ResponderTestHost().With(isolator ?? new RecordingIsolator()).StartAsync();
 
+    /// <summary>The ids of <see cref="Pairs"/> manual actions of <paramref name="kind"/> in <paramref name="state"/>, each made its own by <paramref name="own"/> (given its index), stored.</summary>
+    private static async Task<List<Guid>> StoredAsync(ResponderTestHost host, string kind, string state, Func<ActionRecord, int, ActionRecord> own)
+    {
+        var ids = new List<Guid>();
+        for (var i = 0; i < Pairs; i++)
+        {
+            ids.Add((await host.StoreAsync(own(TestActions.Manual(host, kind, state, minutesAgo: 1), i))).Id);
+        }
+
+        return ids;
+    }
+
     [Fact]
     public async Task Approve_AndReject_AtOnce_OneIsMade_TheOtherIs409NamingStateAndWhoDecided()
     {
         await using var host = await StartAsync();
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        var pending = new List<Guid>();
-        for (var i = 0; i < Pairs; i++)
-        {
-            var action = await host.StoreAsync(TestActions.Manual(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, minutesAgo: 1) with { Jti = $"jti-race-{i}" });
-            pending.Add(action.Id);
-        }
+        var pending = await StoredAsync(host, ActionKinds.RevokeToken, ActionStates.PendingApproval, (a, i) => a with { Jti = $"jti-race-{i}" });
 
         foreach (var id in pending)
         {
@@ -55,12 +62,7 @@ public class ActionRaceApiTests
     {
         await using var host = await StartAsync();
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        var isolations = new List<Guid>();
-        for (var i = 0; i < Pairs; i++)
-        {
-            var action = await host.StoreAsync(TestActions.Manual(host, ActionKinds.IsolateWorkload, ActionStates.Active, minutesAgo: 1) with { WorkloadId = $"shop/cart-{i}", Namespace = "shop" });
-            isolations.Add(action.Id);
-        }
+        var isolations = await StoredAsync(host, ActionKinds.IsolateWorkload, ActionStates.Active, (a, i) => a with { WorkloadId = $"shop/cart-{i}", Namespace = "shop" });
 
         foreach (var id in isolations)
         {

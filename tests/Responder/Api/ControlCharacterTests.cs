@@ -26,15 +26,32 @@ public class ControlCharacterTests
     [MemberData(nameof(Writes))]
     public async Task Write_WithAControlCharacter_Is400NamingTheField_AndNothingIsKept(string path, string body, string field)
     {
+        var actions = await RefusedAsync("POST", path, body, "control character", field);
+
+        // No action of the caller's was kept either (the policy's own notify aside).
+        Assert.DoesNotContain(actions, a => a.RequestedBy == "rex");
+    }
+
+    /// <summary>
+    /// Sends <paramref name="body"/> to <paramref name="path"/> as the responder (rex) on a host holding alert cc-1: the
+    /// answer is a 400 naming <paramref name="naming"/> in one error, for <paramref name="field"/>, and rex has no audit
+    /// entry. Returns the actions stored afterwards.
+    /// </summary>
+    private async Task<IReadOnlyList<ActionRecord>> RefusedAsync(string method, string path, string? body, string naming, string field)
+    {
         await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-1"));
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        using var response = await responder.PostAsync(path, new StringContent(body, Encoding.UTF8, "application/json"), Ct);
+        using var request = new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
+        };
 
-        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, "control character");
+        using var response = await responder.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, naming);
         Assert.Equal(field, Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
-        // Nothing the caller did was kept: no audit entry of theirs, no action (the policy's own notify aside).
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "rex"), Ct));
-        Assert.DoesNotContain(await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 10), Ct), a => a.RequestedBy == "rex");
+        return await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 10), Ct);
     }
 
     public static TheoryData<string, string, string?, string> Lookups => new()
@@ -57,18 +74,7 @@ public class ControlCharacterTests
     public async Task IdOrFilter_WithAControlCharacter_Is400NamingIt_NotA500(string method, string path, string? body, string field)
     {
         // An id in a path, a filter or a body only looks something up, but PostgreSQL refuses a NUL even as a parameter.
-        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-1"));
-        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        using var request = new HttpRequestMessage(new HttpMethod(method), path)
-        {
-            Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-
-        using var response = await responder.SendAsync(request, Ct);
-
-        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, "control character");
-        Assert.Equal(field, Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
-        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "rex"), Ct));
+        await RefusedAsync(method, path, body, "control character", field);
     }
 
     /// <summary>
@@ -89,19 +95,7 @@ public class ControlCharacterTests
     [MemberData(nameof(InvisibleInNames))]
     public async Task IdOrName_WithAnInvisibleOrBidiCharacter_Is400NamingIt_AndNothingIsKept(string method, string path, string? body, string field)
     {
-        await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("cc-1"));
-        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        using var request = new HttpRequestMessage(new HttpMethod(method), path)
-        {
-            Content = body is null ? null : new StringContent(body, Encoding.UTF8, "application/json"),
-        };
-
-        using var response = await responder.SendAsync(request, Ct);
-
-        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, "bidirectional formatting character");
-        Assert.Equal(field, Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
-        Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Actor: "rex"), Ct));
-        Assert.DoesNotContain(await host.Get<ActionStore>().QueryAsync(new ActionQuery(Limit: 10), Ct), a => a.RequestedBy == "rex");
+        Assert.DoesNotContain(await RefusedAsync(method, path, body, "bidirectional formatting character", field), a => a.RequestedBy == "rex");
     }
 
     /// <summary>

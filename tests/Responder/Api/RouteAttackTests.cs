@@ -238,7 +238,7 @@ public sealed class RouteAttackTests : IAsyncLifetime
             await HttpProblem.ReadAsync(replayed, HttpStatusCode.Conflict);
         }
 
-        var version = await VersionAsync(responder);
+        var version = await ResponderTestHost.AlertVersionAsync(responder, "a-1");
         var acknowledge = Json($"{{\"status\":\"acknowledged\",\"version\":{version}}}");
         var captured = await acknowledge.ReadAsStringAsync(Ct);
         using (var first = await responder.PostAsync("/v1/alerts/a-1/status", acknowledge, Ct))
@@ -246,11 +246,11 @@ public sealed class RouteAttackTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         }
 
-        var acknowledged = await VersionAsync(responder);
+        var acknowledged = await ResponderTestHost.AlertVersionAsync(responder, "a-1");
         using (var again = await responder.PostAsync("/v1/alerts/a-1/status", Json(captured), Ct))
         {
             Assert.Equal(HttpStatusCode.OK, again.StatusCode);
-            Assert.Equal(acknowledged, await VersionAsync(responder));
+            Assert.Equal(acknowledged, await ResponderTestHost.AlertVersionAsync(responder, "a-1"));
         }
 
         using (var colleague = await responder.PostAsJsonAsync("/v1/alerts/a-1/status", new { status = "in_progress", version = acknowledged }, Ct))
@@ -261,16 +261,13 @@ public sealed class RouteAttackTests : IAsyncLifetime
         using (var replayed = await responder.PostAsync("/v1/alerts/a-1/status", Json(captured), Ct))
         {
             var problem = await HttpProblem.ReadAsync(replayed, HttpStatusCode.Conflict);
-            Assert.Equal(await VersionAsync(responder), problem.GetProperty("current_version").GetInt64());
+            Assert.Equal(await ResponderTestHost.AlertVersionAsync(responder, "a-1"), problem.GetProperty("current_version").GetInt64());
         }
 
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Limit: 1000), Ct), e => e.Kind == AuditKinds.Approved);
         Assert.Single(await host.Get<AlertStore>().HistoryAsync("a-1", Ct), h => h.Status == AlertStatuses.Acknowledged);
         Assert.Equal(AlertStatuses.InProgress, (await host.Get<AlertStore>().GetAsync("a-1", Ct))!.Status);
     }
-
-    private static async Task<long> VersionAsync(HttpClient client) =>
-        (await client.GetFromJsonAsync<JsonElement>("/v1/alerts/a-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
 
     private static StringContent Json(string text) => new(text, Encoding.UTF8, "application/json");
 

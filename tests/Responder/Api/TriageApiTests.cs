@@ -57,7 +57,7 @@ public class TriageApiTests
         await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("stale-1", principal: "grace@example.com"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        var read = (await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/stale-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
+        var read = await ResponderTestHost.AlertVersionAsync(analyst, "stale-1");
 
         var taken = await responder.PostAsJsonAsync("/v1/alerts/stale-1/assign", new { assignee = "rex", version = read }, Ct);
         Assert.Equal(HttpStatusCode.OK, taken.StatusCode);
@@ -92,7 +92,7 @@ public class TriageApiTests
         await using var host = await ResponderTestHost.WithAlertsAsync(StartAsync(), TestAlerts.Critical("race-1", principal: "mei@example.com"));
         var analyst = host.ClientFor(ResponderTestHost.AnalystToken);
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
-        var read = (await analyst.GetFromJsonAsync<JsonElement>("/v1/alerts/race-1", Ct)).GetProperty("alert").GetProperty("version").GetInt64();
+        var read = await ResponderTestHost.AlertVersionAsync(analyst, "race-1");
 
         var changes = new List<Task<HttpResponseMessage>>();
         foreach (var (status, i) in new[] { "acknowledged", "in_progress", "benign", "true_positive" }.Select((s, i) => (s, i)))

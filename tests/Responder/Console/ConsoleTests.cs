@@ -54,17 +54,8 @@ public sealed class ConsoleTests
         // show them as written, and no element or script of theirs reaches the page.
         const string principal = "<img src=x onerror=\"document.title='pwned'\">";
         const string reason = "user agent <script>document.title='pwned'</script>";
-        var alert = TestAlerts.Critical("ui-markup", principal: principal, jti: "jti-markup") with
-        {
-            Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, reason)],
-        };
-        await using var console = await PendingApproval.StartAsync(alert);
+        await using var console = await ShownAsync("ui-markup", principal, reason, principal, reason);
         var page = console.Session.Page;
-
-        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-markup]");
-        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync(principal);
-        await row.ClickAsync();
-        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync(reason);
 
         Assert.Equal(0, await page.Locator("img[src=x], script:not([src])").CountAsync());
         Assert.NotEqual("pwned", await page.TitleAsync());
@@ -82,18 +73,36 @@ public sealed class ConsoleTests
     public async Task Console_HiddenCharactersInEventText_AreWrittenOut_AndVariationSequencesAreText(string principal, string shownPrincipal, string reason, string shownReason)
     {
         // The analyst sees each such character written out, on the queue and the alert page.
-        var alert = TestAlerts.Critical("ui-hidden", principal: principal, jti: "jti-hidden") with
+        await using var console = await ShownAsync("ui-hidden", principal, reason, shownPrincipal, shownReason);
+        Assert.DoesNotContain("\u202E", await console.Session.Page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The console on alert <paramref name="id"/> of <paramref name="principal"/> with one policy reason,
+    /// <paramref name="reason"/>: its queue row shows <paramref name="shownPrincipal"/>, and its page, opened from the
+    /// row, <paramref name="shownReason"/>. Left open on that page.
+    /// </summary>
+    private static async Task<PendingApproval> ShownAsync(string id, string principal, string reason, string shownPrincipal, string shownReason)
+    {
+        var alert = TestAlerts.Critical(id, principal: principal, jti: "jti-" + id[3..]) with
         {
             Reasons = [new AlertReason(Detectors.Policy, "token_binding", 90, reason)],
         };
-        await using var console = await PendingApproval.StartAsync(alert);
-        var page = console.Session.Page;
-
-        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-hidden]");
-        await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync(shownPrincipal);
-        await row.ClickAsync();
-        await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync(shownReason);
-        Assert.DoesNotContain("\u202E", await page.Locator("body").InnerTextAsync(), StringComparison.Ordinal);
+        var console = await PendingApproval.StartAsync(alert);
+        try
+        {
+            var page = console.Session.Page;
+            var row = page.Locator($"[data-testid=alert-row][data-alert-id={id}]");
+            await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync(shownPrincipal);
+            await row.ClickAsync();
+            await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync(shownReason);
+            return console;
+        }
+        catch
+        {
+            await console.DisposeAsync();
+            throw;
+        }
     }
 
     [Fact]

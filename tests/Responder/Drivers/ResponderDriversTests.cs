@@ -18,6 +18,13 @@ public sealed class ResponderDriversTests
         return services.BuildServiceProvider();
     }
 
+    /// <summary>The problems that stop the start with <paramref name="settings"/>, as the options are first read.</summary>
+    private static List<string> Problems(Dictionary<string, string?> settings)
+    {
+        using var provider = Build(settings);
+        return Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value).Failures.ToList();
+    }
+
     [Fact]
     public void AddResponderDrivers_NothingConfigured_RegistersNoExternalDriver()
     {
@@ -97,7 +104,7 @@ public sealed class ResponderDriversTests
     [Fact]
     public void Validation_KubernetesClusters_EveryBadEntryIsAProblem()
     {
-        using var provider = Build(new()
+        var problems = Problems(new()
         {
             ["Responder:Drivers:Isolation"] = "kubernetes",
             ["Responder:Drivers:Kubernetes:Cluster"] = "prod-eu ",
@@ -107,9 +114,6 @@ public sealed class ResponderDriversTests
             ["Responder:Drivers:Kubernetes:Clusters:3:Name"] = "dev\u0007",
         });
 
-        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
-
-        var problems = failure.Failures.ToList();
         ProblemList.AssertNames(
             problems,
             "Kubernetes:Cluster must not begin or end with white space",
@@ -122,7 +126,7 @@ public sealed class ResponderDriversTests
     [Fact]
     public void Validation_BadSection_ListsEveryProblemAtOnce()
     {
-        using var provider = Build(new()
+        var problems = Problems(new()
         {
             ["Responder:Drivers:TokenRevokers:0"] = "oauth",
             ["Responder:Drivers:TokenRevokers:1"] = "ssf",
@@ -140,9 +144,6 @@ public sealed class ResponderDriversTests
             ["Responder:Drivers:SharedSignals:Clients:siem:PushEndpoints:4"] = "https://siem.example.com/ssf?tenant=a",
         });
 
-        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
-
-        var problems = failure.Failures.ToList();
         ProblemList.AssertNames(
             problems,
             "'carrier-pigeon' is not a token revoker",
@@ -165,7 +166,7 @@ public sealed class ResponderDriversTests
     [Fact]
     public void Validation_ClientTokenSha256NotHex_IsAProblem()
     {
-        using var provider = Build(new()
+        var problems = Problems(new()
         {
             ["Responder:Drivers:TokenRevokers:0"] = "ssf",
             ["Responder:Drivers:SharedSignals:Issuer"] = "https://ztstream.example.com",
@@ -175,11 +176,9 @@ public sealed class ResponderDriversTests
             ["Responder:Drivers:SharedSignals:Clients:soc:Audience"] = "https://soc.example.com",
         });
 
-        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
-
         Assert.Equal(
             "Responder:Drivers:SharedSignals:Clients:siem:TokenSha256 must be 64 hex digits (SHA-256 of the token)",
-            Assert.Single(failure.Failures));
+            Assert.Single(problems));
     }
 
     [Fact]
