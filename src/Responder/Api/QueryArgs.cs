@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization.Metadata;
+
 namespace ZtStream.Responder.Api;
 
 /// <summary>Query-string arguments of the API, each bad one reported as an <see cref="ItemError"/> naming it.</summary>
@@ -61,6 +63,24 @@ internal static class QueryArgs
     /// <summary>Says in <see cref="LimitHeader"/> which limit a list answered with.</summary>
     public static void Applied(HttpResponse response, int limit) =>
         response.Headers[LimitHeader] = limit.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// A list endpoint's answer: every bad argument in <paramref name="errors"/> as one problem, else what
+    /// <paramref name="read"/> finds, with the limit it was read with <see cref="Applied"/>.
+    /// </summary>
+    public static async Task<IResult> ListAsync<T>(
+        HttpResponse response, List<ItemError> errors, int limit, Func<Task<IReadOnlyList<T>>> read, JsonTypeInfo<List<T>> json)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        var items = await read();
+        Applied(response, limit);
+        return Results.Json(items.ToList(), json);
+    }
 
     /// <summary>
     /// A filter value that must be one of <paramref name="allowed"/>: anything else is an error naming them, since a filter

@@ -114,14 +114,8 @@ internal static class ResponderApi
             Limit: QueryArgs.Limit(q["limit"], 100, ActionStore.MaxPage, errors),
             Offset: QueryArgs.Int(q["offset"], 0, "offset", errors),
             Cluster: QueryArgs.Cluster(q["cluster"], errors));
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var items = await actions.QueryAsync(query, http.RequestAborted);
-        QueryArgs.Applied(http.Response, query.Limit);
-        return Results.Json(items.ToList(), ResponderJsonContext.Default.ListActionRecord);
+        return await QueryArgs.ListAsync(
+            http.Response, errors, query.Limit, () => actions.QueryAsync(query, http.RequestAborted), ResponderJsonContext.Default.ListActionRecord);
     }
 
     private static async Task<IResult> GetActionAsync(Guid id, HttpContext http, ActionStore actions)
@@ -144,14 +138,8 @@ internal static class ResponderApi
             Since: QueryArgs.Time(q["since"], "since", errors),
             Until: QueryArgs.Time(q["until"], "until", errors),
             Limit: QueryArgs.Limit(q["limit"], 100, AuditLog.MaxPage, errors));
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var entries = await audit.QueryAsync(query, http.RequestAborted);
-        QueryArgs.Applied(http.Response, query.Limit);
-        return Results.Json(entries.ToList(), ResponderJsonContext.Default.ListAuditEntry);
+        return await QueryArgs.ListAsync(
+            http.Response, errors, query.Limit, () => audit.QueryAsync(query, http.RequestAborted), ResponderJsonContext.Default.ListAuditEntry);
     }
 
     private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, AlertStore alerts, ResponsePolicy policy, TimeProvider time)

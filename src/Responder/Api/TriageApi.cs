@@ -348,16 +348,9 @@ internal static class TriageApi
         }
 
         var limit = QueryArgs.Limit(q["limit"], 200, SuppressionStore.MaxPage, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var items = await suppressions.QueryAsync(
-            new SuppressionQuery(state is null or "" ? SuppressionStates.Active : state == "all" ? null : state, q["alert_id"].FirstOrDefault(), q["principal"].FirstOrDefault(), limit),
-            http.RequestAborted);
-        QueryArgs.Applied(http.Response, limit);
-        return Results.Json(items.ToList(), ResponderJsonContext.Default.ListSuppressionRecord);
+        var query = new SuppressionQuery(state is null or "" ? SuppressionStates.Active : state == "all" ? null : state, q["alert_id"].FirstOrDefault(), q["principal"].FirstOrDefault(), limit);
+        return await QueryArgs.ListAsync(
+            http.Response, errors, limit, () => suppressions.QueryAsync(query, http.RequestAborted), ResponderJsonContext.Default.ListSuppressionRecord);
     }
 
     private static async Task<IResult> CreateSuppressionAsync(HttpContext http, AlertStore alerts, SuppressionService service)
