@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization.Metadata;
-
 namespace ZtStream.Responder.Api;
 
 /// <summary>Query-string arguments of the API, each bad one reported as an <see cref="ItemError"/> naming it.</summary>
