@@ -28,21 +28,15 @@ internal static class ResponderApi
         });
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            return problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))
-                ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted), "rejected", ActionStates.PendingApproval);
+            var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.NoteRequest, b => Bounds.Text("reason", b?.Reason, Bounds.MaxReasonLength));
+            return refused ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted), "rejected", ActionStates.PendingApproval);
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ExtendRequest);
-            if (problem is not null)
+            var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.ExtendRequest, b => Bounds.Ttl(b?.TtlSeconds));
+            if (refused is not null)
             {
-                return problem;
-            }
-
-            if (Invalid(Bounds.Ttl(body?.TtlSeconds)) is { } invalid)
-            {
-                return invalid;
+                return refused;
             }
 
             TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
@@ -50,8 +44,8 @@ internal static class ResponderApi
         });
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            if ((problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))) is { } refused)
+            var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.NoteRequest, b => Bounds.Text("reason", b?.Reason, Bounds.MaxReasonLength));
+            if (refused is not null)
             {
                 return refused;
             }
@@ -69,15 +63,10 @@ internal static class ResponderApi
     private static async Task<IResult> LiftRevocationAsync(
         Guid id, HttpContext http, ActionService service, [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal written, ILogger<RevocationFeedHub> logger)
     {
-        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-        if (problem is not null)
+        var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.NoteRequest, b => Bounds.LiftReason(b?.Reason));
+        if (refused is not null)
         {
-            return problem;
-        }
-
-        if (Invalid(Bounds.LiftReason(body?.Reason)) is { } invalid)
-        {
-            return invalid;
+            return refused;
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -232,6 +221,17 @@ internal static class ResponderApi
     }
 
     /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
+    /// <summary>
+    /// A request body read (<see cref="Problems.ReadJsonAsync"/>) and its fields checked by <paramref name="check"/>: the
+    /// body, and the problem of a body that could not be read or of its bad fields, if any.
+    /// </summary>
+    private static async Task<(T? Body, IResult? Refused)> ReadCheckedAsync<T>(HttpContext http, JsonTypeInfo<T> json, Func<T?, IEnumerable<ItemError>> check)
+        where T : class
+    {
+        var (body, problem) = await Problems.ReadJsonAsync(http, json);
+        return (body, problem ?? Invalid(check(body)));
+    }
+
     private static IResult? Invalid(IEnumerable<ItemError> errors)
     {
         var list = errors.ToList();
