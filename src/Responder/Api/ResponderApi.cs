@@ -232,11 +232,7 @@ internal static class ResponderApi
         return (body, problem ?? Invalid(check(body)));
     }
 
-    private static IResult? Invalid(IEnumerable<ItemError> errors)
-    {
-        var list = errors.ToList();
-        return list.Count == 0 ? null : Problems.Result(Problems.Invalid(list));
-    }
+    private static IResult? Invalid(IEnumerable<ItemError> errors) => Bounds.Refusal(errors) is { } refusal ? Problems.Result(refusal) : null;
 
     /// <summary>
     /// The answer to a change of an action that may be made only in state <paramref name="from"/> (and, when given, of kind

@@ -359,9 +359,9 @@ internal static class TriageApi
             return Problems.Result(Problems.Invalid([new ItemError(0, "alert_id", "the alert the suppression is made from is required")]));
         }
 
-        if (Bounds.Id("alert_id", body.AlertId).ToList() is { Count: > 0 } badId)
+        if (Bounds.Refusal(Bounds.Id("alert_id", body.AlertId)) is { } badId)
         {
-            return Problems.Result(Problems.Invalid(badId));
+            return Problems.Result(badId);
         }
 
         var alert = await alerts.GetAsync(body.AlertId, http.RequestAborted);

@@ -254,9 +254,9 @@ internal sealed class SuppressionService(
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> LiftAsync(
         string id, string reason, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
-        if (Bounds.Text("reason", reason, Bounds.MaxReasonLength).ToList() is { Count: > 0 } tooLong)
+        if (Bounds.Refusal(Bounds.Text("reason", reason, Bounds.MaxReasonLength)) is { } tooLong)
         {
-            return (null, Problems.Invalid(tooLong));
+            return (null, tooLong);
         }
 
         var (before, missing) = await StoredAsync(id, seen, cancellationToken);
