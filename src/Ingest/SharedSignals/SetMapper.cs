@@ -71,17 +71,10 @@ internal static class SetMapper
     {
         switch (type)
         {
-            case SsfEventTypes.SessionRevoked:
-            case SsfEventTypes.RiscSessionsRevoked:
-                e.Kind = EventKinds.AuthSessionRevoked;
-                break;
             case SsfEventTypes.CredentialChange:
                 e.Change(EventKinds.AuthCredentialChange, payload.String("change_type"))
                     .Set(IdentityAttributes.Factor, Factors.Normalise(payload.String("credential_type")))
                     .Set("ssf.credential_type", payload.String("credential_type"));
-                break;
-            case SsfEventTypes.AccountCredentialChangeRequired:
-                e.Change(EventKinds.AuthCredentialChange, "change_required");
                 break;
             case SsfEventTypes.TokenClaimsChange:
                 e.Change(EventKinds.AuthContextChange, "token_claims");
@@ -139,22 +132,27 @@ internal static class SetMapper
                 }
 
                 break;
-            case SsfEventTypes.AccountEnabled:
-                e.Change(EventKinds.AuthAccountChange, "enabled");
-                break;
-            case SsfEventTypes.AccountPurged:
-                e.Change(EventKinds.AuthAccountChange, "deleted");
-                break;
             case SsfEventTypes.IdentifierChanged:
             case SsfEventTypes.IdentifierRecycled:
                 e.Change(EventKinds.AuthAccountChange, type == SsfEventTypes.IdentifierChanged ? "identifier_changed" : "identifier_recycled")
                     .Set("ssf.new_value", payload.String("new-value") ?? payload.String("new_value"));
                 break;
             default:
-                e.Kind = EventKinds.IdpEvent;
+                var (kind, change) = Plain(type);
+                e.Change(kind, change);
                 break;
         }
     }
+
+    /// <summary>An event type's kind, and what changed, for the types that say no more than that.</summary>
+    private static (string Kind, string? Change) Plain(string type) => type switch
+    {
+        SsfEventTypes.SessionRevoked or SsfEventTypes.RiscSessionsRevoked => (EventKinds.AuthSessionRevoked, null),
+        SsfEventTypes.AccountCredentialChangeRequired => (EventKinds.AuthCredentialChange, "change_required"),
+        SsfEventTypes.AccountEnabled => (EventKinds.AuthAccountChange, "enabled"),
+        SsfEventTypes.AccountPurged => (EventKinds.AuthAccountChange, "deleted"),
+        _ => (EventKinds.IdpEvent, null),
+    };
 
     private static DateTimeOffset? Timestamp(JsonElement payload) =>
         payload.Child("event_timestamp") is { ValueKind: JsonValueKind.Number } t && t.TryGetInt64(out var seconds) && seconds is > 0 and < 253_402_300_799

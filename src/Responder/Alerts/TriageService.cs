@@ -148,9 +148,9 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             return (null, Problems.Invalid([new ItemError(0, "assignee", $"a name other than '{AlertQuery.Unassigned}' (null unassigns)")]));
         }
 
-        if (Bounds.Id("assignee", assignee, MaxAssignee).ToList() is { Count: > 0 } badName)
+        if (Bounds.Refusal(Bounds.Id("assignee", assignee, MaxAssignee)) is { } badName)
         {
-            return (null, Problems.Invalid(badName));
+            return (null, badName);
         }
 
         var write = await alerts.ChangeAsync(
@@ -180,9 +180,9 @@ internal sealed class TriageService(AlertStore alerts, SuppressionService suppre
             return (null, Problems.Invalid([new ItemError(0, "text", $"a comment of 1 to {MaxNote} characters is required")]));
         }
 
-        if (Bounds.Text("text", text, MaxNote).ToList() is { Count: > 0 } badText)
+        if (Bounds.Refusal(Bounds.Text("text", text, MaxNote)) is { } badText)
         {
-            return (null, Problems.Invalid(badText));
+            return (null, badText);
         }
 
         var write = await alerts.ChangeAsync(

@@ -7,6 +7,10 @@ internal static class Bounds
     public const int MaxReasonLength = 2000;
     public const int MaxRules = 64;
 
+    /// <summary>The problem that refuses a request for <paramref name="errors"/>, or null when there are none.</summary>
+    public static Problem? Refusal(IEnumerable<ItemError> errors) =>
+        errors.ToList() is { Count: > 0 } list ? Problems.Invalid(list) : null;
+
     public static IEnumerable<ItemError> Ttl(long? seconds)
     {
         var max = (long)ActionService.MaxTtl.TotalSeconds;

@@ -63,6 +63,24 @@ internal static class QueryArgs
         response.Headers[LimitHeader] = limit.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>
+    /// A list endpoint's answer: every bad argument in <paramref name="errors"/> as one problem, else what
+    /// <paramref name="read"/> finds, with the limit it was read with <see cref="Applied"/>.
+    /// </summary>
+    public static async Task<IResult> ListAsync<T>(
+        HttpResponse response, List<ItemError> errors, int limit, Func<Task<IReadOnlyList<T>>> read, JsonTypeInfo<List<T>> json)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        if (errors.Count > 0)
+        {
+            return Problems.Result(Problems.Invalid(errors));
+        }
+
+        var items = await read();
+        Applied(response, limit);
+        return Results.Json(items.ToList(), json);
+    }
+
+    /// <summary>
     /// A filter value that must be one of <paramref name="allowed"/>: anything else is an error naming them, since a filter
     /// that matches nothing because of a typo (<c>severity=High</c>) reads as "there are none".
     /// </summary>

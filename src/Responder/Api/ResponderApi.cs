@@ -28,21 +28,15 @@ internal static class ResponderApi
         });
         responder.MapPost("/actions/{id:guid}/reject", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            return problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))
-                ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted), "rejected", ActionStates.PendingApproval);
+            var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.NoteRequest, b => Bounds.Text("reason", b?.Reason, Bounds.MaxReasonLength));
+            return refused ?? await Answer(s.RejectAsync(id, ApiAuth.CallerOf(http).Name, body?.Reason, http.RequestAborted), "rejected", ActionStates.PendingApproval);
         });
         responder.MapPost("/actions/{id:guid}/extend", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.ExtendRequest);
-            if (problem is not null)
+            var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.ExtendRequest, b => Bounds.Ttl(b?.TtlSeconds));
+            if (refused is not null)
             {
-                return problem;
-            }
-
-            if (Invalid(Bounds.Ttl(body?.TtlSeconds)) is { } invalid)
-            {
-                return invalid;
+                return refused;
             }
 
             TimeSpan? ttl = body?.TtlSeconds is { } secs ? TimeSpan.FromSeconds(secs) : null;
@@ -50,8 +44,8 @@ internal static class ResponderApi
         });
         responder.MapPost("/actions/{id:guid}/release", async (Guid id, HttpContext http, ActionService s) =>
         {
-            var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-            if ((problem ?? Invalid(Bounds.Text("reason", body?.Reason, Bounds.MaxReasonLength))) is { } refused)
+            var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.NoteRequest, b => Bounds.Text("reason", b?.Reason, Bounds.MaxReasonLength));
+            if (refused is not null)
             {
                 return refused;
             }
@@ -69,15 +63,10 @@ internal static class ResponderApi
     private static async Task<IResult> LiftRevocationAsync(
         Guid id, HttpContext http, ActionService service, [FromKeyedServices(RevocationFeedEndpoints.WakeKey)] WakeSignal written, ILogger<RevocationFeedHub> logger)
     {
-        var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.NoteRequest);
-        if (problem is not null)
+        var (body, refused) = await ReadCheckedAsync(http, ResponderJsonContext.Default.NoteRequest, b => Bounds.LiftReason(b?.Reason));
+        if (refused is not null)
         {
-            return problem;
-        }
-
-        if (Invalid(Bounds.LiftReason(body?.Reason)) is { } invalid)
-        {
-            return invalid;
+            return refused;
         }
 
         var caller = ApiAuth.CallerOf(http);
@@ -114,14 +103,8 @@ internal static class ResponderApi
             Limit: QueryArgs.Limit(q["limit"], 100, ActionStore.MaxPage, errors),
             Offset: QueryArgs.Int(q["offset"], 0, "offset", errors),
             Cluster: QueryArgs.Cluster(q["cluster"], errors));
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var items = await actions.QueryAsync(query, http.RequestAborted);
-        QueryArgs.Applied(http.Response, query.Limit);
-        return Results.Json(items.ToList(), ResponderJsonContext.Default.ListActionRecord);
+        return await QueryArgs.ListAsync(
+            http.Response, errors, query.Limit, () => actions.QueryAsync(query, http.RequestAborted), ResponderJsonContext.Default.ListActionRecord);
     }
 
     private static async Task<IResult> GetActionAsync(Guid id, HttpContext http, ActionStore actions)
@@ -144,14 +127,8 @@ internal static class ResponderApi
             Since: QueryArgs.Time(q["since"], "since", errors),
             Until: QueryArgs.Time(q["until"], "until", errors),
             Limit: QueryArgs.Limit(q["limit"], 100, AuditLog.MaxPage, errors));
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var entries = await audit.QueryAsync(query, http.RequestAborted);
-        QueryArgs.Applied(http.Response, query.Limit);
-        return Results.Json(entries.ToList(), ResponderJsonContext.Default.ListAuditEntry);
+        return await QueryArgs.ListAsync(
+            http.Response, errors, query.Limit, () => audit.QueryAsync(query, http.RequestAborted), ResponderJsonContext.Default.ListAuditEntry);
     }
 
     private static async Task<IResult> TriggerAsync(HttpContext http, ActionService service, AlertStore alerts, ResponsePolicy policy, TimeProvider time)
@@ -244,11 +221,18 @@ internal static class ResponderApi
     }
 
     /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
-    private static IResult? Invalid(IEnumerable<ItemError> errors)
+    /// <summary>
+    /// A request body read (<see cref="Problems.ReadJsonAsync"/>) and its fields checked by <paramref name="check"/>: the
+    /// body, and the problem of a body that could not be read or of its bad fields, if any.
+    /// </summary>
+    private static async Task<(T? Body, IResult? Refused)> ReadCheckedAsync<T>(HttpContext http, JsonTypeInfo<T> json, Func<T?, IEnumerable<ItemError>> check)
+        where T : class
     {
-        var list = errors.ToList();
-        return list.Count == 0 ? null : Problems.Result(Problems.Invalid(list));
+        var (body, problem) = await Problems.ReadJsonAsync(http, json);
+        return (body, problem ?? Invalid(check(body)));
     }
+
+    private static IResult? Invalid(IEnumerable<ItemError> errors) => Bounds.Refusal(errors) is { } refusal ? Problems.Result(refusal) : null;
 
     /// <summary>
     /// The answer to a change of an action that may be made only in state <paramref name="from"/> (and, when given, of kind

@@ -40,24 +40,17 @@ internal static class TriageApi
         analyst.MapPost("/alerts/{id}/assign", async (string id, HttpContext http, TriageService triage) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.AssignRequest);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            var (after, refused) = await triage.AssignAsync(id, body?.Assignee, ApiAuth.CallerOf(http), http.RequestAborted, body?.Version);
-            return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView);
+            return problem ?? await AnswerAsync(
+                triage.AssignAsync(id, body?.Assignee, ApiAuth.CallerOf(http), http.RequestAborted, body?.Version), AlertView.From, ResponderJsonContext.Default.AlertView);
         });
         analyst.MapPost("/alerts/{id}/comments", async (string id, HttpContext http, TriageService triage) =>
         {
             var (body, problem) = await Problems.ReadJsonAsync(http, ResponderJsonContext.Default.CommentRequest);
-            if (problem is not null)
-            {
-                return problem;
-            }
-
-            var (after, refused) = await triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http));
-            return refused is not null ? Problems.Result(refused) : Results.Json(AlertView.From(after!), ResponderJsonContext.Default.AlertView, statusCode: 201);
+            return problem ?? await AnswerAsync(
+                triage.CommentAsync(id, body?.Text, ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http)),
+                AlertView.From,
+                ResponderJsonContext.Default.AlertView,
+                StatusCodes.Status201Created);
         }).Idempotent();
         analyst.MapPost("/alerts/bulk", BulkAsync);
         analyst.MapPost("/suppressions", CreateSuppressionAsync).Idempotent();
@@ -348,16 +341,9 @@ internal static class TriageApi
         }
 
         var limit = QueryArgs.Limit(q["limit"], 200, SuppressionStore.MaxPage, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Result(Problems.Invalid(errors));
-        }
-
-        var items = await suppressions.QueryAsync(
-            new SuppressionQuery(state is null or "" ? SuppressionStates.Active : state == "all" ? null : state, q["alert_id"].FirstOrDefault(), q["principal"].FirstOrDefault(), limit),
-            http.RequestAborted);
-        QueryArgs.Applied(http.Response, limit);
-        return Results.Json(items.ToList(), ResponderJsonContext.Default.ListSuppressionRecord);
+        var query = new SuppressionQuery(state is null or "" ? SuppressionStates.Active : state == "all" ? null : state, q["alert_id"].FirstOrDefault(), q["principal"].FirstOrDefault(), limit);
+        return await QueryArgs.ListAsync(
+            http.Response, errors, limit, () => suppressions.QueryAsync(query, http.RequestAborted), ResponderJsonContext.Default.ListSuppressionRecord);
     }
 
     private static async Task<IResult> CreateSuppressionAsync(HttpContext http, AlertStore alerts, SuppressionService service)
@@ -373,9 +359,9 @@ internal static class TriageApi
             return Problems.Result(Problems.Invalid([new ItemError(0, "alert_id", "the alert the suppression is made from is required")]));
         }
 
-        if (Bounds.Id("alert_id", body.AlertId).ToList() is { Count: > 0 } badId)
+        if (Bounds.Refusal(Bounds.Id("alert_id", body.AlertId)) is { } badId)
         {
-            return Problems.Result(Problems.Invalid(badId));
+            return Problems.Result(badId);
         }
 
         var alert = await alerts.GetAsync(body.AlertId, http.RequestAborted);
@@ -384,9 +370,12 @@ internal static class TriageApi
             return Problems.Result(404, $"no alert {body.AlertId}");
         }
 
-        var (created, refused) = await service.CreateAsync(
-            alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note, body.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http));
-        return refused is not null ? Problems.Result(refused) : Results.Json(created!, ResponderJsonContext.Default.SuppressionRecord, statusCode: 201);
+        return await AnswerAsync(
+            service.CreateAsync(
+                alert, new SuppressionRequest(body.Rules, body.Scope, body.ExpiresAt, body.Note, body.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, IdempotentRequestId.Of(http)),
+            s => s,
+            ResponderJsonContext.Default.SuppressionRecord,
+            StatusCodes.Status201Created);
     }
 
     private static async Task<IResult> NarrowSuppressionAsync(string id, HttpContext http, AlertStore alerts, SuppressionStore store, SuppressionService service)
@@ -399,9 +388,11 @@ internal static class TriageApi
 
         var existing = await store.GetAsync(id, http.RequestAborted);
         var alert = existing is null ? null : await alerts.GetAsync(existing.AlertId, http.RequestAborted);
-        var (after, refused) = await service.NarrowAsync(
-            id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note, body?.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, body?.Version);
-        return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
+        return await AnswerAsync(
+            service.NarrowAsync(
+                id, alert, new SuppressionRequest(body?.Rules, body?.Scope, body?.ExpiresAt, body?.Note, body?.Cluster), ApiAuth.CallerOf(http), http.RequestAborted, body?.Version),
+            s => s,
+            ResponderJsonContext.Default.SuppressionRecord);
     }
 
     /// <summary>The reason and version of a lift come as <c>?reason=&amp;version=</c> or as a body, whichever the client sends.</summary>
@@ -430,7 +421,18 @@ internal static class TriageApi
             return Problems.Result(Problems.Invalid([new ItemError(0, "reason", "lifting a suppression needs a reason (?reason= or {\"reason\": ...})")]));
         }
 
-        var (after, refused) = await service.LiftAsync(id, reason, ApiAuth.CallerOf(http), http.RequestAborted, version);
-        return refused is not null ? Problems.Result(refused) : Results.Json(after!, ResponderJsonContext.Default.SuppressionRecord);
+        return await AnswerAsync(service.LiftAsync(id, reason, ApiAuth.CallerOf(http), http.RequestAborted, version), s => s, ResponderJsonContext.Default.SuppressionRecord);
+    }
+
+    /// <summary>
+    /// The answer to a triage change: the problem that refused it, or what it made or left (as <paramref name="view"/>
+    /// shows it) with <paramref name="status"/>.
+    /// </summary>
+    private static async Task<IResult> AnswerAsync<T, TView>(
+        Task<(T? Made, Problem? Problem)> change, Func<T, TView> view, JsonTypeInfo<TView> json, int status = StatusCodes.Status200OK)
+        where T : class
+    {
+        var (made, refused) = await change;
+        return refused is not null ? Problems.Result(refused) : Results.Json(view(made!), json, statusCode: status);
     }
 }

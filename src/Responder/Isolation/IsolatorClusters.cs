@@ -41,6 +41,18 @@ internal sealed record IsolatorClusters(IReadOnlyList<string> Named, bool Serves
             + $"To act there, name {cluster} in {Setting}";
     }
 
+    /// <summary>
+    /// Checks a driver's one-cluster setting (<paramref name="key"/>, such as <c>Responder:Drivers:Docker:Cluster</c>):
+    /// empty, or a name <see cref="NameProblem"/> takes.
+    /// </summary>
+    public static void CheckSetting(ICollection<string> problems, string key, string? cluster)
+    {
+        if (cluster is { Length: > 0 } && NameProblem(cluster) is { } problem)
+        {
+            problems.Add($"{key} {problem}");
+        }
+    }
+
     /// <summary>What a cluster name may be where an operator or a responder gives one: what events could name, on one line.</summary>
     public static string? NameProblem(string name)
     {

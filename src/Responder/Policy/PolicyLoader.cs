@@ -84,7 +84,7 @@ internal static class PolicyLoader
         }
 
         var budgetDoc = doc.Budget ?? new BudgetDocument();
-        var window = Duration(budgetDoc.Window, $"{where}: budget.window", errors) ?? ResponsePolicy.DefaultBudget.Window;
+        var window = PositiveDuration(budgetDoc.Window, $"{where}: budget.window", ResponsePolicy.DefaultBudget.Window, errors);
         var budget = new BlastRadiusBudget(
             budgetDoc.MaxAutomatic ?? ResponsePolicy.DefaultBudget.MaxAutomatic,
             budgetDoc.MaxAutomaticPerNamespace ?? ResponsePolicy.DefaultBudget.MaxAutomaticPerNamespace,
@@ -99,22 +99,8 @@ internal static class PolicyLoader
             errors.Add($"{where}: budget.max_automatic_per_namespace must be 0 or more.");
         }
 
-        if (window <= TimeSpan.Zero)
-        {
-            errors.Add($"{where}: budget.window must be positive.");
-        }
-
-        var ttl = Duration(doc.Isolation?.DefaultTtl, $"{where}: isolation.default_ttl", errors) ?? ResponsePolicy.DefaultIsolationTtl;
-        if (ttl <= TimeSpan.Zero)
-        {
-            errors.Add($"{where}: isolation.default_ttl must be positive.");
-        }
-
-        var expiry = Duration(doc.Approval?.ExpiresAfter, $"{where}: approval.expires_after", errors) ?? ResponsePolicy.DefaultApprovalExpiry;
-        if (expiry <= TimeSpan.Zero)
-        {
-            errors.Add($"{where}: approval.expires_after must be positive.");
-        }
+        var ttl = PositiveDuration(doc.Isolation?.DefaultTtl, $"{where}: isolation.default_ttl", ResponsePolicy.DefaultIsolationTtl, errors);
+        var expiry = PositiveDuration(doc.Approval?.ExpiresAfter, $"{where}: approval.expires_after", ResponsePolicy.DefaultApprovalExpiry, errors);
 
         foreach (var (key, list) in new[] { ("subjects", doc.Protected?.Subjects), ("workloads", doc.Protected?.Workloads) })
         {
@@ -159,6 +145,18 @@ internal static class PolicyLoader
 
     /// <summary>The longest duration a policy may give: ten years, far beyond any window, TTL or expiry that makes sense.</summary>
     internal static readonly TimeSpan MaxDuration = TimeSpan.FromDays(3650);
+
+    /// <summary>A duration that must be positive: as <paramref name="text"/> gives it, else <paramref name="fallback"/>.</summary>
+    private static TimeSpan PositiveDuration(string? text, string key, TimeSpan fallback, List<string> errors)
+    {
+        var value = Duration(text, key, errors) ?? fallback;
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{key} must be positive.");
+        }
+
+        return value;
+    }
 
     /// <summary><c>90s</c>, <c>15m</c>, <c>1h</c>, <c>2d</c>, or a TimeSpan such as <c>00:15:00</c>.</summary>
     internal static TimeSpan? Duration(string? text, string key, List<string> errors)

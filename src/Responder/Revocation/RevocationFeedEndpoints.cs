@@ -184,9 +184,9 @@ internal static class RevocationFeedEndpoints
             return problem;
         }
 
-        if (Bounds.LiftReason(body?.Reason).ToList() is { Count: > 0 } invalid)
+        if (Bounds.Refusal(Bounds.LiftReason(body?.Reason)) is { } invalid)
         {
-            return Problems.Result(Problems.Invalid(invalid));
+            return Problems.Result(invalid);
         }
 
         var caller = ApiAuth.CallerOf(http);

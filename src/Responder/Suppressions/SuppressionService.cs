@@ -57,18 +57,13 @@ internal sealed class SuppressionService(
             return (null, unavailable);
         }
 
-        // The row and its audit entry commit together: a suppression is never stored unaudited, nor audited unstored.
-        var inserted = await StoredOrToldAgainAsync(
-            () => audit.AppendAsync(
-                AuditKinds.SuppressionCreated,
-                caller.Name,
-                $"suppression {record.Id} of {string.Join(", ", record.Rules)} for {Describe(record)} until {record.ExpiresAt:O}",
-                cancellationToken,
-                alertId: record.AlertId,
-                principal: alert.Alert.Principal,
-                afterJson: Json(record),
-                change: (connection, tx, ct) => suppressions.TryInsertAsync(connection, tx, record, ct)),
-            [record],
+        var inserted = await AuditedAsync(
+            AuditKinds.SuppressionCreated,
+            "of",
+            null,
+            record,
+            alert.Alert.Principal,
+            (connection, tx, ct) => suppressions.TryInsertAsync(connection, tx, record, ct),
             caller,
             cancellationToken);
         if (!inserted)
@@ -119,19 +114,14 @@ internal sealed class SuppressionService(
                 return (null, unavailable);
             }
 
-            // The narrowing and its audit entry commit together, so the entry's before is the suppression it replaced.
-            var narrowed = await StoredOrToldAgainAsync(
-                () => audit.AppendAsync(
-                    AuditKinds.SuppressionNarrowed,
-                    caller.Name,
-                    $"suppression {id} narrowed to {string.Join(", ", after.Rules)} for {Describe(after)} until {after.ExpiresAt:O}",
-                    cancellationToken,
-                    alertId: after.AlertId,
-                    principal: alert?.Alert.Principal,
-                    beforeJson: Json(before),
-                    afterJson: Json(after),
-                    change: (connection, tx, ct) => suppressions.NarrowAsync(connection, tx, before, after, ct)),
-                [before],
+            // The entry's before is the suppression the narrowing replaced.
+            var narrowed = await AuditedAsync(
+                AuditKinds.SuppressionNarrowed,
+                "narrowed to",
+                before,
+                after,
+                alert?.Alert.Principal,
+                (connection, tx, ct) => suppressions.NarrowAsync(connection, tx, before, after, ct),
                 caller,
                 cancellationToken);
             if (narrowed)
@@ -151,6 +141,36 @@ internal sealed class SuppressionService(
             return (null, Lost(now ?? before, seen, "narrowed"));
         }
     }
+
+    /// <summary>
+    /// Writes a suppression made or narrowed (<paramref name="change"/>: <paramref name="before"/>, null for a new one,
+    /// becomes <paramref name="after"/>) with its audit entry, which names it as <paramref name="how"/> its rules, scope and
+    /// expiry. Both commit together: a suppression is never stored unaudited, nor audited unstored. When the write fails,
+    /// the Verifier, told already, is told again the suppression as stored.
+    /// </summary>
+    private async Task<bool> AuditedAsync(
+        string kind,
+        string how,
+        SuppressionRecord? before,
+        SuppressionRecord after,
+        string? principal,
+        Func<DbConnection, DbTransaction, CancellationToken, Task<bool>> change,
+        Caller caller,
+        CancellationToken cancellationToken) =>
+        await StoredOrToldAgainAsync(
+            () => audit.AppendAsync(
+                kind,
+                caller.Name,
+                $"suppression {after.Id} {how} {string.Join(", ", after.Rules)} for {Describe(after)} until {after.ExpiresAt:O}",
+                cancellationToken,
+                alertId: after.AlertId,
+                principal: principal,
+                beforeJson: before is null ? null : Json(before),
+                afterJson: Json(after),
+                change: change),
+            [before ?? after],
+            caller,
+            cancellationToken);
 
     /// <summary>What <paramref name="request"/> narrows <paramref name="before"/> to, or why it does not narrow it.</summary>
     private (SuppressionRecord? After, Problem? Problem) Narrowed(SuppressionRecord before, StoredAlert? alert, SuppressionRequest request)
@@ -234,9 +254,9 @@ internal sealed class SuppressionService(
     public async Task<(SuppressionRecord? Suppression, Problem? Problem)> LiftAsync(
         string id, string reason, Caller caller, CancellationToken cancellationToken, long? seen = null)
     {
-        if (Bounds.Text("reason", reason, Bounds.MaxReasonLength).ToList() is { Count: > 0 } tooLong)
+        if (Bounds.Refusal(Bounds.Text("reason", reason, Bounds.MaxReasonLength)) is { } tooLong)
         {
-            return (null, Problems.Invalid(tooLong));
+            return (null, tooLong);
         }
 
         var (before, missing) = await StoredAsync(id, seen, cancellationToken);

@@ -123,6 +123,27 @@ public sealed class ResponderDriversTests
         Assert.Equal(4, problems.Count);
     }
 
+    /// <summary>The single-host isolators word a bad time-out and a bad cluster alike, each naming its own setting.</summary>
+    [Theory]
+    [InlineData("docker", "Docker", "RequestTimeout", "00:00:00", " staging")]
+    [InlineData("nftables", "Nftables", "CommandTimeout", "-00:00:01", "prod\u0007eu")]
+    public void Validation_IsolatorTimeoutAndCluster_AreProblemsNamingTheSetting(string isolator, string section, string timeout, string value, string cluster)
+    {
+        using var provider = Build(new()
+        {
+            ["Responder:Drivers:Isolation"] = isolator,
+            [$"Responder:Drivers:{section}:{timeout}"] = value,
+            [$"Responder:Drivers:{section}:Cluster"] = cluster,
+        });
+
+        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<ResponderDriversOptions>>().Value);
+
+        var problems = failure.Failures.ToList();
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith($"Responder:Drivers:{section}:{timeout} must be positive", problems[0], StringComparison.Ordinal);
+        Assert.StartsWith($"Responder:Drivers:{section}:Cluster must not", problems[1], StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Validation_BadSection_ListsEveryProblemAtOnce()
     {

@@ -8,9 +8,9 @@ namespace ZtStream.Ingest.Sources.Credentials;
 /// </summary>
 internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOptions<IngestOptions> options, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, (AuthenticatedSource Source, DateTimeOffset Until)> verified = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (SourceScope Scope, DateTimeOffset Until)> scopes = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, (AuthenticatedSource Source, DateTimeOffset Until)> active = new(StringComparer.Ordinal);
+    private readonly Remembered<AuthenticatedSource> verified = new();
+    private readonly Remembered<SourceScope> scopes = new();
+    private readonly Remembered<AuthenticatedSource> active = new();
 
     /// <summary>
     /// The scope of a source already authenticated by name (a SET pushed with its key): from what its authentication
@@ -19,23 +19,14 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     public async ValueTask<SourceScope> ScopeOfAsync(string name, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (scopes.TryGetValue(name, out var hit) && hit.Until > now)
+        if (scopes.TryGet(name, now, out var hit))
         {
-            return hit.Scope;
+            return hit;
         }
 
         var scope = await credentials.FindScopeAsync(name, cancellationToken);
-        Remember(name, scope, now);
+        scopes.Set(name, scope, now, options.Value.CredentialCacheTime);
         return scope;
-    }
-
-    private void Remember(string name, SourceScope scope, DateTimeOffset now)
-    {
-        var ttl = options.Value.CredentialCacheTime;
-        if (ttl > TimeSpan.Zero)
-        {
-            scopes[name] = (scope, now + ttl);
-        }
     }
 
     /// <summary>
@@ -45,21 +36,20 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     public async ValueTask<AuthenticatedSource?> FindActiveByNameAsync(string name, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        if (active.TryGetValue(name, out var hit) && hit.Until > now)
+        if (active.TryGet(name, now, out var hit))
         {
-            return hit.Source;
+            return hit;
         }
 
         var source = await credentials.FindActiveByNameAsync(name, cancellationToken);
-        var ttl = options.Value.CredentialCacheTime;
         if (source is null)
         {
-            active.TryRemove(name, out _);
+            active.Remove(name);
         }
-        else if (ttl > TimeSpan.Zero)
+        else
         {
-            active[name] = (source, now + ttl);
-            Remember(name, source.Scope, now);
+            active.Set(name, source, now, options.Value.CredentialCacheTime);
+            scopes.Set(name, source.Scope, now, options.Value.CredentialCacheTime);
         }
 
         return source;
@@ -79,25 +69,20 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
 
         var hash = SourceKeys.Hash(key);
         var now = time.GetUtcNow();
-        if (verified.TryGetValue(hash, out var hit) && hit.Until > now)
+        if (verified.TryGet(hash, now, out var hit))
         {
-            return hit.Source;
+            return hit;
         }
 
         var source = await credentials.FindActiveSourceAsync(hash, cancellationToken);
         if (source is null)
         {
-            verified.TryRemove(hash, out _);
+            verified.Remove(hash);
             return null;
         }
 
-        var ttl = options.Value.CredentialCacheTime;
-        if (ttl > TimeSpan.Zero)
-        {
-            verified[hash] = (source, now + ttl);
-        }
-
-        Remember(source.Name, source.Scope, now);
+        verified.Set(hash, source, now, options.Value.CredentialCacheTime);
+        scopes.Set(source.Name, source.Scope, now, options.Value.CredentialCacheTime);
         return source;
     }
 
@@ -149,5 +134,35 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
 
         key = value.ToString();
         return true;
+    }
+
+    /// <summary>Answers found in the store, each kept until its time to live from when it was found ends (none kept for a zero one).</summary>
+    private sealed class Remembered<T>
+    {
+        private readonly ConcurrentDictionary<string, (T Value, DateTimeOffset Until)> entries = new(StringComparer.Ordinal);
+
+        public bool TryGet(string key, DateTimeOffset now, out T value)
+        {
+            if (entries.TryGetValue(key, out var hit) && hit.Until > now)
+            {
+                value = hit.Value;
+                return true;
+            }
+
+            value = default!;
+            return false;
+        }
+
+        public void Set(string key, T value, DateTimeOffset now, TimeSpan ttl)
+        {
+            if (ttl > TimeSpan.Zero)
+            {
+                entries[key] = (value, now + ttl);
+            }
+        }
+
+        public void Remove(string key) => entries.TryRemove(key, out _);
+
+        public void Clear() => entries.Clear();
     }
 }

@@ -139,21 +139,6 @@ internal static class KeycloakMapper
                 }
 
                 break;
-            case "CODE_TO_TOKEN":
-            case "TOKEN_EXCHANGE":
-            case "CLIENT_INITIATED_ACCOUNT_LINKING":
-            case "OAUTH2_DEVICE_CODE_TO_TOKEN":
-                e.Kind = EventKinds.AuthTokenIssued;
-                break;
-            case "REFRESH_TOKEN":
-                e.Kind = EventKinds.AuthTokenRefreshed;
-                break;
-            case "REVOKE_GRANT":
-                e.Kind = EventKinds.AuthTokenRevoked;
-                break;
-            case "LOGOUT":
-                e.Kind = EventKinds.AuthLogout;
-                break;
             case "UPDATE_PASSWORD":
             case "UPDATE_CREDENTIAL":
                 e.Change(EventKinds.AuthCredentialChange, "update").Set(IdentityAttributes.Factor, Factors.Normalise(credentialType) ?? Factors.Password);
@@ -173,14 +158,9 @@ internal static class KeycloakMapper
                 e.Change(EventKinds.AuthAccountChange, "locked");
                 e.Add(IdentityAttributes.IdpRiskEvents, ["brute_force"]);
                 break;
-            case "DELETE_ACCOUNT":
-                e.Change(EventKinds.AuthAccountChange, "deleted");
-                break;
-            case "REGISTER":
-                e.Change(EventKinds.AuthAccountChange, "created");
-                break;
             default:
-                e.Kind = EventKinds.IdpEvent;
+                var (kind, change) = Plain(baseType);
+                e.Change(kind, change);
                 break;
         }
 
@@ -190,6 +170,18 @@ internal static class KeycloakMapper
             e.Add(IdentityAttributes.IdpRiskEvents, ["brute_force"]);
         }
     }
+
+    /// <summary>A user event's kind, and what changed, for the types that say no more than that.</summary>
+    private static (string Kind, string? Change) Plain(string type) => type switch
+    {
+        "CODE_TO_TOKEN" or "TOKEN_EXCHANGE" or "CLIENT_INITIATED_ACCOUNT_LINKING" or "OAUTH2_DEVICE_CODE_TO_TOKEN" => (EventKinds.AuthTokenIssued, null),
+        "REFRESH_TOKEN" => (EventKinds.AuthTokenRefreshed, null),
+        "REVOKE_GRANT" => (EventKinds.AuthTokenRevoked, null),
+        "LOGOUT" => (EventKinds.AuthLogout, null),
+        "DELETE_ACCOUNT" => (EventKinds.AuthAccountChange, "deleted"),
+        "REGISTER" => (EventKinds.AuthAccountChange, "created"),
+        _ => (EventKinds.IdpEvent, null),
+    };
 
     private static void MapAdmin(IdentityEvent e, JsonElement record, JsonElement? auth, string? type, string? operation)
     {

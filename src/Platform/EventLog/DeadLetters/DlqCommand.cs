@@ -165,10 +165,9 @@ internal sealed class DlqCommand : ICliCommand
 
     private static async Task<int> ShowAsync(IEventLogBrowser log, string topic, (int Partition, long Offset) position, CliContext context, CancellationToken cancellationToken)
     {
-        var record = await FindAsync(log, topic, position, cancellationToken);
+        var record = await FindAsync(log, topic, position, context, cancellationToken);
         if (record is null)
         {
-            await context.Error.WriteLineAsync($"dlq: {topic} has no record at {position.Partition}:{position.Offset}");
             return 1;
         }
 
@@ -200,10 +199,9 @@ internal sealed class DlqCommand : ICliCommand
         {
             foreach (var position in positions)
             {
-                var record = await FindAsync(browser, topic, position, cancellationToken);
+                var record = await FindAsync(browser, topic, position, context, cancellationToken);
                 if (record is null)
                 {
-                    await context.Error.WriteLineAsync($"dlq: {topic} has no record at {position.Partition}:{position.Offset}");
                     return 1;
                 }
 
@@ -286,9 +284,17 @@ internal sealed class DlqCommand : ICliCommand
             ? topic
             : record.Topic.Replace(".dlq", string.Empty, StringComparison.Ordinal);
 
-    private static async Task<ConsumedRecord?> FindAsync(IEventLogBrowser log, string topic, (int Partition, long Offset) position, CancellationToken cancellationToken)
+    /// <summary>The record at <paramref name="position"/>, or null once the error output says there is none.</summary>
+    private static async Task<ConsumedRecord?> FindAsync(
+        IEventLogBrowser log, string topic, (int Partition, long Offset) position, CliContext context, CancellationToken cancellationToken)
     {
         var found = await log.ReadAsync(topic, position.Partition, position.Offset, 1, cancellationToken);
-        return found.Count == 1 && found[0].Offset == position.Offset ? found[0] : null;
+        if (found.Count == 1 && found[0].Offset == position.Offset)
+        {
+            return found[0];
+        }
+
+        await context.Error.WriteLineAsync($"dlq: {topic} has no record at {position.Partition}:{position.Offset}");
+        return null;
     }
 }

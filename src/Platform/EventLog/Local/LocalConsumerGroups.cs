@@ -46,13 +46,7 @@ internal sealed class LocalConsumerGroups(
     /// <summary>Wakes the members reading <paramref name="topic"/> (records were appended).</summary>
     public void Notify(string topic)
     {
-        Member[]? readers;
-        lock (_gate)
-        {
-            readers = _readers.GetValueOrDefault(topic);
-        }
-
-        foreach (var reader in readers ?? [])
+        foreach (var reader in ReadersOf(topic))
         {
             reader.Signal.Set();
         }
@@ -64,13 +58,8 @@ internal sealed class LocalConsumerGroups(
     /// </summary>
     public long Lag(string topic)
     {
-        Member[]? readers;
-        lock (_gate)
-        {
-            readers = _readers.GetValueOrDefault(topic);
-        }
-
-        if (readers is null || readers.Length == 0)
+        var readers = ReadersOf(topic);
+        if (readers.Length == 0)
         {
             return 0;
         }
@@ -90,6 +79,15 @@ internal sealed class LocalConsumerGroups(
         }
 
         return worst;
+    }
+
+    /// <summary>The members reading <paramref name="topic"/> now; the array is replaced, never changed, when one joins or leaves.</summary>
+    private Member[] ReadersOf(string topic)
+    {
+        lock (_gate)
+        {
+            return _readers.GetValueOrDefault(topic) ?? [];
+        }
     }
 
     /// <summary>

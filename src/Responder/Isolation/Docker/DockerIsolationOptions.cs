@@ -27,15 +27,8 @@ internal sealed record DockerIsolationOptions
             problems.Add($"{Section}:Endpoint must be a unix://, npipe://, tcp:// or http(s):// URL (got '{Endpoint}')");
         }
 
-        if (RequestTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"{Section}:RequestTimeout must be positive");
-        }
-
-        if (Cluster is { Length: > 0 } && IsolatorClusters.NameProblem(Cluster) is { } clusterProblem)
-        {
-            problems.Add($"{Section}:Cluster {clusterProblem}");
-        }
+        problems.Positive($"{Section}:RequestTimeout", RequestTimeout);
+        IsolatorClusters.CheckSetting(problems, $"{Section}:Cluster", Cluster);
 
         return problems;
     }

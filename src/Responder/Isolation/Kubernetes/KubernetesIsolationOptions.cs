@@ -55,10 +55,7 @@ internal sealed record KubernetesIsolationOptions
     {
         var problems = new List<string>();
         ConnectionProblems(Section, KubeconfigPath, Host, problems);
-        if (Cluster is { Length: > 0 } && IsolatorClusters.NameProblem(Cluster) is { } clusterProblem)
-        {
-            problems.Add($"{Section}:Cluster {clusterProblem}");
-        }
+        IsolatorClusters.CheckSetting(problems, $"{Section}:Cluster", Cluster);
 
         var names = new HashSet<string>(StringComparer.Ordinal);
         if (!string.IsNullOrEmpty(Cluster))

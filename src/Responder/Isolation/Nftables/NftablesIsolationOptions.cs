@@ -44,15 +44,8 @@ internal sealed record NftablesIsolationOptions
             problems.Add($"{Section}:TableName must be 1..64 letters, digits or '_' (got '{TableName}')");
         }
 
-        if (CommandTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"{Section}:CommandTimeout must be positive");
-        }
-
-        if (Cluster is { Length: > 0 } && IsolatorClusters.NameProblem(Cluster) is { } clusterProblem)
-        {
-            problems.Add($"{Section}:Cluster {clusterProblem}");
-        }
+        problems.Positive($"{Section}:CommandTimeout", CommandTimeout);
+        IsolatorClusters.CheckSetting(problems, $"{Section}:Cluster", Cluster);
 
         return problems;
     }

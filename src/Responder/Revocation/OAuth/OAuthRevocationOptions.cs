@@ -55,10 +55,7 @@ internal sealed record OAuthRevocationOptions
 
         problems.BackoffRange($"{Section}:InitialBackoff", InitialBackoff, $"{Section}:MaxBackoff", MaxBackoff, firstMayBeZero: true);
 
-        if (RequestTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"{Section}:RequestTimeout must be positive");
-        }
+        problems.Positive($"{Section}:RequestTimeout", RequestTimeout);
 
         return problems;
     }

@@ -112,6 +112,21 @@ public sealed class DlqCommandTests : IDisposable
         Assert.Contains("zt.events.dlq.v1: 0 record(s) held", output, StringComparison.Ordinal);
     }
 
+    /// <summary>A position past what the dead-letter topic holds is no record: show and replay say so, exit 1, send nothing.</summary>
+    [Theory]
+    [InlineData("show", "zt.orders.dlq.v1", "0:9999")]
+    [InlineData("replay", "zt.orders.v1", "2:5000")]
+    public async Task ShowOrReplay_PositionWithNoRecord_ExitsOneNamingIt(string command, string topic, string position)
+    {
+        await DeadLetterAsync(("bob", "poison"));
+
+        var (code, output, error) = await RunAsync(command, topic, position);
+
+        Assert.Equal(1, code);
+        Assert.Contains($"has no record at {position}", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("replayed", output, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("'purge'", "purge", "zt.orders.v1")]
     [InlineData("PARTITION:OFFSET", "show", "zt.orders.v1")]
