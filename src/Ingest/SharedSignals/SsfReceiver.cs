@@ -58,7 +58,11 @@ internal sealed class SsfReceiver(
     private static readonly TimeSpan ClaimWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan ClaimPoll = TimeSpan.FromMilliseconds(50);
 
-    private DateTimeOffset nextPrune = DateTimeOffset.MinValue;
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    // When jtis past the replay window were last forgotten, on the monotonic clock so that a step back of the wall clock
+    // does not put the next prune off for the step; null before the first.
+    private long? prunedAt;
 
     /// <summary>
     /// Receives <paramref name="token"/>. <paramref name="pushSource"/> is the source key that pushed it; polled SETs
@@ -255,13 +259,12 @@ internal sealed class SsfReceiver(
     /// <summary>Drops remembered jtis older than the replay window, at most once an hour.</summary>
     private async Task PruneAsync(CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
-        if (now < nextPrune)
+        if (prunedAt is { } pruned && time.GetElapsedTime(pruned) < PruneEvery)
         {
             return;
         }
 
-        nextPrune = now.AddHours(1);
-        await received.ForgetBeforeAsync(now - options.Value.ReplayWindow - options.Value.MaxClockSkew, cancellationToken);
+        prunedAt = time.GetTimestamp();
+        await received.ForgetBeforeAsync(time.GetUtcNow() - options.Value.ReplayWindow - options.Value.MaxClockSkew, cancellationToken);
     }
 }

@@ -83,7 +83,10 @@ internal sealed class IdempotencyKeys(IStore store, TimeProvider time)
                 """,
                 new { Caller = caller, Key = key, Now = now },
                 cancellationToken: cancellationToken));
-            if (row is { Status: null } && row.Fingerprint == fingerprint && row.LeaseUntil <= now)
+            // A lease further ahead than any claim sets (a lease of margin for the skew between replicas' clocks) was
+            // left by a wall-clock step back, or a replica whose clock ran ahead: waiting it out would refuse the
+            // request's retries for the length of the step, so it counts as ended, as an SSF jti claim does.
+            if (row is { Status: null } && row.Fingerprint == fingerprint && (row.LeaseUntil <= now || row.LeaseUntil > lease + (long)ClaimLease.TotalMilliseconds))
             {
                 // The run that held it died unanswered. Only one retry takes it over, on any replica: the update is
                 // decided on the claim read.

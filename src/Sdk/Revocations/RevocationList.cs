@@ -27,14 +27,14 @@ internal sealed class RevocationList
     private int _loaded;
     private int _connected;
     private long _lostAtTicks;
-    private long _pruneAfterTicks;
+    private long _prunedAt;
     private int _signedOnly;
     private long _signedAtTicks = long.MinValue;
 
     public RevocationList(TimeProvider time)
     {
         _time = time;
-        _pruneAfterTicks = (time.GetUtcNow() + PruneEvery).UtcTicks;
+        _prunedAt = time.GetTimestamp();
     }
 
     /// <summary>Highest feed version applied; the <c>Last-Event-ID</c> to resume from.</summary>
@@ -184,11 +184,16 @@ internal sealed class RevocationList
         }
     }
 
-    /// <summary>Drops expired entries at most once a minute, on whichever thread comes first (the others go on).</summary>
+    /// <summary>
+    /// Drops expired entries at most once a minute, on whichever thread comes first (the others go on). The minute is
+    /// measured on the monotonic clock, so a step back of the wall clock does not hold expired entries for the step;
+    /// which entries have expired is still decided by the wall clock (<paramref name="now"/>).
+    /// </summary>
     private void PruneIfDue(DateTimeOffset now)
     {
-        var due = Interlocked.Read(ref _pruneAfterTicks);
-        if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _pruneAfterTicks, (now + PruneEvery).UtcTicks, due) == due)
+        var last = Interlocked.Read(ref _prunedAt);
+        var stamp = _time.GetTimestamp();
+        if (_time.GetElapsedTime(last, stamp) >= PruneEvery && Interlocked.CompareExchange(ref _prunedAt, stamp, last) == last)
         {
             _index.Prune(now);
         }

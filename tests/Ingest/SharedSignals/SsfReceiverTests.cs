@@ -1,4 +1,5 @@
 using Microsoft.IdentityModel.JsonWebTokens;
+using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
 
@@ -317,6 +318,39 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Single(await server.ReadLoggedAsync(1, quiet: TimeSpan.FromMilliseconds(300)));
         Assert.Equal(SsfReceivedStore.Accepted, (await received.RecentAsync(1, Ct))[0].Outcome);
+    }
+
+    /// <summary>
+    /// The receiver forgets jtis older than the replay window at most once an hour, and the hour is measured on the
+    /// monotonic clock: after the wall clock stepped back a day, the next SET an hour later still prunes, instead of no
+    /// prune for the day.
+    /// </summary>
+    [Fact]
+    public async Task Push_AnHourAfterTheWallClockSteppedBackADay_ForgetsJtisPastTheReplayWindow()
+    {
+        var time = new SteppedFakeClock(DateTimeOffset.UtcNow);
+        await using var server = await IngestServer.StartInProcessAsync(Settings(), time);
+        var key = await server.AddSourceAsync("idp");
+        var received = server.Services.GetRequiredService<SsfReceivedStore>();
+        string Revoked(string sub) => transmitter.Sign(transmitter.Claims(
+            Audience, TestTransmitter.SessionRevoked, User(sub), new JsonObject { ["event_timestamp"] = time.GetUtcNow().ToUnixTimeSeconds() }, issuedAt: time.GetUtcNow()));
+        using (var first = await PushAsync(server, Revoked("a@example.com"), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        }
+
+        // A jti received eight days ago, past the default seven-day window once the clock has stepped back a day and an hour passed.
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync(transmitter.Issuer, "eight-days-old", time.GetUtcNow().AddDays(-8), SsfReceiver.ClaimLease, Ct));
+        await received.KeepAsync(transmitter.Issuer, "eight-days-old", Ct);
+        time.Offset = TimeSpan.FromDays(-1);
+        time.Advance(TimeSpan.FromMinutes(61));
+
+        using (var second = await PushAsync(server, Revoked("b@example.com"), key))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, second.StatusCode);
+        }
+
+        Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync(transmitter.Issuer, "eight-days-old", time.GetUtcNow(), SsfReceiver.ClaimLease, Ct));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Npgsql;
 using System.Globalization;
 using ZtStream.Responder.Api;
+using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Responder.Tests.Api;
 
@@ -296,6 +297,30 @@ public abstract class IdempotencyKeyContractTests
 
         // The run that died cannot answer for the key any more, nor give it up.
         await keys.ReleaseAsync("token:rex", "k", first.ClaimId!, Ct);
+        Assert.Equal(IdempotencyClaimOutcome.InUse, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
+    }
+
+    /// <summary>
+    /// A run that claimed a key and died before the wall clock stepped back an hour (or at a replica whose clock was an
+    /// hour ahead) left a lease an hour ahead: further ahead than any claim sets, so the same request takes it over once
+    /// the lease has passed by the time that elapsed, not the hour. A lease within reach is still honoured.
+    /// </summary>
+    [Theory]
+    [InlineData(-60)]
+    [InlineData(-1440)]
+    public async Task Claim_LeftAheadByAStepBack_IsTakenOverByTheSameRequest_NotHeldForTheStep(int stepMinutes)
+    {
+        await using var host = await StartAsync();
+        var time = new SteppedFakeClock(host.Time.GetUtcNow());
+        var keys = new IdempotencyKeys(host.Get<IStore>(), time);
+        var first = await keys.ClaimAsync("token:rex", "k", "f1", Ct);
+
+        time.Offset = TimeSpan.FromMinutes(stepMinutes);
+        time.Advance(IdempotencyKeys.ClaimLease + TimeSpan.FromSeconds(1));
+        Assert.Equal(IdempotencyClaimOutcome.OtherRequest, (await keys.ClaimAsync("token:rex", "k", "f2", Ct)).Outcome);
+        var retry = await keys.ClaimAsync("token:rex", "k", "f1", Ct);
+
+        Assert.Equal((IdempotencyClaimOutcome.Claimed, first.RequestId), (retry.Outcome, retry.RequestId));
         Assert.Equal(IdempotencyClaimOutcome.InUse, (await keys.ClaimAsync("token:rex", "k", "f1", Ct)).Outcome);
     }
 

@@ -1,3 +1,5 @@
+using ZtStream.TestSupport.Faults;
+
 namespace ZtStream.Sdk.Tests.Revocations;
 
 public sealed class RevocationListTests
@@ -166,5 +168,26 @@ public sealed class RevocationListTests
 
         Assert.Equal(1, list.Count);
         Assert.Equal(RevocationMatch.Token, list.Match("j3", null, null, null));
+    }
+
+    /// <summary>
+    /// The minute between prunes is measured on the monotonic clock: after the wall clock stepped back an hour, an entry
+    /// that expired by the wall clock still leaves memory within a minute, not after the hour.
+    /// </summary>
+    [Fact]
+    public void ExpiredEntries_AfterTheWallClockSteppedBack_LeaveTheListWithinAMinute()
+    {
+        var time = new SteppedFakeClock(Now);
+        var list = new RevocationList(time);
+        time.Offset = TimeSpan.FromHours(-1);
+        var stepped = time.GetUtcNow();
+        list.Load(new RevocationSnapshot { Version = 2, Revocations = [Entry(1, jti: "j1", expiresAt: stepped.AddMinutes(5)), Entry(2, jti: "j2")] });
+
+        time.Advance(TimeSpan.FromMinutes(6));
+        list.Match("anything", null, null, null);
+
+        Assert.Equal(1, list.Count);
+        Assert.Equal(RevocationMatch.None, list.Match("j1", null, null, null));
+        Assert.Equal(RevocationMatch.Token, list.Match("j2", null, null, null));
     }
 }

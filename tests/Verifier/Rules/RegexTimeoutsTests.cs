@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using ZtStream.TestSupport.Faults;
 using ZtStream.TestSupport.Logging;
 using ZtStream.Verifier.Rules.Detection;
 
@@ -49,6 +50,36 @@ public sealed class RegexTimeoutsTests
         Assert.Contains("(0 more since", lines[0], StringComparison.Ordinal);
         Assert.Contains("(2 more since", lines[1], StringComparison.Ordinal);
         Assert.Contains("another-rule", lines[2], StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The minute between warnings is measured on the monotonic clock: after the wall clock steps back an hour, the next
+    /// timeout a minute later is logged, not held back for the hour; a step forward does not log sooner.
+    /// </summary>
+    [Theory]
+    [InlineData(-60)]
+    [InlineData(-2)]
+    [InlineData(60)]
+    public void Record_WallClockStepped_LogsAgainAfterAMinuteNotTheStep(int stepMinutes)
+    {
+        var rule = $"rule-{Guid.NewGuid():N}";
+        using var log = new CapturedLog();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(log));
+        var time = new SteppedFakeClock(DateTimeOffset.UtcNow);
+        var timeouts = new RegexTimeouts(factory.CreateLogger<RegexTimeouts>(), time);
+
+        timeouts.Record(rule, "(a+)+", TimeSpan.FromMilliseconds(50));
+        time.Offset = TimeSpan.FromMinutes(stepMinutes);
+        time.Advance(TimeSpan.FromSeconds(30));
+        timeouts.Record(rule, "(a+)+", TimeSpan.FromMilliseconds(50));
+        Assert.Single(log.Lines, l => l.Id.Id == 4055);
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        timeouts.Record(rule, "(a+)+", TimeSpan.FromMilliseconds(50));
+
+        var lines = log.Lines.Where(l => l.Id.Id == 4055).Select(l => l.Message).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains("(1 more since", lines[1], StringComparison.Ordinal);
     }
 
     /// <summary>The timeouts counter's measurements tagged with one rule.</summary>

@@ -8,9 +8,9 @@ namespace ZtStream.Ingest.Sources.Credentials;
 /// </summary>
 internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOptions<IngestOptions> options, TimeProvider time)
 {
-    private readonly Remembered<AuthenticatedSource> verified = new();
-    private readonly Remembered<SourceScope> scopes = new();
-    private readonly Remembered<AuthenticatedSource> active = new();
+    private readonly Remembered<AuthenticatedSource> verified = new(time);
+    private readonly Remembered<SourceScope> scopes = new(time);
+    private readonly Remembered<AuthenticatedSource> active = new(time);
 
     /// <summary>
     /// The scope of a source already authenticated by name (a SET pushed with its key): from what its authentication
@@ -18,7 +18,7 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     /// </summary>
     public async ValueTask<SourceScope> ScopeOfAsync(string name, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         if (scopes.TryGet(name, now, out var hit))
         {
             return hit;
@@ -35,7 +35,7 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     /// </summary>
     public async ValueTask<AuthenticatedSource?> FindActiveByNameAsync(string name, CancellationToken cancellationToken)
     {
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         if (active.TryGet(name, now, out var hit))
         {
             return hit;
@@ -68,7 +68,7 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
         }
 
         var hash = SourceKeys.Hash(key);
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         if (verified.TryGet(hash, now, out var hit))
         {
             return hit;
@@ -136,14 +136,17 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
         return true;
     }
 
-    /// <summary>Answers found in the store, each kept until its time to live from when it was found ends (none kept for a zero one).</summary>
-    private sealed class Remembered<T>
+    /// <summary>
+    /// Answers found in the store, each kept until its time to live from when it was found ends (none kept for a zero
+    /// one), measured on the monotonic clock: a step back of the wall clock must not keep a revoked key for the step.
+    /// </summary>
+    private sealed class Remembered<T>(TimeProvider time)
     {
-        private readonly ConcurrentDictionary<string, (T Value, DateTimeOffset Until)> entries = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, (T Value, long FoundAt, TimeSpan Ttl)> entries = new(StringComparer.Ordinal);
 
-        public bool TryGet(string key, DateTimeOffset now, out T value)
+        public bool TryGet(string key, long now, out T value)
         {
-            if (entries.TryGetValue(key, out var hit) && hit.Until > now)
+            if (entries.TryGetValue(key, out var hit) && time.GetElapsedTime(hit.FoundAt, now) < hit.Ttl)
             {
                 value = hit.Value;
                 return true;
@@ -153,11 +156,12 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
             return false;
         }
 
-        public void Set(string key, T value, DateTimeOffset now, TimeSpan ttl)
+        /// <param name="foundAt">A monotonic timestamp taken before the store was asked, so a revocation made during the read is not kept longer.</param>
+        public void Set(string key, T value, long foundAt, TimeSpan ttl)
         {
             if (ttl > TimeSpan.Zero)
             {
-                entries[key] = (value, now + ttl);
+                entries[key] = (value, foundAt, ttl);
             }
         }
 

@@ -38,12 +38,12 @@ internal sealed class RegexTimeouts
     public void Record(string rule, string pattern, TimeSpan limit)
     {
         Counter.Add(1, new KeyValuePair<string, object?>("rule", rule));
-        var now = time.GetUtcNow();
+        var now = time.GetTimestamp();
         var entry = pending.GetOrAdd(rule, _ => new Pending());
         int suppressed;
         lock (entry)
         {
-            if (now < entry.NextLog)
+            if (entry.LoggedAt is { } logged && time.GetElapsedTime(logged, now) < LogEvery)
             {
                 entry.Suppressed++;
                 return;
@@ -51,7 +51,7 @@ internal sealed class RegexTimeouts
 
             suppressed = entry.Suppressed;
             entry.Suppressed = 0;
-            entry.NextLog = now + LogEvery;
+            entry.LoggedAt = now;
         }
 
         VerifierLog.RegexTimedOut(logger, rule, pattern, (long)limit.TotalMilliseconds, suppressed);
@@ -59,7 +59,11 @@ internal sealed class RegexTimeouts
 
     private sealed class Pending
     {
-        public DateTimeOffset NextLog { get; set; } = DateTimeOffset.MinValue;
+        /// <summary>
+        /// When the rule's last warning was logged, on the monotonic clock, so a step back of the wall clock does not
+        /// silence the rule for the step; null before the first.
+        /// </summary>
+        public long? LoggedAt { get; set; }
 
         public int Suppressed { get; set; }
     }
