@@ -220,7 +220,6 @@ internal static class ResponderApi
         return Results.Json(created, ResponderJsonContext.Default.ActionRecord, statusCode: 202);
     }
 
-    /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
     /// <summary>
     /// A request body read (<see cref="Problems.ReadJsonAsync"/>) and its fields checked by <paramref name="check"/>: the
     /// body, and the problem of a body that could not be read or of its bad fields, if any.
@@ -232,6 +231,7 @@ internal static class ResponderApi
         return (body, problem ?? Invalid(check(body)));
     }
 
+    /// <summary>A 400 problem naming every rejected field, or null when there is none.</summary>
     private static IResult? Invalid(IEnumerable<ItemError> errors) => Bounds.Refusal(errors) is { } refusal ? Problems.Result(refusal) : null;
 
     /// <summary>
