@@ -62,4 +62,13 @@ internal static partial class ResponderLog
 
     [LoggerMessage(5065, LogLevel.Warning, "Command of action {ActionId} ({Kind}) not sent now: {Why}; it stays queued and the scheduler sends it past Responder:RedispatchAfter")]
     public static partial void CommandLeftQueued(ILogger logger, string kind, Guid actionId, string why, Exception? exception);
+
+    [LoggerMessage(5070, LogLevel.Information, "Fetched the sign-in provider's metadata from {Address}: {KeyCount} signing key(s)")]
+    public static partial void ProviderMetadataFetched(ILogger logger, string address, int keyCount);
+
+    [LoggerMessage(5071, LogLevel.Warning, "Fetching the sign-in provider's metadata from {Address} failed; signing in with the {KeyCount} signing key(s) fetched before")]
+    public static partial void ProviderMetadataFetchFailed(ILogger logger, Exception exception, string address, int keyCount);
+
+    [LoggerMessage(5072, LogLevel.Error, "Fetching the sign-in provider's metadata from {Address} failed and none was fetched before: nobody can sign in to the console until it can be")]
+    public static partial void ProviderMetadataUnavailable(ILogger logger, Exception exception, string address);
 }

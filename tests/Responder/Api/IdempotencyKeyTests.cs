@@ -1,7 +1,6 @@
 using Npgsql;
 using System.Globalization;
 using ZtStream.Responder.Api;
-using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Responder.Tests.Api;
 

@@ -4,14 +4,19 @@ namespace ZtStream.Responder.Tests.Console;
 public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
 {
     /// <summary>A Responder on a port chosen first, so its callback can be registered with the provider before it starts.</summary>
-    private async Task<ResponderTestHost> StartWithSsoAsync(string? policyYaml = null)
+    private async Task<ResponderTestHost> StartWithSsoAsync(string? policyYaml = null, FakeTimeProvider? clock = null, CapturedLog? log = null)
     {
         var issuer = await oidc.GetIssuerAsync(Ct);
         var port = LocalProcess.FreePort();
         var clientId = await oidc.RegisterClientAsync(new Uri($"http://127.0.0.1:{port}/console/auth/callback"), Ct);
 
         // Real time: the provider and the browser judge cookie and token lifetimes by the wall clock.
-        return await new ResponderTestHost(policyYaml, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true, Port = port }.WithSetting("Responder:Sso:Authority", issuer.ToString()).WithSetting("Responder:Sso:ClientId", clientId).WithSetting("Responder:Sso:RequireHttpsMetadata", "false").WithSetting("Responder:Sso:Scopes", "profile email roles").WithSetting("Responder:Sso:RoleClaim", "roles").WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst").WithSetting("Responder:Sso:RoleMap:soc-responder", "responder").StartAsync();
+        return await new ResponderTestHost(policyYaml, clock ?? new FakeTimeProvider(DateTimeOffset.UtcNow))
+        {
+            UseKestrel = true,
+            Port = port,
+            ConfigureServices = log is null ? null : s => s.AddSingleton<ILoggerProvider>(log),
+        }.WithSetting("Responder:Sso:Authority", issuer.ToString()).WithSetting("Responder:Sso:ClientId", clientId).WithSetting("Responder:Sso:RequireHttpsMetadata", "false").WithSetting("Responder:Sso:Scopes", "profile email roles").WithSetting("Responder:Sso:RoleClaim", "roles").WithSetting("Responder:Sso:RoleMap:soc-analyst", "analyst").WithSetting("Responder:Sso:RoleMap:soc-responder", "responder").StartAsync();
     }
 
     private static Alert WithEvidence(string id, string principal, DateTimeOffset at) => TestAlerts.Critical(id, principal) with
@@ -310,5 +315,31 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
 
         await Assertions.Expect(nora.Page.Locator("body")).ToContainTextAsync("has no ZtStream role");
         Assert.DoesNotContain(await nora.Page.Context.CookiesAsync([host.BaseAddress!.ToString()]), c => c.Name == "zt_console");
+    }
+
+    /// <summary>
+    /// The provider's metadata is kept for 12 hours of elapsed time, not until the wall clock reads 12 hours later: after
+    /// the clock stepped back an hour and 12 hours passed, the next sign-in through the provider fetches its discovery
+    /// document and keys again (logged as 5070) and signs in with them.
+    /// </summary>
+    [Fact]
+    public async Task Analyst_SignsInAgainTwelveHoursAfterAStepBack_WithTheProvidersMetadataFetchedAgain()
+    {
+        var log = new CapturedLog();
+        var clock = new SteppedFakeClock(DateTimeOffset.UtcNow);
+        await using var host = await StartWithSsoAsync(clock: clock, log: log);
+        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
+        {
+            await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
+        }
+
+        clock.Offset = TimeSpan.FromHours(-1);
+        clock.Advance(TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1));
+        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana-later")))
+        {
+            await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
+        }
+
+        Assert.Equal(2, log.Lines.Count(l => l.Id.Id == 5070));
     }
 }

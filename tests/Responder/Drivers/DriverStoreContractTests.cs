@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Faults;
-
 namespace ZtStream.Responder.Tests.Drivers;
 
 /// <summary>The drivers' SQL (SSF outbox and keys, Docker ledger) on both dialects, each test on a fresh database.</summary>

@@ -1,6 +1,5 @@
 using Json.Schema;
 using ZtStream.TestSupport.Smtp;
-using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Responder.Tests.Notifications;
 

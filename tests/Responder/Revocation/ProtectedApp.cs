@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using ZtStream.Sdk;
 using ZtStream.TestSupport.Jose;
-using ZtStream.TestSupport.Logging;
 
 namespace ZtStream.Responder.Tests.Revocation;
 

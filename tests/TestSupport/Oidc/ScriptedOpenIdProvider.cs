@@ -4,7 +4,8 @@ namespace ZtStream.TestSupport.Oidc;
 /// An OpenID provider on loopback whose token endpoint answers with whatever ID token the test scripted: discovery,
 /// a JWKS with one RS256 key, the token endpoint (checking the PKCE verifier against the challenge of the last
 /// authorization request) and user-info. A real provider never issues a forged token, so the attacks on the
-/// console's sign-in are played through this one.
+/// console's sign-in are played through this one; so are a key rotation, a key withdrawn after a compromise and an
+/// outage of its metadata, which the test decides the moment of.
 /// </summary>
 public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 {
@@ -12,6 +13,7 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 
     private readonly LoopbackApp app;
     private int jwksFetches;
+    private int discoveryFetches;
 
     private ScriptedOpenIdProvider(LoopbackApp app, ScriptState state)
     {
@@ -21,7 +23,12 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
 
     private sealed class ScriptState
     {
-        public RSA Key { get; } = RSA.Create(2048);
+        // The keys the JWKS publishes, by kid; the last added signs.
+        public List<(string Kid, RSA Key)> Published { get; } = [("idp-key-1", RSA.Create(2048))];
+
+        public List<RSA> Withdrawn { get; } = [];
+
+        public volatile bool Down;
 
         public string? IdToken { get; set; }
 
@@ -37,11 +44,35 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
     /// <summary>The issuer, which is also the authority the Responder is configured with.</summary>
     public string Issuer => app.BaseAddress.ToString().TrimEnd('/');
 
-    public RSA Key => State.Key;
+    /// <summary>The key <see cref="Sign"/> signs with: the one added last.</summary>
+    public RSA Key => State.Published[^1].Key;
 
-    public string KeyId => "idp-key-1";
+    public string KeyId => State.Published[^1].Kid;
 
     public int JwksFetches => Volatile.Read(ref jwksFetches);
+
+    public int DiscoveryFetches => Volatile.Read(ref discoveryFetches);
+
+    /// <summary>While set, discovery and the JWKS answer 503 (the provider down or unreachable); sign-in pages are not served either way.</summary>
+    public bool Down { get => State.Down; set => State.Down = value; }
+
+    /// <summary>Publishes a new key beside the others and signs with it from now on (a rotation); returns its kid.</summary>
+    public string RotateKey()
+    {
+        var kid = $"idp-key-{State.Published.Count + State.Withdrawn.Count + 1}";
+        State.Published.Add((kid, RSA.Create(2048)));
+        return kid;
+    }
+
+    /// <summary>Takes a key out of the JWKS (it was compromised); the test may still sign with it as an attacker would.</summary>
+    public RSA Withdraw(string kid)
+    {
+        var index = State.Published.FindIndex(k => k.Kid == kid);
+        var key = State.Published[index].Key;
+        State.Published.RemoveAt(index);
+        State.Withdrawn.Add(key);
+        return key;
+    }
 
     /// <summary>What the token endpoint answers next as <c>id_token</c>.</summary>
     public string? IdToken { get => State.IdToken; set => State.IdToken = value; }
@@ -58,10 +89,16 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
     /// <summary>The JWKS the provider publishes.</summary>
     public string Jwks()
     {
-        var jwk = TestJws.PublicJwk(State.Key, KeyId);
-        jwk["use"] = "sig";
-        jwk["alg"] = "RS256";
-        return new JsonObject { ["keys"] = new JsonArray(jwk) }.ToJsonString();
+        var keys = new JsonArray();
+        foreach (var (kid, key) in State.Published)
+        {
+            var jwk = TestJws.PublicJwk(key, kid);
+            jwk["use"] = "sig";
+            jwk["alg"] = "RS256";
+            keys.Add(jwk);
+        }
+
+        return new JsonObject { ["keys"] = keys }.ToJsonString();
     }
 
     /// <summary>The claims of a valid ID token for <paramref name="nonce"/>: ana, for this client, issued now.</summary>
@@ -82,7 +119,7 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
         header["alg"] ??= "RS256";
         header["typ"] ??= "JWT";
         header["kid"] ??= KeyId;
-        return TestJws.Sign(header, claims, State.Key);
+        return TestJws.Sign(header, claims, Key);
     }
 
     public static async Task<ScriptedOpenIdProvider> StartAsync()
@@ -93,6 +130,12 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
         {
             web.MapGet("/.well-known/openid-configuration", (HttpContext http) =>
             {
+                Interlocked.Increment(ref provider!.discoveryFetches);
+                if (state.Down)
+                {
+                    return Results.StatusCode(503);
+                }
+
                 var issuer = $"http://{http.Request.Host}";
                 return Results.Text(new JsonObject
                 {
@@ -110,7 +153,7 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
             web.MapGet("/jwks", () =>
             {
                 Interlocked.Increment(ref provider!.jwksFetches);
-                return Results.Text(provider.Jwks(), "application/json");
+                return state.Down ? Results.StatusCode(503) : Results.Text(provider.Jwks(), "application/json");
             });
             web.MapPost("/token", async (HttpContext http) =>
             {
@@ -134,6 +177,9 @@ public sealed class ScriptedOpenIdProvider : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await app.DisposeAsync();
-        State.Key.Dispose();
+        foreach (var key in State.Published.Select(k => k.Key).Concat(State.Withdrawn))
+        {
+            key.Dispose();
+        }
     }
 }

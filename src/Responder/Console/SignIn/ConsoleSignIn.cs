@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 
 namespace ZtStream.Responder.Console.SignIn;
 
@@ -88,9 +87,13 @@ internal static class ConsoleSignIn
                 o.Events.OnRemoteFailure = c =>
                 {
                     c.HandleResponse();
-                    return Problems.WriteAsync(c.HttpContext, Problems.Of(401, $"sign-in failed: {c.Failure?.Message}"));
+                    return Problems.WriteAsync(c.HttpContext, SignInFailed(c.Failure));
                 };
             });
+
+        // In place of IdentityModel's ConfigurationManager, which times refreshes by the wall clock (ProviderMetadata).
+        services.AddOptions<OpenIdConnectOptions>(OidcScheme).Configure<TimeProvider, ILogger<ProviderMetadata>>((o, time, logger) =>
+            o.ConfigurationManager = new ProviderMetadata(sso.Authority!.TrimEnd('/') + "/.well-known/openid-configuration", o, time, logger));
         return services;
     }
 
@@ -106,7 +109,16 @@ internal static class ConsoleSignIn
                 return Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority)");
             }
 
-            await http.ChallengeAsync(OidcScheme, new AuthenticationProperties { RedirectUri = ConsoleEndpoints.BasePath + "/" });
+            try
+            {
+                await http.ChallengeAsync(OidcScheme, new AuthenticationProperties { RedirectUri = ConsoleEndpoints.BasePath + "/" });
+            }
+            catch (ProviderMetadataUnavailableException e)
+            {
+                // The callback's failures reach OnRemoteFailure; a challenge's for want of the provider is answered alike.
+                return Problems.Result(SignInFailed(e));
+            }
+
             return Results.Empty;
         });
         endpoints.MapGet(CallbackPath, async (HttpContext http, IOptions<ConsoleSsoOptions> sso) =>
@@ -170,6 +182,8 @@ internal static class ConsoleSignIn
             return Results.Json(new ConsoleSessionsEnded(name, ended), ResponderJsonContext.Default.ConsoleSessionsEnded);
         });
     }
+
+    private static Problem SignInFailed(Exception? failure) => Problems.Of(401, $"sign-in failed: {failure?.Message}");
 
     private static IResult NoSso => Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority): there are no console sessions");
 

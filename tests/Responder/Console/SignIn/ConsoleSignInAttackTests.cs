@@ -12,17 +12,24 @@ namespace ZtStream.Responder.Tests.Console.SignIn;
 /// <summary>
 /// The console's OpenID Connect sign-in under attack, through the HTTP path a browser takes (sign-in redirect, the
 /// provider's callback, the session cookie), against a provider that answers with forged ID tokens: OpenID Connect
-/// Core §3.1.3.7 (ID token validation), RFC 8725 (JWT best current practice), RFC 7636 (PKCE), state and nonce.
+/// Core §3.1.3.7 (ID token validation), RFC 8725 (JWT best current practice), RFC 7636 (PKCE), state and nonce; and
+/// the provider's keys changing (a rotation, a key withdrawn after a compromise) or out of reach while the wall clock
+/// steps, which the console follows within its refresh intervals as time passes, not as the wall clock reads.
 /// </summary>
 public sealed class ConsoleSignInAttackTests : IAsyncLifetime
 {
     private ScriptedOpenIdProvider idp = null!;
     private ResponderTestHost host = null!;
 
+    // The key tests step its wall clock back and move the monotonic one, as an NTP step and the time after it would.
+    // It starts two hours ahead of real time, so that after a step back the cookies of a sign-in in flight still expire
+    // in the future of the client, which judges them by real time.
+    private readonly SteppedFakeClock clock = new(DateTimeOffset.UtcNow.AddHours(2));
+
     public async ValueTask InitializeAsync()
     {
         idp = await ScriptedOpenIdProvider.StartAsync();
-        host = await new ResponderTestHost(null, new FakeTimeProvider(DateTimeOffset.UtcNow)) { UseKestrel = true }
+        host = await new ResponderTestHost(null, clock) { UseKestrel = true }
             .WithSetting("Responder:Sso:Authority", idp.Issuer)
             .WithSetting("Responder:Sso:ClientId", ScriptedOpenIdProvider.ClientId)
             .WithSetting("Responder:Sso:RequireHttpsMetadata", "false")
@@ -386,12 +393,16 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
     }
 
     /// <summary>Signs <paramref name="browser"/> in as the provider's user, through the real flow.</summary>
-    private async Task SignInAsync(Browser browser)
+    private async Task SignInAsync(Browser? browser = null) => Assert.Equal(HttpStatusCode.Found, await SignInWithAsync(n => idp.Sign(idp.Claims(n)), browser));
+
+    /// <summary>A sign-in whose callback carries the ID token <paramref name="token"/> makes for its nonce; the callback's status.</summary>
+    private async Task<HttpStatusCode> SignInWithAsync(Func<string, string> token, Browser? browser = null)
     {
-        var (state, nonce) = await StartSignInAsync(browser);
-        idp.IdToken = idp.Sign(idp.Claims(nonce));
-        using var callback = await CallbackAsync(browser, state);
-        Assert.Equal(HttpStatusCode.Found, callback.StatusCode);
+        using var own = browser is null ? new Browser() : null;
+        var (state, nonce) = await StartSignInAsync(browser ?? own!);
+        idp.IdToken = token(nonce);
+        using var callback = await CallbackAsync(browser ?? own!, state);
+        return callback.StatusCode;
     }
 
     /// <summary>The alert ids an event stream delivers until it ends (ended) or delivers <paramref name="stopAt"/>, within 15 seconds.</summary>
@@ -530,5 +541,120 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
     {
         claims.Remove(name);
         return claims;
+    }
+
+    private string SignedWith(RSA key, string kid, string nonce) => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = kid }, idp.Claims(nonce), key);
+
+    /// <summary>
+    /// The provider rotates its key after the wall clock stepped back an hour, six minutes after an unknown kid spent a
+    /// refresh: the first ID token signed with the new key fetches the keys again and is verified by it. The five minutes
+    /// between refreshes are time that passed, not a wall-clock time the step put an hour further off.
+    /// </summary>
+    [Fact]
+    public async Task ProviderRotatesItsKey_AfterTheWallClockStepsBackAnHour_TheFirstTokenSignedWithTheNewKeyFetchesIt()
+    {
+        using var attacker = RSA.Create(2048);
+        await SignInAsync();
+        Assert.Equal(HttpStatusCode.Unauthorized, await SignInWithAsync(n => SignedWith(attacker, "unknown", n)));
+
+        clock.Offset = TimeSpan.FromHours(-1);
+        clock.Advance(TimeSpan.FromMinutes(6));
+        idp.RotateKey();
+
+        var fetches = idp.JwksFetches;
+
+        Assert.Equal(HttpStatusCode.Found, await SignInWithAsync(n => idp.Sign(idp.Claims(n))));
+        Assert.Equal(fetches + 1, idp.JwksFetches);
+    }
+
+    /// <summary>
+    /// A key the provider withdrew (compromised) verifies while the console keeps the keys it fetched — 12 hours of
+    /// elapsed time — and not after, however far the wall clock stepped back meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task ProviderWithdrawsAKey_AfterTheWallClockStepsBack_ItStopsVerifyingTwelveHoursAfterTheFetch()
+    {
+        var (oldKid, oldKey) = (idp.KeyId, idp.Key);
+        idp.RotateKey();
+        Assert.Equal(HttpStatusCode.Found, await SignInWithAsync(n => SignedWith(oldKey, oldKid, n)));
+        idp.Withdraw(oldKid);
+
+        clock.Offset = TimeSpan.FromHours(-1);
+        clock.Advance(TimeSpan.FromHours(11));
+        var withinTheInterval = await SignInWithAsync(n => SignedWith(oldKey, oldKid, n));
+        clock.Advance(TimeSpan.FromMinutes(61));
+        var afterIt = await SignInWithAsync(n => SignedWith(oldKey, oldKid, n));
+
+        Assert.Equal((HttpStatusCode.Found, HttpStatusCode.Unauthorized), (withinTheInterval, afterIt));
+        Assert.Equal(HttpStatusCode.Found, await SignInWithAsync(n => idp.Sign(idp.Claims(n))));
+    }
+
+    /// <summary>
+    /// ID tokens with unknown kids in bursts fetch the provider's keys once per five minutes of elapsed time: none
+    /// more in a burst, and one again five minutes later although the wall clock stepped back an hour in between.
+    /// </summary>
+    [Fact]
+    public async Task UnknownKidsInBursts_AcrossAStepBack_FetchTheKeysOncePerFiveMinutesOfElapsedTime()
+    {
+        using var attacker = RSA.Create(2048);
+        await SignInAsync();
+        var fetches = new List<int>();
+        for (var burst = 0; burst < 3; burst++)
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, await SignInWithAsync(n => SignedWith(attacker, $"unknown-{burst}-{i}", n)));
+            }
+
+            fetches.Add(idp.JwksFetches);
+            clock.Offset -= TimeSpan.FromMinutes(30);
+            clock.Advance(TimeSpan.FromMinutes(5));
+        }
+
+        // The first fetch and one per burst; the refresh the last burst asked for is still due.
+        Assert.Equal([2, 3, 4], fetches);
+    }
+
+    /// <summary>
+    /// The provider is down when the keys are due again (after a step back, by elapsed time): sign-in goes on with the
+    /// keys fetched last, the fetch tried again no sooner than five minutes later.
+    /// </summary>
+    [Fact]
+    public async Task ProviderDownAtTheRefresh_SignInKeepsWorkingOnTheLastGoodKeys()
+    {
+        await SignInAsync();
+        idp.Down = true;
+        clock.Offset = TimeSpan.FromHours(-1);
+        clock.Advance(TimeSpan.FromHours(12) + TimeSpan.FromMinutes(1));
+        var before = idp.DiscoveryFetches;
+
+        await SignInAsync();
+        var tried = idp.DiscoveryFetches;
+        await SignInAsync();
+        var triedAgain = idp.DiscoveryFetches;
+        idp.Down = false;
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await SignInAsync();
+
+        // Counted as requests: IdentityModel's document retriever tries a 503 twice.
+        Assert.True(tried > before, "the metadata was not asked for when due");
+        Assert.Equal(tried, triedAgain);
+        Assert.True(idp.DiscoveryFetches > triedAgain, "the metadata was not asked for five minutes after the failure");
+    }
+
+    /// <summary>The provider is down at the first sign-in: the console answers the sign-in failure as a 401 problem, and signs in once the provider is back.</summary>
+    [Fact]
+    public async Task ProviderDownAtFirstStart_SignInIsA401Problem_ThenWorksOnceItIsBack()
+    {
+        idp.Down = true;
+        using (var browser = new Browser())
+        {
+            using var response = await browser.Http.GetAsync(At(ConsoleSignIn.SignInPath), Ct);
+            await AssertRefusedAsync(response, "the provider is down");
+        }
+
+        idp.Down = false;
+        clock.Advance(TimeSpan.FromMinutes(5));
+        await SignInAsync();
     }
 }
