@@ -183,7 +183,23 @@ internal static class ConsoleSignIn
         });
     }
 
-    private static Problem SignInFailed(Exception? failure) => Problems.Of(401, $"sign-in failed: {failure?.Message}");
+    /// <summary>
+    /// A refused sign-in is 401; one the provider's metadata was missing for is 503 with <c>Retry-After</c>, the time
+    /// until it is fetched again: the analyst's credentials were never judged, and trying again later is the answer.
+    /// </summary>
+    private static Problem SignInFailed(Exception? failure)
+    {
+        for (var e = failure; e is not null; e = e.InnerException)
+        {
+            if (e is ProviderMetadataUnavailableException down)
+            {
+                return Problems.Create(503, "identity-provider-unavailable", "Identity provider unavailable", $"sign-in failed: {down.Message}")
+                    with { RetryAfterSeconds = Math.Max(1, (int)Math.Ceiling(down.RetryAfter.TotalSeconds)) };
+            }
+        }
+
+        return Problems.Of(401, $"sign-in failed: {failure?.Message}");
+    }
 
     private static IResult NoSso => Problems.Result(404, "single sign-on is not configured (Responder:Sso:Authority): there are no console sessions");
 

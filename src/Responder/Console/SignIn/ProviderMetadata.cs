@@ -2,8 +2,14 @@ using Microsoft.IdentityModel.Protocols;
 
 namespace ZtStream.Responder.Console.SignIn;
 
-/// <summary>The provider's discovery document or JWKS could not be fetched, and none was fetched before.</summary>
-internal sealed class ProviderMetadataUnavailableException(string message, Exception inner) : Exception(message, inner);
+/// <summary>
+/// The provider's discovery document or JWKS could not be fetched, and none was fetched before; the next fetch is tried
+/// after <see cref="RetryAfter"/>.
+/// </summary>
+internal sealed class ProviderMetadataUnavailableException(string message, TimeSpan retryAfter, Exception inner) : Exception(message, inner)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
 
 /// <summary>
 /// The sign-in provider's discovery document and JWKS, kept for the OpenID Connect handler in place of
@@ -75,7 +81,7 @@ internal sealed class ProviderMetadata : BaseConfigurationManager, IConfiguratio
             var now = time.GetTimestamp();
             if (current is null && failure is { } recent && time.GetElapsedTime(recent.At, now) < RefreshInterval)
             {
-                throw Unavailable(recent.Exception);
+                throw Unavailable(recent.Exception, RefreshInterval - time.GetElapsedTime(recent.At, now));
             }
 
             lock (refreshLock)
@@ -104,7 +110,7 @@ internal sealed class ProviderMetadata : BaseConfigurationManager, IConfiguratio
                 }
 
                 ResponderLog.ProviderMetadataUnavailable(logger, exception, MetadataAddress);
-                throw Unavailable(exception);
+                throw Unavailable(exception, RefreshInterval);
             }
         }
         finally
@@ -152,6 +158,6 @@ internal sealed class ProviderMetadata : BaseConfigurationManager, IConfiguratio
         return Volatile.Read(ref failure) is { } recent && time.GetElapsedTime(recent.At, now) < RefreshInterval ? fetched.Configuration : null;
     }
 
-    private ProviderMetadataUnavailableException Unavailable(Exception exception) =>
-        new($"the provider's metadata ({MetadataAddress}) could not be fetched: {exception.Message}", exception);
+    private ProviderMetadataUnavailableException Unavailable(Exception exception, TimeSpan retryAfter) =>
+        new($"the provider's metadata ({MetadataAddress}) could not be fetched: {exception.Message}", retryAfter, exception);
 }

@@ -644,17 +644,29 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
 
     /// <summary>The provider is down at the first sign-in: the console answers the sign-in failure as a 401 problem, and signs in once the provider is back.</summary>
     [Fact]
-    public async Task ProviderDownAtFirstStart_SignInIsA401Problem_ThenWorksOnceItIsBack()
+    public async Task ProviderDownAtFirstStart_SignInIsA503ToRetryWhenItIsFetchedAgain_ThenWorksOnceItIsBack()
     {
         idp.Down = true;
         using (var browser = new Browser())
         {
             using var response = await browser.Http.GetAsync(At(ConsoleSignIn.SignInPath), Ct);
-            await AssertRefusedAsync(response, "the provider is down");
+            await HttpProblem.ReadRetryLaterAsync(response, HttpStatusCode.ServiceUnavailable, "identity-provider-unavailable");
+            Assert.Equal(TimeSpan.FromMinutes(5), response.Headers.RetryAfter!.Delta);
+            Assert.False(response.Headers.Contains("Set-Cookie") && response.Headers.GetValues("Set-Cookie").Any(c => c.StartsWith(ConsoleSignIn.CookieName + "=", StringComparison.Ordinal)),
+                "a session cookie was set");
+        }
+
+        // Asked again within the five minutes, the provider is not: the wait left is what the answer says.
+        clock.Advance(TimeSpan.FromMinutes(2));
+        using (var browser = new Browser())
+        {
+            using var response = await browser.Http.GetAsync(At(ConsoleSignIn.SignInPath), Ct);
+            await HttpProblem.ReadRetryLaterAsync(response, HttpStatusCode.ServiceUnavailable, "identity-provider-unavailable");
+            Assert.Equal(TimeSpan.FromMinutes(3), response.Headers.RetryAfter!.Delta);
         }
 
         idp.Down = false;
-        clock.Advance(TimeSpan.FromMinutes(5));
+        clock.Advance(TimeSpan.FromMinutes(3));
         await SignInAsync();
     }
 }
