@@ -17,7 +17,7 @@ public sealed class ConsoleActionTests
         var driver = new GatedDriver { Failure = "the IdP answered 503" };
         await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("fail-ui", principal: "mallory@example.com", jti: "jti-fail"), driver);
         var (host, pending, page) = console;
-        await page.Locator("[data-testid=alert-row][data-alert-id=fail-ui]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "fail-ui").ClickAsync();
         var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.PendingApproval);
 
@@ -106,7 +106,7 @@ public sealed class ConsoleActionTests
     {
         await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("busy-ui", principal: "svc-reports@example.com", jti: "jti-busy"));
         var (host, pending, page) = console;
-        await page.Locator("[data-testid=alert-row][data-alert-id=busy-ui]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "busy-ui").ClickAsync();
         var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
 
         // The Responder is slow to answer, then refuses: another responder decided first.
@@ -157,7 +157,7 @@ public sealed class ConsoleActionTests
         await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("draft-ui", principal: "dev-7@example.com"));
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
-        await page.Locator("[data-testid=alert-row][data-alert-id=draft-ui]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "draft-ui").ClickAsync();
 
         await page.GetByTestId("comment-text").FillAsync("asked the owner of dev-7 whether the export was planned");
         await page.GetByTestId("ack").ClickAsync();

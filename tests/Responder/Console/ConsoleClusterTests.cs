@@ -22,7 +22,7 @@ public sealed class ConsoleClusterTests
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
 
-        await page.Locator("[data-testid=alert-row][data-alert-id=stg-ui]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "stg-ui").ClickAsync();
 
         await Assertions.Expect(page.GetByTestId("alert-workloads")).ToContainTextAsync("workload payments/api-7d9f in cluster stag\u27E8U+200B\u27E9ing");
         var row = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
@@ -41,7 +41,7 @@ public sealed class ConsoleClusterTests
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
 
-        var row = page.Locator("[data-testid=alert-row][data-alert-id=sa-prod]");
+        var row = ConsoleTests.AlertRow(page, "sa-prod");
         await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
         await row.ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-title")).ToContainTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
@@ -61,14 +61,14 @@ public sealed class ConsoleClusterTests
 
         await using (var analyst = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken))
         {
-            await analyst.Page.Locator("[data-testid=alert-row][data-alert-id=sa-every]").ClickAsync();
+            await ConsoleTests.AlertRow(analyst.Page, "sa-every").ClickAsync();
             await Assertions.Expect(analyst.Page.GetByTestId("suppress")).ToBeVisibleAsync();
             await Assertions.Expect(analyst.Page.GetByTestId("suppress-every-cluster")).ToHaveCountAsync(0);
         }
 
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
-        await page.Locator("[data-testid=alert-row][data-alert-id=sa-every]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "sa-every").ClickAsync();
         await Assertions.Expect(page.Locator("label[for=suppress-every-cluster]")).ToHaveTextAsync("in every cluster, not only prod-eu");
         await page.GetByTestId("suppress-every-cluster").CheckAsync();
         await page.GetByTestId("suppress-note").FillAsync("the deployer is the same account in every cluster");

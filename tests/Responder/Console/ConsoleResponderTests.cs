@@ -36,7 +36,7 @@ public sealed class ConsoleResponderTests
                 writes.Enqueue(new Uri(request.Url).AbsolutePath);
             }
         };
-        await page.Locator("[data-testid=alert-row][data-alert-id=lift-all]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "lift-all").ClickAsync();
         var row = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
         await row.GetByTestId("lift-revocation").ClickAsync();
         await row.GetByTestId("lift-revocation-reason").FillAsync("dana's new phone");
@@ -87,7 +87,7 @@ public sealed class ConsoleResponderTests
         {
             await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, token);
             var page = session.Page;
-            await page.Locator("[data-testid=alert-row][data-alert-id=fail-list]").ClickAsync();
+            await ConsoleTests.AlertRow(page, "fail-list").ClickAsync();
             var failed = page.Locator($"[data-testid=action-row][data-action-id='{unlisted}']");
             var note = failed.GetByTestId("revocation-failed");
             await Assertions.Expect(note).ToContainTextAsync("Revocation failed: ");
@@ -124,7 +124,7 @@ public sealed class ConsoleResponderTests
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
         var sent = CountPosts(page, "/v1/suppressions");
-        await page.Locator("[data-testid=alert-row][data-alert-id=days-1]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "days-1").ClickAsync();
         var form = page.GetByTestId("suppress");
         var days = form.GetByTestId("suppress-days");
         await Assertions.Expect(days).ToHaveValueAsync("");
@@ -214,7 +214,7 @@ public sealed class ConsoleResponderTests
         await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("race-1", principal: "frank@example.com"));
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
-        await page.Locator("[data-testid=alert-row][data-alert-id=race-1]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "race-1").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-assignee")).ToHaveTextAsync("none");
 
         var rex = host.ClientFor(ResponderTestHost.ResponderToken);

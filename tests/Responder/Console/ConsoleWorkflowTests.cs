@@ -72,14 +72,14 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
 
         // Scroll, select an alert, then a new critical alert arrives: it shows on top without a reload, the counter
         // says so, and the selection stays.
-        var selectedRow = page.Locator("[data-testid=alert-row][data-alert-id=old-5]");
+        var selectedRow = ConsoleTests.AlertRow(page, "old-5");
         await selectedRow.GetByTestId("select").CheckAsync();
         await page.SetViewportSizeAsync(1440, 600);
         await page.EvaluateAsync("window.scrollTo(0, 200)");
         Assert.Equal(200, await page.EvaluateAsync<double>("window.scrollY"));
         var rowTopBefore = await selectedRow.EvaluateAsync<double>("r => r.getBoundingClientRect().top");
         await processor.HandleAsync(WithEvidence("live-1", "mallory@acme.example", now), Ct);
-        var live = page.Locator("[data-testid=alert-row][data-alert-id=live-1]");
+        var live = ConsoleTests.AlertRow(page, "live-1");
         await Assertions.Expect(live.GetByTestId("severity")).ToHaveTextAsync("critical");
         await Assertions.Expect(page.GetByTestId("new-count")).ToHaveTextAsync("1 new");
         await Assertions.Expect(selectedRow.GetByTestId("select")).ToBeCheckedAsync();
@@ -188,7 +188,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-rex"));
         var page = browser.Page;
         await browser.SignInAsync(host.BaseAddress!, "rex", "rex (responder)");
-        await page.Locator("[data-testid=alert-row][data-alert-id=lift-console]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "lift-console").ClickAsync();
         var revoke = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
         await Assertions.Expect(revoke).ToContainTextAsync("revoke_token");
         await Assertions.Expect(revoke.GetByTestId("action-state")).ToHaveTextAsync("done");
@@ -222,9 +222,9 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-vic"));
         var page = browser.Page;
         await browser.SignInAsync(host.BaseAddress!, "vic", "vic (viewer)");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=view-1]")).ToBeVisibleAsync();
+        await Assertions.Expect(ConsoleTests.AlertRow(page, "view-1")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("bulk")).ToHaveCountAsync(0);
-        await page.Locator("[data-testid=alert-row][data-alert-id=view-1]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "view-1").ClickAsync();
         await Assertions.Expect(page.GetByTestId("evidence")).ToBeVisibleAsync();
         foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "suppress", "lift-suppression", "approve", "lift-revocation" })
         {
@@ -264,7 +264,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
             ? route.ContinueAsync()
             : route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = "" }));
         await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=exp-1]")).ToBeVisibleAsync();
+        await Assertions.Expect(ConsoleTests.AlertRow(page, "exp-1")).ToBeVisibleAsync();
 
         Assert.Equal(1, await host.Get<ConsoleSessionStore>().EndAllAsync("ana", Ct));
         ended.SetResult();
