@@ -64,9 +64,8 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         Assert.Equal(HttpStatusCode.OK, (await analystApi.PostAsJsonAsync("/v1/alerts/fp-source/verdict", new { verdict = "false_positive", note = "nightly export" }, Ct)).StatusCode);
         var suppression = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "fp-source"), Ct));
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana"));
+        await using var browser = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)");
         var page = browser.Page;
-        await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(7);
         await Assertions.Expect(page.GetByTestId("chart-techniques")).ToContainTextAsync("T1550.001");
 
@@ -164,9 +163,8 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         var entry = (await host.RevocationSnapshotAsync()).Revocations.Single(r => r.Jti == "jti-console-lift");
 
         // An analyst sees the revocation but is offered no lift; one forged from the page is refused and audited.
-        await using (var analyst = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
+        await using (var analyst = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)"))
         {
-            await analyst.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
             await analyst.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/lift-console").ToString());
             var row = analyst.Page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
             await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync("done");
@@ -185,9 +183,8 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         }
 
         // A responder opens the alert, lifts the revocation with a reason, and the app accepts the token again.
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-rex"));
+        await using var browser = await ConsoleBrowser.SignedInAsync(host, "rex", "rex (responder)");
         var page = browser.Page;
-        await browser.SignInAsync(host.BaseAddress!, "rex", "rex (responder)");
         await ConsoleTests.AlertRow(page, "lift-console").ClickAsync();
         var revoke = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
         await Assertions.Expect(revoke).ToContainTextAsync("revoke_token");
@@ -219,9 +216,8 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var host = await StartWithSsoAsync();
         await host.Get<AlertProcessor>().HandleAsync(WithEvidence("view-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-vic"));
+        await using var browser = await ConsoleBrowser.SignedInAsync(host, "vic", "vic (viewer)");
         var page = browser.Page;
-        await browser.SignInAsync(host.BaseAddress!, "vic", "vic (viewer)");
         await Assertions.Expect(ConsoleTests.AlertRow(page, "view-1")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("bulk")).ToHaveCountAsync(0);
         await ConsoleTests.AlertRow(page, "view-1").ClickAsync();
@@ -280,9 +276,8 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var host = await StartWithSsoAsync();
         await host.Get<AlertProcessor>().HandleAsync(WithEvidence("csrf-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
 
-        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
+        await using (var browser = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)"))
         {
-            await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
             var statuses = await browser.Page.EvaluateAsync<int[]>("""
                 async () => {
                   const post = (headers) => fetch('/v1/alerts/csrf-1/status', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ status: 'acknowledged' }) }).then(r => r.status);
