@@ -18,7 +18,7 @@ public sealed class ConsoleActionTests
         await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("fail-ui", principal: "mallory@example.com", jti: "jti-fail"), driver);
         var (host, pending, page) = console;
         await ConsoleTests.AlertRow(page, "fail-ui").ClickAsync();
-        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        var action = ConsoleTests.ActionRow(page, pending.Id);
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.PendingApproval);
 
         await action.GetByTestId("approve").ClickAsync();
@@ -107,7 +107,7 @@ public sealed class ConsoleActionTests
         await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("busy-ui", principal: "svc-reports@example.com", jti: "jti-busy"));
         var (host, pending, page) = console;
         await ConsoleTests.AlertRow(page, "busy-ui").ClickAsync();
-        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        var action = ConsoleTests.ActionRow(page, pending.Id);
 
         // The Responder is slow to answer, then refuses: another responder decided first.
         var answer = new TaskCompletionSource();

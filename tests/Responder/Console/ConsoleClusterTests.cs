@@ -25,7 +25,7 @@ public sealed class ConsoleClusterTests
         await ConsoleTests.AlertRow(page, "stg-ui").ClickAsync();
 
         await Assertions.Expect(page.GetByTestId("alert-workloads")).ToContainTextAsync("workload payments/api-7d9f in cluster stag\u27E8U+200B\u27E9ing");
-        var row = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        var row = ConsoleTests.ActionRow(page, action.Id);
         await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.Failed);
         await Assertions.Expect(row).ToContainTextAsync("workload payments/api-7d9f in cluster stag\u27E8U+200B\u27E9ing");
         await Assertions.Expect(row.GetByTestId("action-detail")).ToContainTextAsync("is in cluster stag\u27E8U+200B\u27E9ing");

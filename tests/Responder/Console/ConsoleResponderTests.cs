@@ -37,7 +37,7 @@ public sealed class ConsoleResponderTests
             }
         };
         await ConsoleTests.AlertRow(page, "lift-all").ClickAsync();
-        var row = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        var row = ConsoleTests.ActionRow(page, action.Id);
         await row.GetByTestId("lift-revocation").ClickAsync();
         await row.GetByTestId("lift-revocation-reason").FillAsync("dana's new phone");
         await row.GetByTestId("lift-revocation-confirm").ClickAsync();
@@ -88,14 +88,14 @@ public sealed class ConsoleResponderTests
             await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, token);
             var page = session.Page;
             await ConsoleTests.AlertRow(page, "fail-list").ClickAsync();
-            var failed = page.Locator($"[data-testid=action-row][data-action-id='{unlisted}']");
+            var failed = ConsoleTests.ActionRow(page, unlisted);
             var note = failed.GetByTestId("revocation-failed");
             await Assertions.Expect(note).ToContainTextAsync("Revocation failed: ");
             await Assertions.Expect(note).ToContainTextAsync("revocation list write refused");
             await Assertions.Expect(note).ToContainTextAsync("nothing to lift");
             await Assertions.Expect(failed.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
 
-            var inForce = page.Locator($"[data-testid=action-row][data-action-id='{listed}']");
+            var inForce = ConsoleTests.ActionRow(page, listed);
             await Assertions.Expect(inForce.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.Failed);
             await Assertions.Expect(inForce.GetByTestId("revocation-failed")).ToHaveCountAsync(0);
             await Assertions.Expect(inForce.GetByTestId("lift-revocation")).ToHaveCountAsync(token == ResponderTestHost.ResponderToken ? 1 : 0);
@@ -163,7 +163,7 @@ public sealed class ConsoleResponderTests
         var (host, pending, page) = console;
         var sent = CountPosts(page, "/reject");
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/kbd-1").ToString());
-        var row = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        var row = ConsoleTests.ActionRow(page, pending.Id);
         await Assertions.Expect(row.GetByTestId("reject")).ToBeVisibleAsync();
 
         var reached = false;

@@ -33,13 +33,13 @@ public sealed class ConsoleTests
 
         await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync("token issued to billing-api used from batch-runner");
         await Assertions.Expect(page.GetByTestId("evidence")).ToContainTextAsync("evt-ui-1-1");
-        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        var action = ActionRow(page, pending.Id);
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync("pending_approval");
         await action.GetByTestId("approve").ClickAsync();
 
         await host.UntilStateAsync(pending.Id, ActionStates.Done);
         await page.ReloadAsync();
-        await Assertions.Expect(page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']").GetByTestId("action-state")).ToHaveTextAsync("done");
+        await Assertions.Expect(ActionRow(page, pending.Id).GetByTestId("action-state")).ToHaveTextAsync("done");
         var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);
         Assert.Equal("rex", Assert.Single(audit).Actor);
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/actions").ToString());
@@ -449,6 +449,9 @@ public sealed class ConsoleTests
 
     /// <summary>The queue's row of alert <paramref name="id"/>, as the console marks it.</summary>
     internal static ILocator AlertRow(IPage page, string id) => page.Locator($"[data-testid=alert-row][data-alert-id={id}]");
+
+    /// <summary>The row of action <paramref name="id"/> on an alert's page.</summary>
+    internal static ILocator ActionRow(IPage page, Guid id) => page.Locator($"[data-testid=action-row][data-action-id='{id}']");
 
     /// <summary>Fills the Trigger page's form to isolate <paramref name="workload"/> for <paramref name="ttl"/> seconds, as typed, and submits it.</summary>
     internal static async Task<ILocator> TriggerIsolationAsync(IPage page, AlertWorkload workload, string reason, string ttl)

@@ -166,7 +166,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using (var analyst = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)"))
         {
             await analyst.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/lift-console").ToString());
-            var row = analyst.Page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+            var row = ConsoleTests.ActionRow(analyst.Page, action.Id);
             await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync("done");
             await Assertions.Expect(analyst.Page.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
             var forged = await analyst.Page.EvaluateAsync<string[]>($$"""
@@ -186,7 +186,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var browser = await ConsoleBrowser.SignedInAsync(host, "rex", "rex (responder)");
         var page = browser.Page;
         await ConsoleTests.AlertRow(page, "lift-console").ClickAsync();
-        var revoke = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        var revoke = ConsoleTests.ActionRow(page, action.Id);
         await Assertions.Expect(revoke).ToContainTextAsync("revoke_token");
         await Assertions.Expect(revoke.GetByTestId("action-state")).ToHaveTextAsync("done");
         await revoke.GetByTestId("lift-revocation").ClickAsync();
