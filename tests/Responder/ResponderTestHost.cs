@@ -274,6 +274,13 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         Assert.Contains(request, refused.Summary, StringComparison.Ordinal);
     }
 
+    /// <summary>The audit trail's hash chain verifies from its first entry to its head; a break fails the test naming where.</summary>
+    public async Task AssertAuditIntactAsync()
+    {
+        var chain = await Get<AuditLog>().VerifyAsync(null, Ct);
+        Assert.True(chain.Intact, $"the audit chain breaks at seq {chain.BrokenSeq}: {chain.Problem}");
+    }
+
     /// <summary>Moves the fake clock on and makes a timekeeper pass now (its background loop also wakes on the fake clock, but not at once).</summary>
     public Task PassAsync(TimeSpan time)
     {

@@ -34,7 +34,7 @@ public sealed class ActionLiftTests
         var repeated = (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("lifts").EnumerateArray();
         Assert.Equal(lifts.Select(l => l.GetProperty("version").GetInt64()), repeated.Select(l => l.GetProperty("version").GetInt64()));
         Assert.Equal(2, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct)).Count);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     [Fact]
