@@ -22,10 +22,7 @@ public sealed class ConsoleResponderTests
         }
 
         // The session's audit entry cannot be written (a full disk, a lost connection).
-        await host.ExecuteSqlAsync("""
-            CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'revocation.lifted' AND NEW.summary LIKE '%session sid-0c4e%'
-            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-            """);
+        await host.RefuseAuditEntriesAsync(AuditKinds.RevocationLifted, naming: "session sid-0c4e");
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
         var writes = new ConcurrentQueue<string>();

@@ -161,23 +161,16 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
     private static async Task ExecuteAsync(ResponderTestHost host, string[] statements)
     {
-        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
         foreach (var sql in statements)
         {
-            await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
+            await host.ExecuteSqlAsync(sql);
         }
     }
 }
 
 public sealed class SqliteNotificationOutboxTests : NotificationOutboxContractTests
 {
-    protected override string[] RefuseEntries(string kind) =>
-    [
-        $"""
-        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{kind}'
-        BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-        """,
-    ];
+    protected override string[] RefuseEntries(string kind) => [ResponderTestHost.RefuseAuditEntriesSql(kind)];
 
     protected override string[] AcceptEntries => ["DROP TRIGGER refuse_entries"];
 
