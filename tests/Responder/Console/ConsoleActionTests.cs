@@ -155,9 +155,8 @@ public sealed class ConsoleActionTests
     public async Task Triage_AComment_BeingWritten_SurvivesAStatusChange()
     {
         await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("draft-ui", principal: "dev-7@example.com"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.AnalystToken, "draft-ui");
         var page = session.Page;
-        await ConsoleTests.AlertRow(page, "draft-ui").ClickAsync();
 
         await page.GetByTestId("comment-text").FillAsync("asked the owner of dev-7 whether the export was planned");
         await page.GetByTestId("ack").ClickAsync();

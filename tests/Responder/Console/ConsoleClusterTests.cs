@@ -19,10 +19,8 @@ public sealed class ConsoleClusterTests
         await using var host = await StartAsync(isolator, alert);
         var action = Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "stg-ui"), Ct));
         await host.UntilStateAsync(action.Id, ActionStates.Failed);
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.AnalystToken, "stg-ui");
         var page = session.Page;
-
-        await ConsoleTests.AlertRow(page, "stg-ui").ClickAsync();
 
         await Assertions.Expect(page.GetByTestId("alert-workloads")).ToContainTextAsync("workload payments/api-7d9f in cluster stag\u27E8U+200B\u27E9ing");
         var row = ConsoleTests.ActionRow(page, action.Id);
@@ -66,9 +64,8 @@ public sealed class ConsoleClusterTests
             await Assertions.Expect(analyst.Page.GetByTestId("suppress-every-cluster")).ToHaveCountAsync(0);
         }
 
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.ResponderToken, "sa-every");
         var page = session.Page;
-        await ConsoleTests.AlertRow(page, "sa-every").ClickAsync();
         await Assertions.Expect(page.Locator("label[for=suppress-every-cluster]")).ToHaveTextAsync("in every cluster, not only prod-eu");
         await page.GetByTestId("suppress-every-cluster").CheckAsync();
         await page.GetByTestId("suppress-note").FillAsync("the deployer is the same account in every cluster");

@@ -82,9 +82,8 @@ public sealed class ConsoleResponderTests
 
         foreach (var token in new[] { ResponderTestHost.ResponderToken, ResponderTestHost.ViewerToken })
         {
-            await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, token);
+            await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, token, "fail-list");
             var page = session.Page;
-            await ConsoleTests.AlertRow(page, "fail-list").ClickAsync();
             var failed = ConsoleTests.ActionRow(page, unlisted);
             var note = failed.GetByTestId("revocation-failed");
             await Assertions.Expect(note).ToContainTextAsync("Revocation failed: ");
@@ -209,9 +208,8 @@ public sealed class ConsoleResponderTests
     public async Task Triage_AColleaguesChangeMeanwhile_IsNotOverwritten_ThePageIsRedrawnAndSaysSo()
     {
         await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("race-1", principal: "frank@example.com"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.AnalystToken, "race-1");
         var page = session.Page;
-        await ConsoleTests.AlertRow(page, "race-1").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-assignee")).ToHaveTextAsync("none");
 
         var rex = host.ClientFor(ResponderTestHost.ResponderToken);

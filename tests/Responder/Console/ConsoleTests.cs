@@ -553,6 +553,23 @@ public sealed class ConsoleTests
             return new BrowserSession(playwright, browser, page, blocked);
         }
 
+        /// <summary>Signs in with <paramref name="token"/>, as <see cref="SignInAsync"/> does, and opens alert <paramref name="alertId"/> from the queue.</summary>
+        public static async Task<BrowserSession> OnAlertAsync(ResponderTestHost host, string token, string alertId)
+        {
+            var session = await SignInAsync(host, token);
+            try
+            {
+                await AlertRow(session.Page, alertId).ClickAsync();
+                return session;
+            }
+            catch
+            {
+                // The test fails here; its Chromium must not outlive it.
+                await session.DisposeAsync();
+                throw;
+            }
+        }
+
         public async ValueTask DisposeAsync()
         {
             await browser.DisposeAsync();
