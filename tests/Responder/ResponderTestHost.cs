@@ -274,6 +274,13 @@ internal sealed class ResponderTestHost : IAsyncDisposable
         Assert.Contains(request, refused.Summary, StringComparison.Ordinal);
     }
 
+    /// <summary>The audit trail's hash chain verifies from its first entry to its head; a break fails the test naming where.</summary>
+    public async Task AssertAuditIntactAsync()
+    {
+        var chain = await Get<AuditLog>().VerifyAsync(null, Ct);
+        Assert.True(chain.Intact, $"the audit chain breaks at seq {chain.BrokenSeq}: {chain.Problem}");
+    }
+
     /// <summary>Moves the fake clock on and makes a timekeeper pass now (its background loop also wakes on the fake clock, but not at once).</summary>
     public Task PassAsync(TimeSpan time)
     {
@@ -282,13 +289,18 @@ internal sealed class ResponderTestHost : IAsyncDisposable
     }
 
     /// <summary>
-    /// Makes the store refuse every audit entry of <paramref name="kind"/> (a SQLite trigger aborting its insert, as a
-    /// full disk or a lost connection would fail that write) until <see cref="AcceptAuditEntriesAsync"/>.
+    /// Makes the store refuse every audit entry of <paramref name="kind"/>, or only those whose summary holds
+    /// <paramref name="naming"/> (a SQLite trigger aborting its insert, as a full disk or a lost connection would fail that
+    /// write) until <see cref="AcceptAuditEntriesAsync"/>.
     /// </summary>
-    public Task RefuseAuditEntriesAsync(string kind) => ExecuteSqlAsync($"""
-        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{kind}'
+    public Task RefuseAuditEntriesAsync(string kind, string? naming = null) => ExecuteSqlAsync(RefuseAuditEntriesSql(kind, naming));
+
+    /// <summary>The trigger <see cref="RefuseAuditEntriesAsync"/> creates, for a suite that runs each store's own statements.</summary>
+    public static string RefuseAuditEntriesSql(string kind, string? naming = null) => $"""
+        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit
+        WHEN NEW.kind = '{kind}'{(naming is null ? "" : $" AND NEW.summary LIKE '%{naming}%'")}
         BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-        """);
+        """;
 
     /// <summary>Undoes <see cref="RefuseAuditEntriesAsync"/>.</summary>
     public Task AcceptAuditEntriesAsync() => ExecuteSqlAsync("DROP TRIGGER refuse_entries");

@@ -58,10 +58,14 @@ public sealed class ZtStreamOptionsValidatorTests
         Assert.Contains("with ZtStream:AllowHttp=true", problem, StringComparison.Ordinal);
     }
 
+    /// <summary>The endpoint and the feed take the same addresses.</summary>
     [Theory]
     [MemberData(nameof(HttpsOrLoopback))]
-    public void Validate_HttpsOrLoopbackEndpoint_IsAccepted(string endpoint) =>
-        Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint(endpoint)));
+    public void Validate_HttpsOrLoopback_IsAcceptedAsEndpointAndAsFeed(string address)
+    {
+        Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint(address)));
+        Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed(address)));
+    }
 
     /// <summary>Each address has its own opt-out: allowing one in clear allows neither the other nor both.</summary>
     [Fact]
@@ -78,8 +82,11 @@ public sealed class ZtStreamOptionsValidatorTests
     }
 
     [Fact]
-    public void Validate_PlainHttpEndpointWithAllowHttp_IsAccepted() =>
+    public void Validate_PlainHttpWithItsAllowHttp_IsAcceptedAsEndpointAndAsFeed()
+    {
         Assert.Empty(ZtStreamOptionsValidator.Validate(WithEndpoint("http://ingest.example.com:8080", allowHttp: true)));
+        Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed("http://responder.example.com:8080", allowHttp: true)));
+    }
 
     [Theory]
     [MemberData(nameof(InClearToAnotherHost))]
@@ -90,15 +97,6 @@ public sealed class ZtStreamOptionsValidatorTests
         Assert.StartsWith("ZtStream:Revocations:Feed must be https", problem, StringComparison.Ordinal);
         Assert.Contains("ZtStream:Revocations:AllowHttp", problem, StringComparison.Ordinal);
     }
-
-    [Theory]
-    [MemberData(nameof(HttpsOrLoopback))]
-    public void Validate_HttpsOrLoopbackFeed_IsAccepted(string feed) =>
-        Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed(feed)));
-
-    [Fact]
-    public void Validate_PlainHttpFeedWithAllowHttp_IsAccepted() =>
-        Assert.Empty(ZtStreamOptionsValidator.Validate(WithFeed("http://responder.example.com:8080", allowHttp: true)));
 
     [Fact]
     public void Validate_FeedBoundsTooSmall_ListsBoth()

@@ -14,4 +14,14 @@ internal static class CliRun
         var code = await ZtStreamCli.RunAsync(args, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Ct);
         return (code, stdout.ToString(), stderr.ToString());
     }
+
+    /// <summary>
+    /// The one line <paramref name="run"/> wrote to standard error, once it is shown to have exited <paramref name="code"/>:
+    /// a command that fails says what went wrong once, never with a stack trace.
+    /// </summary>
+    public static string OneErrorLine((int Code, string Out, string Err) run, int code)
+    {
+        Assert.Equal(code, run.Code);
+        return Assert.Single(run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
 }

@@ -83,13 +83,12 @@ public sealed partial class RunCommandTests
             "event log holds a damaged file" => (["--event-log-path", Damaged(log), "--sqlite", Path.Combine(folder.Path, "zt.db")], Path.Combine(log, "topics", "zt.events.v1", "partitions")),
             _ => (["--event-log-path", log, "--store", "postgres", "--postgres", $"Host=127.0.0.1;Port={port};Username=zt;Password=zt;Database=zt;Timeout=5"], $"127.0.0.1:{port}"),
         };
-        var (code, output, err) = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args]);
+        var run = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args]);
 
-        Assert.Equal(1, code);
-        var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var line = CliRun.OneErrorLine(run, 1);
         Assert.StartsWith("ztstream: ", line, StringComparison.Ordinal);
         Assert.Contains(named, line, StringComparison.Ordinal);
-        Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", run.Out, StringComparison.Ordinal);
     }
 
     /// <summary>An event log folder whose topic's partition count is no number, as a damaged disk or a hand edit leaves it.</summary>
@@ -114,11 +113,9 @@ public sealed partial class RunCommandTests
         try
         {
             var url = await WaitForListeningUrlAsync(stdout, first, ct);
-            var (code, _, err) = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data]);
+            var run = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. data]);
 
-            Assert.Equal(1, code);
-            var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-            Assert.Contains("in use by another process", line, StringComparison.Ordinal);
+            Assert.Contains("in use by another process", CliRun.OneErrorLine(run, 1), StringComparison.Ordinal);
             using var http = new HttpClient { BaseAddress = new Uri(url) };
             Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(new Uri("/healthz", UriKind.Relative), ct)).StatusCode);
         }

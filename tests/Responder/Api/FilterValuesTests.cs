@@ -79,8 +79,7 @@ public sealed class FilterValuesTests
 
         using var response = await analyst.GetAsync(path, ct);
 
-        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest);
-        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        var error = await HttpProblem.ReadOneErrorAsync(response, HttpStatusCode.BadRequest);
         Assert.Equal(field, error.GetProperty("field").GetString());
         Assert.StartsWith(reason, error.GetProperty("reason").GetString(), StringComparison.Ordinal);
     }

@@ -91,8 +91,8 @@ public abstract class IdempotencyKeyContractTests
 
         using var other = await responder.SendAsync(Post("/v1/actions", new { kind = "revoke_subject_sessions", subject_id = "trudy" }, Key), Ct);
 
-        var problem = await HttpProblem.ReadAsync(other, HttpStatusCode.UnprocessableEntity);
-        Assert.Equal("Idempotency-Key", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        var error = await HttpProblem.ReadOneErrorAsync(other, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("Idempotency-Key", error.GetProperty("field").GetString());
         Assert.Equal(1, await ActionCountAsync(host));
         Assert.Equal(first.Body, (await SendAsync(responder, "/v1/actions", Revoke)).Body);
     }
@@ -145,8 +145,8 @@ public abstract class IdempotencyKeyContractTests
         using var answer = await responder.SendAsync(Post("/v1/actions", Revoke, key), Ct);
 
         Assert.True(answer.StatusCode == HttpStatusCode.BadRequest, $"{shape}: {answer.StatusCode}");
-        var problem = await HttpProblem.ReadAsync(answer, HttpStatusCode.BadRequest);
-        Assert.Equal("Idempotency-Key", Assert.Single(problem.GetProperty("errors").EnumerateArray()).GetProperty("field").GetString());
+        var error = await HttpProblem.ReadOneErrorAsync(answer, HttpStatusCode.BadRequest);
+        Assert.Equal("Idempotency-Key", error.GetProperty("field").GetString());
         Assert.Equal(0, await ActionCountAsync(host));
     }
 

@@ -118,7 +118,7 @@ public class TriageApiTests
         var triage = (await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: "race-1"), Ct))
             .Where(a => a.Kind is AuditKinds.AlertStatus or AuditKinds.Verdict or AuditKinds.AlertAssigned).ToList();
         Assert.Single(triage);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     [Fact]

@@ -17,8 +17,8 @@ public sealed class ConsoleActionTests
         var driver = new GatedDriver { Failure = "the IdP answered 503" };
         await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("fail-ui", principal: "mallory@example.com", jti: "jti-fail"), driver);
         var (host, pending, page) = console;
-        await page.Locator("[data-testid=alert-row][data-alert-id=fail-ui]").ClickAsync();
-        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        await ConsoleTests.AlertRow(page, "fail-ui").ClickAsync();
+        var action = ConsoleTests.ActionRow(page, pending.Id);
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.PendingApproval);
 
         await action.GetByTestId("approve").ClickAsync();
@@ -106,8 +106,8 @@ public sealed class ConsoleActionTests
     {
         await using var console = await ConsoleTests.PendingApproval.StartAsync(TestAlerts.Critical("busy-ui", principal: "svc-reports@example.com", jti: "jti-busy"));
         var (host, pending, page) = console;
-        await page.Locator("[data-testid=alert-row][data-alert-id=busy-ui]").ClickAsync();
-        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        await ConsoleTests.AlertRow(page, "busy-ui").ClickAsync();
+        var action = ConsoleTests.ActionRow(page, pending.Id);
 
         // The Responder is slow to answer, then refuses: another responder decided first.
         var answer = new TaskCompletionSource();
@@ -155,9 +155,8 @@ public sealed class ConsoleActionTests
     public async Task Triage_AComment_BeingWritten_SurvivesAStatusChange()
     {
         await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("draft-ui", principal: "dev-7@example.com"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.AnalystToken, "draft-ui");
         var page = session.Page;
-        await page.Locator("[data-testid=alert-row][data-alert-id=draft-ui]").ClickAsync();
 
         await page.GetByTestId("comment-text").FillAsync("asked the owner of dev-7 whether the export was planned");
         await page.GetByTestId("ack").ClickAsync();

@@ -54,6 +54,26 @@ internal sealed class ConsoleBrowser : IAsyncDisposable
         return new ConsoleBrowser(playwright, context, page);
     }
 
+    /// <summary>
+    /// A browser of <paramref name="user"/>'s own, its profile in <paramref name="host"/>'s folder, signed in to that host's
+    /// console as <see cref="SignInAsync"/> signs in.
+    /// </summary>
+    public static async Task<ConsoleBrowser> SignedInAsync(ResponderTestHost host, string user, string shownAs)
+    {
+        var browser = await LaunchAsync(Path.Combine(host.Folder, $"profile-{user}"));
+        try
+        {
+            await browser.SignInAsync(host.BaseAddress!, user, shownAs);
+            return browser;
+        }
+        catch
+        {
+            // The test fails here; its Chromium must not outlive it.
+            await browser.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Signs in with single sign-on as <paramref name="user"/> (the provider's development login takes any password).</summary>
     public async Task SignInAsync(Uri console, string user, string shownAs)
     {

@@ -19,13 +19,11 @@ public sealed class ConsoleClusterTests
         await using var host = await StartAsync(isolator, alert);
         var action = Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(AlertId: "stg-ui"), Ct));
         await host.UntilStateAsync(action.Id, ActionStates.Failed);
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.AnalystToken, "stg-ui");
         var page = session.Page;
 
-        await page.Locator("[data-testid=alert-row][data-alert-id=stg-ui]").ClickAsync();
-
         await Assertions.Expect(page.GetByTestId("alert-workloads")).ToContainTextAsync("workload payments/api-7d9f in cluster stag\u27E8U+200B\u27E9ing");
-        var row = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        var row = ConsoleTests.ActionRow(page, action.Id);
         await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.Failed);
         await Assertions.Expect(row).ToContainTextAsync("workload payments/api-7d9f in cluster stag\u27E8U+200B\u27E9ing");
         await Assertions.Expect(row.GetByTestId("action-detail")).ToContainTextAsync("is in cluster stag\u27E8U+200B\u27E9ing");
@@ -41,7 +39,7 @@ public sealed class ConsoleClusterTests
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
 
-        var row = page.Locator("[data-testid=alert-row][data-alert-id=sa-prod]");
+        var row = ConsoleTests.AlertRow(page, "sa-prod");
         await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
         await row.ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-title")).ToContainTextAsync("system:serviceaccount:ci:deployer in cluster prod\u27E8U+202E\u27E9eu");
@@ -61,14 +59,13 @@ public sealed class ConsoleClusterTests
 
         await using (var analyst = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken))
         {
-            await analyst.Page.Locator("[data-testid=alert-row][data-alert-id=sa-every]").ClickAsync();
+            await ConsoleTests.AlertRow(analyst.Page, "sa-every").ClickAsync();
             await Assertions.Expect(analyst.Page.GetByTestId("suppress")).ToBeVisibleAsync();
             await Assertions.Expect(analyst.Page.GetByTestId("suppress-every-cluster")).ToHaveCountAsync(0);
         }
 
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.ResponderToken, "sa-every");
         var page = session.Page;
-        await page.Locator("[data-testid=alert-row][data-alert-id=sa-every]").ClickAsync();
         await Assertions.Expect(page.Locator("label[for=suppress-every-cluster]")).ToHaveTextAsync("in every cluster, not only prod-eu");
         await page.GetByTestId("suppress-every-cluster").CheckAsync();
         await page.GetByTestId("suppress-note").FillAsync("the deployer is the same account in every cluster");

@@ -22,10 +22,7 @@ public sealed class ConsoleResponderTests
         }
 
         // The session's audit entry cannot be written (a full disk, a lost connection).
-        await host.ExecuteSqlAsync("""
-            CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'revocation.lifted' AND NEW.summary LIKE '%session sid-0c4e%'
-            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-            """);
+        await host.RefuseAuditEntriesAsync(AuditKinds.RevocationLifted, naming: "session sid-0c4e");
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.ResponderToken);
         var page = session.Page;
         var writes = new ConcurrentQueue<string>();
@@ -36,8 +33,8 @@ public sealed class ConsoleResponderTests
                 writes.Enqueue(new Uri(request.Url).AbsolutePath);
             }
         };
-        await page.Locator("[data-testid=alert-row][data-alert-id=lift-all]").ClickAsync();
-        var row = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        await ConsoleTests.AlertRow(page, "lift-all").ClickAsync();
+        var row = ConsoleTests.ActionRow(page, action.Id);
         await row.GetByTestId("lift-revocation").ClickAsync();
         await row.GetByTestId("lift-revocation-reason").FillAsync("dana's new phone");
         await row.GetByTestId("lift-revocation-confirm").ClickAsync();
@@ -85,17 +82,16 @@ public sealed class ConsoleResponderTests
 
         foreach (var token in new[] { ResponderTestHost.ResponderToken, ResponderTestHost.ViewerToken })
         {
-            await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, token);
+            await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, token, "fail-list");
             var page = session.Page;
-            await page.Locator("[data-testid=alert-row][data-alert-id=fail-list]").ClickAsync();
-            var failed = page.Locator($"[data-testid=action-row][data-action-id='{unlisted}']");
+            var failed = ConsoleTests.ActionRow(page, unlisted);
             var note = failed.GetByTestId("revocation-failed");
             await Assertions.Expect(note).ToContainTextAsync("Revocation failed: ");
             await Assertions.Expect(note).ToContainTextAsync("revocation list write refused");
             await Assertions.Expect(note).ToContainTextAsync("nothing to lift");
             await Assertions.Expect(failed.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
 
-            var inForce = page.Locator($"[data-testid=action-row][data-action-id='{listed}']");
+            var inForce = ConsoleTests.ActionRow(page, listed);
             await Assertions.Expect(inForce.GetByTestId("action-state")).ToHaveTextAsync(ActionStates.Failed);
             await Assertions.Expect(inForce.GetByTestId("revocation-failed")).ToHaveCountAsync(0);
             await Assertions.Expect(inForce.GetByTestId("lift-revocation")).ToHaveCountAsync(token == ResponderTestHost.ResponderToken ? 1 : 0);
@@ -124,7 +120,7 @@ public sealed class ConsoleResponderTests
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
         var sent = CountPosts(page, "/v1/suppressions");
-        await page.Locator("[data-testid=alert-row][data-alert-id=days-1]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "days-1").ClickAsync();
         var form = page.GetByTestId("suppress");
         var days = form.GetByTestId("suppress-days");
         await Assertions.Expect(days).ToHaveValueAsync("");
@@ -163,7 +159,7 @@ public sealed class ConsoleResponderTests
         var (host, pending, page) = console;
         var sent = CountPosts(page, "/reject");
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/kbd-1").ToString());
-        var row = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        var row = ConsoleTests.ActionRow(page, pending.Id);
         await Assertions.Expect(row.GetByTestId("reject")).ToBeVisibleAsync();
 
         var reached = false;
@@ -212,9 +208,8 @@ public sealed class ConsoleResponderTests
     public async Task Triage_AColleaguesChangeMeanwhile_IsNotOverwritten_ThePageIsRedrawnAndSaysSo()
     {
         await using var host = await ConsoleTests.StartWithAlertsAsync(TestAlerts.Critical("race-1", principal: "frank@example.com"));
-        await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
+        await using var session = await ConsoleTests.BrowserSession.OnAlertAsync(host, ResponderTestHost.AnalystToken, "race-1");
         var page = session.Page;
-        await page.Locator("[data-testid=alert-row][data-alert-id=race-1]").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-assignee")).ToHaveTextAsync("none");
 
         var rex = host.ClientFor(ResponderTestHost.ResponderToken);

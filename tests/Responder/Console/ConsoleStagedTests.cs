@@ -10,9 +10,9 @@ public sealed class ConsoleStagedTests
         await using var session = await ConsoleTests.BrowserSession.SignInAsync(host, ResponderTestHost.AnalystToken);
         var page = session.Page;
 
-        var staged = page.Locator("[data-testid=alert-row][data-alert-id=al-staged]");
+        var staged = ConsoleTests.AlertRow(page, "al-staged");
         await Assertions.Expect(staged.GetByTestId("staged")).ToHaveTextAsync("staged");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=al-live]").GetByTestId("staged")).ToHaveCountAsync(0);
+        await Assertions.Expect(ConsoleTests.AlertRow(page, "al-live").GetByTestId("staged")).ToHaveCountAsync(0);
 
         await page.GetByTestId("staged-filter").SelectOptionAsync("true");
         await page.GetByTestId("filter").ClickAsync();
@@ -23,7 +23,7 @@ public sealed class ConsoleStagedTests
         await page.GetByTestId("staged-filter").SelectOptionAsync("false");
         await page.GetByTestId("filter").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=al-live]")).ToBeVisibleAsync();
+        await Assertions.Expect(ConsoleTests.AlertRow(page, "al-live")).ToBeVisibleAsync();
 
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/al-staged").ToString());
         await Assertions.Expect(page.GetByTestId("alert-title").GetByTestId("staged")).ToBeVisibleAsync();

@@ -26,20 +26,20 @@ public sealed class ConsoleTests
         var ct = Ct;
         await Assertions.Expect(page.GetByTestId("me")).ToHaveTextAsync("rex (responder)");
 
-        var row = page.Locator("[data-testid=alert-row][data-alert-id=ui-1]");
+        var row = AlertRow(page, "ui-1");
         await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync("mallory");
         await Assertions.Expect(row.GetByTestId("severity")).ToHaveTextAsync("critical");
         await row.ClickAsync();
 
         await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync("token issued to billing-api used from batch-runner");
         await Assertions.Expect(page.GetByTestId("evidence")).ToContainTextAsync("evt-ui-1-1");
-        var action = page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']");
+        var action = ActionRow(page, pending.Id);
         await Assertions.Expect(action.GetByTestId("action-state")).ToHaveTextAsync("pending_approval");
         await action.GetByTestId("approve").ClickAsync();
 
         await host.UntilStateAsync(pending.Id, ActionStates.Done);
         await page.ReloadAsync();
-        await Assertions.Expect(page.Locator($"[data-testid=action-row][data-action-id='{pending.Id}']").GetByTestId("action-state")).ToHaveTextAsync("done");
+        await Assertions.Expect(ActionRow(page, pending.Id).GetByTestId("action-state")).ToHaveTextAsync("done");
         var audit = await host.Get<ZtStream.Responder.Audit.AuditLog>().QueryAsync(new ZtStream.Responder.Audit.AuditQuery(ActionId: pending.Id.ToString(), Kind: ZtStream.Responder.Audit.AuditKinds.Approved), ct);
         Assert.Equal("rex", Assert.Single(audit).Actor);
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/actions").ToString());
@@ -92,7 +92,7 @@ public sealed class ConsoleTests
         try
         {
             var page = console.Session.Page;
-            var row = page.Locator($"[data-testid=alert-row][data-alert-id={id}]");
+            var row = AlertRow(page, id);
             await Assertions.Expect(row.GetByTestId("principal")).ToHaveTextAsync(shownPrincipal);
             await row.ClickAsync();
             await Assertions.Expect(page.GetByTestId("reasons")).ToContainTextAsync(shownReason);
@@ -110,7 +110,7 @@ public sealed class ConsoleTests
     {
         await using var console = await PendingApproval.StartAsync(TestAlerts.Critical("ui-set", principal: "alice", jti: "jti-set"));
         var page = console.Session.Page;
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=ui-set]")).ToBeVisibleAsync();
+        await Assertions.Expect(AlertRow(page, "ui-set")).ToBeVisibleAsync();
 
         // The console's rule and the notifications' are one: every code point at the start, and every character before
         // each end of each run of variation selectors, either both write out or neither.
@@ -163,9 +163,9 @@ public sealed class ConsoleTests
         var page = session.Page;
 
         // The queue shows each alert's techniques.
-        var escape = page.Locator("[data-testid=alert-row][data-alert-id=t-escape]");
+        var escape = AlertRow(page, "t-escape");
         await Assertions.Expect(escape.GetByTestId("technique")).ToHaveTextAsync(["T1610", "T1611"]);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-none]").GetByTestId("technique")).ToHaveCountAsync(0);
+        await Assertions.Expect(AlertRow(page, "t-none").GetByTestId("technique")).ToHaveCountAsync(0);
 
         // Filtering by a technique keeps it and its sub-techniques.
         await page.GetByTestId("technique-filter").FillAsync("T1552");
@@ -175,20 +175,20 @@ public sealed class ConsoleTests
         Assert.Equal(["t-creds", "t-secrets"], (await rows.EvaluateAllAsync<string[]>("rs => rs.map(r => r.dataset.alertId)")).Order(StringComparer.Ordinal));
 
         // The alert page shows the alert's and each reason's techniques; a technique there filters the queue.
-        await page.Locator("[data-testid=alert-row][data-alert-id=t-secrets]").GetByTestId("principal").ClickAsync();
+        await AlertRow(page, "t-secrets").GetByTestId("principal").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-techniques")).ToContainTextAsync("T1552.007");
         await Assertions.Expect(page.GetByTestId("alert-techniques")).ToContainTextAsync("credential-access");
         await Assertions.Expect(page.GetByTestId("reason-techniques")).ToHaveTextAsync("T1552.007");
         await page.GetByTestId("alert-techniques").GetByTestId("technique").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-secrets]")).ToBeVisibleAsync();
+        await Assertions.Expect(AlertRow(page, "t-secrets")).ToBeVisibleAsync();
         Assert.EndsWith("#/alerts?technique=T1552.007", page.Url, StringComparison.Ordinal);
 
         // Clicking a technique in the queue filters rather than opening the alert.
         await page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts").ToString());
-        await page.Locator("[data-testid=alert-row][data-alert-id=t-exec]").GetByTestId("technique").ClickAsync();
+        await AlertRow(page, "t-exec").GetByTestId("technique").ClickAsync();
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=t-exec]")).ToBeVisibleAsync();
+        await Assertions.Expect(AlertRow(page, "t-exec")).ToBeVisibleAsync();
     }
 
     /// <summary>
@@ -261,7 +261,7 @@ public sealed class ConsoleTests
         await page.GetByTestId("filter").ClickAsync();
 
         await Assertions.Expect(rows).ToHaveCountAsync(1);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=det-crit]")).ToBeVisibleAsync();
+        await Assertions.Expect(AlertRow(page, "det-crit")).ToBeVisibleAsync();
         Assert.Equal([Detectors.Baseline, Severities.Critical], await page.EvaluateAsync<string[]>("() => ['detector', 'severity'].map(f => new URLSearchParams(location.hash.split('?')[1]).get(f))"));
         await Assertions.Expect(page.GetByTestId("detector-filter")).ToHaveValueAsync(Detectors.Baseline);
     }
@@ -275,7 +275,7 @@ public sealed class ConsoleTests
         var page = session.Page;
 
         // From the row's checkbox, Tab leads into that alert and Enter opens it.
-        await page.Locator("[data-testid=alert-row][data-alert-id=key-2]").GetByTestId("select").FocusAsync();
+        await AlertRow(page, "key-2").GetByTestId("select").FocusAsync();
         await page.Keyboard.PressAsync("Tab");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("alert-title")).ToContainTextAsync("sa-2");
@@ -303,13 +303,13 @@ public sealed class ConsoleTests
         });
         foreach (var id in new[] { "bulk-1", "bulk-2" })
         {
-            await page.Locator($"[data-testid=alert-row][data-alert-id={id}]").GetByTestId("select").CheckAsync();
+            await AlertRow(page, id).GetByTestId("select").CheckAsync();
         }
 
         await page.GetByTestId("bulk-assign-me").ClickAsync();
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("1 not changed: gone-1");
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("failed");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-1]").GetByTestId("assignee")).ToHaveTextAsync("ana");
+        await Assertions.Expect(AlertRow(page, "bulk-1").GetByTestId("assignee")).ToHaveTextAsync("ana");
         Assert.Equal("ana", (await host.Get<AlertStore>().GetAsync("bulk-2", Ct))!.Assignee);
     }
 
@@ -331,7 +331,7 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(2);
         foreach (var id in new[] { "bulk-v1", "bulk-v2" })
         {
-            await page.Locator($"[data-testid=alert-row][data-alert-id={id}]").GetByTestId("select").CheckAsync();
+            await AlertRow(page, id).GetByTestId("select").CheckAsync();
         }
 
         using (var taken = await host.ClientFor(ResponderTestHost.ResponderToken).PostAsJsonAsync("/v1/alerts/bulk-v2/status", new { status = "in_progress" }, Ct))
@@ -343,13 +343,13 @@ public sealed class ConsoleTests
 
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("1 changed by someone else");
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("bulk-v2");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v1]").GetByTestId("status")).ToHaveTextAsync("acknowledged");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v2]").GetByTestId("status")).ToHaveTextAsync("in progress");
+        await Assertions.Expect(AlertRow(page, "bulk-v1").GetByTestId("status")).ToHaveTextAsync("acknowledged");
+        await Assertions.Expect(AlertRow(page, "bulk-v2").GetByTestId("status")).ToHaveTextAsync("in progress");
         Assert.Equal("in_progress", (await host.Get<AlertStore>().GetAsync("bulk-v2", Ct))!.Status);
 
         // Drawn at the version the refusal named (current_version): the next click decides on the alert as it is now.
         var now = (await host.Get<AlertStore>().GetAsync("bulk-v2", Ct))!.Version;
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=bulk-v2]")).ToHaveAttributeAsync("data-version", now.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Assertions.Expect(AlertRow(page, "bulk-v2")).ToHaveAttributeAsync("data-version", now.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("acknowledged", (await host.Get<AlertStore>().GetAsync("bulk-v1", Ct))!.Status);
     }
 
@@ -368,7 +368,7 @@ public sealed class ConsoleTests
         await Assertions.Expect(principals).Not.ToContainTextAsync("dev-3@example.com");
 
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("count-2", "dev-3@example.com"), Ct);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=count-2]")).ToBeVisibleAsync();
+        await Assertions.Expect(AlertRow(page, "count-2")).ToBeVisibleAsync();
         await Assertions.Expect(principals).ToContainTextAsync("dev-3@example.com");
         await Assertions.Expect(page.GetByTestId("chart-severity")).ToContainTextAsync("max 2");
     }
@@ -394,7 +394,7 @@ public sealed class ConsoleTests
         Volatile.Write(ref down, false);
         await Assertions.Expect(state).ToBeEmptyAsync();
         await host.Get<AlertProcessor>().HandleAsync(TestAlerts.Critical("live-2", "sa-2"), Ct);
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=live-2]")).ToBeVisibleAsync();
+        await Assertions.Expect(AlertRow(page, "live-2")).ToBeVisibleAsync();
     }
 
     /// <summary>
@@ -446,6 +446,12 @@ public sealed class ConsoleTests
         await Assertions.Expect(page.Locator("#flash")).ToContainTextAsync("triggered isolate_workload");
         Assert.Equal(600, Assert.Single(await host.Get<ActionStore>().QueryAsync(new ActionQuery(), Ct)).TtlSeconds);
     }
+
+    /// <summary>The queue's row of alert <paramref name="id"/>, as the console marks it.</summary>
+    internal static ILocator AlertRow(IPage page, string id) => page.Locator($"[data-testid=alert-row][data-alert-id={id}]");
+
+    /// <summary>The row of action <paramref name="id"/> on an alert's page.</summary>
+    internal static ILocator ActionRow(IPage page, Guid id) => page.Locator($"[data-testid=action-row][data-action-id='{id}']");
 
     /// <summary>Fills the Trigger page's form to isolate <paramref name="workload"/> for <paramref name="ttl"/> seconds, as typed, and submits it.</summary>
     internal static async Task<ILocator> TriggerIsolationAsync(IPage page, AlertWorkload workload, string reason, string ttl)
@@ -545,6 +551,23 @@ public sealed class ConsoleTests
             // sign-in form leads there.
             await Assertions.Expect(page.GetByTestId("me")).ToBeVisibleAsync();
             return new BrowserSession(playwright, browser, page, blocked);
+        }
+
+        /// <summary>Signs in with <paramref name="token"/>, as <see cref="SignInAsync"/> does, and opens alert <paramref name="alertId"/> from the queue.</summary>
+        public static async Task<BrowserSession> OnAlertAsync(ResponderTestHost host, string token, string alertId)
+        {
+            var session = await SignInAsync(host, token);
+            try
+            {
+                await AlertRow(session.Page, alertId).ClickAsync();
+                return session;
+            }
+            catch
+            {
+                // The test fails here; its Chromium must not outlive it.
+                await session.DisposeAsync();
+                throw;
+            }
         }
 
         public async ValueTask DisposeAsync()

@@ -69,22 +69,21 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         Assert.Equal(HttpStatusCode.OK, (await analystApi.PostAsJsonAsync("/v1/alerts/fp-source/verdict", new { verdict = "false_positive", note = "nightly export" }, Ct)).StatusCode);
         var suppression = Assert.Single(await host.Get<SuppressionStore>().QueryAsync(new SuppressionQuery(AlertId: "fp-source"), Ct));
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana"));
+        await using var browser = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)");
         var page = browser.Page;
-        await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
         await Assertions.Expect(page.GetByTestId("alert-row")).ToHaveCountAsync(7);
         await Assertions.Expect(page.GetByTestId("chart-techniques")).ToContainTextAsync("T1550.001");
 
         // Scroll, select an alert, then a new critical alert arrives: it shows on top without a reload, the counter
         // says so, and the selection stays.
-        var selectedRow = page.Locator("[data-testid=alert-row][data-alert-id=old-5]");
+        var selectedRow = ConsoleTests.AlertRow(page, "old-5");
         await selectedRow.GetByTestId("select").CheckAsync();
         await page.SetViewportSizeAsync(1440, 600);
         await page.EvaluateAsync("window.scrollTo(0, 200)");
         Assert.Equal(200, await page.EvaluateAsync<double>("window.scrollY"));
         var rowTopBefore = await selectedRow.EvaluateAsync<double>("r => r.getBoundingClientRect().top");
         await processor.HandleAsync(WithEvidence("live-1", "mallory@acme.example", now), Ct);
-        var live = page.Locator("[data-testid=alert-row][data-alert-id=live-1]");
+        var live = ConsoleTests.AlertRow(page, "live-1");
         await Assertions.Expect(live.GetByTestId("severity")).ToHaveTextAsync("critical");
         await Assertions.Expect(page.GetByTestId("new-count")).ToHaveTextAsync("1 new");
         await Assertions.Expect(selectedRow.GetByTestId("select")).ToBeCheckedAsync();
@@ -169,11 +168,10 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         var entry = (await host.RevocationSnapshotAsync()).Revocations.Single(r => r.Jti == "jti-console-lift");
 
         // An analyst sees the revocation but is offered no lift; one forged from the page is refused and audited.
-        await using (var analyst = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
+        await using (var analyst = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)"))
         {
-            await analyst.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
             await analyst.Page.GotoAsync(new Uri(host.BaseAddress!, "/console/#/alerts/lift-console").ToString());
-            var row = analyst.Page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+            var row = ConsoleTests.ActionRow(analyst.Page, action.Id);
             await Assertions.Expect(row.GetByTestId("action-state")).ToHaveTextAsync("done");
             await Assertions.Expect(analyst.Page.GetByTestId("lift-revocation")).ToHaveCountAsync(0);
             var forged = await analyst.Page.EvaluateAsync<string[]>($$"""
@@ -190,11 +188,10 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         }
 
         // A responder opens the alert, lifts the revocation with a reason, and the app accepts the token again.
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-rex"));
+        await using var browser = await ConsoleBrowser.SignedInAsync(host, "rex", "rex (responder)");
         var page = browser.Page;
-        await browser.SignInAsync(host.BaseAddress!, "rex", "rex (responder)");
-        await page.Locator("[data-testid=alert-row][data-alert-id=lift-console]").ClickAsync();
-        var revoke = page.Locator($"[data-testid=action-row][data-action-id='{action.Id}']");
+        await ConsoleTests.AlertRow(page, "lift-console").ClickAsync();
+        var revoke = ConsoleTests.ActionRow(page, action.Id);
         await Assertions.Expect(revoke).ToContainTextAsync("revoke_token");
         await Assertions.Expect(revoke.GetByTestId("action-state")).ToHaveTextAsync("done");
         await revoke.GetByTestId("lift-revocation").ClickAsync();
@@ -224,12 +221,11 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var host = await StartWithSsoAsync();
         await host.Get<AlertProcessor>().HandleAsync(WithEvidence("view-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
 
-        await using var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-vic"));
+        await using var browser = await ConsoleBrowser.SignedInAsync(host, "vic", "vic (viewer)");
         var page = browser.Page;
-        await browser.SignInAsync(host.BaseAddress!, "vic", "vic (viewer)");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=view-1]")).ToBeVisibleAsync();
+        await Assertions.Expect(ConsoleTests.AlertRow(page, "view-1")).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByTestId("bulk")).ToHaveCountAsync(0);
-        await page.Locator("[data-testid=alert-row][data-alert-id=view-1]").ClickAsync();
+        await ConsoleTests.AlertRow(page, "view-1").ClickAsync();
         await Assertions.Expect(page.GetByTestId("evidence")).ToBeVisibleAsync();
         foreach (var write in new[] { "triage", "ack", "assign-me", "comment", "suppress", "lift-suppression", "approve", "lift-revocation" })
         {
@@ -269,7 +265,7 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
             ? route.ContinueAsync()
             : route.FulfillAsync(new() { Status = 200, ContentType = "text/event-stream", Body = "" }));
         await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
-        await Assertions.Expect(page.Locator("[data-testid=alert-row][data-alert-id=exp-1]")).ToBeVisibleAsync();
+        await Assertions.Expect(ConsoleTests.AlertRow(page, "exp-1")).ToBeVisibleAsync();
 
         Assert.Equal(1, await host.Get<ConsoleSessionStore>().EndAllAsync("ana", Ct));
         ended.SetResult();
@@ -285,9 +281,8 @@ public sealed class ConsoleWorkflowTests(OidcProviderFixture oidc)
         await using var host = await StartWithSsoAsync();
         await host.Get<AlertProcessor>().HandleAsync(WithEvidence("csrf-1", "mallory@acme.example", host.Time.GetUtcNow()), Ct);
 
-        await using (var browser = await ConsoleBrowser.LaunchAsync(Path.Combine(host.Folder, "profile-ana")))
+        await using (var browser = await ConsoleBrowser.SignedInAsync(host, "ana", "ana (analyst)"))
         {
-            await browser.SignInAsync(host.BaseAddress!, "ana", "ana (analyst)");
             var statuses = await browser.Page.EvaluateAsync<int[]>("""
                 async () => {
                   const post = (headers) => fetch('/v1/alerts/csrf-1/status', { method: 'POST', headers: { 'Content-Type': 'application/json', ...headers }, body: JSON.stringify({ status: 'acknowledged' }) }).then(r => r.status);

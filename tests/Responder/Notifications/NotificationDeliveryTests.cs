@@ -51,8 +51,7 @@ public sealed class NotificationDeliveryTests
     public async Task ReceiverDownFor10Seconds_NotificationArrivesOnceWhenItIsBack()
     {
         var port = LocalProcess.FreePort();
-        var url = new Uri($"http://127.0.0.1:{port}/hook");
-        await using var host = await StartAsync(Webhook(url), settings =>
+        await using var host = await StartAsync(WebhookOn(port), settings =>
         {
             settings["Responder:Notifications:InitialBackoff"] = "00:00:00.500";
             settings["Responder:Notifications:MaxBackoff"] = "00:00:02";
@@ -86,7 +85,7 @@ public sealed class NotificationDeliveryTests
     {
         var port = LocalProcess.FreePort();
         var clock = new SteppedSystemClock();
-        await using var host = await StartAsync(Webhook(new Uri($"http://127.0.0.1:{port}/hook")), QuickRetries, clock);
+        await using var host = await StartAsync(WebhookOn(port), QuickRetries, clock);
         var alert = TestAlerts.Critical("al-step-back");
 
         await host.PublishAlertAsync(alert);
@@ -109,7 +108,7 @@ public sealed class NotificationDeliveryTests
     {
         var port = LocalProcess.FreePort();
         var clock = new SteppedSystemClock();
-        await using var host = await StartAsync(Webhook(new Uri($"http://127.0.0.1:{port}/hook")), QuickRetries, clock);
+        await using var host = await StartAsync(WebhookOn(port), QuickRetries, clock);
         var alert = TestAlerts.Critical("al-leased-ahead");
         await host.PublishAlertAsync(alert);
         NotificationItem? held = null;
@@ -288,6 +287,9 @@ public sealed class NotificationDeliveryTests
         ["Responder:Notifications:Routes:0:Targets:0"] = "hook",
         ["Responder:Notifications:Routes:0:MinSeverity"] = "high",
     };
+
+    /// <summary>The webhook route to a receiver on loopback <paramref name="port"/>: down until the test starts one there.</summary>
+    private static Dictionary<string, string?> WebhookOn(int port) => Webhook(new Uri($"http://127.0.0.1:{port}/hook"));
 
     /// <summary>Short waits: a lease of 4 s (twice the send timeout), backoffs of at most 1 s.</summary>
     private static void QuickRetries(Dictionary<string, string?> settings)

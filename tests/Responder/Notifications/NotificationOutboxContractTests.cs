@@ -45,7 +45,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         Assert.Equal(NotificationOutbox.Failed, Assert.Single(items, i => i.Target == "refusing").State);
         Assert.Contains("delivered to hook", Assert.Single(audit, e => e.Kind == AuditKinds.NotificationSent).Summary, StringComparison.Ordinal);
         Assert.Contains("to refusing failed", Assert.Single(audit, e => e.Kind == AuditKinds.NotificationFailed).Summary, StringComparison.Ordinal);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     [Fact]
@@ -65,7 +65,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         Assert.Equal(0, item.Attempts);
         Assert.Null(item.FinishedAt);
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationSent), Ct));
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
 
         await ExecuteAsync(host, AcceptEntries);
         await Eventually.HoldsAsync(
@@ -74,7 +74,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationSent), Ct));
         Assert.All(receiver.Received, r => Assert.Contains(alert.Id, r.Text, StringComparison.Ordinal));
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         Assert.Empty(await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct));
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationQueued), Ct));
         Assert.Empty(receiver.Received);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
 
         // Replayed from the dead letters once the store takes entries again, and delivered a second time by the log.
         await ExecuteAsync(host, AcceptEntries);
@@ -118,7 +118,7 @@ public abstract class NotificationOutboxContractTests : IDisposable
         Assert.Single(await host.Get<NotificationOutbox>().ForAlertAsync(alert.Id, Ct));
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(AlertId: alert.Id, Kind: AuditKinds.NotificationQueued), Ct));
         Assert.Single(receiver.Received);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     private static async Task<List<ConsumedRecord>> ReadAllAsync(InProcessEventLog log, string topic)
@@ -161,23 +161,16 @@ public abstract class NotificationOutboxContractTests : IDisposable
 
     private static async Task ExecuteAsync(ResponderTestHost host, string[] statements)
     {
-        await using var connection = await host.Get<IStore>().OpenAsync(Ct);
         foreach (var sql in statements)
         {
-            await connection.ExecuteAsync(new CommandDefinition(sql, cancellationToken: Ct));
+            await host.ExecuteSqlAsync(sql);
         }
     }
 }
 
 public sealed class SqliteNotificationOutboxTests : NotificationOutboxContractTests
 {
-    protected override string[] RefuseEntries(string kind) =>
-    [
-        $"""
-        CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = '{kind}'
-        BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-        """,
-    ];
+    protected override string[] RefuseEntries(string kind) => [ResponderTestHost.RefuseAuditEntriesSql(kind)];
 
     protected override string[] AcceptEntries => ["DROP TRIGGER refuse_entries"];
 

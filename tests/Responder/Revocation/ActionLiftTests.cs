@@ -34,7 +34,7 @@ public sealed class ActionLiftTests
         var repeated = (await again.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("lifts").EnumerateArray();
         Assert.Equal(lifts.Select(l => l.GetProperty("version").GetInt64()), repeated.Select(l => l.GetProperty("version").GetInt64()));
         Assert.Equal(2, (await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.RevocationLifted), Ct)).Count);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     [Fact]
@@ -42,10 +42,7 @@ public sealed class ActionLiftTests
     {
         await using var host = await new ResponderTestHost().StartAsync();
         var action = await RevocationAsync(host, null, ("jti-2b81", null), (null, "sid-77d0"));
-        await host.ExecuteSqlAsync("""
-            CREATE TRIGGER refuse_entries BEFORE INSERT ON responder_audit WHEN NEW.kind = 'revocation.lifted' AND NEW.summary LIKE '%session sid-77d0%'
-            BEGIN SELECT RAISE(ABORT, 'audit write refused'); END
-            """);
+        await host.RefuseAuditEntriesAsync(AuditKinds.RevocationLifted, naming: "session sid-77d0");
         var responder = host.ClientFor(ResponderTestHost.ResponderToken);
 
         // The test host answers through the platform's pipeline, as ztstream run does: a problem document, not an empty

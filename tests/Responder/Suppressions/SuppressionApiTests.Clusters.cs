@@ -18,7 +18,7 @@ public partial class SuppressionApiTests
 
     private static async Task<ItemErrorView> ErrorOf(HttpResponseMessage response)
     {
-        var error = Assert.Single((await HttpProblem.ReadAsync(response, HttpStatusCode.BadRequest)).GetProperty("errors").EnumerateArray());
+        var error = await HttpProblem.ReadOneErrorAsync(response, HttpStatusCode.BadRequest);
         return new ItemErrorView(error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()!, error.GetProperty("reason").GetString()!);
     }
 

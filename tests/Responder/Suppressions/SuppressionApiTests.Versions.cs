@@ -41,7 +41,7 @@ public partial class SuppressionApiTests
         Assert.Equal(HttpStatusCode.OK, lifted.StatusCode);
         Assert.Equal((3, "lifted"), ((await JsonOf(lifted)).GetProperty("version").GetInt64(), (await JsonOf(lifted)).GetProperty("state").GetString()));
         Assert.Equal(3, (await host.Get<SuppressionStore>().GetAsync(id, Ct))!.Version);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     /// <summary>
@@ -81,7 +81,7 @@ public partial class SuppressionApiTests
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.Conflict], answers.Select(a => a.StatusCode).Order());
         Assert.Equal(3, (await host.Get<SuppressionStore>().GetAsync(id, Ct))!.Version);
         Assert.Single((await host.Get<SuppressionStore>().GetAsync(id, Ct))!.Rules);
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     /// <summary>
@@ -128,7 +128,7 @@ public partial class SuppressionApiTests
         Assert.Equal(3, again.GetProperty("current_version").GetInt64());
         Assert.Contains("was lifted by ana", again.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Single(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionLifted), Ct));
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
     }
 
     /// <summary>

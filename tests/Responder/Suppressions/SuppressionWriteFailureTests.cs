@@ -63,7 +63,7 @@ public sealed class SuppressionWriteFailureTests
         Assert.Equal(stored.Rules, told[^1].Rules);
         Assert.False(told[^1].Lifted);
         Assert.Empty(await host.Get<AuditLog>().QueryAsync(new AuditQuery(Kind: AuditKinds.SuppressionNarrowed), Ct));
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
 
         await host.AcceptAuditEntriesAsync();
         using var narrowed = await analyst.PatchAsJsonAsync($"/v1/suppressions/{id}", new { rules = new[] { "baseline/bytes_spike" } }, Ct);
@@ -89,7 +89,7 @@ public sealed class SuppressionWriteFailureTests
         Assert.Equal(SuppressionStates.Active, (await host.Get<SuppressionStore>().GetAsync(id, Ct))!.State);
         var told = SuppressionApiTests.Feedback(host).Where(f => f.SuppressionId == id).ToList();
         Assert.Equal([false, true, false], told.Select(f => f.Lifted));
-        Assert.True((await host.Get<AuditLog>().VerifyAsync(null, Ct)).Intact);
+        await host.AssertAuditIntactAsync();
 
         await host.AcceptAuditEntriesAsync();
         Assert.Equal(HttpStatusCode.OK, (await analyst.DeleteAsync($"/v1/suppressions/{id}?reason=export%20retired", Ct)).StatusCode);

@@ -61,4 +61,14 @@ public static class HttpProblem
         Assert.Contains(what, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         return problem;
     }
+
+    /// <summary>
+    /// As <see cref="ReadAsync"/> for a refusal of one bad field or item: its one <c>errors</c> entry (<c>index</c>,
+    /// <c>field</c>, <c>reason</c>), so the test also shows that nothing else was refused with it.
+    /// </summary>
+    public static async Task<JsonElement> ReadOneErrorAsync(HttpResponseMessage response, HttpStatusCode status)
+    {
+        var problem = await ReadAsync(response, status);
+        return Assert.Single(problem.GetProperty("errors").EnumerateArray());
+    }
 }
