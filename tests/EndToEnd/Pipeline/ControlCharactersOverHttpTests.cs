@@ -23,8 +23,7 @@ public sealed class ControlCharactersOverHttpTests(PostgresFixture postgres) : I
         var kubeKey = await processes.AddSourceAsync("kube", ["--kinds", "k8s.audit", .. store], ct);
         var run = await processes.StartAsync(
             "run",
-            ["run", "--urls", "http://127.0.0.1:0", .. store,
-             "--set", "Responder:ApiTokens:0:Name=e2e", "--set", "Responder:ApiTokens:0:Role=viewer", "--set", $"Responder:ApiTokens:0:Token={ApiToken}"],
+            ["run", "--urls", "http://127.0.0.1:0", .. store, .. ZtStreamApi.ApiToken("viewer", ApiToken)],
             waitForListening: true,
             ct);
         using var app = ZtStreamApi.Client(run.Url, appKey);
