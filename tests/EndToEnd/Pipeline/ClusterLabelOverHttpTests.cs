@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
+using ZtStream.EndToEnd.Embedded;
 
 namespace ZtStream.EndToEnd.Pipeline;
 
@@ -42,30 +39,13 @@ public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
         Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
 
         // The Verifier's own records (zt.*) share the topic; the source's are the ones stamped with it.
-        var stored = (await StoredEventsAsync(ct)).Where(e => e.GetProperty("source").GetString() != null && !e.GetProperty("kind").GetString()!.StartsWith("zt.", StringComparison.Ordinal)).ToList();
+        var (records, _) = await EventLogRecords.ReadRecordsAsync(Path.Combine(processes.Folder.FullName, "eventlog"), ct);
+        var stored = records.Select(r => r.Event).Where(e => e.GetProperty("source").GetString() != null && !e.GetProperty("kind").GetString()!.StartsWith("zt.", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, stored.Count);
         Assert.All(stored, e => Assert.Equal(("prod-eu", "kube-prod-eu"), (e.GetProperty("attributes").GetProperty("k8s.cluster").GetString(), e.GetProperty("source").GetString())));
         Assert.Equal(["a-1", "a-2", "a-3"], stored.Where(e => e.GetProperty("kind").GetString() == "k8s.audit" && e.TryGetProperty("raw", out _))
             .Select(e => e.GetProperty("raw").GetProperty("auditID").GetString()).Order(StringComparer.Ordinal));
         Assert.Equal("ops", Assert.Single(stored, e => e.GetProperty("id").GetString() == "c-2").GetProperty("attributes").GetProperty("team").GetString());
-    }
-
-    /// <summary>Every event record in the run's file log, read through the log's own reader (read-only) after the run stopped.</summary>
-    private async Task<List<JsonElement>> StoredEventsAsync(CancellationToken ct)
-    {
-        using var log = new FileEventLog(new EventLogOptions { Kind = EventLogOptions.File, Path = Path.Combine(processes.Folder.FullName, "eventlog") },
-            TimeProvider.System, NullLogger.Instance, writable: false);
-        List<JsonElement> events = [];
-        foreach (var partition in await log.PartitionsAsync(Topics.Events, ct))
-        {
-            foreach (var record in await log.ReadAsync(Topics.Events, partition.Partition, partition.Start, int.MaxValue, ct))
-            {
-                using var value = JsonDocument.Parse(record.Value);
-                events.Add(value.RootElement.Clone());
-            }
-        }
-
-        return events;
     }
 
     private static string AuditEvent(string id, DateTimeOffset at)
