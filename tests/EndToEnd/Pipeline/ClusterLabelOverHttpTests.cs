@@ -35,8 +35,7 @@ public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
         var error = Assert.Single(errors);
         Assert.Equal((0, "attributes.k8s.cluster"), (error.Index, error.Field));
 
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
 
         // The Verifier's own records (zt.*) share the topic; the source's are the ones stamped with it.
         var (records, _) = await EventLogRecords.ReadRecordsAsync(Path.Combine(processes.Folder.FullName, "eventlog"), ct);

@@ -139,8 +139,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.DoesNotContain("e2e-k8s-denied", before, StringComparison.Ordinal);
 
         // The count survives a restart: the third denial, posted to a new process on the same store, completes it.
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
         var restarted = await StartAsync("run-2", rules, db, ct);
         using var http2 = ZtStreamApi.Client(restarted.Url, key);
         using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
@@ -299,8 +298,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.DoesNotContain(Rule, before, StringComparison.Ordinal);
 
         // The counts survive a restart: the third push, posted to a new process on the same store, is the third counted.
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
         var restarted = await StartAsync("run-2", rules, db, ct, threshold);
         using var http2 = ZtStreamApi.Client(restarted.Url, key);
         using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
