@@ -17,7 +17,7 @@ public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
     public async Task AuditWebhook_FromASourceAddedWithCluster_EveryStoredEventNamesTheCluster_AnotherClusterRefused()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] seams = ["--sqlite", processes.SqlitePath];
         var key = await processes.AddSourceAsync("kube-prod-eu", ["--kinds", "k8s.audit", "--cluster", "prod-eu", .. seams], ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams], true, ct);
         using var kube = ZtStreamApi.Client(run.Url, key);
