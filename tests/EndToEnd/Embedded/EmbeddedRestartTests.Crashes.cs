@@ -88,7 +88,7 @@ public sealed partial class EmbeddedRestartTests
             }
         }
 
-        await StopCleanlyAsync(last);
+        await last.StopCleanlyAsync(Ct);
         var (events, ends) = await EventLogRecords.ReadEventsAsync(Path.Combine(_processes.Folder.FullName, "eventlog"), Ct);
         var ids = events.Where(e => !EventKinds.IsDerived(e.Kind)).ToList();
         Assert.Empty(_acknowledgedEvents.Except(ids.Select(e => e.Id), StringComparer.Ordinal));
@@ -132,7 +132,7 @@ public sealed partial class EmbeddedRestartTests
             if (kill == 6)
             {
                 await AssertEachAlertedOnceAsync(run, acknowledged, inFlight, $" (seed {seed})");
-                await StopCleanlyAsync(run);
+                await run.StopCleanlyAsync(Ct);
                 break;
             }
 

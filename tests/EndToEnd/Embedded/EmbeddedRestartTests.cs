@@ -41,7 +41,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
             await WaitForAlertsAsync(run, marker, 1);
         }
 
-        await StopCleanlyAsync(run);
+        await run.StopCleanlyAsync(Ct);
 
         var restarted = await RunAsync("run-2");
         using (var ingest = Ingest(restarted))
@@ -69,7 +69,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         using var stream = new StreamReader(await response.Content.ReadAsStreamAsync(Ct));
         Assert.StartsWith("retry: ", await stream.ReadLineAsync(Ct), StringComparison.Ordinal);
 
-        await StopCleanlyAsync(run);
+        await run.StopCleanlyAsync(Ct);
 
         Assert.DoesNotContain("partition callback", run.Output, StringComparison.Ordinal);
         Assert.Equal(3, run.Output.Split('\n').Count(l => l.Contains("revoked; checkpointed at offset", StringComparison.Ordinal)));
@@ -290,7 +290,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         }
 
         await WaitForAlertsAsync(run, first, 1);
-        await StopCleanlyAsync(run);
+        await run.StopCleanlyAsync(Ct);
         var log = Path.Combine(_processes.Folder.FullName, "eventlog");
         var backup = Path.Combine(_processes.Folder.FullName, "eventlog-backup");
         CopyFolder(log, backup);
@@ -304,7 +304,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         }
 
         await WaitForAlertsAsync(run, later, 1);
-        await StopCleanlyAsync(run);
+        await run.StopCleanlyAsync(Ct);
 
         Directory.Delete(log, recursive: true);
         CopyFolder(backup, log);
@@ -340,7 +340,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
 
         await WaitForAlertsAsync(restarted, "user:after-upgrade", 1);
         Assert.Contains("migration responder 9999 (from_a_newer_ztstream), which this version of ZtStream does not know", restarted.Output, StringComparison.Ordinal);
-        await StopCleanlyAsync(restarted);
+        await restarted.StopCleanlyAsync(Ct);
         var rows = await LocalProcess.RunAsync("sqlite3", [Database, "SELECT name FROM schema_migrations WHERE version = 9999"], TimeSpan.FromSeconds(30));
         Assert.Equal("from_a_newer_ztstream", rows.Output.Trim());
     }
@@ -423,7 +423,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
     }
 
     /// <summary>A run that alerted on one attack and was stopped cleanly: its folder holds a committed offsets journal.</summary>
-    private async Task OneAlertThenStoppedAsync() => await StopCleanlyAsync(await AlertedOnceAsync());
+    private async Task OneAlertThenStoppedAsync() => await (await AlertedOnceAsync()).StopCleanlyAsync(Ct);
 
     /// <summary>
     /// <paramref name="kills"/> runs one after another on the same folder (named run-1 on, started with
@@ -542,12 +542,6 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops <paramref name="run"/> as an operator does (SIGTERM); it must exit 0.</summary>
-    private static async Task StopCleanlyAsync(ZtStreamProcess run)
-    {
-        await run.TerminateAsync();
-        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, run.Output);
-    }
 
     /// <summary>The offsets journal's header (magic, version) before its entries.</summary>
     private const int JournalHeader = 8;

@@ -88,13 +88,11 @@ public sealed class EventLogFilesTests(EventLogFilesTests.WrittenLog written) : 
         var run = await processes.StartAsync("run", written.RunArguments(processes.Folder.FullName), waitForListening: true, ct);
         // As many again as the fixture wrote, which sealed several segments of each partition: these seal the active ones.
         await written.PostAsync(run.Url, from: WrittenLog.Events);
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
         Assert.Contains(pipes, pipe => run.Output.Contains($"'{pipe}' {OddFiles.Refusal(OddFiles.Fifo)}", StringComparison.Ordinal));
 
         var restarted = await processes.StartAsync("run", written.RunArguments(processes.Folder.FullName), waitForListening: true, ct);
-        await restarted.TerminateAsync();
-        Assert.Equal(0, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await restarted.StopCleanlyAsync(ct);
 
         Assert.Equal(Ids(2 * WrittenLog.Events), await EventIdsAsync(ct));
     }
@@ -134,8 +132,7 @@ public sealed class EventLogFilesTests(EventLogFilesTests.WrittenLog written) : 
         await File.WriteAllBytesAsync(index, damaged, ct);
 
         var run = await processes.StartAsync("run", written.RunArguments(processes.Folder.FullName), waitForListening: true, ct);
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
 
         Assert.Contains($"{index} was no index of its segment", run.Output, StringComparison.Ordinal);
         Assert.Equal(original, await File.ReadAllBytesAsync(index, ct));
@@ -232,8 +229,7 @@ public sealed class EventLogFilesTests(EventLogFilesTests.WrittenLog written) : 
             key = await processes.AddSourceAsync("log-writer", ["--sqlite", Path.Combine(Folder, "ztstream.db")], ct);
             var run = await processes.StartAsync("run", RunArguments(Folder), waitForListening: true, ct);
             await PostAsync(run.Url, from: 0);
-            await run.TerminateAsync();
-            Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+            await run.StopCleanlyAsync(ct);
             Assert.NotEmpty(Directory.GetFiles(Path.Combine(Folder, "eventlog", "topics", "zt.events.v1"), "*.index", SearchOption.AllDirectories));
         }
 

@@ -52,8 +52,7 @@ public sealed class ResponderKillTests : IAsyncDisposable
         // follows the feed when the process is stopped, which must not hold the stop.
         await using var sdk = await SdkProbe.StartAsync(restarted.Url, key, restarted.Url, FeedToken);
         await sdk.AssertRefusesAsync(victim, jti);
-        await restarted.TerminateAsync();
-        Assert.True(await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, restarted.Output);
+        await restarted.StopCleanlyAsync(Ct);
         var verify = await _processes.StartAsync("audit-verify", ["audit", "verify", "--sqlite", Database], waitForListening: false, Ct);
         Assert.True(await verify.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, verify.Output);
         Assert.StartsWith("head ", verify.LastStandardOutputLine, StringComparison.Ordinal);
@@ -145,8 +144,7 @@ public sealed class ResponderKillTests : IAsyncDisposable
             Assert.True(lift.IsSuccessStatusCode, $"{(int)lift.StatusCode} {await lift.Content.ReadAsStringAsync(Ct)}");
         }
 
-        await other.TerminateAsync();
-        Assert.True(await other.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct) == 0, other.Output);
+        await other.StopCleanlyAsync(Ct);
         using (var stale = await sdk.GetAsync("gap-second", second))
         {
             Assert.Equal(HttpStatusCode.OK, stale.StatusCode); // nothing tells the app yet

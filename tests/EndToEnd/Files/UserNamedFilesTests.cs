@@ -61,7 +61,7 @@ public sealed class UserNamedFilesTests : IAsyncDisposable
             return ["run", Config, path];
         }
 
-        string[] run = ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] run = ["run", "--urls", "http://127.0.0.1:0", "--sqlite", processes.SqlitePath];
         string[] with = setting switch
         {
             TokenFile => ["Responder:ApiTokens:0:Name=console", "Responder:ApiTokens:0:Role=responder"],

@@ -18,7 +18,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     public async Task OktaOverHttp_BruteForceThenSuccess_MfaFatigue_AndARiskySessionAtTheApplication()
     {
         var ct = Ct;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         var keycloak = await processes.AddSourceAsync("keycloak-prod", ["--sqlite", db], ct);
         var app = await processes.AddSourceAsync("billing-app", ["--sqlite", db], ct);
@@ -132,7 +132,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     public async Task SdkAppAndOkta_OneUserWrittenThreeWays_AreOnePrincipal_SoTheRiskySignInReachesTheAppsAccess()
     {
         var ct = Ct;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         var app = await processes.AddSourceAsync("orders-app", ["--sqlite", db], ct);
         var run = await RunAsync(db, [], ct);
@@ -183,7 +183,7 @@ public sealed class IdentityDetectionEndToEndTests : IAsyncDisposable
     public async Task OktaOverHttp_RenamedAndThroughEventBridge_SameVerdicts()
     {
         var ct = Ct;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         var okta = await processes.AddSourceAsync("okta-prod", ["--sqlite", db], ct);
         var run = await RunAsync(db, [], ct);
         using var api = ZtStreamApi.Client(run.Url, ApiToken);

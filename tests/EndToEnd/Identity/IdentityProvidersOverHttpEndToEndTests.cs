@@ -26,7 +26,7 @@ public sealed class IdentityProvidersOverHttpEndToEndTests(IdentityProvidersOver
     {
         public ZtStreamProcesses Processes { get; } = new("zt-e2e-idp-http-");
 
-        public string Db => Path.Combine(Processes.Folder.FullName, "zt.db");
+        public string Db => Processes.SqlitePath;
 
         public Uri Url { get; private set; } = null!;
 

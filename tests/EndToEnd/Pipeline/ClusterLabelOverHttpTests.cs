@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using ZtStream.Contracts;
-using ZtStream.Platform.EventLog.FileLog;
-using ZtStream.Platform.Options;
+using ZtStream.EndToEnd.Embedded;
 
 namespace ZtStream.EndToEnd.Pipeline;
 
@@ -20,7 +17,7 @@ public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
     public async Task AuditWebhook_FromASourceAddedWithCluster_EveryStoredEventNamesTheCluster_AnotherClusterRefused()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] seams = ["--sqlite", processes.SqlitePath];
         var key = await processes.AddSourceAsync("kube-prod-eu", ["--kinds", "k8s.audit", "--cluster", "prod-eu", .. seams], ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams], true, ct);
         using var kube = ZtStreamApi.Client(run.Url, key);
@@ -32,42 +29,22 @@ public sealed class ClusterLabelOverHttpTests : IAsyncDisposable
 
         // A canonical event the same key posts naming another cluster: refused by index and field, the other accepted.
         var t = now.UtcDateTime.ToString("O", CultureInfo.InvariantCulture);
-        using var mixed = await kube.PostAsync("/v1/events", new StringContent(
+        var (errors, _) = await ZtStreamApi.PostPartlyAcceptedAsync(kube, "/v1/events",
             $$$"""[{"id":"c-1","time":"{{{t}}}","kind":"k8s.audit","subject":{"id":"ops"},"attributes":{"k8s.cluster":"staging"}},{"id":"c-2","time":"{{{t}}}","kind":"k8s.audit","subject":{"id":"ops"},"attributes":{"team":"ops"}}]""",
-            Encoding.UTF8, "application/json"), ct);
-        var problem = await mixed.Content.ReadAsStringAsync(ct);
-        Assert.True(mixed.StatusCode == HttpStatusCode.MultiStatus, problem);
-        var error = Assert.Single(JsonDocument.Parse(problem).RootElement.GetProperty("errors").EnumerateArray());
-        Assert.Equal((0, "attributes.k8s.cluster"), (error.GetProperty("index").GetInt32(), error.GetProperty("field").GetString()));
+            ct);
+        var error = Assert.Single(errors);
+        Assert.Equal((0, "attributes.k8s.cluster"), (error.Index, error.Field));
 
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
 
         // The Verifier's own records (zt.*) share the topic; the source's are the ones stamped with it.
-        var stored = (await StoredEventsAsync(ct)).Where(e => e.GetProperty("source").GetString() != null && !e.GetProperty("kind").GetString()!.StartsWith("zt.", StringComparison.Ordinal)).ToList();
+        var (records, _) = await EventLogRecords.ReadRecordsAsync(Path.Combine(processes.Folder.FullName, "eventlog"), ct);
+        var stored = records.Select(r => r.Event).Where(e => e.GetProperty("source").GetString() != null && !e.GetProperty("kind").GetString()!.StartsWith("zt.", StringComparison.Ordinal)).ToList();
         Assert.Equal(4, stored.Count);
         Assert.All(stored, e => Assert.Equal(("prod-eu", "kube-prod-eu"), (e.GetProperty("attributes").GetProperty("k8s.cluster").GetString(), e.GetProperty("source").GetString())));
         Assert.Equal(["a-1", "a-2", "a-3"], stored.Where(e => e.GetProperty("kind").GetString() == "k8s.audit" && e.TryGetProperty("raw", out _))
             .Select(e => e.GetProperty("raw").GetProperty("auditID").GetString()).Order(StringComparer.Ordinal));
         Assert.Equal("ops", Assert.Single(stored, e => e.GetProperty("id").GetString() == "c-2").GetProperty("attributes").GetProperty("team").GetString());
-    }
-
-    /// <summary>Every event record in the run's file log, read through the log's own reader (read-only) after the run stopped.</summary>
-    private async Task<List<JsonElement>> StoredEventsAsync(CancellationToken ct)
-    {
-        using var log = new FileEventLog(new EventLogOptions { Kind = EventLogOptions.File, Path = Path.Combine(processes.Folder.FullName, "eventlog") },
-            TimeProvider.System, NullLogger.Instance, writable: false);
-        List<JsonElement> events = [];
-        foreach (var partition in await log.PartitionsAsync(Topics.Events, ct))
-        {
-            foreach (var record in await log.ReadAsync(Topics.Events, partition.Partition, partition.Start, int.MaxValue, ct))
-            {
-                using var value = JsonDocument.Parse(record.Value);
-                events.Add(value.RootElement.Clone());
-            }
-        }
-
-        return events;
     }
 
     private static string AuditEvent(string id, DateTimeOffset at)

@@ -17,7 +17,7 @@ public sealed class EventIdsPerSourceOverHttpTests : IAsyncDisposable
     public async Task AnotherSourceSendsTheIdFirst_TheEventIsStillAlerted_AndItsOwnRetryIsScoredOnce()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] seams = ["--sqlite", processes.SqlitePath];
         var webKey = await processes.AddSourceAsync("shop-web", ["--kinds", "access.request", "--subjects", "user:*@web.example", .. seams], ct);
         var ordersKey = await processes.AddSourceAsync("orders-api", ["--kinds", "access.request", "--subjects", "user:*@shop.example", .. seams], ct);
         var run = await processes.StartAsync(

@@ -18,7 +18,7 @@ public sealed class RuntimeAlertOverHttpTests : IAsyncDisposable
     public async Task FalcoCriticalTerminalShell_PostedToIngest_CriticalAlertForThePodWithItsTechnique_AndTaintsItsServiceAccount()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] seams = ["--sqlite", processes.SqlitePath];
         var falcoKey = await processes.AddSourceAsync("falco", seams, ct);
         var auditKey = await processes.AddSourceAsync("kube-apiserver", seams, ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,

@@ -18,7 +18,7 @@ public sealed class VerdictPerClusterOverHttpTests : IAsyncDisposable
     public async Task FalsePositiveOnStagingsAccount_SuppressesItInStaging_NeverProdsAccountOfTheSameName()
     {
         var ct = Ct;
-        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] seams = ["--sqlite", processes.SqlitePath];
         var stagingKey = await processes.AddSourceAsync("kube-staging", ["--kinds", "k8s.audit", "--cluster", "staging", .. seams], ct);
         var prodKey = await processes.AddSourceAsync("kube-prod", ["--kinds", "k8s.audit", "--cluster", "prod", .. seams], ct);
         var run = await processes.StartAsync("run", ["run", "--urls", "http://127.0.0.1:0", .. seams,

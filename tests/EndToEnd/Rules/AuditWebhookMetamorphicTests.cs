@@ -71,7 +71,7 @@ public sealed class AuditClustersRun : IAsyncLifetime
         var corpus = AuditCorpusFiles.Events();
         events = corpus.Count;
         variants = Variants(corpus, RuleLiterals.Of(AuditCorpusFiles.BuiltinRules()));
-        string[] seams = ["--sqlite", Path.Combine(processes.Folder.FullName, "zt.db")];
+        string[] seams = ["--sqlite", processes.SqlitePath];
         var keys = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var v in variants)
         {

@@ -20,7 +20,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     {
         var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct, "--set", "Verifier:Rules:ReloadDelay=00:00:00.2");
         var (run, _, http, api) = pipeline;
 
@@ -83,7 +83,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
     {
         var ct = Ct;
         var rules = Directory.CreateDirectory(Path.Combine(processes.Folder.FullName, "rules")).FullName;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "apiserver", rules, db, ct);
         var (_, _, http, api) = pipeline;
 
@@ -139,8 +139,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.DoesNotContain("e2e-k8s-denied", before, StringComparison.Ordinal);
 
         // The count survives a restart: the third denial, posted to a new process on the same store, completes it.
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
         var restarted = await StartAsync("run-2", rules, db, ct);
         using var http2 = ZtStreamApi.Client(restarted.Url, key);
         using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);
@@ -172,7 +171,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.Equal(0, await list.WaitForExitAsync(Timeout, ct));
         Assert.Equal("""{"loaded":3,"failed":0}""", list.LastStandardOutputLine);
 
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         using var pipeline = await StartPipelineAsync("ztstream", "idp", rules, db, ct);
         var (_, _, http, api) = pipeline;
         var now = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
@@ -259,7 +258,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.Equal(1, await failing.WaitForExitAsync(Timeout, ct));
         Assert.Contains("unknown field 'okta.security.isproxy'", failing.Output, StringComparison.Ordinal);
 
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         // The reason is the rule and its rendered output. The shipped rules are NOTICE and WARNING (scores 30 and 50): alerting on each alone takes a lower threshold.
         using var pipeline = await StartPipelineAsync("ztstream", "okta-prod", rules, db, ct, "--set", "Verifier:AlertThreshold=25");
         var (_, _, http, api) = pipeline;
@@ -299,8 +298,7 @@ public sealed class RulesThroughTheBinaryTests : IAsyncDisposable
         Assert.DoesNotContain(Rule, before, StringComparison.Ordinal);
 
         // The counts survive a restart: the third push, posted to a new process on the same store, is the third counted.
-        await run.TerminateAsync();
-        Assert.Equal(0, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
+        await run.StopCleanlyAsync(ct);
         var restarted = await StartAsync("run-2", rules, db, ct, threshold);
         using var http2 = ZtStreamApi.Client(restarted.Url, key);
         using var api2 = ZtStreamApi.Client(restarted.Url, ApiToken);

@@ -109,7 +109,7 @@ public sealed class StagedRulesThroughTheBinaryTests : IAsyncDisposable
                 action: revoke_token
                 mode: automatic
             """);
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         var key = await processes.AddSourceAsync("e2e-app", ["--subjects", "*", "--sqlite", db], ct);
         var run = await processes.StartAsync("ztstream", [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0",

@@ -36,7 +36,7 @@ public sealed class FalcoOverHttpEndToEndTests : IAsyncDisposable
     public async Task HttpOutputAndFalcosidekick_PodContainerAndHost_RenamedConsistently_SameAlerts()
     {
         var ct = Ct;
-        var db = Path.Combine(processes.Folder.FullName, "zt.db");
+        var db = processes.SqlitePath;
         var key = await processes.AddSourceAsync("falco-prod", ["--sqlite", db, "--kinds", "runtime.alert"], ct);
         var run = await processes.StartAsync("ztstream", [
             "run", "--sqlite", db, "--urls", "http://127.0.0.1:0", "--set", "Verifier:ModelEnabled=false",

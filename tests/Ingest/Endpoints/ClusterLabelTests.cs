@@ -139,8 +139,7 @@ public sealed class ClusterLabelTests
 
         using var response = await server.PostAsync("/v1/sources/okta", Sources.TestData.Idp("okta", "event-hook-delivery.json"), key);
 
-        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.Forbidden);
-        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadTypedAsync(response, HttpStatusCode.Forbidden, "outside-scope");
         Assert.Contains("speaks for cluster prod-eu (--cluster), and the records of okta are of an identity provider", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(300)));
     }

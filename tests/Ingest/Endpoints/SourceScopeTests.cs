@@ -47,8 +47,7 @@ public sealed class SourceScopeTests
         using var payments = await server.PostAsync("/v1/events", Payloads.Array(Event("p-1", ns: "payments")), key);
         using var shop = await server.PostAsync("/v1/events", Payloads.Array(Event("s-1", ns: "shop")), key);
 
-        var problem = await HttpProblem.ReadAsync(payments, HttpStatusCode.Forbidden);
-        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadTypedAsync(payments, HttpStatusCode.Forbidden, "outside-scope");
         var error = Assert.Single(ProblemErrors.Of(problem));
         Assert.Equal((0, "workload.namespace"), (error.Index, error.Field));
         Assert.StartsWith("outside the scope of source shop-app", error.Reason, StringComparison.Ordinal);
@@ -288,8 +287,7 @@ public sealed class SourceScopeTests
         Assert.Equal([(1, "attributes.k8s.cluster"), (2, "attributes.k8s.cluster")], errors.Select(e => (e.Index, e.Field)));
         Assert.Contains("'prod-us' is not one of prod-eu", errors[0].Reason, StringComparison.Ordinal);
         Assert.Contains("names no cluster", errors[1].Reason, StringComparison.Ordinal);
-        var problem = await HttpProblem.ReadAsync(none, HttpStatusCode.Forbidden);
-        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadTypedAsync(none, HttpStatusCode.Forbidden, "outside-scope");
         Assert.Equal(HttpStatusCode.Accepted, unlimited.StatusCode);
         var logged = await server.ReadLoggedAsync(2);
         Assert.Equal(["k-0", "k-4"], logged.Select(r => r.Event.Id).Order());
@@ -319,8 +317,7 @@ public sealed class SourceScopeTests
         Assert.StartsWith("outside the scope of source keycloak-acme", errors[0].Reason, StringComparison.Ordinal);
         Assert.Contains("'globex' is not one of acme", errors[0].Reason, StringComparison.Ordinal);
         Assert.Contains("names no tenant", errors[1].Reason, StringComparison.Ordinal);
-        var problem = await HttpProblem.ReadAsync(other, HttpStatusCode.Forbidden);
-        Assert.EndsWith("/outside-scope", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
+        var problem = await HttpProblem.ReadTypedAsync(other, HttpStatusCode.Forbidden, "outside-scope");
         Assert.Equal(HttpStatusCode.Accepted, unlimited.StatusCode);
         var logged = (await server.ReadLoggedAsync(2)).Select(r => r.Event).ToArray();
         Assert.Equal([("acme", "keycloak-acme"), ("globex", "keycloak-any")], logged.Select(e => (e.Subject?.Tenant, e.Source)).Order());

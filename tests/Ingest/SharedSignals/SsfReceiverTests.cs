@@ -39,6 +39,9 @@ public sealed class SsfReceiverTests : IAsyncLifetime
 
     private static JsonObject User(string sub) => new() { ["format"] = "iss_sub", ["iss"] = "https://idp.test/tenant-1/", ["sub"] = sub };
 
+    /// <summary>The claims of a session-revoked SET about jane@example.com that pass every check, each time with a jti of its own.</summary>
+    private JsonObject JaneRevoked() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+
     private static async Task<HttpResponseMessage> PushAsync(IngestServer server, string set, string? key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, SsfPushEndpoint.Path) { Content = new StringContent(set, Encoding.ASCII) };
@@ -232,7 +235,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
-        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        var set = transmitter.Sign(JaneRevoked());
 
         using var first = await PushAsync(server, set, key);
         using var second = await PushAsync(server, set, key);
@@ -254,7 +257,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         const int Deliveries = 12;
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
-        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        var set = transmitter.Sign(JaneRevoked());
         using (var warm = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("john@example.com"))), key))
         {
             Assert.Equal(HttpStatusCode.Accepted, warm.StatusCode);
@@ -281,7 +284,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     public async Task Push_TheSameSetAfterARestart_IsStillADuplicate()
     {
         using var folder = new TempFolder("ztstream-ssf-restart-");
-        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        var set = transmitter.Sign(JaneRevoked());
         string key;
         await using (var before = await IngestServer.StartInProcessAsync(Settings(), folder: folder.Path))
         {
@@ -308,7 +311,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
-        var claims = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        var claims = JaneRevoked();
         var received = server.Services.GetRequiredService<SsfReceivedStore>();
         Assert.Equal(JtiClaim.Claimed, await received.ClaimAsync(
             transmitter.Issuer, (string)claims["jti"]!, DateTimeOffset.UtcNow.AddHours(1), SsfReceiver.ClaimLease, Ct));
@@ -375,26 +378,25 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
-        JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
         using var stranger = RSA.Create(2048);
-        var unknownIssuer = Good();
+        var unknownIssuer = JaneRevoked();
         unknownIssuer["iss"] = "https://not-configured.example/";
         var old = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"), issuedAt: DateTimeOffset.UtcNow.AddDays(-8));
         var future = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"), issuedAt: DateTimeOffset.UtcNow.AddHours(1));
-        var noJti = Good();
+        var noJti = JaneRevoked();
         noJti.Remove("jti");
-        var noEvents = Good();
+        var noEvents = JaneRevoked();
         noEvents["events"] = new JsonObject();
-        var hs256 = new JsonWebTokenHandler().CreateToken(Good().ToJsonString(), new SigningCredentials(new SymmetricSecurityKey(new byte[32]), SecurityAlgorithms.HmacSha256), new Dictionary<string, object> { ["typ"] = "secevent+jwt" });
-        var unsigned = Base64UrlEncoder.Encode("""{"alg":"none","typ":"secevent+jwt"}""") + "." + Base64UrlEncoder.Encode(Good().ToJsonString()) + ".";
+        var hs256 = new JsonWebTokenHandler().CreateToken(JaneRevoked().ToJsonString(), new SigningCredentials(new SymmetricSecurityKey(new byte[32]), SecurityAlgorithms.HmacSha256), new Dictionary<string, object> { ["typ"] = "secevent+jwt" });
+        var unsigned = Base64UrlEncoder.Encode("""{"alg":"none","typ":"secevent+jwt"}""") + "." + Base64UrlEncoder.Encode(JaneRevoked().ToJsonString()) + ".";
 
         (string Set, string Err)[] cases =
         [
             ("not a token", SetErrors.InvalidRequest),
-            (transmitter.Sign(Good(), typ: "JWT"), SetErrors.InvalidRequest),
+            (transmitter.Sign(JaneRevoked(), typ: "JWT"), SetErrors.InvalidRequest),
             (transmitter.Sign(unknownIssuer), SetErrors.InvalidIssuer),
-            (transmitter.Sign(Good(), with: stranger), SetErrors.AuthenticationFailed),
-            (transmitter.Sign(Good(), with: stranger, kid: "unknown-kid"), SetErrors.InvalidKey),
+            (transmitter.Sign(JaneRevoked(), with: stranger), SetErrors.AuthenticationFailed),
+            (transmitter.Sign(JaneRevoked(), with: stranger, kid: "unknown-kid"), SetErrors.InvalidKey),
             (transmitter.Sign(old), SetErrors.InvalidRequest),
             (transmitter.Sign(future), SetErrors.InvalidRequest),
             (transmitter.Sign(noJti), SetErrors.InvalidRequest),
@@ -418,34 +420,33 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var key = await server.AddSourceAsync("idp");
-        JsonObject Good() => transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
         using var attacker = RSA.Create(2048);
-        var expiring = Good();
+        var expiring = JaneRevoked();
         expiring["exp"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
-        var noAudience = Good();
+        var noAudience = JaneRevoked();
         noAudience.Remove("aud");
-        var notYetValid = Good();
+        var notYetValid = JaneRevoked();
         notYetValid["nbf"] = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeSeconds();
         // RFC 8725 §2.1: the RSA public key (as published) used as an HMAC secret.
-        var confused = TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["typ"] = "secevent+jwt", ["kid"] = transmitter.KeyId }, Good(), secret: Encoding.UTF8.GetBytes(transmitter.Jwks()));
+        var confused = TestJws.Sign(new JsonObject { ["alg"] = "HS256", ["typ"] = "secevent+jwt", ["kid"] = transmitter.KeyId }, JaneRevoked(), secret: Encoding.UTF8.GetBytes(transmitter.Jwks()));
 
         (string Why, string Set, string Err)[] cases =
         [
             // SSF 1.0: the exp claim MUST NOT be used in SSF SETs (defence against confusion with other JWTs).
             ("exp", transmitter.Sign(expiring), SetErrors.InvalidRequest),
             // RFC 7515 §4.1.11: a crit extension the recipient does not understand makes the JWS invalid.
-            ("crit", transmitter.SignWithHeader(new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true }, Good()), SetErrors.InvalidRequest),
-            ("crit-not-array", transmitter.SignWithHeader(new JsonObject { ["crit"] = "exp" }, Good()), SetErrors.InvalidRequest),
+            ("crit", transmitter.SignWithHeader(new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true }, JaneRevoked()), SetErrors.InvalidRequest),
+            ("crit-not-array", transmitter.SignWithHeader(new JsonObject { ["crit"] = "exp" }, JaneRevoked()), SetErrors.InvalidRequest),
             // RFC 8725 §3.10: keys named by the token itself (jwk, jku, x5u) are never trusted.
-            ("jwk", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jwk"] = TestJws.PublicJwk(attacker, "attacker") }, Good(), with: attacker), SetErrors.InvalidKey),
-            ("jku", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jku"] = "https://attacker.example/jwks.json" }, Good(), with: attacker), SetErrors.InvalidKey),
-            ("x5u", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["x5u"] = "https://attacker.example/cert.pem" }, Good(), with: attacker), SetErrors.InvalidKey),
+            ("jwk", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jwk"] = TestJws.PublicJwk(attacker, "attacker") }, JaneRevoked(), with: attacker), SetErrors.InvalidKey),
+            ("jku", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["jku"] = "https://attacker.example/jwks.json" }, JaneRevoked(), with: attacker), SetErrors.InvalidKey),
+            ("x5u", transmitter.SignWithHeader(new JsonObject { ["kid"] = "attacker", ["x5u"] = "https://attacker.example/cert.pem" }, JaneRevoked(), with: attacker), SetErrors.InvalidKey),
             ("hs256-public-key", confused, SetErrors.InvalidKey),
             ("no aud", transmitter.Sign(noAudience), SetErrors.InvalidAudience),
             // RFC 7519 §4.1.5: not to be accepted before nbf (beyond the clock skew).
             ("nbf in the future", transmitter.Sign(notYetValid), SetErrors.InvalidRequest),
             // RFC 7517 §4.4, RFC 8725 §3.1: the key is published for RS256; PS256 with it is another algorithm.
-            ("alg-not-the-keys", transmitter.SignWithHeader(new JsonObject { ["alg"] = SecurityAlgorithms.RsaSsaPssSha256 }, Good()), SetErrors.InvalidKey),
+            ("alg-not-the-keys", transmitter.SignWithHeader(new JsonObject { ["alg"] = SecurityAlgorithms.RsaSsaPssSha256 }, JaneRevoked()), SetErrors.InvalidKey),
         ];
 
         foreach (var (why, set, expected) in cases)
@@ -506,7 +507,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         await using var server = await IngestServer.StartInProcessAsync(settings);
         var key = await server.AddSourceAsync("idp");
 
-        using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), key);
+        using var response = await PushAsync(server, transmitter.Sign(JaneRevoked()), key);
 
         Assert.Equal(SetErrors.InvalidKey, (await ErrorAsync(response)).Err);
     }
@@ -538,7 +539,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     public async Task Push_WithoutASourceKey_Is401AuthenticationFailed()
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings());
-        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        var set = transmitter.Sign(JaneRevoked());
 
         using var response = await PushAsync(server, set, key: null);
 
@@ -551,7 +552,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     {
         await using var server = await IngestServer.StartInProcessAsync(Settings(sources: "okta-ssf"));
         var other = await server.AddSourceAsync("falco");
-        var set = transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com")));
+        var set = transmitter.Sign(JaneRevoked());
 
         using var response = await PushAsync(server, set, other);
 
@@ -565,7 +566,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         var idp = await server.AddSourceAsync("okta-ssf", new ZtStream.Ingest.Sources.Scopes.SourceScope(Kinds: ["auth.*"]));
         var narrow = await server.AddSourceAsync("okta-hr-only", new ZtStream.Ingest.Sources.Scopes.SourceScope(Subjects: ["*@hr.example.com"]));
 
-        using var accepted = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), idp);
+        using var accepted = await PushAsync(server, transmitter.Sign(JaneRevoked()), idp);
         using var refused = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("ceo@example.com"))), narrow);
 
         Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
@@ -583,7 +584,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         await using var server = await IngestServer.StartInProcessAsync(Settings());
         var labelled = await server.AddSourceAsync("ssf-in-prod-eu", new ZtStream.Ingest.Sources.Scopes.SourceScope(Cluster: "prod-eu"));
 
-        using var refused = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), labelled);
+        using var refused = await PushAsync(server, transmitter.Sign(JaneRevoked()), labelled);
 
         var (err, body) = await ErrorAsync(refused);
         Assert.Equal(SetErrors.AccessDenied, err);
@@ -734,7 +735,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     [Fact]
     public async Task Poll_AcknowledgesKeptSetsAndReportsRefusedOnes()
     {
-        var good = transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"));
+        var good = JaneRevoked();
         var bad = transmitter.Claims("https://elsewhere.example/", TestTransmitter.SessionRevoked, User("jane@example.com"));
         transmitter.Queue(good["jti"]!.GetValue<string>(), transmitter.Sign(good));
         transmitter.Queue(bad["jti"]!.GetValue<string>(), transmitter.Sign(bad));
@@ -845,7 +846,7 @@ public sealed class SsfReceiverTests : IAsyncLifetime
         await using var server = await IngestServer.StartInProcessAsync(settings);
         var key = await server.AddSourceAsync("idp");
 
-        using var response = await PushAsync(server, transmitter.Sign(transmitter.Claims(Audience, TestTransmitter.SessionRevoked, User("jane@example.com"))), key);
+        using var response = await PushAsync(server, transmitter.Sign(JaneRevoked()), key);
 
         var (err, body) = await ErrorAsync(response);
         Assert.Equal(SetErrors.InvalidKey, err);

@@ -2,9 +2,9 @@ namespace ZtStream.Ingest.Tests.Sources;
 
 public sealed class SourcesCommandTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("ztstream-sources-").FullName;
+    private readonly TempFolder temp = new("ztstream-sources-");
 
-    private string DbPath => Path.Combine(folder, "ztstream.db");
+    private string DbPath => Path.Combine(temp.Path, "ztstream.db");
 
     private async Task<(int Code, string Out, string Error)> RunAsync(params string[] args)
     {
@@ -340,7 +340,7 @@ public sealed class SourcesCommandTests : IDisposable
     [Fact]
     public async Task AddWithKeyFile_WritesANewKeyThenRegistersTheFileKeyAgainWithoutHarm()
     {
-        var keyFile = Path.Combine(Directory.CreateDirectory(Path.Combine(folder, "keys")).FullName, "sample.key");
+        var keyFile = Path.Combine(Directory.CreateDirectory(Path.Combine(temp.Path, "keys")).FullName, "sample.key");
 
         var (code, output, _) = await RunAsync("add", "sample", "--key-file", keyFile);
 
@@ -358,7 +358,7 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(key, (await File.ReadAllTextAsync(keyFile, Ct)).Trim());
 
         // A file key for a new source is registered as given.
-        var shared = Path.Combine(folder, "given.key");
+        var shared = Path.Combine(temp.Path, "given.key");
         await File.WriteAllTextAsync(shared, "zts_given-key-0123456789abcdefghij\n", Ct);
         Assert.Equal(0, (await RunAsync("add", "given", "--key-file", shared)).Code);
         var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
@@ -377,7 +377,7 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("other")]
     public async Task AddWithKeyFileOfARevokedKey_Exits1_AndTheKeyStaysRevoked(string name)
     {
-        var keyFile = Path.Combine(folder, "sample.key");
+        var keyFile = Path.Combine(temp.Path, "sample.key");
         Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", keyFile)).Code);
         var key = (await File.ReadAllTextAsync(keyFile, Ct)).Trim();
         Assert.Equal(0, (await RunAsync("revoke", "sample")).Code);
@@ -396,7 +396,7 @@ public sealed class SourcesCommandTests : IDisposable
     [Fact]
     public async Task AddWithKeyFileOfAnotherActiveSource_Exits1_NamingIt()
     {
-        var keyFile = Path.Combine(folder, "falco.key");
+        var keyFile = Path.Combine(temp.Path, "falco.key");
         Assert.Equal(0, (await RunAsync("add", "falco", "--key-file", keyFile)).Code);
 
         var (code, output, error) = await RunAsync("add", "falco-2", "--key-file", keyFile);
@@ -415,7 +415,7 @@ public sealed class SourcesCommandTests : IDisposable
     [Fact]
     public async Task AddWithKeyFileAgain_WithADifferentScope_Exits1_WithTheSameOrNone_IsANoOp()
     {
-        var keyFile = Path.Combine(folder, "orders.key");
+        var keyFile = Path.Combine(temp.Path, "orders.key");
         Assert.Equal(0, (await RunAsync("add", "orders-api", "--key-file", keyFile, "--kinds", "access.request")).Code);
 
         var (code, _, error) = await RunAsync("add", "orders-api", "--key-file", keyFile, "--kinds", "access.request", "--namespaces", "shop");
@@ -437,15 +437,15 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("plain-file/sample.key", 1, "cannot write the key")]
     public async Task AddWithKeyFileThatCannotBeWritten_RegistersNothing(string keyPath, int exitCode, string named)
     {
-        await File.WriteAllTextAsync(Path.Combine(folder, "plain-file"), "not a folder", Ct);
+        await File.WriteAllTextAsync(Path.Combine(temp.Path, "plain-file"), "not a folder", Ct);
 
-        var (code, output, error) = await RunAsync("add", "sample", "--key-file", Path.Combine(folder, keyPath));
+        var (code, output, error) = await RunAsync("add", "sample", "--key-file", Path.Combine(temp.Path, keyPath));
 
         Assert.Equal(exitCode, code);
         Assert.Empty(output);
         Assert.Contains(named, error, StringComparison.Ordinal);
         Assert.Single(error.TrimEnd().Split('\n'));
-        Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", Path.Combine(folder, "right.key"))).Code);
+        Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", Path.Combine(temp.Path, "right.key"))).Code);
     }
 
     /// <summary>
@@ -458,14 +458,14 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("a/b/c/key", "a/b/c")]
     public async Task AddWithKeyFileInAMissingFolder_Exits1_NamingIt_MakesAndRegistersNothing(string keyPath, string missing)
     {
-        var (code, output, error) = await RunAsync("add", "sample", "--key-file", Path.Combine(folder, keyPath));
+        var (code, output, error) = await RunAsync("add", "sample", "--key-file", Path.Combine(temp.Path, keyPath));
 
         Assert.Equal(1, code);
         Assert.Empty(output);
         var line = Assert.Single(error.TrimEnd().Split('\n'));
-        Assert.Contains($"the folder '{Path.Combine(folder, missing)}' does not exist; create it first", line, StringComparison.Ordinal);
+        Assert.Contains($"the folder '{Path.Combine(temp.Path, missing)}' does not exist; create it first", line, StringComparison.Ordinal);
         Assert.Contains("source 'sample' was not added", line, StringComparison.Ordinal);
-        Assert.False(Directory.Exists(Path.Combine(folder, keyPath.Split('/')[0])));
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, keyPath.Split('/')[0])));
         Assert.DoesNotContain("sample", (await RunAsync("list")).Out, StringComparison.Ordinal);
     }
 
@@ -475,7 +475,7 @@ public sealed class SourcesCommandTests : IDisposable
     [InlineData("not-a-database")]
     public async Task AnyVerb_StoreThatCannotBeOpened_OneLineExitOne(string what)
     {
-        var db = Path.Combine(folder, what);
+        var db = Path.Combine(temp.Path, what);
         if (what == "folder")
         {
             Directory.CreateDirectory(db);
@@ -534,7 +534,6 @@ public sealed class SourcesCommandTests : IDisposable
 
     public void Dispose()
     {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        temp.Dispose();
     }
 }

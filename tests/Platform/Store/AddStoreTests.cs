@@ -2,13 +2,13 @@ namespace ZtStream.Platform.Tests.Store;
 
 public sealed class AddStoreTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("zt-addstore-").FullName;
+    private readonly TempFolder temp = new("zt-addstore-");
 
     [Fact]
     public async Task AddStore_HostStarts_MigratesBeforeHostedServicesRegisteredEarlierStart()
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = Path.Combine(folder, "nested", "zt.db") });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Store:SqlitePath"] = Path.Combine(temp.Path, "nested", "zt.db") });
 
         // Registered before the store on purpose: it still finds the schema in place when it starts.
         builder.Services.AddSingleton<TableProbe>();
@@ -22,7 +22,7 @@ public sealed class AddStoreTests : IDisposable
 
         Assert.IsType<SqliteStore>(host.Services.GetRequiredService<IStore>());
         Assert.Equal(0L, host.Services.GetRequiredService<TableProbe>().RowsSeenAtStart);
-        Assert.True(File.Exists(Path.Combine(folder, "nested", "zt.db")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "nested", "zt.db")));
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public sealed class AddStoreTests : IDisposable
     public async Task StoreMigrator_WithoutHost_MigratesForCommandLineUse()
     {
         var services = new ServiceCollection();
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Store:ConnectionString"] = Path.Combine(folder, "cli.db") }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Store:ConnectionString"] = Path.Combine(temp.Path, "cli.db") }).Build();
         services.AddStore(configuration);
         services.AddSingleton<IMigrationSource>(new Source(new Migration("cli", 1, "cli-table", "CREATE TABLE zt_cli (id INTEGER);", "CREATE TABLE zt_cli (id integer);")));
         await using var provider = services.BuildServiceProvider();
@@ -50,13 +50,13 @@ public sealed class AddStoreTests : IDisposable
         var applied = await provider.GetRequiredService<StoreMigrator>().MigrateAsync(Ct);
 
         Assert.Equal(["cli-table"], applied.Select(m => m.Name));
-        Assert.True(File.Exists(Path.Combine(folder, "cli.db")));
+        Assert.True(File.Exists(Path.Combine(temp.Path, "cli.db")));
     }
 
     [Fact]
     public async Task SqliteStore_Timestamps_AreStoredAsFixedWidthUtcIsoText()
     {
-        var store = new SqliteStore(new() { SqlitePath = Path.Combine(folder, "text.db") });
+        var store = new SqliteStore(new() { SqlitePath = Path.Combine(temp.Path, "text.db") });
         await using var connection = await store.OpenAsync(Ct);
         await connection.ExecuteAsync("CREATE TABLE t (at TEXT NOT NULL)");
 
@@ -70,8 +70,7 @@ public sealed class AddStoreTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        temp.Dispose();
     }
 
     private sealed class TableProbe(IStore store) : IHostedService

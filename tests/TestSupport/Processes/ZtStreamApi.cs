@@ -181,4 +181,23 @@ public static class ZtStreamApi
         Assert.Fail($"no alert with {detector}/{rule} on {principal} within {Timeout.TotalSeconds} s");
         return default;
     }
+
+    /// <summary>
+    /// Posts <paramref name="body"/> (JSON) to <paramref name="path"/> and fails the test, with the status and the answer,
+    /// unless Ingest took part of it (207): the twin of <see cref="PostAcceptedAsync"/> for a batch with refused items.
+    /// Answers each refused item's index, field and reason, and the ids of the events it took.
+    /// </summary>
+    public static async Task<(List<(int Index, string? Field, string? Reason)> Errors, List<string?> AcceptedIds)> PostPartlyAcceptedAsync(
+        HttpClient http, string path, string body, CancellationToken ct)
+    {
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, ct);
+        var answer = await response.Content.ReadAsStringAsync(ct);
+        Assert.True(response.StatusCode == HttpStatusCode.MultiStatus, $"{path}: {(int)response.StatusCode} {answer}");
+        using var problem = JsonDocument.Parse(answer);
+        return (
+            [.. problem.RootElement.GetProperty("errors").EnumerateArray()
+                .Select(e => (e.GetProperty("index").GetInt32(), e.GetProperty("field").GetString(), e.GetProperty("reason").GetString()))],
+            [.. problem.RootElement.GetProperty("accepted_ids").EnumerateArray().Select(e => e.GetString())]);
+    }
 }

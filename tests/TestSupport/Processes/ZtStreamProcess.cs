@@ -138,6 +138,17 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Stops the process as an operator does (<see cref="TerminateAsync"/>, SIGTERM) and fails the test, with its output,
+    /// unless it exits 0 within a minute.
+    /// </summary>
+    public async Task StopCleanlyAsync(CancellationToken ct)
+    {
+        await TerminateAsync();
+        var code = await WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
+        Assert.True(code == 0, $"{Name} exited {code}:\n{Output}");
+    }
+
     /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
     public void Kill()
     {

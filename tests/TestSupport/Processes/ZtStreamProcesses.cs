@@ -10,6 +10,12 @@ public sealed class ZtStreamProcesses(string prefix) : IAsyncDisposable
 
     public DirectoryInfo Folder { get; } = Directory.CreateTempSubdirectory(prefix);
 
+    /// <summary>
+    /// The SQLite store in <see cref="Folder"/> (<c>zt.db</c>) for <c>--sqlite</c>: the one store the processes of a test
+    /// share, from <c>sources add</c> to <c>run</c>.
+    /// </summary>
+    public string SqlitePath => Path.Combine(Folder.FullName, "zt.db");
+
     /// <summary>Every process's output so far, each under its name (for a failing test's message).</summary>
     public string Output
     {

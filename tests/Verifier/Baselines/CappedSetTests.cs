@@ -84,14 +84,7 @@ public sealed class CappedSetTests
 
     private static CappedSet RoundTrip(CappedSet from, CappedSet into)
     {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            from.Write(writer);
-        }
-
-        buffer.Position = 0;
-        using var reader = new BinaryReader(buffer);
+        using var reader = WrittenBytes.Reader(from.Write);
         into.Read(reader);
         return into;
     }

@@ -68,14 +68,5 @@ public sealed class HashRingTests
         return ring;
     }
 
-    private static byte[] Bytes(HashRing ring)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms))
-        {
-            ring.Write(w);
-        }
-
-        return ms.ToArray();
-    }
+    private static byte[] Bytes(HashRing ring) => WrittenBytes.Of(ring.Write);
 }

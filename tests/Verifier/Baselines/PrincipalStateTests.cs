@@ -84,20 +84,11 @@ public sealed class PrincipalStateTests
         Assert.Equal(0, state.RevokedTicks(42));
     }
 
-    private static byte[] Bytes(PrincipalState state)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new BinaryWriter(buffer))
-        {
-            state.Write(writer);
-        }
-
-        return buffer.ToArray();
-    }
+    private static byte[] Bytes(PrincipalState state) => WrittenBytes.Of(state.Write);
 
     private static PrincipalState RoundTrip(PrincipalState state)
     {
-        using var reader = new BinaryReader(new MemoryStream(Bytes(state)));
+        using var reader = WrittenBytes.Reader(state.Write);
         return PrincipalState.Read(reader);
     }
 }

@@ -134,15 +134,8 @@ public sealed class FeedbackTests
         const string a = "system:serviceaccount:shop:api";
         var list = new ZtStream.Verifier.Feedback.SuppressionList();
         list.Add(FalsePositive(AlertFeedback.AllPrincipals, "baseline/bytes_spike", null, Events.T0.AddDays(10)) with { Namespace = "shop", SuppressionId = "sup-9" });
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            list.Write(w);
-        }
-
-        ms.Position = 0;
         var read = new ZtStream.Verifier.Feedback.SuppressionList();
-        read.Read(new BinaryReader(ms));
+        read.Read(WrittenBytes.Reader(list.Write));
         var s = Assert.Single(read.For(AlertFeedback.AllPrincipals));
         Assert.Equal(("sup-9", "shop"), (s.Id, s.Namespace));
         Assert.True(read.IsSuppressed(a, "baseline", "bytes_spike", "internal/orders", "shop", null, Events.T0.AddDays(1).UtcTicks));

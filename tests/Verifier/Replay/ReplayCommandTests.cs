@@ -2,9 +2,9 @@ namespace ZtStream.Verifier.Tests.Replay;
 
 public sealed class ReplayCommandTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-replay-").FullName;
+    private readonly TempFolder temp = new("zt-replay-");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static (CliContext Context, StringWriter Out, StringWriter Err) Context(Dictionary<string, string?>? config = null)
     {
@@ -17,8 +17,8 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task SimulateThenReplay_Json_LastLineIsTheEvaluation()
     {
-        var events = Path.Combine(dir, "events.ndjson");
-        var labels = Path.Combine(dir, "labels.ndjson");
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labels = Path.Combine(temp.Path, "labels.ndjson");
         var (simCtx, _, simErr) = Context();
         Assert.Equal(0, await new SimulateCommand().RunAsync(
             ["--principals", "120", "--days", "2", "--seed", "9", "--scenarios", "pod-exec,bulk-exfiltration", "--out", events, "--labels", labels], simCtx, CancellationToken.None));
@@ -62,7 +62,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_OktaSystemLogFormat_ScoresTheIdpsSessionRevocationAsACriticalAlert()
     {
-        var file = Path.Combine(dir, "okta.ndjson");
+        var file = Path.Combine(temp.Path, "okta.ndjson");
         await File.WriteAllLinesAsync(file, [
             """{"uuid":"a1","published":"2026-03-01 09:00:00.000000000","eventType":"user.session.start","actor":{"id":"00u9","type":"User","alternateId":"sam@acme.example"},"client":{"ipAddress":"198.51.100.7"},"outcome":{"result":"SUCCESS"},"authenticationContext":{"externalSessionId":"s-1"}}""",
             """{"uuid":"a2","published":"2026-03-01 09:05:00.000000000 UTC","eventType":"user.session.clear","actor":{"id":"00uadmin","type":"User","alternateId":"it-admin@acme.example"},"outcome":{"result":"SUCCESS"},"target":[{"id":"00u9","type":"User","alternateId":"sam@acme.example"}]}""",
@@ -79,7 +79,7 @@ public sealed class ReplayCommandTests : IDisposable
     public async Task Replay_GkeAuditExport_ScoresLikeTheWebhooksEventsAndSaysWhatItSkipped()
     {
         // A Cloud Logging export of GKE's audit log: a privileged pod created, then an entry that names no service.
-        var file = Path.Combine(dir, "gke.ndjson");
+        var file = Path.Combine(temp.Path, "gke.ndjson");
         await File.WriteAllLinesAsync(file, [
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"requestMetadata":{"callerIp":"203.0.113.5","callerSuppliedUserAgent":"kubectl/v1.30.5"},"serviceName":"k8s.io","methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/shop/pods/debug","request":{"@type":"core.k8s.io/v1.Pod","apiVersion":"v1","kind":"Pod","metadata":{"name":"debug"},"spec":{"containers":[{"name":"debug","image":"alpine","securityContext":{"privileged":true}}]}}},"insertId":"g-1","resource":{"type":"k8s_cluster","labels":{"cluster_name":"gke-shop"}},"timestamp":"2026-11-30T20:00:00Z"}""",
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"methodName":"google.container.v1.ClusterManager.GetCluster","resourceName":"projects/p/locations/l/clusters/gke-shop"},"insertId":"g-2","timestamp":"2026-11-30T20:01:00Z"}""",
@@ -102,7 +102,7 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("okta", "Ingest:IdentitySubjects:okta", "user_id")]
     public async Task Replay_IngestSectionConfigured_MapsWithItLikeTheLiveEndpoint(string format, string setting, string value)
     {
-        var file = Path.Combine(dir, $"{format}.json");
+        var file = Path.Combine(temp.Path, $"{format}.json");
         await File.WriteAllTextAsync(file, format == "falco"
             ? """{"uuid":"6f1e2d3c-0000-4000-8000-00000000a001","output":"A shell was spawned in a container","priority":"Critical","rule":"Terminal shell in container","time":"2026-11-30T20:00:00Z","source":"syscall","hostname":"node-1.example.com","output_fields":{"container.id":"3ad7b26ded6d","k8s.ns.name":"shop","proc.cmdline":"bash -i","k8s.pod.name":"web-"""
               + new string('x', 150) + "\"}}"
@@ -129,7 +129,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_InvalidIngestSection_ExitsTwoNamingTheKey()
     {
-        var file = Path.Combine(dir, "falco.json");
+        var file = Path.Combine(temp.Path, "falco.json");
         await File.WriteAllTextAsync(file, """{"rule":"Terminal shell in container","priority":"Notice","time":"2026-11-30T20:00:00Z","output_fields":{"container.id":"3ad7b26ded6d"}}""", Ct);
         var (ctx, output, err) = Context(new() { ["Verifier:ModelEnabled"] = "false", ["Ingest:MaxFieldLength"] = "10" });
 
@@ -148,7 +148,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_CanonicalEventsLiveWouldRefuse_AreReportedWithLineFieldAndReasonNotScored()
     {
-        var file = Path.Combine(dir, "recorded.ndjson");
+        var file = Path.Combine(temp.Path, "recorded.ndjson");
         await File.WriteAllLinesAsync(file, [
             """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"denied"}""",
             """{"id":"e2","time":"2026-11-30T10:01:00Z","kind":"zt.alert","subject":{"id":"ana@example.com"},"outcome":"denied"}""",
@@ -183,7 +183,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_SourceEventLiveWouldRefuseAfterMapping_IsReportedByItemNotScored()
     {
-        var file = Path.Combine(dir, "audit.json");
+        var file = Path.Combine(temp.Path, "audit.json");
         await File.WriteAllTextAsync(file, """
             {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[
               {"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{"username":"ana@example.com"},"sourceIPs":["203.0.113.5"],"objectRef":{"resource":"pods","namespace":"shop","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-11-30T10:00:00.000000Z","stageTimestamp":"2026-11-30T10:00:00.100000Z"},
@@ -204,7 +204,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_EveryItemRefused_ExitsOneSayingNothingWasScored()
     {
-        var file = Path.Combine(dir, "refused.ndjson");
+        var file = Path.Combine(temp.Path, "refused.ndjson");
         await File.WriteAllLinesAsync(file, [
             """{"id":"e-1","kind":"access.request","subject":{"id":"ana@example.com"}}""",
             """{"id":"e-2","time":"2026-11-30T10:01:00Z","kind":"access.request","status":1200,"subject":{"id":"ana@example.com"}}""",
@@ -223,7 +223,7 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_IngestLimitConfigured_ValidatesWithIt()
     {
-        var file = Path.Combine(dir, "ids.ndjson");
+        var file = Path.Combine(temp.Path, "ids.ndjson");
         await File.WriteAllLinesAsync(file, [
             """{"id":"short","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
             $$$"""{"id":"{{{new string('i', 40)}}}","time":"2026-11-30T10:01:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""",
@@ -249,13 +249,13 @@ public sealed class ReplayCommandTests : IDisposable
     [InlineData("EMPTY", "file is empty: name a file")]
     public async Task Replay_FolderOrEmptyPathForAFile_ExitsTwoSayingWhatItIs(string where, string expected)
     {
-        var events = Path.Combine(dir, "events.ndjson");
+        var events = Path.Combine(temp.Path, "events.ndjson");
         await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
         string[] args = where switch
         {
-            "FILE" => [dir],
+            "FILE" => [temp.Path],
             "EMPTY" => [""],
-            _ => [events, where, dir],
+            _ => [events, where, temp.Path],
         };
         var (ctx, output, err) = Context();
 
@@ -265,7 +265,7 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Empty(output.ToString());
         var lines = err.ToString().TrimEnd().Split('\n');
         Assert.Equal(2, lines.Length);
-        Assert.Equal($"ztstream replay: {expected.Replace("{dir}", dir, StringComparison.Ordinal)}", lines[0].TrimEnd());
+        Assert.Equal($"ztstream replay: {expected.Replace("{dir}", temp.Path, StringComparison.Ordinal)}", lines[0].TrimEnd());
         Assert.StartsWith("usage: ztstream replay <FILE> [options]", lines[1], StringComparison.Ordinal);
     }
 
@@ -273,8 +273,8 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task Replay_LabelsLineThatIsNoLabel_ExitsTwoNamingTheLine()
     {
-        var events = Path.Combine(dir, "events.ndjson");
-        var labels = Path.Combine(dir, "labels.ndjson");
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labels = Path.Combine(temp.Path, "labels.ndjson");
         await File.WriteAllTextAsync(events, """{"id":"e1","time":"2026-11-30T10:00:00Z","kind":"access.request","subject":{"id":"ana@example.com"}}""" + "\n", Ct);
         await File.WriteAllTextAsync(labels, """{"scenario":"pod-exec","principal":"ana@example.com","start":"2026-11-30T10:00:00Z","event_ids":["e1"]}""" + "\r\n\r\nscenario,principal\r\n", Ct);
         var (ctx, _, err) = Context();

@@ -2,9 +2,9 @@ namespace ZtStream.Verifier.Tests.Rules;
 
 public sealed class RuleLoaderTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-rules-").FullName;
+    private readonly TempFolder temp = new("zt-rules-");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private const string FalcoFile = """
         - list: shells
@@ -118,13 +118,13 @@ public sealed class RuleLoaderTests : IDisposable
     [Fact]
     public void Read_DirectoriesRecursivelyInPathOrder_MissingPathIsAnError()
     {
-        Directory.CreateDirectory(Path.Combine(dir, "b"));
-        File.WriteAllText(Path.Combine(dir, "b", "two.yml"), "id: two\ntitle: Two\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
-        File.WriteAllText(Path.Combine(dir, "a.yaml"), "id: one\ntitle: One\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
-        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a rule");
+        Directory.CreateDirectory(Path.Combine(temp.Path, "b"));
+        File.WriteAllText(Path.Combine(temp.Path, "b", "two.yml"), "id: two\ntitle: Two\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), "id: one\ntitle: One\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "notes.txt"), "not a rule");
         var errors = new List<RuleLoadError>();
-        var sources = RuleLoader.Read([dir, Path.Combine(dir, "missing.yaml")], errors);
-        Assert.Equal([Path.Combine(dir, "a.yaml"), Path.Combine(dir, "b", "two.yml")], sources.Select(s => s.Path));
+        var sources = RuleLoader.Read([temp.Path, Path.Combine(temp.Path, "missing.yaml")], errors);
+        Assert.Equal([Path.Combine(temp.Path, "a.yaml"), Path.Combine(temp.Path, "b", "two.yml")], sources.Select(s => s.Path));
         Assert.Equal("no such file or directory", Assert.Single(errors).Reason);
         Assert.Equal(["one", "two"], RuleLoader.Load(sources).Rules.Select(r => r.Id));
     }
@@ -132,10 +132,10 @@ public sealed class RuleLoaderTests : IDisposable
     [Fact]
     public void LoadConfigured_BuiltinOff_LoadsOnlyThePaths()
     {
-        File.WriteAllText(Path.Combine(dir, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
-        var result = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [dir] });
+        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        var result = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [temp.Path] });
         Assert.Equal("mine", Assert.Single(result.Rules).Id);
-        var both = RuleLoader.LoadConfigured(new RuleOptions { Paths = [dir] });
+        var both = RuleLoader.LoadConfigured(new RuleOptions { Paths = [temp.Path] });
         Assert.True(both.Rules.Count > 1);
         Assert.Contains(both.Rules, r => r.Origin.File.StartsWith(RuleLoader.BuiltinPrefix, StringComparison.Ordinal));
     }

@@ -14,18 +14,18 @@ namespace ZtStream.Verifier.Tests.Rules;
 /// </summary>
 public sealed class RuleReloaderTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-reload-").FullName;
+    private readonly TempFolder temp = new("zt-reload-");
     private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     public void Dispose()
     {
         services.Dispose();
-        Directory.Delete(dir, recursive: true);
+        temp.Dispose();
     }
 
     private IMeterFactory Meters => services.GetRequiredService<IMeterFactory>();
 
-    private VerifierOptions Configured => new() { Rules = new RuleOptions { Builtin = false, Paths = [dir], ReloadDelay = TimeSpan.FromMilliseconds(100) } };
+    private VerifierOptions Configured => new() { Rules = new RuleOptions { Builtin = false, Paths = [temp.Path], ReloadDelay = TimeSpan.FromMilliseconds(100) } };
 
     private static string Rule(string id) => $"id: {id}\ntitle: {id}\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n";
 
@@ -46,21 +46,21 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public async Task ChangedDirectory_Reloads_AndABadFileKeepsThePreviousSet()
     {
-        File.WriteAllText(Path.Combine(dir, "a.yaml"), Rule("first"));
+        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), Rule("first"));
         var (holder, logger, reloader) = await WatchAsync();
         using var _ = reloader;
 
-        File.WriteAllText(Path.Combine(dir, "b.yaml"), Rule("second"));
+        File.WriteAllText(Path.Combine(temp.Path, "b.yaml"), Rule("second"));
         await Until(() => holder.Current.Rules.Count == 2, "the new rule");
         Assert.Equal(1, holder.Current.Version);
 
-        File.WriteAllText(Path.Combine(dir, "c.yaml"), "id: broken\ntitle: B\nseverity: low\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "c.yaml"), "id: broken\ntitle: B\nseverity: low\ndetection:\n  s:\n    nosuch: 1\n  condition: s\n");
         await Until(() => logger.Messages.Any(m => m.Contains("not reloaded", StringComparison.Ordinal)), "the rejected reload");
         Assert.Equal(["first", "second"], holder.Current.Rules.Select(r => r.Id).Order(StringComparer.Ordinal));
-        Assert.Contains(logger.Messages, m => m.Contains(Path.Combine(dir, "c.yaml") + ":6", StringComparison.Ordinal) && m.Contains("unknown field 'nosuch'", StringComparison.Ordinal));
+        Assert.Contains(logger.Messages, m => m.Contains(Path.Combine(temp.Path, "c.yaml") + ":6", StringComparison.Ordinal) && m.Contains("unknown field 'nosuch'", StringComparison.Ordinal));
 
-        File.Delete(Path.Combine(dir, "c.yaml"));
-        File.Delete(Path.Combine(dir, "a.yaml"));
+        File.Delete(Path.Combine(temp.Path, "c.yaml"));
+        File.Delete(Path.Combine(temp.Path, "a.yaml"));
         await Until(() => holder.Current.Rules.Count == 1, "the removal");
         Assert.Equal("second", holder.Current.Rules[0].Id);
         await reloader.StopAsync(CancellationToken.None);
@@ -69,24 +69,24 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public async Task SigmaFilter_AddedChangedOrBroken_ReloadsLikeARule()
     {
-        File.WriteAllText(Path.Combine(dir, "rule.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-id", "denied_request", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "rule.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-id", "denied_request", "high"));
         var (holder, logger, reloader) = await WatchAsync();
         using var _ = reloader;
         var ci = RuleTesting.Audit("get", "secrets", "payments", "db", user: "system:serviceaccount:ci:deployer", code: 403);
         Assert.True(holder.Current.Rules[0].Matches(ci));
 
         static string Filter(string logsource) => $"title: CI\nid: mf-ci\nlogsource:\n  {logsource}\nfilter:\n  rules: [denied_request]\n  selection:\n    user.username|startswith: 'system:serviceaccount:ci:'\n  condition: selection\n";
-        File.WriteAllText(Path.Combine(dir, "filter.yml"), Filter("product: kubernetes"));
+        File.WriteAllText(Path.Combine(temp.Path, "filter.yml"), Filter("product: kubernetes"));
         await Until(() => holder.Current.Rules[0].Filters.Count == 1, "the filter");
         Assert.False(holder.Current.Rules[0].Matches(ci));
 
         // A filter that no longer fits its rule keeps the previous set, filter included, and says why.
-        File.WriteAllText(Path.Combine(dir, "filter.yml"), Filter("product: okta"));
+        File.WriteAllText(Path.Combine(temp.Path, "filter.yml"), Filter("product: okta"));
         await Until(() => logger.Messages.Any(m => m.Contains("not reloaded", StringComparison.Ordinal)), "the rejected reload");
         Assert.Contains(logger.Messages, m => m.Contains("rule 'mf-ci'", StringComparison.Ordinal) && m.Contains("is not the filter's", StringComparison.Ordinal));
         Assert.False(holder.Current.Rules[0].Matches(ci));
 
-        File.Delete(Path.Combine(dir, "filter.yml"));
+        File.Delete(Path.Combine(temp.Path, "filter.yml"));
         await Until(() => holder.Current.Rules[0].Filters.Count == 0, "the filter's removal");
         Assert.True(holder.Current.Rules[0].Matches(ci));
         await reloader.StopAsync(CancellationToken.None);
@@ -105,23 +105,23 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public void Reload_EachRuleChange_IsLoggedByRule_RemovedAndDisabledWarnAndCount()
     {
-        File.WriteAllText(Path.Combine(dir, "kept.yaml"), Rule("kept", "low"));
-        File.WriteAllText(Path.Combine(dir, "edited.yaml"), Rule("edited", "low"));
-        File.WriteAllText(Path.Combine(dir, "deleted.yaml"), Rule("deleted", "high"));
-        File.WriteAllText(Path.Combine(dir, "turned-off.yaml"), Rule("turned-off", "high"));
-        File.WriteAllText(Path.Combine(dir, "turned-on.yaml"), Rule("turned-on", "high", "enabled: false\n"));
+        File.WriteAllText(Path.Combine(temp.Path, "kept.yaml"), Rule("kept", "low"));
+        File.WriteAllText(Path.Combine(temp.Path, "edited.yaml"), Rule("edited", "low"));
+        File.WriteAllText(Path.Combine(temp.Path, "deleted.yaml"), Rule("deleted", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "turned-off.yaml"), Rule("turned-off", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "turned-on.yaml"), Rule("turned-on", "high", "enabled: false\n"));
         using var log = new CapturedLog();
         using var factory = LoggerFactory.Create(b => b.AddProvider(log));
         var (holder, reloader) = Reloader(factory);
         var before = holder.Current.Rules.ToDictionary(r => r.Id);
         using var metrics = new Metrics(Meters);
 
-        File.WriteAllText(Path.Combine(dir, "edited.yaml"), Rule("edited", "medium"));
-        File.Delete(Path.Combine(dir, "deleted.yaml"));
-        File.WriteAllText(Path.Combine(dir, "turned-off.yaml"), Rule("turned-off", "high", "enabled: false\n"));
-        File.WriteAllText(Path.Combine(dir, "turned-on.yaml"), Rule("turned-on", "high"));
-        Directory.CreateDirectory(Path.Combine(dir, "new"));
-        File.WriteAllText(Path.Combine(dir, "new", "added.yaml"), Rule("added", "low"));
+        File.WriteAllText(Path.Combine(temp.Path, "edited.yaml"), Rule("edited", "medium"));
+        File.Delete(Path.Combine(temp.Path, "deleted.yaml"));
+        File.WriteAllText(Path.Combine(temp.Path, "turned-off.yaml"), Rule("turned-off", "high", "enabled: false\n"));
+        File.WriteAllText(Path.Combine(temp.Path, "turned-on.yaml"), Rule("turned-on", "high"));
+        Directory.CreateDirectory(Path.Combine(temp.Path, "new"));
+        File.WriteAllText(Path.Combine(temp.Path, "new", "added.yaml"), Rule("added", "low"));
         Assert.True(reloader.Reload(Configured.Rules));
 
         var now = holder.Current.Rules.ToDictionary(r => r.Id);
@@ -150,14 +150,14 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public void Reload_ARuleThatBecomesCorrelationOnly_WarnsAndCountsLikeADisabledOne()
     {
-        File.WriteAllText(Path.Combine(dir, "denied.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-id", "denied_request", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "denied.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-id", "denied_request", "high"));
         using var log = new CapturedLog();
         using var factory = LoggerFactory.Create(b => b.AddProvider(log));
         var (holder, reloader) = Reloader(factory);
         Assert.True(Assert.Single(holder.Current.Rules).Generates);
         using var metrics = new Metrics(Meters);
 
-        File.WriteAllText(Path.Combine(dir, "many-denied.yml"), Sigma.SigmaCorrelationTests.ManyDenied());
+        File.WriteAllText(Path.Combine(temp.Path, "many-denied.yml"), Sigma.SigmaCorrelationTests.ManyDenied());
         Assert.True(reloader.Reload(Configured.Rules));
 
         var denied = holder.Current.Rules.Single(r => r.Id == "denied-id");
@@ -166,7 +166,7 @@ public sealed class RuleReloaderTests : IDisposable
         Assert.Equal(1, metrics.Counted(RuleReloader.DroppedCounter, "change", "correlated_only"));
 
         // Back to raising alerts of its own (the correlation says generate: true): no warning, nothing counted.
-        File.WriteAllText(Path.Combine(dir, "many-denied.yml"), Sigma.SigmaCorrelationTests.ManyDenied(extra: "generate: true\n"));
+        File.WriteAllText(Path.Combine(temp.Path, "many-denied.yml"), Sigma.SigmaCorrelationTests.ManyDenied(extra: "generate: true\n"));
         Assert.True(reloader.Reload(Configured.Rules));
         Assert.True(holder.Current.Rules.Single(r => r.Id == "denied-id").Generates);
         Assert.Single(log.Lines, l => l.Id.Id == 4075);
@@ -176,13 +176,13 @@ public sealed class RuleReloaderTests : IDisposable
     public void Reload_AFalcoRuleTurnedOffByALocalFile_IsDisabledNotRemoved()
     {
         const string Falco = "- rule: Secret read\n  desc: d\n  condition: ka.target.resource=secrets\n  output: read %ka.target.name\n  priority: WARNING\n  source: k8s_audit\n";
-        File.WriteAllText(Path.Combine(dir, "a-falco.yaml"), Falco);
+        File.WriteAllText(Path.Combine(temp.Path, "a-falco.yaml"), Falco);
         using var log = new CapturedLog();
         using var factory = LoggerFactory.Create(b => b.AddProvider(log));
         var (holder, reloader) = Reloader(factory);
         using var metrics = new Metrics(Meters);
 
-        File.WriteAllText(Path.Combine(dir, "b-local.yaml"), "- rule: Secret read\n  enabled: false\n");
+        File.WriteAllText(Path.Combine(temp.Path, "b-local.yaml"), "- rule: Secret read\n  enabled: false\n");
         Assert.True(reloader.Reload(Configured.Rules));
 
         Assert.False(Assert.Single(holder.Current.Rules).Enabled);
@@ -195,14 +195,14 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public void Reload_ThatFails_KeepsTheSet_ReportsNoChange_AndCountsTheRejection()
     {
-        File.WriteAllText(Path.Combine(dir, "a.yaml"), Rule("first", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), Rule("first", "high"));
         using var log = new CapturedLog();
         using var factory = LoggerFactory.Create(b => b.AddProvider(log));
         var (holder, reloader) = Reloader(factory);
         var before = holder.Current;
         using var metrics = new Metrics(Meters);
 
-        File.WriteAllText(Path.Combine(dir, "a.yaml"), Rule("first", "extreme"));
+        File.WriteAllText(Path.Combine(temp.Path, "a.yaml"), Rule("first", "extreme"));
         Assert.False(reloader.Reload(Configured.Rules));
 
         Assert.Same(before, holder.Current);
@@ -216,7 +216,7 @@ public sealed class RuleReloaderTests : IDisposable
     [Fact]
     public async Task AlertAfterALiveReload_NamesTheNewRevisionAndTheFile()
     {
-        File.WriteAllText(Path.Combine(dir, "secrets.yaml"), Rule("secret-touched", "critical"));
+        File.WriteAllText(Path.Combine(temp.Path, "secrets.yaml"), Rule("secret-touched", "critical"));
         var (holder, logger, reloader) = await WatchAsync();
         using var _ = reloader;
         var engine = new ScoringEngine(new VerifierOptions { ModelEnabled = false }, rules: holder);
@@ -225,7 +225,7 @@ public sealed class RuleReloaderTests : IDisposable
         var before = Assert.Single(engine.Score(RuleTesting.Audit("get", "secrets", user: "ann@example.com")).Alert!.Reasons, r => r.Rule == "secret-touched");
         Assert.Equal((first, "secrets.yaml"), (before.RuleRevision, before.RuleFile));
 
-        File.WriteAllText(Path.Combine(dir, "secrets.yaml"), Rule("secret-touched", "critical").Replace("title: secret-touched", "title: Secret touched", StringComparison.Ordinal));
+        File.WriteAllText(Path.Combine(temp.Path, "secrets.yaml"), Rule("secret-touched", "critical").Replace("title: secret-touched", "title: Secret touched", StringComparison.Ordinal));
         await Until(() => holder.Current.Version == 1, "the reload");
         var second = holder.Current.Rules[0].Revision;
         Assert.NotEqual(first, second);

@@ -3,9 +3,9 @@ namespace ZtStream.Verifier.Tests.Rules;
 /// <summary><c>ztstream rules test|list|coverage</c> as a user runs them.</summary>
 public sealed class RulesCommandTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-rulescli-").FullName;
+    private readonly TempFolder temp = new("zt-rulescli-");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private static async Task<(int Code, string Out, string Err)> Run(params string[] args) => await RunWith(new Dictionary<string, string?>(), args);
 
@@ -35,7 +35,7 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task Test_IngestSectionConfigured_MapsTestInputsWithIt()
     {
-        File.WriteAllText(Path.Combine(dir, "sam.yaml"), """
+        File.WriteAllText(Path.Combine(temp.Path, "sam.yaml"), """
             id: sam-signs-in
             title: Sam signs in
             severity: high
@@ -49,8 +49,8 @@ public sealed class RulesCommandTests : IDisposable
                 okta: {"uuid": "f2a10000-0000-4000-8000-00000000a001", "published": "2026-05-04T14:00:00.000Z", "eventType": "user.session.start", "actor": {"id": "00u8ab2cdEFGH3ij40h7", "type": "User", "alternateId": "sam.lee@acme.example"}, "client": {"ipAddress": "192.0.2.10"}, "outcome": {"result": "SUCCESS"}}
             """);
 
-        var (byLogin, _, _) = await Run("test", dir);
-        var (byId, output, _) = await RunWith(new() { ["Ingest:IdentitySubjects:okta"] = "user_id" }, "test", dir);
+        var (byLogin, _, _) = await Run("test", temp.Path);
+        var (byId, output, _) = await RunWith(new() { ["Ingest:IdentitySubjects:okta"] = "user_id" }, "test", temp.Path);
 
         Assert.Equal(0, byLogin);
         Assert.Equal(1, byId);
@@ -61,13 +61,13 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task Test_InvalidIngestSection_ExitsTwoNamingTheKey()
     {
-        File.WriteAllText(Path.Combine(dir, "r.yaml"), RuleTesting.DeniedRuleWithTests("denied", """
+        File.WriteAllText(Path.Combine(temp.Path, "r.yaml"), RuleTesting.DeniedRuleWithTests("denied", """
             - name: right
               expect: match
               events: [{kind: access.request, subject: {id: a}, outcome: denied}]
             """));
 
-        var (code, _, error) = await RunWith(new() { ["Ingest:MaxIdLength"] = "2" }, "test", dir);
+        var (code, _, error) = await RunWith(new() { ["Ingest:MaxIdLength"] = "2" }, "test", temp.Path);
 
         Assert.Equal(2, code);
         Assert.Contains("configuration error: Ingest:MaxIdLength", error, StringComparison.Ordinal);
@@ -76,7 +76,7 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task Test_FailingTest_ExitsOneNamingIt()
     {
-        File.WriteAllText(Path.Combine(dir, "r.yaml"), RuleTesting.DeniedRuleWithTests("denied", """
+        File.WriteAllText(Path.Combine(temp.Path, "r.yaml"), RuleTesting.DeniedRuleWithTests("denied", """
             - name: wrong on purpose
               expect: no_match
               events: [{kind: access.request, subject: {id: a}, outcome: denied}]
@@ -84,7 +84,7 @@ public sealed class RulesCommandTests : IDisposable
               expect: match
               events: [{kind: access.request, subject: {id: a}, outcome: denied}]
             """));
-        var (code, output, _) = await Run("test", dir);
+        var (code, output, _) = await Run("test", temp.Path);
         Assert.Equal(1, code);
         var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
         Assert.Contains("rule denied, test 'wrong on purpose': expected no match", fail, StringComparison.Ordinal);
@@ -98,31 +98,31 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task List_NamesEachRulesRevisionAndFile_TestFailuresNameTheRevision()
     {
-        Directory.CreateDirectory(Path.Combine(dir, "team"));
-        var file = Path.Combine(dir, "team", "r.yaml");
+        Directory.CreateDirectory(Path.Combine(temp.Path, "team"));
+        var file = Path.Combine(temp.Path, "team", "r.yaml");
         var rule = RuleTesting.DeniedRuleWithTests("denied", """
             - name: wrong on purpose
               expect: no_match
               events: [{kind: access.request, subject: {id: a}, outcome: denied}]
             """);
         File.WriteAllText(file, rule);
-        var revision = Assert.Single(RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [dir] }).Rules).Revision;
+        var revision = Assert.Single(RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [temp.Path] }).Rules).Revision;
 
-        var (code, output, _) = await Run("list", dir, "--json");
+        var (code, output, _) = await Run("list", temp.Path, "--json");
         Assert.Equal(0, code);
         using var listed = JsonDocument.Parse(Lines(output)[0]);
         Assert.Equal(revision, listed.RootElement.GetProperty("revision").GetString());
         Assert.Equal("team/r.yaml", listed.RootElement.GetProperty("relative_file").GetString());
         Assert.Matches("^[0-9a-f]{12}$", revision);
 
-        var (_, text, _) = await Run("list", dir);
+        var (_, text, _) = await Run("list", temp.Path);
         Assert.Contains(Lines(text), l => l.StartsWith("denied", StringComparison.Ordinal) && l.Contains(" " + revision + " ", StringComparison.Ordinal));
 
-        var (_, tested, _) = await Run("test", dir);
+        var (_, tested, _) = await Run("test", temp.Path);
         Assert.EndsWith($"(rule revision {revision})", Assert.Single(Lines(tested), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
 
         File.WriteAllText(file, "# reviewed\n" + rule.Replace("title: ", "title: Still ", StringComparison.Ordinal));
-        (_, output, _) = await Run("list", dir, "--json");
+        (_, output, _) = await Run("list", temp.Path, "--json");
         using var edited = JsonDocument.Parse(Lines(output)[0]);
         Assert.NotEqual(revision, edited.RootElement.GetProperty("revision").GetString());
     }
@@ -150,9 +150,9 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task Test_SigmaRuleWithAWrongOktaExpectation_FailsNamingIt()
     {
-        File.Copy(Path.Combine(Sigma.SigmaIdp.Folder(), "okta", "okta_password_typed_as_username.yml"), Path.Combine(dir, "r.yml"));
-        File.WriteAllText(Path.Combine(dir, "r.yml"), File.ReadAllText(Path.Combine(dir, "r.yml")).Replace("expect: no_match", "expect: match", StringComparison.Ordinal));
-        var (code, output, _) = await Run("test", dir);
+        File.Copy(Path.Combine(Sigma.SigmaIdp.Folder(), "okta", "okta_password_typed_as_username.yml"), Path.Combine(temp.Path, "r.yml"));
+        File.WriteAllText(Path.Combine(temp.Path, "r.yml"), File.ReadAllText(Path.Combine(temp.Path, "r.yml")).Replace("expect: no_match", "expect: match", StringComparison.Ordinal));
+        var (code, output, _) = await Run("test", temp.Path);
         Assert.Equal(1, code);
         var fail = Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal));
         // The failed sign-in and its address twin: neither is the password-like user name.
@@ -205,7 +205,7 @@ public sealed class RulesCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.Equal(summary, Lines(output)[^1]);
 
-        var higher = Path.Combine(dir, "higher-" + name);
+        var higher = Path.Combine(temp.Path, "higher-" + name);
         File.WriteAllText(higher, File.ReadAllText(file).Replace(bound.From, bound.To, StringComparison.Ordinal));
         (code, output, _) = await Run("test", higher);
         Assert.Equal(1, code);
@@ -249,7 +249,7 @@ public sealed class RulesCommandTests : IDisposable
         (code, output, _) = await Run("test", Path.Combine(folder, "k8s_denied_secret_read.yml"));
         Assert.Equal(1, code);
         Assert.Contains("test 'the CI service account probing its permissions is tuned out by mf_ci_service_accounts': expected no match, but it matched", Assert.Single(Lines(output), l => l.StartsWith("FAIL", StringComparison.Ordinal)), StringComparison.Ordinal);
-        var wide = Path.Combine(dir, "mf_everyone.yml");
+        var wide = Path.Combine(temp.Path, "mf_everyone.yml");
         File.WriteAllText(wide, File.ReadAllText(Path.Combine(folder, "mf_ci_service_accounts.yml")).Replace("'system:serviceaccount:ci:'", "''", StringComparison.Ordinal));
         (code, output, _) = await Run("test", Path.Combine(folder, "k8s_denied_secret_read.yml"), wide);
         Assert.Equal(1, code);
@@ -261,7 +261,7 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task List_SigmaCorrelation_UnknownReference_ExitsOneNamingFileLineAndRule()
     {
-        var file = Path.Combine(dir, "mr_bad.yml");
+        var file = Path.Combine(temp.Path, "mr_bad.yml");
         File.WriteAllText(file, """
             title: Bad
             id: bad-correlation
@@ -294,19 +294,19 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task List_FailingFile_IsListedWithItsReason_AndCounted()
     {
-        File.WriteAllText(Path.Combine(dir, "good.yaml"), "id: g\ntitle: G\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
-        File.WriteAllText(Path.Combine(dir, "bad.yml"), "title: W\nlogsource:\n  product: windows\ndetection:\n  s:\n    Image: x\n  condition: s\n");
-        var (code, output, _) = await Run("list", dir, "--json");
+        File.WriteAllText(Path.Combine(temp.Path, "good.yaml"), "id: g\ntitle: G\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "bad.yml"), "title: W\nlogsource:\n  product: windows\ndetection:\n  s:\n    Image: x\n  condition: s\n");
+        var (code, output, _) = await Run("list", temp.Path, "--json");
         Assert.Equal(1, code);
         var lines = Lines(output);
         Assert.Equal("""{"loaded":1,"failed":1}""", lines[^1]);
         using var error = JsonDocument.Parse(lines[^2]);
-        Assert.Equal(Path.Combine(dir, "bad.yml"), error.RootElement.GetProperty("file").GetString());
+        Assert.Equal(Path.Combine(temp.Path, "bad.yml"), error.RootElement.GetProperty("file").GetString());
         Assert.Equal(3, error.RootElement.GetProperty("line").GetInt32());
         Assert.Contains("has no field mapping", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
 
-        var (_, text, _) = await Run("list", dir);
-        Assert.Contains(Lines(text), l => l.StartsWith("FAILED " + Path.Combine(dir, "bad.yml") + ":3:", StringComparison.Ordinal));
+        var (_, text, _) = await Run("list", temp.Path);
+        Assert.Contains(Lines(text), l => l.StartsWith("FAILED " + Path.Combine(temp.Path, "bad.yml") + ":3:", StringComparison.Ordinal));
         Assert.Equal("1 rules loaded, 1 failed", Lines(text)[^1]);
     }
 
@@ -314,13 +314,13 @@ public sealed class RulesCommandTests : IDisposable
     public async Task List_ConditionNested10000Deep_FailsNamingFileLineAndLimit()
     {
         var deep = new string('(', 10_000) + "s" + new string(')', 10_000);
-        File.WriteAllText(Path.Combine(dir, "deep.yml"), $"id: deep\ntitle: D\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: '{deep}'\n");
+        File.WriteAllText(Path.Combine(temp.Path, "deep.yml"), $"id: deep\ntitle: D\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: '{deep}'\n");
 
         // On a thread of its own: were the parser to overflow its stack, the process would end and the test fail.
-        var (code, output, _) = await Task.Run(() => Run("list", dir), TestContext.Current.CancellationToken).WaitAsync(TestContext.Current.CancellationToken);
+        var (code, output, _) = await Task.Run(() => Run("list", temp.Path), TestContext.Current.CancellationToken).WaitAsync(TestContext.Current.CancellationToken);
 
         Assert.Equal(1, code);
-        var failed = Assert.Single(Lines(output), l => l.StartsWith("FAILED " + Path.Combine(dir, "deep.yml") + ":7:", StringComparison.Ordinal));
+        var failed = Assert.Single(Lines(output), l => l.StartsWith("FAILED " + Path.Combine(temp.Path, "deep.yml") + ":7:", StringComparison.Ordinal));
         Assert.Contains("nests deeper than 100 levels", failed, StringComparison.Ordinal);
         Assert.Equal("0 rules loaded, 1 failed", Lines(output)[^1]);
     }
@@ -335,11 +335,11 @@ public sealed class RulesCommandTests : IDisposable
     [InlineData("coverage")]
     public async Task AFolderWithNoRuleFile_ExitsOneNamingIt(string command)
     {
-        var empty = Directory.CreateDirectory(Path.Combine(dir, "rules")).FullName;
+        var empty = Directory.CreateDirectory(Path.Combine(temp.Path, "rules")).FullName;
         File.WriteAllText(Path.Combine(empty, "README.txt"), "rules go here\n");
-        File.WriteAllText(Path.Combine(dir, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
 
-        var (code, output, _) = await Run(command, Path.Combine(dir, "mine.yaml"), empty);
+        var (code, output, _) = await Run(command, Path.Combine(temp.Path, "mine.yaml"), empty);
 
         Assert.Equal(1, code);
         // `test` says ERROR for a file it could not load, `list` and `coverage` FAILED.
@@ -349,8 +349,8 @@ public sealed class RulesCommandTests : IDisposable
     [Fact]
     public async Task List_NoPath_HonoursConfiguration()
     {
-        File.WriteAllText(Path.Combine(dir, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
-        var (code, output, _) = await RunWith(new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = dir }, "list", "--json");
+        File.WriteAllText(Path.Combine(temp.Path, "mine.yaml"), "id: mine\ntitle: Mine\nseverity: low\ndetection:\n  s:\n    action: x\n  condition: s\n");
+        var (code, output, _) = await RunWith(new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = temp.Path }, "list", "--json");
         Assert.Equal(0, code);
         Assert.Equal("""{"loaded":1,"failed":0}""", Lines(output)[^1]);
     }

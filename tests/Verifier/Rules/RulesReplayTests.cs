@@ -3,9 +3,9 @@ namespace ZtStream.Verifier.Tests.Rules;
 /// <summary><c>ztstream replay --format k8s-audit</c> scores with the rules <c>run</c> would load: the built-in library by default.</summary>
 public sealed class RulesReplayTests : IDisposable
 {
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-rules-replay-").FullName;
+    private readonly TempFolder temp = new("zt-rules-replay-");
 
-    public void Dispose() => Directory.Delete(dir, recursive: true);
+    public void Dispose() => temp.Dispose();
 
     private const string PrivilegedCronJob = """
         {"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[
@@ -30,7 +30,7 @@ public sealed class RulesReplayTests : IDisposable
     [Fact]
     public async Task Replay_DefaultConfiguration_BuiltinRuleAlertsWithItsReason()
     {
-        var file = Path.Combine(dir, "audit.json");
+        var file = Path.Combine(temp.Path, "audit.json");
         File.WriteAllText(file, PrivilegedCronJob);
         var (code, output, err) = await Replay([], file, "--format", "k8s-audit");
         Assert.Equal(0, code);
@@ -48,7 +48,7 @@ public sealed class RulesReplayTests : IDisposable
     [Fact]
     public async Task Replay_BuiltinOff_SameEventRaisesNothing()
     {
-        var file = Path.Combine(dir, "audit.json");
+        var file = Path.Combine(temp.Path, "audit.json");
         File.WriteAllText(file, PrivilegedCronJob);
         var (code, output, _) = await Replay(new() { ["Verifier:Rules:Builtin"] = "false" }, file, "--format", "k8s-audit");
         Assert.Equal(0, code);
@@ -58,9 +58,9 @@ public sealed class RulesReplayTests : IDisposable
     [Fact]
     public async Task Replay_BadRuleFile_ExitsTwoNamingIt()
     {
-        var events = Path.Combine(dir, "audit.json");
+        var events = Path.Combine(temp.Path, "audit.json");
         File.WriteAllText(events, PrivilegedCronJob);
-        var bad = Path.Combine(dir, "bad.yaml");
+        var bad = Path.Combine(temp.Path, "bad.yaml");
         File.WriteAllText(bad, "id: b\ntitle: B\nseverity: low\ndetection:\n  s:\n    action|nope: x\n  condition: s\n");
         var (code, _, err) = await Replay(new() { ["Verifier:Rules:Paths:0"] = bad }, events, "--format", "k8s-audit");
         Assert.Equal(2, code);

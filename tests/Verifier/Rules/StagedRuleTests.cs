@@ -17,13 +17,13 @@ public sealed class StagedRuleTests : IDisposable
     private const string LiveId = "live-secret-read";
     private const string StagedId = "staged-secret-read";
 
-    private readonly string dir = Directory.CreateTempSubdirectory("zt-staged-").FullName;
+    private readonly TempFolder temp = new("zt-staged-");
     private readonly ServiceProvider services = new ServiceCollection().AddMetrics().BuildServiceProvider();
 
     public void Dispose()
     {
         services.Dispose();
-        Directory.Delete(dir, recursive: true);
+        temp.Dispose();
     }
 
     /// <summary>A rule on reading secrets, evidence of T1552.007 (both rules: the stronger would make the weaker count 0, were they one finding).</summary>
@@ -149,17 +149,17 @@ public sealed class StagedRuleTests : IDisposable
     [Fact]
     public void StagedSetting_StagesSigmaAndZtStreamRulesByIdOrPattern_AndAPatternNamingNoRuleIsAnError()
     {
-        File.WriteAllText(Path.Combine(dir, "denied.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-request-id", "denied_request", "high"));
-        File.WriteAllText(Path.Combine(dir, "live.yaml"), SecretRead(LiveId, "high"));
-        File.WriteAllText(Path.Combine(dir, "other.yaml"), SecretRead("other-secret-read", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "denied.yml"), ZtStream.TestSupport.Rules.SigmaSamples.DeniedRequest("denied-request-id", "denied_request", "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "live.yaml"), SecretRead(LiveId, "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "other.yaml"), SecretRead("other-secret-read", "high"));
 
-        var loaded = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [dir], Staged = ["denied-*", LiveId] });
+        var loaded = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [temp.Path], Staged = ["denied-*", LiveId] });
         Assert.Empty(loaded.Errors);
         Assert.Equal(
             [("denied-request-id", "staged"), (LiveId, "staged"), ("other-secret-read", "live")],
             loaded.Rules.Select(r => (r.Id, r.Mode)).Order());
 
-        var typo = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [dir], Staged = [LiveId, "live-secret-raed"] });
+        var typo = RuleLoader.LoadConfigured(new RuleOptions { Builtin = false, Paths = [temp.Path], Staged = [LiveId, "live-secret-raed"] });
         var error = Assert.Single(typo.Errors);
         Assert.Equal("Verifier:Rules:Staged:1: 'live-secret-raed' names no loaded rule (a rule it was meant to stage would run live)", error.ToString());
     }
@@ -172,23 +172,23 @@ public sealed class StagedRuleTests : IDisposable
     [InlineData("nosuch-*", "Verifier:Rules: Verifier:Rules:Staged:0: 'nosuch-*' names no loaded rule")]
     public async Task StagedSetting_BadValue_StopsTheStart_AndRulesListExitsTwo(string value, string problem)
     {
-        File.WriteAllText(Path.Combine(dir, "live.yaml"), SecretRead(LiveId, "high"));
-        var options = new VerifierOptions { Rules = new RuleOptions { Builtin = false, Paths = [dir], Staged = [value] } };
+        File.WriteAllText(Path.Combine(temp.Path, "live.yaml"), SecretRead(LiveId, "high"));
+        var options = new VerifierOptions { Rules = new RuleOptions { Builtin = false, Paths = [temp.Path], Staged = [value] } };
 
         Assert.Contains(VerifierOptionsValidator.Validate(options), p => p.StartsWith(problem, StringComparison.Ordinal));
 
         var (code, _, error) = await RulesCommandTests.RunWith(
-            new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = dir, ["Verifier:Rules:Staged:0"] = value }, "list");
+            new() { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = temp.Path, ["Verifier:Rules:Staged:0"] = value }, "list");
         Assert.True(code == (value == "nosuch-*" ? 1 : 2), $"exit {code}: {error}");
     }
 
     [Fact]
     public async Task RulesList_ShowsWhichRulesAreStaged()
     {
-        File.WriteAllText(Path.Combine(dir, "live.yaml"), SecretRead(LiveId, "high"));
-        File.WriteAllText(Path.Combine(dir, "staged.yaml"), SecretRead(StagedId, "high", "staged: true"));
-        File.WriteAllText(Path.Combine(dir, "by-setting.yaml"), SecretRead("by-setting", "high"));
-        var config = new Dictionary<string, string?> { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = dir, ["Verifier:Rules:Staged:0"] = "by-*" };
+        File.WriteAllText(Path.Combine(temp.Path, "live.yaml"), SecretRead(LiveId, "high"));
+        File.WriteAllText(Path.Combine(temp.Path, "staged.yaml"), SecretRead(StagedId, "high", "staged: true"));
+        File.WriteAllText(Path.Combine(temp.Path, "by-setting.yaml"), SecretRead("by-setting", "high"));
+        var config = new Dictionary<string, string?> { ["Verifier:Rules:Builtin"] = "false", ["Verifier:Rules:Paths:0"] = temp.Path, ["Verifier:Rules:Staged:0"] = "by-*" };
 
         var (code, text, _) = await RulesCommandTests.RunWith(config, "list");
         var (jsonCode, json, _) = await RulesCommandTests.RunWith(config, "list", "--json");
@@ -206,10 +206,10 @@ public sealed class StagedRuleTests : IDisposable
     [Fact]
     public void Reload_PromotingAStagedRule_MakesItsNextMatchALiveAlert_StagingAgainStopsThat_AndEachModeIsCounted()
     {
-        var path = Path.Combine(dir, "rule.yaml");
+        var path = Path.Combine(temp.Path, "rule.yaml");
         File.WriteAllText(path, SecretRead(StagedId, "critical", "staged: true"));
-        File.WriteAllText(Path.Combine(dir, "live.yaml"), SecretRead(LiveId, "low"));
-        var configured = new VerifierOptions { ModelEnabled = false, Rules = new RuleOptions { Builtin = false, Paths = [dir] } };
+        File.WriteAllText(Path.Combine(temp.Path, "live.yaml"), SecretRead(LiveId, "low"));
+        var configured = new VerifierOptions { ModelEnabled = false, Rules = new RuleOptions { Builtin = false, Paths = [temp.Path] } };
         var holder = new RuleSetHolder(new RuleSet(RuleLoader.LoadConfigured(configured.Rules).Rules));
         using var log = new CapturedLog();
         using var factory = LoggerFactory.Create(b => b.AddProvider(log));
@@ -247,7 +247,7 @@ public sealed class StagedRuleTests : IDisposable
         Assert.Equal(0, Matches(metrics, LiveId, "staged"));
 
         // A rule the reload removed is no series any more: only loaded rules are counted.
-        File.Delete(Path.Combine(dir, "live.yaml"));
+        File.Delete(Path.Combine(temp.Path, "live.yaml"));
         Assert.True(reloader.Reload(configured.Rules));
         metrics.Observe();
         Assert.Equal(0, Matches(metrics, LiveId, "live"));

@@ -78,7 +78,7 @@ public sealed class EventIdsPerSourceTests
         engine.Score(Events.Read(Events.T0) with { Id = "évt-1", Source = "entra-corp" });
         engine.Score(Events.Read(Events.T0) with { Id = "évt-1" });
 
-        var state = State(engine);
+        var state = WrittenBytes.Of(engine.WriteState);
 
         Assert.True(state.AsSpan().IndexOf(BitConverter.GetBytes(StableHash.Combine(StableHash.Of("entra-corp"), StableHash.Of("évt-1")))) > 0);
         Assert.True(state.AsSpan().IndexOf(BitConverter.GetBytes(StableHash.Of("évt-1"))) > 0);
@@ -117,16 +117,5 @@ public sealed class EventIdsPerSourceTests
         }
 
         Assert.False(restored.Score(before[0] with { Source = "gateway" }).Duplicate);
-    }
-
-    private static byte[] State(ScoringEngine engine)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms))
-        {
-            engine.WriteState(w);
-        }
-
-        return ms.ToArray();
     }
 }

@@ -28,7 +28,7 @@ public sealed class RecentIdsCheckpointTests
             BinaryPrimitives.WriteUInt64LittleEndian(expected.AsSpan(8 + (i * 8)), StableHash.Of(Ids[i]));
         }
 
-        Assert.True(State(engine).AsSpan().IndexOf(expected) > 0);
+        Assert.True(WrittenBytes.Of(engine.WriteState).AsSpan().IndexOf(expected) > 0);
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class RecentIdsCheckpointTests
         var restored = new ScoringEngine(options);
         restored.Restore(checkpoint);
 
-        Assert.Equal(State(engine), State(restored));
+        Assert.Equal(WrittenBytes.Of(engine.WriteState), WrittenBytes.Of(restored.WriteState));
         foreach (var e in Shapes())
         {
             Assert.True(restored.Score(e).Duplicate);
@@ -69,7 +69,7 @@ public sealed class RecentIdsCheckpointTests
         var restored = new ScoringEngine(options);
         restored.Restore(engine.Checkpoint());
 
-        Assert.Equal(State(engine), State(restored));
+        Assert.Equal(WrittenBytes.Of(engine.WriteState), WrittenBytes.Of(restored.WriteState));
         Assert.True(restored.Score(Events.Read(Events.T0) with { Id = $"evt-{RingCapacity - 1}" }).Duplicate);
         Assert.True(restored.Score(Events.Read(Events.T0) with { Id = "evt-1" }).Duplicate);
         Assert.False(restored.Score(first).Duplicate);
@@ -86,16 +86,5 @@ public sealed class RecentIdsCheckpointTests
         yield return Events.Read(t) with { Id = Ids[4], Subject = null, Token = null };
         yield return Events.Read(t, principal: "system:serviceaccount:billing-eu:invoicer", workload: "billing-eu/invoicer-7", ip: "172.20.3.9") with { Id = Ids[5] };
         yield return Events.Read(t, outcome: Outcomes.Denied, action: "delete") with { Id = Ids[6] };
-    }
-
-    private static byte[] State(ScoringEngine engine)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms))
-        {
-            engine.WriteState(w);
-        }
-
-        return ms.ToArray();
     }
 }

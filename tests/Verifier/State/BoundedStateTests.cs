@@ -164,17 +164,12 @@ public sealed class BoundedStateTests
         }
 
         // The previous version parked the baseline alone: exactly what Write gives, with no section after it.
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            engine.StateOf("user:old")!.Write(w);
-        }
-
-        var loaded = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(ms.ToArray());
+        var parked = WrittenBytes.Of(engine.StateOf("user:old")!.Write);
+        var loaded = ZtStream.Verifier.Baselines.PrincipalState.FromBytes(parked);
 
         Assert.Equal(30, loaded.Events);
         Assert.Null(loaded.Authentication);
-        Assert.Throws<InvalidDataException>(() => ZtStream.Verifier.Baselines.PrincipalState.FromBytes([.. ms.ToArray(), 9]));
+        Assert.Throws<InvalidDataException>(() => ZtStream.Verifier.Baselines.PrincipalState.FromBytes([.. parked, 9]));
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace ZtStream.Platform.Tests.EventLog.DeadLetters;
 public sealed class DlqCommandTests : IDisposable
 {
     private const string Topic = "zt.orders.v1";
-    private readonly string _folder = Directory.CreateTempSubdirectory("zt-dlq-").FullName;
+    private readonly TempFolder _temp = new("zt-dlq-");
 
     [Fact]
     public async Task ListShowReplay_APoisonRecord_IsExplainedAndSentBackOnce()
@@ -93,7 +93,7 @@ public sealed class DlqCommandTests : IDisposable
     [InlineData("replay")]
     public async Task AFolderThatHoldsNoLog_ExitsOneNamingIt_AndReplayCreatesNothingThere(string verb)
     {
-        var missing = Path.Combine(_folder, "no-log-here");
+        var missing = Path.Combine(_temp.Path, "no-log-here");
 
         var (code, output, error) = await RunInAsync(missing, verb, Topic);
 
@@ -153,10 +153,10 @@ public sealed class DlqCommandTests : IDisposable
         Assert.Contains("not replayed yet", output, StringComparison.Ordinal);
     }
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private FileEventLog OpenLog() =>
-        new(new EventLogOptions { Kind = EventLogOptions.File, Path = _folder, RetryBackoff = TimeSpan.FromMilliseconds(5) }, TimeProvider.System, NullLogger.Instance);
+        new(new EventLogOptions { Kind = EventLogOptions.File, Path = _temp.Path, RetryBackoff = TimeSpan.FromMilliseconds(5) }, TimeProvider.System, NullLogger.Instance);
 
     /// <summary>Appends the records and lets a consumer dead-letter every one whose value is "poison".</summary>
     private async Task DeadLetterAsync(params (string Key, string Value)[] records)
@@ -173,7 +173,7 @@ public sealed class DlqCommandTests : IDisposable
         await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
     }
 
-    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunInAsync(_folder, args);
+    private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunInAsync(_temp.Path, args);
 
     private static async Task<(int Code, string Output, string Error)> RunInAsync(string folder, params string[] args)
     {

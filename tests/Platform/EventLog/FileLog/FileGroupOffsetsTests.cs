@@ -11,10 +11,10 @@ public sealed class FileGroupOffsetsTests : IDisposable
 {
     private const string Topic = "zt.events.v1";
     private static readonly byte[] Header = [.. "FOTZ"u8, 1, 0, 0, 0];
-    private readonly string _folder = Directory.CreateTempSubdirectory("zt-offsets-").FullName;
+    private readonly TempFolder _temp = new("zt-offsets-");
     private readonly List<(long Kept, long Cut)> _torn = [];
 
-    private string Journal => Path.Combine(_folder, FileGroupOffsets.FileName);
+    private string Journal => Path.Combine(_temp.Path, FileGroupOffsets.FileName);
 
     [Fact]
     public void NewJournal_StartsWithMagicAndVersion_AndReopensWithItsOffsets()
@@ -149,7 +149,7 @@ public sealed class FileGroupOffsetsTests : IDisposable
         return frame;
     }
 
-    private FileGroupOffsets Open() => new(_folder, writable: true, (_, kept, cut) => _torn.Add((kept, cut)));
+    private FileGroupOffsets Open() => new(_temp.Path, writable: true, (_, kept, cut) => _torn.Add((kept, cut)));
 
-    public void Dispose() => Directory.Delete(_folder, recursive: true);
+    public void Dispose() => _temp.Dispose();
 }

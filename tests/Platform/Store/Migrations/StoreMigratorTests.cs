@@ -6,7 +6,7 @@ namespace ZtStream.Platform.Tests.Store.Migrations;
 /// </summary>
 public sealed class StoreMigratorTests : IDisposable
 {
-    private readonly string folder = Directory.CreateTempSubdirectory("zt-migrator-").FullName;
+    private readonly TempFolder temp = new("zt-migrator-");
 
     [Fact]
     public void Planned_SourcesInAnyOrder_AreOrderedByComponentThenVersion()
@@ -56,11 +56,10 @@ public sealed class StoreMigratorTests : IDisposable
 
     public void Dispose()
     {
-        SqliteConnection.ClearAllPools();
-        Directory.Delete(folder, recursive: true);
+        temp.Dispose();
     }
 
-    private IStore Store() => StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = Path.Combine(folder, $"{Guid.NewGuid():N}.db") });
+    private IStore Store() => StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = Path.Combine(temp.Path, $"{Guid.NewGuid():N}.db") });
 
     private static Migration M(string component, int version)
     {

@@ -196,7 +196,7 @@ public sealed class FalcoOktaMfaCountTests
     {
         var counts = new FalcoOktaMfaCounts();
         Count(counts, Deny(0), 3600);
-        var bytes = Write(counts);
+        var bytes = WrittenBytes.Of(counts.Write);
 
         Assert.Throws<EndOfStreamException>(() => Read(new FalcoOktaMfaCounts(), bytes[..^4]));
 
@@ -251,17 +251,6 @@ public sealed class FalcoOktaMfaCountTests
         return output;
     }
 
-    private static byte[] Write(FalcoOktaMfaCounts counts)
-    {
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
-        {
-            counts.Write(w);
-        }
-
-        return ms.ToArray();
-    }
-
     private static void Read(FalcoOktaMfaCounts counts, byte[] bytes)
     {
         using var r = new BinaryReader(new MemoryStream(bytes));
@@ -270,7 +259,7 @@ public sealed class FalcoOktaMfaCountTests
 
     private static FalcoOktaMfaCounts Restore(FalcoOktaMfaCounts from, FalcoOktaMfaCounts into)
     {
-        Read(into, Write(from));
+        Read(into, WrittenBytes.Of(from.Write));
         return into;
     }
 

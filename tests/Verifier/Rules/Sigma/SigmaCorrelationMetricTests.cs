@@ -195,14 +195,7 @@ public sealed class SigmaCorrelationMetricTests
         Assert.Null(Engine().Score(ScaledTo("1", 2)).Alert);
 
         // A book with no metric values keeps the layout older engines wrote and read: the rule count first.
-        var counts = new AggregationBook();
-        using var ms = new MemoryStream();
-        using (var w = new BinaryWriter(ms, Encoding.UTF8, leaveOpen: true))
-        {
-            counts.Write(w);
-        }
-
-        Assert.Equal(BitConverter.GetBytes(0), ms.ToArray());
+        Assert.Equal(BitConverter.GetBytes(0), WrittenBytes.Of(new AggregationBook().Write));
     }
 
     [Fact]
@@ -233,15 +226,8 @@ public sealed class SigmaCorrelationMetricTests
 
         // Metric state starts fresh beside it, and is written with its values.
         Assert.NotNull(book.ObserveMetric(rule, rule.Correlation!.Counting, "eve", 3, Events.T0.UtcTicks));
-        using var again = new MemoryStream();
-        using (var w = new BinaryWriter(again, Encoding.UTF8, leaveOpen: true))
-        {
-            book.Write(w);
-        }
-
-        again.Position = 0;
         var copy = new AggregationBook();
-        copy.Read(new BinaryReader(again));
+        copy.Read(WrittenBytes.Reader(book.Write));
         Assert.Equal(3, copy.EntryCount);
         Assert.Equal([3, 4], copy.ObserveMetric(rule, rule.Correlation!.Counting, "eve", 4, Events.T0.AddMinutes(1).UtcTicks));
     }
