@@ -33,27 +33,8 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
     /// The active source <paramref name="name"/> with its scope, or null (unknown or revoked): for a source authenticated
     /// by other means than its key (a Pub/Sub push token), remembered as long as a verified key.
     /// </summary>
-    public async ValueTask<AuthenticatedSource?> FindActiveByNameAsync(string name, CancellationToken cancellationToken)
-    {
-        var now = time.GetTimestamp();
-        if (active.TryGet(name, now, out var hit))
-        {
-            return hit;
-        }
-
-        var source = await credentials.FindActiveByNameAsync(name, cancellationToken);
-        if (source is null)
-        {
-            active.Remove(name);
-        }
-        else
-        {
-            active.Set(name, source, now, options.Value.CredentialCacheTime);
-            scopes.Set(name, source.Scope, now, options.Value.CredentialCacheTime);
-        }
-
-        return source;
-    }
+    public ValueTask<AuthenticatedSource?> FindActiveByNameAsync(string name, CancellationToken cancellationToken) =>
+        RememberedOrFoundAsync(active, name, static (store, name, ct) => store.FindActiveByNameAsync(name, ct), cancellationToken);
 
     /// <summary>The source name, or null for a missing, malformed, unknown or revoked key.</summary>
     public async ValueTask<string?> AuthenticateAsync(string? authorization, CancellationToken cancellationToken) =>
@@ -67,21 +48,35 @@ internal sealed class SourceAuthenticator(SourceCredentialStore credentials, IOp
             return null;
         }
 
-        var hash = SourceKeys.Hash(key);
+        return await RememberedOrFoundAsync(
+            verified, SourceKeys.Hash(key), static (store, hash, ct) => store.FindActiveSourceAsync(hash, ct), cancellationToken);
+    }
+
+    /// <summary>
+    /// The source remembered under <paramref name="key"/>, else the one <paramref name="find"/> reads from the store:
+    /// remembered with its scope (so <see cref="ScopeOfAsync"/> need not ask again), or forgotten when the store no
+    /// longer has it. <paramref name="find"/> is static and takes the key, so a cache hit allocates nothing.
+    /// </summary>
+    private async ValueTask<AuthenticatedSource?> RememberedOrFoundAsync(
+        Remembered<AuthenticatedSource> cache,
+        string key,
+        Func<SourceCredentialStore, string, CancellationToken, Task<AuthenticatedSource?>> find,
+        CancellationToken cancellationToken)
+    {
         var now = time.GetTimestamp();
-        if (verified.TryGet(hash, now, out var hit))
+        if (cache.TryGet(key, now, out var hit))
         {
             return hit;
         }
 
-        var source = await credentials.FindActiveSourceAsync(hash, cancellationToken);
+        var source = await find(credentials, key, cancellationToken);
         if (source is null)
         {
-            verified.Remove(hash);
+            cache.Remove(key);
             return null;
         }
 
-        verified.Set(hash, source, now, options.Value.CredentialCacheTime);
+        cache.Set(key, source, now, options.Value.CredentialCacheTime);
         scopes.Set(source.Name, source.Scope, now, options.Value.CredentialCacheTime);
         return source;
     }
