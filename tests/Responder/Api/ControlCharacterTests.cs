@@ -131,3 +131,9 @@ public class ControlCharacterTests
         Assert.Contains(await host.Get<AlertStore>().HistoryAsync(id, Ct), h => h.Detail is { } d && d.Contains(text, StringComparison.Ordinal));
     }
 }
+
+public sealed class PostgresControlCharacterTests(ZtStream.TestSupport.Services.PostgresFixture postgres) : ControlCharacterTests
+{
+    private protected override async Task<ResponderTestHost> StartAsync() =>
+        await new ResponderTestHost().OnPostgres(await postgres.CreateDatabaseAsync(Ct)).StartAsync();
+}
