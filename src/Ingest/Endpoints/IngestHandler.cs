@@ -448,7 +448,7 @@ internal sealed class IngestHandler(
     private static Task<int> ProblemAsync(HttpContext context, int status, string type, string title, string detail, TimeSpan? retryAfter = null) =>
         WriteAsync(context, Problems.Create(status, type, title, detail) with
         {
-            RetryAfterSeconds = retryAfter is { } wait ? (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600) : null,
+            RetryAfterSeconds = retryAfter is { } wait ? Problems.RetrySeconds(wait) : null,
         });
 
     private static async Task<int> WriteAsync(HttpContext context, Problem problem)

@@ -35,7 +35,7 @@ internal sealed class SourceRateLimiter(IOptions<IngestOptions> options, TimePro
         return Problems.Create(429, "rate-limited", "Source rate limit exceeded",
             $"Source '{source}' may send {o.RatePerSecond:0.##} events per second (Ingest:RatePerSecond), in bursts of up to {o.RateBurst} (Ingest:RateBurst).") with
         {
-            RetryAfterSeconds = (int)Math.Clamp(Math.Ceiling(retryAfter.TotalSeconds), 1, 3600),
+            RetryAfterSeconds = Problems.RetrySeconds(retryAfter),
         };
     }
 

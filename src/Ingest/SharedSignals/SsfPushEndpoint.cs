@@ -22,6 +22,9 @@ internal sealed class SsfPushEndpoint(
     public const string Path = "/v1/ssf/events";
     private const string TypeBase = Problem.TypeBase + "ssf-";
 
+    // The wait a 503 asks for when the receiver names none.
+    private static readonly TimeSpan DefaultRetry = TimeSpan.FromSeconds(5);
+
     public async Task HandleAsync(HttpContext context)
     {
         var aborted = context.RequestAborted;
@@ -90,20 +93,17 @@ internal sealed class SsfPushEndpoint(
             case SetOutcome.Throttled:
                 await Problems.WriteAsync(context, Problems.Create(429, "too-many-new-principals", "Too many new principals from this source",
                     $"This SET names a subject this Ingest has not seen recently, and source '{source}' has brought the {ingestOptions.Value.MaxNewPrincipalsPerMinute} new principals a minute Ingest:MaxNewPrincipalsPerMinute allows. Nothing from it was kept; push it again after Retry-After.")
-                    with { RetryAfterSeconds = RetrySeconds(receipt.RetryAfter) });
+                    with { RetryAfterSeconds = Problems.RetrySeconds(receipt.RetryAfter ?? DefaultRetry) });
                 return;
             case SetOutcome.Unavailable:
                 await Problems.WriteAsync(context, Problems.Create(503, "event-log-unavailable", "The SET could not be kept now", "Nothing from this SET was kept; push it again later.")
-                    with { RetryAfterSeconds = RetrySeconds(receipt.RetryAfter) });
+                    with { RetryAfterSeconds = Problems.RetrySeconds(receipt.RetryAfter ?? DefaultRetry) });
                 return;
             default:
                 await WriteAsync(context, 400, receipt.Rejection!.Error, receipt.Rejection.Description);
                 return;
         }
     }
-
-    /// <summary>Whole seconds for <c>Retry-After</c>: at least one, at most an hour.</summary>
-    private static int RetrySeconds(TimeSpan? wait) => (int)Math.Clamp(Math.Ceiling((wait ?? TimeSpan.FromSeconds(5)).TotalSeconds), 1, 3600);
 
     private static async Task<string> ReadAsync(HttpContext context, int max)
     {

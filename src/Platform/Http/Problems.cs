@@ -59,6 +59,12 @@ internal static class Problems
     /// <summary>The problem as an endpoint result.</summary>
     public static IResult Result(Problem problem) => new ProblemResult(problem);
 
+    /// <summary>
+    /// <paramref name="wait"/> as <see cref="Problem.RetryAfterSeconds"/>: whole seconds rounded up, at least 1 (0 would
+    /// ask for a retry at once) and at most an hour.
+    /// </summary>
+    public static int RetrySeconds(TimeSpan wait) => (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 3600);
+
     /// <summary>A problem by status code alone (see <see cref="Of"/>), as an endpoint result.</summary>
     public static IResult Result(int status, string? detail = null) => new ProblemResult(Of(status, detail));
 

@@ -662,7 +662,7 @@ internal sealed class SuppressionService(
         {
             return Problems.Create(503, "event-log-unavailable", "Event log unavailable", $"the event log cannot take the change now: {ex.Message}") with
             {
-                RetryAfterSeconds = (int)Math.Ceiling(ex.RetryAfter.TotalSeconds),
+                RetryAfterSeconds = Problems.RetrySeconds(ex.RetryAfter),
             };
         }
     }

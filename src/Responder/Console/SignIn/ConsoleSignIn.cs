@@ -194,7 +194,7 @@ internal static class ConsoleSignIn
             if (e is ProviderMetadataUnavailableException down)
             {
                 return Problems.Create(503, "identity-provider-unavailable", "Identity provider unavailable", $"sign-in failed: {down.Message}")
-                    with { RetryAfterSeconds = Math.Max(1, (int)Math.Ceiling(down.RetryAfter.TotalSeconds)) };
+                    with { RetryAfterSeconds = Problems.RetrySeconds(down.RetryAfter) };
             }
         }
 
