@@ -5,17 +5,30 @@ namespace ZtStream.Ingest.RateLimiting;
 /// a key that makes up identities by the thousand is answered 429 after the first ones, while other sources and the
 /// principals it already brought go on. "New" is relative to the last <see cref="IngestOptions.KnownPrincipals"/>
 /// principals seen from any source (64-bit hashes in a ring, so memory is fixed). Windows are fixed minutes of this
-/// process's clock; each Ingest instance keeps its own.
+/// process's monotonic clock, begun on the wall clock's minute when the limiter was made, so a step of the wall clock
+/// neither refills a source's minute nor holds it back; each Ingest instance keeps its own.
 /// </summary>
-internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeProvider time)
+internal sealed class NewPrincipalLimiter
 {
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
+    private readonly IOptions<IngestOptions> options;
+    private readonly TimeProvider time;
+    private readonly long origin;
+    private readonly TimeSpan phase;
     private readonly Lock gate = new();
     private readonly ConcurrentDictionary<string, SourceWindow> windows = new(StringComparer.Ordinal);
     private HashSet<ulong>? known;
     private ulong[] ring = [];
     private int next;
+
+    public NewPrincipalLimiter(IOptions<IngestOptions> options, TimeProvider time)
+    {
+        this.options = options;
+        this.time = time;
+        origin = time.GetTimestamp();
+        phase = TimeSpan.FromTicks(time.GetUtcNow().UtcTicks % Window.Ticks);
+    }
 
     /// <summary>
     /// Admits the events of <paramref name="principalKeys"/> from <paramref name="source"/> and remembers their principals, or refuses them
@@ -32,7 +45,8 @@ internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeP
             return true;
         }
 
-        var now = time.GetUtcNow();
+        var elapsed = time.GetElapsedTime(origin) + phase;
+        var minute = elapsed.Ticks / Window.Ticks;
         var window = windows.GetOrAdd(source, _ => new SourceWindow());
         lock (gate)
         {
@@ -52,16 +66,15 @@ internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeP
                 }
             }
 
-            var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % Window.Ticks), TimeSpan.Zero);
-            if (window.Start != start)
+            if (window.Minute != minute)
             {
-                window.Start = start;
+                window.Minute = minute;
                 window.Count = 0;
             }
 
             if (fresh > 0 && window.Count + fresh > o.MaxNewPrincipalsPerMinute)
             {
-                retryAfter = start + Window - now;
+                retryAfter = TimeSpan.FromTicks((minute + 1) * Window.Ticks) - elapsed;
                 return false;
             }
 
@@ -102,7 +115,7 @@ internal sealed class NewPrincipalLimiter(IOptions<IngestOptions> options, TimeP
 
     private sealed class SourceWindow
     {
-        public DateTimeOffset Start;
+        public long Minute = -1;
         public int Count;
     }
 }

@@ -48,4 +48,39 @@ public sealed class NewPrincipalCapTests
         Assert.Equal(18, logged.Count);
         Assert.Equal(13, logged.Select(r => r.Event.PrincipalKey).Distinct().Count());
     }
+
+    [Theory]
+    [InlineData(-90)]
+    [InlineData(-1)]
+    [InlineData(1)]
+    [InlineData(120)]
+    public async Task WallClockSteps_NeitherRefillTheSourcesMinuteNorHoldItBack(int stepMinutes)
+    {
+        var time = new SteppedFakeClock(new DateTimeOffset(2026, 11, 30, 10, 0, 10, TimeSpan.Zero));
+        await using var server = await IngestServer.StartInProcessAsync(new(IngestServer.AnyAge) { ["Ingest:MaxNewPrincipalsPerMinute"] = "5" }, time);
+        var flooder = await server.AddSourceAsync("flooder");
+        var next = 0;
+        string Batch(int count) =>
+            Payloads.Array([.. Enumerable.Range(next, count).Select(i => Payloads.Event($"fake-{Guid.NewGuid():N}", time.GetUtcNow(), subject: $"user:fake-{next++}"))]);
+
+        using (var firstFive = await server.PostAsync("/v1/events", Batch(5), flooder))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, firstFive.StatusCode);
+        }
+
+        // An NTP step or a resumed snapshot moves the wall clock into another minute; 20 s pass by the monotonic clock.
+        time.Offset = TimeSpan.FromMinutes(stepMinutes);
+        time.Advance(TimeSpan.FromSeconds(20));
+        next = 5;
+        using (var afterStep = await server.PostAsync("/v1/events", Batch(3), flooder))
+        {
+            await HttpProblem.ReadTypedAsync(afterStep, HttpStatusCode.TooManyRequests, "too-many-new-principals");
+            Assert.Equal(TimeSpan.FromSeconds(30), afterStep.Headers.RetryAfter?.Delta);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        next = 5;
+        using var nextMinute = await server.PostAsync("/v1/events", Batch(3), flooder);
+        Assert.Equal(HttpStatusCode.Accepted, nextMinute.StatusCode);
+    }
 }

@@ -1,5 +1,4 @@
 using Microsoft.IdentityModel.JsonWebTokens;
-using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Ingest.Tests.SharedSignals;
 

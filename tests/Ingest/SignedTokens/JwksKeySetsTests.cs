@@ -1,5 +1,4 @@
 using ZtStream.Ingest.SignedTokens;
-using ZtStream.TestSupport.Faults;
 
 namespace ZtStream.Ingest.Tests.SignedTokens;
 

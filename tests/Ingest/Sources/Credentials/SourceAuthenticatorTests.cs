@@ -1,5 +1,3 @@
-using ZtStream.TestSupport.Faults;
-
 namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 public sealed class SourceAuthenticatorTests : IDisposable
