@@ -45,7 +45,7 @@ internal sealed class IngestHandler(
             if (adapter?.Name == K8sAuditMapper.SourceName && pubSubPush.Configured && PubSubPushAuthenticator.TryReadToken(authorization, out var token))
             {
                 // GKE's audit log through an authenticated Pub/Sub push subscription: Google's token, not a source key.
-                (authenticated, refusal) = await pubSubPush.AuthenticateAsync(token, PubSubPushAuthenticator.EndpointUrls(context.Request), aborted);
+                (authenticated, refusal) = await pubSubPush.AuthenticateAsync(token, aborted);
             }
             else
             {
