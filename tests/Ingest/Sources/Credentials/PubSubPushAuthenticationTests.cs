@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 /// <summary>
@@ -104,6 +106,61 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
         noExpiry.Remove("exp");
         await AssertRefusedAsync(server, google.SignWithHeader(new JsonObject { ["typ"] = "JWT" }, noExpiry), "no exp");
         Assert.Empty(await server.ReadLoggedAsync(0));
+    }
+
+    /// <summary>
+    /// RFC 8725 §3.10: the keys are Google's as published at the configured JWKS, never ones the token names: a token
+    /// signed by another key that carries it (<c>jwk</c>, <c>x5c</c>) or points at it (<c>jku</c>, <c>x5u</c>), with or
+    /// without a kid, is refused; and an issuer Google does not write (plain http, a trailing slash) is not Google's.
+    /// </summary>
+    [Fact]
+    public async Task Push_WithATokenNamingItsOwnKeyOrANearIssuer_Is401AndNothingIsAppended()
+    {
+        await using var server = await StartAsync();
+        using var attacker = RSA.Create(2048);
+        var certificate = Convert.ToBase64String(new CertificateRequest("CN=accounts.google.com", attacker, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)).Export(X509ContentType.Cert));
+        JsonObject Header(string member, JsonNode value, string? kid) =>
+            kid is null ? new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT", [member] = value } : new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = kid, [member] = value };
+
+        (string Why, JsonObject Header)[] carried =
+        [
+            ("jwk, attacker's kid", Header("jwk", TestJws.PublicJwk(attacker, "attacker"), "attacker")),
+            ("jwk, Google's kid", Header("jwk", TestJws.PublicJwk(attacker, google.KeyId), google.KeyId)),
+            ("jku, no kid", Header("jku", "https://attacker.example/certs", null)),
+            ("x5u, attacker's kid", Header("x5u", "https://attacker.example/cert.pem", "attacker")),
+            ("x5c, no kid", Header("x5c", new JsonArray(certificate), null)),
+            ("x5c, Google's kid", Header("x5c", new JsonArray(certificate), google.KeyId)),
+        ];
+        foreach (var (why, header) in carried)
+        {
+            using var response = await PushAsync(server, TestJws.Sign(header, Claims(), attacker));
+            await HttpProblem.ReadAsync(response, HttpStatusCode.Unauthorized, why);
+        }
+
+        await AssertRefusedAsync(server, Sign(Claims(issuer: "http://accounts.google.com")), "issuer 'http://accounts.google.com' is not Google");
+        await AssertRefusedAsync(server, Sign(Claims(issuer: "https://accounts.google.com/")), "issuer 'https://accounts.google.com/' is not Google");
+        Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
+    /// Two push sources: a token for one's audience speaks for it only with one of its own push accounts, not the other
+    /// source's (each subscription's account speaks for its own source alone).
+    /// </summary>
+    [Fact]
+    public async Task Push_WithTheAudienceOfOneSourceAndTheAccountOfAnother_Is401AndNothingIsAppended()
+    {
+        const string OtherAccount = "gke-dev-push@shop-dev.iam.gserviceaccount.com";
+        var settings = Settings();
+        settings["Ingest:PubSubPush:Sources:gke-dev:ServiceAccounts:0"] = OtherAccount;
+        settings["Ingest:PubSubPush:Sources:gke-dev:Audiences:0"] = "https://ingest.example.com/v1/sources/k8s-audit?cluster=dev";
+        settings["Ingest:PubSubPush:Sources:gke-dev:JwksUri"] = google.JwksUri.ToString();
+        await using var server = await StartAsync(settings);
+        await server.AddSourceAsync("gke-dev");
+
+        await AssertRefusedAsync(server, Sign(Claims(email: OtherAccount)), $"'{OtherAccount}' is not a push service account allowed for source '{Source}'");
+
+        Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(200)));
     }
 
     /// <summary>
