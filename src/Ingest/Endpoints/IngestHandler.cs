@@ -220,11 +220,11 @@ internal sealed class IngestHandler(
             return;
         }
 
-        if (source.Scope.RefuseIdentityRecords(source.Name, OktaMapper.Idp) is { } labelled)
+        if ((source.Scope.RefuseIdentityRecords(source.Name, OktaMapper.Idp) ?? source.Scope.RefuseIdentityKinds(source.Name, OktaMapper.Idp)) is { } outside)
         {
             // Refused as every delivery from this key would be, or Okta would call the hook verified and then see each fail.
             IngestLog.OutsideScope(logger, source.Name, name, 1);
-            await WriteAsync(context, Problems.Create(403, "outside-scope", "Outside the source's scope", $"The hook is not verified: {labelled.Reason}."));
+            await WriteAsync(context, Problems.Create(403, "outside-scope", "Outside the source's scope", $"The hook is not verified: {outside.Reason}."));
             return;
         }
 
