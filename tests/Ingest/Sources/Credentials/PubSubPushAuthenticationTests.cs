@@ -223,6 +223,29 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
         await AssertRefusedAsync(server, Sign(Claims()), $"source '{Source}' is not an active source");
     }
 
+    /// <summary>
+    /// A push source revoked in the store by another replica after this one remembered it as active: Google's valid token
+    /// no longer speaks for it once <c>Ingest:CredentialCacheTime</c> has passed, as a source key would not.
+    /// </summary>
+    [Fact]
+    public async Task Push_ForASourceRevokedByAnotherReplica_IsRefusedOnceTheCacheTimePassed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings();
+        settings["Ingest:CredentialCacheTime"] = "00:00:05";
+        await using var server = await StartAsync(settings, time);
+        using (var remembered = await PushAsync(server, Sign(Claims(time.GetUtcNow()))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, remembered.StatusCode);
+        }
+
+        Assert.True(await server.RevokeSourceAsync(Source));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        await AssertRefusedAsync(server, Sign(Claims(time.GetUtcNow())), $"source '{Source}' is not an active source");
+        Assert.Single(await server.ReadLoggedAsync(1, TimeSpan.FromMilliseconds(200)));
+    }
+
     [Fact]
     public async Task Push_AfterGoogleRotatesItsKey_RefetchesTheJwksAndAccepts()
     {
