@@ -45,7 +45,7 @@ internal sealed class IngestHandler(
             if (adapter?.Name == K8sAuditMapper.SourceName && pubSubPush.Configured && PubSubPushAuthenticator.TryReadToken(authorization, out var token))
             {
                 // GKE's audit log through an authenticated Pub/Sub push subscription: Google's token, not a source key.
-                (authenticated, refusal) = await pubSubPush.AuthenticateAsync(token, PubSubPushAuthenticator.EndpointUrls(context.Request), aborted);
+                (authenticated, refusal) = await pubSubPush.AuthenticateAsync(token, aborted);
             }
             else
             {
@@ -193,15 +193,15 @@ internal sealed class IngestHandler(
     /// <summary>
     /// Okta's one-time Event Hook verification: a GET carrying <c>x-okta-verification-challenge</c>, answered with
     /// <c>{"verification": value}</c>. Okta sends the hook's authorization header with it, so the source key is checked
-    /// as for a delivery: only a registered source can verify ZtStream as its hook.
+    /// as for a delivery: only a registered source whose deliveries could be taken can verify ZtStream as its hook.
     /// </summary>
     public async Task HandleOktaVerificationAsync(HttpContext context)
     {
         const string name = "okta";
-        string? source;
+        AuthenticatedSource? source;
         try
         {
-            source = await authenticator.AuthenticateAsync(context.Request.Headers.Authorization.ToString(), context.RequestAborted);
+            source = await authenticator.AuthenticateSourceAsync(context.Request.Headers.Authorization.ToString(), context.RequestAborted);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -217,6 +217,14 @@ internal sealed class IngestHandler(
             context.Response.Headers.WWWAuthenticate = "Bearer realm=\"ztstream-ingest\"";
             await ProblemAsync(context, 401, "unauthorized", "Source credential missing or not valid",
                 "Set the event hook's authentication field to 'Authorization' and its secret to 'Bearer <key>' (a key from 'ztstream sources add NAME').");
+            return;
+        }
+
+        if ((source.Scope.RefuseIdentityRecords(source.Name, OktaMapper.Idp) ?? source.Scope.RefuseIdentityKinds(source.Name, OktaMapper.Idp)) is { } outside)
+        {
+            // Refused as every delivery from this key would be, or Okta would call the hook verified and then see each fail.
+            IngestLog.OutsideScope(logger, source.Name, name, 1);
+            await WriteAsync(context, Problems.Create(403, "outside-scope", "Outside the source's scope", $"The hook is not verified: {outside.Reason}."));
             return;
         }
 

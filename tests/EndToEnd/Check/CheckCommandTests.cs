@@ -79,8 +79,10 @@ public sealed class CheckCommandTests(KafkaFixture kafka, PostgresFixture postgr
 
         var (code, output) = await CheckAsync(
             ["--set", "Ingest:PubSubPush:Sources:gke-prod:ServiceAccounts:0=push@prod.iam.gserviceaccount.com",
+             "--set", "Ingest:PubSubPush:Sources:gke-prod:Audiences:0=https://ingest.example.com/v1/sources/k8s-audit",
              "--set", $"Ingest:PubSubPush:Sources:gke-prod:JwksUri={google.JwksUri}",
              "--set", "Ingest:PubSubPush:Sources:gke-dev:ServiceAccounts:0=push@dev.iam.gserviceaccount.com",
+             "--set", "Ingest:PubSubPush:Sources:gke-dev:Audiences:0=https://ingest.example.com/v1/sources/k8s-audit",
              "--set", $"Ingest:PubSubPush:Sources:gke-dev:JwksUri=http://127.0.0.1:{refused}/certs",
              .. Transmitter("okta", okta.Issuer, okta.JwksUri.ToString()),
              .. Transmitter("caep-lab", "https://caep.lab.example", $"http://127.0.0.1:{refused}/jwks")],

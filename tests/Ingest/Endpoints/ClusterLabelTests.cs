@@ -143,4 +143,24 @@ public sealed class ClusterLabelTests
         Assert.Contains("speaks for cluster prod-eu (--cluster), and the records of okta are of an identity provider", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(300)));
     }
+
+    /// <summary>
+    /// Okta's verification of its hook is answered only to a key its deliveries would be taken from: one labelled with a
+    /// cluster is refused as its deliveries are, or Okta would call the hook verified and every delivery would fail.
+    /// </summary>
+    [Fact]
+    public async Task GetOktaVerification_ByLabelledSource_Refused403_ChallengeNotEchoed()
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("okta-in-a-cluster", new SourceScope(Cluster: Cluster));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        request.Headers.Add("x-okta-verification-challenge", "X8rW9t7b0lZc3nYf2kPq");
+
+        using var response = await server.Client.SendAsync(request, Ct);
+
+        var problem = await HttpProblem.ReadTypedAsync(response, HttpStatusCode.Forbidden, "outside-scope");
+        Assert.Contains("speaks for cluster prod-eu (--cluster), and the records of okta are of an identity provider", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("X8rW9t7b0lZc3nYf2kPq", problem.GetRawText(), StringComparison.Ordinal);
+    }
 }

@@ -133,6 +133,42 @@ public sealed class ManagedClusterEndpointTests
         Assert.Equal(401, answer.GetProperty("status").GetInt32());
     }
 
+    /// <summary>
+    /// Firehose's access key is one source key in its one header: missing, empty, or sent twice (a valid key beside
+    /// another), the delivery is 401 with the request id echoed, and nothing is appended.
+    /// </summary>
+    [Theory]
+    [InlineData("missing")]
+    [InlineData("empty")]
+    [InlineData("twice, the valid key first")]
+    [InlineData("twice, the valid key last")]
+    public async Task PostFirehoseDelivery_WithoutExactlyOneValidAccessKey_Is401WithTheRequestId(string shape)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("eks-firehose");
+        var body = Encoding.UTF8.GetString(Sources.TestData.Managed("eks-firehose-delivery.json"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(FirehosePath, UriKind.Relative)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("X-Amz-Firehose-Request-Id", "req-5");
+        string[] keys = shape switch
+        {
+            "missing" => [],
+            "empty" => [""],
+            "twice, the valid key first" => [key, SourceKeys.NewKey()],
+            _ => [SourceKeys.NewKey(), key],
+        };
+        if (keys.Length > 0)
+        {
+            Assert.True(request.Headers.TryAddWithoutValidation("X-Amz-Firehose-Access-Key", keys));
+        }
+
+        using var response = await server.Client.SendAsync(request, Ct);
+
+        var answer = await HttpProblem.ReadTypedAsync(response, HttpStatusCode.Unauthorized, "unauthorized");
+        Assert.Equal("req-5", answer.GetProperty("requestId").GetString());
+        Assert.DoesNotContain(key, answer.GetRawText(), StringComparison.Ordinal);
+        Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(200)));
+    }
+
     [Fact]
     public async Task PostFirehoseDelivery_OfOnlyAControlMessage_Is200()
     {

@@ -337,4 +337,34 @@ public sealed class SourceScopeTests
 
         Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
     }
+
+    /// <summary>
+    /// Okta's verification of its hook is answered only to a key whose kinds let an identity provider's records in: a key
+    /// limited to other kinds would have every delivery refused item by item, so the hook is not called verified.
+    /// </summary>
+    [Theory]
+    [InlineData("runtime.alert,k8s.audit", false)]
+    [InlineData("auth.*", true)]
+    [InlineData("auth.login,access.request", true)]
+    public async Task OktaVerification_ByAKeyLimitedToKinds_IsAnsweredOnlyWhenIdentityKindsAreAmongThem(string kinds, bool answered)
+    {
+        await using var server = await IngestServer.StartInProcessAsync();
+        var key = await server.AddSourceAsync("limited", new SourceScope(Kinds: kinds.Split(',')));
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/v1/sources/okta");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        request.Headers.Add("x-okta-verification-challenge", "c-42");
+
+        using var response = await server.Client.SendAsync(request, Ct);
+
+        if (answered)
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("c-42", (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("verification").GetString());
+            return;
+        }
+
+        var problem = await HttpProblem.ReadTypedAsync(response, HttpStatusCode.Forbidden, "outside-scope");
+        Assert.Contains("outside the scope of source limited", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("c-42", problem.GetRawText(), StringComparison.Ordinal);
+    }
 }

@@ -457,6 +457,27 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// RFC 8725 §3.11, SSF 1.0: another JWT the transmitter signs with the same key — an ID token, which often carries no
+    /// typ, an RFC 9068 access token — is not a SET even with a SET's claims: only typ secevent+jwt is one.
+    /// </summary>
+    [Theory]
+    [InlineData(null)]
+    [InlineData("at+jwt")]
+    [InlineData("secevent")]
+    [InlineData("application/jwt")]
+    public async Task Push_AJwtOfTheTransmitterTypedOtherwise_IsInvalidRequestAndNothingIsAppended(string? typ)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+        var header = typ is null ? """{"alg":"RS256","kid":"{kid}"}""" : $$"""{"alg":"RS256","typ":"{{typ}}","kid":"{kid}"}""";
+
+        var body = await AssertRefusedAsync(server, key, typ ?? "no typ", transmitter.SignRaw(header, JaneRevoked().ToJsonString()), SetErrors.InvalidRequest);
+
+        Assert.Contains("typ", body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
     /// RFC 7515 §5.2 and RFC 7519 §4: a header or claims object naming a member twice may be refused, and must be here,
     /// since parsers disagree on which copy counts. Each SET is signed by the configured transmitter and would pass every
     /// other check if only the last copy were read.

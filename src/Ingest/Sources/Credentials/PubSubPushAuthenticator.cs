@@ -6,10 +6,10 @@ internal sealed record PubSubPushOutcome(AuthenticatedSource? Source, string? Re
 /// <summary>
 /// Authenticates an authenticated Pub/Sub push subscription's delivery by the OIDC token Google puts in its
 /// <c>Authorization: Bearer</c> header: signed RS256 with a key of Google's JWKS, issued by
-/// <c>https://accounts.google.com</c> (or <c>accounts.google.com</c>), for the audience configured for a source (by
-/// default the push endpoint URL), within its lifetime, and naming in a verified <c>email</c> a push service account
-/// that source allows (<see cref="PubSubPushOptions"/>). Every refusal says why without repeating the token. A JWKS that
-/// cannot be fetched refuses nothing and accepts nothing: <see cref="JwksUnavailableException"/> reaches the caller.
+/// <c>https://accounts.google.com</c> (or <c>accounts.google.com</c>), for the audience configured for a source, within
+/// its lifetime, and naming in a verified <c>email</c> a push service account that source allows
+/// (<see cref="PubSubPushOptions"/>). Every refusal says why without repeating the token. A JWKS that cannot be fetched
+/// refuses nothing and accepts nothing: <see cref="JwksUnavailableException"/> reaches the caller.
 /// </summary>
 internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, SourceAuthenticator sources, IOptions<PubSubPushOptions> options, TimeProvider time)
 {
@@ -46,16 +46,9 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
         return true;
     }
 
-    /// <summary>The push endpoint URL as the request reached Ingest, with and without its query: Pub/Sub's default audience.</summary>
-    public static IReadOnlyList<string> EndpointUrls(HttpRequest request)
-    {
-        var url = $"{request.Scheme}://{request.Host}{request.PathBase}{request.Path}";
-        return request.QueryString.HasValue ? [url, url + request.QueryString] : [url];
-    }
-
     /// <summary>The source <paramref name="token"/> speaks for, or why it speaks for none.</summary>
     /// <exception cref="JwksUnavailableException">The signing keys could not be fetched: neither accepted nor refused.</exception>
-    public async Task<PubSubPushOutcome> AuthenticateAsync(string token, IReadOnlyList<string> endpointUrls, CancellationToken cancellationToken)
+    public async Task<PubSubPushOutcome> AuthenticateAsync(string token, CancellationToken cancellationToken)
     {
         var o = options.Value;
         if (token.Length > MaxTokenLength)
@@ -90,19 +83,18 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
 
         var audiences = Claim(() => jwt.Audiences.ToList()) ?? [];
         var email = Claim(() => jwt.TryGetPayloadValue<string>("email", out var e) ? e : null);
-        var (name, source) = Select(o, audiences, email, endpointUrls);
+        var (name, source) = Select(o, audiences, email);
         if (source is null)
         {
-            return Refuse($"the token's audience {Quoted(audiences)} is not one a Pub/Sub push source expects ({PubSubPushOptions.Section}:Sources:NAME:Audiences; without one, the push endpoint URL {Quoted(endpointUrls)})");
+            return Refuse($"the token's audience {Quoted(audiences)} is not one a Pub/Sub push source expects ({PubSubPushOptions.Section}:Sources:NAME:Audiences)");
         }
 
-        var expected = Audiences(source, endpointUrls);
         var policy = new JwksPolicy(o.JwksCacheTime, o.JwksMaxCacheTime, o.JwksRefetchInterval, o.HttpTimeout, KeepStaleOnFailure: false);
         // The lifetime is checked below, against ZtStream's clock (TimeProvider) with its own skew.
         var (result, _) = await verifier.VerifyAsync(jwt, new JwksSource(source.JwksUri, "the Pub/Sub push token signer", policy), new TokenValidationParameters
         {
             ValidIssuers = GoogleIssuers,
-            ValidAudiences = expected,
+            ValidAudiences = source.Audiences,
             ValidAlgorithms = Algorithms,
         }, cancellationToken);
         if (!result.IsValid)
@@ -112,7 +104,7 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
                 SecurityTokenSignatureKeyNotFoundException => $"no key with kid '{ItemError.Clip(jwt.Kid ?? string.Empty, 80)}' is published at {source.JwksUri}: the token is not signed by Google",
                 SecurityTokenInvalidSignatureException => "the token's signature does not verify with Google's published key: it was not signed by Google, or was changed",
                 SecurityTokenInvalidIssuerException => $"the token's issuer {Quoted(Claim(() => jwt.Issuer))} is not Google ({string.Join(" or ", GoogleIssuers)})",
-                SecurityTokenInvalidAudienceException => $"the token's audience {Quoted(audiences)} is not {Quoted(expected)}",
+                SecurityTokenInvalidAudienceException => $"the token's audience {Quoted(audiences)} is not {Quoted(source.Audiences)}",
                 SecurityTokenInvalidAlgorithmException => $"the token's alg '{jwt.Alg}' is not accepted: Google signs Pub/Sub push tokens with RS256",
                 _ => "the token is not valid: " + (result.Exception?.GetType().Name ?? "unknown reason"),
             });
@@ -143,12 +135,12 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
     /// The source the token's audience is for; when several are, the one allowing its email (checked again once the
     /// token is verified), else the first, so the refusal names what is wrong with the token first.
     /// </summary>
-    private static (string? Name, PubSubPushSourceOptions? Source) Select(PubSubPushOptions o, List<string> audiences, string? email, IReadOnlyList<string> endpointUrls)
+    private static (string? Name, PubSubPushSourceOptions? Source) Select(PubSubPushOptions o, List<string> audiences, string? email)
     {
         (string?, PubSubPushSourceOptions?) first = (null, null);
         foreach (var (name, source) in o.Sources)
         {
-            if (!Audiences(source, endpointUrls).Any(audiences.Contains))
+            if (!source.Audiences.Any(audiences.Contains))
             {
                 continue;
             }
@@ -166,9 +158,6 @@ internal sealed class PubSubPushAuthenticator(SignedTokenVerifier verifier, Sour
 
         return first;
     }
-
-    private static IReadOnlyList<string> Audiences(PubSubPushSourceOptions source, IReadOnlyList<string> endpointUrls) =>
-        source.Audiences.Count > 0 ? source.Audiences : endpointUrls;
 
     /// <summary>Why the token is outside its lifetime (exp required; nbf and iat not ahead), within the skew; null when it is not.</summary>
     private string? Lifetime(JsonWebToken jwt, TimeSpan skew)

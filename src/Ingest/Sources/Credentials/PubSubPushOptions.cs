@@ -36,9 +36,8 @@ internal sealed record PubSubPushOptions
 internal sealed record PubSubPushSourceOptions
 {
     /// <summary>
-    /// The <c>aud</c> the token must carry: the subscription's <c>--push-auth-token-audience</c>. Empty: the push endpoint
-    /// URL, as Pub/Sub uses it by default, which is the URL as the request reached Ingest (behind a proxy that rewrites
-    /// the scheme or host, set it).
+    /// The <c>aud</c> the token must carry, required: the subscription's <c>--push-auth-token-audience</c>, or the push
+    /// endpoint URL, which Pub/Sub uses without one. Never taken from the request, whose <c>Host</c> its sender chooses.
     /// </summary>
     public List<string> Audiences { get; init; } = [];
 

@@ -37,11 +37,18 @@ internal sealed class PubSubPushOptionsValidator : OptionsValidator<PubSubPushOp
                 }
             }
 
+            if (source.Audiences.Count == 0)
+            {
+                // Pub/Sub's default audience is the push endpoint URL, but a request only claims which URL it was sent to
+                // (Host): a token for another endpoint would pass. The audience Ingest expects is configured, never read.
+                problems.Add($"{p}:Audiences is required: the tokens' aud, the subscription's --push-auth-token-audience (without one, Pub/Sub uses the push endpoint URL: name that URL)");
+            }
+
             foreach (var audience in source.Audiences)
             {
                 if (string.IsNullOrWhiteSpace(audience))
                 {
-                    problems.Add($"{p}:Audiences: an audience may not be empty (leave the list empty for the push endpoint URL)");
+                    problems.Add($"{p}:Audiences: an audience may not be empty");
                 }
             }
 

@@ -234,6 +234,15 @@ internal sealed record SourceScope(
         ? new ItemError(0, ClusterField, $"outside the scope of source {source}: its key speaks for cluster {cluster} (--cluster), and the records of {provider} are of an identity provider, not of any cluster; register the provider under its own key without --cluster")
         : null;
 
+    /// <summary>
+    /// The refusal of an identity provider's records (<paramref name="provider"/>) from a source whose kinds let none of
+    /// them in, or null when some may come in (or its kinds are not limited): each of them would be refused as outside.
+    /// </summary>
+    public ItemError? RefuseIdentityKinds(string source, string provider) =>
+        Kinds is not null && !EventKinds.Observed.Any(k => IsIdentityKind(k) && Matches(Kinds, k))
+            ? new ItemError(0, "kind", $"outside the scope of source {source}: it may speak only for kinds {List(Kinds)}, and the records of {provider} are an identity provider's (auth.*, {EventKinds.IdpEvent}), none of them among those")
+            : null;
+
     private static bool IsIdentityKind(string kind) =>
         kind.StartsWith("auth.", StringComparison.Ordinal) || kind == EventKinds.IdpEvent;
 

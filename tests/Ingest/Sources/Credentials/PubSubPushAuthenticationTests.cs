@@ -1,3 +1,5 @@
+using System.Security.Cryptography.X509Certificates;
+
 namespace ZtStream.Ingest.Tests.Sources.Credentials;
 
 /// <summary>
@@ -19,21 +21,13 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync() => await google.DisposeAsync();
 
-    private Dictionary<string, string?> Settings(string? audience = Audience)
+    private Dictionary<string, string?> Settings() => new(IngestServer.AnyAge)
     {
-        var settings = new Dictionary<string, string?>(IngestServer.AnyAge)
-        {
-            [$"Ingest:PubSubPush:Sources:{Source}:ServiceAccounts:0"] = PushAccount,
-            [$"Ingest:PubSubPush:Sources:{Source}:JwksUri"] = google.JwksUri.ToString(),
-            ["Ingest:PubSubPush:JwksRefetchInterval"] = "00:00:00",
-        };
-        if (audience is not null)
-        {
-            settings[$"Ingest:PubSubPush:Sources:{Source}:Audiences:0"] = audience;
-        }
-
-        return settings;
-    }
+        [$"Ingest:PubSubPush:Sources:{Source}:ServiceAccounts:0"] = PushAccount,
+        [$"Ingest:PubSubPush:Sources:{Source}:Audiences:0"] = Audience,
+        [$"Ingest:PubSubPush:Sources:{Source}:JwksUri"] = google.JwksUri.ToString(),
+        ["Ingest:PubSubPush:JwksRefetchInterval"] = "00:00:00",
+    };
 
     private async Task<IngestServer> StartAsync(Dictionary<string, string?>? settings = null, TimeProvider? time = null)
     {
@@ -85,21 +79,6 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Push_WithoutAConfiguredAudience_ExpectsThePushEndpointUrl()
-    {
-        var settings = Settings(audience: null);
-        await using var server = await StartAsync(settings);
-        var endpoint = new Uri(server.Address, Path).ToString();
-
-        using (var accepted = await PushAsync(server, Sign(Claims(audience: endpoint))))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
-        }
-
-        await AssertRefusedAsync(server, Sign(Claims()), endpoint);
-    }
-
-    [Fact]
     public async Task Push_WithATokenOfEveryKindOfWrong_Is401NamingWhy()
     {
         await using var server = await StartAsync();
@@ -130,6 +109,61 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// RFC 8725 §3.10: the keys are Google's as published at the configured JWKS, never ones the token names: a token
+    /// signed by another key that carries it (<c>jwk</c>, <c>x5c</c>) or points at it (<c>jku</c>, <c>x5u</c>), with or
+    /// without a kid, is refused; and an issuer Google does not write (plain http, a trailing slash) is not Google's.
+    /// </summary>
+    [Fact]
+    public async Task Push_WithATokenNamingItsOwnKeyOrANearIssuer_Is401AndNothingIsAppended()
+    {
+        await using var server = await StartAsync();
+        using var attacker = RSA.Create(2048);
+        var certificate = Convert.ToBase64String(new CertificateRequest("CN=accounts.google.com", attacker, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            .CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1)).Export(X509ContentType.Cert));
+        JsonObject Header(string member, JsonNode value, string? kid) =>
+            kid is null ? new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT", [member] = value } : new JsonObject { ["alg"] = "RS256", ["typ"] = "JWT", ["kid"] = kid, [member] = value };
+
+        (string Why, JsonObject Header)[] carried =
+        [
+            ("jwk, attacker's kid", Header("jwk", TestJws.PublicJwk(attacker, "attacker"), "attacker")),
+            ("jwk, Google's kid", Header("jwk", TestJws.PublicJwk(attacker, google.KeyId), google.KeyId)),
+            ("jku, no kid", Header("jku", "https://attacker.example/certs", null)),
+            ("x5u, attacker's kid", Header("x5u", "https://attacker.example/cert.pem", "attacker")),
+            ("x5c, no kid", Header("x5c", new JsonArray(certificate), null)),
+            ("x5c, Google's kid", Header("x5c", new JsonArray(certificate), google.KeyId)),
+        ];
+        foreach (var (why, header) in carried)
+        {
+            using var response = await PushAsync(server, TestJws.Sign(header, Claims(), attacker));
+            await HttpProblem.ReadAsync(response, HttpStatusCode.Unauthorized, why);
+        }
+
+        await AssertRefusedAsync(server, Sign(Claims(issuer: "http://accounts.google.com")), "issuer 'http://accounts.google.com' is not Google");
+        await AssertRefusedAsync(server, Sign(Claims(issuer: "https://accounts.google.com/")), "issuer 'https://accounts.google.com/' is not Google");
+        Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
+    /// Two push sources: a token for one's audience speaks for it only with one of its own push accounts, not the other
+    /// source's (each subscription's account speaks for its own source alone).
+    /// </summary>
+    [Fact]
+    public async Task Push_WithTheAudienceOfOneSourceAndTheAccountOfAnother_Is401AndNothingIsAppended()
+    {
+        const string OtherAccount = "gke-dev-push@shop-dev.iam.gserviceaccount.com";
+        var settings = Settings();
+        settings["Ingest:PubSubPush:Sources:gke-dev:ServiceAccounts:0"] = OtherAccount;
+        settings["Ingest:PubSubPush:Sources:gke-dev:Audiences:0"] = "https://ingest.example.com/v1/sources/k8s-audit?cluster=dev";
+        settings["Ingest:PubSubPush:Sources:gke-dev:JwksUri"] = google.JwksUri.ToString();
+        await using var server = await StartAsync(settings);
+        await server.AddSourceAsync("gke-dev");
+
+        await AssertRefusedAsync(server, Sign(Claims(email: OtherAccount)), $"'{OtherAccount}' is not a push service account allowed for source '{Source}'");
+
+        Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>
     /// RFC 7515 §5.2: a token naming a claim twice is refused, signed or not, since parsers disagree on which copy
     /// counts: here the allowed push account is written last, after another.
     /// </summary>
@@ -142,6 +176,31 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
         await AssertRefusedAsync(server, google.SignRaw("""{"alg":"RS256","typ":"JWT","kid":"{kid}"}""", twice), "named twice");
 
         Assert.Empty(await server.ReadLoggedAsync(0));
+    }
+
+    /// <summary>
+    /// A token Google signed for the same push service account but another push endpoint (another subscription, another
+    /// service's URL, which saw the token) is no credential here, even sent with that endpoint's host in <c>Host</c>:
+    /// the audience is checked against what Ingest was told, never against what the request says it was sent to.
+    /// </summary>
+    [Fact]
+    public async Task Push_ATokenForAnotherEndpoint_SentWithThatHost_Is401AndNothingIsAppended()
+    {
+        await using var server = await StartAsync();
+        const string Elsewhere = "reports.example.net";
+        var token = Sign(Claims(audience: $"{server.Address.Scheme}://{Elsewhere}{Path}"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(Path, UriKind.Relative))
+        {
+            Content = new ByteArrayContent(Sources.TestData.Managed("gke-pubsub-push.json")),
+        };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        request.Headers.Host = Elsewhere;
+
+        using var response = await server.Client.SendAsync(request, Ct);
+
+        await HttpProblem.ReadAsync(response, HttpStatusCode.Unauthorized);
+        Assert.Empty(await server.ReadLoggedAsync(0, TimeSpan.FromMilliseconds(200)));
     }
 
     [Fact]
@@ -162,6 +221,29 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
         Assert.True(await server.RevokeSourceAsync(Source));
 
         await AssertRefusedAsync(server, Sign(Claims()), $"source '{Source}' is not an active source");
+    }
+
+    /// <summary>
+    /// A push source revoked in the store by another replica after this one remembered it as active: Google's valid token
+    /// no longer speaks for it once <c>Ingest:CredentialCacheTime</c> has passed, as a source key would not.
+    /// </summary>
+    [Fact]
+    public async Task Push_ForASourceRevokedByAnotherReplica_IsRefusedOnceTheCacheTimePassed()
+    {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var settings = Settings();
+        settings["Ingest:CredentialCacheTime"] = "00:00:05";
+        await using var server = await StartAsync(settings, time);
+        using (var remembered = await PushAsync(server, Sign(Claims(time.GetUtcNow()))))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, remembered.StatusCode);
+        }
+
+        Assert.True(await server.RevokeSourceAsync(Source));
+        time.Advance(TimeSpan.FromSeconds(5));
+
+        await AssertRefusedAsync(server, Sign(Claims(time.GetUtcNow())), $"source '{Source}' is not an active source");
+        Assert.Single(await server.ReadLoggedAsync(1, TimeSpan.FromMilliseconds(200)));
     }
 
     [Fact]

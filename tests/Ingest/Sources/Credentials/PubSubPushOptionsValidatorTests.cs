@@ -15,7 +15,10 @@ public sealed class PubSubPushOptionsValidatorTests
     [Fact]
     public void Check_DefaultsWithOneSource_AreFineAndUseGooglesKeys()
     {
-        var options = new PubSubPushOptions { Sources = { ["gke-prod"] = new PubSubPushSourceOptions { ServiceAccounts = ["push@p.iam.gserviceaccount.com"] } } };
+        var options = new PubSubPushOptions
+        {
+            Sources = { ["gke-prod"] = new PubSubPushSourceOptions { ServiceAccounts = ["push@p.iam.gserviceaccount.com"], Audiences = ["https://ingest.example.com/v1/sources/k8s-audit"] } },
+        };
 
         Assert.Empty(Problems(options));
         Assert.Equal("https://www.googleapis.com/oauth2/v3/certs", options.Sources["gke-prod"].JwksUri.ToString());
@@ -30,7 +33,7 @@ public sealed class PubSubPushOptionsValidatorTests
             Sources =
             {
                 ["GKE Prod"] = new PubSubPushSourceOptions { Audiences = [" "], JwksUri = new Uri("http://keys.example.com/certs") },
-                ["gke-dev"] = new PubSubPushSourceOptions { ServiceAccounts = ["not-an-email"] },
+                ["gke-dev"] = new PubSubPushSourceOptions { ServiceAccounts = ["not-an-email"], Audiences = ["https://ingest.example.com/v1/sources/k8s-audit"] },
             },
         };
 
@@ -45,6 +48,21 @@ public sealed class PubSubPushOptionsValidatorTests
             "Ingest:PubSubPush:Sources:GKE Prod:Audiences: an audience may not be empty",
             "Ingest:PubSubPush:Sources:GKE Prod:JwksUri must be https",
             "Ingest:PubSubPush:Sources:gke-dev:ServiceAccounts: 'not-an-email'");
+    }
+
+    /// <summary>
+    /// Pub/Sub's default audience is the push endpoint URL, but the URL a request reached is only what its sender says
+    /// (<c>Host</c>): a token for another endpoint would pass for it. So the audience is configured, and its absence stops
+    /// the start.
+    /// </summary>
+    [Fact]
+    public async Task Start_WithASourceWithoutAudiences_StopsNamingTheSetting()
+    {
+        var settings = new Dictionary<string, string?> { ["Ingest:PubSubPush:Sources:gke-prod:ServiceAccounts:0"] = "push@prod.iam.gserviceaccount.com" };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(async () => await IngestServer.StartInProcessAsync(settings));
+
+        Assert.Contains("Ingest:PubSubPush:Sources:gke-prod:Audiences is required", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
