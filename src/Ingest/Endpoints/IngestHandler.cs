@@ -111,7 +111,7 @@ internal sealed class IngestHandler(
         {
             metrics.Rejected(source, name, "unsupported_media_type", 1);
             return await ProblemAsync(context, 415, "unsupported-media-type", "Unsupported content type",
-                $"'{ItemError.Clip(context.Request.ContentType ?? string.Empty, 80)}' is not accepted; send application/json (an array of events), application/x-ndjson or {CloudEventMapping.BatchMediaType}.");
+                $"'{ItemError.Clip(context.Request.ContentType ?? string.Empty, 80)}' is not accepted; send application/json (an array of events, or one), application/x-ndjson (one event per line), {CloudEventMapping.BatchMediaType} or {CloudEventMapping.StructuredMediaType} (one).");
         }
 
         if (!ContentCodings.TryDecode(context.Request, out var body, out var coding))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using ZtStream.Platform.Telemetry;
 
 namespace ZtStream.Ingest.Telemetry;
 
@@ -13,6 +14,9 @@ internal sealed class IngestMetrics
 
     public static readonly ActivitySource Source = new(MeterName);
 
+    // An answer takes milliseconds (an fsync, a Kafka acknowledgement) to seconds (a log that is slow to take it).
+    private static readonly double[] DurationBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
     private readonly Counter<long> accepted;
     private readonly Counter<long> rejected;
     private readonly Histogram<double> batchDuration;
@@ -23,7 +27,7 @@ internal sealed class IngestMetrics
         var meter = meterFactory.Create(MeterName);
         accepted = meter.CreateCounter<long>("ztstream.ingest.events.accepted", "{event}", "Events appended to the event log");
         rejected = meter.CreateCounter<long>("ztstream.ingest.events.rejected", "{event}", "Events or requests refused, by reason");
-        batchDuration = meter.CreateHistogram<double>("ztstream.ingest.batch.duration", "s", "Time from request to answer, per batch");
+        batchDuration = meter.CreateHistogram("ztstream.ingest.batch.duration", "s", "Time from request to answer, per batch", DurationBuckets);
         appending = meter.CreateUpDownCounter<long>("ztstream.ingest.append.in_flight", "{event}", "Events handed to the event log and not yet acknowledged");
     }
 

@@ -22,6 +22,7 @@ internal static class KestrelRefusals
 
     /// <summary>The longest part of Kestrel's reason written back (it may quote the request).</summary>
     private const int MaxReasonChars = 200;
+    private const string EmptyQuote = ": ''";
 
     /// <summary>
     /// Puts a <see cref="RefusalWriter"/> over the output of every connection <paramref name="listen"/> accepts. On an
@@ -60,6 +61,13 @@ internal static class KestrelRefusals
     {
         ArgumentNullException.ThrowIfNull(limits);
         reason = string.IsNullOrWhiteSpace(reason) ? ReasonPhrases(status) : reason.Trim();
+
+        // Kestrel quotes what it refused only when its log is at Information; otherwise it writes "Invalid request line: ''".
+        if (reason.EndsWith(EmptyQuote, StringComparison.Ordinal))
+        {
+            reason = reason[..^EmptyQuote.Length];
+        }
+
         if (reason.Length > MaxReasonChars)
         {
             reason = reason[..MaxReasonChars] + "…";
@@ -74,7 +82,7 @@ internal static class KestrelRefusals
             505 => " ZtStream speaks HTTP/1.0, HTTP/1.1 and, over TLS, HTTP/2.",
             _ => "",
         };
-        return Problems.Of(status, reason + setting);
+        return Problems.Of(status, setting.Length == 0 || reason.EndsWith('.') ? reason + setting : reason + "." + setting);
 
         static string ReasonPhrases(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
     }

@@ -44,13 +44,13 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
 
         var options = context.Configuration.GetSection(VerifierOptions.Section).Get<VerifierOptions>() ?? new VerifierOptions();
         options = options with { PolicyPath = null };
-        problems.AddRange(VerifierOptionsValidator.Validate(options));
+        var configuration = VerifierOptionsValidator.Validate(options);
 
         ZeroTrustPolicy? policy = null;
         RuleSet rules = RuleSet.Empty;
-        if (problems.Count == 0)
+        if (problems.Count == 0 && configuration.Count == 0)
         {
-            // The same rules `run` would load (a bad rule file was reported by the validation above).
+            // The same rules `run` would load (a bad rule file was refused by the validation above).
             rules = new RuleSet(RuleLoader.LoadConfigured(options.Rules).Rules);
 
             try
@@ -66,16 +66,18 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         List<ScenarioLabel>? labels = null;
         try
         {
-            labels = problems.Count == 0 && labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
+            labels = problems.Count == 0 && configuration.Count == 0 && labelsPath is not null ? SimulateCommand.ReadLabels(labelsPath) : null;
         }
         catch (FormatException ex)
         {
             problems.Add(ex.Message);
         }
 
-        if (problems.Count > 0)
+        if (problems.Count > 0 || configuration.Count > 0)
         {
-            return await CliCommandLine.UsageAsync(context.Error, parsed, problems);
+            // A bad rule file among the configured ones is a configuration error, as `run` says it, beside any misused argument.
+            var code = await CliCommandLine.FailAsync(context.Error, configuration);
+            return problems.Count > 0 ? await CliCommandLine.UsageAsync(context.Error, parsed, problems) : code;
         }
 
         var engine = new ScoringEngine(options, policy, options.ModelEnabled ? new ModelHost(options) : null, new RuleSetHolder(rules));

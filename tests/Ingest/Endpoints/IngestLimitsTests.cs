@@ -155,13 +155,21 @@ public sealed class IngestLimitsTests
         Assert.Contains("limit is 64", errors[2].Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task PostEvents_UnsupportedContentType_Returns415()
+    [Theory]
+    [InlineData("<events/>", "application/xml")]
+    [InlineData("{}", "text/plain")]
+    [InlineData("{}", "application/cloudevents")]
+    public async Task PostEvents_UnsupportedContentType_Returns415NamingEveryTypeRead(string body, string contentType)
     {
-        using var response = await PostOnceAsync("/v1/events", "<events/>", "application/xml");
+        using var response = await PostOnceAsync("/v1/events", body, contentType);
 
-        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
-        Assert.Equal(Problem.MediaType, response.Content.Headers.ContentType?.MediaType);
+        var problem = await HttpProblem.ReadTypedAsync(response, HttpStatusCode.UnsupportedMediaType, "unsupported-media-type");
+        var detail = problem.GetProperty("detail").GetString()!;
+        Assert.StartsWith($"'{contentType}' is not accepted", detail, StringComparison.Ordinal);
+        foreach (var read in (string[])["application/json", "application/x-ndjson", "application/cloudevents-batch+json", "application/cloudevents+json"])
+        {
+            Assert.Contains($" {read}", detail, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
