@@ -267,6 +267,12 @@ internal sealed class ConnectivityChecks(IConfiguration configuration, TimeSpan 
         }
 
         await using var connection = await factory.CreateConnectionAsync(cancellationToken);
+        // RabbitMQ answers the login and only then refuses a virtual host it does not have, closing the connection the
+        // client has just returned as open; a channel is the first thing that needs the virtual host, as the bus does.
+        await using (await connection.CreateChannelAsync(cancellationToken: cancellationToken))
+        {
+        }
+
         var server = connection.ServerProperties?.TryGetValue("version", out var version) == true && version is byte[] bytes ? System.Text.Encoding.UTF8.GetString(bytes) : "?";
         return new Outcome(true, $"logged in as {endpoint.Username} (RabbitMQ {server})");
     }

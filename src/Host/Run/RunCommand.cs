@@ -48,7 +48,7 @@ internal static class RunCommand
 
     /// <summary>
     /// Starts <paramref name="app"/>, or says in one line on <paramref name="error"/> what an operator must fix — the data
-    /// folder, the database file or the store's server, an address taken or not this machine's — and returns exit code 1,
+    /// folder, the database file or the store's server, a broker the bus cannot reach, an address taken or not this machine's — and returns exit code 1,
     /// never a stack trace. Null once it is started. With <paramref name="quietIfTaken"/> an address another process
     /// listens on is said by returning <see cref="AddressTaken"/> instead, for a caller that falls back to another.
     /// </summary>
@@ -68,6 +68,13 @@ internal static class RunCommand
         {
             await StopAfterFailedStartAsync(app);
             await error.WriteLineAsync($"ztstream: {e.Message}");
+            return 1;
+        }
+        catch (MassTransit.ConnectionException e)
+        {
+            // The bus did not start within its start timeout (docs/bus.md): its message names the broker, never the password.
+            await StopAfterFailedStartAsync(app);
+            await error.WriteLineAsync($"ztstream: the command bus cannot be started: {e.Message}");
             return 1;
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is IOException && (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))

@@ -44,6 +44,10 @@ internal sealed class EventStream
         return true;
     }
 
+    /// <summary>What <see cref="TryResumeFrom"/> read the position from, for an error that names what the client sent.</summary>
+    public static string ResumeField(HttpRequest request, string query) =>
+        string.IsNullOrEmpty(request.Headers["Last-Event-ID"].FirstOrDefault()) ? query : "Last-Event-ID";
+
     /// <summary>Appends one event (<c>event:</c>, <c>id:</c>, <c>data:</c> and the blank line that ends it); <paramref name="data"/> is one line of JSON.</summary>
     public static StringBuilder AppendEvent(StringBuilder buffer, string name, long id, string data) =>
         buffer.Append("event: ").Append(name).Append('\n')

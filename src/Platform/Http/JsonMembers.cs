@@ -31,7 +31,9 @@ internal static class JsonMembers
                 }
                 else if (property is null)
                 {
-                    errors.Add(new ItemError(0, field, $"'{member.Name}' is not a member of this request; it takes {string.Join(", ", type.Properties.Select(p => p.Name))}"));
+                    errors.Add(new ItemError(0, field, type.Properties.Count == 0
+                        ? $"'{member.Name}' is not a member of this request; it takes none: send no body, or {{}}"
+                        : $"'{member.Name}' is not a member of this request; it takes {string.Join(", ", type.Properties.Select(p => p.Name))}"));
                 }
                 else if (member.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
                 {

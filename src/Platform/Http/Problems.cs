@@ -87,7 +87,7 @@ internal static class Problems
     }
 
     /// <summary>
-    /// Reads an optional JSON body: no body is <c>(null, null)</c>; a body that is not JSON is a 415 problem, a member
+    /// Reads an optional JSON body: no body (however framed: no length, a length of 0, no chunks) is <c>(null, null)</c>; a body that is not JSON is a 415 problem, a member
     /// <typeparamref name="T"/> does not take (at any depth, in any letter case but its own) or one named twice a 400
     /// problem naming it (<see cref="JsonMembers"/>), and JSON that does not parse as <typeparamref name="T"/> a 400
     /// problem naming the position and the reason.
@@ -113,6 +113,13 @@ internal static class Problems
         if (refused is not null)
         {
             return (null, Result(refused));
+        }
+
+        // A JSON request with no length (curl -X POST -H 'Content-Type: application/json') or a chunked body of no
+        // chunks sends nothing as surely as Content-Length: 0 does.
+        if (body.Length == 0)
+        {
+            return (null, null);
         }
 
         if (UnknownMembers(body, type) is { Count: > 0 } unknown)

@@ -242,7 +242,7 @@ internal static class TriageApi
         var query = QueryArgs.Alerts(http.Request.Query, errors);
         if (!EventStream.TryResumeFrom(http.Request, "since_version", out var resumeFrom))
         {
-            errors.Add(new ItemError(0, "Last-Event-ID", "must be a change version (the page's version, or an event id of this stream)"));
+            errors.Add(new ItemError(0, EventStream.ResumeField(http.Request, "since_version"), "must be a change version (the page's version, or an event id of this stream)"));
         }
 
         if (errors.Count > 0)

@@ -93,7 +93,7 @@ internal static class RevocationFeedEndpoints
 
         if (!EventStream.TryResumeFrom(http.Request, "last_event_id", out var resumeFrom))
         {
-            await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, "Last-Event-ID", "must be a revocation version (a whole number)")]));
+            await Problems.WriteAsync(http, Problems.Invalid([new ItemError(0, EventStream.ResumeField(http.Request, "last_event_id"), "must be a revocation version (a whole number)")]));
             return;
         }
 

@@ -45,6 +45,23 @@ public sealed class RequestMemberTests
         Assert.Equal(ActionStates.PendingApproval, (await host.Get<ActionStore>().GetAsync(id, Ct))!.State);
     }
 
+    /// <summary>An approval takes no member at all, and the refusal says so rather than listing nothing.</summary>
+    [Fact]
+    public async Task Approve_WithAMember_Is400SayingItTakesNone_AndTheActionStaysPending()
+    {
+        await using var host = await new ResponderTestHost(TestPolicies.ApproveRevoke).StartAsync();
+        var id = (await host.RaiseAsync(TestAlerts.Critical("m-5"))).Id;
+        var responder = host.ClientFor(ResponderTestHost.ResponderToken);
+
+        using var response = await responder.PostAsJsonAsync($"/v1/actions/{id}/approve", new { confirm = true }, Ct);
+
+        var problem = await HttpProblem.ReadNamingAsync(response, HttpStatusCode.BadRequest, "'confirm'");
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateArray());
+        Assert.Equal("confirm", error.GetProperty("field").GetString());
+        Assert.EndsWith("it takes none: send no body, or {}", error.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Equal(ActionStates.PendingApproval, (await host.Get<ActionStore>().GetAsync(id, Ct))!.State);
+    }
+
     /// <summary>Parsers disagree on which copy of a member counts; the API takes neither.</summary>
     [Fact]
     public async Task Post_AMemberNamedTwice_Is400NamingIt()

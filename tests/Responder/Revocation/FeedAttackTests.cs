@@ -64,8 +64,8 @@ public sealed class FeedAttackTests : IAsyncLifetime
     [InlineData(RevocationFeed.SnapshotPath, "?actionid=6f9619ff-8b86-d011-b42d-00cf4fc964ff", "actionid")]
     [InlineData(RevocationFeed.SnapshotPath, "?format=json", "format")]
     [InlineData(RevocationFeed.SnapshotPath, "?action_id=%00", "action_id")]
-    [InlineData(RevocationFeed.StreamPath, "?last_event_id=-1", "Last-Event-ID")]
-    [InlineData(RevocationFeed.StreamPath, "?last_event_id=99999999999999999999999", "Last-Event-ID")]
+    [InlineData(RevocationFeed.StreamPath, "?last_event_id=-1", "last_event_id")]
+    [InlineData(RevocationFeed.StreamPath, "?last_event_id=99999999999999999999999", "last_event_id")]
     [InlineData(RevocationFeed.StreamPath, "?since=5", "since")]
     [InlineData(RevocationFeed.StreamPath, "?format=JWS", "format")]
     public async Task Feed_QueryItCannotServe_Is400NamingTheParameter(string path, string query, string parameter)

@@ -215,8 +215,11 @@ internal sealed class StoreMigrator
             throw new StoreMigrationException(string.Join(Environment.NewLine, problems));
         }
 
+        // Only a component this process migrates can have been migrated further by a newer ZtStream; one it does not run
+        // at all (another process's role on the same store, a driver this configuration leaves off) is simply not its own.
         var known = planned.Select(m => (m.Component, m.Version)).ToHashSet();
-        foreach (var row in recorded.Values.Where(r => !known.Contains((r.Component, (int)r.Version))))
+        var components = planned.Select(m => m.Component).ToHashSet(StringComparer.Ordinal);
+        foreach (var row in recorded.Values.Where(r => components.Contains(r.Component) && !known.Contains((r.Component, (int)r.Version))))
         {
             StoreLog.UnknownMigrationRecorded(logger, row.Component, (int)row.Version, row.Name);
         }

@@ -337,17 +337,18 @@ internal static class SsfStreamEndpoints
         // type (a reason sent as a number) or a misspelt one is refused naming it, never dropped for its default.
         if (body!.FirstOrDefault(m => !SignalMembers.Contains(m.Key) || m.Value?.GetValueKind() != JsonValueKind.String) is { Key: { } refused })
         {
-            return Problem(400, "invalid-signal", "The signal is not valid",
-                SignalMembers.Contains(refused) ? $"{refused} must be a string" : $"{refused} is not a member of a signal; it takes {string.Join(", ", SignalMembers)}");
+            return InvalidSignal([new ItemError(0, refused, SignalMembers.Contains(refused)
+                ? "must be a string"
+                : $"is not a member of a signal; it takes {string.Join(", ", SignalMembers)}")]);
         }
 
         var services = Services(http);
         var caller = ApiAuth.CallerOf(http);
-        var problems = new List<string>();
+        var problems = new List<ItemError>();
         var subjectId = Text(body!, "subject_id");
         if (subjectId is null)
         {
-            problems.Add("subject_id is required");
+            problems.Add(new ItemError(0, "subject_id", "is required"));
         }
 
         var reason = Clip(Text(body!, "reason"), 512) ?? $"sent by {caller.Name}";
@@ -363,14 +364,14 @@ internal static class SsfStreamEndpoints
         switch (eventType)
         {
             case null:
-                problems.Add("event must be session-revoked, credential-change or assurance-level-change");
+                problems.Add(new ItemError(0, "event", "must be session-revoked, credential-change or assurance-level-change"));
                 break;
             case SsfEventTypes.CredentialChange:
                 payload["credential_type"] = Text(body!, "credential_type") ?? "password";
                 var change = Text(body!, "change_type") ?? "revoke";
                 if (change is not ("create" or "revoke" or "update" or "delete"))
                 {
-                    problems.Add("change_type must be create, revoke, update or delete");
+                    problems.Add(new ItemError(0, "change_type", "must be create, revoke, update or delete"));
                 }
 
                 payload["change_type"] = change;
@@ -378,7 +379,7 @@ internal static class SsfStreamEndpoints
             case SsfEventTypes.AssuranceLevelChange:
                 if (Text(body!, "current_level") is not { } level)
                 {
-                    problems.Add("current_level is required for assurance-level-change");
+                    problems.Add(new ItemError(0, "current_level", "is required for assurance-level-change"));
                 }
                 else
                 {
@@ -392,7 +393,7 @@ internal static class SsfStreamEndpoints
                     var direction = Text(body!, "change_direction") ?? "decrease";
                     if (direction is not ("increase" or "decrease"))
                     {
-                        problems.Add("change_direction must be increase or decrease");
+                        problems.Add(new ItemError(0, "change_direction", "must be increase or decrease"));
                     }
 
                     payload["change_direction"] = direction;
@@ -403,7 +404,7 @@ internal static class SsfStreamEndpoints
 
         if (problems.Count > 0)
         {
-            return Problem(400, "invalid-signal", "The signal is not valid", string.Join("; ", problems));
+            return InvalidSignal(problems);
         }
 
         var subject = SecurityEventTokens.UserSubject(subjectId!, services.Options.EffectiveSubjectIssuer());
@@ -648,6 +649,11 @@ internal static class SsfStreamEndpoints
 
     private static IResult NotFound(string streamId) =>
         Problem(404, "stream-not-found", "No such stream", $"This receiver has no stream '{Clip(streamId, 64)}'.");
+
+    /// <summary>A refused signal: each member at fault named in <c>errors</c>, as the rest of the /v1 API names them.</summary>
+    private static IResult InvalidSignal(IReadOnlyList<ItemError> errors) =>
+        Problems.Result(Problems.Create(400, "ssf-invalid-signal", "The signal is not valid",
+            string.Join("; ", errors.Select(e => $"{e.Field} {e.Reason}")), errors));
 
     private static IResult Problem(int status, string type, string title, string detail, int? retryAfterSeconds = null) =>
         Problems.Result(Problems.Create(status, "ssf-" + type, title, detail) with { RetryAfterSeconds = retryAfterSeconds });

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace ZtStream.Platform.Tests.Store.Migrations;
 
 /// <summary>
@@ -41,6 +43,26 @@ public sealed class StoreMigratorTests : IDisposable
         Assert.Equal(
             [("ingest", 1L, new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero)), ("ingest", 2L, new DateTimeOffset(2026, 3, 3, 12, 0, 0, TimeSpan.Zero))],
             applied.Select(a => (a.Component, a.Version, a.AppliedAt)));
+    }
+
+    /// <summary>
+    /// A newer version of a component this process migrates is worth a warning; a component it does not run at all (a
+    /// role of another process on the same store, a driver this configuration leaves off) was not written by a newer
+    /// ZtStream, and saying so at every start would send an operator looking for a downgrade that never happened.
+    /// </summary>
+    [Fact]
+    public async Task Migrate_RecordedMigrationsItDoesNotKnow_WarnsOnlyOfNewerVersionsOfItsOwnComponents()
+    {
+        var store = Store();
+        await new StoreMigrator(store, [Source(M("ingest", 1), M("ingest", 2), M("driver", 1))]).MigrateAsync(Ct);
+        using var log = new ZtStream.TestSupport.Logging.CapturedLog();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(log));
+
+        await new StoreMigrator(store, [Source(M("ingest", 1))], logger: factory.CreateLogger<StoreMigrator>()).MigrateAsync(Ct);
+
+        var warnings = log.Lines.Where(l => l.Id.Id == 2003).Select(l => l.Message).ToList();
+        var warning = Assert.Single(warnings);
+        Assert.Contains("ingest 2", warning, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -572,6 +572,29 @@ public sealed class SsfStreamManagementTests : IDisposable
         Assert.Equal(("NIST-AAL", "nist-aal1", "nist-aal2", "decrease"), (downgrade["namespace"]!.GetValue<string>(), downgrade["current_level"]!.GetValue<string>(), downgrade["previous_level"]!.GetValue<string>(), downgrade["change_direction"]!.GetValue<string>()));
     }
 
+    /// <summary>A refused signal is a 400 whose errors name each member at fault, as every other /v1 400 does.</summary>
+    [Theory]
+    [InlineData("""{"event":"credential-change","subject_id":"jane","reason":5}""", "reason", "must be a string")]
+    [InlineData("""{"event":"credential-change","subject_id":"jane","reasn":"lost"}""", "reasn", "is not a member of a signal")]
+    [InlineData("""{"event":"account-purged","subject_id":"jane"}""", "event", "must be session-revoked, credential-change or assurance-level-change")]
+    [InlineData("""{"event":"session-revoked"}""", "subject_id", "is required")]
+    [InlineData("""{"event":"credential-change","subject_id":"jane","change_type":"rotate"}""", "change_type", "must be create, revoke, update or delete")]
+    [InlineData("""{"event":"assurance-level-change","subject_id":"jane"}""", "current_level", "is required for assurance-level-change")]
+    [InlineData("""{"event":"assurance-level-change","subject_id":"jane","current_level":"nist-aal1","change_direction":"down"}""", "change_direction", "must be increase or decrease")]
+    public async Task Signal_Refused_Is400WhoseErrorsNameTheMember(string body, string field, string reason)
+    {
+        await using var host = await TransmitterHost.StartAsync(Settings());
+
+        using var response = await SendAsync(host, HttpMethod.Post, "/v1/ssf/signals", ApiToken, JsonNode.Parse(body)!.AsObject());
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var problem = JsonNode.Parse(await response.Content.ReadAsStringAsync(Ct))!;
+        Assert.EndsWith("/ssf-invalid-signal", problem["type"]!.GetValue<string>(), StringComparison.Ordinal);
+        var error = Assert.Single(problem["errors"]!.AsArray())!;
+        Assert.Equal((0, field), (error["index"]!.GetValue<int>(), error["field"]!.GetValue<string>()));
+        Assert.Contains(reason, error["reason"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Push_AReceiverThatNeverAnswers_DelaysOnlyItsOwnSets()
     {
