@@ -179,6 +179,12 @@ internal static class RunCommand
         if (problems.Count == 0)
         {
             problems.AddRange(PolicyRuleCheck.Problems(app.Services));
+            if (app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
+                && app.Services.GetRequiredService<IsolatorSelector>().Misnamed() is { } misnamed)
+            {
+                // Only when one is named: the selector makes every registered isolator (a Kubernetes client, say).
+                problems.Add(misnamed);
+            }
         }
 
         if (problems.Count == 0)

@@ -3,15 +3,23 @@ namespace ZtStream.Responder.Actions;
 /// <summary>Picks the workload isolator: the one named in Responder:Isolator, else the only one registered.</summary>
 internal sealed class IsolatorSelector(IEnumerable<IWorkloadIsolator> isolators, IOptions<ResponderOptions> options)
 {
+    /// <summary>
+    /// Why <c>Responder:Isolator</c> names no registered isolator, or null (also when it is empty): asked before
+    /// anything starts, since otherwise every isolation would fail, found at the first attack.
+    /// </summary>
+    public string? Misnamed()
+    {
+        var name = options.Value.Isolator;
+        return string.IsNullOrWhiteSpace(name) || Named(name) is not null ? null : NotRegistered(name);
+    }
+
     public IWorkloadIsolator Select()
     {
         var all = isolators.ToList();
         var name = options.Value.Isolator;
         if (!string.IsNullOrWhiteSpace(name))
         {
-            return all.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase))
-                ?? throw new ActionRejectedException(
-                    $"workload isolator '{name}' (Responder:Isolator) is not registered; registered: {(all.Count == 0 ? "none" : string.Join(", ", all.Select(i => i.Name)))}");
+            return Named(name) ?? throw new ActionRejectedException(NotRegistered(name));
         }
 
         return all.Count switch
@@ -23,6 +31,12 @@ internal sealed class IsolatorSelector(IEnumerable<IWorkloadIsolator> isolators,
                 $"several workload isolators are registered ({string.Join(", ", all.Select(i => i.Name))}): choose one with Responder:Isolator"),
         };
     }
+
+    private IWorkloadIsolator? Named(string name) =>
+        isolators.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private string NotRegistered(string name) =>
+        $"workload isolator '{name}' ({ResponderOptions.Section}:Isolator) is not registered; registered: {(isolators.Any() ? string.Join(", ", isolators.Select(i => i.Name)) : "none")} ({ResponderDriversOptions.Section}:Isolation chooses it: leave {ResponderOptions.Section}:Isolator empty)";
 
     /// <summary>
     /// Runs <paramref name="call"/> on the selected isolator when it acts in <paramref name="cluster"/>; the detail names

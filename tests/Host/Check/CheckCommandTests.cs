@@ -11,6 +11,8 @@ public sealed class CheckCommandTests
     [InlineData("urls", "Urls: 'notaurl' is not an address to listen on")]
     [InlineData("response policy", "Responder:PolicyPath")]
     [InlineData("rules", "Verifier:Rules")]
+    [InlineData("isolator of none", "workload isolator 'nftables' (Responder:Isolator) is not registered; registered: none")]
+    [InlineData("isolator misspelt", "workload isolator 'nftable' (Responder:Isolator) is not registered; registered: nftables")]
     public async Task Check_ConfigurationRunRefuses_ExitTwo_NamingIt(string what, string named)
     {
         using var folder = new TempFolder("zt-check-");
@@ -20,6 +22,8 @@ public sealed class CheckCommandTests
             "roles" => ["--roles", "ingest,bogus"],
             "urls" => ["--urls", "notaurl"],
             "response policy" => ["--set", $"Responder:PolicyPath={missing}"],
+            "isolator of none" => ["--set", "Responder:Isolator=nftables"],
+            "isolator misspelt" => ["--set", "Responder:Isolator=nftable", "--set", "Responder:Drivers:Isolation=nftables"],
             _ => ["--set", $"Verifier:Rules:Paths:0={missing}"],
         };
 
