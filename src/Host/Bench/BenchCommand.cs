@@ -26,8 +26,8 @@ internal sealed class BenchCommand : ICliCommand
     {
         var load = BenchLoad.Create(settings, context.Time.GetUtcNow());
         var warmup = settings.Warmup > 0 ? BenchLoad.CreateWarmup(settings, context.Time.GetUtcNow()) : null;
-        await context.Error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"bench: {load.Events} events of {settings.Principals} principals ({load.Attacks} attacks) in {load.Clients.Sum(c => c.Count)} batches over {settings.Clients} client(s)"));
+        await context.ErrorAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{load.Events} events of {settings.Principals} principals ({load.Attacks} attacks) in {load.Clients.Sum(c => c.Count)} batches over {settings.Clients} client(s)"));
         using var certificate = settings.Http2 ? SelfSigned() : null;
         var loadAverage = LoadAverage();
 

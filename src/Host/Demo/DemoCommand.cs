@@ -57,7 +57,7 @@ internal sealed class DemoCommand : ICliCommand
             }
             catch (HttpRequestException e)
             {
-                await context.Error.WriteLineAsync($"demo: feeding Ingest failed: {e.Message}");
+                await context.ErrorAsync($"feeding Ingest failed: {e.Message}");
             }
 
             await monitor.PollOnceAsync(CancellationToken.None);

@@ -55,8 +55,8 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
             (app, configuration, started) = await StartOnAsync("http://127.0.0.1:0", quietIfTaken: false);
             if (started is null)
             {
-                await context.Error.WriteLineAsync(
-                    $"ztstream: {new Uri(PreferredUrl).Authority} is taken by another process; listening on {app!.Urls.First()} instead (--urls chooses)");
+                await context.ErrorAsync(
+                    $"{new Uri(PreferredUrl).Authority} is taken by another process; listening on {app!.Urls.First()} instead (--urls chooses)");
             }
         }
 
@@ -135,7 +135,7 @@ internal sealed class EmbeddedPipeline(WebApplication app, WebApplication sample
                 return (null, null, await CliCommandLine.FailAsync(context.Error, problems));
             }
 
-            if (await RunCommand.TryStartAsync(app, configuration, context.Error, cancellationToken, quietIfTaken) is { } failed)
+            if (await RunCommand.TryStartAsync(app, configuration, context, cancellationToken, quietIfTaken) is { } failed)
             {
                 await app.DisposeAsync();
                 return (null, null, failed);

@@ -64,7 +64,7 @@ internal sealed class SimulateFeedCommand : ICliCommand
         catch (HttpRequestException e)
         {
             // Ingest down, unreachable, or refusing the key or its events: one line, not a stack trace.
-            await context.Error.WriteLineAsync($"simulate-feed: feeding Ingest failed: {e.Message}");
+            await context.ErrorAsync($"feeding Ingest failed: {e.Message}");
             exitCode = 1;
         }
 

@@ -29,7 +29,7 @@ internal static class RunCommand
         {
             try
             {
-                if (await TryStartAsync(app, context.Configuration, context.Error, cancellationToken) is { } failed)
+                if (await TryStartAsync(app, context.Configuration, context, cancellationToken) is { } failed)
                 {
                     return failed;
                 }
@@ -47,12 +47,12 @@ internal static class RunCommand
     }
 
     /// <summary>
-    /// Starts <paramref name="app"/>, or says in one line on <paramref name="error"/> what an operator must fix — the data
+    /// Starts <paramref name="app"/>, or says in one line on the context's stderr what an operator must fix — the data
     /// folder, the database file or the store's server, a broker the bus cannot reach, an address taken or not this machine's — and returns exit code 1,
     /// never a stack trace. Null once it is started. With <paramref name="quietIfTaken"/> an address another process
     /// listens on is said by returning <see cref="AddressTaken"/> instead, for a caller that falls back to another.
     /// </summary>
-    internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, TextWriter error, CancellationToken cancellationToken, bool quietIfTaken = false)
+    internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, CliContext context, CancellationToken cancellationToken, bool quietIfTaken = false)
     {
         try
         {
@@ -67,21 +67,21 @@ internal static class RunCommand
         catch (Exception e) when (e is EventLogLockedException or StorageUnusableException or StoreMigrationException)
         {
             await StopAfterFailedStartAsync(app);
-            await error.WriteLineAsync($"ztstream: {e.Message}");
+            await context.ErrorAsync(e.Message);
             return 1;
         }
         catch (MassTransit.ConnectionException e)
         {
             // The bus did not start within its start timeout (docs/bus.md): its message names the broker, never the password.
             await StopAfterFailedStartAsync(app);
-            await error.WriteLineAsync($"ztstream: the command bus cannot be started: {e.Message}");
+            await context.ErrorAsync($"the command bus cannot be started: {e.Message}");
             return 1;
         }
         catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is IOException && (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
         {
             // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
             await StopAfterFailedStartAsync(app);
-            await error.WriteLineAsync($"ztstream: cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
+            await context.ErrorAsync($"cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
             return 1;
         }
     }

@@ -200,13 +200,13 @@ internal sealed class SourcesCommand : ICliCommand
         string? givenKey = null;
         if (keyFile is not null && keyFile.Trim().Length == 0)
         {
-            await context.Error.WriteLineAsync("sources: --key-file is empty; name the file that holds the key, or where to write a new one");
+            await context.ErrorAsync("--key-file is empty; name the file that holds the key, or where to write a new one");
             return CliCommandLine.UsageError;
         }
 
         if (keyFile is not null && Directory.Exists(keyFile))
         {
-            await context.Error.WriteLineAsync($"sources: --key-file '{keyFile}' is a folder; name the file that holds the key, or where to write a new one");
+            await context.ErrorAsync($"--key-file '{keyFile}' is a folder; name the file that holds the key, or where to write a new one");
             return CliCommandLine.UsageError;
         }
 
@@ -215,14 +215,14 @@ internal sealed class SourcesCommand : ICliCommand
             givenKey = UserFiles.ReadText(keyFile, UserFiles.MaxKeyFileBytes).Trim();
             if (givenKey.Length is < SourceKeys.MinKeyLength or > SourceKeys.MaxKeyLength || givenKey.Any(char.IsWhiteSpace))
             {
-                await context.Error.WriteLineAsync($"sources: the key in '{keyFile}' must be {SourceKeys.MinKeyLength}-{SourceKeys.MaxKeyLength} characters without spaces");
+                await context.ErrorAsync($"the key in '{keyFile}' must be {SourceKeys.MinKeyLength}-{SourceKeys.MaxKeyLength} characters without spaces");
                 return CliCommandLine.UsageError;
             }
         }
 
         if (scope.ClusterConflict() is { } conflict)
         {
-            await context.Error.WriteLineAsync($"sources: {conflict}; source '{name}' was not added");
+            await context.ErrorAsync($"{conflict}; source '{name}' was not added");
             return CliCommandLine.UsageError;
         }
 
@@ -244,7 +244,7 @@ internal sealed class SourcesCommand : ICliCommand
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                await context.Error.WriteLineAsync($"sources: cannot write the key to '{keyFile}': {e.Message}; source '{name}' was not added");
+                await context.ErrorAsync($"cannot write the key to '{keyFile}': {e.Message}; source '{name}' was not added");
                 return 1;
             }
         }
@@ -256,18 +256,18 @@ internal sealed class SourcesCommand : ICliCommand
                 File.Delete(keyFile!);
             }
 
-            await context.Error.WriteLineAsync($"sources: source '{name}' already exists; revoke it first to issue a new key");
+            await context.ErrorAsync($"source '{name}' already exists; revoke it first to issue a new key");
             return 1;
         }
 
         if (scope.IsUnscoped)
         {
-            await context.Error.WriteLineAsync(
-                $"sources: warning: '{name}' has no scope, so its key may speak for any subject, namespace and workload; limit it with 'ztstream sources update {name} --subjects … --namespaces … --workloads … --kinds …' (docs/sources.md)");
+            await context.WarnAsync(
+                $"'{name}' has no scope, so its key may speak for any subject, namespace and workload; limit it with 'ztstream sources update {name} --subjects … --namespaces … --workloads … --kinds …' (docs/sources.md)");
         }
         else
         {
-            await context.Error.WriteLineAsync($"sources: '{name}' may speak for: {scope.Describe()}");
+            await context.ErrorAsync($"'{name}' may speak for: {scope.Describe()}");
         }
 
         await WarnOfUnfoldedLoginsAsync(scope, context);
@@ -296,7 +296,7 @@ internal sealed class SourcesCommand : ICliCommand
         };
         if (refusal is not null)
         {
-            await context.Error.WriteLineAsync($"sources: {refusal}");
+            await context.ErrorAsync(refusal);
             return 1;
         }
 
@@ -343,13 +343,13 @@ internal sealed class SourcesCommand : ICliCommand
         var scope = options.Read(parsed, current?.Scope ?? SourceScope.None);
         if (current is not null && scope.ClusterConflict() is { } conflict)
         {
-            await context.Error.WriteLineAsync($"sources: {conflict}; source '{name}' was not changed");
+            await context.ErrorAsync($"{conflict}; source '{name}' was not changed");
             return CliCommandLine.UsageError;
         }
 
         if (current is null || !await credentials.UpdateScopeAsync(name, scope, cancellationToken))
         {
-            await context.Error.WriteLineAsync($"sources: no active source named '{name}'");
+            await context.ErrorAsync($"no active source named '{name}'");
             return 1;
         }
 
@@ -371,8 +371,8 @@ internal sealed class SourcesCommand : ICliCommand
         {
             if (pattern.Contains('@', StringComparison.Ordinal) && LoginNames.Fold(pattern) is { } folded && folded != pattern)
             {
-                await context.Error.WriteLineAsync(
-                    $"sources: warning: --subjects '{pattern}' matches no user of an identity provider nor login claim, which Ingest names in one form ('{folded}'; docs/sources.md, \"Login names in one form\"); only subjects sent as written, such as Kubernetes user names, can match it");
+                await context.WarnAsync(
+                    $"--subjects '{pattern}' matches no user of an identity provider nor login claim, which Ingest names in one form ('{folded}'; docs/sources.md, \"Login names in one form\"); only subjects sent as written, such as Kubernetes user names, can match it");
             }
         }
     }
@@ -381,7 +381,7 @@ internal sealed class SourcesCommand : ICliCommand
     {
         if (!await credentials.RevokeAsync(name, cancellationToken))
         {
-            await context.Error.WriteLineAsync($"sources: no active source named '{name}'");
+            await context.ErrorAsync($"no active source named '{name}'");
             return 1;
         }
 

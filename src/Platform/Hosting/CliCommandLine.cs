@@ -60,7 +60,8 @@ internal static class CliCommandLine
         }
 
         var problems = new List<string>();
-        var context = createContext(parsed, problems);
+        // The command's own lines on stderr carry the same prefix as the runner's (CliContext.ErrorAsync).
+        var context = createContext(parsed, problems) with { Command = PathOf(parsed.CommandResult.Command) };
         if (problems.Count > 0)
         {
             return await FailAsync(stderr, problems);
@@ -79,13 +80,13 @@ internal static class CliCommandLine
         {
             // A path the user gave that cannot be written or read (a missing folder, no permission, a full disk): the
             // runtime's message names the path; a stack trace would bury it.
-            await stderr.WriteLineAsync($"{PathOf(parsed.CommandResult.Command)}: {e.Message}");
+            await context.ErrorAsync(e.Message);
             return Failed;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Ctrl-C or SIGTERM in a command that stops by throwing: stopped as asked, not a crash.
-            await stderr.WriteLineAsync($"{PathOf(parsed.CommandResult.Command)}: stopped");
+            await context.ErrorAsync("stopped");
             return Interrupted;
         }
     }
@@ -171,7 +172,7 @@ internal static class CliCommandLine
         var path = PathOf(command);
         foreach (var problem in problems)
         {
-            await stderr.WriteLineAsync($"{path}: {problem}");
+            await stderr.WriteLineAsync(CliContext.Line(path, problem));
         }
 
         await stderr.WriteLineAsync($"usage: {Usage(command, path)} (see '{path} --help')");

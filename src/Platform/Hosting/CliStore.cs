@@ -28,7 +28,7 @@ internal static class CliStore
         }
         catch (Exception e) when (e is StorageUnusableException or StoreMigrationException)
         {
-            await context.Error.WriteLineAsync($"ztstream: {e.Message}");
+            await context.ErrorAsync(e.Message);
             return 1;
         }
         finally

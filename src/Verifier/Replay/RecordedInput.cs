@@ -4,10 +4,10 @@ namespace ZtStream.Verifier.Replay;
 /// A recording a command scores offline (<c>replay</c>, <c>rules backtest</c>): a file, a pipe or standard input
 /// (<c>-</c>), read by its source's reader — mapped with the configured <c>Ingest</c> section and validated as live
 /// ingestion would — one event at a time, so a recording of any length streams. Every item the reader refuses is told
-/// on stderr by a <see cref="SkipReport"/> under the command's name, and where events without a time of their own took
+/// on stderr by a <see cref="SkipReport"/> under the command's path, and where events without a time of their own took
 /// theirs from is counted.
 /// </summary>
-internal sealed class RecordedInput(IReadOnlyDictionary<string, SourceFileReader> readers, string command)
+internal sealed class RecordedInput(IReadOnlyDictionary<string, SourceFileReader> readers)
 {
     /// <summary>FILE that names standard input.</summary>
     public const string StandardInput = "-";
@@ -38,12 +38,12 @@ internal sealed class RecordedInput(IReadOnlyDictionary<string, SourceFileReader
     {
         var fromStandardInput = file == StandardInput;
         var name = fromStandardInput ? "standard input" : file;
-        using var refused = new SkipReport(context.Error, name, context.Time, command);
+        using var refused = new SkipReport(context, name);
         long events = 0;
         await using var stream = fromStandardInput
             ? UserFiles.OpenStandardInput(cancellationToken)
             : await UserFiles.OpenReadAsync(
-                file, () => context.Error.WriteLineAsync($"{command}: {file} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
+                file, () => context.ErrorAsync($"{file} is a named pipe: waiting for a writer to open it"), context.Time, cancellationToken);
         var readAt = context.Time.GetUtcNow();
         try
         {

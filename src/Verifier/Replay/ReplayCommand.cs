@@ -13,7 +13,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     public Command Build()
     {
         var file = new Argument<string>("FILE") { Description = "recorded events; - reads them from standard input" };
-        var format = new Option<string>("--format") { Description = $"how FILE is written: {string.Join("|", new RecordedInput(readers, "replay").Formats)}", HelpName = "FORMAT", DefaultValueFactory = _ => Ndjson };
+        var format = new Option<string>("--format") { Description = $"how FILE is written: {string.Join("|", new RecordedInput(readers).Formats)}", HelpName = "FORMAT", DefaultValueFactory = _ => Ndjson };
         var policy = new Option<string>("--policy") { Description = "zero-trust policy file (default: the built-in policy)", HelpName = "FILE" };
         var labels = new Option<string>("--labels") { Description = "ground truth (from simulate --labels): adds detection and false-positive rates", HelpName = "FILE" };
         var json = new Option<bool>("--json") { Description = "print the evaluation as one JSON line instead of a table" };
@@ -29,7 +29,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
     private async Task<int> RunAsync(
         ParseResult parsed, string file, string format, string? policyPath, string? labelsPath, bool json, CliContext context, CancellationToken cancellationToken)
     {
-        var input = new RecordedInput(readers, "replay");
+        var input = new RecordedInput(readers);
         List<string> problems = [.. input.Problems(file, format, "file")];
 
         if (policyPath is not null && UserFiles.ReadProblem(policyPath, "policy file") is { } policyProblem)
@@ -106,7 +106,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
         if (read.Events == 0 && read.Refused > 0)
         {
             // Nothing was evaluated: a 0 here would tell a script that the recording was replayed and raised no alert.
-            await context.Error.WriteLineAsync($"replay: nothing in {(file == RecordedInput.StandardInput ? "standard input" : file)} could be scored");
+            await context.ErrorAsync($"nothing in {(file == RecordedInput.StandardInput ? "standard input" : file)} could be scored");
             return 1;
         }
 

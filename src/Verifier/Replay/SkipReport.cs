@@ -21,22 +21,19 @@ internal sealed class SkipReport : IDisposable
 
     private readonly Dictionary<(string Field, string Reason), (int Count, List<string> Places)> reasons = [];
     private readonly SortedDictionary<string, int> timeSources = new(StringComparer.Ordinal);
-    private readonly TextWriter error;
+    private readonly CliContext context;
     private readonly string file;
-    private readonly string command;
     private readonly ITimer timer;
     private readonly Lock writing = new();
     private int notShown;
 
-    /// <summary>Says skipped items on <paramref name="error"/> as they happen, naming <paramref name="file"/>.</summary>
-    /// <param name="command">The command whose lines these are (<c>replay</c>, <c>rules backtest</c>).</param>
-    public SkipReport(TextWriter error, string file, TimeProvider time, string command = "replay")
+    /// <summary>Says skipped items on the stderr of <paramref name="context"/>'s command as they happen, naming <paramref name="file"/>.</summary>
+    public SkipReport(CliContext context, string file)
     {
-        this.error = error;
+        this.context = context;
         this.file = file;
-        this.command = command;
         // A timer rather than the next item: a flood that stops while the input waits (a pipe) is still counted.
-        timer = time.CreateTimer(_ => WriteNotShown(), null, CountEvery, CountEvery);
+        timer = context.Time.CreateTimer(_ => WriteNotShown(), null, CountEvery, CountEvery);
     }
 
     public int Skipped { get; private set; }
@@ -61,27 +58,27 @@ internal sealed class SkipReport : IDisposable
             notShown = 0;
         }
 
-        await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"{command}: {file}: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
+        await context.ErrorAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{file}: {scored + Skipped} input items: {scored} events scored, {Skipped} skipped"));
         var shown = 0;
         foreach (var ((field, reason), (count, places)) in reasons.OrderByDescending(r => r.Value.Count).ThenBy(r => r.Key.Field, StringComparer.Ordinal))
         {
             if (shown++ == ReasonsShown)
             {
-                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{command}:   … and {reasons.Count - ReasonsShown} more reasons"));
+                await context.ErrorAsync(string.Create(CultureInfo.InvariantCulture, $"  … and {reasons.Count - ReasonsShown} more reasons"));
                 break;
             }
 
             var more = count > places.Count ? ", …" : string.Empty;
-            await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{command}:   skipped {count} × {field}: {reason} ({string.Join(", ", places)}{more})"));
+            await context.ErrorAsync(string.Create(CultureInfo.InvariantCulture,
+                $"  skipped {count} × {field}: {reason} ({string.Join(", ", places)}{more})"));
         }
 
         if (timeSources.Count > 0)
         {
             var parts = timeSources.Select(t => string.Create(CultureInfo.InvariantCulture, $"{Describe(t.Key)} {t.Value}"));
-            await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                $"{command}: {timeSources.Values.Sum()} events carried no primary timestamp; time taken from {string.Join(", ", parts)}"));
+            await context.ErrorAsync(string.Create(CultureInfo.InvariantCulture,
+                $"{timeSources.Values.Sum()} events carried no primary timestamp; time taken from {string.Join(", ", parts)}"));
         }
     }
 
@@ -108,11 +105,11 @@ internal sealed class SkipReport : IDisposable
             return;
         }
 
-        error.WriteLine($"{command}: {file}: skipped {item.Where}: {item.Field}: {item.Reason}");
+        context.Error.WriteLine(context.Line($"{file}: skipped {item.Where}: {item.Field}: {item.Reason}"));
         if (Skipped == ShownAsTheyHappen)
         {
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{command}: {file}: further skipped items are counted every {CountEvery.TotalSeconds:0} s and summed up at the end"));
+            context.Error.WriteLine(context.Line(string.Create(CultureInfo.InvariantCulture,
+                $"{file}: further skipped items are counted every {CountEvery.TotalSeconds:0} s and summed up at the end")));
         }
     }
 
@@ -122,8 +119,8 @@ internal sealed class SkipReport : IDisposable
         {
             if (notShown > 0)
             {
-                error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{command}: {file}: {notShown} more skipped ({Skipped} so far)"));
+                context.Error.WriteLine(context.Line(string.Create(CultureInfo.InvariantCulture,
+                    $"{file}: {notShown} more skipped ({Skipped} so far)")));
                 notShown = 0;
             }
         }

@@ -81,8 +81,8 @@ internal sealed class SimulateCommand : ICliCommand
             await WriteLabelsAsync(labelsPath, simulator.Labels, cancellationToken);
         }
 
-        await context.Error.WriteLineAsync(
-            $"simulate: {count} events, {simulator.PrincipalCount} principals, {options.Days} days, seed {options.Seed}, {simulator.Labels.Count} scenarios injected");
+        await context.ErrorAsync(
+            $"{count} events, {simulator.PrincipalCount} principals, {options.Days} days, seed {options.Seed}, {simulator.Labels.Count} scenarios injected");
         return 0;
     }
 

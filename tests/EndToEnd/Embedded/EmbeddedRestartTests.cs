@@ -380,7 +380,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
 
         Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
-        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
+        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
         Assert.Contains($"{Journal} is damaged at byte {JournalHeader}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("listening on", restarted.Output, StringComparison.Ordinal);
         Assert.Equal(damaged, await File.ReadAllBytesAsync(Journal, Ct));
@@ -403,7 +403,7 @@ public sealed partial class EmbeddedRestartTests : IAsyncDisposable
         var restarted = await _processes.StartAsync("run-2", RunArguments, waitForListening: false, Ct);
 
         Assert.Equal(1, await restarted.WaitForExitAsync(TimeSpan.FromSeconds(60), Ct));
-        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
+        var line = Assert.Single(restarted.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
         Assert.Contains($"{Journal} is a consumer-offsets journal of version 2, and this ZtStream reads version 1", line, StringComparison.Ordinal);
         Assert.Contains("move it aside", line, StringComparison.Ordinal);
         Assert.Equal(newer, await File.ReadAllBytesAsync(Journal, Ct));

@@ -147,7 +147,7 @@ public sealed class EventLogFilesTests(EventLogFilesTests.WrittenLog written) : 
         var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(120), ct);
 
         Assert.True(code == 1, $"exit {code}:\n{run.Output}");
-        var line = Assert.Single(run.Output.Split('\n'), l => l.StartsWith("ztstream: ", StringComparison.Ordinal));
+        var line = Assert.Single(run.Output.Split('\n'), l => l.StartsWith("ztstream run: ", StringComparison.Ordinal));
         Assert.Contains($"'{path}' {OddFiles.Refusal(kind)}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("listening on", run.Output, StringComparison.Ordinal);
     }

@@ -43,15 +43,15 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
             $$"""{"id":"e-2","time":"{{now}}","kind":"access.request","subject":{"id":"ana@example.com"},"action":"read","outcome":"success"}""" + "\n"), ct);
         await writer.FlushAsync(ct);
 
-        await SaidAsync(replay, $"replay: {name}: skipped item 0 (line 1): time: required", "the skipped line was not said while the input was open");
+        await SaidAsync(replay, $"ztstream replay: {name}: skipped item 0 (line 1): time: required", "the skipped line was not said while the input was open");
         Assert.False(replay.HasExited, "the replay waits for the rest of its input");
 
         await writer.DisposeAsync();
         var code = await replay.WaitForExitAsync(TimeSpan.FromSeconds(60), ct);
 
         Assert.True(code == 0, replay.Output);
-        Assert.Contains($"replay: {name}: 2 input items: 1 events scored, 1 skipped", replay.Output, StringComparison.Ordinal);
-        Assert.Contains("replay:   skipped 1 × time: required (item 0 (line 1))", replay.Output, StringComparison.Ordinal);
+        Assert.Contains($"ztstream replay: {name}: 2 input items: 1 events scored, 1 skipped", replay.Output, StringComparison.Ordinal);
+        Assert.Contains("ztstream replay:   skipped 1 × time: required (item 0 (line 1))", replay.Output, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -72,7 +72,7 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
         await writer.FlushAsync(ct);
 
         // Said once the line was read: the replay is past opening its input and waits in a read for more.
-        await SaidAsync(replay, $"replay: {name}: skipped item 0 (line 1): time: required", "the replay did not read its input");
+        await SaidAsync(replay, $"ztstream replay: {name}: skipped item 0 (line 1): time: required", "the replay did not read its input");
         await StopsOnSignalAsync(replay, signal);
     }
 
@@ -89,7 +89,7 @@ public sealed class ReplayFromAPipeTests : IAsyncDisposable
         var pipe = await OddFiles.MakeAsync(OddFiles.Fifo, processes.Folder.FullName);
         var replay = await processes.StartAsync("replay", ["replay", pipe], waitForListening: false, ct, launcher: AsFromATerminal);
 
-        await SaidAsync(replay, $"replay: {pipe} is a named pipe: waiting for a writer to open it", "the replay did not say it waits for a writer");
+        await SaidAsync(replay, $"ztstream replay: {pipe} is a named pipe: waiting for a writer to open it", "the replay did not say it waits for a writer");
 
         await StopsOnSignalAsync(replay, signal);
     }

@@ -254,6 +254,30 @@ public sealed class ZtStreamCliTests
         Assert.StartsWith("usage: ztstream simulate", lines[3], StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Through the one runner, what a command finds itself is said under the path of the sub-command run, as a usage
+    /// problem is: one run, one shape. Before, <c>sources</c> wrote <c>sources: …</c> beside the runner's
+    /// <c>ztstream sources add: …</c>.
+    /// </summary>
+    [Fact]
+    public async Task ACommandsOwnLines_AreUnderTheSubCommandRun_AsTheRunnersAre()
+    {
+        using var folder = new TempFolder("zt-cli-");
+        var db = Path.Combine(folder.Path, "zt.db");
+
+        var (added, _, said) = await CliRun.RunAsync("sources", "add", "okta", "--kinds", "auth.*", "--subjects", "*@Acme.Example", "--sqlite", db);
+        var (revoked, _, refused) = await CliRun.RunAsync("sources", "revoke", "nope", "--sqlite", db);
+        var usage = await ExitsTwoAsync(CliRun.RunAsync("sources", "update", "okta", "--sqlite", db));
+
+        Assert.Equal((0, 1), (added, revoked));
+        var lines = Lines(said);
+        Assert.Equal(2, lines.Length);
+        Assert.All(lines, l => Assert.StartsWith("ztstream sources add: ", l, StringComparison.Ordinal));
+        Assert.StartsWith("ztstream sources add: warning: --subjects '*@Acme.Example'", lines[1], StringComparison.Ordinal);
+        Assert.Equal(["ztstream sources revoke: no active source named 'nope'"], Lines(refused));
+        Assert.StartsWith("ztstream sources update: give at least one of --kinds", Lines(usage)[0], StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task SharedSwitch_AfterAnyCommand_IsConfiguration()
     {

@@ -17,7 +17,7 @@ public sealed class DemoCommandTests
         var run = await CliRun.RunAsync("demo", "--duration", "5", "--no-browser", "--urls", url);
 
         var line = CliRun.OneErrorLine(run, 1);
-        Assert.StartsWith($"ztstream: cannot listen on {url}", line, StringComparison.Ordinal);
+        Assert.StartsWith($"ztstream demo: cannot listen on {url}", line, StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -42,7 +42,7 @@ public sealed class DemoCommandTests
 
         Assert.True(code == 0, err);
         var line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("8080", StringComparison.Ordinal));
-        var bound = Regex.Match(line, @"^ztstream: 127\.0\.0\.1:8080 is taken by another process; listening on (http://127\.0\.0\.1:(\d+)) instead");
+        var bound = Regex.Match(line, @"^ztstream demo: 127\.0\.0\.1:8080 is taken by another process; listening on (http://127\.0\.0\.1:(\d+)) instead");
         Assert.True(bound.Success, line);
         Assert.NotEqual("8080", bound.Groups[2].Value);
         Assert.Contains($"all roles embedded at {bound.Groups[1].Value}/", output, StringComparison.Ordinal);

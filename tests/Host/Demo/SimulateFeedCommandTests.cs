@@ -15,7 +15,7 @@ public sealed class SimulateFeedCommandTests : IDisposable
             "simulate-feed", "--ingest", $"http://127.0.0.1:{LocalProcess.FreePort()}", "--key-file", KeyFile(), "--duration", "30");
 
         var line = CliRun.OneErrorLine(run, 1);
-        Assert.StartsWith("simulate-feed: feeding Ingest failed: ", line, StringComparison.Ordinal);
+        Assert.StartsWith("ztstream simulate-feed: feeding Ingest failed: ", line, StringComparison.Ordinal);
     }
 
     /// <summary>An Ingest refusing the key: one line with its status, exit 1.</summary>
@@ -25,7 +25,9 @@ public sealed class SimulateFeedCommandTests : IDisposable
         await using var ingest = await LoopbackApp.StartAsync(web => web.MapPost("/v1/events", () => Results.Problem(statusCode: 401, title: "Unauthorized")));
         var run = await CliRun.RunAsync("simulate-feed", "--ingest", ingest.BaseAddress.ToString(), "--key-file", KeyFile(), "--duration", "30");
 
-        Assert.Contains("Ingest answered 401", CliRun.OneErrorLine(run, 1), StringComparison.Ordinal);
+        var line = CliRun.OneErrorLine(run, 1);
+        Assert.StartsWith("ztstream simulate-feed: feeding Ingest failed: ", line, StringComparison.Ordinal);
+        Assert.Contains("Ingest answered 401", line, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -20,7 +20,7 @@ public sealed class BusUnreachableTests
             "--event-log-path", Path.Combine(folder.Path, "log"), "--bus", "rabbitmq", "--rabbitmq", $"amqp://ztstream:secret-pw@127.0.0.1:{port}/");
 
         var line = CliRun.OneErrorLine(run, 1);
-        Assert.StartsWith("ztstream: the command bus cannot be started: ", line, StringComparison.Ordinal);
+        Assert.StartsWith("ztstream run: the command bus cannot be started: ", line, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-pw", line, StringComparison.Ordinal);
     }

@@ -95,7 +95,7 @@ public sealed class ListenAddressesTests
         var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"http://127.0.0.1:{port}"], false, ct);
 
         Assert.Equal(1, await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct));
-        Assert.Contains($"ztstream: cannot listen on http://127.0.0.1:{port}: ", run.Output, StringComparison.Ordinal);
+        Assert.Contains($"ztstream run: cannot listen on http://127.0.0.1:{port}: ", run.Output, StringComparison.Ordinal);
         Assert.Contains("address already in use", run.Output, StringComparison.OrdinalIgnoreCase);
         // Before, the host was disposed under the running consumer: every partition's revocation failed.
         Assert.DoesNotContain("ObjectDisposedException", run.Output, StringComparison.Ordinal);

@@ -86,7 +86,7 @@ public sealed partial class RunCommandTests
         var run = await CliRun.RunAsync(["run", "--urls", "http://127.0.0.1:0", .. args]);
 
         var line = CliRun.OneErrorLine(run, 1);
-        Assert.StartsWith("ztstream: ", line, StringComparison.Ordinal);
+        Assert.StartsWith("ztstream run: ", line, StringComparison.Ordinal);
         Assert.Contains(named, line, StringComparison.Ordinal);
         Assert.DoesNotContain("listening on", run.Out, StringComparison.Ordinal);
     }

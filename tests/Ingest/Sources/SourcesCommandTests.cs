@@ -302,7 +302,7 @@ public sealed class SourcesCommandTests : IDisposable
         var (code, _, error) = await RunAsync("add", "wide-open");
 
         Assert.Equal(0, code);
-        Assert.Contains("warning: 'wide-open' has no scope", error, StringComparison.Ordinal);
+        Assert.StartsWith("ztstream sources add: warning: 'wide-open' has no scope, ", Assert.Single(Lines(error)), StringComparison.Ordinal);
         Assert.Contains("(none: speaks for anything)", (await RunAsync("list")).Out, StringComparison.Ordinal);
     }
 
@@ -386,7 +386,7 @@ public sealed class SourcesCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Empty(output);
-        Assert.Contains($"the key in '{keyFile}' was revoked with source 'sample'", error, StringComparison.Ordinal);
+        Assert.StartsWith($"ztstream sources add: the key in '{keyFile}' was revoked with source 'sample' at ", Assert.Single(Lines(error)), StringComparison.Ordinal);
         var credentials = new SourceCredentialStore(StoreServiceCollectionExtensions.CreateStore(new StoreOptions { SqlitePath = DbPath }), TimeProvider.System);
         Assert.Null(await credentials.FindActiveAsync(SourceKeys.Hash(key), CancellationToken.None));
         Assert.DoesNotContain("other", (await RunAsync("list")).Out, StringComparison.Ordinal);
@@ -403,8 +403,8 @@ public sealed class SourcesCommandTests : IDisposable
 
         Assert.Equal(1, code);
         Assert.Empty(output);
-        var line = Assert.Single(error.TrimEnd().Split('\n'));
-        Assert.Contains($"the key in '{keyFile}' belongs to source 'falco'", line, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(error));
+        Assert.StartsWith($"ztstream sources add: the key in '{keyFile}' belongs to source 'falco'; ", line, StringComparison.Ordinal);
         Assert.DoesNotContain("falco-2", (await RunAsync("list")).Out, StringComparison.Ordinal);
     }
 
@@ -433,7 +433,7 @@ public sealed class SourcesCommandTests : IDisposable
     /// no key exists that was never saved nor shown, and the same name can be added once the path is right.
     /// </summary>
     [Theory]
-    [InlineData("", 2, "is a folder")]
+    [InlineData("", 2, "--key-file '")]
     [InlineData("plain-file/sample.key", 1, "cannot write the key")]
     public async Task AddWithKeyFileThatCannotBeWritten_RegistersNothing(string keyPath, int exitCode, string named)
     {
@@ -443,8 +443,7 @@ public sealed class SourcesCommandTests : IDisposable
 
         Assert.Equal(exitCode, code);
         Assert.Empty(output);
-        Assert.Contains(named, error, StringComparison.Ordinal);
-        Assert.Single(error.TrimEnd().Split('\n'));
+        Assert.StartsWith($"ztstream sources add: {named}", Assert.Single(Lines(error)), StringComparison.Ordinal);
         Assert.Equal(0, (await RunAsync("add", "sample", "--key-file", Path.Combine(temp.Path, "right.key"))).Code);
     }
 
@@ -492,7 +491,8 @@ public sealed class SourcesCommandTests : IDisposable
         var code = await new SourcesCommand().RunAsync(["list"], new CliContext(output, error, configuration, TimeProvider.System), Ct);
 
         Assert.Equal(1, code);
-        var line = Assert.Single(error.ToString().TrimEnd().Split('\n'));
+        var line = Assert.Single(Lines(error.ToString()));
+        Assert.StartsWith("ztstream sources list: ", line, StringComparison.Ordinal);
         Assert.Contains(db, line, StringComparison.Ordinal);
     }
 
@@ -515,6 +515,7 @@ public sealed class SourcesCommandTests : IDisposable
         foreach (var text in new[] { error, updateError })
         {
             var warning = Assert.Single(text.Split('\n'), l => l.Contains("warning", StringComparison.Ordinal));
+            Assert.StartsWith($"ztstream sources {(text == error ? "add" : "update")}: warning: --subjects '", warning, StringComparison.Ordinal);
             Assert.Contains($"'{pattern}'", warning, StringComparison.Ordinal);
             Assert.Contains($"'{folded}'", warning, StringComparison.Ordinal);
         }
@@ -531,6 +532,36 @@ public sealed class SourcesCommandTests : IDisposable
         Assert.Equal(0, code);
         Assert.DoesNotContain("warning", error, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// What a verb finds wrong itself is said under the path of the sub-command run, as the runner says a usage problem,
+    /// so one run prints its lines in one shape; the exit codes stay.
+    /// </summary>
+    [Theory]
+    [InlineData(1, "ztstream sources revoke: no active source named 'nope'", "revoke", "nope")]
+    [InlineData(1, "ztstream sources update: no active source named 'nope'", "update", "nope", "--kinds", "auth.*")]
+    [InlineData(2, "ztstream sources add: --key-file is empty; name the file that holds the key, or where to write a new one", "add", "x", "--key-file", " ")]
+    [InlineData(2, "ztstream sources add: --cluster 'prod-eu' is not one of the clusters the source may speak for (staging): every record it labels would be refused; give a cluster the limit allows, or lift the limit (--clusters ''); source 'x' was not added", "add", "x", "--clusters", "staging", "--cluster", "prod-eu")]
+    public async Task AVerbsOwnProblem_IsOneLineUnderTheSubCommandsPath(int exitCode, string said, params string[] args)
+    {
+        var (code, _, error) = await RunAsync(args);
+
+        Assert.Equal(exitCode, code);
+        Assert.Equal([said], Lines(error));
+    }
+
+    [Fact]
+    public async Task Add_AlreadyActive_AndItsScopeNote_SayTheirLinesUnderSourcesAdd()
+    {
+        var (_, _, scoped) = await RunAsync("add", "kube", "--kinds", "k8s.audit");
+        var (code, _, again) = await RunAsync("add", "kube");
+
+        Assert.Equal(["ztstream sources add: 'kube' may speak for: kinds=k8s.audit"], Lines(scoped));
+        Assert.Equal(1, code);
+        Assert.Equal(["ztstream sources add: source 'kube' already exists; revoke it first to issue a new key"], Lines(again));
+    }
+
+    private static string[] Lines(string text) => text.TrimEnd().Split('\n');
 
     public void Dispose()
     {

@@ -166,7 +166,7 @@ public sealed class ReplayCommandTests : IDisposable
 
         Assert.Equal(0, code);
         var text = err.ToString();
-        Assert.Contains($"replay: {file}: 8 input items: 2 events scored, 6 skipped", text, StringComparison.Ordinal);
+        Assert.Contains($"ztstream replay: {file}: 8 input items: 2 events scored, 6 skipped", text, StringComparison.Ordinal);
         Assert.Contains("skipped 1 × kind: \"zt.alert\" is reserved", text, StringComparison.Ordinal);
         Assert.Contains("(item 1 (line 2))", text, StringComparison.Ordinal);
         Assert.Contains("skipped 1 × status: must be between 0 and 999 (is 1200) (item 2 (line 4))", text, StringComparison.Ordinal);
@@ -196,7 +196,7 @@ public sealed class ReplayCommandTests : IDisposable
 
         Assert.Equal(0, code);
         var text = err.ToString();
-        Assert.Contains($"replay: {file}: 2 input items: 1 events scored, 1 skipped", text, StringComparison.Ordinal);
+        Assert.Contains($"ztstream replay: {file}: 2 input items: 1 events scored, 1 skipped", text, StringComparison.Ordinal);
         Assert.Contains("skipped 1 × time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old; events older than 30 days are not accepted (item 1)", text, StringComparison.Ordinal);
     }
 
@@ -214,8 +214,10 @@ public sealed class ReplayCommandTests : IDisposable
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
 
         Assert.Equal(1, code);
-        Assert.Contains($"replay: {file}: 2 input items: 0 events scored, 2 skipped", err.ToString(), StringComparison.Ordinal);
-        Assert.Contains($"replay: nothing in {file} could be scored", err.ToString(), StringComparison.Ordinal);
+        var lines = err.ToString().TrimEnd().Split('\n');
+        Assert.All(lines, l => Assert.StartsWith("ztstream replay: ", l, StringComparison.Ordinal));
+        Assert.Contains($"ztstream replay: {file}: 2 input items: 0 events scored, 2 skipped", lines);
+        Assert.Equal($"ztstream replay: nothing in {file} could be scored", lines[^1]);
         Assert.Empty(output.ToString());
     }
 

@@ -4,6 +4,10 @@ namespace ZtStream.Verifier.Tests.Replay;
 
 public sealed class SkipReportTests
 {
+    /// <summary>The context the runner gives the command at <paramref name="command"/>: its lines on stderr go under that path.</summary>
+    private static CliContext Context(StringWriter error, TimeProvider time, string command) =>
+        new(TextWriter.Null, error, new ConfigurationBuilder().Build(), time) { Command = command };
+
     private static string[] Lines(StringWriter error) => error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
     /// <summary>
@@ -14,11 +18,11 @@ public sealed class SkipReportTests
     public void Add_AnItemSkipped_SaysItAtOnceWithItsLineAndReason()
     {
         using var error = new StringWriter();
-        using var report = new SkipReport(error, "feed.ndjson", new FakeTimeProvider());
+        using var report = new SkipReport(Context(error, new FakeTimeProvider(), "ztstream rules backtest"), "feed.ndjson");
 
         report.Add(new SkippedItem("item 2 (line 4)", "status", "must be between 0 and 999 (is 1200)"));
 
-        Assert.Equal(["replay: feed.ndjson: skipped item 2 (line 4): status: must be between 0 and 999 (is 1200)"], Lines(error));
+        Assert.Equal(["ztstream rules backtest: feed.ndjson: skipped item 2 (line 4): status: must be between 0 and 999 (is 1200)"], Lines(error));
     }
 
     /// <summary>
@@ -30,7 +34,7 @@ public sealed class SkipReportTests
     {
         using var error = new StringWriter();
         var time = new FakeTimeProvider();
-        using var report = new SkipReport(error, "feed.ndjson", time);
+        using var report = new SkipReport(Context(error, time, "ztstream replay"), "feed.ndjson");
 
         for (var i = 1; i <= 1000; i++)
         {
@@ -39,11 +43,11 @@ public sealed class SkipReportTests
 
         var asTheyHappen = Lines(error);
         Assert.Equal(SkipReport.ShownAsTheyHappen + 1, asTheyHappen.Length);
-        Assert.Equal("replay: feed.ndjson: skipped item 19 (line 20): time: required", asTheyHappen[SkipReport.ShownAsTheyHappen - 1]);
+        Assert.Equal("ztstream replay: feed.ndjson: skipped item 19 (line 20): time: required", asTheyHappen[SkipReport.ShownAsTheyHappen - 1]);
         Assert.Contains("further skipped items are counted every 10 s", asTheyHappen[^1], StringComparison.Ordinal);
 
         time.Advance(SkipReport.CountEvery);
-        Assert.Equal("replay: feed.ndjson: 980 more skipped (1000 so far)", Lines(error)[^1]);
+        Assert.Equal("ztstream replay: feed.ndjson: 980 more skipped (1000 so far)", Lines(error)[^1]);
 
         // Nothing new: nothing more said.
         time.Advance(SkipReport.CountEvery);
@@ -53,8 +57,8 @@ public sealed class SkipReportTests
         await report.WriteAsync(scored: 5);
 
         var end = Lines(error)[(asTheyHappen.Length + 1)..];
-        Assert.Equal("replay: feed.ndjson: 1006 input items: 5 events scored, 1001 skipped", end[0]);
-        Assert.Equal("replay:   skipped 1001 × time: required (item 0 (line 1), item 1 (line 2), item 2 (line 3), item 3 (line 4), item 4 (line 5), …)", end[1]);
+        Assert.Equal("ztstream replay: feed.ndjson: 1006 input items: 5 events scored, 1001 skipped", end[0]);
+        Assert.Equal("ztstream replay:   skipped 1001 × time: required (item 0 (line 1), item 1 (line 2), item 2 (line 3), item 3 (line 4), item 4 (line 5), …)", end[1]);
         Assert.Equal(2, end.Length);
     }
 }

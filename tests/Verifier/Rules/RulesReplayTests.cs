@@ -42,7 +42,7 @@ public sealed class RulesReplayTests : IDisposable
         // The rule's ATT&CK techniques travel on its reason and into the alert's union.
         Assert.Equal(["T1611", "T1610"], reason.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
         Assert.Contains("T1611", alert.GetProperty("techniques").EnumerateArray().Select(t => t.GetString()));
-        Assert.StartsWith($"replay: {file}: 1 input items: 1 events scored, 0 skipped\n", err, StringComparison.Ordinal);
+        Assert.StartsWith($"ztstream replay: {file}: 1 input items: 1 events scored, 0 skipped\n", err, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -78,7 +78,7 @@ internal sealed class DlqCommand : ICliCommand
 
         if (options.NormalizedKind == EventLogOptions.Memory)
         {
-            await context.Error.WriteLineAsync("dlq: the memory event log lives only inside the process that runs it; there is nothing to inspect from here");
+            await context.ErrorAsync("the memory event log lives only inside the process that runs it; there is nothing to inspect from here");
             return CliCommandLine.UsageError;
         }
 
@@ -86,7 +86,7 @@ internal sealed class DlqCommand : ICliCommand
         {
             // Opened writable (replay), a file log would be created here and "replayed 0 record(s)" would read as all
             // being well: a folder that holds no log is most likely the wrong folder, for every verb.
-            await context.Error.WriteLineAsync($"dlq: no event log at {Path.GetFullPath(path)}");
+            await context.ErrorAsync($"no event log at {Path.GetFullPath(path)}");
             return 1;
         }
 
@@ -98,12 +98,12 @@ internal sealed class DlqCommand : ICliCommand
         }
         catch (EventLogLockedException e)
         {
-            await context.Error.WriteLineAsync($"dlq: {e.Message}. Stop it to replay, then start it again: replayed records are read from there.");
+            await context.ErrorAsync($"{e.Message}. Stop it to replay, then start it again: replayed records are read from there.");
             return 1;
         }
         catch (Exception e) when (e is DirectoryNotFoundException or StorageUnusableException)
         {
-            await context.Error.WriteLineAsync($"dlq: {e.Message}");
+            await context.ErrorAsync(e.Message);
             return 1;
         }
 
@@ -250,8 +250,8 @@ internal sealed class DlqCommand : ICliCommand
 
     private static async Task<int> UnknownTopicAsync(string topic, CliContext context)
     {
-        await context.Error.WriteLineAsync(
-            $"dlq: the log holds no topic {topic}; ZtStream's dead-letter topics are {string.Join(", ", OwnTopics.Select(DeadLetterHeaders.TopicFor))} (or name the topic they belong to)");
+        await context.ErrorAsync(
+            $"the log holds no topic {topic}; ZtStream's dead-letter topics are {string.Join(", ", OwnTopics.Select(DeadLetterHeaders.TopicFor))} (or name the topic they belong to)");
         return 1;
     }
 
@@ -294,7 +294,7 @@ internal sealed class DlqCommand : ICliCommand
             return found[0];
         }
 
-        await context.Error.WriteLineAsync($"dlq: {topic} has no record at {position.Partition}:{position.Offset}");
+        await context.ErrorAsync($"{topic} has no record at {position.Partition}:{position.Offset}");
         return null;
     }
 }

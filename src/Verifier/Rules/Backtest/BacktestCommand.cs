@@ -13,11 +13,10 @@ namespace ZtStream.Verifier.Rules.Backtest;
 internal static class BacktestCommand
 {
     public const int DefaultSamples = 5;
-    private const string Name = "rules backtest";
 
     public static Command Build(IReadOnlyDictionary<string, SourceFileReader> readers)
     {
-        var input = new RecordedInput(readers, Name);
+        var input = new RecordedInput(readers);
         var paths = RulesCommand.Paths();
         var events = new Option<string>("--events") { Description = "recorded events; - reads them from standard input", HelpName = "FILE", Required = true };
         var format = new Option<string>("--format")

@@ -69,8 +69,10 @@ public sealed class DlqCommandTests : IDisposable
         var (code, _, error) = await RunAsync("replay", Topic);
 
         Assert.Equal(1, code);
-        Assert.Contains("in use by another process", error, StringComparison.Ordinal);
-        Assert.Contains("Stop it to replay", error, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(error));
+        Assert.StartsWith("ztstream dlq replay: ", line, StringComparison.Ordinal);
+        Assert.Contains("in use by another process", line, StringComparison.Ordinal);
+        Assert.EndsWith("Stop it to replay, then start it again: replayed records are read from there.", line, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -83,8 +85,9 @@ public sealed class DlqCommandTests : IDisposable
         var (code, output, error) = await RunAsync(args);
 
         Assert.Equal(1, code);
-        Assert.Contains("holds no topic zt.ordres.dlq.v1", error, StringComparison.Ordinal);
-        Assert.Contains("zt.events.dlq.v1", error, StringComparison.Ordinal);
+        var line = Assert.Single(Lines(error));
+        Assert.StartsWith($"ztstream dlq {args[0]}: the log holds no topic zt.ordres.dlq.v1; ", line, StringComparison.Ordinal);
+        Assert.Contains("zt.events.dlq.v1", line, StringComparison.Ordinal);
         Assert.DoesNotContain("record(s)", output, StringComparison.Ordinal);
     }
 
@@ -98,7 +101,7 @@ public sealed class DlqCommandTests : IDisposable
         var (code, output, error) = await RunInAsync(missing, verb, Topic);
 
         Assert.Equal(1, code);
-        Assert.Contains($"no event log at {missing}", error, StringComparison.Ordinal);
+        Assert.Equal([$"ztstream dlq {verb}: no event log at {missing}"], Lines(error));
         Assert.DoesNotContain("record(s)", output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(missing));
     }
@@ -123,7 +126,7 @@ public sealed class DlqCommandTests : IDisposable
         var (code, output, error) = await RunAsync(command, topic, position);
 
         Assert.Equal(1, code);
-        Assert.Contains($"has no record at {position}", error, StringComparison.Ordinal);
+        Assert.Equal([$"ztstream dlq {command}: {(command == "show" ? topic : "zt.orders.dlq.v1")} has no record at {position}"], Lines(error));
         Assert.DoesNotContain("replayed", output, StringComparison.Ordinal);
     }
 
@@ -174,6 +177,8 @@ public sealed class DlqCommandTests : IDisposable
     }
 
     private Task<(int Code, string Output, string Error)> RunAsync(params string[] args) => RunInAsync(_temp.Path, args);
+
+    private static string[] Lines(string text) => text.TrimEnd().Split('\n');
 
     private static async Task<(int Code, string Output, string Error)> RunInAsync(string folder, params string[] args)
     {

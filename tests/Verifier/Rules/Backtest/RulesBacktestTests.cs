@@ -256,8 +256,9 @@ public sealed class RulesBacktestTests : IDisposable
         Assert.Equal(2, byId["secret-deleted"].GetProperty("principals").GetInt32());
         Assert.Equal(3, summary.GetProperty("events").GetInt32());
         Assert.Equal(1, summary.GetProperty("refused").GetInt32());
-        Assert.Contains($"rules backtest: {events}: skipped item 2: time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old", error, StringComparison.Ordinal);
-        Assert.Contains($"rules backtest: {events}: 4 input items: 3 events scored, 1 skipped", error, StringComparison.Ordinal);
+        var lines = error.TrimEnd().Split('\n');
+        Assert.StartsWith($"ztstream rules backtest: {events}: skipped item 2: time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old", lines[0], StringComparison.Ordinal);
+        Assert.Contains($"ztstream rules backtest: {events}: 4 input items: 3 events scored, 1 skipped", lines);
     }
 
     /// <summary>
