@@ -146,6 +146,7 @@ internal static class RunCommand
         // Before building: the builder's UseUrls writes "urls" through into the configuration it chains.
         problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
         problems.AddRange(OtlpEnvironment.Problems(context.Configuration));
+        problems.AddRange(PolicyRuleCheck.Problems(context.Configuration));
         WebApplication app;
         try
         {
@@ -176,15 +177,12 @@ internal static class RunCommand
             problems.Add(e.Message);
         }
 
-        if (problems.Count == 0)
+        if (problems.Count == 0
+            && app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
+            && app.Services.GetRequiredService<IsolatorSelector>().Misnamed() is { } misnamed)
         {
-            problems.AddRange(PolicyRuleCheck.Problems(app.Services));
-            if (app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
-                && app.Services.GetRequiredService<IsolatorSelector>().Misnamed() is { } misnamed)
-            {
-                // Only when one is named: the selector makes every registered isolator (a Kubernetes client, say).
-                problems.Add(misnamed);
-            }
+            // Only when one is named: the selector makes every registered isolator (a Kubernetes client, say).
+            problems.Add(misnamed);
         }
 
         if (problems.Count == 0)
