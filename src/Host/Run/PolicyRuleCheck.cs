@@ -1,4 +1,5 @@
 using ZtStream.Responder.Policy;
+using ZtStream.Verifier.Rules;
 
 namespace ZtStream.Host.Run;
 
@@ -7,24 +8,63 @@ namespace ZtStream.Host.Run;
 /// <c>rule</c>) must name one the Verifier loaded — the built-in library or <c>Verifier:Rules:Paths</c> — or it would
 /// never fire. A Responder running alone cannot see the Verifier's rules; docs/response.md says so.
 /// </summary>
+/// <remarks>
+/// Read from the configuration, not from the built host, so it is said beside every other problem of the configuration
+/// (the policy file's own included) rather than after they are fixed. Nothing is said where the rules cannot be known
+/// (a rule file refused, a <c>Verifier:Rules</c> value that does not bind): the rule may be in what was refused, whose
+/// problem is said instead.
+/// </remarks>
 internal static class PolicyRuleCheck
 {
-    public static IEnumerable<string> Problems(IServiceProvider services)
+    public static IEnumerable<string> Problems(IConfiguration configuration)
     {
-        if (services.GetService<RuleSetHolder>() is not { } holder || services.GetService<ResponsePolicy>() is not { } policy)
+        var roles = RoleSet.Parse(configuration["Roles"], []);
+        var path = configuration[$"{ResponderOptions.Section}:{nameof(ResponderOptions.PolicyPath)}"];
+        if (!roles.Verifier || !roles.Responder || string.IsNullOrWhiteSpace(path) || UserFiles.ReadProblem(path, "policy") is not null)
         {
-            yield break;
+            return [];
         }
 
-        var loaded = holder.Current.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
-        var path = services.GetService<IOptions<ResponderOptions>>()?.Value.PolicyPath;
-        for (var i = 0; i < policy.Rules.Count; i++)
+        List<(int Index, string Rule)> named;
+        try
         {
-            if (policy.Rules[i] is { Detector: Detectors.Rule, Rule: { } id } && !loaded.Contains(id))
-            {
-                var some = string.Join(", ", loaded.Order(StringComparer.Ordinal).Take(12));
-                yield return $"policy '{path}': rules[{i}]: detection rule '{id}' is not in the built-in library or Verifier:Rules:Paths (loaded: {some}{(loaded.Count > 12 ? ", …" : "")}; `ztstream rules list` lists them all).";
-            }
+            named = [.. PolicyLoader.DetectionRules(UserFiles.ReadText(path))];
         }
+        catch (IOException)
+        {
+            // Changed between the check and the read; the options validation says so.
+            return [];
+        }
+
+        if (named.Count == 0 || LoadedRules(configuration) is not { } loaded)
+        {
+            return [];
+        }
+
+        var some = string.Join(", ", loaded.Order(StringComparer.Ordinal).Take(12));
+        return named.Where(n => !loaded.Contains(n.Rule)).Select(n =>
+            $"policy '{path}': rules[{n.Index}]: detection rule '{n.Rule}' is not in the built-in library or Verifier:Rules:Paths (loaded: {some}{(loaded.Count > 12 ? ", …" : "")}; `ztstream rules list` lists them all).");
+    }
+
+    /// <summary>The ids of the detection rules <c>run</c> would load; null when some of them cannot be loaded.</summary>
+    private static HashSet<string>? LoadedRules(IConfiguration configuration)
+    {
+        RuleOptions options;
+        try
+        {
+            options = configuration.GetSection($"{VerifierOptions.Section}:{nameof(VerifierOptions.Rules)}").Get<RuleOptions>() ?? new RuleOptions();
+        }
+        catch (InvalidOperationException)
+        {
+            // A value the binder cannot convert: the options validation names it.
+            return null;
+        }
+
+        if (options.Validate(VerifierOptions.Section).Count > 0 || RuleLoader.LoadConfigured(options) is not { Errors.Count: 0 } result)
+        {
+            return null;
+        }
+
+        return result.Rules.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
     }
 }

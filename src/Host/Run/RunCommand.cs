@@ -50,7 +50,8 @@ internal static class RunCommand
     /// Starts <paramref name="app"/>, or says in one line on the context's stderr what an operator must fix — the data
     /// folder, the database file or the store's server, a broker the bus cannot reach, an address taken or not this machine's — and returns exit code 1,
     /// never a stack trace. Null once it is started. With <paramref name="quietIfTaken"/> an address another process
-    /// listens on is said by returning <see cref="AddressTaken"/> instead, for a caller that falls back to another.
+    /// listens on is said by returning <see cref="AddressTaken"/> instead, for a caller that falls back to another. Any
+    /// other failure (a configuration error found at start, a cancelled start) is thrown on, once what started is stopped.
     /// </summary>
     internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, CliContext context, CancellationToken cancellationToken, bool quietIfTaken = false)
     {
@@ -59,32 +60,39 @@ internal static class RunCommand
             await app.StartAsync(cancellationToken);
             return null;
         }
-        catch (Exception e) when (quietIfTaken && IsAddressTaken(e))
+        catch (Exception e)
         {
+            // Whatever failed — what is said in one line here, a configuration error found only now, Ctrl-C while starting —
+            // what did start is stopped before the caller disposes the host: else the consumers still running give their
+            // partitions back into disposed services (an ObjectDisposedException logged for each).
             await StopAfterFailedStartAsync(app);
-            return AddressTaken;
-        }
-        catch (Exception e) when (e is EventLogLockedException or StorageUnusableException or StoreMigrationException)
-        {
-            await StopAfterFailedStartAsync(app);
-            await context.ErrorAsync(e.Message);
-            return 1;
-        }
-        catch (MassTransit.ConnectionException e)
-        {
-            // The bus did not start within its start timeout (docs/bus.md): its message names the broker, never the password.
-            await StopAfterFailedStartAsync(app);
-            await context.ErrorAsync($"the command bus cannot be started: {e.Message}");
-            return 1;
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException || (e is IOException && (e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase))))
-        {
-            // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
-            await StopAfterFailedStartAsync(app);
-            await context.ErrorAsync($"cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}");
+            if (quietIfTaken && IsAddressTaken(e))
+            {
+                return AddressTaken;
+            }
+
+            if (OneLine(e, configuration) is not { } line)
+            {
+                throw;
+            }
+
+            await context.ErrorAsync(line);
             return 1;
         }
     }
+
+    /// <summary>What an operator must fix, in one line, when <paramref name="e"/> is a start failure named so; else null.</summary>
+    private static string? OneLine(Exception e, IConfiguration configuration) => e switch
+    {
+        EventLogLockedException or StorageUnusableException or StoreMigrationException => e.Message,
+        // The bus did not start within its start timeout (docs/bus.md): its message names the broker, never the password.
+        MassTransit.ConnectionException => $"the command bus cannot be started: {e.Message}",
+        // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
+        System.Net.Sockets.SocketException or IOException when e is not IOException
+            || e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase) =>
+            $"cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}",
+        _ => null,
+    };
 
     /// <summary>What <see cref="TryStartAsync"/> returns, asked to be quiet about it, when its address is taken; never an exit code.</summary>
     internal const int AddressTaken = -1;
@@ -146,6 +154,7 @@ internal static class RunCommand
         // Before building: the builder's UseUrls writes "urls" through into the configuration it chains.
         problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
         problems.AddRange(OtlpEnvironment.Problems(context.Configuration));
+        problems.AddRange(PolicyRuleCheck.Problems(context.Configuration));
         WebApplication app;
         try
         {
@@ -176,15 +185,12 @@ internal static class RunCommand
             problems.Add(e.Message);
         }
 
-        if (problems.Count == 0)
+        if (problems.Count == 0
+            && app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
+            && app.Services.GetRequiredService<IsolatorSelector>().Misnamed() is { } misnamed)
         {
-            problems.AddRange(PolicyRuleCheck.Problems(app.Services));
-            if (app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
-                && app.Services.GetRequiredService<IsolatorSelector>().Misnamed() is { } misnamed)
-            {
-                // Only when one is named: the selector makes every registered isolator (a Kubernetes client, say).
-                problems.Add(misnamed);
-            }
+            // Only when one is named: the selector makes every registered isolator (a Kubernetes client, say).
+            problems.Add(misnamed);
         }
 
         if (problems.Count == 0)

@@ -242,8 +242,6 @@ internal sealed class SetValidator(SignedTokenVerifier verifier, IOptions<SsfRec
         ValidAudience = transmitter.Audience,
         ValidAlgorithms = transmitter.EffectiveAlgorithms,
         ValidTypes = SetTypes,
-        // A SET without a kid is still checked against each of the transmitter's keys.
-        TryAllIssuerSigningKeys = true,
     };
 
     private static (ValidatedSet?, SetRejection?) Reject(string error, string description) => (null, new SetRejection(error, description));

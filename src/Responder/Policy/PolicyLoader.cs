@@ -18,12 +18,7 @@ internal static class PolicyLoader
         PolicyDocument? doc;
         try
         {
-            // A key given twice is refused, not resolved: `mode: approval` then `mode: automatic` must not act unasked.
-            doc = new DeserializerBuilder()
-                .WithNamingConvention(UnderscoredNamingConvention.Instance)
-                .WithDuplicateKeyChecking()
-                .Build()
-                .Deserialize<PolicyDocument?>(yaml);
+            doc = Parse(yaml);
         }
         catch (YamlException ex)
         {
@@ -72,13 +67,7 @@ internal static class PolicyLoader
                 errors.Add($"{at}: mode must be one of {string.Join(", ", KnownModes)}, not '{r.Mode}'.");
             }
 
-            var (detector, rule) = (Blank(r.Detector), Blank(r.Rule));
-            if (detector is null && rule is not null && rule.StartsWith(Detectors.Rule + "/", StringComparison.Ordinal))
-            {
-                // rule/<id>: a detection rule's id, the form a suppression scope names it in.
-                (detector, rule) = (Detectors.Rule, rule[(Detectors.Rule.Length + 1)..]);
-            }
-
+            var (detector, rule) = Target(r);
             CheckNames(detector, rule, at, errors);
             rules.Add(new PolicyRule(r.Name ?? "", detector, rule, severity, r.Action ?? "", r.Mode ?? "", r.RequireEvidenceScope));
         }
@@ -128,6 +117,32 @@ internal static class PolicyLoader
             expiry,
             doc.DryRun,
             doc.RequireEvidenceScope ?? true);
+    }
+
+    /// <summary>
+    /// The detection rules (detector <c>rule</c>) the rules of the policy in <paramref name="yaml"/> name, by index. Read
+    /// from a policy with other problems too, so that one naming a rule that is not loaded is said beside them
+    /// (Host/Run/PolicyRuleCheck); none from text that is no YAML, whose problem <see cref="Load"/> says.
+    /// </summary>
+    public static IEnumerable<(int Index, string Rule)> DetectionRules(string yaml)
+    {
+        PolicyDocument? doc;
+        try
+        {
+            doc = Parse(yaml);
+        }
+        catch (YamlException)
+        {
+            yield break;
+        }
+
+        for (var i = 0; doc?.Rules is { } rules && i < rules.Count; i++)
+        {
+            if (rules[i] is { } r && Target(r) is (Detectors.Rule, { } id))
+            {
+                yield return (i, id);
+            }
+        }
     }
 
     /// <summary>Loads a file known to be valid (options validation ran first).</summary>
@@ -243,6 +258,27 @@ internal static class PolicyLoader
     }
 
     private static string? Blank(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    private static PolicyDocument? Parse(string yaml) =>
+        // A key given twice is refused, not resolved: `mode: approval` then `mode: automatic` must not act unasked.
+        new DeserializerBuilder()
+            .WithNamingConvention(UnderscoredNamingConvention.Instance)
+            .WithDuplicateKeyChecking()
+            .Build()
+            .Deserialize<PolicyDocument?>(yaml);
+
+    /// <summary>The detector and rule a policy rule matches on, blank ones as none.</summary>
+    private static (string? Detector, string? Rule) Target(RuleDocument r)
+    {
+        var (detector, rule) = (Blank(r.Detector), Blank(r.Rule));
+        if (detector is null && rule is not null && rule.StartsWith(Detectors.Rule + "/", StringComparison.Ordinal))
+        {
+            // rule/<id>: a detection rule's id, the form a suppression scope names it in.
+            (detector, rule) = (Detectors.Rule, rule[(Detectors.Rule.Length + 1)..]);
+        }
+
+        return (detector, rule);
+    }
 
     // YamlDotNet binds by reflection onto settable properties; these stay private to the loader.
     private sealed class PolicyDocument

@@ -69,5 +69,12 @@ internal sealed class RecordedInput(IReadOnlyDictionary<string, SourceFileReader
     }
 
     /// <summary>What a read gave: events handed on, items refused, and the usage problem of an input that is no JSON.</summary>
-    public sealed record Read(long Events, int Refused, string? NotJson);
+    public sealed record Read(long Events, int Refused, string? NotJson)
+    {
+        /// <summary>
+        /// The exit code of a command that read all of it: 1 when an item was refused, so a script cannot take a result
+        /// that dropped input for the whole recording's (the summary on stderr says what was dropped); else 0.
+        /// </summary>
+        public int ExitCode => Refused > 0 ? 1 : 0;
+    }
 }

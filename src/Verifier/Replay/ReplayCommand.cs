@@ -5,6 +5,8 @@ namespace ZtStream.Verifier.Replay;
 /// scoring offline with time taken from the events, prints alerts as NDJSON and, with labels, the evaluation.
 /// The readers are given by the host (they live in Ingest): each maps and validates as the live endpoint, and what
 /// they refuse is counted and reported on stderr, not scored. FILE <c>-</c> is standard input, as for any Unix filter.
+/// Exit codes as <c>rules backtest</c>: 0, 1 when an input item was refused (<see cref="RecordedInput.Read.ExitCode"/>),
+/// 2 bad usage or configuration.
 /// </summary>
 internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader> readers) : ICliCommand
 {
@@ -123,7 +125,7 @@ internal sealed class ReplayCommand(IReadOnlyDictionary<string, SourceFileReader
             }
         }
 
-        return 0;
+        return read.ExitCode;
     }
 
     public static async Task WriteTableAsync(TextWriter o, EvaluationReport r)

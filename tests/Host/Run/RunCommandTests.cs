@@ -59,6 +59,70 @@ public sealed partial class RunCommandTests
     }
 
     /// <summary>
+    /// A response policy naming a detection rule that is not loaded is said beside every other mistake of the
+    /// configuration, one line each, by <c>run</c> and <c>check</c> alike. Before, it was said only once the rest was
+    /// right: an operator with two mistakes fixed one, started again and met the second.
+    /// </summary>
+    [Theory]
+    [InlineData("run", "policy rule", "rules[0]: mode must be one of")]
+    [InlineData("check", "policy rule", "rules[0]: mode must be one of")]
+    [InlineData("run", "responder option", "Responder:CommandRetries")]
+    [InlineData("check", "verifier option", "Verifier:AlertThreshold")]
+    [InlineData("run", "listen address", "Urls: 'notaurl' is not an address to listen on")]
+    [InlineData("check", "roles", "Roles: 'bogus' is not one of")]
+    public async Task RunOrCheck_UnknownDetectionRuleBesideAnotherMistake_SaysBoth_ExitTwo(string command, string other, string named)
+    {
+        using var folder = new TempFolder("zt-run-policy-rule-");
+        var policy = Path.Combine(folder.Path, "response.yaml");
+        var badRule = other == "policy rule" ? "  - name: first\n    action: notify\n    mode: sometimes\n" : string.Empty;
+        await File.WriteAllTextAsync(policy, "rules:\n" + badRule
+            + "  - name: typo\n    rule: rule/k8s-privileged-containers\n    action: notify\n    mode: automatic\n", Ct);
+        string[] mistake = other switch
+        {
+            "responder option" => ["--set", "Responder:CommandRetries=99"],
+            "verifier option" => ["--set", "Verifier:AlertThreshold=500"],
+            "listen address" => ["--urls", "notaurl"],
+            "roles" => ["--roles", "verifier,responder,bogus"],
+            _ => [],
+        };
+        string[] listen = command == "run" && other != "listen address" ? ["--urls", "http://127.0.0.1:0"] : [];
+
+        var (code, output, err) = await CliRun.RunAsync([
+            command, .. listen, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+            "--set", $"Responder:PolicyPath={policy}", .. mistake]);
+
+        Assert.True(code == ZtStream.Platform.Hosting.CliCommandLine.UsageError, $"exit {code}:\n{err}");
+        Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
+        var lines = err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.StartsWith("configuration error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
+        var index = other == "policy rule" ? 1 : 0;
+        Assert.Single(lines, l => l.StartsWith("configuration error: ", StringComparison.Ordinal)
+            && l.Contains($"rules[{index}]: detection rule 'k8s-privileged-containers' is not in the built-in library", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Beside a rule file the Verifier refuses, a policy naming a rule that is not loaded is not said to name an unknown
+    /// one: the rule may be in the refused file, and the operator would be sent to fix what is not wrong.
+    /// </summary>
+    [Fact]
+    public async Task Run_UnknownDetectionRuleBesideARefusedRuleFile_SaysOnlyTheRuleFile()
+    {
+        using var folder = new TempFolder("zt-run-policy-rule-");
+        var policy = Path.Combine(folder.Path, "response.yaml");
+        var rules = Path.Combine(folder.Path, "mine.yaml");
+        await File.WriteAllTextAsync(policy, "rules:\n  - name: mine\n    detector: rule\n    rule: my-rule\n    action: notify\n    mode: automatic\n", Ct);
+        await File.WriteAllTextAsync(rules, "id: my-rule\ntitle: Mine\nseverity: loud\ndetection:\n  s:\n    action: x\n  condition: s\n", Ct);
+
+        var (code, _, err) = await CliRun.RunAsync(
+            "run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"),
+            "--set", $"Responder:PolicyPath={policy}", "--set", $"Verifier:Rules:Paths:0={rules}");
+
+        Assert.True(code == ZtStream.Platform.Hosting.CliCommandLine.UsageError, $"exit {code}:\n{err}");
+        Assert.Contains("'severity' must be one of", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("my-rule' is not in the built-in library", err, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A place for its data that `run` cannot use, as an operator mistypes one or a disk or server leaves it: one line on
     /// stderr naming the place, exit 1, nothing listening — not an unhandled exception (exit 134 and a stack trace).
     /// </summary>

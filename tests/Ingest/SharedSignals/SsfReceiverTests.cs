@@ -411,6 +411,39 @@ public sealed class SsfReceiverTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// A SET naming a kid its transmitter does not publish is refused as signed with an unknown key, even when its
+    /// signature verifies with a key the transmitter does publish: the kid names the key used (RFC 7515 §4.1.4), and the
+    /// verifier shared with Pub/Sub push tokens no longer falls back to trying every key. Nothing is appended.
+    /// </summary>
+    [Theory]
+    [InlineData("retired-key")]
+    [InlineData("TEST-KEY-1")]
+    [InlineData("test-key-1 ")]
+    public async Task Push_SetNamingAKidNotPublished_IsInvalidKeyEvenSignedWithAPublishedKey(string kid)
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+
+        var body = await AssertRefusedAsync(server, key, kid, transmitter.Sign(JaneRevoked(), kid: kid), SetErrors.InvalidKey);
+
+        Assert.Contains($"no key with kid '{kid}' in the JWKS of transmitter 'idp'", body.GetProperty("description").GetString(), StringComparison.Ordinal);
+        Assert.Empty(await server.ReadLoggedAsync(0, quiet: TimeSpan.FromMilliseconds(200)));
+    }
+
+    /// <summary>A SET naming no kid names no key: any key the transmitter publishes for its alg may verify it.</summary>
+    [Fact]
+    public async Task Push_SetWithoutAKid_IsVerifiedWithThePublishedKeyAndAccepted()
+    {
+        await using var server = await IngestServer.StartInProcessAsync(Settings());
+        var key = await server.AddSourceAsync("idp");
+
+        using var response = await PushAsync(server, transmitter.SignRaw("""{"alg":"RS256","typ":"secevent+jwt"}""", JaneRevoked().ToJsonString()), key);
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Single(await server.ReadLoggedAsync(1));
+    }
+
+    /// <summary>
     /// What RFC 7515, RFC 8725 and SSF 1.0 tell a SET recipient to refuse, each signed so that only that one rule is
     /// broken: none of them is accepted, and each is answered with the RFC 8935 code that fits.
     /// </summary>

@@ -4,23 +4,33 @@ namespace ZtStream.TestSupport.Logging;
 public sealed class CapturedLog : ILoggerProvider
 {
     private readonly ConcurrentQueue<(EventId Id, string Message)> lines = new();
+    private readonly ConcurrentQueue<Exception> exceptions = new();
 
     public IReadOnlyList<(EventId Id, string Message)> Lines => [.. lines];
 
-    public ILogger CreateLogger(string categoryName) => new Logger(lines);
+    /// <summary>The exceptions logged with a line, in order.</summary>
+    public IReadOnlyList<Exception> Exceptions => [.. exceptions];
+
+    public ILogger CreateLogger(string categoryName) => new Logger(lines, exceptions);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(ConcurrentQueue<(EventId, string)> lines) : ILogger
+    private sealed class Logger(ConcurrentQueue<(EventId, string)> lines, ConcurrentQueue<Exception> exceptions) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
 
         public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             lines.Enqueue((eventId, formatter(state, exception)));
+            if (exception is not null)
+            {
+                exceptions.Enqueue(exception);
+            }
+        }
     }
 }

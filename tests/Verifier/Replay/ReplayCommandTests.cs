@@ -17,12 +17,8 @@ public sealed class ReplayCommandTests : IDisposable
     [Fact]
     public async Task SimulateThenReplay_Json_LastLineIsTheEvaluation()
     {
-        var events = Path.Combine(temp.Path, "events.ndjson");
-        var labels = Path.Combine(temp.Path, "labels.ndjson");
-        var (simCtx, _, simErr) = Context();
-        Assert.Equal(0, await new SimulateCommand().RunAsync(
-            ["--principals", "120", "--days", "2", "--seed", "9", "--scenarios", "pod-exec,bulk-exfiltration", "--out", events, "--labels", labels], simCtx, CancellationToken.None));
-        Assert.Contains("2 scenarios injected", simErr.ToString(), StringComparison.Ordinal);
+        var (events, labels, simErr) = await SimulateAsync("--principals", "120", "--days", "2", "--seed", "9", "--scenarios", "pod-exec,bulk-exfiltration");
+        Assert.Contains("2 scenarios injected", simErr, StringComparison.Ordinal);
 
         var (ctx, output, _) = Context();
         Assert.Equal(0, await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None));
@@ -85,7 +81,7 @@ public sealed class ReplayCommandTests : IDisposable
             """{"protoPayload":{"@type":"type.googleapis.com/google.cloud.audit.AuditLog","authenticationInfo":{"principalEmail":"ana@shop.example"},"methodName":"google.container.v1.ClusterManager.GetCluster","resourceName":"projects/p/locations/l/clusters/gke-shop"},"insertId":"g-2","timestamp":"2026-11-30T20:01:00Z"}""",
         ], Ct);
 
-        var (alert, err) = await ReplayToOneAlertAsync(file, "k8s-audit");
+        var (alert, err) = await ReplayToOneAlertAsync(file, "k8s-audit", exit: 1);
 
         Assert.Equal("ana@shop.example", alert.GetProperty("principal").GetString());
         Assert.Equal("k8s-privileged-container", alert.GetProperty("reasons")[0].GetProperty("rule").GetString());
@@ -164,7 +160,7 @@ public sealed class ReplayCommandTests : IDisposable
 
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
 
-        Assert.Equal(0, code);
+        Assert.Equal(1, code);
         var text = err.ToString();
         Assert.Contains($"ztstream replay: {file}: 8 input items: 2 events scored, 6 skipped", text, StringComparison.Ordinal);
         Assert.Contains("skipped 1 × kind: \"zt.alert\" is reserved", text, StringComparison.Ordinal);
@@ -194,7 +190,7 @@ public sealed class ReplayCommandTests : IDisposable
 
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", "k8s-audit"], ctx, CancellationToken.None);
 
-        Assert.Equal(0, code);
+        Assert.Equal(1, code);
         var text = err.ToString();
         Assert.Contains($"ztstream replay: {file}: 2 input items: 1 events scored, 1 skipped", text, StringComparison.Ordinal);
         Assert.Contains("skipped 1 × time: 2026-09-01T10:00:00.0000000+00:00 is 90 days old; events older than 30 days are not accepted (item 1)", text, StringComparison.Ordinal);
@@ -221,6 +217,60 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.Empty(output.ToString());
     }
 
+    /// <summary>
+    /// A skipped item fails the replay as it fails <c>rules backtest</c>: exit 1 beside scored events, so a script can tell a
+    /// clean replay from one that dropped input. Before, replay exited 0 whatever it skipped while something was scored.
+    /// </summary>
+    [Theory]
+    [InlineData(0, new[] { "read", "write" })]
+    [InlineData(1, new[] { "read", "no-time" })]
+    [InlineData(1, new[] { "no-time", "read", "write" })]
+    [InlineData(1, new[] { "read", "status-1200", "write", "no-principal" })]
+    public async Task Replay_ItemSkippedBesideScoredOnes_ExitsAsRulesBacktest(int expected, string[] items)
+    {
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var file = Path.Combine(temp.Path, "mixed.ndjson");
+        await File.WriteAllLinesAsync(file, items.Select((item, i) =>
+        {
+            var time = start.AddMinutes(i).ToString("O", CultureInfo.InvariantCulture);
+            return item switch
+            {
+                "no-time" => $$$"""{"id":"e{{{i}}}","kind":"access.request","subject":{"id":"ana@example.com"}}""",
+                "status-1200" => $$$"""{"id":"e{{{i}}}","time":"{{{time}}}","kind":"access.request","status":1200,"subject":{"id":"ana@example.com"}}""",
+                "no-principal" => $$$"""{"id":"e{{{i}}}","time":"{{{time}}}","kind":"access.request","action":"read"}""",
+                _ => $$$"""{"id":"e{{{i}}}","time":"{{{time}}}","kind":"access.request","subject":{"id":"ana@example.com"},"action":"{{{item}}}","outcome":"success"}""",
+            };
+        }), Ct);
+        var (ctx, _, err) = Context();
+        var (backtestCtx, _, backtestErr) = Context();
+
+        var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
+        var backtest = await new RulesCommand(Ingest.Sources.SourceFileReaders.All).RunAsync(["backtest", "--events", file], backtestCtx, CancellationToken.None);
+
+        Assert.True(code == expected, $"exit {code}:\n{err}");
+        Assert.True(backtest == expected, $"backtest exit {backtest}:\n{backtestErr}");
+        var skipped = items.Count(i => i is "no-time" or "status-1200" or "no-principal");
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture,
+            $"ztstream replay: {file}: {items.Length} input items: {items.Length - skipped} events scored, {skipped} skipped"), err.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("could be scored", err.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>With labels, the evaluation of what was scored is still printed when an item was skipped, and the exit is 1.</summary>
+    [Fact]
+    public async Task Replay_LabelsAndASkippedItem_PrintsTheEvaluationAndExitsOne()
+    {
+        var (events, labels, _) = await SimulateAsync("--principals", "20", "--days", "1", "--seed", "3", "--scenarios", "pod-exec");
+        await File.AppendAllLinesAsync(events, ["""{"id":"undated","kind":"access.request","subject":{"id":"ana@example.com"}}"""], Ct);
+        var (ctx, output, err) = Context();
+
+        var code = await new ReplayCommand(FalcoSuite.Readers).RunAsync([events, "--labels", labels, "--json"], ctx, CancellationToken.None);
+
+        Assert.True(code == 1, $"exit {code}:\n{err}");
+        Assert.Contains("1 skipped", err.ToString(), StringComparison.Ordinal);
+        using var last = JsonDocument.Parse(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        Assert.True(last.RootElement.GetProperty("scenarios").GetProperty("pod-exec").GetProperty("alerted").GetBoolean());
+    }
+
     /// <summary>The configured bounds are the validator's too: an id within the default limit but over the configured one is refused.</summary>
     [Fact]
     public async Task Replay_IngestLimitConfigured_ValidatesWithIt()
@@ -234,7 +284,7 @@ public sealed class ReplayCommandTests : IDisposable
 
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file], ctx, CancellationToken.None);
 
-        Assert.Equal(0, code);
+        Assert.Equal(1, code);
         Assert.Contains("1 events scored, 1 skipped", err.ToString(), StringComparison.Ordinal);
         Assert.Contains("skipped 1 × id: is 40 characters; the limit is 32 (item 1 (line 2))", err.ToString(), StringComparison.Ordinal);
     }
@@ -287,11 +337,23 @@ public sealed class ReplayCommandTests : IDisposable
         Assert.StartsWith($"ztstream replay: labels file '{labels}' line 3 is not a label", err.ToString(), StringComparison.Ordinal);
     }
 
-    private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(string file, string format, Dictionary<string, string?>? settings = null)
+    /// <summary><c>ztstream simulate</c> with <paramref name="args"/>: the events and labels files it wrote, and its stderr.</summary>
+    private async Task<(string Events, string Labels, string Err)> SimulateAsync(params string[] args)
+    {
+        var events = Path.Combine(temp.Path, "events.ndjson");
+        var labels = Path.Combine(temp.Path, "labels.ndjson");
+        var (ctx, _, err) = Context();
+        Assert.Equal(0, await new SimulateCommand().RunAsync([.. args, "--out", events, "--labels", labels], ctx, CancellationToken.None));
+        return (events, labels, err.ToString());
+    }
+
+    /// <param name="exit">The exit code expected: 1 when the file holds an item the replay skips.</param>
+    private static async Task<(JsonElement Alert, string Err)> ReplayToOneAlertAsync(
+        string file, string format, Dictionary<string, string?>? settings = null, int exit = 0)
     {
         var (ctx, output, err) = Context(new(settings ?? []) { ["Verifier:ModelEnabled"] = "false" });
         var code = await new ReplayCommand(Ingest.Sources.SourceFileReaders.All).RunAsync([file, "--format", format], ctx, CancellationToken.None);
-        Assert.True(code == 0, err.ToString());
+        Assert.True(code == exit, $"exit {code}:\n{err}");
         var line = Assert.Single(output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("\"dedup_key\"", StringComparison.Ordinal));
         using var json = JsonDocument.Parse(line);
         return (json.RootElement.Clone(), err.ToString());

@@ -72,7 +72,7 @@ internal static class BacktestCommand
 
         await BacktestReport.WriteAsync(context.Out, run, read.Refused, request.Json);
         var failed = run.New.Loaded.Errors.Count + (run.Old?.Loaded.Errors.Count ?? 0);
-        return failed > 0 || read.Refused > 0 ? 1 : 0;
+        return failed > 0 ? 1 : read.ExitCode;
     }
 
     private sealed record Request(string[] Paths, string Events, string Format, string[]? Against, int Samples, bool Json);

@@ -109,6 +109,26 @@ public sealed class PubSubPushAuthenticationTests : IAsyncLifetime
     }
 
     /// <summary>
+    /// RFC 7515 §4.1.4: the kid names the key that signed the token, so a token naming a kid Google does not publish is
+    /// refused even when its signature verifies with a key Google does publish (the kid differing in case is another kid:
+    /// the value is case-sensitive). Before, the token handler fell back to trying every published key and accepted it.
+    /// A token without a kid names no key and may still be verified by any.
+    /// </summary>
+    [Fact]
+    public async Task Push_NamingAKidGoogleDoesNotPublish_Is401EvenSignedWithAPublishedKey()
+    {
+        await using var server = await StartAsync();
+
+        await AssertRefusedAsync(server, Sign(Claims(), kid: "google-key-retired"), $"no key with kid 'google-key-retired' is published at {google.JwksUri}");
+        await AssertRefusedAsync(server, Sign(Claims(), kid: google.KeyId.ToUpperInvariant()), $"no key with kid '{google.KeyId.ToUpperInvariant()}' is published at {google.JwksUri}");
+        Assert.Empty(await server.ReadLoggedAsync(0));
+
+        using var response = await PushAsync(server, google.SignRaw("""{"alg":"RS256","typ":"JWT"}""", Claims().ToJsonString()));
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+
+    /// <summary>
     /// RFC 8725 §3.10: the keys are Google's as published at the configured JWKS, never ones the token names: a token
     /// signed by another key that carries it (<c>jwk</c>, <c>x5c</c>) or points at it (<c>jku</c>, <c>x5u</c>), with or
     /// without a kid, is refused; and an issuer Google does not write (plain http, a trailing slash) is not Google's.
