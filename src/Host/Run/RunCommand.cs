@@ -185,11 +185,8 @@ internal static class RunCommand
             problems.Add(e.Message);
         }
 
-        if (problems.Count == 0
-            && app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
-            && app.Services.GetRequiredService<IsolatorSelector>().Misnamed() is { } misnamed)
+        if (IsolatorMisnamed(app) is { } misnamed)
         {
-            // Only when one is named: the selector makes every registered isolator (a Kubernetes client, say).
             problems.Add(misnamed);
         }
 
@@ -200,6 +197,25 @@ internal static class RunCommand
 
         ((IDisposable)app).Dispose();
         return null;
+    }
+
+    /// <summary>
+    /// Why <c>Responder:Isolator</c> names no registered isolator, said beside the other configuration errors; null when
+    /// none is named (the selector makes every registered isolator, a Kubernetes client say, only then) or when the
+    /// Responder's or an isolator's own options are refused, which the list already says.
+    /// </summary>
+    private static string? IsolatorMisnamed(WebApplication app)
+    {
+        try
+        {
+            return app.Services.GetService<IOptions<ResponderOptions>>()?.Value.Isolator is { Length: > 0 }
+                ? app.Services.GetRequiredService<IsolatorSelector>().Misnamed()
+                : null;
+        }
+        catch (OptionsValidationException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Builds the host of the asked-for roles; what is wrong with <c>Roles</c> goes to <paramref name="problems"/>.</summary>

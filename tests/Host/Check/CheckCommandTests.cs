@@ -34,6 +34,30 @@ public sealed class CheckCommandTests
         Assert.Contains(error.Split('\n'), l => l.StartsWith("configuration error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A misnamed isolator beside another mistake is said with it, as every configuration error is: an operator who fixes
+    /// the one said must not restart to meet the other.
+    /// </summary>
+    [Theory]
+    [InlineData("check", "Verifier:AlertThreshold=500", "Verifier:AlertThreshold")]
+    [InlineData("run", "Verifier:AlertThreshold=500", "Verifier:AlertThreshold")]
+    [InlineData("check", "Ingest:MaxItemsPerBatch=0", "Ingest:MaxItemsPerBatch")]
+    public async Task RunOrCheck_MisnamedIsolatorBesideAnotherMistake_SaysBoth_ExitTwo(string command, string other, string named)
+    {
+        using var folder = new TempFolder("zt-check-");
+        string[] listen = command == "run" ? ["--urls", "http://127.0.0.1:0"] : [];
+
+        var (code, output, error) = await CliRun.RunAsync([
+            command, .. listen, "--sqlite", Path.Combine(folder.Path, "zt.db"), "--event-log-path", Path.Combine(folder.Path, "log"),
+            "--set", "Responder:Isolator=nftable", "--set", "Responder:Drivers:Isolation=nftables", "--set", other]);
+
+        Assert.True(code == 2, $"exit {code}:\n{error}");
+        Assert.DoesNotContain("listening on", output, StringComparison.Ordinal);
+        var lines = error.Split('\n');
+        Assert.Contains(lines, l => l.StartsWith("configuration error: ", StringComparison.Ordinal) && l.Contains(named, StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("configuration error: workload isolator 'nftable' (Responder:Isolator) is not registered", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Check_EmbeddedDefaults_AllPass_ExitZero()
     {
