@@ -5,8 +5,9 @@ namespace ZtStream.Responder.Console.SignIn;
 /// unsigned ID token from the token endpoint (OpenID Connect Core §3.1.3.7 lets TLS stand in for the signature), so a
 /// provider address reached without TLS, or answered by someone else, could sign anyone in; and the JWT library
 /// ignores <c>crit</c> and the <c>alg</c> a key is published for. Here: signed (RFC 8725 §3.1), no <c>crit</c>
-/// extension (RFC 7515 §4.1.11: none is understood), and verified by a key published for the token's <c>alg</c>
-/// (RFC 7517 §4.4).
+/// extension (RFC 7515 §4.1.11: none is understood), verified by a key published for the token's <c>alg</c>
+/// (RFC 7517 §4.4), and by the key its <c>kid</c> names when it names one (RFC 7515 §4.1.4): the JWT library tries every
+/// published key for a <c>kid</c> it does not find, as Ingest's signed-token verifier does not.
 /// </summary>
 internal static class IdTokenRules
 {
@@ -40,9 +41,19 @@ internal static class IdTokenRules
 
     private static bool ValidateSigningKey(SecurityKey key, SecurityToken securityToken, TokenValidationParameters parameters, BaseConfiguration? configuration)
     {
-        if (securityToken is not JsonWebToken jwt || configuration is not OpenIdConnectConfiguration { JsonWebKeySet: { } published })
+        if (securityToken is not JsonWebToken jwt)
         {
-            return securityToken is JsonWebToken;
+            return false;
+        }
+
+        if (!string.IsNullOrEmpty(jwt.Kid) && !string.Equals(jwt.Kid, key.KeyId, StringComparison.Ordinal))
+        {
+            throw new SecurityTokenInvalidSigningKeyException($"the ID token names key '{jwt.Kid}' but verifies only with the provider's key '{key.KeyId}' (RFC 7515 §4.1.4: the kid names the key that signed)");
+        }
+
+        if (configuration is not OpenIdConnectConfiguration { JsonWebKeySet: { } published })
+        {
+            return true;
         }
 
         foreach (var candidate in published.Keys)

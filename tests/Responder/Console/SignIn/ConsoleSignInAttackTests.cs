@@ -451,6 +451,8 @@ public sealed class ConsoleSignInAttackTests : IAsyncLifetime
             ("attacker's key in a jwk header", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = "attacker", ["jwk"] = TestJws.PublicJwk(attacker, "attacker") }, idp.Claims(nonce), attacker)),
             ("attacker's JWKS in a jku header", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = "attacker", ["jku"] = "https://evil.example/jwks" }, idp.Claims(nonce), attacker)),
             ("attacker's key under the provider's kid", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = idp.KeyId }, idp.Claims(nonce), attacker)),
+            // RFC 7515 §4.1.4: the kid names the key that signed; a key it does not name must not stand in for it.
+            ("the provider's key under a kid it does not publish", nonce => TestJws.Sign(new JsonObject { ["alg"] = "RS256", ["kid"] = "not-published" }, idp.Claims(nonce), idp.Key)),
             ("crit naming an unknown extension", nonce => idp.Sign(idp.Claims(nonce), new JsonObject { ["crit"] = new JsonArray("urn:example:must-understand"), ["urn:example:must-understand"] = true })),
             ("PS256 with a key published for RS256", nonce => idp.Sign(idp.Claims(nonce), new JsonObject { ["alg"] = "PS256" })),
             ("another issuer", nonce => idp.Sign(With(idp.Claims(nonce), "iss", "https://evil.example"))),
