@@ -57,9 +57,7 @@ internal static class RunCommand
     {
         try
         {
-            // The bus's start waits for its broker up to its start timeout and does not heed the token: waiting for the
-            // start only as long as the token allows lets Ctrl-C or SIGTERM stop a start that waits for a broker.
-            await app.StartAsync(cancellationToken).WaitAsync(cancellationToken);
+            await app.StartAsync(cancellationToken);
             return null;
         }
         catch (Exception e)

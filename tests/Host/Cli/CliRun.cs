@@ -7,14 +7,11 @@ internal static class CliRun
     /// Runs <c>ztstream</c> with <paramref name="args"/> to its end: the exit code and what it wrote to standard output
     /// and standard error. The writers are synchronised, as a command may write from several threads (bench's clients).
     /// </summary>
-    public static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => RunAsync(Ct, args);
-
-    /// <summary>As <see cref="RunAsync(string[])"/>, stopped as Ctrl-C or SIGTERM stops it when <paramref name="stop"/> is cancelled.</summary>
-    public static async Task<(int Code, string Out, string Err)> RunAsync(CancellationToken stop, params string[] args)
+    public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
     {
         using var stdout = new StringWriter();
         using var stderr = new StringWriter();
-        var code = await ZtStreamCli.RunAsync(args, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), stop);
+        var code = await ZtStreamCli.RunAsync(args, TextWriter.Synchronized(stdout), TextWriter.Synchronized(stderr), Ct);
         return (code, stdout.ToString(), stderr.ToString());
     }
 
