@@ -51,7 +51,8 @@ internal static class RunCommand
     /// folder, the database file or the store's server, a broker the bus cannot reach, an address taken or not this machine's — and returns exit code 1,
     /// never a stack trace. Null once it is started. With <paramref name="quietIfTaken"/> an address another process
     /// listens on is said by returning <see cref="AddressTaken"/> instead, for a caller that falls back to another. Any
-    /// other failure (a configuration error found at start, a cancelled start) is thrown on, once what started is stopped.
+    /// other failure (a configuration error found at start) is thrown on, once what started is stopped; a start stopped
+    /// through <paramref name="cancellationToken"/> throws <see cref="OperationCanceledException"/>, whatever it failed with.
     /// </summary>
     internal static async Task<int?> TryStartAsync(WebApplication app, IConfiguration configuration, CliContext context, CancellationToken cancellationToken, bool quietIfTaken = false)
     {
@@ -66,6 +67,13 @@ internal static class RunCommand
             // what did start is stopped before the caller disposes the host: else the consumers still running give their
             // partitions back into disposed services (an ObjectDisposedException logged for each).
             await StopAfterFailedStartAsync(app);
+            if (cancellationToken.IsCancellationRequested)
+            {
+                // Ctrl-C or SIGTERM while starting: a stop, whatever the start failed with once asked to stop — the bus,
+                // waiting for a broker it cannot reach, gives up on the token with the broker's failure.
+                throw new OperationCanceledException("stopped while starting", e, cancellationToken);
+            }
+
             if (quietIfTaken && IsAddressTaken(e))
             {
                 return AddressTaken;

@@ -3,7 +3,7 @@ namespace ZtStream.Host.Tests.Run;
 /// <summary>
 /// A RabbitMQ broker that cannot be reached stops <c>run</c> at start (docs/bus.md) the way every other dependency
 /// that cannot be used does: one line naming it and exit 1 — not an unhandled exception, its stack trace and the
-/// runtime's abort (134).
+/// runtime's abort (134). Ctrl-C or SIGTERM while the bus waits for it is a stop, as it is once serving.
 /// </summary>
 public sealed class BusUnreachableTests
 {
@@ -11,17 +11,39 @@ public sealed class BusUnreachableTests
     public async Task Run_BrokerUnreachable_ExitsOneNamingTheBroker()
     {
         using var folder = new TempFolder("zt-run-bus-");
-        using var closed = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((System.Net.IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
+        var port = LocalProcess.FreePort();
 
-        var run = await CliRun.RunAsync("run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder.Path, "zt.db"),
-            "--event-log-path", Path.Combine(folder.Path, "log"), "--bus", "rabbitmq", "--rabbitmq", $"amqp://ztstream:secret-pw@127.0.0.1:{port}/");
+        var run = await CliRun.RunAsync(Args(folder.Path, port));
 
         var line = CliRun.OneErrorLine(run, 1);
         Assert.StartsWith("ztstream run: the command bus cannot be started: ", line, StringComparison.Ordinal);
         Assert.Contains($"127.0.0.1:{port}", line, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-pw", line, StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// The real binary, signalled as a terminal or an orchestrator signals it once the bus is waiting for the broker
+    /// (its first failed connection logged): it stops as asked, exit 0 and no failure line. Before, the bus gave up on
+    /// the signal with the broker's failure, said as a start failure, exit 1.
+    /// </summary>
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task Run_SignalledWhileTheBusWaitsForTheBroker_StopsAsAsked(string signal)
+    {
+        await using var processes = new ZtStreamProcesses("zt-run-bus-");
+        var run = await processes.StartAsync("run", Args(processes.Folder.FullName, LocalProcess.FreePort()), waitForListening: false, Ct);
+        await run.WaitForOutputAsync("Connection Failed", TimeSpan.FromSeconds(50), Ct);
+
+        await (signal == "INT" ? run.InterruptAsync() : run.TerminateAsync());
+        var code = await run.WaitForExitAsync(TimeSpan.FromSeconds(50), Ct);
+
+        Assert.True(code == 0, $"exit {code}:\n{run.Output}");
+        Assert.DoesNotContain("cannot be started", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("listening on", run.Output, StringComparison.Ordinal);
+    }
+
+    private static string[] Args(string folder, int port) =>
+        ["run", "--urls", "http://127.0.0.1:0", "--sqlite", Path.Combine(folder, "zt.db"), "--event-log-path", Path.Combine(folder, "log"),
+            "--bus", "rabbitmq", "--rabbitmq", $"amqp://ztstream:secret-pw@127.0.0.1:{port}/"];
 }

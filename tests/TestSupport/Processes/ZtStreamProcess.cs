@@ -126,14 +126,35 @@ public sealed partial class ZtStreamProcess : IAsyncDisposable
     }
 
     /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do: the process is asked to stop cleanly.</summary>
-    public async Task TerminateAsync()
+    public Task TerminateAsync() => SignalAsync("TERM");
+
+    /// <summary>Sends SIGINT, as Ctrl-C in its terminal does.</summary>
+    public Task InterruptAsync() => SignalAsync("INT");
+
+    /// <summary>Waits until a line of its output contains <paramref name="text"/>; fails with the output so far if none does in time or it exits first.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        while (!output.Any(line => line.Contains(text, StringComparison.Ordinal)))
+        {
+            if (process.HasExited || cts.IsCancellationRequested)
+            {
+                throw new InvalidOperationException($"{Name} {(process.HasExited ? "exited" : "ran on")} without printing '{text}':\n{Output}");
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(50), CancellationToken.None);
+        }
+    }
+
+    private async Task SignalAsync(string signal)
     {
         if (!process.HasExited)
         {
-            var sent = await Services.LocalProcess.RunAsync("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
+            var sent = await Services.LocalProcess.RunAsync("kill", [$"-{signal}", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], TimeSpan.FromSeconds(10));
             if (!sent.Succeeded && !process.HasExited)
             {
-                throw new InvalidOperationException($"kill -TERM {process.Id} failed: {sent.Output}");
+                throw new InvalidOperationException($"kill -{signal} {process.Id} failed: {sent.Output}");
             }
         }
     }
