@@ -34,6 +34,14 @@ internal static class CliCommandLine
     /// <summary>A root command named <c>ztstream</c> whose <c>--help</c> (<c>-h</c>) also applies to every sub-command.</summary>
     public static Command CreateRoot(string description) => new("ztstream", description) { new HelpOption { Recursive = true } };
 
+    /// <summary>
+    /// Words beside <c>--help</c> that name no command nor argument (<c>ztstream moon --help</c>): the parser drops its errors
+    /// for help, which would then be the nearest command's, exit 0, as if the word were a command. Said as the same
+    /// usage error as without <c>--help</c> instead (exit 2). Unknown options beside <c>--help</c> still get the help asked for.
+    /// </summary>
+    private static string[] UnknownWordsBesideHelp(ParseResult parsed) =>
+        parsed.Action is HelpAction ? [.. parsed.UnmatchedTokens.Where(token => !token.StartsWith('-'))] : [];
+
     /// <summary>Parses <paramref name="args"/> against <paramref name="root"/> and runs what they ask for; returns the exit code.</summary>
     /// <param name="createContext">Builds the context once the line parsed (the configuration depends on its switches); adds to the list what is wrong.</param>
     public static async Task<int> InvokeAsync(
@@ -50,6 +58,11 @@ internal static class CliCommandLine
         if (parsed.Errors.Count > 0 && parsed.Action is null or ParseErrorAction or ContextAction)
         {
             return await UsageAsync(stderr, parsed, parsed.Errors.Select(e => e.Message));
+        }
+
+        if (UnknownWordsBesideHelp(parsed) is [_, ..] unknown)
+        {
+            return await UsageAsync(stderr, parsed, unknown.Select(word => $"Unrecognized command or argument '{word}'."));
         }
 
         if (parsed.Action is not ContextAction action)

@@ -228,6 +228,38 @@ public sealed class ZtStreamCliTests
         Assert.Contains("Usage:", output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Help asked beside a word that names no command is the usage error the word is without it: before, the nearest
+    /// command's help and exit 0, so a script asking whether <c>ztstream moon</c> exists was told it does.
+    /// </summary>
+    [Theory]
+    [InlineData("moon --help", "ztstream: ", "usage: ztstream <command>")]
+    [InlineData("sources moon -h", "ztstream sources: ", "usage: ztstream sources <command>")]
+    [InlineData("rules moon --help", "ztstream rules: ", "usage: ztstream rules <command>")]
+    [InlineData("dlq list a b --help", "ztstream dlq list: ", "usage: ztstream dlq list")]
+    public async Task Help_BesideAWordNamingNoCommand_IsAUsageError_ExitsTwo(string line, string prefix, string usage)
+    {
+        var (code, output, err) = await CliRun.RunAsync(line.Split(' '));
+
+        Assert.Equal(2, code);
+        Assert.Empty(output);
+        var lines = Lines(err);
+        Assert.Equal(2, lines.Length);
+        Assert.StartsWith(prefix + "Unrecognized command or argument '", lines[0], StringComparison.Ordinal);
+        Assert.Contains(line.Contains("moon", StringComparison.Ordinal) ? "'moon'" : "'b'", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith(usage, lines[1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_BesideAnUnknownOption_IsStillTheCommandsHelp()
+    {
+        var (code, output, err) = await CliRun.RunAsync("replay", "--moon", "--help");
+
+        Assert.Equal(0, code);
+        Assert.Empty(err);
+        Assert.Contains("ztstream replay", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EveryCatalogCommand_IsListedByHelp()
     {
