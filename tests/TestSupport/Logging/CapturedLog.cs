@@ -8,16 +8,19 @@ public sealed class CapturedLog : ILoggerProvider
 
     public IReadOnlyList<(EventId Id, string Message)> Lines => [.. lines];
 
+    /// <summary>Called with each line as it is logged, on the logging thread: a test acts at that point of the code.</summary>
+    public Action<EventId, string>? OnLine { get; init; }
+
     /// <summary>The exceptions logged with a line, in order.</summary>
     public IReadOnlyList<Exception> Exceptions => [.. exceptions];
 
-    public ILogger CreateLogger(string categoryName) => new Logger(lines, exceptions);
+    public ILogger CreateLogger(string categoryName) => new Logger(this);
 
     public void Dispose()
     {
     }
 
-    private sealed class Logger(ConcurrentQueue<(EventId, string)> lines, ConcurrentQueue<Exception> exceptions) : ILogger
+    private sealed class Logger(CapturedLog log) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => null;
@@ -26,11 +29,14 @@ public sealed class CapturedLog : ILoggerProvider
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            lines.Enqueue((eventId, formatter(state, exception)));
+            var message = formatter(state, exception);
+            log.lines.Enqueue((eventId, message));
             if (exception is not null)
             {
-                exceptions.Enqueue(exception);
+                log.exceptions.Enqueue(exception);
             }
+
+            log.OnLine?.Invoke(eventId, message);
         }
     }
 }

@@ -167,16 +167,24 @@ internal sealed class KafkaEventLog : IEventLog, IEventLogBrowser, IDisposable
 
         // Asking for a topic's metadata makes a broker with auto-creation enabled create it, so consumers that
         // subscribe next find it with its partitions. Short: a cluster that is down already cost the timeout above.
+        // Each ask blocks, so Ctrl-C or SIGTERM is heeded between them; and once no broker answers one, the rest are
+        // said in one line instead of each waiting as long for the same answer.
         var metadataTimeout = TimeSpan.FromTicks(Math.Min(timeout.Ticks, TimeSpan.FromSeconds(2).Ticks));
-        foreach (var name in names)
+        for (var i = 0; i < names.Count; i++)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             try
             {
-                admin.GetMetadata(name, metadataTimeout);
+                admin.GetMetadata(names[i], metadataTimeout);
+            }
+            catch (KafkaException ex) when (ex.Error.Code is ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown or ErrorCode.Local_TimedOut)
+            {
+                EventLogLog.TopicCreationIncomplete(_logger, string.Join(", ", names.Skip(i)), ex.Message);
+                return;
             }
             catch (KafkaException ex)
             {
-                EventLogLog.TopicCreationIncomplete(_logger, name, ex.Message);
+                EventLogLog.TopicCreationIncomplete(_logger, names[i], ex.Message);
             }
         }
     }

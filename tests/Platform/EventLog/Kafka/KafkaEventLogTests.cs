@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using Microsoft.Extensions.Logging;
 
 namespace ZtStream.Platform.Tests.EventLog.Kafka;
 
@@ -105,6 +106,48 @@ public sealed class KafkaEventLogTests(KafkaFixture kafka)
         Assert.True(refused.RetryAfter > TimeSpan.Zero);
         Assert.Equal(0, log.InFlight);
     }
+
+    /// <summary>
+    /// With no broker answering, the topics whose metadata was not yet asked are said in one warning: before, each was
+    /// asked in turn, waiting up to 2 s for the same refusal (12 s more at start for <c>run</c>'s six topics).
+    /// </summary>
+    [Fact]
+    public async Task EnsureTopics_NoBrokerAnswers_SaysTheRestInOneWarning()
+    {
+        using var captured = new CapturedLog();
+        using var factory = LoggerFactory.Create(b => b.AddProvider(captured));
+        using var log = new KafkaEventLog(Unreachable(), TimeProvider.System, factory);
+
+        await log.EnsureTopicsAsync(["zt.events.v1", "zt.alerts.v1"], Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
+
+        var warnings = captured.Lines.Where(l => l.Id.Id == 1015).Select(l => l.Message).ToList();
+        Assert.Equal(2, warnings.Count);
+        Assert.All(warnings, w => Assert.Contains("zt.events.v1, zt.events.dlq.v1, zt.alerts.v1, zt.alerts.dlq.v1", w, StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// Ctrl-C or SIGTERM once CreateTopics gave up stops the metadata asks that follow: before, they went on, each
+    /// blocking, and <c>run</c> stopped only once all were asked.
+    /// </summary>
+    [Fact]
+    public async Task EnsureTopics_StoppedOnceCreateTopicsGaveUp_AsksNoMore()
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        using var captured = new CapturedLog { OnLine = (id, _) => { if (id.Id == 1015) { stop.Cancel(); } } };
+        using var factory = LoggerFactory.Create(b => b.AddProvider(captured));
+        using var log = new KafkaEventLog(Unreachable(), TimeProvider.System, factory);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.EnsureTopicsAsync(["zt.events.v1"], stop.Token).WaitAsync(TimeSpan.FromSeconds(60), Ct));
+
+        Assert.Single(captured.Lines, l => l.Id.Id == 1015);
+    }
+
+    private static EventLogOptions Unreachable() => new()
+    {
+        Kind = EventLogOptions.Kafka,
+        BootstrapServers = $"127.0.0.1:{LocalProcess.FreePort()}",
+        TopicCreationTimeout = TimeSpan.FromSeconds(1),
+    };
 
     [Fact]
     public async Task Append_ProducerQueueFull_ThrowsUnavailableAtOnce()
