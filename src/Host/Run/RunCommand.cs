@@ -95,12 +95,26 @@ internal static class RunCommand
         EventLogLockedException or StorageUnusableException or StoreMigrationException => e.Message,
         // The bus did not start within its start timeout (docs/bus.md): its message names the broker, never the password.
         MassTransit.ConnectionException => $"the command bus cannot be started: {e.Message}",
+        // HTTPS without a certificate: none configured, and no development certificate (Kestrel's message sends to `dotnet dev-certs`).
+        InvalidOperationException when e.Message.StartsWith("Unable to configure HTTPS endpoint", StringComparison.Ordinal) =>
+            $"cannot listen on {Addresses(configuration)}: no TLS certificate is configured: set Kestrel:Certificates:Default:Path (a .pfx with :Password, or a PEM certificate with :KeyPath), or one per endpoint (docs/operations.md)",
+        // A configured certificate that cannot be used: a wrong password, not a certificate or not a key, a file not there.
+        _ when e is System.Security.Cryptography.CryptographicException || ThrownLoadingACertificate(e) =>
+            $"cannot listen on {Addresses(configuration)}: the TLS certificate cannot be used: {e.Message}",
         // Taken (Kestrel's IOException) or not this machine's (a SocketException of its own).
         System.Net.Sockets.SocketException or IOException when e is not IOException
             || e.InnerException is System.Net.Sockets.SocketException || e.Message.Contains("address", StringComparison.OrdinalIgnoreCase) =>
-            $"cannot listen on {ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints"}: {e.Message}",
+            $"cannot listen on {Addresses(configuration)}: {e.Message}",
         _ => null,
     };
+
+    private static string Addresses(IConfiguration configuration) => ListenAddresses.Resolve(configuration).Urls ?? "the Kestrel:Endpoints";
+
+    /// <summary>Whether <paramref name="e"/> came from Kestrel reading a certificate or its key (the file, its format, its password).</summary>
+    private static bool ThrownLoadingACertificate(Exception e) =>
+        new System.Diagnostics.StackTrace(e).GetFrames().Any(f => f.GetMethod()?.DeclaringType?.FullName is { } type
+            && (type.StartsWith("Microsoft.AspNetCore.Server.Kestrel.Core.Internal.Certificates.", StringComparison.Ordinal)
+                || type.StartsWith("Microsoft.AspNetCore.Server.Kestrel.Core.TlsConfigurationLoader", StringComparison.Ordinal)));
 
     /// <summary>What <see cref="TryStartAsync"/> returns, asked to be quiet about it, when its address is taken; never an exit code.</summary>
     internal const int AddressTaken = -1;

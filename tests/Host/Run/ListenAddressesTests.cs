@@ -104,6 +104,49 @@ public sealed class ListenAddressesTests
         Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// HTTPS that Kestrel cannot serve — no certificate at all, or one it cannot read — is one line naming the address
+    /// and what to fix, exit 1, once what started is stopped. Before, an unhandled exception and its stack trace, and the
+    /// runtime's abort (134), for all but a missing file.
+    /// </summary>
+    [Theory]
+    [InlineData("none", "no TLS certificate is configured: set Kestrel:Certificates:Default:Path")]
+    [InlineData("wrong password", "the TLS certificate cannot be used: The certificate data cannot be read with the provided password")]
+    [InlineData("key path names the certificate", "the TLS certificate cannot be used: No supported key formats were found")]
+    [InlineData("no such file", "the TLS certificate cannot be used: Could not find file")]
+    public async Task RealBinary_HttpsWithoutACertificateItCanUse_ExitsOneSayingSo(string certificate, string expected)
+    {
+        var ct = Ct;
+        var port = LocalProcess.FreePort();
+        await using var processes = new ZtStreamProcesses("zt-listen-");
+        var folder = processes.Folder.FullName;
+        using var made = ZtStream.Host.Bench.BenchCommand.SelfSigned();
+        File.WriteAllBytes(Path.Combine(folder, "tls.pfx"), made.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pfx, "right"));
+        File.WriteAllText(Path.Combine(folder, "tls.pem"), made.ExportCertificatePem());
+        // A home of its own: no development certificate, which Kestrel would use where none is configured.
+        var environment = new Dictionary<string, string> { ["HOME"] = folder };
+        switch (certificate)
+        {
+            case "wrong password":
+                (environment["Kestrel__Certificates__Default__Path"], environment["Kestrel__Certificates__Default__Password"]) = (Path.Combine(folder, "tls.pfx"), "wrong");
+                break;
+            case "key path names the certificate":
+                (environment["Kestrel__Certificates__Default__Path"], environment["Kestrel__Certificates__Default__KeyPath"]) = (Path.Combine(folder, "tls.pem"), Path.Combine(folder, "tls.pem"));
+                break;
+            case "no such file":
+                environment["Kestrel__Certificates__Default__Path"] = Path.Combine(folder, "gone.pfx");
+                break;
+        }
+
+        var run = await processes.StartAsync("run", [.. Run(processes), "--urls", $"https://127.0.0.1:{port}"], false, ct, environment);
+
+        Assert.True(await run.WaitForExitAsync(TimeSpan.FromSeconds(60), ct) == 1, run.Output);
+        Assert.Contains($"ztstream run: cannot listen on https://127.0.0.1:{port}: {expected}", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", run.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ObjectDisposedException", run.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task RealBinary_AspNetCoreUrls_AnswersHealthzThere()
     {
