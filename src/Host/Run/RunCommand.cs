@@ -176,6 +176,7 @@ internal static class RunCommand
         // Before building: the builder's UseUrls writes "urls" through into the configuration it chains.
         problems.AddRange(ListenAddresses.Resolve(context.Configuration).Problems());
         problems.AddRange(OtlpEnvironment.Problems(context.Configuration));
+        problems.AddRange(RequestHeadLimits.ConfigurationProblems(context.Configuration));
         problems.AddRange(PolicyRuleCheck.Problems(context.Configuration));
         WebApplication app;
         try

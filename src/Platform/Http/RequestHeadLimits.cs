@@ -1,3 +1,4 @@
+using System.Reflection;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ZtStream.Platform.Http;
@@ -23,7 +24,7 @@ internal sealed class RequestHeadLimits
     {
         this.section = section;
         var configured = new KestrelServerLimits();
-        section.Bind(configured);
+        Bind(section, configured);
         MaxRequestLine = configured.MaxRequestLineSize;
         MaxHeaders = configured.MaxRequestHeadersTotalSize;
         MaxHeaderCount = configured.MaxRequestHeaderCount;
@@ -46,13 +47,26 @@ internal sealed class RequestHeadLimits
     }
 
     /// <summary>
+    /// What is wrong in <paramref name="configuration"/>'s <c>Kestrel:Limits</c>, one line per key: a value that is not
+    /// of the limit's type, or one Kestrel refuses (a negative size). Found with the rest of the configuration, before
+    /// anything opens; the host binding them would throw past it instead.
+    /// </summary>
+    public static IEnumerable<string> ConfigurationProblems(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var problems = new List<string>();
+        Bind(configuration.GetSection(StandardEnvironment.KestrelSection).GetSection("Limits"), new KestrelServerLimits(), problems);
+        return problems;
+    }
+
+    /// <summary>
     /// Binds the <c>Kestrel:Limits</c> section onto Kestrel's limits, as ASP.NET Core's full host builder would (the
     /// slim builder does not), then gives Kestrel <see cref="KestrelRoom"/> times the three head limits.
     /// </summary>
     public void ApplyTo(KestrelServerLimits kestrel)
     {
         ArgumentNullException.ThrowIfNull(kestrel);
-        section.Bind(kestrel);
+        Bind(section, kestrel);
         kestrel.MaxRequestLineSize = Raised(MaxRequestLine);
         kestrel.MaxRequestHeadersTotalSize = Raised(MaxHeaders);
         kestrel.MaxRequestHeaderCount = Raised(MaxHeaderCount);
@@ -93,6 +107,28 @@ internal sealed class RequestHeadLimits
         return count > MaxHeaderCount
             ? Refuse(context, 431, $"The request has {count} header lines; the limit is {MaxHeaderCount} (Kestrel:Limits:MaxRequestHeaderCount).")
             : next(context);
+    }
+
+    /// <summary>
+    /// Binds <paramref name="limits"/> one key at a time, so a key that cannot be bound (said by <see cref="ConfigurationProblems"/>,
+    /// into <paramref name="problems"/> when given) leaves Kestrel's default and the others still apply.
+    /// </summary>
+    private static void Bind(IConfiguration limits, KestrelServerLimits target, List<string>? problems = null)
+    {
+        foreach (var (key, value) in limits.AsEnumerable(makePathsRelative: true).Where(kv => kv.Value is not null))
+        {
+            try
+            {
+                new ConfigurationBuilder().AddInMemoryCollection([new(key, value)]).Build().Bind(target);
+            }
+            catch (Exception e) when (e is InvalidOperationException or TargetInvocationException)
+            {
+                var why = e.InnerException ?? e;
+                // The first line: an ArgumentOutOfRangeException adds "Actual value was …", the value said already.
+                var message = (why is ArgumentException { ParamName: { } name } ? why.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal) : why.Message).Split('\n')[0].TrimEnd();
+                problems?.Add($"{StandardEnvironment.KestrelSection}:Limits:{key}: '{value}' cannot be used: {message}");
+            }
+        }
     }
 
     private static int Raised(int limit) => limit > int.MaxValue / KestrelRoom ? int.MaxValue : limit * KestrelRoom;

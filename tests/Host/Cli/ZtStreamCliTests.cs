@@ -75,6 +75,23 @@ public sealed class ZtStreamCliTests
         Assert.Contains("unknown key 'EventLog:Knid'", Assert.Single(Lines(err)), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Kestrel's limits that cannot be bound — not of the limit's type, or refused by Kestrel — are configuration errors,
+    /// one line per key beside the others, exit 2: before, binding them threw past the host (a stack trace, exit 134).
+    /// </summary>
+    [Fact]
+    public async Task Run_KestrelLimitsItCannotUse_ExitsTwoNamingEachKey()
+    {
+        var err = await ExitsTwoAsync(RunWithConfigFileAsync(
+            """{"Kestrel": {"Limits": {"MaxConcurrentConnections": "many", "MaxRequestBodySize": -5, "Http2": {"MaxStreamsPerConnection": 0}, "MaxRequestLineSize": 9000}}}"""));
+
+        var lines = Lines(err);
+        Assert.Equal(3, lines.Length);
+        Assert.Contains("configuration error: Kestrel:Limits:MaxConcurrentConnections: 'many' cannot be used: many is not a valid value for Int64.", lines);
+        Assert.Contains("configuration error: Kestrel:Limits:MaxRequestBodySize: '-5' cannot be used: Value must be null or a non-negative number.", lines);
+        Assert.Contains("configuration error: Kestrel:Limits:Http2:MaxStreamsPerConnection: '0' cannot be used: A value greater than zero is required.", lines);
+    }
+
     /// <summary>A section given a single value bound to nothing and every key in it kept its default, with nothing said.</summary>
     [Theory]
     [InlineData("""{"Ingest": 5}""", "'Ingest'")]
