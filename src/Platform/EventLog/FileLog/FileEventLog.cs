@@ -660,7 +660,9 @@ internal sealed partial class FileEventLog : IEventLog, IAppendAdmission, IEvent
         {
             for (var i = 0; i < count; i++)
             {
-                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger, _writable ? _options.TailBytes : 0, _direct);
+                // Under fsync os an acknowledged record may go with the machine, and a consumer may have read past what survived.
+                var readUpTo = _fsync == EventLogOptions.FsyncOs ? 0 : _offsets.ReadUpTo(name, i);
+                partitions[i] = FilePartition.Open(name, i, Path.Combine(folder, i.ToString(CultureInfo.InvariantCulture)), _writable, TornTail, _logger, _writable ? _options.TailBytes : 0, _direct, readUpTo);
             }
         }
         catch

@@ -123,6 +123,10 @@ internal sealed class FileGroupOffsets : IGroupOffsets, IDisposable
     public bool TryGet(string group, string topic, int partition, out long offset) =>
         _committed.TryGetValue(new Key(group, topic, partition), out offset);
 
+    /// <summary>The furthest any group has read <paramref name="topic"/>'s <paramref name="partition"/>: every record before it was handed to a consumer.</summary>
+    public long ReadUpTo(string topic, int partition) =>
+        _committed.Where(kv => kv.Key.Partition == partition && string.Equals(kv.Key.Topic, topic, StringComparison.Ordinal)).Select(kv => kv.Value).DefaultIfEmpty(0).Max();
+
     public void Commit(string group, string topic, int partition, long offset)
     {
         var key = new Key(group, topic, partition);

@@ -91,9 +91,12 @@ internal sealed class FilePartition : IDisposable
     /// always scanned, and a torn tail is cut off when <paramref name="writable"/>. Up to <paramref name="tailBytes"/> of
     /// the chunks acknowledged from now on are kept in memory for consumers. With <paramref name="direct"/> the active
     /// segment is written (and read) without the page cache where the filesystem allows it (<see cref="DirectFile"/>);
-    /// the zero padding such writes leave after a crash is cut without a word.
+    /// the zero padding such writes leave after a crash is cut without a word. Consumers were handed every record before
+    /// <paramref name="readUpTo"/>, so those were acknowledged: bytes that are no whole record before it are damage, not
+    /// the torn tail of a crash, and the partition is refused rather than cut (pass 0 where acknowledged records may
+    /// be lost with the machine, <c>Fsync</c> <c>os</c>).
     /// </summary>
-    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger, long tailBytes = 0, DirectWrites? direct = null)
+    public static FilePartition Open(string topic, int index, string folder, bool writable, Action<string, long, long> tornTail, ILogger logger, long tailBytes = 0, DirectWrites? direct = null, long readUpTo = 0)
     {
         Directory.CreateDirectory(folder);
         // Every entry named as a segment, so one that is not a file is refused naming it rather than its records left out unsaid.
@@ -109,6 +112,13 @@ internal sealed class FilePartition : IDisposable
                 if (padding > 0 && writable)
                 {
                     segment.TruncateToSize();
+                }
+
+                if (trailing > 0 && writable && readUpTo > segment.NextOffset)
+                {
+                    throw new InvalidDataException(
+                        $"{segment.LogPath} is damaged at byte {segment.Size}: the record with offset {segment.NextOffset} is not whole and intact, and consumers had read up to offset {readUpTo}, so it was acknowledged — "
+                        + "this is no torn tail of a crash, and cutting it off would lose acknowledged records. It is left as it is: restore the folder from a backup, or move this segment and those after it aside to go on without their records");
                 }
 
                 if (trailing > 0)

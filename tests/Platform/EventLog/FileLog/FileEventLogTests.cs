@@ -139,6 +139,57 @@ public sealed class FileEventLogTests : IDisposable
         Assert.True(new FileInfo(segment).Length < bytes.Length);
     }
 
+    /// <summary>
+    /// A record changed on disk before what a consumer had read was acknowledged (consumers are handed only synced
+    /// records): cutting there, as a torn tail, lost every acknowledged record after it, and said they "were not
+    /// acknowledged before a crash". The log now refuses to open, naming the file, the byte and the offset, and leaves
+    /// the segment as it is.
+    /// </summary>
+    [Theory]
+    [InlineData(EventLogOptions.FsyncGroup)]
+    [InlineData(EventLogOptions.FsyncAlways)]
+    public async Task Open_RecordDamagedBeforeWhatAConsumerRead_RefusesNamingIt_LeavesTheSegment(string fsync)
+    {
+        var segment = await DamageThirdOfSixReadRecordsAsync(fsync);
+        var damaged = await File.ReadAllBytesAsync(segment, Ct);
+
+        var refused = Assert.Throws<StorageUnusableException>(() => Open(fsync: fsync));
+
+        Assert.Contains($"{segment} is damaged at byte {2 * RecordFrame.SizeOf(Record("alice", "0"))}: the record with offset 2 is not whole and intact, and consumers had read up to offset 6", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(damaged, await File.ReadAllBytesAsync(segment, Ct));
+    }
+
+    /// <summary>Under <c>Fsync</c> <c>os</c> a consumer may have read records the machine then lost: a damaged record is cut off, as a torn tail.</summary>
+    [Fact]
+    public async Task Open_RecordDamagedBeforeWhatAConsumerRead_FsyncOs_IsCutOff()
+    {
+        await DamageThirdOfSixReadRecordsAsync(EventLogOptions.FsyncOs);
+
+        using var reopened = Open(fsync: EventLogOptions.FsyncOs);
+
+        Assert.Equal(["0", "1"], (await ReadAllAsync(reopened, Topic)).Select(Value));
+    }
+
+    /// <summary>Six records read by a group, then one byte of the third changed on disk: the active segment's path.</summary>
+    private async Task<string> DamageThirdOfSixReadRecordsAsync(string fsync)
+    {
+        using (var log = Open(fsync: fsync))
+        {
+            await log.AppendAsync(Topic, [.. Enumerable.Range(0, 6).Select(i => Record("alice", $"{i}"))], Ct);
+            var reader = new RecordingHandler();
+            var (stop, running) = Consume(log, "readers", reader);
+            await Eventually.HoldsAsync(() => reader.Handled.Count == 6, "the six records were handled");
+            await stop.CancelAsync();
+            await running.WaitAsync(TimeSpan.FromSeconds(30), Ct);
+        }
+
+        var segment = ActiveSegment("alice");
+        var bytes = await File.ReadAllBytesAsync(segment, Ct);
+        bytes[(3 * RecordFrame.SizeOf(Record("alice", "0"))) - 1] ^= 0xFF;
+        await File.WriteAllBytesAsync(segment, bytes, Ct);
+        return segment;
+    }
+
     [Fact]
     public async Task Open_OffsetsJournalWithTornLastEntry_ResumesAtTheEntryBeforeWithOneWarning()
     {
