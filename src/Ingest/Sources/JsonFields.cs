@@ -70,7 +70,7 @@ internal static class JsonFields
         var size = JsonMarshal.GetRawUtf8Value(value).Length;
         if (size <= maxBytes)
         {
-            return value.Clone();
+            return Writable(value).Clone();
         }
 
         var summary = new Dictionary<string, JsonElement>
@@ -84,6 +84,32 @@ internal static class JsonFields
         }
 
         return JsonSerializer.SerializeToElement(summary, IngestJsonContext.Default.DictionaryStringJsonElement);
+    }
+
+    /// <summary>
+    /// <paramref name="value"/>, once it is known to be writable: a value kept as it came (an adapter's <c>raw</c>, an embedded
+    /// object) is written to the event log only after the item was accepted, and a string in it holding an escaped lone
+    /// surrogate (<c>"\ud800"</c>) cannot be written. Such a value throws <see cref="InvalidOperationException"/> here, as
+    /// <see cref="JsonElement.GetString"/> does on the fields an adapter reads, so its item is refused as text that is not
+    /// valid UTF-8 (<see cref="JsonPayload.InvalidText"/>) instead of failing the whole request at the append.
+    /// </summary>
+    public static JsonElement Writable(JsonElement value)
+    {
+        var json = JsonMarshal.GetRawUtf8Value(value);
+        for (var at = json.IndexOf("\\u"u8); at >= 0 && at + 3 < json.Length; at = NextEscape(json, at + 2))
+        {
+            // Only an escape of a surrogate (\uD800–\uDFFF) can be lone; the writer then decides, as it would at the append.
+            if ((json[at + 2] | 0x20) == 'd' && json[at + 3] is (byte)'8' or (byte)'9' or >= (byte)'a' and <= (byte)'f' or >= (byte)'A' and <= (byte)'F')
+            {
+                using var writer = new Utf8JsonWriter(Stream.Null);
+                value.WriteTo(writer);
+                break;
+            }
+        }
+
+        return value;
+
+        static int NextEscape(ReadOnlySpan<byte> json, int from) => json[from..].IndexOf("\\u"u8) is var next and >= 0 ? from + next : -1;
     }
 
     public static JsonElement Of(string value) => JsonSerializer.SerializeToElement(value, IngestJsonContext.Default.String);

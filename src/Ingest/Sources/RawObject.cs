@@ -56,7 +56,7 @@ internal static class RawObject
         var size = JsonMarshal.GetRawUtf8Value(value).Length;
         if (size <= maxBytes)
         {
-            return value.Clone();
+            return JsonFields.Writable(value).Clone();
         }
 
         if (value.ValueKind is JsonValueKind.Object or JsonValueKind.Array)

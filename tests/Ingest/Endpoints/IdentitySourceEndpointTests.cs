@@ -55,6 +55,24 @@ public sealed class IdentitySourceEndpointTests
     }
 
     [Fact]
+    public async Task PostAuth0_ALoneSurrogateInAFieldKeptOnlyInRaw_RefusesThatRecordAndAcceptsTheOthers()
+    {
+        // The first record's hostname is not mapped, only kept in raw; a lone surrogate there cannot be written to the log,
+        // so its record is refused by index like any text that is not valid UTF-8, and the request is not failed as a whole.
+        await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
+        var key = await server.AddSourceAsync("auth0");
+        var stream = Encoding.UTF8.GetString(TestData.Idp("auth0", "log-stream.json"));
+        var body = stream.Insert(stream.IndexOf("\"acme.eu.auth0.com", StringComparison.Ordinal) + 1, "\\ud800");
+
+        using var response = await server.PostAsync("/v1/sources/auth0", body, key);
+
+        var problem = await HttpProblem.ReadAsync(response, HttpStatusCode.MultiStatus);
+        Assert.Equal(9, problem.GetProperty("accepted").GetInt32());
+        var error = Assert.Single(ProblemErrors.Of(problem));
+        Assert.Equal((0, "$", JsonPayload.InvalidText), (error.Index, error.Field, error.Reason));
+    }
+
+    [Fact]
     public async Task PostOkta_EventHook_ProducesTheLoginWithItsSessionAndTheMfaStep()
     {
         await using var server = await IngestServer.StartInProcessAsync(IngestServer.AnyAge);
